@@ -1,0 +1,52 @@
+// `hopscope` entry: dispatches to one file per subcommand; errors print as `hopscope: CODE: message`.
+
+import { HopscopeError } from '../common/errors.ts';
+
+import { commands } from './registry.ts';
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
+  return [
+    'usage: hopscope COMMAND [options]',
+    '',
+    'One packet across every interface of every node.',
+    '',
+    'Commands:',
+    ...lines,
+    '',
+    'Run `hopscope COMMAND --help` for a command’s options.',
+  ].join('\n');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-V') {
+    const { createRequire } = await import('node:module');
+    console.log(createRequire(import.meta.url)('../../package.json').version);
+    return 0;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    console.error(`hopscope: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  const cmd = await entry.load();
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(cmd.help);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof HopscopeError) {
+      console.error(`hopscope ${name}: ${e.code}: ${e.message}`);
+      return e.code === 'USAGE' ? 2 : 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Hopscope's lab and tests need (run as root on Debian/Ubuntu).
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then echo "setup-debian.sh: run as root (sudo)" >&2; exit 1; fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+apt-get install -y --no-install-recommends \
+  tcpdump openssh-server openssh-client iproute2 iptables socat sudo procps psmisc curl \
+  tshark chromium ca-certificates
