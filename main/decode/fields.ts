@@ -1,0 +1,180 @@
+// The fast-path decode contract: one reusable, flat PacketFields object that decodeFields() fills in place
+// for every packet (no per-packet allocation). The correlator, the stores and the exporters read it.
+// Owned by main/decode/; the correlator depends on it, so change it with care and in both places.
+
+/** pcap LINKTYPE_* values we decode (tcpdump writes 12 or 14 for raw IP on some platforms; 101 is canonical). */
+export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_RAW_12 = 12;
+export const LINKTYPE_RAW_14 = 14;
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_LINUX_SLL2 = 276;
+
+/** Encapsulation kinds, outermost first in PacketFields.encap*. */
+export const ENCAP_NONE = 0;
+export const ENCAP_VXLAN = 1;
+export const ENCAP_IPIP = 2;
+export const MAX_ENCAP = 4;
+
+/** Decode status of the packet as a whole. */
+export const STATUS_OK = 0;
+export const STATUS_TRUNCATED = 1; // snaplen cut it: decoded as far as the bytes go
+export const STATUS_MALFORMED = 2; // fields contradict each other
+export const STATUS_UNSUPPORTED = 3; // not IP (ARP, LLDP, unknown ethertype…): no inner packet
+
+/** Innermost layer-4 protocol numbers we fill fields for. */
+export const PROTO_ICMP = 1;
+export const PROTO_TCP = 6;
+export const PROTO_UDP = 17;
+export const PROTO_ICMPV6 = 58;
+
+export interface DecodeOptions {
+  /** UDP destination ports decoded as VXLAN. Default [4789, 8472]. */
+  vxlanPorts: readonly number[];
+}
+
+export const DEFAULT_DECODE_OPTIONS: DecodeOptions = { vxlanPorts: [4789, 8472] };
+
+/**
+ * Flat fields of one packet. Numbers only (IPv4 addresses as unsigned 32-bit, MACs as 48-bit integers),
+ * so one object is reused across millions of packets. -1 means "absent" for numeric fields.
+ */
+export interface PacketFields {
+  status: number;
+  /** Byte offset (from the start of the frame) where decoding stopped for a truncated/malformed packet, else -1. */
+  problemOffset: number;
+  /** Which layer the problem was found in ('ipv4', 'udp', …), '' when none. */
+  problemLayer: string;
+
+  // Outermost link layer (absent on raw-IP links: hasEth=false).
+  hasEth: boolean;
+  ethSrc: number; // 48-bit MAC as integer
+  ethDst: number;
+  vlan: number; // 802.1Q VLAN id of the outer frame, -1 when untagged
+  etherType: number; // ethertype after VLAN tags (or SLL protocol), -1 on raw IP
+  /** ARP: opcode (1 request, 2 reply), sender/target IPv4 and sender MAC; -1 when not ARP. */
+  arpOp: number;
+  arpSenderIp: number;
+  arpTargetIp: number;
+  arpSenderMac: number;
+
+  // Encapsulation headers, outermost first; encapCount of them are valid.
+  encapCount: number;
+  encapType: Int32Array; // ENCAP_*
+  encapOuterSrc: Float64Array; // outer IPv4 src (uint32 value)
+  encapOuterDst: Float64Array;
+  encapOuterTtl: Int32Array;
+  encapVni: Int32Array; // VXLAN VNI, -1 for IPIP
+  encapSrcPort: Int32Array; // VXLAN outer UDP ports, -1 for IPIP
+  encapDstPort: Int32Array;
+  /** Inner Ethernet (VXLAN carries one) of the innermost encapsulation: MACs, -1 when none. */
+  innerEthSrc: number;
+  innerEthDst: number;
+
+  // Innermost IP packet (the one the correlator follows). ipVersion 0 when there is none.
+  ipVersion: number; // 4 or 6, 0 none
+  ipOffset: number; // offset of the innermost IP header in the frame
+  src: number; // IPv4 uint32; for IPv6 see src6Offset
+  dst: number;
+  src6Offset: number; // IPv6: offset of the 16-byte source address in the frame, else -1
+  dst6Offset: number;
+  ttl: number; // TTL / hop limit
+  ipId: number; // IPv4 identification (0..65535), -1 for IPv6
+  ipTotalLen: number;
+  ipHeaderLen: number;
+  dscp: number;
+  fragOffset: number; // in bytes
+  moreFragments: boolean;
+  dontFragment: boolean;
+  proto: number; // innermost L4 protocol number
+
+  // Innermost L4 (valid when proto matches and not a non-first fragment). -1 when absent.
+  l4Offset: number;
+  srcPort: number;
+  dstPort: number;
+  tcpSeq: number; // uint32
+  tcpAck: number;
+  tcpFlags: number;
+  icmpType: number;
+  icmpCode: number;
+  icmpId: number;
+  icmpSeq: number;
+  payloadOffset: number; // L4 payload offset in the frame
+  payloadLen: number; // L4 payload length per the headers (may exceed captured bytes)
+  capturedPayloadLen: number; // what the capture actually holds
+
+  /**
+   * Identity of the innermost packet, stable across MAC rewrites, TTL decrements, checksum updates,
+   * encapsulation and NAT: a 64-bit hash split in two uint32 halves, over IP id, protocol, IP total length,
+   * the L4 fields NAT does not change (ICMP type/id/seq, TCP seq/ack/flags, UDP length) and the captured
+   * payload bytes. 0/0 when there is no inner IP packet.
+   */
+  keyHi: number;
+  keyLo: number;
+}
+
+export function createPacketFields(): PacketFields {
+  return {
+    status: STATUS_OK,
+    problemOffset: -1,
+    problemLayer: '',
+    hasEth: false,
+    ethSrc: -1,
+    ethDst: -1,
+    vlan: -1,
+    etherType: -1,
+    arpOp: -1,
+    arpSenderIp: -1,
+    arpTargetIp: -1,
+    arpSenderMac: -1,
+    encapCount: 0,
+    encapType: new Int32Array(MAX_ENCAP),
+    encapOuterSrc: new Float64Array(MAX_ENCAP),
+    encapOuterDst: new Float64Array(MAX_ENCAP),
+    encapOuterTtl: new Int32Array(MAX_ENCAP),
+    encapVni: new Int32Array(MAX_ENCAP),
+    encapSrcPort: new Int32Array(MAX_ENCAP),
+    encapDstPort: new Int32Array(MAX_ENCAP),
+    innerEthSrc: -1,
+    innerEthDst: -1,
+    ipVersion: 0,
+    ipOffset: -1,
+    src: -1,
+    dst: -1,
+    src6Offset: -1,
+    dst6Offset: -1,
+    ttl: -1,
+    ipId: -1,
+    ipTotalLen: -1,
+    ipHeaderLen: -1,
+    dscp: -1,
+    fragOffset: 0,
+    moreFragments: false,
+    dontFragment: false,
+    proto: -1,
+    l4Offset: -1,
+    srcPort: -1,
+    dstPort: -1,
+    tcpSeq: -1,
+    tcpAck: -1,
+    tcpFlags: -1,
+    icmpType: -1,
+    icmpCode: -1,
+    icmpId: -1,
+    icmpSeq: -1,
+    payloadOffset: -1,
+    payloadLen: -1,
+    capturedPayloadLen: -1,
+    keyHi: 0,
+    keyLo: 0,
+  };
+}
+
+/*
+ * The decoder module (main/decode/index.ts) exports:
+ *   decodeFields(frame: Uint8Array, linkType: number, out: PacketFields, opts?: DecodeOptions): void
+ *     — resets `out` and fills it; never throws, never allocates on the hot path.
+ *   decodeLayers(frame, linkType, opts?): Layer[]  — the full layer tree for the detail view (allocates).
+ *   summarize(frame, linkType, opts?): string       — tcpdump-style one-line summary.
+ *   ipv4ToString(n), macToString(n)                 — formatting helpers.
+ */
