@@ -6,4 +6,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   tcpdump openssh-server openssh-client iproute2 iptables socat sudo procps psmisc curl \
-  tshark chromium ca-certificates
+  tshark chromium ca-certificates time
