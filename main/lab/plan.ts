@@ -1,0 +1,191 @@
+// Turns a scenario into the ordered build plan `lab up` executes: phases run in order, the tasks of one phase
+// run in parallel, the steps of one task in order. Pure data, so the unit tests can read every command.
+
+import { kubeProxyRules } from './kubeProxyRules.ts';
+import { CALICO_MAC, KUBE_HOSTPORTS, KUBE_SERVICES, type PodDef, type ScenarioDef } from './scenarios.ts';
+import type { LabPaths } from './sshFiles.ts';
+import { HOST_ADDR, HOSTS, LAB_BRIDGE, LAN_PREFIX_LEN, host, podNs, type HostName } from './topology.ts';
+
+export type Step =
+  | { kind: 'run'; ns: string | null; argv: string[]; input?: string }
+  | {
+      kind: 'daemon';
+      ns: string;
+      label: string;
+      argv: string[];
+      /** Ready when this link exists in `ns` (socat's tunl0). */
+      waitLink?: string;
+    };
+
+export type Task = Step[];
+export type Phase = { name: string; tasks: Task[] };
+
+export const FLANNEL_VNI = 1;
+export const FLANNEL_PORT = 8472;
+export const FLANNEL_MTU = 1450;
+export const TUNL_MTU = 1480;
+/** Calico's fake gateway every pod routes through; answered by proxy ARP on the cali* side. */
+export const CALICO_GW = '169.254.1.1';
+
+const run = (ns: string | null, ...argv: string[]): Step => ({ kind: 'run', ns, argv });
+const sysctl = (ns: string | null, ...settings: string[]): Step => run(ns, 'sysctl', '-q', '-w', ...settings);
+
+export interface PlanOptions {
+  paths: LabPaths;
+  /** Absolute path of the pod HTTP responder script and the node binary that runs it. */
+  responder: string;
+  nodeBin: string;
+  physdev: boolean;
+}
+
+function nodeNs(n: HostName): string {
+  return host(n).ns;
+}
+
+/** Calico pods: the node routes the /32 to the cali* link and answers ARP for 169.254.1.1 on it. */
+function podTasks(s: ScenarioDef, pod: PodDef): Task {
+  const nns = nodeNs(pod.node);
+  const pns = podNs(pod.name);
+  const hostMac = pod.attach === 'calico' ? ['address', CALICO_MAC] : [];
+  const steps: Step[] = [
+    run(null, 'ip', 'link', 'add', pod.hostIf, 'netns', nns, 'mtu', String(pod.mtu), ...hostMac, 'type', 'veth',
+      'peer', 'name', 'eth0', 'netns', pns, 'address', pod.mac, 'mtu', String(pod.mtu)),
+    run(pns, 'ip', 'link', 'set', 'lo', 'up'),
+    run(pns, 'ip', 'addr', 'add', `${pod.ip}/${pod.prefixLen}`, 'dev', 'eth0'),
+    run(pns, 'ip', 'link', 'set', 'eth0', 'up'),
+  ];
+  if (pod.attach === 'bridge') {
+    const br = s.bridges.find((b) => b.node === pod.node);
+    if (!br) throw new Error(`pod ${pod.name}: no bridge on ${pod.node}`);
+    steps.push(run(nns, 'ip', 'link', 'set', pod.hostIf, 'master', br.name, 'up'));
+    steps.push(run(pns, 'ip', 'route', 'add', 'default', 'via', br.addr.split('/')[0], 'dev', 'eth0'));
+  } else {
+    steps.push(sysctl(nns, `net.ipv4.conf.${pod.hostIf}.proxy_arp=1`, `net.ipv4.neigh.${pod.hostIf}.proxy_delay=0`));
+    steps.push(run(nns, 'ip', 'link', 'set', pod.hostIf, 'up'));
+    steps.push(run(nns, 'ip', 'route', 'add', `${pod.ip}/32`, 'dev', pod.hostIf, 'scope', 'link'));
+    steps.push(run(pns, 'ip', 'route', 'add', `${CALICO_GW}/32`, 'dev', 'eth0', 'scope', 'link'));
+    steps.push(run(pns, 'ip', 'route', 'add', 'default', 'via', CALICO_GW, 'dev', 'eth0'));
+  }
+  return steps;
+}
+
+export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
+  const phases: Phase[] = [];
+  const hostNsList = HOSTS.map((h) => h.ns);
+  const podNsList = s.pods.map((p) => podNs(p.name));
+  // IPv6 off in every lab namespace: no router solicitations or MLD reports in the captures.
+  const noV6 = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
+
+  phases.push({
+    name: 'namespaces and lab bridge',
+    tasks: [
+      [
+        run(null, 'ip', 'link', 'add', LAB_BRIDGE, 'type', 'bridge'),
+        sysctl(null, `net.ipv6.conf.${LAB_BRIDGE}.disable_ipv6=1`),
+        run(null, 'ip', 'addr', 'add', `${HOST_ADDR}/${LAN_PREFIX_LEN}`, 'dev', LAB_BRIDGE),
+        run(null, 'ip', 'link', 'set', LAB_BRIDGE, 'up'),
+      ],
+      ...[...hostNsList, ...podNsList].map((ns) => [
+        run(null, 'ip', 'netns', 'add', ns),
+        // Forwarding only inside the nodes' own namespaces; the root namespace is left as it is.
+        sysctl(ns, ...noV6, ...(hostNsList.includes(ns) && ns !== host('client').ns ? ['net.ipv4.ip_forward=1'] : [])),
+      ]),
+    ],
+  });
+
+  phases.push({
+    name: 'hosts on the lab bridge (ens33)',
+    tasks: HOSTS.map((h) => [
+      run(null, 'ip', 'link', 'add', h.rootLink, 'type', 'veth', 'peer', 'name', 'ens33', 'netns', h.ns, 'address', h.mac),
+      sysctl(null, `net.ipv6.conf.${h.rootLink}.disable_ipv6=1`),
+      run(null, 'ip', 'link', 'set', h.rootLink, 'master', LAB_BRIDGE, 'up'),
+      run(h.ns, 'ip', 'link', 'set', 'lo', 'up'),
+      run(h.ns, 'ip', 'addr', 'add', `${h.ip}/${LAN_PREFIX_LEN}`, 'dev', 'ens33'),
+      run(h.ns, 'ip', 'link', 'set', 'ens33', 'up'),
+    ]),
+  });
+
+  const nodeDevices: Task[] = [];
+  for (const b of s.bridges) {
+    const ns = nodeNs(b.node);
+    nodeDevices.push([
+      run(ns, 'ip', 'link', 'add', b.name, 'address', b.mac, 'mtu', String(b.mtu), 'type', 'bridge'),
+      run(ns, 'ip', 'addr', 'add', b.addr, 'dev', b.name),
+      run(ns, 'ip', 'link', 'set', b.name, 'up'),
+    ]);
+  }
+  for (const v of s.vxlan) {
+    const ns = nodeNs(v.node);
+    const steps: Step[] = [
+      run(ns, 'ip', 'link', 'add', 'flannel.1', 'address', v.mac, 'mtu', String(FLANNEL_MTU), 'type', 'vxlan',
+        'id', String(FLANNEL_VNI), 'local', host(v.node).ip, 'dev', 'ens33', 'dstport', String(FLANNEL_PORT), 'nolearning'),
+      run(ns, 'ip', 'addr', 'add', v.addr, 'dev', 'flannel.1'),
+      run(ns, 'ip', 'link', 'set', 'flannel.1', 'up'),
+    ];
+    // What flanneld installs for every other node: route via its flannel.1 address, ARP entry, FDB entry.
+    for (const peer of s.vxlan.filter((x) => x.node !== v.node)) {
+      const peerAddr = peer.addr.split('/')[0];
+      steps.push(run(ns, 'ip', 'route', 'add', peer.subnet, 'via', peerAddr, 'dev', 'flannel.1', 'onlink'));
+      steps.push(run(ns, 'ip', 'neigh', 'add', peerAddr, 'lladdr', peer.mac, 'dev', 'flannel.1', 'nud', 'permanent'));
+      steps.push(run(ns, 'bridge', 'fdb', 'append', peer.mac, 'dev', 'flannel.1', 'dst', host(peer.node).ip, 'self', 'permanent'));
+    }
+    nodeDevices.push(steps);
+  }
+  for (const t of s.tunl) {
+    const ns = nodeNs(t.node);
+    nodeDevices.push([
+      {
+        kind: 'daemon',
+        ns,
+        label: `socat-tunl0-${t.node}`,
+        argv: ['socat', `TUN:${t.addr}/32,tun-type=tun,iff-no-pi,tun-name=tunl0,iff-up`, `IP4-DATAGRAM:${host(t.peer).ip}:4`],
+        waitLink: 'tunl0',
+      },
+      run(ns, 'ip', 'link', 'set', 'tunl0', 'mtu', String(TUNL_MTU)),
+    ]);
+  }
+  if (s.pods.some((p) => p.attach === 'calico')) {
+    // Proxy ARP only answers for an address the node has a route to through another link; real nodes have a
+    // default route, the lab's nodes have none, so 169.254.1.1 gets a route to lo (never used for packets).
+    for (const n of new Set(s.pods.map((p) => p.node))) {
+      nodeDevices.push([run(nodeNs(n), 'ip', 'route', 'add', `${CALICO_GW}/32`, 'dev', 'lo')]);
+    }
+  }
+  if (nodeDevices.length) phases.push({ name: 'node devices (bridges, flannel.1, tunl0)', tasks: nodeDevices });
+
+  phases.push({ name: 'pods', tasks: s.pods.map((p) => podTasks(s, p)) });
+
+  const rest: Task[] = s.routes.map((r) => [run(nodeNs(r.node), 'ip', 'route', 'add', ...r.args)]);
+  if (s.kubeProxy) {
+    rest.push([
+      { kind: 'run', ns: nodeNs('node-1'), argv: ['iptables-restore', '--noflush'], input: kubeProxyRules(KUBE_SERVICES, KUBE_HOSTPORTS, { physdev: o.physdev }) },
+    ]);
+  }
+  for (const p of s.pods.filter((x) => x.ports.length)) {
+    rest.push([
+      { kind: 'daemon', ns: podNs(p.name), label: `http-${p.name}`, argv: [o.nodeBin, o.responder, p.name, ...p.ports.map(String)] },
+    ]);
+  }
+  for (const h of HOSTS) {
+    rest.push([
+      { kind: 'daemon', ns: h.ns, label: `sshd-${h.name}`, argv: ['/usr/sbin/sshd', '-D', '-e', '-f', o.paths.sshdConfig(h.name)] },
+    ]);
+  }
+  phases.push({ name: 'routes, iptables, daemons', tasks: rest });
+  return phases;
+}
+
+/** Every command of a plan as one line each (for `--dry-run` and tests). */
+export function planLines(phases: Phase[]): string[] {
+  const out: string[] = [];
+  for (const ph of phases) {
+    out.push(`# ${ph.name}`);
+    for (const t of ph.tasks) {
+      for (const st of t) {
+        const ns = st.ns ? `[${st.ns}] ` : '';
+        out.push(`${ns}${st.kind === 'daemon' ? `(daemon ${st.label}) ` : ''}${st.argv.join(' ')}`);
+      }
+    }
+  }
+  return out;
+}
