@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const FUZZ_DIR = path.dirname(fileURLToPath(import.meta.url));
-export const SEED_DIR = path.join(FUZZ_DIR, 'corpus', 'seeds');
+/** tests/fuzz (a function: the Jazzer.js bundle is CommonJS and never loads a corpus itself). */
+export function fuzzDir(): string {
+  return path.dirname(fileURLToPath(import.meta.url));
+}
 
 /** An invariant the code under test broke. Thrown only by the harness, never expected from the code. */
 export class InvariantError extends Error {
@@ -21,7 +23,7 @@ export function invariant(cond: unknown, message: string): asserts cond {
 
 /** The seed files: real captures (see scripts/fuzz-seed.sh), plus every committed corpus finding. */
 export function loadCorpus(sub = 'seeds'): { name: string; bytes: Uint8Array }[] {
-  const dir = path.join(FUZZ_DIR, 'corpus', sub);
+  const dir = path.join(fuzzDir(), 'corpus', sub);
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)

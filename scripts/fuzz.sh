@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The long fuzz run (not part of CI; results go in docs/reliability.md):
+#   1. the fast-check fuzz tests with FUZZ_SCALE times the CI runs and time budgets;
+#   2. Jazzer.js (coverage-guided libFuzzer) on every entry in tests/fuzz/jazzer/, SECONDS each, starting from
+#      tests/fuzz/corpus/seeds plus tests/fuzz/corpus/<target>; crashes land in $WORK/<target>/crash-*.
+# Usage: bash scripts/fuzz.sh [SECONDS_PER_TARGET=120] [FUZZ_SCALE=20]    (needs g++ for the Jazzer shim)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_TARGET=${1:-120}
+SCALE=${2:-20}
+WORK=${FUZZ_WORK:-/tmp/hopscope-fuzz}
+mkdir -p "$WORK"
+
+echo "== fast-check fuzz, FUZZ_SCALE=$SCALE"
+FUZZ_SCALE=$SCALE npx vitest run --project unit tests/unit/fuzz --testTimeout=$((SCALE * 60000)) || FAILED=1
+
+echo "== Jazzer.js, ${SECONDS_PER_TARGET}s per target"
+if ! command -v g++ >/dev/null; then
+  echo "fuzz.sh: g++ is needed to build the glibc shim for Jazzer.js's prebuilt addon (apt-get install g++)" >&2
+  exit 2
+fi
+cat >"$WORK/jzshim.cc" <<'CC'
+// See scripts/fuzz-jazzer-prepare.ts: the three symbols Jazzer.js 4.0.0's addon needs from glibc 2.38/GCC 13.
+#include <cstdlib>
+#include <iostream>
+extern "C" long __isoc23_strtol(const char *s, char **e, int b) { return strtol(s, e, b); }
+extern "C" unsigned long __isoc23_strtoul(const char *s, char **e, int b) { return strtoul(s, e, b); }
+namespace std { void ios_base_library_init() {} }
+CC
+g++ -shared -fPIC -O2 -o "$WORK/libjzshim.so" "$WORK/jzshim.cc"
+npx tsx scripts/fuzz-jazzer-prepare.ts
+
+for entry in tests/fuzz/jazzer/*.ts; do
+  target=$(basename "$entry" .ts)
+  out="$WORK/$target"
+  mkdir -p "$out/corpus" "$out/artifacts"
+  cp tests/fuzz/corpus/seeds/* "$out/corpus/"
+  if [ -d "tests/fuzz/corpus/$target" ]; then cp "tests/fuzz/corpus/$target"/* "$out/corpus/" 2>/dev/null || true; fi
+  # Jazzer instruments CommonJS as it is required: bundle the TypeScript entry (and the code under test) into one file.
+  npx esbuild "$entry" --bundle --platform=node --format=cjs --target=node20 --log-level=error --outfile="$out/$target.cjs"
+  echo "-- $target"
+  (cd "$out" && LD_PRELOAD="$WORK/libjzshim.so" npx --prefix "$OLDPWD" jazzer "./$target.cjs" corpus \
+    --sync --timeout=5000 -- -max_total_time="$SECONDS_PER_TARGET" -max_len=70000 -rss_limit_mb=2048 \
+    -artifact_prefix=artifacts/ -print_final_stats=1 2>&1 | tee "$out/log.txt" | grep -E '^#[0-9]+.*(pulse|DONE)|stat::|Error|crash-|timeout-|oom-' | tail -25) || FAILED=1
+  ls "$out/artifacts" 2>/dev/null | sed "s|^|   artifact: $out/artifacts/|"
+done
+if [ "${FAILED:-0}" = 1 ]; then echo "fuzz.sh: FAILURES (see above)"; exit 1; fi
+echo "fuzz.sh: no failures"
