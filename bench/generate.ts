@@ -12,7 +12,7 @@ import { HOP_COUNT, NODE1, NODE2, PathFrames, hopFileName, hopOnNode2 } from './
 import { SortedPcapWriter } from './gen/pcapWriter.ts';
 import { TrafficModel } from './gen/traffic.ts';
 
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 const LINKTYPE_ETHERNET = 1;
 const BASE_SEC = 1767225600; // 2026-01-01T00:00:00Z: fixed, so output is byte-identical across runs
 const MEAN_EVENT_GAP_NS = 200_000; // ~5,000 exchanges/s: minutes of traffic compressed into seconds
@@ -53,6 +53,9 @@ export interface Manifest {
   seed: number;
   skewNs: number;
   one: GeneratedFile;
+  /** Encapsulated records in the one-file mix (its ens33 hops), so a benchmark can check its decoder counted them. */
+  oneVxlan: number;
+  oneIpip: number;
   oneUsec?: GeneratedFile;
   halves?: [GeneratedFile, GeneratedFile];
   path: (GeneratedFile & { node: string; iface: string })[];
@@ -96,6 +99,8 @@ export function generate(opts: GenerateOptions): Manifest {
   ]);
   let journey = 0;
   let event = 0;
+  let oneVxlan = 0;
+  let oneIpip = 0;
 
   /** Emits one journey starting at true time t; returns the true time it reaches the far pod. */
   const emit = (inner: Uint8Array, pkt: typeof model.firstPkt, t: number): number => {
@@ -105,6 +110,8 @@ export function generate(opts: GenerateOptions): Manifest {
     frames.build(inner, pkt.len, pkt.from, pkt.to, id, srcPort);
     const ipip = rnd() < IPIP_SHARE;
     const half = halves?.[event & 1]; // by exchange, so both halves get the same mix
+    if (ipip) oneIpip += 2;
+    else oneVxlan += 2;
     for (let k = 0; k < HOP_COUNT; k++) {
       const [lo, hi] = HOP_DELAY_NS[k];
       t += Math.round(lo + rnd() * (hi - lo));
@@ -145,6 +152,8 @@ export function generate(opts: GenerateOptions): Manifest {
     seed,
     skewNs,
     one: file(one),
+    oneVxlan,
+    oneIpip,
     oneUsec: oneUsec && file(oneUsec),
     halves: halves && [file(halves[0]), file(halves[1])],
     path: hopWriters.map((w, h) => {

@@ -1,0 +1,84 @@
+// In-process decode throughput: the streaming reader plus decodeFields() over a whole file, on one core, with
+// the file in the page cache. Prints one JSON line; bench/run.ts runs it as a child process.
+//
+//   node bin/run-ts.mjs bench/decodeOnly.ts FILE [--mode read|decode] [--passes N]
+
+interface DecodeModule {
+  decodeFields: (
+    frame: Uint8Array,
+    linkType: number,
+    out: import('../main/decode/fields.ts').PacketFields,
+  ) => void;
+}
+
+interface PassResult {
+  seconds: number;
+  packets: number;
+  pps: number;
+}
+
+interface DecodeOnlyReport {
+  mode: 'read' | 'decode';
+  file: string;
+  passes: PassResult[];
+  /** Counts from the last pass, so the caller can check the decoder really decoded. */
+  ipv4: number;
+  vxlan: number;
+  ipip: number;
+  problems: number;
+  error?: string;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const file = argv[0];
+  const mode = argv.includes('--mode') ? (argv[argv.indexOf('--mode') + 1] as 'read' | 'decode') : 'decode';
+  const passes = argv.includes('--passes') ? Number(argv[argv.indexOf('--passes') + 1]) : 2;
+  const report: DecodeOnlyReport = { mode, file, passes: [], ipv4: 0, vxlan: 0, ipip: 0, problems: 0 };
+  let pcap: typeof import('../main/pcap/index.ts');
+  // The decoder lands in parallel with this harness; a missing module is reported, not crashed on.
+  let decode = null as DecodeModule | null;
+  let fieldsMod: typeof import('../main/decode/fields.ts');
+  try {
+    pcap = await import('../main/pcap/index.ts');
+    fieldsMod = await import('../main/decode/fields.ts');
+    if (mode === 'decode') decode = (await import(`../main/decode/${'index.ts'}`)) as DecodeModule;
+  } catch (e) {
+    report.error = `pipeline module missing: ${(e as Error).message.split('\n')[0]}`;
+    console.log(JSON.stringify(report));
+    return;
+  }
+  const { ENCAP_IPIP, ENCAP_VXLAN, STATUS_OK, createPacketFields } = fieldsMod;
+  const out = createPacketFields();
+  for (let p = 0; p < passes; p++) {
+    let ipv4 = 0;
+    let vxlan = 0;
+    let ipip = 0;
+    let problems = 0;
+    const t0 = process.hrtime.bigint();
+    const onRecord = decode
+      ? (rec: { data: Uint8Array; linkType: number }) => {
+          decode.decodeFields(rec.data, rec.linkType, out);
+          if (out.ipVersion === 4) ipv4++;
+          if (out.encapCount > 0) {
+            if (out.encapType[0] === ENCAP_VXLAN) vxlan++;
+            else if (out.encapType[0] === ENCAP_IPIP) ipip++;
+          }
+          if (out.status !== STATUS_OK) problems++;
+        }
+      : () => {};
+    const r = pcap.readCaptureFileSync(file, onRecord);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (!r.ok) {
+      report.error = `${r.error.code}: ${r.error.message}`;
+      break;
+    }
+    const packets = r.value.records;
+    report.passes.push({ seconds, packets, pps: packets / seconds });
+    Object.assign(report, { ipv4, vxlan, ipip, problems });
+  }
+  console.log(JSON.stringify(report));
+}
+
+await main(process.argv.slice(2));
+
+export {};

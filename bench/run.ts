@@ -1,0 +1,519 @@
+// `npm run bench`: our pipeline against tcpdump, mergecap, tshark and pcap-parser on the same generated
+// captures, in the same run, alternating, N repetitions; prints medians, packets/s, peak RSS and the issue's
+// targets marked met or missed. Installs nothing: it checks for the tools and says how to get them.
+//
+//   npm run bench [-- --reps N] [--quick] [--only id,id]
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { generate, readManifest, type Manifest } from './generate.ts';
+import { haveGnuTime, measure, median, type Measurement } from './lib/measure.ts';
+import { ISSUE_REFERENCE_S, TARGETS } from './lib/targets.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const NODE = process.execPath;
+const HOPSCOPE = [NODE, path.join(ROOT, 'bin/hopscope.mjs')];
+const RUN_TS = [NODE, path.join(ROOT, 'bin/run-ts.mjs')];
+const CASE_TIMEOUT_MS = 10 * 60_000;
+
+interface Options {
+  reps: number;
+  quick: boolean;
+  only: string[] | null;
+}
+
+interface Case {
+  id: string;
+  label: string;
+  group: 'anchor' | 'ours';
+  /** Packets the command walks (packets/s = packets / median wall). */
+  packets: number;
+  /** When the command runs on a slice: the packet count its time is scaled to (and the table says so). */
+  scaledTo?: number;
+  cmd: string[] | null;
+  unavailable?: string;
+  stdout?: 'null' | 'capture' | { file: string };
+  /** Checks one run's output; returns a complaint or null. */
+  check?: (m: Measurement) => string | null;
+  /** In-process packets/s reported by the command itself (decode-only). */
+  inProcessPps?: (m: Measurement) => number;
+  runs: Measurement[];
+  notes: string[];
+}
+
+function parseOptions(argv: string[]): Options {
+  const o: Options = { reps: 3, quick: false, only: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') o.quick = true;
+    else if (a === '--reps') o.reps = Math.max(1, Number(argv[++i]) | 0);
+    else if (a === '--only') o.only = argv[++i].split(',');
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: npm run bench [-- --reps N] [--quick] [--only id,id,…]');
+      process.exit(0);
+    } else {
+      console.error(`bench: unknown option ${a}`);
+      process.exit(2);
+    }
+  }
+  return o;
+}
+
+function which(tool: string): string | null {
+  const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function checkTools(): void {
+  const missing = ['tcpdump', 'tshark', 'mergecap', 'editcap'].filter((t) => !which(t));
+  if (missing.length > 0) {
+    console.error(
+      `bench: missing ${missing.join(', ')}. Install the Debian packages first:\n` +
+        `  sudo bash scripts/setup-debian.sh`,
+    );
+    process.exit(1);
+  }
+  if (!haveGnuTime())
+    console.error(
+      'bench: /usr/bin/time not found (scripts/setup-debian.sh installs it); polling /proc for RSS',
+    );
+}
+
+/** A subcommand exists when `hopscope NAME --help` succeeds. */
+function haveSubcommand(name: string): boolean {
+  const r = spawnSync(HOPSCOPE[0], [HOPSCOPE[1], name, '--help'], { encoding: 'utf8', cwd: ROOT });
+  return r.status === 0;
+}
+
+function ensureData(dir: string, journeys: number): Manifest {
+  const m = readManifest(dir, journeys);
+  if (m) return m;
+  console.error(`bench: generating ${journeys * 8} packets into ${path.relative(ROOT, dir)} …`);
+  const g = generate({ outDir: dir, journeys });
+  console.error(`bench: generated in ${g.seconds.toFixed(1)} s`);
+  return g;
+}
+
+function ensureSlice(dir: string, m: Manifest, packets: number): string {
+  const slice = path.join(dir, `one-first${packets}.pcap`);
+  if (!fs.existsSync(slice) || fs.statSync(slice).mtimeMs < fs.statSync(path.join(dir, m.one.path)).mtimeMs) {
+    const r = spawnSync('editcap', ['-r', path.join(dir, m.one.path), slice, `1-${packets}`]);
+    if (r.status !== 0) throw new Error(`editcap failed: ${r.stderr}`);
+  }
+  return slice;
+}
+
+/** Reads every input once so all commands start with the files in the page cache. */
+function warmCache(files: string[]): void {
+  const buf = Buffer.allocUnsafe(8 << 20);
+  for (const f of files) {
+    const fd = fs.openSync(f, 'r');
+    while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+    fs.closeSync(fd);
+  }
+}
+
+const digits = (s: string) => s.replace(/(\d)[,_ ](?=\d{3}\b)/g, '$1');
+
+function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
+  const p = (f: string) => path.join(dir, f);
+  const one = p(m.one.path);
+  const n = m.one.packets;
+  const pathFiles = m.path.map((f) => p(f.path));
+  const pathPackets = m.path.reduce((s, f) => s + f.packets, 0);
+  const outDir = p('out');
+  fs.mkdirSync(outDir, { recursive: true });
+  const sliceN = Math.min(n, quick ? 20_000 : 100_000);
+  const slice = ensureSlice(dir, m, sliceN);
+  const haveCorrelate = haveSubcommand('correlate');
+  const haveExport = haveSubcommand('export');
+  const c = (x: Omit<Case, 'runs' | 'notes'> & { notes?: string[] }): Case => ({
+    ...x,
+    runs: [],
+    notes: x.notes ?? [],
+  });
+  const exitOk = (mm: Measurement) =>
+    mm.exitCode === 0 ? null : `exit ${mm.exitCode}: ${mm.stderrTail.split('\n').slice(-3).join(' | ')}`;
+  const correlateCheck = (mm: Measurement): string | null => {
+    const bad = exitOk(mm);
+    if (bad) return bad;
+    const out = digits(mm.stdout);
+    const j = /journeys\D{0,20}(\d+)/i.exec(out);
+    if (!j) return `no journey count in output: ${out.slice(0, 200)}`;
+    if (Number(j[1]) !== m.journeys) return `reported ${j[1]} journeys, the set has ${m.journeys}`;
+    return null;
+  };
+  const exportFile = path.join(outDir, 'export.pcapng');
+  const unavailable = (what: string) => `not available yet (${what} has not landed)`;
+
+  return [
+    c({
+      id: 'cat',
+      label: '`cat one.pcap > /dev/null`',
+      group: 'anchor',
+      packets: n,
+      cmd: ['cat', one],
+      check: exitOk,
+    }),
+    c({
+      id: 'tcpdump-w',
+      label: '`tcpdump -nr one.pcap -w /dev/null`',
+      group: 'anchor',
+      packets: n,
+      cmd: ['tcpdump', '-nr', one, '-w', '/dev/null'],
+      check: exitOk,
+    }),
+    c({
+      id: 'mergecap',
+      label: '`mergecap -w /dev/null half1 half2`',
+      group: 'anchor',
+      packets: n,
+      cmd: ['mergecap', '-w', '/dev/null', p(m.halves![0].path), p(m.halves![1].path)],
+      check: exitOk,
+    }),
+    c({
+      id: 'tcpdump-text',
+      label: '`tcpdump -nr one.pcap > /dev/null`',
+      group: 'anchor',
+      packets: n,
+      cmd: ['tcpdump', '-nr', one],
+      check: exitOk,
+    }),
+    c({
+      id: 'tshark-fields',
+      label: `tshark fields (\`-d udp.port==8472,vxlan -T fields -e frame.number -e ip.src -e ip.dst -e ip.id -e icmp.seq\`)`,
+      group: 'anchor',
+      packets: sliceN,
+      scaledTo: n,
+      cmd: ['tshark', '-r', slice, '-d', 'udp.port==8472,vxlan', '-T', 'fields'].concat([
+        '-e',
+        'frame.number',
+        '-e',
+        'ip.src',
+        '-e',
+        'ip.dst',
+        '-e',
+        'ip.id',
+        '-e',
+        'icmp.seq',
+      ]),
+      check: exitOk,
+      notes: sliceN < n ? [`run on the first ${sliceN} packets; time scaled ×${n / sliceN} to ${n}`] : [],
+    }),
+    c({
+      id: 'pcap-parser',
+      label: 'pcap-parser (microsecond copy)',
+      group: 'anchor',
+      packets: n,
+      cmd: [NODE, path.join(ROOT, 'bench/anchors/pcapParserCount.mjs'), p(m.oneUsec!.path)],
+      stdout: 'capture',
+      check: (mm) =>
+        exitOk(mm) ?? (mm.stdout.includes(`"packets":${n}`) ? null : `counted ${mm.stdout.trim()}`),
+    }),
+    c({
+      id: 'tcpdump-w-8',
+      label: '`tcpdump -nr F -w /dev/null` over the 8 path files',
+      group: 'anchor',
+      packets: pathPackets,
+      cmd: [
+        'sh',
+        '-c',
+        'for f; do tcpdump -nr "$f" -w /dev/null 2>/dev/null || exit 1; done',
+        'sh',
+        ...pathFiles,
+      ],
+      check: exitOk,
+    }),
+    c({
+      id: 'mergecap-8',
+      label: '`mergecap -w out.pcapng` the 8 path files',
+      group: 'anchor',
+      packets: pathPackets,
+      cmd: ['mergecap', '-w', path.join(outDir, 'mergecap.pcapng'), ...pathFiles],
+      check: exitOk,
+    }),
+    c({
+      id: 'startup',
+      label: '`hopscope --version` (start-up cost alone)',
+      group: 'ours',
+      packets: 0,
+      cmd: [...HOPSCOPE, '--version'],
+      check: exitOk,
+    }),
+    c({
+      id: 'read-only',
+      label: 'reader alone, in-process (one.pcap)',
+      group: 'ours',
+      packets: n,
+      cmd: [...RUN_TS, path.join(ROOT, 'bench/decodeOnly.ts'), one, '--mode', 'read'],
+      stdout: 'capture',
+      check: (mm) => decodeCheck(mm, m, false),
+      inProcessPps: warmPps,
+    }),
+    c({
+      id: 'decode-only',
+      label: 'reader + decodeFields, in-process (one.pcap)',
+      group: 'ours',
+      packets: n,
+      cmd: [...RUN_TS, path.join(ROOT, 'bench/decodeOnly.ts'), one, '--mode', 'decode'],
+      stdout: 'capture',
+      check: (mm) => decodeCheck(mm, m, true),
+      inProcessPps: warmPps,
+    }),
+    c({
+      id: 'correlate-summary',
+      label: '`hopscope correlate --summary` (8 files)',
+      group: 'ours',
+      packets: pathPackets,
+      cmd: haveCorrelate ? [...HOPSCOPE, 'correlate', '--summary', ...pathFiles] : null,
+      unavailable: unavailable('hopscope correlate'),
+      stdout: 'capture',
+      check: correlateCheck,
+    }),
+    c({
+      id: 'correlate-json',
+      label: '`hopscope correlate --json > /dev/null` (8 files)',
+      group: 'ours',
+      packets: pathPackets,
+      cmd: haveCorrelate ? [...HOPSCOPE, 'correlate', '--json', ...pathFiles] : null,
+      unavailable: unavailable('hopscope correlate'),
+      check: exitOk,
+    }),
+    c({
+      id: 'export',
+      label: '`hopscope export --pcapng out.pcapng` (8 files)',
+      group: 'ours',
+      packets: pathPackets,
+      cmd: haveExport ? [...HOPSCOPE, 'export', '--pcapng', exportFile, ...pathFiles] : null,
+      unavailable: unavailable('hopscope export'),
+      check: (mm) => exitOk(mm) ?? checkPcapngCount(exportFile, pathPackets),
+    }),
+  ];
+}
+
+interface DecodeReport {
+  passes: { pps: number; packets: number }[];
+  vxlan: number;
+  ipip: number;
+  problems: number;
+  error?: string;
+}
+
+function decodeReport(mm: Measurement): DecodeReport | null {
+  try {
+    return JSON.parse(mm.stdout.trim().split('\n').at(-1) ?? '') as DecodeReport;
+  } catch {
+    return null;
+  }
+}
+
+function warmPps(mm: Measurement): number {
+  const r = decodeReport(mm);
+  return r?.passes.at(-1)?.pps ?? NaN;
+}
+
+function decodeCheck(mm: Measurement, m: Manifest, decoding: boolean): string | null {
+  if (mm.exitCode !== 0) return `exit ${mm.exitCode}: ${mm.stderrTail.slice(-300)}`;
+  const r = decodeReport(mm);
+  if (!r) return `no report: ${mm.stdout.slice(0, 200)}`;
+  if (r.error) return r.error;
+  if (r.passes.some((p) => p.packets !== m.one.packets))
+    return `read ${r.passes.map((p) => p.packets)} packets`;
+  if (decoding && (r.vxlan !== m.oneVxlan || r.ipip !== m.oneIpip || r.problems !== 0))
+    return `decoded vxlan ${r.vxlan}/${m.oneVxlan}, ipip ${r.ipip}/${m.oneIpip}, problems ${r.problems}`;
+  return null;
+}
+
+function checkPcapngCount(file: string, packets: number): string | null {
+  const r = spawnSync('tcpdump', ['--count', '-r', file], { encoding: 'utf8' });
+  if (r.status !== 0) return `tcpdump cannot read the export: ${r.stderr.trim().split('\n').at(-1)}`;
+  return r.stdout.trim() === `${packets} packets`
+    ? null
+    : `export holds ${r.stdout.trim()}, expected ${packets}`;
+}
+
+function machine(): Record<string, string> {
+  const first = (cmd: string, args: string[]) =>
+    (spawnSync(cmd, args, { encoding: 'utf8' }).stdout ?? '').split('\n')[0].trim();
+  return {
+    cpus: `${os.availableParallelism()} × ${os.cpus()[0]?.model ?? '?'}`,
+    memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    node: process.version,
+    kernel: `${os.type()} ${os.release()}`,
+    tcpdump: first('tcpdump', ['--version']),
+    tshark: first('tshark', ['--version']),
+  };
+}
+
+const fmtS = (s: number) => (Number.isFinite(s) ? (s < 10 ? s.toFixed(3) : s.toFixed(1)) : '—');
+const fmtRate = (r: number) =>
+  !Number.isFinite(r)
+    ? '—'
+    : r >= 1e6
+      ? `${(r / 1e6).toFixed(2)} M`
+      : r >= 1e3
+        ? `${(r / 1e3).toFixed(0)} k`
+        : r.toFixed(0);
+
+function wallOf(c: Case): number {
+  const w = median(c.runs.map((r) => r.wallS));
+  return c.scaledTo ? (w * c.scaledTo) / c.packets : w;
+}
+
+function table(cases: Case[]): string[] {
+  const rows = [
+    '| command | median wall s | packets/s | peak RSS MiB | issue’s machine s | notes |',
+    '|---|---|---|---|---|---|',
+  ];
+  for (const c of cases) {
+    if (!c.cmd) {
+      rows.push(`| ${c.label} | — | — | — | | ${c.unavailable} |`);
+      continue;
+    }
+    const wall = wallOf(c);
+    const total = c.scaledTo ?? c.packets;
+    let rate = total > 0 ? total / wall : NaN;
+    const notes = [...c.notes];
+    if (c.inProcessPps) {
+      const inProc = median(c.runs.map(c.inProcessPps));
+      notes.push(`in-process ${fmtRate(inProc)} packets/s (second pass; whole process ${fmtRate(rate)}/s)`);
+      rate = inProc;
+    }
+    const problems = [...new Set(c.runs.map((r) => c.check?.(r)).filter((x): x is string => !!x))];
+    if (problems.length) notes.push(`**FAILED**: ${problems.join('; ')}`);
+    const rss = median(c.runs.map((r) => r.peakRssMiB));
+    const ref = ISSUE_REFERENCE_S[c.id];
+    rows.push(
+      `| ${c.label} | ${fmtS(wall)} | ${fmtRate(rate)} | ${Number.isFinite(rss) ? rss.toFixed(0) : '—'} | ${ref ?? ''} | ${notes.join('; ')} |`,
+    );
+  }
+  return rows;
+}
+
+function targetRows(cases: Case[]): string[] {
+  const by = (id: string) => cases.find((c) => c.id === id);
+  const ok = (c: Case | undefined) =>
+    !!c && !!c.cmd && c.runs.length > 0 && c.runs.every((r) => !c.check || c.check(r) === null);
+  const rows = ['| target | measured | verdict |', '|---|---|---|'];
+  const add = (name: string, measured: string, met: boolean | null, how = '') =>
+    rows.push(
+      `| ${name} | ${measured} | ${met === null ? 'MISSED (not measurable yet)' : met ? 'met' : `**MISSED**${how}`} |`,
+    );
+  const corr = by('correlate-summary');
+  const tw8 = by('tcpdump-w-8');
+  const tshark = by('tshark-fields');
+  if (ok(corr) && tw8) {
+    const ratio = wallOf(corr!) / wallOf(tw8);
+    const lim = TARGETS.correlateVsTcpdumpWrite;
+    add(
+      `correlate --summary ≤ ${lim} × tcpdump -w (same 8 files)`,
+      `${ratio.toFixed(2)} ×`,
+      ratio <= lim,
+      ` by ${(ratio / lim).toFixed(2)} ×`,
+    );
+    const speed = wallOf(tshark!) / wallOf(corr!);
+    add(
+      `correlate --summary ≥ ${TARGETS.correlateVsTsharkSpeedup} × faster than tshark fields`,
+      `${speed.toFixed(0)} ×`,
+      speed >= TARGETS.correlateVsTsharkSpeedup,
+      ` by ${(TARGETS.correlateVsTsharkSpeedup / speed).toFixed(2)} ×`,
+    );
+    const rss = median(corr!.runs.map((r) => r.peakRssMiB));
+    add(
+      `correlate --summary peak RSS ≤ ${TARGETS.correlatePeakRssMiB} MiB`,
+      `${rss.toFixed(0)} MiB`,
+      rss <= TARGETS.correlatePeakRssMiB,
+      ` by ${(rss - TARGETS.correlatePeakRssMiB).toFixed(0)} MiB`,
+    );
+  } else {
+    add(
+      `correlate --summary ≤ ${TARGETS.correlateVsTcpdumpWrite} × tcpdump -w`,
+      corr?.cmd ? 'failed' : 'not available',
+      null,
+    );
+    add(`correlate --summary ≥ ${TARGETS.correlateVsTsharkSpeedup} × faster than tshark`, '—', null);
+    add(`correlate --summary peak RSS ≤ ${TARGETS.correlatePeakRssMiB} MiB`, '—', null);
+  }
+  const dec = by('decode-only');
+  if (ok(dec)) {
+    const pps = median(dec!.runs.map(dec!.inProcessPps!));
+    add(
+      `decode ≥ ${fmtRate(TARGETS.decodePacketsPerSec)} packets/s in-process`,
+      `${fmtRate(pps)} packets/s`,
+      pps >= TARGETS.decodePacketsPerSec,
+      ` by ${(TARGETS.decodePacketsPerSec / pps).toFixed(2)} ×`,
+    );
+  } else add(`decode ≥ ${fmtRate(TARGETS.decodePacketsPerSec)} packets/s in-process`, '—', null);
+  const exp = by('export');
+  const mc8 = by('mergecap-8');
+  if (ok(exp) && mc8) {
+    const ratio = wallOf(exp!) / wallOf(mc8);
+    add(
+      'export --pcapng no slower than mergecap (8 files)',
+      `${ratio.toFixed(2)} × mergecap`,
+      ratio <= TARGETS.exportVsMergecap,
+      ` by ${ratio.toFixed(2)} ×`,
+    );
+  } else add('export --pcapng no slower than mergecap (8 files)', '—', null);
+  return rows;
+}
+
+async function main(): Promise<void> {
+  const opts = parseOptions(process.argv.slice(2));
+  checkTools();
+  const journeys = opts.quick ? 12_500 : 125_000;
+  const dir = path.join(ROOT, 'bench/data', opts.quick ? 'quick' : 'full');
+  const m = ensureData(dir, journeys);
+  let cases = buildCases(dir, m, opts.quick);
+  if (opts.only) cases = cases.filter((c) => opts.only!.includes(c.id));
+  warmCache([m.one, m.oneUsec!, ...m.halves!, ...m.path].map((f) => path.join(dir, f.path)));
+
+  console.error(`bench: ${cases.length} commands × ${opts.reps} repetitions, alternating`);
+  for (let rep = 0; rep < opts.reps; rep++) {
+    for (const c of cases) {
+      if (!c.cmd) continue;
+      const mm = await measure(c.cmd, { cwd: ROOT, stdout: c.stdout, timeoutMs: CASE_TIMEOUT_MS });
+      c.runs.push(mm);
+      const problem = c.check?.(mm);
+      console.error(
+        `  rep ${rep + 1} ${c.id.padEnd(18)} ${fmtS(mm.wallS).padStart(7)} s ${mm.peakRssMiB.toFixed(0).padStart(5)} MiB` +
+          (problem ? `  ! ${problem}` : ''),
+      );
+    }
+  }
+  fs.rmSync(path.join(dir, 'out'), { recursive: true, force: true });
+
+  const mach = machine();
+  const lines = [
+    `## Run of ${new Date().toISOString()}${opts.quick ? ' (--quick)' : ''}, ${opts.reps} repetitions`,
+    '',
+    ...Object.entries(mach).map(([k, v]) => `- ${k}: ${v}`),
+    `- data: ${m.one.packets} packets / ${(m.one.bytes / 2 ** 20).toFixed(0)} MiB one-file mix; ` +
+      `${m.path.length} path files × ${m.path[0].packets} packets (${m.journeys} journeys)`,
+    '',
+    ...table(cases),
+    '',
+    ...targetRows(cases),
+  ];
+  const text = lines.join('\n');
+  console.log(text);
+  fs.writeFileSync(path.join(ROOT, 'bench/data', `results-${opts.quick ? 'quick' : 'full'}.md`), text + '\n');
+  fs.writeFileSync(
+    path.join(ROOT, 'bench/data', `results-${opts.quick ? 'quick' : 'full'}.json`),
+    JSON.stringify(
+      {
+        machine: mach,
+        manifest: m,
+        cases: cases.map(({ check, inProcessPps, ...rest }) => (void check, void inProcessPps, rest)),
+      },
+      null,
+      1,
+    ),
+  );
+}
+
+await main();
