@@ -1,0 +1,416 @@
+// A capture session over many nodes: connect (host keys, auth, privilege, probe, clock), discover interfaces,
+// check the filter everywhere, then run one InterfaceCapture per chosen interface and record it all in the
+// session folder. One node or interface failing never stops the others; each carries its own state and error.
+
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
+
+import { HopscopeError, toErrorData, type ErrorData } from '../common/errors.ts';
+import { discoverNode } from '../discover/discoverNode.ts';
+import type { NodeInterfaces } from '../discover/model.ts';
+import { ifaceWithAddress } from '../discover/parseIp.ts';
+import { connectSsh, type Credentials, type SshConnection } from '../ssh/connection.ts';
+import type { HostKeyInfo } from '../ssh/hostKeys.ts';
+import { acquirePrivilege, privileged, privilegeLabel, redact, type Privilege } from '../ssh/privilege.ts';
+import { defaultKnownHostsFiles, resolveTarget, type ResolvedTarget } from '../ssh/sshConfig.ts';
+
+import { probeClock, type ClockProbe } from './clockProbe.ts';
+import { InterfaceCapture, type IfaceCaptureStatus } from './interfaceCapture.ts';
+import { selectInterfaces, type Selected } from './selection.ts';
+import { captureFileName, checkNodeName, ensureSessionDir, SESSION_SCHEMA, writeSessionJson } from './sessionFolder.ts';
+import {
+  combineFilter,
+  DEFAULT_SNAPLEN,
+  excludeSshClause,
+  filterCheckScript,
+  parseProbe,
+  PROBE_SCRIPT,
+  shScript,
+  type SshEndpoints,
+} from './tcpdumpCommand.ts';
+import { classifyTcpdumpError } from './tcpdumpStderr.ts';
+
+export interface NodeSpec {
+  /** Label used in file names and the UI (`node-1`). */
+  name: string;
+  /** An ssh_config alias or a host name/address. */
+  host: string;
+  user?: string;
+  port?: number;
+  credentials?: Credentials;
+  /** Use sudo when the login user is not root. */
+  sudo?: boolean;
+  /** For `sudo -S`; sent on the channel's stdin only. */
+  sudoPassword?: string;
+}
+
+export interface CaptureSessionOptions {
+  nodes: NodeSpec[];
+  /** Text of the ssh_config (aliases, ProxyJump, IdentityFile…); undefined for none. */
+  sshConfigText?: string;
+  sshConfigPath?: string;
+  /** Overrides UserKnownHostsFile; the first file receives accepted keys. */
+  knownHostsFiles?: string[];
+  /** Accept and record unknown host keys: true, or a callback (the UI's prompt). */
+  acceptNew?: boolean | ((info: HostKeyInfo & { node: string }) => Promise<boolean>);
+  outDir: string;
+  filter?: string;
+  snaplen?: number;
+  /** Stop each interface after this many packets (tcpdump -c). */
+  count?: number;
+  /** Leave this SSH connection's own packets out (default true). */
+  excludeOwnSsh?: boolean;
+  readyTimeoutMs?: number;
+}
+
+export type NodeState = 'pending' | 'connecting' | 'connected' | 'failed' | 'lost' | 'closed';
+
+export interface NodeStatus {
+  name: string;
+  state: NodeState;
+  error: ErrorData | null;
+  target: { alias: string; hostName: string; port: number; user: string; proxyJump: { hostName: string; port: number; user: string }[] } | null;
+  hostKey: { keyType: string; fingerprint: string; status: 'known' | 'accepted'; file: string } | null;
+  privilege: 'root' | 'none' | 'sudo' | 'sudo-password' | null;
+  tcpdump: { path: string; version: string | null; nano: boolean } | null;
+  ssh: SshEndpoints | null;
+  managementIface: string | null;
+  clock: ClockProbe | null;
+  connectedAt: string | null;
+  lostAt: string | null;
+  discovery: NodeInterfaces | null;
+}
+
+export interface CounterSample {
+  node: string;
+  iface: string;
+  state: IfaceCaptureStatus['state'];
+  packets: number;
+  bytes: number;
+}
+
+export interface SessionDoc {
+  schema: typeof SESSION_SCHEMA;
+  hopscopeVersion: string;
+  createdBy: string;
+  state: 'connecting' | 'discovered' | 'capturing' | 'stopped';
+  filter: string;
+  excludeOwnSsh: boolean;
+  snaplen: number;
+  count: number | null;
+  startedAt: string | null;
+  stoppedAt: string | null;
+  sshConfig: string | null;
+  nodes: NodeStatus[];
+  captures: IfaceCaptureStatus[];
+}
+
+interface NodeRuntime {
+  spec: NodeSpec;
+  status: NodeStatus;
+  conn: SshConnection | null;
+  privilege: Privilege | null;
+}
+
+const COUNTER_INTERVAL_MS = 500;
+
+/**
+ * Events: 'node' (NodeStatus), 'iface' (IfaceCaptureStatus), 'counters' (CounterSample[], twice a second while
+ * capturing), 'done' (SessionDoc, after stop or when every capture has ended by itself).
+ */
+export class CaptureSession extends EventEmitter {
+  readonly outDir: string;
+  private readonly opts: CaptureSessionOptions;
+  private readonly nodes: NodeRuntime[];
+  private captures: InterfaceCapture[] = [];
+  private state: SessionDoc['state'] = 'connecting';
+  private startedAt: string | null = null;
+  private stoppedAt: string | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopping: Promise<SessionDoc> | null = null;
+
+  constructor(opts: CaptureSessionOptions) {
+    super();
+    this.opts = opts;
+    this.outDir = resolve(opts.outDir);
+    const names = new Set<string>();
+    for (const n of opts.nodes) {
+      checkNodeName(n.name);
+      if (names.has(n.name)) throw new HopscopeError('USAGE', `node ${n.name} given twice`);
+      names.add(n.name);
+    }
+    this.nodes = opts.nodes.map((spec) => ({
+      spec,
+      conn: null,
+      privilege: null,
+      status: {
+        name: spec.name,
+        state: 'pending',
+        error: null,
+        target: null,
+        hostKey: null,
+        privilege: null,
+        tcpdump: null,
+        ssh: null,
+        managementIface: null,
+        clock: null,
+        connectedAt: null,
+        lostAt: null,
+        discovery: null,
+      },
+    }));
+  }
+
+  /** Connects every node in parallel. Per-node failures are recorded in the returned statuses, not thrown. */
+  async connect(): Promise<NodeStatus[]> {
+    ensureSessionDir(this.outDir);
+    await Promise.all(this.nodes.map((n) => this.connectNode(n)));
+    this.save();
+    return this.nodeStatuses();
+  }
+
+  private async connectNode(n: NodeRuntime): Promise<void> {
+    this.setNode(n, { state: 'connecting' });
+    const secret = n.spec.sudoPassword;
+    try {
+      const target: ResolvedTarget = resolveTarget(
+        { host: n.spec.host, user: n.spec.user, port: n.spec.port },
+        { configText: this.opts.sshConfigText },
+      );
+      const knownHostsFiles =
+        this.opts.knownHostsFiles ?? (target.knownHostsFiles.length ? target.knownHostsFiles : defaultKnownHostsFiles());
+      const accept = this.opts.acceptNew;
+      const acceptNew =
+        typeof accept === 'function'
+          ? (info: HostKeyInfo) => accept({ ...info, node: n.spec.name })
+          : accept === true || target.strictHostKeyChecking === 'accept-new';
+      n.status.target = {
+        alias: target.alias,
+        hostName: target.hostName,
+        port: target.port,
+        user: target.user,
+        proxyJump: target.proxyJump.map((j) => ({ hostName: j.hostName, port: j.port, user: j.user })),
+      };
+      const conn = await connectSsh({
+        target,
+        credentials: n.spec.credentials,
+        hostKeys: { knownHostsFiles, acceptNew },
+        readyTimeoutMs: this.opts.readyTimeoutMs,
+      });
+      n.conn = conn;
+      const hk = conn.hostKey;
+      n.status.hostKey = { keyType: hk.keyType, fingerprint: hk.fingerprint, status: hk.status, file: hk.file };
+      conn.on('close', (lost?: HopscopeError) => this.onConnectionClosed(n, lost));
+      const probe = parseProbe((await conn.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'));
+      n.status.ssh = probe.ssh;
+      if (!probe.tcpdumpPath) throw new HopscopeError('TCPDUMP_NOT_FOUND', `${n.spec.name}: tcpdump is not installed (looked in PATH and /usr/sbin, /usr/bin, /sbin)`);
+      n.status.tcpdump = { path: probe.tcpdumpPath, version: probe.tcpdumpVersion, nano: probe.nano };
+      n.privilege = await acquirePrivilege(n.spec.name, conn, probe.uid, { sudo: n.spec.sudo ?? false, password: n.spec.sudoPassword });
+      n.status.privilege = privilegeLabel(n.privilege);
+      n.status.clock = await probeClock(n.spec.name, conn);
+      n.status.connectedAt = new Date().toISOString();
+      this.setNode(n, { state: 'connected' });
+    } catch (e) {
+      const err = toErrorData(e);
+      err.message = redact(err.message, secret);
+      n.conn?.close();
+      n.conn = null;
+      this.setNode(n, { state: 'failed', error: err });
+    }
+  }
+
+  private onConnectionClosed(n: NodeRuntime, lost?: HopscopeError): void {
+    if (!lost || n.status.state === 'closed' || n.status.state === 'failed') return;
+    this.setNode(n, { state: 'lost', lostAt: new Date().toISOString(), error: toErrorData(lost) });
+    for (const c of this.captures) if (c.status.node === n.spec.name) c.connectionLost();
+    this.save();
+  }
+
+  /** Discovers the interfaces of every connected node. */
+  async discover(): Promise<NodeInterfaces[]> {
+    await Promise.all(
+      this.connected().map(async (n) => {
+        try {
+          const d = await discoverNode(n.spec.name, n.conn!);
+          n.status.discovery = d;
+          if (n.status.ssh) n.status.managementIface = ifaceWithAddress(d, n.status.ssh.serverIp)?.name ?? null;
+          this.setNode(n, {});
+        } catch (e) {
+          n.conn?.close();
+          n.conn = null;
+          this.setNode(n, { state: 'failed', error: toErrorData(e) });
+        }
+      }),
+    );
+    this.state = 'discovered';
+    this.save();
+    return this.nodes.flatMap((n) => (n.status.discovery && n.status.state === 'connected' ? [n.status.discovery] : []));
+  }
+
+  /** Resolves `NODE:GLOB` selectors against what was discovered. */
+  select(selectors: string[]): Selected[] {
+    return selectInterfaces(
+      selectors,
+      this.connected().flatMap((n) => (n.status.discovery ? [n.status.discovery] : [])),
+    );
+  }
+
+  private filterFor(n: NodeRuntime): string {
+    const exclude = this.opts.excludeOwnSsh !== false && n.status.ssh ? excludeSshClause(n.status.ssh) : null;
+    return combineFilter(this.opts.filter ?? '', exclude);
+  }
+
+  /**
+   * Checks the filter on every chosen interface (`tcpdump -d`), then starts them all. A filter the nodes
+   * reject throws FILTER_INVALID before any capture starts; other per-interface failures are recorded.
+   */
+  async start(selection: Selected[]): Promise<void> {
+    if (this.state === 'capturing' || this.stopping) throw new HopscopeError('USAGE', 'session already started');
+    const byName = new Map(this.nodes.map((n) => [n.spec.name, n]));
+    for (const s of selection) {
+      const n = byName.get(s.node);
+      const known = n?.status.discovery?.interfaces.find((i) => i.name === s.iface);
+      if (!n || !known) throw new HopscopeError('IFACE_UNKNOWN', `${s.node} has no discovered interface ${JSON.stringify(s.iface)}`);
+      if (!known.capturable) throw new HopscopeError('IFACE_UNKNOWN', `${s.node}: ${JSON.stringify(s.iface)} cannot be captured`);
+    }
+    const usable = selection.filter((s) => byName.get(s.node)!.conn !== null);
+    const checks = await Promise.all(usable.map((s) => this.checkFilter(byName.get(s.node)!, s.iface)));
+    const bad = checks.find((c) => c?.code === 'FILTER_INVALID');
+    if (bad) throw new HopscopeError('FILTER_INVALID', bad.message);
+    this.startedAt = new Date().toISOString();
+    this.state = 'capturing';
+    usable.forEach((s, i) => {
+      const n = byName.get(s.node)!;
+      const cap = new InterfaceCapture(
+        s.node,
+        s.iface,
+        join(this.outDir, captureFileName(s.node, s.iface)),
+        n.conn!,
+        {
+          tcpdumpPath: n.status.tcpdump!.path,
+          iface: s.iface,
+          snaplen: this.opts.snaplen ?? DEFAULT_SNAPLEN,
+          nano: n.status.tcpdump!.nano,
+          filter: this.filterFor(n),
+          count: this.opts.count,
+        },
+        n.privilege!,
+      );
+      cap.on('state', (st: IfaceCaptureStatus) => {
+        this.emit('iface', st);
+        this.save();
+      });
+      this.captures.push(cap);
+      const pre = checks[i];
+      if (pre) {
+        // The pre-check already failed (permission, device gone…): record it without starting.
+        cap.status.state = 'failed';
+        cap.status.error = pre;
+      }
+    });
+    await Promise.all(this.captures.filter((c) => c.status.state === 'starting').map((c) => c.start()));
+    this.save();
+    this.timer = setInterval(() => this.emit('counters', this.counters()), COUNTER_INTERVAL_MS);
+    this.timer.unref();
+    void Promise.all(this.captures.map((c) => (c.status.state === 'failed' ? undefined : c.whenDone()))).then(() => {
+      if (!this.stopping) void this.stop();
+    });
+  }
+
+  private async checkFilter(n: NodeRuntime, iface: string): Promise<ErrorData | null> {
+    const cmd = privileged(filterCheckScript(n.status.tcpdump!.path, iface, this.filterFor(n)), n.privilege!);
+    try {
+      const r = await n.conn!.exec(cmd.command, { stdin: cmd.stdinPreamble, timeoutMs: 20_000 });
+      if (r.code === 0) return null;
+      const text = redact(r.stderr.toString('utf8'), n.spec.sudoPassword).trim();
+      const code = classifyTcpdumpError(text);
+      return { code, message: `${n.spec.name}:${iface}: ${text.split('\n').slice(-2).join(' | ') || `exit ${r.code}`}` };
+    } catch (e) {
+      return toErrorData(e);
+    }
+  }
+
+  counters(): CounterSample[] {
+    return this.captures.map((c) => ({
+      node: c.status.node,
+      iface: c.status.iface,
+      state: c.status.state,
+      packets: c.status.packets,
+      bytes: c.status.bytes,
+    }));
+  }
+
+  /** Resolves when every capture has ended (by stop, -c count, failure or loss). */
+  async whenDone(): Promise<SessionDoc> {
+    return new Promise((res) => this.once('done', res));
+  }
+
+  /** Stops every capture (SIGTERM via the watchdog), records tcpdump's counts, closes connections. */
+  stop(): Promise<SessionDoc> {
+    if (!this.stopping) this.stopping = this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<SessionDoc> {
+    await Promise.all(this.captures.map((c) => c.stop()));
+    if (this.timer) clearInterval(this.timer);
+    this.emit('counters', this.counters());
+    this.stoppedAt = new Date().toISOString();
+    this.state = 'stopped';
+    for (const n of this.nodes) {
+      if (n.conn) {
+        n.conn.close();
+        n.conn = null;
+        if (n.status.state === 'connected') this.setNode(n, { state: 'closed' });
+      }
+    }
+    const doc = this.save();
+    this.emit('done', doc);
+    return doc;
+  }
+
+  nodeStatuses(): NodeStatus[] {
+    return this.nodes.map((n) => ({ ...n.status }));
+  }
+
+  captureStatuses(): IfaceCaptureStatus[] {
+    return this.captures.map((c) => ({ ...c.status }));
+  }
+
+  private connected(): NodeRuntime[] {
+    return this.nodes.filter((n) => n.conn !== null && n.status.state === 'connected');
+  }
+
+  private setNode(n: NodeRuntime, patch: Partial<NodeStatus>): void {
+    Object.assign(n.status, patch);
+    this.emit('node', { ...n.status });
+  }
+
+  /** The session document (no secrets: passwords live only in NodeSpec and Privilege, never copied here). */
+  toJSON(): SessionDoc {
+    return {
+      schema: SESSION_SCHEMA,
+      hopscopeVersion: HOPSCOPE_VERSION,
+      createdBy: 'hopscope capture',
+      state: this.state,
+      filter: this.opts.filter ?? '',
+      excludeOwnSsh: this.opts.excludeOwnSsh !== false,
+      snaplen: this.opts.snaplen ?? DEFAULT_SNAPLEN,
+      count: this.opts.count ?? null,
+      startedAt: this.startedAt,
+      stoppedAt: this.stoppedAt,
+      sshConfig: this.opts.sshConfigPath ?? null,
+      nodes: this.nodeStatuses(),
+      captures: this.captureStatuses(),
+    };
+  }
+
+  private save(): SessionDoc {
+    const doc = this.toJSON();
+    writeSessionJson(this.outDir, doc);
+    return doc;
+  }
+}
+
+const HOPSCOPE_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;

@@ -1,0 +1,263 @@
+// One SSH connection to a node (through its ProxyJump chain): host key verification, key/agent/password auth,
+// keepalives, and exec helpers. Errors come out as HopscopeError codes; secrets never enter a message.
+
+import { EventEmitter } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
+
+import { Client, utils, type AnyAuthMethod, type AuthMethod, type ClientChannel, type ConnectConfig } from 'ssh2';
+
+import { HopscopeError } from '../common/errors.ts';
+
+import { lookupNames, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyPolicy, type VerifiedHostKey } from './hostKeys.ts';
+import { defaultIdentityFiles, type ResolvedTarget } from './sshConfig.ts';
+
+export interface Credentials {
+  /** Extra identity files (e.g. `--identity`), tried before the config's. */
+  identityFiles?: string[];
+  /** Passphrase for encrypted keys. */
+  passphrase?: string;
+  /** Login password (password and keyboard-interactive auth). */
+  password?: string;
+  /** ssh-agent socket; defaults to SSH_AUTH_SOCK. Set '' to disable. */
+  agent?: string;
+}
+
+export interface ConnectOptions {
+  target: ResolvedTarget;
+  credentials?: Credentials;
+  hostKeys: HostKeyPolicy;
+  /** TCP connect + handshake + auth budget per hop. */
+  readyTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  keepaliveCountMax?: number;
+}
+
+export interface ExecResult {
+  code: number | null;
+  signal: string | null;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE']);
+
+function where(t: ResolvedTarget): string {
+  return `${t.user}@${t.hostName}:${t.port}`;
+}
+
+interface AuthPlan {
+  methods: AnyAuthMethod[];
+  notes: string[];
+}
+
+/** The auth methods to try, in OpenSSH's order: keys, agent, then password / keyboard-interactive. */
+function planAuth(t: ResolvedTarget, cred: Credentials): AuthPlan {
+  const methods: AnyAuthMethod[] = [];
+  const notes: string[] = [];
+  const explicit = [...(cred.identityFiles ?? []), ...t.identityFiles];
+  const files = explicit.length > 0 ? explicit : defaultIdentityFiles().filter((f) => existsSync(f));
+  for (const file of [...new Set(files)]) {
+    let data: Buffer;
+    try {
+      data = readFileSync(file);
+    } catch {
+      if (explicit.includes(file)) notes.push(`identity ${file} not readable`);
+      continue;
+    }
+    const key = utils.parseKey(data, cred.passphrase);
+    if (key instanceof Error) {
+      notes.push(
+        /encrypted|passphrase/i.test(key.message) && !cred.passphrase
+          ? `identity ${file} is encrypted and no passphrase was given`
+          : `identity ${file} unusable (${/passphrase|decrypt|bad/i.test(key.message) ? 'wrong passphrase?' : key.message})`,
+      );
+      continue;
+    }
+    methods.push({ type: 'publickey', username: t.user, key: data, passphrase: cred.passphrase });
+  }
+  const agent = cred.agent ?? process.env.SSH_AUTH_SOCK;
+  if (agent && !t.identitiesOnly) methods.push({ type: 'agent', username: t.user, agent });
+  if (cred.password !== undefined) {
+    const password = cred.password;
+    methods.push({ type: 'password', username: t.user, password });
+    methods.push({
+      type: 'keyboard-interactive',
+      username: t.user,
+      prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)),
+    });
+  }
+  return { methods, notes };
+}
+
+function mapError(err: Error & { level?: string; code?: string }, t: ResolvedTarget, notes: string[]): HopscopeError {
+  if (err instanceof HopscopeError) return err;
+  if (err.level === 'client-authentication') {
+    const extra = notes.length ? `; ${notes.join('; ')}` : '';
+    return new HopscopeError('SSH_AUTH_FAILED', `${where(t)}: authentication failed${extra}`, { host: t.hostName, user: t.user });
+  }
+  if ((err.code && UNREACHABLE.has(err.code)) || err.level === 'client-timeout' || err.level === 'client-socket')
+    return new HopscopeError('SSH_UNREACHABLE', `${where(t)}: ${err.code ?? err.message}`, { host: t.hostName, port: t.port });
+  return new HopscopeError('SSH_UNREACHABLE', `${where(t)}: ${err.message}`, { host: t.hostName, port: t.port });
+}
+
+/** Opens one authenticated ssh2 client, optionally over `sock` (a ProxyJump channel). */
+function connectOne(t: ResolvedTarget, opts: ConnectOptions, sock?: Duplex): Promise<{ client: Client; hostKey: VerifiedHostKey }> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    const plan = planAuth(t, opts.credentials ?? {});
+    const names = lookupNames(t.hostName, t.port, t.hostKeyAlias);
+    let hostKey: VerifiedHostKey | undefined;
+    let verifyError: HopscopeError | undefined;
+    let settled = false;
+    const fail = (e: HopscopeError) => {
+      if (settled) return;
+      settled = true;
+      client.end();
+      reject(e);
+    };
+    const cfg: ConnectConfig = {
+      host: t.hostName,
+      port: t.port,
+      username: t.user,
+      sock: sock as ConnectConfig['sock'],
+      readyTimeout: opts.readyTimeoutMs ?? t.connectTimeoutMs ?? 15_000,
+      keepaliveInterval: opts.keepaliveIntervalMs ?? t.keepaliveIntervalMs ?? 5_000,
+      keepaliveCountMax: opts.keepaliveCountMax ?? t.keepaliveCountMax ?? 3,
+      authHandler: plan.methods.length ? (plan.methods as AuthMethod[]) : ['none'],
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        verifyHostKey(opts.hostKeys, t.hostName, t.port, names, key).then(
+          (v) => {
+            hostKey = v;
+            verify(true);
+          },
+          (e: unknown) => {
+            verifyError = e instanceof HopscopeError ? e : new HopscopeError('INTERNAL', String(e));
+            verify(false);
+          },
+        );
+      },
+    };
+    const algos = preferredHostKeyAlgorithms(opts.hostKeys, names);
+    if (algos) cfg.algorithms = { serverHostKey: algos as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] };
+    client.once('ready', () => {
+      if (settled) return;
+      settled = true;
+      resolve({ client, hostKey: hostKey! });
+    });
+    client.on('error', (err) => fail(verifyError ?? mapError(err, t, plan.notes)));
+    client.once('close', () => fail(verifyError ?? new HopscopeError('SSH_UNREACHABLE', `${where(t)}: connection closed during setup`)));
+    try {
+      client.connect(cfg);
+    } catch (e) {
+      fail(mapError(e as Error, t, plan.notes));
+    }
+  });
+}
+
+function forward(client: Client, host: string, port: number): Promise<ClientChannel> {
+  return new Promise((resolve, reject) =>
+    client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => (err ? reject(err) : resolve(ch))),
+  );
+}
+
+/**
+ * An open connection to a node. Emits 'close' (with a HopscopeError if it was lost rather than closed by us).
+ */
+export class SshConnection extends EventEmitter {
+  readonly target: ResolvedTarget;
+  readonly hostKey: VerifiedHostKey;
+  private readonly clients: Client[];
+  private closing = false;
+  closed = false;
+
+  constructor(target: ResolvedTarget, hostKey: VerifiedHostKey, clients: Client[]) {
+    super();
+    this.target = target;
+    this.hostKey = hostKey;
+    this.clients = clients;
+    const last = clients[clients.length - 1];
+    let lastError: Error | undefined;
+    last.on('error', (e) => (lastError = e));
+    last.on('close', () => {
+      this.closed = true;
+      for (const c of clients) c.end();
+      const lost = this.closing
+        ? undefined
+        : new HopscopeError('SSH_UNREACHABLE', `${where(target)}: connection lost${lastError ? ` (${lastError.message})` : ''}`);
+      this.emit('close', lost);
+    });
+  }
+
+  /** Opens an exec channel running `command` through the remote user's shell. */
+  channel(command: string): Promise<ClientChannel> {
+    const c = this.clients[this.clients.length - 1];
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: not connected`));
+      c.exec(command, (err, ch) =>
+        err ? reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: cannot open channel: ${err.message}`)) : resolve(ch),
+      );
+    });
+  }
+
+  /** Runs a command to completion; `stdin` is written then closed (used for sudo -S). */
+  async exec(command: string, opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+    const ch = await this.channel(command);
+    return new Promise((resolve, reject) => {
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let code: number | null = null;
+      let signal: string | null = null;
+      const timer = setTimeout(() => {
+        ch.close();
+        reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: command timed out`));
+      }, opts.timeoutMs ?? 30_000);
+      ch.on('data', (d: Buffer) => out.push(d));
+      ch.stderr.on('data', (d: Buffer) => err.push(d));
+      ch.on('exit', (c: number | null, s?: string) => {
+        code = c;
+        signal = s ?? null;
+      });
+      ch.on('close', () => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
+      });
+      if (opts.stdin !== undefined) ch.write(opts.stdin);
+      ch.end();
+    });
+  }
+
+  close(): void {
+    this.closing = true;
+    for (const c of [...this.clients].reverse()) c.end();
+  }
+}
+
+/** Connects to a node through its jump hosts; every hop's host key is verified the same way. */
+export async function connectSsh(opts: ConnectOptions): Promise<SshConnection> {
+  const hops = [...opts.target.proxyJump, opts.target];
+  const clients: Client[] = [];
+  let hostKey: VerifiedHostKey | undefined;
+  try {
+    let sock: Duplex | undefined;
+    for (let i = 0; i < hops.length; i++) {
+      const hop = hops[i];
+      // Jump hosts authenticate with their own config but the same credentials the user gave.
+      const r = await connectOne(hop, opts, sock);
+      clients.push(r.client);
+      hostKey = r.hostKey;
+      if (i < hops.length - 1) {
+        const next = hops[i + 1];
+        try {
+          sock = await forward(r.client, next.hostName, next.port);
+        } catch (e) {
+          throw new HopscopeError('SSH_UNREACHABLE', `${where(next)} via ${where(hop)}: ${(e as Error).message}`);
+        }
+      }
+    }
+  } catch (e) {
+    for (const c of clients) c.end();
+    throw e;
+  }
+  return new SshConnection(opts.target, hostKey!, clients);
+}
