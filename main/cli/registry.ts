@@ -7,4 +7,8 @@ export const commands: Record<string, { summary: string; load: () => Promise<Com
     summary: 'build the walkthrough topologies locally: up|down|status|traffic SCENARIO (root, Linux)',
     load: async () => (await import('./lab.ts')).default,
   },
+  capture: {
+    summary: 'live capture on many interfaces of many nodes over SSH into a session folder',
+    load: async () => (await import('./capture.ts')).default,
+  },
 };

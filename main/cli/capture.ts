@@ -1,0 +1,262 @@
+// `hopscope capture`: headless live capture from many interfaces of many nodes into a session folder.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+import { HopscopeError } from '../common/errors.ts';
+import type { CaptureSession, NodeSpec } from '../capture/index.ts';
+import { parseHostSpec } from '../ssh/sshConfig.ts';
+
+import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
+import type { Command } from './command.ts';
+
+const help = `usage: hopscope capture --node SPEC [--node SPEC…] [--iface SEL…] --out DIR [options]
+
+Captures on every chosen interface of every node at once (one remote tcpdump -U -w - per interface) into a
+session folder: DIR/session.json and DIR/<node>__<iface>.pcap (raw, exactly as tcpdump wrote it).
+
+Nodes (repeatable):
+  --node NAME=[user@]host[:port]   a node by address; host may also be an ssh_config alias
+  --node ALIAS                     an ssh_config alias (its name is the node name)
+  --ssh-config FILE                ssh_config to resolve aliases, users, keys, ProxyJump (default ~/.ssh/config)
+Interfaces (repeatable; default: every up, non-loopback interface of every node):
+  --iface NODE:NAME | NODE:GLOB | GLOB    e.g. 'node-1:*', 'node-2:ens33', 'cali*'
+                                   globs skip loopback and down interfaces; exact names never do
+Capture:
+  --filter BPF        capture filter, checked on every interface with tcpdump -d before anything starts
+  --include-own-ssh   do not leave out this SSH connection's own packets (left out by default)
+  --duration SECONDS  stop after this long (default: until Ctrl-C)
+  --count N           stop each interface after N packets
+  --snaplen BYTES     default 262144
+  --out DIR           the session folder (created)
+Authentication and privilege:
+  --identity FILE     private key (repeatable); --passphrase-env VAR reads its passphrase from $VAR
+  --password-env VAR  SSH login password from $VAR (never on the command line)
+  --sudo              use sudo when the login user is not root (sudo -n, or sudo -S with a password)
+  --sudo-password-env VAR   the sudo password from $VAR; on a terminal without it you are prompted
+Host keys:
+  --known-hosts FILE  known_hosts to check (repeatable; the first receives accepted keys)
+  --accept-new        accept and record unknown host keys (changed keys are always refused)
+Output: per-interface counters on a terminal, nothing otherwise; the session folder path on stdout at the end.
+Exit status: 0 when every interface captured and stopped cleanly, 1 when any node or interface failed.`;
+
+const SPEC = {
+  node: { value: true, repeat: true },
+  iface: { value: true, repeat: true },
+  'ssh-config': { value: true },
+  filter: { value: true },
+  'include-own-ssh': {},
+  duration: { value: true },
+  count: { value: true },
+  snaplen: { value: true },
+  out: { value: true },
+  identity: { value: true, repeat: true },
+  'passphrase-env': { value: true },
+  'password-env': { value: true },
+  sudo: {},
+  'sudo-password-env': { value: true },
+  'known-hosts': { value: true, repeat: true },
+  'accept-new': {},
+};
+
+function positiveInt(v: string | undefined, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new HopscopeError('USAGE', `--${name} needs a positive integer`);
+  return Number(v);
+}
+
+function envSecret(name: string | undefined, flag: string): string | undefined {
+  if (name === undefined) return undefined;
+  const v = process.env[name];
+  if (v === undefined) throw new HopscopeError('USAGE', `--${flag}: environment variable ${name} is not set`);
+  return v;
+}
+
+/** `NAME=[user@]host[:port]` or an alias; explicit names must be file-name safe. */
+export function parseNodeArg(arg: string): Pick<NodeSpec, 'name' | 'host' | 'user' | 'port'> {
+  const eq = arg.indexOf('=');
+  if (eq < 0) {
+    const hs = parseHostSpec(arg);
+    return { name: hs.host, host: hs.host, user: hs.user, port: hs.port };
+  }
+  const hs = parseHostSpec(arg.slice(eq + 1));
+  return { name: arg.slice(0, eq), host: hs.host, user: hs.user, port: hs.port };
+}
+
+/** Reads a line from the terminal without echo. */
+async function promptHidden(question: string): Promise<string> {
+  const { stdin, stderr } = process;
+  stderr.write(question);
+  stdin.setRawMode?.(true);
+  stdin.resume();
+  return new Promise((resolve, reject) => {
+    let s = '';
+    const onData = (d: Buffer) => {
+      for (const ch of d.toString('utf8')) {
+        if (ch === '\r' || ch === '\n') {
+          done();
+          resolve(s);
+          return;
+        }
+        if (ch === '\u0003') {
+          done();
+          reject(new HopscopeError('USAGE', 'cancelled'));
+          return;
+        }
+        if (ch === '\u007f') s = s.slice(0, -1);
+        else s += ch;
+      }
+    };
+    const done = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode?.(false);
+      stdin.pause();
+      stderr.write('\n');
+    };
+    stdin.on('data', onData);
+  });
+}
+
+function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function progress(session: CaptureSession, tty: boolean): () => void {
+  if (!tty) return () => undefined;
+  let lines = 0;
+  const draw = () => {
+    const rows = session.captureStatuses().map(
+      (c) => `  ${`${c.node}:${c.iface}`.padEnd(28)} ${c.state.padEnd(10)} ${String(c.packets).padStart(8)} pkts ${fmtBytes(c.bytes).padStart(10)}${c.error ? `  ${c.error.code}` : ''}`,
+    );
+    if (lines) process.stderr.write(`\x1b[${lines}A`);
+    process.stderr.write(rows.map((r) => `\x1b[2K${r}\n`).join(''));
+    lines = rows.length;
+  };
+  session.on('counters', draw);
+  return () => session.off('counters', draw);
+}
+
+const cmd: Command = {
+  name: 'capture',
+  summary: 'live capture on many interfaces of many nodes over SSH into a session folder',
+  help,
+  async run(argv) {
+    const p = parseArgs(argv, SPEC);
+    if (p.positional.length) throw new HopscopeError('USAGE', `unexpected argument '${p.positional[0]}'\n\n${help}`);
+    const nodeArgs = flagValues(p, 'node');
+    if (nodeArgs.length === 0) throw new HopscopeError('USAGE', `--node is required\n\n${help}`);
+    const out = flagValue(p, 'out');
+    if (!out) throw new HopscopeError('USAGE', '--out DIR is required');
+    const duration = positiveInt(flagValue(p, 'duration'), 'duration');
+    const count = positiveInt(flagValue(p, 'count'), 'count');
+    const snaplen = positiveInt(flagValue(p, 'snaplen'), 'snaplen');
+    const cfgPath = flagValue(p, 'ssh-config') ?? join(homedir(), '.ssh', 'config');
+    if (flagValue(p, 'ssh-config') && !existsSync(cfgPath)) throw new HopscopeError('FILE_NOT_FOUND', `no ssh config ${cfgPath}`);
+    const sshConfigText = existsSync(cfgPath) ? readFileSync(cfgPath, 'utf8') : undefined;
+    const tty = process.stderr.isTTY === true;
+
+    const sudo = flagSet(p, 'sudo');
+    let sudoPassword = envSecret(flagValue(p, 'sudo-password-env'), 'sudo-password-env');
+    const password = envSecret(flagValue(p, 'password-env'), 'password-env');
+    const passphrase = envSecret(flagValue(p, 'passphrase-env'), 'passphrase-env');
+    const identityFiles = flagValues(p, 'identity');
+    for (const f of identityFiles) if (!existsSync(f)) throw new HopscopeError('FILE_NOT_FOUND', `no identity file ${f}`);
+
+    const buildNodes = (): NodeSpec[] =>
+      nodeArgs.map((a) => ({
+        ...parseNodeArg(a),
+        credentials: { identityFiles, password, passphrase },
+        sudo,
+        sudoPassword,
+      }));
+
+    const { CaptureSession } = await import('../capture/index.ts');
+    const knownHosts = flagValues(p, 'known-hosts');
+    const make = () =>
+      new CaptureSession({
+        nodes: buildNodes(),
+        sshConfigText,
+        sshConfigPath: sshConfigText !== undefined ? cfgPath : undefined,
+        knownHostsFiles: knownHosts.length ? knownHosts : undefined,
+        acceptNew: flagSet(p, 'accept-new'),
+        outDir: out,
+        filter: flagValue(p, 'filter'),
+        snaplen,
+        count,
+        excludeOwnSsh: !flagSet(p, 'include-own-ssh'),
+      });
+    let session = make();
+    let nodes = await session.connect();
+    // On a terminal, a node whose sudo wants a password gets one prompt, then we connect again.
+    if (sudo && sudoPassword === undefined && process.stdin.isTTY && nodes.some((n) => n.error?.code === 'SUDO_PASSWORD_REQUIRED')) {
+      sudoPassword = await promptHidden('sudo password: ');
+      await session.stop();
+      session = make();
+      nodes = await session.connect();
+    }
+    for (const n of nodes) if (n.error) console.error(`hopscope capture: ${n.name}: ${n.error.code}: ${n.error.message}`);
+    if (!nodes.some((n) => n.state === 'connected')) {
+      await session.stop();
+      throw new HopscopeError(nodes[0]?.error?.code ?? 'SSH_UNREACHABLE', 'no node could be reached; session recorded in ' + session.outDir);
+    }
+    const found = await session.discover();
+    for (const n of session.nodeStatuses()) {
+      if (n.state === 'failed' && n.error?.code === 'DISCOVERY_FAILED') console.error(`hopscope capture: ${n.name}: ${n.error.message}`);
+    }
+    const selectors = flagValues(p, 'iface');
+    let selection;
+    try {
+      selection = session.select(selectors.length ? selectors : ['*']);
+    } catch (e) {
+      await session.stop();
+      throw e;
+    }
+    if (selection.length === 0) {
+      await session.stop();
+      throw new HopscopeError('IFACE_UNKNOWN', `no interface matched ${selectors.join(' ') || '*'} on ${found.map((f) => f.node).join(', ')}`);
+    }
+    try {
+      await session.start(selection);
+    } catch (e) {
+      await session.stop();
+      throw e;
+    }
+    const stopProgress = progress(session, tty);
+    let signals = 0;
+    const onSigint = () => {
+      signals++;
+      if (signals > 1) process.exit(130);
+      if (tty) process.stderr.write('stopping (Ctrl-C again to quit at once)…\n');
+      void session.stop();
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    const timer = duration !== undefined ? setTimeout(() => void session.stop(), duration * 1000) : null;
+    const doc = await session.whenDone();
+    if (timer) clearTimeout(timer);
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigint);
+    stopProgress();
+    let bad = doc.nodes.some((n) => n.state === 'failed' || n.state === 'lost');
+    for (const c of doc.captures) {
+      if (c.error) {
+        bad = true;
+        console.error(`hopscope capture: ${c.node}:${c.iface}: ${c.error.code}: ${c.error.message}`);
+      }
+      if (tty) {
+        const t = c.tcpdump;
+        console.error(
+          `${c.node}:${c.iface} ${c.state}: ${c.packets} packets in file` +
+            (t ? `; tcpdump: ${t.captured} captured, ${t.receivedByFilter} received by filter, ${t.droppedByKernel} dropped by kernel` : ''),
+        );
+      }
+    }
+    console.log(session.outDir);
+    return bad ? 1 : 0;
+  },
+};
+
+export default cmd;
