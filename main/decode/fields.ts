@@ -52,6 +52,13 @@ export interface PacketFields {
   ethDst: number;
   vlan: number; // 802.1Q VLAN id of the outer frame, -1 when untagged
   etherType: number; // ethertype after VLAN tags (or SLL protocol), -1 on raw IP
+  /**
+   * Linux cooked captures (SLL/SLL2, `tcpdump -i any`): hasEth is false, ethSrc holds the link-layer source
+   * address when it is a 6-byte MAC; linkPktType is the SLL packet type (0 to us, 1 broadcast, 2 multicast,
+   * 3 to another host, 4 sent by us) and linkIfIndex the SLL2 interface index. -1 when absent.
+   */
+  linkPktType: number;
+  linkIfIndex: number;
   /** ARP: opcode (1 request, 2 reply), sender/target IPv4 and sender MAC; -1 when not ARP. */
   arpOp: number;
   arpSenderIp: number;
@@ -106,12 +113,21 @@ export interface PacketFields {
   /**
    * Identity of the innermost packet, stable across MAC rewrites, TTL decrements, checksum updates,
    * encapsulation and NAT: a 64-bit hash split in two uint32 halves, over IP id, protocol, IP total length,
-   * the L4 fields NAT does not change (ICMP type/id/seq, TCP seq/ack/flags, UDP length) and the captured
-   * payload bytes. 0/0 when there is no inner IP packet.
+   * the L4 fields NAT does not change (ICMP type/code/id/seq, TCP seq/ack/flags, UDP length) and the first
+   * keyPayloadLen (at most KEY_PAYLOAD_MAX) captured payload bytes. 0/0 when there is no inner IP packet.
+   * A capture with a smaller snaplen may hash fewer payload bytes of the same packet: compare keyHdr (and
+   * keyPayloadLen) for those.
    */
   keyHi: number;
   keyLo: number;
+  /** 32-bit hash of the same header fields without any payload (uint32), 0 when there is no inner IP packet. */
+  keyHdr: number;
+  /** How many payload bytes went into keyHi/keyLo. */
+  keyPayloadLen: number;
 }
+
+/** At most this many captured payload bytes enter the packet key (enough to tell packets apart, cheap to hash). */
+export const KEY_PAYLOAD_MAX = 64;
 
 export function createPacketFields(): PacketFields {
   return {
@@ -123,6 +139,8 @@ export function createPacketFields(): PacketFields {
     ethDst: -1,
     vlan: -1,
     etherType: -1,
+    linkPktType: -1,
+    linkIfIndex: -1,
     arpOp: -1,
     arpSenderIp: -1,
     arpTargetIp: -1,
@@ -167,6 +185,8 @@ export function createPacketFields(): PacketFields {
     capturedPayloadLen: -1,
     keyHi: 0,
     keyLo: 0,
+    keyHdr: 0,
+    keyPayloadLen: 0,
   };
 }
 
@@ -174,6 +194,7 @@ export function createPacketFields(): PacketFields {
  * The decoder module (main/decode/index.ts) exports:
  *   decodeFields(frame: Uint8Array, linkType: number, out: PacketFields, opts?: DecodeOptions): void
  *     — resets `out` and fills it; never throws, never allocates on the hot path.
+ *   resetFields(out)                                  — back to createPacketFields() values.
  *   decodeLayers(frame, linkType, opts?): Layer[]  — the full layer tree for the detail view (allocates).
  *   summarize(frame, linkType, opts?): string       — tcpdump-style one-line summary.
  *   ipv4ToString(n), macToString(n)                 — formatting helpers.

@@ -1,0 +1,54 @@
+// Text forms of addresses, as tcpdump prints them (used by summaries, the detail view and exports).
+
+export function ipv4ToString(n: number): string {
+  if (n < 0) return '';
+  return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
+}
+
+function hex2(x: number): string {
+  return (x < 16 ? '0' : '') + x.toString(16);
+}
+
+export function macToString(n: number): string {
+  if (n < 0) return '';
+  const hi = Math.floor(n / 4294967296);
+  const lo = n >>> 0;
+  return [hi >>> 8, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255].map(hex2).join(':');
+}
+
+export function macBytesToString(b: Uint8Array, at: number, len: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < len && at + i < b.length; i++) parts.push(hex2(b[at + i]));
+  return parts.join(':');
+}
+
+/** RFC 5952 text form of the 16-byte IPv6 address at `at` (longest zero run compressed, lower case). */
+export function ipv6ToString(b: Uint8Array, at: number): string {
+  if (at < 0 || at + 16 > b.length) return '';
+  const w: number[] = [];
+  for (let i = 0; i < 8; i++) w.push((b[at + 2 * i] << 8) | b[at + 2 * i + 1]);
+  let bestAt = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8;) {
+    if (w[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && w[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestAt = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
+  if (bestAt < 0) return hex(w);
+  const head = hex(w.slice(0, bestAt));
+  const tail = w.slice(bestAt + bestLen);
+  // IPv4-mapped addresses keep the dotted tail, as tcpdump prints them.
+  if (bestAt === 0 && bestLen === 5 && w[5] === 0xffff) {
+    return `::ffff:${b[at + 12]}.${b[at + 13]}.${b[at + 14]}.${b[at + 15]}`;
+  }
+  return `${head}::${hex(tail)}`;
+}

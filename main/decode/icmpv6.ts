@@ -1,0 +1,91 @@
+// icmpv6.ts — ICMPv6 basics (RFC 4443 §2.1; echo §4; neighbour discovery RFC 4861 §4.3–4.4).
+//  0 |     Type      |     Code      |          Checksum             |
+//  4 |   Identifier (echo)           |   Sequence (echo)             |   NS/NA: 4 reserved/flags,
+//  8 | NS/NA target address (16) …                                                     8 target (16)
+import { need, ok, u16, NEXT_NONE, type Step } from './result.ts';
+
+export const ICMPV6_MIN_LEN = 4;
+export const ICMPV6_ECHO_LEN = 8;
+const TYPE = 0;
+const CODE = 1;
+const CHECKSUM = 2;
+const IDENT = 4;
+const SEQ = 6;
+export const ICMPV6_ND_TARGET = 8;
+const ND_LEN = 24;
+
+export const ICMPV6_UNREACH = 1;
+export const ICMPV6_PACKET_TOO_BIG = 2;
+export const ICMPV6_TIME_EXCEEDED = 3;
+export const ICMPV6_ECHO_REQUEST = 128;
+export const ICMPV6_ECHO_REPLY = 129;
+export const ICMPV6_MLD_REPORT_V2 = 143;
+export const ICMPV6_ROUTER_SOLICIT = 133;
+export const ICMPV6_ROUTER_ADVERT = 134;
+export const ICMPV6_NEIGHBOR_SOLICIT = 135;
+export const ICMPV6_NEIGHBOR_ADVERT = 136;
+
+export interface Icmpv6Header {
+  type: number;
+  code: number;
+  checksum: number;
+  id: number;
+  seq: number;
+  /** Neighbour solicitation/advertisement: frame offset of the target address, else -1. */
+  targetOffset: number;
+}
+
+export function newIcmpv6Header(): Icmpv6Header {
+  return { type: -1, code: -1, checksum: 0, id: -1, seq: -1, targetOffset: -1 };
+}
+
+export function decodeIcmpv6(b: Uint8Array, at: number, lim: number, h: Icmpv6Header, s: Step): boolean {
+  if (!need(b, at, ICMPV6_MIN_LEN, lim, s, 'icmpv6')) return false;
+  h.type = b[at + TYPE];
+  h.code = b[at + CODE];
+  h.checksum = u16(b, at + CHECKSUM);
+  h.id = h.seq = h.targetOffset = -1;
+  let len = ICMPV6_MIN_LEN;
+  if (h.type === ICMPV6_ECHO_REQUEST || h.type === ICMPV6_ECHO_REPLY) {
+    if (!need(b, at, ICMPV6_ECHO_LEN, lim, s, 'icmpv6')) return false;
+    h.id = u16(b, at + IDENT);
+    h.seq = u16(b, at + SEQ);
+    len = ICMPV6_ECHO_LEN;
+  } else if (h.type === ICMPV6_NEIGHBOR_SOLICIT || h.type === ICMPV6_NEIGHBOR_ADVERT) {
+    if (!need(b, at, ND_LEN, lim, s, 'icmpv6')) return false;
+    h.targetOffset = at + ICMPV6_ND_TARGET;
+    len = ND_LEN;
+  } else if (lim - at >= ICMPV6_ECHO_LEN && b.length - at >= ICMPV6_ECHO_LEN) {
+    len = ICMPV6_ECHO_LEN; // every other message has 4 more header bytes (unused, MTU, pointer, …)
+  }
+  return ok(s, at + len, lim, NEXT_NONE);
+}
+
+export const ICMPV6_OFFSETS = { TYPE, CODE, CHECKSUM, IDENT, SEQ };
+
+export function icmpv6TypeName(type: number): string {
+  switch (type) {
+    case ICMPV6_UNREACH:
+      return 'destination unreachable';
+    case ICMPV6_PACKET_TOO_BIG:
+      return 'packet too big';
+    case ICMPV6_TIME_EXCEEDED:
+      return 'time exceeded in-transit';
+    case ICMPV6_ECHO_REQUEST:
+      return 'echo request';
+    case ICMPV6_ECHO_REPLY:
+      return 'echo reply';
+    case ICMPV6_ROUTER_SOLICIT:
+      return 'router solicitation';
+    case ICMPV6_ROUTER_ADVERT:
+      return 'router advertisement';
+    case ICMPV6_NEIGHBOR_SOLICIT:
+      return 'neighbor solicitation';
+    case ICMPV6_NEIGHBOR_ADVERT:
+      return 'neighbor advertisement';
+    case ICMPV6_MLD_REPORT_V2:
+      return 'multicast listener report v2';
+    default:
+      return `type ${type}`;
+  }
+}

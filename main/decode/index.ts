@@ -1,0 +1,5 @@
+// Packet decoding: the allocation-free fast path (decodeFields), the layer tree for the detail view
+// (decodeLayers), tcpdump-style summaries (summarize) and address formatting.
+export * from './fields.ts';
+export { decodeFields, resetFields } from './fast.ts';
+export { ipv4ToString, ipv6ToString, macToString } from './format.ts';

@@ -1,0 +1,44 @@
+// vxlan.ts — RFC 7348 §5. Flannel uses UDP 8472, IANA 4789; ports come from DecodeOptions.
+//  0 |R|R|R|R|I|R|R|R|               Reserved                        |
+//  4 |               VXLAN Network Identifier (VNI)  |   Reserved    |
+//  8 | inner Ethernet frame …
+import { need, ok, NEXT_ETHERNET, type Step } from './result.ts';
+
+export const VXLAN_HEADER_LEN = 8;
+const FLAGS = 0;
+const VNI = 4;
+const FLAG_I = 0x08;
+
+export interface VxlanHeader {
+  flags: number;
+  vni: number;
+  /** The I flag: the VNI is valid. */
+  vniValid: boolean;
+}
+
+export function newVxlanHeader(): VxlanHeader {
+  return { flags: 0, vni: -1, vniValid: false };
+}
+
+export function decodeVxlan(b: Uint8Array, at: number, lim: number, h: VxlanHeader, s: Step): boolean {
+  if (!need(b, at, VXLAN_HEADER_LEN, lim, s, 'vxlan')) return false;
+  h.flags = b[at + FLAGS];
+  h.vni = (b[at + VNI] << 16) | (b[at + VNI + 1] << 8) | b[at + VNI + 2];
+  h.vniValid = (h.flags & FLAG_I) !== 0;
+  return ok(s, at + VXLAN_HEADER_LEN, lim, NEXT_ETHERNET);
+}
+
+export const VXLAN_OFFSETS = { FLAGS, VNI };
+
+const portTables = new WeakMap<readonly number[], Uint8Array>();
+
+/** A 64 Ki lookup table of the configured VXLAN ports, cached per options array (dispatch is data). */
+export function vxlanPortTable(ports: readonly number[]): Uint8Array {
+  let t = portTables.get(ports);
+  if (!t) {
+    t = new Uint8Array(65536);
+    for (const p of ports) if (p >= 0 && p < 65536) t[p] = 1;
+    portTables.set(ports, t);
+  }
+  return t;
+}
