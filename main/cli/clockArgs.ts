@@ -1,0 +1,20 @@
+// `--clock auto|none|NODE=OFFSET` (repeatable) shared by `correlate` and `export`.
+
+import { HopscopeError } from '../common/errors.ts';
+import { parseOffset, type ClockOptions } from '../correlate/clockSkew.ts';
+
+export function parseClockArgs(values: string[]): ClockOptions {
+  const opts: ClockOptions = { mode: 'auto' };
+  for (const v of values) {
+    if (v === 'auto' || v === 'none') {
+      opts.mode = v;
+      continue;
+    }
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new HopscopeError('USAGE', `--clock ${v}: expected auto, none or NODE=OFFSET`);
+    const off = parseOffset(v.slice(eq + 1));
+    if (off === null) throw new HopscopeError('USAGE', `--clock ${v}: OFFSET is a number with s, ms, us or ns`);
+    opts.manual = { ...opts.manual, [v.slice(0, eq)]: off };
+  }
+  return opts;
+}

@@ -1,0 +1,80 @@
+// `hopscope correlate`: offline correlation of capture files or session folders into journeys.
+
+import { HopscopeError } from '../common/errors.ts';
+import { correlateInputs } from '../session/ingest.ts';
+import { loadInputs } from '../session/inputs.ts';
+import { writeJourneysJson } from '../export/journeysJson.ts';
+import { clockLine, journeyBlock } from '../export/ladder.ts';
+import { Sink } from '../export/sink.ts';
+import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
+import { parseClockArgs } from './clockArgs.ts';
+import type { Command } from './command.ts';
+
+const help = `usage: hopscope correlate [--json] [--summary] [--clock auto|none|NODE=OFFSET]… FILES|SESSION…
+
+Recognises the same packet at every interface and node it was seen on and prints each journey as a hop
+ladder: node/interface, clock-corrected time, latency since the previous hop, TTL, MACs (with their owners),
+encapsulation, and what changed ([mac ttl encap+vxlan encap-vxlan encap+ipip encap-ipip nat-dst nat-src]).
+
+Inputs: pcap/pcapng files named <node>__<iface>.pcap(ng), NODE:IFACE=FILE for any file, pcapng files whose
+interfaces are named node/iface (hopscope exports), or session folders (session.json + captures). Files
+beside <node>.ip-link.json/.ip-addr.json get MAC owners from them.
+
+Options:
+  --json               print the hopscope.journeys/1 document (docs/journeys-json.md)
+  --summary            print only counts: captures, packets, journeys, flows, clocks
+  --clock auto         estimate clock offsets from the traffic (and session probes) (default)
+  --clock none         do not correct clocks
+  --clock NODE=OFFSET  set NODE's offset to the reference node (e.g. node-2=-1.5ms; s, ms, us, ns)
+  --min-hops N         only journeys with at least N hops (ladder and JSON)
+  --pretty             indent the JSON
+`;
+
+const command: Command = {
+  name: 'correlate',
+  summary: 'correlate captures (files or session folders) into per-packet journeys across nodes',
+  help,
+  async run(argv) {
+    const p = parseArgs(argv, {
+      json: {},
+      summary: {},
+      pretty: {},
+      clock: { value: true, repeat: true },
+      'min-hops': { value: true },
+    });
+    if (p.positional.length === 0) throw new HopscopeError('USAGE', 'no capture files or session folders given');
+    const clock = parseClockArgs(flagValues(p, 'clock'));
+    const minHops = Number(flagValue(p, 'min-hops') ?? '1');
+    if (!Number.isInteger(minHops) || minHops < 1) throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
+    const inputs = loadInputs(p.positional);
+    if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
+    for (const w of inputs.value.warnings) console.error(`hopscope correlate: warning: ${w}`);
+    const { result: res, problems } = correlateInputs(inputs.value, { clock });
+    for (const pr of problems) console.error(`hopscope correlate: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
+    const out = Sink.stdout();
+    if (flagSet(p, 'summary')) {
+      out.write(
+        [
+          `captures ${res.captures.length}`,
+          `packets ${res.rowCount}`,
+          `journeys ${res.journeyCount}`,
+          `flows ${res.flowCount}`,
+          `clocks ${res.clocks.length}`,
+          ...res.clocks.map(clockLine),
+        ].join('\n') + '\n',
+      );
+    } else if (flagSet(p, 'json')) {
+      writeJourneysJson(res, out, { minHops, pretty: flagSet(p, 'pretty') });
+    } else {
+      for (const c of res.clocks) out.write(clockLine(c) + '\n');
+      for (let k = 0; k < res.journeyCount; k++) {
+        if (minHops > 1 && res.journeyRows(k).length < minHops) continue;
+        out.write('\n' + journeyBlock(res, k) + '\n');
+      }
+    }
+    out.close();
+    return problems.some((x) => x.problem.code === 'PCAP_BAD_MAGIC' || x.problem.code === 'FILE_NOT_FOUND') ? 1 : 0;
+  },
+};
+
+export default command;

@@ -1,0 +1,79 @@
+// `hopscope export`: captures or a session → merged pcapng, hopscope.journeys/1 JSON, or CSV.
+
+import { HopscopeError } from '../common/errors.ts';
+import { correlateInputs } from '../session/ingest.ts';
+import { loadInputs } from '../session/inputs.ts';
+import { FrameSource } from '../session/frames.ts';
+import { exportPcapng } from '../export/exportPcapng.ts';
+import { writeJourneysJson } from '../export/journeysJson.ts';
+import { writeCsv } from '../export/csv.ts';
+import { Sink } from '../export/sink.ts';
+import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
+import { parseClockArgs } from './clockArgs.ts';
+import type { Command } from './command.ts';
+
+const help = `usage: hopscope export (--pcapng OUT | --json OUT | --csv OUT) [--corrected-time]
+                       [--clock auto|none|NODE=OFFSET]… FILES|SESSION…
+
+Correlates the inputs (as \`hopscope correlate\`) and writes:
+  --pcapng OUT      one merged pcapng: an interface per node/interface (if_name "node-1/ens33",
+                    if_description, if_MACaddr, nanosecond resolution), every frame in time order with
+                    epb_packetid = journey id and a comment naming the journey hop and its changes
+  --json OUT        the hopscope.journeys/1 document (docs/journeys-json.md)
+  --csv OUT         one row per hop
+OUT may be - for standard output.
+
+Options:
+  --corrected-time  pcapng: write clock-corrected timestamps (each node's offset removed)
+  --clock …         as for correlate (auto, none, NODE=OFFSET)
+  --min-hops N      JSON/CSV: only journeys with at least N hops
+`;
+
+const command: Command = {
+  name: 'export',
+  summary: 'export captures or a session as merged pcapng, hopscope.journeys/1 JSON or CSV',
+  help,
+  async run(argv) {
+    const p = parseArgs(argv, {
+      pcapng: { value: true },
+      json: { value: true },
+      csv: { value: true },
+      'corrected-time': {},
+      clock: { value: true, repeat: true },
+      'min-hops': { value: true },
+    });
+    const targets = (['pcapng', 'json', 'csv'] as const).filter((f) => flagValue(p, f) !== undefined);
+    if (targets.length !== 1) throw new HopscopeError('USAGE', 'give exactly one of --pcapng, --json, --csv OUT');
+    const format = targets[0];
+    const out = flagValue(p, format)!;
+    if (p.positional.length === 0) throw new HopscopeError('USAGE', 'no capture files or session folders given');
+    const minHops = Number(flagValue(p, 'min-hops') ?? '1');
+    if (!Number.isInteger(minHops) || minHops < 1) throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
+    const clock = parseClockArgs(flagValues(p, 'clock'));
+    const inputs = loadInputs(p.positional);
+    if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
+    for (const w of inputs.value.warnings) console.error(`hopscope export: warning: ${w}`);
+    const { result: res, problems } = correlateInputs(inputs.value, { clock });
+    for (const pr of problems) console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
+    const sink = out === '-' ? Sink.stdout() : Sink.file(out);
+    try {
+      if (format === 'pcapng') {
+        const descriptions = new Map(inputs.value.interfaces.map((i) => [`${i.node}/${i.name}`, i.description ?? '']));
+        const macs = new Map(inputs.value.interfaces.filter((i) => i.mac >= 0).map((i) => [`${i.node}/${i.name}`, i.mac]));
+        const frames = new FrameSource(res);
+        try {
+          const n = exportPcapng(res, frames, sink, { correctedTime: flagSet(p, 'corrected-time'), descriptions, macs });
+          if (out !== '-') console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
+        } finally {
+          frames.close();
+        }
+      } else if (format === 'json') writeJourneysJson(res, sink, { minHops });
+      else writeCsv(res, sink, minHops);
+    } finally {
+      sink.close();
+    }
+    return 0;
+  },
+};
+
+export default command;

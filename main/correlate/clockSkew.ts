@@ -1,0 +1,189 @@
+// Per-node clock offsets to a reference node, with an uncertainty and the method used. offsetNs > 0 means the
+// node's clock is ahead of the reference: subtract it to get reference time.
+//
+// Traffic bounds: a packet sent by A (last seen on A at tA) and then seen on B (first at tB) arrived after
+// it left, so  tB - oB >= tA - oA,  i.e.  d = oB - oA <= tB - tA.  The reverse direction bounds d from
+// below. The estimate is the middle of [lo, hi] and the uncertainty its half width: the true offset is
+// inside whenever the timestamps are causal. Pairs chain to the reference through the tightest links.
+// SSH probes (from session.json) are intervals too and are intersected; a manual override wins.
+
+export type ClockMethod =
+  | 'reference'
+  | 'traffic'
+  | 'traffic-one-way'
+  | 'traffic-inconsistent'
+  | 'ssh-probe'
+  | 'traffic+ssh-probe'
+  | 'manual'
+  | 'none';
+
+export interface ClockEstimate {
+  node: string;
+  /** The node this offset is relative to. */
+  reference: string;
+  offsetNs: number;
+  /** Half width of the interval known to contain the offset; Infinity when unbounded. */
+  uncertaintyNs: number;
+  method: ClockMethod;
+  /** Packets that bounded this node's link to its parent (traffic methods). */
+  samples: number;
+}
+
+/** An SSH clock probe: node clock minus the capturing host's clock, bounded by the probe's round trip. */
+export interface ClockProbe {
+  node: string;
+  offsetNs: number;
+  uncertaintyNs: number;
+}
+
+/** Collects one-way bounds between node pairs. */
+export class ClockBounds {
+  /** minDelta[a * n + b]: min over packets a→b of (first time on b - last time on a), raw clocks. */
+  readonly minDelta: Float64Array;
+  readonly samples: Int32Array;
+  constructor(readonly nodeCount: number) {
+    this.minDelta = new Float64Array(nodeCount * nodeCount).fill(Infinity);
+    this.samples = new Int32Array(nodeCount * nodeCount);
+  }
+  add(from: number, to: number, lastOnFrom: number, firstOnTo: number): void {
+    const k = from * this.nodeCount + to;
+    const d = firstOnTo - lastOnFrom;
+    if (d < this.minDelta[k]) this.minDelta[k] = d;
+    this.samples[k]++;
+  }
+  /** Interval for d = o_b - o_a: [lo, hi] (±Infinity when one direction had no packets). */
+  interval(a: number, b: number): { lo: number; hi: number; samples: number } {
+    const n = this.nodeCount;
+    return {
+      hi: this.minDelta[a * n + b],
+      lo: -this.minDelta[b * n + a],
+      samples: this.samples[a * n + b] + this.samples[b * n + a],
+    };
+  }
+}
+
+export interface ClockOptions {
+  mode: 'auto' | 'none';
+  /** Node name → offset (ns) to the reference, from `--clock NODE=OFFSET`. */
+  manual?: Record<string, number>;
+  reference?: string;
+  probes?: ClockProbe[];
+}
+
+interface Edge {
+  est: number;
+  unc: number;
+  method: ClockMethod;
+  samples: number;
+}
+
+function trafficEdge(bounds: ClockBounds, a: number, b: number): Edge | null {
+  const { lo, hi, samples } = bounds.interval(a, b);
+  if (lo === -Infinity && hi === Infinity) return null;
+  if (lo === -Infinity || hi === Infinity) {
+    // One direction only: the bound is all we know; assume a short flight, say so with an unbounded width.
+    return { est: lo === -Infinity ? hi : lo, unc: Infinity, method: 'traffic-one-way', samples };
+  }
+  if (lo <= hi) return { est: (lo + hi) / 2, unc: (hi - lo) / 2, method: 'traffic', samples };
+  return { est: (lo + hi) / 2, unc: (lo - hi) / 2, method: 'traffic-inconsistent', samples };
+}
+
+/** Estimates every node's offset to the reference (default: the first node). */
+export function estimateClocks(nodes: string[], bounds: ClockBounds | null, opts: ClockOptions): ClockEstimate[] {
+  const n = nodes.length;
+  const refName = opts.reference && nodes.includes(opts.reference) ? opts.reference : nodes[0];
+  const ref = nodes.indexOf(refName);
+  const out: ClockEstimate[] = nodes.map((node) => ({
+    node,
+    reference: refName,
+    offsetNs: 0,
+    uncertaintyNs: node === refName ? 0 : Infinity,
+    method: node === refName ? 'reference' : 'none',
+    samples: 0,
+  }));
+  if (n === 0) return out;
+  if (opts.mode === 'auto' && bounds) {
+    // Dijkstra on summed uncertainty from the reference over traffic edges.
+    const best = new Float64Array(n).fill(Infinity);
+    const done = new Uint8Array(n);
+    best[ref] = 0;
+    for (;;) {
+      let u = -1;
+      for (let i = 0; i < n; i++) if (!done[i] && best[i] < Infinity && (u < 0 || best[i] < best[u])) u = i;
+      if (u < 0) break;
+      done[u] = 1;
+      for (let v = 0; v < n; v++) {
+        if (done[v]) continue;
+        const e = trafficEdge(bounds, u, v);
+        if (!e || e.unc === Infinity) continue;
+        if (best[u] + e.unc < best[v]) {
+          best[v] = best[u] + e.unc;
+          out[v].offsetNs = out[u].offsetNs + e.est;
+          out[v].uncertaintyNs = out[u].uncertaintyNs + e.unc;
+          out[v].method = out[u].method === 'traffic-inconsistent' ? out[u].method : e.method;
+          out[v].samples = e.samples;
+        }
+      }
+    }
+    // Nodes reached only one way: take the bound from the reference (or any estimated node) as a guess.
+    for (let v = 0; v < n; v++) {
+      if (out[v].method !== 'none') continue;
+      for (let u = 0; u < n; u++) {
+        if (out[u].method === 'none' || out[u].uncertaintyNs === Infinity) continue;
+        const e = trafficEdge(bounds, u, v);
+        if (!e) continue;
+        out[v].offsetNs = out[u].offsetNs + e.est;
+        out[v].uncertaintyNs = Infinity;
+        out[v].method = 'traffic-one-way';
+        out[v].samples = e.samples;
+        break;
+      }
+    }
+  }
+  if (opts.mode === 'auto' && opts.probes && opts.probes.length > 0) combineProbes(out, refName, opts.probes);
+  for (const [node, off] of Object.entries(opts.manual ?? {})) {
+    const e = out.find((c) => c.node === node);
+    if (!e) continue;
+    e.offsetNs = off;
+    e.uncertaintyNs = 0;
+    e.method = node === refName && off === 0 ? 'reference' : 'manual';
+  }
+  return out;
+}
+
+function combineProbes(out: ClockEstimate[], refName: string, probes: ClockProbe[]): void {
+  const refProbe = probes.find((p) => p.node === refName);
+  if (!refProbe) return;
+  for (const e of out) {
+    if (e.node === refName) continue;
+    const p = probes.find((q) => q.node === e.node);
+    if (!p) continue;
+    const est = p.offsetNs - refProbe.offsetNs;
+    const unc = p.uncertaintyNs + refProbe.uncertaintyNs;
+    if (e.method === 'none' || e.uncertaintyNs === Infinity) {
+      e.offsetNs = est;
+      e.uncertaintyNs = unc;
+      e.method = 'ssh-probe';
+      continue;
+    }
+    const lo = Math.max(e.offsetNs - e.uncertaintyNs, est - unc);
+    const hi = Math.min(e.offsetNs + e.uncertaintyNs, est + unc);
+    if (lo <= hi) {
+      e.offsetNs = (lo + hi) / 2;
+      e.uncertaintyNs = (hi - lo) / 2;
+      e.method = 'traffic+ssh-probe';
+    } else if (unc < e.uncertaintyNs) {
+      e.offsetNs = est;
+      e.uncertaintyNs = unc;
+      e.method = 'ssh-probe';
+    }
+  }
+}
+
+/** Parses `OFFSET` of `--clock NODE=OFFSET`: a number with an optional unit s|ms|us|µs|ns (default ns). */
+export function parseOffset(text: string): number | null {
+  const m = /^([+-]?\d+(?:\.\d+)?)(s|ms|us|µs|ns)?$/.exec(text.trim());
+  if (!m) return null;
+  const scale = { s: 1e9, ms: 1e6, us: 1e3, µs: 1e3, ns: 1 }[m[2] ?? 'ns'] ?? 1;
+  return Math.round(Number(m[1]) * scale);
+}

@@ -1,0 +1,313 @@
+// The correlation engine: rows go in (batch or live, any chunking, out of order across interfaces), journeys
+// come out. Pure computation: callers do the I/O (read files or SSH streams) and push decoded frames.
+//
+//   push*() → ObservationTable (columns) → per-capture pending lists
+//   advance(watermark) → per node, rows merged in time order → NodeGrouper → segments     (phase A)
+//   result() → clock bounds (unambiguous links) → offsets → linkSegments → journeys, flows (phase B)
+// Phase A only looks at one node's clock; phase B is recomputed from all segments on every result(), so the
+// answer depends on the set of rows, not on the order or chunking they arrived in.
+
+import { createPacketFields, DEFAULT_DECODE_OPTIONS, type DecodeOptions, type PacketFields } from '../decode/fields.ts';
+import { IntList } from './columns.ts';
+import { computeIdentity, createIdentity, type Identity } from './identity.ts';
+import { ObservationTable } from './observations.ts';
+import { SegmentTable } from './segments.ts';
+import { NodeGrouper } from './grouper.ts';
+import { linkSegments, segmentDirection } from './linker.ts';
+import { ClockBounds, estimateClocks, type ClockEstimate, type ClockOptions } from './clockSkew.ts';
+import { Ownership, type InterfaceInfo } from './ownership.ts';
+import { CorrelationResult } from './result.ts';
+import { computeFlows } from './flows.ts';
+
+/** One capture lane: one interface of one node. */
+export interface CaptureInfo {
+  node: string;
+  iface: string;
+  linkType: number;
+  /** Where the bytes live (for lazy detail and export); '' for live streams held elsewhere. */
+  path?: string;
+  /** pcapng interface id within `path` (0 for classic pcap). */
+  interfaceId?: number;
+  snaplen?: number;
+  /** The interface's MAC when the file or the session names it, else -1. */
+  mac?: number;
+  description?: string;
+}
+
+export interface CorrelateOptions {
+  /** Same-node rows of one packet lie within this of each other (default 100 ms). */
+  localWindowNs?: number;
+  /** Identical rows on one capture within this are duplicated frames, later ones retransmissions (1 ms). */
+  dupWindowNs?: number;
+  /** Cross-node matching slack on top of the clock uncertainty (50 ms). */
+  crossWindowNs?: number;
+  /** Largest clock difference considered when offsets are unknown (10 s). */
+  maxSkewNs?: number;
+  clock?: ClockOptions;
+  decode?: DecodeOptions;
+}
+
+export const DEFAULTS = {
+  localWindowNs: 100e6,
+  dupWindowNs: 1e6,
+  crossWindowNs: 50e6,
+  maxSkewNs: 10e9,
+};
+
+/** Something decodeFields-shaped (injected so this module needs no decoder at import time). */
+export type DecodeFn = (frame: Uint8Array, linkType: number, out: PacketFields, opts?: DecodeOptions) => void;
+
+export class Correlator {
+  readonly obs = new ObservationTable();
+  readonly segs = new SegmentTable();
+  readonly captures: CaptureInfo[] = [];
+  readonly nodes: string[] = [];
+  /** Seconds of the first timestamp pushed: row times are ns relative to it. */
+  baseSec: number | null = null;
+  interfaces: InterfaceInfo[] = [];
+  readonly opts: Required<Omit<CorrelateOptions, 'clock' | 'decode'>> & CorrelateOptions;
+
+  private readonly captureNode: number[] = [];
+  private readonly pending: IntList[] = [];
+  private readonly cursor: number[] = [];
+  private readonly lastT: number[] = [];
+  private readonly groupers: NodeGrouper[] = [];
+  private readonly fields = createPacketFields();
+  private readonly identity: Identity = createIdentity();
+  private readonly decode: DecodeFn | null;
+  private readonly packets: number[] = [];
+
+  constructor(opts: CorrelateOptions = {}, decode: DecodeFn | null = null) {
+    this.opts = { ...DEFAULTS, ...opts };
+    this.decode = decode;
+  }
+
+  addCapture(info: CaptureInfo): number {
+    const idx = this.captures.length;
+    this.captures.push({ ...info });
+    let n = this.nodes.indexOf(info.node);
+    if (n < 0) {
+      n = this.nodes.length;
+      this.nodes.push(info.node);
+      this.groupers.push(new NodeGrouper(n, this.obs, this.segs, this.opts));
+    }
+    this.captureNode.push(n);
+    this.pending.push(new IntList());
+    this.cursor.push(0);
+    this.lastT.push(-Infinity);
+    this.packets.push(0);
+    return idx;
+  }
+
+  setInterfaces(list: InterfaceInfo[]): void {
+    this.interfaces = list;
+  }
+
+  nodeOf(capture: number): number {
+    return this.captureNode[capture];
+  }
+
+  packetCount(capture: number): number {
+    return this.packets[capture];
+  }
+
+  /** Pushes one frame, decoding it with the injected decoder. */
+  pushFrame(
+    capture: number,
+    record: number,
+    fileOffset: number,
+    tsSec: number,
+    tsNsec: number,
+    origLen: number,
+    frame: Uint8Array,
+  ): number {
+    if (!this.decode) throw new Error('Correlator built without a decoder: use pushFields');
+    this.decode(frame, this.captures[capture].linkType, this.fields, this.opts.decode ?? DEFAULT_DECODE_OPTIONS);
+    return this.pushFields(capture, record, fileOffset, tsSec, tsNsec, origLen, frame, this.fields);
+  }
+
+  /** Pushes one already decoded frame (`f` may be reused by the caller afterwards). */
+  pushFields(
+    capture: number,
+    record: number,
+    fileOffset: number,
+    tsSec: number,
+    tsNsec: number,
+    origLen: number,
+    frame: Uint8Array,
+    f: PacketFields,
+  ): number {
+    if (this.baseSec === null) this.baseSec = tsSec;
+    const t = (tsSec - this.baseSec) * 1e9 + tsNsec;
+    computeIdentity(f, frame, this.identity);
+    const o = this.obs.append(capture, record, fileOffset, frame.length, origLen, t, f, this.identity);
+    this.pending[capture].push(o);
+    if (t > this.lastT[capture]) this.lastT[capture] = t;
+    this.packets[capture]++;
+    return o;
+  }
+
+  /**
+   * Groups pending rows with time <= watermark (ns relative to baseSec). Default: for each node, the
+   * smallest latest-time over its captures (every capture has delivered up to there).
+   */
+  advance(watermark?: number): void {
+    for (let n = 0; n < this.nodes.length; n++) {
+      let w = watermark;
+      if (w === undefined) {
+        w = Infinity;
+        for (let c = 0; c < this.captures.length; c++) if (this.captureNode[c] === n) w = Math.min(w, this.lastT[c]);
+      }
+      this.groupNode(n, w);
+    }
+  }
+
+  private groupNode(node: number, watermark: number): void {
+    const caps: number[] = [];
+    for (let c = 0; c < this.captures.length; c++) if (this.captureNode[c] === node) caps.push(c);
+    const t = this.obs.t;
+    const ttl = this.obs.ttl;
+    const enc = this.obs.encapCount;
+    const rank = this.tieRanks();
+    for (const c of caps) this.sortPending(c);
+    const g = this.groupers[node];
+    // Equal timestamps are common: a decapsulated or bridged packet keeps the skb timestamp of the frame
+    // it arrived in. Then: higher TTL first (not yet routed), more encapsulation first (not yet
+    // decapsulated), a bridge port before its bridge (ingress), then capture order.
+    const tieBefore = (a: number, ca: number, b: number, cb: number): boolean => {
+      if (ttl[a] !== ttl[b]) return ttl[a] > ttl[b];
+      if (enc[a] !== enc[b]) return enc[a] > enc[b];
+      if (rank[ca] !== rank[cb]) return rank[ca] < rank[cb];
+      return ca < cb;
+    };
+    // k-way merge on time with those tie rules: the node's rows in the order the packet met them.
+    for (;;) {
+      let best = -1;
+      let bo = -1;
+      for (const c of caps) {
+        const p = this.pending[c];
+        const i = this.cursor[c];
+        if (i >= p.length) continue;
+        const o = p.data[i];
+        if (t[o] > watermark) continue;
+        if (bo < 0 || t[o] < t[bo] || (t[o] === t[bo] && tieBefore(o, c, bo, this.obs.capture[bo]))) {
+          best = c;
+          bo = o;
+        }
+      }
+      if (best < 0) break;
+      this.cursor[best]++;
+      g.add(bo);
+    }
+    // Drop what is processed so pending lists stay window-sized.
+    for (const c of caps) {
+      const p = this.pending[c];
+      const i = this.cursor[c];
+      if (i > 4096 && i * 2 > p.length) {
+        p.data.copyWithin(0, i, p.length);
+        p.length -= i;
+        this.cursor[c] = 0;
+      }
+    }
+  }
+
+  /** Per capture: 1 for a bridge device (sees ingress frames after its ports, with their timestamp), else 0. */
+  private tieRanks(): Uint8Array {
+    const r = new Uint8Array(this.captures.length);
+    this.captures.forEach((c, i) => {
+      const info = this.interfaces.find((x) => x.node === c.node && x.name === c.iface);
+      r[i] = (info ? info.kind === 'bridge' : /^(cni|cbr|docker|br-|virbr)/.test(c.iface)) ? 1 : 0;
+    });
+    return r;
+  }
+
+  /** Captures are almost always in time order; sort the unprocessed tail when one is not. */
+  private sortPending(c: number): void {
+    const p = this.pending[c];
+    const t = this.obs.t;
+    const from = this.cursor[c];
+    for (let i = from + 1; i < p.length; i++) {
+      if (t[p.data[i]] < t[p.data[i - 1]]) {
+        const tail = Array.from(p.data.subarray(from, p.length));
+        tail.sort((a, b) => t[a] - t[b] || a - b);
+        p.data.set(tail, from);
+        return;
+      }
+    }
+  }
+
+  /** Runs phase B over everything grouped so far (after grouping all pending rows) and returns the result. */
+  result(): CorrelationResult {
+    this.advance(Infinity);
+    const nodeCount = this.nodes.length;
+    const nodeIndex = (name: string): number => this.nodes.indexOf(name);
+    const own = new Ownership(this.interfaces, nodeIndex);
+    const clockOpts: ClockOptions = this.opts.clock ?? { mode: 'auto' };
+    const zero = new Float64Array(nodeCount);
+    const unknown = new Float64Array(nodeCount).fill(Infinity);
+    let bounds: ClockBounds | null = null;
+    if (clockOpts.mode === 'auto' && nodeCount > 1) {
+      // Pass 1 with raw clocks and a wide window: bounds from journeys that had exactly one possible match.
+      const pre = linkSegments(this.obs, this.segs, own, {
+        offsetNs: zero,
+        uncertaintyNs: unknown,
+        crossWindowNs: this.opts.crossWindowNs,
+        maxSkewNs: this.opts.maxSkewNs,
+      });
+      bounds = new ClockBounds(nodeCount);
+      collectBounds(pre, this, own, bounds);
+    }
+    const clocks: ClockEstimate[] = estimateClocks(this.nodes, bounds, clockOpts);
+    const offsetNs = new Float64Array(nodeCount);
+    const uncertaintyNs = new Float64Array(nodeCount);
+    for (let n = 0; n < nodeCount; n++) {
+      offsetNs[n] = clockOpts.mode === 'none' ? 0 : clocks[n].offsetNs;
+      uncertaintyNs[n] = clockOpts.mode === 'none' ? Infinity : clocks[n].uncertaintyNs;
+    }
+    if (clockOpts.mode === 'none') {
+      for (const c of clocks) {
+        c.offsetNs = 0;
+        c.uncertaintyNs = c.method === 'reference' ? 0 : Infinity;
+        c.method = c.method === 'reference' ? 'reference' : 'none';
+      }
+    }
+    const links = linkSegments(this.obs, this.segs, own, {
+      offsetNs,
+      uncertaintyNs,
+      crossWindowNs: this.opts.crossWindowNs,
+      maxSkewNs: this.opts.maxSkewNs,
+    });
+    const result = new CorrelationResult(this, own, links, clocks, offsetNs);
+    computeFlows(result);
+    return result;
+  }
+
+  captureNodeIndex(): readonly number[] {
+    return this.captureNode;
+  }
+}
+
+function collectBounds(
+  links: ReturnType<typeof linkSegments>,
+  c: Correlator,
+  own: Ownership,
+  bounds: ClockBounds,
+): void {
+  const segs = c.segs;
+  const list: number[] = [];
+  for (let j = 0; j < links.count; j++) {
+    if (links.segCount[j] < 2 || links.ambiguous[j]) continue;
+    list.length = 0;
+    for (let s = links.first[j]; s >= 0; s = links.segNext[s]) list.push(s);
+    for (let x = 0; x < list.length; x++) {
+      for (let y = x + 1; y < list.length; y++) {
+        const a = list[x];
+        const b = list[y];
+        const d = segmentDirection(a, b, c.obs, segs, own);
+        if (d === 0) continue;
+        const [from, to] = d < 0 ? [a, b] : [b, a];
+        bounds.add(segs.node[from], segs.node[to], segs.lastT[from], segs.firstT[to]);
+      }
+    }
+  }
+}

@@ -1,0 +1,159 @@
+// Hop details computed lazily, for the journeys that are shown or exported: addresses as text, MAC owners,
+// encapsulation, and what changed against the previous hop. Allocates, so never on the ingest path.
+
+import { ENCAP_IPIP, ENCAP_VXLAN, PROTO_ICMP, PROTO_TCP, PROTO_UDP } from '../decode/fields.ts';
+import { F_ETH, F_TRUNCATED, type ObservationTable } from './observations.ts';
+import { ipv4ToString, macToString } from './ownership.ts';
+
+export type HopChange =
+  | 'mac'
+  | 'ttl'
+  | 'encap+vxlan'
+  | 'encap-vxlan'
+  | 'encap+ipip'
+  | 'encap-ipip'
+  | 'nat-dst'
+  | 'nat-src';
+
+export interface EncapInfo {
+  type: 'vxlan' | 'ipip';
+  outerSrc: string;
+  outerDst: string;
+  outerTtl: number;
+  /** vxlan only. */
+  vni?: number;
+  srcPort?: number;
+  dstPort?: number;
+  /** vxlan only: the inner Ethernet header's MACs (the VTEPs' flannel.1 MACs), with owners when known. */
+  innerEth?: EthInfo | null;
+}
+
+export interface EthInfo {
+  src: string;
+  dst: string;
+  srcOwner: string | null;
+  dstOwner: string | null;
+}
+
+export interface Hop {
+  /** 0-based position in the journey. */
+  index: number;
+  /** Observation row (index into the result's rows / capture record). */
+  row: number;
+  capture: number;
+  node: string;
+  iface: string;
+  /** Epoch nanoseconds as captured, and corrected to the reference clock. */
+  tsNs: bigint;
+  tNs: bigint;
+  /** Corrected time since the previous hop (null on the first hop). */
+  latencyNs: number | null;
+  src: string;
+  dst: string;
+  srcPort: number | null;
+  dstPort: number | null;
+  proto: number;
+  ttl: number;
+  ipId: number;
+  eth: EthInfo | null;
+  encap: EncapInfo[];
+  changes: HopChange[];
+  truncated: boolean;
+}
+
+export type MacNamer = (mac: number, node: string, capture: number) => string | null;
+
+export function ethOf(obs: ObservationTable, r: number, node: string, name: MacNamer): EthInfo | null {
+  if ((obs.flags[r] & F_ETH) === 0) return null;
+  const cap = obs.capture[r];
+  return {
+    src: macToString(obs.ethSrc[r]),
+    dst: macToString(obs.ethDst[r]),
+    srcOwner: name(obs.ethSrc[r], node, cap),
+    dstOwner: name(obs.ethDst[r], node, cap),
+  };
+}
+
+export function encapOf(obs: ObservationTable, r: number, node: string, name: MacNamer): EncapInfo[] {
+  if (obs.encapCount[r] === 0) return [];
+  const type = obs.encapType[r] === ENCAP_VXLAN ? 'vxlan' : 'ipip';
+  const e: EncapInfo = {
+    type,
+    outerSrc: ipv4ToString(obs.encapSrc[r]),
+    outerDst: ipv4ToString(obs.encapDst[r]),
+    outerTtl: obs.encapTtl[r],
+  };
+  if (type === 'vxlan') {
+    e.vni = obs.encapVni[r];
+    e.srcPort = obs.encapSport[r];
+    e.dstPort = obs.encapDport[r];
+    const s = obs.innerEthSrc[r];
+    const d = obs.innerEthDst[r];
+    const cap = obs.capture[r];
+    e.innerEth =
+      s >= 0 ? { src: macToString(s), dst: macToString(d), srcOwner: name(s, node, cap), dstOwner: name(d, node, cap) } : null;
+  }
+  return [e];
+}
+
+/** What changed from row `p` (previous hop) to row `r`. */
+export function changesBetween(obs: ObservationTable, p: number, r: number): HopChange[] {
+  const out: HopChange[] = [];
+  const pe = (obs.flags[p] & F_ETH) !== 0;
+  const re = (obs.flags[r] & F_ETH) !== 0;
+  if (pe && re && (obs.ethSrc[p] !== obs.ethSrc[r] || obs.ethDst[p] !== obs.ethDst[r])) out.push('mac');
+  if (obs.ttl[p] !== obs.ttl[r]) out.push('ttl');
+  const pc = obs.encapCount[p];
+  const rc = obs.encapCount[r];
+  const tname = (t: number): 'vxlan' | 'ipip' => (t === ENCAP_IPIP ? 'ipip' : 'vxlan');
+  if (rc > pc) out.push(`encap+${tname(obs.encapType[r])}`);
+  else if (rc < pc) out.push(`encap-${tname(obs.encapType[p])}`);
+  else if (rc > 0 && obs.encapType[r] !== obs.encapType[p]) {
+    out.push(`encap-${tname(obs.encapType[p])}`, `encap+${tname(obs.encapType[r])}`);
+  }
+  if (obs.dst[p] !== obs.dst[r] || (obs.dstPort[p] >= 0 && obs.dstPort[r] >= 0 && obs.dstPort[p] !== obs.dstPort[r])) {
+    out.push('nat-dst');
+  }
+  if (obs.src[p] !== obs.src[r] || (obs.srcPort[p] >= 0 && obs.srcPort[r] >= 0 && obs.srcPort[p] !== obs.srcPort[r])) {
+    out.push('nat-src');
+  }
+  return out;
+}
+
+export function hopTruncated(obs: ObservationTable, r: number): boolean {
+  return (obs.flags[r] & F_TRUNCATED) !== 0;
+}
+
+const TCP_FLAG_NAMES: [number, string][] = [
+  [0x02, 'S'],
+  [0x01, 'F'],
+  [0x04, 'R'],
+  [0x08, 'P'],
+  [0x20, 'U'],
+  [0x10, '.'],
+];
+
+/** A tcpdump-like one-line summary of the inner packet of row `r` (from columns only, no bytes needed). */
+export function innerSummary(obs: ObservationTable, r: number): string {
+  const src = ipv4ToString(obs.src[r]);
+  const dst = ipv4ToString(obs.dst[r]);
+  const proto = obs.proto[r];
+  const ihl = 20;
+  if (proto === PROTO_ICMP) {
+    const type = obs.icmpType[r];
+    const len = obs.ipLen[r] - ihl;
+    const what = type === 8 ? 'echo request' : type === 0 ? 'echo reply' : `type ${type}`;
+    const idseq = type === 8 || type === 0 ? `, id ${obs.icmpId[r]}, seq ${obs.icmpSeq[r]}` : '';
+    return `${src} > ${dst}: ICMP ${what}${idseq}, length ${len}`;
+  }
+  if (proto === PROTO_TCP) {
+    const f = obs.tcpFlags[r];
+    let flags = '';
+    if (f >= 0) for (const [bit, ch] of TCP_FLAG_NAMES) if (f & bit) flags += ch;
+    return `${src}.${obs.srcPort[r]} > ${dst}.${obs.dstPort[r]}: Flags [${flags || 'none'}], length ${obs.ipLen[r]}`;
+  }
+  if (proto === PROTO_UDP) {
+    return `${src}.${obs.srcPort[r]} > ${dst}.${obs.dstPort[r]}: UDP, length ${obs.ipLen[r] - ihl - 8}`;
+  }
+  return `${src} > ${dst}: ip-proto-${proto}, length ${obs.ipLen[r]}`;
+}

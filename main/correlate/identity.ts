@@ -1,0 +1,141 @@
+// The identity of a packet as the correlator sees it: a 64-bit key over what survives MAC rewrites, TTL
+// decrements, checksum updates, encapsulation and NAT, plus a "tail" hash that may be unknown under snaplen.
+//
+// Key  = hash(IP version, IP id, protocol, IP total length, fragment offset/MF,
+//             L4 invariants: ICMP type/code/seq (not the id: SNAT may remap it), TCP seq+ack, UDP length).
+// Tail = hash(TCP flags, first min(16, payload length) payload bytes): only known when those bytes were
+//        captured, so a snaplen-64 copy still matches a full copy (unknown tail is compatible with any tail).
+// Fragments after the first carry no L4 header: their key is the IP part alone (id + offset identify them).
+// We do not use PacketFields.keyHi/keyLo: it hashes all captured payload bytes, which differ per interface
+// when snaplen cuts packets at different depths (a VXLAN copy loses 50 more bytes than the veth copy).
+
+import {
+  PROTO_ICMP,
+  PROTO_ICMPV6,
+  PROTO_TCP,
+  PROTO_UDP,
+  type PacketFields,
+} from '../decode/fields.ts';
+
+/** How many payload bytes the tail hash covers: enough to tell apart id-0 packets of equal length. */
+export const TAIL_PAYLOAD_BYTES = 16;
+
+const ICMP_SEQ = 6;
+const ICMP_MIN = 8;
+const TCP_SEQ = 4;
+const TCP_ACK_END = 12;
+const TCP_FLAGS = 13;
+const UDP_LEN = 4;
+const UDP_MIN = 6;
+
+/** Output of computeIdentity, reused (module-level scratch semantics: copy the numbers out). */
+export interface Identity {
+  /** False when the inner packet is missing or its L4 invariants were cut by snaplen: no journey. */
+  keyed: boolean;
+  keyHi: number;
+  keyLo: number;
+  tailKnown: boolean;
+  tail: number;
+}
+
+export function createIdentity(): Identity {
+  return { keyed: false, keyHi: 0, keyLo: 0, tailKnown: false, tail: 0 };
+}
+
+// Two 32-bit murmur3-style lanes with different seeds give the 64-bit key.
+let h1 = 0;
+let h2 = 0;
+function mixInit(): void {
+  h1 = 0x9747b28c;
+  h2 = 0x2f3a1b5d;
+}
+function mix(k: number): void {
+  k = Math.imul(k | 0, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h1 ^= k;
+  h1 = (h1 << 13) | (h1 >>> 19);
+  h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+  h2 ^= Math.imul(k, 0x85ebca6b);
+  h2 = (h2 << 17) | (h2 >>> 15);
+  h2 = (Math.imul(h2, 9) + 0x7feb352d) | 0;
+}
+export function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+function u16(b: Uint8Array, at: number): number {
+  return (b[at] << 8) | b[at + 1];
+}
+function u32(b: Uint8Array, at: number): number {
+  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+}
+
+/** Where the innermost L4 header starts, even when the decoder stopped inside it (snaplen). */
+function l4Start(f: PacketFields): number {
+  if (f.l4Offset >= 0) return f.l4Offset;
+  if (f.ipVersion === 4 && f.ipOffset >= 0 && f.ipHeaderLen > 0) return f.ipOffset + f.ipHeaderLen;
+  if (f.ipVersion === 6 && f.ipOffset >= 0 && f.ipHeaderLen > 0) return f.ipOffset + f.ipHeaderLen;
+  return -1;
+}
+
+/** Fills `out` from the decoded fields and the frame bytes. Never throws, never allocates. */
+export function computeIdentity(f: PacketFields, frame: Uint8Array, out: Identity): void {
+  out.keyed = false;
+  out.tailKnown = false;
+  out.keyHi = 0;
+  out.keyLo = 0;
+  out.tail = 0;
+  if (f.ipVersion === 0 || f.ipTotalLen < 0) return;
+  mixInit();
+  mix(f.ipVersion);
+  mix(f.ipId);
+  mix(f.proto);
+  mix(f.ipTotalLen);
+  mix(f.fragOffset | (f.moreFragments ? 0x10000 : 0));
+  const n = frame.length;
+  if (f.fragOffset === 0) {
+    const l4 = l4Start(f);
+    const proto = f.proto;
+    if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) {
+      if (l4 < 0 || l4 + ICMP_MIN > n) return;
+      mix(frame[l4]);
+      mix(frame[l4 + 1]);
+      mix(u16(frame, l4 + ICMP_SEQ));
+    } else if (proto === PROTO_TCP) {
+      if (l4 < 0 || l4 + TCP_ACK_END > n) return;
+      mix(u32(frame, l4 + TCP_SEQ));
+      mix(u32(frame, l4 + TCP_SEQ + 4));
+    } else if (proto === PROTO_UDP) {
+      if (l4 < 0 || l4 + UDP_MIN > n) return;
+      mix(u16(frame, l4 + UDP_LEN));
+    }
+    // Other protocols: the IP part alone (GRE, SCTP… rare in our captures).
+  }
+  out.keyed = true;
+  out.keyHi = fmix(h1 ^ h2);
+  out.keyLo = fmix(h2 + Math.imul(h1, 3));
+  tail(f, frame, out);
+}
+
+function tail(f: PacketFields, frame: Uint8Array, out: Identity): void {
+  const n = frame.length;
+  const p = f.payloadOffset;
+  if (p < 0 || f.payloadLen < 0 || f.fragOffset !== 0) return;
+  const want = Math.min(TAIL_PAYLOAD_BYTES, f.payloadLen);
+  if (p + want > n) return;
+  let h = 0x3c6ef372;
+  if (f.proto === PROTO_TCP) {
+    const l4 = l4Start(f);
+    if (l4 < 0 || l4 + TCP_FLAGS >= n) return;
+    h = Math.imul(h ^ frame[l4 + TCP_FLAGS], 0x01000193);
+  }
+  for (let i = 0; i < want; i++) h = Math.imul(h ^ frame[p + i], 0x01000193);
+  out.tailKnown = true;
+  out.tail = fmix(h ^ want);
+}

@@ -1,0 +1,92 @@
+// A windowed open-addressing hash table from a 64-bit packet key to the newest item (segment or journey)
+// with that key. Entries whose item is older than the window are treated as free and dropped on rehash, so
+// memory follows the window, not the capture length.
+
+export interface KeyedItems {
+  keyHi: Int32Array;
+  keyLo: Int32Array;
+}
+
+export class WindowedKeyTable {
+  private slots: Int32Array; // item index + 1; 0 = empty
+  private mask: number;
+  private used = 0;
+  private readonly items: KeyedItems;
+  /** Time of an item (its newest time) to judge staleness. */
+  private readonly timeOf: (item: number) => number;
+  private readonly windowNs: number;
+
+  constructor(items: KeyedItems, timeOf: (item: number) => number, windowNs: number, initial = 1024) {
+    this.items = items;
+    this.timeOf = timeOf;
+    this.windowNs = windowNs;
+    this.slots = new Int32Array(initial);
+    this.mask = initial - 1;
+  }
+
+  private static slotOf(hi: number, lo: number, mask: number): number {
+    return (Math.imul(hi ^ (lo >>> 7), 0x9e3779b1) >>> 8) & mask;
+  }
+
+  /** The newest item with this key (possibly stale: callers check times), or -1. */
+  get(hi: number, lo: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    const items = this.items;
+    for (let p = WindowedKeyTable.slotOf(hi, lo, mask); ; p = (p + 1) & mask) {
+      const v = slots[p];
+      if (v === 0) return -1;
+      const it = v - 1;
+      if (items.keyHi[it] === hi && items.keyLo[it] === lo) return it;
+    }
+  }
+
+  /** Makes `item` the newest for its key. `now` is the current processing time (for staleness). */
+  set(item: number, now: number): void {
+    const hi = this.items.keyHi[item];
+    const lo = this.items.keyLo[item];
+    const slots = this.slots;
+    const mask = this.mask;
+    const items = this.items;
+    for (let p = WindowedKeyTable.slotOf(hi, lo, mask); ; p = (p + 1) & mask) {
+      const v = slots[p];
+      if (v === 0) {
+        slots[p] = item + 1;
+        if (++this.used * 2 > slots.length) this.rehash(now);
+        return;
+      }
+      const it = v - 1;
+      if (items.keyHi[it] === hi && items.keyLo[it] === lo) {
+        slots[p] = item + 1;
+        return;
+      }
+    }
+  }
+
+  /** Rebuilds with only the entries inside the window; grows when those fill a quarter of the table. */
+  private rehash(now: number): void {
+    const old = this.slots;
+    const cutoff = now - this.windowNs;
+    let live = 0;
+    for (let i = 0; i < old.length; i++) if (old[i] !== 0 && this.timeOf(old[i] - 1) >= cutoff) live++;
+    let size = old.length;
+    while (live * 4 > size) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+    this.used = 0;
+    const items = this.items;
+    for (let i = 0; i < old.length; i++) {
+      const v = old[i];
+      if (v === 0 || this.timeOf(v - 1) < cutoff) continue;
+      const it = v - 1;
+      let p = WindowedKeyTable.slotOf(items.keyHi[it], items.keyLo[it], this.mask);
+      while (this.slots[p] !== 0) p = (p + 1) & this.mask;
+      this.slots[p] = v;
+      this.used++;
+    }
+  }
+
+  get size(): number {
+    return this.used;
+  }
+}

@@ -1,0 +1,229 @@
+// Phase B: join node-local segments of the same packet across nodes into journeys, in clock-corrected time
+// order, and put each journey's segments in path order (TTL and address ownership first, time second).
+// Pure function of the segment set and the offsets, so batch and streaming (and any file order) agree.
+
+import type { ObservationTable } from './observations.ts';
+import type { SegmentTable } from './segments.ts';
+import { WindowedKeyTable } from './keyTable.ts';
+import type { Ownership } from './ownership.ts';
+
+export interface LinkOptions {
+  /** Per node: ns to subtract from its timestamps (its offset to the reference), and that offset's uncertainty. */
+  offsetNs: Float64Array;
+  uncertaintyNs: Float64Array;
+  /** Slack added to the clock uncertainty when matching across nodes. */
+  crossWindowNs: number;
+  /** Never match across nodes further apart than this (also the window for unknown clocks). */
+  maxSkewNs: number;
+}
+
+export interface Links {
+  count: number;
+  /** Per segment: its journey, and the next segment of that journey in path order (-1 end). */
+  segJourney: Int32Array;
+  segNext: Int32Array;
+  /** Per journey: first segment in path order, number of segments, whether another match was possible. */
+  first: Int32Array;
+  segCount: Int32Array;
+  ambiguous: Uint8Array;
+}
+
+/** Segments of all nodes merged by corrected first time (each node's own list is already in time order). */
+function mergedOrder(segs: SegmentTable, offsetNs: Float64Array): Int32Array {
+  const n = segs.length;
+  const order = new Int32Array(n);
+  const t = new Float64Array(n);
+  for (let s = 0; s < n; s++) {
+    order[s] = s;
+    t[s] = segs.firstT[s] - offsetNs[segs.node[s]];
+  }
+  let sorted = true;
+  for (let s = 1; s < n && sorted; s++) if (t[s] < t[s - 1]) sorted = false;
+  if (!sorted) order.sort((a, b) => t[a] - t[b] || a - b);
+  return order;
+}
+
+export function linkSegments(
+  obs: ObservationTable,
+  segs: SegmentTable,
+  own: Ownership,
+  opts: LinkOptions,
+): Links {
+  const n = segs.length;
+  const segJourney = new Int32Array(n).fill(-1);
+  const segNext = new Int32Array(n).fill(-1);
+  // Journey columns, sized for the worst case (one journey per segment).
+  const jKeyHi = new Int32Array(n);
+  const jKeyLo = new Int32Array(n);
+  const jLastT = new Float64Array(n);
+  const jPrev = new Int32Array(n);
+  const jFirst = new Int32Array(n);
+  const jLast = new Int32Array(n);
+  const jCount = new Int32Array(n);
+  const jTail = new Int32Array(n);
+  const jTailKnown = new Uint8Array(n);
+  const jMaxUnc = new Float64Array(n);
+  const ambiguous = new Uint8Array(n);
+  const { offsetNs, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
+  const table = new WindowedKeyTable({ keyHi: jKeyHi, keyLo: jKeyLo }, (j) => jLastT[j], maxSkewNs);
+  let count = 0;
+
+  const hasNode = (j: number, node: number): boolean => {
+    for (let s = jFirst[j]; s >= 0; s = segNext[s]) if (segs.node[s] === node) return true;
+    return false;
+  };
+
+  for (const s of mergedOrder(segs, offsetNs)) {
+    const node = segs.node[s];
+    const off = offsetNs[node];
+    const tFirst = segs.firstT[s] - off;
+    const hi = segs.keyHi[s];
+    const lo = segs.keyLo[s];
+    const head = table.get(hi, lo);
+    let best = -1;
+    let bestGap = Infinity;
+    let candidates = 0;
+    for (let j = head; j >= 0 && jLastT[j] >= tFirst - maxSkewNs; j = jPrev[j]) {
+      if (jTailKnown[j] && segs.tailKnown[s] && jTail[j] !== segs.tail[s]) continue;
+      const gap = Math.abs(tFirst - jLastT[j]);
+      const tol = Math.min(maxSkewNs, crossWindowNs + uncertaintyNs[node] + jMaxUnc[j]);
+      if (gap > tol) continue;
+      if (hasNode(j, node)) {
+        // Another copy of this key on the same node within reach: a retransmission or a key collision.
+        ambiguous[j] = 1;
+        continue;
+      }
+      candidates++;
+      if (gap < bestGap) {
+        if (best >= 0) ambiguous[best] = 1;
+        best = j;
+        bestGap = gap;
+      } else ambiguous[j] = 1;
+    }
+    const tLast = segs.lastT[s] - off;
+    if (best >= 0) {
+      if (candidates > 1) ambiguous[best] = 1;
+      segNext[jLast[best]] = s;
+      jLast[best] = s;
+      jCount[best]++;
+      segJourney[s] = best;
+      if (tLast > jLastT[best]) jLastT[best] = tLast;
+      if (uncertaintyNs[node] > jMaxUnc[best]) jMaxUnc[best] = uncertaintyNs[node];
+      if (!jTailKnown[best] && segs.tailKnown[s]) {
+        jTailKnown[best] = 1;
+        jTail[best] = segs.tail[s];
+      }
+      continue;
+    }
+    const j = count++;
+    jKeyHi[j] = hi;
+    jKeyLo[j] = lo;
+    jLastT[j] = tLast;
+    jPrev[j] = head;
+    jFirst[j] = s;
+    jLast[j] = s;
+    jCount[j] = 1;
+    jTail[j] = segs.tail[s];
+    jTailKnown[j] = segs.tailKnown[s];
+    jMaxUnc[j] = uncertaintyNs[node];
+    segJourney[s] = j;
+    table.set(j, tLast);
+  }
+
+  // Path order of each multi-node journey.
+  const buf: number[] = [];
+  for (let j = 0; j < count; j++) {
+    if (jCount[j] < 2) continue;
+    buf.length = 0;
+    for (let s = jFirst[j]; s >= 0; s = segNext[s]) buf.push(s);
+    orderSegments(buf, obs, segs, own, offsetNs);
+    jFirst[j] = buf[0];
+    for (let i = 0; i < buf.length; i++) segNext[buf[i]] = i + 1 < buf.length ? buf[i + 1] : -1;
+  }
+  return {
+    count,
+    segJourney,
+    segNext,
+    first: jFirst.slice(0, count),
+    segCount: jCount.slice(0, count),
+    ambiguous: ambiguous.slice(0, count),
+  };
+}
+
+/**
+ * Which of two segments (different nodes) the packet passed first: -1 a first, 1 b first, 0 no evidence.
+ * TTL: a router decrements it, so the earlier node saw a higher (max, then min) TTL. Ownership: a frame whose
+ * source MAC (or outer source IP) belongs to node X and destination to node Y was sent by X to Y.
+ */
+export function segmentDirection(
+  a: number,
+  b: number,
+  obs: ObservationTable,
+  segs: SegmentTable,
+  own: Ownership,
+): number {
+  if (segs.maxTtl[a] !== segs.maxTtl[b]) return segs.maxTtl[a] > segs.maxTtl[b] ? -1 : 1;
+  if (segs.minTtl[a] !== segs.minTtl[b]) return segs.minTtl[a] > segs.minTtl[b] ? -1 : 1;
+  const na = segs.node[a];
+  const nb = segs.node[b];
+  const v = sentBy(a, na, nb, obs, segs, own) || -sentBy(b, nb, na, obs, segs, own);
+  return v;
+}
+
+/** -1 if a row of segment `s` (on node `from`) was sent by `from` towards `to`, 1 if the reverse, else 0. */
+function sentBy(
+  s: number,
+  from: number,
+  to: number,
+  obs: ObservationTable,
+  segs: SegmentTable,
+  own: Ownership,
+): number {
+  for (let r = segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r]) {
+    if (obs.ethSrc[r] >= 0) {
+      const ns = own.nodeOfMac(obs.ethSrc[r]);
+      const nd = own.nodeOfMac(obs.ethDst[r]);
+      if (ns === from && nd === to) return -1;
+      if (ns === to && nd === from) return 1;
+    }
+    if (obs.encapCount[r] > 0) {
+      const ns = own.nodeOfIp(obs.encapSrc[r]);
+      const nd = own.nodeOfIp(obs.encapDst[r]);
+      if (ns === from && nd === to) return -1;
+      if (ns === to && nd === from) return 1;
+    }
+  }
+  return 0;
+}
+
+function orderSegments(
+  list: number[],
+  obs: ObservationTable,
+  segs: SegmentTable,
+  own: Ownership,
+  offsetNs: Float64Array,
+): void {
+  // Insertion sort: journeys cross a handful of nodes.
+  for (let i = 1; i < list.length; i++) {
+    const s = list[i];
+    let k = i - 1;
+    while (k >= 0 && before(s, list[k], obs, segs, own, offsetNs)) {
+      list[k + 1] = list[k];
+      k--;
+    }
+    list[k + 1] = s;
+  }
+}
+
+function before(
+  a: number,
+  b: number,
+  obs: ObservationTable,
+  segs: SegmentTable,
+  own: Ownership,
+  offsetNs: Float64Array,
+): boolean {
+  const d = segmentDirection(a, b, obs, segs, own);
+  if (d !== 0) return d < 0;
+  return segs.firstT[a] - offsetNs[segs.node[a]] < segs.firstT[b] - offsetNs[segs.node[b]];
+}

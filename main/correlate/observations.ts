@@ -1,0 +1,207 @@
+// The observation table: one row per captured frame (every capture, every record), stored as typed-array
+// columns grown together. Rows are appended from the reused PacketFields; nothing per packet is an object.
+
+import { ENCAP_NONE, STATUS_MALFORMED, STATUS_TRUNCATED, type PacketFields } from '../decode/fields.ts';
+import type { Identity } from './identity.ts';
+
+/** Row flags. */
+export const F_KEYED = 1; // has an identity key: belongs to a journey
+export const F_TAIL = 2; // tail hash known
+export const F_DUP = 4; // an exact duplicate of an earlier row on the same capture (not a hop)
+export const F_ARP = 8;
+export const F_TRUNCATED = 16;
+export const F_MALFORMED = 32;
+export const F_ETH = 64; // the outer frame has Ethernet MACs
+export const F_IP = 128; // an inner IP packet was decoded
+
+export class ObservationTable {
+  length = 0;
+  private cap = 0;
+  capture!: Uint16Array;
+  record!: Uint32Array; // record index within its capture file
+  fileOffset!: Float64Array; // byte offset of the record in its file
+  caplen!: Uint32Array;
+  origLen!: Uint32Array;
+  /** Timestamp in ns relative to the table's base second (exact in float64 for ±104 days). */
+  t!: Float64Array;
+  flags!: Uint8Array;
+  keyHi!: Int32Array;
+  keyLo!: Int32Array;
+  tail!: Int32Array;
+  src!: Uint32Array;
+  dst!: Uint32Array;
+  srcPort!: Int32Array;
+  dstPort!: Int32Array;
+  ttl!: Int16Array;
+  proto!: Int16Array;
+  ipId!: Int32Array;
+  ipLen!: Int32Array;
+  icmpType!: Int16Array;
+  icmpId!: Int32Array;
+  icmpSeq!: Int32Array;
+  tcpFlags!: Int16Array;
+  ethSrc!: Float64Array;
+  ethDst!: Float64Array;
+  /** ARP: opcode in icmpType, sender/target IPv4 in src/dst (ARP rows are per lane, never journeys). */
+  encapCount!: Uint8Array;
+  encapType!: Uint8Array; // outermost encapsulation
+  encapSrc!: Uint32Array;
+  encapDst!: Uint32Array;
+  encapVni!: Int32Array;
+  encapSport!: Int32Array;
+  encapDport!: Int32Array;
+  encapTtl!: Int16Array;
+  innerEthSrc!: Float64Array;
+  innerEthDst!: Float64Array;
+  /** Node-local segment the row joined (-1 none). Filled by the grouper. */
+  segment!: Int32Array;
+  /** Next row of the same segment in path order (-1 end). */
+  nextInSegment!: Int32Array;
+
+  constructor(initial = 4096) {
+    this.grow(initial);
+  }
+
+  private grow(n: number): void {
+    const g = <T extends { length: number; set(a: ArrayLike<number>): void }>(
+      old: T | undefined,
+      make: (n: number) => T,
+    ): T => {
+      const a = make(n);
+      if (old) a.set(old as unknown as ArrayLike<number>);
+      return a;
+    };
+    this.capture = g(this.capture, (n) => new Uint16Array(n));
+    this.record = g(this.record, (n) => new Uint32Array(n));
+    this.fileOffset = g(this.fileOffset, (n) => new Float64Array(n));
+    this.caplen = g(this.caplen, (n) => new Uint32Array(n));
+    this.origLen = g(this.origLen, (n) => new Uint32Array(n));
+    this.t = g(this.t, (n) => new Float64Array(n));
+    this.flags = g(this.flags, (n) => new Uint8Array(n));
+    this.keyHi = g(this.keyHi, (n) => new Int32Array(n));
+    this.keyLo = g(this.keyLo, (n) => new Int32Array(n));
+    this.tail = g(this.tail, (n) => new Int32Array(n));
+    this.src = g(this.src, (n) => new Uint32Array(n));
+    this.dst = g(this.dst, (n) => new Uint32Array(n));
+    this.srcPort = g(this.srcPort, (n) => new Int32Array(n));
+    this.dstPort = g(this.dstPort, (n) => new Int32Array(n));
+    this.ttl = g(this.ttl, (n) => new Int16Array(n));
+    this.proto = g(this.proto, (n) => new Int16Array(n));
+    this.ipId = g(this.ipId, (n) => new Int32Array(n));
+    this.ipLen = g(this.ipLen, (n) => new Int32Array(n));
+    this.icmpType = g(this.icmpType, (n) => new Int16Array(n));
+    this.icmpId = g(this.icmpId, (n) => new Int32Array(n));
+    this.icmpSeq = g(this.icmpSeq, (n) => new Int32Array(n));
+    this.tcpFlags = g(this.tcpFlags, (n) => new Int16Array(n));
+    this.ethSrc = g(this.ethSrc, (n) => new Float64Array(n));
+    this.ethDst = g(this.ethDst, (n) => new Float64Array(n));
+    this.encapCount = g(this.encapCount, (n) => new Uint8Array(n));
+    this.encapType = g(this.encapType, (n) => new Uint8Array(n));
+    this.encapSrc = g(this.encapSrc, (n) => new Uint32Array(n));
+    this.encapDst = g(this.encapDst, (n) => new Uint32Array(n));
+    this.encapVni = g(this.encapVni, (n) => new Int32Array(n));
+    this.encapSport = g(this.encapSport, (n) => new Int32Array(n));
+    this.encapDport = g(this.encapDport, (n) => new Int32Array(n));
+    this.encapTtl = g(this.encapTtl, (n) => new Int16Array(n));
+    this.innerEthSrc = g(this.innerEthSrc, (n) => new Float64Array(n));
+    this.innerEthDst = g(this.innerEthDst, (n) => new Float64Array(n));
+    this.segment = g(this.segment, (n) => new Int32Array(n));
+    this.nextInSegment = g(this.nextInSegment, (n) => new Int32Array(n));
+    this.cap = n;
+  }
+
+  /** Appends one row; returns its index. `t` is ns relative to the caller's base second. */
+  append(
+    capture: number,
+    record: number,
+    fileOffset: number,
+    caplen: number,
+    origLen: number,
+    t: number,
+    f: PacketFields,
+    id: Identity,
+  ): number {
+    const i = this.length;
+    if (i === this.cap) this.grow(this.cap * 2);
+    this.length = i + 1;
+    this.capture[i] = capture;
+    this.record[i] = record;
+    this.fileOffset[i] = fileOffset;
+    this.caplen[i] = caplen;
+    this.origLen[i] = origLen;
+    this.t[i] = t;
+    let fl = 0;
+    if (id.keyed) fl |= F_KEYED;
+    if (id.tailKnown) fl |= F_TAIL;
+    if (f.arpOp >= 0) fl |= F_ARP;
+    if (f.status === STATUS_TRUNCATED) fl |= F_TRUNCATED;
+    else if (f.status === STATUS_MALFORMED) fl |= F_MALFORMED;
+    if (f.hasEth) fl |= F_ETH;
+    if (f.ipVersion !== 0) fl |= F_IP;
+    this.flags[i] = fl;
+    this.keyHi[i] = id.keyHi;
+    this.keyLo[i] = id.keyLo;
+    this.tail[i] = id.tail;
+    const arp = f.arpOp >= 0;
+    this.src[i] = arp ? f.arpSenderIp >>> 0 : f.src >= 0 ? f.src >>> 0 : 0;
+    this.dst[i] = arp ? f.arpTargetIp >>> 0 : f.dst >= 0 ? f.dst >>> 0 : 0;
+    this.srcPort[i] = f.srcPort;
+    this.dstPort[i] = f.dstPort;
+    this.ttl[i] = f.ttl;
+    this.proto[i] = f.proto;
+    this.ipId[i] = f.ipId;
+    this.ipLen[i] = f.ipTotalLen;
+    this.icmpType[i] = arp ? f.arpOp : f.icmpType;
+    this.icmpId[i] = f.icmpId;
+    this.icmpSeq[i] = f.icmpSeq;
+    this.tcpFlags[i] = f.tcpFlags;
+    this.ethSrc[i] = f.hasEth ? f.ethSrc : -1;
+    this.ethDst[i] = f.hasEth ? f.ethDst : -1;
+    const ec = f.encapCount;
+    this.encapCount[i] = ec;
+    if (ec > 0) {
+      this.encapType[i] = f.encapType[0];
+      this.encapSrc[i] = f.encapOuterSrc[0];
+      this.encapDst[i] = f.encapOuterDst[0];
+      this.encapVni[i] = f.encapVni[0];
+      this.encapSport[i] = f.encapSrcPort[0];
+      this.encapDport[i] = f.encapDstPort[0];
+      this.encapTtl[i] = f.encapOuterTtl[0];
+    } else {
+      this.encapType[i] = ENCAP_NONE;
+      this.encapSrc[i] = 0;
+      this.encapDst[i] = 0;
+      this.encapVni[i] = -1;
+      this.encapSport[i] = -1;
+      this.encapDport[i] = -1;
+      this.encapTtl[i] = -1;
+    }
+    this.innerEthSrc[i] = f.innerEthSrc;
+    this.innerEthDst[i] = f.innerEthDst;
+    this.segment[i] = -1;
+    this.nextInSegment[i] = -1;
+    return i;
+  }
+
+  /** Same headers as seen on the wire at this point (what an exact duplicate frame would share). */
+  sameHeaders(a: number, b: number): boolean {
+    return (
+      this.ttl[a] === this.ttl[b] &&
+      this.src[a] === this.src[b] &&
+      this.dst[a] === this.dst[b] &&
+      this.srcPort[a] === this.srcPort[b] &&
+      this.dstPort[a] === this.dstPort[b] &&
+      this.ethSrc[a] === this.ethSrc[b] &&
+      this.ethDst[a] === this.ethDst[b] &&
+      this.encapCount[a] === this.encapCount[b] &&
+      this.encapSrc[a] === this.encapSrc[b] &&
+      this.encapSport[a] === this.encapSport[b] &&
+      this.origLen[a] === this.origLen[b]
+    );
+  }
+
+  /** Bytes held by the columns (for memory reports). */
+  bytes(): number {
+    return this.cap * 150;
+  }
+}

@@ -1,0 +1,221 @@
+// The outcome of a correlation, addressed by index (no per-journey objects until asked): journeys in time
+// order, their hops materialized on demand, flows, clocks, and the rows (every captured frame) by capture.
+
+import type { ClockEstimate } from './clockSkew.ts';
+import type { CaptureInfo, Correlator } from './correlator.ts';
+import {
+  changesBetween,
+  encapOf,
+  ethOf,
+  hopTruncated,
+  innerSummary,
+  type Hop,
+  type MacNamer,
+} from './hops.ts';
+import type { Links } from './linker.ts';
+import { F_DUP, F_ARP, type ObservationTable } from './observations.ts';
+import { ipv4ToString, type Ownership } from './ownership.ts';
+
+export interface CaptureSummary extends CaptureInfo {
+  packets: number;
+}
+
+export class CorrelationResult {
+  readonly rows: ObservationTable;
+  readonly captures: CaptureSummary[];
+  readonly nodes: readonly string[];
+  readonly clocks: ClockEstimate[];
+  readonly baseSec: number;
+  /** Per node: ns subtracted from its timestamps to get reference time. */
+  readonly offsetNs: Float64Array;
+  readonly journeyCount: number;
+  /** Flows: filled by computeFlows(). flowOf[k] for journey k; flowCount flows, numbered by first journey. */
+  flowOf: Int32Array = new Int32Array(0);
+  /** Per flow: its first journey (time order). */
+  flowFirst: Int32Array = new Int32Array(0);
+  flowCount = 0;
+
+  private readonly own: Ownership;
+  private readonly links: Links;
+  private readonly captureNode: readonly number[];
+  /** Public journey index k (time order) → internal linker journey, and back. */
+  private readonly order: Int32Array;
+  private readonly rank: Int32Array;
+  private learned: Map<number, string> | null = null;
+
+  constructor(c: Correlator, own: Ownership, links: Links, clocks: ClockEstimate[], offsetNs: Float64Array) {
+    this.rows = c.obs;
+    this.nodes = [...c.nodes];
+    this.captures = c.captures.map((info, i) => ({ ...info, packets: c.packetCount(i) }));
+    this.clocks = clocks;
+    this.baseSec = c.baseSec ?? 0;
+    this.offsetNs = offsetNs;
+    this.own = own;
+    this.links = links;
+    this.captureNode = [...c.captureNodeIndex()];
+    this.journeyCount = links.count;
+    // Time order of journeys: corrected time of their first hop.
+    const start = new Float64Array(links.count);
+    const segs = c.segs;
+    for (let j = 0; j < links.count; j++) {
+      const s = links.first[j];
+      start[j] = segs.firstT[s] - offsetNs[segs.node[s]];
+    }
+    const order = new Int32Array(links.count);
+    for (let j = 0; j < order.length; j++) order[j] = j;
+    let sorted = true;
+    for (let j = 1; j < start.length && sorted; j++) if (start[j] < start[j - 1]) sorted = false;
+    if (!sorted) order.sort((a, b) => start[a] - start[b] || a - b);
+    this.order = order;
+    this.rank = new Int32Array(links.count);
+    for (let k = 0; k < order.length; k++) this.rank[order[k]] = k;
+    this.segFirstObs = segs.firstObs;
+  }
+
+  private readonly segFirstObs: Int32Array;
+
+  /** Rows (observations) in the whole result. */
+  get rowCount(): number {
+    return this.rows.length;
+  }
+
+  nodeOfCapture(capture: number): number {
+    return this.captureNode[capture];
+  }
+
+  /** Journey index (0-based, time order; its id is index + 1) of a row, -1 when it has none (ARP, no IP…). */
+  journeyOfRow(row: number): number {
+    const s = this.rows.segment[row];
+    if (s < 0) return -1;
+    return this.rank[this.links.segJourney[s]];
+  }
+
+  isDuplicate(row: number): boolean {
+    return (this.rows.flags[row] & F_DUP) !== 0;
+  }
+
+  isArp(row: number): boolean {
+    return (this.rows.flags[row] & F_ARP) !== 0;
+  }
+
+  /** The rows of journey k in path order (duplicated frames excluded). */
+  journeyRows(k: number): number[] {
+    const j = this.order[k];
+    const out: number[] = [];
+    const rows = this.rows;
+    for (let s = this.links.first[j]; s >= 0; s = this.links.segNext[s]) {
+      for (let r = this.segFirstObs[s]; r >= 0; r = rows.nextInSegment[r]) out.push(r);
+    }
+    return out;
+  }
+
+  /** Whether the journey's cross-node match had an alternative (a retransmission or a key collision nearby). */
+  journeyAmbiguous(k: number): boolean {
+    return this.links.ambiguous[this.order[k]] === 1;
+  }
+
+  /** Capture-clock epoch ns of a row. */
+  tsNs(row: number): bigint {
+    return BigInt(this.baseSec) * 1_000_000_000n + BigInt(this.rows.t[row]);
+  }
+
+  /** Clock-corrected epoch ns of a row. */
+  tNs(row: number): bigint {
+    return this.tsNs(row) - BigInt(Math.round(this.offsetNs[this.captureNode[this.rows.capture[row]]]));
+  }
+
+  /** Clock-corrected time of a row in ns relative to baseSec (a float64 for arithmetic and plotting). */
+  correctedT(row: number): number {
+    return this.rows.t[row] - this.offsetNs[this.captureNode[this.rows.capture[row]]];
+  }
+
+  /** The inner packet of journey k as a tcpdump-like line. */
+  journeySummary(k: number): string {
+    const rows = this.journeyRows(k);
+    return rows.length ? innerSummary(this.rows, rows[0]) : '';
+  }
+
+  /** Name of a MAC's owner: a discovered interface, the proxy-ARP gateway, or a pod behind a veth. */
+  macName: MacNamer = (mac, node) => {
+    const n = this.own.nameOf(mac, node);
+    if (n) return n;
+    return this.learnedNames().get(mac) ?? null;
+  };
+
+  /** Pods' MACs, learned once: an unowned source MAC on a veth/cali lane belongs to the pod behind it. */
+  private learnedNames(): Map<number, string> {
+    if (this.learned) return this.learned;
+    const m = new Map<number, string>();
+    const podSide = this.captures.map((c) => /^(veth|cali|lxc|eni)/.test(c.iface));
+    const rows = this.rows;
+    for (let r = 0; r < rows.length; r++) {
+      const c = rows.capture[r];
+      if (!podSide[c] || rows.ethSrc[r] < 0) continue;
+      const mac = rows.ethSrc[r];
+      if (m.has(mac) || this.own.ownersOf(mac).length > 0) continue;
+      m.set(mac, `pod behind ${this.captures[c].node}/${this.captures[c].iface}`);
+    }
+    this.learned = m;
+    return m;
+  }
+
+  /** Materializes the hops of journey k. */
+  hops(k: number): Hop[] {
+    const rows = this.rows;
+    const list = this.journeyRows(k);
+    const out: Hop[] = [];
+    let prevT = 0n;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      const cap = rows.capture[r];
+      const info = this.captures[cap];
+      const tNs = this.tNs(r);
+      out.push({
+        index: i,
+        row: r,
+        capture: cap,
+        node: info.node,
+        iface: info.iface,
+        tsNs: this.tsNs(r),
+        tNs,
+        latencyNs: i === 0 ? null : Number(tNs - prevT),
+        src: ipv4ToString(rows.src[r]),
+        dst: ipv4ToString(rows.dst[r]),
+        srcPort: rows.srcPort[r] >= 0 ? rows.srcPort[r] : null,
+        dstPort: rows.dstPort[r] >= 0 ? rows.dstPort[r] : null,
+        proto: rows.proto[r],
+        ttl: rows.ttl[r],
+        ipId: rows.ipId[r],
+        eth: ethOf(rows, r, info.node, this.macName),
+        encap: encapOf(rows, r, info.node, this.macName),
+        changes: i === 0 ? [] : changesBetween(rows, list[i - 1], r),
+        truncated: hopTruncated(rows, r),
+      });
+      prevT = tNs;
+    }
+    return out;
+  }
+
+  /** Flow role of journey k: the first journey of a flow and those in its direction are requests. */
+  flowRole(k: number): 'request' | 'reply' {
+    const rows = this.rows;
+    const mine = this.journeyRows(k);
+    if (mine.length === 0) return 'request';
+    const r0 = mine[0];
+    if (rows.proto[r0] === 1 && (rows.icmpType[r0] === 8 || rows.icmpType[r0] === 0)) {
+      return rows.icmpType[r0] === 8 ? 'request' : 'reply';
+    }
+    const first = this.flowFirst[this.flowOf[k]];
+    if (first === k) return 'request';
+    for (const r of this.journeyRows(first)) {
+      if (rows.src[r] === rows.src[r0] && rows.srcPort[r] === rows.srcPort[r0]) return 'request';
+      if (rows.dst[r] === rows.src[r0] && rows.dstPort[r] === rows.srcPort[r0]) return 'reply';
+    }
+    return 'request';
+  }
+
+  /** Internal linker index of public journey k (for computeFlows). */
+  internal(k: number): number {
+    return this.order[k];
+  }
+}

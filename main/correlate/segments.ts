@@ -1,0 +1,101 @@
+// Node-local segments: all observations of one packet on ONE node (one clock), in time order. The grouper
+// builds them per node with a windowed hash table; the linker then joins segments of different nodes.
+
+import { F_DUP, F_TAIL, type ObservationTable } from './observations.ts';
+
+export class SegmentTable {
+  length = 0;
+  private cap = 0;
+  node!: Uint16Array;
+  firstObs!: Int32Array;
+  lastObs!: Int32Array;
+  count!: Int32Array;
+  firstT!: Float64Array;
+  lastT!: Float64Array;
+  maxTtl!: Int16Array;
+  minTtl!: Int16Array;
+  keyHi!: Int32Array;
+  keyLo!: Int32Array;
+  tail!: Int32Array;
+  tailKnown!: Uint8Array;
+  /** Older segment of the same node with the same key (hash-chain), -1 none. */
+  prevSameKey!: Int32Array;
+
+  constructor(initial = 1024) {
+    this.grow(initial);
+  }
+
+  private grow(n: number): void {
+    const c = <T extends { set(a: ArrayLike<number>): void }>(old: T | undefined, a: T): T => {
+      if (old) a.set(old as unknown as ArrayLike<number>);
+      return a;
+    };
+    this.node = c(this.node, new Uint16Array(n));
+    this.firstObs = c(this.firstObs, new Int32Array(n));
+    this.lastObs = c(this.lastObs, new Int32Array(n));
+    this.count = c(this.count, new Int32Array(n));
+    this.firstT = c(this.firstT, new Float64Array(n));
+    this.lastT = c(this.lastT, new Float64Array(n));
+    this.maxTtl = c(this.maxTtl, new Int16Array(n));
+    this.minTtl = c(this.minTtl, new Int16Array(n));
+    this.keyHi = c(this.keyHi, new Int32Array(n));
+    this.keyLo = c(this.keyLo, new Int32Array(n));
+    this.tail = c(this.tail, new Int32Array(n));
+    this.tailKnown = c(this.tailKnown, new Uint8Array(n));
+    this.prevSameKey = c(this.prevSameKey, new Int32Array(n));
+    this.cap = n;
+  }
+
+  create(node: number, o: number, obs: ObservationTable, prev: number): number {
+    const s = this.length;
+    if (s === this.cap) this.grow(this.cap * 2);
+    this.length = s + 1;
+    this.node[s] = node;
+    this.firstObs[s] = o;
+    this.lastObs[s] = o;
+    this.count[s] = 1;
+    this.firstT[s] = obs.t[o];
+    this.lastT[s] = obs.t[o];
+    this.maxTtl[s] = obs.ttl[o];
+    this.minTtl[s] = obs.ttl[o];
+    this.keyHi[s] = obs.keyHi[o];
+    this.keyLo[s] = obs.keyLo[o];
+    const tk = (obs.flags[o] & F_TAIL) !== 0;
+    this.tailKnown[s] = tk ? 1 : 0;
+    this.tail[s] = tk ? obs.tail[o] : 0;
+    this.prevSameKey[s] = prev;
+    obs.segment[o] = s;
+    obs.nextInSegment[o] = -1;
+    return s;
+  }
+
+  attach(s: number, o: number, obs: ObservationTable): void {
+    obs.nextInSegment[this.lastObs[s]] = o;
+    obs.nextInSegment[o] = -1;
+    obs.segment[o] = s;
+    this.lastObs[s] = o;
+    this.count[s]++;
+    const t = obs.t[o];
+    if (t > this.lastT[s]) this.lastT[s] = t;
+    if (t < this.firstT[s]) this.firstT[s] = t;
+    const ttl = obs.ttl[o];
+    if (ttl > this.maxTtl[s]) this.maxTtl[s] = ttl;
+    if (ttl < this.minTtl[s]) this.minTtl[s] = ttl;
+    if (!this.tailKnown[s] && (obs.flags[o] & F_TAIL) !== 0) {
+      this.tailKnown[s] = 1;
+      this.tail[s] = obs.tail[o];
+    }
+  }
+
+  /** Marks `o` a duplicate of a row in `s`: it belongs to the segment but is not a hop. */
+  duplicate(s: number, o: number, obs: ObservationTable): void {
+    obs.flags[o] |= F_DUP;
+    obs.segment[o] = s;
+    obs.nextInSegment[o] = -1;
+  }
+
+  tailCompatible(s: number, o: number, obs: ObservationTable): boolean {
+    if (!this.tailKnown[s] || (obs.flags[o] & F_TAIL) === 0) return true;
+    return this.tail[s] === obs.tail[o];
+  }
+}

@@ -1,0 +1,84 @@
+// Merged pcapng export: every captured frame of every input, in time order, one interface per node/interface
+// (if_name "node-1/ens33"), epb_packetid = journey id, and a comment naming the journey hop and its changes.
+
+import type { CorrelationResult } from '../correlate/result.ts';
+import { changesBetween } from '../correlate/hops.ts';
+import { F_ARP, F_DUP } from '../correlate/observations.ts';
+import type { FrameSource } from '../session/frames.ts';
+import { duration } from './ladder.ts';
+import { GENERATOR } from './journeysJson.ts';
+import type { Sink } from './sink.ts';
+import { timeOrder } from './order.ts';
+import { writeEpb, writeIdb, writeShb } from './pcapngWriter.ts';
+
+export interface PcapngExportOptions {
+  /** Write clock-corrected timestamps (each node's offset subtracted) instead of the captured ones. */
+  correctedTime?: boolean;
+  /** Interface descriptions by "node/iface" (from discovery). */
+  descriptions?: Map<string, string>;
+  /** Interface MACs by "node/iface" (from discovery) when the capture did not carry one. */
+  macs?: Map<string, number>;
+}
+
+/** Per row: hop number within its journey (0-based, -1 none) and the previous hop's row. */
+export function hopIndex(res: CorrelationResult): { hop: Int32Array; prev: Int32Array; count: Int32Array } {
+  const n = res.rowCount;
+  const hop = new Int32Array(n).fill(-1);
+  const prev = new Int32Array(n).fill(-1);
+  const count = new Int32Array(res.journeyCount);
+  for (let k = 0; k < res.journeyCount; k++) {
+    const rows = res.journeyRows(k);
+    count[k] = rows.length;
+    for (let i = 0; i < rows.length; i++) {
+      hop[rows[i]] = i;
+      prev[rows[i]] = i > 0 ? rows[i - 1] : -1;
+    }
+  }
+  return { hop, prev, count };
+}
+
+export function exportPcapng(res: CorrelationResult, frames: FrameSource, sink: Sink, opts: PcapngExportOptions = {}): number {
+  const corrected = opts.correctedTime === true;
+  const clockNote = res.clocks
+    .map((c) => `${c.node} ${c.method}${c.method === 'reference' ? '' : ` ${Math.round(c.offsetNs)} ns`}`)
+    .join(', ');
+  writeShb(sink, {
+    application: GENERATOR,
+    os: `${process.platform} ${process.arch}`,
+    comment:
+      `hopscope session: ${res.captures.length} interfaces on ${res.nodes.join(', ')}; ` +
+      `${res.journeyCount} journeys, ${res.flowCount} flows; clocks: ${clockNote}; ` +
+      `timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`,
+  });
+  for (const c of res.captures) {
+    const key = `${c.node}/${c.iface}`;
+    writeIdb(sink, {
+      linkType: c.linkType,
+      snaplen: c.snaplen ?? 262144,
+      name: key,
+      description: opts.descriptions?.get(key) ?? c.description ?? `${c.iface} on ${c.node}`,
+      mac: c.mac !== undefined && c.mac >= 0 ? c.mac : opts.macs?.get(key),
+    });
+  }
+  const { hop, prev, count } = hopIndex(res);
+  const rows = res.rows;
+  const order = timeOrder(res, corrected);
+  for (let i = 0; i < order.length; i++) {
+    const r = order[i];
+    const k = res.journeyOfRow(r);
+    let comment = '';
+    if (k >= 0) {
+      if (rows.flags[r] & F_DUP) comment = `journey ${k + 1}: duplicate frame`;
+      else if (hop[r] === 0) comment = `journey ${k + 1} hop 1/${count[k]}: ${res.journeySummary(k)}`;
+      else if (hop[r] > 0) {
+        const p = prev[r];
+        const ch = changesBetween(rows, p, r);
+        const lat = duration(res.correctedT(r) - res.correctedT(p));
+        comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} +${lat}${ch.length ? `: ${ch.join(' ')}` : ''}`;
+      }
+    } else if (rows.flags[r] & F_ARP) comment = '';
+    const ts = corrected ? res.tNs(r) : res.tsNs(r);
+    writeEpb(sink, rows.capture[r], ts, frames.frame(r), rows.origLen[r], k >= 0 ? k + 1 : 0, comment);
+  }
+  return order.length;
+}

@@ -1,0 +1,105 @@
+// The `hopscope.journeys/1` document (docs/journeys-json.md), streamed journey by journey into a sink.
+// Epoch nanosecond timestamps exceed 2^53, so tsNs/tNs are decimal strings; durations and offsets (well
+// below 2^53 ns, i.e. 104 days) are JSON numbers; an unbounded uncertainty is null.
+
+import type { CorrelationResult } from '../correlate/result.ts';
+import type { Hop } from '../correlate/hops.ts';
+import type { Sink } from './sink.ts';
+
+export const JOURNEYS_SCHEMA = 'hopscope.journeys/1';
+export const GENERATOR = 'hopscope 0.1.0';
+
+export interface JsonOptions {
+  /** Skip journeys with fewer hops (default 1: all). */
+  minHops?: number;
+  pretty?: boolean;
+}
+
+export function hopJson(h: Hop): Record<string, unknown> {
+  return {
+    node: h.node,
+    iface: h.iface,
+    tsNs: h.tsNs.toString(),
+    tNs: h.tNs.toString(),
+    latencyNs: h.latencyNs,
+    src: h.src,
+    dst: h.dst,
+    srcPort: h.srcPort,
+    dstPort: h.dstPort,
+    proto: h.proto,
+    ttl: h.ttl,
+    ipId: h.ipId,
+    eth: h.eth,
+    encap: h.encap,
+    changes: h.changes,
+    truncated: h.truncated,
+  };
+}
+
+export function journeyJson(res: CorrelationResult, k: number): Record<string, unknown> {
+  const hops = res.hops(k);
+  return {
+    id: k + 1,
+    summary: res.journeySummary(k),
+    flow: res.flowCount ? res.flowOf[k] + 1 : null,
+    role: res.flowRole(k),
+    ambiguous: res.journeyAmbiguous(k),
+    nodes: [...new Set(hops.map((h) => h.node))],
+    durationNs: hops.length > 1 ? Number(hops[hops.length - 1].tNs - hops[0].tNs) : 0,
+    hops: hops.map(hopJson),
+  };
+}
+
+export function documentHead(res: CorrelationResult): Record<string, unknown> {
+  let dups = 0;
+  let arp = 0;
+  let unkeyed = 0;
+  for (let r = 0; r < res.rowCount; r++) {
+    if (res.isDuplicate(r)) dups++;
+    else if (res.isArp(r)) arp++;
+    else if (res.journeyOfRow(r) < 0) unkeyed++;
+  }
+  return {
+    schema: JOURNEYS_SCHEMA,
+    generator: GENERATOR,
+    timestamps: 'epoch nanoseconds as decimal strings (tsNs as captured, tNs clock-corrected)',
+    captures: res.captures.map((c) => ({
+      node: c.node,
+      iface: c.iface,
+      linkType: c.linkType,
+      packets: c.packets,
+      file: c.path ?? null,
+    })),
+    clocks: res.clocks.map((c) => ({
+      node: c.node,
+      reference: c.reference,
+      offsetNs: Math.round(c.offsetNs),
+      uncertaintyNs: c.uncertaintyNs === Infinity ? null : Math.round(c.uncertaintyNs),
+      method: c.method,
+      samples: c.samples,
+    })),
+    stats: {
+      packets: res.rowCount,
+      journeys: res.journeyCount,
+      flows: res.flowCount,
+      duplicates: dups,
+      arp,
+      unidentified: unkeyed,
+    },
+  };
+}
+
+/** Writes the whole document; journeys are serialised one at a time. */
+export function writeJourneysJson(res: CorrelationResult, sink: Sink, opts: JsonOptions = {}): void {
+  const head = JSON.stringify(documentHead(res), null, opts.pretty ? 2 : undefined);
+  sink.write(head.slice(0, -1).trimEnd() + (opts.pretty ? ',\n  "journeys": [' : ',"journeys":['));
+  const min = opts.minHops ?? 1;
+  let first = true;
+  for (let k = 0; k < res.journeyCount; k++) {
+    if (min > 1 && res.journeyRows(k).length < min) continue;
+    const j = JSON.stringify(journeyJson(res, k), null, opts.pretty ? 2 : undefined);
+    sink.write((first ? '' : ',') + (opts.pretty ? '\n' + j.replace(/^/gm, '    ') : j));
+    first = false;
+  }
+  sink.write(opts.pretty ? '\n  ]\n}\n' : ']}\n');
+}

@@ -1,0 +1,83 @@
+// A buffered synchronous byte sink over a file descriptor (a file or stdout): exporters stream into it
+// instead of building one giant string or buffer.
+
+import { closeSync, openSync, writeSync } from 'node:fs';
+
+const FLUSH_AT = 1 << 20;
+
+export class Sink {
+  private buf = new Uint8Array(FLUSH_AT * 2);
+  private len = 0;
+  private readonly enc = new TextEncoder();
+  /** Bytes written so far (flushed or not). */
+  bytes = 0;
+
+  private constructor(
+    private readonly fd: number,
+    private readonly owned: boolean,
+  ) {}
+
+  static file(path: string): Sink {
+    return new Sink(openSync(path, 'w'), true);
+  }
+
+  static stdout(): Sink {
+    return new Sink(1, false);
+  }
+
+  /** Room for `n` more bytes at `this.len`; returns the buffer to write into. */
+  reserve(n: number): Uint8Array {
+    if (this.len + n > this.buf.length) {
+      this.flush();
+      if (n > this.buf.length) this.buf = new Uint8Array(n * 2);
+    }
+    return this.buf;
+  }
+
+  get offset(): number {
+    return this.len;
+  }
+
+  commit(n: number): void {
+    this.len += n;
+    this.bytes += n;
+    if (this.len >= FLUSH_AT) this.flush();
+  }
+
+  write(s: string): void {
+    // Worst case 3 bytes per UTF-16 unit.
+    const max = s.length * 3;
+    if (max > FLUSH_AT) {
+      const b = this.enc.encode(s);
+      this.writeBytes(b);
+      return;
+    }
+    const buf = this.reserve(max);
+    const r = this.enc.encodeInto(s, buf.subarray(this.len));
+    this.commit(r.written);
+  }
+
+  writeBytes(b: Uint8Array): void {
+    const buf = this.reserve(b.length);
+    buf.set(b, this.len);
+    this.commit(b.length);
+  }
+
+  flush(): void {
+    let off = 0;
+    while (off < this.len) {
+      try {
+        off += writeSync(this.fd, this.buf, off, this.len - off);
+      } catch (e) {
+        // A non-blocking stdout pipe: wait for the reader.
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      }
+    }
+    this.len = 0;
+  }
+
+  close(): void {
+    this.flush();
+    if (this.owned) closeSync(this.fd);
+  }
+}

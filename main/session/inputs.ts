@@ -1,0 +1,103 @@
+// Turns command-line style arguments (capture files, NODE:IFACE=FILE, session folders) into the list of
+// capture files to read plus what the session knows: discovered interfaces and SSH clock probes.
+
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+import type { ErrorData, Result } from '../common/errors.ts';
+import type { ClockProbe } from '../correlate/clockSkew.ts';
+import type { InterfaceInfo } from '../correlate/ownership.ts';
+import type { NodeInterfaces } from '../discover/model.ts';
+import { SESSION_FILE, SESSION_SCHEMA } from '../capture/sessionFolder.ts';
+import { fromDiscovery, readIpJsonFiles } from './interfaces.ts';
+import { parseLabelledArg, type LabelledPath } from './labels.ts';
+
+export interface Inputs {
+  files: LabelledPath[];
+  interfaces: InterfaceInfo[];
+  probes: ClockProbe[];
+  /** session.json of each session folder given (parsed, unvalidated beyond the schema name). */
+  sessions: { dir: string; doc: Record<string, unknown> }[];
+  warnings: string[];
+}
+
+const CAPTURE_EXT = /\.(pcap|pcapng|cap)$/i;
+
+function bad(code: ErrorData['code'], message: string): Result<never> {
+  return { ok: false, error: { code, message } };
+}
+
+/** Reads a session folder: session.json when present, else every capture file in it. */
+function loadFolder(dir: string, out: Inputs, nodesSeen: Set<string>): Result<true> {
+  const sj = join(dir, SESSION_FILE);
+  if (existsSync(sj)) {
+    let doc: Record<string, unknown>;
+    try {
+      doc = JSON.parse(readFileSync(sj, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      return bad('SESSION_INVALID', `${sj}: not JSON (${(e as Error).message})`);
+    }
+    if (doc.schema !== SESSION_SCHEMA) {
+      return bad('SESSION_INVALID', `${sj}: schema ${JSON.stringify(doc.schema)}, expected ${SESSION_SCHEMA}`);
+    }
+    out.sessions.push({ dir, doc });
+    const nodes = Array.isArray(doc.nodes) ? (doc.nodes as Record<string, unknown>[]) : [];
+    for (const n of nodes) {
+      const discovery = n.discovery as NodeInterfaces | null | undefined;
+      if (discovery && Array.isArray(discovery.interfaces)) {
+        out.interfaces.push(...fromDiscovery(discovery));
+        nodesSeen.add(discovery.node);
+      }
+      const clock = n.clock as { offsetNs?: unknown; uncertaintyNs?: unknown } | null | undefined;
+      if (clock && typeof clock.offsetNs === 'number' && typeof clock.uncertaintyNs === 'number') {
+        out.probes.push({ node: String(n.name), offsetNs: clock.offsetNs, uncertaintyNs: clock.uncertaintyNs });
+      }
+    }
+    const caps = Array.isArray(doc.captures) ? (doc.captures as Record<string, unknown>[]) : [];
+    for (const c of caps) {
+      if (typeof c.file !== 'string' || typeof c.node !== 'string' || typeof c.iface !== 'string') continue;
+      const path = join(dir, c.file);
+      if (!existsSync(path)) {
+        out.warnings.push(`${c.node}/${c.iface}: ${c.file} missing from the session folder`);
+        continue;
+      }
+      out.files.push({ path, node: c.node, iface: c.iface });
+    }
+    return { ok: true, value: true };
+  }
+  const names = readdirSync(dir)
+    .filter((f) => CAPTURE_EXT.test(f))
+    .sort();
+  if (names.length === 0) return bad('SESSION_INVALID', `${dir}: no session.json and no capture files`);
+  for (const f of names) out.files.push(parseLabelledArg(join(dir, f)));
+  return { ok: true, value: true };
+}
+
+/** Resolves arguments to inputs. Files next to `<node>.ip-link.json` get that node's interfaces. */
+export function loadInputs(args: string[]): Result<Inputs> {
+  const out: Inputs = { files: [], interfaces: [], probes: [], sessions: [], warnings: [] };
+  const nodesSeen = new Set<string>();
+  for (const arg of args) {
+    const lp = parseLabelledArg(arg);
+    let st;
+    try {
+      st = statSync(lp.path);
+    } catch {
+      return bad('FILE_NOT_FOUND', `no such file or folder: ${lp.path}`);
+    }
+    if (st.isDirectory()) {
+      const r = loadFolder(lp.path, out, nodesSeen);
+      if (!r.ok) return r;
+    } else out.files.push(lp);
+  }
+  // Interfaces of nodes named by the files, from `ip -j` files beside them (the lab's fixtures).
+  for (const f of out.files) {
+    if (!f.node || nodesSeen.has(f.node)) continue;
+    const model = readIpJsonFiles(dirname(f.path), f.node);
+    if (model) {
+      out.interfaces.push(...fromDiscovery(model));
+      nodesSeen.add(f.node);
+    }
+  }
+  return { ok: true, value: out };
+}

@@ -1,0 +1,71 @@
+// Converts discovered interfaces (session.json's discovery model, or a fixture's `ip -j` files) into the
+// correlator's InterfaceInfo: MACs and IPv4 addresses as numbers, kinds as the discovery model names them.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { NodeInterfaces } from '../discover/model.ts';
+import { parseIpOutputs } from '../discover/parseIp.ts';
+import type { InterfaceInfo } from '../correlate/ownership.ts';
+
+export function parseMac(s: string | null | undefined): number {
+  if (!s) return -1;
+  const m = /^([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/i.exec(s);
+  if (!m) return -1;
+  let v = 0;
+  for (let i = 1; i <= 6; i++) v = v * 256 + parseInt(m[i], 16);
+  return v;
+}
+
+export function parseIpv4(s: string): number | null {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (!m) return null;
+  const p = m.slice(1, 5).map(Number);
+  if (p.some((x) => x > 255)) return null;
+  return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
+}
+
+export function fromDiscovery(model: NodeInterfaces): InterfaceInfo[] {
+  return model.interfaces.map((i) => {
+    const info: InterfaceInfo = {
+      node: model.node,
+      name: i.name,
+      mac: i.kind === 'loopback' ? -1 : parseMac(i.mac),
+      kind: i.kind,
+      addresses: i.addresses.flatMap((a) => {
+        const v = a.family === 'inet' ? parseIpv4(a.address) : null;
+        return v === null ? [] : [v];
+      }),
+      master: i.master ?? '',
+      description: describe(model.node, i),
+    };
+    if (i.vxlan) info.vni = i.vxlan.vni;
+    return info;
+  });
+}
+
+function describe(node: string, i: NodeInterfaces['interfaces'][number]): string {
+  const parts = [`${i.kind} on ${node}`];
+  if (i.master) parts.push(`port of ${i.master}`);
+  if (i.vxlan) parts.push(`vxlan vni ${i.vxlan.vni}${i.vxlan.port ? ` port ${i.vxlan.port}` : ''}`);
+  const v4 = i.addresses.filter((a) => a.family === 'inet').map((a) => `${a.address}/${a.prefixLen}`);
+  if (v4.length) parts.push(v4.join(' '));
+  return parts.join(', ');
+}
+
+/** Reads `<node>.ip-link.json` (+ `.ip-addr.json`, `.ip-route.json`) next to captures, when present. */
+export function readIpJsonFiles(dir: string, node: string): NodeInterfaces | null {
+  const link = join(dir, `${node}.ip-link.json`);
+  if (!existsSync(link)) return null;
+  const addr = join(dir, `${node}.ip-addr.json`);
+  const route = join(dir, `${node}.ip-route.json`);
+  try {
+    return parseIpOutputs(node, {
+      link: readFileSync(link, 'utf8'),
+      addr: existsSync(addr) ? readFileSync(addr, 'utf8') : '[]',
+      route: existsSync(route) ? readFileSync(route, 'utf8') : '[]',
+    });
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,35 @@
+// Labels for capture inputs: `NODE:IFACE=FILE` arguments, `<node>__<iface>.pcap(ng)` file names, and
+// `node-1/ens33` interface names in pcapng files (our own exports and other multi-interface captures).
+
+import { basename } from 'node:path';
+
+import { ifaceFromFileName } from '../capture/sessionFolder.ts';
+
+export interface LabelledPath {
+  path: string;
+  /** Null when neither the argument nor the file name says (pcapng interface names may still). */
+  node: string | null;
+  iface: string | null;
+}
+
+const EXPLICIT = /^([A-Za-z0-9][A-Za-z0-9._-]*):([^=/]+)=(.+)$/;
+
+/** Parses one FILE or NODE:IFACE=FILE argument. */
+export function parseLabelledArg(arg: string): LabelledPath {
+  const m = EXPLICIT.exec(arg);
+  if (m) return { path: m[3], node: m[1], iface: m[2] };
+  const fromName = ifaceFromFileName(basename(arg));
+  return { path: arg, node: fromName?.node ?? null, iface: fromName?.iface ?? null };
+}
+
+/** `node-1/ens33` (our pcapng if_name) → its parts; null for a plain interface name. */
+export function splitInterfaceName(name: string): { node: string; iface: string } | null {
+  const i = name.indexOf('/');
+  if (i <= 0 || i === name.length - 1) return null;
+  return { node: name.slice(0, i), iface: name.slice(i + 1) };
+}
+
+/** A fallback node name for an unlabelled file: its base name without the extension. */
+export function fallbackNode(path: string): string {
+  return basename(path).replace(/\.(pcapng|pcap|cap)$/i, '') || 'capture';
+}
