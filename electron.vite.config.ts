@@ -1,27 +1,38 @@
 import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-// Electron build: main (Node side), preload (the bridge), renderer (React). Web mode serves out/renderer.
+const here = dirname(fileURLToPath(import.meta.url));
+
+// Electron build: main (Node side, ESM), preload (the bridge: CommonJS, because sandboxed preloads cannot load ES
+// modules), renderer (React; Monaco and its worker bundled locally). Web mode serves out/renderer.
 export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(__dirname, 'main/index.ts') } },
+      rollupOptions: { input: { index: resolve(here, 'main/index.ts') } },
     },
   },
   preload: {
     build: {
       outDir: 'out/preload',
-      rollupOptions: { input: { index: resolve(__dirname, 'preload/index.ts') } },
+      rollupOptions: {
+        input: { index: resolve(here, 'preload/index.ts') },
+        output: { format: 'cjs', entryFileNames: '[name].cjs' },
+      },
     },
   },
   renderer: {
     root: 'renderer',
+    base: './',
     plugins: [react()],
+    worker: { format: 'es' },
     build: {
-      outDir: 'out/renderer',
-      rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },
+      outDir: resolve(here, 'out/renderer'),
+      emptyOutDir: true,
+      chunkSizeWarningLimit: 4096,
+      rollupOptions: { input: { index: resolve(here, 'renderer/index.html') } },
     },
   },
 });

@@ -1,15 +1,450 @@
 // The one typed contract between the UI and the back end. Types only: imported by main, preload and renderer.
-// Electron implements it in preload/index.ts over IPC; web mode implements it over a WebSocket.
+// Electron implements it in preload/index.ts over IPC; web mode implements it over a WebSocket (renderer/src/api/).
+// Requests are plain data; every reply is a Result; every on… subscription returns its unsubscribe.
 
 export type { ErrorData, Result } from '../main/common/errors.ts';
 import type { Result } from '../main/common/errors.ts';
+
+export type Unsubscribe = () => void;
 
 export interface AppInfo {
   version: string;
   mode: 'electron' | 'web';
   platform: string;
+  /** Running as root on Linux: the "Local lab" entry can start scenarios. */
+  labAvailable: boolean;
+  /** The lab's ssh_config when the lab is up (so nodes can be added from it). */
+  labSshConfig: string | null;
+  /** A bundled sample session exists in resources/. */
+  sampleAvailable: boolean;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Sessions and packets
+
+/** One captured interface of one node: a pane, a timeline lane, a pcapng interface. */
+export interface CaptureInfo {
+  /** Index into the packet batches' `capture` column. */
+  index: number;
+  node: string;
+  iface: string;
+  linkType: number;
+  packets: number;
+  /** Kernel drops reported by tcpdump, when known. */
+  drops: number | null;
+  /** Problems reading the file or stream (truncated final record, bad block…), as text with an offset. */
+  problems: string[];
+}
+
+export interface ClockInfo {
+  node: string;
+  /** How far this node's clock is ahead of the reference node's (ns); positive = ahead. */
+  offsetNs: number;
+  uncertaintyNs: number | null;
+  method: string;
+  /** Set when the user overrode the estimate; offsetNs is then the override. */
+  overridden: boolean;
+  /** The estimate before any override. */
+  estimatedOffsetNs: number;
+}
+
+export interface SessionInfo {
+  id: string;
+  title: string;
+  /** Where it lives on disk (session folder or first file), if anywhere. */
+  path: string | null;
+  live: boolean;
+  /** Timestamps in batches are relative to this (ns since the epoch, as a decimal string: it exceeds 2^53). */
+  baseNs: string;
+  captures: CaptureInfo[];
+  packets: number;
+  journeys: number;
+  flows: number;
+  clocks: ClockInfo[];
+  referenceNode: string | null;
+  /** Bumped whenever journeys or clocks are recomputed: the renderer re-fetches what it shows. */
+  revision: number;
+}
+
+/** Packets in columns (index i of each array is one packet); global index = from + i. */
+export interface PacketBatch {
+  sessionId: string;
+  from: number;
+  capture: Uint16Array;
+  /** Captured timestamp in ns relative to SessionInfo.baseNs (not clock-corrected). */
+  tsNs: Float64Array;
+  /** Original length on the wire. */
+  length: Uint32Array;
+  /** Journey id, -1 when the packet belongs to none (yet). */
+  journey: Int32Array;
+  /** Position of this packet in its journey's hops, -1 when none. */
+  hop: Int16Array;
+  /** Innermost L4 protocol number (1 ICMP, 6 TCP, 17 UDP), 0 none. */
+  proto: Uint8Array;
+  /** Decode status: 0 ok, 1 truncated, 2 malformed, 3 not IP. */
+  status: Uint8Array;
+}
+
+export interface PacketRange {
+  sessionId: string;
+  from: number;
+  count: number;
+}
+
+export interface Layer {
+  name: string;
+  /** Byte range of this layer (header included) in the frame, for the hex highlight. */
+  offset: number;
+  length: number;
+  fields: LayerField[];
+  children?: Layer[];
+}
+
+export interface LayerField {
+  name: string;
+  value: string;
+  offset: number;
+  length: number;
+}
+
+export interface PacketDetail {
+  index: number;
+  capture: number;
+  tsNs: string;
+  summary: string;
+  bytes: Uint8Array;
+  layers: Layer[];
+  /** Truncated/malformed notes with the offset. */
+  problem: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Journeys (hops follow the hopscope.journeys/1 JSON schema, plus packet indices for navigation)
+
+export interface Encap {
+  type: 'vxlan' | 'ipip';
+  vni?: number;
+  outerSrc: string;
+  outerDst: string;
+  srcPort?: number;
+  dstPort?: number;
+}
+
+export interface MacPair {
+  src: string;
+  dst: string;
+  srcOwner?: string | null;
+  dstOwner?: string | null;
+}
+
+export interface Hop {
+  node: string;
+  iface: string;
+  capture: number;
+  /** Global packet index of this hop's packet. */
+  packet: number;
+  tsNs: string;
+  /** Clock-corrected, relative to SessionInfo.baseNs. */
+  tRelNs: number;
+  /** Latency from the previous hop, clock-corrected (ns), null for the first. */
+  latencyNs: number | null;
+  src: string;
+  dst: string;
+  srcPort: number | null;
+  dstPort: number | null;
+  ttl: number | null;
+  eth: MacPair | null;
+  encap: Encap[];
+  changes: string[];
+}
+
+export interface JourneySummary {
+  id: number;
+  summary: string;
+  proto: string;
+  src: string;
+  dst: string;
+  hops: number;
+  nodes: string[];
+  startRelNs: number;
+  durationNs: number;
+  flow: number | null;
+  /** 'request' | 'reply' | '' */
+  direction: string;
+}
+
+export interface JourneyPage {
+  total: number;
+  from: number;
+  items: JourneySummary[];
+}
+
+export interface JourneyQuery {
+  sessionId: string;
+  /** Free text: matches addresses, protocol, node names, summary. */
+  filter: string;
+  from: number;
+  count: number;
+}
+
+export interface JourneyView extends JourneySummary {
+  hopList: Hop[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Export
+
+export type ExportFormat = 'pcapng' | 'json' | 'csv';
+
+export interface ExportRequest {
+  sessionId: string;
+  format: ExportFormat;
+  /** Only these journeys (all when absent). */
+  journeys?: number[];
+  /** Only packets in [start, end) ns relative to baseNs, clock-corrected. */
+  rangeNs?: [number, number];
+  clockCorrected: boolean;
+  /** Destination file; default: next to the session or in the app's export folder. */
+  path?: string;
+}
+
+export interface ExportResult {
+  path: string;
+  bytes: number;
+  packets: number;
+  /** Web mode: a URL (token included) to download it. */
+  downloadUrl?: string;
+}
+
+export interface ExportProgress {
+  sessionId: string;
+  done: number;
+  total: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Nodes, host keys, interfaces
+
+export interface SshAlias {
+  alias: string;
+  host: string;
+  user: string | null;
+  port: number;
+  proxyJump: string | null;
+}
+
+export type AuthMethod = 'agent' | 'key' | 'password';
+
+export interface NodeSpec {
+  /** Display name (node-1). */
+  name: string;
+  /** An ~/.ssh/config (or configPath) alias; or host/user/port below. */
+  alias?: string;
+  configPath?: string;
+  host?: string;
+  user?: string;
+  port?: number;
+  auth?: AuthMethod;
+  identityFile?: string;
+  /** Never saved in clear; kept in memory for this run only. */
+  password?: string;
+  proxyJump?: string;
+  sudo?: boolean;
+  sudoPassword?: string;
+  knownHostsPath?: string;
+}
+
+export type NodeState = 'idle' | 'connecting' | 'hostkey' | 'connected' | 'capturing' | 'lost' | 'error';
+
+export interface NodeInfo {
+  name: string;
+  target: string;
+  state: NodeState;
+  error: { code: string; message: string } | null;
+  interfaces: IfaceInfo[];
+}
+
+export interface HostKeyPrompt {
+  promptId: string;
+  node: string;
+  host: string;
+  keyType: string;
+  /** SHA256:… as OpenSSH prints it. */
+  fingerprint: string;
+}
+
+export type IfaceKind =
+  | 'physical'
+  | 'bridge'
+  | 'vxlan'
+  | 'ipip'
+  | 'tun'
+  | 'veth'
+  | 'cali'
+  | 'loopback'
+  | 'other';
+
+export interface IfaceInfo {
+  name: string;
+  kind: IfaceKind;
+  mac: string | null;
+  addresses: string[];
+  mtu: number | null;
+  up: boolean;
+  /** Bridge this interface is a port of. */
+  master: string | null;
+  /** veth peer (name, or netns/name when known). */
+  peer: string | null;
+  /** VXLAN VNI and port. */
+  vni: number | null;
+  vxlanPort: number | null;
+}
+
+export interface NodeStatusEvent {
+  node: NodeInfo;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Capture
+
+export interface CaptureTarget {
+  node: string;
+  iface: string;
+}
+
+export interface CaptureRequest {
+  targets: CaptureTarget[];
+  filter: string;
+  snaplen: number;
+  /** Leave out the management SSH traffic (default true). */
+  excludeSsh: boolean;
+}
+
+export interface FilterCheck {
+  node: string;
+  ok: boolean;
+  message: string;
+}
+
+export interface IfaceCounters {
+  node: string;
+  iface: string;
+  packets: number;
+  bytes: number;
+  drops: number | null;
+  state: 'starting' | 'running' | 'stopped' | 'lost' | 'error';
+  error: string | null;
+}
+
+export interface CaptureStats {
+  sessionId: string;
+  elapsedMs: number;
+  running: boolean;
+  counters: IfaceCounters[];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Local lab
+
+export interface LabStatus {
+  available: boolean;
+  reason: string | null;
+  scenario: string | null;
+  scenarios: string[];
+  sshConfig: string | null;
+  busy: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 
 export interface HopscopeApi {
   appInfo(): Promise<Result<AppInfo>>;
+
+  // Sessions
+  openSample(): Promise<Result<SessionInfo>>;
+  /** pcap/pcapng files (NODE:IFACE=FILE labels any file; NODE__IFACE.pcap labels itself) or session folders. */
+  openPaths(req: { paths: string[] }): Promise<Result<SessionInfo>>;
+  /** Dropped files, as bytes (web mode and drag and drop). */
+  openFiles(req: { files: { name: string; bytes: Uint8Array }[] }): Promise<Result<SessionInfo>>;
+  getSession(req: { sessionId: string }): Promise<Result<SessionInfo>>;
+  getPackets(req: PacketRange): Promise<Result<PacketBatch>>;
+  /** tcpdump-style one-liners for the given global packet indices (only what a pane shows). */
+  getSummaries(req: { sessionId: string; indices: number[] }): Promise<Result<string[]>>;
+  getPacketDetail(req: { sessionId: string; index: number }): Promise<Result<PacketDetail>>;
+  listJourneys(req: JourneyQuery): Promise<Result<JourneyPage>>;
+  getJourney(req: { sessionId: string; journeyId: number }): Promise<Result<JourneyView>>;
+  setClockOverride(req: { sessionId: string; node: string; offsetNs: number | null }): Promise<Result<SessionInfo>>;
+  exportSession(req: ExportRequest): Promise<Result<ExportResult>>;
+  onExportProgress(cb: (p: ExportProgress) => void): Unsubscribe;
+  onSessionChanged(cb: (s: SessionInfo) => void): Unsubscribe;
+  /** Live packets, a few batches per second (never one message per packet). */
+  onPacketBatch(cb: (b: PacketBatch) => void): Unsubscribe;
+
+  // Nodes
+  listSshAliases(req: { configPath?: string }): Promise<Result<SshAlias[]>>;
+  listNodes(): Promise<Result<NodeInfo[]>>;
+  addNode(req: NodeSpec): Promise<Result<NodeInfo>>;
+  removeNode(req: { name: string }): Promise<Result<null>>;
+  /** Connects and discovers interfaces; an unknown host key raises onHostKeyPrompt while this waits. */
+  connectNode(req: { name: string }): Promise<Result<NodeInfo>>;
+  disconnectNode(req: { name: string }): Promise<Result<NodeInfo>>;
+  answerHostKey(req: { promptId: string; accept: boolean }): Promise<Result<null>>;
+  onHostKeyPrompt(cb: (p: HostKeyPrompt) => void): Unsubscribe;
+  onNodeStatus(cb: (n: NodeInfo) => void): Unsubscribe;
+
+  // Capture
+  validateFilter(req: { filter: string; nodes: string[] }): Promise<Result<FilterCheck[]>>;
+  startCapture(req: CaptureRequest): Promise<Result<SessionInfo>>;
+  stopCapture(): Promise<Result<SessionInfo>>;
+  onCaptureStats(cb: (s: CaptureStats) => void): Unsubscribe;
+
+  // Local lab (root, Linux)
+  labStatus(): Promise<Result<LabStatus>>;
+  labUp(req: { scenario: string }): Promise<Result<LabStatus>>;
+  labDown(): Promise<Result<LabStatus>>;
+  labTraffic(req: { scenario: string }): Promise<Result<string>>;
 }
+
+/** Request methods (everything that is not an on… subscription), for the IPC and WebSocket wiring. */
+export const API_METHODS = [
+  'appInfo',
+  'openSample',
+  'openPaths',
+  'openFiles',
+  'getSession',
+  'getPackets',
+  'getSummaries',
+  'getPacketDetail',
+  'listJourneys',
+  'getJourney',
+  'setClockOverride',
+  'exportSession',
+  'listSshAliases',
+  'listNodes',
+  'addNode',
+  'removeNode',
+  'connectNode',
+  'disconnectNode',
+  'answerHostKey',
+  'validateFilter',
+  'startCapture',
+  'stopCapture',
+  'labStatus',
+  'labUp',
+  'labDown',
+  'labTraffic',
+] as const satisfies readonly (keyof HopscopeApi)[];
+
+export type ApiMethod = (typeof API_METHODS)[number];
+
+/** Event channels: the on… subscriptions and the name their payloads travel under. */
+export const API_EVENTS = {
+  onExportProgress: 'exportProgress',
+  onSessionChanged: 'sessionChanged',
+  onPacketBatch: 'packetBatch',
+  onHostKeyPrompt: 'hostKeyPrompt',
+  onNodeStatus: 'nodeStatus',
+  onCaptureStats: 'captureStats',
+} as const satisfies Partial<Record<keyof HopscopeApi, string>>;
+
+export type ApiEventName = (typeof API_EVENTS)[keyof typeof API_EVENTS];

@@ -1,7 +1,201 @@
+// The window: top bar, sources sidebar (nodes, interfaces, lab), capture bar, timeline, interface panes, and a
+// bottom area (journey ladder, packet detail, clocks, export). Keyboard: ↑/↓ move, Enter opens the journey, / filters.
+
+import { useEffect, useState } from 'react';
+
+import { CaptureBar } from './components/CaptureBar.tsx';
+import { ClocksPanel } from './components/ClocksPanel.tsx';
+import { ExportPanel } from './components/ExportPanel.tsx';
+import { HostKeyDialog } from './components/HostKeyDialog.tsx';
+import { JourneyPanel } from './components/JourneyPanel.tsx';
+import { LabPanel } from './components/LabPanel.tsx';
+import { NodesPanel } from './components/NodesPanel.tsx';
+import { PacketDetail } from './components/PacketDetail.tsx';
+import { Panes } from './components/Panes.tsx';
+import { Timeline } from './components/Timeline.tsx';
+import { useAppState, useController } from './context.ts';
+import type { BottomTab } from './store/appStore.ts';
+
 export function App() {
+  const ctl = useController();
+  const theme = useAppState((s) => s.theme);
+  const session = useAppState((s) => s.session);
+  const loading = useAppState((s) => s.loading);
+  const error = useAppState((s) => s.error);
+  const [dragging, setDragging] = useState(false);
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      const typing = !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable || !!t.closest('.monaco-editor'));
+      if (typing) return;
+      if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+        e.preventDefault();
+        ctl.moveSelection(e.key === 'ArrowDown' ? 1 : -1);
+      } else if (e.key === 'PageDown' || e.key === 'PageUp') {
+        e.preventDefault();
+        ctl.moveSelection(e.key === 'PageDown' ? 20 : -20);
+      } else if (e.key === 'Enter') {
+        const { selectedJourney, selectedPacket } = ctl.store.get();
+        if (selectedJourney >= 0) ctl.selectJourney(selectedJourney, selectedPacket);
+      } else if (e.key === '/') {
+        e.preventDefault();
+        ctl.store.set({ bottomTab: 'journey' });
+        setTimeout(() => document.getElementById('journey-filter')?.focus(), 0);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [ctl]);
+
   return (
-    <main>
-      <h1>Hopscope</h1>
-    </main>
+    <div
+      className={`app${dragging ? ' dragging' : ''}`}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={(e) => {
+        e.preventDefault();
+        setDragging(false);
+        const files = [...e.dataTransfer.files];
+        if (files.length) void ctl.openFiles(files);
+      }}
+    >
+      <TopBar />
+      {error ? (
+        <div className="banner error" role="alert" data-testid="error-banner">
+          <b>{error.code}</b> {error.message}
+          <button onClick={() => ctl.store.set({ error: null })} aria-label="dismiss">
+            ×
+          </button>
+        </div>
+      ) : null}
+      <div className="body">
+        <aside className="sidebar">
+          <LabPanel />
+          <NodesPanel />
+        </aside>
+        <main className="main">
+          <CaptureBar />
+          {loading ? (
+            <div className="loading" data-testid="loading">
+              <span className="spinner" /> {loading}
+            </div>
+          ) : null}
+          {session ? <Workspace /> : <StartScreen />}
+        </main>
+      </div>
+      <HostKeyDialog />
+    </div>
+  );
+}
+
+function TopBar() {
+  const ctl = useController();
+  const info = useAppState((s) => s.info);
+  const session = useAppState((s) => s.session);
+  const theme = useAppState((s) => s.theme);
+  return (
+    <header className="topbar">
+      <span className="logo">◉ Hopscope</span>
+      {session ? (
+        <span className="session-title" data-testid="session-title">
+          {session.title} · {session.captures.length} interfaces · {session.packets.toLocaleString()} packets · {session.journeys.toLocaleString()} journeys
+          {session.live ? <span className="badge live">LIVE</span> : null}
+        </span>
+      ) : (
+        <span className="session-title muted">no session</span>
+      )}
+      <span className="spacer" />
+      {session ? <button onClick={() => ctl.store.set({ session: null, journeyView: null })}>Close</button> : null}
+      <button onClick={() => ctl.store.set({ theme: theme === 'dark' ? 'light' : 'dark' })} aria-label="toggle theme">
+        {theme === 'dark' ? '☀ Light' : '☾ Dark'}
+      </button>
+      <span className="muted small">{info ? `${info.mode} · v${info.version}` : ''}</span>
+    </header>
+  );
+}
+
+function StartScreen() {
+  const ctl = useController();
+  const info = useAppState((s) => s.info);
+  const [paths, setPaths] = useState('');
+  return (
+    <div className="start" data-testid="start">
+      <h2>See one packet cross every interface of every node.</h2>
+      <div className="start-cards">
+        <div className="card">
+          <h3>Sample session</h3>
+          <p className="muted">A ping between pods on two nodes over flannel VXLAN, recorded from the local lab: eight interfaces, real bytes.</p>
+          <button className="primary" disabled={info ? !info.sampleAvailable : false} onClick={() => void ctl.openSample()} data-testid="open-sample">
+            Open the sample
+          </button>
+        </div>
+        <div className="card">
+          <h3>Open captures</h3>
+          <p className="muted">
+            A session folder, or pcap/pcapng files (<span className="mono">node-1__ens33.pcap</span> labels itself;{' '}
+            <span className="mono">node-1:ens33=/path/file.pcap</span> labels any file). Or drop files here.
+          </p>
+          <textarea
+            rows={3}
+            placeholder="/path/to/session-folder&#10;node-1:ens33=/tmp/a.pcap"
+            value={paths}
+            onChange={(e) => setPaths(e.target.value)}
+            aria-label="paths to open"
+          />
+          <button
+            onClick={() => void ctl.openPaths(paths.split('\n').map((p) => p.trim()).filter(Boolean))}
+            disabled={!paths.trim()}
+            data-testid="open-paths"
+          >
+            Open
+          </button>
+        </div>
+        <div className="card">
+          <h3>Capture live</h3>
+          <p className="muted">Add nodes on the left (an ssh-config alias or host/user/port), tick interfaces, then Start.</p>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+const TABS: { id: BottomTab; label: string }[] = [
+  { id: 'journey', label: 'Journey' },
+  { id: 'packet', label: 'Packet' },
+  { id: 'clocks', label: 'Clocks' },
+  { id: 'export', label: 'Export' },
+];
+
+function Workspace() {
+  const ctl = useController();
+  const tab = useAppState((s) => s.bottomTab);
+  return (
+    <div className="workspace">
+      <Timeline />
+      <Panes />
+      <div className="bottom">
+        <nav className="tabs" role="tablist">
+          {TABS.map((t) => (
+            <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'on' : ''} onClick={() => ctl.store.set({ bottomTab: t.id })} data-testid={`tab-${t.id}`}>
+              {t.label}
+            </button>
+          ))}
+        </nav>
+        <div className="tab-body">
+          {tab === 'journey' ? <JourneyPanel /> : null}
+          {tab === 'packet' ? <PacketDetail /> : null}
+          {tab === 'clocks' ? <ClocksPanel /> : null}
+          {tab === 'export' ? <ExportPanel /> : null}
+        </div>
+      </div>
+    </div>
   );
 }

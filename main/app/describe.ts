@@ -1,0 +1,52 @@
+// Per-packet text for the UI, from the decode library: the tcpdump-style one-liner and the layer tree with
+// byte ranges (for the hex highlight). Looked up by name so the app degrades to a plain line if either is missing.
+
+import type { Layer } from '../../preload/api.ts';
+import * as decode from '../decode/index.ts';
+
+type Summarize = (frame: Uint8Array, linkType: number) => string;
+type DecodeLayers = (frame: Uint8Array, linkType: number) => unknown[];
+
+const lib = decode as unknown as { summarize?: Summarize; decodeLayers?: DecodeLayers };
+
+export function summaryOf(frame: Uint8Array, linkType: number, origLen: number): string {
+  try {
+    if (lib.summarize) return lib.summarize(frame, linkType);
+  } catch (e) {
+    return `(summary failed: ${(e as Error).message})`;
+  }
+  return `link-type ${linkType}, length ${origLen}`;
+}
+
+interface LibLayer {
+  name?: string;
+  protocol?: string;
+  offset?: number;
+  length?: number;
+  fields?: { name?: string; label?: string; value?: unknown; offset?: number; length?: number }[];
+  children?: LibLayer[];
+}
+
+function toLayer(l: LibLayer): Layer {
+  return {
+    name: String(l.name ?? l.protocol ?? '?'),
+    offset: l.offset ?? 0,
+    length: l.length ?? 0,
+    fields: (l.fields ?? []).map((f) => ({
+      name: String(f.name ?? f.label ?? ''),
+      value: typeof f.value === 'string' ? f.value : JSON.stringify(f.value ?? ''),
+      offset: f.offset ?? 0,
+      length: f.length ?? 0,
+    })),
+    ...(l.children?.length ? { children: l.children.map(toLayer) } : {}),
+  };
+}
+
+export function layersOf(frame: Uint8Array, linkType: number): Layer[] {
+  try {
+    if (lib.decodeLayers) return (lib.decodeLayers(frame, linkType) as LibLayer[]).map(toLayer);
+  } catch {
+    /* fall through to the raw view */
+  }
+  return [{ name: `Frame (link-type ${linkType})`, offset: 0, length: frame.length, fields: [] }];
+}

@@ -1,0 +1,252 @@
+// A session held by the app: the correlate library's result (typed-array rows, journeys by index) plus what
+// the UI needs from it in columns — journey and hop per packet, protocol, decode status — and lazy per-packet
+// detail (summary, layers, bytes) read back from the capture files on demand.
+
+import type {
+  CaptureInfo,
+  ClockInfo,
+  Hop,
+  JourneySummary,
+  JourneyView,
+  PacketBatch,
+  SessionInfo,
+} from '../../preload/api.ts';
+import type { ClockEstimate } from '../correlate/clockSkew.ts';
+import type { Correlator } from '../correlate/correlator.ts';
+import { F_IP, F_MALFORMED, F_TRUNCATED } from '../correlate/observations.ts';
+import type { CorrelationResult } from '../correlate/result.ts';
+import type { Hop as LibHop } from '../correlate/hops.ts';
+import { FrameSource } from './frames.ts';
+
+export interface SessionProblem {
+  path: string;
+  message: string;
+}
+
+const PROTO_NAMES: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6' };
+
+export class LoadedSession {
+  revision = 1;
+  live = false;
+  journeyCol = new Int32Array(0);
+  hopCol = new Int16Array(0);
+  protoCol = new Uint8Array(0);
+  statusCol = new Uint8Array(0);
+  /** The estimates before any manual override, per node. */
+  estimated = new Map<string, ClockEstimate>();
+  manual: Record<string, number> = {};
+  readonly frames = new FrameSource();
+  private summaryIndex: string[] | null = null;
+
+  constructor(
+    readonly id: string,
+    readonly title: string,
+    readonly path: string | null,
+    public correlator: Correlator,
+    public result: CorrelationResult,
+    readonly problems: SessionProblem[],
+    readonly drops: Map<string, number> = new Map(),
+  ) {
+    for (const c of result.clocks) this.estimated.set(c.node, { ...c });
+    this.index();
+  }
+
+  get count(): number {
+    return this.result.rowCount;
+  }
+
+  /** Recomputes the per-packet journey/hop columns from the current result. */
+  index(): void {
+    const res = this.result;
+    const rows = res.rows;
+    const n = rows.length;
+    this.journeyCol = new Int32Array(n).fill(-1);
+    this.hopCol = new Int16Array(n).fill(-1);
+    this.protoCol = new Uint8Array(n);
+    this.statusCol = new Uint8Array(n);
+    for (let k = 0; k < res.journeyCount; k++) {
+      const list = res.journeyRows(k);
+      for (let i = 0; i < list.length; i++) {
+        this.journeyCol[list[i]] = k;
+        this.hopCol[list[i]] = Math.min(i, 32767);
+      }
+    }
+    for (let r = 0; r < n; r++) {
+      const f = rows.flags[r];
+      this.protoCol[r] = rows.proto[r] > 0 ? rows.proto[r] : 0;
+      // Duplicates of a hop's frame still belong to the journey for highlighting.
+      if (this.journeyCol[r] < 0) this.journeyCol[r] = res.journeyOfRow(r);
+      this.statusCol[r] = f & F_MALFORMED ? 2 : f & F_TRUNCATED ? 1 : f & F_IP ? 0 : 3;
+    }
+    this.summaryIndex = null;
+  }
+
+  /** Re-runs the cross-node phase with manual clock offsets (the per-node grouping is kept). */
+  setManualOffset(node: string, offsetNs: number | null): void {
+    if (offsetNs === null) delete this.manual[node];
+    else this.manual[node] = offsetNs;
+    const clock = this.correlator.opts.clock ?? { mode: 'auto' as const };
+    this.correlator.opts.clock = { ...clock, manual: { ...this.manual } };
+    this.result = this.correlator.result();
+    this.index();
+    this.revision++;
+  }
+
+  baseNs(): string {
+    return (BigInt(this.result.baseSec) * 1_000_000_000n).toString();
+  }
+
+  captureInfos(): CaptureInfo[] {
+    return this.result.captures.map((c, index) => ({
+      index,
+      node: c.node,
+      iface: c.iface,
+      linkType: c.linkType,
+      packets: c.packets,
+      drops: this.drops.get(`${c.node}/${c.iface}`) ?? null,
+      problems: this.problems.filter((p) => p.path === c.path).map((p) => p.message),
+    }));
+  }
+
+  clocks(): ClockInfo[] {
+    return this.result.clocks.map((c) => {
+      const est = this.estimated.get(c.node) ?? c;
+      const overridden = this.manual[c.node] !== undefined;
+      return {
+        node: c.node,
+        offsetNs: c.offsetNs,
+        uncertaintyNs: Number.isFinite(c.uncertaintyNs) ? c.uncertaintyNs : null,
+        method: c.method,
+        overridden,
+        estimatedOffsetNs: est.offsetNs,
+      };
+    });
+  }
+
+  info(): SessionInfo {
+    return {
+      id: this.id,
+      title: this.title,
+      path: this.path,
+      live: this.live,
+      baseNs: this.baseNs(),
+      captures: this.captureInfos(),
+      packets: this.count,
+      journeys: this.result.journeyCount,
+      flows: this.result.flowCount,
+      clocks: this.result.nodes.length > 1 ? this.clocks() : [],
+      referenceNode: this.result.clocks[0]?.reference ?? null,
+      revision: this.revision,
+    };
+  }
+
+  batch(from: number, count: number): PacketBatch {
+    const rows = this.result.rows;
+    const end = Math.min(this.count, from + count);
+    const f = Math.min(from, end);
+    return {
+      sessionId: this.id,
+      from: f,
+      capture: rows.capture.slice(f, end),
+      tsNs: rows.t.slice(f, end),
+      length: rows.origLen.slice(f, end),
+      journey: this.journeyCol.slice(f, end),
+      hop: this.hopCol.slice(f, end),
+      proto: this.protoCol.slice(f, end),
+      status: this.statusCol.slice(f, end),
+    };
+  }
+
+  frame(row: number): Uint8Array {
+    const rows = this.result.rows;
+    const cap = this.result.captures[rows.capture[row]];
+    if (!cap.path) return new Uint8Array(0);
+    return this.frames.frame(cap.path, rows.fileOffset[row], rows.caplen[row]);
+  }
+
+  linkType(row: number): number {
+    return this.result.captures[this.result.rows.capture[row]].linkType;
+  }
+
+  tsNsString(row: number): string {
+    return this.result.tsNs(row).toString();
+  }
+
+  journeySummary(k: number): JourneySummary {
+    const res = this.result;
+    const rows = res.journeyRows(k);
+    const first = rows[0];
+    const last = rows[rows.length - 1];
+    const nodes: string[] = [];
+    for (const r of rows) {
+      const node = res.captures[res.rows.capture[r]].node;
+      if (!nodes.includes(node)) nodes.push(node);
+    }
+    const p = res.rows.proto[first];
+    const ip = (v: number) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+    return {
+      id: k,
+      summary: res.journeySummary(k),
+      proto: PROTO_NAMES[p] ?? (p > 0 ? `proto ${p}` : ''),
+      src: ip(res.rows.src[first]),
+      dst: ip(res.rows.dst[first]),
+      hops: rows.length,
+      nodes,
+      startRelNs: res.correctedT(first),
+      durationNs: res.correctedT(last) - res.correctedT(first),
+      flow: res.flowCount ? res.flowOf[k] : null,
+      direction: res.flowCount ? res.flowRole(k) : '',
+    };
+  }
+
+  /** Journeys matching a free-text filter (addresses, protocol, node names, summary text), in time order. */
+  findJourneys(filter: string, from: number, count: number): { total: number; items: JourneySummary[] } {
+    const terms = filter.toLowerCase().split(/\s+/).filter(Boolean);
+    const n = this.result.journeyCount;
+    if (!terms.length) {
+      const items: JourneySummary[] = [];
+      for (let k = from; k < Math.min(n, from + count); k++) items.push(this.journeySummary(k));
+      return { total: n, items };
+    }
+    // Searchable text per journey is built once, on the first filtered query.
+    if (!this.summaryIndex) {
+      this.summaryIndex = new Array(n);
+      for (let k = 0; k < n; k++) {
+        const j = this.journeySummary(k);
+        this.summaryIndex[k] = `${j.summary} ${j.proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1}`.toLowerCase();
+      }
+    }
+    const matches: number[] = [];
+    for (let k = 0; k < n; k++) if (terms.every((t) => this.summaryIndex![k].includes(t))) matches.push(k);
+    return { total: matches.length, items: matches.slice(from, from + count).map((k) => this.journeySummary(k)) };
+  }
+
+  journey(k: number): JourneyView {
+    const base = BigInt(this.result.baseSec) * 1_000_000_000n;
+    const hops: Hop[] = this.result.hops(k).map((h: LibHop) => ({
+      node: h.node,
+      iface: h.iface,
+      capture: h.capture,
+      packet: h.row,
+      tsNs: h.tsNs.toString(),
+      tRelNs: Number(h.tNs - base),
+      latencyNs: h.latencyNs,
+      src: h.src,
+      dst: h.dst,
+      srcPort: h.srcPort,
+      dstPort: h.dstPort,
+      ttl: h.ttl >= 0 ? h.ttl : null,
+      eth: h.eth,
+      encap: h.encap.map((e) => ({
+        type: e.type,
+        outerSrc: e.outerSrc,
+        outerDst: e.outerDst,
+        ...(e.vni !== undefined ? { vni: e.vni } : {}),
+        ...(e.srcPort !== undefined ? { srcPort: e.srcPort } : {}),
+        ...(e.dstPort !== undefined ? { dstPort: e.dstPort } : {}),
+      })),
+      changes: h.changes,
+    }));
+    return { ...this.journeySummary(k), hopList: hops };
+  }
+}

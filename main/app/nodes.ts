@@ -1,0 +1,210 @@
+// The app's nodes: targets the user added (secrets in memory only), their SSH connections, host-key prompts
+// answered by the UI, and the interfaces discovered on each.
+
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+import SSHConfig from 'ssh-config';
+
+import type { HostKeyPrompt, IfaceInfo, NodeInfo, NodeSpec, SshAlias } from '../../preload/api.ts';
+import { HopscopeError, toErrorData } from '../common/errors.ts';
+import { discoverNode } from '../discover/discoverNode.ts';
+import type { Iface, NodeInterfaces } from '../discover/model.ts';
+import { connectSsh, type SshConnection } from '../ssh/connection.ts';
+import type { HostKeyInfo } from '../ssh/hostKeys.ts';
+import { defaultKnownHostsFiles, parseHostSpec, resolveTarget, type ResolvedTarget } from '../ssh/sshConfig.ts';
+
+export interface NodeEntry {
+  spec: NodeSpec;
+  info: NodeInfo;
+  conn: SshConnection | null;
+  model: NodeInterfaces | null;
+  target: ResolvedTarget | null;
+}
+
+const HOSTKEY_TIMEOUT_MS = 5 * 60_000;
+
+export function defaultSshConfigPath(): string {
+  return join(homedir(), '.ssh', 'config');
+}
+
+function readConfig(path: string | undefined): string | undefined {
+  const p = path ?? defaultSshConfigPath();
+  try {
+    return readFileSync(p, 'utf8');
+  } catch (e) {
+    if (path) throw new HopscopeError('SSH_CONFIG_INVALID', `cannot read ${path}: ${(e as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Host aliases (no wildcards) of an ssh_config, resolved for display. */
+export function listAliases(configPath?: string): SshAlias[] {
+  const text = readConfig(configPath);
+  if (text === undefined) return [];
+  let parsed: ReturnType<typeof SSHConfig.parse>;
+  try {
+    parsed = SSHConfig.parse(text);
+  } catch (e) {
+    throw new HopscopeError('SSH_CONFIG_INVALID', `cannot parse ssh config: ${(e as Error).message}`);
+  }
+  const names: string[] = [];
+  for (const line of parsed) {
+    if ('param' in line && typeof line.param === 'string' && line.param.toLowerCase() === 'host') {
+      const v = (line as { value: string | string[] }).value;
+      for (const n of (Array.isArray(v) ? v : String(v).split(/\s+/)).map(String))
+        if (n && !/[*?!]/.test(n) && !names.includes(n)) names.push(n);
+    }
+  }
+  return names.map((alias) => {
+    const t = resolveTarget({ host: alias }, { configText: text });
+    return {
+      alias,
+      host: t.hostName,
+      user: t.user,
+      port: t.port,
+      proxyJump: t.proxyJump.length ? t.proxyJump.map((j) => j.alias).join(',') : null,
+    };
+  });
+}
+
+const KIND: Record<string, IfaceInfo['kind']> = {
+  loopback: 'loopback',
+  physical: 'physical',
+  bridge: 'bridge',
+  veth: 'veth',
+  calico: 'cali',
+  vxlan: 'vxlan',
+  ipip: 'ipip',
+  tun: 'tun',
+  other: 'other',
+};
+
+export function toIfaceInfo(i: Iface): IfaceInfo {
+  return {
+    name: i.name,
+    kind: KIND[i.kind] ?? 'other',
+    mac: i.mac,
+    addresses: i.addresses.map((a) => `${a.address}/${a.prefixLen}`),
+    mtu: i.mtu ?? null,
+    up: i.up,
+    master: i.master,
+    peer: i.peer ? (i.peer.name ?? (i.peer.ifindex !== null ? `if${i.peer.ifindex}` : null)) : null,
+    vni: i.vxlan?.vni ?? null,
+    vxlanPort: i.vxlan?.port ?? null,
+  };
+}
+
+export class NodeManager {
+  readonly nodes = new Map<string, NodeEntry>();
+  private prompts = new Map<string, (accept: boolean) => void>();
+
+  constructor(
+    private readonly emitStatus: (n: NodeInfo) => void,
+    private readonly emitPrompt: (p: HostKeyPrompt) => void,
+  ) {}
+
+  list(): NodeInfo[] {
+    return [...this.nodes.values()].map((n) => n.info);
+  }
+
+  add(spec: NodeSpec): NodeInfo {
+    if (this.nodes.has(spec.name)) throw new HopscopeError('USAGE', `a node named ${spec.name} exists already`);
+    if (!spec.alias && !spec.host) throw new HopscopeError('USAGE', 'give an ssh-config alias or a host');
+    const target = spec.alias ?? `${spec.user ? `${spec.user}@` : ''}${spec.host}${spec.port ? `:${spec.port}` : ''}`;
+    const info: NodeInfo = { name: spec.name, target, state: 'idle', error: null, interfaces: [] };
+    this.nodes.set(spec.name, { spec, info, conn: null, model: null, target: null });
+    return info;
+  }
+
+  remove(name: string): void {
+    const n = this.get(name);
+    n.conn?.close();
+    this.nodes.delete(name);
+  }
+
+  get(name: string): NodeEntry {
+    const n = this.nodes.get(name);
+    if (!n) throw new HopscopeError('USAGE', `no node named ${name}`);
+    return n;
+  }
+
+  private update(n: NodeEntry, patch: Partial<NodeInfo>): void {
+    n.info = { ...n.info, ...patch };
+    this.emitStatus(n.info);
+  }
+
+  answer(promptId: string, accept: boolean): void {
+    const r = this.prompts.get(promptId);
+    if (!r) throw new HopscopeError('USAGE', 'no such host-key prompt (answered already?)');
+    this.prompts.delete(promptId);
+    r(accept);
+  }
+
+  async connect(name: string): Promise<NodeInfo> {
+    const n = this.get(name);
+    if (n.conn && !n.conn.closed) return n.info;
+    this.update(n, { state: 'connecting', error: null });
+    try {
+      const s = n.spec;
+      const configText = readConfig(s.configPath);
+      const hostSpec = s.alias ? { host: s.alias } : { ...parseHostSpec(s.host!), ...(s.user ? { user: s.user } : {}), ...(s.port ? { port: s.port } : {}) };
+      const target = resolveTarget(hostSpec, { configText });
+      if (s.proxyJump && !target.proxyJump.length)
+        target.proxyJump = s.proxyJump.split(',').map((j) => ({ ...resolveTarget(parseHostSpec(j), { configText }), proxyJump: [] }));
+      const knownHostsFiles = s.knownHostsPath ? [s.knownHostsPath] : target.knownHostsFiles.length ? target.knownHostsFiles : defaultKnownHostsFiles();
+      const ask = (info: HostKeyInfo) =>
+        new Promise<boolean>((resolve) => {
+          const promptId = randomUUID();
+          const timer = setTimeout(() => {
+            this.prompts.delete(promptId);
+            resolve(false);
+          }, HOSTKEY_TIMEOUT_MS);
+          this.prompts.set(promptId, (a) => {
+            clearTimeout(timer);
+            this.update(n, { state: 'connecting' });
+            resolve(a);
+          });
+          this.update(n, { state: 'hostkey' });
+          this.emitPrompt({ promptId, node: name, host: `${info.host}:${info.port}`, keyType: info.keyType, fingerprint: info.fingerprint });
+        });
+      const conn = await connectSsh({
+        target,
+        credentials: {
+          ...(s.identityFile ? { identityFiles: [s.identityFile] } : {}),
+          ...(s.password ? { password: s.password } : {}),
+          ...(s.auth && s.auth !== 'agent' ? { agent: '' } : {}),
+        },
+        hostKeys: { knownHostsFiles, acceptNew: target.strictHostKeyChecking === 'accept-new' ? true : ask },
+      });
+      n.conn = conn;
+      n.target = target;
+      conn.on('close', (lost?: HopscopeError) => {
+        if (n.conn !== conn) return;
+        n.conn = null;
+        this.update(n, lost ? { state: 'lost', error: toErrorData(lost) } : { state: 'idle' });
+      });
+      n.model = await discoverNode(name, conn);
+      this.update(n, { state: 'connected', interfaces: n.model.interfaces.filter((i) => i.capturable).map(toIfaceInfo) });
+      return n.info;
+    } catch (e) {
+      this.update(n, { state: 'error', error: toErrorData(e) });
+      throw e;
+    }
+  }
+
+  disconnect(name: string): NodeInfo {
+    const n = this.get(name);
+    const c = n.conn;
+    n.conn = null;
+    c?.close();
+    this.update(n, { state: 'idle' });
+    return n.info;
+  }
+
+  closeAll(): void {
+    for (const n of this.nodes.values()) n.conn?.close();
+  }
+}

@@ -1,0 +1,53 @@
+// `hopscope serve`: web mode — the app's UI and API on http://127.0.0.1:PORT/?token=… (for a jump host reached
+// through an SSH tunnel, and for browser tests).
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { HopscopeError } from '../common/errors.ts';
+import { AppService } from '../app/service.ts';
+import { startWebServer } from '../server/webServer.ts';
+import { flagSet, flagValue, parseArgs } from './args.ts';
+import type { Command } from './command.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+const command: Command = {
+  name: 'serve',
+  summary: 'web mode: serve the app on 127.0.0.1 with a random token (prints the URL)',
+  help: `usage: hopscope serve [--port N] [--open PATH]... [--json]
+
+Serves the Hopscope UI and its API over a WebSocket on 127.0.0.1 only. The printed URL carries a random token;
+requests without it, with a foreign Host or Origin are refused. Reach it from elsewhere through an SSH tunnel:
+  ssh -L 8080:127.0.0.1:8080 jumphost   then open the printed URL with port 8080.
+
+  --port N      listen on port N (default: a free port)
+  --renderer D  the built UI (default: out/renderer; run \`npm run build\` first)
+  --json        print {"url", "port", "token"} as one JSON line instead of text
+`,
+  async run(argv) {
+    const p = parseArgs(argv, { port: { value: true }, renderer: { value: true }, json: {} });
+    if (p.positional.length) throw new HopscopeError('USAGE', `unexpected argument ${p.positional[0]}`);
+    const portText = flagValue(p, 'port');
+    const port = portText === undefined ? 0 : Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HopscopeError('USAGE', `bad --port ${portText}`);
+    const rendererDir = path.resolve(flagValue(p, 'renderer') ?? path.join(root, 'out/renderer'));
+    if (!existsSync(path.join(rendererDir, 'index.html')))
+      throw new HopscopeError('USAGE', `${rendererDir} has no built UI: run \`npm run build\` first`);
+    const backend = new AppService({ mode: 'web', resourcesDir: path.join(root, 'resources') });
+    const server = await startWebServer({ backend, root: rendererDir, port, downloads: (n) => backend.download(n) });
+    if (flagSet(p, 'json')) console.log(JSON.stringify({ url: server.url, port: server.port, token: server.token }));
+    else console.log(`Hopscope web mode: open ${server.url}\n(listening on 127.0.0.1:${server.port} only; Ctrl-C stops)`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await server.close();
+    await backend.close();
+    return 0;
+  },
+};
+
+export default command;

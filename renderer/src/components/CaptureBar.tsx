@@ -1,0 +1,107 @@
+// Capture bar: BPF filter (Monaco) with presets, checked on the nodes before start (errors inline), snaplen,
+// start/stop, elapsed time, and per-interface packet/drop counters with sparklines.
+
+import { useEffect, useState } from 'react';
+import { Line, LineChart, YAxis } from 'recharts';
+
+import { useAppState, useController } from '../context.ts';
+import { FilterEditor } from './FilterEditor.tsx';
+
+export const FILTER_PRESETS: { label: string; filter: string }[] = [
+  { label: 'everything', filter: '' },
+  { label: 'ICMP', filter: 'icmp' },
+  { label: 'VXLAN 8472', filter: 'icmp or udp port 8472' },
+  { label: 'IPIP proto 4', filter: 'icmp or ip proto 4' },
+  { label: 'service port 8877', filter: 'tcp port 8877 or tcp port 9376 or tcp port 32228' },
+];
+
+export function CaptureBar() {
+  const ctl = useController();
+  const chosen = useAppState((s) => s.chosen);
+  const stats = useAppState((s) => s.stats);
+  const rates = useAppState((s) => s.rates);
+  const session = useAppState((s) => s.session);
+  const [filter, setFilter] = useState('');
+  const [snaplen, setSnaplen] = useState('262144');
+  const [filterError, setFilterError] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+  const running = !!stats?.running || !!session?.live;
+  const shownError = chosen.size ? filterError : null;
+
+  const nodes = [...new Set([...chosen].map((k) => k.split('\u0000')[0]))];
+
+  // Check the filter on the nodes themselves (their tcpdump compiles it) shortly after typing stops.
+  const nodesKey = nodes.join(',');
+  useEffect(() => {
+    if (!nodes.length) return;
+    const t = setTimeout(async () => {
+      const r = await ctl.api.validateFilter({ filter, nodes });
+      if (!r.ok) setFilterError(r.error.message);
+      else {
+        const bad = r.value.filter((c) => !c.ok);
+        setFilterError(bad.length ? bad.map((c) => `${c.node}: ${c.message}`).join('\n') : null);
+      }
+    }, 400);
+    return () => clearTimeout(t);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ctl, filter, nodesKey]);
+
+  const start = async () => {
+    if (!chosen.size || running || shownError) return;
+    setStarting(true);
+    await ctl.startCapture(filter, Number(snaplen) || 0);
+    setStarting(false);
+  };
+
+  return (
+    <div className="capture-bar" data-testid="capture-bar">
+      <div className="capture-row">
+        <FilterEditor value={filter} onChange={setFilter} onEnter={() => void start()} error={shownError} />
+        <select aria-label="filter presets" value="" onChange={(e) => setFilter(e.target.value)}>
+          <option value="" disabled>
+            presets…
+          </option>
+          {FILTER_PRESETS.map((p) => (
+            <option key={p.label} value={p.filter}>
+              {p.label}
+              {p.filter ? ` — ${p.filter}` : ''}
+            </option>
+          ))}
+        </select>
+        <label className="small">
+          snaplen <input className="num" value={snaplen} onChange={(e) => setSnaplen(e.target.value)} aria-label="snaplen" />
+        </label>
+        {running ? (
+          <button className="danger" onClick={() => void ctl.stopCapture()} data-testid="stop-capture">
+            ■ Stop
+          </button>
+        ) : (
+          <button className="primary" disabled={!chosen.size || starting || !!shownError} onClick={() => void start()} data-testid="start-capture">
+            ● Start{chosen.size ? ` (${chosen.size})` : ''}
+          </button>
+        )}
+        {stats ? <span className="elapsed mono">{(stats.elapsedMs / 1000).toFixed(1)} s</span> : null}
+      </div>
+      {stats?.counters.length ? (
+        <div className="counters" data-testid="counters">
+          {stats.counters.map((c) => {
+            const key = `${c.node}/${c.iface}`;
+            const series = (rates.get(key) ?? []).map((v, i) => ({ i, v }));
+            return (
+              <div key={key} className={`counter state-${c.state}`} title={c.error ?? ''} data-counter={key}>
+                <span className="mono">{key}</span>
+                <span className="mono">{c.packets.toLocaleString()}</span>
+                <span className={`mono${c.drops ? ' warn' : ''}`}>{c.drops === null ? '' : `${c.drops} drop`}</span>
+                <LineChart width={70} height={18} data={series}>
+                  <YAxis hide domain={[0, 'dataMax']} />
+                  <Line type="monotone" dataKey="v" stroke="var(--tick)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
+                </LineChart>
+                {c.state !== 'running' ? <span className="badge">{c.state}</span> : null}
+              </div>
+            );
+          })}
+        </div>
+      ) : null}
+    </div>
+  );
+}

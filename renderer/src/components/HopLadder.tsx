@@ -1,0 +1,116 @@
+// The hop ladder of one journey: each hop's node/interface, time and latency, MACs with their owners, TTL,
+// encapsulation as nested boxes (pushed/popped marked), NAT changes highlighted. Pure props → markup (tested).
+
+import type { Encap, Hop, JourneyView } from '../../../preload/api.ts';
+import { formatDuration } from '../lib/timeScale.ts';
+import { wallClock } from '../lib/format.ts';
+
+export interface HopLadderProps {
+  journey: JourneyView;
+  baseNs: string;
+  selectedPacket: number;
+  onPickHop?: (hop: Hop) => void;
+}
+
+export function HopLadder({ journey, baseNs, selectedPacket, onPickHop }: HopLadderProps) {
+  return (
+    <ol className="ladder" data-testid="hop-ladder" aria-label={`journey ${journey.id}`}>
+      {journey.hopList.map((h, i) => (
+        <HopRow key={i} hop={h} index={i} baseNs={baseNs} selected={h.packet === selectedPacket} onPick={onPickHop} />
+      ))}
+    </ol>
+  );
+}
+
+function HopRow({ hop, index, baseNs, selected, onPick }: { hop: Hop; index: number; baseNs: string; selected: boolean; onPick?: (h: Hop) => void }) {
+  const has = (c: string) => hop.changes.includes(c);
+  const nat = hop.changes.filter((c) => c.startsWith('nat'));
+  const pushed = hop.changes.filter((c) => c.startsWith('encap+')).map((c) => c.slice(6));
+  const popped = hop.changes.filter((c) => c.startsWith('encap-')).map((c) => c.slice(6));
+  return (
+    <li
+      className={`hop${selected ? ' selected' : ''}${nat.length ? ' nat' : ''}`}
+      data-testid="hop"
+      data-node={hop.node}
+      data-iface={hop.iface}
+      data-ttl={hop.ttl ?? ''}
+      data-changes={hop.changes.join(' ')}
+      onClick={() => onPick?.(hop)}
+    >
+      <div className="hop-where">
+        <span className="hop-n">{index + 1}</span>
+        <span className="hop-node">{hop.node}</span>/<span className="hop-iface">{hop.iface}</span>
+      </div>
+      <div className="hop-time">
+        <span className="mono">{wallClock(baseNs, hop.tRelNs)}</span>
+        {hop.latencyNs !== null ? <span className="latency">+{formatDuration(hop.latencyNs)}</span> : null}
+      </div>
+      <div className="hop-body">
+        {popped.map((t) => (
+          <span key={`pop-${t}`} className="badge popped" data-testid="encap-popped">
+            −{t.toUpperCase()}
+          </span>
+        ))}
+        {pushed.map((t) => (
+          <span key={`push-${t}`} className="badge pushed" data-testid="encap-pushed">
+            +{t.toUpperCase()}
+          </span>
+        ))}
+        <Packet hop={hop} layers={hop.encap} macChanged={has('mac')} ttlChanged={has('ttl')} nat={nat} />
+      </div>
+    </li>
+  );
+}
+
+/** Encapsulation drawn outermost first as boxes around the inner packet. */
+function Packet({ hop, layers, macChanged, ttlChanged, nat }: { hop: Hop; layers: Encap[]; macChanged: boolean; ttlChanged: boolean; nat: string[] }) {
+  if (layers.length) {
+    const [outer, ...rest] = layers;
+    return (
+      <div className={`encap encap-${outer.type}`} data-testid={`encap-${outer.type}`}>
+        <div className="encap-head">
+          <b>{outer.type.toUpperCase()}</b> {outer.outerSrc} → {outer.outerDst}
+          {outer.type === 'vxlan' ? (
+            <>
+              {' '}
+              udp {outer.srcPort} → {outer.dstPort} · VNI {outer.vni}
+            </>
+          ) : (
+            ' proto 4'
+          )}
+        </div>
+        <Packet hop={hop} layers={rest} macChanged={macChanged} ttlChanged={ttlChanged} nat={nat} />
+      </div>
+    );
+  }
+  const natSrc = nat.includes('nat-src');
+  const natDst = nat.includes('nat-dst');
+  return (
+    <div className="inner">
+      {hop.eth ? (
+        <div className={`mac${macChanged ? ' changed' : ''}`} data-testid="mac">
+          <span className="mono">{hop.eth.src}</span>
+          {hop.eth.srcOwner ? <span className="owner"> ({hop.eth.srcOwner})</span> : null} →{' '}
+          <span className="mono">{hop.eth.dst}</span>
+          {hop.eth.dstOwner ? <span className="owner"> ({hop.eth.dstOwner})</span> : null}
+        </div>
+      ) : (
+        <div className="mac none">no link-layer header (raw IP)</div>
+      )}
+      <div className="ip">
+        <span className={natSrc ? 'nat-changed' : ''} data-testid={natSrc ? 'nat-src' : undefined}>
+          {hop.src}
+          {hop.srcPort !== null ? `:${hop.srcPort}` : ''}
+        </span>{' '}
+        →{' '}
+        <span className={natDst ? 'nat-changed' : ''} data-testid={natDst ? 'nat-dst' : undefined}>
+          {hop.dst}
+          {hop.dstPort !== null ? `:${hop.dstPort}` : ''}
+        </span>
+        <span className={`ttl${ttlChanged ? ' changed' : ''}`} data-testid="ttl">
+          TTL {hop.ttl ?? '–'}
+        </span>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,106 @@
+// Journeys and flows: a filterable, virtualized list; for the selected journey, its hop ladder and latency chart.
+
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useEffect, useRef, useState } from 'react';
+
+import type { JourneySummary } from '../../../preload/api.ts';
+import { useAppState, useController } from '../context.ts';
+import { formatDuration } from '../lib/timeScale.ts';
+import { HopLadder } from './HopLadder.tsx';
+import { LatencyChart } from './LatencyChart.tsx';
+
+const PAGE = 5000;
+
+export function JourneyPanel() {
+  const ctl = useController();
+  const session = useAppState((s) => s.session);
+  const filter = useAppState((s) => s.journeyFilter);
+  const selected = useAppState((s) => s.selectedJourney);
+  const view = useAppState((s) => s.journeyView);
+  const selectedPacket = useAppState((s) => s.selectedPacket);
+  const [items, setItems] = useState<JourneySummary[]>([]);
+  const [total, setTotal] = useState(0);
+  const listRef = useRef<HTMLDivElement>(null);
+
+  const sessionId = session?.id;
+  const revision = session?.revision;
+  useEffect(() => {
+    if (!sessionId) return;
+    let live = true;
+    const t = setTimeout(async () => {
+      const r = await ctl.api.listJourneys({ sessionId, filter, from: 0, count: PAGE });
+      if (!live) return;
+      if (r.ok) {
+        setItems(r.value.items);
+        setTotal(r.value.total);
+      } else ctl.store.set({ error: r.error });
+    }, 120);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [ctl, sessionId, revision, filter]);
+
+  const v = useVirtualizer({ count: items.length, getScrollElement: () => listRef.current, estimateSize: () => 22, overscan: 10 });
+  if (!session) return null;
+  return (
+    <div className="journey-panel">
+      <div className="journey-list">
+        <input
+          id="journey-filter"
+          className="filter"
+          placeholder="Filter journeys: address, icmp/tcp/udp, node…  ( / )"
+          value={filter}
+          onChange={(e) => ctl.store.set({ journeyFilter: e.target.value })}
+        />
+        <div className="muted small">
+          {total.toLocaleString()} journeys{items.length < total ? ` (first ${items.length.toLocaleString()})` : ''} · {session.flows.toLocaleString()} flows
+        </div>
+        <div ref={listRef} className="list-body" role="listbox" aria-label="journeys" data-testid="journey-list">
+          {!items.length ? <div className="empty small">{session.journeys ? 'No journey matches.' : 'No journeys yet.'}</div> : null}
+          <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+            {v.getVirtualItems().map((it) => {
+              const j = items[it.index];
+              return (
+                <div
+                  key={j.id}
+                  className={`jrow${j.id === selected ? ' selected' : ''}`}
+                  style={{ transform: `translateY(${it.start}px)` }}
+                  role="option"
+                  aria-selected={j.id === selected}
+                  data-testid="journey-row"
+                  data-journey={j.id}
+                  data-hops={j.hops}
+                  onClick={() => ctl.selectJourney(j.id)}
+                >
+                  <span className="proto">{j.proto}</span>
+                  <span className="mono">{j.summary}</span>
+                  <span className="muted">
+                    {j.hops} hops · {j.nodes.join(', ')} · {formatDuration(j.durationNs)}
+                  </span>
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      </div>
+      <div className="journey-detail">
+        {view ? (
+          <>
+            <div className="journey-title">
+              <b>Journey {view.id}</b> <span className="mono">{view.summary}</span>{' '}
+              <span className="muted">
+                {view.hopList.length} hops · {formatDuration(view.durationNs)}
+                {view.direction ? ` · ${view.direction}` : ''}
+              </span>
+            </div>
+            <HopLadder journey={view} baseNs={session.baseNs} selectedPacket={selectedPacket} onPickHop={(h) => ctl.selectPacket(h.packet)} />
+            <LatencyChart journey={view} />
+          </>
+        ) : (
+          <div className="empty">Select a journey, or a packet in a pane and press Enter.</div>
+        )}
+      </div>
+    </div>
+  );
+}

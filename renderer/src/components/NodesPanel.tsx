@@ -1,0 +1,259 @@
+// Nodes: add from an ssh_config alias or host/user/port, connect (status per node), and each node's interface
+// tree (bridges with their ports, kind badges, MAC, addresses, peer) with check boxes and glob selection.
+
+import { useEffect, useState } from 'react';
+
+import type { AuthMethod, IfaceInfo, NodeInfo, SshAlias } from '../../../preload/api.ts';
+import { useAppState, useController } from '../context.ts';
+import { globToRegExp, ifaceKey } from '../store/appStore.ts';
+
+export function NodesPanel() {
+  const ctl = useController();
+  const nodes = useAppState((s) => s.nodes);
+  const chosen = useAppState((s) => s.chosen);
+  const [glob, setGlob] = useState('');
+
+  const applyGlob = (on: boolean) => {
+    if (!glob.trim()) return;
+    const res = glob.split(/[\s,]+/).filter(Boolean).map((g) => {
+      const [n, i] = g.includes(':') ? g.split(':') : ['*', g];
+      return { node: globToRegExp(n), iface: globToRegExp(i) };
+    });
+    const next = new Set(chosen);
+    for (const n of nodes)
+      for (const i of n.interfaces)
+        if (res.some((r) => r.node.test(n.name) && r.iface.test(i.name))) {
+          if (on) next.add(ifaceKey(n.name, i.name));
+          else next.delete(ifaceKey(n.name, i.name));
+        }
+    ctl.store.set({ chosen: next });
+  };
+
+  const nodeCount = new Set([...chosen].map((k) => k.split('\u0000')[0])).size;
+  return (
+    <div className="nodes" data-testid="nodes">
+      <h3>Nodes</h3>
+      <AddNode />
+      {nodes.length === 0 ? <div className="empty small">No nodes yet. Add one from your ssh config or by address.</div> : null}
+      {nodes.map((n) => (
+        <NodeCard key={n.name} node={n} />
+      ))}
+      {nodes.some((n) => n.interfaces.length) ? (
+        <div className="glob">
+          <input
+            placeholder="glob: cali*  flannel.1  node-2:eth*"
+            value={glob}
+            onChange={(e) => setGlob(e.target.value)}
+            aria-label="select interfaces by glob"
+            onKeyDown={(e) => e.key === 'Enter' && applyGlob(true)}
+          />
+          <button onClick={() => applyGlob(true)}>Select</button>
+          <button onClick={() => applyGlob(false)}>Clear</button>
+        </div>
+      ) : null}
+      <div className="muted small" data-testid="capture-summary">
+        {chosen.size ? `Will capture ${chosen.size} interface${chosen.size > 1 ? 's' : ''} on ${nodeCount} node${nodeCount > 1 ? 's' : ''}.` : 'No interface chosen.'}
+      </div>
+    </div>
+  );
+}
+
+function AddNode() {
+  const ctl = useController();
+  const info = useAppState((s) => s.info);
+  const lab = useAppState((s) => s.lab);
+  const [mode, setMode] = useState<'alias' | 'host'>('alias');
+  const [configText, setConfigPath] = useState('');
+  const [aliases, setAliases] = useState<SshAlias[]>([]);
+  const [alias, setAlias] = useState('');
+  const [name, setName] = useState('');
+  const [host, setHost] = useState('');
+  const [user, setUser] = useState('');
+  const [port, setPort] = useState('22');
+  const [auth, setAuth] = useState<AuthMethod>('agent');
+  const [password, setPassword] = useState('');
+  const [identityFile, setIdentityFile] = useState('');
+  const [sudo, setSudo] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const [configTouched, setConfigTouched] = useState(false);
+  const suggested = lab?.sshConfig ?? info?.labSshConfig ?? '';
+  // Until the user types a path, follow the lab's ssh_config when a lab is up.
+  const configPath = configTouched ? configText : suggested;
+
+  useEffect(() => {
+    let live = true;
+    void ctl.api.listSshAliases(configPath ? { configPath } : {}).then((r) => {
+      if (!live) return;
+      setAliases(r.ok ? r.value : []);
+      if (r.ok && r.value.length && !r.value.some((a) => a.alias === alias)) setAlias(r.value[0].alias);
+    });
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ctl, configPath]);
+
+  const add = async () => {
+    setError(null);
+    const spec =
+      mode === 'alias'
+        ? { name: name || alias, alias, ...(configPath ? { configPath } : {}), ...(sudo ? { sudo } : {}) }
+        : {
+            name: name || host,
+            host,
+            port: Number(port) || 22,
+            ...(user ? { user } : {}),
+            auth,
+            ...(auth === 'password' && password ? { password } : {}),
+            ...(auth === 'key' && identityFile ? { identityFile } : {}),
+            ...(sudo ? { sudo } : {}),
+          };
+    const r = await ctl.api.addNode(spec);
+    if (!r.ok) return setError(r.error.message);
+    setName('');
+    setPassword('');
+    await ctl.refreshNodes();
+    const c = await ctl.api.connectNode({ name: r.value.name });
+    if (!c.ok) setError(`${c.error.code}: ${c.error.message}`);
+    await ctl.refreshNodes();
+  };
+
+  return (
+    <div className="add-node" data-testid="add-node">
+      <div className="seg">
+        <button className={mode === 'alias' ? 'on' : ''} onClick={() => setMode('alias')}>
+          ssh config
+        </button>
+        <button className={mode === 'host' ? 'on' : ''} onClick={() => setMode('host')}>
+          host
+        </button>
+      </div>
+      {mode === 'alias' ? (
+        <>
+          <input placeholder="~/.ssh/config" value={configPath} onChange={(e) => {
+              setConfigTouched(true);
+              setConfigPath(e.target.value);
+            }} aria-label="ssh config path" />
+          <select value={alias} onChange={(e) => setAlias(e.target.value)} aria-label="ssh alias">
+            {aliases.map((a) => (
+              <option key={a.alias} value={a.alias}>
+                {a.alias} ({a.user ? `${a.user}@` : ''}
+                {a.host}:{a.port})
+              </option>
+            ))}
+          </select>
+        </>
+      ) : (
+        <>
+          <input placeholder="host" value={host} onChange={(e) => setHost(e.target.value)} aria-label="host" />
+          <div className="form-row">
+            <input placeholder="user" value={user} onChange={(e) => setUser(e.target.value)} aria-label="user" />
+            <input className="num" placeholder="22" value={port} onChange={(e) => setPort(e.target.value)} aria-label="port" />
+          </div>
+          <select value={auth} onChange={(e) => setAuth(e.target.value as AuthMethod)} aria-label="authentication">
+            <option value="agent">ssh agent</option>
+            <option value="key">key file</option>
+            <option value="password">password</option>
+          </select>
+          {auth === 'password' ? (
+            <input type="password" placeholder="password (kept in memory only)" value={password} onChange={(e) => setPassword(e.target.value)} aria-label="password" />
+          ) : null}
+          {auth === 'key' ? <input placeholder="~/.ssh/id_ed25519" value={identityFile} onChange={(e) => setIdentityFile(e.target.value)} aria-label="identity file" /> : null}
+        </>
+      )}
+      <div className="form-row">
+        <input placeholder="display name (optional)" value={name} onChange={(e) => setName(e.target.value)} aria-label="node name" />
+        <label className="small">
+          <input type="checkbox" checked={sudo} onChange={(e) => setSudo(e.target.checked)} /> sudo
+        </label>
+      </div>
+      <button className="primary" onClick={() => void add()} disabled={mode === 'alias' ? !alias : !host} data-testid="add-node-button">
+        Add &amp; connect
+      </button>
+      {error ? <div className="error-state small">{error}</div> : null}
+    </div>
+  );
+}
+
+const STATE_LABEL: Record<string, string> = {
+  idle: 'not connected',
+  connecting: 'connecting…',
+  hostkey: 'waiting for host key',
+  connected: 'connected',
+  capturing: 'capturing',
+  lost: 'connection lost',
+  error: 'error',
+};
+
+function NodeCard({ node }: { node: NodeInfo }) {
+  const ctl = useController();
+  const chosen = useAppState((s) => s.chosen);
+  const toggle = (iface: string, on: boolean) => {
+    const next = new Set(chosen);
+    if (on) next.add(ifaceKey(node.name, iface));
+    else next.delete(ifaceKey(node.name, iface));
+    ctl.store.set({ chosen: next });
+  };
+  const allOn = node.interfaces.length > 0 && node.interfaces.every((i) => chosen.has(ifaceKey(node.name, i.name)));
+  // Tree: bridges list their ports under them; everything else at the top level.
+  const top = node.interfaces.filter((i) => !i.master || !node.interfaces.some((m) => m.name === i.master));
+  const portsOf = (b: string) => node.interfaces.filter((i) => i.master === b);
+  const item = (i: IfaceInfo, depth: number): React.ReactNode => (
+    <li key={i.name} style={{ paddingLeft: depth * 14 }}>
+      <label>
+        <input type="checkbox" checked={chosen.has(ifaceKey(node.name, i.name))} onChange={(e) => toggle(i.name, e.target.checked)} aria-label={`${node.name} ${i.name}`} />
+        <span className="iface-name">{i.name}</span> <span className={`kind kind-${i.kind}`}>{i.kind}</span>
+        {!i.up ? <span className="badge warn">down</span> : null}
+      </label>
+      <div className="iface-meta muted small">
+        {i.mac ?? 'no MAC'}
+        {i.addresses.length ? ` · ${i.addresses.join(' ')}` : ''}
+        {i.mtu ? ` · mtu ${i.mtu}` : ''}
+        {i.vni !== null ? ` · vni ${i.vni} port ${i.vxlanPort ?? ''}` : ''}
+        {i.peer ? ` · peer ${i.peer}` : ''}
+      </div>
+      {portsOf(i.name).length ? <ul>{portsOf(i.name).map((p) => item(p, 1))}</ul> : null}
+    </li>
+  );
+  return (
+    <div className={`node-card state-${node.state}`} data-testid="node-card" data-node={node.name} data-state={node.state}>
+      <div className="node-head">
+        <b>{node.name}</b> <span className="muted small">{node.target}</span>
+        <span className={`status status-${node.state}`}>{STATE_LABEL[node.state] ?? node.state}</span>
+      </div>
+      {node.error ? (
+        <div className="error-state small">
+          {node.error.code}: {node.error.message}
+        </div>
+      ) : null}
+      <div className="form-row">
+        {node.state === 'connected' || node.state === 'capturing' ? (
+          <button onClick={() => void ctl.api.disconnectNode({ name: node.name }).then(() => ctl.refreshNodes())}>Disconnect</button>
+        ) : (
+          <button onClick={() => void ctl.api.connectNode({ name: node.name }).then(() => ctl.refreshNodes())}>Connect</button>
+        )}
+        <button onClick={() => void ctl.api.removeNode({ name: node.name }).then(() => ctl.refreshNodes())}>Remove</button>
+        {node.interfaces.length ? (
+          <label className="small">
+            <input
+              type="checkbox"
+              checked={allOn}
+              onChange={(e) => {
+                const next = new Set(chosen);
+                for (const i of node.interfaces) {
+                  if (e.target.checked) next.add(ifaceKey(node.name, i.name));
+                  else next.delete(ifaceKey(node.name, i.name));
+                }
+                ctl.store.set({ chosen: next });
+              }}
+              aria-label={`all interfaces of ${node.name}`}
+            />{' '}
+            all
+          </label>
+        ) : null}
+      </div>
+      {node.interfaces.length ? <ul className="iface-tree">{top.map((i) => item(i, 0))}</ul> : null}
+    </div>
+  );
+}

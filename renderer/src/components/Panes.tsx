@@ -1,0 +1,130 @@
+// The walkthrough's terminals in one window: one virtualized tcpdump-style list per captured interface, side by
+// side. Selecting a packet highlights the same journey's packet in every other pane and scrolls it into view.
+
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { memo, useEffect, useRef, useSyncExternalStore } from 'react';
+
+import type { CaptureInfo } from '../../../preload/api.ts';
+import { useAppState, useController, usePacketsVersion } from '../context.ts';
+import { wallClock } from '../lib/format.ts';
+
+const ROW_HEIGHT = 20;
+
+export function Panes() {
+  const session = useAppState((s) => s.session);
+  if (!session) return null;
+  if (!session.captures.length) return <div className="empty">This session has no captures.</div>;
+  return (
+    <div className="panes" data-testid="panes">
+      {session.captures.map((c) => (
+        <Pane key={c.index} capture={c} baseNs={session.baseNs} />
+      ))}
+    </div>
+  );
+}
+
+function Pane({ capture, baseNs }: { capture: CaptureInfo; baseNs: string }) {
+  const ctl = useController();
+  usePacketsVersion();
+  const selectedPacket = useAppState((s) => s.selectedPacket);
+  const selectedJourney = useAppState((s) => s.selectedJourney);
+  const focused = useAppState((s) => s.focusedCapture === capture.index);
+  const parentRef = useRef<HTMLDivElement>(null);
+  const count = ctl.packets.captureCount(capture.index);
+  const virtualizer = useVirtualizer({
+    count,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 20,
+  });
+  useSyncExternalStore(ctl.summaries.subscribe, ctl.summaries.getVersion);
+
+  // Follow the selection: the selected packet itself in its pane, the same journey's packet in the others.
+  useEffect(() => {
+    if (selectedPacket < 0) return;
+    let pos = ctl.packets.positionInCapture(capture.index, selectedPacket);
+    if (pos < 0) pos = ctl.packets.findJourneyInCapture(capture.index, selectedJourney);
+    if (pos >= 0) virtualizer.scrollToIndex(pos, { align: 'auto' });
+  }, [selectedPacket, selectedJourney, capture.index, ctl, virtualizer]);
+
+  return (
+    <section
+      className={`pane${focused ? ' focused' : ''}`}
+      data-testid="pane"
+      data-capture={`${capture.node}/${capture.iface}`}
+      aria-label={`${capture.node} ${capture.iface}`}
+    >
+      <header className="pane-head">
+        <span className="pane-node">{capture.node}</span>
+        <span className="pane-iface">{capture.iface}</span>
+        <span className="pane-count">{count.toLocaleString()} pkts</span>
+        {capture.drops ? <span className="badge warn">{capture.drops} dropped</span> : null}
+        {capture.problems.length ? (
+          <span className="badge warn" title={capture.problems.join('\n')}>
+            {capture.problems.length} problem{capture.problems.length > 1 ? 's' : ''}
+          </span>
+        ) : null}
+      </header>
+      <div
+        ref={parentRef}
+        className="pane-body"
+        tabIndex={0}
+        role="listbox"
+        aria-label={`packets on ${capture.node} ${capture.iface}`}
+        onFocus={() => ctl.store.set({ focusedCapture: capture.index })}
+      >
+        {count === 0 ? <div className="empty small">No packets on this interface.</div> : null}
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((v) => {
+            const g = ctl.packets.packetOf(capture.index, v.index);
+            const j = ctl.packets.journey.data[g];
+            return (
+              <Row
+                key={v.key}
+                top={v.start}
+                global={g}
+                time={wallClock(baseNs, ctl.packets.timeOf(g))}
+                summary={ctl.summaries.get(g)}
+                selected={g === selectedPacket}
+                inJourney={selectedJourney >= 0 && j === selectedJourney}
+                journey={j}
+                onPick={ctl.selectPacket.bind(ctl)}
+                onOpen={(journey) => ctl.selectJourney(journey, g)}
+              />
+            );
+          })}
+        </div>
+      </div>
+    </section>
+  );
+}
+
+interface RowProps {
+  top: number;
+  global: number;
+  time: string;
+  summary: string | undefined;
+  selected: boolean;
+  inJourney: boolean;
+  journey: number;
+  onPick: (g: number) => void;
+  onOpen: (j: number) => void;
+}
+
+const Row = memo(function Row(p: RowProps) {
+  return (
+    <div
+      className={`row${p.selected ? ' selected' : ''}${p.inJourney ? ' in-journey' : ''}`}
+      role="option"
+      aria-selected={p.selected}
+      data-packet={p.global}
+      data-journey={p.journey}
+      style={{ transform: `translateY(${p.top}px)`, height: ROW_HEIGHT }}
+      onClick={() => p.onPick(p.global)}
+      onDoubleClick={() => p.journey >= 0 && p.onOpen(p.journey)}
+    >
+      <span className="t">{p.time}</span>
+      <span className="s">{p.summary ?? '…'}</span>
+    </div>
+  );
+});

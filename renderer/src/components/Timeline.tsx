@@ -1,0 +1,245 @@
+// The timeline: a canvas with one lane per node/interface (grouped by node), packets as ticks on a clock-
+// corrected axis, zoom (wheel) and pan (drag), the selected journey drawn across lanes, the hop under the mouse
+// shown in a tooltip. Only visible pixels are drawn: per lane, packets are bucketed into pixel columns.
+
+import { useEffect, useMemo, useRef, useState } from 'react';
+
+import { useAppState, useController, usePacketsVersion } from '../context.ts';
+import { wallClock } from '../lib/format.ts';
+import { endNs, fitScale, formatDuration, lowerBound, panBy, ticks, toNs, toPx, withWidth, zoomAt, type TimeScale } from '../lib/timeScale.ts';
+
+const LABEL_W = 150;
+const LANE_H = 22;
+const AXIS_H = 22;
+
+export function Timeline() {
+  const ctl = useController();
+  const version = usePacketsVersion();
+  const session = useAppState((s) => s.session);
+  const journey = useAppState((s) => s.journeyView);
+  const selectedPacket = useAppState((s) => s.selectedPacket);
+  const theme = useAppState((s) => s.theme);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const wrapRef = useRef<HTMLDivElement>(null);
+  // The user's zoom/pan, valid for one session revision; otherwise the view fits all packets.
+  const [view, setView] = useState<{ key: string; scale: TimeScale } | null>(null);
+  const [width, setWidth] = useState(800);
+  const [hover, setHover] = useState<{ x: number; y: number; packet: number } | null>(null);
+  const drag = useRef<{ x: number; moved: boolean } | null>(null);
+
+  const captures = useMemo(() => session?.captures ?? [], [session]);
+  const height = AXIS_H + captures.length * LANE_H + 4;
+
+  useEffect(() => {
+    const el = wrapRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(Math.max(200, el.clientWidth)));
+    ro.observe(el);
+    setWidth(Math.max(200, el.clientWidth));
+    return () => ro.disconnect();
+  }, []);
+
+  const key = `${session?.id}:${session?.revision}:${ctl.packets.count > 0}`;
+  const fitted = (): TimeScale | null => {
+    const ext = ctl.packets.timeExtent();
+    return ext ? fitScale(ext[0], ext[1], width - LABEL_W) : null;
+  };
+  const s = view && view.key === key ? withWidth(view.scale, width - LABEL_W) : fitted();
+  const setScale = (scale: TimeScale) => setView({ key, scale });
+  const fit = () => setView(null);
+
+  useEffect(() => {
+    const cv = canvasRef.current;
+    if (!cv) return;
+    const dpr = window.devicePixelRatio || 1;
+    cv.width = width * dpr;
+    cv.height = height * dpr;
+    const g = cv.getContext('2d');
+    if (!g) return;
+    g.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const css = getComputedStyle(cv);
+    const color = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+    const fg = color('--fg', '#222');
+    const muted = color('--muted', '#888');
+    const grid = color('--grid', '#e5e5e5');
+    const tick = color('--tick', '#4a7bd0');
+    const accent = color('--accent', '#e0531f');
+    const laneAlt = color('--lane-alt', 'rgba(0,0,0,0.03)');
+    g.clearRect(0, 0, width, height);
+    g.font = '11px ui-monospace, monospace';
+    g.textBaseline = 'middle';
+
+    let prevNode = '';
+    captures.forEach((c, lane) => {
+      const y = AXIS_H + lane * LANE_H;
+      if (lane % 2) {
+        g.fillStyle = laneAlt;
+        g.fillRect(0, y, width, LANE_H);
+      }
+      if (c.node !== prevNode) {
+        g.strokeStyle = grid;
+        g.beginPath();
+        g.moveTo(0, y + 0.5);
+        g.lineTo(width, y + 0.5);
+        g.stroke();
+        g.fillStyle = fg;
+        g.fillText(c.node, 4, y + LANE_H / 2);
+        prevNode = c.node;
+      }
+      g.fillStyle = muted;
+      g.fillText(c.iface, 70, y + LANE_H / 2, LABEL_W - 74);
+    });
+    if (!s) return;
+
+    g.save();
+    g.beginPath();
+    g.rect(LABEL_W, 0, width - LABEL_W, height);
+    g.clip();
+    g.translate(LABEL_W, 0);
+    for (const t of ticks(s)) {
+      g.strokeStyle = grid;
+      g.beginPath();
+      g.moveTo(Math.round(t.px) + 0.5, AXIS_H - 4);
+      g.lineTo(Math.round(t.px) + 0.5, height);
+      g.stroke();
+      g.fillStyle = muted;
+      g.fillText(t.label, t.px + 3, AXIS_H / 2);
+    }
+    // Packets: per lane, binary-search the visible range, then mark occupied pixel columns.
+    const w = Math.ceil(s.widthPx);
+    const cols = new Uint8Array(w);
+    const t0 = s.startNs;
+    const t1 = endNs(s);
+    g.fillStyle = tick;
+    captures.forEach((c, lane) => {
+      const n = ctl.packets.captureCount(c.index);
+      if (!n) return;
+      const at = (k: number) => ctl.packets.timeOf(ctl.packets.packetOf(c.index, k));
+      const lo = lowerBound(at, 0, n, t0);
+      const hi = lowerBound(at, lo, n, t1 + 1);
+      cols.fill(0);
+      for (let k = lo; k < hi; k++) {
+        const px = Math.floor((at(k) - t0) / s.nsPerPx);
+        if (px >= 0 && px < w) cols[px] = 1;
+      }
+      const y = AXIS_H + lane * LANE_H + 4;
+      for (let px = 0; px < w; px++) if (cols[px]) g.fillRect(px, y, 1, LANE_H - 8);
+    });
+    // The selected journey, hop to hop across lanes.
+    if (journey) {
+      g.strokeStyle = accent;
+      g.fillStyle = accent;
+      g.lineWidth = 2;
+      g.beginPath();
+      journey.hopList.forEach((h, i) => {
+        const lane = captures.findIndex((c) => c.index === h.capture);
+        if (lane < 0) return;
+        const x = toPx(s, h.tRelNs);
+        const y = AXIS_H + lane * LANE_H + LANE_H / 2;
+        if (i === 0) g.moveTo(x, y);
+        else g.lineTo(x, y);
+      });
+      g.stroke();
+      journey.hopList.forEach((h) => {
+        const lane = captures.findIndex((c) => c.index === h.capture);
+        if (lane < 0) return;
+        g.beginPath();
+        g.arc(toPx(s, h.tRelNs), AXIS_H + lane * LANE_H + LANE_H / 2, h.packet === selectedPacket ? 5 : 3.5, 0, Math.PI * 2);
+        g.fill();
+      });
+      g.lineWidth = 1;
+    }
+    g.restore();
+  }, [ctl, version, s, width, height, captures, journey, selectedPacket, theme]);
+
+  /** The packet nearest to (x, y) within a few pixels, or -1. */
+  const hitTest = (x: number, y: number): number => {
+    if (!s || x < LABEL_W) return -1;
+    const lane = Math.floor((y - AXIS_H) / LANE_H);
+    const c = captures[lane];
+    if (!c) return -1;
+    const n = ctl.packets.captureCount(c.index);
+    const at = (k: number) => ctl.packets.timeOf(ctl.packets.packetOf(c.index, k));
+    const t = toNs(s, x - LABEL_W);
+    const k = lowerBound(at, 0, n, t);
+    let best = -1;
+    let bestD = 5 * s.nsPerPx;
+    for (const cand of [k - 1, k]) {
+      if (cand < 0 || cand >= n) continue;
+      const d = Math.abs(at(cand) - t);
+      if (d <= bestD) {
+        bestD = d;
+        best = ctl.packets.packetOf(c.index, cand);
+      }
+    }
+    return best;
+  };
+
+  const local = (e: React.MouseEvent | React.WheelEvent) => {
+    const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  };
+
+  if (!session) return null;
+  const hoverHop = hover && journey?.hopList.findIndex((h) => h.packet === hover.packet);
+  return (
+    <div className="timeline" data-testid="timeline" ref={wrapRef}>
+      <div className="timeline-tools">
+        <span className="title">Timeline</span>
+        <span className="muted">clock-corrected · wheel to zoom · drag to pan</span>
+        <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 2))}>+</button>
+        <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 0.5))}>−</button>
+        <button onClick={fit}>Fit</button>
+        {s ? <span className="muted">{formatDuration(s.nsPerPx * s.widthPx)} across</span> : null}
+      </div>
+      <canvas
+        ref={canvasRef}
+        style={{ width, height }}
+        onWheel={(e) => {
+          if (!s) return;
+          const { x } = local(e);
+          setScale(zoomAt(s, Math.max(0, x - LABEL_W), e.deltaY < 0 ? 1.25 : 0.8));
+        }}
+        onMouseDown={(e) => (drag.current = { x: e.clientX, moved: false })}
+        onMouseMove={(e) => {
+          if (drag.current && s) {
+            const dx = e.clientX - drag.current.x;
+            if (Math.abs(dx) > 2) {
+              drag.current = { x: e.clientX, moved: true };
+              setScale(panBy(s, dx));
+            }
+            return;
+          }
+          const { x, y } = local(e);
+          const p = hitTest(x, y);
+          setHover(p >= 0 ? { x, y, packet: p } : null);
+        }}
+        onMouseUp={(e) => {
+          const d = drag.current;
+          drag.current = null;
+          if (d?.moved) return;
+          const { x, y } = local(e);
+          const p = hitTest(x, y);
+          if (p >= 0) ctl.selectPacket(p);
+        }}
+        onMouseLeave={() => {
+          drag.current = null;
+          setHover(null);
+        }}
+        onDoubleClick={fit}
+      />
+      {hover ? (
+        <div className="tooltip" style={{ left: Math.min(hover.x + 12, width - 320), top: hover.y + 12 }}>
+          <div>
+            <b>
+              {session.captures[ctl.packets.capture.data[hover.packet]]?.node}/{session.captures[ctl.packets.capture.data[hover.packet]]?.iface}
+            </b>{' '}
+            {wallClock(session.baseNs, ctl.packets.timeOf(hover.packet))}
+          </div>
+          {hoverHop !== null && hoverHop !== undefined && hoverHop >= 0 ? <div>hop {hoverHop + 1} of the selected journey</div> : null}
+          <div className="mono">{ctl.summaries.get(hover.packet) ?? '…'}</div>
+        </div>
+      ) : null}
+    </div>
+  );
+}

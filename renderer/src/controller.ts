@@ -1,0 +1,180 @@
+// What the UI does with the API: open sessions and load their packets into the columnar store in chunks,
+// follow live batches and session changes, select packets/journeys, nodes, capture, lab. Components call these.
+
+import type { HopscopeApi, Result, SessionInfo } from '../../preload/api.ts';
+import { AppStore, pushRates } from './store/appStore.ts';
+import { PacketStore } from './store/packetStore.ts';
+import { SummaryCache } from './store/summaryCache.ts';
+
+const LOAD_CHUNK = 200_000;
+
+export class Controller {
+  readonly packets = new PacketStore();
+  readonly summaries: SummaryCache;
+  private loadToken = 0;
+  private unsubs: (() => void)[] = [];
+
+  constructor(
+    readonly api: HopscopeApi,
+    readonly store: AppStore,
+  ) {
+    this.summaries = new SummaryCache(api);
+  }
+
+  start(): void {
+    const { api, store } = this;
+    this.unsubs.push(
+      api.onPacketBatch((b) => {
+        if (b.sessionId === store.get().session?.id) this.packets.apply(b);
+      }),
+      api.onSessionChanged((s) => {
+        const cur = store.get().session;
+        if (!cur || s.id !== cur.id) return;
+        const reload = s.revision !== cur.revision && !s.live;
+        store.set({ session: s, journeyView: null });
+        this.applyClocks(s);
+        void this.loadJourney(store.get().selectedJourney);
+        if (reload) void this.reloadPackets(s);
+      }),
+      api.onHostKeyPrompt((p) => store.set((st) => ({ hostKeyPrompts: [...st.hostKeyPrompts, p] }))),
+      api.onNodeStatus((n) =>
+        store.set((st) => ({ nodes: st.nodes.some((x) => x.name === n.name) ? st.nodes.map((x) => (x.name === n.name ? n : x)) : [...st.nodes, n] })),
+      ),
+      api.onCaptureStats((s) => store.set((st) => ({ stats: s, rates: pushRates(st.rates, st.stats, s) }))),
+    );
+    void api.appInfo().then((r) => r.ok && store.set({ info: r.value }));
+    void this.refreshNodes();
+    void this.refreshLab();
+  }
+
+  stop(): void {
+    this.unsubs.splice(0).forEach((u) => u());
+  }
+
+  private fail(r: Result<unknown>): boolean {
+    if (!r.ok) this.store.set({ error: r.error, loading: null });
+    return !r.ok;
+  }
+
+  async openSample(): Promise<void> {
+    await this.open('Opening the sample session…', () => this.api.openSample());
+  }
+
+  async openPaths(paths: string[]): Promise<void> {
+    await this.open('Opening…', () => this.api.openPaths({ paths }));
+  }
+
+  async openFiles(files: File[]): Promise<void> {
+    await this.open('Reading dropped files…', async () =>
+      this.api.openFiles({ files: await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))) }),
+    );
+  }
+
+  private async open(label: string, run: () => Promise<Result<SessionInfo>>): Promise<void> {
+    this.store.set({ loading: label, error: null });
+    const r = await run();
+    if (this.fail(r) || !r.ok) return;
+    await this.showSession(r.value);
+  }
+
+  /** Makes `s` the current session and loads all its packets (chunked, so the UI keeps painting). */
+  async showSession(s: SessionInfo): Promise<void> {
+    this.summaries.reset(s.id);
+    this.store.set({ session: s, journeyView: null, selectedPacket: -1, selectedJourney: -1, focusedCapture: 0, loading: s.live ? null : 'Loading packets…' });
+    this.packets.reset(s.captures.length);
+    this.applyClocks(s);
+    await this.reloadPackets(s);
+  }
+
+  private async reloadPackets(s: SessionInfo): Promise<void> {
+    const token = ++this.loadToken;
+    if (this.packets.count > 0 && !s.live) this.packets.reset(s.captures.length);
+    this.applyClocks(s);
+    for (let from = 0; from < s.packets; from += LOAD_CHUNK) {
+      const r = await this.api.getPackets({ sessionId: s.id, from, count: Math.min(LOAD_CHUNK, s.packets - from) });
+      if (token !== this.loadToken) return;
+      if (this.fail(r) || !r.ok) return;
+      this.packets.apply(r.value);
+    }
+    this.store.set({ loading: null });
+  }
+
+  applyClocks(s: SessionInfo): void {
+    const byNode = new Map(s.clocks.map((c) => [c.node, c.offsetNs]));
+    this.packets.setCaptureOffsets(s.captures.map((c) => byNode.get(c.node) ?? 0));
+  }
+
+  selectPacket(index: number): void {
+    if (index < 0 || index >= this.packets.count) return;
+    const journey = this.packets.journey.data[index];
+    this.store.set({ selectedPacket: index, selectedJourney: journey, focusedCapture: this.packets.capture.data[index] });
+    void this.loadJourney(journey);
+  }
+
+  selectJourney(journey: number, packet?: number): void {
+    this.store.set((st) => ({ selectedJourney: journey, selectedPacket: packet ?? st.selectedPacket, bottomTab: 'journey' }));
+    void this.loadJourney(journey);
+  }
+
+  private async loadJourney(journey: number): Promise<void> {
+    const s = this.store.get().session;
+    if (!s || journey < 0) return this.store.set({ journeyView: null });
+    if (this.store.get().journeyView?.id === journey) return;
+    const r = await this.api.getJourney({ sessionId: s.id, journeyId: journey });
+    if (this.store.get().selectedJourney !== journey) return;
+    this.store.set({ journeyView: r.ok ? r.value : null, error: r.ok ? null : r.error });
+  }
+
+  /** Keyboard: move the selection within the focused pane. */
+  moveSelection(delta: number): void {
+    const { focusedCapture, selectedPacket } = this.store.get();
+    const n = this.packets.captureCount(focusedCapture);
+    if (!n) return;
+    const pos = selectedPacket >= 0 ? this.packets.positionInCapture(focusedCapture, selectedPacket) : -1;
+    const next = pos < 0 ? 0 : Math.max(0, Math.min(n - 1, pos + delta));
+    this.selectPacket(this.packets.packetOf(focusedCapture, next));
+  }
+
+  async setClock(node: string, offsetNs: number | null): Promise<void> {
+    const s = this.store.get().session;
+    if (!s) return;
+    const r = await this.api.setClockOverride({ sessionId: s.id, node, offsetNs });
+    if (this.fail(r) || !r.ok) return;
+    this.store.set({ session: r.value, journeyView: null });
+    this.applyClocks(r.value);
+    await this.loadJourney(this.store.get().selectedJourney);
+  }
+
+  async refreshNodes(): Promise<void> {
+    const r = await this.api.listNodes();
+    if (r.ok) this.store.set({ nodes: r.value });
+  }
+
+  async refreshLab(): Promise<void> {
+    const r = await this.api.labStatus();
+    if (r.ok) this.store.set({ lab: r.value });
+  }
+
+  async answerHostKey(promptId: string, accept: boolean): Promise<void> {
+    this.store.set((st) => ({ hostKeyPrompts: st.hostKeyPrompts.filter((p) => p.promptId !== promptId) }));
+    await this.api.answerHostKey({ promptId, accept });
+  }
+
+  async startCapture(filter: string, snaplen: number): Promise<void> {
+    const targets = [...this.store.get().chosen].map((k) => {
+      const [node, iface] = k.split('\u0000');
+      return { node, iface };
+    });
+    this.store.set({ error: null, stats: null, rates: new Map() });
+    const r = await this.api.startCapture({ targets, filter, snaplen, excludeSsh: true });
+    if (this.fail(r) || !r.ok) return;
+    await this.showSession(r.value);
+  }
+
+  async stopCapture(): Promise<void> {
+    this.store.set({ loading: 'Stopping capture and correlating…' });
+    const r = await this.api.stopCapture();
+    if (this.fail(r) || !r.ok) return;
+    await this.showSession(r.value);
+  }
+}

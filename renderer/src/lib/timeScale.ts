@@ -1,0 +1,96 @@
+// Time ↔ pixel math for the timeline (DevTools' NetworkTimeCalculator, in small pure functions). Times are ns
+// relative to the session base, as float64 (exact to the ns for ~100 days).
+
+export interface TimeScale {
+  /** Time at pixel 0. */
+  startNs: number;
+  nsPerPx: number;
+  widthPx: number;
+}
+
+/** Zoom limits: 1 ns per 10 px down to about a day across the view. */
+export const MIN_NS_PER_PX = 0.1;
+export const MAX_NS_PER_PX = 86_400e9 / 100;
+
+const clampNsPerPx = (v: number) => Math.min(MAX_NS_PER_PX, Math.max(MIN_NS_PER_PX, v));
+
+/** A scale showing [minNs, maxNs] across widthPx with a small margin on each side. */
+export function fitScale(minNs: number, maxNs: number, widthPx: number, marginFrac = 0.03): TimeScale {
+  const w = Math.max(1, widthPx);
+  const span = Math.max(maxNs - minNs, 1000);
+  const margin = span * marginFrac;
+  return { startNs: minNs - margin, nsPerPx: clampNsPerPx((span + 2 * margin) / w), widthPx: w };
+}
+
+export const toPx = (s: TimeScale, tNs: number): number => (tNs - s.startNs) / s.nsPerPx;
+export const toNs = (s: TimeScale, px: number): number => s.startNs + px * s.nsPerPx;
+export const endNs = (s: TimeScale): number => s.startNs + s.widthPx * s.nsPerPx;
+
+/** Zoom by `factor` (>1 zooms in) keeping the time under pixel `px` where it is. */
+export function zoomAt(s: TimeScale, px: number, factor: number): TimeScale {
+  const anchor = toNs(s, px);
+  const nsPerPx = clampNsPerPx(s.nsPerPx / factor);
+  return { ...s, nsPerPx, startNs: anchor - px * nsPerPx };
+}
+
+/** Pan by dragging `dxPx` to the right (content moves right, so earlier times come into view). */
+export function panBy(s: TimeScale, dxPx: number): TimeScale {
+  return { ...s, startNs: s.startNs - dxPx * s.nsPerPx };
+}
+
+export function withWidth(s: TimeScale, widthPx: number): TimeScale {
+  return { ...s, widthPx: Math.max(1, widthPx) };
+}
+
+/** A "nice" step (1, 2 or 5 × 10^k ns) so that ticks are at least minPx apart. */
+export function tickStep(s: TimeScale, minPx = 90): number {
+  const raw = s.nsPerPx * minPx;
+  const exp = Math.pow(10, Math.floor(Math.log10(raw)));
+  for (const m of [1, 2, 5, 10]) if (m * exp >= raw) return m * exp;
+  return 10 * exp;
+}
+
+export interface Tick {
+  ns: number;
+  px: number;
+  label: string;
+}
+
+export function ticks(s: TimeScale, minPx = 90): Tick[] {
+  const step = tickStep(s, minPx);
+  const out: Tick[] = [];
+  const first = Math.ceil(s.startNs / step) * step;
+  for (let t = first; t <= endNs(s); t += step) out.push({ ns: t, px: toPx(s, t), label: formatOffset(t, step) });
+  return out;
+}
+
+/** A duration in the largest unit that keeps it readable: 850 ns, 12.5 µs, 1.234 ms, 2.5 s. */
+export function formatDuration(ns: number): string {
+  const a = Math.abs(ns);
+  const sign = ns < 0 ? '−' : '';
+  if (a < 1e3) return `${sign}${trim(a, 0)} ns`;
+  if (a < 1e6) return `${sign}${trim(a / 1e3, 1)} µs`;
+  if (a < 1e9) return `${sign}${trim(a / 1e6, 3)} ms`;
+  return `${sign}${trim(a / 1e9, 3)} s`;
+}
+
+/** A tick label: time since the session base with as many decimals as the step needs. */
+export function formatOffset(ns: number, stepNs: number): string {
+  const decimals = Math.max(0, Math.min(9, Math.ceil(-Math.log10(stepNs / 1e9) - 1e-9)));
+  const v = ns / 1e9;
+  return `${(Object.is(v, -0) ? 0 : v).toFixed(decimals)} s`;
+}
+
+function trim(v: number, decimals: number): string {
+  return v.toFixed(decimals).replace(/\.?0+$/, '') || '0';
+}
+
+/** First index in ascending `arr[lo..hi)` (read through `at`) whose value is >= t. */
+export function lowerBound(at: (i: number) => number, lo: number, hi: number, t: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (at(mid) < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

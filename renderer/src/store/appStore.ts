@@ -1,0 +1,112 @@
+// UI state outside React (session, selection, theme, nodes, capture): a tiny external store read with
+// useSyncExternalStore, so a packet batch or a selection change re-renders only what reads the changed slice.
+
+import { useSyncExternalStore } from 'react';
+
+import type {
+  AppInfo,
+  CaptureStats,
+  ErrorData,
+  HostKeyPrompt,
+  JourneyView,
+  LabStatus,
+  NodeInfo,
+  SessionInfo,
+} from '../../../preload/api.ts';
+
+export type Theme = 'light' | 'dark';
+export type BottomTab = 'journey' | 'packet' | 'clocks' | 'export';
+
+export interface AppState {
+  info: AppInfo | null;
+  session: SessionInfo | null;
+  loading: string | null;
+  error: ErrorData | null;
+  /** Selected packet (global index) and its journey. */
+  selectedPacket: number;
+  selectedJourney: number;
+  /** Capture whose pane has the keyboard. */
+  focusedCapture: number;
+  bottomTab: BottomTab;
+  theme: Theme;
+  nodes: NodeInfo[];
+  hostKeyPrompts: HostKeyPrompt[];
+  /** Interfaces chosen for capture, as "node\u0000iface". */
+  chosen: Set<string>;
+  stats: CaptureStats | null;
+  /** Counter history per "node/iface" for sparklines (packets/s samples). */
+  rates: Map<string, number[]>;
+  lab: LabStatus | null;
+  journeyFilter: string;
+  /** Hops of the selected journey (fetched when the selection changes). */
+  journeyView: JourneyView | null;
+}
+
+type Listener = () => void;
+
+export class AppStore {
+  private state: AppState;
+  private listeners = new Set<Listener>();
+
+  constructor(initial?: Partial<AppState>) {
+    const dark = typeof matchMedia === 'function' && matchMedia('(prefers-color-scheme: dark)').matches;
+    this.state = {
+      info: null,
+      session: null,
+      loading: null,
+      error: null,
+      selectedPacket: -1,
+      selectedJourney: -1,
+      focusedCapture: 0,
+      bottomTab: 'journey',
+      theme: dark ? 'dark' : 'light',
+      nodes: [],
+      hostKeyPrompts: [],
+      chosen: new Set(),
+      stats: null,
+      rates: new Map(),
+      lab: null,
+      journeyFilter: '',
+      journeyView: null,
+      ...initial,
+    };
+  }
+
+  get = (): AppState => this.state;
+
+  set(patch: Partial<AppState> | ((s: AppState) => Partial<AppState>)): void {
+    const p = typeof patch === 'function' ? patch(this.state) : patch;
+    this.state = { ...this.state, ...p };
+    this.listeners.forEach((l) => l());
+  }
+
+  subscribe = (l: Listener): (() => void) => {
+    this.listeners.add(l);
+    return () => void this.listeners.delete(l);
+  };
+}
+
+export function useApp<T>(store: AppStore, pick: (s: AppState) => T): T {
+  return useSyncExternalStore(store.subscribe, () => pick(store.get()));
+}
+
+export const ifaceKey = (node: string, iface: string) => `${node}\u0000${iface}`;
+
+/** Turns a glob (`cali*`, `flannel.?`) into a whole-name RegExp; everything else is literal. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Records a counter sample: keeps the last 30 packets/s values per interface for the sparklines. */
+export function pushRates(prev: Map<string, number[]>, prevStats: CaptureStats | null, next: CaptureStats): Map<string, number[]> {
+  const out = new Map(prev);
+  const dt = prevStats ? Math.max(1, next.elapsedMs - prevStats.elapsedMs) / 1000 : 1;
+  for (const c of next.counters) {
+    const key = `${c.node}/${c.iface}`;
+    const before = prevStats?.counters.find((p) => p.node === c.node && p.iface === c.iface)?.packets ?? 0;
+    const series = [...(out.get(key) ?? []), Math.max(0, (c.packets - before) / dt)].slice(-30);
+    out.set(key, series);
+  }
+  return out;
+}
