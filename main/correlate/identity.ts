@@ -114,8 +114,12 @@ export function computeIdentity(f: PacketFields, frame: Uint8Array, out: Identit
     } else if (proto === PROTO_UDP) {
       if (l4 < 0 || l4 + UDP_MIN > n) return;
       mix(u16(frame, l4 + UDP_LEN));
+    } else if (f.ipVersion === 4) {
+      // Other protocols (IGMP, GRE, OSPF…) carry nothing per-packet we can hash without the payload, and
+      // identical ones come from different hosts (IGMP reports): add the addresses, which NAT leaves alone.
+      mix(f.src);
+      mix(f.dst);
     }
-    // Other protocols: the IP part alone (GRE, SCTP… rare in our captures).
   }
   out.keyed = true;
   out.keyHi = fmix(h1 ^ h2);

@@ -142,18 +142,26 @@ export class CorrelationResult {
     return this.learnedNames().get(mac) ?? null;
   };
 
-  /** Pods' MACs, learned once: an unowned source MAC on a veth/cali lane belongs to the pod behind it. */
+  /**
+   * Pods' MACs, learned once from the traffic: the source MAC of a journey's first hop on a veth/cali lane
+   * is the pod that sent it, the destination MAC of a last hop there is the pod it was delivered to.
+   */
   private learnedNames(): Map<number, string> {
     if (this.learned) return this.learned;
     const m = new Map<number, string>();
     const podSide = this.captures.map((c) => /^(veth|cali|lxc|eni)/.test(c.iface));
     const rows = this.rows;
-    for (let r = 0; r < rows.length; r++) {
-      const c = rows.capture[r];
-      if (!podSide[c] || rows.ethSrc[r] < 0) continue;
-      const mac = rows.ethSrc[r];
-      if (m.has(mac) || this.own.ownersOf(mac).length > 0) continue;
+    const learn = (mac: number, c: number): void => {
+      // Group (broadcast/multicast) MACs have the low bit of the first octet set.
+      if (mac < 0 || Math.floor(mac / 2 ** 40) % 2 === 1 || m.has(mac) || this.own.ownersOf(mac).length > 0) return;
       m.set(mac, `pod behind ${this.captures[c].node}/${this.captures[c].iface}`);
+    };
+    for (let k = 0; k < this.journeyCount; k++) {
+      const list = this.journeyRows(k);
+      const first = list[0];
+      const last = list[list.length - 1];
+      if (podSide[rows.capture[first]]) learn(rows.ethSrc[first], rows.capture[first]);
+      if (podSide[rows.capture[last]]) learn(rows.ethDst[last], rows.capture[last]);
     }
     this.learned = m;
     return m;

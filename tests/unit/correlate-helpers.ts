@@ -1,0 +1,168 @@
+// Shared helpers for the correlator/clock/export tests: fixture paths, classic-pcap rewriting (time shifts,
+// duplicated or replayed records, snaplen cuts) into temp folders, and running the real pipeline on them.
+
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { correlateInputs } from '../../main/session/ingest.ts';
+import { loadInputs } from '../../main/session/inputs.ts';
+import type { CorrelationResult } from '../../main/correlate/result.ts';
+import type { CorrelateOptions } from '../../main/correlate/correlator.ts';
+
+export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
+
+export function fixtureFiles(scenario: string): string[] {
+  const dir = join(FIXTURES, scenario);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.pcap'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+export function correlate(args: string[], opts: CorrelateOptions = {}): CorrelationResult {
+  const inputs = loadInputs(args);
+  if (!inputs.ok) throw new Error(inputs.error.message);
+  const { result, problems } = correlateInputs(inputs.value, opts);
+  if (problems.length) throw new Error(JSON.stringify(problems));
+  return result;
+}
+
+export interface PcapRecord {
+  sec: number;
+  nsec: number;
+  origLen: number;
+  data: Uint8Array;
+}
+
+export interface Pcap {
+  header: Uint8Array;
+  nano: boolean;
+  records: PcapRecord[];
+}
+
+/** Little-endian classic pcap (what the lab's tcpdump writes here). */
+export function readPcap(path: string): Pcap {
+  const b = new Uint8Array(readFileSync(path));
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const magic = dv.getUint32(0, true);
+  if (magic !== 0xa1b23c4d && magic !== 0xa1b2c3d4) throw new Error(`${path}: not a little-endian pcap`);
+  const nano = magic === 0xa1b23c4d;
+  const records: PcapRecord[] = [];
+  for (let p = 24; p + 16 <= b.length; ) {
+    const caplen = dv.getUint32(p + 8, true);
+    const frac = dv.getUint32(p + 4, true);
+    records.push({
+      sec: dv.getUint32(p, true),
+      nsec: nano ? frac : frac * 1000,
+      origLen: dv.getUint32(p + 12, true),
+      data: b.slice(p + 16, p + 16 + caplen),
+    });
+    p += 16 + caplen;
+  }
+  return { header: b.slice(0, 24), nano, records };
+}
+
+export function writePcap(path: string, pcap: Pcap, snaplen?: number): void {
+  const header = pcap.header.slice();
+  const hdv = new DataView(header.buffer);
+  if (snaplen) hdv.setUint32(16, snaplen, true);
+  const parts: Uint8Array[] = [header];
+  for (const r of pcap.records) {
+    const data = snaplen ? r.data.subarray(0, snaplen) : r.data;
+    const h = new Uint8Array(16);
+    const dv = new DataView(h.buffer);
+    dv.setUint32(0, r.sec, true);
+    dv.setUint32(4, pcap.nano ? r.nsec : Math.floor(r.nsec / 1000), true);
+    dv.setUint32(8, data.length, true);
+    dv.setUint32(12, r.origLen, true);
+    parts.push(h, data);
+  }
+  writeFileSync(path, Buffer.concat(parts));
+}
+
+/** Adds `ns` (any sign) to a record's time. */
+export function shiftRecord(r: PcapRecord, ns: number): PcapRecord {
+  const total = BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) + BigInt(ns);
+  return { ...r, sec: Number(total / 1_000_000_000n), nsec: Number(total % 1_000_000_000n) };
+}
+
+export interface CopyOptions {
+  /** Node → ns added to every timestamp of that node's files. */
+  shift?: Record<string, number>;
+  snaplen?: number;
+  /** Rewrites one file's records (after the shift). */
+  transform?: (file: string, records: PcapRecord[]) => PcapRecord[];
+}
+
+/** Copies a fixture set (pcaps rewritten as asked, JSON files as they are) into a new temp folder. */
+export function fixtureCopy(scenario: string, opts: CopyOptions = {}): string {
+  const src = join(FIXTURES, scenario);
+  const dst = mkdtempSync(join(tmpdir(), `hs-${scenario}-`));
+  for (const f of readdirSync(src)) {
+    if (!f.endsWith('.pcap')) {
+      copyFileSync(join(src, f), join(dst, f));
+      continue;
+    }
+    const node = f.split('__')[0];
+    const pcap = readPcap(join(src, f));
+    const ns = opts.shift?.[node] ?? 0;
+    let records = ns ? pcap.records.map((r) => shiftRecord(r, ns)) : pcap.records;
+    if (opts.transform) records = opts.transform(f, records);
+    writePcap(join(dst, f), { ...pcap, records }, opts.snaplen);
+  }
+  return dst;
+}
+
+export function filesIn(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
+/** "node/iface" of each hop of journey k. */
+export function path(res: CorrelationResult, k: number): string[] {
+  return res.hops(k).map((h) => `${h.node}/${h.iface}`);
+}
+
+/** Journeys as comparable strings: hop lanes and record numbers, sorted. */
+export function canonical(res: CorrelationResult): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < res.journeyCount; k++) {
+    out.push(
+      res
+        .journeyRows(k)
+        .map((r) => {
+          const c = res.captures[res.rows.capture[r]];
+          return `${c.node}/${c.iface}#${res.rows.record[r]}`;
+        })
+        .join(' > '),
+    );
+  }
+  return out.sort();
+}
+
+/** Journeys whose first hop is an ICMP echo (request 8 / reply 0) crossing two nodes. */
+export function crossNodePings(res: CorrelationResult, type: 8 | 0): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < res.journeyCount; k++) {
+    const rows = res.journeyRows(k);
+    const r0 = rows[0];
+    if (res.rows.proto[r0] !== 1 || res.rows.icmpType[r0] !== type) continue;
+    const nodes = new Set(rows.map((r) => res.nodeOfCapture(res.rows.capture[r])));
+    if (nodes.size >= 2) out.push(k);
+  }
+  return out;
+}
+
+/** MAC of node/iface from the fixture's `ip -j link` file. */
+export function fixtureMac(scenario: string, node: string, iface: string): string {
+  const links = JSON.parse(readFileSync(join(FIXTURES, scenario, `${node}.ip-link.json`), 'utf8')) as {
+    ifname: string;
+    address?: string;
+  }[];
+  const l = links.find((x) => x.ifname === iface);
+  if (!l?.address) throw new Error(`no MAC for ${node}/${iface}`);
+  return l.address;
+}
