@@ -1,0 +1,119 @@
+// Clock alignment on real captures: the lab's namespaces share one clock, so shifting one node's timestamps
+// by a known amount is a known skew. The estimate must recover it within its stated uncertainty, and the
+// journeys must not change.
+
+import { rmSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { ClockBounds, estimateClocks, parseOffset } from '../../main/correlate/clockSkew.ts';
+import { canonical, correlate, crossNodePings, filesIn, fixtureCopy, fixtureFiles, path } from './correlate-helpers.ts';
+
+const SHIFTS = [37_000, -52_000, 3_000_000, -250_000_000, 2_500_000_000, -7_300_000_000];
+
+for (const scenario of ['flannel-vxlan', 'calico-ipip', 'kube-proxy']) {
+  describe(`${scenario}: shifted node clocks`, () => {
+    const base = correlate(fixtureFiles(scenario));
+    const baseJourneys = canonical(base);
+    const [ref, other] = base.nodes;
+    const baseClock = base.clocks.find((c) => c.node === other)!;
+
+    it('the unshifted lab (one kernel clock) is estimated at 0 within the uncertainty, by traffic', () => {
+      expect(base.clocks.find((c) => c.node === ref)!.method).toBe('reference');
+      expect(baseClock.method).toBe('traffic');
+      expect(Math.abs(baseClock.offsetNs)).toBeLessThanOrEqual(baseClock.uncertaintyNs);
+      expect(baseClock.uncertaintyNs).toBeLessThan(100_000);
+    });
+
+    for (const shift of SHIFTS) {
+      it(`${other} shifted by ${shift} ns: recovered within the uncertainty, journeys unchanged`, () => {
+        const dir = fixtureCopy(scenario, { shift: { [other]: shift } });
+        try {
+          const res = correlate(filesIn(dir));
+          const c = res.clocks.find((x) => x.node === other)!;
+          expect(c.reference).toBe(ref);
+          expect(c.method).toBe('traffic');
+          expect(Math.abs(c.offsetNs - shift)).toBeLessThanOrEqual(c.uncertaintyNs);
+          expect(canonical(res)).toEqual(baseJourneys);
+          // Corrected times land where the unshifted ones were (within the uncertainty).
+          for (let k = 0; k < Math.min(res.journeyCount, 20); k++) {
+            const a = res.hops(k);
+            const b = base.hops(k);
+            expect(a.map((h) => `${h.node}/${h.iface}`)).toEqual(b.map((h) => `${h.node}/${h.iface}`));
+            for (let i = 0; i < a.length; i++) {
+              const d = Number(a[i].tNs - b[i].tNs);
+              expect(Math.abs(d)).toBeLessThanOrEqual(c.uncertaintyNs + baseClock.uncertaintyNs + 1);
+              if (a[i].node === other) expect(Number(a[i].tsNs - b[i].tsNs)).toBe(shift);
+            }
+          }
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      });
+    }
+  });
+}
+
+describe('clock options', () => {
+  it('--clock none leaves timestamps alone and still links the journeys (within the skew window)', () => {
+    const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': 1_500_000_000 } });
+    try {
+      const res = correlate(filesIn(dir), { clock: { mode: 'none' } });
+      expect(res.clocks.find((c) => c.node === 'node-2')!.method).toBe('none');
+      const k = crossNodePings(res, 8)[0];
+      const hops = res.hops(k);
+      expect(hops.map((h) => h.tNs)).toEqual(hops.map((h) => h.tsNs));
+      expect(path(res, k)).toHaveLength(8);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a manual NODE=OFFSET wins and is applied', () => {
+    const res = correlate(fixtureFiles('flannel-vxlan'), { clock: { mode: 'auto', manual: { 'node-2': 1_000_000 } } });
+    const c = res.clocks.find((x) => x.node === 'node-2')!;
+    expect(c).toMatchObject({ method: 'manual', offsetNs: 1_000_000, uncertaintyNs: 0 });
+    const k = crossNodePings(res, 8)[0];
+    const h = res.hops(k).find((x) => x.node === 'node-2')!;
+    expect(Number(h.tsNs - h.tNs)).toBe(1_000_000);
+  });
+
+  it('SSH probes are intersected with the traffic interval', () => {
+    const res = correlate(fixtureFiles('flannel-vxlan'), {
+      clock: {
+        mode: 'auto',
+        probes: [
+          { node: 'node-1', offsetNs: 100_000, uncertaintyNs: 1_000 },
+          { node: 'node-2', offsetNs: 101_000, uncertaintyNs: 1_000 },
+        ],
+      },
+    });
+    const c = res.clocks.find((x) => x.node === 'node-2')!;
+    expect(c.method).toBe('traffic+ssh-probe');
+    // Probe says 1000 ± 2000; traffic says ~0 ± a few µs: the intersection holds 0.
+    expect(Math.abs(c.offsetNs)).toBeLessThanOrEqual(c.uncertaintyNs);
+    expect(c.uncertaintyNs).toBeLessThanOrEqual(2_000);
+  });
+
+  it('bounds arithmetic: one direction is unbounded, both give the middle; chains sum uncertainties', () => {
+    const b = new ClockBounds(3);
+    b.add(0, 1, 0, 10_000); // 0→1: o1 - o0 <= 10 µs
+    let est = estimateClocks(['a', 'b', 'c'], b, { mode: 'auto' });
+    expect(est[1]).toMatchObject({ method: 'traffic-one-way', offsetNs: 10_000, uncertaintyNs: Infinity });
+    b.add(1, 0, 0, 2_000); // 1→0: o0 - o1 <= 2 µs, so o1 - o0 >= -2 µs
+    b.add(1, 2, 0, 5_000);
+    b.add(2, 1, 0, 1_000);
+    est = estimateClocks(['a', 'b', 'c'], b, { mode: 'auto' });
+    expect(est[1]).toMatchObject({ method: 'traffic', offsetNs: 4_000, uncertaintyNs: 6_000 });
+    expect(est[2]).toMatchObject({ method: 'traffic', offsetNs: 4_000 + 2_000, uncertaintyNs: 6_000 + 3_000 });
+    expect(est[0].method).toBe('reference');
+  });
+
+  it('parses offsets with units', () => {
+    expect(parseOffset('-1.5ms')).toBe(-1_500_000);
+    expect(parseOffset('2s')).toBe(2_000_000_000);
+    expect(parseOffset('250us')).toBe(250_000);
+    expect(parseOffset('42')).toBe(42);
+    expect(parseOffset('x')).toBeNull();
+  });
+});
