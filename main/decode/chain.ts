@@ -1,0 +1,219 @@
+// The allocating walk behind the detail view and the summaries: the same decoders and the same dispatch as
+// decodeFields, but each header is kept (fresh objects) in a list, outermost first, with where it ends.
+import { decodeArp, newArpHeader, type ArpHeader } from './arp.ts';
+import { decodeDns, DNS_PORT, type DnsMessage } from './dns.ts';
+import {
+  decodeEthernet,
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  newEthernetHeader,
+  type EthernetHeader,
+} from './ethernet.ts';
+import {
+  DEFAULT_DECODE_OPTIONS,
+  LINKTYPE_ETHERNET,
+  LINKTYPE_LINUX_SLL,
+  LINKTYPE_LINUX_SLL2,
+  LINKTYPE_RAW,
+  LINKTYPE_RAW_12,
+  LINKTYPE_RAW_14,
+  MAX_ENCAP,
+  type DecodeOptions,
+} from './fields.ts';
+import { decodeIcmp, newIcmpHeader, type IcmpHeader } from './icmp.ts';
+import { decodeIcmpv6, newIcmpv6Header, type Icmpv6Header } from './icmpv6.ts';
+import {
+  decodeIpv4,
+  IPPROTO_ICMP,
+  IPPROTO_ICMPV6,
+  IPPROTO_IPIP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  newIpv4Header,
+  type Ipv4Header,
+} from './ipv4.ts';
+import { decodeIpv6, newIpv6Header, type Ipv6Header } from './ipv6.ts';
+import { decodeSll, decodeSll2, newSllHeader, type SllHeader } from './linuxSll.ts';
+import { newStep, STEP_TRUNCATED } from './result.ts';
+import { decodeTcp, newTcpHeader, type TcpHeader } from './tcp.ts';
+import { decodeUdp, newUdpHeader, type UdpHeader } from './udp.ts';
+import { decodeVxlan, newVxlanHeader, vxlanPortTable, type VxlanHeader } from './vxlan.ts';
+
+interface Base {
+  /** Offset of the header in the frame and its length; `end` is where its payload ends per its lengths. */
+  at: number;
+  len: number;
+  end: number;
+}
+export type ChainNode =
+  | (Base & { kind: 'ethernet'; h: EthernetHeader; inner: boolean })
+  | (Base & { kind: 'sll'; h: SllHeader })
+  | (Base & { kind: 'arp'; h: ArpHeader })
+  | (Base & { kind: 'ipv4'; h: Ipv4Header })
+  | (Base & { kind: 'ipv6'; h: Ipv6Header })
+  | (Base & { kind: 'udp'; h: UdpHeader })
+  | (Base & { kind: 'tcp'; h: TcpHeader })
+  | (Base & { kind: 'icmp'; h: IcmpHeader })
+  | (Base & { kind: 'icmpv6'; h: Icmpv6Header })
+  | (Base & { kind: 'vxlan'; h: VxlanHeader })
+  | (Base & { kind: 'dns'; msg: DnsMessage })
+  | (Base & { kind: 'data' });
+
+export interface ChainProblem {
+  kind: 'truncated' | 'malformed';
+  layer: string;
+  offset: number;
+  reason: string;
+}
+
+export interface Chain {
+  linkType: number;
+  nodes: ChainNode[];
+  problem: ChainProblem | null;
+  /** Set when the link type or ethertype is not one we decode. */
+  unsupported: string;
+}
+
+export function walk(
+  frame: Uint8Array,
+  linkType: number,
+  opts: DecodeOptions = DEFAULT_DECODE_OPTIONS,
+): Chain {
+  const b = frame;
+  const s = newStep();
+  const chain: Chain = { linkType, nodes: [], problem: null, unsupported: '' };
+  const fail = (): Chain => {
+    chain.problem = {
+      kind: s.status === STEP_TRUNCATED ? 'truncated' : 'malformed',
+      layer: s.layer,
+      offset: s.offset,
+      reason: s.reason,
+    };
+    return chain;
+  };
+  const push = (n: ChainNode) => chain.nodes.push(n);
+  let type: number;
+  let at: number;
+  let lim = Infinity;
+  if (linkType === LINKTYPE_ETHERNET) {
+    const h = newEthernetHeader();
+    if (!decodeEthernet(b, 0, lim, h, s)) return fail();
+    push({ kind: 'ethernet', h, inner: false, at: 0, len: s.next, end: b.length });
+  } else if (linkType === LINKTYPE_LINUX_SLL || linkType === LINKTYPE_LINUX_SLL2) {
+    const h = newSllHeader();
+    if (!(linkType === LINKTYPE_LINUX_SLL ? decodeSll(b, 0, h, s) : decodeSll2(b, 0, h, s))) return fail();
+    push({ kind: 'sll', h, at: 0, len: s.next, end: b.length });
+  } else if (linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14) {
+    if (b.length < 1) {
+      chain.problem = { kind: 'truncated', layer: 'ip', offset: 0, reason: 'truncated' };
+      return chain;
+    }
+    s.next = 0;
+    s.proto = b[0] >> 4 === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+  } else {
+    chain.unsupported = `link type ${linkType}`;
+    return chain;
+  }
+  type = s.proto;
+  at = s.next;
+  const vxlanPorts = vxlanPortTable(opts.vxlanPorts);
+  let encaps = 0;
+  for (;;) {
+    let proto: number;
+    let first: boolean;
+    let whole: boolean;
+    if (type === ETHERTYPE_IPV4) {
+      const h = newIpv4Header();
+      if (!decodeIpv4(b, at, lim, h, s)) return fail();
+      push({ kind: 'ipv4', h, at, len: h.headerLen, end: s.end });
+      proto = h.proto;
+      first = h.fragOffset === 0;
+      whole = first && !h.moreFragments;
+    } else if (type === ETHERTYPE_IPV6) {
+      const h = newIpv6Header();
+      if (!decodeIpv6(b, at, lim, h, s)) return fail();
+      push({ kind: 'ipv6', h, at, len: s.next - at, end: s.end });
+      proto = h.proto;
+      first = h.fragOffset === 0;
+      whole = !h.hasFragment;
+    } else if (type === ETHERTYPE_ARP) {
+      const h = newArpHeader();
+      if (!decodeArp(b, at, lim, h, s)) return fail();
+      push({ kind: 'arp', h, at, len: s.next - at, end: s.next });
+      return chain;
+    } else {
+      chain.unsupported = `ethertype 0x${type.toString(16).padStart(4, '0')}`;
+      return chain;
+    }
+    at = s.next;
+    lim = s.end;
+    if (!first) break;
+    if (proto === IPPROTO_IPIP && whole && encaps < MAX_ENCAP) {
+      encaps++;
+      type = ETHERTYPE_IPV4;
+      continue;
+    }
+    if (proto === IPPROTO_UDP) {
+      const h = newUdpHeader();
+      if (!decodeUdp(b, at, lim, h, s, whole)) return fail();
+      const udpEnd = whole ? s.end : lim;
+      push({ kind: 'udp', h, at, len: s.next - at, end: udpEnd });
+      at = s.next;
+      if (whole && (vxlanPorts[h.dstPort] | vxlanPorts[h.srcPort]) !== 0 && encaps < MAX_ENCAP) {
+        encaps++;
+        const v = newVxlanHeader();
+        if (!decodeVxlan(b, at, udpEnd, v, s)) return fail();
+        push({ kind: 'vxlan', h: v, at, len: s.next - at, end: udpEnd });
+        const e = newEthernetHeader();
+        const ethAt = s.next;
+        if (!decodeEthernet(b, ethAt, udpEnd, e, s)) return fail();
+        push({ kind: 'ethernet', h: e, inner: true, at: ethAt, len: s.next - ethAt, end: udpEnd });
+        type = e.etherType;
+        at = s.next;
+        lim = udpEnd;
+        continue;
+      }
+      lim = udpEnd;
+      if (whole && (h.srcPort === DNS_PORT || h.dstPort === DNS_PORT)) {
+        const r = decodeDns(b, at, Math.min(udpEnd, b.length));
+        if (r.ok) {
+          push({ kind: 'dns', msg: r.msg, at, len: udpEnd - at, end: udpEnd });
+          at = udpEnd;
+        } else if (udpEnd <= b.length || r.kind === 'malformed') {
+          // A short or contradictory message inside a complete datagram is malformed DNS, not snaplen.
+          chain.problem = {
+            kind: r.kind === 'truncated' && udpEnd > b.length ? 'truncated' : 'malformed',
+            layer: 'dns',
+            offset: r.offset,
+            reason: r.reason,
+          };
+        }
+      }
+    } else if (proto === IPPROTO_TCP) {
+      const h = newTcpHeader();
+      if (!decodeTcp(b, at, lim, h, s)) return fail();
+      push({ kind: 'tcp', h, at, len: h.headerLen, end: lim });
+      at = s.next;
+    } else if (proto === IPPROTO_ICMP) {
+      const h = newIcmpHeader();
+      if (!decodeIcmp(b, at, lim, h, s)) return fail();
+      push({ kind: 'icmp', h, at, len: s.next - at, end: lim });
+      at = s.next;
+    } else if (proto === IPPROTO_ICMPV6) {
+      const h = newIcmpv6Header();
+      if (!decodeIcmpv6(b, at, lim, h, s)) return fail();
+      push({ kind: 'icmpv6', h, at, len: s.next - at, end: lim });
+      at = s.next;
+    }
+    break;
+  }
+  if (at < lim) push({ kind: 'data', at, len: Math.min(lim, b.length) - at, end: lim });
+  if (lim > b.length && !chain.problem) {
+    // Named like decodeFields' problemLayer: the innermost header whose payload the snaplen cut.
+    const hdr = chain.nodes.filter((n) => n.kind !== 'data' && n.kind !== 'dns').pop();
+    const layer = !hdr || hdr.kind === 'ipv4' || hdr.kind === 'ipv6' ? 'ip' : hdr.kind;
+    chain.problem = { kind: 'truncated', layer, offset: b.length, reason: 'truncated' };
+  }
+  return chain;
+}

@@ -1,0 +1,350 @@
+// summarize(): the one-line text tcpdump -n prints for a packet (with `link`, what tcpdump -e adds), so
+// users recognise it from the walkthrough. tcpdump's continuation line for VXLAN's inner frame is joined with
+// a space. TCP sequence numbers are absolute (tcpdump -S): a single packet has no conversation to be
+// relative to.
+import { ARP_REPLY, ARP_REQUEST } from './arp.ts';
+import { walk, type Chain, type ChainNode } from './chain.ts';
+import { DNS_TYPES, rcodeName, type DnsMessage } from './dns.ts';
+import { etherTypeName } from './ethernet.ts';
+import { DEFAULT_DECODE_OPTIONS, LINKTYPE_ETHERNET, type DecodeOptions } from './fields.ts';
+import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
+import { ICMP_UNREACH, icmpTypeName, hasIdSeq } from './icmp.ts';
+import {
+  ICMPV6_ECHO_REPLY,
+  ICMPV6_ECHO_REQUEST,
+  ICMPV6_MLD_REPORT_V2,
+  ICMPV6_NEIGHBOR_ADVERT,
+  ICMPV6_NEIGHBOR_SOLICIT,
+  icmpv6TypeName,
+} from './icmpv6.ts';
+import { igmpSummary, IPPROTO_IGMP } from './igmp.ts';
+import { ipProtoName, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
+import { IP6_HOPOPTS } from './ipv6.ts';
+import { SLL_PACKET_TYPES } from './linuxSll.ts';
+import { u16, u32 } from './result.ts';
+import { tcpFlagsString, TCP_ACK, TCP_FIN, TCP_OPTIONS, TCP_RST, TCP_SYN } from './tcp.ts';
+
+export interface SummaryOptions extends Partial<DecodeOptions> {
+  /** Print link-level headers as tcpdump -e does. */
+  link?: boolean;
+  /** The frame's length on the wire (the record's origLen); defaults to the captured length. */
+  origLen?: number;
+}
+
+/** tcpdump's name for the UDP port that flannel's VXLAN uses (8472 is OTV's IANA port). */
+const OTV_PORT = 8472;
+const HTTP_PORTS = new Set([80, 8080]);
+
+function hex4(n: number): string {
+  return n.toString(16).padStart(4, '0');
+}
+
+export function summarize(frame: Uint8Array, linkType: number, opts: SummaryOptions = {}): string {
+  const o: DecodeOptions = { vxlanPorts: opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts };
+  const chain = walk(frame, linkType, o);
+  const wireLen = opts.origLen ?? frame.length;
+  return new Printer(frame, chain, wireLen, opts.link === true).print();
+}
+
+class Printer {
+  private i = 0;
+  constructor(
+    private readonly b: Uint8Array,
+    private readonly chain: Chain,
+    /** The wire length of the frame; lengths deeper in are derived from it as tcpdump does. */
+    private readonly wireLen: number,
+    private readonly link: boolean,
+  ) {}
+
+  private next(): ChainNode | undefined {
+    return this.chain.nodes[this.i++];
+  }
+  private peek(): ChainNode | undefined {
+    return this.chain.nodes[this.i];
+  }
+
+  print(): string {
+    const n = this.peek();
+    if (!n) return this.tail(this.chain.unsupported ? `[${this.chain.unsupported}]` : '');
+    if (n.kind === 'ethernet') return this.ether();
+    if (n.kind === 'sll') {
+      this.next();
+      const h = n.h;
+      const dir = SLL_PACKET_TYPES[h.packetType] ?? String(h.packetType);
+      // SLL2 names the interface; tcpdump resolves the index on the reading machine, which means nothing
+      // for a capture from a node, so it is '?' here.
+      const ifPart = h.version === 2 ? `? ${dir} ` : '';
+      if (!this.link) return `${ifPart}${this.network(false, h.protocol)}`;
+      const idx = h.version === 2 ? `ifindex ${h.ifIndex} ` : `${dir} `;
+      const addr = h.addr >= 0 ? `${macToString(h.addr)} ` : '';
+      const et = `ethertype ${etherTypeName(h.protocol)} (0x${hex4(h.protocol)})`;
+      return `${ifPart}${idx}${addr}${et}, length ${this.wireLen}: ${this.network(true, h.protocol)}`;
+    }
+    // Raw IP
+    return this.link ? `ip: ${this.network(true, -1)}` : this.network(false, -1);
+  }
+
+  private ether(): string {
+    const e = this.next() as Extract<ChainNode, { kind: 'ethernet' }>;
+    const h = e.h;
+    if (!this.link) return this.network(false, h.etherType);
+    // Inner frames (VXLAN) are as long as what is left of the outer one.
+    const len = this.wireLen - e.at;
+    let s = `${macToString(h.src)} > ${macToString(h.dst)}, `;
+    if (h.vlanCount > 0) {
+      const tci = u16(this.b, e.at + 14);
+      s += `ethertype 802.1Q (0x8100), length ${len}: vlan ${tci & 0xfff}, p ${tci >> 13}, `;
+    }
+    s += `ethertype ${etherTypeName(h.etherType)} (0x${hex4(h.etherType)}), length ${len}: `;
+    return s + this.network(true, h.etherType);
+  }
+
+  /** What follows the link layer; `bare` drops tcpdump's "IP " / "ARP, " protocol prefix (as -e does). */
+  private network(bare: boolean, etherType: number): string {
+    const n = this.next();
+    if (!n) {
+      if (this.chain.problem) return this.tail(bare ? '' : etherType === 0x0806 ? 'ARP, ' : 'IP ');
+      return `ethertype ${etherTypeName(etherType)} (0x${hex4(etherType & 0xffff)})`;
+    }
+    if (n.kind === 'arp') return (bare ? '' : 'ARP, ') + this.arp(n);
+    if (n.kind === 'ipv4') return (bare ? '' : 'IP ') + this.ipv4(n);
+    if (n.kind === 'ipv6') return (bare ? '' : 'IP6 ') + this.ipv6(n);
+    return '';
+  }
+
+  private tail(s: string): string {
+    const p = this.chain.problem;
+    if (!p) return s;
+    return `${s}[|${p.layer}]`;
+  }
+
+  private arp(n: Extract<ChainNode, { kind: 'arp' }>): string {
+    const h = n.h;
+    const len = this.wireLen - n.at;
+    if (h.senderIp < 0) return `ARP, hardware type ${h.htype}, protocol 0x${hex4(h.ptype)}, length ${len}`;
+    if (h.op === ARP_REQUEST) {
+      const tha = h.targetMac > 0 ? ` (${macToString(h.targetMac)})` : '';
+      return `Request who-has ${ipv4ToString(h.targetIp)}${tha} tell ${ipv4ToString(h.senderIp)}, length ${len}`;
+    }
+    if (h.op === ARP_REPLY) {
+      return `Reply ${ipv4ToString(h.senderIp)} is-at ${macToString(h.senderMac)}, length ${len}`;
+    }
+    return `ARP op ${h.op}, length ${len}`;
+  }
+
+  private ipv4(n: Extract<ChainNode, { kind: 'ipv4' }>): string {
+    const h = n.h;
+    const src = ipv4ToString(h.src);
+    const dst = ipv4ToString(h.dst);
+    if (h.fragOffset > 0) return `${src} > ${dst}: ip-proto-${h.proto}`;
+    return this.transport(src, dst, n.end - n.at - h.headerLen, h.proto);
+  }
+
+  private ipv6(n: Extract<ChainNode, { kind: 'ipv6' }>): string {
+    const h = n.h;
+    const src = ipv6ToString(this.b, h.srcOffset);
+    const dst = ipv6ToString(this.b, h.dstOffset);
+    const hbh = h.nextHeader === IP6_HOPOPTS ? 'HBH ' : '';
+    if (h.fragOffset > 0) return `${src} > ${dst}: ${hbh}frag (${h.fragOffset}|${n.end - n.at - n.len})`;
+    return this.transport(src, dst, n.end - n.at - n.len, h.proto, hbh);
+  }
+
+  /** The L4 part after an IP header; `ipPayload` is the IP payload length per the header. */
+  private transport(src: string, dst: string, ipPayload: number, proto: number, prefix = ''): string {
+    const n = this.peek();
+    if (!n || n.kind === 'data') {
+      if (this.chain.problem && proto !== undefined && n === undefined) {
+        const p = this.chain.problem;
+        if (p.layer === 'ipv4' || p.layer === 'ipv6') return `${src} > ${dst}: ${prefix}[|ip]`;
+        return `${src} > ${dst}: ${prefix}[|${p.layer}]`;
+      }
+      if (proto === IPPROTO_IGMP && n) {
+        const t = igmpSummary(this.b, n.at, ipPayload);
+        if (t) return `${src} > ${dst}: ${prefix}${t}`;
+      }
+      return `${src} > ${dst}: ${prefix}${proto === IPPROTO_TCP || proto === IPPROTO_UDP ? ipProtoName(proto) : `ip-proto-${proto}`} ${ipPayload}`;
+    }
+    if (n.kind === 'ipv4') {
+      // IP-in-IP: tcpdump prints the inner packet after the outer addresses ("IP" omitted with -e).
+      this.next();
+      return `${src} > ${dst}: ${prefix}${this.link ? '' : 'IP '}${this.ipv4(n)}`;
+    }
+    if (n.kind === 'icmp') {
+      this.next();
+      return `${src} > ${dst}: ${prefix}${this.icmp(n, ipPayload)}`;
+    }
+    if (n.kind === 'icmpv6') {
+      this.next();
+      return `${src} > ${dst}: ${prefix}${this.icmpv6(n, ipPayload)}`;
+    }
+    if (n.kind === 'udp') {
+      this.next();
+      const h = n.h;
+      return `${src}.${h.srcPort} > ${dst}.${h.dstPort}: ${prefix}${this.udp(n, ipPayload)}`;
+    }
+    if (n.kind === 'tcp') {
+      this.next();
+      const h = n.h;
+      return `${src}.${h.srcPort} > ${dst}.${h.dstPort}: ${prefix}${this.tcp(n, ipPayload)}`;
+    }
+    return `${src} > ${dst}: ${prefix}ip-proto-${proto}`;
+  }
+
+  private icmp(n: Extract<ChainNode, { kind: 'icmp' }>, len: number): string {
+    const h = n.h;
+    if (hasIdSeq(h.type))
+      return `ICMP ${icmpTypeName(h.type, h.code)}, id ${h.id}, seq ${h.seq}, length ${len}`;
+    if (h.type === ICMP_UNREACH) {
+      const q = n.at + 8; // the quoted original IP header
+      const b = this.b;
+      if (q + 20 <= b.length && b[q] >> 4 === 4) {
+        const odst = ipv4ToString(u32(b, q + 16));
+        const oproto = b[q + 9];
+        const ohl = (b[q] & 15) * 4;
+        if (h.code === 3 && q + ohl + 4 <= b.length && (oproto === IPPROTO_UDP || oproto === IPPROTO_TCP)) {
+          const dport = u16(b, q + ohl + 2);
+          return `ICMP ${odst} ${oproto === IPPROTO_UDP ? 'udp' : 'tcp'} port ${dport} unreachable, length ${len}`;
+        }
+        if (h.code === 1) return `ICMP host ${odst} unreachable, length ${len}`;
+        if (h.code === 0) return `ICMP net ${odst} unreachable, length ${len}`;
+        if (h.code === 2) return `ICMP ${odst} protocol ${oproto} unreachable, length ${len}`;
+      }
+    }
+    return `ICMP ${icmpTypeName(h.type, h.code)}, length ${len}`;
+  }
+
+  private icmpv6(n: Extract<ChainNode, { kind: 'icmpv6' }>, len: number): string {
+    const h = n.h;
+    const name = icmpv6TypeName(h.type);
+    if (h.type === ICMPV6_ECHO_REQUEST || h.type === ICMPV6_ECHO_REPLY) {
+      return `ICMP6, ${name}, id ${h.id}, seq ${h.seq}, length ${len}`;
+    }
+    if (h.type === ICMPV6_NEIGHBOR_SOLICIT)
+      return `ICMP6, ${name}, who has ${ipv6ToString(this.b, h.targetOffset)}, length ${len}`;
+    if (h.type === ICMPV6_NEIGHBOR_ADVERT)
+      return `ICMP6, ${name}, tgt is ${ipv6ToString(this.b, h.targetOffset)}, length ${len}`;
+    if (h.type === 1 && h.code === 3 && n.at + 8 + 40 <= this.b.length) {
+      // The quoted packet's destination, at its IPv6 header's offset 24.
+      return `ICMP6, ${name}, unreachable address ${ipv6ToString(this.b, n.at + 8 + 24)}, length ${len}`;
+    }
+    if (h.type === ICMPV6_MLD_REPORT_V2 && n.at + 8 <= this.b.length) {
+      return `ICMP6, ${name}, ${u16(this.b, n.at + 6)} group record(s), length ${len}`;
+    }
+    return `ICMP6, ${name}, length ${len}`;
+  }
+
+  private udp(n: Extract<ChainNode, { kind: 'udp' }>, ipPayload: number): string {
+    const h = n.h;
+    const next = this.peek();
+    if (next?.kind === 'vxlan') {
+      this.next();
+      const v = next.h;
+      const flags = `flags [${v.vniValid ? 'I' : '.'}] (0x${v.flags.toString(16).padStart(2, '0')})`;
+      const head =
+        h.dstPort === OTV_PORT || h.srcPort === OTV_PORT
+          ? `OTV, ${flags}, overlay ${(this.b[next.at + 1] << 16) | (this.b[next.at + 2] << 8) | this.b[next.at + 3]}, instance ${v.vni}`
+          : `VXLAN, ${flags}, vni ${v.vni}`;
+      const inner = this.peek();
+      return inner?.kind === 'ethernet' ? `${head} ${this.ether()}` : this.tail(`${head} `);
+    }
+    if (next?.kind === 'dns') {
+      this.next();
+      return dnsText(next.msg, next.end - next.at);
+    }
+    const len = (h.length >= 8 ? h.length : ipPayload) - 8;
+    if (h.srcPort === 53 || h.dstPort === 53) {
+      if (len < 12) return `domain [length ${len} < 12] (invalid)`;
+      return this.tail('domain ');
+    }
+    return `UDP, length ${len}`;
+  }
+
+  private tcp(n: Extract<ChainNode, { kind: 'tcp' }>, ipPayload: number): string {
+    const h = n.h;
+    const b = this.b;
+    const dataLen = ipPayload - h.headerLen;
+    let s = `Flags [${tcpFlagsString(h.flags)}]`;
+    if (dataLen > 0) s += `, seq ${h.seq}:${(h.seq + dataLen) >>> 0}`;
+    else if (h.flags & (TCP_SYN | TCP_FIN | TCP_RST)) s += `, seq ${h.seq}`;
+    if (h.flags & TCP_ACK) s += `, ack ${h.ack}`;
+    s += `, win ${h.window}`;
+    if (h.headerLen > 20) s += `, options [${tcpOptions(b, n.at + TCP_OPTIONS, n.at + h.headerLen)}]`;
+    s += `, length ${dataLen}`;
+    if (this.peek()?.kind === 'data') this.next();
+    const at = n.at + h.headerLen;
+    if (dataLen > 0 && (HTTP_PORTS.has(h.srcPort) || HTTP_PORTS.has(h.dstPort))) {
+      const line = firstLine(b, at, Math.min(b.length, at + dataLen));
+      // tcpdump names the protocol, and adds the request/status line when there is one.
+      s += /^(HTTP\/1\.[01] |(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) )/.test(line)
+        ? `: HTTP: ${line}`
+        : ': HTTP';
+    }
+    return s;
+  }
+}
+
+function firstLine(b: Uint8Array, at: number, end: number): string {
+  let s = '';
+  for (let i = at; i < end && i < at + 300; i++) {
+    const c = b[i];
+    if (c === 13 || c === 10) break;
+    s += c >= 32 && c < 127 ? String.fromCharCode(c) : '.';
+  }
+  return s;
+}
+
+/** tcpdump's option list: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7". */
+function tcpOptions(b: Uint8Array, at: number, end: number): string {
+  const out: string[] = [];
+  let p = at;
+  while (p < end && p < b.length) {
+    const kind = b[p];
+    if (kind === 0) {
+      out.push('eol');
+      break;
+    }
+    if (kind === 1) {
+      out.push('nop');
+      p++;
+      continue;
+    }
+    if (p + 1 >= end || p + 1 >= b.length) break;
+    const len = b[p + 1];
+    if (len < 2 || p + len > end || p + len > b.length) {
+      out.push('bad opt');
+      break;
+    }
+    if (kind === 2 && len === 4) out.push(`mss ${u16(b, p + 2)}`);
+    else if (kind === 3 && len === 3) out.push(`wscale ${b[p + 2]}`);
+    else if (kind === 4) out.push('sackOK');
+    else if (kind === 5) {
+      const blocks: string[] = [];
+      for (let q = p + 2; q + 8 <= p + len; q += 8) blocks.push(`{${u32(b, q)}:${u32(b, q + 4)}}`);
+      out.push(`sack ${blocks.length} ${blocks.join('')}`);
+    } else if (kind === 8 && len === 10) out.push(`TS val ${u32(b, p + 2)} ecr ${u32(b, p + 6)}`);
+    else out.push(`unknown-${kind}`);
+    p += len;
+  }
+  return out.join(',');
+}
+
+function dnsText(m: DnsMessage, len: number): string {
+  let s = String(m.id);
+  if (!m.response) {
+    if (m.recursionDesired) s += '+';
+    if (m.opcode !== 0) s += ` op${m.opcode}`;
+    if (m.qdcount !== 1) s += ` [${m.qdcount}q]`;
+    if (m.ancount) s += ` [${m.ancount}a]`;
+    for (const q of m.questions) s += ` ${DNS_TYPES[q.type] ?? `Type${q.type}`}? ${q.name}`;
+  } else {
+    if (m.authoritative) s += '*';
+    if (!m.recursionAvailable) s += '-';
+    if (m.truncatedFlag) s += '|';
+    if (m.rcode !== 0) s += ` ${rcodeName(m.rcode)}`;
+    s += ` ${m.ancount}/${m.nscount}/${m.arcount}`;
+    s += m.answers.map((a) => ` ${DNS_TYPES[a.type] ?? `Type${a.type}`} ${a.data}`).join(',');
+  }
+  return `${s} (${len})`;
+}
+
+export { LINKTYPE_ETHERNET };
