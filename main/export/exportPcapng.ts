@@ -56,7 +56,7 @@ export function exportPcapng(res: CorrelationResult, frames: FrameSource, sink: 
       linkType: c.linkType,
       snaplen: c.snaplen ?? 262144,
       name: key,
-      description: opts.descriptions?.get(key) ?? c.description ?? `${c.iface} on ${c.node}`,
+      description: opts.descriptions?.get(key) || c.description || `${c.iface} on ${c.node}`,
       mac: c.mac !== undefined && c.mac >= 0 ? c.mac : opts.macs?.get(key),
     });
   }

@@ -1,0 +1,191 @@
+// Exports on real captures: tshark opens the merged pcapng (interface names per node/interface, packet ids,
+// comments, every input frame), our pcapng re-imports to the same journeys, clock-corrected timestamps,
+// the hopscope.journeys/1 JSON (exact nanosecond strings) and CSV, and the CLI end to end.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import type { CorrelationResult } from '../../main/correlate/result.ts';
+import { exportPcapng } from '../../main/export/exportPcapng.ts';
+import { writeJourneysJson } from '../../main/export/journeysJson.ts';
+import { writeCsv } from '../../main/export/csv.ts';
+import { Sink } from '../../main/export/sink.ts';
+import { FrameSource } from '../../main/session/frames.ts';
+import { correlate, filesIn, fixtureCopy, fixtureFiles, readPcap } from './correlate-helpers.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'hs-export-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const ROOT = join(import.meta.dirname, '..', '..');
+
+function toPcapng(res: CorrelationResult, out: string, correctedTime = false): number {
+  const sink = Sink.file(out);
+  const frames = new FrameSource(res);
+  const n = exportPcapng(res, frames, sink, { correctedTime });
+  frames.close();
+  sink.close();
+  return n;
+}
+
+function tshark(file: string, fields: string[]): string[][] {
+  const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  return out
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => l.split('\t'));
+}
+
+/** Hop lanes of every journey, sorted: comparable across inputs whose record numbers differ. */
+function lanes(res: CorrelationResult): string[] {
+  const out = [];
+  for (let k = 0; k < res.journeyCount; k++) out.push(res.hops(k).map((h) => `${h.node}/${h.iface}:${h.ttl}`).join(' > '));
+  return out.sort();
+}
+
+function inputPackets(files: string[]): number {
+  return files.reduce((n, f) => n + readPcap(f).records.length, 0);
+}
+
+for (const scenario of ['flannel-vxlan', 'calico-ipip', 'kube-proxy']) {
+  describe(`pcapng export: ${scenario}`, () => {
+    const files = fixtureFiles(scenario);
+    const res = correlate(files);
+    const out = join(tmp, `${scenario}.pcapng`);
+    const written = toPcapng(res, out);
+
+    it('tshark reads every frame with its node/interface name, journey id and hop comment', () => {
+      const rows = tshark(out, ['frame.interface_name', 'frame.packet_id', 'frame.comment', 'frame.interface_description']);
+      expect(written).toBe(inputPackets(files));
+      expect(rows).toHaveLength(inputPackets(files));
+      const names = new Set(rows.map((r) => r[0]));
+      expect([...names].sort()).toEqual(
+        res.captures.filter((c) => c.packets > 0).map((c) => `${c.node}/${c.iface}`).sort(),
+      );
+      const withId = rows.filter((r) => r[1] !== '');
+      const journeyRows = Array.from({ length: res.rowCount }, (_, r) => res.journeyOfRow(r)).filter((k) => k >= 0);
+      expect(withId).toHaveLength(journeyRows.length);
+      expect(new Set(withId.map((r) => Number(r[1])))).toEqual(new Set(journeyRows.map((k) => k + 1)));
+      for (const r of withId) expect(r[2]).toMatch(new RegExp(`^journey ${r[1]}( hop \\d+/\\d+|: duplicate)`));
+      expect(rows.some((r) => /hop \d+\/\d+ \+.*(encap\+|nat-dst)/.test(r[2]))).toBe(true);
+      expect(rows.every((r) => r[3] !== '')).toBe(true);
+    });
+
+    it('capinfos: nanosecond resolution, MACs on Ethernet interfaces, in time order', () => {
+      const info = execFileSync('capinfos', ['-M', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      expect(info).toMatch(/Strict time order:\s+True/);
+      expect(info).toMatch(/Time precision = nanoseconds \(9\)/);
+      expect(info).toMatch(/Capture application: hopscope/);
+      // One interface block per lane, including lanes that saw nothing.
+      expect(info).toMatch(new RegExp(`Number of interfaces in file: ${res.captures.length}\\b`));
+    });
+
+    it('re-importing our pcapng gives the same journeys (interfaces labelled from if_name)', () => {
+      const again = correlate([out]);
+      expect(again.captures.map((c) => `${c.node}/${c.iface}`).sort()).toEqual(
+        res.captures.filter((c) => c.packets > 0).map((c) => `${c.node}/${c.iface}`).sort(),
+      );
+      expect(lanes(again)).toEqual(lanes(res));
+      expect(again.clocks.map((c) => c.method)).toEqual(res.clocks.map((c) => c.method));
+    });
+  });
+}
+
+describe('clock-corrected pcapng', () => {
+  it('node-2 2.5 s ahead: corrected timestamps land on the unshifted ones within the uncertainty', () => {
+    const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': 2_500_000_000 } });
+    try {
+      const shifted = correlate(filesIn(dir));
+      const plain = correlate(fixtureFiles('flannel-vxlan'));
+      const a = join(tmp, 'corrected.pcapng');
+      const b = join(tmp, 'plain.pcapng');
+      toPcapng(shifted, a, true);
+      toPcapng(plain, b, false);
+      const key = (r: string[]): string => `${r[0]} ${r[2]}`;
+      const ta = new Map(tshark(a, ['frame.interface_name', 'frame.time_epoch', 'frame.comment']).map((r) => [key(r), r[1]]));
+      const tb = tshark(b, ['frame.interface_name', 'frame.time_epoch', 'frame.comment']);
+      const unc = shifted.clocks.find((c) => c.node === 'node-2')!.uncertaintyNs;
+      let compared = 0;
+      for (const r of tb) {
+        if (!r[0].startsWith('node-2/') || !r[2]) continue;
+        const other = ta.get(key(r));
+        expect(other).toBeDefined();
+        const d = Math.abs(Number(BigInt(other!.replace('.', '')) - BigInt(r[1].replace('.', ''))));
+        expect(d).toBeLessThanOrEqual(unc + 10_000);
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(10);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('journeys JSON and CSV', () => {
+  const res = correlate(fixtureFiles('calico-ipip'));
+  const jsonPath = join(tmp, 'j.json');
+  const sink = Sink.file(jsonPath);
+  writeJourneysJson(res, sink);
+  sink.close();
+  const doc = JSON.parse(readFileSync(jsonPath, 'utf8'));
+
+  it('is hopscope.journeys/1 with captures, clocks and journeys; ns timestamps as exact decimal strings', () => {
+    expect(doc.schema).toBe('hopscope.journeys/1');
+    expect(doc.captures).toContainEqual(expect.objectContaining({ node: 'node-1', iface: 'tunl0', linkType: 101 }));
+    expect(doc.clocks[1]).toMatchObject({ node: 'node-2', reference: 'node-1', method: 'traffic' });
+    expect(typeof doc.clocks[1].uncertaintyNs).toBe('number');
+    expect(doc.journeys).toHaveLength(res.journeyCount);
+    const ping = doc.journeys.find((j: { hops: unknown[] }) => j.hops.length === 6);
+    expect(ping.summary).toMatch(/ICMP echo request/);
+    for (const h of ping.hops) {
+      expect(h.tsNs).toMatch(/^\d{19}$/);
+      expect(h.tNs).toMatch(/^\d{19}$/);
+      expect(Object.keys(h)).toEqual(
+        expect.arrayContaining(['node', 'iface', 'tsNs', 'tNs', 'src', 'dst', 'ttl', 'eth', 'encap', 'changes']),
+      );
+    }
+    expect(ping.hops[1]).toMatchObject({ iface: 'tunl0', eth: null, changes: ['ttl'] });
+    expect(ping.hops[2].encap).toEqual([{ type: 'ipip', outerSrc: '10.1.10.9', outerDst: '10.1.10.10', outerTtl: 64 }]);
+    // Exact: the first hop's tsNs is the record's own timestamp to the nanosecond.
+    const rec = readPcap(fixtureFiles('calico-ipip').find((f) => f.includes('node-1__cali'))!).records;
+    const first = BigInt(ping.hops[0].tsNs);
+    expect(rec.some((r) => BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) === first)).toBe(true);
+  });
+
+  it('CSV has one row per hop', () => {
+    const p = join(tmp, 'j.csv');
+    const s = Sink.file(p);
+    writeCsv(res, s);
+    s.close();
+    const lines = readFileSync(p, 'utf8').trim().split('\n');
+    const hops = doc.journeys.reduce((n: number, j: { hops: unknown[] }) => n + j.hops.length, 0);
+    expect(lines).toHaveLength(hops + 1);
+    expect(lines[0]).toMatch(/^journey,hop,flow,role,node,iface,tsNs,tNs/);
+    expect(lines.some((l) => l.includes(',node-1,tunl0,') && l.includes('ttl'))).toBe(true);
+  });
+});
+
+describe('CLI', () => {
+  const cli = (args: string[]): string =>
+    execFileSync('node', [join(ROOT, 'bin/hopscope.mjs'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+  it('correlate prints the hop ladder, --summary the counts, export --pcapng a file tshark reads', () => {
+    const files = fixtureFiles('flannel-vxlan');
+    const ladder = cli(['correlate', ...files]);
+    expect(ladder).toMatch(/journey 1: 10\.244\.0\.12 > 10\.244\.1\.34: ICMP echo request/);
+    expect(ladder).toMatch(/→ node-1\/ens33 .*vxlan vni 1 10\.1\.10\.9\.\d+ > 10\.1\.10\.10\.8472.*\[mac encap\+vxlan\]/);
+    expect(ladder).toMatch(/clock node-2: [+-].* ± .* vs node-1 \(traffic/);
+    const summary = cli(['correlate', '--summary', ...files]);
+    expect(summary).toMatch(/^captures 8\npackets 64\njourneys \d+\nflows \d+\nclocks 2\n/);
+    const out = join(tmp, 'cli.pcapng');
+    cli(['export', '--pcapng', out, ...files.map((f, i) => (i === 0 ? `node-1:veth2053e67d=${f}` : f))]);
+    expect(tshark(out, ['frame.interface_name'])).toHaveLength(64);
+    const json = JSON.parse(cli(['correlate', '--json', '--min-hops', '8', ...files]));
+    expect(json.journeys).toHaveLength(6);
+  }, 30_000);
+});
