@@ -1,0 +1,110 @@
+// Loading inputs: labels from NODE:IFACE=FILE and <node>__<iface>.pcap names, session folders (session.json
+// with discovery and SSH clock probes, as `hopscope capture` writes them), plain folders, and errors.
+
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { parseIpOutputs } from '../../main/discover/parseIp.ts';
+import { loadInputs } from '../../main/session/inputs.ts';
+import { parseLabelledArg, splitInterfaceName } from '../../main/session/labels.ts';
+import { correlate, crossNodePings, FIXTURES, fixtureCopy, fixtureFiles, path } from './correlate-helpers.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'hs-session-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('labels', () => {
+  it('NODE:IFACE=FILE, <node>__<iface>.pcap(ng) with %-encoding, node/iface pcapng names', () => {
+    expect(parseLabelledArg('node-1:ens33=/x/cap.pcap')).toEqual({ path: '/x/cap.pcap', node: 'node-1', iface: 'ens33' });
+    expect(parseLabelledArg('/d/node-2__flannel.1.pcap')).toEqual({ path: '/d/node-2__flannel.1.pcap', node: 'node-2', iface: 'flannel.1' });
+    expect(parseLabelledArg('/d/n__a%3Ab.pcapng')).toMatchObject({ node: 'n', iface: 'a:b' });
+    expect(parseLabelledArg('/d/trace.pcap')).toMatchObject({ node: null, iface: null });
+    expect(splitInterfaceName('node-1/ens33')).toEqual({ node: 'node-1', iface: 'ens33' });
+    expect(splitInterfaceName('ens33')).toBeNull();
+  });
+});
+
+describe('session folders', () => {
+  function sessionFolder(shiftNs: number, probe: number): string {
+    const src = fixtureCopy('flannel-vxlan', { shift: { 'node-2': shiftNs } });
+    const dir = join(tmp, `session-${shiftNs}`);
+    execFileSync('mkdir', ['-p', dir]);
+    const nodes = ['node-1', 'node-2'].map((node) => ({
+      name: node,
+      state: 'closed',
+      clock: node === 'node-2' ? { offsetNs: probe, uncertaintyNs: 1_000_000 } : { offsetNs: 0, uncertaintyNs: 1_000_000 },
+      discovery: parseIpOutputs(node, {
+        link: readFileSync(join(FIXTURES, 'flannel-vxlan', `${node}.ip-link.json`), 'utf8'),
+        addr: readFileSync(join(FIXTURES, 'flannel-vxlan', `${node}.ip-addr.json`), 'utf8'),
+        route: '[]',
+      }),
+    }));
+    const captures = fixtureFiles('flannel-vxlan').map((f) => {
+      const [node, rest] = basename(f).split('__');
+      copyFileSync(join(src, basename(f)), join(dir, basename(f)));
+      return { node, iface: rest.replace(/\.pcap$/, ''), file: basename(f) };
+    });
+    writeFileSync(join(dir, 'session.json'), JSON.stringify({ schema: 'hopscope.session/1', nodes, captures }));
+    rmSync(src, { recursive: true, force: true });
+    return dir;
+  }
+
+  it('session.json gives lanes, MAC owners (discovery) and SSH probes, combined with the traffic', () => {
+    const dir = sessionFolder(40_000_000, 40_300_000);
+    const inputs = loadInputs([dir]);
+    expect(inputs.ok).toBe(true);
+    if (!inputs.ok) return;
+    expect(inputs.value.files).toHaveLength(8);
+    expect(inputs.value.probes).toEqual([
+      { node: 'node-1', offsetNs: 0, uncertaintyNs: 1_000_000 },
+      { node: 'node-2', offsetNs: 40_300_000, uncertaintyNs: 1_000_000 },
+    ]);
+    const res = correlate([dir]);
+    const c = res.clocks.find((x) => x.node === 'node-2')!;
+    expect(c.method).toBe('traffic+ssh-probe');
+    expect(Math.abs(c.offsetNs - 40_000_000)).toBeLessThanOrEqual(c.uncertaintyNs);
+    const k = crossNodePings(res, 8)[0];
+    expect(path(res, k)).toHaveLength(8);
+    expect(res.hops(k)[2].eth?.srcOwner).toBe('node-1/flannel.1');
+  });
+
+  it('a folder without session.json: every capture file in it', () => {
+    const dir = fixtureCopy('calico-bgp');
+    try {
+      const inputs = loadInputs([dir]);
+      expect(inputs.ok && inputs.value.files.length).toBe(5);
+      expect(inputs.ok && inputs.value.interfaces.some((i) => i.name.startsWith('cali'))).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('errors are data: missing file, bad session.json', () => {
+    const missing = loadInputs([join(tmp, 'nope.pcap')]);
+    expect(missing.ok === false && missing.error.code).toBe('FILE_NOT_FOUND');
+    const bad = join(tmp, 'bad');
+    execFileSync('mkdir', ['-p', bad]);
+    writeFileSync(join(bad, 'session.json'), '{"schema":"other/1"}');
+    const r = loadInputs([bad]);
+    expect(r.ok === false && r.error.code).toBe('SESSION_INVALID');
+  });
+
+  it('NODE:IFACE=FILE labels an unlabelled pcapng (written by editcap) like a named pcap', () => {
+    const files = fixtureFiles('flannel-hostgw');
+    const args = files.map((f) => {
+      const name = basename(f);
+      if (!name.startsWith('node-2__ens33')) return f;
+      const out = join(tmp, 'anon.pcapng');
+      execFileSync('editcap', ['-F', 'pcapng', f, out]);
+      return `node-2:ens33=${out}`;
+    });
+    const a = correlate(args);
+    const b = correlate(files);
+    const lanes = (res: typeof a): string[] =>
+      Array.from({ length: res.journeyCount }, (_, k) => path(res, k).join(' > ')).sort();
+    expect(lanes(a)).toEqual(lanes(b));
+  });
+});
