@@ -5,3 +5,4 @@ export { decodeFields, resetFields } from './fast.ts';
 export { ipv4ToString, ipv6ToString, macToString } from './format.ts';
 export { summarize, type SummaryOptions } from './summary.ts';
 export { walk, type Chain, type ChainNode, type ChainProblem } from './chain.ts';
+export { decodeLayers, type Layer, type LayerField } from './layers.ts';

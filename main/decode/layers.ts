@@ -1,0 +1,420 @@
+// decodeLayers(): the layer tree of the packet-detail view. Every field carries its byte offset and length
+// in the frame so the UI can highlight the hex; a truncated or malformed packet ends with a problem layer
+// (like Wireshark's "[Packet size limited during capture]" / "[Malformed Packet]").
+import { ARP_OFFSETS } from './arp.ts';
+import { walk, type ChainNode } from './chain.ts';
+import { DNS_OFFSETS, DNS_TYPES, rcodeName } from './dns.ts';
+import { ETH_HEADER_LEN, etherTypeName, VLAN_TAG_LEN } from './ethernet.ts';
+import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './fields.ts';
+import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
+import { ICMP_OFFSETS, icmpTypeName } from './icmp.ts';
+import { ICMPV6_ND_TARGET, ICMPV6_OFFSETS, icmpv6TypeName } from './icmpv6.ts';
+import { IPV4_OFFSETS, ipProtoName } from './ipv4.ts';
+import { IPV6_HEADER_LEN, IPV6_OFFSETS } from './ipv6.ts';
+import { SLL2_OFFSETS, SLL_OFFSETS, SLL_PACKET_TYPES } from './linuxSll.ts';
+import { tcpFlagsString, TCP_OFFSETS, TCP_OPTIONS } from './tcp.ts';
+import { UDP_OFFSETS } from './udp.ts';
+import { VXLAN_OFFSETS } from './vxlan.ts';
+
+export interface LayerField {
+  name: string;
+  value: string;
+  /** Byte offset in the frame and length in bytes (0 for a value with no bytes of its own). */
+  offset: number;
+  length: number;
+}
+
+export interface Layer {
+  /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'vxlan', 'dns', 'data',
+   *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet. */
+  protocol: string;
+  /** One line, e.g. "Internet Protocol Version 4, Src: 10.244.0.12, Dst: 10.244.1.34". */
+  title: string;
+  offset: number;
+  length: number;
+  fields: LayerField[];
+}
+
+function f(name: string, value: string | number, offset: number, length: number): LayerField {
+  return { name, value: String(value), offset, length };
+}
+
+function hex(n: number, width: number): string {
+  return `0x${n.toString(16).padStart(width, '0')}`;
+}
+
+export function decodeLayers(
+  frame: Uint8Array,
+  linkType: number,
+  opts: DecodeOptions = DEFAULT_DECODE_OPTIONS,
+): Layer[] {
+  const chain = walk(frame, linkType, opts);
+  const b = frame;
+  const layers: Layer[] = [];
+  for (const n of chain.nodes) layers.push(...toLayers(b, n));
+  if (chain.unsupported) {
+    layers.push({
+      protocol: 'data',
+      title: `Not decoded: ${chain.unsupported}`,
+      offset: lastEnd(layers),
+      length: b.length - lastEnd(layers),
+      fields: [],
+    });
+  }
+  const p = chain.problem;
+  if (p) {
+    layers.push({
+      protocol: p.kind,
+      title:
+        p.kind === 'truncated'
+          ? `[Packet size limited during capture: ${p.layer} cut at byte ${p.offset}]`
+          : `[Malformed Packet: ${p.layer}: ${p.reason}]`,
+      offset: p.offset,
+      length: 0,
+      fields: [
+        f('Layer', p.layer, p.offset, 0),
+        f('Offset', p.offset, p.offset, 0),
+        f('Reason', p.reason, p.offset, 0),
+      ],
+    });
+  }
+  return layers;
+}
+
+function lastEnd(layers: Layer[]): number {
+  const l = layers[layers.length - 1];
+  return l ? l.offset + l.length : 0;
+}
+
+function toLayers(b: Uint8Array, n: ChainNode): Layer[] {
+  const at = n.at;
+  switch (n.kind) {
+    case 'ethernet': {
+      const h = n.h;
+      const fields = [
+        f('Destination', macToString(h.dst), at, 6),
+        f('Source', macToString(h.src), at + 6, 6),
+      ];
+      const out: Layer[] = [];
+      const eth: Layer = {
+        protocol: 'ethernet',
+        title: `Ethernet II${n.inner ? ' (inner)' : ''}, Src: ${macToString(h.src)}, Dst: ${macToString(h.dst)}`,
+        offset: at,
+        length: ETH_HEADER_LEN,
+        fields,
+      };
+      out.push(eth);
+      if (h.vlanCount === 0) {
+        fields.push(f('Type', `${etherTypeName(h.etherType)} (${hex(h.etherType, 4)})`, at + 12, 2));
+      } else {
+        fields.push(f('Type', '802.1Q Virtual LAN (0x8100)', at + 12, 2));
+        for (let i = 0; i < h.vlanCount; i++) {
+          const t = at + 12 + i * VLAN_TAG_LEN;
+          const tci = (b[t + 2] << 8) | b[t + 3];
+          const type = (b[t + 4] << 8) | b[t + 5];
+          out.push({
+            protocol: 'vlan',
+            title: `802.1Q Virtual LAN, PRI: ${tci >> 13}, DEI: ${(tci >> 12) & 1}, ID: ${tci & 0xfff}`,
+            offset: t + 2,
+            length: VLAN_TAG_LEN,
+            fields: [
+              f('Priority', tci >> 13, t + 2, 1),
+              f('DEI', (tci >> 12) & 1, t + 2, 1),
+              f('ID', tci & 0xfff, t + 2, 2),
+              f('Type', `${etherTypeName(type)} (${hex(type, 4)})`, t + 4, 2),
+            ],
+          });
+        }
+      }
+      return out;
+    }
+    case 'sll': {
+      const h = n.h;
+      const dir = SLL_PACKET_TYPES[h.packetType] ?? String(h.packetType);
+      const addr = h.addr >= 0 ? macToString(h.addr) : '';
+      if (h.version === 1) {
+        const o = SLL_OFFSETS;
+        return [
+          {
+            protocol: 'sll',
+            title: `Linux cooked capture v1, ${dir}${addr ? `, Src: ${addr}` : ''}`,
+            offset: at,
+            length: n.len,
+            fields: [
+              f('Packet type', `${dir} (${h.packetType})`, at + o.SLL_PKTTYPE, 2),
+              f('Link-layer address type', h.hatype, at + o.SLL_HATYPE, 2),
+              f('Link-layer address length', h.addrLen, at + o.SLL_HALEN, 2),
+              f('Source', addr, at + o.SLL_ADDR, 8),
+              f('Protocol', `${etherTypeName(h.protocol)} (${hex(h.protocol, 4)})`, at + o.SLL_PROTOCOL, 2),
+            ],
+          },
+        ];
+      }
+      const o = SLL2_OFFSETS;
+      return [
+        {
+          protocol: 'sll',
+          title: `Linux cooked capture v2, ${dir}, ifindex ${h.ifIndex}${addr ? `, Src: ${addr}` : ''}`,
+          offset: at,
+          length: n.len,
+          fields: [
+            f('Protocol', `${etherTypeName(h.protocol)} (${hex(h.protocol, 4)})`, at + o.SLL2_PROTOCOL, 2),
+            f('Interface index', h.ifIndex, at + o.SLL2_IFINDEX, 4),
+            f('Link-layer address type', h.hatype, at + o.SLL2_HATYPE, 2),
+            f('Packet type', `${dir} (${h.packetType})`, at + o.SLL2_PKTTYPE, 1),
+            f('Link-layer address length', h.addrLen, at + o.SLL2_HALEN, 1),
+            f('Source', addr, at + o.SLL2_ADDR, 8),
+          ],
+        },
+      ];
+    }
+    case 'arp': {
+      const h = n.h;
+      const o = ARP_OFFSETS;
+      const op = h.op === 1 ? 'request' : h.op === 2 ? 'reply' : String(h.op);
+      const fields = [
+        f('Hardware type', h.htype, at + o.HTYPE, 2),
+        f('Protocol type', hex(h.ptype, 4), at + o.PTYPE, 2),
+        f('Hardware size', h.hlen, at + o.HLEN, 1),
+        f('Protocol size', h.plen, at + o.PLEN, 1),
+        f('Opcode', `${op} (${h.op})`, at + o.OPER, 2),
+      ];
+      if (h.senderIp >= 0) {
+        fields.push(
+          f('Sender MAC address', macToString(h.senderMac), at + o.SHA, 6),
+          f('Sender IP address', ipv4ToString(h.senderIp), at + o.SHA + 6, 4),
+          f('Target MAC address', macToString(h.targetMac), at + o.SHA + 10, 6),
+          f('Target IP address', ipv4ToString(h.targetIp), at + o.SHA + 16, 4),
+        );
+      }
+      return [
+        { protocol: 'arp', title: `Address Resolution Protocol (${op})`, offset: at, length: n.len, fields },
+      ];
+    }
+    case 'ipv4': {
+      const h = n.h;
+      const o = IPV4_OFFSETS;
+      const flags = [h.dontFragment ? "Don't fragment" : '', h.moreFragments ? 'More fragments' : ''].filter(
+        Boolean,
+      );
+      const fields = [
+        f('Version', 4, at + o.VERSION_IHL, 1),
+        f('Header length', `${h.headerLen} bytes`, at + o.VERSION_IHL, 1),
+        f('DSCP', h.dscp, at + o.TOS, 1),
+        f('ECN', h.ecn, at + o.TOS, 1),
+        f('Total length', h.totalLen, at + o.TOTAL_LEN, 2),
+        f('Identification', `${hex(h.id, 4)} (${h.id})`, at + o.ID, 2),
+        f('Flags', flags.join(', ') || 'none', at + o.FLAGS_FRAG, 1),
+        f('Fragment offset', h.fragOffset, at + o.FLAGS_FRAG, 2),
+        f('Time to live', h.ttl, at + o.TTL, 1),
+        f('Protocol', `${ipProtoName(h.proto)} (${h.proto})`, at + o.PROTOCOL, 1),
+        f('Header checksum', hex(h.checksum, 4), at + o.CHECKSUM, 2),
+        f('Source address', ipv4ToString(h.src), at + o.SRC, 4),
+        f('Destination address', ipv4ToString(h.dst), at + o.DST, 4),
+      ];
+      if (h.headerLen > 20) fields.push(f('Options', `${h.headerLen - 20} bytes`, at + 20, h.headerLen - 20));
+      return [
+        {
+          protocol: 'ipv4',
+          title: `Internet Protocol Version 4, Src: ${ipv4ToString(h.src)}, Dst: ${ipv4ToString(h.dst)}`,
+          offset: at,
+          length: h.headerLen,
+          fields,
+        },
+      ];
+    }
+    case 'ipv6': {
+      const h = n.h;
+      const o = IPV6_OFFSETS;
+      const src = ipv6ToString(b, h.srcOffset);
+      const dst = ipv6ToString(b, h.dstOffset);
+      const fields = [
+        f('Version', 6, at + o.VTF, 1),
+        f('Traffic class', hex(h.trafficClass, 2), at + o.VTF, 2),
+        f('Flow label', hex(h.flowLabel, 5), at + o.VTF + 1, 3),
+        f('Payload length', h.payloadLen, at + o.PAYLOAD_LEN, 2),
+        f('Next header', `${ipProtoName(h.nextHeader)} (${h.nextHeader})`, at + o.NEXT_HEADER, 1),
+        f('Hop limit', h.hopLimit, at + o.HOP_LIMIT, 1),
+        f('Source address', src, at + o.IPV6_SRC, 16),
+        f('Destination address', dst, at + o.IPV6_DST, 16),
+      ];
+      if (h.extLen > 0) {
+        fields.push(
+          f('Extension headers', `${h.extCount} (${h.extLen} bytes)`, at + IPV6_HEADER_LEN, h.extLen),
+        );
+      }
+      if (h.hasFragment)
+        fields.push(
+          f(
+            'Fragment',
+            `offset ${h.fragOffset}, id ${hex(h.fragId, 8)}${h.moreFragments ? ', more' : ''}`,
+            at + IPV6_HEADER_LEN,
+            0,
+          ),
+        );
+      if (h.proto !== h.nextHeader)
+        fields.push(f('Upper-layer protocol', `${ipProtoName(h.proto)} (${h.proto})`, at + n.len, 0));
+      return [
+        {
+          protocol: 'ipv6',
+          title: `Internet Protocol Version 6, Src: ${src}, Dst: ${dst}`,
+          offset: at,
+          length: n.len,
+          fields,
+        },
+      ];
+    }
+    case 'udp': {
+      const h = n.h;
+      const o = UDP_OFFSETS;
+      return [
+        {
+          protocol: 'udp',
+          title: `User Datagram Protocol, Src Port: ${h.srcPort}, Dst Port: ${h.dstPort}`,
+          offset: at,
+          length: n.len,
+          fields: [
+            f('Source port', h.srcPort, at + o.SRC_PORT, 2),
+            f('Destination port', h.dstPort, at + o.DST_PORT, 2),
+            f('Length', h.length, at + o.LENGTH, 2),
+            f('Checksum', hex(h.checksum, 4), at + o.CHECKSUM, 2),
+          ],
+        },
+      ];
+    }
+    case 'tcp': {
+      const h = n.h;
+      const o = TCP_OFFSETS;
+      const fields = [
+        f('Source port', h.srcPort, at + o.SRC_PORT, 2),
+        f('Destination port', h.dstPort, at + o.DST_PORT, 2),
+        f('Sequence number', h.seq, at + o.SEQ, 4),
+        f('Acknowledgment number', h.ack, at + o.ACK, 4),
+        f('Header length', `${h.headerLen} bytes`, at + o.DATA_OFFSET, 1),
+        f('Flags', `[${tcpFlagsString(h.flags)}] (${hex(h.flags, 3)})`, at + o.DATA_OFFSET, 2),
+        f('Window', h.window, at + o.WINDOW, 2),
+        f('Checksum', hex(h.checksum, 4), at + o.CHECKSUM, 2),
+        f('Urgent pointer', h.urgent, at + o.URGENT, 2),
+      ];
+      if (h.headerLen > TCP_OPTIONS)
+        fields.push(
+          f('Options', `${h.headerLen - TCP_OPTIONS} bytes`, at + TCP_OPTIONS, h.headerLen - TCP_OPTIONS),
+        );
+      return [
+        {
+          protocol: 'tcp',
+          title: `Transmission Control Protocol, Src Port: ${h.srcPort}, Dst Port: ${h.dstPort}, Seq: ${h.seq}, Flags: [${tcpFlagsString(h.flags)}]`,
+          offset: at,
+          length: h.headerLen,
+          fields,
+        },
+      ];
+    }
+    case 'icmp': {
+      const h = n.h;
+      const o = ICMP_OFFSETS;
+      const fields = [
+        f('Type', `${h.type} (${icmpTypeName(h.type, h.code)})`, at + o.TYPE, 1),
+        f('Code', h.code, at + o.CODE, 1),
+        f('Checksum', hex(h.checksum, 4), at + o.CHECKSUM, 2),
+      ];
+      if (h.id >= 0)
+        fields.push(
+          f('Identifier', `${h.id} (${hex(h.id, 4)})`, at + o.IDENT, 2),
+          f('Sequence number', h.seq, at + o.SEQ, 2),
+        );
+      return [
+        {
+          protocol: 'icmp',
+          title: `Internet Control Message Protocol, ${icmpTypeName(h.type, h.code)}`,
+          offset: at,
+          length: n.len,
+          fields,
+        },
+      ];
+    }
+    case 'icmpv6': {
+      const h = n.h;
+      const o = ICMPV6_OFFSETS;
+      const fields = [
+        f('Type', `${h.type} (${icmpv6TypeName(h.type)})`, at + o.TYPE, 1),
+        f('Code', h.code, at + o.CODE, 1),
+        f('Checksum', hex(h.checksum, 4), at + o.CHECKSUM, 2),
+      ];
+      if (h.id >= 0)
+        fields.push(
+          f('Identifier', `${h.id} (${hex(h.id, 4)})`, at + o.IDENT, 2),
+          f('Sequence number', h.seq, at + o.SEQ, 2),
+        );
+      if (h.targetOffset >= 0)
+        fields.push(f('Target address', ipv6ToString(b, h.targetOffset), at + ICMPV6_ND_TARGET, 16));
+      return [
+        {
+          protocol: 'icmpv6',
+          title: `Internet Control Message Protocol v6, ${icmpv6TypeName(h.type)}`,
+          offset: at,
+          length: n.len,
+          fields,
+        },
+      ];
+    }
+    case 'vxlan': {
+      const h = n.h;
+      const o = VXLAN_OFFSETS;
+      return [
+        {
+          protocol: 'vxlan',
+          title: `Virtual eXtensible Local Area Network, VNI: ${h.vni}`,
+          offset: at,
+          length: n.len,
+          fields: [
+            f('Flags', `${hex(h.flags, 2)}${h.vniValid ? ' (VNI valid)' : ''}`, at + o.FLAGS, 1),
+            f('VNI', h.vni, at + o.VNI, 3),
+          ],
+        },
+      ];
+    }
+    case 'dns': {
+      const m = n.msg;
+      const o = DNS_OFFSETS;
+      const kind = m.response ? 'response' : 'query';
+      const fields = [
+        f('Transaction ID', hex(m.id, 4), at + o.ID, 2),
+        f(
+          'Flags',
+          `${hex(m.flags, 4)} (${kind}${m.rcode ? `, ${rcodeName(m.rcode)}` : ''})`,
+          at + o.FLAGS,
+          2,
+        ),
+        f('Questions', m.qdcount, at + o.QDCOUNT, 2),
+        f('Answer RRs', m.ancount, at + o.ANCOUNT, 2),
+        f('Authority RRs', m.nscount, at + o.NSCOUNT, 2),
+        f('Additional RRs', m.arcount, at + o.ARCOUNT, 2),
+      ];
+      for (const q of m.questions)
+        fields.push(f('Query', `${q.name} ${DNS_TYPES[q.type] ?? `type ${q.type}`}`, q.offset, q.length));
+      for (const a of m.answers) {
+        fields.push(
+          f(
+            'Answer',
+            `${a.name} ${DNS_TYPES[a.type] ?? `type ${a.type}`} ${a.data} (ttl ${a.ttl})`,
+            a.offset,
+            a.length,
+          ),
+        );
+      }
+      const q0 = m.questions[0];
+      return [
+        {
+          protocol: 'dns',
+          title: `Domain Name System (${kind})${q0 ? ` ${q0.name}` : ''}`,
+          offset: at,
+          length: n.len,
+          fields,
+        },
+      ];
+    }
+    case 'data':
+      return [{ protocol: 'data', title: `Data (${n.len} bytes)`, offset: at, length: n.len, fields: [] }];
+  }
+}
