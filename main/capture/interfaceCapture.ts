@@ -39,6 +39,7 @@ export interface IfaceCaptureStatus {
 
 const STDERR_KEEP = 64 * 1024;
 const STOP_GRACE_MS = 5000;
+const LISTEN_TIMEOUT_MS = 15_000;
 
 export class InterfaceCapture extends EventEmitter {
   readonly status: IfaceCaptureStatus;
@@ -79,7 +80,7 @@ export class InterfaceCapture extends EventEmitter {
     this.done = new Promise((r) => (this.resolveDone = r));
   }
 
-  /** Resolves once tcpdump is running (or has failed: see status). Never throws. */
+  /** Resolves once tcpdump is listening (or has failed: see status). Never throws. */
   async start(): Promise<void> {
     try {
       this.fd = openSync(this.status.file, 'w', 0o644);
@@ -96,6 +97,22 @@ export class InterfaceCapture extends EventEmitter {
       });
       ch.on('close', () => this.onClose());
       if (this.stopRequested) ch.end();
+      // Started means tcpdump said "listening on": packets from here on are in the file.
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((r) => {
+          const check = () => {
+            if (this.status.state !== 'starting') {
+              this.off('state', check);
+              r();
+            }
+          };
+          this.on('state', check);
+        }),
+        this.done,
+        new Promise<void>((r) => (t = setTimeout(r, LISTEN_TIMEOUT_MS))),
+      ]);
+      clearTimeout(t);
     } catch (e) {
       this.finish('failed', e);
     }

@@ -1,0 +1,274 @@
+// The capture engine against the real lab: OpenSSH sshd in the node namespaces, real tcpdump, real VXLAN/IPIP.
+// Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/capture.test.ts
+
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { CaptureSession } from '../../main/capture/index.ts';
+
+import {
+  allCapturing,
+  expectNoTcpdumpWithin,
+  hopscope,
+  KNOWN_HOSTS,
+  lab,
+  LAB_KEY,
+  labTcpdumps,
+  labUsers,
+  readSession,
+  sh,
+  SSH_CONFIG,
+  sshdPidsFor,
+  startCapture,
+  tcpdumpRead,
+  waitUntil,
+} from './captureLab.ts';
+
+const tmp = (name: string) => mkdtempSync(join(tmpdir(), `hs-capture-${name}-`));
+const pcaps = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.pcap'));
+const labArgs = ['--ssh-config', SSH_CONFIG];
+
+describe.sequential('capture on flannel-vxlan', () => {
+  beforeAll(() => lab('up', 'flannel-vxlan'));
+  afterAll(() => lab('down'));
+
+  it('captures every non-loopback interface of both nodes; counts match tcpdump; the echo is on all 8 hops', async () => {
+    const dir = tmp('vxlan');
+    const run = startCapture([...labArgs, '--node', 'node-1', '--node', 'node-2', '--iface', 'node-1:*', '--iface', 'node-2:*', '--filter', 'icmp or udp port 8472', '--duration', '60', '--out', dir]);
+    await waitUntil('8 captures listening', () => allCapturing(dir, 8));
+    lab('traffic', 'flannel-vxlan');
+    run.child.kill('SIGINT'); // Ctrl-C: a clean stop
+    expect(await run.exit).toBe(0);
+    expect(run.out().trim()).toBe(dir);
+
+    const s = readSession(dir);
+    expect(s.schema).toBe('hopscope.session/1');
+    expect(s.state).toBe('stopped');
+    expect(s.captures).toHaveLength(8);
+    for (const n of s.nodes) {
+      const kinds = Object.fromEntries(n.discovery.interfaces.map((i: { name: string; kind: string }) => [i.name, i.kind]));
+      expect(kinds).toMatchObject({ lo: 'loopback', cni0: 'bridge', 'flannel.1': 'vxlan' });
+      expect(n.discovery.interfaces.find((i: { name: string }) => i.name === 'flannel.1').vxlan).toMatchObject({ vni: 1, port: 8472 });
+      expect(n.clock.uncertaintyNs).toBeGreaterThan(0);
+      expect(n.managementIface).toBe('ens33');
+    }
+    // The ping's ICMP id, from the first hop (node-1's pod veth).
+    const firstHop = s.captures.find((c: { node: string; iface: string }) => c.node === 'node-1' && c.iface.startsWith('veth'));
+    const id = /ICMP echo request, id (\d+), seq 1,/.exec(tcpdumpRead(join(dir, firstHop.file.split('/').pop())).lines.join('\n'))?.[1];
+    expect(id).toBeDefined();
+    for (const c of s.captures) {
+      const file = join(dir, `${c.node}__${c.iface}.pcap`);
+      expect(c.state).toBe('stopped');
+      expect(c.tsPrecision).toBe('nano');
+      // Every packet tcpdump said it captured is in the file, and nothing else.
+      const packets = tcpdumpRead(file).packets;
+      expect(c.tcpdump.captured).toBe(packets);
+      expect(c.packets).toBe(packets);
+      // On ens33 the echo is inside VXLAN (flannel's port 8472): have tcpdump decode it as such.
+      const { lines } = tcpdumpRead(file, c.iface === 'ens33' ? ['-T', 'vxlan'] : []);
+      expect(lines.some((l) => l.includes(`ICMP echo request, id ${id}, seq 1,`)), `${c.node}:${c.iface}`).toBe(true);
+    }
+    expect(labTcpdumps()).toEqual([]);
+  });
+
+  it('leaves no tcpdump behind after kill -9 of the CLI', async () => {
+    const dir = tmp('kill9');
+    const run = startCapture([...labArgs, '--node', 'node-1', '--node', 'node-2', '--iface', '*', '--out', dir]);
+    await waitUntil('captures listening', () => allCapturing(dir, 8));
+    expect(labTcpdumps().length).toBe(8);
+    run.child.kill('SIGKILL');
+    await run.exit;
+    await expectNoTcpdumpWithin(5000);
+    // What was captured up to the kill is readable.
+    for (const f of pcaps(dir)) tcpdumpRead(join(dir, f));
+  });
+
+  it('after the SSH connection is cut, that node leaves no tcpdump, is recorded as lost, and the other keeps capturing', async () => {
+    const dir = tmp('cut');
+    const run = startCapture([...labArgs, '--node', 'node-1', '--node', 'node-2', '--iface', 'node-1:*', '--iface', 'node-2:*', '--out', dir]);
+    await waitUntil('captures listening', () => allCapturing(dir, 8));
+    const port = readSession(dir).nodes.find((n: { name: string }) => n.name === 'node-1').ssh.clientPort;
+    const pids = sshdPidsFor('hs-node-1', port);
+    expect(pids.length).toBeGreaterThan(0);
+    for (const p of pids) process.kill(p, 'SIGKILL'); // the sshd session process(es) serving our connection
+    const start = Date.now();
+    await waitUntil('node-1 tcpdumps gone', () => labTcpdumps().every((t) => t.ns !== 'hs-node-1'), 5000);
+    expect(Date.now() - start).toBeLessThan(5000);
+    await waitUntil('node-1 recorded lost', () => readSession(dir).nodes[0].state === 'lost', 20_000);
+    expect(labTcpdumps().filter((t) => t.ns === 'hs-node-2').length).toBe(4);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(1); // a lost node makes the run incomplete
+    const s = readSession(dir);
+    for (const c of s.captures) expect(c.state).toBe(c.node === 'node-1' ? 'lost' : 'stopped');
+    expect(s.nodes[0].lostAt).toBeTruthy();
+    await expectNoTcpdumpWithin(5000);
+  });
+
+  it('a node that is down: the other node captures, the session records the failure', async () => {
+    const dir = tmp('down');
+    sh('ip', ['-n', 'hs-node-2', 'link', 'set', 'ens33', 'down']);
+    try {
+      const run = startCapture([...labArgs, '--node', 'node-1', '--node', 'node-2', '--iface', '*', '--count', '1', '--duration', '20', '--out', dir]);
+      await waitUntil(
+        'node-1 capturing',
+        () => {
+          const c = readSession(dir)?.captures ?? [];
+          return c.length > 0 && c.every((x: { state: string }) => x.state !== 'starting');
+        },
+        30_000,
+      );
+      hopscope(['lab', 'traffic', 'flannel-vxlan']); // pings towards node-2 fail: it is down; node-1 still sees them
+      expect(await run.exit).toBe(1);
+      const s = readSession(dir);
+      const n2 = s.nodes.find((n: { name: string }) => n.name === 'node-2');
+      expect(n2.state).toBe('failed');
+      expect(n2.error.code).toBe('SSH_UNREACHABLE');
+      expect(s.captures.length).toBeGreaterThan(0);
+      for (const c of s.captures) {
+        expect(c.node).toBe('node-1');
+        expect(c.state).toBe('stopped');
+      }
+      expect(run.err()).toMatch(/node-2: SSH_UNREACHABLE/);
+    } finally {
+      sh('ip', ['-n', 'hs-node-2', 'link', 'set', 'ens33', 'up']);
+    }
+  });
+
+  it('wrong key → SSH_AUTH_FAILED', async () => {
+    const d = tmp('wrongkey');
+    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(d, 'key')]);
+    const s = new CaptureSession({
+      nodes: [{ name: 'node-1', host: '10.1.10.9', user: 'root', credentials: { identityFiles: [join(d, 'key')], agent: '' } }],
+      knownHostsFiles: [KNOWN_HOSTS],
+      outDir: join(d, 's'),
+    });
+    const [n] = await s.connect();
+    await s.stop();
+    expect(n.error?.code).toBe('SSH_AUTH_FAILED');
+  });
+
+  it('a changed host key → HOSTKEY_CHANGED naming both fingerprints, and no capture', () => {
+    const d = tmp('changed');
+    sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(d, 'other')]);
+    const otherPub = readFileSync(join(d, 'other.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    writeFileSync(join(d, 'kh'), `10.1.10.9 ${otherPub}\n`);
+    const fpOther = sh('ssh-keygen', ['-lf', join(d, 'other.pub')]).out.split(' ')[1];
+    const r = startCaptureSync(['--node', 'node-1=root@10.1.10.9', '--identity', LAB_KEY, '--known-hosts', join(d, 'kh'), '--duration', '2', '--out', join(d, 's')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('HOSTKEY_CHANGED');
+    expect(r.err).toContain(fpOther);
+    expect(pcaps(join(d, 's'))).toEqual([]);
+    expect(readFileSync(join(d, 'kh'), 'utf8')).toBe(`10.1.10.9 ${otherPub}\n`);
+  });
+
+  it('an unknown host is refused without --accept-new, accepted and recorded with it; a hashed entry is accepted', () => {
+    const d = tmp('unknown');
+    const kh = join(d, 'kh');
+    writeFileSync(kh, '');
+    const base = ['--node', 'node-1=root@10.1.10.9', '--identity', LAB_KEY, '--known-hosts', kh, '--iface', 'ens33', '--count', '1', '--duration', '3'];
+    const refused = startCaptureSync([...base, '--out', join(d, 'a')]);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('HOSTKEY_UNKNOWN');
+    expect(readFileSync(kh, 'utf8')).toBe('');
+    expect(pcaps(join(d, 'a'))).toEqual([]);
+
+    const accepted = startCaptureSync([...base, '--accept-new', '--out', join(d, 'b')]);
+    expect(accepted.err).not.toContain('HOSTKEY');
+    const line = readFileSync(kh, 'utf8').trim();
+    expect(line).toMatch(/^10\.1\.10\.9 ssh-ed25519 AAAA/);
+    // OpenSSH agrees with what we recorded.
+    expect(sh('ssh-keygen', ['-F', '10.1.10.9', '-f', kh]).code).toBe(0);
+    const sess = readSession(join(d, 'b'));
+    expect(sess.nodes[0].hostKey.status).toBe('accepted');
+    expect(pcaps(join(d, 'b'))).toEqual(['node-1__ens33.pcap']);
+
+    // Hashed by OpenSSH itself (ssh-keygen -H), then used without --accept-new.
+    const hashed = join(d, 'hashed');
+    copyFileSync(KNOWN_HOSTS, hashed);
+    sh('ssh-keygen', ['-H', '-f', hashed]);
+    expect(readFileSync(hashed, 'utf8')).toMatch(/^\|1\|/);
+    const h = startCaptureSync(['--node', 'node-1=root@10.1.10.9', '--identity', LAB_KEY, '--known-hosts', hashed, '--iface', 'ens33', '--count', '1', '--duration', '3', '--out', join(d, 'c')]);
+    expect(h.err).not.toContain('HOSTKEY');
+    expect(readSession(join(d, 'c')).nodes[0].hostKey.status).toBe('known');
+  });
+
+  it('sudo: NOPASSWD user captures; password user captures with the password, fails without it; the password leaks nowhere', () => {
+    const users = labUsers();
+    const nopass = users.find((u) => u.sudo === 'nopasswd')!;
+    const pass = users.find((u) => u.sudo === 'password')!;
+    const secret = pass.password!;
+    const d = tmp('sudo');
+    const common = ['--identity', LAB_KEY, '--known-hosts', KNOWN_HOSTS, '--iface', 'ens33', '--duration', '2', '--sudo'];
+
+    const a = startCaptureSync(['--node', `node-1=${nopass.name}@10.1.10.9`, ...common, '--out', join(d, 'a')]);
+    expect(a.err).toBe('');
+    expect(a.code).toBe(0);
+    expect(readSession(join(d, 'a')).nodes[0].privilege).toBe('sudo');
+
+    const b = startCaptureSync(['--node', `node-1=${pass.name}@10.1.10.9`, ...common, '--sudo-password-env', 'HS_SUDO_PW', '--out', join(d, 'b')], {
+      HS_SUDO_PW: secret,
+    });
+    expect(b.err).toBe('');
+    expect(b.code).toBe(0);
+    const sb = readSession(join(d, 'b'));
+    expect(sb.nodes[0].privilege).toBe('sudo-password');
+    expect(sb.captures[0].state).toBe('stopped');
+    tcpdumpRead(join(d, 'b', 'node-1__ens33.pcap'));
+
+    const c = startCaptureSync(['--node', `node-1=${pass.name}@10.1.10.9`, ...common, '--out', join(d, 'c')]);
+    expect(c.code).toBe(1);
+    expect(c.err).toContain('SUDO_PASSWORD_REQUIRED');
+
+    const wrong = startCaptureSync(['--node', `node-1=${pass.name}@10.1.10.9`, ...common, '--sudo-password-env', 'HS_SUDO_PW', '--out', join(d, 'w')], {
+      HS_SUDO_PW: secret + 'x',
+    });
+    expect(wrong.err).toContain('SUDO_DENIED');
+
+    // The password (and the wrong one) is in no output, no session file, no capture.
+    for (const r of [a, b, c, wrong]) expect(r.out + r.err).not.toContain(secret);
+    for (const sub of ['a', 'b', 'c', 'w'])
+      for (const f of readdirSync(join(d, sub))) expect(readFileSync(join(d, sub, f)).includes(secret), `${sub}/${f}`).toBe(false);
+    expect(labTcpdumps()).toEqual([]);
+  });
+});
+
+describe.sequential('capture on calico-ipip', () => {
+  beforeAll(() => lab('up', 'calico-ipip'));
+  afterAll(() => lab('down'));
+
+  it("tunl0's file has link-type RAW and ens33 holds IPIP", async () => {
+    const dir = tmp('ipip');
+    const run = startCapture([...labArgs, '--node', 'node-1', '--iface', 'node-1:tunl0', '--iface', 'node-1:ens33', '--duration', '60', '--out', dir]);
+    await waitUntil('2 captures listening', () => allCapturing(dir, 2));
+    lab('traffic', 'calico-ipip');
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    const tun = tcpdumpRead(join(dir, 'node-1__tunl0.pcap'));
+    expect(tun.header).toContain('link-type RAW');
+    expect(tun.lines.some((l) => /ICMP echo request/.test(l))).toBe(true);
+    const ens = tcpdumpRead(join(dir, 'node-1__ens33.pcap'), ['ip proto 4']);
+    expect(ens.lines.some((l) => /IP 10\.1\.10\.9 > 10\.1\.10\.10: IP 10\.100\.\S+ > 10\.100\.\S+: ICMP echo request/.test(l))).toBe(true);
+    const s = readSession(dir);
+    expect(s.captures.find((c: { iface: string }) => c.iface === 'tunl0').linkType).toBe(101);
+  });
+});
+
+function startCaptureSync(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = spawnSyncCapture(args, env);
+  return r;
+}
+
+import { spawnSync } from 'node:child_process';
+import { ROOT } from './captureLab.ts';
+
+function spawnSyncCapture(args: string[], env: NodeJS.ProcessEnv) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/hopscope.mjs'), 'capture', '--ssh-config', '/dev/null', ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, SSH_AUTH_SOCK: '', ...env },
+    timeout: 60_000,
+  });
+  return { code: r.status ?? 1, out: r.stdout ?? '', err: r.stderr ?? '' };
+}
