@@ -1,5 +1,7 @@
 // `hopscope lab up|down|status|traffic|fixtures|plan`: the local walkthrough lab (root, Linux).
 
+import { existsSync } from 'node:fs';
+
 import { HopscopeError } from '../common/errors.ts';
 import { flagSet, parseArgs } from './args.ts';
 import type { Command } from './command.ts';
@@ -51,7 +53,7 @@ const cmd: Command = {
         const { buildPlan, planLines } = await import('../lab/plan.ts');
         const { SCENARIOS } = await import('../lab/scenarios.ts');
         const { paths } = await import('../lab/state.ts');
-        const plan = buildPlan(SCENARIOS[name], { paths: paths(), responder: lab.RESPONDER, nodeBin: process.execPath, physdev: true });
+        const plan = buildPlan(SCENARIOS[name], { paths: paths(), responder: lab.RESPONDER, nodeBin: process.execPath, physdev: true, brNetfilter: existsSync('/proc/sys/net/bridge') });
         for (const l of planLines(plan)) console.log(l);
         return 0;
       }

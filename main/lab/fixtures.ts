@@ -34,6 +34,8 @@ export interface FixtureManifest {
   recordedAt: string;
   command: string;
   captures: { host: HostName; iface: string; file: string; packets: number; bytes: number }[];
+  /** Which host-side link belongs to which pod (the veth/cali names are what the captures are named by). */
+  pods: { name: string; node: HostName; ip: string; mac: string; hostIf: string }[];
   traffic: TrafficResult[];
 }
 
@@ -97,6 +99,7 @@ export async function recordFixtures(name: ScenarioName, outDir: string, log: Lo
       recordedAt: new Date().toISOString(),
       command: `hopscope lab fixtures ${name} ${outDir}`,
       captures,
+      pods: s.pods.map((x) => ({ name: x.name, node: x.node, ip: x.ip, mac: x.mac, hostIf: x.hostIf })),
       traffic,
     };
     writeFileSync(join(outDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');

@@ -171,7 +171,7 @@ export async function labUp(name: ScenarioName, log: Log = quiet): Promise<UpRes
   writePrivate(p.users, JSON.stringify({ users }, null, 2) + '\n');
 
   const s = SCENARIOS[name];
-  const plan = buildPlan(s, { paths: p, responder: RESPONDER, nodeBin: process.execPath, physdev: true });
+  const plan = buildPlan(s, { paths: p, responder: RESPONDER, nodeBin: process.execPath, physdev: true, brNetfilter: existsSync('/proc/sys/net/bridge') });
   const exec = async (st: Step): Promise<void> => {
     if (st.kind === 'run') {
       try {

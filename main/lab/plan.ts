@@ -36,6 +36,11 @@ export interface PlanOptions {
   responder: string;
   nodeBin: string;
   physdev: boolean;
+  /**
+   * br_netfilter is loaded (/proc/sys/net/bridge exists): nodes then pass bridged pod traffic through their own
+   * iptables, as kubeadm requires of real nodes (set per namespace, so the root namespace is untouched).
+   */
+  brNetfilter: boolean;
 }
 
 function nodeNs(n: HostName): string {
@@ -73,6 +78,7 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
   const phases: Phase[] = [];
   const hostNsList = HOSTS.map((h) => h.ns);
   const podNsList = s.pods.map((p) => podNs(p.name));
+  const isNode = (ns: string): boolean => ns === host('node-1').ns || ns === host('node-2').ns;
   // IPv6 off in every lab namespace: no router solicitations or MLD reports in the captures.
   const noV6 = ['net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'];
 
@@ -88,7 +94,7 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
       ...[...hostNsList, ...podNsList].map((ns) => [
         run(null, 'ip', 'netns', 'add', ns),
         // Forwarding only inside the nodes' own namespaces; the root namespace is left as it is.
-        sysctl(ns, ...noV6, ...(hostNsList.includes(ns) && ns !== host('client').ns ? ['net.ipv4.ip_forward=1'] : [])),
+        sysctl(ns, ...noV6, ...(isNode(ns) ? ['net.ipv4.ip_forward=1', ...(o.brNetfilter ? ['net.bridge.bridge-nf-call-iptables=1'] : [])] : [])),
       ]),
     ],
   });
