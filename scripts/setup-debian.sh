@@ -5,5 +5,5 @@ if [ "$(id -u)" -ne 0 ]; then echo "setup-debian.sh: run as root (sudo)" >&2; ex
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
-  tcpdump openssh-server openssh-client iproute2 iptables socat sudo procps psmisc curl \
+  tcpdump openssh-server openssh-client iproute2 iptables socat sudo procps psmisc curl iputils-ping \
   tshark chromium ca-certificates time
