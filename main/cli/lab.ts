@@ -21,13 +21,27 @@ Users on the nodes: root (key), hsnopass (sudo without password), hspass (sudo w
 /run/hopscope-lab/users.json). The lab state folder is /run/hopscope-lab (HOPSCOPE_LAB_DIR overrides).
 Anything running \`lab\` should hold the lab lock: flock /tmp/hopscope-lab.lock npx hopscope lab …`;
 
-export function parseLabArgs(argv: string[]): { verb: string; scenario?: string; outDir?: string; json: boolean } {
+export function parseLabArgs(argv: string[]): {
+  verb: string;
+  scenario?: string;
+  outDir?: string;
+  json: boolean;
+} {
   const p = parseArgs(argv, { json: {} });
   const [verb, ...rest] = p.positional;
-  const verbs: Record<string, [number, number]> = { up: [1, 1], down: [0, 0], status: [0, 0], traffic: [0, 1], fixtures: [2, 2], plan: [1, 1] };
-  if (!verb || !(verb in verbs)) throw new HopscopeError('USAGE', `expected one of ${Object.keys(verbs).join('|')}\n\n${help}`);
+  const verbs: Record<string, [number, number]> = {
+    up: [1, 1],
+    down: [0, 0],
+    status: [0, 0],
+    traffic: [0, 1],
+    fixtures: [2, 2],
+    plan: [1, 1],
+  };
+  if (!verb || !(verb in verbs))
+    throw new HopscopeError('USAGE', `expected one of ${Object.keys(verbs).join('|')}\n\n${help}`);
   const [min, max] = verbs[verb];
-  if (rest.length < min || rest.length > max) throw new HopscopeError('USAGE', `lab ${verb}: wrong number of arguments\n\n${help}`);
+  if (rest.length < min || rest.length > max)
+    throw new HopscopeError('USAGE', `lab ${verb}: wrong number of arguments\n\n${help}`);
   return { verb, scenario: rest[0], outDir: rest[1], json: flagSet(p, 'json') };
 }
 
@@ -53,7 +67,13 @@ const cmd: Command = {
         const { buildPlan, planLines } = await import('../lab/plan.ts');
         const { SCENARIOS } = await import('../lab/scenarios.ts');
         const { paths } = await import('../lab/state.ts');
-        const plan = buildPlan(SCENARIOS[name], { paths: paths(), responder: lab.RESPONDER, nodeBin: process.execPath, physdev: true, brNetfilter: existsSync('/proc/sys/net/bridge') });
+        const plan = buildPlan(SCENARIOS[name], {
+          paths: paths(),
+          responder: lab.RESPONDER,
+          nodeBin: process.execPath,
+          physdev: true,
+          brNetfilter: existsSync('/proc/sys/net/bridge'),
+        });
         for (const l of planLines(plan)) console.log(l);
         return 0;
       }
@@ -61,12 +81,16 @@ const cmd: Command = {
         const name = await scenarioArg(a.scenario);
         try {
           const r = await lab.labUp(name, log);
-          console.log(`lab ${name} is up (${(r.ms / 1000).toFixed(1)} s). Users: root, ${r.users.map((u) => u.name).join(', ')}.`);
+          console.log(
+            `lab ${name} is up (${(r.ms / 1000).toFixed(1)} s). Users: root, ${r.users.map((u) => u.name).join(', ')}.`,
+          );
           console.log(`ssh -F ${r.sshConfig} node-1`);
           console.log(r.sshConfig);
           return 0;
         } catch (e) {
-          console.error('lab up failed; the half-built lab is left for inspection (`lab status`); `lab down` removes it');
+          console.error(
+            'lab up failed; the half-built lab is left for inspection (`lab status`); `lab down` removes it',
+          );
           throw e;
         }
       }
@@ -88,15 +112,18 @@ const cmd: Command = {
           console.log(`namespace ${ns}`);
           for (const l of s.links[ns] ?? []) console.log(`  ${l}`);
         }
-        for (const d of s.daemons) console.log(`daemon ${d.label} pid ${d.pid} in ${d.ns}: ${d.alive ? 'running' : 'NOT RUNNING'}`);
+        for (const d of s.daemons)
+          console.log(`daemon ${d.label} pid ${d.pid} in ${d.ns}: ${d.alive ? 'running' : 'NOT RUNNING'}`);
         return s.phase === 'down' || (s.phase === 'up' && s.daemons.every((d) => d.alive)) ? 0 : 1;
       }
       case 'traffic': {
         const { readState, paths } = await import('../lab/state.ts');
         const st = readState(paths());
-        if (!st || st.phase !== 'up') throw new HopscopeError('LAB_FAILED', 'the lab is not up (hopscope lab up SCENARIO)');
+        if (!st || st.phase !== 'up')
+          throw new HopscopeError('LAB_FAILED', 'the lab is not up (hopscope lab up SCENARIO)');
         const name = a.scenario === undefined ? st.scenario : await scenarioArg(a.scenario);
-        if (name !== st.scenario) throw new HopscopeError('USAGE', `the lab is up with ${st.scenario}, not ${name}`);
+        if (name !== st.scenario)
+          throw new HopscopeError('USAGE', `the lab is up with ${st.scenario}, not ${name}`);
         const { runTraffic } = await import('../lab/traffic.ts');
         const { SCENARIOS } = await import('../lab/scenarios.ts');
         const results = await runTraffic(SCENARIOS[name], log);

@@ -37,7 +37,11 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
       clearTimeout(timer);
       const rc = code ?? (signal ? 128 : 1);
       if (rc !== 0 && !opts.allowFail) {
-        reject(new HopscopeError('LAB_FAILED', `${argv.join(' ')} failed (${signal ?? rc}): ${stderr.trim()}`, { argv }));
+        reject(
+          new HopscopeError('LAB_FAILED', `${argv.join(' ')} failed (${signal ?? rc}): ${stderr.trim()}`, {
+            argv,
+          }),
+        );
       } else resolve({ code: rc, stdout, stderr });
     });
     child.stdin.on('error', () => undefined);

@@ -21,7 +21,21 @@ export const SNAPLEN = 262144;
  * `-Z root`: the output folder is root's 0700 state folder.
  */
 export function tcpdumpArgv(iface: string, file: string): string[] {
-  return ['tcpdump', '-n', '-i', iface, '-U', '--immediate-mode', '-w', file, '--time-stamp-precision=nano', '-s', String(SNAPLEN), '-Z', 'root'];
+  return [
+    'tcpdump',
+    '-n',
+    '-i',
+    iface,
+    '-U',
+    '--immediate-mode',
+    '-w',
+    file,
+    '--time-stamp-precision=nano',
+    '-s',
+    String(SNAPLEN),
+    '-Z',
+    'root',
+  ];
 }
 
 async function hostLinks(ns: string): Promise<string[]> {
@@ -39,7 +53,11 @@ export interface FixtureManifest {
   traffic: TrafficResult[];
 }
 
-export async function recordFixtures(name: ScenarioName, outDir: string, log: Log = () => undefined): Promise<FixtureManifest> {
+export async function recordFixtures(
+  name: ScenarioName,
+  outDir: string,
+  log: Log = () => undefined,
+): Promise<FixtureManifest> {
   const s = SCENARIOS[name];
   const up = await labUp(name, log);
   log(`lab ${name} up in ${up.ms} ms; ssh_config ${up.sshConfig}`);
@@ -64,8 +82,15 @@ export async function recordFixtures(name: ScenarioName, outDir: string, log: Lo
     await Promise.all(
       dumps.map((d) =>
         waitFor(`tcpdump on ${d.host}/${d.iface}`, async () => {
-          if (!daemonAlive(d.rec)) throw new HopscopeError('CAPTURE_FAILED', `tcpdump ${d.host}/${d.iface} exited: ${readFileSync(p.log(d.rec.label), 'utf8')}`);
-          return existsSync(p.log(d.rec.label)) && readFileSync(p.log(d.rec.label), 'utf8').includes('listening on');
+          if (!daemonAlive(d.rec))
+            throw new HopscopeError(
+              'CAPTURE_FAILED',
+              `tcpdump ${d.host}/${d.iface} exited: ${readFileSync(p.log(d.rec.label), 'utf8')}`,
+            );
+          return (
+            existsSync(p.log(d.rec.label)) &&
+            readFileSync(p.log(d.rec.label), 'utf8').includes('listening on')
+          );
         }),
       ),
     );
@@ -75,7 +100,11 @@ export async function recordFixtures(name: ScenarioName, outDir: string, log: Lo
     for (const d of dumps) process.kill(d.rec.pid, 'SIGTERM');
     await waitFor('tcpdump to exit', async () => dumps.every((d) => !daemonAlive(d.rec)), 5000);
     const failed = traffic.filter((t) => !t.ok);
-    if (failed.length) throw new HopscopeError('LAB_FAILED', `traffic failed: ${failed.map((f) => `${f.label}: ${f.detail}`).join('; ')}`);
+    if (failed.length)
+      throw new HopscopeError(
+        'LAB_FAILED',
+        `traffic failed: ${failed.map((f) => `${f.label}: ${f.detail}`).join('; ')}`,
+      );
 
     mkdirSync(outDir, { recursive: true });
     const captures: FixtureManifest['captures'] = [];
@@ -83,7 +112,13 @@ export async function recordFixtures(name: ScenarioName, outDir: string, log: Lo
       const file = `${d.host}__${d.iface}.pcap`;
       copyFileSync(d.tmp, join(outDir, file));
       const m = /(\d+) packets? captured/.exec(readFileSync(p.log(d.rec.label), 'utf8'));
-      captures.push({ host: d.host, iface: d.iface, file, packets: m ? Number(m[1]) : -1, bytes: readFileSync(d.tmp).length });
+      captures.push({
+        host: d.host,
+        iface: d.iface,
+        file,
+        packets: m ? Number(m[1]) : -1,
+        bytes: readFileSync(d.tmp).length,
+      });
     }
     const hosts = new Set<HostName>([...s.captureHosts, 'node-1', 'node-2']);
     for (const hn of hosts) {

@@ -31,7 +31,8 @@ const quiet: Log = () => undefined;
 export const RESPONDER = fileURLToPath(new URL('./podHttp.mjs', import.meta.url));
 
 export function requireRoot(): void {
-  if (process.platform !== 'linux') throw new HopscopeError('NOT_LINUX', 'the lab needs Linux network namespaces');
+  if (process.platform !== 'linux')
+    throw new HopscopeError('NOT_LINUX', 'the lab needs Linux network namespaces');
   if (process.getuid?.() !== 0) throw new HopscopeError('NOT_ROOT', 'the lab needs root (run with sudo)');
 }
 
@@ -53,7 +54,11 @@ export async function labRootLinks(): Promise<string[]> {
 
 async function nsPids(ns: string): Promise<number[]> {
   const r = await run(['ip', 'netns', 'pids', ns], { allowFail: true });
-  return r.stdout.split(/\s+/).filter(Boolean).map(Number).filter((n) => n > 1 && n !== process.pid);
+  return r.stdout
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => n > 1 && n !== process.pid);
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -103,7 +108,8 @@ export async function labDown(log: Log = quiet): Promise<DownReport> {
   const pids = new Map<number, number | null>();
   for (const d of st?.daemons ?? []) if (daemonAlive(d)) pids.set(d.pid, d.startTicks);
   const namespaces = await labNamespaces();
-  for (const ns of namespaces) for (const pid of await nsPids(ns)) if (!pids.has(pid)) pids.set(pid, startTicks(pid));
+  for (const ns of namespaces)
+    for (const pid of await nsPids(ns)) if (!pids.has(pid)) pids.set(pid, startTicks(pid));
   if (pids.size) log(`stopping ${pids.size} lab process(es): ${[...pids.keys()].join(' ')}`);
   await stopPids(pids);
   for (const ns of namespaces) {
@@ -131,7 +137,11 @@ async function writeSshFiles(p: LabPaths): Promise<void> {
   ]);
   writePrivate(p.authorizedKeys, clientPub);
   for (const h of HOSTS) writePrivate(p.sshdConfig(h.name), sshdConfigText(h, p));
-  writePrivate(p.knownHosts, knownHostsText(HOSTS.map((host, i) => ({ host, publicKey: hostPubs[i] }))), 0o644);
+  writePrivate(
+    p.knownHosts,
+    knownHostsText(HOSTS.map((host, i) => ({ host, publicKey: hostPubs[i] }))),
+    0o644,
+  );
   writePrivate(p.sshConfig, sshConfigText(HOSTS, p), 0o644);
   // sshd insists on its privilege-separation directory, shared with the host's own sshd if there is one.
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
@@ -165,13 +175,24 @@ export async function labUp(name: ScenarioName, log: Log = quiet): Promise<UpRes
   await labDown(log);
   const p = paths();
   ensureStateDir(p);
-  const state: LabState = { scenario: name, phase: 'building', startedAt: new Date().toISOString(), daemons: [] };
+  const state: LabState = {
+    scenario: name,
+    phase: 'building',
+    startedAt: new Date().toISOString(),
+    daemons: [],
+  };
   writeState(p, state);
   const [, users] = await Promise.all([writeSshFiles(p), ensureUsers()]);
   writePrivate(p.users, JSON.stringify({ users }, null, 2) + '\n');
 
   const s = SCENARIOS[name];
-  const plan = buildPlan(s, { paths: p, responder: RESPONDER, nodeBin: process.execPath, physdev: true, brNetfilter: existsSync('/proc/sys/net/bridge') });
+  const plan = buildPlan(s, {
+    paths: p,
+    responder: RESPONDER,
+    nodeBin: process.execPath,
+    physdev: true,
+    brNetfilter: existsSync('/proc/sys/net/bridge'),
+  });
   const exec = async (st: Step): Promise<void> => {
     if (st.kind === 'run') {
       try {
@@ -180,34 +201,55 @@ export async function labUp(name: ScenarioName, log: Log = quiet): Promise<UpRes
         // Some kernels lack xt_physdev; kube-proxy's ExternalIP rule then goes without that one match.
         if (st.argv[0] !== 'iptables-restore') throw e;
         log('iptables-restore failed with -m physdev; loading the rules without it');
-        await runIn(st.ns, st.argv, { input: kubeProxyRules(KUBE_SERVICES, KUBE_HOSTPORTS, { physdev: false }) });
+        await runIn(st.ns, st.argv, {
+          input: kubeProxyRules(KUBE_SERVICES, KUBE_HOSTPORTS, { physdev: false }),
+        });
       }
       return;
     }
     const pid = startDaemon(st.ns, st.argv, p.log(st.label));
-    const rec: DaemonRecord = { label: st.label, ns: st.ns, pid, startTicks: startTicks(pid) ?? -1, argv: st.argv };
+    const rec: DaemonRecord = {
+      label: st.label,
+      ns: st.ns,
+      pid,
+      startTicks: startTicks(pid) ?? -1,
+      argv: st.argv,
+    };
     state.daemons.push(rec);
     writeState(p, state);
     if (st.waitLink) {
       const link = st.waitLink;
       await waitFor(`${link} in ${st.ns}`, async () => {
-        if (!daemonAlive(rec)) throw new HopscopeError('LAB_FAILED', `${st.label} exited; see ${p.log(st.label)}`);
+        if (!daemonAlive(rec))
+          throw new HopscopeError('LAB_FAILED', `${st.label} exited; see ${p.log(st.label)}`);
         return (await runIn(st.ns, ['ip', 'link', 'show', 'dev', link], { allowFail: true })).code === 0;
       });
     }
   };
   for (const phase of plan) {
     log(`${phase.name}`);
-    await Promise.all(phase.tasks.map(async (task) => { for (const st of task) await exec(st); }));
+    await Promise.all(
+      phase.tasks.map(async (task) => {
+        for (const st of task) await exec(st);
+      }),
+    );
   }
 
   // Ready means every sshd accepts on port 22 from the host and every pod responder listens.
   await Promise.all([
     ...HOSTS.map((h) => waitFor(`sshd on ${h.name} (${h.ip}:22)`, () => tcpOpen(h.ip, 22), 8000)),
-    ...s.pods.flatMap((pod) => pod.ports.map((port) => waitFor(`${pod.name} listening on ${port}`, () => listening(podNs(pod.name), port), 8000))),
+    ...s.pods.flatMap((pod) =>
+      pod.ports.map((port) =>
+        waitFor(`${pod.name} listening on ${port}`, () => listening(podNs(pod.name), port), 8000),
+      ),
+    ),
   ]);
   const dead = state.daemons.filter((d) => !daemonAlive(d));
-  if (dead.length) throw new HopscopeError('LAB_FAILED', `daemons exited: ${dead.map((d) => `${d.label} (log ${p.log(d.label)})`).join(', ')}`);
+  if (dead.length)
+    throw new HopscopeError(
+      'LAB_FAILED',
+      `daemons exited: ${dead.map((d) => `${d.label} (log ${p.log(d.label)})`).join(', ')}`,
+    );
   state.phase = 'up';
   writeState(p, state);
   return { scenario: name, sshConfig: p.sshConfig, users, ms: Date.now() - t0 };
@@ -231,7 +273,10 @@ export async function labStatus(): Promise<StatusReport> {
   const links: Record<string, string[]> = {};
   for (const ns of namespaces) {
     const r = await run(['ip', '-n', ns, '-br', 'link'], { allowFail: true });
-    links[ns] = r.stdout.split('\n').filter(Boolean).map((l) => l.replace(/\s+/g, ' ').trim());
+    links[ns] = r.stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.replace(/\s+/g, ' ').trim());
   }
   return {
     scenario: st?.scenario ?? null,

@@ -53,8 +53,29 @@ function podTasks(s: ScenarioDef, pod: PodDef): Task {
   const pns = podNs(pod.name);
   const hostMac = pod.attach === 'calico' ? ['address', CALICO_MAC] : [];
   const steps: Step[] = [
-    run(null, 'ip', 'link', 'add', pod.hostIf, 'netns', nns, 'mtu', String(pod.mtu), ...hostMac, 'type', 'veth',
-      'peer', 'name', 'eth0', 'netns', pns, 'address', pod.mac, 'mtu', String(pod.mtu)),
+    run(
+      null,
+      'ip',
+      'link',
+      'add',
+      pod.hostIf,
+      'netns',
+      nns,
+      'mtu',
+      String(pod.mtu),
+      ...hostMac,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'eth0',
+      'netns',
+      pns,
+      'address',
+      pod.mac,
+      'mtu',
+      String(pod.mtu),
+    ),
     run(pns, 'ip', 'link', 'set', 'lo', 'up'),
     run(pns, 'ip', 'addr', 'add', `${pod.ip}/${pod.prefixLen}`, 'dev', 'eth0'),
     run(pns, 'ip', 'link', 'set', 'eth0', 'up'),
@@ -65,7 +86,9 @@ function podTasks(s: ScenarioDef, pod: PodDef): Task {
     steps.push(run(nns, 'ip', 'link', 'set', pod.hostIf, 'master', br.name, 'up'));
     steps.push(run(pns, 'ip', 'route', 'add', 'default', 'via', br.addr.split('/')[0], 'dev', 'eth0'));
   } else {
-    steps.push(sysctl(nns, `net.ipv4.conf.${pod.hostIf}.proxy_arp=1`, `net.ipv4.neigh.${pod.hostIf}.proxy_delay=0`));
+    steps.push(
+      sysctl(nns, `net.ipv4.conf.${pod.hostIf}.proxy_arp=1`, `net.ipv4.neigh.${pod.hostIf}.proxy_delay=0`),
+    );
     steps.push(run(nns, 'ip', 'link', 'set', pod.hostIf, 'up'));
     steps.push(run(nns, 'ip', 'route', 'add', `${pod.ip}/32`, 'dev', pod.hostIf, 'scope', 'link'));
     steps.push(run(pns, 'ip', 'route', 'add', `${CALICO_GW}/32`, 'dev', 'eth0', 'scope', 'link'));
@@ -94,7 +117,13 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
       ...[...hostNsList, ...podNsList].map((ns) => [
         run(null, 'ip', 'netns', 'add', ns),
         // Forwarding only inside the nodes' own namespaces; the root namespace is left as it is.
-        sysctl(ns, ...noV6, ...(isNode(ns) ? ['net.ipv4.ip_forward=1', ...(o.brNetfilter ? ['net.bridge.bridge-nf-call-iptables=1'] : [])] : [])),
+        sysctl(
+          ns,
+          ...noV6,
+          ...(isNode(ns)
+            ? ['net.ipv4.ip_forward=1', ...(o.brNetfilter ? ['net.bridge.bridge-nf-call-iptables=1'] : [])]
+            : []),
+        ),
       ]),
     ],
   });
@@ -102,7 +131,22 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
   phases.push({
     name: 'hosts on the lab bridge (ens33)',
     tasks: HOSTS.map((h) => [
-      run(null, 'ip', 'link', 'add', h.rootLink, 'type', 'veth', 'peer', 'name', 'ens33', 'netns', h.ns, 'address', h.mac),
+      run(
+        null,
+        'ip',
+        'link',
+        'add',
+        h.rootLink,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'ens33',
+        'netns',
+        h.ns,
+        'address',
+        h.mac,
+      ),
       sysctl(null, `net.ipv6.conf.${h.rootLink}.disable_ipv6=1`),
       run(null, 'ip', 'link', 'set', h.rootLink, 'master', LAB_BRIDGE, 'up'),
       run(h.ns, 'ip', 'link', 'set', 'lo', 'up'),
@@ -123,8 +167,28 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
   for (const v of s.vxlan) {
     const ns = nodeNs(v.node);
     const steps: Step[] = [
-      run(ns, 'ip', 'link', 'add', 'flannel.1', 'address', v.mac, 'mtu', String(FLANNEL_MTU), 'type', 'vxlan',
-        'id', String(FLANNEL_VNI), 'local', host(v.node).ip, 'dev', 'ens33', 'dstport', String(FLANNEL_PORT), 'nolearning'),
+      run(
+        ns,
+        'ip',
+        'link',
+        'add',
+        'flannel.1',
+        'address',
+        v.mac,
+        'mtu',
+        String(FLANNEL_MTU),
+        'type',
+        'vxlan',
+        'id',
+        String(FLANNEL_VNI),
+        'local',
+        host(v.node).ip,
+        'dev',
+        'ens33',
+        'dstport',
+        String(FLANNEL_PORT),
+        'nolearning',
+      ),
       run(ns, 'ip', 'addr', 'add', v.addr, 'dev', 'flannel.1'),
       run(ns, 'ip', 'link', 'set', 'flannel.1', 'up'),
     ];
@@ -132,8 +196,24 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
     for (const peer of s.vxlan.filter((x) => x.node !== v.node)) {
       const peerAddr = peer.addr.split('/')[0];
       steps.push(run(ns, 'ip', 'route', 'add', peer.subnet, 'via', peerAddr, 'dev', 'flannel.1', 'onlink'));
-      steps.push(run(ns, 'ip', 'neigh', 'add', peerAddr, 'lladdr', peer.mac, 'dev', 'flannel.1', 'nud', 'permanent'));
-      steps.push(run(ns, 'bridge', 'fdb', 'append', peer.mac, 'dev', 'flannel.1', 'dst', host(peer.node).ip, 'self', 'permanent'));
+      steps.push(
+        run(ns, 'ip', 'neigh', 'add', peerAddr, 'lladdr', peer.mac, 'dev', 'flannel.1', 'nud', 'permanent'),
+      );
+      steps.push(
+        run(
+          ns,
+          'bridge',
+          'fdb',
+          'append',
+          peer.mac,
+          'dev',
+          'flannel.1',
+          'dst',
+          host(peer.node).ip,
+          'self',
+          'permanent',
+        ),
+      );
     }
     nodeDevices.push(steps);
   }
@@ -144,7 +224,11 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
         kind: 'daemon',
         ns,
         label: `socat-tunl0-${t.node}`,
-        argv: ['socat', `TUN:${t.addr}/32,tun-type=tun,iff-no-pi,tun-name=tunl0,iff-up`, `IP4-DATAGRAM:${host(t.peer).ip}:4`],
+        argv: [
+          'socat',
+          `TUN:${t.addr}/32,tun-type=tun,iff-no-pi,tun-name=tunl0,iff-up`,
+          `IP4-DATAGRAM:${host(t.peer).ip}:4`,
+        ],
         waitLink: 'tunl0',
       },
       run(ns, 'ip', 'link', 'set', 'tunl0', 'mtu', String(TUNL_MTU)),
@@ -157,24 +241,40 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
       nodeDevices.push([run(nodeNs(n), 'ip', 'route', 'add', `${CALICO_GW}/32`, 'dev', 'lo')]);
     }
   }
-  if (nodeDevices.length) phases.push({ name: 'node devices (bridges, flannel.1, tunl0)', tasks: nodeDevices });
+  if (nodeDevices.length)
+    phases.push({ name: 'node devices (bridges, flannel.1, tunl0)', tasks: nodeDevices });
 
   phases.push({ name: 'pods', tasks: s.pods.map((p) => podTasks(s, p)) });
 
   const rest: Task[] = s.routes.map((r) => [run(nodeNs(r.node), 'ip', 'route', 'add', ...r.args)]);
   if (s.kubeProxy) {
     rest.push([
-      { kind: 'run', ns: nodeNs('node-1'), argv: ['iptables-restore', '--noflush'], input: kubeProxyRules(KUBE_SERVICES, KUBE_HOSTPORTS, { physdev: o.physdev }) },
+      {
+        kind: 'run',
+        ns: nodeNs('node-1'),
+        argv: ['iptables-restore', '--noflush'],
+        input: kubeProxyRules(KUBE_SERVICES, KUBE_HOSTPORTS, { physdev: o.physdev }),
+      },
     ]);
   }
   for (const p of s.pods.filter((x) => x.ports.length)) {
     rest.push([
-      { kind: 'daemon', ns: podNs(p.name), label: `http-${p.name}`, argv: [o.nodeBin, o.responder, p.name, ...p.ports.map(String)] },
+      {
+        kind: 'daemon',
+        ns: podNs(p.name),
+        label: `http-${p.name}`,
+        argv: [o.nodeBin, o.responder, p.name, ...p.ports.map(String)],
+      },
     ]);
   }
   for (const h of HOSTS) {
     rest.push([
-      { kind: 'daemon', ns: h.ns, label: `sshd-${h.name}`, argv: ['/usr/sbin/sshd', '-D', '-e', '-f', o.paths.sshdConfig(h.name)] },
+      {
+        kind: 'daemon',
+        ns: h.ns,
+        label: `sshd-${h.name}`,
+        argv: ['/usr/sbin/sshd', '-D', '-e', '-f', o.paths.sshdConfig(h.name)],
+      },
     ]);
   }
   phases.push({ name: 'routes, iptables, daemons', tasks: rest });

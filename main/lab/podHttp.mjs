@@ -12,7 +12,11 @@ const body = `${name}\n`;
 for (const p of ports) {
   createServer((req, res) => {
     req.resume();
-    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), connection: 'close' });
+    res.writeHead(200, {
+      'content-type': 'text/plain',
+      'content-length': Buffer.byteLength(body),
+      connection: 'close',
+    });
     res.end(body);
   }).listen(Number(p), '0.0.0.0');
 }

@@ -136,7 +136,14 @@ function bridgePod(
   };
 }
 
-function calicoPod(name: string, node: HostName, ip: string, hostIf: string, mac: string, mtu: number): PodDef {
+function calicoPod(
+  name: string,
+  node: HostName,
+  ip: string,
+  hostIf: string,
+  mac: string,
+  mtu: number,
+): PodDef {
   return { name, node, ip, prefixLen: 32, mac, hostIf, mtu, attach: 'calico', ports: [] };
 }
 
@@ -152,7 +159,15 @@ const kubenet: ScenarioDef = {
   tunl: [],
   routes: [],
   kubeProxy: false,
-  traffic: [{ kind: 'ping', label: 'pod-1 → pod-2 (same node, through cbr0)', fromPod: 'pod-1', to: '192.168.0.12', count: 3 }],
+  traffic: [
+    {
+      kind: 'ping',
+      label: 'pod-1 → pod-2 (same node, through cbr0)',
+      fromPod: 'pod-1',
+      to: '192.168.0.12',
+      count: 3,
+    },
+  ],
   captureHosts: ['node-1'],
 };
 
@@ -232,17 +247,26 @@ export const KUBE_SERVICES: ServiceDef[] = [
 ];
 
 export const KUBE_HOSTPORTS: HostPortDef[] = [
-  { name: 'nginx_default', hostPort: 8081, pod: 'nginx', podIp: '192.168.0.47', podPort: 80, chain: 'KUBE-HP-KWJPLLZCGIIKHTTD' },
+  {
+    name: 'nginx_default',
+    hostPort: 8081,
+    pod: 'nginx',
+    podIp: '192.168.0.47',
+    podPort: 80,
+    chain: 'KUBE-HP-KWJPLLZCGIIKHTTD',
+  },
 ];
 
 const svcPods = KUBE_SERVICES.flatMap((s) =>
   s.endpoints.map((e) => bridgePod(e.pod, 'node-1', e.ip, { ports: [s.targetPort] })),
 );
-const podsOf = (svc: string): string[] => KUBE_SERVICES.find((s) => s.name === svc)?.endpoints.map((e) => e.pod) ?? [];
+const podsOf = (svc: string): string[] =>
+  KUBE_SERVICES.find((s) => s.name === svc)?.endpoints.map((e) => e.pod) ?? [];
 
 const kubeProxy: ScenarioDef = {
   name: 'kube-proxy',
-  title: 'kube-proxy iptables services on node-1: ClusterIP, ClientIP affinity, ExternalIP, NodePort, HostPort',
+  title:
+    'kube-proxy iptables services on node-1: ClusterIP, ClientIP affinity, ExternalIP, NodePort, HostPort',
   bridges: [{ node: 'node-1', name: 'cbr0', addr: '192.168.0.1/24', mac: cniMac('192.168.0.1'), mtu: 1500 }],
   pods: [
     ...svcPods,
@@ -253,11 +277,47 @@ const kubeProxy: ScenarioDef = {
   routes: [{ node: 'client', args: [SERVICE_CIDR, 'via', '10.1.10.9', 'dev', 'ens33'] }],
   kubeProxy: true,
   traffic: [
-    { kind: 'curl', label: 'ClusterIP 10.106.23.233:8877 (statistic random over 2 pods)', from: 'client', url: 'http://10.106.23.233:8877/', expect: podsOf('default/echoserver'), repeat: 2 },
-    { kind: 'curl', label: 'ClientIP affinity 10.107.215.65:80 (recent)', from: 'client', url: 'http://10.107.215.65/', expect: podsOf('default/test-clientip'), repeat: 5, sameEachTime: true },
-    { kind: 'curl', label: 'NodePort 10.1.10.9:32228 (MASQUERADE)', from: 'client', url: 'http://10.1.10.9:32228/', expect: podsOf('default/test-nodeport'), repeat: 2 },
-    { kind: 'curl', label: 'ExternalIP 10.1.10.9:80', from: 'client', url: 'http://10.1.10.9/', expect: podsOf('default/test-externalip'), repeat: 2 },
-    { kind: 'curl', label: 'HostPort 10.1.10.9:8081', from: 'client', url: 'http://10.1.10.9:8081/', expect: ['nginx'], repeat: 1 },
+    {
+      kind: 'curl',
+      label: 'ClusterIP 10.106.23.233:8877 (statistic random over 2 pods)',
+      from: 'client',
+      url: 'http://10.106.23.233:8877/',
+      expect: podsOf('default/echoserver'),
+      repeat: 2,
+    },
+    {
+      kind: 'curl',
+      label: 'ClientIP affinity 10.107.215.65:80 (recent)',
+      from: 'client',
+      url: 'http://10.107.215.65/',
+      expect: podsOf('default/test-clientip'),
+      repeat: 5,
+      sameEachTime: true,
+    },
+    {
+      kind: 'curl',
+      label: 'NodePort 10.1.10.9:32228 (MASQUERADE)',
+      from: 'client',
+      url: 'http://10.1.10.9:32228/',
+      expect: podsOf('default/test-nodeport'),
+      repeat: 2,
+    },
+    {
+      kind: 'curl',
+      label: 'ExternalIP 10.1.10.9:80',
+      from: 'client',
+      url: 'http://10.1.10.9/',
+      expect: podsOf('default/test-externalip'),
+      repeat: 2,
+    },
+    {
+      kind: 'curl',
+      label: 'HostPort 10.1.10.9:8081',
+      from: 'client',
+      url: 'http://10.1.10.9:8081/',
+      expect: ['nginx'],
+      repeat: 1,
+    },
   ],
   captureHosts: ['node-1', 'client'],
 };
@@ -271,7 +331,10 @@ const flannelHostgw: ScenarioDef = {
   ],
   pods: [
     bridgePod('test-7999578869-pkgtp', 'node-1', '10.244.0.9', { hostIf: 'veth38645991' }),
-    bridgePod('test-7999578869-p5kbp', 'node-2', '10.244.1.14', { hostIf: 'veth1695e55f', mac: '36:3e:45:9e:50:a9' }),
+    bridgePod('test-7999578869-p5kbp', 'node-2', '10.244.1.14', {
+      hostIf: 'veth1695e55f',
+      mac: '36:3e:45:9e:50:a9',
+    }),
   ],
   vxlan: [],
   tunl: [],
@@ -280,7 +343,15 @@ const flannelHostgw: ScenarioDef = {
     { node: 'node-2', args: ['10.244.0.0/24', 'via', '10.1.10.9', 'dev', 'ens33'] },
   ],
   kubeProxy: false,
-  traffic: [{ kind: 'ping', label: 'node-1 pod 10.244.0.9 → node-2 pod 10.244.1.14', fromPod: 'test-7999578869-pkgtp', to: '10.244.1.14', count: 3 }],
+  traffic: [
+    {
+      kind: 'ping',
+      label: 'node-1 pod 10.244.0.9 → node-2 pod 10.244.1.14',
+      fromPod: 'test-7999578869-pkgtp',
+      to: '10.244.1.14',
+      count: 3,
+    },
+  ],
   captureHosts: ['node-1', 'node-2'],
 };
 
@@ -293,7 +364,11 @@ const flannelVxlan: ScenarioDef = {
   ],
   pods: [
     bridgePod('test-7999578869-k4bn8', 'node-1', '10.244.0.12', { hostIf: 'veth2053e67d', mtu: 1450 }),
-    bridgePod('test-7999578869-mlk49', 'node-2', '10.244.1.34', { hostIf: 'veth470beb22', mac: 'ee:8d:f9:4a:25:7d', mtu: 1450 }),
+    bridgePod('test-7999578869-mlk49', 'node-2', '10.244.1.34', {
+      hostIf: 'veth470beb22',
+      mac: 'ee:8d:f9:4a:25:7d',
+      mtu: 1450,
+    }),
   ],
   vxlan: [
     { node: 'node-1', mac: '16:e0:b5:75:8c:4b', addr: '10.244.0.0/32', subnet: '10.244.0.0/24' },
@@ -302,7 +377,15 @@ const flannelVxlan: ScenarioDef = {
   tunl: [],
   routes: [],
   kubeProxy: false,
-  traffic: [{ kind: 'ping', label: 'node-1 pod 10.244.0.12 → node-2 pod 10.244.1.34 (VXLAN)', fromPod: 'test-7999578869-k4bn8', to: '10.244.1.34', count: 3 }],
+  traffic: [
+    {
+      kind: 'ping',
+      label: 'node-1 pod 10.244.0.12 → node-2 pod 10.244.1.34 (VXLAN)',
+      fromPod: 'test-7999578869-k4bn8',
+      to: '10.244.1.34',
+      count: 3,
+    },
+  ],
   captureHosts: ['node-1', 'node-2'],
 };
 
@@ -311,9 +394,30 @@ const calicoBgp: ScenarioDef = {
   title: 'calico BGP (IPIP Never): /32 pods on cali*, proxy ARP for 169.254.1.1, routes via the other node',
   bridges: [],
   pods: [
-    calicoPod('test-7999578869-9nc25', 'node-1', '10.100.84.130', 'calida8798d2ad7', '56:40:a9:1a:11:5c', 1500),
-    calicoPod('test-7999578869-9vbv6', 'node-2', '10.100.247.3', 'cali79d4f06640e', '06:88:3d:d0:fa:c7', 1500),
-    calicoPod('test-7999578869-b26kk', 'node-2', '10.100.247.2', 'cali70df284fc76', 'f6:f3:fd:41:df:e6', 1500),
+    calicoPod(
+      'test-7999578869-9nc25',
+      'node-1',
+      '10.100.84.130',
+      'calida8798d2ad7',
+      '56:40:a9:1a:11:5c',
+      1500,
+    ),
+    calicoPod(
+      'test-7999578869-9vbv6',
+      'node-2',
+      '10.100.247.3',
+      'cali79d4f06640e',
+      '06:88:3d:d0:fa:c7',
+      1500,
+    ),
+    calicoPod(
+      'test-7999578869-b26kk',
+      'node-2',
+      '10.100.247.2',
+      'cali70df284fc76',
+      'f6:f3:fd:41:df:e6',
+      1500,
+    ),
   ],
   vxlan: [],
   tunl: [],
@@ -325,8 +429,20 @@ const calicoBgp: ScenarioDef = {
   ],
   kubeProxy: false,
   traffic: [
-    { kind: 'ping', label: 'node-1 pod 10.100.84.130 → node-2 pod 10.100.247.3', fromPod: 'test-7999578869-9nc25', to: '10.100.247.3', count: 3 },
-    { kind: 'ping', label: 'node-2 pod 10.100.247.2 → node-2 pod 10.100.247.3 (same node)', fromPod: 'test-7999578869-b26kk', to: '10.100.247.3', count: 2 },
+    {
+      kind: 'ping',
+      label: 'node-1 pod 10.100.84.130 → node-2 pod 10.100.247.3',
+      fromPod: 'test-7999578869-9nc25',
+      to: '10.100.247.3',
+      count: 3,
+    },
+    {
+      kind: 'ping',
+      label: 'node-2 pod 10.100.247.2 → node-2 pod 10.100.247.3 (same node)',
+      fromPod: 'test-7999578869-b26kk',
+      to: '10.100.247.3',
+      count: 2,
+    },
   ],
   captureHosts: ['node-1', 'node-2'],
 };
@@ -336,9 +452,30 @@ const calicoIpip: ScenarioDef = {
   title: 'calico IPIP (Always): tunl0 MTU 1480 (TUN + socat raw IP proto 4), /32 pods on cali*',
   bridges: [],
   pods: [
-    calicoPod('test-7999578869-kx4hp', 'node-1', '10.100.84.132', 'cali14de3927136', '5e:56:ea:dc:5c:33', 1480),
-    calicoPod('test-7999578869-jr2w9', 'node-2', '10.100.247.24', 'cali813929a4a7b', '76:22:a9:e4:88:04', 1480),
-    calicoPod('test-7999578869-xkhlz', 'node-2', '10.100.247.23', 'calieb588c579e3', '7a:9c:41:0e:5b:d2', 1480),
+    calicoPod(
+      'test-7999578869-kx4hp',
+      'node-1',
+      '10.100.84.132',
+      'cali14de3927136',
+      '5e:56:ea:dc:5c:33',
+      1480,
+    ),
+    calicoPod(
+      'test-7999578869-jr2w9',
+      'node-2',
+      '10.100.247.24',
+      'cali813929a4a7b',
+      '76:22:a9:e4:88:04',
+      1480,
+    ),
+    calicoPod(
+      'test-7999578869-xkhlz',
+      'node-2',
+      '10.100.247.23',
+      'calieb588c579e3',
+      '7a:9c:41:0e:5b:d2',
+      1480,
+    ),
   ],
   vxlan: [],
   tunl: [
@@ -347,13 +484,25 @@ const calicoIpip: ScenarioDef = {
   ],
   routes: [
     { node: 'node-1', args: ['blackhole', '10.100.84.128/26', 'proto', 'bird'] },
-    { node: 'node-1', args: ['10.100.247.0/26', 'via', '10.1.10.10', 'dev', 'tunl0', 'proto', 'bird', 'onlink'] },
+    {
+      node: 'node-1',
+      args: ['10.100.247.0/26', 'via', '10.1.10.10', 'dev', 'tunl0', 'proto', 'bird', 'onlink'],
+    },
     { node: 'node-2', args: ['blackhole', '10.100.247.0/26', 'proto', 'bird'] },
-    { node: 'node-2', args: ['10.100.84.128/26', 'via', '10.1.10.9', 'dev', 'tunl0', 'proto', 'bird', 'onlink'] },
+    {
+      node: 'node-2',
+      args: ['10.100.84.128/26', 'via', '10.1.10.9', 'dev', 'tunl0', 'proto', 'bird', 'onlink'],
+    },
   ],
   kubeProxy: false,
   traffic: [
-    { kind: 'ping', label: 'node-1 pod 10.100.84.132 → node-2 pod 10.100.247.24 (IPIP)', fromPod: 'test-7999578869-kx4hp', to: '10.100.247.24', count: 3 },
+    {
+      kind: 'ping',
+      label: 'node-1 pod 10.100.84.132 → node-2 pod 10.100.247.24 (IPIP)',
+      fromPod: 'test-7999578869-kx4hp',
+      to: '10.100.247.24',
+      count: 3,
+    },
   ],
   captureHosts: ['node-1', 'node-2'],
 };

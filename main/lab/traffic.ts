@@ -51,7 +51,10 @@ async function runOne(t: TrafficDef): Promise<TrafficResult> {
   };
 }
 
-export async function runTraffic(s: ScenarioDef, log: (l: string) => void = () => undefined): Promise<TrafficResult[]> {
+export async function runTraffic(
+  s: ScenarioDef,
+  log: (l: string) => void = () => undefined,
+): Promise<TrafficResult[]> {
   const out: TrafficResult[] = [];
   for (const t of s.traffic) {
     const r = await runOne(t);

@@ -22,7 +22,8 @@ export function sudoersFile(user: string): string {
 }
 
 export function sudoersText(u: LabUser): string {
-  const rule = u.sudo === 'nopasswd' ? `${u.name} ALL=(ALL:ALL) NOPASSWD: ALL` : `${u.name} ALL=(ALL:ALL) ALL`;
+  const rule =
+    u.sudo === 'nopasswd' ? `${u.name} ALL=(ALL:ALL) NOPASSWD: ALL` : `${u.name} ALL=(ALL:ALL) ALL`;
   return `# Hopscope lab user (hopscope lab up); remove with this file and \`userdel -r ${u.name}\`.\n${rule}\n`;
 }
 
@@ -38,7 +39,15 @@ export async function ensureUsers(): Promise<LabUser[]> {
   ];
   for (const u of users) {
     if (!(await userExists(u.name))) {
-      await run(['useradd', '--create-home', '--shell', '/bin/bash', '--comment', 'Hopscope lab user', u.name]);
+      await run([
+        'useradd',
+        '--create-home',
+        '--shell',
+        '/bin/bash',
+        '--comment',
+        'Hopscope lab user',
+        u.name,
+      ]);
     }
     if (u.password) await run(['chpasswd'], { input: `${u.name}:${u.password}\n` });
     // '*' = no password but not locked: sshd (UsePAM no) refuses locked accounts even for key logins.

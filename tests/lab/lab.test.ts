@@ -27,7 +27,12 @@ interface SshTcpdump {
  * `ssh -F ssh_config HOST tcpdump …` for real: resolves once tcpdump has printed `listening on` (so traffic
  * sent afterwards is seen) with a promise of its output; `-c` ends it, `timeout` bounds it on the node.
  */
-async function sshTcpdump(cfg: string, hostAlias: string, args: string[], filter: string): Promise<{ done: Promise<SshTcpdump> }> {
+async function sshTcpdump(
+  cfg: string,
+  hostAlias: string,
+  args: string[],
+  filter: string,
+): Promise<{ done: Promise<SshTcpdump> }> {
   // ssh hands the words to the node's shell, so the filter travels single-quoted (it holds only safe characters).
   if (!/^[\w .[\]&!=-]+$/.test(filter)) throw new Error(`filter needs other quoting: ${filter}`);
   const remote = ['timeout', '10', 'tcpdump', '-l', ...args, `'${filter}'`];
@@ -35,7 +40,9 @@ async function sshTcpdump(cfg: string, hostAlias: string, args: string[], filter
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-  const done = new Promise<SshTcpdump>((resolve) => child.on('close', (code) => resolve({ stdout, stderr, code })));
+  const done = new Promise<SshTcpdump>((resolve) =>
+    child.on('close', (code) => resolve({ stdout, stderr, code })),
+  );
   await new Promise<void>((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`tcpdump over ssh did not start: ${stderr}`)), 10_000);
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
@@ -55,7 +62,10 @@ async function sshTcpdump(cfg: string, hostAlias: string, args: string[], filter
 }
 
 async function ping(pod: string, dst: string, count = 2): Promise<void> {
-  const r = await run(['ip', 'netns', 'exec', podNs(pod), 'ping', '-n', '-c', String(count), '-i', '0.2', '-W', '2', dst], { allowFail: true });
+  const r = await run(
+    ['ip', 'netns', 'exec', podNs(pod), 'ping', '-n', '-c', String(count), '-i', '0.2', '-W', '2', dst],
+    { allowFail: true },
+  );
   expect(r.stdout).toContain(`${count} received`);
 }
 
@@ -67,7 +77,8 @@ async function ssh(cfg: string, args: string[], input?: string) {
 function labNsInodes(): Set<number> {
   const out = new Set<number>();
   if (!existsSync('/run/netns')) return out;
-  for (const n of readdirSync('/run/netns')) if (n.startsWith('hs-')) out.add(statSync(`/run/netns/${n}`).ino);
+  for (const n of readdirSync('/run/netns'))
+    if (n.startsWith('hs-')) out.add(statSync(`/run/netns/${n}`).ino);
   return out;
 }
 
@@ -106,13 +117,30 @@ const walkthroughChecks: Record<ScenarioName, (cfg: string) => Promise<void>> = 
     const cap = await sshTcpdump(cfg, 'node-1', ['-nei', 'cbr0', '-c', '2'], 'icmp');
     await ping('pod-1', '192.168.0.12');
     const out = (await cap.done).stdout;
-    expect(out).toMatch(/0a:58:c0:a8:00:0b > 0a:58:c0:a8:00:0c, ethertype IPv4 .*192\.168\.0\.11 > 192\.168\.0\.12: ICMP echo request/);
+    expect(out).toMatch(
+      /0a:58:c0:a8:00:0b > 0a:58:c0:a8:00:0c, ethertype IPv4 .*192\.168\.0\.11 > 192\.168\.0\.12: ICMP echo request/,
+    );
     expect(out).toMatch(/192\.168\.0\.12 > 192\.168\.0\.11: ICMP echo reply/);
   },
   'kube-proxy': async (cfg) => {
     // The DNAT'ed pod address on cbr0: the ClusterIP is gone, a backend pod's address and port are there.
-    const cap = await sshTcpdump(cfg, 'node-1', ['-ni', 'cbr0', '-c', '1'], 'tcp dst port 8877 and tcp[tcpflags] & tcp-syn != 0');
-    const r = await run(['ip', 'netns', 'exec', 'hs-client', 'curl', '-sS', '--max-time', '3', 'http://10.106.23.233:8877/']);
+    const cap = await sshTcpdump(
+      cfg,
+      'node-1',
+      ['-ni', 'cbr0', '-c', '1'],
+      'tcp dst port 8877 and tcp[tcpflags] & tcp-syn != 0',
+    );
+    const r = await run([
+      'ip',
+      'netns',
+      'exec',
+      'hs-client',
+      'curl',
+      '-sS',
+      '--max-time',
+      '3',
+      'http://10.106.23.233:8877/',
+    ]);
     expect(r.stdout.trim()).toMatch(/^echoserver-6dbbc8d5fc-(f455t|n4smh)$/);
     const out = (await cap.done).stdout;
     // MASQUERADE'd source (cbr0's 192.168.0.1), DNAT'ed destination (pod .33 or .34, port 8877).
@@ -120,7 +148,9 @@ const walkthroughChecks: Record<ScenarioName, (cfg: string) => Promise<void>> = 
     expect(out).not.toContain('10.106.23.233');
     // And the chains are there in kube-proxy's shape.
     const nat = await ssh(cfg, ['node-1', 'iptables', '-t', 'nat', '-S']);
-    expect(nat.stdout).toContain('-A KUBE-SVC-HOYURHXRFA5BUYEO -m comment --comment "default/echoserver" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-652URVIXIJWATNFG');
+    expect(nat.stdout).toContain(
+      '-A KUBE-SVC-HOYURHXRFA5BUYEO -m comment --comment "default/echoserver" -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-652URVIXIJWATNFG',
+    );
     expect(nat.stdout).toContain('--rcheck --seconds 10800 --reap --name KUBE-SEP-2WE6A5EBAO3UGN4N');
     expect(nat.stdout).toMatch(/-A KUBE-NODEPORTS .*--dport 32228 -j KUBE-SVC-CIFSXFMKAAMIL4QG/);
     expect(nat.stdout).toMatch(/-A KUBE-POSTROUTING .*-j MASQUERADE/);
@@ -138,8 +168,12 @@ const walkthroughChecks: Record<ScenarioName, (cfg: string) => Promise<void>> = 
     const cap = await sshTcpdump(cfg, 'node-1', ['-nei', 'ens33', '-c', '2'], 'udp port 8472');
     await ping('test-7999578869-k4bn8', '10.244.1.34');
     const out = (await cap.done).stdout;
-    expect(out).toMatch(/10\.1\.10\.9\.\d+ > 10\.1\.10\.10\.8472: OTV, flags \[I\] \(0x08\), overlay 0, instance 1/);
-    expect(out).toMatch(/16:e0:b5:75:8c:4b > 0e:46:36:ac:f6:d6, ethertype IPv4 .*10\.244\.0\.12 > 10\.244\.1\.34: ICMP echo request/);
+    expect(out).toMatch(
+      /10\.1\.10\.9\.\d+ > 10\.1\.10\.10\.8472: OTV, flags \[I\] \(0x08\), overlay 0, instance 1/,
+    );
+    expect(out).toMatch(
+      /16:e0:b5:75:8c:4b > 0e:46:36:ac:f6:d6, ethertype IPv4 .*10\.244\.0\.12 > 10\.244\.1\.34: ICMP echo request/,
+    );
     const links = await ssh(cfg, ['node-1', 'ip', '-d', 'link', 'show', 'flannel.1']);
     expect(links.stdout).toMatch(/mtu 1450/);
     expect(links.stdout).toMatch(/vxlan id 1 local 10\.1\.10\.9 dev ens33 .*dstport 8472/);
@@ -147,21 +181,37 @@ const walkthroughChecks: Record<ScenarioName, (cfg: string) => Promise<void>> = 
   'calico-bgp': async (cfg) => {
     const pod = 'test-7999578869-9nc25';
     await run(['ip', '-n', podNs(pod), 'neigh', 'flush', 'all']);
-    const cap = await sshTcpdump(cfg, 'node-1', ['-nei', 'calida8798d2ad7', '-c', '2'], 'arp and host 169.254.1.1');
+    const cap = await sshTcpdump(
+      cfg,
+      'node-1',
+      ['-nei', 'calida8798d2ad7', '-c', '2'],
+      'arp and host 169.254.1.1',
+    );
     await ping(pod, '10.100.247.3');
     const out = (await cap.done).stdout;
-    expect(out).toMatch(/56:40:a9:1a:11:5c > ff:ff:ff:ff:ff:ff, ethertype ARP .*Request who-has 169\.254\.1\.1 tell 10\.100\.84\.130/);
-    expect(out).toMatch(/ee:ee:ee:ee:ee:ee > 56:40:a9:1a:11:5c, ethertype ARP .*Reply 169\.254\.1\.1 is-at ee:ee:ee:ee:ee:ee/);
+    expect(out).toMatch(
+      /56:40:a9:1a:11:5c > ff:ff:ff:ff:ff:ff, ethertype ARP .*Request who-has 169\.254\.1\.1 tell 10\.100\.84\.130/,
+    );
+    expect(out).toMatch(
+      /ee:ee:ee:ee:ee:ee > 56:40:a9:1a:11:5c, ethertype ARP .*Reply 169\.254\.1\.1 is-at ee:ee:ee:ee:ee:ee/,
+    );
   },
   'calico-ipip': async (cfg) => {
     const pod = 'test-7999578869-kx4hp';
     const onEns = await sshTcpdump(cfg, 'node-1', ['-nei', 'ens33', '-c', '2'], 'ip proto 4');
     const onTunl = await sshTcpdump(cfg, 'node-2', ['-nei', 'tunl0', '-c', '2'], 'icmp');
     await run(['ip', '-n', podNs(pod), 'neigh', 'flush', 'all']);
-    const onCali = await sshTcpdump(cfg, 'node-1', ['-nei', 'cali14de3927136', '-c', '2'], 'arp and host 169.254.1.1');
+    const onCali = await sshTcpdump(
+      cfg,
+      'node-1',
+      ['-nei', 'cali14de3927136', '-c', '2'],
+      'arp and host 169.254.1.1',
+    );
     await ping(pod, '10.100.247.24');
     const ens = (await onEns.done).stdout;
-    expect(ens).toMatch(/00:0c:29:10:a9:6c > 00:0c:29:2f:33:85, ethertype IPv4 \(0x0800\), length 118: 10\.1\.10\.9 > 10\.1\.10\.10: 10\.100\.84\.132 > 10\.100\.247\.24: ICMP echo request/);
+    expect(ens).toMatch(
+      /00:0c:29:10:a9:6c > 00:0c:29:2f:33:85, ethertype IPv4 \(0x0800\), length 118: 10\.1\.10\.9 > 10\.1\.10\.10: 10\.100\.84\.132 > 10\.100\.247\.24: ICMP echo request/,
+    );
     const tunl = await onTunl.done;
     expect(tunl.stderr).toContain('link-type RAW (Raw IP)');
     expect(tunl.stdout).toMatch(/ip: 10\.100\.84\.132 > 10\.100\.247\.24: ICMP echo request/);
@@ -196,8 +246,10 @@ describe.skipIf(!isRoot)('lab', () => {
         const links = await ssh(up.sshConfig, ['node-1', 'ip', '-br', 'link']);
         expect(links.code).toBe(0);
         expect(links.stdout).toMatch(/^ens33@\S+\s+UP\s+00:0c:29:10:a9:6c/m);
-        for (const pod of SCENARIOS[name].pods.filter((p) => p.node === 'node-1')) expect(links.stdout).toContain(pod.hostIf);
-        for (const b of SCENARIOS[name].bridges.filter((x) => x.node === 'node-1')) expect(links.stdout).toContain(b.name);
+        for (const pod of SCENARIOS[name].pods.filter((p) => p.node === 'node-1'))
+          expect(links.stdout).toContain(pod.hostIf);
+        for (const b of SCENARIOS[name].bridges.filter((x) => x.node === 'node-1'))
+          expect(links.stdout).toContain(b.name);
         const client = await ssh(up.sshConfig, ['client', 'ip', '-4', '-br', 'addr']);
         expect(client.stdout).toMatch(/ens33@\S+\s+UP\s+10\.1\.10\.8\/24/);
       });
@@ -226,10 +278,27 @@ describe.skipIf(!isRoot)('lab', () => {
           const b = await ssh(up.sshConfig, ['-l', 'hspass', 'node-1', 'sudo', '-n', 'id', '-u']);
           expect(b.code).not.toBe(0);
           expect(b.stderr).toMatch(/password is required/);
-          const c = await ssh(up.sshConfig, ['-l', 'hspass', 'node-2', 'sudo', '-S', '-p', 'password:', 'id', '-u'], `${pass}\n`);
+          const c = await ssh(
+            up.sshConfig,
+            ['-l', 'hspass', 'node-2', 'sudo', '-S', '-p', 'password:', 'id', '-u'],
+            `${pass}\n`,
+          );
           expect(c.stdout.trim()).toBe('0');
           // Key-only: no password authentication offered.
-          const d = await run(['ssh', '-F', up.sshConfig, '-o', 'PubkeyAuthentication=no', '-o', 'BatchMode=yes', 'node-1', 'true'], { allowFail: true });
+          const d = await run(
+            [
+              'ssh',
+              '-F',
+              up.sshConfig,
+              '-o',
+              'PubkeyAuthentication=no',
+              '-o',
+              'BatchMode=yes',
+              'node-1',
+              'true',
+            ],
+            { allowFail: true },
+          );
           expect(d.code).toBe(255);
         });
       }
@@ -242,7 +311,11 @@ describe.skipIf(!isRoot)('lab', () => {
         expect(await labRootLinks()).toEqual([]);
         expect(processesIn(inodes)).toEqual([]);
         expect(labProcesses()).toEqual([]);
-        for (const d of daemons) expect(existsSync(`/proc/${d.pid}`) && readFileSync(`/proc/${d.pid}/cmdline`, 'utf8').includes(d.argv[0])).toBe(false);
+        for (const d of daemons)
+          expect(
+            existsSync(`/proc/${d.pid}`) &&
+              readFileSync(`/proc/${d.pid}/cmdline`, 'utf8').includes(d.argv[0]),
+          ).toBe(false);
         expect(existsSync(paths().dir)).toBe(false);
       });
     });

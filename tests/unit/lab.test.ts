@@ -21,7 +21,13 @@ import { HOSTS, IFNAME_MAX, host, podNs } from '../../main/lab/topology.ts';
 import { sudoersText } from '../../main/lab/users.ts';
 
 const paths = labPaths('/run/hopscope-lab');
-const opts = { paths, responder: '/x/podHttp.mjs', nodeBin: '/usr/bin/node', physdev: true, brNetfilter: true };
+const opts = {
+  paths,
+  responder: '/x/podHttp.mjs',
+  nodeBin: '/usr/bin/node',
+  physdev: true,
+  brNetfilter: true,
+};
 
 function steps(name: (typeof SCENARIO_NAMES)[number]): Step[] {
   return buildPlan(SCENARIOS[name], opts).flatMap((p) => p.tasks.flat());
@@ -36,7 +42,14 @@ function inCidr(ip: string, cidr: string): boolean {
 
 describe('scenario definitions', () => {
   test('six scenarios, named as the CLI accepts them', () => {
-    expect(SCENARIO_NAMES).toEqual(['kubenet', 'kube-proxy', 'flannel-hostgw', 'flannel-vxlan', 'calico-bgp', 'calico-ipip']);
+    expect(SCENARIO_NAMES).toEqual([
+      'kubenet',
+      'kube-proxy',
+      'flannel-hostgw',
+      'flannel-vxlan',
+      'calico-bgp',
+      'calico-ipip',
+    ]);
     for (const n of SCENARIO_NAMES) expect(SCENARIOS[n].name).toBe(n);
     expect(isScenarioName('calico-ipip')).toBe(true);
     expect(isScenarioName('calico')).toBe(false);
@@ -83,7 +96,8 @@ describe('scenario definitions', () => {
       expect(new Set(hostIfs).size).toBe(hostIfs.length);
       for (const t of s.traffic) {
         if (t.kind === 'ping') expect(s.pods.some((p) => p.name === t.fromPod)).toBe(true);
-        else for (const e of t.expect) expect(s.pods.find((p) => p.name === e)?.ports.length).toBeGreaterThan(0);
+        else
+          for (const e of t.expect) expect(s.pods.find((p) => p.name === e)?.ports.length).toBeGreaterThan(0);
       }
     });
   }
@@ -93,10 +107,18 @@ describe('scenario definitions', () => {
       ['node-1', '16:e0:b5:75:8c:4b', '10.244.0.0/32'],
       ['node-2', '0e:46:36:ac:f6:d6', '10.244.1.0/32'],
     ]);
-    expect(SCENARIOS['calico-ipip'].pods[0]).toMatchObject({ ip: '10.100.84.132', hostIf: 'cali14de3927136', mac: '5e:56:ea:dc:5c:33', mtu: 1480 });
+    expect(SCENARIOS['calico-ipip'].pods[0]).toMatchObject({
+      ip: '10.100.84.132',
+      hostIf: 'cali14de3927136',
+      mac: '5e:56:ea:dc:5c:33',
+      mtu: 1480,
+    });
     expect(SCENARIOS['calico-ipip'].tunl.map((t) => t.addr)).toEqual(['10.100.84.131', '10.100.247.22']);
     expect(SCENARIOS['kube-proxy'].bridges[0]).toMatchObject({ name: 'cbr0', addr: '192.168.0.1/24' });
-    expect(SCENARIOS['flannel-hostgw'].bridges.map((b) => b.addr)).toEqual(['10.244.0.1/24', '10.244.1.1/24']);
+    expect(SCENARIOS['flannel-hostgw'].bridges.map((b) => b.addr)).toEqual([
+      '10.244.0.1/24',
+      '10.244.1.1/24',
+    ]);
   });
 
   test('generated names and MACs follow the CNI conventions and are stable', () => {
@@ -110,7 +132,8 @@ describe('scenario definitions', () => {
 describe('build plan', () => {
   test('every argv element is a single word (nothing for a shell or ip -batch to split)', () => {
     for (const n of SCENARIO_NAMES) {
-      for (const st of steps(n)) for (const a of st.argv) expect(a, `${n}: ${st.argv.join(' ')}`).toMatch(/^\S+$/);
+      for (const st of steps(n))
+        for (const a of st.argv) expect(a, `${n}: ${st.argv.join(' ')}`).toMatch(/^\S+$/);
     }
   });
 
@@ -120,20 +143,32 @@ describe('build plan', () => {
       '[hs-node-1] ip link add flannel.1 address 16:e0:b5:75:8c:4b mtu 1450 type vxlan id 1 local 10.1.10.9 dev ens33 dstport 8472 nolearning',
     );
     expect(lines).toContain('[hs-node-1] ip route add 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink');
-    expect(lines).toContain('[hs-node-1] ip neigh add 10.244.1.0 lladdr 0e:46:36:ac:f6:d6 dev flannel.1 nud permanent');
-    expect(lines).toContain('[hs-node-1] bridge fdb append 0e:46:36:ac:f6:d6 dev flannel.1 dst 10.1.10.10 self permanent');
+    expect(lines).toContain(
+      '[hs-node-1] ip neigh add 10.244.1.0 lladdr 0e:46:36:ac:f6:d6 dev flannel.1 nud permanent',
+    );
+    expect(lines).toContain(
+      '[hs-node-1] bridge fdb append 0e:46:36:ac:f6:d6 dev flannel.1 dst 10.1.10.10 self permanent',
+    );
   });
 
   test('calico-ipip: socat drives tunl0 to raw IP protocol 4, MTU 1480; pods route via 169.254.1.1 with proxy ARP', () => {
     const all = steps('calico-ipip');
     const socat = all.find((s) => s.kind === 'daemon' && s.argv[0] === 'socat');
-    expect(socat?.argv).toEqual(['socat', 'TUN:10.100.84.131/32,tun-type=tun,iff-no-pi,tun-name=tunl0,iff-up', 'IP4-DATAGRAM:10.1.10.10:4']);
+    expect(socat?.argv).toEqual([
+      'socat',
+      'TUN:10.100.84.131/32,tun-type=tun,iff-no-pi,tun-name=tunl0,iff-up',
+      'IP4-DATAGRAM:10.1.10.10:4',
+    ]);
     expect(socat?.ns).toBe('hs-node-1');
     const lines = planLines(buildPlan(SCENARIOS['calico-ipip'], opts));
     expect(lines).toContain('[hs-node-1] ip link set tunl0 mtu 1480');
-    expect(lines).toContain('[hs-node-1] sysctl -q -w net.ipv4.conf.cali14de3927136.proxy_arp=1 net.ipv4.neigh.cali14de3927136.proxy_delay=0');
+    expect(lines).toContain(
+      '[hs-node-1] sysctl -q -w net.ipv4.conf.cali14de3927136.proxy_arp=1 net.ipv4.neigh.cali14de3927136.proxy_delay=0',
+    );
     expect(lines).toContain('[hs-pod-test-7999578869-kx4hp] ip route add default via 169.254.1.1 dev eth0');
-    expect(lines).toContain('[hs-node-1] ip route add 10.100.247.0/26 via 10.1.10.10 dev tunl0 proto bird onlink');
+    expect(lines).toContain(
+      '[hs-node-1] ip route add 10.100.247.0/26 via 10.1.10.10 dev tunl0 proto bird onlink',
+    );
     expect(lines.some((l) => l.includes('address ee:ee:ee:ee:ee:ee type veth'))).toBe(true);
   });
 
@@ -142,7 +177,9 @@ describe('build plan', () => {
       const all = steps(n);
       const fwd = all.filter((s) => s.argv.some((a) => a === 'net.ipv4.ip_forward=1'));
       expect(fwd.map((s) => s.ns).sort()).toEqual(['hs-node-1', 'hs-node-2']);
-      const rootSysctls = all.filter((s) => s.ns === null && s.argv[0] === 'sysctl').flatMap((s) => s.argv.slice(3));
+      const rootSysctls = all
+        .filter((s) => s.ns === null && s.argv[0] === 'sysctl')
+        .flatMap((s) => s.argv.slice(3));
       for (const k of rootSysctls) expect(k).toMatch(/^net\.ipv6\.conf\.hs-[\w-]+\.disable_ipv6=1$/);
       const defaults = all.filter((s) => s.argv.includes('default') && s.argv.includes('route'));
       for (const d of defaults) expect(d.ns?.startsWith('hs-pod-')).toBe(true);
@@ -150,7 +187,9 @@ describe('build plan', () => {
   });
 
   test('the client routes the service range via node-1 (kube-proxy only)', () => {
-    expect(planLines(buildPlan(SCENARIOS['kube-proxy'], opts))).toContain('[hs-client] ip route add 10.96.0.0/12 via 10.1.10.9 dev ens33');
+    expect(planLines(buildPlan(SCENARIOS['kube-proxy'], opts))).toContain(
+      '[hs-client] ip route add 10.96.0.0/12 via 10.1.10.9 dev ens33',
+    );
   });
 
   test('sshd runs in every host namespace with its generated config, never through a shell', () => {
@@ -170,32 +209,52 @@ describe('kube-proxy rules', () => {
     expect(text.trimEnd().endsWith('COMMIT')).toBe(true);
     const declared = lines.filter((l) => l.startsWith(':')).map((l) => l.split(' ')[0].slice(1));
     expect(new Set(declared).size).toBe(declared.length);
-    const jumps = lines.filter((l) => l.startsWith('-A ')).flatMap((l) => /-j (KUBE-[\w-]+)/.exec(l)?.[1] ?? []);
+    const jumps = lines
+      .filter((l) => l.startsWith('-A '))
+      .flatMap((l) => /-j (KUBE-[\w-]+)/.exec(l)?.[1] ?? []);
     for (const j of jumps) expect(declared).toContain(j);
     const svc = lines.filter((l) => l.startsWith('-A KUBE-SERVICES '));
     expect(svc[svc.length - 1]).toContain('-j KUBE-NODEPORTS');
   });
 
   test('statistic random over two endpoints, recent affinity, MASQUERADE on the mark', () => {
-    expect(text).toContain('-A KUBE-SVC-HOYURHXRFA5BUYEO -m comment --comment default/echoserver -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-652URVIXIJWATNFG');
-    expect(text).toContain('-A KUBE-SVC-HOYURHXRFA5BUYEO -m comment --comment default/echoserver -j KUBE-SEP-ASOAWBDFEODJJPJH');
-    expect(text).toContain('-A KUBE-SEP-652URVIXIJWATNFG -p tcp -m comment --comment default/echoserver -m tcp -j DNAT --to-destination 192.168.0.33:8877');
+    expect(text).toContain(
+      '-A KUBE-SVC-HOYURHXRFA5BUYEO -m comment --comment default/echoserver -m statistic --mode random --probability 0.50000000000 -j KUBE-SEP-652URVIXIJWATNFG',
+    );
+    expect(text).toContain(
+      '-A KUBE-SVC-HOYURHXRFA5BUYEO -m comment --comment default/echoserver -j KUBE-SEP-ASOAWBDFEODJJPJH',
+    );
+    expect(text).toContain(
+      '-A KUBE-SEP-652URVIXIJWATNFG -p tcp -m comment --comment default/echoserver -m tcp -j DNAT --to-destination 192.168.0.33:8877',
+    );
     expect(text).toContain(
       '-A KUBE-SVC-JASYFCTGROL6PGNE -m comment --comment default/test-clientip -m recent --rcheck --seconds 10800 --reap --name KUBE-SEP-2WE6A5EBAO3UGN4N --mask 255.255.255.255 --rsource -j KUBE-SEP-2WE6A5EBAO3UGN4N',
     );
     expect(text).toContain('-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000');
     expect(text).toContain('-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN');
-    expect(text).toContain('-A KUBE-NODEPORTS -p tcp -m comment --comment default/test-nodeport -m tcp --dport 32228 -j KUBE-SVC-CIFSXFMKAAMIL4QG');
-    expect(text).toContain('-A KUBE-HP-KWJPLLZCGIIKHTTD -p tcp -m comment --comment "nginx_default hostport 8081" -m tcp -j DNAT --to-destination 192.168.0.47:80');
+    expect(text).toContain(
+      '-A KUBE-NODEPORTS -p tcp -m comment --comment default/test-nodeport -m tcp --dport 32228 -j KUBE-SVC-CIFSXFMKAAMIL4QG',
+    );
+    expect(text).toContain(
+      '-A KUBE-HP-KWJPLLZCGIIKHTTD -p tcp -m comment --comment "nginx_default hostport 8081" -m tcp -j DNAT --to-destination 192.168.0.47:80',
+    );
     expect(text).toContain('! -s 192.168.0.0/16 -d 10.106.23.233/32');
   });
 
   test('three endpoints split 1/3, 1/2, rest (kube-proxy’s even spread)', () => {
-    const svc = { ...KUBE_SERVICES[0], endpoints: [...KUBE_SERVICES[0].endpoints, { pod: 'p3', ip: '192.168.0.35', sepChain: 'KUBE-SEP-7ZRSXHFJXB4D6W3U' }] };
+    const svc = {
+      ...KUBE_SERVICES[0],
+      endpoints: [
+        ...KUBE_SERVICES[0].endpoints,
+        { pod: 'p3', ip: '192.168.0.35', sepChain: 'KUBE-SEP-7ZRSXHFJXB4D6W3U' },
+      ],
+    };
     const t = kubeProxyRules([svc], [], { physdev: true });
     expect(t).toContain('--probability 0.33333333333 -j KUBE-SEP-652URVIXIJWATNFG');
     expect(t).toContain('--probability 0.50000000000 -j KUBE-SEP-ASOAWBDFEODJJPJH');
-    expect(t).toMatch(/-A KUBE-SVC-HOYURHXRFA5BUYEO -m comment --comment default\/echoserver -j KUBE-SEP-7ZRSXHFJXB4D6W3U/);
+    expect(t).toMatch(
+      /-A KUBE-SVC-HOYURHXRFA5BUYEO -m comment --comment default\/echoserver -j KUBE-SEP-7ZRSXHFJXB4D6W3U/,
+    );
   });
 
   test('physdev match is optional', () => {
@@ -229,17 +288,25 @@ describe('OpenSSH files', () => {
 
   test('values that could break the config file are refused', () => {
     expect(() => sshConfigText(HOSTS, labPaths('/tmp/with space'))).toThrow(/unsafe/);
-    expect(() => sshdConfigText(host('node-1'), labPaths('/tmp/x\nPermitEmptyPasswords yes'))).toThrow(/unsafe/);
+    expect(() => sshdConfigText(host('node-1'), labPaths('/tmp/x\nPermitEmptyPasswords yes'))).toThrow(
+      /unsafe/,
+    );
   });
 
   test('known_hosts: alias and address per host, the key type and key only', () => {
-    const t = knownHostsText([{ host: host('node-2'), publicKey: 'ssh-ed25519 AAAAC3Nza hopscope-lab-node-2\n' }]);
+    const t = knownHostsText([
+      { host: host('node-2'), publicKey: 'ssh-ed25519 AAAAC3Nza hopscope-lab-node-2\n' },
+    ]);
     expect(t).toBe('node-2,10.1.10.10 ssh-ed25519 AAAAC3Nza\n');
   });
 
   test('sudoers drop-ins', () => {
-    expect(sudoersText({ name: 'hsnopass', sudo: 'nopasswd' })).toContain('hsnopass ALL=(ALL:ALL) NOPASSWD: ALL\n');
-    expect(sudoersText({ name: 'hspass', sudo: 'password', password: 'x' })).toContain('hspass ALL=(ALL:ALL) ALL\n');
+    expect(sudoersText({ name: 'hsnopass', sudo: 'nopasswd' })).toContain(
+      'hsnopass ALL=(ALL:ALL) NOPASSWD: ALL\n',
+    );
+    expect(sudoersText({ name: 'hspass', sudo: 'password', password: 'x' })).toContain(
+      'hspass ALL=(ALL:ALL) ALL\n',
+    );
     expect(sudoersText({ name: 'hspass', sudo: 'password', password: 'secret' })).not.toContain('secret');
   });
 });
@@ -250,11 +317,22 @@ describe('lab CLI arguments', () => {
     expect(parseLabArgs(['down'])).toMatchObject({ verb: 'down' });
     expect(parseLabArgs(['status', '--json'])).toMatchObject({ verb: 'status', json: true });
     expect(parseLabArgs(['traffic'])).toMatchObject({ verb: 'traffic', scenario: undefined });
-    expect(parseLabArgs(['fixtures', 'calico-ipip', '/tmp/x'])).toMatchObject({ verb: 'fixtures', outDir: '/tmp/x' });
+    expect(parseLabArgs(['fixtures', 'calico-ipip', '/tmp/x'])).toMatchObject({
+      verb: 'fixtures',
+      outDir: '/tmp/x',
+    });
   });
 
   test('bad input is a USAGE error', () => {
-    for (const bad of [[], ['explode'], ['up'], ['up', 'a', 'b'], ['down', 'x'], ['fixtures', 'kubenet'], ['up', '--force', 'kubenet']]) {
+    for (const bad of [
+      [],
+      ['explode'],
+      ['up'],
+      ['up', 'a', 'b'],
+      ['down', 'x'],
+      ['fixtures', 'kubenet'],
+      ['up', '--force', 'kubenet'],
+    ]) {
       expect(() => parseLabArgs(bad), bad.join(' ')).toThrow(HopscopeError);
       try {
         parseLabArgs(bad);
