@@ -37,7 +37,7 @@ export function encodeMessage(msg: unknown): Uint8Array {
   const offsets: number[] = [];
   for (const b of buffers) {
     offsets.push(total);
-    total = pad(total + 4 + b.byteLength);
+    total = pad(pad(total + 4) + b.byteLength);
   }
   const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);

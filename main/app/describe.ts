@@ -1,21 +1,20 @@
 // Per-packet text for the UI, from the decode library: the tcpdump-style one-liner and the layer tree with
-// byte ranges (for the hex highlight). Looked up by name so the app degrades to a plain line if either is missing.
+// byte ranges (for the hex highlight; looked up by name: without it the detail shows the frame as one layer).
 
 import type { Layer } from '../../preload/api.ts';
 import * as decode from '../decode/index.ts';
 
-type Summarize = (frame: Uint8Array, linkType: number) => string;
 type DecodeLayers = (frame: Uint8Array, linkType: number) => unknown[];
 
-const lib = decode as unknown as { summarize?: Summarize; decodeLayers?: DecodeLayers };
+const lib = decode as unknown as { decodeLayers?: DecodeLayers };
 
 export function summaryOf(frame: Uint8Array, linkType: number, origLen: number): string {
   try {
-    if (lib.summarize) return lib.summarize(frame, linkType);
+    // With the link layer (-e), as the walkthrough's `tcpdump -nei IFACE` shows it.
+    return decode.summarize(frame, linkType, { origLen, link: true }) || `link-type ${linkType}, length ${origLen}`;
   } catch (e) {
     return `(summary failed: ${(e as Error).message})`;
   }
-  return `link-type ${linkType}, length ${origLen}`;
 }
 
 interface LibLayer {

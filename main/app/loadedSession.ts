@@ -16,7 +16,7 @@ import type { Correlator } from '../correlate/correlator.ts';
 import { F_IP, F_MALFORMED, F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
-import { FrameSource } from './frames.ts';
+import { FrameSource } from '../session/frames.ts';
 
 export interface SessionProblem {
   path: string;
@@ -35,7 +35,7 @@ export class LoadedSession {
   /** The estimates before any manual override, per node. */
   estimated = new Map<string, ClockEstimate>();
   manual: Record<string, number> = {};
-  readonly frames = new FrameSource();
+  frames: FrameSource;
   private summaryIndex: string[] | null = null;
 
   constructor(
@@ -47,6 +47,7 @@ export class LoadedSession {
     readonly problems: SessionProblem[],
     readonly drops: Map<string, number> = new Map(),
   ) {
+    this.frames = new FrameSource(result);
     for (const c of result.clocks) this.estimated.set(c.node, { ...c });
     this.index();
   }
@@ -88,6 +89,8 @@ export class LoadedSession {
     const clock = this.correlator.opts.clock ?? { mode: 'auto' as const };
     this.correlator.opts.clock = { ...clock, manual: { ...this.manual } };
     this.result = this.correlator.result();
+    this.frames.close();
+    this.frames = new FrameSource(this.result);
     this.index();
     this.revision++;
   }
@@ -157,11 +160,22 @@ export class LoadedSession {
     };
   }
 
+  /** The frame's bytes (a view valid until the next call: copy to keep). */
   frame(row: number): Uint8Array {
-    const rows = this.result.rows;
-    const cap = this.result.captures[rows.capture[row]];
-    if (!cap.path) return new Uint8Array(0);
-    return this.frames.frame(cap.path, rows.fileOffset[row], rows.caplen[row]);
+    return this.frames.frame(row);
+  }
+
+  captureOf(row: number): number {
+    return this.result.rows.capture[row];
+  }
+  origLenOf(row: number): number {
+    return this.result.rows.origLen[row];
+  }
+  caplenOf(row: number): number {
+    return this.result.rows.caplen[row];
+  }
+  statusOf(row: number): number {
+    return this.statusCol[row];
   }
 
   linkType(row: number): number {

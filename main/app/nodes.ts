@@ -8,7 +8,9 @@ import { join } from 'node:path';
 
 import SSHConfig from 'ssh-config';
 
-import type { HostKeyPrompt, IfaceInfo, NodeInfo, NodeSpec, SshAlias } from '../../preload/api.ts';
+import type { FilterCheck, HostKeyPrompt, IfaceInfo, NodeInfo, NodeSpec, SshAlias } from '../../preload/api.ts';
+import { filterCheckScript, parseProbe, PROBE_SCRIPT, shScript } from '../capture/tcpdumpCommand.ts';
+import { acquirePrivilege, privileged, redact, type Privilege } from '../ssh/privilege.ts';
 import { HopscopeError, toErrorData } from '../common/errors.ts';
 import { discoverNode } from '../discover/discoverNode.ts';
 import type { Iface, NodeInterfaces } from '../discover/model.ts';
@@ -22,6 +24,9 @@ export interface NodeEntry {
   conn: SshConnection | null;
   model: NodeInterfaces | null;
   target: ResolvedTarget | null;
+  /** From the connect-time probe: where tcpdump is and how to run it privileged. */
+  tcpdumpPath: string | null;
+  privilege: Privilege | null;
 }
 
 const HOSTKEY_TIMEOUT_MS = 5 * 60_000;
@@ -115,7 +120,7 @@ export class NodeManager {
     if (!spec.alias && !spec.host) throw new HopscopeError('USAGE', 'give an ssh-config alias or a host');
     const target = spec.alias ?? `${spec.user ? `${spec.user}@` : ''}${spec.host}${spec.port ? `:${spec.port}` : ''}`;
     const info: NodeInfo = { name: spec.name, target, state: 'idle', error: null, interfaces: [] };
-    this.nodes.set(spec.name, { spec, info, conn: null, model: null, target: null });
+    this.nodes.set(spec.name, { spec, info, conn: null, model: null, target: null, tcpdumpPath: null, privilege: null });
     return info;
   }
 
@@ -186,6 +191,9 @@ export class NodeManager {
         n.conn = null;
         this.update(n, lost ? { state: 'lost', error: toErrorData(lost) } : { state: 'idle' });
       });
+      const probe = parseProbe((await conn.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'));
+      n.tcpdumpPath = probe.tcpdumpPath;
+      n.privilege = await acquirePrivilege(name, conn, probe.uid, { sudo: s.sudo ?? false, password: s.sudoPassword });
       n.model = await discoverNode(name, conn);
       this.update(n, { state: 'connected', interfaces: n.model.interfaces.filter((i) => i.capturable).map(toIfaceInfo) });
       return n.info;
@@ -193,6 +201,24 @@ export class NodeManager {
       this.update(n, { state: 'error', error: toErrorData(e) });
       throw e;
     }
+  }
+
+  /** Compiles the filter with the node's own tcpdump (`tcpdump -d`), as the capture will. */
+  async checkFilter(name: string, filter: string): Promise<FilterCheck> {
+    const n = this.get(name);
+    if (!n.conn || n.conn.closed || !n.privilege) return { node: name, ok: false, message: 'not connected' };
+    if (!n.tcpdumpPath) return { node: name, ok: false, message: 'tcpdump is not installed on this node' };
+    const iface = n.model?.interfaces.find((i) => i.capturable && i.up && i.kind === 'physical')?.name ?? 'lo';
+    const cmd = privileged(filterCheckScript(n.tcpdumpPath, iface, filter), n.privilege);
+    const r = await n.conn.exec(cmd.command, { stdin: cmd.stdinPreamble, timeoutMs: 20_000 });
+    if (r.code === 0) return { node: name, ok: true, message: '' };
+    const text = redact(r.stderr.toString('utf8'), n.spec.sudoPassword).trim();
+    return { node: name, ok: false, message: text.split('\n').filter(Boolean).slice(-2).join(' | ') || `exit ${r.code}` };
+  }
+
+  setState(name: string, state: NodeInfo['state'], error: NodeInfo['error'] = null): void {
+    const n = this.nodes.get(name);
+    if (n) this.update(n, { state, error });
   }
 
   disconnect(name: string): NodeInfo {

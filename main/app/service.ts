@@ -19,7 +19,6 @@ import type {
   LabStatus,
   PacketDetail,
   Result,
-  SessionInfo,
   Unsubscribe,
 } from '../../preload/api.ts';
 import { HopscopeError, toErrorData } from '../common/errors.ts';
@@ -27,6 +26,9 @@ import { correlateInputs } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import type { Backend } from './backend.ts';
 import { layersOf, summaryOf } from './describe.ts';
+import { defaultExportPath, exportResult } from './exporter.ts';
+import { LiveCapture } from './liveCapture.ts';
+import type { LiveSession } from './liveSession.ts';
 import { LoadedSession } from './loadedSession.ts';
 import { listAliases, NodeManager } from './nodes.ts';
 
@@ -51,6 +53,8 @@ export class AppService implements Backend {
   private readonly workDir: string;
   private exportsByName = new Map<string, string>();
   private labBusy = false;
+  private liveCapture: LiveCapture | null = null;
+  private captureStarting = false;
 
   constructor(private readonly opts: ServiceOptions) {
     this.events.setMaxListeners(100);
@@ -80,6 +84,8 @@ export class AppService implements Backend {
   }
 
   async close(): Promise<void> {
+    // Never leave tcpdump running on a node because the app went away.
+    if (this.liveCapture) await this.liveCapture.stop().catch(() => undefined);
     this.nodes.closeAll();
   }
 
@@ -90,8 +96,17 @@ export class AppService implements Backend {
 
   private session(id: string): LoadedSession {
     const s = this.sessions.get(id);
-    if (!s) throw new HopscopeError('USAGE', `no open session ${id}`);
+    if (!s) {
+      if (this.liveCapture?.live.id === id) throw new HopscopeError('USAGE', 'journeys are computed when the capture stops');
+      throw new HopscopeError('USAGE', `no open session ${id}`);
+    }
     return s;
+  }
+
+  /** A finished session or the one being captured: enough for packets, summaries and detail. */
+  private packetSource(id: string): LoadedSession | LiveSession {
+    if (this.liveCapture?.live.id === id) return this.liveCapture.live;
+    return this.session(id);
   }
 
   sampleDir(): string {
@@ -151,30 +166,28 @@ export class AppService implements Backend {
       });
       return this.openPathsSync(paths, req.files.length === 1 ? req.files[0].name : `${req.files.length} dropped files`).info();
     },
-    getSession: (req) => this.session(req.sessionId).info(),
-    getPackets: (req) => this.session(req.sessionId).batch(req.from, req.count),
+    getSession: (req) => this.packetSource(req.sessionId).info(),
+    getPackets: (req) => this.packetSource(req.sessionId).batch(req.from, req.count),
     getSummaries: (req) => {
-      const s = this.session(req.sessionId);
-      return req.indices.map((i) =>
-        i < s.count ? summaryOf(s.frame(i), s.linkType(i), s.result.rows.origLen[i]) : '',
-      );
+      const s = this.packetSource(req.sessionId);
+      return req.indices.map((i) => (i < s.count ? summaryOf(s.frame(i), s.linkType(i), s.origLenOf(i)) : ''));
     },
     getPacketDetail: (req): PacketDetail => {
-      const s = this.session(req.sessionId);
-      if (req.index >= s.count) throw new HopscopeError('USAGE', `no packet ${req.index}`);
-      const frame = s.frame(req.index);
-      const rows = s.result.rows;
-      const st = s.statusCol[req.index];
+      const s = this.packetSource(req.sessionId);
+      const i = req.index;
+      if (i >= s.count) throw new HopscopeError('USAGE', `no packet ${i}`);
+      const frame = s.frame(i).slice();
+      const st = s.statusOf(i);
       return {
-        index: req.index,
-        capture: rows.capture[req.index],
-        tsNs: s.tsNsString(req.index),
-        summary: summaryOf(frame, s.linkType(req.index), rows.origLen[req.index]),
-        bytes: frame.slice(),
-        layers: layersOf(frame, s.linkType(req.index)),
+        index: i,
+        capture: s.captureOf(i),
+        tsNs: s.tsNsString(i),
+        summary: summaryOf(frame, s.linkType(i), s.origLenOf(i)),
+        bytes: frame,
+        layers: layersOf(frame, s.linkType(i)),
         problem:
           st === 1
-            ? `truncated: ${rows.caplen[req.index]} of ${rows.origLen[req.index]} bytes captured (snaplen)`
+            ? `truncated: ${s.caplenOf(i)} of ${s.origLenOf(i)} bytes captured (snaplen)`
             : st === 2
               ? 'malformed: header fields contradict each other'
               : null,
@@ -213,9 +226,30 @@ export class AppService implements Backend {
       return null;
     },
 
-    validateFilter: async (req) => this.capture().validate(req.filter, req.nodes),
-    startCapture: async (req) => this.capture().start(req),
-    stopCapture: async () => this.capture().stop(),
+    validateFilter: async (req) => Promise.all(req.nodes.map((n) => this.nodes.checkFilter(n, req.filter))),
+    startCapture: async (req) => {
+      if (this.liveCapture || this.captureStarting) throw new HopscopeError('USAGE', 'a capture is running already');
+      this.captureStarting = true;
+      try {
+        const outDir = path.join(this.workDir, `capture-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+        this.liveCapture = await LiveCapture.start(req, this.nodes, outDir, {
+          stats: (s) => this.emit('captureStats', s),
+          batch: (b) => this.emit('packetBatch', b),
+          node: (name, state, error) => this.nodes.setState(name, state, error),
+        });
+        return this.liveCapture.live.info();
+      } finally {
+        this.captureStarting = false;
+      }
+    },
+    stopCapture: async () => {
+      const lc = this.liveCapture;
+      if (!lc) throw new HopscopeError('USAGE', 'no capture is running');
+      const dir = await lc.stop();
+      this.liveCapture = null;
+      for (const n of this.nodes.list()) if (n.state === 'capturing') this.nodes.setState(n.name, 'connected');
+      return this.openPathsSync([dir], lc.live.title).info();
+    },
 
     labStatus: () => this.labStatus(),
     labUp: async (req) => {
@@ -276,12 +310,20 @@ export class AppService implements Backend {
     };
   }
 
-  private capture(): { validate: (f: string, n: string[]) => Promise<Res<'validateFilter'>>; start: (r: Req<'startCapture'>) => Promise<SessionInfo>; stop: () => Promise<SessionInfo> } {
-    throw new HopscopeError('INTERNAL', 'live capture is not wired in this build yet');
-  }
-
-  private async exportSession(_req: ExportRequest): Promise<ExportResult> {
-    throw new HopscopeError('INTERNAL', 'export is not wired in this build yet');
+  private async exportSession(req: ExportRequest): Promise<ExportResult> {
+    const s = this.session(req.sessionId);
+    const file = path.resolve(req.path ?? defaultExportPath(path.join(this.workDir, 'exports'), s.title, req.format));
+    let last = 0;
+    const out = exportResult(s.result, req, file, (done, total) => {
+      // Throttled: at most a few progress events per second reach the UI.
+      const now = Date.now();
+      if (done < total && now - last < 200) return;
+      last = now;
+      this.emit('exportProgress', { sessionId: s.id, done, total });
+    });
+    const name = `${s.id.slice(0, 8)}-${path.basename(file)}`;
+    this.exportsByName.set(name, file);
+    return this.opts.mode === 'web' ? { ...out, downloadUrl: `/download/${encodeURIComponent(name)}` } : out;
   }
 
   /** Reads the bundled sample's README (shown on the start screen in a later version). */

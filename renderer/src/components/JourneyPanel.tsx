@@ -73,10 +73,12 @@ export function JourneyPanel() {
                   data-hops={j.hops}
                   onClick={() => ctl.selectJourney(j.id)}
                 >
+                  <span className="jid muted">#{j.id + 1}</span>
                   <span className="proto">{j.proto}</span>
-                  <span className="mono">{j.summary}</span>
+                  <span className="jhops">{j.hops} hops</span>
+                  <span className="mono jsum">{j.summary}</span>
                   <span className="muted">
-                    {j.hops} hops · {j.nodes.join(', ')} · {formatDuration(j.durationNs)}
+                    {j.nodes.join(', ')} · {formatDuration(j.durationNs)}
                   </span>
                 </div>
               );
@@ -88,7 +90,7 @@ export function JourneyPanel() {
         {view ? (
           <>
             <div className="journey-title">
-              <b>Journey {view.id}</b> <span className="mono">{view.summary}</span>{' '}
+              <b>Journey #{view.id + 1}</b> <span className="mono">{view.summary}</span>{' '}
               <span className="muted">
                 {view.hopList.length} hops · {formatDuration(view.durationNs)}
                 {view.direction ? ` · ${view.direction}` : ''}

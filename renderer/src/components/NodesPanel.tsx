@@ -74,6 +74,7 @@ function AddNode() {
   const [password, setPassword] = useState('');
   const [identityFile, setIdentityFile] = useState('');
   const [sudo, setSudo] = useState(false);
+  const [knownHosts, setKnownHosts] = useState('');
   const [error, setError] = useState<string | null>(null);
 
   const [configTouched, setConfigTouched] = useState(false);
@@ -98,7 +99,7 @@ function AddNode() {
     setError(null);
     const spec =
       mode === 'alias'
-        ? { name: name || alias, alias, ...(configPath ? { configPath } : {}), ...(sudo ? { sudo } : {}) }
+        ? { name: name || alias, alias, ...(configPath ? { configPath } : {}), ...(sudo ? { sudo } : {}), ...(knownHosts ? { knownHostsPath: knownHosts } : {}) }
         : {
             name: name || host,
             host,
@@ -108,6 +109,7 @@ function AddNode() {
             ...(auth === 'password' && password ? { password } : {}),
             ...(auth === 'key' && identityFile ? { identityFile } : {}),
             ...(sudo ? { sudo } : {}),
+            ...(knownHosts ? { knownHostsPath: knownHosts } : {}),
           };
     const r = await ctl.api.addNode(spec);
     if (!r.ok) return setError(r.error.message);
@@ -162,6 +164,12 @@ function AddNode() {
           {auth === 'key' ? <input placeholder="~/.ssh/id_ed25519" value={identityFile} onChange={(e) => setIdentityFile(e.target.value)} aria-label="identity file" /> : null}
         </>
       )}
+      <input
+        placeholder="known_hosts file (default: from the config)"
+        value={knownHosts}
+        onChange={(e) => setKnownHosts(e.target.value)}
+        aria-label="known_hosts file"
+      />
       <div className="form-row">
         <input placeholder="display name (optional)" value={name} onChange={(e) => setName(e.target.value)} aria-label="node name" />
         <label className="small">

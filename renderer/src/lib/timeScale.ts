@@ -82,7 +82,9 @@ export function formatOffset(ns: number, stepNs: number): string {
 }
 
 function trim(v: number, decimals: number): string {
-  return v.toFixed(decimals).replace(/\.?0+$/, '') || '0';
+  const t = v.toFixed(decimals);
+  // Only zeros after a decimal point are noise ("12.50" → "12.5"); "850" stays.
+  return t.includes('.') ? t.replace(/\.?0+$/, '') : t;
 }
 
 /** First index in ascending `arr[lo..hi)` (read through `at`) whose value is >= t. */

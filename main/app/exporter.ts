@@ -1,0 +1,129 @@
+// Export from the app: everything through the export library's streaming writers, or only chosen journeys /
+// a time range (the same pcapng blocks and journey documents, filtered), with progress callbacks.
+
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+import type { ExportRequest, ExportResult } from '../../preload/api.ts';
+import { HopscopeError } from '../common/errors.ts';
+import { changesBetween } from '../correlate/hops.ts';
+import type { CorrelationResult } from '../correlate/result.ts';
+import { writeCsv } from '../export/csv.ts';
+import { exportPcapng } from '../export/exportPcapng.ts';
+import { documentHead, GENERATOR, journeyJson, writeJourneysJson } from '../export/journeysJson.ts';
+import { timeOrder } from '../export/order.ts';
+import { writeEpb, writeIdb, writeShb } from '../export/pcapngWriter.ts';
+import { Sink } from '../export/sink.ts';
+import { FrameSource } from '../session/frames.ts';
+
+const EXT = { pcapng: 'pcapng', json: 'json', csv: 'csv' } as const;
+const PROGRESS_EVERY = 20_000;
+
+export type Progress = (done: number, total: number) => void;
+
+export function defaultExportPath(dir: string, title: string, format: ExportRequest['format']): string {
+  const stem = title.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+|_+$/g, '') || 'session';
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  return path.join(dir, `${stem}-${stamp}.${EXT[format]}`);
+}
+
+export function exportResult(res: CorrelationResult, req: ExportRequest, file: string, progress: Progress): ExportResult {
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
+  const subset = req.journeys !== undefined || req.rangeNs !== undefined;
+  const journeys = req.journeys?.filter((k) => k >= 0 && k < res.journeyCount);
+  if (req.journeys !== undefined && !journeys?.length) throw new HopscopeError('USAGE', 'none of the chosen journeys exist');
+  const sink = Sink.file(file);
+  let packets = 0;
+  try {
+    if (req.format === 'pcapng') {
+      if (!subset) {
+        progress(0, res.rowCount);
+        packets = exportPcapng(res, new FrameSource(res), sink, { correctedTime: req.clockCorrected });
+        progress(res.rowCount, res.rowCount);
+      } else packets = subsetPcapng(res, sink, req, journeys, progress);
+    } else if (req.format === 'json') {
+      if (!subset) {
+        progress(0, res.journeyCount);
+        writeJourneysJson(res, sink);
+        packets = res.rowCount;
+        progress(res.journeyCount, res.journeyCount);
+      } else packets = subsetJson(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
+    } else {
+      if (subset) throw new HopscopeError('USAGE', 'CSV exports every journey; choose JSON or pcapng for a subset');
+      progress(0, res.journeyCount);
+      writeCsv(res, sink);
+      packets = res.rowCount;
+      progress(res.journeyCount, res.journeyCount);
+    }
+  } finally {
+    sink.close();
+  }
+  return { path: file, bytes: statSync(file).size, packets };
+}
+
+function selectJourneys(res: CorrelationResult, journeys: number[] | undefined, range: [number, number] | undefined): number[] {
+  const list = journeys ?? Array.from({ length: res.journeyCount }, (_, k) => k);
+  if (!range) return list;
+  return list.filter((k) => {
+    const rows = res.journeyRows(k);
+    return rows.length > 0 && res.correctedT(rows[0]) >= range[0] && res.correctedT(rows[0]) < range[1];
+  });
+}
+
+function subsetJson(res: CorrelationResult, sink: Sink, list: number[], progress: Progress): number {
+  const head = JSON.stringify({ ...documentHead(res), selection: { journeys: list.map((k) => k + 1) } });
+  sink.write(head.slice(0, -1) + ',"journeys":[');
+  let rows = 0;
+  list.forEach((k, i) => {
+    sink.write((i ? ',' : '') + JSON.stringify(journeyJson(res, k)));
+    rows += res.journeyRows(k).length;
+    if (i % 1000 === 0) progress(i, list.length);
+  });
+  sink.write(']}\n');
+  progress(list.length, list.length);
+  return rows;
+}
+
+/** The rows of the chosen journeys (or all rows in the range) as a pcapng with the same interfaces and notes. */
+function subsetPcapng(res: CorrelationResult, sink: Sink, req: ExportRequest, journeys: number[] | undefined, progress: Progress): number {
+  const corrected = req.clockCorrected;
+  const keep = new Uint8Array(res.rowCount);
+  if (journeys) for (const k of journeys) for (const r of res.journeyRows(k)) keep[r] = 1;
+  else keep.fill(1);
+  if (req.rangeNs) {
+    const [a, b] = req.rangeNs;
+    for (let r = 0; r < res.rowCount; r++) if (keep[r]) keep[r] = res.correctedT(r) >= a && res.correctedT(r) < b ? 1 : 0;
+  }
+  writeShb(sink, {
+    application: GENERATOR,
+    os: `${process.platform} ${process.arch}`,
+    comment: `hopscope selection: ${journeys ? `journeys ${journeys.map((k) => k + 1).join(', ')}` : 'time range'}; timestamps ${corrected ? 'clock-corrected' : 'as captured'}`,
+  });
+  for (const c of res.captures)
+    writeIdb(sink, { linkType: c.linkType, snaplen: c.snaplen ?? 262144, name: `${c.node}/${c.iface}`, description: c.description ?? `${c.iface} on ${c.node}`, mac: c.mac !== undefined && c.mac >= 0 ? c.mac : undefined });
+  const hopOf = new Map<number, { k: number; i: number; prev: number; n: number }>();
+  for (const k of journeys ?? []) {
+    const rows = res.journeyRows(k);
+    rows.forEach((r, i) => hopOf.set(r, { k, i, prev: i ? rows[i - 1] : -1, n: rows.length }));
+  }
+  const frames = new FrameSource(res);
+  const order = timeOrder(res, corrected);
+  let written = 0;
+  let total = 0;
+  for (let r = 0; r < keep.length; r++) total += keep[r];
+  for (let x = 0; x < order.length; x++) {
+    const r = order[x];
+    if (!keep[r]) continue;
+    const h = hopOf.get(r);
+    const k = h?.k ?? res.journeyOfRow(r);
+    const comment = h
+      ? `journey ${h.k + 1} hop ${h.i + 1}/${h.n}${h.prev >= 0 ? `: ${changesBetween(res.rows, h.prev, r).join(' ')}` : `: ${res.journeySummary(h.k)}`}`
+      : '';
+    writeEpb(sink, res.rows.capture[r], corrected ? res.tNs(r) : res.tsNs(r), frames.frame(r), res.rows.origLen[r], k >= 0 ? k + 1 : 0, comment);
+    if (++written % PROGRESS_EVERY === 0) progress(written, total);
+  }
+  frames.close();
+  progress(written, total);
+  return written;
+}

@@ -1,0 +1,137 @@
+// @vitest-environment happy-dom
+// The hop ladder and the app's panes rendered in happy-dom on a real journey: the sample session (recorded in
+// the lab: a pod on node-1 pinging a pod on node-2 over flannel VXLAN), served by the real AppService in-process.
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import type { HopscopeApi, JourneyView, SessionInfo } from '../../preload/api.ts';
+import { AppService } from '../../main/app/service.ts';
+import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
+import { App } from '../../renderer/src/App.tsx';
+import { HopLadder } from '../../renderer/src/components/HopLadder.tsx';
+import { ControllerContext } from '../../renderer/src/context.ts';
+import { Controller } from '../../renderer/src/controller.ts';
+import { AppStore } from '../../renderer/src/store/appStore.ts';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+/** HopscopeApi straight onto the back end (what IPC or the WebSocket would carry). */
+function inProcessApi(b: AppService): HopscopeApi {
+  const api: Record<string, unknown> = {};
+  for (const m of API_METHODS) api[m] = (req?: unknown) => b.call(m, req);
+  for (const [m, ev] of Object.entries(API_EVENTS)) api[m] = (cb: (p: unknown) => void) => b.on(ev, cb);
+  return api as unknown as HopscopeApi;
+}
+
+let backend: AppService;
+let session: SessionInfo;
+let ping: JourneyView;
+
+beforeAll(async () => {
+  backend = new AppService({ mode: 'web', resourcesDir: 'resources' });
+  const r = await backend.call('openSample', undefined);
+  if (!r.ok) throw new Error(r.error.message);
+  session = r.value as SessionInfo;
+  const j = await backend.call('getJourney', { sessionId: session.id, journeyId: 0 });
+  if (!j.ok) throw new Error(j.error.message);
+  ping = j.value as JourneyView;
+});
+afterAll(() => backend.close());
+
+async function render(el: React.ReactElement): Promise<{ root: Root; div: HTMLDivElement }> {
+  const div = document.createElement('div');
+  document.body.appendChild(div);
+  const root = createRoot(div);
+  await act(async () => root.render(el));
+  return { root, div };
+}
+
+describe('HopLadder', () => {
+  it('draws the eight hops of the VXLAN ping with TTLs, MAC owners and the VXLAN box on ens33', async () => {
+    const { root, div } = await render(<HopLadder journey={ping} baseNs={session.baseNs} selectedPacket={ping.hopList[3].packet} />);
+    const hops = [...div.querySelectorAll('[data-testid=hop]')] as HTMLElement[];
+    expect(hops.map((h) => `${h.dataset.node}/${h.dataset.iface}`)).toEqual([
+      'node-1/veth2053e67d',
+      'node-1/cni0',
+      'node-1/flannel.1',
+      'node-1/ens33',
+      'node-2/ens33',
+      'node-2/flannel.1',
+      'node-2/cni0',
+      'node-2/veth470beb22',
+    ]);
+    expect(hops.map((h) => Number(h.dataset.ttl))).toEqual([64, 64, 63, 63, 63, 63, 62, 62]);
+    // The encapsulation box exists exactly on the two ens33 hops, with the outer headers.
+    const boxed = hops.filter((h) => h.querySelector('[data-testid=encap-vxlan]'));
+    expect(boxed.map((h) => `${h.dataset.node}/${h.dataset.iface}`)).toEqual(['node-1/ens33', 'node-2/ens33']);
+    const box = boxed[0].querySelector('[data-testid=encap-vxlan]')!;
+    expect(box.textContent).toContain('10.1.10.9 → 10.1.10.10');
+    expect(box.textContent).toContain('VNI 1');
+    expect(box.textContent).toContain('8472');
+    // Pushed on node-1/ens33, popped on node-2/flannel.1; TTL changes highlighted where they happen.
+    expect(hops[3].querySelector('[data-testid=encap-pushed]')?.textContent).toBe('+VXLAN');
+    expect(hops[5].querySelector('[data-testid=encap-popped]')?.textContent).toBe('−VXLAN');
+    expect(hops[2].querySelector('[data-testid=ttl]')!.className).toContain('changed');
+    expect(hops[1].querySelector('[data-testid=ttl]')!.className).not.toContain('changed');
+    // MAC owners come from the nodes' interfaces.
+    expect(hops[3].querySelector('[data-testid=mac]')!.textContent).toContain('node-1/ens33');
+    expect(hops[3].querySelector('[data-testid=mac]')!.textContent).toContain('node-2/ens33');
+    expect(hops[3].className).toContain('selected');
+    await act(async () => root.unmount());
+  });
+
+  it('draws nested boxes outermost first and highlights NAT changes', async () => {
+    const hop = { ...ping.hopList[3] };
+    const nat: JourneyView = {
+      ...ping,
+      hopList: [
+        { ...hop, encap: [hop.encap[0], { type: 'ipip', outerSrc: '192.0.2.1', outerDst: '192.0.2.2' }], changes: ['nat-dst'] },
+      ],
+    };
+    const { root, div } = await render(<HopLadder journey={nat} baseNs={session.baseNs} selectedPacket={-1} />);
+    const outer = div.querySelector('[data-testid=encap-vxlan]')!;
+    expect(outer.querySelector('[data-testid=encap-ipip]')).not.toBeNull();
+    expect(div.querySelector('[data-testid=nat-dst]')?.className).toBe('nat-changed');
+    expect(div.querySelector('[data-testid=hop]')!.className).toContain('nat');
+    await act(async () => root.unmount());
+  });
+});
+
+describe('App on the sample session', () => {
+  it('opens the sample, shows one pane per interface, and highlights the selected journey in every pane', async () => {
+    const store = new AppStore({ theme: 'light' });
+    const ctl = new Controller(inProcessApi(backend), store);
+    ctl.start();
+    const { root, div } = await render(
+      <ControllerContext.Provider value={ctl}>
+        <App />
+      </ControllerContext.Provider>,
+    );
+    await act(async () => ctl.openSample());
+    await act(async () => new Promise((r) => setTimeout(r, 50)));
+    const panes = [...div.querySelectorAll('[data-testid=pane]')] as HTMLElement[];
+    expect(panes.map((p) => p.dataset.capture).sort()).toEqual(session.captures.map((c) => `${c.node}/${c.iface}`).sort());
+    expect(ctl.packets.count).toBe(session.packets);
+    // Select the echo request's packet on node-1/ens33: its journey is highlighted in all eight panes.
+    const hop = ping.hopList[3];
+    await act(async () => ctl.selectPacket(hop.packet));
+    await act(async () => new Promise((r) => setTimeout(r, 50)));
+    expect(store.get().selectedJourney).toBe(ping.id);
+    expect(store.get().journeyView?.hopList.length).toBe(8);
+    // happy-dom has no layout, so the virtualizer renders no rows; check the store's per-pane answer instead.
+    for (const c of session.captures) {
+      const pos = ctl.packets.findJourneyInCapture(c.index, ping.id);
+      expect(pos, `${c.node}/${c.iface}`).toBeGreaterThanOrEqual(0);
+    }
+    // Keyboard: ↓ moves within the focused pane (node-1/ens33).
+    const before = store.get().selectedPacket;
+    await act(async () => window.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown' })));
+    const after = store.get().selectedPacket;
+    expect(after).not.toBe(before);
+    expect(ctl.packets.capture.data[after]).toBe(hop.capture);
+    expect(div.querySelector('[data-testid=hop-ladder]')).not.toBeNull();
+    ctl.stop();
+    await act(async () => root.unmount());
+  });
+});

@@ -1,0 +1,83 @@
+// The timeline's time ↔ pixel math: fitting, zooming around the cursor, panning, nice ticks, labels.
+import { describe, expect, it } from 'vitest';
+
+import {
+  endNs,
+  fitScale,
+  formatDuration,
+  formatOffset,
+  lowerBound,
+  MAX_NS_PER_PX,
+  MIN_NS_PER_PX,
+  panBy,
+  tickStep,
+  ticks,
+  toNs,
+  toPx,
+  zoomAt,
+} from '../../renderer/src/lib/timeScale.ts';
+
+describe('timeScale', () => {
+  it('fits a range with a margin on both sides', () => {
+    const s = fitScale(1_000_000, 2_000_000, 1000, 0.05);
+    expect(toPx(s, 1_000_000)).toBeCloseTo(1000 * (0.05 / 1.1), 6);
+    expect(toPx(s, 2_000_000)).toBeCloseTo(1000 * (1.05 / 1.1), 6);
+    expect(endNs(s)).toBeCloseTo(2_050_000, 3);
+  });
+
+  it('round-trips time and pixels', () => {
+    const s = fitScale(-5e9, 5e9, 777);
+    for (const t of [-5e9, 0, 1234567, 4.9e9]) expect(toNs(s, toPx(s, t))).toBeCloseTo(t, 3);
+  });
+
+  it('keeps the time under the cursor fixed while zooming', () => {
+    const s = fitScale(0, 1e9, 1000);
+    const at = 321;
+    const before = toNs(s, at);
+    const z = zoomAt(s, at, 4);
+    expect(toNs(z, at)).toBeCloseTo(before, 3);
+    expect(z.nsPerPx).toBeCloseTo(s.nsPerPx / 4, 9);
+  });
+
+  it('clamps zoom to its limits', () => {
+    const s = fitScale(0, 1e6, 1000);
+    expect(zoomAt(s, 0, 1e12).nsPerPx).toBe(MIN_NS_PER_PX);
+    expect(zoomAt(s, 0, 1e-20).nsPerPx).toBe(MAX_NS_PER_PX);
+  });
+
+  it('pans by whole pixels of time: dragging right shows earlier times', () => {
+    const s = fitScale(0, 1e9, 1000);
+    const p = panBy(s, 100);
+    expect(p.startNs).toBeCloseTo(s.startNs - 100 * s.nsPerPx, 3);
+    expect(toPx(p, 5e8)).toBeCloseTo(toPx(s, 5e8) + 100, 6);
+  });
+
+  it('chooses 1/2/5 steps at least minPx apart and labels them with enough decimals', () => {
+    const s = fitScale(0, 1e9, 1000, 0);
+    const step = tickStep(s, 90);
+    expect([1, 2, 5].some((m) => Math.abs(step / 10 ** Math.floor(Math.log10(step)) - m) < 1e-9)).toBe(true);
+    expect(step / s.nsPerPx).toBeGreaterThanOrEqual(90);
+    const t = ticks(s, 90);
+    expect(t.length).toBeGreaterThan(3);
+    for (let i = 1; i < t.length; i++) expect(t[i].ns - t[i - 1].ns).toBeCloseTo(step, 3);
+    expect(t.map((x) => x.label)).toContain('0.2 s');
+    expect(formatOffset(1_500_000, 500_000)).toBe('0.0015 s');
+  });
+
+  it('formats durations in readable units', () => {
+    expect(formatDuration(850)).toBe('850 ns');
+    expect(formatDuration(12_500)).toBe('12.5 µs');
+    expect(formatDuration(1_234_000)).toBe('1.234 ms');
+    expect(formatDuration(2.5e9)).toBe('2.5 s');
+    expect(formatDuration(-3000)).toBe('−3 µs');
+  });
+
+  it('lowerBound finds the first index at or after a time', () => {
+    const a = [1, 3, 3, 7, 9];
+    const at = (i: number) => a[i];
+    expect(lowerBound(at, 0, a.length, 0)).toBe(0);
+    expect(lowerBound(at, 0, a.length, 3)).toBe(1);
+    expect(lowerBound(at, 0, a.length, 4)).toBe(3);
+    expect(lowerBound(at, 0, a.length, 10)).toBe(5);
+  });
+});
