@@ -102,26 +102,22 @@ export class PcapngStreamReader implements CaptureReader {
     const chunkBase = this.bytes;
     this.bytes += chunk.length;
     let p = 0;
-    if (this.skip > 0) {
-      p = Math.min(this.skip, chunk.length);
-      this.skip -= p;
-      if (this.skip > 0) return null;
-    }
-    if (this.pendingLen > 0) {
-      p = this.fill(chunk, p);
-      if (this.problem || this.pendingLen > 0) return this.problem;
-    }
     for (;;) {
-      p = this.scan(chunk, p, chunkBase);
-      if (this.problem || p >= chunk.length) return this.problem;
-      this.unitOffset = chunkBase + p;
+      if (this.skip > 0) {
+        // The rest of a block we do not keep: step over it without buffering.
+        const s = Math.min(this.skip, chunk.length - p);
+        p += s;
+        this.skip -= s;
+        if (this.skip > 0) return null;
+      }
+      if (p >= chunk.length) return this.problem;
+      if (this.pendingLen === 0) {
+        p = this.scan(chunk, p, chunkBase);
+        if (this.problem || p >= chunk.length) return this.problem;
+        this.unitOffset = chunkBase + p;
+      }
       p = this.fill(chunk, p);
       if (this.problem || this.pendingLen > 0) return this.problem;
-      // fill() turned the block into a skip that this chunk partly covers.
-      const s = Math.min(this.skip, chunk.length - p);
-      p += s;
-      this.skip -= s;
-      if (this.skip > 0) return null;
     }
   }
 
