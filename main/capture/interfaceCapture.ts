@@ -7,10 +7,10 @@ import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { ClientChannel } from 'ssh2';
 
 import { HopscopeError, type ErrorData } from '../common/errors.ts';
+import { PcapStreamReader, type ReadProblem } from '../pcap/index.ts';
 import type { SshConnection } from '../ssh/connection.ts';
 import { privileged, redact, type Privilege } from '../ssh/privilege.ts';
 
-import { PcapCounter } from './pcapCounter.ts';
 import { tcpdumpArgs, wrapWithWatchdog, type TcpdumpSpec } from './tcpdumpCommand.ts';
 import { classifyTcpdumpError, parseCounts, parseListening, type TcpdumpCounts } from './tcpdumpStderr.ts';
 
@@ -35,6 +35,8 @@ export interface IfaceCaptureStatus {
   exitCode: number | null;
   exitSignal: string | null;
   filter: string;
+  /** The byte stream stopped parsing as pcap (garbage from the node) or ended inside a record. */
+  streamProblem: ReadProblem | null;
 }
 
 const STDERR_KEEP = 64 * 1024;
@@ -48,7 +50,13 @@ export class InterfaceCapture extends EventEmitter {
   private readonly privilege: Privilege;
   private ch: ClientChannel | null = null;
   private fd: number | null = null;
-  private counter = new PcapCounter();
+  // The decode engineer's streaming reader counts records (zero-copy); it never throws, problems are data.
+  private reader = new PcapStreamReader(() => undefined, {
+    onInterface: (i) => {
+      this.status.linkType = i.linkType;
+      this.status.tsPrecision = i.tsUnitsPerSec === 1e9 ? 'nano' : 'micro';
+    },
+  });
   private stderr = '';
   private done: Promise<void>;
   private resolveDone!: () => void;
@@ -76,6 +84,7 @@ export class InterfaceCapture extends EventEmitter {
       exitCode: null,
       exitSignal: null,
       filter: spec.filter,
+      streamProblem: null,
     };
     this.done = new Promise((r) => (this.resolveDone = r));
   }
@@ -121,14 +130,10 @@ export class InterfaceCapture extends EventEmitter {
   private onData(d: Buffer): void {
     // Disk first: a synchronous append means a byte we received survives even a kill -9 right after.
     if (this.fd !== null) writeSync(this.fd, d);
-    this.counter.push(d);
-    const s = this.counter.snapshot();
-    this.status.packets = s.packets;
-    this.status.bytes = s.bytes;
-    if (this.status.linkType === null && s.linkType !== null) {
-      this.status.linkType = s.linkType;
-      this.status.tsPrecision = s.nano ? 'nano' : 'micro';
-    }
+    const problem = this.reader.push(d);
+    this.status.packets = this.reader.records;
+    this.status.bytes = this.reader.bytes;
+    if (problem && !this.status.streamProblem) this.status.streamProblem = problem;
   }
 
   private onStderr(d: Buffer): void {
@@ -168,6 +173,7 @@ export class InterfaceCapture extends EventEmitter {
 
   private finish(state: IfaceCaptureState, e?: unknown): void {
     if (this.status.state === 'stopped' || this.status.state === 'failed' || this.status.state === 'lost') return;
+    if (this.reader.bytes > 0) this.status.streamProblem ??= this.reader.end();
     if (this.fd !== null) {
       try {
         fsyncSync(this.fd);

@@ -5,9 +5,13 @@ import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 
-import { Client, utils, type AnyAuthMethod, type AuthMethod, type ClientChannel, type ConnectConfig } from 'ssh2';
+import ssh2 from 'ssh2';
+import type { AnyAuthMethod, AuthMethod, Client, ClientChannel, ConnectConfig } from 'ssh2';
 
 import { HopscopeError } from '../common/errors.ts';
+
+// ssh2 is CommonJS: take its exports from the default import.
+const { Client: SshClient, utils } = ssh2;
 
 import { lookupNames, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyPolicy, type VerifiedHostKey } from './hostKeys.ts';
 import { defaultIdentityFiles, type ResolvedTarget } from './sshConfig.ts';
@@ -104,7 +108,7 @@ function mapError(err: Error & { level?: string; code?: string }, t: ResolvedTar
 /** Opens one authenticated ssh2 client, optionally over `sock` (a ProxyJump channel). */
 function connectOne(t: ResolvedTarget, opts: ConnectOptions, sock?: Duplex): Promise<{ client: Client; hostKey: VerifiedHostKey }> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new SshClient();
     const plan = planAuth(t, opts.credentials ?? {});
     const names = lookupNames(t.hostName, t.port, t.hostKeyAlias);
     let hostKey: VerifiedHostKey | undefined;

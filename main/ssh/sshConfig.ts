@@ -134,11 +134,13 @@ export function resolveTarget(spec: HostSpec, opts: ResolveOptions = {}): Resolv
   const jumpText = first(cfg.proxyjump);
   const proxyJump: ResolvedTarget[] = [];
   if (jumpText && jumpText.toLowerCase() !== 'none') {
-    for (const hop of jumpText.split(',')) {
+    // As OpenSSH does (`ssh -J A,B` runs `ssh -J A -W … B`): only the first hop's own ProxyJump applies.
+    jumpText.split(',').forEach((hop, k) => {
       const hs = parseHostSpec(hop.replace(/^ssh:\/\//, ''));
       const r = resolveTarget(hs, { ...opts, depth: depth + 1 });
-      proxyJump.push(...r.proxyJump, { ...r, proxyJump: [] });
-    }
+      if (k === 0) proxyJump.push(...r.proxyJump);
+      proxyJump.push({ ...r, proxyJump: [] });
+    });
   }
   const seconds = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) * 1000 : undefined);
   return {

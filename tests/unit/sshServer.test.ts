@@ -1,0 +1,188 @@
+// Protocol edge cases of our SSH client against an in-process ssh2 server (the lab's OpenSSH covers the rest):
+// key/passphrase/password auth, auth failure, host-key prompt/accept/changed, ProxyJump, unreachable, loss.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import ssh2 from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { connectSsh } from '../../main/ssh/connection.ts';
+import { fingerprint } from '../../main/ssh/knownHosts.ts';
+import { resolveTarget } from '../../main/ssh/sshConfig.ts';
+
+const { Server, utils } = ssh2;
+const dir = mkdtempSync(join(tmpdir(), 'hs-sshsrv-'));
+const PASSWORD = 'pw-Secret-42';
+const PASSPHRASE = 'pp-Secret-43';
+
+function keygen(name: string, passphrase = ''): { priv: string; pubLine: string; blob: Buffer } {
+  const f = join(dir, name);
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', passphrase, '-f', f]);
+  const pubLine = readFileSync(`${f}.pub`, 'utf8').trim();
+  return { priv: f, pubLine, blob: Buffer.from(pubLine.split(' ')[1], 'base64') };
+}
+
+const clientKey = keygen('client');
+const encKey = keygen('enc', PASSPHRASE);
+const wrongKey = keygen('wrong');
+const hostA = keygen('hostA');
+const hostB = keygen('hostB');
+
+interface TestServer {
+  port: number;
+  sockets: Set<Socket>;
+  close: () => Promise<void>;
+}
+
+function startServer(hostKeyFile: string): Promise<TestServer> {
+  const allowed = [clientKey, encKey].map((k) => utils.parseKey(k.pubLine) as ssh2.ParsedKey);
+  const sockets = new Set<Socket>();
+  const srv = new Server({ hostKeys: [readFileSync(hostKeyFile)] }, (client) => {
+    client.on('error', () => undefined);
+    client.on('authentication', (ctx) => {
+      if (ctx.method === 'password' && ctx.password === PASSWORD) return ctx.accept();
+      if (ctx.method === 'publickey') {
+        const pk = allowed.find((k) => k.getPublicSSH().equals(ctx.key.data));
+        if (pk && (!ctx.signature || pk.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true)) return ctx.accept();
+      }
+      ctx.reject(['publickey', 'password']);
+    });
+    client.on('ready', () => {
+      client.on('session', (accept) => {
+        const session = accept();
+        session.on('exec', (acc, _rej, info) => {
+          const ch = acc();
+          ch.write(`ran:${info.command}\n`);
+          ch.exit(0);
+          ch.end();
+        });
+      });
+      client.on('tcpip', (accept, _reject, info) => {
+        const ch = accept();
+        const s = netConnect(info.destPort, info.destIP);
+        ch.pipe(s).pipe(ch);
+        s.on('error', () => ch.close());
+      });
+    });
+  });
+  srv.on('connection', () => undefined);
+  return new Promise((resolve) => {
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      // Track raw sockets so a test can cut a connection.
+      (srv as unknown as { _srv: { on: (e: string, f: (s: Socket) => void) => void } })._srv.on('connection', (s: Socket) => {
+        sockets.add(s);
+        s.on('close', () => sockets.delete(s));
+      });
+      resolve({ port, sockets, close: () => new Promise((r) => srv.close(() => r())) });
+    });
+  });
+}
+
+let A: TestServer;
+let B: TestServer;
+const knownHosts = join(dir, 'known_hosts');
+
+beforeAll(async () => {
+  A = await startServer(hostA.priv);
+  B = await startServer(hostB.priv);
+  writeFileSync(
+    knownHosts,
+    `[127.0.0.1]:${A.port} ${hostA.pubLine.split(' ').slice(0, 2).join(' ')}\n[127.0.0.1]:${B.port} ${hostB.pubLine.split(' ').slice(0, 2).join(' ')}\n`,
+  );
+});
+afterAll(async () => {
+  for (const s of [...A.sockets, ...B.sockets]) s.destroy();
+  await Promise.all([A.close(), B.close()]);
+});
+
+const target = (port: number, extra = '') =>
+  resolveTarget({ host: 'srv', user: 'u', port }, { configText: `Host srv\n  HostName 127.0.0.1\n  IdentitiesOnly yes\n${extra}` });
+
+describe('ssh connection (in-process ssh2 server)', () => {
+  it('authenticates with a key and runs a command', async () => {
+    const c = await connectSsh({ target: target(A.port), credentials: { identityFiles: [clientKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } });
+    expect(c.hostKey).toMatchObject({ status: 'known', fingerprint: fingerprint(hostA.blob) });
+    const r = await c.exec('echo hi');
+    expect(r.stdout.toString()).toBe('ran:echo hi\n');
+    expect(r.code).toBe(0);
+    c.close();
+  });
+
+  it('wrong key → SSH_AUTH_FAILED; wrong password → SSH_AUTH_FAILED without the password in the message', async () => {
+    const e1 = await connectSsh({ target: target(A.port), credentials: { identityFiles: [wrongKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } }).catch((e) => e);
+    expect(e1.code).toBe('SSH_AUTH_FAILED');
+    const e2 = await connectSsh({ target: target(A.port), credentials: { password: 'nope-' + PASSWORD, agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } }).catch((e) => e);
+    expect(e2.code).toBe('SSH_AUTH_FAILED');
+    expect(JSON.stringify(e2) + e2.message).not.toContain(PASSWORD);
+  });
+
+  it('password auth works', async () => {
+    const c = await connectSsh({ target: target(A.port), credentials: { password: PASSWORD, agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } });
+    c.close();
+  });
+
+  it('encrypted key: works with the passphrase; without it the error says the key is encrypted', async () => {
+    const c = await connectSsh({ target: target(A.port), credentials: { identityFiles: [encKey.priv], passphrase: PASSPHRASE, agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } });
+    c.close();
+    const e = await connectSsh({ target: target(A.port), credentials: { identityFiles: [encKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } }).catch((x) => x);
+    expect(e.code).toBe('SSH_AUTH_FAILED');
+    expect(e.message).toMatch(/encrypted/);
+  });
+
+  it('unknown host key: the prompt callback sees the fingerprint; refusal → HOSTKEY_UNKNOWN, acceptance records it', async () => {
+    const kh = join(dir, 'kh-empty');
+    writeFileSync(kh, '');
+    const seen: string[] = [];
+    const e = await connectSsh({
+      target: target(A.port),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [kh], acceptNew: async (i) => (seen.push(i.fingerprint), false) },
+    }).catch((x) => x);
+    expect(e.code).toBe('HOSTKEY_UNKNOWN');
+    expect(seen).toEqual([fingerprint(hostA.blob)]);
+    expect(readFileSync(kh, 'utf8')).toBe('');
+    const c = await connectSsh({ target: target(A.port), credentials: { identityFiles: [clientKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [kh], acceptNew: async () => true } });
+    expect(c.hostKey.status).toBe('accepted');
+    c.close();
+    expect(readFileSync(kh, 'utf8')).toBe(`[127.0.0.1]:${A.port} ssh-ed25519 ${hostA.blob.toString('base64')}\n`);
+  });
+
+  it('changed host key → HOSTKEY_CHANGED, even with accept-new', async () => {
+    const kh = join(dir, 'kh-changed');
+    writeFileSync(kh, `[127.0.0.1]:${A.port} ${hostB.pubLine.split(' ').slice(0, 2).join(' ')}\n`);
+    const e = await connectSsh({ target: target(A.port), credentials: { identityFiles: [clientKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [kh], acceptNew: true } }).catch((x) => x);
+    expect(e.code).toBe('HOSTKEY_CHANGED');
+    expect(e.message).toContain(fingerprint(hostA.blob));
+    expect(e.message).toContain(fingerprint(hostB.blob));
+  });
+
+  it('ProxyJump: reaches B through A, verifying both host keys', async () => {
+    const t = resolveTarget(
+      { host: 'b' },
+      { configText: `Host a\n  HostName 127.0.0.1\n  Port ${A.port}\n  User u\nHost b\n  HostName 127.0.0.1\n  Port ${B.port}\n  User u\n  ProxyJump a\n` },
+    );
+    const c = await connectSsh({ target: t, credentials: { identityFiles: [clientKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } });
+    expect(c.hostKey.fingerprint).toBe(fingerprint(hostB.blob));
+    expect((await c.exec('x')).stdout.toString()).toBe('ran:x\n');
+    c.close();
+  });
+
+  it('nothing listening → SSH_UNREACHABLE', async () => {
+    const e = await connectSsh({ target: target(1), credentials: { agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } }).catch((x) => x);
+    expect(e.code).toBe('SSH_UNREACHABLE');
+  });
+
+  it('a cut connection is reported as lost', async () => {
+    const c = await connectSsh({ target: target(A.port), credentials: { identityFiles: [clientKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } });
+    const lost = new Promise<unknown>((r) => c.once('close', r));
+    for (const s of A.sockets) s.destroy();
+    const err = (await lost) as { code: string };
+    expect(err.code).toBe('SSH_UNREACHABLE');
+    expect(c.closed).toBe(true);
+  });
+});
