@@ -21,7 +21,7 @@ import type {
   Result,
   Unsubscribe,
 } from '../../preload/api.ts';
-import { HopscopeError, toErrorData } from '../common/errors.ts';
+import { HopscopeError, toErrorData, type ErrorCode } from '../common/errors.ts';
 import { correlateInputs } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import type { Backend } from './backend.ts';
@@ -119,6 +119,12 @@ export class AppService implements Backend {
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message, inputs.error.detail);
     if (!inputs.value.files.length) throw new HopscopeError('SESSION_INVALID', 'no capture files to open');
     const c = correlateInputs(inputs.value);
+    if (!c.result.captures.length) {
+      // Nothing readable at all: say why (a bad magic, a missing file…) rather than open an empty session.
+      const p = c.problems[0]?.problem;
+      const code = p && 'code' in p && /^[A-Z_]+$/.test(p.code) ? (p.code as ErrorCode) : 'SESSION_INVALID';
+      throw new HopscopeError(code, p ? `${path.basename(c.problems[0].path)}: ${p.message}` : 'no capture could be read', p ? { offset: p.offset } : undefined);
+    }
     const first = paths[0].replace(/^[^/=]*:[^=/]+=/, '');
     const id = randomUUID();
     const drops = new Map<string, number>();

@@ -1,0 +1,161 @@
+// The app's back end on real lab captures (the bundled sample): open, journeys, summaries and detail, clock
+// override, exports that tshark reads, dropped files, and errors as data.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { AppService } from '../../main/app/service.ts';
+import { validateRequest } from '../../main/app/validate.ts';
+import type { ExportResult, JourneyPage, JourneyView, PacketDetail, SessionInfo } from '../../preload/api.ts';
+
+let svc: AppService;
+let s: SessionInfo;
+const work = mkdtempSync(path.join(tmpdir(), 'hs-app-'));
+
+async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: { message: string } }>): Promise<T> {
+  const r = await p;
+  if (!r.ok) throw new Error(r.error?.message);
+  return r.value as T;
+}
+
+beforeAll(async () => {
+  svc = new AppService({ mode: 'web', resourcesDir: 'resources', workDir: work });
+  s = await ok<SessionInfo>(svc.call('openSample', undefined));
+});
+afterAll(() => svc.close());
+
+describe('AppService on the sample session', () => {
+  it('opens the eight interfaces of both nodes with their packets and journeys', () => {
+    expect(s.captures.map((c) => `${c.node}/${c.iface}`).sort()).toEqual([
+      'node-1/cni0',
+      'node-1/ens33',
+      'node-1/flannel.1',
+      'node-1/veth2053e67d',
+      'node-2/cni0',
+      'node-2/ens33',
+      'node-2/flannel.1',
+      'node-2/veth470beb22',
+    ]);
+    expect(s.packets).toBe(s.captures.reduce((a, c) => a + c.packets, 0));
+    expect(s.journeys).toBeGreaterThanOrEqual(6);
+    expect(s.clocks.map((c) => c.node)).toEqual(['node-1', 'node-2']);
+    expect(BigInt(s.baseNs) > 1_700_000_000n * 1_000_000_000n).toBe(true);
+  });
+
+  it('lists journeys with a filter and gives a ping its eight hops', async () => {
+    const all = await ok<JourneyPage>(svc.call('listJourneys', { sessionId: s.id, filter: '', from: 0, count: 100 }));
+    expect(all.total).toBe(s.journeys);
+    const req = await ok<JourneyPage>(svc.call('listJourneys', { sessionId: s.id, filter: 'echo request', from: 0, count: 100 }));
+    expect(req.total).toBe(3);
+    expect(req.items.every((j) => j.direction === 'request' && j.hops === 8)).toBe(true);
+    const v = await ok<JourneyView>(svc.call('getJourney', { sessionId: s.id, journeyId: req.items[0].id }));
+    expect(v.hopList.map((h) => h.ttl)).toEqual([64, 64, 63, 63, 63, 63, 62, 62]);
+    expect(v.hopList[3].encap[0]).toMatchObject({ type: 'vxlan', vni: 1, outerSrc: '10.1.10.9', outerDst: '10.1.10.10', dstPort: 8472 });
+    expect(v.hopList[3].changes).toContain('encap+vxlan');
+    // Every hop's packet index points back at that hop's row in the batch columns.
+    const b = await ok<{ journey: Int32Array; capture: Uint16Array }>(svc.call('getPackets', { sessionId: s.id, from: 0, count: s.packets }));
+    for (const h of v.hopList) {
+      expect(b.journey[h.packet]).toBe(v.id);
+      expect(b.capture[h.packet]).toBe(h.capture);
+    }
+  });
+
+  it('summarizes packets like tcpdump -nei and gives a layer tree with byte ranges', async () => {
+    const v = await ok<JourneyView>(svc.call('getJourney', { sessionId: s.id, journeyId: 0 }));
+    const ens33 = v.hopList[3].packet;
+    const [line] = await ok<string[]>(svc.call('getSummaries', { sessionId: s.id, indices: [ens33] }));
+    expect(line).toMatch(/^00:0c:29:\S+ > 00:0c:29:\S+, ethertype IPv4/);
+    expect(line).toContain('10.1.10.9');
+    const d = await ok<PacketDetail>(svc.call('getPacketDetail', { sessionId: s.id, index: ens33 }));
+    expect(d.bytes.length).toBeGreaterThan(100);
+    expect(d.layers[0].offset).toBe(0);
+    expect(d.layers.map((l) => l.name.toLowerCase()).join(' ')).toMatch(/vxlan/);
+  });
+
+  it('re-aligns clocks on a manual override and back', async () => {
+    const node2 = s.clocks.find((c) => c.node === 'node-2')!;
+    const after = await ok<SessionInfo>(svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: 1_500_000 }));
+    const c2 = after.clocks.find((c) => c.node === 'node-2')!;
+    expect(c2.overridden).toBe(true);
+    expect(c2.offsetNs).toBe(1_500_000);
+    expect(c2.estimatedOffsetNs).toBe(node2.offsetNs);
+    expect(after.revision).toBeGreaterThan(s.revision);
+    const v = await ok<JourneyView>(svc.call('getJourney', { sessionId: s.id, journeyId: 0 }));
+    // node-1/ens33 → node-2/ens33 now carries the 1.5 ms correction.
+    expect(Math.abs(v.hopList[4].latencyNs! + 1_500_000)).toBeLessThan(100_000);
+    const back = await ok<SessionInfo>(svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: null }));
+    expect(back.clocks.find((c) => c.node === 'node-2')!.offsetNs).toBe(node2.offsetNs);
+  });
+
+  it('exports a pcapng that tshark reads, with one interface per node/interface and journey comments', async () => {
+    const out = path.join(work, 'all.pcapng');
+    const r = await ok<ExportResult>(svc.call('exportSession', { sessionId: s.id, format: 'pcapng', clockCorrected: true, path: out }));
+    expect(r.packets).toBe(s.packets);
+    expect(r.downloadUrl).toMatch(/^\/download\//);
+    const ifaces = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.interface_name'], { encoding: 'utf8' });
+    const names = new Set(ifaces.trim().split('\n'));
+    expect(names).toEqual(new Set(s.captures.map((c) => `${c.node}/${c.iface}`)));
+    const comments = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' });
+    expect(comments).toMatch(/journey 1 hop 4\/8 .*encap\+vxlan/);
+  });
+
+  it('exports only the chosen journey, as pcapng and as JSON', async () => {
+    const p = path.join(work, 'one.pcapng');
+    const r = await ok<ExportResult>(svc.call('exportSession', { sessionId: s.id, format: 'pcapng', journeys: [0], clockCorrected: false, path: p }));
+    expect(r.packets).toBe(8);
+    const n = execFileSync('tshark', ['-r', p, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim().split('\n');
+    expect(n.length).toBe(8);
+    const j = path.join(work, 'one.json');
+    await ok(svc.call('exportSession', { sessionId: s.id, format: 'json', journeys: [0], clockCorrected: true, path: j }));
+    const doc = JSON.parse(readFileSync(j, 'utf8'));
+    expect(doc.schema).toBe('hopscope.journeys/1');
+    expect(doc.journeys).toHaveLength(1);
+    expect(doc.journeys[0].hops).toHaveLength(8);
+    const csv = path.join(work, 'all.csv');
+    await ok(svc.call('exportSession', { sessionId: s.id, format: 'csv', clockCorrected: true, path: csv }));
+    expect(readFileSync(csv, 'utf8').split('\n')[0]).toMatch(/^journey,hop,/);
+  });
+
+  it('opens dropped bytes (labelled by their names) and reports a non-capture as PCAP_BAD_MAGIC data', async () => {
+    const bytes = new Uint8Array(readFileSync('resources/sample-session/node-1__ens33.pcap'));
+    const one = await ok<SessionInfo>(svc.call('openFiles', { files: [{ name: 'node-1__ens33.pcap', bytes }] }));
+    expect(one.captures).toMatchObject([{ node: 'node-1', iface: 'ens33' }]);
+    const bad = await svc.call('openFiles', { files: [{ name: 'x.pcap', bytes: new TextEncoder().encode('not a capture at all') }] });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.code).toBe('PCAP_BAD_MAGIC');
+    const missing = await svc.call('openPaths', { paths: ['/nonexistent/capture.pcap'] });
+    expect(!missing.ok && missing.error.code).toBe('FILE_NOT_FOUND');
+    // A name can never place the file outside the drop folder.
+    const sneaky = await ok<SessionInfo>(svc.call('openFiles', { files: [{ name: '../../node-1__cni0.pcap', bytes }] }));
+    expect(sneaky.path!.startsWith(work)).toBe(true);
+  });
+
+  it('refuses host-key answers and captures that make no sense, as errors with codes', async () => {
+    const r = await svc.call('answerHostKey', { promptId: 'nope', accept: true });
+    expect(!r.ok && r.error.code).toBe('USAGE');
+    const c = await svc.call('stopCapture', undefined);
+    expect(!c.ok && c.error.code).toBe('USAGE');
+    const add = await ok(svc.call('addNode', { name: 'n1', host: '127.0.0.1', port: 1 }));
+    expect(add).toMatchObject({ name: 'n1', state: 'idle' });
+    const conn = await svc.call('connectNode', { name: 'n1' });
+    expect(!conn.ok && conn.error.code).toBe('SSH_UNREACHABLE');
+    const nodes = await ok<{ state: string }[]>(svc.call('listNodes', undefined));
+    expect(nodes[0].state).toBe('error');
+  });
+});
+
+describe('request validation', () => {
+  it('accepts well-formed requests and names the first problem otherwise', () => {
+    expect(validateRequest('getPackets', { sessionId: 'a', from: 0, count: 1 })).toBeNull();
+    expect(validateRequest('getPackets', { sessionId: 'a', from: 0 })).toMatch(/count: missing/);
+    expect(validateRequest('getPackets', { sessionId: 'a', from: 0.5, count: 1 })).toMatch(/from/);
+    expect(validateRequest('openFiles', { files: [{ name: 'a', bytes: 'xx' }] })).toMatch(/bytes/);
+    expect(validateRequest('setClockOverride', { sessionId: 'a', node: 'n', offsetNs: null })).toBeNull();
+    expect(validateRequest('setClockOverride', { sessionId: 'a', node: 'n', offsetNs: Infinity })).toMatch(/finite/);
+    expect(validateRequest('labDown', undefined)).toBeNull();
+    expect(validateRequest('labDown', {})).toMatch(/no argument/);
+    expect(validateRequest('openPaths', { paths: ['a\0b'] })).toMatch(/string/);
+  });
+});
