@@ -183,7 +183,7 @@ export function walk(
         } else if (udpEnd <= b.length || r.kind === 'malformed') {
           // A short or contradictory message inside a complete datagram is malformed DNS, not snaplen.
           chain.problem = {
-            kind: r.kind === 'truncated' && udpEnd > b.length ? 'truncated' : 'malformed',
+            kind: 'malformed',
             layer: 'dns',
             offset: r.offset,
             reason: r.reason,
