@@ -89,7 +89,11 @@ function trafficEdge(bounds: ClockBounds, a: number, b: number): Edge | null {
 }
 
 /** Estimates every node's offset to the reference (default: the first node). */
-export function estimateClocks(nodes: string[], bounds: ClockBounds | null, opts: ClockOptions): ClockEstimate[] {
+export function estimateClocks(
+  nodes: string[],
+  bounds: ClockBounds | null,
+  opts: ClockOptions,
+): ClockEstimate[] {
   const n = nodes.length;
   const refName = opts.reference && nodes.includes(opts.reference) ? opts.reference : nodes[0];
   const ref = nodes.indexOf(refName);

@@ -1,14 +1,7 @@
 // Growable typed-array columns: the correlator keeps every per-packet number in one of these, never in
 // per-packet objects (a million objects cost ~700 MiB and 8x the time; a column costs its bytes).
 
-type TypedArray =
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float64Array;
+type TypedArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float64Array;
 type Ctor<T extends TypedArray> = new (n: number) => T;
 
 export class Column<T extends TypedArray> {

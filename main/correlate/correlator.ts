@@ -7,7 +7,12 @@
 // Phase A only looks at one node's clock; phase B is recomputed from all segments on every result(), so the
 // answer depends on the set of rows, not on the order or chunking they arrived in.
 
-import { createPacketFields, DEFAULT_DECODE_OPTIONS, type DecodeOptions, type PacketFields } from '../decode/fields.ts';
+import {
+  createPacketFields,
+  DEFAULT_DECODE_OPTIONS,
+  type DecodeOptions,
+  type PacketFields,
+} from '../decode/fields.ts';
 import { IntList } from './columns.ts';
 import { computeIdentity, createIdentity, type Identity } from './identity.ts';
 import { ObservationTable } from './observations.ts';
@@ -45,6 +50,8 @@ export interface CorrelateOptions {
   maxSkewNs?: number;
   clock?: ClockOptions;
   decode?: DecodeOptions;
+  /** Initial row capacity (a good guess avoids copying the columns as they grow). */
+  expectedRows?: number;
 }
 
 export const DEFAULTS = {
@@ -58,14 +65,14 @@ export const DEFAULTS = {
 export type DecodeFn = (frame: Uint8Array, linkType: number, out: PacketFields, opts?: DecodeOptions) => void;
 
 export class Correlator {
-  readonly obs = new ObservationTable();
+  readonly obs: ObservationTable;
   readonly segs = new SegmentTable();
   readonly captures: CaptureInfo[] = [];
   readonly nodes: string[] = [];
   /** Seconds of the first timestamp pushed: row times are ns relative to it. */
   baseSec: number | null = null;
   interfaces: InterfaceInfo[] = [];
-  readonly opts: Required<Omit<CorrelateOptions, 'clock' | 'decode'>> & CorrelateOptions;
+  readonly opts: Required<Omit<CorrelateOptions, 'clock' | 'decode' | 'expectedRows'>> & CorrelateOptions;
 
   private readonly captureNode: number[] = [];
   private readonly pending: IntList[] = [];
@@ -80,6 +87,7 @@ export class Correlator {
   constructor(opts: CorrelateOptions = {}, decode: DecodeFn | null = null) {
     this.opts = { ...DEFAULTS, ...opts };
     this.decode = decode;
+    this.obs = new ObservationTable(Math.max(1024, Math.min(opts.expectedRows ?? 4096, 1 << 27)));
   }
 
   addCapture(info: CaptureInfo): number {
@@ -122,7 +130,12 @@ export class Correlator {
     frame: Uint8Array,
   ): number {
     if (!this.decode) throw new Error('Correlator built without a decoder: use pushFields');
-    this.decode(frame, this.captures[capture].linkType, this.fields, this.opts.decode ?? DEFAULT_DECODE_OPTIONS);
+    this.decode(
+      frame,
+      this.captures[capture].linkType,
+      this.fields,
+      this.opts.decode ?? DEFAULT_DECODE_OPTIONS,
+    );
     return this.pushFields(capture, record, fileOffset, tsSec, tsNsec, origLen, frame, this.fields);
   }
 
@@ -156,7 +169,8 @@ export class Correlator {
       let w = watermark;
       if (w === undefined) {
         w = Infinity;
-        for (let c = 0; c < this.captures.length; c++) if (this.captureNode[c] === n) w = Math.min(w, this.lastT[c]);
+        for (let c = 0; c < this.captures.length; c++)
+          if (this.captureNode[c] === n) w = Math.min(w, this.lastT[c]);
       }
       this.groupNode(n, w);
     }

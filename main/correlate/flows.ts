@@ -39,13 +39,14 @@ export function computeFlows(res: CorrelationResult): void {
   const rows = res.rows;
   for (let k = 0; k < n; k++) {
     let last = NaN;
-    for (const r of res.journeyRows(k)) {
+    for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
       const proto = rows.proto[r];
       let key: number;
       if (proto === PROTO_ICMP) {
         const t = rows.icmpType[r];
         if (t !== 8 && t !== 0) continue;
-        key = tupleKey(proto, rows.src[r], rows.icmpId[r] * 65536 + rows.icmpSeq[r], rows.dst[r], rows.icmpId[r] * 65536 + rows.icmpSeq[r]);
+        const idSeq = rows.icmpId[r] * 65536 + rows.icmpSeq[r];
+        key = tupleKey(proto, rows.src[r], idSeq, rows.dst[r], idSeq);
       } else if (rows.srcPort[r] >= 0) {
         key = tupleKey(proto, rows.src[r], rows.srcPort[r], rows.dst[r], rows.dstPort[r]);
       } else continue;

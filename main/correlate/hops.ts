@@ -2,18 +2,24 @@
 // encapsulation, and what changed against the previous hop. Allocates, so never on the ingest path.
 
 import { ENCAP_IPIP, ENCAP_VXLAN, PROTO_ICMP, PROTO_TCP, PROTO_UDP } from '../decode/fields.ts';
-import { F_ETH, F_TRUNCATED, type ObservationTable } from './observations.ts';
+import {
+  F_ETH,
+  F_TRUNCATED,
+  E_DPORT,
+  E_DST,
+  E_INNER_DST,
+  E_INNER_SRC,
+  E_SPORT,
+  E_SRC,
+  E_TTL,
+  E_TYPE,
+  E_VNI,
+  type ObservationTable,
+} from './observations.ts';
 import { ipv4ToString, macToString } from './ownership.ts';
 
 export type HopChange =
-  | 'mac'
-  | 'ttl'
-  | 'encap+vxlan'
-  | 'encap-vxlan'
-  | 'encap+ipip'
-  | 'encap-ipip'
-  | 'nat-dst'
-  | 'nat-src';
+  'mac' | 'ttl' | 'encap+vxlan' | 'encap-vxlan' | 'encap+ipip' | 'encap-ipip' | 'nat-dst' | 'nat-src';
 
 export interface EncapInfo {
   type: 'vxlan' | 'ipip';
@@ -67,31 +73,38 @@ export function ethOf(obs: ObservationTable, r: number, node: string, name: MacN
   if ((obs.flags[r] & F_ETH) === 0) return null;
   const cap = obs.capture[r];
   return {
-    src: macToString(obs.ethSrc[r]),
-    dst: macToString(obs.ethDst[r]),
-    srcOwner: name(obs.ethSrc[r], node, cap),
-    dstOwner: name(obs.ethDst[r], node, cap),
+    src: macToString(obs.ethSrc(r)),
+    dst: macToString(obs.ethDst(r)),
+    srcOwner: name(obs.ethSrc(r), node, cap),
+    dstOwner: name(obs.ethDst(r), node, cap),
   };
 }
 
 export function encapOf(obs: ObservationTable, r: number, node: string, name: MacNamer): EncapInfo[] {
   if (obs.encapCount[r] === 0) return [];
-  const type = obs.encapType[r] === ENCAP_VXLAN ? 'vxlan' : 'ipip';
+  const type = obs.encap(r, E_TYPE) === ENCAP_VXLAN ? 'vxlan' : 'ipip';
   const e: EncapInfo = {
     type,
-    outerSrc: ipv4ToString(obs.encapSrc[r]),
-    outerDst: ipv4ToString(obs.encapDst[r]),
-    outerTtl: obs.encapTtl[r],
+    outerSrc: ipv4ToString(obs.encap(r, E_SRC)),
+    outerDst: ipv4ToString(obs.encap(r, E_DST)),
+    outerTtl: obs.encap(r, E_TTL),
   };
   if (type === 'vxlan') {
-    e.vni = obs.encapVni[r];
-    e.srcPort = obs.encapSport[r];
-    e.dstPort = obs.encapDport[r];
-    const s = obs.innerEthSrc[r];
-    const d = obs.innerEthDst[r];
+    e.vni = obs.encap(r, E_VNI);
+    e.srcPort = obs.encap(r, E_SPORT);
+    e.dstPort = obs.encap(r, E_DPORT);
+    const s = obs.encap(r, E_INNER_SRC);
+    const d = obs.encap(r, E_INNER_DST);
     const cap = obs.capture[r];
     e.innerEth =
-      s >= 0 ? { src: macToString(s), dst: macToString(d), srcOwner: name(s, node, cap), dstOwner: name(d, node, cap) } : null;
+      s >= 0
+        ? {
+            src: macToString(s),
+            dst: macToString(d),
+            srcOwner: name(s, node, cap),
+            dstOwner: name(d, node, cap),
+          }
+        : null;
   }
   return [e];
 }
@@ -101,20 +114,26 @@ export function changesBetween(obs: ObservationTable, p: number, r: number): Hop
   const out: HopChange[] = [];
   const pe = (obs.flags[p] & F_ETH) !== 0;
   const re = (obs.flags[r] & F_ETH) !== 0;
-  if (pe && re && (obs.ethSrc[p] !== obs.ethSrc[r] || obs.ethDst[p] !== obs.ethDst[r])) out.push('mac');
+  if (pe && re && (obs.ethSrc(p) !== obs.ethSrc(r) || obs.ethDst(p) !== obs.ethDst(r))) out.push('mac');
   if (obs.ttl[p] !== obs.ttl[r]) out.push('ttl');
   const pc = obs.encapCount[p];
   const rc = obs.encapCount[r];
   const tname = (t: number): 'vxlan' | 'ipip' => (t === ENCAP_IPIP ? 'ipip' : 'vxlan');
-  if (rc > pc) out.push(`encap+${tname(obs.encapType[r])}`);
-  else if (rc < pc) out.push(`encap-${tname(obs.encapType[p])}`);
-  else if (rc > 0 && obs.encapType[r] !== obs.encapType[p]) {
-    out.push(`encap-${tname(obs.encapType[p])}`, `encap+${tname(obs.encapType[r])}`);
+  if (rc > pc) out.push(`encap+${tname(obs.encap(r, E_TYPE))}`);
+  else if (rc < pc) out.push(`encap-${tname(obs.encap(p, E_TYPE))}`);
+  else if (rc > 0 && obs.encap(r, E_TYPE) !== obs.encap(p, E_TYPE)) {
+    out.push(`encap-${tname(obs.encap(p, E_TYPE))}`, `encap+${tname(obs.encap(r, E_TYPE))}`);
   }
-  if (obs.dst[p] !== obs.dst[r] || (obs.dstPort[p] >= 0 && obs.dstPort[r] >= 0 && obs.dstPort[p] !== obs.dstPort[r])) {
+  if (
+    obs.dst[p] !== obs.dst[r] ||
+    (obs.dstPort[p] >= 0 && obs.dstPort[r] >= 0 && obs.dstPort[p] !== obs.dstPort[r])
+  ) {
     out.push('nat-dst');
   }
-  if (obs.src[p] !== obs.src[r] || (obs.srcPort[p] >= 0 && obs.srcPort[r] >= 0 && obs.srcPort[p] !== obs.srcPort[r])) {
+  if (
+    obs.src[p] !== obs.src[r] ||
+    (obs.srcPort[p] >= 0 && obs.srcPort[r] >= 0 && obs.srcPort[p] !== obs.srcPort[r])
+  ) {
     out.push('nat-src');
   }
   return out;

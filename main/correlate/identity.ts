@@ -9,13 +9,14 @@
 // We do not use PacketFields.keyHi/keyLo: it hashes all captured payload bytes, which differ per interface
 // when snaplen cuts packets at different depths (a VXLAN copy loses 50 more bytes than the veth copy).
 
-import {
-  PROTO_ICMP,
-  PROTO_ICMPV6,
-  PROTO_TCP,
-  PROTO_UDP,
-  type PacketFields,
-} from '../decode/fields.ts';
+import type { PacketFields } from '../decode/fields.ts';
+
+// Local copies of fields.ts's PROTO_* (module-local constants keep this per-packet path free of
+// cross-module binding lookups, which showed in profiles under the tsx loader).
+const PROTO_ICMP = 1;
+const PROTO_TCP = 6;
+const PROTO_UDP = 17;
+const PROTO_ICMPV6 = 58;
 
 /** How many payload bytes the tail hash covers: enough to tell apart id-0 packets of equal length. */
 export const TAIL_PAYLOAD_BYTES = 16;

@@ -2,7 +2,7 @@
 // order, and put each journey's segments in path order (TTL and address ownership first, time second).
 // Pure function of the segment set and the offsets, so batch and streaming (and any file order) agree.
 
-import type { ObservationTable } from './observations.ts';
+import { E_DST, E_SRC, type ObservationTable } from './observations.ts';
 import type { SegmentTable } from './segments.ts';
 import { WindowedKeyTable } from './keyTable.ts';
 import type { Ownership } from './ownership.ts';
@@ -180,15 +180,15 @@ function sentBy(
   own: Ownership,
 ): number {
   for (let r = segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r]) {
-    if (obs.ethSrc[r] >= 0) {
-      const ns = own.nodeOfMac(obs.ethSrc[r]);
-      const nd = own.nodeOfMac(obs.ethDst[r]);
+    if (obs.ethSrc(r) >= 0) {
+      const ns = own.nodeOfMac(obs.ethSrc(r));
+      const nd = own.nodeOfMac(obs.ethDst(r));
       if (ns === from && nd === to) return -1;
       if (ns === to && nd === from) return 1;
     }
     if (obs.encapCount[r] > 0) {
-      const ns = own.nodeOfIp(obs.encapSrc[r]);
-      const nd = own.nodeOfIp(obs.encapDst[r]);
+      const ns = own.nodeOfIp(obs.encap(r, E_SRC));
+      const nd = own.nodeOfIp(obs.encap(r, E_DST));
       if (ns === from && nd === to) return -1;
       if (ns === to && nd === from) return 1;
     }

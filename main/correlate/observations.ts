@@ -1,8 +1,24 @@
 // The observation table: one row per captured frame (every capture, every record), stored as typed-array
 // columns grown together. Rows are appended from the reused PacketFields; nothing per packet is an object.
 
-import { ENCAP_NONE, STATUS_MALFORMED, STATUS_TRUNCATED, type PacketFields } from '../decode/fields.ts';
+import type { PacketFields } from '../decode/fields.ts';
 import type { Identity } from './identity.ts';
+import { TupleInterner } from './interner.ts';
+
+/** Fields of an interned encapsulation tuple, for ObservationTable.encap(). */
+export const E_TYPE = 0;
+export const E_SRC = 1;
+export const E_DST = 2;
+export const E_VNI = 3;
+export const E_SPORT = 4;
+export const E_DPORT = 5;
+export const E_TTL = 6;
+export const E_INNER_SRC = 7;
+export const E_INNER_DST = 8;
+const ENCAP_FIELDS = 9;
+// fields.ts STATUS_TRUNCATED / STATUS_MALFORMED, local for the per-packet path.
+const STATUS_TRUNCATED = 1;
+const STATUS_MALFORMED = 2;
 
 /** Row flags. */
 export const F_KEYED = 1; // has an identity key: belongs to a journey
@@ -40,19 +56,15 @@ export class ObservationTable {
   icmpId!: Int32Array;
   icmpSeq!: Int32Array;
   tcpFlags!: Int16Array;
-  ethSrc!: Float64Array;
-  ethDst!: Float64Array;
+  /** Interned (src MAC, dst MAC) of the outer frame, -1 without Ethernet. Read with ethSrc()/ethDst(). */
+  ethPair!: Int32Array;
   /** ARP: opcode in icmpType, sender/target IPv4 in src/dst (ARP rows are per lane, never journeys). */
   encapCount!: Uint8Array;
-  encapType!: Uint8Array; // outermost encapsulation
-  encapSrc!: Uint32Array;
-  encapDst!: Uint32Array;
-  encapVni!: Int32Array;
-  encapSport!: Int32Array;
-  encapDport!: Int32Array;
-  encapTtl!: Int16Array;
-  innerEthSrc!: Float64Array;
-  innerEthDst!: Float64Array;
+  /** Interned outermost encapsulation (type, outer src/dst, VNI, ports, TTL, inner MACs), -1 none. */
+  encapId!: Int32Array;
+  private readonly macPairs = new TupleInterner(2);
+  private readonly encaps = new TupleInterner(ENCAP_FIELDS);
+  private readonly scratch = new Float64Array(ENCAP_FIELDS);
   /** Node-local segment the row joined (-1 none). Filled by the grouper. */
   segment!: Int32Array;
   /** Next row of the same segment in path order (-1 end). */
@@ -93,18 +105,9 @@ export class ObservationTable {
     this.icmpId = g(this.icmpId, (n) => new Int32Array(n));
     this.icmpSeq = g(this.icmpSeq, (n) => new Int32Array(n));
     this.tcpFlags = g(this.tcpFlags, (n) => new Int16Array(n));
-    this.ethSrc = g(this.ethSrc, (n) => new Float64Array(n));
-    this.ethDst = g(this.ethDst, (n) => new Float64Array(n));
+    this.ethPair = g(this.ethPair, (n) => new Int32Array(n));
     this.encapCount = g(this.encapCount, (n) => new Uint8Array(n));
-    this.encapType = g(this.encapType, (n) => new Uint8Array(n));
-    this.encapSrc = g(this.encapSrc, (n) => new Uint32Array(n));
-    this.encapDst = g(this.encapDst, (n) => new Uint32Array(n));
-    this.encapVni = g(this.encapVni, (n) => new Int32Array(n));
-    this.encapSport = g(this.encapSport, (n) => new Int32Array(n));
-    this.encapDport = g(this.encapDport, (n) => new Int32Array(n));
-    this.encapTtl = g(this.encapTtl, (n) => new Int16Array(n));
-    this.innerEthSrc = g(this.innerEthSrc, (n) => new Float64Array(n));
-    this.innerEthDst = g(this.innerEthDst, (n) => new Float64Array(n));
+    this.encapId = g(this.encapId, (n) => new Int32Array(n));
     this.segment = g(this.segment, (n) => new Int32Array(n));
     this.nextInSegment = g(this.nextInSegment, (n) => new Int32Array(n));
     this.cap = n;
@@ -155,29 +158,26 @@ export class ObservationTable {
     this.icmpId[i] = f.icmpId;
     this.icmpSeq[i] = f.icmpSeq;
     this.tcpFlags[i] = f.tcpFlags;
-    this.ethSrc[i] = f.hasEth ? f.ethSrc : -1;
-    this.ethDst[i] = f.hasEth ? f.ethDst : -1;
+    const sc = this.scratch;
+    if (f.hasEth) {
+      sc[0] = f.ethSrc;
+      sc[1] = f.ethDst;
+      this.ethPair[i] = this.macPairs.intern(sc);
+    } else this.ethPair[i] = -1;
     const ec = f.encapCount;
     this.encapCount[i] = ec;
     if (ec > 0) {
-      this.encapType[i] = f.encapType[0];
-      this.encapSrc[i] = f.encapOuterSrc[0];
-      this.encapDst[i] = f.encapOuterDst[0];
-      this.encapVni[i] = f.encapVni[0];
-      this.encapSport[i] = f.encapSrcPort[0];
-      this.encapDport[i] = f.encapDstPort[0];
-      this.encapTtl[i] = f.encapOuterTtl[0];
-    } else {
-      this.encapType[i] = ENCAP_NONE;
-      this.encapSrc[i] = 0;
-      this.encapDst[i] = 0;
-      this.encapVni[i] = -1;
-      this.encapSport[i] = -1;
-      this.encapDport[i] = -1;
-      this.encapTtl[i] = -1;
-    }
-    this.innerEthSrc[i] = f.innerEthSrc;
-    this.innerEthDst[i] = f.innerEthDst;
+      sc[E_TYPE] = f.encapType[0];
+      sc[E_SRC] = f.encapOuterSrc[0];
+      sc[E_DST] = f.encapOuterDst[0];
+      sc[E_VNI] = f.encapVni[0];
+      sc[E_SPORT] = f.encapSrcPort[0];
+      sc[E_DPORT] = f.encapDstPort[0];
+      sc[E_TTL] = f.encapOuterTtl[0];
+      sc[E_INNER_SRC] = f.innerEthSrc;
+      sc[E_INNER_DST] = f.innerEthDst;
+      this.encapId[i] = this.encaps.intern(sc);
+    } else this.encapId[i] = -1;
     this.segment[i] = -1;
     this.nextInSegment[i] = -1;
     return i;
@@ -191,17 +191,30 @@ export class ObservationTable {
       this.dst[a] === this.dst[b] &&
       this.srcPort[a] === this.srcPort[b] &&
       this.dstPort[a] === this.dstPort[b] &&
-      this.ethSrc[a] === this.ethSrc[b] &&
-      this.ethDst[a] === this.ethDst[b] &&
+      this.ethPair[a] === this.ethPair[b] &&
       this.encapCount[a] === this.encapCount[b] &&
-      this.encapSrc[a] === this.encapSrc[b] &&
-      this.encapSport[a] === this.encapSport[b] &&
+      this.encapId[a] === this.encapId[b] &&
       this.origLen[a] === this.origLen[b]
     );
   }
 
+  /** Outer frame MACs (-1 without Ethernet). */
+  ethSrc(r: number): number {
+    const p = this.ethPair[r];
+    return p < 0 ? -1 : this.macPairs.get(p, 0);
+  }
+  ethDst(r: number): number {
+    const p = this.ethPair[r];
+    return p < 0 ? -1 : this.macPairs.get(p, 1);
+  }
+  /** A field of the outermost encapsulation (E_*), or -1 when the row has none. */
+  encap(r: number, field: number): number {
+    const e = this.encapId[r];
+    return e < 0 ? -1 : this.encaps.get(e, field);
+  }
+
   /** Bytes held by the columns (for memory reports). */
   bytes(): number {
-    return this.cap * 150;
+    return this.cap * 104;
   }
 }

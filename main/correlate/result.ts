@@ -98,6 +98,19 @@ export class CorrelationResult {
     return (this.rows.flags[row] & F_ARP) !== 0;
   }
 
+  /** First row of journey k in path order (iterate with nextRow, no allocation). */
+  firstRow(k: number): number {
+    return this.segFirstObs[this.links.first[this.order[k]]];
+  }
+
+  /** The row after `r` in its journey's path order, -1 at the end. */
+  nextRow(r: number): number {
+    const n = this.rows.nextInSegment[r];
+    if (n >= 0) return n;
+    const s = this.links.segNext[this.rows.segment[r]];
+    return s >= 0 ? this.segFirstObs[s] : -1;
+  }
+
   /** The rows of journey k in path order (duplicated frames excluded). */
   journeyRows(k: number): number[] {
     const j = this.order[k];
@@ -153,15 +166,16 @@ export class CorrelationResult {
     const rows = this.rows;
     const learn = (mac: number, c: number): void => {
       // Group (broadcast/multicast) MACs have the low bit of the first octet set.
-      if (mac < 0 || Math.floor(mac / 2 ** 40) % 2 === 1 || m.has(mac) || this.own.ownersOf(mac).length > 0) return;
+      if (mac < 0 || Math.floor(mac / 2 ** 40) % 2 === 1 || m.has(mac) || this.own.ownersOf(mac).length > 0)
+        return;
       m.set(mac, `pod behind ${this.captures[c].node}/${this.captures[c].iface}`);
     };
     for (let k = 0; k < this.journeyCount; k++) {
       const list = this.journeyRows(k);
       const first = list[0];
       const last = list[list.length - 1];
-      if (podSide[rows.capture[first]]) learn(rows.ethSrc[first], rows.capture[first]);
-      if (podSide[rows.capture[last]]) learn(rows.ethDst[last], rows.capture[last]);
+      if (podSide[rows.capture[first]]) learn(rows.ethSrc(first), rows.capture[first]);
+      if (podSide[rows.capture[last]]) learn(rows.ethDst(last), rows.capture[last]);
     }
     this.learned = m;
     return m;

@@ -5,8 +5,10 @@ import { Correlator, type CaptureInfo, type CorrelateOptions } from '../correlat
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { InterfaceInfo } from '../correlate/ownership.ts';
 import { decodeFields } from '../decode/index.ts';
-import { readCaptureFileSync } from '../pcap/file.ts';
-import type { CaptureInterface, ReadProblem } from '../pcap/types.ts';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+import { createCaptureReader } from '../pcap/reader.ts';
+import type { CaptureInterface, ReadProblem, RecordCallback } from '../pcap/types.ts';
 import type { Inputs } from './inputs.ts';
 import { fallbackNode, splitInterfaceName } from './labels.ts';
 
@@ -48,51 +50,104 @@ function captureFor(
   };
 }
 
+/** One chunk buffer reused for every read: the correlator copies what it keeps out of each record. */
+const CHUNK = 1 << 20;
+
+/** Reads a capture through the streaming reader; interfaces (pcapng IDBs) as they come. */
+function readFile(
+  path: string,
+  buf: Uint8Array,
+  onInterface: (i: CaptureInterface) => void,
+  onRecord: RecordCallback,
+): { problem: ReadProblem | null; interfaces: readonly CaptureInterface[] } | { error: string } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    return { error: `cannot read ${path}: ${(e as Error).message}` };
+  }
+  const reader = createCaptureReader(onRecord, { onInterface });
+  try {
+    for (;;) {
+      const n = readSync(fd, buf, 0, buf.length, null);
+      if (n === 0) break;
+      // The reader copies records that span chunks, so reusing `buf` after push() returns is safe.
+      if (reader.push(n === buf.length ? buf : buf.subarray(0, n))) break;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return { problem: reader.problem ?? reader.end(), interfaces: reader.interfaces };
+}
+
+function fileSize(path: string): number {
+  try {
+    const fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    closeSync(fd);
+    return size;
+  } catch {
+    return 0;
+  }
+}
+
 /** Reads every input file and correlates (synchronous: run it in a worker when a UI is waiting). */
 export function correlateInputs(inputs: Inputs, opts: CorrelateOptions = {}): Correlated {
   const clock = opts.clock ?? { mode: 'auto' as const };
-  const c = new Correlator({ ...opts, clock: { ...clock, probes: clock.probes ?? inputs.probes } }, decodeFields);
+  // Capacity from the file sizes (a frame and its record header take at least 64 bytes): untouched
+  // capacity costs address space, not memory, and growing by copying would double the peak.
+  const bytes = inputs.files.reduce((n, f) => n + fileSize(f.path), 0);
+  const c = new Correlator(
+    {
+      ...opts,
+      expectedRows: opts.expectedRows ?? Math.ceil(bytes / 64),
+      clock: { ...clock, probes: clock.probes ?? inputs.probes },
+    },
+    decodeFields,
+  );
+  c.setInterfaces(inputs.interfaces);
   const problems: InputProblem[] = [];
   const extraIfaces: InterfaceInfo[] = [];
+  const buf = new Uint8Array(CHUNK);
   for (const f of inputs.files) {
     const lanes = new Map<number, number>();
-    let ifaces: readonly CaptureInterface[] = [];
-    const r = readCaptureFileSync(f.path, (rec) => {
-      let cap = lanes.get(rec.interfaceId);
-      if (cap === undefined) {
-        const iface = ifaces[rec.interfaceId] ?? {
-          id: rec.interfaceId,
-          linkType: rec.linkType,
-          snaplen: 0,
-          name: '',
-          description: '',
-          mac: -1,
-          tsUnitsPerSec: 1e9,
-          section: 0,
-        };
-        const info = captureFor(f.path, f, iface, ifaces.length > 1);
-        cap = c.addCapture(info);
-        lanes.set(rec.interfaceId, cap);
-        if (info.mac !== undefined && info.mac >= 0) {
-          extraIfaces.push({ node: info.node, name: info.iface, mac: info.mac, kind: '', addresses: [] });
-        }
-      }
-      c.pushFrame(cap, rec.index, rec.offset, rec.tsSec, rec.tsNsec, rec.origLen, rec.data);
-    }, {
-      onInterface: (iface) => {
+    let ifaces: CaptureInterface[] = [];
+    const r = readFile(
+      f.path,
+      buf,
+      (iface) => {
         ifaces = [...ifaces, iface];
       },
-    });
-    if (!r.ok) {
-      problems.push({ path: f.path, problem: { code: r.error.code, message: r.error.message, offset: 0 } });
+      (rec) => {
+        let cap = lanes.get(rec.interfaceId);
+        if (cap === undefined) {
+          const iface = ifaces[rec.interfaceId] ?? {
+            id: rec.interfaceId,
+            linkType: rec.linkType,
+            snaplen: 0,
+            name: '',
+            description: '',
+            mac: -1,
+            tsUnitsPerSec: 1e9,
+            section: 0,
+          };
+          const info = captureFor(f.path, f, iface, ifaces.length > 1);
+          cap = c.addCapture(info);
+          lanes.set(rec.interfaceId, cap);
+          if (info.mac !== undefined && info.mac >= 0) {
+            extraIfaces.push({ node: info.node, name: info.iface, mac: info.mac, kind: '', addresses: [] });
+          }
+        }
+        c.pushFrame(cap, rec.index, rec.offset, rec.tsSec, rec.tsNsec, rec.origLen, rec.data);
+      },
+    );
+    if ('error' in r) {
+      problems.push({ path: f.path, problem: { code: 'FILE_NOT_FOUND', message: r.error, offset: 0 } });
       continue;
     }
-    if (r.value.problem) problems.push({ path: f.path, problem: r.value.problem });
+    if (r.problem) problems.push({ path: f.path, problem: r.problem });
     // A file with no packets still is a lane (an interface that saw nothing).
-    if (lanes.size === 0) {
-      const iface = r.value.interfaces[0];
-      if (iface) c.addCapture(captureFor(f.path, f, iface, false));
-    }
+    if (lanes.size === 0 && r.interfaces[0]) c.addCapture(captureFor(f.path, f, r.interfaces[0], false));
   }
   const known = new Set(inputs.interfaces.map((i) => `${i.node}/${i.name}`));
   c.setInterfaces([...inputs.interfaces, ...extraIfaces.filter((i) => !known.has(`${i.node}/${i.name}`))]);
