@@ -69,7 +69,6 @@ const cmd: Command = {
         const { paths } = await import('../lab/state.ts');
         const plan = buildPlan(SCENARIOS[name], {
           paths: paths(),
-          responder: lab.RESPONDER,
           nodeBin: process.execPath,
           physdev: true,
           brNetfilter: existsSync('/proc/sys/net/bridge'),

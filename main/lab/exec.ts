@@ -68,7 +68,9 @@ export function startDaemon(ns: string, argv: string[], logFile: string): number
   const fd = openSync(logFile, 'a', 0o600);
   try {
     const full = inNs(ns, argv);
-    const child = spawn(full[0], full.slice(1), { detached: true, stdio: ['ignore', fd, fd] });
+    // ELECTRON_RUN_AS_NODE: when the app itself is the "node" (process.execPath), run it as plain Node.
+    const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
+    const child = spawn(full[0], full.slice(1), { detached: true, stdio: ['ignore', fd, fd], env });
     if (child.pid === undefined) throw new HopscopeError('LAB_FAILED', `cannot start ${argv[0]} in ${ns}`);
     child.unref();
     return child.pid;

@@ -3,7 +3,6 @@
 
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 
 import { HopscopeError } from '../common/errors.ts';
 import { run, runIn, sleep, startDaemon, waitFor } from './exec.ts';
@@ -27,8 +26,6 @@ import { ensureUsers, type LabUser } from './users.ts';
 
 export type Log = (line: string) => void;
 const quiet: Log = () => undefined;
-
-export const RESPONDER = fileURLToPath(new URL('./podHttp.mjs', import.meta.url));
 
 export function requireRoot(): void {
   if (process.platform !== 'linux')
@@ -188,7 +185,6 @@ export async function labUp(name: ScenarioName, log: Log = quiet): Promise<UpRes
   const s = SCENARIOS[name];
   const plan = buildPlan(s, {
     paths: p,
-    responder: RESPONDER,
     nodeBin: process.execPath,
     physdev: true,
     brNetfilter: existsSync('/proc/sys/net/bridge'),
@@ -208,6 +204,7 @@ export async function labUp(name: ScenarioName, log: Log = quiet): Promise<UpRes
       return;
     }
     const pid = startDaemon(st.ns, st.argv, p.log(st.label));
+    writePrivate(p.pidFile(st.label), `${pid}\n`);
     const rec: DaemonRecord = {
       label: st.label,
       ns: st.ns,

@@ -2,6 +2,7 @@
 // run in parallel, the steps of one task in order. Pure data, so the unit tests can read every command.
 
 import { kubeProxyRules } from './kubeProxyRules.ts';
+import { POD_HTTP_SOURCE, podHttpArgv } from './podHttp.ts';
 import { CALICO_MAC, KUBE_HOSTPORTS, KUBE_SERVICES, type PodDef, type ScenarioDef } from './scenarios.ts';
 import type { LabPaths } from './sshFiles.ts';
 import { HOST_ADDR, HOSTS, LAB_BRIDGE, LAN_PREFIX_LEN, host, podNs, type HostName } from './topology.ts';
@@ -32,8 +33,7 @@ const sysctl = (ns: string | null, ...settings: string[]): Step => run(ns, 'sysc
 
 export interface PlanOptions {
   paths: LabPaths;
-  /** Absolute path of the pod HTTP responder script and the node binary that runs it. */
-  responder: string;
+  /** The Node binary that runs the pod HTTP responder (process.execPath). */
   nodeBin: string;
   physdev: boolean;
   /**
@@ -263,7 +263,7 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
         kind: 'daemon',
         ns: podNs(p.name),
         label: `http-${p.name}`,
-        argv: [o.nodeBin, o.responder, p.name, ...p.ports.map(String)],
+        argv: podHttpArgv(o.nodeBin, p.name, p.ports),
       },
     ]);
   }
@@ -289,7 +289,8 @@ export function planLines(phases: Phase[]): string[] {
     for (const t of ph.tasks) {
       for (const st of t) {
         const ns = st.ns ? `[${st.ns}] ` : '';
-        out.push(`${ns}${st.kind === 'daemon' ? `(daemon ${st.label}) ` : ''}${st.argv.join(' ')}`);
+        const argv = st.argv.map((a) => (a === POD_HTTP_SOURCE ? "'<pod HTTP responder source>'" : a));
+        out.push(`${ns}${st.kind === 'daemon' ? `(daemon ${st.label}) ` : ''}${argv.join(' ')}`);
       }
     }
   }

@@ -103,7 +103,7 @@ function labProcesses(): string[] {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
-      if (/hopscope-lab\/|podHttp\.mjs|tun-name=tunl0/.test(cmd)) out.push(`${d}: ${cmd}`);
+      if (/hopscope-lab\/|hopscope-lab pod responder|tun-name=tunl0/.test(cmd)) out.push(`${d}: ${cmd}`);
     } catch {
       /* gone */
     }

@@ -1,12 +1,16 @@
 // The lab's pieces that need no root: scenario data consistency, the build plan's commands, kube-proxy's rules,
 // the generated OpenSSH files and the CLI's argument checks.
 
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+
 import { describe, expect, test } from 'vitest';
 
 import { parseLabArgs } from '../../main/cli/lab.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
 import { kubeProxyRules } from '../../main/lab/kubeProxyRules.ts';
 import { buildPlan, planLines, type Step } from '../../main/lab/plan.ts';
+import { POD_HTTP_SOURCE, podHttpArgv } from '../../main/lab/podHttp.ts';
 import {
   KUBE_HOSTPORTS,
   KUBE_SERVICES,
@@ -23,7 +27,6 @@ import { sudoersText } from '../../main/lab/users.ts';
 const paths = labPaths('/run/hopscope-lab');
 const opts = {
   paths,
-  responder: '/x/podHttp.mjs',
   nodeBin: '/usr/bin/node',
   physdev: true,
   brNetfilter: true,
@@ -132,8 +135,12 @@ describe('scenario definitions', () => {
 describe('build plan', () => {
   test('every argv element is a single word (nothing for a shell or ip -batch to split)', () => {
     for (const n of SCENARIO_NAMES) {
-      for (const st of steps(n))
-        for (const a of st.argv) expect(a, `${n}: ${st.argv.join(' ')}`).toMatch(/^\S+$/);
+      for (const st of steps(n)) {
+        // The one exception: the pod responder's source, handed to `node -e` as one argv element.
+        for (const a of st.argv.filter((x) => x !== POD_HTTP_SOURCE)) {
+          expect(a, `${n}: ${st.argv.join(' ')}`).toMatch(/^\S+$/);
+        }
+      }
     }
   });
 
@@ -340,5 +347,37 @@ describe('lab CLI arguments', () => {
         expect((e as HopscopeError).code).toBe('USAGE');
       }
     }
+  });
+});
+
+describe('pod HTTP responder', () => {
+  test('answers every request on every port with the pod name, exits on SIGTERM', async () => {
+    const freePort = (): Promise<number> =>
+      new Promise((resolve) => {
+        const srv = createServer().listen(0, '127.0.0.1', () => {
+          const port = (srv.address() as { port: number }).port;
+          srv.close(() => resolve(port));
+        });
+      });
+    const ports = [await freePort(), await freePort()];
+    const [bin, ...args] = podHttpArgv(process.execPath, 'echoserver-6dbbc8d5fc-f455t', ports);
+    const child = spawn(bin, args, { stdio: 'ignore' });
+    try {
+      for (const port of ports) {
+        let body = '';
+        for (let i = 0; i < 50 && !body; i++) {
+          body = await fetch(`http://127.0.0.1:${port}/anything`).then(
+            (r) => r.text(),
+            () => '',
+          );
+          if (!body) await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(body).toBe('echoserver-6dbbc8d5fc-f455t\n');
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await new Promise((r) => child.on('close', (c) => r(c)));
+    expect(code).toBe(0);
   });
 });
