@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { generate, readManifest, type Manifest } from './generate.ts';
+import { waitForIdle } from './lib/idle.ts';
 import { haveGnuTime, measure, median, type Measurement } from './lib/measure.ts';
 import { ISSUE_REFERENCE_S, TARGETS } from './lib/targets.ts';
 
@@ -24,6 +25,9 @@ interface Options {
   reps: number;
   quick: boolean;
   only: string[] | null;
+  /** Wait before each command until the machine is at most this busy (0..1); 1 disables waiting. */
+  idle: number;
+  idleWaitS: number;
 }
 
 interface Case {
@@ -42,18 +46,30 @@ interface Case {
   /** In-process packets/s reported by the command itself (decode-only). */
   inProcessPps?: (m: Measurement) => number;
   runs: Measurement[];
+  /** Each run's check result (null = fine), taken right after the run while its output still exists. */
+  problems: (string | null)[];
+  /** How busy the machine was (0..1) just before each run. */
+  busyBefore: number[];
   notes: string[];
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { reps: 3, quick: false, only: null };
+  const o: Options = { reps: 3, quick: false, only: null, idle: 0.25, idleWaitS: 20 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--quick') o.quick = true;
-    else if (a === '--reps') o.reps = Math.max(1, Number(argv[++i]) | 0);
+    if (a === '--quick') {
+      o.quick = true;
+      o.idle = 1; // development runs: do not wait for quiet
+    } else if (a === '--reps') o.reps = Math.max(1, Number(argv[++i]) | 0);
     else if (a === '--only') o.only = argv[++i].split(',');
+    else if (a === '--idle') o.idle = Number(argv[++i]);
+    else if (a === '--idle-wait') o.idleWaitS = Number(argv[++i]);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: npm run bench [-- --reps N] [--quick] [--only id,id,…]');
+      console.log(
+        'usage: npm run bench [-- --reps N] [--quick] [--only id,id,…] [--idle FRACTION] [--idle-wait S]\n' +
+          '  --idle: before each command wait (at most --idle-wait s, default 20) until the CPUs are at most\n' +
+          '  this busy (default 0.25; 1 = never wait): other work on the machine skews wall times.',
+      );
       process.exit(0);
     } else {
       console.error(`bench: unknown option ${a}`);
@@ -131,9 +147,11 @@ function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
   const slice = ensureSlice(dir, m, sliceN);
   const haveCorrelate = haveSubcommand('correlate');
   const haveExport = haveSubcommand('export');
-  const c = (x: Omit<Case, 'runs' | 'notes'> & { notes?: string[] }): Case => ({
+  const c = (x: Omit<Case, 'runs' | 'notes' | 'busyBefore' | 'problems'> & { notes?: string[] }): Case => ({
     ...x,
     runs: [],
+    busyBefore: [],
+    problems: [],
     notes: x.notes ?? [],
   });
   const exitOk = (mm: Measurement) =>
@@ -366,12 +384,12 @@ function wallOf(c: Case): number {
 
 function table(cases: Case[]): string[] {
   const rows = [
-    '| command | median wall s | packets/s | peak RSS MiB | issue’s machine s | notes |',
-    '|---|---|---|---|---|---|',
+    '| command | median wall s | packets/s | peak RSS MiB | CPU s (user+sys) | issue’s machine s | notes |',
+    '|---|---|---|---|---|---|---|',
   ];
   for (const c of cases) {
     if (!c.cmd) {
-      rows.push(`| ${c.label} | — | — | — | | ${c.unavailable} |`);
+      rows.push(`| ${c.label} | — | — | — | — | | ${c.unavailable} |`);
       continue;
     }
     const wall = wallOf(c);
@@ -383,12 +401,15 @@ function table(cases: Case[]): string[] {
       notes.push(`in-process ${fmtRate(inProc)} packets/s (second pass; whole process ${fmtRate(rate)}/s)`);
       rate = inProc;
     }
-    const problems = [...new Set(c.runs.map((r) => c.check?.(r)).filter((x): x is string => !!x))];
+    const problems = [...new Set(c.problems.filter((x): x is string => !!x))];
     if (problems.length) notes.push(`**FAILED**: ${problems.join('; ')}`);
     const rss = median(c.runs.map((r) => r.peakRssMiB));
+    const cpu = median(c.runs.map((r) => r.userS + r.sysS)) * (c.scaledTo ? c.scaledTo / c.packets : 1);
+    const busy = Math.max(...c.busyBefore);
+    if (busy > 0.3) notes.push(`machine up to ${(busy * 100).toFixed(0)}% busy before a run`);
     const ref = ISSUE_REFERENCE_S[c.id];
     rows.push(
-      `| ${c.label} | ${fmtS(wall)} | ${fmtRate(rate)} | ${Number.isFinite(rss) ? rss.toFixed(0) : '—'} | ${ref ?? ''} | ${notes.join('; ')} |`,
+      `| ${c.label} | ${fmtS(wall)} | ${fmtRate(rate)} | ${Number.isFinite(rss) ? rss.toFixed(0) : '—'} | ${fmtS(cpu)} | ${ref ?? ''} | ${notes.join('; ')} |`,
     );
   }
   return rows;
@@ -397,7 +418,7 @@ function table(cases: Case[]): string[] {
 function targetRows(cases: Case[]): string[] {
   const by = (id: string) => cases.find((c) => c.id === id);
   const ok = (c: Case | undefined) =>
-    !!c && !!c.cmd && c.runs.length > 0 && c.runs.every((r) => !c.check || c.check(r) === null);
+    !!c && !!c.cmd && c.runs.length > 0 && c.problems.every((x) => x === null);
   const rows = ['| target | measured | verdict |', '|---|---|---|'];
   const add = (name: string, measured: string, met: boolean | null, how = '') =>
     rows.push(
@@ -476,11 +497,14 @@ async function main(): Promise<void> {
   for (let rep = 0; rep < opts.reps; rep++) {
     for (const c of cases) {
       if (!c.cmd) continue;
+      c.busyBefore.push(opts.idle < 1 ? await waitForIdle(opts.idle, opts.idleWaitS * 1000) : NaN);
       const mm = await measure(c.cmd, { cwd: ROOT, stdout: c.stdout, timeoutMs: CASE_TIMEOUT_MS });
       c.runs.push(mm);
-      const problem = c.check?.(mm);
+      const problem = c.check?.(mm) ?? null;
+      c.problems.push(problem);
       console.error(
         `  rep ${rep + 1} ${c.id.padEnd(18)} ${fmtS(mm.wallS).padStart(7)} s ${mm.peakRssMiB.toFixed(0).padStart(5)} MiB` +
+          ` cpu ${fmtS(mm.userS + mm.sysS)} s, machine ${(100 * (c.busyBefore.at(-1) ?? NaN)).toFixed(0)}% busy before` +
           (problem ? `  ! ${problem}` : ''),
       );
     }
