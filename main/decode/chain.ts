@@ -209,7 +209,8 @@ export function walk(
     break;
   }
   if (at < lim) push({ kind: 'data', at, len: Math.min(lim, b.length) - at, end: lim });
-  if (lim > b.length && !chain.problem) {
+  const outer = chain.nodes.find((n) => n.kind === 'ipv4' || n.kind === 'ipv6');
+  if ((lim > b.length || (outer && outer.end > b.length)) && !chain.problem) {
     // Named like decodeFields' problemLayer: the innermost header whose payload the snaplen cut.
     const hdr = chain.nodes.filter((n) => n.kind !== 'data' && n.kind !== 'dns').pop();
     const layer = !hdr || hdr.kind === 'ipv4' || hdr.kind === 'ipv6' ? 'ip' : hdr.kind;

@@ -56,6 +56,8 @@ const tcp = newTcpHeader();
 const icmp = newIcmpHeader();
 const icmp6 = newIcmpv6Header();
 const vx = newVxlanHeader();
+/** Where the outermost IP packet ends per its header (decodeFields sets it before payload() reads it). */
+let outerEnd = 0;
 
 /** Innermost-packet fields, cleared again when an encapsulation is pushed. */
 function resetInner(o: PacketFields): void {
@@ -139,7 +141,8 @@ function payload(o: PacketFields, b: Uint8Array, at: number, end: number, layer:
   o.payloadLen = end - at;
   const cap = end < b.length ? end : b.length;
   o.capturedPayloadLen = cap > at ? cap - at : 0;
-  if (end > b.length && o.status === STATUS_OK) {
+  // Cut by the snaplen: the innermost payload, or an outer packet claiming more than the frame holds.
+  if ((end > b.length || outerEnd > b.length) && o.status === STATUS_OK) {
     o.status = STATUS_TRUNCATED;
     o.problemOffset = b.length;
     o.problemLayer = layer;
@@ -247,6 +250,7 @@ export function decodeFields(
     out.proto = proto;
     at = s.next;
     lim = s.end;
+    if (out.encapCount === 0) outerEnd = lim;
     if (!first) {
       payload(out, b, at, lim, 'ip');
       break;
