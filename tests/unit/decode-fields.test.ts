@@ -1,7 +1,7 @@
 // decodeFields / decodeLayers / summarize on real lab bytes: whole-stack assertions on a VXLAN and an IPIP
 // frame (gopacket style, hex pasted), every prefix of every fixture frame, the identity key across hops,
 // and edge cases built from real frames.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
