@@ -117,7 +117,15 @@ export async function labDown(log: Log = quiet): Promise<DownReport> {
   for (const l of links) await run(['ip', 'link', 'del', l], { allowFail: true });
   if (links.length) log(`deleted links: ${links.join(' ')}`);
   if (existsSync(p.dir)) rmSync(p.dir, { recursive: true, force: true });
-  const left = [...(await labNamespaces()), ...(await labRootLinks())];
+  // Namespace teardown is asynchronous in the kernel: the root veth ends vanish a moment after `netns del`.
+  let left: string[] = [];
+  const end = Date.now() + 3000;
+  do {
+    left = [...(await labNamespaces()), ...(await labRootLinks())];
+    for (const l of left.filter((x) => !namespaces.includes(x)))
+      await run(['ip', 'link', 'del', l], { allowFail: true });
+    if (left.length) await sleep(50);
+  } while (left.length && Date.now() < end);
   if (left.length) throw new HopscopeError('LAB_FAILED', `lab down left ${left.join(' ')}`);
   return { stoppedPids: [...pids.keys()], namespaces, links };
 }

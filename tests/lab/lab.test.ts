@@ -328,7 +328,12 @@ describe.skipIf(!isRoot)('lab', () => {
     const stray = spawn('ip', ['netns', 'exec', 'hs-node-1', 'sleep', '60'], { stdio: 'ignore' });
     await new Promise((r) => setTimeout(r, 100));
     const up = await labUp('calico-ipip');
-    expect(stray.exitCode ?? stray.signalCode).not.toBeNull();
+    const ended = await new Promise<boolean>((resolve) => {
+      if (stray.exitCode !== null || stray.signalCode !== null) return resolve(true);
+      const t = setTimeout(() => resolve(false), 3000);
+      stray.once('exit', () => (clearTimeout(t), resolve(true)));
+    });
+    expect(ended).toBe(true);
     expect(up.scenario).toBe('calico-ipip');
     const r = await runTraffic(SCENARIOS['calico-ipip']);
     expect(r.every((x) => x.ok)).toBe(true);
