@@ -13,8 +13,12 @@ interface DecodeModule {
 
 interface PassResult {
   seconds: number;
+  /** CPU seconds (user+sys, all threads) the pass used: robust when other work shares the machine. */
+  cpuSeconds: number;
   packets: number;
   pps: number;
+  /** Packets per CPU second. */
+  cpuPps: number;
 }
 
 interface DecodeOnlyReport {
@@ -54,6 +58,7 @@ async function main(argv: string[]): Promise<void> {
     let vxlan = 0;
     let ipip = 0;
     let problems = 0;
+    const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
     const onRecord = decode
       ? (rec: { data: Uint8Array; linkType: number }) => {
@@ -68,12 +73,20 @@ async function main(argv: string[]): Promise<void> {
       : () => {};
     const r = pcap.readCaptureFileSync(file, onRecord);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const c = process.cpuUsage(c0);
+    const cpuSeconds = (c.user + c.system) / 1e6;
     if (!r.ok) {
       report.error = `${r.error.code}: ${r.error.message}`;
       break;
     }
     const packets = r.value.records;
-    report.passes.push({ seconds, packets, pps: packets / seconds });
+    report.passes.push({
+      seconds,
+      cpuSeconds,
+      packets,
+      pps: packets / seconds,
+      cpuPps: packets / cpuSeconds,
+    });
     Object.assign(report, { ipv4, vxlan, ipip, problems });
   }
   console.log(JSON.stringify(report));

@@ -1,0 +1,101 @@
+// Where the time goes: runs one of our commands under `node --cpu-prof` and prints the functions with the
+// most self time (and their share), so a missed target comes with the function to fix.
+//
+//   node bin/run-ts.mjs bench/profile.ts [--top N] -- decode FILE | correlate FILES… | export FILES… | json FILES…
+
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface HotFunction {
+  name: string;
+  where: string;
+  selfMs: number;
+  share: number;
+}
+
+/** Self time per function (summed over every call path), largest first. */
+export function hotFunctions(profile: CpuProfile): HotFunction[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, { name: string; where: string; us: number }>();
+  let total = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const n = byId.get(profile.samples[i]);
+    const dt = profile.timeDeltas[i] ?? 0;
+    if (!n) continue;
+    total += dt;
+    const f = n.callFrame;
+    const url = f.url.startsWith('file://') ? path.relative(ROOT, fileURLToPath(f.url)) : f.url;
+    const where = url ? `${url}:${f.lineNumber + 1}` : '';
+    const key = `${f.functionName}@${where}`;
+    const e = self.get(key) ?? { name: f.functionName || '(anonymous)', where, us: 0 };
+    e.us += dt;
+    self.set(key, e);
+  }
+  return [...self.values()]
+    .sort((a, b) => b.us - a.us)
+    .map((e) => ({ name: e.name, where: e.where, selfMs: e.us / 1000, share: total ? e.us / total : 0 }));
+}
+
+function commandFor(kind: string, files: string[]): string[] {
+  switch (kind) {
+    case 'decode':
+      return ['bin/run-ts.mjs', 'bench/decodeOnly.ts', files[0], '--passes', '4'];
+    case 'correlate':
+      return ['bin/hopscope.mjs', 'correlate', '--summary', ...files];
+    case 'json':
+      return ['bin/hopscope.mjs', 'correlate', '--json', ...files];
+    case 'export':
+      return [
+        'bin/hopscope.mjs',
+        'export',
+        '--pcapng',
+        path.join(os.tmpdir(), 'hs-profile-export.pcapng'),
+        ...files,
+      ];
+    default:
+      throw new Error(`unknown kind ${kind}: decode | correlate | json | export`);
+  }
+}
+
+function main(argv: string[]): void {
+  const dash = argv.indexOf('--');
+  const own = dash >= 0 ? argv.slice(0, dash) : [];
+  const [kind, ...files] = dash >= 0 ? argv.slice(dash + 1) : argv;
+  const top = own.includes('--top') ? Number(own[own.indexOf('--top') + 1]) : 25;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-prof-'));
+  const cmd = commandFor(kind, files);
+  const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...cmd], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) console.error(`profile: command exited ${r.status}`);
+  const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error('no profile written');
+  const prof = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
+  const hot = hotFunctions(prof);
+  const totalMs = hot.reduce((s, h) => s + h.selfMs, 0);
+  console.log(`${kind}: ${totalMs.toFixed(0)} ms sampled; profile kept in ${path.join(dir, file)}`);
+  console.log('| self ms | share | function | where |\n|---|---|---|---|');
+  for (const h of hot.slice(0, top))
+    console.log(`| ${h.selfMs.toFixed(0)} | ${(h.share * 100).toFixed(1)}% | ${h.name} | ${h.where} |`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  main(process.argv.slice(2));
