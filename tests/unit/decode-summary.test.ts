@@ -1,0 +1,76 @@
+// Our one-line summaries against what tcpdump itself prints for every fixture packet (tcpdump -S -n, and
+// with -e for the link level), continuation lines (VXLAN's inner frame) joined with a space.
+import { execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LINKTYPE_LINUX_SLL2, summarize } from '../../main/decode/index.ts';
+import { readCaptureFileSync } from '../../main/pcap/index.ts';
+
+const FIX = path.resolve(import.meta.dirname, '../fixtures');
+
+function captures(): string[] {
+  const out: string[] = [];
+  const visit = (dir: string, depth: number) => {
+    for (const f of readdirSync(dir)) {
+      const p = path.join(dir, f);
+      if (statSync(p).isDirectory()) {
+        if (depth < 2) visit(p, depth + 1);
+      } else if (
+        f.endsWith('.pcap') &&
+        (!p.includes(`${path.sep}synthetic${path.sep}`) || p.includes(`${path.sep}edge${path.sep}`))
+      ) {
+        out.push(p);
+      }
+    }
+  };
+  visit(FIX, 0);
+  return out.sort();
+}
+
+/** tcpdump's lines per packet, without the timestamp, whitespace collapsed. */
+function tcpdumpLines(file: string, link: boolean): string[] {
+  const args = ['-S', '-n', '-r', file];
+  if (link) args.unshift('-e');
+  const text = execFileSync('tcpdump', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const m = /^\d\d:\d\d:\d\d\.\d+ (.*)$/.exec(line);
+    if (m) out.push(m[1]);
+    else out[out.length - 1] += ` ${line}`;
+  }
+  return out.map((l) => l.replace(/\s+/g, ' ').trim());
+}
+
+/** The protocols our summaries claim to print as tcpdump does. */
+const CLAIMED = /ICMP|ARP|OTV|VXLAN|Flags \[|UDP|igmp|domain/;
+
+describe('summaries match tcpdump', () => {
+  const files = captures();
+  let icmpLines = 0;
+
+  it.each(files.map((f) => [path.relative(FIX, f), f]))('%s', (_name, file) => {
+    const recs: { data: Uint8Array; linkType: number; origLen: number }[] = [];
+    readCaptureFileSync(file, (r) => recs.push({ data: r.data, linkType: r.linkType, origLen: r.origLen }));
+    for (const link of [false, true]) {
+      const theirs = tcpdumpLines(file, link);
+      expect(theirs.length).toBe(recs.length);
+      let icmp = 0;
+      recs.forEach((r, i) => {
+        let t = theirs[i];
+        // SLL2 carries an ifindex; tcpdump names it from the reading machine's interfaces, we print '?'.
+        if (r.linkType === LINKTYPE_LINUX_SLL2) t = t.replace(/^\S+ /, '? ');
+        if (!CLAIMED.test(t)) return;
+        if (t.includes('ICMP')) icmp++;
+        const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen }).replace(/\s+/g, ' ');
+        expect({ packet: i + 1, link, line: ours }).toEqual({ packet: i + 1, link, line: t });
+      });
+      icmpLines += icmp;
+    }
+  });
+
+  it('compared the ICMP lines of every scenario', () => {
+    expect(icmpLines).toBeGreaterThan(300);
+  });
+});
