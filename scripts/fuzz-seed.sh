@@ -50,7 +50,7 @@ cap "$A" eth-vxlan-micro.pcap 40 -i hsxrel0 -s 262144
 cap "$A" eth-vxlan-nano.pcap 40 -i hsxrel0 --time-stamp-precision=nano
 cap "$A" eth-snap64.pcap 40 -i hsxrel0 -s 64
 cap "$B" vxlan-dev.pcap 30 -i flannel.1
-cap "$A" sll-any.pcap 40 -i any
+cap "$A" sll-any.pcap 40 -i any -y LINUX_SLL
 cap "$A" sll2-any.pcap 40 -i any -y LINUX_SLL2
 ip netns exec "$A" tshark -i hsxrel0 -c 40 -F pcapng -w "/tmp/hsx-rel-eth.pcapng" -q 2>/dev/null &
 PIDS+=($!)

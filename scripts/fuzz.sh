@@ -34,7 +34,21 @@ for entry in tests/fuzz/jazzer/*.ts; do
   target=$(basename "$entry" .ts)
   out="$WORK/$target"
   mkdir -p "$out/corpus" "$out/artifacts"
-  cp tests/fuzz/corpus/seeds/* "$out/corpus/"
+  if [ "$target" = decode ]; then
+    # One corpus file per distinct frame, prefixed with its link type's index in LINK_TYPES.
+    npx tsx -e "
+      import fs from 'node:fs';
+      import { loadCorpus } from './tests/fuzz/harness.ts';
+      import { createCaptureReader } from './main/pcap/reader.ts';
+      import { LINK_TYPES } from './tests/fuzz/targets/decode.ts';
+      let n = 0;
+      for (const s of loadCorpus('seeds')) createCaptureReader((r) => {
+        const i = LINK_TYPES.indexOf(r.linkType);
+        if (i >= 0) fs.writeFileSync('$out/corpus/f' + n++, Buffer.concat([Buffer.from([i]), r.data]));
+      }).push(s.bytes);"
+  else
+    cp tests/fuzz/corpus/seeds/* "$out/corpus/"
+  fi
   if [ -d "tests/fuzz/corpus/$target" ]; then cp "tests/fuzz/corpus/$target"/* "$out/corpus/" 2>/dev/null || true; fi
   # Jazzer instruments CommonJS as it is required: bundle the TypeScript entry (and the code under test) into one file.
   npx esbuild "$entry" --bundle --platform=node --format=cjs --target=node20 --log-level=error --outfile="$out/$target.cjs"
