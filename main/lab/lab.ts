@@ -13,6 +13,7 @@ import { knownHostsText, sshConfigText, sshdConfigText, type LabPaths } from './
 import {
   daemonAlive,
   ensureStateDir,
+  isZombie,
   paths,
   readState,
   startTicks,
@@ -74,17 +75,8 @@ async function stopPids(pids: Map<number, number | null>, graceMs = 1500): Promi
   };
   for (const [pid, ticks] of pids) if (ours(pid, ticks)) signal(pid, 'SIGTERM');
   const end = Date.now() + graceMs;
-  while (Date.now() < end && [...pids].some(([p, t]) => ours(p, t) && !zombie(p))) await sleep(25);
-  for (const [pid, ticks] of pids) if (ours(pid, ticks) && !zombie(pid)) signal(pid, 'SIGKILL');
-}
-
-function zombie(pid: number): boolean {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return s.slice(s.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
+  while (Date.now() < end && [...pids].some(([p, t]) => ours(p, t) && !isZombie(p))) await sleep(25);
+  for (const [pid, ticks] of pids) if (ours(pid, ticks) && !isZombie(pid)) signal(pid, 'SIGKILL');
 }
 
 export interface DownReport {

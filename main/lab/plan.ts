@@ -30,6 +30,9 @@ export const CALICO_GW = '169.254.1.1';
 
 const run = (ns: string | null, ...argv: string[]): Step => ({ kind: 'run', ns, argv });
 const sysctl = (ns: string | null, ...settings: string[]): Step => run(ns, 'sysctl', '-q', '-w', ...settings);
+/** For keys a kernel may lack (IPv6 disabled at boot; br_netfilter not loaded or not per-namespace): `-e`. */
+const sysctlIfPresent = (ns: string | null, ...settings: string[]): Step =>
+  run(ns, 'sysctl', '-q', '-e', '-w', ...settings);
 
 export interface PlanOptions {
   paths: LabPaths;
@@ -110,20 +113,16 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
     tasks: [
       [
         run(null, 'ip', 'link', 'add', LAB_BRIDGE, 'type', 'bridge'),
-        sysctl(null, `net.ipv6.conf.${LAB_BRIDGE}.disable_ipv6=1`),
+        sysctlIfPresent(null, `net.ipv6.conf.${LAB_BRIDGE}.disable_ipv6=1`),
         run(null, 'ip', 'addr', 'add', `${HOST_ADDR}/${LAN_PREFIX_LEN}`, 'dev', LAB_BRIDGE),
         run(null, 'ip', 'link', 'set', LAB_BRIDGE, 'up'),
       ],
       ...[...hostNsList, ...podNsList].map((ns) => [
         run(null, 'ip', 'netns', 'add', ns),
+        sysctlIfPresent(ns, ...noV6),
         // Forwarding only inside the nodes' own namespaces; the root namespace is left as it is.
-        sysctl(
-          ns,
-          ...noV6,
-          ...(isNode(ns)
-            ? ['net.ipv4.ip_forward=1', ...(o.brNetfilter ? ['net.bridge.bridge-nf-call-iptables=1'] : [])]
-            : []),
-        ),
+        ...(isNode(ns) ? [sysctl(ns, 'net.ipv4.ip_forward=1')] : []),
+        ...(isNode(ns) && o.brNetfilter ? [sysctlIfPresent(ns, 'net.bridge.bridge-nf-call-iptables=1')] : []),
       ]),
     ],
   });
@@ -147,7 +146,7 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
         'address',
         h.mac,
       ),
-      sysctl(null, `net.ipv6.conf.${h.rootLink}.disable_ipv6=1`),
+      sysctlIfPresent(null, `net.ipv6.conf.${h.rootLink}.disable_ipv6=1`),
       run(null, 'ip', 'link', 'set', h.rootLink, 'master', LAB_BRIDGE, 'up'),
       run(h.ns, 'ip', 'link', 'set', 'lo', 'up'),
       run(h.ns, 'ip', 'addr', 'add', `${h.ip}/${LAN_PREFIX_LEN}`, 'dev', 'ens33'),
