@@ -128,6 +128,8 @@ export interface Encap {
   outerDst: string;
   srcPort?: number;
   dstPort?: number;
+  /** VXLAN: the inner Ethernet header (the VTEPs' MACs), with owners when known. */
+  innerEth?: MacPair | null;
 }
 
 export interface MacPair {

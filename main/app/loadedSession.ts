@@ -258,6 +258,7 @@ export class LoadedSession {
         ...(e.vni !== undefined ? { vni: e.vni } : {}),
         ...(e.srcPort !== undefined ? { srcPort: e.srcPort } : {}),
         ...(e.dstPort !== undefined ? { dstPort: e.dstPort } : {}),
+        ...(e.innerEth !== undefined ? { innerEth: e.innerEth } : {}),
       })),
       changes: h.changes,
     }));

@@ -109,6 +109,10 @@ export function encapOf(obs: ObservationTable, r: number, node: string, name: Ma
   return [e];
 }
 
+function tname(t: number): 'vxlan' | 'ipip' {
+  return t === ENCAP_IPIP ? 'ipip' : 'vxlan';
+}
+
 /** What changed from row `p` (previous hop) to row `r`. */
 export function changesBetween(obs: ObservationTable, p: number, r: number): HopChange[] {
   const out: HopChange[] = [];
@@ -118,7 +122,6 @@ export function changesBetween(obs: ObservationTable, p: number, r: number): Hop
   if (obs.ttl[p] !== obs.ttl[r]) out.push('ttl');
   const pc = obs.encapCount[p];
   const rc = obs.encapCount[r];
-  const tname = (t: number): 'vxlan' | 'ipip' => (t === ENCAP_IPIP ? 'ipip' : 'vxlan');
   if (rc > pc) out.push(`encap+${tname(obs.encap(r, E_TYPE))}`);
   else if (rc < pc) out.push(`encap-${tname(obs.encap(p, E_TYPE))}`);
   else if (rc > 0 && obs.encap(r, E_TYPE) !== obs.encap(p, E_TYPE)) {

@@ -21,13 +21,18 @@ export interface InterfaceInfo {
 /** Calico answers ARP for every pod with this MAC on every cali* interface. */
 export const PROXY_ARP_MAC = 0xeeeeeeeeeeee;
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const macText = new Map<number, string>();
+
 export function macToString(mac: number): string {
   if (mac < 0) return '';
-  let s = '';
-  for (let i = 5; i >= 0; i--) {
-    const b = Math.floor(mac / 2 ** (8 * i)) % 256;
-    s += (i < 5 ? ':' : '') + b.toString(16).padStart(2, '0');
-  }
+  let s = macText.get(mac);
+  if (s !== undefined) return s;
+  const hi = Math.floor(mac / 4294967296);
+  const lo = mac >>> 0;
+  s = `${HEX[(hi >>> 8) & 255]}:${HEX[hi & 255]}:${HEX[lo >>> 24]}:${HEX[(lo >>> 16) & 255]}:${HEX[(lo >>> 8) & 255]}:${HEX[lo & 255]}`;
+  // A capture has few MACs; the cap only guards against hostile input.
+  if (macText.size < 65536) macText.set(mac, s);
   return s;
 }
 

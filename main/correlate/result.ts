@@ -150,10 +150,16 @@ export class CorrelationResult {
 
   /** Name of a MAC's owner: a discovered interface, the proxy-ARP gateway, or a pod behind a veth. */
   macName: MacNamer = (mac, node) => {
-    const n = this.own.nameOf(mac, node);
-    if (n) return n;
-    return this.learnedNames().get(mac) ?? null;
+    let byMac = this.nameCache.get(node);
+    if (!byMac) this.nameCache.set(node, (byMac = new Map()));
+    let n = byMac.get(mac);
+    if (n === undefined) {
+      n = this.own.nameOf(mac, node) ?? this.learnedNames().get(mac) ?? null;
+      byMac.set(mac, n);
+    }
+    return n;
   };
+  private readonly nameCache = new Map<string, Map<number, string | null>>();
 
   /**
    * Pods' MACs, learned once from the traffic: the source MAC of a journey's first hop on a veth/cali lane

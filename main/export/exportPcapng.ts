@@ -3,7 +3,7 @@
 
 import type { CorrelationResult } from '../correlate/result.ts';
 import { changesBetween } from '../correlate/hops.ts';
-import { F_ARP, F_DUP } from '../correlate/observations.ts';
+import { F_DUP } from '../correlate/observations.ts';
 import type { FrameSource } from '../session/frames.ts';
 import { duration } from './ladder.ts';
 import { GENERATOR } from './journeysJson.ts';
@@ -37,7 +37,12 @@ export function hopIndex(res: CorrelationResult): { hop: Int32Array; prev: Int32
   return { hop, prev, count };
 }
 
-export function exportPcapng(res: CorrelationResult, frames: FrameSource, sink: Sink, opts: PcapngExportOptions = {}): number {
+export function exportPcapng(
+  res: CorrelationResult,
+  frames: FrameSource,
+  sink: Sink,
+  opts: PcapngExportOptions = {},
+): number {
   const corrected = opts.correctedTime === true;
   const clockNote = res.clocks
     .map((c) => `${c.node} ${c.method}${c.method === 'reference' ? '' : ` ${Math.round(c.offsetNs)} ns`}`)
@@ -63,6 +68,7 @@ export function exportPcapng(res: CorrelationResult, frames: FrameSource, sink: 
   const { hop, prev, count } = hopIndex(res);
   const rows = res.rows;
   const order = timeOrder(res, corrected);
+  const base = res.baseSec;
   for (let i = 0; i < order.length; i++) {
     const r = order[i];
     const k = res.journeyOfRow(r);
@@ -76,9 +82,20 @@ export function exportPcapng(res: CorrelationResult, frames: FrameSource, sink: 
         const lat = duration(res.correctedT(r) - res.correctedT(p));
         comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} +${lat}${ch.length ? `: ${ch.join(' ')}` : ''}`;
       }
-    } else if (rows.flags[r] & F_ARP) comment = '';
-    const ts = corrected ? res.tNs(r) : res.tsNs(r);
-    writeEpb(sink, rows.capture[r], ts, frames.frame(r), rows.origLen[r], k >= 0 ? k + 1 : 0, comment);
+    }
+    // Row time is ns since baseSec (exact in a double); split into whole seconds and nanoseconds.
+    const t = corrected ? Math.round(res.correctedT(r)) : rows.t[r];
+    const s = Math.floor(t / 1e9);
+    writeEpb(
+      sink,
+      rows.capture[r],
+      base + s,
+      t - s * 1e9,
+      frames.frame(r),
+      rows.origLen[r],
+      k >= 0 ? k + 1 : 0,
+      comment,
+    );
   }
   return order.length;
 }

@@ -22,7 +22,7 @@ const EPB_PACKETID = 5;
 const EPB_HEADER = 28;
 const TSRESOL_NANO = 9;
 
-const enc = new TextEncoder();
+const enc = new TextEncoder(); // headers only; packet comments encode straight into the sink
 const pad4 = (n: number): number => (n + 3) & ~3;
 
 interface Opt {
@@ -52,7 +52,12 @@ function writeOpts(dv: DataView, b: Uint8Array, at: number, opts: Opt[]): number
   return at + 4;
 }
 
-function block(sink: Sink, type: number, body: (dv: DataView, b: Uint8Array, at: number) => number, size: number): void {
+function block(
+  sink: Sink,
+  type: number,
+  body: (dv: DataView, b: Uint8Array, at: number) => number,
+  size: number,
+): void {
   const b = sink.reserve(size);
   const at0 = sink.offset;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -77,15 +82,20 @@ export function writeShb(sink: Sink, info: ShbInfo): void {
   if (info.hardware) opts.push(strOpt(SHB_HARDWARE, info.hardware));
   if (info.comment) opts.push(strOpt(OPT_COMMENT, info.comment));
   const size = 28 + optsLen(opts);
-  block(sink, BT_SHB, (dv, b, at) => {
-    dv.setUint32(at, BYTE_ORDER_MAGIC, true);
-    dv.setUint16(at + 4, 1, true);
-    dv.setUint16(at + 6, 0, true);
-    // Section length unknown: -1.
-    dv.setUint32(at + 8, 0xffffffff, true);
-    dv.setUint32(at + 12, 0xffffffff, true);
-    return writeOpts(dv, b, at + 16, opts);
-  }, size);
+  block(
+    sink,
+    BT_SHB,
+    (dv, b, at) => {
+      dv.setUint32(at, BYTE_ORDER_MAGIC, true);
+      dv.setUint16(at + 4, 1, true);
+      dv.setUint16(at + 6, 0, true);
+      // Section length unknown: -1.
+      dv.setUint32(at + 8, 0xffffffff, true);
+      dv.setUint32(at + 12, 0xffffffff, true);
+      return writeOpts(dv, b, at + 16, opts);
+    },
+    size,
+  );
 }
 
 export interface IdbInfo {
@@ -107,38 +117,53 @@ export function writeIdb(sink: Sink, info: IdbInfo): void {
   }
   opts.push({ code: IF_TSRESOL, value: Uint8Array.of(TSRESOL_NANO) });
   const size = 20 + optsLen(opts);
-  block(sink, BT_IDB, (dv, b, at) => {
-    dv.setUint16(at, info.linkType, true);
-    dv.setUint16(at + 2, 0, true);
-    dv.setUint32(at + 4, info.snaplen, true);
-    return writeOpts(dv, b, at + 8, opts);
-  }, size);
+  block(
+    sink,
+    BT_IDB,
+    (dv, b, at) => {
+      dv.setUint16(at, info.linkType, true);
+      dv.setUint16(at + 2, 0, true);
+      dv.setUint32(at + 4, info.snaplen, true);
+      return writeOpts(dv, b, at + 8, opts);
+    },
+    size,
+  );
 }
 
-/** One Enhanced Packet Block; `tsNs` in nanoseconds since the epoch (if_tsresol 9). */
+/** Splits sec·1e9 + nsec into the EPB's high and low 32-bit words, exactly, without BigInt. */
+export function tsWords(sec: number, nsec: number): [number, number] {
+  // sec·1953125 < 2^53 and ·2^9 only moves the exponent: sec·1e9 is an exact double (< 2^61).
+  const a = sec * 1953125 * 512;
+  let hi = Math.floor(a / 4294967296);
+  let lo = a - hi * 4294967296 + nsec;
+  if (lo >= 4294967296) {
+    hi += 1;
+    lo -= 4294967296;
+  }
+  return [hi, lo];
+}
+
+/** One Enhanced Packet Block at (sec, nsec) since the epoch (if_tsresol 9). */
 export function writeEpb(
   sink: Sink,
   iface: number,
-  tsNs: bigint,
+  sec: number,
+  nsec: number,
   data: Uint8Array,
   origLen: number,
   packetId: number,
   comment: string,
 ): void {
-  const cbytes = comment ? enc.encode(comment) : null;
-  let optLen = 0;
-  if (packetId > 0) optLen += 12;
-  if (cbytes) optLen += 4 + pad4(cbytes.length);
-  if (optLen) optLen += 4;
-  const size = EPB_HEADER + pad4(data.length) + optLen + 4;
-  const b = sink.reserve(size);
+  const maxComment = comment.length * 3;
+  const worst = EPB_HEADER + pad4(data.length) + (maxComment ? 4 + pad4(maxComment) : 0) + 12 + 4 + 4;
+  const b = sink.reserve(worst);
+  const dv = sink.view;
   const at0 = sink.offset;
-  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const [hi, lo] = tsWords(sec, nsec);
   dv.setUint32(at0, BT_EPB, true);
-  dv.setUint32(at0 + 4, size, true);
   dv.setUint32(at0 + 8, iface, true);
-  dv.setUint32(at0 + 12, Number(tsNs >> 32n), true);
-  dv.setUint32(at0 + 16, Number(tsNs & 0xffffffffn), true);
+  dv.setUint32(at0 + 12, hi, true);
+  dv.setUint32(at0 + 16, lo, true);
   dv.setUint32(at0 + 20, data.length, true);
   dv.setUint32(at0 + 24, origLen, true);
   b.set(data, at0 + EPB_HEADER);
@@ -146,13 +171,13 @@ export function writeEpb(
   const padded = at0 + EPB_HEADER + pad4(data.length);
   b.fill(0, at, padded);
   at = padded;
-  if (optLen) {
-    if (cbytes) {
+  if (comment || packetId > 0) {
+    if (comment) {
+      const n = sink.encodeAt(comment, at + 4);
       dv.setUint16(at, OPT_COMMENT, true);
-      dv.setUint16(at + 2, cbytes.length, true);
-      b.set(cbytes, at + 4);
-      b.fill(0, at + 4 + cbytes.length, at + 4 + pad4(cbytes.length));
-      at += 4 + pad4(cbytes.length);
+      dv.setUint16(at + 2, n, true);
+      b.fill(0, at + 4 + n, at + 4 + pad4(n));
+      at += 4 + pad4(n);
     }
     if (packetId > 0) {
       dv.setUint16(at, EPB_PACKETID, true);
@@ -164,6 +189,8 @@ export function writeEpb(
     dv.setUint32(at, 0, true);
     at += 4;
   }
+  const size = at + 4 - at0;
+  dv.setUint32(at0 + 4, size, true);
   dv.setUint32(at, size, true);
   sink.commit(size);
 }

@@ -7,6 +7,7 @@ const FLUSH_AT = 1 << 20;
 
 export class Sink {
   private buf = new Uint8Array(FLUSH_AT * 2);
+  private dv = new DataView(this.buf.buffer);
   private len = 0;
   private readonly enc = new TextEncoder();
   /** Bytes written so far (flushed or not). */
@@ -29,9 +30,22 @@ export class Sink {
   reserve(n: number): Uint8Array {
     if (this.len + n > this.buf.length) {
       this.flush();
-      if (n > this.buf.length) this.buf = new Uint8Array(n * 2);
+      if (n > this.buf.length) {
+        this.buf = new Uint8Array(n * 2);
+        this.dv = new DataView(this.buf.buffer);
+      }
     }
     return this.buf;
+  }
+
+  /** A DataView on the buffer `reserve` returned (valid until the next reserve). */
+  get view(): DataView {
+    return this.dv;
+  }
+
+  /** Encodes a string at `at` in the reserved buffer (reserve 3 bytes per UTF-16 unit); returns its length. */
+  encodeAt(s: string, at: number): number {
+    return this.enc.encodeInto(s, this.buf.subarray(at)).written;
   }
 
   get offset(): number {

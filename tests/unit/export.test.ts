@@ -189,3 +189,18 @@ describe('CLI', () => {
     expect(json.journeys).toHaveLength(6);
   }, 30_000);
 });
+
+describe('pcapng timestamp words', () => {
+  it('sec·1e9 + nsec splits into exact 32-bit halves without BigInt', async () => {
+    const { tsWords } = await import('../../main/export/pcapngWriter.ts');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 999_999_999 }), (sec, nsec) => {
+        const total = BigInt(sec) * 1_000_000_000n + BigInt(nsec);
+        const [hi, lo] = tsWords(sec, nsec);
+        expect(BigInt(hi) * 4294967296n + BigInt(lo)).toBe(total);
+        expect(lo).toBeLessThan(2 ** 32);
+      }),
+    );
+  });
+});

@@ -65,6 +65,12 @@ export function FilterEditor({ value, onChange, onEnter, error }: FilterEditorPr
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  // Follow the app's theme.
+  const theme = typeof document !== 'undefined' ? document.documentElement.dataset.theme : undefined;
+  useEffect(() => {
+    if (ready && monacoPromise) void monacoPromise.then((m) => m.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs'));
+  }, [ready, theme]);
+
   // Presets and resets come in through `value`.
   useEffect(() => {
     const ed = editorRef.current;

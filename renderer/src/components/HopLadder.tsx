@@ -56,14 +56,26 @@ function HopRow({ hop, index, baseNs, selected, onPick }: { hop: Hop; index: num
             +{t.toUpperCase()}
           </span>
         ))}
-        <Packet hop={hop} layers={hop.encap} macChanged={has('mac')} ttlChanged={has('ttl')} nat={nat} />
+        <Mac eth={hop.eth} changed={has('mac')} />
+        <Packet hop={hop} layers={hop.encap} ttlChanged={has('ttl')} nat={nat} />
       </div>
     </li>
   );
 }
 
-/** Encapsulation drawn outermost first as boxes around the inner packet. */
-function Packet({ hop, layers, macChanged, ttlChanged, nat }: { hop: Hop; layers: Encap[]; macChanged: boolean; ttlChanged: boolean; nat: string[] }) {
+function Mac({ eth, changed, inner }: { eth: Hop['eth']; changed: boolean; inner?: boolean }) {
+  if (!eth) return inner ? null : <div className="mac none">no link-layer header (raw IP)</div>;
+  return (
+    <div className={`mac${changed ? ' changed' : ''}`} data-testid={inner ? 'inner-mac' : 'mac'}>
+      <span className="mono">{eth.src}</span>
+      {eth.srcOwner ? <span className="owner"> ({eth.srcOwner})</span> : null} → <span className="mono">{eth.dst}</span>
+      {eth.dstOwner ? <span className="owner"> ({eth.dstOwner})</span> : null}
+    </div>
+  );
+}
+
+/** Encapsulation drawn outermost first as boxes around the inner packet (the frame's own MACs sit outside). */
+function Packet({ hop, layers, ttlChanged, nat }: { hop: Hop; layers: Encap[]; ttlChanged: boolean; nat: string[] }) {
   if (layers.length) {
     const [outer, ...rest] = layers;
     return (
@@ -79,7 +91,8 @@ function Packet({ hop, layers, macChanged, ttlChanged, nat }: { hop: Hop; layers
             ' proto 4'
           )}
         </div>
-        <Packet hop={hop} layers={rest} macChanged={macChanged} ttlChanged={ttlChanged} nat={nat} />
+        {outer.innerEth ? <Mac eth={outer.innerEth} changed={false} inner /> : null}
+        <Packet hop={hop} layers={rest} ttlChanged={ttlChanged} nat={nat} />
       </div>
     );
   }
@@ -87,16 +100,6 @@ function Packet({ hop, layers, macChanged, ttlChanged, nat }: { hop: Hop; layers
   const natDst = nat.includes('nat-dst');
   return (
     <div className="inner">
-      {hop.eth ? (
-        <div className={`mac${macChanged ? ' changed' : ''}`} data-testid="mac">
-          <span className="mono">{hop.eth.src}</span>
-          {hop.eth.srcOwner ? <span className="owner"> ({hop.eth.srcOwner})</span> : null} →{' '}
-          <span className="mono">{hop.eth.dst}</span>
-          {hop.eth.dstOwner ? <span className="owner"> ({hop.eth.dstOwner})</span> : null}
-        </div>
-      ) : (
-        <div className="mac none">no link-layer header (raw IP)</div>
-      )}
       <div className="ip">
         <span className={natSrc ? 'nat-changed' : ''} data-testid={natSrc ? 'nat-src' : undefined}>
           {hop.src}

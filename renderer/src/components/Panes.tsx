@@ -14,10 +14,18 @@ export function Panes() {
   const session = useAppState((s) => s.session);
   if (!session) return null;
   if (!session.captures.length) return <div className="empty">This session has no captures.</div>;
+  // One row of panes per node, like the walkthrough's terminals side by side for each machine.
+  const nodes = [...new Set(session.captures.map((c) => c.node))];
   return (
     <div className="panes" data-testid="panes">
-      {session.captures.map((c) => (
-        <Pane key={c.index} capture={c} baseNs={session.baseNs} />
+      {nodes.map((n) => (
+        <div className="pane-row" key={n}>
+          {session.captures
+            .filter((c) => c.node === n)
+            .map((c) => (
+              <Pane key={c.index} capture={c} baseNs={session.baseNs} />
+            ))}
+        </div>
       ))}
     </div>
   );

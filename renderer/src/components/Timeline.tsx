@@ -190,6 +190,18 @@ export function Timeline() {
         <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 2))}>+</button>
         <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 0.5))}>−</button>
         <button onClick={fit}>Fit</button>
+        <button
+          disabled={!journey || !journey.hopList.length}
+          data-testid="zoom-journey"
+          title="zoom to the selected journey"
+          onClick={() => {
+            if (!journey?.hopList.length) return;
+            const ts = journey.hopList.map((h) => h.tRelNs);
+            setScale(fitScale(Math.min(...ts), Math.max(...ts), width - LABEL_W, 0.15));
+          }}
+        >
+          Journey
+        </button>
         {s ? <span className="muted">{formatDuration(s.nsPerPx * s.widthPx)} across</span> : null}
       </div>
       <canvas

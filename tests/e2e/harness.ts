@@ -1,0 +1,116 @@
+// Browser-test harness: builds the UI if needed, runs `hopscope serve --json` as a child process (web mode, as a
+// user would), drives Debian's Chromium with playwright-core, and saves screenshots under test-results/.
+
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const ROOT = path.resolve(import.meta.dirname, '../..');
+export const RESULTS = path.join(ROOT, 'test-results');
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** The built renderer is what web mode serves; build it once when a test runs before `npm run build`. */
+export function ensureBuilt(): void {
+  if (existsSync(path.join(ROOT, 'out/renderer/index.html'))) return;
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, stdio: 'ignore' });
+}
+
+export interface Served {
+  url: string;
+  port: number;
+  token: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function serve(env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/hopscope.mjs'), 'serve', '--json'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const line = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`hopscope serve exited ${code}: ${stderr}`)));
+  });
+  const info = JSON.parse(line) as { url: string; port: number; token: string };
+  return {
+    ...info,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export async function browser(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
+export async function page(b: Browser, url: string): Promise<{ page: Page; errors: string[] }> {
+  const p = await b.newPage({ viewport: { width: 1600, height: 1000 } });
+  const errors: string[] = [];
+  p.on('pageerror', (e) => errors.push(e.message));
+  p.on('console', (m) => {
+    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
+  });
+  p.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().includes('__expect_status__')) errors.push(`${r.status()} ${new URL(r.url()).pathname}`);
+  });
+  await p.goto(url);
+  return { page: p, errors };
+}
+
+export async function shot(p: Page, name: string, selector?: string): Promise<string> {
+  mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, `${name}.png`);
+  if (selector) await p.locator(selector).first().screenshot({ path: file });
+  else await p.screenshot({ path: file });
+  return file;
+}
+
+/** Opens a journey whose list row matches `filter`, returning the ladder's hops as data attributes. */
+export async function openJourney(p: Page, filter: string): Promise<{ node: string; iface: string; ttl: number; changes: string }[]> {
+  await p.click('[data-testid=tab-journey]');
+  await p.fill('#journey-filter', filter);
+  await p.waitForFunction((f) => {
+    const rows = document.querySelectorAll('[data-testid=journey-row]');
+    return rows.length > 0 && [...rows].every((r) => r.textContent!.toLowerCase().includes(f));
+  }, filter.toLowerCase());
+  await p.locator('[data-testid=journey-row][data-hops="8"]').first().click();
+  await p.waitForSelector('[data-testid=hop-ladder] [data-testid=hop]');
+  return p.$$eval('[data-testid=hop-ladder] [data-testid=hop]', (els) =>
+    els.map((e) => {
+      const d = (e as HTMLElement).dataset;
+      return { node: d.node!, iface: d.iface!, ttl: Number(d.ttl), changes: d.changes ?? '' };
+    }),
+  );
+}
+
+/** For each pane: does it show a row of the selected journey, and is the selected packet's row there? */
+export async function paneHighlights(p: Page): Promise<{ capture: string; inJourney: number; selected: number }[]> {
+  return p.$$eval('[data-testid=pane]', (panes) =>
+    panes.map((pane) => ({
+      capture: (pane as HTMLElement).dataset.capture!,
+      inJourney: pane.querySelectorAll('.row.in-journey').length,
+      selected: pane.querySelectorAll('.row.selected').length,
+    })),
+  );
+}

@@ -1,0 +1,144 @@
+// END TO END, for real: the app in web mode (`hopscope serve`) driven in Chromium against the lab's flannel-vxlan
+// scenario — add node-1 and node-2 from the lab's ssh_config, accept their host keys (fingerprints checked
+// against the lab's key files), select all interfaces, start, run `lab traffic`, stop; open a ping journey (eight
+// hops, VXLAN box on ens33, TTLs), check the cross-pane highlight, export pcapng and read it with tshark.
+// Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/e2e-app.test.ts
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+
+import { browser, ensureBuilt, openJourney, page, paneHighlights, ROOT, serve, shot, type Served } from '../e2e/harness.ts';
+
+const LAB = '/run/hopscope-lab';
+const hopscope = (...args: string[]) =>
+  execFileSync(process.execPath, [path.join(ROOT, 'bin/hopscope.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+let srv: Served;
+let b: Browser;
+let p: Page;
+let errors: string[];
+const knownHosts = path.join(mkdtempSync(path.join(tmpdir(), 'hs-e2e-')), 'known_hosts');
+
+beforeAll(async () => {
+  ensureBuilt();
+  hopscope('lab', 'up', 'flannel-vxlan');
+  // An empty known_hosts: the app must ask about both nodes' keys.
+  writeFileSync(knownHosts, '');
+  srv = await serve();
+  b = await browser();
+  ({ page: p, errors } = await page(b, srv.url));
+}, 180_000);
+
+afterAll(async () => {
+  await b?.close();
+  await srv?.stop();
+  hopscope('lab', 'down');
+}, 60_000);
+
+function labFingerprint(node: string): string {
+  // `ssh-keygen -lf` prints "256 SHA256:… comment (ED25519)".
+  return execFileSync('ssh-keygen', ['-lf', `${LAB}/ssh_host_ed25519_key.${node}.pub`], { encoding: 'utf8' }).split(' ')[1];
+}
+
+async function addNode(node: string): Promise<void> {
+  await p.selectOption('[aria-label="ssh alias"]', node);
+  await p.fill('[aria-label="known_hosts file"]', knownHosts);
+  await p.click('[data-testid=add-node-button]');
+  const dialog = p.locator(`[data-testid=hostkey-dialog][data-node="${node}"]`);
+  await dialog.waitFor();
+  expect(await dialog.locator('.fingerprint').textContent()).toBe(labFingerprint(node));
+  if (node === 'node-1') await shot(p, 'lab-02-hostkey');
+  await p.click('[data-testid=hostkey-accept]');
+  await p.waitForSelector(`[data-testid=node-card][data-node="${node}"][data-state="connected"]`, { timeout: 30_000 });
+}
+
+describe.sequential('the app against the lab (flannel-vxlan)', () => {
+  it('adds both nodes from the lab ssh_config, accepting their host keys', async () => {
+    await p.waitForSelector('[data-testid=open-sample]');
+    expect(await p.inputValue('[aria-label="ssh config path"]')).toBe(`${LAB}/ssh_config`);
+    await shot(p, 'lab-01-start');
+    await addNode('node-1');
+    await addNode('node-2');
+    // Accepted keys were recorded, and only those.
+    const kh = readFileSync(knownHosts, 'utf8').trim().split('\n');
+    expect(kh).toHaveLength(2);
+    const kinds = await p.$$eval('[data-node="node-1"] .iface-tree .kind', (els) => els.map((e) => e.textContent));
+    expect(kinds).toEqual(expect.arrayContaining(['physical', 'bridge', 'vxlan', 'veth']));
+  });
+
+  it('captures all interfaces of both nodes while the lab sends its traffic, with live counters and batches', async () => {
+    await p.check('[aria-label="all interfaces of node-1"]');
+    await p.check('[aria-label="all interfaces of node-2"]');
+    const summary = await p.textContent('[data-testid=capture-summary]');
+    expect(summary).toMatch(/Will capture \d+ interfaces on 2 nodes/);
+    await p.selectOption('[aria-label="filter presets"]', 'icmp or udp port 8472');
+    await p.waitForFunction(() => !document.querySelector('.filter-error'));
+    await p.click('[data-testid=start-capture]');
+    await p.waitForSelector('.badge.live', { timeout: 60_000 });
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=counters] .counter.state-running').length >= 8, null, { timeout: 30_000 });
+    hopscope('lab', 'traffic', 'flannel-vxlan');
+    // Live batches reach the panes before the capture stops.
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=pane] .row').length >= 16, null, { timeout: 15_000 });
+    await shot(p, 'lab-03-capturing');
+    await p.click('[data-testid=stop-capture]');
+    await p.waitForFunction(() => !document.querySelector('.badge.live') && /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''), null, {
+      timeout: 60_000,
+    });
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=node-card][data-state="connected"]').length === 2);
+  });
+
+  it('opens a ping journey: eight hops, VXLAN box on both ens33 hops, TTLs 64 → 62', async () => {
+    const hops = await openJourney(p, 'echo request');
+    expect(hops.map((h) => `${h.node}/${h.iface.replace(/^veth\w+$/, 'veth')}`)).toEqual([
+      'node-1/veth',
+      'node-1/cni0',
+      'node-1/flannel.1',
+      'node-1/ens33',
+      'node-2/ens33',
+      'node-2/flannel.1',
+      'node-2/cni0',
+      'node-2/veth',
+    ]);
+    expect(hops.map((h) => h.ttl)).toEqual([64, 64, 63, 63, 63, 63, 62, 62]);
+    const vx = p.locator('[data-testid=hop]').nth(3).locator('[data-testid=encap-vxlan]');
+    expect(await vx.locator('.encap-head').textContent()).toMatch(/10\.1\.10\.9 → 10\.1\.10\.10 udp \d+ → 8472 · VNI 1/);
+    expect(await p.locator('[data-testid=hop]').nth(4).locator('[data-testid=encap-vxlan]').count()).toBe(1);
+    expect(hops[3].changes).toContain('encap+vxlan');
+    expect(hops[5].changes).toContain('encap-vxlan');
+    await p.setViewportSize({ width: 1600, height: 1700 });
+    await shot(p, 'lab-04-journey', '.bottom');
+    await p.setViewportSize({ width: 1600, height: 1000 });
+  });
+
+  it('selecting a packet in one pane highlights the same journey in the others', async () => {
+    await p.locator('[data-testid=pane][data-capture="node-1/ens33"] .row.in-journey').first().click();
+    await p.waitForSelector('[data-testid=pane][data-capture="node-1/ens33"] .row.selected');
+    const hl = await paneHighlights(p);
+    const lit = hl.filter((x) => x.inJourney > 0).map((x) => x.capture.replace(/veth\w+$/, 'veth'));
+    expect(lit.sort()).toEqual(
+      ['node-1/veth', 'node-1/cni0', 'node-1/flannel.1', 'node-1/ens33', 'node-2/ens33', 'node-2/flannel.1', 'node-2/cni0', 'node-2/veth'].sort(),
+    );
+    expect(hl.filter((x) => x.selected > 0).map((x) => x.capture)).toEqual(['node-1/ens33']);
+    await shot(p, 'lab-05-panes');
+    await p.click('[data-testid=zoom-journey]');
+    await shot(p, 'lab-06-timeline', '[data-testid=timeline]');
+  });
+
+  it('exports the session as pcapng that tshark reads, one interface per node/interface', async () => {
+    await p.click('[data-testid=tab-export]');
+    await p.click('[data-testid=export] button.primary');
+    await p.waitForSelector('[data-testid=export-result]', { timeout: 30_000 });
+    const file = (await p.locator('[data-testid=export-result]').getAttribute('data-path'))!;
+    expect(existsSync(file)).toBe(true);
+    const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.interface_name', '-e', 'frame.comment'], { encoding: 'utf8' });
+    const names = new Set(out.trim().split('\n').map((l) => l.split('\t')[0]));
+    expect([...names].filter((n) => /^node-[12]\/(ens33|cni0|flannel\.1|veth\w+)$/.test(n)).length).toBe(8);
+    expect(out).toMatch(/journey \d+ hop 4\/8/);
+    await p.click('[data-testid=tab-clocks]');
+    await shot(p, 'lab-07-clocks');
+    expect(errors).toEqual([]);
+  });
+});

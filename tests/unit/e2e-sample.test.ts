@@ -1,0 +1,148 @@
+// End to end in real Chromium against web mode (`hopscope serve`) on the bundled sample session (recorded in the
+// lab): start screen, panes with the cross-pane highlight, timeline, hop ladder, packet detail, clocks, export
+// read back by tshark, dark theme. Screenshots of each view go to test-results/.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+
+import { browser, ensureBuilt, openJourney, page, paneHighlights, serve, shot, type Served } from '../e2e/harness.ts';
+
+let srv: Served;
+let b: Browser;
+let p: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  ensureBuilt();
+  srv = await serve();
+  b = await browser();
+  ({ page: p, errors } = await page(b, srv.url));
+}, 120_000);
+afterAll(async () => {
+  await b?.close();
+  await srv?.stop();
+});
+
+describe.sequential('web mode on the sample session (Chromium)', () => {
+  it('serves the start screen only with the token', async () => {
+    await p.waitForSelector('[data-testid=open-sample]');
+    await shot(p, 'sample-01-start');
+    const other = await b.newPage();
+    const r = await other.goto(`http://127.0.0.1:${srv.port}/`);
+    expect(r?.status()).toBe(401);
+    await other.close();
+  });
+
+  it('opens the sample: one pane per interface and a lane per interface on the timeline', async () => {
+    await p.click('[data-testid=open-sample]');
+    await p.waitForSelector('[data-testid=pane] .row');
+    const panes = await p.$$eval('[data-testid=pane]', (els) => els.map((e) => (e as HTMLElement).dataset.capture));
+    expect(panes).toHaveLength(8);
+    await p.waitForFunction(() => [...document.querySelectorAll('.row .s')].every((e) => e.textContent !== '…'));
+    const firstRow = await p.locator('[data-testid=pane] .row .s').first().textContent();
+    expect(firstRow).toMatch(/ethertype|IPv4|ARP/);
+    await shot(p, 'sample-02-panes');
+  });
+
+  it('opens a ping journey: eight hops, VXLAN box on ens33, TTLs 64 → 62', async () => {
+    const hops = await openJourney(p, 'echo request');
+    expect(hops.map((h) => `${h.node}/${h.iface}`)).toEqual([
+      'node-1/veth2053e67d',
+      'node-1/cni0',
+      'node-1/flannel.1',
+      'node-1/ens33',
+      'node-2/ens33',
+      'node-2/flannel.1',
+      'node-2/cni0',
+      'node-2/veth470beb22',
+    ]);
+    expect(hops.map((h) => h.ttl)).toEqual([64, 64, 63, 63, 63, 63, 62, 62]);
+    const boxes = await p.$$eval('[data-testid=hop]', (els) => els.map((e) => !!e.querySelector('[data-testid=encap-vxlan]')));
+    expect(boxes).toEqual([false, false, false, true, true, false, false, false]);
+    expect(await p.locator('[data-testid=hop]').nth(3).locator('[data-testid=encap-vxlan]').textContent()).toContain('VNI 1');
+    // Outer MACs outside the VXLAN box, the VTEPs' inner MACs inside it.
+    const ens33 = p.locator('[data-testid=hop]').nth(3);
+    expect(await ens33.locator('[data-testid=encap-vxlan] [data-testid=inner-mac]').textContent()).toContain('flannel.1');
+    expect(await ens33.locator('[data-testid=mac]').textContent()).toContain('node-1/ens33');
+    await p.waitForSelector('[data-testid=latency-chart] svg');
+    await p.setViewportSize({ width: 1600, height: 1700 });
+    await shot(p, 'sample-04-journey', '.bottom');
+    await p.setViewportSize({ width: 1600, height: 1000 });
+    await p.click('[data-testid=zoom-journey]');
+    await shot(p, 'sample-03-timeline', '[data-testid=timeline]');
+  });
+
+  it('selecting a packet highlights the same journey in every other pane', async () => {
+    await p.locator('[data-testid=hop]').nth(3).click(); // node-1/ens33
+    await p.waitForSelector('[data-testid=pane] .row.selected');
+    const hl = await paneHighlights(p);
+    expect(hl.filter((x) => x.inJourney > 0).map((x) => x.capture).sort()).toEqual(hl.map((x) => x.capture).sort());
+    expect(hl.filter((x) => x.selected > 0).map((x) => x.capture)).toEqual(['node-1/ens33']);
+    // Then a click in a different pane moves the selection and keeps the highlight in all panes.
+    const row = p.locator('[data-capture="node-2/cni0"] .row.in-journey').first();
+    await row.click();
+    const hl2 = await paneHighlights(p);
+    expect(hl2.filter((x) => x.selected > 0).map((x) => x.capture)).toEqual(['node-2/cni0']);
+    expect(hl2.every((x) => x.inJourney > 0)).toBe(true);
+    await shot(p, 'sample-05-highlight');
+  });
+
+  it('keyboard: ↓ moves within the pane, / focuses the journey filter', async () => {
+    const before = await p.locator('.row.selected').getAttribute('data-packet');
+    await p.locator('body').press('ArrowDown');
+    const after = await p.locator('.row.selected').getAttribute('data-packet');
+    expect(after).not.toBe(before);
+    await p.locator('body').press('/');
+    expect(await p.evaluate(() => document.activeElement?.id)).toBe('journey-filter');
+    await p.locator('#journey-filter').press('Escape');
+  });
+
+  it('packet detail: layer tree and hex with the chosen layer highlighted', async () => {
+    await p.locator('[data-testid=pane][data-capture="node-1/ens33"] .row.in-journey').first().click();
+    await p.click('[data-testid=tab-packet]');
+    await p.waitForSelector('[data-testid=packet-detail] .layer-tree summary');
+    const names = await p.$$eval('.layer-tree summary', (els) => els.map((e) => e.textContent!.toLowerCase()));
+    expect(names.join(' ')).toMatch(/vxlan/);
+    await p.locator('.layer-tree summary').filter({ hasText: /vxlan/i }).first().click();
+    const hl = await p.$$eval('.hexdump .hex .hl', (els) => els.length);
+    expect(hl).toBe(8); // the VXLAN header
+    await shot(p, 'sample-06-packet', '.bottom');
+  });
+
+  it('clocks: estimate shown, a manual override re-aligns the journey', async () => {
+    await p.click('[data-testid=tab-clocks]');
+    await p.waitForSelector('[data-testid=clocks] tr[data-node="node-2"]');
+    await shot(p, 'sample-07-clocks', '.bottom');
+    const input = p.locator('[aria-label="override offset of node-2 in microseconds"]');
+    await input.fill('2000');
+    await p.locator('tr[data-node="node-2"] button[type=submit]').click();
+    await p.waitForSelector('tr[data-node="node-2"] .badge');
+    expect(await p.locator('tr[data-node="node-2"]').textContent()).toContain('2 ms');
+    await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
+    await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
+  });
+
+  it('exports pcapng that tshark reads', async () => {
+    await p.click('[data-testid=tab-export]');
+    await p.click('[data-testid=export] button.primary');
+    await p.waitForSelector('[data-testid=export-result]');
+    const file = (await p.locator('[data-testid=export-result]').getAttribute('data-path'))!;
+    expect(existsSync(file)).toBe(true);
+    const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.interface_name'], { encoding: 'utf8' });
+    expect(new Set(out.trim().split('\n')).size).toBe(8);
+    // Web mode also offers it for download (token cookie, same origin).
+    const href = await p.locator('[data-testid=export-result] a').getAttribute('href');
+    const status = await p.evaluate(async (h) => (await fetch(h!)).status, href);
+    expect(status).toBe(200);
+    await shot(p, 'sample-08-export', '.bottom');
+  });
+
+  it('dark theme, and no page errors along the way', async () => {
+    await p.click('[aria-label="toggle theme"]');
+    await p.click('[data-testid=tab-journey]');
+    await p.waitForSelector('[data-testid=hop-ladder]');
+    await shot(p, 'sample-09-dark');
+    expect(errors).toEqual([]);
+  });
+});
