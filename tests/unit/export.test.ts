@@ -204,3 +204,22 @@ describe('pcapng timestamp words', () => {
     );
   });
 });
+
+describe('journeys JSON fast path', () => {
+  it('the direct serialiser writes exactly JSON.stringify(journeyJson) for every journey of every scenario', async () => {
+    const { journeyJson, journeyJsonText } = await import('../../main/export/journeysJson.ts');
+    const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': -1_234_567_891 } });
+    try {
+      for (const res of [
+        ...['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'calico-bgp'].map((s) => correlate(fixtureFiles(s))),
+        correlate(filesIn(dir)),
+      ]) {
+        for (let k = 0; k < res.journeyCount; k++) {
+          expect(journeyJsonText(res, k, JSON.stringify)).toBe(JSON.stringify(journeyJson(res, k)));
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
