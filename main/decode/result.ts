@@ -62,8 +62,14 @@ export function malformed(s: Step, layer: string, offset: number, reason: string
 export function need(b: Uint8Array, at: number, len: number, lim: number, s: Step, layer: string): boolean {
   const end = at + len;
   if (end <= b.length && end <= lim) return true;
-  if (end > lim)
+  return missing(at, len, lim, s, layer);
+}
+
+/** The cold half of need(), kept apart so need() stays small enough to inline. */
+function missing(at: number, len: number, lim: number, s: Step, layer: string): false {
+  if (at + len > lim) {
     return malformed(s, layer, at, `${layer} header needs ${len} bytes, only ${lim - at} remain`);
+  }
   return truncated(s, layer, at, len);
 }
 

@@ -24,6 +24,18 @@ export interface FileReadOptions extends ReaderOptions {
   chunkSize?: number;
   /** Stop after this many bytes (openCapture's probe). */
   maxBytes?: number;
+  /**
+   * Read every chunk into one reused buffer (sync reader only): no page faults on fresh memory, ~2x less
+   * system time, but a record's `data` is valid only during its callback. For consumers that copy what they
+   * keep (decodeFields into columns); the default keeps every view valid.
+   */
+  reuseBuffer?: boolean;
+}
+
+/** A chunk buffer without zero-filling (it is overwritten by the read at once). */
+function chunkBuffer(size: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(size);
+  return new Uint8Array(b.buffer, b.byteOffset, size);
 }
 
 function fileError(path: string, e: unknown): ErrorData {
@@ -48,11 +60,13 @@ export function readCaptureFileSync(
   const size = opts.chunkSize ?? FILE_CHUNK;
   const max = opts.maxBytes ?? Infinity;
   let total = 0;
+  const shared = opts.reuseBuffer ? chunkBuffer(size) : null;
   try {
     for (;;) {
-      // A fresh buffer per chunk: record views handed out earlier stay valid.
-      const buf = new Uint8Array(Math.min(size, max - total));
-      if (buf.length === 0) break;
+      // A fresh buffer per chunk unless asked otherwise: record views handed out earlier stay valid.
+      const want = Math.min(size, max - total);
+      if (want <= 0) break;
+      const buf = shared ? shared.subarray(0, want) : chunkBuffer(want);
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       total += n;
@@ -83,7 +97,7 @@ export async function readCaptureFile(
   const size = opts.chunkSize ?? FILE_CHUNK;
   try {
     for (;;) {
-      const buf = new Uint8Array(size);
+      const buf = chunkBuffer(size);
       const { bytesRead } = await fh.read(buf, 0, size, null);
       if (bytesRead === 0) break;
       if (reader.push(bytesRead === size ? buf : buf.subarray(0, bytesRead))) break;
