@@ -151,6 +151,7 @@ async function main(argv: string[]): Promise<void> {
         medianMs: +f.median.toFixed(1),
         p95Ms: +f.p95.toFixed(1),
         maxMs: +f.max.toFixed(1),
+        framesOver50Ms: frames.filter((x) => x > 50).length,
       },
       scrollLongestTaskMs: Math.round(scrollLongest),
       errors,
