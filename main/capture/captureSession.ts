@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 
 import { HopscopeError, toErrorData, type ErrorData } from '../common/errors.ts';
 import { discoverNode } from '../discover/discoverNode.ts';
@@ -402,7 +402,8 @@ export class CaptureSession extends EventEmitter {
       stoppedAt: this.stoppedAt,
       sshConfig: this.opts.sshConfigPath ?? null,
       nodes: this.nodeStatuses(),
-      captures: this.captureStatuses(),
+      // In the document, files are named relative to the session folder, so the folder can be moved.
+      captures: this.captureStatuses().map((c) => ({ ...c, file: basename(c.file) })),
     };
   }
 

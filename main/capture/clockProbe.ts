@@ -30,21 +30,25 @@ export function nowNs(): bigint {
 }
 
 export async function probeClock(node: string, conn: SshConnection, samples = 5): Promise<ClockProbe> {
-  const ch = await conn.channel(shScript(CLOCK_PROBE_SCRIPT));
   let buf = '';
   const waiters: ((line: string) => void)[] = [];
-  ch.on('data', (d: Buffer) => {
-    buf += d.toString('latin1');
-    let i: number;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      waiters.shift()?.(line);
-    }
-  });
-  const closed = new Promise<never>((_, reject) => ch.on('close', () => reject(new Error('clock probe channel closed'))));
+  let onClose: () => void = () => undefined;
+  const closed = new Promise<never>((_, reject) => (onClose = () => reject(new Error('clock probe channel closed'))));
   closed.catch(() => undefined);
+  const ch = await conn.channel(shScript(CLOCK_PROBE_SCRIPT), (c) => {
+    c.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      let i: number;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        waiters.shift()?.(line);
+      }
+    });
+    c.on('close', () => onClose());
+  });
   let best: { sent: bigint; recv: bigint; remote: bigint } | null = null;
+  let coarse = false;
   try {
     for (let k = 0; k < samples; k++) {
       const line = new Promise<string>((resolve) => waiters.push(resolve));
@@ -54,7 +58,8 @@ export async function probeClock(node: string, conn: SshConnection, samples = 5)
       const recv = nowNs();
       if (!/^\d{10,20}$/.test(text.trim())) throw new Error(`unexpected clock answer ${JSON.stringify(text.slice(0, 40))}`);
       // Without %N support (busybox) the answer is whole seconds: then the uncertainty is a second.
-      const remote = text.trim().length <= 11 ? BigInt(text.trim()) * 1_000_000_000n : BigInt(text.trim());
+      coarse = text.trim().length <= 11;
+      const remote = coarse ? BigInt(text.trim()) * 1_000_000_000n : BigInt(text.trim());
       if (!best || recv - sent < best.recv - best.sent) best = { sent, recv, remote };
     }
   } finally {
@@ -69,7 +74,7 @@ export async function probeClock(node: string, conn: SshConnection, samples = 5)
     localReceivedNs: b.recv.toString(),
     remoteNs: b.remote.toString(),
     offsetNs: Number(b.remote - mid),
-    uncertaintyNs: Number(rtt / 2n),
+    uncertaintyNs: Number(rtt / 2n) + (coarse ? 1e9 : 0),
     rttNs: Number(rtt),
     samples,
     method: 'ssh-date-rtt',

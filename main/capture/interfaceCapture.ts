@@ -19,6 +19,7 @@ export type IfaceCaptureState = 'starting' | 'capturing' | 'stopping' | 'stopped
 export interface IfaceCaptureStatus {
   node: string;
   iface: string;
+  /** Live statuses: the absolute path of the growing file. In session.json: the name inside the folder. */
   file: string;
   state: IfaceCaptureState;
   error: ErrorData | null;
@@ -94,17 +95,18 @@ export class InterfaceCapture extends EventEmitter {
     try {
       this.fd = openSync(this.status.file, 'w', 0o644);
       const cmd = privileged(wrapWithWatchdog(tcpdumpArgs(this.spec)), this.privilege);
-      const ch = await this.conn.channel(cmd.command);
+      const ch = await this.conn.channel(cmd.command, (c) => {
+        c.on('data', (d: Buffer) => this.onData(d));
+        c.stderr.on('data', (d: Buffer) => this.onStderr(d));
+        c.on('exit', (code: number | null, signal?: string) => {
+          this.status.exitCode = code;
+          this.status.exitSignal = signal ?? null;
+        });
+        c.on('close', () => this.onClose());
+      });
       this.ch = ch;
       this.status.startedAt = new Date().toISOString();
       if (cmd.stdinPreamble) ch.write(cmd.stdinPreamble);
-      ch.on('data', (d: Buffer) => this.onData(d));
-      ch.stderr.on('data', (d: Buffer) => this.onStderr(d));
-      ch.on('exit', (code: number | null, signal?: string) => {
-        this.status.exitCode = code;
-        this.status.exitSignal = signal ?? null;
-      });
-      ch.on('close', () => this.onClose());
       if (this.stopRequested) ch.end();
       // Started means tcpdump said "listening on": packets from here on are in the file.
       let t: NodeJS.Timeout | undefined;

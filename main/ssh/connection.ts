@@ -193,42 +193,55 @@ export class SshConnection extends EventEmitter {
     });
   }
 
-  /** Opens an exec channel running `command` through the remote user's shell. */
-  channel(command: string): Promise<ClientChannel> {
+  /**
+   * Opens an exec channel running `command` through the remote user's shell. `attach` runs synchronously
+   * when the channel opens: ssh2 may deliver a fast command's output, exit status and close in the same
+   * read as the open confirmation, before an awaiting caller could add its listeners.
+   */
+  channel(command: string, attach?: (ch: ClientChannel) => void): Promise<ClientChannel> {
     const c = this.clients[this.clients.length - 1];
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: not connected`));
-      c.exec(command, (err, ch) =>
-        err ? reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: cannot open channel: ${err.message}`)) : resolve(ch),
-      );
+      c.exec(command, (err, ch) => {
+        if (err) return reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: cannot open channel: ${err.message}`));
+        attach?.(ch);
+        resolve(ch);
+      });
     });
   }
 
   /** Runs a command to completion; `stdin` is written then closed (used for sudo -S). */
   async exec(command: string, opts: { stdin?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
-    const ch = await this.channel(command);
-    return new Promise((resolve, reject) => {
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let code: number | null = null;
-      let signal: string | null = null;
-      const timer = setTimeout(() => {
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let code: number | null = null;
+    let signal: string | null = null;
+    let onClose: () => void = () => undefined;
+    const closed = new Promise<void>((r) => (onClose = r));
+    const ch = await this.channel(command, (c) => {
+      c.on('data', (d: Buffer) => out.push(d));
+      c.stderr.on('data', (d: Buffer) => err.push(d));
+      c.on('exit', (x: number | null, s?: string) => {
+        code = x;
+        signal = s ?? null;
+      });
+      c.on('close', () => onClose());
+    });
+    if (opts.stdin !== undefined) ch.write(opts.stdin);
+    ch.end();
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
         ch.close();
         reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: command timed out`));
       }, opts.timeoutMs ?? 30_000);
-      ch.on('data', (d: Buffer) => out.push(d));
-      ch.stderr.on('data', (d: Buffer) => err.push(d));
-      ch.on('exit', (c: number | null, s?: string) => {
-        code = c;
-        signal = s ?? null;
-      });
-      ch.on('close', () => {
-        clearTimeout(timer);
-        resolve({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) });
-      });
-      if (opts.stdin !== undefined) ch.write(opts.stdin);
-      ch.end();
     });
+    try {
+      await Promise.race([closed, timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
+    return { code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err) };
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 // The capture engine against the real lab: OpenSSH sshd in the node namespaces, real tcpdump, real VXLAN/IPIP.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/capture.test.ts
 
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -57,7 +57,8 @@ describe.sequential('capture on flannel-vxlan', () => {
     }
     // The ping's ICMP id, from the first hop (node-1's pod veth).
     const firstHop = s.captures.find((c: { node: string; iface: string }) => c.node === 'node-1' && c.iface.startsWith('veth'));
-    const id = /ICMP echo request, id (\d+), seq 1,/.exec(tcpdumpRead(join(dir, firstHop.file.split('/').pop())).lines.join('\n'))?.[1];
+    expect(firstHop.file).toMatch(/^node-1__veth[0-9a-f]+\.pcap$/); // relative: the folder can move
+    const id = /ICMP echo request, id (\d+), seq 1,/.exec(tcpdumpRead(join(dir, firstHop.file)).lines.join('\n'))?.[1];
     expect(id).toBeDefined();
     for (const c of s.captures) {
       const file = join(dir, `${c.node}__${c.iface}.pcap`);
@@ -72,6 +73,43 @@ describe.sequential('capture on flannel-vxlan', () => {
       expect(lines.some((l) => l.includes(`ICMP echo request, id ${id}, seq 1,`)), `${c.node}:${c.iface}`).toBe(true);
     }
     expect(labTcpdumps()).toEqual([]);
+    // The session folder opens in the correlator as written (files found through session.json).
+    const corr = hopscope(['correlate', dir, '--json']);
+    expect(corr.err).not.toMatch(/missing/);
+    expect(JSON.parse(corr.out).captures).toHaveLength(8);
+  });
+
+  it('a filter the node rejects → FILTER_INVALID before any capture starts', () => {
+    const d = tmp('badfilter');
+    const r = startCaptureSync(['--node', 'node-1=root@10.1.10.9', '--identity', LAB_KEY, '--known-hosts', KNOWN_HOSTS, '--filter', 'icmp andd $(id)', '--duration', '2', '--out', d]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('FILTER_INVALID');
+    expect(pcaps(d)).toEqual([]);
+    expect(readSession(d).captures).toEqual([]);
+    expect(labTcpdumps()).toEqual([]);
+  });
+
+  it('an interface whose name is shell code is captured as data on the real node', () => {
+    // Linux allows `$(id>hspwn)` as a name; if anything pasted it into a shell, `hspwn` would appear in root's home.
+    const evil = '$(id>hspwn)';
+    const canary = '/root/hspwn';
+    sh('ip', ['-n', 'hs-node-1', 'link', 'add', 'name', evil, 'type', 'veth', 'peer', 'name', 'hs-evil-peer']);
+    try {
+      sh('ip', ['-n', 'hs-node-1', 'link', 'set', evil, 'up']);
+      sh('ip', ['-n', 'hs-node-1', 'link', 'set', 'hs-evil-peer', 'up']);
+      const d = tmp('evil');
+      const r = startCaptureSync(['--node', 'node-1=root@10.1.10.9', '--identity', LAB_KEY, '--known-hosts', KNOWN_HOSTS, '--iface', evil, '--duration', '2', '--out', d]);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const s = readSession(d);
+      expect(s.captures.map((c: { iface: string }) => c.iface)).toEqual([evil]);
+      expect(s.captures[0].state).toBe('stopped');
+      expect(pcaps(d)).toEqual(['node-1__%24%28id%3Ehspwn%29.pcap']);
+      tcpdumpRead(join(d, pcaps(d)[0]));
+      expect(existsSync(canary)).toBe(false);
+    } finally {
+      sh('ip', ['-n', 'hs-node-1', 'link', 'del', evil]);
+    }
   });
 
   it('leaves no tcpdump behind after kill -9 of the CLI', async () => {
