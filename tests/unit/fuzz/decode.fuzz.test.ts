@@ -9,6 +9,8 @@ import { createCaptureReader } from '../../../main/pcap/reader.ts';
 import { installAllocationWatch, loadCorpus, mutate, uninstallAllocationWatch } from '../../fuzz/harness.ts';
 import { fuzzDecode, LINK_TYPES } from '../../fuzz/targets/decode.ts';
 
+const EMPTY = new Uint8Array(0);
+
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const BUDGET_MS = 6000 * SCALE;
 
@@ -126,5 +128,12 @@ describe('decoders under fuzzing', () => {
       ip = ipipWrap(ip);
       if (d % 20 === 0 || d === 199) fuzzDecode(ip, 101, eth);
     }
+  });
+
+  it('replays the committed corpus (Jazzer findings: first byte = link type index)', () => {
+    const corpus = loadCorpus('decode');
+    expect(corpus.length).toBeGreaterThan(0);
+    for (const c of corpus)
+      fuzzDecode(c.bytes.subarray(1), LINK_TYPES[c.bytes[0] % LINK_TYPES.length], EMPTY);
   });
 });

@@ -1,0 +1,317 @@
+// Faults against the real lab while `hopscope capture` records 8 interfaces of two nodes (flannel-vxlan):
+// the SSH connection to node-1 cut three ways (its sshd session process killed, its traffic dropped by
+// iptables inside node-1, its ens33 taken down), the CLI killed with -9 under traffic, and a consumer that
+// stops reading (SIGSTOP) under a flood. What must hold: everything captured before the cut is on disk and
+// correlates, the node and its interfaces say `lost` with the time, the other node keeps capturing, files
+// reopen (a cut final record is PCAP_TRUNCATED, not fatal), stored counts equal tcpdump's, no tcpdump remains.
+// Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/fault.test.ts   (~2 min, root)
+
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { podNs } from '../../main/lab/topology.ts';
+import { createCaptureReader } from '../../main/pcap/reader.ts';
+
+import {
+  allCapturing,
+  hopscope,
+  lab,
+  labTcpdumps,
+  readSession,
+  sh,
+  sleep,
+  SSH_CONFIG,
+  sshdPidsFor,
+  startCapture,
+  tcpdumpRead,
+  waitUntil,
+} from './captureLab.ts';
+
+const POD1 = podNs('test-7999578869-k4bn8'); // node-1, 10.244.0.12
+const POD2 = podNs('test-7999578869-mlk49'); // node-2, 10.244.1.34
+const tmp = (name: string) => mkdtempSync(join(tmpdir(), `hs-fault-${name}-`));
+const labArgs = [
+  '--ssh-config',
+  SSH_CONFIG,
+  '--node',
+  'node-1',
+  '--node',
+  'node-2',
+  '--iface',
+  'node-1:*',
+  '--iface',
+  'node-2:*',
+];
+
+/** Pings from a pod; returns the ICMP id ping used (ping prints it nowhere, so we read it from a capture). */
+function ping(ns: string, dst: string, count: number, intervalS = 0.2): void {
+  sh('ip', [
+    'netns',
+    'exec',
+    ns,
+    'ping',
+    '-n',
+    '-q',
+    '-c',
+    String(count),
+    '-i',
+    String(intervalS),
+    '-W',
+    '1',
+    dst,
+  ]);
+}
+
+/** Reads a stored capture with our reader: records and the final problem (null or PCAP_TRUNCATED expected). */
+function reopen(file: string): { records: number; problem: { code: string; offset: number } | null } {
+  let records = 0;
+  const r = createCaptureReader(() => records++);
+  r.push(new Uint8Array(readFileSync(file)));
+  return { records, problem: r.end() };
+}
+
+/** Packets tcpdump -r prints; a cut final record ends its output with "truncated dump file" (exit 1). */
+function tcpdumpCount(file: string, cut: boolean): number {
+  const td = sh('tcpdump', ['-nn', '-r', file]);
+  if (cut) expect(td.err, file).toMatch(/truncated dump file/);
+  else expect(td.code, `${file}: ${td.err}`).toBe(0);
+  return td.out.split('\n').filter((l) => /^\d\d:\d\d:/.test(l)).length;
+}
+
+function fileSize(f: string): number {
+  try {
+    return statSync(f).size;
+  } catch {
+    return -1;
+  }
+}
+
+interface Cut {
+  name: string;
+  apply(dir: string): void;
+  heal(): void;
+}
+
+const CUTS: Cut[] = [
+  {
+    name: "node-1's sshd session process killed",
+    apply(dir) {
+      const port = readSession(dir).nodes.find((n: { name: string }) => n.name === 'node-1').ssh.clientPort;
+      const pids = sshdPidsFor('hs-node-1', port);
+      expect(pids.length).toBeGreaterThan(0);
+      for (const p of pids) process.kill(p, 'SIGKILL');
+    },
+    heal() {},
+  },
+  {
+    name: "node-1's traffic dropped by iptables inside node-1",
+    apply() {
+      for (const chain of ['INPUT', 'OUTPUT']) {
+        const dir = chain === 'INPUT' ? '--dport' : '--sport';
+        expect(
+          sh('ip', [
+            'netns',
+            'exec',
+            'hs-node-1',
+            'iptables',
+            '-I',
+            chain,
+            '-p',
+            'tcp',
+            dir,
+            '22',
+            '-j',
+            'DROP',
+          ]).code,
+        ).toBe(0);
+      }
+    },
+    heal() {
+      for (const chain of ['INPUT', 'OUTPUT']) {
+        const dir = chain === 'INPUT' ? '--dport' : '--sport';
+        sh('ip', [
+          'netns',
+          'exec',
+          'hs-node-1',
+          'iptables',
+          '-D',
+          chain,
+          '-p',
+          'tcp',
+          dir,
+          '22',
+          '-j',
+          'DROP',
+        ]);
+      }
+    },
+  },
+  {
+    name: "node-1's ens33 taken down",
+    apply() {
+      expect(sh('ip', ['-n', 'hs-node-1', 'link', 'set', 'ens33', 'down']).code).toBe(0);
+    },
+    heal() {
+      sh('ip', ['-n', 'hs-node-1', 'link', 'set', 'ens33', 'up']);
+    },
+  },
+];
+
+describe.sequential('faults during a capture of 8 interfaces (flannel-vxlan)', () => {
+  beforeAll(() => lab('up', 'flannel-vxlan'));
+  afterAll(() => lab('down'));
+
+  for (const cut of CUTS) {
+    it(`connection loss: ${cut.name}`, async () => {
+      const dir = tmp('cut');
+      const run = startCapture([...labArgs, '--filter', 'icmp or udp port 8472', '--out', dir]);
+      try {
+        await waitUntil('8 captures listening', () => allCapturing(dir, 8), 30_000);
+        ping(POD1, '10.244.1.34', 3); // before the cut: crosses all 8 interfaces
+        await sleep(300);
+        const before = Object.fromEntries(
+          readdirSync(dir)
+            .filter((f) => f.endsWith('.pcap'))
+            .map((f) => [f, fileSize(join(dir, f))]),
+        );
+        const cutAt = Date.now();
+        cut.apply(dir);
+        // The other node keeps capturing: traffic that stays on node-2 (its pod pings its cni0) lands in its files.
+        const n2File = join(dir, 'node-2__cni0.pcap');
+        const n2Before = fileSize(n2File);
+        await waitUntil(
+          'node-1 recorded lost',
+          () => readSession(dir)?.nodes.find((n: { name: string }) => n.name === 'node-1')?.state === 'lost',
+          40_000,
+        );
+        const lostAfterMs = Date.now() - cutAt;
+        ping(POD2, '10.244.1.1', 3);
+        await waitUntil('node-2 still writing', () => fileSize(n2File) > n2Before, 10_000);
+        const s1 = readSession(dir);
+        const n1 = s1.nodes.find((n: { name: string }) => n.name === 'node-1');
+        const lostAt = Date.parse(n1.lostAt);
+        expect(lostAt).toBeGreaterThanOrEqual(cutAt - 1000);
+        expect(lostAt).toBeLessThanOrEqual(Date.now());
+        expect(n1.error.code).toBe('SSH_UNREACHABLE');
+        for (const c of s1.captures) {
+          if (c.node === 'node-1') {
+            expect(c.state, `${c.iface}`).toBe('lost');
+            expect(c.stoppedAt).toBeTruthy();
+          } else expect(c.state, `${c.iface}`).toBe('capturing');
+        }
+        cut.heal();
+        run.child.kill('SIGINT');
+        expect(await run.exit).toBe(1); // incomplete: a node was lost
+        // Everything captured before the cut is on disk and readable.
+        for (const [f, size] of Object.entries(before)) {
+          expect(fileSize(join(dir, f)), f).toBeGreaterThanOrEqual(size);
+          const { records, problem } = reopen(join(dir, f));
+          expect(records, f).toBeGreaterThan(0);
+          if (problem) expect(problem.code, f).toBe('PCAP_TRUNCATED');
+          expect(tcpdumpCount(join(dir, f), problem !== null), f).toBe(records);
+        }
+        // … and correlates: the pre-cut echo requests have journeys that include node-1's hops.
+        const corr = hopscope(['correlate', dir, '--json']);
+        expect(corr.code, corr.err).toBe(0);
+        const doc = JSON.parse(corr.out);
+        const crossing = doc.journeys.filter(
+          (j: { hops: { node: string }[] }) =>
+            j.hops.some((h) => h.node === 'node-1') && j.hops.some((h) => h.node === 'node-2'),
+        );
+        expect(crossing.length).toBeGreaterThanOrEqual(3);
+        expect(Math.max(...crossing.map((j: { hops: unknown[] }) => j.hops.length))).toBe(8);
+        console.log(`[fault] ${cut.name}: lost reported after ${lostAfterMs} ms, lostAt ${n1.lostAt}`);
+        // No tcpdump of ours outlives the cut once the node is reachable again.
+        const t0 = Date.now();
+        await waitUntil('node-1 tcpdumps gone', () => labTcpdumps().length === 0, 30_000);
+        console.log(`[fault] ${cut.name}: node tcpdumps gone ${Date.now() - t0} ms after heal`);
+      } finally {
+        cut.heal();
+        if (run.child.exitCode === null) run.child.kill('SIGKILL');
+      }
+    });
+  }
+
+  // Not built yet: the capture engine has no reconnect (captureSession.ts marks a lost node lost for good).
+  // Requirement (issue 7): with reconnect on (the app's default), capture resumes within seconds of the node
+  // being reachable again, and the gap is recorded in session.json and shown as a gap.
+  it.todo(
+    'reconnect after loss: capture resumes within seconds of node-1 being reachable, gap in session.json',
+  );
+
+  it('kill -9 of the capturing CLI under a flood: files reopen up to the last complete record, no tcpdump remains', async () => {
+    const dir = tmp('kill9');
+    const run = startCapture([...labArgs, '--filter', 'icmp or udp port 8472', '--out', dir]);
+    await waitUntil('8 captures listening', () => allCapturing(dir, 8), 30_000);
+    const flood = spawn(
+      'ip',
+      ['netns', 'exec', POD1, 'ping', '-n', '-q', '-f', '-s', '1000', '-w', '4', '10.244.1.34'],
+      { stdio: 'ignore' },
+    );
+    await sleep(1500);
+    run.child.kill('SIGKILL');
+    await run.exit;
+    const killedAt = Date.now();
+    flood.kill('SIGINT');
+    await waitUntil('no lab tcpdump', () => labTcpdumps().length === 0, 5000);
+    const goneMs = Date.now() - killedAt;
+    let truncated = 0;
+    let total = 0;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.pcap'))) {
+      const { records, problem } = reopen(join(dir, f));
+      total += records;
+      if (problem) {
+        expect(problem.code, f).toBe('PCAP_TRUNCATED');
+        truncated++;
+      }
+      // tcpdump reads the same records (and, for a cut one, says "truncated dump file").
+      expect(tcpdumpCount(join(dir, f), problem !== null), f).toBe(records);
+    }
+    expect(total).toBeGreaterThan(100);
+    // Reopening the session folder works: a truncated last record is a warning, the rest correlates.
+    const corr = hopscope(['correlate', dir, '--summary']);
+    expect(corr.code, corr.err).toBe(0);
+    expect(corr.out).toMatch(/journeys [1-9]/);
+    console.log(
+      `[fault] kill -9: ${total} records kept, ${truncated} files end in a cut record, tcpdumps gone after ${goneMs} ms`,
+    );
+  });
+
+  it('a consumer that stops reading (SIGSTOP 4 s under a flood) loses nothing tcpdump captured', async () => {
+    const dir = tmp('slow');
+    const run = startCapture([...labArgs, '--filter', 'icmp or udp port 8472', '--out', dir]);
+    await waitUntil('8 captures listening', () => allCapturing(dir, 8), 30_000);
+    const flood = spawn(
+      'ip',
+      ['netns', 'exec', POD1, 'ping', '-n', '-q', '-f', '-s', '1200', '-w', '6', '10.244.1.34'],
+      { stdio: 'ignore' },
+    );
+    await sleep(1000);
+    run.child.kill('SIGSTOP');
+    await sleep(4000);
+    run.child.kill('SIGCONT');
+    await new Promise((r) => flood.on('close', r));
+    await sleep(500);
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    const s = readSession(dir);
+    const rows: string[] = [];
+    for (const c of s.captures) {
+      const file = join(dir, c.file);
+      const stored = tcpdumpRead(file).packets;
+      expect(c.state).toBe('stopped');
+      expect(c.tcpdump, `${c.node}:${c.iface} has tcpdump's counts`).toBeTruthy();
+      // Nothing tcpdump handed to the stream is missing on disk; kernel drops (if any) are reported, not hidden.
+      expect(stored, `${c.node}:${c.iface}`).toBe(c.tcpdump.captured);
+      expect(c.packets).toBe(stored);
+      rows.push(
+        `${c.node}:${c.iface} stored=${stored} captured=${c.tcpdump.captured} kernelDrops=${c.tcpdump.droppedByKernel}`,
+      );
+    }
+    console.log(`[fault] SIGSTOP 4 s: ${rows.join('; ')}`);
+  });
+});
