@@ -10,8 +10,9 @@ const help = `usage: hopscope lab up SCENARIO          build SCENARIO (removes a
        hopscope lab down                 remove every namespace, link and process of the lab
        hopscope lab status [--json]      namespaces, links and daemons of the lab
        hopscope lab traffic [SCENARIO]   run the scenario's pings/curls and print the results
-       hopscope lab fixtures SCENARIO OUTDIR
+       hopscope lab fixtures [--any] SCENARIO OUTDIR
                                          up, record every interface of the nodes during the traffic, down
+                                         (--any: one \`tcpdump -i any\` per node instead: Linux cooked v2)
        hopscope lab plan SCENARIO        print the commands \`up\` would run (no root needed)
 
 Scenarios: kubenet, kube-proxy, flannel-hostgw, flannel-vxlan, calico-bgp, calico-ipip.
@@ -26,8 +27,9 @@ export function parseLabArgs(argv: string[]): {
   scenario?: string;
   outDir?: string;
   json: boolean;
+  any: boolean;
 } {
-  const p = parseArgs(argv, { json: {} });
+  const p = parseArgs(argv, { json: {}, any: {} });
   const [verb, ...rest] = p.positional;
   const verbs: Record<string, [number, number]> = {
     up: [1, 1],
@@ -42,7 +44,9 @@ export function parseLabArgs(argv: string[]): {
   const [min, max] = verbs[verb];
   if (rest.length < min || rest.length > max)
     throw new HopscopeError('USAGE', `lab ${verb}: wrong number of arguments\n\n${help}`);
-  return { verb, scenario: rest[0], outDir: rest[1], json: flagSet(p, 'json') };
+  if (flagSet(p, 'any') && verb !== 'fixtures')
+    throw new HopscopeError('USAGE', '--any applies to `lab fixtures` only');
+  return { verb, scenario: rest[0], outDir: rest[1], json: flagSet(p, 'json'), any: flagSet(p, 'any') };
 }
 
 async function scenarioArg(name: string | undefined) {
@@ -131,7 +135,7 @@ const cmd: Command = {
       case 'fixtures': {
         const name = await scenarioArg(a.scenario);
         const { recordFixtures } = await import('../lab/fixtures.ts');
-        await recordFixtures(name, a.outDir as string, log);
+        await recordFixtures(name, a.outDir as string, log, { any: a.any });
         return 0;
       }
     }

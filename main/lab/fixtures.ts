@@ -57,6 +57,7 @@ export async function recordFixtures(
   name: ScenarioName,
   outDir: string,
   log: Log = () => undefined,
+  opts: { any?: boolean } = {},
 ): Promise<FixtureManifest> {
   const s = SCENARIOS[name];
   const up = await labUp(name, log);
@@ -68,7 +69,8 @@ export async function recordFixtures(
     const dumps: { host: HostName; iface: string; tmp: string; rec: DaemonRecord }[] = [];
     for (const hn of s.captureHosts) {
       const ns = host(hn).ns;
-      for (const iface of await hostLinks(ns)) {
+      // --any: one `tcpdump -i any` per host instead (Linux cooked capture v2, every packet once per link).
+      for (const iface of opts.any ? ['any'] : await hostLinks(ns)) {
         const label = `tcpdump-${hn}-${iface}`;
         const tmp = `${p.dir}/${hn}__${iface}.pcap`;
         const argv = tcpdumpArgv(iface, tmp);
@@ -132,7 +134,7 @@ export async function recordFixtures(
     const manifest: FixtureManifest = {
       scenario: name,
       recordedAt: new Date().toISOString(),
-      command: `hopscope lab fixtures ${name} ${outDir}`,
+      command: `hopscope lab fixtures ${opts.any ? '--any ' : ''}${name} ${outDir}`,
       captures,
       pods: s.pods.map((x) => ({ name: x.name, node: x.node, ip: x.ip, mac: x.mac, hostIf: x.hostIf })),
       traffic,
