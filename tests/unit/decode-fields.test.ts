@@ -401,8 +401,10 @@ describe('edge cases on real bytes (tests/fixtures/synthetic/edge)', () => {
     expect(ns.f.proto).toBe(58);
     expect(ns.f.ttl).toBe(255);
     expect(ipv6ToString(ns.fr.data, ns.f.dst6Offset)).toMatch(/^ff02::1:ff/);
+    const target = ipv6ToString(ns.fr.data, ns.f.l4Offset + 8);
+    expect(target).toMatch(/^fe80::/);
     expect(summarize(ns.fr.data, ns.fr.linkType)).toMatch(
-      /ICMP6, neighbor solicitation, who has fe80::1, length 32$/,
+      new RegExp(`ICMP6, neighbor solicitation, who has ${target}, length 32$`),
     );
     const hbh = v6.find((x) => x.f.icmpType === 143)!;
     expect(hbh.f.ipHeaderLen).toBe(48); // 40 + an 8-byte hop-by-hop header before ICMPv6
@@ -415,6 +417,24 @@ describe('edge cases on real bytes (tests/fixtures/synthetic/edge)', () => {
     expect(dns.f.payloadLen).toBe(5);
     expect(decodeLayers(dns.fr.data, dns.fr.linkType).pop()).toMatchObject({ protocol: 'malformed' });
     expect(summarize(dns.fr.data, dns.fr.linkType)).toMatch(/\.53: domain \[length 5 < 12\] \(invalid\)$/);
+  });
+
+  it('a DNS query and its answer: names (with compression) and addresses', () => {
+    const layers = veth
+      .filter((x) => x.f.srcPort === 53 && x.f.status === STATUS_OK)
+      .map((x) => decodeLayers(x.fr.data, x.fr.linkType));
+    const answer = layers
+      .map((ls) => ls.find((l) => l.protocol === 'dns'))
+      .find((l) => l?.title.includes('kubernetes'))!;
+    expect(answer.title).toBe('Domain Name System (response) kubernetes.default.svc.cluster.local.');
+    expect(answer.fields.filter((f) => f.name === 'Answer').map((f) => f.value)).toEqual([
+      'kubernetes.default.svc.cluster.local. CNAME web.kubernetes.default.svc.cluster.local. (ttl 30)',
+      'web.kubernetes.default.svc.cluster.local. A 10.96.0.10 (ttl 30)',
+    ]);
+    const q = veth.find((x) => x.f.dstPort === 53 && x.f.payloadLen > 12)!;
+    expect(summarize(q.fr.data, q.fr.linkType)).toMatch(
+      /\.53: 4660\+ A\? kubernetes\.default\.svc\.cluster\.local\. \(54\)$/,
+    );
   });
 
   it('Linux cooked captures (SLL and SLL2) decode to the same inner fields as the veth capture', () => {

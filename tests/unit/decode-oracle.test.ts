@@ -70,6 +70,10 @@ const FIELDS = [
   'arp.dst.proto_ipv4',
   'sll.pkttype',
   'sll.ifindex',
+  'dns.id',
+  'dns.qry.name',
+  'dns.a',
+  'dns.cname',
 ] as const;
 type Field = (typeof FIELDS)[number];
 
@@ -124,6 +128,7 @@ describe('tshark agrees with our decoder on every fixture packet', () => {
     const out = createPacketFields();
     const failures: string[] = [];
     let compared = 0;
+    let dnsCompared = 0;
     packets.forEach((p, i) => {
       const t = rows[i];
       decodeFields(p.data, p.linkType, out);
@@ -221,6 +226,27 @@ describe('tshark agrees with our decoder on every fixture packet', () => {
           [num(t['arp.opcode'][0]), t['arp.src.proto_ipv4'][0], t['arp.dst.proto_ipv4'][0]],
         );
       }
+      const dns = chain.nodes.find((n) => n.kind === 'dns');
+      if (dns?.kind === 'dns') {
+        const m = dns.msg;
+        diff('dns.id', m.id, num(t['dns.id'][0]));
+        diff(
+          'dns.qry.name',
+          m.questions.map((q) => q.name.replace(/\.$/, '')),
+          t['dns.qry.name'],
+        );
+        diff(
+          'dns.a',
+          m.answers.filter((a) => a.type === 1).map((a) => a.data),
+          t['dns.a'],
+        );
+        diff(
+          'dns.cname',
+          m.answers.filter((a) => a.type === 5).map((a) => a.data.replace(/\.$/, '')),
+          t['dns.cname'],
+        );
+        dnsCompared++;
+      }
       if (p.linkType === LINKTYPE_LINUX_SLL || p.linkType === LINKTYPE_LINUX_SLL2) {
         diff('sll.pkttype', out.linkPktType, num(t['sll.pkttype'][0]));
         diff('sll.ifindex', out.linkIfIndex, num(t['sll.ifindex'][0]));
@@ -228,5 +254,6 @@ describe('tshark agrees with our decoder on every fixture packet', () => {
     });
     expect(failures.slice(0, 20)).toEqual([]);
     expect(compared).toBeGreaterThan(5000);
+    expect(dnsCompared).toBeGreaterThanOrEqual(4); // the edge capture's queries and answers
   });
 });

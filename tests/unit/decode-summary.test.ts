@@ -44,7 +44,7 @@ function tcpdumpLines(file: string, link: boolean): string[] {
 }
 
 /** The protocols our summaries claim to print as tcpdump does. */
-const CLAIMED = /ICMP|ARP|OTV|VXLAN|Flags \[|UDP|igmp|domain/;
+const CLAIMED = /ICMP|ARP|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > /;
 
 describe('summaries match tcpdump', () => {
   const files = captures();
