@@ -328,6 +328,7 @@ describe('lab CLI arguments', () => {
       verb: 'fixtures',
       outDir: '/tmp/x',
     });
+    expect(parseLabArgs(['fixtures', '--any', 'calico-ipip', '/tmp/x'])).toMatchObject({ any: true });
   });
 
   test('bad input is a USAGE error', () => {
@@ -339,6 +340,7 @@ describe('lab CLI arguments', () => {
       ['down', 'x'],
       ['fixtures', 'kubenet'],
       ['up', '--force', 'kubenet'],
+      ['up', '--any', 'kubenet'],
     ]) {
       expect(() => parseLabArgs(bad), bad.join(' ')).toThrow(HopscopeError);
       try {
