@@ -67,7 +67,6 @@ function pcapOf(frames: Uint8Array[]): Uint8Array {
   return Buffer.concat(parts);
 }
 
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x9b]/;
 
 beforeAll(() => {
