@@ -73,6 +73,21 @@ export function rcodeName(r: number): string {
   return RCODES[r] ?? `rcode ${r}`;
 }
 
+/**
+ * A label as text, in the master-file escaping of RFC 1035 §5.1: printable ASCII as is, '.' and '\\' escaped,
+ * anything else as \\DDD, so a hostile name can never put a newline or terminal control into a summary.
+ */
+function labelText(b: Uint8Array, at: number, len: number): string {
+  let s = '';
+  for (let i = at; i < at + len; i++) {
+    const c = b[i];
+    if (c === 0x2e || c === 0x5c) s += `\\${String.fromCharCode(c)}`;
+    else if (c > 0x20 && c < 0x7f) s += String.fromCharCode(c);
+    else s += `\\${String(c).padStart(3, '0')}`;
+  }
+  return s;
+}
+
 /** Reads a (possibly compressed) name at `p`; returns the name and the offset after it in the message. */
 function readName(
   b: Uint8Array,
@@ -102,7 +117,7 @@ function readName(
     if (p + 1 + len > end) return 'truncated';
     total += len + 1;
     if (total > MAX_NAME_LEN) return 'name longer than 255 bytes';
-    labels.push(String.fromCharCode(...b.subarray(p + 1, p + 1 + len)));
+    labels.push(labelText(b, p + 1, len));
     p += 1 + len;
   }
   return { name: labels.length ? labels.join('.') + '.' : '.', next };

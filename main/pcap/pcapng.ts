@@ -85,8 +85,9 @@ export class PcapngStreamReader implements CaptureReader {
   private pendingLen = 0;
   private readonly scratch = new Uint8Array(BLOCK_HEADER_LEN);
   private unitOffset = 0;
-  /** Bytes of a skipped block still to come. */
+  /** Bytes of a skipped block still to come, and where that block started. */
   private skip = 0;
+  private skipOffset = 0;
   private readonly rec = newRecord();
   private readonly onRecord: RecordCallback;
   private readonly opts: ReaderOptions;
@@ -125,7 +126,9 @@ export class PcapngStreamReader implements CaptureReader {
     if (this.problem) return this.problem;
     if (this.section < 0) {
       this.fail('PCAP_TRUNCATED', 'capture ends before its Section Header Block is complete', 0);
-    } else if (this.pendingLen > 0 || this.skip > 0) {
+    } else if (this.skip > 0) {
+      this.fail('PCAP_TRUNCATED', 'capture ends inside a block', this.skipOffset);
+    } else if (this.pendingLen > 0) {
       this.fail('PCAP_TRUNCATED', 'capture ends inside a block', this.unitOffset);
     }
     return this.problem;
@@ -194,6 +197,7 @@ export class PcapngStreamReader implements CaptureReader {
         const len = this.frame(dv, 0, this.unitOffset);
         if (len < 0) return p;
         if (!isKeptBlock(type)) {
+          this.skipOffset = this.unitOffset;
           this.skip = len - BLOCK_HEADER_LEN;
           this.pendingLen = 0;
           this.unitOffset += len;
