@@ -120,7 +120,10 @@ function subsetPcapng(res: CorrelationResult, sink: Sink, req: ExportRequest, jo
     const comment = h
       ? `journey ${h.k + 1} hop ${h.i + 1}/${h.n}${h.prev >= 0 ? `: ${changesBetween(res.rows, h.prev, r).join(' ')}` : `: ${res.journeySummary(h.k)}`}`
       : '';
-    writeEpb(sink, res.rows.capture[r], corrected ? res.tNs(r) : res.tsNs(r), frames.frame(r), res.rows.origLen[r], k >= 0 ? k + 1 : 0, comment);
+    // Row time is ns since baseSec (exact in a double); the EPB wants whole seconds and nanoseconds.
+    const t = corrected ? Math.round(res.correctedT(r)) : res.rows.t[r];
+    const sec = Math.floor(t / 1e9);
+    writeEpb(sink, res.rows.capture[r], res.baseSec + sec, t - sec * 1e9, frames.frame(r), res.rows.origLen[r], k >= 0 ? k + 1 : 0, comment);
     if (++written % PROGRESS_EVERY === 0) progress(written, total);
   }
   frames.close();

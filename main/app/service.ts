@@ -200,6 +200,8 @@ export class AppService implements Backend {
       };
     },
     listJourneys: (req) => {
+      // While capturing there are no journeys yet (they are computed at stop): an empty page, not an error.
+      if (this.liveCapture?.live.id === req.sessionId) return { total: 0, from: req.from, items: [] };
       const r = this.session(req.sessionId).findJourneys(req.filter, req.from, req.count);
       return { total: r.total, from: req.from, items: r.items };
     },

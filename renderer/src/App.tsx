@@ -13,7 +13,7 @@ import { NodesPanel } from './components/NodesPanel.tsx';
 import { PacketDetail } from './components/PacketDetail.tsx';
 import { Panes } from './components/Panes.tsx';
 import { Timeline } from './components/Timeline.tsx';
-import { useAppState, useController } from './context.ts';
+import { useAppState, useController, usePacketsVersion } from './context.ts';
 import type { BottomTab } from './store/appStore.ts';
 
 export function App() {
@@ -101,12 +101,15 @@ function TopBar() {
   const info = useAppState((s) => s.info);
   const session = useAppState((s) => s.session);
   const theme = useAppState((s) => s.theme);
+  usePacketsVersion();
+  // While capturing, the count grows with every batch; otherwise the session says.
+  const packets = session?.live ? ctl.packets.count : (session?.packets ?? 0);
   return (
     <header className="topbar">
       <span className="logo">◉ Hopscope</span>
       {session ? (
         <span className="session-title" data-testid="session-title">
-          {session.title} · {session.captures.length} interfaces · {session.packets.toLocaleString()} packets · {session.journeys.toLocaleString()} journeys
+          {session.title} · {session.captures.length} interfaces · {packets.toLocaleString()} packets · {session.journeys.toLocaleString()} journeys
           {session.live ? <span className="badge live">LIVE</span> : null}
         </span>
       ) : (
