@@ -24,20 +24,23 @@ export interface Correlated {
   correlator: Correlator;
 }
 
-function captureFor(
+/**
+ * The lane of one interface of a file. An if_name of the form node/iface (our exports) wins; otherwise the
+ * node comes from the label (NODE:IFACE=FILE or the file name) and, in a multi-interface file (dumpcap -i a
+ * -i b), the interface from its if_name.
+ */
+export function captureFor(
   path: string,
   label: { node: string | null; iface: string | null },
   iface: CaptureInterface,
   multi: boolean,
 ): CaptureInfo {
   const named = splitInterfaceName(iface.name);
-  let node = label.node ?? named?.node ?? fallbackNode(path);
-  let name = label.iface ?? named?.iface ?? (iface.name || `if${iface.id}`);
-  if (multi && label.iface && !named) name = `${label.iface}#${iface.id}`;
-  if (named && (multi || !label.node)) {
-    node = named.node;
-    name = named.iface;
-  }
+  const node = named?.node ?? label.node ?? fallbackNode(path);
+  let name: string;
+  if (named) name = named.iface;
+  else if (multi) name = iface.name || `${label.iface ?? 'if'}#${iface.id}`;
+  else name = label.iface ?? (iface.name || `if${iface.id}`);
   return {
     node,
     iface: name,

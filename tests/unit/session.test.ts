@@ -108,3 +108,36 @@ describe('session folders', () => {
     expect(lanes(a)).toEqual(lanes(b));
   });
 });
+
+describe('multi-interface pcapng (dumpcap -i a -i b)', () => {
+  it('each interface block is its own lane, named by if_name, node from the file label', async () => {
+    const { Sink } = await import('../../main/export/sink.ts');
+    const { writeShb, writeIdb, writeEpb } = await import('../../main/export/pcapngWriter.ts');
+    const { readPcap } = await import('./correlate-helpers.ts');
+    const out = join(tmp, 'node-1__multi.pcapng');
+    const sink = Sink.file(out);
+    writeShb(sink, { application: 'test' });
+    const files = ['node-1__veth38645991.pcap', 'node-1__cni0.pcap', 'node-1__ens33.pcap'];
+    files.forEach((f) => writeIdb(sink, { linkType: 1, snaplen: 262144, name: f.slice(8, -5) }));
+    // Interleave the three lanes in time order, as dumpcap would.
+    const recs = files.flatMap((f, i) => readPcap(join(FIXTURES, 'flannel-hostgw', f)).records.map((r) => ({ ...r, i })));
+    recs.sort((a, b) => a.sec - b.sec || a.nsec - b.nsec);
+    for (const r of recs) writeEpb(sink, r.i, r.sec, r.nsec, r.data, r.origLen, 0, '');
+    sink.close();
+    const res = correlate([out, ...fixtureFiles('flannel-hostgw').filter((f) => f.includes('node-2__'))]);
+    expect(res.captures.map((c) => `${c.node}/${c.iface}`).slice(0, 3)).toEqual([
+      'node-1/veth38645991',
+      'node-1/cni0',
+      'node-1/ens33',
+    ]);
+    const k = crossNodePings(res, 8)[0];
+    expect(path(res, k)).toEqual([
+      'node-1/veth38645991',
+      'node-1/cni0',
+      'node-1/ens33',
+      'node-2/ens33',
+      'node-2/cni0',
+      'node-2/veth1695e55f',
+    ]);
+  });
+});
