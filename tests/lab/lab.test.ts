@@ -340,4 +340,26 @@ describe.skipIf(!isRoot)('lab', () => {
     await labDown();
     expect(labProcesses()).toEqual([]);
   });
+  test('the CLI: lab up prints the ssh_config path last, status/traffic/down exit 0', async () => {
+    const cli = (...args: string[]) =>
+      run([process.execPath, new URL('../../bin/hopscope.mjs', import.meta.url).pathname, 'lab', ...args], {
+        allowFail: true,
+        timeoutMs: 60_000,
+      });
+    const up = await cli('up', 'kubenet');
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout.trim().split('\n').pop()).toBe('/run/hopscope-lab/ssh_config');
+    const st = await cli('status');
+    expect(st.code).toBe(0);
+    expect(st.stdout).toMatch(/^lab: up \(kubenet\)$/m);
+    expect(st.stdout).toMatch(/^daemon sshd-node-1 pid \d+ in hs-node-1: running$/m);
+    const tr = await cli('traffic');
+    expect(tr.code, tr.stdout).toBe(0);
+    expect(tr.stdout).toMatch(/^ok {3}pod-1 → pod-2/m);
+    expect((await cli('traffic', 'calico-bgp')).code).toBe(2);
+    const down = await cli('down');
+    expect(down.code).toBe(0);
+    expect((await cli('status')).stdout).toMatch(/^lab: down$/m);
+    expect(await labNamespaces()).toEqual([]);
+  });
 });
