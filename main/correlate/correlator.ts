@@ -250,9 +250,25 @@ export class Correlator {
     }
   }
 
-  /** Runs phase B over everything grouped so far (after grouping all pending rows) and returns the result. */
+  /**
+   * The final result: groups every pending row, then runs phase B over all segments. Calling it again after
+   * more pushes is allowed (phase B is recomputed), but rows older than what was grouped then arrive late.
+   */
   result(): CorrelationResult {
     this.advance(Infinity);
+    return this.link();
+  }
+
+  /**
+   * A provisional result for live views: groups rows up to the watermark only (default: what every lane of
+   * a node has delivered), so lanes that lag behind are not overtaken; rows after it are not in journeys yet.
+   */
+  snapshot(watermark?: number): CorrelationResult {
+    this.advance(watermark);
+    return this.link();
+  }
+
+  private link(): CorrelationResult {
     const nodeCount = this.nodes.length;
     const nodeIndex = (name: string): number => this.nodes.indexOf(name);
     const own = new Ownership(this.interfaces, nodeIndex);

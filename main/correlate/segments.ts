@@ -70,12 +70,25 @@ export class SegmentTable {
   }
 
   attach(s: number, o: number, obs: ObservationTable): void {
-    obs.nextInSegment[this.lastObs[s]] = o;
-    obs.nextInSegment[o] = -1;
-    obs.segment[o] = s;
-    this.lastObs[s] = o;
-    this.count[s]++;
     const t = obs.t[o];
+    if (t >= obs.t[this.lastObs[s]]) {
+      obs.nextInSegment[this.lastObs[s]] = o;
+      obs.nextInSegment[o] = -1;
+      this.lastObs[s] = o;
+    } else {
+      // A late row (live delivery behind the watermark): insert it in time order.
+      let prev = -1;
+      let r = this.firstObs[s];
+      while (r >= 0 && obs.t[r] <= t) {
+        prev = r;
+        r = obs.nextInSegment[r];
+      }
+      obs.nextInSegment[o] = r;
+      if (prev < 0) this.firstObs[s] = o;
+      else obs.nextInSegment[prev] = o;
+    }
+    obs.segment[o] = s;
+    this.count[s]++;
     if (t > this.lastT[s]) this.lastT[s] = t;
     if (t < this.firstT[s]) this.firstT[s] = t;
     const ttl = obs.ttl[o];

@@ -64,7 +64,11 @@ function run(
       for (let q = 0; q < n && pos[j] < lane.records.length; q++, pos[j]++) {
         const r = lane.records[pos[j]];
         c.pushFrame(caps[j], r.index, r.offset, r.sec, r.nsec, r.origLen, r.data);
-        if (++pushed % advanceEvery === 0) c.advance();
+        // Live views call snapshot() (grouping to the watermark, provisional journeys) or advance().
+        if (++pushed % advanceEvery === 0) {
+          if (pushed % 3 === 0) c.snapshot();
+          else c.advance();
+        }
       }
       if (pos[j] < lane.records.length) alive = true;
     }

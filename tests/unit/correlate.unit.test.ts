@@ -111,3 +111,22 @@ describe('identity', () => {
     expect(res.journeyCount).toBe(2);
   });
 });
+
+describe('late rows', () => {
+  it('a row delivered after its segment was grouped is inserted in time order', () => {
+    const c = new Correlator({}, decodeFields);
+    const lanes = ['vethA', 'cni0', 'ens33'].map((i) => c.addCapture({ node: 'node-1', iface: i, linkType: 1 }));
+    const routed = edit({ ttl: 63 });
+    const push = (lane: number, dt: number, data: Uint8Array, rec: number): void => {
+      c.pushFrame(lanes[lane], rec, 0, request.sec, request.nsec + dt, data.length, data);
+    };
+    push(0, 0, request.data, 0);
+    push(2, 30_000, routed, 1);
+    c.advance(Infinity); // forced: the cni0 lane has not delivered yet
+    push(1, 10_000, request.data, 2);
+    const res = c.result();
+    expect(res.journeyCount).toBe(1);
+    expect(res.hops(0).map((h) => h.iface)).toEqual(['vethA', 'cni0', 'ens33']);
+    expect(res.hops(0).map((h) => h.latencyNs)).toEqual([null, 10_000, 20_000]);
+  });
+});
