@@ -95,6 +95,22 @@ function main(argv: string[]): void {
   console.log('| self ms | share | function | where |\n|---|---|---|---|');
   for (const h of hot.slice(0, top))
     console.log(`| ${h.selfMs.toFixed(0)} | ${(h.share * 100).toFixed(1)}% | ${h.name} | ${h.where} |`);
+  // The same self time by area: which owner's code it is.
+  const areas = new Map<string, number>();
+  for (const h of hot) {
+    const file = h.where.replace(/:\d+$/, '');
+    const area = file.startsWith('main/')
+      ? file.split('/').slice(0, 2).join('/')
+      : file.startsWith('node:') || file.startsWith('node_modules/')
+        ? 'start-up and module loading (node:, node_modules)'
+        : h.name.startsWith('(')
+          ? h.name
+          : 'other';
+    areas.set(area, (areas.get(area) ?? 0) + h.selfMs);
+  }
+  console.log('\n| self ms | share | area |\n|---|---|---|');
+  for (const [a, ms] of [...areas].sort((x, y) => y[1] - x[1]))
+    console.log(`| ${ms.toFixed(0)} | ${((100 * ms) / totalMs).toFixed(1)}% | ${a} |`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))

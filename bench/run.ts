@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { generate, readManifest, type Manifest } from './generate.ts';
-import { waitForIdle } from './lib/idle.ts';
+import { busyFraction, waitForIdle } from './lib/idle.ts';
 import { haveGnuTime, measure, median, type Measurement } from './lib/measure.ts';
 import { ISSUE_REFERENCE_S, TARGETS } from './lib/targets.ts';
 
@@ -523,7 +523,9 @@ async function main(): Promise<void> {
   for (let rep = 0; rep < opts.reps; rep++) {
     for (const c of cases) {
       if (!c.cmd) continue;
-      c.busyBefore.push(opts.idle < 1 ? await waitForIdle(opts.idle, opts.idleWaitS * 1000) : NaN);
+      c.busyBefore.push(
+        opts.idle < 1 ? await waitForIdle(opts.idle, opts.idleWaitS * 1000) : await busyFraction(),
+      );
       const mm = await measure(c.cmd, { cwd: ROOT, stdout: c.stdout, timeoutMs: CASE_TIMEOUT_MS });
       c.runs.push(mm);
       const problem = c.check?.(mm) ?? null;
