@@ -3,8 +3,9 @@
 import { HopscopeError } from '../common/errors.ts';
 import { parseOffset, type ClockOptions } from '../correlate/clockSkew.ts';
 
-export function parseClockArgs(values: string[]): ClockOptions {
+export function parseClockArgs(values: string[], reference?: string): ClockOptions {
   const opts: ClockOptions = { mode: 'auto' };
+  if (reference) opts.reference = reference;
   for (const v of values) {
     if (v === 'auto' || v === 'none') {
       opts.mode = v;

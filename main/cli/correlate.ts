@@ -26,6 +26,7 @@ Options:
   --clock auto         estimate clock offsets from the traffic (and session probes) (default)
   --clock none         do not correct clocks
   --clock NODE=OFFSET  set NODE's offset to the reference node (e.g. node-2=-1.5ms; s, ms, us, ns)
+  --reference NODE     offsets are relative to NODE's clock (default: the first node)
   --min-hops N         only journeys with at least N hops (ladder and JSON)
   --pretty             indent the JSON
 `;
@@ -40,10 +41,11 @@ const command: Command = {
       summary: {},
       pretty: {},
       clock: { value: true, repeat: true },
+      reference: { value: true },
       'min-hops': { value: true },
     });
     if (p.positional.length === 0) throw new HopscopeError('USAGE', 'no capture files or session folders given');
-    const clock = parseClockArgs(flagValues(p, 'clock'));
+    const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
     const minHops = Number(flagValue(p, 'min-hops') ?? '1');
     if (!Number.isInteger(minHops) || minHops < 1) throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
     const inputs = loadInputs(p.positional);

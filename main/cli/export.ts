@@ -26,6 +26,7 @@ OUT may be - for standard output.
 Options:
   --corrected-time  pcapng: write clock-corrected timestamps (each node's offset removed)
   --clock …         as for correlate (auto, none, NODE=OFFSET)
+  --reference NODE  offsets are relative to NODE's clock (default: the first node)
   --min-hops N      JSON/CSV: only journeys with at least N hops
 `;
 
@@ -40,6 +41,7 @@ const command: Command = {
       csv: { value: true },
       'corrected-time': {},
       clock: { value: true, repeat: true },
+      reference: { value: true },
       'min-hops': { value: true },
     });
     const targets = (['pcapng', 'json', 'csv'] as const).filter((f) => flagValue(p, f) !== undefined);
@@ -49,7 +51,7 @@ const command: Command = {
     if (p.positional.length === 0) throw new HopscopeError('USAGE', 'no capture files or session folders given');
     const minHops = Number(flagValue(p, 'min-hops') ?? '1');
     if (!Number.isInteger(minHops) || minHops < 1) throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
-    const clock = parseClockArgs(flagValues(p, 'clock'));
+    const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
     const inputs = loadInputs(p.positional);
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
     for (const w of inputs.value.warnings) console.error(`hopscope export: warning: ${w}`);
