@@ -151,6 +151,7 @@ export function estimateClocks(
     e.offsetNs = off;
     e.uncertaintyNs = 0;
     e.method = node === refName && off === 0 ? 'reference' : 'manual';
+    e.samples = 0;
   }
   return out;
 }
