@@ -114,11 +114,8 @@ describe('API argument validation (IPC and WebSocket)', () => {
       ['addNode', { name: '$(id)', host: 'x' }],
       ['addNode', { name: '-oProxyCommand=id', host: 'x' }],
       ['addNode', { name: 'n', host: 'x\0y' }],
-      [
-        'startCapture',
-        // (An iface like `eth0;id` is a legal Linux name: accepted here, it must match a discovered name later and
-        // reaches tcpdump as one quoted word: tests/unit/hostile/nodes.test.ts.)
-      ],
+      // (An iface like `eth0;id` is a legal Linux name: accepted here, it must match a discovered name later and
+      // reaches tcpdump as one quoted word: tests/unit/hostile/nodes.test.ts.)
       [
         'startCapture',
         { targets: [{ node: 'n', iface: '../../etc' }], filter: '', snaplen: 0, excludeSsh: true },

@@ -53,7 +53,7 @@ function dnsFrame(labels: Uint8Array[]): Uint8Array {
 }
 
 function pcapOf(frames: Uint8Array[]): Uint8Array {
-  const parts = [
+  const parts: Uint8Array[] = [
     new Uint8Array([0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0]),
   ];
   frames.forEach((fr, i) => {
