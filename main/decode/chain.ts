@@ -117,7 +117,7 @@ export function walk(
   }
   type = s.proto;
   at = s.next;
-  const vxlanPorts = vxlanPortTable(opts.vxlanPorts);
+  const vxlanPorts = vxlanPortTable(opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts);
   let encaps = 0;
   for (;;) {
     let proto: number;

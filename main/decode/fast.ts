@@ -197,7 +197,7 @@ export function decodeFields(
   type = s.proto;
   at = s.next;
   out.etherType = linkType === LINKTYPE_ETHERNET || out.linkPktType >= 0 ? type : -1;
-  const vxlanPorts = vxlanPortTable(opts.vxlanPorts);
+  const vxlanPorts = vxlanPortTable(opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts);
 
   for (;;) {
     let proto: number;

@@ -195,7 +195,10 @@ export function createPacketFields(): PacketFields {
  *   decodeFields(frame: Uint8Array, linkType: number, out: PacketFields, opts?: DecodeOptions): void
  *     — resets `out` and fills it; never throws, never allocates on the hot path.
  *   resetFields(out)                                  — back to createPacketFields() values.
- *   decodeLayers(frame, linkType, opts?): Layer[]  — the full layer tree for the detail view (allocates).
- *   summarize(frame, linkType, opts?): string       — tcpdump-style one-line summary.
- *   ipv4ToString(n), macToString(n)                 — formatting helpers.
+ *   decodeLayers(frame, linkType, opts?): Layer[]     — the layer list for the detail view (allocates); each
+ *     Layer { protocol, title, offset, length, fields: { name, value, offset, length }[] }; a damaged packet
+ *     ends with a 'truncated' or 'malformed' layer.
+ *   summarize(frame, linkType, { link?, origLen?, vxlanPorts? }?): string — tcpdump -n style (-e with link).
+ *   walk(frame, linkType, opts?): Chain               — the decoded headers as objects, outermost first.
+ *   ipv4ToString(n), ipv6ToString(bytes, offset), macToString(n) — formatting helpers.
  */

@@ -42,7 +42,8 @@ export function vxlanPortTable(ports: readonly number[]): Uint8Array {
   let t = portTables.get(ports);
   if (!t) {
     t = new Uint8Array(65536);
-    for (const p of ports) if (p >= 0 && p < 65536) t[p] = 1;
+    // Options can arrive from the UI over IPC: anything but a list of ports selects none.
+    if (Array.isArray(ports)) for (const p of ports) if (Number.isInteger(p) && p >= 0 && p < 65536) t[p] = 1;
     portTables.set(ports, t);
   }
   lastPorts = ports;
