@@ -14,7 +14,8 @@ export function parseClockArgs(values: string[], reference?: string): ClockOptio
     const eq = v.indexOf('=');
     if (eq <= 0) throw new HopscopeError('USAGE', `--clock ${v}: expected auto, none or NODE=OFFSET`);
     const off = parseOffset(v.slice(eq + 1));
-    if (off === null) throw new HopscopeError('USAGE', `--clock ${v}: OFFSET is a number with s, ms, us or ns`);
+    if (off === null)
+      throw new HopscopeError('USAGE', `--clock ${v}: OFFSET is a number with s, ms, us or ns`);
     opts.manual = { ...opts.manual, [v.slice(0, eq)]: off };
   }
   return opts;

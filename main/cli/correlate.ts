@@ -44,15 +44,18 @@ const command: Command = {
       reference: { value: true },
       'min-hops': { value: true },
     });
-    if (p.positional.length === 0) throw new HopscopeError('USAGE', 'no capture files or session folders given');
+    if (p.positional.length === 0)
+      throw new HopscopeError('USAGE', 'no capture files or session folders given');
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
     const minHops = Number(flagValue(p, 'min-hops') ?? '1');
-    if (!Number.isInteger(minHops) || minHops < 1) throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
+    if (!Number.isInteger(minHops) || minHops < 1)
+      throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
     const inputs = loadInputs(p.positional);
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
     for (const w of inputs.value.warnings) console.error(`hopscope correlate: warning: ${w}`);
     const { result: res, problems } = correlateInputs(inputs.value, { clock });
-    for (const pr of problems) console.error(`hopscope correlate: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
+    for (const pr of problems)
+      console.error(`hopscope correlate: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
     const out = Sink.stdout();
     if (flagSet(p, 'summary')) {
       out.write(
@@ -75,7 +78,9 @@ const command: Command = {
       }
     }
     out.close();
-    return problems.some((x) => x.problem.code === 'PCAP_BAD_MAGIC' || x.problem.code === 'FILE_NOT_FOUND') ? 1 : 0;
+    return problems.some((x) => x.problem.code === 'PCAP_BAD_MAGIC' || x.problem.code === 'FILE_NOT_FOUND')
+      ? 1
+      : 0;
   },
 };
 

@@ -45,27 +45,40 @@ const command: Command = {
       'min-hops': { value: true },
     });
     const targets = (['pcapng', 'json', 'csv'] as const).filter((f) => flagValue(p, f) !== undefined);
-    if (targets.length !== 1) throw new HopscopeError('USAGE', 'give exactly one of --pcapng, --json, --csv OUT');
+    if (targets.length !== 1)
+      throw new HopscopeError('USAGE', 'give exactly one of --pcapng, --json, --csv OUT');
     const format = targets[0];
     const out = flagValue(p, format)!;
-    if (p.positional.length === 0) throw new HopscopeError('USAGE', 'no capture files or session folders given');
+    if (p.positional.length === 0)
+      throw new HopscopeError('USAGE', 'no capture files or session folders given');
     const minHops = Number(flagValue(p, 'min-hops') ?? '1');
-    if (!Number.isInteger(minHops) || minHops < 1) throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
+    if (!Number.isInteger(minHops) || minHops < 1)
+      throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
     const inputs = loadInputs(p.positional);
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
     for (const w of inputs.value.warnings) console.error(`hopscope export: warning: ${w}`);
     const { result: res, problems } = correlateInputs(inputs.value, { clock });
-    for (const pr of problems) console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
+    for (const pr of problems)
+      console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
     const sink = out === '-' ? Sink.stdout() : Sink.file(out);
     try {
       if (format === 'pcapng') {
-        const descriptions = new Map(inputs.value.interfaces.map((i) => [`${i.node}/${i.name}`, i.description ?? '']));
-        const macs = new Map(inputs.value.interfaces.filter((i) => i.mac >= 0).map((i) => [`${i.node}/${i.name}`, i.mac]));
+        const descriptions = new Map(
+          inputs.value.interfaces.map((i) => [`${i.node}/${i.name}`, i.description ?? '']),
+        );
+        const macs = new Map(
+          inputs.value.interfaces.filter((i) => i.mac >= 0).map((i) => [`${i.node}/${i.name}`, i.mac]),
+        );
         const frames = new FrameSource(res);
         try {
-          const n = exportPcapng(res, frames, sink, { correctedTime: flagSet(p, 'corrected-time'), descriptions, macs });
-          if (out !== '-') console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
+          const n = exportPcapng(res, frames, sink, {
+            correctedTime: flagSet(p, 'corrected-time'),
+            descriptions,
+            macs,
+          });
+          if (out !== '-')
+            console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
         } finally {
           frames.close();
         }

@@ -38,7 +38,10 @@ function loadFolder(dir: string, out: Inputs, nodesSeen: Set<string>): Result<tr
       return bad('SESSION_INVALID', `${sj}: not JSON (${(e as Error).message})`);
     }
     if (doc.schema !== SESSION_SCHEMA) {
-      return bad('SESSION_INVALID', `${sj}: schema ${JSON.stringify(doc.schema)}, expected ${SESSION_SCHEMA}`);
+      return bad(
+        'SESSION_INVALID',
+        `${sj}: schema ${JSON.stringify(doc.schema)}, expected ${SESSION_SCHEMA}`,
+      );
     }
     out.sessions.push({ dir, doc });
     const nodes = Array.isArray(doc.nodes) ? (doc.nodes as Record<string, unknown>[]) : [];
@@ -50,7 +53,11 @@ function loadFolder(dir: string, out: Inputs, nodesSeen: Set<string>): Result<tr
       }
       const clock = n.clock as { offsetNs?: unknown; uncertaintyNs?: unknown } | null | undefined;
       if (clock && typeof clock.offsetNs === 'number' && typeof clock.uncertaintyNs === 'number') {
-        out.probes.push({ node: String(n.name), offsetNs: clock.offsetNs, uncertaintyNs: clock.uncertaintyNs });
+        out.probes.push({
+          node: String(n.name),
+          offsetNs: clock.offsetNs,
+          uncertaintyNs: clock.uncertaintyNs,
+        });
       }
     }
     const caps = Array.isArray(doc.captures) ? (doc.captures as Record<string, unknown>[]) : [];

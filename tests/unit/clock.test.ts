@@ -7,7 +7,15 @@ import { rmSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 import { ClockBounds, estimateClocks, parseOffset } from '../../main/correlate/clockSkew.ts';
-import { canonical, correlate, crossNodePings, filesIn, fixtureCopy, fixtureFiles, path } from './correlate-helpers.ts';
+import {
+  canonical,
+  correlate,
+  crossNodePings,
+  filesIn,
+  fixtureCopy,
+  fixtureFiles,
+  path,
+} from './correlate-helpers.ts';
 
 const SHIFTS = [37_000, -52_000, 3_000_000, -250_000_000, 2_500_000_000, -7_300_000_000];
 
@@ -70,7 +78,9 @@ describe('clock options', () => {
   });
 
   it('a manual NODE=OFFSET wins and is applied', () => {
-    const res = correlate(fixtureFiles('flannel-vxlan'), { clock: { mode: 'auto', manual: { 'node-2': 1_000_000 } } });
+    const res = correlate(fixtureFiles('flannel-vxlan'), {
+      clock: { mode: 'auto', manual: { 'node-2': 1_000_000 } },
+    });
     const c = res.clocks.find((x) => x.node === 'node-2')!;
     expect(c).toMatchObject({ method: 'manual', offsetNs: 1_000_000, uncertaintyNs: 0 });
     const k = crossNodePings(res, 8)[0];
@@ -105,7 +115,11 @@ describe('clock options', () => {
     b.add(2, 1, 0, 1_000);
     est = estimateClocks(['a', 'b', 'c'], b, { mode: 'auto' });
     expect(est[1]).toMatchObject({ method: 'traffic', offsetNs: 4_000, uncertaintyNs: 6_000 });
-    expect(est[2]).toMatchObject({ method: 'traffic', offsetNs: 4_000 + 2_000, uncertaintyNs: 6_000 + 3_000 });
+    expect(est[2]).toMatchObject({
+      method: 'traffic',
+      offsetNs: 4_000 + 2_000,
+      uncertaintyNs: 6_000 + 3_000,
+    });
     expect(est[0].method).toBe('reference');
   });
 

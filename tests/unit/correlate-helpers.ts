@@ -49,7 +49,7 @@ export function readPcap(path: string): Pcap {
   if (magic !== 0xa1b23c4d && magic !== 0xa1b2c3d4) throw new Error(`${path}: not a little-endian pcap`);
   const nano = magic === 0xa1b23c4d;
   const records: PcapRecord[] = [];
-  for (let p = 24; p + 16 <= b.length; ) {
+  for (let p = 24; p + 16 <= b.length;) {
     const caplen = dv.getUint32(p + 8, true);
     const frac = dv.getUint32(p + 4, true);
     records.push({

@@ -107,7 +107,8 @@ describe('duplicated frames', () => {
       const keyedOnCni0 = base.captures.findIndex((c) => c.iface === 'cni0' && c.node === 'node-1');
       let expected = 0;
       for (let r = 0; r < base.rowCount; r++) {
-        if (base.rows.capture[r] === keyedOnCni0 && base.rows.flags[r] & F_KEYED && !base.isArp(r)) expected++;
+        if (base.rows.capture[r] === keyedOnCni0 && base.rows.flags[r] & F_KEYED && !base.isArp(r))
+          expected++;
       }
       expect(dups).toBe(expected);
     } finally {

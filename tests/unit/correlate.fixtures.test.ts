@@ -42,7 +42,9 @@ describe('flannel-vxlan', () => {
     for (const hops of check(res, 8, req, [64, 64, 63, 63, 63, 63, 62, 62])) {
       const e = at(hops, 'node-1/ens33');
       expect(e.changes).toContain('encap+vxlan');
-      expect(e.encap).toMatchObject([{ type: 'vxlan', vni: 1, outerSrc: '10.1.10.9', outerDst: '10.1.10.10', dstPort: 8472 }]);
+      expect(e.encap).toMatchObject([
+        { type: 'vxlan', vni: 1, outerSrc: '10.1.10.9', outerDst: '10.1.10.10', dstPort: 8472 },
+      ]);
       expect(at(hops, 'node-2/ens33').changes).toEqual([]);
       expect(at(hops, 'node-2/flannel.1').changes).toContain('encap-vxlan');
       expect(at(hops, 'node-1/flannel.1').changes).toEqual(['mac', 'ttl']);
@@ -53,10 +55,23 @@ describe('flannel-vxlan', () => {
         srcOwner: 'node-1/flannel.1',
         dstOwner: 'node-2/flannel.1',
       });
-      expect(e.eth).toMatchObject({ src: mac('node-1', 'ens33'), dst: mac('node-2', 'ens33'), srcOwner: 'node-1/ens33' });
-      expect(e.encap[0].innerEth).toMatchObject({ src: mac('node-1', 'flannel.1'), dst: mac('node-2', 'flannel.1') });
-      expect(at(hops, 'node-2/cni0').eth).toMatchObject({ src: mac('node-2', 'cni0'), srcOwner: 'node-2/cni0' });
-      expect(at(hops, 'node-1/cni0').eth).toMatchObject({ dst: mac('node-1', 'cni0'), dstOwner: 'node-1/cni0' });
+      expect(e.eth).toMatchObject({
+        src: mac('node-1', 'ens33'),
+        dst: mac('node-2', 'ens33'),
+        srcOwner: 'node-1/ens33',
+      });
+      expect(e.encap[0].innerEth).toMatchObject({
+        src: mac('node-1', 'flannel.1'),
+        dst: mac('node-2', 'flannel.1'),
+      });
+      expect(at(hops, 'node-2/cni0').eth).toMatchObject({
+        src: mac('node-2', 'cni0'),
+        srcOwner: 'node-2/cni0',
+      });
+      expect(at(hops, 'node-1/cni0').eth).toMatchObject({
+        dst: mac('node-1', 'cni0'),
+        dstOwner: 'node-1/cni0',
+      });
       expect(hops[0].eth?.srcOwner).toBe('pod behind node-1/veth2053e67d');
       // Latencies are corrected-time differences and never negative on one clock.
       for (const h of hops.slice(1)) expect(h.latencyNs).toBeGreaterThanOrEqual(0);
@@ -102,10 +117,17 @@ describe('calico-ipip', () => {
       expect(at(hops, 'node-1/tunl0').eth).toBeNull();
       expect(at(hops, 'node-2/tunl0').eth).toBeNull();
       expect(at(hops, 'node-1/ens33').changes).toContain('encap+ipip');
-      expect(at(hops, 'node-1/ens33').encap).toMatchObject([{ type: 'ipip', outerSrc: '10.1.10.9', outerDst: '10.1.10.10' }]);
+      expect(at(hops, 'node-1/ens33').encap).toMatchObject([
+        { type: 'ipip', outerSrc: '10.1.10.9', outerDst: '10.1.10.10' },
+      ]);
       expect(at(hops, 'node-2/tunl0').changes).toContain('encap-ipip');
-      expect(hops[0].eth).toMatchObject({ dst: 'ee:ee:ee:ee:ee:ee', dstOwner: 'proxy-ARP gateway ee:ee:ee:ee:ee:ee' });
-      expect(at(hops, 'node-1/ens33').eth).toMatchObject({ src: fixtureMac('calico-ipip', 'node-1', 'ens33') });
+      expect(hops[0].eth).toMatchObject({
+        dst: 'ee:ee:ee:ee:ee:ee',
+        dstOwner: 'proxy-ARP gateway ee:ee:ee:ee:ee:ee',
+      });
+      expect(at(hops, 'node-1/ens33').eth).toMatchObject({
+        src: fixtureMac('calico-ipip', 'node-1', 'ens33'),
+      });
     }
   });
   it('reply: the reverse path', () => {
@@ -130,11 +152,21 @@ describe('calico-bgp', () => {
 
 describe('flannel-hostgw', () => {
   const res = correlate(fixtureFiles('flannel-hostgw'));
-  const lanes = ['node-1/veth38645991', 'node-1/cni0', 'node-1/ens33', 'node-2/ens33', 'node-2/cni0', 'node-2/veth1695e55f'];
+  const lanes = [
+    'node-1/veth38645991',
+    'node-1/cni0',
+    'node-1/ens33',
+    'node-2/ens33',
+    'node-2/cni0',
+    'node-2/veth1695e55f',
+  ];
   it('request veth → cni0 → ens33 (node MACs, TTL 63) → node-2 ens33 → cni0 → veth (TTL 62); reply reversed', () => {
     for (const hops of check(res, 8, lanes, [64, 64, 63, 63, 62, 62])) {
       expect(at(hops, 'node-1/ens33').encap).toEqual([]);
-      expect(at(hops, 'node-1/ens33').eth).toMatchObject({ srcOwner: 'node-1/ens33', dstOwner: 'node-2/ens33' });
+      expect(at(hops, 'node-1/ens33').eth).toMatchObject({
+        srcOwner: 'node-1/ens33',
+        dstOwner: 'node-2/ens33',
+      });
     }
     check(res, 0, [...lanes].reverse(), [64, 64, 63, 63, 62, 62]);
   });
@@ -152,7 +184,12 @@ describe('kubenet', () => {
     for (const k of pings) {
       expect(path(res, k)).toEqual(['node-1/vethe3d49bdf', 'node-1/cbr0', 'node-1/veth437f1591']);
       expect(res.hops(k).map((h) => h.ttl)).toEqual([64, 64, 64]);
-      expect(res.hops(k).slice(1).map((h) => h.changes)).toEqual([[], []]);
+      expect(
+        res
+          .hops(k)
+          .slice(1)
+          .map((h) => h.changes),
+      ).toEqual([[], []]);
     }
   });
 });
@@ -164,7 +201,8 @@ describe('kube-proxy', () => {
     const out = [];
     for (let k = 0; k < res.journeyCount; k++) {
       const h = res.hops(k)[0];
-      if (h.node === 'client' && h.dst === dst && h.dstPort === dport && res.rows.tcpFlags[h.row] === 0x02) out.push(k);
+      if (h.node === 'client' && h.dst === dst && h.dstPort === dport && res.rows.tcpFlags[h.row] === 0x02)
+        out.push(k);
     }
     return out;
   }

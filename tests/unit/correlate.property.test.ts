@@ -34,7 +34,14 @@ function load(scenario: string): { lanes: Lane[]; interfaces: InterfaceInfo[] } 
     const lane: Lane = { node: f.node!, iface: f.iface!, linkType: 1, records: [] };
     readCaptureFileSync(f.path, (r) => {
       lane.linkType = r.linkType;
-      lane.records.push({ data: r.data.slice(), sec: r.tsSec, nsec: r.tsNsec, origLen: r.origLen, index: r.index, offset: r.offset });
+      lane.records.push({
+        data: r.data.slice(),
+        sec: r.tsSec,
+        nsec: r.tsNsec,
+        origLen: r.origLen,
+        index: r.index,
+        offset: r.offset,
+      });
     });
     return lane;
   });
@@ -51,12 +58,14 @@ function run(
 ): { journeys: string[]; offsets: string } {
   const c = new Correlator({ clock: { mode: 'auto', reference } }, decodeFields);
   c.setInterfaces(interfaces);
-  const caps = order.map((i) => c.addCapture({ node: lanes[i].node, iface: lanes[i].iface, linkType: lanes[i].linkType }));
+  const caps = order.map((i) =>
+    c.addCapture({ node: lanes[i].node, iface: lanes[i].iface, linkType: lanes[i].linkType }),
+  );
   const pos = order.map(() => 0);
   let step = 0;
   let pushed = 0;
   // Round-robin over lanes, each time a chunk of the next size: interleaved delivery, out of order across lanes.
-  for (let alive = true; alive; ) {
+  for (let alive = true; alive;) {
     alive = false;
     for (let j = 0; j < order.length; j++) {
       const lane = lanes[order[j]];
@@ -74,7 +83,10 @@ function run(
     }
   }
   const res = c.result();
-  const offsets = res.clocks.map((x) => `${x.node}:${x.offsetNs}±${x.uncertaintyNs}:${x.method}`).sort().join(' ');
+  const offsets = res.clocks
+    .map((x) => `${x.node}:${x.offsetNs}±${x.uncertaintyNs}:${x.method}`)
+    .sort()
+    .join(' ');
   return { journeys: canonical(res), offsets };
 }
 
@@ -85,7 +97,14 @@ for (const [scenario, reference] of [
 ] as const) {
   describe(scenario, () => {
     const { lanes, interfaces } = load(scenario);
-    const batch = run(lanes, interfaces, reference, lanes.map((_, i) => i), [1e9], 1e9);
+    const batch = run(
+      lanes,
+      interfaces,
+      reference,
+      lanes.map((_, i) => i),
+      [1e9],
+      1e9,
+    );
 
     it('batch finds journeys', () => {
       expect(batch.journeys.length).toBeGreaterThan(5);

@@ -115,7 +115,9 @@ describe('identity', () => {
 describe('late rows', () => {
   it('a row delivered after its segment was grouped is inserted in time order', () => {
     const c = new Correlator({}, decodeFields);
-    const lanes = ['vethA', 'cni0', 'ens33'].map((i) => c.addCapture({ node: 'node-1', iface: i, linkType: 1 }));
+    const lanes = ['vethA', 'cni0', 'ens33'].map((i) =>
+      c.addCapture({ node: 'node-1', iface: i, linkType: 1 }),
+    );
     const routed = edit({ ttl: 63 });
     const push = (lane: number, dt: number, data: Uint8Array, rec: number): void => {
       c.pushFrame(lanes[lane], rec, 0, request.sec, request.nsec + dt, data.length, data);

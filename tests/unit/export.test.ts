@@ -31,10 +31,14 @@ function toPcapng(res: CorrelationResult, out: string, correctedTime = false): n
 }
 
 function tshark(file: string, fields: string[]): string[][] {
-  const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const out = execFileSync(
+    'tshark',
+    ['-r', file, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   return out
     .split('\n')
     .filter((l) => l.length > 0)
@@ -44,7 +48,13 @@ function tshark(file: string, fields: string[]): string[][] {
 /** Hop lanes of every journey, sorted: comparable across inputs whose record numbers differ. */
 function lanes(res: CorrelationResult): string[] {
   const out = [];
-  for (let k = 0; k < res.journeyCount; k++) out.push(res.hops(k).map((h) => `${h.node}/${h.iface}:${h.ttl}`).join(' > '));
+  for (let k = 0; k < res.journeyCount; k++)
+    out.push(
+      res
+        .hops(k)
+        .map((h) => `${h.node}/${h.iface}:${h.ttl}`)
+        .join(' > '),
+    );
   return out.sort();
 }
 
@@ -60,24 +70,38 @@ for (const scenario of ['flannel-vxlan', 'calico-ipip', 'kube-proxy']) {
     const written = toPcapng(res, out);
 
     it('tshark reads every frame with its node/interface name, journey id and hop comment', () => {
-      const rows = tshark(out, ['frame.interface_name', 'frame.packet_id', 'frame.comment', 'frame.interface_description']);
+      const rows = tshark(out, [
+        'frame.interface_name',
+        'frame.packet_id',
+        'frame.comment',
+        'frame.interface_description',
+      ]);
       expect(written).toBe(inputPackets(files));
       expect(rows).toHaveLength(inputPackets(files));
       const names = new Set(rows.map((r) => r[0]));
       expect([...names].sort()).toEqual(
-        res.captures.filter((c) => c.packets > 0).map((c) => `${c.node}/${c.iface}`).sort(),
+        res.captures
+          .filter((c) => c.packets > 0)
+          .map((c) => `${c.node}/${c.iface}`)
+          .sort(),
       );
       const withId = rows.filter((r) => r[1] !== '');
-      const journeyRows = Array.from({ length: res.rowCount }, (_, r) => res.journeyOfRow(r)).filter((k) => k >= 0);
+      const journeyRows = Array.from({ length: res.rowCount }, (_, r) => res.journeyOfRow(r)).filter(
+        (k) => k >= 0,
+      );
       expect(withId).toHaveLength(journeyRows.length);
       expect(new Set(withId.map((r) => Number(r[1])))).toEqual(new Set(journeyRows.map((k) => k + 1)));
-      for (const r of withId) expect(r[2]).toMatch(new RegExp(`^journey ${r[1]}( hop \\d+/\\d+|: duplicate)`));
+      for (const r of withId)
+        expect(r[2]).toMatch(new RegExp(`^journey ${r[1]}( hop \\d+/\\d+|: duplicate)`));
       expect(rows.some((r) => /hop \d+\/\d+ \+.*(encap\+|nat-dst)/.test(r[2]))).toBe(true);
       expect(rows.every((r) => r[3] !== '')).toBe(true);
     });
 
     it('capinfos: nanosecond resolution, MACs on Ethernet interfaces, in time order', () => {
-      const info = execFileSync('capinfos', ['-M', out], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const info = execFileSync('capinfos', ['-M', out], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
       expect(info).toMatch(/Strict time order:\s+True/);
       expect(info).toMatch(/Time precision = nanoseconds \(9\)/);
       expect(info).toMatch(/Capture application: hopscope/);
@@ -88,7 +112,10 @@ for (const scenario of ['flannel-vxlan', 'calico-ipip', 'kube-proxy']) {
     it('re-importing our pcapng gives the same journeys (interfaces labelled from if_name)', () => {
       const again = correlate([out]);
       expect(again.captures.map((c) => `${c.node}/${c.iface}`).sort()).toEqual(
-        res.captures.filter((c) => c.packets > 0).map((c) => `${c.node}/${c.iface}`).sort(),
+        res.captures
+          .filter((c) => c.packets > 0)
+          .map((c) => `${c.node}/${c.iface}`)
+          .sort(),
       );
       expect(lanes(again)).toEqual(lanes(res));
       expect(again.clocks.map((c) => c.method)).toEqual(res.clocks.map((c) => c.method));
@@ -107,7 +134,9 @@ describe('clock-corrected pcapng', () => {
       toPcapng(shifted, a, true);
       toPcapng(plain, b, false);
       const key = (r: string[]): string => `${r[0]} ${r[2]}`;
-      const ta = new Map(tshark(a, ['frame.interface_name', 'frame.time_epoch', 'frame.comment']).map((r) => [key(r), r[1]]));
+      const ta = new Map(
+        tshark(a, ['frame.interface_name', 'frame.time_epoch', 'frame.comment']).map((r) => [key(r), r[1]]),
+      );
       const tb = tshark(b, ['frame.interface_name', 'frame.time_epoch', 'frame.comment']);
       const unc = shifted.clocks.find((c) => c.node === 'node-2')!.uncertaintyNs;
       let compared = 0;
@@ -136,7 +165,9 @@ describe('journeys JSON and CSV', () => {
 
   it('is hopscope.journeys/1 with captures, clocks and journeys; ns timestamps as exact decimal strings', () => {
     expect(doc.schema).toBe('hopscope.journeys/1');
-    expect(doc.captures).toContainEqual(expect.objectContaining({ node: 'node-1', iface: 'tunl0', linkType: 101 }));
+    expect(doc.captures).toContainEqual(
+      expect.objectContaining({ node: 'node-1', iface: 'tunl0', linkType: 101 }),
+    );
     expect(doc.clocks[1]).toMatchObject({ node: 'node-2', reference: 'node-1', method: 'traffic' });
     expect(typeof doc.clocks[1].uncertaintyNs).toBe('number');
     expect(doc.journeys).toHaveLength(res.journeyCount);
@@ -146,11 +177,24 @@ describe('journeys JSON and CSV', () => {
       expect(h.tsNs).toMatch(/^\d{19}$/);
       expect(h.tNs).toMatch(/^\d{19}$/);
       expect(Object.keys(h)).toEqual(
-        expect.arrayContaining(['node', 'iface', 'tsNs', 'tNs', 'src', 'dst', 'ttl', 'eth', 'encap', 'changes']),
+        expect.arrayContaining([
+          'node',
+          'iface',
+          'tsNs',
+          'tNs',
+          'src',
+          'dst',
+          'ttl',
+          'eth',
+          'encap',
+          'changes',
+        ]),
       );
     }
     expect(ping.hops[1]).toMatchObject({ iface: 'tunl0', eth: null, changes: ['ttl'] });
-    expect(ping.hops[2].encap).toEqual([{ type: 'ipip', outerSrc: '10.1.10.9', outerDst: '10.1.10.10', outerTtl: 64 }]);
+    expect(ping.hops[2].encap).toEqual([
+      { type: 'ipip', outerSrc: '10.1.10.9', outerDst: '10.1.10.10', outerTtl: 64 },
+    ]);
     // Exact: the first hop's tsNs is the record's own timestamp to the nanosecond.
     const rec = readPcap(fixtureFiles('calico-ipip').find((f) => f.includes('node-1__cali'))!).records;
     const first = BigInt(ping.hops[0].tsNs);
@@ -172,13 +216,18 @@ describe('journeys JSON and CSV', () => {
 
 describe('CLI', () => {
   const cli = (args: string[]): string =>
-    execFileSync('node', [join(ROOT, 'bin/hopscope.mjs'), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('node', [join(ROOT, 'bin/hopscope.mjs'), ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
 
   it('correlate prints the hop ladder, --summary the counts, export --pcapng a file tshark reads', () => {
     const files = fixtureFiles('flannel-vxlan');
     const ladder = cli(['correlate', ...files]);
     expect(ladder).toMatch(/journey 1: 10\.244\.0\.12 > 10\.244\.1\.34: ICMP echo request/);
-    expect(ladder).toMatch(/→ node-1\/ens33 .*vxlan vni 1 10\.1\.10\.9\.\d+ > 10\.1\.10\.10\.8472.*\[mac encap\+vxlan\]/);
+    expect(ladder).toMatch(
+      /→ node-1\/ens33 .*vxlan vni 1 10\.1\.10\.9\.\d+ > 10\.1\.10\.10\.8472.*\[mac encap\+vxlan\]/,
+    );
     expect(ladder).toMatch(/clock node-2: [+-].* ± .* vs node-1 \(traffic/);
     const summary = cli(['correlate', '--summary', ...files]);
     expect(summary).toMatch(/^captures 8\npackets 64\njourneys \d+\nflows \d+\nclocks 2\n/);
@@ -195,12 +244,16 @@ describe('pcapng timestamp words', () => {
     const { tsWords } = await import('../../main/export/pcapngWriter.ts');
     const fc = (await import('fast-check')).default;
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 32 - 1 }), fc.integer({ min: 0, max: 999_999_999 }), (sec, nsec) => {
-        const total = BigInt(sec) * 1_000_000_000n + BigInt(nsec);
-        const [hi, lo] = tsWords(sec, nsec);
-        expect(BigInt(hi) * 4294967296n + BigInt(lo)).toBe(total);
-        expect(lo).toBeLessThan(2 ** 32);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 32 - 1 }),
+        fc.integer({ min: 0, max: 999_999_999 }),
+        (sec, nsec) => {
+          const total = BigInt(sec) * 1_000_000_000n + BigInt(nsec);
+          const [hi, lo] = tsWords(sec, nsec);
+          expect(BigInt(hi) * 4294967296n + BigInt(lo)).toBe(total);
+          expect(lo).toBeLessThan(2 ** 32);
+        },
+      ),
     );
   });
 });
@@ -211,7 +264,9 @@ describe('journeys JSON fast path', () => {
     const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': -1_234_567_891 } });
     try {
       for (const res of [
-        ...['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'calico-bgp'].map((s) => correlate(fixtureFiles(s))),
+        ...['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'calico-bgp'].map((s) =>
+          correlate(fixtureFiles(s)),
+        ),
         correlate(filesIn(dir)),
       ]) {
         for (let k = 0; k < res.journeyCount; k++) {

@@ -18,8 +18,16 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('labels', () => {
   it('NODE:IFACE=FILE, <node>__<iface>.pcap(ng) with %-encoding, node/iface pcapng names', () => {
-    expect(parseLabelledArg('node-1:ens33=/x/cap.pcap')).toEqual({ path: '/x/cap.pcap', node: 'node-1', iface: 'ens33' });
-    expect(parseLabelledArg('/d/node-2__flannel.1.pcap')).toEqual({ path: '/d/node-2__flannel.1.pcap', node: 'node-2', iface: 'flannel.1' });
+    expect(parseLabelledArg('node-1:ens33=/x/cap.pcap')).toEqual({
+      path: '/x/cap.pcap',
+      node: 'node-1',
+      iface: 'ens33',
+    });
+    expect(parseLabelledArg('/d/node-2__flannel.1.pcap')).toEqual({
+      path: '/d/node-2__flannel.1.pcap',
+      node: 'node-2',
+      iface: 'flannel.1',
+    });
     expect(parseLabelledArg('/d/n__a%3Ab.pcapng')).toMatchObject({ node: 'n', iface: 'a:b' });
     expect(parseLabelledArg('/d/trace.pcap')).toMatchObject({ node: null, iface: null });
     expect(splitInterfaceName('node-1/ens33')).toEqual({ node: 'node-1', iface: 'ens33' });
@@ -35,7 +43,10 @@ describe('session folders', () => {
     const nodes = ['node-1', 'node-2'].map((node) => ({
       name: node,
       state: 'closed',
-      clock: node === 'node-2' ? { offsetNs: probe, uncertaintyNs: 1_000_000 } : { offsetNs: 0, uncertaintyNs: 1_000_000 },
+      clock:
+        node === 'node-2'
+          ? { offsetNs: probe, uncertaintyNs: 1_000_000 }
+          : { offsetNs: 0, uncertaintyNs: 1_000_000 },
       discovery: parseIpOutputs(node, {
         link: readFileSync(join(FIXTURES, 'flannel-vxlan', `${node}.ip-link.json`), 'utf8'),
         addr: readFileSync(join(FIXTURES, 'flannel-vxlan', `${node}.ip-addr.json`), 'utf8'),
@@ -47,7 +58,10 @@ describe('session folders', () => {
       copyFileSync(join(src, basename(f)), join(dir, basename(f)));
       return { node, iface: rest.replace(/\.pcap$/, ''), file: basename(f) };
     });
-    writeFileSync(join(dir, 'session.json'), JSON.stringify({ schema: 'hopscope.session/1', nodes, captures }));
+    writeFileSync(
+      join(dir, 'session.json'),
+      JSON.stringify({ schema: 'hopscope.session/1', nodes, captures }),
+    );
     rmSync(src, { recursive: true, force: true });
     return dir;
   }
@@ -120,7 +134,9 @@ describe('multi-interface pcapng (dumpcap -i a -i b)', () => {
     const files = ['node-1__veth38645991.pcap', 'node-1__cni0.pcap', 'node-1__ens33.pcap'];
     files.forEach((f) => writeIdb(sink, { linkType: 1, snaplen: 262144, name: f.slice(8, -5) }));
     // Interleave the three lanes in time order, as dumpcap would.
-    const recs = files.flatMap((f, i) => readPcap(join(FIXTURES, 'flannel-hostgw', f)).records.map((r) => ({ ...r, i })));
+    const recs = files.flatMap((f, i) =>
+      readPcap(join(FIXTURES, 'flannel-hostgw', f)).records.map((r) => ({ ...r, i })),
+    );
     recs.sort((a, b) => a.sec - b.sec || a.nsec - b.nsec);
     for (const r of recs) writeEpb(sink, r.i, r.sec, r.nsec, r.data, r.origLen, 0, '');
     sink.close();
