@@ -33,17 +33,19 @@ export const VXLAN_OFFSETS = { FLAGS, VNI };
 const portTables = new WeakMap<readonly number[], Uint8Array>();
 
 /** A 64 Ki lookup table of the configured VXLAN ports, cached per options array (dispatch is data). */
+const NO_PORTS = new Uint8Array(65536);
 let lastPorts: readonly number[] | null = null;
 let lastTable: Uint8Array = new Uint8Array(0);
 
 export function vxlanPortTable(ports: readonly number[]): Uint8Array {
   // The same options object packet after packet: skip the WeakMap lookup.
   if (ports === lastPorts) return lastTable;
+  // Options can arrive from the UI over IPC: anything but a list of ports selects none.
+  if (!Array.isArray(ports)) return NO_PORTS;
   let t = portTables.get(ports);
   if (!t) {
     t = new Uint8Array(65536);
-    // Options can arrive from the UI over IPC: anything but a list of ports selects none.
-    if (Array.isArray(ports)) for (const p of ports) if (Number.isInteger(p) && p >= 0 && p < 65536) t[p] = 1;
+    for (const p of ports) if (Number.isInteger(p) && p >= 0 && p < 65536) t[p] = 1;
     portTables.set(ports, t);
   }
   lastPorts = ports;

@@ -521,6 +521,15 @@ describe('malformed packets, built from a real frame', () => {
     expect(fields(new Uint8Array(0), LINKTYPE_RAW).status).toBe(STATUS_TRUNCATED);
   });
 
+  it('options from outside cannot make it throw', () => {
+    for (const opts of [{}, { vxlanPorts: null }, { vxlanPorts: 'x' }, { vxlanPorts: [-1, 1e9, 0.5] }]) {
+      const o = opts as unknown as { vxlanPorts: number[] };
+      const f = fields(VXLAN_FRAME, LINKTYPE_ETHERNET, o);
+      expect(f.status).toBe(STATUS_OK);
+      expect(decodeLayers(VXLAN_FRAME, LINKTYPE_ETHERNET, o).length).toBeGreaterThan(0);
+    }
+  });
+
   it('fields are reset between packets (one object, many packets)', () => {
     const out = createPacketFields();
     decodeFields(VXLAN_FRAME, LINKTYPE_ETHERNET, out);
