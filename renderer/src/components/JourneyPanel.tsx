@@ -9,7 +9,7 @@ import { formatDuration } from '../lib/timeScale.ts';
 import { HopLadder } from './HopLadder.tsx';
 import { LatencyChart } from './LatencyChart.tsx';
 
-const PAGE = 5000;
+const PAGE = 2000;
 
 export function JourneyPanel() {
   const ctl = useController();

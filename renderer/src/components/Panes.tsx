@@ -1,12 +1,12 @@
 // The walkthrough's terminals in one window: one virtualized tcpdump-style list per captured interface, side by
 // side. Selecting a packet highlights the same journey's packet in every other pane and scrolls it into view.
 
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useEffect, useRef, useSyncExternalStore } from 'react';
+import { memo, useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 
 import type { CaptureInfo } from '../../../preload/api.ts';
 import { useAppState, useController, usePacketsVersion } from '../context.ts';
 import { wallClock } from '../lib/format.ts';
+import { useFixedRows } from '../lib/useFixedRows.ts';
 
 const ROW_HEIGHT = 20;
 
@@ -39,12 +39,11 @@ function Pane({ capture, baseNs }: { capture: CaptureInfo; baseNs: string }) {
   const focused = useAppState((s) => s.focusedCapture === capture.index);
   const parentRef = useRef<HTMLDivElement>(null);
   const count = ctl.packets.captureCount(capture.index);
-  const virtualizer = useVirtualizer({
-    count,
-    getScrollElement: () => parentRef.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 20,
-  });
+  const rows = useFixedRows(parentRef, count, ROW_HEIGHT, 20);
+  // Stable callbacks keep the memoized rows from re-rendering when only other rows change.
+  const onPick = useCallback((g: number) => ctl.selectPacket(g), [ctl]);
+  const onOpen = useCallback((j: number, g: number) => ctl.selectJourney(j, g), [ctl]);
+  const { scrollToIndex } = rows;
   useSyncExternalStore(ctl.summaries.subscribe, ctl.summaries.getVersion);
 
   // Follow the selection: the selected packet itself in its pane, the same journey's packet in the others.
@@ -52,8 +51,8 @@ function Pane({ capture, baseNs }: { capture: CaptureInfo; baseNs: string }) {
     if (selectedPacket < 0) return;
     let pos = ctl.packets.positionInCapture(capture.index, selectedPacket);
     if (pos < 0) pos = ctl.packets.findJourneyInCapture(capture.index, selectedJourney);
-    if (pos >= 0) virtualizer.scrollToIndex(pos, { align: 'auto' });
-  }, [selectedPacket, selectedJourney, capture.index, ctl, virtualizer]);
+    if (pos >= 0) scrollToIndex(pos);
+  }, [selectedPacket, selectedJourney, capture.index, ctl, scrollToIndex]);
 
   return (
     <section
@@ -82,22 +81,23 @@ function Pane({ capture, baseNs }: { capture: CaptureInfo; baseNs: string }) {
         onFocus={() => ctl.store.set({ focusedCapture: capture.index })}
       >
         {count === 0 ? <div className="empty small">No packets on this interface.</div> : null}
-        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((v) => {
-            const g = ctl.packets.packetOf(capture.index, v.index);
+        <div style={{ height: rows.totalPx, position: 'relative' }}>
+          {Array.from({ length: rows.last - rows.first }, (_, k) => {
+            const n = rows.first + k;
+            const g = ctl.packets.packetOf(capture.index, n);
             const j = ctl.packets.journey.data[g];
             return (
               <Row
-                key={v.key}
-                top={v.start}
+                key={n}
+                top={n * ROW_HEIGHT}
                 global={g}
                 time={wallClock(baseNs, ctl.packets.timeOf(g))}
                 summary={ctl.summaries.get(g)}
                 selected={g === selectedPacket}
                 inJourney={selectedJourney >= 0 && j === selectedJourney}
                 journey={j}
-                onPick={ctl.selectPacket.bind(ctl)}
-                onOpen={(journey) => ctl.selectJourney(journey, g)}
+                onPick={onPick}
+                onOpen={onOpen}
               />
             );
           })}
@@ -116,7 +116,7 @@ interface RowProps {
   inJourney: boolean;
   journey: number;
   onPick: (g: number) => void;
-  onOpen: (j: number) => void;
+  onOpen: (j: number, g: number) => void;
 }
 
 const Row = memo(function Row(p: RowProps) {
@@ -129,7 +129,7 @@ const Row = memo(function Row(p: RowProps) {
       data-journey={p.journey}
       style={{ transform: `translateY(${p.top}px)`, height: ROW_HEIGHT }}
       onClick={() => p.onPick(p.global)}
-      onDoubleClick={() => p.journey >= 0 && p.onOpen(p.journey)}
+      onDoubleClick={() => p.journey >= 0 && p.onOpen(p.journey, p.global)}
     >
       <span className="t">{p.time}</span>
       <span className="s">{p.summary ?? '…'}</span>

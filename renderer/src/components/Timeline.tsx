@@ -118,8 +118,13 @@ export function Timeline() {
       const lo = lowerBound(at, 0, n, t0);
       const hi = lowerBound(at, lo, n, t1 + 1);
       cols.fill(0);
+      // Hot loop over the visible packets: plain typed-array reads, no calls.
+      const idx = ctl.packets.byCapture[c.index].data;
+      const ts = ctl.packets.tsNs.data;
+      const origin = t0 + ctl.packets.captureOffsetNs[c.index];
+      const inv = 1 / s.nsPerPx;
       for (let k = lo; k < hi; k++) {
-        const px = Math.floor((at(k) - t0) / s.nsPerPx);
+        const px = Math.floor((ts[idx[k]] - origin) * inv);
         if (px >= 0 && px < w) cols[px] = 1;
       }
       const y = AXIS_H + lane * LANE_H + 4;

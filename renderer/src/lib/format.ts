@@ -1,18 +1,28 @@
 // Small display helpers: wall-clock times from the session base, byte counts, protocol names.
 
+const DAY_NS = 86_400_000_000_000;
+let cachedBase = '';
+let cachedBaseInDay = 0;
+
+/** The base's offset within its UTC day, in ns (< 2^53, so plain number arithmetic is exact from here on). */
+function baseInDay(baseNs: string): number {
+  if (baseNs !== cachedBase) {
+    cachedBase = baseNs;
+    try {
+      cachedBaseInDay = Number(BigInt(baseNs) % BigInt(DAY_NS));
+    } catch {
+      cachedBaseInDay = 0;
+    }
+  }
+  return cachedBaseInDay;
+}
+
 /** HH:MM:SS.nnnnnnnnn (UTC) of base + rel, like tcpdump's -tttt time column but with nanoseconds. */
 export function wallClock(baseNs: string, relNs: number): string {
-  let total: bigint;
-  try {
-    total = BigInt(baseNs) + BigInt(Math.round(relNs));
-  } catch {
-    return '';
-  }
-  const day = 86_400_000_000_000n;
-  let inDay = total % day;
-  if (inDay < 0n) inDay += day;
-  const ns = Number(inDay % 1_000_000_000n);
-  const secs = Number(inDay / 1_000_000_000n);
+  let inDay = (baseInDay(baseNs) + Math.round(relNs)) % DAY_NS;
+  if (inDay < 0) inDay += DAY_NS;
+  const ns = inDay % 1_000_000_000;
+  const secs = Math.floor(inDay / 1_000_000_000);
   const hh = Math.floor(secs / 3600);
   const mm = Math.floor((secs % 3600) / 60);
   const ss = secs % 60;
