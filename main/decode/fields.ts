@@ -43,7 +43,11 @@ export interface PacketFields {
   status: number;
   /** Byte offset (from the start of the frame) where decoding stopped for a truncated/malformed packet, else -1. */
   problemOffset: number;
-  /** Which layer the problem was found in ('ipv4', 'udp', …), '' when none. */
+  /**
+   * Which layer the problem was found in, '' when none: 'ethernet', 'vlan', 'sll', 'sll2', 'arp', 'ipv4',
+   * 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'vxlan', or 'ip' for a payload cut after an IP header
+   * (non-first fragment, unknown protocol).
+   */
   problemLayer: string;
 
   // Outermost link layer (absent on raw-IP links: hasEth=false).
@@ -87,7 +91,9 @@ export interface PacketFields {
   dst6Offset: number;
   ttl: number; // TTL / hop limit
   ipId: number; // IPv4 identification (0..65535), -1 for IPv6
+  /** IPv4 Total Length (a TSO capture's 0 reads as the captured length); IPv6: 40 + Payload Length. */
   ipTotalLen: number;
+  /** IPv4 IHL in bytes; IPv6: 40 + the extension headers walked. */
   ipHeaderLen: number;
   dscp: number;
   fragOffset: number; // in bytes
@@ -107,7 +113,7 @@ export interface PacketFields {
   icmpId: number;
   icmpSeq: number;
   payloadOffset: number; // L4 payload offset in the frame
-  payloadLen: number; // L4 payload length per the headers (may exceed captured bytes)
+  payloadLen: number; // L4 payload length per the headers (may exceed captured bytes); a non-first fragment: its IP payload
   capturedPayloadLen: number; // what the capture actually holds
 
   /**
