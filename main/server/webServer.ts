@@ -65,7 +65,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   }
 
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    let url: URL;
+    let pathname: string;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      // A malformed %-escape throws here; it must be a 400 for this request, never an uncaught error.
+      pathname = decodeURIComponent(url.pathname);
+    } catch {
+      return deny(res, 400, 'malformed URL');
+    }
     if (!hostAllowed(req.headers.host, port)) return deny(res, 421, 'wrong Host');
     if (!originAllowed(req.headers.origin, port, false)) return deny(res, 403, 'foreign Origin');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(res, 405, 'method not allowed');
@@ -81,8 +89,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     if (url.searchParams.has('token'))
       headers['set-cookie'] = `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`;
 
-    if (url.pathname.startsWith('/download/') && opts.downloads) {
-      const file = opts.downloads(decodeURIComponent(url.pathname.slice('/download/'.length)));
+    if (pathname.startsWith('/download/') && opts.downloads) {
+      const file = opts.downloads(pathname.slice('/download/'.length));
       if (!file || !existsSync(file)) return deny(res, 404, 'no such export');
       res.writeHead(200, {
         ...headers,
@@ -94,7 +102,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       return;
     }
 
-    const rel = url.pathname === '/' ? 'index.html' : decodeURIComponent(url.pathname).replace(/^\/+/, '');
+    const rel = pathname === '/' ? 'index.html' : pathname.replace(/^\/+/, '');
     const file = path.resolve(root, rel);
     if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile())
       return deny(res, 404, 'not found');
@@ -103,12 +111,23 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     createReadStream(file).pipe(res);
   });
 
+  // A client that resets or sends garbage before a request is parsed only loses its own connection.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    socket.on('error', () => socket.destroy());
     const refuse = (status: number, why: string) => {
       socket.end(`HTTP/1.1 ${status} ${why}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    } catch {
+      return refuse(400, 'Bad Request');
+    }
     if (url.pathname !== '/ws') return refuse(404, 'Not Found');
     if (!hostAllowed(req.headers.host, port)) return refuse(421, 'Misdirected Request');
     // Browsers always send Origin on WebSocket handshakes: require it, so a foreign page cannot ride the cookie.

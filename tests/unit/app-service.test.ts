@@ -23,7 +23,7 @@ async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: { messag
 beforeAll(async () => {
   svc = new AppService({ mode: 'web', resourcesDir: 'resources', workDir: work });
   s = await ok<SessionInfo>(svc.call('openSample', undefined));
-});
+}, 60_000);
 afterAll(() => svc.close());
 
 describe('AppService on the sample session', () => {

@@ -36,7 +36,7 @@ beforeAll(async () => {
   const j = await backend.call('getJourney', { sessionId: session.id, journeyId: 0 });
   if (!j.ok) throw new Error(j.error.message);
   ping = j.value as JourneyView;
-});
+}, 60_000);
 afterAll(() => backend.close());
 
 async function render(el: React.ReactElement): Promise<{ root: Root; div: HTMLDivElement }> {
