@@ -6,7 +6,15 @@
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/fault-secrets.test.ts   (~25 s, root)
 
 import { randomBytes } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,7 +46,12 @@ function filesUnder(dir: string): string[] {
 
 /** Every form a careless log line might hold a secret in. */
 function forms(secret: string): string[] {
-  return [secret, Buffer.from(secret).toString('base64'), Buffer.from(secret).toString('hex'), JSON.stringify(secret).slice(1, -1)];
+  return [
+    secret,
+    Buffer.from(secret).toString('base64'),
+    Buffer.from(secret).toString('hex'),
+    JSON.stringify(secret).slice(1, -1),
+  ];
 }
 
 function cmdlinesOf(pids: string[]): string[] {
@@ -89,10 +102,13 @@ describe.sequential('planted secrets (flannel-vxlan, two nodes, sudo with passwo
 
     // A good capture of 8 interfaces, with traffic, while we look at every command line on the nodes.
     const dir = join(d, 'session');
-    const run = startCapture([...base(dir), '--iface', 'node-1:*', '--iface', 'node-2:*', '--filter', 'icmp', '--duration', '30'], {
-      HS_PP: passphrase,
-      HS_SUDO: sudoPw,
-    });
+    const run = startCapture(
+      [...base(dir), '--iface', 'node-1:*', '--iface', 'node-2:*', '--filter', 'icmp', '--duration', '30'],
+      {
+        HS_PP: passphrase,
+        HS_SUDO: sudoPw,
+      },
+    );
     await waitUntil('8 captures listening', () => allCapturing(dir, 8), 40_000);
     const cmdlines = [
       ...NODE_NS.flatMap((ns) => cmdlinesOf(sh('ip', ['netns', 'pids', ns]).out.split('\n').filter(Boolean))),
@@ -104,7 +120,10 @@ describe.sequential('planted secrets (flannel-vxlan, two nodes, sudo with passwo
     expect(await run.exit, run.err()).toBe(0);
     outputs.push(run.out(), run.err());
     const s = readSession(dir);
-    expect(s.nodes.map((n: { privilege: string }) => n.privilege)).toEqual(['sudo-password', 'sudo-password']);
+    expect(s.nodes.map((n: { privilege: string }) => n.privilege)).toEqual([
+      'sudo-password',
+      'sudo-password',
+    ]);
     expect(s.captures).toHaveLength(8);
 
     // Everything downstream of the session: correlate, and the three exports.
@@ -128,7 +147,10 @@ describe.sequential('planted secrets (flannel-vxlan, two nodes, sudo with passwo
       ['no-sudo', { HS_PP: passphrase }, /SUDO_PASSWORD_REQUIRED/],
     ];
     for (const [name, env, code] of failures) {
-      const args = base(join(d, name)).filter((a, i, all) => !(name === 'no-sudo' && (a === '--sudo-password-env' || all[i - 1] === '--sudo-password-env')));
+      const args = base(join(d, name)).filter(
+        (a, i, all) =>
+          !(name === 'no-sudo' && (a === '--sudo-password-env' || all[i - 1] === '--sudo-password-env')),
+      );
       const f = startCapture([...args, '--iface', 'ens33', '--duration', '2'], env);
       expect(await f.exit, name).toBe(1);
       expect(f.err(), name).toMatch(code);
@@ -141,10 +163,13 @@ describe.sequential('planted secrets (flannel-vxlan, two nodes, sudo with passwo
       for (const form of forms(secret)) {
         for (const f of files) expect(readFileSync(f).includes(form), `${f} holds a secret`).toBe(false);
         for (const o of outputs) expect(o.includes(form), 'an output holds a secret').toBe(false);
-        for (const c of cmdlines) expect(c.includes(form), `command line holds a secret: ${c.slice(0, 80)}`).toBe(false);
+        for (const c of cmdlines)
+          expect(c.includes(form), `command line holds a secret: ${c.slice(0, 80)}`).toBe(false);
       }
     }
     expect(labTcpdumps()).toEqual([]);
-    console.log(`[secrets] searched ${files.length} files, ${outputs.length} outputs, ${cmdlines.length} command lines for 4 secrets × 4 forms`);
+    console.log(
+      `[secrets] searched ${files.length} files, ${outputs.length} outputs, ${cmdlines.length} command lines for 4 secrets × 4 forms`,
+    );
   });
 });
