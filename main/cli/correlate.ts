@@ -1,7 +1,7 @@
 // `hopscope correlate`: offline correlation of capture files or session folders into journeys.
 
 import { HopscopeError } from '../common/errors.ts';
-import { correlateInputs } from '../session/ingest.ts';
+import { anyUnreadable, correlateInputs } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
 import { clockLine, journeyBlock } from '../export/ladder.ts';
@@ -78,9 +78,8 @@ const command: Command = {
       }
     }
     out.close();
-    return problems.some((x) => x.problem.code === 'PCAP_BAD_MAGIC' || x.problem.code === 'FILE_NOT_FOUND')
-      ? 1
-      : 0;
+    // A file from which nothing could be read fails the command (scripts can tell "no packets" apart).
+    return anyUnreadable(problems) ? 1 : 0;
   },
 };
 

@@ -1,7 +1,7 @@
 // `hopscope export`: captures or a session → merged pcapng, hopscope.journeys/1 JSON, or CSV.
 
 import { HopscopeError } from '../common/errors.ts';
-import { correlateInputs } from '../session/ingest.ts';
+import { anyUnreadable, correlateInputs } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { FrameSource } from '../session/frames.ts';
 import { exportPcapng } from '../export/exportPcapng.ts';
@@ -87,7 +87,7 @@ const command: Command = {
     } finally {
       sink.close();
     }
-    return 0;
+    return anyUnreadable(problems) ? 1 : 0;
   },
 };
 

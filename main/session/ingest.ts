@@ -15,6 +15,15 @@ import { fallbackNode, splitInterfaceName } from './labels.ts';
 export interface InputProblem {
   path: string;
   problem: ReadProblem | { code: string; message: string; offset: number };
+  /** Records read from the file before the problem (0: nothing usable, the file counts as unreadable). */
+  records: number;
+}
+
+/** True when some input gave nothing at all (missing, not a capture, or cut before its first record). */
+export function anyUnreadable(problems: InputProblem[]): boolean {
+  return problems.some(
+    (p) => p.records === 0 || p.problem.code === 'PCAP_BAD_MAGIC' || p.problem.code === 'FILE_NOT_FOUND',
+  );
 }
 
 export interface Correlated {
@@ -62,7 +71,9 @@ function readFile(
   buf: Uint8Array,
   onInterface: (i: CaptureInterface) => void,
   onRecord: RecordCallback,
-): { problem: ReadProblem | null; interfaces: readonly CaptureInterface[] } | { error: string } {
+):
+  | { problem: ReadProblem | null; interfaces: readonly CaptureInterface[]; records: number }
+  | { error: string } {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -80,7 +91,7 @@ function readFile(
   } finally {
     closeSync(fd);
   }
-  return { problem: reader.problem ?? reader.end(), interfaces: reader.interfaces };
+  return { problem: reader.problem ?? reader.end(), interfaces: reader.interfaces, records: reader.records };
 }
 
 function fileSize(path: string): number {
@@ -145,10 +156,14 @@ export function correlateInputs(inputs: Inputs, opts: CorrelateOptions = {}): Co
       },
     );
     if ('error' in r) {
-      problems.push({ path: f.path, problem: { code: 'FILE_NOT_FOUND', message: r.error, offset: 0 } });
+      problems.push({
+        path: f.path,
+        problem: { code: 'FILE_NOT_FOUND', message: r.error, offset: 0 },
+        records: 0,
+      });
       continue;
     }
-    if (r.problem) problems.push({ path: f.path, problem: r.problem });
+    if (r.problem) problems.push({ path: f.path, problem: r.problem, records: r.records });
     // A file with no packets still is a lane (an interface that saw nothing).
     if (lanes.size === 0 && r.interfaces[0]) c.addCapture(captureFor(f.path, f, r.interfaces[0], false));
   }
