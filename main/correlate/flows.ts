@@ -6,7 +6,10 @@ import { PROTO_ICMP } from '../decode/fields.ts';
 import { fmix } from './identity.ts';
 import type { CorrelationResult } from './result.ts';
 
-function tupleKey(proto: number, a: number, ap: number, b: number, bp: number): number {
+// The orientation-free tuple hash, two 32-bit halves (module scratch: no allocation per hop).
+let kh = 0;
+let kg = 0;
+function tupleKey(proto: number, a: number, ap: number, b: number, bp: number): void {
   // Orientation-free: order the two endpoints.
   if (a > b || (a === b && ap > bp)) {
     const x = a;
@@ -20,8 +23,37 @@ function tupleKey(proto: number, a: number, ap: number, b: number, bp: number): 
   h = fmix(h ^ Math.imul(ap + 1, 0x27d4eb2d));
   let g = fmix(h ^ b);
   g = fmix(g ^ Math.imul(bp + 1, 0x165667b1));
-  // 53 bits of two 32-bit hashes: a safe-integer Map key.
-  return (h & 0x1fffff) * 4294967296 + (g >>> 0);
+  kh = h;
+  kg = g;
+}
+
+/** Open-addressing table from a 64-bit tuple hash to the first journey that had it (typed arrays only). */
+class TupleOwners {
+  private readonly hi: Int32Array;
+  private readonly lo: Int32Array;
+  private readonly owner: Int32Array; // journey + 1; 0 = empty
+  private readonly mask: number;
+  constructor(expected: number) {
+    let size = 1024;
+    while (size < expected * 2) size *= 2;
+    this.hi = new Int32Array(size);
+    this.lo = new Int32Array(size);
+    this.owner = new Int32Array(size);
+    this.mask = size - 1;
+  }
+  /** The owner of (h, g), or -1 after recording `k` as its owner. */
+  getOrSet(h: number, g: number, k: number): number {
+    for (let p = (h ^ (g >>> 11)) & this.mask; ; p = (p + 1) & this.mask) {
+      const o = this.owner[p];
+      if (o === 0) {
+        this.hi[p] = h;
+        this.lo[p] = g;
+        this.owner[p] = k + 1;
+        return -1;
+      }
+      if (this.hi[p] === h && this.lo[p] === g) return o - 1;
+    }
+  }
 }
 
 export function computeFlows(res: CorrelationResult): void {
@@ -35,26 +67,29 @@ export function computeFlows(res: CorrelationResult): void {
     }
     return x;
   };
-  const owner = new Map<number, number>();
+  // A journey has one or two distinct tuples (two across NAT), plus slack.
+  const owner = new TupleOwners(n * 3);
   const rows = res.rows;
   for (let k = 0; k < n; k++) {
-    let last = NaN;
+    let lastH = 0;
+    let lastG = 0;
+    let have = false;
     for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
       const proto = rows.proto[r];
-      let key: number;
       if (proto === PROTO_ICMP) {
         const t = rows.icmpType[r];
         if (t !== 8 && t !== 0) continue;
         const idSeq = rows.icmpId[r] * 65536 + rows.icmpSeq[r];
-        key = tupleKey(proto, rows.src[r], idSeq, rows.dst[r], idSeq);
+        tupleKey(proto, rows.src[r], idSeq, rows.dst[r], idSeq);
       } else if (rows.srcPort[r] >= 0) {
-        key = tupleKey(proto, rows.src[r], rows.srcPort[r], rows.dst[r], rows.dstPort[r]);
+        tupleKey(proto, rows.src[r], rows.srcPort[r], rows.dst[r], rows.dstPort[r]);
       } else continue;
-      if (key === last) continue;
-      last = key;
-      const o = owner.get(key);
-      if (o === undefined) owner.set(key, k);
-      else {
+      if (have && kh === lastH && kg === lastG) continue;
+      have = true;
+      lastH = kh;
+      lastG = kg;
+      const o = owner.getOrSet(kh, kg, k);
+      if (o >= 0) {
         const a = find(o);
         const b = find(k);
         if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
