@@ -82,6 +82,7 @@ export function walk(
 ): Chain {
   const b = frame;
   const s = newStep();
+  s.cap = b.length;
   const chain: Chain = { linkType, nodes: [], problem: null, unsupported: '' };
   const fail = (): Chain => {
     chain.problem = {

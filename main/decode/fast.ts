@@ -136,34 +136,87 @@ function pushEncap(o: PacketFields, type: number, vni: number, sport: number, dp
 }
 
 /** Payload bookkeeping and the snaplen check once the innermost header is known. */
-function payload(o: PacketFields, b: Uint8Array, at: number, end: number, layer: string): void {
+function payload(o: PacketFields, capEnd: number, at: number, end: number, layer: string): void {
   o.payloadOffset = at;
   o.payloadLen = end - at;
-  const cap = end < b.length ? end : b.length;
+  const cap = end < capEnd ? end : capEnd;
   o.capturedPayloadLen = cap > at ? cap - at : 0;
   // Cut by the snaplen: the innermost payload, or an outer packet claiming more than the frame holds.
-  if ((end > b.length || outerEnd > b.length) && o.status === STATUS_OK) {
+  if ((end > capEnd || outerEnd > capEnd) && o.status === STATUS_OK) {
     o.status = STATUS_TRUNCATED;
-    o.problemOffset = b.length;
+    o.problemOffset = capEnd;
     o.problemLayer = layer;
   }
 }
 
+/** Decodes one frame into `out`; all PacketFields offsets are from the start of `frame`. */
 export function decodeFields(
   frame: Uint8Array,
   linkType: number,
   out: PacketFields,
   opts: DecodeOptions = DEFAULT_DECODE_OPTIONS,
 ): void {
+  decodeInto(frame, 0, frame.length, linkType, out, opts);
+}
+
+/**
+ * The same for the frame at buf[start, end), without making a view of it (the reader's record.buf,
+ * dataOffset and caplen): offsets in `out` are still from the frame's start, and no byte outside is read.
+ */
+export function decodeFieldsAt(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  linkType: number,
+  out: PacketFields,
+  opts: DecodeOptions = DEFAULT_DECODE_OPTIONS,
+): void {
+  if (!(start >= 0 && end >= start && end <= buf.length)) {
+    resetFields(out);
+    out.status = STATUS_MALFORMED;
+    out.problemOffset = 0;
+    out.problemLayer = 'frame';
+    return;
+  }
+  decodeInto(buf, start, end, linkType, out, opts);
+  if (start !== 0) rebase(out, start);
+}
+
+/** A capture record straight from the pcap reader: decodeFieldsAt on its bytes, with its link type. */
+export function decodeRecord(
+  rec: { buf: Uint8Array; dataOffset: number; caplen: number; linkType: number },
+  out: PacketFields,
+  opts: DecodeOptions = DEFAULT_DECODE_OPTIONS,
+): void {
+  decodeFieldsAt(rec.buf, rec.dataOffset, rec.dataOffset + rec.caplen, rec.linkType, out, opts);
+}
+
+function rebase(o: PacketFields, start: number): void {
+  if (o.problemOffset >= 0) o.problemOffset -= start;
+  if (o.ipOffset >= 0) o.ipOffset -= start;
+  if (o.src6Offset >= 0) o.src6Offset -= start;
+  if (o.dst6Offset >= 0) o.dst6Offset -= start;
+  if (o.l4Offset >= 0) o.l4Offset -= start;
+  if (o.payloadOffset >= 0) o.payloadOffset -= start;
+}
+
+function decodeInto(
+  b: Uint8Array,
+  start: number,
+  capEnd: number,
+  linkType: number,
+  out: PacketFields,
+  opts: DecodeOptions,
+): void {
   resetFields(out);
-  const b = frame;
   const s = st;
+  s.cap = capEnd;
   let type: number;
   let at: number;
   let lim = Infinity;
   switch (linkType) {
     case LINKTYPE_ETHERNET:
-      if (!decodeEthernet(b, 0, lim, eth, s)) return problem(out, s);
+      if (!decodeEthernet(b, start, lim, eth, s)) return problem(out, s);
       out.hasEth = true;
       out.ethSrc = eth.src;
       out.ethDst = eth.dst;
@@ -171,7 +224,7 @@ export function decodeFields(
       break;
     case LINKTYPE_LINUX_SLL:
     case LINKTYPE_LINUX_SLL2:
-      if (!(linkType === LINKTYPE_LINUX_SLL ? decodeSll(b, 0, sll, s) : decodeSll2(b, 0, sll, s))) {
+      if (!(linkType === LINKTYPE_LINUX_SLL ? decodeSll(b, start, sll, s) : decodeSll2(b, start, sll, s))) {
         return problem(out, s);
       }
       out.ethSrc = sll.addr;
@@ -181,14 +234,14 @@ export function decodeFields(
     case LINKTYPE_RAW:
     case LINKTYPE_RAW_12:
     case LINKTYPE_RAW_14:
-      if (b.length < 1) {
+      if (capEnd - start < 1) {
         out.status = STATUS_TRUNCATED;
-        out.problemOffset = 0;
+        out.problemOffset = start;
         out.problemLayer = 'ip';
         return;
       }
-      s.next = 0;
-      s.proto = b[0] >> 4 === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+      s.next = start;
+      s.proto = b[start] >> 4 === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
       break;
     default:
       out.status = STATUS_UNSUPPORTED;
@@ -252,7 +305,7 @@ export function decodeFields(
     lim = s.end;
     if (out.encapCount === 0) outerEnd = lim;
     if (!first) {
-      payload(out, b, at, lim, 'ip');
+      payload(out, capEnd, at, lim, 'ip');
       break;
     }
     if (proto === IPPROTO_IPIP && whole && out.encapCount < MAX_ENCAP) {
@@ -280,7 +333,7 @@ export function decodeFields(
         lim = udpEnd;
         continue;
       }
-      payload(out, b, s.next, whole ? s.end : lim, 'udp');
+      payload(out, capEnd, s.next, whole ? s.end : lim, 'udp');
     } else if (proto === IPPROTO_TCP) {
       if (!decodeTcp(b, at, lim, tcp, s)) {
         problem(out, s); // the IP packet is still keyed, on its header fields
@@ -292,7 +345,7 @@ export function decodeFields(
       out.tcpSeq = tcp.seq;
       out.tcpAck = tcp.ack;
       out.tcpFlags = tcp.flags;
-      payload(out, b, s.next, lim, 'tcp');
+      payload(out, capEnd, s.next, lim, 'tcp');
     } else if (proto === IPPROTO_ICMP) {
       if (!decodeIcmp(b, at, lim, icmp, s)) {
         problem(out, s); // the IP packet is still keyed, on its header fields
@@ -303,7 +356,7 @@ export function decodeFields(
       out.icmpCode = icmp.code;
       out.icmpId = icmp.id;
       out.icmpSeq = icmp.seq;
-      payload(out, b, s.next, lim, 'icmp');
+      payload(out, capEnd, s.next, lim, 'icmp');
     } else if (proto === IPPROTO_ICMPV6) {
       if (!decodeIcmpv6(b, at, lim, icmp6, s)) {
         problem(out, s); // the IP packet is still keyed, on its header fields
@@ -314,9 +367,9 @@ export function decodeFields(
       out.icmpCode = icmp6.code;
       out.icmpId = icmp6.id;
       out.icmpSeq = icmp6.seq;
-      payload(out, b, s.next, lim, 'icmpv6');
+      payload(out, capEnd, s.next, lim, 'icmpv6');
     } else {
-      payload(out, b, at, lim, 'ip');
+      payload(out, capEnd, at, lim, 'ip');
     }
     break;
   }

@@ -55,7 +55,7 @@ export function decodeIcmpv6(b: Uint8Array, at: number, lim: number, h: Icmpv6He
     if (!need(b, at, ND_LEN, lim, s, 'icmpv6')) return false;
     h.targetOffset = at + ICMPV6_ND_TARGET;
     len = ND_LEN;
-  } else if (lim - at >= ICMPV6_ECHO_LEN && b.length - at >= ICMPV6_ECHO_LEN) {
+  } else if (lim - at >= ICMPV6_ECHO_LEN && s.cap - at >= ICMPV6_ECHO_LEN) {
     len = ICMPV6_ECHO_LEN; // every other message has 4 more header bytes (unused, MTU, pointer, …)
   }
   return ok(s, at + len, lim, NEXT_NONE);

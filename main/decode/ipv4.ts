@@ -77,11 +77,11 @@ export function decodeIpv4(b: Uint8Array, at: number, lim: number, h: Ipv4Header
   h.totalLen = total;
   if (total === 0) {
     // Wireshark's reading too: a sender-side capture of a TSO/GSO packet; it ends where the bytes end.
-    total = Math.min(b.length, lim) - at;
+    total = Math.min(s.cap, lim) - at;
   }
   if (total < hl) return malformed(s, 'ipv4', at, `total length ${total} < header length ${hl}`);
   if (at + total > lim) return malformed(s, 'ipv4', at, `total length ${total} exceeds the enclosing frame`);
-  if (at + hl > b.length) return truncated(s, 'ipv4', at, hl);
+  if (at + hl > s.cap) return truncated(s, 'ipv4', at, hl);
   const tos = b[at + TOS];
   const ff = u16(b, at + FLAGS_FRAG);
   h.headerLen = hl;

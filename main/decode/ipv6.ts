@@ -88,7 +88,7 @@ export function decodeIpv6(b: Uint8Array, at: number, lim: number, h: Ipv6Header
   h.moreFragments = false;
   h.fragId = -1;
   // Payload length 0 with a jumbo option, or a GSO capture: take the captured end, as Wireshark does.
-  const end = h.payloadLen === 0 ? Math.min(b.length, lim) : at + IPV6_HEADER_LEN + h.payloadLen;
+  const end = h.payloadLen === 0 ? Math.min(s.cap, lim) : at + IPV6_HEADER_LEN + h.payloadLen;
   if (end > lim)
     return malformed(s, 'ipv6', at, `payload length ${h.payloadLen} exceeds the enclosing frame`);
   let nh = h.nextHeader;
@@ -112,7 +112,7 @@ export function decodeIpv6(b: Uint8Array, at: number, lim: number, h: Ipv6Header
     } else break;
     if (p + len > end)
       return malformed(s, 'ipv6', p, `extension header of ${len} bytes overruns the payload`);
-    if (p + len > b.length) return truncated(s, 'ipv6', p, len);
+    if (p + len > s.cap) return truncated(s, 'ipv6', p, len);
     nh = b[p + EXT_NEXT];
     p += len;
     h.extCount++;

@@ -11,6 +11,11 @@ export const NEXT_NONE = -1;
 export const NEXT_ETHERNET = -2;
 
 export interface Step {
+  /**
+   * End of the captured bytes in the buffer being decoded (set once per packet by the caller): decoders test
+   * against it, not the buffer's length, so a packet can be decoded in place inside a bigger chunk.
+   */
+  cap: number;
   status: number;
   /** ok: offset of the payload (the next header). */
   next: number;
@@ -26,7 +31,17 @@ export interface Step {
 }
 
 export function newStep(): Step {
-  return { status: STEP_OK, next: 0, end: 0, proto: NEXT_NONE, layer: '', offset: -1, needed: 0, reason: '' };
+  return {
+    cap: 0,
+    status: STEP_OK,
+    next: 0,
+    end: 0,
+    proto: NEXT_NONE,
+    layer: '',
+    offset: -1,
+    needed: 0,
+    reason: '',
+  };
 }
 
 export function ok(s: Step, next: number, end: number, proto: number): true {
@@ -59,9 +74,9 @@ export function malformed(s: Step, layer: string, offset: number, reason: string
  * Checks that a `len`-byte header at `at` is present. Beyond the enclosing header's claimed end (`lim`) it is
  * malformed; within it but beyond the captured bytes it is truncated.
  */
-export function need(b: Uint8Array, at: number, len: number, lim: number, s: Step, layer: string): boolean {
+export function need(_b: Uint8Array, at: number, len: number, lim: number, s: Step, layer: string): boolean {
   const end = at + len;
-  if (end <= b.length && end <= lim) return true;
+  if (end <= s.cap && end <= lim) return true;
   return missing(at, len, lim, s, layer);
 }
 

@@ -126,7 +126,7 @@ export class PcapStreamReader implements CaptureReader {
       if (!this.caplenOk(caplen, chunkBase + p)) return p;
       const end = p + PCAP_RECORD_HEADER_LEN + caplen;
       if (end > n) break;
-      this.emit(dv, p, chunk.subarray(p + PCAP_RECORD_HEADER_LEN, end), chunkBase + p);
+      this.emit(dv, p, chunk, p + PCAP_RECORD_HEADER_LEN, caplen, chunkBase + p);
       p = end;
     }
     return p;
@@ -144,7 +144,7 @@ export class PcapStreamReader implements CaptureReader {
     return true;
   }
 
-  private emit(dv: DataView, h: number, data: Uint8Array, offset: number): void {
+  private emit(dv: DataView, h: number, bytes: Uint8Array, at: number, caplen: number, offset: number): void {
     const rec = this.rec;
     const le = this.le;
     let sec = dv.getUint32(h + R_TS_SEC, le);
@@ -156,7 +156,7 @@ export class PcapStreamReader implements CaptureReader {
       sec += carry;
       nsec -= carry * 1e9;
     }
-    rec.data = data;
+    rec.setBytes(bytes, at, caplen);
     rec.origLen = dv.getUint32(h + R_ORIGLEN, le);
     rec.tsSec = sec;
     rec.tsNsec = nsec;
@@ -203,7 +203,7 @@ export class PcapStreamReader implements CaptureReader {
         continue;
       }
       const rec = this.pending;
-      this.emit(dv, 0, rec.subarray(PCAP_RECORD_HEADER_LEN), this.unitOffset);
+      this.emit(dv, 0, rec, PCAP_RECORD_HEADER_LEN, rec.length - PCAP_RECORD_HEADER_LEN, this.unitOffset);
       this.unitOffset += rec.length;
       this.pending = this.scratch;
       this.pendingLen = 0;

@@ -242,10 +242,9 @@ export class PcapngStreamReader implements CaptureReader {
         if (snap > 0 && caplen > snap) {
           return this.fail('PCAP_MALFORMED', `packet caplen ${caplen} exceeds snaplen ${snap}`, offset);
         }
-        const data = bytes.subarray(p + EPB_DATA, p + EPB_DATA + caplen);
         const hi = dv.getUint32(p + EPB_TS_HIGH, le);
         const lo = dv.getUint32(p + EPB_TS_LOW, le);
-        this.emit(data, dv.getUint32(p + EPB_ORIGLEN, le), id, hi, lo, offset);
+        this.emit(bytes, p + EPB_DATA, caplen, dv.getUint32(p + EPB_ORIGLEN, le), id, hi, lo, offset);
         return;
       }
       case BT_SPB: {
@@ -258,7 +257,7 @@ export class PcapngStreamReader implements CaptureReader {
         let caplen = Math.min(origLen, len - SPB_DATA - 4);
         if (snap > 0) caplen = Math.min(caplen, snap);
         // SPBs carry no timestamp.
-        this.emit(bytes.subarray(p + SPB_DATA, p + SPB_DATA + caplen), origLen, id, 0, 0, offset);
+        this.emit(bytes, p + SPB_DATA, caplen, origLen, id, 0, 0, offset);
         return;
       }
       case BT_IDB:
@@ -330,7 +329,16 @@ export class PcapngStreamReader implements CaptureReader {
     this.opts.onInterface?.(iface);
   }
 
-  private emit(data: Uint8Array, origLen: number, id: number, hi: number, lo: number, offset: number): void {
+  private emit(
+    bytes: Uint8Array,
+    at: number,
+    caplen: number,
+    origLen: number,
+    id: number,
+    hi: number,
+    lo: number,
+    offset: number,
+  ): void {
     const rec = this.rec;
     const ts = this.ts[id];
     if (ts.div > 0) {
@@ -385,7 +393,7 @@ export class PcapngStreamReader implements CaptureReader {
       rec.tsSec = Number(v / units) + ts.offsetSec;
       rec.tsNsec = Number(((v % units) * 1_000_000_000n) / units);
     }
-    rec.data = data;
+    rec.setBytes(bytes, at, caplen);
     rec.origLen = origLen;
     rec.interfaceId = id;
     rec.linkType = this.interfaces[id].linkType;

@@ -35,7 +35,15 @@ export interface CaptureInterface {
  * after the callback as long as the caller does not modify the chunks it pushed.
  */
 export interface CaptureRecord {
-  data: Uint8Array;
+  /** The captured bytes: a view made on first access (see buf/dataOffset/caplen for the view-free form). */
+  readonly data: Uint8Array;
+  /**
+   * The same bytes without making a view: buf[dataOffset, dataOffset + caplen). `buf` is the pushed chunk
+   * (or the copy of a record that spanned chunks). For the hot path: decodeRecord(rec, out) decodes from here.
+   */
+  buf: Uint8Array;
+  dataOffset: number;
+  caplen: number;
   /** Original length on the wire (>= data.length when snaplen cut it). */
   origLen: number;
   /** Timestamp as integers: seconds since the epoch and nanoseconds within the second (0..999999999). */
@@ -71,15 +79,35 @@ export interface CaptureReader {
 /** Records larger than this are rejected as malformed (libpcap's own ceiling for most link types). */
 export const MAX_CAPLEN = 256 * 1024;
 
-export function newRecord(): CaptureRecord {
-  return {
-    data: new Uint8Array(0),
-    origLen: 0,
-    tsSec: 0,
-    tsNsec: 0,
-    interfaceId: 0,
-    linkType: 0,
-    offset: 0,
-    index: 0,
-  };
+const EMPTY = new Uint8Array(0);
+
+/** The reused record object: `data` is created lazily, as most hot-path consumers never need the view. */
+export class RecordView implements CaptureRecord {
+  buf: Uint8Array = EMPTY;
+  dataOffset = 0;
+  caplen = 0;
+  origLen = 0;
+  tsSec = 0;
+  tsNsec = 0;
+  interfaceId = 0;
+  linkType = 0;
+  offset = 0;
+  index = 0;
+  private view: Uint8Array | null = null;
+
+  get data(): Uint8Array {
+    return (this.view ??= this.buf.subarray(this.dataOffset, this.dataOffset + this.caplen));
+  }
+
+  /** Points the record at new bytes (the readers call this for every record). */
+  setBytes(buf: Uint8Array, dataOffset: number, caplen: number): void {
+    this.buf = buf;
+    this.dataOffset = dataOffset;
+    this.caplen = caplen;
+    this.view = null;
+  }
+}
+
+export function newRecord(): RecordView {
+  return new RecordView();
 }

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import {
   createPacketFields,
   decodeFields,
+  decodeFieldsAt,
   decodeLayers,
+  decodeRecord,
   ENCAP_IPIP,
   ENCAP_VXLAN,
   ipv4ToString,
@@ -290,6 +292,75 @@ describe('every fixture frame', () => {
     }
     expect(failures).toEqual([]);
     expect(checked).toBeGreaterThan(10_000);
+  });
+});
+
+describe('decoding in place (decodeFieldsAt / decodeRecord)', () => {
+  const KEYS = [
+    'status',
+    'problemOffset',
+    'problemLayer',
+    'ipOffset',
+    'l4Offset',
+    'payloadOffset',
+    'payloadLen',
+    'capturedPayloadLen',
+    'src6Offset',
+    'encapCount',
+    'src',
+    'dst',
+    'ttl',
+    'icmpSeq',
+    'srcPort',
+    'tcpSeq',
+    'keyHi',
+    'keyLo',
+    'keyHdr',
+  ] as const;
+  const pick = (f: PacketFields) => KEYS.map((k) => f[k]);
+
+  it('every prefix of every frame, inside a larger buffer whose next bytes are the real rest of the frame', () => {
+    // A decoder that read past `end` would see valid bytes there and disagree with decodeFields on the prefix.
+    const failures: string[] = [];
+    const a = createPacketFields();
+    const b = createPacketFields();
+    for (const fr of captures().flatMap(framesOf)) {
+      const big = new Uint8Array(fr.data.length + 11);
+      big.fill(0xee);
+      big.set(fr.data, 7);
+      for (let n = 0; n <= fr.data.length; n++) {
+        decodeFields(fr.data.subarray(0, n), fr.linkType, a);
+        decodeFieldsAt(big, 7, 7 + n, fr.linkType, b);
+        if (JSON.stringify(pick(a)) !== JSON.stringify(pick(b))) {
+          failures.push(
+            `${path.relative(FIX, fr.file)}#${fr.index}[0,${n}): ${JSON.stringify(pick(a))} vs ${JSON.stringify(pick(b))}`,
+          );
+          if (failures.length > 5) break;
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('decodeRecord decodes the reader record without its data view; bad bounds are reported, not thrown', () => {
+    let n = 0;
+    const a = createPacketFields();
+    const b = createPacketFields();
+    readCaptureFileSync(
+      path.join(FIX, 'synthetic', 'edge', 'veth.pcap'),
+      (rec) => {
+        decodeRecord(rec, b);
+        decodeFields(rec.data, rec.linkType, a);
+        expect(pick(b)).toEqual(pick(a));
+        n++;
+      },
+      { chunkSize: 1000 },
+    );
+    expect(n).toBeGreaterThan(50);
+    decodeFieldsAt(VXLAN_FRAME, 10, 5, LINKTYPE_ETHERNET, b);
+    expect([b.status, b.problemLayer]).toEqual([STATUS_MALFORMED, 'frame']);
+    decodeFieldsAt(VXLAN_FRAME, 0, VXLAN_FRAME.length + 1, LINKTYPE_ETHERNET, b);
+    expect(b.status).toBe(STATUS_MALFORMED);
   });
 });
 

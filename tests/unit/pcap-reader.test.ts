@@ -46,6 +46,14 @@ interface Rec {
 }
 
 function snap(r: CaptureRecord): Rec {
+  // The view-free form names the same bytes as the data view.
+  if (
+    r.caplen !== r.data.length ||
+    r.data.byteOffset !== r.buf.byteOffset + r.dataOffset ||
+    r.data.buffer !== r.buf.buffer
+  ) {
+    throw new Error(`record ${r.index}: buf/dataOffset/caplen disagree with data`);
+  }
   return {
     index: r.index,
     offset: r.offset,
