@@ -200,6 +200,9 @@ export function createPacketFields(): PacketFields {
  * The decoder module (main/decode/index.ts) exports:
  *   decodeFields(frame: Uint8Array, linkType: number, out: PacketFields, opts?: DecodeOptions): void
  *     — resets `out` and fills it; never throws, never allocates on the hot path.
+ *   decodeFieldsAt(buf, start, end, linkType, out, opts?) / decodeRecord(rec, out, opts?)
+ *     — the same on buf[start, end) (a pcap reader record's buf/dataOffset/caplen) without making a view;
+ *       offsets in `out` stay relative to the frame's start.
  *   resetFields(out)                                  — back to createPacketFields() values.
  *   decodeLayers(frame, linkType, opts?): Layer[]     — the layer list for the detail view (allocates); each
  *     Layer { protocol, title, offset, length, fields: { name, value, offset, length }[] }; a damaged packet
