@@ -28,18 +28,48 @@ export interface Links {
   ambiguous: Uint8Array;
 }
 
-/** Segments of all nodes merged by corrected first time (each node's own list is already in time order). */
+/**
+ * Segments of all nodes merged by corrected first time. Each node's segments are created in its time order,
+ * so this is a k-way merge over nodes (a node list is sorted only if a late row made it out of order).
+ */
 function mergedOrder(segs: SegmentTable, offsetNs: Float64Array): Int32Array {
   const n = segs.length;
-  const order = new Int32Array(n);
+  const nodes = offsetNs.length;
   const t = new Float64Array(n);
+  const start = new Int32Array(nodes + 1);
   for (let s = 0; s < n; s++) {
-    order[s] = s;
     t[s] = segs.firstT[s] - offsetNs[segs.node[s]];
+    start[segs.node[s] + 1]++;
   }
-  let sorted = true;
-  for (let s = 1; s < n && sorted; s++) if (t[s] < t[s - 1]) sorted = false;
-  if (!sorted) order.sort((a, b) => t[a] - t[b] || a - b);
+  for (let k = 0; k < nodes; k++) start[k + 1] += start[k];
+  const byNode = new Int32Array(n);
+  const fill = start.slice(0, nodes);
+  for (let s = 0; s < n; s++) byNode[fill[segs.node[s]]++] = s;
+  for (let k = 0; k < nodes; k++) {
+    for (let i = start[k] + 1; i < start[k + 1]; i++) {
+      if (t[byNode[i]] < t[byNode[i - 1]]) {
+        const part = Array.from(byNode.subarray(start[k], start[k + 1])).sort((a, b) => t[a] - t[b] || a - b);
+        byNode.set(part, start[k]);
+        break;
+      }
+    }
+  }
+  const pos = start.slice(0, nodes);
+  const order = new Int32Array(n);
+  for (let o = 0; o < n; o++) {
+    let best = -1;
+    let bs = -1;
+    for (let k = 0; k < nodes; k++) {
+      if (pos[k] >= start[k + 1]) continue;
+      const s = byNode[pos[k]];
+      if (best < 0 || t[s] < t[bs] || (t[s] === t[bs] && s < bs)) {
+        best = k;
+        bs = s;
+      }
+    }
+    order[o] = bs;
+    pos[best]++;
+  }
   return order;
 }
 
