@@ -6,6 +6,7 @@
 import {
   createPacketFields,
   decodeFields,
+  decodeFieldsAt,
   decodeLayers,
   summarize,
   STATUS_MALFORMED,
@@ -23,6 +24,16 @@ export const DECODE_TIME_LIMIT_MS = 500;
 
 const a = createPacketFields();
 const b = createPacketFields();
+const c = createPacketFields();
+const PAD = 61;
+
+/** The frame inside a larger buffer, with bytes before and after it that would change the decode if read. */
+function embedded(frame: Uint8Array): Uint8Array {
+  const buf = new Uint8Array(PAD + frame.length + PAD);
+  for (let i = 0; i < buf.length; i++) buf[i] = (i * 151 + frame.length) & 255;
+  buf.set(frame, PAD);
+  return buf;
+}
 
 /** The fields as data; encap* arrays only up to encapCount (the contract: only those are valid). */
 function snapshot(f: PacketFields): string {
@@ -48,6 +59,7 @@ export function fuzzDecode(frame: Uint8Array, linkType: number, other: Uint8Arra
       decodeFields(other, linkType, b);
       decodeFields(frame, linkType, b);
       decodeFields(frame, linkType, a);
+      decodeFieldsAt(embedded(frame), PAD, PAD + frame.length, linkType, c);
       layersOut = decodeLayers(frame, linkType);
       line = summarize(frame, linkType);
       summarize(frame, linkType, { link: true, origLen: frame.length + 100 });
