@@ -1,7 +1,7 @@
 // Where the time goes: runs one of our commands under `node --cpu-prof` and prints the functions with the
 // most self time (and their share), so a missed target comes with the function to fix.
 //
-//   node bin/run-ts.mjs bench/profile.ts [--top N] -- decode FILE | correlate FILES… | export FILES… | json FILES…
+//   node bin/run-ts.mjs bench/profile.ts [--top N] -- read FILE | decode FILE | correlate FILES… | export FILES… | json FILES…
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -57,6 +57,8 @@ function commandFor(kind: string, files: string[]): string[] {
   switch (kind) {
     case 'decode':
       return ['bin/run-ts.mjs', 'bench/decodeOnly.ts', files[0], '--passes', '4'];
+    case 'read':
+      return ['bin/run-ts.mjs', 'bench/decodeOnly.ts', files[0], '--passes', '4', '--mode', 'read'];
     case 'correlate':
       return ['bin/hopscope.mjs', 'correlate', '--summary', ...files];
     case 'json':
@@ -70,7 +72,7 @@ function commandFor(kind: string, files: string[]): string[] {
         ...files,
       ];
     default:
-      throw new Error(`unknown kind ${kind}: decode | correlate | json | export`);
+      throw new Error(`unknown kind ${kind}: read | decode | correlate | json | export`);
   }
 }
 
