@@ -87,7 +87,7 @@ export class LiveCapture {
       throw e;
     }
     const caps = session.captureStatuses().map((c) => ({ node: c.node, iface: c.iface, file: c.file }));
-    const live = new LiveSession(randomUUID(), `Live capture ${new Date().toISOString().slice(11, 19)}`, outDir, caps);
+    const live = new LiveSession(randomUUID(), `Capture ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`, outDir, caps);
     const lc = new LiveCapture(session, live, ev);
     for (const n of ok) ev.node(n, 'capturing', null);
     session.on('counters', () => lc.emitStats());

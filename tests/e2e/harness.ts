@@ -74,6 +74,12 @@ export async function page(b: Browser, url: string): Promise<{ page: Page; error
   p.on('response', (r) => {
     if (r.status() >= 400 && !r.url().includes('__expect_status__')) errors.push(`${r.status()} ${new URL(r.url()).pathname}`);
   });
+  // Everything the app loads comes from the app itself (Monaco included): no CDN, no other host.
+  const origin = new URL(url).origin;
+  p.on('request', (r) => {
+    const u = r.url();
+    if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:')) errors.push(`external request: ${u}`);
+  });
   await p.goto(url);
   return { page: p, errors };
 }

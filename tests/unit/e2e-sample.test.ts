@@ -2,11 +2,12 @@
 // lab): start screen, panes with the cross-pane highlight, timeline, hop ladder, packet detail, clocks, export
 // read back by tshark, dark theme. Screenshots of each view go to test-results/.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 
-import { browser, ensureBuilt, openJourney, page, paneHighlights, serve, shot, type Served } from '../e2e/harness.ts';
+import { browser, ensureBuilt, openJourney, page, paneHighlights, ROOT, serve, shot, type Served } from '../e2e/harness.ts';
 
 let srv: Served;
 let b: Browser;
@@ -25,8 +26,9 @@ afterAll(async () => {
 });
 
 describe.sequential('web mode on the sample session (Chromium)', () => {
-  it('serves the start screen only with the token', async () => {
+  it('serves the start screen only with the token; the filter editor is Monaco, loaded from the app', async () => {
     await p.waitForSelector('[data-testid=open-sample]');
+    await p.waitForSelector('[data-testid=filter-editor] .monaco-editor', { timeout: 20_000 });
     await shot(p, 'sample-01-start');
     const other = await b.newPage();
     const r = await other.goto(`http://127.0.0.1:${srv.port}/`);
@@ -136,6 +138,13 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     const status = await p.evaluate(async (h) => (await fetch(h!)).status, href);
     expect(status).toBe(200);
     await shot(p, 'sample-08-export', '.bottom');
+  });
+
+  it('the Electron preload is built as CommonJS (sandboxed preloads cannot load ES modules)', () => {
+    const pre = readFileSync(path.join(ROOT, 'out/preload/index.cjs'), 'utf8');
+    expect(pre).not.toMatch(/^\s*import\s/m);
+    expect([...pre.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1])).toEqual(['electron']);
+    expect(pre).toContain('exposeInMainWorld');
   });
 
   it('dark theme, and no page errors along the way', async () => {
