@@ -62,6 +62,9 @@ export interface CaptureSessionOptions {
   /** Leave this SSH connection's own packets out (default true). */
   excludeOwnSsh?: boolean;
   readyTimeoutMs?: number;
+  /** After a lost connection, keep trying the node and resume its captures in the same files (the gap is recorded). */
+  reconnect?: boolean;
+  reconnectIntervalMs?: number;
 }
 
 export type NodeState = 'pending' | 'connecting' | 'connected' | 'failed' | 'lost' | 'closed';
@@ -79,6 +82,10 @@ export interface NodeStatus {
   clock: ClockProbe | null;
   connectedAt: string | null;
   lostAt: string | null;
+  /** Every clock probe (at connect and at each reconnect); `clock` is the first. */
+  clockProbes: ClockProbe[];
+  /** Connection losses while capturing, and when capture resumed (null: it did not). */
+  gaps: { lostAt: string; resumedAt: string | null }[];
   discovery: NodeInterfaces | null;
 }
 
@@ -114,6 +121,7 @@ interface NodeRuntime {
 }
 
 const COUNTER_INTERVAL_MS = 500;
+const SAVE_EVERY_TICKS = 4;
 
 /**
  * Events: 'node' (NodeStatus), 'iface' (IfaceCaptureStatus), 'counters' (CounterSample[], twice a second while
@@ -157,6 +165,8 @@ export class CaptureSession extends EventEmitter {
         clock: null,
         connectedAt: null,
         lostAt: null,
+        clockProbes: [],
+        gaps: [],
         discovery: null,
       },
     }));
@@ -172,59 +182,105 @@ export class CaptureSession extends EventEmitter {
 
   private async connectNode(n: NodeRuntime): Promise<void> {
     this.setNode(n, { state: 'connecting' });
-    const secret = n.spec.sudoPassword;
     try {
-      const target: ResolvedTarget = resolveTarget(
-        { host: n.spec.host, user: n.spec.user, port: n.spec.port },
-        { configText: this.opts.sshConfigText },
-      );
-      const knownHostsFiles =
-        this.opts.knownHostsFiles ?? (target.knownHostsFiles.length ? target.knownHostsFiles : defaultKnownHostsFiles());
-      const accept = this.opts.acceptNew;
-      const acceptNew =
-        typeof accept === 'function'
-          ? (info: HostKeyInfo) => accept({ ...info, node: n.spec.name })
-          : accept === true || target.strictHostKeyChecking === 'accept-new';
-      n.status.target = {
-        alias: target.alias,
-        hostName: target.hostName,
-        port: target.port,
-        user: target.user,
-        proxyJump: target.proxyJump.map((j) => ({ hostName: j.hostName, port: j.port, user: j.user })),
-      };
-      const conn = await connectSsh({
-        target,
-        credentials: n.spec.credentials,
-        hostKeys: { knownHostsFiles, acceptNew },
-        readyTimeoutMs: this.opts.readyTimeoutMs,
-      });
-      n.conn = conn;
-      const hk = conn.hostKey;
-      n.status.hostKey = { keyType: hk.keyType, fingerprint: hk.fingerprint, status: hk.status, file: hk.file };
-      conn.on('close', (lost?: HopscopeError) => this.onConnectionClosed(n, lost));
-      const probe = parseProbe((await conn.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'));
-      n.status.ssh = probe.ssh;
-      if (!probe.tcpdumpPath) throw new HopscopeError('TCPDUMP_NOT_FOUND', `${n.spec.name}: tcpdump is not installed (looked in PATH and /usr/sbin, /usr/bin, /sbin)`);
-      n.status.tcpdump = { path: probe.tcpdumpPath, version: probe.tcpdumpVersion, nano: probe.nano };
-      n.privilege = await acquirePrivilege(n.spec.name, conn, probe.uid, { sudo: n.spec.sudo ?? false, password: n.spec.sudoPassword });
-      n.status.privilege = privilegeLabel(n.privilege);
-      n.status.clock = await probeClock(n.spec.name, conn);
+      await this.openNode(n);
       n.status.connectedAt = new Date().toISOString();
       this.setNode(n, { state: 'connected' });
     } catch (e) {
       const err = toErrorData(e);
-      err.message = redact(err.message, secret);
+      err.message = redact(err.message, n.spec.sudoPassword);
       n.conn?.close();
       n.conn = null;
       this.setNode(n, { state: 'failed', error: err });
     }
   }
 
-  private onConnectionClosed(n: NodeRuntime, lost?: HopscopeError): void {
-    if (!lost || n.status.state === 'closed' || n.status.state === 'failed') return;
-    this.setNode(n, { state: 'lost', lostAt: new Date().toISOString(), error: toErrorData(lost) });
+  /** Connect, probe, get privilege, read the clock: everything a node needs before discovery or capture. */
+  private async openNode(n: NodeRuntime): Promise<void> {
+    const target: ResolvedTarget = resolveTarget(
+      { host: n.spec.host, user: n.spec.user, port: n.spec.port },
+      { configText: this.opts.sshConfigText },
+    );
+    const knownHostsFiles =
+      this.opts.knownHostsFiles ?? (target.knownHostsFiles.length ? target.knownHostsFiles : defaultKnownHostsFiles());
+    const accept = this.opts.acceptNew;
+    const acceptNew =
+      typeof accept === 'function'
+        ? (info: HostKeyInfo) => accept({ ...info, node: n.spec.name })
+        : accept === true || target.strictHostKeyChecking === 'accept-new';
+    n.status.target = {
+      alias: target.alias,
+      hostName: target.hostName,
+      port: target.port,
+      user: target.user,
+      proxyJump: target.proxyJump.map((j) => ({ hostName: j.hostName, port: j.port, user: j.user })),
+    };
+    const conn = await connectSsh({
+      target,
+      credentials: n.spec.credentials,
+      hostKeys: { knownHostsFiles, acceptNew },
+      readyTimeoutMs: this.opts.readyTimeoutMs,
+    });
+    n.conn = conn;
+    const hk = conn.hostKey;
+    // On a reconnect the key must be the one already verified (it is checked against known_hosts again too).
+    n.status.hostKey = { keyType: hk.keyType, fingerprint: hk.fingerprint, status: n.status.hostKey?.status ?? hk.status, file: hk.file };
+    conn.on('close', (lost?: HopscopeError) => this.onConnectionClosed(n, conn, lost));
+    const probe = parseProbe((await conn.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'));
+    n.status.ssh = probe.ssh;
+    if (!probe.tcpdumpPath)
+      throw new HopscopeError('TCPDUMP_NOT_FOUND', `${n.spec.name}: tcpdump is not installed (looked in PATH and /usr/sbin, /usr/bin, /sbin)`);
+    n.status.tcpdump = { path: probe.tcpdumpPath, version: probe.tcpdumpVersion, nano: probe.nano };
+    n.privilege = await acquirePrivilege(n.spec.name, conn, probe.uid, { sudo: n.spec.sudo ?? false, password: n.spec.sudoPassword });
+    n.status.privilege = privilegeLabel(n.privilege);
+    const clock = await probeClock(n.spec.name, conn);
+    n.status.clock ??= clock;
+    n.status.clockProbes.push(clock);
+  }
+
+  private onConnectionClosed(n: NodeRuntime, conn: SshConnection, lost?: HopscopeError): void {
+    if (!lost || n.conn !== conn || n.status.state === 'closed' || n.status.state === 'failed') return;
+    n.conn = null;
+    const lostAt = new Date().toISOString();
+    this.setNode(n, { state: 'lost', lostAt, error: toErrorData(lost) });
     for (const c of this.captures) if (c.status.node === n.spec.name) c.connectionLost();
     this.save();
+    if (this.opts.reconnect && this.state === 'capturing' && !this.stopping) {
+      n.status.gaps.push({ lostAt, resumedAt: null });
+      void this.reconnectLoop(n);
+    }
+  }
+
+  /** Tries the node again every few seconds until it answers (then resumes its captures) or the session stops. */
+  private async reconnectLoop(n: NodeRuntime): Promise<void> {
+    const every = this.opts.reconnectIntervalMs ?? 2000;
+    while (!this.stopping) {
+      await new Promise((r) => setTimeout(r, every));
+      if (this.stopping) return;
+      try {
+        await this.openNode(n);
+      } catch (e) {
+        n.conn?.close();
+        n.conn = null;
+        n.status.error = toErrorData(e);
+        n.status.error.message = redact(n.status.error.message, n.spec.sudoPassword);
+        continue;
+      }
+      if (this.stopping) {
+        n.conn?.close();
+        n.conn = null;
+        return;
+      }
+      const gap = n.status.gaps[n.status.gaps.length - 1];
+      if (gap) gap.resumedAt = new Date().toISOString();
+      this.setNode(n, { state: 'connected', error: null });
+      const filter = this.filterFor(n);
+      await Promise.all(
+        this.captures.filter((c) => c.status.node === n.spec.name).map((c) => c.resume(n.conn!, n.privilege!, filter)),
+      );
+      this.save();
+      return;
+    }
   }
 
   /** Discovers the interfaces of every connected node. */
@@ -297,6 +353,7 @@ export class CaptureSession extends EventEmitter {
         },
         n.privilege!,
       );
+      cap.reconnect = this.opts.reconnect === true;
       cap.on('state', (st: IfaceCaptureStatus) => {
         this.emit('iface', st);
         this.save();
@@ -311,7 +368,12 @@ export class CaptureSession extends EventEmitter {
     });
     await Promise.all(this.captures.filter((c) => c.status.state === 'starting').map((c) => c.start()));
     this.save();
-    this.timer = setInterval(() => this.emit('counters', this.counters()), COUNTER_INTERVAL_MS);
+    let ticks = 0;
+    this.timer = setInterval(() => {
+      this.emit('counters', this.counters());
+      // Counters reach session.json every few seconds too, so a crashed session still shows roughly how far it got.
+      if (++ticks % SAVE_EVERY_TICKS === 0) this.save();
+    }, COUNTER_INTERVAL_MS);
     this.timer.unref();
     void Promise.all(this.captures.map((c) => (c.status.state === 'failed' ? undefined : c.whenDone()))).then(() => {
       if (!this.stopping) void this.stop();
@@ -371,7 +433,7 @@ export class CaptureSession extends EventEmitter {
   }
 
   nodeStatuses(): NodeStatus[] {
-    return this.nodes.map((n) => ({ ...n.status }));
+    return this.nodes.map((n) => ({ ...n.status, gaps: n.status.gaps.map((g) => ({ ...g })), clockProbes: [...n.status.clockProbes] }));
   }
 
   captureStatuses(): IfaceCaptureStatus[] {

@@ -1,8 +1,10 @@
 // One interface's capture: a wrapped remote tcpdump whose stdout is appended to the interface's file as each
-// chunk arrives (before anything else looks at it), with live counters and tcpdump's final counts.
+// chunk arrives (before anything else looks at it), with live counters and tcpdump's final counts. After a lost
+// connection it can resume on a new one: the file is cut back to its last complete record and the new
+// tcpdump's records are appended (its pcap header, identical, is checked and skipped); the gap is recorded.
 
 import { EventEmitter } from 'node:events';
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
 
 import type { ClientChannel } from 'ssh2';
 
@@ -15,6 +17,14 @@ import { tcpdumpArgs, wrapWithWatchdog, type TcpdumpSpec } from './tcpdumpComman
 import { classifyTcpdumpError, parseCounts, parseListening, type TcpdumpCounts } from './tcpdumpStderr.ts';
 
 export type IfaceCaptureState = 'starting' | 'capturing' | 'stopping' | 'stopped' | 'failed' | 'lost';
+
+export interface CaptureGap {
+  /** When the connection was found lost, and when capture resumed (null: never resumed). */
+  from: string;
+  to: string | null;
+  /** Bytes of a record cut off by the loss, removed from the end of the file before resuming. */
+  truncatedBytes: number;
+}
 
 export interface IfaceCaptureStatus {
   node: string;
@@ -30,38 +40,53 @@ export interface IfaceCaptureStatus {
   /** pcap LINKTYPE_ number from the stream's header. */
   linkType: number | null;
   tsPrecision: 'nano' | 'micro' | null;
+  /** Complete records in the file, and the file's size. */
   packets: number;
   bytes: number;
+  /** tcpdump's own final counts (of the last tcpdump run, when it could report them). */
   tcpdump: TcpdumpCounts | null;
   exitCode: number | null;
   exitSignal: string | null;
+  /** The complete filter tcpdump ran with (of the last run). */
   filter: string;
   /** The byte stream stopped parsing as pcap (garbage from the node) or ended inside a record. */
   streamProblem: ReadProblem | null;
+  /** Lost-connection gaps (with reconnect); one tcpdump run per segment, so segments = gaps + 1. */
+  gaps: CaptureGap[];
 }
 
 const STDERR_KEEP = 64 * 1024;
 const STOP_GRACE_MS = 5000;
 const LISTEN_TIMEOUT_MS = 15_000;
+const PCAP_HEADER_LEN = 24;
+const RECORD_HEADER_LEN = 16;
 
 export class InterfaceCapture extends EventEmitter {
   readonly status: IfaceCaptureStatus;
-  private readonly conn: SshConnection;
-  private readonly spec: TcpdumpSpec;
-  private readonly privilege: Privilege;
+  /** Keep the file open after a loss, waiting for resume() (the session reconnects). */
+  reconnect = false;
+  private conn: SshConnection;
+  private spec: TcpdumpSpec;
+  private privilege: Privilege;
   private ch: ClientChannel | null = null;
   private fd: number | null = null;
-  // The decode engineer's streaming reader counts records (zero-copy); it never throws, problems are data.
-  private reader = new PcapStreamReader(() => undefined, {
-    onInterface: (i) => {
-      this.status.linkType = i.linkType;
-      this.status.tsPrecision = i.tsUnitsPerSec === 1e9 ? 'nano' : 'micro';
-    },
-  });
+  private reader!: PcapStreamReader;
   private stderr = '';
   private done: Promise<void>;
   private resolveDone!: () => void;
+  private ended = false;
   private stopRequested = false;
+  /** File length, and the end of its last complete record (where a resumed stream continues). */
+  private fileLen = 0;
+  private recordsEnd = 0;
+  /** File offset where the current segment's records begin (its stream offset 24). */
+  private segmentBase = PCAP_HEADER_LEN;
+  private packetsBefore = 0;
+  /** The file's pcap header, read back when resuming. */
+  private fileHeader: Buffer | null = null;
+  /** Header bytes of a resumed stream still to compare and drop. */
+  private skipHeader = 0;
+  private resumedHeader: Buffer[] = [];
 
   constructor(node: string, iface: string, file: string, conn: SshConnection, spec: TcpdumpSpec, privilege: Privilege) {
     super();
@@ -86,14 +111,86 @@ export class InterfaceCapture extends EventEmitter {
       exitSignal: null,
       filter: spec.filter,
       streamProblem: null,
+      gaps: [],
     };
     this.done = new Promise((r) => (this.resolveDone = r));
+    this.newReader();
+  }
+
+  // The decode engineer's streaming reader counts records (zero-copy); it never throws, problems are data.
+  private newReader(): void {
+    this.reader = new PcapStreamReader(
+      (rec) => {
+        this.recordsEnd = this.segmentBase + (rec.offset - PCAP_HEADER_LEN) + RECORD_HEADER_LEN + rec.data.length;
+      },
+      {
+        onInterface: (i) => {
+          this.status.linkType = i.linkType;
+          this.status.tsPrecision = i.tsUnitsPerSec === 1e9 ? 'nano' : 'micro';
+        },
+      },
+    );
   }
 
   /** Resolves once tcpdump is listening (or has failed: see status). Never throws. */
   async start(): Promise<void> {
     try {
-      this.fd = openSync(this.status.file, 'w', 0o644);
+      this.fd = openSync(this.status.file, 'w+', 0o644); // read back on resume
+    } catch (e) {
+      this.finish('failed', e);
+      return;
+    }
+    await this.runSegment();
+  }
+
+  /** Continues a lost capture over a new connection (new SSH endpoints, so a new filter). Never throws. */
+  async resume(conn: SshConnection, privilege: Privilege, filter: string): Promise<void> {
+    if (this.ended || this.status.state !== 'lost' || this.stopRequested) return;
+    this.conn = conn;
+    this.privilege = privilege;
+    this.spec = { ...this.spec, filter };
+    const gap = this.status.gaps[this.status.gaps.length - 1];
+    try {
+      if (this.fd === null) this.fd = openSync(this.status.file, 'r+');
+      this.newReader();
+      this.packetsBefore = this.status.packets;
+      if (this.fileLen >= PCAP_HEADER_LEN) {
+        this.fileHeader = Buffer.alloc(PCAP_HEADER_LEN);
+        readSync(this.fd, this.fileHeader, 0, PCAP_HEADER_LEN, 0);
+        // Drop a record the loss cut in half: what follows must start at a record boundary.
+        const end = Math.max(this.recordsEnd, PCAP_HEADER_LEN);
+        if (gap) gap.truncatedBytes = this.fileLen - end;
+        ftruncateSync(this.fd, end);
+        this.fileLen = end;
+        this.segmentBase = end;
+        this.reader.push(this.fileHeader);
+        this.skipHeader = PCAP_HEADER_LEN;
+        this.resumedHeader = [];
+      } else {
+        // Not even a whole header arrived before the loss: start the file again.
+        ftruncateSync(this.fd, 0);
+        this.fileLen = 0;
+        this.recordsEnd = 0;
+        this.segmentBase = PCAP_HEADER_LEN;
+        this.packetsBefore = 0;
+      }
+    } catch (e) {
+      this.finish('failed', e);
+      return;
+    }
+    if (gap) gap.to = new Date().toISOString();
+    this.status.error = null;
+    this.status.streamProblem = null;
+    this.status.exitCode = null;
+    this.status.exitSignal = null;
+    this.status.filter = filter;
+    this.setState('starting');
+    await this.runSegment();
+  }
+
+  private async runSegment(): Promise<void> {
+    this.stderr = '';
+    try {
       const cmd = privileged(wrapWithWatchdog(tcpdumpArgs(this.spec)), this.privilege);
       const ch = await this.conn.channel(cmd.command, (c) => {
         c.on('data', (d: Buffer) => this.onData(d));
@@ -102,10 +199,10 @@ export class InterfaceCapture extends EventEmitter {
           this.status.exitCode = code;
           this.status.exitSignal = signal ?? null;
         });
-        c.on('close', () => this.onClose());
+        c.on('close', () => this.onClose(c));
       });
       this.ch = ch;
-      this.status.startedAt = new Date().toISOString();
+      this.status.startedAt ??= new Date().toISOString();
       if (cmd.stdinPreamble) ch.write(cmd.stdinPreamble);
       if (this.stopRequested) ch.end();
       // Started means tcpdump said "listening on": packets from here on are in the file.
@@ -125,16 +222,33 @@ export class InterfaceCapture extends EventEmitter {
       ]);
       clearTimeout(t);
     } catch (e) {
-      this.finish('failed', e);
+      if (this.conn.closed && !this.stopRequested) this.lose();
+      else this.finish('failed', e);
     }
   }
 
   private onData(d: Buffer): void {
+    if (this.fd === null) return;
+    if (this.skipHeader > 0) {
+      // A resumed tcpdump starts with its own pcap header: it must equal the file's, and is not written again.
+      const n = Math.min(this.skipHeader, d.length);
+      this.resumedHeader.push(d.subarray(0, n));
+      this.skipHeader -= n;
+      d = d.subarray(n);
+      if (this.skipHeader === 0 && !Buffer.concat(this.resumedHeader).equals(this.fileHeader!)) {
+        this.status.streamProblem = { code: 'PCAP_MALFORMED', message: 'the resumed tcpdump wrote a different pcap header', offset: this.fileLen };
+        this.ch?.end();
+        this.skipHeader = Number.POSITIVE_INFINITY; // drop the rest of this stream
+        return;
+      }
+      if (d.length === 0) return;
+    }
     // Disk first: a synchronous append means a byte we received survives even a kill -9 right after.
-    if (this.fd !== null) writeSync(this.fd, d);
+    writeSync(this.fd, d, 0, d.length, this.fileLen);
+    this.fileLen += d.length;
     const problem = this.reader.push(d);
-    this.status.packets = this.reader.records;
-    this.status.bytes = this.reader.bytes;
+    this.status.packets = this.packetsBefore + this.reader.records;
+    this.status.bytes = this.fileLen;
     if (problem && !this.status.streamProblem) this.status.streamProblem = problem;
   }
 
@@ -151,37 +265,70 @@ export class InterfaceCapture extends EventEmitter {
     }
   }
 
-  private onClose(): void {
+  private onClose(ch: ClientChannel): void {
+    if (ch !== this.ch || this.ended) return;
+    this.ch = null;
     const counts = parseCounts(this.stderr);
     if (counts.captured !== null || counts.receivedByFilter !== null) this.status.tcpdump = counts;
     const exitedCleanly = this.status.exitCode === 0;
-    if (this.conn.closed && !this.stopRequested && this.status.exitCode === null) {
-      this.finish('lost', new HopscopeError('SSH_UNREACHABLE', `${this.status.node}: connection lost while capturing ${this.status.iface}`));
+    if (!this.stopRequested && this.status.exitCode === null) {
+      // No exit status: the channel died with its connection; the connection's own close may come a moment later.
+      const decide = () => (this.conn.closed ? this.lose() : this.failLost());
+      if (this.conn.closed) decide();
+      else setTimeout(decide, 500).unref();
     } else if (exitedCleanly || (this.stopRequested && this.status.tcpdump)) {
       this.finish('stopped');
     } else {
       const text = this.stderr.replace(/^tcpdump: listening on .*$/m, '').trim();
-      const code = this.status.exitCode === null && !this.stopRequested ? 'SSH_UNREACHABLE' : classifyTcpdumpError(text);
-      const msg = text.split('\n').filter((l) => l.trim()).slice(-3).join(' | ') || `tcpdump ended (exit ${this.status.exitCode}, signal ${this.status.exitSignal})`;
+      const code = classifyTcpdumpError(text);
+      const msg =
+        text.split('\n').filter((l) => l.trim()).slice(-3).join(' | ') ||
+        `tcpdump ended (exit ${this.status.exitCode}, signal ${this.status.exitSignal})`;
       this.finish('failed', new HopscopeError(code, `${this.status.node}:${this.status.iface}: ${msg}`));
     }
   }
 
-  /** Marks the capture lost because its connection went away (called by the session). */
+  private failLost(): void {
+    if (this.ended || this.status.state === 'lost') return;
+    this.finish('failed', new HopscopeError('CAPTURE_FAILED', `${this.status.node}:${this.status.iface}: the channel closed without an exit status`));
+  }
+
+  /** The connection went away (called by the session, or seen on the channel). */
   connectionLost(): void {
-    if (this.status.state === 'stopped' || this.status.state === 'failed' || this.status.state === 'lost') return;
-    this.finish('lost', new HopscopeError('SSH_UNREACHABLE', `${this.status.node}: connection lost while capturing ${this.status.iface}`));
+    if (this.ended || this.stopRequested || this.status.state === 'lost') return;
+    this.lose();
+  }
+
+  private lose(): void {
+    if (this.ended || this.status.state === 'lost') return;
+    const err = new HopscopeError('SSH_UNREACHABLE', `${this.status.node}: connection lost while capturing ${this.status.iface}`);
+    if (!this.reconnect) {
+      this.finish('lost', err);
+      return;
+    }
+    // Wait for resume(): keep what we have safe on disk meanwhile.
+    this.ch = null;
+    this.syncFile();
+    this.status.error = { code: err.code, message: err.message };
+    this.status.gaps.push({ from: new Date().toISOString(), to: null, truncatedBytes: 0 });
+    this.setState('lost');
+  }
+
+  private syncFile(): void {
+    if (this.fd === null) return;
+    try {
+      fsyncSync(this.fd);
+    } catch {
+      /* best effort */
+    }
   }
 
   private finish(state: IfaceCaptureState, e?: unknown): void {
-    if (this.status.state === 'stopped' || this.status.state === 'failed' || this.status.state === 'lost') return;
-    if (this.reader.bytes > 0) this.status.streamProblem ??= this.reader.end();
+    if (this.ended) return;
+    this.ended = true;
+    if (this.fileLen > 0) this.status.streamProblem ??= this.reader.end();
     if (this.fd !== null) {
-      try {
-        fsyncSync(this.fd);
-      } catch {
-        /* best effort */
-      }
+      this.syncFile();
       closeSync(this.fd);
       this.fd = null;
     }
@@ -197,34 +344,42 @@ export class InterfaceCapture extends EventEmitter {
 
   private setState(s: IfaceCaptureState): void {
     this.status.state = s;
-    this.emit('state', { ...this.status });
+    this.emit('state', { ...this.status, gaps: [...this.status.gaps] });
   }
 
   /** Stops via EOF on the channel's stdin: the remote watchdog SIGTERMs tcpdump, which prints its counts. */
   async stop(): Promise<void> {
+    if (this.ended) return;
     this.stopRequested = true;
+    if (this.status.state === 'lost') {
+      // Lost and never resumed: it ends as lost, with what was captured before.
+      this.finish('lost');
+      return;
+    }
     if (this.status.state === 'starting' || this.status.state === 'capturing') this.setState('stopping');
-    if (this.ch) this.ch.end();
+    const ch = this.ch;
+    ch?.end();
     const t = setTimeout(() => {
       // The node did not answer: force the channel shut (sshd then closes tcpdump's pipes).
       try {
-        this.ch?.signal('KILL');
-        this.ch?.close();
+        ch?.signal('KILL');
+        ch?.close();
       } catch {
         /* already gone */
       }
       // And if even the channel's close never comes (a dead connection), end our side anyway.
-      setTimeout(() => {
-        if (this.conn.closed) this.connectionLost();
-        this.finish('stopped');
-      }, 2000).unref();
+      setTimeout(() => this.finish(this.conn.closed ? 'lost' : 'stopped'), 2000).unref();
     }, STOP_GRACE_MS);
     await this.done;
     clearTimeout(t);
   }
 
-  /** Resolves when this capture has ended, however it ended. */
+  /** Resolves when this capture has ended for good, however it ended. */
   whenDone(): Promise<void> {
     return this.done;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
   }
 }

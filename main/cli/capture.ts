@@ -29,6 +29,8 @@ Capture:
   --duration SECONDS  stop after this long (default: until Ctrl-C)
   --count N           stop each interface after N packets
   --snaplen BYTES     default 262144
+  --reconnect         when a node's connection is lost, keep trying it and resume its captures in the same
+                      files (the gap is recorded in session.json); without it the node's captures end 'lost'
   --out DIR           the session folder (created)
 Authentication and privilege:
   --identity FILE     private key (repeatable); --passphrase-env VAR reads its passphrase from $VAR
@@ -58,6 +60,7 @@ const SPEC = {
   'sudo-password-env': { value: true },
   'known-hosts': { value: true, repeat: true },
   'accept-new': {},
+  reconnect: {},
 };
 
 function positiveInt(v: string | undefined, name: string): number | undefined {
@@ -187,6 +190,7 @@ const cmd: Command = {
         snaplen,
         count,
         excludeOwnSsh: !flagSet(p, 'include-own-ssh'),
+        reconnect: flagSet(p, 'reconnect'),
       });
     let session = make();
     let nodes = await session.connect();
@@ -241,6 +245,8 @@ const cmd: Command = {
     process.off('SIGTERM', onSigint);
     stopProgress();
     let bad = doc.nodes.some((n) => n.state === 'failed' || n.state === 'lost');
+    for (const n of doc.nodes)
+      for (const g of n.gaps) console.error(`hopscope capture: ${n.name}: connection lost at ${g.lostAt}, ${g.resumedAt ? `resumed at ${g.resumedAt}` : 'not resumed'}`);
     for (const c of doc.captures) {
       if (c.error) {
         bad = true;

@@ -145,6 +145,43 @@ describe.sequential('capture on flannel-vxlan', () => {
     await expectNoTcpdumpWithin(5000);
   });
 
+  it('with --reconnect, a cut node comes back: its captures resume in the same files and the gap is recorded', async () => {
+    const dir = tmp('reconnect');
+    const run = startCapture([...labArgs, '--node', 'node-1', '--node', 'node-2', '--iface', 'node-1:*', '--iface', 'node-2:*', '--filter', 'icmp or udp port 8472', '--reconnect', '--out', dir]);
+    await waitUntil('captures listening', () => allCapturing(dir, 8));
+    lab('traffic', 'flannel-vxlan'); // before the cut
+    await waitUntil('first pings on disk', () => pcaps(dir).every((f) => tcpdumpRead(join(dir, f)).packets >= 6));
+    const port = readSession(dir).nodes[0].ssh.clientPort;
+    for (const p of sshdPidsFor('hs-node-1', port)) process.kill(p, 'SIGKILL');
+    await waitUntil('node-1 back', () => {
+      const s = readSession(dir);
+      return s.nodes[0].gaps.length === 1 && s.nodes[0].gaps[0].resumedAt !== null && allCapturing(dir, 8);
+    }, 20_000);
+    expect(readSession(dir).nodes[0].ssh.clientPort).not.toBe(port);
+    lab('traffic', 'flannel-vxlan'); // after the resume
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(0);
+    expect(run.err()).toMatch(/node-1: connection lost at .*, resumed at /);
+    const s = readSession(dir);
+    for (const c of s.captures) {
+      const { packets } = tcpdumpRead(join(dir, c.file));
+      const { lines } = tcpdumpRead(join(dir, c.file), c.iface === 'ens33' ? ['-T', 'vxlan'] : []);
+      expect(c.packets, `${c.node}:${c.iface}`).toBe(packets);
+      const seq1 = lines.filter((l) => /ICMP echo request, id \d+, seq 1,/.test(l)).length;
+      // Both pings' first request are in every file: the one before the cut and the one after.
+      expect(seq1, `${c.node}:${c.iface}`).toBe(2);
+      if (c.node === 'node-1') {
+        expect(c.gaps).toHaveLength(1);
+        expect(c.gaps[0].to).not.toBeNull();
+      } else {
+        expect(c.gaps).toEqual([]);
+        expect(c.tcpdump.captured).toBe(packets);
+      }
+    }
+    expect(s.nodes[0].clockProbes).toHaveLength(2);
+    await expectNoTcpdumpWithin(5000);
+  });
+
   it('a node that is down: the other node captures, the session records the failure', async () => {
     const dir = tmp('down');
     sh('ip', ['-n', 'hs-node-2', 'link', 'set', 'ens33', 'down']);
