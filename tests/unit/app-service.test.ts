@@ -128,6 +128,25 @@ describe('AppService on the sample session', () => {
     expect(readFileSync(csv, 'utf8').split('\n')[0]).toMatch(/^journey,hop,/);
   });
 
+  it('exports a time range: exactly the packets whose corrected time falls in it', async () => {
+    const v = await ok<JourneyView>(svc.call('getJourney', { sessionId: s.id, journeyId: 0 }));
+    const ts = v.hopList.map((h) => h.tRelNs);
+    const range: [number, number] = [Math.min(...ts), Math.max(...ts) + 1];
+    const b = await ok<{ tsNs: Float64Array; capture: Uint16Array }>(svc.call('getPackets', { sessionId: s.id, from: 0, count: s.packets }));
+    const off = new Map(s.clocks.map((c) => [c.node, c.offsetNs]));
+    let expected = 0;
+    for (let i = 0; i < b.tsNs.length; i++) {
+      const t = b.tsNs[i] - (off.get(s.captures[b.capture[i]].node) ?? 0);
+      if (t >= range[0] && t < range[1]) expected++;
+    }
+    expect(expected).toBeGreaterThanOrEqual(8);
+    const file = path.join(work, 'range.pcapng');
+    const r = await ok<ExportResult>(svc.call('exportSession', { sessionId: s.id, format: 'pcapng', rangeNs: range, clockCorrected: true, path: file }));
+    expect(r.packets).toBe(expected);
+    const n = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim().split('\n');
+    expect(n.length).toBe(expected);
+  });
+
   it('opens dropped bytes (labelled by their names) and reports a non-capture as PCAP_BAD_MAGIC data', async () => {
     const bytes = new Uint8Array(readFileSync('resources/sample-session/node-1__ens33.pcap'));
     const one = await ok<SessionInfo>(svc.call('openFiles', { files: [{ name: 'node-1__ens33.pcap', bytes }] }));

@@ -154,4 +154,24 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await shot(p, 'sample-09-dark');
     expect(errors).toEqual([]);
   });
+
+  it('opens capture files dropped on the window (bytes over the WebSocket), labelled by their names', async () => {
+    const files = ['node-1__ens33.pcap', 'node-2__ens33.pcap'].map((f) => ({
+      name: f,
+      b64: readFileSync(path.join(ROOT, 'resources/sample-session', f)).toString('base64'),
+    }));
+    await p.evaluate((fs) => {
+      const dt = new DataTransfer();
+      for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+      document.querySelector('.app')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, files);
+    await p.waitForFunction(() => document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('2 dropped files'));
+    const panes = await p.$$eval('[data-testid=pane]', (els) => els.map((e) => (e as HTMLElement).dataset.capture));
+    expect(panes).toEqual(['node-1/ens33', 'node-2/ens33']);
+    // The echo requests still cross from node-1/ens33 to node-2/ens33 as two-hop journeys.
+    await p.click('[data-testid=tab-journey]');
+    await p.fill('#journey-filter', 'echo request');
+    await p.waitForSelector('[data-testid=journey-row][data-hops="2"]');
+    expect(errors).toEqual([]);
+  });
 });

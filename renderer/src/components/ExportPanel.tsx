@@ -11,7 +11,8 @@ export function ExportPanel() {
   const session = useAppState((s) => s.session);
   const journey = useAppState((s) => s.selectedJourney);
   const [format, setFormat] = useState<ExportFormat>('pcapng');
-  const [scope, setScope] = useState<'all' | 'journey'>('all');
+  const range = useAppState((s) => s.visibleRange);
+  const [scope, setScope] = useState<'all' | 'journey' | 'range'>('all');
   const [corrected, setCorrected] = useState(true);
   const [path, setPath] = useState('');
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
@@ -32,6 +33,7 @@ export function ExportPanel() {
       format,
       clockCorrected: corrected,
       ...(scope === 'journey' && journey >= 0 ? { journeys: [journey] } : {}),
+      ...(scope === 'range' && range ? { rangeNs: range } : {}),
       ...(path.trim() ? { path: path.trim() } : {}),
     });
     setBusy(false);
@@ -52,10 +54,13 @@ export function ExportPanel() {
         </label>
         <label>
           Scope{' '}
-          <select value={scope} onChange={(e) => setScope(e.target.value as 'all' | 'journey')} aria-label="export scope">
+          <select value={scope} onChange={(e) => setScope(e.target.value as 'all' | 'journey' | 'range')} aria-label="export scope">
             <option value="all">everything</option>
             <option value="journey" disabled={journey < 0}>
               the selected journey
+            </option>
+            <option value="range" disabled={!range || format === 'csv'}>
+              what the timeline shows
             </option>
           </select>
         </label>

@@ -48,6 +48,15 @@ export function Timeline() {
   const setScale = (scale: TimeScale) => setView({ key, scale });
   const fit = () => setView(null);
 
+  // Publish the visible range (for "export what the timeline shows").
+  const rangeStart = s?.startNs;
+  const rangeEnd = s ? endNs(s) : undefined;
+  useEffect(() => {
+    const cur = ctl.store.get().visibleRange;
+    const next: [number, number] | null = rangeStart === undefined || rangeEnd === undefined ? null : [rangeStart, rangeEnd];
+    if (cur?.[0] !== next?.[0] || cur?.[1] !== next?.[1]) ctl.store.set({ visibleRange: next });
+  }, [ctl, rangeStart, rangeEnd]);
+
   useEffect(() => {
     const cv = canvasRef.current;
     if (!cv) return;

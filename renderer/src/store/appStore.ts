@@ -40,6 +40,8 @@ export interface AppState {
   journeyFilter: string;
   /** Hops of the selected journey (fetched when the selection changes). */
   journeyView: JourneyView | null;
+  /** The timeline's visible time range (ns, clock-corrected, relative to the session base), for range exports. */
+  visibleRange: [number, number] | null;
 }
 
 type Listener = () => void;
@@ -68,6 +70,7 @@ export class AppStore {
       lab: null,
       journeyFilter: '',
       journeyView: null,
+      visibleRange: null,
       ...initial,
     };
   }
