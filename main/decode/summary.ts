@@ -18,7 +18,7 @@ import {
   icmpv6TypeName,
 } from './icmpv6.ts';
 import { igmpSummary, IPPROTO_IGMP } from './igmp.ts';
-import { ipProtoName, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
+import { ipProtoName, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
 import { IP6_HOPOPTS } from './ipv6.ts';
 import { SLL_PACKET_TYPES } from './linuxSll.ts';
 import { u16, u32 } from './result.ts';
@@ -33,6 +33,13 @@ export interface SummaryOptions extends Partial<DecodeOptions> {
 
 /** tcpdump's name for the UDP port that flannel's VXLAN uses (8472 is OTV's IANA port). */
 const OTV_PORT = 8472;
+const TCPDUMP_NAMES: Record<string, string> = {
+  ipv4: 'ip',
+  ipv6: 'ip6',
+  ethernet: 'ether',
+  icmpv6: 'icmp6',
+  sll2: 'sll',
+};
 const HTTP_PORTS = new Set([80, 8080]);
 
 function hex4(n: number): string {
@@ -103,7 +110,13 @@ class Printer {
   private network(bare: boolean, etherType: number): string {
     const n = this.next();
     if (!n) {
-      if (this.chain.problem) return this.tail(bare ? '' : etherType === 0x0806 ? 'ARP, ' : 'IP ');
+      const p = this.chain.problem;
+      if (p) {
+        // tcpdump names the protocol only when some of its bytes were captured, and never for ARP.
+        const some = p.offset < this.b.length;
+        const name = etherType === 0x86dd ? 'IP6 ' : etherType === 0x0800 ? 'IP ' : '';
+        return this.tail(bare || !some ? '' : name);
+      }
       return `ethertype ${etherTypeName(etherType)} (0x${hex4(etherType & 0xffff)})`;
     }
     if (n.kind === 'arp') return (bare ? '' : 'ARP, ') + this.arp(n);
@@ -112,10 +125,11 @@ class Printer {
     return '';
   }
 
+  /** tcpdump's "[|proto]" mark for a packet the snaplen cut, with its protocol names. */
   private tail(s: string): string {
     const p = this.chain.problem;
     if (!p) return s;
-    return `${s}[|${p.layer}]`;
+    return `${s}[|${TCPDUMP_NAMES[p.layer] ?? p.layer}]`;
   }
 
   private arp(n: Extract<ChainNode, { kind: 'arp' }>): string {
@@ -155,8 +169,15 @@ class Printer {
     if (!n || n.kind === 'data') {
       if (this.chain.problem && proto !== undefined && n === undefined) {
         const p = this.chain.problem;
-        if (p.layer === 'ipv4' || p.layer === 'ipv6') return `${src} > ${dst}: ${prefix}[|ip]`;
-        return `${src} > ${dst}: ${prefix}[|${p.layer}]`;
+        // With the port fields captured, tcpdump prints them before giving up.
+        if ((p.layer === 'udp' || p.layer === 'tcp') && p.offset + 4 <= this.b.length) {
+          const sp = u16(this.b, p.offset);
+          const dp = u16(this.b, p.offset + 2);
+          return this.tail(`${src}.${sp} > ${dst}.${dp}: ${prefix}`);
+        }
+        // IP-in-IP cut inside the inner header: tcpdump names it when some of it was captured.
+        const inner = proto === IPPROTO_IPIP && !this.link && p.offset < this.b.length ? 'IP ' : '';
+        return this.tail(`${src} > ${dst}: ${prefix}${inner}`);
       }
       if (proto === IPPROTO_IGMP && n) {
         const t = igmpSummary(this.b, n.at, ipPayload);
@@ -273,7 +294,10 @@ class Printer {
     if (this.peek()?.kind === 'data') this.next();
     const at = n.at + h.headerLen;
     if (dataLen > 0 && (HTTP_PORTS.has(h.srcPort) || HTTP_PORTS.has(h.dstPort))) {
-      const line = firstLine(b, at, Math.min(b.length, at + dataLen));
+      const end = Math.min(b.length, at + dataLen);
+      const line = firstLine(b, at, end);
+      // A request/status line the snaplen cut before its end of line is not printed, as in tcpdump.
+      if (end < at + dataLen && !hasEol(b, at, end)) return `${s}: HTTP [|http]`;
       // tcpdump names the protocol, and adds the request/status line when there is one.
       s += /^(HTTP\/1\.[01] |(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) )/.test(line)
         ? `: HTTP: ${line}`
@@ -281,6 +305,11 @@ class Printer {
     }
     return s;
   }
+}
+
+function hasEol(b: Uint8Array, at: number, end: number): boolean {
+  for (let i = at; i < end; i++) if (b[i] === 10 || b[i] === 13) return true;
+  return false;
 }
 
 function firstLine(b: Uint8Array, at: number, end: number): string {

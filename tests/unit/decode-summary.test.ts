@@ -1,7 +1,8 @@
 // Our one-line summaries against what tcpdump itself prints for every fixture packet (tcpdump -S -n, and
 // with -e for the link level), continuation lines (VXLAN's inner frame) joined with a space.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_LINUX_SLL2, summarize } from '../../main/decode/index.ts';
@@ -69,6 +70,48 @@ describe('summaries match tcpdump', () => {
       icmpLines += icmp;
     }
   });
+
+  it.each([30, 38, 60, 64, 80, 96])(
+    'captures cut by snaplen %i (editcap -s) read like tcpdump prints them',
+    (snap) => {
+      const tmp = mkdtempSync(path.join(tmpdir(), 'hs-snap-'));
+      try {
+        let compared = 0;
+        for (const rel of [
+          'flannel-vxlan/node-1__ens33.pcap',
+          'calico-ipip/node-1__ens33.pcap',
+          'kube-proxy/node-1__cbr0.pcap',
+        ]) {
+          const cut = path.join(tmp, rel.replace('/', '_'));
+          execFileSync('editcap', ['-F', 'pcap', '-s', String(snap), path.join(FIX, rel), cut]);
+          const recs: { data: Uint8Array; linkType: number; origLen: number }[] = [];
+          readCaptureFileSync(cut, (r) =>
+            recs.push({ data: r.data, linkType: r.linkType, origLen: r.origLen }),
+          );
+          for (const link of [false, true]) {
+            const theirs = tcpdumpLines(cut, link);
+            expect(theirs.length).toBe(recs.length);
+            recs.forEach((r, i) => {
+              const t = theirs[i];
+              // tcpdump prints TCP options up to the cut, with quirks we do not copy: we stop at "[|tcp]".
+              if (/options \[[^\]]*\[\|tcp\]/.test(t)) return;
+              const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen }).replace(/\s+/g, ' ');
+              expect({ file: rel, packet: i + 1, link, line: ours }).toEqual({
+                file: rel,
+                packet: i + 1,
+                link,
+                line: t,
+              });
+              compared++;
+            });
+          }
+        }
+        expect(compared).toBeGreaterThan(40);
+      } finally {
+        rmSync(tmp, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('compared the ICMP lines of every scenario', () => {
     expect(icmpLines).toBeGreaterThan(300);
