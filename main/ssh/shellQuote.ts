@@ -4,7 +4,7 @@
 /** Quotes one argument for a POSIX shell (sh, dash, bash, zsh). Safe for any string without NUL. */
 export function shQuote(arg: string): string {
   if (arg.includes('\0')) throw new Error('a shell argument cannot contain NUL');
-  if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) && !arg.startsWith('-')) return arg;
+  if (arg !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -1,0 +1,215 @@
+// InterfaceCapture over a real SSH channel from an in-process ssh2 server playing a node whose "tcpdump" sends
+// scripted bytes: the file holds exactly what arrived; a cut mid-record then a resume leaves a valid pcap
+// (the half record dropped, the second header skipped); garbage is kept and reported with its offset.
+
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import ssh2 from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { InterfaceCapture } from '../../main/capture/interfaceCapture.ts';
+import { connectSsh, type SshConnection } from '../../main/ssh/connection.ts';
+import { resolveTarget } from '../../main/ssh/sshConfig.ts';
+
+const { Server } = ssh2;
+const dir = mkdtempSync(join(tmpdir(), 'hs-stream-'));
+spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host')]);
+
+/** A classic pcap header (LE, nanosecond magic, EN10MB, snaplen 262144) and Ethernet-sized records. */
+function header(): Buffer {
+  const h = Buffer.alloc(24);
+  h.writeUInt32LE(0xa1b23c4d, 0);
+  h.writeUInt16LE(2, 4);
+  h.writeUInt16LE(4, 6);
+  h.writeUInt32LE(262144, 16);
+  h.writeUInt32LE(1, 20);
+  return h;
+}
+function record(n: number, len = 60): Buffer {
+  const r = Buffer.alloc(16 + len);
+  r.writeUInt32LE(1_700_000_000 + n, 0);
+  r.writeUInt32LE(n * 1000, 4);
+  r.writeUInt32LE(len, 8);
+  r.writeUInt32LE(len, 12);
+  for (let i = 0; i < len; i++) r[16 + i] = (n + i) & 0xff;
+  r.fill(0xff, 16, 22); // broadcast destination MAC
+  r.writeUInt16LE(0xb588, 28); // ethertype 0x88b5 (local experimental), stored big-endian
+  return r;
+}
+const LISTEN = 'tcpdump: listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n';
+
+type Script = (ch: ssh2.ServerChannel, sock: { destroy(): void }) => void;
+let nextScript: Script = () => undefined;
+const commands: string[] = [];
+let server: InstanceType<typeof Server>;
+const clients = new Set<ssh2.Connection>();
+let port = 0;
+
+beforeAll(async () => {
+  server = new Server({ hostKeys: [readFileSync(join(dir, 'host'))] }, (client) => {
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
+    client.on('error', () => undefined);
+    client.on('authentication', (ctx) => ctx.accept());
+    client.on('ready', () =>
+      client.on('session', (accept) =>
+        accept().on('exec', (acc, _rej, info) => {
+          commands.push(info.command);
+          const ch = acc();
+          const sock = (client as unknown as { _sock: { destroy(): void } })._sock;
+          nextScript(ch, sock);
+        }),
+      ),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  for (const c of clients) c.end();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+async function connect(): Promise<SshConnection> {
+  const target = resolveTarget({ host: '127.0.0.1', user: 'u', port }, {});
+  return connectSsh({ target, credentials: { agent: '' }, hostKeys: { knownHostsFiles: [join(dir, 'kh')], acceptNew: true } });
+}
+
+/** Packets `tcpdump -r` reads (lines that start with a timestamp; hex dumps of unknown frames follow them). */
+function tcpdumpPackets(file: string): number {
+  const r = spawnSync('tcpdump', ['-tt', '-r', file], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return r.stdout.split('\n').filter((l) => /^\d+\.\d+ /.test(l)).length;
+}
+
+const waitFor = async (what: string, f: () => boolean) => {
+  const end = Date.now() + 5000;
+  while (!f()) {
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+const spec = (filter = 'icmp') => ({ tcpdumpPath: '/usr/sbin/tcpdump', iface: 'eth0', snaplen: 262144, nano: true, filter });
+
+/** On stdin EOF, print tcpdump's counts and exit 0, like the watchdog + tcpdump do. */
+function countsOnEof(ch: ssh2.ServerChannel, captured: number): void {
+  ch.on('data', () => undefined);
+  ch.on('end', () => {
+    ch.stderr.write(`${captured} packets captured\n${captured} packets received by filter\n0 packets dropped by kernel\n`);
+    ch.exit(0);
+    ch.end();
+  });
+}
+
+describe('InterfaceCapture over SSH', () => {
+  it('writes exactly the bytes received; stop gets tcpdump’s counts', async () => {
+    const bytes = Buffer.concat([header(), record(1), record(2, 1500), record(3)]);
+    nextScript = (ch) => {
+      ch.stderr.write(LISTEN);
+      // Odd-sized chunks: records straddle them.
+      for (let i = 0; i < bytes.length; i += 7) ch.write(bytes.subarray(i, i + 7));
+      countsOnEof(ch, 3);
+    };
+    const conn = await connect();
+    const file = join(dir, 'a.pcap');
+    const cap = new InterfaceCapture('n', 'eth0', file, conn, spec(), { mode: 'root' });
+    await cap.start();
+    expect(cap.status.state).toBe('capturing');
+    expect(commands.at(-1)).toContain('/usr/sbin/tcpdump -U -w - -i eth0 --immediate-mode -s 262144 --time-stamp-precision=nano -- icmp');
+    await waitFor('3 packets', () => cap.status.packets === 3);
+    await cap.stop();
+    conn.close();
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    expect(cap.status).toMatchObject({ state: 'stopped', packets: 3, bytes: bytes.length, linkType: 1, tsPrecision: 'nano', streamProblem: null });
+    expect(cap.status.tcpdump).toMatchObject({ captured: 3, receivedByFilter: 3, droppedByKernel: 0 });
+    expect(tcpdumpPackets(file)).toBe(3);
+  });
+
+  it('a cut mid-record, then resume: the half record is dropped, the new header skipped, the file stays valid', async () => {
+    const first = Buffer.concat([header(), record(1)]);
+    const half = record(2).subarray(0, 40);
+    nextScript = (ch, sock) => {
+      ch.stderr.write(LISTEN);
+      ch.write(first);
+      ch.write(half);
+      setTimeout(() => sock.destroy(), 100); // the connection dies, no exit status
+    };
+    const c1 = await connect();
+    const file = join(dir, 'b.pcap');
+    const cap = new InterfaceCapture('n', 'eth0', file, c1, spec('icmp and not (tcp port 22)'), { mode: 'root' });
+    cap.reconnect = true;
+    await cap.start();
+    await waitFor('lost', () => cap.status.state === 'lost');
+    expect(readFileSync(file).length).toBe(first.length + half.length); // all received bytes were on disk
+    expect(cap.status.gaps).toHaveLength(1);
+
+    nextScript = (ch) => {
+      ch.stderr.write(LISTEN);
+      ch.write(Buffer.concat([header(), record(3), record(4)]));
+      countsOnEof(ch, 2);
+    };
+    const c2 = await connect();
+    await cap.resume(c2, { mode: 'root' }, 'icmp and not (tcp port 23)');
+    expect(cap.status.state).toBe('capturing');
+    expect(commands.at(-1)).toContain('tcp port 23');
+    await waitFor('3 packets', () => cap.status.packets === 3);
+    await cap.stop();
+    c2.close();
+    expect(readFileSync(file).equals(Buffer.concat([first, record(3), record(4)]))).toBe(true);
+    expect(cap.status.gaps[0]).toMatchObject({ truncatedBytes: half.length });
+    expect(cap.status.gaps[0].to).not.toBeNull();
+    expect(cap.status).toMatchObject({ state: 'stopped', packets: 3, streamProblem: null, error: null });
+    expect(tcpdumpPackets(file)).toBe(3);
+  });
+
+  it('without reconnect a cut ends the capture as lost, keeping every byte received', async () => {
+    const bytes = Buffer.concat([header(), record(1), record(2).subarray(0, 10)]);
+    nextScript = (ch, sock) => {
+      ch.stderr.write(LISTEN);
+      ch.write(bytes);
+      setTimeout(() => sock.destroy(), 100);
+    };
+    const conn = await connect();
+    const file = join(dir, 'c.pcap');
+    const cap = new InterfaceCapture('n', 'eth0', file, conn, spec(), { mode: 'root' });
+    await cap.start();
+    await cap.whenDone();
+    expect(cap.status.state).toBe('lost');
+    expect(cap.status.error?.code).toBe('SSH_UNREACHABLE');
+    expect(readFileSync(file).equals(bytes)).toBe(true);
+    expect(cap.status.packets).toBe(1);
+    expect(cap.status.streamProblem).toMatchObject({ code: 'PCAP_TRUNCATED', offset: 24 + record(1).length });
+  });
+
+  it('garbage instead of pcap is kept on disk and reported with its offset; a tcpdump error is classified', async () => {
+    nextScript = (ch) => {
+      ch.stderr.write(LISTEN);
+      ch.write(Buffer.from('this is not a pcap stream at all, just text\n'));
+      countsOnEof(ch, 0);
+    };
+    const conn = await connect();
+    const cap = new InterfaceCapture('n', 'eth0', join(dir, 'd.pcap'), conn, spec(), { mode: 'root' });
+    await cap.start();
+    await waitFor('problem', () => cap.status.streamProblem !== null);
+    await cap.stop();
+    expect(cap.status.streamProblem).toMatchObject({ code: 'PCAP_BAD_MAGIC', offset: 0 });
+    expect(readFileSync(join(dir, 'd.pcap'), 'utf8')).toContain('not a pcap');
+
+    nextScript = (ch) => {
+      ch.stderr.write("tcpdump: eth0: You don't have permission to capture on that device\n(socket: Operation not permitted)\n");
+      ch.exit(1);
+      ch.end();
+    };
+    const cap2 = new InterfaceCapture('n', 'eth0', join(dir, 'e.pcap'), conn, spec(), { mode: 'none' });
+    await cap2.start();
+    await cap2.whenDone();
+    conn.close();
+    expect(cap2.status.state).toBe('failed');
+    expect(cap2.status.error?.code).toBe('CAPTURE_PERMISSION_DENIED');
+  });
+});
