@@ -2,9 +2,9 @@
 // answered by the UI, and the interfaces discovered on each.
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import SSHConfig from 'ssh-config';
 
@@ -102,25 +102,58 @@ export function toIfaceInfo(i: Iface): IfaceInfo {
   };
 }
 
+/** What may be written to disk about a node: everything but its secrets. */
+const SECRET_FIELDS = ['password', 'sudoPassword'] as const;
+
+export function withoutSecrets(spec: NodeSpec): NodeSpec {
+  const out = { ...spec };
+  for (const k of SECRET_FIELDS) delete out[k];
+  return out;
+}
+
 export class NodeManager {
   readonly nodes = new Map<string, NodeEntry>();
   private prompts = new Map<string, (accept: boolean) => void>();
 
+  /** `storePath`: where the node list is saved (without secrets, which live in memory only); null: not saved. */
   constructor(
     private readonly emitStatus: (n: NodeInfo) => void,
     private readonly emitPrompt: (p: HostKeyPrompt) => void,
-  ) {}
+    private readonly storePath: string | null = null,
+  ) {
+    if (storePath) {
+      try {
+        const saved = JSON.parse(readFileSync(storePath, 'utf8')) as { nodes?: NodeSpec[] };
+        for (const spec of saved.nodes ?? []) if (spec && typeof spec.name === 'string' && !this.nodes.has(spec.name)) this.add(withoutSecrets(spec), false);
+      } catch {
+        /* no saved nodes yet, or an unreadable file: start empty */
+      }
+    }
+  }
+
+  private save(): void {
+    if (!this.storePath) return;
+    try {
+      mkdirSync(dirname(this.storePath), { recursive: true, mode: 0o700 });
+      const tmp = `${this.storePath}.tmp`;
+      writeFileSync(tmp, JSON.stringify({ nodes: [...this.nodes.values()].map((n) => withoutSecrets(n.spec)) }, null, 2) + '\n', { mode: 0o600 });
+      renameSync(tmp, this.storePath);
+    } catch {
+      /* saving is a convenience; the app works without it */
+    }
+  }
 
   list(): NodeInfo[] {
     return [...this.nodes.values()].map((n) => n.info);
   }
 
-  add(spec: NodeSpec): NodeInfo {
+  add(spec: NodeSpec, persist = true): NodeInfo {
     if (this.nodes.has(spec.name)) throw new HopscopeError('USAGE', `a node named ${spec.name} exists already`);
     if (!spec.alias && !spec.host) throw new HopscopeError('USAGE', 'give an ssh-config alias or a host');
     const target = spec.alias ?? `${spec.user ? `${spec.user}@` : ''}${spec.host}${spec.port ? `:${spec.port}` : ''}`;
     const info: NodeInfo = { name: spec.name, target, state: 'idle', error: null, interfaces: [] };
     this.nodes.set(spec.name, { spec, info, conn: null, model: null, target: null, tcpdumpPath: null, privilege: null });
+    if (persist) this.save();
     return info;
   }
 
@@ -128,6 +161,7 @@ export class NodeManager {
     const n = this.get(name);
     n.conn?.close();
     this.nodes.delete(name);
+    this.save();
   }
 
   get(name: string): NodeEntry {
@@ -198,8 +232,10 @@ export class NodeManager {
       this.update(n, { state: 'connected', interfaces: n.model.interfaces.filter((i) => i.capturable).map(toIfaceInfo) });
       return n.info;
     } catch (e) {
-      this.update(n, { state: 'error', error: toErrorData(e) });
-      throw e;
+      const err = toErrorData(e);
+      err.message = redact(redact(err.message, n.spec.sudoPassword), n.spec.password);
+      this.update(n, { state: 'error', error: err });
+      throw new HopscopeError(err.code, err.message, err.detail);
     }
   }
 

@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
@@ -38,6 +38,8 @@ export interface ServiceOptions {
   resourcesDir: string;
   /** Where exports and dropped files go when no path is given. */
   workDir?: string;
+  /** Where the node list is saved (without secrets); null: not saved. Default ~/.config/hopscope. */
+  configDir?: string | null;
 }
 
 type Req<M extends ApiMethod> = Parameters<HopscopeApi[M]>[0];
@@ -59,9 +61,11 @@ export class AppService implements Backend {
   constructor(private readonly opts: ServiceOptions) {
     this.events.setMaxListeners(100);
     this.workDir = opts.workDir ?? mkdtempSync(path.join(tmpdir(), 'hopscope-app-'));
+    const configDir = opts.configDir === undefined ? (process.env.HOPSCOPE_CONFIG_DIR ?? path.join(homedir(), '.config', 'hopscope')) : opts.configDir;
     this.nodes = new NodeManager(
       (n) => this.emit('nodeStatus', n),
       (p) => this.emit('hostKeyPrompt', p),
+      configDir ? path.join(configDir, 'nodes.json') : null,
     );
   }
 

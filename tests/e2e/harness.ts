@@ -2,7 +2,8 @@
 // user would), drives Debian's Chromium with playwright-core, and saves screenshots under test-results/.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
@@ -37,7 +38,8 @@ export interface Served {
 export async function serve(env: Record<string, string> = {}): Promise<Served> {
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/hopscope.mjs'), 'serve', '--json'], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // A fresh config folder: saved nodes of earlier runs (or of the user) stay out of the test.
+    env: { ...process.env, HOPSCOPE_CONFIG_DIR: mkdtempSync(path.join(tmpdir(), 'hs-e2e-config-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -21,7 +21,7 @@ async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: { messag
 }
 
 beforeAll(async () => {
-  svc = new AppService({ mode: 'web', resourcesDir: 'resources', workDir: work });
+  svc = new AppService({ mode: 'web', resourcesDir: 'resources', workDir: work, configDir: path.join(work, 'config') });
   s = await ok<SessionInfo>(svc.call('openSample', undefined));
 }, 60_000);
 afterAll(() => svc.close());
@@ -172,6 +172,27 @@ describe('AppService on the sample session', () => {
     expect(!conn.ok && conn.error.code).toBe('SSH_UNREACHABLE');
     const nodes = await ok<{ state: string }[]>(svc.call('listNodes', undefined));
     expect(nodes[0].state).toBe('error');
+  });
+});
+
+describe('saved nodes', () => {
+  it('are saved without their secrets and come back in a new instance', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hs-cfg-'));
+    const a = new AppService({ mode: 'web', resourcesDir: 'resources', workDir: work, configDir: dir });
+    const secret = 'pl4nted-S3cret-' + Math.random().toString(36).slice(2);
+    await ok(a.call('addNode', { name: 'n2', host: '127.0.0.1', port: 1, user: 'u', auth: 'password', password: secret, sudo: true, sudoPassword: secret }));
+    const conn = await a.call('connectNode', { name: 'n2' });
+    expect(!conn.ok && JSON.stringify(conn.error)).not.toContain(secret);
+    const text = readFileSync(path.join(dir, 'nodes.json'), 'utf8');
+    expect(text).toContain('"n2"');
+    expect(text).not.toContain(secret);
+    const b = new AppService({ mode: 'web', resourcesDir: 'resources', workDir: work, configDir: dir });
+    const nodes = await ok<{ name: string; state: string }[]>(b.call('listNodes', undefined));
+    expect(nodes).toMatchObject([{ name: 'n2', state: 'idle' }]);
+    await ok(b.call('removeNode', { name: 'n2' }));
+    expect(JSON.parse(readFileSync(path.join(dir, 'nodes.json'), 'utf8')).nodes).toEqual([]);
+    await a.close();
+    await b.close();
   });
 });
 

@@ -29,7 +29,7 @@ let session: SessionInfo;
 let ping: JourneyView;
 
 beforeAll(async () => {
-  backend = new AppService({ mode: 'web', resourcesDir: 'resources' });
+  backend = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
   const r = await backend.call('openSample', undefined);
   if (!r.ok) throw new Error(r.error.message);
   session = r.value as SessionInfo;

@@ -21,7 +21,7 @@ beforeAll(async () => {
   mkdirSync(path.join(root, 'renderer'));
   writeFileSync(path.join(root, 'renderer', 'index.html'), '<!doctype html><title>t</title>');
   writeFileSync(path.join(root, 'secret.txt'), 'outside the root');
-  backend = new AppService({ mode: 'web', resourcesDir: 'resources' });
+  backend = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
   server = await startWebServer({ backend, root: path.join(root, 'renderer') });
 });
 afterAll(async () => {
