@@ -1,15 +1,19 @@
 // In-process decode throughput: the streaming reader plus decodeFields() over a whole file, on one core, with
 // the file in the page cache. Prints one JSON line; bench/run.ts runs it as a child process.
 //
-//   node bin/run-ts.mjs bench/decodeOnly.ts FILE [--mode read|decode] [--passes N]
+//   node bin/run-ts.mjs bench/decodeOnly.ts FILE [--mode read|decode] [--passes N] [--via-data]
 
+type Fields = import('../main/decode/fields.ts').PacketFields;
 interface DecodeModule {
-  decodeFields: (
-    frame: Uint8Array,
-    linkType: number,
-    out: import('../main/decode/fields.ts').PacketFields,
+  decodeFields: (frame: Uint8Array, linkType: number, out: Fields) => void;
+  /** The zero-view path on the reader's record (buf, dataOffset, caplen), when the decoder has it. */
+  decodeRecord?: (
+    rec: { buf: Uint8Array; dataOffset: number; caplen: number; linkType: number },
+    out: Fields,
   ) => void;
 }
+
+type Rec = { data: Uint8Array; linkType: number; buf?: Uint8Array; dataOffset?: number; caplen?: number };
 
 interface PassResult {
   seconds: number;
@@ -23,6 +27,8 @@ interface PassResult {
 
 interface DecodeOnlyReport {
   mode: 'read' | 'decode';
+  /** Which decoder entry point ran: decodeRecord (no view per packet) or decodeFields(rec.data). */
+  api: string;
   file: string;
   passes: PassResult[];
   /** Counts from the last pass, so the caller can check the decoder really decoded. */
@@ -37,7 +43,16 @@ async function main(argv: string[]): Promise<void> {
   const file = argv[0];
   const mode = argv.includes('--mode') ? (argv[argv.indexOf('--mode') + 1] as 'read' | 'decode') : 'decode';
   const passes = argv.includes('--passes') ? Number(argv[argv.indexOf('--passes') + 1]) : 2;
-  const report: DecodeOnlyReport = { mode, file, passes: [], ipv4: 0, vxlan: 0, ipip: 0, problems: 0 };
+  const report: DecodeOnlyReport = {
+    mode,
+    api: '',
+    file,
+    passes: [],
+    ipv4: 0,
+    vxlan: 0,
+    ipip: 0,
+    problems: 0,
+  };
   let pcap: typeof import('../main/pcap/index.ts');
   // The decoder lands in parallel with this harness; a missing module is reported, not crashed on.
   let decode = null as DecodeModule | null;
@@ -60,17 +75,28 @@ async function main(argv: string[]): Promise<void> {
     let problems = 0;
     const c0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    const onRecord = decode
-      ? (rec: { data: Uint8Array; linkType: number }) => {
-          decode.decodeFields(rec.data, rec.linkType, out);
-          if (out.ipVersion === 4) ipv4++;
-          if (out.encapCount > 0) {
-            if (out.encapType[0] === ENCAP_VXLAN) vxlan++;
-            else if (out.encapType[0] === ENCAP_IPIP) ipip++;
+    const dec = decode;
+    const viaRecord = !!dec?.decodeRecord && !argv.includes('--via-data');
+    report.api = !dec ? 'none' : viaRecord ? 'decodeRecord' : 'decodeFields(rec.data)';
+    const count = () => {
+      if (out.ipVersion === 4) ipv4++;
+      if (out.encapCount > 0) {
+        if (out.encapType[0] === ENCAP_VXLAN) vxlan++;
+        else if (out.encapType[0] === ENCAP_IPIP) ipip++;
+      }
+      if (out.status !== STATUS_OK) problems++;
+    };
+    const onRecord = !dec
+      ? () => {}
+      : viaRecord
+        ? (rec: Rec) => {
+            dec.decodeRecord!(rec as Required<Rec>, out);
+            count();
           }
-          if (out.status !== STATUS_OK) problems++;
-        }
-      : () => {};
+        : (rec: Rec) => {
+            dec.decodeFields(rec.data, rec.linkType, out);
+            count();
+          };
     const r = pcap.readCaptureFileSync(file, onRecord);
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const c = process.cpuUsage(c0);

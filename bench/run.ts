@@ -274,7 +274,7 @@ function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
     }),
     c({
       id: 'decode-only',
-      label: 'reader + decodeFields, in-process (one.pcap)',
+      label: 'reader + decoder (decodeRecord, no view per packet), in-process (one.pcap)',
       group: 'ours',
       packets: n,
       cmd: [...RUN_TS, path.join(ROOT, 'bench/decodeOnly.ts'), one, '--mode', 'decode'],
