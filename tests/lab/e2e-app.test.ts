@@ -58,6 +58,8 @@ async function addNode(node: string): Promise<void> {
 describe.sequential('the app against the lab (flannel-vxlan)', () => {
   it('adds both nodes from the lab ssh_config, accepting their host keys', async () => {
     await p.waitForSelector('[data-testid=open-sample]');
+    await p.waitForSelector('[data-testid=lab]');
+    expect(await p.textContent('[data-testid=lab]')).toContain('flannel-vxlan is up');
     expect(await p.inputValue('[aria-label="ssh config path"]')).toBe(`${LAB}/ssh_config`);
     await shot(p, 'lab-01-start');
     await addNode('node-1');
@@ -68,6 +70,25 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     const kinds = await p.$$eval('[data-node="node-1"] .iface-tree .kind', (els) => els.map((e) => e.textContent));
     // The lab's ens33 is a veth to the root namespace, so no 'physical' here.
     expect(kinds).toEqual(expect.arrayContaining(['bridge', 'vxlan', 'veth', 'loopback']));
+  });
+
+  it('refuses a changed host key outright (no prompt)', async () => {
+    // A known_hosts that pins node-1's address to node-2's key: what a man in the middle would look like.
+    const forged = path.join(path.dirname(knownHosts), 'known_hosts.forged');
+    const node2Key = readFileSync(`${LAB}/ssh_host_ed25519_key.node-2.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    writeFileSync(forged, `10.1.10.9 ${node2Key}\n`);
+    await p.selectOption('[aria-label="ssh alias"]', 'node-1');
+    await p.fill('[aria-label="known_hosts file"]', forged);
+    await p.fill('[aria-label="node name"]', 'node-1-forged');
+    await p.click('[data-testid=add-node-button]');
+    const card = p.locator('[data-testid=node-card][data-node="node-1-forged"][data-state="error"]');
+    await card.waitFor({ timeout: 30_000 });
+    expect(await card.locator('.error-state').textContent()).toContain('HOSTKEY_CHANGED');
+    expect(await p.locator('[data-testid=hostkey-dialog]').count()).toBe(0);
+    expect(readFileSync(forged, 'utf8')).toBe(`10.1.10.9 ${node2Key}\n`);
+    await card.locator('button', { hasText: 'Remove' }).click();
+    await p.waitForFunction(() => !document.querySelector('[data-node="node-1-forged"]'));
+    await p.fill('[aria-label="node name"]', '');
   });
 
   it('captures all interfaces of both nodes while the lab sends its traffic, with live counters and batches', async () => {
