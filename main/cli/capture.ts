@@ -39,7 +39,8 @@ Authentication and privilege:
   --sudo-password-env VAR   the sudo password from $VAR; on a terminal without it you are prompted
 Host keys:
   --known-hosts FILE  known_hosts to check (repeatable; the first receives accepted keys)
-  --accept-new        accept and record unknown host keys (changed keys are always refused)
+  --accept-new        accept and record unknown host keys (changed keys are always refused); on a
+                      terminal without it you are asked, elsewhere unknown keys are refused
 Output: per-interface counters on a terminal, nothing otherwise; the session folder path on stdout at the end.
 Exit status: 0 when every interface captured and stopped cleanly, 1 when any node or interface failed.`;
 
@@ -121,6 +122,17 @@ async function promptHidden(question: string): Promise<string> {
   });
 }
 
+/** Asks a yes/no question on the terminal (echo on); only `y`/`yes` is yes. */
+async function promptYesNo(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return /^y(es)?$/i.test((await rl.question(question)).trim());
+  } finally {
+    rl.close();
+  }
+}
+
 function fmtBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
@@ -178,13 +190,23 @@ const cmd: Command = {
 
     const { CaptureSession } = await import('../capture/index.ts');
     const knownHosts = flagValues(p, 'known-hosts');
+    // On a terminal an unknown host key is put to the user (one question at a time); elsewhere --accept-new decides.
+    let asking: Promise<unknown> = Promise.resolve();
+    const askHostKey = (info: { node: string; host: string; port: number; keyType: string; fingerprint: string }): Promise<boolean> => {
+      const answer = asking.then(() =>
+        promptYesNo(`${info.node}: ${info.host}:${info.port} is not in known_hosts; its ${info.keyType} key is ${info.fingerprint}. Accept and record it? [y/N] `),
+      );
+      asking = answer.catch(() => undefined);
+      return answer;
+    };
+    const acceptNew = flagSet(p, 'accept-new') ? true : process.stdin.isTTY && tty ? askHostKey : false;
     const make = () =>
       new CaptureSession({
         nodes: buildNodes(),
         sshConfigText,
         sshConfigPath: sshConfigText !== undefined ? cfgPath : undefined,
         knownHostsFiles: knownHosts.length ? knownHosts : undefined,
-        acceptNew: flagSet(p, 'accept-new'),
+        acceptNew,
         outDir: out,
         filter: flagValue(p, 'filter'),
         snaplen,
