@@ -24,7 +24,13 @@ const NS_PREFIX = 'hsx-perf-';
 const CLK_TCK = 100; // /proc/PID/stat ticks per second on Linux x86-64
 
 const PORT = 5001;
-const PAYLOAD = 200; // bytes of UDP payload: a 256-byte frame on the pod side, realistic for service traffic
+const PAYLOAD = 200; // bytes of UDP payload: a 242-byte frame on the pod side, realistic for service traffic
+const PCAP_HEADER = 24;
+const PCAP_RECORD = 16;
+/** Frame length of one datagram on an interface: Ethernet + IPv4 + UDP + payload, plus VXLAN's 50 on ens33. */
+function frameLen(iface: string): number {
+  return 14 + 20 + 8 + PAYLOAD + (iface === 'ens33' ? 50 : 0);
+}
 
 /**
  * The sender run inside a pod namespace: UDP datagrams to the peer pod at a fixed rate, catching up after
@@ -316,7 +322,7 @@ async function run(seconds: number, rate: number): Promise<void> {
     const ours: string[] = [];
     const kernel: string[] = [];
     const rows = [
-      '| interface | stored packets | tcpdump captured | kernel drops | sent by the pods | file bytes = bytes received |',
+      '| interface | stored packets | tcpdump captured | kernel drops | sent by the pods | file bytes = bytes received = what tcpdump wrote for its count |',
       '|---|---|---|---|---|---|',
     ];
     for (const c of doc.captures) {
@@ -328,21 +334,26 @@ async function run(seconds: number, rate: number): Promise<void> {
       storedBytes += size;
       if (cap !== c.packets) ours.push(`${c.node}:${c.iface} stored ${c.packets}, tcpdump captured ${cap}`);
       if (size !== c.bytes) ours.push(`${c.node}:${c.iface} file ${size} bytes, received ${c.bytes}`);
+      // What tcpdump must have written for the packets it counted: our datagrams have a known size.
+      const written = cap === null ? NaN : PCAP_HEADER + cap * (PCAP_RECORD + frameLen(c.iface));
+      if (size !== written) ours.push(`${c.node}:${c.iface} file ${size} bytes, tcpdump wrote ${written}`);
       if (c.error) ours.push(`${c.node}:${c.iface} ${c.error.code}: ${c.error.message}`);
       if (drops || (cap ?? 0) !== exp)
         kernel.push(`${c.node}:${c.iface} tcpdump captured ${cap} of ${exp} sent (kernel drops ${drops})`);
       rows.push(
-        `| ${c.node}:${c.iface} | ${c.packets} | ${cap} | ${drops} | ${exp} | ${size === c.bytes ? 'yes' : `no (${size} vs ${c.bytes})`} |`,
+        `| ${c.node}:${c.iface} | ${c.packets} | ${cap} | ${drops} | ${exp} | ${size === c.bytes && size === written ? 'yes' : `no (${size} / ${c.bytes} / ${written})`} |`,
       );
     }
-    const pps = storedPackets / trafficS;
+    // The senders' own clock (first send to last): process start-up in the pod namespaces is not traffic.
+    const sendS = Math.max(...results.map((r) => r.seconds));
+    const pps = storedPackets / sendS;
     const lines = [
       `## Live capture, ${new Date().toISOString()}`,
       '',
       `- ${ifaces} interfaces on 2 lab nodes through real SSH (OpenSSH sshd in the lab namespaces), ` +
         `filter \`udp port ${PORT} or udp port 8472\``,
       `- traffic: ${pairs.length} pod pairs node-1 → node-2 over flannel VXLAN, ${pairRate} UDP datagrams/s each ` +
-        `(${PAYLOAD}-byte payload; ${sent.reduce((a, b) => a + b, 0)} sent) for ${trafficS.toFixed(1)} s, ` +
+        `(${PAYLOAD}-byte payload; ${sent.reduce((a, b) => a + b, 0)} sent) over ${sendS.toFixed(1)} s (${trafficS.toFixed(1)} s with start-up), ` +
         `each seen on 8 interfaces`,
       `- capture exit code ${code}; machine: ${os.availableParallelism()} × ${os.cpus()[0]?.model}, load average ${os
         .loadavg()
@@ -352,11 +363,11 @@ async function run(seconds: number, rate: number): Promise<void> {
       '| measure | value | target | verdict |',
       '|---|---|---|---|',
       `| interfaces | ${ifaces} | ${TARGETS.liveInterfaces} | ${ifaces >= TARGETS.liveInterfaces ? 'met' : '**MISSED**'} |`,
-      `| packets/s ingested (combined) | ${Math.round(pps)} | ${TARGETS.livePacketsPerSec} for ${TARGETS.liveSeconds} s | ${pps >= TARGETS.livePacketsPerSec * 0.98 && trafficS >= TARGETS.liveSeconds ? 'met' : '**MISSED**'} |`,
+      `| packets/s ingested (combined) | ${Math.round(pps)} | ${TARGETS.livePacketsPerSec} for ${TARGETS.liveSeconds} s | ${pps >= TARGETS.livePacketsPerSec && sendS >= TARGETS.liveSeconds - 1 ? 'met' : '**MISSED**'} |`,
       `| bytes stored | ${storedBytes} | | |`,
       `| CPU of our process (cores, mean / busiest second) | ${cores.toFixed(2)} / ${busiest.toFixed(2)} | < ${TARGETS.liveMaxCpuCores} | ${cores < TARGETS.liveMaxCpuCores ? 'met' : '**MISSED**'} |`,
       `| peak RSS of our process | ${peakRssMiB.toFixed(0)} MiB | | |`,
-      `| our loss (stored packets = tcpdump's count, file bytes = bytes tcpdump sent) | ${ours.length ? ours.length + ' interfaces' : 'none'} | zero | ${ours.length ? '**MISSED**' : 'met'} |`,
+      `| our loss (stored packets = tcpdump's count; file bytes = bytes received = 24 + count × record size) | ${ours.length ? ours.length + ' interfaces' : 'none'} | zero | ${ours.length ? '**MISSED**' : 'met'} |`,
       `| tcpdump's own loss on the nodes (captured = sent by the pods, kernel drops) | ${kernel.length ? kernel.length + ' interfaces' : 'none'} | zero | ${kernel.length ? '**MISSED**' : 'met'} |`,
       '',
       ...rows,
