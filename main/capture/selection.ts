@@ -9,30 +9,84 @@ export interface Selected {
   iface: string;
 }
 
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i];
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
+type GlobToken =
+  | { t: 'star' }
+  | { t: 'any' }
+  | { t: 'lit'; c: string }
+  | { t: 'class'; neg: boolean; ranges: [string, string][] };
+
+/** Parses `*`, `?`, `[…]` (ranges, `!`/`^` negation); a reversed range is a USAGE error, a lone `[` a literal. */
+function parseGlob(glob: string): GlobToken[] {
+  const chars = Array.from(glob);
+  const out: GlobToken[] = [];
+  for (let i = 0; i < chars.length; i++) {
+    const c = chars[i];
+    if (c === '*') {
+      if (out[out.length - 1]?.t !== 'star') out.push({ t: 'star' });
+    } else if (c === '?') out.push({ t: 'any' });
     else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) re += '\\[';
-      else {
-        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
-        re += '[' + (body.startsWith('!') ? '^' + body.slice(1) : body) + ']';
-        i = end;
+      let j = i + 1;
+      const neg = chars[j] === '!' || chars[j] === '^';
+      if (neg) j++;
+      const ranges: [string, string][] = [];
+      // A ']' right after '[' (or '[!') is a member, as in sh.
+      for (let first = true; j < chars.length && (chars[j] !== ']' || first); j++, first = false) {
+        if (chars[j + 1] === '-' && j + 2 < chars.length && chars[j + 2] !== ']') {
+          if (chars[j] > chars[j + 2]) throw new HopscopeError('USAGE', `bad range ${chars[j]}-${chars[j + 2]} in pattern ${JSON.stringify(glob)}`);
+          ranges.push([chars[j], chars[j + 2]]);
+          j += 2;
+        } else ranges.push([chars[j], chars[j]]);
       }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
+      if (j >= chars.length) out.push({ t: 'lit', c: '[' });
+      else {
+        out.push({ t: 'class', neg, ranges });
+        i = j;
+      }
+    } else out.push({ t: 'lit', c });
   }
-  return new RegExp('^' + re + '$', 's');
+  return out;
+}
+
+function oneChar(t: GlobToken, c: string): boolean {
+  if (t.t === 'any') return true;
+  if (t.t === 'lit') return t.c === c;
+  if (t.t === 'class') return t.ranges.some(([lo, hi]) => c >= lo && c <= hi) !== t.neg;
+  return false;
+}
+
+/**
+ * Wildcard match without regular expressions: linear backtracking to the last `*` only, so a long name
+ * from a hostile node and a pattern like `*a*a*a*b` cost O(name × pattern), never exponential time.
+ */
+function globMatch(tokens: GlobToken[], name: string): boolean {
+  const s = Array.from(name);
+  let p = 0;
+  let i = 0;
+  let starP = -1;
+  let starI = 0;
+  while (i < s.length) {
+    const t = tokens[p];
+    if (t !== undefined && t.t === 'star') {
+      starP = p++;
+      starI = i;
+    } else if (t !== undefined && oneChar(t, s[i])) {
+      p++;
+      i++;
+    } else if (starP >= 0) {
+      p = starP + 1;
+      i = ++starI;
+    } else return false;
+  }
+  while (tokens[p]?.t === 'star') p++;
+  return p === tokens.length;
 }
 
 const isGlob = (s: string) => /[*?[]/.test(s);
 
-function wanted(i: Iface, pattern: string): boolean {
+function wanted(i: Iface, pattern: string, tokens: GlobToken[]): boolean {
   if (!isGlob(pattern)) return i.name === pattern;
-  return i.kind !== 'loopback' && i.up && globToRegExp(pattern).test(i.name);
+  // Names we would never capture are not even matched (a hostile node may send megabytes of name).
+  return i.capturable && i.kind !== 'loopback' && i.up && globMatch(tokens, i.name);
 }
 
 /** Resolves selectors to (node, iface) pairs; an exact name that is not there is IFACE_UNKNOWN. */
@@ -44,11 +98,12 @@ export function selectInterfaces(selectors: string[], nodes: NodeInterfaces[]): 
     const nodePat = colon >= 0 ? sel.slice(0, colon) : '*';
     const ifPat = colon >= 0 ? sel.slice(colon + 1) : sel;
     if (ifPat === '') throw new HopscopeError('USAGE', `empty interface in --iface '${sel}'`);
-    const nodeRe = globToRegExp(nodePat);
-    const matchedNodes = nodes.filter((n) => nodeRe.test(n.node));
+    const nodeTokens = parseGlob(nodePat);
+    const ifTokens = parseGlob(ifPat);
+    const matchedNodes = nodes.filter((n) => globMatch(nodeTokens, n.node));
     if (matchedNodes.length === 0) throw new HopscopeError('USAGE', `--iface '${sel}': no node named ${nodePat}`);
     for (const n of matchedNodes) {
-      const hits = n.interfaces.filter((i) => wanted(i, ifPat));
+      const hits = n.interfaces.filter((i) => wanted(i, ifPat, ifTokens));
       if (hits.length === 0 && !isGlob(ifPat))
         throw new HopscopeError('IFACE_UNKNOWN', `${n.node} has no interface ${JSON.stringify(ifPat)}`);
       for (const i of hits) {

@@ -156,6 +156,19 @@ describe('hostile and malformed discovery input', () => {
     expect(routeDevFor(n, '999.1.1.1')).toBeNull();
   });
 
+  it('glob syntax: *, ?, [a-z], [!…], node globs; a reversed range is a usage error', () => {
+    const n = load('capture-kubeadm', 'kubeadm-flannel');
+    const names = (sel: string) => selectInterfaces([sel], [n]).map((x) => x.iface);
+    expect(names('c?i0')).toEqual(['cni0']);
+    expect(names('[ce]*')).toEqual(['ens33', 'cni0']);
+    expect(names('[!cev]*')).toEqual(['flannel.1']);
+    expect(names('veth*[ef]')).toEqual(['veth2053e67e', 'veth2053e67f']);
+    expect(names('kubeadm-*:flannel.?')).toEqual(['flannel.1']);
+    expect(names('*')).toEqual(['ens33', 'cni0', 'flannel.1', 'veth2053e67e', 'veth2053e67f']);
+    expect(() => names('[z-a]*')).toThrow(expect.objectContaining({ code: 'USAGE' }));
+    expect(names('[*')).toEqual([]); // a lone '[' is a literal
+  });
+
   it('unknown selector names are IFACE_UNKNOWN, unknown nodes a usage error', () => {
     const n = parseIpOutputs('node-1', { link: r('link'), addr: '[]', route: '[]' });
     expect(() => selectInterfaces(['node-1:eth9'], [n])).toThrow(expect.objectContaining({ code: 'IFACE_UNKNOWN' }));
