@@ -7,7 +7,7 @@
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/fault.test.ts   (~2 min, root)
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -229,6 +229,7 @@ describe.sequential('faults during a capture of 8 interfaces (flannel-vxlan)', (
         const t0 = Date.now();
         await waitUntil('node-1 tcpdumps gone', () => labTcpdumps().length === 0, 30_000);
         console.log(`[fault] ${cut.name}: node tcpdumps gone ${Date.now() - t0} ms after heal`);
+        rmSync(dir, { recursive: true, force: true });
       } finally {
         cut.heal();
         if (run.child.exitCode === null) run.child.kill('SIGKILL');
@@ -312,6 +313,7 @@ describe.sequential('faults during a capture of 8 interfaces (flannel-vxlan)', (
         `${c.node}:${c.iface} stored=${stored} captured=${c.tcpdump.captured} kernelDrops=${c.tcpdump.droppedByKernel}`,
       );
     }
+    rmSync(dir, { recursive: true, force: true });
     console.log(`[fault] SIGSTOP 4 s: ${rows.join('; ')}`);
   });
 });

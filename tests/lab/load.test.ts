@@ -6,7 +6,7 @@
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/load.test.ts   (~30 s, root)
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -162,6 +162,7 @@ describe.sequential('load: 2 nodes × 8 interfaces under flood pings', () => {
           `CPU ${cpuPct.toFixed(0)}% of one core`,
       );
       console.log(`[load] per interface stored/kernel-dropped: ${rows.join(' ')}`);
+      rmSync(dir, { recursive: true, force: true }); // up to a GiB on the long run
       await sleep(200);
       expect(labTcpdumps()).toEqual([]);
     },
