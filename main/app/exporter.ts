@@ -7,9 +7,11 @@ import path from 'node:path';
 import type { ExportRequest, ExportResult } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { changesBetween } from '../correlate/hops.ts';
+import { F_DUP } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { writeCsv } from '../export/csv.ts';
-import { exportPcapng } from '../export/exportPcapng.ts';
+import { hopIndex } from '../export/exportPcapng.ts';
+import { duration } from '../export/ladder.ts';
 import { documentHead, GENERATOR, journeyJson, writeJourneysJson } from '../export/journeysJson.ts';
 import { timeOrder } from '../export/order.ts';
 import { writeEpb, writeIdb, writeShb } from '../export/pcapngWriter.ts';
@@ -27,22 +29,18 @@ export function defaultExportPath(dir: string, title: string, format: ExportRequ
   return path.join(dir, `${stem}-${stamp}.${EXT[format]}`);
 }
 
-export function exportResult(res: CorrelationResult, req: ExportRequest, file: string, progress: Progress): ExportResult {
+export async function exportResult(res: CorrelationResult, req: ExportRequest, file: string, progress: Progress): Promise<ExportResult> {
   const dir = path.dirname(file);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const subset = req.journeys !== undefined || req.rangeNs !== undefined;
   const journeys = req.journeys?.filter((k) => k >= 0 && k < res.journeyCount);
   if (req.journeys !== undefined && !journeys?.length) throw new HopscopeError('USAGE', 'none of the chosen journeys exist');
+  if (req.format === 'csv' && subset) throw new HopscopeError('USAGE', 'CSV exports every journey; choose JSON or pcapng for a subset');
   const sink = Sink.file(file);
   let packets = 0;
   try {
-    if (req.format === 'pcapng') {
-      if (!subset) {
-        progress(0, res.rowCount);
-        packets = exportPcapng(res, new FrameSource(res), sink, { correctedTime: req.clockCorrected });
-        progress(res.rowCount, res.rowCount);
-      } else packets = subsetPcapng(res, sink, req, journeys, progress);
-    } else if (req.format === 'json') {
+    if (req.format === 'pcapng') packets = await pcapngRows(res, sink, req, journeys, progress);
+    else if (req.format === 'json') {
       if (!subset) {
         progress(0, res.journeyCount);
         writeJourneysJson(res, sink);
@@ -50,7 +48,6 @@ export function exportResult(res: CorrelationResult, req: ExportRequest, file: s
         progress(res.journeyCount, res.journeyCount);
       } else packets = subsetJson(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
     } else {
-      if (subset) throw new HopscopeError('USAGE', 'CSV exports every journey; choose JSON or pcapng for a subset');
       progress(0, res.journeyCount);
       writeCsv(res, sink);
       packets = res.rowCount;
@@ -85,9 +82,14 @@ function subsetJson(res: CorrelationResult, sink: Sink, list: number[], progress
   return rows;
 }
 
-/** The rows of the chosen journeys (or all rows in the range) as a pcapng with the same interfaces and notes. */
-function subsetPcapng(res: CorrelationResult, sink: Sink, req: ExportRequest, journeys: number[] | undefined, progress: Progress): number {
+/**
+ * The merged pcapng (the export library's blocks and notes: one interface per node/interface, epb_packetid =
+ * journey, a comment per hop) of every row, the chosen journeys' rows, or the rows in a time range. Yields to
+ * the event loop every PROGRESS_EVERY packets so progress reaches the UI while a long export runs.
+ */
+async function pcapngRows(res: CorrelationResult, sink: Sink, req: ExportRequest, journeys: number[] | undefined, progress: Progress): Promise<number> {
   const corrected = req.clockCorrected;
+  const rows = res.rows;
   const keep = new Uint8Array(res.rowCount);
   if (journeys) for (const k of journeys) for (const r of res.journeyRows(k)) keep[r] = 1;
   else keep.fill(1);
@@ -95,38 +97,57 @@ function subsetPcapng(res: CorrelationResult, sink: Sink, req: ExportRequest, jo
     const [a, b] = req.rangeNs;
     for (let r = 0; r < res.rowCount; r++) if (keep[r]) keep[r] = res.correctedT(r) >= a && res.correctedT(r) < b ? 1 : 0;
   }
+  const clockNote = res.clocks.map((c) => `${c.node} ${c.method}${c.method === 'reference' ? '' : ` ${Math.round(c.offsetNs)} ns`}`).join(', ');
+  const what = journeys ? `journeys ${journeys.map((k) => k + 1).join(', ')}` : req.rangeNs ? 'a time range' : 'everything';
   writeShb(sink, {
     application: GENERATOR,
     os: `${process.platform} ${process.arch}`,
-    comment: `hopscope selection: ${journeys ? `journeys ${journeys.map((k) => k + 1).join(', ')}` : 'time range'}; timestamps ${corrected ? 'clock-corrected' : 'as captured'}`,
+    comment:
+      `hopscope session: ${res.captures.length} interfaces on ${res.nodes.join(', ')}; ${res.journeyCount} journeys, ` +
+      `${res.flowCount} flows; exported: ${what}; clocks: ${clockNote}; timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`,
   });
   for (const c of res.captures)
-    writeIdb(sink, { linkType: c.linkType, snaplen: c.snaplen ?? 262144, name: `${c.node}/${c.iface}`, description: c.description ?? `${c.iface} on ${c.node}`, mac: c.mac !== undefined && c.mac >= 0 ? c.mac : undefined });
-  const hopOf = new Map<number, { k: number; i: number; prev: number; n: number }>();
-  for (const k of journeys ?? []) {
-    const rows = res.journeyRows(k);
-    rows.forEach((r, i) => hopOf.set(r, { k, i, prev: i ? rows[i - 1] : -1, n: rows.length }));
-  }
+    writeIdb(sink, {
+      linkType: c.linkType,
+      snaplen: c.snaplen ?? 262144,
+      name: `${c.node}/${c.iface}`,
+      description: c.description || `${c.iface} on ${c.node}`,
+      mac: c.mac !== undefined && c.mac >= 0 ? c.mac : undefined,
+    });
+  const { hop, prev, count } = hopIndex(res);
   const frames = new FrameSource(res);
   const order = timeOrder(res, corrected);
-  let written = 0;
   let total = 0;
   for (let r = 0; r < keep.length; r++) total += keep[r];
-  for (let x = 0; x < order.length; x++) {
-    const r = order[x];
-    if (!keep[r]) continue;
-    const h = hopOf.get(r);
-    const k = h?.k ?? res.journeyOfRow(r);
-    const comment = h
-      ? `journey ${h.k + 1} hop ${h.i + 1}/${h.n}${h.prev >= 0 ? `: ${changesBetween(res.rows, h.prev, r).join(' ')}` : `: ${res.journeySummary(h.k)}`}`
-      : '';
-    // Row time is ns since baseSec (exact in a double); the EPB wants whole seconds and nanoseconds.
-    const t = corrected ? Math.round(res.correctedT(r)) : res.rows.t[r];
-    const sec = Math.floor(t / 1e9);
-    writeEpb(sink, res.rows.capture[r], res.baseSec + sec, t - sec * 1e9, frames.frame(r), res.rows.origLen[r], k >= 0 ? k + 1 : 0, comment);
-    if (++written % PROGRESS_EVERY === 0) progress(written, total);
+  progress(0, total);
+  let written = 0;
+  try {
+    for (let x = 0; x < order.length; x++) {
+      const r = order[x];
+      if (!keep[r]) continue;
+      const k = res.journeyOfRow(r);
+      let comment = '';
+      if (k >= 0) {
+        if (rows.flags[r] & F_DUP) comment = `journey ${k + 1}: duplicate frame`;
+        else if (hop[r] === 0) comment = `journey ${k + 1} hop 1/${count[k]}: ${res.journeySummary(k)}`;
+        else if (hop[r] > 0) {
+          const p = prev[r];
+          const ch = changesBetween(rows, p, r);
+          comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} +${duration(res.correctedT(r) - res.correctedT(p))}${ch.length ? `: ${ch.join(' ')}` : ''}`;
+        }
+      }
+      // Row time is ns since baseSec (exact in a double); the EPB wants whole seconds and nanoseconds.
+      const t = corrected ? Math.round(res.correctedT(r)) : rows.t[r];
+      const sec = Math.floor(t / 1e9);
+      writeEpb(sink, rows.capture[r], res.baseSec + sec, t - sec * 1e9, frames.frame(r), rows.origLen[r], k >= 0 ? k + 1 : 0, comment);
+      if (++written % PROGRESS_EVERY === 0) {
+        progress(written, total);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
+  } finally {
+    frames.close();
   }
-  frames.close();
   progress(written, total);
   return written;
 }

@@ -326,7 +326,7 @@ export class AppService implements Backend {
     const s = this.session(req.sessionId);
     const file = path.resolve(req.path ?? defaultExportPath(path.join(this.workDir, 'exports'), s.title, req.format));
     let last = 0;
-    const out = exportResult(s.result, req, file, (done, total) => {
+    const out = await exportResult(s.result, req, file, (done, total) => {
       // Throttled: at most a few progress events per second reach the UI.
       const now = Date.now();
       if (done < total && now - last < 200) return;

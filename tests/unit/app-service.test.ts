@@ -175,6 +175,28 @@ describe('AppService on the sample session', () => {
   });
 });
 
+describe('long exports', () => {
+  it('report progress while they run and leave the back end responsive', async () => {
+    const { generate } = await import('../../bench/generate.ts');
+    const dir = path.join(work, 'gen');
+    generate({ outDir: dir, journeys: 6000, extras: false });
+    const big = await ok<SessionInfo>(svc.call('openPaths', { paths: [path.join(dir, 'path')] }));
+    expect(big.packets).toBe(48_000);
+    const seen: { done: number; total: number }[] = [];
+    const off = svc.on('exportProgress', (p) => seen.push(p as { done: number; total: number }));
+    let answeredDuring = false;
+    const exp = svc.call('exportSession', { sessionId: big.id, format: 'pcapng', clockCorrected: true, path: path.join(work, 'big.pcapng') });
+    void svc.call('appInfo', undefined).then(() => (answeredDuring = seen.every((p) => p.done < p.total)));
+    const r = await ok<ExportResult>(exp);
+    off();
+    expect(r.packets).toBe(48_000);
+    expect(seen[0]).toEqual({ sessionId: big.id, done: 0, total: 48_000 });
+    expect(seen.some((p) => p.done > 0 && p.done < p.total)).toBe(true);
+    expect(seen.at(-1)).toMatchObject({ done: 48_000, total: 48_000 });
+    expect(answeredDuring).toBe(true);
+  }, 60_000);
+});
+
 describe('saved nodes', () => {
   it('are saved without their secrets and come back in a new instance', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hs-cfg-'));
