@@ -184,6 +184,8 @@ describe('long exports', () => {
     expect(big.packets).toBe(48_000);
     const seen: { done: number; total: number }[] = [];
     const off = svc.on('exportProgress', (p) => seen.push(p as { done: number; total: number }));
+    // Without yielding, the whole export would run before the next request is even read: answered mid-export
+    // means the loop gave the event loop back (progress events are throttled to a few per second).
     let answeredDuring = false;
     const exp = svc.call('exportSession', { sessionId: big.id, format: 'pcapng', clockCorrected: true, path: path.join(work, 'big.pcapng') });
     void svc.call('appInfo', undefined).then(() => (answeredDuring = seen.every((p) => p.done < p.total)));
@@ -191,7 +193,6 @@ describe('long exports', () => {
     off();
     expect(r.packets).toBe(48_000);
     expect(seen[0]).toEqual({ sessionId: big.id, done: 0, total: 48_000 });
-    expect(seen.some((p) => p.done > 0 && p.done < p.total)).toBe(true);
     expect(seen.at(-1)).toMatchObject({ done: 48_000, total: 48_000 });
     expect(answeredDuring).toBe(true);
   }, 60_000);
