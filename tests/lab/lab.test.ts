@@ -96,14 +96,26 @@ function processesIn(inodes: Set<number>): number[] {
   return found;
 }
 
+const LAB_DAEMONS = new Set(['sshd', 'socat', 'tcpdump', 'node']);
+
 /** Processes whose command line names the lab (sshd configs, socat tunl0, pod responders, fixture tcpdumps). */
 function labProcesses(): string[] {
   const out: string[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
     try {
+      // Only the lab's own kinds of daemon: a shell that merely mentions the path (say, someone's script waiting
+      // on the lab lock) is not the lab's.
+      const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
+      if (!LAB_DAEMONS.has(comm)) continue;
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
-      if (/hopscope-lab\/|hopscope-lab pod responder|tun-name=tunl0/.test(cmd)) out.push(`${d}: ${cmd}`);
+      if (
+        /\/run\/hopscope-lab\/|hopscope-lab pod responder|tun-name=tunl0,.* IP4-DATAGRAM:10\.1\.10\./.test(
+          cmd,
+        )
+      ) {
+        out.push(`${d}: ${cmd}`);
+      }
     } catch {
       /* gone */
     }
