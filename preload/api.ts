@@ -248,8 +248,10 @@ export interface NodeSpec {
   port?: number;
   auth?: AuthMethod;
   identityFile?: string;
-  /** Never saved in clear; kept in memory for this run only. */
+  /** Never saved in clear; kept in memory for this run only (as are passphrase and sudoPassword). */
   password?: string;
+  /** Passphrase of an encrypted key file. */
+  passphrase?: string;
   proxyJump?: string;
   sudo?: boolean;
   sudoPassword?: string;

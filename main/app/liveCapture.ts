@@ -51,6 +51,7 @@ export class LiveCapture {
         credentials: {
           ...(s.identityFile ? { identityFiles: [s.identityFile] } : {}),
           ...(s.password ? { password: s.password } : {}),
+          ...(s.passphrase ? { passphrase: s.passphrase } : {}),
           ...(s.auth && s.auth !== 'agent' ? { agent: '' } : {}),
         },
         sudo: s.sudo ?? false,

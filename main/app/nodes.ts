@@ -103,7 +103,7 @@ export function toIfaceInfo(i: Iface): IfaceInfo {
 }
 
 /** What may be written to disk about a node: everything but its secrets. */
-const SECRET_FIELDS = ['password', 'sudoPassword'] as const;
+const SECRET_FIELDS = ['password', 'passphrase', 'sudoPassword'] as const;
 
 export function withoutSecrets(spec: NodeSpec): NodeSpec {
   const out = { ...spec };
@@ -214,6 +214,7 @@ export class NodeManager {
         credentials: {
           ...(s.identityFile ? { identityFiles: [s.identityFile] } : {}),
           ...(s.password ? { password: s.password } : {}),
+          ...(s.passphrase ? { passphrase: s.passphrase } : {}),
           ...(s.auth && s.auth !== 'agent' ? { agent: '' } : {}),
         },
         hostKeys: { knownHostsFiles, acceptNew: target.strictHostKeyChecking === 'accept-new' ? true : ask },
@@ -233,7 +234,7 @@ export class NodeManager {
       return n.info;
     } catch (e) {
       const err = toErrorData(e);
-      err.message = redact(redact(err.message, n.spec.sudoPassword), n.spec.password);
+      err.message = redact(redact(redact(err.message, n.spec.sudoPassword), n.spec.password), n.spec.passphrase);
       this.update(n, { state: 'error', error: err });
       throw new HopscopeError(err.code, err.message, err.detail);
     }

@@ -94,6 +94,7 @@ const schemas: Record<ApiMethod, Check> = {
     'auth?': oneOf('agent', 'key', 'password'),
     'identityFile?': str(),
     'password?': str(1024),
+    'passphrase?': str(1024),
     'proxyJump?': str(255),
     'sudo?': bool,
     'sudoPassword?': str(1024),

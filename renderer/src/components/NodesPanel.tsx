@@ -73,8 +73,11 @@ function AddNode() {
   const [auth, setAuth] = useState<AuthMethod>('agent');
   const [password, setPassword] = useState('');
   const [identityFile, setIdentityFile] = useState('');
+  const [passphrase, setPassphrase] = useState('');
+  const [proxyJump, setProxyJump] = useState('');
   const [sudo, setSudo] = useState(false);
   const [knownHosts, setKnownHosts] = useState('');
+  const [sudoPassword, setSudoPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
 
   const [configTouched, setConfigTouched] = useState(false);
@@ -99,7 +102,7 @@ function AddNode() {
     setError(null);
     const spec =
       mode === 'alias'
-        ? { name: name || alias, alias, ...(configPath ? { configPath } : {}), ...(sudo ? { sudo } : {}), ...(knownHosts ? { knownHostsPath: knownHosts } : {}) }
+        ? { name: name || alias, alias, ...(configPath ? { configPath } : {}), ...(sudo ? { sudo, ...(sudoPassword ? { sudoPassword } : {}) } : {}), ...(knownHosts ? { knownHostsPath: knownHosts } : {}) }
         : {
             name: name || host,
             host,
@@ -108,13 +111,17 @@ function AddNode() {
             auth,
             ...(auth === 'password' && password ? { password } : {}),
             ...(auth === 'key' && identityFile ? { identityFile } : {}),
-            ...(sudo ? { sudo } : {}),
+            ...(auth === 'key' && passphrase ? { passphrase } : {}),
+            ...(proxyJump.trim() ? { proxyJump: proxyJump.trim() } : {}),
+            ...(sudo ? { sudo, ...(sudoPassword ? { sudoPassword } : {}) } : {}),
             ...(knownHosts ? { knownHostsPath: knownHosts } : {}),
           };
     const r = await ctl.api.addNode(spec);
     if (!r.ok) return setError(r.error.message);
     setName('');
     setPassword('');
+    setPassphrase('');
+    setSudoPassword('');
     await ctl.refreshNodes();
     const c = await ctl.api.connectNode({ name: r.value.name });
     if (!c.ok) setError(`${c.error.code}: ${c.error.message}`);
@@ -161,7 +168,19 @@ function AddNode() {
           {auth === 'password' ? (
             <input type="password" placeholder="password (kept in memory only)" value={password} onChange={(e) => setPassword(e.target.value)} aria-label="password" />
           ) : null}
-          {auth === 'key' ? <input placeholder="~/.ssh/id_ed25519" value={identityFile} onChange={(e) => setIdentityFile(e.target.value)} aria-label="identity file" /> : null}
+          {auth === 'key' ? (
+            <>
+              <input placeholder="~/.ssh/id_ed25519" value={identityFile} onChange={(e) => setIdentityFile(e.target.value)} aria-label="identity file" />
+              <input
+                type="password"
+                placeholder="key passphrase (kept in memory only)"
+                value={passphrase}
+                onChange={(e) => setPassphrase(e.target.value)}
+                aria-label="key passphrase"
+              />
+            </>
+          ) : null}
+          <input placeholder="ProxyJump: user@bastion[:port] (optional)" value={proxyJump} onChange={(e) => setProxyJump(e.target.value)} aria-label="proxy jump" />
         </>
       )}
       <input
@@ -176,6 +195,15 @@ function AddNode() {
           <input type="checkbox" checked={sudo} onChange={(e) => setSudo(e.target.checked)} /> sudo
         </label>
       </div>
+      {sudo ? (
+        <input
+          type="password"
+          placeholder="sudo password, if sudo asks (memory only)"
+          value={sudoPassword}
+          onChange={(e) => setSudoPassword(e.target.value)}
+          aria-label="sudo password"
+        />
+      ) : null}
       <button className="primary" onClick={() => void add()} disabled={mode === 'alias' ? !alias : !host} data-testid="add-node-button">
         Add &amp; connect
       </button>
