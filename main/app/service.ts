@@ -4,7 +4,7 @@
 
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -47,6 +47,21 @@ type Res<M extends ApiMethod> = Awaited<ReturnType<HopscopeApi[M]>> extends Resu
 type Handlers = { [M in ApiMethod]: (req: Req<M>) => Promise<Res<M>> | Res<M> };
 
 const LAB_SSH_CONFIG = '/run/hopscope-lab/ssh_config';
+
+/** Our package.json's version, found by walking up from this module (sources run from main/app/, the Electron
+ *  build from out/main/). */
+function appVersion(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = path.join(dir, 'package.json');
+    if (existsSync(p)) {
+      const pkg = JSON.parse(readFileSync(p, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'hopscope') return pkg.version ?? '0.0.0';
+    }
+    dir = path.dirname(dir);
+  }
+  return '0.0.0';
+}
 
 export class AppService implements Backend {
   private readonly events = new EventEmitter();
@@ -151,7 +166,7 @@ export class AppService implements Backend {
 
   private readonly handlers: Handlers = {
     appInfo: () => {
-      const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+      const version = appVersion();
       const root = process.platform === 'linux' && process.getuid?.() === 0;
       return {
         version,
