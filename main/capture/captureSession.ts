@@ -18,7 +18,13 @@ import { defaultKnownHostsFiles, resolveTarget, type ResolvedTarget } from '../s
 import { probeClock, type ClockProbe } from './clockProbe.ts';
 import { InterfaceCapture, type IfaceCaptureStatus } from './interfaceCapture.ts';
 import { selectInterfaces, type Selected } from './selection.ts';
-import { captureFileName, checkNodeName, ensureSessionDir, SESSION_SCHEMA, writeSessionJson } from './sessionFolder.ts';
+import {
+  captureFileName,
+  checkNodeName,
+  ensureSessionDir,
+  SESSION_SCHEMA,
+  writeSessionJson,
+} from './sessionFolder.ts';
 import {
   combineFilter,
   DEFAULT_SNAPLEN,
@@ -73,7 +79,13 @@ export interface NodeStatus {
   name: string;
   state: NodeState;
   error: ErrorData | null;
-  target: { alias: string; hostName: string; port: number; user: string; proxyJump: { hostName: string; port: number; user: string }[] } | null;
+  target: {
+    alias: string;
+    hostName: string;
+    port: number;
+    user: string;
+    proxyJump: { hostName: string; port: number; user: string }[];
+  } | null;
   hostKey: { keyType: string; fingerprint: string; status: 'known' | 'accepted'; file: string } | null;
   privilege: 'root' | 'none' | 'sudo' | 'sudo-password' | null;
   tcpdump: { path: string; version: string | null; nano: boolean } | null;
@@ -202,7 +214,8 @@ export class CaptureSession extends EventEmitter {
       { configText: this.opts.sshConfigText },
     );
     const knownHostsFiles =
-      this.opts.knownHostsFiles ?? (target.knownHostsFiles.length ? target.knownHostsFiles : defaultKnownHostsFiles());
+      this.opts.knownHostsFiles ??
+      (target.knownHostsFiles.length ? target.knownHostsFiles : defaultKnownHostsFiles());
     const accept = this.opts.acceptNew;
     const acceptNew =
       typeof accept === 'function'
@@ -224,14 +237,27 @@ export class CaptureSession extends EventEmitter {
     n.conn = conn;
     const hk = conn.hostKey;
     // On a reconnect the key must be the one already verified (it is checked against known_hosts again too).
-    n.status.hostKey = { keyType: hk.keyType, fingerprint: hk.fingerprint, status: n.status.hostKey?.status ?? hk.status, file: hk.file };
+    n.status.hostKey = {
+      keyType: hk.keyType,
+      fingerprint: hk.fingerprint,
+      status: n.status.hostKey?.status ?? hk.status,
+      file: hk.file,
+    };
     conn.on('close', (lost?: HopscopeError) => this.onConnectionClosed(n, conn, lost));
-    const probe = parseProbe((await conn.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'));
+    const probe = parseProbe(
+      (await conn.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'),
+    );
     n.status.ssh = probe.ssh;
     if (!probe.tcpdumpPath)
-      throw new HopscopeError('TCPDUMP_NOT_FOUND', `${n.spec.name}: tcpdump is not installed (looked in PATH and /usr/sbin, /usr/bin, /sbin)`);
+      throw new HopscopeError(
+        'TCPDUMP_NOT_FOUND',
+        `${n.spec.name}: tcpdump is not installed (looked in PATH and /usr/sbin, /usr/bin, /sbin)`,
+      );
     n.status.tcpdump = { path: probe.tcpdumpPath, version: probe.tcpdumpVersion, nano: probe.nano };
-    n.privilege = await acquirePrivilege(n.spec.name, conn, probe.uid, { sudo: n.spec.sudo ?? false, password: n.spec.sudoPassword });
+    n.privilege = await acquirePrivilege(n.spec.name, conn, probe.uid, {
+      sudo: n.spec.sudo ?? false,
+      password: n.spec.sudoPassword,
+    });
     n.status.privilege = privilegeLabel(n.privilege);
     const clock = await probeClock(n.spec.name, conn);
     n.status.clock ??= clock;
@@ -276,7 +302,9 @@ export class CaptureSession extends EventEmitter {
       this.setNode(n, { state: 'connected', error: null });
       const filter = this.filterFor(n);
       await Promise.all(
-        this.captures.filter((c) => c.status.node === n.spec.name).map((c) => c.resume(n.conn!, n.privilege!, filter)),
+        this.captures
+          .filter((c) => c.status.node === n.spec.name)
+          .map((c) => c.resume(n.conn!, n.privilege!, filter)),
       );
       this.save();
       return;
@@ -290,7 +318,8 @@ export class CaptureSession extends EventEmitter {
         try {
           const d = await discoverNode(n.spec.name, n.conn!);
           n.status.discovery = d;
-          if (n.status.ssh) n.status.managementIface = ifaceWithAddress(d, n.status.ssh.serverIp)?.name ?? null;
+          if (n.status.ssh)
+            n.status.managementIface = ifaceWithAddress(d, n.status.ssh.serverIp)?.name ?? null;
           this.setNode(n, {});
         } catch (e) {
           n.conn?.close();
@@ -301,7 +330,9 @@ export class CaptureSession extends EventEmitter {
     );
     this.state = 'discovered';
     this.save();
-    return this.nodes.flatMap((n) => (n.status.discovery && n.status.state === 'connected' ? [n.status.discovery] : []));
+    return this.nodes.flatMap((n) =>
+      n.status.discovery && n.status.state === 'connected' ? [n.status.discovery] : [],
+    );
   }
 
   /** Resolves `NODE:GLOB` selectors against what was discovered. */
@@ -322,13 +353,19 @@ export class CaptureSession extends EventEmitter {
    * reject throws FILTER_INVALID before any capture starts; other per-interface failures are recorded.
    */
   async start(selection: Selected[]): Promise<void> {
-    if (this.state === 'capturing' || this.stopping) throw new HopscopeError('USAGE', 'session already started');
+    if (this.state === 'capturing' || this.stopping)
+      throw new HopscopeError('USAGE', 'session already started');
     const byName = new Map(this.nodes.map((n) => [n.spec.name, n]));
     for (const s of selection) {
       const n = byName.get(s.node);
       const known = n?.status.discovery?.interfaces.find((i) => i.name === s.iface);
-      if (!n || !known) throw new HopscopeError('IFACE_UNKNOWN', `${s.node} has no discovered interface ${JSON.stringify(s.iface)}`);
-      if (!known.capturable) throw new HopscopeError('IFACE_UNKNOWN', `${s.node}: ${JSON.stringify(s.iface)} cannot be captured`);
+      if (!n || !known)
+        throw new HopscopeError(
+          'IFACE_UNKNOWN',
+          `${s.node} has no discovered interface ${JSON.stringify(s.iface)}`,
+        );
+      if (!known.capturable)
+        throw new HopscopeError('IFACE_UNKNOWN', `${s.node}: ${JSON.stringify(s.iface)} cannot be captured`);
     }
     const usable = selection.filter((s) => byName.get(s.node)!.conn !== null);
     const checks = await Promise.all(usable.map((s) => this.checkFilter(byName.get(s.node)!, s.iface)));
@@ -375,9 +412,11 @@ export class CaptureSession extends EventEmitter {
       if (++ticks % SAVE_EVERY_TICKS === 0) this.save();
     }, COUNTER_INTERVAL_MS);
     this.timer.unref();
-    void Promise.all(this.captures.map((c) => (c.status.state === 'failed' ? undefined : c.whenDone()))).then(() => {
-      if (!this.stopping) void this.stop();
-    });
+    void Promise.all(this.captures.map((c) => (c.status.state === 'failed' ? undefined : c.whenDone()))).then(
+      () => {
+        if (!this.stopping) void this.stop();
+      },
+    );
   }
 
   private async checkFilter(n: NodeRuntime, iface: string): Promise<ErrorData | null> {
@@ -387,7 +426,10 @@ export class CaptureSession extends EventEmitter {
       if (r.code === 0) return null;
       const text = redact(r.stderr.toString('utf8'), n.spec.sudoPassword).trim();
       const code = classifyTcpdumpError(text);
-      return { code, message: `${n.spec.name}:${iface}: ${text.split('\n').slice(-2).join(' | ') || `exit ${r.code}`}` };
+      return {
+        code,
+        message: `${n.spec.name}:${iface}: ${text.split('\n').slice(-2).join(' | ') || `exit ${r.code}`}`,
+      };
     } catch (e) {
       return toErrorData(e);
     }
@@ -433,7 +475,11 @@ export class CaptureSession extends EventEmitter {
   }
 
   nodeStatuses(): NodeStatus[] {
-    return this.nodes.map((n) => ({ ...n.status, gaps: n.status.gaps.map((g) => ({ ...g })), clockProbes: [...n.status.clockProbes] }));
+    return this.nodes.map((n) => ({
+      ...n.status,
+      gaps: n.status.gaps.map((g) => ({ ...g })),
+      clockProbes: [...n.status.clockProbes],
+    }));
   }
 
   captureStatuses(): IfaceCaptureStatus[] {
@@ -476,4 +522,5 @@ export class CaptureSession extends EventEmitter {
   }
 }
 
-const HOPSCOPE_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+const HOPSCOPE_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string })
+  .version;

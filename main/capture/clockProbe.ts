@@ -33,7 +33,9 @@ export async function probeClock(node: string, conn: SshConnection, samples = 5)
   let buf = '';
   const waiters: ((line: string) => void)[] = [];
   let onClose: () => void = () => undefined;
-  const closed = new Promise<never>((_, reject) => (onClose = () => reject(new Error('clock probe channel closed'))));
+  const closed = new Promise<never>(
+    (_, reject) => (onClose = () => reject(new Error('clock probe channel closed'))),
+  );
   closed.catch(() => undefined);
   const ch = await conn.channel(shScript(CLOCK_PROBE_SCRIPT), (c) => {
     c.on('data', (d: Buffer) => {
@@ -56,7 +58,8 @@ export async function probeClock(node: string, conn: SshConnection, samples = 5)
       ch.write('t\n');
       const text = await Promise.race([line, closed, timeout(5000)]);
       const recv = nowNs();
-      if (!/^\d{10,20}$/.test(text.trim())) throw new Error(`unexpected clock answer ${JSON.stringify(text.slice(0, 40))}`);
+      if (!/^\d{10,20}$/.test(text.trim()))
+        throw new Error(`unexpected clock answer ${JSON.stringify(text.slice(0, 40))}`);
       // Without %N support (busybox) the answer is whole seconds: then the uncertainty is a second.
       coarse = text.trim().length <= 11;
       const remote = coarse ? BigInt(text.trim()) * 1_000_000_000n : BigInt(text.trim());

@@ -1,7 +1,14 @@
 // The capture engine's public surface for the UI and the CLI.
 
 export { CaptureSession } from './captureSession.ts';
-export type { CaptureSessionOptions, CounterSample, NodeSpec, NodeState, NodeStatus, SessionDoc } from './captureSession.ts';
+export type {
+  CaptureSessionOptions,
+  CounterSample,
+  NodeSpec,
+  NodeState,
+  NodeStatus,
+  SessionDoc,
+} from './captureSession.ts';
 export type { IfaceCaptureState, IfaceCaptureStatus } from './interfaceCapture.ts';
 export { selectInterfaces, type Selected } from './selection.ts';
 export { captureFileName, ifaceFromFileName, SESSION_FILE, SESSION_SCHEMA } from './sessionFolder.ts';

@@ -88,7 +88,14 @@ export class InterfaceCapture extends EventEmitter {
   private skipHeader = 0;
   private resumedHeader: Buffer[] = [];
 
-  constructor(node: string, iface: string, file: string, conn: SshConnection, spec: TcpdumpSpec, privilege: Privilege) {
+  constructor(
+    node: string,
+    iface: string,
+    file: string,
+    conn: SshConnection,
+    spec: TcpdumpSpec,
+    privilege: Privilege,
+  ) {
     super();
     this.conn = conn;
     this.spec = spec;
@@ -121,7 +128,8 @@ export class InterfaceCapture extends EventEmitter {
   private newReader(): void {
     this.reader = new PcapStreamReader(
       (rec) => {
-        this.recordsEnd = this.segmentBase + (rec.offset - PCAP_HEADER_LEN) + RECORD_HEADER_LEN + rec.data.length;
+        this.recordsEnd =
+          this.segmentBase + (rec.offset - PCAP_HEADER_LEN) + RECORD_HEADER_LEN + rec.data.length;
       },
       {
         onInterface: (i) => {
@@ -236,7 +244,11 @@ export class InterfaceCapture extends EventEmitter {
       this.skipHeader -= n;
       d = d.subarray(n);
       if (this.skipHeader === 0 && !Buffer.concat(this.resumedHeader).equals(this.fileHeader!)) {
-        this.status.streamProblem = { code: 'PCAP_MALFORMED', message: 'the resumed tcpdump wrote a different pcap header', offset: this.fileLen };
+        this.status.streamProblem = {
+          code: 'PCAP_MALFORMED',
+          message: 'the resumed tcpdump wrote a different pcap header',
+          offset: this.fileLen,
+        };
         this.ch?.end();
         this.skipHeader = Number.POSITIVE_INFINITY; // drop the rest of this stream
         return;
@@ -282,15 +294,24 @@ export class InterfaceCapture extends EventEmitter {
       const text = this.stderr.replace(/^tcpdump: listening on .*$/m, '').trim();
       const code = classifyTcpdumpError(text);
       const msg =
-        text.split('\n').filter((l) => l.trim()).slice(-3).join(' | ') ||
-        `tcpdump ended (exit ${this.status.exitCode}, signal ${this.status.exitSignal})`;
+        text
+          .split('\n')
+          .filter((l) => l.trim())
+          .slice(-3)
+          .join(' | ') || `tcpdump ended (exit ${this.status.exitCode}, signal ${this.status.exitSignal})`;
       this.finish('failed', new HopscopeError(code, `${this.status.node}:${this.status.iface}: ${msg}`));
     }
   }
 
   private failLost(): void {
     if (this.ended || this.status.state === 'lost') return;
-    this.finish('failed', new HopscopeError('CAPTURE_FAILED', `${this.status.node}:${this.status.iface}: the channel closed without an exit status`));
+    this.finish(
+      'failed',
+      new HopscopeError(
+        'CAPTURE_FAILED',
+        `${this.status.node}:${this.status.iface}: the channel closed without an exit status`,
+      ),
+    );
   }
 
   /** The connection went away (called by the session, or seen on the channel). */
@@ -301,7 +322,10 @@ export class InterfaceCapture extends EventEmitter {
 
   private lose(): void {
     if (this.ended || this.status.state === 'lost') return;
-    const err = new HopscopeError('SSH_UNREACHABLE', `${this.status.node}: connection lost while capturing ${this.status.iface}`);
+    const err = new HopscopeError(
+      'SSH_UNREACHABLE',
+      `${this.status.node}: connection lost while capturing ${this.status.iface}`,
+    );
     if (!this.reconnect) {
       this.finish('lost', err);
       return;
@@ -334,8 +358,12 @@ export class InterfaceCapture extends EventEmitter {
     }
     this.status.stoppedAt = new Date().toISOString();
     if (e !== undefined) {
-      const err = e instanceof HopscopeError ? e : new HopscopeError('CAPTURE_FAILED', (e as Error).message ?? String(e));
-      const message = this.privilege.mode === 'sudo-password' ? redact(err.message, this.privilege.password) : err.message;
+      const err =
+        e instanceof HopscopeError
+          ? e
+          : new HopscopeError('CAPTURE_FAILED', (e as Error).message ?? String(e));
+      const message =
+        this.privilege.mode === 'sudo-password' ? redact(err.message, this.privilege.password) : err.message;
       this.status.error = { code: err.code, message };
     }
     this.setState(state);

@@ -32,7 +32,11 @@ function parseGlob(glob: string): GlobToken[] {
       // A ']' right after '[' (or '[!') is a member, as in sh.
       for (let first = true; j < chars.length && (chars[j] !== ']' || first); j++, first = false) {
         if (chars[j + 1] === '-' && j + 2 < chars.length && chars[j + 2] !== ']') {
-          if (chars[j] > chars[j + 2]) throw new HopscopeError('USAGE', `bad range ${chars[j]}-${chars[j + 2]} in pattern ${JSON.stringify(glob)}`);
+          if (chars[j] > chars[j + 2])
+            throw new HopscopeError(
+              'USAGE',
+              `bad range ${chars[j]}-${chars[j + 2]} in pattern ${JSON.stringify(glob)}`,
+            );
           ranges.push([chars[j], chars[j + 2]]);
           j += 2;
         } else ranges.push([chars[j], chars[j]]);
@@ -101,14 +105,19 @@ export function selectInterfaces(selectors: string[], nodes: NodeInterfaces[]): 
     const nodeTokens = parseGlob(nodePat);
     const ifTokens = parseGlob(ifPat);
     const matchedNodes = nodes.filter((n) => globMatch(nodeTokens, n.node));
-    if (matchedNodes.length === 0) throw new HopscopeError('USAGE', `--iface '${sel}': no node named ${nodePat}`);
+    if (matchedNodes.length === 0)
+      throw new HopscopeError('USAGE', `--iface '${sel}': no node named ${nodePat}`);
     for (const n of matchedNodes) {
       const hits = n.interfaces.filter((i) => wanted(i, ifPat, ifTokens));
       if (hits.length === 0 && !isGlob(ifPat))
         throw new HopscopeError('IFACE_UNKNOWN', `${n.node} has no interface ${JSON.stringify(ifPat)}`);
       for (const i of hits) {
         if (!i.capturable) {
-          if (!isGlob(ifPat)) throw new HopscopeError('IFACE_UNKNOWN', `${n.node}: ${JSON.stringify(i.name)} cannot be captured: ${i.nameProblem}`);
+          if (!isGlob(ifPat))
+            throw new HopscopeError(
+              'IFACE_UNKNOWN',
+              `${n.node}: ${JSON.stringify(i.name)} cannot be captured: ${i.nameProblem}`,
+            );
           continue;
         }
         const key = `${n.node}\0${i.name}`;

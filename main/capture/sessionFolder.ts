@@ -13,7 +13,10 @@ const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 export function checkNodeName(name: string): void {
   if (!NODE_NAME.test(name))
-    throw new HopscopeError('USAGE', `node name ${JSON.stringify(name)}: use letters, digits, '.', '_' or '-'`);
+    throw new HopscopeError(
+      'USAGE',
+      `node name ${JSON.stringify(name)}: use letters, digits, '.', '_' or '-'`,
+    );
 }
 
 /** File name for one interface. Bytes outside a safe set are %-encoded, so any Linux ifname maps one-to-one. */

@@ -55,7 +55,8 @@ export function filterCheckScript(tcpdumpPath: string, iface: string, filter: st
 
 /** Clause that leaves out this SSH connection's own packets (from the node's SSH_CONNECTION). */
 export function excludeSshClause(ssh: SshEndpoints): string {
-  for (const v of [ssh.clientIp, ssh.serverIp]) if (!/^[0-9A-Fa-f:.]+$/.test(v)) throw new Error(`bad address ${v}`);
+  for (const v of [ssh.clientIp, ssh.serverIp])
+    if (!/^[0-9A-Fa-f:.]+$/.test(v)) throw new Error(`bad address ${v}`);
   return `not (tcp and host ${ssh.clientIp} and host ${ssh.serverIp} and port ${ssh.clientPort} and port ${ssh.serverPort})`;
 }
 

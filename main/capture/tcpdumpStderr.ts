@@ -32,16 +32,23 @@ export interface ListeningLine {
 
 /** `tcpdump: listening on ens33, link-type EN10MB (Ethernet), snapshot length 262144 bytes` */
 export function parseListening(stderr: string): ListeningLine | null {
-  const m = /listening on (.+), link-type ([A-Z0-9_]+) \(([^)]*)\)(?:, snapshot length (\d+) bytes)?/.exec(stderr);
+  const m = /listening on (.+), link-type ([A-Z0-9_]+) \(([^)]*)\)(?:, snapshot length (\d+) bytes)?/.exec(
+    stderr,
+  );
   if (!m) return null;
   return { iface: m[1], linkType: m[2], linkTypeDescription: m[3], snaplen: m[4] ? Number(m[4]) : null };
 }
 
 /** Maps a failed tcpdump's stderr to an error code. */
 export function classifyTcpdumpError(stderr: string): ErrorCode {
-  if (/tcpdump: (command )?not found|tcpdump: No such file or directory/i.test(stderr)) return 'TCPDUMP_NOT_FOUND';
+  if (/tcpdump: (command )?not found|tcpdump: No such file or directory/i.test(stderr))
+    return 'TCPDUMP_NOT_FOUND';
   if (/permission|Operation not permitted|not permitted/i.test(stderr)) return 'CAPTURE_PERMISSION_DENIED';
-  if (/syntax error|parse error|can't parse filter|illegal|unknown host|not supported on|no VLAN support|expression rejects all packets/i.test(stderr))
+  if (
+    /syntax error|parse error|can't parse filter|illegal|unknown host|not supported on|no VLAN support|expression rejects all packets/i.test(
+      stderr,
+    )
+  )
     return 'FILTER_INVALID';
   if (/No such device|doesn't exist|no suitable device|not found/i.test(stderr)) return 'IFACE_UNKNOWN';
   return 'CAPTURE_FAILED';

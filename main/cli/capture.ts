@@ -66,7 +66,8 @@ const SPEC = {
 
 function positiveInt(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new HopscopeError('USAGE', `--${name} needs a positive integer`);
+  if (!/^\d+$/.test(v) || Number(v) <= 0)
+    throw new HopscopeError('USAGE', `--${name} needs a positive integer`);
   return Number(v);
 }
 
@@ -143,9 +144,12 @@ function progress(session: CaptureSession, tty: boolean): () => void {
   if (!tty) return () => undefined;
   let lines = 0;
   const draw = () => {
-    const rows = session.captureStatuses().map(
-      (c) => `  ${`${c.node}:${c.iface}`.padEnd(28)} ${c.state.padEnd(10)} ${String(c.packets).padStart(8)} pkts ${fmtBytes(c.bytes).padStart(10)}${c.error ? `  ${c.error.code}` : ''}`,
-    );
+    const rows = session
+      .captureStatuses()
+      .map(
+        (c) =>
+          `  ${`${c.node}:${c.iface}`.padEnd(28)} ${c.state.padEnd(10)} ${String(c.packets).padStart(8)} pkts ${fmtBytes(c.bytes).padStart(10)}${c.error ? `  ${c.error.code}` : ''}`,
+      );
     if (lines) process.stderr.write(`\x1b[${lines}A`);
     process.stderr.write(rows.map((r) => `\x1b[2K${r}\n`).join(''));
     lines = rows.length;
@@ -160,7 +164,8 @@ const cmd: Command = {
   help,
   async run(argv) {
     const p = parseArgs(argv, SPEC);
-    if (p.positional.length) throw new HopscopeError('USAGE', `unexpected argument '${p.positional[0]}'\n\n${help}`);
+    if (p.positional.length)
+      throw new HopscopeError('USAGE', `unexpected argument '${p.positional[0]}'\n\n${help}`);
     const nodeArgs = flagValues(p, 'node');
     if (nodeArgs.length === 0) throw new HopscopeError('USAGE', `--node is required\n\n${help}`);
     const out = flagValue(p, 'out');
@@ -169,7 +174,8 @@ const cmd: Command = {
     const count = positiveInt(flagValue(p, 'count'), 'count');
     const snaplen = positiveInt(flagValue(p, 'snaplen'), 'snaplen');
     const cfgPath = flagValue(p, 'ssh-config') ?? join(homedir(), '.ssh', 'config');
-    if (flagValue(p, 'ssh-config') && !existsSync(cfgPath)) throw new HopscopeError('FILE_NOT_FOUND', `no ssh config ${cfgPath}`);
+    if (flagValue(p, 'ssh-config') && !existsSync(cfgPath))
+      throw new HopscopeError('FILE_NOT_FOUND', `no ssh config ${cfgPath}`);
     const sshConfigText = existsSync(cfgPath) ? readFileSync(cfgPath, 'utf8') : undefined;
     const tty = process.stderr.isTTY === true;
 
@@ -178,7 +184,8 @@ const cmd: Command = {
     const password = envSecret(flagValue(p, 'password-env'), 'password-env');
     const passphrase = envSecret(flagValue(p, 'passphrase-env'), 'passphrase-env');
     const identityFiles = flagValues(p, 'identity');
-    for (const f of identityFiles) if (!existsSync(f)) throw new HopscopeError('FILE_NOT_FOUND', `no identity file ${f}`);
+    for (const f of identityFiles)
+      if (!existsSync(f)) throw new HopscopeError('FILE_NOT_FOUND', `no identity file ${f}`);
 
     const buildNodes = (): NodeSpec[] =>
       nodeArgs.map((a) => ({
@@ -192,9 +199,17 @@ const cmd: Command = {
     const knownHosts = flagValues(p, 'known-hosts');
     // On a terminal an unknown host key is put to the user (one question at a time); elsewhere --accept-new decides.
     let asking: Promise<unknown> = Promise.resolve();
-    const askHostKey = (info: { node: string; host: string; port: number; keyType: string; fingerprint: string }): Promise<boolean> => {
+    const askHostKey = (info: {
+      node: string;
+      host: string;
+      port: number;
+      keyType: string;
+      fingerprint: string;
+    }): Promise<boolean> => {
       const answer = asking.then(() =>
-        promptYesNo(`${info.node}: ${info.host}:${info.port} is not in known_hosts; its ${info.keyType} key is ${info.fingerprint}. Accept and record it? [y/N] `),
+        promptYesNo(
+          `${info.node}: ${info.host}:${info.port} is not in known_hosts; its ${info.keyType} key is ${info.fingerprint}. Accept and record it? [y/N] `,
+        ),
       );
       asking = answer.catch(() => undefined);
       return answer;
@@ -217,20 +232,30 @@ const cmd: Command = {
     let session = make();
     let nodes = await session.connect();
     // On a terminal, a node whose sudo wants a password gets one prompt, then we connect again.
-    if (sudo && sudoPassword === undefined && process.stdin.isTTY && nodes.some((n) => n.error?.code === 'SUDO_PASSWORD_REQUIRED')) {
+    if (
+      sudo &&
+      sudoPassword === undefined &&
+      process.stdin.isTTY &&
+      nodes.some((n) => n.error?.code === 'SUDO_PASSWORD_REQUIRED')
+    ) {
       sudoPassword = await promptHidden('sudo password: ');
       await session.stop();
       session = make();
       nodes = await session.connect();
     }
-    for (const n of nodes) if (n.error) console.error(`hopscope capture: ${n.name}: ${n.error.code}: ${n.error.message}`);
+    for (const n of nodes)
+      if (n.error) console.error(`hopscope capture: ${n.name}: ${n.error.code}: ${n.error.message}`);
     if (!nodes.some((n) => n.state === 'connected')) {
       await session.stop();
-      throw new HopscopeError(nodes[0]?.error?.code ?? 'SSH_UNREACHABLE', 'no node could be reached; session recorded in ' + session.outDir);
+      throw new HopscopeError(
+        nodes[0]?.error?.code ?? 'SSH_UNREACHABLE',
+        'no node could be reached; session recorded in ' + session.outDir,
+      );
     }
     const found = await session.discover();
     for (const n of session.nodeStatuses()) {
-      if (n.state === 'failed' && n.error?.code === 'DISCOVERY_FAILED') console.error(`hopscope capture: ${n.name}: ${n.error.message}`);
+      if (n.state === 'failed' && n.error?.code === 'DISCOVERY_FAILED')
+        console.error(`hopscope capture: ${n.name}: ${n.error.message}`);
     }
     const selectors = flagValues(p, 'iface');
     let selection;
@@ -242,7 +267,10 @@ const cmd: Command = {
     }
     if (selection.length === 0) {
       await session.stop();
-      throw new HopscopeError('IFACE_UNKNOWN', `no interface matched ${selectors.join(' ') || '*'} on ${found.map((f) => f.node).join(', ')}`);
+      throw new HopscopeError(
+        'IFACE_UNKNOWN',
+        `no interface matched ${selectors.join(' ') || '*'} on ${found.map((f) => f.node).join(', ')}`,
+      );
     }
     try {
       await session.start(selection);
@@ -268,7 +296,10 @@ const cmd: Command = {
     stopProgress();
     let bad = doc.nodes.some((n) => n.state === 'failed' || n.state === 'lost');
     for (const n of doc.nodes)
-      for (const g of n.gaps) console.error(`hopscope capture: ${n.name}: connection lost at ${g.lostAt}, ${g.resumedAt ? `resumed at ${g.resumedAt}` : 'not resumed'}`);
+      for (const g of n.gaps)
+        console.error(
+          `hopscope capture: ${n.name}: connection lost at ${g.lostAt}, ${g.resumedAt ? `resumed at ${g.resumedAt}` : 'not resumed'}`,
+        );
     for (const c of doc.captures) {
       if (c.error) {
         bad = true;
@@ -278,7 +309,9 @@ const cmd: Command = {
         const t = c.tcpdump;
         console.error(
           `${c.node}:${c.iface} ${c.state}: ${c.packets} packets in file` +
-            (t ? `; tcpdump: ${t.captured} captured, ${t.receivedByFilter} received by filter, ${t.droppedByKernel} dropped by kernel` : ''),
+            (t
+              ? `; tcpdump: ${t.captured} captured, ${t.receivedByFilter} received by filter, ${t.droppedByKernel} dropped by kernel`
+              : ''),
         );
       }
     }

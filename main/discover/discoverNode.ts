@@ -25,7 +25,10 @@ export async function discoverNode(node: string, conn: SshConnection): Promise<N
   results.forEach((r, i) => {
     if (r.code !== 0) {
       const err = text(r.stderr).trim().slice(0, 300);
-      throw new HopscopeError('DISCOVERY_FAILED', `${node}: '${DISCOVERY_COMMANDS[keys[i]]}' failed (${r.code !== null ? `exit ${r.code}` : r.signal ? `signal ${r.signal}` : 'no exit status'}): ${err}`);
+      throw new HopscopeError(
+        'DISCOVERY_FAILED',
+        `${node}: '${DISCOVERY_COMMANDS[keys[i]]}' failed (${r.code !== null ? `exit ${r.code}` : r.signal ? `signal ${r.signal}` : 'no exit status'}): ${err}`,
+      );
     }
     out[keys[i]] = text(r.stdout);
   });

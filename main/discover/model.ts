@@ -1,15 +1,7 @@
 // The typed interface model discovery produces for one node; plain data (it goes into session.json and over IPC).
 
 export type IfaceKind =
-  | 'loopback'
-  | 'physical'
-  | 'bridge'
-  | 'veth'
-  | 'calico'
-  | 'vxlan'
-  | 'ipip'
-  | 'tun'
-  | 'other';
+  'loopback' | 'physical' | 'bridge' | 'veth' | 'calico' | 'vxlan' | 'ipip' | 'tun' | 'other';
 
 export interface IfaceAddress {
   family: 'inet' | 'inet6';

@@ -21,15 +21,20 @@ function parseArray(text: string, what: string, node: string): Json[] {
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new HopscopeError('DISCOVERY_FAILED', `${node}: ${what} output is not JSON (${(e as Error).message})`);
+    throw new HopscopeError(
+      'DISCOVERY_FAILED',
+      `${node}: ${what} output is not JSON (${(e as Error).message})`,
+    );
   }
-  if (!Array.isArray(v)) throw new HopscopeError('DISCOVERY_FAILED', `${node}: ${what} output is not a JSON array`);
+  if (!Array.isArray(v))
+    throw new HopscopeError('DISCOVERY_FAILED', `${node}: ${what} output is not a JSON array`);
   return v.filter((x): x is Json => typeof x === 'object' && x !== null && !Array.isArray(x));
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const obj = (v: unknown): Json => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {});
+const obj = (v: unknown): Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Json) : {};
 
 function kindOf(l: Json, name: string, kernelKind: string, linkType: string): IfaceKind {
   if (linkType === 'loopback') return 'loopback';
@@ -88,7 +93,12 @@ function parseLink(l: Json, warnings: string[]): Iface | null {
     iface.peer = { ifindex: num(l.link_index), name: str(l.link), netnsId: num(l.link_netnsid) };
   }
   if (kind === 'vxlan') {
-    iface.vxlan = { vni: num(data.id) ?? 0, port: num(data.port), local: str(data.local), device: str(data.link) };
+    iface.vxlan = {
+      vni: num(data.id) ?? 0,
+      port: num(data.port),
+      local: str(data.local),
+      device: str(data.link),
+    };
   }
   if (kind === 'ipip') iface.tunnel = { local: str(data.local), remote: str(data.remote) };
   if (kind === 'tun') iface.tunnel = { local: null, remote: null, tunType: str(data.type) ?? undefined };

@@ -13,7 +13,13 @@ import { HopscopeError } from '../common/errors.ts';
 // ssh2 is CommonJS: take its exports from the default import.
 const { Client: SshClient, utils } = ssh2;
 
-import { lookupNames, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyPolicy, type VerifiedHostKey } from './hostKeys.ts';
+import {
+  lookupNames,
+  preferredHostKeyAlgorithms,
+  verifyHostKey,
+  type HostKeyPolicy,
+  type VerifiedHostKey,
+} from './hostKeys.ts';
 import { defaultIdentityFiles, type ResolvedTarget } from './sshConfig.ts';
 
 export interface Credentials {
@@ -44,7 +50,16 @@ export interface ExecResult {
   stderr: Buffer;
 }
 
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET', 'EPIPE']);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNRESET',
+  'EPIPE',
+]);
 
 function where(t: ResolvedTarget): string {
   return `${t.user}@${t.hostName}:${t.port}`;
@@ -94,19 +109,40 @@ function planAuth(t: ResolvedTarget, cred: Credentials): AuthPlan {
   return { methods, notes };
 }
 
-function mapError(err: Error & { level?: string; code?: string }, t: ResolvedTarget, notes: string[]): HopscopeError {
+function mapError(
+  err: Error & { level?: string; code?: string },
+  t: ResolvedTarget,
+  notes: string[],
+): HopscopeError {
   if (err instanceof HopscopeError) return err;
   if (err.level === 'client-authentication') {
     const extra = notes.length ? `; ${notes.join('; ')}` : '';
-    return new HopscopeError('SSH_AUTH_FAILED', `${where(t)}: authentication failed${extra}`, { host: t.hostName, user: t.user });
+    return new HopscopeError('SSH_AUTH_FAILED', `${where(t)}: authentication failed${extra}`, {
+      host: t.hostName,
+      user: t.user,
+    });
   }
-  if ((err.code && UNREACHABLE.has(err.code)) || err.level === 'client-timeout' || err.level === 'client-socket')
-    return new HopscopeError('SSH_UNREACHABLE', `${where(t)}: ${err.code ?? err.message}`, { host: t.hostName, port: t.port });
-  return new HopscopeError('SSH_UNREACHABLE', `${where(t)}: ${err.message}`, { host: t.hostName, port: t.port });
+  if (
+    (err.code && UNREACHABLE.has(err.code)) ||
+    err.level === 'client-timeout' ||
+    err.level === 'client-socket'
+  )
+    return new HopscopeError('SSH_UNREACHABLE', `${where(t)}: ${err.code ?? err.message}`, {
+      host: t.hostName,
+      port: t.port,
+    });
+  return new HopscopeError('SSH_UNREACHABLE', `${where(t)}: ${err.message}`, {
+    host: t.hostName,
+    port: t.port,
+  });
 }
 
 /** Opens one authenticated ssh2 client, optionally over `sock` (a ProxyJump channel). */
-function connectOne(t: ResolvedTarget, opts: ConnectOptions, sock?: Duplex): Promise<{ client: Client; hostKey: VerifiedHostKey }> {
+function connectOne(
+  t: ResolvedTarget,
+  opts: ConnectOptions,
+  sock?: Duplex,
+): Promise<{ client: Client; hostKey: VerifiedHostKey }> {
   return new Promise((resolve, reject) => {
     const client = new SshClient();
     const plan = planAuth(t, opts.credentials ?? {});
@@ -143,14 +179,19 @@ function connectOne(t: ResolvedTarget, opts: ConnectOptions, sock?: Duplex): Pro
       },
     };
     const algos = preferredHostKeyAlgorithms(opts.hostKeys, names);
-    if (algos) cfg.algorithms = { serverHostKey: algos as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] };
+    if (algos)
+      cfg.algorithms = { serverHostKey: algos as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] };
     client.once('ready', () => {
       if (settled) return;
       settled = true;
       resolve({ client, hostKey: hostKey! });
     });
     client.on('error', (err) => fail(verifyError ?? mapError(err, t, plan.notes)));
-    client.once('close', () => fail(verifyError ?? new HopscopeError('SSH_UNREACHABLE', `${where(t)}: connection closed during setup`)));
+    client.once('close', () =>
+      fail(
+        verifyError ?? new HopscopeError('SSH_UNREACHABLE', `${where(t)}: connection closed during setup`),
+      ),
+    );
     try {
       client.connect(cfg);
     } catch (e) {
@@ -188,7 +229,10 @@ export class SshConnection extends EventEmitter {
       for (const c of clients) c.end();
       const lost = this.closing
         ? undefined
-        : new HopscopeError('SSH_UNREACHABLE', `${where(target)}: connection lost${lastError ? ` (${lastError.message})` : ''}`);
+        : new HopscopeError(
+            'SSH_UNREACHABLE',
+            `${where(target)}: connection lost${lastError ? ` (${lastError.message})` : ''}`,
+          );
       this.emit('close', lost);
     });
   }
@@ -201,9 +245,16 @@ export class SshConnection extends EventEmitter {
   channel(command: string, attach?: (ch: ClientChannel) => void): Promise<ClientChannel> {
     const c = this.clients[this.clients.length - 1];
     return new Promise((resolve, reject) => {
-      if (this.closed) return reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: not connected`));
+      if (this.closed)
+        return reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: not connected`));
       c.exec(command, (err, ch) => {
-        if (err) return reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: cannot open channel: ${err.message}`));
+        if (err)
+          return reject(
+            new HopscopeError(
+              'SSH_UNREACHABLE',
+              `${where(this.target)}: cannot open channel: ${err.message}`,
+            ),
+          );
         attach?.(ch);
         resolve(ch);
       });
@@ -268,7 +319,10 @@ export async function connectSsh(opts: ConnectOptions): Promise<SshConnection> {
         try {
           sock = await forward(r.client, next.hostName, next.port);
         } catch (e) {
-          throw new HopscopeError('SSH_UNREACHABLE', `${where(next)} via ${where(hop)}: ${(e as Error).message}`);
+          throw new HopscopeError(
+            'SSH_UNREACHABLE',
+            `${where(next)} via ${where(hop)}: ${(e as Error).message}`,
+          );
         }
       }
     }

@@ -40,7 +40,9 @@ export interface VerifiedHostKey extends HostKeyInfo {
 }
 
 function loadEntries(files: string[]): { file: string; entries: KnownHostEntry[] }[] {
-  return files.filter((f) => existsSync(f)).map((file) => ({ file, entries: parseKnownHosts(readFileSync(file, 'utf8')) }));
+  return files
+    .filter((f) => existsSync(f))
+    .map((file) => ({ file, entries: parseKnownHosts(readFileSync(file, 'utf8')) }));
 }
 
 /** Names the host is known by in known_hosts: the alias if set, else the host name (with [ ]:port off 22). */
@@ -87,21 +89,28 @@ export async function verifyHostKey(
     const r = lookupHostKey(entries, names, blob);
     if (r.status === 'known') return { ...info, status: 'known', file };
     if (r.status === 'revoked')
-      throw new HopscopeError('HOSTKEY_CHANGED', `host key ${info.fingerprint} of ${names[0]} is revoked in ${file}:${r.entry.line}`, {
-        ...info,
-        file,
-      });
+      throw new HopscopeError(
+        'HOSTKEY_CHANGED',
+        `host key ${info.fingerprint} of ${names[0]} is revoked in ${file}:${r.entry.line}`,
+        {
+          ...info,
+          file,
+        },
+      );
     if (r.status === 'changed')
       throw new HopscopeError(
         'HOSTKEY_CHANGED',
         `host key of ${names[0]} changed: it presented ${info.keyType} ${info.fingerprint}, but ${file} (line ${r.entries
           .map((e) => e.line)
-          .join(', ')}) has ${r.knownFingerprints.join(', ')}; possible man-in-the-middle, refusing to connect`,
+          .join(
+            ', ',
+          )}) has ${r.knownFingerprints.join(', ')}; possible man-in-the-middle, refusing to connect`,
         { ...info, knownFingerprints: r.knownFingerprints, file },
       );
     otherTypes = [...otherTypes, ...r.otherTypes];
   }
-  const accept = typeof policy.acceptNew === 'function' ? await policy.acceptNew(info) : policy.acceptNew === true;
+  const accept =
+    typeof policy.acceptNew === 'function' ? await policy.acceptNew(info) : policy.acceptNew === true;
   if (!accept) {
     const also = otherTypes.length ? ` (known_hosts has only ${otherTypes.join(', ')} keys for it)` : '';
     throw new HopscopeError(
@@ -111,7 +120,8 @@ export async function verifyHostKey(
     );
   }
   const target = policy.knownHostsFiles[0];
-  if (!target) throw new HopscopeError('HOSTKEY_UNKNOWN', `no known_hosts file to record ${names[0]} in`, { ...info });
+  if (!target)
+    throw new HopscopeError('HOSTKEY_UNKNOWN', `no known_hosts file to record ${names[0]} in`, { ...info });
   mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
   const prev = existsSync(target) ? readFileSync(target, 'utf8') : '';
   const sep = prev === '' || prev.endsWith('\n') ? '' : '\n';

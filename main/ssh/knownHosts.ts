@@ -65,7 +65,12 @@ export function blobKeyType(blob: Buffer): string {
 /** Glob match with OpenSSH's `*` and `?`, case-insensitive like host names. */
 function globMatch(pattern: string, name: string): boolean {
   const re = new RegExp(
-    '^' + pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$',
+    '^' +
+      pattern
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.') +
+      '$',
     'i',
   );
   return re.test(name);
@@ -104,7 +109,11 @@ export function lookupHostKey(entries: KnownHostEntry[], names: string[], presen
   if (same) return { status: 'known', entry: same };
   const sameType = plain.filter((e) => e.keyType === type);
   if (sameType.length > 0)
-    return { status: 'changed', knownFingerprints: sameType.map((e) => fingerprint(e.key)), entries: sameType };
+    return {
+      status: 'changed',
+      knownFingerprints: sameType.map((e) => fingerprint(e.key)),
+      entries: sameType,
+    };
   return { status: 'unknown', otherTypes: [...new Set(plain.map((e) => e.keyType))] };
 }
 

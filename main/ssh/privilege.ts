@@ -7,10 +7,7 @@ import type { SshConnection } from './connection.ts';
 import { shQuote } from './shellQuote.ts';
 
 export type Privilege =
-  | { mode: 'root' }
-  | { mode: 'none' }
-  | { mode: 'sudo' }
-  | { mode: 'sudo-password'; password: string };
+  { mode: 'root' } | { mode: 'none' } | { mode: 'sudo' } | { mode: 'sudo-password'; password: string };
 
 /** What session.json may say about privilege (never the password). */
 export function privilegeLabel(p: Privilege): 'root' | 'none' | 'sudo' | 'sudo-password' {
@@ -60,14 +57,22 @@ export async function acquirePrivilege(
   if (n.code === 0) return { mode: 'sudo' };
   const nErr = redact(n.stderr.toString('utf8'), want.password).trim();
   if (!/password is required|a terminal is required|askpass/i.test(nErr)) {
-    throw new HopscopeError('SUDO_DENIED', `${node}: sudo refused: ${nErr.slice(0, 200) || `exit ${n.code}`}`);
+    throw new HopscopeError(
+      'SUDO_DENIED',
+      `${node}: sudo refused: ${nErr.slice(0, 200) || `exit ${n.code}`}`,
+    );
   }
   if (want.password === undefined) {
-    throw new HopscopeError('SUDO_PASSWORD_REQUIRED', `${node}: sudo needs a password for ${conn.target.user}; give one (--sudo-password-env VAR or the prompt)`);
+    throw new HopscopeError(
+      'SUDO_PASSWORD_REQUIRED',
+      `${node}: sudo needs a password for ${conn.target.user}; give one (--sudo-password-env VAR or the prompt)`,
+    );
   }
   const s = await conn.exec(`sudo -S -p '' -- true`, { stdin: want.password + '\n', timeoutMs: 15_000 });
   if (s.code === 0) return { mode: 'sudo-password', password: want.password };
   const sErr = redact(s.stderr.toString('utf8'), want.password).trim();
-  const why = /incorrect password|Sorry, try again/i.test(sErr) ? 'the sudo password was rejected' : sErr.slice(0, 200);
+  const why = /incorrect password|Sorry, try again/i.test(sErr)
+    ? 'the sudo password was rejected'
+    : sErr.slice(0, 200);
   throw new HopscopeError('SUDO_DENIED', `${node}: ${why}`);
 }

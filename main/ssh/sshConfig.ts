@@ -142,7 +142,8 @@ export function resolveTarget(spec: HostSpec, opts: ResolveOptions = {}): Resolv
       proxyJump.push({ ...r, proxyJump: [] });
     });
   }
-  const seconds = (v: string | undefined) => (v !== undefined && /^\d+$/.test(v) ? Number(v) * 1000 : undefined);
+  const seconds = (v: string | undefined) =>
+    v !== undefined && /^\d+$/.test(v) ? Number(v) * 1000 : undefined;
   return {
     alias: spec.host,
     hostName,

@@ -37,7 +37,23 @@ describe.sequential('capture on flannel-vxlan', () => {
 
   it('captures every non-loopback interface of both nodes; counts match tcpdump; the echo is on all 8 hops', async () => {
     const dir = tmp('vxlan');
-    const run = startCapture([...labArgs, '--node', 'node-1', '--node', 'node-2', '--iface', 'node-1:*', '--iface', 'node-2:*', '--filter', 'icmp or udp port 8472', '--duration', '60', '--out', dir]);
+    const run = startCapture([
+      ...labArgs,
+      '--node',
+      'node-1',
+      '--node',
+      'node-2',
+      '--iface',
+      'node-1:*',
+      '--iface',
+      'node-2:*',
+      '--filter',
+      'icmp or udp port 8472',
+      '--duration',
+      '60',
+      '--out',
+      dir,
+    ]);
     await waitUntil('8 captures listening', () => allCapturing(dir, 8));
     lab('traffic', 'flannel-vxlan');
     run.child.kill('SIGINT'); // Ctrl-C: a clean stop
@@ -49,16 +65,24 @@ describe.sequential('capture on flannel-vxlan', () => {
     expect(s.state).toBe('stopped');
     expect(s.captures).toHaveLength(8);
     for (const n of s.nodes) {
-      const kinds = Object.fromEntries(n.discovery.interfaces.map((i: { name: string; kind: string }) => [i.name, i.kind]));
+      const kinds = Object.fromEntries(
+        n.discovery.interfaces.map((i: { name: string; kind: string }) => [i.name, i.kind]),
+      );
       expect(kinds).toMatchObject({ lo: 'loopback', cni0: 'bridge', 'flannel.1': 'vxlan' });
-      expect(n.discovery.interfaces.find((i: { name: string }) => i.name === 'flannel.1').vxlan).toMatchObject({ vni: 1, port: 8472 });
+      expect(
+        n.discovery.interfaces.find((i: { name: string }) => i.name === 'flannel.1').vxlan,
+      ).toMatchObject({ vni: 1, port: 8472 });
       expect(n.clock.uncertaintyNs).toBeGreaterThan(0);
       expect(n.managementIface).toBe('ens33');
     }
     // The ping's ICMP id, from the first hop (node-1's pod veth).
-    const firstHop = s.captures.find((c: { node: string; iface: string }) => c.node === 'node-1' && c.iface.startsWith('veth'));
+    const firstHop = s.captures.find(
+      (c: { node: string; iface: string }) => c.node === 'node-1' && c.iface.startsWith('veth'),
+    );
     expect(firstHop.file).toMatch(/^node-1__veth[0-9a-f]+\.pcap$/); // relative: the folder can move
-    const id = /ICMP echo request, id (\d+), seq 1,/.exec(tcpdumpRead(join(dir, firstHop.file)).lines.join('\n'))?.[1];
+    const id = /ICMP echo request, id (\d+), seq 1,/.exec(
+      tcpdumpRead(join(dir, firstHop.file)).lines.join('\n'),
+    )?.[1];
     expect(id).toBeDefined();
     for (const c of s.captures) {
       const file = join(dir, `${c.node}__${c.iface}.pcap`);
@@ -70,7 +94,10 @@ describe.sequential('capture on flannel-vxlan', () => {
       expect(c.packets).toBe(packets);
       // On ens33 the echo is inside VXLAN (flannel's port 8472): have tcpdump decode it as such.
       const { lines } = tcpdumpRead(file, c.iface === 'ens33' ? ['-T', 'vxlan'] : []);
-      expect(lines.some((l) => l.includes(`ICMP echo request, id ${id}, seq 1,`)), `${c.node}:${c.iface}`).toBe(true);
+      expect(
+        lines.some((l) => l.includes(`ICMP echo request, id ${id}, seq 1,`)),
+        `${c.node}:${c.iface}`,
+      ).toBe(true);
     }
     expect(labTcpdumps()).toEqual([]);
     // The session folder opens in the correlator as written (files found through session.json).
@@ -81,7 +108,20 @@ describe.sequential('capture on flannel-vxlan', () => {
 
   it('a filter the node rejects → FILTER_INVALID before any capture starts', () => {
     const d = tmp('badfilter');
-    const r = startCaptureSync(['--node', 'node-1=root@10.1.10.9', '--identity', LAB_KEY, '--known-hosts', KNOWN_HOSTS, '--filter', 'icmp andd $(id)', '--duration', '2', '--out', d]);
+    const r = startCaptureSync([
+      '--node',
+      'node-1=root@10.1.10.9',
+      '--identity',
+      LAB_KEY,
+      '--known-hosts',
+      KNOWN_HOSTS,
+      '--filter',
+      'icmp andd $(id)',
+      '--duration',
+      '2',
+      '--out',
+      d,
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('FILTER_INVALID');
     expect(pcaps(d)).toEqual([]);
@@ -93,12 +133,37 @@ describe.sequential('capture on flannel-vxlan', () => {
     // Linux allows `$(id>hspwn)` as a name; if anything pasted it into a shell, `hspwn` would appear in root's home.
     const evil = '$(id>hspwn)';
     const canary = '/root/hspwn';
-    sh('ip', ['-n', 'hs-node-1', 'link', 'add', 'name', evil, 'type', 'veth', 'peer', 'name', 'hs-evil-peer']);
+    sh('ip', [
+      '-n',
+      'hs-node-1',
+      'link',
+      'add',
+      'name',
+      evil,
+      'type',
+      'veth',
+      'peer',
+      'name',
+      'hs-evil-peer',
+    ]);
     try {
       sh('ip', ['-n', 'hs-node-1', 'link', 'set', evil, 'up']);
       sh('ip', ['-n', 'hs-node-1', 'link', 'set', 'hs-evil-peer', 'up']);
       const d = tmp('evil');
-      const r = startCaptureSync(['--node', 'node-1=root@10.1.10.9', '--identity', LAB_KEY, '--known-hosts', KNOWN_HOSTS, '--iface', evil, '--duration', '2', '--out', d]);
+      const r = startCaptureSync([
+        '--node',
+        'node-1=root@10.1.10.9',
+        '--identity',
+        LAB_KEY,
+        '--known-hosts',
+        KNOWN_HOSTS,
+        '--iface',
+        evil,
+        '--duration',
+        '2',
+        '--out',
+        d,
+      ]);
       expect(r.err).toBe('');
       expect(r.code).toBe(0);
       const s = readSession(d);
@@ -114,7 +179,17 @@ describe.sequential('capture on flannel-vxlan', () => {
 
   it('leaves no tcpdump behind after kill -9 of the CLI', async () => {
     const dir = tmp('kill9');
-    const run = startCapture([...labArgs, '--node', 'node-1', '--node', 'node-2', '--iface', '*', '--out', dir]);
+    const run = startCapture([
+      ...labArgs,
+      '--node',
+      'node-1',
+      '--node',
+      'node-2',
+      '--iface',
+      '*',
+      '--out',
+      dir,
+    ]);
     await waitUntil('captures listening', () => allCapturing(dir, 8));
     expect(labTcpdumps().length).toBe(8);
     run.child.kill('SIGKILL');
@@ -126,7 +201,19 @@ describe.sequential('capture on flannel-vxlan', () => {
 
   it('after the SSH connection is cut, that node leaves no tcpdump, is recorded as lost, and the other keeps capturing', async () => {
     const dir = tmp('cut');
-    const run = startCapture([...labArgs, '--node', 'node-1', '--node', 'node-2', '--iface', 'node-1:*', '--iface', 'node-2:*', '--out', dir]);
+    const run = startCapture([
+      ...labArgs,
+      '--node',
+      'node-1',
+      '--node',
+      'node-2',
+      '--iface',
+      'node-1:*',
+      '--iface',
+      'node-2:*',
+      '--out',
+      dir,
+    ]);
     await waitUntil('captures listening', () => allCapturing(dir, 8));
     const port = readSession(dir).nodes.find((n: { name: string }) => n.name === 'node-1').ssh.clientPort;
     const pids = sshdPidsFor('hs-node-1', port);
@@ -147,16 +234,37 @@ describe.sequential('capture on flannel-vxlan', () => {
 
   it('with --reconnect, a cut node comes back: its captures resume in the same files and the gap is recorded', async () => {
     const dir = tmp('reconnect');
-    const run = startCapture([...labArgs, '--node', 'node-1', '--node', 'node-2', '--iface', 'node-1:*', '--iface', 'node-2:*', '--filter', 'icmp or udp port 8472', '--reconnect', '--out', dir]);
+    const run = startCapture([
+      ...labArgs,
+      '--node',
+      'node-1',
+      '--node',
+      'node-2',
+      '--iface',
+      'node-1:*',
+      '--iface',
+      'node-2:*',
+      '--filter',
+      'icmp or udp port 8472',
+      '--reconnect',
+      '--out',
+      dir,
+    ]);
     await waitUntil('captures listening', () => allCapturing(dir, 8));
     lab('traffic', 'flannel-vxlan'); // before the cut
-    await waitUntil('first pings on disk', () => pcaps(dir).every((f) => tcpdumpRead(join(dir, f)).packets >= 6));
+    await waitUntil('first pings on disk', () =>
+      pcaps(dir).every((f) => tcpdumpRead(join(dir, f)).packets >= 6),
+    );
     const port = readSession(dir).nodes[0].ssh.clientPort;
     for (const p of sshdPidsFor('hs-node-1', port)) process.kill(p, 'SIGKILL');
-    await waitUntil('node-1 back', () => {
-      const s = readSession(dir);
-      return s.nodes[0].gaps.length === 1 && s.nodes[0].gaps[0].resumedAt !== null && allCapturing(dir, 8);
-    }, 20_000);
+    await waitUntil(
+      'node-1 back',
+      () => {
+        const s = readSession(dir);
+        return s.nodes[0].gaps.length === 1 && s.nodes[0].gaps[0].resumedAt !== null && allCapturing(dir, 8);
+      },
+      20_000,
+    );
     expect(readSession(dir).nodes[0].ssh.clientPort).not.toBe(port);
     lab('traffic', 'flannel-vxlan'); // after the resume
     run.child.kill('SIGINT');
@@ -186,7 +294,21 @@ describe.sequential('capture on flannel-vxlan', () => {
     const dir = tmp('down');
     sh('ip', ['-n', 'hs-node-2', 'link', 'set', 'ens33', 'down']);
     try {
-      const run = startCapture([...labArgs, '--node', 'node-1', '--node', 'node-2', '--iface', '*', '--count', '1', '--duration', '20', '--out', dir]);
+      const run = startCapture([
+        ...labArgs,
+        '--node',
+        'node-1',
+        '--node',
+        'node-2',
+        '--iface',
+        '*',
+        '--count',
+        '1',
+        '--duration',
+        '20',
+        '--out',
+        dir,
+      ]);
       await waitUntil(
         'node-1 capturing',
         () => {
@@ -216,7 +338,14 @@ describe.sequential('capture on flannel-vxlan', () => {
     const d = tmp('wrongkey');
     sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(d, 'key')]);
     const s = new CaptureSession({
-      nodes: [{ name: 'node-1', host: '10.1.10.9', user: 'root', credentials: { identityFiles: [join(d, 'key')], agent: '' } }],
+      nodes: [
+        {
+          name: 'node-1',
+          host: '10.1.10.9',
+          user: 'root',
+          credentials: { identityFiles: [join(d, 'key')], agent: '' },
+        },
+      ],
       knownHostsFiles: [KNOWN_HOSTS],
       outDir: join(d, 's'),
     });
@@ -231,7 +360,18 @@ describe.sequential('capture on flannel-vxlan', () => {
     const otherPub = readFileSync(join(d, 'other.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
     writeFileSync(join(d, 'kh'), `10.1.10.9 ${otherPub}\n`);
     const fpOther = sh('ssh-keygen', ['-lf', join(d, 'other.pub')]).out.split(' ')[1];
-    const r = startCaptureSync(['--node', 'node-1=root@10.1.10.9', '--identity', LAB_KEY, '--known-hosts', join(d, 'kh'), '--duration', '2', '--out', join(d, 's')]);
+    const r = startCaptureSync([
+      '--node',
+      'node-1=root@10.1.10.9',
+      '--identity',
+      LAB_KEY,
+      '--known-hosts',
+      join(d, 'kh'),
+      '--duration',
+      '2',
+      '--out',
+      join(d, 's'),
+    ]);
     expect(r.code).toBe(1);
     expect(r.err).toContain('HOSTKEY_CHANGED');
     expect(r.err).toContain(fpOther);
@@ -243,7 +383,20 @@ describe.sequential('capture on flannel-vxlan', () => {
     const d = tmp('unknown');
     const kh = join(d, 'kh');
     writeFileSync(kh, '');
-    const base = ['--node', 'node-1=root@10.1.10.9', '--identity', LAB_KEY, '--known-hosts', kh, '--iface', 'ens33', '--count', '1', '--duration', '3'];
+    const base = [
+      '--node',
+      'node-1=root@10.1.10.9',
+      '--identity',
+      LAB_KEY,
+      '--known-hosts',
+      kh,
+      '--iface',
+      'ens33',
+      '--count',
+      '1',
+      '--duration',
+      '3',
+    ];
     const refused = startCaptureSync([...base, '--out', join(d, 'a')]);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('HOSTKEY_UNKNOWN');
@@ -265,7 +418,22 @@ describe.sequential('capture on flannel-vxlan', () => {
     copyFileSync(KNOWN_HOSTS, hashed);
     sh('ssh-keygen', ['-H', '-f', hashed]);
     expect(readFileSync(hashed, 'utf8')).toMatch(/^\|1\|/);
-    const h = startCaptureSync(['--node', 'node-1=root@10.1.10.9', '--identity', LAB_KEY, '--known-hosts', hashed, '--iface', 'ens33', '--count', '1', '--duration', '3', '--out', join(d, 'c')]);
+    const h = startCaptureSync([
+      '--node',
+      'node-1=root@10.1.10.9',
+      '--identity',
+      LAB_KEY,
+      '--known-hosts',
+      hashed,
+      '--iface',
+      'ens33',
+      '--count',
+      '1',
+      '--duration',
+      '3',
+      '--out',
+      join(d, 'c'),
+    ]);
     expect(h.err).not.toContain('HOSTKEY');
     expect(readSession(join(d, 'c')).nodes[0].hostKey.status).toBe('known');
   });
@@ -276,16 +444,43 @@ describe.sequential('capture on flannel-vxlan', () => {
     const pass = users.find((u) => u.sudo === 'password')!;
     const secret = pass.password!;
     const d = tmp('sudo');
-    const common = ['--identity', LAB_KEY, '--known-hosts', KNOWN_HOSTS, '--iface', 'ens33', '--duration', '2', '--sudo'];
+    const common = [
+      '--identity',
+      LAB_KEY,
+      '--known-hosts',
+      KNOWN_HOSTS,
+      '--iface',
+      'ens33',
+      '--duration',
+      '2',
+      '--sudo',
+    ];
 
-    const a = startCaptureSync(['--node', `node-1=${nopass.name}@10.1.10.9`, ...common, '--out', join(d, 'a')]);
+    const a = startCaptureSync([
+      '--node',
+      `node-1=${nopass.name}@10.1.10.9`,
+      ...common,
+      '--out',
+      join(d, 'a'),
+    ]);
     expect(a.err).toBe('');
     expect(a.code).toBe(0);
     expect(readSession(join(d, 'a')).nodes[0].privilege).toBe('sudo');
 
-    const b = startCaptureSync(['--node', `node-1=${pass.name}@10.1.10.9`, ...common, '--sudo-password-env', 'HS_SUDO_PW', '--out', join(d, 'b')], {
-      HS_SUDO_PW: secret,
-    });
+    const b = startCaptureSync(
+      [
+        '--node',
+        `node-1=${pass.name}@10.1.10.9`,
+        ...common,
+        '--sudo-password-env',
+        'HS_SUDO_PW',
+        '--out',
+        join(d, 'b'),
+      ],
+      {
+        HS_SUDO_PW: secret,
+      },
+    );
     expect(b.err).toBe('');
     expect(b.code).toBe(0);
     const sb = readSession(join(d, 'b'));
@@ -297,15 +492,27 @@ describe.sequential('capture on flannel-vxlan', () => {
     expect(c.code).toBe(1);
     expect(c.err).toContain('SUDO_PASSWORD_REQUIRED');
 
-    const wrong = startCaptureSync(['--node', `node-1=${pass.name}@10.1.10.9`, ...common, '--sudo-password-env', 'HS_SUDO_PW', '--out', join(d, 'w')], {
-      HS_SUDO_PW: secret + 'x',
-    });
+    const wrong = startCaptureSync(
+      [
+        '--node',
+        `node-1=${pass.name}@10.1.10.9`,
+        ...common,
+        '--sudo-password-env',
+        'HS_SUDO_PW',
+        '--out',
+        join(d, 'w'),
+      ],
+      {
+        HS_SUDO_PW: secret + 'x',
+      },
+    );
     expect(wrong.err).toContain('SUDO_DENIED');
 
     // The password (and the wrong one) is in no output, no session file, no capture.
     for (const r of [a, b, c, wrong]) expect(r.out + r.err).not.toContain(secret);
     for (const sub of ['a', 'b', 'c', 'w'])
-      for (const f of readdirSync(join(d, sub))) expect(readFileSync(join(d, sub, f)).includes(secret), `${sub}/${f}`).toBe(false);
+      for (const f of readdirSync(join(d, sub)))
+        expect(readFileSync(join(d, sub, f)).includes(secret), `${sub}/${f}`).toBe(false);
     expect(labTcpdumps()).toEqual([]);
   });
 });
@@ -316,7 +523,19 @@ describe.sequential('capture on calico-ipip', () => {
 
   it("tunl0's file has link-type RAW and ens33 holds IPIP", async () => {
     const dir = tmp('ipip');
-    const run = startCapture([...labArgs, '--node', 'node-1', '--iface', 'node-1:tunl0', '--iface', 'node-1:ens33', '--duration', '60', '--out', dir]);
+    const run = startCapture([
+      ...labArgs,
+      '--node',
+      'node-1',
+      '--iface',
+      'node-1:tunl0',
+      '--iface',
+      'node-1:ens33',
+      '--duration',
+      '60',
+      '--out',
+      dir,
+    ]);
     await waitUntil('2 captures listening', () => allCapturing(dir, 2));
     lab('traffic', 'calico-ipip');
     run.child.kill('SIGINT');
@@ -325,7 +544,11 @@ describe.sequential('capture on calico-ipip', () => {
     expect(tun.header).toContain('link-type RAW');
     expect(tun.lines.some((l) => /ICMP echo request/.test(l))).toBe(true);
     const ens = tcpdumpRead(join(dir, 'node-1__ens33.pcap'), ['ip proto 4']);
-    expect(ens.lines.some((l) => /IP 10\.1\.10\.9 > 10\.1\.10\.10: IP 10\.100\.\S+ > 10\.100\.\S+: ICMP echo request/.test(l))).toBe(true);
+    expect(
+      ens.lines.some((l) =>
+        /IP 10\.1\.10\.9 > 10\.1\.10\.10: IP 10\.100\.\S+ > 10\.100\.\S+: ICMP echo request/.test(l),
+      ),
+    ).toBe(true);
     const s = readSession(dir);
     expect(s.captures.find((c: { iface: string }) => c.iface === 'tunl0').linkType).toBe(101);
   });
@@ -340,10 +563,14 @@ import { spawnSync } from 'node:child_process';
 import { ROOT } from './captureLab.ts';
 
 function spawnSyncCapture(args: string[], env: NodeJS.ProcessEnv) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/hopscope.mjs'), 'capture', '--ssh-config', '/dev/null', ...args], {
-    encoding: 'utf8',
-    env: { ...process.env, SSH_AUTH_SOCK: '', ...env },
-    timeout: 60_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'bin/hopscope.mjs'), 'capture', '--ssh-config', '/dev/null', ...args],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, SSH_AUTH_SOCK: '', ...env },
+      timeout: 60_000,
+    },
+  );
   return { code: r.status ?? 1, out: r.stdout ?? '', err: r.stderr ?? '' };
 }

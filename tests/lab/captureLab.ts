@@ -107,12 +107,24 @@ export async function expectNoTcpdumpWithin(ms: number): Promise<number> {
 
 /** PIDs of the sshd processes holding the TCP connection from our client port (found with `ss -p`). */
 export function sshdPidsFor(ns: string, clientPort: number): number[] {
-  const r = sh('ip', ['netns', 'exec', ns, 'ss', '-Htnp', 'state', 'established', `( sport = :22 and dport = :${clientPort} )`]);
+  const r = sh('ip', [
+    'netns',
+    'exec',
+    ns,
+    'ss',
+    '-Htnp',
+    'state',
+    'established',
+    `( sport = :22 and dport = :${clientPort} )`,
+  ]);
   return [...r.out.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
 }
 
 /** Packets `tcpdump -r` reads from a file (throws if tcpdump cannot read it). */
-export function tcpdumpRead(file: string, extra: string[] = []): { lines: string[]; packets: number; header: string } {
+export function tcpdumpRead(
+  file: string,
+  extra: string[] = [],
+): { lines: string[]; packets: number; header: string } {
   const r = sh('tcpdump', ['-nn', '-tt', '-r', file, ...extra]);
   if (r.code !== 0) throw new Error(`tcpdump -r ${file}: ${r.err}`);
   const lines = r.out.split('\n').filter(Boolean);

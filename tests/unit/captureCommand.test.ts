@@ -73,11 +73,43 @@ describe('shell quoting', () => {
 
 describe('tcpdump command lines', () => {
   it('tcpdumpArgs: -U -w - -i IFACE --immediate-mode -s SNAPLEN, nano or micro, -c, filter after --', () => {
-    expect(tcpdumpArgs({ tcpdumpPath: '/usr/bin/tcpdump', iface: 'ens33', snaplen: 262144, nano: true, filter: 'icmp' })).toEqual([
-      '/usr/bin/tcpdump', '-U', '-w', '-', '-i', 'ens33', '--immediate-mode', '-s', '262144', '--time-stamp-precision=nano', '--', 'icmp',
+    expect(
+      tcpdumpArgs({
+        tcpdumpPath: '/usr/bin/tcpdump',
+        iface: 'ens33',
+        snaplen: 262144,
+        nano: true,
+        filter: 'icmp',
+      }),
+    ).toEqual([
+      '/usr/bin/tcpdump',
+      '-U',
+      '-w',
+      '-',
+      '-i',
+      'ens33',
+      '--immediate-mode',
+      '-s',
+      '262144',
+      '--time-stamp-precision=nano',
+      '--',
+      'icmp',
     ]);
-    expect(tcpdumpArgs({ tcpdumpPath: 't', iface: 'x', snaplen: 96, nano: false, filter: '', count: 5 })).toEqual([
-      't', '-U', '-w', '-', '-i', 'x', '--immediate-mode', '-s', '96', '--time-stamp-precision=micro', '-c', '5',
+    expect(
+      tcpdumpArgs({ tcpdumpPath: 't', iface: 'x', snaplen: 96, nano: false, filter: '', count: 5 }),
+    ).toEqual([
+      't',
+      '-U',
+      '-w',
+      '-',
+      '-i',
+      'x',
+      '--immediate-mode',
+      '-s',
+      '96',
+      '--time-stamp-precision=micro',
+      '-c',
+      '5',
     ]);
   });
 
@@ -88,8 +120,15 @@ describe('tcpdump command lines', () => {
       const cmd = privileged(wrapWithWatchdog(argv), { mode: 'root' });
       const r = await runKeepingStdin(cmd.command);
       expect(r.code).toBe(0);
-      expect(r.out).toBe(argv.slice(1).map((a) => `[${a}]\n`).join(''));
-      const check = runRemote(privileged(filterCheckScript(argvDump, iface, filter), { mode: 'none' }).command);
+      expect(r.out).toBe(
+        argv
+          .slice(1)
+          .map((a) => `[${a}]\n`)
+          .join(''),
+      );
+      const check = runRemote(
+        privileged(filterCheckScript(argvDump, iface, filter), { mode: 'none' }).command,
+      );
       expect(check.code).toBe(0);
     }
     expect(existsSync(canary)).toBe(false);
@@ -100,9 +139,9 @@ describe('tcpdump command lines', () => {
     expect(n.command).toBe(`sudo -n -- sh -c 'tcpdump -d'`);
     const s = privileged('tcpdump -d', { mode: 'sudo-password', password: "p'w$(x)" });
     expect(s.command).toBe(`sudo -S -p '' -- sh -c 'tcpdump -d'`);
-    expect(s.command).not.toContain('p\'w');
+    expect(s.command).not.toContain("p'w");
     expect(s.stdinPreamble).toBe("p'w$(x)\n");
-    expect(redact('Sorry p\'w$(x) wrong', "p'w$(x)")).toBe('Sorry *** wrong');
+    expect(redact("Sorry p'w$(x) wrong", "p'w$(x)")).toBe('Sorry *** wrong');
   });
 
   it('the SSH exclusion clause comes from SSH_CONNECTION and is combined with the user filter', () => {
@@ -118,13 +157,20 @@ describe('tcpdump command lines', () => {
   });
 
   it('the real tcpdump compiles the combined filter (-d), and rejects a bad one', () => {
-    const ex = excludeSshClause({ clientIp: '10.1.10.1', clientPort: 41680, serverIp: '10.1.10.9', serverPort: 22 });
+    const ex = excludeSshClause({
+      clientIp: '10.1.10.1',
+      clientPort: 41680,
+      serverIp: '10.1.10.9',
+      serverPort: 22,
+    });
     // -y EN10MB with -d needs no device or privilege: it only compiles.
     expect(spawnSync('tcpdump', ['-d', '-y', 'EN10MB', '--', combineFilter('icmp', ex)]).status).toBe(0);
-    expect(spawnSync('tcpdump', ['-d', '-y', 'EN10MB', '--', combineFilter('icmp andd', ex)]).status).not.toBe(0);
+    expect(
+      spawnSync('tcpdump', ['-d', '-y', 'EN10MB', '--', combineFilter('icmp andd', ex)]).status,
+    ).not.toBe(0);
   });
 
-  it('the probe script runs under sh and finds this machine\'s tcpdump', () => {
+  it("the probe script runs under sh and finds this machine's tcpdump", () => {
     const r = runRemote(`sh -c ${shQuote(PROBE_SCRIPT)}`);
     const p = parseProbe(r.out);
     expect(p.uid).toBe(process.getuid!());
@@ -153,7 +199,9 @@ describe('the watchdog wrapper', () => {
   };
 
   it('stdin EOF → SIGTERM to the child, which prints its counts; the wrapper exits with its status', async () => {
-    const child = spawn('/bin/sh', ['-c', privileged(wrapWithWatchdog([fake]), { mode: 'root' }).command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('/bin/sh', ['-c', privileged(wrapWithWatchdog([fake]), { mode: 'root' }).command], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const exit = new Promise<number | null>((r) => child.on('close', (c) => r(c)));
@@ -170,7 +218,11 @@ describe('the watchdog wrapper', () => {
   });
 
   it('if the child ends by itself the wrapper ends too (no hang waiting for stdin)', async () => {
-    const child = spawn('/bin/sh', ['-c', privileged(wrapWithWatchdog(['sh', '-c', 'exit 3']), { mode: 'root' }).command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      '/bin/sh',
+      ['-c', privileged(wrapWithWatchdog(['sh', '-c', 'exit 3']), { mode: 'root' }).command],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     expect(code).toBe(3);
   });
@@ -184,7 +236,10 @@ describe('the watchdog wrapper', () => {
     while (!err.includes('listening')) await new Promise((r) => setTimeout(r, 20));
     const pid = Number(readFileSync(pidFile, 'utf8'));
     // Kill the `sleep` feeding stdin (the pipe's writer): stdin reaches EOF.
-    const sleeps = spawnSync('pgrep', ['-P', String(outer.pid), '-x', 'sleep'], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+    const sleeps = spawnSync('pgrep', ['-P', String(outer.pid), '-x', 'sleep'], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\n')
+      .filter(Boolean);
     expect(sleeps.length).toBe(1);
     process.kill(Number(sleeps[0]), 'SIGKILL');
     const t0 = Date.now();

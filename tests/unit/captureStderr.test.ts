@@ -9,25 +9,46 @@ import { classifyTcpdumpError, parseCounts, parseListening } from '../../main/ca
 
 describe('tcpdump stderr', () => {
   it('reads the final counts, singular and plural', () => {
-    const text = 'tcpdump: listening on ens33, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n12 packets captured\n1 packet received by filter\n0 packets dropped by kernel\n';
-    expect(parseCounts(text)).toEqual({ captured: 12, receivedByFilter: 1, droppedByKernel: 0, droppedByInterface: null });
-    expect(parseCounts('3 packets captured\n5 packets received by filter\n2 packets dropped by kernel\n7 packets dropped by interface\n')).toEqual({
+    const text =
+      'tcpdump: listening on ens33, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n12 packets captured\n1 packet received by filter\n0 packets dropped by kernel\n';
+    expect(parseCounts(text)).toEqual({
+      captured: 12,
+      receivedByFilter: 1,
+      droppedByKernel: 0,
+      droppedByInterface: null,
+    });
+    expect(
+      parseCounts(
+        '3 packets captured\n5 packets received by filter\n2 packets dropped by kernel\n7 packets dropped by interface\n',
+      ),
+    ).toEqual({
       captured: 3,
       receivedByFilter: 5,
       droppedByKernel: 2,
       droppedByInterface: 7,
     });
-    expect(parseCounts('')).toEqual({ captured: null, receivedByFilter: null, droppedByKernel: null, droppedByInterface: null });
+    expect(parseCounts('')).toEqual({
+      captured: null,
+      receivedByFilter: null,
+      droppedByKernel: null,
+      droppedByInterface: null,
+    });
   });
 
   it('reads the listening line, RAW included', () => {
-    expect(parseListening('tcpdump: listening on tunl0, link-type RAW (Raw IP), snapshot length 262144 bytes')).toEqual({
+    expect(
+      parseListening('tcpdump: listening on tunl0, link-type RAW (Raw IP), snapshot length 262144 bytes'),
+    ).toEqual({
       iface: 'tunl0',
       linkType: 'RAW',
       linkTypeDescription: 'Raw IP',
       snaplen: 262144,
     });
-    expect(parseListening('tcpdump: listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 96 bytes')?.linkType).toBe('LINUX_SLL2');
+    expect(
+      parseListening(
+        'tcpdump: listening on any, link-type LINUX_SLL2 (Linux cooked v2), snapshot length 96 bytes',
+      )?.linkType,
+    ).toBe('LINUX_SLL2');
     expect(parseListening('nothing')).toBeNull();
   });
 
@@ -38,9 +59,11 @@ describe('tcpdump stderr', () => {
     const nodev = spawnSync('tcpdump', ['-d', '-i', 'hs-no-such-if0', 'icmp'], { encoding: 'utf8' });
     expect(nodev.status).not.toBe(0);
     expect(classifyTcpdumpError(nodev.stderr)).toBe('IFACE_UNKNOWN');
-    expect(classifyTcpdumpError("tcpdump: ens33: You don't have permission to capture on that device\n(socket: Operation not permitted)")).toBe(
-      'CAPTURE_PERMISSION_DENIED',
-    );
+    expect(
+      classifyTcpdumpError(
+        "tcpdump: ens33: You don't have permission to capture on that device\n(socket: Operation not permitted)",
+      ),
+    ).toBe('CAPTURE_PERMISSION_DENIED');
     expect(classifyTcpdumpError('sh: 1: /usr/sbin/tcpdump: not found')).toBe('TCPDUMP_NOT_FOUND');
     expect(classifyTcpdumpError('something else')).toBe('CAPTURE_FAILED');
   });

@@ -76,7 +76,11 @@ afterAll(async () => {
 
 async function connect(): Promise<SshConnection> {
   const target = resolveTarget({ host: '127.0.0.1', user: 'u', port }, {});
-  return connectSsh({ target, credentials: { agent: '' }, hostKeys: { knownHostsFiles: [join(dir, 'kh')], acceptNew: true } });
+  return connectSsh({
+    target,
+    credentials: { agent: '' },
+    hostKeys: { knownHostsFiles: [join(dir, 'kh')], acceptNew: true },
+  });
 }
 
 /** Packets `tcpdump -r` reads (lines that start with a timestamp; hex dumps of unknown frames follow them). */
@@ -94,13 +98,21 @@ const waitFor = async (what: string, f: () => boolean) => {
   }
 };
 
-const spec = (filter = 'icmp') => ({ tcpdumpPath: '/usr/sbin/tcpdump', iface: 'eth0', snaplen: 262144, nano: true, filter });
+const spec = (filter = 'icmp') => ({
+  tcpdumpPath: '/usr/sbin/tcpdump',
+  iface: 'eth0',
+  snaplen: 262144,
+  nano: true,
+  filter,
+});
 
 /** On stdin EOF, print tcpdump's counts and exit 0, like the watchdog + tcpdump do. */
 function countsOnEof(ch: ssh2.ServerChannel, captured: number): void {
   ch.on('data', () => undefined);
   ch.on('end', () => {
-    ch.stderr.write(`${captured} packets captured\n${captured} packets received by filter\n0 packets dropped by kernel\n`);
+    ch.stderr.write(
+      `${captured} packets captured\n${captured} packets received by filter\n0 packets dropped by kernel\n`,
+    );
     ch.exit(0);
     ch.end();
   });
@@ -120,12 +132,21 @@ describe('InterfaceCapture over SSH', () => {
     const cap = new InterfaceCapture('n', 'eth0', file, conn, spec(), { mode: 'root' });
     await cap.start();
     expect(cap.status.state).toBe('capturing');
-    expect(commands.at(-1)).toContain('/usr/sbin/tcpdump -U -w - -i eth0 --immediate-mode -s 262144 --time-stamp-precision=nano -- icmp');
+    expect(commands.at(-1)).toContain(
+      '/usr/sbin/tcpdump -U -w - -i eth0 --immediate-mode -s 262144 --time-stamp-precision=nano -- icmp',
+    );
     await waitFor('3 packets', () => cap.status.packets === 3);
     await cap.stop();
     conn.close();
     expect(readFileSync(file).equals(bytes)).toBe(true);
-    expect(cap.status).toMatchObject({ state: 'stopped', packets: 3, bytes: bytes.length, linkType: 1, tsPrecision: 'nano', streamProblem: null });
+    expect(cap.status).toMatchObject({
+      state: 'stopped',
+      packets: 3,
+      bytes: bytes.length,
+      linkType: 1,
+      tsPrecision: 'nano',
+      streamProblem: null,
+    });
     expect(cap.status.tcpdump).toMatchObject({ captured: 3, receivedByFilter: 3, droppedByKernel: 0 });
     expect(tcpdumpPackets(file)).toBe(3);
   });
@@ -141,7 +162,9 @@ describe('InterfaceCapture over SSH', () => {
     };
     const c1 = await connect();
     const file = join(dir, 'b.pcap');
-    const cap = new InterfaceCapture('n', 'eth0', file, c1, spec('icmp and not (tcp port 22)'), { mode: 'root' });
+    const cap = new InterfaceCapture('n', 'eth0', file, c1, spec('icmp and not (tcp port 22)'), {
+      mode: 'root',
+    });
     cap.reconnect = true;
     await cap.start();
     await waitFor('lost', () => cap.status.state === 'lost');
@@ -201,7 +224,9 @@ describe('InterfaceCapture over SSH', () => {
     expect(readFileSync(join(dir, 'd.pcap'), 'utf8')).toContain('not a pcap');
 
     nextScript = (ch) => {
-      ch.stderr.write("tcpdump: eth0: You don't have permission to capture on that device\n(socket: Operation not permitted)\n");
+      ch.stderr.write(
+        "tcpdump: eth0: You don't have permission to capture on that device\n(socket: Operation not permitted)\n",
+      );
       ch.exit(1);
       ch.end();
     };

@@ -26,33 +26,38 @@ interface Manifest {
 describe('discovery on the lab scenarios', () => {
   for (const sc of SCENARIOS) {
     const dir = join(FIX, sc);
-    it.skipIf(!existsSync(join(dir, 'manifest.json')))(`${sc}: every captured interface is discovered; pod IPs map to their host-side link`, () => {
-      const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-      const nodes = readdirSync(dir).filter((f) => f.endsWith('.ip-link.json')).map((f) => f.replace('.ip-link.json', ''));
-      const models = new Map(nodes.map((n) => [n, load(sc, n)]));
-      for (const c of m.captures) {
-        const i = models.get(c.host)?.interfaces.find((x) => x.name === c.iface);
-        expect(i, `${c.host}:${c.iface}`).toBeDefined();
-        expect(i!.capturable).toBe(true);
-        expect(i!.kind).not.toBe('other');
-      }
-      for (const [, model] of models) {
-        expect(model.warnings).toEqual([]);
-        expect(model.interfaces.find((i) => i.name === 'lo')?.kind).toBe('loopback');
-        const ens33 = model.interfaces.find((i) => i.name === 'ens33');
-        if (ens33) expect(ens33.addresses.some((a) => a.address.startsWith('10.1.10.'))).toBe(true);
-      }
-      for (const pod of m.pods) {
-        const model = models.get(pod.node);
-        if (!model) continue;
-        const host = model.interfaces.find((i) => i.name === pod.hostIf)!;
-        expect(host.peer?.netnsId, `${pod.hostIf} peer lives in the pod namespace`).not.toBeNull();
-        const dev = routeDevFor(model, pod.ip);
-        // Calico routes each pod /32 to its cali*; bridge CNIs route the pod subnet to the bridge it is a port of.
-        if (host.kind === 'calico') expect(dev).toBe(pod.hostIf);
-        else expect(host.master).toBe(dev);
-      }
-    });
+    it.skipIf(!existsSync(join(dir, 'manifest.json')))(
+      `${sc}: every captured interface is discovered; pod IPs map to their host-side link`,
+      () => {
+        const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+        const nodes = readdirSync(dir)
+          .filter((f) => f.endsWith('.ip-link.json'))
+          .map((f) => f.replace('.ip-link.json', ''));
+        const models = new Map(nodes.map((n) => [n, load(sc, n)]));
+        for (const c of m.captures) {
+          const i = models.get(c.host)?.interfaces.find((x) => x.name === c.iface);
+          expect(i, `${c.host}:${c.iface}`).toBeDefined();
+          expect(i!.capturable).toBe(true);
+          expect(i!.kind).not.toBe('other');
+        }
+        for (const [, model] of models) {
+          expect(model.warnings).toEqual([]);
+          expect(model.interfaces.find((i) => i.name === 'lo')?.kind).toBe('loopback');
+          const ens33 = model.interfaces.find((i) => i.name === 'ens33');
+          if (ens33) expect(ens33.addresses.some((a) => a.address.startsWith('10.1.10.'))).toBe(true);
+        }
+        for (const pod of m.pods) {
+          const model = models.get(pod.node);
+          if (!model) continue;
+          const host = model.interfaces.find((i) => i.name === pod.hostIf)!;
+          expect(host.peer?.netnsId, `${pod.hostIf} peer lives in the pod namespace`).not.toBeNull();
+          const dev = routeDevFor(model, pod.ip);
+          // Calico routes each pod /32 to its cali*; bridge CNIs route the pod subnet to the bridge it is a port of.
+          if (host.kind === 'calico') expect(dev).toBe(pod.hostIf);
+          else expect(host.master).toBe(dev);
+        }
+      },
+    );
   }
 
   it('flannel-vxlan: flannel.1 is VXLAN VNI 1 on 8472; veths are bridge ports of cni0', () => {
@@ -67,7 +72,11 @@ describe('discovery on the lab scenarios', () => {
 
   it('calico-ipip: tunl0 is raw IP (no MAC), cali* are calico with the ee:ee… MAC', () => {
     const n = load('calico-ipip', 'node-1');
-    expect(n.interfaces.find((i) => i.name === 'tunl0')).toMatchObject({ kind: 'tun', linkType: 'none', mac: null });
+    expect(n.interfaces.find((i) => i.name === 'tunl0')).toMatchObject({
+      kind: 'tun',
+      linkType: 'none',
+      mac: null,
+    });
     const cali = n.interfaces.filter((i) => i.kind === 'calico');
     expect(cali.length).toBeGreaterThan(0);
     for (const c of cali) expect(c.mac).toBe('ee:ee:ee:ee:ee:ee');
@@ -78,8 +87,19 @@ describe('discovery on kubeadm-like nodes', () => {
   it('flannel node: kinds, VXLAN details, docker0 down, route to the other node via flannel.1', () => {
     const n = load('capture-kubeadm', 'kubeadm-flannel');
     const kinds = Object.fromEntries(n.interfaces.map((i) => [i.name, i.kind]));
-    expect(kinds).toMatchObject({ lo: 'loopback', ens33: 'veth', docker0: 'bridge', cni0: 'bridge', 'flannel.1': 'vxlan' });
-    expect(n.interfaces.find((i) => i.name === 'flannel.1')!.vxlan).toEqual({ vni: 1, port: 8472, local: '10.1.10.9', device: 'ens33' });
+    expect(kinds).toMatchObject({
+      lo: 'loopback',
+      ens33: 'veth',
+      docker0: 'bridge',
+      cni0: 'bridge',
+      'flannel.1': 'vxlan',
+    });
+    expect(n.interfaces.find((i) => i.name === 'flannel.1')!.vxlan).toEqual({
+      vni: 1,
+      port: 8472,
+      local: '10.1.10.9',
+      device: 'ens33',
+    });
     expect(routeDevFor(n, '10.244.1.34')).toBe('flannel.1');
     expect(routeDevFor(n, '10.244.0.12')).toBe('cni0');
     expect(routeDevFor(n, '8.8.8.8')).toBe('ens33');
@@ -89,7 +109,9 @@ describe('discovery on kubeadm-like nodes', () => {
     expect(sel).not.toContain('lo');
     expect(sel).not.toContain('docker0');
     expect(sel).toContain('flannel.1');
-    expect(selectInterfaces(['kubeadm-flannel:docker0'], [n])).toEqual([{ node: 'kubeadm-flannel', iface: 'docker0' }]);
+    expect(selectInterfaces(['kubeadm-flannel:docker0'], [n])).toEqual([
+      { node: 'kubeadm-flannel', iface: 'docker0' },
+    ]);
   });
 
   it('calico node: pod /32 routes map pod IPs to their cali*', () => {
@@ -98,7 +120,10 @@ describe('discovery on kubeadm-like nodes', () => {
     expect(routeDevFor(n, '10.100.84.132')).toBe('calie5c1c1d0d2f');
     expect(routeDevFor(n, '10.100.247.24')).toBe('tunl0');
     expect(n.routes.find((r) => r.dst === '10.100.84.128/26')).toMatchObject({ dev: null, protocol: 'bird' });
-    expect(selectInterfaces(['cali*'], [n]).map((s) => s.iface)).toEqual(['cali1b6b7c1e3a0', 'calie5c1c1d0d2f']);
+    expect(selectInterfaces(['cali*'], [n]).map((s) => s.iface)).toEqual([
+      'cali1b6b7c1e3a0',
+      'calie5c1c1d0d2f',
+    ]);
   });
 
   it('a real NIC (no linkinfo) is physical', () => {
@@ -124,7 +149,11 @@ describe('hostile and malformed discovery input', () => {
     const entries = JSON.parse(r('link'));
     const evil = ['-w/etc/passwd', 'a'.repeat(16), 'bad\uFFFDname', 'tab\tname', 'x:y', '..'];
     const hostile = evil.map((ifname, k) => ({ ...entries[1], ifindex: 100 + k, ifname }));
-    const n = parseIpOutputs('node-1', { link: JSON.stringify([...entries, ...hostile]), addr: '[]', route: '[]' });
+    const n = parseIpOutputs('node-1', {
+      link: JSON.stringify([...entries, ...hostile]),
+      addr: '[]',
+      route: '[]',
+    });
     for (const name of evil) {
       const i = n.interfaces.find((x) => x.name === name)!;
       expect(i.capturable, name).toBe(false);
@@ -135,18 +164,38 @@ describe('hostile and malformed discovery input', () => {
   });
 
   it('invalid UTF-8 bytes from the node become U+FFFD and are refused', () => {
-    const raw = Buffer.concat([Buffer.from('[{"ifindex":7,"ifname":"et'), Buffer.from([0xff, 0xfe]), Buffer.from('h0","link_type":"ether","flags":["UP"]}]')]);
+    const raw = Buffer.concat([
+      Buffer.from('[{"ifindex":7,"ifname":"et'),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('h0","link_type":"ether","flags":["UP"]}]'),
+    ]);
     const n = parseIpOutputs('node-1', { link: new TextDecoder().decode(raw), addr: '[]', route: '[]' });
     expect(n.interfaces[0].capturable).toBe(false);
     expect(ifaceNameProblem(n.interfaces[0].name)).toBe('not valid UTF-8');
   });
 
   it('malformed JSON is DISCOVERY_FAILED; odd entries are skipped with warnings', () => {
-    expect(() => parseIpOutputs('n', { link: '[{', addr: '[]', route: '[]' })).toThrow(expect.objectContaining({ code: 'DISCOVERY_FAILED' }));
+    expect(() => parseIpOutputs('n', { link: '[{', addr: '[]', route: '[]' })).toThrow(
+      expect.objectContaining({ code: 'DISCOVERY_FAILED' }),
+    );
     expect(() => parseIpOutputs('n', { link: '{}', addr: '[]', route: '[]' })).toThrow(/not a JSON array/);
     const n = parseIpOutputs('n', {
-      link: JSON.stringify([{ ifname: 'x' }, 5, null, { ifindex: 2, ifname: 'a', flags: 'UP' }, { ifindex: 3, ifname: 'a' }]),
-      addr: JSON.stringify([{ ifindex: 2, addr_info: [{ family: 'inet', local: 7 }, { family: 'inet', local: '1.2.3.4', prefixlen: 8 }] }]),
+      link: JSON.stringify([
+        { ifname: 'x' },
+        5,
+        null,
+        { ifindex: 2, ifname: 'a', flags: 'UP' },
+        { ifindex: 3, ifname: 'a' },
+      ]),
+      addr: JSON.stringify([
+        {
+          ifindex: 2,
+          addr_info: [
+            { family: 'inet', local: 7 },
+            { family: 'inet', local: '1.2.3.4', prefixlen: 8 },
+          ],
+        },
+      ]),
       route: JSON.stringify([{ dst: 5 }, { dst: '1.0.0.0/8', dev: 'a' }]),
     });
     expect(n.interfaces.map((i) => i.name)).toEqual(['a']);
@@ -171,7 +220,9 @@ describe('hostile and malformed discovery input', () => {
 
   it('unknown selector names are IFACE_UNKNOWN, unknown nodes a usage error', () => {
     const n = parseIpOutputs('node-1', { link: r('link'), addr: '[]', route: '[]' });
-    expect(() => selectInterfaces(['node-1:eth9'], [n])).toThrow(expect.objectContaining({ code: 'IFACE_UNKNOWN' }));
+    expect(() => selectInterfaces(['node-1:eth9'], [n])).toThrow(
+      expect.objectContaining({ code: 'IFACE_UNKNOWN' }),
+    );
     expect(() => selectInterfaces(['node-9:*'], [n])).toThrow(/no node/);
     expect(selectInterfaces(['node-1:nomatch*'], [n])).toEqual([]);
   });

@@ -39,7 +39,8 @@ describe('ssh config', () => {
     expect(parseHostSpec('node-1')).toEqual({ user: undefined, host: 'node-1', port: undefined });
     expect(parseHostSpec('[fe80::1]:22')).toEqual({ user: undefined, host: 'fe80::1', port: 22 });
     expect(parseHostSpec('fe80::1')).toEqual({ user: undefined, host: 'fe80::1', port: undefined });
-    for (const bad of ['-oProxyCommand=x', 'a b', 'h:99999', '@h', '-u@h']) expect(() => parseHostSpec(bad)).toThrow();
+    for (const bad of ['-oProxyCommand=x', 'a b', 'h:99999', '@h', '-u@h'])
+      expect(() => parseHostSpec(bad)).toThrow();
   });
 
   it('resolves an alias: HostName, User, expanded IdentityFile, known_hosts, keepalive', () => {
@@ -52,7 +53,10 @@ describe('ssh config', () => {
       strictHostKeyChecking: 'accept-new',
       keepaliveIntervalMs: 7000,
     });
-    expect(t.identityFiles).toEqual([join(homedir(), '.ssh/lab_10.1.10.9'), join(homedir(), '.ssh/id_ed25519')]);
+    expect(t.identityFiles).toEqual([
+      join(homedir(), '.ssh/lab_10.1.10.9'),
+      join(homedir(), '.ssh/id_ed25519'),
+    ]);
     expect(t.knownHostsFiles).toEqual(['/run/k1', join(homedir(), 'k2')]);
     expect(t.proxyJump).toHaveLength(1);
     expect(t.proxyJump[0]).toMatchObject({ hostName: '192.0.2.1', user: 'jump', port: 2200 });
@@ -66,7 +70,10 @@ describe('ssh config', () => {
   it('resolves multi-hop ProxyJump outermost first, each hop through the config', () => {
     const t = resolveTarget({ host: 'deep' }, { configText: CONFIG });
     // node-1's own ProxyJump is not used as a later hop (OpenSSH: `-J A,B` overrides B's ProxyJump).
-    expect(t.proxyJump.map((j) => `${j.user}@${j.hostName}:${j.port}`)).toEqual(['jump@192.0.2.1:2200', 'other@10.1.10.9:2022']);
+    expect(t.proxyJump.map((j) => `${j.user}@${j.hostName}:${j.port}`)).toEqual([
+      'jump@192.0.2.1:2200',
+      'other@10.1.10.9:2022',
+    ]);
     const viaNode = resolveTarget({ host: 'x' }, { configText: CONFIG + '\nHost x\n  ProxyJump node-1\n' });
     expect(viaNode.proxyJump.map((j) => j.hostName)).toEqual(['192.0.2.1', '10.1.10.9']);
   });
@@ -78,7 +85,12 @@ describe('ssh config', () => {
   });
 
   it('a host not in the config resolves to itself; no config at all works', () => {
-    expect(resolveTarget({ host: '10.1.10.10', user: 'root' }, {})).toMatchObject({ hostName: '10.1.10.10', user: 'root', port: 22, proxyJump: [] });
+    expect(resolveTarget({ host: '10.1.10.10', user: 'root' }, {})).toMatchObject({
+      hostName: '10.1.10.10',
+      user: 'root',
+      port: 22,
+      proxyJump: [],
+    });
   });
 
   it('rejects a bad Port', () => {

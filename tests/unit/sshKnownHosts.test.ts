@@ -68,7 +68,9 @@ describe('known_hosts', () => {
   });
 
   it('reports changed keys with the known fingerprints, unknown hosts with the types it has', () => {
-    const entries = parseKnownHosts(`# comment\n\nnode-1,10.1.10.9 ${a.line}\n10.1.10.9 ${r.line}\ngarbage line\n`);
+    const entries = parseKnownHosts(
+      `# comment\n\nnode-1,10.1.10.9 ${a.line}\n10.1.10.9 ${r.line}\ngarbage line\n`,
+    );
     const changed = lookupHostKey(entries, ['10.1.10.9'], b.blob);
     expect(changed).toMatchObject({ status: 'changed', knownFingerprints: [a.fp] });
     const other = lookupHostKey(parseKnownHosts(`10.1.10.9 ${r.line}\n`), ['10.1.10.9'], a.blob);
@@ -77,7 +79,9 @@ describe('known_hosts', () => {
   });
 
   it('refuses revoked keys and ignores @cert-authority lines for plain matching', () => {
-    const entries = parseKnownHosts(`@revoked * ${a.line}\n@cert-authority *.lab ${b.line}\n10.1.10.9 ${a.line}\n`);
+    const entries = parseKnownHosts(
+      `@revoked * ${a.line}\n@cert-authority *.lab ${b.line}\n10.1.10.9 ${a.line}\n`,
+    );
     expect(lookupHostKey(entries, ['10.1.10.9'], a.blob).status).toBe('revoked');
     expect(lookupHostKey(entries, ['x.lab'], b.blob).status).toBe('unknown');
   });
@@ -89,7 +93,13 @@ describe('known_hosts', () => {
 
   it('writes lines OpenSSH finds (plain and hashed)', () => {
     const f = join(dir, 'kh-written');
-    writeFileSync(f, formatKnownHostLine('[10.1.10.9]:2222', a.blob) + '\n' + formatKnownHostLine('10.1.10.10', b.blob, true) + '\n');
+    writeFileSync(
+      f,
+      formatKnownHostLine('[10.1.10.9]:2222', a.blob) +
+        '\n' +
+        formatKnownHostLine('10.1.10.10', b.blob, true) +
+        '\n',
+    );
     expect(spawnSync('ssh-keygen', ['-F', '[10.1.10.9]:2222', '-f', f]).status).toBe(0);
     expect(spawnSync('ssh-keygen', ['-F', '10.1.10.10', '-f', f]).status).toBe(0);
     expect(readFileSync(f, 'utf8').split('\n')[1]).toMatch(/^\|1\|/);
@@ -98,7 +108,9 @@ describe('known_hosts', () => {
   it('verifyHostKey: unknown refused unless accepted; acceptance appends; changed always refused', async () => {
     const f = join(dir, 'kh-policy');
     writeFileSync(f, 'other-host ' + r.line); // no trailing newline: the append must add one
-    await expect(verifyHostKey({ knownHostsFiles: [f] }, '10.1.10.9', 22, ['10.1.10.9'], a.blob)).rejects.toMatchObject({ code: 'HOSTKEY_UNKNOWN' });
+    await expect(
+      verifyHostKey({ knownHostsFiles: [f] }, '10.1.10.9', 22, ['10.1.10.9'], a.blob),
+    ).rejects.toMatchObject({ code: 'HOSTKEY_UNKNOWN' });
     let asked = 0;
     const v = await verifyHostKey(
       { knownHostsFiles: [f], acceptNew: async (info) => (asked++, info.fingerprint === a.fp) },
@@ -110,8 +122,16 @@ describe('known_hosts', () => {
     expect(asked).toBe(1);
     expect(v.status).toBe('accepted');
     expect(readFileSync(f, 'utf8').split('\n')).toEqual([`other-host ${r.line}`, `10.1.10.9 ${a.line}`, '']);
-    expect((await verifyHostKey({ knownHostsFiles: [f] }, '10.1.10.9', 22, ['10.1.10.9'], a.blob)).status).toBe('known');
-    const e = await verifyHostKey({ knownHostsFiles: [f], acceptNew: true }, '10.1.10.9', 22, ['10.1.10.9'], b.blob).catch((x) => x);
+    expect(
+      (await verifyHostKey({ knownHostsFiles: [f] }, '10.1.10.9', 22, ['10.1.10.9'], a.blob)).status,
+    ).toBe('known');
+    const e = await verifyHostKey(
+      { knownHostsFiles: [f], acceptNew: true },
+      '10.1.10.9',
+      22,
+      ['10.1.10.9'],
+      b.blob,
+    ).catch((x) => x);
     expect(e.code).toBe('HOSTKEY_CHANGED');
     expect(e.message).toContain(a.fp);
     expect(e.message).toContain(b.fp);

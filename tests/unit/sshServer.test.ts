@@ -47,7 +47,8 @@ function startServer(hostKeyFile: string): Promise<TestServer> {
       if (ctx.method === 'password' && ctx.password === PASSWORD) return ctx.accept();
       if (ctx.method === 'publickey') {
         const pk = allowed.find((k) => k.getPublicSSH().equals(ctx.key.data));
-        if (pk && (!ctx.signature || pk.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true)) return ctx.accept();
+        if (pk && (!ctx.signature || pk.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true))
+          return ctx.accept();
       }
       ctx.reject(['publickey', 'password']);
     });
@@ -74,10 +75,13 @@ function startServer(hostKeyFile: string): Promise<TestServer> {
     srv.listen(0, '127.0.0.1', () => {
       const port = (srv.address() as AddressInfo).port;
       // Track raw sockets so a test can cut a connection.
-      (srv as unknown as { _srv: { on: (e: string, f: (s: Socket) => void) => void } })._srv.on('connection', (s: Socket) => {
-        sockets.add(s);
-        s.on('close', () => sockets.delete(s));
-      });
+      (srv as unknown as { _srv: { on: (e: string, f: (s: Socket) => void) => void } })._srv.on(
+        'connection',
+        (s: Socket) => {
+          sockets.add(s);
+          s.on('close', () => sockets.delete(s));
+        },
+      );
       resolve({ port, sockets, close: () => new Promise((r) => srv.close(() => r())) });
     });
   });
@@ -101,11 +105,18 @@ afterAll(async () => {
 });
 
 const target = (port: number, extra = '') =>
-  resolveTarget({ host: 'srv', user: 'u', port }, { configText: `Host srv\n  HostName 127.0.0.1\n  IdentitiesOnly yes\n${extra}` });
+  resolveTarget(
+    { host: 'srv', user: 'u', port },
+    { configText: `Host srv\n  HostName 127.0.0.1\n  IdentitiesOnly yes\n${extra}` },
+  );
 
 describe('ssh connection (in-process ssh2 server)', () => {
   it('authenticates with a key and runs a command', async () => {
-    const c = await connectSsh({ target: target(A.port), credentials: { identityFiles: [clientKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } });
+    const c = await connectSsh({
+      target: target(A.port),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+    });
     expect(c.hostKey).toMatchObject({ status: 'known', fingerprint: fingerprint(hostA.blob) });
     const r = await c.exec('echo hi');
     expect(r.stdout.toString()).toBe('ran:echo hi\n');
@@ -114,22 +125,42 @@ describe('ssh connection (in-process ssh2 server)', () => {
   });
 
   it('wrong key → SSH_AUTH_FAILED; wrong password → SSH_AUTH_FAILED without the password in the message', async () => {
-    const e1 = await connectSsh({ target: target(A.port), credentials: { identityFiles: [wrongKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } }).catch((e) => e);
+    const e1 = await connectSsh({
+      target: target(A.port),
+      credentials: { identityFiles: [wrongKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+    }).catch((e) => e);
     expect(e1.code).toBe('SSH_AUTH_FAILED');
-    const e2 = await connectSsh({ target: target(A.port), credentials: { password: 'nope-' + PASSWORD, agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } }).catch((e) => e);
+    const e2 = await connectSsh({
+      target: target(A.port),
+      credentials: { password: 'nope-' + PASSWORD, agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+    }).catch((e) => e);
     expect(e2.code).toBe('SSH_AUTH_FAILED');
     expect(JSON.stringify(e2) + e2.message).not.toContain(PASSWORD);
   });
 
   it('password auth works', async () => {
-    const c = await connectSsh({ target: target(A.port), credentials: { password: PASSWORD, agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } });
+    const c = await connectSsh({
+      target: target(A.port),
+      credentials: { password: PASSWORD, agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+    });
     c.close();
   });
 
   it('encrypted key: works with the passphrase; without it the error says the key is encrypted', async () => {
-    const c = await connectSsh({ target: target(A.port), credentials: { identityFiles: [encKey.priv], passphrase: PASSPHRASE, agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } });
+    const c = await connectSsh({
+      target: target(A.port),
+      credentials: { identityFiles: [encKey.priv], passphrase: PASSPHRASE, agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+    });
     c.close();
-    const e = await connectSsh({ target: target(A.port), credentials: { identityFiles: [encKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } }).catch((x) => x);
+    const e = await connectSsh({
+      target: target(A.port),
+      credentials: { identityFiles: [encKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+    }).catch((x) => x);
     expect(e.code).toBe('SSH_AUTH_FAILED');
     expect(e.message).toMatch(/encrypted/);
   });
@@ -146,16 +177,26 @@ describe('ssh connection (in-process ssh2 server)', () => {
     expect(e.code).toBe('HOSTKEY_UNKNOWN');
     expect(seen).toEqual([fingerprint(hostA.blob)]);
     expect(readFileSync(kh, 'utf8')).toBe('');
-    const c = await connectSsh({ target: target(A.port), credentials: { identityFiles: [clientKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [kh], acceptNew: async () => true } });
+    const c = await connectSsh({
+      target: target(A.port),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [kh], acceptNew: async () => true },
+    });
     expect(c.hostKey.status).toBe('accepted');
     c.close();
-    expect(readFileSync(kh, 'utf8')).toBe(`[127.0.0.1]:${A.port} ssh-ed25519 ${hostA.blob.toString('base64')}\n`);
+    expect(readFileSync(kh, 'utf8')).toBe(
+      `[127.0.0.1]:${A.port} ssh-ed25519 ${hostA.blob.toString('base64')}\n`,
+    );
   });
 
   it('changed host key → HOSTKEY_CHANGED, even with accept-new', async () => {
     const kh = join(dir, 'kh-changed');
     writeFileSync(kh, `[127.0.0.1]:${A.port} ${hostB.pubLine.split(' ').slice(0, 2).join(' ')}\n`);
-    const e = await connectSsh({ target: target(A.port), credentials: { identityFiles: [clientKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [kh], acceptNew: true } }).catch((x) => x);
+    const e = await connectSsh({
+      target: target(A.port),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [kh], acceptNew: true },
+    }).catch((x) => x);
     expect(e.code).toBe('HOSTKEY_CHANGED');
     expect(e.message).toContain(fingerprint(hostA.blob));
     expect(e.message).toContain(fingerprint(hostB.blob));
@@ -164,21 +205,35 @@ describe('ssh connection (in-process ssh2 server)', () => {
   it('ProxyJump: reaches B through A, verifying both host keys', async () => {
     const t = resolveTarget(
       { host: 'b' },
-      { configText: `Host a\n  HostName 127.0.0.1\n  Port ${A.port}\n  User u\nHost b\n  HostName 127.0.0.1\n  Port ${B.port}\n  User u\n  ProxyJump a\n` },
+      {
+        configText: `Host a\n  HostName 127.0.0.1\n  Port ${A.port}\n  User u\nHost b\n  HostName 127.0.0.1\n  Port ${B.port}\n  User u\n  ProxyJump a\n`,
+      },
     );
-    const c = await connectSsh({ target: t, credentials: { identityFiles: [clientKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } });
+    const c = await connectSsh({
+      target: t,
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+    });
     expect(c.hostKey.fingerprint).toBe(fingerprint(hostB.blob));
     expect((await c.exec('x')).stdout.toString()).toBe('ran:x\n');
     c.close();
   });
 
   it('nothing listening → SSH_UNREACHABLE', async () => {
-    const e = await connectSsh({ target: target(1), credentials: { agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } }).catch((x) => x);
+    const e = await connectSsh({
+      target: target(1),
+      credentials: { agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+    }).catch((x) => x);
     expect(e.code).toBe('SSH_UNREACHABLE');
   });
 
   it('a cut connection is reported as lost', async () => {
-    const c = await connectSsh({ target: target(A.port), credentials: { identityFiles: [clientKey.priv], agent: '' }, hostKeys: { knownHostsFiles: [knownHosts] } });
+    const c = await connectSsh({
+      target: target(A.port),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+    });
     const lost = new Promise<unknown>((r) => c.once('close', r));
     for (const s of A.sockets) s.destroy();
     const err = (await lost) as { code: string };
