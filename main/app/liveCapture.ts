@@ -5,23 +5,32 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
-import type { CaptureRequest, CaptureStats, NodeInfo } from '../../preload/api.ts';
+import type { CaptureRequest, CaptureStats, NodeInfo, PacketBatch, SessionInfo } from '../../preload/api.ts';
+import type { LoadedSession } from './loadedSession.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { CaptureSession, type NodeSpec as CaptureNodeSpec } from '../capture/index.ts';
 import { LiveSession } from './liveSession.ts';
 import type { NodeManager } from './nodes.ts';
 
 const POLL_MS = 250;
+/** Journeys while capturing: the files so far are re-correlated this often, up to this many packets (beyond, at stop). */
+const CORRELATE_MS = 2000;
+export const LIVE_CORRELATE_MAX = 50_000;
 
 export interface LiveCaptureEvents {
   stats(s: CaptureStats): void;
-  batch(b: ReturnType<LiveSession['poll']>): void;
+  batch(b: PacketBatch): void;
   node(name: string, state: NodeInfo['state'], error: NodeInfo['error']): void;
+  /** Correlates the session folder as it is now (null when it cannot be read yet). */
+  correlate(dir: string, id: string): LoadedSession | null;
+  session(s: SessionInfo): void;
 }
 
 export class LiveCapture {
   readonly live: LiveSession;
   private timer: NodeJS.Timeout | null = null;
+  private correlatedAt = 0;
+  private correlatedCount = 0;
   private readonly startedAt = Date.now();
   private stopped = false;
 
@@ -99,6 +108,20 @@ export class LiveCapture {
   private tick(): void {
     const b = this.live.poll();
     if (b) this.ev.batch(b);
+    const now = Date.now();
+    const n = this.live.count;
+    if (this.stopped || now - this.correlatedAt < CORRELATE_MS || n === this.correlatedCount || n > LIVE_CORRELATE_MAX) return;
+    this.correlatedAt = now;
+    this.correlatedCount = n;
+    let snap: LoadedSession | null = null;
+    try {
+      snap = this.ev.correlate(this.session.outDir, this.live.id);
+    } catch {
+      return; // files mid-write can fail to open; the next pass (or the stop) will do
+    }
+    if (!snap) return;
+    this.ev.batch(this.live.adoptSnapshot(snap));
+    this.ev.session(this.live.info());
   }
 
   stats(): CaptureStats {

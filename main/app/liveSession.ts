@@ -5,7 +5,8 @@
 
 import { closeSync, openSync, readSync } from 'node:fs';
 
-import type { CaptureInfo, PacketBatch, SessionInfo } from '../../preload/api.ts';
+import type { CaptureInfo, JourneySummary, JourneyView, PacketBatch, SessionInfo } from '../../preload/api.ts';
+import type { LoadedSession } from './loadedSession.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { createPacketFields, decodeFields, STATUS_MALFORMED, STATUS_TRUNCATED, STATUS_UNSUPPORTED } from '../decode/index.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
@@ -43,7 +44,15 @@ interface Followed {
 
 export class LiveSession {
   readonly live = true;
-  readonly revision = 1;
+  revision = 1;
+  /** The latest correlation of the files so far (journeys while capturing), and its row → our index map. */
+  snapshot: LoadedSession | null = null;
+  private rowToGlobal = new Int32Array(0);
+  private snapCapture: number[] = [];
+  private journeyCol = new Int32Array(0);
+  private hopCol = new Int16Array(0);
+  /** Per capture, the global index of its n-th packet. */
+  private perCapture: Grow<Uint32Array>[];
   private readonly followed: Followed[];
   private capture = new Grow((n) => new Uint16Array(n));
   private tsRel = new Grow((n) => new Float64Array(n));
@@ -70,6 +79,7 @@ export class LiveSession {
   ) {
     // Times are relative to the start of the capture (whole seconds), so batches can be sent before any packet.
     this.baseSec = Math.floor(Date.now() / 1000);
+    this.perCapture = captures.map(() => new Grow((n) => new Uint32Array(n)));
     this.followed = captures.map((c, i) => {
       const f: Followed = { ...c, fd: null, linkType: 1, packets: 0, problems: [], reader: null as unknown as CaptureReader };
       f.reader = createCaptureReader((r) => this.add(i, f, r));
@@ -96,6 +106,7 @@ export class LiveSession {
     this.caplen.push(n);
     this.arenaUsed += n;
     decodeFields(r.data, r.linkType, this.fields);
+    this.perCapture[c].push(this.capture.length);
     this.capture.push(c);
     this.tsSec.push(r.tsSec);
     this.tsNsec.push(r.tsNsec);
@@ -148,8 +159,8 @@ export class LiveSession {
       capture: this.capture.data.slice(f, end),
       tsNs: this.tsRel.data.slice(f, end),
       length: this.origLen.data.slice(f, end),
-      journey: new Int32Array(n).fill(-1),
-      hop: new Int16Array(n).fill(-1),
+      journey: Int32Array.from({ length: n }, (_, k) => (f + k < this.journeyCol.length ? this.journeyCol[f + k] : -1)),
+      hop: Int16Array.from({ length: n }, (_, k) => (f + k < this.hopCol.length ? this.hopCol[f + k] : -1)),
       proto: this.proto.data.slice(f, end),
       status: this.status.data.slice(f, end),
     };
@@ -200,15 +211,60 @@ export class LiveSession {
       baseNs: (BigInt(this.baseSec) * 1_000_000_000n).toString(),
       captures: this.captureInfos(),
       packets: this.count,
-      journeys: 0,
-      flows: 0,
-      clocks: [],
-      referenceNode: null,
+      journeys: this.snapshot?.result.journeyCount ?? 0,
+      flows: this.snapshot?.result.flowCount ?? 0,
+      clocks: this.snapshot && this.snapshot.result.nodes.length > 1 ? this.snapshot.clocks() : [],
+      referenceNode: this.snapshot?.result.clocks[0]?.reference ?? null,
       revision: this.revision,
     };
   }
 
-  static noJourneys(): never {
-    throw new HopscopeError('USAGE', 'journeys are computed when the capture stops');
+  /**
+   * Takes a correlation of the capture files as they were a moment ago: maps its rows (capture file, record
+   * number) onto our packets, so journeys, hops and clocks show while the capture runs. Returns the whole range
+   * as one batch, to refresh the journey columns the renderer holds.
+   */
+  adoptSnapshot(snap: LoadedSession): PacketBatch {
+    const caps = snap.result.captures;
+    this.snapCapture = caps.map((c) => this.followed.findIndex((f) => f.node === c.node && f.iface === c.iface));
+    const rows = snap.result.rows;
+    this.rowToGlobal = new Int32Array(rows.length).fill(-1);
+    this.journeyCol = new Int32Array(this.count).fill(-1);
+    this.hopCol = new Int16Array(this.count).fill(-1);
+    for (let r = 0; r < rows.length; r++) {
+      const c = this.snapCapture[rows.capture[r]];
+      const n = rows.record[r];
+      if (c < 0 || n >= this.perCapture[c].length) continue;
+      const g = this.perCapture[c].data[n];
+      this.rowToGlobal[r] = g;
+      this.journeyCol[g] = snap.journeyCol[r];
+      this.hopCol[g] = snap.hopCol[r];
+    }
+    this.snapshot = snap;
+    this.revision++;
+    return this.batch(0, this.count);
+  }
+
+  /** ns to add to the snapshot's relative times to get ours (their base is the first packet's second). */
+  private shift(): number {
+    return ((this.snapshot?.result.baseSec ?? this.baseSec) - this.baseSec) * 1e9;
+  }
+
+  findJourneys(filter: string, from: number, count: number): { total: number; items: JourneySummary[] } {
+    if (!this.snapshot) return { total: 0, items: [] };
+    const r = this.snapshot.findJourneys(filter, from, count);
+    const d = this.shift();
+    return { total: r.total, items: r.items.map((j) => ({ ...j, startRelNs: j.startRelNs + d })) };
+  }
+
+  journey(k: number): JourneyView {
+    if (!this.snapshot || k >= this.snapshot.result.journeyCount) throw new HopscopeError('USAGE', `no journey ${k} yet`);
+    const v = this.snapshot.journey(k);
+    const d = this.shift();
+    return {
+      ...v,
+      startRelNs: v.startRelNs + d,
+      hopList: v.hopList.map((h) => ({ ...h, packet: this.rowToGlobal[h.packet], capture: this.snapCapture[h.capture], tRelNs: h.tRelNs + d })),
+    };
   }
 }

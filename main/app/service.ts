@@ -134,6 +134,12 @@ export class AppService implements Backend {
 
   /** Opens files/folders through the session library (labels, session.json, ip -j files) and correlates. */
   openPathsSync(paths: string[], title?: string): LoadedSession {
+    const s = this.buildSession(paths, title, randomUUID());
+    this.sessions.set(s.id, s);
+    return s;
+  }
+
+  buildSession(paths: string[], title: string | undefined, id: string): LoadedSession {
     const inputs = loadInputs(paths);
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message, inputs.error.detail);
     if (!inputs.value.files.length) throw new HopscopeError('SESSION_INVALID', 'no capture files to open');
@@ -145,7 +151,6 @@ export class AppService implements Backend {
       throw new HopscopeError(code, p ? `${path.basename(c.problems[0].path)}: ${p.message}` : 'no capture could be read', p ? { offset: p.offset } : undefined);
     }
     const first = paths[0].replace(/^[^/=]*:[^=/]+=/, '');
-    const id = randomUUID();
     const drops = new Map<string, number>();
     for (const s of inputs.value.sessions) {
       const caps = Array.isArray(s.doc.captures) ? (s.doc.captures as Record<string, unknown>[]) : [];
@@ -160,7 +165,6 @@ export class AppService implements Backend {
       c.problems.map((p) => ({ path: p.path, message: `${p.problem.code} at byte ${p.problem.offset}: ${p.problem.message}` })),
       drops,
     );
-    this.sessions.set(id, s);
     return s;
   }
 
@@ -219,12 +223,13 @@ export class AppService implements Backend {
       };
     },
     listJourneys: (req) => {
-      // While capturing there are no journeys yet (they are computed at stop): an empty page, not an error.
-      if (this.liveCapture?.live.id === req.sessionId) return { total: 0, from: req.from, items: [] };
+      // While capturing, journeys come from the latest correlation of the files so far.
+      if (this.liveCapture?.live.id === req.sessionId) return { ...this.liveCapture.live.findJourneys(req.filter, req.from, req.count), from: req.from };
       const r = this.session(req.sessionId).findJourneys(req.filter, req.from, req.count);
       return { total: r.total, from: req.from, items: r.items };
     },
     getJourney: (req) => {
+      if (this.liveCapture?.live.id === req.sessionId) return this.liveCapture.live.journey(req.journeyId);
       const s = this.session(req.sessionId);
       if (req.journeyId >= s.result.journeyCount) throw new HopscopeError('USAGE', `no journey ${req.journeyId}`);
       return s.journey(req.journeyId);
@@ -263,6 +268,8 @@ export class AppService implements Backend {
           stats: (s) => this.emit('captureStats', s),
           batch: (b) => this.emit('packetBatch', b),
           node: (name, state, error) => this.nodes.setState(name, state, error),
+          correlate: (dir, id) => this.buildSession([dir], undefined, id),
+          session: (s) => this.emit('sessionChanged', s),
         });
         return this.liveCapture.live.info();
       } finally {

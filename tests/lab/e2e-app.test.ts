@@ -10,11 +10,25 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 
-import { browser, ensureBuilt, openJourney, page, paneHighlights, ROOT, serve, shot, type Served } from '../e2e/harness.ts';
+import {
+  browser,
+  ensureBuilt,
+  openJourney,
+  page,
+  paneHighlights,
+  ROOT,
+  serve,
+  shot,
+  type Served,
+} from '../e2e/harness.ts';
 
 const LAB = '/run/hopscope-lab';
 const hopscope = (...args: string[]) =>
-  execFileSync(process.execPath, [path.join(ROOT, 'bin/hopscope.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  execFileSync(process.execPath, [path.join(ROOT, 'bin/hopscope.mjs'), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 
 let srv: Served;
 let b: Browser;
@@ -40,7 +54,9 @@ afterAll(async () => {
 
 function labFingerprint(node: string): string {
   // `ssh-keygen -lf` prints "256 SHA256:… comment (ED25519)".
-  return execFileSync('ssh-keygen', ['-lf', `${LAB}/ssh_host_ed25519_key.${node}.pub`], { encoding: 'utf8' }).split(' ')[1];
+  return execFileSync('ssh-keygen', ['-lf', `${LAB}/ssh_host_ed25519_key.${node}.pub`], {
+    encoding: 'utf8',
+  }).split(' ')[1];
 }
 
 async function addNode(node: string): Promise<void> {
@@ -52,7 +68,9 @@ async function addNode(node: string): Promise<void> {
   expect(await dialog.locator('.fingerprint').textContent()).toBe(labFingerprint(node));
   if (node === 'node-1') await shot(p, 'lab-02-hostkey');
   await p.click('[data-testid=hostkey-accept]');
-  await p.waitForSelector(`[data-testid=node-card][data-node="${node}"][data-state="connected"]`, { timeout: 30_000 });
+  await p.waitForSelector(`[data-testid=node-card][data-node="${node}"][data-state="connected"]`, {
+    timeout: 30_000,
+  });
 }
 
 describe.sequential('the app against the lab (flannel-vxlan)', () => {
@@ -67,7 +85,9 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     // Accepted keys were recorded, and only those.
     const kh = readFileSync(knownHosts, 'utf8').trim().split('\n');
     expect(kh).toHaveLength(2);
-    const kinds = await p.$$eval('[data-node="node-1"] .iface-tree .kind', (els) => els.map((e) => e.textContent));
+    const kinds = await p.$$eval('[data-node="node-1"] .iface-tree .kind', (els) =>
+      els.map((e) => e.textContent),
+    );
     // The lab's ens33 is a veth to the root namespace, so no 'physical' here.
     expect(kinds).toEqual(expect.arrayContaining(['bridge', 'vxlan', 'veth', 'loopback']));
   });
@@ -75,7 +95,11 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
   it('refuses a changed host key outright (no prompt)', async () => {
     // A known_hosts that pins node-1's address to node-2's key: what a man in the middle would look like.
     const forged = path.join(path.dirname(knownHosts), 'known_hosts.forged');
-    const node2Key = readFileSync(`${LAB}/ssh_host_ed25519_key.node-2.pub`, 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    const node2Key = readFileSync(`${LAB}/ssh_host_ed25519_key.node-2.pub`, 'utf8')
+      .trim()
+      .split(' ')
+      .slice(0, 2)
+      .join(' ');
     writeFileSync(forged, `10.1.10.9 ${node2Key}\n`);
     await p.selectOption('[aria-label="ssh alias"]', 'node-1');
     await p.fill('[aria-label="known_hosts file"]', forged);
@@ -100,16 +124,39 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     await p.waitForFunction(() => !document.querySelector('.filter-error'));
     await p.click('[data-testid=start-capture]');
     await p.waitForSelector('.badge.live', { timeout: 60_000 });
-    await p.waitForFunction(() => document.querySelectorAll('[data-testid=counters] .counter.state-running').length >= 8, null, { timeout: 30_000 });
+    await p.waitForFunction(
+      () => document.querySelectorAll('[data-testid=counters] .counter.state-running').length >= 8,
+      null,
+      { timeout: 30_000 },
+    );
     hopscope('lab', 'traffic', 'flannel-vxlan');
     // Live batches reach the panes before the capture stops.
-    await p.waitForFunction(() => document.querySelectorAll('[data-testid=pane] .row').length >= 16, null, { timeout: 15_000 });
-    await shot(p, 'lab-03-capturing');
-    await p.click('[data-testid=stop-capture]');
-    await p.waitForFunction(() => !document.querySelector('.badge.live') && /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''), null, {
-      timeout: 60_000,
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=pane] .row').length >= 16, null, {
+      timeout: 15_000,
     });
-    await p.waitForFunction(() => document.querySelectorAll('[data-testid=node-card][data-state="connected"]').length === 2);
+    // Journeys appear while the capture still runs (the files so far are correlated every few seconds).
+    await p.waitForFunction(
+      () => !!document.querySelector('.badge.live') && /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
+      null,
+      { timeout: 15_000 },
+    );
+    await p.fill('#journey-filter', 'echo request');
+    await p.waitForSelector('[data-testid=journey-row][data-hops="8"]', { timeout: 10_000 });
+    await shot(p, 'lab-03-capturing');
+    await p.fill('#journey-filter', '');
+    await p.click('[data-testid=stop-capture]');
+    await p.waitForFunction(
+      () =>
+        !document.querySelector('.badge.live') &&
+        /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
+      null,
+      {
+        timeout: 60_000,
+      },
+    );
+    await p.waitForFunction(
+      () => document.querySelectorAll('[data-testid=node-card][data-state="connected"]').length === 2,
+    );
   });
 
   it('opens a ping journey: eight hops, VXLAN box on both ens33 hops, TTLs 64 → 62', async () => {
@@ -126,7 +173,9 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     ]);
     expect(hops.map((h) => h.ttl)).toEqual([64, 64, 63, 63, 63, 63, 62, 62]);
     const vx = p.locator('[data-testid=hop]').nth(3).locator('[data-testid=encap-vxlan]');
-    expect(await vx.locator('.encap-head').textContent()).toMatch(/10\.1\.10\.9 → 10\.1\.10\.10 udp \d+ → 8472 · VNI 1/);
+    expect(await vx.locator('.encap-head').textContent()).toMatch(
+      /10\.1\.10\.9 → 10\.1\.10\.10 udp \d+ → 8472 · VNI 1/,
+    );
     expect(await p.locator('[data-testid=hop]').nth(4).locator('[data-testid=encap-vxlan]').count()).toBe(1);
     expect(hops[3].changes).toContain('encap+vxlan');
     expect(hops[5].changes).toContain('encap-vxlan');
@@ -141,7 +190,16 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     const hl = await paneHighlights(p);
     const lit = hl.filter((x) => x.inJourney > 0).map((x) => x.capture.replace(/veth\w+$/, 'veth'));
     expect(lit.sort()).toEqual(
-      ['node-1/veth', 'node-1/cni0', 'node-1/flannel.1', 'node-1/ens33', 'node-2/ens33', 'node-2/flannel.1', 'node-2/cni0', 'node-2/veth'].sort(),
+      [
+        'node-1/veth',
+        'node-1/cni0',
+        'node-1/flannel.1',
+        'node-1/ens33',
+        'node-2/ens33',
+        'node-2/flannel.1',
+        'node-2/cni0',
+        'node-2/veth',
+      ].sort(),
     );
     expect(hl.filter((x) => x.selected > 0).map((x) => x.capture)).toEqual(['node-1/ens33']);
     await shot(p, 'lab-05-panes');
@@ -155,8 +213,17 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     await p.waitForSelector('[data-testid=export-result]', { timeout: 30_000 });
     const file = (await p.locator('[data-testid=export-result]').getAttribute('data-path'))!;
     expect(existsSync(file)).toBe(true);
-    const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.interface_name', '-e', 'frame.comment'], { encoding: 'utf8' });
-    const names = new Set(out.trim().split('\n').map((l) => l.split('\t')[0]));
+    const out = execFileSync(
+      'tshark',
+      ['-r', file, '-T', 'fields', '-e', 'frame.interface_name', '-e', 'frame.comment'],
+      { encoding: 'utf8' },
+    );
+    const names = new Set(
+      out
+        .trim()
+        .split('\n')
+        .map((l) => l.split('\t')[0]),
+    );
     expect([...names].filter((n) => /^node-[12]\/(ens33|cni0|flannel\.1|veth\w+)$/.test(n)).length).toBe(8);
     expect(out).toMatch(/journey \d+ hop 4\/8/);
     await p.click('[data-testid=tab-clocks]');
