@@ -71,6 +71,8 @@ export interface CaptureSessionOptions {
   /** After a lost connection, keep trying the node and resume its captures in the same files (the gap is recorded). */
   reconnect?: boolean;
   reconnectIntervalMs?: number;
+  /** Stop everything cleanly once the capture files together reach this size (checked twice a second). */
+  maxBytes?: number;
 }
 
 export type NodeState = 'pending' | 'connecting' | 'connected' | 'failed' | 'lost' | 'closed';
@@ -120,6 +122,8 @@ export interface SessionDoc {
   count: number | null;
   startedAt: string | null;
   stoppedAt: string | null;
+  /** Why capture stopped: 'stopped' (asked), 'duration', 'interrupted', 'every capture ended', a size limit… */
+  stopReason: string | null;
   sshConfig: string | null;
   nodes: NodeStatus[];
   captures: IfaceCaptureStatus[];
@@ -149,6 +153,7 @@ export class CaptureSession extends EventEmitter {
   private stoppedAt: string | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopping: Promise<SessionDoc> | null = null;
+  private stopReason: string | null = null;
 
   constructor(opts: CaptureSessionOptions) {
     super();
@@ -407,14 +412,20 @@ export class CaptureSession extends EventEmitter {
     this.save();
     let ticks = 0;
     this.timer = setInterval(() => {
-      this.emit('counters', this.counters());
+      const counters = this.counters();
+      this.emit('counters', counters);
+      const total = counters.reduce((a, c) => a + c.bytes, 0);
+      if (this.opts.maxBytes !== undefined && total >= this.opts.maxBytes && !this.stopping) {
+        void this.stop(`size limit of ${this.opts.maxBytes} bytes reached (${total} bytes captured)`);
+        return;
+      }
       // Counters reach session.json every few seconds too, so a crashed session still shows roughly how far it got.
       if (++ticks % SAVE_EVERY_TICKS === 0) this.save();
     }, COUNTER_INTERVAL_MS);
     this.timer.unref();
     void Promise.all(this.captures.map((c) => (c.status.state === 'failed' ? undefined : c.whenDone()))).then(
       () => {
-        if (!this.stopping) void this.stop();
+        if (!this.stopping) void this.stop('every capture ended');
       },
     );
   }
@@ -451,8 +462,11 @@ export class CaptureSession extends EventEmitter {
   }
 
   /** Stops every capture (SIGTERM via the watchdog), records tcpdump's counts, closes connections. */
-  stop(): Promise<SessionDoc> {
-    if (!this.stopping) this.stopping = this.doStop();
+  stop(reason = 'stopped'): Promise<SessionDoc> {
+    if (!this.stopping) {
+      this.stopReason = reason;
+      this.stopping = this.doStop();
+    }
     return this.stopping;
   }
 
@@ -508,6 +522,7 @@ export class CaptureSession extends EventEmitter {
       count: this.opts.count ?? null,
       startedAt: this.startedAt,
       stoppedAt: this.stoppedAt,
+      stopReason: this.stopReason,
       sshConfig: this.opts.sshConfigPath ?? null,
       nodes: this.nodeStatuses(),
       // In the document, files are named relative to the session folder, so the folder can be moved.

@@ -256,12 +256,46 @@ export class InterfaceCapture extends EventEmitter {
       if (d.length === 0) return;
     }
     // Disk first: a synchronous append means a byte we received survives even a kill -9 right after.
-    writeSync(this.fd, d, 0, d.length, this.fileLen);
+    try {
+      // writeSync may write less than asked (e.g. a nearly full disk): loop until all of it is down.
+      for (let off = 0; off < d.length;)
+        off += writeSync(this.fd, d, off, d.length - off, this.fileLen + off);
+    } catch (e) {
+      this.writeFailed(e as NodeJS.ErrnoException);
+      return;
+    }
     this.fileLen += d.length;
     const problem = this.reader.push(d);
     this.status.packets = this.packetsBefore + this.reader.records;
     this.status.bytes = this.fileLen;
     if (problem && !this.status.streamProblem) this.status.streamProblem = problem;
+  }
+
+  /**
+   * The disk refused bytes (full, quota, I/O error): we cannot keep what tcpdump sends, so we stop it rather than
+   * drop packets silently. What is already in the file stays; the error says why.
+   */
+  private writeFailed(e: NodeJS.ErrnoException): void {
+    const err = new HopscopeError(
+      'CAPTURE_FAILED',
+      `${this.status.node}:${this.status.iface}: cannot write ${this.status.file}: ${e.code ?? e.message}`,
+    );
+    const ch = this.ch;
+    this.stopRequested = true;
+    try {
+      ch?.end();
+      ch?.close();
+    } catch {
+      /* already gone */
+    }
+    if (this.fd !== null) {
+      try {
+        ftruncateSync(this.fd, this.fileLen); // no partial write left behind
+      } catch {
+        /* best effort */
+      }
+    }
+    this.finish('failed', err);
   }
 
   private onStderr(d: Buffer): void {

@@ -29,6 +29,7 @@ Capture:
   --duration SECONDS  stop after this long (default: until Ctrl-C)
   --count N           stop each interface after N packets
   --snaplen BYTES     default 262144
+  --max-size SIZE     stop cleanly once the capture files together reach SIZE bytes (suffix K, M or G)
   --reconnect         when a node's connection is lost, keep trying it and resume its captures in the same
                       files (the gap is recorded in session.json); without it the node's captures end 'lost'
   --out DIR           the session folder (created)
@@ -62,6 +63,7 @@ const SPEC = {
   'known-hosts': { value: true, repeat: true },
   'accept-new': {},
   reconnect: {},
+  'max-size': { value: true },
 };
 
 function positiveInt(v: string | undefined, name: string): number | undefined {
@@ -69,6 +71,15 @@ function positiveInt(v: string | undefined, name: string): number | undefined {
   if (!/^\d+$/.test(v) || Number(v) <= 0)
     throw new HopscopeError('USAGE', `--${name} needs a positive integer`);
   return Number(v);
+}
+
+function sizeArg(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)([KMG]?)(i?B)?$/i.exec(v.trim());
+  if (!m || Number(m[1]) <= 0) throw new HopscopeError('USAGE', '--max-size needs a size such as 500M');
+  return (
+    Number(m[1]) * { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2].toUpperCase() as '' | 'K' | 'M' | 'G']
+  );
 }
 
 function envSecret(name: string | undefined, flag: string): string | undefined {
@@ -228,6 +239,7 @@ const cmd: Command = {
         count,
         excludeOwnSsh: !flagSet(p, 'include-own-ssh'),
         reconnect: flagSet(p, 'reconnect'),
+        maxBytes: sizeArg(flagValue(p, 'max-size')),
       });
     let session = make();
     let nodes = await session.connect();
@@ -284,17 +296,20 @@ const cmd: Command = {
       signals++;
       if (signals > 1) process.exit(130);
       if (tty) process.stderr.write('stopping (Ctrl-C again to quit at once)…\n');
-      void session.stop();
+      void session.stop('interrupted');
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
-    const timer = duration !== undefined ? setTimeout(() => void session.stop(), duration * 1000) : null;
+    const timer =
+      duration !== undefined ? setTimeout(() => void session.stop('duration'), duration * 1000) : null;
     const doc = await session.whenDone();
     if (timer) clearTimeout(timer);
     process.off('SIGINT', onSigint);
     process.off('SIGTERM', onSigint);
     stopProgress();
     let bad = doc.nodes.some((n) => n.state === 'failed' || n.state === 'lost');
+    if (doc.stopReason?.startsWith('size limit'))
+      console.error(`hopscope capture: stopped: ${doc.stopReason}`);
     for (const n of doc.nodes)
       for (const g of n.gaps)
         console.error(

@@ -1,7 +1,15 @@
 // The capture engine against the real lab: OpenSSH sshd in the node namespaces, real tcpdump, real VXLAN/IPIP.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/capture.test.ts
 
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -288,6 +296,37 @@ describe.sequential('capture on flannel-vxlan', () => {
     }
     expect(s.nodes[0].clockProbes).toHaveLength(2);
     await expectNoTcpdumpWithin(5000);
+  });
+
+  it('--max-size: capture stops cleanly by itself when the files reach the limit, saying why', async () => {
+    const dir = tmp('maxsize');
+    const run = startCapture([
+      ...labArgs,
+      '--node',
+      'node-1',
+      '--node',
+      'node-2',
+      '--max-size',
+      '3K',
+      '--duration',
+      '60',
+      '--out',
+      dir,
+    ]);
+    await waitUntil('captures listening', () => allCapturing(dir, 8));
+    lab('traffic', 'flannel-vxlan');
+    expect(await run.exit).toBe(0);
+    expect(run.err()).toMatch(/stopped: size limit of 3072 bytes reached/);
+    const s = readSession(dir);
+    expect(s.stopReason).toMatch(/^size limit/);
+    let total = 0;
+    for (const c of s.captures) {
+      expect(c.state).toBe('stopped');
+      total += statSync(join(dir, c.file)).size;
+      expect(c.tcpdump.captured).toBe(tcpdumpRead(join(dir, c.file)).packets);
+    }
+    expect(total).toBeGreaterThanOrEqual(3072);
+    expect(labTcpdumps()).toEqual([]);
   });
 
   it('a node that is down: the other node captures, the session records the failure', async () => {

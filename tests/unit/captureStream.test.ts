@@ -209,6 +209,29 @@ describe('InterfaceCapture over SSH', () => {
     expect(cap.status.streamProblem).toMatchObject({ code: 'PCAP_TRUNCATED', offset: 24 + record(1).length });
   });
 
+  it('a disk that refuses bytes (/dev/full: ENOSPC) fails the capture with the reason and stops the node side', async () => {
+    let ended = false;
+    nextScript = (ch) => {
+      ch.stderr.write(LISTEN);
+      ch.write(Buffer.concat([header(), record(1)]));
+      ch.on('data', () => undefined);
+      ch.on('end', () => {
+        ended = true;
+        ch.exit(0);
+        ch.end();
+      });
+    };
+    const conn = await connect();
+    const cap = new InterfaceCapture('n', 'eth0', '/dev/full', conn, spec(), { mode: 'root' });
+    await cap.start();
+    await cap.whenDone();
+    expect(cap.status.state).toBe('failed');
+    expect(cap.status.error).toMatchObject({ code: 'CAPTURE_FAILED' });
+    expect(cap.status.error?.message).toContain('ENOSPC');
+    await waitFor('remote side told to stop', () => ended);
+    conn.close();
+  });
+
   it('garbage instead of pcap is kept on disk and reported with its offset; a tcpdump error is classified', async () => {
     nextScript = (ch) => {
       ch.stderr.write(LISTEN);
