@@ -181,4 +181,19 @@ describe('hostile capture files', () => {
       expect(lens).toEqual([FRAME.length, FRAME.length]);
     }
   });
+
+  // Finding R9 (docs/reliability.md): a skipped block whose trailing length is wrong.
+  it('R9: a skipped block with a wrong trailing length gives the same problem whatever the chunking', () => {
+    const head = cat(SHB(), IDB(), EPB());
+    const bad = block(0x0e, [1, 2, 3, 4, 5, 6, 7, 8]);
+    new DataView(bad.buffer).setUint32(bad.length - 4, 65536, true);
+    const f = cat(head, bad, EPB());
+    const whole = read([f]);
+    for (let k = 1; k < bad.length; k++) {
+      const split = head.length + k;
+      const r = read([f.subarray(0, split), f.subarray(split)]);
+      expect(r.problem, `split ${k} bytes into the block`).toEqual(whole.problem);
+      expect(r.lens).toEqual(whole.lens);
+    }
+  });
 });
