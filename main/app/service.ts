@@ -359,10 +359,4 @@ export class AppService implements Backend {
     this.exportsByName.set(name, file);
     return this.opts.mode === 'web' ? { ...out, downloadUrl: `/download/${encodeURIComponent(name)}` } : out;
   }
-
-  /** Reads the bundled sample's README (shown on the start screen in a later version). */
-  sampleReadme(): string | null {
-    const p = path.join(this.sampleDir(), 'README.md');
-    return existsSync(p) ? readFileSync(p, 'utf8') : null;
-  }
 }
