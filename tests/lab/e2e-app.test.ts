@@ -119,7 +119,8 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     await p.check('[aria-label="all interfaces of node-1"]');
     await p.check('[aria-label="all interfaces of node-2"]');
     const summary = await p.textContent('[data-testid=capture-summary]');
-    expect(summary).toMatch(/Will capture \d+ interfaces on 2 nodes/);
+    // "all" = every up, non-loopback interface: ens33, cni0, flannel.1 and the pod's veth on each node.
+    expect(summary).toBe('Will capture 8 interfaces on 2 nodes.');
     await p.selectOption('[aria-label="filter presets"]', 'icmp or udp port 8472');
     await p.waitForFunction(() => !document.querySelector('.filter-error'));
     await p.click('[data-testid=start-capture]');

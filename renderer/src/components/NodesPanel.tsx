@@ -20,9 +20,12 @@ export function NodesPanel() {
       return { node: globToRegExp(n), iface: globToRegExp(i) };
     });
     const next = new Set(chosen);
+    // Like `hopscope capture --iface`: a glob leaves out loopback and down interfaces; an exact name does not.
+    const isGlob = (g: string) => /[*?]/.test(g);
+    const globs = glob.split(/[\s,]+/).filter(Boolean);
     for (const n of nodes)
       for (const i of n.interfaces)
-        if (res.some((r) => r.node.test(n.name) && r.iface.test(i.name))) {
+        if (res.some((r, k) => r.node.test(n.name) && r.iface.test(i.name) && (!isGlob(globs[k].split(':').pop()!) || (i.kind !== 'loopback' && i.up)))) {
           if (on) next.add(ifaceKey(n.name, i.name));
           else next.delete(ifaceKey(n.name, i.name));
         }
@@ -231,7 +234,9 @@ function NodeCard({ node }: { node: NodeInfo }) {
     else next.delete(ifaceKey(node.name, iface));
     ctl.store.set({ chosen: next });
   };
-  const allOn = node.interfaces.length > 0 && node.interfaces.every((i) => chosen.has(ifaceKey(node.name, i.name)));
+  // "all" means every interface that carries traffic: loopback and down interfaces are left to explicit ticks.
+  const capturable = node.interfaces.filter((i) => i.kind !== 'loopback' && i.up);
+  const allOn = capturable.length > 0 && capturable.every((i) => chosen.has(ifaceKey(node.name, i.name)));
   // Tree: bridges list their ports under them; everything else at the top level.
   const top = node.interfaces.filter((i) => !i.master || !node.interfaces.some((m) => m.name === i.master));
   const portsOf = (b: string) => node.interfaces.filter((i) => i.master === b);
@@ -277,7 +282,7 @@ function NodeCard({ node }: { node: NodeInfo }) {
               checked={allOn}
               onChange={(e) => {
                 const next = new Set(chosen);
-                for (const i of node.interfaces) {
+                for (const i of capturable) {
                   if (e.target.checked) next.add(ifaceKey(node.name, i.name));
                   else next.delete(ifaceKey(node.name, i.name));
                 }
