@@ -179,7 +179,8 @@ export function walk(
       if (whole && (h.srcPort === DNS_PORT || h.dstPort === DNS_PORT)) {
         const r = decodeDns(b, at, Math.min(udpEnd, b.length));
         if (r.ok) {
-          push({ kind: 'dns', msg: r.msg, at, len: udpEnd - at, end: udpEnd });
+          // The layer covers the captured bytes only; the truncated problem below names what is missing.
+          push({ kind: 'dns', msg: r.msg, at, len: Math.min(udpEnd, b.length) - at, end: udpEnd });
           at = udpEnd;
         } else if (udpEnd <= b.length || r.kind === 'malformed') {
           // A short or contradictory message inside a complete datagram is malformed DNS, not snaplen.
