@@ -85,9 +85,14 @@ export class PcapngStreamReader implements CaptureReader {
   private pendingLen = 0;
   private readonly scratch = new Uint8Array(BLOCK_HEADER_LEN);
   private unitOffset = 0;
-  /** Bytes of a skipped block still to come, and where that block started. */
+  /** Bytes of a skipped block still to come, where that block started, and its length. */
   private skip = 0;
   private skipOffset = 0;
+  private skipLen = 0;
+  /** The skipped block's last 4 bytes (its trailing length), kept as they pass so the trailer is checked
+   *  whether or not the block lies whole in one chunk (finding R9). */
+  private readonly trailer = new Uint8Array(4);
+  private readonly trailerView = new DataView(this.trailer.buffer);
   private readonly rec = newRecord();
   private readonly onRecord: RecordCallback;
   private readonly opts: ReaderOptions;
@@ -107,9 +112,18 @@ export class PcapngStreamReader implements CaptureReader {
       if (this.skip > 0) {
         // The rest of a block we do not keep: step over it without buffering.
         const s = Math.min(this.skip, chunk.length - p);
+        for (let i = Math.max(0, this.skip - 4); i < s; i++) this.trailer[4 - (this.skip - i)] = chunk[p + i];
         p += s;
         this.skip -= s;
         if (this.skip > 0) return null;
+        if (this.trailerView.getUint32(0, this.le) !== this.skipLen) {
+          this.fail(
+            'PCAP_MALFORMED',
+            'block trailing length differs from its leading length',
+            this.skipOffset,
+          );
+          return this.problem;
+        }
       }
       if (p >= chunk.length) return this.problem;
       if (this.pendingLen === 0) {
@@ -197,7 +211,16 @@ export class PcapngStreamReader implements CaptureReader {
         const len = this.frame(dv, 0, this.unitOffset);
         if (len < 0) return p;
         if (!isKeptBlock(type)) {
+          if (len === BLOCK_HEADER_LEN && dv.getUint32(len - 4, this.le) !== len) {
+            this.fail(
+              'PCAP_MALFORMED',
+              'block trailing length differs from its leading length',
+              this.unitOffset,
+            );
+            return p;
+          }
           this.skipOffset = this.unitOffset;
+          this.skipLen = len;
           this.skip = len - BLOCK_HEADER_LEN;
           this.pendingLen = 0;
           this.unitOffset += len;
