@@ -150,10 +150,29 @@ export class Correlator {
     frame: Uint8Array,
     f: PacketFields,
   ): number {
+    return this.pushFieldsAt(capture, record, fileOffset, tsSec, tsNsec, origLen, frame, 0, frame.length, f);
+  }
+
+  /**
+   * pushFields for a frame lying at buf[start, start + caplen) (a record inside the reader's chunk, decoded
+   * with decodeRecord/decodeFieldsAt: offsets in `f` relative to `start`), so batch ingest makes no view.
+   */
+  pushFieldsAt(
+    capture: number,
+    record: number,
+    fileOffset: number,
+    tsSec: number,
+    tsNsec: number,
+    origLen: number,
+    buf: Uint8Array,
+    start: number,
+    caplen: number,
+    f: PacketFields,
+  ): number {
     if (this.baseSec === null) this.baseSec = tsSec;
     const t = (tsSec - this.baseSec) * 1e9 + tsNsec;
-    computeIdentity(f, frame, this.identity);
-    const o = this.obs.append(capture, record, fileOffset, frame.length, origLen, t, f, this.identity);
+    computeIdentity(f, buf, this.identity, start, caplen);
+    const o = this.obs.append(capture, record, fileOffset, caplen, origLen, t, f, this.identity);
     this.pending[capture].push(o);
     if (t > this.lastT[capture]) this.lastT[capture] = t;
     this.packets[capture]++;

@@ -85,8 +85,17 @@ function l4Start(f: PacketFields): number {
   return -1;
 }
 
-/** Fills `out` from the decoded fields and the frame bytes. Never throws, never allocates. */
-export function computeIdentity(f: PacketFields, frame: Uint8Array, out: Identity): void {
+/**
+ * Fills `out` from the decoded fields and the frame bytes: frame[base, base + n) (the whole array by default,
+ * or a record inside a read chunk, so the hot path needs no subarray). Never throws, never allocates.
+ */
+export function computeIdentity(
+  f: PacketFields,
+  frame: Uint8Array,
+  out: Identity,
+  base = 0,
+  n = frame.length - base,
+): void {
   out.keyed = false;
   out.tailKnown = false;
   out.keyHi = 0;
@@ -99,22 +108,21 @@ export function computeIdentity(f: PacketFields, frame: Uint8Array, out: Identit
   mix(f.proto);
   mix(f.ipTotalLen);
   mix(f.fragOffset | (f.moreFragments ? 0x10000 : 0));
-  const n = frame.length;
   if (f.fragOffset === 0) {
     const l4 = l4Start(f);
     const proto = f.proto;
     if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) {
       if (l4 < 0 || l4 + ICMP_MIN > n) return;
-      mix(frame[l4]);
-      mix(frame[l4 + 1]);
-      mix(u16(frame, l4 + ICMP_SEQ));
+      mix(frame[base + l4]);
+      mix(frame[base + l4 + 1]);
+      mix(u16(frame, base + l4 + ICMP_SEQ));
     } else if (proto === PROTO_TCP) {
       if (l4 < 0 || l4 + TCP_ACK_END > n) return;
-      mix(u32(frame, l4 + TCP_SEQ));
-      mix(u32(frame, l4 + TCP_SEQ + 4));
+      mix(u32(frame, base + l4 + TCP_SEQ));
+      mix(u32(frame, base + l4 + TCP_SEQ + 4));
     } else if (proto === PROTO_UDP) {
       if (l4 < 0 || l4 + UDP_MIN > n) return;
-      mix(u16(frame, l4 + UDP_LEN));
+      mix(u16(frame, base + l4 + UDP_LEN));
     } else if (f.ipVersion === 4) {
       // Other protocols (IGMP, GRE, OSPF…) carry nothing per-packet we can hash without the payload, and
       // identical ones come from different hosts (IGMP reports): add the addresses, which NAT leaves alone.
@@ -125,11 +133,10 @@ export function computeIdentity(f: PacketFields, frame: Uint8Array, out: Identit
   out.keyed = true;
   out.keyHi = fmix(h1 ^ h2);
   out.keyLo = fmix(h2 + Math.imul(h1, 3));
-  tail(f, frame, out);
+  tail(f, frame, out, base, n);
 }
 
-function tail(f: PacketFields, frame: Uint8Array, out: Identity): void {
-  const n = frame.length;
+function tail(f: PacketFields, frame: Uint8Array, out: Identity, base: number, n: number): void {
   const p = f.payloadOffset;
   if (p < 0 || f.payloadLen < 0 || f.fragOffset !== 0) return;
   const want = Math.min(TAIL_PAYLOAD_BYTES, f.payloadLen);
@@ -138,9 +145,9 @@ function tail(f: PacketFields, frame: Uint8Array, out: Identity): void {
   if (f.proto === PROTO_TCP) {
     const l4 = l4Start(f);
     if (l4 < 0 || l4 + TCP_FLAGS >= n) return;
-    h = Math.imul(h ^ frame[l4 + TCP_FLAGS], 0x01000193);
+    h = Math.imul(h ^ frame[base + l4 + TCP_FLAGS], 0x01000193);
   }
-  for (let i = 0; i < want; i++) h = Math.imul(h ^ frame[p + i], 0x01000193);
+  for (let i = 0; i < want; i++) h = Math.imul(h ^ frame[base + p + i], 0x01000193);
   out.tailKnown = true;
   out.tail = fmix(h ^ want);
 }

