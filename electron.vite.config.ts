@@ -11,7 +11,14 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
-      rollupOptions: { input: { index: resolve(here, 'main/index.ts') } },
+      // The session worker is its own entry (out/main/sessionWorker.js): main/app/sessionHandle.ts starts it
+      // with worker_threads.
+      rollupOptions: {
+        input: {
+          index: resolve(here, 'main/index.ts'),
+          sessionWorker: resolve(here, 'main/app/sessionWorker.ts'),
+        },
+      },
     },
   },
   preload: {

@@ -64,6 +64,27 @@ export interface SessionInfo {
   referenceNode: string | null;
   /** Bumped whenever journeys or clocks are recomputed: the renderer re-fetches what it shows. */
   revision: number;
+  /**
+   * True while journeys, flows and clocks are still being computed (in a worker thread): packets can already be
+   * fetched (journey -1), and a sessionChanged with a new revision follows when correlation completes.
+   */
+  correlating?: boolean;
+  /** Bumped when the packet rows themselves (their order or count) change: the renderer reloads from scratch
+   *  instead of refreshing journey columns in place. Absent: 1. */
+  rowsRevision?: number;
+}
+
+/** Opening a large session: reading the files (bytes), then correlating (no finer progress), then ready. */
+export interface SessionProgress {
+  sessionId: string;
+  title: string;
+  phase: 'reading' | 'correlating' | 'ready' | 'failed';
+  done: number;
+  total: number;
+  /** Milliseconds since the open started. */
+  elapsedMs: number;
+  /** Why, when phase is 'failed' (the packets shown so far stay). */
+  message?: string;
 }
 
 /** Packets in columns (index i of each array is one packet); global index = from + i. */
@@ -278,15 +299,7 @@ export interface HostKeyPrompt {
 }
 
 export type IfaceKind =
-  | 'physical'
-  | 'bridge'
-  | 'vxlan'
-  | 'ipip'
-  | 'tun'
-  | 'veth'
-  | 'cali'
-  | 'loopback'
-  | 'other';
+  'physical' | 'bridge' | 'vxlan' | 'ipip' | 'tun' | 'veth' | 'cali' | 'loopback' | 'other';
 
 export interface IfaceInfo {
   name: string;
@@ -377,10 +390,15 @@ export interface HopscopeApi {
   getPacketDetail(req: { sessionId: string; index: number }): Promise<Result<PacketDetail>>;
   listJourneys(req: JourneyQuery): Promise<Result<JourneyPage>>;
   getJourney(req: { sessionId: string; journeyId: number }): Promise<Result<JourneyView>>;
-  setClockOverride(req: { sessionId: string; node: string; offsetNs: number | null }): Promise<Result<SessionInfo>>;
+  setClockOverride(req: {
+    sessionId: string;
+    node: string;
+    offsetNs: number | null;
+  }): Promise<Result<SessionInfo>>;
   exportSession(req: ExportRequest): Promise<Result<ExportResult>>;
   onExportProgress(cb: (p: ExportProgress) => void): Unsubscribe;
   onSessionChanged(cb: (s: SessionInfo) => void): Unsubscribe;
+  onSessionProgress(cb: (p: SessionProgress) => void): Unsubscribe;
   /** Live packets, a few batches per second (never one message per packet). */
   onPacketBatch(cb: (b: PacketBatch) => void): Unsubscribe;
 
@@ -445,6 +463,7 @@ export type ApiMethod = (typeof API_METHODS)[number];
 export const API_EVENTS = {
   onExportProgress: 'exportProgress',
   onSessionChanged: 'sessionChanged',
+  onSessionProgress: 'sessionProgress',
   onPacketBatch: 'packetBatch',
   onHostKeyPrompt: 'hostKeyPrompt',
   onNodeStatus: 'nodeStatus',

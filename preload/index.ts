@@ -26,6 +26,7 @@ const api: HopscopeApi = {
   exportSession: (req) => call('exportSession', req),
   onExportProgress: (cb) => on('exportProgress', cb),
   onSessionChanged: (cb) => on('sessionChanged', cb),
+  onSessionProgress: (cb) => on('sessionProgress', cb),
   onPacketBatch: (cb) => on('packetBatch', cb),
   listSshAliases: (req) => call('listSshAliases', req),
   listNodes: () => call('listNodes'),

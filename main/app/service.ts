@@ -21,15 +21,15 @@ import type {
   Result,
   Unsubscribe,
 } from '../../preload/api.ts';
-import { HopscopeError, toErrorData, type ErrorCode } from '../common/errors.ts';
-import { correlateInputs } from '../session/ingest.ts';
-import { loadInputs } from '../session/inputs.ts';
+import { HopscopeError, toErrorData } from '../common/errors.ts';
 import type { Backend } from './backend.ts';
 import { layersOf, summaryOf } from './describe.ts';
-import { defaultExportPath, exportResult } from './exporter.ts';
+import { defaultExportPath } from './exporter.ts';
 import { LiveCapture } from './liveCapture.ts';
 import type { LiveSession } from './liveSession.ts';
-import { LoadedSession } from './loadedSession.ts';
+import type { LoadedSession } from './loadedSession.ts';
+import { buildSession, defaultTitle } from './sessionBuild.ts';
+import { prewarmSessionWorker, SessionHandle } from './sessionHandle.ts';
 import { listAliases, NodeManager } from './nodes.ts';
 
 export interface ServiceOptions {
@@ -65,7 +65,7 @@ function appVersion(): string {
 
 export class AppService implements Backend {
   private readonly events = new EventEmitter();
-  readonly sessions = new Map<string, LoadedSession>();
+  readonly sessions = new Map<string, SessionHandle>();
   readonly nodes: NodeManager;
   private readonly workDir: string;
   private exportsByName = new Map<string, string>();
@@ -75,8 +75,12 @@ export class AppService implements Backend {
 
   constructor(private readonly opts: ServiceOptions) {
     this.events.setMaxListeners(100);
+    prewarmSessionWorker();
     this.workDir = opts.workDir ?? mkdtempSync(path.join(tmpdir(), 'hopscope-app-'));
-    const configDir = opts.configDir === undefined ? (process.env.HOPSCOPE_CONFIG_DIR ?? path.join(homedir(), '.config', 'hopscope')) : opts.configDir;
+    const configDir =
+      opts.configDir === undefined
+        ? (process.env.HOPSCOPE_CONFIG_DIR ?? path.join(homedir(), '.config', 'hopscope'))
+        : opts.configDir;
     this.nodes = new NodeManager(
       (n) => this.emit('nodeStatus', n),
       (p) => this.emit('hostKeyPrompt', p),
@@ -105,6 +109,8 @@ export class AppService implements Backend {
   async close(): Promise<void> {
     // Never leave tcpdump running on a node because the app went away.
     if (this.liveCapture) await this.liveCapture.stop().catch(() => undefined);
+    for (const s of this.sessions.values()) s.close();
+    this.sessions.clear();
     this.nodes.closeAll();
   }
 
@@ -113,17 +119,18 @@ export class AppService implements Backend {
     return this.exportsByName.get(name) ?? null;
   }
 
-  private session(id: string): LoadedSession {
+  private session(id: string): SessionHandle {
     const s = this.sessions.get(id);
     if (!s) {
-      if (this.liveCapture?.live.id === id) throw new HopscopeError('USAGE', 'journeys are computed when the capture stops');
+      if (this.liveCapture?.live.id === id)
+        throw new HopscopeError('USAGE', 'journeys are computed when the capture stops');
       throw new HopscopeError('USAGE', `no open session ${id}`);
     }
     return s;
   }
 
   /** A finished session or the one being captured: enough for packets, summaries and detail. */
-  private packetSource(id: string): LoadedSession | LiveSession {
+  private packetSource(id: string): SessionHandle | LiveSession {
     if (this.liveCapture?.live.id === id) return this.liveCapture.live;
     return this.session(id);
   }
@@ -132,40 +139,32 @@ export class AppService implements Backend {
     return path.join(this.opts.resourcesDir, 'sample-session');
   }
 
-  /** Opens files/folders through the session library (labels, session.json, ip -j files) and correlates. */
-  openPathsSync(paths: string[], title?: string): LoadedSession {
-    const s = this.buildSession(paths, title, randomUUID());
-    this.sessions.set(s.id, s);
-    return s;
+  /**
+   * Opens files/folders in a session worker. Resolves with the session as soon as the panes can show its
+   * packets (large sessions: after a quick scan, journeys follow with a sessionChanged), or when correlated.
+   */
+  async openPaths(paths: string[], title?: string): Promise<SessionHandle> {
+    const id = randomUUID();
+    const h = new SessionHandle(id, title ?? defaultTitle(paths), paths, {
+      progress: (p) => this.emit('sessionProgress', p),
+      changed: (info) => this.emit('sessionChanged', info),
+      exportProgress: (p) => this.emit('exportProgress', p),
+    });
+    try {
+      await h.opened;
+    } catch (e) {
+      h.close();
+      throw e;
+    }
+    this.sessions.set(id, h);
+    // The next open should not wait for a thread to start either (after this one's reading, not during it).
+    void h.ready().then(prewarmSessionWorker, () => undefined);
+    return h;
   }
 
+  /** Correlates in this thread: live capture's periodic snapshots (bounded in size) and tests. */
   buildSession(paths: string[], title: string | undefined, id: string): LoadedSession {
-    const inputs = loadInputs(paths);
-    if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message, inputs.error.detail);
-    if (!inputs.value.files.length) throw new HopscopeError('SESSION_INVALID', 'no capture files to open');
-    const c = correlateInputs(inputs.value);
-    if (!c.result.captures.length) {
-      // Nothing readable at all: say why (a bad magic, a missing file…) rather than open an empty session.
-      const p = c.problems[0]?.problem;
-      const code = p && 'code' in p && /^[A-Z_]+$/.test(p.code) ? (p.code as ErrorCode) : 'SESSION_INVALID';
-      throw new HopscopeError(code, p ? `${path.basename(c.problems[0].path)}: ${p.message}` : 'no capture could be read', p ? { offset: p.offset } : undefined);
-    }
-    const first = paths[0].replace(/^[^/=]*:[^=/]+=/, '');
-    const drops = new Map<string, number>();
-    for (const s of inputs.value.sessions) {
-      const caps = Array.isArray(s.doc.captures) ? (s.doc.captures as Record<string, unknown>[]) : [];
-      for (const cap of caps) if (typeof cap.drops === 'number') drops.set(`${cap.node}/${cap.iface}`, cap.drops);
-    }
-    const s = new LoadedSession(
-      id,
-      title ?? (path.basename(first.replace(/\/+$/, '')) || first),
-      first,
-      c.correlator,
-      c.result,
-      c.problems.map((p) => ({ path: p.path, message: `${p.problem.code} at byte ${p.problem.offset}: ${p.problem.message}` })),
-      drops,
-    );
-    return s;
+    return buildSession(paths, title, id);
   }
 
   private readonly handlers: Handlers = {
@@ -182,9 +181,10 @@ export class AppService implements Backend {
       };
     },
 
-    openSample: () => this.openPathsSync([this.sampleDir()], 'Sample: flannel VXLAN ping (lab)').info(),
-    openPaths: (req) => this.openPathsSync(req.paths).info(),
-    openFiles: (req) => {
+    openSample: async () =>
+      (await this.openPaths([this.sampleDir()], 'Sample: flannel VXLAN ping (lab)')).info(),
+    openPaths: async (req) => (await this.openPaths(req.paths)).info(),
+    openFiles: async (req) => {
       const dir = mkdtempSync(path.join(this.workDir, 'dropped-'));
       const paths = req.files.map((f, i) => {
         // Keep the name (it may carry the node__iface label) but never a path component.
@@ -193,13 +193,20 @@ export class AppService implements Backend {
         writeFileSync(p, f.bytes);
         return p;
       });
-      return this.openPathsSync(paths, req.files.length === 1 ? req.files[0].name : `${req.files.length} dropped files`).info();
+      return (
+        await this.openPaths(
+          paths,
+          req.files.length === 1 ? req.files[0].name : `${req.files.length} dropped files`,
+        )
+      ).info();
     },
     getSession: (req) => this.packetSource(req.sessionId).info(),
     getPackets: (req) => this.packetSource(req.sessionId).batch(req.from, req.count),
     getSummaries: (req) => {
       const s = this.packetSource(req.sessionId);
-      return req.indices.map((i) => (i < s.count ? summaryOf(s.frame(i), s.linkType(i), s.origLenOf(i)) : ''));
+      return req.indices.map((i) =>
+        i < s.count ? summaryOf(s.frame(i), s.linkType(i), s.origLenOf(i)) : '',
+      );
     },
     getPacketDetail: (req): PacketDetail => {
       const s = this.packetSource(req.sessionId);
@@ -224,21 +231,16 @@ export class AppService implements Backend {
     },
     listJourneys: (req) => {
       // While capturing, journeys come from the latest correlation of the files so far.
-      if (this.liveCapture?.live.id === req.sessionId) return { ...this.liveCapture.live.findJourneys(req.filter, req.from, req.count), from: req.from };
-      const r = this.session(req.sessionId).findJourneys(req.filter, req.from, req.count);
-      return { total: r.total, from: req.from, items: r.items };
+      if (this.liveCapture?.live.id === req.sessionId)
+        return { ...this.liveCapture.live.findJourneys(req.filter, req.from, req.count), from: req.from };
+      return this.session(req.sessionId).call('listJourneys', req);
     },
     getJourney: (req) => {
       if (this.liveCapture?.live.id === req.sessionId) return this.liveCapture.live.journey(req.journeyId);
-      const s = this.session(req.sessionId);
-      if (req.journeyId >= s.result.journeyCount) throw new HopscopeError('USAGE', `no journey ${req.journeyId}`);
-      return s.journey(req.journeyId);
+      return this.session(req.sessionId).call('getJourney', req);
     },
-    setClockOverride: (req) => {
-      const s = this.session(req.sessionId);
-      if (!s.result.nodes.includes(req.node)) throw new HopscopeError('USAGE', `no node ${req.node} in this session`);
-      s.setManualOffset(req.node, req.offsetNs);
-      const info = s.info();
+    setClockOverride: async (req) => {
+      const info = await this.session(req.sessionId).setClockOverride(req.node, req.offsetNs);
       this.emit('sessionChanged', info);
       return info;
     },
@@ -260,7 +262,8 @@ export class AppService implements Backend {
 
     validateFilter: async (req) => Promise.all(req.nodes.map((n) => this.nodes.checkFilter(n, req.filter))),
     startCapture: async (req) => {
-      if (this.liveCapture || this.captureStarting) throw new HopscopeError('USAGE', 'a capture is running already');
+      if (this.liveCapture || this.captureStarting)
+        throw new HopscopeError('USAGE', 'a capture is running already');
       this.captureStarting = true;
       try {
         const outDir = path.join(this.workDir, `capture-${new Date().toISOString().replace(/[:.]/g, '-')}`);
@@ -281,8 +284,9 @@ export class AppService implements Backend {
       if (!lc) throw new HopscopeError('USAGE', 'no capture is running');
       const dir = await lc.stop();
       this.liveCapture = null;
-      for (const n of this.nodes.list()) if (n.state === 'capturing') this.nodes.setState(n.name, 'connected');
-      return this.openPathsSync([dir], lc.live.title).info();
+      for (const n of this.nodes.list())
+        if (n.state === 'capturing') this.nodes.setState(n.name, 'connected');
+      return (await this.openPaths([dir], lc.live.title)).info();
     },
 
     labStatus: () => this.labStatus(),
@@ -290,7 +294,8 @@ export class AppService implements Backend {
       await this.labOp(async () => {
         const { labUp } = await import('../lab/lab.ts');
         const { isScenarioName } = await import('../lab/scenarios.ts');
-        if (!isScenarioName(req.scenario)) throw new HopscopeError('USAGE', `unknown scenario ${req.scenario}`);
+        if (!isScenarioName(req.scenario))
+          throw new HopscopeError('USAGE', `unknown scenario ${req.scenario}`);
         await labUp(req.scenario);
       });
       return this.labStatus();
@@ -307,7 +312,8 @@ export class AppService implements Backend {
       await this.labOp(async () => {
         const { runTraffic } = await import('../lab/traffic.ts');
         const { SCENARIOS, isScenarioName } = await import('../lab/scenarios.ts');
-        if (!isScenarioName(req.scenario)) throw new HopscopeError('USAGE', `unknown scenario ${req.scenario}`);
+        if (!isScenarioName(req.scenario))
+          throw new HopscopeError('USAGE', `unknown scenario ${req.scenario}`);
         const lines: string[] = [];
         await runTraffic(SCENARIOS[req.scenario], (l) => lines.push(l));
         out = lines.join('\n');
@@ -329,9 +335,24 @@ export class AppService implements Backend {
   private async labStatus(): Promise<LabStatus> {
     const { SCENARIO_NAMES } = await import('../lab/scenarios.ts');
     const scenarios = [...SCENARIO_NAMES];
-    if (process.platform !== 'linux') return { available: false, reason: 'needs Linux', scenario: null, scenarios, sshConfig: null, busy: false };
+    if (process.platform !== 'linux')
+      return {
+        available: false,
+        reason: 'needs Linux',
+        scenario: null,
+        scenarios,
+        sshConfig: null,
+        busy: false,
+      };
     if (process.getuid?.() !== 0)
-      return { available: false, reason: 'run Hopscope as root to start the local lab', scenario: null, scenarios, sshConfig: null, busy: false };
+      return {
+        available: false,
+        reason: 'run Hopscope as root to start the local lab',
+        scenario: null,
+        scenarios,
+        sshConfig: null,
+        busy: false,
+      };
     const { labStatus } = await import('../lab/lab.ts');
     const st = await labStatus();
     return {
@@ -346,15 +367,11 @@ export class AppService implements Backend {
 
   private async exportSession(req: ExportRequest): Promise<ExportResult> {
     const s = this.session(req.sessionId);
-    const file = path.resolve(req.path ?? defaultExportPath(path.join(this.workDir, 'exports'), s.title, req.format));
-    let last = 0;
-    const out = await exportResult(s.result, req, file, (done, total) => {
-      // Throttled: at most a few progress events per second reach the UI.
-      const now = Date.now();
-      if (done < total && now - last < 200) return;
-      last = now;
-      this.emit('exportProgress', { sessionId: s.id, done, total });
-    });
+    const file = path.resolve(
+      req.path ?? defaultExportPath(path.join(this.workDir, 'exports'), s.title, req.format),
+    );
+    // The worker writes the file and sends throttled exportProgress events meanwhile.
+    const out = await s.call<ExportResult>('exportSession', { ...req, path: file });
     const name = `${s.id.slice(0, 8)}-${path.basename(file)}`;
     this.exportsByName.set(name, file);
     return this.opts.mode === 'web' ? { ...out, downloadUrl: `/download/${encodeURIComponent(name)}` } : out;

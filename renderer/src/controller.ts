@@ -7,11 +7,17 @@ import { PacketStore } from './store/packetStore.ts';
 import { SummaryCache } from './store/summaryCache.ts';
 
 const LOAD_CHUNK = 200_000;
+/** Refreshing journey columns in place (packets already shown) in smaller pieces, so no task grows long. */
+const REFRESH_CHUNK = 100_000;
 
 export class Controller {
   readonly packets = new PacketStore();
   readonly summaries: SummaryCache;
   private loadToken = 0;
+  /** The rows revision of what the packet store holds: a session change with the same one refreshes in place. */
+  private loadedRows = { id: '', rowsRevision: 0 };
+  /** True while an open request is pending (its progress events have no session id we know yet). */
+  private opening = false;
   private unsubs: (() => void)[] = [];
 
   constructor(
@@ -36,9 +42,34 @@ export class Controller {
         void this.loadJourney(store.get().selectedJourney);
         if (reload) void this.reloadPackets(s);
       }),
+      api.onSessionProgress((p) => {
+        const cur = this.store.get().session;
+        if (!(this.opening || cur?.id === p.sessionId)) return;
+        const secs = (p.elapsedMs / 1000).toFixed(1);
+        if (p.phase === 'reading')
+          this.store.set({
+            loading: `Reading ${p.title}… ${Math.floor((100 * p.done) / Math.max(1, p.total))} % (${secs} s)`,
+          });
+        else if (p.phase === 'correlating')
+          this.store.set({
+            loading: `Correlating ${p.title}: packets first, journeys and clocks follow… (${secs} s)`,
+          });
+        else if (p.phase === 'failed' && cur?.id === p.sessionId)
+          this.store.set({
+            loading: null,
+            error: {
+              code: 'INTERNAL',
+              message: `journeys could not be computed: ${p.message ?? 'unknown error'}`,
+            },
+          });
+      }),
       api.onHostKeyPrompt((p) => store.set((st) => ({ hostKeyPrompts: [...st.hostKeyPrompts, p] }))),
       api.onNodeStatus((n) =>
-        store.set((st) => ({ nodes: st.nodes.some((x) => x.name === n.name) ? st.nodes.map((x) => (x.name === n.name ? n : x)) : [...st.nodes, n] })),
+        store.set((st) => ({
+          nodes: st.nodes.some((x) => x.name === n.name)
+            ? st.nodes.map((x) => (x.name === n.name ? n : x))
+            : [...st.nodes, n],
+        })),
       ),
       api.onCaptureStats((s) => store.set((st) => ({ stats: s, rates: pushRates(st.rates, st.stats, s) }))),
     );
@@ -66,13 +97,18 @@ export class Controller {
 
   async openFiles(files: File[]): Promise<void> {
     await this.open('Reading dropped files…', async () =>
-      this.api.openFiles({ files: await Promise.all(files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) }))) }),
+      this.api.openFiles({
+        files: await Promise.all(
+          files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+        ),
+      }),
     );
   }
 
   private async open(label: string, run: () => Promise<Result<SessionInfo>>): Promise<void> {
     this.store.set({ loading: label, error: null });
-    const r = await run();
+    this.opening = true;
+    const r = await run().finally(() => (this.opening = false));
     if (this.fail(r) || !r.ok) return;
     await this.showSession(r.value);
   }
@@ -80,23 +116,44 @@ export class Controller {
   /** Makes `s` the current session and loads all its packets (chunked, so the UI keeps painting). */
   async showSession(s: SessionInfo): Promise<void> {
     this.summaries.reset(s.id);
-    this.store.set({ session: s, journeyView: null, selectedPacket: -1, selectedJourney: -1, focusedCapture: 0, loading: s.live ? null : 'Loading packets…' });
+    this.store.set({
+      session: s,
+      journeyView: null,
+      selectedPacket: -1,
+      selectedJourney: -1,
+      focusedCapture: 0,
+      loading: s.live ? null : loadingLabel(s),
+    });
     this.packets.reset(s.captures.length);
+    this.loadedRows = { id: s.id, rowsRevision: s.rowsRevision ?? 1 };
     this.applyClocks(s);
     await this.reloadPackets(s);
   }
 
+  /**
+   * Loads (or, when the rows are the ones held and only journeys/clocks changed, refreshes in place) the
+   * session's packets in chunks. Each chunk is awaited: the UI paints between them.
+   */
   private async reloadPackets(s: SessionInfo): Promise<void> {
     const token = ++this.loadToken;
-    if (this.packets.count > 0 && !s.live) this.packets.reset(s.captures.length);
+    const rowsRevision = s.rowsRevision ?? 1;
+    const inPlace = this.loadedRows.id === s.id && this.loadedRows.rowsRevision === rowsRevision;
+    if (this.packets.count > 0 && !s.live && !inPlace) this.packets.reset(s.captures.length);
+    this.loadedRows = { id: s.id, rowsRevision };
     this.applyClocks(s);
-    for (let from = 0; from < s.packets; from += LOAD_CHUNK) {
-      const r = await this.api.getPackets({ sessionId: s.id, from, count: Math.min(LOAD_CHUNK, s.packets - from) });
+    const chunk = inPlace && this.packets.count >= s.packets ? REFRESH_CHUNK : LOAD_CHUNK;
+    for (let from = 0; from < s.packets; from += chunk) {
+      const r = await this.api.getPackets({
+        sessionId: s.id,
+        from,
+        count: Math.min(chunk, s.packets - from),
+      });
       if (token !== this.loadToken) return;
       if (this.fail(r) || !r.ok) return;
       this.packets.apply(r.value);
     }
-    this.store.set({ loading: null });
+    // While journeys are still being computed the progress line stays; the session change that ends it clears it.
+    if (!s.correlating) this.store.set({ loading: null });
   }
 
   applyClocks(s: SessionInfo): void {
@@ -107,12 +164,20 @@ export class Controller {
   selectPacket(index: number): void {
     if (index < 0 || index >= this.packets.count) return;
     const journey = this.packets.journey.data[index];
-    this.store.set({ selectedPacket: index, selectedJourney: journey, focusedCapture: this.packets.capture.data[index] });
+    this.store.set({
+      selectedPacket: index,
+      selectedJourney: journey,
+      focusedCapture: this.packets.capture.data[index],
+    });
     void this.loadJourney(journey);
   }
 
   selectJourney(journey: number, packet?: number): void {
-    this.store.set((st) => ({ selectedJourney: journey, selectedPacket: packet ?? st.selectedPacket, bottomTab: 'journey' }));
+    this.store.set((st) => ({
+      selectedJourney: journey,
+      selectedPacket: packet ?? st.selectedPacket,
+      bottomTab: 'journey',
+    }));
     void this.loadJourney(journey);
   }
 
@@ -177,4 +242,10 @@ export class Controller {
     if (this.fail(r) || !r.ok) return;
     await this.showSession(r.value);
   }
+}
+
+function loadingLabel(s: SessionInfo): string {
+  return s.correlating
+    ? `Correlating ${s.title}: packets first, journeys and clocks follow…`
+    : 'Loading packets…';
 }

@@ -1,0 +1,70 @@
+// Opening a session in one go: the session library's inputs (labels, session.json, ip -j files), read and
+// correlated into a LoadedSession. Synchronous: the app runs it in a session worker (sessionWorker.ts); live
+// capture's small periodic re-correlation calls it directly.
+
+import path from 'node:path';
+
+import { HopscopeError, type ErrorCode } from '../common/errors.ts';
+import { correlateInputs } from '../session/ingest.ts';
+import { loadInputs, type Inputs } from '../session/inputs.ts';
+import { LoadedSession } from './loadedSession.ts';
+
+/** The title a session gets from its first path (a NODE:IFACE= label stripped). */
+export function firstPath(paths: string[]): string {
+  return paths[0].replace(/^[^/=]*:[^=/]+=/, '');
+}
+
+export function defaultTitle(paths: string[]): string {
+  const first = firstPath(paths);
+  return path.basename(first.replace(/\/+$/, '')) || first;
+}
+
+export function openInputs(paths: string[]): Inputs {
+  const inputs = loadInputs(paths);
+  if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message, inputs.error.detail);
+  if (!inputs.value.files.length) throw new HopscopeError('SESSION_INVALID', 'no capture files to open');
+  return inputs.value;
+}
+
+/** Capture drop counts recorded in session.json files, by "node/iface". */
+export function sessionDrops(inputs: Inputs): Map<string, number> {
+  const drops = new Map<string, number>();
+  for (const s of inputs.sessions) {
+    const caps = Array.isArray(s.doc.captures) ? (s.doc.captures as Record<string, unknown>[]) : [];
+    for (const cap of caps)
+      if (typeof cap.drops === 'number') drops.set(`${cap.node}/${cap.iface}`, cap.drops);
+  }
+  return drops;
+}
+
+export function buildSession(
+  paths: string[],
+  title: string | undefined,
+  id: string,
+  given?: Inputs,
+): LoadedSession {
+  const inputs = given ?? openInputs(paths);
+  const c = correlateInputs(inputs);
+  if (!c.result.captures.length) {
+    // Nothing readable at all: say why (a bad magic, a missing file…) rather than open an empty session.
+    const p = c.problems[0]?.problem;
+    const code = p && 'code' in p && /^[A-Z_]+$/.test(p.code) ? (p.code as ErrorCode) : 'SESSION_INVALID';
+    throw new HopscopeError(
+      code,
+      p ? `${path.basename(c.problems[0].path)}: ${p.message}` : 'no capture could be read',
+      p ? { offset: p.offset } : undefined,
+    );
+  }
+  return new LoadedSession(
+    id,
+    title ?? defaultTitle(paths),
+    firstPath(paths),
+    c.correlator,
+    c.result,
+    c.problems.map((p) => ({
+      path: p.path,
+      message: `${p.problem.code} at byte ${p.problem.offset}: ${p.problem.message}`,
+    })),
+    sessionDrops(inputs),
+  );
+}

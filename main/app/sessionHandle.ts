@@ -1,0 +1,278 @@
+// The main thread's side of an open session: its session worker (sessionWorker.ts) reads and correlates, while
+// this keeps the packet columns the panes page through (the scan's rows first, journey columns once correlation
+// lands) and reads frames for summaries and detail itself, so those answer even while the worker is busy.
+// Journeys, clocks and exports are forwarded to the worker.
+
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+
+import type { ErrorData, PacketBatch, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
+import { HopscopeError } from '../common/errors.ts';
+import type { CorrelationResult } from '../correlate/result.ts';
+import { FrameSource } from '../session/frames.ts';
+import type { FromWorker, JourneyColumns, ToWorker } from './sessionProtocol.ts';
+import type { ScanColumns } from './sessionScan.ts';
+
+/** Below this many packets the open waits for correlation (well under a second) and shows everything at once. */
+export const PREVIEW_MIN_PACKETS = 100_000;
+
+/** How to start a worker: from the sources through tsx (web mode, tests), or the Electron bundle's own file. */
+function workerSpec(): { file: URL | string; workerData?: unknown } {
+  const here = import.meta.url;
+  // tsx may add a query to the URL (its namespace): look at the path alone.
+  if (new URL(here).pathname.endsWith('.ts')) {
+    return {
+      file: new URL('./sessionWorker.boot.mjs', here),
+      workerData: { entry: new URL('./sessionWorker.ts', here).href },
+    };
+  }
+  // electron-vite builds sessionWorker as its own entry in out/main/; this module may sit in a chunk below it.
+  let dir = path.dirname(fileURLToPath(here));
+  for (let i = 0; i < 3; i++) {
+    const f = path.join(dir, 'sessionWorker.js');
+    if (existsSync(f)) return { file: f };
+    dir = path.dirname(dir);
+  }
+  throw new HopscopeError('INTERNAL', 'the session worker (sessionWorker.js) is missing from the build');
+}
+
+function spawn(): Worker {
+  const spec = workerSpec();
+  const w = new Worker(spec.file, { workerData: spec.workerData, name: 'hopscope-session' });
+  // An idle spare or a session nobody uses must never keep the process alive.
+  w.unref();
+  return w;
+}
+
+/** One started worker kept ready (its modules loaded) so opening a session does not wait for a thread to boot. */
+let spare: Worker | null = null;
+
+export function prewarmSessionWorker(): void {
+  if (spare) return;
+  spare = spawn();
+  spare.on('error', () => (spare = null));
+}
+
+function takeWorker(): Worker {
+  const w = spare ?? spawn();
+  spare = null;
+  w.removeAllListeners('error');
+  return w;
+}
+
+export interface HandleEvents {
+  progress(p: SessionProgress): void;
+  changed(info: SessionInfo): void;
+  exportProgress(payload: unknown): void;
+}
+
+export class SessionHandle {
+  private infoNow: SessionInfo | null = null;
+  private rows: ScanColumns | null = null;
+  private cols: JourneyColumns | null = null;
+  private captures: { path: string; linkType: number }[] = [];
+  private frames: FrameSource | null = null;
+  private nextSeq = 1;
+  private pending = new Map<number, (r: Result<unknown>) => void>();
+  private worker: Worker;
+  private failure: ErrorData | null = null;
+  private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private isReady = false;
+  readonly opened: Promise<SessionInfo>;
+  readonly started = Date.now();
+
+  constructor(
+    readonly id: string,
+    readonly title: string,
+    paths: string[],
+    private readonly on: HandleEvents,
+  ) {
+    this.worker = takeWorker();
+    this.opened = new Promise<SessionInfo>((resolve, reject) => {
+      this.worker.on('message', (m: FromWorker) => this.onMessage(m, resolve, reject));
+      this.worker.on('error', (e) =>
+        this.fail({ code: 'INTERNAL', message: `session worker: ${e.message}` }, reject),
+      );
+      this.worker.on('exit', (code) => {
+        if (!this.failure)
+          this.fail({ code: 'INTERNAL', message: `session worker exited (${code})` }, reject);
+      });
+    });
+    const msg: ToWorker = { t: 'open', id, paths, title, previewMin: PREVIEW_MIN_PACKETS };
+    this.worker.postMessage(msg);
+  }
+
+  private fail(error: ErrorData, reject: (e: Error) => void): void {
+    this.failure = error;
+    const err = new HopscopeError(error.code, error.message, error.detail);
+    reject(err);
+    this.readyWaiters.splice(0).forEach((w) => w.reject(err));
+    for (const [seq, resolve] of this.pending) {
+      resolve({ ok: false, error });
+      this.pending.delete(seq);
+    }
+  }
+
+  private progress(phase: SessionProgress['phase'], done: number, total: number, message?: string): void {
+    this.on.progress({
+      sessionId: this.id,
+      title: this.title,
+      phase,
+      done,
+      total,
+      elapsedMs: Date.now() - this.started,
+      ...(message ? { message } : {}),
+    });
+  }
+
+  private onMessage(m: FromWorker, resolve: (s: SessionInfo) => void, reject: (e: Error) => void): void {
+    switch (m.t) {
+      case 'progress':
+        this.progress(m.phase, m.done, m.total);
+        break;
+      case 'preview': {
+        this.setRows(m.rows, m.captures);
+        const n = m.info.packets;
+        this.cols = {
+          journey: new Int32Array(n).fill(-1),
+          hop: new Int16Array(n).fill(-1),
+          proto: new Uint8Array(n),
+          status: new Uint8Array(n),
+        };
+        this.infoNow = m.info;
+        resolve(m.info);
+        break;
+      }
+      case 'ready': {
+        const prev = this.infoNow;
+        if (m.rows || !this.rows) this.setRows(m.rows!, m.captures);
+        this.cols = m.cols;
+        const rowsRevision = (prev?.rowsRevision ?? 0) + (m.rows && prev ? 1 : 0) || 1;
+        this.infoNow = { ...m.info, revision: (prev?.revision ?? 0) + 1, correlating: false, rowsRevision };
+        this.isReady = true;
+        this.readyWaiters.splice(0).forEach((w) => w.resolve());
+        this.progress('ready', 1, 1);
+        if (prev) this.on.changed(this.infoNow);
+        else resolve(this.infoNow);
+        break;
+      }
+      case 'failed':
+        this.progress('failed', 0, 0, `${m.error.code}: ${m.error.message}`);
+        this.fail(m.error, reject);
+        void this.worker.terminate();
+        break;
+      case 'reply':
+        this.pending.get(m.seq)?.(m.res);
+        this.pending.delete(m.seq);
+        break;
+      case 'event':
+        this.on.exportProgress(m.payload);
+        break;
+    }
+  }
+
+  private setRows(rows: ScanColumns, captures: { path: string; linkType: number }[]): void {
+    this.rows = rows;
+    this.captures = captures;
+    this.frames?.close();
+    // FrameSource reads only these fields of a result: the rows' capture, file offset and captured length.
+    this.frames = new FrameSource({ rows, captures } as unknown as CorrelationResult);
+  }
+
+  get correlating(): boolean {
+    return !this.isReady;
+  }
+
+  /** Resolves when journeys are computed (rejects if opening failed). */
+  ready(): Promise<void> {
+    if (this.isReady) return Promise.resolve();
+    if (this.failure) return Promise.reject(new HopscopeError(this.failure.code, this.failure.message));
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  /** A request answered by the worker's correlated session (waits for correlation to complete). */
+  async call<T>(method: string, req: unknown): Promise<T> {
+    await this.ready();
+    const seq = this.nextSeq++;
+    const res = await new Promise<Result<unknown>>((resolve) => {
+      this.pending.set(seq, resolve);
+      const msg: ToWorker = { t: 'call', seq, method, req };
+      this.worker.postMessage(msg);
+    });
+    if (!res.ok) throw new HopscopeError(res.error.code, res.error.message, res.error.detail);
+    return res.value as T;
+  }
+
+  /** The clock override, recomputed in the worker: new journey columns and info come back with it. */
+  async setClockOverride(node: string, offsetNs: number | null): Promise<SessionInfo> {
+    const r = await this.call<{ info: SessionInfo; cols: JourneyColumns }>('setClockOverride', {
+      node,
+      offsetNs,
+    });
+    this.cols = r.cols;
+    this.infoNow = {
+      ...r.info,
+      revision: this.infoNow!.revision + 1,
+      correlating: false,
+      rowsRevision: this.infoNow!.rowsRevision,
+    };
+    return this.infoNow;
+  }
+
+  info(): SessionInfo {
+    if (!this.infoNow) throw new HopscopeError('USAGE', `session ${this.id} is still opening`);
+    return this.infoNow;
+  }
+
+  get count(): number {
+    return this.infoNow?.packets ?? 0;
+  }
+
+  batch(from: number, count: number): PacketBatch {
+    const r = this.rows!;
+    const c = this.cols!;
+    const end = Math.min(this.count, from + count);
+    const f = Math.min(from, end);
+    return {
+      sessionId: this.id,
+      from: f,
+      capture: r.capture.slice(f, end),
+      tsNs: r.t.slice(f, end),
+      length: r.origLen.slice(f, end),
+      journey: c.journey.slice(f, end),
+      hop: c.hop.slice(f, end),
+      proto: c.proto.slice(f, end),
+      status: c.status.slice(f, end),
+    };
+  }
+
+  /** The frame's bytes (a view valid until the next call: copy to keep). */
+  frame(row: number): Uint8Array {
+    return this.frames!.frame(row);
+  }
+  captureOf(row: number): number {
+    return this.rows!.capture[row];
+  }
+  origLenOf(row: number): number {
+    return this.rows!.origLen[row];
+  }
+  caplenOf(row: number): number {
+    return this.rows!.caplen[row];
+  }
+  statusOf(row: number): number {
+    return this.cols!.status[row];
+  }
+  linkType(row: number): number {
+    return this.captures[this.rows!.capture[row]].linkType;
+  }
+  tsNsString(row: number): string {
+    return (BigInt(this.infoNow!.baseNs) + BigInt(this.rows!.t[row])).toString();
+  }
+
+  close(): void {
+    this.frames?.close();
+    void this.worker.terminate();
+  }
+}
