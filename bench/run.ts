@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { generate, readManifest, type Manifest } from './generate.ts';
+import { ensureCliBundle } from './lib/cliBundle.ts';
 import { busyFraction, waitForIdle } from './lib/idle.ts';
 import { haveGnuTime, measure, median, type Measurement } from './lib/measure.ts';
 import { ISSUE_REFERENCE_S, TARGETS } from './lib/targets.ts';
@@ -48,6 +49,8 @@ interface Case {
   runs: Measurement[];
   /** Each run's check result (null = fine), taken right after the run while its output still exists. */
   problems: (string | null)[];
+  /** For our CLI commands: which path bin/hopscope.mjs took on each run (the esbuild bundle or tsx). */
+  cliPath: string[];
   /** How busy the machine was (0..1) just before each run. */
   busyBefore: number[];
   notes: string[];
@@ -147,11 +150,14 @@ function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
   const slice = ensureSlice(dir, m, sliceN);
   const haveCorrelate = haveSubcommand('correlate');
   const haveExport = haveSubcommand('export');
-  const c = (x: Omit<Case, 'runs' | 'notes' | 'busyBefore' | 'problems'> & { notes?: string[] }): Case => ({
+  const c = (
+    x: Omit<Case, 'runs' | 'notes' | 'busyBefore' | 'problems' | 'cliPath'> & { notes?: string[] },
+  ): Case => ({
     ...x,
     runs: [],
     busyBefore: [],
     problems: [],
+    cliPath: [],
     notes: x.notes ?? [],
   });
   const exitOk = (mm: Measurement) =>
@@ -411,6 +417,8 @@ function table(cases: Case[]): string[] {
       );
       rate = inProc;
     }
+    const paths = [...new Set(c.cliPath)];
+    if (paths.length) notes.push(`CLI via ${paths.join(' and ')}`);
     const problems = [...new Set(c.problems.filter((x): x is string => !!x))];
     if (problems.length) notes.push(`**FAILED**: ${problems.join('; ')}`);
     const rss = median(c.runs.map((r) => r.peakRssMiB));
@@ -523,6 +531,7 @@ async function main(): Promise<void> {
   for (let rep = 0; rep < opts.reps; rep++) {
     for (const c of cases) {
       if (!c.cmd) continue;
+      if (c.cmd[1] === HOPSCOPE[1]) c.cliPath.push(ensureCliBundle(ROOT));
       c.busyBefore.push(
         opts.idle < 1 ? await waitForIdle(opts.idle, opts.idleWaitS * 1000) : await busyFraction(),
       );
