@@ -5,11 +5,11 @@ import type { CorrelationResult } from '../correlate/result.ts';
 import { changesBetween } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import type { FrameSource } from '../session/frames.ts';
-import { duration } from './ladder.ts';
+import { CommentBytes } from './commentBytes.ts';
 import { GENERATOR } from './journeysJson.ts';
 import type { Sink } from './sink.ts';
 import { timeOrder } from './order.ts';
-import { writeEpb, writeIdb, writeShb } from './pcapngWriter.ts';
+import { writeEpbBytes, writeIdb, writeShb } from './pcapngWriter.ts';
 
 export interface PcapngExportOptions {
   /** Write clock-corrected timestamps (each node's offset subtracted) instead of the captured ones. */
@@ -69,32 +69,56 @@ export function exportPcapng(
   const rows = res.rows;
   const order = timeOrder(res, corrected);
   const base = res.baseSec;
+  // Comments are built as bytes in one reused buffer (CommentBytes): the same text as
+  //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`.
+  const cb = new CommentBytes();
   for (let i = 0; i < order.length; i++) {
     const r = order[i];
     const k = res.journeyOfRow(r);
-    let comment = '';
+    cb.reset();
     if (k >= 0) {
-      if (rows.flags[r] & F_DUP) comment = `journey ${k + 1}: duplicate frame`;
-      else if (hop[r] === 0) comment = `journey ${k + 1} hop 1/${count[k]}: ${res.journeySummary(k)}`;
-      else if (hop[r] > 0) {
+      if (rows.flags[r] & F_DUP)
+        cb.str('journey ')
+          .int(k + 1)
+          .str(': duplicate frame');
+      else if (hop[r] === 0) {
+        cb.str('journey ')
+          .int(k + 1)
+          .str(' hop 1/')
+          .int(count[k])
+          .str(': ')
+          .str(res.journeySummary(k));
+      } else if (hop[r] > 0) {
         const p = prev[r];
         const ch = changesBetween(rows, p, r);
-        const lat = duration(res.correctedT(r) - res.correctedT(p));
-        comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} +${lat}${ch.length ? `: ${ch.join(' ')}` : ''}`;
+        cb.str('journey ')
+          .int(k + 1)
+          .str(' hop ')
+          .int(hop[r] + 1)
+          .str('/')
+          .int(count[k])
+          .str(' +');
+        cb.duration(res.correctedT(r) - res.correctedT(p));
+        for (let c = 0; c < ch.length; c++) cb.str(c === 0 ? ': ' : ' ').str(ch[c]);
       }
     }
     // Row time is ns since baseSec (exact in a double); split into whole seconds and nanoseconds.
     const t = corrected ? Math.round(res.correctedT(r)) : rows.t[r];
     const s = Math.floor(t / 1e9);
-    writeEpb(
+    let len = frames.locate(r);
+    if (len < 0) len = 0;
+    writeEpbBytes(
       sink,
       rows.capture[r],
       base + s,
       t - s * 1e9,
-      frames.frame(r),
+      frames.buf,
+      frames.start,
+      len,
       rows.origLen[r],
       k >= 0 ? k + 1 : 0,
-      comment,
+      cb.buf,
+      cb.len,
     );
   }
   return order.length;

@@ -194,3 +194,70 @@ export function writeEpb(
   dv.setUint32(at, size, true);
   sink.commit(size);
 }
+
+/**
+ * writeEpb with the comment as UTF-8 bytes (comment[0, commentLen), none when 0) and the frame as
+ * frame[start, start + caplen): the export's per-packet path, no string and no subarray per packet.
+ */
+export function writeEpbBytes(
+  sink: Sink,
+  iface: number,
+  sec: number,
+  nsec: number,
+  frame: Uint8Array,
+  start: number,
+  caplen: number,
+  origLen: number,
+  packetId: number,
+  comment: Uint8Array,
+  commentLen: number,
+): void {
+  const worst = EPB_HEADER + pad4(caplen) + (commentLen ? 4 + pad4(commentLen) : 0) + 12 + 4 + 4;
+  const b = sink.reserve(worst);
+  const dv = sink.view;
+  const at0 = sink.offset;
+  // tsWords inlined (no array per packet).
+  const a = sec * 1953125 * 512;
+  let hi = Math.floor(a / 4294967296);
+  let lo = a - hi * 4294967296 + nsec;
+  if (lo >= 4294967296) {
+    hi += 1;
+    lo -= 4294967296;
+  }
+  dv.setUint32(at0, BT_EPB, true);
+  dv.setUint32(at0 + 8, iface, true);
+  dv.setUint32(at0 + 12, hi, true);
+  dv.setUint32(at0 + 16, lo, true);
+  dv.setUint32(at0 + 20, caplen, true);
+  dv.setUint32(at0 + 24, origLen, true);
+  b.set(
+    caplen === frame.length && start === 0 ? frame : frame.subarray(start, start + caplen),
+    at0 + EPB_HEADER,
+  );
+  let at = at0 + EPB_HEADER + caplen;
+  const padded = at0 + EPB_HEADER + pad4(caplen);
+  for (; at < padded; at++) b[at] = 0;
+  if (commentLen > 0 || packetId > 0) {
+    if (commentLen > 0) {
+      dv.setUint16(at, OPT_COMMENT, true);
+      dv.setUint16(at + 2, commentLen, true);
+      for (let c = 0; c < commentLen; c++) b[at + 4 + c] = comment[c];
+      const end = at + 4 + pad4(commentLen);
+      for (let z = at + 4 + commentLen; z < end; z++) b[z] = 0;
+      at = end;
+    }
+    if (packetId > 0) {
+      dv.setUint16(at, EPB_PACKETID, true);
+      dv.setUint16(at + 2, 8, true);
+      dv.setUint32(at + 4, packetId >>> 0, true);
+      dv.setUint32(at + 8, Math.floor(packetId / 4294967296), true);
+      at += 12;
+    }
+    dv.setUint32(at, 0, true);
+    at += 4;
+  }
+  const size = at + 4 - at0;
+  dv.setUint32(at0 + 4, size, true);
+  dv.setUint32(at, size, true);
+  sink.commit(size);
+}

@@ -35,30 +35,48 @@ export class FrameSource {
     return w;
   }
 
-  private bytes(w: FileWindow, at: number, len: number): Uint8Array {
+  /** Makes w.buf hold [at, at + len) if the file has it; returns the index of `at` in w.buf. */
+  private window(w: FileWindow, at: number, len: number): number {
     if (at < w.start || at + len > w.end) {
       if (len > w.buf.length) w.buf = new Uint8Array(len * 2);
       const n = readSync(w.fd, w.buf, 0, w.buf.length, at);
       w.start = at;
       w.end = at + n;
     }
-    return w.buf.subarray(at - w.start, at - w.start + len);
+    return at - w.start;
   }
 
   /** The captured bytes of a row (a view valid until the next call). Empty when the file is unavailable. */
   frame(row: number): Uint8Array {
+    const n = this.locate(row);
+    return n < 0 ? new Uint8Array(0) : this.buf.subarray(this.start, this.start + n);
+  }
+
+  /** Where locate() left a row's bytes: buf[start, start + the length it returned). */
+  buf: Uint8Array = new Uint8Array(0);
+  start = 0;
+
+  /**
+   * frame() without making a view (the export's per-packet path): points buf/start at the row's bytes and
+   * returns their length (the same bytes frame() returns), or -1 when the file is unavailable.
+   */
+  locate(row: number): number {
     const rows = this.res.rows;
     const path = this.res.captures[rows.capture[row]].path;
-    if (!path) return new Uint8Array(0);
+    if (!path) return -1;
     const w = this.open(path);
     const at = rows.fileOffset[row];
     let hdr = PCAP_RECORD_HEADER;
     if (w.pcapng) {
-      const t = this.bytes(w, at, 4);
-      const type = t[0] | t[3]; // 6, 2 or 3 in either byte order
+      const i = this.window(w, at, 4);
+      const type = w.buf[i] | w.buf[i + 3]; // 6, 2 or 3 in either byte order
       hdr = type === 3 ? PCAPNG_SPB_DATA : PCAPNG_EPB_DATA;
     }
-    return this.bytes(w, at + hdr, rows.caplen[row]);
+    const len = rows.caplen[row];
+    const i = this.window(w, at + hdr, len);
+    this.buf = w.buf;
+    this.start = i;
+    return Math.min(len, w.buf.length - i);
   }
 
   close(): void {

@@ -1,0 +1,51 @@
+// CommentBytes writes the export's packet comments as bytes; its duration() must be duration() of ladder.ts
+// byte for byte, including the decimal ties where Math.round and toFixed disagree (1.15 µs is 1.1, not 1.2).
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+
+import { CommentBytes } from '../../main/export/commentBytes.ts';
+import { duration } from '../../main/export/ladder.ts';
+
+const dec = new TextDecoder();
+const text = (f: (c: CommentBytes) => void): string => {
+  const c = new CommentBytes();
+  f(c);
+  return dec.decode(c.view());
+};
+
+describe('CommentBytes', () => {
+  it('duration() matches ladder.duration on ties, unit edges and specials', () => {
+    const values: number[] = [0, -0, 1, 999, 999.4, 999.5, 999.6, 1000, 1049, 1050, 1150, 1250, 1350, 2.5, 0.5];
+    for (const unit of [1, 1e3, 1e6, 1e9]) {
+      for (let m = 0; m < 2000; m++) values.push(m * unit * 0.05, m * unit * 0.005 + 0.25, m * unit * 0.0005);
+    }
+    values.push(999_999.9, 999_999_999.5, 1e12, 3.7e13, Infinity, -Infinity, NaN, 1e6 - 0.01, 1e9 - 1);
+    for (const v of values) {
+      for (const s of [v, -v]) expect(text((c) => c.duration(s)), String(s)).toBe(duration(s));
+    }
+  });
+
+  it('duration() matches on random latencies (integers and clock-corrected fractions)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: -2e10, max: 2e10, noNaN: true }), (v) => {
+        expect(text((c) => c.duration(v))).toBe(duration(v));
+      }),
+      { numRuns: 20000 },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: -2e9, max: 2e9 }), (v) => {
+        expect(text((c) => c.duration(v))).toBe(duration(v));
+      }),
+      { numRuns: 20000 },
+    );
+  });
+
+  it('int() and str() write decimal and UTF-8 like String() and TextEncoder', () => {
+    for (const v of [0, 7, 10, 99, 100, 125000, 4294967296, 2 ** 53 - 1]) {
+      expect(text((c) => c.int(v))).toBe(String(v));
+    }
+    const s = 'journey 12 hop 3/8: 10.244.0.5 > 10.244.1.7 ICMP µs ∞ 😀 end';
+    expect(text((c) => c.str('a ').str(s).int(5))).toBe(`a ${s}5`);
+    expect(text((c) => c.str('x'.repeat(5000)))).toHaveLength(5000);
+  });
+});
