@@ -52,10 +52,17 @@ export function encodeMessage(msg: unknown): Uint8Array {
   return out;
 }
 
-export function decodeMessage(frame: Uint8Array): unknown {
-  // Copy to an aligned buffer we own: the transport's buffer may be shared or misaligned.
-  const own = new Uint8Array(frame.byteLength);
-  own.set(frame);
+/**
+ * `owned`: the frame is a whole ArrayBuffer of its own (a browser WebSocket's message with binaryType
+ * 'arraybuffer'), so typed arrays may view it in place; otherwise it is copied first, because a transport's
+ * buffer may be shared (Node's pooled Buffers) or misaligned.
+ */
+export function decodeMessage(frame: Uint8Array, owned = false): unknown {
+  let own = frame;
+  if (!owned || frame.byteOffset !== 0 || frame.byteLength !== frame.buffer.byteLength) {
+    own = new Uint8Array(frame.byteLength);
+    own.set(frame);
+  }
   const dv = new DataView(own.buffer);
   if (own.length < HEADER_LEN) throw new Error('wire: short frame');
   const jsonLen = dv.getUint32(0, true);
@@ -78,7 +85,7 @@ export function decodeMessage(frame: Uint8Array): unknown {
       const view = views[i];
       if (!ctor || !view) throw new Error('wire: bad typed-array reference');
       if (view.len % ctor.BYTES_PER_ELEMENT !== 0) throw new Error('wire: misaligned typed array');
-      return new ctor(own.buffer, view.start, view.len / ctor.BYTES_PER_ELEMENT);
+      return new ctor(own.buffer as ArrayBuffer, view.start, view.len / ctor.BYTES_PER_ELEMENT);
     }
     return v;
   });
@@ -92,4 +99,5 @@ export interface WireRequest {
   req?: unknown;
 }
 /** Server → client: a reply (Result) or an event. */
-export type WireServerMessage = { t: 'res'; id: number; res: unknown } | { t: 'evt'; name: string; payload: unknown };
+export type WireServerMessage =
+  { t: 'res'; id: number; res: unknown } | { t: 'evt'; name: string; payload: unknown };

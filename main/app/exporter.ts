@@ -29,13 +29,18 @@ export function defaultExportPath(dir: string, title: string, format: ExportRequ
   return path.join(dir, `${stem}-${stamp}.${EXT[format]}`);
 }
 
-export async function exportResult(res: CorrelationResult, req: ExportRequest, file: string, progress: Progress): Promise<ExportResult> {
+export async function exportResult(
+  res: CorrelationResult,
+  req: ExportRequest,
+  file: string,
+  progress: Progress,
+): Promise<ExportResult> {
   const dir = path.dirname(file);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const subset = req.journeys !== undefined || req.rangeNs !== undefined;
   const journeys = req.journeys?.filter((k) => k >= 0 && k < res.journeyCount);
-  if (req.journeys !== undefined && !journeys?.length) throw new HopscopeError('USAGE', 'none of the chosen journeys exist');
-  if (req.format === 'csv' && subset) throw new HopscopeError('USAGE', 'CSV exports every journey; choose JSON or pcapng for a subset');
+  if (req.journeys !== undefined && !journeys?.length)
+    throw new HopscopeError('USAGE', 'none of the chosen journeys exist');
   const sink = Sink.file(file);
   let packets = 0;
   try {
@@ -47,19 +52,23 @@ export async function exportResult(res: CorrelationResult, req: ExportRequest, f
         packets = res.rowCount;
         progress(res.journeyCount, res.journeyCount);
       } else packets = subsetJson(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
-    } else {
+    } else if (!subset) {
       progress(0, res.journeyCount);
       writeCsv(res, sink);
       packets = res.rowCount;
       progress(res.journeyCount, res.journeyCount);
-    }
+    } else packets = subsetCsv(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
   } finally {
     sink.close();
   }
   return { path: file, bytes: statSync(file).size, packets };
 }
 
-function selectJourneys(res: CorrelationResult, journeys: number[] | undefined, range: [number, number] | undefined): number[] {
+function selectJourneys(
+  res: CorrelationResult,
+  journeys: number[] | undefined,
+  range: [number, number] | undefined,
+): number[] {
   const list = journeys ?? Array.from({ length: res.journeyCount }, (_, k) => k);
   if (!range) return list;
   return list.filter((k) => {
@@ -83,11 +92,32 @@ function subsetJson(res: CorrelationResult, sink: Sink, list: number[], progress
 }
 
 /**
+ * CSV of chosen journeys: the export library's writer, given a view of the result in which every other journey
+ * has no hops (the writer skips those), so the rows, columns and journey numbers are exactly those of the full
+ * CSV, and hops are built only for the chosen journeys.
+ */
+function subsetCsv(res: CorrelationResult, sink: Sink, list: number[], progress: Progress): number {
+  const chosen = new Set(list);
+  const view = Object.create(res) as CorrelationResult;
+  view.hops = (k: number) => (chosen.has(k) ? res.hops(k) : []);
+  progress(0, list.length);
+  writeCsv(view, sink);
+  progress(list.length, list.length);
+  return list.reduce((n, k) => n + res.journeyRows(k).length, 0);
+}
+
+/**
  * The merged pcapng (the export library's blocks and notes: one interface per node/interface, epb_packetid =
  * journey, a comment per hop) of every row, the chosen journeys' rows, or the rows in a time range. Yields to
  * the event loop every PROGRESS_EVERY packets so progress reaches the UI while a long export runs.
  */
-async function pcapngRows(res: CorrelationResult, sink: Sink, req: ExportRequest, journeys: number[] | undefined, progress: Progress): Promise<number> {
+async function pcapngRows(
+  res: CorrelationResult,
+  sink: Sink,
+  req: ExportRequest,
+  journeys: number[] | undefined,
+  progress: Progress,
+): Promise<number> {
   const corrected = req.clockCorrected;
   const rows = res.rows;
   const keep = new Uint8Array(res.rowCount);
@@ -95,10 +125,17 @@ async function pcapngRows(res: CorrelationResult, sink: Sink, req: ExportRequest
   else keep.fill(1);
   if (req.rangeNs) {
     const [a, b] = req.rangeNs;
-    for (let r = 0; r < res.rowCount; r++) if (keep[r]) keep[r] = res.correctedT(r) >= a && res.correctedT(r) < b ? 1 : 0;
+    for (let r = 0; r < res.rowCount; r++)
+      if (keep[r]) keep[r] = res.correctedT(r) >= a && res.correctedT(r) < b ? 1 : 0;
   }
-  const clockNote = res.clocks.map((c) => `${c.node} ${c.method}${c.method === 'reference' ? '' : ` ${Math.round(c.offsetNs)} ns`}`).join(', ');
-  const what = journeys ? `journeys ${journeys.map((k) => k + 1).join(', ')}` : req.rangeNs ? 'a time range' : 'everything';
+  const clockNote = res.clocks
+    .map((c) => `${c.node} ${c.method}${c.method === 'reference' ? '' : ` ${Math.round(c.offsetNs)} ns`}`)
+    .join(', ');
+  const what = journeys
+    ? `journeys ${journeys.map((k) => k + 1).join(', ')}`
+    : req.rangeNs
+      ? 'a time range'
+      : 'everything';
   writeShb(sink, {
     application: GENERATOR,
     os: `${process.platform} ${process.arch}`,
@@ -139,7 +176,16 @@ async function pcapngRows(res: CorrelationResult, sink: Sink, req: ExportRequest
       // Row time is ns since baseSec (exact in a double); the EPB wants whole seconds and nanoseconds.
       const t = corrected ? Math.round(res.correctedT(r)) : rows.t[r];
       const sec = Math.floor(t / 1e9);
-      writeEpb(sink, rows.capture[r], res.baseSec + sec, t - sec * 1e9, frames.frame(r), rows.origLen[r], k >= 0 ? k + 1 : 0, comment);
+      writeEpb(
+        sink,
+        rows.capture[r],
+        res.baseSec + sec,
+        t - sec * 1e9,
+        frames.frame(r),
+        rows.origLen[r],
+        k >= 0 ? k + 1 : 0,
+        comment,
+      );
       if (++written % PROGRESS_EVERY === 0) {
         progress(written, total);
         await new Promise((resolve) => setImmediate(resolve));

@@ -5,7 +5,7 @@
 
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import type { ErrorData, PacketBatch, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
@@ -18,24 +18,30 @@ import type { ScanColumns } from './sessionScan.ts';
 /** Below this many packets the open waits for correlation (well under a second) and shows everything at once. */
 export const PREVIEW_MIN_PACKETS = 100_000;
 
-/** How to start a worker: from the sources through tsx (web mode, tests), or the Electron bundle's own file. */
+/**
+ * How to start a worker: next to this module in the Electron bundle (out/main/sessionWorker.js, its own entry),
+ * else from the TypeScript sources through tsx (web mode and tests run the sources; the CLI's esbuild bundle in
+ * out/cli/ has no worker entry, so it finds the sources by walking up to the repository).
+ */
 function workerSpec(): { file: URL | string; workerData?: unknown } {
-  const here = import.meta.url;
+  const fromSources = (dir: string) => ({
+    file: pathToFileURL(path.join(dir, 'sessionWorker.boot.mjs')),
+    workerData: { entry: pathToFileURL(path.join(dir, 'sessionWorker.ts')).href },
+  });
   // tsx may add a query to the URL (its namespace): look at the path alone.
-  if (new URL(here).pathname.endsWith('.ts')) {
-    return {
-      file: new URL('./sessionWorker.boot.mjs', here),
-      workerData: { entry: new URL('./sessionWorker.ts', here).href },
-    };
-  }
-  // electron-vite builds sessionWorker as its own entry in out/main/; this module may sit in a chunk below it.
-  let dir = path.dirname(fileURLToPath(here));
-  for (let i = 0; i < 3; i++) {
-    const f = path.join(dir, 'sessionWorker.js');
-    if (existsSync(f)) return { file: f };
+  const here = fileURLToPath(new URL(new URL(import.meta.url).pathname, 'file://'));
+  if (here.endsWith('.ts')) return fromSources(path.dirname(here));
+  let dir = path.dirname(here);
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(path.join(dir, 'sessionWorker.js'))) return { file: path.join(dir, 'sessionWorker.js') };
+    if (existsSync(path.join(dir, 'main/app/sessionWorker.ts')))
+      return fromSources(path.join(dir, 'main/app'));
     dir = path.dirname(dir);
   }
-  throw new HopscopeError('INTERNAL', 'the session worker (sessionWorker.js) is missing from the build');
+  throw new HopscopeError(
+    'INTERNAL',
+    'the session worker (sessionWorker.js or main/app/sessionWorker.ts) was not found',
+  );
 }
 
 function spawn(): Worker {

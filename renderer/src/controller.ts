@@ -124,7 +124,7 @@ export class Controller {
       focusedCapture: 0,
       loading: s.live ? null : loadingLabel(s),
     });
-    this.packets.reset(s.captures.length);
+    this.packets.reset(s.captures.length, s.live ? undefined : s.captures.map((c) => c.packets));
     this.loadedRows = { id: s.id, rowsRevision: s.rowsRevision ?? 1 };
     this.applyClocks(s);
     await this.reloadPackets(s);
@@ -138,7 +138,11 @@ export class Controller {
     const token = ++this.loadToken;
     const rowsRevision = s.rowsRevision ?? 1;
     const inPlace = this.loadedRows.id === s.id && this.loadedRows.rowsRevision === rowsRevision;
-    if (this.packets.count > 0 && !s.live && !inPlace) this.packets.reset(s.captures.length);
+    if (this.packets.count > 0 && !s.live && !inPlace)
+      this.packets.reset(
+        s.captures.length,
+        s.captures.map((c) => c.packets),
+      );
     this.loadedRows = { id: s.id, rowsRevision };
     this.applyClocks(s);
     const chunk = inPlace && this.packets.count >= s.packets ? REFRESH_CHUNK : LOAD_CHUNK;

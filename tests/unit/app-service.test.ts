@@ -21,7 +21,12 @@ async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: { messag
 }
 
 beforeAll(async () => {
-  svc = new AppService({ mode: 'web', resourcesDir: 'resources', workDir: work, configDir: path.join(work, 'config') });
+  svc = new AppService({
+    mode: 'web',
+    resourcesDir: 'resources',
+    workDir: work,
+    configDir: path.join(work, 'config'),
+  });
   s = await ok<SessionInfo>(svc.call('openSample', undefined));
 }, 60_000);
 afterAll(() => svc.close());
@@ -45,17 +50,29 @@ describe('AppService on the sample session', () => {
   });
 
   it('lists journeys with a filter and gives a ping its eight hops', async () => {
-    const all = await ok<JourneyPage>(svc.call('listJourneys', { sessionId: s.id, filter: '', from: 0, count: 100 }));
+    const all = await ok<JourneyPage>(
+      svc.call('listJourneys', { sessionId: s.id, filter: '', from: 0, count: 100 }),
+    );
     expect(all.total).toBe(s.journeys);
-    const req = await ok<JourneyPage>(svc.call('listJourneys', { sessionId: s.id, filter: 'echo request', from: 0, count: 100 }));
+    const req = await ok<JourneyPage>(
+      svc.call('listJourneys', { sessionId: s.id, filter: 'echo request', from: 0, count: 100 }),
+    );
     expect(req.total).toBe(3);
     expect(req.items.every((j) => j.direction === 'request' && j.hops === 8)).toBe(true);
     const v = await ok<JourneyView>(svc.call('getJourney', { sessionId: s.id, journeyId: req.items[0].id }));
     expect(v.hopList.map((h) => h.ttl)).toEqual([64, 64, 63, 63, 63, 63, 62, 62]);
-    expect(v.hopList[3].encap[0]).toMatchObject({ type: 'vxlan', vni: 1, outerSrc: '10.1.10.9', outerDst: '10.1.10.10', dstPort: 8472 });
+    expect(v.hopList[3].encap[0]).toMatchObject({
+      type: 'vxlan',
+      vni: 1,
+      outerSrc: '10.1.10.9',
+      outerDst: '10.1.10.10',
+      dstPort: 8472,
+    });
     expect(v.hopList[3].changes).toContain('encap+vxlan');
     // Every hop's packet index points back at that hop's row in the batch columns.
-    const b = await ok<{ journey: Int32Array; capture: Uint16Array }>(svc.call('getPackets', { sessionId: s.id, from: 0, count: s.packets }));
+    const b = await ok<{ journey: Int32Array; capture: Uint16Array }>(
+      svc.call('getPackets', { sessionId: s.id, from: 0, count: s.packets }),
+    );
     for (const h of v.hopList) {
       expect(b.journey[h.packet]).toBe(v.id);
       expect(b.capture[h.packet]).toBe(h.capture);
@@ -76,7 +93,9 @@ describe('AppService on the sample session', () => {
 
   it('re-aligns clocks on a manual override and back', async () => {
     const node2 = s.clocks.find((c) => c.node === 'node-2')!;
-    const after = await ok<SessionInfo>(svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: 1_500_000 }));
+    const after = await ok<SessionInfo>(
+      svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: 1_500_000 }),
+    );
     const c2 = after.clocks.find((c) => c.node === 'node-2')!;
     expect(c2.overridden).toBe(true);
     expect(c2.offsetNs).toBe(1_500_000);
@@ -85,8 +104,12 @@ describe('AppService on the sample session', () => {
     // The same echo request's node-1/ens33 → node-2/ens33 hop now carries the 1.5 ms correction (journeys are in
     // corrected time order, so look it up by its text, not by index).
     const crossing = async () => {
-      const page = await ok<JourneyPage>(svc.call('listJourneys', { sessionId: s.id, filter: 'echo request seq 1,', from: 0, count: 1 }));
-      const v = await ok<JourneyView>(svc.call('getJourney', { sessionId: s.id, journeyId: page.items[0].id }));
+      const page = await ok<JourneyPage>(
+        svc.call('listJourneys', { sessionId: s.id, filter: 'echo request seq 1,', from: 0, count: 1 }),
+      );
+      const v = await ok<JourneyView>(
+        svc.call('getJourney', { sessionId: s.id, journeyId: page.items[0].id }),
+      );
       const i = v.hopList.findIndex((h) => h.node === 'node-2' && h.iface === 'ens33');
       expect(v.hopList[i - 1]).toMatchObject({ node: 'node-1', iface: 'ens33' });
       return v.hopList[i].latencyNs!;
@@ -95,44 +118,89 @@ describe('AppService on the sample session', () => {
     await ok(svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: 0 }));
     const unshifted = await crossing();
     expect(unshifted - shifted).toBeCloseTo(1_500_000, -1);
-    const back = await ok<SessionInfo>(svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: null }));
+    const back = await ok<SessionInfo>(
+      svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: null }),
+    );
     expect(back.clocks.find((c) => c.node === 'node-2')!.offsetNs).toBe(node2.offsetNs);
   });
 
   it('exports a pcapng that tshark reads, with one interface per node/interface and journey comments', async () => {
     const out = path.join(work, 'all.pcapng');
-    const r = await ok<ExportResult>(svc.call('exportSession', { sessionId: s.id, format: 'pcapng', clockCorrected: true, path: out }));
+    const r = await ok<ExportResult>(
+      svc.call('exportSession', { sessionId: s.id, format: 'pcapng', clockCorrected: true, path: out }),
+    );
     expect(r.packets).toBe(s.packets);
     expect(r.downloadUrl).toMatch(/^\/download\//);
-    const ifaces = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.interface_name'], { encoding: 'utf8' });
+    const ifaces = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.interface_name'], {
+      encoding: 'utf8',
+    });
     const names = new Set(ifaces.trim().split('\n'));
     expect(names).toEqual(new Set(s.captures.map((c) => `${c.node}/${c.iface}`)));
-    const comments = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.comment'], { encoding: 'utf8' });
+    const comments = execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.comment'], {
+      encoding: 'utf8',
+    });
     expect(comments).toMatch(/journey 1 hop 4\/8 .*encap\+vxlan/);
   });
 
   it('exports only the chosen journey, as pcapng and as JSON', async () => {
     const p = path.join(work, 'one.pcapng');
-    const r = await ok<ExportResult>(svc.call('exportSession', { sessionId: s.id, format: 'pcapng', journeys: [0], clockCorrected: false, path: p }));
+    const r = await ok<ExportResult>(
+      svc.call('exportSession', {
+        sessionId: s.id,
+        format: 'pcapng',
+        journeys: [0],
+        clockCorrected: false,
+        path: p,
+      }),
+    );
     expect(r.packets).toBe(8);
-    const n = execFileSync('tshark', ['-r', p, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim().split('\n');
+    const n = execFileSync('tshark', ['-r', p, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(n.length).toBe(8);
     const j = path.join(work, 'one.json');
-    await ok(svc.call('exportSession', { sessionId: s.id, format: 'json', journeys: [0], clockCorrected: true, path: j }));
+    await ok(
+      svc.call('exportSession', {
+        sessionId: s.id,
+        format: 'json',
+        journeys: [0],
+        clockCorrected: true,
+        path: j,
+      }),
+    );
     const doc = JSON.parse(readFileSync(j, 'utf8'));
     expect(doc.schema).toBe('hopscope.journeys/1');
     expect(doc.journeys).toHaveLength(1);
     expect(doc.journeys[0].hops).toHaveLength(8);
     const csv = path.join(work, 'all.csv');
     await ok(svc.call('exportSession', { sessionId: s.id, format: 'csv', clockCorrected: true, path: csv }));
-    expect(readFileSync(csv, 'utf8').split('\n')[0]).toMatch(/^journey,hop,/);
+    const all = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(all[0]).toMatch(/^journey,hop,/);
+    // A CSV subset: exactly the chosen journeys' rows of the full CSV, same numbers and cells.
+    const sub = path.join(work, 'two.csv');
+    const rs = await ok<ExportResult>(
+      svc.call('exportSession', {
+        sessionId: s.id,
+        format: 'csv',
+        journeys: [1, 3],
+        clockCorrected: true,
+        path: sub,
+      }),
+    );
+    const lines = readFileSync(sub, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe(all[0]);
+    expect(lines.slice(1)).toEqual(all.slice(1).filter((l) => /^(2|4),/.test(l)));
+    expect(lines.length - 1).toBe(16);
+    expect(rs.packets).toBe(16);
   });
 
   it('exports a time range: exactly the packets whose corrected time falls in it', async () => {
     const v = await ok<JourneyView>(svc.call('getJourney', { sessionId: s.id, journeyId: 0 }));
     const ts = v.hopList.map((h) => h.tRelNs);
     const range: [number, number] = [Math.min(...ts), Math.max(...ts) + 1];
-    const b = await ok<{ tsNs: Float64Array; capture: Uint16Array }>(svc.call('getPackets', { sessionId: s.id, from: 0, count: s.packets }));
+    const b = await ok<{ tsNs: Float64Array; capture: Uint16Array }>(
+      svc.call('getPackets', { sessionId: s.id, from: 0, count: s.packets }),
+    );
     const off = new Map(s.clocks.map((c) => [c.node, c.offsetNs]));
     let expected = 0;
     for (let i = 0; i < b.tsNs.length; i++) {
@@ -141,23 +209,39 @@ describe('AppService on the sample session', () => {
     }
     expect(expected).toBeGreaterThanOrEqual(8);
     const file = path.join(work, 'range.pcapng');
-    const r = await ok<ExportResult>(svc.call('exportSession', { sessionId: s.id, format: 'pcapng', rangeNs: range, clockCorrected: true, path: file }));
+    const r = await ok<ExportResult>(
+      svc.call('exportSession', {
+        sessionId: s.id,
+        format: 'pcapng',
+        rangeNs: range,
+        clockCorrected: true,
+        path: file,
+      }),
+    );
     expect(r.packets).toBe(expected);
-    const n = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' }).trim().split('\n');
+    const n = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.number'], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     expect(n.length).toBe(expected);
   });
 
   it('opens dropped bytes (labelled by their names) and reports a non-capture as PCAP_BAD_MAGIC data', async () => {
     const bytes = new Uint8Array(readFileSync('resources/sample-session/node-1__ens33.pcap'));
-    const one = await ok<SessionInfo>(svc.call('openFiles', { files: [{ name: 'node-1__ens33.pcap', bytes }] }));
+    const one = await ok<SessionInfo>(
+      svc.call('openFiles', { files: [{ name: 'node-1__ens33.pcap', bytes }] }),
+    );
     expect(one.captures).toMatchObject([{ node: 'node-1', iface: 'ens33' }]);
-    const bad = await svc.call('openFiles', { files: [{ name: 'x.pcap', bytes: new TextEncoder().encode('not a capture at all') }] });
+    const bad = await svc.call('openFiles', {
+      files: [{ name: 'x.pcap', bytes: new TextEncoder().encode('not a capture at all') }],
+    });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.code).toBe('PCAP_BAD_MAGIC');
     const missing = await svc.call('openPaths', { paths: ['/nonexistent/capture.pcap'] });
     expect(!missing.ok && missing.error.code).toBe('FILE_NOT_FOUND');
     // A name can never place the file outside the drop folder.
-    const sneaky = await ok<SessionInfo>(svc.call('openFiles', { files: [{ name: '../../node-1__cni0.pcap', bytes }] }));
+    const sneaky = await ok<SessionInfo>(
+      svc.call('openFiles', { files: [{ name: '../../node-1__cni0.pcap', bytes }] }),
+    );
     expect(sneaky.path!.startsWith(work)).toBe(true);
   });
 
@@ -187,7 +271,12 @@ describe('long exports', () => {
     // Without yielding, the whole export would run before the next request is even read: answered mid-export
     // means the loop gave the event loop back (progress events are throttled to a few per second).
     let answeredDuring = false;
-    const exp = svc.call('exportSession', { sessionId: big.id, format: 'pcapng', clockCorrected: true, path: path.join(work, 'big.pcapng') });
+    const exp = svc.call('exportSession', {
+      sessionId: big.id,
+      format: 'pcapng',
+      clockCorrected: true,
+      path: path.join(work, 'big.pcapng'),
+    });
     void svc.call('appInfo', undefined).then(() => (answeredDuring = seen.every((p) => p.done < p.total)));
     const r = await ok<ExportResult>(exp);
     off();
@@ -203,7 +292,18 @@ describe('saved nodes', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hs-cfg-'));
     const a = new AppService({ mode: 'web', resourcesDir: 'resources', workDir: work, configDir: dir });
     const secret = 'pl4nted-S3cret-' + Math.random().toString(36).slice(2);
-    await ok(a.call('addNode', { name: 'n2', host: '127.0.0.1', port: 1, user: 'u', auth: 'password', password: secret, sudo: true, sudoPassword: secret }));
+    await ok(
+      a.call('addNode', {
+        name: 'n2',
+        host: '127.0.0.1',
+        port: 1,
+        user: 'u',
+        auth: 'password',
+        password: secret,
+        sudo: true,
+        sudoPassword: secret,
+      }),
+    );
     const conn = await a.call('connectNode', { name: 'n2' });
     expect(!conn.ok && JSON.stringify(conn.error)).not.toContain(secret);
     const text = readFileSync(path.join(dir, 'nodes.json'), 'utf8');
@@ -226,7 +326,9 @@ describe('request validation', () => {
     expect(validateRequest('getPackets', { sessionId: 'a', from: 0.5, count: 1 })).toMatch(/from/);
     expect(validateRequest('openFiles', { files: [{ name: 'a', bytes: 'xx' }] })).toMatch(/bytes/);
     expect(validateRequest('setClockOverride', { sessionId: 'a', node: 'n', offsetNs: null })).toBeNull();
-    expect(validateRequest('setClockOverride', { sessionId: 'a', node: 'n', offsetNs: Infinity })).toMatch(/finite/);
+    expect(validateRequest('setClockOverride', { sessionId: 'a', node: 'n', offsetNs: Infinity })).toMatch(
+      /finite/,
+    );
     expect(validateRequest('labDown', undefined)).toBeNull();
     expect(validateRequest('labDown', {})).toMatch(/no argument/);
     expect(validateRequest('openPaths', { paths: ['a\0b'] })).toMatch(/string/);

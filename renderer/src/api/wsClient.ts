@@ -27,7 +27,8 @@ export function createWsApi(wsUrl: string): HopscopeApi {
     };
     s.onmessage = (ev) => {
       if (!(ev.data instanceof ArrayBuffer)) return;
-      const msg = decodeMessage(new Uint8Array(ev.data)) as WireServerMessage;
+      // The message's ArrayBuffer is ours alone: columns are viewed in place, not copied.
+      const msg = decodeMessage(new Uint8Array(ev.data), true) as WireServerMessage;
       if (msg.t === 'res') {
         pending.get(msg.id)?.(msg.res as Result<unknown>);
         pending.delete(msg.id);
@@ -67,6 +68,7 @@ export function createWsApi(wsUrl: string): HopscopeApi {
 
   const api: Record<string, unknown> = {};
   for (const m of API_METHODS) api[m] = (req?: unknown) => call(m, req);
-  for (const [method, name] of Object.entries(API_EVENTS)) api[method] = (cb: (p: unknown) => void) => on(name, cb);
+  for (const [method, name] of Object.entries(API_EVENTS))
+    api[method] = (cb: (p: unknown) => void) => on(name, cb);
   return api as unknown as HopscopeApi;
 }

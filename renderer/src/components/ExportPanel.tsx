@@ -46,7 +46,11 @@ export function ExportPanel() {
       <div className="form-row">
         <label>
           Format{' '}
-          <select value={format} onChange={(e) => setFormat(e.target.value as ExportFormat)} aria-label="export format">
+          <select
+            value={format}
+            onChange={(e) => setFormat(e.target.value as ExportFormat)}
+            aria-label="export format"
+          >
             <option value="pcapng">pcapng (Wireshark)</option>
             <option value="json">JSON journeys</option>
             <option value="csv">CSV</option>
@@ -54,22 +58,33 @@ export function ExportPanel() {
         </label>
         <label>
           Scope{' '}
-          <select value={scope} onChange={(e) => setScope(e.target.value as 'all' | 'journey' | 'range')} aria-label="export scope">
+          <select
+            value={scope}
+            onChange={(e) => setScope(e.target.value as 'all' | 'journey' | 'range')}
+            aria-label="export scope"
+          >
             <option value="all">everything</option>
             <option value="journey" disabled={journey < 0}>
               the selected journey
             </option>
-            <option value="range" disabled={!range || format === 'csv'}>
+            <option value="range" disabled={!range}>
               what the timeline shows
             </option>
           </select>
         </label>
         <label>
-          <input type="checkbox" checked={corrected} onChange={(e) => setCorrected(e.target.checked)} /> clock-corrected timestamps
+          <input type="checkbox" checked={corrected} onChange={(e) => setCorrected(e.target.checked)} />{' '}
+          clock-corrected timestamps
         </label>
       </div>
       <div className="form-row">
-        <input className="grow" placeholder="destination file (default: next to the session)" value={path} onChange={(e) => setPath(e.target.value)} aria-label="export path" />
+        <input
+          className="grow"
+          placeholder="destination file (default: next to the session)"
+          value={path}
+          onChange={(e) => setPath(e.target.value)}
+          aria-label="export path"
+        />
         <button className="primary" disabled={busy} onClick={() => void run()}>
           {busy ? 'Exporting…' : 'Export'}
         </button>
@@ -78,7 +93,8 @@ export function ExportPanel() {
       {error ? <div className="error-state">{error}</div> : null}
       {result ? (
         <div className="ok-state" data-testid="export-result" data-path={result.path}>
-          Wrote {result.packets.toLocaleString()} packets, {formatBytes(result.bytes)} to <span className="mono">{result.path}</span>
+          Wrote {result.packets.toLocaleString()} packets, {formatBytes(result.bytes)} to{' '}
+          <span className="mono">{result.path}</span>
           {result.downloadUrl ? (
             <>
               {' '}

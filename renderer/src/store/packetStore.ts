@@ -37,9 +37,20 @@ export class PacketStore {
     this.listeners.forEach((l) => l());
   }
 
-  reset(captures: number): void {
-    for (const g of [this.capture, this.tsNs, this.length, this.journey, this.hop, this.proto, this.status]) g.length = 0;
-    this.byCapture = Array.from({ length: captures }, () => new Growable(Uint32Array, 256));
+  /**
+   * Empties the store. `expected` (packets per capture, when known) sizes the columns once: growing a million
+   * rows by doubling would copy every column ~10 times while the first view is waited for.
+   */
+  reset(captures: number, expected?: readonly number[]): void {
+    const total = expected ? expected.reduce((a, b) => a + b, 0) : 0;
+    for (const g of [this.capture, this.tsNs, this.length, this.journey, this.hop, this.proto, this.status]) {
+      g.length = 0;
+      g.reserve(total);
+    }
+    this.byCapture = Array.from(
+      { length: captures },
+      (_, c) => new Growable(Uint32Array, Math.max(256, expected?.[c] ?? 0)),
+    );
     this.captureOffsetNs = new Float64Array(captures);
     this.changed();
   }
