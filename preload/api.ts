@@ -287,6 +287,8 @@ export interface NodeInfo {
   state: NodeState;
   error: { code: string; message: string } | null;
   interfaces: IfaceInfo[];
+  /** How the node is reached, without secrets (for the edit form). */
+  spec?: NodeSpec;
 }
 
 export interface HostKeyPrompt {
@@ -407,6 +409,11 @@ export interface HopscopeApi {
   listNodes(): Promise<Result<NodeInfo[]>>;
   addNode(req: NodeSpec): Promise<Result<NodeInfo>>;
   removeNode(req: { name: string }): Promise<Result<null>>;
+  /**
+   * Changes how a node is reached (and possibly its name). Its connection is closed (reconnect to apply); secrets
+   * left out of `spec` keep their in-memory values. Refused while the node is capturing.
+   */
+  updateNode(req: { name: string; spec: NodeSpec }): Promise<Result<NodeInfo>>;
   /** Connects and discovers interfaces; an unknown host key raises onHostKeyPrompt while this waits. */
   connectNode(req: { name: string }): Promise<Result<NodeInfo>>;
   disconnectNode(req: { name: string }): Promise<Result<NodeInfo>>;
@@ -445,6 +452,7 @@ export const API_METHODS = [
   'listNodes',
   'addNode',
   'removeNode',
+  'updateNode',
   'connectNode',
   'disconnectNode',
   'answerHostKey',

@@ -32,6 +32,7 @@ const api: HopscopeApi = {
   listNodes: () => call('listNodes'),
   addNode: (req) => call('addNode', req),
   removeNode: (req) => call('removeNode', req),
+  updateNode: (req) => call('updateNode', req),
   connectNode: (req) => call('connectNode', req),
   disconnectNode: (req) => call('disconnectNode', req),
   answerHostKey: (req) => call('answerHostKey', req),

@@ -8,7 +8,14 @@ import { dirname, join } from 'node:path';
 
 import SSHConfig from 'ssh-config';
 
-import type { FilterCheck, HostKeyPrompt, IfaceInfo, NodeInfo, NodeSpec, SshAlias } from '../../preload/api.ts';
+import type {
+  FilterCheck,
+  HostKeyPrompt,
+  IfaceInfo,
+  NodeInfo,
+  NodeSpec,
+  SshAlias,
+} from '../../preload/api.ts';
 import { filterCheckScript, parseProbe, PROBE_SCRIPT, shScript } from '../capture/tcpdumpCommand.ts';
 import { acquirePrivilege, privileged, redact, type Privilege } from '../ssh/privilege.ts';
 import { HopscopeError, toErrorData } from '../common/errors.ts';
@@ -16,7 +23,12 @@ import { discoverNode } from '../discover/discoverNode.ts';
 import type { Iface, NodeInterfaces } from '../discover/model.ts';
 import { connectSsh, type SshConnection } from '../ssh/connection.ts';
 import type { HostKeyInfo } from '../ssh/hostKeys.ts';
-import { defaultKnownHostsFiles, parseHostSpec, resolveTarget, type ResolvedTarget } from '../ssh/sshConfig.ts';
+import {
+  defaultKnownHostsFiles,
+  parseHostSpec,
+  resolveTarget,
+  type ResolvedTarget,
+} from '../ssh/sshConfig.ts';
 
 export interface NodeEntry {
   spec: NodeSpec;
@@ -111,6 +123,21 @@ export function withoutSecrets(spec: NodeSpec): NodeSpec {
   return out;
 }
 
+function newEntry(spec: NodeSpec): NodeEntry {
+  if (!spec.alias && !spec.host) throw new HopscopeError('USAGE', 'give an ssh-config alias or a host');
+  const target =
+    spec.alias ?? `${spec.user ? `${spec.user}@` : ''}${spec.host}${spec.port ? `:${spec.port}` : ''}`;
+  const info: NodeInfo = {
+    name: spec.name,
+    target,
+    state: 'idle',
+    error: null,
+    interfaces: [],
+    spec: withoutSecrets(spec),
+  };
+  return { spec, info, conn: null, model: null, target: null, tcpdumpPath: null, privilege: null };
+}
+
 export class NodeManager {
   readonly nodes = new Map<string, NodeEntry>();
   private prompts = new Map<string, (accept: boolean) => void>();
@@ -124,7 +151,9 @@ export class NodeManager {
     if (storePath) {
       try {
         const saved = JSON.parse(readFileSync(storePath, 'utf8')) as { nodes?: NodeSpec[] };
-        for (const spec of saved.nodes ?? []) if (spec && typeof spec.name === 'string' && !this.nodes.has(spec.name)) this.add(withoutSecrets(spec), false);
+        for (const spec of saved.nodes ?? [])
+          if (spec && typeof spec.name === 'string' && !this.nodes.has(spec.name))
+            this.add(withoutSecrets(spec), false);
       } catch {
         /* no saved nodes yet, or an unreadable file: start empty */
       }
@@ -136,7 +165,12 @@ export class NodeManager {
     try {
       mkdirSync(dirname(this.storePath), { recursive: true, mode: 0o700 });
       const tmp = `${this.storePath}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ nodes: [...this.nodes.values()].map((n) => withoutSecrets(n.spec)) }, null, 2) + '\n', { mode: 0o600 });
+      writeFileSync(
+        tmp,
+        JSON.stringify({ nodes: [...this.nodes.values()].map((n) => withoutSecrets(n.spec)) }, null, 2) +
+          '\n',
+        { mode: 0o600 },
+      );
       renameSync(tmp, this.storePath);
     } catch {
       /* saving is a convenience; the app works without it */
@@ -148,13 +182,35 @@ export class NodeManager {
   }
 
   add(spec: NodeSpec, persist = true): NodeInfo {
-    if (this.nodes.has(spec.name)) throw new HopscopeError('USAGE', `a node named ${spec.name} exists already`);
-    if (!spec.alias && !spec.host) throw new HopscopeError('USAGE', 'give an ssh-config alias or a host');
-    const target = spec.alias ?? `${spec.user ? `${spec.user}@` : ''}${spec.host}${spec.port ? `:${spec.port}` : ''}`;
-    const info: NodeInfo = { name: spec.name, target, state: 'idle', error: null, interfaces: [] };
-    this.nodes.set(spec.name, { spec, info, conn: null, model: null, target: null, tcpdumpPath: null, privilege: null });
+    if (this.nodes.has(spec.name))
+      throw new HopscopeError('USAGE', `a node named ${spec.name} exists already`);
+    const entry = newEntry(spec);
+    this.nodes.set(spec.name, entry);
     if (persist) this.save();
-    return info;
+    return entry.info;
+  }
+
+  /** Edits a node in place (same position in the list); the old connection is closed, as its settings changed. */
+  edit(name: string, spec: NodeSpec): NodeInfo {
+    const old = this.get(name);
+    if (old.info.state === 'capturing')
+      throw new HopscopeError('USAGE', `stop the capture before editing ${name}`);
+    if (spec.name !== name && this.nodes.has(spec.name))
+      throw new HopscopeError('USAGE', `a node named ${spec.name} exists already`);
+    // Secrets are never shown back to the UI: an edit that leaves them out keeps the ones held in memory.
+    const merged: NodeSpec = { ...spec };
+    for (const k of SECRET_FIELDS)
+      if (merged[k] === undefined && old.spec[k] !== undefined) merged[k] = old.spec[k];
+    const entry = newEntry(merged);
+    old.conn?.close();
+    const list = [...this.nodes.entries()].map(([k, v]): [string, NodeEntry] =>
+      k === name ? [spec.name, entry] : [k, v],
+    );
+    this.nodes.clear();
+    for (const [k, v] of list) this.nodes.set(k, v);
+    this.save();
+    this.emitStatus(entry.info);
+    return entry.info;
   }
 
   remove(name: string): void {
@@ -189,11 +245,23 @@ export class NodeManager {
     try {
       const s = n.spec;
       const configText = readConfig(s.configPath);
-      const hostSpec = s.alias ? { host: s.alias } : { ...parseHostSpec(s.host!), ...(s.user ? { user: s.user } : {}), ...(s.port ? { port: s.port } : {}) };
+      const hostSpec = s.alias
+        ? { host: s.alias }
+        : {
+            ...parseHostSpec(s.host!),
+            ...(s.user ? { user: s.user } : {}),
+            ...(s.port ? { port: s.port } : {}),
+          };
       const target = resolveTarget(hostSpec, { configText });
       if (s.proxyJump && !target.proxyJump.length)
-        target.proxyJump = s.proxyJump.split(',').map((j) => ({ ...resolveTarget(parseHostSpec(j), { configText }), proxyJump: [] }));
-      const knownHostsFiles = s.knownHostsPath ? [s.knownHostsPath] : target.knownHostsFiles.length ? target.knownHostsFiles : defaultKnownHostsFiles();
+        target.proxyJump = s.proxyJump
+          .split(',')
+          .map((j) => ({ ...resolveTarget(parseHostSpec(j), { configText }), proxyJump: [] }));
+      const knownHostsFiles = s.knownHostsPath
+        ? [s.knownHostsPath]
+        : target.knownHostsFiles.length
+          ? target.knownHostsFiles
+          : defaultKnownHostsFiles();
       const ask = (info: HostKeyInfo) =>
         new Promise<boolean>((resolve) => {
           const promptId = randomUUID();
@@ -207,7 +275,13 @@ export class NodeManager {
             resolve(a);
           });
           this.update(n, { state: 'hostkey' });
-          this.emitPrompt({ promptId, node: name, host: `${info.host}:${info.port}`, keyType: info.keyType, fingerprint: info.fingerprint });
+          this.emitPrompt({
+            promptId,
+            node: name,
+            host: `${info.host}:${info.port}`,
+            keyType: info.keyType,
+            fingerprint: info.fingerprint,
+          });
         });
       const conn = await connectSsh({
         target,
@@ -226,15 +300,26 @@ export class NodeManager {
         n.conn = null;
         this.update(n, lost ? { state: 'lost', error: toErrorData(lost) } : { state: 'idle' });
       });
-      const probe = parseProbe((await conn.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'));
+      const probe = parseProbe(
+        (await conn.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'),
+      );
       n.tcpdumpPath = probe.tcpdumpPath;
-      n.privilege = await acquirePrivilege(name, conn, probe.uid, { sudo: s.sudo ?? false, password: s.sudoPassword });
+      n.privilege = await acquirePrivilege(name, conn, probe.uid, {
+        sudo: s.sudo ?? false,
+        password: s.sudoPassword,
+      });
       n.model = await discoverNode(name, conn);
-      this.update(n, { state: 'connected', interfaces: n.model.interfaces.filter((i) => i.capturable).map(toIfaceInfo) });
+      this.update(n, {
+        state: 'connected',
+        interfaces: n.model.interfaces.filter((i) => i.capturable).map(toIfaceInfo),
+      });
       return n.info;
     } catch (e) {
       const err = toErrorData(e);
-      err.message = redact(redact(redact(err.message, n.spec.sudoPassword), n.spec.password), n.spec.passphrase);
+      err.message = redact(
+        redact(redact(err.message, n.spec.sudoPassword), n.spec.password),
+        n.spec.passphrase,
+      );
       this.update(n, { state: 'error', error: err });
       throw new HopscopeError(err.code, err.message, err.detail);
     }
@@ -245,12 +330,17 @@ export class NodeManager {
     const n = this.get(name);
     if (!n.conn || n.conn.closed || !n.privilege) return { node: name, ok: false, message: 'not connected' };
     if (!n.tcpdumpPath) return { node: name, ok: false, message: 'tcpdump is not installed on this node' };
-    const iface = n.model?.interfaces.find((i) => i.capturable && i.up && i.kind === 'physical')?.name ?? 'lo';
+    const iface =
+      n.model?.interfaces.find((i) => i.capturable && i.up && i.kind === 'physical')?.name ?? 'lo';
     const cmd = privileged(filterCheckScript(n.tcpdumpPath, iface, filter), n.privilege);
     const r = await n.conn.exec(cmd.command, { stdin: cmd.stdinPreamble, timeoutMs: 20_000 });
     if (r.code === 0) return { node: name, ok: true, message: '' };
     const text = redact(r.stderr.toString('utf8'), n.spec.sudoPassword).trim();
-    return { node: name, ok: false, message: text.split('\n').filter(Boolean).slice(-2).join(' | ') || `exit ${r.code}` };
+    return {
+      node: name,
+      ok: false,
+      message: text.split('\n').filter(Boolean).slice(-2).join(' | ') || `exit ${r.code}`,
+    };
   }
 
   setState(name: string, state: NodeInfo['state'], error: NodeInfo['error'] = null): void {

@@ -253,6 +253,7 @@ export class AppService implements Backend {
       this.nodes.remove(req.name);
       return null;
     },
+    updateNode: (req) => this.nodes.edit(req.name, req.spec),
     connectNode: (req) => this.nodes.connect(req.name),
     disconnectNode: (req) => this.nodes.disconnect(req.name),
     answerHostKey: (req) => {

@@ -8,12 +8,17 @@ type Check = (v: unknown, path: string) => string | null;
 const str =
   (max = 4096): Check =>
   (v, p) =>
-    typeof v === 'string' && v.length <= max && !v.includes('\0') ? null : `${p}: expected a string (≤${max} chars)`;
+    typeof v === 'string' && v.length <= max && !v.includes('\0')
+      ? null
+      : `${p}: expected a string (≤${max} chars)`;
 const int =
   (min: number, max: number): Check =>
   (v, p) =>
-    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? null : `${p}: expected an integer in [${min}, ${max}]`;
-const num: Check = (v, p) => (typeof v === 'number' && Number.isFinite(v) ? null : `${p}: expected a finite number`);
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
+      ? null
+      : `${p}: expected an integer in [${min}, ${max}]`;
+const num: Check = (v, p) =>
+  typeof v === 'number' && Number.isFinite(v) ? null : `${p}: expected a finite number`;
 const bool: Check = (v, p) => (typeof v === 'boolean' ? null : `${p}: expected a boolean`);
 const oneOf =
   (...vals: string[]): Check =>
@@ -38,7 +43,8 @@ const arr =
 const obj =
   (shape: Record<string, Check>): Check =>
   (v, p) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v)) return `${p}: expected an object`;
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || ArrayBuffer.isView(v))
+      return `${p}: expected an object`;
     const rec = v as Record<string, unknown>;
     const keys = new Map(Object.keys(shape).map((k) => [k.replace(/\?$/, ''), k]));
     for (const k of Object.keys(rec)) if (!keys.has(k)) return `${p}.${k}: unexpected field`;
@@ -58,9 +64,30 @@ const none: Check = (v, p) => (v === undefined || v === null ? null : `${p}: thi
 const MAX_INDEX = 2 ** 32;
 const sessionId = str(64);
 const nodeName: Check = (v, p) =>
-  typeof v === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v) ? null : `${p}: expected a node name (letters, digits, . _ -)`;
+  typeof v === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v)
+    ? null
+    : `${p}: expected a node name (letters, digits, . _ -)`;
 const ifaceName: Check = (v, p) =>
-  typeof v === 'string' && v.length > 0 && v.length <= 64 && !/[\s/\0]/.test(v) ? null : `${p}: expected an interface name`;
+  typeof v === 'string' && v.length > 0 && v.length <= 64 && !/[\s/\0]/.test(v)
+    ? null
+    : `${p}: expected an interface name`;
+
+const nodeSpec = obj({
+  name: nodeName,
+  'alias?': str(255),
+  'configPath?': str(),
+  'host?': str(255),
+  'user?': str(64),
+  'port?': int(1, 65535),
+  'auth?': oneOf('agent', 'key', 'password'),
+  'identityFile?': str(),
+  'password?': str(1024),
+  'passphrase?': str(1024),
+  'proxyJump?': str(255),
+  'sudo?': bool,
+  'sudoPassword?': str(1024),
+  'knownHostsPath?': str(),
+});
 
 const schemas: Record<ApiMethod, Check> = {
   appInfo: none,
@@ -78,29 +105,16 @@ const schemas: Record<ApiMethod, Check> = {
     sessionId,
     format: oneOf('pcapng', 'json', 'csv'),
     'journeys?': arr(int(0, MAX_INDEX), 1_000_000),
-    'rangeNs?': (v, p) => (Array.isArray(v) && v.length === 2 ? (num(v[0], p) ?? num(v[1], p)) : `${p}: expected [start, end]`),
+    'rangeNs?': (v, p) =>
+      Array.isArray(v) && v.length === 2 ? (num(v[0], p) ?? num(v[1], p)) : `${p}: expected [start, end]`,
     clockCorrected: bool,
     'path?': str(),
   }),
   listSshAliases: obj({ 'configPath?': str() }),
   listNodes: none,
-  addNode: obj({
-    name: nodeName,
-    'alias?': str(255),
-    'configPath?': str(),
-    'host?': str(255),
-    'user?': str(64),
-    'port?': int(1, 65535),
-    'auth?': oneOf('agent', 'key', 'password'),
-    'identityFile?': str(),
-    'password?': str(1024),
-    'passphrase?': str(1024),
-    'proxyJump?': str(255),
-    'sudo?': bool,
-    'sudoPassword?': str(1024),
-    'knownHostsPath?': str(),
-  }),
+  addNode: nodeSpec,
   removeNode: obj({ name: nodeName }),
+  updateNode: obj({ name: nodeName, spec: nodeSpec }),
   connectNode: obj({ name: nodeName }),
   disconnectNode: obj({ name: nodeName }),
   answerHostKey: obj({ promptId: str(64), accept: bool }),

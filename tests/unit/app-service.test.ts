@@ -314,6 +314,31 @@ describe('saved nodes', () => {
     expect(nodes).toMatchObject([{ name: 'n2', state: 'idle' }]);
     await ok(b.call('removeNode', { name: 'n2' }));
     expect(JSON.parse(readFileSync(path.join(dir, 'nodes.json'), 'utf8')).nodes).toEqual([]);
+
+    // Editing: a new port and name, in place; the secret left out of the edit is kept in memory, never saved.
+    await ok(a.call('addNode', { name: 'n3', host: '127.0.0.1', port: 2 }));
+    const edited = await ok<{ name: string; target: string; spec: { port: number; password?: string } }>(
+      a.call('updateNode', {
+        name: 'n2',
+        spec: { name: 'n2b', host: '127.0.0.1', port: 3, user: 'u', auth: 'password' },
+      }),
+    );
+    expect(edited).toMatchObject({ name: 'n2b', target: 'u@127.0.0.1:3', spec: { port: 3 } });
+    expect(edited.spec.password).toBeUndefined();
+    expect(a.nodes.get('n2b').spec.password).toBe(secret);
+    const listed = await ok<{ name: string }[]>(a.call('listNodes', undefined));
+    expect(listed.map((n) => n.name)).toEqual(['n2b', 'n3']);
+    const saved = readFileSync(path.join(dir, 'nodes.json'), 'utf8');
+    expect(JSON.parse(saved).nodes.map((n: { name: string; port: number }) => [n.name, n.port])).toEqual([
+      ['n2b', 3],
+      ['n3', 2],
+    ]);
+    expect(saved).not.toContain(secret);
+    const clash = await a.call('updateNode', { name: 'n2b', spec: { name: 'n3', host: 'h' } });
+    expect(!clash.ok && clash.error.code).toBe('USAGE');
+    expect(validateRequest('updateNode', { name: 'n3', spec: { name: 'x; rm -rf /', host: 'h' } })).toMatch(
+      /name/,
+    );
     await a.close();
     await b.close();
   });

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'react';
 
-import type { AuthMethod, IfaceInfo, NodeInfo, SshAlias } from '../../../preload/api.ts';
+import type { AuthMethod, IfaceInfo, NodeInfo, NodeSpec, SshAlias } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
 import { globToRegExp, ifaceKey } from '../store/appStore.ts';
 
@@ -15,17 +15,27 @@ export function NodesPanel() {
 
   const applyGlob = (on: boolean) => {
     if (!glob.trim()) return;
-    const res = glob.split(/[\s,]+/).filter(Boolean).map((g) => {
-      const [n, i] = g.includes(':') ? g.split(':') : ['*', g];
-      return { node: globToRegExp(n), iface: globToRegExp(i) };
-    });
+    const res = glob
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((g) => {
+        const [n, i] = g.includes(':') ? g.split(':') : ['*', g];
+        return { node: globToRegExp(n), iface: globToRegExp(i) };
+      });
     const next = new Set(chosen);
     // Like `hopscope capture --iface`: a glob leaves out loopback and down interfaces; an exact name does not.
     const isGlob = (g: string) => /[*?]/.test(g);
     const globs = glob.split(/[\s,]+/).filter(Boolean);
     for (const n of nodes)
       for (const i of n.interfaces)
-        if (res.some((r, k) => r.node.test(n.name) && r.iface.test(i.name) && (!isGlob(globs[k].split(':').pop()!) || (i.kind !== 'loopback' && i.up)))) {
+        if (
+          res.some(
+            (r, k) =>
+              r.node.test(n.name) &&
+              r.iface.test(i.name) &&
+              (!isGlob(globs[k].split(':').pop()!) || (i.kind !== 'loopback' && i.up)),
+          )
+        ) {
           if (on) next.add(ifaceKey(n.name, i.name));
           else next.delete(ifaceKey(n.name, i.name));
         }
@@ -37,7 +47,9 @@ export function NodesPanel() {
     <div className="nodes" data-testid="nodes">
       <h3>Nodes</h3>
       <AddNode />
-      {nodes.length === 0 ? <div className="empty small">No nodes yet. Add one from your ssh config or by address.</div> : null}
+      {nodes.length === 0 ? (
+        <div className="empty small">No nodes yet. Add one from your ssh config or by address.</div>
+      ) : null}
       {nodes.map((n) => (
         <NodeCard key={n.name} node={n} />
       ))}
@@ -55,7 +67,9 @@ export function NodesPanel() {
         </div>
       ) : null}
       <div className="muted small" data-testid="capture-summary">
-        {chosen.size ? `Will capture ${chosen.size} interface${chosen.size > 1 ? 's' : ''} on ${nodeCount} node${nodeCount > 1 ? 's' : ''}.` : 'No interface chosen.'}
+        {chosen.size
+          ? `Will capture ${chosen.size} interface${chosen.size > 1 ? 's' : ''} on ${nodeCount} node${nodeCount > 1 ? 's' : ''}.`
+          : 'No interface chosen.'}
       </div>
     </div>
   );
@@ -105,7 +119,13 @@ function AddNode() {
     setError(null);
     const spec =
       mode === 'alias'
-        ? { name: name || alias, alias, ...(configPath ? { configPath } : {}), ...(sudo ? { sudo, ...(sudoPassword ? { sudoPassword } : {}) } : {}), ...(knownHosts ? { knownHostsPath: knownHosts } : {}) }
+        ? {
+            name: name || alias,
+            alias,
+            ...(configPath ? { configPath } : {}),
+            ...(sudo ? { sudo, ...(sudoPassword ? { sudoPassword } : {}) } : {}),
+            ...(knownHosts ? { knownHostsPath: knownHosts } : {}),
+          }
         : {
             name: name || host,
             host,
@@ -143,10 +163,15 @@ function AddNode() {
       </div>
       {mode === 'alias' ? (
         <>
-          <input placeholder="~/.ssh/config" value={configPath} onChange={(e) => {
+          <input
+            placeholder="~/.ssh/config"
+            value={configPath}
+            onChange={(e) => {
               setConfigTouched(true);
               setConfigPath(e.target.value);
-            }} aria-label="ssh config path" />
+            }}
+            aria-label="ssh config path"
+          />
           <select value={alias} onChange={(e) => setAlias(e.target.value)} aria-label="ssh alias">
             {aliases.map((a) => (
               <option key={a.alias} value={a.alias}>
@@ -158,22 +183,53 @@ function AddNode() {
         </>
       ) : (
         <>
-          <input placeholder="host" value={host} onChange={(e) => setHost(e.target.value)} aria-label="host" />
+          <input
+            placeholder="host"
+            value={host}
+            onChange={(e) => setHost(e.target.value)}
+            aria-label="host"
+          />
           <div className="form-row">
-            <input placeholder="user" value={user} onChange={(e) => setUser(e.target.value)} aria-label="user" />
-            <input className="num" placeholder="22" value={port} onChange={(e) => setPort(e.target.value)} aria-label="port" />
+            <input
+              placeholder="user"
+              value={user}
+              onChange={(e) => setUser(e.target.value)}
+              aria-label="user"
+            />
+            <input
+              className="num"
+              placeholder="22"
+              value={port}
+              onChange={(e) => setPort(e.target.value)}
+              aria-label="port"
+            />
           </div>
-          <select value={auth} onChange={(e) => setAuth(e.target.value as AuthMethod)} aria-label="authentication">
+          <select
+            value={auth}
+            onChange={(e) => setAuth(e.target.value as AuthMethod)}
+            aria-label="authentication"
+          >
             <option value="agent">ssh agent</option>
             <option value="key">key file</option>
             <option value="password">password</option>
           </select>
           {auth === 'password' ? (
-            <input type="password" placeholder="password (kept in memory only)" value={password} onChange={(e) => setPassword(e.target.value)} aria-label="password" />
+            <input
+              type="password"
+              placeholder="password (kept in memory only)"
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              aria-label="password"
+            />
           ) : null}
           {auth === 'key' ? (
             <>
-              <input placeholder="~/.ssh/id_ed25519" value={identityFile} onChange={(e) => setIdentityFile(e.target.value)} aria-label="identity file" />
+              <input
+                placeholder="~/.ssh/id_ed25519"
+                value={identityFile}
+                onChange={(e) => setIdentityFile(e.target.value)}
+                aria-label="identity file"
+              />
               <input
                 type="password"
                 placeholder="key passphrase (kept in memory only)"
@@ -183,7 +239,12 @@ function AddNode() {
               />
             </>
           ) : null}
-          <input placeholder="ProxyJump: user@bastion[:port] (optional)" value={proxyJump} onChange={(e) => setProxyJump(e.target.value)} aria-label="proxy jump" />
+          <input
+            placeholder="ProxyJump: user@bastion[:port] (optional)"
+            value={proxyJump}
+            onChange={(e) => setProxyJump(e.target.value)}
+            aria-label="proxy jump"
+          />
         </>
       )}
       <input
@@ -193,7 +254,12 @@ function AddNode() {
         aria-label="known_hosts file"
       />
       <div className="form-row">
-        <input placeholder="display name (optional)" value={name} onChange={(e) => setName(e.target.value)} aria-label="node name" />
+        <input
+          placeholder="display name (optional)"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          aria-label="node name"
+        />
         <label className="small">
           <input type="checkbox" checked={sudo} onChange={(e) => setSudo(e.target.checked)} /> sudo
         </label>
@@ -207,7 +273,12 @@ function AddNode() {
           aria-label="sudo password"
         />
       ) : null}
-      <button className="primary" onClick={() => void add()} disabled={mode === 'alias' ? !alias : !host} data-testid="add-node-button">
+      <button
+        className="primary"
+        onClick={() => void add()}
+        disabled={mode === 'alias' ? !alias : !host}
+        data-testid="add-node-button"
+      >
         Add &amp; connect
       </button>
       {error ? <div className="error-state small">{error}</div> : null}
@@ -228,6 +299,7 @@ const STATE_LABEL: Record<string, string> = {
 function NodeCard({ node }: { node: NodeInfo }) {
   const ctl = useController();
   const chosen = useAppState((s) => s.chosen);
+  const [editing, setEditing] = useState(false);
   const toggle = (iface: string, on: boolean) => {
     const next = new Set(chosen);
     if (on) next.add(ifaceKey(node.name, iface));
@@ -243,7 +315,12 @@ function NodeCard({ node }: { node: NodeInfo }) {
   const item = (i: IfaceInfo, depth: number): React.ReactNode => (
     <li key={i.name} style={{ paddingLeft: depth * 14 }}>
       <label>
-        <input type="checkbox" checked={chosen.has(ifaceKey(node.name, i.name))} onChange={(e) => toggle(i.name, e.target.checked)} aria-label={`${node.name} ${i.name}`} />
+        <input
+          type="checkbox"
+          checked={chosen.has(ifaceKey(node.name, i.name))}
+          onChange={(e) => toggle(i.name, e.target.checked)}
+          aria-label={`${node.name} ${i.name}`}
+        />
         <span className="iface-name">{i.name}</span> <span className={`kind kind-${i.kind}`}>{i.kind}</span>
         {!i.up ? <span className="badge warn">down</span> : null}
       </label>
@@ -258,7 +335,12 @@ function NodeCard({ node }: { node: NodeInfo }) {
     </li>
   );
   return (
-    <div className={`node-card state-${node.state}`} data-testid="node-card" data-node={node.name} data-state={node.state}>
+    <div
+      className={`node-card state-${node.state}`}
+      data-testid="node-card"
+      data-node={node.name}
+      data-state={node.state}
+    >
       <div className="node-head">
         <b>{node.name}</b> <span className="muted small">{node.target}</span>
         <span className={`status status-${node.state}`}>{STATE_LABEL[node.state] ?? node.state}</span>
@@ -270,11 +352,26 @@ function NodeCard({ node }: { node: NodeInfo }) {
       ) : null}
       <div className="form-row">
         {node.state === 'connected' || node.state === 'capturing' ? (
-          <button onClick={() => void ctl.api.disconnectNode({ name: node.name }).then(() => ctl.refreshNodes())}>Disconnect</button>
+          <button
+            onClick={() => void ctl.api.disconnectNode({ name: node.name }).then(() => ctl.refreshNodes())}
+          >
+            Disconnect
+          </button>
         ) : (
-          <button onClick={() => void ctl.api.connectNode({ name: node.name }).then(() => ctl.refreshNodes())}>Connect</button>
+          <button
+            onClick={() => void ctl.api.connectNode({ name: node.name }).then(() => ctl.refreshNodes())}
+          >
+            Connect
+          </button>
         )}
-        <button onClick={() => void ctl.api.removeNode({ name: node.name }).then(() => ctl.refreshNodes())}>Remove</button>
+        <button onClick={() => void ctl.api.removeNode({ name: node.name }).then(() => ctl.refreshNodes())}>
+          Remove
+        </button>
+        {node.spec && node.state !== 'capturing' ? (
+          <button onClick={() => setEditing(!editing)} aria-expanded={editing}>
+            Edit
+          </button>
+        ) : null}
         {node.interfaces.length ? (
           <label className="small">
             <input
@@ -294,7 +391,96 @@ function NodeCard({ node }: { node: NodeInfo }) {
           </label>
         ) : null}
       </div>
+      {editing && node.spec ? <EditNode spec={node.spec} onDone={() => setEditing(false)} /> : null}
       {node.interfaces.length ? <ul className="iface-tree">{top.map((i) => item(i, 0))}</ul> : null}
+    </div>
+  );
+}
+
+/** Edits how a node is reached. Secrets are never shown: a blank secret field keeps the one in memory. */
+function EditNode({ spec, onDone }: { spec: NodeSpec; onDone: () => void }) {
+  const ctl = useController();
+  const [draft, setDraft] = useState<NodeSpec>(spec);
+  const [error, setError] = useState<string | null>(null);
+  const set = (patch: Partial<NodeSpec>) => setDraft((d) => ({ ...d, ...patch }));
+  const text = (
+    key: 'name' | 'alias' | 'configPath' | 'host' | 'user' | 'proxyJump' | 'identityFile' | 'knownHostsPath',
+    label: string,
+  ) => (
+    <label className="small">
+      {label}{' '}
+      <input
+        value={draft[key] ?? ''}
+        onChange={(e) => set({ [key]: e.target.value || undefined })}
+        aria-label={`edit ${label}`}
+      />
+    </label>
+  );
+  const save = async () => {
+    setError(null);
+    const next: NodeSpec = { ...draft, name: draft.name || spec.name };
+    const r = await ctl.api.updateNode({ name: spec.name, spec: next });
+    if (!r.ok) return setError(`${r.error.code}: ${r.error.message}`);
+    await ctl.refreshNodes();
+    onDone();
+  };
+  return (
+    <div className="edit-node" data-testid="edit-node">
+      <div className="form-row">
+        {text('name', 'name')}
+        {spec.alias !== undefined ? (
+          <>
+            {text('alias', 'alias')}
+            {text('configPath', 'ssh config')}
+          </>
+        ) : (
+          <>
+            {text('host', 'host')}
+            {text('user', 'user')}
+            <label className="small">
+              port{' '}
+              <input
+                value={String(draft.port ?? 22)}
+                onChange={(e) => set({ port: Number(e.target.value) || 22 })}
+                aria-label="edit port"
+                size={5}
+              />
+            </label>
+            {text('proxyJump', 'ProxyJump')}
+            {draft.auth === 'key' ? text('identityFile', 'key file') : null}
+            {draft.auth === 'password' ? (
+              <label className="small">
+                password{' '}
+                <input
+                  type="password"
+                  placeholder="unchanged"
+                  onChange={(e) => set({ password: e.target.value || undefined })}
+                  aria-label="edit password"
+                />
+              </label>
+            ) : null}
+          </>
+        )}
+        <label className="small">
+          <input
+            type="checkbox"
+            checked={!!draft.sudo}
+            onChange={(e) => set({ sudo: e.target.checked || undefined })}
+          />{' '}
+          sudo
+        </label>
+        {text('knownHostsPath', 'known_hosts')}
+      </div>
+      <div className="form-row">
+        <button className="primary" onClick={() => void save()}>
+          Save
+        </button>
+        <button onClick={onDone}>Cancel</button>
+        <span className="muted small">
+          Saving disconnects the node; connect again to use the new settings.
+        </span>
+      </div>
+      {error ? <div className="error-state small">{error}</div> : null}
     </div>
   );
 }
