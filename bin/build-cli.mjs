@@ -20,7 +20,9 @@ try {
   fs.rmSync(tmp, { recursive: true, force: true });
   const result = await esbuild.build({
     absWorkingDir: root,
-    entryPoints: { hopscope: 'main/cli/index.ts' },
+    // The app's session worker too: main/app/sessionHandle.ts looks for sessionWorker.js next to the running
+    // bundle, so `hopscope serve` from the bundle correlates in a worker without tsx as well.
+    entryPoints: { hopscope: 'main/cli/index.ts', sessionWorker: 'main/app/sessionWorker.ts' },
     bundle: true,
     splitting: true,
     platform: 'node',
@@ -39,6 +41,7 @@ try {
     if (!input.startsWith('node_modules/') && input.includes('/')) dirs.add(input.split('/')[0]);
   }
   fs.writeFileSync(path.join(tmp, 'sources.json'), `${JSON.stringify([...dirs].sort())}\n`);
+  fs.writeFileSync(path.join(tmp, 'sessionWorker.js'), "import './sessionWorker.mjs';\n");
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.renameSync(tmp, outDir);
 } catch (e) {
