@@ -155,9 +155,17 @@ export function Timeline() {
         // found by binary search per column — O(width × log n) instead of touching every packet on each redraw.
         let k = lo;
         for (let px = 0; px < w && k < hi; px++) {
-          const next = lowerBound(at, k, hi, t0 + (px + 1) * s.nsPerPx);
-          if (next > k) cols[px] = 1;
-          k = next;
+          // First packet at or after the next column's start (raw times: the lane's offset is in `origin`).
+          const edge = origin + (px + 1) * s.nsPerPx;
+          let a = k;
+          let b = hi;
+          while (a < b) {
+            const mid = (a + b) >>> 1;
+            if (ts[idx[mid]] < edge) a = mid + 1;
+            else b = mid;
+          }
+          if (a > k) cols[px] = 1;
+          k = a;
         }
       }
       const y = AXIS_H + lane * LANE_H + 4;
