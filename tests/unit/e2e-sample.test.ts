@@ -7,7 +7,17 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 
-import { browser, ensureBuilt, openJourney, page, paneHighlights, ROOT, serve, shot, type Served } from '../e2e/harness.ts';
+import {
+  browser,
+  ensureBuilt,
+  openJourney,
+  page,
+  paneHighlights,
+  ROOT,
+  serve,
+  shot,
+  type Served,
+} from '../e2e/harness.ts';
 
 let srv: Served;
 let b: Browser;
@@ -39,9 +49,13 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
   it('opens the sample: one pane per interface and a lane per interface on the timeline', async () => {
     await p.click('[data-testid=open-sample]');
     await p.waitForSelector('[data-testid=pane] .row');
-    const panes = await p.$$eval('[data-testid=pane]', (els) => els.map((e) => (e as HTMLElement).dataset.capture));
+    const panes = await p.$$eval('[data-testid=pane]', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.capture),
+    );
     expect(panes).toHaveLength(8);
-    await p.waitForFunction(() => [...document.querySelectorAll('.row .s')].every((e) => e.textContent !== '…'));
+    await p.waitForFunction(() =>
+      [...document.querySelectorAll('.row .s')].every((e) => e.textContent !== '…'),
+    );
     const firstRow = await p.locator('[data-testid=pane] .row .s').first().textContent();
     expect(firstRow).toMatch(/ethertype|IPv4|ARP/);
     await shot(p, 'sample-02-panes');
@@ -60,12 +74,18 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
       'node-2/veth470beb22',
     ]);
     expect(hops.map((h) => h.ttl)).toEqual([64, 64, 63, 63, 63, 63, 62, 62]);
-    const boxes = await p.$$eval('[data-testid=hop]', (els) => els.map((e) => !!e.querySelector('[data-testid=encap-vxlan]')));
+    const boxes = await p.$$eval('[data-testid=hop]', (els) =>
+      els.map((e) => !!e.querySelector('[data-testid=encap-vxlan]')),
+    );
     expect(boxes).toEqual([false, false, false, true, true, false, false, false]);
-    expect(await p.locator('[data-testid=hop]').nth(3).locator('[data-testid=encap-vxlan]').textContent()).toContain('VNI 1');
+    expect(
+      await p.locator('[data-testid=hop]').nth(3).locator('[data-testid=encap-vxlan]').textContent(),
+    ).toContain('VNI 1');
     // Outer MACs outside the VXLAN box, the VTEPs' inner MACs inside it.
     const ens33 = p.locator('[data-testid=hop]').nth(3);
-    expect(await ens33.locator('[data-testid=encap-vxlan] [data-testid=inner-mac]').textContent()).toContain('flannel.1');
+    expect(await ens33.locator('[data-testid=encap-vxlan] [data-testid=inner-mac]').textContent()).toContain(
+      'flannel.1',
+    );
     expect(await ens33.locator('[data-testid=mac]').textContent()).toContain('node-1/ens33');
     await p.waitForSelector('[data-testid=latency-chart] svg');
     await p.setViewportSize({ width: 1600, height: 1700 });
@@ -79,7 +99,12 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.locator('[data-testid=hop]').nth(3).click(); // node-1/ens33
     await p.waitForSelector('[data-testid=pane] .row.selected');
     const hl = await paneHighlights(p);
-    expect(hl.filter((x) => x.inJourney > 0).map((x) => x.capture).sort()).toEqual(hl.map((x) => x.capture).sort());
+    expect(
+      hl
+        .filter((x) => x.inJourney > 0)
+        .map((x) => x.capture)
+        .sort(),
+    ).toEqual(hl.map((x) => x.capture).sort());
     expect(hl.filter((x) => x.selected > 0).map((x) => x.capture)).toEqual(['node-1/ens33']);
     // Then a click in a different pane moves the selection and keeps the highlight in all panes.
     const row = p.locator('[data-capture="node-2/cni0"] .row.in-journey').first();
@@ -104,7 +129,9 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.locator('[data-testid=pane][data-capture="node-1/ens33"] .row.in-journey').first().click();
     await p.click('[data-testid=tab-packet]');
     await p.waitForSelector('[data-testid=packet-detail] .layer-tree summary');
-    const names = await p.$$eval('.layer-tree summary', (els) => els.map((e) => e.textContent!.toLowerCase()));
+    const names = await p.$$eval('.layer-tree summary', (els) =>
+      els.map((e) => e.textContent!.toLowerCase()),
+    );
     expect(names.join(' ')).toMatch(/vxlan/);
     await p.locator('.layer-tree summary').filter({ hasText: /vxlan/i }).first().click();
     const hl = await p.$$eval('.hexdump .hex .hl', (els) => els.length);
@@ -131,7 +158,9 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.waitForSelector('[data-testid=export-result]');
     const file = (await p.locator('[data-testid=export-result]').getAttribute('data-path'))!;
     expect(existsSync(file)).toBe(true);
-    const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.interface_name'], { encoding: 'utf8' });
+    const out = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.interface_name'], {
+      encoding: 'utf8',
+    });
     expect(new Set(out.trim().split('\n')).size).toBe(8);
     // Web mode also offers it for download (token cookie, same origin).
     const href = await p.locator('[data-testid=export-result] a').getAttribute('href');
@@ -162,16 +191,42 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     }));
     await p.evaluate((fs) => {
       const dt = new DataTransfer();
-      for (const f of fs) dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
-      document.querySelector('.app')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+      for (const f of fs)
+        dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+      document
+        .querySelector('.app')!
+        .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, files);
-    await p.waitForFunction(() => document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('2 dropped files'));
-    const panes = await p.$$eval('[data-testid=pane]', (els) => els.map((e) => (e as HTMLElement).dataset.capture));
+    await p.waitForFunction(() =>
+      document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('2 dropped files'),
+    );
+    const panes = await p.$$eval('[data-testid=pane]', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.capture),
+    );
     expect(panes).toEqual(['node-1/ens33', 'node-2/ens33']);
     // The echo requests still cross from node-1/ens33 to node-2/ens33 as two-hop journeys.
     await p.click('[data-testid=tab-journey]');
     await p.fill('#journey-filter', 'echo request');
     await p.waitForSelector('[data-testid=journey-row][data-hops="2"]');
+    expect(errors).toEqual([]);
+  });
+  it('edits a node in place: new name and port, connection closed, shown on its card', async () => {
+    await p.click('[data-testid=add-node] .seg button:nth-child(2)');
+    await p.fill('[aria-label=host]', '127.0.0.1');
+    await p.fill('[data-testid=add-node] [aria-label=port]', '1'); // nothing listens there: the connect fails at once
+    await p.click('[data-testid=add-node] button.primary');
+    await p.waitForSelector('[data-testid=node-card][data-node="127.0.0.1"][data-state="error"]');
+    await p.click('[data-testid=node-card] button:has-text("Edit")');
+    await p.fill('[aria-label="edit name"]', 'node-x');
+    await p.fill('[aria-label="edit port"]', '2222');
+    await shot(p, 'sample-10-edit-node');
+    await p.click('[data-testid=edit-node] button.primary');
+    await p.waitForSelector('[data-testid=node-card][data-node="node-x"][data-state="idle"]');
+    expect(await p.textContent('[data-testid=node-card][data-node="node-x"] .node-head')).toContain(
+      '127.0.0.1:2222',
+    );
+    expect(await p.$$('[data-testid=node-card]')).toHaveLength(1);
+    // The failed connection attempt is an error line on the card, not a page error.
     expect(errors).toEqual([]);
   });
 });
