@@ -373,5 +373,5 @@ function decodeInto(
     }
     break;
   }
-  if (out.ipVersion !== 0) computeKey(b, out);
+  if (out.ipVersion !== 0 && opts.key !== false) computeKey(b, out);
 }

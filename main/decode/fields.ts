@@ -31,6 +31,8 @@ export const PROTO_ICMPV6 = 58;
 export interface DecodeOptions {
   /** UDP destination ports decoded as VXLAN. Default [4789, 8472]. */
   vxlanPorts: readonly number[];
+  /** Fill keyHi/keyLo/keyHdr (default true). The correlator hashes its own identity and turns it off. */
+  key?: boolean;
 }
 
 export const DEFAULT_DECODE_OPTIONS: DecodeOptions = { vxlanPorts: [4789, 8472] };

@@ -125,7 +125,8 @@ export function correlateInputs(inputs: Inputs, opts: CorrelateOptions = {}): Co
   const extraIfaces: InterfaceInfo[] = [];
   const buf = new Uint8Array(CHUNK);
   const fields = createPacketFields();
-  const decodeOpts = opts.decode ?? DEFAULT_DECODE_OPTIONS;
+  // The correlator keys rows with its own identity hash (correlate/identity.ts): skip the decoder's key.
+  const decodeOpts = { ...(opts.decode ?? DEFAULT_DECODE_OPTIONS), key: false };
   for (const f of inputs.files) {
     const lanes = new Map<number, number>();
     let ifaces: CaptureInterface[] = [];
