@@ -27,12 +27,17 @@ function tupleKey(proto: number, a: number, ap: number, b: number, bp: number): 
   kg = g;
 }
 
-/** Open-addressing table from a 64-bit tuple hash to the first journey that had it (typed arrays only). */
+/**
+ * Open-addressing table from a 64-bit tuple hash to the first journey that had it (typed arrays only). It
+ * grows at half full: sized from the tuples actually seen (typically one or two per journey) rather than a
+ * guess, and never full whatever the number of tuples per journey.
+ */
 class TupleOwners {
-  private readonly hi: Int32Array;
-  private readonly lo: Int32Array;
-  private readonly owner: Int32Array; // journey + 1; 0 = empty
-  private readonly mask: number;
+  private hi: Int32Array;
+  private lo: Int32Array;
+  private owner: Int32Array; // journey + 1; 0 = empty
+  private mask: number;
+  private used = 0;
   constructor(expected: number) {
     let size = 1024;
     while (size < expected * 2) size *= 2;
@@ -49,9 +54,26 @@ class TupleOwners {
         this.hi[p] = h;
         this.lo[p] = g;
         this.owner[p] = k + 1;
+        if (++this.used * 2 > this.owner.length) this.grow();
         return -1;
       }
       if (this.hi[p] === h && this.lo[p] === g) return o - 1;
+    }
+  }
+  private grow(): void {
+    const { hi, lo, owner } = this;
+    const size = owner.length * 2;
+    this.hi = new Int32Array(size);
+    this.lo = new Int32Array(size);
+    this.owner = new Int32Array(size);
+    this.mask = size - 1;
+    for (let i = 0; i < owner.length; i++) {
+      if (owner[i] === 0) continue;
+      let p = (hi[i] ^ (lo[i] >>> 11)) & this.mask;
+      while (this.owner[p] !== 0) p = (p + 1) & this.mask;
+      this.hi[p] = hi[i];
+      this.lo[p] = lo[i];
+      this.owner[p] = owner[i];
     }
   }
 }
@@ -67,8 +89,8 @@ export function computeFlows(res: CorrelationResult): void {
     }
     return x;
   };
-  // A journey has one or two distinct tuples (two across NAT), plus slack.
-  const owner = new TupleOwners(n * 3);
+  // A journey has one or two distinct tuples (two across NAT); the table grows if there are more.
+  const owner = new TupleOwners(n);
   const rows = res.rows;
   for (let k = 0; k < n; k++) {
     let lastH = 0;
