@@ -18,7 +18,7 @@ import { computeIdentity, createIdentity, type Identity } from './identity.ts';
 import { ObservationTable } from './observations.ts';
 import { SegmentTable } from './segments.ts';
 import { NodeGrouper } from './grouper.ts';
-import { linkSegments, segmentDirection } from './linker.ts';
+import { LinkScratch, linkSegments, segmentDirection } from './linker.ts';
 import { ClockBounds, estimateClocks, type ClockEstimate, type ClockOptions } from './clockSkew.ts';
 import { Ownership, type InterfaceInfo } from './ownership.ts';
 import { CorrelationResult } from './result.ts';
@@ -295,14 +295,21 @@ export class Correlator {
     const zero = new Float64Array(nodeCount);
     const unknown = new Float64Array(nodeCount).fill(Infinity);
     let bounds: ClockBounds | null = null;
+    const scratch = new LinkScratch();
     if (clockOpts.mode === 'auto' && nodeCount > 1) {
       // Pass 1 with raw clocks and a wide window: bounds from journeys that had exactly one possible match.
-      const pre = linkSegments(this.obs, this.segs, own, {
-        offsetNs: zero,
-        uncertaintyNs: unknown,
-        crossWindowNs: this.opts.crossWindowNs,
-        maxSkewNs: this.opts.maxSkewNs,
-      });
+      const pre = linkSegments(
+        this.obs,
+        this.segs,
+        own,
+        {
+          offsetNs: zero,
+          uncertaintyNs: unknown,
+          crossWindowNs: this.opts.crossWindowNs,
+          maxSkewNs: this.opts.maxSkewNs,
+        },
+        scratch,
+      );
       bounds = new ClockBounds(nodeCount);
       collectBounds(pre, this, own, bounds);
     }
@@ -320,12 +327,18 @@ export class Correlator {
         c.method = c.method === 'reference' ? 'reference' : 'none';
       }
     }
-    const links = linkSegments(this.obs, this.segs, own, {
-      offsetNs,
-      uncertaintyNs,
-      crossWindowNs: this.opts.crossWindowNs,
-      maxSkewNs: this.opts.maxSkewNs,
-    });
+    const links = linkSegments(
+      this.obs,
+      this.segs,
+      own,
+      {
+        offsetNs,
+        uncertaintyNs,
+        crossWindowNs: this.opts.crossWindowNs,
+        maxSkewNs: this.opts.maxSkewNs,
+      },
+      scratch,
+    );
     const result = new CorrelationResult(this, own, links, clocks, offsetNs);
     computeFlows(result);
     return result;

@@ -73,27 +73,59 @@ function mergedOrder(segs: SegmentTable, offsetNs: Float64Array): Int32Array {
   return order;
 }
 
+/**
+ * The linker's journey columns, sized for the worst case (one journey per segment). A caller that links twice
+ * (the clock pre-pass, then the final pass) passes one scratch to both, so the second pass writes the pages
+ * the first one touched instead of new ones while the first pass's columns wait for the garbage collector.
+ * Every column but `ambiguous` is written when its journey is created, so only that one is cleared between uses.
+ */
+export class LinkScratch {
+  cap = 0;
+  used = 0;
+  jKeyHi = new Int32Array(0);
+  jKeyLo = new Int32Array(0);
+  jLastT = new Float64Array(0);
+  jPrev = new Int32Array(0);
+  jFirst = new Int32Array(0);
+  jLast = new Int32Array(0);
+  jCount = new Int32Array(0);
+  jTail = new Int32Array(0);
+  jTailKnown = new Uint8Array(0);
+  jMaxUnc = new Float64Array(0);
+  ambiguous = new Uint8Array(0);
+
+  prepare(n: number): this {
+    if (n > this.cap) {
+      this.cap = n;
+      this.jKeyHi = new Int32Array(n);
+      this.jKeyLo = new Int32Array(n);
+      this.jLastT = new Float64Array(n);
+      this.jPrev = new Int32Array(n);
+      this.jFirst = new Int32Array(n);
+      this.jLast = new Int32Array(n);
+      this.jCount = new Int32Array(n);
+      this.jTail = new Int32Array(n);
+      this.jTailKnown = new Uint8Array(n);
+      this.jMaxUnc = new Float64Array(n);
+      this.ambiguous = new Uint8Array(n);
+    } else this.ambiguous.fill(0, 0, this.used);
+    this.used = 0;
+    return this;
+  }
+}
+
 export function linkSegments(
   obs: ObservationTable,
   segs: SegmentTable,
   own: Ownership,
   opts: LinkOptions,
+  scratch: LinkScratch = new LinkScratch(),
 ): Links {
   const n = segs.length;
   const segJourney = new Int32Array(n).fill(-1);
   const segNext = new Int32Array(n).fill(-1);
-  // Journey columns, sized for the worst case (one journey per segment).
-  const jKeyHi = new Int32Array(n);
-  const jKeyLo = new Int32Array(n);
-  const jLastT = new Float64Array(n);
-  const jPrev = new Int32Array(n);
-  const jFirst = new Int32Array(n);
-  const jLast = new Int32Array(n);
-  const jCount = new Int32Array(n);
-  const jTail = new Int32Array(n);
-  const jTailKnown = new Uint8Array(n);
-  const jMaxUnc = new Float64Array(n);
-  const ambiguous = new Uint8Array(n);
+  const { jKeyHi, jKeyLo, jLastT, jPrev, jFirst, jLast, jCount, jTail, jTailKnown, jMaxUnc, ambiguous } =
+    scratch.prepare(n);
   const { offsetNs, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
   const table = new WindowedKeyTable({ keyHi: jKeyHi, keyLo: jKeyLo }, (j) => jLastT[j], maxSkewNs);
   let count = 0;
@@ -170,6 +202,7 @@ export function linkSegments(
     jFirst[j] = buf[0];
     for (let i = 0; i < buf.length; i++) segNext[buf[i]] = i + 1 < buf.length ? buf[i + 1] : -1;
   }
+  scratch.used = count;
   return {
     count,
     segJourney,
