@@ -73,6 +73,13 @@ export interface CaptureSessionOptions {
   reconnectIntervalMs?: number;
   /** Stop everything cleanly once the capture files together reach this size (checked twice a second). */
   maxBytes?: number;
+  /**
+   * Each capture channel gets a heartbeat line every heartbeatIntervalMs (default 2000); a node whose tcpdump
+   * hears none for heartbeatTimeoutS seconds (default 10, whole seconds) kills it (SIGTERM, SIGKILL 3 s later),
+   * so a silently blackholed connection leaves nothing running. The timeout must exceed the interval.
+   */
+  heartbeatIntervalMs?: number;
+  heartbeatTimeoutS?: number;
 }
 
 export type NodeState = 'pending' | 'connecting' | 'connected' | 'failed' | 'lost' | 'closed';
@@ -165,6 +172,15 @@ export class CaptureSession extends EventEmitter {
       if (names.has(n.name)) throw new HopscopeError('USAGE', `node ${n.name} given twice`);
       names.add(n.name);
     }
+    const hbT = opts.heartbeatTimeoutS;
+    if (hbT !== undefined && (!Number.isInteger(hbT) || hbT < 1 || hbT > 86400))
+      throw new HopscopeError('USAGE', 'the heartbeat timeout must be a whole number of seconds (1 or more)');
+    const hbI = opts.heartbeatIntervalMs ?? 2000;
+    if (!(hbI >= 100) || hbI >= (hbT ?? 10) * 1000)
+      throw new HopscopeError(
+        'USAGE',
+        'the heartbeat interval must be at least 100 ms and shorter than its timeout',
+      );
     this.nodes = opts.nodes.map((spec) => ({
       spec,
       conn: null,
@@ -396,6 +412,10 @@ export class CaptureSession extends EventEmitter {
         n.privilege!,
       );
       cap.reconnect = this.opts.reconnect === true;
+      if (this.opts.heartbeatIntervalMs !== undefined)
+        cap.heartbeatIntervalMs = this.opts.heartbeatIntervalMs;
+      if (this.opts.heartbeatTimeoutS !== undefined)
+        cap.watchdog = { heartbeatTimeoutS: this.opts.heartbeatTimeoutS };
       cap.on('state', (st: IfaceCaptureStatus) => {
         this.emit('iface', st);
         this.save();

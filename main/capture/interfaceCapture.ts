@@ -13,7 +13,13 @@ import { PcapStreamReader, type ReadProblem } from '../pcap/index.ts';
 import type { SshConnection } from '../ssh/connection.ts';
 import { privileged, redact, type Privilege } from '../ssh/privilege.ts';
 
-import { tcpdumpArgs, wrapWithWatchdog, type TcpdumpSpec } from './tcpdumpCommand.ts';
+import {
+  HEARTBEAT_INTERVAL_MS,
+  tcpdumpArgs,
+  wrapWithWatchdog,
+  type TcpdumpSpec,
+  type WatchdogOptions,
+} from './tcpdumpCommand.ts';
 import { classifyTcpdumpError, parseCounts, parseListening, type TcpdumpCounts } from './tcpdumpStderr.ts';
 
 export type IfaceCaptureState = 'starting' | 'capturing' | 'stopping' | 'stopped' | 'failed' | 'lost';
@@ -65,6 +71,10 @@ export class InterfaceCapture extends EventEmitter {
   readonly status: IfaceCaptureStatus;
   /** Keep the file open after a loss, waiting for resume() (the session reconnects). */
   reconnect = false;
+  /** Heartbeat period, and the remote watchdog's timeout/grace (see wrapWithWatchdog). */
+  heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS;
+  watchdog: WatchdogOptions = {};
+  private heartbeatTimer: NodeJS.Timeout | null = null;
   private conn: SshConnection;
   private spec: TcpdumpSpec;
   private privilege: Privilege;
@@ -199,7 +209,7 @@ export class InterfaceCapture extends EventEmitter {
   private async runSegment(): Promise<void> {
     this.stderr = '';
     try {
-      const cmd = privileged(wrapWithWatchdog(tcpdumpArgs(this.spec)), this.privilege);
+      const cmd = privileged(wrapWithWatchdog(tcpdumpArgs(this.spec), this.watchdog), this.privilege);
       const ch = await this.conn.channel(cmd.command, (c) => {
         c.on('data', (d: Buffer) => this.onData(d));
         c.stderr.on('data', (d: Buffer) => this.onStderr(d));
@@ -213,6 +223,7 @@ export class InterfaceCapture extends EventEmitter {
       this.status.startedAt ??= new Date().toISOString();
       if (cmd.stdinPreamble) ch.write(cmd.stdinPreamble);
       if (this.stopRequested) ch.end();
+      else this.startHeartbeat(ch);
       // Started means tcpdump said "listening on": packets from here on are in the file.
       let t: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -233,6 +244,34 @@ export class InterfaceCapture extends EventEmitter {
       if (this.conn.closed && !this.stopRequested) this.lose();
       else this.finish('failed', e);
     }
+  }
+
+  /**
+   * A newline on the channel's stdin every heartbeatIntervalMs tells the remote watchdog we are still here: when
+   * the connection is silently blackholed, sshd keeps the channel open for minutes, but the heartbeats stop and
+   * the watchdog kills tcpdump. Stops by itself once the channel is ended, replaced or closed.
+   */
+  private startHeartbeat(ch: ClientChannel): void {
+    this.stopHeartbeat();
+    const timer = setInterval(() => {
+      if (this.ch !== ch || this.ended || this.stopRequested || ch.writableEnded || ch.destroyed) {
+        clearInterval(timer);
+        if (this.heartbeatTimer === timer) this.heartbeatTimer = null;
+        return;
+      }
+      try {
+        ch.write('\n');
+      } catch {
+        /* the channel is going away: its close event decides what happened */
+      }
+    }, this.heartbeatIntervalMs);
+    timer.unref();
+    this.heartbeatTimer = timer;
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
   }
 
   private onData(d: Buffer): void {
@@ -282,6 +321,7 @@ export class InterfaceCapture extends EventEmitter {
     );
     const ch = this.ch;
     this.stopRequested = true;
+    this.stopHeartbeat();
     try {
       ch?.end();
       ch?.close();
@@ -314,6 +354,7 @@ export class InterfaceCapture extends EventEmitter {
   private onClose(ch: ClientChannel): void {
     if (ch !== this.ch || this.ended) return;
     this.ch = null;
+    this.stopHeartbeat();
     const counts = parseCounts(this.stderr);
     if (counts.captured !== null || counts.receivedByFilter !== null) this.status.tcpdump = counts;
     const exitedCleanly = this.status.exitCode === 0;
@@ -366,6 +407,7 @@ export class InterfaceCapture extends EventEmitter {
     }
     // Wait for resume(): keep what we have safe on disk meanwhile.
     this.ch = null;
+    this.stopHeartbeat();
     this.syncFile();
     this.status.error = { code: err.code, message: err.message };
     this.status.gaps.push({ from: new Date().toISOString(), to: null, truncatedBytes: 0 });
@@ -384,6 +426,7 @@ export class InterfaceCapture extends EventEmitter {
   private finish(state: IfaceCaptureState, e?: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    this.stopHeartbeat();
     if (this.fileLen > 0) this.status.streamProblem ??= this.reader.end();
     if (this.fd !== null) {
       this.syncFile();
@@ -420,6 +463,7 @@ export class InterfaceCapture extends EventEmitter {
     }
     if (this.status.state === 'starting' || this.status.state === 'capturing') this.setState('stopping');
     const ch = this.ch;
+    this.stopHeartbeat();
     ch?.end();
     const t = setTimeout(() => {
       // The node did not answer: force the channel shut (sshd then closes tcpdump's pipes).

@@ -28,20 +28,72 @@ export function tcpdumpArgs(s: TcpdumpSpec): string[] {
   return args;
 }
 
+/** How often the local side writes a heartbeat line to each capture channel's stdin. */
+export const HEARTBEAT_INTERVAL_MS = 2000;
+/** The remote side kills tcpdump when no heartbeat arrived for this long (seconds)… */
+export const HEARTBEAT_TIMEOUT_S = 10;
+/** …first with SIGTERM (so it prints its counts), then SIGKILL after this grace (seconds). */
+export const KILL_GRACE_S = 3;
+
+export interface WatchdogOptions {
+  /** Seconds without a heartbeat line before tcpdump is killed (integer ≥ 1; default HEARTBEAT_TIMEOUT_S). */
+  heartbeatTimeoutS?: number;
+  /** Seconds between SIGTERM and SIGKILL (integer ≥ 1; default KILL_GRACE_S). */
+  killGraceS?: number;
+}
+
+function wholeSeconds(v: number, name: string): string {
+  if (!Number.isInteger(v) || v < 1 || v > 86400)
+    throw new Error(`${name} must be a whole number of seconds`);
+  return String(v);
+}
+
 /**
- * The remote script: tcpdump in the background with the channel's stdin kept on fd 3 for a watchdog.
- * When stdin reaches EOF (we ended it to stop, or sshd went away with the connection) the watchdog sends
- * SIGTERM, so tcpdump flushes and prints its counts; when tcpdump ends by itself the watchdog is reaped.
+ * The remote script (POSIX sh: dash, bash, busybox ash): tcpdump in the background with the channel's stdin kept
+ * on fd 3 for a reader, and a timer.
+ * - Stop / lost channel: when stdin reaches EOF (we ended it, or sshd went away with the connection) the reader
+ *   sends SIGTERM, so tcpdump flushes and prints its counts.
+ * - Silent partition: sshd may not notice a blackholed connection for many minutes, so stdin never closes. We
+ *   write a heartbeat line every HEARTBEAT_INTERVAL_MS; each one makes the reader send SIGUSR1 to the timer,
+ *   which restarts its `sleep`. A `sleep` that runs out (no heartbeat for T s) means the client is gone: SIGTERM,
+ *   and SIGKILL G s later (a tcpdump blocked writing into a stalled pipe never acts on SIGTERM).
+ *   After a stop's EOF no heartbeat comes either, so a tcpdump that ignores SIGTERM is killed the same way.
+ * `read -t` is not POSIX (dash has none), hence the signalled timer. A trapped signal interrupts `wait` at once
+ * (POSIX), so the timer kills and reaps its own `sleep` (an unreaped child: its pid cannot have been reused),
+ * and on SIGTERM from the script's end it does the same: no `sleep` or subshell outlives the script. SIGUSR1 is
+ * ignored from before the timer exists until it sets its trap (the default action would end the timer); tcpdump
+ * is started first, so it keeps its own SIGUSR1. Helpers send nothing to the channel's stdout/stderr, so the
+ * channel closes when tcpdump's script ends.
  */
-export function wrapWithWatchdog(argv: string[]): string {
+export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): string {
+  const t = wholeSeconds(opts.heartbeatTimeoutS ?? HEARTBEAT_TIMEOUT_S, 'heartbeat timeout');
+  const g = wholeSeconds(opts.killGraceS ?? KILL_GRACE_S, 'kill grace');
   return [
     'exec 3<&0 </dev/null',
     `${shJoin(argv)} 3<&- &`,
     'tp=$!',
-    '( while IFS= read -r _l <&3; do :; done; kill -TERM "$tp" 2>/dev/null ) &',
+    "trap '' USR1",
+    '(',
+    '  hb=0',
+    "  trap 'hb=$((hb+1))' USR1",
+    `  trap 'kill "$sp" 2>/dev/null; wait "$sp"; exit 0' TERM`,
+    '  while :; do',
+    '    seen=$hb',
+    `    sleep ${t} & sp=$!`,
+    '    wait "$sp"',
+    '    [ "$hb" != "$seen" ] || break',
+    '    kill "$sp" 2>/dev/null; wait "$sp"',
+    '  done',
+    '  kill -TERM "$tp" 2>/dev/null',
+    `  sleep ${g} & sp=$!`,
+    '  wait "$sp"',
+    '  kill -KILL "$tp" 2>/dev/null',
+    ') 3<&- >/dev/null 2>&1 &',
+    'tm=$!',
+    '( while IFS= read -r _l <&3; do kill -USR1 "$tm" 2>/dev/null; done; kill -TERM "$tp" 2>/dev/null ) >/dev/null 2>&1 &',
     'wp=$!',
     'wait "$tp"; rc=$?',
-    'kill "$wp" 2>/dev/null',
+    'kill "$wp" "$tm" 2>/dev/null',
     'exit "$rc"',
   ].join('\n');
 }

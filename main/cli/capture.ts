@@ -32,6 +32,8 @@ Capture:
   --max-size SIZE     stop cleanly once the capture files together reach SIZE bytes (suffix K, M or G)
   --reconnect         when a node's connection is lost, keep trying it and resume its captures in the same
                       files (the gap is recorded in session.json); without it the node's captures end 'lost'
+  --heartbeat-timeout SECONDS   a node kills its tcpdump when it hears no heartbeat from us for this long
+                      (default 10; we send one every 2 s), so a silently dropped connection leaves nothing running
   --out DIR           the session folder (created)
 Authentication and privilege:
   --identity FILE     private key (repeatable); --passphrase-env VAR reads its passphrase from $VAR
@@ -64,6 +66,7 @@ const SPEC = {
   'accept-new': {},
   reconnect: {},
   'max-size': { value: true },
+  'heartbeat-timeout': { value: true },
 };
 
 function positiveInt(v: string | undefined, name: string): number | undefined {
@@ -240,6 +243,7 @@ const cmd: Command = {
         excludeOwnSsh: !flagSet(p, 'include-own-ssh'),
         reconnect: flagSet(p, 'reconnect'),
         maxBytes: sizeArg(flagValue(p, 'max-size')),
+        heartbeatTimeoutS: positiveInt(flagValue(p, 'heartbeat-timeout'), 'heartbeat-timeout'),
       });
     let session = make();
     let nodes = await session.connect();

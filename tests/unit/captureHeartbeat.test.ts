@@ -1,0 +1,192 @@
+// The remote watchdog's heartbeat, run through real /bin/dash and /bin/bash with a stand-in tcpdump: heartbeat
+// lines keep it alive past the timeout; heartbeats that stop while stdin stays open (a blackholed connection that
+// sshd has not noticed) get it SIGTERMed after the timeout, or SIGKILLed after the grace if it ignores SIGTERM;
+// the sudo -S password line before the heartbeats is left alone; and no sleep or subshell outlives the wrapper.
+
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { wrapWithWatchdog } from '../../main/capture/tcpdumpCommand.ts';
+import { shQuote } from '../../main/ssh/shellQuote.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hs-heartbeat-'));
+const T = 2; // heartbeat timeout (s), short for the test
+const G = 1; // SIGTERM → SIGKILL grace (s)
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A stand-in tcpdump: records its pid, says "listening", prints counts on SIGTERM (or ignores SIGTERM). */
+function fakeTcpdump(name: string, ignoreTerm: boolean): { path: string; pidFile: string } {
+  const path = join(dir, `${name}.sh`);
+  const pidFile = join(dir, `${name}.pid`);
+  const onTerm = ignoreTerm ? `trap '' TERM` : `trap 'echo "3 packets captured" >&2; exit 0' TERM`;
+  // `exec sleep` for the stubborn one: a single process that inherits the ignored SIGTERM.
+  const loop = ignoreTerm ? 'exec sleep 1000' : 'while :; do sleep 0.05; done';
+  writeFileSync(
+    path,
+    `#!/bin/sh\necho $$ > ${shQuote(pidFile)}\n${onTerm}\necho "tcpdump: listening on x" >&2\n${loop}\n`,
+  );
+  chmodSync(path, 0o755);
+  return { path, pidFile };
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every process in a process group (the wrapper runs detached, so all it starts shares its group). */
+function groupMembers(pgid: number): string[] {
+  const out: string[] = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    let stat = '';
+    try {
+      stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // pid (comm) state ppid pgrp …: comm may hold spaces, so split after its closing parenthesis. Zombies
+    // run nothing (this container's pid 1 never reaps the orphans the wrapper leaves to it; init does on nodes).
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(rest[2]) === pgid && rest[0] !== 'Z')
+      out.push(`${p} ${stat.slice(stat.indexOf('('), stat.lastIndexOf(')') + 1)}`);
+  }
+  return out;
+}
+
+interface Run {
+  child: ChildProcessWithoutNullStreams;
+  err: () => string;
+  exit: Promise<{ code: number | null; at: number }>;
+  pid: number;
+}
+
+/** Starts the wrapper under `shell`, optionally behind a fake `sudo -S` that consumes a password line first. */
+async function start(
+  shell: string,
+  fake: { path: string; pidFile: string },
+  sudoPassword?: string,
+): Promise<Run> {
+  const script = wrapWithWatchdog([fake.path], { heartbeatTimeoutS: T, killGraceS: G });
+  // Like `sudo -S`: read exactly one line (the password) from stdin, then run the script with the rest of it.
+  const args =
+    sudoPassword === undefined
+      ? ['-c', script]
+      : [
+          '-c',
+          `IFS= read -r pw; [ "$pw" = ${shQuote(sudoPassword)} ] || exit 99; exec "$0" -c "$1"`,
+          shell,
+          script,
+        ];
+  const child = spawn(shell, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  child.stdout.resume();
+  const exit = new Promise<{ code: number | null; at: number }>((r) =>
+    child.on('close', (code) => r({ code, at: Date.now() })),
+  );
+  if (sudoPassword !== undefined) child.stdin.write(sudoPassword + '\n');
+  const t0 = Date.now();
+  while (!err.includes('listening') && Date.now() - t0 < 5000) await sleep(20);
+  expect(err).toContain('listening');
+  expect(existsSync(fake.pidFile)).toBe(true);
+  return { child, err: () => err, exit, pid: Number(readFileSync(fake.pidFile, 'utf8')) };
+}
+
+/** Nothing of the wrapper's may remain once it has exited (a tiny delay for the kernel to reap). */
+async function expectNothingLeft(run: Run): Promise<void> {
+  const t0 = Date.now();
+  while (groupMembers(run.child.pid!).length > 0 && Date.now() - t0 < 300) await sleep(20);
+  expect(groupMembers(run.child.pid!)).toEqual([]);
+  expect(alive(run.pid)).toBe(false);
+}
+
+/** Writes a heartbeat every everyMs; the returned function stops them and says when the last one was written. */
+function heartbeats(run: Run, everyMs: number): () => number {
+  let last = Date.now();
+  const t = setInterval(() => {
+    run.child.stdin.write('\n');
+    last = Date.now();
+  }, everyMs);
+  return () => {
+    clearInterval(t);
+    return last;
+  };
+}
+
+for (const shell of ['/bin/dash', '/bin/bash']) {
+  describe.concurrent(`heartbeat watchdog under ${shell}`, () => {
+    const tag = shell.split('/').pop()!;
+
+    it('heartbeats keep tcpdump alive well past the timeout; stdin EOF still stops it with its counts', async () => {
+      const run = await start(shell, fakeTcpdump(`${tag}-alive`, false));
+      const stop = heartbeats(run, 500);
+      await sleep(2 * T * 1000 + 500);
+      expect(alive(run.pid)).toBe(true);
+      stop();
+      run.child.stdin.end();
+      const { code } = await run.exit;
+      expect(code).toBe(0);
+      expect(run.err()).toContain('3 packets captured');
+      await expectNothingLeft(run);
+    }, 15_000);
+
+    it('heartbeats that stop while stdin stays open: SIGTERM after the timeout (counts printed)', async () => {
+      const run = await start(shell, fakeTcpdump(`${tag}-term`, false), "pw'$(touch x)");
+      const stop = heartbeats(run, 400);
+      await sleep(1200);
+      const lastBeat = stop();
+      const { code, at } = await run.exit; // stdin is still open: only the timer can end it
+      const after = (at - lastBeat) / 1000;
+      expect(code).toBe(0);
+      expect(run.err()).toContain('3 packets captured');
+      // The timer restarts at the last heartbeat: not before T, and well before T + G.
+      expect(after).toBeGreaterThanOrEqual(T - 0.1);
+      expect(after).toBeLessThan(T + G);
+      expect(run.child.stdin.writableEnded).toBe(false);
+      await expectNothingLeft(run);
+      run.child.stdin.end();
+    }, 15_000);
+
+    it('a tcpdump that ignores SIGTERM is SIGKILLed after the grace; nothing is left', async () => {
+      const run = await start(shell, fakeTcpdump(`${tag}-kill`, true));
+      const stop = heartbeats(run, 400);
+      await sleep(800);
+      const lastBeat = stop();
+      const { code, at } = await run.exit;
+      const after = (at - lastBeat) / 1000;
+      expect(code).toBe(128 + 9);
+      expect(after).toBeGreaterThanOrEqual(T + G - 0.1);
+      expect(after).toBeLessThan(T + G + 1);
+      await expectNothingLeft(run);
+      run.child.stdin.end();
+    }, 15_000);
+
+    it('no heartbeat at all (and stdin open) also ends it: the timer runs from the start', async () => {
+      const run = await start(shell, fakeTcpdump(`${tag}-none`, false));
+      const { code } = await run.exit;
+      expect(code).toBe(0);
+      await expectNothingLeft(run);
+      run.child.stdin.end();
+    }, 15_000);
+  });
+}
+
+describe('wrapWithWatchdog options', () => {
+  it('only whole seconds reach the script', () => {
+    expect(wrapWithWatchdog(['t'])).toContain('sleep 10 & sp=$!');
+    expect(wrapWithWatchdog(['t'])).toContain('sleep 3 & sp=$!');
+    expect(wrapWithWatchdog(['t'], { heartbeatTimeoutS: 4, killGraceS: 2 })).toContain('sleep 4 & sp=$!');
+    for (const bad of [0, 1.5, -1, Number.NaN, 1e9])
+      expect(() => wrapWithWatchdog(['t'], { heartbeatTimeoutS: bad })).toThrow();
+    expect(() => wrapWithWatchdog(['t'], { killGraceS: 0 })).toThrow();
+  });
+});
