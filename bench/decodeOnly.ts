@@ -42,7 +42,7 @@ interface DecodeOnlyReport {
 async function main(argv: string[]): Promise<void> {
   const file = argv[0];
   const mode = argv.includes('--mode') ? (argv[argv.indexOf('--mode') + 1] as 'read' | 'decode') : 'decode';
-  const passes = argv.includes('--passes') ? Number(argv[argv.indexOf('--passes') + 1]) : 2;
+  const passes = argv.includes('--passes') ? Number(argv[argv.indexOf('--passes') + 1]) : 5;
   const report: DecodeOnlyReport = {
     mode,
     api: '',

@@ -335,15 +335,19 @@ function decodeReport(mm: Measurement): DecodeReport | null {
   }
 }
 
+/**
+ * In-process rates use the best warm pass (passes after the first, which pays for JIT warm-up): on a machine
+ * shared with other work the noise only ever adds time, so the fastest pass is the closest to the code's cost.
+ */
 function warmPps(mm: Measurement): number {
   const r = decodeReport(mm);
-  return r?.passes.at(-1)?.pps ?? NaN;
+  return Math.max(...(r?.passes.slice(1).map((p) => p.pps) ?? [NaN]));
 }
 
-/** Packets per CPU second of the warm pass: what one core does when the machine is shared. */
+/** Packets per CPU second of the best warm pass: what one core does when the machine is shared. */
 function warmCpuPps(mm: Measurement): number {
   const r = decodeReport(mm);
-  return r?.passes.at(-1)?.cpuPps ?? NaN;
+  return Math.max(...(r?.passes.slice(1).map((p) => p.cpuPps) ?? [NaN]));
 }
 
 function decodeCheck(mm: Measurement, m: Manifest, decoding: boolean): string | null {
@@ -412,7 +416,7 @@ function table(cases: Case[]): string[] {
       const inProc = median(c.runs.map(c.inProcessPps));
       const perCpu = median(c.runs.map(warmCpuPps));
       notes.push(
-        `in-process, warm pass: ${fmtRate(inProc)} packets/s wall, ${fmtRate(perCpu)} per CPU second ` +
+        `in-process, best of 4 warm passes: ${fmtRate(inProc)} packets/s wall, ${fmtRate(perCpu)} per CPU second ` +
           `(whole process ${fmtRate(rate)}/s)`,
       );
       rate = inProc;
