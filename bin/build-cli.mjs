@@ -14,8 +14,9 @@ const strict = process.argv.includes('--strict');
 
 try {
   const esbuild = await import('esbuild');
-  // Build into a temporary folder and swap it in, so a concurrent `hopscope` never loads a half-written bundle
-  // and chunks of older builds do not pile up.
+  // Build into a temporary folder, then move the files in one rename each: chunks first (their names are content
+  // hashes, so an existing one has the same bytes), entry files last. A `hopscope` starting meanwhile sees the
+  // old or the new entry, never half a file, and one already running still finds the chunks it loads lazily.
   const tmp = `${outDir}.${process.pid}.tmp`;
   fs.rmSync(tmp, { recursive: true, force: true });
   const result = await esbuild.build({
@@ -42,8 +43,18 @@ try {
   }
   fs.writeFileSync(path.join(tmp, 'sources.json'), `${JSON.stringify([...dirs].sort())}\n`);
   fs.writeFileSync(path.join(tmp, 'sessionWorker.js'), "import './sessionWorker.mjs';\n");
-  fs.rmSync(outDir, { recursive: true, force: true });
-  fs.renameSync(tmp, outDir);
+  fs.mkdirSync(outDir, { recursive: true });
+  const entries = ['sources.json', 'sessionWorker.mjs', 'sessionWorker.js', 'hopscope.mjs'];
+  const fresh = new Set(fs.readdirSync(tmp));
+  for (const f of fresh) if (!entries.includes(f)) fs.renameSync(path.join(tmp, f), path.join(outDir, f));
+  for (const f of entries) fs.renameSync(path.join(tmp, f), path.join(outDir, f));
+  fs.rmSync(tmp, { recursive: true, force: true });
+  // Chunks of older builds: kept 10 minutes for processes started before this build, then removed.
+  for (const f of fs.readdirSync(outDir)) {
+    const p = path.join(outDir, f);
+    if (f.startsWith('chunk-') && !fresh.has(f) && Date.now() - fs.statSync(p).mtimeMs > 10 * 60e3)
+      fs.rmSync(p);
+  }
 } catch (e) {
   console.warn(`hopscope: CLI bundle not built (${e instanceof Error ? e.message : String(e)}); using tsx`);
   if (strict) process.exitCode = 1;
