@@ -1,7 +1,7 @@
 // Where the time goes: runs one of our commands under `node --cpu-prof` and prints the functions with the
 // most self time (and their share), so a missed target comes with the function to fix.
 //
-//   node bin/run-ts.mjs bench/profile.ts [--top N] -- read FILE | decode FILE | correlate FILES… | export FILES… | json FILES…
+//   node bin/run-ts.mjs bench/profile.ts [--top N] [--tsx] -- read FILE | decode FILE | correlate FILES… | export FILES… | json FILES…
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -86,6 +86,9 @@ function main(argv: string[]): void {
   const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...cmd], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
+    // --tsx: run the TypeScript sources (bin/hopscope.mjs otherwise prefers the bundle), so the table by area
+    // can name main/<area>/ files; start-up then includes tsx's transpiling, which the bundle does not pay.
+    env: own.includes('--tsx') ? { ...process.env, HOPSCOPE_TSX: '1' } : process.env,
   });
   if (r.status !== 0) console.error(`profile: command exited ${r.status}`);
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
