@@ -3,10 +3,13 @@
 //  - same key and compatible tail within localWindowNs of the segment → candidate;
 //  - the candidate already holds a row on the same capture with identical headers: within dupWindowNs it is
 //    a duplicated frame (kept, flagged, not a hop); later it is a retransmission (a new packet: new segment);
-//  - the same capture with different headers is a legitimate revisit (routed back out the same bridge after
-//    DNAT, TTL and MACs changed): it is a hop.
+//  - the same capture with a different inner state (TTL, addresses, ports) is a legitimate revisit (routed
+//    back out the same bridge after DNAT): it is a hop;
+//  - the same capture with the same inner state but other outer headers (MACs, tunnel) is a hop only within
+//    dupWindowNs and when consistent (a VXLAN copy's inner Ethernet is the plain frame's); otherwise it is
+//    another packet (identical MLD/NDP reports repeated tens of ms apart, or from other hosts).
 
-import { F_ARP, F_KEYED, type ObservationTable } from './observations.ts';
+import { E_INNER_DST, E_INNER_SRC, F_ARP, F_ETH, F_KEYED, type ObservationTable } from './observations.ts';
 import { SegmentTable } from './segments.ts';
 import { WindowedKeyTable } from './keyTable.ts';
 
@@ -57,11 +60,34 @@ export class NodeGrouper {
   private conflict(s: number, o: number): number {
     const obs = this.obs;
     const cap = obs.capture[o];
+    const dup = this.opts.dupWindowNs;
     for (let r = this.segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r]) {
-      if (obs.capture[r] !== cap || !obs.sameHeaders(r, o)) continue;
-      return obs.t[o] - obs.t[r] <= this.opts.dupWindowNs ? CONFLICT_DUP : CONFLICT_RETRANS;
+      if (obs.capture[r] !== cap) continue;
+      const late = obs.t[o] - obs.t[r] > dup;
+      if (obs.sameHeaders(r, o)) return late ? CONFLICT_RETRANS : CONFLICT_DUP;
+      if (!obs.sameInner(r, o)) continue; // routed (TTL) or NAT'ed since: a real revisit of this lane
+      // Same inner packet state, other outer headers. Later than the duplicate window, nothing processed
+      // it in between: a new packet (repeated MLD reports and NDP solicitations carry no id at all).
+      if (late) return CONFLICT_RETRANS;
+      // Within it (`-i any` sees a packet plain and then encapsulated): bridged into an L2 tunnel, the
+      // inner Ethernet is the frame seen plain; other MACs with the same TTL are another host's packet.
+      if (!this.bridgedCopy(r, o)) return CONFLICT_RETRANS;
     }
     return CONFLICT_NONE;
+  }
+
+  /** Whether one of two same-lane rows is the other one carried in a VXLAN tunnel (or neither is tunnelled). */
+  private bridgedCopy(a: number, b: number): boolean {
+    const obs = this.obs;
+    const ea = obs.encapCount[a];
+    const eb = obs.encapCount[b];
+    if ((ea === 0) === (eb === 0)) return true;
+    const plain = ea === 0 ? a : b;
+    const tun = ea === 0 ? b : a;
+    if ((obs.flags[plain] & F_ETH) === 0) return true;
+    const is = obs.encap(tun, E_INNER_SRC);
+    if (is < 0) return true;
+    return is === obs.ethSrc(plain) && obs.encap(tun, E_INNER_DST) === obs.ethDst(plain);
   }
 }
 

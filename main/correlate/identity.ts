@@ -77,6 +77,21 @@ function u32(b: Uint8Array, at: number): number {
   return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
 }
 
+const ICMPV6_ECHO_REQUEST = 128;
+const ICMPV6_ECHO_REPLY = 129;
+const IPV6_ADDR = 16;
+
+/** Mixes the inner IPv6 source and destination addresses (when captured) into the key. */
+function mixIpv6(f: PacketFields, frame: Uint8Array, base: number, n: number): void {
+  const s = f.src6Offset;
+  const d = f.dst6Offset;
+  if (s < 0 || d < 0 || s + IPV6_ADDR > n || d + IPV6_ADDR > n) return;
+  for (let i = 0; i < IPV6_ADDR; i += 4) {
+    mix(u32(frame, base + s + i));
+    mix(u32(frame, base + d + i));
+  }
+}
+
 /** Where the innermost L4 header starts, even when the decoder stopped inside it (snaplen). */
 function l4Start(f: PacketFields): number {
   if (f.l4Offset >= 0) return f.l4Offset;
@@ -116,6 +131,10 @@ export function computeIdentity(
       mix(frame[base + l4]);
       mix(frame[base + l4 + 1]);
       mix(u16(frame, base + l4 + ICMP_SEQ));
+      // ICMPv6 other than echo (NDP, MLD, router solicitations) has no per-packet id at all, and the same
+      // report comes from every host: add the addresses (link-local, never NAT'ed), as for IGMP below.
+      const t6 = frame[base + l4];
+      if (proto === PROTO_ICMPV6 && t6 !== ICMPV6_ECHO_REQUEST && t6 !== ICMPV6_ECHO_REPLY) mixIpv6(f, frame, base, n);
     } else if (proto === PROTO_TCP) {
       if (l4 < 0 || l4 + TCP_ACK_END > n) return;
       mix(u32(frame, base + l4 + TCP_SEQ));

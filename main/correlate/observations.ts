@@ -198,6 +198,25 @@ export class ObservationTable {
     );
   }
 
+  /**
+   * Same inner packet state (TTL, addresses, ports): nothing routed or NAT'ed it between the two rows, only
+   * outer headers (MACs, encapsulation) may differ. IPv6 addresses are not in the columns (0 here).
+   */
+  sameInner(a: number, b: number): boolean {
+    return (
+      this.ttl[a] === this.ttl[b] &&
+      this.src[a] === this.src[b] &&
+      this.dst[a] === this.dst[b] &&
+      this.srcPort[a] === this.srcPort[b] &&
+      this.dstPort[a] === this.dstPort[b]
+    );
+  }
+
+  /** An IPv6 inner packet (IPv4 rows carry an IP id 0..65535, IPv6 ones -1): addresses live in the frame. */
+  isIpv6(r: number): boolean {
+    return (this.flags[r] & F_IP) !== 0 && (this.flags[r] & F_ARP) === 0 && this.ipId[r] < 0;
+  }
+
   /** Outer frame MACs (-1 without Ethernet). */
   ethSrc(r: number): number {
     const p = this.ethPair[r];
