@@ -1,6 +1,7 @@
 // `hopscope correlate`: offline correlation of capture files or session folders into journeys.
 
 import { HopscopeError } from '../common/errors.ts';
+import { FrameSource } from '../session/frames.ts';
 import { anyUnreadable, correlateInputs } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
@@ -57,6 +58,8 @@ const command: Command = {
     for (const pr of problems)
       console.error(`hopscope correlate: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
     const out = Sink.stdout();
+    // Frames back what the columns do not hold (IPv6 addresses and summaries), read only for what is printed.
+    const frames = new FrameSource(res);
     if (flagSet(p, 'summary')) {
       out.write(
         [
@@ -78,6 +81,7 @@ const command: Command = {
       }
     }
     out.close();
+    frames.close();
     // A file from which nothing could be read fails the command (scripts can tell "no packets" apart).
     return anyUnreadable(problems) ? 1 : 0;
   },

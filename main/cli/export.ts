@@ -62,6 +62,8 @@ const command: Command = {
     for (const pr of problems)
       console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
     const sink = out === '-' ? Sink.stdout() : Sink.file(out);
+    // Frames back what the columns do not hold (IPv6 addresses and summaries) in JSON and CSV.
+    const detail = new FrameSource(res);
     try {
       if (format === 'pcapng') {
         const descriptions = new Map(
@@ -86,6 +88,7 @@ const command: Command = {
       else writeCsv(res, sink, minHops);
     } finally {
       sink.close();
+      detail.close();
     }
     return anyUnreadable(problems) ? 1 : 0;
   },

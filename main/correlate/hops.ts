@@ -1,7 +1,7 @@
 // Hop details computed lazily, for the journeys that are shown or exported: addresses as text, MAC owners,
 // encapsulation, and what changed against the previous hop. Allocates, so never on the ingest path.
 
-import { ENCAP_IPIP, ENCAP_VXLAN, PROTO_ICMP, PROTO_TCP, PROTO_UDP } from '../decode/fields.ts';
+import { ENCAP_IPIP, ENCAP_VXLAN, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP } from '../decode/fields.ts';
 import {
   F_ETH,
   F_TRUNCATED,
@@ -161,6 +161,12 @@ export function innerSummary(obs: ObservationTable, r: number): string {
   const dst = ipv4ToString(obs.dst[r]);
   const proto = obs.proto[r];
   const ihl = 20;
+  // A non-first fragment (or a header cut by snaplen) has no L4 fields: tcpdump prints just the protocol.
+  const noL4 =
+    proto === PROTO_ICMP
+      ? obs.icmpType[r] < 0
+      : (proto === PROTO_TCP || proto === PROTO_UDP) && obs.srcPort[r] < 0;
+  if (noL4) return `${src} > ${dst}: ip-proto-${proto}`;
   if (proto === PROTO_ICMP) {
     const type = obs.icmpType[r];
     const len = obs.ipLen[r] - ihl;
@@ -179,3 +185,19 @@ export function innerSummary(obs: ObservationTable, r: number): string {
   }
   return `${src} > ${dst}: ip-proto-${proto}, length ${obs.ipLen[r]}`;
 }
+
+/** An IPv6 row's summary from the columns, when its frame cannot be re-read (addresses given as text). */
+export function ipv6Summary(obs: ObservationTable, r: number, src: string, dst: string): string {
+  const proto = obs.proto[r];
+  const len = obs.ipLen[r] - IPV6_HEADER;
+  const s = src || '?';
+  const d = dst || '?';
+  if (proto === PROTO_ICMPV6) return `IP6 ${s} > ${d}: ICMP6, type ${obs.icmpType[r]}, length ${len}`;
+  if (proto === PROTO_TCP || proto === PROTO_UDP) {
+    const name = proto === PROTO_TCP ? 'TCP' : 'UDP';
+    return `IP6 ${s}.${obs.srcPort[r]} > ${d}.${obs.dstPort[r]}: ${name}, length ${len}`;
+  }
+  return `IP6 ${s} > ${d}: ip-proto-${proto}, length ${len}`;
+}
+
+const IPV6_HEADER = 40;

@@ -134,7 +134,8 @@ export function computeIdentity(
       // ICMPv6 other than echo (NDP, MLD, router solicitations) has no per-packet id at all, and the same
       // report comes from every host: add the addresses (link-local, never NAT'ed), as for IGMP below.
       const t6 = frame[base + l4];
-      if (proto === PROTO_ICMPV6 && t6 !== ICMPV6_ECHO_REQUEST && t6 !== ICMPV6_ECHO_REPLY) mixIpv6(f, frame, base, n);
+      if (proto === PROTO_ICMPV6 && t6 !== ICMPV6_ECHO_REQUEST && t6 !== ICMPV6_ECHO_REPLY)
+        mixIpv6(f, frame, base, n);
     } else if (proto === PROTO_TCP) {
       if (l4 < 0 || l4 + TCP_ACK_END > n) return;
       mix(u32(frame, base + l4 + TCP_SEQ));

@@ -1,6 +1,7 @@
 // The outcome of a correlation, addressed by index (no per-journey objects until asked): journeys in time
 // order, their hops materialized on demand, flows, clocks, and the rows (every captured frame) by capture.
 
+import type { DecodeOptions } from '../decode/fields.ts';
 import type { ClockEstimate } from './clockSkew.ts';
 import type { CaptureInfo, Correlator } from './correlator.ts';
 import {
@@ -9,6 +10,7 @@ import {
   ethOf,
   hopTruncated,
   innerSummary,
+  ipv6Summary,
   type Hop,
   type MacNamer,
 } from './hops.ts';
@@ -18,6 +20,17 @@ import { ipv4ToString, type Ownership } from './ownership.ts';
 
 export interface CaptureSummary extends CaptureInfo {
   packets: number;
+}
+
+/**
+ * What only a row's frame bytes can tell (the columns keep IPv4 addresses only): given by whoever can read
+ * the capture files (main/session/frames.ts attaches one), null when no frames are available.
+ */
+export interface RowDetail {
+  /** The inner IPv6 source and destination as text, null when the frame cannot be read or has none. */
+  ipv6(row: number): { src: string; dst: string } | null;
+  /** The decoder's one-line summary of the innermost IP packet of the row, null when unavailable. */
+  innerSummary(row: number): string | null;
 }
 
 export class CorrelationResult {
@@ -42,6 +55,10 @@ export class CorrelationResult {
   private readonly order: Int32Array;
   private readonly rank: Int32Array;
   private learned: Map<number, string> | null = null;
+  /** Frame-backed detail for IPv6 rows (setRowDetail), null: IPv6 addresses print as ''. */
+  rowDetail: RowDetail | null = null;
+  /** The decode options the rows were decoded with (for re-decoding frames), null: the defaults. */
+  readonly decodeOptions: DecodeOptions | null;
 
   constructor(c: Correlator, own: Ownership, links: Links, clocks: ClockEstimate[], offsetNs: Float64Array) {
     this.rows = c.obs;
@@ -54,6 +71,7 @@ export class CorrelationResult {
     this.links = links;
     this.captureNode = [...c.captureNodeIndex()];
     this.journeyCount = links.count;
+    this.decodeOptions = c.opts.decode ?? null;
     // Time order of journeys: corrected time of their first hop.
     const start = new Float64Array(links.count);
     const segs = c.segs;
@@ -142,10 +160,30 @@ export class CorrelationResult {
     return this.rows.t[row] - this.offsetNs[this.captureNode[this.rows.capture[row]]];
   }
 
-  /** The inner packet of journey k as a tcpdump-like line. */
+  /** Attaches (or, with null, detaches) the frame-backed detail used for IPv6 rows. */
+  setRowDetail(d: RowDetail | null): void {
+    this.rowDetail = d;
+  }
+
+  /** Inner source address of a row as text (IPv6 read lazily from its frame; '' when unavailable). */
+  rowSrc(r: number): string {
+    if (!this.rows.isIpv6(r)) return ipv4ToString(this.rows.src[r]);
+    return this.rowDetail?.ipv6(r)?.src ?? '';
+  }
+
+  /** Inner destination address of a row as text (see rowSrc). */
+  rowDst(r: number): string {
+    if (!this.rows.isIpv6(r)) return ipv4ToString(this.rows.dst[r]);
+    return this.rowDetail?.ipv6(r)?.dst ?? '';
+  }
+
+  /** The inner packet of journey k as a tcpdump-like line (IPv6: the decoder's summary of the inner packet). */
   journeySummary(k: number): string {
     const rows = this.journeyRows(k);
-    return rows.length ? innerSummary(this.rows, rows[0]) : '';
+    if (!rows.length) return '';
+    const r = rows[0];
+    if (!this.rows.isIpv6(r)) return innerSummary(this.rows, r);
+    return this.rowDetail?.innerSummary(r) ?? ipv6Summary(this.rows, r, this.rowSrc(r), this.rowDst(r));
   }
 
   /** Name of a MAC's owner: a discovered interface, the proxy-ARP gateway, or a pod behind a veth. */
@@ -207,8 +245,8 @@ export class CorrelationResult {
         tsNs: this.tsNs(r),
         tNs,
         latencyNs: i === 0 ? null : Number(tNs - prevT),
-        src: ipv4ToString(rows.src[r]),
-        dst: ipv4ToString(rows.dst[r]),
+        src: this.rowSrc(r),
+        dst: this.rowDst(r),
         srcPort: rows.srcPort[r] >= 0 ? rows.srcPort[r] : null,
         dstPort: rows.dstPort[r] >= 0 ? rows.dstPort[r] : null,
         proto: rows.proto[r],

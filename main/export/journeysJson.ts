@@ -5,7 +5,6 @@
 import type { CorrelationResult } from '../correlate/result.ts';
 import { changesBetween, encapOf, ethOf, type Hop } from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
-import { ipv4ToString } from '../correlate/ownership.ts';
 import type { Sink } from './sink.ts';
 
 export const JOURNEYS_SCHEMA = 'hopscope.journeys/1';
@@ -125,7 +124,7 @@ export function journeyJsonText(res: CorrelationResult, k: number, q: (s: string
     hops +=
       (i ? ',' : '') +
       `{"node":${q(cap.node)},"iface":${q(cap.iface)},"tsNs":"${epochText(base, t)}","tNs":"${epochText(base, tc)}",` +
-      `"latencyNs":${i === 0 ? 'null' : tc - prev},"src":"${ipv4ToString(rows.src[r])}","dst":"${ipv4ToString(rows.dst[r])}",` +
+      `"latencyNs":${i === 0 ? 'null' : tc - prev},"src":${q(res.rowSrc(r))},"dst":${q(res.rowDst(r))},` +
       `"srcPort":${sp >= 0 ? sp : 'null'},"dstPort":${dp >= 0 ? dp : 'null'},"proto":${rows.proto[r]},"ttl":${rows.ttl[r]},` +
       `"ipId":${rows.ipId[r]},"eth":${eth ? JSON.stringify(eth) : 'null'},"encap":${encap.length ? JSON.stringify(encap) : '[]'},` +
       `"changes":${i === 0 ? '[]' : JSON.stringify(changesBetween(rows, list[i - 1], r))},` +

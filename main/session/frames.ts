@@ -3,7 +3,16 @@
 
 import { closeSync, openSync, readSync } from 'node:fs';
 
-import type { CorrelationResult } from '../correlate/result.ts';
+import type { CorrelationResult, RowDetail } from '../correlate/result.ts';
+import {
+  createPacketFields,
+  DEFAULT_DECODE_OPTIONS,
+  LINKTYPE_RAW,
+  type PacketFields,
+} from '../decode/fields.ts';
+import { decodeFields } from '../decode/fast.ts';
+import { ipv6ToString } from '../decode/format.ts';
+import { summarize } from '../decode/summary.ts';
 
 const WINDOW = 4 * 1024 * 1024;
 const PCAP_RECORD_HEADER = 16;
@@ -21,7 +30,20 @@ interface FileWindow {
 
 export class FrameSource {
   private readonly files = new Map<string, FileWindow>();
-  constructor(private readonly res: CorrelationResult) {}
+  private detail: FrameDetail | null = null;
+  /**
+   * With `attachDetail` (default), a result without frame-backed row detail gets one (IPv6 addresses and
+   * summaries), reading through its own FrameSource so it never moves this one's window under a caller.
+   */
+  constructor(
+    private readonly res: CorrelationResult,
+    attachDetail = true,
+  ) {
+    if (attachDetail && typeof res.setRowDetail === 'function' && !res.rowDetail) {
+      this.detail = new FrameDetail(res);
+      res.setRowDetail(this.detail);
+    }
+  }
 
   private open(path: string): FileWindow {
     let w = this.files.get(path);
@@ -82,5 +104,58 @@ export class FrameSource {
   close(): void {
     for (const w of this.files.values()) closeSync(w.fd);
     this.files.clear();
+    if (this.detail) {
+      if (this.res.rowDetail === this.detail) this.res.setRowDetail(null);
+      this.detail.close();
+      this.detail = null;
+    }
+  }
+}
+
+/** Row detail from the frame bytes: the row is re-decoded (the last one is cached: hops ask src, then dst). */
+class FrameDetail implements RowDetail {
+  private readonly frames: FrameSource;
+  private readonly f: PacketFields = createPacketFields();
+  private row = -1;
+  private addr: { src: string; dst: string } | null = null;
+
+  constructor(private readonly res: CorrelationResult) {
+    this.frames = new FrameSource(res, false);
+  }
+
+  /** Decodes row `r` into this.f; returns its frame (empty when unreadable). */
+  private decode(r: number): Uint8Array {
+    const frame = this.frames.frame(r);
+    const linkType = this.res.captures[this.res.rows.capture[r]].linkType;
+    decodeFields(frame, linkType, this.f, {
+      ...(this.res.decodeOptions ?? DEFAULT_DECODE_OPTIONS),
+      key: false,
+    });
+    return frame;
+  }
+
+  ipv6(r: number): { src: string; dst: string } | null {
+    if (r === this.row) return this.addr;
+    this.row = r;
+    this.addr = null;
+    const frame = this.decode(r);
+    const f = this.f;
+    if (f.ipVersion !== 6 || f.src6Offset < 0 || f.dst6Offset < 0) return null;
+    const src = ipv6ToString(frame, f.src6Offset);
+    const dst = ipv6ToString(frame, f.dst6Offset);
+    this.addr = src && dst ? { src, dst } : null;
+    return this.addr;
+  }
+
+  innerSummary(r: number): string | null {
+    const frame = this.decode(r);
+    const f = this.f;
+    if (f.ipVersion === 0 || f.ipOffset < 0) return null;
+    const opts = this.res.decodeOptions ?? DEFAULT_DECODE_OPTIONS;
+    return summarize(frame.subarray(f.ipOffset), LINKTYPE_RAW, { vxlanPorts: opts.vxlanPorts });
+  }
+
+  close(): void {
+    this.frames.close();
   }
 }
