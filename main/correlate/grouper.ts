@@ -5,9 +5,10 @@
 //    a duplicated frame (kept, flagged, not a hop); later it is a retransmission (a new packet: new segment);
 //  - the same capture with a different inner state (TTL, addresses, ports) is a legitimate revisit (routed
 //    back out the same bridge after DNAT): it is a hop;
-//  - the same capture with the same inner state but other outer headers (MACs, tunnel) is a hop only within
-//    dupWindowNs and when consistent (a VXLAN copy's inner Ethernet is the plain frame's); otherwise it is
-//    another packet (identical MLD/NDP reports repeated tens of ms apart, or from other hosts).
+//  - the same capture with the same inner state, seen plain and in a tunnel, is a hop when consistent (a VXLAN
+//    copy's inner Ethernet is the plain frame's MACs), else another host's packet;
+//  - the same capture with the same inner state and only other MACs or tunnel fields is a hop within
+//    dupWindowNs, later another packet (identical MLD/NDP reports repeat tens of ms apart, with no IP id).
 
 import { E_INNER_DST, E_INNER_SRC, F_ARP, F_ETH, F_KEYED, type ObservationTable } from './observations.ts';
 import { SegmentTable } from './segments.ts';
@@ -66,24 +67,25 @@ export class NodeGrouper {
       const late = obs.t[o] - obs.t[r] > dup;
       if (obs.sameHeaders(r, o)) return late ? CONFLICT_RETRANS : CONFLICT_DUP;
       if (!obs.sameInner(r, o)) continue; // routed (TTL) or NAT'ed since: a real revisit of this lane
-      // Same inner packet state, other outer headers. Later than the duplicate window, nothing processed
-      // it in between: a new packet (repeated MLD reports and NDP solicitations carry no id at all).
+      // Same inner packet state, other outer headers. Tunnelled or untunnelled in between (`-i any` sees a
+      // packet on tunl0 and then in IPIP on ens33, after an ARP wait of a few ms): a hop when consistent, i.e.
+      // a VXLAN copy's inner Ethernet is the plain frame's MACs; other MACs are another host's packet.
+      if ((obs.encapCount[r] === 0) !== (obs.encapCount[o] === 0)) {
+        if (!this.bridgedCopy(r, o)) return CONFLICT_RETRANS;
+        continue;
+      }
+      // Only MACs or tunnel fields differ: later than the duplicate window nothing processed it in between, a
+      // new packet (identical MLD reports and NDP solicitations repeat tens of ms apart, with no IP id).
       if (late) return CONFLICT_RETRANS;
-      // Within it (`-i any` sees a packet plain and then encapsulated): bridged into an L2 tunnel, the
-      // inner Ethernet is the frame seen plain; other MACs with the same TTL are another host's packet.
-      if (!this.bridgedCopy(r, o)) return CONFLICT_RETRANS;
     }
     return CONFLICT_NONE;
   }
 
-  /** Whether one of two same-lane rows is the other one carried in a VXLAN tunnel (or neither is tunnelled). */
+  /** Whether a tunnelled row can be a plain row of the same lane carried in (or out of) its tunnel. */
   private bridgedCopy(a: number, b: number): boolean {
     const obs = this.obs;
-    const ea = obs.encapCount[a];
-    const eb = obs.encapCount[b];
-    if ((ea === 0) === (eb === 0)) return true;
-    const plain = ea === 0 ? a : b;
-    const tun = ea === 0 ? b : a;
+    const plain = obs.encapCount[a] === 0 ? a : b;
+    const tun = plain === a ? b : a;
     if ((obs.flags[plain] & F_ETH) === 0) return true;
     const is = obs.encap(tun, E_INNER_SRC);
     if (is < 0) return true;

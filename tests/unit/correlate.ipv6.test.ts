@@ -13,7 +13,7 @@ import { journeyJson, writeJourneysJson } from '../../main/export/journeysJson.t
 import { journeyBlock } from '../../main/export/ladder.ts';
 import type { Sink } from '../../main/export/sink.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
-import { correlate, FIXTURES } from './correlate-helpers.ts';
+import { correlate, fixtureFiles, FIXTURES } from './correlate-helpers.ts';
 
 const FILE = join(FIXTURES, 'synthetic', 'edge', 'veth.pcap');
 
@@ -158,5 +158,25 @@ describe('IPv6 journeys on a real capture (veth.pcap)', () => {
     expect(res.hops(k)[0].src).not.toBe('');
     frames.close();
     expect(res.rowDetail).toBeNull();
+  });
+});
+
+describe('same-lane sightings that are real hops stay one journey', () => {
+  it('`-i any` lanes (calico IPIP): a ping seen on tunl0 then in IPIP on ens33 after an ARP wait > 1 ms', () => {
+    const res = correlate(fixtureFiles('any-calico-ipip'));
+    const echo = new Map<string, number>();
+    for (let k = 0; k < res.journeyCount; k++) {
+      const s = res.journeySummary(k);
+      const m = /ICMP echo (request|reply), id \d+, seq (\d+)/.exec(s);
+      if (!m) continue;
+      const key = `${m[1]} ${m[2]}`;
+      echo.set(key, (echo.get(key) ?? 0) + 1);
+      const hops = res.hops(k);
+      // Each echo crosses both nodes, with its IPIP hop on each side.
+      expect(new Set(hops.map((h) => h.node))).toEqual(new Set(['node-1', 'node-2']));
+      expect(hops.filter((h) => h.encap.some((e) => e.type === 'ipip'))).toHaveLength(2);
+    }
+    expect(echo.size).toBeGreaterThanOrEqual(6);
+    for (const n of echo.values()) expect(n).toBe(1);
   });
 });
