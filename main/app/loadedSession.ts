@@ -23,7 +23,7 @@ export interface SessionProblem {
   message: string;
 }
 
-const PROTO_NAMES: Record<number, string> = { 1: 'ICMP', 6: 'TCP', 17: 'UDP', 58: 'ICMPv6' };
+const PROTO_NAMES: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 58: 'ICMP6' };
 
 export class LoadedSession {
   revision = 1;
@@ -197,13 +197,12 @@ export class LoadedSession {
       if (!nodes.includes(node)) nodes.push(node);
     }
     const p = res.rows.proto[first];
-    const ip = (v: number) => `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
     return {
       id: k,
       summary: res.journeySummary(k),
       proto: PROTO_NAMES[p] ?? (p > 0 ? `proto ${p}` : ''),
-      src: ip(res.rows.src[first]),
-      dst: ip(res.rows.dst[first]),
+      src: res.rowSrc(first),
+      dst: res.rowDst(first),
       hops: rows.length,
       nodes,
       startRelNs: res.correctedT(first),

@@ -245,6 +245,28 @@ describe('AppService on the sample session', () => {
     expect(sneaky.path!.startsWith(work)).toBe(true);
   });
 
+  it('lists IPv6 journeys with their real addresses and protocol names (real capture with NDP/MLD)', async () => {
+    const file = 'tests/fixtures/synthetic/edge/veth.pcap';
+    const v6 = await ok<SessionInfo>(svc.call('openPaths', { paths: [file] }));
+    const page = await ok<JourneyPage>(
+      svc.call('listJourneys', { sessionId: v6.id, filter: '', from: 0, count: 1000 }),
+    );
+    const icmp6 = page.items.filter((j) => j.proto === 'ICMP6');
+    // tcpdump's own view of the same file: the IPv6 sources and destinations it prints.
+    // (every IP6 header it prints, outer or inside VXLAN).
+    const out = execFileSync('tcpdump', ['-nr', file], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    expect(icmp6.length).toBeGreaterThan(0);
+    const pairs = new Set([...out.matchAll(/IP6 (\S+) > (\S+): /g)].map((m) => `${m[1]} ${m[2]}`));
+    for (const j of icmp6) {
+      expect(j.src).not.toBe('0.0.0.0');
+      expect(pairs.has(`${j.src} ${j.dst}`), `${j.src} > ${j.dst}`).toBe(true);
+    }
+    expect(page.items.some((j) => j.proto === 'IGMP' || j.proto === 'ICMP')).toBe(true);
+  });
+
   it('refuses host-key answers and captures that make no sense, as errors with codes', async () => {
     const r = await svc.call('answerHostKey', { promptId: 'nope', accept: true });
     expect(!r.ok && r.error.code).toBe('USAGE');
