@@ -16,6 +16,7 @@ import { privileged, redact, type Privilege } from '../ssh/privilege.ts';
 import {
   HEARTBEAT_INTERVAL_MS,
   tcpdumpArgs,
+  WATCHDOG_MARK,
   wrapWithWatchdog,
   type TcpdumpSpec,
   type WatchdogOptions,
@@ -363,6 +364,16 @@ export class InterfaceCapture extends EventEmitter {
       const decide = () => (this.conn.closed ? this.lose() : this.failLost());
       if (this.conn.closed) decide();
       else setTimeout(decide, 500).unref();
+    } else if (!this.stopRequested && this.stderr.includes(WATCHDOG_MARK)) {
+      // The node heard no heartbeat from us for too long (a stalled connection) and stopped tcpdump itself.
+      const line = this.stderr.split('\n').find((l) => l.includes(WATCHDOG_MARK)) ?? WATCHDOG_MARK;
+      this.finish(
+        'failed',
+        new HopscopeError(
+          'CAPTURE_FAILED',
+          `${this.status.node}:${this.status.iface}: the node stopped tcpdump (${line.trim()} from us)`,
+        ),
+      );
     } else if (exitedCleanly || (this.stopRequested && this.status.tcpdump)) {
       this.finish('stopped');
     } else {

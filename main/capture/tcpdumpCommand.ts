@@ -35,6 +35,9 @@ export const HEARTBEAT_TIMEOUT_S = 10;
 /** …first with SIGTERM (so it prints its counts), then SIGKILL after this grace (seconds). */
 export const KILL_GRACE_S = 3;
 
+/** What the remote timer prints on stderr when it stops tcpdump for want of heartbeats. */
+export const WATCHDOG_MARK = 'hopscope: no heartbeat for';
+
 export interface WatchdogOptions {
   /** Seconds without a heartbeat line before tcpdump is killed (integer ≥ 1; default HEARTBEAT_TIMEOUT_S). */
   heartbeatTimeoutS?: number;
@@ -59,11 +62,14 @@ function wholeSeconds(v: number, name: string): string {
  *   and SIGKILL G s later (a tcpdump blocked writing into a stalled pipe never acts on SIGTERM).
  *   After a stop's EOF no heartbeat comes either, so a tcpdump that ignores SIGTERM is killed the same way.
  * `read -t` is not POSIX (dash has none), hence the signalled timer. A trapped signal interrupts `wait` at once
- * (POSIX), so the timer kills and reaps its own `sleep` (an unreaped child: its pid cannot have been reused),
- * and on SIGTERM from the script's end it does the same: no `sleep` or subshell outlives the script. SIGUSR1 is
+ * (POSIX), so the timer kills and reaps its own `sleep` (only while unreaped: its pid cannot have been reused).
+ * The script's end sends the timer SIGTERM, which it notes (`q`) and acts on at the next step even when it lands
+ * between forking a `sleep` and learning its pid. The `sleep` gets SIGKILL, not SIGTERM: a SIGTERM that lands
+ * between its fork and its exec is caught by the timer's inherited trap and lost (seen with dash), leaving the
+ * `sleep` to run its course. So no `sleep` or subshell outlives the script. SIGUSR1 is
  * ignored from before the timer exists until it sets its trap (the default action would end the timer); tcpdump
- * is started first, so it keeps its own SIGUSR1. Helpers send nothing to the channel's stdout/stderr, so the
- * channel closes when tcpdump's script ends.
+ * is started first, so it keeps its own SIGUSR1. Helpers send nothing to the channel's stdout (the timer says
+ * WATCHDOG_MARK on stderr when it fires), and end with the script, so the channel closes when tcpdump ends.
  */
 export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): string {
   const t = wholeSeconds(opts.heartbeatTimeoutS ?? HEARTBEAT_TIMEOUT_S, 'heartbeat timeout');
@@ -74,21 +80,26 @@ export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): st
     'tp=$!',
     "trap '' USR1",
     '(',
-    '  hb=0',
+    '  hb=0 q= sp=',
     "  trap 'hb=$((hb+1))' USR1",
-    `  trap 'kill "$sp" 2>/dev/null; wait "$sp"; exit 0' TERM`,
+    `  trap 'q=1; [ -z "$sp" ] || kill -9 "$sp" 2>/dev/null' TERM`,
+    // nap S: sleep S seconds unless a trapped signal comes first; always reaps its sleep; exits on SIGTERM.
+    '  nap() {',
+    '    sleep "$1" & sp=$!',
+    '    w=129; [ -n "$q" ] || { wait "$sp"; w=$?; }',
+    '    [ "$w" -le 128 ] || { kill -9 "$sp" 2>/dev/null; wait "$sp"; }',
+    '    sp=; [ -z "$q" ] || exit 0',
+    '  }',
     '  while :; do',
     '    seen=$hb',
-    `    sleep ${t} & sp=$!`,
-    '    wait "$sp"',
+    `    nap ${t}`,
     '    [ "$hb" != "$seen" ] || break',
-    '    kill "$sp" 2>/dev/null; wait "$sp"',
     '  done',
+    `  echo "${WATCHDOG_MARK} ${t} s" >&2`,
     '  kill -TERM "$tp" 2>/dev/null',
-    `  sleep ${g} & sp=$!`,
-    '  wait "$sp"',
+    `  nap ${g}`,
     '  kill -KILL "$tp" 2>/dev/null',
-    ') 3<&- >/dev/null 2>&1 &',
+    ') 3<&- >/dev/null &',
     'tm=$!',
     '( while IFS= read -r _l <&3; do kill -USR1 "$tm" 2>/dev/null; done; kill -TERM "$tp" 2>/dev/null ) >/dev/null 2>&1 &',
     'wp=$!',

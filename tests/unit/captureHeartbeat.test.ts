@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { wrapWithWatchdog } from '../../main/capture/tcpdumpCommand.ts';
+import { WATCHDOG_MARK, wrapWithWatchdog } from '../../main/capture/tcpdumpCommand.ts';
 import { shQuote } from '../../main/ssh/shellQuote.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hs-heartbeat-'));
@@ -136,6 +136,7 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
       const { code } = await run.exit;
       expect(code).toBe(0);
       expect(run.err()).toContain('3 packets captured');
+      expect(run.err()).not.toContain(WATCHDOG_MARK);
       await expectNothingLeft(run);
     }, 15_000);
 
@@ -148,6 +149,8 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
       const after = (at - lastBeat) / 1000;
       expect(code).toBe(0);
       expect(run.err()).toContain('3 packets captured');
+      expect(run.err()).toContain(`${WATCHDOG_MARK} ${T} s`); // how the local side tells it from a stop
+      expect(run.err()).not.toContain("pw'"); // the password line was sudo's, not echoed
       // The timer restarts at the last heartbeat: not before T, and well before T + G.
       expect(after).toBeGreaterThanOrEqual(T - 0.1);
       expect(after).toBeLessThan(T + G);
@@ -170,6 +173,27 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
       run.child.stdin.end();
     }, 15_000);
 
+    it('a child that exits at once: the wrapper and its timer end at once too (30 runs, stdin held open)', async () => {
+      // Races the timer's start: its SIGTERM from the script's end lands around the fork of its first sleep.
+      for (let i = 0; i < 30; i++) {
+        const child = spawn(shell, ['-c', wrapWithWatchdog(['true'])], {
+          stdio: ['pipe', 'pipe', 'pipe'],
+          detached: true,
+        });
+        child.stdout.resume();
+        child.stderr.resume();
+        const t0 = Date.now();
+        // 'close' waits for stdout and stderr to close: a leftover sleep holding them would delay it by 10 s.
+        const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+        expect(code).toBe(0);
+        expect(Date.now() - t0).toBeLessThan(1500);
+        const t1 = Date.now();
+        while (groupMembers(child.pid!).length > 0 && Date.now() - t1 < 300) await sleep(10);
+        expect(groupMembers(child.pid!)).toEqual([]);
+        child.stdin.end();
+      }
+    }, 30_000);
+
     it('no heartbeat at all (and stdin open) also ends it: the timer runs from the start', async () => {
       const run = await start(shell, fakeTcpdump(`${tag}-none`, false));
       const { code } = await run.exit;
@@ -182,9 +206,9 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
 
 describe('wrapWithWatchdog options', () => {
   it('only whole seconds reach the script', () => {
-    expect(wrapWithWatchdog(['t'])).toContain('sleep 10 & sp=$!');
-    expect(wrapWithWatchdog(['t'])).toContain('sleep 3 & sp=$!');
-    expect(wrapWithWatchdog(['t'], { heartbeatTimeoutS: 4, killGraceS: 2 })).toContain('sleep 4 & sp=$!');
+    expect(wrapWithWatchdog(['t'])).toContain('nap 10\n');
+    expect(wrapWithWatchdog(['t'])).toContain('nap 3\n');
+    expect(wrapWithWatchdog(['t'], { heartbeatTimeoutS: 4, killGraceS: 2 })).toMatch(/nap 4\n[^]*nap 2\n/);
     for (const bad of [0, 1.5, -1, Number.NaN, 1e9])
       expect(() => wrapWithWatchdog(['t'], { heartbeatTimeoutS: bad })).toThrow();
     expect(() => wrapWithWatchdog(['t'], { killGraceS: 0 })).toThrow();
