@@ -179,7 +179,7 @@ export class CaptureSession extends EventEmitter {
     if (!(hbI >= 100) || hbI >= (hbT ?? 10) * 1000)
       throw new HopscopeError(
         'USAGE',
-        'the heartbeat interval must be at least 100 ms and shorter than its timeout',
+        `the heartbeat timeout (${hbT ?? 10} s) must be longer than the heartbeat interval (${hbI} ms, at least 100)`,
       );
     this.nodes = opts.nodes.map((spec) => ({
       spec,
