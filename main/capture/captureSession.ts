@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { basename, join, resolve } from 'node:path';
 
 import { HopscopeError, toErrorData, type ErrorData } from '../common/errors.ts';
+import { DEFAULT_DECODE_OPTIONS } from '../decode/fields.ts';
 import { discoverNode } from '../discover/discoverNode.ts';
 import type { NodeInterfaces } from '../discover/model.ts';
 import { ifaceWithAddress } from '../discover/parseIp.ts';
@@ -27,6 +28,7 @@ import {
 } from './sessionFolder.ts';
 import {
   combineFilter,
+  tunnelClause,
   DEFAULT_SNAPLEN,
   excludeSshClause,
   filterCheckScript,
@@ -67,6 +69,15 @@ export interface CaptureSessionOptions {
   count?: number;
   /** Leave this SSH connection's own packets out (default true). */
   excludeOwnSsh?: boolean;
+  /**
+   * Widen a non-empty filter with the overlay tunnels' outer packets (VXLAN on vxlanPorts, IPIP), so a packet the
+   * filter matches is also caught on the underlay interface while encapsulated (default true).
+   */
+  followTunnels?: boolean;
+  /** UDP ports treated as VXLAN by followTunnels (default 4789 and flannel's 8472, as the decoder). */
+  vxlanPorts?: readonly number[];
+  /** Kernel capture buffer per interface in KiB (tcpdump -B); tcpdump's default when absent. */
+  bufferKiB?: number;
   readyTimeoutMs?: number;
   /** After a lost connection, keep trying the node and resume its captures in the same files (the gap is recorded). */
   reconnect?: boolean;
@@ -125,6 +136,8 @@ export interface SessionDoc {
   state: 'connecting' | 'discovered' | 'capturing' | 'stopped';
   filter: string;
   excludeOwnSsh: boolean;
+  /** The filter was widened with the overlay tunnels' outer packets (see CaptureOptions.followTunnels). */
+  followTunnels: boolean;
   snaplen: number;
   count: number | null;
   startedAt: string | null;
@@ -366,7 +379,11 @@ export class CaptureSession extends EventEmitter {
 
   private filterFor(n: NodeRuntime): string {
     const exclude = this.opts.excludeOwnSsh !== false && n.status.ssh ? excludeSshClause(n.status.ssh) : null;
-    return combineFilter(this.opts.filter ?? '', exclude);
+    const tunnels =
+      this.opts.followTunnels !== false
+        ? tunnelClause(this.opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts)
+        : null;
+    return combineFilter(this.opts.filter ?? '', exclude, tunnels);
   }
 
   /**
@@ -408,6 +425,7 @@ export class CaptureSession extends EventEmitter {
           nano: n.status.tcpdump!.nano,
           filter: this.filterFor(n),
           count: this.opts.count,
+          bufferKiB: this.opts.bufferKiB,
         },
         n.privilege!,
       );
@@ -538,6 +556,7 @@ export class CaptureSession extends EventEmitter {
       state: this.state,
       filter: this.opts.filter ?? '',
       excludeOwnSsh: this.opts.excludeOwnSsh !== false,
+      followTunnels: this.opts.followTunnels !== false,
       snaplen: this.opts.snaplen ?? DEFAULT_SNAPLEN,
       count: this.opts.count ?? null,
       startedAt: this.startedAt,

@@ -16,6 +16,8 @@ export interface TcpdumpSpec {
   filter: string;
   /** Stop after this many packets (`-c`). */
   count?: number;
+  /** Kernel capture buffer in KiB (`-B`); tcpdump's own default (2 MiB) when absent. */
+  bufferKiB?: number;
 }
 
 /** tcpdump's argv for streaming one interface as pcap to stdout, unbuffered per packet. */
@@ -23,6 +25,7 @@ export function tcpdumpArgs(s: TcpdumpSpec): string[] {
   const args = [s.tcpdumpPath, '-U', '-w', '-', '-i', s.iface, '--immediate-mode', '-s', String(s.snaplen)];
   args.push(`--time-stamp-precision=${s.nano ? 'nano' : 'micro'}`);
   if (s.count !== undefined) args.push('-c', String(s.count));
+  if (s.bufferKiB !== undefined) args.push('-B', String(s.bufferKiB));
   // `--` ends options, so a filter can never be read as a flag (e.g. `-w /etc/passwd`).
   if (s.filter !== '') args.push('--', s.filter);
   return args;
@@ -123,9 +126,24 @@ export function excludeSshClause(ssh: SshEndpoints): string {
   return `not (tcp and host ${ssh.clientIp} and host ${ssh.serverIp} and port ${ssh.clientPort} and port ${ssh.serverPort})`;
 }
 
-/** Combines the user's filter with the exclusion clause. */
-export function combineFilter(user: string, exclude: string | null): string {
-  const u = user.trim();
+/**
+ * Clause matching the overlay tunnels' outer packets (VXLAN on the given UDP ports, IPIP). A user filter such as
+ * `icmp` matches nothing on an underlay interface, where the ping travels inside VXLAN or IPIP (the
+ * walkthrough's `tcpdump -nei ens33 icmp` stays silent there): adding this clause keeps the journey whole.
+ */
+export function tunnelClause(vxlanPorts: readonly number[]): string {
+  const ports = vxlanPorts.filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
+  const udp = ports.map((p) => `udp dst port ${p}`);
+  return `(${[...udp, 'ip proto 4'].join(' or ')})`;
+}
+
+/**
+ * Combines the user's filter with the tunnel clause (a user filter widened so the same packets are also caught
+ * encapsulated) and the exclusion clause.
+ */
+export function combineFilter(user: string, exclude: string | null, tunnels: string | null = null): string {
+  let u = user.trim();
+  if (u !== '' && tunnels) u = `(${u}) or ${tunnels}`;
   if (!exclude) return u;
   return u === '' ? exclude : `(${u}) and ${exclude}`;
 }

@@ -26,6 +26,10 @@ Interfaces (repeatable; default: every up, non-loopback interface of every node)
 Capture:
   --filter BPF        capture filter, checked on every interface with tcpdump -d before anything starts
   --include-own-ssh   do not leave out this SSH connection's own packets (left out by default)
+  --no-follow-tunnels capture exactly --filter; by default a filter is widened with the overlay tunnels'
+                      outer packets (udp dst port 4789/8472, ip proto 4), so a ping filtered by 'icmp' is also
+                      seen on ens33 inside VXLAN or IPIP and its journey stays whole
+  --buffer-size KIB   kernel capture buffer per interface (tcpdump -B); raise it if tcpdump reports drops
   --duration SECONDS  stop after this long (default: until Ctrl-C)
   --count N           stop each interface after N packets
   --snaplen BYTES     default 262144
@@ -53,6 +57,8 @@ const SPEC = {
   'ssh-config': { value: true },
   filter: { value: true },
   'include-own-ssh': {},
+  'no-follow-tunnels': {},
+  'buffer-size': { value: true },
   duration: { value: true },
   count: { value: true },
   snaplen: { value: true },
@@ -241,6 +247,8 @@ const cmd: Command = {
         snaplen,
         count,
         excludeOwnSsh: !flagSet(p, 'include-own-ssh'),
+        followTunnels: !flagSet(p, 'no-follow-tunnels'),
+        bufferKiB: positiveInt(flagValue(p, 'buffer-size'), 'buffer-size'),
         reconnect: flagSet(p, 'reconnect'),
         maxBytes: sizeArg(flagValue(p, 'max-size')),
         heartbeatTimeoutS: positiveInt(flagValue(p, 'heartbeat-timeout'), 'heartbeat-timeout'),

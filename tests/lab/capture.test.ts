@@ -55,8 +55,9 @@ describe.sequential('capture on flannel-vxlan', () => {
       'node-1:*',
       '--iface',
       'node-2:*',
+      // The walkthrough's filter: on ens33 the ping is inside VXLAN, which the filter is widened to follow.
       '--filter',
-      'icmp or udp port 8472',
+      'icmp',
       '--duration',
       '60',
       '--out',
@@ -71,6 +72,7 @@ describe.sequential('capture on flannel-vxlan', () => {
     const s = readSession(dir);
     expect(s.schema).toBe('hopscope.session/1');
     expect(s.state).toBe('stopped');
+    expect(s.followTunnels).toBe(true);
     expect(s.captures).toHaveLength(8);
     for (const n of s.nodes) {
       const kinds = Object.fromEntries(
@@ -111,7 +113,16 @@ describe.sequential('capture on flannel-vxlan', () => {
     // The session folder opens in the correlator as written (files found through session.json).
     const corr = hopscope(['correlate', dir, '--json']);
     expect(corr.err).not.toMatch(/missing/);
-    expect(JSON.parse(corr.out).captures).toHaveLength(8);
+    const doc = JSON.parse(corr.out);
+    expect(doc.captures).toHaveLength(8);
+    // The echo request's journey crosses all eight interfaces, the VXLAN hop included.
+    const echo = doc.journeys.find((j: { summary: string }) =>
+      j.summary.includes(`ICMP echo request, id ${id}, seq 1,`),
+    );
+    expect(echo.hops.map((h: { node: string; iface: string }) => `${h.node}/${h.iface}`)).toHaveLength(8);
+    expect(
+      echo.hops.filter((h: { encap: { type: string }[] }) => h.encap.some((e) => e.type === 'vxlan')),
+    ).toHaveLength(2);
   });
 
   it('a filter the node rejects → FILTER_INVALID before any capture starts', () => {

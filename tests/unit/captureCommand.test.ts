@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   combineFilter,
+  tunnelClause,
   excludeSshClause,
   filterCheckScript,
   parseProbe,
@@ -154,6 +155,35 @@ describe('tcpdump command lines', () => {
     expect(combineFilter('icmp', null)).toBe('icmp');
     expect(parseSshConnection('$(id) 1 2 3')).toBeNull();
     expect(() => excludeSshClause({ ...ep, clientIp: '1.2.3.4;x' })).toThrow();
+  });
+
+  it('a filter is widened with the overlay tunnels so the packet is also caught encapsulated', () => {
+    const tun = tunnelClause([4789, 8472]);
+    expect(tun).toBe('(udp dst port 4789 or udp dst port 8472 or ip proto 4)');
+    expect(tunnelClause([0, 70000, 8472])).toBe('(udp dst port 8472 or ip proto 4)');
+    const ex = 'not (tcp and host 10.1.10.1 and host 10.1.10.9 and port 41680 and port 22)';
+    expect(combineFilter('icmp', ex, tun)).toBe(`((icmp) or ${tun}) and ${ex}`);
+    // No filter means everything already: nothing to widen.
+    expect(combineFilter('', ex, tun)).toBe(ex);
+    expect(combineFilter('icmp', null, tun)).toBe(`(icmp) or ${tun}`);
+    // The real tcpdump compiles it, and on the lab's own bytes it keeps the VXLAN-carried echo that 'icmp' drops.
+    expect(spawnSync('tcpdump', ['-d', '-y', 'EN10MB', '--', combineFilter('icmp', ex, tun)]).status).toBe(0);
+    const ens33 = 'tests/fixtures/flannel-vxlan/node-1__ens33.pcap';
+    const count = (f: string) =>
+      spawnSync('tcpdump', ['-nr', ens33, '--', f], { encoding: 'utf8' })
+        .stdout.trim()
+        .split('\n')
+        .filter(Boolean).length;
+    expect(count('icmp')).toBe(0);
+    expect(count(combineFilter('icmp', null, tun))).toBeGreaterThanOrEqual(6);
+  });
+
+  it('tcpdump -B carries the kernel buffer size when asked', () => {
+    const base = { tcpdumpPath: '/usr/bin/tcpdump', iface: 'ens33', snaplen: 96, nano: true, filter: 'icmp' };
+    expect(tcpdumpArgs(base)).not.toContain('-B');
+    const a = tcpdumpArgs({ ...base, bufferKiB: 32768 });
+    expect(a.slice(a.indexOf('-B'), a.indexOf('-B') + 2)).toEqual(['-B', '32768']);
+    expect(a.indexOf('-B')).toBeLessThan(a.indexOf('--'));
   });
 
   it('the real tcpdump compiles the combined filter (-d), and rejects a bad one', () => {
