@@ -6,33 +6,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-function newest(dir: string): number {
-  let max = 0;
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return Infinity;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) max = Math.max(max, newest(p));
-    else if (e.isFile()) max = Math.max(max, fs.statSync(p).mtimeMs);
-  }
-  return max;
-}
+import { bundleIsFresh } from '../../bin/bundleFresh.mjs';
 
-/** The same freshness rule as bin/hopscope.mjs. */
-export function bundleIsFresh(root: string): boolean {
-  try {
-    const built = fs.statSync(path.join(root, 'out/cli/hopscope.mjs')).mtimeMs;
-    const dirs = JSON.parse(fs.readFileSync(path.join(root, 'out/cli/sources.json'), 'utf8')) as unknown;
-    if (!Array.isArray(dirs) || !dirs.includes('main')) return false;
-    return dirs.every((d) => newest(path.join(root, String(d))) <= built);
-  } catch {
-    return false;
-  }
-}
+export { bundleIsFresh };
 
 /** Rebuilds the bundle if there is a builder and it is stale; returns which path the CLI will take. */
 export function ensureCliBundle(root: string): 'bundle' | 'tsx' {
