@@ -409,6 +409,8 @@ export class CaptureSession extends EventEmitter {
     const checks = await Promise.all(usable.map((s) => this.checkFilter(byName.get(s.node)!, s.iface)));
     const bad = checks.find((c) => c?.code === 'FILTER_INVALID');
     if (bad) throw new HopscopeError('FILTER_INVALID', bad.message);
+    // Stopped (e.g. Ctrl-C) while the filter was being checked: start nothing.
+    if (this.stopping) return;
     this.startedAt = new Date().toISOString();
     this.state = 'capturing';
     usable.forEach((s, i) => {
@@ -496,6 +498,8 @@ export class CaptureSession extends EventEmitter {
 
   /** Resolves when every capture has ended (by stop, -c count, failure or loss). */
   async whenDone(): Promise<SessionDoc> {
+    // A stop already under way (or finished) has its document coming: never wait for a 'done' already emitted.
+    if (this.stopping) return this.stopping;
     return new Promise((res) => this.once('done', res));
   }
 

@@ -225,7 +225,9 @@ export class InterfaceCapture extends EventEmitter {
       if (cmd.stdinPreamble) ch.write(cmd.stdinPreamble);
       if (this.stopRequested) ch.end();
       else this.startHeartbeat(ch);
-      // Started means tcpdump said "listening on": packets from here on are in the file.
+      // Started means tcpdump said "listening on": packets from here on are in the file. That line may already
+      // have arrived (ssh2 can deliver the channel, its exec reply and the first stderr in one read), so look at
+      // the state now before waiting for it to change.
       let t: NodeJS.Timeout | undefined;
       await Promise.race([
         new Promise<void>((r) => {
@@ -236,6 +238,7 @@ export class InterfaceCapture extends EventEmitter {
             }
           };
           this.on('state', check);
+          check();
         }),
         this.done,
         new Promise<void>((r) => (t = setTimeout(r, LISTEN_TIMEOUT_MS))),

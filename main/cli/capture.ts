@@ -296,13 +296,7 @@ const cmd: Command = {
         `no interface matched ${selectors.join(' ') || '*'} on ${found.map((f) => f.node).join(', ')}`,
       );
     }
-    try {
-      await session.start(selection);
-    } catch (e) {
-      await session.stop();
-      throw e;
-    }
-    const stopProgress = progress(session, tty);
+    // Ctrl-C is handled from before the captures start, so one that lands while they start stops cleanly too.
     let signals = 0;
     const onSigint = () => {
       signals++;
@@ -312,6 +306,15 @@ const cmd: Command = {
     };
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
+    try {
+      await session.start(selection);
+    } catch (e) {
+      await session.stop();
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+      throw e;
+    }
+    const stopProgress = progress(session, tty);
     const timer =
       duration !== undefined ? setTimeout(() => void session.stop('duration'), duration * 1000) : null;
     const doc = await session.whenDone();
