@@ -78,6 +78,20 @@ class TupleOwners {
   }
 }
 
+/** Equal in every column tupleKey reads (so equal tuples): the row adds nothing to its journey's flow. */
+function sameTuple(rows: CorrelationResult['rows'], a: number, b: number): boolean {
+  return (
+    rows.proto[a] === rows.proto[b] &&
+    rows.src[a] === rows.src[b] &&
+    rows.dst[a] === rows.dst[b] &&
+    rows.srcPort[a] === rows.srcPort[b] &&
+    rows.dstPort[a] === rows.dstPort[b] &&
+    rows.icmpType[a] === rows.icmpType[b] &&
+    rows.icmpId[a] === rows.icmpId[b] &&
+    rows.icmpSeq[a] === rows.icmpSeq[b]
+  );
+}
+
 export function computeFlows(res: CorrelationResult): void {
   const n = res.journeyCount;
   const parent = new Int32Array(n);
@@ -96,7 +110,11 @@ export function computeFlows(res: CorrelationResult): void {
     let lastH = 0;
     let lastG = 0;
     let have = false;
+    let prev = -1;
     for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
+      // Most hops carry the inner packet unchanged: the same columns give the same tuple, already counted.
+      if (prev >= 0 && sameTuple(rows, prev, r)) continue;
+      prev = r;
       const proto = rows.proto[r];
       if (proto === PROTO_ICMP) {
         const t = rows.icmpType[r];
