@@ -468,31 +468,42 @@ function targetRows(cases: Case[]): string[] {
   const lim = TARGETS.correlateVsTcpdumpWrite;
   const speedup = TARGETS.correlateVsTsharkSpeedup;
   const rssLim = TARGETS.correlatePeakRssMiB;
-  const why = (c: Case | undefined) => (!c?.cmd ? 'not available yet' : 'its run failed its check');
-  if (ok(corr) && tw8 && tshark) {
-    const x = (v: number) => `${v.toFixed(2)} ×`;
+  // A target needs our case and its anchor: say which one is missing (left out by --only, unavailable, failed).
+  const why = (c: Case | undefined, id: string) =>
+    !c
+      ? `${id} not run (--only)`
+      : !c.cmd
+        ? `${id} not available`
+        : c.runs.length === 0
+          ? `${id} did not run`
+          : `${id} failed its check`;
+  const need = (pairs: [Case | undefined, string][]): string | null => {
+    for (const [c, id] of pairs) if (!ok(c)) return why(c, id);
+    return null;
+  };
+  const x = (v: number) => `${v.toFixed(2)} ×`;
+  const vsTcpdump = `correlate --summary ≤ ${lim} × tcpdump -w (same 8 files)`;
+  const noTcpdump = need([[corr, 'correlate-summary'], [tw8, 'tcpdump-w-8']]);
+  if (noTcpdump) missing(vsTcpdump, noTcpdump);
+  else add(vsTcpdump, wallOf(corr!) / wallOf(tw8!), cpuOf(corr!) / cpuOf(tw8!), lim, true, x);
+  const vsTshark = `correlate --summary ≥ ${speedup} × faster than tshark fields`;
+  const noTshark = need([[corr, 'correlate-summary'], [tshark, 'tshark-fields']]);
+  if (noTshark) missing(vsTshark, noTshark);
+  else
     add(
-      `correlate --summary ≤ ${lim} × tcpdump -w (same 8 files)`,
-      wallOf(corr) / wallOf(tw8),
-      cpuOf(corr) / cpuOf(tw8),
-      lim,
-      true,
-      x,
-    );
-    add(
-      `correlate --summary ≥ ${speedup} × faster than tshark fields`,
-      wallOf(tshark) / wallOf(corr),
-      cpuOf(tshark) / cpuOf(corr),
+      vsTshark,
+      wallOf(tshark!) / wallOf(corr!),
+      cpuOf(tshark!) / cpuOf(corr!),
       speedup,
       false,
       (v) => `${v.toFixed(0)} ×`,
     );
-    const rss = median(corr.runs.map((r) => r.peakRssMiB));
-    add(`correlate --summary peak RSS ≤ ${rssLim} MiB`, rss, rss, rssLim, true, (v) => `${v.toFixed(0)} MiB`);
-  } else {
-    missing(`correlate --summary ≤ ${lim} × tcpdump -w`, why(corr));
-    missing(`correlate --summary ≥ ${speedup} × faster than tshark`, why(corr));
-    missing(`correlate --summary peak RSS ≤ ${rssLim} MiB`, why(corr));
+  const rssName = `correlate --summary peak RSS ≤ ${rssLim} MiB`;
+  const noCorr = need([[corr, 'correlate-summary']]);
+  if (noCorr) missing(rssName, noCorr);
+  else {
+    const rss = median(corr!.runs.map((r) => r.peakRssMiB));
+    add(rssName, rss, rss, rssLim, true, (v) => `${v.toFixed(0)} MiB`);
   }
   const dec = by('decode-only');
   const decName = `decode ≥ ${fmtRate(TARGETS.decodePacketsPerSec)} packets/s in-process, one core`;
@@ -505,19 +516,20 @@ function targetRows(cases: Case[]): string[] {
       false,
       (v) => `${fmtRate(v)} packets/s`,
     );
-  else missing(decName, why(dec));
+  else missing(decName, why(dec, 'decode-only'));
   const exp = by('export');
   const mc8 = by('mergecap-8');
-  if (ok(exp) && mc8)
+  const noExport = need([[exp, 'export'], [mc8, 'mergecap-8']]);
+  if (!noExport)
     add(
       'export --pcapng no slower than mergecap (8 files)',
-      wallOf(exp) / wallOf(mc8),
-      cpuOf(exp) / cpuOf(mc8),
+      wallOf(exp!) / wallOf(mc8!),
+      cpuOf(exp!) / cpuOf(mc8!),
       TARGETS.exportVsMergecap,
       true,
       (v) => `${v.toFixed(2)} × mergecap`,
     );
-  else missing('export --pcapng no slower than mergecap (8 files)', why(exp));
+  else missing('export --pcapng no slower than mergecap (8 files)', noExport);
   return rows;
 }
 
