@@ -483,11 +483,17 @@ function targetRows(cases: Case[]): string[] {
   };
   const x = (v: number) => `${v.toFixed(2)} ×`;
   const vsTcpdump = `correlate --summary ≤ ${lim} × tcpdump -w (same 8 files)`;
-  const noTcpdump = need([[corr, 'correlate-summary'], [tw8, 'tcpdump-w-8']]);
+  const noTcpdump = need([
+    [corr, 'correlate-summary'],
+    [tw8, 'tcpdump-w-8'],
+  ]);
   if (noTcpdump) missing(vsTcpdump, noTcpdump);
   else add(vsTcpdump, wallOf(corr!) / wallOf(tw8!), cpuOf(corr!) / cpuOf(tw8!), lim, true, x);
   const vsTshark = `correlate --summary ≥ ${speedup} × faster than tshark fields`;
-  const noTshark = need([[corr, 'correlate-summary'], [tshark, 'tshark-fields']]);
+  const noTshark = need([
+    [corr, 'correlate-summary'],
+    [tshark, 'tshark-fields'],
+  ]);
   if (noTshark) missing(vsTshark, noTshark);
   else
     add(
@@ -519,7 +525,10 @@ function targetRows(cases: Case[]): string[] {
   else missing(decName, why(dec, 'decode-only'));
   const exp = by('export');
   const mc8 = by('mergecap-8');
-  const noExport = need([[exp, 'export'], [mc8, 'mergecap-8']]);
+  const noExport = need([
+    [exp, 'export'],
+    [mc8, 'mergecap-8'],
+  ]);
   if (!noExport)
     add(
       'export --pcapng no slower than mergecap (8 files)',
