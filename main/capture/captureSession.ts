@@ -16,6 +16,7 @@ import type { HostKeyInfo } from '../ssh/hostKeys.ts';
 import { acquirePrivilege, privileged, privilegeLabel, redact, type Privilege } from '../ssh/privilege.ts';
 import { defaultKnownHostsFiles, resolveTarget, type ResolvedTarget } from '../ssh/sshConfig.ts';
 
+import { defaultBufferKiB } from './captureBuffer.ts';
 import { probeClock, type ClockProbe } from './clockProbe.ts';
 import { InterfaceCapture, type IfaceCaptureStatus } from './interfaceCapture.ts';
 import { selectInterfaces, type Selected } from './selection.ts';
@@ -35,8 +36,12 @@ import {
   parseProbe,
   PROBE_SCRIPT,
   shScript,
+  type Delivery,
   type SshEndpoints,
 } from './tcpdumpCommand.ts';
+
+/** The delivery a session uses unless told otherwise (docs/capture.md, "Kernel buffer and delivery"). */
+export const DEFAULT_DELIVERY: Delivery = 'buffered';
 import { classifyTcpdumpError } from './tcpdumpStderr.ts';
 
 export interface NodeSpec {
@@ -76,8 +81,13 @@ export interface CaptureSessionOptions {
   followTunnels?: boolean;
   /** UDP ports treated as VXLAN by followTunnels (default 4789 and flannel's 8472, as the decoder). */
   vxlanPorts?: readonly number[];
-  /** Kernel capture buffer per interface in KiB (tcpdump -B); tcpdump's default when absent. */
+  /**
+   * Kernel capture buffer per interface in KiB (tcpdump -B). When absent each interface gets
+   * defaultBufferKiB(kind, delivery): more where many flows meet (bridge, NIC, tunnel) with buffered delivery.
+   */
   bufferKiB?: number;
+  /** How tcpdump hands packets over (see Delivery); default DEFAULT_DELIVERY. */
+  delivery?: Delivery;
   readyTimeoutMs?: number;
   /** After a lost connection, keep trying the node and resume its captures in the same files (the gap is recorded). */
   reconnect?: boolean;
@@ -127,6 +137,8 @@ export interface CounterSample {
   state: IfaceCaptureStatus['state'];
   packets: number;
   bytes: number;
+  /** Packets the node's kernel dropped before tcpdump read them (live; null until tcpdump reported counts). */
+  kernelDrops: number | null;
 }
 
 export interface SessionDoc {
@@ -140,6 +152,9 @@ export interface SessionDoc {
   followTunnels: boolean;
   snaplen: number;
   count: number | null;
+  /** How tcpdump handed packets over, and the -B asked for every interface (null: per-interface defaults). */
+  delivery: Delivery;
+  bufferKiB: number | null;
   startedAt: string | null;
   stoppedAt: string | null;
   /** Why capture stopped: 'stopped' (asked), 'duration', 'interrupted', 'every capture ended', a size limit… */
@@ -406,6 +421,9 @@ export class CaptureSession extends EventEmitter {
         throw new HopscopeError('IFACE_UNKNOWN', `${s.node}: ${JSON.stringify(s.iface)} cannot be captured`);
     }
     const usable = selection.filter((s) => byName.get(s.node)!.conn !== null);
+    const delivery = this.opts.delivery ?? DEFAULT_DELIVERY;
+    const kindOf = (s: Selected) =>
+      byName.get(s.node)!.status.discovery!.interfaces.find((i) => i.name === s.iface)!.kind;
     const checks = await Promise.all(usable.map((s) => this.checkFilter(byName.get(s.node)!, s.iface)));
     const bad = checks.find((c) => c?.code === 'FILTER_INVALID');
     if (bad) throw new HopscopeError('FILTER_INVALID', bad.message);
@@ -427,7 +445,8 @@ export class CaptureSession extends EventEmitter {
           nano: n.status.tcpdump!.nano,
           filter: this.filterFor(n),
           count: this.opts.count,
-          bufferKiB: this.opts.bufferKiB,
+          bufferKiB: this.opts.bufferKiB ?? defaultBufferKiB(kindOf(s), delivery),
+          delivery,
         },
         n.privilege!,
       );
@@ -493,6 +512,7 @@ export class CaptureSession extends EventEmitter {
       state: c.status.state,
       packets: c.status.packets,
       bytes: c.status.bytes,
+      kernelDrops: c.status.kernelDrops,
     }));
   }
 
@@ -563,6 +583,8 @@ export class CaptureSession extends EventEmitter {
       followTunnels: this.opts.followTunnels !== false,
       snaplen: this.opts.snaplen ?? DEFAULT_SNAPLEN,
       count: this.opts.count ?? null,
+      delivery: this.opts.delivery ?? DEFAULT_DELIVERY,
+      bufferKiB: this.opts.bufferKiB ?? null,
       startedAt: this.startedAt,
       stoppedAt: this.stoppedAt,
       stopReason: this.stopReason,

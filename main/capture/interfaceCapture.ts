@@ -14,14 +14,23 @@ import type { SshConnection } from '../ssh/connection.ts';
 import { privileged, redact, type Privilege } from '../ssh/privilege.ts';
 
 import {
+  BUFFERED_DELIVERY_MAX_MS,
   HEARTBEAT_INTERVAL_MS,
+  STATS_REQUEST_LINE,
   tcpdumpArgs,
   WATCHDOG_MARK,
   wrapWithWatchdog,
+  type Delivery,
   type TcpdumpSpec,
   type WatchdogOptions,
 } from './tcpdumpCommand.ts';
-import { classifyTcpdumpError, parseCounts, parseListening, type TcpdumpCounts } from './tcpdumpStderr.ts';
+import {
+  classifyTcpdumpError,
+  parseCounts,
+  parseInfoLine,
+  parseListening,
+  type TcpdumpCounts,
+} from './tcpdumpStderr.ts';
 
 export type IfaceCaptureState = 'starting' | 'capturing' | 'stopping' | 'stopped' | 'failed' | 'lost';
 
@@ -50,12 +59,25 @@ export interface IfaceCaptureStatus {
   /** Complete records in the file, and the file's size. */
   packets: number;
   bytes: number;
-  /** tcpdump's own final counts (of the last tcpdump run, when it could report them). */
+  /**
+   * tcpdump's own counts of the current (or last) tcpdump run: refreshed every few seconds while capturing, and
+   * its final counts once it has exited (then tcpdumpFinal is true).
+   */
   tcpdump: TcpdumpCounts | null;
+  tcpdumpFinal: boolean;
+  /**
+   * Packets the node's kernel dropped before tcpdump could read them (its capture buffer was full), over every
+   * tcpdump run of this interface; live while capturing. Null until tcpdump has reported any count. These
+   * packets are in no file: a non-zero value is a loss and is always reported.
+   */
+  kernelDrops: number | null;
   exitCode: number | null;
   exitSignal: string | null;
   /** The complete filter tcpdump ran with (of the last run). */
   filter: string;
+  /** How tcpdump handed packets over, and the -B it was given (null: tcpdump's own default, 2 MiB). */
+  delivery: Delivery;
+  bufferKiB: number | null;
   /** The byte stream stopped parsing as pcap (garbage from the node) or ended inside a record. */
   streamProblem: ReadProblem | null;
   /** Lost-connection gaps (with reconnect); one tcpdump run per segment, so segments = gaps + 1. */
@@ -67,6 +89,8 @@ const STOP_GRACE_MS = 5000;
 const LISTEN_TIMEOUT_MS = 15_000;
 const PCAP_HEADER_LEN = 24;
 const RECORD_HEADER_LEN = 16;
+/** Buffered delivery: how long a stop waits before ending tcpdump, so the kernel's open block is handed over. */
+export const BUFFERED_STOP_DRAIN_MS = BUFFERED_DELIVERY_MAX_MS + 500;
 
 export class InterfaceCapture extends EventEmitter {
   readonly status: IfaceCaptureStatus;
@@ -83,6 +107,11 @@ export class InterfaceCapture extends EventEmitter {
   private fd: number | null = null;
   private reader!: PcapStreamReader;
   private stderr = '';
+  /** An incomplete stderr line, completed by the next chunk. */
+  private stderrLine = '';
+  /** Kernel drops of earlier tcpdump runs (before a reconnect), and the latest known of the current run. */
+  private dropsBefore = 0;
+  private segmentDrops = 0;
   private done: Promise<void>;
   private resolveDone!: () => void;
   private ended = false;
@@ -125,9 +154,13 @@ export class InterfaceCapture extends EventEmitter {
       packets: 0,
       bytes: 0,
       tcpdump: null,
+      tcpdumpFinal: false,
+      kernelDrops: null,
       exitCode: null,
       exitSignal: null,
       filter: spec.filter,
+      delivery: spec.delivery ?? 'immediate',
+      bufferKiB: spec.bufferKiB ?? null,
       streamProblem: null,
       gaps: [],
     };
@@ -209,6 +242,9 @@ export class InterfaceCapture extends EventEmitter {
 
   private async runSegment(): Promise<void> {
     this.stderr = '';
+    this.stderrLine = '';
+    this.segmentDrops = 0;
+    this.status.tcpdumpFinal = false;
     try {
       const cmd = privileged(wrapWithWatchdog(tcpdumpArgs(this.spec), this.watchdog), this.privilege);
       const ch = await this.conn.channel(cmd.command, (c) => {
@@ -264,7 +300,8 @@ export class InterfaceCapture extends EventEmitter {
         return;
       }
       try {
-        ch.write('\n');
+        // Once tcpdump listens, each heartbeat also asks it for its counts (live kernel drops).
+        ch.write(this.status.state === 'capturing' ? `${STATS_REQUEST_LINE}\n` : '\n');
       } catch {
         /* the channel is going away: its close event decides what happened */
       }
@@ -343,9 +380,22 @@ export class InterfaceCapture extends EventEmitter {
   }
 
   private onStderr(d: Buffer): void {
-    if (this.stderr.length < STDERR_KEEP) this.stderr += d.toString('utf8');
-    // Nothing from sudo or the node may echo the password into our records.
-    if (this.privilege.mode === 'sudo-password') this.stderr = redact(this.stderr, this.privilege.password);
+    const text = this.stderrLine + d.toString('utf8');
+    const end = text.lastIndexOf('\n') + 1;
+    this.stderrLine = text.slice(end);
+    let kept = '';
+    // The counts tcpdump prints on request are consumed here: kept, they would fill STDERR_KEEP in a long
+    // capture and push out the final counts and error messages.
+    for (const line of text.slice(0, end).split('\n').slice(0, -1)) {
+      const live = parseInfoLine(line);
+      if (live) this.liveCounts(live);
+      else kept += `${line}\n`;
+    }
+    if (this.stderrLine.length > STDERR_KEEP) {
+      kept += this.stderrLine;
+      this.stderrLine = '';
+    }
+    this.keepStderr(kept);
     if (this.status.state === 'starting') {
       const l = parseListening(this.stderr);
       if (l) {
@@ -355,12 +405,37 @@ export class InterfaceCapture extends EventEmitter {
     }
   }
 
+  private keepStderr(s: string): void {
+    if (this.stderr.length < STDERR_KEEP) this.stderr += s;
+    // Nothing from sudo or the node may echo the password into our records.
+    if (this.privilege.mode === 'sudo-password') this.stderr = redact(this.stderr, this.privilege.password);
+  }
+
+  private liveCounts(c: TcpdumpCounts): void {
+    this.status.tcpdump = c;
+    this.segmentDrops = c.droppedByKernel ?? 0;
+    this.status.kernelDrops = this.dropsBefore + this.segmentDrops;
+  }
+
   private onClose(ch: ClientChannel): void {
     if (ch !== this.ch || this.ended) return;
     this.ch = null;
     this.stopHeartbeat();
+    this.keepStderr(this.stderrLine);
+    this.stderrLine = '';
     const counts = parseCounts(this.stderr);
-    if (counts.captured !== null || counts.receivedByFilter !== null) this.status.tcpdump = counts;
+    const final = counts.captured !== null || counts.receivedByFilter !== null;
+    if (final) {
+      this.status.tcpdump = counts;
+      this.status.tcpdumpFinal = true;
+      this.segmentDrops = counts.droppedByKernel ?? 0;
+    }
+    // Without final counts (a lost connection), the last live count of this run is the best we know.
+    if (this.status.tcpdump) {
+      this.dropsBefore += this.segmentDrops;
+      this.segmentDrops = 0;
+      this.status.kernelDrops = this.dropsBefore;
+    }
     const exitedCleanly = this.status.exitCode === 0;
     if (!this.stopRequested && this.status.exitCode === null) {
       // No exit status: the channel died with its connection; the connection's own close may come a moment later.
@@ -377,7 +452,7 @@ export class InterfaceCapture extends EventEmitter {
           `${this.status.node}:${this.status.iface}: the node stopped tcpdump (${line.trim()} from us)`,
         ),
       );
-    } else if (exitedCleanly || (this.stopRequested && this.status.tcpdump)) {
+    } else if (exitedCleanly || (this.stopRequested && final)) {
       this.finish('stopped');
     } else {
       const text = this.stderr.replace(/^tcpdump: listening on .*$/m, '').trim();
@@ -469,6 +544,16 @@ export class InterfaceCapture extends EventEmitter {
   /** Stops via EOF on the channel's stdin: the remote watchdog SIGTERMs tcpdump, which prints its counts. */
   async stop(): Promise<void> {
     if (this.ended) return;
+    if (this.spec.delivery === 'buffered' && this.status.state === 'capturing' && this.ch && !this.stopRequested) {
+      // A packet can wait up to BUFFERED_DELIVERY_MAX_MS in the kernel's open block, and tcpdump ends without
+      // reading that block: wait until every packet that came before the stop has been handed over (heartbeats
+      // go on meanwhile). A connection lost or a tcpdump ended in the meantime is handled as usual.
+      this.setState('stopping');
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise((r) => (t = setTimeout(r, BUFFERED_STOP_DRAIN_MS))), this.done]);
+      clearTimeout(t);
+      if (this.ended) return;
+    }
     this.stopRequested = true;
     if (this.status.state === 'lost') {
       // Lost and never resumed: it ends as lost, with what was captured before.

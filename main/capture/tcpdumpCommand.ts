@@ -5,6 +5,17 @@ import { shJoin, shQuote } from '../ssh/shellQuote.ts';
 
 export const DEFAULT_SNAPLEN = 262144;
 
+/**
+ * How tcpdump hands packets over. 'immediate' (`--immediate-mode`): each packet as it comes (libpcap's
+ * TPACKET_V2 ring, one fixed-size slot per packet). 'buffered': libpcap's TPACKET_V3 ring packs packets into
+ * blocks that reach tcpdump when full or after tcpdump's fixed 1 s timeout (BUFFERED_DELIVERY_MAX_MS), so a
+ * packet may arrive up to a second late but the same kernel memory holds tens of times more packets
+ * (see docs/capture.md, "Kernel buffer and delivery").
+ */
+export type Delivery = 'immediate' | 'buffered';
+/** tcpdump's pcap_set_timeout(1000): the longest a packet waits in a TPACKET_V3 block (no option changes it). */
+export const BUFFERED_DELIVERY_MAX_MS = 1000;
+
 export interface TcpdumpSpec {
   /** Absolute path found by the probe (sudo's secure_path may differ from the login PATH). */
   tcpdumpPath: string;
@@ -18,11 +29,15 @@ export interface TcpdumpSpec {
   count?: number;
   /** Kernel capture buffer in KiB (`-B`); tcpdump's own default (2 MiB) when absent. */
   bufferKiB?: number;
+  /** Default 'immediate'. */
+  delivery?: Delivery;
 }
 
 /** tcpdump's argv for streaming one interface as pcap to stdout, unbuffered per packet. */
 export function tcpdumpArgs(s: TcpdumpSpec): string[] {
-  const args = [s.tcpdumpPath, '-U', '-w', '-', '-i', s.iface, '--immediate-mode', '-s', String(s.snaplen)];
+  const args = [s.tcpdumpPath, '-U', '-w', '-', '-i', s.iface];
+  if (s.delivery !== 'buffered') args.push('--immediate-mode');
+  args.push('-s', String(s.snaplen));
   args.push(`--time-stamp-precision=${s.nano ? 'nano' : 'micro'}`);
   if (s.count !== undefined) args.push('-c', String(s.count));
   if (s.bufferKiB !== undefined) args.push('-B', String(s.bufferKiB));
@@ -37,6 +52,13 @@ export const HEARTBEAT_INTERVAL_MS = 2000;
 export const HEARTBEAT_TIMEOUT_S = 10;
 /** …first with SIGTERM (so it prints its counts), then SIGKILL after this grace (seconds). */
 export const KILL_GRACE_S = 3;
+
+/**
+ * A heartbeat line with this text also asks tcpdump for its counts (SIGUSR1: one `tcpdump: N packets captured, …
+ * dropped by kernel` line on stderr), so kernel drops show while capturing, not only at the end. Sent only after
+ * tcpdump said "listening on": it installs its SIGUSR1 handler before that, and the default action would end it.
+ */
+export const STATS_REQUEST_LINE = 's';
 
 /** What the remote timer prints on stderr when it stops tcpdump for want of heartbeats. */
 export const WATCHDOG_MARK = 'hopscope: no heartbeat for';
@@ -64,6 +86,7 @@ function wholeSeconds(v: number, name: string): string {
  *   which restarts its `sleep`. A `sleep` that runs out (no heartbeat for T s) means the client is gone: SIGTERM,
  *   and SIGKILL G s later (a tcpdump blocked writing into a stalled pipe never acts on SIGTERM).
  *   After a stop's EOF no heartbeat comes either, so a tcpdump that ignores SIGTERM is killed the same way.
+ * A heartbeat line reading STATS_REQUEST_LINE also sends tcpdump SIGUSR1 (it prints its counts).
  * `read -t` is not POSIX (dash has none), hence the signalled timer. A trapped signal interrupts `wait` at once
  * (POSIX), so the timer kills and reaps its own `sleep` (only while unreaped: its pid cannot have been reused).
  * The script's end sends the timer SIGTERM, which it notes (`q`) and acts on at the next step even when it lands
@@ -104,7 +127,7 @@ export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): st
     '  kill -KILL "$tp" 2>/dev/null',
     ') 3<&- >/dev/null &',
     'tm=$!',
-    '( while IFS= read -r _l <&3; do kill -USR1 "$tm" 2>/dev/null; done; kill -TERM "$tp" 2>/dev/null ) >/dev/null 2>&1 &',
+    `( while IFS= read -r _l <&3; do kill -USR1 "$tm" 2>/dev/null; [ "$_l" != ${STATS_REQUEST_LINE} ] || kill -USR1 "$tp" 2>/dev/null; done; kill -TERM "$tp" 2>/dev/null ) >/dev/null 2>&1 &`,
     'wp=$!',
     'wait "$tp"; rc=$?',
     'kill "$wp" "$tm" 2>/dev/null',

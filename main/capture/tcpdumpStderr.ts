@@ -1,5 +1,5 @@
-// Reads tcpdump's stderr: the "listening on" line (link type), the final counts it prints on exit, and a
-// stable error code for the usual failures (no permission, no such device, bad filter).
+// Reads tcpdump's stderr: the "listening on" line (link type), the counts it prints on request (SIGUSR1) and on
+// exit, and a stable error code for the usual failures (no permission, no such device, bad filter).
 
 import type { ErrorCode } from '../common/errors.ts';
 
@@ -20,6 +20,25 @@ export function parseCounts(stderr: string): TcpdumpCounts {
     receivedByFilter: grab(/^(\d+) packets? received by filter$/m),
     droppedByKernel: grab(/^(\d+) packets? dropped by kernel$/m),
     droppedByInterface: grab(/^(\d+) packets? dropped by interface$/m),
+  };
+}
+
+/**
+ * The one-line counts tcpdump prints when sent SIGUSR1 while capturing (Linux has no SIGINFO):
+ * `tcpdump: 5 packets captured, 7 packets received by filter, 2 packets dropped by kernel` (and, when non-zero,
+ * `, N packets dropped by interface`). Null for any other line.
+ */
+export function parseInfoLine(line: string): TcpdumpCounts | null {
+  const m =
+    /^tcpdump: (\d+) packets? captured, (\d+) packets? received by filter, (\d+) packets? dropped by kernel(?:, (\d+) packets? dropped by interface)?\s*$/.exec(
+      line,
+    );
+  if (!m) return null;
+  return {
+    captured: Number(m[1]),
+    receivedByFilter: Number(m[2]),
+    droppedByKernel: Number(m[3]),
+    droppedByInterface: m[4] === undefined ? null : Number(m[4]),
   };
 }
 

@@ -30,6 +30,8 @@ Capture:
                       outer packets (udp dst port 4789/8472, ip proto 4), so a ping filtered by 'icmp' is also
                       seen on ens33 inside VXLAN or IPIP and its journey stays whole
   --buffer-size KIB   kernel capture buffer per interface (tcpdump -B); raise it if tcpdump reports drops
+  --delivery MODE     immediate: each packet as it comes (tcpdump --immediate-mode); buffered: in kernel
+                      blocks, up to 1 s late, many more packets per MiB of kernel buffer
   --duration SECONDS  stop after this long (default: until Ctrl-C)
   --count N           stop each interface after N packets
   --snaplen BYTES     default 262144
@@ -59,6 +61,7 @@ const SPEC = {
   'include-own-ssh': {},
   'no-follow-tunnels': {},
   'buffer-size': { value: true },
+  delivery: { value: true },
   duration: { value: true },
   count: { value: true },
   snaplen: { value: true },
@@ -168,7 +171,7 @@ function progress(session: CaptureSession, tty: boolean): () => void {
       .captureStatuses()
       .map(
         (c) =>
-          `  ${`${c.node}:${c.iface}`.padEnd(28)} ${c.state.padEnd(10)} ${String(c.packets).padStart(8)} pkts ${fmtBytes(c.bytes).padStart(10)}${c.error ? `  ${c.error.code}` : ''}`,
+          `  ${`${c.node}:${c.iface}`.padEnd(28)} ${c.state.padEnd(10)} ${String(c.packets).padStart(8)} pkts ${fmtBytes(c.bytes).padStart(10)}${c.kernelDrops ? `  ${c.kernelDrops} DROPPED by the kernel` : ''}${c.error ? `  ${c.error.code}` : ''}`,
       );
     if (lines) process.stderr.write(`\x1b[${lines}A`);
     process.stderr.write(rows.map((r) => `\x1b[2K${r}\n`).join(''));
@@ -190,6 +193,9 @@ const cmd: Command = {
     if (nodeArgs.length === 0) throw new HopscopeError('USAGE', `--node is required\n\n${help}`);
     const out = flagValue(p, 'out');
     if (!out) throw new HopscopeError('USAGE', '--out DIR is required');
+    const delivery = flagValue(p, 'delivery');
+    if (delivery !== undefined && delivery !== 'immediate' && delivery !== 'buffered')
+      throw new HopscopeError('USAGE', '--delivery is immediate or buffered');
     const duration = positiveInt(flagValue(p, 'duration'), 'duration');
     const count = positiveInt(flagValue(p, 'count'), 'count');
     const snaplen = positiveInt(flagValue(p, 'snaplen'), 'snaplen');
@@ -249,6 +255,7 @@ const cmd: Command = {
         excludeOwnSsh: !flagSet(p, 'include-own-ssh'),
         followTunnels: !flagSet(p, 'no-follow-tunnels'),
         bufferKiB: positiveInt(flagValue(p, 'buffer-size'), 'buffer-size'),
+        delivery,
         reconnect: flagSet(p, 'reconnect'),
         maxBytes: sizeArg(flagValue(p, 'max-size')),
         heartbeatTimeoutS: positiveInt(flagValue(p, 'heartbeat-timeout'), 'heartbeat-timeout'),
@@ -331,6 +338,15 @@ const cmd: Command = {
           `hopscope capture: ${n.name}: connection lost at ${g.lostAt}, ${g.resumedAt ? `resumed at ${g.resumedAt}` : 'not resumed'}`,
         );
     for (const c of doc.captures) {
+      // A loss is never silent: packets the node's kernel dropped are in no file, whatever the output is.
+      if (c.kernelDrops) {
+        const seen = c.kernelDrops + c.packets;
+        console.error(
+          `hopscope capture: ${c.node}:${c.iface}: the node's kernel dropped ${c.kernelDrops} packets ` +
+            `(${((100 * c.kernelDrops) / seen).toFixed(2)} % of ${seen}) before tcpdump could read them; ` +
+            `a larger --buffer-size (now ${c.bufferKiB ?? 'tcpdump default'} KiB) or --delivery buffered keeps up with more`,
+        );
+      }
       if (c.error) {
         bad = true;
         console.error(`hopscope capture: ${c.node}:${c.iface}: ${c.error.code}: ${c.error.message}`);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { WATCHDOG_MARK, wrapWithWatchdog } from '../../main/capture/tcpdumpCommand.ts';
+import { STATS_REQUEST_LINE, WATCHDOG_MARK, wrapWithWatchdog } from '../../main/capture/tcpdumpCommand.ts';
 import { shQuote } from '../../main/ssh/shellQuote.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hs-heartbeat-'));
@@ -18,11 +18,16 @@ const T = 2; // heartbeat timeout (s), short for the test
 const G = 1; // SIGTERM → SIGKILL grace (s)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A stand-in tcpdump: records its pid, says "listening", prints counts on SIGTERM (or ignores SIGTERM). */
+/**
+ * A stand-in tcpdump: records its pid, says "listening", prints counts on SIGTERM (or ignores SIGTERM) and, like
+ * tcpdump on Linux, one line of counts on SIGUSR1 (numbered, so each request can be told apart).
+ */
 function fakeTcpdump(name: string, ignoreTerm: boolean): { path: string; pidFile: string } {
   const path = join(dir, `${name}.sh`);
   const pidFile = join(dir, `${name}.pid`);
-  const onTerm = ignoreTerm ? `trap '' TERM` : `trap 'echo "3 packets captured" >&2; exit 0' TERM`;
+  const onTerm =
+    (ignoreTerm ? `trap '' TERM` : `trap 'echo "3 packets captured" >&2; exit 0' TERM`) +
+    `\nn=0; trap 'n=$((n+1)); echo "tcpdump: $n packets captured, $n packets received by filter, 0 packets dropped by kernel" >&2' USR1`;
   // `exec sleep` for the stubborn one: a single process that inherits the ignored SIGTERM.
   const loop = ignoreTerm ? 'exec sleep 1000' : 'while :; do sleep 0.05; done';
   writeFileSync(
@@ -193,6 +198,26 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
         child.stdin.end();
       }
     }, 30_000);
+
+    it('a stats-request heartbeat also asks tcpdump for its counts (SIGUSR1); a plain one does not', async () => {
+      const run = await start(shell, fakeTcpdump(`${tag}-stats`, false));
+      run.child.stdin.write('\n');
+      await sleep(300);
+      expect(run.err()).not.toContain('packets received by filter');
+      // One at a time: signals that land together are one signal (tcpdump's own handler is no different).
+      for (const n of [1, 2]) {
+        run.child.stdin.write(`${STATS_REQUEST_LINE}\n`);
+        const t0 = Date.now();
+        while (!run.err().includes(`tcpdump: ${n} packets captured`) && Date.now() - t0 < 3000) await sleep(20);
+      }
+      expect(run.err()).toContain('tcpdump: 1 packets captured, 1 packets received by filter');
+      expect(run.err()).toContain('tcpdump: 2 packets captured, 2 packets received by filter');
+      expect(alive(run.pid)).toBe(true); // the requests kept the timer fed too
+      run.child.stdin.end();
+      expect((await run.exit).code).toBe(0);
+      expect(run.err()).toContain('3 packets captured');
+      await expectNothingLeft(run);
+    }, 15_000);
 
     it('no heartbeat at all (and stdin open) also ends it: the timer runs from the start', async () => {
       const run = await start(shell, fakeTcpdump(`${tag}-none`, false));
