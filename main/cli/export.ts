@@ -61,7 +61,8 @@ const command: Command = {
     const { result: res, problems } = correlateInputs(inputs.value, { clock });
     for (const pr of problems)
       console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
-    const sink = out === '-' ? Sink.stdout() : Sink.file(out);
+    // A file is written in the background while the next buffer is built (pcapng: the bulk of the bytes).
+    const sink = out === '-' ? Sink.stdout() : Sink.file(out, { async: format === 'pcapng' });
     // Frames back what the columns do not hold (IPv6 addresses and summaries) in JSON and CSV.
     const detail = new FrameSource(res);
     try {
@@ -74,11 +75,12 @@ const command: Command = {
         );
         const frames = new FrameSource(res);
         try {
-          const n = exportPcapng(res, frames, sink, {
+          const n = await exportPcapng(res, frames, sink, {
             correctedTime: flagSet(p, 'corrected-time'),
             descriptions,
             macs,
           });
+          await sink.end();
           if (out !== '-')
             console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
         } finally {

@@ -7,19 +7,40 @@ const MICRO = [0xc2, 0xb5]; // 'µ' in UTF-8
 const enc = new TextEncoder();
 
 export class CommentBytes {
-  buf = new Uint8Array(1024);
+  private own: Uint8Array = new Uint8Array(1024);
+  buf: Uint8Array = this.own;
   len = 0;
 
+  /** Whether the buffer belongs to someone else (attach): it may not be replaced by a larger one. */
+  private borrowed = false;
+
+  /** Back to the class's own buffer, empty. */
   reset(): this {
+    if (this.borrowed) {
+      this.buf = this.own;
+      this.borrowed = false;
+    }
     this.len = 0;
+    return this;
+  }
+
+  /**
+   * Writes from now on go straight into `buf` at `at` (the export builds each comment inside its output
+   * buffer, so the bytes are never copied); the caller has made room. `len` is then an index into `buf`.
+   */
+  attach(buf: Uint8Array, at: number): this {
+    this.buf = buf;
+    this.len = at;
+    this.borrowed = true;
     return this;
   }
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
+    if (this.borrowed) throw new RangeError('CommentBytes: no room left in an attached buffer');
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
     next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
+    this.buf = this.own = next;
   }
 
   /** Any string: a byte loop while it is ASCII (our comments almost always are), TextEncoder otherwise. */
@@ -128,7 +149,7 @@ export class CommentBytes {
     return this;
   }
 
-  /** The bytes built so far (a view, valid until the next reset). */
+  /** The bytes built so far (a view, valid until the next reset; own buffer only, not after attach). */
   view(): Uint8Array {
     return this.buf.subarray(0, this.len);
   }

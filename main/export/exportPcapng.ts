@@ -9,7 +9,7 @@ import { CommentBytes } from './commentBytes.ts';
 import { GENERATOR } from './journeysJson.ts';
 import type { Sink } from './sink.ts';
 import { timeOrder } from './order.ts';
-import { writeEpbBytes, writeIdb, writeShb } from './pcapngWriter.ts';
+import { beginEpb, COMMENT_ROOM, endEpb, OPTION_HEADER, writeIdb, writeShb } from './pcapngWriter.ts';
 
 export interface PcapngExportOptions {
   /** Write clock-corrected timestamps (each node's offset subtracted) instead of the captured ones. */
@@ -26,23 +26,30 @@ export function hopIndex(res: CorrelationResult): { hop: Int32Array; prev: Int32
   const hop = new Int32Array(n).fill(-1);
   const prev = new Int32Array(n).fill(-1);
   const count = new Int32Array(res.journeyCount);
+  // firstRow/nextRow walk journeyRows' order without an array per journey.
   for (let k = 0; k < res.journeyCount; k++) {
-    const rows = res.journeyRows(k);
-    count[k] = rows.length;
-    for (let i = 0; i < rows.length; i++) {
-      hop[rows[i]] = i;
-      prev[rows[i]] = i > 0 ? rows[i - 1] : -1;
+    let i = 0;
+    let p = -1;
+    for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
+      hop[r] = i++;
+      prev[r] = p;
+      p = r;
     }
+    count[k] = i;
   }
   return { hop, prev, count };
 }
 
-export function exportPcapng(
+/**
+ * Writes the merged pcapng into `sink`. With an asynchronous sink (Sink.file(path, { async: true })) the
+ * caller finishes with `await sink.end()`; the export waits for it only when its buffers are all in flight.
+ */
+export async function exportPcapng(
   res: CorrelationResult,
   frames: FrameSource,
   sink: Sink,
   opts: PcapngExportOptions = {},
-): number {
+): Promise<number> {
   const corrected = opts.correctedTime === true;
   const clockNote = res.clocks
     .map((c) => `${c.node} ${c.method}${c.method === 'reference' ? '' : ` ${Math.round(c.offsetNs)} ns`}`)
@@ -69,57 +76,65 @@ export function exportPcapng(
   const rows = res.rows;
   const order = timeOrder(res, corrected);
   const base = res.baseSec;
-  // Comments are built as bytes in one reused buffer (CommentBytes): the same text as
+  const flags = rows.flags;
+  const capture = rows.capture;
+  const origLen = rows.origLen;
+  const tcol = rows.t;
+  // Comments are built in place, inside the output buffer, with the same text as
   //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`.
   const cb = new CommentBytes();
   for (let i = 0; i < order.length; i++) {
+    if (sink.busy) await sink.ready();
     const r = order[i];
     const k = res.journeyOfRow(r);
-    cb.reset();
+    let len = frames.locate(r);
+    if (len < 0) len = 0;
+    const h = hop[r];
+    const dup = k >= 0 && (flags[r] & F_DUP) !== 0;
+    const summary = k >= 0 && !dup && h === 0 ? res.journeySummary(k) : '';
+    // Row time is ns since baseSec (exact in a double); split into whole seconds and nanoseconds.
+    const t = corrected ? Math.round(res.correctedT(r)) : tcol[r];
+    const s = Math.floor(t / 1e9);
+    const epb = beginEpb(
+      sink,
+      capture[r],
+      base + s,
+      t - s * 1e9,
+      frames.buf,
+      frames.start,
+      len,
+      origLen[r],
+      summary.length * 3 + COMMENT_ROOM,
+    );
     if (k >= 0) {
-      if (rows.flags[r] & F_DUP)
+      cb.attach(sink.buffer, epb + OPTION_HEADER);
+      if (dup)
         cb.str('journey ')
           .int(k + 1)
           .str(': duplicate frame');
-      else if (hop[r] === 0) {
+      else if (h === 0) {
         cb.str('journey ')
           .int(k + 1)
           .str(' hop 1/')
           .int(count[k])
           .str(': ')
-          .str(res.journeySummary(k));
-      } else if (hop[r] > 0) {
+          .str(summary);
+      } else if (h > 0) {
         const p = prev[r];
         const ch = changesBetween(rows, p, r);
         cb.str('journey ')
           .int(k + 1)
           .str(' hop ')
-          .int(hop[r] + 1)
+          .int(h + 1)
           .str('/')
           .int(count[k])
           .str(' +');
         cb.duration(res.correctedT(r) - res.correctedT(p));
         for (let c = 0; c < ch.length; c++) cb.str(c === 0 ? ': ' : ' ').str(ch[c]);
       }
-    }
-    // Row time is ns since baseSec (exact in a double); split into whole seconds and nanoseconds.
-    const t = corrected ? Math.round(res.correctedT(r)) : rows.t[r];
-    const s = Math.floor(t / 1e9);
-    let len = frames.locate(r);
-    if (len < 0) len = 0;
-    writeEpbBytes(
-      sink,
-      rows.capture[r],
-      base + s,
-      t - s * 1e9,
-      frames.buf,
-      frames.start,
-      len,
-      rows.origLen[r],
-      k >= 0 ? k + 1 : 0,
-      cb.buf,
-      cb.len,
-    );
+      endEpb(sink, epb, cb.len - epb - OPTION_HEADER, k + 1);
+    } else endEpb(sink, epb, 0, 0);
   }
+  cb.reset();
   return order.length;
 }

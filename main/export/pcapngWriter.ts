@@ -195,11 +195,19 @@ export function writeEpb(
   sink.commit(size);
 }
 
+/** Bytes of an option's code and length, before its value. */
+export const OPTION_HEADER = 4;
+/** Room beginEpb keeps for a packet comment beyond 3 bytes per UTF-16 unit of its free text (the summary). */
+export const COMMENT_ROOM = 512;
+
 /**
- * writeEpb with the comment as UTF-8 bytes (comment[0, commentLen), none when 0) and the frame as
- * frame[start, start + caplen): the export's per-packet path, no string and no subarray per packet.
+ * The export's per-packet path, in two halves so the comment is written straight into the output buffer:
+ * beginEpb writes the block's header and the frame (frame[start, start + caplen)) and keeps room for a
+ * comment of up to `commentRoom` bytes; it returns where the options begin in sink.buffer. The caller writes
+ * the comment's bytes at that index + OPTION_HEADER, then endEpb finishes the block (comment option when
+ * commentLen > 0, epb_packetid when packetId > 0, lengths) and commits it.
  */
-export function writeEpbBytes(
+export function beginEpb(
   sink: Sink,
   iface: number,
   sec: number,
@@ -208,11 +216,9 @@ export function writeEpbBytes(
   start: number,
   caplen: number,
   origLen: number,
-  packetId: number,
-  comment: Uint8Array,
-  commentLen: number,
-): void {
-  const worst = EPB_HEADER + pad4(caplen) + (commentLen ? 4 + pad4(commentLen) : 0) + 12 + 4 + 4;
+  commentRoom: number,
+): number {
+  const worst = EPB_HEADER + pad4(caplen) + OPTION_HEADER + pad4(commentRoom) + 12 + 4 + 4;
   const b = sink.reserve(worst);
   const dv = sink.view;
   const at0 = sink.offset;
@@ -230,20 +236,24 @@ export function writeEpbBytes(
   dv.setUint32(at0 + 16, lo, true);
   dv.setUint32(at0 + 20, caplen, true);
   dv.setUint32(at0 + 24, origLen, true);
-  b.set(
-    caplen === frame.length && start === 0 ? frame : frame.subarray(start, start + caplen),
-    at0 + EPB_HEADER,
-  );
+  b.set(frame.subarray(start, start + caplen), at0 + EPB_HEADER);
   let at = at0 + EPB_HEADER + caplen;
   const padded = at0 + EPB_HEADER + pad4(caplen);
   for (; at < padded; at++) b[at] = 0;
+  return at;
+}
+
+/** Finishes the block beginEpb started (see there); `at` is what beginEpb returned. */
+export function endEpb(sink: Sink, at: number, commentLen: number, packetId: number): void {
+  const b = sink.buffer;
+  const dv = sink.view;
+  const at0 = sink.offset;
   if (commentLen > 0 || packetId > 0) {
     if (commentLen > 0) {
       dv.setUint16(at, OPT_COMMENT, true);
       dv.setUint16(at + 2, commentLen, true);
-      for (let c = 0; c < commentLen; c++) b[at + 4 + c] = comment[c];
-      const end = at + 4 + pad4(commentLen);
-      for (let z = at + 4 + commentLen; z < end; z++) b[z] = 0;
+      const end = at + OPTION_HEADER + pad4(commentLen);
+      for (let z = at + OPTION_HEADER + commentLen; z < end; z++) b[z] = 0;
       at = end;
     }
     if (packetId > 0) {

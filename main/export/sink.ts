@@ -1,29 +1,53 @@
-// A buffered synchronous byte sink over a file descriptor (a file or stdout): exporters stream into it
-// instead of building one giant string or buffer.
+// A buffered byte sink over a file descriptor (a file or stdout): exporters stream into it instead of building
+// one giant string or buffer. Synchronous by default; `Sink.file(path, { async: true })` hands each full buffer
+// to libuv's thread pool (positioned writes) and fills the next meanwhile, so the kernel's copy into the page
+// cache (and any writeback stall) runs beside the exporter instead of inside it.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { close, closeSync, openSync, write, writeSync } from 'node:fs';
 
 const FLUSH_AT = 1 << 20;
+/** Async mode: bytes per buffer handed to one write() (fewer, larger writes), and buffers in flight at most. */
+const ASYNC_FLUSH_AT = 4 << 20;
+const ASYNC_IN_FLIGHT = 4;
+
+export interface SinkOptions {
+  /** Write full buffers in the background (regular files only); finish with `await end()`. */
+  async?: boolean;
+}
 
 export class Sink {
-  private buf = new Uint8Array(FLUSH_AT * 2);
-  private dv = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private dv: DataView;
   private len = 0;
   private readonly enc = new TextEncoder();
+  private readonly flushAt: number;
   /** Bytes written so far (flushed or not). */
   bytes = 0;
+  /** Async mode: file position of `buf`'s first byte, spare buffers, writes in flight, the first error. */
+  private position = 0;
+  private readonly spare: Uint8Array[] = [];
+  private inFlight = 0;
+  private failed: Error | null = null;
+  private wake: (() => void) | null = null;
+  private closing = false;
+  private closed = false;
 
   private constructor(
     private readonly fd: number,
     private readonly owned: boolean,
-  ) {}
+    private readonly async: boolean,
+  ) {
+    this.flushAt = async ? ASYNC_FLUSH_AT : FLUSH_AT;
+    this.buf = new Uint8Array(this.flushAt * 2);
+    this.dv = new DataView(this.buf.buffer);
+  }
 
-  static file(path: string): Sink {
-    return new Sink(openSync(path, 'w'), true);
+  static file(path: string, opts: SinkOptions = {}): Sink {
+    return new Sink(openSync(path, 'w'), true, opts.async === true);
   }
 
   static stdout(): Sink {
-    return new Sink(1, false);
+    return new Sink(1, false, false);
   }
 
   /** Room for `n` more bytes at `this.len`; returns the buffer to write into. */
@@ -35,6 +59,11 @@ export class Sink {
         this.dv = new DataView(this.buf.buffer);
       }
     }
+    return this.buf;
+  }
+
+  /** The buffer `reserve` returned (valid until the next reserve). */
+  get buffer(): Uint8Array {
     return this.buf;
   }
 
@@ -55,13 +84,13 @@ export class Sink {
   commit(n: number): void {
     this.len += n;
     this.bytes += n;
-    if (this.len >= FLUSH_AT) this.flush();
+    if (this.len >= this.flushAt) this.flush();
   }
 
   write(s: string): void {
     // Worst case 3 bytes per UTF-16 unit.
     const max = s.length * 3;
-    if (max > FLUSH_AT) {
+    if (max > this.flushAt) {
       const b = this.enc.encode(s);
       this.writeBytes(b);
       return;
@@ -77,7 +106,32 @@ export class Sink {
     this.commit(b.length);
   }
 
+  /**
+   * Async mode: true while as many buffers are in flight as the sink allows; a producer that checks it now
+   * and then and awaits ready() keeps memory bounded (reserve never blocks: it takes a new buffer instead).
+   */
+  get busy(): boolean {
+    return this.inFlight >= ASYNC_IN_FLIGHT;
+  }
+
+  /** Async mode: resolves once fewer than the allowed buffers are in flight; rejects with a write error. */
+  async ready(): Promise<void> {
+    while (this.inFlight >= ASYNC_IN_FLIGHT && !this.failed) await new Promise<void>((r) => (this.wake = r));
+    if (this.failed) throw this.failed;
+  }
+
   flush(): void {
+    if (this.failed) throw this.failed;
+    if (this.len === 0) return;
+    if (this.async) {
+      this.submit(this.buf, 0, this.len, this.position);
+      this.position += this.len;
+      const next = this.spare.pop() ?? new Uint8Array(this.flushAt * 2);
+      this.buf = next;
+      this.dv = new DataView(next.buffer);
+      this.len = 0;
+      return;
+    }
     let off = 0;
     while (off < this.len) {
       try {
@@ -90,8 +144,61 @@ export class Sink {
     this.len = 0;
   }
 
+  /** One positioned background write of b[off, off + n), resubmitting the rest after a short write. */
+  private submit(b: Uint8Array, off: number, n: number, position: number): void {
+    this.inFlight++;
+    write(this.fd, b, off, n, position, (err, written) => {
+      this.inFlight--;
+      if (err) this.failed ??= err;
+      else if (written < n) {
+        this.submit(b, off + written, n - written, position + written);
+      } else if (b.length === this.flushAt * 2 && this.spare.length < ASYNC_IN_FLIGHT) this.spare.push(b);
+      if (this.inFlight === 0 && this.closing) this.closeNow();
+      const w = this.wake;
+      this.wake = null;
+      w?.();
+    });
+  }
+
+  private closeNow(): void {
+    this.closing = false;
+    if (this.owned) close(this.fd, () => {});
+  }
+
+  /** Writes what is buffered, waits for every write, closes the file; rejects with the first write error. */
+  async end(): Promise<void> {
+    if (!this.async || this.closed) {
+      this.close();
+      return;
+    }
+    try {
+      this.flush();
+    } finally {
+      while (this.inFlight > 0) await new Promise<void>((r) => (this.wake = r));
+      this.closed = true;
+      if (this.owned) closeSync(this.fd);
+    }
+    if (this.failed) throw this.failed;
+  }
+
+  /**
+   * Sync mode: writes what is buffered and closes. Async mode (an exporter that failed half-way; normally
+   * end()): drops the unwritten buffer and closes once the writes already in flight are done.
+   */
   close(): void {
-    this.flush();
-    if (this.owned) closeSync(this.fd);
+    if (this.closed) return;
+    if (!this.async) {
+      this.closed = true;
+      try {
+        this.flush();
+      } finally {
+        if (this.owned) closeSync(this.fd);
+      }
+      return;
+    }
+    this.closed = true;
+    this.len = 0;
+    if (this.inFlight > 0) this.closing = true;
+    else this.closeNow();
   }
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
@@ -21,13 +21,15 @@ const tmp = mkdtempSync(join(tmpdir(), 'hs-export-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const ROOT = join(import.meta.dirname, '..', '..');
 
-function toPcapng(res: CorrelationResult, out: string, correctedTime = false): number {
-  const sink = Sink.file(out);
+async function toPcapng(res: CorrelationResult, out: string, correctedTime = false): Promise<number> {
+  const sink = Sink.file(out, { async: true });
   const frames = new FrameSource(res);
-  const n = exportPcapng(res, frames, sink, { correctedTime });
-  frames.close();
-  sink.close();
-  return n;
+  try {
+    return await exportPcapng(res, frames, sink, { correctedTime });
+  } finally {
+    frames.close();
+    await sink.end();
+  }
 }
 
 function tshark(file: string, fields: string[]): string[][] {
@@ -67,7 +69,10 @@ for (const scenario of ['flannel-vxlan', 'calico-ipip', 'kube-proxy']) {
     const files = fixtureFiles(scenario);
     const res = correlate(files);
     const out = join(tmp, `${scenario}.pcapng`);
-    const written = toPcapng(res, out);
+    let written = -1;
+    beforeAll(async () => {
+      written = await toPcapng(res, out);
+    });
 
     it('tshark reads every frame with its node/interface name, journey id and hop comment', () => {
       const rows = tshark(out, [
@@ -124,15 +129,15 @@ for (const scenario of ['flannel-vxlan', 'calico-ipip', 'kube-proxy']) {
 }
 
 describe('clock-corrected pcapng', () => {
-  it('node-2 2.5 s ahead: corrected timestamps land on the unshifted ones within the uncertainty', () => {
+  it('node-2 2.5 s ahead: corrected timestamps land on the unshifted ones within the uncertainty', async () => {
     const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': 2_500_000_000 } });
     try {
       const shifted = correlate(filesIn(dir));
       const plain = correlate(fixtureFiles('flannel-vxlan'));
       const a = join(tmp, 'corrected.pcapng');
       const b = join(tmp, 'plain.pcapng');
-      toPcapng(shifted, a, true);
-      toPcapng(plain, b, false);
+      await toPcapng(shifted, a, true);
+      await toPcapng(plain, b, false);
       const key = (r: string[]): string => `${r[0]} ${r[2]}`;
       const ta = new Map(
         tshark(a, ['frame.interface_name', 'frame.time_epoch', 'frame.comment']).map((r) => [key(r), r[1]]),
