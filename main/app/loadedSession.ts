@@ -74,7 +74,7 @@ export class LoadedSession {
     }
     for (let r = 0; r < n; r++) {
       const f = rows.flags[r];
-      this.protoCol[r] = rows.proto[r] > 0 ? rows.proto[r] : 0;
+      this.protoCol[r] = rows.proto(r) > 0 ? rows.proto(r) : 0;
       // Duplicates of a hop's frame still belong to the journey for highlighting.
       if (this.journeyCol[r] < 0) this.journeyCol[r] = res.journeyOfRow(r);
       this.statusCol[r] = f & F_MALFORMED ? 2 : f & F_TRUNCATED ? 1 : f & F_IP ? 0 : 3;
@@ -196,7 +196,7 @@ export class LoadedSession {
       const node = res.captures[res.rows.capture[r]].node;
       if (!nodes.includes(node)) nodes.push(node);
     }
-    const p = res.rows.proto[first];
+    const p = res.rows.proto(first);
     return {
       id: k,
       summary: res.journeySummary(k),

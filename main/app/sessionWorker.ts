@@ -124,7 +124,7 @@ function open(id: string, paths: string[], title: string | undefined, previewMin
           t: r.t.slice(0, s.count),
           origLen: r.origLen.slice(0, s.count),
           caplen: r.caplen.slice(0, s.count),
-          fileOffset: r.fileOffset.slice(0, s.count),
+          fileOffset: Float64Array.from(r.fileOffset.subarray(0, s.count)),
         };
     const captures = s.result.captures.map((c) => ({ path: c.path ?? '', linkType: c.linkType }));
     const m: ReadyMsg = { t: 'ready', info: s.info(), cols, rows, captures, elapsedMs: Date.now() - t0 };

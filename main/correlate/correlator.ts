@@ -198,44 +198,70 @@ export class Correlator {
   private groupNode(node: number, watermark: number): void {
     const caps: number[] = [];
     for (let c = 0; c < this.captures.length; c++) if (this.captureNode[c] === node) caps.push(c);
-    const t = this.obs.t;
-    const ttl = this.obs.ttl;
-    const enc = this.obs.encapCount;
+    const k = caps.length;
+    if (k === 0) return;
+    const obs = this.obs;
+    const t = obs.t;
     const rank = this.tieRanks();
     for (const c of caps) this.sortPending(c);
     const g = this.groupers[node];
+    // Per lane: its pending list, cursor, end, and the time of its head row (Infinity when the lane is done
+    // or its head lies past the watermark), in locals so the merge below touches no objects per row.
+    const lists: Int32Array[] = [];
+    const cur = new Int32Array(k);
+    const end = new Int32Array(k);
+    const headT = new Float64Array(k);
+    for (let j = 0; j < k; j++) {
+      const p = this.pending[caps[j]];
+      lists.push(p.data);
+      cur[j] = this.cursor[caps[j]];
+      end[j] = p.length;
+      const i = cur[j];
+      headT[j] = i < end[j] && t[p.data[i]] <= watermark ? t[p.data[i]] : Infinity;
+    }
     // Equal timestamps are common: a decapsulated or bridged packet keeps the skb timestamp of the frame
     // it arrived in. Then: higher TTL first (not yet routed), more encapsulation first (not yet
     // decapsulated), a bridge port before its bridge (ingress), then capture order.
     const tieBefore = (a: number, ca: number, b: number, cb: number): boolean => {
-      if (ttl[a] !== ttl[b]) return ttl[a] > ttl[b];
-      if (enc[a] !== enc[b]) return enc[a] > enc[b];
+      const ta = obs.ttl(a);
+      const tb = obs.ttl(b);
+      if (ta !== tb) return ta > tb;
+      const ea = obs.encapCount[a];
+      const eb = obs.encapCount[b];
+      if (ea !== eb) return ea > eb;
       if (rank[ca] !== rank[cb]) return rank[ca] < rank[cb];
       return ca < cb;
     };
     // k-way merge on time with those tie rules: the node's rows in the order the packet met them.
     for (;;) {
       let best = -1;
-      let bo = -1;
-      for (const c of caps) {
-        const p = this.pending[c];
-        const i = this.cursor[c];
-        if (i >= p.length) continue;
-        const o = p.data[i];
-        if (t[o] > watermark) continue;
-        if (bo < 0 || t[o] < t[bo] || (t[o] === t[bo] && tieBefore(o, c, bo, this.obs.capture[bo]))) {
-          best = c;
-          bo = o;
-        }
+      let bt = Infinity;
+      for (let j = 0; j < k; j++) {
+        const ht = headT[j];
+        if (ht < bt) {
+          best = j;
+          bt = ht;
+        } else if (
+          ht === bt &&
+          best >= 0 &&
+          tieBefore(lists[j][cur[j]], caps[j], lists[best][cur[best]], caps[best])
+        )
+          best = j;
       }
       if (best < 0) break;
-      this.cursor[best]++;
-      g.add(bo);
+      const list = lists[best];
+      const i = cur[best];
+      g.add(list[i]);
+      const n = i + 1;
+      cur[best] = n;
+      headT[best] = n < end[best] && t[list[n]] <= watermark ? t[list[n]] : Infinity;
     }
     // Drop what is processed so pending lists stay window-sized.
-    for (const c of caps) {
+    for (let j = 0; j < k; j++) {
+      const c = caps[j];
       const p = this.pending[c];
-      const i = this.cursor[c];
+      const i = cur[j];
+      this.cursor[c] = i;
       if (i > 4096 && i * 2 > p.length) {
         p.data.copyWithin(0, i, p.length);
         p.length -= i;

@@ -81,14 +81,14 @@ class TupleOwners {
 /** Equal in every column tupleKey reads (so equal tuples): the row adds nothing to its journey's flow. */
 function sameTuple(rows: CorrelationResult['rows'], a: number, b: number): boolean {
   return (
-    rows.proto[a] === rows.proto[b] &&
+    rows.proto(a) === rows.proto(b) &&
     rows.src[a] === rows.src[b] &&
     rows.dst[a] === rows.dst[b] &&
-    rows.srcPort[a] === rows.srcPort[b] &&
-    rows.dstPort[a] === rows.dstPort[b] &&
-    rows.icmpType[a] === rows.icmpType[b] &&
-    rows.icmpId[a] === rows.icmpId[b] &&
-    rows.icmpSeq[a] === rows.icmpSeq[b]
+    rows.srcPort(a) === rows.srcPort(b) &&
+    rows.dstPort(a) === rows.dstPort(b) &&
+    rows.icmpType(a) === rows.icmpType(b) &&
+    rows.icmpId(a) === rows.icmpId(b) &&
+    rows.icmpSeq(a) === rows.icmpSeq(b)
   );
 }
 
@@ -115,14 +115,14 @@ export function computeFlows(res: CorrelationResult): void {
       // Most hops carry the inner packet unchanged: the same columns give the same tuple, already counted.
       if (prev >= 0 && sameTuple(rows, prev, r)) continue;
       prev = r;
-      const proto = rows.proto[r];
+      const proto = rows.proto(r);
       if (proto === PROTO_ICMP) {
-        const t = rows.icmpType[r];
+        const t = rows.icmpType(r);
         if (t !== 8 && t !== 0) continue;
-        const idSeq = rows.icmpId[r] * 65536 + rows.icmpSeq[r];
+        const idSeq = rows.icmpId(r) * 65536 + rows.icmpSeq(r);
         tupleKey(proto, rows.src[r], idSeq, rows.dst[r], idSeq);
-      } else if (rows.srcPort[r] >= 0) {
-        tupleKey(proto, rows.src[r], rows.srcPort[r], rows.dst[r], rows.dstPort[r]);
+      } else if (rows.srcPort(r) >= 0) {
+        tupleKey(proto, rows.src[r], rows.srcPort(r), rows.dst[r], rows.dstPort(r));
       } else continue;
       if (have && kh === lastH && kg === lastG) continue;
       have = true;

@@ -119,7 +119,7 @@ export function changesBetween(obs: ObservationTable, p: number, r: number): Hop
   const pe = (obs.flags[p] & F_ETH) !== 0;
   const re = (obs.flags[r] & F_ETH) !== 0;
   if (pe && re && (obs.ethSrc(p) !== obs.ethSrc(r) || obs.ethDst(p) !== obs.ethDst(r))) out.push('mac');
-  if (obs.ttl[p] !== obs.ttl[r]) out.push('ttl');
+  if (obs.ttl(p) !== obs.ttl(r)) out.push('ttl');
   const pc = obs.encapCount[p];
   const rc = obs.encapCount[r];
   if (rc > pc) out.push(`encap+${tname(obs.encap(r, E_TYPE))}`);
@@ -129,13 +129,13 @@ export function changesBetween(obs: ObservationTable, p: number, r: number): Hop
   }
   if (
     obs.dst[p] !== obs.dst[r] ||
-    (obs.dstPort[p] >= 0 && obs.dstPort[r] >= 0 && obs.dstPort[p] !== obs.dstPort[r])
+    (obs.dstPort(p) >= 0 && obs.dstPort(r) >= 0 && obs.dstPort(p) !== obs.dstPort(r))
   ) {
     out.push('nat-dst');
   }
   if (
     obs.src[p] !== obs.src[r] ||
-    (obs.srcPort[p] >= 0 && obs.srcPort[r] >= 0 && obs.srcPort[p] !== obs.srcPort[r])
+    (obs.srcPort(p) >= 0 && obs.srcPort(r) >= 0 && obs.srcPort(p) !== obs.srcPort(r))
   ) {
     out.push('nat-src');
   }
@@ -159,43 +159,43 @@ const TCP_FLAG_NAMES: [number, string][] = [
 export function innerSummary(obs: ObservationTable, r: number): string {
   const src = ipv4ToString(obs.src[r]);
   const dst = ipv4ToString(obs.dst[r]);
-  const proto = obs.proto[r];
+  const proto = obs.proto(r);
   const ihl = 20;
   // A non-first fragment (or a header cut by snaplen) has no L4 fields: tcpdump prints just the protocol.
   const noL4 =
     proto === PROTO_ICMP
-      ? obs.icmpType[r] < 0
-      : (proto === PROTO_TCP || proto === PROTO_UDP) && obs.srcPort[r] < 0;
+      ? obs.icmpType(r) < 0
+      : (proto === PROTO_TCP || proto === PROTO_UDP) && obs.srcPort(r) < 0;
   if (noL4) return `${src} > ${dst}: ip-proto-${proto}`;
   if (proto === PROTO_ICMP) {
-    const type = obs.icmpType[r];
-    const len = obs.ipLen[r] - ihl;
+    const type = obs.icmpType(r);
+    const len = obs.ipLen(r) - ihl;
     const what = type === 8 ? 'echo request' : type === 0 ? 'echo reply' : `type ${type}`;
-    const idseq = type === 8 || type === 0 ? `, id ${obs.icmpId[r]}, seq ${obs.icmpSeq[r]}` : '';
+    const idseq = type === 8 || type === 0 ? `, id ${obs.icmpId(r)}, seq ${obs.icmpSeq(r)}` : '';
     return `${src} > ${dst}: ICMP ${what}${idseq}, length ${len}`;
   }
   if (proto === PROTO_TCP) {
-    const f = obs.tcpFlags[r];
+    const f = obs.tcpFlags(r);
     let flags = '';
     if (f >= 0) for (const [bit, ch] of TCP_FLAG_NAMES) if (f & bit) flags += ch;
-    return `${src}.${obs.srcPort[r]} > ${dst}.${obs.dstPort[r]}: Flags [${flags || 'none'}], length ${obs.ipLen[r]}`;
+    return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: Flags [${flags || 'none'}], length ${obs.ipLen(r)}`;
   }
   if (proto === PROTO_UDP) {
-    return `${src}.${obs.srcPort[r]} > ${dst}.${obs.dstPort[r]}: UDP, length ${obs.ipLen[r] - ihl - 8}`;
+    return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: UDP, length ${obs.ipLen(r) - ihl - 8}`;
   }
-  return `${src} > ${dst}: ip-proto-${proto}, length ${obs.ipLen[r]}`;
+  return `${src} > ${dst}: ip-proto-${proto}, length ${obs.ipLen(r)}`;
 }
 
 /** An IPv6 row's summary from the columns, when its frame cannot be re-read (addresses given as text). */
 export function ipv6Summary(obs: ObservationTable, r: number, src: string, dst: string): string {
-  const proto = obs.proto[r];
-  const len = obs.ipLen[r] - IPV6_HEADER;
+  const proto = obs.proto(r);
+  const len = obs.ipLen(r) - IPV6_HEADER;
   const s = src || '?';
   const d = dst || '?';
-  if (proto === PROTO_ICMPV6) return `IP6 ${s} > ${d}: ICMP6, type ${obs.icmpType[r]}, length ${len}`;
+  if (proto === PROTO_ICMPV6) return `IP6 ${s} > ${d}: ICMP6, type ${obs.icmpType(r)}, length ${len}`;
   if (proto === PROTO_TCP || proto === PROTO_UDP) {
     const name = proto === PROTO_TCP ? 'TCP' : 'UDP';
-    return `IP6 ${s}.${obs.srcPort[r]} > ${d}.${obs.dstPort[r]}: ${name}, length ${len}`;
+    return `IP6 ${s}.${obs.srcPort(r)} > ${d}.${obs.dstPort(r)}: ${name}, length ${len}`;
   }
   return `IP6 ${s} > ${d}: ip-proto-${proto}, length ${len}`;
 }

@@ -247,11 +247,11 @@ export class CorrelationResult {
         latencyNs: i === 0 ? null : Number(tNs - prevT),
         src: this.rowSrc(r),
         dst: this.rowDst(r),
-        srcPort: rows.srcPort[r] >= 0 ? rows.srcPort[r] : null,
-        dstPort: rows.dstPort[r] >= 0 ? rows.dstPort[r] : null,
-        proto: rows.proto[r],
-        ttl: rows.ttl[r],
-        ipId: rows.ipId[r],
+        srcPort: rows.srcPort(r) >= 0 ? rows.srcPort(r) : null,
+        dstPort: rows.dstPort(r) >= 0 ? rows.dstPort(r) : null,
+        proto: rows.proto(r),
+        ttl: rows.ttl(r),
+        ipId: rows.ipId(r),
         eth: ethOf(rows, r, info.node, this.macName),
         encap: encapOf(rows, r, info.node, this.macName),
         changes: i === 0 ? [] : changesBetween(rows, list[i - 1], r),
@@ -268,14 +268,14 @@ export class CorrelationResult {
     const mine = this.journeyRows(k);
     if (mine.length === 0) return 'request';
     const r0 = mine[0];
-    if (rows.proto[r0] === 1 && (rows.icmpType[r0] === 8 || rows.icmpType[r0] === 0)) {
-      return rows.icmpType[r0] === 8 ? 'request' : 'reply';
+    if (rows.proto(r0) === 1 && (rows.icmpType(r0) === 8 || rows.icmpType(r0) === 0)) {
+      return rows.icmpType(r0) === 8 ? 'request' : 'reply';
     }
     const first = this.flowFirst[this.flowOf[k]];
     if (first === k) return 'request';
     for (const r of this.journeyRows(first)) {
-      if (rows.src[r] === rows.src[r0] && rows.srcPort[r] === rows.srcPort[r0]) return 'request';
-      if (rows.dst[r] === rows.src[r0] && rows.dstPort[r] === rows.srcPort[r0]) return 'reply';
+      if (rows.src[r] === rows.src[r0] && rows.srcPort(r) === rows.srcPort(r0)) return 'request';
+      if (rows.dst[r] === rows.src[r0] && rows.dstPort(r) === rows.srcPort(r0)) return 'reply';
     }
     return 'request';
   }

@@ -56,8 +56,8 @@ export class SegmentTable {
     this.count[s] = 1;
     this.firstT[s] = obs.t[o];
     this.lastT[s] = obs.t[o];
-    this.maxTtl[s] = obs.ttl[o];
-    this.minTtl[s] = obs.ttl[o];
+    this.maxTtl[s] = obs.ttl(o);
+    this.minTtl[s] = obs.ttl(o);
     this.keyHi[s] = obs.keyHi[o];
     this.keyLo[s] = obs.keyLo[o];
     const tk = (obs.flags[o] & F_TAIL) !== 0;
@@ -91,7 +91,7 @@ export class SegmentTable {
     this.count[s]++;
     if (t > this.lastT[s]) this.lastT[s] = t;
     if (t < this.firstT[s]) this.firstT[s] = t;
-    const ttl = obs.ttl[o];
+    const ttl = obs.ttl(o);
     if (ttl > this.maxTtl[s]) this.maxTtl[s] = ttl;
     if (ttl < this.minTtl[s]) this.minTtl[s] = ttl;
     if (!this.tailKnown[s] && (obs.flags[o] & F_TAIL) !== 0) {

@@ -119,14 +119,14 @@ export function journeyJsonText(res: CorrelationResult, k: number, q: (s: string
     if (nodes[nodes.length - 1] !== cap.node && !nodes.includes(cap.node)) nodes.push(cap.node);
     const eth = ethOf(rows, r, cap.node, res.macName);
     const encap = encapOf(rows, r, cap.node, res.macName);
-    const sp = rows.srcPort[r];
-    const dp = rows.dstPort[r];
+    const sp = rows.srcPort(r);
+    const dp = rows.dstPort(r);
     hops +=
       (i ? ',' : '') +
       `{"node":${q(cap.node)},"iface":${q(cap.iface)},"tsNs":"${epochText(base, t)}","tNs":"${epochText(base, tc)}",` +
       `"latencyNs":${i === 0 ? 'null' : tc - prev},"src":${q(res.rowSrc(r))},"dst":${q(res.rowDst(r))},` +
-      `"srcPort":${sp >= 0 ? sp : 'null'},"dstPort":${dp >= 0 ? dp : 'null'},"proto":${rows.proto[r]},"ttl":${rows.ttl[r]},` +
-      `"ipId":${rows.ipId[r]},"eth":${eth ? JSON.stringify(eth) : 'null'},"encap":${encap.length ? JSON.stringify(encap) : '[]'},` +
+      `"srcPort":${sp >= 0 ? sp : 'null'},"dstPort":${dp >= 0 ? dp : 'null'},"proto":${rows.proto(r)},"ttl":${rows.ttl(r)},` +
+      `"ipId":${rows.ipId(r)},"eth":${eth ? JSON.stringify(eth) : 'null'},"encap":${encap.length ? JSON.stringify(encap) : '[]'},` +
       `"changes":${i === 0 ? '[]' : JSON.stringify(changesBetween(rows, list[i - 1], r))},` +
       `"truncated":${(rows.flags[r] & F_TRUNCATED) !== 0}}`;
     prev = tc;

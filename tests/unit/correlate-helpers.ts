@@ -149,7 +149,7 @@ export function crossNodePings(res: CorrelationResult, type: 8 | 0): number[] {
   for (let k = 0; k < res.journeyCount; k++) {
     const rows = res.journeyRows(k);
     const r0 = rows[0];
-    if (res.rows.proto[r0] !== 1 || res.rows.icmpType[r0] !== type) continue;
+    if (res.rows.proto(r0) !== 1 || res.rows.icmpType(r0) !== type) continue;
     const nodes = new Set(rows.map((r) => res.nodeOfCapture(res.rows.capture[r])));
     if (nodes.size >= 2) out.push(k);
   }

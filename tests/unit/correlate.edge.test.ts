@@ -49,7 +49,7 @@ function journeysWithSeq(res: CorrelationResult, seq: number): number[] {
   const out = [];
   for (let k = 0; k < res.journeyCount; k++) {
     const r0 = res.journeyRows(k)[0];
-    if (res.rows.proto[r0] === 1 && res.rows.icmpType[r0] === 8 && res.rows.icmpSeq[r0] === seq) out.push(k);
+    if (res.rows.proto(r0) === 1 && res.rows.icmpType(r0) === 8 && res.rows.icmpSeq(r0) === seq) out.push(k);
   }
   return out;
 }

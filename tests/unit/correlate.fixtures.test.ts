@@ -178,7 +178,7 @@ describe('kubenet', () => {
     const pings = [];
     for (let k = 0; k < res.journeyCount; k++) {
       const r0 = res.journeyRows(k)[0];
-      if (res.rows.proto[r0] === 1 && res.rows.icmpType[r0] === 8) pings.push(k);
+      if (res.rows.proto(r0) === 1 && res.rows.icmpType(r0) === 8) pings.push(k);
     }
     expect(pings.length).toBe(3);
     for (const k of pings) {
@@ -201,7 +201,7 @@ describe('kube-proxy', () => {
     const out = [];
     for (let k = 0; k < res.journeyCount; k++) {
       const h = res.hops(k)[0];
-      if (h.node === 'client' && h.dst === dst && h.dstPort === dport && res.rows.tcpFlags[h.row] === 0x02)
+      if (h.node === 'client' && h.dst === dst && h.dstPort === dport && res.rows.tcpFlags(h.row) === 0x02)
         out.push(k);
     }
     return out;
@@ -238,7 +238,7 @@ describe('kube-proxy', () => {
         const synack = [];
         for (let j = 0; j < res.journeyCount; j++) {
           const h = res.hops(j);
-          if (res.flowOf[j] === res.flowOf[k] && res.rows.tcpFlags[h[0].row] === 0x12) synack.push(j);
+          if (res.flowOf[j] === res.flowOf[k] && res.rows.tcpFlags(h[0].row) === 0x12) synack.push(j);
         }
         expect(synack).toHaveLength(1);
         const back = res.hops(synack[0]);
