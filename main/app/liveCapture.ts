@@ -1,53 +1,69 @@
 // Live capture from the app: the capture library's CaptureSession over the nodes the user added (their own
-// specs, config and known_hosts), counters to the UI, and the growing files followed into columnar batches.
+// specs, config and known_hosts), counters to the UI, and the growing files followed, decoded and correlated by
+// the live-correlation worker (liveCorrelatorHandle.ts) into columnar batches and journeys while it runs.
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 import type { CaptureRequest, CaptureStats, NodeInfo, PacketBatch, SessionInfo } from '../../preload/api.ts';
-import type { LoadedSession } from './loadedSession.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { CaptureSession, type NodeSpec as CaptureNodeSpec } from '../capture/index.ts';
+import { LiveCorrelatorHandle } from './liveCorrelatorHandle.ts';
 import { LiveSession } from './liveSession.ts';
 import type { NodeManager } from './nodes.ts';
-
-const POLL_MS = 250;
-/** Journeys while capturing: the files so far are re-correlated this often, up to this many packets (beyond, at stop). */
-const CORRELATE_MS = 2000;
-export const LIVE_CORRELATE_MAX = 50_000;
 
 export interface LiveCaptureEvents {
   stats(s: CaptureStats): void;
   batch(b: PacketBatch): void;
   node(name: string, state: NodeInfo['state'], error: NodeInfo['error']): void;
-  /** Correlates the session folder as it is now (null when it cannot be read yet). */
-  correlate(dir: string, id: string): LoadedSession | null;
+  /** Journeys, flows or clocks changed (a live snapshot landed). */
   session(s: SessionInfo): void;
 }
 
 export class LiveCapture {
   readonly live: LiveSession;
-  private timer: NodeJS.Timeout | null = null;
-  private correlatedAt = 0;
-  private correlatedCount = 0;
   private readonly startedAt = Date.now();
   private stopped = false;
 
   private constructor(
     readonly session: CaptureSession,
     live: LiveSession,
+    private readonly worker: LiveCorrelatorHandle,
     private readonly ev: LiveCaptureEvents,
   ) {
     this.live = live;
   }
 
-  static async start(req: CaptureRequest, nodes: NodeManager, outDir: string, ev: LiveCaptureEvents): Promise<LiveCapture> {
+  static async start(
+    req: CaptureRequest,
+    nodes: NodeManager,
+    outDir: string,
+    ev: LiveCaptureEvents,
+  ): Promise<LiveCapture> {
     if (!req.targets.length) throw new HopscopeError('USAGE', 'choose at least one interface');
+    // The worker thread boots (loads its modules) while the nodes connect.
+    const worker = new LiveCorrelatorHandle();
+    try {
+      return await LiveCapture.startWith(worker, req, nodes, outDir, ev);
+    } catch (e) {
+      worker.close();
+      throw e;
+    }
+  }
+
+  private static async startWith(
+    worker: LiveCorrelatorHandle,
+    req: CaptureRequest,
+    nodes: NodeManager,
+    outDir: string,
+    ev: LiveCaptureEvents,
+  ): Promise<LiveCapture> {
     const names = [...new Set(req.targets.map((t) => t.node))];
     const entries = names.map((n) => nodes.get(n));
     const configs = new Set(entries.map((e) => e.spec.configPath ?? ''));
-    if (configs.size > 1) throw new HopscopeError('USAGE', 'nodes added from different ssh config files cannot capture together');
+    if (configs.size > 1)
+      throw new HopscopeError('USAGE', 'nodes added from different ssh config files cannot capture together');
     const configPath = entries[0].spec.configPath;
     const knownHosts = entries.find((e) => e.spec.knownHostsPath)?.spec.knownHostsPath;
     const specs: CaptureNodeSpec[] = entries.map((e) => {
@@ -86,7 +102,10 @@ export class LiveCapture {
     const statuses = await session.connect();
     const failed = statuses.filter((s) => s.state !== 'connected');
     if (failed.length === statuses.length)
-      throw new HopscopeError(failed[0]?.error?.code ?? 'CAPTURE_FAILED', failed.map((f) => `${f.name}: ${f.error?.message ?? f.state}`).join('; '));
+      throw new HopscopeError(
+        failed[0]?.error?.code ?? 'CAPTURE_FAILED',
+        failed.map((f) => `${f.name}: ${f.error?.message ?? f.state}`).join('; '),
+      );
     await session.discover();
     const ok = new Set(statuses.filter((s) => s.state === 'connected').map((s) => s.name));
     const selection = req.targets.filter((t) => ok.has(t.node));
@@ -97,31 +116,34 @@ export class LiveCapture {
       throw e;
     }
     const caps = session.captureStatuses().map((c) => ({ node: c.node, iface: c.iface, file: c.file }));
-    const live = new LiveSession(randomUUID(), `Capture ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`, outDir, caps);
-    const lc = new LiveCapture(session, live, ev);
+    const live = new LiveSession(
+      randomUUID(),
+      `Capture ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`,
+      outDir,
+      caps,
+    );
+    // No packet limit: the worker keeps one correlator for the whole capture and takes a snapshot every 2 s,
+    // backing off when snapshots get expensive (about 0.25 s at a million packets).
+    worker.start(
+      { id: live.id, title: live.title, dir: outDir, lanes: caps, baseSec: live.baseSec },
+      {
+        rows: (r) => ev.batch(live.addRows(r)),
+        journeys: (j) => {
+          const b = live.adoptJourneys(j);
+          if (b) ev.batch(b);
+          ev.session(live.info());
+        },
+        error: (e) => {
+          live.fail(`live journeys stopped: ${e.code}: ${e.message}`);
+          ev.session(live.info());
+        },
+      },
+    );
+    live.source = worker;
+    const lc = new LiveCapture(session, live, worker, ev);
     for (const n of ok) ev.node(n, 'capturing', null);
     session.on('counters', () => lc.emitStats());
-    lc.timer = setInterval(() => lc.tick(), POLL_MS);
     return lc;
-  }
-
-  private tick(): void {
-    const b = this.live.poll();
-    if (b) this.ev.batch(b);
-    const now = Date.now();
-    const n = this.live.count;
-    if (this.stopped || now - this.correlatedAt < CORRELATE_MS || n === this.correlatedCount || n > LIVE_CORRELATE_MAX) return;
-    this.correlatedAt = now;
-    this.correlatedCount = n;
-    let snap: LoadedSession | null = null;
-    try {
-      snap = this.ev.correlate(this.session.outDir, this.live.id);
-    } catch {
-      return; // files mid-write can fail to open; the next pass (or the stop) will do
-    }
-    if (!snap) return;
-    this.ev.batch(this.live.adoptSnapshot(snap));
-    this.ev.session(this.live.info());
   }
 
   stats(): CaptureStats {
@@ -136,7 +158,16 @@ export class LiveCapture {
         packets: c.packets,
         bytes: c.bytes,
         drops: c.tcpdump?.droppedByKernel ?? null,
-        state: c.state === 'capturing' ? 'running' : c.state === 'failed' ? 'error' : c.state === 'lost' ? 'lost' : c.state === 'starting' ? 'starting' : 'stopped',
+        state:
+          c.state === 'capturing'
+            ? 'running'
+            : c.state === 'failed'
+              ? 'error'
+              : c.state === 'lost'
+                ? 'lost'
+                : c.state === 'starting'
+                  ? 'starting'
+                  : 'stopped',
         error: c.error ? `${c.error.code}: ${c.error.message}` : null,
       })),
     };
@@ -148,10 +179,10 @@ export class LiveCapture {
 
   /** Stops every tcpdump, drains the files once more, and returns the folder to open as a finished session. */
   async stop(): Promise<string> {
-    if (this.timer) clearInterval(this.timer);
     await this.session.stop();
     this.stopped = true;
-    this.tick();
+    await this.worker.drain();
+    this.worker.close();
     this.live.close();
     this.emitStats();
     return path.resolve(this.session.outDir);

@@ -27,8 +27,7 @@ import { layersOf, summaryOf } from './describe.ts';
 import { defaultExportPath } from './exporter.ts';
 import { LiveCapture } from './liveCapture.ts';
 import type { LiveSession } from './liveSession.ts';
-import type { LoadedSession } from './loadedSession.ts';
-import { buildSession, defaultTitle } from './sessionBuild.ts';
+import { defaultTitle } from './sessionBuild.ts';
 import { prewarmSessionWorker, SessionHandle } from './sessionHandle.ts';
 import { listAliases, NodeManager } from './nodes.ts';
 
@@ -123,7 +122,7 @@ export class AppService implements Backend {
     const s = this.sessions.get(id);
     if (!s) {
       if (this.liveCapture?.live.id === id)
-        throw new HopscopeError('USAGE', 'journeys are computed when the capture stops');
+        throw new HopscopeError('USAGE', 'the capture is still running: stop it first');
       throw new HopscopeError('USAGE', `no open session ${id}`);
     }
     return s;
@@ -160,11 +159,6 @@ export class AppService implements Backend {
     // The next open should not wait for a thread to start either (after this one's reading, not during it).
     void h.ready().then(prewarmSessionWorker, () => undefined);
     return h;
-  }
-
-  /** Correlates in this thread: live capture's periodic snapshots (bounded in size) and tests. */
-  buildSession(paths: string[], title: string | undefined, id: string): LoadedSession {
-    return buildSession(paths, title, id);
   }
 
   private readonly handlers: Handlers = {
@@ -229,10 +223,10 @@ export class AppService implements Backend {
               : null,
       };
     },
-    listJourneys: (req) => {
-      // While capturing, journeys come from the latest correlation of the files so far.
+    listJourneys: async (req) => {
+      // While capturing, journeys come from the live correlation worker's latest snapshot.
       if (this.liveCapture?.live.id === req.sessionId)
-        return { ...this.liveCapture.live.findJourneys(req.filter, req.from, req.count), from: req.from };
+        return { ...(await this.liveCapture.live.findJourneys(req.filter, req.from, req.count)), from: req.from };
       return this.session(req.sessionId).call('listJourneys', req);
     },
     getJourney: (req) => {
@@ -272,7 +266,6 @@ export class AppService implements Backend {
           stats: (s) => this.emit('captureStats', s),
           batch: (b) => this.emit('packetBatch', b),
           node: (name, state, error) => this.nodes.setState(name, state, error),
-          correlate: (dir, id) => this.buildSession([dir], undefined, id),
           session: (s) => this.emit('sessionChanged', s),
         });
         return this.liveCapture.live.info();

@@ -1,0 +1,325 @@
+// Live correlation of a capture in progress: follows the capture files (reading only the bytes appended since
+// the last poll), pushes every record into ONE Correlator kept for the whole capture, and takes snapshots of
+// its journeys. Synchronous; the app runs it in a worker thread (liveCorrelatorWorker.ts), tests drive it here.
+//
+// Lanes are numbered in the capture's order (session.json's captures), as a finished session of the same folder
+// numbers them, and rows in the order they were pushed: the main thread's packet index is the row index.
+
+import { closeSync, openSync, readSync } from 'node:fs';
+
+import type { JourneySummary, JourneyView } from '../../preload/api.ts';
+import { HopscopeError } from '../common/errors.ts';
+import { Correlator } from '../correlate/correlator.ts';
+import {
+  createPacketFields,
+  DEFAULT_DECODE_OPTIONS,
+  STATUS_MALFORMED,
+  STATUS_TRUNCATED,
+  STATUS_UNSUPPORTED,
+} from '../decode/fields.ts';
+import { decodeFields, decodeRecord } from '../decode/index.ts';
+import { createCaptureReader } from '../pcap/reader.ts';
+import type { CaptureReader, CaptureRecord } from '../pcap/types.ts';
+import { loadInputs } from '../session/inputs.ts';
+import { ByteGrow, Grow } from './liveCorrelatorColumns.ts';
+import type { LiveJourneys, LiveLane, LiveRows } from './liveCorrelatorProtocol.ts';
+import { LoadedSession } from './loadedSession.ts';
+
+const READ_CHUNK = 1 << 20;
+/** A lane that delivered nothing for this long no longer holds the watermark back (see watermark()). */
+export const QUIET_MS = 1000;
+
+interface Tail {
+  lane: number;
+  file: string;
+  fd: number | null;
+  reader: CaptureReader;
+  typed: boolean;
+  /** Latest row time (ns, the correlator's base), -Infinity before the first record. */
+  lastT: number;
+  /** Wall time (ms) of the last poll that found new bytes in the file, or of the start. */
+  grewAt: number;
+  problems: string[];
+  dead: boolean;
+}
+
+export interface LiveCorrelatorOptions {
+  id: string;
+  title: string;
+  /** The session folder (session.json: discovered interfaces and clock probes, re-read at each snapshot). */
+  dir: string;
+  lanes: LiveLane[];
+  /** The main side's time base (whole seconds since the epoch): journey times are shifted onto it. */
+  baseSec: number;
+  quietMs?: number;
+  /** Wall clock in ms (tests inject one). */
+  now?: () => number;
+}
+
+export class LiveCorrelator {
+  readonly correlator: Correlator;
+  private readonly tails: Tail[];
+  private readonly buf = new Uint8Array(READ_CHUNK);
+  private readonly fields = createPacketFields();
+  // The correlator keys rows with its own identity hash (correlate/identity.ts): skip the decoder's key.
+  private readonly decodeOpts = { ...DEFAULT_DECODE_OPTIONS, key: false };
+  private readonly now: () => number;
+  private readonly quietMs: number;
+  private session: LoadedSession | null = null;
+  /** Wall time (ms) the last poll ended: lanes are judged quiet as of then (see watermark()). */
+  private polledAt: number;
+  private journeyCol = new Int32Array(0);
+  private hopCol = new Int16Array(0);
+  private snappedRows = -1;
+  private snappedWatermark = NaN;
+  private sent = 0;
+  // Rows read since the last take(), for the main thread.
+  private readonly out = {
+    capture: new Grow((n) => new Uint16Array(n)),
+    tsSec: new Grow((n) => new Float64Array(n)),
+    tsNsec: new Grow((n) => new Uint32Array(n)),
+    origLen: new Grow((n) => new Uint32Array(n)),
+    caplen: new Grow((n) => new Uint32Array(n)),
+    proto: new Grow((n) => new Uint8Array(n)),
+    status: new Grow((n) => new Uint8Array(n)),
+    frames: new ByteGrow(),
+  };
+
+  constructor(private readonly opts: LiveCorrelatorOptions) {
+    this.now = opts.now ?? Date.now;
+    this.quietMs = opts.quietMs ?? QUIET_MS;
+    this.correlator = new Correlator({ clock: { mode: 'auto' } }, decodeFields);
+    const t0 = this.now();
+    this.polledAt = t0;
+    this.tails = opts.lanes.map((l, lane) => {
+      // The link type is known from the file header only: set when the first record arrives (before any row
+      // of the lane is pushed; the result copies captures when it is made).
+      this.correlator.addCapture({ node: l.node, iface: l.iface, linkType: 1, path: l.file, interfaceId: 0 });
+      const t: Tail = {
+        lane,
+        file: l.file,
+        fd: null,
+        typed: false,
+        lastT: -Infinity,
+        grewAt: t0,
+        problems: [],
+        dead: false,
+        reader: null as unknown as CaptureReader,
+      };
+      t.reader = createCaptureReader((rec) => this.add(t, rec));
+      return t;
+    });
+  }
+
+  /** Rows pushed so far. */
+  get rows(): number {
+    return this.correlator.obs.length;
+  }
+
+  private add(tail: Tail, rec: CaptureRecord): void {
+    const c = this.correlator;
+    if (!tail.typed) {
+      const cap = c.captures[tail.lane];
+      cap.linkType = rec.linkType;
+      cap.snaplen = tail.reader.interfaces[0]?.snaplen ?? 0;
+      tail.typed = true;
+    }
+    const f = this.fields;
+    decodeRecord(rec, f, this.decodeOpts);
+    const o = c.pushFieldsAt(
+      tail.lane,
+      rec.index,
+      rec.offset,
+      rec.tsSec,
+      rec.tsNsec,
+      rec.origLen,
+      rec.buf,
+      rec.dataOffset,
+      rec.caplen,
+      f,
+    );
+    const t = c.obs.t[o];
+    if (t > tail.lastT) tail.lastT = t;
+    const out = this.out;
+    out.capture.push(tail.lane);
+    out.tsSec.push(rec.tsSec);
+    out.tsNsec.push(rec.tsNsec);
+    out.origLen.push(rec.origLen);
+    out.caplen.push(rec.caplen);
+    out.proto.push(f.proto > 0 ? f.proto : 0);
+    const st = f.status;
+    out.status.push(
+      st === STATUS_MALFORMED ? 2 : st === STATUS_TRUNCATED ? 1 : st === STATUS_UNSUPPORTED ? 3 : 0,
+    );
+    out.frames.append(rec.buf, rec.dataOffset, rec.caplen);
+  }
+
+  /** Reads what every file gained since the last poll; returns the new rows (null when there are none). */
+  poll(): LiveRows | null {
+    const grew: Tail[] = [];
+    for (const tail of this.tails) {
+      if (tail.dead) continue;
+      if (tail.fd === null) {
+        try {
+          tail.fd = openSync(tail.file, 'r');
+        } catch {
+          continue; // not created yet
+        }
+      }
+      for (;;) {
+        const n = readSync(tail.fd, this.buf, 0, this.buf.length, null);
+        if (n <= 0) break;
+        if (grew[grew.length - 1] !== tail) grew.push(tail);
+        // The reader keeps the unfinished tail of a chunk itself, so the buffer can be reused.
+        const p = tail.reader.push(n === this.buf.length ? this.buf : this.buf.subarray(0, n));
+        if (p) {
+          tail.problems.push(`${p.code} at byte ${p.offset}: ${p.message}`);
+          tail.dead = true;
+          break;
+        }
+        if (n < this.buf.length) break;
+      }
+    }
+    // Stamped when the poll ends, not when a lane was read: a long poll must not make its first lanes look quiet.
+    this.polledAt = this.now();
+    for (const tail of grew) tail.grewAt = this.polledAt;
+    return this.take();
+  }
+
+  private take(): LiveRows | null {
+    const out = this.out;
+    if (out.capture.length === 0) return null;
+    const rows: LiveRows = {
+      from: this.sent,
+      capture: out.capture.copy(),
+      tsSec: out.tsSec.copy(),
+      tsNsec: out.tsNsec.copy(),
+      origLen: out.origLen.copy(),
+      caplen: out.caplen.copy(),
+      proto: out.proto.copy(),
+      status: out.status.copy(),
+      frames: out.frames.copy(),
+      lanes: this.lanes(),
+    };
+    this.sent += out.capture.length;
+    for (const col of Object.values(out)) col.clear();
+    return rows;
+  }
+
+  lanes(): LiveRows['lanes'] {
+    return this.tails.map((t) => ({
+      linkType: this.correlator.captures[t.lane].linkType,
+      packets: this.correlator.packetCount(t.lane),
+      problems: [...t.problems],
+    }));
+  }
+
+  /**
+   * Rows up to this time (ns, the correlator's base) can be grouped: every lane still delivering has delivered
+   * past it. A lane quiet for quietMs does not hold it back (an idle interface would otherwise stop every
+   * journey): what it sends later was captured later than what its node's busy lanes show now, as long as its
+   * stream lags them by less than quietMs. A lane counts as delivering while bytes (even part of a record) came
+   * within quietMs of the last poll. Strictly below the slowest lane's latest time, so rows sharing that
+   * timestamp still to come on it are not overtaken.
+   */
+  watermark(): number {
+    // As of the last poll: time spent since (a long snapshot) says nothing about what the lanes delivered.
+    const now = this.polledAt;
+    let w = Infinity;
+    for (const t of this.tails) if (now - t.grewAt < this.quietMs && t.lastT < w) w = t.lastT;
+    return w === Infinity ? Infinity : w - 1;
+  }
+
+  /** True when a snapshot now would differ from the last one (new rows, or the watermark moved). */
+  changed(): boolean {
+    return this.rows !== this.snappedRows || this.watermark() !== this.snappedWatermark;
+  }
+
+  /**
+   * Groups rows up to the watermark (all of them when `final`), relinks all segments, and returns the journey
+   * columns that changed since the last snapshot.
+   */
+  snapshot(final = false): LiveJourneys {
+    const t0 = performance.now();
+    const w = final ? Infinity : this.watermark();
+    this.refreshInputs();
+    const c = this.correlator;
+    const res = c.snapshot(w);
+    const s = new LoadedSession(this.opts.id, this.opts.title, this.opts.dir, c, res, []);
+    this.session?.frames.close();
+    this.session = s;
+    const nj = s.journeyCol;
+    const nh = s.hopCol;
+    const pj = this.journeyCol;
+    const ph = this.hopCol;
+    // Only the changed range goes to the main thread (and on to the renderer): usually the last seconds.
+    let from = -1;
+    let to = 0;
+    for (let i = 0; i < nj.length; i++) {
+      const oj = i < pj.length ? pj[i] : -1;
+      const oh = i < ph.length ? ph[i] : -1;
+      if (oj !== nj[i] || oh !== nh[i]) {
+        if (from < 0) from = i;
+        to = i + 1;
+      }
+    }
+    if (from < 0) from = to = nj.length;
+    this.journeyCol = nj;
+    this.hopCol = nh;
+    this.snappedRows = nj.length;
+    this.snappedWatermark = w;
+    return {
+      rows: nj.length,
+      from,
+      journey: nj.slice(from, to),
+      hop: nh.slice(from, to),
+      journeys: res.journeyCount,
+      flows: res.flowCount,
+      clocks: res.nodes.length > 1 ? s.clocks() : [],
+      referenceNode: res.clocks[0]?.reference ?? null,
+      settled: w === Infinity,
+      startedAt: performance.timeOrigin + t0,
+      costMs: performance.now() - t0,
+      nextInMs: 0,
+    };
+  }
+
+  /** Discovered interfaces and clock probes from session.json, as a finished session of the folder uses them. */
+  private refreshInputs(): void {
+    const r = loadInputs([this.opts.dir]);
+    if (!r.ok) return; // nothing written yet: keep what we had
+    const c = this.correlator;
+    c.setInterfaces(r.value.interfaces);
+    const clock = c.opts.clock ?? { mode: 'auto' as const };
+    c.opts.clock = { ...clock, probes: r.value.probes };
+  }
+
+  /** ns to add to the snapshot's relative times to get the main side's (its base is the first packet's second). */
+  private shift(): number {
+    return ((this.session?.result.baseSec ?? this.opts.baseSec) - this.opts.baseSec) * 1e9;
+  }
+
+  findJourneys(filter: string, from: number, count: number): { total: number; items: JourneySummary[] } {
+    if (!this.session) return { total: 0, items: [] };
+    const r = this.session.findJourneys(filter, from, count);
+    const d = this.shift();
+    return { total: r.total, items: r.items.map((j) => ({ ...j, startRelNs: j.startRelNs + d })) };
+  }
+
+  journey(k: number): JourneyView {
+    if (!this.session || k >= this.session.result.journeyCount)
+      throw new HopscopeError('USAGE', `no journey ${k} yet`);
+    const v = this.session.journey(k);
+    const d = this.shift();
+    return {
+      ...v,
+      startRelNs: v.startRelNs + d,
+      hopList: v.hopList.map((h) => ({ ...h, tRelNs: h.tRelNs + d })),
+    };
+  }
+
+  close(): void {
+    for (const t of this.tails) if (t.fd !== null) closeSync(t.fd);
+    this.session?.frames.close();
+  }
+}

@@ -1,0 +1,78 @@
+// A growable typed-array column for live capture (rows arrive a few thousand at a time): doubles its capacity,
+// hands out exact-size copies or views, and never holds one object per packet.
+
+type Typed = Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float64Array;
+
+export class Grow<T extends Typed> {
+  data: T;
+  length = 0;
+  constructor(
+    private readonly make: (n: number) => T,
+    initial = 4096,
+  ) {
+    this.data = make(initial);
+  }
+
+  private reserve(n: number): void {
+    if (n <= this.data.length) return;
+    let cap = this.data.length * 2;
+    while (cap < n) cap *= 2;
+    const next = this.make(cap);
+    next.set(this.data as never);
+    this.data = next;
+  }
+
+  push(v: number): void {
+    if (this.length === this.data.length) this.reserve(this.length + 1);
+    this.data[this.length++] = v;
+  }
+
+  /** Appends `src` (same element type) at the end. */
+  append(src: ArrayLike<number>): void {
+    this.reserve(this.length + src.length);
+    this.data.set(src as never, this.length);
+    this.length += src.length;
+  }
+
+  /** Writes `src` at index `at` (inside or right at the end), growing as needed. */
+  setAt(at: number, src: ArrayLike<number>): void {
+    this.reserve(at + src.length);
+    this.data.set(src as never, at);
+    if (at + src.length > this.length) this.length = at + src.length;
+  }
+
+  /** An exact-size copy of [from, to) (its own buffer: transferable). */
+  copy(from = 0, to = this.length): T {
+    return this.data.slice(from, to) as T;
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}
+
+/** Frame bytes appended back to back (grows by doubling, like the columns). */
+export class ByteGrow {
+  data = new Uint8Array(1 << 16);
+  length = 0;
+
+  append(src: Uint8Array, start: number, len: number): void {
+    if (this.length + len > this.data.length) {
+      let cap = this.data.length * 2;
+      while (cap < this.length + len) cap *= 2;
+      const next = new Uint8Array(cap);
+      next.set(this.data.subarray(0, this.length));
+      this.data = next;
+    }
+    this.data.set(src.subarray(start, start + len), this.length);
+    this.length += len;
+  }
+
+  copy(): Uint8Array {
+    return this.data.slice(0, this.length);
+  }
+
+  clear(): void {
+    this.length = 0;
+  }
+}

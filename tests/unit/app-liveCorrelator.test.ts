@@ -1,0 +1,215 @@
+// Live correlation, in process: the flannel-vxlan lab capture (real bytes) written into growing files in
+// steps — each step every file's records up to a cut time plus a few bytes of the next record (tcpdump mid-write)
+// — followed by one LiveCorrelator whose rows and snapshots feed a LiveSession as the worker's messages would.
+// While the capture runs no row is grouped past what every lane delivered; once the lanes are quiet the live
+// journeys equal a batch correlation of the same files, row by row.
+import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
+import { LiveSession } from '../../main/app/liveSession.ts';
+import { buildSession } from '../../main/app/sessionBuild.ts';
+import { createCaptureReader } from '../../main/pcap/reader.ts';
+
+const FIXTURE = 'tests/fixtures/flannel-vxlan';
+const PCAP_HEADER = 24;
+const RECORD_HEADER = 16;
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+interface Rec {
+  end: number;
+  t: bigint;
+}
+
+/** Every record of a classic pcap: where it ends in the file and its timestamp (ns since the epoch). */
+function records(bytes: Uint8Array): Rec[] {
+  const out: Rec[] = [];
+  const r = createCaptureReader((rec) => {
+    out.push({
+      end: rec.offset + RECORD_HEADER + rec.caplen,
+      t: BigInt(rec.tsSec) * 1_000_000_000n + BigInt(rec.tsNsec),
+    });
+  });
+  expect(r.push(bytes)).toBeNull();
+  expect(r.end()).toBeNull();
+  return out;
+}
+
+describe('LiveCorrelator', () => {
+  it('follows growing lab captures and ends with the journeys of a batch correlation', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecorr-'));
+    dirs.push(dir);
+    const names = readdirSync(FIXTURE)
+      .filter((f) => f.endsWith('.pcap'))
+      .sort();
+    for (const f of readdirSync(FIXTURE).filter((f) => f.endsWith('.json') && f !== 'manifest.json'))
+      copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+    const full = names.map((f) => new Uint8Array(readFileSync(path.join(FIXTURE, f))));
+    const recs = full.map(records);
+    const lanes = names.map((f) => {
+      const [node, iface] = f.replace(/\.pcap$/, '').split('__');
+      return { node, iface, file: path.join(dir, f) };
+    });
+    let clock = 1_000_000;
+    const lc = new LiveCorrelator({
+      id: 'live',
+      title: 'live',
+      dir,
+      lanes,
+      baseSec: 1_700_000_000,
+      now: () => clock,
+    });
+    const live = new LiveSession('live', 'live', dir, lanes, 1_700_000_000);
+    live.source = {
+      findJourneys: async (q, from, count) => lc.findJourneys(q, from, count),
+      journey: async (k) => lc.journey(k),
+    };
+
+    // Cut times: quartiles of all record times, then everything.
+    const times = recs
+      .flat()
+      .map((r) => r.t)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const cuts = [1, 2, 3].map((q) => times[Math.floor((times.length * q) / 4)]);
+    const written = full.map(() => 0);
+    const journeysSeen: number[] = [];
+    for (let step = 0; step <= cuts.length; step++) {
+      const cut = cuts[step];
+      full.forEach((bytes, i) => {
+        // node-2's veth file only appears from the second step on (a capture that started late).
+        if (i === names.length - 1 && step === 0) return;
+        const done = cut === undefined ? recs[i].length : recs[i].filter((r) => r.t < cut).length;
+        let to = done ? recs[i][done - 1].end : PCAP_HEADER;
+        // Mid-record, as a tcpdump stream often is: the reader must hold the partial record until it completes.
+        if (cut !== undefined && done < recs[i].length) to += 7;
+        appendFileSync(lanes[i].file, bytes.subarray(written[i], to));
+        written[i] = to;
+      });
+      clock += 100;
+      const rows = lc.poll();
+      if (rows) {
+        const b = live.addRows(rows);
+        expect(b.from).toBe(rows.from);
+        expect(b.capture).toEqual(rows.capture);
+      }
+      const j = lc.snapshot();
+      live.adoptJourneys(j);
+      journeysSeen.push(j.journeys);
+      // Every lane is busy: nothing at or past the slowest lane's latest record is in a journey yet.
+      const info = live.info();
+      expect(info.packets).toBe(lc.rows);
+      const all = live.batch(0, live.count);
+      if (cut !== undefined) {
+        let slowest = Infinity;
+        for (let c = 0; c < lanes.length; c++) {
+          let last = -Infinity;
+          for (let i = 0; i < all.capture.length; i++) if (all.capture[i] === c) last = all.tsNs[i];
+          slowest = Math.min(slowest, last);
+        }
+        for (let i = 0; i < all.journey.length; i++)
+          if (all.tsNs[i] >= slowest) expect(all.journey[i]).toBe(-1);
+      }
+    }
+    expect(live.count).toBe(recs.reduce((n, r) => n + r.length, 0));
+    expect(journeysSeen[0]).toBe(0); // a lane had not started: nothing can be grouped yet
+    expect(journeysSeen[2]).toBeGreaterThan(0); // journeys while "capturing"
+
+    // Still busy: the last rows wait; once every lane has been quiet for QUIET_MS, all are grouped.
+    clock += QUIET_MS;
+    expect(lc.poll()).toBeNull();
+    expect(lc.changed()).toBe(true);
+    const final = lc.snapshot();
+    live.adoptJourneys(final);
+
+    const batch = buildSession([dir], undefined, 'batch');
+    expect(live.info().journeys).toBe(batch.result.journeyCount);
+    expect(live.info().flows).toBe(batch.result.flowCount);
+    expect(live.info().clocks.map((c) => c.node)).toEqual(batch.info().clocks.map((c) => c.node));
+    // Row by row, keyed by (interface, record number in its file): same journey, same hop.
+    const key = (node: string, iface: string, rec: number) => `${node}/${iface}#${rec}`;
+    const expected = new Map<string, [number, number]>();
+    const br = batch.result.rows;
+    for (let r = 0; r < batch.count; r++) {
+      const cap = batch.result.captures[br.capture[r]];
+      expected.set(key(cap.node, cap.iface, br.record[r]), [batch.journeyCol[r], batch.hopCol[r]]);
+    }
+    const all = live.batch(0, live.count);
+    const perLane = lanes.map(() => 0);
+    let inJourneys = 0;
+    for (let i = 0; i < live.count; i++) {
+      const c = all.capture[i];
+      const k = key(lanes[c].node, lanes[c].iface, perLane[c]++);
+      expect([all.journey[i], all.hop[i]], k).toEqual(expected.get(k));
+      if (all.journey[i] >= 0) inJourneys++;
+    }
+    expect(expected.size).toBe(live.count);
+    expect(inJourneys).toBeGreaterThan(live.count / 2);
+
+    // Queries answer from the latest snapshot, with our packet indices and capture times.
+    const page = await live.findJourneys('echo request', 0, 10);
+    expect(page.total).toBe(3);
+    const v = await live.journey(page.items[0].id);
+    expect(v.hopList.map((h) => `${h.node}/${h.iface}`)).toEqual(
+      batch.journey(page.items[0].id).hopList.map((h) => `${h.node}/${h.iface}`),
+    );
+    expect(v.hopList).toHaveLength(8);
+    for (const h of v.hopList) {
+      expect(`${lanes[h.capture].node}/${lanes[h.capture].iface}`).toBe(`${h.node}/${h.iface}`);
+      expect(live.captureOf(h.packet)).toBe(h.capture);
+      expect(live.tsNsString(h.packet)).toBe(h.tsNs);
+      expect(all.journey[h.packet]).toBe(v.id);
+      // Times on our base: the hop's relative time is its packet's (no clock correction within one kernel).
+      expect(Math.abs(h.tRelNs - all.tsNs[h.packet])).toBeLessThan(1e6);
+    }
+    // Frames and link types reach the main side too (summaries and detail read them there).
+    expect(live.frame(v.hopList[0].packet).length).toBe(live.caplenOf(v.hopList[0].packet));
+    expect(live.captureInfos().every((c) => c.linkType === 1 && c.packets > 0)).toBe(true);
+
+    // Nothing new: a snapshot would change nothing.
+    expect(lc.poll()).toBeNull();
+    expect(lc.changed()).toBe(false);
+    lc.close();
+  });
+
+  it('does not let an idle interface hold journeys back once it has been quiet', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecorr-'));
+    dirs.push(dir);
+    const names = readdirSync(FIXTURE)
+      .filter((f) => f.endsWith('.pcap'))
+      .sort();
+    const lanes = names.map((f) => {
+      const [node, iface] = f.replace(/\.pcap$/, '').split('__');
+      return { node, iface, file: path.join(dir, f) };
+    });
+    // A ninth lane whose file has a header and never a packet.
+    lanes.push({ node: 'node-1', iface: 'idle0', file: path.join(dir, 'node-1__idle0.pcap') });
+    const full = names.map((f) => readFileSync(path.join(FIXTURE, f)));
+    const half = (b: Uint8Array) => Math.floor(b.length / 2);
+    let clock = 0;
+    const lc = new LiveCorrelator({ id: 'l', title: 'l', dir, lanes, baseSec: 0, now: () => clock });
+    // First halves (cut mid-record) and the idle lane's header: every lane is delivering, the idle one has no
+    // packet yet, so nothing can be grouped.
+    full.forEach((b, i) => appendFileSync(lanes[i].file, b.subarray(0, half(b))));
+    appendFileSync(lanes[8].file, full[0].subarray(0, PCAP_HEADER));
+    lc.poll();
+    expect(lc.snapshot().journeys).toBe(0);
+    // QUIET_MS later the busy lanes have delivered the rest, the idle one nothing: it no longer counts, and the
+    // busy lanes' rows are grouped up to the slowest of them.
+    clock = QUIET_MS;
+    full.forEach((b, i) => appendFileSync(lanes[i].file, b.subarray(half(b))));
+    lc.poll();
+    const busy = lc.snapshot();
+    expect(busy.journeys).toBeGreaterThan(0);
+    expect(busy.settled).toBe(false);
+    // Then all are quiet: everything is grouped.
+    clock = QUIET_MS * 2;
+    expect(lc.poll()).toBeNull();
+    const all = lc.snapshot();
+    expect(all.settled).toBe(true);
+    expect(all.journeys).toBeGreaterThanOrEqual(busy.journeys);
+    lc.close();
+  });
+});
