@@ -544,7 +544,12 @@ export class InterfaceCapture extends EventEmitter {
   /** Stops via EOF on the channel's stdin: the remote watchdog SIGTERMs tcpdump, which prints its counts. */
   async stop(): Promise<void> {
     if (this.ended) return;
-    if (this.spec.delivery === 'buffered' && this.status.state === 'capturing' && this.ch && !this.stopRequested) {
+    if (
+      this.spec.delivery === 'buffered' &&
+      this.status.state === 'capturing' &&
+      this.ch &&
+      !this.stopRequested
+    ) {
       // A packet can wait up to BUFFERED_DELIVERY_MAX_MS in the kernel's open block, and tcpdump ends without
       // reading that block: wait until every packet that came before the stop has been handed over (heartbeats
       // go on meanwhile). A connection lost or a tcpdump ended in the meantime is handled as usual.

@@ -178,6 +178,27 @@ describe('tcpdump command lines', () => {
     expect(count(combineFilter('icmp', null, tun))).toBeGreaterThanOrEqual(6);
   });
 
+  it('buffered delivery leaves out --immediate-mode; immediate (and the argv default) keeps it', () => {
+    const base = { tcpdumpPath: '/usr/bin/tcpdump', iface: 'ens33', snaplen: 96, nano: true, filter: 'icmp' };
+    expect(tcpdumpArgs({ ...base, delivery: 'buffered', bufferKiB: 4096 })).toEqual([
+      '/usr/bin/tcpdump',
+      '-U',
+      '-w',
+      '-',
+      '-i',
+      'ens33',
+      '-s',
+      '96',
+      '--time-stamp-precision=nano',
+      '-B',
+      '4096',
+      '--',
+      'icmp',
+    ]);
+    expect(tcpdumpArgs({ ...base, delivery: 'immediate' })).toContain('--immediate-mode');
+    expect(tcpdumpArgs(base)).toContain('--immediate-mode');
+  });
+
   it('tcpdump -B carries the kernel buffer size when asked', () => {
     const base = { tcpdumpPath: '/usr/bin/tcpdump', iface: 'ens33', snaplen: 96, nano: true, filter: 'icmp' };
     expect(tcpdumpArgs(base)).not.toContain('-B');

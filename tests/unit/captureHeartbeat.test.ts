@@ -208,7 +208,8 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
       for (const n of [1, 2]) {
         run.child.stdin.write(`${STATS_REQUEST_LINE}\n`);
         const t0 = Date.now();
-        while (!run.err().includes(`tcpdump: ${n} packets captured`) && Date.now() - t0 < 3000) await sleep(20);
+        while (!run.err().includes(`tcpdump: ${n} packets captured`) && Date.now() - t0 < 3000)
+          await sleep(20);
       }
       expect(run.err()).toContain('tcpdump: 1 packets captured, 1 packets received by filter');
       expect(run.err()).toContain('tcpdump: 2 packets captured, 2 packets received by filter');

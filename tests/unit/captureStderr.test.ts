@@ -5,7 +5,12 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 import { captureFileName, ifaceFromFileName } from '../../main/capture/sessionFolder.ts';
-import { classifyTcpdumpError, parseCounts, parseListening } from '../../main/capture/tcpdumpStderr.ts';
+import {
+  classifyTcpdumpError,
+  parseCounts,
+  parseInfoLine,
+  parseListening,
+} from '../../main/capture/tcpdumpStderr.ts';
 
 describe('tcpdump stderr', () => {
   it('reads the final counts, singular and plural', () => {
@@ -33,6 +38,33 @@ describe('tcpdump stderr', () => {
       droppedByKernel: null,
       droppedByInterface: null,
     });
+  });
+
+  it('reads the one-line counts tcpdump prints on SIGUSR1, and nothing else', () => {
+    // As tcpdump 4.99.3 printed it on a lab veth (kill -USR1 after "listening on").
+    expect(
+      parseInfoLine('tcpdump: 0 packets captured, 0 packets received by filter, 0 packets dropped by kernel'),
+    ).toEqual({ captured: 0, receivedByFilter: 0, droppedByKernel: 0, droppedByInterface: null });
+    expect(
+      parseInfoLine(
+        'tcpdump: 1 packet captured, 1 packet received by filter, 1 packet dropped by kernel, 4 packets dropped by interface',
+      ),
+    ).toEqual({ captured: 1, receivedByFilter: 1, droppedByKernel: 1, droppedByInterface: 4 });
+    expect(
+      parseInfoLine(
+        'tcpdump: 70412 packets captured, 73001 packets received by filter, 2589 packets dropped by kernel\r',
+      )?.droppedByKernel,
+    ).toBe(2589);
+    // The final counts (one per line) and anything else are not live counts.
+    expect(parseInfoLine('12 packets captured')).toBeNull();
+    expect(
+      parseInfoLine('tcpdump: listening on ens33, link-type EN10MB (Ethernet), snapshot length 262144 bytes'),
+    ).toBeNull();
+    expect(
+      parseInfoLine(
+        'x tcpdump: 1 packets captured, 1 packets received by filter, 0 packets dropped by kernel',
+      ),
+    ).toBeNull();
   });
 
   it('reads the listening line, RAW included', () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { InterfaceCapture } from '../../main/capture/interfaceCapture.ts';
+import { BUFFERED_STOP_DRAIN_MS, InterfaceCapture } from '../../main/capture/interfaceCapture.ts';
 import { connectSsh, type SshConnection } from '../../main/ssh/connection.ts';
 import { resolveTarget } from '../../main/ssh/sshConfig.ts';
 
@@ -230,6 +230,131 @@ describe('InterfaceCapture over SSH', () => {
     expect(cap.status.error?.message).toContain('ENOSPC');
     await waitFor('remote side told to stop', () => ended);
     conn.close();
+  });
+
+  it('live counts: heartbeats ask for them once listening; kernel drops show while capturing and add up over a resume', async () => {
+    const lines: string[][] = [];
+    // A node that answers each stats request with tcpdump's one-line counts, and says "listening" only after the
+    // first heartbeat, so the heartbeat before it must be a plain one. 3,000 answers (over 64 KiB) must not push
+    // the final counts out of what is kept of stderr.
+    const node =
+      (drops: number, final: boolean): Script =>
+      (ch, sock) => {
+        const got: string[] = [];
+        lines.push(got);
+        let buf = '';
+        let asked = 0;
+        ch.on('data', (d: Buffer) => {
+          buf += d.toString('utf8');
+          for (let i; (i = buf.indexOf('\n')) >= 0; buf = buf.slice(i + 1)) {
+            const l = buf.slice(0, i);
+            got.push(l);
+            if (got.length === 1) {
+              ch.stderr.write(LISTEN);
+              ch.write(Buffer.concat([header(), record(1)]));
+            }
+            if (l === 's') {
+              asked++;
+              let text = '';
+              for (let k = 0; k < (asked === 1 ? 3000 : 1); k++)
+                text += `tcpdump: 1 packet captured, ${1 + drops} packets received by filter, ${drops} packets dropped by kernel\n`;
+              // Split inside a line: the reader must join the pieces.
+              ch.stderr.write(text.slice(0, 31));
+              ch.stderr.write(text.slice(31));
+            }
+          }
+        });
+        ch.on('end', () => {
+          if (!final) return;
+          ch.stderr.write(
+            `1 packet captured\n${1 + drops + 1} packets received by filter\n${drops + 1} packets dropped by kernel\n`,
+          );
+          ch.exit(0);
+          ch.end();
+        });
+        if (!final) setTimeout(() => sock.destroy(), 1500);
+      };
+    nextScript = node(5, false);
+    const c1 = await connect();
+    const file = join(dir, 'live.pcap');
+    const cap = new InterfaceCapture('n', 'eth0', file, c1, spec(), { mode: 'root' });
+    cap.heartbeatIntervalMs = 100;
+    cap.reconnect = true;
+    void cap.start();
+    await waitFor('live drops', () => cap.status.kernelDrops === 5);
+    expect(cap.status.state).toBe('capturing');
+    expect(cap.status.tcpdump).toEqual({
+      captured: 1,
+      receivedByFilter: 6,
+      droppedByKernel: 5,
+      droppedByInterface: null,
+    });
+    expect(cap.status.tcpdumpFinal).toBe(false);
+    expect(lines[0][0]).toBe(''); // before "listening on": a plain heartbeat, never SIGUSR1
+    expect(lines[0].slice(1).every((l) => l === 's')).toBe(true);
+    // The connection dies without final counts: the last live count is kept, and the resumed run adds to it.
+    await waitFor('lost', () => cap.status.state === 'lost');
+    expect(cap.status.kernelDrops).toBe(5);
+    nextScript = node(2, true);
+    const c2 = await connect();
+    await cap.resume(c2, { mode: 'root' }, 'icmp');
+    await waitFor('live drops of the second run', () => cap.status.kernelDrops === 7);
+    await cap.stop();
+    c2.close();
+    expect(cap.status.state).toBe('stopped');
+    expect(cap.status.tcpdumpFinal).toBe(true);
+    expect(cap.status.tcpdump).toEqual({
+      captured: 1,
+      receivedByFilter: 4,
+      droppedByKernel: 3,
+      droppedByInterface: null,
+    });
+    expect(cap.status.kernelDrops).toBe(5 + 3);
+  });
+
+  it('buffered delivery: a stop waits for the kernel block to be handed over before ending tcpdump', async () => {
+    let endedAt = 0;
+    let node: ssh2.ServerChannel | null = null;
+    nextScript = (ch) => {
+      node = ch;
+      ch.stderr.write(LISTEN);
+      ch.write(Buffer.concat([header(), record(1)]));
+      ch.on('data', () => undefined);
+      ch.on('end', () => {
+        endedAt = Date.now();
+        ch.stderr.write('2 packets captured\n2 packets received by filter\n0 packets dropped by kernel\n');
+        ch.exit(0);
+        ch.end();
+      });
+    };
+    const conn = await connect();
+    const file = join(dir, 'buffered.pcap');
+    const cap = new InterfaceCapture(
+      'n',
+      'eth0',
+      file,
+      conn,
+      { ...spec(), delivery: 'buffered' },
+      { mode: 'root' },
+    );
+    await cap.start();
+    expect(commands.at(-1)).not.toContain('--immediate-mode');
+    await waitFor('1 packet', () => cap.status.packets === 1);
+    const asked = Date.now();
+    const stopping = cap.stop();
+    expect(cap.status.state).toBe('stopping');
+    // A packet from before the stop reaches tcpdump only when its block times out, a second later.
+    setTimeout(() => node!.write(record(2)), 1000);
+    await stopping;
+    conn.close();
+    expect(endedAt - asked).toBeGreaterThanOrEqual(BUFFERED_STOP_DRAIN_MS - 50);
+    expect(readFileSync(file).equals(Buffer.concat([header(), record(1), record(2)]))).toBe(true);
+    expect(cap.status).toMatchObject({
+      state: 'stopped',
+      packets: 2,
+      delivery: 'buffered',
+      tcpdumpFinal: true,
+    });
   });
 
   it('garbage instead of pcap is kept on disk and reported with its offset; a tcpdump error is classified', async () => {
