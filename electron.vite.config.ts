@@ -12,11 +12,12 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       // The session worker is its own entry (out/main/sessionWorker.js): main/app/sessionHandle.ts starts it
-      // with worker_threads.
+      // with worker_threads; so is the live-correlation worker (main/app/liveCorrelatorHandle.ts).
       rollupOptions: {
         input: {
           index: resolve(here, 'main/index.ts'),
           sessionWorker: resolve(here, 'main/app/sessionWorker.ts'),
+          liveCorrelatorWorker: resolve(here, 'main/app/liveCorrelatorWorker.ts'),
         },
       },
     },

@@ -22,8 +22,13 @@ try {
   const result = await esbuild.build({
     absWorkingDir: root,
     // The app's session worker too: main/app/sessionHandle.ts looks for sessionWorker.js next to the running
-    // bundle, so `hopscope serve` from the bundle correlates in a worker without tsx as well.
-    entryPoints: { hopscope: 'main/cli/index.ts', sessionWorker: 'main/app/sessionWorker.ts' },
+    // bundle, so `hopscope serve` from the bundle correlates in a worker without tsx as well (and the live
+    // capture's worker, found the same way by main/app/liveCorrelatorHandle.ts).
+    entryPoints: {
+      hopscope: 'main/cli/index.ts',
+      sessionWorker: 'main/app/sessionWorker.ts',
+      liveCorrelatorWorker: 'main/app/liveCorrelatorWorker.ts',
+    },
     bundle: true,
     splitting: true,
     platform: 'node',
@@ -43,8 +48,16 @@ try {
   }
   fs.writeFileSync(path.join(tmp, 'sources.json'), `${JSON.stringify([...dirs].sort())}\n`);
   fs.writeFileSync(path.join(tmp, 'sessionWorker.js'), "import './sessionWorker.mjs';\n");
+  fs.writeFileSync(path.join(tmp, 'liveCorrelatorWorker.js'), "import './liveCorrelatorWorker.mjs';\n");
   fs.mkdirSync(outDir, { recursive: true });
-  const entries = ['sources.json', 'sessionWorker.mjs', 'sessionWorker.js', 'hopscope.mjs'];
+  const entries = [
+    'sources.json',
+    'sessionWorker.mjs',
+    'sessionWorker.js',
+    'liveCorrelatorWorker.mjs',
+    'liveCorrelatorWorker.js',
+    'hopscope.mjs',
+  ];
   const fresh = new Set(fs.readdirSync(tmp));
   for (const f of fresh) if (!entries.includes(f)) fs.renameSync(path.join(tmp, f), path.join(outDir, f));
   for (const f of entries) fs.renameSync(path.join(tmp, f), path.join(outDir, f));
