@@ -1,7 +1,7 @@
 // Chooses each interface's kernel capture buffer (tcpdump -B) when the user gave none, and models what a buffer
 // costs the node in kernel memory (libpcap 1.10's ring geometry), so defaults are chosen knowingly.
 
-import type { IfaceKind } from '../discover/model.ts';
+import type { Iface, IfaceKind } from '../discover/model.ts';
 
 import type { Delivery } from './tcpdumpCommand.ts';
 
@@ -17,9 +17,17 @@ export const SHARED_BUFFER_KIB = 4096;
 /** Kinds that carry one pod's (or one host's) traffic: a pod's veth, Calico's cali*, loopback. */
 const ENDPOINT_KINDS: ReadonlySet<IfaceKind> = new Set(['veth', 'calico', 'loopback']);
 
-/** Where many flows meet: every kind except a single endpoint's (unknown kinds count as shared, to be safe). */
-export function isShared(kind: IfaceKind): boolean {
-  return !ENDPOINT_KINDS.has(kind);
+/**
+ * Where many flows meet: every kind but a single endpoint's (unknown kinds count as shared, to be safe), and any
+ * interface that holds a global address of the node itself: a pod's host-side veth or cali* never has one, but a
+ * node whose uplink is a veth (a container or namespace "node", like our lab's ens33) routes all its traffic there.
+ */
+export function isShared(iface: Pick<Iface, 'kind' | 'addresses'>): boolean {
+  if (iface.kind === 'loopback') return false;
+  return (
+    !ENDPOINT_KINDS.has(iface.kind) ||
+    iface.addresses.some((a) => a.scope === undefined || a.scope === 'global')
+  );
 }
 
 /**
@@ -28,9 +36,12 @@ export function isShared(kind: IfaceKind): boolean {
  * memory (see ringGeometry), so a buffer that absorbs 50 k packets/s would cost hundreds of MiB per node; the
  * user who picks immediate delivery for its latency sets --buffer-size knowingly (docs/capture.md).
  */
-export function defaultBufferKiB(kind: IfaceKind, delivery: Delivery): number | undefined {
+export function defaultBufferKiB(
+  iface: Pick<Iface, 'kind' | 'addresses'>,
+  delivery: Delivery,
+): number | undefined {
   if (delivery !== 'buffered') return undefined;
-  return isShared(kind) ? SHARED_BUFFER_KIB : undefined;
+  return isShared(iface) ? SHARED_BUFFER_KIB : undefined;
 }
 
 export interface RingGeometry {

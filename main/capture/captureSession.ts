@@ -422,8 +422,8 @@ export class CaptureSession extends EventEmitter {
     }
     const usable = selection.filter((s) => byName.get(s.node)!.conn !== null);
     const delivery = this.opts.delivery ?? DEFAULT_DELIVERY;
-    const kindOf = (s: Selected) =>
-      byName.get(s.node)!.status.discovery!.interfaces.find((i) => i.name === s.iface)!.kind;
+    const ifaceOf = (s: Selected) =>
+      byName.get(s.node)!.status.discovery!.interfaces.find((i) => i.name === s.iface)!;
     const checks = await Promise.all(usable.map((s) => this.checkFilter(byName.get(s.node)!, s.iface)));
     const bad = checks.find((c) => c?.code === 'FILTER_INVALID');
     if (bad) throw new HopscopeError('FILTER_INVALID', bad.message);
@@ -445,7 +445,7 @@ export class CaptureSession extends EventEmitter {
           nano: n.status.tcpdump!.nano,
           filter: this.filterFor(n),
           count: this.opts.count,
-          bufferKiB: this.opts.bufferKiB ?? defaultBufferKiB(kindOf(s), delivery),
+          bufferKiB: this.opts.bufferKiB ?? defaultBufferKiB(ifaceOf(s), delivery),
           delivery,
         },
         n.privilege!,

@@ -57,21 +57,28 @@ describe('ringGeometry (libpcap create_ring)', () => {
 });
 
 describe('default buffer per interface', () => {
+  const linkLocal = [{ family: 'inet6' as const, address: 'fe80::1', prefixLen: 64, scope: 'link' }];
+  const nodeAddr = [{ family: 'inet' as const, address: '10.1.10.9', prefixLen: 24, scope: 'global' }];
+
   it('buffered: 4 MiB where flows meet, tcpdump’s own 2 MiB on a single pod’s interface', () => {
-    for (const k of ['physical', 'bridge', 'vxlan', 'ipip', 'tun', 'other'] as const) {
-      expect(isShared(k), k).toBe(true);
-      expect(defaultBufferKiB(k, 'buffered')).toBe(SHARED_BUFFER_KIB);
+    for (const kind of ['physical', 'bridge', 'vxlan', 'ipip', 'tun', 'other'] as const) {
+      expect(isShared({ kind, addresses: [] }), kind).toBe(true);
+      expect(defaultBufferKiB({ kind, addresses: linkLocal }, 'buffered')).toBe(SHARED_BUFFER_KIB);
     }
-    for (const k of ['veth', 'calico', 'loopback'] as const) {
-      expect(isShared(k), k).toBe(false);
-      expect(defaultBufferKiB(k, 'buffered')).toBeUndefined();
+    // A pod's host-side veth or cali* holds no address of its own (at most IPv6 link-local).
+    for (const kind of ['veth', 'calico', 'loopback'] as const) {
+      expect(isShared({ kind, addresses: linkLocal }), kind).toBe(false);
+      expect(defaultBufferKiB({ kind, addresses: [] }, 'buffered')).toBeUndefined();
     }
+    // A veth that carries the node's own address is the node's uplink (the lab's ens33): shared.
+    expect(isShared({ kind: 'veth', addresses: nodeAddr })).toBe(true);
+    expect(isShared({ kind: 'loopback', addresses: nodeAddr })).toBe(false);
     expect(SHARED_BUFFER_KIB).toBe(2 * TCPDUMP_DEFAULT_BUFFER_KIB);
   });
 
   it('immediate: tcpdump’s default everywhere (a bigger ring costs 128 KiB of kernel memory per packet)', () => {
-    for (const k of ['physical', 'bridge', 'veth'] as const)
-      expect(defaultBufferKiB(k, 'immediate')).toBeUndefined();
+    for (const kind of ['physical', 'bridge', 'veth'] as const)
+      expect(defaultBufferKiB({ kind, addresses: nodeAddr }, 'immediate')).toBeUndefined();
   });
 
   it('the buffered defaults cost a node with 3 shared interfaces and 13 veths far less than immediate -B 16384', () => {
