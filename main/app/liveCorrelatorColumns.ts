@@ -27,6 +27,14 @@ export class Grow<T extends Typed> {
     this.data[this.length++] = v;
   }
 
+  /** Makes room for n more values at the end and returns where they start (write them into `data`). */
+  extend(n: number): number {
+    const at = this.length;
+    this.reserve(at + n);
+    this.length = at + n;
+    return at;
+  }
+
   /** Appends `src` (same element type) at the end. */
   append(src: ArrayLike<number>): void {
     this.reserve(this.length + src.length);

@@ -85,7 +85,8 @@ export class LiveSession {
   /** New rows from the worker (in its row order, which is our packet index). Returns them as one batch. */
   addRows(r: LiveRows): PacketBatch {
     const from = this.count;
-    if (r.from !== from) throw new Error(`live rows out of order: got ${r.from}, have ${from}`);
+    if (r.from !== from)
+      throw new HopscopeError('INTERNAL', `live rows out of order: got ${r.from}, have ${from}`);
     const n = r.capture.length;
     this.capture.append(r.capture);
     this.tsSec.append(r.tsSec);
@@ -94,18 +95,24 @@ export class LiveSession {
     this.caplen.append(r.caplen);
     this.proto.append(r.proto);
     this.status.append(r.status);
+    // Bulk writes into the columns (a message can hold a hundred thousand rows after a long snapshot).
     const base = this.baseSec;
-    const blk = this.blocks.length;
+    const at = this.tsRel.extend(n);
+    const ts = this.tsRel.data;
+    for (let k = 0; k < n; k++) ts[at + k] = (r.tsSec[k] - base) * 1e9 + r.tsNsec[k];
+    this.block.extend(n);
+    this.block.data.fill(this.blocks.length, at, at + n);
     this.blocks.push(r.frames);
-    let off = 0;
-    for (let k = 0; k < n; k++) {
-      this.tsRel.push((r.tsSec[k] - base) * 1e9 + r.tsNsec[k]);
-      this.block.push(blk);
-      this.offset.push(off);
-      off += r.caplen[k];
-      this.journeyCol.push(-1);
-      this.hopCol.push(-1);
+    this.offset.extend(n);
+    const off = this.offset.data;
+    for (let k = 0, o = 0; k < n; k++) {
+      off[at + k] = o;
+      o += r.caplen[k];
     }
+    this.journeyCol.extend(n);
+    this.journeyCol.data.fill(-1, at, at + n);
+    this.hopCol.extend(n);
+    this.hopCol.data.fill(-1, at, at + n);
     r.lanes.forEach((l, i) => {
       const lane = this.lanes[i];
       if (!lane) return;
