@@ -24,6 +24,28 @@ const LABEL_W = 150;
 const LANE_H = 22;
 const AXIS_H = 22;
 
+interface Colors {
+  fg: string;
+  muted: string;
+  grid: string;
+  tick: string;
+  accent: string;
+  laneAlt: string;
+}
+
+function readColors(el: Element): Colors {
+  const css = getComputedStyle(el);
+  const color = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    fg: color('--fg', '#222'),
+    muted: color('--muted', '#888'),
+    grid: color('--grid', '#e5e5e5'),
+    tick: color('--tick', '#4a7bd0'),
+    accent: color('--accent', '#e0531f'),
+    laneAlt: color('--lane-alt', 'rgba(0,0,0,0.03)'),
+  };
+}
+
 export function Timeline() {
   const ctl = useController();
   const version = usePacketsVersion();
@@ -38,6 +60,7 @@ export function Timeline() {
   const [width, setWidth] = useState(800);
   const [hover, setHover] = useState<{ x: number; y: number; packet: number } | null>(null);
   const drag = useRef<{ x: number; moved: boolean } | null>(null);
+  const colorsRef = useRef<({ key: string } & Colors) | null>(null);
 
   const captures = useMemo(() => session?.captures ?? [], [session]);
   const height = AXIS_H + captures.length * LANE_H + 4;
@@ -74,19 +97,17 @@ export function Timeline() {
     const cv = canvasRef.current;
     if (!cv) return;
     const dpr = window.devicePixelRatio || 1;
-    cv.width = width * dpr;
-    cv.height = height * dpr;
+    // Assigning the size reallocates the canvas even when unchanged: only on a real change.
+    if (cv.width !== Math.floor(width * dpr)) cv.width = Math.floor(width * dpr);
+    if (cv.height !== Math.floor(height * dpr)) cv.height = Math.floor(height * dpr);
     const g = cv.getContext('2d');
     if (!g) return;
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const css = getComputedStyle(cv);
-    const color = (name: string, fallback: string) => css.getPropertyValue(name).trim() || fallback;
-    const fg = color('--fg', '#222');
-    const muted = color('--muted', '#888');
-    const grid = color('--grid', '#e5e5e5');
-    const tick = color('--tick', '#4a7bd0');
-    const accent = color('--accent', '#e0531f');
-    const laneAlt = color('--lane-alt', 'rgba(0,0,0,0.03)');
+    // Colors come from the theme's CSS variables. Reading them forces a style recalculation of the page (rows
+    // were just added): read once per theme, not on every redraw while a million rows load.
+    const themeKey = document.documentElement.dataset.theme ?? '';
+    if (colorsRef.current?.key !== themeKey) colorsRef.current = { key: themeKey, ...readColors(cv) };
+    const { fg, muted, grid, tick, accent, laneAlt } = colorsRef.current;
     g.clearRect(0, 0, width, height);
     g.font = '11px ui-monospace, monospace';
     g.textBaseline = 'middle';
@@ -169,7 +190,14 @@ export function Timeline() {
         }
       }
       const y = AXIS_H + lane * LANE_H + 4;
-      for (let px = 0; px < w; px++) if (cols[px]) g.fillRect(px, y, 1, LANE_H - 8);
+      // One rectangle per run of occupied columns (the same pixels): a dense lane is one rectangle instead of
+      // one per pixel column, which the canvas would otherwise record and rasterize on every redraw.
+      for (let px = 0; px < w; px++) {
+        if (!cols[px]) continue;
+        const start = px;
+        while (px + 1 < w && cols[px + 1]) px++;
+        g.fillRect(start, y, px + 1 - start, LANE_H - 8);
+      }
     });
     // The selected journey, hop to hop across lanes.
     if (journey) {
