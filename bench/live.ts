@@ -167,6 +167,57 @@ function procSample(pid: number): { ticks: number; rssKiB: number; hwmKiB: numbe
   }
 }
 
+/**
+ * Delivery latency as the session sees it: polls one capture file every LATENCY_POLL_MS while the pods send and,
+ * for each record that appeared since the last poll, takes (poll time − the packet's timestamp). The lab's nodes
+ * share this machine's clock, so no skew enters; the poll adds up to LATENCY_POLL_MS.
+ */
+const LATENCY_POLL_MS = 20;
+class LatencyProbe {
+  readonly ms: number[] = [];
+  private off = 0;
+  private unitsPerMs = 1e6;
+  constructor(readonly file: string) {}
+
+  poll(): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(this.file, 'r');
+    } catch {
+      return;
+    }
+    try {
+      const size = fs.fstatSync(fd).size;
+      if (size - this.off < 16) return;
+      const buf = Buffer.alloc(size - this.off);
+      fs.readSync(fd, buf, 0, buf.length, this.off);
+      const now = Date.now();
+      let p = 0;
+      if (this.off === 0) {
+        if (buf.length < PCAP_HEADER) return;
+        this.unitsPerMs = buf.readUInt32LE(0) === 0xa1b23c4d ? 1e6 : 1e3; // nanosecond or microsecond pcap
+        p = PCAP_HEADER;
+      }
+      while (p + PCAP_RECORD <= buf.length) {
+        const incl = buf.readUInt32LE(p + 8);
+        if (p + PCAP_RECORD + incl > buf.length) break;
+        this.ms.push(now - (buf.readUInt32LE(p) * 1000 + buf.readUInt32LE(p + 4) / this.unitsPerMs));
+        p += PCAP_RECORD + incl;
+      }
+      this.off += p;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  summary(): string {
+    if (this.ms.length === 0) return 'no packets';
+    const v = Float64Array.from(this.ms).sort();
+    const q = (f: number) => v[Math.min(v.length - 1, Math.floor(f * v.length))].toFixed(0);
+    return `p50 ${q(0.5)} / p99 ${q(0.99)} / max ${q(1)} ms (${v.length} packets)`;
+  }
+}
+
 interface CaptureDoc {
   captures: {
     node: string;
@@ -277,6 +328,11 @@ async function run(seconds: number, rate: number, captureFlags: string[]): Promi
       `live: ${ifaces} interfaces capturing; ${pairs.length} pod pairs × ${pairRate} datagrams/s for ${seconds} s`,
     );
 
+    const probes = ['node-1__vethperf11.pcap', 'node-2__cni0.pcap'].map(
+      (f) => new LatencyProbe(path.join(outDir, f)),
+    );
+    for (const p of probes) p.poll(); // skip what arrived before the traffic (the file's header)
+    const poller = setInterval(() => probes.forEach((p) => p.poll()), LATENCY_POLL_MS);
     const pid = capture.pid!;
     const samples: { t: number; ticks: number; rssKiB: number }[] = [];
     const first = procSample(pid)!;
@@ -309,6 +365,9 @@ async function run(seconds: number, rate: number, captureFlags: string[]): Promi
       if (s) samples.push({ t: Date.now(), ticks: s.ticks, rssKiB: s.rssKiB });
     }
     const trafficS = (Date.now() - t0) / 1000;
+    await sleep(1500); // the last packets' delivery (a buffered block waits up to 1 s)
+    clearInterval(poller);
+    for (const p of probes) p.poll();
     const results = (await allSent).map(senderStats);
     for (const k of sinks) k.kill('SIGTERM');
     await sleep(2000); // let the last packets reach the files
@@ -393,6 +452,10 @@ async function run(seconds: number, rate: number, captureFlags: string[]): Promi
       `| bytes stored | ${storedBytes} | | |`,
       `| CPU of our process (cores, mean / busiest second) | ${cores.toFixed(2)} / ${busiest.toFixed(2)} | < ${TARGETS.liveMaxCpuCores} | ${cores < TARGETS.liveMaxCpuCores ? 'met' : '**MISSED**'} |`,
       `| peak RSS of our process | ${peakRssMiB.toFixed(0)} MiB | | |`,
+      ...probes.map(
+        (p) =>
+          `| delivery latency into ${path.basename(p.file)} (packet timestamp → on disk here; +≤${LATENCY_POLL_MS} ms polling) | ${p.summary()} | | |`,
+      ),
       `| kernel memory of the capture rings, per node | ${rings.map((r) => `${r.node} ${(r.bytes / 2 ** 20).toFixed(0)} MiB (${r.sockets} rings, ${r.frames} frames)`).join('; ')} | | |`,
       `| our loss (stored packets = tcpdump's count; file bytes = bytes received = 24 + count × record size) | ${ours.length ? ours.length + ' interfaces' : 'none'} | zero | ${ours.length ? '**MISSED**' : 'met'} |`,
       `| tcpdump's own loss on the nodes (captured = sent by the pods, kernel drops) | ${kernel.length ? kernel.length + ' interfaces' : 'none'} | zero | ${kernel.length ? '**MISSED**' : 'met'} |`,

@@ -116,6 +116,7 @@ export class InterfaceCapture extends EventEmitter {
   private resolveDone!: () => void;
   private ended = false;
   private stopRequested = false;
+  private stopping: Promise<void> | null = null;
   /** File length, and the end of its last complete record (where a resumed stream continues). */
   private fileLen = 0;
   private recordsEnd = 0;
@@ -541,8 +542,16 @@ export class InterfaceCapture extends EventEmitter {
     this.emit('state', { ...this.status, gaps: [...this.status.gaps] });
   }
 
-  /** Stops via EOF on the channel's stdin: the remote watchdog SIGTERMs tcpdump, which prints its counts. */
-  async stop(): Promise<void> {
+  /**
+   * Stops via EOF on the channel's stdin: the remote watchdog SIGTERMs tcpdump, which prints its counts.
+   * Calls made while a stop is under way share it (a second one must not cut a buffered stop's wait short).
+   */
+  stop(): Promise<void> {
+    this.stopping ??= this.doStop();
+    return this.stopping;
+  }
+
+  private async doStop(): Promise<void> {
     if (this.ended) return;
     if (
       this.spec.delivery === 'buffered' &&

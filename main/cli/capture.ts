@@ -29,9 +29,12 @@ Capture:
   --no-follow-tunnels capture exactly --filter; by default a filter is widened with the overlay tunnels'
                       outer packets (udp dst port 4789/8472, ip proto 4), so a ping filtered by 'icmp' is also
                       seen on ens33 inside VXLAN or IPIP and its journey stays whole
-  --buffer-size KIB   kernel capture buffer per interface (tcpdump -B); raise it if tcpdump reports drops
-  --delivery MODE     immediate: each packet as it comes (tcpdump --immediate-mode); buffered: in kernel
-                      blocks, up to 1 s late, many more packets per MiB of kernel buffer
+  --delivery MODE     buffered (default): the kernel hands packets to tcpdump in blocks, up to 1 s late,
+                      and the same kernel memory holds tens of times more packets; immediate: each packet
+                      at once (tcpdump --immediate-mode), but it drops under load unless --buffer-size is large
+  --buffer-size KIB   kernel capture buffer per interface (tcpdump -B); default 4096 where flows meet
+                      (bridge, NIC, tunnel, a veth holding the node's address), tcpdump's 2048 elsewhere.
+                      Packets the kernel drops are counted live and reported at the end
   --duration SECONDS  stop after this long (default: until Ctrl-C)
   --count N           stop each interface after N packets
   --snaplen BYTES     default 262144
@@ -344,7 +347,10 @@ const cmd: Command = {
         console.error(
           `hopscope capture: ${c.node}:${c.iface}: the node's kernel dropped ${c.kernelDrops} packets ` +
             `(${((100 * c.kernelDrops) / seen).toFixed(2)} % of ${seen}) before tcpdump could read them; ` +
-            `a larger --buffer-size (now ${c.bufferKiB ?? 'tcpdump default'} KiB) or --delivery buffered keeps up with more`,
+            `its buffer was ${c.bufferKiB ?? 2048} KiB with ${c.delivery} delivery: ` +
+            (c.delivery === 'immediate'
+              ? '--delivery buffered holds far more packets per KiB'
+              : 'a larger --buffer-size keeps up with more'),
         );
       }
       if (c.error) {
