@@ -63,7 +63,7 @@ const command: Command = {
       console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
     // A file is written in the background while the next buffer is built (pcapng: the bulk of the bytes).
     const sink = out === '-' ? Sink.stdout() : Sink.file(out, { async: format === 'pcapng' });
-    // Frames back what the columns do not hold (IPv6 addresses and summaries) in JSON and CSV.
+    // Frames back what the columns do not hold (IPv6 addresses and summaries) in comments, JSON and CSV.
     const detail = new FrameSource(res);
     try {
       if (format === 'pcapng') {
@@ -73,19 +73,14 @@ const command: Command = {
         const macs = new Map(
           inputs.value.interfaces.filter((i) => i.mac >= 0).map((i) => [`${i.node}/${i.name}`, i.mac]),
         );
-        const frames = new FrameSource(res);
-        try {
-          const n = await exportPcapng(res, frames, sink, {
-            correctedTime: flagSet(p, 'corrected-time'),
-            descriptions,
-            macs,
-          });
-          await sink.end();
-          if (out !== '-')
-            console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
-        } finally {
-          frames.close();
-        }
+        const n = await exportPcapng(res, sink, {
+          correctedTime: flagSet(p, 'corrected-time'),
+          descriptions,
+          macs,
+        });
+        await sink.end();
+        if (out !== '-')
+          console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
       } else if (format === 'json') writeJourneysJson(res, sink, { minHops });
       else writeCsv(res, sink, minHops);
     } finally {

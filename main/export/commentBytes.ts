@@ -61,12 +61,36 @@ export class CommentBytes {
     return this;
   }
 
+  /** Bytes as they are (a pre-encoded constant): no per-character test. */
+  bytes(a: Uint8Array): this {
+    const n = a.length;
+    this.room(n);
+    const b = this.buf;
+    let at = this.len;
+    for (let i = 0; i < n; i++) b[at++] = a[i];
+    this.len = at;
+    return this;
+  }
+
   /** A non-negative safe integer in decimal. */
   int(v: number): this {
     this.room(16);
     const b = this.buf;
     if (v < 10) {
       b[this.len++] = 48 + v;
+      return this;
+    }
+    if (v < 0x80000000) {
+      // Small integers (journey ids, hop numbers): 32-bit division.
+      let digits = 2;
+      for (let p = 100; v >= p && digits < 10; p *= 10) digits++;
+      let at = this.len + digits;
+      this.len = at;
+      for (let x = v; digits > 0; digits--) {
+        const q = (x / 10) | 0;
+        b[--at] = 48 + (x - q * 10);
+        x = q;
+      }
       return this;
     }
     let digits = 0;

@@ -4,12 +4,27 @@
 import type { CorrelationResult } from '../correlate/result.ts';
 import { changesBetween } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
-import type { FrameSource } from '../session/frames.ts';
 import { CommentBytes } from './commentBytes.ts';
+import {
+  BATCH_PACKETS,
+  BATCH_TEXT,
+  BatchSink,
+  COMMENT_ROOM,
+  M_CAPLEN,
+  M_COMMENT_LEN,
+  M_IFACE,
+  M_OFFSET_HI,
+  M_OFFSET_LO,
+  M_ORIGLEN,
+  M_PACKET_ID,
+  M_TS_HI,
+  M_TS_LO,
+  META_WORDS,
+} from './epbBatch.ts';
 import { GENERATOR } from './journeysJson.ts';
 import type { Sink } from './sink.ts';
 import { timeOrder } from './order.ts';
-import { beginEpb, COMMENT_ROOM, endEpb, OPTION_HEADER, writeIdb, writeShb } from './pcapngWriter.ts';
+import { writeIdb, writeShb } from './pcapngWriter.ts';
 
 export interface PcapngExportOptions {
   /** Write clock-corrected timestamps (each node's offset subtracted) instead of the captured ones. */
@@ -18,13 +33,24 @@ export interface PcapngExportOptions {
   descriptions?: Map<string, string>;
   /** Interface MACs by "node/iface" (from discovery) when the capture did not carry one. */
   macs?: Map<string, number>;
+  /** Write in a worker thread (default: for exports of 20,000 packets or more). */
+  worker?: boolean;
 }
 
-/** Per row: hop number within its journey (0-based, -1 none) and the previous hop's row. */
-export function hopIndex(res: CorrelationResult): { hop: Int32Array; prev: Int32Array; count: Int32Array } {
+/**
+ * Per row: hop number within its journey (0-based, -1 none), the previous hop's row, and the journey (-1 for
+ * rows that are no hop: duplicates and rows without a journey; journeyOfRow tells those apart).
+ */
+export function hopIndex(res: CorrelationResult): {
+  hop: Int32Array;
+  prev: Int32Array;
+  count: Int32Array;
+  journey: Int32Array;
+} {
   const n = res.rowCount;
   const hop = new Int32Array(n).fill(-1);
   const prev = new Int32Array(n).fill(-1);
+  const journey = new Int32Array(n).fill(-1);
   const count = new Int32Array(res.journeyCount);
   // firstRow/nextRow walk journeyRows' order without an array per journey.
   for (let k = 0; k < res.journeyCount; k++) {
@@ -33,20 +59,24 @@ export function hopIndex(res: CorrelationResult): { hop: Int32Array; prev: Int32
     for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
       hop[r] = i++;
       prev[r] = p;
+      journey[r] = k;
       p = r;
     }
     count[k] = i;
   }
-  return { hop, prev, count };
+  return { hop, prev, count, journey };
 }
 
+/** Below this many packets the export writes in its own thread (a worker takes ~30 ms to start). */
+const WORKER_MIN_PACKETS = 20_000;
+
 /**
- * Writes the merged pcapng into `sink`. With an asynchronous sink (Sink.file(path, { async: true })) the
- * caller finishes with `await sink.end()`; the export waits for it only when its buffers are all in flight.
+ * Writes the merged pcapng into `sink` and returns the packets written; the caller then closes the sink
+ * (`await sink.end()` for an asynchronous one). Frames are read from the captures' files by the batch writer
+ * (epbBatch.ts), in a worker thread for large exports (opts.worker overrides).
  */
 export async function exportPcapng(
   res: CorrelationResult,
-  frames: FrameSource,
   sink: Sink,
   opts: PcapngExportOptions = {},
 ): Promise<number> {
@@ -72,69 +102,106 @@ export async function exportPcapng(
       mac: c.mac !== undefined && c.mac >= 0 ? c.mac : opts.macs?.get(key),
     });
   }
-  const { hop, prev, count } = hopIndex(res);
+  const out = await sink.handOff();
+  const writer = new BatchSink(
+    { paths: res.captures.map((c) => c.path ?? null), fd: out.fd, position: out.position },
+    opts.worker ?? res.rowCount >= WORKER_MIN_PACKETS,
+  );
+  try {
+    const n = await fillBatches(res, corrected, writer);
+    sink.advance(await writer.finish());
+    return n;
+  } catch (e) {
+    await writer.abort();
+    throw e;
+  }
+}
+
+/** Every row in time order as batch entries: where its frame is, its timestamp, journey id and comment. */
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const JOURNEY = ascii('journey ');
+const DUPLICATE = ascii(': duplicate frame');
+const HOP_1 = ascii(' hop 1/');
+const HOP = ascii(' hop ');
+const SLASH = ascii('/');
+const COLON = ascii(': ');
+const PLUS = ascii(' +');
+const SPACE = ascii(' ');
+
+async function fillBatches(res: CorrelationResult, corrected: boolean, writer: BatchSink): Promise<number> {
+  const { hop, prev, count, journey } = hopIndex(res);
   const rows = res.rows;
   const order = timeOrder(res, corrected);
   const base = res.baseSec;
   const flags = rows.flags;
   const capture = rows.capture;
   const origLen = rows.origLen;
+  const caplen = rows.caplen;
+  const fileOffset = rows.fileOffset;
   const tcol = rows.t;
-  // Comments are built in place, inside the output buffer, with the same text as
+  // correctedT(r) = t[r] − its node's offset: the offset per capture, looked up once.
+  const capOffset = Float64Array.from(res.captures, (_, c) => res.offsetNs[res.nodeOfCapture(c)]);
+  // Comments are built in place, in the batch's text, with the same text as
   //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`.
   const cb = new CommentBytes();
+  let b = await writer.next();
+  let tp = 0;
   for (let i = 0; i < order.length; i++) {
-    if (sink.busy) await sink.ready();
     const r = order[i];
-    const k = res.journeyOfRow(r);
-    let len = frames.locate(r);
-    if (len < 0) len = 0;
     const h = hop[r];
+    const k = h >= 0 ? journey[r] : res.journeyOfRow(r);
     const dup = k >= 0 && (flags[r] & F_DUP) !== 0;
     const summary = k >= 0 && !dup && h === 0 ? res.journeySummary(k) : '';
-    // Row time is ns since baseSec (exact in a double); split into whole seconds and nanoseconds.
-    const t = corrected ? Math.round(res.correctedT(r)) : tcol[r];
+    if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + summary.length * 3 > BATCH_TEXT)) {
+      writer.put(b);
+      b = await writer.next();
+      tp = 0;
+    }
+    const m = b.count++ * META_WORDS;
+    const meta = b.meta;
+    // Row time is ns since baseSec (exact in a double); split into whole seconds and nanoseconds, then into
+    // the EPB's two 32-bit words of sec·1e9 + nsec (exact without BigInt: sec·1e9 < 2^61 is a double).
+    const tr = tcol[r] - capOffset[capture[r]];
+    const t = corrected ? Math.round(tr) : tcol[r];
     const s = Math.floor(t / 1e9);
-    const epb = beginEpb(
-      sink,
-      capture[r],
-      base + s,
-      t - s * 1e9,
-      frames.buf,
-      frames.start,
-      len,
-      origLen[r],
-      summary.length * 3 + COMMENT_ROOM,
-    );
+    const a = (base + s) * 1953125 * 512;
+    let hi = Math.floor(a / 4294967296);
+    let lo = a - hi * 4294967296 + (t - s * 1e9);
+    if (lo >= 4294967296) {
+      hi += 1;
+      lo -= 4294967296;
+    }
+    const off = fileOffset[r];
+    meta[m + M_IFACE] = capture[r];
+    meta[m + M_TS_HI] = hi;
+    meta[m + M_TS_LO] = lo;
+    meta[m + M_CAPLEN] = caplen[r];
+    meta[m + M_ORIGLEN] = origLen[r];
+    meta[m + M_OFFSET_LO] = off % 4294967296;
+    meta[m + M_OFFSET_HI] = Math.floor(off / 4294967296);
+    meta[m + M_PACKET_ID] = k >= 0 ? k + 1 : 0;
     if (k >= 0) {
-      cb.attach(sink.buffer, epb + OPTION_HEADER);
-      if (dup)
-        cb.str('journey ')
-          .int(k + 1)
-          .str(': duplicate frame');
-      else if (h === 0) {
-        cb.str('journey ')
-          .int(k + 1)
-          .str(' hop 1/')
-          .int(count[k])
-          .str(': ')
-          .str(summary);
-      } else if (h > 0) {
+      cb.attach(b.text, tp)
+        .bytes(JOURNEY)
+        .int(k + 1);
+      if (dup) cb.bytes(DUPLICATE);
+      else if (h === 0) cb.bytes(HOP_1).int(count[k]).bytes(COLON).str(summary);
+      else if (h > 0) {
         const p = prev[r];
-        const ch = changesBetween(rows, p, r);
-        cb.str('journey ')
-          .int(k + 1)
-          .str(' hop ')
+        cb.bytes(HOP)
           .int(h + 1)
-          .str('/')
+          .bytes(SLASH)
           .int(count[k])
-          .str(' +');
-        cb.duration(res.correctedT(r) - res.correctedT(p));
-        for (let c = 0; c < ch.length; c++) cb.str(c === 0 ? ': ' : ' ').str(ch[c]);
+          .bytes(PLUS)
+          .duration(tr - (tcol[p] - capOffset[capture[p]]));
+        const ch = changesBetween(rows, p, r);
+        for (let c = 0; c < ch.length; c++) cb.bytes(c === 0 ? COLON : SPACE).str(ch[c]);
       }
-      endEpb(sink, epb, cb.len - epb - OPTION_HEADER, k + 1);
-    } else endEpb(sink, epb, 0, 0);
+      meta[m + M_COMMENT_LEN] = cb.len - tp;
+      tp = cb.len;
+    } else meta[m + M_COMMENT_LEN] = 0;
   }
   cb.reset();
+  if (b.count > 0) writer.put(b);
   return order.length;
 }

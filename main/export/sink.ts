@@ -165,6 +165,25 @@ export class Sink {
     if (this.owned) close(this.fd, () => {});
   }
 
+  /**
+   * Lets another writer (a worker) continue the output: writes what is buffered and waits for the writes in
+   * flight; returns the descriptor and the file position to write at next (null: the descriptor's own offset,
+   * as for stdout). Report what it wrote with advance().
+   */
+  async handOff(): Promise<{ fd: number; position: number | null }> {
+    this.flush();
+    if (!this.async) return { fd: this.fd, position: null };
+    while (this.inFlight > 0) await new Promise<void>((r) => (this.wake = r));
+    if (this.failed) throw this.failed;
+    return { fd: this.fd, position: this.position };
+  }
+
+  /** `n` bytes were written past the sink by the writer handOff() let in. */
+  advance(n: number): void {
+    this.bytes += n;
+    this.position += n;
+  }
+
   /** Writes what is buffered, waits for every write, closes the file; rejects with the first write error. */
   async end(): Promise<void> {
     if (!this.async || this.closed) {

@@ -23,11 +23,11 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 async function toPcapng(res: CorrelationResult, out: string, correctedTime = false): Promise<number> {
   const sink = Sink.file(out, { async: true });
-  const frames = new FrameSource(res);
+  const detail = new FrameSource(res); // IPv6 summaries, as the CLI attaches
   try {
-    return await exportPcapng(res, frames, sink, { correctedTime });
+    return await exportPcapng(res, sink, { correctedTime });
   } finally {
-    frames.close();
+    detail.close();
     await sink.end();
   }
 }

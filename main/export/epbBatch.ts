@@ -1,0 +1,346 @@
+// The pcapng export's write half: batches of packets (where each frame is in its capture file, timestamp,
+// lengths, packet id, comment bytes) become Enhanced Packet Blocks in the output file. The exporter builds the
+// batches (journeys, comments); this writer reads the frames and writes, either in the exporter's thread or in
+// a worker thread beside it (the machine's second core), so reading and copying the frames and the kernel's
+// write overlap the comment building.
+//
+// createBatchWriter is self-contained on purpose (no imports, no names from outside its body): the worker runs
+// its source text (Function.prototype.toString) through `new Worker(code, { eval: true })`, so the same code
+// serves both threads without a second bundle entry.
+
+import * as fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+
+/** Uint32 words per packet in a batch's `meta`. */
+export const META_WORDS = 9;
+/** Word offsets of one packet in `meta`. */
+export const M_IFACE = 0;
+export const M_TS_HI = 1;
+export const M_TS_LO = 2;
+export const M_CAPLEN = 3;
+export const M_ORIGLEN = 4;
+export const M_OFFSET_LO = 5;
+export const M_OFFSET_HI = 6;
+export const M_PACKET_ID = 7;
+export const M_COMMENT_LEN = 8;
+
+/** Packets per batch, and bytes of comment text a batch holds (a batch ends early when its text is full). */
+export const BATCH_PACKETS = 8192;
+export const BATCH_TEXT = 1 << 20;
+/** Text room a batch keeps per comment beyond 3 bytes per UTF-16 unit of its free text (the summary). */
+export const COMMENT_ROOM = 512;
+
+export interface Batch {
+  /** META_WORDS per packet: interface, timestamp words, lengths, file offset, packet id, comment length. */
+  meta: Uint32Array;
+  /** The packets' comments, one after the other (UTF-8). */
+  text: Uint8Array;
+  count: number;
+  /** Its place among the BatchSink's batches (shared with the worker). */
+  slot: number;
+}
+
+export interface WriterSetup {
+  /** Per interface id: its capture file (null: frames unavailable, written empty). */
+  paths: (string | null)[];
+  fd: number;
+  /** File position of the first byte to write; null: write at the descriptor's offset (a pipe, stdout). */
+  position: number | null;
+}
+
+export interface BatchWriter {
+  write(b: Batch): void;
+  /** Writes what is buffered and closes the input files; returns the bytes written in all. */
+  finish(): number;
+}
+
+/**
+ * The EPB writer. `fsm` is node:fs (passed in: see the module comment). Frames are read through one
+ * read-ahead window per input file, so a time-ordered walk reads each file sequentially in large chunks.
+ */
+export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWriter {
+  const WINDOW = 2 << 20;
+  const FLUSH_AT = 4 << 20;
+  const OUT_BYTES = 8 << 20;
+  const PCAP_RECORD_HEADER = 16;
+  const PCAPNG_EPB_DATA = 28;
+  const PCAPNG_SPB_DATA = 12;
+  const BT_EPB = 6;
+  const OPT_COMMENT = 1;
+  const EPB_PACKETID = 5;
+  const EPB_HEADER = 28;
+  const WORDS = 9; // META_WORDS
+  /** A read-ahead window on a file: buf[off, off + cap) holds the file's bytes [start, end). */
+  interface Win {
+    fd: number;
+    pcapng: boolean;
+    buf: Uint8Array;
+    off: number;
+    cap: number;
+    start: number;
+    end: number;
+  }
+  const paths = [...new Set(setup.paths.filter((p): p is string => p !== null))];
+  // One arena holds the output buffer and every file's window, so a frame moves with copyWithin (no view
+  // object per packet). A window that must grow past WINDOW moves to a buffer of its own.
+  const arena = new Uint8Array(OUT_BYTES + paths.length * WINDOW);
+  const dv = new DataView(arena.buffer);
+  const byPath = new Map<string, Win>();
+  paths.forEach((p, i) => {
+    const fd = fsm.openSync(p, 'r');
+    const head = new Uint8Array(4);
+    fsm.readSync(fd, head, 0, 4, 0);
+    const pcapng = head[0] === 0x0a && head[1] === 0x0d && head[2] === 0x0d && head[3] === 0x0a;
+    byPath.set(p, { fd, pcapng, buf: arena, off: OUT_BYTES + i * WINDOW, cap: WINDOW, start: 0, end: 0 });
+  });
+  const lanes = setup.paths.map((p) => (p === null ? null : byPath.get(p)!));
+  let len = 0;
+  let position = setup.position;
+  let total = 0;
+
+  const writeAll = (b: Uint8Array, n: number): void => {
+    let off = 0;
+    while (off < n) {
+      try {
+        const k = fsm.writeSync(setup.fd, b, off, n - off, position);
+        off += k;
+        if (position !== null) position += k;
+      } catch (e) {
+        // A non-blocking stdout pipe: wait for the reader.
+        if ((e as { code?: string }).code !== 'EAGAIN') throw e;
+      }
+    }
+    total += n;
+  };
+  const flush = (): void => {
+    writeAll(arena, len);
+    len = 0;
+  };
+
+  /** Makes the window hold [at, at + n) where the file has it; returns the index of `at` in w.buf. */
+  const window = (w: Win, at: number, n: number): number => {
+    if (at < w.start || at + n > w.end) {
+      if (n > w.cap) {
+        w.buf = new Uint8Array(n * 2);
+        w.off = 0;
+        w.cap = n * 2;
+      }
+      w.start = at;
+      w.end = at + fsm.readSync(w.fd, w.buf, w.off, w.cap, at);
+    }
+    return w.off + at - w.start;
+  };
+
+  const write = (b: Batch): void => {
+    const meta = b.meta;
+    const text = b.text;
+    let tp = 0;
+    for (let i = 0, m = 0; i < b.count; i++, m += WORDS) {
+      const iface = meta[m];
+      let caplen = meta[m + 3];
+      const at = meta[m + 5] + meta[m + 6] * 4294967296;
+      const packetId = meta[m + 7];
+      const clen = meta[m + 8];
+      const w = lanes[iface];
+      let s = 0;
+      if (w === null) caplen = 0;
+      else {
+        // One window covering the largest record header and the frame: a record is one read at most.
+        s = window(w, at, PCAPNG_EPB_DATA + caplen);
+        let hdr = PCAP_RECORD_HEADER;
+        if (w.pcapng) hdr = (w.buf[s] | w.buf[s + 3]) === 3 ? PCAPNG_SPB_DATA : PCAPNG_EPB_DATA; // 6, 2 or 3
+        s += hdr;
+        const have = w.off + w.end - w.start - s;
+        if (caplen > have) caplen = Math.max(0, have);
+      }
+      const pad = (4 - (caplen & 3)) & 3;
+      const cpad = (4 - (clen & 3)) & 3;
+      const opts = (clen > 0 ? 4 + clen + cpad : 0) + (packetId > 0 ? 12 : 0);
+      const size = EPB_HEADER + caplen + pad + (opts > 0 ? opts + 4 : 0) + 4;
+      if (len + size > OUT_BYTES) flush();
+      // A block larger than the output buffer (a jumbo frame in a huge snaplen) is built on its own.
+      const big = size > OUT_BYTES ? new Uint8Array(size) : null;
+      const t = big ?? arena;
+      const tdv = big ? new DataView(big.buffer) : dv;
+      let o = big ? 0 : len;
+      tdv.setUint32(o, BT_EPB, true);
+      tdv.setUint32(o + 4, size, true);
+      tdv.setUint32(o + 8, iface, true);
+      tdv.setUint32(o + 12, meta[m + 1], true);
+      tdv.setUint32(o + 16, meta[m + 2], true);
+      tdv.setUint32(o + 20, caplen, true);
+      tdv.setUint32(o + 24, meta[m + 4], true);
+      o += EPB_HEADER;
+      if (caplen > 0) {
+        if (t === w!.buf) t.copyWithin(o, s, s + caplen);
+        else t.set(w!.buf.subarray(s, s + caplen), o);
+      }
+      o += caplen;
+      for (let z = 0; z < pad; z++) t[o++] = 0;
+      if (clen > 0) {
+        tdv.setUint32(o, OPT_COMMENT | (clen << 16), true); // code, then length (16 bits each)
+        o += 4;
+        for (const e = tp + clen; tp < e; ) t[o++] = text[tp++];
+        for (let z = 0; z < cpad; z++) t[o++] = 0;
+      }
+      if (packetId > 0) {
+        tdv.setUint32(o, EPB_PACKETID | (8 << 16), true);
+        tdv.setUint32(o + 4, packetId, true);
+        tdv.setUint32(o + 8, 0, true);
+        o += 12;
+      }
+      if (opts > 0) {
+        tdv.setUint32(o, 0, true);
+        o += 4;
+      }
+      tdv.setUint32(o, size, true);
+      if (big) writeAll(big, size);
+      else {
+        len = o + 4;
+        if (len >= FLUSH_AT) flush();
+      }
+    }
+  };
+
+  const finish = (): number => {
+    flush();
+    for (const w of byPath.values()) fsm.closeSync(w.fd);
+    byPath.clear();
+    return total;
+  };
+
+  return { write, finish };
+}
+
+/** What the worker is started with: the writer's setup and the batches' shared memory. */
+interface WorkerData {
+  setup: WriterSetup;
+  metas: SharedArrayBuffer[];
+  texts: SharedArrayBuffer[];
+}
+
+/** The worker's message loop (self-contained too): {slot, count} → write that batch, answer {done: slot}. */
+function workerLoop(make: typeof createBatchWriter): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const wt = require('node:worker_threads') as typeof import('node:worker_threads');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fsm = require('node:fs') as typeof fs;
+  const port = wt.parentPort!;
+  const data = wt.workerData as WorkerData;
+  const metas = data.metas.map((b) => new Uint32Array(b));
+  const texts = data.texts.map((b) => new Uint8Array(b));
+  let writer: BatchWriter | null = null;
+  port.on('message', (msg: { slot?: number; count?: number; end?: boolean }) => {
+    try {
+      writer ??= make(fsm, data.setup);
+      if (msg.slot !== undefined) {
+        const slot = msg.slot;
+        writer.write({ meta: metas[slot], text: texts[slot], count: msg.count!, slot });
+        port.postMessage({ done: slot });
+      } else if (msg.end) port.postMessage({ finished: writer.finish() });
+    } catch (e) {
+      port.postMessage({ error: e instanceof Error ? e.message : String(e) });
+    }
+  });
+}
+
+/**
+ * Where batches go: straight into a BatchWriter in this thread, or to a worker running one. With a worker the
+ * batches live in shared memory, allocated once: a message names the filled one and the worker answers when it
+ * may be refilled (transferring buffers instead churns external memory, and with it the garbage collector).
+ */
+export class BatchSink {
+  private readonly local: BatchWriter | null;
+  private readonly worker: Worker | null;
+  private readonly batches: Batch[] = [];
+  private readonly free: number[] = [];
+  private failed: Error | null = null;
+  private wake: (() => void) | null = null;
+  private finished: number | null = null;
+
+  constructor(setup: WriterSetup, useWorker: boolean, slots = 4) {
+    if (!useWorker) {
+      this.local = createBatchWriter(fs, setup);
+      this.worker = null;
+      this.batches.push({
+        meta: new Uint32Array(BATCH_PACKETS * META_WORDS),
+        text: new Uint8Array(BATCH_TEXT),
+        count: 0,
+        slot: 0,
+      });
+      this.free.push(0);
+      return;
+    }
+    this.local = null;
+    const data: WorkerData = { setup, metas: [], texts: [] };
+    for (let slot = 0; slot < slots; slot++) {
+      const m = new SharedArrayBuffer(BATCH_PACKETS * META_WORDS * 4);
+      const t = new SharedArrayBuffer(BATCH_TEXT);
+      data.metas.push(m);
+      data.texts.push(t);
+      this.batches.push({ meta: new Uint32Array(m), text: new Uint8Array(t), count: 0, slot });
+      this.free.push(slot);
+    }
+    // The bundlers' helpers for kept function names and require() are not in the worker's scope: stand-ins.
+    const code =
+      'const __name = (f) => f; const __require = require;\n' +
+      `(${workerLoop.toString()})(${createBatchWriter.toString()});\n`;
+    this.worker = new Worker(code, { eval: true, workerData: data, name: 'hopscope-pcapng-writer' });
+    this.worker.on('message', (msg: { done?: number; finished?: number; error?: string }) => {
+      if (msg.done !== undefined) this.free.push(msg.done);
+      else if (msg.finished !== undefined) this.finished = msg.finished;
+      else if (msg.error !== undefined) this.failed ??= new Error(msg.error);
+      this.poke();
+    });
+    this.worker.on('error', (e) => {
+      this.failed ??= e;
+      this.poke();
+    });
+    this.worker.on('exit', (code) => {
+      if (this.finished === null) this.failed ??= new Error(`pcapng writer thread exited (${code})`);
+      this.poke();
+    });
+  }
+
+  private poke(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  private async until(cond: () => boolean): Promise<void> {
+    while (!cond() && !this.failed) await new Promise<void>((r) => (this.wake = r));
+    if (this.failed) throw this.failed;
+  }
+
+  /** An empty batch to fill; waits while every batch is with the worker. */
+  async next(): Promise<Batch> {
+    if (this.free.length === 0) await this.until(() => this.free.length > 0);
+    const b = this.batches[this.free.pop()!];
+    b.count = 0;
+    return b;
+  }
+
+  /** Hands a filled batch (from next()) over to be written. */
+  put(b: Batch): void {
+    if (this.failed) throw this.failed;
+    if (this.local) {
+      this.local.write(b);
+      this.free.push(b.slot);
+    } else this.worker!.postMessage({ slot: b.slot, count: b.count });
+  }
+
+  /** Waits for every batch to be written; returns the bytes written. */
+  async finish(): Promise<number> {
+    if (this.local) return this.local.finish();
+    this.worker!.postMessage({ end: true });
+    await this.until(() => this.finished !== null);
+    await this.worker!.terminate();
+    return this.finished!;
+  }
+
+  /** Stops the worker after a failure elsewhere (finish() not reached). */
+  async abort(): Promise<void> {
+    await this.worker?.terminate();
+  }
+}
