@@ -180,7 +180,7 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
       if (clen > 0) {
         tdv.setUint32(o, OPT_COMMENT | (clen << 16), true); // code, then length (16 bits each)
         o += 4;
-        for (const e = tp + clen; tp < e; ) t[o++] = text[tp++];
+        for (const e = tp + clen; tp < e;) t[o++] = text[tp++];
         for (let z = 0; z < cpad; z++) t[o++] = 0;
       }
       if (packetId > 0) {
