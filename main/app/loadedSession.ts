@@ -152,7 +152,7 @@ export class LoadedSession {
       from: f,
       capture: rows.capture.slice(f, end),
       tsNs: rows.t.slice(f, end),
-      length: rows.origLen.slice(f, end),
+      length: Uint32Array.from(rows.origLen.subarray(f, end)),
       journey: this.journeyCol.slice(f, end),
       hop: this.hopCol.slice(f, end),
       proto: this.protoCol.slice(f, end),

@@ -122,8 +122,8 @@ function open(id: string, paths: string[], title: string | undefined, previewMin
       : {
           capture: r.capture.slice(0, s.count),
           t: r.t.slice(0, s.count),
-          origLen: r.origLen.slice(0, s.count),
-          caplen: r.caplen.slice(0, s.count),
+          origLen: Uint32Array.from(r.origLen.subarray(0, s.count)),
+          caplen: Uint32Array.from(r.caplen.subarray(0, s.count)),
           fileOffset: Float64Array.from(r.fileOffset.subarray(0, s.count)),
         };
     const captures = s.result.captures.map((c) => ({ path: c.path ?? '', linkType: c.linkType }));

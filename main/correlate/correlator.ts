@@ -66,7 +66,7 @@ export type DecodeFn = (frame: Uint8Array, linkType: number, out: PacketFields, 
 
 export class Correlator {
   readonly obs: ObservationTable;
-  readonly segs = new SegmentTable();
+  readonly segs: SegmentTable;
   readonly captures: CaptureInfo[] = [];
   readonly nodes: string[] = [];
   /** Seconds of the first timestamp pushed: row times are ns relative to it. */
@@ -88,6 +88,9 @@ export class Correlator {
     this.opts = { ...DEFAULTS, ...opts };
     this.decode = decode;
     this.obs = new ObservationTable(Math.max(1024, Math.min(opts.expectedRows ?? 4096, 1 << 27)));
+    // Segments sized from the rows too (at most one per row, usually several rows each): growing by copying
+    // touches twice the memory, and first-touched pages are what ingest mostly pays for.
+    this.segs = new SegmentTable(Math.max(1024, Math.min((opts.expectedRows ?? 2048) >> 1, 1 << 26)));
   }
 
   addCapture(info: CaptureInfo): number {

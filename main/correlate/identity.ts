@@ -43,23 +43,26 @@ export function createIdentity(): Identity {
   return { keyed: false, keyHi: 0, keyLo: 0, tailKnown: false, tail: 0 };
 }
 
-// Two 32-bit murmur3-style lanes with different seeds give the 64-bit key.
-let h1 = 0;
-let h2 = 0;
-function mixInit(): void {
-  h1 = 0x9747b28c;
-  h2 = 0x2f3a1b5d;
-}
-function mix(k: number): void {
-  k = Math.imul(k | 0, 0xcc9e2d51);
-  k = (k << 15) | (k >>> 17);
-  k = Math.imul(k, 0x1b873593);
-  h1 ^= k;
-  h1 = (h1 << 13) | (h1 >>> 19);
-  h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-  h2 ^= Math.imul(k, 0x85ebca6b);
-  h2 = (h2 << 17) | (h2 >>> 15);
-  h2 = (Math.imul(h2, 9) + 0x7feb352d) | 0;
+// Two 32-bit murmur3-style lanes with different seeds give the 64-bit key. The words are collected first and
+// mixed in one loop with local state: no call and no module-variable store per word on this per-packet path.
+const words = new Int32Array(32);
+let nw = 0;
+function mixWords(out: Identity): void {
+  let h1 = 0x9747b28c;
+  let h2 = 0x2f3a1b5d;
+  for (let i = 0; i < nw; i++) {
+    let k = Math.imul(words[i], 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h1 ^= k;
+    h1 = (h1 << 13) | (h1 >>> 19);
+    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
+    h2 ^= Math.imul(k, 0x85ebca6b);
+    h2 = (h2 << 17) | (h2 >>> 15);
+    h2 = (Math.imul(h2, 9) + 0x7feb352d) | 0;
+  }
+  out.keyHi = fmix(h1 ^ h2);
+  out.keyLo = fmix(h2 + Math.imul(h1, 3));
 }
 export function fmix(h: number): number {
   h ^= h >>> 16;
@@ -73,8 +76,9 @@ export function fmix(h: number): number {
 function u16(b: Uint8Array, at: number): number {
   return (b[at] << 8) | b[at + 1];
 }
-function u32(b: Uint8Array, at: number): number {
-  return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+/** A big-endian 32-bit word as int32 (the hash takes int32 words: no unsigned double to box). */
+function i32(b: Uint8Array, at: number): number {
+  return (b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3];
 }
 
 const ICMPV6_ECHO_REQUEST = 128;
@@ -87,8 +91,8 @@ function mixIpv6(f: PacketFields, frame: Uint8Array, base: number, n: number): v
   const d = f.dst6Offset;
   if (s < 0 || d < 0 || s + IPV6_ADDR > n || d + IPV6_ADDR > n) return;
   for (let i = 0; i < IPV6_ADDR; i += 4) {
-    mix(u32(frame, base + s + i));
-    mix(u32(frame, base + d + i));
+    words[nw++] = i32(frame, base + s + i);
+    words[nw++] = i32(frame, base + d + i);
   }
 }
 
@@ -117,20 +121,21 @@ export function computeIdentity(
   out.keyLo = 0;
   out.tail = 0;
   if (f.ipVersion === 0 || f.ipTotalLen < 0) return;
-  mixInit();
-  mix(f.ipVersion);
-  mix(f.ipId);
-  mix(f.proto);
-  mix(f.ipTotalLen);
-  mix(f.fragOffset | (f.moreFragments ? 0x10000 : 0));
+  const w = words;
+  w[0] = f.ipVersion;
+  w[1] = f.ipId;
+  w[2] = f.proto;
+  w[3] = f.ipTotalLen;
+  w[4] = f.fragOffset | (f.moreFragments ? 0x10000 : 0);
+  nw = 5;
   if (f.fragOffset === 0) {
     const l4 = l4Start(f);
     const proto = f.proto;
     if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) {
       if (l4 < 0 || l4 + ICMP_MIN > n) return;
-      mix(frame[base + l4]);
-      mix(frame[base + l4 + 1]);
-      mix(u16(frame, base + l4 + ICMP_SEQ));
+      w[nw++] = frame[base + l4];
+      w[nw++] = frame[base + l4 + 1];
+      w[nw++] = u16(frame, base + l4 + ICMP_SEQ);
       // ICMPv6 other than echo (NDP, MLD, router solicitations) has no per-packet id at all, and the same
       // report comes from every host: add the addresses (link-local, never NAT'ed), as for IGMP below.
       const t6 = frame[base + l4];
@@ -138,21 +143,20 @@ export function computeIdentity(
         mixIpv6(f, frame, base, n);
     } else if (proto === PROTO_TCP) {
       if (l4 < 0 || l4 + TCP_ACK_END > n) return;
-      mix(u32(frame, base + l4 + TCP_SEQ));
-      mix(u32(frame, base + l4 + TCP_SEQ + 4));
+      w[nw++] = i32(frame, base + l4 + TCP_SEQ);
+      w[nw++] = i32(frame, base + l4 + TCP_SEQ + 4);
     } else if (proto === PROTO_UDP) {
       if (l4 < 0 || l4 + UDP_MIN > n) return;
-      mix(u16(frame, base + l4 + UDP_LEN));
+      w[nw++] = u16(frame, base + l4 + UDP_LEN);
     } else if (f.ipVersion === 4) {
       // Other protocols (IGMP, GRE, OSPF…) carry nothing per-packet we can hash without the payload, and
       // identical ones come from different hosts (IGMP reports): add the addresses, which NAT leaves alone.
-      mix(f.src);
-      mix(f.dst);
+      w[nw++] = f.src;
+      w[nw++] = f.dst;
     }
   }
   out.keyed = true;
-  out.keyHi = fmix(h1 ^ h2);
-  out.keyLo = fmix(h2 + Math.imul(h1, 3));
+  mixWords(out);
   tail(f, frame, out, base, n);
 }
 

@@ -56,8 +56,9 @@ export class ObservationTable {
   record!: Uint32Array; // record index within its capture file
   /** Byte offset of the record in its file: Uint32 until an offset past 4 GiB arrives, then Float64. */
   fileOffset!: Uint32Array | Float64Array;
-  caplen!: Uint32Array;
-  origLen!: Uint32Array;
+  /** Captured and original lengths: Uint16 until a frame over 65,535 bytes (GRO/TSO) arrives, then Uint32. */
+  caplen!: Uint16Array | Uint32Array;
+  origLen!: Uint16Array | Uint32Array;
   /** Timestamp in ns relative to the table's base second (exact in float64 for ±104 days). */
   t!: Float64Array;
   flags!: Uint8Array;
@@ -90,12 +91,6 @@ export class ObservationTable {
   private readonly macPairs = new TupleInterner(2);
   private readonly encaps = new TupleInterner(ENCAP_FIELDS);
   private readonly scratch = new Float64Array(ENCAP_FIELDS);
-  /**
-   * Per capture, the last two distinct MAC pairs and encapsulations seen (tuple, id + 1): a capture sees few
-   * links and tunnels, mostly alternating (request, reply), so most rows skip the interners' hashing.
-   */
-  private macCache: Float64Array = new Float64Array(0);
-  private encCache: Float64Array = new Float64Array(0);
   /** Node-local segment the row joined (-1 none). Filled by the grouper. */
   segment!: Int32Array;
   /** Next row of the same segment in path order (-1 end). */
@@ -119,8 +114,12 @@ export class ObservationTable {
     this.fileOffset = g(this.fileOffset, (n) =>
       this.fileOffset instanceof Float64Array ? new Float64Array(n) : new Uint32Array(n),
     );
-    this.caplen = g(this.caplen, (n) => new Uint32Array(n));
-    this.origLen = g(this.origLen, (n) => new Uint32Array(n));
+    this.caplen = g(this.caplen, (n) =>
+      this.caplen instanceof Uint32Array ? new Uint32Array(n) : new Uint16Array(n),
+    );
+    this.origLen = g(this.origLen, (n) =>
+      this.origLen instanceof Uint32Array ? new Uint32Array(n) : new Uint16Array(n),
+    );
     this.t = g(this.t, (n) => new Float64Array(n));
     this.flags = g(this.flags, (n) => new Uint8Array(n));
     this.missing = g(this.missing, (n) => new Uint16Array(n));
@@ -173,6 +172,10 @@ export class ObservationTable {
       this.fileOffset = w;
     }
     this.fileOffset[i] = fileOffset;
+    if ((caplen > 0xffff || origLen > 0xffff) && this.caplen instanceof Uint16Array) {
+      this.caplen = widenLengths(this.caplen);
+      this.origLen = widenLengths(this.origLen);
+    }
     this.caplen[i] = caplen;
     this.origLen[i] = origLen;
     this.t[i] = t;
@@ -230,12 +233,12 @@ export class ObservationTable {
     if (tf < 0) m |= M_TCP_FLAGS;
     this.tcpFlagsCol[i] = tf < 0 ? 0 : tf;
     this.missing[i] = m;
-    const eth = f.hasEth ? this.macPairOf(capture, f.ethSrc, f.ethDst) + 1 : 0;
+    const eth = f.hasEth ? this.macPairOf(f.ethSrc, f.ethDst) + 1 : 0;
     if (eth > 0xffff && this.ethPair instanceof Uint16Array) this.ethPair = widenIds(this.ethPair);
     this.ethPair[i] = eth;
     const ec = f.encapCount;
     this.encapCount[i] = ec;
-    const enc = ec > 0 ? this.encapOf(capture, f) + 1 : 0;
+    const enc = ec > 0 ? this.encapOf(f) + 1 : 0;
     if (enc > 0xffff && this.encapId instanceof Uint16Array) this.encapId = widenIds(this.encapId);
     this.encapId[i] = enc;
     this.segment[i] = -1;
@@ -243,27 +246,16 @@ export class ObservationTable {
     return i;
   }
 
-  /** The interned id of (src, dst), through the capture's two-entry cache. */
-  private macPairOf(capture: number, src: number, dst: number): number {
-    const at = capture * MAC_SLOT * 2;
-    let c = this.macCache;
-    if (at + MAC_SLOT * 2 > c.length) c = this.macCache = grownCache(c, at + MAC_SLOT * 2);
-    if (c[at + 2] !== 0 && c[at] === src && c[at + 1] === dst) return c[at + 2] - 1;
-    const b = at + MAC_SLOT;
-    if (c[b + 2] !== 0 && c[b] === src && c[b + 1] === dst) return c[b + 2] - 1;
+  /** The interned id of the MAC pair (src, dst). */
+  private macPairOf(src: number, dst: number): number {
     const sc = this.scratch;
     sc[0] = src;
     sc[1] = dst;
-    const id = this.macPairs.intern(sc);
-    c.copyWithin(b, at, at + MAC_SLOT);
-    c[at] = src;
-    c[at + 1] = dst;
-    c[at + 2] = id + 1;
-    return id;
+    return this.macPairs.intern(sc);
   }
 
-  /** The interned id of f's outermost encapsulation, through the capture's two-entry cache. */
-  private encapOf(capture: number, f: PacketFields): number {
+  /** The interned id of f's outermost encapsulation. */
+  private encapOf(f: PacketFields): number {
     const sc = this.scratch;
     sc[E_TYPE] = f.encapType[0];
     sc[E_SRC] = f.encapOuterSrc[0];
@@ -274,20 +266,7 @@ export class ObservationTable {
     sc[E_TTL] = f.encapOuterTtl[0];
     sc[E_INNER_SRC] = f.innerEthSrc;
     sc[E_INNER_DST] = f.innerEthDst;
-    const at = capture * ENC_SLOT * 2;
-    let c = this.encCache;
-    if (at + ENC_SLOT * 2 > c.length) c = this.encCache = grownCache(c, at + ENC_SLOT * 2);
-    for (let slot = at; slot < at + ENC_SLOT * 2; slot += ENC_SLOT) {
-      if (c[slot + ENCAP_FIELDS] === 0) continue;
-      let k = 0;
-      while (k < ENCAP_FIELDS && c[slot + k] === sc[k]) k++;
-      if (k === ENCAP_FIELDS) return c[slot + ENCAP_FIELDS] - 1;
-    }
-    const id = this.encaps.intern(sc);
-    c.copyWithin(at + ENC_SLOT, at, at + ENC_SLOT);
-    c.set(sc, at);
-    c[at + ENCAP_FIELDS] = id + 1;
-    return id;
+    return this.encaps.intern(sc);
   }
 
   // Semantic values of the narrow columns (-1 when absent).
@@ -388,19 +367,16 @@ export class ObservationTable {
 
 /** Fields sameInner compares besides addresses: their `missing` bits must agree too. */
 const INNER_BITS = M_TTL | M_SRC_PORT | M_DST_PORT;
-/** Cache slots: a MAC pair (src, dst, id + 1); an encapsulation (ENCAP_FIELDS values, id + 1). */
-const MAC_SLOT = 3;
-const ENC_SLOT = ENCAP_FIELDS + 1;
+/** Widens a Uint16 length column to Uint32. */
+function widenLengths(a: Uint16Array | Uint32Array): Uint32Array {
+  const w = new Uint32Array(a.length);
+  w.set(a);
+  return w;
+}
 
 /** Widens a Uint16 id column to Int32 (more than 65,534 distinct MAC pairs or tunnels in one table). */
 function widenIds(a: Uint16Array): Int32Array {
   const w = new Int32Array(a.length);
   w.set(a);
   return w;
-}
-
-function grownCache(c: Float64Array, need: number): Float64Array {
-  const n = new Float64Array(Math.max(need, c.length * 2));
-  n.set(c);
-  return n;
 }
