@@ -6,19 +6,37 @@ import { AppStore, pushRates } from './store/appStore.ts';
 import { PacketStore } from './store/packetStore.ts';
 import { SummaryCache } from './store/summaryCache.ts';
 
-/**
- * Rows per request while loading or refreshing (22 bytes a row on the wire), up to two requests in flight. Every
- * round trip crosses the server and, on a busy machine, waits for the CPU: with 100,000-row requests one at a
- * time, those waits were most of a million-row session's first view.
- */
-const LOAD_CHUNK = 1_000_000;
-const LOAD_IN_FLIGHT = 2;
-/**
- * Rows stored per task: a reply is applied in slices with a yield between them, so no task grows long (storing is
- * ~4 ms per 250,000 rows; each slice also re-renders the panes and redraws the timeline once), the browser
- * paints as panes fill, and a pane asks for its summaries as soon as its first rows are in.
- */
-const APPLY_SLICE = 250_000;
+/** How packets are loaded (tests use small numbers to exercise many chunks). */
+export interface LoadOptions {
+  /**
+   * Rows per request while loading or refreshing (22 bytes a row on the wire), up to `inFlight` requests at once.
+   * Every round trip crosses the server and, on a busy machine, waits for the CPU: with 100,000-row requests one
+   * at a time, those waits were most of a million-row session's first view.
+   */
+  chunk: number;
+  /**
+   * Rows per request when only journeys changed (correlation done, a clock override) and the rows are held: the
+   * user may be scrolling, and the browser receives each reply in one task, so smaller (2.2 MB).
+   */
+  refreshChunk: number;
+  inFlight: number;
+  /**
+   * Rows stored per task: a reply is applied in slices with a yield between them, so no task grows long (storing
+   * is ~4 ms per 250,000 rows; each slice also re-renders the panes and redraws the timeline once), the browser
+   * paints as panes fill, and a pane asks for its summaries as soon as its first rows are in.
+   */
+  applySlice: number;
+  /** Summaries asked for with each pane's first rows, before the pane renders them (a tall pane shows ~50 + 20). */
+  prefetchSummaries: number;
+}
+
+const DEFAULT_LOAD: LoadOptions = {
+  chunk: 250_000,
+  refreshChunk: 100_000,
+  inFlight: 2,
+  applySlice: 125_000,
+  prefetchSummaries: 100,
+};
 
 export class Controller {
   readonly packets = new PacketStore();
@@ -30,11 +48,15 @@ export class Controller {
   private opening = false;
   private unsubs: (() => void)[] = [];
 
+  private readonly load: LoadOptions;
+
   constructor(
     readonly api: HopscopeApi,
     readonly store: AppStore,
+    load: Partial<LoadOptions> = {},
   ) {
     this.summaries = new SummaryCache(api);
+    this.load = { ...DEFAULT_LOAD, ...load };
   }
 
   start(): void {
@@ -156,26 +178,29 @@ export class Controller {
     this.loadedRows = { id: s.id, rowsRevision };
     this.applyClocks(s);
     // Replies are applied in order while the next requests are already on their way.
+    const chunk = inPlace && this.packets.count >= s.packets ? this.load.refreshChunk : this.load.chunk;
     const inFlight: Promise<Result<PacketBatch>>[] = [];
     let next = 0;
     const request = () => {
       const from = next;
-      next += LOAD_CHUNK;
-      inFlight.push(this.api.getPackets({ sessionId: s.id, from, count: Math.min(LOAD_CHUNK, s.packets - from) }));
+      next += chunk;
+      inFlight.push(this.api.getPackets({ sessionId: s.id, from, count: Math.min(chunk, s.packets - from) }));
     };
-    while (next < s.packets && inFlight.length < LOAD_IN_FLIGHT) request();
+    while (next < s.packets && inFlight.length < this.load.inFlight) request();
     while (inFlight.length) {
       const r = await inFlight.shift()!;
       if (token !== this.loadToken) return;
       if (this.fail(r) || !r.ok) return;
       if (next < s.packets) request();
       const b = r.value;
-      for (let at = 0; at < b.capture.length; at += APPLY_SLICE) {
+      // Only rows not held yet count: a refresh in place asks for none.
+      this.summaries.prefetch(firstRowsPerCapture(b, this.packets, this.load.prefetchSummaries));
+      for (let at = 0; at < b.capture.length; at += this.load.applySlice) {
         if (at > 0) {
           await yieldToBrowser();
           if (token !== this.loadToken) return;
         }
-        this.packets.apply(sliceBatch(b, at, APPLY_SLICE));
+        this.packets.apply(sliceBatch(b, at, this.load.applySlice));
       }
     }
     // While journeys are still being computed the progress line stays; the session change that ends it clears it.
@@ -274,6 +299,25 @@ function loadingLabel(s: SessionInfo): string {
   return s.correlating
     ? `Correlating ${s.title}: packets first, journeys and clocks follow…`
     : 'Loading packets…';
+}
+
+/**
+ * Global indices of the rows in `b` that will be among the first `n` of their capture (pane) once `b` is stored
+ * after what `store` holds: the rows a pane shows first when it opens at the top.
+ */
+export function firstRowsPerCapture(b: PacketBatch, store: PacketStore, n: number): number[] {
+  // Rows still wanted per capture, + 1 (0: not looked up yet): a typed-array lookup per row, ~1 ms a million.
+  const left = new Int32Array(65536);
+  const out: number[] = [];
+  for (let i = Math.max(0, store.count - b.from); i < b.capture.length; i++) {
+    const c = b.capture[i];
+    if (left[c] === 0) left[c] = Math.max(0, n - store.captureCount(c)) + 1;
+    if (left[c] > 1) {
+      out.push(b.from + i);
+      left[c]--;
+    }
+  }
+  return out;
 }
 
 /** Rows [at, at + n) of a batch, as views (the store copies them). */

@@ -45,6 +45,15 @@ export class SummaryCache {
     return undefined;
   }
 
+  /**
+   * Asks now (not at the next frame) for summaries about to be shown: the first rows of each pane, requested as
+   * soon as their batch arrives, so they travel while the rows are stored and the panes first render.
+   */
+  prefetch(indices: readonly number[]): void {
+    for (const i of indices) if (!this.cache.has(i) && !this.inFlight.has(i)) this.wanted.add(i);
+    if (this.wanted.size) void this.flush();
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;

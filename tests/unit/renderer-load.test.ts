@@ -1,0 +1,145 @@
+// How the renderer loads a session's packets: requests pipelined and applied in slices, in global order, and the
+// first rows' summaries asked for with their batch. Against the real AppService in-process on the sample session
+// (recorded in the lab: a VXLAN ping across two nodes, 8 interfaces), with small chunks to exercise many of them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { AppService } from '../../main/app/service.ts';
+import type { HopscopeApi, PacketBatch, SessionInfo } from '../../preload/api.ts';
+import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
+import { Controller, firstRowsPerCapture, sliceBatch } from '../../renderer/src/controller.ts';
+import { AppStore } from '../../renderer/src/store/appStore.ts';
+import { PacketStore } from '../../renderer/src/store/packetStore.ts';
+
+interface Call {
+  method: string;
+  req: unknown;
+  /** Requests not yet answered when this one was made. */
+  pendingBefore: number;
+}
+
+/** HopscopeApi straight onto the back end, noting every request and how many were in flight. */
+function recordingApi(b: AppService, calls: Call[]): HopscopeApi {
+  const api: Record<string, unknown> = {};
+  let pending = 0;
+  for (const m of API_METHODS)
+    api[m] = async (req?: unknown) => {
+      calls.push({ method: m, req, pendingBefore: pending });
+      pending++;
+      try {
+        return await b.call(m, req);
+      } finally {
+        pending--;
+      }
+    };
+  for (const [m, ev] of Object.entries(API_EVENTS)) api[m] = (cb: (p: unknown) => void) => b.on(ev, cb);
+  return api as unknown as HopscopeApi;
+}
+
+let backend: AppService;
+let session: SessionInfo;
+let all: PacketBatch;
+
+beforeAll(async () => {
+  backend = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+  const r = await backend.call('openSample', undefined);
+  if (!r.ok) throw new Error(r.error.message);
+  session = r.value as SessionInfo;
+  const p = await backend.call('getPackets', { sessionId: session.id, from: 0, count: session.packets });
+  if (!p.ok) throw new Error(p.error.message);
+  all = p.value as PacketBatch;
+}, 60_000);
+afterAll(() => backend.close());
+
+describe('Controller loading', () => {
+  it('pipelines small chunks, applies them in slices in order, and ends with every row as the server has it', async () => {
+    expect(session.packets).toBeGreaterThan(20);
+    const calls: Call[] = [];
+    const ctl = new Controller(recordingApi(backend, calls), new AppStore(), {
+      chunk: 7,
+      refreshChunk: 5,
+      inFlight: 2,
+      applySlice: 3,
+      prefetchSummaries: 2,
+    });
+    let versions = 0;
+    ctl.packets.subscribe(() => versions++);
+    await ctl.showSession(session);
+
+    const p = ctl.packets;
+    expect(p.count).toBe(session.packets);
+    expect(Array.from(p.capture.view())).toEqual(Array.from(all.capture));
+    expect(Array.from(p.tsNs.view())).toEqual(Array.from(all.tsNs));
+    expect(Array.from(p.length.view())).toEqual(Array.from(all.length));
+    expect(Array.from(p.journey.view())).toEqual(Array.from(all.journey));
+    expect(Array.from(p.hop.view())).toEqual(Array.from(all.hop));
+    for (const c of session.captures) {
+      const expected = [...all.capture.keys()].filter((i) => all.capture[i] === c.index);
+      expect(Array.from(p.byCapture[c.index].view())).toEqual(expected);
+    }
+    // Every chunk requested once, in order; never more than two in flight; one store change per slice.
+    const gets = calls
+      .filter((c) => c.method === 'getPackets')
+      .map((c) => c.req as { from: number; count: number });
+    expect(gets.map((g) => g.from)).toEqual(
+      Array.from({ length: Math.ceil(session.packets / 7) }, (_, i) => i * 7),
+    );
+    expect(gets.reduce((s, g) => s + g.count, 0)).toBe(session.packets);
+    expect(
+      Math.max(...calls.filter((c) => c.method === 'getPackets').map((c) => c.pendingBefore)),
+    ).toBeLessThan(2);
+    const slices = gets.reduce((s, g) => s + Math.ceil(g.count / 3), 0);
+    expect(versions).toBeGreaterThanOrEqual(slices);
+  });
+
+  it("asks for each capture's first rows' summaries with their batch, before any pane renders", async () => {
+    const calls: Call[] = [];
+    const ctl = new Controller(recordingApi(backend, calls), new AppStore(), { prefetchSummaries: 3 });
+    await ctl.showSession(session);
+    // Nothing rendered here (no React): any summary request came from the load itself.
+    const asked = calls
+      .filter((c) => c.method === 'getSummaries')
+      .flatMap((c) => (c.req as { indices: number[] }).indices);
+    const firstThree = session.captures.flatMap((c) =>
+      [...all.capture.keys()].filter((i) => all.capture[i] === c.index).slice(0, 3),
+    );
+    expect(asked.sort((a, b) => a - b)).toEqual(firstThree.sort((a, b) => a - b));
+    // The answers are cached: the tcpdump line the server gives for that packet.
+    await new Promise((r) => setTimeout(r, 50));
+    const r = await backend.call('getSummaries', { sessionId: session.id, indices: [firstThree[0]] });
+    expect(r.ok && (r.value as string[])[0]).toBeTruthy();
+    expect(ctl.summaries.get(firstThree[0])).toBe(r.ok ? (r.value as string[])[0] : null);
+  });
+});
+
+describe('load helpers', () => {
+  const batch = (from: number, captures: number[]): PacketBatch => ({
+    sessionId: 's',
+    from,
+    capture: Uint16Array.from(captures),
+    tsNs: Float64Array.from(captures.map((_, i) => (from + i) * 10)),
+    length: new Uint32Array(captures.length).fill(60),
+    journey: Int32Array.from(captures.map((_, i) => from + i)),
+    hop: new Int16Array(captures.length).fill(-1),
+    proto: new Uint8Array(captures.length).fill(1),
+    status: new Uint8Array(captures.length),
+  });
+
+  it('sliceBatch views rows [at, at + n) with the right global start', () => {
+    const b = batch(100, [0, 1, 0, 2, 1]);
+    const s = sliceBatch(b, 2, 2);
+    expect(s.from).toBe(102);
+    expect(Array.from(s.capture)).toEqual([0, 2]);
+    expect(Array.from(s.journey)).toEqual([102, 103]);
+    expect(Array.from(sliceBatch(b, 4, 10).tsNs)).toEqual([1040]);
+    expect(sliceBatch(b, 0, 5)).toBe(b);
+  });
+
+  it('firstRowsPerCapture counts what the store already holds, and skips rows it holds', () => {
+    const store = new PacketStore();
+    store.reset(3);
+    expect(firstRowsPerCapture(batch(0, [0, 0, 1, 0, 2, 1, 1]), store, 2)).toEqual([0, 1, 2, 4, 5]);
+    store.apply(batch(0, [0, 1, 1]));
+    // Capture 0 has one row, capture 1 two: one more of capture 0, none of 1, two of 2. Rows 0–2 are held.
+    expect(firstRowsPerCapture(batch(1, [1, 1, 0, 1, 2, 0, 2, 2]), store, 2)).toEqual([3, 5, 7]);
+  });
+});
