@@ -61,8 +61,7 @@ const command: Command = {
     const { result: res, problems } = correlateInputs(inputs.value, { clock });
     for (const pr of problems)
       console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
-    // A file is written in the background while the next buffer is built (pcapng: the bulk of the bytes).
-    const sink = out === '-' ? Sink.stdout() : Sink.file(out, { async: format === 'pcapng' });
+    const sink = out === '-' ? Sink.stdout() : Sink.file(out);
     // Frames back what the columns do not hold (IPv6 addresses and summaries) in comments, JSON and CSV.
     const detail = new FrameSource(res);
     try {
@@ -78,7 +77,6 @@ const command: Command = {
           descriptions,
           macs,
         });
-        await sink.end();
         if (out !== '-')
           console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
       } else if (format === 'json') writeJourneysJson(res, sink, { minHops });

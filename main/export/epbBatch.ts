@@ -25,8 +25,8 @@ export const M_PACKET_ID = 7;
 export const M_COMMENT_LEN = 8;
 
 /** Packets per batch, and bytes of comment text a batch holds (a batch ends early when its text is full). */
-export const BATCH_PACKETS = 8192;
-export const BATCH_TEXT = 1 << 20;
+export const BATCH_PACKETS = 16384;
+export const BATCH_TEXT = 2 << 20;
 /** Text room a batch keeps per comment beyond 3 bytes per UTF-16 unit of its free text (the summary). */
 export const COMMENT_ROOM = 512;
 
@@ -43,9 +43,8 @@ export interface Batch {
 export interface WriterSetup {
   /** Per interface id: its capture file (null: frames unavailable, written empty). */
   paths: (string | null)[];
+  /** Where to write, at the descriptor's own offset (a file or a pipe). */
   fd: number;
-  /** File position of the first byte to write; null: write at the descriptor's offset (a pipe, stdout). */
-  position: number | null;
 }
 
 export interface BatchWriter {
@@ -95,16 +94,13 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
   });
   const lanes = setup.paths.map((p) => (p === null ? null : byPath.get(p)!));
   let len = 0;
-  let position = setup.position;
   let total = 0;
 
   const writeAll = (b: Uint8Array, n: number): void => {
     let off = 0;
     while (off < n) {
       try {
-        const k = fsm.writeSync(setup.fd, b, off, n - off, position);
-        off += k;
-        if (position !== null) position += k;
+        off += fsm.writeSync(setup.fd, b, off, n - off);
       } catch (e) {
         // A non-blocking stdout pipe: wait for the reader.
         if ((e as { code?: string }).code !== 'EAGAIN') throw e;

@@ -71,9 +71,9 @@ export function hopIndex(res: CorrelationResult): {
 const WORKER_MIN_PACKETS = 20_000;
 
 /**
- * Writes the merged pcapng into `sink` and returns the packets written; the caller then closes the sink
- * (`await sink.end()` for an asynchronous one). Frames are read from the captures' files by the batch writer
- * (epbBatch.ts), in a worker thread for large exports (opts.worker overrides).
+ * Writes the merged pcapng into `sink` and returns the packets written; the caller then closes the sink.
+ * Frames are read from the captures' files by the batch writer (epbBatch.ts), in a worker thread for large
+ * exports (opts.worker overrides).
  */
 export async function exportPcapng(
   res: CorrelationResult,
@@ -102,9 +102,8 @@ export async function exportPcapng(
       mac: c.mac !== undefined && c.mac >= 0 ? c.mac : opts.macs?.get(key),
     });
   }
-  const out = await sink.handOff();
   const writer = new BatchSink(
-    { paths: res.captures.map((c) => c.path ?? null), fd: out.fd, position: out.position },
+    { paths: res.captures.map((c) => c.path ?? null), fd: sink.handOff() },
     opts.worker ?? res.rowCount >= WORKER_MIN_PACKETS,
   );
   try {

@@ -44,6 +44,17 @@ describe('CommentBytes', () => {
     for (const v of [0, 7, 10, 99, 100, 125000, 4294967296, 2 ** 53 - 1]) {
       expect(text((c) => c.int(v))).toBe(String(v));
     }
+    // The 32-bit path and its edges, every digit count.
+    for (let p = 1; p <= 1e15; p *= 10)
+      for (const v of [p - 1, p, p + 1]) expect(text((c) => c.int(v))).toBe(String(v));
+    for (const v of [2 ** 31 - 2, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1]) expect(text((c) => c.int(v))).toBe(String(v));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 31 + 1000 }), (v) => {
+        expect(text((c) => c.int(v))).toBe(String(v));
+      }),
+      { numRuns: 5000 },
+    );
+    expect(text((c) => c.bytes(Uint8Array.of(106, 32)).int(12))).toBe('j 12');
     const s = 'journey 12 hop 3/8: 10.244.0.5 > 10.244.1.7 ICMP µs ∞ 😀 end';
     expect(text((c) => c.str('a ').str(s).int(5))).toBe(`a ${s}5`);
     expect(text((c) => c.str('x'.repeat(5000)))).toHaveLength(5000);

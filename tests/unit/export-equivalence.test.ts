@@ -108,25 +108,25 @@ function referencePcapng(res: CorrelationResult, out: string, corrected: boolean
   return order.length;
 }
 
-/** The CLI's way (asynchronous sink, worker thread), or in this thread and/or with a synchronous sink. */
+/** The CLI's way (a writer thread), or all in this thread. */
 async function fastPcapng(
   res: CorrelationResult,
   out: string,
   corrected: boolean,
-  how: { async: boolean; worker: boolean } = { async: true, worker: true },
+  worker = true,
 ): Promise<number> {
-  const sink = Sink.file(out, { async: how.async });
+  const sink = Sink.file(out);
   const detail = new FrameSource(res); // IPv6 summaries, as the CLI attaches
   try {
     return await exportPcapng(res, sink, {
       correctedTime: corrected,
       descriptions: new Map(),
       macs: new Map(),
-      worker: how.worker,
+      worker,
     });
   } finally {
     detail.close();
-    await sink.end();
+    sink.close();
   }
 }
 
@@ -135,8 +135,8 @@ async function expectSame(name: string, res: CorrelationResult): Promise<void> {
     const a = join(tmp, `${name}-${corrected}-ref.pcapng`);
     const b = join(tmp, `${name}-${corrected}-fast.pcapng`);
     const n = referencePcapng(res, a, corrected);
-    // The CLI's way as captured; clock-corrected in this thread with a synchronous sink.
-    expect(await fastPcapng(res, b, corrected, { async: !corrected, worker: !corrected })).toBe(n);
+    // The CLI's way as captured; clock-corrected all in this thread.
+    expect(await fastPcapng(res, b, corrected, !corrected)).toBe(n);
     const ra = readFileSync(a);
     const rb = readFileSync(b);
     expect(rb.length, `${name} corrected=${corrected}: size`).toBe(ra.length);

@@ -22,13 +22,13 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const ROOT = join(import.meta.dirname, '..', '..');
 
 async function toPcapng(res: CorrelationResult, out: string, correctedTime = false): Promise<number> {
-  const sink = Sink.file(out, { async: true });
+  const sink = Sink.file(out);
   const detail = new FrameSource(res); // IPv6 summaries, as the CLI attaches
   try {
     return await exportPcapng(res, sink, { correctedTime });
   } finally {
     detail.close();
-    await sink.end();
+    sink.close();
   }
 }
 

@@ -1,0 +1,161 @@
+// The pcapng export's write half on its own: the batch writer's windows and output buffer at their limits
+// (frames larger than a read window, a block larger than the output buffer), a failing input in the writer
+// thread reported instead of hanging, and Sink.file replacing an existing file instead of truncating it.
+
+import {
+  linkSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  closeSync,
+} from 'node:fs';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import {
+  BATCH_PACKETS,
+  BATCH_TEXT,
+  createBatchWriter,
+  META_WORDS,
+  type Batch,
+} from '../../main/export/epbBatch.ts';
+import { exportPcapng } from '../../main/export/exportPcapng.ts';
+import { Sink } from '../../main/export/sink.ts';
+import { correlate, filesIn, fixtureCopy } from './correlate-helpers.ts';
+
+const tmp = mkdtempSync(join(tmpdir(), 'hs-export-writer-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** A classic pcap (nanosecond, little-endian) with one record per frame; returns each record's offset. */
+function pcapWith(path: string, frames: Uint8Array[]): number[] {
+  const parts: Uint8Array[] = [];
+  const head = new DataView(new ArrayBuffer(24));
+  head.setUint32(0, 0xa1b23c4d, true);
+  head.setUint16(4, 2, true);
+  head.setUint16(6, 4, true);
+  head.setUint32(16, 0x7fffffff, true);
+  head.setUint32(20, 1, true);
+  parts.push(new Uint8Array(head.buffer));
+  const offsets: number[] = [];
+  let at = 24;
+  frames.forEach((f, i) => {
+    const h = new DataView(new ArrayBuffer(16));
+    h.setUint32(0, 1_700_000_000 + i, true);
+    h.setUint32(8, f.length, true);
+    h.setUint32(12, f.length, true);
+    offsets.push(at);
+    parts.push(new Uint8Array(h.buffer), f);
+    at += 16 + f.length;
+  });
+  writeFileSync(path, Buffer.concat(parts));
+  return offsets;
+}
+
+const pattern = (n: number, seed: number): Uint8Array =>
+  Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+
+describe('batch writer', () => {
+  it('frames larger than a read window and a block larger than the output buffer come out whole', () => {
+    const input = join(tmp, 'big.pcap');
+    // 60 B, 3 MiB (past the 2 MiB window), 61 B, 9 MiB (past the 8 MiB output buffer), 62 B.
+    const frames = [pattern(60, 1), pattern(3 << 20, 2), pattern(61, 3), pattern(9 << 20, 4), pattern(62, 5)];
+    const offsets = pcapWith(input, frames);
+    const out = join(tmp, 'big.out');
+    const fd = openSync(out, 'w');
+    const w = createBatchWriter(fs, { paths: [input], fd });
+    const b: Batch = {
+      meta: new Uint32Array(BATCH_PACKETS * META_WORDS),
+      text: new Uint8Array(BATCH_TEXT),
+      count: frames.length,
+      slot: 0,
+    };
+    const comment = new TextEncoder().encode('journey 7 hop 2/3 +1.5 µs: ttl');
+    frames.forEach((f, i) => {
+      b.meta.set(
+        [0, 0, 1000 + i, f.length, f.length + 4, offsets[i], 0, i + 1, comment.length],
+        i * META_WORDS,
+      );
+      b.text.set(comment, i * comment.length);
+    });
+    w.write(b);
+    const total = w.finish();
+    closeSync(fd);
+    const bytes = readFileSync(out);
+    expect(bytes.length).toBe(total);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let at = 0;
+    frames.forEach((f, i) => {
+      const size = dv.getUint32(at + 4, true);
+      expect(dv.getUint32(at, true)).toBe(6);
+      expect(dv.getUint32(at + size - 4, true)).toBe(size);
+      expect(dv.getUint32(at + 16, true)).toBe(1000 + i);
+      expect(dv.getUint32(at + 20, true)).toBe(f.length);
+      expect(dv.getUint32(at + 24, true)).toBe(f.length + 4);
+      expect(Buffer.compare(bytes.subarray(at + 28, at + 28 + f.length), f)).toBe(0);
+      const opt = at + 28 + ((f.length + 3) & ~3);
+      expect(dv.getUint16(opt, true)).toBe(1);
+      expect(dv.getUint16(opt + 2, true)).toBe(comment.length);
+      expect(Buffer.compare(bytes.subarray(opt + 4, opt + 4 + comment.length), comment)).toBe(0);
+      at += size;
+    });
+    expect(at).toBe(bytes.length);
+  });
+
+  for (const worker of [true, false]) {
+    it(`a capture file gone before the export fails it with the file's error (${worker ? 'writer thread' : 'in thread'})`, async () => {
+      const dir = fixtureCopy('flannel-vxlan');
+      try {
+        const res = correlate(filesIn(dir));
+        rmSync(filesIn(dir)[0]);
+        const sink = Sink.file(join(tmp, `gone-${worker}.pcapng`));
+        await expect(exportPcapng(res, sink, { worker })).rejects.toThrow(/ENOENT/);
+        sink.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
+
+describe('Sink.file', () => {
+  it('replaces an existing file (a hard link keeps the old bytes) and writes through a symlink', () => {
+    const p = join(tmp, 'out.bin');
+    writeFileSync(p, 'old contents');
+    linkSync(p, join(tmp, 'old-link.bin'));
+    const before = statSync(p).ino;
+    const s = Sink.file(p);
+    s.write('new');
+    s.close();
+    expect(readFileSync(p, 'utf8')).toBe('new');
+    expect(statSync(p).ino).not.toBe(before);
+    expect(readFileSync(join(tmp, 'old-link.bin'), 'utf8')).toBe('old contents');
+
+    const target = join(tmp, 'target.bin');
+    writeFileSync(target, 'old target');
+    symlinkSync(target, join(tmp, 'via-link.bin'));
+    const t = Sink.file(join(tmp, 'via-link.bin'));
+    t.write('through');
+    t.close();
+    expect(readFileSync(target, 'utf8')).toBe('through');
+  });
+
+  it('handOff lets another writer continue at the descriptor; advance counts its bytes', () => {
+    const p = join(tmp, 'handoff.bin');
+    const s = Sink.file(p);
+    s.write('head;');
+    const fd = s.handOff();
+    fs.writeSync(fd, 'body;');
+    s.advance(5);
+    s.write('tail');
+    expect(s.bytes).toBe(14);
+    s.close();
+    expect(readFileSync(p, 'utf8')).toBe('head;body;tail');
+  });
+});
