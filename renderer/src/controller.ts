@@ -178,7 +178,8 @@ export class Controller {
     this.loadedRows = { id: s.id, rowsRevision };
     this.applyClocks(s);
     // Replies are applied in order while the next requests are already on their way.
-    const chunk = inPlace && this.packets.count >= s.packets ? this.load.refreshChunk : this.load.chunk;
+    const heldBefore = this.packets.count;
+    const chunk = inPlace && heldBefore >= s.packets ? this.load.refreshChunk : this.load.chunk;
     const inFlight: Promise<Result<PacketBatch>>[] = [];
     let next = 0;
     const request = () => {
@@ -200,9 +201,11 @@ export class Controller {
           await yieldToBrowser();
           if (token !== this.loadToken) return;
         }
-        this.packets.apply(sliceBatch(b, at, this.load.applySlice));
+        // New rows show as they come; refreshed journey columns re-render the panes once, at the end.
+        this.packets.apply(sliceBatch(b, at, this.load.applySlice), b.from + at >= heldBefore);
       }
     }
+    if (heldBefore > 0) this.packets.changed();
     // While journeys are still being computed the progress line stays; the session change that ends it clears it.
     if (!s.correlating) this.store.set({ loading: null });
   }

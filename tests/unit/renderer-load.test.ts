@@ -91,6 +91,52 @@ describe('Controller loading', () => {
     expect(versions).toBeGreaterThanOrEqual(slices);
   });
 
+  it('refreshes journey columns in place after a clock override, telling the panes once rather than per slice', async () => {
+    const calls: Call[] = [];
+    const ctl = new Controller(recordingApi(backend, calls), new AppStore(), {
+      chunk: 7,
+      refreshChunk: 5,
+      applySlice: 2,
+    });
+    ctl.start();
+    try {
+      await ctl.showSession(session);
+      const loads = calls.filter((c) => c.method === 'getPackets').length;
+      let versions = 0;
+      ctl.packets.subscribe(() => versions++);
+      const node = session.clocks.find((c) => c.node !== session.referenceNode)?.node ?? 'node-2';
+      await ctl.setClock(node, 123_456);
+      // The back end announces the new revision; the controller refreshes the rows it holds in 5-row requests.
+      const refreshes = Math.ceil(session.packets / 5);
+      for (
+        let i = 0;
+        i < 200 && calls.filter((c) => c.method === 'getPackets').length < loads + refreshes;
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 100));
+      const gets = calls.filter((c) => c.method === 'getPackets').slice(loads);
+      expect(gets.map((c) => (c.req as { count: number }).count).reduce((a, b) => a + b, 0)).toBe(
+        session.packets,
+      );
+      expect(Math.max(...gets.map((c) => (c.req as { count: number }).count))).toBe(5);
+      // Clock offsets applied (a change or two) and one change for all the refreshed slices.
+      expect(versions).toBeGreaterThan(0);
+      expect(versions).toBeLessThanOrEqual(4);
+      const now = await backend.call('getPackets', {
+        sessionId: session.id,
+        from: 0,
+        count: session.packets,
+      });
+      if (!now.ok) throw new Error(now.error.message);
+      expect(Array.from(ctl.packets.journey.view())).toEqual(Array.from((now.value as PacketBatch).journey));
+      expect(ctl.packets.count).toBe(session.packets);
+    } finally {
+      ctl.stop();
+      await backend.call('setClockOverride', { sessionId: session.id, node: 'node-2', offsetNs: null });
+    }
+  });
+
   it("asks for each capture's first rows' summaries with their batch, before any pane renders", async () => {
     const calls: Call[] = [];
     const ctl = new Controller(recordingApi(backend, calls), new AppStore(), { prefetchSummaries: 3 });

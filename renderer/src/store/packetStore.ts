@@ -32,7 +32,8 @@ export class PacketStore {
 
   getVersion = (): number => this.version;
 
-  private changed(): void {
+  /** Tells subscribers about changes made with `apply(…, false)`. */
+  changed(): void {
     this.version++;
     this.listeners.forEach((l) => l());
   }
@@ -55,8 +56,11 @@ export class PacketStore {
     this.changed();
   }
 
-  /** Adds (or, for indices already held, refreshes) a batch. A batch beyond the end is refused: it would leave a gap. */
-  apply(b: PacketBatch): boolean {
+  /**
+   * Adds (or, for indices already held, refreshes) a batch. A batch beyond the end is refused: it would leave a gap.
+   * `notify` false: subscribers are not told (a refresh in many slices tells them once, with `changed()`).
+   */
+  apply(b: PacketBatch, notify = true): boolean {
     if (b.from > this.count) return false;
     const n = b.capture.length;
     const fresh = Math.max(0, b.from + n - this.count);
@@ -78,7 +82,7 @@ export class PacketStore {
       o.set(this.captureOffsetNs);
       this.captureOffsetNs = o;
     }
-    this.changed();
+    if (notify) this.changed();
     return true;
   }
 
