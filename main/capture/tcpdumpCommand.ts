@@ -29,11 +29,11 @@ export interface TcpdumpSpec {
   count?: number;
   /** Kernel capture buffer in KiB (`-B`); tcpdump's own default (2 MiB) when absent. */
   bufferKiB?: number;
-  /** Default 'immediate'. */
+  /** Absent: 'immediate' (the session always passes its choice, DEFAULT_DELIVERY by default). */
   delivery?: Delivery;
 }
 
-/** tcpdump's argv for streaming one interface as pcap to stdout, unbuffered per packet. */
+/** tcpdump's argv for streaming one interface as pcap to stdout, flushed per packet (`-U`). */
 export function tcpdumpArgs(s: TcpdumpSpec): string[] {
   const args = [s.tcpdumpPath, '-U', '-w', '-', '-i', s.iface];
   if (s.delivery !== 'buffered') args.push('--immediate-mode');
