@@ -4,6 +4,7 @@ import { HopscopeError } from '../common/errors.ts';
 import { anyUnreadable, correlateInputs } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { FrameSource } from '../session/frames.ts';
+import { BatchSink } from '../export/epbBatch.ts';
 import { exportPcapng } from '../export/exportPcapng.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
 import { writeCsv } from '../export/csv.ts';
@@ -55,37 +56,45 @@ const command: Command = {
     if (!Number.isInteger(minHops) || minHops < 1)
       throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
-    const inputs = loadInputs(p.positional);
-    if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
-    for (const w of inputs.value.warnings) console.error(`hopscope export: warning: ${w}`);
-    const { result: res, problems } = correlateInputs(inputs.value, { clock });
-    for (const pr of problems)
-      console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
-    const sink = out === '-' ? Sink.stdout() : Sink.file(out);
-    // Frames back what the columns do not hold (IPv6 addresses and summaries) in comments, JSON and CSV.
-    const detail = new FrameSource(res);
+    // The pcapng writer thread boots while the inputs are correlated (the second core is idle then).
+    const writer = format === 'pcapng' ? new BatchSink(true) : undefined;
     try {
-      if (format === 'pcapng') {
-        const descriptions = new Map(
-          inputs.value.interfaces.map((i) => [`${i.node}/${i.name}`, i.description ?? '']),
-        );
-        const macs = new Map(
-          inputs.value.interfaces.filter((i) => i.mac >= 0).map((i) => [`${i.node}/${i.name}`, i.mac]),
-        );
-        const n = await exportPcapng(res, sink, {
-          correctedTime: flagSet(p, 'corrected-time'),
-          descriptions,
-          macs,
-        });
-        if (out !== '-')
-          console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
-      } else if (format === 'json') writeJourneysJson(res, sink, { minHops });
-      else writeCsv(res, sink, minHops);
+      const inputs = loadInputs(p.positional);
+      if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
+      for (const w of inputs.value.warnings) console.error(`hopscope export: warning: ${w}`);
+      const { result: res, problems } = correlateInputs(inputs.value, { clock });
+      for (const pr of problems)
+        console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
+      const sink = out === '-' ? Sink.stdout() : Sink.file(out);
+      // Frames back what the columns do not hold (IPv6 addresses and summaries) in comments, JSON and CSV.
+      const detail = new FrameSource(res);
+      try {
+        if (format === 'pcapng') {
+          const descriptions = new Map(
+            inputs.value.interfaces.map((i) => [`${i.node}/${i.name}`, i.description ?? '']),
+          );
+          const macs = new Map(
+            inputs.value.interfaces.filter((i) => i.mac >= 0).map((i) => [`${i.node}/${i.name}`, i.mac]),
+          );
+          const n = await exportPcapng(res, sink, {
+            correctedTime: flagSet(p, 'corrected-time'),
+            descriptions,
+            macs,
+            writer,
+          });
+          if (out !== '-')
+            console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
+        } else if (format === 'json') writeJourneysJson(res, sink, { minHops });
+        else writeCsv(res, sink, minHops);
+      } finally {
+        sink.close();
+        detail.close();
+      }
+      return anyUnreadable(problems) ? 1 : 0;
     } finally {
-      sink.close();
-      detail.close();
+      // Stops the thread when the export never began or failed (after a finished export: nothing to do).
+      await writer?.abort();
     }
-    return anyUnreadable(problems) ? 1 : 0;
   },
 };
 

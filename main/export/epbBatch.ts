@@ -208,14 +208,16 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
   return { write, finish };
 }
 
-/** What the worker is started with: the writer's setup and the batches' shared memory. */
+/** What the worker is started with: the batches' shared memory (the writer's setup comes by message). */
 interface WorkerData {
-  setup: WriterSetup;
   metas: SharedArrayBuffer[];
   texts: SharedArrayBuffer[];
 }
 
-/** The worker's message loop (self-contained too): {slot, count} → write that batch, answer {done: slot}. */
+/**
+ * The worker's message loop (self-contained too): {setup} → create the writer; {slot, count} → write that
+ * batch, answer {done: slot}; {end} → finish, answer {finished: bytes}.
+ */
 function workerLoop(make: typeof createBatchWriter): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wt = require('node:worker_threads') as typeof import('node:worker_threads');
@@ -226,14 +228,14 @@ function workerLoop(make: typeof createBatchWriter): void {
   const metas = data.metas.map((b) => new Uint32Array(b));
   const texts = data.texts.map((b) => new Uint8Array(b));
   let writer: BatchWriter | null = null;
-  port.on('message', (msg: { slot?: number; count?: number; end?: boolean }) => {
+  port.on('message', (msg: { setup?: WriterSetup; slot?: number; count?: number; end?: boolean }) => {
     try {
-      writer ??= make(fsm, data.setup);
-      if (msg.slot !== undefined) {
+      if (msg.setup) writer = make(fsm, msg.setup);
+      else if (msg.slot !== undefined) {
         const slot = msg.slot;
-        writer.write({ meta: metas[slot], text: texts[slot], count: msg.count!, slot });
+        writer!.write({ meta: metas[slot], text: texts[slot], count: msg.count!, slot });
         port.postMessage({ done: slot });
-      } else if (msg.end) port.postMessage({ finished: writer.finish() });
+      } else if (msg.end) port.postMessage({ finished: writer!.finish() });
     } catch (e) {
       port.postMessage({ error: e instanceof Error ? e.message : String(e) });
     }
@@ -244,9 +246,11 @@ function workerLoop(make: typeof createBatchWriter): void {
  * Where batches go: straight into a BatchWriter in this thread, or to a worker running one. With a worker the
  * batches live in shared memory, allocated once: a message names the filled one and the worker answers when it
  * may be refilled (transferring buffers instead churns external memory, and with it the garbage collector).
+ * The worker starts in the constructor, so a caller can create the sink early (before correlating) and have
+ * the thread ready by the time begin() gives it the files.
  */
 export class BatchSink {
-  private readonly local: BatchWriter | null;
+  private local: BatchWriter | null = null;
   private readonly worker: Worker | null;
   private readonly batches: Batch[] = [];
   private readonly free: number[] = [];
@@ -254,9 +258,11 @@ export class BatchSink {
   private wake: (() => void) | null = null;
   private finished: number | null = null;
 
-  constructor(setup: WriterSetup, useWorker: boolean, slots = 4) {
-    if (!useWorker) {
-      this.local = createBatchWriter(fs, setup);
+  constructor(
+    readonly threaded: boolean,
+    slots = 4,
+  ) {
+    if (!threaded) {
       this.worker = null;
       this.batches.push({
         meta: new Uint32Array(BATCH_PACKETS * META_WORDS),
@@ -267,8 +273,7 @@ export class BatchSink {
       this.free.push(0);
       return;
     }
-    this.local = null;
-    const data: WorkerData = { setup, metas: [], texts: [] };
+    const data: WorkerData = { metas: [], texts: [] };
     for (let slot = 0; slot < slots; slot++) {
       const m = new SharedArrayBuffer(BATCH_PACKETS * META_WORDS * 4);
       const t = new SharedArrayBuffer(BATCH_TEXT);
@@ -282,6 +287,8 @@ export class BatchSink {
       'const __name = (f) => f; const __require = require;\n' +
       `(${workerLoop.toString()})(${createBatchWriter.toString()});\n`;
     this.worker = new Worker(code, { eval: true, workerData: data, name: 'hopscope-pcapng-writer' });
+    // Idle until begin(): it must not keep the process alive if the export never comes.
+    this.worker.unref();
     this.worker.on('message', (msg: { done?: number; finished?: number; error?: string }) => {
       if (msg.done !== undefined) this.free.push(msg.done);
       else if (msg.finished !== undefined) this.finished = msg.finished;
@@ -296,6 +303,16 @@ export class BatchSink {
       if (this.finished === null) this.failed ??= new Error(`pcapng writer thread exited (${code})`);
       this.poke();
     });
+  }
+
+  /** Opens the input files and points the writer at the output (throws, or fails later, when it cannot). */
+  begin(setup: WriterSetup): void {
+    if (this.failed) throw this.failed;
+    if (!this.worker) this.local = createBatchWriter(fs, setup);
+    else {
+      this.worker.ref();
+      this.worker.postMessage({ setup });
+    }
   }
 
   private poke(): void {
@@ -335,8 +352,9 @@ export class BatchSink {
     return this.finished!;
   }
 
-  /** Stops the worker after a failure elsewhere (finish() not reached). */
+  /** Stops the worker (after a failure elsewhere, or when the export never began); harmless after finish(). */
   async abort(): Promise<void> {
+    if (this.finished === null) this.failed ??= new Error('pcapng export aborted');
     await this.worker?.terminate();
   }
 }

@@ -2,7 +2,7 @@
 // (if_name "node-1/ens33"), epb_packetid = journey id, and a comment naming the journey hop and its changes.
 
 import type { CorrelationResult } from '../correlate/result.ts';
-import { changesBetween } from '../correlate/hops.ts';
+import { changesBetween, innerSummary } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import { CommentBytes } from './commentBytes.ts';
 import {
@@ -35,6 +35,8 @@ export interface PcapngExportOptions {
   macs?: Map<string, number>;
   /** Write in a worker thread (default: for exports of 20,000 packets or more). */
   worker?: boolean;
+  /** A writer created earlier (its thread started while the caller correlated); it is used up. */
+  writer?: BatchSink;
 }
 
 /**
@@ -102,11 +104,9 @@ export async function exportPcapng(
       mac: c.mac !== undefined && c.mac >= 0 ? c.mac : opts.macs?.get(key),
     });
   }
-  const writer = new BatchSink(
-    { paths: res.captures.map((c) => c.path ?? null), fd: sink.handOff() },
-    opts.worker ?? res.rowCount >= WORKER_MIN_PACKETS,
-  );
+  const writer = opts.writer ?? new BatchSink(opts.worker ?? res.rowCount >= WORKER_MIN_PACKETS);
   try {
+    writer.begin({ paths: res.captures.map((c) => c.path ?? null), fd: sink.handOff() });
     const n = await fillBatches(res, corrected, writer);
     sink.advance(await writer.finish());
     return n;
@@ -150,7 +150,9 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
     const h = hop[r];
     const k = h >= 0 ? journey[r] : res.journeyOfRow(r);
     const dup = k >= 0 && (flags[r] & F_DUP) !== 0;
-    const summary = k >= 0 && !dup && h === 0 ? res.journeySummary(k) : '';
+    // journeySummary(k) without its array of the journey's rows: r is its first row (IPv6 reads the frame).
+    const summary =
+      k < 0 || dup || h !== 0 ? '' : rows.isIpv6(r) ? res.journeySummary(k) : innerSummary(rows, r);
     if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + summary.length * 3 > BATCH_TEXT)) {
       writer.put(b);
       b = await writer.next();
