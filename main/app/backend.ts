@@ -4,7 +4,13 @@
 import type { ApiEventName, ApiMethod, Result, Unsubscribe } from '../../preload/api.ts';
 
 export interface Backend {
-  call(method: ApiMethod, req: unknown): Promise<Result<unknown>>;
+  /**
+   * `client`: who asks (web mode: the page's socket). A session a client opens replaces — closes, worker and
+   * all — the one it opened before; omitted: the one default client (Electron's window, tests).
+   */
+  call(method: ApiMethod, req: unknown, client?: object): Promise<Result<unknown>>;
   on(event: ApiEventName, cb: (payload: unknown) => void): Unsubscribe;
+  /** The client is gone (its page closed or reloaded): its sessions are closed. */
+  release?(client: object): void;
   close(): Promise<void>;
 }

@@ -47,6 +47,17 @@ type Handlers = { [M in ApiMethod]: (req: Req<M>) => Promise<Res<M>> | Res<M> };
 
 const LAB_SSH_CONFIG = '/run/hopscope-lab/ssh_config';
 
+/** Requests whose answer is the session the client shows from then on. */
+const SHOWS_SESSION = new Set<ApiMethod>([
+  'openSample',
+  'openPaths',
+  'openFiles',
+  'startCapture',
+  'stopCapture',
+]);
+/** The client of calls that name none (Electron's one window, tests). */
+const DEFAULT_CLIENT = {};
+
 /** Our package.json's version, found by walking up from this module (sources run from main/app/, the Electron
  *  build from out/main/). */
 function appVersion(): string {
@@ -65,6 +76,8 @@ function appVersion(): string {
 export class AppService implements Backend {
   private readonly events = new EventEmitter();
   readonly sessions = new Map<string, SessionHandle>();
+  /** The session ids each client opened and shows (see Backend.call). */
+  private readonly byClient = new Map<object, Set<string>>();
   readonly nodes: NodeManager;
   private readonly workDir: string;
   private exportsByName = new Map<string, string>();
@@ -96,13 +109,36 @@ export class AppService implements Backend {
     return () => void this.events.off(event, cb);
   }
 
-  async call(method: ApiMethod, req: unknown): Promise<Result<unknown>> {
+  async call(method: ApiMethod, req: unknown, client: object = DEFAULT_CLIENT): Promise<Result<unknown>> {
     try {
       const h = this.handlers[method] as (r: unknown) => unknown;
-      return { ok: true, value: (await h(req)) ?? null };
+      const value = (await h(req)) ?? null;
+      if (SHOWS_SESSION.has(method)) this.replaceSessions(client, (value as { id: string }).id);
+      return { ok: true, value };
     } catch (e) {
       return { ok: false, error: toErrorData(e) };
     }
+  }
+
+  /**
+   * The client now shows session `id`: the sessions it opened before are closed (their workers end once their
+   * requests in progress are answered), so memory and threads do not pile up with every file opened.
+   */
+  private replaceSessions(client: object, id: string): void {
+    for (const old of this.byClient.get(client) ?? []) if (old !== id) this.closeSession(old);
+    this.byClient.set(client, new Set([id]));
+  }
+
+  release(client: object): void {
+    for (const id of this.byClient.get(client) ?? []) this.closeSession(id);
+    this.byClient.delete(client);
+  }
+
+  private closeSession(id: string): void {
+    const h = this.sessions.get(id);
+    if (!h) return;
+    this.sessions.delete(id);
+    h.close();
   }
 
   async close(): Promise<void> {
@@ -110,6 +146,7 @@ export class AppService implements Backend {
     if (this.liveCapture) await this.liveCapture.stop().catch(() => undefined);
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
+    this.byClient.clear();
     this.nodes.closeAll();
   }
 
@@ -226,7 +263,10 @@ export class AppService implements Backend {
     listJourneys: async (req) => {
       // While capturing, journeys come from the live correlation worker's latest snapshot.
       if (this.liveCapture?.live.id === req.sessionId)
-        return { ...(await this.liveCapture.live.findJourneys(req.filter, req.from, req.count)), from: req.from };
+        return {
+          ...(await this.liveCapture.live.findJourneys(req.filter, req.from, req.count)),
+          from: req.from,
+        };
       return this.session(req.sessionId).call('listJourneys', req);
     },
     getJourney: (req) => {

@@ -87,7 +87,11 @@ export class SessionHandle {
   private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private isReady = false;
   readonly opened: Promise<SessionInfo>;
+  /** Resolves when the worker thread has exited (after close(), or on its own). */
+  readonly closed: Promise<void>;
   readonly started = Date.now();
+  /** close() was asked for: the worker ends when the requests posted to it are answered. */
+  private closing = false;
 
   constructor(
     readonly id: string,
@@ -96,6 +100,7 @@ export class SessionHandle {
     private readonly on: HandleEvents,
   ) {
     this.worker = takeWorker();
+    this.closed = new Promise((resolve) => this.worker.once('exit', () => resolve()));
     this.opened = new Promise<SessionInfo>((resolve, reject) => {
       this.worker.on('message', (m: FromWorker) => this.onMessage(m, resolve, reject));
       this.worker.on('error', (e) =>
@@ -172,6 +177,7 @@ export class SessionHandle {
       case 'reply':
         this.pending.get(m.seq)?.(m.res);
         this.pending.delete(m.seq);
+        if (this.closing && this.pending.size === 0) this.finish();
         break;
       case 'event':
         this.on.exportProgress(m.payload);
@@ -201,6 +207,7 @@ export class SessionHandle {
   /** A request answered by the worker's correlated session (waits for correlation to complete). */
   async call<T>(method: string, req: unknown): Promise<T> {
     await this.ready();
+    if (this.closing) throw this.closedError();
     const seq = this.nextSeq++;
     const res = await new Promise<Result<unknown>>((resolve) => {
       this.pending.set(seq, resolve);
@@ -209,6 +216,10 @@ export class SessionHandle {
     });
     if (!res.ok) throw new HopscopeError(res.error.code, res.error.message, res.error.detail);
     return res.value as T;
+  }
+
+  private closedError(): HopscopeError {
+    return new HopscopeError('USAGE', `session ${this.id} is closed`);
   }
 
   /** The clock override, recomputed in the worker: new journey columns and info come back with it. */
@@ -277,8 +288,21 @@ export class SessionHandle {
     return (BigInt(this.infoNow!.baseNs) + BigInt(this.rows!.t[row])).toString();
   }
 
+  /**
+   * Ends the session: its worker thread and open files. Requests in progress (an export, say) are answered first;
+   * then the worker ends. `closed` resolves when the thread has exited.
+   */
   close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    // Requests still waiting for correlation are refused: the worker need not finish correlating for them.
+    if (!this.isReady) this.readyWaiters.splice(0).forEach((w) => w.reject(this.closedError()));
+    if (this.pending.size === 0) this.finish();
+  }
+
+  private finish(): void {
     this.frames?.close();
+    this.frames = null;
     void this.worker.terminate();
   }
 }

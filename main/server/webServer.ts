@@ -61,7 +61,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   let port = 0;
 
   function authorized(req: IncomingMessage, url: URL): boolean {
-    return tokenMatches(url.searchParams.get('token'), token) || tokenMatches(cookieToken(req.headers.cookie), token);
+    return (
+      tokenMatches(url.searchParams.get('token'), token) ||
+      tokenMatches(cookieToken(req.headers.cookie), token)
+    );
   }
 
   const server = createServer((req, res) => {
@@ -106,7 +109,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const file = path.resolve(root, rel);
     if (!file.startsWith(root + path.sep) || !existsSync(file) || !statSync(file).isFile())
       return deny(res, 404, 'not found');
-    res.writeHead(200, { ...headers, 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, {
+      ...headers,
+      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+    });
     if (req.method === 'HEAD') return void res.end();
     createReadStream(file).pipe(res);
   });
@@ -162,7 +168,12 @@ function serveSocket(ws: WebSocket, backend: Backend): void {
   const unsubs = (Object.values(API_EVENTS) as ApiEventName[]).map((name) =>
     backend.on(name, (payload) => send({ t: 'evt', name, payload })),
   );
-  ws.on('close', () => unsubs.forEach((u) => u()));
+  // This page's sessions: each one it opens replaces its previous one; all are closed when the page goes.
+  const client = {};
+  ws.on('close', () => {
+    unsubs.forEach((u) => u());
+    backend.release?.(client);
+  });
   ws.on('message', async (data, isBinary) => {
     let msg: WireRequest;
     try {
@@ -183,7 +194,7 @@ function serveSocket(ws: WebSocket, backend: Backend): void {
       send({ t: 'res', id: msg.id, res: { ok: false, error: { code: 'USAGE', message: why } } });
       return;
     }
-    const res = await backend.call(msg.method, msg.req);
+    const res = await backend.call(msg.method, msg.req, client);
     send({ t: 'res', id: msg.id, res });
   });
 }
