@@ -43,24 +43,31 @@ export interface Batch {
 export interface WriterSetup {
   /** Per interface id: its capture file (null: frames unavailable, written empty). */
   paths: (string | null)[];
-  /** Where to write, at the descriptor's own offset (a file or a pipe). */
   fd: number;
+  /**
+   * A regular file: where the writer's first byte goes (positioned writes, several buffers in flight on the
+   * thread pool). null: write in order at the descriptor's own offset (a pipe), one buffer at a time.
+   */
+  position: number | null;
 }
 
 export interface BatchWriter {
   write(b: Batch): void;
-  /** Writes what is buffered and closes the input files; returns the bytes written in all. */
-  finish(): number;
+  /** Writes what is buffered, waits for the writes in flight, closes the input files; the bytes written. */
+  finish(): Promise<number>;
 }
 
 /**
  * The EPB writer. `fsm` is node:fs (passed in: see the module comment). Frames are read through one
- * read-ahead window per input file, so a time-ordered walk reads each file sequentially in large chunks.
+ * read-ahead window per input file, so a time-ordered walk reads each file sequentially in large chunks. A full
+ * output buffer goes to the thread pool (fs.write) while the next fills, so the kernel's copy into the page
+ * cache runs beside the block building; when every buffer is still in flight the write is synchronous.
  */
 export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWriter {
   const WINDOW = 2 << 20;
   const FLUSH_AT = 4 << 20;
   const OUT_BYTES = 8 << 20;
+  const REGIONS = setup.position === null ? 1 : 3;
   const PCAP_RECORD_HEADER = 16;
   const PCAPNG_EPB_DATA = 28;
   const PCAPNG_SPB_DATA = 12;
@@ -80,9 +87,9 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
     end: number;
   }
   const paths = [...new Set(setup.paths.filter((p): p is string => p !== null))];
-  // One arena holds the output buffer and every file's window, so a frame moves with copyWithin (no view
+  // One arena holds the output buffers and every file's window, so a frame moves with copyWithin (no view
   // object per packet). A window that must grow past WINDOW moves to a buffer of its own.
-  const arena = new Uint8Array(OUT_BYTES + paths.length * WINDOW);
+  const arena = new Uint8Array(REGIONS * OUT_BYTES + paths.length * WINDOW);
   const dv = new DataView(arena.buffer);
   const byPath = new Map<string, Win>();
   paths.forEach((p, i) => {
@@ -90,17 +97,29 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
     const head = new Uint8Array(4);
     fsm.readSync(fd, head, 0, 4, 0);
     const pcapng = head[0] === 0x0a && head[1] === 0x0d && head[2] === 0x0d && head[3] === 0x0a;
-    byPath.set(p, { fd, pcapng, buf: arena, off: OUT_BYTES + i * WINDOW, cap: WINDOW, start: 0, end: 0 });
+    const off = REGIONS * OUT_BYTES + i * WINDOW;
+    byPath.set(p, { fd, pcapng, buf: arena, off, cap: WINDOW, start: 0, end: 0 });
   });
   const lanes = setup.paths.map((p) => (p === null ? null : byPath.get(p)!));
+  // The output region being filled (arena[base, base + len)), the others' writes in flight.
+  let region = 0;
+  let base = 0;
   let len = 0;
+  let position = setup.position;
   let total = 0;
+  const busy = new Array<boolean>(REGIONS).fill(false);
+  let inFlight = 0;
+  let failed: Error | null = null;
+  let idle: (() => void) | null = null;
 
-  const writeAll = (b: Uint8Array, n: number): void => {
-    let off = 0;
-    while (off < n) {
+  /** b[off, off + n) now, at `position` when positional. */
+  const writeNow = (b: Uint8Array, off: number, n: number): void => {
+    const end = off + n;
+    while (off < end) {
       try {
-        off += fsm.writeSync(setup.fd, b, off, n - off);
+        const k = fsm.writeSync(setup.fd, b, off, end - off, position);
+        off += k;
+        if (position !== null) position += k;
       } catch (e) {
         // A non-blocking stdout pipe: wait for the reader.
         if ((e as { code?: string }).code !== 'EAGAIN') throw e;
@@ -108,8 +127,30 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
     }
     total += n;
   };
+  /** A positioned write on the thread pool; frees region r when all of it is written. */
+  const submit = (r: number, off: number, n: number, at: number): void => {
+    fsm.write(setup.fd, arena, off, n, at, (err, k) => {
+      if (err) failed ??= err;
+      else if (k < n) return submit(r, off + k, n - k, at + k);
+      busy[r] = false;
+      if (--inFlight === 0 && idle) idle();
+    });
+  };
   const flush = (): void => {
-    writeAll(arena, len);
+    if (failed) throw failed;
+    if (len === 0) return;
+    let next = -1;
+    for (let r = 0; r < REGIONS; r++) if (r !== region && !busy[r]) next = r;
+    if (position === null || next < 0) writeNow(arena, base, len);
+    else {
+      busy[region] = true;
+      inFlight++;
+      submit(region, base, len, position);
+      position += len;
+      total += len;
+      region = next;
+      base = region * OUT_BYTES;
+    }
     len = 0;
   };
 
@@ -158,7 +199,7 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
       const big = size > OUT_BYTES ? new Uint8Array(size) : null;
       const t = big ?? arena;
       const tdv = big ? new DataView(big.buffer) : dv;
-      let o = big ? 0 : len;
+      let o = big ? 0 : base + len;
       tdv.setUint32(o, BT_EPB, true);
       tdv.setUint32(o + 4, size, true);
       tdv.setUint32(o + 8, iface, true);
@@ -190,18 +231,23 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
         o += 4;
       }
       tdv.setUint32(o, size, true);
-      if (big) writeAll(big, size);
+      if (big) writeNow(big, 0, size);
       else {
-        len = o + 4;
+        len = o + 4 - base;
         if (len >= FLUSH_AT) flush();
       }
     }
   };
 
-  const finish = (): number => {
-    flush();
-    for (const w of byPath.values()) fsm.closeSync(w.fd);
-    byPath.clear();
+  const finish = async (): Promise<number> => {
+    try {
+      flush();
+    } finally {
+      while (inFlight > 0) await new Promise<void>((r) => (idle = r));
+      for (const w of byPath.values()) fsm.closeSync(w.fd);
+      byPath.clear();
+    }
+    if (failed) throw failed;
     return total;
   };
 
@@ -235,7 +281,11 @@ function workerLoop(make: typeof createBatchWriter): void {
         const slot = msg.slot;
         writer!.write({ meta: metas[slot], text: texts[slot], count: msg.count!, slot });
         port.postMessage({ done: slot });
-      } else if (msg.end) port.postMessage({ finished: writer!.finish() });
+      } else if (msg.end)
+        writer!.finish().then(
+          (bytes) => port.postMessage({ finished: bytes }),
+          (e: unknown) => port.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+        );
     } catch (e) {
       port.postMessage({ error: e instanceof Error ? e.message : String(e) });
     }
@@ -345,7 +395,7 @@ export class BatchSink {
 
   /** Waits for every batch to be written; returns the bytes written. */
   async finish(): Promise<number> {
-    if (this.local) return this.local.finish();
+    if (this.local) return await this.local.finish();
     this.worker!.postMessage({ end: true });
     await this.until(() => this.finished !== null);
     await this.worker!.terminate();

@@ -106,7 +106,7 @@ export async function exportPcapng(
   }
   const writer = opts.writer ?? new BatchSink(opts.worker ?? res.rowCount >= WORKER_MIN_PACKETS);
   try {
-    writer.begin({ paths: res.captures.map((c) => c.path ?? null), fd: sink.handOff() });
+    writer.begin({ paths: res.captures.map((c) => c.path ?? null), ...sink.handOff() });
     const n = await fillBatches(res, corrected, writer);
     sink.advance(await writer.finish());
     return n;

@@ -2,7 +2,7 @@
 // instead of building one giant string or buffer. The pcapng export writes its headers here, then hands the
 // descriptor to its writer thread (handOff/advance).
 
-import { closeSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
 
 const FLUSH_AT = 1 << 20;
 
@@ -12,6 +12,8 @@ export class Sink {
   private len = 0;
   private readonly enc = new TextEncoder();
   private closed = false;
+  /** After a positional handOff: where this sink's next byte goes in the file (else the fd's own offset). */
+  private position: number | null = null;
   /** Bytes written so far (flushed or not). */
   bytes = 0;
 
@@ -94,7 +96,9 @@ export class Sink {
     let off = 0;
     while (off < this.len) {
       try {
-        off += writeSync(this.fd, this.buf, off, this.len - off);
+        const n = writeSync(this.fd, this.buf, off, this.len - off, this.position);
+        off += n;
+        if (this.position !== null) this.position += n;
       } catch (e) {
         // A non-blocking stdout pipe: wait for the reader.
         if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
@@ -104,17 +108,20 @@ export class Sink {
   }
 
   /**
-   * Lets another writer (a thread) continue the output: writes what is buffered and returns the descriptor,
-   * which it writes at its own offset. Report what it wrote with advance() before writing here again.
+   * Lets another writer (a thread) continue the output: writes what is buffered and returns the descriptor
+   * and, for a regular file, the position to write at (positioned writes may run several at once); null: a
+   * pipe, written at its own offset. Report what it wrote with advance() before writing here again.
    */
-  handOff(): number {
+  handOff(): { fd: number; position: number | null } {
     this.flush();
-    return this.fd;
+    if (this.position === null && fstatSync(this.fd).isFile()) this.position = this.bytes;
+    return { fd: this.fd, position: this.position };
   }
 
   /** `n` bytes were written past the sink by the writer handOff() let in. */
   advance(n: number): void {
     this.bytes += n;
+    if (this.position !== null) this.position += n;
   }
 
   close(): void {

@@ -58,55 +58,68 @@ function pcapWith(path: string, frames: Uint8Array[]): number[] {
   return offsets;
 }
 
-const pattern = (n: number, seed: number): Uint8Array =>
-  Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+function pattern(n: number, seed: number): Uint8Array {
+  const a = new Uint8Array(n);
+  for (let i = 0; i < n; i++) a[i] = (i * 31 + seed) & 255;
+  return a;
+}
 
 describe('batch writer', () => {
-  it('frames larger than a read window and a block larger than the output buffer come out whole', () => {
-    const input = join(tmp, 'big.pcap');
-    // 60 B, 3 MiB (past the 2 MiB window), 61 B, 9 MiB (past the 8 MiB output buffer), 62 B.
-    const frames = [pattern(60, 1), pattern(3 << 20, 2), pattern(61, 3), pattern(9 << 20, 4), pattern(62, 5)];
-    const offsets = pcapWith(input, frames);
-    const out = join(tmp, 'big.out');
-    const fd = openSync(out, 'w');
-    const w = createBatchWriter(fs, { paths: [input], fd });
-    const b: Batch = {
-      meta: new Uint32Array(BATCH_PACKETS * META_WORDS),
-      text: new Uint8Array(BATCH_TEXT),
-      count: frames.length,
-      slot: 0,
-    };
-    const comment = new TextEncoder().encode('journey 7 hop 2/3 +1.5 µs: ttl');
-    frames.forEach((f, i) => {
-      b.meta.set(
-        [0, 0, 1000 + i, f.length, f.length + 4, offsets[i], 0, i + 1, comment.length],
-        i * META_WORDS,
-      );
-      b.text.set(comment, i * comment.length);
+  for (const position of [0, null]) {
+    it(`frames larger than a read window and a block larger than the output buffer come out whole (${position === null ? 'sequential writes' : 'positioned writes in flight'})`, async () => {
+      const input = join(tmp, 'big.pcap');
+      // 60 B, 3 MiB (past the 2 MiB window), 61 B, 9 MiB (past the 8 MiB output buffer), 62 B, then enough
+      // 1 MiB frames to fill every output buffer a few times over.
+      const frames = [
+        pattern(60, 1),
+        pattern(3 << 20, 2),
+        pattern(61, 3),
+        pattern(9 << 20, 4),
+        pattern(62, 5),
+      ];
+      for (let i = 0; i < 30; i++) frames.push(pattern((1 << 20) + i, 6 + i));
+      const offsets = pcapWith(input, frames);
+      const out = join(tmp, 'big.out');
+      const fd = openSync(out, 'w');
+      const w = createBatchWriter(fs, { paths: [input], fd, position });
+      const b: Batch = {
+        meta: new Uint32Array(BATCH_PACKETS * META_WORDS),
+        text: new Uint8Array(BATCH_TEXT),
+        count: frames.length,
+        slot: 0,
+      };
+      const comment = new TextEncoder().encode('journey 7 hop 2/3 +1.5 µs: ttl');
+      frames.forEach((f, i) => {
+        b.meta.set(
+          [0, 0, 1000 + i, f.length, f.length + 4, offsets[i], 0, i + 1, comment.length],
+          i * META_WORDS,
+        );
+        b.text.set(comment, i * comment.length);
+      });
+      w.write(b);
+      const total = await w.finish();
+      closeSync(fd);
+      const bytes = readFileSync(out);
+      expect(bytes.length).toBe(total);
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      let at = 0;
+      frames.forEach((f, i) => {
+        const size = dv.getUint32(at + 4, true);
+        expect(dv.getUint32(at, true)).toBe(6);
+        expect(dv.getUint32(at + size - 4, true)).toBe(size);
+        expect(dv.getUint32(at + 16, true)).toBe(1000 + i);
+        expect(dv.getUint32(at + 20, true)).toBe(f.length);
+        expect(dv.getUint32(at + 24, true)).toBe(f.length + 4);
+        expect(Buffer.compare(bytes.subarray(at + 28, at + 28 + f.length), f)).toBe(0);
+        const opt = at + 28 + ((f.length + 3) & ~3);
+        expect(dv.getUint16(opt, true)).toBe(1);
+        expect(dv.getUint16(opt + 2, true)).toBe(comment.length);
+        expect(Buffer.compare(bytes.subarray(opt + 4, opt + 4 + comment.length), comment)).toBe(0);
+        at += size;
+      });
+      expect(at).toBe(bytes.length);
     });
-    w.write(b);
-    const total = w.finish();
-    closeSync(fd);
-    const bytes = readFileSync(out);
-    expect(bytes.length).toBe(total);
-    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let at = 0;
-    frames.forEach((f, i) => {
-      const size = dv.getUint32(at + 4, true);
-      expect(dv.getUint32(at, true)).toBe(6);
-      expect(dv.getUint32(at + size - 4, true)).toBe(size);
-      expect(dv.getUint32(at + 16, true)).toBe(1000 + i);
-      expect(dv.getUint32(at + 20, true)).toBe(f.length);
-      expect(dv.getUint32(at + 24, true)).toBe(f.length + 4);
-      expect(Buffer.compare(bytes.subarray(at + 28, at + 28 + f.length), f)).toBe(0);
-      const opt = at + 28 + ((f.length + 3) & ~3);
-      expect(dv.getUint16(opt, true)).toBe(1);
-      expect(dv.getUint16(opt + 2, true)).toBe(comment.length);
-      expect(Buffer.compare(bytes.subarray(opt + 4, opt + 4 + comment.length), comment)).toBe(0);
-      at += size;
-    });
-    expect(at).toBe(bytes.length);
-  });
+  }
 
   for (const worker of [true, false]) {
     it(`a capture file gone before the export fails it with the file's error (${worker ? 'writer thread' : 'in thread'})`, async () => {
@@ -150,8 +163,9 @@ describe('Sink.file', () => {
     const p = join(tmp, 'handoff.bin');
     const s = Sink.file(p);
     s.write('head;');
-    const fd = s.handOff();
-    fs.writeSync(fd, 'body;');
+    const { fd, position } = s.handOff();
+    expect(position).toBe(5);
+    fs.writeSync(fd, 'body;', position);
     s.advance(5);
     s.write('tail');
     expect(s.bytes).toBe(14);
