@@ -67,6 +67,20 @@ function ping(ns: string, dst: string, count: number, intervalS = 0.2): void {
 }
 
 /** Reads a stored capture with our reader: records and the final problem (null or PCAP_TRUNCATED expected). */
+/**
+ * Waits until every capture file holds `records` records. The capture's default buffered delivery hands packets
+ * over in blocks up to ~1 s after they were seen; a cut loses what is still in the node's kernel, so "captured
+ * before the cut" means on disk before it.
+ */
+async function onDisk(dir: string, records: number): Promise<void> {
+  const files = () => readdirSync(dir).filter((f) => f.endsWith('.pcap'));
+  await waitUntil(
+    `${records} records in every capture file`,
+    () => files().length > 0 && files().every((f) => reopen(join(dir, f)).records >= records),
+    5000,
+  );
+}
+
 function reopen(file: string): { records: number; problem: { code: string; offset: number } | null } {
   let records = 0;
   const r = createCaptureReader(() => records++);
@@ -163,7 +177,7 @@ describe.sequential('faults during a capture of 8 interfaces (flannel-vxlan)', (
       try {
         await waitUntil('8 captures listening', () => allCapturing(dir, 8), 30_000);
         ping(POD1, '10.244.1.34', 3); // before the cut: crosses all 8 interfaces
-        await sleep(300);
+        await onDisk(dir, 6);
         const before = Object.fromEntries(
           readdirSync(dir)
             .filter((f) => f.endsWith('.pcap'))
@@ -235,7 +249,7 @@ describe.sequential('faults during a capture of 8 interfaces (flannel-vxlan)', (
     try {
       await waitUntil('8 captures listening', () => allCapturing(dir, 8), 30_000);
       ping(POD1, '10.244.1.34', 3); // before the cut
-      await sleep(300);
+      await onDisk(dir, 6);
       const cutAt = Date.now();
       expect(link('down').code).toBe(0);
       const node1 = () => readSession(dir)?.nodes.find((n: { name: string }) => n.name === 'node-1');
