@@ -157,7 +157,7 @@ export class LiveCapture {
         iface: c.iface,
         packets: c.packets,
         bytes: c.bytes,
-        drops: c.tcpdump?.droppedByKernel ?? null,
+        drops: c.kernelDrops ?? c.tcpdump?.droppedByKernel ?? null,
         state:
           c.state === 'capturing'
             ? 'running'
