@@ -13,7 +13,7 @@ import {
   type DecodeOptions,
   type PacketFields,
 } from '../decode/fields.ts';
-import { IntList } from './columns.ts';
+import { RowRuns } from './columns.ts';
 import { computeIdentity, createIdentity, type Identity } from './identity.ts';
 import { ObservationTable } from './observations.ts';
 import { SegmentTable } from './segments.ts';
@@ -75,8 +75,7 @@ export class Correlator {
   readonly opts: Required<Omit<CorrelateOptions, 'clock' | 'decode' | 'expectedRows'>> & CorrelateOptions;
 
   private readonly captureNode: number[] = [];
-  private readonly pending: IntList[] = [];
-  private readonly cursor: number[] = [];
+  private readonly pending: RowRuns[] = [];
   private readonly lastT: number[] = [];
   private readonly groupers: NodeGrouper[] = [];
   private readonly fields = createPacketFields();
@@ -103,8 +102,7 @@ export class Correlator {
       this.groupers.push(new NodeGrouper(n, this.obs, this.segs, this.opts));
     }
     this.captureNode.push(n);
-    this.pending.push(new IntList());
-    this.cursor.push(0);
+    this.pending.push(new RowRuns());
     this.lastT.push(-Infinity);
     this.packets.push(0);
     return idx;
@@ -208,19 +206,25 @@ export class Correlator {
     const rank = this.tieRanks();
     for (const c of caps) this.sortPending(c);
     const g = this.groupers[node];
-    // Per lane: its pending list, cursor, end, and the time of its head row (Infinity when the lane is done
-    // or its head lies past the watermark), in locals so the merge below touches no objects per row.
-    const lists: Int32Array[] = [];
-    const cur = new Int32Array(k);
-    const end = new Int32Array(k);
+    // Per lane: its runs, current run and its end, head row, and the time of that row (Infinity when the
+    // lane is done or its head lies past the watermark), in locals so the merge touches no objects per row.
+    const starts: Int32Array[] = [];
+    const ends: Int32Array[] = [];
+    const runCount = new Int32Array(k);
+    const run = new Int32Array(k);
+    const runEnd = new Int32Array(k);
+    const head = new Int32Array(k);
     const headT = new Float64Array(k);
     for (let j = 0; j < k; j++) {
       const p = this.pending[caps[j]];
-      lists.push(p.data);
-      cur[j] = this.cursor[caps[j]];
-      end[j] = p.length;
-      const i = cur[j];
-      headT[j] = i < end[j] && t[p.data[i]] <= watermark ? t[p.data[i]] : Infinity;
+      starts.push(p.start);
+      ends.push(p.end);
+      runCount[j] = p.count;
+      run[j] = p.head;
+      const done = p.head >= p.count;
+      head[j] = done ? -1 : p.at;
+      runEnd[j] = done ? 0 : p.end[p.head];
+      headT[j] = !done && t[p.at] <= watermark ? t[p.at] : Infinity;
     }
     // Equal timestamps are common: a decapsulated or bridged packet keeps the skb timestamp of the frame
     // it arrived in. Then: higher TTL first (not yet routed), more encapsulation first (not yet
@@ -244,32 +248,27 @@ export class Correlator {
         if (ht < bt) {
           best = j;
           bt = ht;
-        } else if (
-          ht === bt &&
-          best >= 0 &&
-          tieBefore(lists[j][cur[j]], caps[j], lists[best][cur[best]], caps[best])
-        )
-          best = j;
+        } else if (ht === bt && best >= 0 && tieBefore(head[j], caps[j], head[best], caps[best])) best = j;
       }
       if (best < 0) break;
-      const list = lists[best];
-      const i = cur[best];
-      g.add(list[i]);
-      const n = i + 1;
-      cur[best] = n;
-      headT[best] = n < end[best] && t[list[n]] <= watermark ? t[list[n]] : Infinity;
-    }
-    // Drop what is processed so pending lists stay window-sized.
-    for (let j = 0; j < k; j++) {
-      const c = caps[j];
-      const p = this.pending[c];
-      const i = cur[j];
-      this.cursor[c] = i;
-      if (i > 4096 && i * 2 > p.length) {
-        p.data.copyWithin(0, i, p.length);
-        p.length -= i;
-        this.cursor[c] = 0;
+      g.add(head[best]);
+      let n = head[best] + 1;
+      if (n === runEnd[best]) {
+        const r = ++run[best];
+        if (r < runCount[best]) {
+          n = starts[best][r];
+          runEnd[best] = ends[best][r];
+        } else n = -1;
       }
+      head[best] = n;
+      headT[best] = n >= 0 && t[n] <= watermark ? t[n] : Infinity;
+    }
+    // Keep each lane's position; drop processed runs so pending lists stay window-sized.
+    for (let j = 0; j < k; j++) {
+      const p = this.pending[caps[j]];
+      p.head = run[j];
+      if (head[j] >= 0) p.at = head[j];
+      p.compact();
     }
   }
 
@@ -287,13 +286,16 @@ export class Correlator {
   private sortPending(c: number): void {
     const p = this.pending[c];
     const t = this.obs.t;
-    const from = this.cursor[c];
-    for (let i = from + 1; i < p.length; i++) {
-      if (t[p.data[i]] < t[p.data[i - 1]]) {
-        const tail = Array.from(p.data.subarray(from, p.length));
-        tail.sort((a, b) => t[a] - t[b] || a - b);
-        p.data.set(tail, from);
-        return;
+    let prev = -1;
+    for (let r = p.head; r < p.count; r++) {
+      for (let i = r === p.head ? p.at : p.start[r]; i < p.end[r]; i++) {
+        if (prev >= 0 && t[i] < t[prev]) {
+          const rows = Array.from(p.pendingRows());
+          rows.sort((a, b) => t[a] - t[b] || a - b);
+          p.setPending(rows);
+          return;
+        }
+        prev = i;
       }
     }
   }
