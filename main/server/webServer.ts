@@ -12,6 +12,7 @@ import { API_EVENTS, type ApiEventName } from '../../preload/api.ts';
 import { decodeMessage, encodeMessage, type WireRequest } from '../../preload/wire.ts';
 import type { Backend } from '../app/backend.ts';
 import { isApiMethod, validateRequest } from '../app/validate.ts';
+import { compactColumns } from './fillColumns.ts';
 import { cookieToken, hostAllowed, originAllowed, TOKEN_COOKIE, tokenMatches } from './guard.ts';
 
 export interface WebServerOptions {
@@ -166,7 +167,9 @@ function serveSocket(ws: WebSocket, backend: Backend): void {
     if (ws.readyState === ws.OPEN) ws.send(encodeMessage(msg));
   };
   const unsubs = (Object.values(API_EVENTS) as ApiEventName[]).map((name) =>
-    backend.on(name, (payload) => send({ t: 'evt', name, payload })),
+    backend.on(name, (payload) =>
+      send({ t: 'evt', name, payload: name === 'packetBatch' ? compactColumns(payload) : payload }),
+    ),
   );
   // This page's sessions: each one it opens replaces its previous one; all are closed when the page goes.
   const client = {};
@@ -195,6 +198,8 @@ function serveSocket(ws: WebSocket, backend: Backend): void {
       return;
     }
     const res = await backend.call(msg.method, msg.req, client);
+    // Packet columns that hold one value (journeys not computed yet) travel as a marker the page expands.
+    if (msg.method === 'getPackets' && res.ok) res.value = compactColumns(res.value);
     send({ t: 'res', id: msg.id, res });
   });
 }

@@ -10,10 +10,12 @@ import {
   type Unsubscribe,
 } from '../../../preload/api.ts';
 import { decodeMessage, encodeMessage, type WireServerMessage } from '../../../preload/wire.ts';
+import { expandColumns } from './fillColumns.ts';
 
 export function createWsApi(wsUrl: string): HopscopeApi {
   let nextId = 1;
   const pending = new Map<number, (r: Result<unknown>) => void>();
+  const methods = new Map<number, string>();
   const listeners = new Map<ApiEventName, Set<(p: unknown) => void>>();
   const queue: Uint8Array[] = [];
   let ws: WebSocket | null = null;
@@ -30,10 +32,15 @@ export function createWsApi(wsUrl: string): HopscopeApi {
       // The message's ArrayBuffer is ours alone: columns are viewed in place, not copied.
       const msg = decodeMessage(new Uint8Array(ev.data), true) as WireServerMessage;
       if (msg.t === 'res') {
-        pending.get(msg.id)?.(msg.res as Result<unknown>);
+        const res = msg.res as Result<unknown>;
+        // Packet batches may carry constant columns as markers (main/server/fillColumns.ts).
+        if (res.ok && methods.get(msg.id) === 'getPackets') expandColumns(res.value);
+        methods.delete(msg.id);
+        pending.get(msg.id)?.(res);
         pending.delete(msg.id);
       } else if (msg.t === 'evt') {
-        listeners.get(msg.name as ApiEventName)?.forEach((cb) => cb(msg.payload));
+        const payload = msg.name === API_EVENTS.onPacketBatch ? expandColumns(msg.payload) : msg.payload;
+        listeners.get(msg.name as ApiEventName)?.forEach((cb) => cb(payload));
       }
     };
     s.onclose = () => {
@@ -42,6 +49,7 @@ export function createWsApi(wsUrl: string): HopscopeApi {
         resolve({ ok: false, error: { code: 'INTERNAL', message: closedError } });
         pending.delete(id);
       }
+      methods.clear();
     };
     return s;
   }
@@ -50,6 +58,7 @@ export function createWsApi(wsUrl: string): HopscopeApi {
     if (closedError) return Promise.resolve({ ok: false, error: { code: 'INTERNAL', message: closedError } });
     ws ??= connect();
     const id = nextId++;
+    methods.set(id, method);
     const frame = encodeMessage({ t: 'req', id, method, req });
     return new Promise((resolve) => {
       pending.set(id, resolve);
