@@ -226,43 +226,7 @@ export class Correlator {
       runEnd[j] = done ? 0 : p.end[p.head];
       headT[j] = !done && t[p.at] <= watermark ? t[p.at] : Infinity;
     }
-    // Equal timestamps are common: a decapsulated or bridged packet keeps the skb timestamp of the frame
-    // it arrived in. Then: higher TTL first (not yet routed), more encapsulation first (not yet
-    // decapsulated), a bridge port before its bridge (ingress), then capture order.
-    const tieBefore = (a: number, ca: number, b: number, cb: number): boolean => {
-      const ta = obs.ttl(a);
-      const tb = obs.ttl(b);
-      if (ta !== tb) return ta > tb;
-      const ea = obs.encapCount[a];
-      const eb = obs.encapCount[b];
-      if (ea !== eb) return ea > eb;
-      if (rank[ca] !== rank[cb]) return rank[ca] < rank[cb];
-      return ca < cb;
-    };
-    // k-way merge on time with those tie rules: the node's rows in the order the packet met them.
-    for (;;) {
-      let best = -1;
-      let bt = Infinity;
-      for (let j = 0; j < k; j++) {
-        const ht = headT[j];
-        if (ht < bt) {
-          best = j;
-          bt = ht;
-        } else if (ht === bt && best >= 0 && tieBefore(head[j], caps[j], head[best], caps[best])) best = j;
-      }
-      if (best < 0) break;
-      g.add(head[best]);
-      let n = head[best] + 1;
-      if (n === runEnd[best]) {
-        const r = ++run[best];
-        if (r < runCount[best]) {
-          n = starts[best][r];
-          runEnd[best] = ends[best][r];
-        } else n = -1;
-      }
-      head[best] = n;
-      headT[best] = n >= 0 && t[n] <= watermark ? t[n] : Infinity;
-    }
+    mergeLanes(g, obs, rank, caps, starts, ends, runCount, run, runEnd, head, headT, watermark);
     // Keep each lane's position; drop processed runs so pending lists stay window-sized.
     for (let j = 0; j < k; j++) {
       const p = this.pending[caps[j]];
@@ -378,6 +342,77 @@ export class Correlator {
   captureNodeIndex(): readonly number[] {
     return this.captureNode;
   }
+}
+
+/**
+ * The k-way merge of one node's lanes on time (groupNode's state arrays, advanced in place): the node's rows
+ * in the order the packet met them, fed to the grouper. A function of its own so that its optimised code
+ * does not depend on feedback from groupNode's set-up and write-back (a deopt there sent it back to the
+ * interpreter mid-merge).
+ */
+function mergeLanes(
+  g: NodeGrouper,
+  obs: ObservationTable,
+  rank: Uint8Array,
+  caps: number[],
+  starts: Int32Array[],
+  ends: Int32Array[],
+  runCount: Int32Array,
+  run: Int32Array,
+  runEnd: Int32Array,
+  head: Int32Array,
+  headT: Float64Array,
+  watermark: number,
+): void {
+  const k = caps.length;
+  const t = obs.t;
+  for (;;) {
+    let best = -1;
+    let bt = Infinity;
+    for (let j = 0; j < k; j++) {
+      const ht = headT[j];
+      if (ht < bt) {
+        best = j;
+        bt = ht;
+      } else if (ht === bt && best >= 0 && tieBefore(obs, rank, head[j], caps[j], head[best], caps[best]))
+        best = j;
+    }
+    if (best < 0) return;
+    g.add(head[best]);
+    let n = head[best] + 1;
+    if (n === runEnd[best]) {
+      const r = ++run[best];
+      if (r < runCount[best]) {
+        n = starts[best][r];
+        runEnd[best] = ends[best][r];
+      } else n = -1;
+    }
+    head[best] = n;
+    headT[best] = n >= 0 && t[n] <= watermark ? t[n] : Infinity;
+  }
+}
+
+/**
+ * Equal timestamps are common: a decapsulated or bridged packet keeps the skb timestamp of the frame it
+ * arrived in. Then: higher TTL first (not yet routed), more encapsulation first (not yet decapsulated), a
+ * bridge port before its bridge (ingress), then capture order.
+ */
+function tieBefore(
+  obs: ObservationTable,
+  rank: Uint8Array,
+  a: number,
+  ca: number,
+  b: number,
+  cb: number,
+): boolean {
+  const ta = obs.ttl(a);
+  const tb = obs.ttl(b);
+  if (ta !== tb) return ta > tb;
+  const ea = obs.encapCount[a];
+  const eb = obs.encapCount[b];
+  if (ea !== eb) return ea > eb;
+  if (rank[ca] !== rank[cb]) return rank[ca] < rank[cb];
+  return ca < cb;
 }
 
 function collectBounds(
