@@ -171,9 +171,10 @@ export class Correlator {
     f: PacketFields,
   ): number {
     if (this.baseSec === null) this.baseSec = tsSec;
-    const t = (tsSec - this.baseSec) * 1e9 + tsNsec;
+    const sec = tsSec - this.baseSec;
     computeIdentity(f, buf, this.identity, start, caplen);
-    const o = this.obs.append(capture, record, fileOffset, caplen, origLen, t, f, this.identity);
+    const o = this.obs.append(capture, record, fileOffset, caplen, origLen, sec, tsNsec, f, this.identity);
+    const t = this.obs.t[o];
     this.pending[capture].push(o);
     if (t > this.lastT[capture]) this.lastT[capture] = t;
     this.packets[capture]++;

@@ -150,14 +150,18 @@ export class ObservationTable {
     this.cap = n;
   }
 
-  /** Appends one row; returns its index. `t` is ns relative to the caller's base second. */
+  /**
+   * Appends one row; returns its index. Its time is `sec` seconds (relative to the caller's base second) plus
+   * `nsec`: two integers, as the float64 sum passed between functions would be boxed on the heap per row.
+   */
   append(
     capture: number,
     record: number,
     fileOffset: number,
     caplen: number,
     origLen: number,
-    t: number,
+    sec: number,
+    nsec: number,
     f: PacketFields,
     id: Identity,
   ): number {
@@ -178,7 +182,7 @@ export class ObservationTable {
     }
     this.caplen[i] = caplen;
     this.origLen[i] = origLen;
-    this.t[i] = t;
+    this.t[i] = sec * 1e9 + nsec;
     let fl = 0;
     if (id.keyed) fl |= F_KEYED;
     if (id.tailKnown) fl |= F_TAIL;
