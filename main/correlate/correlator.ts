@@ -77,6 +77,8 @@ export class Correlator {
   private readonly captureNode: number[] = [];
   private readonly pending: RowRuns[] = [];
   private readonly lastT: number[] = [];
+  /** Per capture: a row arrived older than one before it (its pending rows may need sorting). */
+  private readonly unsorted: boolean[] = [];
   private readonly groupers: NodeGrouper[] = [];
   private readonly fields = createPacketFields();
   private readonly identity: Identity = createIdentity();
@@ -104,6 +106,7 @@ export class Correlator {
     this.captureNode.push(n);
     this.pending.push(new RowRuns());
     this.lastT.push(-Infinity);
+    this.unsorted.push(false);
     this.packets.push(0);
     return idx;
   }
@@ -177,6 +180,7 @@ export class Correlator {
     const t = this.obs.t[o];
     this.pending[capture].push(o);
     if (t > this.lastT[capture]) this.lastT[capture] = t;
+    else if (t < this.lastT[capture]) this.unsorted[capture] = true;
     this.packets[capture]++;
     return o;
   }
@@ -205,7 +209,12 @@ export class Correlator {
     const obs = this.obs;
     const t = obs.t;
     const rank = this.tieRanks();
-    for (const c of caps) this.sortPending(c);
+    // Only a capture that delivered a row out of time order can have unsorted pending rows.
+    for (const c of caps) {
+      if (!this.unsorted[c]) continue;
+      this.sortPending(c);
+      this.unsorted[c] = false;
+    }
     const g = this.groupers[node];
     // Per lane: its runs, current run and its end, head row, and the time of that row (Infinity when the
     // lane is done or its head lies past the watermark), in locals so the merge touches no objects per row.
