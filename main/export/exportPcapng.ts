@@ -116,7 +116,6 @@ export async function exportPcapng(
   }
 }
 
-/** Every row in time order as batch entries: where its frame is, its timestamp, journey id and comment. */
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const JOURNEY = ascii('journey ');
 const DUPLICATE = ascii(': duplicate frame');
@@ -127,6 +126,7 @@ const COLON = ascii(': ');
 const PLUS = ascii(' +');
 const SPACE = ascii(' ');
 
+/** Every row in time order as batch entries: where its frame is, its timestamp, journey id and comment. */
 async function fillBatches(res: CorrelationResult, corrected: boolean, writer: BatchSink): Promise<number> {
   const { hop, prev, count, journey } = hopIndex(res);
   const rows = res.rows;
