@@ -16,7 +16,7 @@ export interface LoadOptions {
   chunk: number;
   /**
    * Rows per request when only journeys changed (correlation done, a clock override) and the rows are held: the
-   * user may be scrolling, and the browser receives each reply in one task, so smaller (2.2 MB).
+   * user may be scrolling, and the browser receives each reply in one task, so smaller (1.1 MB).
    */
   refreshChunk: number;
   inFlight: number;
@@ -32,7 +32,7 @@ export interface LoadOptions {
 
 const DEFAULT_LOAD: LoadOptions = {
   chunk: 250_000,
-  refreshChunk: 100_000,
+  refreshChunk: 50_000,
   inFlight: 2,
   applySlice: 125_000,
   prefetchSummaries: 100,

@@ -24,8 +24,11 @@ export function JourneyPanel() {
 
   const sessionId = session?.id;
   const revision = session?.revision;
+  // While journeys are being computed there are none to list (the back end would hold the request until they
+  // are, and the answer would come after the session change that asks again): ask once they are.
+  const correlating = !!session?.correlating;
   useEffect(() => {
-    if (!sessionId) return;
+    if (!sessionId || correlating) return;
     let live = true;
     const t = setTimeout(async () => {
       const r = await ctl.api.listJourneys({ sessionId, filter, from: 0, count: PAGE });
@@ -39,7 +42,7 @@ export function JourneyPanel() {
       live = false;
       clearTimeout(t);
     };
-  }, [ctl, sessionId, revision, filter]);
+  }, [ctl, sessionId, revision, filter, correlating]);
 
   const v = useVirtualizer({ count: items.length, getScrollElement: () => listRef.current, estimateSize: () => 22, overscan: 10 });
   if (!session) return null;
