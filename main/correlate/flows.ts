@@ -80,16 +80,7 @@ class TupleOwners {
 
 /** Equal in every column tupleKey reads (so equal tuples): the row adds nothing to its journey's flow. */
 function sameTuple(rows: CorrelationResult['rows'], a: number, b: number): boolean {
-  return (
-    rows.proto(a) === rows.proto(b) &&
-    rows.src[a] === rows.src[b] &&
-    rows.dst[a] === rows.dst[b] &&
-    rows.srcPort(a) === rows.srcPort(b) &&
-    rows.dstPort(a) === rows.dstPort(b) &&
-    rows.icmpType(a) === rows.icmpType(b) &&
-    rows.icmpId(a) === rows.icmpId(b) &&
-    rows.icmpSeq(a) === rows.icmpSeq(b)
-  );
+  return rows.sameTuple(a, b);
 }
 
 export function computeFlows(res: CorrelationResult): void {
