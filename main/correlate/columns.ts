@@ -24,26 +24,6 @@ export class Column<T extends TypedArray> {
   }
 }
 
-/** An append-only list of int32 values (indices), growable. */
-export class IntList {
-  data: Int32Array;
-  length = 0;
-  constructor(initial = 256) {
-    this.data = new Int32Array(initial);
-  }
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
-    this.data[this.length++] = v;
-  }
-  view(): Int32Array {
-    return this.data.subarray(0, this.length);
-  }
-}
-
 /**
  * A capture's rows waiting to be grouped, as runs [start, end) of row indices with a cursor (run `head`, row
  * `at`). A batch appends each file's rows consecutively, so its list is one run instead of 4 bytes per row
