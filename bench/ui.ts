@@ -31,7 +31,7 @@ declare global {
     __hsLong: { start: number; duration: number }[];
     __hsFrames: number[];
     __hsFrameRun: boolean;
-    __hsMarks: { rows?: number; view?: number };
+    __hsMarks: { rows?: number; view?: number; full?: number };
   }
 }
 
@@ -47,8 +47,10 @@ const OBSERVE_LONG_TASKS = `
 
 /**
  * Started just before the click on Open: checks in every animation frame (the DOM as that frame paints it) for
- * the first rows in a pane, then for every shown row's summary filled in, and notes the frame's time. Playwright's
- * own waits would add their polling delay (waitForSelector's retries back off to 500 ms) to the measurement.
+ * the first rows in a pane (`rows`), the first frame in which the rows shown have their summaries filled in
+ * (`view`: possibly only the first panes' rows are in), and the first frame in which every pane shows rows, all
+ * with their summaries (`full`: the first view the target is judged on; every capture of the bench session has
+ * packets). Playwright's own waits would add their polling delay (waitForSelector's retries back off to 500 ms).
  */
 const WATCH_FIRST_VIEW = `
   window.__hsMarks = {};
@@ -57,9 +59,12 @@ const WATCH_FIRST_VIEW = `
     if (m.rows === undefined && document.querySelector('[data-testid=pane] .row')) m.rows = now;
     if (m.rows !== undefined) {
       const s = [...document.querySelectorAll('[data-testid=pane] .row .s')];
-      if (s.length > 0 && s.every((e) => e.textContent !== '…')) m.view = now;
+      const filled = s.length > 0 && s.every((e) => e.textContent !== '…');
+      if (filled && m.view === undefined) m.view = now;
+      const panes = [...document.querySelectorAll('[data-testid=pane]')];
+      if (filled && panes.length > 0 && panes.every((p) => p.querySelector('.row'))) m.full = now;
     }
-    if (m.view === undefined) requestAnimationFrame(check);
+    if (m.full === undefined) requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
 `;
@@ -135,13 +140,14 @@ async function main(argv: string[]): Promise<void> {
     const t0 = await page.evaluate(() => performance.now());
     await page.evaluate(WATCH_FIRST_VIEW);
     await page.click('[data-testid=open-paths]');
-    await page.waitForFunction(() => window.__hsMarks.view !== undefined, undefined, {
+    await page.waitForFunction(() => window.__hsMarks.full !== undefined, undefined, {
       timeout: LOAD_TIMEOUT_MS,
       polling: 50,
     });
     const marks = await page.evaluate(() => window.__hsMarks);
     const tRows = marks.rows!;
-    const tFirstView = marks.view!;
+    const tFirstPane = marks.view!;
+    const tFirstView = marks.full!;
     // Where the first-view time went: the server process's CPU, and the browser's long tasks.
     const serverCpuS = cpuSeconds(served.child.pid) - serverCpu0;
     const loadTasksMs = await page.evaluate(
@@ -190,6 +196,7 @@ async function main(argv: string[]): Promise<void> {
       packets: m.path.reduce((s, p) => s + p.packets, 0),
       panes,
       firstRowsMs: Math.round(tRows - t0),
+      firstPanesViewMs: Math.round(tFirstPane - t0),
       firstViewMs: Math.round(firstViewMs),
       loadLongestTaskMs: Math.round(loadLongest),
       loadServerCpuMs: Math.round(serverCpuS * 1000),
@@ -214,7 +221,8 @@ async function main(argv: string[]): Promise<void> {
         '| UI target | measured | verdict |',
         '|---|---|---|',
         `| first view of a ${report.packets.toLocaleString('en')}-packet session < ${TARGETS.uiFirstViewMs} ms | ` +
-          `${report.firstViewMs} ms (rows at ${report.firstRowsMs} ms; server CPU ${report.loadServerCpuMs} ms, browser ` +
+          `${report.firstViewMs} ms, every pane (first rows at ${report.firstRowsMs} ms, first panes with their ` +
+          `summaries at ${report.firstPanesViewMs} ms; server CPU ${report.loadServerCpuMs} ms, browser ` +
           `long tasks ${report.loadBrowserLongTasksMs} ms, the longest ${report.loadLongestTaskMs} ms) | ` +
           `${ok(firstViewMs < TARGETS.uiFirstViewMs)} |`,
         `| no task over ${TARGETS.uiLongestScrollTaskMs} ms while scrolling | longest ${report.scrollLongestTaskMs} ms ` +

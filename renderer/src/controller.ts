@@ -159,6 +159,11 @@ export class Controller {
     this.packets.reset(s.captures.length, s.live ? undefined : s.captures.map((c) => c.packets));
     this.loadedRows = { id: s.id, rowsRevision: s.rowsRevision ?? 1 };
     this.applyClocks(s);
+    // Files are read one after another, so each capture's packets are usually one run of indices, in capture
+    // order: ask for the summaries of each run's first rows now, while the rows themselves are loading. A guess
+    // only warms the cache: summaries are per index, so when rows interleave the cache simply holds lines the
+    // panes do not show yet, and each batch's own first rows are asked for as it arrives.
+    if (!s.live) this.summaries.prefetch(guessedFirstRows(s, this.load.prefetchSummaries));
     await this.reloadPackets(s);
   }
 
@@ -192,10 +197,11 @@ export class Controller {
       const r = await inFlight.shift()!;
       if (token !== this.loadToken) return;
       if (this.fail(r) || !r.ok) return;
-      if (next < s.packets) request();
       const b = r.value;
-      // Only rows not held yet count: a refresh in place asks for none.
+      // Only rows not held yet count: a refresh in place asks for none. Asked before the next chunk, so the
+      // answer is not queued behind it.
       this.summaries.prefetch(firstRowsPerCapture(b, this.packets, this.load.prefetchSummaries));
+      if (next < s.packets) request();
       for (let at = 0; at < b.capture.length; at += this.load.applySlice) {
         if (at > 0) {
           await yieldToBrowser();
@@ -319,6 +325,17 @@ export function firstRowsPerCapture(b: PacketBatch, store: PacketStore, n: numbe
       out.push(b.from + i);
       left[c]--;
     }
+  }
+  return out;
+}
+
+/** The first `n` indices of each capture's run, if captures are runs of indices in capture order. */
+export function guessedFirstRows(s: SessionInfo, n: number): number[] {
+  const out: number[] = [];
+  let start = 0;
+  for (const c of [...s.captures].sort((a, b) => a.index - b.index)) {
+    for (let i = 0; i < Math.min(n, c.packets); i++) out.push(start + i);
+    start += c.packets;
   }
   return out;
 }

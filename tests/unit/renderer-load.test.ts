@@ -6,29 +6,34 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppService } from '../../main/app/service.ts';
 import type { HopscopeApi, PacketBatch, SessionInfo } from '../../preload/api.ts';
 import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
-import { Controller, firstRowsPerCapture, sliceBatch } from '../../renderer/src/controller.ts';
+import {
+  Controller,
+  firstRowsPerCapture,
+  guessedFirstRows,
+  sliceBatch,
+} from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
 import { PacketStore } from '../../renderer/src/store/packetStore.ts';
 
 interface Call {
   method: string;
   req: unknown;
-  /** Requests not yet answered when this one was made. */
+  /** Requests of the same method not yet answered when this one was made. */
   pendingBefore: number;
 }
 
 /** HopscopeApi straight onto the back end, noting every request and how many were in flight. */
 function recordingApi(b: AppService, calls: Call[]): HopscopeApi {
   const api: Record<string, unknown> = {};
-  let pending = 0;
+  const pending = new Map<string, number>();
   for (const m of API_METHODS)
     api[m] = async (req?: unknown) => {
-      calls.push({ method: m, req, pendingBefore: pending });
-      pending++;
+      calls.push({ method: m, req, pendingBefore: pending.get(m) ?? 0 });
+      pending.set(m, (pending.get(m) ?? 0) + 1);
       try {
         return await b.call(m, req);
       } finally {
-        pending--;
+        pending.set(m, pending.get(m)! - 1);
       }
     };
   for (const [m, ev] of Object.entries(API_EVENTS)) api[m] = (cb: (p: unknown) => void) => b.on(ev, cb);
@@ -178,6 +183,18 @@ describe('load helpers', () => {
     expect(Array.from(s.journey)).toEqual([102, 103]);
     expect(Array.from(sliceBatch(b, 4, 10).tsNs)).toEqual([1040]);
     expect(sliceBatch(b, 0, 5)).toBe(b);
+  });
+
+  it('guessedFirstRows: the first rows of each capture if captures are runs of indices in capture order', () => {
+    const info = {
+      captures: [
+        { index: 1, packets: 5 },
+        { index: 0, packets: 2 },
+        { index: 2, packets: 0 },
+        { index: 3, packets: 4 },
+      ],
+    } as unknown as SessionInfo;
+    expect(guessedFirstRows(info, 3)).toEqual([0, 1, 2, 3, 4, 7, 8, 9]);
   });
 
   it('firstRowsPerCapture counts what the store already holds, and skips rows it holds', () => {
