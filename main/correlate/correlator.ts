@@ -443,7 +443,9 @@ function collectBounds(
         const b = list[y];
         const d = segmentDirection(a, b, c.obs, segs, own);
         if (d === 0) continue;
-        const [from, to] = d < 0 ? [a, b] : [b, a];
+        // No [from, to] array per pair: this runs for every pair of every unambiguous journey.
+        const from = d < 0 ? a : b;
+        const to = d < 0 ? b : a;
         bounds.add(segs.node[from], segs.node[to], segs.lastT[from], segs.firstT[to]);
       }
     }
