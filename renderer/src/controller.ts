@@ -9,7 +9,7 @@ import { SummaryCache } from './store/summaryCache.ts';
 /** How packets are loaded (tests use small numbers to exercise many chunks). */
 export interface LoadOptions {
   /**
-   * Rows per request while loading or refreshing (22 bytes a row on the wire), up to `inFlight` requests at once.
+   * Rows per request while loading (up to 22 bytes a row on the wire), up to `inFlight` requests at once.
    * Every round trip crosses the server and, on a busy machine, waits for the CPU: with 100,000-row requests one
    * at a time, those waits were most of a million-row session's first view.
    */
@@ -193,6 +193,24 @@ export class Controller {
       inFlight.push(this.api.getPackets({ sessionId: s.id, from, count: Math.min(chunk, s.packets - from) }));
     };
     while (next < s.packets && inFlight.length < this.load.inFlight) request();
+    try {
+      await this.applyReplies(token, inFlight, request, () => next < s.packets, heldBefore);
+    } finally {
+      // Slices stored silently (a refresh in place) are announced once, also when the load stops early.
+      if (heldBefore > 0) this.packets.changed();
+    }
+    // While journeys are still being computed the progress line stays; the session change that ends it clears it.
+    if (token === this.loadToken && !s.correlating) this.store.set({ loading: null });
+  }
+
+  /** Stores the replies of `inFlight` in order, in slices, asking for the next chunk as each one arrives. */
+  private async applyReplies(
+    token: number,
+    inFlight: Promise<Result<PacketBatch>>[],
+    request: () => void,
+    more: () => boolean,
+    heldBefore: number,
+  ): Promise<void> {
     while (inFlight.length) {
       const r = await inFlight.shift()!;
       if (token !== this.loadToken) return;
@@ -201,7 +219,7 @@ export class Controller {
       // Only rows not held yet count: a refresh in place asks for none. Asked before the next chunk, so the
       // answer is not queued behind it.
       this.summaries.prefetch(firstRowsPerCapture(b, this.packets, this.load.prefetchSummaries));
-      if (next < s.packets) request();
+      if (more()) request();
       for (let at = 0; at < b.capture.length; at += this.load.applySlice) {
         if (at > 0) {
           await yieldToBrowser();
@@ -211,9 +229,6 @@ export class Controller {
         this.packets.apply(sliceBatch(b, at, this.load.applySlice), b.from + at >= heldBefore);
       }
     }
-    if (heldBefore > 0) this.packets.changed();
-    // While journeys are still being computed the progress line stays; the session change that ends it clears it.
-    if (!s.correlating) this.store.set({ loading: null });
   }
 
   applyClocks(s: SessionInfo): void {
