@@ -386,6 +386,8 @@ export interface HopscopeApi {
   /** Dropped files, as bytes (web mode and drag and drop). */
   openFiles(req: { files: { name: string; bytes: Uint8Array }[] }): Promise<Result<SessionInfo>>;
   getSession(req: { sessionId: string }): Promise<Result<SessionInfo>>;
+  /** The UI no longer shows the session: its worker, columns and open capture files are released. */
+  closeSession(req: { sessionId: string }): Promise<Result<null>>;
   getPackets(req: PacketRange): Promise<Result<PacketBatch>>;
   /** tcpdump-style one-liners for the given global packet indices (only what a pane shows). */
   getSummaries(req: { sessionId: string; indices: number[] }): Promise<Result<string[]>>;
@@ -441,6 +443,7 @@ export const API_METHODS = [
   'openPaths',
   'openFiles',
   'getSession',
+  'closeSession',
   'getPackets',
   'getSummaries',
   'getPacketDetail',

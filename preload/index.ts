@@ -17,6 +17,7 @@ const api: HopscopeApi = {
   openPaths: (req) => call('openPaths', req),
   openFiles: (req) => call('openFiles', req),
   getSession: (req) => call('getSession', req),
+  closeSession: (req) => call('closeSession', req),
   getPackets: (req) => call('getPackets', req),
   getSummaries: (req) => call('getSummaries', req),
   getPacketDetail: (req) => call('getPacketDetail', req),

@@ -232,6 +232,13 @@ export class AppService implements Backend {
       ).info();
     },
     getSession: (req) => this.packetSource(req.sessionId).info(),
+    // Idempotent: a session already replaced (and closed) by a later open, or unknown, is simply gone. The
+    // session being captured is not closed here: stopCapture ends it.
+    closeSession: (req) => {
+      this.closeSession(req.sessionId);
+      for (const ids of this.byClient.values()) ids.delete(req.sessionId);
+      return null;
+    },
     getPackets: (req) => this.packetSource(req.sessionId).batch(req.from, req.count),
     getSummaries: (req) => {
       const s = this.packetSource(req.sessionId);

@@ -95,6 +95,7 @@ const schemas: Record<ApiMethod, Check> = {
   openPaths: obj({ paths: arr(str(), 256) }),
   openFiles: obj({ files: arr(obj({ name: str(255), bytes }), 256) }),
   getSession: obj({ sessionId }),
+  closeSession: obj({ sessionId }),
   getPackets: obj({ sessionId, from: int(0, MAX_INDEX), count: int(0, 5_000_000) }),
   getSummaries: obj({ sessionId, indices: arr(int(0, MAX_INDEX), 10_000) }),
   getPacketDetail: obj({ sessionId, index: int(0, MAX_INDEX) }),

@@ -116,7 +116,7 @@ function TopBar() {
         <span className="session-title muted">no session</span>
       )}
       <span className="spacer" />
-      {session ? <button onClick={() => ctl.store.set({ session: null, journeyView: null })}>Close</button> : null}
+      {session ? <button onClick={() => ctl.closeSession()}>Close</button> : null}
       <button onClick={() => ctl.store.set({ theme: theme === 'dark' ? 'light' : 'dark' })} aria-label="toggle theme">
         {theme === 'dark' ? '☀ Light' : '☾ Dark'}
       </button>

@@ -145,6 +145,14 @@ export class Controller {
     await this.showSession(r.value);
   }
 
+  /** Stops showing the session; the back end releases its worker and files (a capture runs on until stopped). */
+  async closeSession(): Promise<void> {
+    const s = this.store.get().session;
+    ++this.loadToken; // a load in progress stops at its next chunk
+    this.store.set({ session: null, journeyView: null, loading: null });
+    if (s) await this.api.closeSession({ sessionId: s.id });
+  }
+
   /** Makes `s` the current session and loads all its packets (chunked, so the UI keeps painting). */
   async showSession(s: SessionInfo): Promise<void> {
     this.summaries.reset(s.id);

@@ -53,6 +53,24 @@ describe('closing replaced sessions', () => {
     await ok(svc.call('getPackets', { sessionId: second.id, from: 0, count: 10 }));
   });
 
+  it('closeSession (the UI\'s Close) ends the worker at once; closing again or an unknown id is harmless', async () => {
+    const page = {};
+    const s = await ok<SessionInfo>(svc.call('openSample', undefined, page));
+    const h = svc.sessions.get(s.id)!;
+    await ok(svc.call('getPackets', { sessionId: s.id, from: 0, count: 10 }));
+    expect(await ok(svc.call('closeSession', { sessionId: s.id }, page))).toBeNull();
+    expect(await within(h.closed, 10_000)).toBe(true);
+    expect(svc.sessions.has(s.id)).toBe(false);
+    const r = await svc.call('getSession', { sessionId: s.id }, page);
+    expect(r.ok ? null : r.error.message).toMatch(/no open session/);
+    expect(await ok(svc.call('closeSession', { sessionId: s.id }, page))).toBeNull();
+    expect(await ok(svc.call('closeSession', { sessionId: 'no-such-session' }, page))).toBeNull();
+    // The page's next session is its only one: nothing stale is left to close when it goes away.
+    const next = await ok<SessionInfo>(svc.call('openSample', undefined, page));
+    svc.release(page);
+    expect(svc.sessions.has(next.id)).toBe(false);
+  });
+
   it("other clients' sessions stay open; a client that goes away takes its sessions along", async () => {
     const pageA = {};
     const pageB = {};

@@ -206,3 +206,23 @@ describe('load helpers', () => {
     expect(firstRowsPerCapture(batch(1, [1, 1, 0, 1, 2, 0, 2, 2]), store, 2)).toEqual([3, 5, 7]);
   });
 });
+
+describe('Controller close', () => {
+  it("Close drops the view and tells the back end, which ends the session's worker", async () => {
+    const calls: Call[] = [];
+    const store = new AppStore();
+    const ctl = new Controller(recordingApi(backend, calls), store);
+    const r = await backend.call('openSample', undefined, {});
+    if (!r.ok) throw new Error(r.error.message);
+    const s = r.value as SessionInfo;
+    await ctl.showSession(s);
+    const h = backend.sessions.get(s.id)!;
+    await ctl.closeSession();
+    expect(store.get().session).toBeNull();
+    expect(calls.filter((c) => c.method === 'closeSession').map((c) => c.req)).toEqual([{ sessionId: s.id }]);
+    expect(backend.sessions.has(s.id)).toBe(false);
+    await h.closed;
+    // The session shown before (by another client) is untouched.
+    expect(backend.sessions.has(session.id)).toBe(true);
+  });
+});

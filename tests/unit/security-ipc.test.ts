@@ -22,6 +22,7 @@ const METHODS = [
   'openPaths',
   'openFiles',
   'getSession',
+  'closeSession',
   'getPackets',
   'getSummaries',
   'getPacketDetail',
