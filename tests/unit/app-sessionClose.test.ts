@@ -53,7 +53,7 @@ describe('closing replaced sessions', () => {
     await ok(svc.call('getPackets', { sessionId: second.id, from: 0, count: 10 }));
   });
 
-  it('closeSession (the UI\'s Close) ends the worker at once; closing again or an unknown id is harmless', async () => {
+  it("closeSession (the UI's Close) ends the worker at once; closing again or an unknown id is harmless", async () => {
     const page = {};
     const s = await ok<SessionInfo>(svc.call('openSample', undefined, page));
     const h = svc.sessions.get(s.id)!;
