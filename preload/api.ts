@@ -337,6 +337,16 @@ export interface CaptureRequest {
   snaplen: number;
   /** Leave out the management SSH traffic (default true). */
   excludeSsh: boolean;
+  /**
+   * Widen a non-empty filter with the overlay tunnels' outer packets (VXLAN 4789/8472, IPIP), so a packet the
+   * filter matches is also caught on the underlay while encapsulated (default true).
+   */
+  followTunnels?: boolean;
+  /**
+   * How tcpdump hands packets over: 'buffered' (default: kernel blocks, no loss at 50 k packets/s, up to ~1 s
+   * late) or 'immediate' (each packet at once; the kernel drops under load).
+   */
+  delivery?: 'buffered' | 'immediate';
 }
 
 export interface FilterCheck {

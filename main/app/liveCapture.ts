@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 
 import type { CaptureRequest, CaptureStats, NodeInfo, PacketBatch, SessionInfo } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
-import { CaptureSession, type NodeSpec as CaptureNodeSpec } from '../capture/index.ts';
+import { CaptureSession, type CaptureSessionOptions, type NodeSpec as CaptureNodeSpec } from '../capture/index.ts';
 import { LiveCorrelatorHandle } from './liveCorrelatorHandle.ts';
 import { LiveSession } from './liveSession.ts';
 import type { NodeManager } from './nodes.ts';
@@ -19,6 +19,19 @@ export interface LiveCaptureEvents {
   node(name: string, state: NodeInfo['state'], error: NodeInfo['error']): void;
   /** Journeys, flows or clocks changed (a live snapshot landed). */
   session(s: SessionInfo): void;
+}
+
+/** What the UI's capture request sets on the CaptureSession (the capture library's defaults for the rest). */
+export function requestOptions(
+  req: CaptureRequest,
+): Pick<CaptureSessionOptions, 'filter' | 'snaplen' | 'excludeOwnSsh' | 'followTunnels' | 'delivery'> {
+  return {
+    filter: req.filter,
+    snaplen: req.snaplen || undefined,
+    excludeOwnSsh: req.excludeSsh,
+    ...(req.followTunnels !== undefined ? { followTunnels: req.followTunnels } : {}),
+    ...(req.delivery ? { delivery: req.delivery } : {}),
+  };
 }
 
 export class LiveCapture {
@@ -91,9 +104,7 @@ export class LiveCapture {
       // Keys were accepted (or refused) when the nodes connected; the capture connection must present the same.
       acceptNew: false,
       outDir,
-      filter: req.filter,
-      snaplen: req.snaplen || undefined,
-      excludeOwnSsh: req.excludeSsh,
+      ...requestOptions(req),
     });
     session.on('node', (st: { name: string; state: string; error: NodeInfo['error'] }) => {
       if (st.state === 'lost') ev.node(st.name, 'lost', st.error);

@@ -125,6 +125,8 @@ const schemas: Record<ApiMethod, Check> = {
     filter: str(4096),
     snaplen: int(0, 262144),
     excludeSsh: bool,
+    'followTunnels?': bool,
+    'delivery?': oneOf('buffered', 'immediate'),
   }),
   stopCapture: none,
   labStatus: none,

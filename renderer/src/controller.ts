@@ -308,13 +308,17 @@ export class Controller {
     await this.api.answerHostKey({ promptId, accept });
   }
 
-  async startCapture(filter: string, snaplen: number): Promise<void> {
+  async startCapture(
+    filter: string,
+    snaplen: number,
+    opts: { followTunnels?: boolean; delivery?: 'buffered' | 'immediate' } = {},
+  ): Promise<void> {
     const targets = [...this.store.get().chosen].map((k) => {
       const [node, iface] = k.split('\u0000');
       return { node, iface };
     });
     this.store.set({ error: null, stats: null, rates: new Map() });
-    const r = await this.api.startCapture({ targets, filter, snaplen, excludeSsh: true });
+    const r = await this.api.startCapture({ targets, filter, snaplen, excludeSsh: true, ...opts });
     if (this.fail(r) || !r.ok) return;
     await this.showSession(r.value);
   }

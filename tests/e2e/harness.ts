@@ -94,15 +94,19 @@ export async function shot(p: Page, name: string, selector?: string): Promise<st
   return file;
 }
 
-/** Opens a journey whose list row matches `filter`, returning the ladder's hops as data attributes. */
-export async function openJourney(p: Page, filter: string): Promise<{ node: string; iface: string; ttl: number; changes: string }[]> {
+/** Opens a journey of `hops` hops whose list row matches `filter`, returning the ladder's hops as data attributes. */
+export async function openJourney(
+  p: Page,
+  filter: string,
+  hops = 8,
+): Promise<{ node: string; iface: string; ttl: number; changes: string }[]> {
   await p.click('[data-testid=tab-journey]');
   await p.fill('#journey-filter', filter);
   await p.waitForFunction((f) => {
     const rows = document.querySelectorAll('[data-testid=journey-row]');
     return rows.length > 0 && [...rows].every((r) => r.textContent!.toLowerCase().includes(f));
   }, filter.toLowerCase());
-  await p.locator('[data-testid=journey-row][data-hops="8"]').first().click();
+  await p.locator(`[data-testid=journey-row][data-hops="${hops}"]`).first().click();
   await p.waitForSelector('[data-testid=hop-ladder] [data-testid=hop]');
   return p.$$eval('[data-testid=hop-ladder] [data-testid=hop]', (els) =>
     els.map((e) => {

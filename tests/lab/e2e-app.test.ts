@@ -4,7 +4,7 @@
 // hops, VXLAN box on ens33, TTLs), check the cross-pane highlight, export pcapng and read it with tshark.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/e2e-app.test.ts
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,13 +35,28 @@ let b: Browser;
 let p: Page;
 let errors: string[];
 const knownHosts = path.join(mkdtempSync(path.join(tmpdir(), 'hs-e2e-')), 'known_hosts');
+/** The server's temporary folder (its TMPDIR): capture session folders land under it. */
+const serverTmp = mkdtempSync(path.join(tmpdir(), 'hs-e2e-tmp-'));
+
+/** session.json of the newest capture folder the server wrote. */
+function newestCaptureSession(): { delivery?: string; captures: { iface: string; packets: number }[] } {
+  const found: { file: string; mtime: number }[] = [];
+  for (const app of readdirSync(serverTmp).filter((d) => d.startsWith('hopscope-app-')))
+    for (const cap of readdirSync(path.join(serverTmp, app)).filter((d) => d.startsWith('capture-'))) {
+      const file = path.join(serverTmp, app, cap, 'session.json');
+      if (existsSync(file)) found.push({ file, mtime: statSync(file).mtimeMs });
+    }
+  found.sort((a, b) => b.mtime - a.mtime);
+  if (!found.length) throw new Error(`no capture session under ${serverTmp}`);
+  return JSON.parse(readFileSync(found[0].file, 'utf8'));
+}
 
 beforeAll(async () => {
   ensureBuilt();
   hopscope('lab', 'up', 'flannel-vxlan');
   // An empty known_hosts: the app must ask about both nodes' keys.
   writeFileSync(knownHosts, '');
-  srv = await serve();
+  srv = await serve({ TMPDIR: serverTmp });
   b = await browser();
   ({ page: p, errors } = await page(b, srv.url));
 }, 180_000);
@@ -229,6 +244,51 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     expect(out).toMatch(/journey \d+ hop 4\/8/);
     await p.click('[data-testid=tab-clocks]');
     await shot(p, 'lab-07-clocks');
+    expect(errors).toEqual([]);
+  });
+
+  it('capture bar choices reach tcpdump: without tunnel following an icmp filter misses the encapsulated ens33 hops', async () => {
+    // The default capture above used buffered delivery and followed tunnels.
+    expect(newestCaptureSession().delivery).toBe('buffered');
+    await p.uncheck('[aria-label="follow tunnels"]');
+    await p.selectOption('[aria-label="delivery"]', 'immediate');
+    await p.selectOption('[aria-label="filter presets"]', 'icmp');
+    await p.waitForFunction(() => !document.querySelector('.filter-error'));
+    expect(await p.textContent('[data-testid=start-capture]')).toContain('(8)');
+    await p.click('[data-testid=start-capture]');
+    await p.waitForSelector('.badge.live', { timeout: 60_000 });
+    await p.waitForFunction(
+      () => document.querySelectorAll('[data-testid=counters] .counter.state-running').length >= 8,
+      null,
+      { timeout: 30_000 },
+    );
+    hopscope('lab', 'traffic', 'flannel-vxlan');
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=pane] .row').length >= 12, null, {
+      timeout: 15_000,
+    });
+    await p.click('[data-testid=stop-capture]');
+    await p.waitForFunction(
+      () =>
+        !document.querySelector('.badge.live') &&
+        /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
+      null,
+      { timeout: 60_000 },
+    );
+    const doc = newestCaptureSession();
+    expect(doc.delivery).toBe('immediate');
+    // The ICMP travels inside VXLAN on ens33: with the plain filter ens33 stores nothing, flannel.1 (inner) does.
+    const ens33 = doc.captures.filter((c) => c.iface === 'ens33');
+    expect(ens33.map((c) => c.packets)).toEqual([0, 0]);
+    expect(doc.captures.filter((c) => c.iface === 'flannel.1').every((c) => c.packets > 0)).toBe(true);
+    const hops = await openJourney(p, 'echo request', 6);
+    expect(hops.map((h) => `${h.node}/${h.iface.replace(/^veth\w+$/, 'veth')}`)).toEqual([
+      'node-1/veth',
+      'node-1/cni0',
+      'node-1/flannel.1',
+      'node-2/flannel.1',
+      'node-2/cni0',
+      'node-2/veth',
+    ]);
     expect(errors).toEqual([]);
   });
 });

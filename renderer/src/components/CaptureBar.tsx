@@ -23,6 +23,8 @@ export function CaptureBar() {
   const session = useAppState((s) => s.session);
   const [filter, setFilter] = useState('');
   const [snaplen, setSnaplen] = useState('262144');
+  const [followTunnels, setFollowTunnels] = useState(true);
+  const [delivery, setDelivery] = useState<'buffered' | 'immediate'>('buffered');
   const [filterError, setFilterError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const running = !!stats?.running || !!session?.live;
@@ -49,7 +51,7 @@ export function CaptureBar() {
   const start = async () => {
     if (!chosen.size || running || shownError) return;
     setStarting(true);
-    await ctl.startCapture(filter, Number(snaplen) || 0);
+    await ctl.startCapture(filter, Number(snaplen) || 0, { followTunnels, delivery });
     setStarting(false);
   };
 
@@ -71,6 +73,27 @@ export function CaptureBar() {
         <label className="small">
           snaplen <input className="num" value={snaplen} onChange={(e) => setSnaplen(e.target.value)} aria-label="snaplen" />
         </label>
+        <label
+          className="small"
+          title="Also capture the VXLAN (4789/8472) and IPIP outer packets, so the filter's packets are seen on the underlay while encapsulated"
+        >
+          <input
+            type="checkbox"
+            checked={followTunnels}
+            onChange={(e) => setFollowTunnels(e.target.checked)}
+            aria-label="follow tunnels"
+          />{' '}
+          follow tunnels
+        </label>
+        <select
+          aria-label="delivery"
+          value={delivery}
+          onChange={(e) => setDelivery(e.target.value === 'immediate' ? 'immediate' : 'buffered')}
+          title="buffered: no loss under load, packets up to ~1 s late; immediate: each packet at once, the kernel may drop under load"
+        >
+          <option value="buffered">buffered delivery</option>
+          <option value="immediate">immediate delivery</option>
+        </select>
         {running ? (
           <button className="danger" onClick={() => void ctl.stopCapture()} data-testid="stop-capture">
             ■ Stop
