@@ -297,18 +297,24 @@ export class Correlator {
     const nodeIndex = (name: string): number => this.nodes.indexOf(name);
     const own = new Ownership(this.interfaces, nodeIndex);
     const clockOpts: ClockOptions = this.opts.clock ?? { mode: 'auto' };
-    const zero = new Float64Array(nodeCount);
     const unknown = new Float64Array(nodeCount).fill(Infinity);
     let bounds: ClockBounds | null = null;
     const scratch = new LinkScratch();
     if (clockOpts.mode === 'auto' && nodeCount > 1) {
-      // Pass 1 with raw clocks and a wide window: bounds from journeys that had exactly one possible match.
+      // Pass 1 with a wide window: bounds from journeys that had exactly one possible match. The window is
+      // centred on what is known before any traffic (SSH probes, --clock; else raw clocks), so a node minutes off
+      // still gets its offset refined by the traffic. The bounds themselves are taken in raw clocks.
+      const prior = new Float64Array(nodeCount);
+      if (clockOpts.probes?.length || Object.keys(clockOpts.manual ?? {}).length) {
+        const known = estimateClocks(this.nodes, null, clockOpts);
+        for (let n = 0; n < nodeCount; n++) if (known[n].uncertaintyNs < Infinity) prior[n] = known[n].offsetNs;
+      }
       const pre = linkSegments(
         this.obs,
         this.segs,
         own,
         {
-          offsetNs: zero,
+          offsetNs: prior,
           uncertaintyNs: unknown,
           crossWindowNs: this.opts.crossWindowNs,
           maxSkewNs: this.opts.maxSkewNs,
