@@ -307,7 +307,8 @@ export class Correlator {
       const prior = new Float64Array(nodeCount);
       if (clockOpts.probes?.length || Object.keys(clockOpts.manual ?? {}).length) {
         const known = estimateClocks(this.nodes, null, clockOpts);
-        for (let n = 0; n < nodeCount; n++) if (known[n].uncertaintyNs < Infinity) prior[n] = known[n].offsetNs;
+        for (let n = 0; n < nodeCount; n++)
+          if (known[n].uncertaintyNs < Infinity) prior[n] = known[n].offsetNs;
       }
       const pre = linkSegments(
         this.obs,
