@@ -68,10 +68,13 @@ export class LiveCorrelator {
   private session: LoadedSession | null = null;
   /** Wall time (ms) the last poll ended: lanes are judged quiet as of then (see watermark()). */
   private polledAt: number;
+  /** Per node: its clock offset to the reference as of the last snapshot (ns; empty before the first). */
+  private offsetNs: Float64Array = new Float64Array(0);
   private journeyCol = new Int32Array(0);
   private hopCol = new Int16Array(0);
   private snappedRows = -1;
-  private snappedWatermark = NaN;
+  /** The last snapshot's watermarks (joined; '' before any). */
+  private snappedWatermark = '';
   private sent = 0;
   // Rows read since the last take(), for the main thread.
   private readonly out = {
@@ -222,17 +225,27 @@ export class LiveCorrelator {
    * within quietMs of the last poll. Strictly below the slowest lane's latest time, so rows sharing that
    * timestamp still to come on it are not overtaken.
    */
-  watermark(): number {
+  watermark(): number[] {
     // As of the last poll: time spent since (a long snapshot) says nothing about what the lanes delivered.
     const now = this.polledAt;
+    const nodes = this.correlator.nodes.length;
+    const m = new Array<number>(nodes).fill(Infinity);
+    for (const t of this.tails) {
+      const n = this.correlator.nodeOf(t.lane);
+      if (now - t.grewAt < this.quietMs && t.lastT < m[n]) m[n] = t.lastT;
+    }
+    // One instant for every node, in reference time, then in each node's own clock (grouping reads one node's
+    // clock only): a node whose clock is minutes ahead is neither held back by the others' raw times nor let run
+    // ahead of them, so a journey's segments are grouped together. Offsets: the last snapshot's estimate.
+    const off = (n: number) => (n < this.offsetNs.length ? this.offsetNs[n] : 0);
     let w = Infinity;
-    for (const t of this.tails) if (now - t.grewAt < this.quietMs && t.lastT < w) w = t.lastT;
-    return w === Infinity ? Infinity : w - 1;
+    for (let n = 0; n < nodes; n++) if (m[n] - off(n) < w) w = m[n] - off(n);
+    return m.map((_, n) => (w === Infinity ? Infinity : w + off(n) - 1));
   }
 
   /** True when a snapshot now would differ from the last one (new rows, or the watermark moved). */
   changed(): boolean {
-    return this.rows !== this.snappedRows || this.watermark() !== this.snappedWatermark;
+    return this.rows !== this.snappedRows || this.watermark().join() !== this.snappedWatermark;
   }
 
   /**
@@ -242,12 +255,14 @@ export class LiveCorrelator {
   snapshot(final = false): LiveJourneys {
     const t0 = performance.now();
     const w = final ? Infinity : this.watermark();
+    const wKey = typeof w === 'number' ? String(w) : w.join();
     this.refreshInputs();
     const c = this.correlator;
     const res = c.snapshot(w);
     const s = new LoadedSession(this.opts.id, this.opts.title, this.opts.dir, c, res, []);
     this.session?.frames.close();
     this.session = s;
+    this.offsetNs = Float64Array.from(res.offsetNs);
     const nj = s.journeyCol;
     const nh = s.hopCol;
     const pj = this.journeyCol;
@@ -267,7 +282,7 @@ export class LiveCorrelator {
     this.journeyCol = nj;
     this.hopCol = nh;
     this.snappedRows = nj.length;
-    this.snappedWatermark = w;
+    this.snappedWatermark = wKey;
     return {
       rows: nj.length,
       from,
@@ -277,7 +292,7 @@ export class LiveCorrelator {
       flows: res.flowCount,
       clocks: res.nodes.length > 1 ? s.clocks() : [],
       referenceNode: res.clocks[0]?.reference ?? null,
-      settled: w === Infinity,
+      settled: typeof w === 'number' ? w === Infinity : w.every((x) => x === Infinity),
       startedAt: performance.timeOrigin + t0,
       costMs: performance.now() - t0,
       nextInMs: 0,

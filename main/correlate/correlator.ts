@@ -186,12 +186,13 @@ export class Correlator {
   }
 
   /**
-   * Groups pending rows with time <= watermark (ns relative to baseSec). Default: for each node, the
-   * smallest latest-time over its captures (every capture has delivered up to there).
+   * Groups pending rows with time <= watermark (ns relative to baseSec, in each node's own clock: one number
+   * for every node, or one per node index). Default: for each node, the smallest latest-time over its captures
+   * (every capture has delivered up to there).
    */
-  advance(watermark?: number): void {
+  advance(watermark?: number | ArrayLike<number>): void {
     for (let n = 0; n < this.nodes.length; n++) {
-      let w = watermark;
+      let w = typeof watermark === 'number' || watermark === undefined ? watermark : watermark[n];
       if (w === undefined) {
         w = Infinity;
         for (let c = 0; c < this.captures.length; c++)
@@ -287,7 +288,7 @@ export class Correlator {
    * A provisional result for live views: groups rows up to the watermark only (default: what every lane of
    * a node has delivered), so lanes that lag behind are not overtaken; rows after it are not in journeys yet.
    */
-  snapshot(watermark?: number): CorrelationResult {
+  snapshot(watermark?: number | ArrayLike<number>): CorrelationResult {
     this.advance(watermark);
     return this.link();
   }

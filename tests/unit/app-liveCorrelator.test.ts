@@ -3,7 +3,15 @@
 // — followed by one LiveCorrelator whose rows and snapshots feed a LiveSession as the worker's messages would.
 // While the capture runs no row is grouped past what every lane delivered; once the lanes are quiet the live
 // journeys equal a batch correlation of the same files, row by row.
-import { appendFileSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +20,7 @@ import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
 import { buildSession } from '../../main/app/sessionBuild.ts';
 import { createCaptureReader } from '../../main/pcap/reader.ts';
+import { fixtureCopy } from './correlate-helpers.ts';
 
 const FIXTURE = 'tests/fixtures/flannel-vxlan';
 const PCAP_HEADER = 24;
@@ -210,6 +219,69 @@ describe('LiveCorrelator', () => {
     const all = lc.snapshot();
     expect(all.settled).toBe(true);
     expect(all.journeys).toBeGreaterThanOrEqual(busy.journeys);
+    lc.close();
+  });
+
+  it('groups a node whose clock is 90 s ahead together with the others while capturing (SSH probes)', () => {
+    const SHIFT = 90e9;
+    const staged = fixtureCopy('flannel-vxlan', { shift: { 'node-2': SHIFT } });
+    dirs.push(staged);
+    const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecorr-'));
+    dirs.push(dir);
+    const names = readdirSync(staged)
+      .filter((f) => f.endsWith('.pcap'))
+      .sort();
+    const lanes = names.map((f) => {
+      const [node, iface] = f.replace(/\.pcap$/, '').split('__');
+      return { node, iface, file: path.join(dir, f) };
+    });
+    // What `hopscope capture` records: each node's clock minus ours, ± half the probe's round trip.
+    writeFileSync(
+      path.join(dir, 'session.json'),
+      JSON.stringify({
+        schema: 'hopscope.session/1',
+        nodes: [
+          { name: 'node-1', clock: { offsetNs: 0, uncertaintyNs: 2e6 } },
+          { name: 'node-2', clock: { offsetNs: SHIFT, uncertaintyNs: 2e6 } },
+        ],
+        captures: lanes.map((l) => ({ node: l.node, iface: l.iface, file: path.basename(l.file) })),
+      }),
+    );
+    const full = names.map((f) => new Uint8Array(readFileSync(path.join(staged, f))));
+    const recs = full.map(records);
+    // Every lane up to the same true instant (node-2's records carry +90 s), then a partial record: all busy.
+    const t1 = recs
+      .filter((_, i) => lanes[i].node === 'node-1')
+      .flat()
+      .map((r) => r.t)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const cut = t1[Math.floor(t1.length * 0.75)];
+    full.forEach((bytes, i) => {
+      const c = lanes[i].node === 'node-2' ? cut + BigInt(SHIFT) : cut;
+      const done = recs[i].filter((r) => r.t < c).length;
+      appendFileSync(lanes[i].file, bytes.subarray(0, (done ? recs[i][done - 1].end : PCAP_HEADER) + 7));
+    });
+    let clock = 1_000;
+    const lc = new LiveCorrelator({ id: 'l', title: 'l', dir, lanes, baseSec: 0, now: () => clock });
+    const live = new LiveSession('l', 'l', dir, lanes, 0);
+    live.addRows(lc.poll()!);
+    live.adoptJourneys(lc.snapshot()); // learns the offsets (probes, then traffic)
+    clock += 100;
+    const busy = lc.snapshot();
+    live.adoptJourneys(busy);
+    expect(busy.settled).toBe(false);
+    // Journeys crossing both nodes exist before the lanes go quiet: node-2 was grouped up to the same instant
+    // (one raw-time watermark for all nodes held node-2, 90 s ahead, back until every lane had gone quiet).
+    const all = live.batch(0, live.count);
+    const nodesOf = new Map<number, Set<string>>();
+    for (let i = 0; i < all.journey.length; i++) {
+      if (all.journey[i] < 0) continue;
+      const set = nodesOf.get(all.journey[i]) ?? new Set<string>();
+      set.add(lanes[all.capture[i]].node);
+      nodesOf.set(all.journey[i], set);
+    }
+    expect([...nodesOf.values()].filter((x) => x.size === 2).length).toBeGreaterThan(0);
+    expect(busy.clocks.find((c) => c.node === 'node-2')!.method).toBe('traffic+ssh-probe');
     lc.close();
   });
 });
