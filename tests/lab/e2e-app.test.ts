@@ -67,6 +67,23 @@ afterAll(async () => {
   hopscope('lab', 'down');
 }, 60_000);
 
+/** Starts a capture of the chosen interfaces with a preset filter, runs the lab's traffic, waits for `rows` rows. */
+async function captureWithTraffic(preset: string, rows: number): Promise<void> {
+  await p.selectOption('[aria-label="filter presets"]', preset);
+  await p.waitForFunction(() => !document.querySelector('.filter-error'));
+  await p.click('[data-testid=start-capture]');
+  await p.waitForSelector('.badge.live', { timeout: 60_000 });
+  await p.waitForFunction(
+    () => document.querySelectorAll('[data-testid=counters] .counter.state-running').length >= 8,
+    null,
+    { timeout: 30_000 },
+  );
+  hopscope('lab', 'traffic', 'flannel-vxlan');
+  await p.waitForFunction((n) => document.querySelectorAll('[data-testid=pane] .row').length >= n, rows, {
+    timeout: 15_000,
+  });
+}
+
 function labFingerprint(node: string): string {
   // `ssh-keygen -lf` prints "256 SHA256:… comment (ED25519)".
   return execFileSync('ssh-keygen', ['-lf', `${LAB}/ssh_host_ed25519_key.${node}.pub`], {
@@ -136,20 +153,8 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     const summary = await p.textContent('[data-testid=capture-summary]');
     // "all" = every up, non-loopback interface: ens33, cni0, flannel.1 and the pod's veth on each node.
     expect(summary).toBe('Will capture 8 interfaces on 2 nodes.');
-    await p.selectOption('[aria-label="filter presets"]', 'icmp or udp port 8472');
-    await p.waitForFunction(() => !document.querySelector('.filter-error'));
-    await p.click('[data-testid=start-capture]');
-    await p.waitForSelector('.badge.live', { timeout: 60_000 });
-    await p.waitForFunction(
-      () => document.querySelectorAll('[data-testid=counters] .counter.state-running').length >= 8,
-      null,
-      { timeout: 30_000 },
-    );
-    hopscope('lab', 'traffic', 'flannel-vxlan');
     // Live batches reach the panes before the capture stops.
-    await p.waitForFunction(() => document.querySelectorAll('[data-testid=pane] .row').length >= 16, null, {
-      timeout: 15_000,
-    });
+    await captureWithTraffic('icmp or udp port 8472', 16);
     // Journeys appear while the capture still runs (the files so far are correlated every few seconds).
     await p.waitForFunction(
       () => !!document.querySelector('.badge.live') && /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
@@ -252,20 +257,8 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     expect(newestCaptureSession().delivery).toBe('buffered');
     await p.uncheck('[aria-label="follow tunnels"]');
     await p.selectOption('[aria-label="delivery"]', 'immediate');
-    await p.selectOption('[aria-label="filter presets"]', 'icmp');
-    await p.waitForFunction(() => !document.querySelector('.filter-error'));
     expect(await p.textContent('[data-testid=start-capture]')).toContain('(8)');
-    await p.click('[data-testid=start-capture]');
-    await p.waitForSelector('.badge.live', { timeout: 60_000 });
-    await p.waitForFunction(
-      () => document.querySelectorAll('[data-testid=counters] .counter.state-running').length >= 8,
-      null,
-      { timeout: 30_000 },
-    );
-    hopscope('lab', 'traffic', 'flannel-vxlan');
-    await p.waitForFunction(() => document.querySelectorAll('[data-testid=pane] .row').length >= 12, null, {
-      timeout: 15_000,
-    });
+    await captureWithTraffic('icmp', 12);
     await p.click('[data-testid=stop-capture]');
     await p.waitForFunction(
       () =>
