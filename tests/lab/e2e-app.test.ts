@@ -4,7 +4,7 @@
 // hops, VXLAN box on ens33, TTLs), check the cross-pane highlight, export pcapng and read it with tshark.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/e2e-app.test.ts
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +65,8 @@ afterAll(async () => {
   await b?.close();
   await srv?.stop();
   hopscope('lab', 'down');
+  rmSync(serverTmp, { recursive: true, force: true });
+  rmSync(path.dirname(knownHosts), { recursive: true, force: true });
 }, 60_000);
 
 /** Starts a capture of the chosen interfaces with a preset filter, runs the lab's traffic, waits for `rows` rows. */
