@@ -2,7 +2,7 @@
 // user would), drives Debian's Chromium with playwright-core, and saves screenshots under test-results/.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -36,10 +36,11 @@ export interface Served {
 }
 
 export async function serve(env: Record<string, string> = {}): Promise<Served> {
+  // A fresh config folder: saved nodes of earlier runs (or of the user) stay out of the test.
+  const configDir = mkdtempSync(path.join(tmpdir(), 'hs-e2e-config-'));
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/hopscope.mjs'), 'serve', '--json'], {
     cwd: ROOT,
-    // A fresh config folder: saved nodes of earlier runs (or of the user) stay out of the test.
-    env: { ...process.env, HOPSCOPE_CONFIG_DIR: mkdtempSync(path.join(tmpdir(), 'hs-e2e-config-')), ...env },
+    env: { ...process.env, HOPSCOPE_CONFIG_DIR: configDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -54,11 +55,11 @@ export async function serve(env: Record<string, string> = {}): Promise<Served> {
     ...info,
     child,
     stop: () =>
-      new Promise((resolve) => {
+      new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
-      }),
+      }).then(() => rmSync(configDir, { recursive: true, force: true })),
   };
 }
 
