@@ -84,6 +84,15 @@ async function captureWithTraffic(preset: string, rows: number): Promise<void> {
   await p.waitForFunction((n) => document.querySelectorAll('[data-testid=pane] .row').length >= n, rows, {
     timeout: 15_000,
   });
+  // The kernel's drop counts arrive with the heartbeat (every 2 s): a few pings lose nothing.
+  await p.waitForFunction(
+    () =>
+      [...document.querySelectorAll('[data-testid=counters] .counter')].every((c) =>
+        /no drops/.test(c.textContent ?? ''),
+      ),
+    null,
+    { timeout: 10_000 },
+  );
 }
 
 function labFingerprint(node: string): string {
@@ -159,7 +168,9 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     await captureWithTraffic('icmp or udp port 8472', 16);
     // Journeys appear while the capture still runs (the files so far are correlated every few seconds).
     await p.waitForFunction(
-      () => !!document.querySelector('.badge.live') && /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
+      () =>
+        !!document.querySelector('.badge.live') &&
+        /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
       null,
       { timeout: 15_000 },
     );

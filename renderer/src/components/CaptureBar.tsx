@@ -114,7 +114,9 @@ export function CaptureBar() {
               <div key={key} className={`counter state-${c.state}`} title={c.error ?? ''} data-counter={key}>
                 <span className="mono">{key}</span>
                 <span className="mono">{c.packets.toLocaleString()}</span>
-                <span className={`mono${c.drops ? ' warn' : ''}`}>{c.drops === null ? '' : `${c.drops} drop`}</span>
+                <span className={`mono${c.drops ? ' warn' : ''}`} title="packets the node's kernel dropped before tcpdump read them">
+                  {c.drops === null ? '' : c.drops === 0 ? 'no drops' : `${c.drops.toLocaleString()} dropped`}
+                </span>
                 <LineChart width={70} height={18} data={series}>
                   <YAxis hide domain={[0, 'dataMax']} />
                   <Line type="monotone" dataKey="v" stroke="var(--tick)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
