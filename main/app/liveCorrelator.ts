@@ -9,6 +9,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 import type { JourneySummary, JourneyView } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
+import { estimateClocks } from '../correlate/clockSkew.ts';
 import { Correlator } from '../correlate/correlator.ts';
 import {
   createPacketFields,
@@ -236,11 +237,20 @@ export class LiveCorrelator {
     }
     // One instant for every node, in reference time, then in each node's own clock (grouping reads one node's
     // clock only): a node whose clock is minutes ahead is neither held back by the others' raw times nor let run
-    // ahead of them, so a journey's segments are grouped together. Offsets: the last snapshot's estimate.
-    const off = (n: number) => (n < this.offsetNs.length ? this.offsetNs[n] : 0);
+    // ahead of them, so a journey's segments are grouped together. Offsets: the last snapshot's estimate, before
+    // the first one what the session's SSH probes say (0 where nothing is known).
+    const offs = this.offsetNs.length >= nodes ? this.offsetNs : this.priorOffsets();
+    const off = (n: number) => (n < offs.length ? offs[n] : 0);
     let w = Infinity;
     for (let n = 0; n < nodes; n++) if (m[n] - off(n) < w) w = m[n] - off(n);
     return m.map((_, n) => (w === Infinity ? Infinity : w + off(n) - 1));
+  }
+
+  /** Per node: the offset the probes / manual clocks give (no traffic yet), 0 where they give none. */
+  private priorOffsets(): Float64Array {
+    const c = this.correlator;
+    const known = estimateClocks([...c.nodes], null, c.opts.clock ?? { mode: 'auto' });
+    return Float64Array.from(known, (k) => (k.uncertaintyNs < Infinity ? k.offsetNs : 0));
   }
 
   /** True when a snapshot now would differ from the last one (new rows, or the watermark moved). */
@@ -254,9 +264,9 @@ export class LiveCorrelator {
    */
   snapshot(final = false): LiveJourneys {
     const t0 = performance.now();
+    this.refreshInputs(); // first: the watermark needs the probes before the first snapshot
     const w = final ? Infinity : this.watermark();
     const wKey = typeof w === 'number' ? String(w) : w.join();
-    this.refreshInputs();
     const c = this.correlator;
     const res = c.snapshot(w);
     const s = new LoadedSession(this.opts.id, this.opts.title, this.opts.dir, c, res, []);

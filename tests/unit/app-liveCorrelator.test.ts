@@ -265,8 +265,7 @@ describe('LiveCorrelator', () => {
     const lc = new LiveCorrelator({ id: 'l', title: 'l', dir, lanes, baseSec: 0, now: () => clock });
     const live = new LiveSession('l', 'l', dir, lanes, 0);
     live.addRows(lc.poll()!);
-    live.adoptJourneys(lc.snapshot()); // learns the offsets (probes, then traffic)
-    clock += 100;
+    // The first snapshot already places node-2 by its probe (the traffic refines it for the next ones).
     const busy = lc.snapshot();
     live.adoptJourneys(busy);
     expect(busy.settled).toBe(false);
@@ -282,6 +281,10 @@ describe('LiveCorrelator', () => {
     }
     expect([...nodesOf.values()].filter((x) => x.size === 2).length).toBeGreaterThan(0);
     expect(busy.clocks.find((c) => c.node === 'node-2')!.method).toBe('traffic+ssh-probe');
+    clock += 100;
+    const next = lc.snapshot();
+    expect(next.settled).toBe(false);
+    expect(next.journeys).toBeGreaterThanOrEqual(busy.journeys);
     lc.close();
   });
 });
