@@ -12,7 +12,7 @@ import { API_EVENTS, type ApiEventName } from '../../preload/api.ts';
 import { decodeMessage, encodeMessage, type WireRequest } from '../../preload/wire.ts';
 import type { Backend } from '../app/backend.ts';
 import { isApiMethod, validateRequest } from '../app/validate.ts';
-import { compactColumns } from './fillColumns.ts';
+import { compactColumns } from '../../preload/fillColumns.ts';
 import { cookieToken, hostAllowed, originAllowed, TOKEN_COOKIE, tokenMatches } from './guard.ts';
 
 export interface WebServerOptions {

@@ -12,11 +12,10 @@ import WS from 'ws';
 
 import { generate } from '../../bench/generate.ts';
 import { AppService } from '../../main/app/service.ts';
-import { compactColumns } from '../../main/server/fillColumns.ts';
+import { compactColumns, expandColumns } from '../../preload/fillColumns.ts';
 import { startWebServer, type WebServer } from '../../main/server/webServer.ts';
 import type { PacketBatch, SessionInfo } from '../../preload/api.ts';
 import { decodeMessage, encodeMessage } from '../../preload/wire.ts';
-import { expandColumns } from '../../renderer/src/api/fillColumns.ts';
 import { createWsApi } from '../../renderer/src/api/wsClient.ts';
 
 const COLUMNS = ['capture', 'tsNs', 'length', 'journey', 'hop', 'proto', 'status'] as const;

@@ -10,7 +10,7 @@ import {
   type Unsubscribe,
 } from '../../../preload/api.ts';
 import { decodeMessage, encodeMessage, type WireServerMessage } from '../../../preload/wire.ts';
-import { expandColumns } from './fillColumns.ts';
+import { expandColumns } from '../../../preload/fillColumns.ts';
 
 export function createWsApi(wsUrl: string): HopscopeApi {
   let nextId = 1;
@@ -33,7 +33,7 @@ export function createWsApi(wsUrl: string): HopscopeApi {
       const msg = decodeMessage(new Uint8Array(ev.data), true) as WireServerMessage;
       if (msg.t === 'res') {
         const res = msg.res as Result<unknown>;
-        // Packet batches may carry constant columns as markers (main/server/fillColumns.ts).
+        // Packet batches may carry constant columns as markers (preload/fillColumns.ts).
         if (res.ok && methods.get(msg.id) === 'getPackets') expandColumns(res.value);
         methods.delete(msg.id);
         pending.get(msg.id)?.(res);
