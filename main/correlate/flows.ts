@@ -78,11 +78,6 @@ class TupleOwners {
   }
 }
 
-/** Equal in every column tupleKey reads (so equal tuples): the row adds nothing to its journey's flow. */
-function sameTuple(rows: CorrelationResult['rows'], a: number, b: number): boolean {
-  return rows.sameTuple(a, b);
-}
-
 export function computeFlows(res: CorrelationResult): void {
   const n = res.journeyCount;
   const parent = new Int32Array(n);
@@ -103,8 +98,9 @@ export function computeFlows(res: CorrelationResult): void {
     let have = false;
     let prev = -1;
     for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
-      // Most hops carry the inner packet unchanged: the same columns give the same tuple, already counted.
-      if (prev >= 0 && sameTuple(rows, prev, r)) continue;
+      // Most hops carry the inner packet unchanged: equal in every column tupleKey reads, the row's tuple is the
+      // previous one's, already counted.
+      if (prev >= 0 && rows.sameTuple(prev, r)) continue;
       prev = r;
       const proto = rows.proto(r);
       if (proto === PROTO_ICMP) {

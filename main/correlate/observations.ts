@@ -312,12 +312,7 @@ export class ObservationTable {
   /** Same headers as seen on the wire at this point (what an exact duplicate frame would share). */
   sameHeaders(a: number, b: number): boolean {
     return (
-      this.ttlCol[a] === this.ttlCol[b] &&
-      this.src[a] === this.src[b] &&
-      this.dst[a] === this.dst[b] &&
-      this.srcPortCol[a] === this.srcPortCol[b] &&
-      this.dstPortCol[a] === this.dstPortCol[b] &&
-      ((this.missing[a] ^ this.missing[b]) & INNER_BITS) === 0 &&
+      this.sameInner(a, b) &&
       this.ethPair[a] === this.ethPair[b] &&
       this.encapCount[a] === this.encapCount[b] &&
       this.encapId[a] === this.encapId[b] &&
