@@ -265,8 +265,8 @@ export class LiveCorrelator {
   snapshot(final = false): LiveJourneys {
     const t0 = performance.now();
     this.refreshInputs(); // first: the watermark needs the probes before the first snapshot
-    const w = final ? Infinity : this.watermark();
-    const wKey = typeof w === 'number' ? String(w) : w.join();
+    const w = final ? this.correlator.nodes.map(() => Infinity) : this.watermark();
+    const wKey = w.join();
     const c = this.correlator;
     const res = c.snapshot(w);
     const s = new LoadedSession(this.opts.id, this.opts.title, this.opts.dir, c, res, []);
@@ -302,7 +302,7 @@ export class LiveCorrelator {
       flows: res.flowCount,
       clocks: res.nodes.length > 1 ? s.clocks() : [],
       referenceNode: res.clocks[0]?.reference ?? null,
-      settled: typeof w === 'number' ? w === Infinity : w.every((x) => x === Infinity),
+      settled: w.every((x) => x === Infinity),
       startedAt: performance.timeOrigin + t0,
       costMs: performance.now() - t0,
       nextInMs: 0,
