@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CaptureSession } from '../../main/capture/index.ts';
 
 import {
+  BOTH_NODES_ALL_IFACES,
   allCapturing,
   expectNoTcpdumpWithin,
   hopscope,
@@ -47,14 +48,7 @@ describe.sequential('capture on flannel-vxlan', () => {
     const dir = tmp('vxlan');
     const run = startCapture([
       ...labArgs,
-      '--node',
-      'node-1',
-      '--node',
-      'node-2',
-      '--iface',
-      'node-1:*',
-      '--iface',
-      'node-2:*',
+      ...BOTH_NODES_ALL_IFACES,
       // The walkthrough's filter: on ens33 the ping is inside VXLAN, which the filter is widened to follow.
       '--filter',
       'icmp',
@@ -220,19 +214,7 @@ describe.sequential('capture on flannel-vxlan', () => {
 
   it('after the SSH connection is cut, that node leaves no tcpdump, is recorded as lost, and the other keeps capturing', async () => {
     const dir = tmp('cut');
-    const run = startCapture([
-      ...labArgs,
-      '--node',
-      'node-1',
-      '--node',
-      'node-2',
-      '--iface',
-      'node-1:*',
-      '--iface',
-      'node-2:*',
-      '--out',
-      dir,
-    ]);
+    const run = startCapture([...labArgs, ...BOTH_NODES_ALL_IFACES, '--out', dir]);
     await waitUntil('captures listening', () => allCapturing(dir, 8));
     const port = readSession(dir).nodes.find((n: { name: string }) => n.name === 'node-1').ssh.clientPort;
     const pids = sshdPidsFor('hs-node-1', port);
@@ -255,14 +237,7 @@ describe.sequential('capture on flannel-vxlan', () => {
     const dir = tmp('reconnect');
     const run = startCapture([
       ...labArgs,
-      '--node',
-      'node-1',
-      '--node',
-      'node-2',
-      '--iface',
-      'node-1:*',
-      '--iface',
-      'node-2:*',
+      ...BOTH_NODES_ALL_IFACES,
       '--filter',
       'icmp or udp port 8472',
       '--reconnect',

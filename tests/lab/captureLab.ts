@@ -10,6 +10,17 @@ export const LAB_DIR = '/run/hopscope-lab';
 export const SSH_CONFIG = `${LAB_DIR}/ssh_config`;
 export const KNOWN_HOSTS = `${LAB_DIR}/known_hosts`;
 export const LAB_KEY = `${LAB_DIR}/id_ed25519`;
+/** `hopscope capture` flags choosing every interface of both lab nodes. */
+export const BOTH_NODES_ALL_IFACES = [
+  '--node',
+  'node-1',
+  '--node',
+  'node-2',
+  '--iface',
+  'node-1:*',
+  '--iface',
+  'node-2:*',
+];
 export const NODE_NS = ['hs-node-1', 'hs-node-2'];
 
 export function sh(cmd: string, args: string[], input?: string): { code: number; out: string; err: string } {

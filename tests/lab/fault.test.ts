@@ -17,6 +17,7 @@ import { podNs } from '../../main/lab/topology.ts';
 import { createCaptureReader } from '../../main/pcap/reader.ts';
 
 import {
+  BOTH_NODES_ALL_IFACES,
   allCapturing,
   hopscope,
   lab,
@@ -34,18 +35,7 @@ import {
 const POD1 = podNs('test-7999578869-k4bn8'); // node-1, 10.244.0.12
 const POD2 = podNs('test-7999578869-mlk49'); // node-2, 10.244.1.34
 const tmp = (name: string) => mkdtempSync(join(tmpdir(), `hs-fault-${name}-`));
-const labArgs = [
-  '--ssh-config',
-  SSH_CONFIG,
-  '--node',
-  'node-1',
-  '--node',
-  'node-2',
-  '--iface',
-  'node-1:*',
-  '--iface',
-  'node-2:*',
-];
+const labArgs = ['--ssh-config', SSH_CONFIG, ...BOTH_NODES_ALL_IFACES];
 
 /** Pings from a pod; returns the ICMP id ping used (ping prints it nowhere, so we read it from a capture). */
 function ping(ns: string, dst: string, count: number, intervalS = 0.2): void {

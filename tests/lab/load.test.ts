@@ -16,6 +16,7 @@ import { podNs } from '../../main/lab/topology.ts';
 import { PcapStreamReader } from '../../main/pcap/index.ts';
 
 import {
+  BOTH_NODES_ALL_IFACES,
   allCapturing,
   lab,
   labTcpdumps,
@@ -100,14 +101,7 @@ describe.sequential('load: 2 nodes × 8 interfaces under flood pings', () => {
       const run = startCapture([
         '--ssh-config',
         SSH_CONFIG,
-        '--node',
-        'node-1',
-        '--node',
-        'node-2',
-        '--iface',
-        'node-1:*',
-        '--iface',
-        'node-2:*',
+        ...BOTH_NODES_ALL_IFACES,
         '--duration',
         String(LOAD_SECONDS + 4),
         '--out',
