@@ -12,12 +12,14 @@ export default defineConfig({
     build: {
       outDir: 'out/main',
       // The session worker is its own entry (out/main/sessionWorker.js): main/app/sessionHandle.ts starts it
-      // with worker_threads; so is the live-correlation worker (main/app/liveCorrelatorHandle.ts).
+      // with worker_threads; so are the live-correlation worker (main/app/liveCorrelatorHandle.ts) and the
+      // ingest workers (main/session/parallelIngest.ts).
       rollupOptions: {
         input: {
           index: resolve(here, 'main/index.ts'),
           sessionWorker: resolve(here, 'main/app/sessionWorker.ts'),
           liveCorrelatorWorker: resolve(here, 'main/app/liveCorrelatorWorker.ts'),
+          ingestWorker: resolve(here, 'main/session/ingestWorker.ts'),
         },
       },
     },

@@ -23,11 +23,13 @@ try {
     absWorkingDir: root,
     // The app's session worker too: main/app/sessionHandle.ts looks for sessionWorker.js next to the running
     // bundle, so `hopscope serve` from the bundle correlates in a worker without tsx as well (and the live
-    // capture's worker, found the same way by main/app/liveCorrelatorHandle.ts).
+    // capture's worker, found the same way by main/app/liveCorrelatorHandle.ts, and the ingest workers of
+    // main/session/parallelIngest.ts).
     entryPoints: {
       hopscope: 'main/cli/index.ts',
       sessionWorker: 'main/app/sessionWorker.ts',
       liveCorrelatorWorker: 'main/app/liveCorrelatorWorker.ts',
+      ingestWorker: 'main/session/ingestWorker.ts',
     },
     bundle: true,
     splitting: true,
@@ -49,6 +51,7 @@ try {
   fs.writeFileSync(path.join(tmp, 'sources.json'), `${JSON.stringify([...dirs].sort())}\n`);
   fs.writeFileSync(path.join(tmp, 'sessionWorker.js'), "import './sessionWorker.mjs';\n");
   fs.writeFileSync(path.join(tmp, 'liveCorrelatorWorker.js'), "import './liveCorrelatorWorker.mjs';\n");
+  fs.writeFileSync(path.join(tmp, 'ingestWorker.js'), "import './ingestWorker.mjs';\n");
   fs.mkdirSync(outDir, { recursive: true });
   const entries = [
     'sources.json',
@@ -56,6 +59,8 @@ try {
     'sessionWorker.js',
     'liveCorrelatorWorker.mjs',
     'liveCorrelatorWorker.js',
+    'ingestWorker.mjs',
+    'ingestWorker.js',
     'hopscope.mjs',
   ];
   const fresh = new Set(fs.readdirSync(tmp));

@@ -31,7 +31,13 @@ export const WEB_PREFERENCES = {
 let win: BrowserWindow | null = null;
 
 function createWindow(): void {
-  win = new BrowserWindow({ width: 1500, height: 950, title: 'Hopscope', show: false, webPreferences: { ...WEB_PREFERENCES } });
+  win = new BrowserWindow({
+    width: 1500,
+    height: 950,
+    title: 'Hopscope',
+    show: false,
+    webPreferences: { ...WEB_PREFERENCES },
+  });
   win.once('ready-to-show', () => win?.show());
   // Nothing opens new windows; https links go to the user's browser instead.
   win.webContents.setWindowOpenHandler(({ url }) => {

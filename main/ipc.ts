@@ -13,10 +13,15 @@ export function senderAllowed(e: Pick<IpcMainInvokeEvent, 'senderFrame'>, render
   return !!frame && frame.parent === null && frame.url.split('#')[0] === rendererUrl;
 }
 
-export function wireIpc(backend: Backend, target: () => WebContents | null, rendererUrl: string): Unsubscribe {
+export function wireIpc(
+  backend: Backend,
+  target: () => WebContents | null,
+  rendererUrl: string,
+): Unsubscribe {
   for (const method of API_METHODS) {
     ipcMain.handle(`hopscope:${method}`, async (e, req: unknown) => {
-      if (!senderAllowed(e, rendererUrl)) return { ok: false, error: { code: 'USAGE', message: 'unknown sender' } };
+      if (!senderAllowed(e, rendererUrl))
+        return { ok: false, error: { code: 'USAGE', message: 'unknown sender' } };
       const why = validateRequest(method, req);
       if (why) return { ok: false, error: { code: 'USAGE', message: why } };
       return backend.call(method, req);

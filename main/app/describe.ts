@@ -11,7 +11,9 @@ const lib = decode as unknown as { decodeLayers?: DecodeLayers };
 export function summaryOf(frame: Uint8Array, linkType: number, origLen: number): string {
   try {
     // With the link layer (-e), as the walkthrough's `tcpdump -nei IFACE` shows it.
-    return decode.summarize(frame, linkType, { origLen, link: true }) || `link-type ${linkType}, length ${origLen}`;
+    return (
+      decode.summarize(frame, linkType, { origLen, link: true }) || `link-type ${linkType}, length ${origLen}`
+    );
   } catch (e) {
     return `(summary failed: ${(e as Error).message})`;
   }

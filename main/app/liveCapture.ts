@@ -8,7 +8,11 @@ import { randomUUID } from 'node:crypto';
 
 import type { CaptureRequest, CaptureStats, NodeInfo, PacketBatch, SessionInfo } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
-import { CaptureSession, type CaptureSessionOptions, type NodeSpec as CaptureNodeSpec } from '../capture/index.ts';
+import {
+  CaptureSession,
+  type CaptureSessionOptions,
+  type NodeSpec as CaptureNodeSpec,
+} from '../capture/index.ts';
 import { LiveCorrelatorHandle } from './liveCorrelatorHandle.ts';
 import { LiveSession } from './liveSession.ts';
 import type { NodeManager } from './nodes.ts';

@@ -2,13 +2,11 @@
 // and journey snapshots to LiveSession through callbacks, and turns journey queries into async messages. The
 // main thread never reads the capture files or correlates while a capture runs.
 
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import type { ErrorData, JourneySummary, JourneyView, Result } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
+import { workerEntry } from '../common/workerEntry.ts';
 import type {
   FromLiveWorker,
   LiveJourneys,
@@ -20,31 +18,6 @@ import type {
 import type { LiveJourneySource } from './liveSession.ts';
 
 const ENTRY = 'liveCorrelatorWorker';
-
-/**
- * How to start the worker, as sessionHandle.ts starts the session worker: the bundle's own entry next to this
- * module (out/main/ for Electron, out/cli/ for the CLI bundle), else the TypeScript sources through tsx (web
- * mode and tests run the sources; a stale or missing bundle entry is found by walking up to the repository).
- */
-function workerSpec(): { file: URL | string; workerData?: unknown } {
-  const fromSources = (dir: string) => ({
-    file: pathToFileURL(path.join(dir, 'liveCorrelator.boot.mjs')),
-    workerData: { entry: pathToFileURL(path.join(dir, `${ENTRY}.ts`)).href },
-  });
-  // tsx may add a query to the URL (its namespace): look at the path alone.
-  const here = fileURLToPath(new URL(new URL(import.meta.url).pathname, 'file://'));
-  if (here.endsWith('.ts')) return fromSources(path.dirname(here));
-  let dir = path.dirname(here);
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(path.join(dir, `${ENTRY}.js`))) return { file: path.join(dir, `${ENTRY}.js`) };
-    if (existsSync(path.join(dir, `main/app/${ENTRY}.ts`))) return fromSources(path.join(dir, 'main/app'));
-    dir = path.dirname(dir);
-  }
-  throw new HopscopeError(
-    'INTERNAL',
-    `the live correlation worker (${ENTRY}.js or main/app/${ENTRY}.ts) was not found`,
-  );
-}
 
 export interface LiveHandleEvents {
   rows(r: LiveRows): void;
@@ -62,7 +35,7 @@ export class LiveCorrelatorHandle implements LiveJourneySource {
 
   /** Starts the thread at once (it loads its modules while the capture connects); start() gives it the lanes. */
   constructor() {
-    const spec = workerSpec();
+    const spec = workerEntry(ENTRY, 'main/app', import.meta.url);
     this.worker = new Worker(spec.file, { workerData: spec.workerData, name: 'hopscope-live' });
     // A capture that is never stopped must not keep the process alive through its worker.
     this.worker.unref();

@@ -23,7 +23,15 @@ export interface SessionProblem {
   message: string;
 }
 
-const PROTO_NAMES: Record<number, string> = { 1: 'ICMP', 2: 'IGMP', 4: 'IPIP', 6: 'TCP', 17: 'UDP', 47: 'GRE', 58: 'ICMP6' };
+const PROTO_NAMES: Record<number, string> = {
+  1: 'ICMP',
+  2: 'IGMP',
+  4: 'IPIP',
+  6: 'TCP',
+  17: 'UDP',
+  47: 'GRE',
+  58: 'ICMP6',
+};
 
 export class LoadedSession {
   revision = 1;
@@ -226,12 +234,16 @@ export class LoadedSession {
       this.summaryIndex = new Array(n);
       for (let k = 0; k < n; k++) {
         const j = this.journeySummary(k);
-        this.summaryIndex[k] = `${j.summary} ${j.proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1}`.toLowerCase();
+        this.summaryIndex[k] =
+          `${j.summary} ${j.proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1}`.toLowerCase();
       }
     }
     const matches: number[] = [];
     for (let k = 0; k < n; k++) if (terms.every((t) => this.summaryIndex![k].includes(t))) matches.push(k);
-    return { total: matches.length, items: matches.slice(from, from + count).map((k) => this.journeySummary(k)) };
+    return {
+      total: matches.length,
+      items: matches.slice(from, from + count).map((k) => this.journeySummary(k)),
+    };
   }
 
   journey(k: number): JourneyView {

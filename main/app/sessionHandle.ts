@@ -3,13 +3,11 @@
 // lands) and reads frames for summaries and detail itself, so those answer even while the worker is busy.
 // Journeys, clocks and exports are forwarded to the worker.
 
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
 import type { ErrorData, PacketBatch, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
+import { workerEntry } from '../common/workerEntry.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { FrameSource } from '../session/frames.ts';
 import type { FromWorker, JourneyColumns, ToWorker } from './sessionProtocol.ts';
@@ -18,34 +16,8 @@ import type { ScanColumns } from './sessionScan.ts';
 /** Below this many packets the open waits for correlation (well under a second) and shows everything at once. */
 export const PREVIEW_MIN_PACKETS = 100_000;
 
-/**
- * How to start a worker: next to this module in the Electron bundle (out/main/sessionWorker.js, its own entry),
- * else from the TypeScript sources through tsx (web mode and tests run the sources; the CLI's esbuild bundle in
- * out/cli/ has no worker entry, so it finds the sources by walking up to the repository).
- */
-function workerSpec(): { file: URL | string; workerData?: unknown } {
-  const fromSources = (dir: string) => ({
-    file: pathToFileURL(path.join(dir, 'sessionWorker.boot.mjs')),
-    workerData: { entry: pathToFileURL(path.join(dir, 'sessionWorker.ts')).href },
-  });
-  // tsx may add a query to the URL (its namespace): look at the path alone.
-  const here = fileURLToPath(new URL(new URL(import.meta.url).pathname, 'file://'));
-  if (here.endsWith('.ts')) return fromSources(path.dirname(here));
-  let dir = path.dirname(here);
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(path.join(dir, 'sessionWorker.js'))) return { file: path.join(dir, 'sessionWorker.js') };
-    if (existsSync(path.join(dir, 'main/app/sessionWorker.ts')))
-      return fromSources(path.join(dir, 'main/app'));
-    dir = path.dirname(dir);
-  }
-  throw new HopscopeError(
-    'INTERNAL',
-    'the session worker (sessionWorker.js or main/app/sessionWorker.ts) was not found',
-  );
-}
-
 function spawn(): Worker {
-  const spec = workerSpec();
+  const spec = workerEntry('sessionWorker', 'main/app', import.meta.url);
   const w = new Worker(spec.file, { workerData: spec.workerData, name: 'hopscope-session' });
   // An idle spare or a session nobody uses must never keep the process alive.
   w.unref();

@@ -7,7 +7,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 import { createCaptureReader } from '../pcap/reader.ts';
 import type { CaptureInterface } from '../pcap/types.ts';
-import { captureFor } from '../session/ingest.ts';
+import { captureFor } from '../session/ingestFiles.ts';
 import type { Inputs } from '../session/inputs.ts';
 
 export interface ScanCapture {

@@ -31,14 +31,24 @@ requests without it, with a foreign Host or Origin are refused. Reach it from el
     if (p.positional.length) throw new HopscopeError('USAGE', `unexpected argument ${p.positional[0]}`);
     const portText = flagValue(p, 'port');
     const port = portText === undefined ? 0 : Number(portText);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HopscopeError('USAGE', `bad --port ${portText}`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new HopscopeError('USAGE', `bad --port ${portText}`);
     const rendererDir = path.resolve(flagValue(p, 'renderer') ?? path.join(root, 'out/renderer'));
     if (!existsSync(path.join(rendererDir, 'index.html')))
       throw new HopscopeError('USAGE', `${rendererDir} has no built UI: run \`npm run build\` first`);
     const backend = new AppService({ mode: 'web', resourcesDir: path.join(root, 'resources') });
-    const server = await startWebServer({ backend, root: rendererDir, port, downloads: (n) => backend.download(n) });
-    if (flagSet(p, 'json')) console.log(JSON.stringify({ url: server.url, port: server.port, token: server.token }));
-    else console.log(`Hopscope web mode: open ${server.url}\n(listening on 127.0.0.1:${server.port} only; Ctrl-C stops)`);
+    const server = await startWebServer({
+      backend,
+      root: rendererDir,
+      port,
+      downloads: (n) => backend.download(n),
+    });
+    if (flagSet(p, 'json'))
+      console.log(JSON.stringify({ url: server.url, port: server.port, token: server.token }));
+    else
+      console.log(
+        `Hopscope web mode: open ${server.url}\n(listening on 127.0.0.1:${server.port} only; Ctrl-C stops)`,
+      );
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGINT', stop);

@@ -59,6 +59,17 @@ export class RowRuns {
       for (let i = r === this.head ? this.at : this.start[r]; i < this.end[r]; i++) yield i;
   }
 
+  /** Replaces the whole list by the runs [start[i], end[i]) (none processed). */
+  setRuns(start: Int32Array, end: Int32Array): void {
+    this.count = 0;
+    this.head = 0;
+    if (start.length > this.start.length) this.setCapacity(start.length);
+    this.start.set(start);
+    this.end.set(end);
+    this.count = start.length;
+    this.at = start.length > 0 ? start[0] : 0;
+  }
+
   /** Replaces the unprocessed rows by `rows` (e.g. sorted), as runs of consecutive indices. */
   setPending(rows: ArrayLike<number>): void {
     this.count = this.head;

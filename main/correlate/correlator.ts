@@ -15,7 +15,7 @@ import {
 } from '../decode/fields.ts';
 import { RowRuns } from './columns.ts';
 import { computeIdentity, createIdentity, type Identity } from './identity.ts';
-import { ObservationTable } from './observations.ts';
+import { ObservationTable, type RowsPart } from './observations.ts';
 import { SegmentTable } from './segments.ts';
 import { NodeGrouper } from './grouper.ts';
 import { LinkScratch, linkSegments, segmentDirection } from './linker.ts';
@@ -23,6 +23,21 @@ import { ClockBounds, estimateClocks, type ClockEstimate, type ClockOptions } fr
 import { Ownership, type InterfaceInfo } from './ownership.ts';
 import { CorrelationResult } from './result.ts';
 import { computeFlows } from './flows.ts';
+
+/** A worker's ingest (Correlator.ingestPart), as posted to the main thread. */
+export interface IngestPart {
+  rows: RowsPart;
+  baseSec: number | null;
+  captures: {
+    info: CaptureInfo;
+    /** Pending rows as runs [start, end) of row numbers (shared-table numbers). */
+    start: Int32Array;
+    end: Int32Array;
+    lastT: number;
+    unsorted: boolean;
+    packets: number;
+  }[];
+}
 
 /** One capture lane: one interface of one node. */
 export interface CaptureInfo {
@@ -85,10 +100,11 @@ export class Correlator {
   private readonly decode: DecodeFn | null;
   private readonly packets: number[] = [];
 
-  constructor(opts: CorrelateOptions = {}, decode: DecodeFn | null = null) {
+  /** `obs`: a row store to append into (a shared table or a worker's view of one, parallelIngest.ts). */
+  constructor(opts: CorrelateOptions = {}, decode: DecodeFn | null = null, obs?: ObservationTable) {
     this.opts = { ...DEFAULTS, ...opts };
     this.decode = decode;
-    this.obs = new ObservationTable(Math.max(1024, Math.min(opts.expectedRows ?? 4096, 1 << 27)));
+    this.obs = obs ?? new ObservationTable(Math.max(1024, Math.min(opts.expectedRows ?? 4096, 1 << 27)));
     // Segments sized from the rows too (at most one per row, usually several rows each): growing by copying
     // touches twice the memory, and first-touched pages are what ingest mostly pays for.
     this.segs = new SegmentTable(Math.max(1024, Math.min((opts.expectedRows ?? 2048) >> 1, 1 << 26)));
@@ -183,6 +199,48 @@ export class Correlator {
     else if (t < this.lastT[capture]) this.unsorted[capture] = true;
     this.packets[capture]++;
     return o;
+  }
+
+  /**
+   * What an ingest worker's correlator holds before grouping, for adoptPart on the main thread: its rows of
+   * the shared table from `from` on, its capture lanes in order and their pending rows.
+   */
+  ingestPart(from: number): IngestPart {
+    return {
+      rows: this.obs.rowsPart(from),
+      baseSec: this.baseSec,
+      captures: this.captures.map((info, c) => {
+        const p = this.pending[c];
+        return {
+          info,
+          start: p.start.slice(p.head, p.count),
+          end: p.end.slice(p.head, p.count),
+          lastT: this.lastT[c],
+          unsorted: this.unsorted[c],
+          packets: this.packets[c],
+        };
+      }),
+    };
+  }
+
+  /**
+   * Takes in a worker's ingestPart (its rows already in this correlator's shared table): its lanes follow
+   * the ones here, as if this correlator had read the worker's files after its own. Nothing may be grouped yet.
+   */
+  adoptPart(part: IngestPart): void {
+    let shiftNs = 0;
+    if (part.baseSec !== null) {
+      if (this.baseSec === null) this.baseSec = part.baseSec;
+      shiftNs = (part.baseSec - this.baseSec) * 1e9;
+    }
+    this.obs.adoptRows(part.rows, this.captures.length, shiftNs);
+    for (const lane of part.captures) {
+      const c = this.addCapture(lane.info);
+      this.pending[c].setRuns(lane.start, lane.end);
+      this.lastT[c] = lane.lastT + shiftNs;
+      this.unsorted[c] = lane.unsorted;
+      this.packets[c] = lane.packets;
+    }
   }
 
   /**

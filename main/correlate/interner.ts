@@ -63,4 +63,24 @@ export class TupleInterner {
   get(id: number, field: number): number {
     return this.values[id * this.width + field];
   }
+
+  /** The interned tuples in id order (count × width numbers), to send to another thread. */
+  valuesCopy(): Float64Array {
+    return this.values.slice(0, this.count * this.width);
+  }
+
+  /**
+   * Interns another interner's tuples (valuesCopy order) here: their ids here, or null when every id is
+   * unchanged (nothing to rewrite).
+   */
+  internAll(values: Float64Array): Int32Array | null {
+    const n = values.length / this.width;
+    const map = new Int32Array(n);
+    let same = true;
+    for (let k = 0; k < n; k++) {
+      map[k] = this.intern(values.subarray(k * this.width, (k + 1) * this.width));
+      if (map[k] !== k) same = false;
+    }
+    return same ? null : map;
+  }
 }

@@ -96,58 +96,118 @@ export class ObservationTable {
   /** Next row of the same segment in path order (-1 end). */
   nextInSegment!: Int32Array;
 
+  /**
+   * Rows may be appended while length < limit (cap for a growable table). A shared row store (see shared())
+   * cannot grow or widen a column: past its limit append throws RowStoreFull.
+   */
+  private limit = 0;
+  private fixed = false;
+
   constructor(initial = 4096) {
     this.grow(initial);
   }
 
-  private grow(n: number): void {
-    const g = <T extends { length: number; set(a: ArrayLike<number>): void }>(
-      old: T | undefined,
-      make: (n: number) => T,
-    ): T => {
-      const a = make(n);
-      if (old) a.set(old as unknown as ArrayLike<number>);
-      return a;
-    };
-    this.capture = g(this.capture, (n) => new Uint16Array(n));
-    this.record = g(this.record, (n) => new Uint32Array(n));
-    this.fileOffset = g(this.fileOffset, (n) =>
-      this.fileOffset instanceof Float64Array ? new Float64Array(n) : new Uint32Array(n),
-    );
-    this.caplen = g(this.caplen, (n) =>
-      this.caplen instanceof Uint32Array ? new Uint32Array(n) : new Uint16Array(n),
-    );
-    this.origLen = g(this.origLen, (n) =>
-      this.origLen instanceof Uint32Array ? new Uint32Array(n) : new Uint16Array(n),
-    );
-    this.t = g(this.t, (n) => new Float64Array(n));
-    this.flags = g(this.flags, (n) => new Uint8Array(n));
-    this.missing = g(this.missing, (n) => new Uint16Array(n));
-    this.keyHi = g(this.keyHi, (n) => new Int32Array(n));
-    this.keyLo = g(this.keyLo, (n) => new Int32Array(n));
-    this.tail = g(this.tail, (n) => new Int32Array(n));
-    this.src = g(this.src, (n) => new Uint32Array(n));
-    this.dst = g(this.dst, (n) => new Uint32Array(n));
-    this.srcPortCol = g(this.srcPortCol, (n) => new Uint16Array(n));
-    this.dstPortCol = g(this.dstPortCol, (n) => new Uint16Array(n));
-    this.ttlCol = g(this.ttlCol, (n) => new Uint8Array(n));
-    this.protoCol = g(this.protoCol, (n) => new Uint8Array(n));
-    this.ipIdCol = g(this.ipIdCol, (n) => new Uint16Array(n));
-    this.ipLenCol = g(this.ipLenCol, (n) => new Uint16Array(n));
-    this.icmpTypeCol = g(this.icmpTypeCol, (n) => new Uint16Array(n));
-    this.icmpIdCol = g(this.icmpIdCol, (n) => new Uint16Array(n));
-    this.icmpSeqCol = g(this.icmpSeqCol, (n) => new Uint16Array(n));
-    this.tcpFlagsCol = g(this.tcpFlagsCol, (n) => new Uint16Array(n));
-    this.ethPair = g(this.ethPair, (n) =>
-      this.ethPair instanceof Int32Array ? new Int32Array(n) : new Uint16Array(n),
-    );
-    this.encapCount = g(this.encapCount, (n) => new Uint8Array(n));
-    this.encapId = g(this.encapId, (n) =>
-      this.encapId instanceof Int32Array ? new Int32Array(n) : new Uint16Array(n),
-    );
-    this.segment = g(this.segment, (n) => new Int32Array(n));
-    this.nextInSegment = g(this.nextInSegment, (n) => new Int32Array(n));
+  /**
+   * A table whose columns live in SharedArrayBuffers of `capacity` rows, so ingest workers
+   * (session/parallelIngest.ts) can each append their run of rows into it; it cannot grow until release().
+   */
+  static shared(capacity: number): ObservationTable {
+    const t = new ObservationTable(1);
+    t.allocate(capacity, (name, ctor) => new ctor(new SharedArrayBuffer(capacity * ctor.BYTES_PER_ELEMENT)));
+    t.fixed = true;
+    return t;
+  }
+
+  /**
+   * A worker's view of a shared table: rows [base, limit) are its own, appended from `base` on; the
+   * interners are the worker's (their ids are mapped when the main thread adopts the rows).
+   */
+  static view(columns: SharedColumns, base: number, limit: number): ObservationTable {
+    const t = new ObservationTable(1);
+    t.allocate(limit, (name, ctor) => new ctor(columns[name]));
+    t.length = base;
+    t.limit = limit;
+    t.fixed = true;
+    return t;
+  }
+
+  /** The shared buffers of a shared() table, to post to ingest workers. */
+  sharedColumns(): SharedColumns {
+    const out: Partial<SharedColumns> = {};
+    for (const [name] of COLUMNS) {
+      const buf = (this as unknown as Record<string, Uint8Array>)[name].buffer;
+      if (!(buf instanceof SharedArrayBuffer)) throw new Error(`column ${name} is not shared`);
+      out[name] = buf;
+    }
+    return out as SharedColumns;
+  }
+
+  /** Ends the fixed phase of a shared table: it may grow and widen again (by copying into plain arrays). */
+  release(): void {
+    this.fixed = false;
+    this.limit = this.cap;
+  }
+
+  private allocate(n: number, make: (name: ColumnName, ctor: IntCtor) => TypedArray): void {
+    const self = this as unknown as Record<string, TypedArray>;
+    for (const [name, ctor] of COLUMNS) self[name] = make(name, ctor);
     this.cap = n;
+    this.limit = n;
+  }
+
+  private grow(n: number): void {
+    if (this.fixed) throw new RowStoreFull('rows');
+    const self = this as unknown as Record<string, TypedArray | undefined>;
+    const old = { ...self };
+    // A widened column keeps its wider type; the others take their COLUMNS type.
+    this.allocate(n, (name, ctor) => {
+      const prev = old[name];
+      const a = prev ? new (prev.constructor as IntCtor)(n) : new ctor(n);
+      if (prev) a.set(prev);
+      return a;
+    });
+  }
+
+  /** Replaces a column by a wider copy (a shared table cannot: its workers hold the narrow one). */
+  private widen<T extends TypedArray>(col: T, ctor: IntCtor): TypedArray {
+    if (this.fixed) throw new RowStoreFull('width');
+    const w = new ctor(this.cap);
+    w.set(col);
+    return w;
+  }
+
+  /**
+   * Takes in rows [from, to) written by an ingest worker into this table's shared columns (through a view):
+   * its capture numbers start at `captureBase` here, its times are relative to a base second `shiftNs`
+   * earlier than this table's (added), and its interned MAC pairs and tunnels are re-interned here. Call after
+   * release(), once every worker is done (a remapped id may need a wider column).
+   */
+  adoptRows(part: RowsPart, captureBase: number, shiftNs: number): void {
+    const { from, to } = part;
+    if (to > this.cap) throw new RowStoreFull('rows');
+    if (captureBase !== 0) for (let i = from; i < to; i++) this.capture[i] += captureBase;
+    if (shiftNs !== 0) for (let i = from; i < to; i++) this.t[i] += shiftNs;
+    const ethMap = this.macPairs.internAll(part.macPairs);
+    if (ethMap && this.macPairs.count >= 0xffff && this.ethPair instanceof Uint16Array)
+      this.ethPair = this.widen(this.ethPair, Int32Array) as Int32Array;
+    if (ethMap) remapIds(this.ethPair, ethMap, from, to);
+    const encMap = this.encaps.internAll(part.encaps);
+    if (encMap && this.encaps.count >= 0xffff && this.encapId instanceof Uint16Array)
+      this.encapId = this.widen(this.encapId, Int32Array) as Int32Array;
+    if (encMap) remapIds(this.encapId, encMap, from, to);
+    for (const [r, v] of part.wideIpLen) this.wideIpLen.set(r, v);
+    if (to > this.length) this.length = to;
+  }
+
+  /** What adoptRows needs of a worker's view besides the shared columns. */
+  rowsPart(from: number): RowsPart {
+    return {
+      from,
+      to: this.length,
+      macPairs: this.macPairs.valuesCopy(),
+      encaps: this.encaps.valuesCopy(),
+      wideIpLen: [...this.wideIpLen],
+    };
   }
 
   /**
@@ -166,19 +226,19 @@ export class ObservationTable {
     id: Identity,
   ): number {
     const i = this.length;
-    if (i === this.cap) this.grow(this.cap * 2);
+    if (i >= this.limit) {
+      if (this.fixed) throw new RowStoreFull('rows');
+      this.grow(this.cap * 2);
+    }
     this.length = i + 1;
     this.capture[i] = capture;
     this.record[i] = record;
-    if (fileOffset > U32_MAX && this.fileOffset instanceof Uint32Array) {
-      const w = new Float64Array(this.cap);
-      w.set(this.fileOffset);
-      this.fileOffset = w;
-    }
+    if (fileOffset > U32_MAX && this.fileOffset instanceof Uint32Array)
+      this.fileOffset = this.widen(this.fileOffset, Float64Array) as Float64Array;
     this.fileOffset[i] = fileOffset;
     if ((caplen > 0xffff || origLen > 0xffff) && this.caplen instanceof Uint16Array) {
-      this.caplen = widenLengths(this.caplen);
-      this.origLen = widenLengths(this.origLen);
+      this.caplen = this.widen(this.caplen, Uint32Array) as Uint32Array;
+      this.origLen = this.widen(this.origLen, Uint32Array) as Uint32Array;
     }
     this.caplen[i] = caplen;
     this.origLen[i] = origLen;
@@ -238,12 +298,14 @@ export class ObservationTable {
     this.tcpFlagsCol[i] = tf < 0 ? 0 : tf;
     this.missing[i] = m;
     const eth = f.hasEth ? this.macPairOf(f.ethSrc, f.ethDst) + 1 : 0;
-    if (eth > 0xffff && this.ethPair instanceof Uint16Array) this.ethPair = widenIds(this.ethPair);
+    if (eth > 0xffff && this.ethPair instanceof Uint16Array)
+      this.ethPair = this.widen(this.ethPair, Int32Array) as Int32Array;
     this.ethPair[i] = eth;
     const ec = f.encapCount;
     this.encapCount[i] = ec;
     const enc = ec > 0 ? this.encapOf(f) + 1 : 0;
-    if (enc > 0xffff && this.encapId instanceof Uint16Array) this.encapId = widenIds(this.encapId);
+    if (enc > 0xffff && this.encapId instanceof Uint16Array)
+      this.encapId = this.widen(this.encapId, Int32Array) as Int32Array;
     this.encapId[i] = enc;
     this.segment[i] = -1;
     this.nextInSegment[i] = -1;
@@ -386,16 +448,66 @@ export class ObservationTable {
 const INNER_BITS = M_TTL | M_SRC_PORT | M_DST_PORT;
 /** The same for sameTuple. */
 const TUPLE_BITS = M_PROTO | M_SRC_PORT | M_DST_PORT | M_ICMP_TYPE | M_ICMP_ID | M_ICMP_SEQ;
-/** Widens a Uint16 length column to Uint32. */
-function widenLengths(a: Uint16Array | Uint32Array): Uint32Array {
-  const w = new Uint32Array(a.length);
-  w.set(a);
-  return w;
+/** Rewrites interned ids (stored + 1, 0 = none) of rows [from, to) through `map`. */
+function remapIds(col: Uint16Array | Int32Array, map: Int32Array, from: number, to: number): void {
+  for (let i = from; i < to; i++) if (col[i] !== 0) col[i] = map[col[i] - 1] + 1;
 }
 
-/** Widens a Uint16 id column to Int32 (more than 65,534 distinct MAC pairs or tunnels in one table). */
-function widenIds(a: Uint16Array): Int32Array {
-  const w = new Int32Array(a.length);
-  w.set(a);
-  return w;
+type TypedArray = Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array;
+type IntCtor = (new (n: number | SharedArrayBuffer) => TypedArray) & { BYTES_PER_ELEMENT: number };
+
+/** Every row column and the type it starts with (fileOffset, lengths and interned ids may widen later). */
+const COLUMNS = [
+  ['capture', Uint16Array],
+  ['record', Uint32Array],
+  ['fileOffset', Uint32Array],
+  ['caplen', Uint16Array],
+  ['origLen', Uint16Array],
+  ['t', Float64Array],
+  ['flags', Uint8Array],
+  ['missing', Uint16Array],
+  ['keyHi', Int32Array],
+  ['keyLo', Int32Array],
+  ['tail', Int32Array],
+  ['src', Uint32Array],
+  ['dst', Uint32Array],
+  ['srcPortCol', Uint16Array],
+  ['dstPortCol', Uint16Array],
+  ['ttlCol', Uint8Array],
+  ['protoCol', Uint8Array],
+  ['ipIdCol', Uint16Array],
+  ['ipLenCol', Uint16Array],
+  ['icmpTypeCol', Uint16Array],
+  ['icmpIdCol', Uint16Array],
+  ['icmpSeqCol', Uint16Array],
+  ['tcpFlagsCol', Uint16Array],
+  ['ethPair', Uint16Array],
+  ['encapCount', Uint8Array],
+  ['encapId', Uint16Array],
+  ['segment', Int32Array],
+  ['nextInSegment', Int32Array],
+] as const satisfies readonly (readonly [string, IntCtor])[];
+
+type ColumnName = (typeof COLUMNS)[number][0];
+/** The names of the row columns (every one a typed array property of ObservationTable). */
+export const ROW_COLUMNS: readonly ColumnName[] = COLUMNS.map(([name]) => name);
+/** A shared table's column buffers by name, as posted to ingest workers. */
+export type SharedColumns = Record<ColumnName, SharedArrayBuffer>;
+
+/** A worker's rows of a shared table and the table state that is not in the shared columns. */
+export interface RowsPart {
+  from: number;
+  to: number;
+  /** The worker's interned MAC pairs and tunnels, in id order (TupleInterner.valuesCopy). */
+  macPairs: Float64Array;
+  encaps: Float64Array;
+  wideIpLen: [number, number][];
+}
+
+/** A shared row store has no room for a row, or a column would have to widen: ingest on one thread instead. */
+export class RowStoreFull extends Error {
+  constructor(readonly what: 'rows' | 'width') {
+    super(what === 'rows' ? 'the shared row store is full' : 'a shared row column would have to widen');
+    this.name = 'RowStoreFull';
+  }
 }

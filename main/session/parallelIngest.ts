@@ -1,0 +1,213 @@
+// Batch ingest on several threads. Reading, decoding and appending rows is most of a correlation's time and is
+// independent per file, so the files are cut into contiguous runs (balanced by bytes), one per thread: the main
+// thread reads the first run while ingest workers (ingestWorker.ts) read the others, all appending into one
+// row store whose columns are SharedArrayBuffers. Each run's rows land where a single thread would have put
+// them, so row numbers, lanes and the result are the same as ingestFiles over all files on one thread
+// (tests/unit/parallelIngest.test.ts); the rows are never copied, so the peak memory stays one table's.
+//
+// Where a run starts: worker j counts the records of run j-1 (a read of the record headers) and publishes the
+// count; its first row is the sum of the counts before it. A run's record count must then match what its
+// reader appended: a file growing or shrinking meanwhile, a row store too small or a column needing a wider
+// type makes the whole ingest fall back to one thread (the caller reads everything again).
+//
+// The main thread waits with Atomics.wait and reads the workers' answers with receiveMessageOnPort, so
+// correlateInputs stays synchronous (it already runs in the session worker when a UI waits on it).
+
+import { availableParallelism } from 'node:os';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
+
+import { workerEntry } from '../common/workerEntry.ts';
+import { Correlator, type CorrelateOptions, type IngestPart } from '../correlate/correlator.ts';
+import { ObservationTable, RowStoreFull, type SharedColumns } from '../correlate/observations.ts';
+import { decodeFields } from '../decode/index.ts';
+import type { DecodeOptions } from '../decode/fields.ts';
+import { decodeOptions, ingestFiles, type Ingested } from './ingestFiles.ts';
+import type { LabelledPath } from './labels.ts';
+
+export interface IngestOptions {
+  /**
+   * Threads reading the files (default: the CPUs available, at most MAX_THREADS; 1 = no workers). Also
+   * HOPSCOPE_INGEST_THREADS in the environment.
+   */
+  threads?: number;
+  /** Below this many bytes of input one thread reads everything (a worker takes ~50 ms to start). */
+  parallelMinBytes?: number;
+}
+
+export const MAX_THREADS = 4;
+/** Where a worker's start-up (~50 ms) costs less than the time it saves (~1 ms per MB beyond the first run). */
+export const PARALLEL_MIN_BYTES = 48 << 20;
+/**
+ * What the main thread reads while a worker starts (~0.1 s for its thread and modules, ~0.05 s counting the run
+ * before its own): measured on the 8-file bench set, a 5/3 split beat 4/4 by ~6 % of the wall time.
+ */
+export const WORKER_HEAD_START_BYTES = 40 << 20;
+/** A record takes at least 16 bytes (a pcap record header; a pcapng packet block takes 16 or more). */
+const MIN_RECORD_BYTES = 16;
+/** Offsets past 4 GiB need the wide fileOffset column, which a shared table cannot switch to. */
+const MAX_FILE_BYTES = 0xffffffff;
+/** How long a worker may take to start before the ingest gives up on it (tsx start-up on a busy machine). */
+const START_TIMEOUT_MS = 30_000;
+
+/** What the main thread posts to an ingest worker. */
+export interface IngestTask {
+  /** This worker's run (≥ 1) and every run's files (it reads run - 1 to count it, and its own). */
+  run: number;
+  runs: LabelledPath[][];
+  columns: SharedColumns;
+  capacity: number;
+  /** Int32 per run: its record count once known (-1 before); published by the worker after it. */
+  counts: SharedArrayBuffer;
+  /** Int32 per run: 1 once the worker took the task, 2 once its answer is posted. */
+  state: SharedArrayBuffer;
+  decode: DecodeOptions;
+  reply: MessagePort;
+}
+
+/** A worker's answer. */
+export type IngestReply = { ok: true; part: IngestPart; ingest: Ingested } | { ok: false; message: string };
+
+export const STATE_STARTED = 1;
+export const STATE_DONE = 2;
+
+/**
+ * Contiguous runs of file indices, at most `n`, none empty, balanced by bytes with a head start for the first
+ * run (the main thread's): a worker starts `headStart` bytes' worth of reading later (its thread and modules
+ * load, and it counts the run before its own). Each boundary falls at the file end nearest its target.
+ */
+export function splitRuns(sizes: readonly number[], n: number, headStart = 0): [number, number][] {
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const k = Math.min(n, sizes.length);
+  if (k <= 1) return sizes.length ? [[0, sizes.length]] : [];
+  // run 0 takes `share`, each worker run `share - headStart` (never below an even split's half).
+  const share = Math.min((total + (k - 1) * headStart) / k, (total * 2) / (k + 1));
+  const rest = (total - share) / (k - 1);
+  const runs: [number, number][] = [];
+  let from = 0;
+  let acc = 0;
+  for (let i = 0; i < sizes.length; i++) {
+    acc += sizes[i];
+    const target = share + runs.length * rest;
+    const left = sizes.length - i - 1;
+    const next = i + 1 < sizes.length ? sizes[i + 1] : 0;
+    // Close here when this file end is nearer the target than the next one (and later runs get a file each).
+    if (
+      runs.length < k - 1 &&
+      left >= k - 1 - runs.length &&
+      (acc >= target || target - acc < acc + next - target)
+    ) {
+      runs.push([from, i + 1]);
+      from = i + 1;
+    }
+  }
+  if (from < sizes.length) runs.push([from, sizes.length]);
+  return runs;
+}
+
+export function defaultThreads(): number {
+  const env = Number(process.env.HOPSCOPE_INGEST_THREADS);
+  if (Number.isInteger(env) && env >= 1) return env;
+  return Math.min(MAX_THREADS, availableParallelism());
+}
+
+/**
+ * Reads `files` on several threads into a correlator (not grouped yet), or null when one thread should do it:
+ * little input, one file, one CPU, or a run whose rows did not fit (then nothing of this attempt is kept).
+ */
+export function ingestInParallel(
+  files: readonly LabelledPath[],
+  sizes: readonly number[],
+  opts: CorrelateOptions & IngestOptions,
+): { correlator: Correlator; ingest: Ingested; threads: number } | null {
+  const threads = Math.min(opts.threads ?? defaultThreads(), MAX_THREADS);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (threads < 2 || files.length < 2 || total < (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES)) return null;
+  if (sizes.some((s) => s > MAX_FILE_BYTES)) return null;
+  const runs = splitRuns(sizes, threads, WORKER_HEAD_START_BYTES).map(([a, b]) => files.slice(a, b));
+  if (runs.length < 2) return null;
+  // Untouched capacity is address space, not memory: only the rows written are ever paged in.
+  const capacity = Math.ceil(total / MIN_RECORD_BYTES) + 1;
+  let obs: ObservationTable;
+  try {
+    obs = ObservationTable.shared(capacity);
+  } catch {
+    return null; // no address space for the bound: one thread, growing as it goes
+  }
+  const counts = new SharedArrayBuffer(4 * runs.length);
+  new Int32Array(counts).fill(-1);
+  const state = new SharedArrayBuffer(4 * runs.length);
+  const stateView = new Int32Array(state);
+  const decode = decodeOptions(opts);
+  const workers: { worker: Worker; port: MessagePort }[] = [];
+  try {
+    for (let run = 1; run < runs.length; run++) {
+      const w = startWorker({ run, runs, columns: obs.sharedColumns(), capacity, counts, state, decode });
+      if (!w) return null;
+      workers.push(w);
+    }
+    const c = new Correlator(opts, decodeFields, obs);
+    let own: Ingested;
+    try {
+      own = ingestFiles(c, runs[0], decode);
+    } catch (e) {
+      if (e instanceof RowStoreFull) return null;
+      throw e;
+    }
+    const replies = workers.map((w, i) => waitReply(w.port, stateView, i + 1));
+    const countView = new Int32Array(counts);
+    // Each run must have appended exactly the rows its successor counted (no overlap, no gap).
+    if (Atomics.load(countView, 0) !== c.obs.length) return null;
+    obs.release();
+    const ingest: Ingested = { problems: [...own.problems], extraIfaces: [...own.extraIfaces] };
+    for (let i = 0; i < replies.length; i++) {
+      const r = replies[i];
+      // A worker that failed (a row store too small, or anything else): one thread reads everything again, and
+      // meets the same problem itself if it is one of the files'.
+      if (!r || !r.ok) return null;
+      const run = i + 1;
+      if (run + 1 < runs.length && r.part.rows.to - r.part.rows.from !== Atomics.load(countView, run))
+        return null;
+      c.adoptPart(r.part);
+      ingest.problems.push(...r.ingest.problems);
+      ingest.extraIfaces.push(...r.ingest.extraIfaces);
+    }
+    return { correlator: c, ingest, threads: runs.length };
+  } finally {
+    for (const w of workers) {
+      w.port.close();
+      void w.worker.terminate();
+    }
+  }
+}
+
+/** Starts an ingest worker on its task (null when it cannot be started: one thread will do). */
+function startWorker(task: Omit<IngestTask, 'reply'>): { worker: Worker; port: MessagePort } | null {
+  try {
+    const spec = workerEntry('ingestWorker', 'main/session', import.meta.url);
+    const worker = new Worker(spec.file, {
+      workerData: spec.workerData,
+      name: `hopscope-ingest-${task.run}`,
+    });
+    worker.unref();
+    // Failures are seen through the shared state (the main thread is blocked while the workers run).
+    worker.on('error', () => {});
+    const { port1, port2 } = new MessageChannel();
+    worker.postMessage({ ...task, reply: port2 } satisfies IngestTask, [port2]);
+    return { worker, port: port1 };
+  } catch {
+    return null;
+  }
+}
+
+/** Blocks until worker `run` has answered (null: it never started, or answered nothing usable). */
+function waitReply(port: MessagePort, state: Int32Array, run: number): IngestReply | null {
+  const since = Date.now();
+  for (;;) {
+    const s = Atomics.load(state, run);
+    if (s === STATE_DONE) break;
+    if (s < STATE_STARTED && Date.now() - since > START_TIMEOUT_MS) return null;
+    Atomics.wait(state, run, s, 1000);
+  }
+  const m = receiveMessageOnPort(port);
+  return m ? (m.message as IngestReply) : null;
+}

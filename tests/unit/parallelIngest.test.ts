@@ -1,0 +1,213 @@
+// Parallel ingest (main/session/parallelIngest.ts) must give exactly what one thread gives: the same rows in the
+// same order (every column), the same lanes, problems, journeys and clocks. Checked on the lab fixtures, on a
+// generated 8-file VXLAN path, and on inputs with a truncated file, a missing file and a multi-interface pcapng;
+// and its fallbacks: a shared row store that is full or would have to widen a column.
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { generate } from '../../bench/generate.ts';
+import { ObservationTable, ROW_COLUMNS, RowStoreFull } from '../../main/correlate/observations.ts';
+import { createPacketFields } from '../../main/decode/fields.ts';
+import { createIdentity } from '../../main/correlate/identity.ts';
+import { Sink } from '../../main/export/sink.ts';
+import { writeJourneysJson } from '../../main/export/journeysJson.ts';
+import { correlateInputs, type Correlated } from '../../main/session/ingest.ts';
+import { loadInputs, type Inputs } from '../../main/session/inputs.ts';
+import { splitRuns } from '../../main/session/parallelIngest.ts';
+import { FIXTURES, fixtureCopy, fixtureFiles } from './correlate-helpers.ts';
+
+const MB = 1 << 20;
+let tmp: string;
+
+beforeAll(() => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-par-'));
+});
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+function load(args: string[]): Inputs {
+  const inputs = loadInputs(args);
+  if (!inputs.ok) throw new Error(inputs.error.message);
+  return inputs.value;
+}
+
+function run(inputs: Inputs, threads: number): Correlated {
+  return correlateInputs(inputs, { threads, parallelMinBytes: 0 });
+}
+
+let jsonSeq = 0;
+function journeysJson(c: Correlated): string {
+  const file = path.join(tmp, `j${jsonSeq++}.json`);
+  const sink = Sink.file(file);
+  writeJourneysJson(c.result, sink);
+  sink.close();
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** Every row column of the table, cut to its rows (the accessors' values and the raw narrow columns). */
+function rowColumns(c: Correlated): Record<string, number[]> {
+  const obs = c.correlator.obs;
+  const out: Record<string, number[]> = {};
+  const cols = obs as unknown as Record<string, Uint8Array>;
+  for (const k of ROW_COLUMNS) out[k] = Array.from(cols[k].subarray(0, obs.length));
+  const n = obs.length;
+  const acc = (f: (r: number) => number) => Array.from({ length: n }, (_, r) => f(r));
+  out.ethSrc = acc((r) => obs.ethSrc(r));
+  out.ethDst = acc((r) => obs.ethDst(r));
+  for (let e = 0; e < 9; e++) out[`encap${e}`] = acc((r) => obs.encap(r, e));
+  out.ipLen = acc((r) => obs.ipLen(r));
+  return out;
+}
+
+function expectSame(par: Correlated, one: Correlated, threads: number): void {
+  expect(one.threads).toBe(1);
+  expect(par.threads).toBe(threads);
+  expect(par.correlator.obs.length).toBe(one.correlator.obs.length);
+  expect(par.correlator.captures).toEqual(one.correlator.captures);
+  expect(par.correlator.nodes).toEqual(one.correlator.nodes);
+  expect(par.correlator.baseSec).toBe(one.correlator.baseSec);
+  expect(par.problems).toEqual(one.problems);
+  expect(rowColumns(par)).toEqual(rowColumns(one));
+  expect(par.result.journeyCount).toBe(one.result.journeyCount);
+  expect(journeysJson(par)).toBe(journeysJson(one));
+}
+
+describe('splitRuns', () => {
+  it('balances contiguous runs by bytes, the first one ahead by the head start', () => {
+    const eight = Array<number>(8).fill(36 * MB);
+    expect(splitRuns(eight, 2, 0)).toEqual([
+      [0, 4],
+      [4, 8],
+    ]);
+    expect(splitRuns(eight, 2, 40 * MB)).toEqual([
+      [0, 5],
+      [5, 8],
+    ]);
+    expect(splitRuns(eight, 4, 0)).toEqual([
+      [0, 2],
+      [2, 4],
+      [4, 6],
+      [6, 8],
+    ]);
+  });
+
+  it('never makes an empty run, and keeps one run when a split would not help', () => {
+    expect(splitRuns([10, 10], 4, 0)).toEqual([
+      [0, 1],
+      [1, 2],
+    ]);
+    // The big file last: a worker would get it all and start late.
+    expect(splitRuns([MB, MB, 100 * MB], 2, 40 * MB)).toEqual([[0, 3]]);
+    expect(splitRuns([100 * MB, MB, MB], 2, 40 * MB)).toEqual([
+      [0, 1],
+      [1, 3],
+    ]);
+    expect(splitRuns([5], 2, 0)).toEqual([[0, 1]]);
+    expect(splitRuns([], 2, 0)).toEqual([]);
+  });
+});
+
+describe('parallel ingest gives what one thread gives', () => {
+  const scenarios = fs
+    .readdirSync(FIXTURES)
+    .filter((s) => fs.statSync(path.join(FIXTURES, s)).isDirectory() && fixtureFiles(s).length >= 2);
+
+  it('has lab scenarios to check', () => {
+    expect(scenarios.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it.each(scenarios)('on the %s lab capture', (scenario) => {
+    const inputs = load([path.join(FIXTURES, scenario)]);
+    const one = run(inputs, 1);
+    expect(one.correlator.obs.length).toBeGreaterThan(0);
+    expectSame(run(inputs, 2), one, 2);
+  });
+
+  it.each([7.5e9, -3.25e9])('when the later files start in another second (node-2 %d ns off)', (ns) => {
+    const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': ns } });
+    try {
+      const inputs = load([dir]);
+      const one = run(inputs, 1);
+      const par = run(inputs, 2);
+      // The worker read node-2's files: its own base second differed from the main thread's.
+      expect(par.correlator.captures.at(-1)?.node).toBe('node-2');
+      expect(par.correlator.captures[0].node).toBe('node-1');
+      expectSame(par, one, 2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('on a generated two-node VXLAN path, with three threads', () => {
+    const dir = path.join(tmp, 'gen');
+    const m = generate({ outDir: dir, journeys: 3000, seed: 3, extras: false });
+    const inputs = load(m.path.map((p) => path.join(dir, p.path)));
+    const one = run(inputs, 1);
+    expect(one.result.journeyCount).toBe(3000);
+    expectSame(run(inputs, 3), one, 3);
+  });
+
+  it('with a truncated file, a vanished file, a non-capture and a multi-interface pcapng among the inputs', () => {
+    const files = fixtureFiles('flannel-vxlan');
+    const cut = path.join(tmp, 'node-1__cut.pcap');
+    const whole = fs.readFileSync(files[0]);
+    fs.writeFileSync(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const merged = path.join(tmp, 'node-2__merged.pcapng');
+    execFileSync('mergecap', ['-F', 'pcapng', '-I', 'none', '-w', merged, ...files.slice(-2)]);
+    const gone = path.join(tmp, 'node-2__gone.pcap');
+    fs.copyFileSync(files[1], gone);
+    const text = path.join(tmp, 'node-2__notes.pcap');
+    fs.writeFileSync(text, 'not a capture\n');
+    const inputs = load([...files.slice(0, -2), cut, gone, text, merged]);
+    fs.rmSync(gone); // read by neither: it disappears between listing and reading
+    const one = run(inputs, 1);
+    expect(one.problems.map((p) => p.problem.code).sort()).toEqual([
+      'FILE_NOT_FOUND',
+      'PCAP_BAD_MAGIC',
+      'PCAP_TRUNCATED',
+    ]);
+    expect(new Set(one.correlator.captures.map((c) => c.path)).has(merged)).toBe(true);
+    expect(one.correlator.captures.filter((c) => c.path === merged)).toHaveLength(2);
+    expectSame(run(inputs, 2), one, 2);
+  });
+});
+
+describe('the shared row store', () => {
+  const fields = createPacketFields();
+  const id = createIdentity();
+  const append = (t: ObservationTable, caplen = 60) => t.append(0, 0, 0, caplen, caplen, 0, 0, fields, id);
+
+  it('takes rows up to its capacity, then asks for one thread', () => {
+    const t = ObservationTable.shared(3);
+    for (let i = 0; i < 3; i++) append(t);
+    expect(() => append(t)).toThrow(RowStoreFull);
+    t.release();
+    append(t);
+    expect(t.length).toBe(4);
+  });
+
+  it('cannot widen a column while shared', () => {
+    const t = ObservationTable.shared(8);
+    append(t);
+    expect(() => append(t, 70_000)).toThrow(RowStoreFull);
+    t.release();
+    append(t, 70_000);
+    expect(t.caplen[t.length - 1]).toBe(70_000);
+  });
+
+  it("lets a worker's view append from its base, into the same memory", () => {
+    const t = ObservationTable.shared(10);
+    const v = ObservationTable.view(t.sharedColumns(), 4, 10);
+    fields.ttl = 33;
+    const r = v.append(1, 7, 0, 60, 60, 0, 5, fields, id);
+    fields.ttl = -1;
+    expect(r).toBe(4);
+    expect(t.ttlCol[4]).toBe(33);
+    expect(t.record[4]).toBe(7);
+    expect(t.t[4]).toBe(5);
+  });
+});
