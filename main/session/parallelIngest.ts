@@ -35,8 +35,12 @@ export interface IngestOptions {
 }
 
 export const MAX_THREADS = 4;
-/** Where a worker's start-up (~50 ms) costs less than the time it saves (~1 ms per MB beyond the first run). */
-export const PARALLEL_MIN_BYTES = 48 << 20;
+/**
+ * Below this much input one thread is faster: a worker costs ~0.1 s of start-up and ~0.3 CPU s of its own JIT
+ * warm-up, which on the 2-CPU bench machine made a 100 MB, 8-file set 8 % slower (median of 8) and the 288 MB set
+ * 8 % faster (median of 16): bench/RESULTS.md.
+ */
+export const PARALLEL_MIN_BYTES = 160 << 20;
 /**
  * What the main thread reads while a worker starts (~0.1 s for its thread and modules, ~0.05 s counting the run
  * before its own): measured on the 8-file bench set, a 5/3 split beat 4/4 by ~6 % of the wall time.
