@@ -42,6 +42,8 @@ interface Case {
   cmd: string[] | null;
   unavailable?: string;
   stdout?: 'null' | 'capture' | { file: string };
+  /** Extra environment for the command. */
+  env?: Record<string, string>;
   /** Checks one run's output; returns a complaint or null. */
   check?: (m: Measurement) => string | null;
   /** In-process packets/s reported by the command itself (decode-only). */
@@ -297,6 +299,18 @@ function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
       unavailable: unavailable('hopscope correlate'),
       stdout: 'capture',
       check: correlateCheck,
+    }),
+    c({
+      id: 'correlate-summary-1t',
+      label: '`hopscope correlate --summary` (8 files), one thread (`HOPSCOPE_INGEST_THREADS=1`)',
+      group: 'ours',
+      packets: pathPackets,
+      cmd: haveCorrelate ? [...HOPSCOPE, 'correlate', '--summary', ...pathFiles] : null,
+      env: { HOPSCOPE_INGEST_THREADS: '1' },
+      unavailable: unavailable('hopscope correlate'),
+      stdout: 'capture',
+      check: correlateCheck,
+      notes: ['the same without ingest workers (main/session/parallelIngest.ts), for comparison'],
     }),
     c({
       id: 'correlate-json',
@@ -560,7 +574,8 @@ async function main(): Promise<void> {
       c.busyBefore.push(
         opts.idle < 1 ? await waitForIdle(opts.idle, opts.idleWaitS * 1000) : await busyFraction(),
       );
-      const mm = await measure(c.cmd, { cwd: ROOT, stdout: c.stdout, timeoutMs: CASE_TIMEOUT_MS });
+      const env = c.env ? { ...process.env, ...c.env } : undefined;
+      const mm = await measure(c.cmd, { cwd: ROOT, stdout: c.stdout, env, timeoutMs: CASE_TIMEOUT_MS });
       c.runs.push(mm);
       const problem = c.check?.(mm) ?? null;
       c.problems.push(problem);
