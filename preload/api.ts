@@ -85,6 +85,11 @@ export interface SessionProgress {
   elapsedMs: number;
   /** Why, when phase is 'failed' (the packets shown so far stay). */
   message?: string;
+  /**
+   * While correlating: reading the files (done/total are bytes, every reading thread counted), then grouping
+   * rows per node, then linking journeys across nodes.
+   */
+  stage?: 'reading' | 'grouping' | 'linking';
 }
 
 /** Packets in columns (index i of each array is one packet); global index = from + i. */

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { HopscopeError, type ErrorCode } from '../common/errors.ts';
 import { correlateInputs } from '../session/ingest.ts';
 import { loadInputs, type Inputs } from '../session/inputs.ts';
+import type { IngestOptions } from '../session/parallelIngest.ts';
 import { LoadedSession } from './loadedSession.ts';
 
 /** The title a session gets from its first path (a NODE:IFACE= label stripped). */
@@ -42,9 +43,10 @@ export function buildSession(
   title: string | undefined,
   id: string,
   given?: Inputs,
+  onProgress?: IngestOptions['onProgress'],
 ): LoadedSession {
   const inputs = given ?? openInputs(paths);
-  const c = correlateInputs(inputs);
+  const c = correlateInputs(inputs, { onProgress });
   if (!c.result.captures.length) {
     // Nothing readable at all: say why (a bad magic, a missing file…) rather than open an empty session.
     const p = c.problems[0]?.problem;

@@ -98,7 +98,13 @@ export class SessionHandle {
     }
   }
 
-  private progress(phase: SessionProgress['phase'], done: number, total: number, message?: string): void {
+  private progress(
+    phase: SessionProgress['phase'],
+    done: number,
+    total: number,
+    message?: string,
+    stage?: SessionProgress['stage'],
+  ): void {
     this.on.progress({
       sessionId: this.id,
       title: this.title,
@@ -107,13 +113,14 @@ export class SessionHandle {
       total,
       elapsedMs: Date.now() - this.started,
       ...(message ? { message } : {}),
+      ...(stage ? { stage } : {}),
     });
   }
 
   private onMessage(m: FromWorker, resolve: (s: SessionInfo) => void, reject: (e: Error) => void): void {
     switch (m.t) {
       case 'progress':
-        this.progress(m.phase, m.done, m.total);
+        this.progress(m.phase, m.done, m.total, undefined, m.stage);
         break;
       case 'preview': {
         this.setRows(m.rows, m.captures);

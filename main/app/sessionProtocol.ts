@@ -1,7 +1,7 @@
 // Messages between the app's main thread (sessionHandle.ts) and a session worker (sessionWorker.ts). Columns
 // travel as typed arrays whose buffers are transferred, never as per-packet objects.
 
-import type { ErrorData, Result, SessionInfo } from '../../preload/api.ts';
+import type { ErrorData, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
 import type { ScanColumns } from './sessionScan.ts';
 
 export type ToWorker =
@@ -37,7 +37,14 @@ export interface ReadyMsg {
 
 export type FromWorker =
   | { t: 'started' }
-  | { t: 'progress'; phase: 'reading' | 'correlating'; done: number; total: number; elapsedMs: number }
+  | {
+      t: 'progress';
+      phase: 'reading' | 'correlating';
+      done: number;
+      total: number;
+      elapsedMs: number;
+      stage?: SessionProgress['stage'];
+    }
   | PreviewMsg
   | ReadyMsg
   | { t: 'failed'; error: ErrorData; previewed: boolean }

@@ -107,7 +107,9 @@ function open(id: string, paths: string[], title: string | undefined, previewMin
       post(m, buffersOf(rows));
     }
     post({ t: 'progress', phase: 'correlating', done: 0, total: 1, elapsedMs: Date.now() - t0 });
-    const s = buildSession(paths, title, id, inputs);
+    const s = buildSession(paths, title, id, inputs, (p) =>
+      post({ t: 'progress', phase: 'correlating', ...p, elapsedMs: Date.now() - t0 }),
+    );
     session = s;
     const same = scan.count >= previewMin && sameRows(scan, s);
     const cols = {

@@ -10,6 +10,7 @@ import { Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import { parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
+import { cliProgress } from './progress.ts';
 
 const help = `usage: hopscope correlate [--json] [--summary] [--clock auto|none|NODE=OFFSET]… FILES|SESSION…
 
@@ -30,6 +31,8 @@ Options:
   --reference NODE     offsets are relative to NODE's clock (default: the first node)
   --min-hops N         only journeys with at least N hops (ladder and JSON)
   --pretty             indent the JSON
+  --progress           report progress on stderr, a line per update (on a terminal it shows by itself
+                       once a run takes more than a second)
 `;
 
 const command: Command = {
@@ -44,6 +47,7 @@ const command: Command = {
       clock: { value: true, repeat: true },
       reference: { value: true },
       'min-hops': { value: true },
+      progress: {},
     });
     if (p.positional.length === 0)
       throw new HopscopeError('USAGE', 'no capture files or session folders given');
@@ -54,7 +58,12 @@ const command: Command = {
     const inputs = loadInputs(p.positional);
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
     for (const w of inputs.value.warnings) console.error(`hopscope correlate: warning: ${w}`);
-    const { result: res, problems } = correlateInputs(inputs.value, { clock });
+    const progress = cliProgress('hopscope correlate', flagSet(p, 'progress'));
+    const { result: res, problems } = correlateInputs(inputs.value, {
+      clock,
+      onProgress: progress.onProgress,
+    });
+    progress.end();
     for (const pr of problems)
       console.error(`hopscope correlate: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
     const out = Sink.stdout();

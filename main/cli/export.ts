@@ -12,6 +12,7 @@ import { Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import { parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
+import { cliProgress } from './progress.ts';
 
 const help = `usage: hopscope export (--pcapng OUT | --json OUT | --csv OUT) [--corrected-time]
                        [--clock auto|none|NODE=OFFSET]… FILES|SESSION…
@@ -29,6 +30,8 @@ Options:
   --clock …         as for correlate (auto, none, NODE=OFFSET)
   --reference NODE  offsets are relative to NODE's clock (default: the first node)
   --min-hops N      JSON/CSV: only journeys with at least N hops
+  --progress        report progress on stderr, a line per update (on a terminal it shows by itself once a
+                    run takes more than a second)
 `;
 
 const command: Command = {
@@ -44,6 +47,7 @@ const command: Command = {
       clock: { value: true, repeat: true },
       reference: { value: true },
       'min-hops': { value: true },
+      progress: {},
     });
     const targets = (['pcapng', 'json', 'csv'] as const).filter((f) => flagValue(p, f) !== undefined);
     if (targets.length !== 1)
@@ -58,13 +62,19 @@ const command: Command = {
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
     // The pcapng writer thread boots while the inputs are correlated (the second core is idle then).
     const writer = format === 'pcapng' ? new BatchSink(true) : undefined;
+    const progress = cliProgress('hopscope export', flagSet(p, 'progress'));
     try {
       const inputs = loadInputs(p.positional);
       if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
       for (const w of inputs.value.warnings) console.error(`hopscope export: warning: ${w}`);
-      const { result: res, problems } = correlateInputs(inputs.value, { clock });
+      const { result: res, problems } = correlateInputs(inputs.value, {
+        clock,
+        onProgress: progress.onProgress,
+      });
+      progress.end();
       for (const pr of problems)
         console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
+      progress.stage(`writing ${format}…`);
       const sink = out === '-' ? Sink.stdout() : Sink.file(out);
       // Frames back what the columns do not hold (IPv6 addresses and summaries) in comments, JSON and CSV.
       const detail = new FrameSource(res);
@@ -82,6 +92,7 @@ const command: Command = {
             macs,
             writer,
           });
+          progress.end();
           if (out !== '-')
             console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
         } else if (format === 'json') writeJourneysJson(res, sink, { minHops });
@@ -89,6 +100,7 @@ const command: Command = {
       } finally {
         sink.close();
         detail.close();
+        progress.end();
       }
       return anyUnreadable(problems) ? 1 : 0;
     } finally {

@@ -6,7 +6,7 @@ import type { CorrelationResult } from '../correlate/result.ts';
 import { decodeFields } from '../decode/index.ts';
 import type { Inputs } from './inputs.ts';
 import { decodeOptions, fileSize, ingestFiles, type Ingested, type InputProblem } from './ingestFiles.ts';
-import { ingestInParallel, type IngestOptions } from './parallelIngest.ts';
+import { ingestInParallel, readingProgress, type IngestOptions } from './parallelIngest.ts';
 
 export { captureFor, type InputProblem } from './ingestFiles.ts';
 
@@ -35,14 +35,28 @@ export function correlateInputs(inputs: Inputs, opts: CorrelateOptions & IngestO
   const sizes = inputs.files.map((f) => fileSize(f.path));
   const expectedRows = opts.expectedRows ?? Math.ceil(sizes.reduce((n, b) => n + b, 0) / 64);
   const parallel = ingestInParallel(inputs.files, sizes, { ...full, expectedRows });
-  if (parallel) return finish(parallel.correlator, inputs, parallel.ingest, parallel.threads);
+  if (parallel) return finish(parallel.correlator, inputs, parallel.ingest, parallel.threads, opts);
   const c = new Correlator({ ...full, expectedRows }, decodeFields);
-  return finish(c, inputs, ingestFiles(c, inputs.files, decodeOptions(opts)), 1);
+  const total = sizes.reduce((n, b) => n + b, 0);
+  const progress = readingProgress(total, opts.onProgress);
+  let done = 0;
+  const ingest = ingestFiles(c, inputs.files, decodeOptions(opts), (n) => progress((done += n)));
+  progress(done, true);
+  return finish(c, inputs, ingest, 1, opts);
 }
 
-function finish(c: Correlator, inputs: Inputs, ingest: Ingested, threads: number): Correlated {
+function finish(
+  c: Correlator,
+  inputs: Inputs,
+  ingest: Ingested,
+  threads: number,
+  opts: IngestOptions,
+): Correlated {
   const known = new Set(inputs.interfaces.map((i) => `${i.node}/${i.name}`));
   const extra = ingest.extraIfaces.filter((i) => !known.has(`${i.node}/${i.name}`));
   c.setInterfaces([...inputs.interfaces, ...extra]);
+  opts.onProgress?.({ stage: 'grouping', done: 0, total: 1 });
+  c.advance(Infinity);
+  opts.onProgress?.({ stage: 'linking', done: 0, total: 1 });
   return { result: c.result(), problems: ingest.problems, correlator: c, threads };
 }

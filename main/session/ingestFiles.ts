@@ -57,6 +57,7 @@ function readFile(
   buf: Uint8Array,
   onInterface: (i: CaptureInterface) => void,
   onRecord: RecordCallback,
+  onBytes?: (n: number) => void,
 ):
   | { problem: ReadProblem | null; interfaces: readonly CaptureInterface[]; records: number }
   | { error: string } {
@@ -71,6 +72,7 @@ function readFile(
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
+      onBytes?.(n);
       // The reader copies records that span chunks, so reusing `buf` after push() returns is safe.
       if (reader.push(n === buf.length ? buf : buf.subarray(0, n))) break;
     }
@@ -110,6 +112,7 @@ export function ingestFiles(
   c: Correlator,
   files: readonly LabelledPath[],
   decodeOpts: DecodeOptions,
+  onBytes?: (n: number) => void,
 ): Ingested {
   const problems: InputProblem[] = [];
   const extraIfaces: InterfaceInfo[] = [];
@@ -164,6 +167,7 @@ export function ingestFiles(
           fields,
         );
       },
+      onBytes,
     );
     if ('error' in r) {
       problems.push({

@@ -37,6 +37,11 @@ function run(task: IngestTask): IngestReply {
     base += Atomics.load(counts, r);
   }
   const c = new Correlator({}, null, ObservationTable.view(task.columns, base, task.capacity));
-  const ingest = ingestFiles(c, task.runs[task.run], task.decode);
-  return { ok: true, part: c.ingestPart(base), ingest };
+  const read = new Int32Array(task.read);
+  let bytes = 0;
+  const ingest = ingestFiles(c, task.runs[task.run], task.decode, (k) => {
+    bytes += k;
+    Atomics.store(read, task.run, Math.floor(bytes / 1024));
+  });
+  return { ok: true, part: c.ingestPart(base), ingest, bytes };
 }

@@ -32,6 +32,34 @@ export interface IngestOptions {
   threads?: number;
   /** Below this many bytes of input one thread reads everything (a worker takes ~50 ms to start). */
   parallelMinBytes?: number;
+  /** Progress of a long correlation, a few times a second at most (see IngestProgress). */
+  onProgress?: (p: IngestProgress) => void;
+}
+
+/**
+ * Where a correlation is: reading (done/total bytes of the input files, every thread's reading counted),
+ * then grouping rows per node, then linking journeys across nodes (done 0 of 1 as each starts).
+ */
+export interface IngestProgress {
+  stage: 'reading' | 'grouping' | 'linking';
+  done: number;
+  total: number;
+}
+
+/** Calls onProgress for reading at most every `everyMs` (and always when `force`). */
+export function readingProgress(
+  total: number,
+  onProgress: ((p: IngestProgress) => void) | undefined,
+  everyMs = 200,
+): (done: number, force?: boolean) => void {
+  let last = 0;
+  return (done, force = false) => {
+    if (!onProgress) return;
+    const now = Date.now();
+    if (!force && now - last < everyMs) return;
+    last = now;
+    onProgress({ stage: 'reading', done: Math.min(done, total), total });
+  };
 }
 
 export const MAX_THREADS = 4;
@@ -64,12 +92,15 @@ export interface IngestTask {
   counts: SharedArrayBuffer;
   /** Int32 per run: 1 once the worker took the task, 2 once its answer is posted. */
   state: SharedArrayBuffer;
+  /** Int32 per run: KiB of its own files read so far (progress). */
+  read: SharedArrayBuffer;
   decode: DecodeOptions;
   reply: MessagePort;
 }
 
 /** A worker's answer. */
-export type IngestReply = { ok: true; part: IngestPart; ingest: Ingested } | { ok: false; message: string };
+export type IngestReply =
+  { ok: true; part: IngestPart; ingest: Ingested; bytes: number } | { ok: false; message: string };
 
 export const STATE_STARTED = 1;
 export const STATE_DONE = 2;
@@ -141,23 +172,37 @@ export function ingestInParallel(
   new Int32Array(counts).fill(-1);
   const state = new SharedArrayBuffer(4 * runs.length);
   const stateView = new Int32Array(state);
+  const read = new SharedArrayBuffer(4 * runs.length);
+  const readView = new Int32Array(read);
+  let ownBytes = 0;
+  const progress = readingProgress(total, opts.onProgress);
+  const reportRead = () => {
+    let kib = 0;
+    for (let r = 1; r < runs.length; r++) kib += Atomics.load(readView, r);
+    progress(ownBytes + kib * 1024);
+  };
   const decode = decodeOptions(opts);
   const workers: { worker: Worker; port: MessagePort }[] = [];
   try {
     for (let run = 1; run < runs.length; run++) {
-      const w = startWorker({ run, runs, columns: obs.sharedColumns(), capacity, counts, state, decode });
+      const task = { run, runs, columns: obs.sharedColumns(), capacity, counts, state, read, decode };
+      const w = startWorker(task);
       if (!w) return null;
       workers.push(w);
     }
     const c = new Correlator(opts, decodeFields, obs);
     let own: Ingested;
     try {
-      own = ingestFiles(c, runs[0], decode);
+      own = ingestFiles(c, runs[0], decode, (n) => {
+        ownBytes += n;
+        reportRead();
+      });
     } catch (e) {
       if (e instanceof RowStoreFull) return null;
       throw e;
     }
-    const replies = workers.map((w, i) => waitReply(w.port, stateView, i + 1));
+    const replies = workers.map((w, i) => waitReply(w.port, stateView, i + 1, reportRead));
+    progress(ownBytes + replies.reduce((n, r) => n + (r?.ok ? r.bytes : 0), 0), true);
     const countView = new Int32Array(counts);
     // Each run must have appended exactly the rows its successor counted (no overlap, no gap).
     if (Atomics.load(countView, 0) !== c.obs.length) return null;
@@ -204,13 +249,14 @@ function startWorker(task: Omit<IngestTask, 'reply'>): { worker: Worker; port: M
 }
 
 /** Blocks until worker `run` has answered (null: it never started, or answered nothing usable). */
-function waitReply(port: MessagePort, state: Int32Array, run: number): IngestReply | null {
+function waitReply(port: MessagePort, state: Int32Array, run: number, tick: () => void): IngestReply | null {
   const since = Date.now();
   for (;;) {
     const s = Atomics.load(state, run);
     if (s === STATE_DONE) break;
     if (s < STATE_STARTED && Date.now() - since > START_TIMEOUT_MS) return null;
-    Atomics.wait(state, run, s, 1000);
+    Atomics.wait(state, run, s, 200);
+    tick();
   }
   const m = receiveMessageOnPort(port);
   return m ? (m.message as IngestReply) : null;

@@ -1,7 +1,7 @@
 // What the UI does with the API: open sessions and load their packets into the columnar store in chunks,
 // follow live batches and session changes, select packets/journeys, nodes, capture, lab. Components call these.
 
-import type { HopscopeApi, PacketBatch, Result, SessionInfo } from '../../preload/api.ts';
+import type { HopscopeApi, PacketBatch, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
 import { AppStore, pushRates } from './store/appStore.ts';
 import { PacketStore } from './store/packetStore.ts';
 import { SummaryCache } from './store/summaryCache.ts';
@@ -83,9 +83,7 @@ export class Controller {
             loading: `Reading ${p.title}… ${Math.floor((100 * p.done) / Math.max(1, p.total))} % (${secs} s)`,
           });
         else if (p.phase === 'correlating')
-          this.store.set({
-            loading: `Correlating ${p.title}: packets first, journeys and clocks follow… (${secs} s)`,
-          });
+          this.store.set({ loading: `Correlating ${p.title}: ${correlatingStep(p)} (${secs} s)` });
         else if (p.phase === 'failed' && cur?.id === p.sessionId)
           this.store.set({
             loading: null,
@@ -394,4 +392,13 @@ function yieldToBrowser(): Promise<void> {
     };
     ch.port2.postMessage(null);
   });
+}
+
+/** What the correlation is doing, for the loading line. */
+export function correlatingStep(p: SessionProgress): string {
+  if (p.stage === 'reading')
+    return `reading and decoding ${Math.floor((100 * p.done) / Math.max(1, p.total))} %…`;
+  if (p.stage === 'grouping') return 'grouping each node’s packets…';
+  if (p.stage === 'linking') return 'linking journeys across nodes, estimating clocks…';
+  return 'packets first, journeys and clocks follow…';
 }

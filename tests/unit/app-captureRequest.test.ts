@@ -38,7 +38,9 @@ describe('capture request options', () => {
 
   it('validates the new fields', () => {
     expect(validateRequest('startCapture', base)).toBeNull();
-    expect(validateRequest('startCapture', { ...base, followTunnels: false, delivery: 'immediate' })).toBeNull();
+    expect(
+      validateRequest('startCapture', { ...base, followTunnels: false, delivery: 'immediate' }),
+    ).toBeNull();
     expect(validateRequest('startCapture', { ...base, delivery: 'fast' })).toMatch(/delivery/);
     expect(validateRequest('startCapture', { ...base, followTunnels: 'yes' })).toMatch(/followTunnels/);
   });

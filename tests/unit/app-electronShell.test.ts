@@ -3,7 +3,12 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 
 interface Recorded {
-  windows: { opts: Record<string, unknown>; handlers: Map<string, (...a: unknown[]) => unknown>; openHandler?: (d: { url: string }) => unknown; loaded?: string }[];
+  windows: {
+    opts: Record<string, unknown>;
+    handlers: Map<string, (...a: unknown[]) => unknown>;
+    openHandler?: (d: { url: string }) => unknown;
+    loaded?: string;
+  }[];
   ipc: Map<string, (e: unknown, req: unknown) => Promise<unknown>>;
   headers?: (d: { responseHeaders: Record<string, string[]> }, cb: (r: unknown) => void) => void;
   permission?: (wc: unknown, perm: string, cb: (ok: boolean) => void) => void;
@@ -23,7 +28,8 @@ vi.mock('electron', () => {
         send: () => undefined,
         isDestroyed: () => false,
       };
-      (this as unknown as { loadFile: (f: string) => Promise<void> }).loadFile = async (f: string) => void (w.loaded = f);
+      (this as unknown as { loadFile: (f: string) => Promise<void> }).loadFile = async (f: string) =>
+        void (w.loaded = f);
     }
     once() {}
     on() {}
@@ -60,7 +66,14 @@ describe('Electron shell', () => {
   it('creates the window with context isolation and sandbox on, no Node integration, a CommonJS preload', () => {
     expect(rec.windows).toHaveLength(1);
     const wp = rec.windows[0].opts.webPreferences as Record<string, unknown>;
-    expect(wp).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, nodeIntegrationInWorker: false, webSecurity: true, webviewTag: false });
+    expect(wp).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      webSecurity: true,
+      webviewTag: false,
+    });
     expect(String(wp.preload)).toMatch(/preload[/\\]index\.cjs$/);
     expect(rec.windows[0].loaded).toMatch(/renderer[/\\]index\.html$/);
   });
@@ -94,9 +107,15 @@ describe('Electron shell', () => {
     const foreign = { senderFrame: { parent: null, url: 'https://evil.example/' } };
     const info = (await rec.ipc.get('hopscope:appInfo')!(ours, undefined)) as { ok: boolean };
     expect(info.ok).toBe(true);
-    const denied = (await rec.ipc.get('hopscope:appInfo')!(foreign, undefined)) as { ok: boolean; error: { code: string } };
+    const denied = (await rec.ipc.get('hopscope:appInfo')!(foreign, undefined)) as {
+      ok: boolean;
+      error: { code: string };
+    };
     expect(denied).toMatchObject({ ok: false, error: { code: 'USAGE' } });
-    const bad = (await rec.ipc.get('hopscope:getPackets')!(ours, { sessionId: 'x', from: -5, count: 1 })) as { ok: boolean; error: { message: string } };
+    const bad = (await rec.ipc.get('hopscope:getPackets')!(ours, { sessionId: 'x', from: -5, count: 1 })) as {
+      ok: boolean;
+      error: { message: string };
+    };
     expect(bad.ok).toBe(false);
     expect(bad.error.message).toMatch(/from/);
     const notObj = (await rec.ipc.get('hopscope:openPaths')!(ours, 'rm -rf /')) as { ok: boolean };

@@ -2,7 +2,7 @@
 // before correlation completes, the back end answers other requests meanwhile, and the journeys that follow
 // refresh the same rows in place. Data: the bench generator's flannel-vxlan path set, 8 × 12,500 packets.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -69,6 +69,17 @@ describe('session worker', () => {
     });
     expect(done.revision).toBeGreaterThan(s.revision);
     expect(progress.at(-1)).toMatchObject({ phase: 'ready', sessionId: s.id });
+    // Correlation reports its steps: reading (bytes of every file), grouping, linking.
+    const steps = progress.filter((p) => p.sessionId === s.id && p.phase === 'correlating' && p.stage);
+    expect(steps[0].stage).toBe('reading');
+    expect(steps.slice(-2).map((p) => p.stage)).toEqual(['grouping', 'linking']);
+    const reads = steps.filter((p) => p.stage === 'reading');
+    const bytes = readdirSync(path.join(dir, 'path')).reduce(
+      (n, f) => n + statSync(path.join(dir, 'path', f)).size,
+      0,
+    );
+    expect(reads.at(-1)).toMatchObject({ done: bytes, total: bytes });
+    for (let i = 1; i < reads.length; i++) expect(reads[i].done).toBeGreaterThanOrEqual(reads[i - 1].done);
     // The same rows, now with their journeys: every packet belongs to one 8-hop journey.
     const after = await ok<PacketBatch>(
       svc.call('getPackets', { sessionId: s.id, from: 0, count: s.packets }),

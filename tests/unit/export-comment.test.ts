@@ -15,13 +15,19 @@ const text = (f: (c: CommentBytes) => void): string => {
 
 describe('CommentBytes', () => {
   it('duration() matches ladder.duration on ties, unit edges and specials', () => {
-    const values: number[] = [0, -0, 1, 999, 999.4, 999.5, 999.6, 1000, 1049, 1050, 1150, 1250, 1350, 2.5, 0.5];
+    const values: number[] = [
+      0, -0, 1, 999, 999.4, 999.5, 999.6, 1000, 1049, 1050, 1150, 1250, 1350, 2.5, 0.5,
+    ];
     for (const unit of [1, 1e3, 1e6, 1e9]) {
       for (let m = 0; m < 2000; m++) values.push(m * unit * 0.05, m * unit * 0.005 + 0.25, m * unit * 0.0005);
     }
     values.push(999_999.9, 999_999_999.5, 1e12, 3.7e13, Infinity, -Infinity, NaN, 1e6 - 0.01, 1e9 - 1);
     for (const v of values) {
-      for (const s of [v, -v]) expect(text((c) => c.duration(s)), String(s)).toBe(duration(s));
+      for (const s of [v, -v])
+        expect(
+          text((c) => c.duration(s)),
+          String(s),
+        ).toBe(duration(s));
     }
   });
 
@@ -47,7 +53,8 @@ describe('CommentBytes', () => {
     // The 32-bit path and its edges, every digit count.
     for (let p = 1; p <= 1e15; p *= 10)
       for (const v of [p - 1, p, p + 1]) expect(text((c) => c.int(v))).toBe(String(v));
-    for (const v of [2 ** 31 - 2, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1]) expect(text((c) => c.int(v))).toBe(String(v));
+    for (const v of [2 ** 31 - 2, 2 ** 31 - 1, 2 ** 31, 2 ** 32 - 1])
+      expect(text((c) => c.int(v))).toBe(String(v));
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 2 ** 31 + 1000 }), (v) => {
         expect(text((c) => c.int(v))).toBe(String(v));

@@ -2,7 +2,7 @@
 // comments, every input frame), our pcapng re-imports to the same journeys, clock-corrected timestamps,
 // the hopscope.journeys/1 JSON (exact nanosecond strings) and CSV, and the CLI end to end.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -236,6 +236,17 @@ describe('CLI', () => {
     expect(ladder).toMatch(/clock node-2: [+-].* ± .* vs node-1 \(traffic/);
     const summary = cli(['correlate', '--summary', ...files]);
     expect(summary).toMatch(/^captures 8\npackets 64\njourneys \d+\nflows \d+\nclocks 2\n/);
+    // --progress: the steps on stderr, the same output on stdout.
+    const withProgress = spawnSync(
+      'node',
+      [join(ROOT, 'bin/hopscope.mjs'), 'correlate', '--summary', '--progress', ...files],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(withProgress.stdout).toBe(summary);
+    expect(withProgress.stderr).toMatch(/^hopscope correlate: reading \d+\/\d+ MB \(\d+ %\)\n/);
+    expect(withProgress.stderr).toMatch(/hopscope correlate: grouping…\nhopscope correlate: linking…\n$/);
     const out = join(tmp, 'cli.pcapng');
     cli(['export', '--pcapng', out, ...files.map((f, i) => (i === 0 ? `node-1:veth2053e67d=${f}` : f))]);
     expect(tshark(out, ['frame.interface_name'])).toHaveLength(64);

@@ -18,7 +18,7 @@ import { Sink } from '../../main/export/sink.ts';
 import { writeJourneysJson } from '../../main/export/journeysJson.ts';
 import { correlateInputs, type Correlated } from '../../main/session/ingest.ts';
 import { loadInputs, type Inputs } from '../../main/session/inputs.ts';
-import { splitRuns } from '../../main/session/parallelIngest.ts';
+import { splitRuns, type IngestProgress } from '../../main/session/parallelIngest.ts';
 import { FIXTURES, fixtureCopy, fixtureFiles } from './correlate-helpers.ts';
 
 const MB = 1 << 20;
@@ -173,6 +173,24 @@ describe('parallel ingest gives what one thread gives', () => {
     expect(new Set(one.correlator.captures.map((c) => c.path)).has(merged)).toBe(true);
     expect(one.correlator.captures.filter((c) => c.path === merged)).toHaveLength(2);
     expectSame(run(inputs, 2), one, 2);
+  });
+});
+
+describe('progress', () => {
+  it('reports reading (every thread counted, up to every byte), then grouping, then linking', () => {
+    const inputs = load([path.join(FIXTURES, 'calico-ipip')]);
+    const bytes = inputs.files.reduce((n, f) => n + fs.statSync(f.path).size, 0);
+    for (const threads of [1, 2]) {
+      const seen: IngestProgress[] = [];
+      const c = correlateInputs(inputs, { threads, parallelMinBytes: 0, onProgress: (p) => seen.push(p) });
+      expect(c.threads).toBe(threads);
+      const reads = seen.filter((p) => p.stage === 'reading');
+      expect(reads.length).toBeGreaterThanOrEqual(1);
+      expect(reads.at(-1)).toEqual({ stage: 'reading', done: bytes, total: bytes });
+      for (let i = 1; i < reads.length; i++) expect(reads[i].done).toBeGreaterThanOrEqual(reads[i - 1].done);
+      expect(seen.slice(-2).map((p) => p.stage)).toEqual(['grouping', 'linking']);
+      expect(seen.findIndex((p) => p.stage !== 'reading')).toBe(reads.length);
+    }
   });
 });
 

@@ -49,7 +49,9 @@ async function render(el: React.ReactElement): Promise<{ root: Root; div: HTMLDi
 
 describe('HopLadder', () => {
   it('draws the eight hops of the VXLAN ping with TTLs, MAC owners and the VXLAN box on ens33', async () => {
-    const { root, div } = await render(<HopLadder journey={ping} baseNs={session.baseNs} selectedPacket={ping.hopList[3].packet} />);
+    const { root, div } = await render(
+      <HopLadder journey={ping} baseNs={session.baseNs} selectedPacket={ping.hopList[3].packet} />,
+    );
     const hops = [...div.querySelectorAll('[data-testid=hop]')] as HTMLElement[];
     expect(hops.map((h) => `${h.dataset.node}/${h.dataset.iface}`)).toEqual([
       'node-1/veth2053e67d',
@@ -64,7 +66,10 @@ describe('HopLadder', () => {
     expect(hops.map((h) => Number(h.dataset.ttl))).toEqual([64, 64, 63, 63, 63, 63, 62, 62]);
     // The encapsulation box exists exactly on the two ens33 hops, with the outer headers.
     const boxed = hops.filter((h) => h.querySelector('[data-testid=encap-vxlan]'));
-    expect(boxed.map((h) => `${h.dataset.node}/${h.dataset.iface}`)).toEqual(['node-1/ens33', 'node-2/ens33']);
+    expect(boxed.map((h) => `${h.dataset.node}/${h.dataset.iface}`)).toEqual([
+      'node-1/ens33',
+      'node-2/ens33',
+    ]);
     const box = boxed[0].querySelector('[data-testid=encap-vxlan]')!;
     expect(box.textContent).toContain('10.1.10.9 → 10.1.10.10');
     expect(box.textContent).toContain('VNI 1');
@@ -86,10 +91,16 @@ describe('HopLadder', () => {
     const nat: JourneyView = {
       ...ping,
       hopList: [
-        { ...hop, encap: [hop.encap[0], { type: 'ipip', outerSrc: '192.0.2.1', outerDst: '192.0.2.2' }], changes: ['nat-dst'] },
+        {
+          ...hop,
+          encap: [hop.encap[0], { type: 'ipip', outerSrc: '192.0.2.1', outerDst: '192.0.2.2' }],
+          changes: ['nat-dst'],
+        },
       ],
     };
-    const { root, div } = await render(<HopLadder journey={nat} baseNs={session.baseNs} selectedPacket={-1} />);
+    const { root, div } = await render(
+      <HopLadder journey={nat} baseNs={session.baseNs} selectedPacket={-1} />,
+    );
     const outer = div.querySelector('[data-testid=encap-vxlan]')!;
     expect(outer.querySelector('[data-testid=encap-ipip]')).not.toBeNull();
     expect(div.querySelector('[data-testid=nat-dst]')?.className).toBe('nat-changed');
@@ -111,7 +122,9 @@ describe('App on the sample session', () => {
     await act(async () => ctl.openSample());
     await act(async () => new Promise((r) => setTimeout(r, 50)));
     const panes = [...div.querySelectorAll('[data-testid=pane]')] as HTMLElement[];
-    expect(panes.map((p) => p.dataset.capture).sort()).toEqual(session.captures.map((c) => `${c.node}/${c.iface}`).sort());
+    expect(panes.map((p) => p.dataset.capture).sort()).toEqual(
+      session.captures.map((c) => `${c.node}/${c.iface}`).sort(),
+    );
     expect(ctl.packets.count).toBe(session.packets);
     // Select the echo request's packet on node-1/ens33: its journey is highlighted in all eight panes.
     const hop = ping.hopList[3];

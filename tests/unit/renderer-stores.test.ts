@@ -24,7 +24,15 @@ describe('PacketStore', () => {
   it('appends batches into columns and per-capture index lists', () => {
     const s = new PacketStore();
     s.reset(2);
-    expect(s.apply(batch(0, [[0, 10, 0], [1, 12, 0], [0, 20, 1]]))).toBe(true);
+    expect(
+      s.apply(
+        batch(0, [
+          [0, 10, 0],
+          [1, 12, 0],
+          [0, 20, 1],
+        ]),
+      ),
+    ).toBe(true);
     expect(s.apply(batch(3, [[1, 25, 1]]))).toBe(true);
     expect(s.count).toBe(4);
     expect(Array.from(s.byCapture[0].view())).toEqual([0, 2]);
@@ -37,7 +45,12 @@ describe('PacketStore', () => {
   it('refuses a batch that would leave a gap, and refreshes rows it already holds', () => {
     const s = new PacketStore();
     s.reset(1);
-    s.apply(batch(0, [[0, 1, -1], [0, 2, -1]]));
+    s.apply(
+      batch(0, [
+        [0, 1, -1],
+        [0, 2, -1],
+      ]),
+    );
     expect(s.apply(batch(5, [[0, 9, -1]]))).toBe(false);
     s.apply(batch(1, [[0, 2, 7]]));
     expect(s.count).toBe(2);
@@ -48,7 +61,14 @@ describe('PacketStore', () => {
   it('finds the same journey in another capture (the cross-pane highlight)', () => {
     const s = new PacketStore();
     s.reset(3);
-    s.apply(batch(0, [[0, 1, 5], [1, 2, 4], [1, 3, 5], [2, 4, 6]]));
+    s.apply(
+      batch(0, [
+        [0, 1, 5],
+        [1, 2, 4],
+        [1, 3, 5],
+        [2, 4, 6],
+      ]),
+    );
     expect(s.findJourneyInCapture(1, 5)).toBe(1);
     expect(s.findJourneyInCapture(2, 5)).toBe(-1);
     expect(s.findJourneyInCapture(0, -1)).toBe(-1);
@@ -57,7 +77,14 @@ describe('PacketStore', () => {
   it('applies per-capture clock offsets to times and the extent', () => {
     const s = new PacketStore();
     s.reset(2);
-    s.apply(batch(0, [[0, 100, -1], [1, 1100, -1], [0, 200, -1], [1, 1300, -1]]));
+    s.apply(
+      batch(0, [
+        [0, 100, -1],
+        [1, 1100, -1],
+        [0, 200, -1],
+        [1, 1300, -1],
+      ]),
+    );
     expect(s.timeExtent()).toEqual([100, 1300]);
     s.setCaptureOffsets([0, 1000]);
     expect(s.timeOf(1)).toBe(100);
@@ -120,7 +147,15 @@ describe('app store helpers', () => {
   });
 
   it('turns counter samples into packets/s series for the sparklines', () => {
-    const c = (packets: number) => ({ node: 'n', iface: 'e', packets, bytes: 0, drops: 0, state: 'running' as const, error: null });
+    const c = (packets: number) => ({
+      node: 'n',
+      iface: 'e',
+      packets,
+      bytes: 0,
+      drops: 0,
+      state: 'running' as const,
+      error: null,
+    });
     const a = { sessionId: 's', elapsedMs: 1000, running: true, counters: [c(10)] };
     const b = { sessionId: 's', elapsedMs: 1500, running: true, counters: [c(60)] };
     const r1 = pushRates(new Map(), null, a);

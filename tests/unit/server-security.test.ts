@@ -29,13 +29,20 @@ afterAll(async () => {
   await backend.close();
 });
 
-function get(p: string, headers: Record<string, string> = {}, host = '127.0.0.1'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  p: string,
+  headers: Record<string, string> = {},
+  host = '127.0.0.1',
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host, port: server.port, path: p, headers: { host: `127.0.0.1:${server.port}`, ...headers } }, (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    });
+    const req = request(
+      { host, port: server.port, path: p, headers: { host: `127.0.0.1:${server.port}`, ...headers } },
+      (res) => {
+        let body = '';
+        res.on('data', (d) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -52,7 +59,12 @@ function openWs(query: string, headers: Record<string, string>): Promise<WebSock
 
 const origin = () => `http://127.0.0.1:${server.port}`;
 
-function rpc(ws: WebSocket, id: number, method: string, req?: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }> {
+function rpc(
+  ws: WebSocket,
+  id: number,
+  method: string,
+  req?: unknown,
+): Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }> {
   return new Promise((resolve) => {
     const onMsg = (data: Buffer) => {
       const m = decodeMessage(new Uint8Array(data)) as { t: string; id: number; res: never };
@@ -109,9 +121,13 @@ describe('web mode HTTP', () => {
 describe('web mode WebSocket', () => {
   it('refuses a handshake without the token, with a foreign Origin, without Origin, or with a foreign Host', async () => {
     await expect(openWs('', { origin: origin() })).rejects.toThrow('HTTP 401');
-    await expect(openWs(`?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(openWs(`?token=${server.token}`, { origin: 'http://evil.example' })).rejects.toThrow(
+      'HTTP 403',
+    );
     await expect(openWs(`?token=${server.token}`, {})).rejects.toThrow('HTTP 403');
-    await expect(openWs(`?token=${server.token}`, { origin: origin(), host: 'evil.example' })).rejects.toThrow('HTTP 421');
+    await expect(
+      openWs(`?token=${server.token}`, { origin: origin(), host: 'evil.example' }),
+    ).rejects.toThrow('HTTP 421');
   });
 
   it('answers API calls with columnar typed arrays, and validates every request', async () => {
@@ -134,7 +150,10 @@ describe('web mode WebSocket', () => {
       ['getPackets', { sessionId, from: '0', count: 10 }],
       ['openPaths', { paths: 'not-an-array' }],
       ['addNode', { name: 'bad name; rm -rf /', host: 'x' }],
-      ['startCapture', { targets: [{ node: 'n', iface: 'eth0 ; id' }], filter: '', snaplen: 0, excludeSsh: true }],
+      [
+        'startCapture',
+        { targets: [{ node: 'n', iface: 'eth0 ; id' }], filter: '', snaplen: 0, excludeSsh: true },
+      ],
       ['appInfo', { unexpected: true }],
       ['__proto__', {}],
       ['constructor', {}],
