@@ -109,37 +109,65 @@ export function encapOf(obs: ObservationTable, r: number, node: string, name: Ma
   return [e];
 }
 
-function tname(t: number): 'vxlan' | 'ipip' {
-  return t === ENCAP_IPIP ? 'ipip' : 'vxlan';
-}
+/** Bits of changeMask, in the order changesBetween names them. */
+export const CH_MAC = 1;
+export const CH_TTL = 2;
+const CH_POP_VXLAN = 4;
+const CH_POP_IPIP = 8;
+const CH_PUSH_VXLAN = 16;
+const CH_PUSH_IPIP = 32;
+export const CH_NAT_DST = 64;
+export const CH_NAT_SRC = 128;
+const CH_NAMES: [number, HopChange][] = [
+  [CH_MAC, 'mac'],
+  [CH_TTL, 'ttl'],
+  [CH_POP_VXLAN, 'encap-vxlan'],
+  [CH_POP_IPIP, 'encap-ipip'],
+  [CH_PUSH_VXLAN, 'encap+vxlan'],
+  [CH_PUSH_IPIP, 'encap+ipip'],
+  [CH_NAT_DST, 'nat-dst'],
+  [CH_NAT_SRC, 'nat-src'],
+];
 
-/** What changed from row `p` (previous hop) to row `r`. */
-export function changesBetween(obs: ObservationTable, p: number, r: number): HopChange[] {
-  const out: HopChange[] = [];
+/** The changes of every mask, computed once (exports name them for every hop of every journey). */
+export const CHANGE_NAMES: readonly (readonly HopChange[])[] = Array.from({ length: 256 }, (_, m) =>
+  Object.freeze(CH_NAMES.filter(([bit]) => (m & bit) !== 0).map(([, name]) => name)),
+);
+
+/**
+ * What changed from row `p` (previous hop) to row `r`, as CH_* bits (no allocation: exports call it for every
+ * hop). At most one encapsulation is popped and one pushed (a tunnel swapped for another: both).
+ */
+export function changeMask(obs: ObservationTable, p: number, r: number): number {
+  let m = 0;
   const pe = (obs.flags[p] & F_ETH) !== 0;
   const re = (obs.flags[r] & F_ETH) !== 0;
-  if (pe && re && (obs.ethSrc(p) !== obs.ethSrc(r) || obs.ethDst(p) !== obs.ethDst(r))) out.push('mac');
-  if (obs.ttl(p) !== obs.ttl(r)) out.push('ttl');
+  if (pe && re && (obs.ethSrc(p) !== obs.ethSrc(r) || obs.ethDst(p) !== obs.ethDst(r))) m |= CH_MAC;
+  if (obs.ttl(p) !== obs.ttl(r)) m |= CH_TTL;
   const pc = obs.encapCount[p];
   const rc = obs.encapCount[r];
-  if (rc > pc) out.push(`encap+${tname(obs.encap(r, E_TYPE))}`);
-  else if (rc < pc) out.push(`encap-${tname(obs.encap(p, E_TYPE))}`);
-  else if (rc > 0 && obs.encap(r, E_TYPE) !== obs.encap(p, E_TYPE)) {
-    out.push(`encap-${tname(obs.encap(p, E_TYPE))}`, `encap+${tname(obs.encap(r, E_TYPE))}`);
-  }
+  const push = (t: number) => (t === ENCAP_IPIP ? CH_PUSH_IPIP : CH_PUSH_VXLAN);
+  const pop = (t: number) => (t === ENCAP_IPIP ? CH_POP_IPIP : CH_POP_VXLAN);
+  if (rc > pc) m |= push(obs.encap(r, E_TYPE));
+  else if (rc < pc) m |= pop(obs.encap(p, E_TYPE));
+  else if (rc > 0 && obs.encap(r, E_TYPE) !== obs.encap(p, E_TYPE))
+    m |= pop(obs.encap(p, E_TYPE)) | push(obs.encap(r, E_TYPE));
   if (
     obs.dst[p] !== obs.dst[r] ||
     (obs.dstPort(p) >= 0 && obs.dstPort(r) >= 0 && obs.dstPort(p) !== obs.dstPort(r))
-  ) {
-    out.push('nat-dst');
-  }
+  )
+    m |= CH_NAT_DST;
   if (
     obs.src[p] !== obs.src[r] ||
     (obs.srcPort(p) >= 0 && obs.srcPort(r) >= 0 && obs.srcPort(p) !== obs.srcPort(r))
-  ) {
-    out.push('nat-src');
-  }
-  return out;
+  )
+    m |= CH_NAT_SRC;
+  return m;
+}
+
+/** What changed from row `p` (previous hop) to row `r` (a new array: changeMask for the per-hop paths). */
+export function changesBetween(obs: ObservationTable, p: number, r: number): HopChange[] {
+  return [...CHANGE_NAMES[changeMask(obs, p, r)]];
 }
 
 export function hopTruncated(obs: ObservationTable, r: number): boolean {

@@ -2,7 +2,7 @@
 // (if_name "node-1/ens33"), epb_packetid = journey id, and a comment naming the journey hop and its changes.
 
 import type { CorrelationResult } from '../correlate/result.ts';
-import { changesBetween, innerSummary } from '../correlate/hops.ts';
+import { CHANGE_NAMES, changeMask, innerSummary } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import { CommentBytes } from './commentBytes.ts';
 import {
@@ -124,7 +124,8 @@ const HOP = ascii(' hop ');
 const SLASH = ascii('/');
 const COLON = ascii(': ');
 const PLUS = ascii(' +');
-const SPACE = ascii(' ');
+/** `: mac ttl …` for every change mask (0: nothing). */
+const CHANGE_TEXT = CHANGE_NAMES.map((names) => ascii(names.length ? `: ${names.join(' ')}` : ''));
 
 /** Every row in time order as batch entries: where its frame is, its timestamp, journey id and comment. */
 async function fillBatches(res: CorrelationResult, corrected: boolean, writer: BatchSink): Promise<number> {
@@ -195,8 +196,8 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
           .int(count[k])
           .bytes(PLUS)
           .duration(tr - (tcol[p] - capOffset[capture[p]]));
-        const ch = changesBetween(rows, p, r);
-        for (let c = 0; c < ch.length; c++) cb.bytes(c === 0 ? COLON : SPACE).str(ch[c]);
+        const ch = changeMask(rows, p, r);
+        if (ch !== 0) cb.bytes(CHANGE_TEXT[ch]);
       }
       meta[m + M_COMMENT_LEN] = cb.len - tp;
       tp = cb.len;

@@ -3,9 +3,12 @@
 // below 2^53 ns, i.e. 104 days) are JSON numbers; an unbounded uncertainty is null.
 
 import type { CorrelationResult } from '../correlate/result.ts';
-import { changesBetween, encapOf, ethOf, type Hop } from '../correlate/hops.ts';
+import { CHANGE_NAMES, changeMask, encapOf, ethOf, type Hop } from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import type { Sink } from './sink.ts';
+
+/** The JSON array of every change mask. */
+const CHANGE_JSON = CHANGE_NAMES.map((names) => JSON.stringify(names));
 
 export const JOURNEYS_SCHEMA = 'hopscope.journeys/1';
 export const GENERATOR = 'hopscope 0.1.0';
@@ -127,7 +130,7 @@ export function journeyJsonText(res: CorrelationResult, k: number, q: (s: string
       `"latencyNs":${i === 0 ? 'null' : tc - prev},"src":${q(res.rowSrc(r))},"dst":${q(res.rowDst(r))},` +
       `"srcPort":${sp >= 0 ? sp : 'null'},"dstPort":${dp >= 0 ? dp : 'null'},"proto":${rows.proto(r)},"ttl":${rows.ttl(r)},` +
       `"ipId":${rows.ipId(r)},"eth":${eth ? JSON.stringify(eth) : 'null'},"encap":${encap.length ? JSON.stringify(encap) : '[]'},` +
-      `"changes":${i === 0 ? '[]' : JSON.stringify(changesBetween(rows, list[i - 1], r))},` +
+      `"changes":${i === 0 ? '[]' : CHANGE_JSON[changeMask(rows, list[i - 1], r)]},` +
       `"truncated":${(rows.flags[r] & F_TRUNCATED) !== 0}}`;
     prev = tc;
   }
