@@ -3,7 +3,15 @@
 // server both call it through Backend, with arguments already validated.
 
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,6 +38,9 @@ import type { LiveSession } from './liveSession.ts';
 import { defaultTitle } from './sessionBuild.ts';
 import { prewarmSessionWorker, SessionHandle } from './sessionHandle.ts';
 import { listAliases, NodeManager } from './nodes.ts';
+
+/** Folders of dropped files' copies in the work folder. */
+const DROPPED_PREFIX = 'dropped-';
 
 export interface ServiceOptions {
   mode: AppInfo['mode'];
@@ -79,7 +90,10 @@ export class AppService implements Backend {
   /** The session ids each client opened and shows (see Backend.call). */
   private readonly byClient = new Map<object, Set<string>>();
   readonly nodes: NodeManager;
-  private readonly workDir: string;
+  /** Where dropped files' copies, captures and exports without a path go. */
+  readonly workDir: string;
+  /** The work folder is this service's own temporary folder (not one given by the caller). */
+  private readonly ownWorkDir: boolean;
   private exportsByName = new Map<string, string>();
   private labBusy = false;
   private liveCapture: LiveCapture | null = null;
@@ -88,6 +102,7 @@ export class AppService implements Backend {
   constructor(private readonly opts: ServiceOptions) {
     this.events.setMaxListeners(100);
     prewarmSessionWorker();
+    this.ownWorkDir = opts.workDir === undefined;
     this.workDir = opts.workDir ?? mkdtempSync(path.join(tmpdir(), 'hopscope-app-'));
     const configDir =
       opts.configDir === undefined
@@ -148,6 +163,7 @@ export class AppService implements Backend {
     this.sessions.clear();
     this.byClient.clear();
     this.nodes.closeAll();
+    if (this.ownWorkDir) removeScratch(this.workDir);
   }
 
   /** A file the web server may hand out under /download/<name>. */
@@ -216,7 +232,7 @@ export class AppService implements Backend {
       (await this.openPaths([this.sampleDir()], 'Sample: flannel VXLAN ping (lab)')).info(),
     openPaths: async (req) => (await this.openPaths(req.paths)).info(),
     openFiles: async (req) => {
-      const dir = mkdtempSync(path.join(this.workDir, 'dropped-'));
+      const dir = mkdtempSync(path.join(this.workDir, DROPPED_PREFIX));
       const paths = req.files.map((f, i) => {
         // Keep the name (it may carry the node__iface label) but never a path component.
         const name = path.basename(f.name).replace(/^\.+/, '') || `file-${i}.pcap`;
@@ -416,5 +432,19 @@ export class AppService implements Backend {
     const name = `${s.id.slice(0, 8)}-${path.basename(file)}`;
     this.exportsByName.set(name, file);
     return this.opts.mode === 'web' ? { ...out, downloadUrl: `/download/${encodeURIComponent(name)}` } : out;
+  }
+}
+
+/**
+ * At exit, the app's own temporary work folder: the copies of dropped files served only the sessions (gone now);
+ * the folder itself goes when nothing else is in it, so captures and exports made without a path stay.
+ */
+function removeScratch(dir: string): void {
+  try {
+    for (const e of readdirSync(dir))
+      if (e.startsWith(DROPPED_PREFIX)) rmSync(path.join(dir, e), { recursive: true, force: true });
+    rmdirSync(dir);
+  } catch {
+    // ENOTEMPTY (captures or exports) or already gone: leave it.
   }
 }

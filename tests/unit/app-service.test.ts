@@ -1,7 +1,7 @@
 // The app's back end on real lab captures (the bundled sample): open, journeys, summaries and detail, clock
 // override, exports that tshark reads, dropped files, and errors as data.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -379,5 +379,33 @@ describe('request validation', () => {
     expect(validateRequest('labDown', undefined)).toBeNull();
     expect(validateRequest('labDown', {})).toMatch(/no argument/);
     expect(validateRequest('openPaths', { paths: ['a\0b'] })).toMatch(/string/);
+  });
+});
+
+describe("the app's own temporary work folder", () => {
+  it('goes at close when it held only dropped files; stays, with the export, when one was made there', async () => {
+    const bytes = new Uint8Array(readFileSync('resources/sample-session/node-1__ens33.pcap'));
+    const a = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    await ok<SessionInfo>(a.call('openFiles', { files: [{ name: 'node-1__ens33.pcap', bytes }] }));
+    expect(readdirSync(a.workDir).some((e) => e.startsWith('dropped-'))).toBe(true);
+    await a.close();
+    expect(existsSync(a.workDir)).toBe(false);
+
+    const b = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    try {
+      const one = await ok<SessionInfo>(
+        b.call('openFiles', { files: [{ name: 'node-1__ens33.pcap', bytes }] }),
+      );
+      const r = await ok<ExportResult>(
+        b.call('exportSession', { sessionId: one.id, format: 'csv', clockCorrected: true }),
+      );
+      expect(r.path.startsWith(b.workDir)).toBe(true);
+      await b.close();
+      expect(readdirSync(b.workDir)).toEqual(['exports']);
+      expect(existsSync(r.path)).toBe(true);
+    } finally {
+      await b.close();
+      rmSync(b.workDir, { recursive: true, force: true });
+    }
   });
 });
