@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 import { generate, readManifest, type Manifest } from './generate.ts';
 import { ensureCliBundle } from './lib/cliBundle.ts';
+import { ensureDebianTools } from './lib/debianTools.ts';
 import { busyFraction, waitForIdle } from './lib/idle.ts';
 import { haveGnuTime, measure, median, type Measurement } from './lib/measure.ts';
 import { ISSUE_REFERENCE_S, TARGETS } from './lib/targets.ts';
@@ -84,13 +85,9 @@ function parseOptions(argv: string[]): Options {
   return o;
 }
 
-function which(tool: string): string | null {
-  const r = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : null;
-}
-
 function checkTools(): void {
-  const missing = ['tcpdump', 'tshark', 'mergecap', 'editcap'].filter((t) => !which(t));
+  // The anchors' tools come from Debian (installed here when root or sudo allows; GNU time is optional).
+  const missing = ensureDebianTools(['tcpdump', 'tshark', 'mergecap', 'editcap'], (m) => console.error(m));
   if (missing.length > 0) {
     console.error(
       `bench: missing ${missing.join(', ')}. Install the Debian packages first:\n` +
