@@ -7,7 +7,7 @@ import path from 'node:path';
 import { HopscopeError, type ErrorCode } from '../common/errors.ts';
 import { correlateInputs } from '../session/ingest.ts';
 import { loadInputs, type Inputs } from '../session/inputs.ts';
-import type { IngestOptions } from '../session/parallelIngest.ts';
+import { defaultThreads, type IngestOptions } from '../session/parallelIngest.ts';
 import { LoadedSession } from './loadedSession.ts';
 
 /** The title a session gets from its first path (a NODE:IFACE= label stripped). */
@@ -46,7 +46,8 @@ export function buildSession(
   onProgress?: IngestOptions['onProgress'],
 ): LoadedSession {
   const inputs = given ?? openInputs(paths);
-  const c = correlateInputs(inputs, { onProgress });
+  // One CPU stays with the UI and the server (on a 2-CPU machine: no ingest workers while the panes scroll).
+  const c = correlateInputs(inputs, { onProgress, threads: defaultThreads(1) });
   if (!c.result.captures.length) {
     // Nothing readable at all: say why (a bad magic, a missing file…) rather than open an empty session.
     const p = c.problems[0]?.problem;

@@ -139,10 +139,14 @@ export function splitRuns(sizes: readonly number[], n: number, headStart = 0): [
   return runs;
 }
 
-export function defaultThreads(): number {
+/**
+ * Threads for reading: HOPSCOPE_INGEST_THREADS when set, else the CPUs available less `reserve` (the app keeps
+ * one for its UI and server), at most MAX_THREADS, at least 1.
+ */
+export function defaultThreads(reserve = 0): number {
   const env = Number(process.env.HOPSCOPE_INGEST_THREADS);
   if (Number.isInteger(env) && env >= 1) return env;
-  return Math.min(MAX_THREADS, availableParallelism());
+  return Math.max(1, Math.min(MAX_THREADS, availableParallelism() - reserve));
 }
 
 /**
