@@ -134,6 +134,9 @@ export const CHANGE_NAMES: readonly (readonly HopChange[])[] = Array.from({ leng
   Object.freeze(CH_NAMES.filter(([bit]) => (m & bit) !== 0).map(([, name]) => name)),
 );
 
+const pushBit = (t: number): number => (t === ENCAP_IPIP ? CH_PUSH_IPIP : CH_PUSH_VXLAN);
+const popBit = (t: number): number => (t === ENCAP_IPIP ? CH_POP_IPIP : CH_POP_VXLAN);
+
 /**
  * What changed from row `p` (previous hop) to row `r`, as CH_* bits (no allocation: exports call it for every
  * hop). At most one encapsulation is popped and one pushed (a tunnel swapped for another: both).
@@ -146,12 +149,10 @@ export function changeMask(obs: ObservationTable, p: number, r: number): number 
   if (obs.ttl(p) !== obs.ttl(r)) m |= CH_TTL;
   const pc = obs.encapCount[p];
   const rc = obs.encapCount[r];
-  const push = (t: number) => (t === ENCAP_IPIP ? CH_PUSH_IPIP : CH_PUSH_VXLAN);
-  const pop = (t: number) => (t === ENCAP_IPIP ? CH_POP_IPIP : CH_POP_VXLAN);
-  if (rc > pc) m |= push(obs.encap(r, E_TYPE));
-  else if (rc < pc) m |= pop(obs.encap(p, E_TYPE));
+  if (rc > pc) m |= pushBit(obs.encap(r, E_TYPE));
+  else if (rc < pc) m |= popBit(obs.encap(p, E_TYPE));
   else if (rc > 0 && obs.encap(r, E_TYPE) !== obs.encap(p, E_TYPE))
-    m |= pop(obs.encap(p, E_TYPE)) | push(obs.encap(r, E_TYPE));
+    m |= popBit(obs.encap(p, E_TYPE)) | pushBit(obs.encap(r, E_TYPE));
   if (
     obs.dst[p] !== obs.dst[r] ||
     (obs.dstPort(p) >= 0 && obs.dstPort(r) >= 0 && obs.dstPort(p) !== obs.dstPort(r))
