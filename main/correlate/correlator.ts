@@ -260,6 +260,14 @@ export class Correlator {
     }
   }
 
+  /**
+   * Groups every pending row of nodes [0, count) (batch: nodes whose captures are all in, while others are still
+   * being read). Node by node in index order, as advance() does, so segments are numbered the same.
+   */
+  groupNodes(count: number): void {
+    for (let n = 0; n < Math.min(count, this.nodes.length); n++) this.groupNode(n, Infinity);
+  }
+
   private groupNode(node: number, watermark: number): void {
     const caps: number[] = [];
     for (let c = 0; c < this.captures.length; c++) if (this.captureNode[c] === node) caps.push(c);

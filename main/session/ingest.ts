@@ -34,7 +34,7 @@ export function correlateInputs(inputs: Inputs, opts: CorrelateOptions & IngestO
   // capacity costs address space, not memory, and growing by copying would double the peak.
   const sizes = inputs.files.map((f) => fileSize(f.path));
   const expectedRows = opts.expectedRows ?? Math.ceil(sizes.reduce((n, b) => n + b, 0) / 64);
-  const parallel = ingestInParallel(inputs.files, sizes, { ...full, expectedRows });
+  const parallel = ingestInParallel(inputs.files, sizes, { ...full, expectedRows }, inputs.interfaces);
   if (parallel) return finish(parallel.correlator, inputs, parallel.ingest, parallel.threads, opts);
   const c = new Correlator({ ...full, expectedRows }, decodeFields);
   const total = sizes.reduce((n, b) => n + b, 0);

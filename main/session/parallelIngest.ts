@@ -13,6 +13,7 @@
 // The main thread waits with Atomics.wait and reads the workers' answers with receiveMessageOnPort, so
 // correlateInputs stays synchronous (it already runs in the session worker when a UI waits on it).
 
+import { closeSync, openSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 
@@ -22,7 +23,9 @@ import { ObservationTable, RowStoreFull, type SharedColumns } from '../correlate
 import { decodeFields } from '../decode/index.ts';
 import type { DecodeOptions } from '../decode/fields.ts';
 import { decodeOptions, ingestFiles, type Ingested } from './ingestFiles.ts';
-import type { LabelledPath } from './labels.ts';
+import { fallbackNode, type LabelledPath } from './labels.ts';
+import type { InterfaceInfo } from '../correlate/ownership.ts';
+import { sniffPcapMagic } from '../pcap/classic.ts';
 
 export interface IngestOptions {
   /**
@@ -157,13 +160,20 @@ export function ingestInParallel(
   files: readonly LabelledPath[],
   sizes: readonly number[],
   opts: CorrelateOptions & IngestOptions,
+  interfaces: readonly InterfaceInfo[] = [],
 ): { correlator: Correlator; ingest: Ingested; threads: number } | null {
   const threads = Math.min(opts.threads ?? defaultThreads(), MAX_THREADS);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (threads < 2 || files.length < 2 || total < (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES)) return null;
   if (sizes.some((s) => s > MAX_FILE_BYTES)) return null;
-  const runs = splitRuns(sizes, threads, WORKER_HEAD_START_BYTES).map(([a, b]) => files.slice(a, b));
+  const nodes = files.map(knownNode);
+  const split = alignToNodes(splitRuns(sizes, threads, WORKER_HEAD_START_BYTES), nodes);
+  const runs = split.map(([a, b]) => files.slice(a, b));
   if (runs.length < 2) return null;
+  // The nodes whose every file the main thread reads: it groups them while the workers finish (null: a
+  // worker's file may name its node inside, so none).
+  const workerNodes = nodes.slice(split[1][0]);
+  const laterNodes = workerNodes.includes(null) ? null : new Set(workerNodes);
   // Untouched capacity is address space, not memory: only the rows written are ever paged in.
   const capacity = Math.ceil(total / MIN_RECORD_BYTES) + 1;
   let obs: ObservationTable;
@@ -205,6 +215,15 @@ export function ingestInParallel(
       if (e instanceof RowStoreFull) return null;
       throw e;
     }
+    if (laterNodes) {
+      let k = 0;
+      while (k < c.nodes.length && !laterNodes.has(c.nodes[k])) k++;
+      if (k > 0) {
+        // Interfaces as finish() will set them, for these nodes' captures (bridge ports before their bridge).
+        c.setInterfaces([...interfaces, ...own.extraIfaces]);
+        c.groupNodes(k);
+      }
+    }
     const replies = workers.map((w, i) => waitReply(w.port, stateView, i + 1, reportRead));
     progress(ownBytes + replies.reduce((n, r) => n + (r?.ok ? r.bytes : 0), 0), true);
     const countView = new Int32Array(counts);
@@ -231,6 +250,50 @@ export function ingestInParallel(
       void w.worker.terminate();
     }
   }
+}
+
+/**
+ * The node of a file's lanes when known without reading its records: a classic pcap (which names no
+ * interfaces) takes its label's node or its file name's; a pcapng's interfaces may name theirs (null).
+ */
+export function knownNode(f: LabelledPath): string | null {
+  const head = new Uint8Array(4);
+  try {
+    const fd = openSync(f.path, 'r');
+    try {
+      if (readSync(fd, head, 0, 4, 0) < 4) return null;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+  return sniffPcapMagic(head) ? (f.node ?? fallbackNode(f.path)) : null;
+}
+
+/**
+ * Moves each run boundary that falls inside one node's files to the nearest node boundary one file away, so
+ * that the main thread can group its nodes while the workers still read (an earlier boundary when both are).
+ */
+export function alignToNodes(
+  runs: [number, number][],
+  nodes: readonly (string | null)[],
+): [number, number][] {
+  const cuts = runs.slice(1).map(([a]) => a);
+  const isCut = (x: number) =>
+    x > 0 && x < nodes.length && nodes[x - 1] !== null && nodes[x] !== null && nodes[x - 1] !== nodes[x];
+  for (let i = 0; i < cuts.length; i++) {
+    if (isCut(cuts[i])) continue;
+    const lo = i > 0 ? cuts[i - 1] + 1 : 1;
+    const hi = i + 1 < cuts.length ? cuts[i + 1] - 1 : nodes.length - 1;
+    for (const x of [cuts[i] - 1, cuts[i] + 1])
+      if (x >= lo && x <= hi && isCut(x)) {
+        cuts[i] = x;
+        break;
+      }
+  }
+  const bounds = [0, ...cuts, nodes.length];
+  return bounds.slice(1).map((b, i) => [bounds[i], b] as [number, number]);
 }
 
 /** Starts an ingest worker on its task (null when it cannot be started: one thread will do). */

@@ -18,7 +18,12 @@ import { Sink } from '../../main/export/sink.ts';
 import { writeJourneysJson } from '../../main/export/journeysJson.ts';
 import { correlateInputs, type Correlated } from '../../main/session/ingest.ts';
 import { loadInputs, type Inputs } from '../../main/session/inputs.ts';
-import { splitRuns, type IngestProgress } from '../../main/session/parallelIngest.ts';
+import {
+  alignToNodes,
+  knownNode,
+  splitRuns,
+  type IngestProgress,
+} from '../../main/session/parallelIngest.ts';
 import { FIXTURES, fixtureCopy, fixtureFiles } from './correlate-helpers.ts';
 
 const MB = 1 << 20;
@@ -111,6 +116,98 @@ describe('splitRuns', () => {
   });
 });
 
+describe('alignToNodes and knownNode', () => {
+  it('moves a cut inside one node to the nearest node boundary one file away, earlier first', () => {
+    const nodes = ['a', 'a', 'a', 'a', 'b', 'b', 'b', 'b'];
+    expect(
+      alignToNodes(
+        [
+          [0, 5],
+          [5, 8],
+        ],
+        nodes,
+      ),
+    ).toEqual([
+      [0, 4],
+      [4, 8],
+    ]);
+    expect(
+      alignToNodes(
+        [
+          [0, 3],
+          [3, 8],
+        ],
+        nodes,
+      ),
+    ).toEqual([
+      [0, 4],
+      [4, 8],
+    ]);
+    expect(
+      alignToNodes(
+        [
+          [0, 4],
+          [4, 8],
+        ],
+        nodes,
+      ),
+    ).toEqual([
+      [0, 4],
+      [4, 8],
+    ]);
+    // Two files away, or an unknown node beside it: left where the bytes put it.
+    expect(
+      alignToNodes(
+        [
+          [0, 2],
+          [2, 8],
+        ],
+        nodes,
+      ),
+    ).toEqual([
+      [0, 2],
+      [2, 8],
+    ]);
+    expect(
+      alignToNodes(
+        [
+          [0, 5],
+          [5, 8],
+        ],
+        ['a', 'a', 'a', null, 'b', 'b', 'b', 'b'],
+      ),
+    ).toEqual([
+      [0, 5],
+      [5, 8],
+    ]);
+    // Never an empty run.
+    expect(
+      alignToNodes(
+        [
+          [0, 1],
+          [1, 2],
+          [2, 3],
+        ],
+        ['a', 'b', 'b'],
+      ),
+    ).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+    ]);
+  });
+
+  it('knows the node of a classic pcap from its label or name, not of a pcapng', () => {
+    const f = fixtureFiles('flannel-vxlan')[0];
+    expect(knownNode({ path: f, node: null, iface: null })).toBe(path.basename(f).replace(/\.pcap$/, ''));
+    expect(knownNode({ path: f, node: 'node-7', iface: 'x' })).toBe('node-7');
+    const ng = path.join(tmp, 'k.pcapng');
+    execFileSync('editcap', ['-F', 'pcapng', f, ng]);
+    expect(knownNode({ path: ng, node: 'node-7', iface: 'x' })).toBeNull();
+    expect(knownNode({ path: path.join(tmp, 'nope.pcap'), node: 'n', iface: 'x' })).toBeNull();
+  });
+});
+
 describe('parallel ingest gives what one thread gives', () => {
   const scenarios = fs
     .readdirSync(FIXTURES)
@@ -140,6 +237,15 @@ describe('parallel ingest gives what one thread gives', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('with the nodes interleaved in the file order (no node is whole in the main run)', () => {
+    const files = fixtureFiles('calico-ipip');
+    const n1 = files.filter((f) => path.basename(f).startsWith('node-1'));
+    const n2 = files.filter((f) => path.basename(f).startsWith('node-2'));
+    const mixed = n1.flatMap((f, i) => [f, ...(n2[i] ? [n2[i]] : [])]).concat(n2.slice(n1.length));
+    const inputs = load(mixed);
+    expectSame(run(inputs, 2), run(inputs, 1), 2);
   });
 
   it('on a generated two-node VXLAN path, with three threads', () => {
