@@ -67,9 +67,9 @@ export function readingProgress(
 
 export const MAX_THREADS = 4;
 /**
- * Below this much input one thread is faster: a worker costs ~0.1 s of start-up and ~0.3 CPU s of its own JIT
- * warm-up, which on the 2-CPU bench machine made a 100 MB, 8-file set 8 % slower (median of 8) and the 288 MB set
- * 8 % faster (median of 16): bench/RESULTS.md.
+ * Below this much input one thread is faster: a worker costs ~0.1 s of start-up and its own JIT warm-up (~0.3 CPU
+ * s). On the 2-CPU bench machine a 100 MB, 8-file set took 5 % longer on two threads (median of 10), the 288 MB
+ * set 15 % less: bench/RESULTS.md.
  */
 export const PARALLEL_MIN_BYTES = 160 << 20;
 /**
