@@ -44,6 +44,8 @@ export class LoadedSession {
   estimated = new Map<string, ClockEstimate>();
   manual: Record<string, number> = {};
   frames: FrameSource;
+  /** Threads that read the files (1, or more with ingest workers: session/parallelIngest.ts). */
+  ingestThreads = 1;
   private summaryIndex: string[] | null = null;
 
   constructor(

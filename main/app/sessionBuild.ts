@@ -58,7 +58,7 @@ export function buildSession(
       p ? { offset: p.offset } : undefined,
     );
   }
-  return new LoadedSession(
+  const s = new LoadedSession(
     id,
     title ?? defaultTitle(paths),
     firstPath(paths),
@@ -70,4 +70,6 @@ export function buildSession(
     })),
     sessionDrops(inputs),
   );
+  s.ingestThreads = c.threads;
+  return s;
 }

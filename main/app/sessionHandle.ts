@@ -58,6 +58,8 @@ export class SessionHandle {
   private failure: ErrorData | null = null;
   private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   private isReady = false;
+  /** Threads that read the files once correlation landed (0 before): more than 1 with ingest workers. */
+  ingestThreads = 0;
   readonly opened: Promise<SessionInfo>;
   /** Resolves when the worker thread has exited (after close(), or on its own). */
   readonly closed: Promise<void>;
@@ -136,6 +138,7 @@ export class SessionHandle {
         break;
       }
       case 'ready': {
+        this.ingestThreads = m.threads;
         const prev = this.infoNow;
         if (m.rows || !this.rows) this.setRows(m.rows!, m.captures);
         this.cols = m.cols;

@@ -33,6 +33,8 @@ export interface ReadyMsg {
   rows?: ScanColumns;
   captures: { path: string; linkType: number }[];
   elapsedMs: number;
+  /** Threads that read the files. */
+  threads: number;
 }
 
 export type FromWorker =

@@ -129,7 +129,15 @@ function open(id: string, paths: string[], title: string | undefined, previewMin
           fileOffset: Float64Array.from(r.fileOffset.subarray(0, s.count)),
         };
     const captures = s.result.captures.map((c) => ({ path: c.path ?? '', linkType: c.linkType }));
-    const m: ReadyMsg = { t: 'ready', info: s.info(), cols, rows, captures, elapsedMs: Date.now() - t0 };
+    const m: ReadyMsg = {
+      t: 'ready',
+      info: s.info(),
+      cols,
+      rows,
+      captures,
+      elapsedMs: Date.now() - t0,
+      threads: s.ingestThreads,
+    };
     post(m, [...buffersOf(cols), ...(rows ? buffersOf(rows) : [])]);
   } catch (e) {
     post({ t: 'failed', error: toErrorData(e), previewed: !!scan && scan.count >= previewMin });

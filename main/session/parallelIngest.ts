@@ -33,7 +33,10 @@ export interface IngestOptions {
    * HOPSCOPE_INGEST_THREADS in the environment.
    */
   threads?: number;
-  /** Below this many bytes of input one thread reads everything (a worker takes ~50 ms to start). */
+  /**
+   * Below this many bytes of input one thread reads everything (default PARALLEL_MIN_BYTES, or
+   * HOPSCOPE_INGEST_MIN_BYTES in the environment).
+   */
   parallelMinBytes?: number;
   /** Progress of a long correlation, a few times a second at most (see IngestProgress). */
   onProgress?: (p: IngestProgress) => void;
@@ -142,13 +145,20 @@ export function splitRuns(sizes: readonly number[], n: number, headStart = 0): [
   return runs;
 }
 
+/** A non-negative integer from the environment, else null. */
+function envInt(name: string): number | null {
+  const v = process.env[name];
+  const n = v === undefined || v === '' ? NaN : Number(v);
+  return Number.isInteger(n) && n >= 0 ? n : null;
+}
+
 /**
  * Threads for reading: HOPSCOPE_INGEST_THREADS when set, else the CPUs available less `reserve` (the app keeps
  * one for its UI and server), at most MAX_THREADS, at least 1.
  */
 export function defaultThreads(reserve = 0): number {
-  const env = Number(process.env.HOPSCOPE_INGEST_THREADS);
-  if (Number.isInteger(env) && env >= 1) return env;
+  const env = envInt('HOPSCOPE_INGEST_THREADS');
+  if (env !== null && env >= 1) return env;
   return Math.max(1, Math.min(MAX_THREADS, availableParallelism() - reserve));
 }
 
@@ -164,7 +174,8 @@ export function ingestInParallel(
 ): { correlator: Correlator; ingest: Ingested; threads: number } | null {
   const threads = Math.min(opts.threads ?? defaultThreads(), MAX_THREADS);
   const total = sizes.reduce((a, b) => a + b, 0);
-  if (threads < 2 || files.length < 2 || total < (opts.parallelMinBytes ?? PARALLEL_MIN_BYTES)) return null;
+  const minBytes = opts.parallelMinBytes ?? envInt('HOPSCOPE_INGEST_MIN_BYTES') ?? PARALLEL_MIN_BYTES;
+  if (threads < 2 || files.length < 2 || total < minBytes) return null;
   if (sizes.some((s) => s > MAX_FILE_BYTES)) return null;
   const nodes = files.map(knownNode);
   const split = alignToNodes(splitRuns(sizes, threads, WORKER_HEAD_START_BYTES), nodes);
