@@ -18,9 +18,10 @@ import {
   STATUS_TRUNCATED,
   STATUS_UNSUPPORTED,
 } from '../decode/fields.ts';
-import { decodeFields, decodeRecord } from '../decode/index.ts';
+import { decodeFields } from '../decode/index.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
 import type { CaptureReader, CaptureRecord } from '../pcap/types.ts';
+import { pushRecord } from '../session/ingestFiles.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { ByteGrow, Grow } from './liveCorrelatorColumns.ts';
 import type { LiveJourneys, LiveLane, LiveRows } from './liveCorrelatorProtocol.ts';
@@ -129,19 +130,7 @@ export class LiveCorrelator {
       tail.typed = true;
     }
     const f = this.fields;
-    decodeRecord(rec, f, this.decodeOpts);
-    const o = c.pushFieldsAt(
-      tail.lane,
-      rec.index,
-      rec.offset,
-      rec.tsSec,
-      rec.tsNsec,
-      rec.origLen,
-      rec.buf,
-      rec.dataOffset,
-      rec.caplen,
-      f,
-    );
+    const o = pushRecord(c, tail.lane, rec, f, this.decodeOpts);
     const t = c.obs.t[o];
     if (t > tail.lastT) tail.lastT = t;
     const out = this.out;

@@ -7,7 +7,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 import { createCaptureReader } from '../pcap/reader.ts';
 import type { CaptureInterface } from '../pcap/types.ts';
-import { captureFor } from '../session/ingestFiles.ts';
+import { captureFor, recordCapture } from '../session/ingestFiles.ts';
 import type { Inputs } from '../session/inputs.ts';
 
 export interface ScanCapture {
@@ -105,17 +105,7 @@ export function scanInputs(inputs: Inputs, progress: (done: number, total: numbe
       (rec) => {
         let lane = lanes.get(rec.interfaceId);
         if (lane === undefined) {
-          const iface = ifaces[rec.interfaceId] ?? {
-            id: rec.interfaceId,
-            linkType: rec.linkType,
-            snaplen: 0,
-            name: '',
-            description: '',
-            mac: -1,
-            tsUnitsPerSec: 1e9,
-            section: 0,
-          };
-          const info = captureFor(f.path, f, iface, ifaces.length > 1);
+          const info = recordCapture(f.path, f, ifaces, rec);
           lane = captures.length;
           captures.push({
             node: info.node,

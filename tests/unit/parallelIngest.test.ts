@@ -119,82 +119,28 @@ describe('splitRuns', () => {
 describe('alignToNodes and knownNode', () => {
   it('moves a cut inside one node to the nearest node boundary one file away, earlier first', () => {
     const nodes = ['a', 'a', 'a', 'a', 'b', 'b', 'b', 'b'];
-    expect(
-      alignToNodes(
-        [
-          [0, 5],
-          [5, 8],
-        ],
-        nodes,
-      ),
-    ).toEqual([
-      [0, 4],
-      [4, 8],
-    ]);
-    expect(
-      alignToNodes(
-        [
-          [0, 3],
-          [3, 8],
-        ],
-        nodes,
-      ),
-    ).toEqual([
-      [0, 4],
-      [4, 8],
-    ]);
-    expect(
-      alignToNodes(
-        [
-          [0, 4],
-          [4, 8],
-        ],
-        nodes,
-      ),
-    ).toEqual([
-      [0, 4],
-      [4, 8],
-    ]);
-    // Two files away, or an unknown node beside it: left where the bytes put it.
-    expect(
-      alignToNodes(
-        [
-          [0, 2],
-          [2, 8],
-        ],
-        nodes,
-      ),
-    ).toEqual([
-      [0, 2],
-      [2, 8],
-    ]);
-    expect(
-      alignToNodes(
-        [
-          [0, 5],
-          [5, 8],
-        ],
-        ['a', 'a', 'a', null, 'b', 'b', 'b', 'b'],
-      ),
-    ).toEqual([
-      [0, 5],
-      [5, 8],
-    ]);
+    /** Two runs of the 8 files, cut before file `at`. */
+    const cut = (at: number): [number, number][] => [
+      [0, at],
+      [at, 8],
+    ];
+    // [cut the bytes asked for, where it ends up]
+    for (const [asked, aligned] of [
+      [5, 4],
+      [3, 4],
+      [4, 4],
+      [2, 2], // two files away: left where the bytes put it
+    ])
+      expect(alignToNodes(cut(asked), nodes)).toEqual(cut(aligned));
+    // An unknown node beside the cut: left too.
+    expect(alignToNodes(cut(5), ['a', 'a', 'a', null, 'b', 'b', 'b', 'b'])).toEqual(cut(5));
     // Never an empty run.
-    expect(
-      alignToNodes(
-        [
-          [0, 1],
-          [1, 2],
-          [2, 3],
-        ],
-        ['a', 'b', 'b'],
-      ),
-    ).toEqual([
+    const three: [number, number][] = [
       [0, 1],
       [1, 2],
       [2, 3],
-    ]);
+    ];
+    expect(alignToNodes(three, ['a', 'b', 'b'])).toEqual(three);
   });
 
   it('knows the node of a classic pcap from its label or name, not of a pcapng', () => {
