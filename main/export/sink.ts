@@ -2,7 +2,16 @@
 // instead of building one giant string or buffer. The pcapng export writes its headers here, then hands the
 // descriptor to its writer thread (handOff/advance).
 
-import { closeSync, fstatSync, lstatSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 
 const FLUSH_AT = 1 << 20;
 
@@ -26,15 +35,31 @@ export class Sink {
    * A new file at `path`. An existing regular file there is replaced (unlinked first) rather than truncated in
    * place: truncating a large file and rewriting it makes ext4 free its blocks in open() and flush the new
    * data in close() (auto_da_alloc), ~0.25 s for a 370 MB export here; a reader still holding the old file
-   * keeps a whole copy. Symlinks and anything that cannot be unlinked are written through as before.
+   * keeps a whole copy. The new file gets the old one's permissions (and, when we may, its owner: a `sudo`
+   * export over a user's file stays the user's). A file with other hard links, symlinks and anything that
+   * cannot be unlinked are written through (truncated in place) as before, so every name shows the export.
    */
   static file(path: string): Sink {
+    let old: { mode: number; uid: number; gid: number } | null = null;
     try {
-      if (lstatSync(path).isFile()) unlinkSync(path);
+      const st = lstatSync(path);
+      if (st.isFile() && st.nlink === 1) {
+        unlinkSync(path);
+        old = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
+      }
     } catch {
       // Missing, or not ours to unlink: open() below truncates or reports it.
     }
-    return new Sink(openSync(path, 'w'), true);
+    const fd = openSync(path, 'w');
+    if (old) {
+      try {
+        fchmodSync(fd, old.mode);
+        if (process.getuid?.() === 0) fchownSync(fd, old.uid, old.gid);
+      } catch {
+        // A filesystem without modes or owners (vfat, some mounts): the file is written all the same.
+      }
+    }
+    return new Sink(fd, true);
   }
 
   static stdout(): Sink {

@@ -1,8 +1,10 @@
 // The pcapng export's write half on its own: the batch writer's windows and output buffer at their limits
 // (frames larger than a read window, a block larger than the output buffer), a failing input in the writer
-// thread reported instead of hanging, and Sink.file replacing an existing file instead of truncating it.
+// thread reported instead of hanging, and Sink.file replacing an existing file (its permissions and owner kept) instead of truncating it.
 
 import {
+  chmodSync,
+  chownSync,
   linkSync,
   mkdtempSync,
   openSync,
@@ -138,17 +140,19 @@ describe('batch writer', () => {
 });
 
 describe('Sink.file', () => {
-  it('replaces an existing file (a hard link keeps the old bytes) and writes through a symlink', () => {
+  it('replaces an existing file, keeping its permissions, and writes through a symlink', () => {
     const p = join(tmp, 'out.bin');
     writeFileSync(p, 'old contents');
-    linkSync(p, join(tmp, 'old-link.bin'));
-    const before = statSync(p).ino;
+    chmodSync(p, 0o640);
+    // A reader holding the old file keeps its bytes: it was replaced, not truncated.
+    const reader = openSync(p, 'r');
     const s = Sink.file(p);
     s.write('new');
     s.close();
     expect(readFileSync(p, 'utf8')).toBe('new');
-    expect(statSync(p).ino).not.toBe(before);
-    expect(readFileSync(join(tmp, 'old-link.bin'), 'utf8')).toBe('old contents');
+    expect(readFileSync(reader, 'utf8')).toBe('old contents');
+    closeSync(reader);
+    expect(statSync(p).mode & 0o7777).toBe(0o640);
 
     const target = join(tmp, 'target.bin');
     writeFileSync(target, 'old target');
@@ -157,6 +161,28 @@ describe('Sink.file', () => {
     t.write('through');
     t.close();
     expect(readFileSync(target, 'utf8')).toBe('through');
+  });
+
+  it('writes a hard-linked file in place, as tcpdump -w and mergecap do: every name shows the export', () => {
+    const p = join(tmp, 'linked.bin');
+    writeFileSync(p, 'old contents');
+    linkSync(p, join(tmp, 'other-name.bin'));
+    const before = statSync(p).ino;
+    const s = Sink.file(p);
+    s.write('new');
+    s.close();
+    expect(statSync(p).ino).toBe(before);
+    expect(readFileSync(join(tmp, 'other-name.bin'), 'utf8')).toBe('new');
+  });
+
+  it.runIf(process.getuid?.() === 0)('as root, a replaced file keeps its owner', () => {
+    const p = join(tmp, 'owned.bin');
+    writeFileSync(p, 'a user file');
+    chownSync(p, 4321, 4322);
+    const s = Sink.file(p);
+    s.write('exported by root');
+    s.close();
+    expect(statSync(p)).toMatchObject({ uid: 4321, gid: 4322 });
   });
 
   it('handOff lets another writer continue at the descriptor; advance counts its bytes', () => {
