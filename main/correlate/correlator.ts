@@ -225,7 +225,8 @@ export class Correlator {
 
   /**
    * Takes in a worker's ingestPart (its rows already in this correlator's shared table): its lanes follow
-   * the ones here, as if this correlator had read the worker's files after its own. Nothing may be grouped yet.
+   * the ones here, as if this correlator had read the worker's files after its own. The nodes of its lanes
+   * must not be grouped yet (groupNodes may have grouped others).
    */
   adoptPart(part: IngestPart): void {
     let shiftNs = 0;

@@ -226,15 +226,18 @@ export function ingestInParallel(
       if (e instanceof RowStoreFull) return null;
       throw e;
     }
+    let grouped = 0;
     if (laterNodes) {
       let k = 0;
       while (k < c.nodes.length && !laterNodes.has(c.nodes[k])) k++;
+      grouped = k;
       if (k > 0) {
         // Interfaces as finish() will set them, for these nodes' captures (bridge ports before their bridge).
         c.setInterfaces([...interfaces, ...own.extraIfaces]);
         c.groupNodes(k);
       }
     }
+    const ownCaptures = c.captures.length;
     const replies = workers.map((w, i) => waitReply(w.port, stateView, i + 1, reportRead));
     progress(ownBytes + replies.reduce((n, r) => n + (r?.ok ? r.bytes : 0), 0), true);
     const countView = new Int32Array(counts);
@@ -254,6 +257,9 @@ export function ingestInParallel(
       ingest.problems.push(...r.ingest.problems);
       ingest.extraIfaces.push(...r.ingest.extraIfaces);
     }
+    // A worker's lane on a node grouped early would have its rows grouped late: never by the split, but cheap to
+    // make sure of.
+    for (let cap = ownCaptures; cap < c.captures.length; cap++) if (c.nodeOf(cap) < grouped) return null;
     return { correlator: c, ingest, threads: runs.length };
   } finally {
     for (const w of workers) {
