@@ -59,11 +59,13 @@ const command: Command = {
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
     for (const w of inputs.value.warnings) console.error(`hopscope correlate: warning: ${w}`);
     const progress = cliProgress('hopscope correlate', flagSet(p, 'progress'));
-    const { result: res, problems } = correlateInputs(inputs.value, {
-      clock,
-      onProgress: progress.onProgress,
-    });
-    progress.end();
+    let correlated;
+    try {
+      correlated = correlateInputs(inputs.value, { clock, onProgress: progress.onProgress });
+    } finally {
+      progress.end(); // before any error or result is printed
+    }
+    const { result: res, problems } = correlated;
     for (const pr of problems)
       console.error(`hopscope correlate: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
     const out = Sink.stdout();

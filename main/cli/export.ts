@@ -104,6 +104,7 @@ const command: Command = {
       }
       return anyUnreadable(problems) ? 1 : 0;
     } finally {
+      progress.end(); // an error is printed after this: not over a progress line
       // Stops the thread when the export never began or failed (after a finished export: nothing to do).
       await writer?.abort();
     }
