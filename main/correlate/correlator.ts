@@ -387,6 +387,7 @@ export class Correlator {
           uncertaintyNs: unknown,
           crossWindowNs: this.opts.crossWindowNs,
           maxSkewNs: this.opts.maxSkewNs,
+          pathOrder: false,
         },
         scratch,
       );

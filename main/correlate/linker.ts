@@ -15,6 +15,11 @@ export interface LinkOptions {
   crossWindowNs: number;
   /** Never match across nodes further apart than this (also the window for unknown clocks). */
   maxSkewNs: number;
+  /**
+   * Put each journey's segments in path order (default). The clock pre-pass does not need it: it only looks
+   * at which segments a journey has, and orients every pair itself.
+   */
+  pathOrder?: boolean;
 }
 
 export interface Links {
@@ -194,7 +199,7 @@ export function linkSegments(
 
   // Path order of each multi-node journey.
   const buf: number[] = [];
-  for (let j = 0; j < count; j++) {
+  for (let j = 0; opts.pathOrder !== false && j < count; j++) {
     if (jCount[j] < 2) continue;
     buf.length = 0;
     for (let s = jFirst[j]; s >= 0; s = segNext[s]) buf.push(s);
