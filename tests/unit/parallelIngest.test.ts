@@ -194,6 +194,31 @@ describe('parallel ingest gives what one thread gives', () => {
     expectSame(run(inputs, 2), run(inputs, 1), 2);
   });
 
+  it('falls back to one thread when a worker meets a frame its shared columns cannot hold (over 64 KiB)', () => {
+    // A 70,000-byte frame (BIG TCP sizes) at the end of the last file: the worker's run, whose caplen column is
+    // 16-bit and shared, so it cannot widen it; the whole read is done again on one thread.
+    const dir = fixtureCopy('flannel-vxlan', {
+      transform: (file, records) => {
+        if (!file.startsWith('node-2__veth')) return records;
+        const last = records[records.length - 1];
+        const data = new Uint8Array(70_000);
+        data.set(last.data);
+        return [...records, { ...last, nsec: last.nsec + 1000, origLen: data.length, data }];
+      },
+    });
+    try {
+      const inputs = load([dir]);
+      expect(inputs.files.at(-1)?.path).toMatch(/node-2__veth/);
+      const one = run(inputs, 1);
+      expect(Math.max(...Array.from(one.correlator.obs.caplen.subarray(0, one.correlator.obs.length)))).toBe(
+        70_000,
+      );
+      expectSame(run(inputs, 2), one, 1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('on a generated two-node VXLAN path, with three threads', () => {
     const dir = path.join(tmp, 'gen');
     const m = generate({ outDir: dir, journeys: 3000, seed: 3, extras: false });
