@@ -238,8 +238,16 @@ export function ingestInParallel(
       }
     }
     const ownCaptures = c.captures.length;
-    const replies = workers.map((w, i) => waitReply(w.port, stateView, i + 1, reportRead));
-    progress(ownBytes + replies.reduce((n, r) => n + (r?.ok ? r.bytes : 0), 0), true);
+    // In run order, giving up at the first worker that failed (a row store too small, or anything else): the
+    // workers after it may be waiting for its count, and one thread reads everything again (meeting the same
+    // problem itself if it is one of the files'). `finally` ends them all.
+    const replies: Extract<IngestReply, { ok: true }>[] = [];
+    for (let i = 0; i < workers.length; i++) {
+      const r = waitReply(workers[i].port, stateView, i + 1, reportRead);
+      if (!r || !r.ok) return null;
+      replies.push(r);
+    }
+    progress(ownBytes + replies.reduce((n, r) => n + r.bytes, 0), true);
     const countView = new Int32Array(counts);
     // Each run must have appended exactly the rows its successor counted (no overlap, no gap).
     if (Atomics.load(countView, 0) !== c.obs.length) return null;
@@ -247,9 +255,6 @@ export function ingestInParallel(
     const ingest: Ingested = { problems: [...own.problems], extraIfaces: [...own.extraIfaces] };
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i];
-      // A worker that failed (a row store too small, or anything else): one thread reads everything again, and
-      // meets the same problem itself if it is one of the files'.
-      if (!r || !r.ok) return null;
       const run = i + 1;
       if (run + 1 < runs.length && r.part.rows.to - r.part.rows.from !== Atomics.load(countView, run))
         return null;
