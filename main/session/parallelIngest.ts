@@ -10,6 +10,9 @@
 // reader appended: a file growing or shrinking meanwhile, a row store too small or a column needing a wider
 // type makes the whole ingest fall back to one thread (the caller reads everything again).
 //
+// A run boundary inside one node's files moves to a node boundary nearby (alignToNodes), so that while the
+// workers finish, the main thread groups the leading nodes whose files it read whole (Correlator.groupNodes).
+//
 // The main thread waits with Atomics.wait and reads the workers' answers with receiveMessageOnPort, so
 // correlateInputs stays synchronous (it already runs in the session worker when a UI waits on it).
 
@@ -163,8 +166,9 @@ export function defaultThreads(reserve = 0): number {
 }
 
 /**
- * Reads `files` on several threads into a correlator (not grouped yet), or null when one thread should do it:
- * little input, one file, one CPU, or a run whose rows did not fit (then nothing of this attempt is kept).
+ * Reads `files` on several threads into a correlator (its leading nodes already grouped when the main thread read
+ * their files whole; the rest not yet), or null when one thread should do it: little input, one file, one CPU,
+ * or a run whose rows did not fit or a worker that failed (then nothing of this attempt is kept).
  */
 export function ingestInParallel(
   files: readonly LabelledPath[],
