@@ -33,11 +33,11 @@ export function correlateInputs(inputs: Inputs, opts: CorrelateOptions & IngestO
   // Capacity from the file sizes (a frame and its record header take at least 64 bytes): untouched
   // capacity costs address space, not memory, and growing by copying would double the peak.
   const sizes = inputs.files.map((f) => fileSize(f.path));
-  const expectedRows = opts.expectedRows ?? Math.ceil(sizes.reduce((n, b) => n + b, 0) / 64);
+  const total = sizes.reduce((n, b) => n + b, 0);
+  const expectedRows = opts.expectedRows ?? Math.ceil(total / 64);
   const parallel = ingestInParallel(inputs.files, sizes, { ...full, expectedRows }, inputs.interfaces);
   if (parallel) return finish(parallel.correlator, inputs, parallel.ingest, parallel.threads, opts);
   const c = new Correlator({ ...full, expectedRows }, decodeFields);
-  const total = sizes.reduce((n, b) => n + b, 0);
   const progress = readingProgress(total, opts.onProgress);
   let done = 0;
   const ingest = ingestFiles(c, inputs.files, decodeOptions(opts), (n) => progress((done += n)));
