@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { BOTH_NODES_ALL_IFACES } from '../tests/lab/captureLab.ts';
 import { TARGETS } from './lib/targets.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -289,14 +290,7 @@ async function run(seconds: number, rate: number, captureFlags: string[]): Promi
         path.join(LAB_DIR, 'ssh_config'),
         '--known-hosts',
         path.join(LAB_DIR, 'known_hosts'),
-        '--node',
-        'node-1',
-        '--node',
-        'node-2',
-        '--iface',
-        'node-1:*',
-        '--iface',
-        'node-2:*',
+        ...BOTH_NODES_ALL_IFACES,
         '--filter',
         `udp port ${PORT} or udp port 8472`,
         '--duration',

@@ -8,22 +8,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 
-import { ensureBuilt, serve } from '../tests/e2e/harness.ts';
+import { browser as launchBrowser, ensureBuilt, serve } from '../tests/e2e/harness.ts';
 import { generate, readManifest } from './generate.ts';
+import { watchFirstView } from './lib/firstView.ts';
 import { TARGETS } from './lib/targets.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const LOAD_TIMEOUT_MS = 180_000;
 
 declare global {
@@ -45,29 +37,8 @@ const OBSERVE_LONG_TASKS = `
   }).observe({ type: 'longtask', buffered: true });
 `;
 
-/**
- * Started just before the click on Open: checks in every animation frame (the DOM as that frame paints it) for
- * the first rows in a pane (`rows`), the first frame in which the rows shown have their summaries filled in
- * (`view`: possibly only the first panes' rows are in), and the first frame in which every pane shows rows, all
- * with their summaries (`full`: the first view the target is judged on; every capture of the bench session has
- * packets). Playwright's own waits would add their polling delay (waitForSelector's retries back off to 500 ms).
- */
-const WATCH_FIRST_VIEW = `
-  window.__hsMarks = {};
-  const check = (now) => {
-    const m = window.__hsMarks;
-    if (m.rows === undefined && document.querySelector('[data-testid=pane] .row')) m.rows = now;
-    if (m.rows !== undefined) {
-      const s = [...document.querySelectorAll('[data-testid=pane] .row .s')];
-      const filled = s.length > 0 && s.every((e) => e.textContent !== '…');
-      if (filled && m.view === undefined) m.view = now;
-      const panes = [...document.querySelectorAll('[data-testid=pane]')];
-      if (filled && panes.length > 0 && panes.every((p) => p.querySelector('.row'))) m.full = now;
-    }
-    if (m.full === undefined) requestAnimationFrame(check);
-  };
-  requestAnimationFrame(check);
-`;
+/** Started just before the click on Open: the first rows, the first view (bench/lib/firstView.ts). */
+const WATCH_FIRST_VIEW = `window.__hsMarks = {};\n${watchFirstView('window.__hsMarks')}`;
 
 /** Records every animation frame's duration until __hsFrameRun is cleared. */
 const RECORD_FRAMES = `
@@ -119,7 +90,7 @@ async function main(argv: string[]): Promise<void> {
   const sessionDir = path.join(dir, 'path');
   ensureBuilt();
   const served = await serve();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     const errors: string[] = [];

@@ -10,20 +10,10 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { chromium } from 'playwright-core';
-
-import { ensureBuilt, serve } from '../tests/e2e/harness.ts';
+import { browser as launchBrowser, ensureBuilt, serve } from '../tests/e2e/harness.ts';
+import { watchFirstView } from './lib/firstView.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 interface Probe {
   long: { start: number; duration: number }[];
@@ -65,21 +55,7 @@ const INIT = `
   Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
 `;
 
-const WATCH = `
-  const check = (now) => {
-    const m = window.__probe.marks;
-    if (m.rows === undefined && document.querySelector('[data-testid=pane] .row')) m.rows = now;
-    if (m.rows !== undefined) {
-      const s = [...document.querySelectorAll('[data-testid=pane] .row .s')];
-      const filled = s.length > 0 && s.every((e) => e.textContent !== '\u2026');
-      if (filled && m.view === undefined) m.view = now;
-      const panes = [...document.querySelectorAll('[data-testid=pane]')];
-      if (filled && panes.length > 0 && panes.every((p) => p.querySelector('.row'))) m.full = now;
-    }
-    if (m.full === undefined) requestAnimationFrame(check);
-  };
-  requestAnimationFrame(check);
-`;
+const WATCH = watchFirstView('window.__probe.marks');
 
 /** CPU time (ms) per thread of Chromium and Node processes, from /proc (Linux). */
 function threadCpu(): Map<string, number> {
@@ -107,7 +83,7 @@ async function main(argv: string[]): Promise<void> {
   const sessionDir = path.join(ROOT, 'bench/data', quick ? 'quick' : 'full', 'path');
   ensureBuilt();
   const served = await serve();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+  const browser = await launchBrowser();
   try {
     const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await page.addInitScript({ content: INIT });

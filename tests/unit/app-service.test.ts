@@ -9,16 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppService } from '../../main/app/service.ts';
 import { validateRequest } from '../../main/app/validate.ts';
 import type { ExportResult, JourneyPage, JourneyView, PacketDetail, SessionInfo } from '../../preload/api.ts';
+import { ok } from './app-helpers.ts';
 
 let svc: AppService;
 let s: SessionInfo;
 const work = mkdtempSync(path.join(tmpdir(), 'hs-app-'));
-
-async function ok<T>(p: Promise<{ ok: boolean; value?: unknown; error?: { message: string } }>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(r.error?.message);
-  return r.value as T;
-}
 
 beforeAll(async () => {
   svc = new AppService({

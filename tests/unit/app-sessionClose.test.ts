@@ -11,16 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generate } from '../../bench/generate.ts';
 import { AppService } from '../../main/app/service.ts';
-import type { Result, SessionInfo } from '../../preload/api.ts';
+import type { SessionInfo } from '../../preload/api.ts';
+import { ok } from './app-helpers.ts';
 
 let dir: string;
 let svc: AppService;
-
-async function ok<T>(p: Promise<Result<unknown>>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value as T;
-}
 
 /** Resolves true when the promise settles within `ms`, false otherwise. */
 function within(p: Promise<unknown>, ms: number): Promise<boolean> {

@@ -12,18 +12,13 @@ import { generate } from '../../bench/generate.ts';
 import { AppService } from '../../main/app/service.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
-import type { JourneyView, Result, SessionInfo } from '../../preload/api.ts';
+import type { JourneyView, SessionInfo } from '../../preload/api.ts';
+import { ok } from './app-helpers.ts';
 
 const JOURNEYS = 2_000;
 let dir: string;
 let svc: AppService;
 const saved = { threads: process.env.HOPSCOPE_INGEST_THREADS, min: process.env.HOPSCOPE_INGEST_MIN_BYTES };
-
-async function ok<T>(p: Promise<Result<unknown>>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value as T;
-}
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'hs-sessionpar-'));

@@ -11,17 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../bench/generate.ts';
 import { AppService } from '../../main/app/service.ts';
 import { PREVIEW_MIN_PACKETS } from '../../main/app/sessionHandle.ts';
-import type { PacketBatch, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
+import type { PacketBatch, SessionInfo, SessionProgress } from '../../preload/api.ts';
+import { ok } from './app-helpers.ts';
 
 const JOURNEYS = 12_500; // 8 hops each: 100,000 packets, the preview threshold
 let dir: string;
 let svc: AppService;
-
-async function ok<T>(p: Promise<Result<unknown>>): Promise<T> {
-  const r = await p;
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
-  return r.value as T;
-}
 
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'hs-worker-'));
