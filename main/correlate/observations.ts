@@ -96,11 +96,7 @@ export class ObservationTable {
   /** Next row of the same segment in path order (-1 end). */
   nextInSegment!: Int32Array;
 
-  /**
-   * Rows may be appended while length < limit (cap for a growable table). A shared row store (see shared())
-   * cannot grow or widen a column: past its limit append throws RowStoreFull.
-   */
-  private limit = 0;
+  /** A shared row store (see shared()) cannot grow or widen a column: append throws RowStoreFull instead. */
   private fixed = false;
 
   constructor(initial = 4096) {
@@ -119,14 +115,13 @@ export class ObservationTable {
   }
 
   /**
-   * A worker's view of a shared table: rows [base, limit) are its own, appended from `base` on; the
-   * interners are the worker's (their ids are mapped when the main thread adopts the rows).
+   * A worker's view of a shared table of `capacity` rows: it appends from row `base` on; the interners are the
+   * worker's (their ids are mapped when the main thread adopts the rows).
    */
-  static view(columns: SharedColumns, base: number, limit: number): ObservationTable {
+  static view(columns: SharedColumns, base: number, capacity: number): ObservationTable {
     const t = new ObservationTable(1);
-    t.allocate(limit, (name, ctor) => new ctor(columns[name]));
+    t.allocate(capacity, (name, ctor) => new ctor(columns[name]));
     t.length = base;
-    t.limit = limit;
     t.fixed = true;
     return t;
   }
@@ -145,14 +140,12 @@ export class ObservationTable {
   /** Ends the fixed phase of a shared table: it may grow and widen again (by copying into plain arrays). */
   release(): void {
     this.fixed = false;
-    this.limit = this.cap;
   }
 
   private allocate(n: number, make: (name: ColumnName, ctor: IntCtor) => TypedArray): void {
     const self = this as unknown as Record<string, TypedArray>;
     for (const [name, ctor] of COLUMNS) self[name] = make(name, ctor);
     this.cap = n;
-    this.limit = n;
   }
 
   private grow(n: number): void {
@@ -226,10 +219,7 @@ export class ObservationTable {
     id: Identity,
   ): number {
     const i = this.length;
-    if (i >= this.limit) {
-      if (this.fixed) throw new RowStoreFull('rows');
-      this.grow(this.cap * 2);
-    }
+    if (i === this.cap) this.grow(this.cap * 2); // throws RowStoreFull when shared
     this.length = i + 1;
     this.capture[i] = capture;
     this.record[i] = record;
