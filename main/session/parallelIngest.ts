@@ -213,8 +213,9 @@ export function ingestInParallel(
   const decode = decodeOptions(opts);
   const workers: { worker: Worker; port: MessagePort }[] = [];
   try {
+    const columns = obs.sharedColumns();
     for (let run = 1; run < runs.length; run++) {
-      const task = { run, runs, columns: obs.sharedColumns(), capacity, counts, state, read, decode };
+      const task = { run, runs, columns, capacity, counts, state, read, decode };
       const w = startWorker(task);
       if (!w) return null;
       workers.push(w);
