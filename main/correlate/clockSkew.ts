@@ -51,6 +51,18 @@ export class ClockBounds {
     if (d < this.minDelta[k]) this.minDelta[k] = d;
     this.samples[k]++;
   }
+  /** Adds another collection's bounds (nodes numbered alike; it may know fewer nodes). */
+  merge(other: ClockBounds): void {
+    const m = other.nodeCount;
+    for (let a = 0; a < Math.min(m, this.nodeCount); a++) {
+      for (let b = 0; b < Math.min(m, this.nodeCount); b++) {
+        const k = a * this.nodeCount + b;
+        const d = other.minDelta[a * m + b];
+        if (d < this.minDelta[k]) this.minDelta[k] = d;
+        this.samples[k] += other.samples[a * m + b];
+      }
+    }
+  }
   /** Interval for d = o_b - o_a: [lo, hi] (±Infinity when one direction had no packets). */
   interval(a: number, b: number): { lo: number; hi: number; samples: number } {
     const n = this.nodeCount;

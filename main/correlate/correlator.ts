@@ -18,7 +18,7 @@ import { computeIdentity, createIdentity, type Identity } from './identity.ts';
 import { ObservationTable, type RowsPart } from './observations.ts';
 import { SegmentTable } from './segments.ts';
 import { NodeGrouper } from './grouper.ts';
-import { LinkScratch, linkSegments, segmentDirection } from './linker.ts';
+import { LinkScratch, linkSegments, segmentDirection, type LinkOptions, type Links } from './linker.ts';
 import { ClockBounds, estimateClocks, type ClockEstimate, type ClockOptions } from './clockSkew.ts';
 import { Ownership, type InterfaceInfo } from './ownership.ts';
 import { CorrelationResult } from './result.ts';
@@ -361,53 +361,19 @@ export class Correlator {
   }
 
   private link(): CorrelationResult {
-    const nodeCount = this.nodes.length;
-    const nodeIndex = (name: string): number => this.nodes.indexOf(name);
-    const own = new Ownership(this.interfaces, nodeIndex);
+    const own = this.ownership();
     const clockOpts: ClockOptions = this.opts.clock ?? { mode: 'auto' };
-    const unknown = new Float64Array(nodeCount).fill(Infinity);
     let bounds: ClockBounds | null = null;
     const scratch = new LinkScratch();
-    if (clockOpts.mode === 'auto' && nodeCount > 1) {
+    if (clockOpts.mode === 'auto' && this.nodes.length > 1) {
       // Pass 1 with a wide window: bounds from journeys that had exactly one possible match. The window is
       // centred on what is known before any traffic (SSH probes, --clock; else raw clocks), so a node minutes off
       // still gets its offset refined by the traffic. The bounds themselves are taken in raw clocks.
-      const prior = new Float64Array(nodeCount);
-      if (clockOpts.probes?.length || Object.keys(clockOpts.manual ?? {}).length) {
-        const known = estimateClocks(this.nodes, null, clockOpts);
-        for (let n = 0; n < nodeCount; n++)
-          if (known[n].uncertaintyNs < Infinity) prior[n] = known[n].offsetNs;
-      }
-      const pre = linkSegments(
-        this.obs,
-        this.segs,
-        own,
-        {
-          offsetNs: prior,
-          uncertaintyNs: unknown,
-          crossWindowNs: this.opts.crossWindowNs,
-          maxSkewNs: this.opts.maxSkewNs,
-          pathOrder: false,
-        },
-        scratch,
-      );
-      bounds = new ClockBounds(nodeCount);
+      const pre = linkSegments(this.obs, this.segs, own, this.prePassOptions(), scratch);
+      bounds = new ClockBounds(this.nodes.length);
       collectBounds(pre, this, own, bounds);
     }
-    const clocks: ClockEstimate[] = estimateClocks(this.nodes, bounds, clockOpts);
-    const offsetNs = new Float64Array(nodeCount);
-    const uncertaintyNs = new Float64Array(nodeCount);
-    for (let n = 0; n < nodeCount; n++) {
-      offsetNs[n] = clockOpts.mode === 'none' ? 0 : clocks[n].offsetNs;
-      uncertaintyNs[n] = clockOpts.mode === 'none' ? Infinity : clocks[n].uncertaintyNs;
-    }
-    if (clockOpts.mode === 'none') {
-      for (const c of clocks) {
-        c.offsetNs = 0;
-        c.uncertaintyNs = c.method === 'reference' ? 0 : Infinity;
-        c.method = c.method === 'reference' ? 'reference' : 'none';
-      }
-    }
+    const { clocks, offsetNs, uncertaintyNs } = this.clocksFrom(bounds);
     const links = linkSegments(
       this.obs,
       this.segs,
@@ -423,6 +389,57 @@ export class Correlator {
     const result = new CorrelationResult(this, own, links, clocks, offsetNs);
     computeFlows(result);
     return result;
+  }
+
+  /** Which node owns which MAC and address (the discovered interfaces), for phase B. */
+  ownership(): Ownership {
+    return new Ownership(this.interfaces, (name: string): number => this.nodes.indexOf(name));
+  }
+
+  /**
+   * The clock pre-pass's link options: the wide maxSkewNs window (unknown uncertainties) centred on the offsets
+   * known before any traffic (SSH probes, --clock; 0 where none), no path order.
+   */
+  prePassOptions(): LinkOptions {
+    const nodeCount = this.nodes.length;
+    const clockOpts: ClockOptions = this.opts.clock ?? { mode: 'auto' };
+    const prior = new Float64Array(nodeCount);
+    if (clockOpts.probes?.length || Object.keys(clockOpts.manual ?? {}).length) {
+      const known = estimateClocks(this.nodes, null, clockOpts);
+      for (let n = 0; n < nodeCount; n++) if (known[n].uncertaintyNs < Infinity) prior[n] = known[n].offsetNs;
+    }
+    return {
+      offsetNs: prior,
+      uncertaintyNs: new Float64Array(nodeCount).fill(Infinity),
+      crossWindowNs: this.opts.crossWindowNs,
+      maxSkewNs: this.opts.maxSkewNs,
+      pathOrder: false,
+    };
+  }
+
+  /** Clock estimates from the traffic's bounds (null: none) and the clock options, as phase B applies them. */
+  clocksFrom(bounds: ClockBounds | null): {
+    clocks: ClockEstimate[];
+    offsetNs: Float64Array;
+    uncertaintyNs: Float64Array;
+  } {
+    const nodeCount = this.nodes.length;
+    const clockOpts: ClockOptions = this.opts.clock ?? { mode: 'auto' };
+    const clocks = estimateClocks(this.nodes, bounds, clockOpts);
+    const offsetNs = new Float64Array(nodeCount);
+    const uncertaintyNs = new Float64Array(nodeCount);
+    for (let n = 0; n < nodeCount; n++) {
+      offsetNs[n] = clockOpts.mode === 'none' ? 0 : clocks[n].offsetNs;
+      uncertaintyNs[n] = clockOpts.mode === 'none' ? Infinity : clocks[n].uncertaintyNs;
+    }
+    if (clockOpts.mode === 'none') {
+      for (const c of clocks) {
+        c.offsetNs = 0;
+        c.uncertaintyNs = c.method === 'reference' ? 0 : Infinity;
+        c.method = c.method === 'reference' ? 'reference' : 'none';
+      }
+    }
+    return { clocks, offsetNs, uncertaintyNs };
   }
 
   captureNodeIndex(): readonly number[] {
@@ -501,16 +518,22 @@ function tieBefore(
   return ca < cb;
 }
 
-function collectBounds(
-  links: ReturnType<typeof linkSegments>,
+/**
+ * Adds the clock bounds of the pre-pass's unambiguous multi-node journeys (those `keep` accepts, default all):
+ * for each pair of their segments with direction evidence, the sender's last time and the receiver's first.
+ */
+export function collectBounds(
+  links: Links,
   c: Correlator,
   own: Ownership,
   bounds: ClockBounds,
+  keep: ((journey: number) => boolean) | null = null,
 ): void {
   const segs = c.segs;
   const list: number[] = [];
   for (let j = 0; j < links.count; j++) {
     if (links.segCount[j] < 2 || links.ambiguous[j]) continue;
+    if (keep && !keep(j)) continue;
     list.length = 0;
     for (let s = links.first[j]; s >= 0; s = links.segNext[s]) list.push(s);
     for (let x = 0; x < list.length; x++) {

@@ -46,6 +46,14 @@ class TupleOwners {
     this.owner = new Int32Array(size);
     this.mask = size - 1;
   }
+  /** The owner of (h, g), -1 when it has none. */
+  get(h: number, g: number): number {
+    for (let p = (h ^ (g >>> 11)) & this.mask; ; p = (p + 1) & this.mask) {
+      const o = this.owner[p];
+      if (o === 0) return -1;
+      if (this.hi[p] === h && this.lo[p] === g) return o - 1;
+    }
+  }
   /** The owner of (h, g), or -1 after recording `k` as its owner. */
   getOrSet(h: number, g: number, k: number): number {
     for (let p = (h ^ (g >>> 11)) & this.mask; ; p = (p + 1) & this.mask) {
@@ -78,47 +86,70 @@ class TupleOwners {
   }
 }
 
+// A journey's distinct tuples (journeyTuples), in module scratch: no array per journey.
+let tupleH = new Int32Array(16);
+let tupleG = new Int32Array(16);
+
+/**
+ * Puts journey k's tuples (h, g halves) in tupleH/tupleG and returns how many: consecutive repeats (a hop
+ * carrying the same inner packet as the previous one) are skipped, so usually one, two across a NAT.
+ */
+function journeyTuples(res: CorrelationResult, k: number): number {
+  const rows = res.rows;
+  let count = 0;
+  let prev = -1;
+  for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
+    // Most hops carry the inner packet unchanged: equal in every column tupleKey reads, the row's tuple is the
+    // previous one's, already counted.
+    if (prev >= 0 && rows.sameTuple(prev, r)) continue;
+    prev = r;
+    const proto = rows.proto(r);
+    if (proto === PROTO_ICMP) {
+      const t = rows.icmpType(r);
+      if (t !== 8 && t !== 0) continue;
+      const idSeq = rows.icmpId(r) * 65536 + rows.icmpSeq(r);
+      tupleKey(proto, rows.src[r], idSeq, rows.dst[r], idSeq);
+    } else if (rows.srcPort(r) >= 0) {
+      tupleKey(proto, rows.src[r], rows.srcPort(r), rows.dst[r], rows.dstPort(r));
+    } else continue;
+    if (count > 0 && kh === tupleH[count - 1] && kg === tupleG[count - 1]) continue;
+    if (count === tupleH.length) {
+      const h = new Int32Array(count * 2);
+      const g = new Int32Array(count * 2);
+      h.set(tupleH);
+      g.set(tupleG);
+      tupleH = h;
+      tupleG = g;
+    }
+    tupleH[count] = kh;
+    tupleG[count] = kg;
+    count++;
+  }
+  return count;
+}
+
+/** Union-find over journeys: the root of a set is its smallest journey (so flows number by first journey). */
+function findRoot(parent: Int32Array, x: number): number {
+  while (parent[x] !== x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
 export function computeFlows(res: CorrelationResult): void {
   const n = res.journeyCount;
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  };
   // A journey has one or two distinct tuples (two across NAT); the table grows if there are more.
   const owner = new TupleOwners(n);
-  const rows = res.rows;
   for (let k = 0; k < n; k++) {
-    let lastH = 0;
-    let lastG = 0;
-    let have = false;
-    let prev = -1;
-    for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
-      // Most hops carry the inner packet unchanged: equal in every column tupleKey reads, the row's tuple is the
-      // previous one's, already counted.
-      if (prev >= 0 && rows.sameTuple(prev, r)) continue;
-      prev = r;
-      const proto = rows.proto(r);
-      if (proto === PROTO_ICMP) {
-        const t = rows.icmpType(r);
-        if (t !== 8 && t !== 0) continue;
-        const idSeq = rows.icmpId(r) * 65536 + rows.icmpSeq(r);
-        tupleKey(proto, rows.src[r], idSeq, rows.dst[r], idSeq);
-      } else if (rows.srcPort(r) >= 0) {
-        tupleKey(proto, rows.src[r], rows.srcPort(r), rows.dst[r], rows.dstPort(r));
-      } else continue;
-      if (have && kh === lastH && kg === lastG) continue;
-      have = true;
-      lastH = kh;
-      lastG = kg;
-      const o = owner.getOrSet(kh, kg, k);
+    const count = journeyTuples(res, k);
+    for (let i = 0; i < count; i++) {
+      const o = owner.getOrSet(tupleH[i], tupleG[i], k);
       if (o >= 0) {
-        const a = find(o);
-        const b = find(k);
+        const a = findRoot(parent, o);
+        const b = findRoot(parent, k);
         if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
       }
     }
@@ -127,7 +158,7 @@ export function computeFlows(res: CorrelationResult): void {
   const idOfRoot = new Int32Array(n).fill(-1);
   const first: number[] = [];
   for (let k = 0; k < n; k++) {
-    const root = find(k);
+    const root = findRoot(parent, k);
     if (idOfRoot[root] < 0) {
       idOfRoot[root] = first.length;
       first.push(k);
@@ -137,4 +168,139 @@ export function computeFlows(res: CorrelationResult): void {
   res.flowOf = flowOf;
   res.flowFirst = Int32Array.from(first);
   res.flowCount = first.length;
+}
+
+/** An Int32Array at least `n` long holding `a`'s first `keep` entries (`a` itself when long enough). */
+function ensure(a: Int32Array<ArrayBuffer>, n: number, keep: number): Int32Array<ArrayBuffer> {
+  if (a.length >= n) return a;
+  const b = new Int32Array(Math.max(n, a.length * 2));
+  b.set(a.subarray(0, keep));
+  return b;
+}
+
+/**
+ * Flows for a live window (window.ts): journeys [0, frozen) are final, so their unions, tuples and flow
+ * numbers are kept here and grow with freeze(); compute() adds the journeys after them on every snapshot
+ * without changing this state, so a snapshot costs what its unfrozen journeys cost. Same flows as computeFlows.
+ */
+export class FlowWindow {
+  frozen = 0;
+  private frozenFlows = 0;
+  private parent = new Int32Array(1024);
+  private readonly owners = new TupleOwners(1024);
+  /** Per journey: its flow (frozen entries final, the others rewritten by each compute()). */
+  private flowOf = new Int32Array(1024);
+  /** Per flow: its first journey (frozen flows first). */
+  private flowFirst = new Int32Array(1024);
+
+  /** Sets res's flows: [0, frozen) from the state, the other journeys joined to them. */
+  compute(res: CorrelationResult): void {
+    const F = this.frozen;
+    const n = res.journeyCount;
+    const parent = this.parent;
+    // The unfrozen journeys' own union-find, and frozen roots an unfrozen journey joined (rare: a NAT hop
+    // linking two flows that were apart so far).
+    const aParent = new Int32Array(n - F);
+    for (let i = 0; i < aParent.length; i++) aParent[i] = F + i;
+    const merged = new Map<number, number>();
+    const find = (x: number): number => {
+      for (;;) {
+        // Up the unfrozen tree (parents are never larger: it ends at an unfrozen root or in the frozen part).
+        while (x >= F) {
+          const p = aParent[x - F];
+          if (p === x) return x;
+          if (p >= F) aParent[x - F] = aParent[p - F];
+          x = p;
+        }
+        x = findRoot(parent, x);
+        const m = merged.get(x);
+        if (m === undefined) return x;
+        x = m;
+      }
+    };
+    const owners = new TupleOwners(n - F);
+    for (let k = F; k < n; k++) {
+      const count = journeyTuples(res, k);
+      for (let i = 0; i < count; i++) {
+        let o = this.owners.get(tupleH[i], tupleG[i]);
+        if (o < 0) o = owners.getOrSet(tupleH[i], tupleG[i], k);
+        if (o < 0) continue;
+        const a = find(o);
+        const b = find(k);
+        if (a === b) continue;
+        const hi = Math.max(a, b);
+        const lo = Math.min(a, b);
+        if (hi >= F) aParent[hi - F] = lo;
+        else merged.set(hi, lo);
+      }
+    }
+    if (merged.size > 0) {
+      // Frozen flows merge in this snapshot: renumber every journey into new arrays (the state stays as it is).
+      const flowOf = new Int32Array(n);
+      const idOfRoot = new Map<number, number>();
+      const first: number[] = [];
+      for (let k = 0; k < n; k++) {
+        const root = find(k);
+        let id = idOfRoot.get(root);
+        if (id === undefined) {
+          idOfRoot.set(root, (id = first.length));
+          first.push(k);
+        }
+        flowOf[k] = id;
+      }
+      res.flowOf = flowOf;
+      res.flowFirst = Int32Array.from(first);
+      res.flowCount = first.length;
+      return;
+    }
+    this.flowOf = ensure(this.flowOf, n, F);
+    this.flowFirst = ensure(this.flowFirst, this.frozenFlows + n - F, this.frozenFlows);
+    const flowOf = this.flowOf;
+    let flows = this.frozenFlows;
+    for (let k = F; k < n; k++) {
+      const root = find(k);
+      if (root === k) {
+        this.flowFirst[flows] = k;
+        flowOf[k] = flows++;
+      } else flowOf[k] = flowOf[root];
+    }
+    res.flowOf = flowOf.subarray(0, n);
+    res.flowFirst = this.flowFirst.subarray(0, flows);
+    res.flowCount = flows;
+  }
+
+  /** Journeys [frozen, upTo) of res become final: their tuples and unions join the state. */
+  freeze(res: CorrelationResult, upTo: number): void {
+    const from = this.frozen;
+    this.parent = ensure(this.parent, upTo, from);
+    this.flowOf = ensure(this.flowOf, upTo, from);
+    const parent = this.parent;
+    let renumber = false;
+    for (let k = from; k < upTo; k++) {
+      parent[k] = k;
+      const count = journeyTuples(res, k);
+      for (let i = 0; i < count; i++) {
+        const o = this.owners.getOrSet(tupleH[i], tupleG[i], k);
+        if (o < 0) continue;
+        const a = findRoot(parent, o);
+        const b = findRoot(parent, k);
+        if (a === b) continue;
+        // Two flows numbered before this freeze become one: renumber them all.
+        if (a < from && b < from) renumber = true;
+        parent[Math.max(a, b)] = Math.min(a, b);
+      }
+    }
+    this.frozen = upTo;
+    const start = renumber ? 0 : from;
+    let flows = renumber ? 0 : this.frozenFlows;
+    this.flowFirst = ensure(this.flowFirst, flows + upTo - start, flows);
+    for (let k = start; k < upTo; k++) {
+      const root = findRoot(parent, k);
+      if (root === k) {
+        this.flowFirst[flows] = k;
+        this.flowOf[k] = flows++;
+      } else this.flowOf[k] = this.flowOf[root];
+    }
+    this.frozenFlows = flows;
+  }
 }

@@ -20,6 +20,16 @@ export interface LinkOptions {
    * at which segments a journey has, and orients every pair itself.
    */
   pathOrder?: boolean;
+  /**
+   * Link only these segments (increasing ids; default all). The others are taken as absent: a live window
+   * (window.ts) relinks the segments of journeys that can still change and keeps the rest.
+   */
+  list?: Int32Array;
+  /**
+   * Per-segment columns to write into (at least segs.length long; only the entries of `list` are touched),
+   * instead of new arrays: Links.segJourney and segNext are then these arrays.
+   */
+  out?: { segJourney: Int32Array; segNext: Int32Array };
 }
 
 export interface Links {
@@ -34,22 +44,26 @@ export interface Links {
 }
 
 /**
- * Segments of all nodes merged by corrected first time. Each node's segments are created in its time order,
- * so this is a k-way merge over nodes (a node list is sorted only if a late row made it out of order).
+ * Segments of all nodes (or of `list`) merged by corrected first time. Each node's segments are created in its
+ * time order, so this is a k-way merge over nodes (a node list is sorted only if a late row made it out of order).
+ * Positions below are indices into the list; ties go to the lower one, i.e. the lower segment id.
  */
-function mergedOrder(segs: SegmentTable, offsetNs: Float64Array): Int32Array {
-  const n = segs.length;
+function mergedOrder(segs: SegmentTable, offsetNs: Float64Array, list: Int32Array | null): Int32Array {
+  const n = list ? list.length : segs.length;
   const nodes = offsetNs.length;
   const t = new Float64Array(n);
+  const node = new Uint16Array(n);
   const start = new Int32Array(nodes + 1);
-  for (let s = 0; s < n; s++) {
-    t[s] = segs.firstT[s] - offsetNs[segs.node[s]];
-    start[segs.node[s] + 1]++;
+  for (let i = 0; i < n; i++) {
+    const s = list ? list[i] : i;
+    node[i] = segs.node[s];
+    t[i] = segs.firstT[s] - offsetNs[node[i]];
+    start[node[i] + 1]++;
   }
   for (let k = 0; k < nodes; k++) start[k + 1] += start[k];
   const byNode = new Int32Array(n);
   const fill = start.slice(0, nodes);
-  for (let s = 0; s < n; s++) byNode[fill[segs.node[s]]++] = s;
+  for (let i = 0; i < n; i++) byNode[fill[node[i]]++] = i;
   for (let k = 0; k < nodes; k++) {
     for (let i = start[k] + 1; i < start[k + 1]; i++) {
       if (t[byNode[i]] < t[byNode[i - 1]]) {
@@ -66,13 +80,13 @@ function mergedOrder(segs: SegmentTable, offsetNs: Float64Array): Int32Array {
     let bs = -1;
     for (let k = 0; k < nodes; k++) {
       if (pos[k] >= start[k + 1]) continue;
-      const s = byNode[pos[k]];
-      if (best < 0 || t[s] < t[bs] || (t[s] === t[bs] && s < bs)) {
+      const i = byNode[pos[k]];
+      if (best < 0 || t[i] < t[bs] || (t[i] === t[bs] && i < bs)) {
         best = k;
-        bs = s;
+        bs = i;
       }
     }
-    order[o] = bs;
+    order[o] = list ? list[bs] : bs;
     pos[best]++;
   }
   return order;
@@ -126,9 +140,21 @@ export function linkSegments(
   opts: LinkOptions,
   scratch: LinkScratch = new LinkScratch(),
 ): Links {
-  const n = segs.length;
-  const segJourney = new Int32Array(n).fill(-1);
-  const segNext = new Int32Array(n).fill(-1);
+  const list = opts.list ?? null;
+  const n = list ? list.length : segs.length;
+  let segJourney: Int32Array;
+  let segNext: Int32Array;
+  if (opts.out) {
+    ({ segJourney, segNext } = opts.out);
+    for (let i = 0; i < n; i++) {
+      const s = list ? list[i] : i;
+      segJourney[s] = -1;
+      segNext[s] = -1;
+    }
+  } else {
+    segJourney = new Int32Array(segs.length).fill(-1);
+    segNext = new Int32Array(segs.length).fill(-1);
+  }
   const { jKeyHi, jKeyLo, jLastT, jPrev, jFirst, jLast, jCount, jTail, jTailKnown, jMaxUnc, ambiguous } =
     scratch.prepare(n);
   const { offsetNs, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
@@ -140,7 +166,7 @@ export function linkSegments(
     return false;
   };
 
-  for (const s of mergedOrder(segs, offsetNs)) {
+  for (const s of mergedOrder(segs, offsetNs, list)) {
     const node = segs.node[s];
     const off = offsetNs[node];
     const tFirst = segs.firstT[s] - off;

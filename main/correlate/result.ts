@@ -51,16 +51,26 @@ export class CorrelationResult {
   private readonly own: Ownership;
   private readonly links: Links;
   private readonly captureNode: readonly number[];
-  /** Public journey index k (time order) → internal linker journey, and back. */
-  private readonly order: Int32Array;
-  private readonly rank: Int32Array;
+  /**
+   * Public journey index k (time order) → internal linker journey, and back; null when the links are numbered in
+   * time order already (a live window's, window.ts).
+   */
+  private readonly order: Int32Array | null;
+  private readonly rank: Int32Array | null;
   private learned: Map<number, string> | null = null;
   /** Frame-backed detail for IPv6 rows (setRowDetail), null: IPv6 addresses print as ''. */
   rowDetail: RowDetail | null = null;
   /** The decode options the rows were decoded with (for re-decoding frames), null: the defaults. */
   readonly decodeOptions: DecodeOptions | null;
 
-  constructor(c: Correlator, own: Ownership, links: Links, clocks: ClockEstimate[], offsetNs: Float64Array) {
+  constructor(
+    c: Correlator,
+    own: Ownership,
+    links: Links,
+    clocks: ClockEstimate[],
+    offsetNs: Float64Array,
+    ordered = false,
+  ) {
     this.rows = c.obs;
     this.nodes = [...c.nodes];
     this.captures = c.captures.map((info, i) => ({ ...info, packets: c.packetCount(i) }));
@@ -72,6 +82,11 @@ export class CorrelationResult {
     this.captureNode = [...c.captureNodeIndex()];
     this.journeyCount = links.count;
     this.decodeOptions = c.opts.decode ?? null;
+    this.segFirstObs = c.segs.firstObs;
+    if (ordered) {
+      this.order = this.rank = null;
+      return;
+    }
     // Time order of journeys: corrected time of their first hop.
     const start = new Float64Array(links.count);
     const segs = c.segs;
@@ -87,7 +102,6 @@ export class CorrelationResult {
     this.order = order;
     this.rank = new Int32Array(links.count);
     for (let k = 0; k < order.length; k++) this.rank[order[k]] = k;
-    this.segFirstObs = segs.firstObs;
   }
 
   private readonly segFirstObs: Int32Array;
@@ -105,7 +119,8 @@ export class CorrelationResult {
   journeyOfRow(row: number): number {
     const s = this.rows.segment[row];
     if (s < 0) return -1;
-    return this.rank[this.links.segJourney[s]];
+    const j = this.links.segJourney[s];
+    return this.rank ? this.rank[j] : j;
   }
 
   isDuplicate(row: number): boolean {
@@ -118,7 +133,7 @@ export class CorrelationResult {
 
   /** First row of journey k in path order (iterate with nextRow, no allocation). */
   firstRow(k: number): number {
-    return this.segFirstObs[this.links.first[this.order[k]]];
+    return this.segFirstObs[this.links.first[this.internal(k)]];
   }
 
   /** The row after `r` in its journey's path order, -1 at the end. */
@@ -131,7 +146,7 @@ export class CorrelationResult {
 
   /** The rows of journey k in path order (duplicated frames excluded). */
   journeyRows(k: number): number[] {
-    const j = this.order[k];
+    const j = this.internal(k);
     const out: number[] = [];
     const rows = this.rows;
     for (let s = this.links.first[j]; s >= 0; s = this.links.segNext[s]) {
@@ -142,7 +157,7 @@ export class CorrelationResult {
 
   /** Whether the journey's cross-node match had an alternative (a retransmission or a key collision nearby). */
   journeyAmbiguous(k: number): boolean {
-    return this.links.ambiguous[this.order[k]] === 1;
+    return this.links.ambiguous[this.internal(k)] === 1;
   }
 
   /** Capture-clock epoch ns of a row. */
@@ -282,6 +297,6 @@ export class CorrelationResult {
 
   /** Internal linker index of public journey k (for computeFlows). */
   internal(k: number): number {
-    return this.order[k];
+    return this.order ? this.order[k] : k;
   }
 }

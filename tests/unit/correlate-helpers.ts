@@ -7,6 +7,8 @@ import { join } from 'node:path';
 
 import { correlateInputs } from '../../main/session/ingest.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
+import { readCaptureFileSync } from '../../main/pcap/file.ts';
+import type { InterfaceInfo } from '../../main/correlate/ownership.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import type { CorrelateOptions } from '../../main/correlate/correlator.ts';
 
@@ -165,4 +167,41 @@ export function fixtureMac(scenario: string, node: string, iface: string): strin
   const l = links.find((x) => x.ifname === iface);
   if (!l?.address) throw new Error(`no MAC for ${node}/${iface}`);
   return l.address;
+}
+
+export interface LaneRecord {
+  data: Uint8Array;
+  sec: number;
+  nsec: number;
+  origLen: number;
+  index: number;
+  offset: number;
+}
+export interface Lane {
+  node: string;
+  iface: string;
+  linkType: number;
+  records: LaneRecord[];
+}
+
+/** Every record of each capture file, in memory, with the session's discovered interfaces. */
+export function loadLanes(files: string[]): { lanes: Lane[]; interfaces: InterfaceInfo[] } {
+  const inputs = loadInputs(files);
+  if (!inputs.ok) throw new Error(inputs.error.message);
+  const lanes = inputs.value.files.map((f) => {
+    const lane: Lane = { node: f.node!, iface: f.iface!, linkType: 1, records: [] };
+    readCaptureFileSync(f.path, (r) => {
+      lane.linkType = r.linkType;
+      lane.records.push({
+        data: r.data.slice(),
+        sec: r.tsSec,
+        nsec: r.tsNsec,
+        origLen: r.origLen,
+        index: r.index,
+        offset: r.offset,
+      });
+    });
+    return lane;
+  });
+  return { lanes, interfaces: inputs.value.interfaces };
 }

@@ -6,47 +6,8 @@ import { describe, expect, it } from 'vitest';
 
 import { Correlator } from '../../main/correlate/correlator.ts';
 import { decodeFields } from '../../main/decode/index.ts';
-import { readCaptureFileSync } from '../../main/pcap/file.ts';
-import { loadInputs } from '../../main/session/inputs.ts';
 import type { InterfaceInfo } from '../../main/correlate/ownership.ts';
-import { canonical, fixtureFiles } from './correlate-helpers.ts';
-
-interface Rec {
-  data: Uint8Array;
-  sec: number;
-  nsec: number;
-  origLen: number;
-  index: number;
-  offset: number;
-}
-interface Lane {
-  node: string;
-  iface: string;
-  linkType: number;
-  records: Rec[];
-}
-
-function load(scenario: string): { lanes: Lane[]; interfaces: InterfaceInfo[] } {
-  const files = fixtureFiles(scenario);
-  const inputs = loadInputs(files);
-  if (!inputs.ok) throw new Error(inputs.error.message);
-  const lanes = inputs.value.files.map((f) => {
-    const lane: Lane = { node: f.node!, iface: f.iface!, linkType: 1, records: [] };
-    readCaptureFileSync(f.path, (r) => {
-      lane.linkType = r.linkType;
-      lane.records.push({
-        data: r.data.slice(),
-        sec: r.tsSec,
-        nsec: r.tsNsec,
-        origLen: r.origLen,
-        index: r.index,
-        offset: r.offset,
-      });
-    });
-    return lane;
-  });
-  return { lanes, interfaces: inputs.value.interfaces };
-}
+import { canonical, fixtureFiles, loadLanes, type Lane } from './correlate-helpers.ts';
 
 function run(
   lanes: Lane[],
@@ -96,7 +57,7 @@ for (const [scenario, reference] of [
   ['calico-ipip', 'node-1'],
 ] as const) {
   describe(scenario, () => {
-    const { lanes, interfaces } = load(scenario);
+    const { lanes, interfaces } = loadLanes(fixtureFiles(scenario));
     const batch = run(
       lanes,
       interfaces,

@@ -1,0 +1,295 @@
+// Phase B for a capture in progress, bounded: journeys that can no longer change are frozen (numbered, linked,
+// their clock bounds and flows counted once), and every snapshot relinks only the segments of the others plus
+// the new ones. So a live snapshot costs what the last maxSkewNs of traffic costs, not what the capture holds.
+//
+// A journey can still change while a segment with its key may arrive within reach of it: the clock pre-pass
+// matches across maxSkewNs (10 s), the final pass across crossWindowNs plus the clocks' uncertainty (at most
+// maxSkewNs). So journeys whose last hop is older than the watermark by more than the lag (maxSkewNs +
+// crossWindowNs + how far the pre-pass's centre and the estimate disagree) are frozen, as a prefix in time order
+// (so numbers stay in time order), and only if no segment with the same key is left behind within the lag:
+// the segments that stay then link exactly as they did with the frozen ones present, in both passes.
+//
+// The outcome equals a batch correlation of the same rows (tests/unit/correlate-window.test.ts) except where
+// clock estimates moved after a journey froze (it was linked with the offsets of its time), and rows delivered
+// more than the lag behind the watermark (they join their segment, or start journeys of their own).
+
+import { ClockBounds } from './clockSkew.ts';
+import { collectBounds, type Correlator } from './correlator.ts';
+import { FlowWindow } from './flows.ts';
+import { LinkScratch, linkSegments, type Links } from './linker.ts';
+import { CorrelationResult } from './result.ts';
+
+/** An Int32Array at least n long with a's first `keep` entries (a itself when long enough). */
+function grow(a: Int32Array<ArrayBuffer>, n: number, keep: number): Int32Array<ArrayBuffer> {
+  if (a.length >= n) return a;
+  const b = new Int32Array(Math.max(n, a.length * 2));
+  b.set(a.subarray(0, keep));
+  return b;
+}
+
+export interface WindowStats {
+  /** Journeys frozen so far (they are journeys [0, frozen) of every later result). */
+  frozen: number;
+  /** Segments the last link() relinked, and the journeys they made. */
+  linkedSegments: number;
+  linkedJourneys: number;
+}
+
+export class LinkWindow {
+  /** Journeys [0, frozen) are final. */
+  frozen = 0;
+  /** Segments not in a frozen journey, increasing ids: the ones every link() relinks. */
+  private active = new Int32Array(1024);
+  private activeCount = 0;
+  /** Segments taken into `active` so far (the segment table's length at the last link()). */
+  private seen = 0;
+  // Per segment: the final pass's journey and next segment (frozen entries final), the pre-pass's.
+  private segJourney = new Int32Array(1024);
+  private segNext = new Int32Array(1024);
+  private preJourney = new Int32Array(1024);
+  private preNext = new Int32Array(1024);
+  // Per journey (time order): first segment, segment count, whether another match was possible.
+  private first = new Int32Array(1024);
+  private segCount = new Int32Array(1024);
+  private ambiguous = new Uint8Array(1024);
+  /** The clock bounds of frozen pre-pass journeys (minima: they only accumulate). */
+  private bounds: ClockBounds | null = null;
+  private readonly flows = new FlowWindow();
+  private readonly scratch = new LinkScratch();
+  stats: WindowStats = { frozen: 0, linkedSegments: 0, linkedJourneys: 0 };
+
+  /**
+   * Phase B over the correlator's grouped segments: the frozen journeys as they are, the others relinked.
+   * `watermark`: what advance() grouped up to (ns, each node's clock; one number or one per node). With
+   * `freeze`, journeys that can no longer change are frozen afterwards (live snapshots); without, nothing is
+   * (the last snapshot). The result's journey arrays are this window's: it is valid until the next link().
+   */
+  link(c: Correlator, watermark: number | ArrayLike<number>, freeze: boolean): CorrelationResult {
+    const segs = c.segs;
+    const nodeCount = c.nodes.length;
+    this.take(segs.length);
+    const list = this.active.subarray(0, this.activeCount);
+    const own = c.ownership();
+    const clockOpts = c.opts.clock ?? { mode: 'auto' };
+    let bounds: ClockBounds | null = null;
+    let pre: Links | null = null;
+    const preOpts = c.prePassOptions();
+    if (clockOpts.mode === 'auto' && nodeCount > 1) {
+      pre = linkSegments(
+        c.obs,
+        segs,
+        own,
+        { ...preOpts, list, out: { segJourney: this.preJourney, segNext: this.preNext } },
+        this.scratch,
+      );
+      bounds = new ClockBounds(nodeCount);
+      if (this.bounds) bounds.merge(this.bounds);
+      collectBounds(pre, c, own, bounds);
+    }
+    const { clocks, offsetNs, uncertaintyNs } = c.clocksFrom(bounds);
+    const links = linkSegments(
+      c.obs,
+      segs,
+      own,
+      {
+        offsetNs,
+        uncertaintyNs,
+        crossWindowNs: c.opts.crossWindowNs,
+        maxSkewNs: c.opts.maxSkewNs,
+        list,
+        out: { segJourney: this.segJourney, segNext: this.segNext },
+      },
+      this.scratch,
+    );
+    // The relinked journeys in time order (corrected first time, then link order, as CorrelationResult
+    // orders a batch), numbered after the frozen ones.
+    const F = this.frozen;
+    const A = links.count;
+    const start = new Float64Array(A);
+    for (let j = 0; j < A; j++) {
+      const s = links.first[j];
+      start[j] = segs.firstT[s] - offsetNs[segs.node[s]];
+    }
+    const order = new Int32Array(A);
+    for (let j = 0; j < A; j++) order[j] = j;
+    order.sort((a, b) => start[a] - start[b] || a - b);
+    const pos = new Int32Array(A);
+    this.first = grow(this.first, F + A, F);
+    this.segCount = grow(this.segCount, F + A, F);
+    if (this.ambiguous.length < F + A) {
+      const b = new Uint8Array(Math.max(F + A, this.ambiguous.length * 2));
+      b.set(this.ambiguous.subarray(0, F));
+      this.ambiguous = b;
+    }
+    for (let i = 0; i < A; i++) {
+      const j = order[i];
+      pos[j] = i;
+      this.first[F + i] = links.first[j];
+      this.segCount[F + i] = links.segCount[j];
+      this.ambiguous[F + i] = links.ambiguous[j];
+    }
+    for (let i = 0; i < list.length; i++) this.segJourney[list[i]] = F + pos[this.segJourney[list[i]]];
+    const all: Links = {
+      count: F + A,
+      segJourney: this.segJourney,
+      segNext: this.segNext,
+      first: this.first.subarray(0, F + A),
+      segCount: this.segCount.subarray(0, F + A),
+      ambiguous: this.ambiguous.subarray(0, F + A),
+    };
+    const result = new CorrelationResult(c, own, all, clocks, offsetNs, true);
+    this.flows.compute(result);
+    this.stats = { frozen: F, linkedSegments: list.length, linkedJourneys: A };
+    if (freeze) {
+      const lagNs = c.opts.maxSkewNs + c.opts.crossWindowNs + spread(preOpts.offsetNs, offsetNs);
+      this.freeze(c, result, pre, watermark, offsetNs, lagNs);
+      this.stats.frozen = this.frozen;
+    }
+    return result;
+  }
+
+  /** Appends the segments created since the last link() to the active list; sizes the per-segment columns. */
+  private take(length: number): void {
+    const add = length - this.seen;
+    this.active = grow(this.active, this.activeCount + add, this.activeCount);
+    for (let s = this.seen; s < length; s++) this.active[this.activeCount++] = s;
+    this.seen = length;
+    this.segJourney = grow(this.segJourney, length, length);
+    this.segNext = grow(this.segNext, length, length);
+    this.preJourney = grow(this.preJourney, length, length);
+    this.preNext = grow(this.preNext, length, length);
+  }
+
+  /**
+   * Freezes the longest prefix (time order) of the relinked journeys whose every hop lies more than `lagNs`
+   * before the watermark, cut back until no unfrozen segment with the key of a frozen one is within the lag of it.
+   */
+  private freeze(
+    c: Correlator,
+    res: CorrelationResult,
+    pre: Links | null,
+    watermark: number | ArrayLike<number>,
+    offsetNs: Float64Array,
+    lagNs: number,
+  ): void {
+    const segs = c.segs;
+    const F = this.frozen;
+    const A = res.journeyCount - F;
+    const list = this.active.subarray(0, this.activeCount);
+    // Per relinked journey (by position): its latest corrected time.
+    const last = new Float64Array(A).fill(-Infinity);
+    let newest = -Infinity;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      const t = segs.lastT[s] - offsetNs[segs.node[s]];
+      const p = this.segJourney[s] - F;
+      if (t > last[p]) last[p] = t;
+      if (t > newest) newest = t;
+    }
+    // The watermark in reference time: the earliest node's (each is in its own clock).
+    let w = Infinity;
+    for (let n = 0; n < c.nodes.length; n++) {
+      const wn = typeof watermark === 'number' ? watermark : watermark[n];
+      if (wn - offsetNs[n] < w) w = wn - offsetNs[n];
+    }
+    const horizon = Math.min(w, newest) - lagNs;
+    let p = 0;
+    while (p < A && last[p] < horizon) p++;
+    if (p === 0) return;
+    // Same-key segments within the lag of each other were (or could have been) candidates for one journey, or
+    // rivals: keep them on one side. This also keeps every pre-pass journey on one side (its segments share a
+    // key and lie within maxSkewNs of each other in its clocks).
+    p = this.cutBefore(segs, list, F, p, offsetNs, lagNs);
+    if (p === 0) return;
+    if (pre) {
+      if (!this.bounds || this.bounds.nodeCount !== c.nodes.length) {
+        const b = new ClockBounds(c.nodes.length);
+        if (this.bounds) b.merge(this.bounds);
+        this.bounds = b;
+      }
+      const segJourney = this.segJourney;
+      collectBounds(pre, c, c.ownership(), this.bounds, (q) => segJourney[pre.first[q]] < F + p);
+    }
+    this.flows.freeze(res, F + p);
+    this.frozen = F + p;
+    let k = 0;
+    for (let i = 0; i < list.length; i++) if (this.segJourney[list[i]] >= F + p) this.active[k++] = list[i];
+    this.activeCount = k;
+  }
+
+  /**
+   * The largest p' <= p such that no two segments with one key whose times come within lagNs of each other lie
+   * in journeys on both sides of position p' (positions: journey number - F). Per key, the segments are chained
+   * while they come within the lag, and each chain forbids the cuts between its lowest and highest position.
+   */
+  private cutBefore(
+    segs: Correlator['segs'],
+    list: Int32Array,
+    F: number,
+    p: number,
+    offsetNs: Float64Array,
+    lagNs: number,
+  ): number {
+    // 64-bit keys as one number (a collision only cuts more). Most keys occur once: only repeats get an array.
+    const keyOf = (s: number) => segs.keyHi[s] * 4294967296 + (segs.keyLo[s] >>> 0);
+    const once = new Map<number, number>();
+    const repeated = new Map<number, number[]>();
+    for (let i = 0; i < list.length; i++) {
+      const k = keyOf(list[i]);
+      const o = once.get(k);
+      if (o === undefined) once.set(k, list[i]);
+      else {
+        const r = repeated.get(k);
+        if (r) r.push(list[i]);
+        else repeated.set(k, [o, list[i]]);
+      }
+    }
+    const lo = (s: number) => segs.firstT[s] - offsetNs[segs.node[s]];
+    const hi = (s: number) => segs.lastT[s] - offsetNs[segs.node[s]];
+    // cover[x]: chains whose positions span cut x (lowest < x <= highest), as differences.
+    const cover = new Int32Array(p + 2);
+    const forbid = (a: number, b: number) => {
+      if (a >= b || a >= p) return;
+      cover[a + 1]++;
+      cover[Math.min(b, p) + 1]--;
+    };
+    for (const group of repeated.values()) {
+      group.sort((a, b) => lo(a) - lo(b));
+      let min = this.segJourney[group[0]] - F;
+      let max = min;
+      let end = hi(group[0]) + lagNs;
+      for (let x = 1; x < group.length; x++) {
+        const s = group[x];
+        const at = this.segJourney[s] - F;
+        if (lo(s) <= end) {
+          if (at < min) min = at;
+          if (at > max) max = at;
+          if (hi(s) + lagNs > end) end = hi(s) + lagNs;
+        } else {
+          forbid(min, max);
+          min = max = at;
+          end = hi(s) + lagNs;
+        }
+      }
+      forbid(min, max);
+    }
+    let best = 0;
+    for (let x = 0, run = 0; x <= p; x++) {
+      run += cover[x];
+      if (run === 0) best = x;
+    }
+    return best;
+  }
+}
+
+/** How far apart two per-node offset sets are at most (ns): the pre-pass's centre against the estimate. */
+function spread(a: Float64Array, b: Float64Array): number {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let n = 0; n < a.length; n++) {
+    const d = a[n] - b[n];
+    if (d < lo) lo = d;
+    if (d > hi) hi = d;
+  }
+  return a.length ? hi - lo : 0;
+}
