@@ -10,7 +10,9 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { JourneySummary, JourneyView } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { estimateClocks } from '../correlate/clockSkew.ts';
-import { Correlator } from '../correlate/correlator.ts';
+import { Correlator, type CorrelateOptions } from '../correlate/correlator.ts';
+import type { CorrelationResult } from '../correlate/result.ts';
+import { LinkWindow } from '../correlate/window.ts';
 import {
   createPacketFields,
   DEFAULT_DECODE_OPTIONS,
@@ -56,6 +58,8 @@ export interface LiveCorrelatorOptions {
   quietMs?: number;
   /** Wall clock in ms (tests inject one). */
   now?: () => number;
+  /** Correlation windows (tests shorten them; the clock mode is always 'auto'). */
+  correlate?: Omit<CorrelateOptions, 'clock'>;
 }
 
 export class LiveCorrelator {
@@ -72,8 +76,11 @@ export class LiveCorrelator {
   private polledAt: number;
   /** Per node: its clock offset to the reference as of the last snapshot (ns; empty before the first). */
   private offsetNs: Float64Array = new Float64Array(0);
-  private journeyCol = new Int32Array(0);
-  private hopCol = new Int16Array(0);
+  /** Phase B over a bounded window: old journeys are frozen, each snapshot relinks only the recent ones. */
+  readonly window = new LinkWindow();
+  /** Per row as of the last snapshot: its journey and hop (-1: none), as the main thread has them. */
+  private readonly journeyCol = new Grow((n) => new Int32Array(n));
+  private readonly hopCol = new Grow((n) => new Int16Array(n));
   private snappedRows = -1;
   /** The last snapshot's watermarks (joined; '' before any). */
   private snappedWatermark = '';
@@ -93,7 +100,7 @@ export class LiveCorrelator {
   constructor(private readonly opts: LiveCorrelatorOptions) {
     this.now = opts.now ?? Date.now;
     this.quietMs = opts.quietMs ?? QUIET_MS;
-    this.correlator = new Correlator({ clock: { mode: 'auto' } }, decodeFields);
+    this.correlator = new Correlator({ ...opts.correlate, clock: { mode: 'auto' } }, decodeFields);
     const t0 = this.now();
     this.polledAt = t0;
     this.tails = opts.lanes.map((l, lane) => {
@@ -114,6 +121,11 @@ export class LiveCorrelator {
       t.reader = createCaptureReader((rec) => this.add(t, rec));
       return t;
     });
+  }
+
+  /** The last snapshot's correlation (null before the first): valid until the next snapshot. */
+  get result(): CorrelationResult | null {
+    return this.session?.result ?? null;
   }
 
   /** Rows pushed so far. */
@@ -248,8 +260,8 @@ export class LiveCorrelator {
   }
 
   /**
-   * Groups rows up to the watermark (all of them when `final`), relinks all segments, and returns the journey
-   * columns that changed since the last snapshot.
+   * Groups rows up to the watermark (all of them when `final`), relinks the segments of the journeys that can
+   * still change (correlate/window.ts), and returns the journey columns that changed since the last snapshot.
    */
   snapshot(final = false): LiveJourneys {
     const t0 = performance.now();
@@ -257,36 +269,24 @@ export class LiveCorrelator {
     const w = final ? this.correlator.nodes.map(() => Infinity) : this.watermark();
     const wKey = w.join();
     const c = this.correlator;
-    const res = c.snapshot(w);
-    const s = new LoadedSession(this.opts.id, this.opts.title, this.opts.dir, c, res, []);
+    const grouped = c.firstPendingRow();
+    c.advance(w);
+    const frozen = this.window.frozen;
+    const res = this.window.link(c, w, !final);
+    const s = new LoadedSession(this.opts.id, this.opts.title, this.opts.dir, c, res, [], undefined, false);
+    // The searchable text of journeys frozen before this snapshot stays (unless their flows were renumbered).
+    if (this.session && this.window.stats.frozenFlowsStable) s.keepSummaries(this.session, frozen);
     this.session?.frames.close();
     this.session = s;
     this.offsetNs = Float64Array.from(res.offsetNs);
-    const nj = s.journeyCol;
-    const nh = s.hopCol;
-    const pj = this.journeyCol;
-    const ph = this.hopCol;
-    // Only the changed range goes to the main thread (and on to the renderer): usually the last seconds.
-    let from = -1;
-    let to = 0;
-    for (let i = 0; i < nj.length; i++) {
-      const oj = i < pj.length ? pj[i] : -1;
-      const oh = i < ph.length ? ph[i] : -1;
-      if (oj !== nj[i] || oh !== nh[i]) {
-        if (from < 0) from = i;
-        to = i + 1;
-      }
-    }
-    if (from < 0) from = to = nj.length;
-    this.journeyCol = nj;
-    this.hopCol = nh;
-    this.snappedRows = nj.length;
+    const { from, to } = this.updateColumns(res, frozen, grouped);
+    this.snappedRows = c.obs.length;
     this.snappedWatermark = wKey;
     return {
-      rows: nj.length,
+      rows: c.obs.length,
       from,
-      journey: nj.slice(from, to),
-      hop: nh.slice(from, to),
+      journey: this.journeyCol.data.slice(from, to),
+      hop: this.hopCol.data.slice(from, to),
       journeys: res.journeyCount,
       flows: res.flowCount,
       clocks: res.nodes.length > 1 ? s.clocks() : [],
@@ -296,6 +296,66 @@ export class LiveCorrelator {
       costMs: performance.now() - t0,
       nextInMs: 0,
     };
+  }
+
+  /**
+   * Brings the per-row journey and hop columns up to `res` and returns the range that changed. Only rows that
+   * can have changed are visited: from the first row grouped by this snapshot's advance() (`grouped`) or in a
+   * journey not frozen before it (`frozen` on) to the last row; duplicated frames, which no journey lists but
+   * which take their segment's journey, lie among them.
+   */
+  private updateColumns(
+    res: CorrelationResult,
+    frozen: number,
+    grouped: number,
+  ): { from: number; to: number } {
+    const n = res.rowCount;
+    const jc = this.journeyCol;
+    const hc = this.hopCol;
+    const had = jc.length;
+    jc.extend(n - had);
+    hc.extend(n - had);
+    jc.data.fill(-1, had, n);
+    hc.data.fill(-1, had, n);
+    const journey = jc.data;
+    const hop = hc.data;
+    let lo = Math.min(had, grouped);
+    for (let k = frozen; k < res.journeyCount; k++)
+      for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) if (r < lo) lo = r;
+    // New values for rows [lo, n): the journey from the row's segment, the hop from walking the journeys.
+    const nj = new Int32Array(n - lo);
+    const nh = new Int16Array(n - lo).fill(-1);
+    for (let r = lo; r < n; r++) nj[r - lo] = res.journeyOfRow(r);
+    for (let k = frozen; k < res.journeyCount; k++) {
+      let i = 0;
+      for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) nh[r - lo] = Math.min(i++, 32767);
+    }
+    let from = n;
+    let to = 0;
+    const set = (r: number, k: number, h: number) => {
+      if (journey[r] === k && hop[r] === h) return;
+      journey[r] = k;
+      hop[r] = h;
+      if (r < from) from = r;
+      if (r + 1 > to) to = r + 1;
+    };
+    // A frozen journey that gained a row (grouped after the journey froze): its hops are numbered again.
+    const late = new Set<number>();
+    for (let r = lo; r < n; r++) {
+      const k = nj[r - lo];
+      if (k >= 0 && k < frozen && journey[r] < 0 && !res.isDuplicate(r)) late.add(k);
+    }
+    for (const k of late) {
+      let i = 0;
+      for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) set(r, k, Math.min(i++, 32767));
+    }
+    for (let r = lo; r < n; r++) {
+      const k = nj[r - lo];
+      if (k < 0 || k >= frozen) set(r, k, nh[r - lo]);
+      else if (res.isDuplicate(r)) set(r, k, -1);
+      // Other rows of frozen journeys keep their hop (or got it above).
+    }
+    return from < to ? { from, to } : { from: n, to: n };
   }
 
   /** Discovered interfaces and clock probes from session.json, as a finished session of the folder uses them. */

@@ -56,10 +56,12 @@ export class LoadedSession {
     public result: CorrelationResult,
     readonly problems: SessionProblem[],
     readonly drops: Map<string, number> = new Map(),
+    /** Build the per-row columns (a live correlator keeps its own, updated incrementally). */
+    columns = true,
   ) {
     this.frames = new FrameSource(result);
     for (const c of result.clocks) this.estimated.set(c.node, { ...c });
-    this.index();
+    if (columns) this.index();
   }
 
   get count(): number {
@@ -222,6 +224,15 @@ export class LoadedSession {
     };
   }
 
+  /**
+   * Takes the searchable text of journeys [0, count) from an earlier session of the same capture whose journeys
+   * up to there are unchanged (a live window's frozen journeys), so a filtered query builds only the rest.
+   */
+  keepSummaries(earlier: LoadedSession, count: number): void {
+    const prev = earlier.summaryIndex;
+    if (prev) this.summaryIndex = prev.slice(0, Math.min(count, prev.length));
+  }
+
   /** Journeys matching a free-text filter (addresses, protocol, node names, summary text), in time order. */
   findJourneys(filter: string, from: number, count: number): { total: number; items: JourneySummary[] } {
     const terms = filter.toLowerCase().split(/\s+/).filter(Boolean);
@@ -231,10 +242,11 @@ export class LoadedSession {
       for (let k = from; k < Math.min(n, from + count); k++) items.push(this.journeySummary(k));
       return { total: n, items };
     }
-    // Searchable text per journey is built once, on the first filtered query.
-    if (!this.summaryIndex) {
-      this.summaryIndex = new Array(n);
-      for (let k = 0; k < n; k++) {
+    // Searchable text per journey is built once, on the first filtered query (after what keepSummaries kept).
+    if (!this.summaryIndex || this.summaryIndex.length < n) {
+      const kept = this.summaryIndex?.length ?? 0;
+      this.summaryIndex = this.summaryIndex ?? [];
+      for (let k = kept; k < n; k++) {
         const j = this.journeySummary(k);
         this.summaryIndex[k] =
           `${j.summary} ${j.proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1}`.toLowerCase();

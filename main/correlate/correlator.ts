@@ -244,6 +244,18 @@ export class Correlator {
     }
   }
 
+  /** The lowest row number not grouped yet (the row count when all are): rows below it are in segments. */
+  firstPendingRow(): number {
+    let min = this.obs.length;
+    for (const p of this.pending) {
+      for (let r = p.head; r < p.count; r++) {
+        const first = r === p.head ? p.at : p.start[r];
+        if (first < min) min = first;
+      }
+    }
+    return min;
+  }
+
   /**
    * Groups pending rows with time <= watermark (ns relative to baseSec, in each node's own clock: one number
    * for every node, or one per node index). Default: for each node, the smallest latest-time over its captures

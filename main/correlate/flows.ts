@@ -185,6 +185,12 @@ function ensure(a: Int32Array<ArrayBuffer>, n: number, keep: number): Int32Array
  */
 export class FlowWindow {
   frozen = 0;
+  /**
+   * After compute(): the frozen journeys' flow numbers are those of the previous compute() (no flows merged
+   * across them in either, none renumbered by a freeze in between).
+   */
+  frozenStable = false;
+  private merging = false;
   private frozenFlows = 0;
   private parent = new Int32Array(1024);
   private readonly owners = new TupleOwners(1024);
@@ -234,6 +240,8 @@ export class FlowWindow {
         else merged.set(hi, lo);
       }
     }
+    this.frozenStable = !this.merging && merged.size === 0;
+    this.merging = merged.size > 0;
     if (merged.size > 0) {
       // Frozen flows merge in this snapshot: renumber every journey into new arrays (the state stays as it is).
       const flowOf = new Int32Array(n);
@@ -291,6 +299,7 @@ export class FlowWindow {
       }
     }
     this.frozen = upTo;
+    if (renumber) this.merging = true; // the next compute() numbers differently from the last one
     const start = renumber ? 0 : from;
     let flows = renumber ? 0 : this.frozenFlows;
     this.flowFirst = ensure(this.flowFirst, flows + upTo - start, flows);

@@ -33,6 +33,8 @@ export interface WindowStats {
   /** Segments the last link() relinked, and the journeys they made. */
   linkedSegments: number;
   linkedJourneys: number;
+  /** The journeys frozen before the last link() have the flow numbers they had in the link() before it. */
+  frozenFlowsStable: boolean;
 }
 
 export class LinkWindow {
@@ -56,7 +58,7 @@ export class LinkWindow {
   private bounds: ClockBounds | null = null;
   private readonly flows = new FlowWindow();
   private readonly scratch = new LinkScratch();
-  stats: WindowStats = { frozen: 0, linkedSegments: 0, linkedJourneys: 0 };
+  stats: WindowStats = { frozen: 0, linkedSegments: 0, linkedJourneys: 0, frozenFlowsStable: false };
 
   /**
    * Phase B over the correlator's grouped segments: the frozen journeys as they are, the others relinked.
@@ -139,7 +141,12 @@ export class LinkWindow {
     };
     const result = new CorrelationResult(c, own, all, clocks, offsetNs, true);
     this.flows.compute(result);
-    this.stats = { frozen: F, linkedSegments: list.length, linkedJourneys: A };
+    this.stats = {
+      frozen: F,
+      linkedSegments: list.length,
+      linkedJourneys: A,
+      frozenFlowsStable: this.flows.frozenStable,
+    };
     if (freeze) {
       const lagNs = c.opts.maxSkewNs + c.opts.crossWindowNs + spread(preOpts.offsetNs, offsetNs);
       this.freeze(c, result, pre, watermark, offsetNs, lagNs);

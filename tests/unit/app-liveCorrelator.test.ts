@@ -18,7 +18,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
-import { buildSession } from '../../main/app/sessionBuild.ts';
+import { LoadedSession } from '../../main/app/loadedSession.ts';
+import { openInputs } from '../../main/app/sessionBuild.ts';
+import type { CorrelateOptions } from '../../main/correlate/correlator.ts';
+import { correlateInputs } from '../../main/session/ingest.ts';
 import { createCaptureReader } from '../../main/pcap/reader.ts';
 import { fixtureCopy } from './correlate-helpers.ts';
 
@@ -47,140 +50,167 @@ function records(bytes: Uint8Array): Rec[] {
   return out;
 }
 
+/**
+ * The flannel-vxlan capture written into growing files in `steps` cuts (quantiles of the record times), a poll and
+ * a snapshot after each, checked against a batch correlation of the same files with the same windows at the end.
+ */
+async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'clock'>) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecorr-'));
+  dirs.push(dir);
+  const names = readdirSync(FIXTURE)
+    .filter((f) => f.endsWith('.pcap'))
+    .sort();
+  for (const f of readdirSync(FIXTURE).filter((f) => f.endsWith('.json') && f !== 'manifest.json'))
+    copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
+  const full = names.map((f) => new Uint8Array(readFileSync(path.join(FIXTURE, f))));
+  const recs = full.map(records);
+  const lanes = names.map((f) => {
+    const [node, iface] = f.replace(/\.pcap$/, '').split('__');
+    return { node, iface, file: path.join(dir, f) };
+  });
+  let clock = 1_000_000;
+  const lc = new LiveCorrelator({
+    id: 'live',
+    title: 'live',
+    dir,
+    lanes,
+    baseSec: 1_700_000_000,
+    now: () => clock,
+    ...(windows ? { correlate: windows } : {}),
+  });
+  const live = new LiveSession('live', 'live', dir, lanes, 1_700_000_000);
+  live.source = {
+    findJourneys: async (q, from, count) => lc.findJourneys(q, from, count),
+    journey: async (k) => lc.journey(k),
+  };
+
+  // Cut times: quantiles of all record times, then everything.
+  const times = recs
+    .flat()
+    .map((r) => r.t)
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const cuts = Array.from(
+    { length: steps - 1 },
+    (_, q) => times[Math.floor((times.length * (q + 1)) / steps)],
+  );
+  const written = full.map(() => 0);
+  const journeysSeen: number[] = [];
+  /** Per snapshot: the first row whose journey columns it sent, and the journeys frozen after it. */
+  const sentFrom: number[] = [];
+  const frozen: number[] = [];
+  for (let step = 0; step <= cuts.length; step++) {
+    const cut = cuts[step];
+    full.forEach((bytes, i) => {
+      // node-2's veth file only appears from the second step on (a capture that started late).
+      if (i === names.length - 1 && step === 0) return;
+      const done = cut === undefined ? recs[i].length : recs[i].filter((r) => r.t < cut).length;
+      let to = done ? recs[i][done - 1].end : PCAP_HEADER;
+      // Mid-record, as a tcpdump stream often is: the reader must hold the partial record until it completes.
+      if (cut !== undefined && done < recs[i].length) to += 7;
+      appendFileSync(lanes[i].file, bytes.subarray(written[i], to));
+      written[i] = to;
+    });
+    clock += 100;
+    const rows = lc.poll();
+    if (rows) {
+      const b = live.addRows(rows);
+      expect(b.from).toBe(rows.from);
+      expect(b.capture).toEqual(rows.capture);
+    }
+    const j = lc.snapshot();
+    live.adoptJourneys(j);
+    journeysSeen.push(j.journeys);
+    sentFrom.push(j.from);
+    frozen.push(lc.window.frozen);
+    // Every lane is busy: nothing at or past the slowest lane's latest record is in a journey yet.
+    const info = live.info();
+    expect(info.packets).toBe(lc.rows);
+    const all = live.batch(0, live.count);
+    if (cut !== undefined) {
+      let slowest = Infinity;
+      for (let c = 0; c < lanes.length; c++) {
+        let last = -Infinity;
+        for (let i = 0; i < all.capture.length; i++) if (all.capture[i] === c) last = all.tsNs[i];
+        slowest = Math.min(slowest, last);
+      }
+      for (let i = 0; i < all.journey.length; i++)
+        if (all.tsNs[i] >= slowest) expect(all.journey[i]).toBe(-1);
+    }
+  }
+  expect(live.count).toBe(recs.reduce((n, r) => n + r.length, 0));
+  expect(journeysSeen[0]).toBe(0); // a lane had not started: nothing can be grouped yet
+  expect(journeysSeen[steps - 2]).toBeGreaterThan(0); // journeys while "capturing"
+
+  // Still busy: the last rows wait; once every lane has been quiet for QUIET_MS, all are grouped.
+  clock += QUIET_MS;
+  expect(lc.poll()).toBeNull();
+  expect(lc.changed()).toBe(true);
+  const final = lc.snapshot();
+  live.adoptJourneys(final);
+
+  const batchResult = correlateInputs(openInputs([dir]), windows ?? {});
+  const batch = new LoadedSession('batch', 'batch', dir, batchResult.correlator, batchResult.result, []);
+  expect(live.info().journeys).toBe(batch.result.journeyCount);
+  expect(live.info().flows).toBe(batch.result.flowCount);
+  expect(live.info().clocks.map((c) => c.node)).toEqual(batch.info().clocks.map((c) => c.node));
+  // Row by row, keyed by (interface, record number in its file): same journey, same hop.
+  const key = (node: string, iface: string, rec: number) => `${node}/${iface}#${rec}`;
+  const expected = new Map<string, [number, number]>();
+  const br = batch.result.rows;
+  for (let r = 0; r < batch.count; r++) {
+    const cap = batch.result.captures[br.capture[r]];
+    expected.set(key(cap.node, cap.iface, br.record[r]), [batch.journeyCol[r], batch.hopCol[r]]);
+  }
+  const all = live.batch(0, live.count);
+  const perLane = lanes.map(() => 0);
+  let inJourneys = 0;
+  for (let i = 0; i < live.count; i++) {
+    const c = all.capture[i];
+    const k = key(lanes[c].node, lanes[c].iface, perLane[c]++);
+    expect([all.journey[i], all.hop[i]], k).toEqual(expected.get(k));
+    if (all.journey[i] >= 0) inJourneys++;
+  }
+  expect(expected.size).toBe(live.count);
+  expect(inJourneys).toBeGreaterThan(live.count / 2);
+
+  // Queries answer from the latest snapshot, with our packet indices and capture times.
+  const page = await live.findJourneys('echo request', 0, 10);
+  expect(page.total).toBe(3);
+  const v = await live.journey(page.items[0].id);
+  expect(v.hopList.map((h) => `${h.node}/${h.iface}`)).toEqual(
+    batch.journey(page.items[0].id).hopList.map((h) => `${h.node}/${h.iface}`),
+  );
+  expect(v.hopList).toHaveLength(8);
+  for (const h of v.hopList) {
+    expect(`${lanes[h.capture].node}/${lanes[h.capture].iface}`).toBe(`${h.node}/${h.iface}`);
+    expect(live.captureOf(h.packet)).toBe(h.capture);
+    expect(live.tsNsString(h.packet)).toBe(h.tsNs);
+    expect(all.journey[h.packet]).toBe(v.id);
+    // Times on our base: the hop's relative time is its packet's (no clock correction within one kernel).
+    expect(Math.abs(h.tRelNs - all.tsNs[h.packet])).toBeLessThan(1e6);
+  }
+  // Frames and link types reach the main side too (summaries and detail read them there).
+  expect(live.frame(v.hopList[0].packet).length).toBe(live.caplenOf(v.hopList[0].packet));
+  expect(live.captureInfos().every((c) => c.linkType === 1 && c.packets > 0)).toBe(true);
+
+  // Nothing new: a snapshot would change nothing.
+  expect(lc.poll()).toBeNull();
+  expect(lc.changed()).toBe(false);
+  lc.close();
+  return { sentFrom, frozen };
+}
+
 describe('LiveCorrelator', () => {
   it('follows growing lab captures and ends with the journeys of a batch correlation', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecorr-'));
-    dirs.push(dir);
-    const names = readdirSync(FIXTURE)
-      .filter((f) => f.endsWith('.pcap'))
-      .sort();
-    for (const f of readdirSync(FIXTURE).filter((f) => f.endsWith('.json') && f !== 'manifest.json'))
-      copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
-    const full = names.map((f) => new Uint8Array(readFileSync(path.join(FIXTURE, f))));
-    const recs = full.map(records);
-    const lanes = names.map((f) => {
-      const [node, iface] = f.replace(/\.pcap$/, '').split('__');
-      return { node, iface, file: path.join(dir, f) };
-    });
-    let clock = 1_000_000;
-    const lc = new LiveCorrelator({
-      id: 'live',
-      title: 'live',
-      dir,
-      lanes,
-      baseSec: 1_700_000_000,
-      now: () => clock,
-    });
-    const live = new LiveSession('live', 'live', dir, lanes, 1_700_000_000);
-    live.source = {
-      findJourneys: async (q, from, count) => lc.findJourneys(q, from, count),
-      journey: async (k) => lc.journey(k),
-    };
+    await followGrowing(4);
+  });
 
-    // Cut times: quartiles of all record times, then everything.
-    const times = recs
-      .flat()
-      .map((r) => r.t)
-      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const cuts = [1, 2, 3].map((q) => times[Math.floor((times.length * q) / 4)]);
-    const written = full.map(() => 0);
-    const journeysSeen: number[] = [];
-    for (let step = 0; step <= cuts.length; step++) {
-      const cut = cuts[step];
-      full.forEach((bytes, i) => {
-        // node-2's veth file only appears from the second step on (a capture that started late).
-        if (i === names.length - 1 && step === 0) return;
-        const done = cut === undefined ? recs[i].length : recs[i].filter((r) => r.t < cut).length;
-        let to = done ? recs[i][done - 1].end : PCAP_HEADER;
-        // Mid-record, as a tcpdump stream often is: the reader must hold the partial record until it completes.
-        if (cut !== undefined && done < recs[i].length) to += 7;
-        appendFileSync(lanes[i].file, bytes.subarray(written[i], to));
-        written[i] = to;
-      });
-      clock += 100;
-      const rows = lc.poll();
-      if (rows) {
-        const b = live.addRows(rows);
-        expect(b.from).toBe(rows.from);
-        expect(b.capture).toEqual(rows.capture);
-      }
-      const j = lc.snapshot();
-      live.adoptJourneys(j);
-      journeysSeen.push(j.journeys);
-      // Every lane is busy: nothing at or past the slowest lane's latest record is in a journey yet.
-      const info = live.info();
-      expect(info.packets).toBe(lc.rows);
-      const all = live.batch(0, live.count);
-      if (cut !== undefined) {
-        let slowest = Infinity;
-        for (let c = 0; c < lanes.length; c++) {
-          let last = -Infinity;
-          for (let i = 0; i < all.capture.length; i++) if (all.capture[i] === c) last = all.tsNs[i];
-          slowest = Math.min(slowest, last);
-        }
-        for (let i = 0; i < all.journey.length; i++)
-          if (all.tsNs[i] >= slowest) expect(all.journey[i]).toBe(-1);
-      }
-    }
-    expect(live.count).toBe(recs.reduce((n, r) => n + r.length, 0));
-    expect(journeysSeen[0]).toBe(0); // a lane had not started: nothing can be grouped yet
-    expect(journeysSeen[2]).toBeGreaterThan(0); // journeys while "capturing"
-
-    // Still busy: the last rows wait; once every lane has been quiet for QUIET_MS, all are grouped.
-    clock += QUIET_MS;
-    expect(lc.poll()).toBeNull();
-    expect(lc.changed()).toBe(true);
-    const final = lc.snapshot();
-    live.adoptJourneys(final);
-
-    const batch = buildSession([dir], undefined, 'batch');
-    expect(live.info().journeys).toBe(batch.result.journeyCount);
-    expect(live.info().flows).toBe(batch.result.flowCount);
-    expect(live.info().clocks.map((c) => c.node)).toEqual(batch.info().clocks.map((c) => c.node));
-    // Row by row, keyed by (interface, record number in its file): same journey, same hop.
-    const key = (node: string, iface: string, rec: number) => `${node}/${iface}#${rec}`;
-    const expected = new Map<string, [number, number]>();
-    const br = batch.result.rows;
-    for (let r = 0; r < batch.count; r++) {
-      const cap = batch.result.captures[br.capture[r]];
-      expected.set(key(cap.node, cap.iface, br.record[r]), [batch.journeyCol[r], batch.hopCol[r]]);
-    }
-    const all = live.batch(0, live.count);
-    const perLane = lanes.map(() => 0);
-    let inJourneys = 0;
-    for (let i = 0; i < live.count; i++) {
-      const c = all.capture[i];
-      const k = key(lanes[c].node, lanes[c].iface, perLane[c]++);
-      expect([all.journey[i], all.hop[i]], k).toEqual(expected.get(k));
-      if (all.journey[i] >= 0) inJourneys++;
-    }
-    expect(expected.size).toBe(live.count);
-    expect(inJourneys).toBeGreaterThan(live.count / 2);
-
-    // Queries answer from the latest snapshot, with our packet indices and capture times.
-    const page = await live.findJourneys('echo request', 0, 10);
-    expect(page.total).toBe(3);
-    const v = await live.journey(page.items[0].id);
-    expect(v.hopList.map((h) => `${h.node}/${h.iface}`)).toEqual(
-      batch.journey(page.items[0].id).hopList.map((h) => `${h.node}/${h.iface}`),
-    );
-    expect(v.hopList).toHaveLength(8);
-    for (const h of v.hopList) {
-      expect(`${lanes[h.capture].node}/${lanes[h.capture].iface}`).toBe(`${h.node}/${h.iface}`);
-      expect(live.captureOf(h.packet)).toBe(h.capture);
-      expect(live.tsNsString(h.packet)).toBe(h.tsNs);
-      expect(all.journey[h.packet]).toBe(v.id);
-      // Times on our base: the hop's relative time is its packet's (no clock correction within one kernel).
-      expect(Math.abs(h.tRelNs - all.tsNs[h.packet])).toBeLessThan(1e6);
-    }
-    // Frames and link types reach the main side too (summaries and detail read them there).
-    expect(live.frame(v.hopList[0].packet).length).toBe(live.caplenOf(v.hopList[0].packet));
-    expect(live.captureInfos().every((c) => c.linkType === 1 && c.packets > 0)).toBe(true);
-
-    // Nothing new: a snapshot would change nothing.
-    expect(lc.poll()).toBeNull();
-    expect(lc.changed()).toBe(false);
-    lc.close();
+  it('freezes old journeys and sends only the rows of the others (short windows), ending as the batch does', async () => {
+    // The capture lasts 0.66 s: windows of 20 ms (pre-pass) and 5 ms let journeys freeze between cuts.
+    const { sentFrom, frozen } = await followGrowing(12, { maxSkewNs: 20e6, crossWindowNs: 5e6 });
+    expect(Math.max(...frozen)).toBeGreaterThan(0);
+    // Snapshots after the first freezes leave the frozen journeys' rows out of what they send.
+    expect(sentFrom.some((f, i) => i > 0 && frozen[i - 1] > 0 && f > 0)).toBe(true);
   });
 
   it('does not let an idle interface hold journeys back once it has been quiet', () => {

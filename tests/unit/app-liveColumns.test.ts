@@ -1,0 +1,129 @@
+// The live correlator's per-row journey and hop columns are updated incrementally (only rows that can have
+// changed are visited, journeys frozen by the window keep theirs). Property: after every snapshot, the columns
+// the main side holds (built from the snapshots' changed ranges alone) equal columns computed from scratch from
+// that snapshot's result, whatever the lanes' pace, the quiet lanes, late rows, replays and duplicated frames.
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
+import { LiveSession } from '../../main/app/liveSession.ts';
+import { LoadedSession } from '../../main/app/loadedSession.ts';
+import { fixtureCopy, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+const PCAP_HEADER = 24;
+
+/**
+ * flannel-vxlan replayed 25 ms and 52 ms later, and every 5th record again 30 ms later: within the duplicate
+ * window set below (40 ms, longer than the window's 25 ms lag) a doubled frame can join a journey frozen since.
+ */
+function staged(): string {
+  const dir = fixtureCopy('flannel-vxlan', {
+    transform: (_file, records) => {
+      const out: PcapRecord[] = [];
+      for (const shift of [0, 25e6, 52e6])
+        records.forEach((r, i) => {
+          out.push(shiftRecord(r, shift));
+          if (i % 5 === 0) out.push(shiftRecord(r, shift + 30e6));
+        });
+      return out.sort((a, b) => a.sec - b.sec || a.nsec - b.nsec);
+    },
+  });
+  dirs.push(dir);
+  return dir;
+}
+
+/** Where each record of a classic pcap ends. */
+function recordEnds(bytes: Uint8Array): number[] {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const ends: number[] = [];
+  for (let p = PCAP_HEADER; p + 16 <= bytes.length; p += 16 + dv.getUint32(p + 8, true)) {
+    ends.push(p + 16 + dv.getUint32(p + 8, true));
+  }
+  return ends;
+}
+
+describe('live journey columns', () => {
+  const src = staged();
+  const names = readdirSync(src)
+    .filter((f) => f.endsWith('.pcap'))
+    .sort();
+  const full = names.map((f) => new Uint8Array(readFileSync(path.join(src, f))));
+  const ends = full.map(recordEnds);
+
+  it('equal columns recomputed from each snapshot, whatever the delivery', () => {
+    let froze = 0;
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            // Per lane: how many eighths of its records it delivers in this step.
+            go: fc.array(fc.integer({ min: 0, max: 3 }), {
+              minLength: names.length,
+              maxLength: names.length,
+            }),
+            // Wall time until the poll: past QUIET_MS, lanes that got nothing stop holding the watermark back.
+            ms: fc.integer({ min: 0, max: QUIET_MS * 1.5 }),
+          }),
+          { minLength: 3, maxLength: 14 },
+        ),
+        (steps) => {
+          const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecols-'));
+          dirs.push(dir);
+          const lanes = names.map((f) => {
+            const [node, iface] = f.replace(/\.pcap$/, '').split('__');
+            return { node, iface, file: path.join(dir, f) };
+          });
+          let clock = 0;
+          const lc = new LiveCorrelator({
+            id: 'l',
+            title: 'l',
+            dir,
+            lanes,
+            baseSec: 0,
+            now: () => clock,
+            correlate: { maxSkewNs: 20e6, crossWindowNs: 5e6, dupWindowNs: 40e6 },
+          });
+          const live = new LiveSession('l', 'l', dir, lanes, 0);
+          const sent = names.map(() => 0);
+          const written = names.map(() => 0);
+          const step = (go: number[] | null, ms: number) => {
+            names.forEach((_, i) => {
+              const n = go
+                ? Math.min(ends[i].length, sent[i] + Math.ceil((go[i] * ends[i].length) / 8))
+                : ends[i].length;
+              const to = n ? ends[i][n - 1] : PCAP_HEADER;
+              if (to > written[i] || written[i] === 0) {
+                appendFileSync(lanes[i].file, full[i].subarray(written[i], Math.max(to, PCAP_HEADER)));
+                written[i] = Math.max(to, PCAP_HEADER);
+              }
+              sent[i] = n;
+            });
+            clock += ms;
+            const rows = lc.poll();
+            if (rows) live.addRows(rows);
+            live.adoptJourneys(lc.snapshot(go === null));
+            if (lc.window.frozen > froze) froze = lc.window.frozen;
+            // The main side's columns against a from-scratch index of the same result.
+            const fresh = new LoadedSession('x', 'x', dir, lc.correlator, lc.result!, []);
+            fresh.frames.close();
+            const got = live.batch(0, live.count);
+            expect(live.count).toBe(fresh.count);
+            expect(Array.from(got.journey)).toEqual(Array.from(fresh.journeyCol));
+            expect(Array.from(got.hop)).toEqual(Array.from(fresh.hopCol));
+          };
+          for (const s of steps) step(s.go, s.ms);
+          step(null, QUIET_MS);
+          lc.close();
+        },
+      ),
+      { numRuns: 40, seed: 20261126 },
+    );
+    expect(froze).toBeGreaterThan(0);
+  });
+});
