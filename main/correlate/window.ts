@@ -112,9 +112,7 @@ export class LinkWindow {
       const s = links.first[j];
       start[j] = segs.firstT[s] - offsetNs[segs.node[s]];
     }
-    const order = new Int32Array(A);
-    for (let j = 0; j < A; j++) order[j] = j;
-    order.sort((a, b) => start[a] - start[b] || a - b);
+    const order = timeOrder(start);
     const pos = new Int32Array(A);
     this.first = grow(this.first, F + A, F);
     this.segCount = grow(this.segCount, F + A, F);
@@ -237,18 +235,32 @@ export class LinkWindow {
     offsetNs: Float64Array,
     lagNs: number,
   ): number {
-    // 64-bit keys as one number (a collision only cuts more). Most keys occur once: only repeats get an array.
-    const keyOf = (s: number) => segs.keyHi[s] * 4294967296 + (segs.keyLo[s] >>> 0);
-    const once = new Map<number, number>();
-    const repeated = new Map<number, number[]>();
-    for (let i = 0; i < list.length; i++) {
-      const k = keyOf(list[i]);
-      const o = once.get(k);
-      if (o === undefined) once.set(k, list[i]);
-      else {
-        const r = repeated.get(k);
-        if (r) r.push(list[i]);
-        else repeated.set(k, [o, list[i]]);
+    // Segments by key (an open-addressing table of typed arrays: this runs over the whole window on every
+    // snapshot): each key's first segment heads a list through `next`. Most keys occur once.
+    const n = list.length;
+    let bits = 10;
+    while (1 << bits < n * 2) bits++;
+    const mask = (1 << bits) - 1;
+    const slot = new Int32Array(1 << bits); // list index + 1 of the key's first segment, 0 empty
+    const next = new Int32Array(n).fill(-1);
+    const tail = new Int32Array(n);
+    const repeated: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const hiKey = segs.keyHi[list[i]];
+      const loKey = segs.keyLo[list[i]];
+      for (let q = Math.imul(hiKey ^ (loKey >>> 7), 0x9e3779b1) >>> (32 - bits); ; q = (q + 1) & mask) {
+        const v = slot[q];
+        if (v === 0) {
+          slot[q] = i + 1;
+          tail[i] = i;
+          break;
+        }
+        const h = v - 1;
+        if (segs.keyHi[list[h]] !== hiKey || segs.keyLo[list[h]] !== loKey) continue;
+        if (next[h] < 0) repeated.push(h);
+        next[tail[h]] = i;
+        tail[h] = i;
+        break;
       }
     }
     const lo = (s: number) => segs.firstT[s] - offsetNs[segs.node[s]];
@@ -260,7 +272,16 @@ export class LinkWindow {
       cover[a + 1]++;
       cover[Math.min(b, p) + 1]--;
     };
-    for (const group of repeated.values()) {
+    const group: number[] = [];
+    for (const head of repeated) {
+      group.length = 0;
+      // Usually the key's segments are one journey's (one per node): nothing to keep together then.
+      let one = true;
+      for (let x = head; x >= 0; x = next[x]) {
+        group.push(list[x]);
+        if (this.segJourney[list[x]] !== this.segJourney[list[head]]) one = false;
+      }
+      if (one) continue;
       group.sort((a, b) => lo(a) - lo(b));
       let min = this.segJourney[group[0]] - F;
       let max = min;
@@ -287,6 +308,32 @@ export class LinkWindow {
     }
     return best;
   }
+}
+
+/**
+ * Indices of `start` in increasing order (ties: lower index first). The linker creates journeys in time order of
+ * their earliest segment, so they are nearly in order of their path-first one: an insertion sort while few are
+ * out of place, a general sort otherwise.
+ */
+function timeOrder(start: Float64Array): Int32Array {
+  const n = start.length;
+  const order = new Int32Array(n);
+  for (let j = 0; j < n; j++) order[j] = j;
+  let out = 0;
+  for (let j = 1; j < n; j++) if (start[j] < start[j - 1]) out++;
+  if (out === 0) return order;
+  if (out > 64 + (n >> 6)) return order.sort((a, b) => start[a] - start[b] || a - b);
+  for (let i = 1; i < n; i++) {
+    const j = order[i];
+    const t = start[j];
+    let k = i - 1;
+    while (k >= 0 && start[order[k]] > t) {
+      order[k + 1] = order[k];
+      k--;
+    }
+    order[k + 1] = j;
+  }
+  return order;
 }
 
 /** How far apart two per-node offset sets are at most (ns): the pre-pass's centre against the estimate. */

@@ -1,0 +1,140 @@
+// What a live snapshot costs as a capture grows: the bounded window (main/correlate/window.ts, what the app's
+// live worker runs) against relinking the whole capture every time (what it did before), measured on the same
+// correlator at the same moments. The generated two-node VXLAN path (8 interfaces, ~80 k packets/s) is written
+// into growing files every 2 s of traffic, as tcpdump would, and followed by a LiveCorrelator with the default
+// windows (10 s pre-pass reach); after each of its snapshots, a full phase B plus the per-row columns of the
+// same rows is timed too.
+//
+//   node bin/run-ts.mjs bench/liveWindow.ts [--journeys N] [--step-s S]     (N = 400000: 40 s of traffic)
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { LiveCorrelator } from '../main/app/liveCorrelator.ts';
+import { LoadedSession } from '../main/app/loadedSession.ts';
+import { LinkWindow } from '../main/correlate/window.ts';
+import { createCaptureReader } from '../main/pcap/reader.ts';
+import { generate, readManifest } from './generate.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const PCAP_HEADER = 24;
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return dflt;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
+  return v;
+}
+
+/** Where each record of a classic pcap ends and its time (ns since the epoch, as a float: µs precision). */
+function index(file: string): { end: Float64Array; t: Float64Array } {
+  const ends: number[] = [];
+  const times: number[] = [];
+  const reader = createCaptureReader((rec) => {
+    ends.push(rec.offset + 16 + rec.caplen);
+    times.push(rec.tsSec * 1e9 + rec.tsNsec);
+  });
+  const fd = fs.openSync(file, 'r');
+  const buf = new Uint8Array(1 << 22);
+  for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) {
+    const p = reader.push(buf.subarray(0, n));
+    if (p) throw new Error(`${file}: ${p.message}`);
+  }
+  fs.closeSync(fd);
+  return { end: Float64Array.from(ends), t: Float64Array.from(times) };
+}
+
+function main(): void {
+  const journeys = arg('journeys', 400_000);
+  const stepNs = arg('step-s', 2) * 1e9;
+  const dir = path.join(ROOT, 'bench/data', `live-window-${journeys}`);
+  const m = readManifest(dir, journeys) ?? generate({ outDir: dir, journeys, seed: 1, extras: false });
+  const files = m.path.map((f) => path.join(dir, f.path));
+  const idx = files.map(index);
+  const t0 = Math.min(...idx.map((x) => x.t[0]));
+  const t1 = Math.max(...idx.map((x) => x.t[x.t.length - 1]));
+  const live = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-bench-livewin-'));
+  const lanes = m.path.map((f) => ({
+    node: f.node,
+    iface: f.iface,
+    file: path.join(live, path.basename(f.path)),
+  }));
+  const src = files.map((f) => fs.openSync(f, 'r'));
+  const written = files.map(() => 0);
+  let clock = 0;
+  const lc = new LiveCorrelator({
+    id: 'bench',
+    title: 'bench',
+    dir: live,
+    lanes,
+    baseSec: Math.floor(t0 / 1e9),
+    now: () => clock,
+  });
+  console.log(
+    `${m.path.length} files, ${journeys} journeys, ${((t1 - t0) / 1e9).toFixed(1)} s of traffic; a snapshot every ` +
+      `${stepNs / 1e9} s of it (default windows: journeys freeze ~10 s behind the watermark)\n`,
+  );
+  console.log(
+    '| traffic s | rows      | journeys | frozen  | window snapshot ms | full relink + columns ms | full / window |',
+  );
+  console.log(
+    '| --------- | --------- | -------- | ------- | ------------------ | ------------------------ | ------------- |',
+  );
+  const rowsOut: string[] = [];
+  try {
+    for (let cut = t0 + stepNs; ; cut += stepNs) {
+      const last = cut >= t1;
+      files.forEach((_, i) => {
+        // Every record before the cut (all of them at the end), copied as tcpdump would have written it.
+        let n = 0;
+        const t = idx[i].t;
+        let lo = 0;
+        let hi = t.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >> 1;
+          if (t[mid] < cut || last) lo = mid + 1;
+          else hi = mid;
+        }
+        n = lo;
+        const to = n ? idx[i].end[n - 1] : PCAP_HEADER;
+        if (to > written[i] || written[i] === 0) {
+          const len = Math.max(to, PCAP_HEADER) - written[i];
+          const b = Buffer.allocUnsafe(len);
+          fs.readSync(src[i], b, 0, len, written[i]);
+          fs.appendFileSync(lanes[i].file, b);
+          written[i] += len;
+        }
+      });
+      clock += stepNs / 1e6;
+      lc.poll();
+      const j = lc.snapshot(last);
+      // The same moment, relinked in full (a fresh window freezes nothing) and indexed row by row.
+      const w = last ? lc.correlator.nodes.map(() => Infinity) : lc.watermark();
+      const f0 = performance.now();
+      const res = new LinkWindow().link(lc.correlator, w, false);
+      const s = new LoadedSession('full', 'full', live, lc.correlator, res, []);
+      const fullMs = performance.now() - f0;
+      s.frames.close();
+      if (res.journeyCount !== j.journeys)
+        throw new Error(`full relink: ${res.journeyCount} journeys, window ${j.journeys}`);
+      const line =
+        `| ${((Math.min(cut, t1) - t0) / 1e9).toFixed(1).padStart(9)} | ${String(j.rows).padStart(9)} | ` +
+        `${String(j.journeys).padStart(8)} | ${String(lc.window.frozen).padStart(7)} | ` +
+        `${j.costMs.toFixed(0).padStart(18)} | ${fullMs.toFixed(0).padStart(24)} | ` +
+        `${(fullMs / j.costMs).toFixed(1).padStart(12)}× |`;
+      console.log(line);
+      rowsOut.push(line);
+      if (last) break;
+    }
+  } finally {
+    lc.close();
+    src.forEach((fd) => fs.closeSync(fd));
+    fs.rmSync(live, { recursive: true, force: true });
+  }
+  console.log(`\nnode ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`);
+}
+
+main();
