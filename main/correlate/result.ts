@@ -220,7 +220,26 @@ export class CorrelationResult {
    */
   private learnedNames(): Map<number, string> {
     if (this.learned) return this.learned;
-    const m = new Map<number, string>();
+    const m = new Map(this.learnedSeed);
+    this.learnNames(m, this.learnedSeedCount, this.journeyCount);
+    this.learned = m;
+    return m;
+  }
+  private learnedSeed: Map<number, string> = new Map();
+  private learnedSeedCount = 0;
+
+  /**
+   * What learnedNames() would learn from journeys [0, count) is already in `names` (a live window's frozen
+   * journeys): only the journeys after them are read.
+   */
+  seedLearnedNames(names: Map<number, string>, count: number): void {
+    this.learnedSeed = names;
+    this.learnedSeedCount = count;
+    this.learned = null;
+  }
+
+  /** Adds the pods' MACs journeys [from, to) show to `m` (the first one learned for a MAC stays). */
+  learnNames(m: Map<number, string>, from: number, to: number): void {
     const podSide = this.captures.map((c) => /^(veth|cali|lxc|eni)/.test(c.iface));
     const rows = this.rows;
     const learn = (mac: number, c: number): void => {
@@ -229,15 +248,13 @@ export class CorrelationResult {
         return;
       m.set(mac, `pod behind ${this.captures[c].node}/${this.captures[c].iface}`);
     };
-    for (let k = 0; k < this.journeyCount; k++) {
-      const list = this.journeyRows(k);
-      const first = list[0];
-      const last = list[list.length - 1];
+    for (let k = from; k < to; k++) {
+      const first = this.firstRow(k);
+      let last = first;
+      for (let r = first; r >= 0; r = this.nextRow(r)) last = r;
       if (podSide[rows.capture[first]]) learn(rows.ethSrc(first), rows.capture[first]);
       if (podSide[rows.capture[last]]) learn(rows.ethDst(last), rows.capture[last]);
     }
-    this.learned = m;
-    return m;
   }
 
   /** Materializes the hops of journey k. */

@@ -57,6 +57,8 @@ export class LinkWindow {
   /** The clock bounds of frozen pre-pass journeys (minima: they only accumulate). */
   private bounds: ClockBounds | null = null;
   private readonly flows = new FlowWindow();
+  /** Pods' MACs learned from the frozen journeys (CorrelationResult.learnNames). */
+  private readonly names = new Map<number, string>();
   private readonly scratch = new LinkScratch();
   stats: WindowStats = { frozen: 0, linkedSegments: 0, linkedJourneys: 0, frozenFlowsStable: false };
 
@@ -139,6 +141,7 @@ export class LinkWindow {
     };
     const result = new CorrelationResult(c, own, all, clocks, offsetNs, true);
     this.flows.compute(result);
+    result.seedLearnedNames(new Map(this.names), F);
     this.stats = {
       frozen: F,
       linkedSegments: list.length,
@@ -216,6 +219,7 @@ export class LinkWindow {
       collectBounds(pre, c, c.ownership(), this.bounds, (q) => segJourney[pre.first[q]] < F + p);
     }
     this.flows.freeze(res, F + p);
+    res.learnNames(this.names, F, F + p);
     this.frozen = F + p;
     let k = 0;
     for (let i = 0; i < list.length; i++) if (this.segJourney[list[i]] >= F + p) this.active[k++] = list[i];

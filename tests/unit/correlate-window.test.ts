@@ -25,6 +25,8 @@ interface Outcome {
   journeys: string[];
   flows: string[];
   clocks: string;
+  /** Per journey: its hops' Ethernet headers with the names of the MACs (pods learned from the traffic). */
+  macs: string[];
   /** Journeys whose cross-node match had a rival. */
   ambiguous: number;
   /** Per snapshot: segments relinked, and journeys frozen by then. */
@@ -81,7 +83,24 @@ function clocksOf(res: CorrelationResult): string {
 function outcome(res: CorrelationResult, linked: number[], frozen: number): Outcome {
   let ambiguous = 0;
   for (let k = 0; k < res.journeyCount; k++) if (res.journeyAmbiguous(k)) ambiguous++;
-  return { journeys: canonical(res), flows: flowSets(res), clocks: clocksOf(res), ambiguous, linked, frozen };
+  const names = canonicalByK(res);
+  const macs: string[] = [];
+  for (let k = 0; k < res.journeyCount; k++)
+    macs.push(
+      `${names[k]}: ${res
+        .hops(k)
+        .map((h) => JSON.stringify(h.eth))
+        .join(' ')}`,
+    );
+  return {
+    journeys: canonical(res),
+    flows: flowSets(res),
+    clocks: clocksOf(res),
+    macs: macs.sort(),
+    ambiguous,
+    linked,
+    frozen,
+  };
 }
 
 function correlator(lanes: Lane[], interfaces: InterfaceInfo[], opts: CorrelateOptions, order: number[]) {
@@ -189,6 +208,7 @@ describe('LinkWindow on the lab fixtures', () => {
             expect(got.journeys).toEqual(want.journeys);
             expect(got.flows).toEqual(want.flows);
             expect(got.clocks).toEqual(want.clocks);
+            expect(got.macs).toEqual(want.macs);
             froze = Math.max(froze, got.frozen);
           },
         ),
