@@ -3,8 +3,11 @@
 // and RSS, and loss (stored packets vs tcpdump's own count and vs what the pods sent; file bytes vs bytes received).
 // Root, Linux; takes the lab lock itself. All traffic stays on lab addresses inside lab namespaces.
 //
-//   node bin/run-ts.mjs bench/live.ts [--seconds 60] [--rate 50000] [-- CAPTURE-FLAGS…]
+//   node bin/run-ts.mjs bench/live.ts [--seconds 60] [--rate 50000] [--correlate] [-- CAPTURE-FLAGS…]
 // Flags after `--` go to `hopscope capture` as they are (e.g. `-- --buffer-size 8192` to compare buffer sizes).
+// --correlate: also follow the capture folder with the app's live path (bench/lib/followLive.ts: the live-
+// correlation worker and the main thread's columns, in a process of its own) and report its CPU, memory and
+// snapshot costs, and its journeys against a batch correlation of the finished folder.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { BOTH_NODES_ALL_IFACES } from '../tests/lab/captureLab.ts';
+import type { FollowStats } from './lib/followLive.ts';
 import { TARGETS } from './lib/targets.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -256,7 +260,22 @@ function senderStats(out: string): { sent: number; seconds: number } {
   }
 }
 
-async function run(seconds: number, rate: number, captureFlags: string[]): Promise<void> {
+/** CPU (cores, mean and busiest second) and peak RSS of a process from /proc samples taken about once a second. */
+function cpuOf(samples: { t: number; ticks: number; rssKiB: number }[], hwmKiB: number | undefined) {
+  const first = samples[0];
+  const end = samples.at(-1)!;
+  const cores = (end.ticks - first.ticks) / CLK_TCK / ((end.t - first.t) / 1000);
+  let busiest = 0;
+  for (let i = 1; i < samples.length; i++)
+    busiest = Math.max(
+      busiest,
+      (samples[i].ticks - samples[i - 1].ticks) / CLK_TCK / ((samples[i].t - samples[i - 1].t) / 1000),
+    );
+  const peakRssMiB = (hwmKiB ?? Math.max(...samples.map((s) => s.rssKiB))) / 1024;
+  return { cores, busiest, peakRssMiB };
+}
+
+async function run(seconds: number, rate: number, captureFlags: string[], correlate: boolean): Promise<void> {
   const pairs: Pair[] = [];
   console.error(`live: lab up ${SCENARIO}`);
   sh(process.execPath, [HOPSCOPE, 'lab', 'up', SCENARIO]);
@@ -327,6 +346,27 @@ async function run(seconds: number, rate: number, captureFlags: string[]): Promi
     );
     for (const p of probes) p.poll(); // skip what arrived before the traffic (the file's header)
     const poller = setInterval(() => probes.forEach((p) => p.poll()), LATENCY_POLL_MS);
+    // The app's live path, following the folder (its own process, so its CPU is its own).
+    const follower = correlate
+      ? spawn(
+          process.execPath,
+          [path.join(ROOT, 'bin/run-ts.mjs'), 'bench/lib/followLive.ts', '--dir', outDir],
+          {
+            cwd: ROOT,
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        )
+      : null;
+    let followOut = '';
+    follower?.stdout!.setEncoding('utf8').on('data', (d: string) => (followOut += d));
+    const followed = follower ? new Promise<void>((r) => follower.on('close', () => r())) : null;
+    if (follower) await sleep(3000); // its modules and worker start before the traffic does
+    const followSamples: { t: number; ticks: number; rssKiB: number }[] = [];
+    const sampleFollower = () => {
+      const f = follower?.pid ? procSample(follower.pid) : null;
+      if (f) followSamples.push({ t: Date.now(), ticks: f.ticks, rssKiB: f.rssKiB });
+    };
+    sampleFollower();
     const pid = capture.pid!;
     const samples: { t: number; ticks: number; rssKiB: number }[] = [];
     const first = procSample(pid)!;
@@ -357,6 +397,7 @@ async function run(seconds: number, rate: number, captureFlags: string[]): Promi
       await sleep(1000);
       const s = procSample(pid);
       if (s) samples.push({ t: Date.now(), ticks: s.ticks, rssKiB: s.rssKiB });
+      sampleFollower();
     }
     const trafficS = (Date.now() - t0) / 1000;
     await sleep(1500); // the last packets' delivery (a buffered block waits up to 1 s)
@@ -366,21 +407,18 @@ async function run(seconds: number, rate: number, captureFlags: string[]): Promi
     for (const k of sinks) k.kill('SIGTERM');
     await sleep(2000); // let the last packets reach the files
     const last = procSample(pid);
+    sampleFollower();
+    const followHwm = follower?.pid ? procSample(follower.pid)?.hwmKiB : undefined;
     capture.kill('SIGINT');
     const code = await exited;
+    // The follower drains what the capture wrote last, then reports.
+    follower?.kill('SIGTERM');
+    await followed;
     doc = readDoc(outDir);
     if (!doc) throw new Error('no session.json after the capture');
 
     // CPU over the traffic window, and the busiest second.
-    const end = samples.at(-1)!;
-    const cores = (end.ticks - first.ticks) / CLK_TCK / ((end.t - t0) / 1000);
-    let busiest = 0;
-    for (let i = 1; i < samples.length; i++)
-      busiest = Math.max(
-        busiest,
-        (samples[i].ticks - samples[i - 1].ticks) / CLK_TCK / ((samples[i].t - samples[i - 1].t) / 1000),
-      );
-    const peakRssMiB = (last?.hwmKiB ?? Math.max(...samples.map((s) => s.rssKiB))) / 1024;
+    const { cores, busiest, peakRssMiB } = cpuOf(samples, last?.hwmKiB);
 
     // Loss: per interface, what we stored against what tcpdump says it wrote (ours), and what tcpdump wrote
     // against what the pods sent (the kernel's capture ring, on the node: tcpdump's own drops).
@@ -455,6 +493,15 @@ async function run(seconds: number, rate: number, captureFlags: string[]): Promi
       `| tcpdump's own loss on the nodes (captured = sent by the pods, kernel drops) | ${kernel.length ? kernel.length + ' interfaces' : 'none'} | zero | ${kernel.length ? '**MISSED**' : 'met'} |`,
       '',
       ...rows,
+      ...(follower
+        ? followLines(
+            followOut,
+            followSamples,
+            followHwm,
+            outDir,
+            sent.reduce((a, b) => a + b, 0),
+          )
+        : []),
       ...(ours.length ? ['', 'Our loss:', ...ours.map((p) => `- ${p}`)] : []),
       ...(kernel.length ? ['', "tcpdump's loss:", ...kernel.map((p) => `- ${p}`)] : []),
     ];
@@ -464,6 +511,42 @@ async function run(seconds: number, rate: number, captureFlags: string[]): Promi
     sh(process.execPath, [HOPSCOPE, 'lab', 'down'], true);
     fs.rmSync(outDir, { recursive: true, force: true });
   }
+}
+
+/** The report of `--correlate`: the live path's cost, and its journeys against a batch correlation. */
+function followLines(
+  out: string,
+  samples: { t: number; ticks: number; rssKiB: number }[],
+  hwmKiB: number | undefined,
+  outDir: string,
+  datagrams: number,
+): string[] {
+  let stats: FollowStats;
+  try {
+    stats = JSON.parse(out.trim().split('\n').at(-1) ?? '') as FollowStats;
+  } catch {
+    return ['', `The live path (--correlate) printed no statistics: ${JSON.stringify(out.slice(-300))}`];
+  }
+  const { cores, busiest, peakRssMiB } = cpuOf(samples, hwmKiB);
+  // The finished folder correlated as a whole, as the app opens it when the capture stops.
+  const batch = spawnSync(process.execPath, [HOPSCOPE, 'correlate', '--summary', outDir], {
+    encoding: 'utf8',
+  });
+  const batchJourneys =
+    /^journeys (\d+)$/m.exec(batch.stdout)?.[1] ?? `? (${batch.stderr.trim().slice(0, 200)})`;
+  return [
+    '',
+    `The app's live path (\`--correlate\`: bench/lib/followLive.ts, the live-correlation worker + the main thread's columns):`,
+    '',
+    '| measure | value |',
+    '|---|---|',
+    `| CPU (cores, mean / busiest second, over the traffic) | ${cores.toFixed(2)} / ${busiest.toFixed(2)} |`,
+    `| peak RSS | ${peakRssMiB.toFixed(0)} MiB |`,
+    `| rows followed | ${stats.rows} |`,
+    `| snapshots, cost in the worker (median / largest) | ${stats.snapshots}, ${stats.costP50Ms.toFixed(0)} / ${stats.costMaxMs.toFixed(0)} ms |`,
+    `| journeys in the last snapshot (taken while capturing) / batch correlation of the folder / datagrams sent | ${stats.journeys} / ${batchJourneys} / ${datagrams} |`,
+    `| errors | ${stats.errors.length ? stats.errors.join('; ') : 'none'} |`,
+  ];
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -487,6 +570,7 @@ async function main(argv: string[]): Promise<void> {
     num('seconds', TARGETS.liveSeconds),
     num('rate', TARGETS.livePacketsPerSec),
     dd >= 0 ? argv.slice(dd + 1) : [],
+    (dd >= 0 ? argv.slice(0, dd) : argv).includes('--correlate'),
   );
 }
 
