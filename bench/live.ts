@@ -5,6 +5,7 @@
 //
 //   node bin/run-ts.mjs bench/live.ts [--seconds 60] [--rate 50000] [--correlate] [-- CAPTURE-FLAGS…]
 // Flags after `--` go to `hopscope capture` as they are (e.g. `-- --buffer-size 8192` to compare buffer sizes).
+// HS_BENCH_KEEP=1 keeps the capture folder (its path goes to stderr).
 // --correlate: also follow the capture folder with the app's live path (bench/lib/followLive.ts: the live-
 // correlation worker and the main thread's columns, in a process of its own) and report its CPU, memory and
 // snapshot costs, and its journeys against a batch correlation of the finished folder.
@@ -509,7 +510,8 @@ async function run(seconds: number, rate: number, captureFlags: string[], correl
   } finally {
     removeExtraPods();
     sh(process.execPath, [HOPSCOPE, 'lab', 'down'], true);
-    fs.rmSync(outDir, { recursive: true, force: true });
+    if (process.env.HS_BENCH_KEEP === '1') console.error(`live: capture folder kept: ${outDir}`);
+    else fs.rmSync(outDir, { recursive: true, force: true });
   }
 }
 

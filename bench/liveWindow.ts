@@ -6,6 +6,7 @@
 // same rows is timed too.
 //
 //   node bin/run-ts.mjs bench/liveWindow.ts [--journeys N] [--step-s S]     (N = 400000: 40 s of traffic)
+//   node bin/run-ts.mjs bench/liveWindow.ts --dir CAPTURE_FOLDER [--step-s S]  (a finished capture, replayed)
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -48,16 +49,35 @@ function index(file: string): { end: Float64Array; t: Float64Array } {
 }
 
 function main(): void {
-  const journeys = arg('journeys', 400_000);
   const stepNs = arg('step-s', 2) * 1e9;
-  const dir = path.join(ROOT, 'bench/data', `live-window-${journeys}`);
-  const m = readManifest(dir, journeys) ?? generate({ outDir: dir, journeys, seed: 1, extras: false });
-  const files = m.path.map((f) => path.join(dir, f.path));
+  const given = process.argv.indexOf('--dir');
+  let inputs: { node: string; iface: string; path: string }[];
+  let what: string;
+  if (given >= 0) {
+    // A capture folder (`hopscope capture --out`, the app's): its session.json names the files.
+    const dir = process.argv[given + 1];
+    const doc = JSON.parse(fs.readFileSync(path.join(dir, 'session.json'), 'utf8')) as {
+      captures: { node: string; iface: string; file: string }[];
+    };
+    inputs = doc.captures.map((c) => ({ node: c.node, iface: c.iface, path: path.join(dir, c.file) }));
+    what = dir;
+  } else {
+    const journeys = arg('journeys', 400_000);
+    const dir = path.join(ROOT, 'bench/data', `live-window-${journeys}`);
+    const m = readManifest(dir, journeys) ?? generate({ outDir: dir, journeys, seed: 1, extras: false });
+    inputs = m.path.map((f) => ({ node: f.node, iface: f.iface, path: path.join(dir, f.path) }));
+    what = `the generated path, ${journeys} journeys`;
+  }
+  const files = inputs.map((f) => f.path);
   const idx = files.map(index);
   const t0 = Math.min(...idx.map((x) => x.t[0]));
   const t1 = Math.max(...idx.map((x) => x.t[x.t.length - 1]));
   const live = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-bench-livewin-'));
-  const lanes = m.path.map((f) => ({
+  // A capture folder's session.json (SSH clock probes, discovered interfaces) comes along, as it would be there.
+  if (given >= 0)
+    for (const f of fs.readdirSync(process.argv[given + 1]).filter((n) => n.endsWith('.json')))
+      fs.copyFileSync(path.join(process.argv[given + 1], f), path.join(live, f));
+  const lanes = inputs.map((f) => ({
     node: f.node,
     iface: f.iface,
     file: path.join(live, path.basename(f.path)),
@@ -74,7 +94,7 @@ function main(): void {
     now: () => clock,
   });
   console.log(
-    `${m.path.length} files, ${journeys} journeys, ${((t1 - t0) / 1e9).toFixed(1)} s of traffic; a snapshot every ` +
+    `${what}: ${files.length} files, ${((t1 - t0) / 1e9).toFixed(1)} s of traffic; a snapshot every ` +
       `${stepNs / 1e9} s of it (default windows: journeys freeze ~10 s behind the watermark)\n`,
   );
   console.log(

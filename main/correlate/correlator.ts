@@ -541,24 +541,36 @@ export function collectBounds(
   bounds: ClockBounds,
   keep: ((journey: number) => boolean) | null = null,
 ): void {
-  const segs = c.segs;
-  const list: number[] = [];
+  const scratch: number[] = [];
   for (let j = 0; j < links.count; j++) {
     if (links.segCount[j] < 2 || links.ambiguous[j]) continue;
     if (keep && !keep(j)) continue;
-    list.length = 0;
-    for (let s = links.first[j]; s >= 0; s = links.segNext[s]) list.push(s);
-    for (let x = 0; x < list.length; x++) {
-      for (let y = x + 1; y < list.length; y++) {
-        const a = list[x];
-        const b = list[y];
-        const d = segmentDirection(a, b, c.obs, segs, own);
-        if (d === 0) continue;
-        // No [from, to] array per pair: this runs for every pair of every unambiguous journey.
-        const from = d < 0 ? a : b;
-        const to = d < 0 ? b : a;
-        bounds.add(segs.node[from], segs.node[to], segs.lastT[from], segs.firstT[to]);
-      }
+    journeyBounds(links.first[j], links.segNext, c, own, bounds, scratch);
+  }
+}
+
+/** Adds one journey's bounds (its segments: `first`, then segNext): every pair with direction evidence. */
+export function journeyBounds(
+  first: number,
+  segNext: Int32Array,
+  c: Correlator,
+  own: Ownership,
+  bounds: ClockBounds,
+  list: number[] = [],
+): void {
+  const segs = c.segs;
+  list.length = 0;
+  for (let s = first; s >= 0; s = segNext[s]) list.push(s);
+  for (let x = 0; x < list.length; x++) {
+    for (let y = x + 1; y < list.length; y++) {
+      const a = list[x];
+      const b = list[y];
+      const d = segmentDirection(a, b, c.obs, segs, own);
+      if (d === 0) continue;
+      // No [from, to] array per pair: this runs for every pair of every unambiguous journey.
+      const from = d < 0 ? a : b;
+      const to = d < 0 ? b : a;
+      bounds.add(segs.node[from], segs.node[to], segs.lastT[from], segs.firstT[to]);
     }
   }
 }

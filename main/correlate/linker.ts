@@ -30,6 +30,11 @@ export interface LinkOptions {
    * instead of new arrays: Links.segJourney and segNext are then these arrays.
    */
   out?: { segJourney: Int32Array; segNext: Int32Array };
+  /**
+   * A segment that has a rival outside the list (a live window's frozen segment with its key within reach):
+   * the journey it ends up in is marked ambiguous, as a rival in the list would have done or more.
+   */
+  rival?: (s: number) => boolean;
 }
 
 export interface Links {
@@ -194,6 +199,10 @@ export function linkSegments(
       } else ambiguous[j] = 1;
     }
     const tLast = segs.lastT[s] - off;
+    if (opts.rival?.(s)) {
+      if (best >= 0) ambiguous[best] = 1;
+      else ambiguous[count] = 1; // the journey created below
+    }
     if (best >= 0) {
       if (candidates > 1) ambiguous[best] = 1;
       segNext[jLast[best]] = s;

@@ -2,19 +2,26 @@
 // their clock bounds and flows counted once), and every snapshot relinks only the segments of the others plus
 // the new ones. So a live snapshot costs what the last maxSkewNs of traffic costs, not what the capture holds.
 //
-// A journey can still change while a segment with its key may arrive within reach of it: the clock pre-pass
-// matches across maxSkewNs (10 s), the final pass across crossWindowNs plus the clocks' uncertainty (at most
-// maxSkewNs). So journeys whose last hop is older than the watermark by more than the lag (maxSkewNs +
-// crossWindowNs + how far the pre-pass's centre and the estimate disagree) are frozen, as a prefix in time order
-// (so numbers stay in time order), and only if no segment with the same key is left behind within the lag:
-// the segments that stay then link exactly as they did with the frozen ones present, in both passes.
+// A journey can still change while a segment with its key may arrive within reach of the final pass: the
+// cross-node window plus the clocks' uncertainties (crossWindowNs + 2 × the largest; maxSkewNs while a clock is
+// unknown). Journeys whose last hop is older than the watermark by more than that reach (plus crossWindowNs, as
+// the estimate moves between snapshots) are frozen, as a prefix in time order (so numbers stay in time order),
+// and only if no segment with the same key is left behind within reach: the segments that stay then link
+// exactly as they did with the frozen ones present.
 //
-// The outcome equals a batch correlation of the same rows (tests/unit/correlate-window.test.ts) except where
-// clock estimates moved after a journey froze (it was linked with the offsets of its time), and rows delivered
-// more than the lag behind the watermark (they join their segment, or start journeys of their own).
+// The clock pre-pass reaches further (maxSkewNs, 10 s), and traffic whose keys repeat within seconds (a load
+// generator's identical datagrams with colliding IP IDs) would never let it freeze. So its frozen journeys are
+// kept for maxSkewNs as rivals (FrozenPrePass): a segment still linked that has a frozen same-key journey
+// within reach makes its own journey ambiguous and takes the frozen one's bounds out, as a batch run would
+// have made one of them ambiguous (or more: this errs on the side of fewer bounds, never a wrong one).
+//
+// The journeys, flows and names equal a batch correlation of the same rows (tests/unit/correlate-window.test.ts);
+// clocks come from the same bounds or fewer. They differ where the estimate moved after a journey froze (it was
+// linked with the offsets of its time), and for rows delivered more than the lag behind the watermark (they join
+// their segment, or start journeys of their own).
 
 import { ClockBounds } from './clockSkew.ts';
-import { collectBounds, type Correlator } from './correlator.ts';
+import { collectBounds, journeyBounds, type Correlator } from './correlator.ts';
 import { FlowWindow } from './flows.ts';
 import { LinkScratch, linkSegments, type Links } from './linker.ts';
 import { CorrelationResult } from './result.ts';
@@ -54,8 +61,10 @@ export class LinkWindow {
   private first = new Int32Array(1024);
   private segCount = new Int32Array(1024);
   private ambiguous = new Uint8Array(1024);
-  /** The clock bounds of frozen pre-pass journeys (minima: they only accumulate). */
+  /** The clock bounds of frozen pre-pass journeys past any rival (minima: they only accumulate). */
   private bounds: ClockBounds | null = null;
+  /** Frozen pre-pass journeys still within the pre-pass's reach of what is linked. */
+  private readonly prePass = new FrozenPrePass();
   private readonly flows = new FlowWindow();
   /** Pods' MACs learned from the frozen journeys (CorrelationResult.learnNames). */
   private readonly names = new Map<number, string>();
@@ -78,19 +87,34 @@ export class LinkWindow {
     let bounds: ClockBounds | null = null;
     let pre: Links | null = null;
     const preOpts = c.prePassOptions();
+    const prior = preOpts.offsetNs;
     if (clockOpts.mode === 'auto' && nodeCount > 1) {
+      const ghosts = this.prePass;
+      ghosts.index();
+      const reach = c.opts.maxSkewNs;
       pre = linkSegments(
         c.obs,
         segs,
         own,
-        { ...preOpts, list, out: { segJourney: this.preJourney, segNext: this.preNext } },
+        {
+          ...preOpts,
+          list,
+          out: { segJourney: this.preJourney, segNext: this.preNext },
+          rival: (s) => ghosts.rival(segs, s, prior, reach),
+        },
         this.scratch,
       );
       bounds = new ClockBounds(nodeCount);
       if (this.bounds) bounds.merge(this.bounds);
+      const scratch: number[] = [];
+      ghosts.forEachAlive((first) => journeyBounds(first, this.preNext, c, own, bounds!, scratch));
       collectBounds(pre, c, own, bounds);
     }
     const { clocks, offsetNs, uncertaintyNs } = c.clocksFrom(bounds);
+    // What the final pass reaches across nodes at most (see linkSegments' tolerance).
+    let unc = 0;
+    for (let n = 0; n < nodeCount; n++) unc = Math.max(unc, uncertaintyNs[n]);
+    const reachNs = Math.min(c.opts.maxSkewNs, c.opts.crossWindowNs + 2 * unc);
     const links = linkSegments(
       c.obs,
       segs,
@@ -149,11 +173,37 @@ export class LinkWindow {
       frozenFlowsStable: this.flows.frozenStable,
     };
     if (freeze) {
-      const lagNs = c.opts.maxSkewNs + c.opts.crossWindowNs + spread(preOpts.offsetNs, offsetNs);
-      this.freeze(c, result, pre, watermark, offsetNs, lagNs);
+      this.freeze(c, result, pre, watermark, offsetNs, reachNs + c.opts.crossWindowNs, prior);
       this.stats.frozen = this.frozen;
+      // Frozen pre-pass journeys no segment can reach any more: their bounds are final.
+      if (pre) {
+        let before = Infinity;
+        for (let n = 0; n < nodeCount; n++) {
+          const wn = typeof watermark === 'number' ? watermark : watermark[n];
+          before = Math.min(before, wn - prior[n]);
+        }
+        for (let i = 0; i < this.activeCount; i++) {
+          const s = this.active[i];
+          before = Math.min(before, segs.firstT[s] - prior[segs.node[s]]);
+        }
+        const into = this.frozenBounds(nodeCount);
+        const scratch: number[] = [];
+        this.prePass.commit(before - c.opts.maxSkewNs - c.opts.crossWindowNs, (first) =>
+          journeyBounds(first, this.preNext, c, own, into, scratch),
+        );
+      }
     }
     return result;
+  }
+
+  /** The running bounds of committed pre-pass journeys, sized for `nodes`. */
+  private frozenBounds(nodes: number): ClockBounds {
+    if (!this.bounds || this.bounds.nodeCount !== nodes) {
+      const b = new ClockBounds(nodes);
+      if (this.bounds) b.merge(this.bounds);
+      this.bounds = b;
+    }
+    return this.bounds;
   }
 
   /** Appends the segments created since the last link() to the active list; sizes the per-segment columns. */
@@ -171,6 +221,8 @@ export class LinkWindow {
   /**
    * Freezes the longest prefix (time order) of the relinked journeys whose every hop lies more than `lagNs`
    * before the watermark, cut back until no unfrozen segment with the key of a frozen one is within the lag of it.
+   * The pre-pass journeys with frozen segments become FrozenPrePass entries (times in the pre-pass's clocks,
+   * `prior`).
    */
   private freeze(
     c: Correlator,
@@ -179,6 +231,7 @@ export class LinkWindow {
     watermark: number | ArrayLike<number>,
     offsetNs: Float64Array,
     lagNs: number,
+    prior: Float64Array,
   ): void {
     const segs = c.segs;
     const F = this.frozen;
@@ -205,18 +258,30 @@ export class LinkWindow {
     while (p < A && last[p] < horizon) p++;
     if (p === 0) return;
     // Same-key segments within the lag of each other were (or could have been) candidates for one journey, or
-    // rivals: keep them on one side. This also keeps every pre-pass journey on one side (its segments share a
-    // key and lie within maxSkewNs of each other in its clocks).
+    // rivals: keep them on one side.
     p = this.cutBefore(segs, list, F, p, offsetNs, lagNs);
     if (p === 0) return;
     if (pre) {
-      if (!this.bounds || this.bounds.nodeCount !== c.nodes.length) {
-        const b = new ClockBounds(c.nodes.length);
-        if (this.bounds) b.merge(this.bounds);
-        this.bounds = b;
+      // Each pre-pass journey with a frozen segment, once: complete (all its segments frozen) or not.
+      const done = new Uint8Array(pre.count);
+      for (let i = 0; i < list.length; i++) {
+        const s0 = list[i];
+        if (this.segJourney[s0] - F >= p) continue;
+        const q = this.preJourney[s0];
+        if (done[q]) continue;
+        done[q] = 1;
+        let complete = true;
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (let s = pre.first[q]; s >= 0; s = this.preNext[s]) {
+          if (this.segJourney[s] - F >= p) complete = false;
+          lo = Math.min(lo, segs.firstT[s] - prior[segs.node[s]]);
+          hi = Math.max(hi, segs.lastT[s] - prior[segs.node[s]]);
+        }
+        const s = pre.first[q];
+        const counts = complete && pre.segCount[q] >= 2 && !pre.ambiguous[q];
+        this.prePass.add(s, segs.keyHi[s], segs.keyLo[s], lo, hi, counts);
       }
-      const segJourney = this.segJourney;
-      collectBounds(pre, c, c.ownership(), this.bounds, (q) => segJourney[pre.first[q]] < F + p);
     }
     this.flows.freeze(res, F + p);
     res.learnNames(this.names, F, F + p);
@@ -340,14 +405,119 @@ function timeOrder(start: Float64Array): Int32Array {
   return order;
 }
 
-/** How far apart two per-node offset sets are at most (ns): the pre-pass's centre against the estimate. */
-function spread(a: Float64Array, b: Float64Array): number {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (let n = 0; n < a.length; n++) {
-    const d = a[n] - b[n];
-    if (d < lo) lo = d;
-    if (d > hi) hi = d;
+/**
+ * Pre-pass journeys with frozen segments, first in first out, until nothing still linked can reach them: by key,
+ * rivals of the segments still linked; the complete ones that no rival has met yet hold clock bounds.
+ * Times are in the pre-pass's clocks. A table from key to newest entry is rebuilt for each link (the entries
+ * span the last maxSkewNs of traffic).
+ */
+class FrozenPrePass {
+  private first = new Int32Array(1024);
+  private keyHi = new Int32Array(1024);
+  private keyLo = new Int32Array(1024);
+  private firstT = new Float64Array(1024);
+  private lastT = new Float64Array(1024);
+  /** Its bounds count (complete, unambiguous, no rival met since). */
+  private alive = new Uint8Array(1024);
+  private head = 0;
+  private count = 0;
+  private slot = new Int32Array(0);
+  private older = new Int32Array(0);
+  private bits = 0;
+
+  add(first: number, keyHi: number, keyLo: number, firstT: number, lastT: number, alive: boolean): void {
+    if (this.count === this.first.length) this.resize(Math.max(1024, (this.count - this.head) * 2));
+    const i = this.count++;
+    this.first[i] = first;
+    this.keyHi[i] = keyHi;
+    this.keyLo[i] = keyLo;
+    this.firstT[i] = firstT;
+    this.lastT[i] = lastT;
+    this.alive[i] = alive ? 1 : 0;
   }
-  return a.length ? hi - lo : 0;
+
+  /** Moves entries [head, count) to the front of arrays of `cap` entries. */
+  private resize(cap: number): void {
+    const n = this.count - this.head;
+    const move = <T extends Int32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
+      const b = make(Math.max(cap, n));
+      b.set(a.subarray(this.head, this.count) as never);
+      return b;
+    };
+    this.first = move(this.first, (k) => new Int32Array(k));
+    this.keyHi = move(this.keyHi, (k) => new Int32Array(k));
+    this.keyLo = move(this.keyLo, (k) => new Int32Array(k));
+    this.firstT = move(this.firstT, (k) => new Float64Array(k));
+    this.lastT = move(this.lastT, (k) => new Float64Array(k));
+    this.alive = move(this.alive, (k) => new Uint8Array(k));
+    this.count = n;
+    this.head = 0;
+  }
+
+  /** Builds the key table over the entries held. */
+  index(): void {
+    const n = this.count - this.head;
+    this.bits = 4;
+    while (1 << this.bits < n * 2) this.bits++;
+    this.slot = new Int32Array(1 << this.bits);
+    this.older = new Int32Array(this.count);
+    const mask = (1 << this.bits) - 1;
+    for (let i = this.head; i < this.count; i++) {
+      const hi = this.keyHi[i];
+      const lo = this.keyLo[i];
+      for (let q = Math.imul(hi ^ (lo >>> 7), 0x9e3779b1) >>> (32 - this.bits); ; q = (q + 1) & mask) {
+        const v = this.slot[q];
+        if (v === 0 || (this.keyHi[v - 1] === hi && this.keyLo[v - 1] === lo)) {
+          this.older[i] = v - 1;
+          this.slot[q] = i + 1;
+          break;
+        }
+      }
+    }
+  }
+
+  /**
+   * Whether an entry with segment s's key lies within `reach` of it (pre-pass clocks: `prior`); such entries
+   * lose their bounds.
+   */
+  rival(segs: Correlator['segs'], s: number, prior: Float64Array, reach: number): boolean {
+    if (this.count === this.head) return false;
+    const hi = segs.keyHi[s];
+    const lo = segs.keyLo[s];
+    const mask = (1 << this.bits) - 1;
+    let i = -1;
+    for (let q = Math.imul(hi ^ (lo >>> 7), 0x9e3779b1) >>> (32 - this.bits); ; q = (q + 1) & mask) {
+      const v = this.slot[q];
+      if (v === 0) return false;
+      if (this.keyHi[v - 1] === hi && this.keyLo[v - 1] === lo) {
+        i = v - 1;
+        break;
+      }
+    }
+    const off = prior[segs.node[s]];
+    const sf = segs.firstT[s] - off;
+    const sl = segs.lastT[s] - off;
+    let found = false;
+    for (; i >= 0; i = this.older[i]) {
+      if (this.firstT[i] <= sl + reach && this.lastT[i] >= sf - reach) {
+        this.alive[i] = 0;
+        found = true;
+      }
+    }
+    return found;
+  }
+
+  /** Calls `f` with the first segment of every entry whose bounds count. */
+  forEachAlive(f: (first: number) => void): void {
+    for (let i = this.head; i < this.count; i++) if (this.alive[i]) f(this.first[i]);
+  }
+
+  /** Drops the leading entries that end before `before`, handing over those whose bounds count. */
+  commit(before: number, f: (first: number) => void): void {
+    while (this.head < this.count && this.lastT[this.head] < before) {
+      if (this.alive[this.head]) f(this.first[this.head]);
+      this.head++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.count) this.resize((this.count - this.head) * 2);
+  }
 }

@@ -7,3 +7,37 @@ export async function ok<T>(p: Promise<Result<unknown>>): Promise<T> {
   if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`);
   return r.value as T;
 }
+
+/**
+ * Live journeys against a batch correlation of the same rows, row by row. A live window numbers journeys in
+ * time order as the clocks were estimated when they froze; the batch uses the final estimate, so journeys that
+ * start within a few µs of each other on different nodes can swap numbers. So ids are matched one to one (the
+ * first row of each pair decides), and the hops must be equal.
+ */
+export class JourneyMatch {
+  readonly liveToBatch = new Map<number, number>();
+  private readonly batchToLive = new Map<number, number>();
+  /** Rows whose journey or hop disagrees. */
+  mismatches = 0;
+
+  row(liveJourney: number, liveHop: number, batchJourney: number, batchHop: number): boolean {
+    let ok = liveHop === batchHop && liveJourney < 0 === batchJourney < 0;
+    if (ok && liveJourney >= 0) {
+      const b = this.liveToBatch.get(liveJourney);
+      const l = this.batchToLive.get(batchJourney);
+      if (b === undefined && l === undefined) {
+        this.liveToBatch.set(liveJourney, batchJourney);
+        this.batchToLive.set(batchJourney, liveJourney);
+      } else ok = b === batchJourney && l === liveJourney;
+    }
+    if (!ok) this.mismatches++;
+    return ok;
+  }
+
+  /** Journeys whose live number differs from the batch's. */
+  get renumbered(): number {
+    let n = 0;
+    for (const [l, b] of this.liveToBatch) if (l !== b) n++;
+    return n;
+  }
+}

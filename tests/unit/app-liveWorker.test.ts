@@ -13,6 +13,7 @@ import { LiveCorrelatorHandle } from '../../main/app/liveCorrelatorHandle.ts';
 import type { LiveJourneys } from '../../main/app/liveCorrelatorProtocol.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
 import { buildSession } from '../../main/app/sessionBuild.ts';
+import { JourneyMatch } from './app-helpers.ts';
 
 const JOURNEYS = 25_000;
 const work = mkdtempSync(path.join(tmpdir(), 'hs-liveworker-'));
@@ -108,13 +109,16 @@ describe('live correlation worker', () => {
     const all = live.batch(0, live.count);
     expect(all.capture.length).toBe(total);
     const perLane = lanes.map(() => 0);
-    let mismatches = 0;
+    const match = new JourneyMatch();
     for (let i = 0; i < total; i++) {
       const c = all.capture[i];
       const r = expected.get(`${c}#${perLane[c]++}`)!;
-      if (all.journey[i] !== batch.journeyCol[r] || all.hop[i] !== batch.hopCol[r]) mismatches++;
+      match.row(all.journey[i], all.hop[i], batch.journeyCol[r], batch.hopCol[r]);
     }
-    expect(mismatches).toBe(0);
+    expect(match.mismatches).toBe(0);
+    // Journeys that froze while node-2's offset was still being narrowed may be numbered in a slightly different
+    // order than the batch's (a request and a reply starting µs apart on different nodes): a few at most.
+    expect(match.renumbered).toBeLessThan(JOURNEYS / 100);
 
     // Journey queries are answered by the worker, with our packet indices.
     const page = await live.findJourneys('', 0, 3);
