@@ -25,7 +25,7 @@ import { createCaptureReader } from '../pcap/reader.ts';
 import type { CaptureReader, CaptureRecord } from '../pcap/types.ts';
 import { pushRecord } from '../session/ingestFiles.ts';
 import { loadInputs } from '../session/inputs.ts';
-import { ByteGrow, Grow } from './liveCorrelatorColumns.ts';
+import { Grow } from './liveCorrelatorColumns.ts';
 import type { LiveJourneys, LiveLane, LiveRows } from './liveCorrelatorProtocol.ts';
 import { LoadedSession } from './loadedSession.ts';
 
@@ -94,7 +94,7 @@ export class LiveCorrelator {
     caplen: new Grow((n) => new Uint32Array(n)),
     proto: new Grow((n) => new Uint8Array(n)),
     status: new Grow((n) => new Uint8Array(n)),
-    frames: new ByteGrow(),
+    fileOffset: new Grow((n) => new Float64Array(n)),
   };
 
   constructor(private readonly opts: LiveCorrelatorOptions) {
@@ -156,7 +156,7 @@ export class LiveCorrelator {
     out.status.push(
       st === STATUS_MALFORMED ? 2 : st === STATUS_TRUNCATED ? 1 : st === STATUS_UNSUPPORTED ? 3 : 0,
     );
-    out.frames.append(rec.buf, rec.dataOffset, rec.caplen);
+    out.fileOffset.push(c.obs.fileOffset[o]);
   }
 
   /** Reads what every file gained since the last poll; returns the new rows (null when there are none). */
@@ -203,7 +203,7 @@ export class LiveCorrelator {
       caplen: out.caplen.copy(),
       proto: out.proto.copy(),
       status: out.status.copy(),
-      frames: out.frames.copy(),
+      fileOffset: out.fileOffset.copy(),
       lanes: this.lanes(),
     };
     this.sent += out.capture.length;

@@ -58,29 +58,3 @@ export class Grow<T extends Typed> {
     this.length = 0;
   }
 }
-
-/** Frame bytes appended back to back (grows by doubling, like the columns). */
-export class ByteGrow {
-  data = new Uint8Array(1 << 16);
-  length = 0;
-
-  append(src: Uint8Array, start: number, len: number): void {
-    if (this.length + len > this.data.length) {
-      let cap = this.data.length * 2;
-      while (cap < this.length + len) cap *= 2;
-      const next = new Uint8Array(cap);
-      next.set(this.data.subarray(0, this.length));
-      this.data = next;
-    }
-    this.data.set(src.subarray(start, start + len), this.length);
-    this.length += len;
-  }
-
-  copy(): Uint8Array {
-    return this.data.slice(0, this.length);
-  }
-
-  clear(): void {
-    this.length = 0;
-  }
-}

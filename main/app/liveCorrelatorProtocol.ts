@@ -12,8 +12,9 @@ export interface LiveLane {
 
 /**
  * Rows read from the files since the last message, in the order they were pushed into the correlator, so the
- * main thread's packet index is the correlator's row index. Frames lie back to back in `frames` (row k's bytes
- * follow row k-1's, caplen[k] long).
+ * main thread's packet index is the correlator's row index. Frames stay in the capture files (local: the app
+ * writes them): `fileOffset` is each record's offset in its lane's file, from which the main thread reads the
+ * bytes of the rows it shows.
  */
 export interface LiveRows {
   from: number;
@@ -25,7 +26,7 @@ export interface LiveRows {
   proto: Uint8Array;
   /** 0 ok, 1 truncated, 2 malformed, 3 unsupported (as PacketBatch.status). */
   status: Uint8Array;
-  frames: Uint8Array;
+  fileOffset: Float64Array;
   /** Per lane, as of this message. */
   lanes: { linkType: number; packets: number; problems: string[] }[];
 }
@@ -81,7 +82,7 @@ export type FromLiveWorker =
 
 /** The buffers of a rows message, to transfer. */
 export function rowBuffers(r: LiveRows): ArrayBuffer[] {
-  return [r.capture, r.tsSec, r.tsNsec, r.origLen, r.caplen, r.proto, r.status, r.frames].map(
+  return [r.capture, r.tsSec, r.tsNsec, r.origLen, r.caplen, r.proto, r.status, r.fileOffset].map(
     (a) => a.buffer as ArrayBuffer,
   );
 }

@@ -12,6 +12,7 @@ import type {
   SessionInfo,
 } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
+import { CaptureFiles } from '../session/frames.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
 import type { LiveJourneys, LiveRows } from './liveCorrelatorProtocol.ts';
 
@@ -48,10 +49,10 @@ export class LiveSession {
   private status = new Grow((n) => new Uint8Array(n));
   private journeyCol = new Grow((n) => new Int32Array(n));
   private hopCol = new Grow((n) => new Int16Array(n));
-  /** Frames: each rows message's buffer is one block; a row points into its block. */
-  private blocks: Uint8Array[] = [];
-  private block = new Grow((n) => new Uint32Array(n));
-  private offset = new Grow((n) => new Uint32Array(n));
+  /** Per row: its record's offset in its lane's file (frames are read from there, for the rows shown). */
+  private fileOffset = new Grow((n) => new Float64Array(n));
+  private readonly files = new CaptureFiles();
+  private readonly paths: string[];
   private journeys = 0;
   private flows = 0;
   private clocks: SessionInfo['clocks'] = [];
@@ -69,6 +70,7 @@ export class LiveSession {
   ) {
     // Times are relative to the start of the capture (whole seconds), so batches can be sent before any packet.
     this.baseSec = baseSec ?? Math.floor(Date.now() / 1000);
+    this.paths = captures.map((c) => c.file);
     this.lanes = captures.map((c) => ({
       node: c.node,
       iface: c.iface,
@@ -100,15 +102,7 @@ export class LiveSession {
     const at = this.tsRel.extend(n);
     const ts = this.tsRel.data;
     for (let k = 0; k < n; k++) ts[at + k] = (r.tsSec[k] - base) * 1e9 + r.tsNsec[k];
-    this.block.extend(n);
-    this.block.data.fill(this.blocks.length, at, at + n);
-    this.blocks.push(r.frames);
-    this.offset.extend(n);
-    const off = this.offset.data;
-    for (let k = 0, o = 0; k < n; k++) {
-      off[at + k] = o;
-      o += r.caplen[k];
-    }
+    this.fileOffset.append(r.fileOffset);
     this.journeyCol.extend(n);
     this.journeyCol.data.fill(-1, at, at + n);
     this.hopCol.extend(n);
@@ -147,6 +141,7 @@ export class LiveSession {
 
   close(): void {
     this.source = null;
+    this.files.close();
   }
 
   batch(from: number, count: number): PacketBatch {
@@ -166,8 +161,12 @@ export class LiveSession {
   }
 
   frame(i: number): Uint8Array {
-    const b = this.blocks[this.block.data[i]];
-    return b.subarray(this.offset.data[i], this.offset.data[i] + this.caplen.data[i]);
+    const n = this.files.locate(
+      this.paths[this.capture.data[i]],
+      this.fileOffset.data[i],
+      this.caplen.data[i],
+    );
+    return n < 0 ? new Uint8Array(0) : this.files.buf.subarray(this.files.start, this.files.start + n);
   }
 
   linkType(i: number): number {

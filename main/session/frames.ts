@@ -28,31 +28,29 @@ interface FileWindow {
   end: number;
 }
 
-export class FrameSource {
-  private readonly files = new Map<string, FileWindow>();
-  private detail: FrameDetail | null = null;
-  /**
-   * With `attachDetail` (default), a result without frame-backed row detail gets one (IPv6 addresses and
-   * summaries), reading through its own FrameSource so it never moves this one's window under a caller.
-   */
-  constructor(
-    private readonly res: CorrelationResult,
-    attachDetail = true,
-  ) {
-    if (attachDetail && typeof res.setRowDetail === 'function' && !res.rowDetail) {
-      this.detail = new FrameDetail(res);
-      res.setRowDetail(this.detail);
-    }
-  }
+/**
+ * Frame bytes by record: a capture file's path and the record's offset in it (its header included), read
+ * through a read-ahead window per file. Files may still be growing (a live capture): a record past the window
+ * is read again.
+ */
+export class CaptureFiles {
+  private readonly files = new Map<string, FileWindow | null>();
+  /** Where locate() left the bytes: buf[start, start + the length it returned). */
+  buf: Uint8Array = new Uint8Array(0);
+  start = 0;
 
-  private open(path: string): FileWindow {
+  private open(path: string): FileWindow | null {
     let w = this.files.get(path);
-    if (w) return w;
-    const fd = openSync(path, 'r');
-    const head = new Uint8Array(4);
-    readSync(fd, head, 0, 4, 0);
-    const pcapng = head[0] === 0x0a && head[1] === 0x0d && head[2] === 0x0d && head[3] === 0x0a;
-    w = { fd, pcapng, buf: new Uint8Array(WINDOW), start: 0, end: 0 };
+    if (w !== undefined) return w;
+    try {
+      const fd = openSync(path, 'r');
+      const head = new Uint8Array(4);
+      readSync(fd, head, 0, 4, 0);
+      const pcapng = head[0] === 0x0a && head[1] === 0x0d && head[2] === 0x0d && head[3] === 0x0a;
+      w = { fd, pcapng, buf: new Uint8Array(WINDOW), start: 0, end: 0 };
+    } catch {
+      w = null; // gone or unreadable: its frames are empty
+    }
     this.files.set(path, w);
     return w;
   }
@@ -66,6 +64,48 @@ export class FrameSource {
       w.end = at + n;
     }
     return at - w.start;
+  }
+
+  /**
+   * Points buf/start at the frame of the record at `at` in `path` (caplen bytes) and returns their length, or -1
+   * when the file is unavailable.
+   */
+  locate(path: string, at: number, caplen: number): number {
+    const w = this.open(path);
+    if (!w) return -1;
+    let hdr = PCAP_RECORD_HEADER;
+    if (w.pcapng) {
+      const i = this.window(w, at, 4);
+      const type = w.buf[i] | w.buf[i + 3]; // 6, 2 or 3 in either byte order
+      hdr = type === 3 ? PCAPNG_SPB_DATA : PCAPNG_EPB_DATA;
+    }
+    const i = this.window(w, at + hdr, caplen);
+    this.buf = w.buf;
+    this.start = i;
+    return Math.max(0, Math.min(caplen, w.end - w.start - i));
+  }
+
+  close(): void {
+    for (const w of this.files.values()) if (w) closeSync(w.fd);
+    this.files.clear();
+  }
+}
+
+export class FrameSource {
+  private readonly files = new CaptureFiles();
+  private detail: FrameDetail | null = null;
+  /**
+   * With `attachDetail` (default), a result without frame-backed row detail gets one (IPv6 addresses and
+   * summaries), reading through its own FrameSource so it never moves this one's window under a caller.
+   */
+  constructor(
+    private readonly res: CorrelationResult,
+    attachDetail = true,
+  ) {
+    if (attachDetail && typeof res.setRowDetail === 'function' && !res.rowDetail) {
+      this.detail = new FrameDetail(res);
+      res.setRowDetail(this.detail);
+    }
   }
 
   /** The captured bytes of a row (a view valid until the next call). Empty when the file is unavailable. */
@@ -86,24 +126,14 @@ export class FrameSource {
     const rows = this.res.rows;
     const path = this.res.captures[rows.capture[row]].path;
     if (!path) return -1;
-    const w = this.open(path);
-    const at = rows.fileOffset[row];
-    let hdr = PCAP_RECORD_HEADER;
-    if (w.pcapng) {
-      const i = this.window(w, at, 4);
-      const type = w.buf[i] | w.buf[i + 3]; // 6, 2 or 3 in either byte order
-      hdr = type === 3 ? PCAPNG_SPB_DATA : PCAPNG_EPB_DATA;
-    }
-    const len = rows.caplen[row];
-    const i = this.window(w, at + hdr, len);
-    this.buf = w.buf;
-    this.start = i;
-    return Math.min(len, w.buf.length - i);
+    const n = this.files.locate(path, rows.fileOffset[row], rows.caplen[row]);
+    this.buf = this.files.buf;
+    this.start = this.files.start;
+    return n;
   }
 
   close(): void {
-    for (const w of this.files.values()) closeSync(w.fd);
-    this.files.clear();
+    this.files.close();
     if (this.detail) {
       if (this.res.rowDetail === this.detail) this.res.setRowDetail(null);
       this.detail.close();

@@ -194,8 +194,20 @@ async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'cl
     // Times on our base: the hop's relative time is its packet's (no clock correction within one kernel).
     expect(Math.abs(h.tRelNs - all.tsNs[h.packet])).toBeLessThan(1e6);
   }
-  // Frames and link types reach the main side too (summaries and detail read them there).
+  // Frames and link types reach the main side too (summaries and detail read them there): the main side reads
+  // each row's bytes from its lane's file, the same bytes as the batch session's.
   expect(live.frame(v.hopList[0].packet).length).toBe(live.caplenOf(v.hopList[0].packet));
+  const batchRow = new Map<string, number>();
+  for (let r = 0; r < batch.count; r++) {
+    const cap = batch.result.captures[br.capture[r]];
+    batchRow.set(key(cap.node, cap.iface, br.record[r]), r);
+  }
+  perLane.fill(0);
+  for (let i = 0; i < live.count; i++) {
+    const c = all.capture[i];
+    const r = batchRow.get(key(lanes[c].node, lanes[c].iface, perLane[c]++))!;
+    expect(Buffer.from(live.frame(i)).equals(Buffer.from(batch.frame(r)))).toBe(true);
+  }
   expect(live.captureInfos().every((c) => c.linkType === 1 && c.packets > 0)).toBe(true);
 
   // Nothing new: a snapshot would change nothing.
