@@ -95,3 +95,15 @@ export class RowRuns {
     this.end = e;
   }
 }
+
+/** `a` when it holds `n` entries, else a new array of the same kind (twice as large, at least n) with a's first `keep`. */
+export function withCapacity<T extends Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(
+  a: T,
+  n: number,
+  keep: number,
+): T {
+  if (a.length >= n) return a;
+  const b = new (a.constructor as new (size: number) => T)(Math.max(n, a.length * 2));
+  b.set(a.subarray(0, keep) as never);
+  return b;
+}

@@ -3,6 +3,7 @@
 // chain through the NAT hop) are one flow. ICMP echo pairs by (addresses, id, seq): one flow per ping.
 
 import { PROTO_ICMP } from '../decode/fields.ts';
+import { withCapacity } from './columns.ts';
 import { fmix } from './identity.ts';
 import type { CorrelationResult } from './result.ts';
 
@@ -170,14 +171,6 @@ export function computeFlows(res: CorrelationResult): void {
   res.flowCount = first.length;
 }
 
-/** An Int32Array at least `n` long holding `a`'s first `keep` entries (`a` itself when long enough). */
-function ensure(a: Int32Array<ArrayBuffer>, n: number, keep: number): Int32Array<ArrayBuffer> {
-  if (a.length >= n) return a;
-  const b = new Int32Array(Math.max(n, a.length * 2));
-  b.set(a.subarray(0, keep));
-  return b;
-}
-
 /**
  * Flows for a live window (window.ts): journeys [0, frozen) are final, so their unions, tuples and flow
  * numbers are kept here and grow with freeze(); compute() adds the journeys after them on every snapshot
@@ -261,8 +254,8 @@ export class FlowWindow {
       res.flowCount = first.length;
       return;
     }
-    this.flowOf = ensure(this.flowOf, n, F);
-    this.flowFirst = ensure(this.flowFirst, this.frozenFlows + n - F, this.frozenFlows);
+    this.flowOf = withCapacity(this.flowOf, n, F);
+    this.flowFirst = withCapacity(this.flowFirst, this.frozenFlows + n - F, this.frozenFlows);
     const flowOf = this.flowOf;
     let flows = this.frozenFlows;
     for (let k = F; k < n; k++) {
@@ -280,8 +273,8 @@ export class FlowWindow {
   /** Journeys [frozen, upTo) of res become final: their tuples and unions join the state. */
   freeze(res: CorrelationResult, upTo: number): void {
     const from = this.frozen;
-    this.parent = ensure(this.parent, upTo, from);
-    this.flowOf = ensure(this.flowOf, upTo, from);
+    this.parent = withCapacity(this.parent, upTo, from);
+    this.flowOf = withCapacity(this.flowOf, upTo, from);
     const parent = this.parent;
     let renumber = false;
     for (let k = from; k < upTo; k++) {
@@ -302,7 +295,7 @@ export class FlowWindow {
     if (renumber) this.merging = true; // the next compute() numbers differently from the last one
     const start = renumber ? 0 : from;
     let flows = renumber ? 0 : this.frozenFlows;
-    this.flowFirst = ensure(this.flowFirst, flows + upTo - start, flows);
+    this.flowFirst = withCapacity(this.flowFirst, flows + upTo - start, flows);
     for (let k = start; k < upTo; k++) {
       const root = findRoot(parent, k);
       if (root === k) {

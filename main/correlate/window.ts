@@ -21,18 +21,11 @@
 // their segment, or start journeys of their own).
 
 import { ClockBounds } from './clockSkew.ts';
+import { withCapacity } from './columns.ts';
 import { collectBounds, journeyBounds, type Correlator } from './correlator.ts';
 import { FlowWindow } from './flows.ts';
 import { LinkScratch, linkSegments, type Links } from './linker.ts';
 import { CorrelationResult } from './result.ts';
-
-/** An Int32Array at least n long with a's first `keep` entries (a itself when long enough). */
-function grow(a: Int32Array<ArrayBuffer>, n: number, keep: number): Int32Array<ArrayBuffer> {
-  if (a.length >= n) return a;
-  const b = new Int32Array(Math.max(n, a.length * 2));
-  b.set(a.subarray(0, keep));
-  return b;
-}
 
 export interface WindowStats {
   /** Journeys frozen so far (they are journeys [0, frozen) of every later result). */
@@ -140,13 +133,9 @@ export class LinkWindow {
     }
     const order = timeOrder(start);
     const pos = new Int32Array(A);
-    this.first = grow(this.first, F + A, F);
-    this.segCount = grow(this.segCount, F + A, F);
-    if (this.ambiguous.length < F + A) {
-      const b = new Uint8Array(Math.max(F + A, this.ambiguous.length * 2));
-      b.set(this.ambiguous.subarray(0, F));
-      this.ambiguous = b;
-    }
+    this.first = withCapacity(this.first, F + A, F);
+    this.segCount = withCapacity(this.segCount, F + A, F);
+    this.ambiguous = withCapacity(this.ambiguous, F + A, F);
     for (let i = 0; i < A; i++) {
       const j = order[i];
       pos[j] = i;
@@ -209,13 +198,13 @@ export class LinkWindow {
   /** Appends the segments created since the last link() to the active list; sizes the per-segment columns. */
   private take(length: number): void {
     const add = length - this.seen;
-    this.active = grow(this.active, this.activeCount + add, this.activeCount);
+    this.active = withCapacity(this.active, this.activeCount + add, this.activeCount);
     for (let s = this.seen; s < length; s++) this.active[this.activeCount++] = s;
     this.seen = length;
-    this.segJourney = grow(this.segJourney, length, length);
-    this.segNext = grow(this.segNext, length, length);
-    this.preJourney = grow(this.preJourney, length, length);
-    this.preNext = grow(this.preNext, length, length);
+    this.segJourney = withCapacity(this.segJourney, length, length);
+    this.segNext = withCapacity(this.segNext, length, length);
+    this.preJourney = withCapacity(this.preJourney, length, length);
+    this.preNext = withCapacity(this.preNext, length, length);
   }
 
   /**

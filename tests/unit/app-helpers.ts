@@ -1,5 +1,7 @@
 // Shared by the app back end's tests: the value of a Result, or a thrown error naming its code.
 
+import path from 'node:path';
+
 import type { Result } from '../../preload/api.ts';
 
 export async function ok<T>(p: Promise<Result<unknown>>): Promise<T> {
@@ -40,4 +42,12 @@ export class JourneyMatch {
     for (const [l, b] of this.liveToBatch) if (l !== b) n++;
     return n;
   }
+}
+
+/** Live lanes for capture files named NODE__IFACE.pcap, followed in `dir`. */
+export function lanesFor(names: string[], dir: string): { node: string; iface: string; file: string }[] {
+  return names.map((f) => {
+    const [node, iface] = f.replace(/\.pcap$/, '').split('__');
+    return { node, iface, file: path.join(dir, f) };
+  });
 }

@@ -12,6 +12,7 @@ import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
 import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { fixtureCopy, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
+import { lanesFor } from './app-helpers.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -75,10 +76,7 @@ describe('live journey columns', () => {
         (steps) => {
           const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecols-'));
           dirs.push(dir);
-          const lanes = names.map((f) => {
-            const [node, iface] = f.replace(/\.pcap$/, '').split('__');
-            return { node, iface, file: path.join(dir, f) };
-          });
+          const lanes = lanesFor(names, dir);
           let clock = 0;
           const lc = new LiveCorrelator({
             id: 'l',

@@ -24,7 +24,7 @@ import type { CorrelateOptions } from '../../main/correlate/correlator.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 import { createCaptureReader } from '../../main/pcap/reader.ts';
 import { fixtureCopy } from './correlate-helpers.ts';
-import { JourneyMatch } from './app-helpers.ts';
+import { JourneyMatch, lanesFor } from './app-helpers.ts';
 
 const FIXTURE = 'tests/fixtures/flannel-vxlan';
 const PCAP_HEADER = 24;
@@ -65,10 +65,7 @@ async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'cl
     copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
   const full = names.map((f) => new Uint8Array(readFileSync(path.join(FIXTURE, f))));
   const recs = full.map(records);
-  const lanes = names.map((f) => {
-    const [node, iface] = f.replace(/\.pcap$/, '').split('__');
-    return { node, iface, file: path.join(dir, f) };
-  });
+  const lanes = lanesFor(names, dir);
   let clock = 1_000_000;
   const lc = new LiveCorrelator({
     id: 'live',
@@ -236,10 +233,7 @@ describe('LiveCorrelator', () => {
     const names = readdirSync(FIXTURE)
       .filter((f) => f.endsWith('.pcap'))
       .sort();
-    const lanes = names.map((f) => {
-      const [node, iface] = f.replace(/\.pcap$/, '').split('__');
-      return { node, iface, file: path.join(dir, f) };
-    });
+    const lanes = lanesFor(names, dir);
     // A ninth lane whose file has a header and never a packet.
     lanes.push({ node: 'node-1', iface: 'idle0', file: path.join(dir, 'node-1__idle0.pcap') });
     const full = names.map((f) => readFileSync(path.join(FIXTURE, f)));
@@ -278,10 +272,7 @@ describe('LiveCorrelator', () => {
     const names = readdirSync(staged)
       .filter((f) => f.endsWith('.pcap'))
       .sort();
-    const lanes = names.map((f) => {
-      const [node, iface] = f.replace(/\.pcap$/, '').split('__');
-      return { node, iface, file: path.join(dir, f) };
-    });
+    const lanes = lanesFor(names, dir);
     // What `hopscope capture` records: each node's clock minus ours, ± half the probe's round trip.
     writeFileSync(
       path.join(dir, 'session.json'),

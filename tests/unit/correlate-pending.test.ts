@@ -7,9 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { RowRuns } from '../../main/correlate/columns.ts';
 import { Correlator } from '../../main/correlate/correlator.ts';
 import { decodeFields } from '../../main/decode/index.ts';
-import { readCaptureFileSync } from '../../main/pcap/file.ts';
-import { loadInputs } from '../../main/session/inputs.ts';
-import { canonical, correlate, fixtureFiles } from './correlate-helpers.ts';
+import { canonical, correlate, fixtureFiles, loadLanes } from './correlate-helpers.ts';
 
 /** Takes up to n pending rows the way Correlator.groupNode walks them (run by run, then stores the cursor). */
 function consume(p: RowRuns, n: number): number[] {
@@ -83,33 +81,13 @@ describe('a lane delivered out of time order', () => {
   it('is sorted before grouping: the same journeys as the batch (flannel-vxlan)', () => {
     const files = fixtureFiles('flannel-vxlan');
     const batch = canonical(correlate(files));
-    const inputs = loadInputs(files);
-    if (!inputs.ok) throw new Error(inputs.error.message);
+    const { lanes, interfaces } = loadLanes(files);
     const c = new Correlator({}, decodeFields);
-    c.setInterfaces(inputs.value.interfaces);
+    c.setInterfaces(interfaces);
     let reversed = 0;
-    for (const f of inputs.value.files) {
-      const recs: {
-        data: Uint8Array;
-        sec: number;
-        nsec: number;
-        origLen: number;
-        index: number;
-        offset: number;
-      }[] = [];
-      let linkType = 1;
-      readCaptureFileSync(f.path, (r) => {
-        linkType = r.linkType;
-        recs.push({
-          data: r.data.slice(),
-          sec: r.tsSec,
-          nsec: r.tsNsec,
-          origLen: r.origLen,
-          index: r.index,
-          offset: r.offset,
-        });
-      });
-      const cap = c.addCapture({ node: f.node!, iface: f.iface!, linkType });
+    for (const lane of lanes) {
+      const recs = lane.records;
+      const cap = c.addCapture({ node: lane.node, iface: lane.iface, linkType: lane.linkType });
       // Blocks of 3 records, each block reversed: the lane's rows are not in time order.
       for (let b = 0; b < recs.length; b += 3) {
         const block = recs.slice(b, b + 3).reverse();
