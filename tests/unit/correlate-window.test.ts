@@ -1,8 +1,10 @@
 // The bounded live window (main/correlate/window.ts): frames streamed lane by lane in chunks, grouped up to a
-// watermark and linked through a LinkWindow after every chunk, end with the journeys, flows and clocks of a batch
-// correlation of the same frames, while each snapshot relinks only the recent segments (frozen journeys stay).
-// Inputs: the lab fixtures (real captures) with short windows so that they freeze at all, and a generated
-// two-node VXLAN path (bench/generate.ts, 1.5 s of traffic) with the default windows scaled down.
+// watermark and linked through a LinkWindow after every chunk, end with the journeys, flows, hop names and clocks
+// of a batch correlation of the same frames, while each snapshot relinks only the recent segments (frozen
+// journeys stay). Inputs: the lab fixtures (real captures) with short windows so that they freeze at all;
+// the flannel-vxlan capture replayed at random shifts (keys repeat within and just outside the windows), where
+// the window may keep fewer clock samples than the batch but never more, and both must contain the true offset;
+// and a generated two-node VXLAN path (bench/generate.ts, 1.5 s of traffic) with the default windows scaled down.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
