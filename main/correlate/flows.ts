@@ -155,11 +155,17 @@ export function computeFlows(res: CorrelationResult): void {
       }
     }
   }
+  numberFlows(res, (k) => findRoot(parent, k));
+}
+
+/** Numbers the flows of res's journeys by their first journey, given each journey's set root. */
+function numberFlows(res: CorrelationResult, rootOf: (k: number) => number): void {
+  const n = res.journeyCount;
   const flowOf = new Int32Array(n);
   const idOfRoot = new Int32Array(n).fill(-1);
   const first: number[] = [];
   for (let k = 0; k < n; k++) {
-    const root = findRoot(parent, k);
+    const root = rootOf(k);
     if (idOfRoot[root] < 0) {
       idOfRoot[root] = first.length;
       first.push(k);
@@ -237,21 +243,7 @@ export class FlowWindow {
     this.merging = merged.size > 0;
     if (merged.size > 0) {
       // Frozen flows merge in this snapshot: renumber every journey into new arrays (the state stays as it is).
-      const flowOf = new Int32Array(n);
-      const idOfRoot = new Map<number, number>();
-      const first: number[] = [];
-      for (let k = 0; k < n; k++) {
-        const root = find(k);
-        let id = idOfRoot.get(root);
-        if (id === undefined) {
-          idOfRoot.set(root, (id = first.length));
-          first.push(k);
-        }
-        flowOf[k] = id;
-      }
-      res.flowOf = flowOf;
-      res.flowFirst = Int32Array.from(first);
-      res.flowCount = first.length;
+      numberFlows(res, find);
       return;
     }
     this.flowOf = withCapacity(this.flowOf, n, F);

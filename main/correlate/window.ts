@@ -24,6 +24,7 @@ import { ClockBounds } from './clockSkew.ts';
 import { withCapacity } from './columns.ts';
 import { collectBounds, journeyBounds, type Correlator } from './correlator.ts';
 import { FlowWindow } from './flows.ts';
+import { WindowedKeyTable } from './keyTable.ts';
 import { LinkScratch, linkSegments, type Links } from './linker.ts';
 import { CorrelationResult } from './result.ts';
 
@@ -50,6 +51,8 @@ export class LinkWindow {
   private segNext = new Int32Array(1024);
   private preJourney = new Int32Array(1024);
   private preNext = new Int32Array(1024);
+  /** Per segment: the older segment of the window with its key (cutBefore's scratch). */
+  private olderSeg = new Int32Array(1024);
   // Per journey (time order): first segment, segment count, whether another match was possible.
   private first = new Int32Array(1024);
   private segCount = new Int32Array(1024);
@@ -205,6 +208,7 @@ export class LinkWindow {
     this.segNext = withCapacity(this.segNext, length, length);
     this.preJourney = withCapacity(this.preJourney, length, length);
     this.preNext = withCapacity(this.preNext, length, length);
+    this.olderSeg = withCapacity(this.olderSeg, length, length);
   }
 
   /**
@@ -293,33 +297,17 @@ export class LinkWindow {
     offsetNs: Float64Array,
     lagNs: number,
   ): number {
-    // Segments by key (an open-addressing table of typed arrays: this runs over the whole window on every
-    // snapshot): each key's first segment heads a list through `next`. Most keys occur once.
-    const n = list.length;
-    let bits = 10;
-    while (1 << bits < n * 2) bits++;
-    const mask = (1 << bits) - 1;
-    const slot = new Int32Array(1 << bits); // list index + 1 of the key's first segment, 0 empty
-    const next = new Int32Array(n).fill(-1);
-    const tail = new Int32Array(n);
+    // Segments by key (the linker's key table, nothing ever stale): each segment's older one with its key, and
+    // one member of every key seen more than once. Most keys occur once.
+    const older = this.olderSeg;
+    const table = new WindowedKeyTable(segs, () => 0, Infinity, tableSize(list.length));
     const repeated: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const hiKey = segs.keyHi[list[i]];
-      const loKey = segs.keyLo[list[i]];
-      for (let q = Math.imul(hiKey ^ (loKey >>> 7), 0x9e3779b1) >>> (32 - bits); ; q = (q + 1) & mask) {
-        const v = slot[q];
-        if (v === 0) {
-          slot[q] = i + 1;
-          tail[i] = i;
-          break;
-        }
-        const h = v - 1;
-        if (segs.keyHi[list[h]] !== hiKey || segs.keyLo[list[h]] !== loKey) continue;
-        if (next[h] < 0) repeated.push(h);
-        next[tail[h]] = i;
-        tail[h] = i;
-        break;
-      }
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      const h = table.get(segs.keyHi[s], segs.keyLo[s]);
+      older[s] = h;
+      if (h >= 0 && older[h] < 0) repeated.push(s);
+      table.set(s, 0);
     }
     const lo = (s: number) => segs.firstT[s] - offsetNs[segs.node[s]];
     const hi = (s: number) => segs.lastT[s] - offsetNs[segs.node[s]];
@@ -331,13 +319,14 @@ export class LinkWindow {
       cover[Math.min(b, p) + 1]--;
     };
     const group: number[] = [];
-    for (const head of repeated) {
+    for (const member of repeated) {
       group.length = 0;
       // Usually the key's segments are one journey's (one per node): nothing to keep together then.
+      const head = table.get(segs.keyHi[member], segs.keyLo[member]);
       let one = true;
-      for (let x = head; x >= 0; x = next[x]) {
-        group.push(list[x]);
-        if (this.segJourney[list[x]] !== this.segJourney[list[head]]) one = false;
+      for (let x = head; x >= 0; x = older[x]) {
+        group.push(x);
+        if (this.segJourney[x] !== this.segJourney[head]) one = false;
       }
       if (one) continue;
       group.sort((a, b) => lo(a) - lo(b));
@@ -366,6 +355,13 @@ export class LinkWindow {
     }
     return best;
   }
+}
+
+/** A key table's size for n keys: a power of two that stays under half full, so it never rehashes. */
+function tableSize(n: number): number {
+  let size = 1024;
+  while (size < n * 2 + 2) size *= 2;
+  return size;
 }
 
 /**
@@ -410,9 +406,9 @@ class FrozenPrePass {
   private alive = new Uint8Array(1024);
   private head = 0;
   private count = 0;
-  private slot = new Int32Array(0);
+  /** The newest entry per key, and each entry's older one with its key (rebuilt by index()). */
+  private table: WindowedKeyTable | null = null;
   private older = new Int32Array(0);
-  private bits = 0;
 
   add(first: number, keyHi: number, keyLo: number, firstT: number, lastT: number, alive: boolean): void {
     if (this.count === this.first.length) this.resize(Math.max(1024, (this.count - this.head) * 2));
@@ -445,24 +441,18 @@ class FrozenPrePass {
 
   /** Builds the key table over the entries held. */
   index(): void {
-    const n = this.count - this.head;
-    this.bits = 4;
-    while (1 << this.bits < n * 2) this.bits++;
-    this.slot = new Int32Array(1 << this.bits);
+    const table = new WindowedKeyTable(
+      { keyHi: this.keyHi, keyLo: this.keyLo },
+      () => 0,
+      Infinity,
+      tableSize(this.count - this.head),
+    );
     this.older = new Int32Array(this.count);
-    const mask = (1 << this.bits) - 1;
     for (let i = this.head; i < this.count; i++) {
-      const hi = this.keyHi[i];
-      const lo = this.keyLo[i];
-      for (let q = Math.imul(hi ^ (lo >>> 7), 0x9e3779b1) >>> (32 - this.bits); ; q = (q + 1) & mask) {
-        const v = this.slot[q];
-        if (v === 0 || (this.keyHi[v - 1] === hi && this.keyLo[v - 1] === lo)) {
-          this.older[i] = v - 1;
-          this.slot[q] = i + 1;
-          break;
-        }
-      }
+      this.older[i] = table.get(this.keyHi[i], this.keyLo[i]);
+      table.set(i, 0);
     }
+    this.table = table;
   }
 
   /**
@@ -470,24 +460,12 @@ class FrozenPrePass {
    * lose their bounds.
    */
   rival(segs: Correlator['segs'], s: number, prior: Float64Array, reach: number): boolean {
-    if (this.count === this.head) return false;
-    const hi = segs.keyHi[s];
-    const lo = segs.keyLo[s];
-    const mask = (1 << this.bits) - 1;
-    let i = -1;
-    for (let q = Math.imul(hi ^ (lo >>> 7), 0x9e3779b1) >>> (32 - this.bits); ; q = (q + 1) & mask) {
-      const v = this.slot[q];
-      if (v === 0) return false;
-      if (this.keyHi[v - 1] === hi && this.keyLo[v - 1] === lo) {
-        i = v - 1;
-        break;
-      }
-    }
+    if (this.count === this.head || !this.table) return false;
     const off = prior[segs.node[s]];
     const sf = segs.firstT[s] - off;
     const sl = segs.lastT[s] - off;
     let found = false;
-    for (; i >= 0; i = this.older[i]) {
+    for (let i = this.table.get(segs.keyHi[s], segs.keyLo[s]); i >= 0; i = this.older[i]) {
       if (this.firstT[i] <= sl + reach && this.lastT[i] >= sf - reach) {
         this.alive[i] = 0;
         found = true;
