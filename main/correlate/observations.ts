@@ -419,6 +419,14 @@ export class ObservationTable {
     const p = this.ethPair[r];
     return p === 0 ? -1 : this.macPairs.get(p - 1, 1);
   }
+  /** The row's interned outer MAC pair: the same id for the same (src, dst) on any row; 0 without Ethernet. */
+  ethPairId(r: number): number {
+    return this.ethPair[r];
+  }
+  /** The row's interned outermost encapsulation (every E_* field alike): 0 when it has none. */
+  encapIdOf(r: number): number {
+    return this.encapId[r];
+  }
   /** A field of the outermost encapsulation (E_*), or -1 when the row has none. */
   encap(r: number, field: number): number {
     const e = this.encapId[r];

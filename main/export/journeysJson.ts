@@ -4,7 +4,8 @@
 
 import type { CorrelationResult } from '../correlate/result.ts';
 import { CHANGE_NAMES, changeMask, encapOf, ethOf, type Hop } from '../correlate/hops.ts';
-import { F_TRUNCATED } from '../correlate/observations.ts';
+import { F_ETH, F_TRUNCATED } from '../correlate/observations.ts';
+import { JSON_RUN, JsonBytes, lit } from './jsonBytes.ts';
 import type { Sink } from './sink.ts';
 
 /** The JSON array of every change mask. */
@@ -93,52 +94,209 @@ export function documentHead(res: CorrelationResult): Record<string, unknown> {
   };
 }
 
-/** Epoch ns as a decimal string from (base second, ns since it), without BigInt. */
-function epochText(baseSec: number, t: number): string {
-  const s = Math.floor(t / 1e9);
-  const ns = t - s * 1e9;
-  const sec = baseSec + s;
-  return sec > 0 ? `${sec}${String(ns).padStart(9, '0')}` : String(BigInt(sec) * 1_000_000_000n + BigInt(ns));
-}
+// Constant pieces of the journey and hop objects, in journeyJson()'s key order.
+const J_ID = lit('{"id":');
+const J_SUMMARY = lit(',"summary":');
+const J_FLOW = lit(',"flow":');
+const J_ROLE = {
+  request: lit(',"role":"request","ambiguous":'),
+  reply: lit(',"role":"reply","ambiguous":'),
+};
+const J_NODES = lit(',"nodes":[');
+const J_DURATION = lit('],"durationNs":');
+const J_HOPS = lit(',"hops":[');
+const J_END = lit(']}');
+const H_T = lit('","tNs":"');
+const H_LATENCY = lit('","latencyNs":');
+const H_SRC = lit(',"src":');
+const H_DST = lit(',"dst":');
+const H_SPORT = lit(',"srcPort":');
+const H_DPORT = lit(',"dstPort":');
+const H_PROTO = lit(',"proto":');
+const H_TTL = lit(',"ttl":');
+const H_IPID = lit(',"ipId":');
+const H_ETH = lit(',"eth":');
+const H_ENCAP = lit(',"encap":');
+const H_CHANGES = lit(',"changes":');
+const H_TRUNCATED = { yes: lit(',"truncated":true}'), no: lit(',"truncated":false}') };
+const NULL = lit('null');
+const TRUE = lit('true');
+const FALSE = lit('false');
+const EMPTY = lit('[]');
+const COMMA = lit(',');
+const CHANGE_BYTES = CHANGE_JSON.map(lit);
+/** A capture has few MAC pairs and tunnels; the cap only bounds memory on hostile input. */
+const TEXT_CACHE = 65536;
 
 /**
- * journeyJson(res, k) serialised directly from the columns: the same document text as
- * JSON.stringify(journeyJson(res, k)) (tested), without the intermediate objects.
+ * Writes journeyJson(res, k) as bytes straight from the columns: the same text as
+ * JSON.stringify(journeyJson(res, k)) (tested), without the intermediate objects or strings. What every hop
+ * of a capture repeats is encoded once per command: the hop's opening up to its timestamp, and the text of
+ * each interned MAC pair and encapsulation seen on that capture (their owners' names included).
  */
-export function journeyJsonText(res: CorrelationResult, k: number, q: (s: string) => string): string {
-  const rows = res.rows;
-  const list = res.journeyRows(k);
-  const base = res.baseSec;
-  let hops = '';
-  const nodes: string[] = [];
-  let first = 0;
-  let prev = 0;
-  for (let i = 0; i < list.length; i++) {
-    const r = list[i];
-    const cap = res.captures[rows.capture[r]];
-    const t = rows.t[r];
-    const tc = t - Math.round(res.offsetNs[res.nodeOfCapture(rows.capture[r])]);
-    if (i === 0) first = tc;
-    if (nodes[nodes.length - 1] !== cap.node && !nodes.includes(cap.node)) nodes.push(cap.node);
-    const eth = ethOf(rows, r, cap.node, res.macName);
-    const encap = encapOf(rows, r, cap.node, res.macName);
-    const sp = rows.srcPort(r);
-    const dp = rows.dstPort(r);
-    hops +=
-      (i ? ',' : '') +
-      `{"node":${q(cap.node)},"iface":${q(cap.iface)},"tsNs":"${epochText(base, t)}","tNs":"${epochText(base, tc)}",` +
-      `"latencyNs":${i === 0 ? 'null' : tc - prev},"src":${q(res.rowSrc(r))},"dst":${q(res.rowDst(r))},` +
-      `"srcPort":${sp >= 0 ? sp : 'null'},"dstPort":${dp >= 0 ? dp : 'null'},"proto":${rows.proto(r)},"ttl":${rows.ttl(r)},` +
-      `"ipId":${rows.ipId(r)},"eth":${eth ? JSON.stringify(eth) : 'null'},"encap":${encap.length ? JSON.stringify(encap) : '[]'},` +
-      `"changes":${i === 0 ? '[]' : CHANGE_JSON[changeMask(rows, list[i - 1], r)]},` +
-      `"truncated":${(rows.flags[r] & F_TRUNCATED) !== 0}}`;
-    prev = tc;
+export class JourneyJsonWriter {
+  /** Per capture: `{"node":…,"iface":…,"tsNs":"` (and with a leading comma). */
+  private readonly opening: Uint8Array[];
+  private readonly openingNext: Uint8Array[];
+  /** Text of ethOf() / encapOf() by (interned id, capture). */
+  private readonly ethText = new Map<number, Uint8Array>();
+  private readonly encapText = new Map<number, Uint8Array>();
+  /** The last epoch second written, and its digits. */
+  private sec = -1;
+  private secText: Uint8Array = new Uint8Array(0);
+
+  constructor(
+    private readonly out: JsonBytes,
+    private readonly res: CorrelationResult,
+  ) {
+    this.opening = res.captures.map((c) =>
+      lit(`{"node":${JSON.stringify(c.node)},"iface":${JSON.stringify(c.iface)},"tsNs":"`),
+    );
+    this.openingNext = this.opening.map((b) => lit(',' + new TextDecoder().decode(b)));
   }
-  return (
-    `{"id":${k + 1},"summary":${q(res.journeySummary(k))},"flow":${res.flowCount ? res.flowOf[k] + 1 : 'null'},` +
-    `"role":"${res.flowRole(k)}","ambiguous":${res.journeyAmbiguous(k)},"nodes":[${nodes.map(q).join(',')}],` +
-    `"durationNs":${list.length > 1 ? prev - first : 0},"hops":[${hops}]}`
-  );
+
+  /** Epoch ns as decimal digits (unquoted) from (base second, ns since it), without BigInt. */
+  private epoch(t: number): void {
+    const out = this.out;
+    const s = Math.floor(t / 1e9);
+    const ns = t - s * 1e9;
+    const sec = this.res.baseSec + s;
+    if (sec > 0 && sec <= 0x7fffffff && Number.isInteger(ns)) {
+      if (sec !== this.sec) {
+        this.sec = sec;
+        this.secText = lit(String(sec));
+      }
+      out.room(JSON_RUN);
+      out.raw(this.secText);
+      out.padded(ns, 9);
+    } else {
+      const text =
+        sec > 0 ? `${sec}${String(ns).padStart(9, '0')}` : String(BigInt(sec) * 1_000_000_000n + BigInt(ns));
+      out.bytes(lit(text));
+    }
+  }
+
+  /** ethOf()'s object as JSON.stringify writes it, or null. */
+  private eth(r: number): void {
+    const rows = this.res.rows;
+    if ((rows.flags[r] & F_ETH) === 0) {
+      this.out.bytes(NULL);
+      return;
+    }
+    const id = rows.ethPairId(r);
+    const key = id * 65536 + rows.capture[r];
+    let b = this.ethText.get(key);
+    if (b === undefined) {
+      const cap = this.res.captures[rows.capture[r]];
+      b = lit(JSON.stringify(ethOf(rows, r, cap.node, this.res.macName)));
+      if (this.ethText.size < TEXT_CACHE) this.ethText.set(key, b);
+    }
+    this.out.bytes(b);
+  }
+
+  /** encapOf()'s array as JSON.stringify writes it. */
+  private encap(r: number): void {
+    const rows = this.res.rows;
+    if (rows.encapCount[r] === 0) {
+      this.out.bytes(EMPTY);
+      return;
+    }
+    const id = rows.encapIdOf(r);
+    const key = id * 65536 + rows.capture[r];
+    let b = this.encapText.get(key);
+    if (b === undefined) {
+      const cap = this.res.captures[rows.capture[r]];
+      b = lit(JSON.stringify(encapOf(rows, r, cap.node, this.res.macName)));
+      if (this.encapText.size < TEXT_CACHE) this.encapText.set(key, b);
+    }
+    this.out.bytes(b);
+  }
+
+  /** A row's inner source or destination address, quoted (IPv6 as text, read from its frame). */
+  private address(r: number, dst: boolean): void {
+    const res = this.res;
+    const rows = res.rows;
+    if (rows.isIpv6(r)) this.out.str(dst ? res.rowDst(r) : res.rowSrc(r));
+    else {
+      this.out.room(JSON_RUN);
+      this.out.ipv4(dst ? rows.dst[r] : rows.src[r]);
+    }
+  }
+
+  journey(k: number): void {
+    const out = this.out;
+    const res = this.res;
+    const rows = res.rows;
+    const list = res.journeyRows(k);
+    const n = list.length;
+    // Corrected times first: the journey's duration comes before its hops.
+    const tc = new Float64Array(n);
+    const nodes: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const r = list[i];
+      const node = res.captures[rows.capture[r]].node;
+      tc[i] = rows.t[r] - Math.round(res.offsetNs[res.nodeOfCapture(rows.capture[r])]);
+      if (nodes[nodes.length - 1] !== node && !nodes.includes(node)) nodes.push(node);
+    }
+    out.room(JSON_RUN);
+    out.raw(J_ID);
+    out.num(k + 1);
+    out.raw(J_SUMMARY);
+    out.str(res.journeySummary(k));
+    out.room(JSON_RUN);
+    out.raw(J_FLOW);
+    if (res.flowCount) out.num(res.flowOf[k] + 1);
+    else out.raw(NULL);
+    out.raw(J_ROLE[res.flowRole(k)]);
+    out.raw(res.journeyAmbiguous(k) ? TRUE : FALSE);
+    out.raw(J_NODES);
+    for (let i = 0; i < nodes.length; i++) {
+      if (i) out.bytes(COMMA);
+      out.name(nodes[i]);
+    }
+    out.room(JSON_RUN);
+    out.raw(J_DURATION);
+    out.num(n > 1 ? tc[n - 1] - tc[0] : 0);
+    out.raw(J_HOPS);
+    for (let i = 0; i < n; i++) {
+      const r = list[i];
+      const cap = rows.capture[r];
+      out.bytes(i ? this.openingNext[cap] : this.opening[cap]);
+      this.epoch(rows.t[r]);
+      out.raw(H_T);
+      this.epoch(tc[i]);
+      out.raw(H_LATENCY);
+      if (i === 0) out.raw(NULL);
+      else out.num(tc[i] - tc[i - 1]);
+      out.raw(H_SRC);
+      this.address(r, false);
+      out.bytes(H_DST);
+      this.address(r, true);
+      const sp = rows.srcPort(r);
+      const dp = rows.dstPort(r);
+      out.room(JSON_RUN);
+      out.raw(H_SPORT);
+      if (sp >= 0) out.num(sp);
+      else out.raw(NULL);
+      out.raw(H_DPORT);
+      if (dp >= 0) out.num(dp);
+      else out.raw(NULL);
+      out.raw(H_PROTO);
+      out.num(rows.proto(r));
+      out.raw(H_TTL);
+      out.num(rows.ttl(r));
+      out.raw(H_IPID);
+      out.num(rows.ipId(r));
+      out.raw(H_ETH);
+      this.eth(r);
+      out.bytes(H_ENCAP);
+      this.encap(r);
+      out.bytes(H_CHANGES);
+      out.bytes(i === 0 ? EMPTY : CHANGE_BYTES[changeMask(rows, list[i - 1], r)]);
+      out.bytes(rows.flags[r] & F_TRUNCATED ? H_TRUNCATED.yes : H_TRUNCATED.no);
+    }
+    out.bytes(J_END);
+  }
 }
 
 /** Writes the whole document; journeys are serialised one at a time. */
@@ -147,20 +305,19 @@ export function writeJourneysJson(res: CorrelationResult, sink: Sink, opts: Json
   sink.write(head.slice(0, -1).trimEnd() + (opts.pretty ? ',\n  "journeys": [' : ',"journeys":['));
   const min = opts.minHops ?? 1;
   let first = true;
-  const quoted = new Map<string, string>();
-  const q = (s: string): string => {
-    let v = quoted.get(s);
-    if (v === undefined) {
-      v = JSON.stringify(s);
-      if (quoted.size < 4096) quoted.set(s, v);
-    }
-    return v;
-  };
+  const out = opts.pretty ? null : new JsonBytes(sink);
+  const writer = out ? new JourneyJsonWriter(out, res) : null;
   for (let k = 0; k < res.journeyCount; k++) {
     if (min > 1 && res.journeyRows(k).length < min) continue;
-    const j = opts.pretty ? JSON.stringify(journeyJson(res, k), null, 2) : journeyJsonText(res, k, q);
-    sink.write((first ? '' : ',') + (opts.pretty ? '\n' + j.replace(/^/gm, '    ') : j));
+    if (out && writer) {
+      if (!first) out.bytes(COMMA);
+      writer.journey(k);
+    } else {
+      const j = JSON.stringify(journeyJson(res, k), null, 2);
+      sink.write((first ? '' : ',') + '\n' + j.replace(/^/gm, '    '));
+    }
     first = false;
   }
+  out?.done();
   sink.write(opts.pretty ? '\n  ]\n}\n' : ']}\n');
 }

@@ -4,6 +4,8 @@
 // solicitations repeated on the same lane tens of ms apart are separate journeys, not extra hops.
 
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -11,7 +13,7 @@ import { FrameSource } from '../../main/session/frames.ts';
 import { writeCsv, CSV_COLUMNS } from '../../main/export/csv.ts';
 import { journeyJson, writeJourneysJson } from '../../main/export/journeysJson.ts';
 import { journeyBlock } from '../../main/export/ladder.ts';
-import type { Sink } from '../../main/export/sink.ts';
+import { Sink } from '../../main/export/sink.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { correlate, fixtureFiles, FIXTURES } from './correlate-helpers.ts';
 
@@ -43,9 +45,23 @@ function tcpdump(): TcpdumpPacket[] {
   });
 }
 
-function memorySink(): { sink: Sink; text: () => string } {
-  let s = '';
-  return { sink: { write: (t: string) => void (s += t) } as unknown as Sink, text: () => s };
+/** A real Sink into a temporary file; text() closes it and reads it back. */
+function fileSink(): { sink: Sink; text: () => string } {
+  const dir = mkdtempSync(join(tmpdir(), 'hs-ipv6-'));
+  const file = join(dir, 'out');
+  const sink = Sink.file(file);
+  let t: string | null = null;
+  return {
+    sink,
+    text: () => {
+      if (t === null) {
+        sink.close();
+        t = readFileSync(file, 'utf8');
+        rmSync(dir, { recursive: true, force: true });
+      }
+      return t;
+    },
+  };
 }
 
 function load(): { res: CorrelationResult; frames: FrameSource } {
@@ -102,7 +118,7 @@ describe('IPv6 journeys on a real capture (veth.pcap)', () => {
       expect(ladder).toContain('IP6 :: > ff02::16: HBH ICMP6, multicast listener report v2');
       expect(ladder).toContain('fe80::7019:7aff:fe7e:61e0 > ff02::2');
 
-      const json = memorySink();
+      const json = fileSink();
       writeJourneysJson(res, json.sink);
       const doc = JSON.parse(json.text()) as { journeys: { hops: { src: string; dst: string }[] }[] };
       // The streamed text is the object form, serialised (IPv6 rows included).
@@ -112,7 +128,7 @@ describe('IPv6 journeys on a real capture (veth.pcap)', () => {
       const rs = doc.journeys.find((j) => j.hops[0].src === 'fe80::f4e8:a5ff:fea0:aaea');
       expect(rs?.hops[0].dst).toMatch(/^ff02::(16|2)$/);
 
-      const csv = memorySink();
+      const csv = fileSink();
       writeCsv(res, csv.sink);
       const lines = csv.text().trim().split('\n');
       expect(lines[0]).toBe(CSV_COLUMNS.join(','));

@@ -3,17 +3,19 @@
 // the hopscope.journeys/1 JSON (exact nanosecond strings) and CSV, and the CLI end to end.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
-import { writeJourneysJson } from '../../main/export/journeysJson.ts';
+import { documentHead, journeyJson, writeJourneysJson } from '../../main/export/journeysJson.ts';
+import { JSON_RUN, JsonBytes, lit } from '../../main/export/jsonBytes.ts';
 import { writeCsv } from '../../main/export/csv.ts';
 import { Sink } from '../../main/export/sink.ts';
+import { SESSION_SCHEMA } from '../../main/capture/sessionFolder.ts';
 import { FrameSource } from '../../main/session/frames.ts';
 import { correlate, filesIn, fixtureCopy, fixtureFiles, readPcap } from './correlate-helpers.ts';
 
@@ -275,8 +277,29 @@ describe('pcapng timestamp words', () => {
 });
 
 describe('journeys JSON fast path', () => {
-  it('the direct serialiser writes exactly JSON.stringify(journeyJson) for every journey of every scenario', async () => {
-    const { journeyJson, journeyJsonText } = await import('../../main/export/journeysJson.ts');
+  /** writeJourneysJson's text, through a real Sink (small journeys fill its buffer many times over). */
+  function written(res: CorrelationResult, minHops?: number): string {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-json-'));
+    try {
+      const sink = Sink.file(join(dir, 'out.json'));
+      writeJourneysJson(res, sink, { minHops });
+      sink.close();
+      return readFileSync(join(dir, 'out.json'), 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The oracle: the head, then JSON.stringify of each journey's objects. */
+  function expected(res: CorrelationResult, minHops = 1): string {
+    const head = JSON.stringify(documentHead(res));
+    const journeys: string[] = [];
+    for (let k = 0; k < res.journeyCount; k++)
+      if (res.journeyRows(k).length >= minHops) journeys.push(JSON.stringify(journeyJson(res, k)));
+    return `${head.slice(0, -1)},"journeys":[${journeys.join(',')}]}\n`;
+  }
+
+  it('the byte writer writes exactly JSON.stringify(journeyJson) for every journey of every scenario', () => {
     const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': -1_234_567_891 } });
     try {
       for (const res of [
@@ -285,10 +308,113 @@ describe('journeys JSON fast path', () => {
         ),
         correlate(filesIn(dir)),
       ]) {
-        for (let k = 0; k < res.journeyCount; k++) {
-          expect(journeyJsonText(res, k, JSON.stringify)).toBe(JSON.stringify(journeyJson(res, k)));
-        }
+        expect(res.journeyCount).toBeGreaterThan(0);
+        const text = written(res);
+        expect(text).toBe(expected(res));
+        expect(written(res, 3)).toBe(expected(res, 3));
+        expect(JSON.parse(text).journeys).toHaveLength(res.journeyCount);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('escapes node and interface names as JSON.stringify does (quotes, backslashes, control and non-ASCII characters)', () => {
+    // A session folder may name nodes and interfaces anything (its session.json is JSON).
+    const dir = fixtureCopy('flannel-vxlan');
+    try {
+      const names: Record<string, string> = { 'node-1': 'nöde "1"\\a', 'node-2': 'n\t2 ☃' };
+      const captures = filesIn(dir).map((f) => {
+        const [node, iface] = basename(f, '.pcap').split('__');
+        return { node: names[node], iface: `${iface}\u00e9\ud83d\ude00`, file: basename(f) };
+      });
+      writeFileSync(
+        join(dir, 'session.json'),
+        JSON.stringify({ schema: SESSION_SCHEMA, nodes: [], captures }),
+      );
+      const res = correlate([dir]);
+      expect(res.captures.map((c) => c.node)).toContain('nöde "1"\\a');
+      expect(res.journeyCount).toBeGreaterThan(0);
+      expect(written(res)).toBe(expected(res));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('writes numbers, addresses and MACs as JSON.stringify does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-jsonbytes-'));
+    try {
+      const sink = Sink.file(join(dir, 'out.json'));
+      const out = new JsonBytes(sink);
+      const numbers = [
+        0,
+        7,
+        9,
+        10,
+        99,
+        100,
+        -1,
+        -10,
+        2 ** 31,
+        -(2 ** 31) - 1,
+        2 ** 53 - 1,
+        1.5,
+        -0,
+        1e21,
+        NaN,
+      ];
+      const ips = [0, 1, 0x0af40001, 0xffffffff, 0xc0a80001].map(Number);
+      const macs = [-1, 0, 1, 0xffffffffffff, 0x0242ac110002, 0x1e0000000000];
+      const strings = [
+        '',
+        'plain',
+        'a"b',
+        'a\\b',
+        'tab\there',
+        '\u0001',
+        'é',
+        '☃',
+        '\ud83d\ude00',
+        '\ud800',
+        '~\u007f',
+      ];
+      for (const n of numbers) {
+        out.room(JSON_RUN);
+        out.num(n);
+        out.bytes(lit(','));
+      }
+      for (const ip of ips) {
+        out.room(JSON_RUN);
+        out.ipv4(ip);
+        out.bytes(lit(','));
+      }
+      for (const m of macs) {
+        out.room(JSON_RUN);
+        out.mac(m);
+        out.bytes(lit(','));
+      }
+      for (const s of strings) {
+        out.str(s);
+        out.bytes(lit(','));
+        out.name(s);
+        out.bytes(lit(','));
+      }
+      out.done();
+      sink.close();
+      const mac = (m: number) =>
+        m < 0
+          ? ''
+          : m
+              .toString(16)
+              .padStart(12, '0')
+              .replace(/(..)(?!$)/g, '$1:');
+      const ip = (x: number) => [24, 16, 8, 0].map((s) => (x >>> s) & 255).join('.');
+      const want =
+        numbers.map((n) => JSON.stringify(n) + ',').join('') +
+        ips.map((x) => JSON.stringify(ip(x)) + ',').join('') +
+        macs.map((m) => JSON.stringify(mac(m)) + ',').join('') +
+        strings.map((s) => `${JSON.stringify(s)},${JSON.stringify(s)},`).join('');
+      expect(readFileSync(join(dir, 'out.json'), 'utf8')).toBe(want);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
