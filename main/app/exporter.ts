@@ -92,16 +92,12 @@ function subsetJson(res: CorrelationResult, sink: Sink, list: number[], progress
 }
 
 /**
- * CSV of chosen journeys: the export library's writer, given a view of the result in which every other journey
- * has no hops (the writer skips those), so the rows, columns and journey numbers are exactly those of the full
- * CSV, and hops are built only for the chosen journeys.
+ * CSV of chosen journeys: the export library's writer, told which journeys to write, so the rows, columns and
+ * journey numbers are exactly those of the full CSV.
  */
 function subsetCsv(res: CorrelationResult, sink: Sink, list: number[], progress: Progress): number {
-  const chosen = new Set(list);
-  const view = Object.create(res) as CorrelationResult;
-  view.hops = (k: number) => (chosen.has(k) ? res.hops(k) : []);
   progress(0, list.length);
-  writeCsv(view, sink);
+  writeCsv(res, sink, 1, list);
   progress(list.length, list.length);
   return list.reduce((n, k) => n + res.journeyRows(k).length, 0);
 }

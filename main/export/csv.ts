@@ -1,7 +1,12 @@
-// CSV export: one row per hop of every journey (the spreadsheet view of hopscope.journeys/1).
+// CSV export: one row per hop of every journey (the spreadsheet view of hopscope.journeys/1), written as bytes
+// straight from the columns (export/textBytes.ts); what every hop of a capture repeats (its node and interface,
+// the text of each interned MAC pair and encapsulation) is encoded once per command.
 
+import { CHANGE_NAMES, changeMask, encapOf, ethOf } from '../correlate/hops.ts';
+import { F_ETH } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Sink } from './sink.ts';
+import { JSON_RUN, lit, TextBytes } from './textBytes.ts';
 
 export const CSV_COLUMNS = [
   'journey',
@@ -29,58 +34,157 @@ export const CSV_COLUMNS = [
   'summary',
 ];
 
-function cell(v: unknown): string {
+/** A cell's text: as it is, or quoted with its quotes doubled when it holds a quote, comma or line break. */
+export function csvCell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
   const s = String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function writeCsv(res: CorrelationResult, sink: Sink, minHops = 1): void {
-  sink.write(CSV_COLUMNS.join(',') + '\n');
-  for (let k = 0; k < res.journeyCount; k++) {
-    const hops = res.hops(k);
-    if (hops.length < minHops) continue;
-    const summary = res.journeySummary(k);
-    const flow = res.flowCount ? res.flowOf[k] + 1 : '';
-    const role = res.flowRole(k);
-    let out = '';
-    for (const h of hops) {
-      const encap = h.encap
-        .map((e) =>
-          e.type === 'vxlan'
-            ? `vxlan vni ${e.vni} ${e.outerSrc}:${e.srcPort}>${e.outerDst}:${e.dstPort}`
-            : `ipip ${e.outerSrc}>${e.outerDst}`,
-        )
-        .join(' ');
-      out +=
-        [
-          k + 1,
-          h.index + 1,
-          flow,
-          role,
-          h.node,
-          h.iface,
-          h.tsNs,
-          h.tNs,
-          h.latencyNs,
-          h.src,
-          h.srcPort,
-          h.dst,
-          h.dstPort,
-          h.proto,
-          h.ttl,
-          h.ipId,
-          h.eth?.src,
-          h.eth?.dst,
-          h.eth?.srcOwner,
-          h.eth?.dstOwner,
-          encap,
-          h.changes.join(' '),
-          summary,
-        ]
-          .map(cell)
-          .join(',') + '\n';
-    }
-    sink.write(out);
+/** The encap cell's text: `vxlan vni V SRC:SPORT>DST:DPORT` or `ipip SRC>DST`. */
+export function encapCell(e: ReturnType<typeof encapOf>): string {
+  return e
+    .map((x) =>
+      x.type === 'vxlan'
+        ? `vxlan vni ${x.vni} ${x.outerSrc}:${x.srcPort}>${x.outerDst}:${x.dstPort}`
+        : `ipip ${x.outerSrc}>${x.outerDst}`,
+    )
+    .join(' ');
+}
+
+const COMMA = 0x2c;
+const NO_ETH = lit(',,,');
+const CHANGE_CELLS = CHANGE_NAMES.map((names) => lit(names.join(' ')));
+/** A capture has few MAC pairs and tunnels; the cap only bounds memory on hostile input. */
+const TEXT_CACHE = 65536;
+
+class CsvWriter {
+  /** Per capture: `,NODE,IFACE,` (cells). */
+  private readonly lane: Uint8Array[];
+  /** `ethSrc,ethDst,ethSrcOwner,ethDstOwner` by (interned MAC pair, capture); the encap cell likewise. */
+  private readonly ethText = new Map<number, Uint8Array>();
+  private readonly encapText = new Map<number, Uint8Array>();
+
+  constructor(
+    private readonly out: TextBytes,
+    private readonly res: CorrelationResult,
+  ) {
+    this.lane = res.captures.map((c) => lit(`,${csvCell(c.node)},${csvCell(c.iface)},`));
   }
+
+  private eth(r: number): Uint8Array {
+    const rows = this.res.rows;
+    if ((rows.flags[r] & F_ETH) === 0) return NO_ETH;
+    const key = rows.ethPairId(r) * 65536 + rows.capture[r];
+    let b = this.ethText.get(key);
+    if (b === undefined) {
+      const e = ethOf(rows, r, this.res.captures[rows.capture[r]].node, this.res.macName)!;
+      b = lit([e.src, e.dst, e.srcOwner, e.dstOwner].map(csvCell).join(','));
+      if (this.ethText.size < TEXT_CACHE) this.ethText.set(key, b);
+    }
+    return b;
+  }
+
+  private encap(r: number): Uint8Array | null {
+    const rows = this.res.rows;
+    if (rows.encapCount[r] === 0) return null;
+    const key = rows.encapIdOf(r) * 65536 + rows.capture[r];
+    let b = this.encapText.get(key);
+    if (b === undefined) {
+      b = lit(
+        csvCell(encapCell(encapOf(rows, r, this.res.captures[rows.capture[r]].node, this.res.macName))),
+      );
+      if (this.encapText.size < TEXT_CACHE) this.encapText.set(key, b);
+    }
+    return b;
+  }
+
+  /** A row's inner source or destination address (IPv6 as text, read from its frame). */
+  private address(r: number, dst: boolean): void {
+    const res = this.res;
+    const rows = res.rows;
+    if (rows.isIpv6(r)) this.out.csv(dst ? res.rowDst(r) : res.rowSrc(r));
+    else {
+      this.out.room(JSON_RUN);
+      this.out.dotted(dst ? rows.dst[r] : rows.src[r]);
+    }
+  }
+
+  journey(k: number, list: number[]): void {
+    const out = this.out;
+    const res = this.res;
+    const rows = res.rows;
+    const journey = lit(`${k + 1},`);
+    const flowRole = lit(`,${res.flowCount ? res.flowOf[k] + 1 : ''},${res.flowRole(k)}`);
+    const summary = lit(csvCell(res.journeySummary(k)) + '\n');
+    let prevT = 0;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      const cap = rows.capture[r];
+      const tc = rows.t[r] - Math.round(res.offsetNs[res.nodeOfCapture(cap)]);
+      out.bytes(journey);
+      out.room(JSON_RUN);
+      out.int(i + 1);
+      out.bytes(flowRole);
+      out.bytes(this.lane[cap]);
+      out.epoch(res.baseSec, rows.t[r]);
+      out.raw(COMMA_BYTES);
+      out.epoch(res.baseSec, tc);
+      out.raw(COMMA_BYTES);
+      if (i > 0) out.num(tc - prevT);
+      out.raw(COMMA_BYTES);
+      prevT = tc;
+      const sp = rows.srcPort(r);
+      const dp = rows.dstPort(r);
+      this.address(r, false);
+      out.room(JSON_RUN);
+      out.raw(COMMA_BYTES);
+      if (sp >= 0) out.int(sp);
+      out.raw(COMMA_BYTES);
+      this.address(r, true);
+      out.room(JSON_RUN);
+      out.raw(COMMA_BYTES);
+      if (dp >= 0) out.int(dp);
+      out.raw(COMMA_BYTES);
+      out.num(rows.proto(r));
+      out.raw(COMMA_BYTES);
+      out.num(rows.ttl(r));
+      out.raw(COMMA_BYTES);
+      out.num(rows.ipId(r));
+      out.raw(COMMA_BYTES);
+      out.bytes(this.eth(r));
+      out.bytes(COMMA_BYTES);
+      const encap = this.encap(r);
+      if (encap) out.bytes(encap);
+      out.bytes(COMMA_BYTES);
+      if (i > 0) out.bytes(CHANGE_CELLS[changeMask(rows, list[i - 1], r)]);
+      out.bytes(COMMA_BYTES);
+      out.bytes(summary);
+    }
+  }
+}
+
+const COMMA_BYTES = Uint8Array.of(COMMA);
+
+/**
+ * Writes the header and a row per hop of every journey with at least `minHops` hops, or of the chosen
+ * `journeys` only (in journey order: the same rows as in the full CSV).
+ */
+export function writeCsv(
+  res: CorrelationResult,
+  sink: Sink,
+  minHops = 1,
+  journeys?: readonly number[],
+): void {
+  sink.write(CSV_COLUMNS.join(',') + '\n');
+  const out = new TextBytes(sink);
+  const w = new CsvWriter(out, res);
+  const chosen = journeys ? [...new Set(journeys)].sort((a, b) => a - b) : null;
+  const n = chosen ? chosen.length : res.journeyCount;
+  for (let i = 0; i < n; i++) {
+    const k = chosen ? chosen[i] : i;
+    const list = res.journeyRows(k);
+    if (list.length >= minHops) w.journey(k, list);
+  }
+  out.done();
 }

@@ -5,7 +5,7 @@
 import type { CorrelationResult } from '../correlate/result.ts';
 import { CHANGE_NAMES, changeMask, encapOf, ethOf, type Hop } from '../correlate/hops.ts';
 import { F_ETH, F_TRUNCATED } from '../correlate/observations.ts';
-import { JSON_RUN, JsonBytes, lit } from './jsonBytes.ts';
+import { JSON_RUN, lit, TextBytes } from './textBytes.ts';
 import type { Sink } from './sink.ts';
 
 /** The JSON array of every change mask. */
@@ -141,39 +141,14 @@ export class JourneyJsonWriter {
   /** Text of ethOf() / encapOf() by (interned id, capture). */
   private readonly ethText = new Map<number, Uint8Array>();
   private readonly encapText = new Map<number, Uint8Array>();
-  /** The last epoch second written, and its digits. */
-  private sec = -1;
-  private secText: Uint8Array = new Uint8Array(0);
-
   constructor(
-    private readonly out: JsonBytes,
+    private readonly out: TextBytes,
     private readonly res: CorrelationResult,
   ) {
     this.opening = res.captures.map((c) =>
       lit(`{"node":${JSON.stringify(c.node)},"iface":${JSON.stringify(c.iface)},"tsNs":"`),
     );
     this.openingNext = this.opening.map((b) => lit(',' + new TextDecoder().decode(b)));
-  }
-
-  /** Epoch ns as decimal digits (unquoted) from (base second, ns since it), without BigInt. */
-  private epoch(t: number): void {
-    const out = this.out;
-    const s = Math.floor(t / 1e9);
-    const ns = t - s * 1e9;
-    const sec = this.res.baseSec + s;
-    if (sec > 0 && sec <= 0x7fffffff && Number.isInteger(ns)) {
-      if (sec !== this.sec) {
-        this.sec = sec;
-        this.secText = lit(String(sec));
-      }
-      out.room(JSON_RUN);
-      out.raw(this.secText);
-      out.padded(ns, 9);
-    } else {
-      const text =
-        sec > 0 ? `${sec}${String(ns).padStart(9, '0')}` : String(BigInt(sec) * 1_000_000_000n + BigInt(ns));
-      out.bytes(lit(text));
-    }
   }
 
   /** ethOf()'s object as JSON.stringify writes it, or null. */
@@ -262,9 +237,9 @@ export class JourneyJsonWriter {
       const r = list[i];
       const cap = rows.capture[r];
       out.bytes(i ? this.openingNext[cap] : this.opening[cap]);
-      this.epoch(rows.t[r]);
+      out.epoch(res.baseSec, rows.t[r]);
       out.raw(H_T);
-      this.epoch(tc[i]);
+      out.epoch(res.baseSec, tc[i]);
       out.raw(H_LATENCY);
       if (i === 0) out.raw(NULL);
       else out.num(tc[i] - tc[i - 1]);
@@ -305,7 +280,7 @@ export function writeJourneysJson(res: CorrelationResult, sink: Sink, opts: Json
   sink.write(head.slice(0, -1).trimEnd() + (opts.pretty ? ',\n  "journeys": [' : ',"journeys":['));
   const min = opts.minHops ?? 1;
   let first = true;
-  const out = opts.pretty ? null : new JsonBytes(sink);
+  const out = opts.pretty ? null : new TextBytes(sink);
   const writer = out ? new JourneyJsonWriter(out, res) : null;
   for (let k = 0; k < res.journeyCount; k++) {
     if (min > 1 && res.journeyRows(k).length < min) continue;

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
 import { documentHead, journeyJson, writeJourneysJson } from '../../main/export/journeysJson.ts';
-import { JSON_RUN, JsonBytes, lit } from '../../main/export/jsonBytes.ts';
-import { writeCsv } from '../../main/export/csv.ts';
+import { JSON_RUN, lit, TextBytes } from '../../main/export/textBytes.ts';
+import { CSV_COLUMNS, csvCell, encapCell, writeCsv } from '../../main/export/csv.ts';
 import { Sink } from '../../main/export/sink.ts';
 import { SESSION_SCHEMA } from '../../main/capture/sessionFolder.ts';
 import { FrameSource } from '../../main/session/frames.ts';
@@ -276,7 +276,7 @@ describe('pcapng timestamp words', () => {
   });
 });
 
-describe('journeys JSON fast path', () => {
+describe('journeys JSON and CSV written as bytes', () => {
   /** writeJourneysJson's text, through a real Sink (small journeys fill its buffer many times over). */
   function written(res: CorrelationResult, minHops?: number): string {
     const dir = mkdtempSync(join(tmpdir(), 'hs-json-'));
@@ -299,7 +299,59 @@ describe('journeys JSON fast path', () => {
     return `${head.slice(0, -1)},"journeys":[${journeys.join(',')}]}\n`;
   }
 
-  it('the byte writer writes exactly JSON.stringify(journeyJson) for every journey of every scenario', () => {
+  /** writeCsv's text, through a real Sink. */
+  function writtenCsv(res: CorrelationResult, minHops?: number, journeys?: number[]): string {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-csv-'));
+    try {
+      const sink = Sink.file(join(dir, 'out.csv'));
+      writeCsv(res, sink, minHops, journeys);
+      sink.close();
+      return readFileSync(join(dir, 'out.csv'), 'utf8');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The oracle: a row per hop from res.hops(k), every value through csvCell. */
+  function expectedCsv(res: CorrelationResult, minHops = 1, journeys?: number[]): string {
+    let text = CSV_COLUMNS.join(',') + '\n';
+    for (let k = 0; k < res.journeyCount; k++) {
+      if (journeys && !journeys.includes(k)) continue;
+      const hops = res.hops(k);
+      if (hops.length < minHops) continue;
+      for (const h of hops) {
+        const cells = [
+          k + 1,
+          h.index + 1,
+          res.flowCount ? res.flowOf[k] + 1 : '',
+          res.flowRole(k),
+          h.node,
+          h.iface,
+          String(h.tsNs),
+          String(h.tNs),
+          h.latencyNs,
+          h.src,
+          h.srcPort,
+          h.dst,
+          h.dstPort,
+          h.proto,
+          h.ttl,
+          h.ipId,
+          h.eth?.src,
+          h.eth?.dst,
+          h.eth?.srcOwner,
+          h.eth?.dstOwner,
+          encapCell(h.encap),
+          h.changes.join(' '),
+          res.journeySummary(k),
+        ];
+        text += cells.map(csvCell).join(',') + '\n';
+      }
+    }
+    return text;
+  }
+
+  it("JSON is exactly JSON.stringify(journeyJson) and CSV the hops' cells, for every journey of every scenario", () => {
     const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': -1_234_567_891 } });
     try {
       for (const res of [
@@ -313,13 +365,20 @@ describe('journeys JSON fast path', () => {
         expect(text).toBe(expected(res));
         expect(written(res, 3)).toBe(expected(res, 3));
         expect(JSON.parse(text).journeys).toHaveLength(res.journeyCount);
+        const csv = writtenCsv(res);
+        expect(csv).toBe(expectedCsv(res));
+        const hops = Array.from({ length: res.journeyCount }, (_, k) => res.journeyRows(k).length);
+        expect(csv.trim().split('\n')).toHaveLength(1 + hops.reduce((a, b) => a + b));
+        expect(writtenCsv(res, 3)).toBe(expectedCsv(res, 3));
+        const some = [res.journeyCount - 1, 0, Math.floor(res.journeyCount / 2), 0];
+        expect(writtenCsv(res, 1, some)).toBe(expectedCsv(res, 1, some));
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
-  it('escapes node and interface names as JSON.stringify does (quotes, backslashes, control and non-ASCII characters)', () => {
+  it('escapes node and interface names as JSON.stringify does, and quotes them as CSV cells (quotes, backslashes, control and non-ASCII characters)', () => {
     // A session folder may name nodes and interfaces anything (its session.json is JSON).
     const dir = fixtureCopy('flannel-vxlan');
     try {
@@ -336,6 +395,9 @@ describe('journeys JSON fast path', () => {
       expect(res.captures.map((c) => c.node)).toContain('nöde "1"\\a');
       expect(res.journeyCount).toBeGreaterThan(0);
       expect(written(res)).toBe(expected(res));
+      const csv = writtenCsv(res);
+      expect(csv).toBe(expectedCsv(res));
+      expect(csv).toContain(',"nöde ""1""\\a",cni0é😀,');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -345,7 +407,7 @@ describe('journeys JSON fast path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hs-jsonbytes-'));
     try {
       const sink = Sink.file(join(dir, 'out.json'));
-      const out = new JsonBytes(sink);
+      const out = new TextBytes(sink);
       const numbers = [
         0,
         7,

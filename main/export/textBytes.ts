@@ -1,8 +1,8 @@
-// JSON text written as bytes straight into a Sink's buffer: digits, dotted quads, MACs and plain ASCII strings
+// Text written as bytes straight into a Sink's buffer: digits, dotted quads, MACs and plain ASCII strings
 // without a JavaScript string per value, and without encoding one afterwards. The journeys JSON writes ~440
-// bytes per packet, so building strings and encoding them was most of `correlate --json` (docs/formats.md).
-// Strings that need escaping or are not ASCII go through JSON.stringify and the encoder, so the text is always
-// exactly what JSON.stringify would write.
+// bytes per packet and the CSV ~260, so building strings and encoding them was most of `correlate --json` and
+// `export --csv` (docs/performance.md). JSON strings that need escaping or are not ASCII go through
+// JSON.stringify and the encoder, so the text is always exactly what JSON.stringify would write.
 
 import type { Sink } from './sink.ts';
 
@@ -17,13 +17,16 @@ export function lit(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }
 
-export class JsonBytes {
+export class TextBytes {
   private buf: Uint8Array;
   private pos: number;
   private start: number;
   private readonly enc = new TextEncoder();
   /** Strings seen again and again (node, interface, owner names), quoted and encoded once. */
   private readonly quoted = new Map<string, Uint8Array>();
+  /** The last epoch second written, and its digits. */
+  private sec = -1;
+  private secText: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly sink: Sink) {
     this.buf = sink.reserve(0);
@@ -68,12 +71,12 @@ export class JsonBytes {
     else if ((n | 0) === n && n >= -0x7fffffff) {
       this.buf[this.pos++] = 0x2d;
       this.int(-n | 0);
-    } else if (Number.isSafeInteger(n)) this.ascii(String(n));
-    else this.ascii(JSON.stringify(n));
+    } else if (Number.isSafeInteger(n)) this.text(String(n));
+    else this.text(JSON.stringify(n));
   }
 
-  /** 0 <= n < 2^31, in small-integer arithmetic (a double's % is a call into C). */
-  private int(n: number): void {
+  /** 0 <= n < 2^31, in small-integer arithmetic (a double's % is a call into C; within the current room()). */
+  int(n: number): void {
     let digits = 1;
     for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
     this.digits(n, digits);
@@ -95,33 +98,97 @@ export class JsonBytes {
     }
   }
 
+  /** An IPv4 address in dotted-quad form (within the current room()). */
+  dotted(ip: number): void {
+    for (let shift = 24; shift >= 0; shift -= 8) {
+      this.int((ip >>> shift) & 255);
+      if (shift) this.buf[this.pos++] = 0x2e;
+    }
+  }
+
+  /**
+   * Epoch ns as decimal digits from (base second, ns since it) as the exact decimal of
+   * BigInt(baseSec) * 10^9 + BigInt(t), without BigInt for times after 1970. Takes its own room and leaves
+   * at least half a JSON_RUN of it for the writes that follow.
+   */
+  epoch(baseSec: number, t: number): void {
+    const s = Math.floor(t / 1e9);
+    const ns = t - s * 1e9;
+    const sec = baseSec + s;
+    if (sec > 0 && sec <= 0x7fffffff && Number.isInteger(ns)) {
+      // Consecutive times mostly share their second: its digits are kept.
+      if (sec !== this.sec) {
+        this.sec = sec;
+        this.secText = lit(String(sec));
+      }
+      this.room(JSON_RUN);
+      this.raw(this.secText);
+      this.padded(ns, 9);
+    } else {
+      const text =
+        sec > 0 ? `${sec}${String(ns).padStart(9, '0')}` : String(BigInt(sec) * 1_000_000_000n + BigInt(ns));
+      this.room(text.length * 3 + JSON_RUN);
+      this.text(text);
+    }
+  }
+
   /** A quoted IPv4 address in dotted-quad form (within the current room()). */
   ipv4(ip: number): void {
+    this.buf[this.pos++] = Q;
+    this.dotted(ip);
+    this.buf[this.pos++] = Q;
+  }
+
+  /** A MAC as aa:bb:cc:dd:ee:ff, nothing for a negative (absent) one (within the current room()). */
+  macText(mac: number): void {
+    if (mac < 0) return;
     const buf = this.buf;
-    buf[this.pos++] = Q;
-    for (let shift = 24; shift >= 0; shift -= 8) {
-      this.num((ip >>> shift) & 255);
-      if (shift) buf[this.pos++] = 0x2e;
+    let p = this.pos;
+    const hi = Math.floor(mac / 4294967296);
+    const lo = mac >>> 0;
+    for (let i = 0; i < 6; i++) {
+      const octet = i === 0 ? (hi >>> 8) & 255 : i === 1 ? hi & 255 : (lo >>> (8 * (5 - i))) & 255;
+      if (i) buf[p++] = 0x3a;
+      buf[p++] = HEX[octet >>> 4];
+      buf[p++] = HEX[octet & 15];
     }
-    buf[this.pos++] = Q;
+    this.pos = p;
   }
 
   /** A quoted MAC as aa:bb:cc:dd:ee:ff; "" for a negative (absent) one (within the current room()). */
   mac(mac: number): void {
-    const buf = this.buf;
-    let p = this.pos;
-    buf[p++] = Q;
-    if (mac >= 0) {
-      const hi = Math.floor(mac / 4294967296);
-      const lo = mac >>> 0;
-      const octets = [(hi >>> 8) & 255, hi & 255, lo >>> 24, (lo >>> 16) & 255, (lo >>> 8) & 255, lo & 255];
-      for (let i = 0; i < 6; i++) {
-        if (i) buf[p++] = 0x3a;
-        buf[p++] = HEX[octets[i] >>> 4];
-        buf[p++] = HEX[octets[i] & 15];
+    this.buf[this.pos++] = Q;
+    this.macText(mac);
+    this.buf[this.pos++] = Q;
+  }
+
+  /** A CSV cell: as it is, or quoted with its quotes doubled when it holds a quote, comma or line break. */
+  csv(s: string): void {
+    const n = s.length;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === Q || c === 0x2c || c === 0x0a || c === 0x0d) {
+        this.text(`"${s.replace(/"/g, '""')}"`);
+        return;
       }
     }
-    buf[p++] = Q;
+    this.text(s);
+  }
+
+  /** Any string as UTF-8 (takes its own room): a byte loop while it is ASCII, the encoder from there. */
+  text(s: string): void {
+    const n = s.length;
+    this.room(n * 3);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        p += this.enc.encodeInto(s.slice(i), buf.subarray(p)).written;
+        break;
+      }
+      buf[p++] = c;
+    }
     this.pos = p;
   }
 
@@ -157,12 +224,6 @@ export class JsonBytes {
 
   /** A string that needs JSON's escapes or UTF-8 (rare): JSON.stringify, encoded. */
   private escaped(s: string): void {
-    this.ascii(JSON.stringify(s));
-  }
-
-  /** Text written through the encoder (any string; takes its own room). */
-  private ascii(text: string): void {
-    this.room(text.length * 3);
-    this.pos += this.enc.encodeInto(text, this.buf.subarray(this.pos)).written;
+    this.text(JSON.stringify(s));
   }
 }
