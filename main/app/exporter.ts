@@ -12,13 +12,15 @@ import type { CorrelationResult } from '../correlate/result.ts';
 import { writeCsv } from '../export/csv.ts';
 import { hopIndex } from '../export/exportPcapng.ts';
 import { duration } from '../export/ladder.ts';
-import { documentHead, GENERATOR, journeyJson, writeJourneysJson } from '../export/journeysJson.ts';
+import { documentHead, GENERATOR, JourneyJsonWriter, writeJourneysJson } from '../export/journeysJson.ts';
+import { lit, TextBytes } from '../export/textBytes.ts';
 import { timeOrder } from '../export/order.ts';
 import { writeEpb, writeIdb, writeShb } from '../export/pcapngWriter.ts';
 import { Sink } from '../export/sink.ts';
 import { FrameSource } from '../session/frames.ts';
 
 const EXT = { pcapng: 'pcapng', json: 'json', csv: 'csv' } as const;
+const COMMA = lit(',');
 const PROGRESS_EVERY = 20_000;
 
 export type Progress = (done: number, total: number) => void;
@@ -81,11 +83,15 @@ function subsetJson(res: CorrelationResult, sink: Sink, list: number[], progress
   const head = JSON.stringify({ ...documentHead(res), selection: { journeys: list.map((k) => k + 1) } });
   sink.write(head.slice(0, -1) + ',"journeys":[');
   let rows = 0;
+  const out = new TextBytes(sink);
+  const writer = new JourneyJsonWriter(out, res);
   list.forEach((k, i) => {
-    sink.write((i ? ',' : '') + JSON.stringify(journeyJson(res, k)));
+    if (i) out.bytes(COMMA);
+    writer.journey(k);
     rows += res.journeyRows(k).length;
     if (i % 1000 === 0) progress(i, list.length);
   });
+  out.done();
   sink.write(']}\n');
   progress(list.length, list.length);
   return rows;

@@ -167,6 +167,15 @@ describe('AppService on the sample session', () => {
     expect(doc.schema).toBe('hopscope.journeys/1');
     expect(doc.journeys).toHaveLength(1);
     expect(doc.journeys[0].hops).toHaveLength(8);
+    expect(doc.selection).toEqual({ journeys: [1] });
+    // The chosen journey is written exactly as in the whole document.
+    const whole = path.join(work, 'all.json');
+    await ok(
+      svc.call('exportSession', { sessionId: s.id, format: 'json', clockCorrected: true, path: whole }),
+    );
+    expect(JSON.stringify(doc.journeys[0])).toBe(
+      JSON.stringify(JSON.parse(readFileSync(whole, 'utf8')).journeys[0]),
+    );
     const csv = path.join(work, 'all.csv');
     await ok(svc.call('exportSession', { sessionId: s.id, format: 'csv', clockCorrected: true, path: csv }));
     const all = readFileSync(csv, 'utf8').trim().split('\n');
