@@ -16,6 +16,9 @@ import { CaptureFiles } from '../session/frames.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
 import type { LiveJourneys, LiveRows } from './liveCorrelatorProtocol.ts';
 
+/** Seconds from the base within which ns since it are exact in a double (2^53 ns is 104 days). */
+const EXACT_SEC = 9_000_000;
+
 /** Where journey queries go (the worker's handle, or an in-process LiveCorrelator in tests). */
 export interface LiveJourneySource {
   findJourneys(
@@ -40,9 +43,13 @@ export class LiveSession {
   source: LiveJourneySource | null = null;
   private readonly lanes: Lane[];
   private capture = new Grow((n) => new Uint16Array(n));
+  /**
+   * ns since baseSec: (sec − baseSec)·1e9 + nsec, exact in a double within 104 days of the base, so the epoch
+   * (sec, nsec) is not kept beside it: tsNsString recovers it, from `farTs` for the rare row beyond that (a node
+   * whose clock is far off).
+   */
   private tsRel = new Grow((n) => new Float64Array(n));
-  private tsSec = new Grow((n) => new Float64Array(n));
-  private tsNsec = new Grow((n) => new Uint32Array(n));
+  private readonly farTs = new Map<number, bigint>();
   private origLen = new Grow((n) => new Uint32Array(n));
   private caplen = new Grow((n) => new Uint32Array(n));
   private proto = new Grow((n) => new Uint8Array(n));
@@ -91,8 +98,6 @@ export class LiveSession {
       throw new HopscopeError('INTERNAL', `live rows out of order: got ${r.from}, have ${from}`);
     const n = r.capture.length;
     this.capture.append(r.capture);
-    this.tsSec.append(r.tsSec);
-    this.tsNsec.append(r.tsNsec);
     this.origLen.append(r.origLen);
     this.caplen.append(r.caplen);
     this.proto.append(r.proto);
@@ -101,7 +106,12 @@ export class LiveSession {
     const base = this.baseSec;
     const at = this.tsRel.extend(n);
     const ts = this.tsRel.data;
-    for (let k = 0; k < n; k++) ts[at + k] = (r.tsSec[k] - base) * 1e9 + r.tsNsec[k];
+    for (let k = 0; k < n; k++) {
+      const d = r.tsSec[k] - base;
+      ts[at + k] = d * 1e9 + r.tsNsec[k];
+      if (!(Math.abs(d) < EXACT_SEC))
+        this.farTs.set(at + k, BigInt(r.tsSec[k]) * 1_000_000_000n + BigInt(r.tsNsec[k]));
+    }
     this.fileOffset.append(r.fileOffset);
     this.journeyCol.extend(n);
     this.journeyCol.data.fill(-1, at, at + n);
@@ -185,7 +195,9 @@ export class LiveSession {
     return this.status.data[i];
   }
   tsNsString(i: number): string {
-    return (BigInt(this.tsSec.data[i]) * 1_000_000_000n + BigInt(this.tsNsec.data[i])).toString();
+    const far = this.farTs.get(i);
+    if (far !== undefined) return far.toString();
+    return (BigInt(this.baseSec) * 1_000_000_000n + BigInt(this.tsRel.data[i])).toString();
   }
 
   captureInfos(): CaptureInfo[] {

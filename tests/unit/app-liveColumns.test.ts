@@ -128,3 +128,37 @@ describe('live journey columns', () => {
     expect(froze).toBeGreaterThan(0);
   });
 });
+
+describe('live packet times', () => {
+  it('keep every row exact to the ns: near the base from its relative time, far from it (a clock off by years) as well', () => {
+    const base = 1_700_000_000;
+    const live = new LiveSession(
+      't',
+      't',
+      '/nonexistent',
+      [{ node: 'n', iface: 'eth0', file: 'n.pcap' }],
+      base,
+    );
+    // 1970, just inside and outside the 2^53 ns a double holds exactly, the base itself, 2106 (u32 seconds).
+    const sec = [0, base - 9_000_000 + 1, base - 9_000_001, base, base + 12, base + 9_000_000, 4_294_967_295];
+    const nsec = [1, 999_999_999, 123_456_789, 0, 7, 500_000_001, 999_999_999];
+    const n = sec.length;
+    const batch = live.addRows({
+      from: 0,
+      capture: new Uint16Array(n),
+      tsSec: Float64Array.from(sec),
+      tsNsec: Uint32Array.from(nsec),
+      origLen: new Uint32Array(n).fill(60),
+      caplen: new Uint32Array(n).fill(60),
+      proto: new Uint8Array(n),
+      status: new Uint8Array(n),
+      fileOffset: new Float64Array(n),
+      lanes: [{ linkType: 1, packets: n, problems: [] }],
+    });
+    for (let i = 0; i < n; i++)
+      expect(live.tsNsString(i)).toBe((BigInt(sec[i]) * 1_000_000_000n + BigInt(nsec[i])).toString());
+    // What the UI gets stays ns since the base.
+    expect(batch.tsNs[4]).toBe(12e9 + 7);
+    expect(batch.tsNs[3]).toBe(0);
+  });
+});
