@@ -45,11 +45,11 @@ export class LiveSession {
   private capture = new Grow((n) => new Uint16Array(n));
   /**
    * ns since baseSec: (sec − baseSec)·1e9 + nsec, exact in a double within 104 days of the base, so the epoch
-   * (sec, nsec) is not kept beside it: tsNsString recovers it, from `farTs` for the rare row beyond that (a node
-   * whose clock is far off).
+   * (sec, nsec) is not kept beside it (tsNsString recovers it), until a row beyond that arrives (a node whose
+   * clock is far off): from then on `exact` keeps every row's.
    */
   private tsRel = new Grow((n) => new Float64Array(n));
-  private readonly farTs = new Map<number, bigint>();
+  private exact: { sec: Grow<Float64Array>; nsec: Grow<Uint32Array> } | null = null;
   private origLen = new Grow((n) => new Uint32Array(n));
   private caplen = new Grow((n) => new Uint32Array(n));
   private proto = new Grow((n) => new Uint8Array(n));
@@ -106,12 +106,15 @@ export class LiveSession {
     const base = this.baseSec;
     const at = this.tsRel.extend(n);
     const ts = this.tsRel.data;
+    let far = false;
     for (let k = 0; k < n; k++) {
       const d = r.tsSec[k] - base;
       ts[at + k] = d * 1e9 + r.tsNsec[k];
-      if (!(Math.abs(d) < EXACT_SEC))
-        this.farTs.set(at + k, BigInt(r.tsSec[k]) * 1_000_000_000n + BigInt(r.tsNsec[k]));
+      if (!(Math.abs(d) < EXACT_SEC)) far = true;
     }
+    if (far && !this.exact) this.keepExact(at);
+    this.exact?.sec.append(r.tsSec);
+    this.exact?.nsec.append(r.tsNsec);
     this.fileOffset.append(r.fileOffset);
     this.journeyCol.extend(n);
     this.journeyCol.data.fill(-1, at, at + n);
@@ -195,9 +198,23 @@ export class LiveSession {
     return this.status.data[i];
   }
   tsNsString(i: number): string {
-    const far = this.farTs.get(i);
-    if (far !== undefined) return far.toString();
+    const x = this.exact;
+    if (x) return (BigInt(x.sec.data[i]) * 1_000_000_000n + BigInt(x.nsec.data[i])).toString();
     return (BigInt(this.baseSec) * 1_000_000_000n + BigInt(this.tsRel.data[i])).toString();
+  }
+
+  /** Starts keeping every row's epoch (sec, nsec), those of rows [0, upTo) from their exact relative times. */
+  private keepExact(upTo: number): void {
+    const x = { sec: new Grow((n) => new Float64Array(n)), nsec: new Grow((n) => new Uint32Array(n)) };
+    x.sec.extend(upTo);
+    x.nsec.extend(upTo);
+    const ts = this.tsRel.data;
+    for (let i = 0; i < upTo; i++) {
+      const s = Math.floor(ts[i] / 1e9);
+      x.sec.data[i] = this.baseSec + s;
+      x.nsec.data[i] = ts[i] - s * 1e9;
+    }
+    this.exact = x;
   }
 
   captureInfos(): CaptureInfo[] {

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
+import type { LiveRows } from '../../main/app/liveCorrelatorProtocol.ts';
 import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { fixtureCopy, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
 import { lanesFor } from './app-helpers.ts';
@@ -130,21 +131,10 @@ describe('live journey columns', () => {
 });
 
 describe('live packet times', () => {
-  it('keep every row exact to the ns: near the base from its relative time, far from it (a clock off by years) as well', () => {
-    const base = 1_700_000_000;
-    const live = new LiveSession(
-      't',
-      't',
-      '/nonexistent',
-      [{ node: 'n', iface: 'eth0', file: 'n.pcap' }],
-      base,
-    );
-    // 1970, just inside and outside the 2^53 ns a double holds exactly, the base itself, 2106 (u32 seconds).
-    const sec = [0, base - 9_000_000 + 1, base - 9_000_001, base, base + 12, base + 9_000_000, 4_294_967_295];
-    const nsec = [1, 999_999_999, 123_456_789, 0, 7, 500_000_001, 999_999_999];
+  function rows(from: number, sec: number[], nsec: number[]): LiveRows {
     const n = sec.length;
-    const batch = live.addRows({
-      from: 0,
+    return {
+      from,
       capture: new Uint16Array(n),
       tsSec: Float64Array.from(sec),
       tsNsec: Uint32Array.from(nsec),
@@ -154,11 +144,33 @@ describe('live packet times', () => {
       status: new Uint8Array(n),
       fileOffset: new Float64Array(n),
       lanes: [{ linkType: 1, packets: n, problems: [] }],
-    });
-    for (let i = 0; i < n; i++)
-      expect(live.tsNsString(i)).toBe((BigInt(sec[i]) * 1_000_000_000n + BigInt(nsec[i])).toString());
+    };
+  }
+  const epoch = (s: number, ns: number) => (BigInt(s) * 1_000_000_000n + BigInt(ns)).toString();
+
+  it('keep every row exact to the ns: near the base from its relative time, and once a clock is off by years', () => {
+    const base = 1_700_000_000;
+    const live = new LiveSession(
+      't',
+      't',
+      '/nonexistent',
+      [{ node: 'n', iface: 'eth0', file: 'n.pcap' }],
+      base,
+    );
+    // Near the base (within the 2^53 ns a double holds exactly), then 1970, the edges and 2106 (u32 seconds).
+    const near = { sec: [base - 9_000_000 + 1, base, base + 12, base - 1], nsec: [999_999_999, 0, 7, 1] };
+    const far = {
+      sec: [0, base - 9_000_001, base + 9_000_000, 4_294_967_295, base + 3],
+      nsec: [1, 123_456_789, 500_000_001, 999_999_999, 5],
+    };
+    const batch = live.addRows(rows(0, near.sec, near.nsec));
+    near.sec.forEach((s, i) => expect(live.tsNsString(i)).toBe(epoch(s, near.nsec[i])));
     // What the UI gets stays ns since the base.
-    expect(batch.tsNs[4]).toBe(12e9 + 7);
-    expect(batch.tsNs[3]).toBe(0);
+    expect(Array.from(batch.tsNs)).toEqual([-8_999_999e9 + 999_999_999, 0, 12e9 + 7, -1e9 + 1]);
+    live.addRows(rows(4, far.sec, far.nsec));
+    const all = { sec: [...near.sec, ...far.sec], nsec: [...near.nsec, ...far.nsec] };
+    all.sec.forEach((s, i) => expect(live.tsNsString(i)).toBe(epoch(s, all.nsec[i])));
+    live.addRows(rows(9, [base + 1], [2]));
+    expect(live.tsNsString(9)).toBe(epoch(base + 1, 2));
   });
 });
