@@ -171,6 +171,7 @@ function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
     return null;
   };
   const exportFile = path.join(outDir, 'export.pcapng');
+  const csvFile = path.join(outDir, 'export.csv');
   const unavailable = (what: string) => `not available yet (${what} has not landed)`;
 
   return [
@@ -327,6 +328,15 @@ function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
       unavailable: unavailable('hopscope export'),
       check: (mm) => exitOk(mm) ?? checkPcapngCount(exportFile, pathPackets),
     }),
+    c({
+      id: 'export-csv',
+      label: '`hopscope export --csv out.csv` (8 files)',
+      group: 'ours',
+      packets: pathPackets,
+      cmd: haveExport ? [...HOPSCOPE, 'export', '--csv', csvFile, ...pathFiles] : null,
+      unavailable: unavailable('hopscope export'),
+      check: (mm) => exitOk(mm) ?? checkCsvRows(csvFile, pathPackets),
+    }),
   ];
 }
 
@@ -379,6 +389,20 @@ function checkPcapngCount(file: string, packets: number): string | null {
   return r.stdout.trim() === `${packets} packets`
     ? null
     : `export holds ${r.stdout.trim()}, expected ${packets}`;
+}
+
+/** A CSV export holds a header and a row per hop: here every packet is a hop of a journey. */
+function checkCsvRows(file: string, packets: number): string | null {
+  let lines = 0;
+  const buf = new Uint8Array(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;)
+      for (let i = 0; i < n; i++) if (buf[i] === 10) lines++;
+  } finally {
+    fs.closeSync(fd);
+  }
+  return lines === packets + 1 ? null : `the CSV holds ${lines - 1} rows, expected ${packets}`;
 }
 
 function machine(): Record<string, string> {
