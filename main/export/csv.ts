@@ -6,7 +6,7 @@ import { CHANGE_NAMES, changeMask, encapOf, ethOf } from '../correlate/hops.ts';
 import { F_ETH } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Sink } from './sink.ts';
-import { JSON_RUN, lit, TextBytes } from './textBytes.ts';
+import { RUN_ROOM, lit, TextBytes } from './textBytes.ts';
 
 export const CSV_COLUMNS = [
   'journey',
@@ -105,7 +105,7 @@ class CsvWriter {
     const rows = res.rows;
     if (rows.isIpv6(r)) this.out.csv(dst ? res.rowDst(r) : res.rowSrc(r));
     else {
-      this.out.room(JSON_RUN);
+      this.out.room(RUN_ROOM);
       this.out.dotted(dst ? rows.dst[r] : rows.src[r]);
     }
   }
@@ -123,7 +123,7 @@ class CsvWriter {
       const cap = rows.capture[r];
       const tc = rows.t[r] - Math.round(res.offsetNs[res.nodeOfCapture(cap)]);
       out.bytes(journey);
-      out.room(JSON_RUN);
+      out.room(RUN_ROOM);
       out.int(i + 1);
       out.bytes(flowRole);
       out.bytes(this.lane[cap]);
@@ -137,12 +137,12 @@ class CsvWriter {
       const sp = rows.srcPort(r);
       const dp = rows.dstPort(r);
       this.address(r, false);
-      out.room(JSON_RUN);
+      out.room(RUN_ROOM);
       out.raw(COMMA_BYTES);
       if (sp >= 0) out.int(sp);
       out.raw(COMMA_BYTES);
       this.address(r, true);
-      out.room(JSON_RUN);
+      out.room(RUN_ROOM);
       out.raw(COMMA_BYTES);
       if (dp >= 0) out.int(dp);
       out.raw(COMMA_BYTES);

@@ -5,7 +5,7 @@
 import type { CorrelationResult } from '../correlate/result.ts';
 import { CHANGE_NAMES, changeMask, encapOf, ethOf, type Hop } from '../correlate/hops.ts';
 import { F_ETH, F_TRUNCATED } from '../correlate/observations.ts';
-import { JSON_RUN, lit, TextBytes } from './textBytes.ts';
+import { RUN_ROOM, lit, TextBytes } from './textBytes.ts';
 import type { Sink } from './sink.ts';
 
 /** The JSON array of every change mask. */
@@ -141,6 +141,7 @@ export class JourneyJsonWriter {
   /** Text of ethOf() / encapOf() by (interned id, capture). */
   private readonly ethText = new Map<number, Uint8Array>();
   private readonly encapText = new Map<number, Uint8Array>();
+
   constructor(
     private readonly out: TextBytes,
     private readonly res: CorrelationResult,
@@ -193,7 +194,7 @@ export class JourneyJsonWriter {
     const rows = res.rows;
     if (rows.isIpv6(r)) this.out.str(dst ? res.rowDst(r) : res.rowSrc(r));
     else {
-      this.out.room(JSON_RUN);
+      this.out.room(RUN_ROOM);
       this.out.ipv4(dst ? rows.dst[r] : rows.src[r]);
     }
   }
@@ -213,12 +214,12 @@ export class JourneyJsonWriter {
       tc[i] = rows.t[r] - Math.round(res.offsetNs[res.nodeOfCapture(rows.capture[r])]);
       if (nodes[nodes.length - 1] !== node && !nodes.includes(node)) nodes.push(node);
     }
-    out.room(JSON_RUN);
+    out.room(RUN_ROOM);
     out.raw(J_ID);
     out.num(k + 1);
     out.raw(J_SUMMARY);
     out.str(res.journeySummary(k));
-    out.room(JSON_RUN);
+    out.room(RUN_ROOM);
     out.raw(J_FLOW);
     if (res.flowCount) out.num(res.flowOf[k] + 1);
     else out.raw(NULL);
@@ -229,7 +230,7 @@ export class JourneyJsonWriter {
       if (i) out.bytes(COMMA);
       out.name(nodes[i]);
     }
-    out.room(JSON_RUN);
+    out.room(RUN_ROOM);
     out.raw(J_DURATION);
     out.num(n > 1 ? tc[n - 1] - tc[0] : 0);
     out.raw(J_HOPS);
@@ -249,7 +250,7 @@ export class JourneyJsonWriter {
       this.address(r, true);
       const sp = rows.srcPort(r);
       const dp = rows.dstPort(r);
-      out.room(JSON_RUN);
+      out.room(RUN_ROOM);
       out.raw(H_SPORT);
       if (sp >= 0) out.num(sp);
       else out.raw(NULL);

@@ -10,9 +10,9 @@ const HEX = new TextEncoder().encode('0123456789abcdef');
 const Q = 0x22; // "
 const BACKSLASH = 0x5c;
 /** Room every fixed-size run of writes may take (numbers are at most 24 characters). */
-export const JSON_RUN = 512;
+export const RUN_ROOM = 512;
 
-/** A constant piece of JSON, encoded once. */
+/** A constant piece of text, encoded once. */
 export function lit(s: string): Uint8Array {
   return new TextEncoder().encode(s);
 }
@@ -109,7 +109,7 @@ export class TextBytes {
   /**
    * Epoch ns as decimal digits from (base second, ns since it) as the exact decimal of
    * BigInt(baseSec) * 10^9 + BigInt(t), without BigInt for times after 1970. Takes its own room and leaves
-   * at least half a JSON_RUN of it for the writes that follow.
+   * at least half a RUN_ROOM of it for the writes that follow.
    */
   epoch(baseSec: number, t: number): void {
     const s = Math.floor(t / 1e9);
@@ -121,13 +121,13 @@ export class TextBytes {
         this.sec = sec;
         this.secText = lit(String(sec));
       }
-      this.room(JSON_RUN);
+      this.room(RUN_ROOM);
       this.raw(this.secText);
       this.padded(ns, 9);
     } else {
       const text =
         sec > 0 ? `${sec}${String(ns).padStart(9, '0')}` : String(BigInt(sec) * 1_000_000_000n + BigInt(ns));
-      this.room(text.length * 3 + JSON_RUN);
+      this.room(text.length * 3 + RUN_ROOM);
       this.text(text);
     }
   }

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
 import { documentHead, journeyJson, writeJourneysJson } from '../../main/export/journeysJson.ts';
-import { JSON_RUN, lit, TextBytes } from '../../main/export/textBytes.ts';
+import { RUN_ROOM, lit, TextBytes } from '../../main/export/textBytes.ts';
 import { CSV_COLUMNS, csvCell, encapCell, writeCsv } from '../../main/export/csv.ts';
 import { Sink } from '../../main/export/sink.ts';
 import { SESSION_SCHEMA } from '../../main/capture/sessionFolder.ts';
@@ -441,17 +441,17 @@ describe('journeys JSON and CSV written as bytes', () => {
         '~\u007f',
       ];
       for (const n of numbers) {
-        out.room(JSON_RUN);
+        out.room(RUN_ROOM);
         out.num(n);
         out.bytes(lit(','));
       }
       for (const ip of ips) {
-        out.room(JSON_RUN);
+        out.room(RUN_ROOM);
         out.ipv4(ip);
         out.bytes(lit(','));
       }
       for (const m of macs) {
-        out.room(JSON_RUN);
+        out.room(RUN_ROOM);
         out.mac(m);
         out.bytes(lit(','));
       }
