@@ -6,6 +6,7 @@
 //   node bin/run-ts.mjs bench/live.ts [--seconds 60] [--rate 50000] [--correlate] [-- CAPTURE-FLAGS…]
 // Flags after `--` go to `hopscope capture` as they are (e.g. `-- --buffer-size 8192` to compare buffer sizes).
 // HS_BENCH_KEEP=1 keeps the capture folder (its path goes to stderr).
+// HS_BENCH_SNAPSHOTS=1 (with --correlate) prints every live snapshot (cost, rows covered and sent) on stderr.
 // --correlate: also follow the capture folder with the app's live path (bench/lib/followLive.ts: the live-
 // correlation worker and the main thread's columns, in a process of its own) and report its CPU, memory and
 // snapshot costs, and its journeys against a batch correlation of the finished folder.

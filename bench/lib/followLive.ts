@@ -4,6 +4,9 @@
 // them, minus the UI. Ends on SIGTERM: drains the files, prints one JSON line of statistics on stdout.
 //
 //   node bin/run-ts.mjs bench/lib/followLive.ts --dir SESSION_FOLDER
+//
+// HS_BENCH_SNAPSHOTS=1 also prints a line per snapshot on stderr: its cost, the rows it covered and sent, the
+// journeys the window had frozen, and the watermark's lag behind the newest row.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -49,6 +52,12 @@ async function main(): Promise<void> {
         journeys = j.journeys;
         flows = j.flows;
         lastSentRows = j.journey.length;
+        if (process.env.HS_BENCH_SNAPSHOTS === '1')
+          process.stderr.write(
+            `snapshot ${costs.length}: ${j.costMs.toFixed(0)} ms, rows ${j.rows} (of ${live.count} here), ` +
+              `sent ${j.journey.length} from row ${j.from}, journeys ${j.journeys}` +
+              `${j.settled ? ', settled' : ''}\n`,
+          );
       },
       error: (e) => errors.push(e.message),
     },
