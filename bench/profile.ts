@@ -1,7 +1,7 @@
 // Where the time goes: runs one of our commands under `node --cpu-prof` and prints the functions with the
 // most self time (and their share), so a missed target comes with the function to fix.
 //
-//   node bin/run-ts.mjs bench/profile.ts [--top N] [--tsx] -- read FILE | decode FILE | correlate FILES… | export FILES… | json FILES…
+//   node bin/run-ts.mjs bench/profile.ts [--top N] [--tsx] -- read FILE | decode FILE | correlate|json|ladder|csv|export FILES…
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -63,6 +63,16 @@ function commandFor(kind: string, files: string[]): string[] {
       return ['bin/hopscope.mjs', 'correlate', '--summary', ...files];
     case 'json':
       return ['bin/hopscope.mjs', 'correlate', '--json', ...files];
+    case 'ladder':
+      return ['bin/hopscope.mjs', 'correlate', ...files];
+    case 'csv':
+      return [
+        'bin/hopscope.mjs',
+        'export',
+        '--csv',
+        path.join(os.tmpdir(), 'hs-profile-export.csv'),
+        ...files,
+      ];
     case 'export':
       return [
         'bin/hopscope.mjs',
@@ -72,7 +82,7 @@ function commandFor(kind: string, files: string[]): string[] {
         ...files,
       ];
     default:
-      throw new Error(`unknown kind ${kind}: read | decode | correlate | json | export`);
+      throw new Error(`unknown kind ${kind}: read | decode | correlate | json | ladder | csv | export`);
   }
 }
 

@@ -5,7 +5,8 @@ import { FrameSource } from '../session/frames.ts';
 import { anyUnreadable, correlateInputs } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
-import { clockLine, journeyBlock } from '../export/ladder.ts';
+import { clockLine, LadderWriter } from '../export/ladder.ts';
+import { TextBytes } from '../export/textBytes.ts';
 import { Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import { parseClockArgs } from './clockArgs.ts';
@@ -86,10 +87,13 @@ const command: Command = {
       writeJourneysJson(res, out, { minHops, pretty: flagSet(p, 'pretty') });
     } else {
       for (const c of res.clocks) out.write(clockLine(c) + '\n');
+      const bytes = new TextBytes(out);
+      const ladder = new LadderWriter(bytes, res);
       for (let k = 0; k < res.journeyCount; k++) {
-        if (minHops > 1 && res.journeyRows(k).length < minHops) continue;
-        out.write('\n' + journeyBlock(res, k) + '\n');
+        const list = res.journeyRows(k);
+        if (minHops <= 1 || list.length >= minHops) ladder.journey(k, list);
       }
+      bytes.done();
     }
     out.close();
     frames.close();

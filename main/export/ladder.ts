@@ -2,8 +2,10 @@
 // "node-1/cali… → node-1/tunl0 → node-1/ens33 → node-2/ens33 → …", with times, latency and changes.
 
 import type { ClockEstimate } from '../correlate/clockSkew.ts';
-import type { Hop } from '../correlate/hops.ts';
+import { CHANGE_NAMES, changeMask, encapOf, ethOf, type EthInfo, type Hop } from '../correlate/hops.ts';
+import { F_ETH, F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
+import { lit, RUN_ROOM, type TextBytes } from './textBytes.ts';
 
 /** 03:23:53.287694591 (UTC) from epoch ns. */
 export function clockTime(ns: bigint): string {
@@ -71,3 +73,162 @@ export function journeyBlock(res: CorrelationResult, k: number): string {
   }
   return lines.join('\n');
 }
+
+/** ethOf()'s part of hopDetail: `SRC (OWNER) > DST (OWNER)`. */
+function ethDetail(eth: EthInfo | null): string {
+  if (!eth) return 'no ethernet';
+  const s = eth.srcOwner ? `${eth.src} (${eth.srcOwner})` : eth.src;
+  const d = eth.dstOwner ? `${eth.dst} (${eth.dstOwner})` : eth.dst;
+  return `${s} > ${d}`;
+}
+
+const ARROW_FIRST = lit('\n    ');
+const ARROW = lit('\n  → ');
+const TWO = lit('  ');
+const NO_LATENCY = lit(' '.repeat(10));
+const TRUNCATED = lit('  [truncated]');
+const CHANGE_TEXT = CHANGE_NAMES.map((names) => lit(names.length ? `  [${names.join(' ')}]` : ''));
+/** A capture has few MAC pairs and tunnels; the cap only bounds memory on hostile input. */
+const TEXT_CACHE = 65536;
+
+/**
+ * The ladder of every journey, written as bytes: exactly `\n` + journeyBlock(res, k) + `\n` per journey
+ * (tested), without a Hop object, a BigInt or a Date per hop. What every hop of a capture repeats (its
+ * `node/iface`, the text of each interned MAC pair and encapsulation with their owners, the time of day up to
+ * the second) is built once.
+ */
+export class LadderWriter {
+  private readonly lane: Uint8Array[];
+  private readonly laneLength: number[];
+  private readonly ethText = new Map<number, Uint8Array>();
+  private readonly encapText = new Map<number, Uint8Array>();
+  private daySec = -1;
+  private dayText: Uint8Array = new Uint8Array(0);
+  private readonly spaces = lit(' '.repeat(64));
+
+  constructor(
+    private readonly out: TextBytes,
+    private readonly res: CorrelationResult,
+  ) {
+    this.lane = res.captures.map((c) => lit(`${c.node}/${c.iface}`));
+    this.laneLength = res.captures.map((c) => c.node.length + c.iface.length + 1);
+  }
+
+  /** hopDetail's Ethernet part and its separator (`ttl N  ` comes before it). */
+  private eth(r: number): Uint8Array {
+    const rows = this.res.rows;
+    const cap = rows.capture[r];
+    const key = (rows.flags[r] & F_ETH ? rows.ethPairId(r) : 0) * 65536 + cap;
+    let b = this.ethText.get(key);
+    if (b === undefined) {
+      b = lit(ethDetail(ethOf(rows, r, this.res.captures[cap].node, this.res.macName)) + '  ');
+      if (this.ethText.size < TEXT_CACHE) this.ethText.set(key, b);
+    }
+    return b;
+  }
+
+  private encap(r: number): Uint8Array | null {
+    const rows = this.res.rows;
+    if (rows.encapCount[r] === 0) return null;
+    const cap = rows.capture[r];
+    const key = rows.encapIdOf(r) * 65536 + cap;
+    let b = this.encapText.get(key);
+    if (b === undefined) {
+      const text = encapOf(rows, r, this.res.captures[cap].node, this.res.macName)
+        .map((e) =>
+          e.type === 'vxlan'
+            ? `vxlan vni ${e.vni} ${e.outerSrc}.${e.srcPort} > ${e.outerDst}.${e.dstPort}  `
+            : `ipip ${e.outerSrc} > ${e.outerDst}  `,
+        )
+        .join('');
+      b = lit(text);
+      if (this.encapText.size < TEXT_CACHE) this.encapText.set(key, b);
+    }
+    return b;
+  }
+
+  /** clockTime() of a corrected time (ns since the result's base second). */
+  private clock(tc: number, row: number): void {
+    const out = this.out;
+    const s = Math.floor(tc / 1e9);
+    const sec = this.res.baseSec + s;
+    if (!(sec >= 0 && sec <= 0x7fffffff && Number.isInteger(tc))) {
+      out.text(clockTime(this.res.tNs(row)));
+      return;
+    }
+    if (sec !== this.daySec) {
+      this.daySec = sec;
+      const d = sec % 86400;
+      const two = (n: number) => String(n).padStart(2, '0');
+      this.dayText = lit(`${two(Math.floor(d / 3600))}:${two(Math.floor((d % 3600) / 60))}:${two(d % 60)}.`);
+    }
+    out.room(RUN_ROOM);
+    out.raw(this.dayText);
+    out.padded(tc - s * 1e9, 9);
+  }
+
+  /** An inner address, with its port when it has one. */
+  private address(r: number, dst: boolean): void {
+    const res = this.res;
+    const rows = res.rows;
+    const out = this.out;
+    if (rows.isIpv6(r)) out.text(dst ? res.rowDst(r) : res.rowSrc(r));
+    else {
+      out.room(RUN_ROOM);
+      out.dotted(dst ? rows.dst[r] : rows.src[r]);
+    }
+    const port = dst ? rows.dstPort(r) : rows.srcPort(r);
+    out.room(RUN_ROOM);
+    if (port >= 0) {
+      out.raw(DOT);
+      out.int(port);
+    }
+  }
+
+  /** `\n` + journeyBlock(res, k) + `\n`. */
+  journey(k: number, list: number[]): void {
+    const out = this.out;
+    const res = this.res;
+    const rows = res.rows;
+    const flow = res.flowCount ? `  [flow ${res.flowOf[k] + 1} ${res.flowRole(k)}]` : '';
+    const amb = res.journeyAmbiguous(k) ? '  [ambiguous match]' : '';
+    out.text(`\njourney ${k + 1}: ${res.journeySummary(k)}${flow}${amb}`);
+    let width = 0;
+    for (const r of list) width = Math.max(width, this.laneLength[rows.capture[r]]);
+    let prev = 0;
+    for (let i = 0; i < list.length; i++) {
+      const r = list[i];
+      const cap = rows.capture[r];
+      const tc = rows.t[r] - Math.round(res.offsetNs[res.nodeOfCapture(cap)]);
+      out.bytes(i === 0 ? ARROW_FIRST : ARROW);
+      out.bytes(this.lane[cap]);
+      for (let pad = width - this.laneLength[cap]; pad > 0; pad -= 64)
+        out.bytes(pad >= 64 ? this.spaces : this.spaces.subarray(0, pad));
+      out.bytes(TWO);
+      this.clock(tc, r);
+      out.bytes(TWO);
+      if (i === 0) out.bytes(NO_LATENCY);
+      else out.text(`+${duration(tc - prev)}`.padStart(10));
+      prev = tc;
+      out.room(RUN_ROOM);
+      out.raw(TWO);
+      out.raw(TTL);
+      out.num(rows.ttl(r));
+      out.raw(TWO);
+      out.bytes(this.eth(r));
+      const encap = this.encap(r);
+      if (encap) out.bytes(encap);
+      this.address(r, false);
+      out.raw(GT);
+      this.address(r, true);
+      if (rows.flags[r] & F_TRUNCATED) out.bytes(TRUNCATED);
+      if (i > 0) out.bytes(CHANGE_TEXT[changeMask(rows, list[i - 1], r)]);
+    }
+    out.bytes(NEWLINE);
+  }
+}
+
+const DOT = lit('.');
+const GT = lit(' > ');
+const TTL = lit('ttl ');
+const NEWLINE = lit('\n');

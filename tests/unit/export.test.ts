@@ -17,7 +17,17 @@ import { CSV_COLUMNS, csvCell, encapCell, writeCsv } from '../../main/export/csv
 import { Sink } from '../../main/export/sink.ts';
 import { SESSION_SCHEMA } from '../../main/capture/sessionFolder.ts';
 import { FrameSource } from '../../main/session/frames.ts';
-import { correlate, filesIn, fixtureCopy, fixtureFiles, readPcap } from './correlate-helpers.ts';
+import {
+  correlate,
+  filesIn,
+  fixtureCopy,
+  fixtureFiles,
+  FIXTURES,
+  readPcap,
+  shiftRecord,
+} from './correlate-helpers.ts';
+import { journeyBlock, LadderWriter } from '../../main/export/ladder.ts';
+import { F_TRUNCATED } from '../../main/correlate/observations.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'hs-export-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -351,34 +361,99 @@ describe('journeys JSON and CSV written as bytes', () => {
     return text;
   }
 
-  it("JSON is exactly JSON.stringify(journeyJson) and CSV the hops' cells, for every journey of every scenario", () => {
-    const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': -1_234_567_891 } });
+  /** The ladder LadderWriter writes (`correlate`'s default output after the clock lines). */
+  function writtenLadder(res: CorrelationResult, minHops = 1): string {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-ladder-'));
     try {
-      for (const res of [
-        ...['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'calico-bgp'].map((s) =>
-          correlate(fixtureFiles(s)),
-        ),
-        correlate(filesIn(dir)),
-      ]) {
-        expect(res.journeyCount).toBeGreaterThan(0);
-        const text = written(res);
-        expect(text).toBe(expected(res));
-        expect(written(res, 3)).toBe(expected(res, 3));
-        expect(JSON.parse(text).journeys).toHaveLength(res.journeyCount);
-        const csv = writtenCsv(res);
-        expect(csv).toBe(expectedCsv(res));
-        const hops = Array.from({ length: res.journeyCount }, (_, k) => res.journeyRows(k).length);
-        expect(csv.trim().split('\n')).toHaveLength(1 + hops.reduce((a, b) => a + b));
-        expect(writtenCsv(res, 3)).toBe(expectedCsv(res, 3));
-        const some = [res.journeyCount - 1, 0, Math.floor(res.journeyCount / 2), 0];
-        expect(writtenCsv(res, 1, some)).toBe(expectedCsv(res, 1, some));
+      const sink = Sink.file(join(dir, 'out.txt'));
+      const out = new TextBytes(sink);
+      const w = new LadderWriter(out, res);
+      for (let k = 0; k < res.journeyCount; k++) {
+        const list = res.journeyRows(k);
+        if (list.length >= minHops) w.journey(k, list);
       }
+      out.done();
+      sink.close();
+      return readFileSync(join(dir, 'out.txt'), 'utf8');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  /** The oracle: journeyBlock, the string form, per journey. */
+  function expectedLadder(res: CorrelationResult, minHops = 1): string {
+    let text = '';
+    for (let k = 0; k < res.journeyCount; k++)
+      if (res.journeyRows(k).length >= minHops) text += '\n' + journeyBlock(res, k) + '\n';
+    return text;
+  }
+
+  /** The same journeys three ways: JSON, CSV and the ladder against their object/string oracles. */
+  function compareAll(res: CorrelationResult): void {
+    expect(res.journeyCount).toBeGreaterThan(0);
+    const text = written(res);
+    expect(text).toBe(expected(res));
+    expect(written(res, 3)).toBe(expected(res, 3));
+    expect(JSON.parse(text).journeys).toHaveLength(res.journeyCount);
+    const csv = writtenCsv(res);
+    expect(csv).toBe(expectedCsv(res));
+    const hops = Array.from({ length: res.journeyCount }, (_, k) => res.journeyRows(k).length);
+    expect(csv.trim().split('\n')).toHaveLength(1 + hops.reduce((a, b) => a + b));
+    expect(writtenCsv(res, 3)).toBe(expectedCsv(res, 3));
+    const some = [res.journeyCount - 1, 0, Math.floor(res.journeyCount / 2), 0];
+    expect(writtenCsv(res, 1, some)).toBe(expectedCsv(res, 1, some));
+    expect(writtenLadder(res)).toBe(expectedLadder(res));
+    expect(writtenLadder(res, 3)).toBe(expectedLadder(res, 3));
+  }
+
+  it("JSON is exactly JSON.stringify(journeyJson), CSV the hops' cells and the ladder journeyBlock's, for every journey of every scenario", () => {
+    // Besides the lab's scenarios: node-2's clock 1.2 s behind, every frame cut to 60 bytes (truncated
+    // hops), node-2 seeing everything twice (ambiguous journeys), and IPv6 (NDP, MLD, inside VXLAN; addresses
+    // read from the frames).
+    const shifted = fixtureCopy('flannel-vxlan', { shift: { 'node-2': -1_234_567_891 } });
+    const cut = fixtureCopy('calico-ipip', { snaplen: 60 });
+    // node-2 sees every frame twice, 3 ms apart: node-1's segments have two candidates (ambiguous journeys).
+    const doubled = fixtureCopy('flannel-vxlan', {
+      transform: (file, records) =>
+        file.startsWith('node-2')
+          ? records.flatMap((r) => [r, shiftRecord(r, 3e6)]).sort((a, b) => a.sec - b.sec || a.nsec - b.nsec)
+          : records,
+    });
+    try {
+      const results = [
+        ...['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'calico-bgp'].map((s) =>
+          correlate(fixtureFiles(s)),
+        ),
+        correlate(filesIn(shifted)),
+        correlate(filesIn(cut)),
+        correlate(filesIn(doubled)),
+        correlate([`n:veth=${join(FIXTURES, 'synthetic', 'edge', 'veth.pcap')}`]),
+      ];
+      let truncated = 0;
+      let ipv6 = 0;
+      let ambiguous = 0;
+      for (const res of results) {
+        const frames = new FrameSource(res);
+        try {
+          for (let k = 0; k < res.journeyCount; k++) if (res.journeyAmbiguous(k)) ambiguous++;
+          for (let r = 0; r < res.rowCount; r++) {
+            if (res.rows.flags[r] & F_TRUNCATED) truncated++;
+            if (res.rows.isIpv6(r)) ipv6++;
+          }
+          compareAll(res);
+        } finally {
+          frames.close();
+        }
+      }
+      expect(truncated).toBeGreaterThan(0);
+      expect(ipv6).toBeGreaterThan(0);
+      expect(ambiguous).toBeGreaterThan(0);
+    } finally {
+      for (const d of [shifted, cut, doubled]) rmSync(d, { recursive: true, force: true });
+    }
   });
 
-  it('escapes node and interface names as JSON.stringify does, and quotes them as CSV cells (quotes, backslashes, control and non-ASCII characters)', () => {
+  it('escapes node and interface names as JSON.stringify does, quotes them as CSV cells and pads the ladder by them (quotes, backslashes, control and non-ASCII characters)', () => {
     // A session folder may name nodes and interfaces anything (its session.json is JSON).
     const dir = fixtureCopy('flannel-vxlan');
     try {
@@ -393,10 +468,8 @@ describe('journeys JSON and CSV written as bytes', () => {
       );
       const res = correlate([dir]);
       expect(res.captures.map((c) => c.node)).toContain('nöde "1"\\a');
-      expect(res.journeyCount).toBeGreaterThan(0);
-      expect(written(res)).toBe(expected(res));
+      compareAll(res);
       const csv = writtenCsv(res);
-      expect(csv).toBe(expectedCsv(res));
       expect(csv).toContain(',"nöde ""1""\\a",cni0é😀,');
     } finally {
       rmSync(dir, { recursive: true, force: true });
