@@ -6,7 +6,7 @@ import { CHANGE_NAMES, changeMask, encapOf, ethOf } from '../correlate/hops.ts';
 import { F_ETH } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Sink } from './sink.ts';
-import { RUN_ROOM, lit, TextBytes } from './textBytes.ts';
+import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
 
 export const CSV_COLUMNS = [
   'journey',
@@ -55,48 +55,37 @@ export function encapCell(e: ReturnType<typeof encapOf>): string {
 const COMMA = 0x2c;
 const NO_ETH = lit(',,,');
 const CHANGE_CELLS = CHANGE_NAMES.map((names) => lit(names.join(' ')));
-/** A capture has few MAC pairs and tunnels; the cap only bounds memory on hostile input. */
-const TEXT_CACHE = 65536;
 
 class CsvWriter {
   /** Per capture: `,NODE,IFACE,` (cells). */
   private readonly lane: Uint8Array[];
   /** `ethSrc,ethDst,ethSrcOwner,ethDstOwner` by (interned MAC pair, capture); the encap cell likewise. */
-  private readonly ethText = new Map<number, Uint8Array>();
-  private readonly encapText = new Map<number, Uint8Array>();
+  private readonly ethText: InternedText;
+  private readonly encapText: InternedText;
 
   constructor(
     private readonly out: TextBytes,
     private readonly res: CorrelationResult,
   ) {
     this.lane = res.captures.map((c) => lit(`,${csvCell(c.node)},${csvCell(c.iface)},`));
+    const node = (r: number) => res.captures[res.rows.capture[r]].node;
+    this.ethText = new InternedText((r) => {
+      const e = ethOf(res.rows, r, node(r), res.macName)!;
+      return [e.src, e.dst, e.srcOwner, e.dstOwner].map(csvCell).join(',');
+    });
+    this.encapText = new InternedText((r) => csvCell(encapCell(encapOf(res.rows, r, node(r), res.macName))));
   }
 
   private eth(r: number): Uint8Array {
     const rows = this.res.rows;
     if ((rows.flags[r] & F_ETH) === 0) return NO_ETH;
-    const key = rows.ethPairId(r) * 65536 + rows.capture[r];
-    let b = this.ethText.get(key);
-    if (b === undefined) {
-      const e = ethOf(rows, r, this.res.captures[rows.capture[r]].node, this.res.macName)!;
-      b = lit([e.src, e.dst, e.srcOwner, e.dstOwner].map(csvCell).join(','));
-      if (this.ethText.size < TEXT_CACHE) this.ethText.set(key, b);
-    }
-    return b;
+    return this.ethText.get(rows.ethPairId(r), rows.capture[r], r);
   }
 
   private encap(r: number): Uint8Array | null {
     const rows = this.res.rows;
     if (rows.encapCount[r] === 0) return null;
-    const key = rows.encapIdOf(r) * 65536 + rows.capture[r];
-    let b = this.encapText.get(key);
-    if (b === undefined) {
-      b = lit(
-        csvCell(encapCell(encapOf(rows, r, this.res.captures[rows.capture[r]].node, this.res.macName))),
-      );
-      if (this.encapText.size < TEXT_CACHE) this.encapText.set(key, b);
-    }
-    return b;
+    return this.encapText.get(rows.encapIdOf(r), rows.capture[r], r);
   }
 
   /** A row's inner source or destination address (IPv6 as text, read from its frame). */

@@ -5,7 +5,7 @@
 import type { CorrelationResult } from '../correlate/result.ts';
 import { CHANGE_NAMES, changeMask, encapOf, ethOf, type Hop } from '../correlate/hops.ts';
 import { F_ETH, F_TRUNCATED } from '../correlate/observations.ts';
-import { RUN_ROOM, lit, TextBytes } from './textBytes.ts';
+import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
 import type { Sink } from './sink.ts';
 
 /** The JSON array of every change mask. */
@@ -125,8 +125,6 @@ const FALSE = lit('false');
 const EMPTY = lit('[]');
 const COMMA = lit(',');
 const CHANGE_BYTES = CHANGE_JSON.map(lit);
-/** A capture has few MAC pairs and tunnels; the cap only bounds memory on hostile input. */
-const TEXT_CACHE = 65536;
 
 /**
  * Writes journeyJson(res, k) as bytes straight from the columns: the same text as
@@ -139,8 +137,8 @@ export class JourneyJsonWriter {
   private readonly opening: Uint8Array[];
   private readonly openingNext: Uint8Array[];
   /** Text of ethOf() / encapOf() by (interned id, capture). */
-  private readonly ethText = new Map<number, Uint8Array>();
-  private readonly encapText = new Map<number, Uint8Array>();
+  private readonly ethText: InternedText;
+  private readonly encapText: InternedText;
 
   constructor(
     private readonly out: TextBytes,
@@ -150,42 +148,23 @@ export class JourneyJsonWriter {
       lit(`{"node":${JSON.stringify(c.node)},"iface":${JSON.stringify(c.iface)},"tsNs":"`),
     );
     this.openingNext = this.opening.map((b) => lit(',' + new TextDecoder().decode(b)));
+    const node = (r: number) => res.captures[res.rows.capture[r]].node;
+    this.ethText = new InternedText((r) => JSON.stringify(ethOf(res.rows, r, node(r), res.macName)));
+    this.encapText = new InternedText((r) => JSON.stringify(encapOf(res.rows, r, node(r), res.macName)));
   }
 
   /** ethOf()'s object as JSON.stringify writes it, or null. */
   private eth(r: number): void {
     const rows = this.res.rows;
-    if ((rows.flags[r] & F_ETH) === 0) {
-      this.out.bytes(NULL);
-      return;
-    }
-    const id = rows.ethPairId(r);
-    const key = id * 65536 + rows.capture[r];
-    let b = this.ethText.get(key);
-    if (b === undefined) {
-      const cap = this.res.captures[rows.capture[r]];
-      b = lit(JSON.stringify(ethOf(rows, r, cap.node, this.res.macName)));
-      if (this.ethText.size < TEXT_CACHE) this.ethText.set(key, b);
-    }
-    this.out.bytes(b);
+    if ((rows.flags[r] & F_ETH) === 0) this.out.bytes(NULL);
+    else this.out.bytes(this.ethText.get(rows.ethPairId(r), rows.capture[r], r));
   }
 
   /** encapOf()'s array as JSON.stringify writes it. */
   private encap(r: number): void {
     const rows = this.res.rows;
-    if (rows.encapCount[r] === 0) {
-      this.out.bytes(EMPTY);
-      return;
-    }
-    const id = rows.encapIdOf(r);
-    const key = id * 65536 + rows.capture[r];
-    let b = this.encapText.get(key);
-    if (b === undefined) {
-      const cap = this.res.captures[rows.capture[r]];
-      b = lit(JSON.stringify(encapOf(rows, r, cap.node, this.res.macName)));
-      if (this.encapText.size < TEXT_CACHE) this.encapText.set(key, b);
-    }
-    this.out.bytes(b);
+    if (rows.encapCount[r] === 0) this.out.bytes(EMPTY);
+    else this.out.bytes(this.encapText.get(rows.encapIdOf(r), rows.capture[r], r));
   }
 
   /** A row's inner source or destination address, quoted (IPv6 as text, read from its frame). */

@@ -5,7 +5,7 @@ import type { ClockEstimate } from '../correlate/clockSkew.ts';
 import { CHANGE_NAMES, changeMask, encapOf, ethOf, type EthInfo, type Hop } from '../correlate/hops.ts';
 import { F_ETH, F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
-import { lit, RUN_ROOM, type TextBytes } from './textBytes.ts';
+import { InternedText, lit, RUN_ROOM, type TextBytes } from './textBytes.ts';
 
 /** 03:23:53.287694591 (UTC) from epoch ns. */
 export function clockTime(ns: bigint): string {
@@ -88,8 +88,6 @@ const TWO = lit('  ');
 const NO_LATENCY = lit(' '.repeat(10));
 const TRUNCATED = lit('  [truncated]');
 const CHANGE_TEXT = CHANGE_NAMES.map((names) => lit(names.length ? `  [${names.join(' ')}]` : ''));
-/** A capture has few MAC pairs and tunnels; the cap only bounds memory on hostile input. */
-const TEXT_CACHE = 65536;
 
 /**
  * The ladder of every journey, written as bytes: exactly `\n` + journeyBlock(res, k) + `\n` per journey
@@ -100,8 +98,8 @@ const TEXT_CACHE = 65536;
 export class LadderWriter {
   private readonly lane: Uint8Array[];
   private readonly laneLength: number[];
-  private readonly ethText = new Map<number, Uint8Array>();
-  private readonly encapText = new Map<number, Uint8Array>();
+  private readonly ethText: InternedText;
+  private readonly encapText: InternedText;
   private daySec = -1;
   private dayText: Uint8Array = new Uint8Array(0);
   private readonly spaces = lit(' '.repeat(64));
@@ -112,39 +110,30 @@ export class LadderWriter {
   ) {
     this.lane = res.captures.map((c) => lit(`${c.node}/${c.iface}`));
     this.laneLength = res.captures.map((c) => c.node.length + c.iface.length + 1);
-  }
-
-  /** hopDetail's Ethernet part and its separator (`ttl N  ` comes before it). */
-  private eth(r: number): Uint8Array {
-    const rows = this.res.rows;
-    const cap = rows.capture[r];
-    const key = (rows.flags[r] & F_ETH ? rows.ethPairId(r) : 0) * 65536 + cap;
-    let b = this.ethText.get(key);
-    if (b === undefined) {
-      b = lit(ethDetail(ethOf(rows, r, this.res.captures[cap].node, this.res.macName)) + '  ');
-      if (this.ethText.size < TEXT_CACHE) this.ethText.set(key, b);
-    }
-    return b;
-  }
-
-  private encap(r: number): Uint8Array | null {
-    const rows = this.res.rows;
-    if (rows.encapCount[r] === 0) return null;
-    const cap = rows.capture[r];
-    const key = rows.encapIdOf(r) * 65536 + cap;
-    let b = this.encapText.get(key);
-    if (b === undefined) {
-      const text = encapOf(rows, r, this.res.captures[cap].node, this.res.macName)
+    const node = (r: number) => res.captures[res.rows.capture[r]].node;
+    this.ethText = new InternedText((r) => ethDetail(ethOf(res.rows, r, node(r), res.macName)) + '  ');
+    this.encapText = new InternedText((r) =>
+      encapOf(res.rows, r, node(r), res.macName)
         .map((e) =>
           e.type === 'vxlan'
             ? `vxlan vni ${e.vni} ${e.outerSrc}.${e.srcPort} > ${e.outerDst}.${e.dstPort}  `
             : `ipip ${e.outerSrc} > ${e.outerDst}  `,
         )
-        .join('');
-      b = lit(text);
-      if (this.encapText.size < TEXT_CACHE) this.encapText.set(key, b);
-    }
-    return b;
+        .join(''),
+    );
+  }
+
+  /** hopDetail's Ethernet part and its separator (`ttl N  ` comes before it). */
+  private eth(r: number): Uint8Array {
+    const rows = this.res.rows;
+    return this.ethText.get(rows.flags[r] & F_ETH ? rows.ethPairId(r) : 0, rows.capture[r], r);
+  }
+
+  /** hopDetail's encapsulation part and its separator, null without one. */
+  private encap(r: number): Uint8Array | null {
+    const rows = this.res.rows;
+    if (rows.encapCount[r] === 0) return null;
+    return this.encapText.get(rows.encapIdOf(r), rows.capture[r], r);
   }
 
   /** clockTime() of a corrected time (ns since the result's base second). */

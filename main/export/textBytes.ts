@@ -227,3 +227,27 @@ export class TextBytes {
     this.text(JSON.stringify(s));
   }
 }
+
+/** A capture has few MAC pairs and tunnels; the cap only bounds memory on hostile input. */
+const INTERNED_TEXT_CACHE = 65536;
+
+/**
+ * Text that depends only on an interned id of a row (its outer MAC pair or its encapsulation, both interned
+ * by the observation table) and its capture (whose node names the MACs' owners): made once per distinct pair,
+ * encoded, and reused for every hop that repeats it.
+ */
+export class InternedText {
+  private readonly cache = new Map<number, Uint8Array>();
+
+  constructor(private readonly make: (row: number) => string) {}
+
+  get(id: number, capture: number, row: number): Uint8Array {
+    const key = id * 65536 + capture;
+    let b = this.cache.get(key);
+    if (b === undefined) {
+      b = lit(this.make(row));
+      if (this.cache.size < INTERNED_TEXT_CACHE) this.cache.set(key, b);
+    }
+    return b;
+  }
+}

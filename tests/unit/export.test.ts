@@ -513,27 +513,22 @@ describe('journeys JSON and CSV written as bytes', () => {
         '\ud800',
         '~\u007f',
       ];
-      for (const n of numbers) {
-        out.room(RUN_ROOM);
-        out.num(n);
-        out.bytes(lit(','));
-      }
-      for (const ip of ips) {
-        out.room(RUN_ROOM);
-        out.ipv4(ip);
-        out.bytes(lit(','));
-      }
-      for (const m of macs) {
-        out.room(RUN_ROOM);
-        out.mac(m);
-        out.bytes(lit(','));
-      }
-      for (const s of strings) {
-        out.str(s);
-        out.bytes(lit(','));
-        out.name(s);
-        out.bytes(lit(','));
-      }
+      const each = <T>(list: T[], ...writes: ((v: T) => void)[]) => {
+        for (const v of list)
+          for (const write of writes) {
+            out.room(RUN_ROOM);
+            write(v);
+            out.bytes(lit(','));
+          }
+      };
+      each(numbers, (n) => out.num(n));
+      each(ips, (ip) => out.ipv4(ip));
+      each(macs, (m) => out.mac(m));
+      each(
+        strings,
+        (t) => out.str(t),
+        (t) => out.name(t),
+      );
       out.done();
       sink.close();
       const mac = (m: number) =>
