@@ -3,7 +3,6 @@
 // the text of each interned MAC pair and encapsulation) is encoded once per command.
 
 import { CHANGE_NAMES, changeMask, encapOf, ethOf } from '../correlate/hops.ts';
-import { F_ETH } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Sink } from './sink.ts';
 import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
@@ -69,23 +68,13 @@ class CsvWriter {
   ) {
     this.lane = res.captures.map((c) => lit(`,${csvCell(c.node)},${csvCell(c.iface)},`));
     const node = (r: number) => res.captures[res.rows.capture[r]].node;
-    this.ethText = new InternedText((r) => {
+    this.ethText = new InternedText(res.rows, 'eth', (r) => {
       const e = ethOf(res.rows, r, node(r), res.macName)!;
       return [e.src, e.dst, e.srcOwner, e.dstOwner].map(csvCell).join(',');
     });
-    this.encapText = new InternedText((r) => csvCell(encapCell(encapOf(res.rows, r, node(r), res.macName))));
-  }
-
-  private eth(r: number): Uint8Array {
-    const rows = this.res.rows;
-    if ((rows.flags[r] & F_ETH) === 0) return NO_ETH;
-    return this.ethText.get(rows.ethPairId(r), rows.capture[r], r);
-  }
-
-  private encap(r: number): Uint8Array | null {
-    const rows = this.res.rows;
-    if (rows.encapCount[r] === 0) return null;
-    return this.encapText.get(rows.encapIdOf(r), rows.capture[r], r);
+    this.encapText = new InternedText(res.rows, 'encap', (r) =>
+      csvCell(encapCell(encapOf(res.rows, r, node(r), res.macName))),
+    );
   }
 
   /** A row's inner source or destination address (IPv6 as text, read from its frame). */
@@ -141,9 +130,9 @@ class CsvWriter {
       out.raw(COMMA_BYTES);
       out.num(rows.ipId(r));
       out.raw(COMMA_BYTES);
-      out.bytes(this.eth(r));
+      out.bytes(this.ethText.get(r) ?? NO_ETH);
       out.bytes(COMMA_BYTES);
-      const encap = this.encap(r);
+      const encap = this.encapText.get(r);
       if (encap) out.bytes(encap);
       out.bytes(COMMA_BYTES);
       if (i > 0) out.bytes(CHANGE_CELLS[changeMask(rows, list[i - 1], r)]);

@@ -4,7 +4,7 @@
 
 import type { CorrelationResult } from '../correlate/result.ts';
 import { CHANGE_NAMES, changeMask, encapOf, ethOf, type Hop } from '../correlate/hops.ts';
-import { F_ETH, F_TRUNCATED } from '../correlate/observations.ts';
+import { F_TRUNCATED } from '../correlate/observations.ts';
 import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
 import type { Sink } from './sink.ts';
 
@@ -149,22 +149,12 @@ export class JourneyJsonWriter {
     );
     this.openingNext = this.opening.map((b) => lit(',' + new TextDecoder().decode(b)));
     const node = (r: number) => res.captures[res.rows.capture[r]].node;
-    this.ethText = new InternedText((r) => JSON.stringify(ethOf(res.rows, r, node(r), res.macName)));
-    this.encapText = new InternedText((r) => JSON.stringify(encapOf(res.rows, r, node(r), res.macName)));
-  }
-
-  /** ethOf()'s object as JSON.stringify writes it, or null. */
-  private eth(r: number): void {
-    const rows = this.res.rows;
-    if ((rows.flags[r] & F_ETH) === 0) this.out.bytes(NULL);
-    else this.out.bytes(this.ethText.get(rows.ethPairId(r), rows.capture[r], r));
-  }
-
-  /** encapOf()'s array as JSON.stringify writes it. */
-  private encap(r: number): void {
-    const rows = this.res.rows;
-    if (rows.encapCount[r] === 0) this.out.bytes(EMPTY);
-    else this.out.bytes(this.encapText.get(rows.encapIdOf(r), rows.capture[r], r));
+    this.ethText = new InternedText(res.rows, 'eth', (r) =>
+      JSON.stringify(ethOf(res.rows, r, node(r), res.macName)),
+    );
+    this.encapText = new InternedText(res.rows, 'encap', (r) =>
+      JSON.stringify(encapOf(res.rows, r, node(r), res.macName)),
+    );
   }
 
   /** A row's inner source or destination address, quoted (IPv6 as text, read from its frame). */
@@ -243,9 +233,9 @@ export class JourneyJsonWriter {
       out.raw(H_IPID);
       out.num(rows.ipId(r));
       out.raw(H_ETH);
-      this.eth(r);
+      out.bytes(this.ethText.get(r) ?? NULL);
       out.bytes(H_ENCAP);
-      this.encap(r);
+      out.bytes(this.encapText.get(r) ?? EMPTY);
       out.bytes(H_CHANGES);
       out.bytes(i === 0 ? EMPTY : CHANGE_BYTES[changeMask(rows, list[i - 1], r)]);
       out.bytes(rows.flags[r] & F_TRUNCATED ? H_TRUNCATED.yes : H_TRUNCATED.no);

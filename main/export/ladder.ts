@@ -3,7 +3,7 @@
 
 import type { ClockEstimate } from '../correlate/clockSkew.ts';
 import { CHANGE_NAMES, changeMask, encapOf, ethOf, type EthInfo, type Hop } from '../correlate/hops.ts';
-import { F_ETH, F_TRUNCATED } from '../correlate/observations.ts';
+import { F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { InternedText, lit, RUN_ROOM, type TextBytes } from './textBytes.ts';
 
@@ -38,13 +38,16 @@ export function clockLine(c: ClockEstimate): string {
   return `clock ${c.node}: ${sign}${duration(Math.abs(c.offsetNs))} ${unc} vs ${c.reference} (${c.method}${samples})`;
 }
 
+/** ethOf()'s part of hopDetail: `SRC (OWNER) > DST (OWNER)`. */
+function ethDetail(eth: EthInfo | null): string {
+  if (!eth) return 'no ethernet';
+  const s = eth.srcOwner ? `${eth.src} (${eth.srcOwner})` : eth.src;
+  const d = eth.dstOwner ? `${eth.dst} (${eth.dstOwner})` : eth.dst;
+  return `${s} > ${d}`;
+}
+
 function hopDetail(h: Hop): string {
-  const parts: string[] = [`ttl ${h.ttl}`];
-  if (h.eth) {
-    const s = h.eth.srcOwner ? `${h.eth.src} (${h.eth.srcOwner})` : h.eth.src;
-    const d = h.eth.dstOwner ? `${h.eth.dst} (${h.eth.dstOwner})` : h.eth.dst;
-    parts.push(`${s} > ${d}`);
-  } else parts.push('no ethernet');
+  const parts: string[] = [`ttl ${h.ttl}`, ethDetail(h.eth)];
   for (const e of h.encap) {
     parts.push(
       e.type === 'vxlan'
@@ -74,17 +77,10 @@ export function journeyBlock(res: CorrelationResult, k: number): string {
   return lines.join('\n');
 }
 
-/** ethOf()'s part of hopDetail: `SRC (OWNER) > DST (OWNER)`. */
-function ethDetail(eth: EthInfo | null): string {
-  if (!eth) return 'no ethernet';
-  const s = eth.srcOwner ? `${eth.src} (${eth.srcOwner})` : eth.src;
-  const d = eth.dstOwner ? `${eth.dst} (${eth.dstOwner})` : eth.dst;
-  return `${s} > ${d}`;
-}
-
 const ARROW_FIRST = lit('\n    ');
 const ARROW = lit('\n  → ');
 const TWO = lit('  ');
+const NO_ETHERNET = lit('no ethernet  ');
 const NO_LATENCY = lit(' '.repeat(10));
 const TRUNCATED = lit('  [truncated]');
 const CHANGE_TEXT = CHANGE_NAMES.map((names) => lit(names.length ? `  [${names.join(' ')}]` : ''));
@@ -111,8 +107,12 @@ export class LadderWriter {
     this.lane = res.captures.map((c) => lit(`${c.node}/${c.iface}`));
     this.laneLength = res.captures.map((c) => c.node.length + c.iface.length + 1);
     const node = (r: number) => res.captures[res.rows.capture[r]].node;
-    this.ethText = new InternedText((r) => ethDetail(ethOf(res.rows, r, node(r), res.macName)) + '  ');
-    this.encapText = new InternedText((r) =>
+    this.ethText = new InternedText(
+      res.rows,
+      'eth',
+      (r) => ethDetail(ethOf(res.rows, r, node(r), res.macName)) + '  ',
+    );
+    this.encapText = new InternedText(res.rows, 'encap', (r) =>
       encapOf(res.rows, r, node(r), res.macName)
         .map((e) =>
           e.type === 'vxlan'
@@ -121,19 +121,6 @@ export class LadderWriter {
         )
         .join(''),
     );
-  }
-
-  /** hopDetail's Ethernet part and its separator (`ttl N  ` comes before it). */
-  private eth(r: number): Uint8Array {
-    const rows = this.res.rows;
-    return this.ethText.get(rows.flags[r] & F_ETH ? rows.ethPairId(r) : 0, rows.capture[r], r);
-  }
-
-  /** hopDetail's encapsulation part and its separator, null without one. */
-  private encap(r: number): Uint8Array | null {
-    const rows = this.res.rows;
-    if (rows.encapCount[r] === 0) return null;
-    return this.encapText.get(rows.encapIdOf(r), rows.capture[r], r);
   }
 
   /** clockTime() of a corrected time (ns since the result's base second). */
@@ -204,8 +191,8 @@ export class LadderWriter {
       out.raw(TTL);
       out.num(rows.ttl(r));
       out.raw(TWO);
-      out.bytes(this.eth(r));
-      const encap = this.encap(r);
+      out.bytes(this.ethText.get(r) ?? NO_ETHERNET);
+      const encap = this.encapText.get(r);
       if (encap) out.bytes(encap);
       this.address(r, false);
       out.raw(GT);

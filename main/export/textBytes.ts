@@ -4,6 +4,7 @@
 // `export --csv` (docs/performance.md). JSON strings that need escaping or are not ASCII go through
 // JSON.stringify and the encoder, so the text is always exactly what JSON.stringify would write.
 
+import { F_ETH, type ObservationTable } from '../correlate/observations.ts';
 import type { Sink } from './sink.ts';
 
 const HEX = new TextEncoder().encode('0123456789abcdef');
@@ -232,20 +233,30 @@ export class TextBytes {
 const INTERNED_TEXT_CACHE = 65536;
 
 /**
- * Text that depends only on an interned id of a row (its outer MAC pair or its encapsulation, both interned
- * by the observation table) and its capture (whose node names the MACs' owners): made once per distinct pair,
- * encoded, and reused for every hop that repeats it.
+ * Text that depends only on a row's interned outer MAC pair or encapsulation (both interned by the observation
+ * table) and its capture (whose node names the MACs' owners): made once per distinct pair, encoded, and reused
+ * for every hop that repeats it.
  */
 export class InternedText {
   private readonly cache = new Map<number, Uint8Array>();
 
-  constructor(private readonly make: (row: number) => string) {}
+  constructor(
+    private readonly rows: ObservationTable,
+    private readonly of: 'eth' | 'encap',
+    private readonly make: (row: number) => string,
+  ) {}
 
-  get(id: number, capture: number, row: number): Uint8Array {
-    const key = id * 65536 + capture;
+  /** The text of row r's MAC pair / encapsulation; null when it has none (no Ethernet, not encapsulated). */
+  get(r: number): Uint8Array | null {
+    const rows = this.rows;
+    let id: number;
+    if (this.of === 'eth') id = rows.flags[r] & F_ETH ? rows.ethPairId(r) : 0;
+    else id = rows.encapCount[r] ? rows.encapIdOf(r) : 0;
+    if (id === 0) return null;
+    const key = id * 65536 + rows.capture[r];
     let b = this.cache.get(key);
     if (b === undefined) {
-      b = lit(this.make(row));
+      b = lit(this.make(r));
       if (this.cache.size < INTERNED_TEXT_CACHE) this.cache.set(key, b);
     }
     return b;
