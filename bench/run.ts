@@ -320,6 +320,15 @@ function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
       check: exitOk,
     }),
     c({
+      id: 'correlate-ladder',
+      label: '`hopscope correlate > /dev/null` (the hop ladder, 8 files)',
+      group: 'ours',
+      packets: pathPackets,
+      cmd: haveCorrelate ? [...HOPSCOPE, 'correlate', ...pathFiles] : null,
+      unavailable: unavailable('hopscope correlate'),
+      check: exitOk,
+    }),
+    c({
       id: 'export',
       label: '`hopscope export --pcapng out.pcapng` (8 files)',
       group: 'ours',
