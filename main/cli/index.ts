@@ -43,6 +43,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await cmd.run(rest);
   } catch (e) {
+    // The reader of our output went away (`| head`, a pager quit early): stop quietly, as a command killed by
+    // SIGPIPE does (status 128 + 13), instead of printing a stack trace.
+    if ((e as NodeJS.ErrnoException)?.code === 'EPIPE') return 141;
     if (e instanceof HopscopeError) {
       console.error(`hopscope ${name}: ${e.code}: ${e.message}`);
       return e.code === 'USAGE' ? 2 : 1;

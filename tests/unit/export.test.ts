@@ -2,7 +2,7 @@
 // comments, every input frame), our pcapng re-imports to the same journeys, clock-corrected timestamps,
 // the hopscope.journeys/1 JSON (exact nanosecond strings) and CSV, and the CLI end to end.
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -237,6 +237,24 @@ describe('CLI', () => {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+
+  it('stops quietly with status 141 (as SIGPIPE would) when the reader of its output goes away', async () => {
+    for (const args of [['correlate'], ['correlate', '--json'], ['export', '--csv', '-']]) {
+      const child = spawn(
+        'node',
+        [join(ROOT, 'bin/hopscope.mjs'), ...args, ...fixtureFiles('flannel-vxlan')],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      // Closed before the command has written anything (it takes tens of ms to start): its first write fails.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
+      expect({ args, code, stderr }).toEqual({ args, code: 141, stderr: '' });
+    }
+  });
 
   it('correlate prints the hop ladder, --summary the counts, export --pcapng a file tshark reads', () => {
     const files = fixtureFiles('flannel-vxlan');
