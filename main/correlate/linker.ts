@@ -171,7 +171,10 @@ export function linkSegments(
     return false;
   };
 
-  for (const s of mergedOrder(segs, offsetNs, list)) {
+  // An indexed loop: for…of over the typed array allocates an iterator result per segment.
+  const order = mergedOrder(segs, offsetNs, list);
+  for (let o = 0; o < order.length; o++) {
+    const s = order[o];
     const node = segs.node[s];
     const off = offsetNs[node];
     const tFirst = segs.firstT[s] - off;

@@ -2,7 +2,7 @@
 //   0                   6                   12      14
 //  | Destination MAC    | Source MAC         | Type  | payload…
 //  802.1Q tag, inserted at 12:  | TPID 0x8100 (2) | PCP:3 DEI:1 VID:12 (2) |  then the real EtherType
-import { mac48, need, ok, u16, type Step } from './result.ts';
+import { need, ok, u16, u32, type Step } from './result.ts';
 
 export const ETH_HEADER_LEN = 14;
 const DST = 0;
@@ -42,8 +42,9 @@ function isTag(t: number): boolean {
 
 export function decodeEthernet(b: Uint8Array, at: number, lim: number, h: EthernetHeader, s: Step): boolean {
   if (!need(b, at, ETH_HEADER_LEN, lim, s, 'ethernet')) return false;
-  h.dst = mac48(b, at + DST);
-  h.src = mac48(b, at + SRC);
+  // mac48() written out: a 48-bit double returned from a call is boxed (a heap number per packet).
+  h.dst = ((b[at + DST] << 8) | b[at + DST + 1]) * 4294967296 + u32(b, at + DST + 2);
+  h.src = ((b[at + SRC] << 8) | b[at + SRC + 1]) * 4294967296 + u32(b, at + SRC + 2);
   h.vlan = -1;
   h.vlanCount = 0;
   let p = at + TYPE;
