@@ -51,7 +51,7 @@ export function encapCell(e: ReturnType<typeof encapOf>): string {
     .join(' ');
 }
 
-const COMMA = 0x2c;
+const COMMA_BYTES = lit(',');
 const NO_ETH = lit(',,,');
 const CHANGE_CELLS = CHANGE_NAMES.map((names) => lit(names.join(' ')));
 
@@ -141,8 +141,6 @@ class CsvWriter {
     }
   }
 }
-
-const COMMA_BYTES = Uint8Array.of(COMMA);
 
 /**
  * Writes the header and a row per hop of every journey with at least `minHops` hops, or of the chosen

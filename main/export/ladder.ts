@@ -80,6 +80,10 @@ export function journeyBlock(res: CorrelationResult, k: number): string {
 const ARROW_FIRST = lit('\n    ');
 const ARROW = lit('\n  → ');
 const TWO = lit('  ');
+const DOT = lit('.');
+const GT = lit(' > ');
+const TTL = lit('ttl ');
+const NEWLINE = lit('\n');
 const NO_ETHERNET = lit('no ethernet  ');
 const NO_LATENCY = lit(' '.repeat(10));
 const TRUNCATED = lit('  [truncated]');
@@ -203,8 +207,3 @@ export class LadderWriter {
     out.bytes(NEWLINE);
   }
 }
-
-const DOT = lit('.');
-const GT = lit(' > ');
-const TTL = lit('ttl ');
-const NEWLINE = lit('\n');
