@@ -2,9 +2,9 @@
 // without a string, a template or a TextEncoder call per packet. Same text as the string forms it replaces
 // (`duration()` of ladder.ts and the template in exportPcapng.ts); tests/unit/export-comment.test.ts compares.
 import { duration } from './ladder.ts';
+import { utf8Into } from './textBytes.ts';
 
 const MICRO = [0xc2, 0xb5]; // 'µ' in UTF-8
-const enc = new TextEncoder();
 
 export class CommentBytes {
   private own: Uint8Array = new Uint8Array(1024);
@@ -45,19 +45,8 @@ export class CommentBytes {
 
   /** Any string: a byte loop while it is ASCII (our comments almost always are), TextEncoder otherwise. */
   str(s: string): this {
-    const n = s.length;
-    this.room(n * 3);
-    const b = this.buf;
-    let at = this.len;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        at += enc.encodeInto(s.slice(i), b.subarray(at)).written;
-        break;
-      }
-      b[at++] = c;
-    }
-    this.len = at;
+    this.room(s.length * 3);
+    this.len = utf8Into(s, this.buf, this.len);
     return this;
   }
 

@@ -81,7 +81,7 @@ class CsvWriter {
   private address(r: number, dst: boolean): void {
     const res = this.res;
     const rows = res.rows;
-    if (rows.isIpv6(r)) this.out.csv(dst ? res.rowDst(r) : res.rowSrc(r));
+    if (rows.isIpv6(r)) this.out.text(csvCell(dst ? res.rowDst(r) : res.rowSrc(r)));
     else {
       this.out.room(RUN_ROOM);
       this.out.dotted(dst ? rows.dst[r] : rows.src[r]);

@@ -138,9 +138,8 @@ export class LadderWriter {
     }
     if (sec !== this.daySec) {
       this.daySec = sec;
-      const d = sec % 86400;
-      const two = (n: number) => String(n).padStart(2, '0');
-      this.dayText = lit(`${two(Math.floor(d / 3600))}:${two(Math.floor((d % 3600) / 60))}:${two(d % 60)}.`);
+      // clockTime()'s `hh:mm:ss.`, once per second.
+      this.dayText = lit(clockTime(BigInt(sec) * 1_000_000_000n).slice(0, 9));
     }
     out.room(RUN_ROOM);
     out.raw(this.dayText);

@@ -7,7 +7,7 @@
 import { F_ETH, type ObservationTable } from '../correlate/observations.ts';
 import type { Sink } from './sink.ts';
 
-const HEX = new TextEncoder().encode('0123456789abcdef');
+const encoder = new TextEncoder();
 const Q = 0x22; // "
 const BACKSLASH = 0x5c;
 /** Room every fixed-size run of writes may take (numbers are at most 24 characters). */
@@ -15,14 +15,29 @@ export const RUN_ROOM = 512;
 
 /** A constant piece of text, encoded once. */
 export function lit(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  return encoder.encode(s);
+}
+
+const HEX = lit('0123456789abcdef');
+
+/**
+ * `s` as UTF-8 into `buf` at `at` (room for 3 bytes per UTF-16 unit): a byte loop while it is ASCII, the
+ * encoder from the first other character on. Returns the position after it.
+ */
+export function utf8Into(s: string, buf: Uint8Array, at: number): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return at + encoder.encodeInto(s.slice(i), buf.subarray(at)).written;
+    buf[at++] = c;
+  }
+  return at;
 }
 
 export class TextBytes {
   private buf: Uint8Array;
   private pos: number;
   private start: number;
-  private readonly enc = new TextEncoder();
   /** Strings seen again and again (node, interface, owner names), quoted and encoded once. */
   private readonly quoted = new Map<string, Uint8Array>();
   /** The last epoch second written, and its digits. */
@@ -163,34 +178,10 @@ export class TextBytes {
     this.buf[this.pos++] = Q;
   }
 
-  /** A CSV cell: as it is, or quoted with its quotes doubled when it holds a quote, comma or line break. */
-  csv(s: string): void {
-    const n = s.length;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c === Q || c === 0x2c || c === 0x0a || c === 0x0d) {
-        this.text(`"${s.replace(/"/g, '""')}"`);
-        return;
-      }
-    }
-    this.text(s);
-  }
-
-  /** Any string as UTF-8 (takes its own room): a byte loop while it is ASCII, the encoder from there. */
+  /** Any string as UTF-8 (takes its own room). */
   text(s: string): void {
-    const n = s.length;
-    this.room(n * 3);
-    const buf = this.buf;
-    let p = this.pos;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) {
-        p += this.enc.encodeInto(s.slice(i), buf.subarray(p)).written;
-        break;
-      }
-      buf[p++] = c;
-    }
-    this.pos = p;
+    this.room(s.length * 3);
+    this.pos = utf8Into(s, this.buf, this.pos);
   }
 
   /** A quoted string, exactly as JSON.stringify quotes it (takes its own room). */
@@ -216,7 +207,7 @@ export class TextBytes {
   name(s: string): void {
     let b = this.quoted.get(s);
     if (b === undefined) {
-      b = this.enc.encode(JSON.stringify(s));
+      b = lit(JSON.stringify(s));
       // Names come from a capture's interfaces and owners: few. The cap guards against hostile input.
       if (this.quoted.size < 4096) this.quoted.set(s, b);
     }
