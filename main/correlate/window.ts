@@ -11,12 +11,21 @@
 //
 // The clock pre-pass reaches further (maxSkewNs, 10 s), and traffic whose keys repeat within seconds (a load
 // generator's identical datagrams with colliding IP IDs) would never let it freeze. So its frozen journeys are
-// kept for maxSkewNs as rivals (FrozenPrePass): a segment still linked that has a frozen same-key journey
+// kept for maxSkewNs as rivals (FrozenRivals): a segment still linked that has a frozen same-key journey
 // within reach makes its own journey ambiguous and takes the frozen one's bounds out, as a batch run would
 // have made one of them ambiguous (or more: this errs on the side of fewer bounds, never a wrong one).
 //
-// The journeys, flows and names equal a batch correlation of the same rows (tests/unit/correlate-window.test.ts);
-// clocks come from the same bounds or fewer. They differ where the estimate moved after a journey froze (it was
+// With a clock whose uncertainty is unbounded (no SSH probes and one-way traffic, or --clock none) the final pass
+// too reaches maxSkewNs, and the same chains would stop freezing for good (senders of equal-length datagrams whose
+// IP ID counters keep passing the same values): every snapshot would relink the whole capture. So the
+// cut is forced up to the journeys older than the stall limit, maxSkewNs behind the watermark (or the lag when it
+// is longer, as it is with such a clock): they freeze anyway, and a same-key pair within the lag on both sides of
+// the cut makes both journeys ambiguous, the frozen segment staying a rival of later links (FrozenRivals) while
+// within reach. Journeys so marked are the ones that can differ from a batch run's. With known clocks only a key
+// repeating without a gap of the lag for 10 s does this.
+//
+// Without a forced cut, the journeys, flows and names equal a batch correlation of the same rows
+// (tests/unit/correlate-window.test.ts); clocks come from the same bounds or fewer. They differ where the estimate moved after a journey froze (it was
 // linked with the offsets of its time), and for rows delivered more than the lag behind the watermark (they join
 // their segment, or start journeys of their own).
 
@@ -36,6 +45,8 @@ export interface WindowStats {
   linkedJourneys: number;
   /** The journeys frozen before the last link() have the flow numbers they had in the link() before it. */
   frozenFlowsStable: boolean;
+  /** Cuts forced so far past the stall limit (same-key chains held them back; see the top of this file). */
+  forcedCuts: number;
 }
 
 export class LinkWindow {
@@ -60,12 +71,21 @@ export class LinkWindow {
   /** The clock bounds of frozen pre-pass journeys past any rival (minima: they only accumulate). */
   private bounds: ClockBounds | null = null;
   /** Frozen pre-pass journeys still within the pre-pass's reach of what is linked. */
-  private readonly prePass = new FrozenPrePass();
+  private readonly prePass = new FrozenRivals();
+  /** Frozen segments that a forced cut left with a same-key segment within reach: rivals of the final pass. */
+  private readonly forced = new FrozenRivals();
+  private forcedCuts = 0;
   private readonly flows = new FlowWindow();
   /** Pods' MACs learned from the frozen journeys (CorrelationResult.learnNames). */
   private readonly names = new Map<number, string>();
   private readonly scratch = new LinkScratch();
-  stats: WindowStats = { frozen: 0, linkedSegments: 0, linkedJourneys: 0, frozenFlowsStable: false };
+  stats: WindowStats = {
+    frozen: 0,
+    linkedSegments: 0,
+    linkedJourneys: 0,
+    frozenFlowsStable: false,
+    forcedCuts: 0,
+  };
 
   /**
    * Phase B over the correlator's grouped segments: the frozen journeys as they are, the others relinked.
@@ -111,6 +131,9 @@ export class LinkWindow {
     let unc = 0;
     for (let n = 0; n < nodeCount; n++) unc = Math.max(unc, uncertaintyNs[n]);
     const reachNs = Math.min(c.opts.maxSkewNs, c.opts.crossWindowNs + 2 * unc);
+    const lagNs = reachNs + c.opts.crossWindowNs;
+    const forced = this.forced;
+    forced.index();
     const links = linkSegments(
       c.obs,
       segs,
@@ -122,6 +145,7 @@ export class LinkWindow {
         maxSkewNs: c.opts.maxSkewNs,
         list,
         out: { segJourney: this.segJourney, segNext: this.segNext },
+        rival: forced.size > 0 ? (s) => forced.rival(segs, s, offsetNs, lagNs) : undefined,
       },
       this.scratch,
     );
@@ -163,10 +187,12 @@ export class LinkWindow {
       linkedSegments: list.length,
       linkedJourneys: A,
       frozenFlowsStable: this.flows.frozenStable,
+      forcedCuts: this.forcedCuts,
     };
     if (freeze) {
-      this.freeze(c, result, pre, watermark, offsetNs, reachNs + c.opts.crossWindowNs, prior);
+      this.freeze(c, result, pre, watermark, offsetNs, lagNs, prior);
       this.stats.frozen = this.frozen;
+      this.stats.forcedCuts = this.forcedCuts;
       // Frozen pre-pass journeys no segment can reach any more: their bounds are final.
       if (pre) {
         let before = Infinity;
@@ -213,9 +239,9 @@ export class LinkWindow {
 
   /**
    * Freezes the longest prefix (time order) of the relinked journeys whose every hop lies more than `lagNs`
-   * before the watermark, cut back until no unfrozen segment with the key of a frozen one is within the lag of it.
-   * The pre-pass journeys with frozen segments become FrozenPrePass entries (times in the pre-pass's clocks,
-   * `prior`).
+   * before the watermark, cut back until no unfrozen segment with the key of a frozen one is within the lag of it
+   * (not further than the journeys past the stall limit: that cut is forced). The pre-pass journeys with frozen
+   * segments become FrozenRivals entries (times in the pre-pass's clocks, `prior`).
    */
   private freeze(
     c: Correlator,
@@ -251,9 +277,17 @@ export class LinkWindow {
     while (p < A && last[p] < horizon) p++;
     if (p === 0) return;
     // Same-key segments within the lag of each other were (or could have been) candidates for one journey, or
-    // rivals: keep them on one side.
-    p = this.cutBefore(segs, list, F, p, offsetNs, lagNs);
+    // rivals: keep them on one side, unless that has held the journeys past the stall limit back.
+    const limit = Math.min(w, newest) - Math.max(lagNs, c.opts.maxSkewNs);
+    let stalled = 0;
+    while (stalled < p && last[stalled] < limit) stalled++;
+    const cut = this.cutBefore(segs, list, F, p, offsetNs, lagNs);
+    p = Math.max(cut, stalled);
     if (p === 0) return;
+    if (cut < stalled) {
+      this.forcedCuts++;
+      this.markAcross(segs, list, F, p, offsetNs, lagNs);
+    }
     if (pre) {
       // Each pre-pass journey with a frozen segment, once: complete (all its segments frozen) or not.
       const done = new Uint8Array(pre.count);
@@ -280,8 +314,51 @@ export class LinkWindow {
     res.learnNames(this.names, F, F + p);
     this.frozen = F + p;
     let k = 0;
-    for (let i = 0; i < list.length; i++) if (this.segJourney[list[i]] >= F + p) this.active[k++] = list[i];
+    let earliest = w;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      if (this.segJourney[s] < F + p) continue;
+      this.active[k++] = s;
+      earliest = Math.min(earliest, segs.firstT[s] - offsetNs[segs.node[s]]);
+    }
     this.activeCount = k;
+    // Forced rivals nothing linked now or later can reach (with room for the estimate to move).
+    this.forced.commit(earliest - lagNs - c.opts.maxSkewNs, () => {});
+  }
+
+  /**
+   * After a forced cut at position p: each frozen segment with a same-key segment left unfrozen within the lag
+   * makes its journey ambiguous and stays a rival of the final pass (FrozenRivals, corrected times), which marks
+   * the other journey ambiguous from the next link on.
+   */
+  private markAcross(
+    segs: Correlator['segs'],
+    list: Int32Array,
+    F: number,
+    p: number,
+    offsetNs: Float64Array,
+    lagNs: number,
+  ): void {
+    const lo = (s: number) => segs.firstT[s] - offsetNs[segs.node[s]];
+    const hi = (s: number) => segs.lastT[s] - offsetNs[segs.node[s]];
+    const older = this.olderSeg;
+    const table = new WindowedKeyTable(segs, () => 0, Infinity, tableSize(list.length));
+    for (let i = 0; i < list.length; i++) {
+      const u = list[i];
+      if (this.segJourney[u] - F < p) continue;
+      older[u] = table.get(segs.keyHi[u], segs.keyLo[u]);
+      table.set(u, 0);
+    }
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i];
+      if (this.segJourney[s] - F >= p) continue;
+      let rivalled = false;
+      for (let u = table.get(segs.keyHi[s], segs.keyLo[s]); u >= 0 && !rivalled; u = older[u])
+        rivalled = lo(u) <= hi(s) + lagNs && hi(u) >= lo(s) - lagNs;
+      if (!rivalled) continue;
+      this.ambiguous[this.segJourney[s]] = 1;
+      this.forced.add(s, segs.keyHi[s], segs.keyLo[s], lo(s), hi(s), false);
+    }
   }
 
   /**
@@ -391,12 +468,13 @@ function timeOrder(start: Float64Array): Int32Array {
 }
 
 /**
- * Pre-pass journeys with frozen segments, first in first out, until nothing still linked can reach them: by key,
- * rivals of the segments still linked; the complete ones that no rival has met yet hold clock bounds.
- * Times are in the pre-pass's clocks. A table from key to newest entry is rebuilt for each link (the entries
- * span the last maxSkewNs of traffic).
+ * Frozen journeys (or segments) kept, first in first out, until nothing still linked can reach them: by key,
+ * rivals of the segments still linked. For the pre-pass, its journeys with frozen segments (times in the
+ * pre-pass's clocks), the complete ones that no rival has met yet holding clock bounds; for the final pass, the
+ * segments a forced cut left with a rival. A table from key to newest entry is rebuilt for each link (the
+ * entries span the last maxSkewNs of traffic).
  */
-class FrozenPrePass {
+class FrozenRivals {
   private first = new Int32Array(1024);
   private keyHi = new Int32Array(1024);
   private keyLo = new Int32Array(1024);
@@ -409,6 +487,11 @@ class FrozenPrePass {
   /** The newest entry per key, and each entry's older one with its key (rebuilt by index()). */
   private table: WindowedKeyTable | null = null;
   private older = new Int32Array(0);
+
+  /** Entries held. */
+  get size(): number {
+    return this.count - this.head;
+  }
 
   add(first: number, keyHi: number, keyLo: number, firstT: number, lastT: number, alive: boolean): void {
     if (this.count === this.first.length) this.resize(Math.max(1024, (this.count - this.head) * 2));
@@ -456,12 +539,12 @@ class FrozenPrePass {
   }
 
   /**
-   * Whether an entry with segment s's key lies within `reach` of it (pre-pass clocks: `prior`); such entries
-   * lose their bounds.
+   * Whether an entry with segment s's key lies within `reach` of it (s in the entries' clocks: `offsetNs`);
+   * such entries lose their bounds.
    */
-  rival(segs: Correlator['segs'], s: number, prior: Float64Array, reach: number): boolean {
+  rival(segs: Correlator['segs'], s: number, offsetNs: Float64Array, reach: number): boolean {
     if (this.count === this.head || !this.table) return false;
-    const off = prior[segs.node[s]];
+    const off = offsetNs[segs.node[s]];
     const sf = segs.firstT[s] - off;
     const sl = segs.lastT[s] - off;
     let found = false;
