@@ -6,7 +6,9 @@ import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'tests/fixtures/**', 'test-results/**', 'coverage/**'] },
+  {
+    ignores: ['out/**', 'dist/**', 'node_modules/**', 'tests/fixtures/**', 'test-results/**', 'coverage/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -35,10 +37,15 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: [{ name: 'electron', message: 'The renderer talks to the back end only through preload/api.ts.' }],
+          paths: [
+            { name: 'electron', message: 'The renderer talks to the back end only through preload/api.ts.' },
+          ],
           patterns: [
             { group: ['node:*'], message: 'No Node built-ins in the renderer.' },
-            { group: ['**/main/**', '../main/*', '../../main/*'], message: 'The renderer never imports main/.' },
+            {
+              group: ['**/main/**', '../main/*', '../../main/*'],
+              message: 'The renderer never imports main/.',
+            },
           ],
         },
       ],

@@ -20,10 +20,14 @@ function electronBinary() {
   }
 }
 
-const build = spawnSync(process.execPath, [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const build = spawnSync(
+  process.execPath,
+  [path.join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 if (build.status !== 0) process.exit(build.status ?? 1);
 
 const bin = electronBinary();
@@ -33,7 +37,9 @@ if (bin && !process.env.HOPSCOPE_WEB) {
   child.on('exit', (code) => process.exit(code ?? 0));
 } else {
   console.log('Electron binary not present: starting web mode (see README for getting the desktop binary).');
-  const child = spawn(process.execPath, [path.join(root, 'bin/hopscope.mjs'), 'serve', ...extra], { stdio: 'inherit' });
+  const child = spawn(process.execPath, [path.join(root, 'bin/hopscope.mjs'), 'serve', ...extra], {
+    stdio: 'inherit',
+  });
   child.on('exit', (code) => process.exit(code ?? 0));
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
 }

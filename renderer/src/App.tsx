@@ -31,7 +31,13 @@ export function App() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target instanceof HTMLElement ? e.target : null;
-      const typing = !!t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable || !!t.closest('.monaco-editor'));
+      const typing =
+        !!t &&
+        (t.tagName === 'INPUT' ||
+          t.tagName === 'TEXTAREA' ||
+          t.tagName === 'SELECT' ||
+          t.isContentEditable ||
+          !!t.closest('.monaco-editor'));
       if (typing) return;
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
@@ -109,7 +115,8 @@ function TopBar() {
       <span className="logo">◉ Hopscope</span>
       {session ? (
         <span className="session-title" data-testid="session-title">
-          {session.title} · {session.captures.length} interfaces · {packets.toLocaleString()} packets · {session.journeys.toLocaleString()} journeys
+          {session.title} · {session.captures.length} interfaces · {packets.toLocaleString()} packets ·{' '}
+          {session.journeys.toLocaleString()} journeys
           {session.live ? <span className="badge live">LIVE</span> : null}
         </span>
       ) : (
@@ -117,7 +124,10 @@ function TopBar() {
       )}
       <span className="spacer" />
       {session ? <button onClick={() => ctl.closeSession()}>Close</button> : null}
-      <button onClick={() => ctl.store.set({ theme: theme === 'dark' ? 'light' : 'dark' })} aria-label="toggle theme">
+      <button
+        onClick={() => ctl.store.set({ theme: theme === 'dark' ? 'light' : 'dark' })}
+        aria-label="toggle theme"
+      >
         {theme === 'dark' ? '☀ Light' : '☾ Dark'}
       </button>
       <span className="muted small">{info ? `${info.mode} · v${info.version}` : ''}</span>
@@ -135,16 +145,25 @@ function StartScreen() {
       <div className="start-cards">
         <div className="card">
           <h3>Sample session</h3>
-          <p className="muted">A ping between pods on two nodes over flannel VXLAN, recorded from the local lab: eight interfaces, real bytes.</p>
-          <button className="primary" disabled={info ? !info.sampleAvailable : false} onClick={() => void ctl.openSample()} data-testid="open-sample">
+          <p className="muted">
+            A ping between pods on two nodes over flannel VXLAN, recorded from the local lab: eight
+            interfaces, real bytes.
+          </p>
+          <button
+            className="primary"
+            disabled={info ? !info.sampleAvailable : false}
+            onClick={() => void ctl.openSample()}
+            data-testid="open-sample"
+          >
             Open the sample
           </button>
         </div>
         <div className="card">
           <h3>Open captures</h3>
           <p className="muted">
-            A session folder, or pcap/pcapng files (<span className="mono">node-1__ens33.pcap</span> labels itself;{' '}
-            <span className="mono">node-1:ens33=/path/file.pcap</span> labels any file). Or drop files here.
+            A session folder, or pcap/pcapng files (<span className="mono">node-1__ens33.pcap</span> labels
+            itself; <span className="mono">node-1:ens33=/path/file.pcap</span> labels any file). Or drop files
+            here.
           </p>
           <textarea
             rows={3}
@@ -154,7 +173,14 @@ function StartScreen() {
             aria-label="paths to open"
           />
           <button
-            onClick={() => void ctl.openPaths(paths.split('\n').map((p) => p.trim()).filter(Boolean))}
+            onClick={() =>
+              void ctl.openPaths(
+                paths
+                  .split('\n')
+                  .map((p) => p.trim())
+                  .filter(Boolean),
+              )
+            }
             disabled={!paths.trim()}
             data-testid="open-paths"
           >
@@ -163,7 +189,9 @@ function StartScreen() {
         </div>
         <div className="card">
           <h3>Capture live</h3>
-          <p className="muted">Add nodes on the left (an ssh-config alias or host/user/port), tick interfaces, then Start.</p>
+          <p className="muted">
+            Add nodes on the left (an ssh-config alias or host/user/port), tick interfaces, then Start.
+          </p>
         </div>
       </div>
     </div>
@@ -187,7 +215,14 @@ function Workspace() {
       <div className="bottom">
         <nav className="tabs" role="tablist">
           {TABS.map((t) => (
-            <button key={t.id} role="tab" aria-selected={tab === t.id} className={tab === t.id ? 'on' : ''} onClick={() => ctl.store.set({ bottomTab: t.id })} data-testid={`tab-${t.id}`}>
+            <button
+              key={t.id}
+              role="tab"
+              aria-selected={tab === t.id}
+              className={tab === t.id ? 'on' : ''}
+              onClick={() => ctl.store.set({ bottomTab: t.id })}
+              data-testid={`tab-${t.id}`}
+            >
               {t.label}
             </button>
           ))}

@@ -24,7 +24,11 @@ const CHROMIUM_ARGS = [
 /** The built renderer is what web mode serves; build it once when a test runs before `npm run build`. */
 export function ensureBuilt(): void {
   if (existsSync(path.join(ROOT, 'out/renderer/index.html'))) return;
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'], { cwd: ROOT, stdio: 'ignore' });
+  execFileSync(
+    process.execPath,
+    [path.join(ROOT, 'node_modules/electron-vite/bin/electron-vite.js'), 'build'],
+    { cwd: ROOT, stdio: 'ignore' },
+  );
 }
 
 export interface Served {
@@ -75,13 +79,15 @@ export async function page(b: Browser, url: string): Promise<{ page: Page; error
     if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text());
   });
   p.on('response', (r) => {
-    if (r.status() >= 400 && !r.url().includes('__expect_status__')) errors.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    if (r.status() >= 400 && !r.url().includes('__expect_status__'))
+      errors.push(`${r.status()} ${new URL(r.url()).pathname}`);
   });
   // Everything the app loads comes from the app itself (Monaco included): no CDN, no other host.
   const origin = new URL(url).origin;
   p.on('request', (r) => {
     const u = r.url();
-    if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:')) errors.push(`external request: ${u}`);
+    if (!u.startsWith(origin + '/') && !u.startsWith('data:') && !u.startsWith('blob:'))
+      errors.push(`external request: ${u}`);
   });
   await p.goto(url);
   return { page: p, errors };
@@ -118,7 +124,9 @@ export async function openJourney(
 }
 
 /** For each pane: does it show a row of the selected journey, and is the selected packet's row there? */
-export async function paneHighlights(p: Page): Promise<{ capture: string; inJourney: number; selected: number }[]> {
+export async function paneHighlights(
+  p: Page,
+): Promise<{ capture: string; inJourney: number; selected: number }[]> {
   return p.$$eval('[data-testid=pane]', (panes) =>
     panes.map((pane) => ({
       capture: (pane as HTMLElement).dataset.capture!,

@@ -71,7 +71,13 @@ export function CaptureBar() {
           ))}
         </select>
         <label className="small">
-          snaplen <input className="num" value={snaplen} onChange={(e) => setSnaplen(e.target.value)} aria-label="snaplen" />
+          snaplen{' '}
+          <input
+            className="num"
+            value={snaplen}
+            onChange={(e) => setSnaplen(e.target.value)}
+            aria-label="snaplen"
+          />
         </label>
         <label
           className="small"
@@ -99,7 +105,12 @@ export function CaptureBar() {
             ■ Stop
           </button>
         ) : (
-          <button className="primary" disabled={!chosen.size || starting || !!shownError} onClick={() => void start()} data-testid="start-capture">
+          <button
+            className="primary"
+            disabled={!chosen.size || starting || !!shownError}
+            onClick={() => void start()}
+            data-testid="start-capture"
+          >
             ● Start{chosen.size ? ` (${chosen.size})` : ''}
           </button>
         )}
@@ -114,12 +125,22 @@ export function CaptureBar() {
               <div key={key} className={`counter state-${c.state}`} title={c.error ?? ''} data-counter={key}>
                 <span className="mono">{key}</span>
                 <span className="mono">{c.packets.toLocaleString()}</span>
-                <span className={`mono${c.drops ? ' warn' : ''}`} title="packets the node's kernel dropped before tcpdump read them">
+                <span
+                  className={`mono${c.drops ? ' warn' : ''}`}
+                  title="packets the node's kernel dropped before tcpdump read them"
+                >
                   {c.drops === null ? '' : c.drops === 0 ? 'no drops' : `${c.drops.toLocaleString()} dropped`}
                 </span>
                 <LineChart width={70} height={18} data={series}>
                   <YAxis hide domain={[0, 'dataMax']} />
-                  <Line type="monotone" dataKey="v" stroke="var(--tick)" dot={false} strokeWidth={1.5} isAnimationActive={false} />
+                  <Line
+                    type="monotone"
+                    dataKey="v"
+                    stroke="var(--tick)"
+                    dot={false}
+                    strokeWidth={1.5}
+                    isAnimationActive={false}
+                  />
                 </LineChart>
                 {c.state !== 'running' ? <span className="badge">{c.state}</span> : null}
               </div>

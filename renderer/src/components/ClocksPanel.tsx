@@ -11,12 +11,13 @@ export function ClocksPanel() {
   const session = useAppState((s) => s.session);
   const [edit, setEdit] = useState<Record<string, string>>({});
   if (!session) return null;
-  if (!session.clocks.length) return <div className="empty">No clock estimates (one node, or no traffic crossing nodes).</div>;
+  if (!session.clocks.length)
+    return <div className="empty">No clock estimates (one node, or no traffic crossing nodes).</div>;
   return (
     <div className="clocks" data-testid="clocks">
       <p className="muted small">
-        Offset = how far the node’s clock is ahead of {session.referenceNode ?? 'the reference node'} (positive = ahead). Timestamps are
-        corrected by subtracting it.
+        Offset = how far the node’s clock is ahead of {session.referenceNode ?? 'the reference node'}{' '}
+        (positive = ahead). Timestamps are corrected by subtracting it.
       </p>
       <table>
         <thead>
@@ -36,7 +37,9 @@ export function ClocksPanel() {
               <td className="mono">{c.uncertaintyNs === null ? '–' : formatDuration(c.uncertaintyNs)}</td>
               <td>
                 {c.overridden ? <span className="badge">manual</span> : null} {c.method}
-                {c.overridden ? <span className="muted small"> (estimate {formatDuration(c.estimatedOffsetNs)})</span> : null}
+                {c.overridden ? (
+                  <span className="muted small"> (estimate {formatDuration(c.estimatedOffsetNs)})</span>
+                ) : null}
               </td>
               <td>
                 <form
@@ -54,7 +57,10 @@ export function ClocksPanel() {
                   />
                   <button type="submit">Apply</button>
                   {c.overridden ? (
-                    <button type="button" onClick={() => void ctl.setClock(c.node, null).then(() => setEdit({}))}>
+                    <button
+                      type="button"
+                      onClick={() => void ctl.setClock(c.node, null).then(() => setEdit({}))}
+                    >
                       Reset
                     </button>
                   ) : null}

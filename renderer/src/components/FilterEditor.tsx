@@ -14,7 +14,9 @@ type Monaco = typeof import('monaco-editor/editor/editor.api');
 
 export function FilterEditor({ value, onChange, onEnter, error }: FilterEditorProps) {
   const host = useRef<HTMLDivElement>(null);
-  const editorRef = useRef<import('monaco-editor/editor/editor.api').editor.IStandaloneCodeEditor | null>(null);
+  const editorRef = useRef<import('monaco-editor/editor/editor.api').editor.IStandaloneCodeEditor | null>(
+    null,
+  );
   const [ready, setReady] = useState(false);
   const cb = useRef({ onChange, onEnter });
   useLayoutEffect(() => {
@@ -68,7 +70,8 @@ export function FilterEditor({ value, onChange, onEnter, error }: FilterEditorPr
   // Follow the app's theme.
   const theme = typeof document !== 'undefined' ? document.documentElement.dataset.theme : undefined;
   useEffect(() => {
-    if (ready && monacoPromise) void monacoPromise.then((m) => m.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs'));
+    if (ready && monacoPromise)
+      void monacoPromise.then((m) => m.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs'));
   }, [ready, theme]);
 
   // Presets and resets come in through `value`.
@@ -90,7 +93,11 @@ export function FilterEditor({ value, onChange, onEnter, error }: FilterEditorPr
           onKeyDown={(e) => e.key === 'Enter' && onEnter?.()}
         />
       ) : null}
-      {error ? <div className="filter-error" role="alert">{error}</div> : null}
+      {error ? (
+        <div className="filter-error" role="alert">
+          {error}
+        </div>
+      ) : null}
     </div>
   );
 }
@@ -103,7 +110,9 @@ function loadMonaco(): Promise<Monaco> {
       import('monaco-editor/editor/editor.api'),
       import('monaco-editor/editor/editor.worker?worker'),
     ]);
-    (self as unknown as { MonacoEnvironment: unknown }).MonacoEnvironment = { getWorker: () => new worker.default() };
+    (self as unknown as { MonacoEnvironment: unknown }).MonacoEnvironment = {
+      getWorker: () => new worker.default(),
+    };
     return monaco;
   })();
   return monacoPromise;

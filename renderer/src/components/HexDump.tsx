@@ -2,7 +2,13 @@
 
 import { memo } from 'react';
 
-export const HexDump = memo(function HexDump({ bytes, highlight }: { bytes: Uint8Array; highlight: [number, number] | null }) {
+export const HexDump = memo(function HexDump({
+  bytes,
+  highlight,
+}: {
+  bytes: Uint8Array;
+  highlight: [number, number] | null;
+}) {
   const rows: React.ReactNode[] = [];
   const inRange = (i: number) => !!highlight && i >= highlight[0] && i < highlight[1];
   for (let off = 0; off < bytes.length; off += 16) {

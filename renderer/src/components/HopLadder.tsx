@@ -16,13 +16,32 @@ export function HopLadder({ journey, baseNs, selectedPacket, onPickHop }: HopLad
   return (
     <ol className="ladder" data-testid="hop-ladder" aria-label={`journey ${journey.id}`}>
       {journey.hopList.map((h, i) => (
-        <HopRow key={i} hop={h} index={i} baseNs={baseNs} selected={h.packet === selectedPacket} onPick={onPickHop} />
+        <HopRow
+          key={i}
+          hop={h}
+          index={i}
+          baseNs={baseNs}
+          selected={h.packet === selectedPacket}
+          onPick={onPickHop}
+        />
       ))}
     </ol>
   );
 }
 
-function HopRow({ hop, index, baseNs, selected, onPick }: { hop: Hop; index: number; baseNs: string; selected: boolean; onPick?: (h: Hop) => void }) {
+function HopRow({
+  hop,
+  index,
+  baseNs,
+  selected,
+  onPick,
+}: {
+  hop: Hop;
+  index: number;
+  baseNs: string;
+  selected: boolean;
+  onPick?: (h: Hop) => void;
+}) {
   const has = (c: string) => hop.changes.includes(c);
   const nat = hop.changes.filter((c) => c.startsWith('nat'));
   const pushed = hop.changes.filter((c) => c.startsWith('encap+')).map((c) => c.slice(6));
@@ -68,14 +87,25 @@ function Mac({ eth, changed, inner }: { eth: Hop['eth']; changed: boolean; inner
   return (
     <div className={`mac${changed ? ' changed' : ''}`} data-testid={inner ? 'inner-mac' : 'mac'}>
       <span className="mono">{eth.src}</span>
-      {eth.srcOwner ? <span className="owner"> ({eth.srcOwner})</span> : null} → <span className="mono">{eth.dst}</span>
+      {eth.srcOwner ? <span className="owner"> ({eth.srcOwner})</span> : null} →{' '}
+      <span className="mono">{eth.dst}</span>
       {eth.dstOwner ? <span className="owner"> ({eth.dstOwner})</span> : null}
     </div>
   );
 }
 
 /** Encapsulation drawn outermost first as boxes around the inner packet (the frame's own MACs sit outside). */
-function Packet({ hop, layers, ttlChanged, nat }: { hop: Hop; layers: Encap[]; ttlChanged: boolean; nat: string[] }) {
+function Packet({
+  hop,
+  layers,
+  ttlChanged,
+  nat,
+}: {
+  hop: Hop;
+  layers: Encap[];
+  ttlChanged: boolean;
+  nat: string[];
+}) {
   if (layers.length) {
     const [outer, ...rest] = layers;
     return (

@@ -9,15 +9,28 @@ export function HostKeyDialog() {
   if (!p) return null;
   return (
     <div className="modal-backdrop">
-      <div className="modal" role="dialog" aria-label="unknown host key" data-testid="hostkey-dialog" data-node={p.node}>
+      <div
+        className="modal"
+        role="dialog"
+        aria-label="unknown host key"
+        data-testid="hostkey-dialog"
+        data-node={p.node}
+      >
         <h3>Unknown host key for {p.node}</h3>
         <p>
-          The authenticity of <b>{p.host}</b> can’t be established. Check that its {p.keyType} key fingerprint is:
+          The authenticity of <b>{p.host}</b> can’t be established. Check that its {p.keyType} key fingerprint
+          is:
         </p>
         <p className="mono fingerprint">{p.fingerprint}</p>
-        <p className="muted small">Accepting adds it to known_hosts. A key that later changes is refused, not asked about.</p>
+        <p className="muted small">
+          Accepting adds it to known_hosts. A key that later changes is refused, not asked about.
+        </p>
         <div className="form-row">
-          <button className="primary" onClick={() => void ctl.answerHostKey(p.promptId, true)} data-testid="hostkey-accept">
+          <button
+            className="primary"
+            onClick={() => void ctl.answerHostKey(p.promptId, true)}
+            data-testid="hostkey-accept"
+          >
             Trust and connect
           </button>
           <button onClick={() => void ctl.answerHostKey(p.promptId, false)}>Reject</button>

@@ -44,7 +44,12 @@ export function JourneyPanel() {
     };
   }, [ctl, sessionId, revision, filter, correlating]);
 
-  const v = useVirtualizer({ count: items.length, getScrollElement: () => listRef.current, estimateSize: () => 22, overscan: 10 });
+  const v = useVirtualizer({
+    count: items.length,
+    getScrollElement: () => listRef.current,
+    estimateSize: () => 22,
+    overscan: 10,
+  });
   if (!session) return null;
   return (
     <div className="journey-panel">
@@ -57,10 +62,20 @@ export function JourneyPanel() {
           onChange={(e) => ctl.store.set({ journeyFilter: e.target.value })}
         />
         <div className="muted small">
-          {total.toLocaleString()} journeys{items.length < total ? ` (first ${items.length.toLocaleString()})` : ''} · {session.flows.toLocaleString()} flows
+          {total.toLocaleString()} journeys
+          {items.length < total ? ` (first ${items.length.toLocaleString()})` : ''} ·{' '}
+          {session.flows.toLocaleString()} flows
         </div>
-        <div ref={listRef} className="list-body" role="listbox" aria-label="journeys" data-testid="journey-list">
-          {!items.length ? <div className="empty small">{session.journeys ? 'No journey matches.' : 'No journeys yet.'}</div> : null}
+        <div
+          ref={listRef}
+          className="list-body"
+          role="listbox"
+          aria-label="journeys"
+          data-testid="journey-list"
+        >
+          {!items.length ? (
+            <div className="empty small">{session.journeys ? 'No journey matches.' : 'No journeys yet.'}</div>
+          ) : null}
           <div style={{ height: v.getTotalSize(), position: 'relative' }}>
             {v.getVirtualItems().map((it) => {
               const j = items[it.index];
@@ -99,7 +114,12 @@ export function JourneyPanel() {
                 {view.direction ? ` · ${view.direction}` : ''}
               </span>
             </div>
-            <HopLadder journey={view} baseNs={session.baseNs} selectedPacket={selectedPacket} onPickHop={(h) => ctl.selectPacket(h.packet)} />
+            <HopLadder
+              journey={view}
+              baseNs={session.baseNs}
+              selectedPacket={selectedPacket}
+              onPickHop={(h) => ctl.selectPacket(h.packet)}
+            />
             <LatencyChart journey={view} />
           </>
         ) : (

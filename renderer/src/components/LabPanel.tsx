@@ -24,14 +24,22 @@ export function LabPanel() {
     <div className="lab" data-testid="lab">
       <h3>Local lab</h3>
       <div className="form-row">
-        <select value={lab.scenario ?? scenario} onChange={(e) => setScenario(e.target.value)} disabled={!!lab.scenario} aria-label="lab scenario">
+        <select
+          value={lab.scenario ?? scenario}
+          onChange={(e) => setScenario(e.target.value)}
+          disabled={!!lab.scenario}
+          aria-label="lab scenario"
+        >
           {lab.scenarios.map((s) => (
             <option key={s}>{s}</option>
           ))}
         </select>
         {lab.scenario ? (
           <>
-            <button disabled={!!busy} onClick={() => void act('traffic', () => ctl.api.labTraffic({ scenario: lab.scenario! }))}>
+            <button
+              disabled={!!busy}
+              onClick={() => void act('traffic', () => ctl.api.labTraffic({ scenario: lab.scenario! }))}
+            >
               Traffic
             </button>
             <button disabled={!!busy} onClick={() => void act('down', () => ctl.api.labDown())}>

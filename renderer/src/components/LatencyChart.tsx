@@ -17,7 +17,14 @@ export function LatencyChart({ journey }: { journey: JourneyView }) {
       <ResponsiveContainer width="100%" height={140}>
         <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" />
-          <XAxis dataKey="name" tick={{ fontSize: 10, fill: 'var(--muted)' }} interval={0} angle={-20} height={40} textAnchor="end" />
+          <XAxis
+            dataKey="name"
+            tick={{ fontSize: 10, fill: 'var(--muted)' }}
+            interval={0}
+            angle={-20}
+            height={40}
+            textAnchor="end"
+          />
           <YAxis tick={{ fontSize: 10, fill: 'var(--muted)' }} width={48} />
           <Tooltip formatter={(v) => formatDuration(Number(v) * 1000)} />
           <Bar dataKey="us" fill="var(--tick)" isAnimationActive={false} />

@@ -49,7 +49,15 @@ export function PacketDetail() {
   );
 }
 
-function LayerTree({ layers, onPick, range }: { layers: Layer[]; onPick: (r: [number, number]) => void; range: [number, number] | null }) {
+function LayerTree({
+  layers,
+  onPick,
+  range,
+}: {
+  layers: Layer[];
+  onPick: (r: [number, number]) => void;
+  range: [number, number] | null;
+}) {
   return (
     <ul className="layer-tree">
       {layers.map((l, i) => (
@@ -59,7 +67,10 @@ function LayerTree({ layers, onPick, range }: { layers: Layer[]; onPick: (r: [nu
               className={range && range[0] === l.offset && range[1] === l.offset + l.length ? 'picked' : ''}
               onClick={() => onPick([l.offset, l.offset + l.length])}
             >
-              {l.name} <span className="muted small">[{l.offset}…{l.offset + l.length})</span>
+              {l.name}{' '}
+              <span className="muted small">
+                [{l.offset}…{l.offset + l.length})
+              </span>
             </summary>
             <ul>
               {l.fields.map((f, k) => (

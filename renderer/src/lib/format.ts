@@ -38,5 +38,15 @@ export function formatBytes(n: number): string {
 }
 
 export function protoName(p: number): string {
-  return p === 1 ? 'ICMP' : p === 6 ? 'TCP' : p === 17 ? 'UDP' : p === 58 ? 'ICMPv6' : p === 0 ? '' : `proto ${p}`;
+  return p === 1
+    ? 'ICMP'
+    : p === 6
+      ? 'TCP'
+      : p === 17
+        ? 'UDP'
+        : p === 58
+          ? 'ICMPv6'
+          : p === 0
+            ? ''
+            : `proto ${p}`;
 }

@@ -60,7 +60,8 @@ export function ticks(s: TimeScale, minPx = 90): Tick[] {
   const step = tickStep(s, minPx);
   const out: Tick[] = [];
   const first = Math.ceil(s.startNs / step) * step;
-  for (let t = first; t <= endNs(s); t += step) out.push({ ns: t, px: toPx(s, t), label: formatOffset(t, step) });
+  for (let t = first; t <= endNs(s); t += step)
+    out.push({ ns: t, px: toPx(s, t), label: formatOffset(t, step) });
   return out;
 }
 

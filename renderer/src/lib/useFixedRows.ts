@@ -13,7 +13,12 @@ export interface FixedRows {
   scrollToIndex(i: number): void;
 }
 
-export function useFixedRows(ref: RefObject<HTMLElement | null>, count: number, rowPx: number, overscan = 10): FixedRows {
+export function useFixedRows(
+  ref: RefObject<HTMLElement | null>,
+  count: number,
+  rowPx: number,
+  overscan = 10,
+): FixedRows {
   const [view, setView] = useState({ top: 0, height: 0 });
 
   useEffect(() => {

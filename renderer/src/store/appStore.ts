@@ -97,12 +97,19 @@ export const ifaceKey = (node: string, iface: string) => `${node}\u0000${iface}`
 
 /** Turns a glob (`cali*`, `flannel.?`) into a whole-name RegExp; everything else is literal. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 
 /** Records a counter sample: keeps the last 30 packets/s values per interface for the sparklines. */
-export function pushRates(prev: Map<string, number[]>, prevStats: CaptureStats | null, next: CaptureStats): Map<string, number[]> {
+export function pushRates(
+  prev: Map<string, number[]>,
+  prevStats: CaptureStats | null,
+  next: CaptureStats,
+): Map<string, number[]> {
   const out = new Map(prev);
   const dt = prevStats ? Math.max(1, next.elapsedMs - prevStats.elapsedMs) / 1000 : 1;
   for (const c of next.counters) {
