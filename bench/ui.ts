@@ -2,7 +2,10 @@
 // and the browser's own performance API says how long until the first view, the longest task while loading,
 // and the frame times and longest task while the panes scroll.
 //
-//   node bin/run-ts.mjs bench/ui.ts [--quick] [--scroll-steps N]
+//   node bin/run-ts.mjs bench/ui.ts [--quick | --journeys N] [--scroll-steps N]
+//
+// --journeys N opens a session of N journeys (8 N packets; 125,000 is the target's set) generated into
+// bench/data/journeys-N, to see how the app scales past the target (the verdicts are for the 1 M set).
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -84,9 +87,13 @@ async function longestBetween(page: Page, from: number, to: number): Promise<num
 async function main(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const steps = argv.includes('--scroll-steps') ? Number(argv[argv.indexOf('--scroll-steps') + 1]) : 120;
-  const journeys = quick ? 12_500 : 125_000;
-  const dir = path.join(ROOT, 'bench/data', quick ? 'quick' : 'full');
-  const m = readManifest(dir, journeys) ?? generate({ outDir: dir, journeys });
+  const asked = argv.includes('--journeys') ? Number(argv[argv.indexOf('--journeys') + 1]) : null;
+  if (asked !== null && !(Number.isInteger(asked) && asked > 0)) throw new Error('--journeys takes a count');
+  const journeys = asked ?? (quick ? 12_500 : 125_000);
+  const name = journeys === 125_000 ? 'full' : journeys === 12_500 ? 'quick' : `journeys-${journeys}`;
+  const dir = path.join(ROOT, 'bench/data', name);
+  const extras = name !== `journeys-${journeys}`; // the one-file mix and its copies serve npm run bench only
+  const m = readManifest(dir, journeys) ?? generate({ outDir: dir, journeys, extras });
   const sessionDir = path.join(dir, 'path');
   ensureBuilt();
   const served = await serve();
@@ -195,7 +202,7 @@ async function main(argv: string[]): Promise<void> {
           `${report.firstViewMs} ms, every pane (first rows at ${report.firstRowsMs} ms, first panes with their ` +
           `summaries at ${report.firstPanesViewMs} ms; server CPU ${report.loadServerCpuMs} ms, browser ` +
           `long tasks ${report.loadBrowserLongTasksMs} ms, the longest ${report.loadLongestTaskMs} ms) | ` +
-          `${ok(firstViewMs < TARGETS.uiFirstViewMs)} |`,
+          `${journeys === 125_000 ? ok(firstViewMs < TARGETS.uiFirstViewMs) : 'the target is for the 1 M set'} |`,
         `| no task over ${TARGETS.uiLongestScrollTaskMs} ms while scrolling | longest ${report.scrollLongestTaskMs} ms ` +
           `(wheel ${report.wheelLongestTaskMs} ms, jumps to the middle and back ${report.jumpLongestTaskMs} ms); ` +
           `frames median ${report.scroll.medianMs} ms, p95 ${report.scroll.p95Ms} ms, max ${report.scroll.maxMs} ms ` +
