@@ -6,7 +6,8 @@
 //   node bin/run-ts.mjs bench/lib/followLive.ts --dir SESSION_FOLDER
 //
 // HS_BENCH_SNAPSHOTS=1 also prints a line per snapshot on stderr: its cost, the rows it covered and sent, its
-// journeys, and each node's clock method and uncertainty (an unbounded one makes the live window keep ~10 s).
+// journeys (and how many the live window froze, relinked and forced), and each node's clock method and
+// uncertainty (an unbounded one makes the live window keep ~10 s).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -55,7 +56,8 @@ async function main(): Promise<void> {
         if (process.env.HS_BENCH_SNAPSHOTS === '1')
           process.stderr.write(
             `snapshot ${costs.length}: ${j.costMs.toFixed(0)} ms, rows ${j.rows} (of ${live.count} here), ` +
-              `sent ${j.journey.length} from row ${j.from}, journeys ${j.journeys}, clocks ` +
+              `sent ${j.journey.length} from row ${j.from}, journeys ${j.journeys} (frozen ${j.window.frozen}, ` +
+              `${j.window.linkedSegments} segments relinked, cuts forced ${j.window.forcedCuts}), clocks ` +
               j.clocks
                 .map(
                   (c) =>

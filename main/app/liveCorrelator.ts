@@ -295,6 +295,11 @@ export class LiveCorrelator {
       startedAt: performance.timeOrigin + t0,
       costMs: performance.now() - t0,
       nextInMs: 0,
+      window: {
+        frozen: this.window.frozen,
+        linkedSegments: this.window.stats.linkedSegments,
+        forcedCuts: this.window.stats.forcedCuts,
+      },
     };
   }
 

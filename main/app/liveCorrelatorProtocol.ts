@@ -49,6 +49,8 @@ export interface LiveJourneys {
   /** Wall time the snapshot took in the worker (ms), and the time until the next one (adaptive). */
   costMs: number;
   nextInMs: number;
+  /** The live window after it (correlate/window.ts): journeys frozen, segments relinked, cuts forced so far. */
+  window: { frozen: number; linkedSegments: number; forcedCuts: number };
 }
 
 export interface LiveStart {

@@ -94,6 +94,14 @@ describe('live correlation worker', () => {
     expect(during).toBeGreaterThanOrEqual(2);
     // Snapshots came while the files were still growing, not only at the end.
     expect(snaps.some((s) => s.journeys > 0 && s.rows < total)).toBe(true);
+    // The window's counts come along: frozen journeys only accumulate, and with both directions of traffic the
+    // clocks are bounded, so no cut was forced.
+    for (let i = 0; i < snaps.length; i++) {
+      expect(snaps[i].window.frozen).toBeLessThanOrEqual(snaps[i].journeys);
+      if (i > 0) expect(snaps[i].window.frozen).toBeGreaterThanOrEqual(snaps[i - 1].window.frozen);
+      expect(snaps[i].window.forcedCuts).toBe(0);
+    }
+    console.log(`[live worker] frozen per snapshot: ${snaps.map((s) => s.window.frozen).join(' ')}`);
 
     // The settled live journeys are the batch's, row by row (rows keyed by interface and record number).
     const batch = buildSession([dir], undefined, 'batch');
