@@ -15,19 +15,19 @@
 // within reach makes its own journey ambiguous and takes the frozen one's bounds out, as a batch run would
 // have made one of them ambiguous (or more: this errs on the side of fewer bounds, never a wrong one).
 //
-// With a clock whose uncertainty is unbounded (no SSH probes and one-way traffic, or --clock none) the final pass
-// too reaches maxSkewNs, and the same chains would stop freezing for good (senders of equal-length datagrams whose
-// IP ID counters keep passing the same values): every snapshot would relink the whole capture. So the
-// cut is forced up to the journeys older than the stall limit, maxSkewNs behind the watermark (or the lag when it
-// is longer, as it is with such a clock): they freeze anyway, and a same-key pair within the lag on both sides of
+// With a clock whose uncertainty is unbounded (no SSH probes and one-way traffic, or --clock none) the final
+// pass too reaches maxSkewNs, and the same chains would stop freezing for good (senders of equal-length datagrams
+// whose IP ID counters keep passing the same values): every snapshot would relink the whole capture. So the cut
+// is forced up to the journeys older than the stall limit, maxSkewNs behind the watermark (or the lag when it is
+// longer, as it is with such a clock): they freeze anyway, and a same-key pair within the lag on both sides of
 // the cut makes both journeys ambiguous, the frozen segment staying a rival of later links (FrozenRivals) while
 // within reach. Journeys so marked are the ones that can differ from a batch run's. With known clocks only a key
 // repeating without a gap of the lag for 10 s does this.
 //
 // Without a forced cut, the journeys, flows and names equal a batch correlation of the same rows
-// (tests/unit/correlate-window.test.ts); clocks come from the same bounds or fewer. They differ where the estimate moved after a journey froze (it was
-// linked with the offsets of its time), and for rows delivered more than the lag behind the watermark (they join
-// their segment, or start journeys of their own).
+// (tests/unit/correlate-window.test.ts); clocks come from the same bounds or fewer. They differ where the
+// estimate moved after a journey froze (it was linked with the offsets of its time), and for rows delivered more
+// than the lag behind the watermark (they join their segment, or start journeys of their own).
 
 import { ClockBounds } from './clockSkew.ts';
 import { withCapacity } from './columns.ts';

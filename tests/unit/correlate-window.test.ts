@@ -441,7 +441,7 @@ describe('LinkWindow with an unbounded clock (no probes, one-way traffic, or --c
       20,
     );
     // Every copy's keys come back stepMs later, within the 25 ms lag: without the stall limit nothing froze
-    // and the last snapshots relinked every segment (2 per journey).
+    // and the last snapshots relinked nearly every segment (2 per journey).
     expect(got.forcedCuts).toBeGreaterThan(10);
     expect(got.frozen).toBeGreaterThan(want.journeys.length * 0.8);
     expect(Math.max(...got.linked)).toBeLessThan(want.journeys.length / 4);
