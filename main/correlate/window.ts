@@ -133,7 +133,7 @@ export class LinkWindow {
     const reachNs = Math.min(c.opts.maxSkewNs, c.opts.crossWindowNs + 2 * unc);
     const lagNs = reachNs + c.opts.crossWindowNs;
     const forced = this.forced;
-    forced.index();
+    if (forced.size > 0) forced.index();
     const links = linkSegments(
       c.obs,
       segs,
@@ -281,12 +281,13 @@ export class LinkWindow {
     const limit = Math.min(w, newest) - Math.max(lagNs, c.opts.maxSkewNs);
     let stalled = 0;
     while (stalled < p && last[stalled] < limit) stalled++;
-    const cut = this.cutBefore(segs, list, F, p, offsetNs, lagNs);
+    const byKey = this.indexByKey(segs, list);
+    const cut = this.cutBefore(segs, list, F, p, offsetNs, lagNs, byKey);
     p = Math.max(cut, stalled);
     if (p === 0) return;
     if (cut < stalled) {
       this.forcedCuts++;
-      this.markAcross(segs, list, F, p, offsetNs, lagNs);
+      this.markAcross(segs, list, F, p, offsetNs, lagNs, byKey.table);
     }
     if (pre) {
       // Each pre-pass journey with a frozen segment, once: complete (all its segments frozen) or not.
@@ -329,7 +330,7 @@ export class LinkWindow {
   /**
    * After a forced cut at position p: each frozen segment with a same-key segment left unfrozen within the lag
    * makes its journey ambiguous and stays a rival of the final pass (FrozenRivals, corrected times), which marks
-   * the other journey ambiguous from the next link on.
+   * the other journey ambiguous from the next link on. `table`: indexByKey's over `list`.
    */
   private markAcross(
     segs: Correlator['segs'],
@@ -338,23 +339,17 @@ export class LinkWindow {
     p: number,
     offsetNs: Float64Array,
     lagNs: number,
+    table: WindowedKeyTable,
   ): void {
     const lo = (s: number) => segs.firstT[s] - offsetNs[segs.node[s]];
     const hi = (s: number) => segs.lastT[s] - offsetNs[segs.node[s]];
     const older = this.olderSeg;
-    const table = new WindowedKeyTable(segs, () => 0, Infinity, tableSize(list.length));
-    for (let i = 0; i < list.length; i++) {
-      const u = list[i];
-      if (this.segJourney[u] - F < p) continue;
-      older[u] = table.get(segs.keyHi[u], segs.keyLo[u]);
-      table.set(u, 0);
-    }
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
       if (this.segJourney[s] - F >= p) continue;
       let rivalled = false;
       for (let u = table.get(segs.keyHi[s], segs.keyLo[s]); u >= 0 && !rivalled; u = older[u])
-        rivalled = lo(u) <= hi(s) + lagNs && hi(u) >= lo(s) - lagNs;
+        rivalled = this.segJourney[u] - F >= p && lo(u) <= hi(s) + lagNs && hi(u) >= lo(s) - lagNs;
       if (!rivalled) continue;
       this.ambiguous[this.segJourney[s]] = 1;
       this.forced.add(s, segs.keyHi[s], segs.keyLo[s], lo(s), hi(s), false);
@@ -362,20 +357,13 @@ export class LinkWindow {
   }
 
   /**
-   * The largest p' <= p such that no two segments with one key whose times come within lagNs of each other lie
-   * in journeys on both sides of position p' (positions: journey number - F). Per key, the segments are chained
-   * while they come within the lag, and each chain forbids the cuts between its lowest and highest position.
+   * The segments of `list` by key (the linker's key table, nothing ever stale): the newest per key, each one's
+   * older one with its key (olderSeg), and one member of every key seen more than once (most keys occur once).
    */
-  private cutBefore(
+  private indexByKey(
     segs: Correlator['segs'],
     list: Int32Array,
-    F: number,
-    p: number,
-    offsetNs: Float64Array,
-    lagNs: number,
-  ): number {
-    // Segments by key (the linker's key table, nothing ever stale): each segment's older one with its key, and
-    // one member of every key seen more than once. Most keys occur once.
+  ): { table: WindowedKeyTable; repeated: number[] } {
     const older = this.olderSeg;
     const table = new WindowedKeyTable(segs, () => 0, Infinity, tableSize(list.length));
     const repeated: number[] = [];
@@ -386,6 +374,26 @@ export class LinkWindow {
       if (h >= 0 && older[h] < 0) repeated.push(s);
       table.set(s, 0);
     }
+    return { table, repeated };
+  }
+
+  /**
+   * The largest p' <= p such that no two segments with one key whose times come within lagNs of each other lie
+   * in journeys on both sides of position p' (positions: journey number - F). Per key, the segments are chained
+   * while they come within the lag, and each chain forbids the cuts between its lowest and highest position.
+   * `byKey`: indexByKey's, over `list`.
+   */
+  private cutBefore(
+    segs: Correlator['segs'],
+    list: Int32Array,
+    F: number,
+    p: number,
+    offsetNs: Float64Array,
+    lagNs: number,
+    byKey: { table: WindowedKeyTable; repeated: readonly number[] },
+  ): number {
+    const { table, repeated } = byKey;
+    const older = this.olderSeg;
     const lo = (s: number) => segs.firstT[s] - offsetNs[segs.node[s]];
     const hi = (s: number) => segs.lastT[s] - offsetNs[segs.node[s]];
     // cover[x]: chains whose positions span cut x (lowest < x <= highest), as differences.

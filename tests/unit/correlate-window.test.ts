@@ -460,6 +460,51 @@ describe('LinkWindow with an unbounded clock (no probes, one-way traffic, or --c
     };
   };
 
+  it('a forced cut marks only journeys with a same-key rival across it', () => {
+    // Copies 30 ms apart (beyond the 25 ms lag: no rivals), and one packet's records once more 15 ms into each
+    // copy: its key repeats within the lag for as long as the replay runs, so every cut is forced.
+    const o = { ...opts, clock: { mode: 'none' as const } };
+    const plain = batch(lanes, interfaces, o);
+    const chosen = plain.journeys.find((j) => j.includes('node-2/'))!.split(' > ');
+    const rl = replayed(lanes, 150, 30).map((lane, i) => {
+      const extra = lanes[i].records
+        .filter((r) => chosen.includes(`${lane.node}/${lane.iface}#${r.index}`))
+        .flatMap((r) =>
+          Array.from({ length: 150 }, (_, copy) => {
+            const t = BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) + BigInt((copy * 30 + 15) * 1e6);
+            return {
+              ...r,
+              sec: Number(t / 1_000_000_000n),
+              nsec: Number(t % 1_000_000_000n),
+              index: copy * 1000 + 500 + r.index,
+            };
+          }),
+        );
+      const records = [...lane.records, ...extra];
+      records.sort((a, b) => a.sec - b.sec || a.nsec - b.nsec || a.index - b.index);
+      return { ...lane, records };
+    });
+    const want = batch(rl, interfaces, o);
+    const got = windowed(
+      rl,
+      interfaces,
+      o,
+      rl.map((_, i) => i),
+      4,
+      20,
+    );
+    expect(got.forcedCuts).toBeGreaterThan(10);
+    expectBatchOrMarked(got, want);
+    // What the window marked beyond the batch is the chosen packet's copies, nothing else.
+    const isChosen = (row: string) => {
+      const [lane, index] = row.split('#');
+      return chosen.includes(`${lane}#${(Number(index) % 1000) % 500}`);
+    };
+    const marked = [...got.ambiguousJourneys].filter((j) => !want.ambiguousJourneys.has(j));
+    for (const j of marked) expect(j.split(' > ').every(isChosen), j).toBe(true);
+    expect(got.ambiguous).toBeLessThan(got.journeys.length / 4);
+  });
+
   for (const [name, clock, base] of [
     ['--clock none', { mode: 'none' as const }, () => lanes],
     ['one-way traffic, no probes', { mode: 'auto' as const, reference: 'node-1' }, oneWay],
