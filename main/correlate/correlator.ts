@@ -23,6 +23,7 @@ import { ClockBounds, estimateClocks, type ClockEstimate, type ClockOptions } fr
 import { Ownership, type InterfaceInfo } from './ownership.ts';
 import { CorrelationResult } from './result.ts';
 import { computeFlows } from './flows.ts';
+import { trace } from '../common/trace.ts';
 
 /** A worker's ingest (Correlator.ingestPart), as posted to the main thread. */
 export interface IngestPart {
@@ -384,6 +385,7 @@ export class Correlator {
       const pre = linkSegments(this.obs, this.segs, own, this.prePassOptions(), scratch);
       bounds = new ClockBounds(this.nodes.length);
       collectBounds(pre, this, own, bounds);
+      trace('link: clock pre-pass done');
     }
     const { clocks, offsetNs, uncertaintyNs } = this.clocksFrom(bounds);
     const links = linkSegments(
@@ -398,8 +400,10 @@ export class Correlator {
       },
       scratch,
     );
+    trace('link: final pass done');
     const result = new CorrelationResult(this, own, links, clocks, offsetNs);
     computeFlows(result);
+    trace('link: flows done');
     return result;
   }
 

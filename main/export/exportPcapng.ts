@@ -25,6 +25,7 @@ import { GENERATOR } from './journeysJson.ts';
 import type { Sink } from './sink.ts';
 import { timeOrder } from './order.ts';
 import { writeIdb, writeShb } from './pcapngWriter.ts';
+import { trace } from '../common/trace.ts';
 
 export interface PcapngExportOptions {
   /** Write clock-corrected timestamps (each node's offset subtracted) instead of the captured ones. */
@@ -109,6 +110,7 @@ export async function exportPcapng(
     writer.begin({ paths: res.captures.map((c) => c.path ?? null), ...sink.handOff() });
     const n = await fillBatches(res, corrected, writer);
     sink.advance(await writer.finish());
+    trace('export: writer finished');
     return n;
   } catch (e) {
     await writer.abort();
@@ -130,6 +132,7 @@ const CHANGE_TEXT = CHANGE_NAMES.map((names) => ascii(names.length ? `: ${names.
 /** Every row in time order as batch entries: where its frame is, its timestamp, journey id and comment. */
 async function fillBatches(res: CorrelationResult, corrected: boolean, writer: BatchSink): Promise<number> {
   const { hop, prev, count, journey } = hopIndex(res);
+  trace('export: hops indexed');
   const rows = res.rows;
   const order = timeOrder(res, corrected);
   const base = res.baseSec;
@@ -143,6 +146,8 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
   const capOffset = Float64Array.from(res.captures, (_, c) => res.offsetNs[res.nodeOfCapture(c)]);
   // Comments are built in place, in the batch's text, with the same text as
   //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`.
+  trace('export: time order');
+  let waited = 0; // ms this thread waited for the writer to hand a batch back (traced)
   const cb = new CommentBytes();
   let b = await writer.next();
   let tp = 0;
@@ -156,7 +161,9 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
       k < 0 || dup || h !== 0 ? '' : rows.isIpv6(r) ? res.journeySummary(k) : innerSummary(rows, r);
     if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + summary.length * 3 > BATCH_TEXT)) {
       writer.put(b);
+      const w0 = performance.now();
       b = await writer.next();
+      waited += performance.now() - w0;
       tp = 0;
     }
     const m = b.count++ * META_WORDS;
@@ -203,6 +210,7 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
       tp = cb.len;
     } else meta[m + M_COMMENT_LEN] = 0;
   }
+  trace(`export: every batch filled (${waited.toFixed(0)} ms waiting for the writer)`);
   cb.reset();
   if (b.count > 0) writer.put(b);
   return order.length;

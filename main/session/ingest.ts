@@ -7,6 +7,7 @@ import { decodeFields } from '../decode/index.ts';
 import type { Inputs } from './inputs.ts';
 import { decodeOptions, fileSize, ingestFiles, type Ingested, type InputProblem } from './ingestFiles.ts';
 import { ingestInParallel, readingProgress, type IngestOptions } from './parallelIngest.ts';
+import { trace } from '../common/trace.ts';
 
 export { captureFor, type InputProblem } from './ingestFiles.ts';
 
@@ -30,6 +31,7 @@ export interface Correlated {
 export function correlateInputs(inputs: Inputs, opts: CorrelateOptions & IngestOptions = {}): Correlated {
   const clock = opts.clock ?? { mode: 'auto' as const };
   const full = { ...opts, clock: { ...clock, probes: clock.probes ?? inputs.probes } };
+  trace('correlate: reading');
   // Capacity from the file sizes (a frame and its record header take at least 64 bytes): untouched
   // capacity costs address space, not memory, and growing by copying would double the peak.
   const sizes = inputs.files.map((f) => fileSize(f.path));
@@ -57,6 +59,7 @@ function finish(
   c.setInterfaces([...inputs.interfaces, ...extra]);
   opts.onProgress?.({ stage: 'grouping', done: 0, total: 1 });
   c.advance(Infinity);
+  trace('correlate: every node grouped');
   opts.onProgress?.({ stage: 'linking', done: 0, total: 1 });
   return { result: c.result(), problems: ingest.problems, correlator: c, threads };
 }

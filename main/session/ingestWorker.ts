@@ -8,8 +8,10 @@ import { Correlator } from '../correlate/correlator.ts';
 import { ObservationTable } from '../correlate/observations.ts';
 import { countRecords, ingestFiles, READ_CHUNK } from './ingestFiles.ts';
 import { STATE_DONE, STATE_STARTED, type IngestReply, type IngestTask } from './parallelIngest.ts';
+import { trace } from '../common/trace.ts';
 
 parentPort?.once('message', (task: IngestTask) => {
+  trace('ingest worker: started');
   const state = new Int32Array(task.state);
   Atomics.store(state, task.run, STATE_STARTED);
   let reply: IngestReply;
@@ -29,6 +31,7 @@ function run(task: IngestTask): IngestReply {
   const buf = new Uint8Array(READ_CHUNK);
   let n = 0;
   for (const f of task.runs[task.run - 1]) n += countRecords(f.path, buf);
+  trace('ingest worker: run before counted');
   Atomics.store(counts, task.run - 1, n);
   Atomics.notify(counts, task.run - 1);
   let base = 0;
@@ -43,5 +46,6 @@ function run(task: IngestTask): IngestReply {
     bytes += k;
     Atomics.store(read, task.run, Math.floor(bytes / 1024));
   });
+  trace('ingest worker: own run read');
   return { ok: true, part: c.ingestPart(base), ingest, bytes };
 }

@@ -29,6 +29,7 @@ import { decodeOptions, ingestFiles, type Ingested } from './ingestFiles.ts';
 import { fallbackNode, type LabelledPath } from './labels.ts';
 import type { InterfaceInfo } from '../correlate/ownership.ts';
 import { sniffPcapMagic } from '../pcap/classic.ts';
+import { trace } from '../common/trace.ts';
 
 export interface IngestOptions {
   /**
@@ -231,6 +232,7 @@ export function ingestInParallel(
       if (e instanceof RowStoreFull) return null;
       throw e;
     }
+    trace('read: own run done');
     let grouped = 0;
     if (laterNodes) {
       let k = 0;
@@ -242,6 +244,7 @@ export function ingestInParallel(
         c.groupNodes(k);
       }
     }
+    trace('read: own nodes grouped');
     const ownCaptures = c.captures.length;
     // In run order, giving up at the first worker that failed (a row store too small, or anything else): the
     // workers after it may be waiting for its count, and one thread reads everything again (meeting the same
@@ -252,6 +255,7 @@ export function ingestInParallel(
       if (!r || !r.ok) return null;
       replies.push(r);
     }
+    trace('read: workers done');
     progress(ownBytes + replies.reduce((n, r) => n + r.bytes, 0), true);
     const countView = new Int32Array(counts);
     // Each run must have appended exactly the rows its successor counted (no overlap, no gap).
@@ -270,6 +274,7 @@ export function ingestInParallel(
     // A worker's lane on a node grouped early would have its rows grouped late: never by the split, but cheap to
     // make sure of.
     for (let cap = ownCaptures; cap < c.captures.length; cap++) if (c.nodeOf(cap) < grouped) return null;
+    trace("read: workers' rows adopted");
     return { correlator: c, ingest, threads: runs.length };
   } finally {
     for (const w of workers) {

@@ -283,6 +283,64 @@ describe('CLI', () => {
     const json = JSON.parse(cli(['correlate', '--json', '--min-hops', '8', ...files]));
     expect(json.journeys).toHaveLength(6);
   }, 30_000);
+
+  it('HOPSCOPE_TRACE=1 times each phase of every thread on stderr, and changes nothing else', () => {
+    const files = fixtureFiles('flannel-vxlan');
+    const out = join(tmp, 'traced.pcapng');
+    const run = (trace: boolean) =>
+      spawnSync('node', [join(ROOT, 'bin/hopscope.mjs'), 'export', '--pcapng', out, ...files], {
+        encoding: 'utf8',
+        // Two ingest threads even for these small files, so the worker's lines show too.
+        env: {
+          ...process.env,
+          HOPSCOPE_TRACE: trace ? '1' : '',
+          HOPSCOPE_INGEST_THREADS: '2',
+          HOPSCOPE_INGEST_MIN_BYTES: '0',
+        },
+      });
+    const plain = run(false);
+    expect(plain.stderr).not.toMatch(/hopscope trace/);
+    const plainBytes = readFileSync(out);
+    const traced = run(true);
+    expect(traced.status).toBe(0);
+    // The same file (the SHB names no time), the same summary line.
+    expect(readFileSync(out).equals(plainBytes)).toBe(true);
+    const lines = traced.stderr.trim().split('\n');
+    expect(lines.at(-1)).toBe(plain.stderr.trim());
+    const parsed = lines.slice(0, -1).map((l) => {
+      const m = /^\[hopscope trace (\d+\.\d) ms (main|thread \d+)\] (.+)$/.exec(l);
+      expect(m, l).not.toBeNull();
+      return { ms: Number(m![1]), who: m![2], phase: m![3] };
+    });
+    const main = parsed.filter((p) => p.who === 'main');
+    expect(main.map((p) => p.phase)).toEqual([
+      'correlate: reading',
+      'read: own run done',
+      'read: own nodes grouped',
+      'read: workers done',
+      "read: workers' rows adopted",
+      'correlate: every node grouped',
+      'link: clock pre-pass done',
+      'link: final pass done',
+      'link: flows done',
+      'export: hops indexed',
+      'export: time order',
+      expect.stringMatching(/^export: every batch filled \(\d+ ms waiting for the writer\)$/),
+      'export: writer finished',
+    ]);
+    const worker = parsed.filter((p) => p.who !== 'main');
+    expect(worker.map((p) => p.phase)).toEqual([
+      'ingest worker: started',
+      'ingest worker: run before counted',
+      'ingest worker: own run read',
+    ]);
+    // One clock for both threads: times grow along each thread, and the worker's lie between the main
+    // thread's start of reading and its taking the workers' answers.
+    for (const list of [main, worker])
+      for (let i = 1; i < list.length; i++) expect(list[i].ms).toBeGreaterThanOrEqual(list[i - 1].ms);
+    expect(worker[0].ms).toBeGreaterThan(main[0].ms);
+    expect(worker.at(-1)!.ms).toBeLessThanOrEqual(main[3].ms);
+  }, 30_000);
 });
 
 describe('pcapng timestamp words', () => {
