@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { workerShim } from './workerShim.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = path.join(root, 'out/cli');
@@ -49,9 +50,9 @@ try {
     if (!input.startsWith('node_modules/') && input.includes('/')) dirs.add(input.split('/')[0]);
   }
   fs.writeFileSync(path.join(tmp, 'sources.json'), `${JSON.stringify([...dirs].sort())}\n`);
-  fs.writeFileSync(path.join(tmp, 'sessionWorker.js'), "import './sessionWorker.mjs';\n");
-  fs.writeFileSync(path.join(tmp, 'liveCorrelatorWorker.js'), "import './liveCorrelatorWorker.mjs';\n");
-  fs.writeFileSync(path.join(tmp, 'ingestWorker.js'), "import './ingestWorker.mjs';\n");
+  // Each worker's entry file: a shim importing its module, which marks a failure to load it (bin/workerShim.mjs).
+  for (const w of ['sessionWorker', 'liveCorrelatorWorker', 'ingestWorker'])
+    fs.writeFileSync(path.join(tmp, `${w}.js`), workerShim(`${w}.mjs`));
   fs.mkdirSync(outDir, { recursive: true });
   const entries = [
     'sources.json',

@@ -114,6 +114,12 @@ export type IngestReply =
 
 export const STATE_STARTED = 1;
 export const STATE_DONE = 2;
+/**
+ * Set by the worker's entry shim (bin/workerShim.mjs, worker.boot.mjs) when its code failed to load. Below
+ * STATE_STARTED, so that a reader not knowing it still gives up after START_TIMEOUT_MS. (The Electron build's
+ * worker entries are the modules themselves: there a failure to load still waits for the timeout.)
+ */
+export const STATE_LOAD_FAILED = -1;
 
 /**
  * Contiguous runs of file indices, at most `n`, none empty, balanced by bytes with a head start for the first
@@ -333,7 +339,12 @@ function startWorker(task: Omit<IngestTask, 'reply'>): { worker: Worker; port: M
   try {
     const spec = workerEntry('ingestWorker', 'main/session', import.meta.url);
     const worker = new Worker(spec.file, {
-      workerData: spec.workerData,
+      // A worker whose code fails to load marks its state at once (the main thread blocks, so it would see no
+      // 'error' event and wait START_TIMEOUT_MS).
+      workerData: {
+        ...spec.workerData,
+        loadFailure: { flags: task.state, index: task.run, value: STATE_LOAD_FAILED },
+      },
       name: `hopscope-ingest-${task.run}`,
     });
     worker.unref();
@@ -347,12 +358,19 @@ function startWorker(task: Omit<IngestTask, 'reply'>): { worker: Worker; port: M
   }
 }
 
-/** Blocks until worker `run` has answered (null: it never started, or answered nothing usable). */
+/**
+ * Blocks until worker `run` has answered (null: its code failed to load, it never started, or it answered
+ * nothing usable).
+ */
 function waitReply(port: MessagePort, state: Int32Array, run: number, tick: () => void): IngestReply | null {
   const since = Date.now();
   for (;;) {
     const s = Atomics.load(state, run);
     if (s === STATE_DONE) break;
+    if (s === STATE_LOAD_FAILED) {
+      trace(`read: ingest worker ${run} failed to load; one thread reads everything`);
+      return null;
+    }
     if (s < STATE_STARTED && Date.now() - since > START_TIMEOUT_MS) return null;
     Atomics.wait(state, run, s, 200);
     tick();

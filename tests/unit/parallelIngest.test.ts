@@ -3,10 +3,12 @@
 // generated 8-file VXLAN path, and on inputs with a truncated file, a missing file and a multi-interface pcapng;
 // and its fallbacks: a shared row store that is full or would have to widen a column.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -22,8 +24,10 @@ import {
   alignToNodes,
   knownNode,
   splitRuns,
+  STATE_LOAD_FAILED,
   type IngestProgress,
 } from '../../main/session/parallelIngest.ts';
+import { workerShim } from '../../bin/workerShim.mjs';
 import { FIXTURES, fixtureCopy, fixtureFiles } from './correlate-helpers.ts';
 
 const MB = 1 << 20;
@@ -251,6 +255,84 @@ describe('parallel ingest gives what one thread gives', () => {
     expect(one.correlator.captures.filter((c) => c.path === merged)).toHaveLength(2);
     expectSame(run(inputs, 2), one, 2);
   });
+});
+
+describe('an ingest worker whose code fails to load', () => {
+  const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+  /** Starts `file` as a worker asking for load failures to be marked; resolves to the flag and the error. */
+  async function loadOutcome(file: string | URL, data: Record<string, unknown> = {}) {
+    const flags = new SharedArrayBuffer(8);
+    const view = new Int32Array(flags);
+    const worker = new Worker(file, {
+      workerData: { ...data, loadFailure: { flags, index: 1, value: STATE_LOAD_FAILED } },
+    });
+    const error = await new Promise<Error | null>((resolve) => {
+      worker.on('error', (e) => resolve(e));
+      worker.on('exit', () => resolve(null));
+    });
+    return { flag: Atomics.load(view, 1), error };
+  }
+
+  it('marks the failure from the sources boot file (tsx) and from the bundle entry shim', async () => {
+    const boot = pathToFileURL(path.join(ROOT, 'main/common/worker.boot.mjs'));
+    const missing = await loadOutcome(boot, { entry: pathToFileURL(path.join(tmp, 'nowhere.ts')).href });
+    expect(missing.flag).toBe(STATE_LOAD_FAILED);
+    expect(missing.error?.message).toMatch(/nowhere\.ts/);
+    // The shim build-cli.mjs writes as out/cli/ingestWorker.js, beside a module that is missing, then beside
+    // one that loads (and exits: nothing marked).
+    const dir = fs.mkdtempSync(path.join(tmp, 'shim-'));
+    fs.writeFileSync(path.join(dir, 'w.js'), workerShim('w.mjs'));
+    fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
+    const absent = await loadOutcome(path.join(dir, 'w.js'));
+    expect(absent.flag).toBe(STATE_LOAD_FAILED);
+    expect(absent.error?.message).toMatch(/w\.mjs/);
+    fs.writeFileSync(path.join(dir, 'w.mjs'), 'export {};\n');
+    expect(await loadOutcome(path.join(dir, 'w.js'))).toEqual({ flag: 0, error: null });
+  });
+
+  it('makes the CLI bundle read on one thread at once, with the same output', () => {
+    // Copies of the CLI bundle inside the checkout (their packages resolve from node_modules), one with its
+    // ingest module broken: before the mark, the main thread waited START_TIMEOUT_MS (30 s) for that worker.
+    const built = path.join(ROOT, 'out/cli');
+    const copies = ['good', 'broken'].map((k) => path.join(ROOT, 'out', `cli-${k}-${process.pid}`));
+    try {
+      for (const dir of copies) {
+        fs.rmSync(dir, { recursive: true, force: true });
+        fs.cpSync(built, dir, { recursive: true });
+        fs.writeFileSync(
+          path.join(dir, 'run.mjs'),
+          "import { main } from './hopscope.mjs';\nprocess.exitCode = await main(process.argv.slice(2));\n",
+        );
+      }
+      fs.writeFileSync(path.join(copies[1], 'ingestWorker.mjs'), "import './chunk-that-is-not-there.mjs';\n");
+      const files = fixtureFiles('flannel-vxlan');
+      const cli = (dir: string) => {
+        const started = Date.now();
+        const r = spawnSync('node', [path.join(dir, 'run.mjs'), 'correlate', '--json', ...files], {
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            HOPSCOPE_TRACE: '1',
+            HOPSCOPE_INGEST_THREADS: '2',
+            HOPSCOPE_INGEST_MIN_BYTES: '0',
+          },
+          maxBuffer: 64 << 20,
+        });
+        return { ...r, ms: Date.now() - started };
+      };
+      const good = cli(copies[0]);
+      expect(good.status).toBe(0);
+      expect(good.stderr).toMatch(/ingest worker: own run read/);
+      const broken = cli(copies[1]);
+      expect(broken.status).toBe(0);
+      expect(broken.stderr).toMatch(/read: ingest worker 1 failed to load; one thread reads everything/);
+      expect(broken.ms).toBeLessThan(15_000);
+      expect(broken.stdout).toBe(good.stdout);
+    } finally {
+      for (const dir of copies) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('progress', () => {

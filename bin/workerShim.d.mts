@@ -1,0 +1,1 @@
+export function workerShim(moduleFile: string): string;
