@@ -6,6 +6,9 @@ export class TupleInterner {
   count = 0;
   private slots: Int32Array; // id + 1; 0 = empty
   private mask: number;
+  /** The ids the last two intern() calls returned, newest first (-1 none). */
+  private recent0 = -1;
+  private recent1 = -1;
 
   constructor(readonly width: number) {
     this.values = new Float64Array(width * 64);
@@ -31,6 +34,23 @@ export class TupleInterner {
 
   /** The id of the tuple in t[0..width). */
   intern(t: Float64Array | number[]): number {
+    // The last two ids first: a lane's rows mostly repeat them (a flow's two directions), and comparing costs
+    // less than hashing (whose truncations of MACs and addresses past 2^31 take V8's slow path).
+    const r0 = this.recent0;
+    if (r0 >= 0 && this.equals(r0, t)) return r0;
+    const r1 = this.recent1;
+    if (r1 >= 0 && this.equals(r1, t)) {
+      this.recent1 = r0;
+      this.recent0 = r1;
+      return r1;
+    }
+    const id = this.lookup(t);
+    this.recent1 = r0;
+    this.recent0 = id;
+    return id;
+  }
+
+  private lookup(t: Float64Array | number[]): number {
     for (let p = this.hash(t, 0) & this.mask; ; p = (p + 1) & this.mask) {
       const v = this.slots[p];
       if (v === 0) break;
