@@ -2,8 +2,27 @@ import { defineConfig } from 'electron-vite';
 import react from '@vitejs/plugin-react';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Rollup } from 'vite';
+
+import { workerShim } from './bin/workerShim.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
+
+/** The main-process entries that run as worker threads (main/common/workerEntry.ts finds `<name>.js`). */
+const WORKERS = ['sessionWorker', 'liveCorrelatorWorker', 'ingestWorker'];
+
+/**
+ * Each worker's module is written as `<name>.impl.js` and `<name>.js` is a shim importing it, which marks a
+ * failure to load it in shared memory (bin/workerShim.mjs, as the CLI bundle's): the ingest workers' parent blocks
+ * while they run and sees no 'error' event.
+ */
+const workerShims: Rollup.Plugin = {
+  name: 'hopscope-worker-shims',
+  generateBundle() {
+    for (const w of WORKERS)
+      this.emitFile({ type: 'asset', fileName: `${w}.js`, source: workerShim(`${w}.impl.js`) });
+  },
+};
 
 // Electron build: main (Node side, ESM), preload (the bridge: CommonJS, because sandboxed preloads cannot load ES
 // modules), renderer (React; Monaco and its worker bundled locally). Web mode serves out/renderer.
@@ -21,6 +40,10 @@ export default defineConfig({
           liveCorrelatorWorker: resolve(here, 'main/app/liveCorrelatorWorker.ts'),
           ingestWorker: resolve(here, 'main/session/ingestWorker.ts'),
         },
+        output: {
+          entryFileNames: (chunk) => (WORKERS.includes(chunk.name) ? '[name].impl.js' : '[name].js'),
+        },
+        plugins: [workerShims],
       },
     },
   },

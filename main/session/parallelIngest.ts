@@ -115,9 +115,8 @@ export type IngestReply =
 export const STATE_STARTED = 1;
 export const STATE_DONE = 2;
 /**
- * Set by the worker's entry shim (bin/workerShim.mjs, worker.boot.mjs) when its code failed to load. Below
- * STATE_STARTED, so that a reader not knowing it still gives up after START_TIMEOUT_MS. (The Electron build's
- * worker entries are the modules themselves: there a failure to load still waits for the timeout.)
+ * Set by the worker's entry shim (bin/workerShim.mjs in both bundles, worker.boot.mjs for the sources) when its
+ * code failed to load. Below STATE_STARTED, so that a reader not knowing it still gives up after START_TIMEOUT_MS.
  */
 export const STATE_LOAD_FAILED = -1;
 
