@@ -27,7 +27,7 @@ export class NodeGrouper {
     private readonly segs: SegmentTable,
     private readonly opts: GrouperOptions,
   ) {
-    this.table = new WindowedKeyTable(segs, (s) => segs.lastT[s], opts.localWindowNs);
+    this.table = new WindowedKeyTable(segs, opts.localWindowNs);
   }
 
   /** Adds row `o` (must be this node's, in time order). */

@@ -5,6 +5,8 @@
 export interface KeyedItems {
   keyHi: Int32Array;
   keyLo: Int32Array;
+  /** Each item's newest time, to judge staleness (read afresh at each rehash: the arrays may be replaced). */
+  lastT: Float64Array;
 }
 
 export class WindowedKeyTable {
@@ -12,13 +14,10 @@ export class WindowedKeyTable {
   private mask: number;
   private used = 0;
   private readonly items: KeyedItems;
-  /** Time of an item (its newest time) to judge staleness. */
-  private readonly timeOf: (item: number) => number;
   private readonly windowNs: number;
 
-  constructor(items: KeyedItems, timeOf: (item: number) => number, windowNs: number, initial = 1024) {
+  constructor(items: KeyedItems, windowNs: number, initial = 1024) {
     this.items = items;
-    this.timeOf = timeOf;
     this.windowNs = windowNs;
     this.slots = new Int32Array(initial);
     this.mask = initial - 1;
@@ -67,8 +66,9 @@ export class WindowedKeyTable {
   private rehash(now: number): void {
     const old = this.slots;
     const cutoff = now - this.windowNs;
+    const lastT = this.items.lastT;
     let live = 0;
-    for (let i = 0; i < old.length; i++) if (old[i] !== 0 && this.timeOf(old[i] - 1) >= cutoff) live++;
+    for (let i = 0; i < old.length; i++) if (old[i] !== 0 && lastT[old[i] - 1] >= cutoff) live++;
     let size = old.length;
     while (live * 4 > size) size *= 2;
     this.slots = new Int32Array(size);
@@ -77,7 +77,7 @@ export class WindowedKeyTable {
     const items = this.items;
     for (let i = 0; i < old.length; i++) {
       const v = old[i];
-      if (v === 0 || this.timeOf(v - 1) < cutoff) continue;
+      if (v === 0 || lastT[v - 1] < cutoff) continue;
       const it = v - 1;
       let p = WindowedKeyTable.slotOf(items.keyHi[it], items.keyLo[it], this.mask);
       while (this.slots[p] !== 0) p = (p + 1) & this.mask;

@@ -163,7 +163,7 @@ export function linkSegments(
   const { jKeyHi, jKeyLo, jLastT, jPrev, jFirst, jLast, jCount, jTail, jTailKnown, jMaxUnc, ambiguous } =
     scratch.prepare(n);
   const { offsetNs, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
-  const table = new WindowedKeyTable({ keyHi: jKeyHi, keyLo: jKeyLo }, (j) => jLastT[j], maxSkewNs);
+  const table = new WindowedKeyTable({ keyHi: jKeyHi, keyLo: jKeyLo, lastT: jLastT }, maxSkewNs);
   let count = 0;
 
   const hasNode = (j: number, node: number): boolean => {

@@ -365,7 +365,7 @@ export class LinkWindow {
     list: Int32Array,
   ): { table: WindowedKeyTable; repeated: number[] } {
     const older = this.olderSeg;
-    const table = new WindowedKeyTable(segs, () => 0, Infinity, tableSize(list.length));
+    const table = new WindowedKeyTable(segs, Infinity, tableSize(list.length));
     const repeated: number[] = [];
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
@@ -533,8 +533,7 @@ class FrozenRivals {
   /** Builds the key table over the entries held. */
   index(): void {
     const table = new WindowedKeyTable(
-      { keyHi: this.keyHi, keyLo: this.keyLo },
-      () => 0,
+      { keyHi: this.keyHi, keyLo: this.keyLo, lastT: this.lastT },
       Infinity,
       tableSize(this.count - this.head),
     );
