@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { generate, readManifest, type Manifest } from './generate.ts';
+import { timelineRows, traceRun } from './lib/timeline.ts';
 import { ensureCliBundle } from './lib/cliBundle.ts';
 import { ensureDebianTools } from './lib/debianTools.ts';
 import { busyFraction, waitForIdle } from './lib/idle.ts';
@@ -617,6 +618,9 @@ async function main(): Promise<void> {
     }
   }
   fs.rmSync(path.join(dir, 'out'), { recursive: true, force: true });
+  // One more run of correlate --summary, traced (not timed above): where its wall time went.
+  const corr = cases.find((c) => c.id === 'correlate-summary');
+  const traced = corr?.cmd ? traceRun(corr.cmd, ROOT) : null;
 
   const mach = machine();
   const lines = [
@@ -629,6 +633,14 @@ async function main(): Promise<void> {
     ...table(cases),
     '',
     ...targetRows(cases),
+    ...(traced
+      ? [
+          '',
+          `Where \`correlate --summary\`'s wall time went (one more run, HOPSCOPE_TRACE=1):`,
+          '',
+          ...timelineRows(traced),
+        ]
+      : []),
     ...(opts.quick
       ? [
           '',
