@@ -54,30 +54,66 @@ export interface Links {
  * Positions below are indices into the list; ties go to the lower one, i.e. the lower segment id.
  */
 function mergedOrder(segs: SegmentTable, offsetNs: Float64Array, list: Int32Array | null): Int32Array {
+  // Each loop is its own function: V8 compiles a long loop while it runs (on-stack replacement), and a function
+  // compiled in its first loop before the later ones ran is thrown away when it reaches them (8 compilations of
+  // this function in one run when it was one body).
   const n = list ? list.length : segs.length;
   const nodes = offsetNs.length;
   const t = new Float64Array(n);
   const node = new Uint16Array(n);
   const start = new Int32Array(nodes + 1);
-  for (let i = 0; i < n; i++) {
+  correctedFirstTimes(segs, offsetNs, list, t, node, start);
+  for (let k = 0; k < nodes; k++) start[k + 1] += start[k];
+  const byNode = bucketByNode(node, start, n, nodes);
+  for (let k = 0; k < nodes; k++) sortBucket(byNode, t, start[k], start[k + 1]);
+  return mergeBuckets(byNode, t, start, nodes, list, n);
+}
+
+/** Per position: the corrected first time and node of its segment; start[node + 1] counts each node's. */
+function correctedFirstTimes(
+  segs: SegmentTable,
+  offsetNs: Float64Array,
+  list: Int32Array | null,
+  t: Float64Array,
+  node: Uint16Array,
+  start: Int32Array,
+): void {
+  for (let i = 0; i < t.length; i++) {
     const s = list ? list[i] : i;
     node[i] = segs.node[s];
     t[i] = segs.firstT[s] - offsetNs[node[i]];
     start[node[i] + 1]++;
   }
-  for (let k = 0; k < nodes; k++) start[k + 1] += start[k];
+}
+
+/** Positions grouped by node, each node's in position order (start: each node's first slot). */
+function bucketByNode(node: Uint16Array, start: Int32Array, n: number, nodes: number): Int32Array {
   const byNode = new Int32Array(n);
   const fill = start.slice(0, nodes);
   for (let i = 0; i < n; i++) byNode[fill[node[i]]++] = i;
-  for (let k = 0; k < nodes; k++) {
-    for (let i = start[k] + 1; i < start[k + 1]; i++) {
-      if (t[byNode[i]] < t[byNode[i - 1]]) {
-        const part = Array.from(byNode.subarray(start[k], start[k + 1])).sort((a, b) => t[a] - t[b] || a - b);
-        byNode.set(part, start[k]);
-        break;
-      }
+  return byNode;
+}
+
+/** Sorts byNode[from, to) by time (then position) when it is out of time order (a late row's segment). */
+function sortBucket(byNode: Int32Array, t: Float64Array, from: number, to: number): void {
+  for (let i = from + 1; i < to; i++) {
+    if (t[byNode[i]] < t[byNode[i - 1]]) {
+      const part = Array.from(byNode.subarray(from, to)).sort((a, b) => t[a] - t[b] || a - b);
+      byNode.set(part, from);
+      return;
     }
   }
+}
+
+/** The k-way merge of the nodes' buckets by time, ties to the lower position: segment ids in linking order. */
+function mergeBuckets(
+  byNode: Int32Array,
+  t: Float64Array,
+  start: Int32Array,
+  nodes: number,
+  list: Int32Array | null,
+  n: number,
+): Int32Array {
   const pos = start.slice(0, nodes);
   const order = new Int32Array(n);
   for (let o = 0; o < n; o++) {
