@@ -48,6 +48,12 @@ export const M_TCP_FLAGS = 512;
 const WIDE16 = 0xffff;
 /** Largest byte offset a Uint32 fileOffset column holds before it is widened to Float64. */
 const U32_MAX = 0xffffffff;
+/**
+ * Nanoseconds per second, read from a Float64Array so that `sec * NS_PER_SEC[0]` is a float multiply: with the
+ * literal, V8 speculates a small-integer product from the first packets (second 0) and deoptimizes append at
+ * second 3, when the product leaves 31 bits.
+ */
+const NS_PER_SEC = new Float64Array([1e9]);
 
 export class ObservationTable {
   length = 0;
@@ -232,7 +238,7 @@ export class ObservationTable {
     }
     this.caplen[i] = caplen;
     this.origLen[i] = origLen;
-    this.t[i] = sec * 1e9 + nsec;
+    this.t[i] = sec * NS_PER_SEC[0] + nsec;
     let fl = 0;
     if (id.keyed) fl |= F_KEYED;
     if (id.tailKnown) fl |= F_TAIL;
