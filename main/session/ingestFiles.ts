@@ -172,34 +172,38 @@ export function ingestFiles(
   const extraIfaces: InterfaceInfo[] = [];
   const buf = new Uint8Array(READ_CHUNK);
   const fields = createPacketFields();
-  for (const f of files) {
-    const lanes = new Map<number, number>();
-    // The previous record's interface and lane: almost every record has the same one, so skip the Map.
-    let lastIf = -1;
-    let lastCap = -1;
-    let ifaces: CaptureInterface[] = [];
-    const r = readFile(
-      f.path,
-      buf,
-      (iface) => {
-        ifaces = [...ifaces, iface];
-      },
-      (rec) => {
-        let cap = rec.interfaceId === lastIf ? lastCap : lanes.get(rec.interfaceId);
-        if (cap === undefined) {
-          const info = recordCapture(f.path, f, ifaces, rec);
-          cap = c.addCapture(info);
-          lanes.set(rec.interfaceId, cap);
-          if (info.mac !== undefined && info.mac >= 0) {
-            extraIfaces.push({ node: info.node, name: info.iface, mac: info.mac, kind: '', addresses: [] });
-          }
-        }
-        lastIf = rec.interfaceId;
-        lastCap = cap;
-        pushRecord(c, cap, rec, fields, decodeOpts);
-      },
-      onBytes,
-    );
+  // The file being read: one record callback serves every file, so the reader's call to it stays monomorphic
+  // (a closure per file made V8 deoptimize and recompile the record scan at the second file).
+  let f = files[0];
+  let lanes = new Map<number, number>();
+  // The previous record's interface and lane: almost every record has the same one, so skip the Map.
+  let lastIf = -1;
+  let lastCap = -1;
+  let ifaces: CaptureInterface[] = [];
+  const onInterface = (iface: CaptureInterface) => {
+    ifaces = [...ifaces, iface];
+  };
+  const onRecord = (rec: CaptureRecord) => {
+    let cap = rec.interfaceId === lastIf ? lastCap : lanes.get(rec.interfaceId);
+    if (cap === undefined) {
+      const info = recordCapture(f.path, f, ifaces, rec);
+      cap = c.addCapture(info);
+      lanes.set(rec.interfaceId, cap);
+      if (info.mac !== undefined && info.mac >= 0) {
+        extraIfaces.push({ node: info.node, name: info.iface, mac: info.mac, kind: '', addresses: [] });
+      }
+    }
+    lastIf = rec.interfaceId;
+    lastCap = cap;
+    pushRecord(c, cap, rec, fields, decodeOpts);
+  };
+  for (const file of files) {
+    f = file;
+    lanes = new Map();
+    lastIf = -1;
+    lastCap = -1;
+    ifaces = [];
+    const r = readFile(f.path, buf, onInterface, onRecord, onBytes);
     if ('error' in r) {
       problems.push({
         path: f.path,
