@@ -10,6 +10,7 @@ export default defineConfig({
           include: ['tests/unit/**/*.test.ts', 'tests/unit/**/*.test.tsx'],
           environment: 'node',
           testTimeout: 20_000,
+          setupFiles: ['tests/tempDir.setup.ts'],
         },
       },
       {
@@ -17,6 +18,7 @@ export default defineConfig({
           name: 'lab',
           include: ['tests/lab/**/*.test.ts'],
           environment: 'node',
+          setupFiles: ['tests/tempDir.setup.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -2,12 +2,12 @@
 // user would), drives Debian's Chromium with playwright-core, and saves screenshots under test-results/.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { tempDir } from '../tempDir.ts';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 export const RESULTS = path.join(ROOT, 'test-results');
@@ -41,7 +41,7 @@ export interface Served {
 
 export async function serve(env: Record<string, string> = {}): Promise<Served> {
   // A fresh config folder: saved nodes of earlier runs (or of the user) stay out of the test.
-  const configDir = mkdtempSync(path.join(tmpdir(), 'hs-e2e-config-'));
+  const configDir = tempDir('hs-e2e-config-');
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/hopscope.mjs'), 'serve', '--json'], {
     cwd: ROOT,
     env: { ...process.env, HOPSCOPE_CONFIG_DIR: configDir, ...env },

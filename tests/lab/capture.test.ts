@@ -1,16 +1,7 @@
 // The capture engine against the real lab: OpenSSH sshd in the node namespaces, real tcpdump, real VXLAN/IPIP.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/capture.test.ts
 
-import {
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,8 +26,9 @@ import {
   tcpdumpRead,
   waitUntil,
 } from './captureLab.ts';
+import { tempDir } from '../tempDir.ts';
 
-const tmp = (name: string) => mkdtempSync(join(tmpdir(), `hs-capture-${name}-`));
+const tmp = (name: string) => tempDir(`hs-capture-${name}-`);
 const pcaps = (dir: string) => readdirSync(dir).filter((f) => f.endsWith('.pcap'));
 const labArgs = ['--ssh-config', SSH_CONFIG];
 

@@ -3,8 +3,7 @@
 // every ping home; and kernel drops are never silent: with a one-packet ring and tcpdump held (SIGSTOP), the drops
 // show in session.json while capturing, add up with tcpdump's final counts, and the CLI reports them.
 
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,9 +27,10 @@ import {
   tcpdumpRead,
   waitUntil,
 } from './captureLab.ts';
+import { tempDir } from '../tempDir.ts';
 
 const labArgs = ['--ssh-config', SSH_CONFIG, '--known-hosts', KNOWN_HOSTS, '--node', 'node-1'];
-const base = mkdtempSync(join(tmpdir(), 'hs-capbuf-'));
+const base = tempDir('hs-capbuf-');
 
 /** Each packet socket's ring in a node namespace, by the interface it is bound to (`ss -0 -e -p`). */
 function rings(ns: string): Map<string, { version: number; blockSize: number; blocks: number }> {

@@ -4,9 +4,7 @@
 // grace + a little, while the connection is still blackholed (node-1's sshd still holds it).
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/captureHeartbeat.test.ts   (~25 s, root)
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, rmSync } from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -23,6 +21,7 @@ import {
   startCapture,
   waitUntil,
 } from './captureLab.ts';
+import { tempDir } from '../tempDir.ts';
 
 const HEARTBEAT_INTERVAL_S = 2;
 
@@ -73,7 +72,7 @@ describe.sequential('heartbeat watchdog on a real node', () => {
   afterAll(() => lab('down'));
 
   it("node-1's SSH traffic blackholed mid-capture: its tcpdumps end by the heartbeat timeout, sshd unaware", async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hs-heartbeat-'));
+    const dir = tempDir('hs-heartbeat-');
     const run = startCapture([
       '--ssh-config',
       SSH_CONFIG,

@@ -4,8 +4,7 @@
 // hops, VXLAN box on ens33, TTLs), check the cross-pane highlight, export pcapng and read it with tshark.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/e2e-app.test.ts
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -21,6 +20,7 @@ import {
   shot,
   type Served,
 } from '../e2e/harness.ts';
+import { tempDir } from '../tempDir.ts';
 
 const LAB = '/run/hopscope-lab';
 const hopscope = (...args: string[]) =>
@@ -34,7 +34,7 @@ let srv: Served;
 let b: Browser;
 let p: Page;
 let errors: string[];
-const knownHosts = path.join(mkdtempSync(path.join(tmpdir(), 'hs-e2e-')), 'known_hosts');
+const knownHosts = path.join(tempDir('hs-e2e-'), 'known_hosts');
 /** A ping's path through the flannel-vxlan lab, pod veths named `veth`. */
 const VXLAN_PATH = [
   'node-1/veth',
@@ -50,7 +50,7 @@ const hopPath = (hops: { node: string; iface: string }[]) =>
   hops.map((h) => `${h.node}/${h.iface.replace(/^veth\w+$/, 'veth')}`);
 
 /** The server's temporary folder (its TMPDIR): capture session folders land under it. */
-const serverTmp = mkdtempSync(path.join(tmpdir(), 'hs-e2e-tmp-'));
+const serverTmp = tempDir('hs-e2e-tmp-');
 
 /** session.json of the newest capture folder the server wrote. */
 function newestCaptureSession(): { delivery?: string; captures: { iface: string; packets: number }[] } {

@@ -6,17 +6,7 @@
 // unaffected, stop works, memory stays bounded.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/fault-hostile-node.test.ts   (~40 s)
 
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +25,7 @@ import {
   startCapture,
   waitUntil,
 } from './captureLab.ts';
+import { tempDir } from '../tempDir.ts';
 
 const USER = 'hsxrel';
 const HOME = `/home/${USER}`;
@@ -173,7 +164,7 @@ describe.sequential('a hostile node (real sshd, hostile ip and tcpdump)', () => 
 
   it('interface names that are shell code reach tcpdump as single arguments and run nowhere', async () => {
     setMode('silence', ['eth0', ...EVIL, ...UNCAPTURABLE, Buffer.from([0x65, 0xff, 0xfe, 0x30])]);
-    const dir = mkdtempSync(join(tmpdir(), 'hs-hostile-names-'));
+    const dir = tempDir('hs-hostile-names-');
     const run = startCapture(args(dir, '*'));
     await waitUntil('7 captures listening', () => allCapturing(dir, 7), 40_000);
     sh(process.execPath, [
@@ -206,7 +197,7 @@ describe.sequential('a hostile node (real sshd, hostile ip and tcpdump)', () => 
 
   it('garbage instead of pcap is reported for that interface; the other node captures normally', async () => {
     setMode('garbage', ['eth0']);
-    const dir = mkdtempSync(join(tmpdir(), 'hs-hostile-garbage-'));
+    const dir = tempDir('hs-hostile-garbage-');
     const run = startCapture(args(dir, 'eth0'));
     await waitUntil('2 captures listening', () => allCapturing(dir, 2), 40_000);
     sh(process.execPath, [
@@ -232,7 +223,7 @@ describe.sequential('a hostile node (real sshd, hostile ip and tcpdump)', () => 
 
   it('an endless stream is stored as fast as it comes, with bounded memory, and stops on request', async () => {
     setMode('endless', ['eth0']);
-    const dir = mkdtempSync(join(tmpdir(), 'hs-hostile-endless-'));
+    const dir = tempDir('hs-hostile-endless-');
     const run = startCapture(args(dir, 'eth0'));
     await waitUntil('2 captures listening', () => allCapturing(dir, 2), 40_000);
     let peakMb = 0;

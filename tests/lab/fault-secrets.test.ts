@@ -6,16 +6,7 @@
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/fault-secrets.test.ts   (~25 s, root)
 
 import { randomBytes } from 'node:crypto';
-import {
-  chmodSync,
-  copyFileSync,
-  existsSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,6 +26,7 @@ import {
   startCapture,
   waitUntil,
 } from './captureLab.ts';
+import { tempDir } from '../tempDir.ts';
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];
@@ -69,7 +61,7 @@ describe.sequential('planted secrets (flannel-vxlan, two nodes, sudo with passwo
   afterAll(() => lab('down'));
 
   it('the sudo password and the key passphrase appear in no file, output, log or command line', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'hs-secrets-'));
+    const d = tempDir('hs-secrets-');
     const user = labUsers().find((u) => u.sudo === 'password')!;
     const sudoPw = user.password!;
     const passphrase = `hs-planted-pp-${randomBytes(9).toString('base64url')}`;

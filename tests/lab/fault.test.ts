@@ -7,8 +7,7 @@
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/fault.test.ts   (~2 min, root)
 
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,10 +30,11 @@ import {
   tcpdumpRead,
   waitUntil,
 } from './captureLab.ts';
+import { tempDir } from '../tempDir.ts';
 
 const POD1 = podNs('test-7999578869-k4bn8'); // node-1, 10.244.0.12
 const POD2 = podNs('test-7999578869-mlk49'); // node-2, 10.244.1.34
-const tmp = (name: string) => mkdtempSync(join(tmpdir(), `hs-fault-${name}-`));
+const tmp = (name: string) => tempDir(`hs-fault-${name}-`);
 const labArgs = ['--ssh-config', SSH_CONFIG, ...BOTH_NODES_ALL_IFACES];
 
 /** Pings from a pod; returns the ICMP id ping used (ping prints it nowhere, so we read it from a capture). */

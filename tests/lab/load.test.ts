@@ -6,8 +6,7 @@
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/load.test.ts   (~30 s, root)
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +26,7 @@ import {
   startCapture,
   waitUntil,
 } from './captureLab.ts';
+import { tempDir } from '../tempDir.ts';
 
 const LOAD_SECONDS = Number(process.env.LOAD_SECONDS ?? 8);
 const EXTRA = 4; // extra links per node, so each node has 8 capturable interfaces
@@ -97,7 +97,7 @@ describe.sequential('load: 2 nodes × 8 interfaces under flood pings', () => {
   it(
     `stores every packet tcpdump captured on 16 interfaces for ${LOAD_SECONDS} s, with bounded memory`,
     async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'hs-load-'));
+      const dir = tempDir('hs-load-');
       const run = startCapture([
         '--ssh-config',
         SSH_CONFIG,

@@ -2,8 +2,7 @@
 // changed are visited, journeys frozen by the window keep theirs). Property: after every snapshot, the columns
 // the main side holds (built from the snapshots' changed ranges alone) equal columns computed from scratch from
 // that snapshot's result, whatever the lanes' pace, the quiet lanes, late rows, replays and duplicated frames.
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import type { LiveRows } from '../../main/app/liveCorrelatorProtocol.ts';
 import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { fixtureCopy, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
 import { lanesFor } from './app-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -78,7 +78,7 @@ describe('live journey columns', () => {
           { minLength: 3, maxLength: 14 },
         ),
         (steps) => {
-          const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecols-'));
+          const dir = tempDir('hs-livecols-');
           dirs.push(dir);
           const lanes = lanesFor(names, dir);
           let clock = 0;

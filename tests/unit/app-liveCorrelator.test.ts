@@ -3,16 +3,7 @@
 // — followed by one LiveCorrelator whose rows and snapshots feed a LiveSession as the worker's messages would.
 // While the capture runs no row is grouped past what every lane delivered; once the lanes are quiet the live
 // journeys equal a batch correlation of the same files, row by row.
-import {
-  appendFileSync,
-  copyFileSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -25,6 +16,7 @@ import { correlateInputs } from '../../main/session/ingest.ts';
 import { createCaptureReader } from '../../main/pcap/reader.ts';
 import { fixtureCopy } from './correlate-helpers.ts';
 import { JourneyMatch, lanesFor } from './app-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const FIXTURE = 'tests/fixtures/flannel-vxlan';
 const PCAP_HEADER = 24;
@@ -56,7 +48,7 @@ function records(bytes: Uint8Array): Rec[] {
  * a snapshot after each, checked against a batch correlation of the same files with the same windows at the end.
  */
 async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'clock'>) {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecorr-'));
+  const dir = tempDir('hs-livecorr-');
   dirs.push(dir);
   const names = readdirSync(FIXTURE)
     .filter((f) => f.endsWith('.pcap'))
@@ -228,7 +220,7 @@ describe('LiveCorrelator', () => {
   });
 
   it('does not let an idle interface hold journeys back once it has been quiet', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecorr-'));
+    const dir = tempDir('hs-livecorr-');
     dirs.push(dir);
     const names = readdirSync(FIXTURE)
       .filter((f) => f.endsWith('.pcap'))
@@ -267,7 +259,7 @@ describe('LiveCorrelator', () => {
     const SHIFT = 90e9;
     const staged = fixtureCopy('flannel-vxlan', { shift: { 'node-2': SHIFT } });
     dirs.push(staged);
-    const dir = mkdtempSync(path.join(tmpdir(), 'hs-livecorr-'));
+    const dir = tempDir('hs-livecorr-');
     dirs.push(dir);
     const names = readdirSync(staged)
       .filter((f) => f.endsWith('.pcap'))

@@ -3,8 +3,7 @@
 // worker tails them, posts rows and takes snapshots. The main thread only merges columns: a timer on it keeps
 // firing while the worker's large snapshots run, and once the lanes are quiet the journeys equal a batch
 // correlation of the same files.
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -14,9 +13,10 @@ import type { LiveJourneys } from '../../main/app/liveCorrelatorProtocol.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
 import { buildSession } from '../../main/app/sessionBuild.ts';
 import { JourneyMatch } from './app-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const JOURNEYS = 25_000;
-const work = mkdtempSync(path.join(tmpdir(), 'hs-liveworker-'));
+const work = tempDir('hs-liveworker-');
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('live correlation worker', () => {

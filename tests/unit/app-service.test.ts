@@ -1,8 +1,7 @@
 // The app's back end on real lab captures (the bundled sample): open, journeys, summaries and detail, clock
 // override, exports that tshark reads, dropped files, and errors as data.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -10,10 +9,11 @@ import { AppService } from '../../main/app/service.ts';
 import { validateRequest } from '../../main/app/validate.ts';
 import type { ExportResult, JourneyPage, JourneyView, PacketDetail, SessionInfo } from '../../preload/api.ts';
 import { ok } from './app-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 let svc: AppService;
 let s: SessionInfo;
-const work = mkdtempSync(path.join(tmpdir(), 'hs-app-'));
+const work = tempDir('hs-app-');
 
 beforeAll(async () => {
   svc = new AppService({
@@ -315,7 +315,7 @@ describe('long exports', () => {
 
 describe('saved nodes', () => {
   it('are saved without their secrets and come back in a new instance', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'hs-cfg-'));
+    const dir = tempDir('hs-cfg-');
     const a = new AppService({ mode: 'web', resourcesDir: 'resources', workDir: work, configDir: dir });
     const secret = 'pl4nted-S3cret-' + Math.random().toString(36).slice(2);
     await ok(

@@ -3,8 +3,7 @@
 // still waiting for its correlation are refused, and a web page that goes away takes its sessions with it.
 // Real AppService, real session workers; data: the lab-recorded sample session and the bench generator's path set.
 
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { generate } from '../../bench/generate.ts';
 import { AppService } from '../../main/app/service.ts';
 import type { SessionInfo } from '../../preload/api.ts';
 import { ok } from './app-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 let dir: string;
 let svc: AppService;
@@ -23,7 +23,7 @@ function within(p: Promise<unknown>, ms: number): Promise<boolean> {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'hs-close-'));
+  dir = tempDir('hs-close-');
   // 100,000 packets: opens with a preview, then correlates in its worker for a while.
   generate({ outDir: dir, journeys: 12_500, extras: false });
   svc = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });

@@ -2,8 +2,7 @@
 // more CPUs this is the default for large sessions): the journeys are those of a one-thread read. Forced here on
 // a small generated set with HOPSCOPE_INGEST_THREADS / HOPSCOPE_INGEST_MIN_BYTES, which the workers inherit.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { correlateInputs } from '../../main/session/ingest.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
 import type { JourneyView, SessionInfo } from '../../preload/api.ts';
 import { ok } from './app-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const JOURNEYS = 2_000;
 let dir: string;
@@ -21,7 +21,7 @@ let svc: AppService;
 const saved = { threads: process.env.HOPSCOPE_INGEST_THREADS, min: process.env.HOPSCOPE_INGEST_MIN_BYTES };
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'hs-sessionpar-'));
+  dir = tempDir('hs-sessionpar-');
   generate({ outDir: dir, journeys: JOURNEYS, extras: false, seed: 11 });
   // Set before the service starts its (spare) session worker: a worker copies the environment when it starts.
   process.env.HOPSCOPE_INGEST_THREADS = '2';

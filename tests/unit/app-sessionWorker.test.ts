@@ -2,8 +2,7 @@
 // before correlation completes, the back end answers other requests meanwhile, and the journeys that follow
 // refresh the same rows in place. Data: the bench generator's flannel-vxlan path set, 8 × 12,500 packets.
 
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,13 +12,14 @@ import { AppService } from '../../main/app/service.ts';
 import { PREVIEW_MIN_PACKETS } from '../../main/app/sessionHandle.ts';
 import type { PacketBatch, SessionInfo, SessionProgress } from '../../preload/api.ts';
 import { ok } from './app-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const JOURNEYS = 12_500; // 8 hops each: 100,000 packets, the preview threshold
 let dir: string;
 let svc: AppService;
 
 beforeAll(() => {
-  dir = mkdtempSync(path.join(tmpdir(), 'hs-worker-'));
+  dir = tempDir('hs-worker-');
   generate({ outDir: dir, journeys: JOURNEYS, extras: false });
   svc = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
 }, 60_000);

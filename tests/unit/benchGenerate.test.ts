@@ -4,13 +4,13 @@
 
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { generate, readManifest, type Manifest } from '../../bench/generate.ts';
+import { tempDir } from '../tempDir.ts';
 
 const run = promisify(execFile);
 const JOURNEYS = 25; // 200 packets in the one-file mix, 25 per path file
@@ -30,7 +30,7 @@ async function tshark(file: string, fields: string[]): Promise<string[][]> {
 }
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-benchgen-'));
+  dir = tempDir('hs-benchgen-');
   m = generate({ outDir: dir, journeys: JOURNEYS, seed: 7 });
 });
 
@@ -57,7 +57,7 @@ describe('bench generator', () => {
   });
 
   it('is deterministic for a seed', () => {
-    const again = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-benchgen2-'));
+    const again = tempDir('hs-benchgen2-');
     try {
       generate({ outDir: again, journeys: JOURNEYS, seed: 7, extras: false });
       for (const f of [m.one, ...m.path])

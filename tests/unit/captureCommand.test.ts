@@ -2,8 +2,7 @@
 // exactly one argument each and run nothing; the watchdog kills the child when stdin closes.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -21,8 +20,9 @@ import {
 } from '../../main/capture/tcpdumpCommand.ts';
 import { privileged, redact } from '../../main/ssh/privilege.ts';
 import { shJoin, shQuote } from '../../main/ssh/shellQuote.ts';
+import { tempDir } from '../tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hs-cmd-'));
+const dir = tempDir('hs-cmd-');
 const canary = join(dir, 'pwned');
 // A stand-in "tcpdump" that prints each argument on its own line between brackets.
 const argvDump = join(dir, 'argv dump.sh');

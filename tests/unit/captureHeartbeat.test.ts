@@ -4,16 +4,16 @@
 // the sudo -S password line before the heartbeats is left alone; and no sleep or subshell outlives the wrapper.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { STATS_REQUEST_LINE, WATCHDOG_MARK, wrapWithWatchdog } from '../../main/capture/tcpdumpCommand.ts';
 import { shQuote } from '../../main/ssh/shellQuote.ts';
+import { tempDir } from '../tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hs-heartbeat-'));
+const dir = tempDir('hs-heartbeat-');
 const T = 2; // heartbeat timeout (s), short for the test
 const G = 1; // SIGTERM → SIGKILL grace (s)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

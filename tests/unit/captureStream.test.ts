@@ -3,9 +3,8 @@
 // (the half record dropped, the second header skipped); garbage is kept and reported with its offset.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import ssh2 from 'ssh2';
@@ -14,9 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUFFERED_STOP_DRAIN_MS, InterfaceCapture } from '../../main/capture/interfaceCapture.ts';
 import { connectSsh, type SshConnection } from '../../main/ssh/connection.ts';
 import { resolveTarget } from '../../main/ssh/sshConfig.ts';
+import { tempDir } from '../tempDir.ts';
 
 const { Server } = ssh2;
-const dir = mkdtempSync(join(tmpdir(), 'hs-stream-'));
+const dir = tempDir('hs-stream-');
 spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host')]);
 
 /** A classic pcap header (LE, nanosecond magic, EN10MB, snaplen 262144) and Ethernet-sized records. */

@@ -1,8 +1,7 @@
 // Shared helpers for the correlator/clock/export tests: fixture paths, classic-pcap rewriting (time shifts,
 // duplicated or replayed records, snaplen cuts) into temp folders, and running the real pipeline on them.
 
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { correlateInputs } from '../../main/session/ingest.ts';
@@ -11,6 +10,7 @@ import { readCaptureFileSync } from '../../main/pcap/file.ts';
 import type { InterfaceInfo } from '../../main/correlate/ownership.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import type { CorrelateOptions } from '../../main/correlate/correlator.ts';
+import { tempDir } from '../tempDir.ts';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
@@ -100,7 +100,7 @@ export interface CopyOptions {
 /** Copies a fixture set (pcaps rewritten as asked, JSON files as they are) into a new temp folder. */
 export function fixtureCopy(scenario: string, opts: CopyOptions = {}): string {
   const src = join(FIXTURES, scenario);
-  const dst = mkdtempSync(join(tmpdir(), `hs-${scenario}-`));
+  const dst = tempDir(`hs-${scenario}-`);
   for (const f of readdirSync(src)) {
     if (!f.endsWith('.pcap')) {
       copyFileSync(join(src, f), join(dst, f));

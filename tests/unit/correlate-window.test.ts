@@ -6,8 +6,7 @@
 // the window may keep fewer clock samples than the batch but never more, and both must contain the true offset;
 // and a generated two-node VXLAN path (bench/generate.ts, 1.5 s of traffic) with the default windows scaled down.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +18,7 @@ import { LinkWindow } from '../../main/correlate/window.ts';
 import type { InterfaceInfo } from '../../main/correlate/ownership.ts';
 import { decodeFields } from '../../main/decode/index.ts';
 import { canonical, fixtureFiles, loadLanes, type Lane } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -350,7 +350,7 @@ describe('LinkWindow on replayed traffic (the same packets again and again)', ()
 
 describe('LinkWindow on a generated VXLAN path', () => {
   it('relinks a bounded number of segments per snapshot and ends as the batch does', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'hs-window-'));
+    const dir = tempDir('hs-window-');
     dirs.push(dir);
     // ~1.5 s of traffic (two journeys per exchange, an exchange every 0.2 ms on average), node-2 0.4 ms ahead.
     const m = generate({ outDir: dir, journeys: 15000, seed: 5, extras: false });

@@ -2,8 +2,7 @@
 // frames on one lane, snaplen-64 copies (editcap -s 64), and a retransmission under a multi-second skew.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -20,6 +19,7 @@ import {
   shiftRecord,
   type PcapRecord,
 } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const base = correlate(fixtureFiles('flannel-vxlan'));
 const seq2 = crossNodePings(base, 8)[1];
@@ -119,7 +119,7 @@ describe('duplicated frames', () => {
 
 describe('truncated captures (editcap -s 64)', () => {
   function cut(scenario: string): string {
-    const dir = mkdtempSync(join(tmpdir(), `hs-s64-${scenario}-`));
+    const dir = tempDir(`hs-s64-${scenario}-`);
     for (const f of fixtureFiles(scenario)) {
       execFileSync('editcap', ['-s', '64', '-F', 'nsecpcap', f, join(dir, basename(f))]);
     }

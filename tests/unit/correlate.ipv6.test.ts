@@ -4,8 +4,7 @@
 // solicitations repeated on the same lane tens of ms apart are separate journeys, not extra hops.
 
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -16,6 +15,7 @@ import { journeyBlock } from '../../main/export/ladder.ts';
 import { Sink } from '../../main/export/sink.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { correlate, fixtureFiles, FIXTURES } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const FILE = join(FIXTURES, 'synthetic', 'edge', 'veth.pcap');
 
@@ -47,7 +47,7 @@ function tcpdump(): TcpdumpPacket[] {
 
 /** A real Sink into a temporary file; text() closes it and reads it back. */
 function fileSink(): { sink: Sink; text: () => string } {
-  const dir = mkdtempSync(join(tmpdir(), 'hs-ipv6-'));
+  const dir = tempDir('hs-ipv6-');
   const file = join(dir, 'out');
   const sink = Sink.file(file);
   let t: string | null = null;

@@ -2,8 +2,7 @@
 // packet's outer and innermost fields: addresses, TTL, IP id, protocol, ports, VNI, ICMP type/id/seq, TCP
 // seq/ack/flags, MACs, ARP, Linux cooked header. tshark is installed by scripts/setup-debian.sh.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -18,6 +17,7 @@ import {
   walk,
 } from '../../main/decode/index.ts';
 import { readCaptureFileSync } from '../../main/pcap/index.ts';
+import { tempDir } from '../tempDir.ts';
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures');
 
@@ -77,7 +77,7 @@ const FIELDS = [
 ] as const;
 type Field = (typeof FIELDS)[number];
 
-const tmp = mkdtempSync(path.join(tmpdir(), 'hs-oracle-'));
+const tmp = tempDir('hs-oracle-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** One tshark run over all captures, concatenated in order (mergecap -a) so it is fast. */

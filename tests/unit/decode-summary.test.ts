@@ -1,12 +1,12 @@
 // Our one-line summaries against what tcpdump itself prints for every fixture packet (tcpdump -S -n, and
 // with -e for the link level), continuation lines (VXLAN's inner frame) joined with a space.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_LINUX_SLL2, summarize } from '../../main/decode/index.ts';
 import { readCaptureFileSync } from '../../main/pcap/index.ts';
+import { tempDir } from '../tempDir.ts';
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures');
 
@@ -74,7 +74,7 @@ describe('summaries match tcpdump', () => {
   it.each([30, 38, 60, 64, 80, 96])(
     'captures cut by snaplen %i (editcap -s) read like tcpdump prints them',
     (snap) => {
-      const tmp = mkdtempSync(path.join(tmpdir(), 'hs-snap-'));
+      const tmp = tempDir('hs-snap-');
       try {
         let compared = 0;
         for (const rel of [

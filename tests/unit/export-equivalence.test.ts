@@ -4,8 +4,7 @@
 // scenario, IPv6 and SLL edge captures, a multi-interface pcapng, a re-imported export) and on a generated
 // 8-lane set large enough to cross many sink buffers and read windows, as captured and clock-corrected.
 
-import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
@@ -21,8 +20,9 @@ import { writeEpb, writeIdb, writeShb } from '../../main/export/pcapngWriter.ts'
 import { Sink } from '../../main/export/sink.ts';
 import { FrameSource } from '../../main/session/frames.ts';
 import { correlate, filesIn, fixtureCopy, fixtureFiles, FIXTURES } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'hs-export-eq-'));
+const tmp = tempDir('hs-export-eq-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The row's captured bytes, read on their own from the file (no window, no cache). */

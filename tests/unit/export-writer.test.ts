@@ -6,7 +6,6 @@ import {
   chmodSync,
   chownSync,
   linkSync,
-  mkdtempSync,
   openSync,
   readFileSync,
   rmSync,
@@ -16,7 +15,6 @@ import {
   closeSync,
 } from 'node:fs';
 import * as fs from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
@@ -31,8 +29,9 @@ import {
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
 import { Sink } from '../../main/export/sink.ts';
 import { correlate, filesIn, fixtureCopy } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'hs-export-writer-'));
+const tmp = tempDir('hs-export-writer-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A classic pcap (nanosecond, little-endian) with one record per frame; returns each record's offset. */

@@ -3,8 +3,7 @@
 // the hopscope.journeys/1 JSON (exact nanosecond strings) and CSV, and the CLI end to end.
 
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,8 +27,9 @@ import {
 } from './correlate-helpers.ts';
 import { journeyBlock, LadderWriter } from '../../main/export/ladder.ts';
 import { F_TRUNCATED } from '../../main/correlate/observations.ts';
+import { tempDir } from '../tempDir.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'hs-export-'));
+const tmp = tempDir('hs-export-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -365,7 +365,7 @@ describe('pcapng timestamp words', () => {
 describe('journeys JSON and CSV written as bytes', () => {
   /** writeJourneysJson's text, through a real Sink (small journeys fill its buffer many times over). */
   function written(res: CorrelationResult, minHops?: number): string {
-    const dir = mkdtempSync(join(tmpdir(), 'hs-json-'));
+    const dir = tempDir('hs-json-');
     try {
       const sink = Sink.file(join(dir, 'out.json'));
       writeJourneysJson(res, sink, { minHops });
@@ -387,7 +387,7 @@ describe('journeys JSON and CSV written as bytes', () => {
 
   /** writeCsv's text, through a real Sink. */
   function writtenCsv(res: CorrelationResult, minHops?: number, journeys?: number[]): string {
-    const dir = mkdtempSync(join(tmpdir(), 'hs-csv-'));
+    const dir = tempDir('hs-csv-');
     try {
       const sink = Sink.file(join(dir, 'out.csv'));
       writeCsv(res, sink, minHops, journeys);
@@ -439,7 +439,7 @@ describe('journeys JSON and CSV written as bytes', () => {
 
   /** The ladder LadderWriter writes (`correlate`'s default output after the clock lines). */
   function writtenLadder(res: CorrelationResult, minHops = 1): string {
-    const dir = mkdtempSync(join(tmpdir(), 'hs-ladder-'));
+    const dir = tempDir('hs-ladder-');
     try {
       const sink = Sink.file(join(dir, 'out.txt'));
       const out = new TextBytes(sink);
@@ -553,7 +553,7 @@ describe('journeys JSON and CSV written as bytes', () => {
   });
 
   it('writes numbers, addresses and MACs as JSON.stringify does', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hs-jsonbytes-'));
+    const dir = tempDir('hs-jsonbytes-');
     try {
       const sink = Sink.file(join(dir, 'out.json'));
       const out = new TextBytes(sink);

@@ -5,7 +5,6 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
@@ -30,12 +29,13 @@ import {
 } from '../../main/session/parallelIngest.ts';
 import { workerShim } from '../../bin/workerShim.mjs';
 import { FIXTURES, fixtureCopy, fixtureFiles } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const MB = 1 << 20;
 let tmp: string;
 
 beforeAll(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-par-'));
+  tmp = tempDir('hs-par-');
 });
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

@@ -13,6 +13,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { tempDir } from '../tempDir.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 let dir: string;
@@ -22,7 +23,7 @@ let token: string;
 let stderr = '';
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-sec-web-'));
+  dir = tempDir('hs-sec-web-');
   fs.mkdirSync(path.join(dir, 'renderer'));
   fs.writeFileSync(path.join(dir, 'renderer', 'index.html'), '<!doctype html><title>ok</title>');
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'SECRET-OUTSIDE-ROOT');

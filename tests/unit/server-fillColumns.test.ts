@@ -3,8 +3,7 @@
 // format, then the real web server and the renderer's WebSocket API on a 100,000-packet session (bench generator)
 // that is still correlating, compared column by column with what the back end answers in-process.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import { startWebServer, type WebServer } from '../../main/server/webServer.ts';
 import type { PacketBatch, SessionInfo } from '../../preload/api.ts';
 import { decodeMessage, encodeMessage } from '../../preload/wire.ts';
 import { createWsApi } from '../../renderer/src/api/wsClient.ts';
+import { tempDir } from '../tempDir.ts';
 
 const COLUMNS = ['capture', 'tsNs', 'length', 'journey', 'hop', 'proto', 'status'] as const;
 
@@ -89,7 +89,7 @@ describe('web mode: a session still correlating', () => {
   const RealWS = (globalThis as { WebSocket?: unknown }).WebSocket;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'hs-fill-'));
+    dir = tempDir('hs-fill-');
     generate({ outDir: dir, journeys: 12_500, extras: false });
     backend = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
     server = await startWebServer({ backend, root: path.join(dir, 'renderer') });

@@ -1,8 +1,7 @@
 // Web mode with real HTTP and WebSocket clients: only 127.0.0.1, the token (URL then cookie), Host and Origin
 // checks, path traversal, and every WebSocket request validated before the back end sees it.
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -11,13 +10,14 @@ import { AppService } from '../../main/app/service.ts';
 import { cookieToken, hostAllowed, originAllowed, tokenMatches } from '../../main/server/guard.ts';
 import { startWebServer, type WebServer } from '../../main/server/webServer.ts';
 import { decodeMessage, encodeMessage } from '../../preload/wire.ts';
+import { tempDir } from '../tempDir.ts';
 
 let server: WebServer;
 let backend: AppService;
 let root: string;
 
 beforeAll(async () => {
-  root = mkdtempSync(path.join(tmpdir(), 'hs-web-'));
+  root = tempDir('hs-web-');
   mkdirSync(path.join(root, 'renderer'));
   writeFileSync(path.join(root, 'renderer', 'index.html'), '<!doctype html><title>t</title>');
   writeFileSync(path.join(root, 'secret.txt'), 'outside the root');

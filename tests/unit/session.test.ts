@@ -2,8 +2,7 @@
 // with discovery and SSH clock probes, as `hopscope capture` writes them), plain folders, and errors.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,8 +11,9 @@ import { parseIpOutputs } from '../../main/discover/parseIp.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
 import { parseLabelledArg, splitInterfaceName } from '../../main/session/labels.ts';
 import { correlate, crossNodePings, FIXTURES, fixtureCopy, fixtureFiles, path } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
-const tmp = mkdtempSync(join(tmpdir(), 'hs-session-'));
+const tmp = tempDir('hs-session-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('labels', () => {

@@ -1,8 +1,7 @@
 // known_hosts parsing and lookup, checked against OpenSSH's own ssh-keygen (hashing with -H, lookup with -F).
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -17,8 +16,9 @@ import {
   lookupName,
   parseKnownHosts,
 } from '../../main/ssh/knownHosts.ts';
+import { tempDir } from '../tempDir.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'hs-kh-'));
+const dir = tempDir('hs-kh-');
 function keygen(name: string, type = 'ed25519'): { blob: Buffer; line: string; fp: string } {
   const f = join(dir, name);
   spawnSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', f]);

@@ -2,9 +2,8 @@
 // key/passphrase/password auth, auth failure, host-key prompt/accept/changed, ProxyJump, unreachable, loss.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import ssh2 from 'ssh2';
@@ -13,9 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSsh } from '../../main/ssh/connection.ts';
 import { fingerprint } from '../../main/ssh/knownHosts.ts';
 import { resolveTarget } from '../../main/ssh/sshConfig.ts';
+import { tempDir } from '../tempDir.ts';
 
 const { Server, utils } = ssh2;
-const dir = mkdtempSync(join(tmpdir(), 'hs-sshsrv-'));
+const dir = tempDir('hs-sshsrv-');
 const PASSWORD = 'pw-Secret-42';
 const PASSPHRASE = 'pp-Secret-43';
 

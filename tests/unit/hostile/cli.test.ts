@@ -4,12 +4,12 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { summarize } from '../../../main/decode/index.ts';
+import { tempDir } from '../../tempDir.ts';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../..');
 const FIX = path.join(ROOT, 'tests/fixtures/flannel-vxlan');
@@ -70,7 +70,7 @@ function pcapOf(frames: Uint8Array[]): Uint8Array {
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x9b]/;
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-hostile-cli-'));
+  dir = tempDir('hs-hostile-cli-');
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

@@ -6,7 +6,6 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 import fc from 'fast-check';
@@ -26,6 +25,7 @@ import { HopscopeError } from '../../../main/common/errors.ts';
 import type { SshConnection } from '../../../main/ssh/connection.ts';
 import { privileged } from '../../../main/ssh/privilege.ts';
 import { shQuote } from '../../../main/ssh/shellQuote.ts';
+import { tempDir } from '../../tempDir.ts';
 
 let dir: string;
 let fakeTcpdump: string;
@@ -33,7 +33,7 @@ let argvLog: string;
 let marker: string;
 
 beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-hostile-'));
+  dir = tempDir('hs-hostile-');
   argvLog = path.join(dir, 'argv.log');
   marker = path.join(dir, 'PWNED');
   fakeTcpdump = path.join(dir, 'fake tcpdump'); // a space in the path itself, too
