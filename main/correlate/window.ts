@@ -6,8 +6,9 @@
 // cross-node window plus the clocks' uncertainties (crossWindowNs + 2 × the largest; maxSkewNs while a clock is
 // unknown). Journeys whose last hop is older than the watermark by more than that reach (plus crossWindowNs, as
 // the estimate moves between snapshots) are frozen, as a prefix in time order (so numbers stay in time order),
-// and only if no segment with the same key is left behind within reach: the segments that stay then link
-// exactly as they did with the frozen ones present.
+// and only if no segment with the same key (and a tail that may match: known, different tails never meet in the
+// linker) is left behind within reach: the segments that stay then link exactly as they did with the frozen
+// ones present.
 //
 // The clock pre-pass reaches further (maxSkewNs, 10 s), and traffic whose keys repeat within seconds (a load
 // generator's identical datagrams with colliding IP IDs) would never let it freeze. So its frozen journeys are
@@ -22,7 +23,7 @@
 // longer, as it is with such a clock): they freeze anyway, and a same-key pair within the lag on both sides of
 // the cut makes both journeys ambiguous, the frozen segment staying a rival of later links (FrozenRivals) while
 // within reach. Journeys so marked are the ones that can differ from a batch run's. With known clocks only a key
-// repeating without a gap of the lag for 10 s does this.
+// (with matching or unknown tails) repeating without a gap of the lag for 10 s does this.
 //
 // Without a forced cut, the journeys, flows and names equal a batch correlation of the same rows
 // (tests/unit/correlate-window.test.ts); clocks come from the same bounds or fewer. They differ where the
@@ -378,9 +379,10 @@ export class LinkWindow {
   }
 
   /**
-   * The largest p' <= p such that no two segments with one key whose times come within lagNs of each other lie
-   * in journeys on both sides of position p' (positions: journey number - F). Per key, the segments are chained
-   * while they come within the lag, and each chain forbids the cuts between its lowest and highest position.
+   * The largest p' <= p such that no two segments with one key (and tails that may match) whose times come within
+   * lagNs of each other lie in journeys on both sides of position p' (positions: journey number - F). Per key
+   * (and tail, when all are known), the segments are chained while they come within the lag, and each chain
+   * forbids the cuts between its lowest and highest position.
    * `byKey`: indexByKey's, over `list`.
    */
   private cutBefore(
@@ -414,14 +416,20 @@ export class LinkWindow {
         if (this.segJourney[x] !== this.segJourney[head]) one = false;
       }
       if (one) continue;
-      group.sort((a, b) => lo(a) - lo(b));
+      // Segments whose tails are known and differ never meet in the linker (neither is a candidate nor a rival
+      // of the other's journey): when every tail of the key is known, each tail chains apart. An unknown tail
+      // matches any. (Equal-size datagrams of two senders share keys whenever their IP ids meet.)
+      let byTail = true;
+      for (let x = 0; x < group.length; x++) if (!segs.tailKnown[group[x]]) byTail = false;
+      if (byTail) group.sort((a, b) => segs.tail[a] - segs.tail[b] || lo(a) - lo(b));
+      else group.sort((a, b) => lo(a) - lo(b));
       let min = this.segJourney[group[0]] - F;
       let max = min;
       let end = hi(group[0]) + lagNs;
       for (let x = 1; x < group.length; x++) {
         const s = group[x];
         const at = this.segJourney[s] - F;
-        if (lo(s) <= end) {
+        if (lo(s) <= end && (!byTail || segs.tail[s] === segs.tail[group[x - 1]])) {
           if (at < min) min = at;
           if (at > max) max = at;
           if (hi(s) + lagNs > end) end = hi(s) + lagNs;

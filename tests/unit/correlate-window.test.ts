@@ -505,6 +505,53 @@ describe('LinkWindow with an unbounded clock (no probes, one-way traffic, or --c
     expect(got.ambiguous).toBeLessThan(got.journeys.length / 4);
   });
 
+  it('copies that differ in their payload never hold a cut back (same keys, other tails)', () => {
+    // The same copies 4 ms apart, but each copy's ICMP payload changed in its first byte (the start of what the
+    // tail hash covers): every key still comes back within the lag, yet no two copies can ever be one journey
+    // or rivals, as with two senders' equal-size datagrams whose IP ids meet. The window must not chain them.
+    const o = { ...opts, clock: { mode: 'none' as const } };
+    // The pings' frames (98 bytes, 148 in VXLAN) end with ping's default 56-byte payload. Left out: each lane's
+    // TCP segment without payload (nothing of it could differ); ARP is never a journey.
+    const ICMP_ECHO_PAYLOAD = 56;
+    const isArp = (d: Uint8Array) => d.length >= 14 && ((d[12] << 8) | d[13]) === 0x0806;
+    const distinct = replayed(lanes, 150, 4).map((lane) => ({
+      ...lane,
+      records: lane.records
+        .filter((r) => r.data.length >= 98 || isArp(r.data))
+        .map((r) => {
+          const data = Uint8Array.from(r.data);
+          if (!isArp(data)) data[data.length - ICMP_ECHO_PAYLOAD] ^= 1 + Math.floor(r.index / 1000);
+          return { ...r, data };
+        }),
+    }));
+    const want = batch(distinct, interfaces, o);
+    const got = windowed(
+      distinct,
+      interfaces,
+      o,
+      distinct.map((_, i) => i),
+      4,
+      20,
+    );
+    expect(want.ambiguous).toBe(0);
+    expect(got.forcedCuts).toBe(0);
+    expectBatchOrMarked(got, want); // with no forced cut: exactly the batch's journeys, flows and clocks
+    expect(got.frozen).toBeGreaterThan(want.journeys.length * 0.8);
+    expect(Math.max(...got.linked)).toBeLessThan(want.journeys.length / 4);
+    // The same copies with their payloads as captured chain every journey to the next: cuts are forced.
+    const same = replayed(lanes, 150, 4);
+    expect(
+      windowed(
+        same,
+        interfaces,
+        o,
+        same.map((_, i) => i),
+        4,
+        20,
+      ).forcedCuts,
+    ).toBeGreaterThan(10);
+  });
+
   for (const [name, clock, base] of [
     ['--clock none', { mode: 'none' as const }, () => lanes],
     ['one-way traffic, no probes', { mode: 'auto' as const, reference: 'node-1' }, oneWay],
