@@ -98,10 +98,10 @@ function main(): void {
       `${stepNs / 1e9} s of it (default windows: journeys freeze ~10 s behind the watermark)\n`,
   );
   console.log(
-    '| traffic s | rows      | journeys | frozen  | window snapshot ms | full relink + columns ms | full / window |',
+    '| traffic s | rows      | journeys | frozen  | cuts forced | window snapshot ms | full relink + columns ms | full / window |',
   );
   console.log(
-    '| --------- | --------- | -------- | ------- | ------------------ | ------------------------ | ------------- |',
+    '| --------- | --------- | -------- | ------- | ----------- | ------------------ | ------------------------ | ------------- |',
   );
   const rowsOut: string[] = [];
   try {
@@ -143,6 +143,7 @@ function main(): void {
       const line =
         `| ${((Math.min(cut, t1) - t0) / 1e9).toFixed(1).padStart(9)} | ${String(j.rows).padStart(9)} | ` +
         `${String(j.journeys).padStart(8)} | ${String(lc.window.frozen).padStart(7)} | ` +
+        `${String(lc.window.stats.forcedCuts).padStart(11)} | ` +
         `${j.costMs.toFixed(0).padStart(18)} | ${fullMs.toFixed(0).padStart(24)} | ` +
         `${(fullMs / j.costMs).toFixed(1).padStart(12)}× |`;
       console.log(line);
