@@ -35,7 +35,7 @@ import {
 } from './ipv4.ts';
 import { decodeIpv6, newIpv6Header, type Ipv6Header } from './ipv6.ts';
 import { decodeSll, decodeSll2, newSllHeader, type SllHeader } from './linuxSll.ts';
-import { newStep, STEP_TRUNCATED } from './result.ts';
+import { newStep, NO_LIMIT, STEP_TRUNCATED } from './result.ts';
 import { decodeTcp, newTcpHeader, type TcpHeader } from './tcp.ts';
 import { decodeUdp, newUdpHeader, type UdpHeader } from './udp.ts';
 import { decodeVxlan, newVxlanHeader, vxlanPortTable, type VxlanHeader } from './vxlan.ts';
@@ -96,7 +96,7 @@ export function walk(
   const push = (n: ChainNode) => chain.nodes.push(n);
   let type: number;
   let at: number;
-  let lim = Infinity;
+  let lim = NO_LIMIT;
   if (linkType === LINKTYPE_ETHERNET) {
     const h = newEthernetHeader();
     if (!decodeEthernet(b, 0, lim, h, s)) return fail();

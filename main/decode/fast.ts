@@ -40,7 +40,7 @@ import {
 import { decodeIpv6, newIpv6Header } from './ipv6.ts';
 import { computeKey } from './key.ts';
 import { decodeSll, decodeSll2, newSllHeader } from './linuxSll.ts';
-import { newStep, STEP_TRUNCATED, type Step } from './result.ts';
+import { newStep, NO_LIMIT, STEP_TRUNCATED, type Step } from './result.ts';
 import { decodeTcp, newTcpHeader } from './tcp.ts';
 import { decodeUdp, newUdpHeader } from './udp.ts';
 import { decodeVxlan, newVxlanHeader, vxlanPortTable } from './vxlan.ts';
@@ -213,7 +213,7 @@ function decodeInto(
   s.cap = capEnd;
   let type: number;
   let at: number;
-  let lim = Infinity;
+  let lim = NO_LIMIT;
   switch (linkType) {
     case LINKTYPE_ETHERNET:
       if (!decodeEthernet(b, start, lim, eth, s)) return problem(out, s);

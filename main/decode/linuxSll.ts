@@ -3,7 +3,7 @@
 //  SLL  (16 bytes): 0 packet type | 2 ARPHRD type | 4 address length | 6 address (8) | 14 protocol
 //  SLL2 (20 bytes): 0 protocol | 2 reserved | 4 interface index (32) | 8 ARPHRD type | 10 packet type (8)
 //                   | 11 address length (8) | 12 address (8)
-import { mac48, need, ok, u16, u32, type Step } from './result.ts';
+import { mac48, need, NO_LIMIT, ok, u16, u32, type Step } from './result.ts';
 
 export const SLL_HEADER_LEN = 16;
 const SLL_PKTTYPE = 0;
@@ -40,7 +40,7 @@ export function newSllHeader(): SllHeader {
 }
 
 export function decodeSll(b: Uint8Array, at: number, h: SllHeader, s: Step): boolean {
-  if (!need(b, at, SLL_HEADER_LEN, Infinity, s, 'sll')) return false;
+  if (!need(b, at, SLL_HEADER_LEN, NO_LIMIT, s, 'sll')) return false;
   h.version = 1;
   h.packetType = u16(b, at + SLL_PKTTYPE);
   h.hatype = u16(b, at + SLL_HATYPE);
@@ -48,11 +48,11 @@ export function decodeSll(b: Uint8Array, at: number, h: SllHeader, s: Step): boo
   h.addr = h.addrLen === MAC_LEN ? mac48(b, at + SLL_ADDR) : -1;
   h.protocol = u16(b, at + SLL_PROTOCOL);
   h.ifIndex = -1;
-  return ok(s, at + SLL_HEADER_LEN, Infinity, h.protocol);
+  return ok(s, at + SLL_HEADER_LEN, NO_LIMIT, h.protocol);
 }
 
 export function decodeSll2(b: Uint8Array, at: number, h: SllHeader, s: Step): boolean {
-  if (!need(b, at, SLL2_HEADER_LEN, Infinity, s, 'sll2')) return false;
+  if (!need(b, at, SLL2_HEADER_LEN, NO_LIMIT, s, 'sll2')) return false;
   h.version = 2;
   h.protocol = u16(b, at + SLL2_PROTOCOL);
   h.ifIndex = u32(b, at + SLL2_IFINDEX);
@@ -60,7 +60,7 @@ export function decodeSll2(b: Uint8Array, at: number, h: SllHeader, s: Step): bo
   h.packetType = b[at + SLL2_PKTTYPE];
   h.addrLen = b[at + SLL2_HALEN];
   h.addr = h.addrLen === MAC_LEN ? mac48(b, at + SLL2_ADDR) : -1;
-  return ok(s, at + SLL2_HEADER_LEN, Infinity, h.protocol);
+  return ok(s, at + SLL2_HEADER_LEN, NO_LIMIT, h.protocol);
 }
 
 /** Byte offsets of the SLL/SLL2 fields, for the detail view. */

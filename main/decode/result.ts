@@ -71,6 +71,13 @@ export function malformed(s: Step, layer: string, offset: number, reason: string
 }
 
 /**
+ * The `lim` of a header that no enclosing header bounds (the link layer): past any offset in a frame or read
+ * chunk, and a small integer, unlike Infinity. With Infinity the fast decoder's bound was a double, and storing
+ * it per packet boxed a heap number (16 MiB of garbage per million packets).
+ */
+export const NO_LIMIT = 0x3fffffff;
+
+/**
  * Checks that a `len`-byte header at `at` is present. Beyond the enclosing header's claimed end (`lim`) it is
  * malformed; within it but beyond the captured bytes it is truncated.
  */
