@@ -55,7 +55,7 @@ export class NodeGrouper {
       // A retransmission of this packet: try older segments, else start a new one.
     }
     const s = segs.create(this.node, o, obs, head);
-    this.table.set(s, t);
+    this.table.set(s);
   }
 
   private conflict(s: number, o: number): number {

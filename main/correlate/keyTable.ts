@@ -40,8 +40,11 @@ export class WindowedKeyTable {
     }
   }
 
-  /** Makes `item` the newest for its key. `now` is the current processing time (for staleness). */
-  set(item: number, now: number): void {
+  /**
+   * Makes `item` the newest for its key. Its lastT is the current processing time (for staleness): callers set
+   * it first. (A time passed as an argument was a double boxed on the heap at every call V8 did not inline.)
+   */
+  set(item: number): void {
     const hi = this.items.keyHi[item];
     const lo = this.items.keyLo[item];
     const slots = this.slots;
@@ -51,7 +54,7 @@ export class WindowedKeyTable {
       const v = slots[p];
       if (v === 0) {
         slots[p] = item + 1;
-        if (++this.used * 2 > slots.length) this.rehash(now);
+        if (++this.used * 2 > slots.length) this.rehash(item);
         return;
       }
       const it = v - 1;
@@ -62,11 +65,14 @@ export class WindowedKeyTable {
     }
   }
 
-  /** Rebuilds with only the entries inside the window; grows when those fill a quarter of the table. */
-  private rehash(now: number): void {
+  /**
+   * Rebuilds with only the entries inside the window as of `newest`'s time; grows when those fill a quarter of
+   * the table.
+   */
+  private rehash(newest: number): void {
     const old = this.slots;
-    const cutoff = now - this.windowNs;
     const lastT = this.items.lastT;
+    const cutoff = lastT[newest] - this.windowNs;
     let live = 0;
     for (let i = 0; i < old.length; i++) if (old[i] !== 0 && lastT[old[i] - 1] >= cutoff) live++;
     let size = old.length;

@@ -268,7 +268,7 @@ export function linkSegments(
     jTailKnown[j] = segs.tailKnown[s];
     jMaxUnc[j] = uncertaintyNs[node];
     segJourney[s] = j;
-    table.set(j, tLast);
+    table.set(j); // jLastT[j] is tLast
   }
 
   // Path order of each multi-node journey.

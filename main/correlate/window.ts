@@ -373,7 +373,7 @@ export class LinkWindow {
       const h = table.get(segs.keyHi[s], segs.keyLo[s]);
       older[s] = h;
       if (h >= 0 && older[h] < 0) repeated.push(s);
-      table.set(s, 0);
+      table.set(s);
     }
     return { table, repeated };
   }
@@ -548,7 +548,7 @@ class FrozenRivals {
     this.older = new Int32Array(this.count);
     for (let i = this.head; i < this.count; i++) {
       this.older[i] = table.get(this.keyHi[i], this.keyLo[i]);
-      table.set(i, 0);
+      table.set(i);
     }
     this.table = table;
   }
