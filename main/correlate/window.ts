@@ -302,14 +302,16 @@ export class LinkWindow {
         let complete = true;
         let lo = Infinity;
         let hi = -Infinity;
+        let tailOf = -1;
         for (let s = pre.first[q]; s >= 0; s = this.preNext[s]) {
           if (this.segJourney[s] - F >= p) complete = false;
+          if (tailOf < 0 && segs.tailKnown[s]) tailOf = s;
           lo = Math.min(lo, segs.firstT[s] - prior[segs.node[s]]);
           hi = Math.max(hi, segs.lastT[s] - prior[segs.node[s]]);
         }
         const s = pre.first[q];
         const counts = complete && pre.segCount[q] >= 2 && !pre.ambiguous[q];
-        this.prePass.add(s, segs.keyHi[s], segs.keyLo[s], lo, hi, counts);
+        this.prePass.add(s, segs, tailOf, lo, hi, counts);
       }
     }
     this.flows.freeze(res, F + p);
@@ -329,8 +331,8 @@ export class LinkWindow {
   }
 
   /**
-   * After a forced cut at position p: each frozen segment with a same-key segment left unfrozen within the lag
-   * makes its journey ambiguous and stays a rival of the final pass (FrozenRivals, corrected times), which marks
+   * After a forced cut at position p: each frozen segment with a same-key segment (and a tail that may match)
+   * left unfrozen within the lag makes its journey ambiguous and stays a rival of the final pass (FrozenRivals, corrected times), which marks
    * the other journey ambiguous from the next link on. `table`: indexByKey's over `list`.
    */
   private markAcross(
@@ -350,10 +352,14 @@ export class LinkWindow {
       if (this.segJourney[s] - F >= p) continue;
       let rivalled = false;
       for (let u = table.get(segs.keyHi[s], segs.keyLo[s]); u >= 0 && !rivalled; u = older[u])
-        rivalled = this.segJourney[u] - F >= p && lo(u) <= hi(s) + lagNs && hi(u) >= lo(s) - lagNs;
+        rivalled =
+          this.segJourney[u] - F >= p &&
+          lo(u) <= hi(s) + lagNs &&
+          hi(u) >= lo(s) - lagNs &&
+          !(segs.tailKnown[s] && segs.tailKnown[u] && segs.tail[s] !== segs.tail[u]);
       if (!rivalled) continue;
       this.ambiguous[this.segJourney[s]] = 1;
-      this.forced.add(s, segs.keyHi[s], segs.keyLo[s], lo(s), hi(s), false);
+      this.forced.add(s, segs, segs.tailKnown[s] ? s : -1, lo(s), hi(s), false);
     }
   }
 
@@ -496,6 +502,9 @@ class FrozenRivals {
   private keyLo = new Int32Array(1024);
   private firstT = new Float64Array(1024);
   private lastT = new Float64Array(1024);
+  /** Its tail hash, when known (tailKnown 0 otherwise): other known tails never rival it. */
+  private tail = new Int32Array(1024);
+  private tailKnown = new Uint8Array(1024);
   /** Its bounds count (complete, unambiguous, no rival met since). */
   private alive = new Uint8Array(1024);
   private head = 0;
@@ -509,12 +518,22 @@ class FrozenRivals {
     return this.count - this.head;
   }
 
-  add(first: number, keyHi: number, keyLo: number, firstT: number, lastT: number, alive: boolean): void {
+  /** An entry for segment `first`'s key; `tailOf`: a segment whose tail is the entry's (-1: unknown). */
+  add(
+    first: number,
+    segs: Correlator['segs'],
+    tailOf: number,
+    firstT: number,
+    lastT: number,
+    alive: boolean,
+  ): void {
     if (this.count === this.first.length) this.resize(Math.max(1024, (this.count - this.head) * 2));
     const i = this.count++;
     this.first[i] = first;
-    this.keyHi[i] = keyHi;
-    this.keyLo[i] = keyLo;
+    this.keyHi[i] = segs.keyHi[first];
+    this.keyLo[i] = segs.keyLo[first];
+    this.tailKnown[i] = tailOf >= 0 ? 1 : 0;
+    this.tail[i] = tailOf >= 0 ? segs.tail[tailOf] : 0;
     this.firstT[i] = firstT;
     this.lastT[i] = lastT;
     this.alive[i] = alive ? 1 : 0;
@@ -533,6 +552,8 @@ class FrozenRivals {
     this.keyLo = move(this.keyLo, (k) => new Int32Array(k));
     this.firstT = move(this.firstT, (k) => new Float64Array(k));
     this.lastT = move(this.lastT, (k) => new Float64Array(k));
+    this.tail = move(this.tail, (k) => new Int32Array(k));
+    this.tailKnown = move(this.tailKnown, (k) => new Uint8Array(k));
     this.alive = move(this.alive, (k) => new Uint8Array(k));
     this.count = n;
     this.head = 0;
@@ -554,8 +575,8 @@ class FrozenRivals {
   }
 
   /**
-   * Whether an entry with segment s's key lies within `reach` of it (s in the entries' clocks: `offsetNs`);
-   * such entries lose their bounds.
+   * Whether an entry with segment s's key and a tail that may match lies within `reach` of it (s in the entries'
+   * clocks: `offsetNs`); such entries lose their bounds.
    */
   rival(segs: Correlator['segs'], s: number, offsetNs: Float64Array, reach: number): boolean {
     if (this.count === this.head || !this.table) return false;
@@ -563,7 +584,10 @@ class FrozenRivals {
     const sf = segs.firstT[s] - off;
     const sl = segs.lastT[s] - off;
     let found = false;
+    const tk = segs.tailKnown[s];
+    const tail = segs.tail[s];
     for (let i = this.table.get(segs.keyHi[s], segs.keyLo[s]); i >= 0; i = this.older[i]) {
+      if (tk && this.tailKnown[i] && this.tail[i] !== tail) continue; // never a candidate of s's journey
       if (this.firstT[i] <= sl + reach && this.lastT[i] >= sf - reach) {
         this.alive[i] = 0;
         found = true;
