@@ -1,7 +1,10 @@
 // Where the time goes: runs one of our commands under `node --cpu-prof` and prints the functions with the
-// most self time (and their share), so a missed target comes with the function to fix.
+// most self time (and their share), so a missed target comes with the function to fix. With --alloc, where the
+// garbage comes from instead: bytes allocated per function, freed or not (bench/lib/allocRun.mjs; the main
+// thread's only, so HOPSCOPE_INGEST_THREADS=1 shows all of it; a function V8 optimized counts what it inlined,
+// and a loop still running in the interpreter boxes every double).
 //
-//   node bin/run-ts.mjs bench/profile.ts [--top N] [--tsx] -- read FILE | decode FILE | correlate|json|ladder|csv|export FILES…
+//   node bin/run-ts.mjs bench/profile.ts [--top N] [--tsx] [--alloc] -- read FILE | decode FILE | correlate|json|ladder|csv|export FILES…
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -53,6 +56,46 @@ export function hotFunctions(profile: CpuProfile): HotFunction[] {
     .map((e) => ({ name: e.name, where: e.where, selfMs: e.us / 1000, share: total ? e.us / total : 0 }));
 }
 
+/** A SamplingHeapProfile (HeapProfiler.stopSampling): a call tree with the bytes sampled in each node. */
+export interface AllocProfile {
+  head: AllocNode;
+}
+
+interface AllocNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children?: AllocNode[];
+}
+
+export interface HotAllocation {
+  name: string;
+  where: string;
+  bytes: number;
+  share: number;
+}
+
+/** Bytes allocated per function (summed over every call path), largest first. */
+export function hotAllocations(profile: AllocProfile): HotAllocation[] {
+  const self = new Map<string, { name: string; where: string; bytes: number }>();
+  let total = 0;
+  const walk = (n: AllocNode) => {
+    const f = n.callFrame;
+    const url = f.url.startsWith('file://') ? path.relative(ROOT, fileURLToPath(f.url)) : f.url;
+    const where = url ? `${url}:${f.lineNumber + 1}` : '';
+    const key = `${f.functionName}@${where}`;
+    const e = self.get(key) ?? { name: f.functionName || '(anonymous)', where, bytes: 0 };
+    e.bytes += n.selfSize;
+    total += n.selfSize;
+    self.set(key, e);
+    for (const c of n.children ?? []) walk(c);
+  };
+  walk(profile.head);
+  return [...self.values()]
+    .filter((e) => e.bytes > 0)
+    .sort((a, b) => b.bytes - a.bytes)
+    .map((e) => ({ ...e, share: total ? e.bytes / total : 0 }));
+}
+
 function commandFor(kind: string, files: string[]): string[] {
   switch (kind) {
     case 'decode':
@@ -93,6 +136,10 @@ function main(argv: string[]): void {
   const top = own.includes('--top') ? Number(own[own.indexOf('--top') + 1]) : 25;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-prof-'));
   const cmd = commandFor(kind, files);
+  if (own.includes('--alloc')) {
+    allocations(kind, cmd, dir, top, own.includes('--tsx'));
+    return;
+  }
   const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...cmd], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
@@ -126,6 +173,29 @@ function main(argv: string[]): void {
   console.log('\n| self ms | share | area |\n|---|---|---|');
   for (const [a, ms] of [...areas].sort((x, y) => y[1] - x[1]))
     console.log(`| ${ms.toFixed(0)} | ${((100 * ms) / totalMs).toFixed(1)}% | ${a} |`);
+}
+
+/** --alloc: the command in-process under the sampling heap profiler (our CLI commands only). */
+function allocations(kind: string, cmd: string[], dir: string, top: number, tsx: boolean): void {
+  if (cmd[0] !== 'bin/hopscope.mjs') throw new Error(`--alloc profiles the CLI's commands, not ${kind}`);
+  const file = path.join(dir, `${kind}.heapprofile`);
+  const r = spawnSync(process.execPath, ['bench/lib/allocRun.mjs', ...cmd.slice(1)], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, HS_ALLOC_OUT: file, ...(tsx ? { HOPSCOPE_TSX: '1' } : {}) },
+  });
+  if (r.status !== 0) console.error(`profile: command exited ${r.status}`);
+  if (!fs.existsSync(file)) throw new Error('no allocation profile written');
+  const hot = hotAllocations(JSON.parse(fs.readFileSync(file, 'utf8')) as AllocProfile);
+  const total = hot.reduce((s, h) => s + h.bytes, 0);
+  console.log(
+    `${kind}: ${(total / 2 ** 20).toFixed(1)} MiB allocated (sampled, freed or not); profile kept in ${file}`,
+  );
+  console.log('| MiB | share | function | where |\n|---|---|---|---|');
+  for (const h of hot.slice(0, top))
+    console.log(
+      `| ${(h.bytes / 2 ** 20).toFixed(1)} | ${(h.share * 100).toFixed(1)}% | ${h.name} | ${h.where} |`,
+    );
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url))

@@ -1,10 +1,19 @@
 // The benchmark harness's measuring pieces: whole-process wall/peak RSS/exit status through GNU time (or
 // /proc polling), medians, and the profile summary that names the hot functions.
 
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
 
 import { median, measure } from '../../bench/lib/measure.ts';
-import { hotFunctions } from '../../bench/profile.ts';
+import { hotAllocations, hotFunctions, type AllocProfile } from '../../bench/profile.ts';
+import { fixtureFiles } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 describe('bench measure', () => {
   it('reports the exit status, captured stdout and a wall time that covers the run', async () => {
@@ -52,5 +61,49 @@ describe('bench profile summary', () => {
     ]);
     expect(hot[1].where).toMatch(/main\/decode\/fast\.ts:10$/);
     expect(hot.reduce((s, h) => s + h.share, 0)).toBeCloseTo(1);
+  });
+});
+
+describe('bench allocation summary (profile.ts --alloc)', () => {
+  it('sums sampled bytes per function across call paths, largest first', () => {
+    const node = (
+      functionName: string,
+      url: string,
+      selfSize: number,
+      children: AllocProfile['head'][] = [],
+    ) => ({
+      callFrame: { functionName, url, lineNumber: 4 },
+      selfSize,
+      children,
+    });
+    const prof: AllocProfile = {
+      head: node('(root)', '', 0, [
+        node('linkSegments', 'file:///x/main/correlate/linker.ts', 300, [
+          node('append', 'file:///x/main/correlate/observations.ts', 100),
+        ]),
+        node('append', 'file:///x/main/correlate/observations.ts', 250), // another call path
+      ]),
+    };
+    const hot = hotAllocations(prof);
+    expect(hot.map((h) => [h.name, h.bytes])).toEqual([
+      ['append', 350],
+      ['linkSegments', 300],
+    ]);
+    expect(hot[0].where).toMatch(/main\/correlate\/observations\.ts:5$/);
+    expect(hot.reduce((s, h) => s + h.share, 0)).toBeCloseTo(1);
+  });
+
+  it('profiles a real correlation in-process, freed objects included', () => {
+    const out = path.join(tempDir('hs-alloc-'), 'correlate.heapprofile');
+    const r = spawnSync(
+      process.execPath,
+      ['bench/lib/allocRun.mjs', 'correlate', '--summary', ...fixtureFiles('flannel-vxlan')],
+      { cwd: ROOT, encoding: 'utf8', env: { ...process.env, HS_ALLOC_OUT: out }, timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/journeys \d+/);
+    const hot = hotAllocations(JSON.parse(fs.readFileSync(out, 'utf8')) as AllocProfile);
+    expect(hot.length).toBeGreaterThan(10);
+    expect(hot.reduce((s, h) => s + h.bytes, 0)).toBeGreaterThan(100_000);
   });
 });
