@@ -213,6 +213,28 @@ function windowed(
   return outcome(res, linked, win.frozen, win.stats.forcedCuts);
 }
 
+/** A batch run of `rl` and a windowed one (lanes in file order; windowed()'s chunk, every and perNode). */
+function batchAndWindowed(
+  rl: Lane[],
+  interfaces: InterfaceInfo[],
+  opts: CorrelateOptions,
+  chunk: number,
+  every: number,
+  perNode = false,
+): { want: Outcome; got: Outcome } {
+  const want = batch(rl, interfaces, opts);
+  const got = windowed(
+    rl,
+    interfaces,
+    opts,
+    rl.map((_, i) => i),
+    chunk,
+    every,
+    perNode,
+  );
+  return { want, got };
+}
+
 /**
  * Replayed flannel-vxlan lanes (record index = copy × 1000 + original) with each copy's ICMP payload changed in
  * its first byte, the start of what the tail hash covers: same keys, other tails. The pings' frames (98 bytes,
@@ -306,13 +328,10 @@ describe('LinkWindow on replayed traffic (the same packets again and again)', ()
     // of the next copies' segments, but segments whose tails differ can never be one journey or rivals in the
     // pre-pass either, so no bound is lost (identical copies do lose some: the property test below).
     const shifts = Array.from({ length: 12 }, (_, i) => i * 4);
-    const rl = distinctPayloads(replay(shifts, 1_500_000));
-    const want = batch(rl, interfaces, opts);
-    const got = windowed(
-      rl,
+    const { want, got } = batchAndWindowed(
+      distinctPayloads(replay(shifts, 1_500_000)),
       interfaces,
       opts,
-      rl.map((_, i) => i),
       2,
       5,
     );
@@ -341,13 +360,10 @@ describe('LinkWindow on replayed traffic (the same packets again and again)', ()
         (steps, skewNs, chunk, every, perNode) => {
           // Copy i starts the sum of the first i steps (ms) after the original.
           const shifts = steps.map((_, i) => steps.slice(0, i).reduce((a, b) => a + b, 0));
-          const rl = replay(shifts, skewNs);
-          const want = batch(rl, interfaces, opts);
-          const got = windowed(
-            rl,
+          const { want, got } = batchAndWindowed(
+            replay(shifts, skewNs),
             interfaces,
             opts,
-            rl.map((_, i) => i),
             chunk,
             every,
             perNode,
@@ -474,18 +490,11 @@ describe('LinkWindow with an unbounded clock (no probes, one-way traffic, or --c
       return { ...lane, records };
     });
 
+  /** A batch run of `rl` and a windowed one (4 records of a lane at a time, a snapshot every 20). */
+  const both = (rl: Lane[], o: CorrelateOptions) => batchAndWindowed(rl, interfaces, o, 4, 20);
+
   const run = (clock: CorrelateOptions['clock'], base: Lane[], stepMs: number) => {
-    const rl = replayed(base, 150, stepMs);
-    const o = { ...opts, clock };
-    const want = batch(rl, interfaces, o);
-    const got = windowed(
-      rl,
-      interfaces,
-      o,
-      rl.map((_, i) => i),
-      4,
-      20,
-    );
+    const { want, got } = both(replayed(base, 150, stepMs), { ...opts, clock });
     // Every copy's keys come back stepMs later, within the 25 ms lag: without the stall limit nothing froze
     // and the last snapshots relinked nearly every segment (2 per journey).
     expect(got.forcedCuts).toBeGreaterThan(10);
@@ -556,16 +565,7 @@ describe('LinkWindow with an unbounded clock (no probes, one-way traffic, or --c
     // tail hash covers): every key still comes back within the lag, yet no two copies can ever be one journey
     // or rivals, as with two senders' equal-size datagrams whose IP ids meet. The window must not chain them.
     const o = { ...opts, clock: { mode: 'none' as const } };
-    const distinct = distinctPayloads(replayed(lanes, 150, 4));
-    const want = batch(distinct, interfaces, o);
-    const got = windowed(
-      distinct,
-      interfaces,
-      o,
-      distinct.map((_, i) => i),
-      4,
-      20,
-    );
+    const { want, got } = both(distinctPayloads(replayed(lanes, 150, 4)), o);
     expect(want.ambiguous).toBe(0);
     expect(got.forcedCuts).toBe(0);
     expectBatchOrMarked(got, want); // with no forced cut: exactly the batch's journeys, flows and clocks
