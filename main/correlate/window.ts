@@ -332,8 +332,9 @@ export class LinkWindow {
 
   /**
    * After a forced cut at position p: each frozen segment with a same-key segment (and a tail that may match)
-   * left unfrozen within the lag makes its journey ambiguous and stays a rival of the final pass (FrozenRivals, corrected times), which marks
-   * the other journey ambiguous from the next link on. `table`: indexByKey's over `list`.
+   * left unfrozen within the lag makes its journey ambiguous and stays a rival of the final pass (FrozenRivals,
+   * corrected times), which marks the other journey ambiguous from the next link on. `table`: indexByKey's over
+   * `list`.
    */
   private markAcross(
     segs: Correlator['segs'],
