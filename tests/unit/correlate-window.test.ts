@@ -4,7 +4,9 @@
 // journeys stay). Inputs: the lab fixtures (real captures) with short windows so that they freeze at all;
 // the flannel-vxlan capture replayed at random shifts (keys repeat within and just outside the windows), where
 // the window may keep fewer clock samples than the batch but never more, and both must contain the true offset;
-// and a generated two-node VXLAN path (bench/generate.ts, 1.5 s of traffic) with the default windows scaled down.
+// the same copies with distinct payloads (same keys, other tails: they must neither hold a cut back nor cost a
+// clock bound); and a generated two-node VXLAN path (bench/generate.ts, 1.5 s of traffic) with the default
+// windows scaled down.
 
 import { rmSync } from 'node:fs';
 import path from 'node:path';
