@@ -517,30 +517,44 @@ describe('LinkWindow with an unbounded clock (no probes, one-way traffic, or --c
     };
   };
 
+  /**
+   * Lane `i` of 150 copies 30 ms apart (beyond the 25 ms lag) with the `chosen` journey's records once more `atMs`
+   * into each copy (index copy × 1000 + base + original), their ICMP payload's first byte changed when `distinct`.
+   */
+  const withChosenAgain = (
+    chosen: string[],
+    again: { atMs: number; base: number; distinct: boolean }[],
+  ): Lane[] =>
+    replayed(lanes, 150, 30).map((lane, i) => {
+      const mine = lanes[i].records.filter((r) => chosen.includes(`${lane.node}/${lane.iface}#${r.index}`));
+      const extra = again.flatMap(({ atMs, base, distinct }) =>
+        mine.flatMap((r) =>
+          Array.from({ length: 150 }, (_, copy) => {
+            const t = BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) + BigInt((copy * 30 + atMs) * 1e6);
+            const data = Uint8Array.from(r.data);
+            if (distinct) data[data.length - 56] ^= 0x80; // ping's 56-byte payload ends the frame
+            return {
+              ...r,
+              data,
+              sec: Number(t / 1_000_000_000n),
+              nsec: Number(t % 1_000_000_000n),
+              index: copy * 1000 + base + r.index,
+            };
+          }),
+        ),
+      );
+      const records = [...lane.records, ...extra];
+      records.sort((a, b) => a.sec - b.sec || a.nsec - b.nsec || a.index - b.index);
+      return { ...lane, records };
+    });
+
   it('a forced cut marks only journeys with a same-key rival across it', () => {
     // Copies 30 ms apart (beyond the 25 ms lag: no rivals), and one packet's records once more 15 ms into each
     // copy: its key repeats within the lag for as long as the replay runs, so every cut is forced.
     const o = { ...opts, clock: { mode: 'none' as const } };
     const plain = batch(lanes, interfaces, o);
     const chosen = plain.journeys.find((j) => j.includes('node-2/'))!.split(' > ');
-    const rl = replayed(lanes, 150, 30).map((lane, i) => {
-      const extra = lanes[i].records
-        .filter((r) => chosen.includes(`${lane.node}/${lane.iface}#${r.index}`))
-        .flatMap((r) =>
-          Array.from({ length: 150 }, (_, copy) => {
-            const t = BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) + BigInt((copy * 30 + 15) * 1e6);
-            return {
-              ...r,
-              sec: Number(t / 1_000_000_000n),
-              nsec: Number(t % 1_000_000_000n),
-              index: copy * 1000 + 500 + r.index,
-            };
-          }),
-        );
-      const records = [...lane.records, ...extra];
-      records.sort((a, b) => a.sec - b.sec || a.nsec - b.nsec || a.index - b.index);
-      return { ...lane, records };
-    });
+    const rl = withChosenAgain(chosen, [{ atMs: 15, base: 500, distinct: false }]);
     const want = batch(rl, interfaces, o);
     const got = windowed(
       rl,
@@ -560,6 +574,27 @@ describe('LinkWindow with an unbounded clock (no probes, one-way traffic, or --c
     const marked = [...got.ambiguousJourneys].filter((j) => !want.ambiguousJourneys.has(j));
     for (const j of marked) expect(j.split(' > ').every(isChosen), j).toBe(true);
     expect(got.ambiguous).toBeLessThan(got.journeys.length / 4);
+  });
+
+  it('a forced cut does not mark a same-key neighbour whose payload differs (another tail)', () => {
+    // As above, plus the chosen packet once more 7 ms into each copy with another payload: same key, within the
+    // lag of the forced cuts' chains, but another tail, so neither side is the other's rival.
+    const o = { ...opts, clock: { mode: 'none' as const } };
+    const plain = batch(lanes, interfaces, o);
+    const chosen = plain.journeys.find((j) => j.includes('node-2/'))!.split(' > ');
+    const rl = withChosenAgain(chosen, [
+      { atMs: 15, base: 500, distinct: false },
+      { atMs: 7, base: 700, distinct: true },
+    ]);
+    const { want, got } = both(rl, o);
+    expect(got.forcedCuts).toBeGreaterThan(10);
+    expectBatchOrMarked(got, want);
+    const isOther = (row: string) => Number(row.split('#')[1]) % 1000 >= 700;
+    const others = want.journeys.filter((j) => j.split(' > ').every(isOther));
+    expect(others.length).toBeGreaterThan(100);
+    // Neither run finds them ambiguous (with key-only rivals, the window marked those next to a forced cut).
+    for (const j of others) expect(want.ambiguousJourneys.has(j), j).toBe(false);
+    for (const j of got.ambiguousJourneys) expect(j.split(' > ').some(isOther), j).toBe(false);
   });
 
   it('copies that differ in their payload never hold a cut back (same keys, other tails)', () => {
