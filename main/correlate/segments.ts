@@ -111,4 +111,12 @@ export class SegmentTable {
     if (!this.tailKnown[s] || (obs.flags[o] & F_TAIL) === 0) return true;
     return this.tail[s] === obs.tail[o];
   }
+
+  /**
+   * Whether segments a and b may carry one packet by their tails: unless both are known and differ (then the
+   * linker never joins them, nor counts one the other's rival).
+   */
+  tailsMayMatch(a: number, b: number): boolean {
+    return !this.tailKnown[a] || !this.tailKnown[b] || this.tail[a] === this.tail[b];
+  }
 }

@@ -357,7 +357,7 @@ export class LinkWindow {
           this.segJourney[u] - F >= p &&
           lo(u) <= hi(s) + lagNs &&
           hi(u) >= lo(s) - lagNs &&
-          !(segs.tailKnown[s] && segs.tailKnown[u] && segs.tail[s] !== segs.tail[u]);
+          segs.tailsMayMatch(s, u);
       if (!rivalled) continue;
       this.ambiguous[this.segJourney[s]] = 1;
       this.forced.add(s, segs, segs.tailKnown[s] ? s : -1, lo(s), hi(s), false);
@@ -436,7 +436,7 @@ export class LinkWindow {
       for (let x = 1; x < group.length; x++) {
         const s = group[x];
         const at = this.segJourney[s] - F;
-        if (lo(s) <= end && (!byTail || segs.tail[s] === segs.tail[group[x - 1]])) {
+        if (lo(s) <= end && (!byTail || segs.tailsMayMatch(s, group[x - 1]))) {
           if (at < min) min = at;
           if (at > max) max = at;
           if (hi(s) + lagNs > end) end = hi(s) + lagNs;
