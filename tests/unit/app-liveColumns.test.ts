@@ -2,10 +2,10 @@
 // changed are visited, journeys frozen by the window keep theirs). Property: after every snapshot, the columns
 // the main side holds (built from the snapshots' changed ranges alone) equal columns computed from scratch from
 // that snapshot's result, whatever the lanes' pace, the quiet lanes, late rows, replays and duplicated frames.
-import { appendFileSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
@@ -14,9 +14,6 @@ import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { fixtureCopy, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
 import { lanesFor } from './app-helpers.ts';
 import { tempDir } from '../tempDir.ts';
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const PCAP_HEADER = 24;
 
@@ -39,7 +36,6 @@ function staged(): string {
       return out.sort((a, b) => a.sec - b.sec || a.nsec - b.nsec);
     },
   });
-  dirs.push(dir);
   return dir;
 }
 
@@ -79,7 +75,6 @@ describe('live journey columns', () => {
         ),
         (steps) => {
           const dir = tempDir('hs-livecols-');
-          dirs.push(dir);
           const lanes = lanesFor(names, dir);
           let clock = 0;
           const lc = new LiveCorrelator({

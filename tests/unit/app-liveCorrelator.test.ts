@@ -3,9 +3,9 @@
 // — followed by one LiveCorrelator whose rows and snapshots feed a LiveSession as the worker's messages would.
 // While the capture runs no row is grouped past what every lane delivered; once the lanes are quiet the live
 // journeys equal a batch correlation of the same files, row by row.
-import { appendFileSync, copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
@@ -21,8 +21,6 @@ import { tempDir } from '../tempDir.ts';
 const FIXTURE = 'tests/fixtures/flannel-vxlan';
 const PCAP_HEADER = 24;
 const RECORD_HEADER = 16;
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 interface Rec {
   end: number;
@@ -49,7 +47,6 @@ function records(bytes: Uint8Array): Rec[] {
  */
 async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'clock'>) {
   const dir = tempDir('hs-livecorr-');
-  dirs.push(dir);
   const names = readdirSync(FIXTURE)
     .filter((f) => f.endsWith('.pcap'))
     .sort();
@@ -221,7 +218,6 @@ describe('LiveCorrelator', () => {
 
   it('does not let an idle interface hold journeys back once it has been quiet', () => {
     const dir = tempDir('hs-livecorr-');
-    dirs.push(dir);
     const names = readdirSync(FIXTURE)
       .filter((f) => f.endsWith('.pcap'))
       .sort();
@@ -258,9 +254,7 @@ describe('LiveCorrelator', () => {
   it('groups a node whose clock is 90 s ahead together with the others while capturing (SSH probes)', () => {
     const SHIFT = 90e9;
     const staged = fixtureCopy('flannel-vxlan', { shift: { 'node-2': SHIFT } });
-    dirs.push(staged);
     const dir = tempDir('hs-livecorr-');
-    dirs.push(dir);
     const names = readdirSync(staged)
       .filter((f) => f.endsWith('.pcap'))
       .sort();

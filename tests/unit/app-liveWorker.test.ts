@@ -3,9 +3,9 @@
 // worker tails them, posts rows and takes snapshots. The main thread only merges columns: a timer on it keeps
 // firing while the worker's large snapshots run, and once the lanes are quiet the journeys equal a batch
 // correlation of the same files.
-import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { generate } from '../../bench/generate.ts';
 import { LiveCorrelatorHandle } from '../../main/app/liveCorrelatorHandle.ts';
@@ -17,7 +17,6 @@ import { tempDir } from '../tempDir.ts';
 
 const JOURNEYS = 25_000;
 const work = tempDir('hs-liveworker-');
-afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('live correlation worker', () => {
   it('correlates growing captures off the main thread and settles on the batch journeys', async () => {

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { generate, readManifest, type Manifest } from '../../bench/generate.ts';
 import { tempDir } from '../tempDir.ts';
@@ -33,8 +33,6 @@ beforeAll(() => {
   dir = tempDir('hs-benchgen-');
   m = generate({ outDir: dir, journeys: JOURNEYS, seed: 7 });
 });
-
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('bench generator', () => {
   it('writes the advertised counts and a manifest that validates', () => {

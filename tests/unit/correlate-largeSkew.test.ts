@@ -2,9 +2,7 @@
 // traffic then narrows that to microseconds. Real lab bytes (flannel-vxlan fixtures) with node-2's records
 // shifted by +90 s, probes as `hopscope capture` records them (node clock minus capturing host, ± RTT/2).
 
-import { rmSync } from 'node:fs';
-
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { correlate, crossNodePings, filesIn, fixtureCopy, fixtureFiles, path } from './correlate-helpers.ts';
 
@@ -12,7 +10,6 @@ const SHIFT = 90e9;
 const base = correlate(fixtureFiles('flannel-vxlan'));
 const baseNode2 = base.clocks.find((c) => c.node === 'node-2')!;
 const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': SHIFT } });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // The probe is 3 ms off the truth and ±5 ms wide: what a probe over a slow SSH link gives.
 const probes = [

@@ -8,10 +8,9 @@
 // clock bound); and a generated two-node VXLAN path (bench/generate.ts, 1.5 s of traffic) with the default
 // windows scaled down.
 
-import { rmSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { generate } from '../../bench/generate.ts';
 import { Correlator, type CorrelateOptions } from '../../main/correlate/correlator.ts';
@@ -21,9 +20,6 @@ import type { InterfaceInfo } from '../../main/correlate/ownership.ts';
 import { decodeFields } from '../../main/decode/index.ts';
 import { canonical, fixtureFiles, loadLanes, type Lane } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
-
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 interface Outcome {
   journeys: string[];
@@ -415,7 +411,6 @@ describe('LinkWindow on replayed traffic (the same packets again and again)', ()
 describe('LinkWindow on a generated VXLAN path', () => {
   it('relinks a bounded number of segments per snapshot and ends as the batch does', () => {
     const dir = tempDir('hs-window-');
-    dirs.push(dir);
     // ~1.5 s of traffic (two journeys per exchange, an exchange every 0.2 ms on average), node-2 0.4 ms ahead.
     const m = generate({ outDir: dir, journeys: 15000, seed: 5, extras: false });
     const { lanes, interfaces } = loadLanes(m.path.map((f) => path.join(dir, f.path)));

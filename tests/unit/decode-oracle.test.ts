@@ -2,9 +2,9 @@
 // packet's outer and innermost fields: addresses, TTL, IP id, protocol, ports, VNI, ICMP type/id/seq, TCP
 // seq/ack/flags, MACs, ARP, Linux cooked header. tshark is installed by scripts/setup-debian.sh.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   createPacketFields,
   decodeFields,
@@ -78,7 +78,6 @@ const FIELDS = [
 type Field = (typeof FIELDS)[number];
 
 const tmp = tempDir('hs-oracle-');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** One tshark run over all captures, concatenated in order (mergecap -a) so it is fast. */
 function tsharkRows(files: string[]): Record<Field, string[]>[] {

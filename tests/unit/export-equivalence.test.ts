@@ -7,7 +7,7 @@
 import { closeSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { generate } from '../../bench/generate.ts';
 import { changesBetween } from '../../main/correlate/hops.ts';
@@ -23,7 +23,6 @@ import { correlate, filesIn, fixtureCopy, fixtureFiles, FIXTURES } from './corre
 import { tempDir } from '../tempDir.ts';
 
 const tmp = tempDir('hs-export-eq-');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** The row's captured bytes, read on their own from the file (no window, no cache). */
 function frameBytes(res: CorrelationResult, r: number, fds: Map<string, number>): Uint8Array {

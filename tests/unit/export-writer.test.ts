@@ -17,7 +17,7 @@ import {
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   BATCH_PACKETS,
@@ -32,7 +32,6 @@ import { correlate, filesIn, fixtureCopy } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 const tmp = tempDir('hs-export-writer-');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** A classic pcap (nanosecond, little-endian) with one record per frame; returns each record's offset. */
 function pcapWith(path: string, frames: Uint8Array[]): number[] {

@@ -6,7 +6,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
@@ -30,7 +30,6 @@ import { F_TRUNCATED } from '../../main/correlate/observations.ts';
 import { tempDir } from '../tempDir.ts';
 
 const tmp = tempDir('hs-export-');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const ROOT = join(import.meta.dirname, '..', '..');
 
 async function toPcapng(res: CorrelationResult, out: string, correctedTime = false): Promise<number> {

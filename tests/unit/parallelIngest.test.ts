@@ -9,7 +9,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { generate } from '../../bench/generate.ts';
 import { ObservationTable, ROW_COLUMNS, RowStoreFull } from '../../main/correlate/observations.ts';
@@ -37,7 +37,6 @@ let tmp: string;
 beforeAll(() => {
   tmp = tempDir('hs-par-');
 });
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 function load(args: string[]): Inputs {
   const inputs = loadInputs(args);

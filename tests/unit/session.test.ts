@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import { parseIpOutputs } from '../../main/discover/parseIp.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
@@ -14,7 +14,6 @@ import { correlate, crossNodePings, FIXTURES, fixtureCopy, fixtureFiles, path } 
 import { tempDir } from '../tempDir.ts';
 
 const tmp = tempDir('hs-session-');
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('labels', () => {
   it('NODE:IFACE=FILE, <node>__<iface>.pcap(ng) with %-encoding, node/iface pcapng names', () => {

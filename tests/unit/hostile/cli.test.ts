@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { summarize } from '../../../main/decode/index.ts';
 import { tempDir } from '../../tempDir.ts';
@@ -72,7 +72,6 @@ const CONTROL = /[\x00-\x08\x0b-\x1f\x7f\x9b]/;
 beforeAll(() => {
   dir = tempDir('hs-hostile-cli-');
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 describe('hopscope correlate on hostile files', () => {
   it('wrong magic: exit 1, PCAP_BAD_MAGIC at byte 0 naming the file', () => {

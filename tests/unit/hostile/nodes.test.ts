@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
 import { selectInterfaces } from '../../../main/capture/selection.ts';
 import {
@@ -44,7 +44,6 @@ beforeAll(() => {
   );
   fs.chmodSync(fakeTcpdump, 0o755);
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /**
  * Runs a command line the way sshd does: the login shell gets it as one `-c` string. Its stdin is a FIFO we
