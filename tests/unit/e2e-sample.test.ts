@@ -225,6 +225,11 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(await p.textContent('[data-testid=node-card][data-node="node-x"] .node-head')).toContain(
       '127.0.0.1:2222',
     );
+    // The renamed node's status event can arrive before the edit's answer, and the panel shows it as a new card
+    // until its list is fetched again (a failure in CI under load): wait for that, then there is one card.
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=node-card]').length === 1, null, {
+      timeout: 5000,
+    });
     expect(await p.$$('[data-testid=node-card]')).toHaveLength(1);
     // The failed connection attempt is an error line on the card, not a page error.
     expect(errors).toEqual([]);
