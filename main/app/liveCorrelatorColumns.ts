@@ -1,5 +1,7 @@
-// A growable typed-array column for live capture (rows arrive a few thousand at a time): doubles its capacity,
-// hands out exact-size copies or views, and never holds one object per packet.
+// A growable typed-array column for live capture (rows arrive a few thousand at a time): doubles its capacity
+// (or reserves: correlate/columns.ts grownCapacity), hands out exact-size copies or views, and never holds one object per packet.
+
+import { allocGrown } from '../correlate/columns.ts';
 
 type Typed = Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float64Array;
 
@@ -15,9 +17,7 @@ export class Grow<T extends Typed> {
 
   private reserve(n: number): void {
     if (n <= this.data.length) return;
-    let cap = this.data.length * 2;
-    while (cap < n) cap *= 2;
-    const next = this.make(cap);
+    const next = allocGrown(this.data.length, n, this.make);
     next.set(this.data as never);
     this.data = next;
   }

@@ -1,26 +1,48 @@
-// Growable typed-array columns: the correlator keeps every per-packet number in one of these, never in
-// per-packet objects (a million objects cost ~700 MiB and 8x the time; a column costs its bytes).
+// Growing typed-array columns: the correlator keeps every per-packet number in typed arrays, never in
+// per-packet objects (a million objects cost ~700 MiB and 8x the time; a column costs its bytes). How they grow
+// (grownCapacity), a capture's pending rows as runs (RowRuns), and withCapacity for the live window's columns.
 
-type TypedArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float64Array;
-type Ctor<T extends TypedArray> = new (n: number) => T;
+/**
+ * When a growing column reserves instead of doubling: once it needs RESERVE_FROM entries, it jumps to
+ * RESERVE_ENTRIES (2^25: 32 MiB of one-byte entries), then doubles from there. Linux only (glibc's malloc, below).
+ *
+ * glibc serves a block below its mmap threshold from its heap, and the threshold rises to 32 MiB once a large
+ * block has been freed (a column's previous copy, after the first doubling). A column allocated there is zeroed
+ * in place, so all of its new capacity is resident at once, and the copy it replaced stays in the heap. A
+ * block of 32 MiB or more is a mapping of its own: its pages become resident only when written, and it goes
+ * back to the system when freed. Reserved capacity is address space, not memory. A 60 s live capture of 16
+ * interfaces (3 M rows, bench/RESULTS.md, ninth session): the app's live path peaked at 682 MiB doubling,
+ * 571 MiB reserving.
+ */
+export const RESERVE_FROM = 1 << 16;
+export const RESERVE_ENTRIES = 1 << 25;
+const RESERVE = process.platform === 'linux';
 
-export class Column<T extends TypedArray> {
-  data: T;
-  private readonly ctor: Ctor<T>;
-  constructor(ctor: Ctor<T>, initial = 1024) {
-    this.ctor = ctor;
-    this.data = new ctor(initial);
-  }
-  /** Makes room for index `i` (amortised doubling). */
-  ensure(i: number): T {
-    if (i >= this.data.length) {
-      let n = this.data.length * 2;
-      while (n <= i) n *= 2;
-      const next = new this.ctor(n);
-      next.set(this.data as never);
-      this.data = next;
-    }
-    return this.data;
+/**
+ * The capacity a column of `cap` entries grows to when it needs `need`: doubled (at least `need`), or the
+ * reservation above. `reserve` is for tests (default: on Linux).
+ */
+export function grownCapacity(cap: number, need: number, reserve = RESERVE): number {
+  let n = Math.max(cap * 2, 1);
+  while (n < need) n *= 2;
+  if (reserve && n >= RESERVE_FROM && n < RESERVE_ENTRIES) n = RESERVE_ENTRIES;
+  return n;
+}
+
+/**
+ * `alloc(n)` at grownCapacity(cap, need), or at the plain doubled size when the reservation cannot be had (a
+ * RangeError: no address space or commit for it, e.g. with strict overcommit). `alloc` must change nothing
+ * when it throws.
+ */
+export function allocGrown<R>(cap: number, need: number, alloc: (n: number) => R, reserve = RESERVE): R {
+  const n = grownCapacity(cap, need, reserve);
+  const plain = grownCapacity(cap, need, false);
+  if (n === plain) return alloc(n);
+  try {
+    return alloc(n);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    return alloc(plain);
   }
 }
 
@@ -96,14 +118,17 @@ export class RowRuns {
   }
 }
 
-/** `a` when it holds `n` entries, else a new array of the same kind (twice as large, at least n) with a's first `keep`. */
+/**
+ * `a` when it holds `n` entries, else a new array of the same kind (grownCapacity: twice as large, at least n,
+ * or a reservation) with a's first `keep`.
+ */
 export function withCapacity<T extends Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(
   a: T,
   n: number,
   keep: number,
 ): T {
   if (a.length >= n) return a;
-  const b = new (a.constructor as new (size: number) => T)(Math.max(n, a.length * 2));
+  const b = allocGrown(a.length, n, (size) => new (a.constructor as new (size: number) => T)(size));
   b.set(a.subarray(0, keep) as never);
   return b;
 }

@@ -3,6 +3,7 @@
 
 import type { PacketFields } from '../decode/fields.ts';
 import type { Identity } from './identity.ts';
+import { allocGrown } from './columns.ts';
 import { TupleInterner } from './interner.ts';
 
 /** Fields of an interned encapsulation tuple, for ObservationTable.encap(). */
@@ -106,7 +107,7 @@ export class ObservationTable {
   private fixed = false;
 
   constructor(initial = 4096) {
-    this.grow(initial);
+    this.allocate(initial, (name, ctor) => new ctor(initial));
   }
 
   /**
@@ -154,24 +155,29 @@ export class ObservationTable {
     this.cap = n;
   }
 
-  private grow(n: number): void {
+  /** Room for `need` rows (grownCapacity: doubling, or a reservation), the rows kept. */
+  private grow(need: number): void {
     if (this.fixed) throw new RowStoreFull('rows');
-    const self = this as unknown as Record<string, TypedArray | undefined>;
-    const old = { ...self };
-    // A widened column keeps its wider type; the others take their COLUMNS type.
-    this.allocate(n, (name, ctor) => {
-      const prev = old[name];
-      const a = prev ? new (prev.constructor as IntCtor)(n) : new ctor(n);
-      if (prev) a.set(prev);
+    const self = this as unknown as Record<string, TypedArray>;
+    // Every column is allocated before any is replaced, so that a reservation that fails changes nothing. A
+    // widened column keeps its wider type.
+    const { n, next } = allocGrown(this.cap, need, (n) => ({
+      n,
+      next: new Map(COLUMNS.map(([name]) => [name, new (self[name].constructor as IntCtor)(n)])),
+    }));
+    this.allocate(n, (name) => {
+      const a = next.get(name)!;
+      a.set(self[name]);
       return a;
     });
   }
 
   /** Replaces a column by a wider copy (a shared table cannot: its workers hold the narrow one). */
-  private widen<T extends TypedArray>(col: T, ctor: IntCtor): TypedArray {
+  private widen<T extends TypedArray>(col: T, ctor: IntCtor, rows = this.length): TypedArray {
     if (this.fixed) throw new RowStoreFull('width');
     const w = new ctor(this.cap);
-    w.set(col);
+    // Rows [0, rows) only: past them a reserved column's pages were never written (columns.ts grownCapacity).
+    w.set(col.subarray(0, rows));
     return w;
   }
 
@@ -188,11 +194,11 @@ export class ObservationTable {
     if (shiftNs !== 0) for (let i = from; i < to; i++) this.t[i] += shiftNs;
     const ethMap = this.macPairs.internAll(part.macPairs);
     if (ethMap && this.macPairs.count >= 0xffff && this.ethPair instanceof Uint16Array)
-      this.ethPair = this.widen(this.ethPair, Int32Array) as Int32Array;
+      this.ethPair = this.widen(this.ethPair, Int32Array, Math.max(to, this.length)) as Int32Array;
     if (ethMap) remapIds(this.ethPair, ethMap, from, to);
     const encMap = this.encaps.internAll(part.encaps);
     if (encMap && this.encaps.count >= 0xffff && this.encapId instanceof Uint16Array)
-      this.encapId = this.widen(this.encapId, Int32Array) as Int32Array;
+      this.encapId = this.widen(this.encapId, Int32Array, Math.max(to, this.length)) as Int32Array;
     if (encMap) remapIds(this.encapId, encMap, from, to);
     for (const [r, v] of part.wideIpLen) this.wideIpLen.set(r, v);
     if (to > this.length) this.length = to;
@@ -225,7 +231,7 @@ export class ObservationTable {
     id: Identity,
   ): number {
     const i = this.length;
-    if (i === this.cap) this.grow(this.cap * 2); // throws RowStoreFull when shared
+    if (i === this.cap) this.grow(i + 1); // throws RowStoreFull when shared
     this.length = i + 1;
     this.capture[i] = capture;
     this.record[i] = record;

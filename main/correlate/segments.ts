@@ -1,6 +1,7 @@
 // Node-local segments: all observations of one packet on ONE node (one clock), in time order. The grouper
 // builds them per node with a windowed hash table; the linker then joins segments of different nodes.
 
+import { allocGrown } from './columns.ts';
 import { F_DUP, F_TAIL, type ObservationTable } from './observations.ts';
 
 export class SegmentTable {
@@ -22,33 +23,43 @@ export class SegmentTable {
   prevSameKey!: Int32Array;
 
   constructor(initial = 1024) {
-    this.grow(initial);
+    this.assign(SegmentTable.columns(initial), initial);
   }
 
-  private grow(n: number): void {
-    const c = <T extends { set(a: ArrayLike<number>): void }>(old: T | undefined, a: T): T => {
-      if (old) a.set(old as unknown as ArrayLike<number>);
-      return a;
+  private static columns(n: number) {
+    return {
+      node: new Uint16Array(n),
+      firstObs: new Int32Array(n),
+      lastObs: new Int32Array(n),
+      count: new Int32Array(n),
+      firstT: new Float64Array(n),
+      lastT: new Float64Array(n),
+      maxTtl: new Int16Array(n),
+      minTtl: new Int16Array(n),
+      keyHi: new Int32Array(n),
+      keyLo: new Int32Array(n),
+      tail: new Int32Array(n),
+      tailKnown: new Uint8Array(n),
+      prevSameKey: new Int32Array(n),
     };
-    this.node = c(this.node, new Uint16Array(n));
-    this.firstObs = c(this.firstObs, new Int32Array(n));
-    this.lastObs = c(this.lastObs, new Int32Array(n));
-    this.count = c(this.count, new Int32Array(n));
-    this.firstT = c(this.firstT, new Float64Array(n));
-    this.lastT = c(this.lastT, new Float64Array(n));
-    this.maxTtl = c(this.maxTtl, new Int16Array(n));
-    this.minTtl = c(this.minTtl, new Int16Array(n));
-    this.keyHi = c(this.keyHi, new Int32Array(n));
-    this.keyLo = c(this.keyLo, new Int32Array(n));
-    this.tail = c(this.tail, new Int32Array(n));
-    this.tailKnown = c(this.tailKnown, new Uint8Array(n));
-    this.prevSameKey = c(this.prevSameKey, new Int32Array(n));
+  }
+
+  private assign(c: ReturnType<typeof SegmentTable.columns>, n: number): void {
+    Object.assign(this, c);
     this.cap = n;
+  }
+
+  /** Room for `need` segments (grownCapacity: doubling, or a reservation), the segments kept. */
+  private grow(need: number): void {
+    // Every column is allocated before any is replaced, so that a reservation that fails changes nothing.
+    const { n, next } = allocGrown(this.cap, need, (n) => ({ n, next: SegmentTable.columns(n) }));
+    for (const [name, col] of Object.entries(next)) col.set(this[name as keyof typeof next]);
+    this.assign(next, n);
   }
 
   create(node: number, o: number, obs: ObservationTable, prev: number): number {
     const s = this.length;
-    if (s === this.cap) this.grow(this.cap * 2);
+    if (s === this.cap) this.grow(s + 1);
     this.length = s + 1;
     this.node[s] = node;
     this.firstObs[s] = o;
