@@ -4,7 +4,9 @@
 
 /**
  * When a growing column reserves instead of doubling: once it needs RESERVE_FROM entries, it jumps to
- * RESERVE_ENTRIES (2^25: 32 MiB of one-byte entries), then doubles from there. Linux only (glibc's malloc, below).
+ * RESERVE_ENTRIES (2^25: 32 MiB of one-byte entries), then doubles from there. Only under Node on Linux, where
+ * typed arrays come from glibc's malloc (below); Electron allocates them with its own allocator (PartitionAlloc),
+ * which was not measured here.
  *
  * glibc serves a block below its mmap threshold from its heap, and the threshold rises to 32 MiB once a large
  * block has been freed (a column's previous copy, after the first doubling). A column allocated there is zeroed
@@ -16,11 +18,11 @@
  */
 export const RESERVE_FROM = 1 << 16;
 export const RESERVE_ENTRIES = 1 << 25;
-const RESERVE = process.platform === 'linux';
+const RESERVE = process.platform === 'linux' && !process.versions.electron;
 
 /**
  * The capacity a column of `cap` entries grows to when it needs `need`: doubled (at least `need`), or the
- * reservation above. `reserve` is for tests (default: on Linux).
+ * reservation above. `reserve` is for tests (default: under Node on Linux).
  */
 export function grownCapacity(cap: number, need: number, reserve = RESERVE): number {
   let n = Math.max(cap * 2, 1);

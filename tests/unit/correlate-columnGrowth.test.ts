@@ -19,7 +19,7 @@ import { ObservationTable } from '../../main/correlate/observations.ts';
 import { SegmentTable } from '../../main/correlate/segments.ts';
 import { createPacketFields } from '../../main/decode/fields.ts';
 
-const LINUX = process.platform === 'linux';
+const LINUX = process.platform === 'linux' && !process.versions.electron;
 /** What the stores grow to past RESERVE_FROM entries on this platform. */
 const JUMP = LINUX ? RESERVE_ENTRIES : 2 * RESERVE_FROM;
 
