@@ -48,12 +48,13 @@ const SENDER = `
 const dgram = require('node:dgram');
 const [dst, port, rate, count, size] = process.argv.slice(1).map((v, i) => (i === 0 ? v : Number(v)));
 const s = dgram.createSocket('udp4');
-const buf = Buffer.alloc(size, 0x5a);
 let sent = 0, acked = 0;
 const t0 = process.hrtime.bigint();
 const tick = () => {
   const due = Math.min(count, Math.floor((Number(process.hrtime.bigint() - t0) / 1e9) * rate));
   while (sent < due) {
+    // A buffer per datagram: send() is asynchronous, so one reused buffer would carry a later counter.
+    const buf = Buffer.alloc(size, 0x5a);
     buf.writeUInt32BE(sent, 0);
     s.send(buf, port, dst, (e) => { if (!e) acked++; if (++done === count) finish(); });
     sent++;
