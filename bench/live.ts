@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 
 import { BOTH_NODES_ALL_IFACES } from '../tests/lab/captureLab.ts';
 import type { FollowStats } from './lib/followLive.ts';
+import { CLK_TCK, procSample } from './lib/proc.ts';
 import { TARGETS } from './lib/targets.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,7 +30,6 @@ const SCENARIO = 'flannel-vxlan';
 /** Extra pod pairs beside the lab's own, so each node has 8 capturable interfaces (16 in all). */
 const EXTRA_PAIRS = 4;
 const NS_PREFIX = 'hsx-perf-';
-const CLK_TCK = 100; // /proc/PID/stat ticks per second on Linux x86-64
 
 const PORT = 5001;
 const PAYLOAD = 200; // bytes of UDP payload: a 242-byte frame on the pod side, realistic for service traffic
@@ -159,20 +159,6 @@ function ringMemory(): { node: string; sockets: number; bytes: number; frames: n
     }
     return { node: `node-${n}`, sockets, bytes, frames };
   });
-}
-
-function procSample(pid: number): { ticks: number; rssKiB: number; hwmKiB: number } | null {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(f[11]) + Number(f[12]); // utime + stime, all threads
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-    const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN);
-    return { ticks, rssKiB: rss, hwmKiB: hwm };
-  } catch {
-    return null;
-  }
 }
 
 /**

@@ -16,11 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { LiveCorrelator } from '../main/app/liveCorrelator.ts';
 import { LoadedSession } from '../main/app/loadedSession.ts';
 import { LinkWindow } from '../main/correlate/window.ts';
-import { createCaptureReader } from '../main/pcap/reader.ts';
 import { generate, readManifest } from './generate.ts';
+import { CaptureCopier } from './lib/pcapIndex.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const PCAP_HEADER = 24;
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,24 +27,6 @@ function arg(name: string, dflt: number): number {
   const v = Number(process.argv[i + 1]);
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} needs a positive number`);
   return v;
-}
-
-/** Where each record of a classic pcap ends and its time (ns since the epoch, as a float: µs precision). */
-function index(file: string): { end: Float64Array; t: Float64Array } {
-  const ends: number[] = [];
-  const times: number[] = [];
-  const reader = createCaptureReader((rec) => {
-    ends.push(rec.offset + 16 + rec.caplen);
-    times.push(rec.tsSec * 1e9 + rec.tsNsec);
-  });
-  const fd = fs.openSync(file, 'r');
-  const buf = new Uint8Array(1 << 22);
-  for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) {
-    const p = reader.push(buf.subarray(0, n));
-    if (p) throw new Error(`${file}: ${p.message}`);
-  }
-  fs.closeSync(fd);
-  return { end: Float64Array.from(ends), t: Float64Array.from(times) };
 }
 
 function main(): void {
@@ -69,21 +50,14 @@ function main(): void {
     what = `the generated path, ${journeys} journeys`;
   }
   const files = inputs.map((f) => f.path);
-  const idx = files.map(index);
-  const t0 = Math.min(...idx.map((x) => x.t[0]));
-  const t1 = Math.max(...idx.map((x) => x.t[x.t.length - 1]));
   const live = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-bench-livewin-'));
+  const copier = new CaptureCopier(files, live);
+  const { t0, t1 } = copier;
   // A capture folder's session.json (SSH clock probes, discovered interfaces) comes along, as it would be there.
   if (given >= 0)
     for (const f of fs.readdirSync(process.argv[given + 1]).filter((n) => n.endsWith('.json')))
       fs.copyFileSync(path.join(process.argv[given + 1], f), path.join(live, f));
-  const lanes = inputs.map((f) => ({
-    node: f.node,
-    iface: f.iface,
-    file: path.join(live, path.basename(f.path)),
-  }));
-  const src = files.map((f) => fs.openSync(f, 'r'));
-  const written = files.map(() => 0);
+  const lanes = inputs.map((f, i) => ({ node: f.node, iface: f.iface, file: copier.copies[i] }));
   let clock = 0;
   const lc = new LiveCorrelator({
     id: 'bench',
@@ -107,27 +81,8 @@ function main(): void {
   try {
     for (let cut = t0 + stepNs; ; cut += stepNs) {
       const last = cut >= t1;
-      files.forEach((_, i) => {
-        // Every record before the cut (all of them at the end), copied as tcpdump would have written it.
-        let n = 0;
-        const t = idx[i].t;
-        let lo = 0;
-        let hi = t.length;
-        while (lo < hi) {
-          const mid = (lo + hi) >> 1;
-          if (t[mid] < cut || last) lo = mid + 1;
-          else hi = mid;
-        }
-        n = lo;
-        const to = n ? idx[i].end[n - 1] : PCAP_HEADER;
-        if (to > written[i] || written[i] === 0) {
-          const len = Math.max(to, PCAP_HEADER) - written[i];
-          const b = Buffer.allocUnsafe(len);
-          fs.readSync(src[i], b, 0, len, written[i]);
-          fs.appendFileSync(lanes[i].file, b);
-          written[i] += len;
-        }
-      });
+      // Every record before the cut (all of them at the end), copied as tcpdump would have written it.
+      copier.advance(cut, last);
       clock += stepNs / 1e6;
       lc.poll();
       const j = lc.snapshot(last);
@@ -152,7 +107,7 @@ function main(): void {
     }
   } finally {
     lc.close();
-    src.forEach((fd) => fs.closeSync(fd));
+    copier.close();
     fs.rmSync(live, { recursive: true, force: true });
   }
   console.log(`\nnode ${process.version}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? '?'}`);
