@@ -1,5 +1,6 @@
 // A growable typed-array column for live capture (rows arrive a few thousand at a time): doubles its capacity
-// (or reserves: correlate/columns.ts grownCapacity), hands out exact-size copies or views, and never holds one object per packet.
+// (or reserves: correlate/columns.ts grownCapacity), hands out exact-size copies or views, and never holds one
+// object per packet.
 
 import { allocGrown } from '../correlate/columns.ts';
 

@@ -12,9 +12,9 @@
  * block has been freed (a column's previous copy, after the first doubling). A column allocated there is zeroed
  * in place, so all of its new capacity is resident at once, and the copy it replaced stays in the heap. A
  * block of 32 MiB or more is a mapping of its own: its pages become resident only when written, and it goes
- * back to the system when freed. Reserved capacity is address space, not memory. A 60 s live capture of 16
- * interfaces (3 M rows, bench/RESULTS.md, ninth session): the app's live path peaked at 682 MiB doubling,
- * 571 MiB reserving.
+ * back to the system when freed. Reserved capacity is address space, not memory. The app's live path on a 60 s
+ * capture of 16 interfaces (3 M rows; bench/RESULTS.md, ninth session) peaked at 683–727 MiB doubling and at
+ * 566–567 MiB reserving (alternating paced replays).
  */
 export const RESERVE_FROM = 1 << 16;
 export const RESERVE_ENTRIES = 1 << 25;
