@@ -16,6 +16,9 @@ import { CaptureFiles } from '../session/frames.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
 import type { LiveJourneys, LiveRows } from './liveCorrelatorProtocol.ts';
 
+const U32 = (n: number) => new Uint32Array(n);
+const F64 = (n: number) => new Float64Array(n);
+
 /** Seconds from the base within which ns since it are exact in a double (2^53 ns is 104 days). */
 const EXACT_SEC = 9_000_000;
 
@@ -50,14 +53,18 @@ export class LiveSession {
    */
   private tsRel = new Grow((n) => new Float64Array(n));
   private exact: { sec: Grow<Float64Array>; nsec: Grow<Uint32Array> } | null = null;
-  private origLen = new Grow((n) => new Uint32Array(n));
-  private caplen = new Grow((n) => new Uint32Array(n));
+  /** Captured and original lengths: 16-bit until a frame over 65,535 bytes (GRO/TSO) arrives (appendWidening). */
+  private origLen = new Grow<Uint16Array | Uint32Array>((n) => new Uint16Array(n));
+  private caplen = new Grow<Uint16Array | Uint32Array>((n) => new Uint16Array(n));
   private proto = new Grow((n) => new Uint8Array(n));
   private status = new Grow((n) => new Uint8Array(n));
   private journeyCol = new Grow((n) => new Int32Array(n));
   private hopCol = new Grow((n) => new Int16Array(n));
-  /** Per row: its record's offset in its lane's file (frames are read from there, for the rows shown). */
-  private fileOffset = new Grow((n) => new Float64Array(n));
+  /**
+   * Per row: its record's offset in its lane's file (frames are read from there, for the rows shown); 32-bit
+   * until an offset past 4 GiB arrives.
+   */
+  private fileOffset = new Grow<Uint32Array | Float64Array>((n) => new Uint32Array(n));
   private readonly files = new CaptureFiles();
   private readonly paths: string[];
   private journeys = 0;
@@ -98,8 +105,8 @@ export class LiveSession {
       throw new HopscopeError('INTERNAL', `live rows out of order: got ${r.from}, have ${from}`);
     const n = r.capture.length;
     this.capture.append(r.capture);
-    this.origLen.append(r.origLen);
-    this.caplen.append(r.caplen);
+    this.origLen.appendWidening(r.origLen, 0xffff, U32);
+    this.caplen.appendWidening(r.caplen, 0xffff, U32);
     this.proto.append(r.proto);
     this.status.append(r.status);
     // Bulk writes into the columns (a message can hold a hundred thousand rows after a long snapshot).
@@ -115,7 +122,7 @@ export class LiveSession {
     if (far && !this.exact) this.keepExact(at);
     this.exact?.sec.append(r.tsSec);
     this.exact?.nsec.append(r.tsNsec);
-    this.fileOffset.append(r.fileOffset);
+    this.fileOffset.appendWidening(r.fileOffset, 0xffffffff, F64);
     this.journeyCol.extend(n);
     this.journeyCol.data.fill(-1, at, at + n);
     this.hopCol.extend(n);
@@ -165,7 +172,7 @@ export class LiveSession {
       from: f,
       capture: this.capture.copy(f, end),
       tsNs: this.tsRel.copy(f, end),
-      length: this.origLen.copy(f, end),
+      length: Uint32Array.from(this.origLen.data.subarray(f, end)),
       journey: this.journeyCol.copy(f, end),
       hop: this.hopCol.copy(f, end),
       proto: this.proto.copy(f, end),

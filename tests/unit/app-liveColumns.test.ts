@@ -2,7 +2,8 @@
 // changed are visited, journeys frozen by the window keep theirs). Property: after every snapshot, the columns
 // the main side holds (built from the snapshots' changed ranges alone) equal columns computed from scratch from
 // that snapshot's result, whatever the lanes' pace, the quiet lanes, late rows, replays and duplicated frames.
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+// The main side's packet columns keep every row's time, lengths and file offset exact.
+import fs, { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -167,5 +168,56 @@ describe('live packet times', () => {
     all.sec.forEach((s, i) => expect(live.tsNsString(i)).toBe(epoch(s, all.nsec[i])));
     live.addRows(rows(9, [base + 1], [2]));
     expect(live.tsNsString(9)).toBe(epoch(base + 1, 2));
+  });
+});
+
+describe('live packet lengths and offsets', () => {
+  it('stay narrow until a frame over 64 KiB or an offset past 4 GiB arrives, then keep every row exact', () => {
+    // A sparse capture file: a classic pcap header, a 60-byte frame at byte 24, and a 70,000-byte one at 5 GiB.
+    const file = path.join(tempDir('hs-livelen-'), 'n.pcap');
+    const far = 5 * 2 ** 32 + 1000;
+    const small = Uint8Array.from({ length: 60 }, (_, i) => i);
+    const big = Uint8Array.from({ length: 70_000 }, (_, i) => (i * 7) & 0xff);
+    const fd = fs.openSync(file, 'w');
+    fs.writeSync(fd, new Uint8Array(24).fill(0), 0, 24, 0);
+    fs.writeSync(fd, Buffer.from([0xd4, 0xc3, 0xb2, 0xa1]), 0, 4, 0);
+    fs.writeSync(fd, small, 0, 60, 24 + 16);
+    fs.writeSync(fd, big, 0, big.length, far + 16);
+    fs.closeSync(fd);
+    const live = new LiveSession(
+      't',
+      't',
+      '/nonexistent',
+      [{ node: 'n', iface: 'eth0', file }],
+      1_700_000_000,
+    );
+    const rows = (from: number, len: number[], offset: number[]): LiveRows => ({
+      from,
+      capture: new Uint16Array(len.length),
+      tsSec: new Float64Array(len.length).fill(1_700_000_001),
+      tsNsec: new Uint32Array(len.length),
+      origLen: Uint32Array.from(len),
+      caplen: Uint32Array.from(len),
+      proto: new Uint8Array(len.length),
+      status: new Uint8Array(len.length),
+      fileOffset: Float64Array.from(offset),
+      lanes: [{ linkType: 1, packets: len.length, problems: [] }],
+    });
+    live.addRows(rows(0, [60, 65_535], [24, 4_294_967_295]));
+    const batch = live.addRows(rows(2, [70_000, 60], [far, 24]));
+    const lens = [60, 65_535, 70_000, 60];
+    lens.forEach((n, i) => {
+      expect(live.origLenOf(i)).toBe(n);
+      expect(live.caplenOf(i)).toBe(n);
+    });
+    expect(batch.length).toBeInstanceOf(Uint32Array);
+    expect(Array.from(batch.length)).toEqual([70_000, 60]);
+    expect(Array.from(live.batch(0, 4).length)).toEqual(lens);
+    // The frames come from where each row's offset says: the one past 4 GiB read whole.
+    expect(Array.from(live.frame(0))).toEqual(Array.from(small));
+    expect(live.frame(2).length).toBe(big.length);
+    expect(Buffer.from(live.frame(2)).equals(Buffer.from(big))).toBe(true);
+    expect(Array.from(live.frame(3))).toEqual(Array.from(small));
+    live.close();
   });
 });
