@@ -272,6 +272,9 @@ export class Correlator {
       }
       this.groupNode(n, w);
     }
+    // Grouped rows' keys are never read again: a live correlation keeps only the waiting rows' (cheap in batch,
+    // where everything is grouped at once).
+    this.obs.compactKeys(this.firstPendingRow());
   }
 
   /**

@@ -36,8 +36,8 @@ export class NodeGrouper {
     const fl = obs.flags[o];
     if ((fl & F_KEYED) === 0 || (fl & F_ARP) !== 0) return;
     const segs = this.segs;
-    const hi = obs.keyHi[o];
-    const lo = obs.keyLo[o];
+    const hi = obs.keyHiOf(o);
+    const lo = obs.keyLoOf(o);
     const t = obs.t[o];
     const head = this.table.get(hi, lo);
     const cutoff = t - this.opts.localWindowNs;

@@ -21,6 +21,9 @@ const ENCAP_FIELDS = 9;
 const STATUS_TRUNCATED = 1;
 const STATUS_MALFORMED = 2;
 
+/** Grouped rows' keys are dropped (compactKeys) in steps of at least this many rows. */
+export const KEY_COMPACT_MIN = 1 << 14;
+
 /** Row flags. */
 export const F_KEYED = 1; // has an identity key: belongs to a journey
 export const F_TAIL = 2; // tail hash known
@@ -71,9 +74,15 @@ export class ObservationTable {
   flags!: Uint8Array;
   /** M_* bits: which narrow fields are absent (their raw column holds 0). */
   missing!: Uint16Array;
+  /**
+   * The identity key and payload tail, read only while a row waits to be grouped: row r's are at r − keyBase.
+   * Read them with keyHiOf(r), keyLoOf(r), tailOf(r). A live correlation moves the rows still waiting to the front
+   * (compactKeys), so these columns hold the grouping lag's rows, not the capture's.
+   */
   keyHi!: Int32Array;
   keyLo!: Int32Array;
   tail!: Int32Array;
+  keyBase = 0;
   src!: Uint32Array;
   dst!: Uint32Array;
   /** Raw narrow columns: read with srcPort(r), ttl(r)… (which give -1 when absent). */
@@ -172,6 +181,33 @@ export class ObservationTable {
     });
   }
 
+  /** Row r's identity key halves and payload tail (r not grouped yet: see keyBase). */
+  keyHiOf(r: number): number {
+    return this.keyHi[r - this.keyBase];
+  }
+  keyLoOf(r: number): number {
+    return this.keyLo[r - this.keyBase];
+  }
+  tailOf(r: number): number {
+    return this.tail[r - this.keyBase];
+  }
+
+  /**
+   * Rows below `row` are grouped (Correlator.firstPendingRow), so their keys are never read again: once they are
+   * at least half of the key columns' rows (and KEY_COMPACT_MIN), the keys of rows from `row` on move to the
+   * front. The key columns' pages then stay those of the grouping lag (a few seconds of rows), where every row
+   * of a live capture used to keep 12 bytes. A shared table (its workers write at fixed places) never compacts.
+   */
+  compactKeys(row: number): void {
+    const drop = row - this.keyBase;
+    const held = this.length - this.keyBase;
+    if (this.fixed || drop < KEY_COMPACT_MIN || drop * 2 < held) return;
+    this.keyHi.copyWithin(0, drop, held);
+    this.keyLo.copyWithin(0, drop, held);
+    this.tail.copyWithin(0, drop, held);
+    this.keyBase = row;
+  }
+
   /** Replaces a column by a wider copy (a shared table cannot: its workers hold the narrow one). */
   private widen<T extends TypedArray>(col: T, ctor: IntCtor, rows = this.length): TypedArray {
     if (this.fixed) throw new RowStoreFull('width');
@@ -256,9 +292,10 @@ export class ObservationTable {
     if (f.hasEth) fl |= F_ETH;
     if (f.ipVersion !== 0) fl |= F_IP;
     this.flags[i] = fl;
-    this.keyHi[i] = id.keyHi;
-    this.keyLo[i] = id.keyLo;
-    this.tail[i] = id.tail;
+    const k = i - this.keyBase;
+    this.keyHi[k] = id.keyHi;
+    this.keyLo[k] = id.keyLo;
+    this.tail[k] = id.tail;
     this.src[i] = arp ? f.arpSenderIp >>> 0 : f.src >= 0 ? f.src >>> 0 : 0;
     this.dst[i] = arp ? f.arpTargetIp >>> 0 : f.dst >= 0 ? f.dst >>> 0 : 0;
     // Narrow columns: an absent (-1) value is stored as 0 with its `missing` bit.

@@ -69,11 +69,11 @@ export class SegmentTable {
     this.lastT[s] = obs.t[o];
     this.maxTtl[s] = obs.ttl(o);
     this.minTtl[s] = obs.ttl(o);
-    this.keyHi[s] = obs.keyHi[o];
-    this.keyLo[s] = obs.keyLo[o];
+    this.keyHi[s] = obs.keyHiOf(o);
+    this.keyLo[s] = obs.keyLoOf(o);
     const tk = (obs.flags[o] & F_TAIL) !== 0;
     this.tailKnown[s] = tk ? 1 : 0;
-    this.tail[s] = tk ? obs.tail[o] : 0;
+    this.tail[s] = tk ? obs.tailOf(o) : 0;
     this.prevSameKey[s] = prev;
     obs.segment[o] = s;
     obs.nextInSegment[o] = -1;
@@ -107,7 +107,7 @@ export class SegmentTable {
     if (ttl < this.minTtl[s]) this.minTtl[s] = ttl;
     if (!this.tailKnown[s] && (obs.flags[o] & F_TAIL) !== 0) {
       this.tailKnown[s] = 1;
-      this.tail[s] = obs.tail[o];
+      this.tail[s] = obs.tailOf(o);
     }
   }
 
@@ -120,7 +120,7 @@ export class SegmentTable {
 
   tailCompatible(s: number, o: number, obs: ObservationTable): boolean {
     if (!this.tailKnown[s] || (obs.flags[o] & F_TAIL) === 0) return true;
-    return this.tail[s] === obs.tail[o];
+    return this.tail[s] === obs.tailOf(o);
   }
 
   /**
