@@ -15,6 +15,13 @@ export class WindowedKeyTable {
   private used = 0;
   private readonly items: KeyedItems;
   private readonly windowNs: number;
+  /**
+   * When set, a rehash judges staleness against now[0], the caller's current time, instead of the newest item's
+   * lastT. The linker needs it: it takes segments in order of their first time, and a journey's lastT is its
+   * newest segment's last, which can be later than the first time of segments still to come (a rehash then
+   * forgot journeys still within their reach, depending on how many unrelated journeys came before).
+   */
+  now: Float64Array | null = null;
 
   constructor(items: KeyedItems, windowNs: number, initial = 1024) {
     this.items = items;
@@ -41,8 +48,9 @@ export class WindowedKeyTable {
   }
 
   /**
-   * Makes `item` the newest for its key. Its lastT is the current processing time (for staleness): callers set
-   * it first. (A time passed as an argument was a double boxed on the heap at every call V8 did not inline.)
+   * Makes `item` the newest for its key. Its lastT is the current processing time for staleness unless `now` is
+   * set: callers set it first. (A time passed as an argument was a double boxed on the heap at every call V8
+   * did not inline.)
    */
   set(item: number): void {
     const hi = this.items.keyHi[item];
@@ -66,13 +74,13 @@ export class WindowedKeyTable {
   }
 
   /**
-   * Rebuilds with only the entries inside the window as of `newest`'s time; grows when those fill a quarter of
-   * the table.
+   * Rebuilds with only the entries inside the window as of `newest`'s time (or now[0]); grows when those fill a
+   * quarter of the table.
    */
   private rehash(newest: number): void {
     const old = this.slots;
     const lastT = this.items.lastT;
-    const cutoff = lastT[newest] - this.windowNs;
+    const cutoff = (this.now ? this.now[0] : lastT[newest]) - this.windowNs;
     let live = 0;
     for (let i = 0; i < old.length; i++) if (old[i] !== 0 && lastT[old[i] - 1] >= cutoff) live++;
     let size = old.length;

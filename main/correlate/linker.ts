@@ -200,6 +200,9 @@ export function linkSegments(
     scratch.prepare(n);
   const { offsetNs, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
   const table = new WindowedKeyTable({ keyHi: jKeyHi, keyLo: jKeyLo, lastT: jLastT }, maxSkewNs);
+  // Staleness as of the segment being linked (its first time), not the new journey's last time: see table.now.
+  const now = new Float64Array(1);
+  table.now = now;
   let count = 0;
 
   const hasNode = (j: number, node: number): boolean => {
@@ -268,7 +271,8 @@ export function linkSegments(
     jTailKnown[j] = segs.tailKnown[s];
     jMaxUnc[j] = uncertaintyNs[node];
     segJourney[s] = j;
-    table.set(j); // jLastT[j] is tLast
+    now[0] = tFirst;
+    table.set(j);
   }
 
   // Path order of each multi-node journey.
