@@ -19,7 +19,8 @@ export class Grow<T extends Typed> {
   /**
    * Appends `src`, first switching to `wide`'s element type (the values held are kept) when one of its values
    * is over `max`, the current type's largest: a column stays narrow until a value needs more (a frame over
-   * 64 KiB, an offset past 4 GiB), as the worker's row columns do.
+   * 64 KiB, an offset past 4 GiB), as the worker's row columns do. Pass the same `wide` function every time:
+   * the column is wide once its maker is that function.
    */
   appendWidening(src: ArrayLike<number>, max: number, wide: (n: number) => T): void {
     if (this.make !== wide) {

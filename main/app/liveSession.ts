@@ -172,7 +172,7 @@ export class LiveSession {
       from: f,
       capture: this.capture.copy(f, end),
       tsNs: this.tsRel.copy(f, end),
-      length: Uint32Array.from(this.origLen.data.subarray(f, end)),
+      length: new Uint32Array(this.origLen.data.subarray(f, end)),
       journey: this.journeyCol.copy(f, end),
       hop: this.hopCol.copy(f, end),
       proto: this.proto.copy(f, end),
