@@ -13,20 +13,21 @@ import { estimateClocks } from '../correlate/clockSkew.ts';
 import { Correlator, type CorrelateOptions } from '../correlate/correlator.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { LinkWindow } from '../correlate/window.ts';
-import {
-  createPacketFields,
-  DEFAULT_DECODE_OPTIONS,
-  STATUS_MALFORMED,
-  STATUS_TRUNCATED,
-  STATUS_UNSUPPORTED,
-} from '../decode/fields.ts';
+import { ObservationTable, PUBLISHED_COLUMNS } from '../correlate/observations.ts';
+import { createPacketFields, DEFAULT_DECODE_OPTIONS } from '../decode/fields.ts';
 import { decodeFields } from '../decode/index.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
 import type { CaptureReader, CaptureRecord } from '../pcap/types.ts';
 import { pushRecord } from '../session/ingestFiles.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
-import type { LiveJourneys, LiveLane, LiveRows } from './liveCorrelatorProtocol.ts';
+import {
+  EXACT_SEC,
+  type LiveColumns,
+  type LiveJourneys,
+  type LiveLane,
+  type LiveRows,
+} from './liveCorrelatorProtocol.ts';
 import { LoadedSession } from './loadedSession.ts';
 
 const READ_CHUNK = 1 << 20;
@@ -85,22 +86,24 @@ export class LiveCorrelator {
   /** The last snapshot's watermarks (joined; '' before any). */
   private snappedWatermark = '';
   private sent = 0;
-  // Rows read since the last take(), for the main thread.
-  private readonly out = {
-    capture: new Grow((n) => new Uint16Array(n)),
-    tsSec: new Grow((n) => new Float64Array(n)),
-    tsNsec: new Grow((n) => new Uint32Array(n)),
-    origLen: new Grow((n) => new Uint32Array(n)),
-    caplen: new Grow((n) => new Uint32Array(n)),
-    proto: new Grow((n) => new Uint8Array(n)),
-    status: new Grow((n) => new Uint8Array(n)),
-    fileOffset: new Grow((n) => new Float64Array(n)),
+  /** The row columns as last sent to the main thread (null before the first message). */
+  private sentColumns: LiveColumns | null = null;
+  /** Rows read since the last take() whose time is EXACT_SEC or more from the correlator's base. */
+  private readonly far = {
+    row: new Grow((n) => new Uint32Array(n), 16),
+    sec: new Grow((n) => new Float64Array(n), 16),
+    nsec: new Grow((n) => new Uint32Array(n), 16),
   };
 
   constructor(private readonly opts: LiveCorrelatorOptions) {
     this.now = opts.now ?? Date.now;
     this.quietMs = opts.quietMs ?? QUIET_MS;
-    this.correlator = new Correlator({ ...opts.correlate, clock: { mode: 'auto' } }, decodeFields);
+    // Rows are appended into shared columns the main thread reads (LiveRows.columns).
+    this.correlator = new Correlator(
+      { ...opts.correlate, clock: { mode: 'auto' } },
+      decodeFields,
+      ObservationTable.published(),
+    );
     const t0 = this.now();
     this.polledAt = t0;
     this.tails = opts.lanes.map((l, lane) => {
@@ -145,18 +148,11 @@ export class LiveCorrelator {
     const o = pushRecord(c, tail.lane, rec, f, this.decodeOpts);
     const t = c.obs.t[o];
     if (t > tail.lastT) tail.lastT = t;
-    const out = this.out;
-    out.capture.push(tail.lane);
-    out.tsSec.push(rec.tsSec);
-    out.tsNsec.push(rec.tsNsec);
-    out.origLen.push(rec.origLen);
-    out.caplen.push(rec.caplen);
-    out.proto.push(f.proto > 0 ? f.proto : 0);
-    const st = f.status;
-    out.status.push(
-      st === STATUS_MALFORMED ? 2 : st === STATUS_TRUNCATED ? 1 : st === STATUS_UNSUPPORTED ? 3 : 0,
-    );
-    out.fileOffset.push(c.obs.fileOffset[o]);
+    if (!(Math.abs(rec.tsSec - c.baseSec!) < EXACT_SEC)) {
+      this.far.row.push(o);
+      this.far.sec.push(rec.tsSec);
+      this.far.nsec.push(rec.tsNsec);
+    }
   }
 
   /** Reads what every file gained since the last poll; returns the new rows (null when there are none). */
@@ -192,22 +188,32 @@ export class LiveCorrelator {
   }
 
   private take(): LiveRows | null {
-    const out = this.out;
-    if (out.capture.length === 0) return null;
+    const c = this.correlator;
+    const to = c.obs.length;
+    if (to === this.sent) return null;
+    const now = c.obs.publishedColumns();
+    const last = this.sentColumns;
+    const replaced = !last || PUBLISHED_COLUMNS.some((k) => now[k] !== last[k]);
+    if (replaced) {
+      // Posted, a typed array over a plain buffer would be copied whole (its capacity) every time it is sent.
+      for (const k of PUBLISHED_COLUMNS)
+        if (!(now[k].buffer instanceof SharedArrayBuffer))
+          throw new HopscopeError('INTERNAL', `live row column ${k} is not shared`);
+      this.sentColumns = now;
+    }
+    const far = this.far;
     const rows: LiveRows = {
       from: this.sent,
-      capture: out.capture.copy(),
-      tsSec: out.tsSec.copy(),
-      tsNsec: out.tsNsec.copy(),
-      origLen: out.origLen.copy(),
-      caplen: out.caplen.copy(),
-      proto: out.proto.copy(),
-      status: out.status.copy(),
-      fileOffset: out.fileOffset.copy(),
+      to,
+      baseSec: c.baseSec!,
+      columns: replaced ? now : null,
+      far: far.row.length > 0 ? { row: far.row.copy(), sec: far.sec.copy(), nsec: far.nsec.copy() } : null,
       lanes: this.lanes(),
     };
-    this.sent += out.capture.length;
-    for (const col of Object.values(out)) col.clear();
+    this.sent = to;
+    far.row.clear();
+    far.sec.clear();
+    far.nsec.clear();
     return rows;
   }
 

@@ -1,7 +1,9 @@
 // Messages between the app's main thread (liveCorrelatorHandle.ts, for LiveSession) and the live-correlation
-// worker (liveCorrelatorWorker.ts). Rows and columns travel as typed arrays whose buffers are transferred.
+// worker (liveCorrelatorWorker.ts). Packet rows are shared (SharedArrayBuffer columns the worker appends to);
+// journey columns travel as typed arrays whose buffers are transferred.
 
 import type { ClockInfo, ErrorData, Result } from '../../preload/api.ts';
+import type { PublishedColumns } from '../correlate/observations.ts';
 
 /** One followed capture file: one interface of one node, in the capture's lane order. */
 export interface LiveLane {
@@ -11,25 +13,41 @@ export interface LiveLane {
 }
 
 /**
+ * The worker's row columns the main thread reads (correlate/observations.ts PUBLISHED_COLUMNS): typed arrays over
+ * SharedArrayBuffers, so a packet's row is stored once for both threads. Times are ns since LiveRows.baseSec;
+ * the decode status comes from the flags (F_MALFORMED, F_TRUNCATED, F_IP), as a finished session's does.
+ */
+export type LiveColumns = PublishedColumns;
+
+/**
  * Rows read from the files since the last message, in the order they were pushed into the correlator, so the
- * main thread's packet index is the correlator's row index. Frames stay in the capture files (local: the app
- * writes them): `fileOffset` is each record's offset in its lane's file, from which the main thread reads the
- * bytes of the rows it shows.
+ * main thread's packet index is the correlator's row index. The rows themselves are in the shared `columns`
+ * (written before this message was posted, never rewritten after); the message says how many there are now.
+ * Frames stay in the capture files (local: the app writes them): `fileOffset` is each record's offset in its
+ * lane's file, from which the main thread reads the bytes of the rows it shows.
  */
 export interface LiveRows {
+  /** Rows [from, to) are new. */
   from: number;
-  capture: Uint16Array;
-  tsSec: Float64Array;
-  tsNsec: Uint32Array;
-  origLen: Uint32Array;
-  caplen: Uint32Array;
-  proto: Uint8Array;
-  /** 0 ok, 1 truncated, 2 malformed, 3 unsupported (as PacketBatch.status). */
-  status: Uint8Array;
-  fileOffset: Float64Array;
+  to: number;
+  /** The second the columns' times count from (the correlator's: its first packet's). */
+  baseSec: number;
+  /**
+   * The columns, when one was replaced (it grew or widened) since the last message, or in the first one; null
+   * when the ones last sent hold these rows too.
+   */
+  columns: LiveColumns | null;
+  /**
+   * The new rows whose time is 9,000,000 s or more from baseSec (a node whose clock is off by months): their
+   * exact epoch time, which a double of ns since baseSec does not hold. Null when there are none.
+   */
+  far: { row: Uint32Array; sec: Float64Array; nsec: Uint32Array } | null;
   /** Per lane, as of this message. */
   lanes: { linkType: number; packets: number; problems: string[] }[];
 }
+
+/** Seconds from the base within which ns since it are exact in a double (2^53 ns is 104 days). */
+export const EXACT_SEC = 9_000_000;
 
 /** A snapshot's journey columns for rows [from, from + journey.length): only what changed since the last one. */
 export interface LiveJourneys {
@@ -82,9 +100,7 @@ export type FromLiveWorker =
   /** A snapshot failed: rows keep coming, journeys stay as they were. */
   | { t: 'error'; error: ErrorData };
 
-/** The buffers of a rows message, to transfer. */
+/** The buffers of a rows message to transfer (the shared columns are not: they stay shared). */
 export function rowBuffers(r: LiveRows): ArrayBuffer[] {
-  return [r.capture, r.tsSec, r.tsNsec, r.origLen, r.caplen, r.proto, r.status, r.fileOffset].map(
-    (a) => a.buffer as ArrayBuffer,
-  );
+  return r.far ? [r.far.row, r.far.sec, r.far.nsec].map((a) => a.buffer as ArrayBuffer) : [];
 }

@@ -1,8 +1,9 @@
-// A session while it is being captured, on the main thread: the packet columns and frames the live
-// correlation worker (liveCorrelatorWorker.ts) read from the growing capture files, its latest journey columns,
-// and its answers to journey queries. The main thread reads, decodes and correlates nothing itself; the UI gets
-// a few columnar batches per second (new rows, then the journey columns a snapshot changed), never one message
-// per packet. When the capture stops, the folder is opened like any other session.
+// A session while it is being captured, on the main thread: the packets the live correlation worker
+// (liveCorrelatorWorker.ts) read from the growing capture files — read here in the worker's own row columns,
+// which it shares (LiveRows.columns), and their frames from the files —, its latest journey columns, and its
+// answers to journey queries. The main thread reads, decodes and correlates nothing itself; the UI gets a few
+// columnar batches per second (new rows, then the journey columns a snapshot changed), never one message per
+// packet. When the capture stops, the folder is opened like any other session.
 
 import type {
   CaptureInfo,
@@ -14,13 +15,12 @@ import type {
 import { HopscopeError } from '../common/errors.ts';
 import { CaptureFiles } from '../session/frames.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
-import type { LiveJourneys, LiveRows } from './liveCorrelatorProtocol.ts';
+import type { LiveColumns, LiveJourneys, LiveRows } from './liveCorrelatorProtocol.ts';
 
-const U32 = (n: number) => new Uint32Array(n);
-const F64 = (n: number) => new Float64Array(n);
-
-/** Seconds from the base within which ns since it are exact in a double (2^53 ns is 104 days). */
-const EXACT_SEC = 9_000_000;
+/** Flag bits of the worker's rows (correlate/observations.ts F_*), for the decode status. */
+const F_TRUNCATED = 16;
+const F_MALFORMED = 32;
+const F_IP = 128;
 
 /** Where journey queries go (the worker's handle, or an in-process LiveCorrelator in tests). */
 export interface LiveJourneySource {
@@ -45,26 +45,21 @@ export class LiveSession {
   revision = 1;
   source: LiveJourneySource | null = null;
   private readonly lanes: Lane[];
-  private capture = new Grow((n) => new Uint16Array(n));
-  /**
-   * ns since baseSec: (sec − baseSec)·1e9 + nsec, exact in a double within 104 days of the base, so the epoch
-   * (sec, nsec) is not kept beside it (tsNsString recovers it), until a row beyond that arrives (a node whose
-   * clock is far off): from then on `exact` keeps every row's.
-   */
-  private tsRel = new Grow((n) => new Float64Array(n));
-  private exact: { sec: Grow<Float64Array>; nsec: Grow<Uint32Array> } | null = null;
-  /** Captured and original lengths: 16-bit until a frame over 65,535 bytes (GRO/TSO) arrives (appendWidening). */
-  private origLen = new Grow<Uint16Array | Uint32Array>((n) => new Uint16Array(n));
-  private caplen = new Grow<Uint16Array | Uint32Array>((n) => new Uint16Array(n));
-  private proto = new Grow((n) => new Uint8Array(n));
-  private status = new Grow((n) => new Uint8Array(n));
+  /** Rows held: [0, count) of the worker's shared columns. */
+  private rows = 0;
+  /** The worker's row columns (null before its first rows). */
+  private cols: LiveColumns | null = null;
+  /** ns to add to the columns' times for ns since our baseSec (their base is the capture's first packet's). */
+  private shiftNs = 0;
+  private colBaseSec = 0;
+  /** Rows whose time a double of ns since the columns' base does not hold exactly, with their epoch time. */
+  private readonly far = {
+    row: new Grow((n) => new Uint32Array(n), 16),
+    sec: new Grow((n) => new Float64Array(n), 16),
+    nsec: new Grow((n) => new Uint32Array(n), 16),
+  };
   private journeyCol = new Grow((n) => new Int32Array(n));
   private hopCol = new Grow((n) => new Int16Array(n));
-  /**
-   * Per row: its record's offset in its lane's file (frames are read from there, for the rows shown); 32-bit
-   * until an offset past 4 GiB arrives.
-   */
-  private fileOffset = new Grow<Uint32Array | Float64Array>((n) => new Uint32Array(n));
   private readonly files = new CaptureFiles();
   private readonly paths: string[];
   private journeys = 0;
@@ -95,7 +90,7 @@ export class LiveSession {
   }
 
   get count(): number {
-    return this.capture.length;
+    return this.rows;
   }
 
   /** New rows from the worker (in its row order, which is our packet index). Returns them as one batch. */
@@ -103,30 +98,22 @@ export class LiveSession {
     const from = this.count;
     if (r.from !== from)
       throw new HopscopeError('INTERNAL', `live rows out of order: got ${r.from}, have ${from}`);
-    const n = r.capture.length;
-    this.capture.append(r.capture);
-    this.origLen.appendWidening(r.origLen, 0xffff, U32);
-    this.caplen.appendWidening(r.caplen, 0xffff, U32);
-    this.proto.append(r.proto);
-    this.status.append(r.status);
-    // Bulk writes into the columns (a message can hold a hundred thousand rows after a long snapshot).
-    const base = this.baseSec;
-    const at = this.tsRel.extend(n);
-    const ts = this.tsRel.data;
-    let far = false;
-    for (let k = 0; k < n; k++) {
-      const d = r.tsSec[k] - base;
-      ts[at + k] = d * 1e9 + r.tsNsec[k];
-      if (!(Math.abs(d) < EXACT_SEC)) far = true;
+    if (r.columns) this.cols = r.columns;
+    if (!this.cols || this.cols.capture.length < r.to)
+      throw new HopscopeError('INTERNAL', `live rows up to ${r.to} without columns holding them`);
+    this.colBaseSec = r.baseSec;
+    this.shiftNs = (r.baseSec - this.baseSec) * 1e9;
+    if (r.far) {
+      this.far.row.append(r.far.row);
+      this.far.sec.append(r.far.sec);
+      this.far.nsec.append(r.far.nsec);
     }
-    if (far && !this.exact) this.keepExact(at);
-    this.exact?.sec.append(r.tsSec);
-    this.exact?.nsec.append(r.tsNsec);
-    this.fileOffset.appendWidening(r.fileOffset, 0xffffffff, F64);
+    const n = r.to - from;
+    this.rows = r.to;
     this.journeyCol.extend(n);
-    this.journeyCol.data.fill(-1, at, at + n);
+    this.journeyCol.data.fill(-1, from, r.to);
     this.hopCol.extend(n);
-    this.hopCol.data.fill(-1, at, at + n);
+    this.hopCol.data.fill(-1, from, r.to);
     r.lanes.forEach((l, i) => {
       const lane = this.lanes[i];
       if (!lane) return;
@@ -167,61 +154,71 @@ export class LiveSession {
   batch(from: number, count: number): PacketBatch {
     const end = Math.min(this.count, from + count);
     const f = Math.min(from, end);
+    const c = this.cols;
+    const n = end - f;
+    const tsNs = new Float64Array(n);
+    const status = new Uint8Array(n);
+    if (c) {
+      const shift = this.shiftNs;
+      for (let k = 0; k < n; k++) {
+        tsNs[k] = c.t[f + k] + shift;
+        const fl = c.flags[f + k];
+        status[k] = fl & F_MALFORMED ? 2 : fl & F_TRUNCATED ? 1 : fl & F_IP ? 0 : 3;
+      }
+    }
     return {
       sessionId: this.id,
       from: f,
-      capture: this.capture.copy(f, end),
-      tsNs: this.tsRel.copy(f, end),
-      length: new Uint32Array(this.origLen.data.subarray(f, end)),
+      capture: c ? c.capture.slice(f, end) : new Uint16Array(0),
+      tsNs,
+      length: c ? new Uint32Array(c.origLen.subarray(f, end)) : new Uint32Array(0),
       journey: this.journeyCol.copy(f, end),
       hop: this.hopCol.copy(f, end),
-      proto: this.proto.copy(f, end),
-      status: this.status.copy(f, end),
+      proto: c ? c.protoCol.slice(f, end) : new Uint8Array(0),
+      status,
     };
   }
 
+  /** The worker's columns (rows exist only once it sent them). */
+  private get c(): LiveColumns {
+    return this.cols!;
+  }
+
   frame(i: number): Uint8Array {
-    const n = this.files.locate(
-      this.paths[this.capture.data[i]],
-      this.fileOffset.data[i],
-      this.caplen.data[i],
-    );
+    const c = this.c;
+    const n = this.files.locate(this.paths[c.capture[i]], c.fileOffset[i], c.caplen[i]);
     return n < 0 ? new Uint8Array(0) : this.files.buf.subarray(this.files.start, this.files.start + n);
   }
 
   linkType(i: number): number {
-    return this.lanes[this.capture.data[i]].linkType;
+    return this.lanes[this.c.capture[i]].linkType;
   }
   captureOf(i: number): number {
-    return this.capture.data[i];
+    return this.c.capture[i];
   }
   origLenOf(i: number): number {
-    return this.origLen.data[i];
+    return this.c.origLen[i];
   }
   caplenOf(i: number): number {
-    return this.caplen.data[i];
+    return this.c.caplen[i];
   }
   statusOf(i: number): number {
-    return this.status.data[i];
+    const fl = this.c.flags[i];
+    return fl & F_MALFORMED ? 2 : fl & F_TRUNCATED ? 1 : fl & F_IP ? 0 : 3;
   }
   tsNsString(i: number): string {
-    const x = this.exact;
-    if (x) return (BigInt(x.sec.data[i]) * 1_000_000_000n + BigInt(x.nsec.data[i])).toString();
-    return (BigInt(this.baseSec) * 1_000_000_000n + BigInt(this.tsRel.data[i])).toString();
-  }
-
-  /** Starts keeping every row's epoch (sec, nsec), those of rows [0, upTo) from their exact relative times. */
-  private keepExact(upTo: number): void {
-    const x = { sec: new Grow((n) => new Float64Array(n)), nsec: new Grow((n) => new Uint32Array(n)) };
-    x.sec.extend(upTo);
-    x.nsec.extend(upTo);
-    const ts = this.tsRel.data;
-    for (let i = 0; i < upTo; i++) {
-      const s = Math.floor(ts[i] / 1e9);
-      x.sec.data[i] = this.baseSec + s;
-      x.nsec.data[i] = ts[i] - s * 1e9;
+    // A far row's exact time (rows are sent in order, so the list is sorted), else the column's.
+    const rows = this.far.row;
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows.data[mid] < i) lo = mid + 1;
+      else hi = mid;
     }
-    this.exact = x;
+    if (lo < rows.length && rows.data[lo] === i)
+      return (BigInt(this.far.sec.data[lo]) * 1_000_000_000n + BigInt(this.far.nsec.data[lo])).toString();
+    return (BigInt(this.colBaseSec) * 1_000_000_000n + BigInt(this.c.t[i])).toString();
   }
 
   captureInfos(): CaptureInfo[] {

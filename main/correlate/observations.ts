@@ -114,9 +114,37 @@ export class ObservationTable {
 
   /** A shared row store (see shared()) cannot grow or widen a column: append throws RowStoreFull instead. */
   private fixed = false;
+  /** PUBLISHED_COLUMNS live in SharedArrayBuffers, replaced by shared ones when they grow or widen (published()). */
+  private publish = false;
 
   constructor(initial = 4096) {
     this.allocate(initial, (name, ctor) => new ctor(initial));
+  }
+
+  /**
+   * A table that grows like any other, but whose PUBLISHED_COLUMNS are always in SharedArrayBuffers (a grown or
+   * widened column is a new shared one): another thread reads the rows written so far through them while this
+   * one appends (the live worker's rows, read by the main thread: app/liveCorrelator.ts). Rows are never
+   * rewritten in those columns once appended, but for flag bits set by grouping.
+   */
+  static published(initial = 4096): ObservationTable {
+    const t = new ObservationTable(1);
+    t.publish = true;
+    t.allocate(initial, (name, ctor) => t.column(name, ctor, initial));
+    return t;
+  }
+
+  /** The published columns as they are now (a column may be replaced by a larger or wider one as rows come). */
+  publishedColumns(): PublishedColumns {
+    const self = this as unknown as Record<string, TypedArray>;
+    return Object.fromEntries(PUBLISHED_COLUMNS.map((name) => [name, self[name]])) as PublishedColumns;
+  }
+
+  /** A new column of n entries: shared when it is published. */
+  private column(name: ColumnName, ctor: IntCtor, n: number): TypedArray {
+    return this.publish && PUBLISHED.has(name)
+      ? new ctor(new SharedArrayBuffer(n * ctor.BYTES_PER_ELEMENT))
+      : new ctor(n);
   }
 
   /**
@@ -172,7 +200,7 @@ export class ObservationTable {
     // widened column keeps its wider type.
     const { n, next } = allocGrown(this.cap, need, (n) => ({
       n,
-      next: new Map(COLUMNS.map(([name]) => [name, new (self[name].constructor as IntCtor)(n)])),
+      next: new Map(COLUMNS.map(([name]) => [name, this.column(name, self[name].constructor as IntCtor, n)])),
     }));
     this.allocate(n, (name) => {
       const a = next.get(name)!;
@@ -209,9 +237,14 @@ export class ObservationTable {
   }
 
   /** Replaces a column by a wider copy (a shared table cannot: its workers hold the narrow one). */
-  private widen<T extends TypedArray>(col: T, ctor: IntCtor, rows = this.length): TypedArray {
+  private widen<T extends TypedArray>(
+    name: ColumnName,
+    col: T,
+    ctor: IntCtor,
+    rows = this.length,
+  ): TypedArray {
     if (this.fixed) throw new RowStoreFull('width');
-    const w = new ctor(this.cap);
+    const w = this.column(name, ctor, this.cap);
     // Rows [0, rows) only: past them a reserved column's pages were never written (columns.ts grownCapacity).
     w.set(col.subarray(0, rows));
     return w;
@@ -230,11 +263,11 @@ export class ObservationTable {
     if (shiftNs !== 0) for (let i = from; i < to; i++) this.t[i] += shiftNs;
     const ethMap = this.macPairs.internAll(part.macPairs);
     if (ethMap && this.macPairs.count >= 0xffff && this.ethPair instanceof Uint16Array)
-      this.ethPair = this.widen(this.ethPair, Int32Array, Math.max(to, this.length)) as Int32Array;
+      this.ethPair = this.widen('ethPair', this.ethPair, Int32Array, Math.max(to, this.length)) as Int32Array;
     if (ethMap) remapIds(this.ethPair, ethMap, from, to);
     const encMap = this.encaps.internAll(part.encaps);
     if (encMap && this.encaps.count >= 0xffff && this.encapId instanceof Uint16Array)
-      this.encapId = this.widen(this.encapId, Int32Array, Math.max(to, this.length)) as Int32Array;
+      this.encapId = this.widen('encapId', this.encapId, Int32Array, Math.max(to, this.length)) as Int32Array;
     if (encMap) remapIds(this.encapId, encMap, from, to);
     for (const [r, v] of part.wideIpLen) this.wideIpLen.set(r, v);
     if (to > this.length) this.length = to;
@@ -272,11 +305,11 @@ export class ObservationTable {
     this.capture[i] = capture;
     this.record[i] = record;
     if (fileOffset > U32_MAX && this.fileOffset instanceof Uint32Array)
-      this.fileOffset = this.widen(this.fileOffset, Float64Array) as Float64Array;
+      this.fileOffset = this.widen('fileOffset', this.fileOffset, Float64Array) as Float64Array;
     this.fileOffset[i] = fileOffset;
     if ((caplen > 0xffff || origLen > 0xffff) && this.caplen instanceof Uint16Array) {
-      this.caplen = this.widen(this.caplen, Uint32Array) as Uint32Array;
-      this.origLen = this.widen(this.origLen, Uint32Array) as Uint32Array;
+      this.caplen = this.widen('caplen', this.caplen, Uint32Array) as Uint32Array;
+      this.origLen = this.widen('origLen', this.origLen, Uint32Array) as Uint32Array;
     }
     this.caplen[i] = caplen;
     this.origLen[i] = origLen;
@@ -338,13 +371,13 @@ export class ObservationTable {
     this.missing[i] = m;
     const eth = f.hasEth ? this.macPairOf(f.ethSrc, f.ethDst) + 1 : 0;
     if (eth > 0xffff && this.ethPair instanceof Uint16Array)
-      this.ethPair = this.widen(this.ethPair, Int32Array) as Int32Array;
+      this.ethPair = this.widen('ethPair', this.ethPair, Int32Array) as Int32Array;
     this.ethPair[i] = eth;
     const ec = f.encapCount;
     this.encapCount[i] = ec;
     const enc = ec > 0 ? this.encapOf(f) + 1 : 0;
     if (enc > 0xffff && this.encapId instanceof Uint16Array)
-      this.encapId = this.widen(this.encapId, Int32Array) as Int32Array;
+      this.encapId = this.widen('encapId', this.encapId, Int32Array) as Int32Array;
     this.encapId[i] = enc;
     this.segment[i] = -1;
     this.nextInSegment[i] = -1;
@@ -538,6 +571,21 @@ const COLUMNS = [
 type ColumnName = (typeof COLUMNS)[number][0];
 /** The names of the row columns (every one a typed array property of ObservationTable). */
 export const ROW_COLUMNS: readonly ColumnName[] = COLUMNS.map(([name]) => name);
+/**
+ * The columns a published() table keeps shared: what the live main thread shows of each packet (its lane, time,
+ * lengths, protocol, decode status from the flags, and where its frame is in the file).
+ */
+export const PUBLISHED_COLUMNS = [
+  'capture',
+  't',
+  'caplen',
+  'origLen',
+  'protoCol',
+  'flags',
+  'fileOffset',
+] as const satisfies readonly ColumnName[];
+const PUBLISHED: ReadonlySet<ColumnName> = new Set(PUBLISHED_COLUMNS);
+export type PublishedColumns = Pick<ObservationTable, (typeof PUBLISHED_COLUMNS)[number]>;
 /** A shared table's column buffers by name, as posted to ingest workers. */
 export type SharedColumns = Record<ColumnName, SharedArrayBuffer>;
 

@@ -2,7 +2,7 @@
 // changed are visited, journeys frozen by the window keep theirs). Property: after every snapshot, the columns
 // the main side holds (built from the snapshots' changed ranges alone) equal columns computed from scratch from
 // that snapshot's result, whatever the lanes' pace, the quiet lanes, late rows, replays and duplicated frames.
-// The main side's packet columns keep every row's time, lengths and file offset exact.
+// The main side reads every row's time, lengths and file offset exact from the worker's shared columns.
 import fs, { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -10,9 +10,9 @@ import { describe, expect, it } from 'vitest';
 
 import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
-import type { LiveRows } from '../../main/app/liveCorrelatorProtocol.ts';
+import type { LiveColumns, LiveRows } from '../../main/app/liveCorrelatorProtocol.ts';
 import { LoadedSession } from '../../main/app/loadedSession.ts';
-import { fixtureCopy, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
+import { fixtureCopy, readPcap, shiftRecord, writePcap, type PcapRecord } from './correlate-helpers.ts';
 import { lanesFor } from './app-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -127,52 +127,60 @@ describe('live journey columns', () => {
 });
 
 describe('live packet times', () => {
-  function rows(from: number, sec: number[], nsec: number[]): LiveRows {
-    const n = sec.length;
-    return {
-      from,
-      capture: new Uint16Array(n),
-      tsSec: Float64Array.from(sec),
-      tsNsec: Uint32Array.from(nsec),
-      origLen: new Uint32Array(n).fill(60),
-      caplen: new Uint32Array(n).fill(60),
-      proto: new Uint8Array(n),
-      status: new Uint8Array(n),
-      fileOffset: new Float64Array(n),
-      lanes: [{ linkType: 1, packets: n, problems: [] }],
-    };
-  }
   const epoch = (s: number, ns: number) => (BigInt(s) * 1_000_000_000n + BigInt(ns)).toString();
 
-  it('keep every row exact to the ns: near the base from its relative time, and once a clock is off by years', () => {
+  it('keep every row exact to the ns: near the base from its column time, and once a clock is off by years', () => {
     const base = 1_700_000_000;
-    const live = new LiveSession(
-      't',
-      't',
-      '/nonexistent',
-      [{ node: 'n', iface: 'eth0', file: 'n.pcap' }],
-      base,
+    // A lab frame (real bytes) stamped at times near the capture's base, then 1970, the edges of what a double
+    // of ns since the worker's base (the first packet's second) holds, and 2106 (u32 seconds).
+    const src = readPcap(
+      path.join(
+        'tests/fixtures/flannel-vxlan',
+        readdirSync('tests/fixtures/flannel-vxlan').find((f) => f.endsWith('.pcap'))!,
+      ),
     );
-    // Near the base (within the 2^53 ns a double holds exactly), then 1970, the edges and 2106 (u32 seconds).
+    const frame = src.records[0];
     const near = { sec: [base - 9_000_000 + 1, base, base + 12, base - 1], nsec: [999_999_999, 0, 7, 1] };
     const far = {
       sec: [0, base - 9_000_001, base + 9_000_000, 4_294_967_295, base + 3],
       nsec: [1, 123_456_789, 500_000_001, 999_999_999, 5],
     };
-    const batch = live.addRows(rows(0, near.sec, near.nsec));
+    const dir = tempDir('hs-livetimes-');
+    const file = path.join(dir, 'n__eth0.pcap');
+    const lanes = [{ node: 'n', iface: 'eth0', file }];
+    const header = src.header.slice();
+    new DataView(header.buffer).setUint32(0, 0xa1b23c4d, true); // nanosecond timestamps
+    const part = path.join(dir, 'part');
+    // Appends records stamped at these times to the growing capture (its header first).
+    const write = (t: { sec: number[]; nsec: number[] }) => {
+      const records = t.sec.map((sec, i) => ({ ...frame, sec, nsec: t.nsec[i] }));
+      writePcap(part, { header, nano: true, records });
+      const bytes = readFileSync(part);
+      appendFileSync(file, fs.existsSync(file) ? bytes.subarray(PCAP_HEADER) : bytes);
+    };
+    const lc = new LiveCorrelator({ id: 't', title: 't', dir, lanes, baseSec: base });
+    const live = new LiveSession('t', 't', dir, lanes, base);
+    write(near);
+    const batch = live.addRows(lc.poll()!);
     near.sec.forEach((s, i) => expect(live.tsNsString(i)).toBe(epoch(s, near.nsec[i])));
-    // What the UI gets stays ns since the base.
+    // What the UI gets stays ns since the capture's base.
     expect(Array.from(batch.tsNs)).toEqual([-8_999_999e9 + 999_999_999, 0, 12e9 + 7, -1e9 + 1]);
-    live.addRows(rows(4, far.sec, far.nsec));
+    write(far);
+    const r = lc.poll()!;
+    expect(r.far?.row.length).toBeGreaterThan(0);
+    live.addRows(r);
     const all = { sec: [...near.sec, ...far.sec], nsec: [...near.nsec, ...far.nsec] };
     all.sec.forEach((s, i) => expect(live.tsNsString(i)).toBe(epoch(s, all.nsec[i])));
-    live.addRows(rows(9, [base + 1], [2]));
+    write({ sec: [base + 1], nsec: [2] });
+    live.addRows(lc.poll()!);
     expect(live.tsNsString(9)).toBe(epoch(base + 1, 2));
+    lc.close();
+    live.close();
   });
 });
 
 describe('live packet lengths and offsets', () => {
-  it('stay narrow until a frame over 64 KiB or an offset past 4 GiB arrives, then keep every row exact', () => {
+  it('are read from the worker columns sent last, which widen when a frame over 64 KiB or an offset past 4 GiB arrives', () => {
     // A sparse capture file: a classic pcap header, a 60-byte frame at byte 24, and a 70,000-byte one at 5 GiB.
     const file = path.join(tempDir('hs-livelen-'), 'n.pcap');
     const far = 5 * 2 ** 32 + 1000;
@@ -184,28 +192,31 @@ describe('live packet lengths and offsets', () => {
     fs.writeSync(fd, small, 0, 60, 24 + 16);
     fs.writeSync(fd, big, 0, big.length, far + 16);
     fs.closeSync(fd);
-    const live = new LiveSession(
-      't',
-      't',
-      '/nonexistent',
-      [{ node: 'n', iface: 'eth0', file }],
-      1_700_000_000,
-    );
-    const rows = (from: number, len: number[], offset: number[]): LiveRows => ({
-      from,
-      capture: new Uint16Array(len.length),
-      tsSec: new Float64Array(len.length).fill(1_700_000_001),
-      tsNsec: new Uint32Array(len.length),
-      origLen: Uint32Array.from(len),
-      caplen: Uint32Array.from(len),
-      proto: new Uint8Array(len.length),
-      status: new Uint8Array(len.length),
-      fileOffset: Float64Array.from(offset),
-      lanes: [{ linkType: 1, packets: len.length, problems: [] }],
+    const base = 1_700_000_000;
+    const live = new LiveSession('t', 't', '/nonexistent', [{ node: 'n', iface: 'eth0', file }], base);
+    // The worker's columns as a published table has them: narrow first, then widened copies of the same rows.
+    const columns = (n: number, len: number[], offset: number[], wide: boolean): LiveColumns => ({
+      capture: new Uint16Array(n),
+      t: new Float64Array(n).fill(1e9),
+      caplen: wide ? Uint32Array.from(len) : Uint16Array.from(len),
+      origLen: wide ? Uint32Array.from(len) : Uint16Array.from(len),
+      protoCol: new Uint8Array(n),
+      flags: new Uint8Array(n),
+      fileOffset: wide ? Float64Array.from(offset) : Uint32Array.from(offset),
     });
-    live.addRows(rows(0, [60, 65_535], [24, 4_294_967_295]));
-    const batch = live.addRows(rows(2, [70_000, 60], [far, 24]));
+    const msg = (from: number, to: number, cols: LiveColumns | null): LiveRows => ({
+      from,
+      to,
+      baseSec: base,
+      columns: cols,
+      far: null,
+      lanes: [{ linkType: 1, packets: to, problems: [] }],
+    });
+    const narrow = columns(4, [60, 65_535, 0, 0], [24, 4_294_967_295, 0, 0], false);
+    live.addRows(msg(0, 2, narrow));
+    expect(() => live.addRows(msg(2, 5, null))).toThrow(/without columns/);
     const lens = [60, 65_535, 70_000, 60];
+    const batch = live.addRows(msg(2, 4, columns(8, lens, [24, 4_294_967_295, far, 24], true)));
     lens.forEach((n, i) => {
       expect(live.origLenOf(i)).toBe(n);
       expect(live.caplenOf(i)).toBe(n);
@@ -213,11 +224,50 @@ describe('live packet lengths and offsets', () => {
     expect(batch.length).toBeInstanceOf(Uint32Array);
     expect(Array.from(batch.length)).toEqual([70_000, 60]);
     expect(Array.from(live.batch(0, 4).length)).toEqual(lens);
+    expect(Array.from(live.batch(0, 4).tsNs)).toEqual([1e9, 1e9, 1e9, 1e9]);
     // The frames come from where each row's offset says: the one past 4 GiB read whole.
     expect(Array.from(live.frame(0))).toEqual(Array.from(small));
     expect(live.frame(2).length).toBe(big.length);
     expect(Buffer.from(live.frame(2)).equals(Buffer.from(big))).toBe(true);
     expect(Array.from(live.frame(3))).toEqual(Array.from(small));
+    live.close();
+  });
+
+  it('reach the main side through the shared columns when the worker widens them mid-capture', () => {
+    // A lab frame, then one padded to 70,000 bytes (a GRO/TSO super-frame as tcpdump records it), then the first
+    // again: the worker's length columns widen after rows were sent.
+    const src = readPcap(path.join('tests/fixtures/flannel-vxlan', 'node-1__ens33.pcap'));
+    const dir = tempDir('hs-livewide-');
+    const file = path.join(dir, 'node-1__ens33.pcap');
+    const lanes = [{ node: 'node-1', iface: 'ens33', file }];
+    const a = src.records[0];
+    const bigData = new Uint8Array(70_000);
+    bigData.set(src.records[1].data);
+    const b = { ...src.records[1], data: bigData, origLen: 70_000 };
+    const lc = new LiveCorrelator({ id: 'w', title: 'w', dir, lanes, baseSec: a.sec });
+    const live = new LiveSession('w', 'w', dir, lanes, a.sec);
+    writePcap(file, { ...src, records: [a] }, 262_144);
+    const first = lc.poll()!;
+    expect(first.columns?.origLen).toBeInstanceOf(Uint16Array);
+    expect(first.columns?.t.buffer).toBeInstanceOf(SharedArrayBuffer);
+    live.addRows(first);
+    const grown = path.join(dir, 'grown.pcap');
+    writePcap(grown, { ...src, records: [a, b, a] }, 262_144);
+    appendFileSync(file, readFileSync(grown).subarray(PCAP_HEADER + 16 + a.data.length));
+    const next = lc.poll()!;
+    expect(next.columns?.origLen).toBeInstanceOf(Uint32Array);
+    live.addRows(next);
+    expect([0, 1, 2].map((i) => live.origLenOf(i))).toEqual([a.origLen, 70_000, a.origLen]);
+    expect([0, 1, 2].map((i) => live.caplenOf(i))).toEqual([a.data.length, 70_000, a.data.length]);
+    expect(Buffer.from(live.frame(1)).equals(Buffer.from(bigData))).toBe(true);
+    // Nothing new: the columns sent last hold every row, so none are sent again.
+    writePcap(grown, { ...src, records: [a, b, a, a] }, 262_144);
+    appendFileSync(file, readFileSync(grown).subarray(PCAP_HEADER + 3 * 16 + 2 * a.data.length + 70_000));
+    const last = lc.poll()!;
+    expect(last.columns).toBeNull();
+    live.addRows(last);
+    expect(live.origLenOf(3)).toBe(a.origLen);
+    lc.close();
     live.close();
   });
 });

@@ -15,7 +15,7 @@ import {
   withCapacity,
 } from '../../main/correlate/columns.ts';
 import { createIdentity } from '../../main/correlate/identity.ts';
-import { ObservationTable } from '../../main/correlate/observations.ts';
+import { ObservationTable, PUBLISHED_COLUMNS } from '../../main/correlate/observations.ts';
 import { SegmentTable } from '../../main/correlate/segments.ts';
 import { createPacketFields } from '../../main/decode/fields.ts';
 
@@ -99,6 +99,41 @@ describe('stores growing past the reservation', () => {
       expect(t.t[r]).toBe((r >> 10) * 1e9 + ((r * 997) % 1e9));
       expect(t.segment[r]).toBe(-1);
     }
+  });
+
+  it('a published ObservationTable keeps its published columns shared as they grow and widen', () => {
+    const f = createPacketFields();
+    const id = createIdentity();
+    const t = ObservationTable.published(1024);
+    const shared = () =>
+      PUBLISHED_COLUMNS.filter((k) => t.publishedColumns()[k].buffer instanceof SharedArrayBuffer);
+    expect(shared()).toEqual([...PUBLISHED_COLUMNS]);
+    const before = t.publishedColumns();
+    const n = RESERVE_FROM + 10;
+    for (let i = 0; i < n; i++) t.append(i % 3, i, i * 64, 60, 60, i >> 10, i, f, id);
+    const grown = t.publishedColumns();
+    expect(PUBLISHED_COLUMNS.every((k) => grown[k] !== before[k])).toBe(true);
+    expect(shared()).toEqual([...PUBLISHED_COLUMNS]);
+    // Only what the main thread reads is shared: the rest stays in plain (transferable, private) buffers.
+    expect(t.segment.buffer).toBeInstanceOf(ArrayBuffer);
+    t.append(1, n, 5 * 2 ** 32, 70_000, 70_000, 3, 4, f, id); // widens lengths and offsets
+    const wide = t.publishedColumns();
+    expect([wide.origLen, wide.caplen, wide.fileOffset].map((a) => a.constructor.name)).toEqual([
+      'Uint32Array',
+      'Uint32Array',
+      'Float64Array',
+    ]);
+    expect(shared()).toEqual([...PUBLISHED_COLUMNS]);
+    for (const r of [0, 1023, 1024, RESERVE_FROM, n - 1]) {
+      expect([wide.capture[r], wide.fileOffset[r], wide.origLen[r], wide.caplen[r]]).toEqual([
+        r % 3,
+        r * 64,
+        60,
+        60,
+      ]);
+      expect(wide.t[r]).toBe((r >> 10) * 1e9 + r);
+    }
+    expect([wide.fileOffset[n], wide.origLen[n], wide.t[n]]).toEqual([5 * 2 ** 32, 70_000, 3e9 + 4]);
   });
 
   it('SegmentTable keeps every segment', () => {
