@@ -10,31 +10,10 @@ export class Grow<T extends Typed> {
   data: T;
   length = 0;
   constructor(
-    private make: (n: number) => T,
+    private readonly make: (n: number) => T,
     initial = 4096,
   ) {
     this.data = make(initial);
-  }
-
-  /**
-   * Appends `src`, first switching to `wide`'s element type (the values held are kept) when one of its values
-   * is over `max`, the current type's largest: a column stays narrow until a value needs more (a frame over
-   * 64 KiB, an offset past 4 GiB), as the worker's row columns do. Pass the same `wide` function every time:
-   * the column is wide once its maker is that function.
-   */
-  appendWidening(src: ArrayLike<number>, max: number, wide: (n: number) => T): void {
-    if (this.make !== wide) {
-      for (let i = 0; i < src.length; i++) {
-        if (src[i] > max) {
-          this.make = wide;
-          const next = wide(this.data.length);
-          next.set(this.data.subarray(0, this.length) as never);
-          this.data = next;
-          break;
-        }
-      }
-    }
-    this.append(src);
   }
 
   private reserve(n: number): void {

@@ -13,14 +13,10 @@ import type {
   SessionInfo,
 } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
+import { statusOfFlags } from '../correlate/observations.ts';
 import { CaptureFiles } from '../session/frames.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
 import type { LiveColumns, LiveJourneys, LiveRows } from './liveCorrelatorProtocol.ts';
-
-/** Flag bits of the worker's rows (correlate/observations.ts F_*), for the decode status. */
-const F_TRUNCATED = 16;
-const F_MALFORMED = 32;
-const F_IP = 128;
 
 /** Where journey queries go (the worker's handle, or an in-process LiveCorrelator in tests). */
 export interface LiveJourneySource {
@@ -162,8 +158,7 @@ export class LiveSession {
       const shift = this.shiftNs;
       for (let k = 0; k < n; k++) {
         tsNs[k] = c.t[f + k] + shift;
-        const fl = c.flags[f + k];
-        status[k] = fl & F_MALFORMED ? 2 : fl & F_TRUNCATED ? 1 : fl & F_IP ? 0 : 3;
+        status[k] = statusOfFlags(c.flags[f + k]);
       }
     }
     return {
@@ -203,8 +198,7 @@ export class LiveSession {
     return this.c.caplen[i];
   }
   statusOf(i: number): number {
-    const fl = this.c.flags[i];
-    return fl & F_MALFORMED ? 2 : fl & F_TRUNCATED ? 1 : fl & F_IP ? 0 : 3;
+    return statusOfFlags(this.c.flags[i]);
   }
   tsNsString(i: number): string {
     // A far row's exact time (rows are sent in order, so the list is sorted), else the column's.

@@ -13,7 +13,7 @@ import type {
 } from '../../preload/api.ts';
 import type { ClockEstimate } from '../correlate/clockSkew.ts';
 import type { Correlator } from '../correlate/correlator.ts';
-import { F_IP, F_MALFORMED, F_TRUNCATED } from '../correlate/observations.ts';
+import { statusOfFlags } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
 import { FrameSource } from '../session/frames.ts';
@@ -89,7 +89,7 @@ export class LoadedSession {
       this.protoCol[r] = rows.proto(r) > 0 ? rows.proto(r) : 0;
       // Duplicates of a hop's frame still belong to the journey for highlighting.
       if (this.journeyCol[r] < 0) this.journeyCol[r] = res.journeyOfRow(r);
-      this.statusCol[r] = f & F_MALFORMED ? 2 : f & F_TRUNCATED ? 1 : f & F_IP ? 0 : 3;
+      this.statusCol[r] = statusOfFlags(f);
     }
     this.summaryIndex = null;
   }

@@ -34,6 +34,11 @@ export const F_MALFORMED = 32;
 export const F_ETH = 64; // the outer frame has Ethernet MACs
 export const F_IP = 128; // an inner IP packet was decoded
 
+/** A row's decode status as the UI shows it (PacketBatch.status): 0 ok, 1 truncated, 2 malformed, 3 not IP. */
+export function statusOfFlags(fl: number): number {
+  return fl & F_MALFORMED ? 2 : fl & F_TRUNCATED ? 1 : fl & F_IP ? 0 : 3;
+}
+
 /**
  * Bits of ObservationTable.missing: the field is absent (-1 in PacketFields). Narrow unsigned columns cannot
  * hold -1, so an absent value is stored as 0 with its bit set; read through the accessors, never the raw columns.
