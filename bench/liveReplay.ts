@@ -1,8 +1,9 @@
 // The app's live path on a kept capture folder, without the lab: the folder's captures are copied into a fresh
 // one at SPEED × their real rate, as tcpdump would have written them, while bench/lib/followLive.ts follows the
 // copy in a process of its own (as `bench/live.ts --correlate` does). Prints that process's resident memory
-// every second, its peak and CPU, and what it followed. A capture folder comes from
-// `HS_BENCH_KEEP=1 sudo node bin/run-ts.mjs bench/live.ts` (or any `hopscope capture --out`). Linux (/proc).
+// every second, its peak and CPU, what it followed, and where its memory is at the end (by kind of mapping). A
+// capture folder comes from `HS_BENCH_KEEP=1 sudo node bin/run-ts.mjs bench/live.ts` (or any `hopscope capture
+// --out`). Linux (/proc).
 //
 //   node bin/run-ts.mjs bench/liveReplay.ts --dir KEPT_FOLDER [--speed 2]
 
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 
 import type { FollowStats } from './lib/followLive.ts';
 import { CaptureCopier } from './lib/pcapIndex.ts';
-import { CLK_TCK, procSample } from './lib/proc.ts';
+import { CLK_TCK, MAPPING_KINDS, procSample, residentByMapping } from './lib/proc.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const STEP_MS = 250;
@@ -75,8 +76,9 @@ async function main(): Promise<void> {
       await sleep(STEP_MS);
     }
     const replayS = (Date.now() - start) / 1000;
-    await sleep(3000); // the last rows and snapshot
+    await sleep(5000); // the last rows and the settled snapshot (lanes quiet 1 s, then up to 2 s to the next)
     const end = procSample(pid);
+    const where = residentByMapping(pid);
     copier.close();
     follower.kill('SIGTERM');
     await closed;
@@ -92,6 +94,10 @@ async function main(): Promise<void> {
     );
     console.log(`| peak RSS | ${end ? Math.round(end.hwmKiB / 1024) : '?'} MiB |`);
     console.log(`| CPU (cores, mean over the replay and drain) | ${cores.toFixed(2)} |`);
+    if (where)
+      console.log(
+        `| resident at the end, by mapping (MiB) | ${MAPPING_KINDS.map((k) => `${k}: ${Math.round(where[k] / 1024)}`).join(' · ')} |`,
+      );
     console.log(`| errors | ${stats.errors?.length ? stats.errors.join('; ') : 'none'} |`);
     console.log(`\nRSS each second of the replay (MiB): ${rssMiB.join(' ')}`);
   } finally {

@@ -1,5 +1,6 @@
 // The live-replay benches' copier (bench/lib/pcapIndex.ts): a finished capture copied up to a moment is the
-// file's header and exactly the records before it, whole, and copied to the end it is the file byte for byte.
+// file's header and exactly the records before it, whole, and copied to the end it is the file byte for byte;
+// and the /proc reader that says where a process's memory is (bench/lib/proc.ts).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { CaptureCopier, pcapIndex } from '../../bench/lib/pcapIndex.ts';
+import { MAPPING_KINDS, procSample, residentByMapping } from '../../bench/lib/proc.ts';
 import { tempDir } from '../tempDir.ts';
 import { FIXTURES } from './correlate-helpers.ts';
 
@@ -44,4 +46,25 @@ describe('CaptureCopier', () => {
     copier.close();
     FILES.forEach((f, i) => expect(fs.readFileSync(copier.copies[i]).equals(fs.readFileSync(f))).toBe(true));
   });
+});
+
+describe('residentByMapping', () => {
+  it.runIf(process.platform === 'linux')(
+    'sorts a process’s resident memory by mapping: a large written buffer shows as large anonymous memory',
+    () => {
+      const before = residentByMapping(process.pid)!;
+      // 64 MiB of address space (its own mapping, as glibc gives any block of 32 MiB or more), 24 MiB written.
+      const big = new Uint8Array(64 << 20);
+      big.fill(1, 0, 24 << 20);
+      const after = residentByMapping(process.pid)!;
+      expect(after['anonymous ≥ 32 MiB'] - before['anonymous ≥ 32 MiB']).toBeGreaterThan(22 << 10);
+      expect(after['anonymous ≥ 32 MiB'] - before['anonymous ≥ 32 MiB']).toBeLessThan(40 << 10);
+      expect(after.files).toBeGreaterThan(1024); // the node binary's code
+      // The kinds add up to the process's resident size (/proc/PID/status, read within a few KiB of activity).
+      const total = MAPPING_KINDS.reduce((n, k) => n + after[k], 0);
+      expect(Math.abs(total - procSample(process.pid)!.rssKiB)).toBeLessThan(4096);
+      expect(big[0] + big[(24 << 20) - 1]).toBe(2);
+      expect(residentByMapping(2 ** 22 + 7)).toBeNull(); // no such process
+    },
+  );
 });
