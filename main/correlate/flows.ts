@@ -4,28 +4,18 @@
 
 import { PROTO_ICMP } from '../decode/fields.ts';
 import { withCapacity } from './columns.ts';
-import { fmix } from './identity.ts';
+import { M_FLOW } from './observations.ts';
+import { FLOW_KEY, flowTupleKey } from './identity.ts';
 import type { CorrelationResult } from './result.ts';
 
-// The orientation-free tuple hash, two 32-bit halves (module scratch: no allocation per hop).
+// The orientation-free tuple hash (identity.ts flowTupleKey), two 32-bit halves (module scratch: no allocation
+// per hop).
 let kh = 0;
 let kg = 0;
 function tupleKey(proto: number, a: number, ap: number, b: number, bp: number): void {
-  // Orientation-free: order the two endpoints.
-  if (a > b || (a === b && ap > bp)) {
-    const x = a;
-    a = b;
-    b = x;
-    const y = ap;
-    ap = bp;
-    bp = y;
-  }
-  let h = fmix(proto * 0x3c6ef372 + a);
-  h = fmix(h ^ Math.imul(ap + 1, 0x27d4eb2d));
-  let g = fmix(h ^ b);
-  g = fmix(g ^ Math.imul(bp + 1, 0x165667b1));
-  kh = h;
-  kg = g;
+  flowTupleKey(proto, a, ap, b, bp);
+  kh = FLOW_KEY[0];
+  kg = FLOW_KEY[1];
 }
 
 /**
@@ -138,22 +128,51 @@ function findRoot(parent: Int32Array, x: number): number {
   return x;
 }
 
+/**
+ * Flows of a whole result. With the rows' flow tuple hashes (ObservationTable.flowTuples), the rows are visited
+ * in row order, each column read front to back, and each journey's tuples are taken as its rows come; without
+ * them, each journey's path is walked (journeyTuples). The sets of journeys joined do not depend on the order,
+ * and flows are numbered by their first journey either way.
+ */
 export function computeFlows(res: CorrelationResult): void {
   const n = res.journeyCount;
   const parent = new Int32Array(n);
   for (let i = 0; i < n; i++) parent[i] = i;
   // A journey has one or two distinct tuples (two across NAT); the table grows if there are more.
   const owner = new TupleOwners(n);
+  const join = (h: number, g: number, k: number) => {
+    const o = owner.getOrSet(h, g, k);
+    if (o < 0) return;
+    const a = findRoot(parent, o);
+    const b = findRoot(parent, k);
+    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+  };
+  const rows = res.rows;
+  if (rows.flowTuples) {
+    // Unions over internal (linker) journey numbers, read from each row's segment; flows are numbered by public
+    // journey below all the same. Per journey: the last tuple it recorded (most of its rows carry the same one).
+    const lastH = new Int32Array(n);
+    const lastG = new Int32Array(n);
+    const lastSet = new Uint8Array(n);
+    const { missing, flowHi, flowLo } = rows;
+    for (let r = 0; r < rows.length; r++) {
+      if ((missing[r] & M_FLOW) !== 0) continue;
+      const j = res.pathLinkOfRow(r);
+      if (j < 0) continue;
+      const h = flowHi[r];
+      const g = flowLo[r];
+      if (lastSet[j] === 1 && lastH[j] === h && lastG[j] === g) continue;
+      lastSet[j] = 1;
+      lastH[j] = h;
+      lastG[j] = g;
+      join(h, g, j);
+    }
+    numberFlows(res, (k) => findRoot(parent, res.internal(k)));
+    return;
+  }
   for (let k = 0; k < n; k++) {
     const count = journeyTuples(res, k);
-    for (let i = 0; i < count; i++) {
-      const o = owner.getOrSet(tupleH[i], tupleG[i], k);
-      if (o >= 0) {
-        const a = findRoot(parent, o);
-        const b = findRoot(parent, k);
-        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-      }
-    }
+    for (let i = 0; i < count; i++) join(tupleH[i], tupleG[i], k);
   }
   numberFlows(res, (k) => findRoot(parent, k));
 }

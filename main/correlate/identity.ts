@@ -64,6 +64,30 @@ function mixWords(out: Identity): void {
   out.keyHi = fmix(h1 ^ h2);
   out.keyLo = fmix(h2 + Math.imul(h1, 3));
 }
+/** The two 32-bit halves of the last flowTupleKey (scratch: no allocation per row). */
+export const FLOW_KEY = new Int32Array(2);
+
+/**
+ * The orientation-free hash of a flow tuple (proto, endpoint a, port a, endpoint b, port b) into FLOW_KEY: the
+ * same for both directions of a conversation. ICMP echo passes its id·65536 + seq as both ports.
+ */
+export function flowTupleKey(proto: number, a: number, ap: number, b: number, bp: number): void {
+  if (a > b || (a === b && ap > bp)) {
+    const x = a;
+    a = b;
+    b = x;
+    const y = ap;
+    ap = bp;
+    bp = y;
+  }
+  let h = fmix(proto * 0x3c6ef372 + a);
+  h = fmix(h ^ Math.imul(ap + 1, 0x27d4eb2d));
+  let g = fmix(h ^ b);
+  g = fmix(g ^ Math.imul(bp + 1, 0x165667b1));
+  FLOW_KEY[0] = h;
+  FLOW_KEY[1] = g;
+}
+
 export function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

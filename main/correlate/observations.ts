@@ -2,7 +2,7 @@
 // columns grown together. Rows are appended from the reused PacketFields; nothing per packet is an object.
 
 import type { PacketFields } from '../decode/fields.ts';
-import type { Identity } from './identity.ts';
+import { FLOW_KEY, flowTupleKey, type Identity } from './identity.ts';
 import { allocGrown } from './columns.ts';
 import { TupleInterner } from './interner.ts';
 
@@ -17,7 +17,8 @@ export const E_TTL = 6;
 export const E_INNER_SRC = 7;
 export const E_INNER_DST = 8;
 const ENCAP_FIELDS = 9;
-// fields.ts STATUS_TRUNCATED / STATUS_MALFORMED, local for the per-packet path.
+// fields.ts STATUS_TRUNCATED / STATUS_MALFORMED / PROTO_ICMP, local for the per-packet path.
+const PROTO_ICMP = 1;
 const STATUS_TRUNCATED = 1;
 const STATUS_MALFORMED = 2;
 
@@ -53,6 +54,8 @@ export const M_ICMP_TYPE = 64;
 export const M_ICMP_ID = 128;
 export const M_ICMP_SEQ = 256;
 export const M_TCP_FLAGS = 512;
+/** The row has no flow tuple (flows.ts: neither ports nor an ICMP echo), or the table keeps none (flowTuples). */
+export const M_FLOW = 1024;
 /** Raw ipLen value meaning "too big for 16 bits: see the overflow map" (IPv6 jumbo-sized lengths). */
 const WIDE16 = 0xffff;
 /** Largest byte offset a Uint32 fileOffset column holds before it is widened to Float64. */
@@ -112,6 +115,13 @@ export class ObservationTable {
   private readonly macPairs = new TupleInterner(2);
   private readonly encaps = new TupleInterner(ENCAP_FIELDS);
   private readonly scratch = new Float64Array(ENCAP_FIELDS);
+  /**
+   * The row's flow tuple hash (identity.ts flowTupleKey), computed as rows are read (on the reading threads) so
+   * that flows only compare it; valid unless the row's M_FLOW bit is set. Empty in a table without flowTuples.
+   */
+  flowHi!: Int32Array;
+  flowLo!: Int32Array;
+  private keepFlows = true;
   /** Node-local segment the row joined (-1 none). Filled by the grouper. */
   segment!: Int32Array;
   /** Next row of the same segment in path order (-1 end). */
@@ -135,8 +145,14 @@ export class ObservationTable {
   static published(initial = 4096): ObservationTable {
     const t = new ObservationTable(1);
     t.publish = true;
+    t.keepFlows = false; // live flows are computed a window at a time (FlowWindow), from the journeys' paths
     t.allocate(initial, (name, ctor) => t.column(name, ctor, initial));
     return t;
+  }
+
+  /** Whether rows get their flow tuple hash (flowHi, flowLo): not in a published() table. */
+  get flowTuples(): boolean {
+    return this.keepFlows;
   }
 
   /** The published columns as they are now (a column may be replaced by a larger or wider one as rows come). */
@@ -145,8 +161,9 @@ export class ObservationTable {
     return Object.fromEntries(PUBLISHED_COLUMNS.map((name) => [name, self[name]])) as PublishedColumns;
   }
 
-  /** A new column of n entries: shared when it is published. */
+  /** A new column of n entries: shared when it is published, empty when it is a flow column not kept. */
   private column(name: ColumnName, ctor: IntCtor, n: number): TypedArray {
+    if (!this.keepFlows && (name === 'flowHi' || name === 'flowLo')) return new ctor(0);
     return this.publish && PUBLISHED.has(name)
       ? new ctor(new SharedArrayBuffer(n * ctor.BYTES_PER_ELEMENT))
       : new ctor(n);
@@ -373,6 +390,18 @@ export class ObservationTable {
     const tf = f.tcpFlags;
     if (tf < 0) m |= M_TCP_FLAGS;
     this.tcpFlagsCol[i] = tf < 0 ? 0 : tf;
+    if (this.keepFlows) {
+      // flows.ts's tuple of a row: an ICMP echo by (addresses, id, seq), else by ports when it has them.
+      let known = true;
+      if (proto === PROTO_ICMP && (it === 8 || it === 0)) {
+        const idSeq = iid * 65536 + iseq;
+        flowTupleKey(proto, this.src[i], idSeq, this.dst[i], idSeq);
+      } else if (sp >= 0) flowTupleKey(proto, this.src[i], sp, this.dst[i], dp);
+      else known = false;
+      if (!known) m |= M_FLOW;
+      this.flowHi[i] = known ? FLOW_KEY[0] : 0;
+      this.flowLo[i] = known ? FLOW_KEY[1] : 0;
+    } else m |= M_FLOW;
     this.missing[i] = m;
     const eth = f.hasEth ? this.macPairOf(f.ethSrc, f.ethDst) + 1 : 0;
     if (eth > 0xffff && this.ethPair instanceof Uint16Array)
@@ -569,6 +598,8 @@ const COLUMNS = [
   ['ethPair', Uint16Array],
   ['encapCount', Uint8Array],
   ['encapId', Uint16Array],
+  ['flowHi', Int32Array],
+  ['flowLo', Int32Array],
   ['segment', Int32Array],
   ['nextInSegment', Int32Array],
 ] as const satisfies readonly (readonly [string, IntCtor])[];

@@ -123,6 +123,16 @@ export class CorrelationResult {
     return this.rank ? this.rank[j] : j;
   }
 
+  /**
+   * The internal (linker) journey of a row on its journey's path (internal(k) of its journey k), -1 when it has
+   * none or is a duplicated frame (journeyRows leaves those out). For passes over every row that only need to
+   * tell journeys apart: no time-order lookup per row.
+   */
+  pathLinkOfRow(row: number): number {
+    const s = this.rows.segment[row];
+    return s < 0 || (this.rows.flags[row] & F_DUP) !== 0 ? -1 : this.links.segJourney[s];
+  }
+
   isDuplicate(row: number): boolean {
     return (this.rows.flags[row] & F_DUP) !== 0;
   }
