@@ -8,6 +8,7 @@
 // Fragments after the first carry no L4 header: their key is the IP part alone (id + offset identify them).
 // We do not use PacketFields.keyHi/keyLo: it hashes all captured payload bytes, which differ per interface
 // when snaplen cuts packets at different depths (a VXLAN copy loses 50 more bytes than the veth copy).
+// Flows (flows.ts) hash a row's conversation instead, both directions alike: flowTupleKey, beside fmix here.
 
 import type { PacketFields } from '../decode/fields.ts';
 
@@ -64,6 +65,7 @@ function mixWords(out: Identity): void {
   out.keyHi = fmix(h1 ^ h2);
   out.keyLo = fmix(h2 + Math.imul(h1, 3));
 }
+
 /** The two 32-bit halves of the last flowTupleKey (scratch: no allocation per row). */
 export const FLOW_KEY = new Int32Array(2);
 
