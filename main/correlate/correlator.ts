@@ -143,7 +143,6 @@ export class Correlator {
   /** Pushes one frame, decoding it with the injected decoder. */
   pushFrame(
     capture: number,
-    record: number,
     fileOffset: number,
     tsSec: number,
     tsNsec: number,
@@ -157,13 +156,12 @@ export class Correlator {
       this.fields,
       this.opts.decode ?? DEFAULT_DECODE_OPTIONS,
     );
-    return this.pushFields(capture, record, fileOffset, tsSec, tsNsec, origLen, frame, this.fields);
+    return this.pushFields(capture, fileOffset, tsSec, tsNsec, origLen, frame, this.fields);
   }
 
   /** Pushes one already decoded frame (`f` may be reused by the caller afterwards). */
   pushFields(
     capture: number,
-    record: number,
     fileOffset: number,
     tsSec: number,
     tsNsec: number,
@@ -171,7 +169,7 @@ export class Correlator {
     frame: Uint8Array,
     f: PacketFields,
   ): number {
-    return this.pushFieldsAt(capture, record, fileOffset, tsSec, tsNsec, origLen, frame, 0, frame.length, f);
+    return this.pushFieldsAt(capture, fileOffset, tsSec, tsNsec, origLen, frame, 0, frame.length, f);
   }
 
   /**
@@ -180,7 +178,6 @@ export class Correlator {
    */
   pushFieldsAt(
     capture: number,
-    record: number,
     fileOffset: number,
     tsSec: number,
     tsNsec: number,
@@ -193,7 +190,7 @@ export class Correlator {
     if (this.baseSec === null) this.baseSec = tsSec;
     const sec = tsSec - this.baseSec;
     computeIdentity(f, buf, this.identity, start, caplen);
-    const o = this.obs.append(capture, record, fileOffset, caplen, origLen, sec, tsNsec, f, this.identity);
+    const o = this.obs.append(capture, fileOffset, caplen, origLen, sec, tsNsec, f, this.identity);
     const t = this.obs.t[o];
     this.pending[capture].push(o);
     if (t > this.lastT[capture]) this.lastT[capture] = t;

@@ -71,7 +71,6 @@ export class ObservationTable {
   length = 0;
   private cap = 0;
   capture!: Uint16Array;
-  record!: Uint32Array; // record index within its capture file
   /** Byte offset of the record in its file: Uint32 until an offset past 4 GiB arrives, then Float64. */
   fileOffset!: Uint32Array | Float64Array;
   /** Captured and original lengths: Uint16 until a frame over 65,535 bytes (GRO/TSO) arrives, then Uint32. */
@@ -312,7 +311,6 @@ export class ObservationTable {
    */
   append(
     capture: number,
-    record: number,
     fileOffset: number,
     caplen: number,
     origLen: number,
@@ -325,7 +323,6 @@ export class ObservationTable {
     if (i === this.cap) this.grow(i + 1); // throws RowStoreFull when shared
     this.length = i + 1;
     this.capture[i] = capture;
-    this.record[i] = record;
     if (fileOffset > U32_MAX && this.fileOffset instanceof Uint32Array)
       this.fileOffset = this.widen('fileOffset', this.fileOffset, Float64Array) as Float64Array;
     this.fileOffset[i] = fileOffset;
@@ -573,7 +570,6 @@ type IntCtor = (new (n: number | SharedArrayBuffer) => TypedArray) & { BYTES_PER
 /** Every row column and the type it starts with (fileOffset, lengths and interned ids may widen later). */
 const COLUMNS = [
   ['capture', Uint16Array],
-  ['record', Uint32Array],
   ['fileOffset', Uint32Array],
   ['caplen', Uint16Array],
   ['origLen', Uint16Array],

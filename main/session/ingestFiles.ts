@@ -90,7 +90,6 @@ export function pushRecord(
   decodeRecord(rec, fields, decodeOpts);
   return c.pushFieldsAt(
     cap,
-    rec.index,
     rec.offset,
     rec.tsSec,
     rec.tsNsec,

@@ -14,7 +14,7 @@ import { openInputs } from '../../main/app/sessionBuild.ts';
 import type { CorrelateOptions } from '../../main/correlate/correlator.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 import { createCaptureReader } from '../../main/pcap/reader.ts';
-import { fixtureCopy } from './correlate-helpers.ts';
+import { fixtureCopy, laneOrdinals } from './correlate-helpers.ts';
 import { JourneyMatch, lanesFor } from './app-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -145,9 +145,10 @@ async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'cl
   const key = (node: string, iface: string, rec: number) => `${node}/${iface}#${rec}`;
   const expected = new Map<string, [number, number]>();
   const br = batch.result.rows;
+  const record = laneOrdinals(batch.result);
   for (let r = 0; r < batch.count; r++) {
     const cap = batch.result.captures[br.capture[r]];
-    expected.set(key(cap.node, cap.iface, br.record[r]), [batch.journeyCol[r], batch.hopCol[r]]);
+    expected.set(key(cap.node, cap.iface, record[r]), [batch.journeyCol[r], batch.hopCol[r]]);
   }
   const all = live.batch(0, live.count);
   const perLane = lanes.map(() => 0);
@@ -186,7 +187,7 @@ async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'cl
   const batchRow = new Map<string, number>();
   for (let r = 0; r < batch.count; r++) {
     const cap = batch.result.captures[br.capture[r]];
-    batchRow.set(key(cap.node, cap.iface, br.record[r]), r);
+    batchRow.set(key(cap.node, cap.iface, record[r]), r);
   }
   perLane.fill(0);
   for (let i = 0; i < live.count; i++) {

@@ -13,6 +13,7 @@ import type { LiveJourneys } from '../../main/app/liveCorrelatorProtocol.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
 import { buildSession } from '../../main/app/sessionBuild.ts';
 import { JourneyMatch } from './app-helpers.ts';
+import { laneOrdinals } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 const JOURNEYS = 25_000;
@@ -109,9 +110,10 @@ describe('live correlation worker', () => {
     const expected = new Map<string, number>();
     const br = batch.result.rows;
     const laneOf = new Map(lanes.map((l, i) => [`${l.node}/${l.iface}`, i]));
+    const record = laneOrdinals(batch.result);
     for (let r = 0; r < batch.count; r++) {
       const cap = batch.result.captures[br.capture[r]];
-      expected.set(`${laneOf.get(`${cap.node}/${cap.iface}`)}#${br.record[r]}`, r);
+      expected.set(`${laneOf.get(`${cap.node}/${cap.iface}`)}#${record[r]}`, r);
     }
     const all = live.batch(0, live.count);
     expect(all.capture.length).toBe(total);

@@ -89,12 +89,11 @@ describe('stores growing past the reservation', () => {
     const id = createIdentity();
     const t = new ObservationTable(1024);
     const n = RESERVE_FROM + 10;
-    for (let i = 0; i < n; i++) t.append(i % 3, i, i * 64, 60, 60, i >> 10, (i * 997) % 1e9, f, id);
+    for (let i = 0; i < n; i++) t.append(i % 3, i * 64, 60, 60, i >> 10, (i * 997) % 1e9, f, id);
     expect(t.length).toBe(n);
     expect(t.t.length).toBe(JUMP);
     for (const r of [0, 1, 1023, 1024, RESERVE_FROM - 1, RESERVE_FROM, n - 1]) {
       expect(t.capture[r]).toBe(r % 3);
-      expect(t.record[r]).toBe(r);
       expect(t.fileOffset[r]).toBe(r * 64);
       expect(t.t[r]).toBe((r >> 10) * 1e9 + ((r * 997) % 1e9));
       expect(t.segment[r]).toBe(-1);
@@ -110,13 +109,13 @@ describe('stores growing past the reservation', () => {
     expect(shared()).toEqual([...PUBLISHED_COLUMNS]);
     const before = t.publishedColumns();
     const n = RESERVE_FROM + 10;
-    for (let i = 0; i < n; i++) t.append(i % 3, i, i * 64, 60, 60, i >> 10, i, f, id);
+    for (let i = 0; i < n; i++) t.append(i % 3, i * 64, 60, 60, i >> 10, i, f, id);
     const grown = t.publishedColumns();
     expect(PUBLISHED_COLUMNS.every((k) => grown[k] !== before[k])).toBe(true);
     expect(shared()).toEqual([...PUBLISHED_COLUMNS]);
     // Only what the main thread reads is shared: the rest stays in plain (transferable, private) buffers.
     expect(t.segment.buffer).toBeInstanceOf(ArrayBuffer);
-    t.append(1, n, 5 * 2 ** 32, 70_000, 70_000, 3, 4, f, id); // widens lengths and offsets
+    t.append(1, 5 * 2 ** 32, 70_000, 70_000, 3, 4, f, id); // widens lengths and offsets
     const wide = t.publishedColumns();
     expect([wide.origLen, wide.caplen, wide.fileOffset].map((a) => a.constructor.name)).toEqual([
       'Uint32Array',
@@ -138,7 +137,7 @@ describe('stores growing past the reservation', () => {
 
   it('SegmentTable keeps every segment', () => {
     const obs = new ObservationTable(16);
-    obs.append(0, 0, 0, 60, 60, 7, 5, createPacketFields(), createIdentity());
+    obs.append(0, 0, 60, 60, 7, 5, createPacketFields(), createIdentity());
     const segs = new SegmentTable(1024);
     const n = RESERVE_FROM + 10;
     for (let i = 0; i < n; i++) segs.create(i % 5, 0, obs, i - 1);

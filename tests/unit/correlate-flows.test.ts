@@ -22,7 +22,7 @@ function correlate(scenario: string, obs?: ObservationTable) {
   c.setInterfaces(interfaces);
   lanes.forEach((l) => {
     const cap = c.addCapture({ node: l.node, iface: l.iface, linkType: l.linkType });
-    for (const r of l.records) c.pushFrame(cap, r.index, r.offset, r.sec, r.nsec, r.origLen, r.data);
+    for (const r of l.records) c.pushFrame(cap, r.offset, r.sec, r.nsec, r.origLen, r.data);
   });
   return c.result();
 }
@@ -57,7 +57,7 @@ describe('flows from the rows’ tuple hashes and from the journeys’ paths', (
       const eth0 = c.addCapture({ node: 'n1', iface: 'eth0', linkType: 1 });
       const eth1 = c.addCapture({ node: 'n1', iface: 'eth1', linkType: 1 });
       const push = (cap: number, nsec: number, f: Uint8Array) =>
-        c.pushFrame(cap, 0, 0, 1_700_000_000, nsec, f.length, f);
+        c.pushFrame(cap, 0, 1_700_000_000, nsec, f.length, f);
       push(eth0, 0, udpFrame(100, '10.0.0.1', 1000, '10.96.0.9', 80));
       push(eth1, 10_000, udpFrame(100, '10.0.0.1', 1000, '10.1.1.1', 8080));
       push(eth1, 1_000_000, udpFrame(200, '10.1.1.1', 8080, '10.0.0.1', 1000));

@@ -128,8 +128,34 @@ export function path(res: CorrelationResult, k: number): string[] {
   return res.hops(k).map((h) => `${h.node}/${h.iface}`);
 }
 
-/** Journeys as comparable strings: hop lanes and record numbers, sorted. */
-export function canonical(res: CorrelationResult): string[] {
+const ordinals = new WeakMap<object, Int32Array>();
+
+/**
+ * Per row: its number among its capture's rows, 0-based, in row order. Rows of a capture are appended in the
+ * order its records come, so this is the record's number in its file (one interface per file, as in the lab's
+ * captures), or its place in the lane's list as a test pushed it. Tests key rows by (lane, this number).
+ */
+export function laneOrdinals(res: Pick<CorrelationResult, 'rows'>): Int32Array {
+  const rows = res.rows;
+  let out = ordinals.get(rows);
+  if (out && out.length === rows.length) return out;
+  out = new Int32Array(rows.length);
+  const next = new Map<number, number>();
+  for (let r = 0; r < rows.length; r++) {
+    const c = rows.capture[r];
+    const i = next.get(c) ?? 0;
+    out[r] = i;
+    next.set(c, i + 1);
+  }
+  ordinals.set(rows, out);
+  return out;
+}
+
+/**
+ * Journeys as comparable strings: hop lanes and record numbers, sorted. `record`: each row's record number, as the
+ * test pushed it (default: laneOrdinals, the file's record numbers when each lane was read in order).
+ */
+export function canonical(res: CorrelationResult, record: ArrayLike<number> = laneOrdinals(res)): string[] {
   const out: string[] = [];
   for (let k = 0; k < res.journeyCount; k++) {
     out.push(
@@ -137,7 +163,7 @@ export function canonical(res: CorrelationResult): string[] {
         .journeyRows(k)
         .map((r) => {
           const c = res.captures[res.rows.capture[r]];
-          return `${c.node}/${c.iface}#${res.rows.record[r]}`;
+          return `${c.node}/${c.iface}#${record[r]}`;
         })
         .join(' > '),
     );

@@ -18,7 +18,7 @@ import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { LinkWindow } from '../../main/correlate/window.ts';
 import type { InterfaceInfo } from '../../main/correlate/ownership.ts';
 import { decodeFields } from '../../main/decode/index.ts';
-import { canonical, fixtureFiles, loadLanes, type Lane } from './correlate-helpers.ts';
+import { canonical, fixtureFiles, laneOrdinals, loadLanes, type Lane } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 interface Outcome {
@@ -40,8 +40,8 @@ interface Outcome {
 }
 
 /** Flows as sets of journeys (each journey by its canonical hop list), sorted: independent of numbering. */
-function flowSets(res: CorrelationResult): string[] {
-  const names = canonicalByK(res);
+function flowSets(res: CorrelationResult, record: ArrayLike<number>): string[] {
+  const names = canonicalByK(res, record);
   const sets = new Map<number, string[]>();
   for (let k = 0; k < res.journeyCount; k++) {
     const f = res.flowOf[k];
@@ -62,7 +62,8 @@ function maxFlowBefore(res: CorrelationResult, k: number): number {
   return m;
 }
 
-function canonicalByK(res: CorrelationResult): string[] {
+/** Journeys by number as hop lanes and record numbers (`record`: each row's, as the test pushed it). */
+function canonicalByK(res: CorrelationResult, record: ArrayLike<number>): string[] {
   const out: string[] = [];
   for (let k = 0; k < res.journeyCount; k++) {
     out.push(
@@ -70,7 +71,7 @@ function canonicalByK(res: CorrelationResult): string[] {
         .journeyRows(k)
         .map(
           (r) =>
-            `${res.captures[res.rows.capture[r]].node}/${res.captures[res.rows.capture[r]].iface}#${res.rows.record[r]}`,
+            `${res.captures[res.rows.capture[r]].node}/${res.captures[res.rows.capture[r]].iface}#${record[r]}`,
         )
         .join(' > '),
     );
@@ -85,8 +86,14 @@ function clocksOf(res: CorrelationResult): string {
     .join(' ');
 }
 
-function outcome(res: CorrelationResult, linked: number[], frozen: number, forcedCuts = 0): Outcome {
-  const names = canonicalByK(res);
+function outcome(
+  res: CorrelationResult,
+  record: ArrayLike<number>,
+  linked: number[],
+  frozen: number,
+  forcedCuts = 0,
+): Outcome {
+  const names = canonicalByK(res, record);
   const ambiguousJourneys = new Set<string>();
   for (let k = 0; k < res.journeyCount; k++) if (res.journeyAmbiguous(k)) ambiguousJourneys.add(names[k]);
   const macs: string[] = [];
@@ -98,8 +105,8 @@ function outcome(res: CorrelationResult, linked: number[], frozen: number, force
         .join(' ')}`,
     );
   return {
-    journeys: canonical(res),
-    flows: flowSets(res),
+    journeys: canonical(res, record),
+    flows: flowSets(res, record),
     clocks: clocksOf(res),
     clockList: res.clocks,
     macs: macs.sort(),
@@ -148,12 +155,13 @@ function correlator(lanes: Lane[], interfaces: InterfaceInfo[], opts: CorrelateO
 function batch(lanes: Lane[], interfaces: InterfaceInfo[], opts: CorrelateOptions): Outcome {
   const order = lanes.map((_, i) => i);
   const { c, caps } = correlator(lanes, interfaces, opts, order);
+  const record: number[] = [];
   order.forEach((i, j) => {
     for (const r of lanes[i].records)
-      c.pushFrame(caps[j], r.index, r.offset, r.sec, r.nsec, r.origLen, r.data);
+      record[c.pushFrame(caps[j], r.offset, r.sec, r.nsec, r.origLen, r.data)] = r.index;
   });
   const res = c.result();
-  return outcome(res, [], 0);
+  return outcome(res, record, [], 0);
 }
 
 /**
@@ -172,6 +180,7 @@ function windowed(
 ): Outcome {
   const { c, caps } = correlator(lanes, interfaces, opts, order);
   const win = new LinkWindow();
+  const record: number[] = [];
   const linked: number[] = [];
   const pos = order.map(() => 0);
   let pushed = 0;
@@ -182,7 +191,7 @@ function windowed(
       const lane = lanes[order[j]];
       for (let q = 0; q < chunk && pos[j] < lane.records.length; q++, pos[j]++) {
         const r = lane.records[pos[j]];
-        c.pushFrame(caps[j], r.index, r.offset, r.sec, r.nsec, r.origLen, r.data);
+        record[c.pushFrame(caps[j], r.offset, r.sec, r.nsec, r.origLen, r.data)] = r.index;
         if (++pushed % every === 0) {
           // The watermark: what every lane still delivering has delivered (nodes share one clock here).
           const w = c.nodes.map(() => Infinity);
@@ -213,7 +222,7 @@ function windowed(
   }
   c.advance(Infinity);
   const res = win.link(c, Infinity, false);
-  return { ...outcome(res, linked, win.frozen, win.stats.forcedCuts), keysDropped };
+  return { ...outcome(res, record, linked, win.frozen, win.stats.forcedCuts), keysDropped };
 }
 
 /** A batch run of `rl` and a windowed one (lanes in file order; windowed()'s chunk, every and perNode). */
@@ -458,22 +467,23 @@ describe('LinkWindow with an unbounded clock (no probes, one-way traffic, or --c
     c.setInterfaces(interfaces);
     const caps = lanes.map((l) => c.addCapture({ node: l.node, iface: l.iface, linkType: l.linkType }));
     lanes.forEach((l, i) => {
-      for (const r of l.records) c.pushFrame(caps[i], r.index, r.offset, r.sec, r.nsec, r.origLen, r.data);
+      for (const r of l.records) c.pushFrame(caps[i], r.offset, r.sec, r.nsec, r.origLen, r.data);
     });
     const res = c.result();
     const drop = new Set<string>();
+    const record = laneOrdinals(res);
     for (let k = 0; k < res.journeyCount; k++) {
       const rows = res.journeyRows(k);
       if (res.captures[res.rows.capture[rows[0]]].node !== 'node-2') continue;
       for (const r of rows) {
         const cap = res.captures[res.rows.capture[r]];
-        drop.add(`${cap.node}/${cap.iface}#${res.rows.record[r]}`);
+        drop.add(`${cap.node}/${cap.iface}#${record[r]}`);
       }
     }
     expect(drop.size).toBeGreaterThan(5);
     return lanes.map((l) => ({
       ...l,
-      records: l.records.filter((r) => !drop.has(`${l.node}/${l.iface}#${r.index}`)),
+      records: l.records.filter((_, i) => !drop.has(`${l.node}/${l.iface}#${i}`)),
     }));
   };
   /** `copies` copies of the lanes, each `stepMs` after the one before (records renumbered per copy). */

@@ -15,6 +15,7 @@ import {
   filesIn,
   fixtureCopy,
   fixtureFiles,
+  laneOrdinals,
   path,
   shiftRecord,
   type PcapRecord,
@@ -27,10 +28,11 @@ const seq2 = crossNodePings(base, 8)[1];
 /** Per lane file name: the record numbers of journey k there. */
 function recordsOf(res: CorrelationResult, k: number): Map<string, number[]> {
   const m = new Map<string, number[]>();
+  const record = laneOrdinals(res);
   for (const r of res.journeyRows(k)) {
     const c = res.captures[res.rows.capture[r]];
     const f = `${c.node}__${c.iface}.pcap`;
-    m.set(f, [...(m.get(f) ?? []), res.rows.record[r]]);
+    m.set(f, [...(m.get(f) ?? []), record[r]]);
   }
   return m;
 }

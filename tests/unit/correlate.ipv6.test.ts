@@ -14,7 +14,7 @@ import { journeyJson, writeJourneysJson } from '../../main/export/journeysJson.t
 import { journeyBlock } from '../../main/export/ladder.ts';
 import { Sink } from '../../main/export/sink.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
-import { correlate, fixtureFiles, FIXTURES } from './correlate-helpers.ts';
+import { correlate, fixtureFiles, FIXTURES, laneOrdinals } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 const FILE = join(FIXTURES, 'synthetic', 'edge', 'veth.pcap');
@@ -89,7 +89,7 @@ describe('IPv6 journeys on a real capture (veth.pcap)', () => {
       for (let k = 0; k < res.journeyCount; k++) {
         const hops = res.hops(k);
         for (const h of hops) {
-          const want = oracle[res.rows.record[h.row]];
+          const want = oracle[laneOrdinals(res)[h.row]];
           if (want.v6) {
             expect({ src: h.src, dst: h.dst }).toEqual(want.v6);
             v6++;
@@ -98,7 +98,7 @@ describe('IPv6 journeys on a real capture (veth.pcap)', () => {
             expect(h.src).not.toBe('0.0.0.0');
           }
         }
-        const first = oracle[res.rows.record[hops[0].row]];
+        const first = oracle[laneOrdinals(res)[hops[0].row]];
         if (first.v6) expect(res.journeySummary(k)).toBe(first.inner);
         // IPv4 keeps the correlator's shorter column-built line: same addresses/ports as tcpdump's.
         else

@@ -33,7 +33,7 @@ function run(
       const n = chunks[step++ % chunks.length];
       for (let q = 0; q < n && pos[j] < lane.records.length; q++, pos[j]++) {
         const r = lane.records[pos[j]];
-        c.pushFrame(caps[j], r.index, r.offset, r.sec, r.nsec, r.origLen, r.data);
+        c.pushFrame(caps[j], r.offset, r.sec, r.nsec, r.origLen, r.data);
         // Live views call snapshot() (grouping to the watermark, provisional journeys) or advance().
         if (++pushed % advanceEvery === 0) {
           if (pushed % 3 === 0) c.snapshot();

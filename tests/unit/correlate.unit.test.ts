@@ -28,9 +28,9 @@ function edit(f: { ttl?: number; dst?: number[]; srcMacLast?: number }): Uint8Ar
 function run(frames: { lane: number; dt: number; data: Uint8Array }[], lanes: string[]) {
   const c = new Correlator({}, decodeFields);
   const caps = lanes.map((l) => c.addCapture({ node: l.split('/')[0], iface: l.split('/')[1], linkType: 1 }));
-  frames.forEach((f, i) => {
+  frames.forEach((f) => {
     const t = request.nsec + f.dt;
-    c.pushFrame(caps[f.lane], i, 0, request.sec + Math.floor(t / 1e9), t % 1e9, f.data.length, f.data);
+    c.pushFrame(caps[f.lane], 0, request.sec + Math.floor(t / 1e9), t % 1e9, f.data.length, f.data);
   });
   return c.result();
 }
@@ -119,13 +119,13 @@ describe('late rows', () => {
       c.addCapture({ node: 'node-1', iface: i, linkType: 1 }),
     );
     const routed = edit({ ttl: 63 });
-    const push = (lane: number, dt: number, data: Uint8Array, rec: number): void => {
-      c.pushFrame(lanes[lane], rec, 0, request.sec, request.nsec + dt, data.length, data);
+    const push = (lane: number, dt: number, data: Uint8Array): void => {
+      c.pushFrame(lanes[lane], 0, request.sec, request.nsec + dt, data.length, data);
     };
-    push(0, 0, request.data, 0);
-    push(2, 30_000, routed, 1);
+    push(0, 0, request.data);
+    push(2, 30_000, routed);
     c.advance(Infinity); // forced: the cni0 lane has not delivered yet
-    push(1, 10_000, request.data, 2);
+    push(1, 10_000, request.data);
     const res = c.result();
     expect(res.journeyCount).toBe(1);
     expect(res.hops(0).map((h) => h.iface)).toEqual(['vethA', 'cni0', 'ens33']);

@@ -412,7 +412,7 @@ describe('progress', () => {
 describe('the shared row store', () => {
   const fields = createPacketFields();
   const id = createIdentity();
-  const append = (t: ObservationTable, caplen = 60) => t.append(0, 0, 0, caplen, caplen, 0, 0, fields, id);
+  const append = (t: ObservationTable, caplen = 60) => t.append(0, 0, caplen, caplen, 0, 0, fields, id);
 
   it('takes rows up to its capacity, then asks for one thread', () => {
     const t = ObservationTable.shared(3);
@@ -436,11 +436,11 @@ describe('the shared row store', () => {
     const t = ObservationTable.shared(10);
     const v = ObservationTable.view(t.sharedColumns(), 4, 10);
     fields.ttl = 33;
-    const r = v.append(1, 7, 0, 60, 60, 0, 5, fields, id);
+    const r = v.append(1, 7, 60, 60, 0, 5, fields, id);
     fields.ttl = -1;
     expect(r).toBe(4);
     expect(t.ttlCol[4]).toBe(33);
-    expect(t.record[4]).toBe(7);
+    expect(t.fileOffset[4]).toBe(7);
     expect(t.t[4]).toBe(5);
   });
 });
