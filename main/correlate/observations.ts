@@ -92,20 +92,24 @@ export class ObservationTable {
   keyBase = 0;
   src!: Uint32Array;
   dst!: Uint32Array;
-  /** Raw narrow columns: read with srcPort(r), ttl(r)… (which give -1 when absent). */
-  srcPortCol!: Uint16Array;
-  dstPortCol!: Uint16Array;
+  /**
+   * Raw narrow columns: read with srcPort(r), ttl(r)… (which give -1 when absent). Fields no row has together
+   * share a column: the source port or, in a row without ports, the ICMP id (portOrIdCol); the destination port
+   * or the ICMP seq (portOrSeqCol); the ICMP type (the ARP opcode on ARP rows) or the TCP flags (typeOrFlagsCol).
+   * The decoders never give one row both (a packet is TCP, UDP or ICMP); a row that had both would keep the
+   * second in `displaced`.
+   */
+  portOrIdCol!: Uint16Array;
+  portOrSeqCol!: Uint16Array;
+  typeOrFlagsCol!: Uint16Array;
   ttlCol!: Uint8Array;
   protoCol!: Uint8Array;
   ipIdCol!: Uint16Array;
   ipLenCol!: Uint16Array;
-  /** ARP: opcode in icmpType, sender/target IPv4 in src/dst (ARP rows are per lane, never journeys). */
-  icmpTypeCol!: Uint16Array;
-  icmpIdCol!: Uint16Array;
-  icmpSeqCol!: Uint16Array;
-  tcpFlagsCol!: Uint16Array;
   /** ipLen values >= 0xffff (raw column holds WIDE16): rare, so a map instead of a wider column. */
   private readonly wideIpLen = new Map<number, number>();
+  /** Per row that has both fields of a shared column: [ICMP id, ICMP seq, TCP flags], -1 where not displaced. */
+  private readonly displaced = new Map<number, [number, number, number]>();
   /** Interned (src MAC, dst MAC) of the outer frame as id + 1, 0 without Ethernet. Read with ethSrc()/ethDst(). */
   private ethPair!: Uint16Array | Int32Array;
   encapCount!: Uint8Array;
@@ -291,6 +295,7 @@ export class ObservationTable {
       this.encapId = this.widen('encapId', this.encapId, Int32Array, Math.max(to, this.length)) as Int32Array;
     if (encMap) remapIds(this.encapId, encMap, from, to);
     for (const [r, v] of part.wideIpLen) this.wideIpLen.set(r, v);
+    for (const [r, v] of part.displaced) this.displaced.set(r, v);
     if (to > this.length) this.length = to;
   }
 
@@ -302,6 +307,7 @@ export class ObservationTable {
       macPairs: this.macPairs.valuesCopy(),
       encaps: this.encaps.valuesCopy(),
       wideIpLen: [...this.wideIpLen],
+      displaced: [...this.displaced],
     };
   }
 
@@ -354,10 +360,8 @@ export class ObservationTable {
     let m = 0;
     const sp = f.srcPort;
     if (sp < 0) m |= M_SRC_PORT;
-    this.srcPortCol[i] = sp < 0 ? 0 : sp;
     const dp = f.dstPort;
     if (dp < 0) m |= M_DST_PORT;
-    this.dstPortCol[i] = dp < 0 ? 0 : dp;
     const ttl = f.ttl;
     if (ttl < 0) m |= M_TTL;
     this.ttlCol[i] = ttl < 0 ? 0 : ttl;
@@ -377,16 +381,18 @@ export class ObservationTable {
     } else this.ipLenCol[i] = ipLen;
     const it = arp ? f.arpOp : f.icmpType;
     if (it < 0) m |= M_ICMP_TYPE;
-    this.icmpTypeCol[i] = it < 0 ? 0 : it;
     const iid = f.icmpId;
     if (iid < 0) m |= M_ICMP_ID;
-    this.icmpIdCol[i] = iid < 0 ? 0 : iid;
     const iseq = f.icmpSeq;
     if (iseq < 0) m |= M_ICMP_SEQ;
-    this.icmpSeqCol[i] = iseq < 0 ? 0 : iseq;
     const tf = f.tcpFlags;
     if (tf < 0) m |= M_TCP_FLAGS;
-    this.tcpFlagsCol[i] = tf < 0 ? 0 : tf;
+    // The shared columns: the first field when present, else the second, else 0.
+    this.portOrIdCol[i] = sp >= 0 ? sp : iid >= 0 ? iid : 0;
+    this.portOrSeqCol[i] = dp >= 0 ? dp : iseq >= 0 ? iseq : 0;
+    this.typeOrFlagsCol[i] = it >= 0 ? it : tf >= 0 ? tf : 0;
+    if ((sp >= 0 && iid >= 0) || (dp >= 0 && iseq >= 0) || (it >= 0 && tf >= 0))
+      this.displaced.set(i, [sp >= 0 ? iid : -1, dp >= 0 ? iseq : -1, it >= 0 ? tf : -1]);
     if (this.keepFlows) {
       // flows.ts's tuple of a row: an ICMP echo by (addresses, id, seq), else by ports when it has them.
       let known = true;
@@ -440,10 +446,10 @@ export class ObservationTable {
 
   // Semantic values of the narrow columns (-1 when absent).
   srcPort(r: number): number {
-    return (this.missing[r] & M_SRC_PORT) !== 0 ? -1 : this.srcPortCol[r];
+    return (this.missing[r] & M_SRC_PORT) !== 0 ? -1 : this.portOrIdCol[r];
   }
   dstPort(r: number): number {
-    return (this.missing[r] & M_DST_PORT) !== 0 ? -1 : this.dstPortCol[r];
+    return (this.missing[r] & M_DST_PORT) !== 0 ? -1 : this.portOrSeqCol[r];
   }
   ttl(r: number): number {
     return (this.missing[r] & M_TTL) !== 0 ? -1 : this.ttlCol[r];
@@ -462,16 +468,22 @@ export class ObservationTable {
   }
   /** ICMP/ICMPv6 type, or the ARP opcode on ARP rows; -1 when absent. */
   icmpType(r: number): number {
-    return (this.missing[r] & M_ICMP_TYPE) !== 0 ? -1 : this.icmpTypeCol[r];
+    return (this.missing[r] & M_ICMP_TYPE) !== 0 ? -1 : this.typeOrFlagsCol[r];
   }
   icmpId(r: number): number {
-    return (this.missing[r] & M_ICMP_ID) !== 0 ? -1 : this.icmpIdCol[r];
+    const m = this.missing[r];
+    if ((m & M_ICMP_ID) !== 0) return -1;
+    return (m & M_SRC_PORT) === 0 ? this.displaced.get(r)![0] : this.portOrIdCol[r];
   }
   icmpSeq(r: number): number {
-    return (this.missing[r] & M_ICMP_SEQ) !== 0 ? -1 : this.icmpSeqCol[r];
+    const m = this.missing[r];
+    if ((m & M_ICMP_SEQ) !== 0) return -1;
+    return (m & M_DST_PORT) === 0 ? this.displaced.get(r)![1] : this.portOrSeqCol[r];
   }
   tcpFlags(r: number): number {
-    return (this.missing[r] & M_TCP_FLAGS) !== 0 ? -1 : this.tcpFlagsCol[r];
+    const m = this.missing[r];
+    if ((m & M_TCP_FLAGS) !== 0) return -1;
+    return (m & M_ICMP_TYPE) === 0 ? this.displaced.get(r)![2] : this.typeOrFlagsCol[r];
   }
 
   /** Same headers as seen on the wire at this point (what an exact duplicate frame would share). */
@@ -494,9 +506,10 @@ export class ObservationTable {
       this.ttlCol[a] === this.ttlCol[b] &&
       this.src[a] === this.src[b] &&
       this.dst[a] === this.dst[b] &&
-      this.srcPortCol[a] === this.srcPortCol[b] &&
-      this.dstPortCol[a] === this.dstPortCol[b] &&
-      ((this.missing[a] ^ this.missing[b]) & INNER_BITS) === 0
+      ((this.missing[a] ^ this.missing[b]) & INNER_BITS) === 0 &&
+      // Ports only where the rows have them (the columns hold ICMP id/seq otherwise); their bits agree.
+      ((this.missing[a] & M_SRC_PORT) !== 0 || this.portOrIdCol[a] === this.portOrIdCol[b]) &&
+      ((this.missing[a] & M_DST_PORT) !== 0 || this.portOrSeqCol[a] === this.portOrSeqCol[b])
     );
   }
 
@@ -505,17 +518,23 @@ export class ObservationTable {
    * bits, which is what the accessors' values amount to, without a call and a branch per field.
    */
   sameTuple(a: number, b: number): boolean {
-    return (
+    const m = this.missing[a];
+    if (!(
       this.protoCol[a] === this.protoCol[b] &&
       this.src[a] === this.src[b] &&
       this.dst[a] === this.dst[b] &&
-      this.srcPortCol[a] === this.srcPortCol[b] &&
-      this.dstPortCol[a] === this.dstPortCol[b] &&
-      this.icmpTypeCol[a] === this.icmpTypeCol[b] &&
-      this.icmpIdCol[a] === this.icmpIdCol[b] &&
-      this.icmpSeqCol[a] === this.icmpSeqCol[b] &&
-      ((this.missing[a] ^ this.missing[b]) & TUPLE_BITS) === 0
-    );
+      ((m ^ this.missing[b]) & TUPLE_BITS) === 0 &&
+      // Ports, else ICMP id/seq (the bits agree, so both rows hold the same field there).
+      this.portOrIdCol[a] === this.portOrIdCol[b] &&
+      this.portOrSeqCol[a] === this.portOrSeqCol[b] &&
+      // The ICMP type where the rows have one (else the column holds TCP flags, not part of the tuple).
+      ((m & M_ICMP_TYPE) !== 0 || this.typeOrFlagsCol[a] === this.typeOrFlagsCol[b])
+    ))
+      return false;
+    // Rows with both ports and ICMP id/seq (never from the decoders) keep the ICMP ones aside.
+    if ((m & (M_SRC_PORT | M_ICMP_ID)) === 0 || (m & (M_DST_PORT | M_ICMP_SEQ)) === 0)
+      return this.icmpId(a) === this.icmpId(b) && this.icmpSeq(a) === this.icmpSeq(b);
+    return true;
   }
 
   /** An IPv6 inner packet (IPv4 rows carry an IP id 0..65535, IPv6 ones -1): addresses live in the frame. */
@@ -581,16 +600,13 @@ const COLUMNS = [
   ['tail', Int32Array],
   ['src', Uint32Array],
   ['dst', Uint32Array],
-  ['srcPortCol', Uint16Array],
-  ['dstPortCol', Uint16Array],
+  ['portOrIdCol', Uint16Array],
+  ['portOrSeqCol', Uint16Array],
+  ['typeOrFlagsCol', Uint16Array],
   ['ttlCol', Uint8Array],
   ['protoCol', Uint8Array],
   ['ipIdCol', Uint16Array],
   ['ipLenCol', Uint16Array],
-  ['icmpTypeCol', Uint16Array],
-  ['icmpIdCol', Uint16Array],
-  ['icmpSeqCol', Uint16Array],
-  ['tcpFlagsCol', Uint16Array],
   ['ethPair', Uint16Array],
   ['encapCount', Uint8Array],
   ['encapId', Uint16Array],
@@ -629,6 +645,7 @@ export interface RowsPart {
   macPairs: Float64Array;
   encaps: Float64Array;
   wideIpLen: [number, number][];
+  displaced: [number, [number, number, number]][];
 }
 
 /** A shared row store has no room for a row, or a column would have to widen: ingest on one thread instead. */

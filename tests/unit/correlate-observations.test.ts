@@ -110,6 +110,48 @@ describe('ObservationTable narrow columns', () => {
     }
   });
 
+  it('shares columns between fields no row has together, and compares rows by the fields they have', () => {
+    // Real frames: an ICMP echo (flannel-vxlan veth) and a TCP segment (kube-proxy), then variants of each.
+    const icmp = frames([SOURCES[1]]).find((fr) => {
+      const f = createPacketFields();
+      decodeFields(fr.data, fr.linkType, f, DEFAULT_DECODE_OPTIONS);
+      return f.icmpType === 8;
+    })!;
+    const tcp = frames([SOURCES[2]]).find((fr) => {
+      const f = createPacketFields();
+      decodeFields(fr.data, fr.linkType, f, DEFAULT_DECODE_OPTIONS);
+      return f.tcpFlags >= 0;
+    })!;
+    const t = new ObservationTable(4);
+    const id = createIdentity();
+    const row = (fr: typeof icmp, change: Partial<PacketFields> = {}) => {
+      const f = createPacketFields();
+      decodeFields(fr.data, fr.linkType, f, DEFAULT_DECODE_OPTIONS);
+      Object.assign(f, change);
+      return t.append(0, 0, 60, 60, 0, 0, f, id);
+    };
+    const e0 = row(icmp);
+    const e1 = row(icmp, { icmpId: 4242 }); // another ping process: same addresses, no ports
+    const s0 = row(tcp);
+    const s1 = row(tcp, { tcpFlags: 0x18 }); // another segment's flags: the same conversation
+    const s2 = row(tcp, { srcPort: 1 });
+    // Both kinds in one row (no decoder gives that): the ICMP ones kept aside, read back exact.
+    const d0 = row(tcp, { icmpType: 8, icmpId: 7, icmpSeq: 9 });
+    const d1 = row(tcp, { icmpType: 8, icmpId: 8, icmpSeq: 9 });
+    expect([t.srcPort(e0), t.icmpId(e1), t.icmpType(s0), t.tcpFlags(s1)]).toEqual([-1, 4242, -1, 0x18]);
+    expect([t.srcPort(d0), t.icmpType(d0), t.icmpId(d0), t.icmpSeq(d0)]).toEqual([t.srcPort(s0), 8, 7, 9]);
+    expect(t.tcpFlags(d0)).toBe(t.tcpFlags(s0));
+    // sameInner: TTL, addresses and ports only, so an ICMP id in the ports' column is not compared.
+    expect(t.sameInner(e0, e1)).toBe(true);
+    expect(t.sameInner(s0, s2)).toBe(false);
+    // sameTuple: the ICMP id is part of an echo's tuple; TCP flags are not part of a conversation's.
+    expect(t.sameTuple(e0, e1)).toBe(false);
+    expect(t.sameTuple(s0, s1)).toBe(true);
+    expect(t.sameTuple(s0, s2)).toBe(false);
+    expect(t.sameTuple(d0, d1)).toBe(false);
+    expect(t.sameTuple(d0, row(tcp, { icmpType: 8, icmpId: 7, icmpSeq: 9 }))).toBe(true);
+  });
+
   it('keeps extreme values exact: 0 and 65535 are not "absent", over-wide ones are not wrapped', () => {
     const fr = frames([SOURCES[0]])[2];
     const f = createPacketFields();
