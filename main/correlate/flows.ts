@@ -2,21 +2,10 @@
 // journeys sharing any tuple are one flow, so a NodePort connection and its DNAT/SNAT'ed twin (whose tuples
 // chain through the NAT hop) are one flow. ICMP echo pairs by (addresses, id, seq): one flow per ping.
 
-import { PROTO_ICMP } from '../decode/fields.ts';
 import { withCapacity } from './columns.ts';
 import { M_FLOW } from './observations.ts';
-import { FLOW_KEY, flowTupleKey } from './identity.ts';
+import { FLOW_KEY, packetFlowKey } from './identity.ts';
 import type { CorrelationResult } from './result.ts';
-
-// The orientation-free tuple hash (identity.ts flowTupleKey), two 32-bit halves (module scratch: no allocation
-// per hop).
-let kh = 0;
-let kg = 0;
-function tupleKey(proto: number, a: number, ap: number, b: number, bp: number): void {
-  flowTupleKey(proto, a, ap, b, bp);
-  kh = FLOW_KEY[0];
-  kg = FLOW_KEY[1];
-}
 
 /**
  * Open-addressing table from a 64-bit tuple hash to the first journey that had it (typed arrays only). It
@@ -90,19 +79,24 @@ function journeyTuples(res: CorrelationResult, k: number): number {
   let count = 0;
   let prev = -1;
   for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
-    // Most hops carry the inner packet unchanged: equal in every column tupleKey reads, the row's tuple is the
-    // previous one's, already counted.
+    // Most hops carry the inner packet unchanged: equal in every column packetFlowKey reads, the row's tuple is
+    // the previous one's, already counted.
     if (prev >= 0 && rows.sameTuple(prev, r)) continue;
     prev = r;
-    const proto = rows.proto(r);
-    if (proto === PROTO_ICMP) {
-      const t = rows.icmpType(r);
-      if (t !== 8 && t !== 0) continue;
-      const idSeq = rows.icmpId(r) * 65536 + rows.icmpSeq(r);
-      tupleKey(proto, rows.src[r], idSeq, rows.dst[r], idSeq);
-    } else if (rows.srcPort(r) >= 0) {
-      tupleKey(proto, rows.src[r], rows.srcPort(r), rows.dst[r], rows.dstPort(r));
-    } else continue;
+    // The tuple the row store hashes as rows are read (ObservationTable.append), from the same values.
+    const known = packetFlowKey(
+      rows.proto(r),
+      rows.icmpType(r),
+      rows.icmpId(r),
+      rows.icmpSeq(r),
+      rows.src[r],
+      rows.srcPort(r),
+      rows.dst[r],
+      rows.dstPort(r),
+    );
+    if (!known) continue;
+    const kh = FLOW_KEY[0];
+    const kg = FLOW_KEY[1];
     if (count > 0 && kh === tupleH[count - 1] && kg === tupleG[count - 1]) continue;
     if (count === tupleH.length) {
       const h = new Int32Array(count * 2);

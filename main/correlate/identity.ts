@@ -8,7 +8,8 @@
 // Fragments after the first carry no L4 header: their key is the IP part alone (id + offset identify them).
 // We do not use PacketFields.keyHi/keyLo: it hashes all captured payload bytes, which differ per interface
 // when snaplen cuts packets at different depths (a VXLAN copy loses 50 more bytes than the veth copy).
-// Flows (flows.ts) hash a row's conversation instead, both directions alike: flowTupleKey, beside fmix here.
+// Flows (flows.ts) hash a row's conversation instead, both directions alike: packetFlowKey and flowTupleKey,
+// beside fmix here.
 
 import type { PacketFields } from '../decode/fields.ts';
 
@@ -73,7 +74,7 @@ export const FLOW_KEY = new Int32Array(2);
  * The orientation-free hash of a flow tuple (proto, endpoint a, port a, endpoint b, port b) into FLOW_KEY: the
  * same for both directions of a conversation. ICMP echo passes its id·65536 + seq as both ports.
  */
-export function flowTupleKey(proto: number, a: number, ap: number, b: number, bp: number): void {
+function flowTupleKey(proto: number, a: number, ap: number, b: number, bp: number): void {
   if (a > b || (a === b && ap > bp)) {
     const x = a;
     a = b;
@@ -88,6 +89,32 @@ export function flowTupleKey(proto: number, a: number, ap: number, b: number, bp
   g = fmix(g ^ Math.imul(bp + 1, 0x165667b1));
   FLOW_KEY[0] = h;
   FLOW_KEY[1] = g;
+}
+
+/**
+ * The flow tuple of one packet into FLOW_KEY, as flows.ts joins journeys: an ICMP echo (type 8 or 0) by its
+ * addresses, id and seq; any other packet with ports by its addresses and ports. False, FLOW_KEY untouched, for a
+ * packet with neither. Fields are -1 where absent; for ARP, pass its opcode as the ICMP type (proto is absent).
+ */
+export function packetFlowKey(
+  proto: number,
+  icmpType: number,
+  icmpId: number,
+  icmpSeq: number,
+  src: number,
+  srcPort: number,
+  dst: number,
+  dstPort: number,
+): boolean {
+  if (proto === PROTO_ICMP) {
+    if (icmpType !== 8 && icmpType !== 0) return false;
+    const idSeq = icmpId * 65536 + icmpSeq;
+    flowTupleKey(proto, src, idSeq, dst, idSeq);
+    return true;
+  }
+  if (srcPort < 0) return false;
+  flowTupleKey(proto, src, srcPort, dst, dstPort);
+  return true;
 }
 
 export function fmix(h: number): number {

@@ -2,7 +2,7 @@
 // columns grown together. Rows are appended from the reused PacketFields; nothing per packet is an object.
 
 import type { PacketFields } from '../decode/fields.ts';
-import { FLOW_KEY, flowTupleKey, type Identity } from './identity.ts';
+import { FLOW_KEY, packetFlowKey, type Identity } from './identity.ts';
 import { allocGrown } from './columns.ts';
 import { TupleInterner } from './interner.ts';
 
@@ -17,8 +17,7 @@ export const E_TTL = 6;
 export const E_INNER_SRC = 7;
 export const E_INNER_DST = 8;
 const ENCAP_FIELDS = 9;
-// fields.ts STATUS_TRUNCATED / STATUS_MALFORMED / PROTO_ICMP, local for the per-packet path.
-const PROTO_ICMP = 1;
+// fields.ts STATUS_TRUNCATED / STATUS_MALFORMED, local for the per-packet path.
 const STATUS_TRUNCATED = 1;
 const STATUS_MALFORMED = 2;
 
@@ -119,7 +118,7 @@ export class ObservationTable {
   private readonly encaps = new TupleInterner(ENCAP_FIELDS);
   private readonly scratch = new Float64Array(ENCAP_FIELDS);
   /**
-   * The row's flow tuple hash (identity.ts flowTupleKey), computed as rows are read (on the reading threads) so
+   * The row's flow tuple hash (identity.ts packetFlowKey), computed as rows are read (on the reading threads) so
    * that flows only compare it; valid unless the row's M_FLOW bit is set. Empty in a table without flowTuples.
    */
   flowHi!: Int32Array;
@@ -393,18 +392,15 @@ export class ObservationTable {
     this.typeOrFlagsCol[i] = it >= 0 ? it : tf >= 0 ? tf : 0;
     if ((sp >= 0 && iid >= 0) || (dp >= 0 && iseq >= 0) || (it >= 0 && tf >= 0))
       this.displaced.set(i, [sp >= 0 ? iid : -1, dp >= 0 ? iseq : -1, it >= 0 ? tf : -1]);
-    if (this.keepFlows) {
-      // flows.ts's tuple of a row: an ICMP echo by (addresses, id, seq), else by ports when it has them.
-      let known = true;
-      if (proto === PROTO_ICMP && (it === 8 || it === 0)) {
-        const idSeq = iid * 65536 + iseq;
-        flowTupleKey(proto, this.src[i], idSeq, this.dst[i], idSeq);
-      } else if (sp >= 0) flowTupleKey(proto, this.src[i], sp, this.dst[i], dp);
-      else known = false;
-      if (!known) m |= M_FLOW;
-      this.flowHi[i] = known ? FLOW_KEY[0] : 0;
-      this.flowLo[i] = known ? FLOW_KEY[1] : 0;
-    } else m |= M_FLOW;
+    // The row's flow tuple, as flows.ts takes it (journeyTuples: the same function on the same values).
+    const known = this.keepFlows && packetFlowKey(proto, it, iid, iseq, this.src[i], sp, this.dst[i], dp);
+    if (known) {
+      this.flowHi[i] = FLOW_KEY[0];
+      this.flowLo[i] = FLOW_KEY[1];
+    } else {
+      m |= M_FLOW;
+      if (this.keepFlows) this.flowHi[i] = this.flowLo[i] = 0;
+    }
     this.missing[i] = m;
     const eth = f.hasEth ? this.macPairOf(f.ethSrc, f.ethDst) + 1 : 0;
     if (eth > 0xffff && this.ethPair instanceof Uint16Array)
