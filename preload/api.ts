@@ -72,6 +72,11 @@ export interface SessionInfo {
   /** Bumped when the packet rows themselves (their order or count) change: the renderer reloads from scratch
    *  instead of refreshing journey columns in place. Absent: 1. */
   rowsRevision?: number;
+  /**
+   * What the user must know about the session as a whole, shown above it: a live capture whose journeys stopped
+   * (the live packet limit was reached, or live correlation failed) while the capture goes on. Absent: nothing.
+   */
+  notice?: string;
 }
 
 /** Opening a large session: reading the files (bytes), then correlating (no finer progress), then ready. */

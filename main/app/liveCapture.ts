@@ -14,6 +14,7 @@ import {
   type NodeSpec as CaptureNodeSpec,
 } from '../capture/index.ts';
 import { LiveCorrelatorHandle } from './liveCorrelatorHandle.ts';
+import { liveRowLimit } from './liveCorrelatorProtocol.ts';
 import { LiveSession } from './liveSession.ts';
 import type { NodeManager } from './nodes.ts';
 
@@ -59,10 +60,11 @@ export class LiveCapture {
     ev: LiveCaptureEvents,
   ): Promise<LiveCapture> {
     if (!req.targets.length) throw new HopscopeError('USAGE', 'choose at least one interface');
+    const maxRows = liveRowLimit(); // a bad HOPSCOPE_LIVE_MAX_PACKETS fails here, before anything starts
     // The worker thread boots (loads its modules) while the nodes connect.
     const worker = new LiveCorrelatorHandle();
     try {
-      return await LiveCapture.startWith(worker, req, nodes, outDir, ev);
+      return await LiveCapture.startWith(worker, req, nodes, outDir, ev, maxRows);
     } catch (e) {
       worker.close();
       throw e;
@@ -75,6 +77,7 @@ export class LiveCapture {
     nodes: NodeManager,
     outDir: string,
     ev: LiveCaptureEvents,
+    maxRows: number,
   ): Promise<LiveCapture> {
     const names = [...new Set(req.targets.map((t) => t.node))];
     const entries = names.map((n) => nodes.get(n));
@@ -137,12 +140,16 @@ export class LiveCapture {
       outDir,
       caps,
     );
-    // No packet limit: the worker keeps one correlator for the whole capture and takes a snapshot every 2 s,
-    // backing off when snapshots get expensive (about 0.25 s at a million packets).
+    // The worker keeps one correlator for the whole capture and takes a snapshot every 2 s, backing off when
+    // snapshots get expensive; it stops reading at maxRows (liveRowLimit: memory), the capture going on.
     worker.start(
-      { id: live.id, title: live.title, dir: outDir, lanes: caps, baseSec: live.baseSec },
+      { id: live.id, title: live.title, dir: outDir, lanes: caps, baseSec: live.baseSec, maxRows },
       {
-        rows: (r) => ev.batch(live.addRows(r)),
+        rows: (r) => {
+          ev.batch(live.addRows(r));
+          // Reading stopped at the packet limit: the notice shows at once, not with the next snapshot.
+          if (r.limit !== null) ev.session(live.info());
+        },
         journeys: (j) => {
           const b = live.adoptJourneys(j);
           if (b) ev.batch(b);

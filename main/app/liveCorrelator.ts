@@ -23,6 +23,7 @@ import { loadInputs } from '../session/inputs.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
 import {
   EXACT_SEC,
+  liveRowLimit,
   type LiveColumns,
   type LiveJourneys,
   type LiveLane,
@@ -61,6 +62,11 @@ export interface LiveCorrelatorOptions {
   now?: () => number;
   /** Correlation windows (tests shorten them; the clock mode is always 'auto'). */
   correlate?: Omit<CorrelateOptions, 'clock'>;
+  /**
+   * Reading stops once this many rows are held (the poll that crosses it reads at most one more chunk of each
+   * file): the capture files keep growing, journeys settle on what was read. Default: liveRowLimit().
+   */
+  maxRows?: number;
 }
 
 export class LiveCorrelator {
@@ -72,6 +78,10 @@ export class LiveCorrelator {
   private readonly decodeOpts = { ...DEFAULT_DECODE_OPTIONS, key: false };
   private readonly now: () => number;
   private readonly quietMs: number;
+  private readonly maxRows: number;
+  /** Reading stopped at maxRows; `limitSent`: a rows message said so. */
+  private limited = false;
+  private limitSent = false;
   private session: LoadedSession | null = null;
   /** Wall time (ms) the last poll ended: lanes are judged quiet as of then (see watermark()). */
   private polledAt: number;
@@ -98,6 +108,7 @@ export class LiveCorrelator {
   constructor(private readonly opts: LiveCorrelatorOptions) {
     this.now = opts.now ?? Date.now;
     this.quietMs = opts.quietMs ?? QUIET_MS;
+    this.maxRows = opts.maxRows ?? liveRowLimit();
     // Rows are appended into shared columns the main thread reads (LiveRows.columns).
     this.correlator = new Correlator(
       { ...opts.correlate, clock: { mode: 'auto' } },
@@ -155,10 +166,19 @@ export class LiveCorrelator {
     }
   }
 
-  /** Reads what every file gained since the last poll; returns the new rows (null when there are none). */
+  /** True once reading stopped at the packet limit (maxRows). */
+  get limitReached(): boolean {
+    return this.limited;
+  }
+
+  /**
+   * Reads what every file gained since the last poll (nothing once the packet limit is reached); returns the
+   * new rows (null when there are none and nothing new to say).
+   */
   poll(): LiveRows | null {
     const grew: Tail[] = [];
     for (const tail of this.tails) {
+      if (this.limited) break;
       if (tail.dead) continue;
       if (tail.fd === null) {
         try {
@@ -168,6 +188,10 @@ export class LiveCorrelator {
         }
       }
       for (;;) {
+        if (this.rows >= this.maxRows) {
+          this.limited = true;
+          break;
+        }
         const n = readSync(tail.fd, this.buf, 0, this.buf.length, null);
         if (n <= 0) break;
         if (grew[grew.length - 1] !== tail) grew.push(tail);
@@ -190,7 +214,8 @@ export class LiveCorrelator {
   private take(): LiveRows | null {
     const c = this.correlator;
     const to = c.obs.length;
-    if (to === this.sent) return null;
+    const announce = this.limited && !this.limitSent;
+    if (to === this.sent && !announce) return null;
     const now = c.obs.publishedColumns();
     const last = this.sentColumns;
     const replaced = !last || PUBLISHED_COLUMNS.some((k) => now[k] !== last[k]);
@@ -209,8 +234,10 @@ export class LiveCorrelator {
       columns: replaced ? now : null,
       far: far.row.length > 0 ? { row: far.row.copy(), sec: far.sec.copy(), nsec: far.nsec.copy() } : null,
       lanes: this.lanes(),
+      limit: announce ? this.maxRows : null,
     };
     this.sent = to;
+    if (announce) this.limitSent = true;
     far.row.clear();
     far.sec.clear();
     far.nsec.clear();

@@ -2,7 +2,10 @@
 // worker (liveCorrelatorWorker.ts). Packet rows are shared (SharedArrayBuffer columns the worker appends to);
 // journey columns travel as typed arrays whose buffers are transferred.
 
+import { totalmem } from 'node:os';
+
 import type { ClockInfo, ErrorData, Result } from '../../preload/api.ts';
+import { HopscopeError } from '../common/errors.ts';
 import type { PublishedColumns } from '../correlate/observations.ts';
 
 /** One followed capture file: one interface of one node, in the capture's lane order. */
@@ -44,6 +47,39 @@ export interface LiveRows {
   far: { row: Uint32Array; sec: Float64Array; nsec: Uint32Array } | null;
   /** Per lane, as of this message. */
   lanes: { linkType: number; packets: number; problems: string[] }[];
+  /**
+   * Set in the message after which the worker reads no more (it holds its packet limit, LiveStart.maxRows):
+   * that limit. Later packets are in the capture files only. Null otherwise.
+   */
+  limit: number | null;
+}
+
+/**
+ * What a live packet costs the app's process, for the packet limit: the lab live bench's 3 M packets (16
+ * interfaces, 50 k packets/s, 60 s) peaked at 415 MiB, ~145 bytes a packet with the process's own ~100 MiB
+ * (bench/RESULTS.md, tenth session). Opening the folder afterwards costs about as much (~170 MiB a million).
+ */
+export const LIVE_PACKET_BYTES = 150;
+/** Row and journey indices are int32. */
+const MAX_ROWS = 2 ** 31 - 1;
+
+/**
+ * The live packet limit: HOPSCOPE_LIVE_MAX_PACKETS when set (a positive integer), else as many packets as a
+ * quarter of the machine's memory holds at LIVE_PACKET_BYTES each (16 GiB: ~28 M packets, 9 minutes at 50 k
+ * packets/s). Past it the capture goes on into its files and live journeys stop, instead of the process
+ * growing until the kernel kills it (and the capture with it).
+ */
+export function liveRowLimit(env: NodeJS.ProcessEnv = process.env, memBytes = totalmem()): number {
+  const v = env.HOPSCOPE_LIVE_MAX_PACKETS;
+  if (v !== undefined && v !== '') {
+    if (!/^[1-9][0-9]*$/.test(v) || Number(v) > MAX_ROWS)
+      throw new HopscopeError(
+        'USAGE',
+        `HOPSCOPE_LIVE_MAX_PACKETS must be a whole number of packets from 1 to ${MAX_ROWS}, not ${JSON.stringify(v)}`,
+      );
+    return Number(v);
+  }
+  return Math.max(1, Math.min(MAX_ROWS, Math.floor(memBytes / 4 / LIVE_PACKET_BYTES)));
 }
 
 /** Seconds from the base within which ns since it are exact in a double (2^53 ns is 104 days). */
@@ -82,6 +118,8 @@ export interface LiveStart {
   pollMs?: number;
   correlateMs?: number;
   quietMs?: number;
+  /** Rows read at most (the live packet limit); default: liveRowLimit(). */
+  maxRows?: number;
 }
 
 export type LiveQueryMethod = 'findJourneys' | 'journey';

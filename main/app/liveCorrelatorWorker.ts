@@ -62,6 +62,7 @@ function start(m: LiveStart): void {
     lanes: m.lanes,
     baseSec: m.baseSec,
     ...(m.quietMs !== undefined ? { quietMs: m.quietMs } : {}),
+    ...(m.maxRows !== undefined ? { maxRows: m.maxRows } : {}),
   });
   step();
 }

@@ -62,8 +62,10 @@ export class LiveSession {
   private flows = 0;
   private clocks: SessionInfo['clocks'] = [];
   private referenceNode: string | null = null;
-  /** Why journeys stopped updating (the worker failed), shown with every lane's problems. */
+  /** Why journeys stopped updating (the worker failed), shown with every lane's problems and as the notice. */
   private failure: string | null = null;
+  /** The live packet limit the worker stopped reading at (LiveRows.limit), null while it reads. */
+  private limit: number | null = null;
   readonly baseSec: number;
 
   constructor(
@@ -95,6 +97,7 @@ export class LiveSession {
     if (r.from !== from)
       throw new HopscopeError('INTERNAL', `live rows out of order: got ${r.from}, have ${from}`);
     if (r.columns) this.cols = r.columns;
+    if (r.limit !== null) this.limit = r.limit;
     if (!this.cols || this.cols.capture.length < r.to)
       throw new HopscopeError('INTERNAL', `live rows up to ${r.to} without columns holding them`);
     this.colBaseSec = r.baseSec;
@@ -227,7 +230,21 @@ export class LiveSession {
     }));
   }
 
+  /** Said above the session while journeys do not follow the capture any more (null while they do). */
+  notice(): string | null {
+    const parts: string[] = [];
+    if (this.limit !== null)
+      parts.push(
+        `Live view stopped at ${this.count.toLocaleString('en-US')} packets (the live packet limit, ` +
+          `${this.limit.toLocaleString('en-US')}: HOPSCOPE_LIVE_MAX_PACKETS, default a quarter of this machine's ` +
+          `memory); the capture goes on into ${this.path}. Stop it to open every packet.`,
+      );
+    if (this.failure) parts.push(`${this.failure}.`);
+    return parts.length ? parts.join(' ') : null;
+  }
+
   info(): SessionInfo {
+    const notice = this.notice();
     return {
       id: this.id,
       title: this.title,
@@ -241,6 +258,7 @@ export class LiveSession {
       clocks: this.clocks,
       referenceNode: this.referenceNode,
       revision: this.revision,
+      ...(notice ? { notice } : {}),
     };
   }
 

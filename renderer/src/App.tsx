@@ -82,6 +82,11 @@ export function App() {
           </button>
         </div>
       ) : null}
+      {session?.notice ? (
+        <div className="banner warn" role="status" data-testid="session-notice">
+          {session.notice}
+        </div>
+      ) : null}
       <div className="body">
         <aside className="sidebar">
           <LabPanel />

@@ -285,3 +285,63 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe.sequential('the live packet limit (a server started with HOPSCOPE_LIVE_MAX_PACKETS=20)', () => {
+  it('stops the live view at the limit and says so while the capture goes on; stopping opens every packet', async () => {
+    await p.close();
+    await srv.stop();
+    srv = await serve({ TMPDIR: serverTmp, HOPSCOPE_LIVE_MAX_PACKETS: '20' });
+    ({ page: p, errors } = await page(b, srv.url));
+    // A fresh config: the nodes again, their keys already in known_hosts (no prompt).
+    await p.waitForSelector('[data-testid=lab]');
+    for (const node of ['node-1', 'node-2']) {
+      await p.selectOption('[aria-label="ssh alias"]', node);
+      await p.fill('[aria-label="known_hosts file"]', knownHosts);
+      await p.click('[data-testid=add-node-button]');
+      await p.waitForSelector(`[data-testid=node-card][data-node="${node}"][data-state="connected"]`, {
+        timeout: 30_000,
+      });
+    }
+    await p.check('[aria-label="all interfaces of node-1"]');
+    await p.check('[aria-label="all interfaces of node-2"]');
+    // The lab's three pings: 6 packets on each of the 8 interfaces, 48 in all.
+    await captureWithTraffic('icmp or udp port 8472', 16);
+    const notice = p.locator('[data-testid=session-notice]');
+    await notice.waitFor({ timeout: 15_000 });
+    const text = (await notice.textContent())!;
+    const shown = Number(/^Live view stopped at (\d+) packets \(the live packet limit, 20:/.exec(text)?.[1]);
+    expect(shown).toBeGreaterThanOrEqual(20);
+    expect(text).toMatch(/the capture goes on into .*capture-.*\. Stop it to open every packet\.$/);
+    await shot(p, 'lab-08-live-limit');
+    // The capture itself goes on: its counters pass what the live view holds, which stays put.
+    const captured = () =>
+      p.$$eval('[data-testid=counters] .counter', (els) =>
+        els.reduce((n, e) => n + Number(e.children[1].textContent!.replace(/\D/g, '')), 0),
+      );
+    await p.waitForFunction(
+      (n) =>
+        [...document.querySelectorAll('[data-testid=counters] .counter')].reduce(
+          (sum, e) => sum + Number(e.children[1].textContent!.replace(/\D/g, '')),
+          0,
+        ) > n,
+      shown,
+      { timeout: 15_000 },
+    );
+    expect(await p.textContent('[data-testid=session-title]')).toContain(` ${shown} packets`);
+    await p.click('[data-testid=stop-capture]');
+    await p.waitForFunction(
+      () =>
+        !document.querySelector('.badge.live') &&
+        /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
+      null,
+      { timeout: 60_000 },
+    );
+    // The folder opens whole: every packet the nodes sent, no notice.
+    const stored = newestCaptureSession().captures.reduce((n, c) => n + c.packets, 0);
+    expect(stored).toBeGreaterThan(shown);
+    expect(stored).toBe(await captured());
+    expect(await p.textContent('[data-testid=session-title]')).toContain(` ${stored} packets`);
+    expect(await notice.count()).toBe(0);
+    expect(errors).toEqual([]);
+  });
+});

@@ -211,6 +211,7 @@ describe('live packet lengths and offsets', () => {
       columns: cols,
       far: null,
       lanes: [{ linkType: 1, packets: to, problems: [] }],
+      limit: null,
     });
     const narrow = columns(4, [60, 65_535, 0, 0], [24, 4_294_967_295, 0, 0], false);
     live.addRows(msg(0, 2, narrow));

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
+import { LIVE_PACKET_BYTES, liveRowLimit } from '../../main/app/liveCorrelatorProtocol.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
 import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { openInputs } from '../../main/app/sessionBuild.ts';
@@ -323,5 +324,100 @@ describe('LiveCorrelator', () => {
     expect(next.settled).toBe(false);
     expect(next.journeys).toBeGreaterThanOrEqual(busy.journeys);
     lc.close();
+  });
+
+  it('stops reading at the packet limit: the files grow on, journeys settle on what was read, the session says so', () => {
+    const dir = tempDir('hs-livecorr-');
+    const names = readdirSync(FIXTURE)
+      .filter((f) => f.endsWith('.pcap'))
+      .sort();
+    const lanes = lanesFor(names, dir);
+    const full = names.map((f) => new Uint8Array(readFileSync(path.join(FIXTURE, f))));
+    const recs = full.map(records);
+    // The first half of every file's records, plus 7 bytes of the next (tcpdump mid-write).
+    const half = recs.map((r) => Math.floor(r.length / 2));
+    const halfEnd = recs.map((r, i) => (half[i] ? r[half[i] - 1].end : PCAP_HEADER));
+    const limit = half.reduce((a, b) => a + b, 0);
+    expect(half.every((n) => n > 0)).toBe(true);
+    let clock = 1_000;
+    const lc = new LiveCorrelator({
+      id: 'l',
+      title: 'l',
+      dir,
+      lanes,
+      baseSec: 0,
+      now: () => clock,
+      maxRows: limit,
+    });
+    const live = new LiveSession('l', 'l', dir, lanes, 0);
+    full.forEach((b, i) => appendFileSync(lanes[i].file, b.subarray(0, halfEnd[i] + 7)));
+    const first = lc.poll()!;
+    // Exactly at the limit: only a further read would cross it.
+    expect([first.to, first.limit]).toEqual([limit, null]);
+    live.addRows(first);
+    expect(live.info().notice).toBeUndefined();
+    // The rest of every file arrives: nothing more is read, and one message says why.
+    full.forEach((b, i) => appendFileSync(lanes[i].file, b.subarray(halfEnd[i] + 7)));
+    clock += 100;
+    const second = lc.poll()!;
+    expect(second).toMatchObject({ from: limit, to: limit, limit });
+    expect(live.addRows(second).capture.length).toBe(0);
+    expect(lc.limitReached).toBe(true);
+    expect(lc.poll()).toBeNull();
+    expect([lc.rows, live.count, live.info().packets]).toEqual([limit, limit, limit]);
+    expect(live.info().notice).toBe(
+      `Live view stopped at ${limit} packets (the live packet limit, ${limit}: HOPSCOPE_LIVE_MAX_PACKETS, ` +
+        `default a quarter of this machine's memory); the capture goes on into ${dir}. Stop it to open every packet.`,
+    );
+    expect(lc.lanes().map((l) => l.packets)).toEqual(half);
+    // Once the lanes look quiet, journeys settle on exactly what was read: a batch correlation of the halves.
+    clock += QUIET_MS;
+    expect(lc.poll()).toBeNull();
+    expect(lc.changed()).toBe(true);
+    const j = lc.snapshot();
+    expect(j.settled).toBe(true);
+    live.adoptJourneys(j);
+    const halves = tempDir('hs-livecorr-half-');
+    names.forEach((n, i) => writeFileSync(path.join(halves, n), full[i].subarray(0, halfEnd[i])));
+    const b = correlateInputs(openInputs([halves]), {});
+    expect(b.result.rowCount).toBe(limit);
+    expect([j.journeys, j.flows]).toEqual([b.result.journeyCount, b.result.flowCount]);
+    expect(j.journeys).toBeGreaterThan(0);
+    expect(live.info().journeys).toBe(j.journeys);
+    lc.close();
+
+    // A limit crossed within a poll: the lane that crosses it is read to its end, the ones after it not at all.
+    const dir2 = tempDir('hs-livecorr-');
+    const lanes2 = lanesFor(names, dir2);
+    full.forEach((b, i) => appendFileSync(lanes2[i].file, b.subarray(0, halfEnd[i] + 7)));
+    const lc2 = new LiveCorrelator({
+      id: 'm',
+      title: 'm',
+      dir: dir2,
+      lanes: lanes2,
+      baseSec: 0,
+      maxRows: half[0] + 1,
+    });
+    const crossed = lc2.poll()!;
+    expect([crossed.to, crossed.limit]).toEqual([half[0] + half[1], half[0] + 1]);
+    expect(crossed.lanes.map((l) => l.packets)).toEqual(half.map((n, i) => (i < 2 ? n : 0)));
+    expect(lc2.poll()).toBeNull();
+    lc2.close();
+  });
+});
+
+describe('liveRowLimit', () => {
+  it('takes HOPSCOPE_LIVE_MAX_PACKETS, else a quarter of the memory at LIVE_PACKET_BYTES a packet', () => {
+    expect(liveRowLimit({ HOPSCOPE_LIVE_MAX_PACKETS: '250000' }, 1)).toBe(250_000);
+    expect(liveRowLimit({}, 16 * 2 ** 30)).toBe(Math.floor((4 * 2 ** 30) / LIVE_PACKET_BYTES));
+    expect(liveRowLimit({ HOPSCOPE_LIVE_MAX_PACKETS: '' }, 8 * 2 ** 30)).toBe(
+      Math.floor((2 * 2 ** 30) / LIVE_PACKET_BYTES),
+    );
+    expect(liveRowLimit({}, 100)).toBe(1);
+    expect(liveRowLimit({}, 2 ** 50)).toBe(2 ** 31 - 1);
+    for (const bad of ['0', '-5', '1e6', '10 000', 'lots', '2147483648', ' 5'])
+      expect(() => liveRowLimit({ HOPSCOPE_LIVE_MAX_PACKETS: bad }), bad).toThrow(
+        /^HOPSCOPE_LIVE_MAX_PACKETS must be a whole number of packets from 1 to 2147483647/,
+      );
   });
 });
