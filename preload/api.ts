@@ -299,6 +299,8 @@ export interface NodeInfo {
   interfaces: IfaceInfo[];
   /** How the node is reached, without secrets (for the edit form). */
   spec?: NodeSpec;
+  /** On the status event of an edit that renamed the node: the name it had (the card this one replaces). */
+  renamedFrom?: string;
 }
 
 export interface HostKeyPrompt {

@@ -202,22 +202,33 @@ export class NodeManager {
     for (const k of SECRET_FIELDS)
       if (merged[k] === undefined && old.spec[k] !== undefined) merged[k] = old.spec[k];
     const entry = newEntry(merged);
-    old.conn?.close();
+    this.detach(old);
     const list = [...this.nodes.entries()].map(([k, v]): [string, NodeEntry] =>
       k === name ? [spec.name, entry] : [k, v],
     );
     this.nodes.clear();
     for (const [k, v] of list) this.nodes.set(k, v);
     this.save();
-    this.emitStatus(entry.info);
+    // A renamed node's event names the card it replaces, so a UI swaps it in place instead of adding a second.
+    this.emitStatus(spec.name !== name ? { ...entry.info, renamedFrom: name } : entry.info);
     return entry.info;
   }
 
   remove(name: string): void {
     const n = this.get(name);
-    n.conn?.close();
+    this.detach(n);
     this.nodes.delete(name);
     this.save();
+  }
+
+  /**
+   * Closes an entry's connection without the 'idle' event its close would send (the entry is being replaced or
+   * removed, or its connect failed).
+   */
+  private detach(n: NodeEntry): void {
+    const c = n.conn;
+    n.conn = null;
+    c?.close();
   }
 
   get(name: string): NodeEntry {
@@ -228,7 +239,8 @@ export class NodeManager {
 
   private update(n: NodeEntry, patch: Partial<NodeInfo>): void {
     n.info = { ...n.info, ...patch };
-    this.emitStatus(n.info);
+    // An entry removed or replaced by an edit (a connect still running for it) has no card any more.
+    if (this.nodes.get(n.info.name) === n) this.emitStatus(n.info);
   }
 
   answer(promptId: string, accept: boolean): void {
@@ -242,6 +254,7 @@ export class NodeManager {
     const n = this.get(name);
     if (n.conn && !n.conn.closed) return n.info;
     this.update(n, { state: 'connecting', error: null });
+    let conn: SshConnection | null = null;
     try {
       const s = n.spec;
       const configText = readConfig(s.configPath);
@@ -283,7 +296,7 @@ export class NodeManager {
             fingerprint: info.fingerprint,
           });
         });
-      const conn = await connectSsh({
+      conn = await connectSsh({
         target,
         credentials: {
           ...(s.identityFile ? { identityFiles: [s.identityFile] } : {}),
@@ -293,28 +306,34 @@ export class NodeManager {
         },
         hostKeys: { knownHostsFiles, acceptNew: target.strictHostKeyChecking === 'accept-new' ? true : ask },
       });
-      n.conn = conn;
+      if (this.nodes.get(name) !== n)
+        throw new HopscopeError('USAGE', `${name} was removed or edited while it connected`);
+      const c = conn;
+      n.conn = c;
       n.target = target;
-      conn.on('close', (lost?: HopscopeError) => {
-        if (n.conn !== conn) return;
+      c.on('close', (lost?: HopscopeError) => {
+        if (n.conn !== c) return;
         n.conn = null;
         this.update(n, lost ? { state: 'lost', error: toErrorData(lost) } : { state: 'idle' });
       });
       const probe = parseProbe(
-        (await conn.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'),
+        (await c.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'),
       );
       n.tcpdumpPath = probe.tcpdumpPath;
-      n.privilege = await acquirePrivilege(name, conn, probe.uid, {
+      n.privilege = await acquirePrivilege(name, c, probe.uid, {
         sudo: s.sudo ?? false,
         password: s.sudoPassword,
       });
-      n.model = await discoverNode(name, conn);
+      n.model = await discoverNode(name, c);
       this.update(n, {
         state: 'connected',
         interfaces: n.model.interfaces.filter((i) => i.capturable).map(toIfaceInfo),
       });
       return n.info;
     } catch (e) {
+      // A session that came up but failed its probe, privilege or discovery is closed: Connect tries afresh.
+      if (conn && n.conn === conn) this.detach(n);
+      else conn?.close();
       const err = toErrorData(e);
       err.message = redact(
         redact(redact(err.message, n.spec.sudoPassword), n.spec.password),

@@ -94,12 +94,14 @@ export class Controller {
           });
       }),
       api.onHostKeyPrompt((p) => store.set((st) => ({ hostKeyPrompts: [...st.hostKeyPrompts, p] }))),
-      api.onNodeStatus((n) =>
-        store.set((st) => ({
-          nodes: st.nodes.some((x) => x.name === n.name)
-            ? st.nodes.map((x) => (x.name === n.name ? n : x))
-            : [...st.nodes, n],
-        })),
+      api.onNodeStatus((event) =>
+        store.set((st) => {
+          const { renamedFrom, ...n } = event;
+          // Its card, or (a rename the list does not show yet) the card of the name it had; else a new one.
+          let at = st.nodes.findIndex((x) => x.name === n.name);
+          if (at < 0 && renamedFrom !== undefined) at = st.nodes.findIndex((x) => x.name === renamedFrom);
+          return { nodes: at >= 0 ? st.nodes.map((x, i) => (i === at ? n : x)) : [...st.nodes, n] };
+        }),
       ),
       api.onCaptureStats((s) => store.set((st) => ({ stats: s, rates: pushRates(st.rates, st.stats, s) }))),
     );
