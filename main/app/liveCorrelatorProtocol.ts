@@ -5,7 +5,7 @@
 import { totalmem } from 'node:os';
 
 import type { ClockInfo, ErrorData, Result } from '../../preload/api.ts';
-import { HopscopeError } from '../common/errors.ts';
+import { packetLimit } from '../common/limits.ts';
 import type { PublishedColumns } from '../correlate/observations.ts';
 
 /** One followed capture file: one interface of one node, in the capture's lane order. */
@@ -60,8 +60,6 @@ export interface LiveRows {
  * (bench/RESULTS.md, tenth session). Opening the folder afterwards costs about as much (~170 MiB a million).
  */
 export const LIVE_PACKET_BYTES = 150;
-/** Row and journey indices are int32. */
-const MAX_ROWS = 2 ** 31 - 1;
 
 /**
  * The live packet limit: HOPSCOPE_LIVE_MAX_PACKETS when set (a positive integer), else as many packets as a
@@ -70,16 +68,7 @@ const MAX_ROWS = 2 ** 31 - 1;
  * growing until the kernel kills it (and the capture with it).
  */
 export function liveRowLimit(env: NodeJS.ProcessEnv = process.env, memBytes = totalmem()): number {
-  const v = env.HOPSCOPE_LIVE_MAX_PACKETS;
-  if (v !== undefined && v !== '') {
-    if (!/^[1-9][0-9]*$/.test(v) || Number(v) > MAX_ROWS)
-      throw new HopscopeError(
-        'USAGE',
-        `HOPSCOPE_LIVE_MAX_PACKETS must be a whole number of packets from 1 to ${MAX_ROWS}, not ${JSON.stringify(v)}`,
-      );
-    return Number(v);
-  }
-  return Math.max(1, Math.min(MAX_ROWS, Math.floor(memBytes / 4 / LIVE_PACKET_BYTES)));
+  return packetLimit('HOPSCOPE_LIVE_MAX_PACKETS', 1 / 4, LIVE_PACKET_BYTES, env, memBytes);
 }
 
 /** Seconds from the base within which ns since it are exact in a double (2^53 ns is 104 days). */

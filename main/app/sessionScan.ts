@@ -5,9 +5,11 @@
 
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
+import { openPacketLimit } from '../common/limits.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
 import type { CaptureInterface } from '../pcap/types.ts';
 import { captureFor, recordCapture } from '../session/ingestFiles.ts';
+import { tooManyPackets } from '../session/ingest.ts';
 import type { Inputs } from '../session/inputs.ts';
 
 export interface ScanCapture {
@@ -81,8 +83,15 @@ function sizeOf(path: string): number {
   }
 }
 
-/** Scans the inputs' files; `progress(bytesDone, bytesTotal)` after every chunk. */
-export function scanInputs(inputs: Inputs, progress: (done: number, total: number) => void): Scan {
+/**
+ * Scans the inputs' files; `progress(bytesDone, bytesTotal)` after every chunk. More than `maxRows` records
+ * (the correlator's limit, openPacketLimit()) stop it at once with TOO_MANY_PACKETS: the correlation would.
+ */
+export function scanInputs(
+  inputs: Inputs,
+  progress: (done: number, total: number) => void,
+  maxRows = openPacketLimit(),
+): Scan {
   const sizes = inputs.files.map((f) => sizeOf(f.path));
   const total = sizes.reduce((a, b) => a + b, 0);
   // Capacity for the smallest-possible records would be wasteful for big frames; start at a typical size.
@@ -117,6 +126,7 @@ export function scanInputs(inputs: Inputs, progress: (done: number, total: numbe
           lanes.set(rec.interfaceId, lane);
         }
         if (baseSec === null) baseSec = rec.tsSec;
+        if (cols.n >= maxRows) throw tooManyPackets(inputs, maxRows);
         if (cols.n === cols.cap) cols.grow();
         const i = cols.n++;
         const c = cols.c;

@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'PCAP_MALFORMED'
   | 'FILE_NOT_FOUND'
   | 'SESSION_INVALID'
+  | 'TOO_MANY_PACKETS'
   | 'INTERNAL';
 
 export class HopscopeError extends Error {

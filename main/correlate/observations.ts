@@ -131,6 +131,10 @@ export class ObservationTable {
 
   /** A shared row store (see shared()) cannot grow or widen a column: append throws RowStoreFull instead. */
   private fixed = false;
+  /** Rows it takes at most (setRowLimit): append throws RowLimitReached past them. */
+  private rowLimit = MAX_TABLE_ROWS;
+  /** min(cap, rowLimit): append's one test per row. */
+  private room = 0;
   /** PUBLISHED_COLUMNS live in SharedArrayBuffers, replaced by shared ones when they grow or widen (published()). */
   private publish = false;
 
@@ -214,6 +218,19 @@ export class ObservationTable {
     const self = this as unknown as Record<string, TypedArray>;
     for (const [name, ctor] of COLUMNS) self[name] = make(name, ctor);
     this.cap = n;
+    this.room = Math.min(n, this.rowLimit);
+  }
+
+  /** The most rows the table takes: appending past them throws RowLimitReached (the rows held stay). */
+  setRowLimit(n: number): void {
+    this.rowLimit = Math.min(n, MAX_TABLE_ROWS);
+    this.room = Math.min(this.cap, this.rowLimit);
+  }
+
+  /** Row i does not fit: past the row limit (RowLimitReached), or a full shared table (RowStoreFull), else grow. */
+  private full(i: number): void {
+    if (i >= this.rowLimit) throw new RowLimitReached(this.rowLimit);
+    this.grow(i + 1);
   }
 
   /** Room for `need` rows (grownCapacity: doubling, or a reservation), the rows kept. */
@@ -325,7 +342,7 @@ export class ObservationTable {
     id: Identity,
   ): number {
     const i = this.length;
-    if (i === this.cap) this.grow(i + 1); // throws RowStoreFull when shared
+    if (i >= this.room) this.full(i);
     this.length = i + 1;
     this.capture[i] = capture;
     if (fileOffset > U32_MAX && this.fileOffset instanceof Uint32Array)
@@ -645,6 +662,17 @@ export interface RowsPart {
 }
 
 /** A shared row store has no room for a row, or a column would have to widen: ingest on one thread instead. */
+/** Row indices are int32. */
+const MAX_TABLE_ROWS = 2 ** 31 - 1;
+
+/** A table given a row limit (setRowLimit) was asked to take one row more. */
+export class RowLimitReached extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} rows`);
+    this.name = 'RowLimitReached';
+  }
+}
+
 export class RowStoreFull extends Error {
   constructor(readonly what: 'rows' | 'width') {
     super(what === 'rows' ? 'the shared row store is full' : 'a shared row column would have to widen');

@@ -1,7 +1,10 @@
 // Reads the inputs' capture files and feeds the correlator: the batch driver behind `hopscope correlate`,
 // `hopscope export` and the app's "open session". Each pcapng interface becomes its own capture lane.
 
+import { HopscopeError } from '../common/errors.ts';
+import { openPacketLimit } from '../common/limits.ts';
 import { Correlator, type CorrelateOptions } from '../correlate/correlator.ts';
+import { RowLimitReached } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { decodeFields } from '../decode/index.ts';
 import type { Inputs } from './inputs.ts';
@@ -27,8 +30,39 @@ export interface Correlated {
   threads: number;
 }
 
-/** Reads every input file and correlates (synchronous: run it in a worker when a UI is waiting). */
+/**
+ * Reads every input file and correlates (synchronous: run it in a worker when a UI is waiting). More packets
+ * than opts.maxPackets (default openPacketLimit()) stop it with TOO_MANY_PACKETS before memory runs out.
+ */
 export function correlateInputs(inputs: Inputs, opts: CorrelateOptions & IngestOptions = {}): Correlated {
+  const maxPackets = opts.maxPackets ?? openPacketLimit();
+  try {
+    return readAndCorrelate(inputs, { ...opts, maxPackets });
+  } catch (e) {
+    if (e instanceof RowLimitReached) throw tooManyPackets(inputs, e.limit);
+    throw e;
+  }
+}
+
+/** TOO_MANY_PACKETS for inputs holding more than `limit` packets, saying what to do. */
+export function tooManyPackets(inputs: Inputs, limit: number): HopscopeError {
+  const bytes = inputs.files.reduce((n, f) => n + fileSize(f.path), 0);
+  const size = bytes < 2 ** 20 ? `${Math.ceil(bytes / 1024)} KiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
+  const files = inputs.files.length === 1 ? '1 file' : `${inputs.files.length} files`;
+  return new HopscopeError(
+    'TOO_MANY_PACKETS',
+    `the captures (${files}, ${size}) hold more than ${limit} ` +
+      `packets, the most correlated at once here (HOPSCOPE_MAX_PACKETS; by default as many as half of this ` +
+      `machine's memory holds, ~180 bytes a packet): open fewer interfaces, or cut the files to a time range ` +
+      `first (editcap -A/-B)`,
+    { limit },
+  );
+}
+
+function readAndCorrelate(
+  inputs: Inputs,
+  opts: CorrelateOptions & IngestOptions & { maxPackets: number },
+): Correlated {
   const clock = opts.clock ?? { mode: 'auto' as const };
   const full = { ...opts, clock: { ...clock, probes: clock.probes ?? inputs.probes } };
   trace('correlate: reading');
@@ -40,6 +74,7 @@ export function correlateInputs(inputs: Inputs, opts: CorrelateOptions & IngestO
   const parallel = ingestInParallel(inputs.files, sizes, { ...full, expectedRows }, inputs.interfaces);
   if (parallel) return finish(parallel.correlator, inputs, parallel.ingest, parallel.threads, opts);
   const c = new Correlator({ ...full, expectedRows }, decodeFields);
+  c.obs.setRowLimit(opts.maxPackets);
   const progress = readingProgress(total, opts.onProgress);
   let done = 0;
   const ingest = ingestFiles(c, inputs.files, decodeOptions(opts), (n) => progress((done += n)));

@@ -44,6 +44,11 @@ export interface IngestOptions {
   parallelMinBytes?: number;
   /** Progress of a long correlation, a few times a second at most (see IngestProgress). */
   onProgress?: (p: IngestProgress) => void;
+  /**
+   * Packets read at most: one more and the correlation stops with TOO_MANY_PACKETS (default openPacketLimit():
+   * HOPSCOPE_MAX_PACKETS, or half of the machine's memory).
+   */
+  maxPackets?: number;
 }
 
 /**
@@ -195,14 +200,17 @@ export function ingestInParallel(
   // worker's file may name its node inside, so none).
   const workerNodes = nodes.slice(split[1][0]);
   const laterNodes = workerNodes.includes(null) ? null : new Set(workerNodes);
-  // Untouched capacity is address space, not memory: only the rows written are ever paged in.
-  const capacity = Math.ceil(total / MIN_RECORD_BYTES) + 1;
+  // Untouched capacity is address space, not memory: only the rows written are ever paged in. Past the packet
+  // limit a worker finds its store full and one thread reads again, up to the limit (TOO_MANY_PACKETS).
+  const limit = opts.maxPackets ?? Infinity;
+  const capacity = Math.min(Math.ceil(total / MIN_RECORD_BYTES) + 1, limit);
   let obs: ObservationTable;
   try {
     obs = ObservationTable.shared(capacity);
   } catch {
     return null; // no address space for the bound: one thread, growing as it goes
   }
+  if (limit < Infinity) obs.setRowLimit(limit);
   const counts = new SharedArrayBuffer(4 * runs.length);
   new Int32Array(counts).fill(-1);
   const state = new SharedArrayBuffer(4 * runs.length);
