@@ -109,6 +109,18 @@ async function captureWithTraffic(preset: string, rows: number): Promise<void> {
   );
 }
 
+/** Stops the capture and waits until its folder is open as a finished session with journeys. */
+async function stopCapture(): Promise<void> {
+  await p.click('[data-testid=stop-capture]');
+  await p.waitForFunction(
+    () =>
+      !document.querySelector('.badge.live') &&
+      /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
+    null,
+    { timeout: 60_000 },
+  );
+}
+
 function labFingerprint(node: string): string {
   // `ssh-keygen -lf` prints "256 SHA256:… comment (ED25519)".
   return execFileSync('ssh-keygen', ['-lf', `${LAB}/ssh_host_ed25519_key.${node}.pub`], {
@@ -192,16 +204,7 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     await p.waitForSelector('[data-testid=journey-row][data-hops="8"]', { timeout: 10_000 });
     await shot(p, 'lab-03-capturing');
     await p.fill('#journey-filter', '');
-    await p.click('[data-testid=stop-capture]');
-    await p.waitForFunction(
-      () =>
-        !document.querySelector('.badge.live') &&
-        /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
-      null,
-      {
-        timeout: 60_000,
-      },
-    );
+    await stopCapture();
     await p.waitForFunction(
       () => document.querySelectorAll('[data-testid=node-card][data-state="connected"]').length === 2,
     );
@@ -266,14 +269,7 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     await p.selectOption('[aria-label="delivery"]', 'immediate');
     expect(await p.textContent('[data-testid=start-capture]')).toContain('(8)');
     await captureWithTraffic('icmp', 12);
-    await p.click('[data-testid=stop-capture]');
-    await p.waitForFunction(
-      () =>
-        !document.querySelector('.badge.live') &&
-        /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
-      null,
-      { timeout: 60_000 },
-    );
+    await stopCapture();
     const doc = newestCaptureSession();
     expect(doc.delivery).toBe('immediate');
     // The ICMP travels inside VXLAN on ens33: with the plain filter ens33 stores nothing, flannel.1 (inner) does.
@@ -328,14 +324,7 @@ describe.sequential('the live packet limit (a server started with HOPSCOPE_LIVE_
       { timeout: 15_000 },
     );
     expect(await p.textContent('[data-testid=session-title]')).toContain(` ${shown} packets`);
-    await p.click('[data-testid=stop-capture]');
-    await p.waitForFunction(
-      () =>
-        !document.querySelector('.badge.live') &&
-        /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
-      null,
-      { timeout: 60_000 },
-    );
+    await stopCapture();
     // The folder opens whole: every packet the nodes sent, no notice.
     const stored = newestCaptureSession().captures.reduce((n, c) => n + c.packets, 0);
     expect(stored).toBeGreaterThan(shown);

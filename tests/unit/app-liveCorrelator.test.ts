@@ -42,20 +42,25 @@ function records(bytes: Uint8Array): Rec[] {
   return out;
 }
 
+/** A fresh folder for the flannel-vxlan capture's files (not written yet): their names and lanes. */
+function fixtureLanes() {
+  const dir = tempDir('hs-livecorr-');
+  const names = readdirSync(FIXTURE)
+    .filter((f) => f.endsWith('.pcap'))
+    .sort();
+  return { dir, names, lanes: lanesFor(names, dir) };
+}
+
 /**
  * The flannel-vxlan capture written into growing files in `steps` cuts (quantiles of the record times), a poll and
  * a snapshot after each, checked against a batch correlation of the same files with the same windows at the end.
  */
 async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'clock'>) {
-  const dir = tempDir('hs-livecorr-');
-  const names = readdirSync(FIXTURE)
-    .filter((f) => f.endsWith('.pcap'))
-    .sort();
+  const { dir, names, lanes } = fixtureLanes();
   for (const f of readdirSync(FIXTURE).filter((f) => f.endsWith('.json') && f !== 'manifest.json'))
     copyFileSync(path.join(FIXTURE, f), path.join(dir, f));
   const full = names.map((f) => new Uint8Array(readFileSync(path.join(FIXTURE, f))));
   const recs = full.map(records);
-  const lanes = lanesFor(names, dir);
   let clock = 1_000_000;
   const lc = new LiveCorrelator({
     id: 'live',
@@ -231,11 +236,7 @@ describe('LiveCorrelator', () => {
   });
 
   it('does not let an idle interface hold journeys back once it has been quiet', () => {
-    const dir = tempDir('hs-livecorr-');
-    const names = readdirSync(FIXTURE)
-      .filter((f) => f.endsWith('.pcap'))
-      .sort();
-    const lanes = lanesFor(names, dir);
+    const { dir, names, lanes } = fixtureLanes();
     // A ninth lane whose file has a header and never a packet.
     lanes.push({ node: 'node-1', iface: 'idle0', file: path.join(dir, 'node-1__idle0.pcap') });
     const full = names.map((f) => readFileSync(path.join(FIXTURE, f)));
@@ -327,11 +328,7 @@ describe('LiveCorrelator', () => {
   });
 
   it('stops reading at the packet limit: the files grow on, journeys settle on what was read, the session says so', () => {
-    const dir = tempDir('hs-livecorr-');
-    const names = readdirSync(FIXTURE)
-      .filter((f) => f.endsWith('.pcap'))
-      .sort();
-    const lanes = lanesFor(names, dir);
+    const { dir, names, lanes } = fixtureLanes();
     const full = names.map((f) => new Uint8Array(readFileSync(path.join(FIXTURE, f))));
     const recs = full.map(records);
     // The first half of every file's records, plus 7 bytes of the next (tcpdump mid-write).
@@ -387,8 +384,7 @@ describe('LiveCorrelator', () => {
     lc.close();
 
     // A limit crossed within a poll: the lane that crosses it is read to its end, the ones after it not at all.
-    const dir2 = tempDir('hs-livecorr-');
-    const lanes2 = lanesFor(names, dir2);
+    const { dir: dir2, lanes: lanes2 } = fixtureLanes();
     full.forEach((b, i) => appendFileSync(lanes2[i].file, b.subarray(0, halfEnd[i] + 7)));
     const lc2 = new LiveCorrelator({
       id: 'm',
