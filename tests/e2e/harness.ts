@@ -40,11 +40,12 @@ export interface Served {
 }
 
 export async function serve(env: Record<string, string> = {}): Promise<Served> {
-  // A fresh config folder: saved nodes of earlier runs (or of the user) stay out of the test.
+  // A fresh config folder: saved nodes of earlier runs (or of the user) stay out of the test. Its temp folder
+  // (where the app's work folder goes, with exports made without a path) is the test file's, removed with it.
   const configDir = tempDir('hs-e2e-config-');
   const child = spawn(process.execPath, [path.join(ROOT, 'bin/hopscope.mjs'), 'serve', '--json'], {
     cwd: ROOT,
-    env: { ...process.env, HOPSCOPE_CONFIG_DIR: configDir, ...env },
+    env: { ...process.env, HOPSCOPE_CONFIG_DIR: configDir, TMPDIR: tempDir('hs-e2e-tmp-'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -1,5 +1,8 @@
 // The Electron shell's security settings and IPC wiring. There is no Electron binary here, so `electron` is
 // replaced by a recorder of what main/index.ts and main/ipc.ts ask of it; the back end behind IPC is the real one.
+import { readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 
 interface Recorded {
@@ -57,9 +60,15 @@ vi.mock('electron', () => {
   };
 });
 
+/** The work folder (hopscope-app-*) the shell's back end made: new between just before and just after it started. */
+let made: string[] = [];
+const workDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('hopscope-app-'));
+
 beforeAll(async () => {
+  const before = workDirs();
   await import('../../main/index.ts');
   await new Promise((r) => setTimeout(r, 20));
+  made = workDirs().filter((d) => !before.includes(d));
 });
 
 describe('Electron shell', () => {
@@ -120,5 +129,14 @@ describe('Electron shell', () => {
     expect(bad.error.message).toMatch(/from/);
     const notObj = (await rec.ipc.get('hopscope:openPaths')!(ours, 'rm -rf /')) as { ok: boolean };
     expect(notObj.ok).toBe(false);
+  });
+
+  it('quitting removes the IPC handlers and closes the back end: its empty work folder goes', async () => {
+    expect(made.length).toBeGreaterThanOrEqual(1);
+    rec.appHandlers.get('before-quit')!();
+    expect(rec.ipc.size).toBe(0);
+    for (let i = 0; i < 100 && made.some((d) => workDirs().includes(d)); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(made.filter((d) => workDirs().includes(d))).toEqual([]);
   });
 });
