@@ -443,6 +443,11 @@ function removeScratch(dir: string): void {
   try {
     for (const e of readdirSync(dir))
       if (e.startsWith(DROPPED_PREFIX)) rmSync(path.join(dir, e), { recursive: true, force: true });
+    try {
+      rmdirSync(path.join(dir, 'exports')); // only when empty: the user moved or deleted what was exported
+    } catch {
+      // not there, or holding exports
+    }
     rmdirSync(dir);
   } catch {
     // ENOTEMPTY (captures or exports) or already gone: leave it.
