@@ -23,6 +23,12 @@ const NODE = process.execPath;
 const HOPSCOPE = [NODE, path.join(ROOT, 'bin/hopscope.mjs')];
 const RUN_TS = [NODE, path.join(ROOT, 'bin/run-ts.mjs')];
 const CASE_TIMEOUT_MS = 10 * 60_000;
+/**
+ * As root, tcpdump drops to its own user and chowns the file it writes to that user, /dev/null included
+ * (Debian's tcpdump: /dev/null became tcpdump:tcpdump after a bench run). `-Z root` keeps root, so nothing
+ * changes owner; the time is the same.
+ */
+const TCPDUMP_USER = process.getuid?.() === 0 ? ['-Z', 'root'] : [];
 
 interface Options {
   reps: number;
@@ -191,7 +197,7 @@ function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
       label: '`tcpdump -nr one.pcap -w /dev/null`',
       group: 'anchor',
       packets: n,
-      cmd: ['tcpdump', '-nr', one, '-w', '/dev/null'],
+      cmd: ['tcpdump', ...TCPDUMP_USER, '-nr', one, '-w', '/dev/null'],
       check: exitOk,
     }),
     c({
@@ -249,7 +255,7 @@ function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
       cmd: [
         'sh',
         '-c',
-        'for f; do tcpdump -nr "$f" -w /dev/null 2>/dev/null || exit 1; done',
+        `for f; do tcpdump ${TCPDUMP_USER.join(' ')} -nr "$f" -w /dev/null 2>/dev/null || exit 1; done`,
         'sh',
         ...pathFiles,
       ],
