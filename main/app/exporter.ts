@@ -16,7 +16,7 @@ import { documentHead, GENERATOR, JourneyJsonWriter, writeJourneysJson } from '.
 import { lit, TextBytes } from '../export/textBytes.ts';
 import { timeOrder } from '../export/order.ts';
 import { writeEpb, writeIdb, writeShb } from '../export/pcapngWriter.ts';
-import { Sink } from '../export/sink.ts';
+import { asWriteError, Sink } from '../export/sink.ts';
 import { FrameSource } from '../session/frames.ts';
 
 const EXT = { pcapng: 'pcapng', json: 'json', csv: 'csv' } as const;
@@ -45,6 +45,7 @@ export async function exportResult(
     throw new HopscopeError('USAGE', 'none of the chosen journeys exist');
   const sink = Sink.file(file);
   let packets = 0;
+  let written = false;
   try {
     if (req.format === 'pcapng') packets = await pcapngRows(res, sink, req, journeys, progress);
     else if (req.format === 'json') {
@@ -60,8 +61,13 @@ export async function exportResult(
       packets = res.rowCount;
       progress(res.journeyCount, res.journeyCount);
     } else packets = subsetCsv(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
+    written = true;
+  } catch (e) {
+    throw asWriteError(file, e);
   } finally {
-    sink.close();
+    // A failed export leaves what the file held before, and no partial file.
+    if (written) sink.close();
+    else sink.discard();
   }
   return { path: file, bytes: statSync(file).size, packets };
 }

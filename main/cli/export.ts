@@ -8,7 +8,7 @@ import { BatchSink } from '../export/epbBatch.ts';
 import { exportPcapng } from '../export/exportPcapng.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
 import { writeCsv } from '../export/csv.ts';
-import { Sink } from '../export/sink.ts';
+import { asWriteError, Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import { parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
@@ -78,6 +78,7 @@ const command: Command = {
       const sink = out === '-' ? Sink.stdout() : Sink.file(out);
       // Frames back what the columns do not hold (IPv6 addresses and summaries) in comments, JSON and CSV.
       const detail = new FrameSource(res);
+      let written = false;
       try {
         if (format === 'pcapng') {
           const descriptions = new Map(
@@ -97,8 +98,13 @@ const command: Command = {
             console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
         } else if (format === 'json') writeJourneysJson(res, sink, { minHops });
         else writeCsv(res, sink, minHops);
+        written = true;
+      } catch (e) {
+        // A file that could not be written (WRITE_FAILED) keeps what it held before, with no partial export.
+        throw out === '-' ? e : asWriteError(out, e);
       } finally {
-        sink.close();
+        if (written) sink.close();
+        else sink.discard();
         detail.close();
         progress.end();
       }

@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'FILE_NOT_FOUND'
   | 'SESSION_INVALID'
   | 'TOO_MANY_PACKETS'
+  | 'WRITE_FAILED'
   | 'INTERNAL';
 
 export class HopscopeError extends Error {

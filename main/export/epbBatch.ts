@@ -274,6 +274,15 @@ function workerLoop(make: typeof createBatchWriter): void {
   const metas = data.metas.map((b) => new Uint32Array(b));
   const texts = data.texts.map((b) => new Uint8Array(b));
   let writer: BatchWriter | null = null;
+  // The error's message, and its errno code and system call (a failed write is told apart from a failed read).
+  const failure = (e: unknown) => {
+    const err = e as { message?: string; code?: unknown; syscall?: unknown };
+    return {
+      error: err instanceof Error ? String(err.message) : String(e),
+      code: typeof err?.code === 'string' ? err.code : undefined,
+      syscall: typeof err?.syscall === 'string' ? err.syscall : undefined,
+    };
+  };
   port.on('message', (msg: { setup?: WriterSetup; slot?: number; count?: number; end?: boolean }) => {
     try {
       if (msg.setup) writer = make(fsm, msg.setup);
@@ -284,10 +293,10 @@ function workerLoop(make: typeof createBatchWriter): void {
       } else if (msg.end)
         writer!.finish().then(
           (bytes) => port.postMessage({ finished: bytes }),
-          (e: unknown) => port.postMessage({ error: e instanceof Error ? e.message : String(e) }),
+          (e: unknown) => port.postMessage(failure(e)),
         );
     } catch (e) {
-      port.postMessage({ error: e instanceof Error ? e.message : String(e) });
+      port.postMessage(failure(e));
     }
   });
 }
@@ -339,12 +348,16 @@ export class BatchSink {
     this.worker = new Worker(code, { eval: true, workerData: data, name: 'hopscope-pcapng-writer' });
     // Idle until begin(): it must not keep the process alive if the export never comes.
     this.worker.unref();
-    this.worker.on('message', (msg: { done?: number; finished?: number; error?: string }) => {
-      if (msg.done !== undefined) this.free.push(msg.done);
-      else if (msg.finished !== undefined) this.finished = msg.finished;
-      else if (msg.error !== undefined) this.failed ??= new Error(msg.error);
-      this.poke();
-    });
+    this.worker.on(
+      'message',
+      (msg: { done?: number; finished?: number; error?: string; code?: string; syscall?: string }) => {
+        if (msg.done !== undefined) this.free.push(msg.done);
+        else if (msg.finished !== undefined) this.finished = msg.finished;
+        else if (msg.error !== undefined)
+          this.failed ??= Object.assign(new Error(msg.error), { code: msg.code, syscall: msg.syscall });
+        this.poke();
+      },
+    );
     this.worker.on('error', (e) => {
       this.failed ??= e;
       this.poke();

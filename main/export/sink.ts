@@ -2,6 +2,7 @@
 // instead of building one giant string or buffer. The pcapng export writes its headers here, then hands the
 // descriptor to its writer thread (handOff/advance).
 
+import { randomBytes } from 'node:crypto';
 import {
   closeSync,
   fchmodSync,
@@ -9,9 +10,14 @@ import {
   fstatSync,
   lstatSync,
   openSync,
-  unlinkSync,
+  renameSync,
+  rmSync,
   writeSync,
+  type Stats,
 } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+import { HopscopeError } from '../common/errors.ts';
 
 const FLUSH_AT = 1 << 20;
 
@@ -25,6 +31,8 @@ export class Sink {
   private position: number | null = null;
   /** Bytes written so far (flushed or not). */
   bytes = 0;
+  /** A file sink's path, and the temporary name it is written under until close() (null: written in place). */
+  private target: { path: string; tmp: string | null } | null = null;
 
   private constructor(
     private readonly fd: number,
@@ -32,34 +40,43 @@ export class Sink {
   ) {}
 
   /**
-   * A new file at `path`. An existing regular file there is replaced (unlinked first) rather than truncated in
-   * place: truncating a large file and rewriting it makes ext4 free its blocks in open() and flush the new
-   * data in close() (auto_da_alloc), ~0.25 s for a 370 MB export here; a reader still holding the old file
-   * keeps a whole copy. The new file gets the old one's permissions (and, when we may, its owner: a `sudo`
-   * export over a user's file stays the user's). A file with other hard links, symlinks and anything that
-   * cannot be unlinked are written through (truncated in place) as before, so every name shows the export.
+   * A new file at `path`, written under a temporary name beside it and renamed over `path` by close(), so that
+   * a failed export (discard(), or close() failing) leaves whatever `path` held before and no partial file.
+   * Renaming also replaces an existing file rather than truncating it in place: truncating a large file and
+   * rewriting it made ext4 free its blocks in open() and flush the new data in close() (auto_da_alloc), ~0.25 s
+   * for a 370 MB export here; a reader still holding the old file keeps a whole copy. The new file gets the old
+   * one's permissions (and, when we may, its owner: a `sudo` export over a user's file stays the user's). A file
+   * with other hard links, a symlink and anything not a regular file (/dev/null) are written through (opened
+   * and truncated in place) so that every name shows the export. Errors are WRITE_FAILED naming `path`.
    */
   static file(path: string): Sink {
-    let old: { mode: number; uid: number; gid: number } | null = null;
+    let st: Stats | null = null;
     try {
-      const st = lstatSync(path);
-      if (st.isFile() && st.nlink === 1) {
-        unlinkSync(path);
-        old = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid };
-      }
+      st = lstatSync(path);
     } catch {
-      // Missing, or not ours to unlink: open() below truncates or reports it.
+      // Missing: made below.
     }
-    const fd = openSync(path, 'w');
-    if (old) {
+    const replace = st === null || (st.isFile() && st.nlink === 1);
+    const tmp = replace
+      ? join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.part`)
+      : null;
+    let fd: number;
+    try {
+      fd = openSync(tmp ?? path, tmp ? 'wx' : 'w');
+    } catch (e) {
+      throw writeFailed(path, e);
+    }
+    if (tmp && st) {
       try {
-        fchmodSync(fd, old.mode);
-        if (process.getuid?.() === 0) fchownSync(fd, old.uid, old.gid);
+        fchmodSync(fd, st.mode & 0o7777);
+        if (process.getuid?.() === 0) fchownSync(fd, st.uid, st.gid);
       } catch {
         // A filesystem without modes or owners (vfat, some mounts): the file is written all the same.
       }
     }
-    return new Sink(fd, true);
+    const sink = new Sink(fd, true);
+    sink.target = { path, tmp };
+    return sink;
   }
 
   static stdout(): Sink {
@@ -149,13 +166,56 @@ export class Sink {
     if (this.position !== null) this.position += n;
   }
 
+  /**
+   * Writes what is buffered and closes; a file sink then takes its path (rename). On any error the partial
+   * file is removed and the error is WRITE_FAILED naming the path.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    const t = this.target;
     try {
-      this.flush();
-    } finally {
-      if (this.owned) closeSync(this.fd);
+      try {
+        this.flush();
+      } finally {
+        if (this.owned) closeSync(this.fd);
+      }
+      if (t?.tmp) renameSync(t.tmp, t.path);
+    } catch (e) {
+      if (t?.tmp) rmSync(t.tmp, { force: true });
+      throw t ? writeFailed(t.path, e) : e;
     }
   }
+
+  /** Abandons the output (an export that failed): closes, and a file sink's partial file goes; `path` is untouched. */
+  discard(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.owned) closeSync(this.fd);
+    if (this.target?.tmp) rmSync(this.target.tmp, { force: true });
+  }
+}
+
+/**
+ * An error met while exporting to `path`: a failed write system call becomes WRITE_FAILED naming the path;
+ * anything else (a capture file that could not be read, a bug) stays what it is.
+ */
+export function asWriteError(path: string, e: unknown): unknown {
+  const err = e as NodeJS.ErrnoException | null;
+  return err && err.syscall === 'write' && typeof err.code === 'string' ? writeFailed(path, e) : e;
+}
+
+/** WRITE_FAILED for an output that could not be written (already one: unchanged). */
+export function writeFailed(path: string, e: unknown): HopscopeError {
+  if (e instanceof HopscopeError) return e;
+  const err = e as NodeJS.ErrnoException;
+  return new HopscopeError(
+    'WRITE_FAILED',
+    `cannot write ${path}: ${err.code ? `${err.code}: ` : ''}${stripPrefix(err.message ?? String(e))}`,
+  );
+}
+
+/** Node's messages start with "CODE: " and end with the syscall and path: the reason alone. */
+function stripPrefix(m: string): string {
+  return m.replace(/^[A-Z]+: /, '').replace(/, \w+( '[^']*')?$/, '');
 }

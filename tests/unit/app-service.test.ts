@@ -5,10 +5,12 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { exportResult } from '../../main/app/exporter.ts';
 import { AppService } from '../../main/app/service.ts';
 import { validateRequest } from '../../main/app/validate.ts';
 import type { ExportResult, JourneyPage, JourneyView, PacketDetail, SessionInfo } from '../../preload/api.ts';
 import { ok } from './app-helpers.ts';
+import { correlate, fixtureFiles } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 let svc: AppService;
@@ -117,6 +119,40 @@ describe('AppService on the sample session', () => {
       svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: null }),
     );
     expect(back.clocks.find((c) => c.node === 'node-2')!.offsetNs).toBe(node2.offsetNs);
+  });
+
+  it('an export the disk refuses is WRITE_FAILED, and the file keeps the last export', async () => {
+    for (const format of ['pcapng', 'csv'] as const) {
+      const r = await svc.call('exportSession', {
+        sessionId: s.id,
+        format,
+        clockCorrected: true,
+        path: '/dev/full',
+      });
+      expect(!r.ok && r.error).toMatchObject({
+        code: 'WRITE_FAILED',
+        message: 'cannot write /dev/full: ENOSPC: no space left on device',
+      });
+    }
+    // An export that fails halfway (here its progress callback throws) over a good one: the good one stays,
+    // whole, and no partial file is left beside it.
+    const res = correlate(fixtureFiles('flannel-vxlan'));
+    const out = path.join(work, 'kept.pcapng');
+    const req = { sessionId: 'x', format: 'pcapng' as const, clockCorrected: false };
+    await exportResult(res, req, out, () => undefined);
+    const good = readFileSync(out);
+    // The failing export writes other bytes (corrected times: node-2 is 0.4 µs off), all of them by its last
+    // progress call, which throws.
+    const other = path.join(work, 'other.pcapng');
+    await exportResult(res, { ...req, clockCorrected: true }, other, () => undefined);
+    expect(readFileSync(other).equals(good)).toBe(false);
+    let calls = 0;
+    const failing = exportResult(res, { ...req, clockCorrected: true }, out, () => {
+      if (++calls === 2) throw new Error('stopped halfway');
+    });
+    await expect(failing).rejects.toThrow('stopped halfway');
+    expect(readFileSync(out).equals(good)).toBe(true);
+    expect(readdirSync(work).filter((f) => f.endsWith('.part'))).toEqual([]);
   });
 
   it('exports a pcapng that tshark reads, with one interface per node/interface and journey comments', async () => {

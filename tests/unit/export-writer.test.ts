@@ -15,7 +15,8 @@ import {
   closeSync,
 } from 'node:fs';
 import * as fs from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -27,11 +28,13 @@ import {
   type Batch,
 } from '../../main/export/epbBatch.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
-import { Sink } from '../../main/export/sink.ts';
-import { correlate, filesIn, fixtureCopy } from './correlate-helpers.ts';
+import { HopscopeError } from '../../main/common/errors.ts';
+import { asWriteError, Sink } from '../../main/export/sink.ts';
+import { correlate, filesIn, fixtureCopy, fixtureFiles } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 const tmp = tempDir('hs-export-writer-');
+const ROOT = resolve(import.meta.dirname, '../..');
 
 /** A classic pcap (nanosecond, little-endian) with one record per frame; returns each record's offset. */
 function pcapWith(path: string, frames: Uint8Array[]): number[] {
@@ -127,9 +130,14 @@ describe('batch writer', () => {
       try {
         const res = correlate(filesIn(dir));
         rmSync(filesIn(dir)[0]);
-        const sink = Sink.file(join(tmp, `gone-${worker}.pcapng`));
-        await expect(exportPcapng(res, sink, { worker })).rejects.toThrow(/ENOENT/);
-        sink.close();
+        const out = join(tmp, `gone-${worker}.pcapng`);
+        const sink = Sink.file(out);
+        const failed = exportPcapng(res, sink, { worker });
+        await expect(failed).rejects.toThrow(/ENOENT/);
+        // Not a write failure: the error stays the capture file's.
+        expect(asWriteError(out, await failed.catch((e: unknown) => e))).not.toBeInstanceOf(HopscopeError);
+        sink.discard();
+        expect(fs.existsSync(out)).toBe(false);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
@@ -137,7 +145,80 @@ describe('batch writer', () => {
   }
 });
 
+describe('an output that cannot take the export', () => {
+  for (const worker of [true, false]) {
+    it(`a full device fails the pcapng export with WRITE_FAILED naming it (${worker ? 'writer thread' : 'in thread'})`, async () => {
+      const res = correlate(fixtureFiles('flannel-vxlan'));
+      const sink = Sink.file('/dev/full');
+      const e = await exportPcapng(res, sink, { worker }).catch((err: unknown) =>
+        asWriteError('/dev/full', err),
+      );
+      sink.discard();
+      expect(e).toBeInstanceOf(HopscopeError);
+      expect(e).toMatchObject({
+        code: 'WRITE_FAILED',
+        message: 'cannot write /dev/full: ENOSPC: no space left on device',
+      });
+    });
+  }
+
+  it('`hopscope export` says WRITE_FAILED and exits 1 for a missing folder, a folder and a full device', () => {
+    const files = fixtureFiles('flannel-vxlan');
+    for (const [out, reason] of [
+      [join(tmp, 'no/such/dir/x.json'), 'ENOENT: no such file or directory'],
+      [tmp, 'EISDIR: illegal operation on a directory'],
+      ['/dev/full', 'ENOSPC: no space left on device'],
+    ]) {
+      const r = spawnSync(
+        process.execPath,
+        [join(ROOT, 'bin/hopscope.mjs'), 'export', '--json', out, ...files],
+        {
+          encoding: 'utf8',
+        },
+      );
+      expect(r.status, out).toBe(1);
+      expect(r.stderr).toBe(`hopscope export: WRITE_FAILED: cannot write ${out}: ${reason}\n`);
+    }
+  });
+});
+
 describe('Sink.file', () => {
+  it('writes under a temporary name beside the file: the file appears or changes only at close', () => {
+    const p = join(tmp, 'late.bin');
+    const s = Sink.file(p);
+    s.write('x'.repeat(3 << 20)); // past the sink's buffer: bytes are on disk already
+    expect(fs.existsSync(p)).toBe(false);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.late.bin.') && f.endsWith('.part'))).toHaveLength(
+      1,
+    );
+    s.close();
+    expect(statSync(p).size).toBe(3 << 20);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.late.bin.'))).toEqual([]);
+  });
+
+  it('discard() (a failed export) keeps what the file held and leaves no partial file', () => {
+    const p = join(tmp, 'kept.bin');
+    writeFileSync(p, 'the last good export');
+    chmodSync(p, 0o600);
+    const s = Sink.file(p);
+    s.write('y'.repeat(3 << 20));
+    s.discard();
+    s.close(); // after discard: nothing more happens
+    expect(readFileSync(p, 'utf8')).toBe('the last good export');
+    expect(statSync(p).mode & 0o7777).toBe(0o600);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.kept.bin.'))).toEqual([]);
+  });
+
+  it('a folder that does not exist is WRITE_FAILED naming the file', () => {
+    const p = join(tmp, 'nope', 'x.pcapng');
+    expect(() => Sink.file(p)).toThrow(
+      expect.objectContaining({
+        code: 'WRITE_FAILED',
+        message: `cannot write ${p}: ENOENT: no such file or directory`,
+      }),
+    );
+  });
+
   it('replaces an existing file, keeping its permissions, and writes through a symlink', () => {
     const p = join(tmp, 'out.bin');
     writeFileSync(p, 'old contents');
