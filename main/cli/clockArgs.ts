@@ -20,3 +20,23 @@ export function parseClockArgs(values: string[], reference?: string): ClockOptio
   }
   return opts;
 }
+
+/**
+ * A `--reference` or `--clock NODE=OFFSET` naming a node the captures do not have is a USAGE error (a typo would
+ * otherwise be ignored without a word, the offsets then relative to another node than asked).
+ */
+export function checkClockNodes(clock: ClockOptions, nodes: readonly string[]): void {
+  const have = new Set(nodes);
+  const named: [string, string][] = [
+    ...(clock.reference !== undefined
+      ? [[`--reference ${clock.reference}`, clock.reference] as [string, string]]
+      : []),
+    ...Object.keys(clock.manual ?? {}).map((n): [string, string] => [`--clock ${n}=…`, n]),
+  ];
+  for (const [flag, node] of named)
+    if (!have.has(node))
+      throw new HopscopeError(
+        'USAGE',
+        `${flag}: no node ${node} in these captures (${nodes.join(', ') || 'none'})`,
+      );
+}

@@ -9,7 +9,7 @@ import { clockLine, LadderWriter } from '../export/ladder.ts';
 import { TextBytes } from '../export/textBytes.ts';
 import { Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
-import { parseClockArgs } from './clockArgs.ts';
+import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
 import { cliProgress } from './progress.ts';
 
@@ -67,6 +67,7 @@ const command: Command = {
       progress.end(); // before any error or result is printed
     }
     const { result: res, problems } = correlated;
+    checkClockNodes(clock, res.nodes);
     for (const pr of problems)
       console.error(`hopscope correlate: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
     const out = Sink.stdout();

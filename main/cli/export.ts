@@ -10,7 +10,7 @@ import { writeJourneysJson } from '../export/journeysJson.ts';
 import { writeCsv } from '../export/csv.ts';
 import { asWriteError, Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
-import { parseClockArgs } from './clockArgs.ts';
+import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
 import { cliProgress } from './progress.ts';
 
@@ -72,6 +72,7 @@ const command: Command = {
         onProgress: progress.onProgress,
       });
       progress.end();
+      checkClockNodes(clock, res.nodes);
       for (const pr of problems)
         console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
       progress.stage(`writing ${format}…`);

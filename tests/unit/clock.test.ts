@@ -2,10 +2,14 @@
 // by a known amount is a known skew. The estimate must recover it within its stated uncertainty, and the
 // journeys must not change.
 
+import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { checkClockNodes, parseClockArgs } from '../../main/cli/clockArgs.ts';
+import { HopscopeError } from '../../main/common/errors.ts';
 import { ClockBounds, estimateClocks, parseOffset } from '../../main/correlate/clockSkew.ts';
 import {
   canonical,
@@ -17,6 +21,7 @@ import {
   path,
 } from './correlate-helpers.ts';
 
+const ROOT = resolve(import.meta.dirname, '../..');
 const SHIFTS = [37_000, -52_000, 3_000_000, -250_000_000, 2_500_000_000, -7_300_000_000];
 
 for (const scenario of ['flannel-vxlan', 'calico-ipip', 'kube-proxy']) {
@@ -63,6 +68,33 @@ for (const scenario of ['flannel-vxlan', 'calico-ipip', 'kube-proxy']) {
 }
 
 describe('clock options', () => {
+  it('--reference and --clock NODE=… naming a node the captures lack are usage errors, listing the nodes', () => {
+    const nodes = ['node-1', 'node-2'];
+    expect(() => checkClockNodes(parseClockArgs(['node-2=1ms'], 'node-2'), nodes)).not.toThrow();
+    expect(() => checkClockNodes(parseClockArgs([], 'node2'), nodes)).toThrow(
+      new HopscopeError('USAGE', '--reference node2: no node node2 in these captures (node-1, node-2)'),
+    );
+    expect(() => checkClockNodes(parseClockArgs(['node-1=0', 'node-9=5ms']), nodes)).toThrow(
+      '--clock node-9=…: no node node-9 in these captures (node-1, node-2)',
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        join(ROOT, 'bin/hopscope.mjs'),
+        'correlate',
+        '--summary',
+        '--clock',
+        'node2=1ms',
+        ...fixtureFiles('flannel-vxlan'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      'hopscope correlate: USAGE: --clock node2=…: no node node2 in these captures (node-1, node-2)\n',
+    );
+  });
+
   it('--clock none leaves timestamps alone and still links the journeys (within the skew window)', () => {
     const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': 1_500_000_000 } });
     try {
