@@ -1,7 +1,7 @@
 // Turns command-line style arguments (capture files, NODE:IFACE=FILE, session folders) into the list of
 // capture files to read plus what the session knows: discovered interfaces and SSH clock probes.
 
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import type { ErrorData, Result } from '../common/errors.ts';
@@ -97,6 +97,7 @@ export function loadInputs(args: string[]): Result<Inputs> {
       if (!r.ok) return r;
     } else out.files.push(lp);
   }
+  dropRepeatedFiles(out);
   // Interfaces of nodes named by the files, from `ip -j` files beside them (the lab's fixtures).
   for (const f of out.files) {
     if (!f.node || nodesSeen.has(f.node)) continue;
@@ -107,4 +108,26 @@ export function loadInputs(args: string[]): Result<Inputs> {
     }
   }
   return { ok: true, value: out };
+}
+
+/**
+ * A capture file named twice (`a.pcap a.pcap`, or a session folder and a file in it) is read once, the first
+ * time, with a warning: read twice, every packet of it would be a lane of its own, each a duplicate.
+ */
+function dropRepeatedFiles(out: Inputs): void {
+  const seen = new Set<string>();
+  out.files = out.files.filter((f) => {
+    let key: string;
+    try {
+      key = realpathSync(f.path);
+    } catch {
+      key = f.path; // gone since: the reader reports it
+    }
+    if (!seen.has(key)) {
+      seen.add(key);
+      return true;
+    }
+    out.warnings.push(`${f.path} is given more than once: read once`);
+    return false;
+  });
 }

@@ -2,12 +2,13 @@
 // with discovery and SSH clock probes, as `hopscope capture` writes them), plain folders, and errors.
 
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { parseIpOutputs } from '../../main/discover/parseIp.ts';
+import { correlateInputs } from '../../main/session/ingest.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
 import { parseLabelledArg, splitInterfaceName } from '../../main/session/labels.ts';
 import { correlate, crossNodePings, FIXTURES, fixtureCopy, fixtureFiles, path } from './correlate-helpers.ts';
@@ -31,6 +32,34 @@ describe('labels', () => {
     expect(parseLabelledArg('/d/trace.pcap')).toMatchObject({ node: null, iface: null });
     expect(splitInterfaceName('node-1/ens33')).toEqual({ node: 'node-1', iface: 'ens33' });
     expect(splitInterfaceName('ens33')).toBeNull();
+  });
+});
+
+describe('a file named twice', () => {
+  it('is read once, with a warning: as two names of it, in a folder given too, or through a symlink', () => {
+    const files = fixtureFiles('flannel-vxlan');
+    const link = join(tmp, 'linked.pcap');
+    symlinkSync(files[0], link);
+    const cases: [string[], number, string[]][] = [
+      [
+        [files[0], `${FIXTURES}/flannel-vxlan/../flannel-vxlan/${basename(files[0])}`],
+        1,
+        [`${FIXTURES}/flannel-vxlan/../flannel-vxlan/${basename(files[0])}`],
+      ],
+      [[join(FIXTURES, 'flannel-vxlan'), files[1]], files.length, [files[1]]],
+      [[files[0], link], 1, [link]],
+    ];
+    for (const [args, n, repeated] of cases) {
+      const r = loadInputs(args);
+      if (!r.ok) throw new Error(r.error.message);
+      expect(r.value.files.map((f) => f.path)).toHaveLength(n);
+      expect(r.value.warnings).toEqual(repeated.map((p) => `${p} is given more than once: read once`));
+    }
+    // Read once: the packets of one file, not twice as many in two lanes.
+    const once = loadInputs([files[0], files[0]]);
+    if (!once.ok) throw new Error(once.error.message);
+    const res = correlate([files[0]]);
+    expect(correlateInputs(once.value).result.rowCount).toBe(res.rowCount);
   });
 });
 
