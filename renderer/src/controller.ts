@@ -47,6 +47,12 @@ export class Controller {
   /** True while an open request is pending (its progress events have no session id we know yet). */
   private opening = false;
   private unsubs: (() => void)[] = [];
+  /** The running capture this page started or showed (its live session id), so it is attached to once. */
+  private knownCapture = '';
+  /** True while reloadPackets runs; live rows past those held (behindUntil) are fetched when it ends. */
+  private loadingRows = false;
+  private behindUntil = 0;
+  private catchingUp = false;
 
   private readonly load: LoadOptions;
 
@@ -63,7 +69,11 @@ export class Controller {
     const { api, store } = this;
     this.unsubs.push(
       api.onPacketBatch((b) => {
-        if (b.sessionId === store.get().session?.id) this.packets.apply(b);
+        if (b.sessionId !== store.get().session?.id || this.packets.apply(b)) return;
+        // New rows past those held: sent while this page was still loading the session's rows (it was opened
+        // mid-capture), or lost. They are fetched once the load is done.
+        this.behindUntil = Math.max(this.behindUntil, b.from + b.capture.length);
+        if (!this.loadingRows) void this.catchUp(b.sessionId);
       }),
       api.onSessionChanged((s) => {
         const cur = store.get().session;
@@ -103,7 +113,12 @@ export class Controller {
           return { nodes: at >= 0 ? st.nodes.map((x, i) => (i === at ? n : x)) : [...st.nodes, n] };
         }),
       ),
-      api.onCaptureStats((s) => store.set((st) => ({ stats: s, rates: pushRates(st.rates, st.stats, s) }))),
+      api.onCaptureStats((s) => {
+        store.set((st) => ({ stats: s, rates: pushRates(st.rates, st.stats, s) }));
+        // A capture this page did not start or see yet (the page was reloaded, or is a second one): show it.
+        if (s.running && s.sessionId !== this.knownCapture && !store.get().session)
+          void this.attachCapture(s.sessionId);
+      }),
     );
     void api.appInfo().then((r) => r.ok && store.set({ info: r.value }));
     void this.refreshNodes();
@@ -181,6 +196,20 @@ export class Controller {
    */
   private async reloadPackets(s: SessionInfo): Promise<void> {
     const token = ++this.loadToken;
+    this.loadingRows = true;
+    try {
+      await this.loadRows(s, token);
+    } finally {
+      if (token === this.loadToken) this.loadingRows = false;
+    }
+    // A live session grew while its rows were loading: the rows since come now (their batches were refused).
+    if (token === this.loadToken && s.live) {
+      this.behindUntil = Math.max(this.behindUntil, this.packets.count + 1);
+      await this.catchUp(s.id);
+    }
+  }
+
+  private async loadRows(s: SessionInfo, token: number): Promise<void> {
     const rowsRevision = s.rowsRevision ?? 1;
     const inPlace = this.loadedRows.id === s.id && this.loadedRows.rowsRevision === rowsRevision;
     if (this.packets.count > 0 && !s.live && !inPlace)
@@ -308,6 +337,34 @@ export class Controller {
     await this.api.answerHostKey({ promptId, accept });
   }
 
+  /** Shows the running capture `id` (live), unless a session came to be shown meanwhile. */
+  private async attachCapture(id: string): Promise<void> {
+    this.knownCapture = id;
+    const r = await this.api.getSession({ sessionId: id });
+    if (r.ok && r.value.live && !this.store.get().session) await this.showSession(r.value);
+  }
+
+  /**
+   * Fetches the live session's rows from those held up to behindUntil (and on, as long as more are there), one
+   * fetch at a time: rows whose batches this page refused because it did not hold the rows before them.
+   */
+  private async catchUp(id: string): Promise<void> {
+    if (this.catchingUp) return;
+    this.catchingUp = true;
+    try {
+      while (this.store.get().session?.id === id && this.packets.count < this.behindUntil) {
+        const from = this.packets.count;
+        const r = await this.api.getPackets({ sessionId: id, from, count: this.load.chunk });
+        if (!r.ok || this.store.get().session?.id !== id || r.value.capture.length === 0) break;
+        this.packets.apply(r.value);
+        if (r.value.capture.length === this.load.chunk)
+          this.behindUntil = Math.max(this.behindUntil, this.packets.count + 1);
+      }
+    } finally {
+      this.catchingUp = false;
+    }
+  }
+
   async startCapture(
     filter: string,
     snaplen: number,
@@ -320,6 +377,7 @@ export class Controller {
     this.store.set({ error: null, stats: null, rates: new Map() });
     const r = await this.api.startCapture({ targets, filter, snaplen, excludeSsh: true, ...opts });
     if (this.fail(r) || !r.ok) return;
+    this.knownCapture = r.value.id;
     await this.showSession(r.value);
   }
 

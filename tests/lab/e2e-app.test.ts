@@ -282,6 +282,22 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
   });
 });
 
+describe.sequential('a page reloaded while capturing', () => {
+  it('shows the running capture again, with its packets, and its Stop still ends it', async () => {
+    await captureWithTraffic('icmp or udp port 8472', 16);
+    const shown = async () => (await p.locator('[data-testid=pane] .row').count()) as number;
+    const before = await shown();
+    await p.reload();
+    // No session was open in the new page: the capture's counters name its live session, which it shows.
+    await p.waitForSelector('.badge.live', { timeout: 15_000 });
+    await p.waitForFunction((n) => document.querySelectorAll('[data-testid=pane] .row').length >= n, before, {
+      timeout: 15_000,
+    });
+    await stopCapture();
+    expect(errors).toEqual([]);
+  });
+});
+
 describe.sequential('the live packet limit (a server started with HOPSCOPE_LIVE_MAX_PACKETS=20)', () => {
   it('stops the live view at the limit and says so while the capture goes on; stopping opens every packet', async () => {
     await p.close();
