@@ -661,7 +661,6 @@ export interface RowsPart {
   displaced: [number, [number, number, number]][];
 }
 
-/** A shared row store has no room for a row, or a column would have to widen: ingest on one thread instead. */
 /** Row indices are int32. */
 const MAX_TABLE_ROWS = 2 ** 31 - 1;
 
@@ -673,6 +672,7 @@ export class RowLimitReached extends Error {
   }
 }
 
+/** A shared row store has no room for a row, or a column would have to widen: ingest on one thread instead. */
 export class RowStoreFull extends Error {
   constructor(readonly what: 'rows' | 'width') {
     super(what === 'rows' ? 'the shared row store is full' : 'a shared row column would have to widen');
