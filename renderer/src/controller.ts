@@ -180,6 +180,7 @@ export class Controller {
       loading: s.live ? null : loadingLabel(s),
     });
     this.packets.reset(s.captures.length, s.live ? undefined : s.captures.map((c) => c.packets));
+    this.behindUntil = 0;
     this.loadedRows = { id: s.id, rowsRevision: s.rowsRevision ?? 1 };
     this.applyClocks(s);
     // Files are read one after another, so each capture's packets are usually one run of indices, in capture
