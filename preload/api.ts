@@ -404,7 +404,8 @@ export interface HopscopeApi {
   // Sessions
   openSample(): Promise<Result<SessionInfo>>;
   /** pcap/pcapng files (NODE:IFACE=FILE labels any file; NODE__IFACE.pcap labels itself) or session folders. */
-  openPaths(req: { paths: string[] }): Promise<Result<SessionInfo>>;
+  /** `title`: the session's title (default: from the paths). */
+  openPaths(req: { paths: string[]; title?: string }): Promise<Result<SessionInfo>>;
   /** Dropped files, as bytes (web mode and drag and drop). */
   openFiles(req: { files: { name: string; bytes: Uint8Array }[] }): Promise<Result<SessionInfo>>;
   getSession(req: { sessionId: string }): Promise<Result<SessionInfo>>;

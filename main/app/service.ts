@@ -230,7 +230,7 @@ export class AppService implements Backend {
 
     openSample: async () =>
       (await this.openPaths([this.sampleDir()], 'Sample: flannel VXLAN ping (lab)')).info(),
-    openPaths: async (req) => (await this.openPaths(req.paths)).info(),
+    openPaths: async (req) => (await this.openPaths(req.paths, req.title)).info(),
     openFiles: async (req) => {
       const dir = mkdtempSync(path.join(this.workDir, DROPPED_PREFIX));
       const paths = req.files.map((f, i) => {
@@ -341,6 +341,8 @@ export class AppService implements Backend {
       if (!lc) throw new HopscopeError('USAGE', 'no capture is running');
       const dir = await lc.stop();
       this.liveCapture = null;
+      // The last counters say it stopped: a page showing it live opens the folder (the caller gets it below).
+      this.emit('captureStats', lc.stats());
       for (const n of this.nodes.list())
         if (n.state === 'capturing') this.nodes.setState(n.name, 'connected');
       return (await this.openPaths([dir], lc.live.title)).info();

@@ -92,7 +92,7 @@ const nodeSpec = obj({
 const schemas: Record<ApiMethod, Check> = {
   appInfo: none,
   openSample: none,
-  openPaths: obj({ paths: arr(str(), 256) }),
+  openPaths: obj({ paths: arr(str(), 256), 'title?': str(255) }),
   openFiles: obj({ files: arr(obj({ name: str(255), bytes }), 256) }),
   getSession: obj({ sessionId }),
   closeSession: obj({ sessionId }),

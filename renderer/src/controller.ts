@@ -53,6 +53,8 @@ export class Controller {
   private loadingRows = false;
   private behindUntil = 0;
   private catchingUp = false;
+  /** True while this page stops the capture (it shows the folder itself: the last counters must not). */
+  private stopping = false;
 
   private readonly load: LoadOptions;
 
@@ -118,6 +120,12 @@ export class Controller {
         // A capture this page did not start or see yet (the page was reloaded, or is a second one): show it.
         if (s.running && s.sessionId !== this.knownCapture && !store.get().session)
           void this.attachCapture(s.sessionId);
+        // The capture this page shows live was stopped elsewhere (another page): open its folder here too.
+        const cur = store.get().session;
+        if (!s.running && !this.stopping && cur?.live && cur.id === s.sessionId && cur.path)
+          void this.open('The capture was stopped in another window: opening it…', () =>
+            this.api.openPaths({ paths: [cur.path!], title: cur.title }),
+          );
       }),
     );
     void api.appInfo().then((r) => r.ok && store.set({ info: r.value }));
@@ -384,7 +392,8 @@ export class Controller {
 
   async stopCapture(): Promise<void> {
     this.store.set({ loading: 'Stopping capture and correlating…' });
-    const r = await this.api.stopCapture();
+    this.stopping = true;
+    const r = await this.api.stopCapture().finally(() => (this.stopping = false));
     if (this.fail(r) || !r.ok) return;
     await this.showSession(r.value);
   }

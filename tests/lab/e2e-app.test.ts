@@ -282,18 +282,34 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
   });
 });
 
-describe.sequential('a page reloaded while capturing', () => {
-  it('shows the running capture again, with its packets, and its Stop still ends it', async () => {
+describe.sequential('pages opened while capturing', () => {
+  it('a reloaded page and a second tab show the running capture; stopped in one, the other opens its folder', async () => {
     await captureWithTraffic('icmp or udp port 8472', 16);
-    const shown = async () => (await p.locator('[data-testid=pane] .row').count()) as number;
-    const before = await shown();
+    const before = await p.locator('[data-testid=pane] .row').count();
     await p.reload();
     // No session was open in the new page: the capture's counters name its live session, which it shows.
     await p.waitForSelector('.badge.live', { timeout: 15_000 });
     await p.waitForFunction((n) => document.querySelectorAll('[data-testid=pane] .row').length >= n, before, {
       timeout: 15_000,
     });
-    await stopCapture();
+    const second = await page(b, srv.url);
+    try {
+      await second.page.waitForSelector('.badge.live', { timeout: 15_000 });
+      await stopCapture();
+      await second.page.waitForFunction(
+        () =>
+          !document.querySelector('.badge.live') &&
+          /[1-9]\d* journeys/.test(document.querySelector('[data-testid=session-title]')?.textContent ?? ''),
+        null,
+        { timeout: 60_000 },
+      );
+      expect(await second.page.textContent('[data-testid=session-title]')).toBe(
+        await p.textContent('[data-testid=session-title]'),
+      );
+      expect(second.errors).toEqual([]);
+    } finally {
+      await second.page.close();
+    }
     expect(errors).toEqual([]);
   });
 });

@@ -419,6 +419,8 @@ describe('request validation', () => {
     expect(validateRequest('labDown', undefined)).toBeNull();
     expect(validateRequest('labDown', {})).toMatch(/no argument/);
     expect(validateRequest('openPaths', { paths: ['a\0b'] })).toMatch(/string/);
+    expect(validateRequest('openPaths', { paths: ['a'], title: 'Capture 1' })).toBeNull();
+    expect(validateRequest('openPaths', { paths: ['a'], title: 7 })).toMatch(/title/);
   });
 });
 

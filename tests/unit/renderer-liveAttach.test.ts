@@ -17,6 +17,7 @@ class LiveBackEnd {
   rows = 0;
   journeyOf = new Map<number, number>();
   getSessionCalls = 0;
+  openPathsCalls: string[][] = [];
   readonly listeners = new Map<string, ((p: unknown) => void)[]>();
 
   info(): SessionInfo {
@@ -82,6 +83,16 @@ class LiveBackEnd {
     api.getSession = () => {
       this.getSessionCalls++;
       return ok(this.info());
+    };
+    // The folder opened as a finished session (as the back end does when a capture stops).
+    const finished = (): SessionInfo => ({ ...this.info(), id: 'finished', live: false });
+    api.openPaths = (req: { paths: string[]; title?: string }) => {
+      this.openPathsCalls.push([...req.paths, req.title ?? '']);
+      return ok(finished());
+    };
+    api.stopCapture = () => {
+      this.emit('captureStats', stats(false));
+      return ok(finished());
     };
     api.getPackets = async (req: { from: number; count: number }) => {
       onGetPackets(req.from);
@@ -164,5 +175,31 @@ describe('a page opened while a capture runs', () => {
     expect(ctl.store.get().session).toBeNull();
     expect(back.getSessionCalls).toBe(1);
     ctl.stop();
+  });
+
+  it('the capture stopped in another page: this page opens its folder; the page that stops it does not twice', async () => {
+    const back = new LiveBackEnd();
+    back.rows = 20;
+    const watcher = new Controller(
+      back.api(() => undefined),
+      new AppStore(),
+    );
+    const stopper = new Controller(
+      back.api(() => undefined),
+      new AppStore(),
+    );
+    watcher.start();
+    stopper.start();
+    back.emit('captureStats', stats(true));
+    await until('both pages on the live session', () =>
+      [watcher, stopper].every((c) => c.store.get().session?.id === ID && c.packets.count === 20),
+    );
+    await stopper.stopCapture();
+    await until('the watcher on the finished session', () => watcher.store.get().session?.id === 'finished');
+    expect(stopper.store.get().session?.id).toBe('finished');
+    // One folder opened, by the watcher (the stopper got its session from stopCapture).
+    expect(back.openPathsCalls).toEqual([['/tmp/capture', 'Capture']]);
+    watcher.stop();
+    stopper.stop();
   });
 });
