@@ -32,6 +32,10 @@ Options:
   --min-hops N      JSON/CSV: only journeys with at least N hops
   --progress        report progress on stderr, a line per update (on a terminal it shows by itself once a
                     run takes more than a second)
+
+Environment:
+  HOPSCOPE_MAX_PACKETS  stop with TOO_MANY_PACKETS past this many packets (default: as many as half of the
+                        memory holds, ~180 bytes a packet)
 `;
 
 const command: Command = {
