@@ -29,13 +29,23 @@ export function duration(ns: number): string {
   return `${sign}${(a / 1e9).toFixed(3)} s`;
 }
 
+/**
+ * Why a traffic estimate can be inconsistent: packets each way bound the offset from both sides, and those
+ * bounds crossed. Shown with the estimate (here and in the app's clocks panel).
+ */
+export const INCONSISTENT_HINT =
+  'the bounds from the two directions cross: the clocks drifted apart during the capture (offsets are ' +
+  'constant per capture), or a packet was linked to the wrong journey; a shorter capture or --clock NODE=OFFSET helps';
+
 export function clockLine(c: ClockEstimate): string {
   if (c.method === 'reference') return `clock ${c.node}: reference`;
   if (c.method === 'none') return `clock ${c.node}: unknown offset to ${c.reference} (not corrected)`;
   const sign = c.offsetNs >= 0 ? '+' : '-';
   const unc = c.uncertaintyNs === Infinity ? 'unbounded' : `± ${duration(c.uncertaintyNs)}`;
   const samples = c.samples ? `, ${c.samples} packets` : '';
-  return `clock ${c.node}: ${sign}${duration(Math.abs(c.offsetNs))} ${unc} vs ${c.reference} (${c.method}${samples})`;
+  // Crossed bounds: the middle is a guess, and the user should know why (INCONSISTENT_HINT).
+  const hint = c.method === 'traffic-inconsistent' ? `: ${INCONSISTENT_HINT}` : '';
+  return `clock ${c.node}: ${sign}${duration(Math.abs(c.offsetNs))} ${unc} vs ${c.reference} (${c.method}${samples}${hint})`;
 }
 
 /** ethOf()'s part of hopDetail: `SRC (OWNER) > DST (OWNER)`. */

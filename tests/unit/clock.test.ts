@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { checkClockNodes, parseClockArgs } from '../../main/cli/clockArgs.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
 import { ClockBounds, estimateClocks, parseOffset } from '../../main/correlate/clockSkew.ts';
+import { clockLine, INCONSISTENT_HINT } from '../../main/export/ladder.ts';
 import {
   canonical,
   correlate,
@@ -153,6 +154,19 @@ describe('clock options', () => {
       uncertaintyNs: 6_000 + 3_000,
     });
     expect(est[0].method).toBe('reference');
+  });
+
+  it('crossed bounds (a drift) are traffic-inconsistent, and the clock line says what that means', () => {
+    const b = new ClockBounds(2);
+    b.add(0, 1, 0, 1_000); // o1 - o0 <= 1 µs
+    b.add(1, 0, 0, -3_000); // o0 - o1 <= -3 µs, so o1 - o0 >= 3 µs: the bounds cross
+    const [ref, est] = estimateClocks(['node-1', 'node-2'], b, { mode: 'auto' });
+    expect(est).toMatchObject({ method: 'traffic-inconsistent', offsetNs: 2_000, uncertaintyNs: 1_000 });
+    expect(clockLine(est)).toBe(
+      `clock node-2: +2.0 µs ± 1.0 µs vs node-1 (traffic-inconsistent, 2 packets: ${INCONSISTENT_HINT})`,
+    );
+    expect(INCONSISTENT_HINT).toMatch(/^the bounds from the two directions cross: the clocks drifted apart/);
+    expect(clockLine(ref)).toBe('clock node-1: reference');
   });
 
   it('parses offsets with units', () => {

@@ -6,6 +6,11 @@ import { useState } from 'react';
 import { useAppState, useController } from '../context.ts';
 import { formatDuration } from '../lib/timeScale.ts';
 
+/** Why a traffic estimate is inconsistent (as the CLI's clock line says it: main/export/ladder.ts). */
+const INCONSISTENT =
+  'The bounds from the two directions cross: the clocks drifted apart during the capture (offsets are constant ' +
+  'per capture), or a packet was linked to the wrong journey. A shorter capture or an override helps.';
+
 export function ClocksPanel() {
   const ctl = useController();
   const session = useAppState((s) => s.session);
@@ -35,7 +40,10 @@ export function ClocksPanel() {
               <td>{c.node}</td>
               <td className="mono">{formatDuration(c.offsetNs)}</td>
               <td className="mono">{c.uncertaintyNs === null ? '–' : formatDuration(c.uncertaintyNs)}</td>
-              <td>
+              <td
+                className={c.method === 'traffic-inconsistent' ? 'warn' : undefined}
+                title={c.method === 'traffic-inconsistent' ? INCONSISTENT : undefined}
+              >
                 {c.overridden ? <span className="badge">manual</span> : null} {c.method}
                 {c.overridden ? (
                   <span className="muted small"> (estimate {formatDuration(c.estimatedOffsetNs)})</span>
