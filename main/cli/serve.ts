@@ -37,12 +37,18 @@ requests without it, with a foreign Host or Origin are refused. Reach it from el
     if (!existsSync(path.join(rendererDir, 'index.html')))
       throw new HopscopeError('USAGE', `${rendererDir} has no built UI: run \`npm run build\` first`);
     const backend = new AppService({ mode: 'web', resourcesDir: path.join(root, 'resources') });
-    const server = await startWebServer({
-      backend,
-      root: rendererDir,
-      port,
-      downloads: (n) => backend.download(n),
-    });
+    let server: Awaited<ReturnType<typeof startWebServer>>;
+    try {
+      server = await startWebServer({
+        backend,
+        root: rendererDir,
+        port,
+        downloads: (n) => backend.download(n),
+      });
+    } catch (e) {
+      await backend.close(); // its work folder goes, and no worker keeps the process
+      throw listenError(e, port);
+    }
     if (flagSet(p, 'json'))
       console.log(JSON.stringify({ url: server.url, port: server.port, token: server.token }));
     else
@@ -61,3 +67,16 @@ requests without it, with a foreign Host or Origin are refused. Reach it from el
 };
 
 export default command;
+
+/** A port that cannot be had, said as a usage error (a stack trace before). */
+function listenError(e: unknown, port: number): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return new HopscopeError(
+      'USAGE',
+      `127.0.0.1:${port} is in use (another hopscope serve?): choose another --port, or leave it out for a free one`,
+    );
+  if (code === 'EACCES')
+    return new HopscopeError('USAGE', `cannot listen on 127.0.0.1:${port}: ports below 1024 need root`);
+  return e;
+}

@@ -4,7 +4,7 @@
 // methods, path traversal in its encodings, hostile WebSocket handshakes and garbage frames. The server must
 // bind 127.0.0.1 only and survive all of it.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -235,6 +235,28 @@ describe('web mode under attack (real hopscope serve)', () => {
     );
     expect(child.exitCode).toBeNull();
     expect(await alive()).toBe(true);
+  });
+
+  it("a second server on this one's port says the port is in use (a stack trace before) and leaves nothing", () => {
+    const tmp = tempDir('hs-sec-web-tmp-');
+    const r = spawnSync(
+      process.execPath,
+      [
+        path.join(ROOT, 'bin/hopscope.mjs'),
+        'serve',
+        '--port',
+        String(port),
+        '--renderer',
+        path.join(dir, 'renderer'),
+      ],
+      { encoding: 'utf8', env: { ...process.env, TMPDIR: tmp }, timeout: 30_000 },
+    );
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe(
+      `hopscope serve: USAGE: 127.0.0.1:${port} is in use (another hopscope serve?): choose another --port, or leave it out for a free one\n`,
+    );
+    // The back end it had made closed again: no work folder left behind.
+    expect(fs.readdirSync(tmp).filter((d) => d.startsWith('hopscope-app-'))).toEqual([]);
   });
 
   // Last: while R7 is open this request kills the server, so it must not take the other tests with it.
