@@ -57,6 +57,8 @@ const command: Command = {
     if (p.positional.length === 0)
       throw new HopscopeError('USAGE', 'no capture files or session folders given');
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
+    if (flagSet(p, 'json') && flagSet(p, 'summary'))
+      throw new HopscopeError('USAGE', 'give one of --json and --summary');
     const minHops = Number(flagValue(p, 'min-hops') ?? '1');
     if (!Number.isInteger(minHops) || minHops < 1)
       throw new HopscopeError('USAGE', '--min-hops takes a positive integer');

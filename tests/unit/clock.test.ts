@@ -94,6 +94,16 @@ describe('clock options', () => {
     expect(r.stderr).toBe(
       'hopscope correlate: USAGE: --clock node2=…: no node node2 in these captures (node-1, node-2)\n',
     );
+    // Two outputs asked for at once is a usage error too (--summary used to win without a word).
+    const both = spawnSync(
+      process.execPath,
+      [join(ROOT, 'bin/hopscope.mjs'), 'correlate', '--json', '--summary', ...fixtureFiles('flannel-vxlan')],
+      { encoding: 'utf8' },
+    );
+    expect([both.status, both.stderr]).toEqual([
+      2,
+      'hopscope correlate: USAGE: give one of --json and --summary\n',
+    ]);
   });
 
   it('--clock none leaves timestamps alone and still links the journeys (within the skew window)', () => {
