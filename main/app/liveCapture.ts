@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 
 import type { CaptureRequest, CaptureStats, NodeInfo, PacketBatch, SessionInfo } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
+import { liveRowLimit } from '../common/limits.ts';
 import {
   CaptureSession,
   type CaptureSessionOptions,
   type NodeSpec as CaptureNodeSpec,
 } from '../capture/index.ts';
 import { LiveCorrelatorHandle } from './liveCorrelatorHandle.ts';
-import { liveRowLimit } from './liveCorrelatorProtocol.ts';
 import { LiveSession } from './liveSession.ts';
 import type { NodeManager } from './nodes.ts';
 

@@ -9,6 +9,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 
 import type { JourneySummary, JourneyView } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
+import { liveRowLimit } from '../common/limits.ts';
 import { estimateClocks } from '../correlate/clockSkew.ts';
 import { Correlator, type CorrelateOptions } from '../correlate/correlator.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
@@ -23,7 +24,6 @@ import { loadInputs } from '../session/inputs.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
 import {
   EXACT_SEC,
-  liveRowLimit,
   type LiveColumns,
   type LiveJourneys,
   type LiveLane,

@@ -2,10 +2,7 @@
 // worker (liveCorrelatorWorker.ts). Packet rows are shared (SharedArrayBuffer columns the worker appends to);
 // journey columns travel as typed arrays whose buffers are transferred.
 
-import { totalmem } from 'node:os';
-
 import type { ClockInfo, ErrorData, Result } from '../../preload/api.ts';
-import { packetLimit } from '../common/limits.ts';
 import type { PublishedColumns } from '../correlate/observations.ts';
 
 /** One followed capture file: one interface of one node, in the capture's lane order. */
@@ -54,23 +51,6 @@ export interface LiveRows {
   limit: number | null;
 }
 
-/**
- * What a live packet costs the app's process, for the packet limit: the lab live bench's 3 M packets (16
- * interfaces, 50 k packets/s, 60 s) peaked at 415 MiB, ~145 bytes a packet with the process's own ~100 MiB
- * (bench/RESULTS.md, tenth session). Opening the folder afterwards costs about as much (~170 MiB a million).
- */
-export const LIVE_PACKET_BYTES = 150;
-
-/**
- * The live packet limit: HOPSCOPE_LIVE_MAX_PACKETS when set (a positive integer), else as many packets as a
- * quarter of the machine's memory holds at LIVE_PACKET_BYTES each (16 GiB: ~28 M packets, 9 minutes at 50 k
- * packets/s). Past it the capture goes on into its files and live journeys stop, instead of the process
- * growing until the kernel kills it (and the capture with it).
- */
-export function liveRowLimit(env: NodeJS.ProcessEnv = process.env, memBytes = totalmem()): number {
-  return packetLimit('HOPSCOPE_LIVE_MAX_PACKETS', 1 / 4, LIVE_PACKET_BYTES, env, memBytes);
-}
-
 /** Seconds from the base within which ns since it are exact in a double (2^53 ns is 104 days). */
 export const EXACT_SEC = 9_000_000;
 
@@ -107,7 +87,7 @@ export interface LiveStart {
   pollMs?: number;
   correlateMs?: number;
   quietMs?: number;
-  /** Rows read at most (the live packet limit); default: liveRowLimit(). */
+  /** Rows read at most (the live packet limit); default: liveRowLimit() (common/limits.ts). */
   maxRows?: number;
 }
 

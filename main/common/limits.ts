@@ -1,6 +1,6 @@
 // Packet limits that keep a session inside the machine's memory: every packet costs its columns' bytes, in the
-// live view (app/liveCorrelatorProtocol.ts liveRowLimit) and when captures are correlated (session/ingest.ts).
-// Past a limit the app says so instead of growing until the kernel kills it.
+// live view (liveRowLimit: app/liveCorrelator.ts) and when captures are correlated (openPacketLimit:
+// session/ingest.ts). Past a limit the app says so instead of growing until the kernel kills it.
 
 import { totalmem } from 'node:os';
 
@@ -44,4 +44,21 @@ export const OPEN_PACKET_BYTES = 180;
  */
 export function openPacketLimit(env: NodeJS.ProcessEnv = process.env, memBytes = totalmem()): number {
   return packetLimit('HOPSCOPE_MAX_PACKETS', 1 / 2, OPEN_PACKET_BYTES, env, memBytes);
+}
+
+/**
+ * What a live packet costs the app's process, for the packet limit: the lab live bench's 3 M packets (16
+ * interfaces, 50 k packets/s, 60 s) peaked at 415 MiB, ~145 bytes a packet with the process's own ~100 MiB
+ * (bench/RESULTS.md, tenth session). Opening the folder afterwards costs about as much (~170 MiB a million).
+ */
+export const LIVE_PACKET_BYTES = 150;
+
+/**
+ * The live packet limit: HOPSCOPE_LIVE_MAX_PACKETS when set (a positive integer), else as many packets as a
+ * quarter of the machine's memory holds at LIVE_PACKET_BYTES each (16 GiB: ~28 M packets, 9 minutes at 50 k
+ * packets/s). Past it the capture goes on into its files and live journeys stop, instead of the process
+ * growing until the kernel kills it (and the capture with it).
+ */
+export function liveRowLimit(env: NodeJS.ProcessEnv = process.env, memBytes = totalmem()): number {
+  return packetLimit('HOPSCOPE_LIVE_MAX_PACKETS', 1 / 4, LIVE_PACKET_BYTES, env, memBytes);
 }

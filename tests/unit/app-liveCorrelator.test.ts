@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { LiveCorrelator, QUIET_MS } from '../../main/app/liveCorrelator.ts';
-import { LIVE_PACKET_BYTES, liveRowLimit } from '../../main/app/liveCorrelatorProtocol.ts';
+import { LIVE_PACKET_BYTES, liveRowLimit } from '../../main/common/limits.ts';
 import { LiveSession } from '../../main/app/liveSession.ts';
 import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { openInputs } from '../../main/app/sessionBuild.ts';
