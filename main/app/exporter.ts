@@ -16,7 +16,7 @@ import { documentHead, GENERATOR, JourneyJsonWriter, writeJourneysJson } from '.
 import { lit, TextBytes } from '../export/textBytes.ts';
 import { timeOrder } from '../export/order.ts';
 import { writeEpb, writeIdb, writeShb } from '../export/pcapngWriter.ts';
-import { asWriteError, Sink } from '../export/sink.ts';
+import { Sink } from '../export/sink.ts';
 import { FrameSource } from '../session/frames.ts';
 
 const EXT = { pcapng: 'pcapng', json: 'json', csv: 'csv' } as const;
@@ -44,31 +44,21 @@ export async function exportResult(
   if (req.journeys !== undefined && !journeys?.length)
     throw new HopscopeError('USAGE', 'none of the chosen journeys exist');
   const sink = Sink.file(file);
-  let packets = 0;
-  let written = false;
-  try {
-    if (req.format === 'pcapng') packets = await pcapngRows(res, sink, req, journeys, progress);
-    else if (req.format === 'json') {
-      if (!subset) {
-        progress(0, res.journeyCount);
-        writeJourneysJson(res, sink);
-        packets = res.rowCount;
-        progress(res.journeyCount, res.journeyCount);
-      } else packets = subsetJson(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
-    } else if (!subset) {
+  const packets = await sink.fill(async () => {
+    if (req.format === 'pcapng') return pcapngRows(res, sink, req, journeys, progress);
+    if (req.format === 'json') {
+      if (subset) return subsetJson(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
       progress(0, res.journeyCount);
-      writeCsv(res, sink);
-      packets = res.rowCount;
+      writeJourneysJson(res, sink);
       progress(res.journeyCount, res.journeyCount);
-    } else packets = subsetCsv(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
-    written = true;
-  } catch (e) {
-    throw asWriteError(file, e);
-  } finally {
-    // A failed export leaves what the file held before, and no partial file.
-    if (written) sink.close();
-    else sink.discard();
-  }
+      return res.rowCount;
+    }
+    if (subset) return subsetCsv(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
+    progress(0, res.journeyCount);
+    writeCsv(res, sink);
+    progress(res.journeyCount, res.journeyCount);
+    return res.rowCount;
+  });
   return { path: file, bytes: statSync(file).size, packets };
 }
 

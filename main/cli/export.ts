@@ -8,7 +8,7 @@ import { BatchSink } from '../export/epbBatch.ts';
 import { exportPcapng } from '../export/exportPcapng.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
 import { writeCsv } from '../export/csv.ts';
-import { asWriteError, Sink } from '../export/sink.ts';
+import { Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
@@ -83,33 +83,31 @@ const command: Command = {
       const sink = out === '-' ? Sink.stdout() : Sink.file(out);
       // Frames back what the columns do not hold (IPv6 addresses and summaries) in comments, JSON and CSV.
       const detail = new FrameSource(res);
-      let written = false;
       try {
-        if (format === 'pcapng') {
-          const descriptions = new Map(
-            inputs.value.interfaces.map((i) => [`${i.node}/${i.name}`, i.description ?? '']),
-          );
-          const macs = new Map(
-            inputs.value.interfaces.filter((i) => i.mac >= 0).map((i) => [`${i.node}/${i.name}`, i.mac]),
-          );
-          const n = await exportPcapng(res, sink, {
-            correctedTime: flagSet(p, 'corrected-time'),
-            descriptions,
-            macs,
-            writer,
-          });
-          progress.end();
-          if (out !== '-')
-            console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
-        } else if (format === 'json') writeJourneysJson(res, sink, { minHops });
-        else writeCsv(res, sink, minHops);
-        written = true;
-      } catch (e) {
-        // A file that could not be written (WRITE_FAILED) keeps what it held before, with no partial export.
-        throw out === '-' ? e : asWriteError(out, e);
+        const n = await sink.fill(async () => {
+          if (format === 'pcapng') {
+            const descriptions = new Map(
+              inputs.value.interfaces.map((i) => [`${i.node}/${i.name}`, i.description ?? '']),
+            );
+            const macs = new Map(
+              inputs.value.interfaces.filter((i) => i.mac >= 0).map((i) => [`${i.node}/${i.name}`, i.mac]),
+            );
+            return exportPcapng(res, sink, {
+              correctedTime: flagSet(p, 'corrected-time'),
+              descriptions,
+              macs,
+              writer,
+            });
+          }
+          if (format === 'json') writeJourneysJson(res, sink, { minHops });
+          else writeCsv(res, sink, minHops);
+          return res.rowCount;
+        });
+        progress.end();
+        // Said once the file has its name (fill renamed it).
+        if (format === 'pcapng' && out !== '-')
+          console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
       } finally {
-        if (written) sink.close();
-        else sink.discard();
         detail.close();
         progress.end();
       }

@@ -196,6 +196,23 @@ export class Sink {
     }
   }
 
+  /**
+   * Runs `write` into this sink and close()s it (a file sink's file then takes its path); when `write` throws,
+   * discard()s it instead, so that no partial export is left, a failed write system call becoming WRITE_FAILED
+   * naming the file (asWriteError). The one way exports end a sink (the CLI's and the app's).
+   */
+  async fill<T>(write: () => T | Promise<T>): Promise<T> {
+    let value: T;
+    try {
+      value = await write();
+    } catch (e) {
+      this.discard();
+      throw this.target ? asWriteError(this.target.path, e) : e;
+    }
+    this.close();
+    return value;
+  }
+
   /** Abandons the output (an export that failed): closes, and a file sink's partial file goes. */
   discard(): void {
     if (this.closed) return;
