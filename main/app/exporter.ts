@@ -16,7 +16,8 @@ import { documentHead, GENERATOR, JourneyJsonWriter, writeJourneysJson } from '.
 import { lit, TextBytes } from '../export/textBytes.ts';
 import { timeOrder } from '../export/order.ts';
 import { writeEpb, writeIdb, writeShb } from '../export/pcapngWriter.ts';
-import { Sink } from '../export/sink.ts';
+import { refuseInputAsOutput, Sink } from '../export/sink.ts';
+import { SESSION_FILE } from '../capture/sessionFolder.ts';
 import { FrameSource } from '../session/frames.ts';
 
 const EXT = { pcapng: 'pcapng', json: 'json', csv: 'csv' } as const;
@@ -38,6 +39,11 @@ export async function exportResult(
   progress: Progress,
 ): Promise<ExportResult> {
   const dir = path.dirname(file);
+  // The session's own files: its captures, and session.json beside them.
+  const inputs = res.captures.flatMap((c) =>
+    c.path ? [c.path, path.join(path.dirname(c.path), SESSION_FILE)] : [],
+  );
+  refuseInputAsOutput(file, inputs);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const subset = req.journeys !== undefined || req.rangeNs !== undefined;
   const journeys = req.journeys?.filter((k) => k >= 0 && k < res.journeyCount);

@@ -1,6 +1,8 @@
 // `hopscope export`: captures or a session → merged pcapng, hopscope.journeys/1 JSON, or CSV.
 
-import { HopscopeError } from '../common/errors.ts';
+import { join } from 'node:path';
+
+import { HopscopeError, type ErrorCode } from '../common/errors.ts';
 import { anyUnreadable, correlateInputs } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { FrameSource } from '../session/frames.ts';
@@ -8,7 +10,8 @@ import { BatchSink } from '../export/epbBatch.ts';
 import { exportPcapng } from '../export/exportPcapng.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
 import { writeCsv } from '../export/csv.ts';
-import { Sink } from '../export/sink.ts';
+import { refuseInputAsOutput, Sink } from '../export/sink.ts';
+import { SESSION_FILE } from '../capture/sessionFolder.ts';
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
@@ -23,7 +26,8 @@ Correlates the inputs (as \`hopscope correlate\`) and writes:
                     epb_packetid = journey id and a comment naming the journey hop and its changes
   --json OUT        the hopscope.journeys/1 document (docs/journeys-json.md)
   --csv OUT         one row per hop
-OUT may be - for standard output.
+OUT may be - for standard output. It may not be one of the inputs (nor a session's session.json); when no
+input gives a packet, nothing is written and an existing OUT stays as it was.
 
 Options:
   --corrected-time  pcapng: write clock-corrected timestamps (each node's offset removed)
@@ -71,6 +75,11 @@ const command: Command = {
       const inputs = loadInputs(p.positional);
       if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
       for (const w of inputs.value.warnings) console.error(`hopscope export: warning: ${w}`);
+      if (out !== '-')
+        refuseInputAsOutput(out, [
+          ...inputs.value.files.map((f) => f.path),
+          ...inputs.value.sessions.map((s) => join(s.dir, SESSION_FILE)),
+        ]);
       const { result: res, problems } = correlateInputs(inputs.value, {
         clock,
         onProgress: progress.onProgress,
@@ -79,6 +88,14 @@ const command: Command = {
       checkClockNodes(clock, res.nodes);
       for (const pr of problems)
         console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
+      // Nothing could be read: say so, and leave OUT as it was (an empty export would replace it).
+      if (res.rowCount === 0 && anyUnreadable(problems)) {
+        const first = problems.find((pr) => anyUnreadable([pr]))!;
+        throw new HopscopeError(
+          first.problem.code as ErrorCode,
+          `no packets could be read from the inputs; ${out === '-' ? 'nothing written' : `${out} not written`}`,
+        );
+      }
       progress.stage(`writing ${format}…`);
       const sink = out === '-' ? Sink.stdout() : Sink.file(out);
       // Frames back what the columns do not hold (IPv6 addresses and summaries) in comments, JSON and CSV.

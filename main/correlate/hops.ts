@@ -175,13 +175,16 @@ export function hopTruncated(obs: ObservationTable, r: number): boolean {
   return (obs.flags[r] & F_TRUNCATED) !== 0;
 }
 
+/** In tcpdump's order (print-tcp.c's tcp_flag_values): `[S.]`, `[F.]`, `[.U]`, `[SEW]`. */
 const TCP_FLAG_NAMES: [number, string][] = [
-  [0x02, 'S'],
   [0x01, 'F'],
+  [0x02, 'S'],
   [0x04, 'R'],
   [0x08, 'P'],
-  [0x20, 'U'],
   [0x10, '.'],
+  [0x20, 'U'],
+  [0x40, 'E'],
+  [0x80, 'W'],
 ];
 
 /** A tcpdump-like one-line summary of the inner packet of row `r` (from columns only, no bytes needed). */
@@ -207,7 +210,11 @@ export function innerSummary(obs: ObservationTable, r: number): string {
     const f = obs.tcpFlags(r);
     let flags = '';
     if (f >= 0) for (const [bit, ch] of TCP_FLAG_NAMES) if (f & bit) flags += ch;
-    return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: Flags [${flags || 'none'}], length ${obs.ipLen(r)}`;
+    // tcpdump's length is the segment's payload: the IP length less both headers (as if 20 + 20 when the row
+    // does not know them).
+    const headers = obs.tcpHeadersLen(r) || ihl + 20;
+    const len = Math.max(0, obs.ipLen(r) - headers);
+    return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: Flags [${flags || 'none'}], length ${len}`;
   }
   if (proto === PROTO_UDP) {
     return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: UDP, length ${obs.ipLen(r) - ihl - 8}`;

@@ -53,6 +53,8 @@ export const M_ICMP_TYPE = 64;
 export const M_ICMP_ID = 128;
 export const M_ICMP_SEQ = 256;
 export const M_TCP_FLAGS = 512;
+/** The TCP flags in typeOrFlagsCol (9 bits with NS); the bits above hold the header length (tcpHeadersLen). */
+const TCP_FLAG_BITS = 0x1ff;
 /** The row has no flow tuple (flows.ts: neither ports nor an ICMP echo), or the table keeps none (flowTuples). */
 export const M_FLOW = 1024;
 /** Raw ipLen value meaning "too big for 16 bits: see the overflow map" (IPv6 jumbo-sized lengths). */
@@ -406,7 +408,10 @@ export class ObservationTable {
     // The shared columns: the first field when present, else the second, else 0.
     this.portOrIdCol[i] = sp >= 0 ? sp : iid >= 0 ? iid : 0;
     this.portOrSeqCol[i] = dp >= 0 ? dp : iseq >= 0 ? iseq : 0;
-    this.typeOrFlagsCol[i] = it >= 0 ? it : tf >= 0 ? tf : 0;
+    // TCP rows keep their IP + TCP header length beside the flags (in 4-byte words, bits 9-15), so that a
+    // summary can say the segment's payload length as tcpdump does; 0 when the headers are not both there.
+    const hw = tf >= 0 && f.payloadOffset >= 0 && f.ipOffset >= 0 ? (f.payloadOffset - f.ipOffset) >> 2 : 0;
+    this.typeOrFlagsCol[i] = it >= 0 ? it : tf >= 0 ? tf | ((hw > 127 ? 0 : hw) << 9) : 0;
     if ((sp >= 0 && iid >= 0) || (dp >= 0 && iseq >= 0) || (it >= 0 && tf >= 0))
       this.displaced.set(i, [sp >= 0 ? iid : -1, dp >= 0 ? iseq : -1, it >= 0 ? tf : -1]);
     // The row's flow tuple, as flows.ts takes it (journeyTuples: the same function on the same values).
@@ -496,7 +501,13 @@ export class ObservationTable {
   tcpFlags(r: number): number {
     const m = this.missing[r];
     if ((m & M_TCP_FLAGS) !== 0) return -1;
-    return (m & M_ICMP_TYPE) === 0 ? this.displaced.get(r)![2] : this.typeOrFlagsCol[r];
+    return (m & M_ICMP_TYPE) === 0 ? this.displaced.get(r)![2] : this.typeOrFlagsCol[r] & TCP_FLAG_BITS;
+  }
+  /** A TCP row's IP + TCP header bytes (its payload is ipLen minus these); 0 when not known. */
+  tcpHeadersLen(r: number): number {
+    const m = this.missing[r];
+    if ((m & (M_TCP_FLAGS | M_ICMP_TYPE)) !== M_ICMP_TYPE) return 0;
+    return (this.typeOrFlagsCol[r] >> 9) << 2;
   }
 
   /** Same headers as seen on the wire at this point (what an exact duplicate frame would share). */

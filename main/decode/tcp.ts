@@ -79,13 +79,14 @@ export const TCP_OFFSETS = { SRC_PORT, DST_PORT, SEQ, ACK, DATA_OFFSET, FLAGS, W
 /** tcpdump's flag letters: [S], [S.], [P.], [F.], [R], [.] … */
 export function tcpFlagsString(f: number): string {
   let r = '';
+  // tcpdump's order (print-tcp.c's tcp_flag_values): `[S.]`, `[FP.]`, `[.U]`, `[SEW]`.
   if (f & TCP_FIN) r += 'F';
   if (f & TCP_SYN) r += 'S';
   if (f & TCP_RST) r += 'R';
   if (f & TCP_PSH) r += 'P';
+  if (f & TCP_ACK) r += '.';
   if (f & TCP_URG) r += 'U';
   if (f & TCP_ECE) r += 'E';
   if (f & TCP_CWR) r += 'W';
-  if (f & TCP_ACK) r += '.';
   return r === '' ? 'none' : r;
 }

@@ -12,6 +12,7 @@ import {
   openSync,
   renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeSync,
   type Stats,
@@ -219,6 +220,33 @@ export class Sink {
     this.closed = true;
     if (this.owned) closeSync(this.fd);
     if (this.target?.tmp) rmSync(this.target.tmp, { force: true });
+  }
+}
+
+/**
+ * Refuses an output that is one of `inputs` (the same file under any name: a hard link, a symlink, a relative
+ * path): Sink.file removes the file at its path before writing, so the capture would be lost, and the pcapng
+ * writer reads its frames from it. mergecap and editcap refuse this too. USAGE naming both.
+ */
+export function refuseInputAsOutput(out: string, inputs: Iterable<string>): void {
+  let o: Stats;
+  try {
+    o = statSync(out);
+  } catch {
+    return; // nothing there yet
+  }
+  for (const p of inputs) {
+    let st: Stats;
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
+    if (st.dev === o.dev && st.ino === o.ino)
+      throw new HopscopeError(
+        'USAGE',
+        `${out} is an input (${p}): exporting into it would destroy it; choose another output file`,
+      );
   }
 }
 

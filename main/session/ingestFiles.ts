@@ -121,10 +121,25 @@ function readFile(
     return { error: `cannot read ${path}: ${(e as Error).message}` };
   }
   const reader = createCaptureReader(onRecord, { onInterface });
+  let done = 0;
   try {
     for (;;) {
-      const n = readSync(fd, buf, 0, buf.length, null);
+      let n: number;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        // A folder named as a capture (EISDIR), or an I/O error. (Only the read's errors: the row store's
+        // limits throw through push() to the caller.)
+        const why = (e as Error).message;
+        if (reader.records === 0) return { error: `cannot read ${path}: ${why}` };
+        return {
+          problem: { code: 'PCAP_TRUNCATED', message: `read failed: ${why}`, offset: done },
+          interfaces: reader.interfaces,
+          records: reader.records,
+        };
+      }
       if (n === 0) break;
+      done += n;
       onBytes?.(n);
       // The reader copies records that span chunks, so reusing `buf` after push() returns is safe.
       if (reader.push(n === buf.length ? buf : buf.subarray(0, n))) break;

@@ -37,6 +37,8 @@ function loadFolder(dir: string, out: Inputs, nodesSeen: Set<string>): Result<tr
     } catch (e) {
       return bad('SESSION_INVALID', `${sj}: not JSON (${(e as Error).message})`);
     }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc))
+      return bad('SESSION_INVALID', `${sj}: not a session document (${doc === null ? 'null' : typeof doc})`);
     if (doc.schema !== SESSION_SCHEMA) {
       return bad(
         'SESSION_INVALID',
@@ -46,9 +48,21 @@ function loadFolder(dir: string, out: Inputs, nodesSeen: Set<string>): Result<tr
     out.sessions.push({ dir, doc });
     const nodes = Array.isArray(doc.nodes) ? (doc.nodes as Record<string, unknown>[]) : [];
     for (const n of nodes) {
+      if (n === null || typeof n !== 'object') continue;
       const discovery = n.discovery as NodeInterfaces | null | undefined;
       if (discovery && Array.isArray(discovery.interfaces)) {
-        out.interfaces.push(...fromDiscovery(discovery));
+        // Written by hand or by another tool: a malformed model names no interfaces, with a warning.
+        let infos;
+        try {
+          if (typeof discovery.node !== 'string') throw new Error('no node name');
+          infos = fromDiscovery(discovery);
+        } catch (e) {
+          out.warnings.push(
+            `${sj}: ${String(n.name)}: discovered interfaces unreadable (${(e as Error).message}): ignored`,
+          );
+          continue;
+        }
+        out.interfaces.push(...infos);
         nodesSeen.add(discovery.node);
       }
       const clock = n.clock as { offsetNs?: unknown; uncertaintyNs?: unknown } | null | undefined;
@@ -62,10 +76,15 @@ function loadFolder(dir: string, out: Inputs, nodesSeen: Set<string>): Result<tr
     }
     const caps = Array.isArray(doc.captures) ? (doc.captures as Record<string, unknown>[]) : [];
     for (const c of caps) {
+      if (c === null || typeof c !== 'object') continue;
       if (typeof c.file !== 'string' || typeof c.node !== 'string' || typeof c.iface !== 'string') continue;
       const path = join(dir, c.file);
       if (!existsSync(path)) {
         out.warnings.push(`${c.node}/${c.iface}: ${c.file} missing from the session folder`);
+        continue;
+      }
+      if (!statSync(path).isFile()) {
+        out.warnings.push(`${c.node}/${c.iface}: ${c.file} in the session folder is not a file: skipped`);
         continue;
       }
       out.files.push({ path, node: c.node, iface: c.iface });

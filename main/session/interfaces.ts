@@ -25,21 +25,33 @@ export function parseIpv4(s: string): number | null {
   return ((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0;
 }
 
+/**
+ * The correlator's view of a node's discovered interfaces. A session.json may be written by hand or by another
+ * tool: entries without a name are skipped, and unreadable MACs, addresses or masters count as absent.
+ */
 export function fromDiscovery(model: NodeInterfaces): InterfaceInfo[] {
-  return model.interfaces.map((i) => {
+  const ifaces = (model.interfaces as unknown[]).filter(
+    (i): i is NodeInterfaces['interfaces'][number] =>
+      i !== null && typeof i === 'object' && typeof (i as { name?: unknown }).name === 'string',
+  );
+  return ifaces.map((i) => {
+    const addresses: unknown[] = Array.isArray(i.addresses) ? i.addresses : [];
     const info: InterfaceInfo = {
       node: model.node,
       name: i.name,
-      mac: i.kind === 'loopback' ? -1 : parseMac(i.mac),
+      mac: i.kind === 'loopback' || typeof i.mac !== 'string' ? -1 : parseMac(i.mac),
       kind: i.kind,
-      addresses: i.addresses.flatMap((a) => {
-        const v = a.family === 'inet' ? parseIpv4(a.address) : null;
+      addresses: addresses.flatMap((a) => {
+        const v =
+          a !== null && typeof a === 'object' && (a as { family?: unknown }).family === 'inet'
+            ? parseIpv4(String((a as { address?: unknown }).address))
+            : null;
         return v === null ? [] : [v];
       }),
-      master: i.master ?? '',
-      description: describe(model.node, i),
+      master: typeof i.master === 'string' ? i.master : '',
+      description: describe(model.node, { ...i, addresses: addresses as typeof i.addresses }),
     };
-    if (i.vxlan) info.vni = i.vxlan.vni;
+    if (i.vxlan && typeof i.vxlan.vni === 'number') info.vni = i.vxlan.vni;
     return info;
   });
 }
@@ -48,7 +60,9 @@ function describe(node: string, i: NodeInterfaces['interfaces'][number]): string
   const parts = [`${i.kind} on ${node}`];
   if (i.master) parts.push(`port of ${i.master}`);
   if (i.vxlan) parts.push(`vxlan vni ${i.vxlan.vni}${i.vxlan.port ? ` port ${i.vxlan.port}` : ''}`);
-  const v4 = i.addresses.filter((a) => a.family === 'inet').map((a) => `${a.address}/${a.prefixLen}`);
+  const v4 = i.addresses
+    .filter((a) => a !== null && typeof a === 'object' && a.family === 'inet')
+    .map((a) => `${a.address}/${a.prefixLen}`);
   if (v4.length) parts.push(v4.join(' '));
   return parts.join(', ');
 }

@@ -1,0 +1,172 @@
+// What the CLI does with inputs and outputs a user gets wrong: an export into one of its own inputs, inputs that
+// give nothing, a session.json written by hand, and --clock values that used to pass without a word.
+
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { checkClockNodes, parseClockArgs } from '../../main/cli/clockArgs.ts';
+import { HopscopeError } from '../../main/common/errors.ts';
+import { fixtureFiles } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const FILES = fixtureFiles('flannel-vxlan');
+
+function hopscope(args: string[], cwd?: string) {
+  return spawnSync(process.execPath, [join(ROOT, 'bin/hopscope.mjs'), ...args], { encoding: 'utf8', cwd });
+}
+
+const md5 = (p: string) => createHash('md5').update(readFileSync(p)).digest('hex');
+
+/** The fixture's captures copied into a new folder (their names kept). */
+function copies(): { dir: string; files: string[] } {
+  const dir = tempDir('hs-safety-');
+  const files = FILES.map((f) => {
+    const to = join(dir, basename(f));
+    copyFileSync(f, to);
+    return to;
+  });
+  return { dir, files };
+}
+
+describe('export never writes into its inputs', () => {
+  it('refuses OUT naming an input, by its name, a symlink or a session folder’s session.json; the input stays', () => {
+    const { dir, files } = copies();
+    const before = md5(files[0]);
+    symlinkSync(files[0], join(dir, 'link.pcap'));
+    for (const format of ['--pcapng', '--json', '--csv'])
+      for (const out of [basename(files[0]), 'link.pcap']) {
+        const r = hopscope(['export', format, out, ...files.map((f) => basename(f))], dir);
+        expect(r.status, `${format} ${out}: ${r.stderr}`).toBe(2);
+        expect(r.stderr).toContain(`USAGE: ${out} is an input (`);
+        expect(r.stderr).not.toContain('    at ');
+        expect(md5(files[0])).toBe(before);
+      }
+    // A session folder: its session.json is an input too.
+    const session = join(dir, 'session');
+    mkdirSync(session);
+    copyFileSync(FILES[0], join(session, 'a.pcap'));
+    const doc = JSON.stringify({
+      schema: 'hopscope.session/1',
+      nodes: [],
+      captures: [{ node: 'node-1', iface: 'ens33', file: 'a.pcap' }],
+    });
+    writeFileSync(join(session, 'session.json'), doc);
+    const r = hopscope(['export', '--json', join(session, 'session.json'), session]);
+    expect([r.status, readFileSync(join(session, 'session.json'), 'utf8')]).toEqual([2, doc]);
+    // Another file is fine.
+    const ok = hopscope(['export', '--pcapng', join(dir, 'out.pcapng'), ...files]);
+    expect(ok.status, ok.stderr).toBe(0);
+  });
+
+  it('leaves OUT as it was when no input gives a packet', () => {
+    const dir = tempDir('hs-safety-');
+    const out = join(dir, 'keep.json');
+    writeFileSync(out, '{"kept":true}');
+    writeFileSync(join(dir, 'garbage.pcap'), Buffer.from('this is not a capture file at all'));
+    const r = hopscope(['export', '--json', out, join(dir, 'garbage.pcap')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(
+      `PCAP_BAD_MAGIC: no packets could be read from the inputs; ${out} not written`,
+    );
+    expect(readFileSync(out, 'utf8')).toBe('{"kept":true}');
+  });
+});
+
+describe('a session.json written by hand', () => {
+  function sessionWith(doc: unknown): string {
+    const dir = tempDir('hs-sj-');
+    for (const f of FILES) copyFileSync(f, join(dir, basename(f)));
+    writeFileSync(join(dir, 'session.json'), JSON.stringify(doc));
+    return dir;
+  }
+  const base = {
+    schema: 'hopscope.session/1',
+    captures: FILES.map((f) => {
+      const [node, iface] = basename(f, '.pcap').split('__');
+      return { node, iface, file: basename(f) };
+    }),
+  };
+
+  it('is SESSION_INVALID when it is not an object, never a stack trace', () => {
+    for (const doc of [null, [1, 2], 'text', 42]) {
+      const r = hopscope(['correlate', '--summary', sessionWith(doc)]);
+      expect(r.status, JSON.stringify(doc)).toBe(1);
+      expect(r.stderr).toMatch(/SESSION_INVALID: .*session\.json: not a session document/);
+      expect(r.stderr).not.toContain('    at ');
+    }
+  });
+
+  it('with malformed discovered interfaces or a capture that is a folder: a warning, and the rest is read', () => {
+    const nodes = [
+      {
+        name: 'node-1',
+        discovery: { node: 'node-1', interfaces: [1, null, 'x', { name: 'ens33', addresses: 'x' }] },
+      },
+      {
+        name: 'node-2',
+        discovery: { node: 'node-2', interfaces: [{ name: 'ens33', kind: 'ether', addresses: [null] }] },
+      },
+      null,
+    ];
+    const dir = sessionWith({
+      ...base,
+      nodes,
+      captures: [...base.captures, { node: 'node-1', iface: 'x', file: '.' }],
+    });
+    const r = hopscope(['correlate', '--summary', dir]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('node-1/x: . in the session folder is not a file: skipped');
+    expect(r.stdout).toContain(`captures ${FILES.length}`);
+    expect(r.stderr).not.toContain('    at ');
+    const broken = sessionWith({ ...base, nodes: [{ name: 'node-1', discovery: { interfaces: [] } }] });
+    const w = hopscope(['correlate', '--summary', broken]);
+    expect(w.status, w.stderr).toBe(0);
+    expect(w.stderr).toContain('node-1: discovered interfaces unreadable (no node name): ignored');
+  });
+});
+
+describe('--clock values that used to pass without a word', () => {
+  const nodes = ['node-1', 'node-2'];
+  const usage = (f: () => unknown, message: string | RegExp) => {
+    let err: unknown;
+    try {
+      f();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(HopscopeError);
+    expect((err as HopscopeError).code).toBe('USAGE');
+    expect((err as HopscopeError).message).toMatch(message);
+  };
+
+  it('refuses an offset on the reference node (named or the first), unless it is 0', () => {
+    usage(() => checkClockNodes(parseClockArgs(['node-1=1ms']), nodes), /node-1 is the reference/);
+    usage(() => checkClockNodes(parseClockArgs(['node-2=1ms'], 'node-2'), nodes), /node-2 is the reference/);
+    expect(() => checkClockNodes(parseClockArgs(['node-1=1ms'], 'node-2'), nodes)).not.toThrow();
+    expect(() => checkClockNodes(parseClockArgs(['node-1=0', 'node-2=-3us']), nodes)).not.toThrow();
+  });
+
+  it('refuses none with NODE=OFFSET, a bare number but 0, and offsets past 50 days', () => {
+    usage(() => parseClockArgs(['none', 'node-2=1ms']), '--clock none leaves every clock uncorrected');
+    usage(() => parseClockArgs(['node-2=1ms', 'none']), '--clock none leaves every clock uncorrected');
+    usage(() => parseClockArgs(['node-2=1.5']), 'give OFFSET a unit (s, ms, us or ns), e.g. 1.5ms');
+    expect(parseClockArgs(['node-2=0']).manual).toEqual({ 'node-2': 0 });
+    expect(parseClockArgs(['node-2=1.5ns']).manual).toEqual({ 'node-2': 2 });
+    usage(() => parseClockArgs(['node-2=1795663434s']), /offsets up to 50 days are supported/);
+    expect(parseClockArgs([`node-2=${50 * 86400}s`]).manual).toEqual({ 'node-2': 50 * 86400e9 });
+  });
+
+  it('says so through the CLI (exit 2)', () => {
+    const r = hopscope(['correlate', '--summary', '--clock', 'node-1=1ms', ...FILES]);
+    expect([r.status, r.stderr]).toEqual([
+      2,
+      'hopscope correlate: USAGE: --clock node-1=…: node-1 is the reference (offsets are relative to its ' +
+        'clock); name another node with --reference to give node-1 an offset\n',
+    ]);
+  });
+});
