@@ -207,26 +207,51 @@ function forward(client: Client, host: string, port: number): Promise<ClientChan
 }
 
 /**
+ * Channels one SSH connection is asked for before another is opened beside it: OpenSSH's sshd allows
+ * MaxSessions (10 by default) sessions per connection, and a node with many pods has more interfaces to capture.
+ */
+const CHANNELS_PER_CLIENT = 10;
+/** Connections to one node at most (the first and the ones opened for more channels). */
+const MAX_CLIENTS = 16;
+
+/** A connection's channels: how many are open and how many it takes (lowered when the server refuses one). */
+interface Lane {
+  client: Client;
+  /** The connection's jump chain, the target's client last (ended together). */
+  chain: Client[];
+  open: number;
+  cap: number;
+}
+
+/**
  * An open connection to a node. Emits 'close' (with a HopscopeError if it was lost rather than closed by us).
+ * Channels beyond what one connection takes go to further connections to the same node (`more`), opened as
+ * needed and checked against the same host key.
  */
 export class SshConnection extends EventEmitter {
   readonly target: ResolvedTarget;
   readonly hostKey: VerifiedHostKey;
-  private readonly clients: Client[];
+  private readonly lanes: Lane[];
+  private opening: Promise<Lane | null> | null = null;
   private closing = false;
   closed = false;
 
-  constructor(target: ResolvedTarget, hostKey: VerifiedHostKey, clients: Client[]) {
+  constructor(
+    target: ResolvedTarget,
+    hostKey: VerifiedHostKey,
+    clients: Client[],
+    private readonly more?: () => Promise<Client[]>,
+  ) {
     super();
     this.target = target;
     this.hostKey = hostKey;
-    this.clients = clients;
     const last = clients[clients.length - 1];
+    this.lanes = [{ client: last, chain: clients, open: 0, cap: CHANNELS_PER_CLIENT }];
     let lastError: Error | undefined;
     last.on('error', (e) => (lastError = e));
     last.on('close', () => {
       this.closed = true;
-      for (const c of clients) c.end();
+      for (const lane of this.lanes) for (const c of lane.chain) c.end();
       const lost = this.closing
         ? undefined
         : new HopscopeError(
@@ -237,24 +262,93 @@ export class SshConnection extends EventEmitter {
     });
   }
 
+  /** SSH connections open to the node (1 until more channels were asked for than one takes). */
+  get connections(): number {
+    return this.lanes.length;
+  }
+
   /**
    * Opens an exec channel running `command` through the remote user's shell. `attach` runs synchronously
    * when the channel opens: ssh2 may deliver a fast command's output, exit status and close in the same
-   * read as the open confirmation, before an awaiting caller could add its listeners.
+   * read as the open confirmation, before an awaiting caller could add its listeners. A channel the server
+   * refuses on a connection that already has some open (sshd's MaxSessions) is tried on another connection.
    */
-  channel(command: string, attach?: (ch: ClientChannel) => void): Promise<ClientChannel> {
-    const c = this.clients[this.clients.length - 1];
+  async channel(command: string, attach?: (ch: ClientChannel) => void): Promise<ClientChannel> {
+    for (;;) {
+      if (this.closed) throw new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: not connected`);
+      const lane = await this.laneWithRoom();
+      lane.open++;
+      try {
+        return await this.openOn(lane, command, attach);
+      } catch (e) {
+        lane.open--;
+        // Refused with none open: not a question of how many (or nowhere else to go).
+        if (!(e instanceof ChannelRefused)) throw e;
+        if (lane.open === 0 || this.closed) throw e.error;
+        lane.cap = Math.min(lane.cap, lane.open);
+      }
+    }
+  }
+
+  /** The connection with the fewest channels open among those with room, opening another when none has. */
+  private async laneWithRoom(): Promise<Lane> {
+    for (;;) {
+      let best: Lane | null = null;
+      for (const l of this.lanes) if (l.open < l.cap && (!best || l.open < best.open)) best = l;
+      if (best) return best;
+      if (!this.more || this.lanes.length >= MAX_CLIENTS)
+        throw new HopscopeError(
+          'CAPTURE_FAILED',
+          `${where(this.target)}: the server takes no more channels on ${this.lanes.length} SSH connection(s) ` +
+            `(sshd's MaxSessions, ${this.lanes[0].cap} here)`,
+        );
+      this.opening ??= this.addLane().finally(() => (this.opening = null));
+      await this.opening;
+    }
+  }
+
+  private async addLane(): Promise<Lane | null> {
+    let chain: Client[];
+    try {
+      chain = await this.more!();
+    } catch (e) {
+      const why = e instanceof Error ? e.message : String(e);
+      throw new HopscopeError(
+        'SSH_UNREACHABLE',
+        `${where(this.target)}: the server takes no more channels on ${this.lanes.length} SSH connection(s) ` +
+          `(sshd's MaxSessions), and another connection failed: ${why}`,
+      );
+    }
+    if (this.closed) {
+      for (const c of chain) c.end();
+      throw new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: not connected`);
+    }
+    const client = chain[chain.length - 1];
+    // Its channels close with it; the lane goes, and a later channel opens another.
+    client.on('error', () => undefined);
+    const lane: Lane = { client, chain, open: 0, cap: this.lanes[0].cap };
+    client.on('close', () => {
+      const i = this.lanes.indexOf(lane);
+      if (i > 0) this.lanes.splice(i, 1);
+      for (const c of chain) c.end();
+    });
+    this.lanes.push(lane);
+    return lane;
+  }
+
+  private openOn(lane: Lane, command: string, attach?: (ch: ClientChannel) => void): Promise<ClientChannel> {
     return new Promise((resolve, reject) => {
-      if (this.closed)
-        return reject(new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: not connected`));
-      c.exec(command, (err, ch) => {
+      lane.client.exec(command, (err, ch) => {
         if (err)
           return reject(
-            new HopscopeError(
-              'SSH_UNREACHABLE',
-              `${where(this.target)}: cannot open channel: ${err.message}`,
+            new ChannelRefused(
+              new HopscopeError(
+                'SSH_UNREACHABLE',
+                `${where(this.target)}: cannot open channel: ${err.message}`,
+              ),
             ),
           );
+        ch.once('close', () => lane.open--);
         attach?.(ch);
         resolve(ch);
       });
@@ -297,12 +391,28 @@ export class SshConnection extends EventEmitter {
 
   close(): void {
     this.closing = true;
-    for (const c of [...this.clients].reverse()) c.end();
+    for (const lane of [...this.lanes].reverse()) for (const c of [...lane.chain].reverse()) c.end();
   }
 }
 
-/** Connects to a node through its jump hosts; every hop's host key is verified the same way. */
+/** A channel open the server refused (its error is what the caller sees when no other connection helps). */
+class ChannelRefused extends Error {
+  constructor(readonly error: HopscopeError) {
+    super(error.message);
+  }
+}
+
+/**
+ * Connects to a node through its jump hosts; every hop's host key is verified the same way. Connections opened
+ * later for more channels accept no new host key: the first connection's keys are known by then.
+ */
 export async function connectSsh(opts: ConnectOptions): Promise<SshConnection> {
+  const { clients, hostKey } = await connectChain(opts);
+  const again = { ...opts, hostKeys: { ...opts.hostKeys, acceptNew: false } };
+  return new SshConnection(opts.target, hostKey, clients, async () => (await connectChain(again)).clients);
+}
+
+async function connectChain(opts: ConnectOptions): Promise<{ clients: Client[]; hostKey: VerifiedHostKey }> {
   const hops = [...opts.target.proxyJump, opts.target];
   const clients: Client[] = [];
   let hostKey: VerifiedHostKey | undefined;
@@ -330,5 +440,5 @@ export async function connectSsh(opts: ConnectOptions): Promise<SshConnection> {
     for (const c of clients) c.end();
     throw e;
   }
-  return new SshConnection(opts.target, hostKey!, clients);
+  return { clients, hostKey: hostKey! };
 }

@@ -571,6 +571,53 @@ describe.sequential('capture on calico-ipip', () => {
   });
 });
 
+describe.sequential('capture on kube-proxy (more interfaces on a node than sshd MaxSessions)', () => {
+  beforeAll(() => lab('up', 'kube-proxy'));
+  afterAll(() => lab('down'));
+
+  it('captures all of node-1’s interfaces (ens33, cbr0 and 9 pod veths) over more than one SSH connection', async () => {
+    // The lab's sshd allows MaxSessions 10 (OpenSSH's default) sessions per connection: with the clock probe,
+    // 11 captures need two connections. Past the tenth, each capture failed ("Channel open failure").
+    expect(sh('ip', ['netns', 'exec', 'hs-node-1', 'sshd', '-T']).out).toMatch(/^maxsessions 10$/m);
+    const dir = tmp('many');
+    const run = startCapture([
+      ...labArgs,
+      '--node',
+      'node-1',
+      '--iface',
+      'node-1:*',
+      '--duration',
+      '60',
+      '--out',
+      dir,
+    ]);
+    await waitUntil('every capture listening', () => {
+      const s = readSession(dir);
+      return !!s && s.captures.length >= 11 && allCapturing(dir, s.captures.length);
+    });
+    const connections = sh('ip', [
+      'netns',
+      'exec',
+      'hs-node-1',
+      'ss',
+      '-Htn',
+      'state',
+      'established',
+      '( sport = :22 )',
+    ])
+      .out.split('\n')
+      .filter(Boolean).length;
+    run.child.kill('SIGINT');
+    expect(await run.exit, run.err()).toBe(0);
+    const s = readSession(dir);
+    expect(s.captures.length).toBeGreaterThanOrEqual(11);
+    for (const c of s.captures)
+      expect([c.iface, c.state, c.error ?? null]).toEqual([c.iface, 'stopped', null]);
+    expect(connections).toBeGreaterThanOrEqual(2);
+    expect(labTcpdumps()).toEqual([]);
+  });
+});
+
 function startCaptureSync(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSyncCapture(args, env);
   return r;

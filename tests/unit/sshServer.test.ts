@@ -38,10 +38,20 @@ interface TestServer {
   close: () => Promise<void>;
 }
 
-function startServer(hostKeyFile: string): Promise<TestServer> {
+/**
+ * `maxSessions`: sessions a connection may have open at once, as sshd's MaxSessions (more are refused). The
+ * command `hold` keeps its channel open until the client's EOF.
+ */
+function startServer(
+  hostKeyFile: string,
+  maxSessions = Infinity,
+): Promise<TestServer & { clients: () => number }> {
   const allowed = [clientKey, encKey].map((k) => utils.parseKey(k.pubLine) as ssh2.ParsedKey);
   const sockets = new Set<Socket>();
+  let clients = 0;
   const srv = new Server({ hostKeys: [readFileSync(hostKeyFile)] }, (client) => {
+    clients++;
+    let sessions = 0;
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => {
       if (ctx.method === 'password' && ctx.password === PASSWORD) return ctx.accept();
@@ -53,11 +63,23 @@ function startServer(hostKeyFile: string): Promise<TestServer> {
       ctx.reject(['publickey', 'password']);
     });
     client.on('ready', () => {
-      client.on('session', (accept) => {
+      client.on('session', (accept, reject) => {
+        if (sessions >= maxSessions) return reject();
+        sessions++;
         const session = accept();
+        session.on('close', () => sessions--);
         session.on('exec', (acc, _rej, info) => {
           const ch = acc();
           ch.write(`ran:${info.command}\n`);
+          if (info.command === 'hold') {
+            // Until the client's EOF.
+            ch.resume();
+            ch.on('end', () => {
+              ch.exit(0);
+              ch.end();
+            });
+            return;
+          }
           ch.exit(0);
           ch.end();
         });
@@ -82,7 +104,12 @@ function startServer(hostKeyFile: string): Promise<TestServer> {
           s.on('close', () => sockets.delete(s));
         },
       );
-      resolve({ port, sockets, close: () => new Promise((r) => srv.close(() => r())) });
+      resolve({
+        port,
+        sockets,
+        close: () => new Promise((r) => srv.close(() => r())),
+        clients: () => clients,
+      });
     });
   });
 }
@@ -239,5 +266,66 @@ describe('ssh connection (in-process ssh2 server)', () => {
     const err = (await lost) as { code: string };
     expect(err.code).toBe('SSH_UNREACHABLE');
     expect(c.closed).toBe(true);
+  });
+});
+
+describe('more channels than the server takes on one connection (sshd MaxSessions)', () => {
+  it('opens further connections to the node, checked against the same host key, and closes them all', async () => {
+    const limited = await startServer(hostA.priv, 3);
+    const kh = join(dir, 'known_hosts_limited');
+    writeFileSync(kh, `[127.0.0.1]:${limited.port} ${hostA.pubLine.split(' ').slice(0, 2).join(' ')}\n`);
+    try {
+      const c = await connectSsh({
+        target: target(limited.port),
+        credentials: { identityFiles: [clientKey.priv], agent: '' },
+        hostKeys: { knownHostsFiles: [kh] },
+      });
+      // 8 at once, as a capture starts every interface of a node together: the server refuses the 4th on the
+      // first connection; it and the rest go to new ones.
+      const chans = await Promise.all(Array.from({ length: 8 }, () => c.channel('hold')));
+      expect(chans).toHaveLength(8);
+      expect(c.connections).toBe(3);
+      expect(limited.clients()).toBe(3);
+      const first = await new Promise<string>((r) => chans[7].once('data', (d: Buffer) => r(d.toString())));
+      expect(first).toBe('ran:hold\n');
+      for (const ch of chans) ch.resume(); // read, so that a closing channel ends
+      // Room again once channels close: the next one reuses an open connection.
+      await new Promise((r) => {
+        chans[0].once('close', r);
+        chans[0].end();
+      });
+      await c.channel('hold');
+      expect(limited.clients()).toBe(3);
+      const closed = new Promise((r) => c.once('close', r));
+      c.close();
+      await closed;
+      // Every connection ends with it.
+      for (let i = 0; i < 50 && limited.sockets.size > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(limited.sockets.size).toBe(0);
+    } finally {
+      for (const s of limited.sockets) s.destroy();
+      await limited.close();
+    }
+  });
+
+  it('a channel refused with none open on the connection is an error at once (no new connection)', async () => {
+    const none = await startServer(hostA.priv, 0);
+    const kh = join(dir, 'known_hosts_none');
+    writeFileSync(kh, `[127.0.0.1]:${none.port} ${hostA.pubLine.split(' ').slice(0, 2).join(' ')}\n`);
+    try {
+      const c = await connectSsh({
+        target: target(none.port),
+        credentials: { identityFiles: [clientKey.priv], agent: '' },
+        hostKeys: { knownHostsFiles: [kh] },
+      });
+      const e = await c.channel('hold').catch((x) => x);
+      expect(e.code).toBe('SSH_UNREACHABLE');
+      expect(e.message).toMatch(/cannot open channel/);
+      expect(none.clients()).toBe(1);
+      c.close();
+    } finally {
+      for (const s of none.sockets) s.destroy();
+      await none.close();
+    }
   });
 });
