@@ -1,6 +1,6 @@
 // `hopscope capture`: headless live capture from many interfaces of many nodes into a session folder.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,6 +10,27 @@ import { parseHostSpec } from '../ssh/sshConfig.ts';
 
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import type { Command } from './command.ts';
+
+/**
+ * --out must be a new or empty folder: a capture into an earlier session's folder rewrote its session.json from
+ * the start (even when the new run failed at once), so that nothing named the earlier captures any more.
+ */
+function refuseUsedFolder(out: string): void {
+  let entries: string[];
+  try {
+    if (!statSync(out).isDirectory()) throw new HopscopeError('USAGE', `--out ${out}: not a folder`);
+    entries = readdirSync(out);
+  } catch (e) {
+    if (e instanceof HopscopeError) throw e;
+    return; // not there yet: created
+  }
+  if (entries.length > 0)
+    throw new HopscopeError(
+      'USAGE',
+      `--out ${out} is not empty${entries.includes('session.json') ? ' (it holds a session)' : ''}: ` +
+        'give a new or empty folder',
+    );
+}
 
 const help = `usage: hopscope capture --node SPEC [--node SPEC…] [--iface SEL…] --out DIR [options]
 
@@ -43,7 +64,7 @@ Capture:
                       files (the gap is recorded in session.json); without it the node's captures end 'lost'
   --heartbeat-timeout SECONDS   a node kills its tcpdump when it hears no heartbeat from us for this long
                       (default 10; we send one every 2 s), so a silently dropped connection leaves nothing running
-  --out DIR           the session folder (created)
+  --out DIR           the session folder (created; an existing one must be empty)
 Authentication and privilege:
   --identity FILE     private key (repeatable); --passphrase-env VAR reads its passphrase from $VAR
   --password-env VAR  SSH login password from $VAR (never on the command line)
@@ -196,6 +217,7 @@ const cmd: Command = {
     if (nodeArgs.length === 0) throw new HopscopeError('USAGE', `--node is required\n\n${help}`);
     const out = flagValue(p, 'out');
     if (!out) throw new HopscopeError('USAGE', '--out DIR is required');
+    refuseUsedFolder(out);
     const delivery = flagValue(p, 'delivery');
     if (delivery !== undefined && delivery !== 'immediate' && delivery !== 'buffered')
       throw new HopscopeError('USAGE', '--delivery is immediate or buffered');

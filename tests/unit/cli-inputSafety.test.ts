@@ -170,3 +170,23 @@ describe('--clock values that used to pass without a word', () => {
     ]);
   });
 });
+
+describe('capture --out', () => {
+  it('refuses a folder that holds anything (an earlier session’s session.json was rewritten), or a file', () => {
+    const dir = tempDir('hs-out-');
+    const session = join(dir, 'session');
+    mkdirSync(session);
+    writeFileSync(join(session, 'session.json'), '{"kept":true}');
+    const r = hopscope(['capture', '--node', 'nowhere', '--out', session]);
+    expect([r.status, r.stderr]).toEqual([
+      2,
+      `hopscope capture: USAGE: --out ${session} is not empty (it holds a session): give a new or empty folder\n`,
+    ]);
+    expect(readFileSync(join(session, 'session.json'), 'utf8')).toBe('{"kept":true}');
+    const file = join(dir, 'f');
+    writeFileSync(file, '');
+    expect(hopscope(['capture', '--node', 'nowhere', '--out', file]).stderr).toContain(
+      `--out ${file}: not a folder`,
+    );
+  });
+});
