@@ -74,7 +74,8 @@ export interface SessionInfo {
   rowsRevision?: number;
   /**
    * What the user must know about the session as a whole, shown above it: a live capture whose journeys stopped
-   * (the live packet limit was reached, or live correlation failed) while the capture goes on. Absent: nothing.
+   * (the live packet limit was reached, or live correlation failed) while the capture goes on; files of an
+   * opened session that gave no interface at all (not a capture). Absent: nothing.
    */
   notice?: string;
 }

@@ -152,7 +152,20 @@ export class LoadedSession {
       clocks: this.result.nodes.length > 1 ? this.clocks() : [],
       referenceNode: this.result.clocks[0]?.reference ?? null,
       revision: this.revision,
+      ...(this.unopened() ? { notice: this.unopened()! } : {}),
     };
+  }
+
+  /**
+   * Files that gave no interface at all (not a capture, cut before their first packet): no pane can show their
+   * problem, so the session says it. Opened beside good files they were left out without a word.
+   */
+  private unopened(): string | null {
+    const shown = new Set(this.result.captures.map((c) => c.path));
+    const lost = this.problems.filter((p) => !shown.has(p.path));
+    if (!lost.length) return null;
+    const list = lost.map((p) => `${p.path}: ${p.message}`).join('; ');
+    return `${lost.length === 1 ? '1 file was' : `${lost.length} files were`} not opened: ${list}`;
   }
 
   batch(from: number, count: number): PacketBatch {

@@ -293,10 +293,20 @@ export class Controller {
     void this.loadJourney(journey);
   }
 
+  /**
+   * Shows a journey; the selected packet stays only if it is one of its hops (a packet of another journey kept
+   * its highlight, its Packet tab and the keyboard's starting point).
+   */
   selectJourney(journey: number, packet?: number): void {
     this.store.set((st) => ({
       selectedJourney: journey,
-      selectedPacket: packet ?? st.selectedPacket,
+      selectedPacket:
+        packet ??
+        (st.selectedPacket >= 0 &&
+        st.selectedPacket < this.packets.count &&
+        this.packets.journey.data[st.selectedPacket] === journey
+          ? st.selectedPacket
+          : -1),
       bottomTab: 'journey',
     }));
     void this.loadJourney(journey);

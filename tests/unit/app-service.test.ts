@@ -1,7 +1,7 @@
 // The app's back end on real lab captures (the bundled sample): open, journeys, summaries and detail, clock
 // override, exports that tshark reads, dropped files, and errors as data.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -273,6 +273,17 @@ describe('AppService on the sample session', () => {
     if (!bad.ok) expect(bad.error.code).toBe('PCAP_BAD_MAGIC');
     const missing = await svc.call('openPaths', { paths: ['/nonexistent/capture.pcap'] });
     expect(!missing.ok && missing.error.code).toBe('FILE_NOT_FOUND');
+    // Beside a good file, a non-capture has no pane to show its problem in: the session's notice says it.
+    const garbage = path.join(tempDir('hs-garbage-'), 'node-1__garbage.pcap');
+    writeFileSync(garbage, 'not a capture at all');
+    const mixed = await ok<SessionInfo>(
+      svc.call('openPaths', { paths: ['resources/sample-session/node-1__ens33.pcap', garbage] }),
+    );
+    expect(mixed.captures).toMatchObject([{ node: 'node-1', iface: 'ens33' }]);
+    expect(mixed.notice).toMatch(
+      new RegExp(`^1 file was not opened: ${garbage.replace(/[.]/g, '\\.')}: PCAP_BAD_MAGIC at byte 0: `),
+    );
+    expect(one.notice).toBeUndefined();
     // A name can never place the file outside the drop folder.
     const sneaky = await ok<SessionInfo>(
       svc.call('openFiles', { files: [{ name: '../../node-1__cni0.pcap', bytes }] }),

@@ -96,6 +96,25 @@ describe('Controller loading', () => {
     expect(versions).toBeGreaterThanOrEqual(slices);
   });
 
+  it('choosing another journey drops a selected packet of another journey, and keeps one of its own', async () => {
+    const ctl = new Controller(recordingApi(backend, []), new AppStore());
+    await ctl.showSession(session);
+    const j = ctl.packets.journey.data;
+    const a = [...j.keys()].find((i) => j[i] >= 0)!;
+    const b = [...j.keys()].find((i) => j[i] >= 0 && j[i] !== j[a])!;
+    ctl.selectPacket(a);
+    ctl.selectJourney(j[b]);
+    expect(ctl.store.get()).toMatchObject({ selectedJourney: j[b], selectedPacket: -1 });
+    ctl.selectPacket(b);
+    const sibling = [...j.keys()].find((i) => i !== b && j[i] === j[b]);
+    ctl.selectJourney(j[b]);
+    expect(ctl.store.get()).toMatchObject({ selectedJourney: j[b], selectedPacket: b });
+    if (sibling !== undefined) {
+      ctl.selectJourney(j[b], sibling);
+      expect(ctl.store.get().selectedPacket).toBe(sibling);
+    }
+  });
+
   it('refreshes journey columns in place after a clock override, telling the panes once rather than per slice', async () => {
     const calls: Call[] = [];
     const ctl = new Controller(recordingApi(backend, calls), new AppStore(), {
