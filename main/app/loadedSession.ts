@@ -129,11 +129,12 @@ export class LoadedSession {
       const overridden = this.manual[c.node] !== undefined;
       return {
         node: c.node,
-        offsetNs: c.offsetNs,
+        // The whole ns the result corrects by (CorrelationResult.offsetNs): the panes' times then match the rest.
+        offsetNs: Math.round(c.offsetNs),
         uncertaintyNs: Number.isFinite(c.uncertaintyNs) ? c.uncertaintyNs : null,
         method: c.method,
         overridden,
-        estimatedOffsetNs: est.offsetNs,
+        estimatedOffsetNs: Math.round(est.offsetNs),
       };
     });
   }

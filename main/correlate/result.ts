@@ -76,7 +76,9 @@ export class CorrelationResult {
     this.captures = c.captures.map((info, i) => ({ ...info, packets: c.packetCount(i) }));
     this.clocks = clocks;
     this.baseSec = c.baseSec ?? 0;
-    this.offsetNs = offsetNs;
+    // Whole nanoseconds: the estimates have fractions (405.5 ns), and every view of a corrected time (panes,
+    // ladder, JSON, CSV, pcapng) must give the same integer; some rounded t − offset, others t − round(offset).
+    this.offsetNs = offsetNs.map(Math.round);
     this.own = own;
     this.links = links;
     this.captureNode = [...c.captureNodeIndex()];
@@ -92,7 +94,7 @@ export class CorrelationResult {
     const segs = c.segs;
     for (let j = 0; j < links.count; j++) {
       const s = links.first[j];
-      start[j] = segs.firstT[s] - offsetNs[segs.node[s]];
+      start[j] = segs.firstT[s] - this.offsetNs[segs.node[s]];
     }
     const order = new Int32Array(links.count);
     for (let j = 0; j < order.length; j++) order[j] = j;
