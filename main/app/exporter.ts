@@ -155,9 +155,9 @@ async function pcapngRows(
       description: c.description || `${c.iface} on ${c.node}`,
       mac: c.mac !== undefined && c.mac >= 0 ? c.mac : undefined,
     });
-  const { hop, prev, count } = hopIndex(res);
+  const { hop, prev, count, journey } = hopIndex(res);
   const frames = new FrameSource(res);
-  const order = timeOrder(res, corrected);
+  const order = timeOrder(res, corrected, { journey, hop });
   let total = 0;
   for (let r = 0; r < keep.length; r++) total += keep[r];
   progress(0, total);

@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { openPacketLimit } from '../common/limits.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
 import type { CaptureInterface } from '../pcap/types.ts';
-import { captureFor, recordCapture } from '../session/ingestFiles.ts';
+import { quietLanes, recordCapture } from '../session/ingestFiles.ts';
 import { tooManyPackets } from '../session/ingest.ts';
 import type { Inputs } from '../session/inputs.ts';
 
@@ -160,8 +160,7 @@ export function scanInputs(
         path: f.path,
         message: `${problem.code} at byte ${problem.offset}: ${problem.message}`,
       });
-    if (lanes.size === 0 && reader.interfaces[0]) {
-      const info = captureFor(f.path, f, reader.interfaces[0], false);
+    for (const info of quietLanes(f.path, f, reader.interfaces, lanes)) {
       captures.push({
         node: info.node,
         iface: info.iface,

@@ -134,7 +134,7 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
   const { hop, prev, count, journey } = hopIndex(res);
   trace('export: hops indexed');
   const rows = res.rows;
-  const order = timeOrder(res, corrected);
+  const order = timeOrder(res, corrected, { journey, hop });
   const base = res.baseSec;
   const flags = rows.flags;
   const capture = rows.capture;

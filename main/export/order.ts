@@ -1,22 +1,64 @@
 // All rows in time order (as captured, or clock-corrected), by a merge of the captures: each capture is already
-// (almost always) in time order, so this is linear rather than a full sort. Ties go to the lower row.
+// (almost always) in time order, so this is linear rather than a full sort. Ties go to the lower row, except
+// that hops of one journey with the same time keep their path order when the journeys' hops are given (a pod's
+// veth and its bridge see a packet in the same nanosecond: written bridge first, a reader saw it go backwards).
 
 import type { CorrelationResult } from '../correlate/result.ts';
 
 /** Up to this many captures the merge scans every lane's head (a tight loop beats a heap's bookkeeping). */
 const SCAN_LANES = 24;
 
-export function timeOrder(res: CorrelationResult, corrected: boolean): Int32Array {
+/** Each row's journey and hop number on its path (-1: none), as hopIndex() gives them. */
+export interface PathIndex {
+  journey: Int32Array;
+  hop: Int32Array;
+}
+
+export function timeOrder(res: CorrelationResult, corrected: boolean, paths?: PathIndex): Int32Array {
+  const key = corrected ? correctedKeys(res) : res.rows.t;
+  const order = mergedOrder(res, key);
+  if (paths) pathOrderInTies(order, key, paths);
+  return order;
+}
+
+function correctedKeys(res: CorrelationResult): Float64Array {
+  const key = new Float64Array(res.rows.length);
+  for (let r = 0; r < key.length; r++) key[r] = res.correctedT(r);
+  return key;
+}
+
+/** Within each run of rows with the same time, the rows of one journey in hop order (others stay in place). */
+function pathOrderInTies(order: Int32Array, key: ArrayLike<number>, { journey, hop }: PathIndex): void {
+  for (let i = 1; i < order.length; i++) {
+    if (key[order[i]] !== key[order[i - 1]]) continue;
+    let e = i + 1;
+    while (e < order.length && key[order[e]] === key[order[i]]) e++;
+    fixRun(order, i - 1, e, journey, hop);
+    i = e;
+  }
+}
+
+function fixRun(order: Int32Array, s: number, e: number, journey: Int32Array, hop: Int32Array): void {
+  const byJourney = new Map<number, number[]>();
+  for (let i = s; i < e; i++) {
+    const k = journey[order[i]];
+    if (k < 0 || hop[order[i]] < 0) continue;
+    const at = byJourney.get(k);
+    if (at) at.push(i);
+    else byJourney.set(k, [i]);
+  }
+  for (const at of byJourney.values()) {
+    if (at.length < 2) continue;
+    const rows = at.map((i) => order[i]).sort((a, b) => hop[a] - hop[b]);
+    at.forEach((i, x) => (order[i] = rows[x]));
+  }
+}
+
+function mergedOrder(res: CorrelationResult, key: Float64Array): Int32Array {
   const rows = res.rows;
   const n = rows.length;
   const ncap = res.captures.length;
   const capture = rows.capture;
-  let key: Float64Array;
-  if (!corrected) key = rows.t;
-  else {
-    key = new Float64Array(n);
-    for (let r = 0; r < n; r++) key[r] = res.correctedT(r);
-  }
   // Bucket rows by capture (counting sort keeps file order within a capture). Inputs are read file by file,
   // so a capture's rows are usually one contiguous run already: then the buckets are the rows themselves.
   const start = new Int32Array(ncap + 1);

@@ -54,6 +54,23 @@ export function captureFor(
 }
 
 /**
+ * The lanes of a file's interfaces that had no record, after those that had, in interface order (the app's
+ * session scan adds the same lanes in the same order: sessionScan.ts).
+ */
+export function quietLanes(
+  path: string,
+  label: { node: string | null; iface: string | null },
+  ifaces: readonly CaptureInterface[],
+  lanes: ReadonlyMap<number, number>,
+): CaptureInfo[] {
+  const out: CaptureInfo[] = [];
+  ifaces.forEach((iface, id) => {
+    if (!lanes.has(id)) out.push(captureFor(path, label, iface, ifaces.length > 1));
+  });
+  return out;
+}
+
+/**
  * The lane of a record's interface: captureFor on the file's interface, or, for a record naming an interface no
  * block declared (a damaged pcapng), on one made of what the record says.
  */
@@ -166,6 +183,14 @@ export function decodeOptions(opts: CorrelateOptions): DecodeOptions {
   return { ...(opts.decode ?? DEFAULT_DECODE_OPTIONS), key: false };
 }
 
+/**
+ * An interface description as our exports write it (session/interfaces.ts describe(): "veth on node-1, port of
+ * cni0, …"): its kind and bridge come back with the file, so that a correlation of an export orders a bridge
+ * port and its bridge as one of the captures did (same-time hops).
+ */
+const OWN_DESCRIPTION =
+  /^(loopback|physical|bridge|veth|calico|vxlan|ipip|tun|other) on [^,]+(?:, port of ([^,]+))?(?:,|$)/;
+
 /** What reading a run of files gives besides the rows: problems, and interfaces the files name (MACs). */
 export interface Ingested {
   problems: InputProblem[];
@@ -203,9 +228,16 @@ export function ingestFiles(
       const info = recordCapture(f.path, f, ifaces, rec);
       cap = c.addCapture(info);
       lanes.set(rec.interfaceId, cap);
-      if (info.mac !== undefined && info.mac >= 0) {
-        extraIfaces.push({ node: info.node, name: info.iface, mac: info.mac, kind: '', addresses: [] });
-      }
+      const own = OWN_DESCRIPTION.exec(info.description ?? '');
+      if ((info.mac !== undefined && info.mac >= 0) || own)
+        extraIfaces.push({
+          node: info.node,
+          name: info.iface,
+          mac: info.mac ?? -1,
+          kind: own?.[1] ?? '',
+          addresses: [],
+          master: own?.[2] ?? '',
+        });
     }
     lastIf = rec.interfaceId;
     lastCap = cap;
@@ -227,8 +259,21 @@ export function ingestFiles(
       continue;
     }
     if (r.problem) problems.push({ path: f.path, problem: r.problem, records: r.records });
-    // A file with no packets still is a lane (an interface that saw nothing).
-    if (lanes.size === 0 && r.interfaces[0]) c.addCapture(captureFor(f.path, f, r.interfaces[0], false));
+    // An interface that saw nothing still is a lane (a file with no packets, or a pcapng's quiet interface):
+    // "the packet never got there" is what the user came to see.
+    for (const info of quietLanes(f.path, f, r.interfaces, lanes)) {
+      c.addCapture(info);
+      const own = OWN_DESCRIPTION.exec(info.description ?? '');
+      if (own)
+        extraIfaces.push({
+          node: info.node,
+          name: info.iface,
+          mac: info.mac ?? -1,
+          kind: own[1],
+          addresses: [],
+          master: own[2] ?? '',
+        });
+    }
   }
   return { problems, extraIfaces };
 }

@@ -42,7 +42,7 @@ function frameBytes(res: CorrelationResult, r: number, fds: Map<string, number>)
   return out.subarray(0, n);
 }
 
-/** The export as first written: one string comment per packet, rows sorted by (time, row). */
+/** The export as first written: one string comment per packet, rows sorted by (time, path order, row). */
 function referencePcapng(res: CorrelationResult, out: string, corrected: boolean): number {
   const sink = Sink.file(out);
   const detail = new FrameSource(res); // IPv6 summaries, as the CLI attaches
@@ -74,6 +74,21 @@ function referencePcapng(res: CorrelationResult, out: string, corrected: boolean
   }
   const key = (r: number): number => (corrected ? res.correctedT(r) : rows.t[r]);
   const order = Array.from({ length: res.rowCount }, (_, r) => r).sort((a, b) => key(a) - key(b) || a - b);
+  // Within one time, a journey's hops take the places its rows had, in path order (the others stay put).
+  for (let s = 0; s < order.length;) {
+    let e = s + 1;
+    while (e < order.length && key(order[e]) === key(order[s])) e++;
+    const places = new Map<number, number[]>();
+    for (let i = s; i < e; i++) {
+      const k = res.journeyOfRow(order[i]);
+      if (k >= 0 && hop.has(order[i])) places.set(k, [...(places.get(k) ?? []), i]);
+    }
+    for (const at of places.values()) {
+      const rs = at.map((i) => order[i]).sort((a, b) => hop.get(a)!.i - hop.get(b)!.i);
+      at.forEach((i, x) => (order[i] = rs[x]));
+    }
+    s = e;
+  }
   for (const r of order) {
     const k = res.journeyOfRow(r);
     const h = hop.get(r);
