@@ -19,7 +19,7 @@ import { defaultKnownHostsFiles, resolveTarget, type ResolvedTarget } from '../s
 import { defaultBufferKiB } from './captureBuffer.ts';
 import { probeClock, type ClockProbe } from './clockProbe.ts';
 import { InterfaceCapture, type IfaceCaptureStatus } from './interfaceCapture.ts';
-import { selectInterfaces, type Selected } from './selection.ts';
+import { selectInterfaces, selectorNodeMatches, type Selected } from './selection.ts';
 import {
   captureFileName,
   checkNodeName,
@@ -193,6 +193,14 @@ export class CaptureSession extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private stopping: Promise<SessionDoc> | null = null;
   private stopReason: string | null = null;
+  /** Set when connect() returned with nodes still connecting: those join once they are up (joinLate). */
+  private connectReturned = false;
+  /** The selectors start() was given, resolved again for a node that connects late. */
+  private selectors: string[] | null = null;
+  /** Nodes that came up after connect() returned but before start(): start() takes them in. */
+  private waiting: NodeRuntime[] = [];
+  /** Late nodes being discovered and started (stop waits for them, so that none starts after it). */
+  private joining = new Set<Promise<void>>();
 
   constructor(opts: CaptureSessionOptions) {
     super();
@@ -237,12 +245,39 @@ export class CaptureSession extends EventEmitter {
     }));
   }
 
-  /** Connects every node in parallel. Per-node failures are recorded in the returned statuses, not thrown. */
-  async connect(): Promise<NodeStatus[]> {
+  /**
+   * Connects every node in parallel. Per-node failures are recorded in the returned statuses, not thrown.
+   * `graceMs`: once a node is up, wait at most this long for the others; those still connecting then go on in
+   * the background and join the capture when they are up (start() takes the selectors to resolve for them), or
+   * fail on their own. A node timing out (a blackholed address, 15 s) no longer holds back every other node's
+   * capture. Default: wait for every node.
+   */
+  async connect(opts: { graceMs?: number } = {}): Promise<NodeStatus[]> {
     ensureSessionDir(this.outDir);
-    await Promise.all(this.nodes.map((n) => this.connectNode(n)));
+    const all = Promise.all(this.nodes.map((n) => this.connectNode(n)));
+    const grace = opts.graceMs;
+    if (grace === undefined || !Number.isFinite(grace)) await all;
+    else {
+      let timer: NodeJS.Timeout | undefined;
+      const firstUp = new Promise<void>((r) => {
+        const onNode = (st: NodeStatus) => {
+          if (st.state !== 'connected') return;
+          this.off('node', onNode);
+          timer = setTimeout(r, grace);
+        };
+        this.on('node', onNode);
+      });
+      await Promise.race([all, firstUp]);
+      if (timer) clearTimeout(timer);
+    }
+    this.connectReturned = true;
     this.save();
     return this.nodeStatuses();
+  }
+
+  /** Nodes still connecting (connect() returned before them: see graceMs). */
+  pendingNodes(): string[] {
+    return this.nodes.filter((n) => n.status.state === 'connecting').map((n) => n.spec.name);
   }
 
   private async connectNode(n: NodeRuntime): Promise<void> {
@@ -250,13 +285,61 @@ export class CaptureSession extends EventEmitter {
     try {
       await this.openNode(n);
       n.status.connectedAt = new Date().toISOString();
+      if (this.stopping) {
+        // Up after the capture stopped: nothing to do on it.
+        n.conn?.close();
+        n.conn = null;
+        this.setNode(n, { state: 'closed' });
+        this.save();
+        return;
+      }
       this.setNode(n, { state: 'connected' });
+      if (this.connectReturned) this.lateNode(n);
     } catch (e) {
       const err = toErrorData(e);
       err.message = redact(err.message, n.spec.sudoPassword);
       n.conn?.close();
       n.conn = null;
       this.setNode(n, { state: 'failed', error: err });
+      if (this.connectReturned) this.save();
+    }
+  }
+
+  /** A node up after connect() returned: it joins a running capture, or waits for start(). */
+  private lateNode(n: NodeRuntime): void {
+    if (this.state !== 'capturing') {
+      this.waiting.push(n);
+      this.save();
+      return;
+    }
+    const p = this.joinLate(n).finally(() => this.joining.delete(p));
+    this.joining.add(p);
+  }
+
+  /** Discovers a late node, resolves the capture's selectors on it and starts its captures. */
+  private async joinLate(n: NodeRuntime): Promise<void> {
+    try {
+      const d = await discoverNode(n.spec.name, n.conn!);
+      n.status.discovery = d;
+      if (n.status.ssh) n.status.managementIface = ifaceWithAddress(d, n.status.ssh.serverIp)?.name ?? null;
+      if (this.stopping) return;
+      const mine = (this.selectors ?? ['*']).filter((sel) => selectorNodeMatches(sel, n.spec.name));
+      this.setNode(n, {});
+      if (mine.length === 0) return; // nothing asked of this node: connected, capturing nothing
+      const selection = selectInterfaces(mine, [d]);
+      if (selection.length === 0)
+        throw new HopscopeError('IFACE_UNKNOWN', `${n.spec.name}: no interface matched ${mine.join(' ')}`);
+      const checks = await Promise.all(selection.map((sel) => this.checkFilter(n, sel.iface)));
+      if (this.stopping) return;
+      const started = selection.map((sel, i) => this.launch(n, sel, checks[i]));
+      this.setNode(n, {});
+      await Promise.all(started.filter((c) => c.status.state === 'starting').map((c) => c.start()));
+      this.save();
+    } catch (e) {
+      n.conn?.close();
+      n.conn = null;
+      this.setNode(n, { state: 'failed', error: toErrorData(e) });
+      this.save();
     }
   }
 
@@ -388,12 +471,19 @@ export class CaptureSession extends EventEmitter {
     );
   }
 
-  /** Resolves `NODE:GLOB` selectors against what was discovered. */
+  /**
+   * Resolves `NODE:GLOB` selectors against what was discovered. A selector naming only nodes of this session
+   * that are not connected (failed, or still connecting) selects nothing now; one naming no node of the
+   * session at all is a USAGE error (a typo).
+   */
   select(selectors: string[]): Selected[] {
-    return selectInterfaces(
-      selectors,
-      this.connected().flatMap((n) => (n.status.discovery ? [n.status.discovery] : [])),
-    );
+    const names = this.nodes.map((n) => n.spec.name);
+    const up = this.connected().flatMap((n) => (n.status.discovery ? [n.status.discovery] : []));
+    const usable = selectors.filter((sel) => {
+      if (!names.some((name) => selectorNodeMatches(sel, name))) return true; // selectInterfaces says why
+      return up.some((d) => selectorNodeMatches(sel, d.node));
+    });
+    return selectInterfaces(usable, up);
   }
 
   private filterFor(n: NodeRuntime): string {
@@ -409,9 +499,10 @@ export class CaptureSession extends EventEmitter {
    * Checks the filter on every chosen interface (`tcpdump -d`), then starts them all. A filter the nodes
    * reject throws FILTER_INVALID before any capture starts; other per-interface failures are recorded.
    */
-  async start(selection: Selected[]): Promise<void> {
+  async start(selection: Selected[], selectors?: string[]): Promise<void> {
     if (this.state === 'capturing' || this.stopping)
       throw new HopscopeError('USAGE', 'session already started');
+    this.selectors = selectors ?? null;
     const byName = new Map(this.nodes.map((n) => [n.spec.name, n]));
     for (const s of selection) {
       const n = byName.get(s.node);
@@ -425,9 +516,6 @@ export class CaptureSession extends EventEmitter {
         throw new HopscopeError('IFACE_UNKNOWN', `${s.node}: ${JSON.stringify(s.iface)} cannot be captured`);
     }
     const usable = selection.filter((s) => byName.get(s.node)!.conn !== null);
-    const delivery = this.opts.delivery ?? DEFAULT_DELIVERY;
-    const ifaceOf = (s: Selected) =>
-      byName.get(s.node)!.status.discovery!.interfaces.find((i) => i.name === s.iface)!;
     const checks = await Promise.all(usable.map((s) => this.checkFilter(byName.get(s.node)!, s.iface)));
     const bad = checks.find((c) => c?.code === 'FILTER_INVALID');
     if (bad) throw new HopscopeError('FILTER_INVALID', bad.message);
@@ -435,42 +523,7 @@ export class CaptureSession extends EventEmitter {
     if (this.stopping) return;
     this.startedAt = new Date().toISOString();
     this.state = 'capturing';
-    usable.forEach((s, i) => {
-      const n = byName.get(s.node)!;
-      const cap = new InterfaceCapture(
-        s.node,
-        s.iface,
-        join(this.outDir, captureFileName(s.node, s.iface)),
-        n.conn!,
-        {
-          tcpdumpPath: n.status.tcpdump!.path,
-          iface: s.iface,
-          snaplen: this.opts.snaplen ?? DEFAULT_SNAPLEN,
-          nano: n.status.tcpdump!.nano,
-          filter: this.filterFor(n),
-          count: this.opts.count,
-          bufferKiB: this.opts.bufferKiB ?? defaultBufferKiB(ifaceOf(s), delivery),
-          delivery,
-        },
-        n.privilege!,
-      );
-      cap.reconnect = this.opts.reconnect === true;
-      if (this.opts.heartbeatIntervalMs !== undefined)
-        cap.heartbeatIntervalMs = this.opts.heartbeatIntervalMs;
-      if (this.opts.heartbeatTimeoutS !== undefined)
-        cap.watchdog = { heartbeatTimeoutS: this.opts.heartbeatTimeoutS };
-      cap.on('state', (st: IfaceCaptureStatus) => {
-        this.emit('iface', st);
-        this.save();
-      });
-      this.captures.push(cap);
-      const pre = checks[i];
-      if (pre) {
-        // The pre-check already failed (permission, device gone…): record it without starting.
-        cap.status.state = 'failed';
-        cap.status.error = pre;
-      }
-    });
+    usable.forEach((s, i) => this.launch(byName.get(s.node)!, s, checks[i]));
     await Promise.all(this.captures.filter((c) => c.status.state === 'starting').map((c) => c.start()));
     this.save();
     let ticks = 0;
@@ -491,6 +544,47 @@ export class CaptureSession extends EventEmitter {
         if (!this.stopping) void this.stop('every capture ended');
       },
     );
+    // Nodes that came up while this started join now (unless discover() already had them in the selection).
+    for (const n of this.waiting.splice(0))
+      if (!this.captures.some((c) => c.status.node === n.spec.name)) this.lateNode(n);
+  }
+
+  /** Creates one interface's capture on node `n` (not started); `pre`: its filter check's failure, if any. */
+  private launch(n: NodeRuntime, s: Selected, pre: ErrorData | null): InterfaceCapture {
+    const delivery = this.opts.delivery ?? DEFAULT_DELIVERY;
+    const known = n.status.discovery!.interfaces.find((i) => i.name === s.iface)!;
+    const cap = new InterfaceCapture(
+      s.node,
+      s.iface,
+      join(this.outDir, captureFileName(s.node, s.iface)),
+      n.conn!,
+      {
+        tcpdumpPath: n.status.tcpdump!.path,
+        iface: s.iface,
+        snaplen: this.opts.snaplen ?? DEFAULT_SNAPLEN,
+        nano: n.status.tcpdump!.nano,
+        filter: this.filterFor(n),
+        count: this.opts.count,
+        bufferKiB: this.opts.bufferKiB ?? defaultBufferKiB(known, delivery),
+        delivery,
+      },
+      n.privilege!,
+    );
+    cap.reconnect = this.opts.reconnect === true;
+    if (this.opts.heartbeatIntervalMs !== undefined) cap.heartbeatIntervalMs = this.opts.heartbeatIntervalMs;
+    if (this.opts.heartbeatTimeoutS !== undefined)
+      cap.watchdog = { heartbeatTimeoutS: this.opts.heartbeatTimeoutS };
+    cap.on('state', (st: IfaceCaptureStatus) => {
+      this.emit('iface', st);
+      this.save();
+    });
+    this.captures.push(cap);
+    if (pre) {
+      // The pre-check already failed (permission, device gone…): record it without starting.
+      cap.status.state = 'failed';
+      cap.status.error = pre;
+    }
+    return cap;
   }
 
   private async checkFilter(n: NodeRuntime, iface: string): Promise<ErrorData | null> {
@@ -537,6 +631,8 @@ export class CaptureSession extends EventEmitter {
   }
 
   private async doStop(): Promise<SessionDoc> {
+    // A late node being started finishes first (it checks `stopping` before starting anything).
+    await Promise.all([...this.joining]);
     await Promise.all(this.captures.map((c) => c.stop()));
     if (this.timer) clearInterval(this.timer);
     this.emit('counters', this.counters());

@@ -93,6 +93,12 @@ function wanted(i: Iface, pattern: string, tokens: GlobToken[]): boolean {
   return i.capturable && i.kind !== 'loopback' && i.up && globMatch(tokens, i.name);
 }
 
+/** Whether selector `sel` (`NODE:IFACE`, or `IFACE` for every node) names node `node`. */
+export function selectorNodeMatches(sel: string, node: string): boolean {
+  const colon = sel.indexOf(':');
+  return globMatch(parseGlob(colon >= 0 ? sel.slice(0, colon) : '*'), node);
+}
+
 /** Resolves selectors to (node, iface) pairs; an exact name that is not there is IFACE_UNKNOWN. */
 export function selectInterfaces(selectors: string[], nodes: NodeInterfaces[]): Selected[] {
   const out: Selected[] = [];

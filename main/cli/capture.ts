@@ -5,11 +5,18 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { HopscopeError } from '../common/errors.ts';
-import type { CaptureSession, NodeSpec } from '../capture/index.ts';
+import type { CaptureSession, NodeSpec, NodeStatus } from '../capture/index.ts';
 import { parseHostSpec } from '../ssh/sshConfig.ts';
 
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import type { Command } from './command.ts';
+
+/**
+ * Once a node is up, how long the others may take before it starts capturing without them: a node timing out
+ * (a blackholed address: the SSH ready timeout, 15 s) held back every other node's capture, and traffic sent in
+ * the meantime was lost. Nodes still connecting then join when they are up (CaptureSession.connect).
+ */
+const LATE_NODE_GRACE_MS = 3000;
 
 /**
  * --out must be a new or empty folder: a capture into an earlier session's folder rewrote its session.json from
@@ -286,7 +293,7 @@ const cmd: Command = {
         heartbeatTimeoutS: positiveInt(flagValue(p, 'heartbeat-timeout'), 'heartbeat-timeout'),
       });
     let session = make();
-    let nodes = await session.connect();
+    let nodes = await session.connect({ graceMs: LATE_NODE_GRACE_MS });
     // On a terminal, a node whose sudo wants a password gets one prompt, then we connect again.
     if (
       sudo &&
@@ -297,10 +304,23 @@ const cmd: Command = {
       sudoPassword = await promptHidden('sudo password: ');
       await session.stop();
       session = make();
-      nodes = await session.connect();
+      nodes = await session.connect({ graceMs: LATE_NODE_GRACE_MS });
     }
     for (const n of nodes)
       if (n.error) console.error(`hopscope capture: ${n.name}: ${n.error.code}: ${n.error.message}`);
+    const pending = session.pendingNodes();
+    if (pending.length)
+      console.error(
+        `hopscope capture: ${pending.join(', ')} still connecting: the other nodes start now; ` +
+          `${pending.length === 1 ? 'it joins' : 'they join'} when up, or ${pending.length === 1 ? 'fails' : 'fail'} on ${pending.length === 1 ? 'its' : 'their'} own`,
+      );
+    // A late node's failure is said when it happens (the capture is running by then).
+    session.on('node', (st: NodeStatus) => {
+      if (st.state === 'failed' && st.error && pending.includes(st.name))
+        console.error(`hopscope capture: ${st.name}: ${st.error.code}: ${st.error.message}`);
+      else if (st.state === 'connected' && pending.includes(st.name) && st.discovery === null)
+        console.error(`hopscope capture: ${st.name} is up: joining the capture`);
+    });
     if (!nodes.some((n) => n.state === 'connected')) {
       await session.stop();
       throw new HopscopeError(
@@ -321,7 +341,7 @@ const cmd: Command = {
       await session.stop();
       throw e;
     }
-    if (selection.length === 0) {
+    if (selection.length === 0 && pending.length === 0) {
       await session.stop();
       throw new HopscopeError(
         'IFACE_UNKNOWN',
@@ -339,7 +359,7 @@ const cmd: Command = {
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
     try {
-      await session.start(selection);
+      await session.start(selection, selectors.length ? selectors : ['*']);
     } catch (e) {
       await session.stop();
       process.off('SIGINT', onSigint);
@@ -357,6 +377,13 @@ const cmd: Command = {
     let bad = doc.nodes.some((n) => n.state === 'failed' || n.state === 'lost');
     if (doc.stopReason?.startsWith('size limit'))
       console.error(`hopscope capture: stopped: ${doc.stopReason}`);
+    for (const n of doc.nodes)
+      if (n.state === 'connecting') {
+        bad = true;
+        console.error(
+          `hopscope capture: ${n.name}: still connecting when the capture stopped: nothing captured`,
+        );
+      }
     for (const n of doc.nodes)
       for (const g of n.gaps)
         console.error(

@@ -351,6 +351,78 @@ describe.sequential('capture on flannel-vxlan', () => {
     }
   });
 
+  it('a node slow to connect holds back no other: node-1 captures at once, node-2 joins when it is up', async () => {
+    // node-2's sshd unreachable for a few seconds (its SYNs dropped, then retried by the kernel), a third never:
+    // node-1 used to wait for both (the third's 15 s ready timeout) before any capture started.
+    const dir = tmp('late');
+    const block = ['-p', 'tcp', '--dport', '22', '-j', 'DROP'];
+    const never = ['-p', 'tcp', '--dport', '2222', '-j', 'DROP'];
+    sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-I', 'INPUT', ...block]);
+    sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-I', 'INPUT', ...never]);
+    const t0 = Date.now();
+    try {
+      const run = startCapture([
+        ...labArgs,
+        '--node',
+        'node-1',
+        '--node',
+        'node-2',
+        '--node',
+        'gone=root@10.1.10.10:2222',
+        '--iface',
+        'node-1:ens33',
+        '--iface',
+        'node-2:ens33',
+        '--iface',
+        'gone:ens33',
+        '--filter',
+        'icmp',
+        '--duration',
+        '60',
+        '--out',
+        dir,
+      ]);
+      await waitUntil('node-1 capturing', () => allCapturing(dir, 1), 12_000);
+      const node1At = Date.now() - t0;
+      expect(node1At).toBeLessThan(9_000);
+      expect(readSession(dir).nodes.find((n: { name: string }) => n.name === 'node-2').state).toBe(
+        'connecting',
+      );
+      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...block]);
+      await waitUntil('node-2 joined', () => allCapturing(dir, 2), 20_000);
+      hopscope(['lab', 'traffic', 'flannel-vxlan']);
+      await waitUntil(
+        'the third node failed',
+        () => readSession(dir).nodes.find((n: { name: string }) => n.name === 'gone').state === 'failed',
+        25_000,
+      );
+      run.child.kill('SIGINT');
+      expect(await run.exit).toBe(1); // one node failed
+      expect(run.err()).toMatch(/gone still connecting: the other nodes start now/);
+      expect(run.err()).toMatch(/node-2 is up: joining the capture/);
+      expect(run.err()).toMatch(/gone: SSH_UNREACHABLE/);
+      const s = readSession(dir);
+      expect(s.nodes.map((n: { name: string; state: string }) => `${n.name} ${n.state}`)).toEqual([
+        'node-1 closed',
+        'node-2 closed',
+        'gone failed',
+      ]);
+      // node-1 captured before node-2 was even up; both have the traffic.
+      const n2 = s.nodes.find((n: { name: string }) => n.name === 'node-2');
+      const c1 = s.captures.find((c: { node: string }) => c.node === 'node-1');
+      expect(Date.parse(c1.startedAt)).toBeLessThan(Date.parse(n2.connectedAt));
+      for (const c of s.captures) {
+        expect(c.state).toBe('stopped');
+        const { lines } = tcpdumpRead(join(dir, c.file), ['-T', 'vxlan']);
+        expect(lines.filter((l) => /ICMP echo request/.test(l)).length, c.node).toBeGreaterThan(0);
+      }
+      expect(labTcpdumps()).toEqual([]);
+    } finally {
+      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...block]);
+      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...never]);
+    }
+  });
+
   it('wrong key → SSH_AUTH_FAILED', async () => {
     const d = tmp('wrongkey');
     sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(d, 'key')]);
