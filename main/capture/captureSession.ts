@@ -201,6 +201,8 @@ export class CaptureSession extends EventEmitter {
   private waiting: NodeRuntime[] = [];
   /** Late nodes being discovered and started (stop waits for them, so that none starts after it). */
   private joining = new Set<Promise<void>>();
+  /** Aborted by stop(): a node still connecting gives up at once (the process need not wait out its timeout). */
+  private readonly abort = new AbortController();
 
   constructor(opts: CaptureSessionOptions) {
     super();
@@ -255,21 +257,26 @@ export class CaptureSession extends EventEmitter {
   async connect(opts: { graceMs?: number } = {}): Promise<NodeStatus[]> {
     ensureSessionDir(this.outDir);
     const all = Promise.all(this.nodes.map((n) => this.connectNode(n)));
+    // A stop (Ctrl-C) while nodes connect ends the wait: they are closed as they come up.
+    let onStop: () => void = () => undefined;
+    const stopped = new Promise<void>((r) => this.once('stopping', (onStop = r)));
     const grace = opts.graceMs;
-    if (grace === undefined || !Number.isFinite(grace)) await all;
+    if (grace === undefined || !Number.isFinite(grace)) await Promise.race([all, stopped]);
     else {
       let timer: NodeJS.Timeout | undefined;
+      let onNode: (st: NodeStatus) => void = () => undefined;
       const firstUp = new Promise<void>((r) => {
-        const onNode = (st: NodeStatus) => {
-          if (st.state !== 'connected') return;
-          this.off('node', onNode);
+        onNode = (st) => {
+          if (st.state !== 'connected' || timer) return;
           timer = setTimeout(r, grace);
         };
         this.on('node', onNode);
       });
-      await Promise.race([all, firstUp]);
+      await Promise.race([all, firstUp, stopped]);
+      this.off('node', onNode);
       if (timer) clearTimeout(timer);
     }
+    this.off('stopping', onStop);
     this.connectReturned = true;
     this.save();
     return this.nodeStatuses();
@@ -369,6 +376,7 @@ export class CaptureSession extends EventEmitter {
       credentials: n.spec.credentials,
       hostKeys: { knownHostsFiles, acceptNew },
       readyTimeoutMs: this.opts.readyTimeoutMs,
+      signal: this.abort.signal,
     });
     n.conn = conn;
     const hk = conn.hostKey;
@@ -621,11 +629,25 @@ export class CaptureSession extends EventEmitter {
     return new Promise((res) => this.once('done', res));
   }
 
+  /**
+   * The process quits now (a second Ctrl-C): session.json says the session ended and how, synchronously. The
+   * files hold every complete record; the nodes end their tcpdumps themselves (the heartbeat watchdog).
+   */
+  abandon(): void {
+    this.stopReason = 'quit at once (a second Ctrl-C): tcpdump’s final counts were not collected';
+    this.state = 'stopped';
+    this.stoppedAt ??= new Date().toISOString();
+    if (this.timer) clearInterval(this.timer);
+    this.save();
+  }
+
   /** Stops every capture (SIGTERM via the watchdog), records tcpdump's counts, closes connections. */
   stop(reason = 'stopped'): Promise<SessionDoc> {
     if (!this.stopping) {
       this.stopReason = reason;
       this.stopping = this.doStop();
+      this.abort.abort();
+      this.emit('stopping');
     }
     return this.stopping;
   }

@@ -293,7 +293,33 @@ const cmd: Command = {
         heartbeatTimeoutS: positiveInt(flagValue(p, 'heartbeat-timeout'), 'heartbeat-timeout'),
       });
     let session = make();
+    // Ctrl-C (or SIGTERM) stops cleanly from the start, connecting included, so that session.json says what was
+    // done; a second one quits at once (session.json then says so too).
+    let signals = 0;
+    const onSigint = () => {
+      signals++;
+      if (signals > 1) {
+        session.abandon();
+        process.exit(130);
+      }
+      if (tty) process.stderr.write('stopping (Ctrl-C again to quit at once)…\n');
+      void session.stop('interrupted');
+    };
+    process.on('SIGINT', onSigint);
+    process.on('SIGTERM', onSigint);
+    const unhook = () => {
+      process.off('SIGINT', onSigint);
+      process.off('SIGTERM', onSigint);
+    };
+    /** Interrupted before the captures started: the session is recorded as it got, exit 130. */
+    const interrupted = async (): Promise<number> => {
+      await session.stop('interrupted');
+      unhook();
+      console.error(`hopscope capture: interrupted before capturing; session recorded in ${session.outDir}`);
+      return 130;
+    };
     let nodes = await session.connect({ graceMs: LATE_NODE_GRACE_MS });
+    if (signals) return interrupted();
     // On a terminal, a node whose sudo wants a password gets one prompt, then we connect again.
     if (
       sudo &&
@@ -323,12 +349,14 @@ const cmd: Command = {
     });
     if (!nodes.some((n) => n.state === 'connected')) {
       await session.stop();
+      unhook();
       throw new HopscopeError(
         nodes[0]?.error?.code ?? 'SSH_UNREACHABLE',
         'no node could be reached; session recorded in ' + session.outDir,
       );
     }
     const found = await session.discover();
+    if (signals) return interrupted();
     for (const n of session.nodeStatuses()) {
       if (n.state === 'failed' && n.error?.code === 'DISCOVERY_FAILED')
         console.error(`hopscope capture: ${n.name}: ${n.error.message}`);
@@ -339,31 +367,22 @@ const cmd: Command = {
       selection = session.select(selectors.length ? selectors : ['*']);
     } catch (e) {
       await session.stop();
+      unhook();
       throw e;
     }
     if (selection.length === 0 && pending.length === 0) {
       await session.stop();
+      unhook();
       throw new HopscopeError(
         'IFACE_UNKNOWN',
         `no interface matched ${selectors.join(' ') || '*'} on ${found.map((f) => f.node).join(', ')}`,
       );
     }
-    // Ctrl-C is handled from before the captures start, so one that lands while they start stops cleanly too.
-    let signals = 0;
-    const onSigint = () => {
-      signals++;
-      if (signals > 1) process.exit(130);
-      if (tty) process.stderr.write('stopping (Ctrl-C again to quit at once)…\n');
-      void session.stop('interrupted');
-    };
-    process.on('SIGINT', onSigint);
-    process.on('SIGTERM', onSigint);
     try {
       await session.start(selection, selectors.length ? selectors : ['*']);
     } catch (e) {
       await session.stop();
-      process.off('SIGINT', onSigint);
-      process.off('SIGTERM', onSigint);
+      unhook();
       throw e;
     }
     const stopProgress = progress(session, tty);
@@ -371,8 +390,7 @@ const cmd: Command = {
       duration !== undefined ? setTimeout(() => void session.stop('duration'), duration * 1000) : null;
     const doc = await session.whenDone();
     if (timer) clearTimeout(timer);
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    unhook();
     stopProgress();
     let bad = doc.nodes.some((n) => n.state === 'failed' || n.state === 'lost');
     if (doc.stopReason?.startsWith('size limit'))

@@ -41,6 +41,8 @@ export interface ConnectOptions {
   readyTimeoutMs?: number;
   keepaliveIntervalMs?: number;
   keepaliveCountMax?: number;
+  /** Gives up a connect still under way (a capture stopped while a node was connecting). */
+  signal?: AbortSignal;
 }
 
 export interface ExecResult {
@@ -192,6 +194,18 @@ function connectOne(
         verifyError ?? new HopscopeError('SSH_UNREACHABLE', `${where(t)}: connection closed during setup`),
       ),
     );
+    const signal = opts.signal;
+    if (signal) {
+      const onAbort = () => {
+        // First: end() (in fail) waits for a TCP connect that may never answer, and leaves destroy() nothing.
+        client.destroy();
+        fail(new HopscopeError('SSH_UNREACHABLE', `${where(t)}: connect abandoned`));
+      };
+      if (signal.aborted) return onAbort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      client.once('close', () => signal.removeEventListener('abort', onAbort));
+      client.once('ready', () => signal.removeEventListener('abort', onAbort));
+    }
     try {
       client.connect(cfg);
     } catch (e) {

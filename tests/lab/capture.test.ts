@@ -423,6 +423,47 @@ describe.sequential('capture on flannel-vxlan', () => {
     }
   });
 
+  it('Ctrl-C while nodes connect records the session and exits at once; a second Ctrl-C says it quit', async () => {
+    const never = ['-p', 'tcp', '--dport', '2222', '-j', 'DROP'];
+    sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-I', 'INPUT', ...never]);
+    try {
+      const dir = tmp('int-connect');
+      const run = startCapture([
+        ...labArgs,
+        '--node',
+        'node-1',
+        '--node',
+        'gone=root@10.1.10.10:2222',
+        '--out',
+        dir,
+      ]);
+      // node-1 is up within a second; connect() then waits 3 s more for the other (the grace).
+      await new Promise((r) => setTimeout(r, 1500));
+      const t = Date.now();
+      run.child.kill('SIGINT');
+      expect(await run.exit).toBe(130);
+      expect(Date.now() - t).toBeLessThan(5_000); // not the unreachable node's 15 s timeout
+      const s = readSession(dir);
+      expect(s).toMatchObject({ state: 'stopped', stopReason: 'interrupted', captures: [] });
+      expect(s.nodes.map((n: { state: string }) => n.state)).not.toContain('connected');
+      expect(run.err()).toContain('interrupted before capturing; session recorded in');
+    } finally {
+      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...never]);
+    }
+    const dir = tmp('int-twice');
+    const run = startCapture([...labArgs, '--node', 'node-1', '--iface', 'node-1:ens33', '--out', dir]);
+    await waitUntil('capturing', () => allCapturing(dir, 1));
+    run.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300)); // two signals at once would be one (they do not queue)
+    run.child.kill('SIGINT');
+    expect(await run.exit).toBe(130);
+    const s = readSession(dir);
+    expect(s.state).toBe('stopped');
+    expect(s.stopReason).toMatch(/^quit at once/);
+    // The node ends its tcpdump by itself (heartbeat watchdog, 10 s).
+    await waitUntil('no tcpdump left', () => labTcpdumps().length === 0, 20_000);
+  });
+
   it('wrong key → SSH_AUTH_FAILED', async () => {
     const d = tmp('wrongkey');
     sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(d, 'key')]);
