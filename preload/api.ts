@@ -238,14 +238,21 @@ export interface ExportRequest {
   /** Only packets in [start, end) ns relative to baseNs, clock-corrected. */
   rangeNs?: [number, number];
   clockCorrected: boolean;
-  /** Destination file; default: next to the session or in the app's export folder. */
+  /**
+   * Destination file: an absolute path (or ~/…), in an existing folder; default: a new file in the app's export
+   * folder. An existing file is replaced only with `overwrite` (else the error's detail says `exists`).
+   */
   path?: string;
+  overwrite?: boolean;
 }
 
 export interface ExportResult {
   path: string;
   bytes: number;
+  /** Packets written: every frame of a pcapng; the journeys' hops of a JSON or CSV. */
   packets: number;
+  /** JSON and CSV: the journeys written. */
+  journeys?: number;
   /** Web mode: a URL (token included) to download it. */
   downloadUrl?: string;
 }

@@ -50,22 +50,31 @@ export async function exportResult(
   if (req.journeys !== undefined && !journeys?.length)
     throw new HopscopeError('USAGE', 'none of the chosen journeys exist');
   const sink = Sink.file(file);
-  const packets = await sink.fill(async () => {
-    if (req.format === 'pcapng') return pcapngRows(res, sink, req, journeys, progress);
+  const written = await sink.fill(async (): Promise<{ packets: number; journeys?: number }> => {
+    if (req.format === 'pcapng') return { packets: await pcapngRows(res, sink, req, journeys, progress) };
+    // JSON and CSV hold journeys' hops (duplicated frames and packets of no journey are not in them).
+    const list = subset ? selectJourneys(res, journeys, req.rangeNs) : null;
     if (req.format === 'json') {
-      if (subset) return subsetJson(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
+      if (list) return { packets: subsetJson(res, sink, list, progress), journeys: list.length };
       progress(0, res.journeyCount);
       writeJourneysJson(res, sink);
       progress(res.journeyCount, res.journeyCount);
-      return res.rowCount;
+      return { packets: hopCount(res), journeys: res.journeyCount };
     }
-    if (subset) return subsetCsv(res, sink, selectJourneys(res, journeys, req.rangeNs), progress);
+    if (list) return { packets: subsetCsv(res, sink, list, progress), journeys: list.length };
     progress(0, res.journeyCount);
     writeCsv(res, sink);
     progress(res.journeyCount, res.journeyCount);
-    return res.rowCount;
+    return { packets: hopCount(res), journeys: res.journeyCount };
   });
-  return { path: file, bytes: statSync(file).size, packets };
+  return { path: file, bytes: statSync(file).size, ...written };
+}
+
+/** Hops of every journey: the rows a full JSON or CSV export holds. */
+function hopCount(res: CorrelationResult): number {
+  let n = 0;
+  for (let k = 0; k < res.journeyCount; k++) for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) n++;
+  return n;
 }
 
 function selectJourneys(

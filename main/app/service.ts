@@ -10,6 +10,7 @@ import {
   readFileSync,
   rmdirSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -426,9 +427,9 @@ export class AppService implements Backend {
 
   private async exportSession(req: ExportRequest): Promise<ExportResult> {
     const s = this.session(req.sessionId);
-    const file = path.resolve(
-      req.path ?? defaultExportPath(path.join(this.workDir, 'exports'), s.title, req.format),
-    );
+    const file = req.path
+      ? exportTarget(req.path, req.overwrite === true)
+      : defaultExportPath(path.join(this.workDir, 'exports'), s.title, req.format);
     // The worker writes the file and sends throttled exportProgress events meanwhile.
     const out = await s.call<ExportResult>('exportSession', { ...req, path: file });
     const name = `${s.id.slice(0, 8)}-${path.basename(file)}`;
@@ -454,4 +455,32 @@ function removeScratch(dir: string): void {
   } catch {
     // ENOTEMPTY (captures or exports) or already gone: leave it.
   }
+}
+
+/**
+ * Where a user-given export path goes: absolute (or `~/…`), never resolved against the server's working folder
+ * (a relative path landed wherever the app was started); its folder must exist (a typo is not made into a
+ * folder tree); an existing regular file is replaced only when asked (USAGE with detail { exists: true }
+ * otherwise; a device such as /dev/null is written to).
+ */
+export function exportTarget(given: string, overwrite: boolean): string {
+  const p = given.startsWith('~/') ? path.join(homedir(), given.slice(2)) : given;
+  if (!path.isAbsolute(p))
+    throw new HopscopeError(
+      'USAGE',
+      `give the export's full path (${given} is relative), or none for the default`,
+    );
+  const file = path.resolve(p);
+  const dir = path.dirname(file);
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw new HopscopeError('WRITE_FAILED', `cannot write ${file}: the folder ${dir} does not exist`);
+  }
+  if (!st.isDirectory())
+    throw new HopscopeError('WRITE_FAILED', `cannot write ${file}: ${dir} is not a folder`);
+  if (!overwrite && existsSync(file) && statSync(file).isFile())
+    throw new HopscopeError('USAGE', `${file} exists: replace it, or choose another name`, { exists: true });
+  return file;
 }

@@ -110,6 +110,7 @@ const schemas: Record<ApiMethod, Check> = {
       Array.isArray(v) && v.length === 2 ? (num(v[0], p) ?? num(v[1], p)) : `${p}: expected [start, end]`,
     clockCorrected: bool,
     'path?': str(),
+    'overwrite?': bool,
   }),
   listSshAliases: obj({ 'configPath?': str() }),
   listNodes: none,

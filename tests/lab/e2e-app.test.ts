@@ -257,6 +257,15 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     );
     expect([...names].filter((n) => /^node-[12]\/(ens33|cni0|flannel\.1|veth\w+)$/.test(n)).length).toBe(8);
     expect(out).toMatch(/journey \d+ hop 4\/8/);
+    // The same path typed in: the app asks before replacing it, then replaces it.
+    await p.fill('[aria-label="export path"]', file);
+    await p.click('[data-testid=export] button.primary');
+    await p.waitForSelector('[data-testid=export-replace]');
+    expect(await p.textContent('[data-testid=export] .error-state')).toContain(`${file} exists`);
+    await p.click('[data-testid=export-replace]');
+    await p.waitForSelector('[data-testid=export-result]', { timeout: 30_000 });
+    expect(await p.textContent('[data-testid=export-result]')).toMatch(/^Wrote [\d,]+ packets, /);
+    await p.fill('[aria-label="export path"]', '');
     await p.click('[data-testid=tab-clocks]');
     await shot(p, 'lab-07-clocks');
     expect(errors).toEqual([]);

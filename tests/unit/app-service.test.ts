@@ -461,3 +461,47 @@ describe("the app's own temporary work folder", () => {
     }
   });
 });
+
+describe('export paths from the UI', () => {
+  it('refuses a relative path and a missing folder, asks before replacing a file, and counts what JSON/CSV hold', async () => {
+    const svc2 = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    try {
+      const s = await ok<SessionInfo>(svc2.call('openSample', undefined));
+      const dir = tempDir('hs-exp-');
+      const req = { sessionId: s.id, format: 'csv' as const, clockCorrected: true };
+      const rel = await svc2.call('exportSession', { ...req, path: 'relative.csv' });
+      expect(!rel.ok && rel.error.code).toBe('USAGE');
+      expect(!rel.ok && rel.error.message).toContain('relative.csv is relative');
+      expect(existsSync('relative.csv')).toBe(false);
+      const missing = await svc2.call('exportSession', { ...req, path: path.join(dir, 'nope', 'x.csv') });
+      expect(!missing.ok && missing.error).toMatchObject({ code: 'WRITE_FAILED' });
+      expect(existsSync(path.join(dir, 'nope'))).toBe(false);
+      const file = path.join(dir, 'x.csv');
+      const first = await ok<ExportResult>(svc2.call('exportSession', { ...req, path: file }));
+      // A row per hop, and the count says so (it said every packet of the session, duplicates included).
+      const rows = readFileSync(file, 'utf8').trim().split('\n').length - 1;
+      expect(first).toMatchObject({ packets: rows, journeys: s.journeys });
+      const again = await svc2.call('exportSession', { ...req, path: file });
+      expect(!again.ok && again.error).toMatchObject({ code: 'USAGE', detail: { exists: true } });
+      const replaced = await ok<ExportResult>(
+        svc2.call('exportSession', { ...req, path: file, overwrite: true }),
+      );
+      expect(replaced.packets).toBe(rows);
+      const json = await ok<ExportResult>(
+        svc2.call('exportSession', { ...req, format: 'json', path: path.join(dir, 'x.json') }),
+      );
+      const doc = JSON.parse(readFileSync(path.join(dir, 'x.json'), 'utf8'));
+      expect(json).toMatchObject({
+        journeys: doc.journeys.length,
+        packets: doc.journeys.reduce((n: number, j: { hops: unknown[] }) => n + j.hops.length, 0),
+      });
+      const pcap = await ok<ExportResult>(
+        svc2.call('exportSession', { ...req, format: 'pcapng', path: path.join(dir, 'x.pcapng') }),
+      );
+      expect(pcap).toMatchObject({ packets: s.packets });
+      expect(pcap.journeys).toBeUndefined();
+    } finally {
+      svc2.close();
+    }
+  });
+});

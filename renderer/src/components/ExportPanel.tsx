@@ -6,6 +6,8 @@ import type { ExportFormat, ExportResult } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
 import { formatBytes } from '../lib/format.ts';
 
+const plural = (n: number, what: string) => `${n.toLocaleString()} ${what}${n === 1 ? '' : 's'}`;
+
 export function ExportPanel() {
   const ctl = useController();
   const session = useAppState((s) => s.session);
@@ -18,14 +20,17 @@ export function ExportPanel() {
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [result, setResult] = useState<ExportResult | null>(null);
   const [error, setError] = useState<string | null>(null);
+  /** The path given exists: the next Export replaces it once the user says so. */
+  const [exists, setExists] = useState(false);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => ctl.api.onExportProgress((p) => setProgress({ done: p.done, total: p.total })), [ctl]);
   if (!session) return null;
 
-  const run = async () => {
+  const run = async (overwrite = false) => {
     setBusy(true);
     setError(null);
+    setExists(false);
     setResult(null);
     setProgress(null);
     const r = await ctl.api.exportSession({
@@ -35,10 +40,14 @@ export function ExportPanel() {
       ...(scope === 'journey' && journey >= 0 ? { journeys: [journey] } : {}),
       ...(scope === 'range' && range ? { rangeNs: range } : {}),
       ...(path.trim() ? { path: path.trim() } : {}),
+      ...(overwrite ? { overwrite } : {}),
     });
     setBusy(false);
     if (r.ok) setResult(r.value);
-    else setError(`${r.error.code}: ${r.error.message}`);
+    else {
+      setError(`${r.error.code}: ${r.error.message}`);
+      setExists(r.error.detail?.exists === true);
+    }
   };
 
   return (
@@ -80,9 +89,12 @@ export function ExportPanel() {
       <div className="form-row">
         <input
           className="grow"
-          placeholder="destination file (default: next to the session)"
+          placeholder="destination: a full path, e.g. ~/journeys.pcapng (default: a new file in the app's export folder)"
           value={path}
-          onChange={(e) => setPath(e.target.value)}
+          onChange={(e) => {
+            setPath(e.target.value);
+            setExists(false);
+          }}
           aria-label="export path"
         />
         <button className="primary" disabled={busy} onClick={() => void run()}>
@@ -90,11 +102,26 @@ export function ExportPanel() {
         </button>
       </div>
       {busy && progress ? <progress max={progress.total} value={progress.done} /> : null}
-      {error ? <div className="error-state">{error}</div> : null}
+      {error ? (
+        <div className="error-state">
+          {error}
+          {exists ? (
+            <>
+              {' '}
+              <button disabled={busy} onClick={() => void run(true)} data-testid="export-replace">
+                Replace it
+              </button>
+            </>
+          ) : null}
+        </div>
+      ) : null}
       {result ? (
         <div className="ok-state" data-testid="export-result" data-path={result.path}>
-          Wrote {result.packets.toLocaleString()} packets, {formatBytes(result.bytes)} to{' '}
-          <span className="mono">{result.path}</span>
+          Wrote{' '}
+          {result.journeys !== undefined
+            ? `${plural(result.packets, 'hop')} of ${plural(result.journeys, 'journey')}`
+            : plural(result.packets, 'packet')}
+          , {formatBytes(result.bytes)} to <span className="mono">{result.path}</span>
           {result.downloadUrl ? (
             <>
               {' '}
