@@ -18,6 +18,9 @@ import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
 import { FrameSource } from '../session/frames.ts';
 
+/** Words of a tcpdump-style filter that say nothing by themselves (`host 10.1.10.8 and port 8877`). */
+const FILTER_NOISE = new Set(['host', 'port', 'and', 'src', 'dst', 'net', 'proto']);
+
 export interface SessionProblem {
   path: string;
   message: string;
@@ -247,7 +250,48 @@ export class LoadedSession {
     if (prev) this.summaryIndex = prev.slice(0, Math.min(count, prev.length));
   }
 
-  /** Journeys matching a free-text filter (addresses, protocol, node names, summary text), in time order. */
+  /**
+   * What a journey's hops add to its searchable text: every interface it crossed (`node-1/ens33`), and the
+   * addresses and ports as seen at each hop where they changed (NAT: a ClusterIP on one hop, the pod's address
+   * on the next), as `ip`, `ip:port` and tcpdump's `ip.port`; IPv6 hops add their addresses as text.
+   */
+  private hopWords(k: number): string {
+    const res = this.result;
+    const rows = res.rows;
+    const out: string[] = [];
+    const caps = new Set<number>();
+    let ps = -1;
+    let pd = -1;
+    let psp = -2;
+    let pdp = -2;
+    for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
+      const c = rows.capture[r];
+      if (!caps.has(c)) {
+        caps.add(c);
+        const cap = res.captures[c];
+        out.push(`${cap.node}/${cap.iface}`);
+      }
+      const sp = rows.srcPort(r);
+      const dp = rows.dstPort(r);
+      if (rows.src[r] === ps && rows.dst[r] === pd && sp === psp && dp === pdp) continue;
+      ps = rows.src[r];
+      pd = rows.dst[r];
+      psp = sp;
+      pdp = dp;
+      for (const [ip, port] of [
+        [res.rowSrc(r), sp],
+        [res.rowDst(r), dp],
+      ] as const)
+        out.push(port >= 0 ? `${ip} ${ip}:${port} ${ip}.${port} ${port}` : ip);
+    }
+    return out.join(' ');
+  }
+
+  /**
+   * Journeys matching a free-text filter, in time order: every word must be in the journey's text (its
+   * summary, protocol, nodes, interfaces, and addresses and ports at every hop); tcpdump's `host`, `port`,
+   * `and` are ignored, so `host 10.1.10.8 and port 8877` works.
+   */
   findJourneys(filter: string, from: number, count: number): { total: number; items: JourneySummary[] } {
     const terms = filter.toLowerCase().split(/\s+/).filter(Boolean);
     const n = this.result.journeyCount;
@@ -263,11 +307,12 @@ export class LoadedSession {
       for (let k = kept; k < n; k++) {
         const j = this.journeySummary(k);
         this.summaryIndex[k] =
-          `${j.summary} ${j.proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1}`.toLowerCase();
+          `${j.summary} ${j.proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1} ${this.hopWords(k)}`.toLowerCase();
       }
     }
     const matches: number[] = [];
-    for (let k = 0; k < n; k++) if (terms.every((t) => this.summaryIndex![k].includes(t))) matches.push(k);
+    const words = terms.filter((t) => !FILTER_NOISE.has(t));
+    for (let k = 0; k < n; k++) if (words.every((t) => this.summaryIndex![k].includes(t))) matches.push(k);
     return {
       total: matches.length,
       items: matches.slice(from, from + count).map((k) => this.journeySummary(k)),

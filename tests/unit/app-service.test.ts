@@ -505,3 +505,26 @@ describe('export paths from the UI', () => {
     }
   });
 });
+
+describe('the journey filter', () => {
+  it('finds a service by its ClusterIP at any hop (replies too), as ip:port, by interface, tcpdump-style', async () => {
+    const svc2 = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    try {
+      const s = await ok<SessionInfo>(svc2.call('openPaths', { paths: ['tests/fixtures/kube-proxy'] }));
+      const total = async (filter: string) =>
+        (await ok<JourneyPage>(svc2.call('listJourneys', { sessionId: s.id, filter, from: 0, count: 1000 })))
+          .total;
+      const byPort = await total('8877');
+      expect(byPort).toBeGreaterThan(10);
+      // The ClusterIP is the requests' destination at the client and the replies' source once de-NATed: every
+      // journey of the service has it on some hop (the first hop alone found only the requests).
+      expect(await total('10.106.23.233')).toBe(byPort);
+      expect(await total('10.106.23.233:8877')).toBe(byPort);
+      expect(await total('host 10.1.10.8 and port 8877')).toBeGreaterThan(0);
+      expect(await total('node-1/cbr0')).toBeGreaterThan(0);
+      expect(await total('10.106.23.233 nosuchword')).toBe(0);
+    } finally {
+      svc2.close();
+    }
+  });
+});

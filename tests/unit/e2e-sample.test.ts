@@ -189,14 +189,7 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
       name: f,
       b64: readFileSync(path.join(ROOT, 'resources/sample-session', f)).toString('base64'),
     }));
-    await p.evaluate((fs) => {
-      const dt = new DataTransfer();
-      for (const f of fs)
-        dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
-      document
-        .querySelector('.app')!
-        .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-    }, files);
+    await dropFiles(files);
     await p.waitForFunction(() =>
       document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('2 dropped files'),
     );
@@ -210,6 +203,32 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.waitForSelector('[data-testid=journey-row][data-hops="2"]');
     expect(errors).toEqual([]);
   });
+  it('the journey list loads more as it scrolls: 4,500 journeys, the last one reached', async () => {
+    const n = 4500;
+    await dropFiles([{ name: 'node-1__eth0.pcap', b64: echoRequests(n).toString('base64') }]);
+    await p.waitForFunction(() =>
+      document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('node-1__eth0'),
+    );
+    await p.click('[data-testid=tab-journey]');
+    await p.fill('#journey-filter', '');
+    await p.waitForSelector('[data-testid=journey-row]');
+    const last = `[data-testid=journey-row][data-journey="${n - 1}"]`;
+    for (let i = 0; i < 40 && !(await p.$(last)); i++) {
+      await p.$eval('[data-testid=journey-list]', (el) => (el.scrollTop = el.scrollHeight));
+      await p.waitForTimeout(150);
+    }
+    expect(await p.$(last)).not.toBeNull();
+    expect(await p.textContent('.journey-list .muted.small')).toContain(
+      `${n.toLocaleString('en-US')} journeys`,
+    );
+    // A filter that matches nothing says what a filter can match.
+    await p.fill('#journey-filter', 'nothing-matches-this');
+    await p.waitForSelector('[data-testid=journey-empty]');
+    expect(await p.textContent('[data-testid=journey-empty]')).toContain('ip:port at any hop');
+    await p.fill('#journey-filter', '');
+    expect(errors).toEqual([]);
+  });
+
   it('edits a node in place: new name and port, connection closed, shown on its card', async () => {
     await p.click('[data-testid=add-node] .seg button:nth-child(2)');
     await p.fill('[aria-label=host]', '127.0.0.1');
@@ -235,3 +254,44 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(errors).toEqual([]);
   });
 });
+
+/** Drops files on the window, as a user dragging them from a file manager. */
+async function dropFiles(files: { name: string; b64: string }[]): Promise<void> {
+  await p.evaluate((fs) => {
+    const dt = new DataTransfer();
+    for (const f of fs)
+      dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+    document
+      .querySelector('.app')!
+      .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, files);
+}
+
+/** A classic pcap of `n` ICMP echo requests 1 ms apart, each its own packet (IP id and seq = its number). */
+function echoRequests(n: number): Buffer {
+  const head = Buffer.alloc(24);
+  head.writeUInt32LE(0xa1b2c3d4, 0);
+  head.writeUInt16LE(2, 4);
+  head.writeUInt16LE(4, 6);
+  head.writeUInt32LE(65535, 16);
+  head.writeUInt32LE(1, 20); // Ethernet
+  const recs = [head];
+  for (let i = 0; i < n; i++) {
+    const r = Buffer.alloc(16 + 42);
+    r.writeUInt32LE(1_800_000_000 + Math.floor(i / 1000), 0);
+    r.writeUInt32LE((i % 1000) * 1000, 4);
+    r.writeUInt32LE(42, 8);
+    r.writeUInt32LE(42, 12);
+    const f = r.subarray(16);
+    Buffer.from('02000000000202000000000108004500001c', 'hex').copy(f, 0);
+    f.writeUInt16BE(i & 0xffff, 18); // IP id
+    f.writeUInt8(64, 22); // TTL
+    f.writeUInt8(1, 23); // ICMP
+    Buffer.from([10, 0, 0, 1, 10, 0, 0, 2]).copy(f, 26);
+    f.writeUInt8(8, 34); // echo request
+    f.writeUInt16BE(7, 38); // id
+    f.writeUInt16BE(i & 0xffff, 40); // seq
+    recs.push(r);
+  }
+  return Buffer.concat(recs);
+}

@@ -21,6 +21,9 @@ export function JourneyPanel() {
   const [items, setItems] = useState<JourneySummary[]>([]);
   const [total, setTotal] = useState(0);
   const listRef = useRef<HTMLDivElement>(null);
+  /** Bumped whenever the list starts over (session, revision, filter): a later page of an older list is dropped. */
+  const generation = useRef(0);
+  const loadingMore = useRef(false);
 
   const sessionId = session?.id;
   const revision = session?.revision;
@@ -30,9 +33,11 @@ export function JourneyPanel() {
   useEffect(() => {
     if (!sessionId || correlating) return;
     let live = true;
+    const gen = ++generation.current;
+    loadingMore.current = false;
     const t = setTimeout(async () => {
       const r = await ctl.api.listJourneys({ sessionId, filter, from: 0, count: PAGE });
-      if (!live) return;
+      if (!live || gen !== generation.current) return;
       if (r.ok) {
         setItems(r.value.items);
         setTotal(r.value.total);
@@ -50,6 +55,23 @@ export function JourneyPanel() {
     estimateSize: () => 22,
     overscan: 10,
   });
+  // The next page as the end of what is loaded scrolls into view (a list of 125,000 journeys stopped at 2,000).
+  const shown = v.getVirtualItems();
+  const lastShown = shown.length ? shown[shown.length - 1].index : -1;
+  useEffect(() => {
+    if (!sessionId || correlating || loadingMore.current) return;
+    if (items.length >= total || lastShown < items.length - PAGE / 10) return;
+    loadingMore.current = true;
+    const gen = generation.current;
+    const from = items.length;
+    void ctl.api.listJourneys({ sessionId, filter, from, count: PAGE }).then((r) => {
+      if (gen !== generation.current) return;
+      loadingMore.current = false;
+      if (!r.ok) return ctl.store.set({ error: r.error });
+      setItems((prev) => (prev.length === from ? [...prev, ...r.value.items] : prev));
+      setTotal(r.value.total);
+    });
+  }, [ctl, sessionId, filter, correlating, items.length, total, lastShown]);
   if (!session) return null;
   return (
     <div className="journey-panel">
@@ -57,14 +79,15 @@ export function JourneyPanel() {
         <input
           id="journey-filter"
           className="filter"
-          placeholder="Filter journeys: address, icmp/tcp/udp, node…  ( / )"
+          placeholder="Filter journeys: address or ip:port at any hop, port, icmp/tcp/udp, node/iface…  ( / )"
           value={filter}
           onChange={(e) => ctl.store.set({ journeyFilter: e.target.value })}
         />
         <div className="muted small">
           {total.toLocaleString()} journeys
-          {items.length < total ? ` (first ${items.length.toLocaleString()})` : ''} ·{' '}
-          {session.flows.toLocaleString()} flows
+          {items.length < total
+            ? ` (${items.length.toLocaleString()} loaded, more as you scroll)`
+            : ''} · {session.flows.toLocaleString()} flows
         </div>
         <div
           ref={listRef}
@@ -74,7 +97,12 @@ export function JourneyPanel() {
           data-testid="journey-list"
         >
           {!items.length ? (
-            <div className="empty small">{session.journeys ? 'No journey matches.' : 'No journeys yet.'}</div>
+            <div className="empty small" data-testid="journey-empty">
+              {session.journeys
+                ? 'No journey matches. Every word must match: an address or ip:port at any hop, a port, ' +
+                  'icmp/tcp/udp, a node or node/interface, #id, or summary text.'
+                : 'No journeys yet.'}
+            </div>
           ) : null}
           <div style={{ height: v.getTotalSize(), position: 'relative' }}>
             {v.getVirtualItems().map((it) => {
