@@ -1,7 +1,7 @@
 // The window: top bar, sources sidebar (nodes, interfaces, lab), capture bar, timeline, interface panes, and a
 // bottom area (journey ladder, packet detail, clocks, export). Keyboard: ↑/↓ move, Enter opens the journey, / filters.
 
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useState } from 'react';
 
 import { CaptureBar } from './components/CaptureBar.tsx';
 import { ClocksPanel } from './components/ClocksPanel.tsx';
@@ -24,7 +24,9 @@ export function App() {
   const error = useAppState((s) => s.error);
   const [dragging, setDragging] = useState(false);
 
-  useEffect(() => {
+  // A layout effect: it runs before every component's passive effects, so the timeline's redraw for a new theme
+  // reads the new theme's colours (a passive one ran after the children's: the canvas kept the old colours).
+  useLayoutEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
 

@@ -176,12 +176,59 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(pre).toContain('exposeInMainWorld');
   });
 
-  it('dark theme, and no page errors along the way', async () => {
+  it('dark theme, drawn at once on the timeline and the filter editor; no page errors along the way', async () => {
+    // The lightest pixel of the first lane's node label on the timeline canvas (the text is drawn in --fg).
+    const labelLight = () =>
+      p.$eval('[data-testid=timeline] canvas', (cv) => {
+        const c = cv as HTMLCanvasElement;
+        const dpr = c.width / c.clientWidth;
+        const d = c.getContext('2d')!.getImageData(0, 22 * dpr, 60 * dpr, 22 * dpr).data;
+        let max = -1;
+        let min = 256;
+        for (let i = 0; i < d.length; i += 4)
+          if (d[i + 3] > 200) {
+            const l = (d[i] + d[i + 1] + d[i + 2]) / 3;
+            max = Math.max(max, l);
+            min = Math.min(min, l);
+          }
+        return { max, min };
+      });
+    const light = await labelLight();
+    expect(light.min).toBeLessThan(100); // dark text
     await p.click('[aria-label="toggle theme"]');
+    await p.waitForTimeout(100);
+    expect((await labelLight()).max).toBeGreaterThan(150); // light text, without anything else redrawing
+    await p.waitForSelector('[data-testid=filter-editor] .monaco-editor.vs-dark');
     await p.click('[data-testid=tab-journey]');
     await p.waitForSelector('[data-testid=hop-ladder]');
     await shot(p, 'sample-09-dark');
+    await p.click('[aria-label="toggle theme"]');
+    await p.waitForTimeout(100);
+    expect((await labelLight()).min).toBeLessThan(100);
+    await p.click('[aria-label="toggle theme"]'); // dark again for the rest
     expect(errors).toEqual([]);
+  });
+
+  it('keyboard: Tab leaves the filter editor without typing into it; ↑/↓ move through the journey list', async () => {
+    await p.click('[data-testid=filter-editor] .monaco-editor');
+    const before = await p.evaluate(() => document.querySelector('[data-testid=filter-editor]')!.textContent);
+    await p.keyboard.press('Tab');
+    expect(await p.evaluate(() => !!document.activeElement?.closest('[data-testid=filter-editor]'))).toBe(
+      false,
+    );
+    expect(await p.evaluate(() => document.querySelector('[data-testid=filter-editor]')!.textContent)).toBe(
+      before,
+    );
+    await p.click('[data-testid=tab-journey]');
+    await p.fill('#journey-filter', '');
+    await p.locator('[data-testid=journey-row]').first().click();
+    const first = await p.locator('[data-testid=journey-row].selected').getAttribute('data-journey');
+    await p.focus('[data-testid=journey-list]');
+    await p.keyboard.press('ArrowDown');
+    const second = await p.locator('[data-testid=journey-row].selected').getAttribute('data-journey');
+    expect(second).not.toBe(first);
+    await p.keyboard.press('ArrowUp');
+    expect(await p.locator('[data-testid=journey-row].selected').getAttribute('data-journey')).toBe(first);
   });
 
   it('opens capture files dropped on the window (bytes over the WebSocket), labelled by their names', async () => {

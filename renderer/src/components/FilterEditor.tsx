@@ -3,6 +3,8 @@
 
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
+import { useAppState } from '../context.ts';
+
 export interface FilterEditorProps {
   value: string;
   onChange: (v: string) => void;
@@ -45,6 +47,8 @@ export function FilterEditor({ value, onChange, onEnter, error }: FilterEditorPr
           fontSize: 13,
           automaticLayout: true,
           ariaLabel: 'capture filter (BPF)',
+          // Tab moves the focus on (it typed whitespace into the filter and never left the editor).
+          tabFocusMode: true,
           contextmenu: false,
           scrollBeyondLastLine: false,
         });
@@ -67,8 +71,8 @@ export function FilterEditor({ value, onChange, onEnter, error }: FilterEditorPr
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
-  // Follow the app's theme.
-  const theme = typeof document !== 'undefined' ? document.documentElement.dataset.theme : undefined;
+  // Follow the app's theme (from the store: the document's attribute is set after this renders).
+  const theme = useAppState((s) => s.theme);
   useEffect(() => {
     if (ready && monacoPromise)
       void monacoPromise.then((m) => m.editor.setTheme(theme === 'dark' ? 'vs-dark' : 'vs'));

@@ -95,6 +95,18 @@ export function JourneyPanel() {
           role="listbox"
           aria-label="journeys"
           data-testid="journey-list"
+          tabIndex={0}
+          onKeyDown={(e) => {
+            // ↑/↓ (and PageUp/PageDown by 20) move the selected journey, keeping it in view.
+            const step = { ArrowDown: 1, ArrowUp: -1, PageDown: 20, PageUp: -20 }[e.key];
+            if (step === undefined || !items.length) return;
+            e.preventDefault();
+            e.stopPropagation();
+            const at = items.findIndex((j) => j.id === selected);
+            const next = Math.max(0, Math.min(items.length - 1, at < 0 ? 0 : at + step));
+            ctl.selectJourney(items[next].id);
+            v.scrollToIndex(next, { align: 'auto' });
+          }}
         >
           {!items.length ? (
             <div className="empty small" data-testid="journey-empty">
