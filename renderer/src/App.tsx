@@ -122,8 +122,8 @@ function TopBar() {
       <span className="logo">◉ Hopscope</span>
       {session ? (
         <span className="session-title" data-testid="session-title">
-          {session.title} · {session.captures.length} interfaces · {packets.toLocaleString()} packets ·{' '}
-          {session.journeys.toLocaleString()} journeys
+          {session.title} · {count(session.captures.length, 'interface')} · {count(packets, 'packet')} ·{' '}
+          {count(session.journeys, 'journey')}
           {session.live ? <span className="badge live">LIVE</span> : null}
         </span>
       ) : (
@@ -243,4 +243,9 @@ function Workspace() {
       </div>
     </div>
   );
+}
+
+/** `1 interface`, `8 interfaces`, `1,000,000 packets`. */
+function count(n: number, what: string): string {
+  return `${n.toLocaleString()} ${what}${n === 1 ? '' : 's'}`;
 }

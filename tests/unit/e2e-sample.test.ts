@@ -209,6 +209,24 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('fits a 1024 × 700 window: nothing widens the page, the capture bar wraps with Start in view', async () => {
+    const size = p.viewportSize()!;
+    await p.setViewportSize({ width: 1024, height: 700 });
+    try {
+      await p.waitForTimeout(200);
+      const [scroll, client] = await p.evaluate(() => [
+        document.documentElement.scrollWidth,
+        document.documentElement.clientWidth,
+      ]);
+      expect(scroll).toBe(client);
+      const start = (await p.locator('[data-testid=start-capture]').boundingBox())!;
+      expect(start.x + start.width).toBeLessThanOrEqual(1024);
+      await shot(p, 'sample-10-narrow');
+    } finally {
+      await p.setViewportSize(size);
+    }
+  });
+
   it('keyboard: Tab leaves the filter editor without typing into it; ↑/↓ move through the journey list', async () => {
     await p.click('[data-testid=filter-editor] .monaco-editor');
     const before = await p.evaluate(() => document.querySelector('[data-testid=filter-editor]')!.textContent);

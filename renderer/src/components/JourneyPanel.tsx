@@ -133,9 +133,9 @@ export function JourneyPanel() {
                 >
                   <span className="jid muted">#{j.id + 1}</span>
                   <span className="proto">{j.proto}</span>
-                  <span className="jhops">{j.hops} hops</span>
+                  <span className="jhops">{j.hops === 1 ? '1 hop' : `${j.hops} hops`}</span>
                   <span className="mono jsum">{j.summary}</span>
-                  <span className="muted">
+                  <span className="muted jmeta">
                     {j.nodes.join(', ')} · {formatDuration(j.durationNs)}
                   </span>
                 </div>
