@@ -2,6 +2,7 @@
 // the UI needs from it in columns — journey and hop per packet, protocol, decode status — and lazy per-packet
 // detail (summary, layers, bytes) read back from the capture files on demand.
 
+import { HopscopeError } from '../common/errors.ts';
 import type {
   CaptureInfo,
   ClockInfo,
@@ -99,6 +100,13 @@ export class LoadedSession {
 
   /** Re-runs the cross-node phase with manual clock offsets (the per-node grouping is kept). */
   setManualOffset(node: string, offsetNs: number | null): void {
+    // The others' offsets are relative to the reference's unshifted clock: moving it alone would shift only its
+    // own packets against estimates made from its raw times (the CLI refuses it too).
+    if (offsetNs && node === this.result.clocks[0]?.reference)
+      throw new HopscopeError(
+        'USAGE',
+        `${node} is the reference: the other nodes' offsets are relative to it`,
+      );
     if (offsetNs === null) delete this.manual[node];
     else this.manual[node] = offsetNs;
     const clock = this.correlator.opts.clock ?? { mode: 'auto' as const };

@@ -20,6 +20,12 @@ const int =
 const num: Check = (v, p) =>
   typeof v === 'number' && Number.isFinite(v) ? null : `${p}: expected a finite number`;
 const bool: Check = (v, p) => (typeof v === 'boolean' ? null : `${p}: expected a boolean`);
+/** A manual clock offset: times are ns in doubles, exact over ~104 days of span (as the CLI's --clock). */
+const MAX_OFFSET_NS = 50 * 86_400e9;
+const offset: Check = (v, p) =>
+  typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_OFFSET_NS
+    ? null
+    : `${p}: expected an offset of at most 50 days either way (ns)`;
 const oneOf =
   (...vals: string[]): Check =>
   (v, p) =>
@@ -101,7 +107,7 @@ const schemas: Record<ApiMethod, Check> = {
   getPacketDetail: obj({ sessionId, index: int(0, MAX_INDEX) }),
   listJourneys: obj({ sessionId, filter: str(256), from: int(0, MAX_INDEX), count: int(0, 100_000) }),
   getJourney: obj({ sessionId, journeyId: int(0, MAX_INDEX) }),
-  setClockOverride: obj({ sessionId, node: nodeName, offsetNs: nullable(num) }),
+  setClockOverride: obj({ sessionId, node: nodeName, offsetNs: nullable(offset) }),
   exportSession: obj({
     sessionId,
     format: oneOf('pcapng', 'json', 'csv'),

@@ -112,6 +112,8 @@ describe('AppService on the sample session', () => {
       return v.hopList[i].latencyNs!;
     };
     const shifted = await crossing();
+    const ref = await svc.call('setClockOverride', { sessionId: s.id, node: 'node-1', offsetNs: 1000 });
+    expect(!ref.ok && ref.error.message).toContain('node-1 is the reference');
     await ok(svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: 0 }));
     const unshifted = await crossing();
     expect(unshifted - shifted).toBeCloseTo(1_500_000, -1);
@@ -420,12 +422,19 @@ describe('request validation', () => {
     expect(validateRequest('openFiles', { files: [{ name: 'a', bytes: 'xx' }] })).toMatch(/bytes/);
     expect(validateRequest('setClockOverride', { sessionId: 'a', node: 'n', offsetNs: null })).toBeNull();
     expect(validateRequest('setClockOverride', { sessionId: 'a', node: 'n', offsetNs: Infinity })).toMatch(
-      /finite/,
+      /at most 50 days/,
     );
     expect(validateRequest('labDown', undefined)).toBeNull();
     expect(validateRequest('labDown', {})).toMatch(/no argument/);
     expect(validateRequest('openPaths', { paths: ['a\0b'] })).toMatch(/string/);
     expect(validateRequest('openPaths', { paths: ['a'], title: 'Capture 1' })).toBeNull();
+    // A manual clock offset as the CLI's --clock takes it: at most 50 days either way.
+    const clock = (offsetNs: number | null) =>
+      validateRequest('setClockOverride', { sessionId: 'x'.repeat(36), node: 'node-2', offsetNs });
+    expect(clock(null)).toBeNull();
+    expect(clock(-50 * 86_400e9)).toBeNull();
+    expect(clock(51 * 86_400e9)).toMatch(/at most 50 days/);
+    expect(clock(Infinity)).toMatch(/at most 50 days/);
     expect(validateRequest('openPaths', { paths: ['a'], title: 7 })).toMatch(/title/);
   });
 });

@@ -148,8 +148,28 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.locator('tr[data-node="node-2"] button[type=submit]').click();
     await p.waitForSelector('tr[data-node="node-2"] .badge');
     expect(await p.locator('tr[data-node="node-2"]').textContent()).toContain('2 ms');
+    expect(await p.locator('tr[data-node="node-2"]').textContent()).not.toContain('manual manual');
     await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
     await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
+    // What cannot be applied says why, and changes nothing.
+    const revision = await p.evaluate(
+      () => document.querySelector('[data-testid=session-title]')!.textContent,
+    );
+    for (const [typed, why] of [
+      ['abc', 'a number of microseconds'],
+      ['5e12', 'at most 50 days'],
+    ]) {
+      await input.fill(typed);
+      await p.locator('tr[data-node="node-2"] button[type=submit]').click();
+      expect(await p.textContent('tr[data-node="node-2"] [data-testid=clock-error]')).toContain(why);
+      expect(await p.$('tr[data-node="node-2"] .badge')).toBeNull();
+    }
+    expect(await p.evaluate(() => document.querySelector('[data-testid=session-title]')!.textContent)).toBe(
+      revision,
+    );
+    // The reference node has no override (its offset is what the others are measured from).
+    expect(await p.$('[aria-label="override offset of node-1 in microseconds"]')).toBeNull();
+    await input.fill('');
   });
 
   it('exports pcapng that tshark reads', async () => {

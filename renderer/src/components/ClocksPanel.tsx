@@ -11,11 +11,23 @@ const INCONSISTENT =
   'The bounds from the two directions cross: the clocks drifted apart during the capture (offsets are constant ' +
   'per capture), or a packet was linked to the wrong journey. A shorter capture or an override helps.';
 
+/** Overrides beyond this (50 days, in µs) are refused, as by the CLI's --clock: ns times stay exact. */
+const MAX_OVERRIDE_US = 50 * 86_400e6;
+
 export function ClocksPanel() {
   const ctl = useController();
   const session = useAppState((s) => s.session);
   const [edit, setEdit] = useState<Record<string, string>>({});
+  const [bad, setBad] = useState<Record<string, string>>({});
   if (!session) return null;
+  /** The override typed for `node` in µs → ns, or why it cannot be applied. */
+  const parse = (node: string): number | string => {
+    const text = (edit[node] ?? '').trim();
+    const v = Number(text);
+    if (text === '' || !Number.isFinite(v)) return 'a number of microseconds, e.g. -1.5';
+    if (Math.abs(v) > MAX_OVERRIDE_US) return 'at most 50 days (4.32e12 µs) either way';
+    return Math.round(v * 1000);
+  };
   if (!session.clocks.length)
     return <div className="empty">No clock estimates (one node, or no traffic crossing nodes).</div>;
   return (
@@ -44,35 +56,54 @@ export function ClocksPanel() {
                 className={c.method === 'traffic-inconsistent' ? 'warn' : undefined}
                 title={c.method === 'traffic-inconsistent' ? INCONSISTENT : undefined}
               >
-                {c.overridden ? <span className="badge">manual</span> : null} {c.method}
                 {c.overridden ? (
-                  <span className="muted small"> (estimate {formatDuration(c.estimatedOffsetNs)})</span>
-                ) : null}
+                  <>
+                    <span className="badge">manual</span>
+                    <span className="muted small"> (estimate {formatDuration(c.estimatedOffsetNs)})</span>
+                  </>
+                ) : (
+                  c.method
+                )}
               </td>
               <td>
-                <form
-                  onSubmit={(e) => {
-                    e.preventDefault();
-                    const v = Number(edit[c.node]);
-                    if (edit[c.node] !== undefined && Number.isFinite(v)) void ctl.setClock(c.node, v * 1000);
-                  }}
-                >
-                  <input
-                    className="num"
-                    aria-label={`override offset of ${c.node} in microseconds`}
-                    value={edit[c.node] ?? String(c.offsetNs / 1000)}
-                    onChange={(e) => setEdit({ ...edit, [c.node]: e.target.value })}
-                  />
-                  <button type="submit">Apply</button>
-                  {c.overridden ? (
-                    <button
-                      type="button"
-                      onClick={() => void ctl.setClock(c.node, null).then(() => setEdit({}))}
-                    >
-                      Reset
-                    </button>
-                  ) : null}
-                </form>
+                {c.method === 'reference' ? (
+                  <span className="muted small">the reference: the others are offsets from it</span>
+                ) : (
+                  <form
+                    onSubmit={(e) => {
+                      e.preventDefault();
+                      if (edit[c.node] === undefined) return; // nothing typed: nothing to apply
+                      const v = parse(c.node);
+                      setBad({ ...bad, [c.node]: typeof v === 'string' ? v : '' });
+                      if (typeof v === 'number') void ctl.setClock(c.node, v);
+                    }}
+                  >
+                    <input
+                      className={`num${bad[c.node] ? ' invalid' : ''}`}
+                      aria-label={`override offset of ${c.node} in microseconds`}
+                      aria-invalid={!!bad[c.node]}
+                      value={edit[c.node] ?? String(c.offsetNs / 1000)}
+                      onChange={(e) => {
+                        setEdit({ ...edit, [c.node]: e.target.value });
+                        setBad({ ...bad, [c.node]: '' });
+                      }}
+                    />
+                    <button type="submit">Apply</button>
+                    {c.overridden ? (
+                      <button
+                        type="button"
+                        onClick={() => void ctl.setClock(c.node, null).then(() => setEdit({}))}
+                      >
+                        Reset
+                      </button>
+                    ) : null}
+                    {bad[c.node] ? (
+                      <div className="filter-error" role="alert" data-testid="clock-error">
+                        {bad[c.node]}
+                      </div>
+                    ) : null}
+                  </form>
+                )}
               </td>
             </tr>
           ))}
