@@ -70,3 +70,10 @@ export function flagValues(p: ParsedArgs, name: string): string[] {
 export function flagSet(p: ParsedArgs, name: string): boolean {
   return p.flags.has(name);
 }
+
+/** `--min-hops N`: a positive whole number written in decimal (`0x8` and `1e1` are not), 1 when absent. */
+export function minHopsArg(v: string | undefined): number {
+  if (v === undefined) return 1;
+  if (!/^[1-9]\d{0,8}$/.test(v)) throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
+  return Number(v);
+}

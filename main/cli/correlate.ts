@@ -8,7 +8,7 @@ import { writeJourneysJson } from '../export/journeysJson.ts';
 import { clockLine, LadderWriter } from '../export/ladder.ts';
 import { TextBytes } from '../export/textBytes.ts';
 import { Sink } from '../export/sink.ts';
-import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
+import { flagSet, flagValue, flagValues, minHopsArg, parseArgs } from './args.ts';
 import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
 import { cliProgress } from './progress.ts';
@@ -59,9 +59,15 @@ const command: Command = {
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
     if (flagSet(p, 'json') && flagSet(p, 'summary'))
       throw new HopscopeError('USAGE', 'give one of --json and --summary');
-    const minHops = Number(flagValue(p, 'min-hops') ?? '1');
-    if (!Number.isInteger(minHops) || minHops < 1)
-      throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
+    const minHops = minHopsArg(flagValue(p, 'min-hops'));
+    // Options that would do nothing here are refused rather than ignored.
+    if (flagSet(p, 'pretty') && !flagSet(p, 'json'))
+      throw new HopscopeError('USAGE', '--pretty goes with --json');
+    if (flagSet(p, 'summary') && flagValue(p, 'min-hops') !== undefined)
+      throw new HopscopeError(
+        'USAGE',
+        '--summary counts every journey: --min-hops goes with the ladder or --json',
+      );
     const inputs = loadInputs(p.positional);
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
     for (const w of inputs.value.warnings) console.error(`hopscope correlate: warning: ${w}`);

@@ -12,7 +12,7 @@ import { writeJourneysJson } from '../export/journeysJson.ts';
 import { writeCsv } from '../export/csv.ts';
 import { refuseInputAsOutput, Sink } from '../export/sink.ts';
 import { SESSION_FILE } from '../capture/sessionFolder.ts';
-import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
+import { flagSet, flagValue, flagValues, minHopsArg, parseArgs } from './args.ts';
 import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
 import { cliProgress } from './progress.ts';
@@ -64,9 +64,12 @@ const command: Command = {
     const out = flagValue(p, format)!;
     if (p.positional.length === 0)
       throw new HopscopeError('USAGE', 'no capture files or session folders given');
-    const minHops = Number(flagValue(p, 'min-hops') ?? '1');
-    if (!Number.isInteger(minHops) || minHops < 1)
-      throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
+    const minHops = minHopsArg(flagValue(p, 'min-hops'));
+    // Options that would do nothing with this format are refused rather than ignored.
+    if (format === 'pcapng' && flagValue(p, 'min-hops') !== undefined)
+      throw new HopscopeError('USAGE', '--min-hops goes with --json or --csv (a pcapng holds every packet)');
+    if (format !== 'pcapng' && flagSet(p, 'corrected-time'))
+      throw new HopscopeError('USAGE', '--corrected-time goes with --pcapng (JSON and CSV carry both times)');
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
     // The pcapng writer thread boots while the inputs are correlated (the second core is idle then).
     const writer = format === 'pcapng' ? new BatchSink(true) : undefined;

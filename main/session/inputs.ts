@@ -117,6 +117,17 @@ export function loadInputs(args: string[]): Result<Inputs> {
     } else out.files.push(lp);
   }
   dropRepeatedFiles(out);
+  // Two files given the same node and interface would be two lanes of one name (in the ladder, the JSON and the
+  // pcapng's interfaces), their journeys impossible to tell apart.
+  const lanes = new Map<string, string>();
+  for (const f of out.files) {
+    if (!f.node || !f.iface) continue;
+    const key = `${f.node}/${f.iface}`;
+    const other = lanes.get(key);
+    if (other !== undefined)
+      return bad('USAGE', `${other} and ${f.path} are both labelled ${key}: give one of them another label`);
+    lanes.set(key, f.path);
+  }
   // Interfaces of nodes named by the files, from `ip -j` files beside them (the lab's fixtures).
   for (const f of out.files) {
     if (!f.node || nodesSeen.has(f.node)) continue;

@@ -12,7 +12,8 @@ export interface LabelledPath {
   iface: string | null;
 }
 
-const EXPLICIT = /^([A-Za-z0-9][A-Za-z0-9._-]*):([^=/]+)=(.+)$/;
+/** NODE:IFACE=FILE; a node name of letters (any script), digits, `.`, `_`, `-` (as a file name may give it). */
+const EXPLICIT = /^([\p{L}\p{N}][\p{L}\p{N}._-]*):([^=/]+)=(.+)$/u;
 
 /** Parses one FILE or NODE:IFACE=FILE argument. */
 export function parseLabelledArg(arg: string): LabelledPath {

@@ -190,3 +190,32 @@ describe('capture --out', () => {
     );
   });
 });
+
+describe('options that would do nothing, and labels', () => {
+  it('are refused: --pretty without --json, --min-hops with --summary or a pcapng, --corrected-time with JSON/CSV', () => {
+    const out = join(tempDir('hs-opts-'), 'x');
+    for (const [args, message] of [
+      [['correlate', '--pretty', ...FILES], '--pretty goes with --json'],
+      [
+        ['correlate', '--summary', '--min-hops', '2', ...FILES],
+        '--summary counts every journey: --min-hops goes with the ladder or --json',
+      ],
+      [['correlate', '--json', '--min-hops', '0x8', ...FILES], '--min-hops takes a positive integer'],
+      [['correlate', '--json', '--min-hops', '1e1', ...FILES], '--min-hops takes a positive integer'],
+      [['export', '--pcapng', out, '--min-hops', '2', ...FILES], '--min-hops goes with --json or --csv'],
+      [['export', '--csv', out, '--corrected-time', ...FILES], '--corrected-time goes with --pcapng'],
+    ] as const) {
+      const r = hopscope([...args]);
+      expect([r.status, r.stderr], args.join(' ')).toEqual([2, expect.stringContaining(`USAGE: ${message}`)]);
+    }
+    expect(hopscope(['correlate', '--json', '--min-hops', '8', ...FILES]).status).toBe(0);
+  });
+
+  it('two files labelled the same node/interface are refused; a node label in any script is a label', () => {
+    const r = hopscope(['correlate', '--summary', `n1:eth0=${FILES[0]}`, `n1:eth0=${FILES[1]}`]);
+    expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('are both labelled n1/eth0')]);
+    const u = hopscope(['correlate', '--json', `nœud:eth0=${FILES[0]}`]);
+    expect(u.status, u.stderr).toBe(0);
+    expect(JSON.parse(u.stdout).captures[0]).toMatchObject({ node: 'nœud', iface: 'eth0' });
+  });
+});

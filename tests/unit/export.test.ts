@@ -275,7 +275,7 @@ describe('CLI', () => {
     expect(withProgress.stderr).toMatch(/^hopscope correlate: reading \d+\/\d+ MB \(\d+ %\)\n/);
     expect(withProgress.stderr).toMatch(/hopscope correlate: grouping…\nhopscope correlate: linking…\n$/);
     const out = join(tmp, 'cli.pcapng');
-    cli(['export', '--pcapng', out, ...files.map((f, i) => (i === 0 ? `node-1:veth2053e67d=${f}` : f))]);
+    cli(['export', '--pcapng', out, ...files.map((f, i) => (i === 0 ? `node-1:bridge0=${f}` : f))]);
     expect(tshark(out, ['frame.interface_name'])).toHaveLength(64);
     const json = JSON.parse(cli(['correlate', '--json', '--min-hops', '8', ...files]));
     expect(json.journeys).toHaveLength(6);
