@@ -132,13 +132,13 @@ export class PcapStreamReader implements CaptureReader {
     return p;
   }
 
+  /**
+   * A caplen past MAX_CAPLEN is a damaged file. One past the file's snaplen only is not: libpcap reads such
+   * records (writers that set the header's snaplen wrong exist), and so do tcpdump and Wireshark.
+   */
   private caplenOk(caplen: number, offset: number): boolean {
-    if (caplen > MAX_CAPLEN || (this.snaplen > 0 && caplen > this.snaplen)) {
-      this.fail(
-        'PCAP_MALFORMED',
-        `record caplen ${caplen} exceeds ${caplen > MAX_CAPLEN ? `the ${MAX_CAPLEN}-byte limit` : `snaplen ${this.snaplen}`}`,
-        offset,
-      );
+    if (caplen > MAX_CAPLEN) {
+      this.fail('PCAP_MALFORMED', `record caplen ${caplen} exceeds the ${MAX_CAPLEN}-byte limit`, offset);
       return false;
     }
     return true;

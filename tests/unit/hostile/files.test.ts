@@ -98,8 +98,8 @@ describe('hostile capture files', () => {
     expect(cut.lens).toEqual([FRAME.length]); // everything before the cut is still delivered
   });
 
-  it('classic pcap: caplen 2^31 / 2^32-1 / above snaplen is PCAP_MALFORMED at the record, not an allocation', () => {
-    for (const caplen of [0x80000000, 0xffffffff, 0x7fffffff, 65536]) {
+  it('classic pcap: caplen 2^31 / 2^32-1 is PCAP_MALFORMED at the record, not an allocation', () => {
+    for (const caplen of [0x80000000, 0xffffffff, 0x7fffffff, 256 * 1024 + 1]) {
       const f = cat(pcapHeader(1, 65535), pcapRecord(), pcapRecord(FRAME, caplen));
       for (const chunks of [[f], [f.subarray(0, 90), f.subarray(90)]]) {
         const { problem, lens } = read(chunks);
@@ -107,6 +107,13 @@ describe('hostile capture files', () => {
         expect(problem?.message).toContain(String(caplen));
         expect(lens).toEqual([FRAME.length]);
       }
+    }
+    // Above the file's snaplen but within 256 KiB: read as libpcap reads it; here the file ends inside it.
+    const f = cat(pcapHeader(1, 65535), pcapRecord(), pcapRecord(FRAME, 65536));
+    for (const chunks of [[f], [f.subarray(0, 90), f.subarray(90)]]) {
+      const { problem, lens } = read(chunks);
+      expect(problem).toMatchObject({ code: 'PCAP_TRUNCATED', offset: 24 + 16 + FRAME.length });
+      expect(lens).toEqual([FRAME.length]);
     }
   });
 
