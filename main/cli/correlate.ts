@@ -5,7 +5,7 @@ import { FrameSource } from '../session/frames.ts';
 import { anyUnreadable, correlateInputs } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
-import { clockLine, LadderWriter } from '../export/ladder.ts';
+import { clockLine, LadderWriter, timesLine } from '../export/ladder.ts';
 import { TextBytes } from '../export/textBytes.ts';
 import { Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, minHopsArg, parseArgs } from './args.ts';
@@ -100,6 +100,7 @@ const command: Command = {
       writeJourneysJson(res, out, { minHops, pretty: flagSet(p, 'pretty') });
     } else {
       for (const c of res.clocks) out.write(clockLine(c) + '\n');
+      out.write(timesLine(res) + '\n');
       const bytes = new TextBytes(out);
       const ladder = new LadderWriter(bytes, res);
       for (let k = 0; k < res.journeyCount; k++) {

@@ -37,6 +37,17 @@ export const INCONSISTENT_HINT =
   'the bounds from the two directions cross: the clocks drifted apart during the capture (offsets are ' +
   'constant per capture), or a packet was linked to the wrong journey; a shorter capture or --clock NODE=OFFSET helps';
 
+/**
+ * What the ladder's times are: UTC (tcpdump prints local time), on the reference node's clock, and the date they
+ * start on (the hop lines give the time of day only).
+ */
+export function timesLine(res: CorrelationResult): string {
+  const day = new Date(res.baseSec * 1000).toISOString().slice(0, 10);
+  const ref = res.clocks.find((c) => c.method === 'reference')?.node ?? res.nodes[0];
+  const corrected = res.clocks.some((c) => c.method !== 'reference' && c.method !== 'none');
+  return `times: UTC from ${day}${corrected && ref ? `, on ${ref}'s clock` : ''}`;
+}
+
 export function clockLine(c: ClockEstimate): string {
   if (c.method === 'reference') return `clock ${c.node}: reference`;
   if (c.method === 'none') return `clock ${c.node}: unknown offset to ${c.reference} (not corrected)`;

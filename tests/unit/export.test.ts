@@ -261,6 +261,8 @@ describe('CLI', () => {
       /→ node-1\/ens33 .*vxlan vni 1 10\.1\.10\.9\.\d+ > 10\.1\.10\.10\.8472.*\[mac encap\+vxlan\]/,
     );
     expect(ladder).toMatch(/clock node-2: [+-].* ± .* vs node-1 \(traffic/);
+    // The hop lines give the time of day: the head says in which zone, from which date, on whose clock.
+    expect(ladder).toMatch(/\ntimes: UTC from \d{4}-\d\d-\d\d, on node-1's clock\n/);
     const summary = cli(['correlate', '--summary', ...files]);
     expect(summary).toMatch(/^captures 8\npackets 64\njourneys \d+\nflows \d+\nclocks 2\n/);
     // --progress: the steps on stderr, the same output on stdout.
