@@ -18,6 +18,7 @@ import { statusOfFlags } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
 import { FrameSource } from '../session/frames.ts';
+import { decodedLinkType } from '../decode/fields.ts';
 
 /** Words of a tcpdump-style filter that say nothing by themselves (`host 10.1.10.8 and port 8877`). */
 const FILTER_NOISE = new Set(['host', 'port', 'and', 'src', 'dst', 'net', 'proto']);
@@ -130,7 +131,12 @@ export class LoadedSession {
       linkType: c.linkType,
       packets: c.packets,
       drops: this.drops.get(`${c.node}/${c.iface}`) ?? null,
-      problems: this.problems.filter((p) => p.path === c.path).map((p) => p.message),
+      problems: [
+        ...this.problems.filter((p) => p.path === c.path).map((p) => p.message),
+        ...(c.packets > 0 && !decodedLinkType(c.linkType)
+          ? [`link type ${c.linkType} is not decoded: its packets are in no journey`]
+          : []),
+      ],
     }));
   }
 

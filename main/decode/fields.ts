@@ -10,6 +10,18 @@ export const LINKTYPE_RAW_14 = 14;
 export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_LINUX_SLL2 = 276;
 
+/** The link types the decoders read (Ethernet, raw IP, Linux cooked v1/v2): packets of others join no journey. */
+export function decodedLinkType(linkType: number): boolean {
+  return (
+    linkType === LINKTYPE_ETHERNET ||
+    linkType === LINKTYPE_RAW ||
+    linkType === LINKTYPE_RAW_12 ||
+    linkType === LINKTYPE_RAW_14 ||
+    linkType === LINKTYPE_LINUX_SLL ||
+    linkType === LINKTYPE_LINUX_SLL2
+  );
+}
+
 /** Encapsulation kinds, outermost first in PacketFields.encap*. */
 export const ENCAP_NONE = 0;
 export const ENCAP_VXLAN = 1;

@@ -7,6 +7,7 @@ import { Correlator, type CorrelateOptions } from '../correlate/correlator.ts';
 import { RowLimitReached } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { decodeFields } from '../decode/index.ts';
+import { decodedLinkType } from '../decode/fields.ts';
 import type { Inputs } from './inputs.ts';
 import { decodeOptions, fileSize, ingestFiles, type Ingested, type InputProblem } from './ingestFiles.ts';
 import { ingestInParallel, readingProgress, type IngestOptions } from './parallelIngest.ts';
@@ -97,4 +98,18 @@ function finish(
   trace('correlate: every node grouped');
   opts.onProgress?.({ stage: 'linking', done: 0, total: 1 });
   return { result: c.result(), problems: ingest.problems, correlator: c, threads };
+}
+
+/**
+ * Captures whose link type the decoders do not read (BSD loopback, …), with packets: each a warning, since their
+ * packets are in the counts but in no journey.
+ */
+export function undecodedCaptures(res: CorrelationResult): string[] {
+  return res.captures
+    .filter((c) => c.packets > 0 && !decodedLinkType(c.linkType))
+    .map(
+      (c) =>
+        `${c.node}/${c.iface}: link type ${c.linkType} is not decoded (Ethernet, raw IP and Linux cooked are): ` +
+        `its ${c.packets} packets are in no journey`,
+    );
 }

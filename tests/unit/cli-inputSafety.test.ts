@@ -8,7 +8,9 @@ import { basename, join, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { AppService } from '../../main/app/service.ts';
 import { checkClockNodes, parseClockArgs } from '../../main/cli/clockArgs.ts';
+import type { SessionInfo } from '../../preload/api.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
 import { fixtureFiles } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
@@ -217,5 +219,44 @@ describe('options that would do nothing, and labels', () => {
     const u = hopscope(['correlate', '--json', `nœud:eth0=${FILES[0]}`]);
     expect(u.status, u.stderr).toBe(0);
     expect(JSON.parse(u.stdout).captures[0]).toMatchObject({ node: 'nœud', iface: 'eth0' });
+  });
+});
+
+describe('a link type the decoders do not read', () => {
+  it('is said, by the CLI and on the app’s pane, rather than giving no journey without a word', async () => {
+    // BSD loopback (DLT_NULL): a 4-byte address family, then IPv4: three ICMP echo requests.
+    const dir = tempDir('hs-null-');
+    const file = join(dir, 'lo.pcap');
+    const head = Buffer.alloc(24);
+    head.writeUInt32LE(0xa1b2c3d4, 0);
+    head.writeUInt16LE(2, 4);
+    head.writeUInt16LE(4, 6);
+    head.writeUInt32LE(65535, 16);
+    head.writeUInt32LE(0, 20);
+    const recs = [head];
+    for (let i = 0; i < 3; i++) {
+      const pkt = Buffer.from('020000004500001c00010000400100000a0000010a0000020800f7fe00010001', 'hex');
+      const h = Buffer.alloc(16);
+      h.writeUInt32LE(1_800_000_000 + i, 0);
+      h.writeUInt32LE(pkt.length, 8);
+      h.writeUInt32LE(pkt.length, 12);
+      recs.push(h, pkt);
+    }
+    writeFileSync(file, Buffer.concat(recs));
+    const r = hopscope(['correlate', '--summary', `host:lo0=${file}`]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^captures 1\npackets 3\njourneys 0\n/);
+    expect(r.stderr).toContain('warning: host/lo0: link type 0 is not decoded');
+    const svc = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    try {
+      const s = await svc.call('openPaths', { paths: [file] });
+      if (!s.ok) throw new Error(s.error.message);
+      const info = s.value as SessionInfo;
+      expect(info.captures[0].problems).toEqual([
+        'link type 0 is not decoded: its packets are in no journey',
+      ]);
+    } finally {
+      svc.close();
+    }
   });
 });
