@@ -17,7 +17,11 @@ const MB = 1e6;
 export function describe(p: IngestProgress): string {
   if (p.stage !== 'reading') return `${p.stage}…`;
   const pct = p.total > 0 ? Math.floor((100 * p.done) / p.total) : 100;
-  return `reading ${(p.done / MB).toFixed(0)}/${(p.total / MB).toFixed(0)} MB (${pct} %)`;
+  // Below 10 MB a whole-MB count says 0/0: one decimal there, and KB below 0.1 MB.
+  if (p.total < 0.1 * MB)
+    return `reading ${Math.round(p.done / 1e3)}/${Math.round(p.total / 1e3)} KB (${pct} %)`;
+  const digits = p.total < 10 * MB ? 1 : 0;
+  return `reading ${(p.done / MB).toFixed(digits)}/${(p.total / MB).toFixed(digits)} MB (${pct} %)`;
 }
 
 export function cliProgress(

@@ -50,7 +50,11 @@ export function timesLine(res: CorrelationResult): string {
 
 export function clockLine(c: ClockEstimate): string {
   if (c.method === 'reference') return `clock ${c.node}: reference`;
-  if (c.method === 'none') return `clock ${c.node}: unknown offset to ${c.reference} (not corrected)`;
+  if (c.method === 'none')
+    return (
+      `clock ${c.node}: unknown offset to ${c.reference} (not corrected: no packet seen on both within ` +
+      `±10 s, or --clock none; a clock further off needs --clock ${c.node}=OFFSET)`
+    );
   const sign = c.offsetNs >= 0 ? '+' : '-';
   const unc = c.uncertaintyNs === Infinity ? 'unbounded' : `± ${duration(c.uncertaintyNs)}`;
   const samples = c.samples ? `, ${c.samples} packets` : '';

@@ -113,3 +113,27 @@ export function undecodedCaptures(res: CorrelationResult): string[] {
         `its ${c.packets} packets are in no journey`,
     );
 }
+
+/** Nanoseconds in a double are exact up to 2^53: ~104 days from the first packet's second. */
+const EXACT_SPAN_NS = 2 ** 53;
+
+/**
+ * A warning when the captures span more than ~104 days (a node whose clock was never set, in 1970): times that
+ * far from the first packet lose nanoseconds, in the JSON, the CSV and a pcapng export.
+ */
+export function spanWarning(res: CorrelationResult): string | null {
+  const t = res.rows.t;
+  let lo = 0;
+  let hi = 0;
+  for (let r = 0; r < res.rowCount; r++) {
+    const v = t[r];
+    if (v < lo) lo = v;
+    else if (v > hi) hi = v;
+  }
+  if (hi - lo < EXACT_SPAN_NS && hi < EXACT_SPAN_NS && -lo < EXACT_SPAN_NS) return null;
+  const days = Math.round((hi - lo) / 86_400e9);
+  return (
+    `the captures span ${days} days (a node's clock never set?): times past ~104 days from the first packet ` +
+    'lose nanoseconds; shift such a capture first (editcap -t) or leave it out'
+  );
+}

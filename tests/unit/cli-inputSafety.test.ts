@@ -12,7 +12,7 @@ import { AppService } from '../../main/app/service.ts';
 import { checkClockNodes, parseClockArgs } from '../../main/cli/clockArgs.ts';
 import type { SessionInfo } from '../../preload/api.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
-import { fixtureFiles } from './correlate-helpers.ts';
+import { filesIn, fixtureCopy, fixtureFiles } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -258,5 +258,21 @@ describe('a link type the decoders do not read', () => {
     } finally {
       svc.close();
     }
+  });
+});
+
+describe('a node whose clock was never set', () => {
+  it('is said: captures spanning over 104 days lose nanoseconds, and the clock line says how to set it', () => {
+    // node-2 near 1970 (its RTC never set): 1,795,600,000 s behind.
+    const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': -1_795_600_000e9 } });
+    const r = hopscope(['correlate', ...filesIn(dir)]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: the captures span 20782 days \(a node's clock never set\?\)/);
+    expect(r.stdout).toContain(
+      'clock node-2: unknown offset to node-1 (not corrected: no packet seen on both within ±10 s, or --clock ' +
+        'none; a clock further off needs --clock node-2=OFFSET)',
+    );
+    // The fixture as recorded: no such warning.
+    expect(hopscope(['correlate', '--summary', ...FILES]).stderr).toBe('');
   });
 });

@@ -22,7 +22,10 @@ describe('cli progress', () => {
   it('describes each stage', () => {
     expect(describeStep(reading(50e6))).toBe('reading 50/200 MB (25 %)');
     expect(describeStep({ stage: 'grouping', done: 0, total: 1 })).toBe('grouping…');
-    expect(describeStep({ stage: 'reading', done: 0, total: 0 })).toBe('reading 0/0 MB (100 %)');
+    expect(describeStep({ stage: 'reading', done: 0, total: 0 })).toBe('reading 0/0 KB (100 %)');
+    // Small inputs are not "0/0 MB".
+    expect(describeStep({ stage: 'reading', done: 6_000, total: 50_000 })).toBe('reading 6/50 KB (12 %)');
+    expect(describeStep({ stage: 'reading', done: 1.25e6, total: 5e6 })).toBe('reading 1.3/5.0 MB (25 %)');
   });
 
   it('on a terminal: nothing in the first second, then one line rewritten, cleared at the end', () => {
