@@ -161,6 +161,14 @@ export function tunnelClause(vxlanPorts: readonly number[]): string {
 }
 
 /**
+ * Whether a filter speaks of the overlay tunnels itself (VXLAN ports, IPIP): widened by the tunnel clause, an
+ * exclusion such as `not ip proto 4` is undone on the underlay (the tunnel traffic is captured all the same).
+ */
+export function filterNamesTunnels(filter: string): boolean {
+  return /\b(vxlan|ipip|4789|8472)\b|\bproto\s+(4|\\?ipip)\b|\bip\s+proto\s+4\b/i.test(filter);
+}
+
+/**
  * Combines the user's filter with the tunnel clause (a user filter widened so the same packets are also caught
  * encapsulated) and the exclusion clause.
  */

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { HopscopeError } from '../common/errors.ts';
 import type { CaptureSession, NodeSpec, NodeStatus } from '../capture/index.ts';
 import { parseHostSpec } from '../ssh/sshConfig.ts';
+import { filterNamesTunnels } from '../capture/tcpdumpCommand.ts';
 
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import type { Command } from './command.ts';
@@ -224,6 +225,13 @@ const cmd: Command = {
     if (nodeArgs.length === 0) throw new HopscopeError('USAGE', `--node is required\n\n${help}`);
     const out = flagValue(p, 'out');
     if (!out) throw new HopscopeError('USAGE', '--out DIR is required');
+    const userFilter = flagValue(p, 'filter') ?? '';
+    if (!flagSet(p, 'no-follow-tunnels') && filterNamesTunnels(userFilter))
+      console.error(
+        'hopscope capture: note: the filter names the overlay tunnels; it is widened to follow them on the ' +
+          'underlay (… or udp dst port 4789/8472 or ip proto 4), so tunnel traffic is captured whatever it says: ' +
+          '--no-follow-tunnels keeps the filter exactly as given',
+      );
     refuseUsedFolder(out);
     const delivery = flagValue(p, 'delivery');
     if (delivery !== undefined && delivery !== 'immediate' && delivery !== 'buffered')

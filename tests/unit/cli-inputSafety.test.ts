@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { AppService } from '../../main/app/service.ts';
 import { checkClockNodes, parseClockArgs } from '../../main/cli/clockArgs.ts';
+import { filterNamesTunnels } from '../../main/capture/tcpdumpCommand.ts';
 import type { SessionInfo } from '../../preload/api.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
 import { filesIn, fixtureCopy, fixtureFiles } from './correlate-helpers.ts';
@@ -274,5 +275,29 @@ describe('a node whose clock was never set', () => {
     );
     // The fixture as recorded: no such warning.
     expect(hopscope(['correlate', '--summary', ...FILES]).stderr).toBe('');
+  });
+});
+
+describe('capture --filter naming the tunnels', () => {
+  it('is told that tunnel following widens it (an exclusion of the tunnel is undone on the underlay)', () => {
+    for (const f of ['not ip proto 4', 'icmp and not udp port 8472', 'not vxlan'])
+      expect(filterNamesTunnels(f), f).toBe(true);
+    for (const f of ['icmp', 'tcp port 80', 'host 10.1.10.4', 'udp port 48472'])
+      expect(filterNamesTunnels(f), f).toBe(false);
+    const dir = tempDir('hs-tun-');
+    writeFileSync(join(dir, 'x'), ''); // --out refused right after: nothing is contacted
+    const r = hopscope(['capture', '--node', 'n1=127.0.0.1', '--filter', 'not ip proto 4', '--out', dir]);
+    expect(r.stderr).toContain('the filter names the overlay tunnels; it is widened to follow them');
+    const quiet = hopscope([
+      'capture',
+      '--node',
+      'n1=127.0.0.1',
+      '--no-follow-tunnels',
+      '--filter',
+      'not ip proto 4',
+      '--out',
+      dir,
+    ]);
+    expect(quiet.stderr).not.toContain('overlay tunnels');
   });
 });
