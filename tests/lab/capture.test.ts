@@ -464,6 +464,45 @@ describe.sequential('capture on flannel-vxlan', () => {
     await waitUntil('no tcpdump left', () => labTcpdumps().length === 0, 20_000);
   });
 
+  it('an interface deleted while capturing (a pod gone) fails saying so; the others go on', async () => {
+    const ns = ['netns', 'exec', 'hs-node-1'];
+    sh('ip', [...ns, 'ip', 'link', 'add', 'name', 'vethgone', 'type', 'veth', 'peer', 'name', 'vethgone2']);
+    sh('ip', [...ns, 'ip', 'link', 'set', 'vethgone', 'up']);
+    sh('ip', [...ns, 'ip', 'link', 'set', 'vethgone2', 'up']);
+    try {
+      const dir = tmp('gone');
+      const run = startCapture([
+        ...labArgs,
+        '--node',
+        'node-1',
+        '--iface',
+        'node-1:vethgone',
+        '--iface',
+        'node-1:ens33',
+        '--out',
+        dir,
+      ]);
+      await waitUntil('capturing', () => allCapturing(dir, 2));
+      sh('ip', [...ns, 'ip', 'link', 'del', 'vethgone']);
+      await waitUntil(
+        'vethgone failed',
+        () =>
+          readSession(dir).captures.find((c: { iface: string }) => c.iface === 'vethgone').state === 'failed',
+      );
+      run.child.kill('SIGINT');
+      expect(await run.exit).toBe(1);
+      const s = readSession(dir);
+      const gone = s.captures.find((c: { iface: string }) => c.iface === 'vethgone');
+      expect(gone.error.message).toMatch(
+        /^node-1:vethgone: the interface disappeared while capturing \(deleted, or taken down: a pod gone\?\)/,
+      );
+      expect(s.captures.find((c: { iface: string }) => c.iface === 'ens33').state).toBe('stopped');
+      expect(labTcpdumps()).toEqual([]);
+    } finally {
+      sh('ip', [...ns, 'ip', 'link', 'del', 'vethgone']);
+    }
+  });
+
   it('wrong key → SSH_AUTH_FAILED', async () => {
     const d = tmp('wrongkey');
     sh('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(d, 'key')]);
