@@ -8,7 +8,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { openPacketLimit } from '../common/limits.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
 import type { CaptureInterface } from '../pcap/types.ts';
-import { quietLanes, recordCapture } from '../session/ingestFiles.ts';
+import { laneCapture, laneKeyOf, quietLanes } from '../session/ingestFiles.ts';
 import { tooManyPackets } from '../session/ingest.ts';
 import type { Inputs } from '../session/inputs.ts';
 
@@ -109,12 +109,16 @@ export function scanInputs(
       continue; // the correlator reports it (FILE_NOT_FOUND)
     }
     const lanes = new Map<number, number>();
+    const used = new Set<number>();
     let ifaces: CaptureInterface[] = [];
     const reader = createCaptureReader(
       (rec) => {
-        let lane = lanes.get(rec.interfaceId);
+        // Lanes keyed as the correlation keys them (a `-i any` capture's per interface: laneKeyOf).
+        const key = laneKeyOf(f, rec);
+        let lane = lanes.get(key);
         if (lane === undefined) {
-          const info = recordCapture(f.path, f, ifaces, rec);
+          const info = laneCapture(f.path, f, ifaces, rec, key);
+          used.add(rec.interfaceId);
           lane = captures.length;
           captures.push({
             node: info.node,
@@ -123,7 +127,7 @@ export function scanInputs(
             path: f.path,
             packets: 0,
           });
-          lanes.set(rec.interfaceId, lane);
+          lanes.set(key, lane);
         }
         if (baseSec === null) baseSec = rec.tsSec;
         if (cols.n >= maxRows) throw tooManyPackets(inputs, maxRows);
@@ -160,7 +164,7 @@ export function scanInputs(
         path: f.path,
         message: `${problem.code} at byte ${problem.offset}: ${problem.message}`,
       });
-    for (const info of quietLanes(f.path, f, reader.interfaces, lanes)) {
+    for (const info of quietLanes(f.path, f, reader.interfaces, used)) {
       captures.push({
         node: info.node,
         iface: info.iface,

@@ -13,6 +13,8 @@ export interface InterfaceInfo {
   addresses: number[];
   /** Bridge this port is enslaved to, '' when none. */
   master?: string;
+  /** The kernel's interface index (from discovery): names a `tcpdump -i any` (SLL2) packet's interface. */
+  ifindex?: number;
   /** vxlan: VNI and UDP port when known. */
   vni?: number;
   description?: string;

@@ -8,6 +8,7 @@ import { decodeRecord } from '../decode/index.ts';
 import {
   createPacketFields,
   DEFAULT_DECODE_OPTIONS,
+  LINKTYPE_LINUX_SLL2,
   type DecodeOptions,
   type PacketFields,
 } from '../decode/fields.ts';
@@ -54,20 +55,59 @@ export function captureFor(
 }
 
 /**
- * The lanes of a file's interfaces that had no record, after those that had, in interface order (the app's
- * session scan adds the same lanes in the same order: sessionScan.ts).
+ * The lanes of a file's interfaces that had no record (`used`: the interface ids that had), after those that
+ * had, in interface order (the app's session scan adds the same lanes in the same order: sessionScan.ts).
  */
 export function quietLanes(
   path: string,
   label: { node: string | null; iface: string | null },
   ifaces: readonly CaptureInterface[],
-  lanes: ReadonlyMap<number, number>,
+  used: ReadonlySet<number>,
 ): CaptureInfo[] {
   const out: CaptureInfo[] = [];
   ifaces.forEach((iface, id) => {
-    if (!lanes.has(id)) out.push(captureFor(path, label, iface, ifaces.length > 1));
+    if (!used.has(id)) out.push(captureFor(path, label, iface, ifaces.length > 1));
   });
   return out;
+}
+
+/** Lane keys of a `-i any` capture's per-interface lanes: interfaceId + (ifindex + 1) · SPLIT_KEY. */
+const SPLIT_KEY = 2 ** 21;
+/** Where a Linux cooked v2 header keeps the index of the interface the packet was seen on (big-endian). */
+const SLL2_IFINDEX = 4;
+
+/**
+ * The lane key of a record: its file interface; for a `tcpdump -i any` record (Linux cooked v2) of a node whose
+ * interface names are known (LabelledPath.ifnames), that interface and the one the packet was seen on, so that
+ * a veth, its bridge and the tunnel device are lanes (hops) of their own rather than one `any` lane where the
+ * bridge's copy looked like a duplicate. The session scan keys lanes the same way.
+ */
+export function laneKeyOf(f: LabelledPath, rec: CaptureRecord): number {
+  if (rec.linkType !== LINKTYPE_LINUX_SLL2 || f.ifnames === undefined || rec.caplen < SLL2_IFINDEX + 4)
+    return rec.interfaceId;
+  const b = rec.buf;
+  const o = rec.dataOffset + SLL2_IFINDEX;
+  const ifindex = ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+  return ifindex >= SPLIT_KEY ? rec.interfaceId : rec.interfaceId + (ifindex + 1) * SPLIT_KEY;
+}
+
+/** The lane for a record's key (laneKeyOf): recordCapture's, named after the interface of a split `-i any` lane. */
+export function laneCapture(
+  path: string,
+  label: LabelledPath,
+  ifaces: readonly CaptureInterface[],
+  rec: CaptureRecord,
+  key: number,
+): CaptureInfo {
+  const info = recordCapture(path, label, ifaces, rec);
+  if (key < SPLIT_KEY) return info;
+  const ifindex = Math.floor(key / SPLIT_KEY) - 1;
+  const name = label.ifnames?.[ifindex];
+  return {
+    ...info,
+    iface: name ?? `${info.iface}#${ifindex}`,
+    description: `${name ?? `interface ${ifindex}`} on ${info.node}, seen by tcpdump -i ${info.iface}`,
+  };
 }
 
 /**
@@ -215,7 +255,8 @@ export function ingestFiles(
   // (a closure per file made V8 deoptimize and recompile the record scan at the second file).
   let f = files[0];
   let lanes = new Map<number, number>();
-  // The previous record's interface and lane: almost every record has the same one, so skip the Map.
+  let used = new Set<number>();
+  // The previous record's lane key and lane: almost every record has the same one, so skip the Map.
   let lastIf = -1;
   let lastCap = -1;
   let ifaces: CaptureInterface[] = [];
@@ -223,11 +264,13 @@ export function ingestFiles(
     ifaces = [...ifaces, iface];
   };
   const onRecord = (rec: CaptureRecord) => {
-    let cap = rec.interfaceId === lastIf ? lastCap : lanes.get(rec.interfaceId);
+    const key = laneKeyOf(f, rec);
+    let cap = key === lastIf ? lastCap : lanes.get(key);
     if (cap === undefined) {
-      const info = recordCapture(f.path, f, ifaces, rec);
+      const info = laneCapture(f.path, f, ifaces, rec, key);
       cap = c.addCapture(info);
-      lanes.set(rec.interfaceId, cap);
+      lanes.set(key, cap);
+      used.add(rec.interfaceId);
       const own = OWN_DESCRIPTION.exec(info.description ?? '');
       if ((info.mac !== undefined && info.mac >= 0) || own)
         extraIfaces.push({
@@ -239,13 +282,14 @@ export function ingestFiles(
           master: own?.[2] ?? '',
         });
     }
-    lastIf = rec.interfaceId;
+    lastIf = key;
     lastCap = cap;
     pushRecord(c, cap, rec, fields, decodeOpts);
   };
   for (const file of files) {
     f = file;
     lanes = new Map();
+    used = new Set();
     lastIf = -1;
     lastCap = -1;
     ifaces = [];
@@ -261,7 +305,7 @@ export function ingestFiles(
     if (r.problem) problems.push({ path: f.path, problem: r.problem, records: r.records });
     // An interface that saw nothing still is a lane (a file with no packets, or a pcapng's quiet interface):
     // "the packet never got there" is what the user came to see.
-    for (const info of quietLanes(f.path, f, r.interfaces, lanes)) {
+    for (const info of quietLanes(f.path, f, r.interfaces, used)) {
       c.addCapture(info);
       const own = OWN_DESCRIPTION.exec(info.description ?? '');
       if (own)

@@ -137,6 +137,15 @@ export function loadInputs(args: string[]): Result<Inputs> {
       nodesSeen.add(f.node);
     }
   }
+  // Interface names by index for the nodes' files (a `-i any` capture's lanes: ingestFiles.ts).
+  const byNode = new Map<string, Record<number, string>>();
+  for (const i of out.interfaces) {
+    if (i.ifindex === undefined) continue;
+    const m = byNode.get(i.node) ?? {};
+    m[i.ifindex] = i.name;
+    byNode.set(i.node, m);
+  }
+  for (const f of out.files) if (f.node && byNode.has(f.node)) f.ifnames = byNode.get(f.node);
   return { ok: true, value: out };
 }
 

@@ -52,6 +52,7 @@ export function fromDiscovery(model: NodeInterfaces): InterfaceInfo[] {
       description: describe(model.node, { ...i, addresses: addresses as typeof i.addresses }),
     };
     if (i.vxlan && typeof i.vxlan.vni === 'number') info.vni = i.vxlan.vni;
+    if (typeof i.ifindex === 'number' && i.ifindex > 0) info.ifindex = i.ifindex;
     return info;
   });
 }

@@ -10,6 +10,11 @@ export interface LabelledPath {
   /** Null when neither the argument nor the file name says (pcapng interface names may still). */
   node: string | null;
   iface: string | null;
+  /**
+   * The node's interface names by kernel index, when discovered: a `tcpdump -i any` (Linux cooked v2) capture's
+   * packets then go to a lane per interface they were seen on, instead of one `any` lane.
+   */
+  ifnames?: Record<number, string>;
 }
 
 /** NODE:IFACE=FILE; a node name of letters (any script), digits, `.`, `_`, `-` (as a file name may give it). */

@@ -274,7 +274,7 @@ describe('CLI', () => {
       },
     );
     expect(withProgress.stdout).toBe(summary);
-    expect(withProgress.stderr).toMatch(/^hopscope correlate: reading \d+\/\d+ MB \(\d+ %\)\n/);
+    expect(withProgress.stderr).toMatch(/^hopscope correlate: reading \d+\/\d+ KB \(\d+ %\)\n/);
     expect(withProgress.stderr).toMatch(/hopscope correlate: grouping…\nhopscope correlate: linking…\n$/);
     const out = join(tmp, 'cli.pcapng');
     cli(['export', '--pcapng', out, ...files.map((f, i) => (i === 0 ? `node-1:bridge0=${f}` : f))]);

@@ -1,0 +1,70 @@
+// `tcpdump -i any` captures (Linux cooked v2: each packet names the interface it was seen on) with the node's
+// interfaces known (`ip -j link` beside them, or session.json's discovery): a lane per interface, so a pod's
+// veth, its bridge and the tunnel device are hops of their own. They were one `any` lane, where the bridge's
+// copy of a packet looked like a duplicate frame and the journey lost its bridge and tunnel hops.
+
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { scanInputs } from '../../main/app/sessionScan.ts';
+import { correlateInputs } from '../../main/session/ingest.ts';
+import { loadInputs } from '../../main/session/inputs.ts';
+import { FIXTURES, path } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
+
+const DIR = join(FIXTURES, 'any-flannel-vxlan');
+const FLANNEL_VXLAN = [
+  'node-1/veth2053e67d',
+  'node-1/cni0',
+  'node-1/flannel.1',
+  'node-1/ens33',
+  'node-2/ens33',
+  'node-2/flannel.1',
+  'node-2/cni0',
+  'node-2/veth470beb22',
+];
+
+function open(files: string[]) {
+  const inputs = loadInputs(files);
+  if (!inputs.ok) throw new Error(inputs.error.message);
+  return inputs.value;
+}
+
+describe('tcpdump -i any captures', () => {
+  it('give a lane per interface, named from the node’s interfaces, and the walkthrough’s 8-hop path', () => {
+    const inputs = open([join(DIR, 'node-1__any.pcap'), join(DIR, 'node-2__any.pcap')]);
+    const { result: res, problems } = correlateInputs(inputs);
+    expect(problems).toEqual([]);
+    expect(res.captures.map((c) => `${c.node}/${c.iface}`).sort()).toEqual([...FLANNEL_VXLAN].sort());
+    // The second echo (the first one waited for ARP): every hop, in path order, none a duplicate.
+    const full = [...Array(res.journeyCount).keys()].filter((k) => path(res, k).length === 8);
+    expect(full.length).toBeGreaterThanOrEqual(4);
+    const request = full.find((k) => /echo request/.test(res.journeySummary(k)))!;
+    expect(path(res, request)).toEqual(FLANNEL_VXLAN);
+    // Two reading threads (each file on its own) give the same lanes and journeys.
+    const two = correlateInputs(inputs, { threads: 2, parallelMinBytes: 0 });
+    expect(two.threads).toBe(2);
+    expect(two.result.captures.map((c) => `${c.node}/${c.iface} ${c.packets}`)).toEqual(
+      res.captures.map((c) => `${c.node}/${c.iface} ${c.packets}`),
+    );
+    expect([...Array(two.result.journeyCount).keys()].map((k) => path(two.result, k))).toEqual(
+      [...Array(res.journeyCount).keys()].map((k) => path(res, k)),
+    );
+    // The app's first scan numbers the lanes the same way (its rows show before the journeys exist).
+    const scan = scanInputs(inputs, () => {});
+    expect(scan.captures.map((c) => `${c.node}/${c.iface} ${c.packets}`)).toEqual(
+      res.captures.map((c) => `${c.node}/${c.iface} ${c.packets}`),
+    );
+  });
+
+  it('stay one `any` lane when the node’s interfaces are not known', () => {
+    const dir = tempDir('hs-any-');
+    for (const f of ['node-1__any.pcap', 'node-2__any.pcap']) copyFileSync(join(DIR, f), join(dir, f));
+    const { result: res } = correlateInputs(
+      open([join(dir, 'node-1__any.pcap'), join(dir, 'node-2__any.pcap')]),
+    );
+    expect(res.captures.map((c) => `${c.node}/${c.iface}`)).toEqual(['node-1/any', 'node-2/any']);
+  });
+});
