@@ -309,6 +309,8 @@ export class CaptureSession extends EventEmitter {
       n.conn = null;
       this.setNode(n, { state: 'failed', error: err });
       if (this.connectReturned) this.save();
+      // A late node that failed: the session may have been waiting only for it.
+      if (this.state === 'capturing') this.armAutoStop();
     }
   }
 
@@ -348,6 +350,8 @@ export class CaptureSession extends EventEmitter {
       this.setNode(n, { state: 'failed', error: toErrorData(e) });
       this.save();
     }
+    // Armed after this join settles (`joining` drops it on the next tick).
+    setImmediate(() => this.state === 'capturing' && this.armAutoStop());
   }
 
   /** Connect, probe, get privilege, read the clock: everything a node needs before discovery or capture. */
@@ -547,14 +551,25 @@ export class CaptureSession extends EventEmitter {
       if (++ticks % SAVE_EVERY_TICKS === 0) this.save();
     }, COUNTER_INTERVAL_MS);
     this.timer.unref();
-    void Promise.all(this.captures.map((c) => (c.status.state === 'failed' ? undefined : c.whenDone()))).then(
-      () => {
-        if (!this.stopping) void this.stop('every capture ended');
-      },
-    );
     // Nodes that came up while this started join now (unless discover() already had them in the selection).
     for (const n of this.waiting.splice(0))
       if (!this.captures.some((c) => c.status.node === n.spec.name)) this.lateNode(n);
+    this.armAutoStop();
+  }
+
+  /**
+   * Stops the session once every capture has ended by itself (-c count, failures, loss), unless captures were
+   * added since (a late node) or a node may still join: then it is armed again when that settles.
+   */
+  private armAutoStop(): void {
+    const count = this.captures.length;
+    const waiting = () => this.pendingNodes().length > 0 || this.joining.size > 0;
+    const live = this.captures.filter((c) => c.status.state !== 'failed');
+    if (live.length === 0 && waiting()) return;
+    void Promise.all(live.map((c) => c.whenDone())).then(() => {
+      if (!this.stopping && this.captures.length === count && !waiting())
+        void this.stop('every capture ended');
+    });
   }
 
   /** Creates one interface's capture on node `n` (not started); `pre`: its filter check's failure, if any. */

@@ -423,6 +423,46 @@ describe.sequential('capture on flannel-vxlan', () => {
     }
   });
 
+  it('capturing only on a node that joins late: the session waits for it, not stopping with nothing to do', async () => {
+    const block = ['-p', 'tcp', '--dport', '22', '-j', 'DROP'];
+    sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-I', 'INPUT', ...block]);
+    try {
+      const dir = tmp('late-only');
+      const run = startCapture([
+        ...labArgs,
+        '--node',
+        'node-1',
+        '--node',
+        'node-2',
+        '--iface',
+        'node-2:ens33',
+        '--duration',
+        '60',
+        '--out',
+        dir,
+      ]);
+      await waitUntil(
+        'node-1 up, node-2 pending',
+        () => readSession(dir)?.nodes?.[1]?.state === 'connecting',
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      expect(readSession(dir).stoppedAt).toBeNull();
+      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...block]);
+      await waitUntil('node-2 joined', () => allCapturing(dir, 1), 20_000);
+      hopscope(['lab', 'traffic', 'flannel-vxlan']);
+      run.child.kill('SIGINT');
+      expect(await run.exit, run.err()).toBe(0);
+      const s = readSession(dir);
+      expect(s.stopReason).toBe('interrupted');
+      expect(s.captures.map((c: { node: string; iface: string }) => `${c.node}/${c.iface}`)).toEqual([
+        'node-2/ens33',
+      ]);
+      expect(tcpdumpRead(join(dir, s.captures[0].file)).packets).toBeGreaterThan(0);
+    } finally {
+      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...block]);
+    }
+  });
+
   it('Ctrl-C while nodes connect records the session and exits at once; a second Ctrl-C says it quit', async () => {
     const never = ['-p', 'tcp', '--dport', '2222', '-j', 'DROP'];
     sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-I', 'INPUT', ...never]);
