@@ -256,6 +256,8 @@ export function ingestFiles(
   let f = files[0];
   let lanes = new Map<number, number>();
   let used = new Set<number>();
+  // Whether this file's `-i any` records may go to per-interface lanes (laneKeyOf), read once per file.
+  let split = false;
   // The previous record's lane key and lane: almost every record has the same one, so skip the Map.
   let lastIf = -1;
   let lastCap = -1;
@@ -264,7 +266,7 @@ export function ingestFiles(
     ifaces = [...ifaces, iface];
   };
   const onRecord = (rec: CaptureRecord) => {
-    const key = laneKeyOf(f, rec);
+    const key = split ? laneKeyOf(f, rec) : rec.interfaceId;
     let cap = key === lastIf ? lastCap : lanes.get(key);
     if (cap === undefined) {
       const info = laneCapture(f.path, f, ifaces, rec, key);
@@ -288,6 +290,7 @@ export function ingestFiles(
   };
   for (const file of files) {
     f = file;
+    split = file.ifnames !== undefined;
     lanes = new Map();
     used = new Set();
     lastIf = -1;
