@@ -355,10 +355,8 @@ describe.sequential('capture on flannel-vxlan', () => {
     // node-2's sshd unreachable for a few seconds (its SYNs dropped, then retried by the kernel), a third never:
     // node-1 used to wait for both (the third's 15 s ready timeout) before any capture started.
     const dir = tmp('late');
-    const block = ['-p', 'tcp', '--dport', '22', '-j', 'DROP'];
-    const never = ['-p', 'tcp', '--dport', '2222', '-j', 'DROP'];
-    sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-I', 'INPUT', ...block]);
-    sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-I', 'INPUT', ...never]);
+    const unblock = dropOnNode2(22);
+    const unblockNever = dropOnNode2(2222);
     const t0 = Date.now();
     try {
       const run = startCapture([
@@ -388,7 +386,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       expect(readSession(dir).nodes.find((n: { name: string }) => n.name === 'node-2').state).toBe(
         'connecting',
       );
-      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...block]);
+      unblock();
       await waitUntil('node-2 joined', () => allCapturing(dir, 2), 20_000);
       hopscope(['lab', 'traffic', 'flannel-vxlan']);
       await waitUntil(
@@ -418,14 +416,13 @@ describe.sequential('capture on flannel-vxlan', () => {
       }
       expect(labTcpdumps()).toEqual([]);
     } finally {
-      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...block]);
-      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...never]);
+      unblock();
+      unblockNever();
     }
   });
 
   it('capturing only on a node that joins late: the session waits for it, not stopping with nothing to do', async () => {
-    const block = ['-p', 'tcp', '--dport', '22', '-j', 'DROP'];
-    sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-I', 'INPUT', ...block]);
+    const unblock = dropOnNode2(22);
     try {
       const dir = tmp('late-only');
       const run = startCapture([
@@ -447,7 +444,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       );
       await new Promise((r) => setTimeout(r, 500));
       expect(readSession(dir).stoppedAt).toBeNull();
-      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...block]);
+      unblock();
       await waitUntil('node-2 joined', () => allCapturing(dir, 1), 20_000);
       hopscope(['lab', 'traffic', 'flannel-vxlan']);
       run.child.kill('SIGINT');
@@ -459,13 +456,12 @@ describe.sequential('capture on flannel-vxlan', () => {
       ]);
       expect(tcpdumpRead(join(dir, s.captures[0].file)).packets).toBeGreaterThan(0);
     } finally {
-      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...block]);
+      unblock();
     }
   });
 
   it('Ctrl-C while nodes connect records the session and exits at once; a second Ctrl-C says it quit', async () => {
-    const never = ['-p', 'tcp', '--dport', '2222', '-j', 'DROP'];
-    sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-I', 'INPUT', ...never]);
+    const unblock = dropOnNode2(2222);
     try {
       const dir = tmp('int-connect');
       const run = startCapture([
@@ -488,7 +484,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       expect(s.nodes.map((n: { state: string }) => n.state)).not.toContain('connected');
       expect(run.err()).toContain('interrupted before capturing; session recorded in');
     } finally {
-      sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...never]);
+      unblock();
     }
     const dir = tmp('int-twice');
     const run = startCapture([...labArgs, '--node', 'node-1', '--iface', 'node-1:ens33', '--out', dir]);
@@ -829,4 +825,18 @@ function spawnSyncCapture(args: string[], env: NodeJS.ProcessEnv) {
     },
   );
   return { code: r.status ?? 1, out: r.stdout ?? '', err: r.stderr ?? '' };
+}
+
+/**
+ * Drops TCP to `port` arriving at node-2 (an sshd that does not answer: a blackholed node, its SYNs retried by
+ * the client's kernel) until the returned function lifts it; lifting twice is harmless.
+ */
+function dropOnNode2(port: number): () => void {
+  const rule = ['-p', 'tcp', '--dport', String(port), '-j', 'DROP'];
+  sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-I', 'INPUT', ...rule]);
+  let lifted = false;
+  return () => {
+    if (!lifted) sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...rule]);
+    lifted = true;
+  };
 }

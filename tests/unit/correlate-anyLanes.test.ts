@@ -11,20 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { scanInputs } from '../../main/app/sessionScan.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
-import { FIXTURES, path } from './correlate-helpers.ts';
+import { FIXTURES, FLANNEL_VXLAN_PATH, path } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 const DIR = join(FIXTURES, 'any-flannel-vxlan');
-const FLANNEL_VXLAN = [
-  'node-1/veth2053e67d',
-  'node-1/cni0',
-  'node-1/flannel.1',
-  'node-1/ens33',
-  'node-2/ens33',
-  'node-2/flannel.1',
-  'node-2/cni0',
-  'node-2/veth470beb22',
-];
 
 function open(files: string[]) {
   const inputs = loadInputs(files);
@@ -37,12 +27,12 @@ describe('tcpdump -i any captures', () => {
     const inputs = open([join(DIR, 'node-1__any.pcap'), join(DIR, 'node-2__any.pcap')]);
     const { result: res, problems } = correlateInputs(inputs);
     expect(problems).toEqual([]);
-    expect(res.captures.map((c) => `${c.node}/${c.iface}`).sort()).toEqual([...FLANNEL_VXLAN].sort());
+    expect(res.captures.map((c) => `${c.node}/${c.iface}`).sort()).toEqual([...FLANNEL_VXLAN_PATH].sort());
     // The second echo (the first one waited for ARP): every hop, in path order, none a duplicate.
     const full = [...Array(res.journeyCount).keys()].filter((k) => path(res, k).length === 8);
     expect(full.length).toBeGreaterThanOrEqual(4);
     const request = full.find((k) => /echo request/.test(res.journeySummary(k)))!;
-    expect(path(res, request)).toEqual(FLANNEL_VXLAN);
+    expect(path(res, request)).toEqual(FLANNEL_VXLAN_PATH);
     // Two reading threads (each file on its own) give the same lanes and journeys.
     const two = correlateInputs(inputs, { threads: 2, parallelMinBytes: 0 });
     expect(two.threads).toBe(2);

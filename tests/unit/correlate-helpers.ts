@@ -14,6 +14,18 @@ import { tempDir } from '../tempDir.ts';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
+/** A ping's path through the recorded flannel-vxlan lab (its fixtures and the sample session), in order. */
+export const FLANNEL_VXLAN_PATH = [
+  'node-1/veth2053e67d',
+  'node-1/cni0',
+  'node-1/flannel.1',
+  'node-1/ens33',
+  'node-2/ens33',
+  'node-2/flannel.1',
+  'node-2/cni0',
+  'node-2/veth470beb22',
+];
+
 export function fixtureFiles(scenario: string): string[] {
   const dir = join(FIXTURES, scenario);
   return readdirSync(dir)

@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 
 import type { Hop } from '../../main/correlate/hops.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
-import { correlate, crossNodePings, fixtureFiles, fixtureMac, path } from './correlate-helpers.ts';
+import {
+  correlate,
+  crossNodePings,
+  fixtureFiles,
+  fixtureMac,
+  FLANNEL_VXLAN_PATH,
+  path,
+} from './correlate-helpers.ts';
 
 function only<T>(xs: T[]): T {
   expect(xs.length).toBeGreaterThan(0);
@@ -27,16 +34,7 @@ const at = (hops: Hop[], lane: string): Hop => only(hops.filter((h) => `${h.node
 describe('flannel-vxlan', () => {
   const res = correlate(fixtureFiles('flannel-vxlan'));
   const mac = (n: string, i: string): string => fixtureMac('flannel-vxlan', n, i);
-  const req = [
-    'node-1/veth2053e67d',
-    'node-1/cni0',
-    'node-1/flannel.1',
-    'node-1/ens33',
-    'node-2/ens33',
-    'node-2/flannel.1',
-    'node-2/cni0',
-    'node-2/veth470beb22',
-  ];
+  const req = FLANNEL_VXLAN_PATH;
 
   it('request: veth → cni0 → flannel.1 → ens33 (+vxlan) → node-2 ens33 → flannel.1 → cni0 → veth, TTL 64 → 63 → 62', () => {
     for (const hops of check(res, 8, req, [64, 64, 63, 63, 63, 63, 62, 62])) {

@@ -18,6 +18,7 @@ import {
   shot,
   type Served,
 } from '../e2e/harness.ts';
+import { FLANNEL_VXLAN_PATH } from './correlate-helpers.ts';
 
 let srv: Served;
 let b: Browser;
@@ -63,16 +64,7 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
 
   it('opens a ping journey: eight hops, VXLAN box on ens33, TTLs 64 → 62', async () => {
     const hops = await openJourney(p, 'echo request');
-    expect(hops.map((h) => `${h.node}/${h.iface}`)).toEqual([
-      'node-1/veth2053e67d',
-      'node-1/cni0',
-      'node-1/flannel.1',
-      'node-1/ens33',
-      'node-2/ens33',
-      'node-2/flannel.1',
-      'node-2/cni0',
-      'node-2/veth470beb22',
-    ]);
+    expect(hops.map((h) => `${h.node}/${h.iface}`)).toEqual(FLANNEL_VXLAN_PATH);
     expect(hops.map((h) => h.ttl)).toEqual([64, 64, 63, 63, 63, 63, 62, 62]);
     const boxes = await p.$$eval('[data-testid=hop]', (els) =>
       els.map((e) => !!e.querySelector('[data-testid=encap-vxlan]')),

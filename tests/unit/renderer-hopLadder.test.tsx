@@ -13,6 +13,7 @@ import { HopLadder } from '../../renderer/src/components/HopLadder.tsx';
 import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
+import { FLANNEL_VXLAN_PATH } from './correlate-helpers.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -53,16 +54,7 @@ describe('HopLadder', () => {
       <HopLadder journey={ping} baseNs={session.baseNs} selectedPacket={ping.hopList[3].packet} />,
     );
     const hops = [...div.querySelectorAll('[data-testid=hop]')] as HTMLElement[];
-    expect(hops.map((h) => `${h.dataset.node}/${h.dataset.iface}`)).toEqual([
-      'node-1/veth2053e67d',
-      'node-1/cni0',
-      'node-1/flannel.1',
-      'node-1/ens33',
-      'node-2/ens33',
-      'node-2/flannel.1',
-      'node-2/cni0',
-      'node-2/veth470beb22',
-    ]);
+    expect(hops.map((h) => `${h.dataset.node}/${h.dataset.iface}`)).toEqual(FLANNEL_VXLAN_PATH);
     expect(hops.map((h) => Number(h.dataset.ttl))).toEqual([64, 64, 63, 63, 63, 63, 62, 62]);
     // The encapsulation box exists exactly on the two ens33 hops, with the outer headers.
     const boxed = hops.filter((h) => h.querySelector('[data-testid=encap-vxlan]'));

@@ -269,17 +269,25 @@ describe('ssh connection (in-process ssh2 server)', () => {
   });
 });
 
+/** A server taking `maxSessions` sessions a connection, its host key known, and a connect to it by key. */
+async function limitedServer(maxSessions: number) {
+  const server = await startServer(hostA.priv, maxSessions);
+  const kh = join(dir, `known_hosts_${server.port}`);
+  writeFileSync(kh, `[127.0.0.1]:${server.port} ${hostA.pubLine.split(' ').slice(0, 2).join(' ')}\n`);
+  const connect = () =>
+    connectSsh({
+      target: target(server.port),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [kh] },
+    });
+  return { server, connect };
+}
+
 describe('more channels than the server takes on one connection (sshd MaxSessions)', () => {
   it('opens further connections to the node, checked against the same host key, and closes them all', async () => {
-    const limited = await startServer(hostA.priv, 3);
-    const kh = join(dir, 'known_hosts_limited');
-    writeFileSync(kh, `[127.0.0.1]:${limited.port} ${hostA.pubLine.split(' ').slice(0, 2).join(' ')}\n`);
+    const { server: limited, connect } = await limitedServer(3);
     try {
-      const c = await connectSsh({
-        target: target(limited.port),
-        credentials: { identityFiles: [clientKey.priv], agent: '' },
-        hostKeys: { knownHostsFiles: [kh] },
-      });
+      const c = await connect();
       // 8 at once, as a capture starts every interface of a node together: the server refuses the 4th on the
       // first connection; it and the rest go to new ones.
       const chans = await Promise.all(Array.from({ length: 8 }, () => c.channel('hold')));
@@ -309,15 +317,9 @@ describe('more channels than the server takes on one connection (sshd MaxSession
   });
 
   it('a channel refused with none open on the connection is an error at once (no new connection)', async () => {
-    const none = await startServer(hostA.priv, 0);
-    const kh = join(dir, 'known_hosts_none');
-    writeFileSync(kh, `[127.0.0.1]:${none.port} ${hostA.pubLine.split(' ').slice(0, 2).join(' ')}\n`);
+    const { server: none, connect } = await limitedServer(0);
     try {
-      const c = await connectSsh({
-        target: target(none.port),
-        credentials: { identityFiles: [clientKey.priv], agent: '' },
-        hostKeys: { knownHostsFiles: [kh] },
-      });
+      const c = await connect();
       const e = await c.channel('hold').catch((x) => x);
       expect(e.code).toBe('SSH_UNREACHABLE');
       expect(e.message).toMatch(/cannot open channel/);
