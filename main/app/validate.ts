@@ -2,6 +2,7 @@
 // that does not match its method's shape is refused with USAGE before any service code sees it.
 
 import type { ApiMethod } from '../../preload/api.ts';
+import { MAX_MANUAL_OFFSET_NS } from '../correlate/clockSkew.ts';
 
 type Check = (v: unknown, path: string) => string | null;
 
@@ -20,10 +21,9 @@ const int =
 const num: Check = (v, p) =>
   typeof v === 'number' && Number.isFinite(v) ? null : `${p}: expected a finite number`;
 const bool: Check = (v, p) => (typeof v === 'boolean' ? null : `${p}: expected a boolean`);
-/** A manual clock offset: times are ns in doubles, exact over ~104 days of span (as the CLI's --clock). */
-const MAX_OFFSET_NS = 50 * 86_400e9;
+/** A manual clock offset, bounded as the CLI's --clock. */
 const offset: Check = (v, p) =>
-  typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_OFFSET_NS
+  typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= MAX_MANUAL_OFFSET_NS
     ? null
     : `${p}: expected an offset of at most 50 days either way (ns)`;
 const oneOf =

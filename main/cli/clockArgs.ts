@@ -1,7 +1,7 @@
 // `--clock auto|none|NODE=OFFSET` (repeatable) shared by `correlate` and `export`.
 
 import { HopscopeError } from '../common/errors.ts';
-import { parseOffset, type ClockOptions } from '../correlate/clockSkew.ts';
+import { MAX_MANUAL_OFFSET_NS, parseOffset, type ClockOptions } from '../correlate/clockSkew.ts';
 
 export function parseClockArgs(values: string[], reference?: string): ClockOptions {
   const opts: ClockOptions = { mode: 'auto' };
@@ -32,9 +32,6 @@ export function parseClockArgs(values: string[], reference?: string): ClockOptio
     throw new HopscopeError('USAGE', '--clock none leaves every clock uncorrected: it takes no NODE=OFFSET');
   return opts;
 }
-
-/** The largest manual offset: times are ns in doubles, exact below 2^53 ns (~104 days) of span. */
-const MAX_MANUAL_OFFSET_NS = 50 * 86_400e9;
 
 /**
  * A `--reference` or `--clock NODE=OFFSET` naming a node the captures do not have is a USAGE error (a typo would

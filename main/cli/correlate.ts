@@ -2,7 +2,7 @@
 
 import { HopscopeError } from '../common/errors.ts';
 import { FrameSource } from '../session/frames.ts';
-import { anyUnreadable, correlateInputs, spanWarning, undecodedCaptures } from '../session/ingest.ts';
+import { anyUnreadable, correlateInputs, resultWarnings } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
 import { clockLine, LadderWriter, timesLine } from '../export/ladder.ts';
@@ -82,8 +82,7 @@ const command: Command = {
     checkClockNodes(clock, res.nodes);
     for (const pr of problems)
       console.error(`hopscope correlate: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
-    for (const w of [...undecodedCaptures(res), spanWarning(res) ?? []].flat())
-      console.error(`hopscope correlate: warning: ${w}`);
+    for (const w of resultWarnings(res)) console.error(`hopscope correlate: warning: ${w}`);
     const out = Sink.stdout();
     // Frames back what the columns do not hold (IPv6 addresses and summaries), read only for what is printed.
     const frames = new FrameSource(res);

@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 
 import { HopscopeError, type ErrorCode } from '../common/errors.ts';
-import { anyUnreadable, correlateInputs, spanWarning, undecodedCaptures } from '../session/ingest.ts';
+import { anyUnreadable, correlateInputs, resultWarnings } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { FrameSource } from '../session/frames.ts';
 import { BatchSink } from '../export/epbBatch.ts';
@@ -91,8 +91,7 @@ const command: Command = {
       checkClockNodes(clock, res.nodes);
       for (const pr of problems)
         console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
-      for (const w of [...undecodedCaptures(res), spanWarning(res) ?? []].flat())
-        console.error(`hopscope export: warning: ${w}`);
+      for (const w of resultWarnings(res)) console.error(`hopscope export: warning: ${w}`);
       // Nothing could be read: say so, and leave OUT as it was (an empty export would replace it).
       if (res.rowCount === 0 && anyUnreadable(problems)) {
         const first = problems.find((pr) => anyUnreadable([pr]))!;

@@ -197,6 +197,12 @@ function combineProbes(out: ClockEstimate[], refName: string, probes: ClockProbe
   }
 }
 
+/**
+ * The largest manual clock offset (`--clock NODE=OFFSET`, the app's override): times are ns in doubles, exact
+ * below 2^53 ns (~104 days) of span.
+ */
+export const MAX_MANUAL_OFFSET_NS = 50 * 86_400e9;
+
 /** Parses `OFFSET` of `--clock NODE=OFFSET`: a number with an optional unit s|ms|us|µs|ns (default ns). */
 export function parseOffset(text: string): number | null {
   const m = /^([+-]?\d+(?:\.\d+)?)(s|ms|us|µs|ns)?$/.exec(text.trim());

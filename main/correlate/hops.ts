@@ -17,6 +17,7 @@ import {
   type ObservationTable,
 } from './observations.ts';
 import { ipv4ToString, macToString } from './ownership.ts';
+import { tcpFlagsString } from '../decode/tcp.ts';
 
 export type HopChange =
   'mac' | 'ttl' | 'encap+vxlan' | 'encap-vxlan' | 'encap+ipip' | 'encap-ipip' | 'nat-dst' | 'nat-src';
@@ -175,18 +176,6 @@ export function hopTruncated(obs: ObservationTable, r: number): boolean {
   return (obs.flags[r] & F_TRUNCATED) !== 0;
 }
 
-/** In tcpdump's order (print-tcp.c's tcp_flag_values): `[S.]`, `[F.]`, `[.U]`, `[SEW]`. */
-const TCP_FLAG_NAMES: [number, string][] = [
-  [0x01, 'F'],
-  [0x02, 'S'],
-  [0x04, 'R'],
-  [0x08, 'P'],
-  [0x10, '.'],
-  [0x20, 'U'],
-  [0x40, 'E'],
-  [0x80, 'W'],
-];
-
 /** A tcpdump-like one-line summary of the inner packet of row `r` (from columns only, no bytes needed). */
 export function innerSummary(obs: ObservationTable, r: number): string {
   const src = ipv4ToString(obs.src[r]);
@@ -208,13 +197,12 @@ export function innerSummary(obs: ObservationTable, r: number): string {
   }
   if (proto === PROTO_TCP) {
     const f = obs.tcpFlags(r);
-    let flags = '';
-    if (f >= 0) for (const [bit, ch] of TCP_FLAG_NAMES) if (f & bit) flags += ch;
+    const flags = f >= 0 ? tcpFlagsString(f) : 'none';
     // tcpdump's length is the segment's payload: the IP length less both headers (as if 20 + 20 when the row
     // does not know them).
     const headers = obs.tcpHeadersLen(r) || ihl + 20;
     const len = Math.max(0, obs.ipLen(r) - headers);
-    return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: Flags [${flags || 'none'}], length ${len}`;
+    return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: Flags [${flags}], length ${len}`;
   }
   if (proto === PROTO_UDP) {
     return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: UDP, length ${obs.ipLen(r) - ihl - 8}`;

@@ -137,3 +137,9 @@ export function spanWarning(res: CorrelationResult): string | null {
     'lose nanoseconds; shift such a capture first (editcap -t) or leave it out'
   );
 }
+
+/** What a correlation's result should warn of: undecoded link types, a span losing nanoseconds. */
+export function resultWarnings(res: CorrelationResult): string[] {
+  const span = spanWarning(res);
+  return [...undecodedCaptures(res), ...(span ? [span] : [])];
+}

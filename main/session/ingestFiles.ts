@@ -231,6 +231,18 @@ export function decodeOptions(opts: CorrelateOptions): DecodeOptions {
 const OWN_DESCRIPTION =
   /^(loopback|physical|bridge|veth|calico|vxlan|ipip|tun|other) on [^,]+(?:, port of ([^,]+))?(?:,|$)/;
 
+/** What a lane's file says of its interface: its MAC, and (our exports' description) its kind and bridge. */
+function laneInterface(info: CaptureInfo, own: RegExpExecArray | null): InterfaceInfo {
+  return {
+    node: info.node,
+    name: info.iface,
+    mac: info.mac ?? -1,
+    kind: own?.[1] ?? '',
+    addresses: [],
+    master: own?.[2] ?? '',
+  };
+}
+
 /** What reading a run of files gives besides the rows: problems, and interfaces the files name (MACs). */
 export interface Ingested {
   problems: InputProblem[];
@@ -274,15 +286,7 @@ export function ingestFiles(
       lanes.set(key, cap);
       used.add(rec.interfaceId);
       const own = OWN_DESCRIPTION.exec(info.description ?? '');
-      if ((info.mac !== undefined && info.mac >= 0) || own)
-        extraIfaces.push({
-          node: info.node,
-          name: info.iface,
-          mac: info.mac ?? -1,
-          kind: own?.[1] ?? '',
-          addresses: [],
-          master: own?.[2] ?? '',
-        });
+      if ((info.mac !== undefined && info.mac >= 0) || own) extraIfaces.push(laneInterface(info, own));
     }
     lastIf = key;
     lastCap = cap;
@@ -311,15 +315,7 @@ export function ingestFiles(
     for (const info of quietLanes(f.path, f, r.interfaces, used)) {
       c.addCapture(info);
       const own = OWN_DESCRIPTION.exec(info.description ?? '');
-      if (own)
-        extraIfaces.push({
-          node: info.node,
-          name: info.iface,
-          mac: info.mac ?? -1,
-          kind: own[1],
-          addresses: [],
-          master: own[2] ?? '',
-        });
+      if (own) extraIfaces.push(laneInterface(info, own));
     }
   }
   return { problems, extraIfaces };

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import type { NodeInterfaces } from '../discover/model.ts';
+import type { IfaceAddress, NodeInterfaces } from '../discover/model.ts';
 import { parseIpOutputs } from '../discover/parseIp.ts';
 import type { InterfaceInfo } from '../correlate/ownership.ts';
 
@@ -35,21 +35,22 @@ export function fromDiscovery(model: NodeInterfaces): InterfaceInfo[] {
       i !== null && typeof i === 'object' && typeof (i as { name?: unknown }).name === 'string',
   );
   return ifaces.map((i) => {
-    const addresses: unknown[] = Array.isArray(i.addresses) ? i.addresses : [];
+    // IPv4 addresses: well-formed entries of the family only (read once, for the numbers and the description).
+    const inet = (Array.isArray(i.addresses) ? (i.addresses as unknown[]) : []).filter(
+      (a): a is IfaceAddress =>
+        a !== null && typeof a === 'object' && (a as { family?: unknown }).family === 'inet',
+    );
     const info: InterfaceInfo = {
       node: model.node,
       name: i.name,
       mac: i.kind === 'loopback' || typeof i.mac !== 'string' ? -1 : parseMac(i.mac),
       kind: i.kind,
-      addresses: addresses.flatMap((a) => {
-        const v =
-          a !== null && typeof a === 'object' && (a as { family?: unknown }).family === 'inet'
-            ? parseIpv4(String((a as { address?: unknown }).address))
-            : null;
+      addresses: inet.flatMap((a) => {
+        const v = parseIpv4(String(a.address));
         return v === null ? [] : [v];
       }),
       master: typeof i.master === 'string' ? i.master : '',
-      description: describe(model.node, { ...i, addresses: addresses as typeof i.addresses }),
+      description: describe(model.node, i, inet),
     };
     if (i.vxlan && typeof i.vxlan.vni === 'number') info.vni = i.vxlan.vni;
     if (typeof i.ifindex === 'number' && i.ifindex > 0) info.ifindex = i.ifindex;
@@ -57,13 +58,11 @@ export function fromDiscovery(model: NodeInterfaces): InterfaceInfo[] {
   });
 }
 
-function describe(node: string, i: NodeInterfaces['interfaces'][number]): string {
+function describe(node: string, i: NodeInterfaces['interfaces'][number], inet: IfaceAddress[]): string {
   const parts = [`${i.kind} on ${node}`];
   if (i.master) parts.push(`port of ${i.master}`);
   if (i.vxlan) parts.push(`vxlan vni ${i.vxlan.vni}${i.vxlan.port ? ` port ${i.vxlan.port}` : ''}`);
-  const v4 = i.addresses
-    .filter((a) => a !== null && typeof a === 'object' && a.family === 'inet')
-    .map((a) => `${a.address}/${a.prefixLen}`);
+  const v4 = inet.map((a) => `${a.address}/${a.prefixLen}`);
   if (v4.length) parts.push(v4.join(' '));
   return parts.join(', ');
 }

@@ -3,6 +3,7 @@
 
 import { useState } from 'react';
 
+import { MAX_MANUAL_OFFSET_NS } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
 import { formatDuration } from '../lib/timeScale.ts';
 
@@ -11,8 +12,8 @@ const INCONSISTENT =
   'The bounds from the two directions cross: the clocks drifted apart during the capture (offsets are constant ' +
   'per capture), or a packet was linked to the wrong journey. A shorter capture or an override helps.';
 
-/** Overrides beyond this (50 days, in µs) are refused, as by the CLI's --clock: ns times stay exact. */
-const MAX_OVERRIDE_US = 50 * 86_400e6;
+/** Overrides beyond this (50 days, in µs) are refused, as by the back end and the CLI's --clock. */
+const MAX_OVERRIDE_US = MAX_MANUAL_OFFSET_NS / 1000;
 
 export function ClocksPanel() {
   const ctl = useController();
