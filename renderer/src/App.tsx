@@ -15,6 +15,7 @@ import { Panes } from './components/Panes.tsx';
 import { Timeline } from './components/Timeline.tsx';
 import { useAppState, useController, usePacketsVersion } from './context.ts';
 import type { BottomTab } from './store/appStore.ts';
+import { plural } from './lib/format.ts';
 
 export function App() {
   const ctl = useController();
@@ -122,8 +123,8 @@ function TopBar() {
       <span className="logo">◉ Hopscope</span>
       {session ? (
         <span className="session-title" data-testid="session-title">
-          {session.title} · {count(session.captures.length, 'interface')} · {count(packets, 'packet')} ·{' '}
-          {count(session.journeys, 'journey')}
+          {session.title} · {plural(session.captures.length, 'interface')} · {plural(packets, 'packet')} ·{' '}
+          {plural(session.journeys, 'journey')}
           {session.live ? <span className="badge live">LIVE</span> : null}
         </span>
       ) : (
@@ -243,9 +244,4 @@ function Workspace() {
       </div>
     </div>
   );
-}
-
-/** `1 interface`, `8 interfaces`, `1,000,000 packets`. */
-function count(n: number, what: string): string {
-  return `${n.toLocaleString()} ${what}${n === 1 ? '' : 's'}`;
 }

@@ -4,9 +4,7 @@ import { useEffect, useState } from 'react';
 
 import type { ExportFormat, ExportResult } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
-import { formatBytes } from '../lib/format.ts';
-
-const plural = (n: number, what: string) => `${n.toLocaleString()} ${what}${n === 1 ? '' : 's'}`;
+import { formatBytes, plural } from '../lib/format.ts';
 
 export function ExportPanel() {
   const ctl = useController();

@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { JourneySummary } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
 import { formatDuration } from '../lib/timeScale.ts';
+import { plural } from '../lib/format.ts';
 import { HopLadder } from './HopLadder.tsx';
 import { LatencyChart } from './LatencyChart.tsx';
 
@@ -133,7 +134,7 @@ export function JourneyPanel() {
                 >
                   <span className="jid muted">#{j.id + 1}</span>
                   <span className="proto">{j.proto}</span>
-                  <span className="jhops">{j.hops === 1 ? '1 hop' : `${j.hops} hops`}</span>
+                  <span className="jhops">{plural(j.hops, 'hop')}</span>
                   <span className="mono jsum">{j.summary}</span>
                   <span className="muted jmeta">
                     {j.nodes.join(', ')} · {formatDuration(j.durationNs)}

@@ -50,3 +50,8 @@ export function protoName(p: number): string {
             ? ''
             : `proto ${p}`;
 }
+
+/** `1 hop`, `8 hops`, `1,000,000 packets`. */
+export function plural(n: number, what: string): string {
+  return `${n.toLocaleString()} ${what}${n === 1 ? '' : 's'}`;
+}
