@@ -358,9 +358,11 @@ describe.sequential('capture on flannel-vxlan', () => {
     const unblock = dropOnNode2(22);
     const unblockNever = dropOnNode2(2222);
     const t0 = Date.now();
+    let run: ReturnType<typeof startCapture> | null = null;
     try {
-      const run = startCapture([
-        ...labArgs,
+      run = startCapture([
+        '--ssh-config',
+        patientNode2Config(),
         '--node',
         'node-1',
         '--node',
@@ -387,7 +389,7 @@ describe.sequential('capture on flannel-vxlan', () => {
         'connecting',
       );
       unblock();
-      await waitUntil('node-2 joined', () => allCapturing(dir, 2), 20_000);
+      await waitUntil('node-2 joined', () => allCapturing(dir, 2), 40_000);
       hopscope(['lab', 'traffic', 'flannel-vxlan']);
       await waitUntil(
         'the third node failed',
@@ -416,6 +418,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       }
       expect(labTcpdumps()).toEqual([]);
     } finally {
+      run?.child.kill('SIGKILL'); // a failed assertion leaves no capture running into the next test
       unblock();
       unblockNever();
     }
@@ -423,10 +426,12 @@ describe.sequential('capture on flannel-vxlan', () => {
 
   it('capturing only on a node that joins late: the session waits for it, not stopping with nothing to do', async () => {
     const unblock = dropOnNode2(22);
+    let run: ReturnType<typeof startCapture> | null = null;
     try {
       const dir = tmp('late-only');
-      const run = startCapture([
-        ...labArgs,
+      run = startCapture([
+        '--ssh-config',
+        patientNode2Config(),
         '--node',
         'node-1',
         '--node',
@@ -445,7 +450,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect(readSession(dir).stoppedAt).toBeNull();
       unblock();
-      await waitUntil('node-2 joined', () => allCapturing(dir, 1), 20_000);
+      await waitUntil('node-2 joined', () => allCapturing(dir, 1), 40_000);
       hopscope(['lab', 'traffic', 'flannel-vxlan']);
       run.child.kill('SIGINT');
       expect(await run.exit, run.err()).toBe(0);
@@ -456,6 +461,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       ]);
       expect(tcpdumpRead(join(dir, s.captures[0].file)).packets).toBeGreaterThan(0);
     } finally {
+      run?.child.kill('SIGKILL');
       unblock();
     }
   });
@@ -505,9 +511,10 @@ describe.sequential('capture on flannel-vxlan', () => {
     sh('ip', [...ns, 'ip', 'link', 'add', 'name', 'vethgone', 'type', 'veth', 'peer', 'name', 'vethgone2']);
     sh('ip', [...ns, 'ip', 'link', 'set', 'vethgone', 'up']);
     sh('ip', [...ns, 'ip', 'link', 'set', 'vethgone2', 'up']);
+    let run: ReturnType<typeof startCapture> | null = null;
     try {
       const dir = tmp('gone');
-      const run = startCapture([
+      run = startCapture([
         ...labArgs,
         '--node',
         'node-1',
@@ -535,6 +542,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       expect(s.captures.find((c: { iface: string }) => c.iface === 'ens33').state).toBe('stopped');
       expect(labTcpdumps()).toEqual([]);
     } finally {
+      run?.child.kill('SIGKILL');
       sh('ip', [...ns, 'ip', 'link', 'del', 'vethgone']);
     }
   });
@@ -839,4 +847,14 @@ function dropOnNode2(port: number): () => void {
     if (!lifted) sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...rule]);
     lifted = true;
   };
+}
+
+/**
+ * The lab's ssh_config with node-2 given 60 s to connect (the lab's is 5 s): a node held back by dropOnNode2 for
+ * a few seconds then connects on the client kernel's next SYN (at 7 or 15 s), however slow this machine is.
+ */
+function patientNode2Config(): string {
+  const file = join(tmp('patient'), 'ssh_config');
+  writeFileSync(file, `Host node-2\n  ConnectTimeout 60\n\n${readFileSync(SSH_CONFIG, 'utf8')}`);
+  return file;
 }
