@@ -250,7 +250,14 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
       before,
     );
     await p.click('[data-testid=tab-journey]');
+    // The list follows its filter 120 ms after typing: wait until the replies (filtered out by the earlier
+    // 'echo request') are back, or the arrows below would move through the old list.
     await p.fill('#journey-filter', '');
+    await p.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=journey-row]')].some(
+        (r) => !r.textContent!.toLowerCase().includes('echo request'),
+      ),
+    );
     await p.locator('[data-testid=journey-row]').first().click();
     const first = await p.locator('[data-testid=journey-row].selected').getAttribute('data-journey');
     await p.focus('[data-testid=journey-list]');
