@@ -181,7 +181,8 @@ export function innerSummary(obs: ObservationTable, r: number): string {
   const src = ipv4ToString(obs.src[r]);
   const dst = ipv4ToString(obs.dst[r]);
   const proto = obs.proto(r);
-  const ihl = 20;
+  // The IP header (20 bytes unless the row knows its options) and the TCP/UDP header: tcpdump counts the rest.
+  const headers = obs.headersLen(r);
   // A non-first fragment (or a header cut by snaplen) has no L4 fields: tcpdump prints just the protocol.
   const noL4 =
     proto === PROTO_ICMP
@@ -190,7 +191,7 @@ export function innerSummary(obs: ObservationTable, r: number): string {
   if (noL4) return `${src} > ${dst}: ip-proto-${proto}`;
   if (proto === PROTO_ICMP) {
     const type = obs.icmpType(r);
-    const len = obs.ipLen(r) - ihl;
+    const len = obs.ipLen(r) - (headers || 20);
     const what = type === 8 ? 'echo request' : type === 0 ? 'echo reply' : `type ${type}`;
     const idseq = type === 8 || type === 0 ? `, id ${obs.icmpId(r)}, seq ${obs.icmpSeq(r)}` : '';
     return `${src} > ${dst}: ICMP ${what}${idseq}, length ${len}`;
@@ -198,14 +199,11 @@ export function innerSummary(obs: ObservationTable, r: number): string {
   if (proto === PROTO_TCP) {
     const f = obs.tcpFlags(r);
     const flags = f >= 0 ? tcpFlagsString(f) : 'none';
-    // tcpdump's length is the segment's payload: the IP length less both headers (as if 20 + 20 when the row
-    // does not know them).
-    const headers = obs.tcpHeadersLen(r) || ihl + 20;
-    const len = Math.max(0, obs.ipLen(r) - headers);
+    const len = Math.max(0, obs.ipLen(r) - (headers || 40));
     return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: Flags [${flags}], length ${len}`;
   }
   if (proto === PROTO_UDP) {
-    return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: UDP, length ${obs.ipLen(r) - ihl - 8}`;
+    return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: UDP, length ${Math.max(0, obs.ipLen(r) - (headers || 28))}`;
   }
   return `${src} > ${dst}: ip-proto-${proto}, length ${obs.ipLen(r)}`;
 }
@@ -213,15 +211,20 @@ export function innerSummary(obs: ObservationTable, r: number): string {
 /** An IPv6 row's summary from the columns, when its frame cannot be re-read (addresses given as text). */
 export function ipv6Summary(obs: ObservationTable, r: number, src: string, dst: string): string {
   const proto = obs.proto(r);
-  const len = obs.ipLen(r) - IPV6_HEADER;
+  // As tcpdump counts: ICMPv6 its whole message, TCP and UDP their payload (after any extension headers).
+  const headers = obs.headersLen(r);
   const s = src || '?';
   const d = dst || '?';
-  if (proto === PROTO_ICMPV6) return `IP6 ${s} > ${d}: ICMP6, type ${obs.icmpType(r)}, length ${len}`;
-  if (proto === PROTO_TCP || proto === PROTO_UDP) {
-    const name = proto === PROTO_TCP ? 'TCP' : 'UDP';
-    return `IP6 ${s}.${obs.srcPort(r)} > ${d}.${obs.dstPort(r)}: ${name}, length ${len}`;
+  const after = (h: number) => Math.max(0, obs.ipLen(r) - (headers || h));
+  if (proto === PROTO_ICMPV6)
+    return `IP6 ${s} > ${d}: ICMP6, type ${obs.icmpType(r)}, length ${after(IPV6_HEADER)}`;
+  const ports = `IP6 ${s}.${obs.srcPort(r)} > ${d}.${obs.dstPort(r)}`;
+  if (proto === PROTO_TCP && obs.srcPort(r) >= 0) {
+    const f = obs.tcpFlags(r);
+    return `${ports}: Flags [${f >= 0 ? tcpFlagsString(f) : 'none'}], length ${after(IPV6_HEADER + 20)}`;
   }
-  return `IP6 ${s} > ${d}: ip-proto-${proto}, length ${len}`;
+  if (proto === PROTO_UDP && obs.srcPort(r) >= 0) return `${ports}: UDP, length ${after(IPV6_HEADER + 8)}`;
+  return `IP6 ${s} > ${d}: ip-proto-${proto}, length ${obs.ipLen(r) - IPV6_HEADER}`;
 }
 
 const IPV6_HEADER = 40;

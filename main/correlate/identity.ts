@@ -39,10 +39,16 @@ export interface Identity {
   keyLo: number;
   tailKnown: boolean;
   tail: number;
+  /**
+   * An IPv6 packet's source and destination addresses hashed to 32 bits (0 for IPv4, or when not captured): the
+   * row store keeps them where an IPv4 row keeps its addresses, so that flows and NAT tell IPv6 endpoints apart.
+   */
+  src6: number;
+  dst6: number;
 }
 
 export function createIdentity(): Identity {
-  return { keyed: false, keyHi: 0, keyLo: 0, tailKnown: false, tail: 0 };
+  return { keyed: false, keyHi: 0, keyLo: 0, tailKnown: false, tail: 0, src6: 0, dst6: 0 };
 }
 
 // Two 32-bit murmur3-style lanes with different seeds give the 64-bit key. The words are collected first and
@@ -92,9 +98,9 @@ function flowTupleKey(proto: number, a: number, ap: number, b: number, bp: numbe
 }
 
 /**
- * The flow tuple of one packet into FLOW_KEY, as flows.ts joins journeys: an ICMP echo (type 8 or 0) by its
- * addresses, id and seq; any other packet with ports by its addresses and ports. False, FLOW_KEY untouched, for a
- * packet with neither. Fields are -1 where absent; for ARP, pass its opcode as the ICMP type (proto is absent).
+ * The flow tuple of one packet into FLOW_KEY, as flows.ts joins journeys: an ICMP echo (type 8 or 0; ICMPv6 128
+ * or 129) by its addresses, id and seq; any other packet with ports by its addresses and ports (IPv6 addresses as
+ * the row store's hashes). False, FLOW_KEY untouched, for a packet with neither. Fields are -1 where absent; for ARP, pass its opcode as the ICMP type (proto is absent).
  */
 export function packetFlowKey(
   proto: number,
@@ -106,8 +112,9 @@ export function packetFlowKey(
   dst: number,
   dstPort: number,
 ): boolean {
-  if (proto === PROTO_ICMP) {
-    if (icmpType !== 8 && icmpType !== 0) return false;
+  if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) {
+    if (proto === PROTO_ICMP ? icmpType !== 8 && icmpType !== 0 : icmpType !== 128 && icmpType !== 129)
+      return false;
     const idSeq = icmpId * 65536 + icmpSeq;
     flowTupleKey(proto, src, idSeq, dst, idSeq);
     return true;
@@ -149,6 +156,21 @@ function mixIpv6(f: PacketFields, frame: Uint8Array, base: number, n: number): v
   }
 }
 
+/** The inner IPv6 addresses (when captured) as 32-bit hashes into out.src6 / out.dst6 (never 0 then). */
+function hashIpv6(f: PacketFields, frame: Uint8Array, out: Identity, base: number, n: number): void {
+  const s = f.src6Offset;
+  const d = f.dst6Offset;
+  if (s < 0 || d < 0 || s + IPV6_ADDR > n || d + IPV6_ADDR > n) return;
+  let hs = 0x6a09e667;
+  let hd = 0x6a09e667;
+  for (let i = 0; i < IPV6_ADDR; i += 4) {
+    hs = fmix(hs ^ i32(frame, base + s + i));
+    hd = fmix(hd ^ i32(frame, base + d + i));
+  }
+  out.src6 = hs || 1;
+  out.dst6 = hd || 1;
+}
+
 /** Where the innermost L4 header starts, even when the decoder stopped inside it (snaplen). */
 function l4Start(f: PacketFields): number {
   if (f.l4Offset >= 0) return f.l4Offset;
@@ -173,6 +195,9 @@ export function computeIdentity(
   out.keyHi = 0;
   out.keyLo = 0;
   out.tail = 0;
+  out.src6 = 0;
+  out.dst6 = 0;
+  if (f.ipVersion === 6) hashIpv6(f, frame, out, base, n);
   if (f.ipVersion === 0 || f.ipTotalLen < 0) return;
   const w = words;
   w[0] = f.ipVersion;

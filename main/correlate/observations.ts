@@ -53,8 +53,12 @@ export const M_ICMP_TYPE = 64;
 export const M_ICMP_ID = 128;
 export const M_ICMP_SEQ = 256;
 export const M_TCP_FLAGS = 512;
-/** The TCP flags in typeOrFlagsCol (9 bits with NS); the bits above hold the header length (tcpHeadersLen). */
-const TCP_FLAG_BITS = 0x1ff;
+/**
+ * The TCP flags (9 bits with NS) or the ICMP type in typeOrFlagsCol; the bits above hold the length of the
+ * headers that tcpdump's "length" leaves out (headersLen).
+ */
+const TYPE_OR_FLAG_BITS = 0x1ff;
+const IPPROTO_UDP = 17;
 /** The row has no flow tuple (flows.ts: neither ports nor an ICMP echo), or the table keeps none (flowTuples). */
 export const M_FLOW = 1024;
 /** Raw ipLen value meaning "too big for 16 bits: see the overflow map" (IPv6 jumbo-sized lengths). */
@@ -372,8 +376,10 @@ export class ObservationTable {
     this.keyHi[k] = id.keyHi;
     this.keyLo[k] = id.keyLo;
     this.tail[k] = id.tail;
-    this.src[i] = arp ? f.arpSenderIp >>> 0 : f.src >= 0 ? f.src >>> 0 : 0;
-    this.dst[i] = arp ? f.arpTargetIp >>> 0 : f.dst >= 0 ? f.dst >>> 0 : 0;
+    // IPv6 rows keep their addresses' hashes (Identity.src6/dst6): enough to compare, never shown.
+    const v6 = f.ipVersion === 6;
+    this.src[i] = arp ? f.arpSenderIp >>> 0 : v6 ? id.src6 >>> 0 : f.src >= 0 ? f.src >>> 0 : 0;
+    this.dst[i] = arp ? f.arpTargetIp >>> 0 : v6 ? id.dst6 >>> 0 : f.dst >= 0 ? f.dst >>> 0 : 0;
     // Narrow columns: an absent (-1) value is stored as 0 with its `missing` bit.
     let m = 0;
     const sp = f.srcPort;
@@ -408,10 +414,12 @@ export class ObservationTable {
     // The shared columns: the first field when present, else the second, else 0.
     this.portOrIdCol[i] = sp >= 0 ? sp : iid >= 0 ? iid : 0;
     this.portOrSeqCol[i] = dp >= 0 ? dp : iseq >= 0 ? iseq : 0;
-    // TCP rows keep their IP + TCP header length beside the flags (in 4-byte words, bits 9-15), so that a
-    // summary can say the segment's payload length as tcpdump does; 0 when the headers are not both there.
-    const hw = tf >= 0 && f.payloadOffset >= 0 && f.ipOffset >= 0 ? (f.payloadOffset - f.ipOffset) >> 2 : 0;
-    this.typeOrFlagsCol[i] = it >= 0 ? it : tf >= 0 ? tf | ((hw > 127 ? 0 : hw) << 9) : 0;
+    // Rows keep the length of the headers that tcpdump's "length" leaves out (in 4-byte words, bits 9-15; 0 when
+    // not known): IP + TCP and IP + UDP before the payload, the IP header (options, IPv6 extensions) before ICMP.
+    const end = tf >= 0 || proto === IPPROTO_UDP ? f.payloadOffset : it >= 0 && !arp ? f.l4Offset : -1;
+    const words = end >= 0 && f.ipOffset >= 0 ? (end - f.ipOffset) >> 2 : 0;
+    const hw = words > 127 ? 0 : words << 9;
+    this.typeOrFlagsCol[i] = it >= 0 ? (arp ? it : it | hw) : tf >= 0 ? tf | hw : hw;
     if ((sp >= 0 && iid >= 0) || (dp >= 0 && iseq >= 0) || (it >= 0 && tf >= 0))
       this.displaced.set(i, [sp >= 0 ? iid : -1, dp >= 0 ? iseq : -1, it >= 0 ? tf : -1]);
     // The row's flow tuple, as flows.ts takes it (journeyTuples: the same function on the same values).
@@ -486,7 +494,12 @@ export class ObservationTable {
   }
   /** ICMP/ICMPv6 type, or the ARP opcode on ARP rows; -1 when absent. */
   icmpType(r: number): number {
-    return (this.missing[r] & M_ICMP_TYPE) !== 0 ? -1 : this.typeOrFlagsCol[r];
+    const m = this.missing[r];
+    if ((m & M_ICMP_TYPE) !== 0) return -1;
+    // An ARP row keeps its whole 16-bit opcode there.
+    return (this.flags[r] & F_ARP) !== 0
+      ? this.typeOrFlagsCol[r]
+      : this.typeOrFlagsCol[r] & TYPE_OR_FLAG_BITS;
   }
   icmpId(r: number): number {
     const m = this.missing[r];
@@ -501,12 +514,14 @@ export class ObservationTable {
   tcpFlags(r: number): number {
     const m = this.missing[r];
     if ((m & M_TCP_FLAGS) !== 0) return -1;
-    return (m & M_ICMP_TYPE) === 0 ? this.displaced.get(r)![2] : this.typeOrFlagsCol[r] & TCP_FLAG_BITS;
+    return (m & M_ICMP_TYPE) === 0 ? this.displaced.get(r)![2] : this.typeOrFlagsCol[r] & TYPE_OR_FLAG_BITS;
   }
-  /** A TCP row's IP + TCP header bytes (its payload is ipLen minus these); 0 when not known. */
-  tcpHeadersLen(r: number): number {
-    const m = this.missing[r];
-    if ((m & (M_TCP_FLAGS | M_ICMP_TYPE)) !== M_ICMP_TYPE) return 0;
+  /**
+   * The header bytes tcpdump's "length" leaves out of ipLen: IP + TCP or IP + UDP (the payload is the rest), the
+   * IP header with its options or extensions on ICMP rows; 0 when not known (ARP, other protocols, cut headers).
+   */
+  headersLen(r: number): number {
+    if ((this.flags[r] & F_ARP) !== 0 || (this.missing[r] & (M_TCP_FLAGS | M_ICMP_TYPE)) === 0) return 0;
     return (this.typeOrFlagsCol[r] >> 9) << 2;
   }
 

@@ -312,9 +312,9 @@ export class CorrelationResult {
     const mine = this.journeyRows(k);
     if (mine.length === 0) return 'request';
     const r0 = mine[0];
-    if (rows.proto(r0) === 1 && (rows.icmpType(r0) === 8 || rows.icmpType(r0) === 0)) {
-      return rows.icmpType(r0) === 8 ? 'request' : 'reply';
-    }
+    const type = rows.icmpType(r0);
+    if (rows.proto(r0) === 1 && (type === 8 || type === 0)) return type === 8 ? 'request' : 'reply';
+    if (rows.proto(r0) === 58 && (type === 128 || type === 129)) return type === 128 ? 'request' : 'reply';
     const first = this.flowFirst[this.flowOf[k]];
     if (first === k) return 'request';
     for (const r of this.journeyRows(first)) {

@@ -198,15 +198,14 @@ class Printer {
       this.next();
       return `${src} > ${dst}: ${prefix}${this.icmpv6(n, ipPayload)}`;
     }
-    if (n.kind === 'udp') {
+    if (n.kind === 'udp' || n.kind === 'tcp') {
       this.next();
       const h = n.h;
-      return `${src}.${h.srcPort} > ${dst}.${h.dstPort}: ${prefix}${this.udp(n, ipPayload)}`;
-    }
-    if (n.kind === 'tcp') {
-      this.next();
-      const h = n.h;
-      return `${src}.${h.srcPort} > ${dst}.${h.dstPort}: ${prefix}${this.tcp(n, ipPayload)}`;
+      // After an IPv6 extension header tcpdump prints the ports on their own: "a > b: HBH 41591 > 9999: UDP".
+      const ends = prefix
+        ? `${src} > ${dst}: ${prefix}${h.srcPort} > ${h.dstPort}`
+        : `${src}.${h.srcPort} > ${dst}.${h.dstPort}`;
+      return `${ends}: ${n.kind === 'udp' ? this.udp(n, ipPayload) : this.tcp(n, ipPayload)}`;
     }
     return `${src} > ${dst}: ${prefix}ip-proto-${proto}`;
   }
@@ -248,10 +247,31 @@ class Printer {
       // The quoted packet's destination, at its IPv6 header's offset 24.
       return `ICMP6, ${name}, unreachable address ${ipv6ToString(this.b, n.at + 8 + 24)}, length ${len}`;
     }
+    if (h.type === 1 && h.code === 4) {
+      const where = this.quotedPort6(n.at + 8);
+      if (where) return `ICMP6, ${name}, unreachable port, ${where}, length ${len}`;
+    }
     if (h.type === ICMPV6_MLD_REPORT_V2 && n.at + 8 <= this.b.length) {
       return `ICMP6, ${name}, ${u16(this.b, n.at + 6)} group record(s), length ${len}`;
     }
     return `ICMP6, ${name}, length ${len}`;
+  }
+
+  /**
+   * "fd99::2 udp port 9999" for the IPv6 packet quoted at `q` by a port unreachable, past its hop-by-hop,
+   * destination and routing headers (tcpdump's get_upperlayer); null when it is not all captured.
+   */
+  private quotedPort6(q: number): string | null {
+    const b = this.b;
+    if (q + 40 > b.length) return null;
+    let nh = b[q + 6];
+    let at = q + 40;
+    while ((nh === 0 || nh === 43 || nh === 60) && at + 2 <= b.length) {
+      nh = b[at];
+      at += (b[at + 1] + 1) * 8;
+    }
+    if ((nh !== IPPROTO_UDP && nh !== IPPROTO_TCP) || at + 4 > b.length) return null;
+    return `${ipv6ToString(b, q + 24)} ${nh === IPPROTO_UDP ? 'udp' : 'tcp'} port ${u16(b, at + 2)}`;
   }
 
   private udp(n: Extract<ChainNode, { kind: 'udp' }>, ipPayload: number): string {

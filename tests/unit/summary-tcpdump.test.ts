@@ -1,13 +1,28 @@
 // The journey summaries (JSON `summary`, CSV, pcapng comments, the ladder) against tcpdump's own lines for the
-// same packets: TCP flags in tcpdump's order and a TCP segment's length as its payload, not its IP length.
+// same packets: TCP flags in tcpdump's order and a TCP segment's length as its payload, not its IP length; the
+// lengths past IP options and IPv6 extension headers; and IPv6 flows told apart by their addresses.
 
 import { spawnSync } from 'node:child_process';
 
 import { describe, expect, it } from 'vitest';
 
-import { innerSummary } from '../../main/correlate/hops.ts';
+import { innerSummary, ipv6Summary } from '../../main/correlate/hops.ts';
 import { tcpFlagsString } from '../../main/decode/tcp.ts';
 import { correlate, fixtureFiles } from './correlate-helpers.ts';
+
+/** Every line of tcpdump -nn -r on a file, in file order. */
+function tcpdumpLines(file: string): string[] {
+  const r = spawnSync('tcpdump', ['-nn', '-r', file], { encoding: 'utf8' });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout.split('\n').filter((l) => l.length > 0);
+}
+
+/** The last "length N" of a line (tcpdump's, or a summary). */
+function lengthOf(line: string): number {
+  const all = [...line.matchAll(/length (\d+)/g)];
+  if (!all.length) throw new Error(`no length in: ${line}`);
+  return Number(all[all.length - 1][1]);
+}
 
 /** "Flags [X], … length N" of tcpdump's line for each TCP packet of a file, in file order. */
 function tcpdumpTcp(file: string): string[] {
@@ -45,6 +60,59 @@ describe('journey summaries say what tcpdump says', () => {
     }
     expect(compared).toBeGreaterThan(300);
     expect(withData).toBeGreaterThan(50); // requests and replies, not only handshakes
+  });
+
+  // ip-options (README there): record route on ICMP, router alert on UDP and TCP, a hop-by-hop header on IPv6.
+  const [optionsFile] = fixtureFiles('ip-options');
+
+  it('says the length tcpdump says past IPv4 options (ICMP, UDP, TCP) and IPv6 extension headers', () => {
+    const lines = tcpdumpLines(optionsFile);
+    const res = correlate([optionsFile]);
+    expect(res.rowCount).toBe(lines.length);
+    const v4: [string, string][] = [];
+    const v6: [string, string][] = [];
+    for (let r = 0; r < res.rowCount; r++) {
+      // Without a frame reader (as here) an IPv6 row's summary comes from the columns alone.
+      if (res.rows.isIpv6(r)) v6.push([ipv6Summary(res.rows, r, '', ''), lines[r]]);
+      else v4.push([innerSummary(res.rows, r), lines[r]]);
+    }
+    // Every IPv4 packet: the echoes' 60-byte headers, the 24-byte ones of A's UDP and TCP, B's plain replies.
+    expect(v4.length).toBe(16);
+    for (const [got, want] of v4) expect(lengthOf(got), `${got}\n${want}`).toBe(lengthOf(want));
+    expect(v4.filter(([g]) => /echo (request|reply), .*length 64$/.test(g))).toHaveLength(4);
+    expect(v4.some(([g]) => / UDP, length 22$/.test(g))).toBe(true);
+    expect(v4.some(([g]) => /Flags \[P\.\], length 8$/.test(g))).toBe(true);
+    // IPv6: UDP and TCP payloads after the 8-byte hop-by-hop header, ICMPv6 messages whole; TCP with its flags.
+    expect(v6.length).toBe(24);
+    for (const [got, want] of v6) expect(lengthOf(got), `${got}\n${want}`).toBe(lengthOf(want));
+    expect(v6.filter(([, w]) => w.includes(' HBH ')).length).toBeGreaterThan(5);
+    for (const [got, want] of v6.filter(([, w]) => w.includes(': Flags ['))) {
+      expect(/Flags \[[^\]]*\]/.exec(got)?.[0], got).toBe(/Flags \[[^\]]*\]/.exec(want)![0]);
+    }
+  });
+
+  it('IPv6 flows: two connections from the same port of two addresses are two flows; an ICMPv6 echo and its reply one', () => {
+    const res = correlate([optionsFile]);
+    const lines = tcpdumpLines(optionsFile);
+    // Journeys here are single packets, in file order.
+    expect(res.journeyCount).toBe(lines.length);
+    const flowsOf = (re: RegExp) => new Set(lines.flatMap((l, k) => (re.test(l) ? [res.flowOf[k]] : [])));
+    const from1 = flowsOf(/fd99::1 > fd99::2: HBH 40000 >/);
+    const from3 = flowsOf(/fd99::3\.40000 >/);
+    expect(from1.size).toBe(1);
+    expect(from3.size).toBe(1);
+    expect([...from1][0]).not.toBe([...from3][0]);
+    // The replies (fd99::2.8080 > fd99::1.40000) are in their connection's flow, as replies.
+    const replies1 = lines.flatMap((l, k) => (l.includes('fd99::2.8080 > fd99::1.40000') ? [k] : []));
+    expect(replies1.length).toBeGreaterThan(3);
+    for (const k of replies1) {
+      expect(res.flowOf[k]).toBe([...from1][0]);
+      expect(res.flowRole(k)).toBe('reply');
+    }
+    const echo = lines.flatMap((l, k) => (/ICMP6, echo (request|reply)/.test(l) ? [k] : []));
+    expect(echo).toHaveLength(2);
+    expect(res.flowOf[echo[0]]).toBe(res.flowOf[echo[1]]);
+    expect(echo.map((k) => res.flowRole(k))).toEqual(['request', 'reply']);
   });
 
   it('orders the flags as tcpdump does (print-tcp.c: F S R P . U E W)', () => {
