@@ -77,15 +77,7 @@ export class Controller {
         this.behindUntil = Math.max(this.behindUntil, b.from + b.capture.length);
         if (!this.loadingRows) void this.catchUp(b.sessionId);
       }),
-      api.onSessionChanged((s) => {
-        const cur = store.get().session;
-        if (!cur || s.id !== cur.id) return;
-        const reload = s.revision !== cur.revision && !s.live;
-        store.set({ session: s, journeyView: null });
-        this.applyClocks(s);
-        void this.loadJourney(store.get().selectedJourney);
-        if (reload) void this.reloadPackets(s);
-      }),
+      api.onSessionChanged((s) => this.sessionChanged(s)),
       api.onSessionProgress((p) => {
         const cur = this.store.get().session;
         if (!(this.opening || cur?.id === p.sessionId)) return;
@@ -321,6 +313,44 @@ export class Controller {
     this.store.set({ journeyView: r.ok ? r.value : null, error: r.ok ? null : r.error });
   }
 
+  /** The shown session's new info (sessionChanged, or a clock override's answer): refresh what it changed. */
+  private sessionChanged(s: SessionInfo): void {
+    const cur = this.store.get().session;
+    if (!cur || s.id !== cur.id) return;
+    const reload = s.revision !== cur.revision && !s.live;
+    // Journeys are numbered in corrected time: after a clock override the selected number may be another
+    // packet's journey. The selection follows its packet (or its journey's first one) instead.
+    const anchor = reload ? this.selectionAnchor() : null;
+    this.store.set({ session: s, journeyView: null });
+    this.applyClocks(s);
+    if (!reload) void this.loadJourney(this.store.get().selectedJourney);
+    else void this.reloadPackets(s).then(() => this.followAnchor(anchor));
+  }
+
+  /** The selected packet, else the selected journey's first packet, with the journey as it was numbered. */
+  private selectionAnchor(): { packet: number; journey: number } | null {
+    const { selectedPacket, selectedJourney } = this.store.get();
+    if (selectedJourney < 0) return null;
+    const n = this.packets.count;
+    const packet =
+      selectedPacket >= 0 && selectedPacket < n
+        ? selectedPacket
+        : this.packets.journey.data.subarray(0, n).indexOf(selectedJourney);
+    return packet >= 0 ? { packet, journey: selectedJourney } : null;
+  }
+
+  /** After the rows' journeys were refreshed: select the anchor's packet's journey (unless the user moved on). */
+  private followAnchor(anchor: { packet: number; journey: number } | null): void {
+    const { selectedJourney } = this.store.get();
+    if (!anchor || selectedJourney !== anchor.journey || anchor.packet >= this.packets.count) {
+      void this.loadJourney(selectedJourney);
+      return;
+    }
+    const journey = this.packets.journey.data[anchor.packet];
+    if (journey !== selectedJourney) this.store.set({ selectedJourney: journey });
+    void this.loadJourney(journey);
+  }
+
   /** Keyboard: move the selection within the focused pane. */
   moveSelection(delta: number): void {
     const { focusedCapture, selectedPacket } = this.store.get();
@@ -336,9 +366,9 @@ export class Controller {
     if (!s) return;
     const r = await this.api.setClockOverride({ sessionId: s.id, node, offsetNs });
     if (this.fail(r) || !r.ok) return;
-    this.store.set({ session: r.value, journeyView: null });
-    this.applyClocks(r.value);
-    await this.loadJourney(this.store.get().selectedJourney);
+    // The back end announces the new revision (sessionChanged) before it answers; if that has not come yet,
+    // the answer does the same.
+    if (r.value.revision !== this.store.get().session?.revision) this.sessionChanged(r.value);
   }
 
   async refreshNodes(): Promise<void> {

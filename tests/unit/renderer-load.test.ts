@@ -161,6 +161,43 @@ describe('Controller loading', () => {
     }
   });
 
+  it('a clock override that renumbers the journeys: the selection follows its packet, not its number', async () => {
+    const ctl = new Controller(recordingApi(backend, []), new AppStore());
+    ctl.start();
+    const node = session.clocks.find((c) => c.node !== session.referenceNode)!.node;
+    try {
+      await ctl.showSession(session);
+      const before = Array.from(ctl.packets.journey.view());
+      // node-1's last journey, selected by number only (no packet): the anchor is its first packet.
+      const onNode1 = (i: number) => session.captures[ctl.packets.capture.data[i]].node !== node;
+      const last = Math.max(...before.filter((_, i) => onNode1(i)));
+      const first = before.findIndex((j) => j === last);
+      ctl.selectJourney(before[first]);
+      expect(ctl.store.get()).toMatchObject({ selectedJourney: before[first], selectedPacket: -1 });
+      // node-2 1.5 s later: its journeys move past node-1's, which are numbered first.
+      await ctl.setClock(node, 1_500_000_000);
+      for (let i = 0; i < 300 && ctl.packets.journey.data[first] === before[first]; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      const now = ctl.packets.journey.data[first];
+      expect(now).not.toBe(before[first]); // else this session cannot show it
+      for (let i = 0; i < 300 && ctl.store.get().journeyView?.id !== now; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(ctl.store.get().selectedJourney).toBe(now);
+      expect(ctl.store.get().journeyView?.id).toBe(now);
+      // And a selected packet keeps its own journey through the reset.
+      ctl.selectPacket(first);
+      await ctl.setClock(node, null);
+      for (let i = 0; i < 300 && ctl.packets.journey.data[first] !== before[first]; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 300 && ctl.store.get().selectedJourney !== before[first]; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(ctl.store.get()).toMatchObject({ selectedJourney: before[first], selectedPacket: first });
+    } finally {
+      ctl.stop();
+      await backend.call('setClockOverride', { sessionId: session.id, node, offsetNs: null });
+    }
+  });
+
   it("asks for each capture's first rows' summaries with their batch, before any pane renders", async () => {
     const calls: Call[] = [];
     const ctl = new Controller(recordingApi(backend, calls), new AppStore(), { prefetchSummaries: 3 });
