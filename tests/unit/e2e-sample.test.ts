@@ -113,7 +113,8 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     const after = await p.locator('.row.selected').getAttribute('data-packet');
     expect(after).not.toBe(before);
     await p.locator('body').press('/');
-    expect(await p.evaluate(() => document.activeElement?.id)).toBe('journey-filter');
+    // The filter takes focus in a setTimeout(0) after the key (App.tsx): wait for it.
+    await p.waitForFunction(() => document.activeElement?.id === 'journey-filter', null, { timeout: 2000 });
     await p.locator('#journey-filter').press('Escape');
   });
 
@@ -143,6 +144,16 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(await p.locator('tr[data-node="node-2"]').textContent()).not.toContain('manual manual');
     await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
     await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
+    // Reset clears the typed '2000' only when setClock() resolves (ClocksPanel), later than the badge goes: wait for
+    // that, or it lands between a fill below and its Apply, which then applies nothing and shows no error.
+    await p.waitForFunction(
+      () =>
+        (
+          document.querySelector(
+            '[aria-label="override offset of node-2 in microseconds"]',
+          ) as HTMLInputElement
+        ).value !== '2000',
+    );
     // What cannot be applied says why, and changes nothing.
     const revision = await p.evaluate(
       () => document.querySelector('[data-testid=session-title]')!.textContent,
@@ -273,10 +284,18 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
       name: f,
       b64: readFileSync(path.join(ROOT, 'resources/sample-session', f)).toString('base64'),
     }));
+    await p.click('[data-testid=tab-journey]');
+    await p.fill('#journey-filter', '');
+    await p.waitForSelector('[data-testid=journey-row][data-hops="8"]');
     await dropFiles(files);
-    await p.waitForFunction(() =>
-      document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('2 dropped files'),
+    // The moment the new session shows, the sample's list (8-hop journeys; two files make at most 2) is gone:
+    // its rows would open the new session's journeys of the same numbers.
+    const staleRows = await p.waitForFunction(() =>
+      document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('2 dropped files')
+        ? { rows: document.querySelectorAll('[data-testid=journey-row][data-hops="8"]').length }
+        : false,
     );
+    expect(await staleRows.jsonValue()).toEqual({ rows: 0 });
     const panes = await p.$$eval('[data-testid=pane]', (els) =>
       els.map((e) => (e as HTMLElement).dataset.capture),
     );
@@ -284,7 +303,15 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     // The echo requests still cross from node-1/ens33 to node-2/ens33 as two-hop journeys.
     await p.click('[data-testid=tab-journey]');
     await p.fill('#journey-filter', 'echo request');
-    await p.waitForSelector('[data-testid=journey-row][data-hops="2"]');
+    // The list still holds the sample's journeys (its 2-hop IGMP rows too) until the new one arrives, 120 ms after
+    // the filter: wait until every row is one of the dropped files' 2-hop echo requests.
+    await p.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid=journey-row]')];
+      return (
+        rows.length > 0 &&
+        rows.every((r) => r.getAttribute('data-hops') === '2' && r.textContent!.includes('echo request'))
+      );
+    });
     expect(errors).toEqual([]);
   });
   it('the journey list loads more as it scrolls: 4,500 journeys, the last one reached', async () => {
@@ -297,11 +324,16 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.fill('#journey-filter', '');
     await p.waitForSelector('[data-testid=journey-row]');
     const last = `[data-testid=journey-row][data-journey="${n - 1}"]`;
-    for (let i = 0; i < 40 && !(await p.$(last)); i++) {
-      await p.$eval('[data-testid=journey-list]', (el) => (el.scrollTop = el.scrollHeight));
-      await p.waitForTimeout(150);
-    }
-    expect(await p.$(last)).not.toBeNull();
+    // Scroll to the end until the last journey is there (each page loads as the end comes into view).
+    await p.waitForFunction(
+      (sel) => {
+        const el = document.querySelector('[data-testid=journey-list]')!;
+        el.scrollTop = el.scrollHeight;
+        return !!document.querySelector(sel);
+      },
+      last,
+      { polling: 150, timeout: 15_000 },
+    );
     expect(await p.textContent('.journey-list .muted.small')).toContain(
       `${n.toLocaleString('en-US')} journeys`,
     );

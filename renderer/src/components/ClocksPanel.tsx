@@ -93,7 +93,17 @@ export function ClocksPanel() {
                     {c.overridden ? (
                       <button
                         type="button"
-                        onClick={() => void ctl.setClock(c.node, null).then(() => setEdit({}))}
+                        onClick={() => {
+                          // Once reset, the field shows the estimate again, unless something was typed meanwhile.
+                          const typed = edit[c.node];
+                          void ctl.setClock(c.node, null).then(() =>
+                            setEdit((e) => {
+                              if (e[c.node] !== typed) return e;
+                              const { [c.node]: _reset, ...rest } = e;
+                              return rest;
+                            }),
+                          );
+                        }}
                       >
                         Reset
                       </button>

@@ -11,6 +11,7 @@ import { HopLadder } from './HopLadder.tsx';
 import { LatencyChart } from './LatencyChart.tsx';
 
 const PAGE = 2000;
+const NONE: JourneySummary[] = [];
 
 export function JourneyPanel() {
   const ctl = useController();
@@ -19,8 +20,10 @@ export function JourneyPanel() {
   const selected = useAppState((s) => s.selectedJourney);
   const view = useAppState((s) => s.journeyView);
   const selectedPacket = useAppState((s) => s.selectedPacket);
-  const [items, setItems] = useState<JourneySummary[]>([]);
-  const [total, setTotal] = useState(0);
+  const [loaded, setItems] = useState<JourneySummary[]>([]);
+  const [loadedTotal, setTotal] = useState(0);
+  /** The session the loaded list is of. */
+  const [listOf, setListOf] = useState<string>();
   const listRef = useRef<HTMLDivElement>(null);
   /** Bumped whenever the list starts over (session, revision, filter): a later page of an older list is dropped. */
   const generation = useRef(0);
@@ -28,6 +31,10 @@ export function JourneyPanel() {
 
   const sessionId = session?.id;
   const revision = session?.revision;
+  // A list loaded for another session is not shown while this one's loads: its rows would open this session's
+  // journeys of the same numbers, other packets.
+  const items = listOf === sessionId ? loaded : NONE;
+  const total = listOf === sessionId ? loadedTotal : 0;
   // While journeys are being computed there are none to list (the back end would hold the request until they
   // are, and the answer would come after the session change that asks again): ask once they are.
   const correlating = !!session?.correlating;
@@ -42,6 +49,7 @@ export function JourneyPanel() {
       if (r.ok) {
         setItems(r.value.items);
         setTotal(r.value.total);
+        setListOf(sessionId);
       } else ctl.store.set({ error: r.error });
     }, 120);
     return () => {
