@@ -49,6 +49,13 @@ export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parse
     }
     const v = inline ?? argv[++i];
     if (v === undefined) throw new HopscopeError('USAGE', `--${name} needs a value`);
+    // `export --pcapng --corrected-time DIR` wrote a file named "--corrected-time" and dropped the option: a
+    // separate value that looks like a long option is refused (a file of that name is ./--x or --name=--x).
+    if (inline === undefined && /^--[a-z]/.test(v))
+      throw new HopscopeError(
+        'USAGE',
+        `--${name} needs a value, not the option ${v} (for a file of that name, write ./${v})`,
+      );
     const prev = flags.get(name);
     if (Array.isArray(prev) && s.repeat) prev.push(v);
     else if (prev !== undefined && !s.repeat) throw new HopscopeError('USAGE', `--${name} given twice`);

@@ -92,13 +92,16 @@ const command: Command = {
       for (const pr of problems)
         console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
       for (const w of resultWarnings(res)) console.error(`hopscope export: warning: ${w}`);
-      // Nothing could be read: say so, and leave OUT as it was (an empty export would replace it).
-      if (res.rowCount === 0 && anyUnreadable(problems)) {
-        const first = problems.find((pr) => anyUnreadable([pr]))!;
-        throw new HopscopeError(
-          first.problem.code as ErrorCode,
-          `no packets could be read from the inputs; ${out === '-' ? 'nothing written' : `${out} not written`}`,
-        );
+      // No packet: say so, and leave OUT as it was (an empty export would replace it).
+      if (res.rowCount === 0) {
+        const first = problems.find((pr) => anyUnreadable([pr]));
+        const notWritten = out === '-' ? 'nothing written' : `${out} not written`;
+        throw first
+          ? new HopscopeError(
+              first.problem.code as ErrorCode,
+              `no packets could be read from the inputs; ${notWritten}`,
+            )
+          : new HopscopeError('SESSION_INVALID', `the inputs hold no packets; ${notWritten}`);
       }
       progress.stage(`writing ${format}…`);
       const sink = out === '-' ? Sink.stdout() : Sink.file(out);

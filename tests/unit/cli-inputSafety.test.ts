@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -77,6 +77,16 @@ describe('export never writes into its inputs', () => {
       `PCAP_BAD_MAGIC: no packets could be read from the inputs; ${out} not written`,
     );
     expect(readFileSync(out, 'utf8')).toBe('{"kept":true}');
+    // A valid capture without a packet (a quiet veth, recorded in the lab) gives nothing either: OUT stays.
+    const quiet = resolve(ROOT, 'tests/fixtures/calico-ipip/node-2__calieb588c579e3.pcap');
+    for (const format of ['--json', '--csv', '--pcapng']) {
+      const q = hopscope(['export', format, out, quiet]);
+      expect([q.status, q.stderr], format).toEqual([
+        1,
+        expect.stringContaining(`SESSION_INVALID: the inputs hold no packets; ${out} not written`),
+      ]);
+      expect(readFileSync(out, 'utf8')).toBe('{"kept":true}');
+    }
   });
 });
 
@@ -207,11 +217,21 @@ describe('options that would do nothing, and labels', () => {
       [['correlate', '--json', '--min-hops', '1e1', ...FILES], '--min-hops takes a positive integer'],
       [['export', '--pcapng', out, '--min-hops', '2', ...FILES], '--min-hops goes with --json or --csv'],
       [['export', '--csv', out, '--corrected-time', ...FILES], '--corrected-time goes with --pcapng'],
+      // An option where OUT goes: it was taken as the file name, and the option was lost.
+      [
+        ['export', '--pcapng', '--corrected-time', ...FILES],
+        '--pcapng needs a value, not the option --corrected-time (for a file of that name, write ./--corrected-time)',
+      ],
+      [['export', '--json', '--csv', out, ...FILES], '--json needs a value, not the option --csv'],
     ] as const) {
       const r = hopscope([...args]);
       expect([r.status, r.stderr], args.join(' ')).toEqual([2, expect.stringContaining(`USAGE: ${message}`)]);
     }
     expect(hopscope(['correlate', '--json', '--min-hops', '8', ...FILES]).status).toBe(0);
+    // A file named like an option is still possible, written so that it cannot be one.
+    const odd = hopscope(['export', '--json=--odd', ...FILES], dirname(out));
+    expect(odd.status, odd.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dirname(out), '--odd'), 'utf8')).schema).toBe('hopscope.journeys/1');
   });
 
   it('two files labelled the same node/interface are refused; a node label in any script is a label', () => {
