@@ -101,7 +101,7 @@ const command: Command = {
       writeJourneysJson(res, out, { minHops, pretty: flagSet(p, 'pretty') });
     } else {
       for (const c of res.clocks) out.write(clockLine(c) + '\n');
-      out.write(timesLine(res) + '\n');
+      if (res.rowCount > 0) out.write(timesLine(res) + '\n'); // (no packet: no date, not 1970's)
       const bytes = new TextBytes(out);
       const ladder = new LadderWriter(bytes, res);
       for (let k = 0; k < res.journeyCount; k++) {

@@ -1,7 +1,7 @@
 // The outcome of a correlation, addressed by index (no per-journey objects until asked): journeys in time
 // order, their hops materialized on demand, flows, clocks, and the rows (every captured frame) by capture.
 
-import type { DecodeOptions } from '../decode/fields.ts';
+import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type DecodeOptions } from '../decode/fields.ts';
 import type { ClockEstimate } from './clockSkew.ts';
 import type { CaptureInfo, Correlator } from './correlator.ts';
 import {
@@ -204,13 +204,29 @@ export class CorrelationResult {
     return this.rowDetail?.ipv6(r)?.dst ?? '';
   }
 
-  /** The inner packet of journey k as a tcpdump-like line (IPv6: the decoder's summary of the inner packet). */
+  /** The inner packet of journey k as a tcpdump-like line (rowSummary of its first hop). */
   journeySummary(k: number): string {
-    const rows = this.journeyRows(k);
-    if (!rows.length) return '';
-    const r = rows[0];
-    if (!this.rows.isIpv6(r)) return innerSummary(this.rows, r);
-    return this.rowDetail?.innerSummary(r) ?? ipv6Summary(this.rows, r, this.rowSrc(r), this.rowDst(r));
+    const r = this.firstRow(k);
+    return r < 0 ? '' : this.rowSummary(r);
+  }
+
+  /**
+   * Row r's inner packet as a tcpdump-like line: from the columns for TCP, UDP and ICMP echo; the decoder's line
+   * from the frame for IPv6 and for what the columns cannot say (ICMP errors, IGMP, other protocols), when the
+   * frame can be read.
+   */
+  rowSummary(r: number): string {
+    const rows = this.rows;
+    if (rows.isIpv6(r))
+      return this.rowDetail?.innerSummary(r) ?? ipv6Summary(rows, r, this.rowSrc(r), this.rowDst(r));
+    const proto = rows.proto(r);
+    const type = rows.icmpType(r);
+    const columns =
+      proto === PROTO_TCP ||
+      proto === PROTO_UDP ||
+      (proto === PROTO_ICMP && (type < 0 || type === 0 || type === 8));
+    const line = columns ? null : this.rowDetail?.innerSummary(r);
+    return line ? line.replace(/^IP /, '') : innerSummary(rows, r);
   }
 
   /** Name of a MAC's owner: a discovered interface, the proxy-ARP gateway, or a pod behind a veth. */

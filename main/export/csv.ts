@@ -33,10 +33,14 @@ export const CSV_COLUMNS = [
   'summary',
 ];
 
-/** A cell's text: as it is, or quoted with its quotes doubled when it holds a quote, comma or line break. */
+/**
+ * A cell's text: as it is, or quoted with its quotes doubled when it holds a quote, comma or line break. Text
+ * that a spreadsheet would take for a formula (=, +, -, @, tab, CR first: an interface name comes from the node,
+ * or from a file's name) gets a leading ' (OWASP's CSV-injection advice); numbers are written as they are.
+ */
 export function csvCell(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -2,7 +2,7 @@
 // (if_name "node-1/ens33"), epb_packetid = journey id, and a comment naming the journey hop and its changes.
 
 import type { CorrelationResult } from '../correlate/result.ts';
-import { CHANGE_NAMES, changeMask, innerSummary } from '../correlate/hops.ts';
+import { CHANGE_NAMES, changeMask } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import { CommentBytes } from './commentBytes.ts';
 import {
@@ -85,7 +85,11 @@ export async function exportPcapng(
 ): Promise<number> {
   const corrected = opts.correctedTime === true;
   const clockNote = res.clocks
-    .map((c) => `${c.node} ${c.method}${c.method === 'reference' ? '' : ` ${Math.round(c.offsetNs)} ns`}`)
+    .map(
+      (c) =>
+        `${c.node} ${c.method === 'none' ? 'not corrected (offset unknown)' : c.method}` +
+        (c.method === 'reference' || c.method === 'none' ? '' : ` ${Math.round(c.offsetNs)} ns`),
+    )
     .join(', ');
   writeShb(sink, {
     application: GENERATOR,
@@ -156,9 +160,8 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
     const h = hop[r];
     const k = h >= 0 ? journey[r] : res.journeyOfRow(r);
     const dup = k >= 0 && (flags[r] & F_DUP) !== 0;
-    // journeySummary(k) without its array of the journey's rows: r is its first row (IPv6 reads the frame).
-    const summary =
-      k < 0 || dup || h !== 0 ? '' : rows.isIpv6(r) ? res.journeySummary(k) : innerSummary(rows, r);
+    // journeySummary(k): r is its first row (IPv6, ICMP errors and other protocols read the frame).
+    const summary = k < 0 || dup || h !== 0 ? '' : res.rowSummary(r);
     if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + summary.length * 3 > BATCH_TEXT)) {
       writer.put(b);
       const w0 = performance.now();

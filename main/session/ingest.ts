@@ -1,6 +1,8 @@
 // Reads the inputs' capture files and feeds the correlator: the batch driver behind `hopscope correlate`,
 // `hopscope export` and the app's "open session". Each pcapng interface becomes its own capture lane.
 
+import { basename } from 'node:path';
+
 import { HopscopeError } from '../common/errors.ts';
 import { openPacketLimit } from '../common/limits.ts';
 import { Correlator, type CorrelateOptions } from '../correlate/correlator.ts';
@@ -138,8 +140,30 @@ export function spanWarning(res: CorrelationResult): string | null {
   );
 }
 
-/** What a correlation's result should warn of: undecoded link types, a span losing nanoseconds. */
+/**
+ * Lanes of one name from different places: two files' pcapng interfaces both named node-1/cni0 (an export
+ * beside the captures it was made from, read again with them), or a merged pcapng whose nodes both had an eth0.
+ * Files labelled alike are refused (inputs.ts); lanes are named only as the files are read.
+ */
+export function sameLaneWarnings(res: CorrelationResult): string[] {
+  const byName = new Map<string, string[]>();
+  for (const c of res.captures) {
+    const name = `${c.node}/${c.iface}`;
+    const where = `${c.path ? basename(c.path) : '?'}${c.interfaceId ? ` interface ${c.interfaceId}` : ''}`;
+    byName.set(name, [...(byName.get(name) ?? []), where]);
+  }
+  const twice = [...byName].filter(([, from]) => from.length > 1);
+  if (!twice.length) return [];
+  const shown = twice.slice(0, 3).map(([name, from]) => `${name} (${from.join(', ')})`);
+  if (twice.length > 3) shown.push(`${twice.length - 3} more`);
+  return [
+    `lanes of one name: ${shown.join('; ')}. If they are the same interface, its packets are counted twice ` +
+      '(an export read again with its captures?): leave one out, or label the files (NODE:IFACE=FILE)',
+  ];
+}
+
+/** What a correlation's result should warn of: undecoded link types, a span losing nanoseconds, lane names. */
 export function resultWarnings(res: CorrelationResult): string[] {
   const span = spanWarning(res);
-  return [...undecodedCaptures(res), ...(span ? [span] : [])];
+  return [...undecodedCaptures(res), ...(span ? [span] : []), ...sameLaneWarnings(res)];
 }

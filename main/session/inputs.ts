@@ -154,7 +154,8 @@ export function loadInputs(args: string[]): Result<Inputs> {
  * time, with a warning: read twice, every packet of it would be a lane of its own, each a duplicate.
  */
 function dropRepeatedFiles(out: Inputs): void {
-  const seen = new Set<string>();
+  const seen = new Map<string, LabelledPath>();
+  const label = (f: LabelledPath) => (f.node ? `${f.node}:${f.iface ?? ''}` : 'none');
   out.files = out.files.filter((f) => {
     let key: string;
     try {
@@ -162,11 +163,17 @@ function dropRepeatedFiles(out: Inputs): void {
     } catch {
       key = f.path; // gone since: the reader reports it
     }
-    if (!seen.has(key)) {
-      seen.add(key);
+    const first = seen.get(key);
+    if (!first) {
+      seen.set(key, f);
       return true;
     }
-    out.warnings.push(`${f.path} is given more than once: read once`);
+    // Labelled otherwise the second time: say which label stands (the first).
+    const labels =
+      f.node === null || label(first) === label(f)
+        ? ''
+        : `, labelled as the first time (${label(first)}), not ${label(f)}`;
+    out.warnings.push(`${f.path} is given more than once: read once${labels}`);
     return false;
   });
 }

@@ -87,6 +87,9 @@ describe('export never writes into its inputs', () => {
       ]);
       expect(readFileSync(out, 'utf8')).toBe('{"kept":true}');
     }
+    // Its ladder has no date to give (it said "times: UTC from 1970-01-01").
+    const ladder = hopscope(['correlate', quiet]);
+    expect([ladder.status, ladder.stdout]).toEqual([0, 'clock node-2: reference\n']);
   });
 });
 

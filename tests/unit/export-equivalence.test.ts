@@ -49,7 +49,11 @@ function referencePcapng(res: CorrelationResult, out: string, corrected: boolean
   const fds = new Map<string, number>();
   const rows = res.rows;
   const clockNote = res.clocks
-    .map((c) => `${c.node} ${c.method}${c.method === 'reference' ? '' : ` ${Math.round(c.offsetNs)} ns`}`)
+    .map((c) =>
+      c.method === 'none'
+        ? `${c.node} not corrected (offset unknown)`
+        : `${c.node} ${c.method}${c.method === 'reference' ? '' : ` ${Math.round(c.offsetNs)} ns`}`,
+    )
     .join(', ');
   writeShb(sink, {
     application: GENERATOR,

@@ -279,6 +279,12 @@ describe('CLI', () => {
     const out = join(tmp, 'cli.pcapng');
     cli(['export', '--pcapng', out, ...files.map((f, i) => (i === 0 ? `node-1:bridge0=${f}` : f))]);
     expect(tshark(out, ['frame.interface_name'])).toHaveLength(64);
+    // The section comment says which clocks were corrected and how.
+    const none = join(tmp, 'none.pcapng');
+    cli(['export', '--pcapng', none, '--clock', 'none', ...files]);
+    expect(execFileSync('capinfos', ['-k', none], { encoding: 'utf8' })).toContain(
+      'clocks: node-1 reference, node-2 not corrected (offset unknown); timestamps as captured',
+    );
     const json = JSON.parse(cli(['correlate', '--json', '--min-hops', '8', ...files]));
     expect(json.journeys).toHaveLength(6);
   }, 30_000);
@@ -528,11 +534,12 @@ describe('journeys JSON and CSV written as bytes', () => {
     }
   });
 
-  it('escapes node and interface names as JSON.stringify does, quotes them as CSV cells and pads the ladder by them (quotes, backslashes, control and non-ASCII characters)', () => {
+  it('escapes node and interface names as JSON.stringify does, quotes them as CSV cells (no formula) and pads the ladder by them (quotes, backslashes, control and non-ASCII characters)', () => {
     // A session folder may name nodes and interfaces anything (its session.json is JSON).
     const dir = fixtureCopy('flannel-vxlan');
     try {
-      const names: Record<string, string> = { 'node-1': 'nöde "1"\\a', 'node-2': 'n\t2 ☃' };
+      // node-2's name would be a formula in a spreadsheet: its CSV cell starts with ' (the JSON keeps it as is).
+      const names: Record<string, string> = { 'node-1': 'nöde "1"\\a', 'node-2': '=n\t2 ☃' };
       const captures = filesIn(dir).map((f) => {
         const [node, iface] = basename(f, '.pcap').split('__');
         return { node: names[node], iface: `${iface}\u00e9\ud83d\ude00`, file: basename(f) };
@@ -546,6 +553,8 @@ describe('journeys JSON and CSV written as bytes', () => {
       compareAll(res);
       const csv = writtenCsv(res);
       expect(csv).toContain(',"nöde ""1""\\a",cni0é😀,');
+      expect(csv).toContain(",'=n\t2 ☃,cni0é😀,");
+      expect(csv).not.toMatch(/(^|,)[=+@]/m);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

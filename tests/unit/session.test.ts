@@ -1,14 +1,14 @@
 // Loading inputs: labels from NODE:IFACE=FILE and <node>__<iface>.pcap names, session folders (session.json
 // with discovery and SSH clock probes, as `hopscope capture` writes them), plain folders, and errors.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { parseIpOutputs } from '../../main/discover/parseIp.ts';
-import { correlateInputs } from '../../main/session/ingest.ts';
+import { correlateInputs, resultWarnings } from '../../main/session/ingest.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
 import { parseLabelledArg, splitInterfaceName } from '../../main/session/labels.ts';
 import { correlate, crossNodePings, FIXTURES, fixtureCopy, fixtureFiles, path } from './correlate-helpers.ts';
@@ -60,6 +60,41 @@ describe('a file named twice', () => {
     if (!once.ok) throw new Error(once.error.message);
     const res = correlate([files[0]]);
     expect(correlateInputs(once.value).result.rowCount).toBe(res.rowCount);
+    // Labelled otherwise the second time: the warning says which label stands.
+    const relabelled = loadInputs([`a:eth0=${files[0]}`, `b:eth0=${files[0]}`]);
+    if (!relabelled.ok) throw new Error(relabelled.error.message);
+    expect(relabelled.value.files.map((f) => f.node)).toEqual(['a']);
+    expect(relabelled.value.warnings).toEqual([
+      `${files[0]} is given more than once: read once, labelled as the first time (a:eth0), not b:eth0`,
+    ]);
+  });
+});
+
+describe('lanes of one name from different files', () => {
+  it('are a warning: an export read again beside the captures it was made from', () => {
+    const dir = tempDir('hs-lanes-');
+    const files = fixtureFiles('flannel-vxlan');
+    for (const f of files) copyFileSync(f, join(dir, basename(f)));
+    const made = spawnSync(process.execPath, [
+      join(import.meta.dirname, '../../bin/hopscope.mjs'),
+      'export',
+      '--pcapng',
+      join(dir, 'merged.pcapng'),
+      dir,
+    ]);
+    expect(made.status, String(made.stderr)).toBe(0);
+    const both = loadInputs([dir]);
+    if (!both.ok) throw new Error(both.error.message);
+    const res = correlateInputs(both.value).result;
+    expect(res.captures).toHaveLength(2 * files.length);
+    const warnings = resultWarnings(res);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^lanes of one name: node-1\/\S+ \(merged\.pcapng( interface \d)?, node-1__\S+\.pcap\); .*; 5 more\. If they are the same interface, its packets are counted twice/,
+    );
+    // The captures alone, or the export alone: no warning.
+    expect(resultWarnings(correlate(files))).toEqual([]);
+    expect(resultWarnings(correlate([join(dir, 'merged.pcapng')]))).toEqual([]);
   });
 });
 

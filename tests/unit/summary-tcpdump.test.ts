@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { innerSummary, ipv6Summary } from '../../main/correlate/hops.ts';
 import { tcpFlagsString } from '../../main/decode/tcp.ts';
+import { FrameSource } from '../../main/session/frames.ts';
 import { correlate, fixtureFiles } from './correlate-helpers.ts';
 
 /** Every line of tcpdump -nn -r on a file, in file order. */
@@ -113,6 +114,32 @@ describe('journey summaries say what tcpdump says', () => {
     expect(echo).toHaveLength(2);
     expect(res.flowOf[echo[0]]).toBe(res.flowOf[echo[1]]);
     expect(echo.map((k) => res.flowRole(k))).toEqual(['request', 'reply']);
+  });
+
+  it("ICMP errors and IGMP: the decoder's line from the frame (the columns only know 'type 3', 'ip-proto-2')", () => {
+    const files = [
+      optionsFile,
+      ...fixtureFiles('flannel-vxlan').filter((f) => f.endsWith('node-1__cni0.pcap')),
+    ];
+    let seen = 0;
+    for (const file of files) {
+      const lines = tcpdumpLines(file).map((l) => l.replace(/^\S+ IP /, ''));
+      const res = correlate([file]);
+      const frames = new FrameSource(res);
+      try {
+        for (let k = 0; k < res.journeyCount; k++) {
+          const r = res.firstRow(k);
+          if (res.rows.isIpv6(r) || res.rows.proto(r) === 6 || res.rows.proto(r) === 17) continue;
+          if (res.rows.proto(r) === 1 && [0, 8].includes(res.rows.icmpType(r))) continue;
+          expect(res.journeySummary(k), file).toBe(lines[r]);
+          seen++;
+        }
+      } finally {
+        frames.close();
+      }
+    }
+    // The port unreachable of ip-options, and cni0's IGMP report.
+    expect(seen).toBe(2);
   });
 
   it('orders the flags as tcpdump does (print-tcp.c: F S R P . U E W)', () => {
