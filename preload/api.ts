@@ -169,7 +169,8 @@ export interface Encap {
 
 export interface MacPair {
   src: string;
-  dst: string;
+  /** Null on a Linux cooked capture (`tcpdump -i any`): it records the source's address only. */
+  dst: string | null;
   srcOwner?: string | null;
   dstOwner?: string | null;
 }

@@ -37,7 +37,8 @@ export interface EncapInfo {
 
 export interface EthInfo {
   src: string;
-  dst: string;
+  /** Null on a Linux cooked capture (`tcpdump -i any`), which records only the source's address. */
+  dst: string | null;
   srcOwner: string | null;
   dstOwner: string | null;
 }
@@ -71,13 +72,15 @@ export interface Hop {
 export type MacNamer = (mac: number, node: string, capture: number) => string | null;
 
 export function ethOf(obs: ObservationTable, r: number, node: string, name: MacNamer): EthInfo | null {
-  if ((obs.flags[r] & F_ETH) === 0) return null;
+  if (obs.ethPairId(r) === 0) return null;
   const cap = obs.capture[r];
+  // Without F_ETH the pair is a cooked capture's source address alone.
+  const full = (obs.flags[r] & F_ETH) !== 0;
   return {
     src: macToString(obs.ethSrc(r)),
-    dst: macToString(obs.ethDst(r)),
+    dst: full ? macToString(obs.ethDst(r)) : null,
     srcOwner: name(obs.ethSrc(r), node, cap),
-    dstOwner: name(obs.ethDst(r), node, cap),
+    dstOwner: full ? name(obs.ethDst(r), node, cap) : null,
   };
 }
 
@@ -147,6 +150,9 @@ export function changeMask(obs: ObservationTable, p: number, r: number): number 
   const pe = (obs.flags[p] & F_ETH) !== 0;
   const re = (obs.flags[r] & F_ETH) !== 0;
   if (pe && re && (obs.ethSrc(p) !== obs.ethSrc(r) || obs.ethDst(p) !== obs.ethDst(r))) m |= CH_MAC;
+  // Two cooked-capture hops (`-i any`): their source addresses are all there is to compare.
+  else if (!pe && !re && obs.ethPairId(p) !== 0 && obs.ethPairId(r) !== 0 && obs.ethSrc(p) !== obs.ethSrc(r))
+    m |= CH_MAC;
   if (obs.ttl(p) !== obs.ttl(r)) m |= CH_TTL;
   const pc = obs.encapCount[p];
   const rc = obs.encapCount[r];

@@ -432,7 +432,13 @@ export class ObservationTable {
       if (this.keepFlows) this.flowHi[i] = this.flowLo[i] = 0;
     }
     this.missing[i] = m;
-    const eth = f.hasEth ? this.macPairOf(f.ethSrc, f.ethDst) + 1 : 0;
+    // Ethernet: both MACs (F_ETH). A Linux cooked capture (`-i any`) gives the source's link-layer address
+    // only: its pair has no destination (-1), and F_ETH stays clear.
+    const eth = f.hasEth
+      ? this.macPairOf(f.ethSrc, f.ethDst) + 1
+      : f.linkPktType >= 0 && f.ethSrc >= 0
+        ? this.macPairOf(f.ethSrc, -1) + 1
+        : 0;
     if (eth > 0xffff && this.ethPair instanceof Uint16Array)
       this.ethPair = this.widen('ethPair', this.ethPair, Int32Array) as Int32Array;
     this.ethPair[i] = eth;

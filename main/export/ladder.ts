@@ -67,7 +67,8 @@ export function clockLine(c: ClockEstimate): string {
 function ethDetail(eth: EthInfo | null): string {
   if (!eth) return 'no ethernet';
   const s = eth.srcOwner ? `${eth.src} (${eth.srcOwner})` : eth.src;
-  const d = eth.dstOwner ? `${eth.dst} (${eth.dstOwner})` : eth.dst;
+  // A cooked capture (`-i any`) has no destination address.
+  const d = eth.dst === null ? '?' : eth.dstOwner ? `${eth.dst} (${eth.dstOwner})` : eth.dst;
   return `${s} > ${d}`;
 }
 

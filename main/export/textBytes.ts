@@ -4,7 +4,7 @@
 // `export --csv` (docs/performance.md). JSON strings that need escaping or are not ASCII go through
 // JSON.stringify and the encoder, so the text is always exactly what JSON.stringify would write.
 
-import { F_ETH, type ObservationTable } from '../correlate/observations.ts';
+import type { ObservationTable } from '../correlate/observations.ts';
 import type { Sink } from './sink.ts';
 
 const encoder = new TextEncoder();
@@ -241,7 +241,8 @@ export class InternedText {
   get(r: number): Uint8Array | null {
     const rows = this.rows;
     let id: number;
-    if (this.of === 'eth') id = rows.flags[r] & F_ETH ? rows.ethPairId(r) : 0;
+    if (this.of === 'eth')
+      id = rows.ethPairId(r); // 0 without a link-layer address
     else id = rows.encapCount[r] ? rows.encapIdOf(r) : 0;
     if (id === 0) return null;
     const key = id * 65536 + rows.capture[r];

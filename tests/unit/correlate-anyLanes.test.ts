@@ -3,6 +3,7 @@
 // veth, its bridge and the tunnel device are hops of their own. They were one `any` lane, where the bridge's
 // copy of a packet looked like a duplicate frame and the journey lost its bridge and tunnel hops.
 
+import { execFileSync } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -47,6 +48,42 @@ describe('tcpdump -i any captures', () => {
     expect(scan.captures.map((c) => `${c.node}/${c.iface} ${c.packets}`)).toEqual(
       res.captures.map((c) => `${c.node}/${c.iface} ${c.packets}`),
     );
+  });
+
+  it("show each hop's source MAC (the cooked header's address) and MAC rewrites between them; no destination", () => {
+    const files = ['node-1__any.pcap', 'node-2__any.pcap'].map((f) => join(DIR, f));
+    const { result: res } = correlateInputs(open(files));
+    // tcpdump -e: "SEC.NSEC IFACE DIR ifindex N MAC ethertype …" for every packet.
+    const macsAt = new Map<string, Set<string>>();
+    for (const f of files) {
+      const text = execFileSync('tcpdump', ['-e', '-n', '-tt', '--time-stamp-precision=nano', '-r', f], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      for (const m of text.matchAll(/^(\d+)\.(\d{9}) .* ifindex \d+ ([0-9a-f:]{17}) ethertype/gm)) {
+        const t = `${m[1]}${m[2]}`.replace(/^0+/, '');
+        macsAt.set(t, (macsAt.get(t) ?? new Set()).add(m[3]));
+      }
+    }
+    let hops = 0;
+    let rewrites = 0;
+    for (let k = 0; k < res.journeyCount; k++) {
+      for (const h of res.hops(k)) {
+        expect(h.eth, `journey ${k + 1} ${h.node}/${h.iface}`).not.toBeNull();
+        expect(macsAt.get(String(h.tsNs))?.has(h.eth!.src), `journey ${k + 1} ${h.node}/${h.iface}`).toBe(
+          true,
+        );
+        expect([h.eth!.dst, h.eth!.dstOwner]).toEqual([null, null]);
+        hops++;
+        if (h.changes.includes('mac')) rewrites++;
+      }
+    }
+    expect(hops).toBeGreaterThan(40);
+    // The router hops (cni0 → flannel.1, flannel.1 → cni0) rewrite the source: each full path has them.
+    expect(rewrites).toBeGreaterThanOrEqual(8);
+    // The pod behind each veth is named from its MAC, as on Ethernet lanes.
+    const first = res.hops([...Array(res.journeyCount).keys()].find((k) => res.hops(k).length === 8)!)[0];
+    expect(first.eth!.srcOwner).toBe(`pod behind ${first.node}/${first.iface}`);
   });
 
   it('stay one `any` lane when the node’s interfaces are not known', () => {

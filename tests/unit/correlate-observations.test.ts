@@ -48,7 +48,8 @@ function expected(f: PacketFields) {
     icmpId: f.icmpId,
     icmpSeq: f.icmpSeq,
     tcpFlags: f.tcpFlags,
-    ethSrc: f.hasEth ? f.ethSrc : -1,
+    // A cooked capture's (SLL/SLL2) source address is kept as well, without a destination.
+    ethSrc: f.hasEth || f.linkPktType >= 0 ? f.ethSrc : -1,
     ethDst: f.hasEth ? f.ethDst : -1,
     encapSrc: f.encapCount > 0 ? f.encapOuterSrc[0] : -1,
     innerEthSrc: f.encapCount > 0 ? f.innerEthSrc : -1,

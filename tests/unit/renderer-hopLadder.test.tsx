@@ -101,6 +101,38 @@ describe('HopLadder', () => {
   });
 });
 
+describe('HopLadder on a `tcpdump -i any` journey', () => {
+  it("shows each hop's source MAC and owner, and says a cooked capture has no destination", async () => {
+    const r = await backend.call('openPaths', { paths: ['tests/fixtures/any-flannel-vxlan'] });
+    if (!r.ok) throw new Error(r.error.message);
+    const any = r.value as SessionInfo;
+    try {
+      const list = await backend.call('listJourneys', { sessionId: any.id, filter: '', from: 0, count: 50 });
+      if (!list.ok) throw new Error(list.error.message);
+      const id = (list.value as { items: { id: number; hops: number }[] }).items.find(
+        (j) => j.hops === 8,
+      )!.id;
+      const j = await backend.call('getJourney', { sessionId: any.id, journeyId: id });
+      if (!j.ok) throw new Error(j.error.message);
+      const view = j.value as JourneyView;
+      const { root, div } = await render(
+        <HopLadder journey={view} baseNs={any.baseNs} selectedPacket={-1} />,
+      );
+      const macs = [...div.querySelectorAll('[data-testid=mac]')].map((m) => m.textContent!);
+      expect(macs).toHaveLength(8);
+      for (const [i, m] of macs.entries()) {
+        expect(m).toContain(view.hopList[i].eth!.src);
+        expect(m).toContain('? (cooked capture)');
+      }
+      expect(macs[0]).toContain(`pod behind ${view.hopList[0].node}/${view.hopList[0].iface}`);
+      expect(div.textContent).not.toContain('no link-layer header');
+      await act(async () => root.unmount());
+    } finally {
+      await backend.call('closeSession', { sessionId: any.id });
+    }
+  });
+});
+
 describe('App on the sample session', () => {
   it('opens the sample, shows one pane per interface, and highlights the selected journey in every pane', async () => {
     const store = new AppStore({ theme: 'light' });

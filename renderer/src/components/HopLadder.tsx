@@ -88,7 +88,13 @@ function Mac({ eth, changed, inner }: { eth: Hop['eth']; changed: boolean; inner
     <div className={`mac${changed ? ' changed' : ''}`} data-testid={inner ? 'inner-mac' : 'mac'}>
       <span className="mono">{eth.src}</span>
       {eth.srcOwner ? <span className="owner"> ({eth.srcOwner})</span> : null} →{' '}
-      <span className="mono">{eth.dst}</span>
+      {eth.dst === null ? (
+        <span className="muted" title="a Linux cooked capture (-i any) records only the source's address">
+          ? (cooked capture)
+        </span>
+      ) : (
+        <span className="mono">{eth.dst}</span>
+      )}
       {eth.dstOwner ? <span className="owner"> ({eth.dstOwner})</span> : null}
     </div>
   );
