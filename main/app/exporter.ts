@@ -49,7 +49,8 @@ export async function exportResult(
   const journeys = req.journeys?.filter((k) => k >= 0 && k < res.journeyCount);
   if (req.journeys !== undefined && !journeys?.length)
     throw new HopscopeError('USAGE', 'none of the chosen journeys exist');
-  const sink = Sink.file(file);
+  // Replaced only when the user said so (service.ts's exportTarget asked), never a file made meanwhile.
+  const sink = Sink.file(file, { keep: req.overwrite !== true });
   const written = await sink.fill(async (): Promise<{ packets: number; journeys?: number }> => {
     if (req.format === 'pcapng') return { packets: await pcapngRows(res, sink, req, journeys, progress) };
     // JSON and CSV hold journeys' hops (duplicated frames and packets of no journey are not in them).

@@ -8,6 +8,7 @@ import {
   fchmodSync,
   fchownSync,
   fstatSync,
+  linkSync,
   lstatSync,
   openSync,
   renameSync,
@@ -34,7 +35,7 @@ export class Sink {
   /** Bytes written so far (flushed or not). */
   bytes = 0;
   /** A file sink's path, and the temporary name it is written under until close() (null: written in place). */
-  private target: { path: string; tmp: string | null } | null = null;
+  private target: { path: string; tmp: string | null; keep: boolean } | null = null;
 
   private constructor(
     private readonly fd: number,
@@ -54,13 +55,20 @@ export class Sink {
    * through (opened and truncated in place) so that every name shows the export. Errors are WRITE_FAILED
    * naming `path`.
    */
-  static file(path: string): Sink {
+  static file(path: string, opts: { keep?: boolean } = {}): Sink {
     let st: Stats | null = null;
     try {
       st = lstatSync(path);
     } catch {
       // Missing: made below.
     }
+    // `keep`: an existing file is never replaced, not even one made while this export was being written (the
+    // app asks before replacing: its check and the write are apart). The temporary file is then linked to `path`,
+    // which fails if anything is there by then, instead of renamed over it.
+    if (opts.keep && st !== null && isFileAt(path))
+      throw new HopscopeError('USAGE', `${path} exists: replace it, or choose another name`, {
+        exists: true,
+      });
     const replace = st === null || (st.isFile() && st.nlink === 1);
     const tmp = replace
       ? join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.part`)
@@ -85,7 +93,7 @@ export class Sink {
       }
     }
     const sink = new Sink(fd, true);
-    sink.target = { path, tmp };
+    sink.target = { path, tmp, keep: opts.keep === true };
     return sink;
   }
 
@@ -190,9 +198,14 @@ export class Sink {
       } finally {
         if (this.owned) closeSync(this.fd);
       }
-      if (t?.tmp) renameSync(t.tmp, t.path);
+      if (t?.tmp && t.keep) linkInPlace(t.tmp, t.path);
+      else if (t?.tmp) renameSync(t.tmp, t.path);
     } catch (e) {
       if (t?.tmp) rmSync(t.tmp, { force: true });
+      if (t?.keep && (e as NodeJS.ErrnoException).code === 'EEXIST')
+        throw new HopscopeError('USAGE', `${t.path} was made while exporting: not replaced`, {
+          exists: true,
+        });
       throw t ? writeFailed(t.path, e) : e;
     }
   }
@@ -221,6 +234,32 @@ export class Sink {
     if (this.owned) closeSync(this.fd);
     if (this.target?.tmp) rmSync(this.target.tmp, { force: true });
   }
+}
+
+/** A regular file at `path`, through a symlink too (not a device such as /dev/null, nor a folder). */
+function isFileAt(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false; // a dangling symlink: writing through it makes the file
+  }
+}
+
+/**
+ * `tmp` takes the name `path` only if nothing has it (link(2) fails with EEXIST otherwise); on a filesystem
+ * without hard links (vfat), a rename after a last check.
+ */
+function linkInPlace(tmp: string, path: string): void {
+  try {
+    linkSync(tmp, path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw e;
+    if (isFileAt(path)) throw Object.assign(new Error(`${path} exists`), { code: 'EEXIST' });
+    renameSync(tmp, path);
+    return;
+  }
+  unlinkSync(tmp);
 }
 
 /**

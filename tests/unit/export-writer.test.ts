@@ -240,6 +240,40 @@ describe('Sink.file', () => {
     expect(readFileSync(target, 'utf8')).toBe('through');
   });
 
+  it('keep (the app, not told to replace): an existing file, or one made while writing, is left as it is', () => {
+    const p = join(tmp, 'keep.bin');
+    writeFileSync(p, 'there before');
+    symlinkSync(p, join(tmp, 'keep-link.bin'));
+    for (const at of [p, join(tmp, 'keep-link.bin')])
+      expect(() => Sink.file(at, { keep: true })).toThrow(
+        expect.objectContaining({ code: 'USAGE', detail: { exists: true } }),
+      );
+    const q = join(tmp, 'raced.bin');
+    const s = Sink.file(q, { keep: true });
+    s.write('z'.repeat(3 << 20));
+    writeFileSync(q, 'made meanwhile'); // after the app's check, before the export's end
+    expect(() => s.close()).toThrow(
+      expect.objectContaining({
+        code: 'USAGE',
+        message: `${q} was made while exporting: not replaced`,
+        detail: { exists: true },
+      }),
+    );
+    expect(readFileSync(q, 'utf8')).toBe('made meanwhile');
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.raced.bin.'))).toEqual([]);
+    // Nothing there: written as any export, under its name only.
+    const r = join(tmp, 'fresh.bin');
+    const t = Sink.file(r, { keep: true });
+    t.write('fresh');
+    t.close();
+    expect([readFileSync(r, 'utf8'), statSync(r).nlink]).toEqual(['fresh', 1]);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('.fresh.bin.'))).toEqual([]);
+    // /dev/null is no file to keep.
+    const n = Sink.file('/dev/null', { keep: true });
+    n.write('gone');
+    n.close();
+  });
+
   it('writes a hard-linked file in place, as tcpdump -w and mergecap do: every name shows the export', () => {
     const p = join(tmp, 'linked.bin');
     writeFileSync(p, 'old contents');
