@@ -137,14 +137,14 @@ describe('AppService on the sample session', () => {
       });
     }
     // An export that fails halfway (here its progress callback throws, after every byte was written): no
-    // partial file is left at the path or beside it (the previous export there went when it began, as
-    // mergecap's does).
+    // partial file is left at the path or beside it (the previous export there, which the user said to
+    // replace, went when it began, as mergecap's does).
     const res = correlate(fixtureFiles('flannel-vxlan'));
     const out = path.join(work, 'kept.pcapng');
     const req = { sessionId: 'x', format: 'pcapng' as const, clockCorrected: false };
     await exportResult(res, req, out, () => undefined);
     let calls = 0;
-    const failing = exportResult(res, req, out, () => {
+    const failing = exportResult(res, { ...req, overwrite: true }, out, () => {
       if (++calls === 2) throw new Error('stopped halfway');
     });
     await expect(failing).rejects.toThrow('stopped halfway');
