@@ -176,6 +176,7 @@ export function decodeDns(b: Uint8Array, at: number, end: number): DnsResult {
     let data = '';
     if (type === 1 && rdlen === 4) data = ipv4ToString(u32(b, rd));
     else if (type === 28 && rdlen === 16) data = ipv6ToString(b, rd);
+    else if (type === 16) data = txtStrings(b, rd, rd + rdlen);
     else if (type === 5 || type === 12 || type === 2) {
       const t = readName(b, at, end, rd);
       data = typeof t === 'string' ? '' : t.name;
@@ -195,3 +196,17 @@ export function decodeDns(b: Uint8Array, at: number, end: number): DnsResult {
 }
 
 export const DNS_OFFSETS = { ID, FLAGS, QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT };
+
+/** A TXT record's character-strings as tcpdump prints them: each quoted, space-separated. */
+function txtStrings(b: Uint8Array, at: number, end: number): string {
+  const out: string[] = [];
+  while (at < end) {
+    const n = b[at];
+    const stop = Math.min(end, at + 1 + n);
+    let t = '';
+    for (let i = at + 1; i < stop; i++) t += b[i] >= 0x20 && b[i] < 0x7f ? String.fromCharCode(b[i]) : '.';
+    out.push(`"${t}"`);
+    at = stop;
+  }
+  return out.join(' ');
+}

@@ -34,7 +34,8 @@ export function newIcmpHeader(): IcmpHeader {
 }
 
 export function hasIdSeq(type: number): boolean {
-  return type === ICMP_ECHO || type === ICMP_ECHO_REPLY || type === ICMP_TSTAMP || type === ICMP_TSTAMP_REPLY;
+  // Echo, timestamp (13, 14), information (15, 16) and address mask (17, 18) messages carry an id and a seq.
+  return type === ICMP_ECHO || type === ICMP_ECHO_REPLY || (type >= ICMP_TSTAMP && type <= 18);
 }
 
 export function decodeIcmp(b: Uint8Array, at: number, lim: number, h: IcmpHeader, s: Step): boolean {

@@ -8,13 +8,15 @@ import { DNS_TYPES, rcodeName, type DnsMessage } from './dns.ts';
 import { etherTypeName } from './ethernet.ts';
 import { DEFAULT_DECODE_OPTIONS, LINKTYPE_ETHERNET, type DecodeOptions } from './fields.ts';
 import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
-import { ICMP_UNREACH, icmpTypeName, hasIdSeq } from './icmp.ts';
+import { ICMP_UNREACH, icmpTypeName } from './icmp.ts';
 import {
   ICMPV6_ECHO_REPLY,
   ICMPV6_ECHO_REQUEST,
   ICMPV6_MLD_REPORT_V2,
   ICMPV6_NEIGHBOR_ADVERT,
   ICMPV6_NEIGHBOR_SOLICIT,
+  ICMPV6_PACKET_TOO_BIG,
+  ICMPV6_TIME_EXCEEDED,
   icmpv6TypeName,
 } from './icmpv6.ts';
 import { igmpSummary, IPPROTO_IGMP } from './igmp.ts';
@@ -22,7 +24,50 @@ import { ipProtoName, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
 import { IP6_HOPOPTS } from './ipv6.ts';
 import { SLL_PACKET_TYPES } from './linuxSll.ts';
 import { u16, u32 } from './result.ts';
-import { tcpFlagsString, TCP_ACK, TCP_FIN, TCP_OPTIONS, TCP_RST, TCP_SYN } from './tcp.ts';
+import { tcpFlagsString, TCP_ACK, TCP_FIN, TCP_OPTIONS, TCP_RST, TCP_SYN, TCP_URG } from './tcp.ts';
+
+// ICMP types and tcpdump's wording for them (print-icmp.c), for the summaries.
+const ICMP_REDIRECT = 5;
+const ICMP_ROUTERADVERT = 9;
+const ICMP_TIME_EXCEEDED = 11;
+const ICMP_PARAMPROB = 12;
+const ICMP_TSTAMP = 13;
+const ICMP_TSTAMP_REPLY = 14;
+const ICMP_MASKREPLY = 18;
+const ICMP_NAMES: Record<number, string> = {
+  4: 'source quench',
+  10: 'router solicitation',
+  15: 'information request',
+  16: 'information reply',
+  17: 'address mask request',
+};
+/** Destination unreachable codes other than protocol (2), port (3) and need-to-frag (4); %s: the address. */
+const UNREACH_TEXT: Record<number, string> = {
+  0: 'net %s unreachable',
+  1: 'host %s unreachable',
+  5: '%s unreachable - source route failed',
+  6: 'net %s unreachable - unknown',
+  7: 'host %s unreachable - unknown',
+  8: '%s unreachable - source host isolated',
+  9: 'net %s unreachable - admin prohibited',
+  10: 'host %s unreachable - admin prohibited',
+  11: 'net %s unreachable - tos prohibited',
+  12: 'host %s unreachable - tos prohibited',
+  13: 'host %s unreachable - admin prohibited filter',
+  14: 'host %s unreachable - host precedence violation',
+  15: 'host %s unreachable - precedence cutoff',
+};
+
+/** An ICMP timestamp (ms since midnight UTC) as hh:mm:ss.mmm. */
+function msOfDay(ms: number): string {
+  const two = (v: number) => String(v).padStart(2, '0');
+  const s = Math.floor(ms / 1000);
+  return `${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}.${String(ms % 1000).padStart(3, '0')}`;
+}
+
+function hex8(v: number): string {
+  return (v >>> 0).toString(16).padStart(8, '0');
+}
 
 export interface SummaryOptions extends Partial<DecodeOptions> {
   /** Print link-level headers as tcpdump -e does. */
@@ -98,11 +143,16 @@ class Printer {
     // Inner frames (VXLAN) are as long as what is left of the outer one.
     const len = this.wireLen - e.at;
     let s = `${macToString(h.src)} > ${macToString(h.dst)}, `;
-    if (h.vlanCount > 0) {
-      const tci = u16(this.b, e.at + 14);
-      s += `ethertype 802.1Q (0x8100), length ${len}: vlan ${tci & 0xfff}, p ${tci >> 13}, `;
+    // Each tag as tcpdump -e says it: its TPID (802.1Q, or 802.1Q-QinQ outside), then vlan and priority; the
+    // frame's length only after the first type, as tcpdump.
+    for (let i = 0; i < h.vlanCount; i++) {
+      const tpid = u16(this.b, e.at + 12 + 4 * i);
+      const tci = u16(this.b, e.at + 14 + 4 * i);
+      s += `ethertype ${etherTypeName(tpid)} (0x${hex4(tpid)}), ${i === 0 ? `length ${len}: ` : ''}`;
+      s += `vlan ${tci & 0xfff}, p ${tci >> 13}, `;
     }
-    s += `ethertype ${etherTypeName(h.etherType)} (0x${hex4(h.etherType)}), length ${len}: `;
+    s += `ethertype ${etherTypeName(h.etherType)} (0x${hex4(h.etherType)}), `;
+    if (h.vlanCount === 0) s += `length ${len}: `;
     return s + this.network(true, h.etherType);
   }
 
@@ -211,26 +261,89 @@ class Printer {
   }
 
   private icmp(n: Extract<ChainNode, { kind: 'icmp' }>, len: number): string {
-    const h = n.h;
-    if (hasIdSeq(h.type))
-      return `ICMP ${icmpTypeName(h.type, h.code)}, id ${h.id}, seq ${h.seq}, length ${len}`;
-    if (h.type === ICMP_UNREACH) {
-      const q = n.at + 8; // the quoted original IP header
-      const b = this.b;
-      if (q + 20 <= b.length && b[q] >> 4 === 4) {
-        const odst = ipv4ToString(u32(b, q + 16));
-        const oproto = b[q + 9];
-        const ohl = (b[q] & 15) * 4;
-        if (h.code === 3 && q + ohl + 4 <= b.length && (oproto === IPPROTO_UDP || oproto === IPPROTO_TCP)) {
-          const dport = u16(b, q + ohl + 2);
-          return `ICMP ${odst} ${oproto === IPPROTO_UDP ? 'udp' : 'tcp'} port ${dport} unreachable, length ${len}`;
-        }
-        if (h.code === 1) return `ICMP host ${odst} unreachable, length ${len}`;
-        if (h.code === 0) return `ICMP net ${odst} unreachable, length ${len}`;
-        if (h.code === 2) return `ICMP ${odst} protocol ${oproto} unreachable, length ${len}`;
-      }
+    return `ICMP ${this.icmpText(n) ?? icmpTypeName(n.h.type, n.h.code)}, length ${len}`;
+  }
+
+  /**
+   * What tcpdump says of an ICMP message between "ICMP " and ", length": the errors with the quoted packet's
+   * destination (and a need-to-frag's MTU, a redirect's gateway), timestamps with their times; null when the
+   * bytes it needs were not captured (the type's name is said instead).
+   */
+  private icmpText(n: Extract<ChainNode, { kind: 'icmp' }>): string | null {
+    const { type, code, id, seq } = n.h;
+    const b = this.b;
+    const at = n.at;
+    const has = (bytes: number) => at + bytes <= b.length;
+    if (type === 0 || type === 8) return `${icmpTypeName(type, code)}, id ${id}, seq ${seq}`;
+    if (type === ICMP_TSTAMP) return `time stamp query id ${id} seq ${seq}`;
+    if (type === ICMP_TSTAMP_REPLY) {
+      if (!has(20)) return null;
+      const t = (o: number) => msOfDay(u32(b, at + o));
+      return `time stamp reply id ${id} seq ${seq}: org ${t(8)}, recv ${t(12)}, xmit ${t(16)}`;
     }
-    return `ICMP ${icmpTypeName(h.type, h.code)}, length ${len}`;
+    if (type === ICMP_PARAMPROB)
+      return code ? `parameter problem - code ${code}` : `parameter problem - octet ${b[at + 4]}`;
+    if (type === ICMP_MASKREPLY) return has(12) ? `address mask is 0x${hex8(u32(b, at + 8))}` : null;
+    if (type === ICMP_ROUTERADVERT) return has(8) ? this.routerAdvert(at) : null;
+    const named = ICMP_NAMES[type];
+    if (named) return named;
+    // The errors below name the quoted packet's destination (its IP header follows the 8-byte ICMP header).
+    const q = at + 8;
+    if (type !== ICMP_UNREACH && type !== ICMP_REDIRECT && type !== ICMP_TIME_EXCEEDED) return null;
+    if (q + 20 > b.length || b[q] >> 4 !== 4) return null;
+    const odst = ipv4ToString(u32(b, q + 16));
+    if (type === ICMP_TIME_EXCEEDED)
+      return code === 0
+        ? 'time exceeded in-transit'
+        : code === 1
+          ? 'ip reassembly time exceeded'
+          : `time exceeded-#${code}`;
+    if (type === ICMP_REDIRECT) {
+      const gw = ipv4ToString(u32(b, at + 4));
+      const what = [
+        'redirect %s to net',
+        'redirect %s to host',
+        'redirect-tos %s to net',
+        'redirect-tos %s to host',
+      ][code];
+      return what ? `${what.replace('%s', odst)} ${gw}` : `redirect-#${code} ${odst} to ${gw}`;
+    }
+    const oproto = b[q + 9];
+    if (code === 2) return `${odst} protocol ${oproto} unreachable`;
+    if (code === 3) {
+      const ohl = (b[q] & 15) * 4;
+      if (q + ohl + 4 > b.length) return null;
+      const dport = u16(b, q + ohl + 2);
+      if (oproto === IPPROTO_UDP || oproto === IPPROTO_TCP)
+        return `${odst} ${oproto === IPPROTO_UDP ? 'udp' : 'tcp'} port ${dport} unreachable`;
+      return `${odst} protocol ${oproto} port ${dport} unreachable`;
+    }
+    if (code === 4) {
+      const mtu = u16(b, at + 6);
+      return `${odst} unreachable - need to frag${mtu ? ` (mtu ${mtu})` : ''}`;
+    }
+    const unreach = UNREACH_TEXT[code];
+    return unreach ? unreach.replace('%s', odst) : `${odst} unreachable - #${code}`;
+  }
+
+  /** "router advertisement lifetime 30:00 1: {10.0.0.1 0}" (lifetime as h:mm:ss, addresses and preferences). */
+  private routerAdvert(at: number): string {
+    const b = this.b;
+    const num = b[at + 4];
+    const size = b[at + 5];
+    const life = u16(b, at + 6);
+    const two = (v: number) => String(v).padStart(2, '0');
+    const lifetime =
+      life < 60
+        ? `${life}`
+        : life < 3600
+          ? `${Math.floor(life / 60)}:${two(life % 60)}`
+          : `${Math.floor(life / 3600)}:${two(Math.floor((life % 3600) / 60))}:${two(life % 60)}`;
+    let s = `router advertisement lifetime ${lifetime} ${num}:`;
+    if (size !== 2) return `${s} [size ${size}]`;
+    for (let i = 0, e = at + 8; i < num && e + 8 <= b.length; i++, e += 8)
+      s += ` {${ipv4ToString(u32(b, e))} ${u32(b, e + 4)}}`;
+    return s;
   }
 
   private icmpv6(n: Extract<ChainNode, { kind: 'icmpv6' }>, len: number): string {
@@ -243,10 +356,14 @@ class Printer {
       return `ICMP6, ${name}, who has ${ipv6ToString(this.b, h.targetOffset)}, length ${len}`;
     if (h.type === ICMPV6_NEIGHBOR_ADVERT)
       return `ICMP6, ${name}, tgt is ${ipv6ToString(this.b, h.targetOffset)}, length ${len}`;
-    if (h.type === 1 && h.code === 3 && n.at + 8 + 40 <= this.b.length) {
-      // The quoted packet's destination, at its IPv6 header's offset 24.
-      return `ICMP6, ${name}, unreachable address ${ipv6ToString(this.b, n.at + 8 + 24)}, length ${len}`;
-    }
+    // The quoted packet's destination, at its IPv6 header's offset 24 (after the 8-byte ICMPv6 header).
+    const quoted = n.at + 8 + 40 <= this.b.length ? ipv6ToString(this.b, n.at + 8 + 24) : null;
+    const unreach = ['unreachable route', 'unreachable prohibited', null, 'unreachable address'][h.code];
+    if (h.type === 1 && unreach && quoted) return `ICMP6, ${name}, ${unreach} ${quoted}, length ${len}`;
+    if (h.type === ICMPV6_PACKET_TOO_BIG && n.at + 8 <= this.b.length)
+      return `ICMP6, ${name}, mtu ${u32(this.b, n.at + 4)}, length ${len}`;
+    if (h.type === ICMPV6_TIME_EXCEEDED && quoted && h.code <= 1)
+      return `ICMP6, ${name}${h.code === 0 ? ` for ${quoted}` : ' (reassembly)'}, length ${len}`;
     if (h.type === 1 && h.code === 4) {
       const where = this.quotedPort6(n.at + 8);
       if (where) return `ICMP6, ${name}, unreachable port, ${where}, length ${len}`;
@@ -309,6 +426,7 @@ class Printer {
     else if (h.flags & (TCP_SYN | TCP_FIN | TCP_RST)) s += `, seq ${h.seq}`;
     if (h.flags & TCP_ACK) s += `, ack ${h.ack}`;
     s += `, win ${h.window}`;
+    if (h.flags & TCP_URG) s += `, urg ${h.urgent}`;
     if (h.headerLen > 20) s += `, options [${tcpOptions(b, n.at + TCP_OPTIONS, n.at + h.headerLen)}]`;
     s += `, length ${dataLen}`;
     if (this.peek()?.kind === 'data') this.next();
@@ -384,6 +502,9 @@ function dnsText(m: DnsMessage, len: number): string {
     if (m.opcode !== 0) s += ` op${m.opcode}`;
     if (m.qdcount !== 1) s += ` [${m.qdcount}q]`;
     if (m.ancount) s += ` [${m.ancount}a]`;
+    if (m.nscount) s += ` [${m.nscount}n]`;
+    // EDNS (an OPT record) makes most queries' additional count 1: tcpdump's "[1au]".
+    if (m.arcount) s += ` [${m.arcount}au]`;
     for (const q of m.questions) s += ` ${DNS_TYPES[q.type] ?? `Type${q.type}`}? ${q.name}`;
   } else {
     if (m.authoritative) s += '*';
