@@ -3,6 +3,7 @@
 //  - same key and compatible tail within localWindowNs of the segment → candidate;
 //  - the candidate already holds a row on the same capture with identical headers: within dupWindowNs it is
 //    a duplicated frame (kept, flagged, not a hop); later it is a retransmission (a new packet: new segment);
+//  - the same capture with addresses and ports swapped is the packet's echo going back (a new packet);
 //  - the same capture with a different inner state (TTL, addresses, ports) is a legitimate revisit (routed
 //    back out the same bridge after DNAT): it is a hop;
 //  - the same capture with the same inner state, seen plain and in a tunnel, is a hop when consistent (a VXLAN
@@ -66,6 +67,9 @@ export class NodeGrouper {
       if (obs.capture[r] !== cap) continue;
       const late = obs.t[o] - obs.t[r] > dup;
       if (obs.sameHeaders(r, o)) return late ? CONFLICT_RETRANS : CONFLICT_DUP;
+      // The answer of an echo (UDP echo, a probe answered with its own bytes): the same key when nothing
+      // numbers the packets (IPv6 has no IP id), but back the other way; no NAT swaps both ends.
+      if (obs.reversedTuple(r, o)) return CONFLICT_RETRANS;
       if (!obs.sameInner(r, o)) continue; // routed (TTL) or NAT'ed since: a real revisit of this lane
       // Same inner packet state, other outer headers. Tunnelled or untunnelled in between (`-i any` sees a
       // packet on tunl0 and then in IPIP on ens33, after an ARP wait of a few ms): a hop when consistent, i.e.

@@ -542,9 +542,22 @@ export class ObservationTable {
     );
   }
 
+  /** Rows with ports whose addresses and ports are each other's swapped: a packet and one going back. */
+  reversedTuple(a: number, b: number): boolean {
+    const m = this.missing[a] | this.missing[b];
+    return (
+      (m & (M_SRC_PORT | M_DST_PORT)) === 0 &&
+      this.src[a] === this.dst[b] &&
+      this.dst[a] === this.src[b] &&
+      this.portOrIdCol[a] === this.portOrSeqCol[b] &&
+      this.portOrSeqCol[a] === this.portOrIdCol[b] &&
+      (this.src[a] !== this.dst[a] || this.portOrIdCol[a] !== this.portOrSeqCol[a])
+    );
+  }
+
   /**
    * Same inner packet state (TTL, addresses, ports): nothing routed or NAT'ed it between the two rows, only
-   * outer headers (MACs, encapsulation) may differ. IPv6 addresses are not in the columns (0 here).
+   * outer headers (MACs, encapsulation) may differ. IPv6 addresses are compared by their hashes.
    */
   sameInner(a: number, b: number): boolean {
     return (

@@ -142,6 +142,21 @@ describe('journey summaries say what tcpdump says', () => {
     expect(seen).toBe(2);
   });
 
+  it('a UDP echo (the same bytes back) is two journeys of one flow, in IPv4 and IPv6 (which has no IP id)', () => {
+    const [file] = fixtureFiles('router-errors');
+    const lines = tcpdumpLines(file);
+    const res = correlate([file]);
+    const echo = lines.flatMap((l, r) => (/\.9: UDP|\.9 > /.test(l) ? [r] : []));
+    expect(echo).toHaveLength(4); // request and reply, twice
+    for (const [req, rep] of [echo.slice(0, 2), echo.slice(2)]) {
+      const [jq, jr] = [res.journeyOfRow(req), res.journeyOfRow(rep)];
+      expect(jq).not.toBe(jr);
+      expect([res.journeyRows(jq), res.journeyRows(jr)]).toEqual([[req], [rep]]);
+      expect(res.flowOf[jq]).toBe(res.flowOf[jr]);
+      expect([res.flowRole(jq), res.flowRole(jr)]).toEqual(['request', 'reply']);
+    }
+  });
+
   it('orders the flags as tcpdump does (print-tcp.c: F S R P . U E W)', () => {
     const [F, S, R, P, A, U, E, W] = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80];
     expect(tcpFlagsString(S | A)).toBe('S.');
