@@ -205,8 +205,11 @@ export function innerSummary(obs: ObservationTable, r: number): string {
   if (proto === PROTO_TCP) {
     const f = obs.tcpFlags(r);
     const flags = f >= 0 ? tcpFlagsString(f) : 'none';
+    const ends = `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}`;
+    // Options cut by the snaplen: the header's length, so the payload's, is not known (tcpdump: "[|tcp]").
+    if (!headers && hopTruncated(obs, r)) return `${ends}: Flags [${flags}] [|tcp]`;
     const len = Math.max(0, obs.ipLen(r) - (headers || 40));
-    return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: Flags [${flags}], length ${len}`;
+    return `${ends}: Flags [${flags}], length ${len}`;
   }
   if (proto === PROTO_UDP) {
     return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: UDP, length ${Math.max(0, obs.ipLen(r) - (headers || 28))}`;

@@ -3,12 +3,14 @@
 // lengths past IP options and IPv6 extension headers; and IPv6 flows told apart by their addresses.
 
 import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { innerSummary, ipv6Summary } from '../../main/correlate/hops.ts';
 import { tcpFlagsString } from '../../main/decode/tcp.ts';
 import { FrameSource } from '../../main/session/frames.ts';
+import { tempDir } from '../tempDir.ts';
 import { correlate, fixtureFiles } from './correlate-helpers.ts';
 
 /** Every line of tcpdump -nn -r on a file, in file order. */
@@ -155,6 +157,33 @@ describe('journey summaries say what tcpdump says', () => {
       expect(res.flowOf[jq]).toBe(res.flowOf[jr]);
       expect([res.flowRole(jq), res.flowRole(jr)]).toEqual(['request', 'reply']);
     }
+  });
+
+  it('TCP options cut by the snaplen (editcap -s 60): ports and flags as tcpdump prints them, one flow a connection', () => {
+    const dir = tempDir('hs-cut-');
+    const cut = join(dir, 'client__ens33.pcap');
+    const e = spawnSync('editcap', ['-s', '60', files.find((f) => f.endsWith('client__ens33.pcap'))!, cut]);
+    expect(e.status, String(e.stderr)).toBe(0);
+    const want = tcpdumpLines(cut)
+      .filter((l) => l.includes(': Flags ['))
+      .map((l) => /IP (\S+ > \S+): Flags \[([^\]]*)\]/.exec(l)!.slice(1).join(' '));
+    expect(want.length).toBeGreaterThan(20);
+    const res = correlate([cut]);
+    const got: string[] = [];
+    const flowOfConnection = new Map<string, Set<number>>();
+    for (let k = 0; k < res.journeyCount; k++) {
+      const r = res.firstRow(k);
+      const m = /^(\S+ > \S+): Flags \[([^\]]*)\] \[\|tcp\]$/.exec(innerSummary(res.rows, r));
+      if (!m) continue;
+      got.push(`${m[1]}: ${m[2]}`.replace(': ', ' '));
+      const ends = [`${res.rows.src[r]}.${res.rows.srcPort(r)}`, `${res.rows.dst[r]}.${res.rows.dstPort(r)}`]
+        .sort()
+        .join();
+      flowOfConnection.set(ends, (flowOfConnection.get(ends) ?? new Set()).add(res.flowOf[k]));
+    }
+    expect(got.sort()).toEqual(want.sort());
+    // Each connection (both directions) is one flow: before, the cut segments had no ports and no flow.
+    for (const flows of flowOfConnection.values()) expect(flows.size).toBe(1);
   });
 
   it('orders the flags as tcpdump does (print-tcp.c: F S R P . U E W)', () => {
