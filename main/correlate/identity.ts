@@ -100,7 +100,8 @@ function flowTupleKey(proto: number, a: number, ap: number, b: number, bp: numbe
 /**
  * The flow tuple of one packet into FLOW_KEY, as flows.ts joins journeys: an ICMP echo (type 8 or 0; ICMPv6 128
  * or 129) by its addresses, id and seq; any other packet with ports by its addresses and ports (IPv6 addresses as
- * the row store's hashes). False, FLOW_KEY untouched, for a packet with neither. Fields are -1 where absent; for ARP, pass its opcode as the ICMP type (proto is absent).
+ * the row store's hashes). False, FLOW_KEY untouched, for a packet with neither. Fields are -1 where absent; for
+ * ARP, pass its opcode as the ICMP type (proto is absent).
  */
 export function packetFlowKey(
   proto: number,

@@ -62,7 +62,8 @@ const UNREACH_TEXT: Record<number, string> = {
 function msOfDay(ms: number): string {
   const two = (v: number) => String(v).padStart(2, '0');
   const s = Math.floor(ms / 1000);
-  return `${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}.${String(ms % 1000).padStart(3, '0')}`;
+  const hms = `${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
+  return `${hms}.${String(ms % 1000).padStart(3, '0')}`;
 }
 
 function hex8(v: number): string {
