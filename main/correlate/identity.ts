@@ -98,8 +98,8 @@ function flowTupleKey(proto: number, a: number, ap: number, b: number, bp: numbe
 }
 
 /**
- * The flow tuple of one packet into FLOW_KEY, as flows.ts joins journeys: an ICMP echo (type 8 or 0; ICMPv6 128
- * or 129) by its addresses, id and seq; any other packet with ports by its addresses and ports (IPv6 addresses as
+ * The flow tuple of one packet into FLOW_KEY, as flows.ts joins journeys: an ICMP query or its answer (echo,
+ * timestamp, information, address mask; ICMPv6 echo: icmpQueryRole) by its addresses, id and seq; any other packet with ports by its addresses and ports (IPv6 addresses as
  * the row store's hashes). False, FLOW_KEY untouched, for a packet with neither. Fields are -1 where absent; for
  * ARP, pass its opcode as the ICMP type (proto is absent).
  */
@@ -114,15 +114,29 @@ export function packetFlowKey(
   dstPort: number,
 ): boolean {
   if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) {
-    if (proto === PROTO_ICMP ? icmpType !== 8 && icmpType !== 0 : icmpType !== 128 && icmpType !== 129)
-      return false;
+    if (icmpQueryRole(proto, icmpType) === null) return false;
     const idSeq = icmpId * 65536 + icmpSeq;
-    flowTupleKey(proto, src, idSeq, dst, idSeq);
+    // Each kind of query its own (an echo and a timestamp query may share an id and seq): echo 0 (as before),
+    // timestamp 1, information 2, address mask 3, in the protocol's place.
+    const kind = proto === PROTO_ICMP && icmpType > 8 ? (icmpType - 11) >> 1 : 0;
+    flowTupleKey(proto + 256 * kind, src, idSeq, dst, idSeq);
     return true;
   }
   if (srcPort < 0) return false;
   flowTupleKey(proto, src, srcPort, dst, dstPort);
   return true;
+}
+
+/**
+ * An ICMP message that asks (echo 8, timestamp 13, information 15, address mask 17; ICMPv6 echo 128) or answers
+ * (0, 14, 16, 18; 129) by id and seq: a flow of its own with its answer. Null for any other type.
+ */
+export function icmpQueryRole(proto: number, type: number): 'request' | 'reply' | null {
+  if (proto === PROTO_ICMPV6) return type === 128 ? 'request' : type === 129 ? 'reply' : null;
+  if (proto !== PROTO_ICMP) return null;
+  if (type === 8 || type === 13 || type === 15 || type === 17) return 'request';
+  if (type === 0 || type === 14 || type === 16 || type === 18) return 'reply';
+  return null;
 }
 
 export function fmix(h: number): number {

@@ -14,6 +14,7 @@ import {
   type Hop,
   type MacNamer,
 } from './hops.ts';
+import { icmpQueryRole } from './identity.ts';
 import type { Links } from './linker.ts';
 import { F_DUP, F_ARP, type ObservationTable } from './observations.ts';
 import { ipv4ToString, type Ownership } from './ownership.ts';
@@ -328,9 +329,8 @@ export class CorrelationResult {
     const mine = this.journeyRows(k);
     if (mine.length === 0) return 'request';
     const r0 = mine[0];
-    const type = rows.icmpType(r0);
-    if (rows.proto(r0) === 1 && (type === 8 || type === 0)) return type === 8 ? 'request' : 'reply';
-    if (rows.proto(r0) === 58 && (type === 128 || type === 129)) return type === 128 ? 'request' : 'reply';
+    const query = icmpQueryRole(rows.proto(r0), rows.icmpType(r0));
+    if (query) return query;
     const first = this.flowFirst[this.flowOf[k]];
     if (first === k) return 'request';
     for (const r of this.journeyRows(first)) {

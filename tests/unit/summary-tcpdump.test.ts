@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { innerSummary, ipv6Summary } from '../../main/correlate/hops.ts';
+import { FLOW_KEY, packetFlowKey } from '../../main/correlate/identity.ts';
 import { tcpFlagsString } from '../../main/decode/tcp.ts';
 import { FrameSource } from '../../main/session/frames.ts';
 import { tempDir } from '../tempDir.ts';
@@ -184,6 +185,25 @@ describe('journey summaries say what tcpdump says', () => {
     expect(got.sort()).toEqual(want.sort());
     // Each connection (both directions) is one flow: before, the cut segments had no ports and no flow.
     for (const flows of flowOfConnection.values()) expect(flows.size).toBe(1);
+  });
+
+  it('an ICMP timestamp query and its reply are one flow, as an echo and its reply are; each kind its own', () => {
+    const [file] = fixtureFiles('router-errors');
+    const lines = tcpdumpLines(file);
+    const res = correlate([file]);
+    const at = (re: RegExp) => res.journeyOfRow(lines.findIndex((l) => re.test(l)));
+    const [query, reply] = [at(/time stamp query/), at(/time stamp reply/)];
+    expect(res.flowOf[query]).toBe(res.flowOf[reply]);
+    expect([res.flowRole(query), res.flowRole(reply)]).toEqual(['request', 'reply']);
+    // An echo request with the same addresses, id and seq is another flow.
+    const key = (type: number) => {
+      expect(packetFlowKey(1, type, 85, 1, 0x0a620102, -1, 0x0a620202, -1)).toBe(true);
+      return [...FLOW_KEY].join();
+    };
+    expect(key(13)).toBe(key(14));
+    expect(key(8)).toBe(key(0));
+    expect(key(8)).not.toBe(key(13));
+    expect(packetFlowKey(1, 3, 85, 1, 0x0a620102, -1, 0x0a620202, -1)).toBe(false); // an error: no flow
   });
 
   it('orders the flags as tcpdump does (print-tcp.c: F S R P . U E W)', () => {
