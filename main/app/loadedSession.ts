@@ -18,6 +18,7 @@ import { statusOfFlags } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
 import { FrameSource } from '../session/frames.ts';
+import { sameLaneWarnings } from '../session/ingest.ts';
 import { decodedLinkType } from '../decode/fields.ts';
 
 /** Words of a tcpdump-style filter that say nothing by themselves (`host 10.1.10.8 and port 8877`). */
@@ -170,9 +171,18 @@ export class LoadedSession {
       clocks: this.result.nodes.length > 1 ? this.clocks() : [],
       referenceNode: this.result.clocks[0]?.reference ?? null,
       revision: this.revision,
-      ...(this.unopened() ? { notice: this.unopened()! } : {}),
+      ...(this.notice() ? { notice: this.notice()! } : {}),
     };
   }
+
+  /** What the session should say above its panes: files not opened, lanes of one name from two places. */
+  private notice(): string | null {
+    // Lanes are fixed once read (a clock override re-links, it does not re-read): worked out once.
+    this.laneNotes ??= sameLaneWarnings(this.result).map((w) => `Warning: ${w}.`);
+    const parts = [this.unopened(), ...this.laneNotes].filter((p): p is string => !!p);
+    return parts.length ? parts.join(' ') : null;
+  }
+  private laneNotes: string[] | null = null;
 
   /**
    * Files that gave no interface at all (not a capture, cut before their first packet): no pane can show their

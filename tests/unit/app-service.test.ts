@@ -286,6 +286,15 @@ describe('AppService on the sample session', () => {
       new RegExp(`^1 file was not opened: ${garbage.replace(/[.]/g, '\\.')}: PCAP_BAD_MAGIC at byte 0: `),
     );
     expect(one.notice).toBeUndefined();
+    // An export opened again beside the captures it was made from: every lane twice, which the notice says.
+    const files = fixtureFiles('flannel-vxlan');
+    const merged = path.join(tempDir('hs-merged-'), 'merged.pcapng');
+    await exportResult(correlate(files), { sessionId: 'x', format: 'pcapng' }, merged, () => undefined);
+    const twice = await ok<SessionInfo>(svc.call('openPaths', { paths: [...files, merged] }));
+    expect(twice.captures).toHaveLength(2 * files.length);
+    expect(twice.notice).toMatch(
+      /^Warning: lanes of one name: node-1\/\S+ \(node-1__\S+, merged\.pcapng.*counted twice/,
+    );
     // A name can never place the file outside the drop folder.
     const sneaky = await ok<SessionInfo>(
       svc.call('openFiles', { files: [{ name: '../../node-1__cni0.pcap', bytes }] }),
