@@ -289,7 +289,12 @@ describe('AppService on the sample session', () => {
     // An export opened again beside the captures it was made from: every lane twice, which the notice says.
     const files = fixtureFiles('flannel-vxlan');
     const merged = path.join(tempDir('hs-merged-'), 'merged.pcapng');
-    await exportResult(correlate(files), { sessionId: 'x', format: 'pcapng' }, merged, () => undefined);
+    await exportResult(
+      correlate(files),
+      { sessionId: 'x', format: 'pcapng', clockCorrected: false },
+      merged,
+      () => undefined,
+    );
     const twice = await ok<SessionInfo>(svc.call('openPaths', { paths: [...files, merged] }));
     expect(twice.captures).toHaveLength(2 * files.length);
     expect(twice.notice).toMatch(
