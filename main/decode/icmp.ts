@@ -16,9 +16,12 @@ export const ICMP_ECHO_REPLY = 0;
 export const ICMP_UNREACH = 3;
 export const ICMP_REDIRECT = 5;
 export const ICMP_ECHO = 8;
+export const ICMP_ROUTERADVERT = 9;
 export const ICMP_TIME_EXCEEDED = 11;
+export const ICMP_PARAMPROB = 12;
 export const ICMP_TSTAMP = 13;
 export const ICMP_TSTAMP_REPLY = 14;
+export const ICMP_MASKREPLY = 18;
 
 export interface IcmpHeader {
   type: number;
@@ -35,7 +38,7 @@ export function newIcmpHeader(): IcmpHeader {
 
 export function hasIdSeq(type: number): boolean {
   // Echo, timestamp (13, 14), information (15, 16) and address mask (17, 18) messages carry an id and a seq.
-  return type === ICMP_ECHO || type === ICMP_ECHO_REPLY || (type >= ICMP_TSTAMP && type <= 18);
+  return type === ICMP_ECHO || type === ICMP_ECHO_REPLY || (type >= ICMP_TSTAMP && type <= ICMP_MASKREPLY);
 }
 
 export function decodeIcmp(b: Uint8Array, at: number, lim: number, h: IcmpHeader, s: Step): boolean {

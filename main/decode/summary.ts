@@ -8,7 +8,17 @@ import { DNS_TYPES, rcodeName, type DnsMessage } from './dns.ts';
 import { etherTypeName } from './ethernet.ts';
 import { DEFAULT_DECODE_OPTIONS, LINKTYPE_ETHERNET, type DecodeOptions } from './fields.ts';
 import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
-import { ICMP_UNREACH, icmpTypeName } from './icmp.ts';
+import {
+  ICMP_MASKREPLY,
+  ICMP_PARAMPROB,
+  ICMP_REDIRECT,
+  ICMP_ROUTERADVERT,
+  ICMP_TIME_EXCEEDED,
+  ICMP_TSTAMP,
+  ICMP_TSTAMP_REPLY,
+  ICMP_UNREACH,
+  icmpTypeName,
+} from './icmp.ts';
 import {
   ICMPV6_ECHO_REPLY,
   ICMPV6_ECHO_REQUEST,
@@ -21,19 +31,12 @@ import {
 } from './icmpv6.ts';
 import { igmpSummary, IPPROTO_IGMP } from './igmp.ts';
 import { ipProtoName, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
-import { IP6_HOPOPTS } from './ipv6.ts';
+import { decodeIpv6, IP6_HOPOPTS, newIpv6Header } from './ipv6.ts';
 import { SLL_PACKET_TYPES } from './linuxSll.ts';
-import { u16, u32 } from './result.ts';
+import { newStep, NO_LIMIT, u16, u32 } from './result.ts';
 import { tcpFlagsString, TCP_ACK, TCP_FIN, TCP_OPTIONS, TCP_RST, TCP_SYN, TCP_URG } from './tcp.ts';
 
-// ICMP types and tcpdump's wording for them (print-icmp.c), for the summaries.
-const ICMP_REDIRECT = 5;
-const ICMP_ROUTERADVERT = 9;
-const ICMP_TIME_EXCEEDED = 11;
-const ICMP_PARAMPROB = 12;
-const ICMP_TSTAMP = 13;
-const ICMP_TSTAMP_REPLY = 14;
-const ICMP_MASKREPLY = 18;
+// tcpdump's wording for ICMP types and codes (print-icmp.c), for the summaries.
 const ICMP_NAMES: Record<number, string> = {
   4: 'source quench',
   10: 'router solicitation',
@@ -60,10 +63,17 @@ const UNREACH_TEXT: Record<number, string> = {
 
 /** An ICMP timestamp (ms since midnight UTC) as hh:mm:ss.mmm. */
 function msOfDay(ms: number): string {
-  const two = (v: number) => String(v).padStart(2, '0');
   const s = Math.floor(ms / 1000);
   const hms = `${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}`;
   return `${hms}.${String(ms % 1000).padStart(3, '0')}`;
+}
+
+/** Scratch for the IPv6 packet an ICMPv6 error quotes (quotedPort6). */
+const QUOTE_IP6 = newIpv6Header();
+const QUOTE_STEP = newStep();
+
+function two(v: number): string {
+  return String(v).padStart(2, '0');
 }
 
 function hex8(v: number): string {
@@ -333,7 +343,6 @@ class Printer {
     const num = b[at + 4];
     const size = b[at + 5];
     const life = u16(b, at + 6);
-    const two = (v: number) => String(v).padStart(2, '0');
     const lifetime =
       life < 60
         ? `${life}`
@@ -376,20 +385,17 @@ class Printer {
   }
 
   /**
-   * "fd99::2 udp port 9999" for the IPv6 packet quoted at `q` by a port unreachable, past its hop-by-hop,
-   * destination and routing headers (tcpdump's get_upperlayer); null when it is not all captured.
+   * "fd99::2 udp port 9999" for the IPv6 packet quoted at `q` by a port unreachable, past its extension headers
+   * (decodeIpv6's walk; the quote may be cut, so no limit but the captured bytes); null when not all captured.
    */
   private quotedPort6(q: number): string | null {
     const b = this.b;
-    if (q + 40 > b.length) return null;
-    let nh = b[q + 6];
-    let at = q + 40;
-    while ((nh === 0 || nh === 43 || nh === 60) && at + 2 <= b.length) {
-      nh = b[at];
-      at += (b[at + 1] + 1) * 8;
-    }
+    QUOTE_STEP.cap = b.length;
+    if (!decodeIpv6(b, q, NO_LIMIT, QUOTE_IP6, QUOTE_STEP)) return null;
+    const nh = QUOTE_IP6.proto;
+    const at = QUOTE_STEP.next;
     if ((nh !== IPPROTO_UDP && nh !== IPPROTO_TCP) || at + 4 > b.length) return null;
-    return `${ipv6ToString(b, q + 24)} ${nh === IPPROTO_UDP ? 'udp' : 'tcp'} port ${u16(b, at + 2)}`;
+    return `${ipv6ToString(b, QUOTE_IP6.dstOffset)} ${nh === IPPROTO_UDP ? 'udp' : 'tcp'} port ${u16(b, at + 2)}`;
   }
 
   private udp(n: Extract<ChainNode, { kind: 'udp' }>, ipPayload: number): string {
