@@ -40,13 +40,10 @@ import {
 import { decodeIpv6, newIpv6Header } from './ipv6.ts';
 import { computeKey } from './key.ts';
 import { decodeSll, decodeSll2, newSllHeader } from './linuxSll.ts';
-import { newStep, NO_LIMIT, STEP_TRUNCATED, u16, u32, type Step } from './result.ts';
-import { decodeTcp, newTcpHeader } from './tcp.ts';
+import { newStep, NO_LIMIT, STEP_TRUNCATED, type Step } from './result.ts';
+import { decodeTcp, newTcpHeader, TCP_MIN_HEADER_LEN } from './tcp.ts';
 import { decodeUdp, newUdpHeader } from './udp.ts';
 import { decodeVxlan, newVxlanHeader, vxlanPortTable } from './vxlan.ts';
-
-/** A TCP header without options. */
-const TCP_FIXED = 20;
 
 const st = newStep();
 const eth = newEthernetHeader();
@@ -340,15 +337,19 @@ function decodeInto(
     } else if (proto === IPPROTO_TCP) {
       if (!decodeTcp(b, at, lim, tcp, s)) {
         problem(out, s); // the IP packet is still keyed, on its header fields
-        // Options cut by the snaplen (`-s 60` on a SYN): the fixed 20 bytes still give the ports, numbers and
-        // flags, as tcpdump prints them before its "[|tcp]"; the payload stays unknown.
-        if (s.status === STEP_TRUNCATED && at + TCP_FIXED <= capEnd && at + TCP_FIXED <= lim) {
+        // Options cut by the snaplen (`-s 60` on a SYN): decodeTcp read the fixed 20 bytes before failing, so the
+        // ports, numbers and flags are kept, as tcpdump prints them before its "[|tcp]"; the payload stays unknown.
+        if (
+          s.status === STEP_TRUNCATED &&
+          at + TCP_MIN_HEADER_LEN <= capEnd &&
+          at + TCP_MIN_HEADER_LEN <= lim
+        ) {
           out.l4Offset = at;
-          out.srcPort = u16(b, at);
-          out.dstPort = u16(b, at + 2);
-          out.tcpSeq = u32(b, at + 4);
-          out.tcpAck = u32(b, at + 8);
-          out.tcpFlags = ((b[at + 12] & 1) << 8) | b[at + 13];
+          out.srcPort = tcp.srcPort;
+          out.dstPort = tcp.dstPort;
+          out.tcpSeq = tcp.seq;
+          out.tcpAck = tcp.ack;
+          out.tcpFlags = tcp.flags;
         }
         break;
       }

@@ -61,7 +61,8 @@ export function decodeTcp(b: Uint8Array, at: number, lim: number, h: TcpHeader, 
   if (!need(b, at, TCP_MIN_HEADER_LEN, lim, s, 'tcp')) return false;
   const hl = (b[at + DATA_OFFSET] >> 4) * 4;
   if (hl < TCP_MIN_HEADER_LEN) return malformed(s, 'tcp', at, `data offset ${hl} < 20`);
-  if (!need(b, at, hl, lim, s, 'tcp')) return false;
+  // The fixed 20 bytes are read before the options are checked: a header whose options the snaplen cut still
+  // gives its ports, numbers and flags (fast.ts keeps them; tcpdump prints them before its "[|tcp]").
   h.srcPort = u16(b, at + SRC_PORT);
   h.dstPort = u16(b, at + DST_PORT);
   h.seq = u32(b, at + SEQ);
@@ -71,6 +72,7 @@ export function decodeTcp(b: Uint8Array, at: number, lim: number, h: TcpHeader, 
   h.window = u16(b, at + WINDOW);
   h.checksum = u16(b, at + CHECKSUM);
   h.urgent = u16(b, at + URGENT);
+  if (!need(b, at, hl, lim, s, 'tcp')) return false;
   return ok(s, at + hl, lim, NEXT_NONE);
 }
 
