@@ -25,6 +25,7 @@ import {
   startCapture,
   waitUntil,
 } from './captureLab.ts';
+import { pcapHeader } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 
 const USER = 'hsxrel';
@@ -73,16 +74,6 @@ function linkJson(names: (string | Buffer)[]): Buffer {
     ...parts.flatMap((p, i) => (i ? [Buffer.from(','), p] : [p])),
     Buffer.from(']'),
   ]);
-}
-
-function pcapHeader(): Buffer {
-  const b = Buffer.alloc(24);
-  b.writeUInt32LE(0xa1b23c4d, 0);
-  b.writeUInt16LE(2, 4);
-  b.writeUInt16LE(4, 6);
-  b.writeUInt32LE(262144, 16);
-  b.writeUInt32LE(1, 20);
-  return b;
 }
 
 /** 1 MiB of 60-byte Ethernet frames (16-byte record header each). */

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUFFERED_STOP_DRAIN_MS, InterfaceCapture } from '../../main/capture/interfaceCapture.ts';
 import { connectSsh, type SshConnection } from '../../main/ssh/connection.ts';
 import { resolveTarget } from '../../main/ssh/sshConfig.ts';
+import { pcapHeader } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 
 const { Server } = ssh2;
@@ -20,15 +21,7 @@ const dir = tempDir('hs-stream-');
 spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host')]);
 
 /** A classic pcap header (LE, nanosecond magic, EN10MB, snaplen 262144) and Ethernet-sized records. */
-function header(): Buffer {
-  const h = Buffer.alloc(24);
-  h.writeUInt32LE(0xa1b23c4d, 0);
-  h.writeUInt16LE(2, 4);
-  h.writeUInt16LE(4, 6);
-  h.writeUInt32LE(262144, 16);
-  h.writeUInt32LE(1, 20);
-  return h;
-}
+const header = () => pcapHeader();
 function record(n: number, len = 60): Buffer {
   const r = Buffer.alloc(16 + len);
   r.writeUInt32LE(1_700_000_000 + n, 0);

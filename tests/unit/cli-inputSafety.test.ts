@@ -14,6 +14,7 @@ import { filterNamesTunnels } from '../../main/capture/tcpdumpCommand.ts';
 import type { SessionInfo } from '../../preload/api.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
 import { filesIn, fixtureCopy, fixtureFiles } from './correlate-helpers.ts';
+import { pcapHeader } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -251,13 +252,7 @@ describe('a link type the decoders do not read', () => {
     // BSD loopback (DLT_NULL): a 4-byte address family, then IPv4: three ICMP echo requests.
     const dir = tempDir('hs-null-');
     const file = join(dir, 'lo.pcap');
-    const head = Buffer.alloc(24);
-    head.writeUInt32LE(0xa1b2c3d4, 0);
-    head.writeUInt16LE(2, 4);
-    head.writeUInt16LE(4, 6);
-    head.writeUInt32LE(65535, 16);
-    head.writeUInt32LE(0, 20);
-    const recs = [head];
+    const recs = [pcapHeader({ nano: false, snaplen: 65535, linkType: 0 })];
     for (let i = 0; i < 3; i++) {
       const pkt = Buffer.from('020000004500001c00010000400100000a0000010a0000020800f7fe00010001', 'hex');
       const h = Buffer.alloc(16);

@@ -19,6 +19,7 @@ import {
   type Served,
 } from '../e2e/harness.ts';
 import { FLANNEL_VXLAN_PATH } from './correlate-helpers.ts';
+import { pcapHeader } from '../pcapBytes.ts';
 
 let srv: Served;
 let b: Browser;
@@ -385,13 +386,7 @@ async function dropFiles(files: { name: string; b64: string }[]): Promise<void> 
 
 /** A classic pcap of `n` ICMP echo requests 1 ms apart, each its own packet (IP id and seq = its number). */
 function echoRequests(n: number): Buffer {
-  const head = Buffer.alloc(24);
-  head.writeUInt32LE(0xa1b2c3d4, 0);
-  head.writeUInt16LE(2, 4);
-  head.writeUInt16LE(4, 6);
-  head.writeUInt32LE(65535, 16);
-  head.writeUInt32LE(1, 20); // Ethernet
-  const recs = [head];
+  const recs = [pcapHeader({ nano: false, snaplen: 65535 })];
   for (let i = 0; i < n; i++) {
     const r = Buffer.alloc(16 + 42);
     r.writeUInt32LE(1_800_000_000 + Math.floor(i / 1000), 0);
