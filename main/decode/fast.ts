@@ -335,23 +335,15 @@ function decodeInto(
       }
       payload(out, capEnd, s.next, whole ? s.end : lim, 'udp');
     } else if (proto === IPPROTO_TCP) {
-      if (!decodeTcp(b, at, lim, tcp, s)) {
+      const decoded = decodeTcp(b, at, lim, tcp, s);
+      if (!decoded) {
         problem(out, s); // the IP packet is still keyed, on its header fields
-        // Options cut by the snaplen (`-s 60` on a SYN): decodeTcp read the fixed 20 bytes before failing, so the
-        // ports, numbers and flags are kept, as tcpdump prints them before its "[|tcp]"; the payload stays unknown.
-        if (
-          s.status === STEP_TRUNCATED &&
-          at + TCP_MIN_HEADER_LEN <= capEnd &&
-          at + TCP_MIN_HEADER_LEN <= lim
-        ) {
-          out.l4Offset = at;
-          out.srcPort = tcp.srcPort;
-          out.dstPort = tcp.dstPort;
-          out.tcpSeq = tcp.seq;
-          out.tcpAck = tcp.ack;
-          out.tcpFlags = tcp.flags;
-        }
-        break;
+        // Unless only the options were cut by the snaplen (`-s 60` on a SYN): decodeTcp read the fixed 20 bytes
+        // before failing, so the ports, numbers and flags are kept below, as tcpdump prints them before its
+        // "[|tcp]"; the payload stays unknown.
+        const fixedRead =
+          s.status === STEP_TRUNCATED && at + TCP_MIN_HEADER_LEN <= capEnd && at + TCP_MIN_HEADER_LEN <= lim;
+        if (!fixedRead) break;
       }
       out.l4Offset = at;
       out.srcPort = tcp.srcPort;
@@ -359,6 +351,7 @@ function decodeInto(
       out.tcpSeq = tcp.seq;
       out.tcpAck = tcp.ack;
       out.tcpFlags = tcp.flags;
+      if (!decoded) break;
       payload(out, capEnd, s.next, lim, 'tcp');
     } else if (proto === IPPROTO_ICMP) {
       if (!decodeIcmp(b, at, lim, icmp, s)) {
