@@ -1,7 +1,7 @@
 // The identity of a packet as the correlator sees it: a 64-bit key over what survives MAC rewrites, TTL
 // decrements, checksum updates, encapsulation and NAT, plus a "tail" hash that may be unknown under snaplen.
 //
-// Key  = hash(IP version, IP id, protocol, IP total length, fragment offset/MF,
+// Key  = hash(IP version, IP id (IPv6: a fragment's id), protocol, IP total length, fragment offset/MF,
 //             L4 invariants: ICMP type/code/seq (not the id: SNAT may remap it), TCP seq+ack, UDP length).
 // Tail = hash(TCP flags, first min(16, payload length) payload bytes): only known when those bytes were
 //        captured, so a snaplen-64 copy still matches a full copy (unknown tail is compatible with any tail).
@@ -221,6 +221,9 @@ export function computeIdentity(
   w[3] = f.ipTotalLen;
   w[4] = f.fragOffset | (f.moreFragments ? 0x10000 : 0);
   nw = 5;
+  // IPv6 has no IP id: a fragment's header carries one. Without it, the later fragments of an echo request and
+  // of its reply (the same bytes back, at the same offsets) would be one packet.
+  if (f.ipVersion === 6 && (f.fragOffset !== 0 || f.moreFragments)) w[nw++] = f.fragId6;
   if (f.fragOffset === 0) {
     const l4 = l4Start(f);
     const proto = f.proto;

@@ -58,6 +58,8 @@ export const M_TCP_FLAGS = 512;
  * headers that tcpdump's "length" leaves out (headersLen).
  */
 const TYPE_OR_FLAG_BITS = 0x1ff;
+/** On UDP rows (no type or flags there): the first fragment of a datagram the IP layer fragmented. */
+const UDP_FIRST_FRAGMENT = 0x100;
 const IPPROTO_UDP = 17;
 /** The row has no flow tuple (flows.ts: neither ports nor an ICMP echo), or the table keeps none (flowTuples). */
 export const M_FLOW = 1024;
@@ -419,7 +421,9 @@ export class ObservationTable {
     const end = tf >= 0 || proto === IPPROTO_UDP ? f.payloadOffset : it >= 0 && !arp ? f.l4Offset : -1;
     const words = end >= 0 && f.ipOffset >= 0 ? (end - f.ipOffset) >> 2 : 0;
     const hw = words > 127 ? 0 : words << 9;
-    this.typeOrFlagsCol[i] = it >= 0 ? (arp ? it : it | hw) : tf >= 0 ? tf | hw : hw;
+    const firstFragment =
+      proto === IPPROTO_UDP && f.moreFragments && f.fragOffset === 0 ? UDP_FIRST_FRAGMENT : 0;
+    this.typeOrFlagsCol[i] = it >= 0 ? (arp ? it : it | hw) : tf >= 0 ? tf | hw : hw | firstFragment;
     if ((sp >= 0 && iid >= 0) || (dp >= 0 && iseq >= 0) || (it >= 0 && tf >= 0))
       this.displaced.set(i, [sp >= 0 ? iid : -1, dp >= 0 ? iseq : -1, it >= 0 ? tf : -1]);
     // The row's flow tuple, as flows.ts takes it (journeyTuples: the same function on the same values).
@@ -529,6 +533,18 @@ export class ObservationTable {
   headersLen(r: number): number {
     if ((this.flags[r] & F_ARP) !== 0 || (this.missing[r] & (M_TCP_FLAGS | M_ICMP_TYPE)) === 0) return 0;
     return (this.typeOrFlagsCol[r] >> 9) << 2;
+  }
+
+  /**
+   * A UDP row that is the first fragment of its datagram: the UDP length (what tcpdump prints) is in the frame's
+   * UDP header, not in the IP length.
+   */
+  udpFirstFragment(r: number): boolean {
+    return (
+      this.protoCol[r] === IPPROTO_UDP &&
+      (this.missing[r] & (M_TCP_FLAGS | M_ICMP_TYPE)) === (M_TCP_FLAGS | M_ICMP_TYPE) &&
+      (this.typeOrFlagsCol[r] & UDP_FIRST_FRAGMENT) !== 0
+    );
   }
 
   /** Same headers as seen on the wire at this point (what an exact duplicate frame would share). */

@@ -213,8 +213,8 @@ export class CorrelationResult {
 
   /**
    * Row r's inner packet as a tcpdump-like line: from the columns for TCP, UDP and ICMP echo; the decoder's line
-   * from the frame for IPv6 and for what the columns cannot say (ICMP errors, IGMP, other protocols), when the
-   * frame can be read.
+   * from the frame for IPv6 and for what the columns cannot say (ICMP errors, IGMP, other protocols, the UDP
+   * length of a fragmented datagram), when the frame can be read.
    */
   rowSummary(r: number): string {
     const rows = this.rows;
@@ -224,7 +224,7 @@ export class CorrelationResult {
     const type = rows.icmpType(r);
     const columns =
       proto === PROTO_TCP ||
-      proto === PROTO_UDP ||
+      (proto === PROTO_UDP && !rows.udpFirstFragment(r)) ||
       (proto === PROTO_ICMP && (type < 0 || type === 0 || type === 8));
     const line = columns ? null : this.rowDetail?.innerSummary(r);
     return line ? line.replace(/^IP /, '') : innerSummary(rows, r);

@@ -74,6 +74,7 @@ function resetInner(o: PacketFields): void {
   o.dscp = -1;
   o.fragOffset = 0;
   o.moreFragments = false;
+  o.fragId6 = 0;
   o.dontFragment = false;
   o.proto = -1;
   o.l4Offset = -1;
@@ -285,6 +286,7 @@ function decodeInto(
       out.dscp = ip6.trafficClass >> 2;
       out.fragOffset = ip6.fragOffset;
       out.moreFragments = ip6.moreFragments;
+      if (ip6.hasFragment) out.fragId6 = ip6.fragId | 0;
       proto = ip6.proto;
       first = ip6.fragOffset === 0;
       whole = !ip6.hasFragment;

@@ -112,6 +112,8 @@ export interface PacketFields {
   dscp: number;
   fragOffset: number; // in bytes
   moreFragments: boolean;
+  /** IPv6 fragment header's Identification as an int32 (0 without one): one datagram's fragments share it. */
+  fragId6: number;
   dontFragment: boolean;
   proto: number; // innermost L4 protocol number
 
@@ -188,6 +190,7 @@ export function createPacketFields(): PacketFields {
     dscp: -1,
     fragOffset: 0,
     moreFragments: false,
+    fragId6: 0,
     dontFragment: false,
     proto: -1,
     l4Offset: -1,

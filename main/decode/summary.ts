@@ -31,7 +31,15 @@ import {
 } from './icmpv6.ts';
 import { igmpSummary, IPPROTO_IGMP } from './igmp.ts';
 import { ipProtoName, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
-import { decodeIpv6, IP6_HOPOPTS, newIpv6Header } from './ipv6.ts';
+import {
+  decodeIpv6,
+  IP6_AH,
+  IP6_DSTOPTS,
+  IP6_FRAGMENT,
+  IP6_HOPOPTS,
+  IPV6_HEADER_LEN,
+  newIpv6Header,
+} from './ipv6.ts';
 import { SLL_PACKET_TYPES } from './linuxSll.ts';
 import { newStep, NO_LIMIT, u16, u32 } from './result.ts';
 import { tcpFlagsString, TCP_ACK, TCP_FIN, TCP_OPTIONS, TCP_RST, TCP_SYN, TCP_URG } from './tcp.ts';
@@ -219,9 +227,36 @@ class Printer {
     const h = n.h;
     const src = ipv6ToString(this.b, h.srcOffset);
     const dst = ipv6ToString(this.b, h.dstOffset);
-    const hbh = h.nextHeader === IP6_HOPOPTS ? 'HBH ' : '';
-    if (h.fragOffset > 0) return `${src} > ${dst}: ${hbh}frag (${h.fragOffset}|${n.end - n.at - n.len})`;
-    return this.transport(src, dst, n.end - n.at - n.len, h.proto, hbh);
+    const ext = this.ipv6Extensions(n);
+    if (h.fragOffset > 0) return `${src} > ${dst}: ${ext.trimEnd()}`;
+    return this.transport(src, dst, n.end - n.at - n.len, h.proto, ext);
+  }
+
+  /**
+   * tcpdump's words for the extension headers before the upper layer, each followed by a space: "HBH ",
+   * "DSTOPT ", "frag (OFFSET|LENGTH) " (the bytes after the fragment header). Routing and AH headers are walked
+   * past unnamed. A fragment other than the first ends the packet's line.
+   */
+  private ipv6Extensions(n: Extract<ChainNode, { kind: 'ipv6' }>): string {
+    const h = n.h;
+    let s = '';
+    let nh = h.nextHeader;
+    let p = n.at + IPV6_HEADER_LEN;
+    for (let i = 0; i < h.extCount; i++) {
+      let len = (this.b[p + 1] + 1) * 8;
+      if (nh === IP6_HOPOPTS) s += 'HBH ';
+      else if (nh === IP6_DSTOPTS) s += 'DSTOPT ';
+      else if (nh === IP6_AH) len = (this.b[p + 1] + 2) * 4;
+      else if (nh === IP6_FRAGMENT) {
+        len = 8;
+        const offset = u16(this.b, p + 2) & 0xfff8;
+        s += `frag (${offset}|${IPV6_HEADER_LEN + h.payloadLen - (p - n.at) - len}) `;
+        if (offset > 0) break;
+      }
+      nh = this.b[p];
+      p += len;
+    }
+    return s;
   }
 
   /** The L4 part after an IP header; `ipPayload` is the IP payload length per the header. */

@@ -83,7 +83,18 @@ const tmp = tempDir('hs-oracle-');
 function tsharkRows(files: string[]): Record<Field, string[]>[] {
   const merged = path.join(tmp, 'all.pcapng');
   execFileSync('mergecap', ['-a', '-F', 'pcapng', '-w', merged, ...files]);
-  const args = ['-r', merged, '-o', 'ip.defragment:FALSE', '-d', 'udp.port==8472,vxlan', '-T', 'fields'];
+  const args = [
+    '-r',
+    merged,
+    '-o',
+    'ip.defragment:FALSE',
+    '-o',
+    'ipv6.defragment:FALSE',
+    '-d',
+    'udp.port==8472,vxlan',
+    '-T',
+    'fields',
+  ];
   for (const f of FIELDS) args.push('-e', f);
   args.push('-E', 'separator=|', '-E', 'occurrence=a', '-E', 'aggregator=,');
   const text = execFileSync('tshark', args, {
