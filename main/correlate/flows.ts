@@ -3,7 +3,7 @@
 // chain through the NAT hop) are one flow. ICMP echo pairs by (addresses, id, seq): one flow per ping.
 
 import { withCapacity } from './columns.ts';
-import { M_FLOW } from './observations.ts';
+import { M_FLOW, M_FRAGMENT } from './observations.ts';
 import { FLOW_KEY, packetFlowKey } from './identity.ts';
 import type { CorrelationResult } from './result.ts';
 
@@ -94,23 +94,29 @@ function journeyTuples(res: CorrelationResult, k: number): number {
       rows.dst[r],
       rows.dstPort(r),
     );
-    if (!known) continue;
-    const kh = FLOW_KEY[0];
-    const kg = FLOW_KEY[1];
-    if (count > 0 && kh === tupleH[count - 1] && kg === tupleG[count - 1]) continue;
-    if (count === tupleH.length) {
-      const h = new Int32Array(count * 2);
-      const g = new Int32Array(count * 2);
-      h.set(tupleH);
-      g.set(tupleG);
-      tupleH = h;
-      tupleG = g;
-    }
-    tupleH[count] = kh;
-    tupleG[count] = kg;
-    count++;
+    if (known) count = addTuple(count);
+    // A fragment also joins its datagram's other fragments (the first one has the ports, the others none).
+    if (rows.fragmentFlowKey(r)) count = addTuple(count);
   }
   return count;
+}
+
+/** Appends FLOW_KEY to tupleH/tupleG unless it repeats the last tuple; returns the new count. */
+function addTuple(count: number): number {
+  const kh = FLOW_KEY[0];
+  const kg = FLOW_KEY[1];
+  if (count > 0 && kh === tupleH[count - 1] && kg === tupleG[count - 1]) return count;
+  if (count === tupleH.length) {
+    const h = new Int32Array(count * 2);
+    const g = new Int32Array(count * 2);
+    h.set(tupleH);
+    g.set(tupleG);
+    tupleH = h;
+    tupleG = g;
+  }
+  tupleH[count] = kh;
+  tupleG[count] = kg;
+  return count + 1;
 }
 
 /** Union-find over journeys: the root of a set is its smallest journey (so flows number by first journey). */
@@ -150,7 +156,13 @@ export function computeFlows(res: CorrelationResult): void {
     const lastSet = new Uint8Array(n);
     const { missing, flowHi, flowLo } = rows;
     for (let r = 0; r < rows.length; r++) {
-      if ((missing[r] & M_FLOW) !== 0) continue;
+      const m = missing[r];
+      if ((m & M_FRAGMENT) !== 0) {
+        // A fragment joins its datagram's other fragments (journeyTuples does the same).
+        const j = res.pathLinkOfRow(r);
+        if (j >= 0 && rows.fragmentFlowKey(r)) join(FLOW_KEY[0], FLOW_KEY[1], j);
+      }
+      if ((m & M_FLOW) !== 0) continue;
       const j = res.pathLinkOfRow(r);
       if (j < 0) continue;
       const h = flowHi[r];

@@ -128,6 +128,17 @@ export function packetFlowKey(
 }
 
 /**
+ * The flow tuple of an IP fragment into FLOW_KEY: its datagram's (protocol, addresses, IP id), which the first
+ * fragment shares with its ports' tuple and the later ones (no ports) with nothing else, so that flows.ts puts
+ * every fragment in its datagram's flow. Apart from every packetFlowKey tuple (its own protocol space).
+ */
+export function fragmentFlowKey(proto: number, src: number, dst: number, ipId: number): void {
+  flowTupleKey(proto + FRAGMENT_KIND, src, ipId, dst, ipId);
+}
+/** Above packetFlowKey's protocol + 256 × ICMP query kind (3 at most). */
+const FRAGMENT_KIND = 4096;
+
+/**
  * An ICMP message that asks (echo 8, timestamp 13, information 15, address mask 17; ICMPv6 echo 128) or answers
  * (0, 14, 16, 18; 129) by id and seq: a flow of its own with its answer. Null for any other type.
  */

@@ -2,7 +2,7 @@
 // columns grown together. Rows are appended from the reused PacketFields; nothing per packet is an object.
 
 import type { PacketFields } from '../decode/fields.ts';
-import { FLOW_KEY, packetFlowKey, type Identity } from './identity.ts';
+import { FLOW_KEY, fragmentFlowKey, packetFlowKey, type Identity } from './identity.ts';
 import { allocGrown } from './columns.ts';
 import { TupleInterner } from './interner.ts';
 
@@ -63,6 +63,12 @@ const UDP_FIRST_FRAGMENT = 0x100;
 const IPPROTO_UDP = 17;
 /** The row has no flow tuple (flows.ts: neither ports nor an ICMP echo), or the table keeps none (flowTuples). */
 export const M_FLOW = 1024;
+/**
+ * Not an absent field: the row is an IP fragment (an offset, or more to come). flows.ts joins a datagram's
+ * fragments by (protocol, addresses, id): ipIdCol holds the IPv4 id, or the low 16 bits of an IPv6 fragment
+ * header's id (the row still reads as having no IP id).
+ */
+export const M_FRAGMENT = 2048;
 /** Raw ipLen value meaning "too big for 16 bits: see the overflow map" (IPv6 jumbo-sized lengths). */
 const WIDE16 = 0xffff;
 /** Largest byte offset a Uint32 fileOffset column holds before it is widened to Float64. */
@@ -397,6 +403,10 @@ export class ObservationTable {
     const ipId = f.ipId;
     if (ipId < 0) m |= M_IP_ID;
     this.ipIdCol[i] = ipId < 0 ? 0 : ipId;
+    if (f.fragOffset !== 0 || f.moreFragments) {
+      m |= M_FRAGMENT;
+      if (v6) this.ipIdCol[i] = f.fragId6 & 0xffff;
+    }
     const ipLen = f.ipTotalLen;
     if (ipLen < 0) {
       m |= M_IP_LEN;
@@ -545,6 +555,13 @@ export class ObservationTable {
       (this.missing[r] & (M_TCP_FLAGS | M_ICMP_TYPE)) === (M_TCP_FLAGS | M_ICMP_TYPE) &&
       (this.typeOrFlagsCol[r] & UDP_FIRST_FRAGMENT) !== 0
     );
+  }
+
+  /** A fragment's datagram as flows.ts joins them (fragmentFlowKey into FLOW_KEY); false for other rows. */
+  fragmentFlowKey(r: number): boolean {
+    if ((this.missing[r] & M_FRAGMENT) === 0) return false;
+    fragmentFlowKey(this.protoCol[r], this.src[r], this.dst[r], this.ipIdCol[r]);
+    return true;
   }
 
   /** Same headers as seen on the wire at this point (what an exact duplicate frame would share). */
