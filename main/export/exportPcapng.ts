@@ -130,6 +130,7 @@ const HOP = ascii(' hop ');
 const SLASH = ascii('/');
 const COLON = ascii(': ');
 const PLUS = ascii(' +');
+const SPACE = ascii(' ');
 /** `: mac ttl …` for every change mask (0: nothing). */
 const CHANGE_TEXT = CHANGE_NAMES.map((names) => ascii(names.length ? `: ${names.join(' ')}` : ''));
 
@@ -200,12 +201,13 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
       else if (h === 0) cb.bytes(HOP_1).int(count[k]).bytes(COLON).str(summary);
       else if (h > 0) {
         const p = prev[r];
+        const lat = tr - (tcol[p] - capOffset[capture[p]]);
         cb.bytes(HOP)
           .int(h + 1)
           .bytes(SLASH)
-          .int(count[k])
-          .bytes(PLUS)
-          .duration(tr - (tcol[p] - capOffset[capture[p]]));
+          .int(count[k]);
+        // A negative latency (clocks known only so well) reads "-4.0 µs", as the ladder's (latency()).
+        (lat < 0 ? cb.bytes(SPACE) : cb.bytes(PLUS)).duration(lat);
         const ch = changeMask(rows, p, r);
         if (ch !== 0) cb.bytes(CHANGE_TEXT[ch]);
       }

@@ -29,6 +29,11 @@ export function duration(ns: number): string {
   return `${sign}${(a / 1e9).toFixed(3)} s`;
 }
 
+/** A hop's latency: "+12.3 µs", or "-4.0 µs" when the clocks put it before the previous hop (never "+-"). */
+export function latency(ns: number): string {
+  return ns < 0 ? duration(ns) : `+${duration(ns)}`;
+}
+
 /**
  * Why a traffic estimate can be inconsistent: packets each way bound the offset from both sides, and those
  * bounds crossed. Shown with the estimate (here and in the app's clocks panel).
@@ -96,7 +101,7 @@ export function journeyBlock(res: CorrelationResult, k: number): string {
   for (const h of hops) {
     const arrow = h.index === 0 ? '  ' : '→ ';
     const where = `${h.node}/${h.iface}`.padEnd(width);
-    const lat = h.latencyNs === null ? ''.padStart(10) : `+${duration(h.latencyNs)}`.padStart(10);
+    const lat = h.latencyNs === null ? ''.padStart(10) : latency(h.latencyNs).padStart(10);
     const ch = h.changes.length ? `  [${h.changes.join(' ')}]` : '';
     lines.push(`  ${arrow}${where}  ${clockTime(h.tNs)}  ${lat}  ${hopDetail(h)}${ch}`);
   }
@@ -213,7 +218,7 @@ export class LadderWriter {
       this.clock(tc, r);
       out.bytes(TWO);
       if (i === 0) out.bytes(NO_LATENCY);
-      else out.text(`+${duration(tc - prev)}`.padStart(10));
+      else out.text(latency(tc - prev).padStart(10));
       prev = tc;
       out.room(RUN_ROOM);
       out.raw(TWO);

@@ -15,7 +15,7 @@ import { F_DUP } from '../../main/correlate/observations.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
 import { GENERATOR } from '../../main/export/journeysJson.ts';
-import { duration } from '../../main/export/ladder.ts';
+import { latency } from '../../main/export/ladder.ts';
 import { writeEpb, writeIdb, writeShb } from '../../main/export/pcapngWriter.ts';
 import { Sink } from '../../main/export/sink.ts';
 import { FrameSource } from '../../main/session/frames.ts';
@@ -102,8 +102,8 @@ function referencePcapng(res: CorrelationResult, out: string, corrected: boolean
       else if (h && h.i === 0) comment = `journey ${k + 1} hop 1/${h.n}: ${res.journeySummary(k)}`;
       else if (h) {
         const ch = changesBetween(rows, h.prev, r);
-        const lat = duration(res.correctedT(r) - res.correctedT(h.prev));
-        comment = `journey ${k + 1} hop ${h.i + 1}/${h.n} +${lat}${ch.length ? `: ${ch.join(' ')}` : ''}`;
+        const lat = latency(res.correctedT(r) - res.correctedT(h.prev));
+        comment = `journey ${k + 1} hop ${h.i + 1}/${h.n} ${lat}${ch.length ? `: ${ch.join(' ')}` : ''}`;
       }
     }
     const t = corrected ? Math.round(res.correctedT(r)) : rows.t[r];

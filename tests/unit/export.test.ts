@@ -169,6 +169,25 @@ describe('clock-corrected pcapng', () => {
   });
 });
 
+describe('negative latencies', () => {
+  it('a manual offset 5 ms off puts hops before the previous one: "-4.99 ms" in the ladder and the pcapng, never "+-"', async () => {
+    // The fixture's nodes share one clock: node-2 "5 ms ahead" moves its hops 5 ms earlier than they were.
+    const res = correlate(fixtureFiles('flannel-vxlan'), {
+      clock: { mode: 'auto', manual: { 'node-2': 5_000_000 } },
+    });
+    const ladder = Array.from({ length: res.journeyCount }, (_, k) => journeyBlock(res, k)).join('\n');
+    expect(ladder).not.toContain('+-');
+    expect(ladder).toMatch(/ -4\.9\d ms /);
+    const out = join(tmp, 'negative.pcapng');
+    await toPcapng(res, out);
+    const comments = tshark(out, ['frame.comment']).map((r) => r[0]);
+    expect(comments.filter((c) => c.includes('+-'))).toEqual([]);
+    const negative = ladder.split('\n').filter((l) => / -4\.9\d ms /.test(l)).length;
+    expect(negative).toBeGreaterThanOrEqual(2);
+    expect(comments.filter((c) => / hop \d+\/\d+ -4\.9\d ms/.test(c))).toHaveLength(negative);
+  });
+});
+
 describe('journeys JSON and CSV', () => {
   const res = correlate(fixtureFiles('calico-ipip'));
   const jsonPath = join(tmp, 'j.json');

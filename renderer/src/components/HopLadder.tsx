@@ -62,7 +62,12 @@ function HopRow({
       </div>
       <div className="hop-time">
         <span className="mono">{wallClock(baseNs, hop.tRelNs)}</span>
-        {hop.latencyNs !== null ? <span className="latency">+{formatDuration(hop.latencyNs)}</span> : null}
+        {hop.latencyNs !== null ? (
+          <span className="latency">
+            {hop.latencyNs < 0 ? '' : '+'}
+            {formatDuration(hop.latencyNs)}
+          </span>
+        ) : null}
       </div>
       <div className="hop-body">
         {popped.map((t) => (
