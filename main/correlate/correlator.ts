@@ -574,6 +574,9 @@ export function journeyBounds(
       // No [from, to] array per pair: this runs for every pair of every unambiguous journey.
       const from = d < 0 ? a : b;
       const to = d < 0 ? b : a;
+      // TTLs that interleave (a routing loop between the nodes, or two packets taken for one) order nothing:
+      // the first node's last row may be later than the second node's first; no bound from them.
+      if (segs.minTtl[from] < segs.maxTtl[to]) continue;
       bounds.add(segs.node[from], segs.node[to], segs.lastT[from], segs.firstT[to]);
     }
   }

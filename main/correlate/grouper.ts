@@ -1,6 +1,7 @@
 // Phase A: group one node's observations of the same packet into a segment. Rows arrive in the node's time
 // order (one clock, so no skew question). Rules, in order:
 //  - same key and compatible tail within localWindowNs of the segment → candidate;
+//  - a higher TTL than a row of the candidate seen clearly earlier (on any lane) is another packet;
 //  - the candidate already holds a row on the same capture with identical headers: within dupWindowNs it is
 //    a duplicated frame (kept, flagged, not a hop); later it is a retransmission (a new packet: new segment);
 //  - the same capture with addresses and ports swapped is the packet's echo going back (a new packet);
@@ -63,7 +64,12 @@ export class NodeGrouper {
     const obs = this.obs;
     const cap = obs.capture[o];
     const dup = this.opts.dupWindowNs;
+    const ttl = obs.ttl(o);
     for (let r = this.segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r]) {
+      // A TTL never grows along a path: a row with a higher TTL than one seen clearly before it is another
+      // packet with the same key (two pods' echoes whose IP ids met), on any lane of the node.
+      if (ttl > obs.ttl(r) && obs.t[o] - obs.t[r] > TTL_ORDER_SLACK_NS && obs.ttl(r) >= 0)
+        return CONFLICT_RETRANS;
       if (obs.capture[r] !== cap) continue;
       const late = obs.t[o] - obs.t[r] > dup;
       if (obs.sameHeaders(r, o)) return late ? CONFLICT_RETRANS : CONFLICT_DUP;
@@ -96,6 +102,12 @@ export class NodeGrouper {
     return is === obs.ethSrc(plain) && obs.encap(tun, E_INNER_DST) === obs.ethDst(plain);
   }
 }
+
+/**
+ * How much later than a lower-TTL row a higher-TTL row of the same packet may be timestamped: one node's lanes
+ * see a packet in path order, often in the same nanosecond (the timestamp is the receive time until a forward).
+ */
+const TTL_ORDER_SLACK_NS = 20_000;
 
 const CONFLICT_NONE = 0;
 const CONFLICT_DUP = 1;
