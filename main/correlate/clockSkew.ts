@@ -27,6 +27,11 @@ export interface ClockEstimate {
   method: ClockMethod;
   /** Packets that bounded this node's link to its parent (traffic methods). */
   samples: number;
+  /**
+   * A manual offset's node: what the traffic (and SSH probes) gave without it, when they bounded it (to show
+   * beside the override, and to warn when it lies outside).
+   */
+  traffic?: { offsetNs: number; uncertaintyNs: number };
 }
 
 /** An SSH clock probe: node clock minus the capturing host's clock, bounded by the probe's round trip. */
@@ -118,11 +123,21 @@ export function estimateClocks(
     samples: 0,
   }));
   if (n === 0) return out;
+  const manual = Object.entries(opts.manual ?? {}).filter(([node]) => nodes.includes(node));
   if (opts.mode === 'auto' && bounds) {
-    // Dijkstra on summed uncertainty from the reference over traffic edges.
+    // Dijkstra on summed uncertainty from the reference over traffic edges. A node given its offset
+    // (`--clock NODE=OFFSET`) is a source too: the nodes behind it chain through it.
     const best = new Float64Array(n).fill(Infinity);
     const done = new Uint8Array(n);
     best[ref] = 0;
+    for (const [node, off] of manual) {
+      const m = nodes.indexOf(node);
+      if (m === ref) continue;
+      best[m] = 0;
+      out[m].offsetNs = off;
+      out[m].uncertaintyNs = 0;
+      out[m].method = 'manual';
+    }
     for (;;) {
       let u = -1;
       for (let i = 0; i < n; i++) if (!done[i] && best[i] < Infinity && (u < 0 || best[i] < best[u])) u = i;
@@ -157,9 +172,14 @@ export function estimateClocks(
     }
   }
   if (opts.mode === 'auto' && opts.probes && opts.probes.length > 0) combineProbes(out, refName, opts.probes);
-  for (const [node, off] of Object.entries(opts.manual ?? {})) {
-    const e = out.find((c) => c.node === node);
-    if (!e) continue;
+  // What the traffic and probes say of each manual node, without the overrides.
+  const auto =
+    manual.length > 0 && opts.mode === 'auto' ? estimateClocks(nodes, bounds, { ...opts, manual: {} }) : [];
+  for (const [node, off] of manual) {
+    const e = out.find((c) => c.node === node)!;
+    const a = auto.find((c) => c.node === node);
+    if (a && a.uncertaintyNs < Infinity && a.method !== 'reference')
+      e.traffic = { offsetNs: a.offsetNs, uncertaintyNs: a.uncertaintyNs };
     e.offsetNs = off;
     e.uncertaintyNs = 0;
     e.method = node === refName && off === 0 ? 'reference' : 'manual';

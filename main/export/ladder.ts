@@ -60,12 +60,37 @@ export function clockLine(c: ClockEstimate): string {
       `clock ${c.node}: unknown offset to ${c.reference} (not corrected: no packet seen on both within ` +
       `±10 s, or --clock none; a clock further off needs --clock ${c.node}=OFFSET)`
     );
-  const sign = c.offsetNs >= 0 ? '+' : '-';
   const unc = c.uncertaintyNs === Infinity ? 'unbounded' : `± ${duration(c.uncertaintyNs)}`;
   const samples = c.samples ? `, ${c.samples} packets` : '';
   // Crossed bounds: the middle is a guess, and the user should know why (INCONSISTENT_HINT).
   const hint = c.method === 'traffic-inconsistent' ? `: ${INCONSISTENT_HINT}` : '';
-  return `clock ${c.node}: ${sign}${duration(Math.abs(c.offsetNs))} ${unc} vs ${c.reference} (${c.method}${samples}${hint})`;
+  // Beside a manual offset, what the traffic said of it.
+  const t = c.traffic;
+  const said = t ? `; the traffic says ${signed(t.offsetNs)} ± ${duration(t.uncertaintyNs)}` : '';
+  return `clock ${c.node}: ${signed(c.offsetNs)} ${unc} vs ${c.reference} (${c.method}${samples}${hint}${said})`;
+}
+
+/** An offset with its sign, "+400.0 µs" or "-1.500 s". */
+function signed(ns: number): string {
+  return `${ns >= 0 ? '+' : '-'}${duration(Math.abs(ns))}`;
+}
+
+/**
+ * A manual offset (`--clock`) outside the interval the traffic gives for it: hops across that node then show
+ * negative latencies or are not linked at all.
+ */
+export function manualClockWarnings(clocks: readonly ClockEstimate[]): string[] {
+  const out: string[] = [];
+  for (const c of clocks) {
+    const t = c.traffic;
+    if (c.method !== 'manual' || !t || Math.abs(c.offsetNs - t.offsetNs) <= t.uncertaintyNs) continue;
+    out.push(
+      `${c.node}'s offset ${signed(c.offsetNs)} (--clock) is outside what the traffic says, ` +
+        `${signed(t.offsetNs)} ± ${duration(t.uncertaintyNs)}: hops to and from ${c.node} may show negative ` +
+        'latencies or not be linked',
+    );
+  }
+  return out;
 }
 
 /** ethOf()'s part of hopDetail: `SRC (OWNER) > DST (OWNER)`. */

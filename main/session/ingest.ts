@@ -10,6 +10,7 @@ import { RowLimitReached } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { decodeFields } from '../decode/index.ts';
 import { decodedLinkType } from '../decode/fields.ts';
+import { manualClockWarnings } from '../export/ladder.ts';
 import type { Inputs } from './inputs.ts';
 import { decodeOptions, fileSize, ingestFiles, type Ingested, type InputProblem } from './ingestFiles.ts';
 import { ingestInParallel, readingProgress, type IngestOptions } from './parallelIngest.ts';
@@ -162,8 +163,16 @@ export function sameLaneWarnings(res: CorrelationResult): string[] {
   ];
 }
 
-/** What a correlation's result should warn of: undecoded link types, a span losing nanoseconds, lane names. */
+/**
+ * What a correlation's result should warn of: undecoded link types, a span losing nanoseconds, lane names, a
+ * manual clock offset the traffic contradicts.
+ */
 export function resultWarnings(res: CorrelationResult): string[] {
   const span = spanWarning(res);
-  return [...undecodedCaptures(res), ...(span ? [span] : []), ...sameLaneWarnings(res)];
+  return [
+    ...undecodedCaptures(res),
+    ...(span ? [span] : []),
+    ...sameLaneWarnings(res),
+    ...manualClockWarnings(res.clocks),
+  ];
 }

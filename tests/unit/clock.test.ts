@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { checkClockNodes, parseClockArgs } from '../../main/cli/clockArgs.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
 import { ClockBounds, estimateClocks, parseOffset } from '../../main/correlate/clockSkew.ts';
-import { clockLine, INCONSISTENT_HINT } from '../../main/export/ladder.ts';
+import { clockLine, INCONSISTENT_HINT, manualClockWarnings } from '../../main/export/ladder.ts';
 import {
   canonical,
   correlate,
@@ -164,6 +164,35 @@ describe('clock options', () => {
       uncertaintyNs: 6_000 + 3_000,
     });
     expect(est[0].method).toBe('reference');
+  });
+
+  it('a manual offset anchors the nodes behind it, and is shown and checked against the traffic', () => {
+    // a → b → c, with traffic each way on both links: b - a in [-2, 10] µs, c - b in [-1, 5] µs.
+    const b = new ClockBounds(3);
+    b.add(0, 1, 0, 10_000);
+    b.add(1, 0, 0, 2_000);
+    b.add(1, 2, 0, 5_000);
+    b.add(2, 1, 0, 1_000);
+    // b set by hand: c chains through it (b's 30 µs plus the b → c link), not through b's traffic estimate.
+    const est = estimateClocks(['a', 'b', 'c'], b, { mode: 'auto', manual: { b: 30_000 } });
+    expect(est[1]).toMatchObject({ method: 'manual', offsetNs: 30_000, uncertaintyNs: 0 });
+    expect(est[1].traffic).toEqual({ offsetNs: 4_000, uncertaintyNs: 6_000 });
+    expect(est[2]).toMatchObject({ method: 'traffic', offsetNs: 30_000 + 2_000, uncertaintyNs: 3_000 });
+    expect(clockLine(est[1])).toBe(
+      'clock b: +30.0 µs ± 0 ns vs a (manual; the traffic says +4.0 µs ± 6.0 µs)',
+    );
+    // 30 µs is outside [-2, 10] µs: a warning says so; 9 µs is inside: none.
+    expect(manualClockWarnings(est)).toEqual([
+      "b's offset +30.0 µs (--clock) is outside what the traffic says, +4.0 µs ± 6.0 µs: hops to and from b " +
+        'may show negative latencies or not be linked',
+    ]);
+    expect(
+      manualClockWarnings(estimateClocks(['a', 'b', 'c'], b, { mode: 'auto', manual: { b: 9_000 } })),
+    ).toEqual([]);
+    // No traffic at all: nothing to show or check.
+    const alone = estimateClocks(['a', 'b'], new ClockBounds(2), { mode: 'auto', manual: { b: 30_000 } });
+    expect(alone[1].traffic).toBeUndefined();
+    expect(manualClockWarnings(alone)).toEqual([]);
   });
 
   it('crossed bounds (a drift) are traffic-inconsistent, and the clock line says what that means', () => {
