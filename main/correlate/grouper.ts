@@ -43,18 +43,29 @@ export class NodeGrouper {
     const t = obs.t[o];
     const head = this.table.get(hi, lo);
     const cutoff = t - this.opts.localWindowNs;
+    // The newest segment that can take the row, unless an older one holds a row with the same addresses and
+    // ports (ICMP id): with two packets of one key in flight, a row joins the one it needs no NAT to be.
+    let fallback = -1;
     for (let s = head; s >= 0 && segs.lastT[s] >= cutoff; s = segs.prevSameKey[s]) {
       if (segs.node[s] !== this.node || !segs.tailCompatible(s, o, obs)) continue;
       const verdict = this.conflict(s, o);
       if (verdict === CONFLICT_NONE) {
-        segs.attach(s, o, obs);
-        return;
+        if (this.holdsEnds(s, o)) {
+          segs.attach(s, o, obs);
+          return;
+        }
+        if (fallback < 0) fallback = s;
+        continue;
       }
       if (verdict === CONFLICT_DUP) {
         segs.duplicate(s, o, obs);
         return;
       }
       // A retransmission of this packet: try older segments, else start a new one.
+    }
+    if (fallback >= 0) {
+      segs.attach(fallback, o, obs);
+      return;
     }
     const s = segs.create(this.node, o, obs, head);
     this.table.set(s);
@@ -89,6 +100,13 @@ export class NodeGrouper {
       if (late) return CONFLICT_RETRANS;
     }
     return CONFLICT_NONE;
+  }
+
+  /** Whether segment `s` holds a row with the addresses and ports (ICMP id) of row `o`. */
+  private holdsEnds(s: number, o: number): boolean {
+    const obs = this.obs;
+    for (let r = this.segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r]) if (obs.sameEnds(r, o)) return true;
+    return false;
   }
 
   /** Whether a tunnelled row can be a plain row of the same lane carried in (or out of) its tunnel. */

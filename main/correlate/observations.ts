@@ -593,13 +593,18 @@ export class ObservationTable {
    * outer headers (MACs, encapsulation) may differ. IPv6 addresses are compared by their hashes.
    */
   sameInner(a: number, b: number): boolean {
+    return this.ttlCol[a] === this.ttlCol[b] && this.sameEnds(a, b);
+  }
+
+  /** Same addresses, ports or ICMP id (what NAT rewrites), whatever the TTL: sameInner without the TTL. */
+  sameEnds(a: number, b: number): boolean {
     return (
-      this.ttlCol[a] === this.ttlCol[b] &&
       this.src[a] === this.src[b] &&
       this.dst[a] === this.dst[b] &&
       ((this.missing[a] ^ this.missing[b]) & INNER_BITS) === 0 &&
-      // Ports only where the rows have them (the columns hold ICMP id/seq otherwise); their bits agree.
-      ((this.missing[a] & M_SRC_PORT) !== 0 || this.portOrIdCol[a] === this.portOrIdCol[b]) &&
+      // The source port, else the ICMP id (SNAT remaps it as a port), else 0 on both: their bits agree. The
+      // destination port only where the rows have one (the ICMP seq is part of the key).
+      this.portOrIdCol[a] === this.portOrIdCol[b] &&
       ((this.missing[a] & M_DST_PORT) !== 0 || this.portOrSeqCol[a] === this.portOrSeqCol[b])
     );
   }
@@ -666,7 +671,8 @@ export class ObservationTable {
 }
 
 /** Fields sameInner compares besides addresses: their `missing` bits must agree too. */
-const INNER_BITS = M_TTL | M_SRC_PORT | M_DST_PORT;
+const INNER_BITS = M_TTL | M_SRC_PORT | M_DST_PORT | M_ICMP_ID;
+// (sameEnds compares the TTL's bit too: rows of one key are IP packets, which all have a TTL.)
 /** The same for sameTuple. */
 const TUPLE_BITS = M_PROTO | M_SRC_PORT | M_DST_PORT | M_ICMP_TYPE | M_ICMP_ID | M_ICMP_SEQ;
 /** Rewrites interned ids (stored + 1, 0 = none) of rows [from, to) through `map`. */

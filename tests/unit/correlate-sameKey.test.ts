@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+import { F_DUP } from '../../main/correlate/observations.ts';
 import {
   correlate,
   filesIn,
@@ -96,6 +97,66 @@ describe('packets that share a key', () => {
       }
     });
   }
+
+  it('two pings differing only in their ICMP id, 100 µs apart, are two journeys each way, no duplicate', () => {
+    // flannel-vxlan's seq-1 request and reply, every copy repeated 100 µs later with ICMP id 4242 (another ping
+    // process of the same pod): same IP id, seq and payload. Neither a duplicated frame nor one journey.
+    const dir = fixtureCopy('flannel-vxlan', {
+      transform: (_file, records) => {
+        const added: PcapRecord[] = [];
+        for (const r of records) {
+          const e = echo(r);
+          if (!e || e.seq !== 1) continue;
+          const data = r.data.slice();
+          data[e.icmp + 4] = 4242 >> 8;
+          data[e.icmp + 5] = 4242 & 0xff;
+          added.push(shiftRecord({ ...r, data }, 100_000));
+        }
+        return [...records, ...added].sort((a, b) => a.sec - b.sec || a.nsec - b.nsec);
+      },
+    });
+    try {
+      const res = correlate(filesIn(dir));
+      let dups = 0;
+      for (let r = 0; r < res.rowCount; r++) if (res.rows.flags[r] & F_DUP) dups++;
+      expect(dups).toBe(0);
+      const seq1 = new Map<string, string[]>();
+      for (let k = 0; k < res.journeyCount; k++) {
+        const hops = res.hops(k);
+        const r0 = hops[0].row;
+        if (res.rows.icmpSeq(r0) !== 1) continue;
+        const name = `${res.rows.icmpType(r0) === 8 ? 'request' : 'reply'} ${res.rows.icmpId(r0) === 4242 ? 'copy' : 'original'}`;
+        // Every hop carries the journey's own ICMP id, each lane once.
+        for (const h of hops) expect(res.rows.icmpId(h.row), name).toBe(res.rows.icmpId(r0));
+        seq1.set(
+          name,
+          hops.map((h) => `${h.node}/${h.iface}`),
+        );
+      }
+      expect([...seq1.keys()].sort()).toEqual([
+        'reply copy',
+        'reply original',
+        'request copy',
+        'request original',
+      ]);
+      for (const [name, lanes] of seq1)
+        expect({ name, lanes: new Set(lanes).size }).toEqual({ name, lanes: 8 });
+      // One flow per ping process.
+      const flowOf = (name: string) => {
+        for (let k = 0; k < res.journeyCount; k++) {
+          const r0 = res.hops(k)[0].row;
+          const n = `${res.rows.icmpType(r0) === 8 ? 'request' : 'reply'} ${res.rows.icmpId(r0) === 4242 ? 'copy' : 'original'}`;
+          if (res.rows.icmpSeq(r0) === 1 && n === name) return res.flowOf[k];
+        }
+        return -1;
+      };
+      expect(flowOf('request copy')).toBe(flowOf('reply copy'));
+      expect(flowOf('request original')).toBe(flowOf('reply original'));
+      expect(flowOf('request copy')).not.toBe(flowOf('request original'));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('a packet looping between two nodes (TTL 62 → 1) leaves the clock estimate of the capture alone', () => {
     // flannel-hostgw: node-1's seq-1 request is bounced between the two nodes' ens33 every 20 µs (3.7 µs each
