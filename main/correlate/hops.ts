@@ -170,6 +170,15 @@ export function changeMask(obs: ObservationTable, p: number, r: number): number 
     (obs.srcPort(p) >= 0 && obs.srcPort(r) >= 0 && obs.srcPort(p) !== obs.srcPort(r))
   )
     m |= CH_NAT_SRC;
+  // An ICMP id remapped (conntrack's "port" for ICMP, as SNAT takes it) with the addresses kept: nat-src (a
+  // reply's de-SNAT rewrites its destination too, already nat-dst).
+  else if (
+    (m & CH_NAT_DST) === 0 &&
+    obs.icmpId(p) >= 0 &&
+    obs.icmpId(r) >= 0 &&
+    obs.icmpId(p) !== obs.icmpId(r)
+  )
+    m |= CH_NAT_SRC;
   return m;
 }
 

@@ -158,6 +158,41 @@ describe('packets that share a key', () => {
     }
   });
 
+  it('an ICMP id remapped on the way (conntrack takes it as the port), addresses kept, is nat-src', () => {
+    // flannel-vxlan with node-2's cni0 and pod veth seeing every echo with ICMP id 5555.
+    const dir = fixtureCopy('flannel-vxlan', {
+      transform: (file, records) =>
+        !/node-2__(cni0|veth)/.test(file)
+          ? records
+          : records.map((r) => {
+              const e = echo(r);
+              if (!e) return r;
+              const data = r.data.slice();
+              data[e.icmp + 4] = 5555 >> 8;
+              data[e.icmp + 5] = 5555 & 0xff;
+              return { ...r, data };
+            }),
+    });
+    try {
+      const res = correlate(filesIn(dir));
+      let requests = 0;
+      for (let k = 0; k < res.journeyCount; k++) {
+        const hops = res.hops(k);
+        if (res.rows.icmpType(hops[0].row) !== 8 || hops.length !== 8) continue;
+        requests++;
+        // Into node-2's bridge: the id changes (mac ttl nat-src); nowhere else a NAT.
+        const cni0 = hops.findIndex((h) => h.node === 'node-2' && h.iface === 'cni0');
+        expect(hops[cni0].changes).toEqual(['mac', 'ttl', 'nat-src']);
+        hops.forEach((h, i) => {
+          if (i !== cni0) expect(h.changes.filter((c) => c.startsWith('nat'))).toEqual([]);
+        });
+      }
+      expect(requests).toBeGreaterThanOrEqual(3);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a packet looping between two nodes (TTL 62 → 1) leaves the clock estimate of the capture alone', () => {
     // flannel-hostgw: node-1's seq-1 request is bounced between the two nodes' ens33 every 20 µs (3.7 µs each
     // way), its reply and its node-2 pod-side hops dropped. Both nodes' clocks are one (offset 0).
