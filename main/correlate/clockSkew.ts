@@ -32,6 +32,11 @@ export interface ClockEstimate {
    * beside the override, and to warn when it lies outside).
    */
   traffic?: { offsetNs: number; uncertaintyNs: number };
+  /**
+   * A node left without an offset ('none'): packets of unambiguous journeys seen on it and on an estimated node
+   * that nothing said the direction of (equal TTLs, no interface lists to own MACs and addresses), if any.
+   */
+  undirected?: number;
 }
 
 /** An SSH clock probe: node clock minus the capturing host's clock, bounded by the probe's round trip. */
@@ -46,9 +51,16 @@ export class ClockBounds {
   /** minDelta[a * n + b]: min over packets a→b of (first time on b - last time on a), raw clocks. */
   readonly minDelta: Float64Array;
   readonly samples: Int32Array;
+  /** undirected[a * n + b] (a < b): packets seen on both that nothing said the direction of. */
+  readonly undirected: Int32Array;
   constructor(readonly nodeCount: number) {
     this.minDelta = new Float64Array(nodeCount * nodeCount).fill(Infinity);
     this.samples = new Int32Array(nodeCount * nodeCount);
+    this.undirected = new Int32Array(nodeCount * nodeCount);
+  }
+  /** A packet seen on both nodes with no evidence of its direction (no bound). */
+  addUndirected(a: number, b: number): void {
+    this.undirected[Math.min(a, b) * this.nodeCount + Math.max(a, b)]++;
   }
   add(from: number, to: number, lastOnFrom: number, firstOnTo: number): void {
     const k = from * this.nodeCount + to;
@@ -65,6 +77,7 @@ export class ClockBounds {
         const d = other.minDelta[a * m + b];
         if (d < this.minDelta[k]) this.minDelta[k] = d;
         this.samples[k] += other.samples[a * m + b];
+        this.undirected[k] += other.undirected[a * m + b];
       }
     }
   }
@@ -169,6 +182,16 @@ export function estimateClocks(
         out[v].samples = e.samples;
         break;
       }
+    }
+    // Nodes left unknown: how many of their packets nothing said the direction of (the clock line says why).
+    for (let v = 0; v < n; v++) {
+      if (out[v].method !== 'none') continue;
+      let undirected = 0;
+      for (let u = 0; u < n; u++) {
+        if (u !== v && out[u].method !== 'none')
+          undirected += bounds.undirected[Math.min(u, v) * n + Math.max(u, v)];
+      }
+      if (undirected > 0) out[v].undirected = undirected;
     }
   }
   if (opts.mode === 'auto' && opts.probes && opts.probes.length > 0) combineProbes(out, refName, opts.probes);

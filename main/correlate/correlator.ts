@@ -570,7 +570,10 @@ export function journeyBounds(
       const a = list[x];
       const b = list[y];
       const d = segmentDirection(a, b, c.obs, segs, own);
-      if (d === 0) continue;
+      if (d === 0) {
+        if (segs.node[a] !== segs.node[b]) bounds.addUndirected(segs.node[a], segs.node[b]);
+        continue;
+      }
       // No [from, to] array per pair: this runs for every pair of every unambiguous journey.
       const from = d < 0 ? a : b;
       const to = d < 0 ? b : a;

@@ -55,6 +55,13 @@ export function timesLine(res: CorrelationResult): string {
 
 export function clockLine(c: ClockEstimate): string {
   if (c.method === 'reference') return `clock ${c.node}: reference`;
+  if (c.method === 'none' && c.undirected)
+    return (
+      `clock ${c.node}: unknown offset to ${c.reference} (not corrected: ${c.undirected} packets seen on both, ` +
+      'but nothing says which way they went: equal TTLs, and no interface lists to own the MACs and addresses ' +
+      `(<node>.ip-link.json/.ip-addr.json beside the files, or a session folder); journeys across it are in ` +
+      `captured-time order; --clock ${c.node}=OFFSET sets it)`
+    );
   if (c.method === 'none')
     return (
       `clock ${c.node}: unknown offset to ${c.reference} (not corrected: no packet seen on both within ` +

@@ -3,7 +3,7 @@
 // journeys must not change.
 
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
@@ -193,6 +193,32 @@ describe('clock options', () => {
     const alone = estimateClocks(['a', 'b'], new ClockBounds(2), { mode: 'auto', manual: { b: 30_000 } });
     expect(alone[1].traffic).toBeUndefined();
     expect(manualClockWarnings(alone)).toEqual([]);
+  });
+
+  it('ens33 captures alone, without interface lists: the clock line says the direction is unknown, not "no packet"', () => {
+    // flannel-vxlan's two ens33 files only (inner TTLs equal on both, no ip-link/ip-addr files): the packets are
+    // linked across the nodes (within ±10 s), but nothing orders them, so no bound.
+    const dir = fixtureCopy('flannel-vxlan', { shift: { 'node-2': 2_000_000_000 } });
+    try {
+      for (const f of readdirSync(dir)) if (!f.endsWith('__ens33.pcap')) rmSync(join(dir, f));
+      const res = correlate(filesIn(dir));
+      const c = res.clocks.find((x) => x.node === 'node-2')!;
+      expect(c.method).toBe('none');
+      expect(crossNodePings(res, 8).length).toBeGreaterThan(0);
+      expect(c.undirected).toBeGreaterThan(0);
+      expect(clockLine(c)).toContain(
+        `not corrected: ${c.undirected} packets seen on both, but nothing says which way they went`,
+      );
+      // With the interface lists beside them, the same packets bound the offset.
+      const all = fixtureCopy('flannel-vxlan', { shift: { 'node-2': 2_000_000_000 } });
+      try {
+        expect(correlate(filesIn(all)).clocks.find((x) => x.node === 'node-2')!.method).toBe('traffic');
+      } finally {
+        rmSync(all, { recursive: true, force: true });
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('crossed bounds (a drift) are traffic-inconsistent, and the clock line says what that means', () => {
