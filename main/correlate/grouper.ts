@@ -44,17 +44,21 @@ export class NodeGrouper {
     const head = this.table.get(hi, lo);
     const cutoff = t - this.opts.localWindowNs;
     // The newest segment that can take the row, unless an older one holds a row with the same addresses and
-    // ports (ICMP id): with two packets of one key in flight, a row joins the one it needs no NAT to be.
-    let fallback = -1;
+    // ports (ICMP id) and the newest does not: with two packets of one key in flight, a row joins the one it needs
+    // no NAT to be. (Only looked at when there are two: one candidate is the rule.)
+    let first = -1;
     for (let s = head; s >= 0 && segs.lastT[s] >= cutoff; s = segs.prevSameKey[s]) {
       if (segs.node[s] !== this.node || !segs.tailCompatible(s, o, obs)) continue;
       const verdict = this.conflict(s, o);
+      if (first >= 0) {
+        if (verdict !== CONFLICT_NONE) continue;
+        if (this.holdsEnds(first, o)) break;
+        if (!this.holdsEnds(s, o)) continue;
+        segs.attach(s, o, obs);
+        return;
+      }
       if (verdict === CONFLICT_NONE) {
-        if (this.holdsEnds(s, o)) {
-          segs.attach(s, o, obs);
-          return;
-        }
-        if (fallback < 0) fallback = s;
+        first = s;
         continue;
       }
       if (verdict === CONFLICT_DUP) {
@@ -63,8 +67,8 @@ export class NodeGrouper {
       }
       // A retransmission of this packet: try older segments, else start a new one.
     }
-    if (fallback >= 0) {
-      segs.attach(fallback, o, obs);
+    if (first >= 0) {
+      segs.attach(first, o, obs);
       return;
     }
     const s = segs.create(this.node, o, obs, head);
