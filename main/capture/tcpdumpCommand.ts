@@ -146,7 +146,10 @@ export function filterCheckScript(tcpdumpPath: string, iface: string, filter: st
 export function excludeSshClause(ssh: SshEndpoints): string {
   for (const v of [ssh.clientIp, ssh.serverIp])
     if (!/^[0-9A-Fa-f:.]+$/.test(v)) throw new Error(`bad address ${v}`);
-  return `not (tcp and host ${ssh.clientIp} and host ${ssh.serverIp} and port ${ssh.clientPort} and port ${ssh.serverPort})`;
+  // Every connection of ours to this sshd, not just the one the endpoints came from: a node with more interfaces
+  // than a connection's sessions gets more connections (other client ports), opened later, whose streams would
+  // otherwise be captured, on the management NIC feeding back into themselves.
+  return `not (tcp and host ${ssh.clientIp} and host ${ssh.serverIp} and port ${ssh.serverPort})`;
 }
 
 /**

@@ -811,6 +811,11 @@ describe.sequential('capture on kube-proxy (more interfaces on a node than sshd 
       expect([c.iface, c.state, c.error ?? null]).toEqual([c.iface, 'stopped', null]);
     expect(connections).toBeGreaterThanOrEqual(2);
     expect(labTcpdumps()).toEqual([]);
+    // None of our SSH connections' packets on ens33, the second connection's (opened after the first's filters
+    // were set, from another client port) included: captured, its stream grew with what it carried.
+    const ens33 = join(dir, 'node-1__ens33.pcap');
+    const ssh = sh('tcpdump', ['-nr', ens33, 'tcp port 22']).out.split('\n').filter(Boolean);
+    expect(ssh).toEqual([]);
   });
 });
 
