@@ -19,7 +19,7 @@ import { defaultKnownHostsFiles, resolveTarget, type ResolvedTarget } from '../s
 import { defaultBufferKiB } from './captureBuffer.ts';
 import { probeClock, type ClockProbe } from './clockProbe.ts';
 import { InterfaceCapture, type IfaceCaptureStatus } from './interfaceCapture.ts';
-import { selectInterfaces, selectorNodeMatches, type Selected } from './selection.ts';
+import { emptySelectors, selectInterfaces, selectorNodeMatches, type Selected } from './selection.ts';
 import {
   captureFileName,
   checkNodeName,
@@ -489,13 +489,24 @@ export class CaptureSession extends EventEmitter {
    * session at all is a USAGE error (a typo).
    */
   select(selectors: string[]): Selected[] {
+    const { usable, up } = this.usableSelectors(selectors);
+    return selectInterfaces(usable, up);
+  }
+
+  /** Of the selectors select() takes now, those that select nothing (emptySelectors: a warning's matter). */
+  emptySelectors(selectors: string[]): string[] {
+    const { usable, up } = this.usableSelectors(selectors);
+    return emptySelectors(usable, up);
+  }
+
+  private usableSelectors(selectors: string[]): { usable: string[]; up: NodeInterfaces[] } {
     const names = this.nodes.map((n) => n.spec.name);
     const up = this.connected().flatMap((n) => (n.status.discovery ? [n.status.discovery] : []));
     const usable = selectors.filter((sel) => {
       if (!names.some((name) => selectorNodeMatches(sel, name))) return true; // selectInterfaces says why
       return up.some((d) => selectorNodeMatches(sel, d.node));
     });
-    return selectInterfaces(usable, up);
+    return { usable, up };
   }
 
   private filterFor(n: NodeRuntime): string {
@@ -602,11 +613,9 @@ export class CaptureSession extends EventEmitter {
       this.save();
     });
     this.captures.push(cap);
-    if (pre) {
-      // The pre-check already failed (permission, device gone…): record it without starting.
-      cap.status.state = 'failed';
-      cap.status.error = pre;
-    }
+    // The pre-check already failed (permission, device gone…): record it without starting; it has ended, so a
+    // stop does not wait for it.
+    if (pre) cap.failBeforeStart(pre);
     return cap;
   }
 

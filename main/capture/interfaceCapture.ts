@@ -116,6 +116,8 @@ export class InterfaceCapture extends EventEmitter {
   private resolveDone!: () => void;
   private ended = false;
   private stopRequested = false;
+  /** The stop came before tcpdump said it was listening: however tcpdump then ends, it was stopped, not failed. */
+  private stoppedStarting = false;
   private stopping: Promise<void> | null = null;
   /** File length, and the end of its last complete record (where a resumed stream continues). */
   private fileLen = 0;
@@ -183,6 +185,12 @@ export class InterfaceCapture extends EventEmitter {
         },
       },
     );
+  }
+
+  /** Records a capture whose pre-check failed (permission, device gone…) as failed, never started. */
+  failBeforeStart(error: ErrorData): void {
+    this.status.error = error;
+    this.finish('failed');
   }
 
   /** Resolves once tcpdump is listening (or has failed: see status). Never throws. */
@@ -453,7 +461,9 @@ export class InterfaceCapture extends EventEmitter {
           `${this.status.node}:${this.status.iface}: the node stopped tcpdump (${line.trim()} from us)`,
         ),
       );
-    } else if (exitedCleanly || (this.stopRequested && final)) {
+    } else if (exitedCleanly || (this.stopRequested && (final || this.stoppedStarting))) {
+      // Stopped while tcpdump was still starting, it may be killed before it can print anything ("Terminated"):
+      // stopped all the same, with what it sent (often nothing).
       this.finish('stopped');
     } else {
       const text = this.stderr.replace(/^tcpdump: listening on .*$/m, '').trim();
@@ -580,6 +590,7 @@ export class InterfaceCapture extends EventEmitter {
       this.finish('lost');
       return;
     }
+    if (this.status.state === 'starting') this.stoppedStarting = true;
     if (this.status.state === 'starting' || this.status.state === 'capturing') this.setState('stopping');
     const ch = this.ch;
     this.stopHeartbeat();

@@ -135,3 +135,17 @@ export function selectInterfaces(selectors: string[], nodes: NodeInterfaces[]): 
   }
   return out;
 }
+
+/**
+ * The glob selectors that select nothing on the nodes they name (`node-1:cali*` on a flannel node, a `veth*`
+ * typo): not an error, as an exact name is, but worth a warning when other selectors do select something.
+ */
+export function emptySelectors(selectors: string[], nodes: NodeInterfaces[]): string[] {
+  return selectors.filter((sel) => {
+    try {
+      return selectInterfaces([sel], nodes).length === 0;
+    } catch {
+      return false; // an error of its own (selectInterfaces says it)
+    }
+  });
+}

@@ -378,6 +378,11 @@ const cmd: Command = {
       unhook();
       throw e;
     }
+    if (selection.length > 0)
+      for (const sel of session.emptySelectors(selectors))
+        console.error(
+          `hopscope capture: warning: --iface '${sel}' matched no interface: nothing captured for it`,
+        );
     if (selection.length === 0 && pending.length === 0) {
       await session.stop();
       unhook();
@@ -393,6 +398,8 @@ const cmd: Command = {
       unhook();
       throw e;
     }
+    // Interrupted while the filters were checked: nothing started (and no node joins late into a stopped session).
+    if (signals && session.captureStatuses().length === 0) return interrupted();
     const stopProgress = progress(session, tty);
     const timer =
       duration !== undefined ? setTimeout(() => void session.stop('duration'), duration * 1000) : null;

@@ -79,12 +79,21 @@ function loadFolder(dir: string, out: Inputs, nodesSeen: Set<string>): Result<tr
       if (c === null || typeof c !== 'object') continue;
       if (typeof c.file !== 'string' || typeof c.node !== 'string' || typeof c.iface !== 'string') continue;
       const path = join(dir, c.file);
+      // A capture that never started (its pre-check failed) has no file, and said why when it was recorded.
       if (!existsSync(path)) {
-        out.warnings.push(`${c.node}/${c.iface}: ${c.file} missing from the session folder`);
+        if (c.startedAt !== null || c.state !== 'failed')
+          out.warnings.push(`${c.node}/${c.iface}: ${c.file} missing from the session folder`);
         continue;
       }
-      if (!statSync(path).isFile()) {
+      const st = statSync(path);
+      if (!st.isFile()) {
         out.warnings.push(`${c.node}/${c.iface}: ${c.file} in the session folder is not a file: skipped`);
+        continue;
+      }
+      // Stopped before tcpdump was listening (a Ctrl-C in the first second): nothing was captured, not even a
+      // header; the session is still whole.
+      if (st.size === 0 && (c.packets === 0 || c.packets === undefined)) {
+        out.warnings.push(`${c.node}/${c.iface}: nothing captured (${String(c.state ?? 'not started')})`);
         continue;
       }
       out.files.push({ path, node: c.node, iface: c.iface });

@@ -728,6 +728,39 @@ describe.sequential('capture on flannel-vxlan', () => {
         expect(readFileSync(join(d, sub, f)).includes(secret), `${sub}/${f}`).toBe(false);
     expect(labTcpdumps()).toEqual([]);
   });
+
+  it('a node whose captures fail their pre-check (no --sudo for a sudo user): failed, never started, and the session reads without them', () => {
+    const nopass = labUsers().find((u) => u.sudo === 'nopasswd')!;
+    const d = tmp('precheck');
+    const r = startCaptureSync([
+      '--node',
+      `node-1=${nopass.name}@10.1.10.9`,
+      '--node',
+      'node-2=10.1.10.10',
+      '--identity',
+      LAB_KEY,
+      '--known-hosts',
+      KNOWN_HOSTS,
+      '--iface',
+      'ens33',
+      '--duration',
+      '2',
+      '--out',
+      d,
+    ]);
+    expect(r.code).toBe(1);
+    const s = readSession(d);
+    const byNode = Object.fromEntries(s.captures.map((c: { node: string }) => [c.node, c]));
+    // Recorded as it happened: failed with its reason, never started (it was recorded 'stopped' once the stop
+    // had waited 5 s for a channel it never had).
+    expect(byNode['node-1']).toMatchObject({ state: 'failed', startedAt: null });
+    expect(byNode['node-1'].error.code).toBe('CAPTURE_PERMISSION_DENIED');
+    expect(byNode['node-2']).toMatchObject({ state: 'stopped', error: null });
+    const c = hopscope(['correlate', '--summary', d]);
+    expect(c.code).toBe(0);
+    expect(c.err).toBe('');
+    expect(labTcpdumps()).toEqual([]);
+  });
 });
 
 describe.sequential('capture on calico-ipip', () => {

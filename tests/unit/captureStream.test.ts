@@ -144,6 +144,30 @@ describe('InterfaceCapture over SSH', () => {
     expect(tcpdumpPackets(file)).toBe(3);
   });
 
+  it('stopped before tcpdump was listening, and killed before it could print its counts: stopped, not failed', async () => {
+    // A Ctrl-C in the capture's first second: the watchdog's SIGTERM reaches tcpdump before its handlers exist.
+    nextScript = (ch) => {
+      ch.on('data', () => undefined);
+      ch.on('end', () => {
+        ch.stderr.write('Terminated\n');
+        ch.exit(143);
+        ch.end();
+      });
+    };
+    const conn = await connect();
+    const file = join(dir, 'early.pcap');
+    const cap = new InterfaceCapture('n', 'eth0', file, conn, spec(), { mode: 'root' });
+    const n = commands.length;
+    const started = cap.start();
+    await waitFor('the channel', () => commands.length > n && cap.status.startedAt !== null);
+    expect(cap.status.state).toBe('starting');
+    await cap.stop();
+    await started;
+    conn.close();
+    expect(cap.status).toMatchObject({ state: 'stopped', error: null, packets: 0, exitCode: 143 });
+    expect(readFileSync(file).length).toBe(0);
+  });
+
   it('a cut mid-record, then resume: the half record is dropped, the new header skipped, the file stays valid', async () => {
     const first = Buffer.concat([header(), record(1)]);
     const half = record(2).subarray(0, 40);

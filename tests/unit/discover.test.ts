@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ifaceNameProblem } from '../../main/discover/ifaceName.ts';
 import { ifaceWithAddress, parseIpOutputs, routeDevFor } from '../../main/discover/parseIp.ts';
-import { selectInterfaces } from '../../main/capture/selection.ts';
+import { emptySelectors, selectInterfaces } from '../../main/capture/selection.ts';
 
 const FIX = new URL('../fixtures/', import.meta.url).pathname;
 const SCENARIOS = ['kubenet', 'kube-proxy', 'flannel-hostgw', 'flannel-vxlan', 'calico-bgp', 'calico-ipip'];
@@ -111,6 +111,11 @@ describe('discovery on kubeadm-like nodes', () => {
     expect(sel).toContain('flannel.1');
     expect(selectInterfaces(['kubeadm-flannel:docker0'], [n])).toEqual([
       { node: 'kubeadm-flannel', iface: 'docker0' },
+    ]);
+    // A glob matching nothing on its node is no error but is named, for a warning (cali* on flannel); an exact
+    // name matching nothing is an error of its own.
+    expect(emptySelectors(['kubeadm-flannel:cali*', 'veth*', 'ens33', 'nosuch0'], [n])).toEqual([
+      'kubeadm-flannel:cali*',
     ]);
   });
 
