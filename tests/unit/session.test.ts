@@ -148,6 +148,46 @@ describe('session folders', () => {
     expect(res.hops(k)[2].eth?.srcOwner).toBe('node-1/flannel.1');
   });
 
+  it('captures that never started or captured nothing: read without them, a note for the empty file only', () => {
+    const dir = sessionFolder(0, 0);
+    const doc = JSON.parse(readFileSync(join(dir, 'session.json'), 'utf8'));
+    // node-1's cni0: stopped before tcpdump was listening (an empty file); a third capture whose pre-check
+    // failed (no file); a file that went missing (a warning, as before).
+    const cni0 = doc.captures.find(
+      (c: { node: string; iface: string }) => c.node === 'node-1' && c.iface === 'cni0',
+    );
+    Object.assign(cni0, { state: 'stopped', packets: 0, startedAt: '2026-11-27T00:00:00.000Z' });
+    writeFileSync(join(dir, cni0.file), '');
+    doc.captures.push(
+      {
+        node: 'node-2',
+        iface: 'eth9',
+        file: 'node-2__eth9.pcap',
+        state: 'failed',
+        startedAt: null,
+        packets: 0,
+      },
+      {
+        node: 'node-2',
+        iface: 'eth8',
+        file: 'node-2__eth8.pcap',
+        state: 'stopped',
+        startedAt: '2026-11-27T00:00:00.000Z',
+        packets: 3,
+      },
+    );
+    writeFileSync(join(dir, 'session.json'), JSON.stringify(doc));
+    const inputs = loadInputs([dir]);
+    expect(inputs.ok).toBe(true);
+    if (!inputs.ok) return;
+    expect(inputs.value.files).toHaveLength(7);
+    expect(inputs.value.warnings).toEqual([
+      'node-1/cni0: nothing captured (stopped)',
+      'node-2/eth8: node-2__eth8.pcap missing from the session folder',
+    ]);
+    expect(correlate([dir]).journeyCount).toBeGreaterThan(0);
+  });
+
   it('a folder without session.json: every capture file in it', () => {
     const dir = fixtureCopy('calico-bgp');
     try {
