@@ -98,7 +98,16 @@ export class AppService implements Backend {
   private exportsByName = new Map<string, string>();
   private labBusy = false;
   private liveCapture: LiveCapture | null = null;
+
+  /** A node in the running (or starting) capture cannot be removed, changed or disconnected under it. */
+  private refuseWhileCapturing(name: string, what: string): void {
+    const n = this.nodes.list().find((x) => x.name === name);
+    if (n?.state === 'capturing' || (this.captureStarting && n))
+      throw new HopscopeError('USAGE', `${name} is in the capture: stop the capture before it is ${what}`);
+  }
   private captureStarting = false;
+  /** The capture being started (a stop asked meanwhile waits for it, then stops it). */
+  private starting: Promise<LiveCapture> | null = null;
 
   constructor(private readonly opts: ServiceOptions) {
     this.events.setMaxListeners(100);
@@ -308,12 +317,19 @@ export class AppService implements Backend {
     listNodes: () => this.nodes.list(),
     addNode: (req) => this.nodes.add(req),
     removeNode: (req) => {
+      this.refuseWhileCapturing(req.name, 'removed');
       this.nodes.remove(req.name);
       return null;
     },
-    updateNode: (req) => this.nodes.edit(req.name, req.spec),
+    updateNode: (req) => {
+      this.refuseWhileCapturing(req.name, 'changed');
+      return this.nodes.edit(req.name, req.spec);
+    },
     connectNode: (req) => this.nodes.connect(req.name),
-    disconnectNode: (req) => this.nodes.disconnect(req.name),
+    disconnectNode: (req) => {
+      this.refuseWhileCapturing(req.name, 'disconnected');
+      return this.nodes.disconnect(req.name);
+    },
     answerHostKey: (req) => {
       this.nodes.answer(req.promptId, req.accept);
       return null;
@@ -321,24 +337,28 @@ export class AppService implements Backend {
 
     validateFilter: async (req) => Promise.all(req.nodes.map((n) => this.nodes.checkFilter(n, req.filter))),
     startCapture: async (req) => {
-      if (this.liveCapture || this.captureStarting)
-        throw new HopscopeError('USAGE', 'a capture is running already');
+      if (this.liveCapture) throw new HopscopeError('USAGE', 'a capture is running already');
+      if (this.captureStarting)
+        throw new HopscopeError('USAGE', 'a capture is starting already: wait for it, or stop it');
       this.captureStarting = true;
       try {
         const outDir = path.join(this.workDir, `capture-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-        this.liveCapture = await LiveCapture.start(req, this.nodes, outDir, {
+        this.starting = LiveCapture.start(req, this.nodes, outDir, {
           stats: (s) => this.emit('captureStats', s),
           batch: (b) => this.emit('packetBatch', b),
           node: (name, state, error) => this.nodes.setState(name, state, error),
           session: (s) => this.emit('sessionChanged', s),
         });
+        this.liveCapture = await this.starting;
         return this.liveCapture.live.info();
       } finally {
         this.captureStarting = false;
+        this.starting = null;
       }
     },
     stopCapture: async () => {
-      const lc = this.liveCapture;
+      // A stop while the capture starts (nodes connecting, filters checked) waits for it, then stops it.
+      const lc = this.liveCapture ?? (this.starting ? await this.starting.catch(() => null) : null);
       if (!lc) throw new HopscopeError('USAGE', 'no capture is running');
       const dir = await lc.stop();
       this.liveCapture = null;

@@ -371,9 +371,20 @@ export class Controller {
     if (r.value.revision !== this.store.get().session?.revision) this.sessionChanged(r.value);
   }
 
+  /** A node action (connect, disconnect, remove): its refusal shows in the error banner; the cards refresh. */
+  async nodeAction(action: Promise<Result<unknown>>): Promise<void> {
+    this.fail(await action);
+    await this.refreshNodes();
+  }
+
   async refreshNodes(): Promise<void> {
     const r = await this.api.listNodes();
-    if (r.ok) this.store.set({ nodes: r.value });
+    if (!r.ok) return;
+    // A removed node's interfaces leave the capture selection with it (Start would name a node that is gone).
+    const names = new Set(r.value.map((n) => n.name));
+    const chosen = this.store.get().chosen;
+    const kept = new Set([...chosen].filter((k) => names.has(k.split('\u0000')[0])));
+    this.store.set(kept.size === chosen.size ? { nodes: r.value } : { nodes: r.value, chosen: kept });
   }
 
   async refreshLab(): Promise<void> {

@@ -53,7 +53,8 @@ const hopPath = (hops: { node: string; iface: string }[]) =>
 const serverTmp = tempDir('hs-e2e-tmp-');
 
 /** session.json of the newest capture folder the server wrote. */
-function newestCaptureSession(): { delivery?: string; captures: { iface: string; packets: number }[] } {
+/** The newest capture session.json under the server's TMPDIR (its path). */
+function newestCaptureSessionFile(): string | null {
   const found: { file: string; mtime: number }[] = [];
   for (const app of readdirSync(serverTmp).filter((d) => d.startsWith('hopscope-app-')))
     for (const cap of readdirSync(path.join(serverTmp, app)).filter((d) => d.startsWith('capture-'))) {
@@ -61,8 +62,16 @@ function newestCaptureSession(): { delivery?: string; captures: { iface: string;
       if (existsSync(file)) found.push({ file, mtime: statSync(file).mtimeMs });
     }
   found.sort((a, b) => b.mtime - a.mtime);
-  if (!found.length) throw new Error(`no capture session under ${serverTmp}`);
-  return JSON.parse(readFileSync(found[0].file, 'utf8'));
+  return found[0]?.file ?? null;
+}
+
+function newestCaptureSession(): {
+  delivery?: string;
+  captures: { iface: string; packets: number; state: string }[];
+} {
+  const file = newestCaptureSessionFile();
+  if (!file) throw new Error(`no capture session under ${serverTmp}`);
+  return JSON.parse(readFileSync(file, 'utf8'));
 }
 
 beforeAll(async () => {
@@ -287,6 +296,47 @@ describe.sequential('the app against the lab (flannel-vxlan)', () => {
     expect(doc.captures.filter((c) => c.iface === 'flannel.1').every((c) => c.packets > 0)).toBe(true);
     const hops = await openJourney(p, 'echo request', 6);
     expect(hopPath(hops)).toEqual(VXLAN_PATH.filter((h) => !h.endsWith('/ens33')));
+    expect(errors).toEqual([]);
+  });
+  it('Stop while the capture starts cancels it; a capturing node can be neither disconnected nor removed', async () => {
+    const before = newestCaptureSessionFile();
+    await p.click('[data-testid=start-capture]');
+    // The Stop button is there from the moment Start is pressed (the start connects and checks filters first).
+    await p.click('[data-testid=stop-capture]', { timeout: 2_000 });
+    await p.waitForFunction(
+      () => !document.querySelector('.badge.live') && !!document.querySelector('[data-testid=start-capture]'),
+      null,
+      { timeout: 60_000 },
+    );
+    expect(newestCaptureSessionFile()).not.toBe(before);
+    const doc = newestCaptureSession();
+    expect(doc.captures.map((c) => c.state).filter((st) => st !== 'stopped')).toEqual([]);
+    // A running capture: node-2's Disconnect and Remove are disabled, and the back end refuses them too.
+    await p.click('[data-testid=start-capture]');
+    await p.waitForSelector('.badge.live', { timeout: 60_000 });
+    const card = p.locator('[data-testid=node-card][data-node="node-2"]');
+    await p.waitForFunction(
+      () => !!document.querySelector('[data-testid=node-card][data-node="node-2"][data-state="capturing"]'),
+    );
+    expect(await card.getByRole('button', { name: 'Disconnect' }).isDisabled()).toBe(true);
+    expect(await card.getByRole('button', { name: 'Remove' }).isDisabled()).toBe(true);
+    const refused = await p.evaluate(async () => {
+      const ctl = (
+        window as unknown as {
+          __hopscope: {
+            api: { removeNode(r: { name: string }): Promise<{ ok: boolean; error?: { message: string } }> };
+          };
+        }
+      ).__hopscope;
+      return ctl.api.removeNode({ name: 'node-2' });
+    });
+    expect(refused.ok).toBe(false);
+    expect(refused.error?.message).toMatch(/node-2 is in the capture: stop the capture before it is removed/);
+    await p.click('[data-testid=stop-capture]');
+    await p.waitForFunction(() => !document.querySelector('.badge.live'), null, { timeout: 60_000 });
+    await p.waitForFunction(
+      () => document.querySelectorAll('[data-testid=node-card][data-state="connected"]').length === 2,
+    );
     expect(errors).toEqual([]);
   });
 });

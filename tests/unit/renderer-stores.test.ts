@@ -1,8 +1,9 @@
 // The renderer's columnar packet store, the app store helpers, and the controller's selection logic.
 import { describe, expect, it } from 'vitest';
 
-import type { PacketBatch } from '../../preload/api.ts';
-import { globToRegExp, pushRates } from '../../renderer/src/store/appStore.ts';
+import { API_METHODS, type HopscopeApi, type NodeInfo, type PacketBatch } from '../../preload/api.ts';
+import { Controller } from '../../renderer/src/controller.ts';
+import { AppStore, globToRegExp, pushRates } from '../../renderer/src/store/appStore.ts';
 import { Growable } from '../../renderer/src/store/growable.ts';
 import { PacketStore } from '../../renderer/src/store/packetStore.ts';
 
@@ -161,5 +162,30 @@ describe('app store helpers', () => {
     const r1 = pushRates(new Map(), null, a);
     const r2 = pushRates(r1, a, b);
     expect(r2.get('n/e')).toEqual([10, 100]);
+  });
+});
+
+describe('controller: nodes', () => {
+  it('a removed node’s interfaces leave the capture selection (Start named a node that was gone)', async () => {
+    const nodes: NodeInfo[] = ['node-1', 'node-2'].map((name) => ({
+      name,
+      target: name,
+      state: 'connected',
+      error: null,
+      interfaces: [],
+    }));
+    const api: Record<string, unknown> = {};
+    for (const m of API_METHODS) api[m] = () => Promise.resolve({ ok: true, value: null });
+    api.listNodes = () => Promise.resolve({ ok: true, value: nodes });
+    const store = new AppStore();
+    const ctl = new Controller(api as unknown as HopscopeApi, store);
+    const key = (n: string, i: string) => `${n}\u0000${i}`;
+    store.set({ chosen: new Set([key('node-1', 'ens33'), key('node-2', 'ens33'), key('node-2', 'cni0')]) });
+    await ctl.refreshNodes();
+    expect(store.get().chosen.size).toBe(3);
+    nodes.pop(); // node-2 removed
+    await ctl.refreshNodes();
+    expect([...store.get().chosen]).toEqual([key('node-1', 'ens33')]);
+    expect(store.get().nodes.map((n) => n.name)).toEqual(['node-1']);
   });
 });

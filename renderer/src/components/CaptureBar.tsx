@@ -100,7 +100,8 @@ export function CaptureBar() {
           <option value="buffered">buffered delivery</option>
           <option value="immediate">immediate delivery</option>
         </select>
-        {running ? (
+        {running || starting ? (
+          // While the capture starts (nodes connecting, filters checked) Stop cancels it: it stops once started.
           <button className="danger" onClick={() => void ctl.stopCapture()} data-testid="stop-capture">
             ■ Stop
           </button>

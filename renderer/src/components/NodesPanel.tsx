@@ -300,6 +300,8 @@ function NodeCard({ node }: { node: NodeInfo }) {
   const ctl = useController();
   const chosen = useAppState((s) => s.chosen);
   const [editing, setEditing] = useState(false);
+  // Its tcpdumps run under the capture: it is stopped first (the back end refuses too).
+  const capturing = node.state === 'capturing';
   const toggle = (iface: string, on: boolean) => {
     const next = new Set(chosen);
     if (on) next.add(ifaceKey(node.name, iface));
@@ -353,18 +355,22 @@ function NodeCard({ node }: { node: NodeInfo }) {
       <div className="form-row">
         {node.state === 'connected' || node.state === 'capturing' ? (
           <button
-            onClick={() => void ctl.api.disconnectNode({ name: node.name }).then(() => ctl.refreshNodes())}
+            disabled={capturing}
+            title={capturing ? 'stop the capture first' : undefined}
+            onClick={() => void ctl.nodeAction(ctl.api.disconnectNode({ name: node.name }))}
           >
             Disconnect
           </button>
         ) : (
-          <button
-            onClick={() => void ctl.api.connectNode({ name: node.name }).then(() => ctl.refreshNodes())}
-          >
+          <button onClick={() => void ctl.nodeAction(ctl.api.connectNode({ name: node.name }))}>
             Connect
           </button>
         )}
-        <button onClick={() => void ctl.api.removeNode({ name: node.name }).then(() => ctl.refreshNodes())}>
+        <button
+          disabled={capturing}
+          title={capturing ? 'stop the capture first' : undefined}
+          onClick={() => void ctl.nodeAction(ctl.api.removeNode({ name: node.name }))}
+        >
           Remove
         </button>
         {node.spec && node.state !== 'capturing' ? (
