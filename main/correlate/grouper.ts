@@ -80,10 +80,12 @@ export class NodeGrouper {
     const cap = obs.capture[o];
     const dup = this.opts.dupWindowNs;
     const ttl = obs.ttl(o);
+    // Only when some row of the segment has a lower TTL (the rule, TTLs falling along the path, skips the check).
+    const above = ttl > this.segs.minTtl[s];
     for (let r = this.segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r]) {
       // A TTL never grows along a path: a row with a higher TTL than one seen clearly before it is another
       // packet with the same key (two pods' echoes whose IP ids met), on any lane of the node.
-      if (ttl > obs.ttl(r) && obs.t[o] - obs.t[r] > TTL_ORDER_SLACK_NS && obs.ttl(r) >= 0)
+      if (above && ttl > obs.ttl(r) && obs.t[o] - obs.t[r] > TTL_ORDER_SLACK_NS && obs.ttl(r) >= 0)
         return CONFLICT_RETRANS;
       if (obs.capture[r] !== cap) continue;
       const late = obs.t[o] - obs.t[r] > dup;
