@@ -98,13 +98,6 @@ export class AppService implements Backend {
   private exportsByName = new Map<string, string>();
   private labBusy = false;
   private liveCapture: LiveCapture | null = null;
-
-  /** A node in the running (or starting) capture cannot be removed, changed or disconnected under it. */
-  private refuseWhileCapturing(name: string, what: string): void {
-    const n = this.nodes.list().find((x) => x.name === name);
-    if (n?.state === 'capturing' || (this.captureStarting && n))
-      throw new HopscopeError('USAGE', `${name} is in the capture: stop the capture before it is ${what}`);
-  }
   private captureStarting = false;
   /** The capture being started (a stop asked meanwhile waits for it, then stops it). */
   private starting: Promise<LiveCapture> | null = null;
@@ -143,6 +136,13 @@ export class AppService implements Backend {
     } catch (e) {
       return { ok: false, error: toErrorData(e) };
     }
+  }
+
+  /** A node in the running (or starting) capture cannot be removed, changed or disconnected under it. */
+  private refuseWhileCapturing(name: string, what: string): void {
+    const n = this.nodes.list().find((x) => x.name === name);
+    if (n?.state === 'capturing' || (this.captureStarting && n))
+      throw new HopscopeError('USAGE', `${name} is in the capture: stop the capture before it is ${what}`);
   }
 
   /**
