@@ -657,17 +657,7 @@ describe.sequential('capture on flannel-vxlan', () => {
     const pass = users.find((u) => u.sudo === 'password')!;
     const secret = pass.password!;
     const d = tmp('sudo');
-    const common = [
-      '--identity',
-      LAB_KEY,
-      '--known-hosts',
-      KNOWN_HOSTS,
-      '--iface',
-      'ens33',
-      '--duration',
-      '2',
-      '--sudo',
-    ];
+    const common = [...ENS33_2S_BY_KEY, '--sudo'];
 
     const a = startCaptureSync([
       '--node',
@@ -737,14 +727,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       `node-1=${nopass.name}@10.1.10.9`,
       '--node',
       'node-2=10.1.10.10',
-      '--identity',
-      LAB_KEY,
-      '--known-hosts',
-      KNOWN_HOSTS,
-      '--iface',
-      'ens33',
-      '--duration',
-      '2',
+      ...ENS33_2S_BY_KEY,
       '--out',
       d,
     ]);
@@ -851,6 +834,18 @@ describe.sequential('capture on kube-proxy (more interfaces on a node than sshd 
     expect(ssh).toEqual([]);
   });
 });
+
+/** ens33 for 2 s, logging in with the lab's key and known_hosts given by hand (not the lab's ssh_config). */
+const ENS33_2S_BY_KEY = [
+  '--identity',
+  LAB_KEY,
+  '--known-hosts',
+  KNOWN_HOSTS,
+  '--iface',
+  'ens33',
+  '--duration',
+  '2',
+];
 
 function startCaptureSync(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = spawnSyncCapture(args, env);
