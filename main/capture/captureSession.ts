@@ -662,6 +662,9 @@ export class CaptureSession extends EventEmitter {
     this.state = 'stopped';
     this.stoppedAt ??= new Date().toISOString();
     if (this.timer) clearInterval(this.timer);
+    // Captures under way end here too (their files hold what arrived; no final counts: tcpdumpFinal false), so
+    // that session.json leaves none 'capturing' or 'stopping'.
+    for (const c of this.captures) c.abandon();
     this.save();
   }
 

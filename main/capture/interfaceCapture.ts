@@ -187,6 +187,13 @@ export class InterfaceCapture extends EventEmitter {
     );
   }
 
+  /** The process quits at once (a second Ctrl-C): a capture still under way is recorded stopped as it is. */
+  abandon(): void {
+    if (this.ended) return;
+    this.status.state = 'stopped';
+    this.status.stoppedAt = new Date().toISOString();
+  }
+
   /** Records a capture whose pre-check failed (permission, device gone…) as failed, never started. */
   failBeforeStart(error: ErrorData): void {
     this.status.error = error;

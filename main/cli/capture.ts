@@ -308,6 +308,9 @@ const cmd: Command = {
       signals++;
       if (signals > 1) {
         session.abandon();
+        console.error(
+          `hopscope capture: quit at once: tcpdump's final counts were not collected; session recorded in ${session.outDir}`,
+        );
         process.exit(130);
       }
       if (tty) process.stderr.write('stopping (Ctrl-C again to quit at once)…\n');

@@ -502,6 +502,11 @@ describe.sequential('capture on flannel-vxlan', () => {
     const s = readSession(dir);
     expect(s.state).toBe('stopped');
     expect(s.stopReason).toMatch(/^quit at once/);
+    // No capture left 'capturing' or 'stopping' in the record; the reason on stderr.
+    expect(s.captures.map((c: { state: string }) => c.state)).toEqual(['stopped']);
+    expect(run.err()).toContain(
+      "quit at once: tcpdump's final counts were not collected; session recorded in",
+    );
     // The node ends its tcpdump by itself (heartbeat watchdog, 10 s).
     await waitUntil('no tcpdump left', () => labTcpdumps().length === 0, 20_000);
   });
