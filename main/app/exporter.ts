@@ -10,8 +10,8 @@ import { changesBetween } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { writeCsv } from '../export/csv.ts';
-import { hopIndex } from '../export/exportPcapng.ts';
-import { duration } from '../export/ladder.ts';
+import { hopIndex, interfaceNotes } from '../export/exportPcapng.ts';
+import { latency } from '../export/ladder.ts';
 import { documentHead, GENERATOR, JourneyJsonWriter, writeJourneysJson } from '../export/journeysJson.ts';
 import { lit, TextBytes } from '../export/textBytes.ts';
 import { timeOrder } from '../export/order.ts';
@@ -157,14 +157,18 @@ async function pcapngRows(
       `hopscope session: ${res.captures.length} interfaces on ${res.nodes.join(', ')}; ${res.journeyCount} journeys, ` +
       `${res.flowCount} flows; exported: ${what}; clocks: ${clockNote}; timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`,
   });
-  for (const c of res.captures)
+  // Descriptions and MACs from the capture files, else from discovery, as the CLI's export writes them.
+  const notes = interfaceNotes(res);
+  for (const c of res.captures) {
+    const key = `${c.node}/${c.iface}`;
     writeIdb(sink, {
       linkType: c.linkType,
       snaplen: c.snaplen ?? 262144,
-      name: `${c.node}/${c.iface}`,
-      description: c.description || `${c.iface} on ${c.node}`,
-      mac: c.mac !== undefined && c.mac >= 0 ? c.mac : undefined,
+      name: key,
+      description: notes.descriptions.get(key) || c.description || `${c.iface} on ${c.node}`,
+      mac: c.mac !== undefined && c.mac >= 0 ? c.mac : notes.macs.get(key),
     });
+  }
   const { hop, prev, count, journey } = hopIndex(res);
   const frames = new FrameSource(res);
   const order = timeOrder(res, corrected, { journey, hop });
@@ -184,7 +188,7 @@ async function pcapngRows(
         else if (hop[r] > 0) {
           const p = prev[r];
           const ch = changesBetween(rows, p, r);
-          comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} +${duration(res.correctedT(r) - res.correctedT(p))}${ch.length ? `: ${ch.join(' ')}` : ''}`;
+          comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} ${latency(res.correctedT(r) - res.correctedT(p))}${ch.length ? `: ${ch.join(' ')}` : ''}`;
         }
       }
       // Row time is ns since baseSec (exact in a double); the EPB wants whole seconds and nanoseconds.

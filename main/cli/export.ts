@@ -110,18 +110,8 @@ const command: Command = {
       try {
         const n = await sink.fill(async () => {
           if (format === 'pcapng') {
-            const descriptions = new Map(
-              inputs.value.interfaces.map((i) => [`${i.node}/${i.name}`, i.description ?? '']),
-            );
-            const macs = new Map(
-              inputs.value.interfaces.filter((i) => i.mac >= 0).map((i) => [`${i.node}/${i.name}`, i.mac]),
-            );
-            return exportPcapng(res, sink, {
-              correctedTime: flagSet(p, 'corrected-time'),
-              descriptions,
-              macs,
-              writer,
-            });
+            // Interface descriptions and MACs: the files' own, else discovery's (interfaceNotes).
+            return exportPcapng(res, sink, { correctedTime: flagSet(p, 'corrected-time'), writer });
           }
           if (format === 'json') writeJourneysJson(res, sink, { minHops });
           else writeCsv(res, sink, minHops);

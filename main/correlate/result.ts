@@ -17,7 +17,7 @@ import {
 import { icmpQueryRole } from './identity.ts';
 import type { Links } from './linker.ts';
 import { F_DUP, F_ARP, type ObservationTable } from './observations.ts';
-import { ipv4ToString, type Ownership } from './ownership.ts';
+import { ipv4ToString, type InterfaceInfo, type Ownership } from './ownership.ts';
 
 export interface CaptureSummary extends CaptureInfo {
   packets: number;
@@ -203,6 +203,11 @@ export class CorrelationResult {
   rowDst(r: number): string {
     if (!this.rows.isIpv6(r)) return ipv4ToString(this.rows.dst[r]);
     return this.rowDetail?.ipv6(r)?.dst ?? '';
+  }
+
+  /** The nodes' discovered interfaces (ip -j link/addr files, session.json) the result was correlated with. */
+  get interfaces(): readonly InterfaceInfo[] {
+    return this.own.interfaces;
   }
 
   /** The inner packet of journey k as a tcpdump-like line (rowSummary of its first hop). */

@@ -41,6 +41,24 @@ export interface PcapngExportOptions {
 }
 
 /**
+ * Interface descriptions and MACs by "node/iface" from the interfaces the result was correlated with (discovery:
+ * `ip -j` files, session.json): what an interface block says when the capture file itself did not.
+ */
+export function interfaceNotes(res: CorrelationResult): {
+  descriptions: Map<string, string>;
+  macs: Map<string, number>;
+} {
+  const descriptions = new Map<string, string>();
+  const macs = new Map<string, number>();
+  for (const i of res.interfaces) {
+    const key = `${i.node}/${i.name}`;
+    if (i.description) descriptions.set(key, i.description);
+    if (i.mac >= 0) macs.set(key, i.mac);
+  }
+  return { descriptions, macs };
+}
+
+/**
  * Per row: hop number within its journey (0-based, -1 none), the previous hop's row, and the journey (-1 for
  * rows that are no hop: duplicates and rows without a journey; journeyOfRow tells those apart).
  */
@@ -99,14 +117,17 @@ export async function exportPcapng(
       `${res.journeyCount} journeys, ${res.flowCount} flows; clocks: ${clockNote}; ` +
       `timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`,
   });
+  const notes = interfaceNotes(res);
+  const descriptions = opts.descriptions ?? notes.descriptions;
+  const macs = opts.macs ?? notes.macs;
   for (const c of res.captures) {
     const key = `${c.node}/${c.iface}`;
     writeIdb(sink, {
       linkType: c.linkType,
       snaplen: c.snaplen ?? 262144,
       name: key,
-      description: opts.descriptions?.get(key) || c.description || `${c.iface} on ${c.node}`,
-      mac: c.mac !== undefined && c.mac >= 0 ? c.mac : opts.macs?.get(key),
+      description: descriptions.get(key) || c.description || `${c.iface} on ${c.node}`,
+      mac: c.mac !== undefined && c.mac >= 0 ? c.mac : macs.get(key),
     });
   }
   const writer = opts.writer ?? new BatchSink(opts.worker ?? res.rowCount >= WORKER_MIN_PACKETS);

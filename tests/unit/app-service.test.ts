@@ -112,6 +112,16 @@ describe('AppService on the sample session', () => {
       return v.hopList[i].latencyNs!;
     };
     const shifted = await crossing();
+    // Exported meanwhile, a hop the override puts 1.5 ms earlier reads "-1.49 ms" in its comment, never "+-".
+    const neg = path.join(work, 'negative.pcapng');
+    await ok(
+      svc.call('exportSession', { sessionId: s.id, format: 'pcapng', clockCorrected: true, path: neg }),
+    );
+    const cm = execFileSync('tshark', ['-r', neg, '-T', 'fields', '-e', 'frame.comment'], {
+      encoding: 'utf8',
+    });
+    expect(cm).not.toContain('+-');
+    expect(cm).toMatch(/ hop \d+\/\d+ -1\.\d\d ms/);
     const ref = await svc.call('setClockOverride', { sessionId: s.id, node: 'node-1', offsetNs: 1000 });
     expect(!ref.ok && ref.error.message).toContain('node-1 is the reference');
     await ok(svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: 0 }));
@@ -168,6 +178,22 @@ describe('AppService on the sample session', () => {
       encoding: 'utf8',
     });
     expect(comments).toMatch(/journey 1 hop 4\/8 .*encap\+vxlan/);
+    // Its interface blocks are the CLI's for the same session: descriptions and MACs from discovery.
+    const cli = path.join(work, 'cli.pcapng');
+    execFileSync(process.execPath, ['bin/hopscope.mjs', 'export', '--pcapng', cli, s.path!], {
+      stdio: 'ignore',
+    });
+    const idbs = (file: string) => {
+      const b = readFileSync(file);
+      const out: string[] = [];
+      for (let at = 0; at + 12 <= b.length; at += b.readUInt32LE(at + 4))
+        if (b.readUInt32LE(at) === 1) out.push(b.subarray(at, at + b.readUInt32LE(at + 4)).toString('hex'));
+      return out;
+    };
+    expect(idbs(out)).toEqual(idbs(cli));
+    expect(idbs(out).length).toBe(8);
+    // if_MACaddr (option 6, 6 bytes) on the Ethernet lanes.
+    expect(idbs(out).filter((h) => h.includes('06000600')).length).toBeGreaterThan(0);
   });
 
   it('exports only the chosen journey, as pcapng and as JSON', async () => {
