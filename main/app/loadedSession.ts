@@ -14,7 +14,9 @@ import type {
 } from '../../preload/api.ts';
 import type { ClockEstimate } from '../correlate/clockSkew.ts';
 import type { Correlator } from '../correlate/correlator.ts';
-import { statusOfFlags } from '../correlate/observations.ts';
+import { E_DPORT, E_DST, E_SPORT, E_SRC, E_TYPE, E_VNI, statusOfFlags } from '../correlate/observations.ts';
+import { ipv4ToString } from '../correlate/ownership.ts';
+import { ENCAP_IPIP } from '../decode/fields.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
 import { FrameSource } from '../session/frames.ts';
@@ -22,7 +24,8 @@ import { sameLaneWarnings } from '../session/ingest.ts';
 import { decodedLinkType } from '../decode/fields.ts';
 
 /** Words of a tcpdump-style filter that say nothing by themselves (`host 10.1.10.8 and port 8877`). */
-const FILTER_NOISE = new Set(['host', 'port', 'and', 'src', 'dst', 'net', 'proto']);
+/** tcpdump words the journey filter reads past (`host 10.1.10.8 and port 8877`). */
+const FILTER_NOISE = new Set(['host', 'port', 'and', 'net', 'proto']);
 
 export interface SessionProblem {
   path: string;
@@ -275,9 +278,11 @@ export class LoadedSession {
   }
 
   /**
-   * What a journey's hops add to its searchable text: every interface it crossed (`node-1/ens33`), and the
-   * addresses and ports as seen at each hop where they changed (NAT: a ClusterIP on one hop, the pod's address
-   * on the next), as `ip`, `ip:port` and tcpdump's `ip.port`; IPv6 hops add their addresses as text.
+   * What a journey's hops add to its searchable words: every interface it crossed (`node-1/ens33`); the addresses
+   * and ports as seen at each hop where they changed (NAT: a ClusterIP on one hop, the pod's address on the next),
+   * as `ip`, `ip:port`, tcpdump's `ip.port` and the port, with `src=ip`/`dst=ip` and `a>b` (both as addresses and
+   * as `ip.port`) for `src X`, `dst X` and `a > b`; and the outer headers of tunnelled hops (`vxlan`/`ipip`, the
+   * outer addresses and UDP ports, `vni=N`). IPv6 hops add their addresses as text.
    */
   private hopWords(k: number): string {
     const res = this.result;
@@ -295,6 +300,17 @@ export class LoadedSession {
         const cap = res.captures[c];
         out.push(`${cap.node}/${cap.iface}`);
       }
+      // A tunnelled hop's outer header (its inner packet is often the previous hop's, skipped below).
+      if (rows.encapCount[r] > 0) {
+        const os = ipv4ToString(rows.encap(r, E_SRC) >>> 0);
+        const od = ipv4ToString(rows.encap(r, E_DST) >>> 0);
+        out.push(`${os} ${od} src=${os} dst=${od} ${os}>${od}`);
+        if (rows.encap(r, E_TYPE) === ENCAP_IPIP) out.push('ipip');
+        else
+          out.push(
+            `vxlan udp ${rows.encap(r, E_SPORT)} ${rows.encap(r, E_DPORT)} vni=${rows.encap(r, E_VNI)}`,
+          );
+      }
       const sp = rows.srcPort(r);
       const dp = rows.dstPort(r);
       if (rows.src[r] === ps && rows.dst[r] === pd && sp === psp && dp === pdp) continue;
@@ -302,24 +318,31 @@ export class LoadedSession {
       pd = rows.dst[r];
       psp = sp;
       pdp = dp;
+      const src = res.rowSrc(r);
+      const dst = res.rowDst(r);
       for (const [ip, port] of [
-        [res.rowSrc(r), sp],
-        [res.rowDst(r), dp],
+        [src, sp],
+        [dst, dp],
       ] as const)
         out.push(port >= 0 ? `${ip} ${ip}:${port} ${ip}.${port} ${port}` : ip);
+      out.push(`src=${src} dst=${dst} ${src}>${dst}`);
+      if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);
     }
     return out.join(' ');
   }
 
   /**
-   * Journeys matching a free-text filter, in time order: every word must be in the journey's text (its
-   * summary, protocol, nodes, interfaces, and addresses and ports at every hop); tcpdump's `host`, `port`,
-   * `and` are ignored, so `host 10.1.10.8 and port 8877` works.
+   * Journeys matching a filter, in time order. Each word must equal a word of the journey (its summary,
+   * protocol, nodes, interfaces, #id, and addresses and ports at every hop, outer headers too): `192.168.0.3` does
+   * not match `192.168.0.33`. tcpdump's `host`, `port`, `and` are read past (`host 10.1.10.8 and port 8877`);
+   * `src X` / `dst X` ask for a hop with that source / destination, `A > B` for a hop from A to B (a summary's
+   * `10.244.0.12 > 10.244.1.34` pasted in finds that direction only); `not W` excludes; `or` separates
+   * alternatives (no parentheses).
    */
   findJourneys(filter: string, from: number, count: number): { total: number; items: JourneySummary[] } {
-    const terms = filter.toLowerCase().split(/\s+/).filter(Boolean);
+    const alternatives = parseJourneyFilter(filter);
     const n = this.result.journeyCount;
-    if (!terms.length) {
+    if (!alternatives.length) {
       const items: JourneySummary[] = [];
       for (let k = from; k < Math.min(n, from + count); k++) items.push(this.journeySummary(k));
       return { total: n, items };
@@ -330,13 +353,17 @@ export class LoadedSession {
       this.summaryIndex = this.summaryIndex ?? [];
       for (let k = kept; k < n; k++) {
         const j = this.journeySummary(k);
-        this.summaryIndex[k] =
-          `${j.summary} ${j.proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1} ${this.hopWords(k)}`.toLowerCase();
+        const text = `${j.summary} ${j.proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1} ${this.hopWords(k)}`;
+        // Words between single spaces (and one at each end), so that a word matches whole: ` ${w} `.
+        this.summaryIndex[k] = ` ${text.toLowerCase().split(/\s+/).map(filterWord).join(' ')} `;
       }
     }
     const matches: number[] = [];
-    const words = terms.filter((t) => !FILTER_NOISE.has(t));
-    for (let k = 0; k < n; k++) if (words.every((t) => this.summaryIndex![k].includes(t))) matches.push(k);
+    for (let k = 0; k < n; k++) {
+      const text = this.summaryIndex[k];
+      if (alternatives.some((terms) => terms.every((t) => text.includes(` ${t.word} `) !== t.not)))
+        matches.push(k);
+    }
     return {
       total: matches.length,
       items: matches.slice(from, from + count).map((k) => this.journeySummary(k)),
@@ -372,4 +399,49 @@ export class LoadedSession {
     }));
     return { ...this.journeySummary(k), hopList: hops };
   }
+}
+
+/** A word as the filter compares it: lower case, without the trailing `,` `:` `;` of a summary's text. */
+function filterWord(w: string): string {
+  return w.replace(/[,;:]+$/, '');
+}
+
+/**
+ * The journey filter's words as alternatives (split at `or`), each a list of words that must (or with `not`, must
+ * not) be words of the journey; `src X`, `dst X` and `A > B` become the hop words `src=x`, `dst=x`, `a>b`.
+ */
+export function parseJourneyFilter(filter: string): { word: string; not: boolean }[][] {
+  const words = filter.toLowerCase().split(/\s+/).map(filterWord).filter(Boolean);
+  const out: { word: string; not: boolean }[][] = [];
+  let terms: { word: string; not: boolean }[] = [];
+  let not = false;
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (w === 'or') {
+      if (terms.length) out.push(terms);
+      terms = [];
+      not = false;
+      continue;
+    }
+    if (w === 'not' || w === '!') {
+      not = !not;
+      continue;
+    }
+    if (FILTER_NOISE.has(w)) continue;
+    let word = w;
+    if (w === 'src' || w === 'dst') {
+      let j = i + 1;
+      while (j < words.length && FILTER_NOISE.has(words[j])) j++;
+      if (j >= words.length) continue;
+      word = `${w}=${words[j]}`;
+      i = j;
+    } else if (words[i + 1] === '>' && i + 2 < words.length) {
+      word = `${w}>${words[i + 2]}`;
+      i += 2;
+    }
+    terms.push({ word, not });
+    not = false;
+  }
+  if (terms.length) out.push(terms);
+  return out;
 }

@@ -576,4 +576,74 @@ describe('the journey filter', () => {
       svc2.close();
     }
   });
+
+  it('matches whole words (no 192.168.0.3 in .33), src/dst, a > b, outer headers, not and or: as the CLI JSON says', async () => {
+    const svc2 = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    type JHop = {
+      src: string;
+      dst: string;
+      srcPort: number | null;
+      dstPort: number | null;
+      encap: { outerSrc: string; outerDst: string; dstPort?: number }[] | null;
+    };
+    type J = { id: number; summary: string; hops: JHop[] };
+    const cli = (dir: string): J[] =>
+      JSON.parse(
+        execFileSync(process.execPath, ['bin/hopscope.mjs', 'correlate', '--json', dir], {
+          encoding: 'utf8',
+        }),
+      ).journeys;
+    try {
+      for (const [dir, cases] of [
+        [
+          'tests/fixtures/kube-proxy',
+          (js: J[]) => [
+            ['#1', 1],
+            ['192.168.0.3', 0],
+            ['port 8', 0],
+            ['port 80', js.filter((j) => j.hops.some((h) => h.srcPort === 80 || h.dstPort === 80)).length],
+            ['src 10.1.10.8', js.filter((j) => j.hops.some((h) => h.src === '10.1.10.8')).length],
+            ['dst host 10.1.10.8', js.filter((j) => j.hops.some((h) => h.dst === '10.1.10.8')).length],
+          ],
+        ],
+        [
+          'tests/fixtures/flannel-vxlan',
+          (js: J[]) => [
+            ['seq 1', js.filter((j) => / seq 1,/.test(j.summary)).length],
+            [
+              '10.244.1.34 > 10.244.0.12',
+              js.filter((j) => j.hops.some((h) => h.src === '10.244.1.34' && h.dst === '10.244.0.12')).length,
+            ],
+            [
+              '10.1.10.10',
+              js.filter((j) =>
+                j.hops.some((h) =>
+                  h.encap?.some((e) => e.outerDst === '10.1.10.10' || e.outerSrc === '10.1.10.10'),
+                ),
+              ).length,
+            ],
+            [
+              'vxlan port 8472',
+              js.filter((j) => j.hops.some((h) => h.encap?.some((e) => e.dstPort === 8472))).length,
+            ],
+            ['icmp or igmp', js.filter((j) => /ICMP|igmp/.test(j.summary)).length],
+            ['not igmp', js.filter((j) => !/igmp/.test(j.summary)).length],
+          ],
+        ],
+      ] as const) {
+        const js = cli(dir);
+        const s2 = await ok<SessionInfo>(svc2.call('openPaths', { paths: [dir] }));
+        for (const [filter, want] of cases(js)) {
+          const got = (
+            await ok<JourneyPage>(
+              svc2.call('listJourneys', { sessionId: s2.id, filter, from: 0, count: 1000 }),
+            )
+          ).total;
+          expect({ dir, filter, got }).toEqual({ dir, filter, got: want });
+        }
+      }
+    } finally {
+      svc2.close();
+    }
+  });
 });

@@ -120,8 +120,9 @@ export function JourneyPanel() {
           {!items.length ? (
             <div className="empty small" data-testid="journey-empty">
               {session.journeys
-                ? 'No journey matches. Every word must match: an address or ip:port at any hop, a port, ' +
-                  'icmp/tcp/udp, a node or node/interface, #id, or summary text.'
+                ? 'No journey matches. Every word must match a whole word: an address or ip:port at any hop ' +
+                  '(outer headers too), a port, icmp/tcp/udp/vxlan, a node or node/interface, #id, or summary ' +
+                  'text; src X, dst X and A > B ask for a hop’s direction; not W excludes; or separates.'
                 : 'No journeys yet.'}
             </div>
           ) : null}
