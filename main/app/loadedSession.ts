@@ -23,7 +23,6 @@ import { FrameSource } from '../session/frames.ts';
 import { sameLaneWarnings } from '../session/ingest.ts';
 import { decodedLinkType } from '../decode/fields.ts';
 
-/** Words of a tcpdump-style filter that say nothing by themselves (`host 10.1.10.8 and port 8877`). */
 /** tcpdump words the journey filter reads past (`host 10.1.10.8 and port 8877`). */
 const FILTER_NOISE = new Set(['host', 'port', 'and', 'net', 'proto']);
 
