@@ -49,6 +49,11 @@ export interface ClockInfo {
   overridden: boolean;
   /** The estimate before any override. */
   estimatedOffsetNs: number;
+  /**
+   * An override outside the interval the estimate gives (offset ± uncertainty): hops across the node may show
+   * negative latencies or not be linked. False when not overridden or the estimate is unbounded.
+   */
+  outsideEstimate: boolean;
 }
 
 export interface SessionInfo {

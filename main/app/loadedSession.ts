@@ -155,6 +155,10 @@ export class LoadedSession {
         method: c.method,
         overridden,
         estimatedOffsetNs: Math.round(est.offsetNs),
+        outsideEstimate:
+          overridden &&
+          est.uncertaintyNs < Infinity &&
+          Math.abs(c.offsetNs - est.offsetNs) > est.uncertaintyNs,
       };
     });
   }

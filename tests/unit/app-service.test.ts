@@ -97,6 +97,9 @@ describe('AppService on the sample session', () => {
     expect(c2.overridden).toBe(true);
     expect(c2.offsetNs).toBe(1_500_000);
     expect(c2.estimatedOffsetNs).toBe(node2.offsetNs);
+    // 1.5 ms is far outside the traffic's few µs: said so beside the override (the CLI warns likewise).
+    expect(c2.outsideEstimate).toBe(true);
+    expect(node2.outsideEstimate).toBe(false);
     expect(after.revision).toBeGreaterThan(s.revision);
     // The same echo request's node-1/ens33 → node-2/ens33 hop now carries the 1.5 ms correction (journeys are in
     // corrected time order, so look it up by its text, not by index).
@@ -124,7 +127,11 @@ describe('AppService on the sample session', () => {
     expect(cm).toMatch(/ hop \d+\/\d+ -1\.\d\d ms/);
     const ref = await svc.call('setClockOverride', { sessionId: s.id, node: 'node-1', offsetNs: 1000 });
     expect(!ref.ok && ref.error.message).toContain('node-1 is the reference');
-    await ok(svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: 0 }));
+    const zero = await ok<SessionInfo>(
+      svc.call('setClockOverride', { sessionId: s.id, node: 'node-2', offsetNs: 0 }),
+    );
+    // 0 is inside the estimate's interval (the lab's nodes share one clock): no warning.
+    expect(zero.clocks.find((c) => c.node === 'node-2')!.outsideEstimate).toBe(false);
     const unshifted = await crossing();
     expect(unshifted - shifted).toBeCloseTo(1_500_000, -1);
     const back = await ok<SessionInfo>(

@@ -61,6 +61,12 @@ export function ClocksPanel() {
                   <>
                     <span className="badge">manual</span>
                     <span className="muted small"> (estimate {formatDuration(c.estimatedOffsetNs)})</span>
+                    {c.outsideEstimate ? (
+                      <div className="warn small" data-testid="override-outside">
+                        outside what the traffic says: hops to and from {c.node} may show negative latencies
+                        or not be linked
+                      </div>
+                    ) : null}
                   </>
                 ) : (
                   c.method
