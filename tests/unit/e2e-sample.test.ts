@@ -117,6 +117,8 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     // The filter takes focus in a setTimeout(0) after the key (App.tsx): wait for it.
     await p.waitForFunction(() => document.activeElement?.id === 'journey-filter', null, { timeout: 2000 });
     await p.locator('#journey-filter').press('Escape');
+    // Esc hands the keyboard back: the filter no longer has the focus.
+    await p.waitForFunction(() => document.activeElement?.id !== 'journey-filter', null, { timeout: 2000 });
   });
 
   it('packet detail: layer tree and hex with the chosen layer highlighted', async () => {

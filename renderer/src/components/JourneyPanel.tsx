@@ -91,6 +91,10 @@ export function JourneyPanel() {
           placeholder="Filter journeys: address or ip:port at any hop, port, icmp/tcp/udp, node/iface…  ( / )"
           value={filter}
           onChange={(e) => ctl.store.set({ journeyFilter: e.target.value })}
+          // Esc gives the keyboard back to the lists (↑/↓), the filter kept.
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') e.currentTarget.blur();
+          }}
         />
         <div className="muted small">
           {total.toLocaleString()} journeys
