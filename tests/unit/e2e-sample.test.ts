@@ -340,6 +340,11 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(await p.textContent('.journey-list .muted.small')).toContain(
       `${n.toLocaleString('en-US')} journeys`,
     );
+    // Picked in the list, the last journey's packet is scrolled into view in the pane (4,500 rows down).
+    await p.click(last);
+    await p.waitForFunction(() => !!document.querySelector('[data-testid=pane] .row.in-journey'), null, {
+      timeout: 5_000,
+    });
     // A filter that matches nothing says what a filter can match.
     await p.fill('#journey-filter', 'nothing-matches-this');
     await p.waitForSelector('[data-testid=journey-empty]');

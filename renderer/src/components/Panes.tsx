@@ -46,10 +46,11 @@ function Pane({ capture, baseNs }: { capture: CaptureInfo; baseNs: string }) {
   const { scrollToIndex } = rows;
   useSyncExternalStore(ctl.summaries.subscribe, ctl.summaries.getVersion);
 
-  // Follow the selection: the selected packet itself in its pane, the same journey's packet in the others.
+  // Follow the selection: the selected packet itself in its pane, the same journey's packet in the others (and a
+  // journey picked in the list, no packet chosen yet, in every pane that saw it).
   useEffect(() => {
-    if (selectedPacket < 0) return;
-    let pos = ctl.packets.positionInCapture(capture.index, selectedPacket);
+    if (selectedPacket < 0 && selectedJourney < 0) return;
+    let pos = selectedPacket >= 0 ? ctl.packets.positionInCapture(capture.index, selectedPacket) : -1;
     if (pos < 0) pos = ctl.packets.findJourneyInCapture(capture.index, selectedJourney);
     if (pos >= 0) scrollToIndex(pos);
   }, [selectedPacket, selectedJourney, capture.index, ctl, scrollToIndex]);
