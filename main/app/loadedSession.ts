@@ -12,7 +12,7 @@ import type {
   PacketBatch,
   SessionInfo,
 } from '../../preload/api.ts';
-import type { ClockEstimate } from '../correlate/clockSkew.ts';
+import { outsideTraffic, type ClockEstimate } from '../correlate/clockSkew.ts';
 import type { Correlator } from '../correlate/correlator.ts';
 import { E_DPORT, E_DST, E_SPORT, E_SRC, E_TYPE, E_VNI, statusOfFlags } from '../correlate/observations.ts';
 import { ipv4ToString } from '../correlate/ownership.ts';
@@ -155,10 +155,7 @@ export class LoadedSession {
         method: c.method,
         overridden,
         estimatedOffsetNs: Math.round(est.offsetNs),
-        outsideEstimate:
-          overridden &&
-          est.uncertaintyNs < Infinity &&
-          Math.abs(c.offsetNs - est.offsetNs) > est.uncertaintyNs,
+        outsideEstimate: overridden && outsideTraffic(c),
       };
     });
   }

@@ -39,6 +39,15 @@ export interface ClockEstimate {
   undirected?: number;
 }
 
+/**
+ * A manual offset outside the interval the traffic (and probes) give for its node (ClockEstimate.traffic): hops
+ * across that node then show negative latencies or are not linked. False for other estimates.
+ */
+export function outsideTraffic(c: ClockEstimate): boolean {
+  const t = c.traffic;
+  return c.method === 'manual' && t !== undefined && Math.abs(c.offsetNs - t.offsetNs) > t.uncertaintyNs;
+}
+
 /** An SSH clock probe: node clock minus the capturing host's clock, bounded by the probe's round trip. */
 export interface ClockProbe {
   node: string;

@@ -1,7 +1,7 @@
 // The default `hopscope correlate` output: one block per journey, its hops as a ladder like the walkthrough's
 // "node-1/cali… → node-1/tunl0 → node-1/ens33 → node-2/ens33 → …", with times, latency and changes.
 
-import type { ClockEstimate } from '../correlate/clockSkew.ts';
+import { outsideTraffic, type ClockEstimate } from '../correlate/clockSkew.ts';
 import { CHANGE_NAMES, changeMask, encapOf, ethOf, type EthInfo, type Hop } from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
@@ -90,7 +90,7 @@ export function manualClockWarnings(clocks: readonly ClockEstimate[]): string[] 
   const out: string[] = [];
   for (const c of clocks) {
     const t = c.traffic;
-    if (c.method !== 'manual' || !t || Math.abs(c.offsetNs - t.offsetNs) <= t.uncertaintyNs) continue;
+    if (!t || !outsideTraffic(c)) continue;
     out.push(
       `${c.node}'s offset ${signed(c.offsetNs)} (--clock) is outside what the traffic says, ` +
         `${signed(t.offsetNs)} ± ${duration(t.uncertaintyNs)}: hops to and from ${c.node} may show negative ` +
