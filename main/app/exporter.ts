@@ -10,12 +10,12 @@ import { changesBetween } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { writeCsv } from '../export/csv.ts';
-import { hopIndex, interfaceNotes } from '../export/exportPcapng.ts';
+import { clocksNote, hopIndex, writeInterfaceBlocks } from '../export/exportPcapng.ts';
 import { latency } from '../export/ladder.ts';
 import { documentHead, GENERATOR, JourneyJsonWriter, writeJourneysJson } from '../export/journeysJson.ts';
 import { lit, TextBytes } from '../export/textBytes.ts';
 import { timeOrder } from '../export/order.ts';
-import { writeEpb, writeIdb, writeShb } from '../export/pcapngWriter.ts';
+import { writeEpb, writeShb } from '../export/pcapngWriter.ts';
 import { refuseInputAsOutput, Sink } from '../export/sink.ts';
 import { SESSION_FILE } from '../capture/sessionFolder.ts';
 import { FrameSource } from '../session/frames.ts';
@@ -142,9 +142,7 @@ async function pcapngRows(
     for (let r = 0; r < res.rowCount; r++)
       if (keep[r]) keep[r] = res.correctedT(r) >= a && res.correctedT(r) < b ? 1 : 0;
   }
-  const clockNote = res.clocks
-    .map((c) => `${c.node} ${c.method}${c.method === 'reference' ? '' : ` ${Math.round(c.offsetNs)} ns`}`)
-    .join(', ');
+  const clockNote = clocksNote(res);
   const what = journeys
     ? `journeys ${journeys.map((k) => k + 1).join(', ')}`
     : req.rangeNs
@@ -157,18 +155,8 @@ async function pcapngRows(
       `hopscope session: ${res.captures.length} interfaces on ${res.nodes.join(', ')}; ${res.journeyCount} journeys, ` +
       `${res.flowCount} flows; exported: ${what}; clocks: ${clockNote}; timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`,
   });
-  // Descriptions and MACs from the capture files, else from discovery, as the CLI's export writes them.
-  const notes = interfaceNotes(res);
-  for (const c of res.captures) {
-    const key = `${c.node}/${c.iface}`;
-    writeIdb(sink, {
-      linkType: c.linkType,
-      snaplen: c.snaplen ?? 262144,
-      name: key,
-      description: notes.descriptions.get(key) || c.description || `${c.iface} on ${c.node}`,
-      mac: c.mac !== undefined && c.mac >= 0 ? c.mac : notes.macs.get(key),
-    });
-  }
+  // The CLI's interface blocks: descriptions and MACs from the capture files, else from discovery.
+  writeInterfaceBlocks(sink, res);
   const { hop, prev, count, journey } = hopIndex(res);
   const frames = new FrameSource(res);
   const order = timeOrder(res, corrected, { journey, hop });

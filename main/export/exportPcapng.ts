@@ -59,6 +59,38 @@ export function interfaceNotes(res: CorrelationResult): {
 }
 
 /**
+ * One interface block per lane (if_name "node/iface"): its description and MAC from the capture file, else from
+ * `notes` (default: interfaceNotes, discovery's), else "IFACE on NODE" and none. The CLI's and the app's exports.
+ */
+export function writeInterfaceBlocks(
+  sink: Sink,
+  res: CorrelationResult,
+  notes: { descriptions: Map<string, string>; macs: Map<string, number> } = interfaceNotes(res),
+): void {
+  for (const c of res.captures) {
+    const key = `${c.node}/${c.iface}`;
+    writeIdb(sink, {
+      linkType: c.linkType,
+      snaplen: c.snaplen ?? 262144,
+      name: key,
+      description: notes.descriptions.get(key) || c.description || `${c.iface} on ${c.node}`,
+      mac: c.mac !== undefined && c.mac >= 0 ? c.mac : notes.macs.get(key),
+    });
+  }
+}
+
+/** The section comment's clocks: "node-2 traffic 406 ns", "node-1 reference", "node-3 not corrected (…)". */
+export function clocksNote(res: CorrelationResult): string {
+  return res.clocks
+    .map(
+      (c) =>
+        `${c.node} ${c.method === 'none' ? 'not corrected (offset unknown)' : c.method}` +
+        (c.method === 'reference' || c.method === 'none' ? '' : ` ${Math.round(c.offsetNs)} ns`),
+    )
+    .join(', ');
+}
+
+/**
  * Per row: hop number within its journey (0-based, -1 none), the previous hop's row, and the journey (-1 for
  * rows that are no hop: duplicates and rows without a journey; journeyOfRow tells those apart).
  */
@@ -102,13 +134,7 @@ export async function exportPcapng(
   opts: PcapngExportOptions = {},
 ): Promise<number> {
   const corrected = opts.correctedTime === true;
-  const clockNote = res.clocks
-    .map(
-      (c) =>
-        `${c.node} ${c.method === 'none' ? 'not corrected (offset unknown)' : c.method}` +
-        (c.method === 'reference' || c.method === 'none' ? '' : ` ${Math.round(c.offsetNs)} ns`),
-    )
-    .join(', ');
+  const clockNote = clocksNote(res);
   writeShb(sink, {
     application: GENERATOR,
     os: `${process.platform} ${process.arch}`,
@@ -118,18 +144,10 @@ export async function exportPcapng(
       `timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`,
   });
   const notes = interfaceNotes(res);
-  const descriptions = opts.descriptions ?? notes.descriptions;
-  const macs = opts.macs ?? notes.macs;
-  for (const c of res.captures) {
-    const key = `${c.node}/${c.iface}`;
-    writeIdb(sink, {
-      linkType: c.linkType,
-      snaplen: c.snaplen ?? 262144,
-      name: key,
-      description: descriptions.get(key) || c.description || `${c.iface} on ${c.node}`,
-      mac: c.mac !== undefined && c.mac >= 0 ? c.mac : macs.get(key),
-    });
-  }
+  writeInterfaceBlocks(sink, res, {
+    descriptions: opts.descriptions ?? notes.descriptions,
+    macs: opts.macs ?? notes.macs,
+  });
   const writer = opts.writer ?? new BatchSink(opts.worker ?? res.rowCount >= WORKER_MIN_PACKETS);
   try {
     writer.begin({ paths: res.captures.map((c) => c.path ?? null), ...sink.handOff() });

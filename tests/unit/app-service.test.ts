@@ -654,3 +654,34 @@ describe('the journey filter', () => {
     }
   });
 });
+
+describe('the app’s pcapng export of a session with an uncorrected clock', () => {
+  it('says "not corrected (offset unknown)" in its section comment, as the CLI’s does', async () => {
+    // The two ens33 files alone (no interface lists): nothing gives the packets a direction, node-2 stays 'none'.
+    const dir = tempDir('hs-none-');
+    for (const f of fixtureFiles('flannel-vxlan').filter((x) => x.endsWith('__ens33.pcap')))
+      writeFileSync(path.join(dir, path.basename(f)), readFileSync(f));
+    const svc2 = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    try {
+      const s = await ok<SessionInfo>(svc2.call('openPaths', { paths: [dir] }));
+      expect(s.clocks.find((c) => c.node === 'node-2')!.method).toBe('none');
+      const out = path.join(dir, 'app.pcapng');
+      await ok(
+        svc2.call('exportSession', { sessionId: s.id, format: 'pcapng', clockCorrected: false, path: out }),
+      );
+      const cli = path.join(dir, 'cli.pcapng');
+      const copies = readdirSync(dir)
+        .filter((f) => f.endsWith('__ens33.pcap'))
+        .map((f) => path.join(dir, f));
+      execFileSync(process.execPath, ['bin/hopscope.mjs', 'export', '--pcapng', cli, ...copies], {
+        stdio: 'ignore',
+      });
+      for (const f of [out, cli])
+        expect(readFileSync(f).includes('node-2 not corrected (offset unknown)'), f).toBe(true);
+      expect(readFileSync(out).includes('node-2 none')).toBe(false);
+    } finally {
+      svc2.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
