@@ -157,14 +157,12 @@ export function computeFlows(res: CorrelationResult): void {
     const { missing, flowHi, flowLo } = rows;
     for (let r = 0; r < rows.length; r++) {
       const m = missing[r];
-      if ((m & M_FRAGMENT) !== 0) {
-        // A fragment joins its datagram's other fragments (journeyTuples does the same).
-        const j = res.pathLinkOfRow(r);
-        if (j >= 0 && rows.fragmentFlowKey(r)) join(FLOW_KEY[0], FLOW_KEY[1], j);
-      }
-      if ((m & M_FLOW) !== 0) continue;
+      if ((m & (M_FLOW | M_FRAGMENT)) === M_FLOW) continue;
       const j = res.pathLinkOfRow(r);
       if (j < 0) continue;
+      // A fragment joins its datagram's other fragments (journeyTuples does the same).
+      if ((m & M_FRAGMENT) !== 0 && rows.fragmentFlowKey(r)) join(FLOW_KEY[0], FLOW_KEY[1], j);
+      if ((m & M_FLOW) !== 0) continue;
       const h = flowHi[r];
       const g = flowLo[r];
       if (lastSet[j] === 1 && lastH[j] === h && lastG[j] === g) continue;
