@@ -10,7 +10,7 @@ import { changesBetween } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { writeCsv } from '../export/csv.ts';
-import { clocksNote, hopIndex, writeInterfaceBlocks } from '../export/exportPcapng.ts';
+import { hopIndex, sessionComment, writeInterfaceBlocks } from '../export/exportPcapng.ts';
 import { latency } from '../export/ladder.ts';
 import { documentHead, GENERATOR, JourneyJsonWriter, writeJourneysJson } from '../export/journeysJson.ts';
 import { lit, TextBytes } from '../export/textBytes.ts';
@@ -142,7 +142,6 @@ async function pcapngRows(
     for (let r = 0; r < res.rowCount; r++)
       if (keep[r]) keep[r] = res.correctedT(r) >= a && res.correctedT(r) < b ? 1 : 0;
   }
-  const clockNote = clocksNote(res);
   const what = journeys
     ? `journeys ${journeys.map((k) => k + 1).join(', ')}`
     : req.rangeNs
@@ -151,9 +150,7 @@ async function pcapngRows(
   writeShb(sink, {
     application: GENERATOR,
     os: `${process.platform} ${process.arch}`,
-    comment:
-      `hopscope session: ${res.captures.length} interfaces on ${res.nodes.join(', ')}; ${res.journeyCount} journeys, ` +
-      `${res.flowCount} flows; exported: ${what}; clocks: ${clockNote}; timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`,
+    comment: sessionComment(res, corrected, what),
   });
   // The CLI's interface blocks: descriptions and MACs from the capture files, else from discovery.
   writeInterfaceBlocks(sink, res);

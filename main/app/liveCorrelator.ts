@@ -18,7 +18,7 @@ import { ObservationTable, PUBLISHED_COLUMNS } from '../correlate/observations.t
 import { createPacketFields, DEFAULT_DECODE_OPTIONS } from '../decode/fields.ts';
 import { decodeFields } from '../decode/index.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
-import type { CaptureReader, CaptureRecord } from '../pcap/types.ts';
+import { problemText, type CaptureReader, type CaptureRecord } from '../pcap/types.ts';
 import { pushRecord } from '../session/ingestFiles.ts';
 import { loadInputs } from '../session/inputs.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
@@ -198,7 +198,7 @@ export class LiveCorrelator {
         // The reader keeps the unfinished tail of a chunk itself, so the buffer can be reused.
         const p = tail.reader.push(n === this.buf.length ? this.buf : this.buf.subarray(0, n));
         if (p) {
-          tail.problems.push(`${p.code} at byte ${p.offset}: ${p.message}`);
+          tail.problems.push(problemText(p));
           tail.dead = true;
           break;
         }

@@ -8,6 +8,7 @@ import { HopscopeError, type ErrorCode } from '../common/errors.ts';
 import { correlateInputs } from '../session/ingest.ts';
 import { loadInputs, type Inputs } from '../session/inputs.ts';
 import { defaultThreads, type IngestOptions } from '../session/parallelIngest.ts';
+import { problemText } from '../pcap/types.ts';
 import { LoadedSession } from './loadedSession.ts';
 
 /** The title a session gets from its first path (a NODE:IFACE= label stripped). */
@@ -66,7 +67,7 @@ export function buildSession(
     c.result,
     c.problems.map((p) => ({
       path: p.path,
-      message: `${p.problem.code} at byte ${p.problem.offset}: ${p.problem.message}`,
+      message: problemText(p.problem),
     })),
     sessionDrops(inputs),
   );

@@ -7,7 +7,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 import { openPacketLimit } from '../common/limits.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
-import type { CaptureInterface } from '../pcap/types.ts';
+import { problemText, type CaptureInterface } from '../pcap/types.ts';
 import { laneCapture, laneKeyOf, quietLanes } from '../session/ingestFiles.ts';
 import { tooManyPackets } from '../session/ingest.ts';
 import type { Inputs } from '../session/inputs.ts';
@@ -162,7 +162,7 @@ export function scanInputs(
     if (problem)
       problems.push({
         path: f.path,
-        message: `${problem.code} at byte ${problem.offset}: ${problem.message}`,
+        message: problemText(problem),
       });
     for (const info of quietLanes(f.path, f, reader.interfaces, used)) {
       captures.push({

@@ -4,6 +4,7 @@ import { HopscopeError } from '../common/errors.ts';
 import { FrameSource } from '../session/frames.ts';
 import { anyUnreadable, correlateInputs, resultWarnings } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
+import { problemText } from '../pcap/types.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
 import { clockLine, LadderWriter, timesLine } from '../export/ladder.ts';
 import { TextBytes } from '../export/textBytes.ts';
@@ -80,8 +81,7 @@ const command: Command = {
     }
     const { result: res, problems } = correlated;
     checkClockNodes(clock, res.nodes);
-    for (const pr of problems)
-      console.error(`hopscope correlate: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
+    for (const pr of problems) console.error(`hopscope correlate: ${pr.path}: ${problemText(pr.problem)}`);
     for (const w of resultWarnings(res)) console.error(`hopscope correlate: warning: ${w}`);
     const out = Sink.stdout();
     // Frames back what the columns do not hold (IPv6 addresses and summaries), read only for what is printed.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { HopscopeError, type ErrorCode } from '../common/errors.ts';
 import { anyUnreadable, correlateInputs, resultWarnings } from '../session/ingest.ts';
 import { loadInputs } from '../session/inputs.ts';
+import { problemText } from '../pcap/types.ts';
 import { FrameSource } from '../session/frames.ts';
 import { BatchSink } from '../export/epbBatch.ts';
 import { exportPcapng } from '../export/exportPcapng.ts';
@@ -89,8 +90,7 @@ const command: Command = {
       });
       progress.end();
       checkClockNodes(clock, res.nodes);
-      for (const pr of problems)
-        console.error(`hopscope export: ${pr.path}: ${pr.problem.code}: ${pr.problem.message}`);
+      for (const pr of problems) console.error(`hopscope export: ${pr.path}: ${problemText(pr.problem)}`);
       for (const w of resultWarnings(res)) console.error(`hopscope export: warning: ${w}`);
       // No packet: say so, and leave OUT as it was (an empty export would replace it).
       if (res.rowCount === 0) {

@@ -80,6 +80,24 @@ export function writeInterfaceBlocks(
 }
 
 /** The section comment's clocks: "node-2 traffic 406 ns", "node-1 reference", "node-3 not corrected (…)". */
+/** `1 interface`, `8 interfaces`: the section comment is read by people (and by tests, so no locale). */
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * The section header's comment, the CLI's and the app's: what the session held, what was exported (the app
+ * exports a choice of journeys or a time range), the clocks and whether timestamps were corrected.
+ */
+export function sessionComment(res: CorrelationResult, corrected: boolean, exported?: string): string {
+  return (
+    `hopscope session: ${count(res.captures.length, 'interface')} on ${res.nodes.join(', ')}; ` +
+    `${count(res.journeyCount, 'journey')}, ${count(res.flowCount, 'flow')}; ` +
+    (exported ? `exported: ${exported}; ` : '') +
+    `clocks: ${clocksNote(res)}; timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`
+  );
+}
+
 export function clocksNote(res: CorrelationResult): string {
   return res.clocks
     .map(
@@ -134,14 +152,10 @@ export async function exportPcapng(
   opts: PcapngExportOptions = {},
 ): Promise<number> {
   const corrected = opts.correctedTime === true;
-  const clockNote = clocksNote(res);
   writeShb(sink, {
     application: GENERATOR,
     os: `${process.platform} ${process.arch}`,
-    comment:
-      `hopscope session: ${res.captures.length} interfaces on ${res.nodes.join(', ')}; ` +
-      `${res.journeyCount} journeys, ${res.flowCount} flows; clocks: ${clockNote}; ` +
-      `timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`,
+    comment: sessionComment(res, corrected),
   });
   const notes = interfaceNotes(res);
   writeInterfaceBlocks(sink, res, {

@@ -11,6 +11,11 @@ export interface ReadProblem {
   offset: number;
 }
 
+/** A problem as one line, the CLI's and the app's form: `PCAP_TRUNCATED: … at byte N` (the message holds the offset). */
+export function problemText(p: { code: string; message: string }): string {
+  return `${p.code}: ${p.message}`;
+}
+
 /** One interface of a capture: the single one of a classic pcap, or one pcapng Interface Description Block. */
 export interface CaptureInterface {
   /** 0 for classic pcap; the IDB's index within its section for pcapng. */

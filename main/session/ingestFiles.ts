@@ -190,7 +190,7 @@ function readFile(
         const why = (e as Error).message;
         if (reader.records === 0) return { error: `cannot read ${path}: ${why}` };
         return {
-          problem: { code: 'PCAP_TRUNCATED', message: `read failed: ${why}`, offset: done },
+          problem: { code: 'PCAP_TRUNCATED', message: `read failed: ${why} at byte ${done}`, offset: done },
           interfaces: reader.interfaces,
           records: reader.records,
         };

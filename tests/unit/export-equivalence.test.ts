@@ -59,8 +59,8 @@ function referencePcapng(res: CorrelationResult, out: string, corrected: boolean
     application: GENERATOR,
     os: `${process.platform} ${process.arch}`,
     comment:
-      `hopscope session: ${res.captures.length} interfaces on ${res.nodes.join(', ')}; ` +
-      `${res.journeyCount} journeys, ${res.flowCount} flows; clocks: ${clockNote}; ` +
+      `hopscope session: ${res.captures.length} interface${res.captures.length === 1 ? '' : 's'} on ${res.nodes.join(', ')}; ` +
+      `${res.journeyCount} journey${res.journeyCount === 1 ? '' : 's'}, ${res.flowCount} flow${res.flowCount === 1 ? '' : 's'}; clocks: ${clockNote}; ` +
       `timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`,
   });
   for (const c of res.captures)

@@ -304,6 +304,12 @@ describe('CLI', () => {
     expect(execFileSync('capinfos', ['-k', none], { encoding: 'utf8' })).toContain(
       'clocks: node-1 reference, node-2 not corrected (offset unknown); timestamps as captured',
     );
+    // Counts of one read as such ('1 interface', not '1 interfaces').
+    const one = join(tmp, 'one.pcapng');
+    cli(['export', '--pcapng', one, files[0]]);
+    expect(execFileSync('capinfos', ['-k', one], { encoding: 'utf8' })).toMatch(
+      /hopscope session: 1 interface on node-1; \d+ journeys?, \d+ flows?; clocks: node-1 reference;/,
+    );
     const json = JSON.parse(cli(['correlate', '--json', '--min-hops', '8', ...files]));
     expect(json.journeys).toHaveLength(6);
   }, 30_000);
