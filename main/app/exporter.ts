@@ -32,6 +32,13 @@ export function defaultExportPath(dir: string, title: string, format: ExportRequ
   return path.join(dir, `${stem}-${stamp}.${EXT[format]}`);
 }
 
+/** A session's own files, which an export must never overwrite: its captures, and session.json beside them. */
+export function sessionInputs(capturePaths: Iterable<string | null | undefined>): string[] {
+  const out: string[] = [];
+  for (const p of capturePaths) if (p) out.push(p, path.join(path.dirname(p), SESSION_FILE));
+  return out;
+}
+
 export async function exportResult(
   res: CorrelationResult,
   req: ExportRequest,
@@ -39,11 +46,7 @@ export async function exportResult(
   progress: Progress,
 ): Promise<ExportResult> {
   const dir = path.dirname(file);
-  // The session's own files: its captures, and session.json beside them.
-  const inputs = res.captures.flatMap((c) =>
-    c.path ? [c.path, path.join(path.dirname(c.path), SESSION_FILE)] : [],
-  );
-  refuseInputAsOutput(file, inputs);
+  refuseInputAsOutput(file, sessionInputs(res.captures.map((c) => c.path)));
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const subset = req.journeys !== undefined || req.rangeNs !== undefined;
   const journeys = req.journeys?.filter((k) => k >= 0 && k < res.journeyCount);

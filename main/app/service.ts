@@ -34,6 +34,7 @@ import { HopscopeError, toErrorData } from '../common/errors.ts';
 import type { Backend } from './backend.ts';
 import { layersOf, summaryOf } from './describe.ts';
 import { defaultExportPath } from './exporter.ts';
+import { refuseInputAsOutput } from '../export/sink.ts';
 import { LiveCapture } from './liveCapture.ts';
 import type { LiveSession } from './liveSession.ts';
 import { defaultTitle } from './sessionBuild.ts';
@@ -448,7 +449,7 @@ export class AppService implements Backend {
   private async exportSession(req: ExportRequest): Promise<ExportResult> {
     const s = this.session(req.sessionId);
     const file = req.path
-      ? exportTarget(req.path, req.overwrite === true)
+      ? exportTarget(req.path, req.overwrite === true, s.inputPaths())
       : defaultExportPath(path.join(this.workDir, 'exports'), s.title, req.format);
     // The worker writes the file and sends throttled exportProgress events meanwhile.
     const out = await s.call<ExportResult>('exportSession', { ...req, path: file });
@@ -481,9 +482,9 @@ function removeScratch(dir: string): void {
  * Where a user-given export path goes: absolute (or `~/…`), never resolved against the server's working folder
  * (a relative path landed wherever the app was started); its folder must exist (a typo is not made into a
  * folder tree); an existing regular file is replaced only when asked (USAGE with detail { exists: true }
- * otherwise; a device such as /dev/null is written to).
+ * otherwise; a device such as /dev/null is written to); one of `inputs` (the session's own files) never.
  */
-export function exportTarget(given: string, overwrite: boolean): string {
+export function exportTarget(given: string, overwrite: boolean, inputs: Iterable<string> = []): string {
   const p = given.startsWith('~/') ? path.join(homedir(), given.slice(2)) : given;
   if (!path.isAbsolute(p))
     throw new HopscopeError(
@@ -500,6 +501,8 @@ export function exportTarget(given: string, overwrite: boolean): string {
   }
   if (!st.isDirectory())
     throw new HopscopeError('WRITE_FAILED', `cannot write ${file}: ${dir} is not a folder`);
+  // Before the question whether to replace it: one of the session's own files is never replaced.
+  refuseInputAsOutput(file, inputs);
   if (!overwrite && existsSync(file) && statSync(file).isFile())
     throw new HopscopeError('USAGE', `${file} exists: replace it, or choose another name`, { exists: true });
   return file;

@@ -10,6 +10,7 @@ import { HopscopeError } from '../common/errors.ts';
 import { workerEntry } from '../common/workerEntry.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { FrameSource } from '../session/frames.ts';
+import { sessionInputs } from './exporter.ts';
 import type { FromWorker, JourneyColumns, ToWorker } from './sessionProtocol.ts';
 import type { ScanColumns } from './sessionScan.ts';
 
@@ -165,6 +166,11 @@ export class SessionHandle {
         this.on.exportProgress(m.payload);
         break;
     }
+  }
+
+  /** The session's own files (captures, session.json), which an export must not overwrite. */
+  inputPaths(): string[] {
+    return sessionInputs(this.captures.map((c) => c.path));
   }
 
   private setRows(rows: ScanColumns, captures: { path: string; linkType: number }[]): void {

@@ -316,7 +316,9 @@ describe('AppService on the sample session', () => {
     );
     expect(mixed.captures).toMatchObject([{ node: 'node-1', iface: 'ens33' }]);
     expect(mixed.notice).toMatch(
-      new RegExp(`^1 file was not opened: ${garbage.replace(/[.]/g, '\\.')}: PCAP_BAD_MAGIC: [^\\n]*at byte 0$`),
+      new RegExp(
+        `^1 file was not opened: ${garbage.replace(/[.]/g, '\\.')}: PCAP_BAD_MAGIC: [^\\n]*at byte 0$`,
+      ),
     );
     expect(one.notice).toBeUndefined();
     // An export opened again beside the captures it was made from: every lane twice, which the notice says.
@@ -556,6 +558,16 @@ describe('export paths from the UI', () => {
       );
       expect(pcap).toMatchObject({ packets: s.packets });
       expect(pcap.journeys).toBeUndefined();
+      // One of the session's own files: refused outright, not first offered for replacing (Replace then failed).
+      const input = path.resolve('resources/sample-session/node-1__ens33.pcap');
+      const before = readFileSync(input);
+      for (const overwrite of [false, true]) {
+        const onto = await svc2.call('exportSession', { ...req, format: 'pcapng', path: input, overwrite });
+        expect(!onto.ok && onto.error.code).toBe('USAGE');
+        expect(!onto.ok && onto.error.message).toContain(`${input} is an input`);
+        expect(!onto.ok && onto.error.detail?.exists).toBeFalsy();
+      }
+      expect(readFileSync(input).equals(before)).toBe(true);
     } finally {
       svc2.close();
     }
