@@ -193,6 +193,16 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     const status = await p.evaluate(async (h) => (await fetch(h!)).status, href);
     expect(status).toBe(200);
     await shot(p, 'sample-08-export', '.bottom');
+    // A look at another tab keeps the form and the outcome (they unmounted with the tab).
+    await p.selectOption('[aria-label="export format"]', 'csv');
+    await p.fill('[aria-label="export path"]', '~/kept.csv');
+    await p.click('[data-testid=tab-clocks]');
+    await p.click('[data-testid=tab-export]');
+    expect(await p.inputValue('[aria-label="export format"]')).toBe('csv');
+    expect(await p.inputValue('[aria-label="export path"]')).toBe('~/kept.csv');
+    expect(await p.locator('[data-testid=export-result]').getAttribute('data-path')).toBe(file);
+    await p.fill('[aria-label="export path"]', '');
+    await p.selectOption('[aria-label="export format"]', 'pcapng');
   });
 
   it('the Electron preload is built as CommonJS (sandboxed preloads cannot load ES modules)', () => {

@@ -2,37 +2,34 @@
 
 import { useEffect, useState } from 'react';
 
-import type { ExportFormat, ExportResult } from '../../../preload/api.ts';
+import type { ExportFormat } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
 import { formatBytes, plural } from '../lib/format.ts';
+import type { ExportForm } from '../store/appStore.ts';
 
 export function ExportPanel() {
   const ctl = useController();
   const session = useAppState((s) => s.session);
   const journey = useAppState((s) => s.selectedJourney);
-  const [format, setFormat] = useState<ExportFormat>('pcapng');
   const range = useAppState((s) => s.visibleRange);
-  const [scope, setScope] = useState<'all' | 'journey' | 'range'>('all');
-  const [corrected, setCorrected] = useState(true);
-  const [path, setPath] = useState('');
+  // The form lives in the app's store: another tab, looked at meanwhile, unmounts this panel.
+  const form = useAppState((s) => s.exportForm);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
-  const [result, setResult] = useState<ExportResult | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  /** The path given exists: the next Export replaces it once the user says so. */
-  const [exists, setExists] = useState(false);
-  const [busy, setBusy] = useState(false);
 
   useEffect(() => ctl.api.onExportProgress((p) => setProgress({ done: p.done, total: p.total })), [ctl]);
   if (!session) return null;
+  const { format, scope, corrected, path } = form;
+  const busy = form.busyFor !== null;
+  const outcome = form.outcome?.sessionId === session.id ? form.outcome : null;
+  const update = (patch: Partial<ExportForm>) =>
+    ctl.store.set((s) => ({ exportForm: { ...s.exportForm, ...patch } }));
 
   const run = async (overwrite = false) => {
-    setBusy(true);
-    setError(null);
-    setExists(false);
-    setResult(null);
+    const sessionId = session.id;
+    update({ busyFor: sessionId, outcome: null });
     setProgress(null);
     const r = await ctl.api.exportSession({
-      sessionId: session.id,
+      sessionId,
       format,
       clockCorrected: corrected,
       ...(scope === 'journey' && journey >= 0 ? { journeys: [journey] } : {}),
@@ -40,12 +37,17 @@ export function ExportPanel() {
       ...(path.trim() ? { path: path.trim() } : {}),
       ...(overwrite ? { overwrite } : {}),
     });
-    setBusy(false);
-    if (r.ok) setResult(r.value);
-    else {
-      setError(`${r.error.code}: ${r.error.message}`);
-      setExists(r.error.detail?.exists === true);
-    }
+    update({
+      busyFor: null,
+      outcome: r.ok
+        ? { sessionId, result: r.value, error: null, exists: false }
+        : {
+            sessionId,
+            result: null,
+            error: `${r.error.code}: ${r.error.message}`,
+            exists: r.error.detail?.exists === true,
+          },
+    });
   };
 
   return (
@@ -55,7 +57,7 @@ export function ExportPanel() {
           Format{' '}
           <select
             value={format}
-            onChange={(e) => setFormat(e.target.value as ExportFormat)}
+            onChange={(e) => update({ format: e.target.value as ExportFormat })}
             aria-label="export format"
           >
             <option value="pcapng">pcapng (Wireshark)</option>
@@ -67,7 +69,7 @@ export function ExportPanel() {
           Scope{' '}
           <select
             value={scope}
-            onChange={(e) => setScope(e.target.value as 'all' | 'journey' | 'range')}
+            onChange={(e) => update({ scope: e.target.value as ExportForm['scope'] })}
             aria-label="export scope"
           >
             <option value="all">everything</option>
@@ -80,7 +82,11 @@ export function ExportPanel() {
           </select>
         </label>
         <label>
-          <input type="checkbox" checked={corrected} onChange={(e) => setCorrected(e.target.checked)} />{' '}
+          <input
+            type="checkbox"
+            checked={corrected}
+            onChange={(e) => update({ corrected: e.target.checked })}
+          />{' '}
           clock-corrected timestamps
         </label>
       </div>
@@ -89,10 +95,12 @@ export function ExportPanel() {
           className="grow"
           placeholder="destination: a full path, e.g. ~/journeys.pcapng (default: a new file in the app's export folder)"
           value={path}
-          onChange={(e) => {
-            setPath(e.target.value);
-            setExists(false);
-          }}
+          onChange={(e) =>
+            update({
+              path: e.target.value,
+              outcome: outcome?.exists ? { ...outcome, exists: false } : form.outcome,
+            })
+          }
           aria-label="export path"
         />
         <button className="primary" disabled={busy} onClick={() => void run()}>
@@ -100,10 +108,10 @@ export function ExportPanel() {
         </button>
       </div>
       {busy && progress ? <progress max={progress.total} value={progress.done} /> : null}
-      {error ? (
+      {outcome?.error ? (
         <div className="error-state">
-          {error}
-          {exists ? (
+          {outcome.error}
+          {outcome.exists ? (
             <>
               {' '}
               <button disabled={busy} onClick={() => void run(true)} data-testid="export-replace">
@@ -113,17 +121,17 @@ export function ExportPanel() {
           ) : null}
         </div>
       ) : null}
-      {result ? (
-        <div className="ok-state" data-testid="export-result" data-path={result.path}>
+      {outcome?.result ? (
+        <div className="ok-state" data-testid="export-result" data-path={outcome.result.path}>
           Wrote{' '}
-          {result.journeys !== undefined
-            ? `${plural(result.packets, 'hop')} of ${plural(result.journeys, 'journey')}`
-            : plural(result.packets, 'packet')}
-          , {formatBytes(result.bytes)} to <span className="mono">{result.path}</span>
-          {result.downloadUrl ? (
+          {outcome.result.journeys !== undefined
+            ? `${plural(outcome.result.packets, 'hop')} of ${plural(outcome.result.journeys, 'journey')}`
+            : plural(outcome.result.packets, 'packet')}
+          , {formatBytes(outcome.result.bytes)} to <span className="mono">{outcome.result.path}</span>
+          {outcome.result.downloadUrl ? (
             <>
               {' '}
-              · <a href={result.downloadUrl}>download</a>
+              · <a href={outcome.result.downloadUrl}>download</a>
             </>
           ) : null}
         </div>

@@ -7,6 +7,8 @@ import type {
   AppInfo,
   CaptureStats,
   ErrorData,
+  ExportFormat,
+  ExportResult,
   HostKeyPrompt,
   JourneyView,
   LabStatus,
@@ -16,6 +18,24 @@ import type {
 
 export type Theme = 'light' | 'dark';
 export type BottomTab = 'journey' | 'packet' | 'clocks' | 'export';
+
+/** The Export tab's form and its last outcome: kept here so that they survive a look at another tab. */
+export interface ExportForm {
+  format: ExportFormat;
+  scope: 'all' | 'journey' | 'range';
+  corrected: boolean;
+  path: string;
+  /** The session an export is running for, or null. */
+  busyFor: string | null;
+  /** The last export's outcome, with the session it was for (shown only while that session is open). */
+  outcome: {
+    sessionId: string;
+    result: ExportResult | null;
+    error: string | null;
+    /** The path given exists: the next Export replaces it once the user says so. */
+    exists: boolean;
+  } | null;
+}
 
 export interface AppState {
   info: AppInfo | null;
@@ -42,6 +62,7 @@ export interface AppState {
   journeyView: JourneyView | null;
   /** The timeline's visible time range (ns, clock-corrected, relative to the session base), for range exports. */
   visibleRange: [number, number] | null;
+  exportForm: ExportForm;
 }
 
 type Listener = () => void;
@@ -71,6 +92,7 @@ export class AppStore {
       journeyFilter: '',
       journeyView: null,
       visibleRange: null,
+      exportForm: { format: 'pcapng', scope: 'all', corrected: true, path: '', busyFor: null, outcome: null },
       ...initial,
     };
   }
