@@ -206,13 +206,19 @@ export class AppService implements Backend {
    * Opens files/folders in a session worker. Resolves with the session as soon as the panes can show its
    * packets (large sessions: after a quick scan, journeys follow with a sessionChanged), or when correlated.
    */
-  async openPaths(paths: string[], title?: string): Promise<SessionHandle> {
+  async openPaths(paths: string[], title?: string, scratchDir?: string): Promise<SessionHandle> {
     const id = randomUUID();
-    const h = new SessionHandle(id, title ?? defaultTitle(paths), paths, {
-      progress: (p) => this.emit('sessionProgress', p),
-      changed: (info) => this.emit('sessionChanged', info),
-      exportProgress: (p) => this.emit('exportProgress', p),
-    });
+    const h = new SessionHandle(
+      id,
+      title ?? defaultTitle(paths),
+      paths,
+      {
+        progress: (p) => this.emit('sessionProgress', p),
+        changed: (info) => this.emit('sessionChanged', info),
+        exportProgress: (p) => this.emit('exportProgress', p),
+      },
+      scratchDir,
+    );
     try {
       await h.opened;
     } catch (e) {
@@ -255,6 +261,7 @@ export class AppService implements Backend {
         await this.openPaths(
           paths,
           req.files.length === 1 ? req.files[0].name : `${req.files.length} dropped files`,
+          dir,
         )
       ).info();
     },

@@ -3,6 +3,7 @@
 // lands) and reads frames for summaries and detail itself, so those answer even while the worker is busy.
 // Journeys, clocks and exports are forwarded to the worker.
 
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import type { ErrorData, PacketBatch, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
@@ -73,6 +74,11 @@ export class SessionHandle {
     readonly title: string,
     paths: string[],
     private readonly on: HandleEvents,
+    /**
+     * A scratch folder the files were copied into (dropped in the browser): the user knows them by their names,
+     * so what the session says about them (the notice, a failure) leaves the folder out.
+     */
+    private readonly scratchDir: string | null = null,
   ) {
     this.worker = takeWorker();
     this.closed = new Promise((resolve) => this.worker.once('exit', () => resolve()));
@@ -90,7 +96,17 @@ export class SessionHandle {
     this.worker.postMessage(msg);
   }
 
-  private fail(error: ErrorData, reject: (e: Error) => void): void {
+  /** `text` with the scratch folder's paths as the bare names the user gave. */
+  private named(text: string): string {
+    return this.scratchDir ? text.split(this.scratchDir + path.sep).join('') : text;
+  }
+
+  private shown(info: SessionInfo): SessionInfo {
+    return info.notice ? { ...info, notice: this.named(info.notice) } : info;
+  }
+
+  private fail(given: ErrorData, reject: (e: Error) => void): void {
+    const error = { ...given, message: this.named(given.message) };
     this.failure = error;
     const err = new HopscopeError(error.code, error.message, error.detail);
     reject(err);
@@ -134,8 +150,8 @@ export class SessionHandle {
           proto: new Uint8Array(n),
           status: new Uint8Array(n),
         };
-        this.infoNow = m.info;
-        resolve(m.info);
+        this.infoNow = this.shown(m.info);
+        resolve(this.infoNow);
         break;
       }
       case 'ready': {
@@ -144,7 +160,12 @@ export class SessionHandle {
         if (m.rows || !this.rows) this.setRows(m.rows!, m.captures);
         this.cols = m.cols;
         const rowsRevision = (prev?.rowsRevision ?? 0) + (m.rows && prev ? 1 : 0) || 1;
-        this.infoNow = { ...m.info, revision: (prev?.revision ?? 0) + 1, correlating: false, rowsRevision };
+        this.infoNow = this.shown({
+          ...m.info,
+          revision: (prev?.revision ?? 0) + 1,
+          correlating: false,
+          rowsRevision,
+        });
         this.isReady = true;
         this.readyWaiters.splice(0).forEach((w) => w.resolve());
         this.progress('ready', 1, 1);
@@ -153,7 +174,7 @@ export class SessionHandle {
         break;
       }
       case 'failed':
-        this.progress('failed', 0, 0, `${m.error.code}: ${m.error.message}`);
+        this.progress('failed', 0, 0, `${m.error.code}: ${this.named(m.error.message)}`);
         this.fail(m.error, reject);
         void this.worker.terminate();
         break;
@@ -217,12 +238,12 @@ export class SessionHandle {
       offsetNs,
     });
     this.cols = r.cols;
-    this.infoNow = {
+    this.infoNow = this.shown({
       ...r.info,
       revision: this.infoNow!.revision + 1,
       correlating: false,
       rowsRevision: this.infoNow!.rowsRevision,
-    };
+    });
     return this.infoNow;
   }
 

@@ -306,6 +306,17 @@ describe('AppService on the sample session', () => {
     });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.error.code).toBe('PCAP_BAD_MAGIC');
+    // Named as the user knows it, not by the app's scratch copy (…/dropped-XXXX/x.pcap).
+    expect(!bad.ok && bad.error.message).toMatch(/^x\.pcap: /);
+    const droppedMix = await ok<SessionInfo>(
+      svc.call('openFiles', {
+        files: [
+          { name: 'node-1__ens33.pcap', bytes },
+          { name: 'node-2__junk.pcap', bytes: new TextEncoder().encode('not a capture at all') },
+        ],
+      }),
+    );
+    expect(droppedMix.notice).toMatch(/^1 file was not opened: node-2__junk\.pcap: PCAP_BAD_MAGIC: /);
     const missing = await svc.call('openPaths', { paths: ['/nonexistent/capture.pcap'] });
     expect(!missing.ok && missing.error.code).toBe('FILE_NOT_FOUND');
     // Beside a good file, a non-capture has no pane to show its problem in: the session's notice says it.
