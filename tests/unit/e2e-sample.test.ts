@@ -125,6 +125,12 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.locator('[data-testid=pane][data-capture="node-1/ens33"] .row.in-journey').first().click();
     await p.click('[data-testid=tab-packet]');
     await p.waitForSelector('[data-testid=packet-detail] .layer-tree summary');
+    // Numbered in its own capture, as tcpdump and Wireshark number a file's packets (it said the session's index).
+    const row = p.locator('[data-testid=pane][data-capture="node-1/ens33"] .row.selected');
+    const at = Number(/translateY\((\d+)px\)/.exec((await row.getAttribute('style'))!)![1]) / 20;
+    const global = Number(await row.getAttribute('data-packet'));
+    expect(await p.textContent('.detail-title b')).toBe(`node-1/ens33 #${at + 1}`);
+    expect(await p.getAttribute('.detail-title b', 'title')).toBe(`packet ${global + 1} of the session`);
     const names = await p.$$eval('.layer-tree summary', (els) =>
       els.map((e) => e.textContent!.toLowerCase()),
     );
@@ -144,6 +150,13 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.locator('tr[data-node="node-2"] button[type=submit]').click();
     await p.waitForSelector('tr[data-node="node-2"] .badge');
     expect(await p.locator('tr[data-node="node-2"]').textContent()).toContain('2 ms');
+    // node-2's panes show its times on node-1's clock, and say so; node-1's (the reference) show them as captured.
+    await p.waitForFunction(
+      () =>
+        document.querySelector('[data-testid=pane][data-capture="node-2/ens33"] [data-testid=pane-clock]')
+          ?.textContent === 'clock −2 ms',
+    );
+    expect(await p.$('[data-testid=pane][data-capture="node-1/ens33"] [data-testid=pane-clock]')).toBeNull();
     expect(await p.locator('tr[data-node="node-2"]').textContent()).not.toContain('manual manual');
     await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
     await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));

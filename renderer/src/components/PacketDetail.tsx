@@ -36,8 +36,8 @@ export function PacketDetail() {
     <div className="packet-detail" data-testid="packet-detail">
       <div className="layers">
         <div className="detail-title">
-          <b>
-            #{detail.index} {cap?.node}/{cap?.iface}
+          <b title={`packet ${detail.index + 1} of the session`}>
+            {cap?.node}/{cap?.iface} #{ctl.packets.positionInCapture(detail.capture, detail.index) + 1}
           </b>{' '}
           <span className="mono">{detail.summary}</span>
         </div>

@@ -6,6 +6,7 @@ import { memo, useCallback, useEffect, useRef, useSyncExternalStore } from 'reac
 import type { CaptureInfo } from '../../../preload/api.ts';
 import { useAppState, useController, usePacketsVersion } from '../context.ts';
 import { wallClock } from '../lib/format.ts';
+import { formatDuration } from '../lib/timeScale.ts';
 import { useFixedRows } from '../lib/useFixedRows.ts';
 
 const ROW_HEIGHT = 20;
@@ -23,7 +24,7 @@ export function Panes() {
           {session.captures
             .filter((c) => c.node === n)
             .map((c) => (
-              <Pane key={c.index} capture={c} baseNs={session.baseNs} />
+              <Pane key={c.index} capture={c} baseNs={session.baseNs} reference={session.referenceNode} />
             ))}
         </div>
       ))}
@@ -31,7 +32,15 @@ export function Panes() {
   );
 }
 
-function Pane({ capture, baseNs }: { capture: CaptureInfo; baseNs: string }) {
+function Pane({
+  capture,
+  baseNs,
+  reference,
+}: {
+  capture: CaptureInfo;
+  baseNs: string;
+  reference: string | null;
+}) {
   const ctl = useController();
   usePacketsVersion();
   const selectedPacket = useAppState((s) => s.selectedPacket);
@@ -44,6 +53,9 @@ function Pane({ capture, baseNs }: { capture: CaptureInfo; baseNs: string }) {
   const onPick = useCallback((g: number) => ctl.selectPacket(g), [ctl]);
   const onOpen = useCallback((j: number, g: number) => ctl.selectJourney(j, g), [ctl]);
   const { scrollToIndex } = rows;
+  // The times shown are corrected to the reference node's clock: the head says by how much (tcpdump on this node
+  // printed other times).
+  const shift = ctl.packets.captureOffsetNs[capture.index] ?? 0;
   useSyncExternalStore(ctl.summaries.subscribe, ctl.summaries.getVersion);
 
   // Follow the selection: the selected packet itself in its pane, the same journey's packet in the others (and a
@@ -66,6 +78,18 @@ function Pane({ capture, baseNs }: { capture: CaptureInfo; baseNs: string }) {
         <span className="pane-node">{capture.node}</span>
         <span className="pane-iface">{capture.iface}</span>
         <span className="pane-count">{count.toLocaleString()} pkts</span>
+        {shift ? (
+          <span
+            className="badge pane-clock"
+            data-testid="pane-clock"
+            title={
+              `Times on ${reference ?? 'the reference node'}'s clock: ${formatDuration(-shift)} from what ` +
+              `tcpdump on ${capture.node} recorded (Clocks tab).`
+            }
+          >
+            clock {formatDuration(-shift)}
+          </span>
+        ) : null}
         {capture.drops ? <span className="badge warn">{capture.drops} dropped</span> : null}
         {capture.problems.length ? (
           <span className="badge warn" title={capture.problems.join('\n')}>
