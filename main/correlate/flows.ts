@@ -1,6 +1,7 @@
 // Flows: requests and replies paired. Every hop contributes its (proto, endpoints) tuple, orientation-free;
 // journeys sharing any tuple are one flow, so a NodePort connection and its DNAT/SNAT'ed twin (whose tuples
-// chain through the NAT hop) are one flow. ICMP echo pairs by (addresses, id, seq): one flow per ping.
+// chain through the NAT hop) are one flow. ICMP echo pairs by (addresses, id, seq): one flow per ping. An ICMP
+// error joins the flow of the packet it quotes (a `need to frag` beside its TCP connection).
 
 import { withCapacity } from './columns.ts';
 import { M_FLOW, M_FRAGMENT } from './observations.ts';
@@ -79,6 +80,11 @@ function journeyTuples(res: CorrelationResult, k: number): number {
   let count = 0;
   let prev = -1;
   for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
+    // An ICMP error: the tuple of the packet it quotes (ObservationTable.append takes the same).
+    if (rows.quotedFlowKey(r)) {
+      count = addTuple(count);
+      continue;
+    }
     // Most hops carry the inner packet unchanged: equal in every column packetFlowKey reads, the row's tuple is
     // the previous one's, already counted.
     if (prev >= 0 && rows.sameTuple(prev, r)) continue;

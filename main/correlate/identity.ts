@@ -45,10 +45,28 @@ export interface Identity {
    */
   src6: number;
   dst6: number;
+  /**
+   * An ICMP error (unreachable, time exceeded, …; ICMPv6 too big too) whose quoted packet has a flow tuple: its
+   * hash (packetFlowKey of the quoted addresses, ports or echo id/seq), so the error joins that packet's flow.
+   */
+  quoted: boolean;
+  quotedHi: number;
+  quotedLo: number;
 }
 
 export function createIdentity(): Identity {
-  return { keyed: false, keyHi: 0, keyLo: 0, tailKnown: false, tail: 0, src6: 0, dst6: 0 };
+  return {
+    keyed: false,
+    keyHi: 0,
+    keyLo: 0,
+    tailKnown: false,
+    tail: 0,
+    src6: 0,
+    dst6: 0,
+    quoted: false,
+    quotedHi: 0,
+    quotedLo: 0,
+  };
 }
 
 // Two 32-bit murmur3-style lanes with different seeds give the 64-bit key. The words are collected first and
@@ -187,14 +205,78 @@ function hashIpv6(f: PacketFields, frame: Uint8Array, out: Identity, base: numbe
   const s = f.src6Offset;
   const d = f.dst6Offset;
   if (s < 0 || d < 0 || s + IPV6_ADDR > n || d + IPV6_ADDR > n) return;
-  let hs = 0x6a09e667;
-  let hd = 0x6a09e667;
-  for (let i = 0; i < IPV6_ADDR; i += 4) {
-    hs = fmix(hs ^ i32(frame, base + s + i));
-    hd = fmix(hd ^ i32(frame, base + d + i));
+  out.src6 = address6(frame, base + s);
+  out.dst6 = address6(frame, base + d);
+}
+
+/** An IPv6 address at frame[at] hashed to 32 bits, never 0 (the row store's IPv6 address). */
+function address6(frame: Uint8Array, at: number): number {
+  let h = 0x6a09e667;
+  for (let i = 0; i < IPV6_ADDR; i += 4) h = fmix(h ^ i32(frame, at + i));
+  return h || 1;
+}
+
+/** An ICMP error (RFC 792: unreachable, source quench, redirect, time exceeded, parameter problem). */
+function icmpError(proto: number, type: number): boolean {
+  if (proto === PROTO_ICMPV6) return type >= 1 && type <= 4; // unreachable, too big, time exceeded, parameter
+  return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
+}
+
+// IPv6 extension headers walked past in a quoted packet: hop-by-hop, routing, destination options; fragment.
+const IPV6_HBH = 0;
+const IPV6_ROUTING = 43;
+const IPV6_FRAGMENT = 44;
+const IPV6_DSTOPT = 60;
+
+/**
+ * The flow tuple of the packet an ICMP error quotes (its IP header at frame[q], the error's bytes ending at
+ * `end`) into out.quoted/quotedHi/quotedLo, as packetFlowKey takes the quoted packet's own row: addresses and
+ * ports, or an echo's addresses, id and seq. Nothing when the quote is cut before them or is a later fragment.
+ */
+function quotedFlow(v6: boolean, frame: Uint8Array, q: number, end: number, out: Identity): void {
+  let nh: number;
+  let at: number;
+  let src: number;
+  let dst: number;
+  if (!v6) {
+    if (q + 20 > end || frame[q] >> 4 !== 4) return;
+    const ihl = (frame[q] & 15) * 4;
+    if (ihl < 20 || (u16(frame, q + 6) & 0x1fff) !== 0) return;
+    nh = frame[q + 9];
+    at = q + ihl;
+    src = i32(frame, q + 12) >>> 0;
+    dst = i32(frame, q + 16) >>> 0;
+  } else {
+    if (q + 40 > end || frame[q] >> 4 !== 6) return;
+    src = address6(frame, q + 8) >>> 0;
+    dst = address6(frame, q + 24) >>> 0;
+    nh = frame[q + 6];
+    at = q + 40;
+    for (;;) {
+      if (nh === IPV6_HBH || nh === IPV6_ROUTING || nh === IPV6_DSTOPT) {
+        if (at + 2 > end) return;
+        const len = (frame[at + 1] + 1) * 8;
+        nh = frame[at];
+        at += len;
+      } else if (nh === IPV6_FRAGMENT) {
+        if (at + 8 > end || (u16(frame, at + 2) & 0xfff8) !== 0) return;
+        nh = frame[at];
+        at += 8;
+      } else break;
+    }
   }
-  out.src6 = hs || 1;
-  out.dst6 = hd || 1;
+  let known = false;
+  if (nh === PROTO_TCP || nh === PROTO_UDP) {
+    if (at + 4 > end) return;
+    known = packetFlowKey(nh, -1, -1, -1, src, u16(frame, at), dst, u16(frame, at + 2));
+  } else if (nh === PROTO_ICMP || nh === PROTO_ICMPV6) {
+    if (at + 8 > end) return;
+    known = packetFlowKey(nh, frame[at], u16(frame, at + 4), u16(frame, at + 6), src, -1, dst, -1);
+  }
+  if (!known) return;
+  out.quoted = true;
+  out.quotedHi = FLOW_KEY[0];
+  out.quotedLo = FLOW_KEY[1];
 }
 
 /** Where the innermost L4 header starts, even when the decoder stopped inside it (snaplen). */
@@ -223,6 +305,7 @@ export function computeIdentity(
   out.tail = 0;
   out.src6 = 0;
   out.dst6 = 0;
+  out.quoted = false;
   if (f.ipVersion === 6) hashIpv6(f, frame, out, base, n);
   if (f.ipVersion === 0 || f.ipTotalLen < 0) return;
   const w = words;
@@ -248,6 +331,8 @@ export function computeIdentity(
       const t6 = frame[base + l4];
       if (proto === PROTO_ICMPV6 && t6 !== ICMPV6_ECHO_REQUEST && t6 !== ICMPV6_ECHO_REPLY)
         mixIpv6(f, frame, base, n);
+      if (icmpError(proto, t6))
+        quotedFlow(proto === PROTO_ICMPV6, frame, base + l4 + ICMP_MIN, base + n, out);
     } else if (proto === PROTO_TCP) {
       if (l4 < 0 || l4 + TCP_ACK_END > n) return;
       w[nw++] = i32(frame, base + l4 + TCP_SEQ);

@@ -61,7 +61,10 @@ const TYPE_OR_FLAG_BITS = 0x1ff;
 /** On UDP rows (no type or flags there): the first fragment of a datagram the IP layer fragmented. */
 const UDP_FIRST_FRAGMENT = 0x100;
 const IPPROTO_UDP = 17;
-/** The row has no flow tuple (flows.ts: neither ports nor an ICMP echo), or the table keeps none (flowTuples). */
+/**
+ * The row has no flow tuple (flows.ts: neither ports nor an ICMP echo, nor an ICMP error quoting a packet with
+ * one), or the table keeps none (flowTuples).
+ */
 export const M_FLOW = 1024;
 /**
  * Not an absent field: the row is an IP fragment (an offset, or more to come). flows.ts joins a datagram's
@@ -123,6 +126,8 @@ export class ObservationTable {
   private readonly wideIpLen = new Map<number, number>();
   /** Per row that has both fields of a shared column: [ICMP id, ICMP seq, TCP flags], -1 where not displaced. */
   private readonly displaced = new Map<number, [number, number, number]>();
+  /** Per ICMP error row whose quoted packet has a flow tuple: that tuple's hash (Identity.quoted). */
+  private readonly quotedFlows = new Map<number, [number, number]>();
   /** Interned (src MAC, dst MAC) of the outer frame as id + 1, 0 without Ethernet. Read with ethSrc()/ethDst(). */
   private ethPair!: Uint16Array | Int32Array;
   encapCount!: Uint8Array;
@@ -326,6 +331,7 @@ export class ObservationTable {
     if (encMap) remapIds(this.encapId, encMap, from, to);
     for (const [r, v] of part.wideIpLen) this.wideIpLen.set(r, v);
     for (const [r, v] of part.displaced) this.displaced.set(r, v);
+    for (const [r, v] of part.quotedFlows) this.quotedFlows.set(r, v);
     if (to > this.length) this.length = to;
   }
 
@@ -338,6 +344,7 @@ export class ObservationTable {
       encaps: this.encaps.valuesCopy(),
       wideIpLen: [...this.wideIpLen],
       displaced: [...this.displaced],
+      quotedFlows: [...this.quotedFlows],
     };
   }
 
@@ -437,7 +444,16 @@ export class ObservationTable {
     if ((sp >= 0 && iid >= 0) || (dp >= 0 && iseq >= 0) || (it >= 0 && tf >= 0))
       this.displaced.set(i, [sp >= 0 ? iid : -1, dp >= 0 ? iseq : -1, it >= 0 ? tf : -1]);
     // The row's flow tuple, as flows.ts takes it (journeyTuples: the same function on the same values).
-    const known = this.keepFlows && packetFlowKey(proto, it, iid, iseq, this.src[i], sp, this.dst[i], dp);
+    let known = this.keepFlows && packetFlowKey(proto, it, iid, iseq, this.src[i], sp, this.dst[i], dp);
+    // An ICMP error (no tuple of its own) takes the tuple of the packet it quotes: it joins that packet's flow.
+    if (id.quoted) {
+      this.quotedFlows.set(i, [id.quotedHi, id.quotedLo]);
+      if (this.keepFlows && !known) {
+        FLOW_KEY[0] = id.quotedHi;
+        FLOW_KEY[1] = id.quotedLo;
+        known = true;
+      }
+    }
     if (known) {
       this.flowHi[i] = FLOW_KEY[0];
       this.flowLo[i] = FLOW_KEY[1];
@@ -613,6 +629,24 @@ export class ObservationTable {
    * Same flow tuple columns (protocol, addresses, ports, ICMP type/id/seq): compared raw with their `missing`
    * bits, which is what the accessors' values amount to, without a call and a branch per field.
    */
+  /**
+   * Row r's quoted packet's flow tuple into FLOW_KEY (an ICMP error: Identity.quoted); false, FLOW_KEY untouched,
+   * for any other row.
+   */
+  /** Whether row r is an ICMP error whose quoted packet has a flow tuple (quotedFlowKey). */
+  quotesFlow(r: number): boolean {
+    return this.quotedFlows.size !== 0 && this.quotedFlows.has(r);
+  }
+
+  quotedFlowKey(r: number): boolean {
+    if (this.quotedFlows.size === 0) return false;
+    const q = this.quotedFlows.get(r);
+    if (!q) return false;
+    FLOW_KEY[0] = q[0];
+    FLOW_KEY[1] = q[1];
+    return true;
+  }
+
   sameTuple(a: number, b: number): boolean {
     const m = this.missing[a];
     if (!(
@@ -743,6 +777,7 @@ export interface RowsPart {
   encaps: Float64Array;
   wideIpLen: [number, number][];
   displaced: [number, [number, number, number]][];
+  quotedFlows: [number, [number, number]][];
 }
 
 /** Row indices are int32. */

@@ -338,6 +338,14 @@ export class CorrelationResult {
     if (query) return query;
     const first = this.flowFirst[this.flowOf[k]];
     if (first === k) return 'request';
+    if (rows.quotesFlow(r0)) {
+      // An ICMP error, in the flow of the packet it quotes: a reply when it goes back to the flow's first sender.
+      for (const r of this.journeyRows(first)) {
+        if (rows.src[r] === rows.dst[r0]) return 'reply';
+        if (rows.dst[r] === rows.dst[r0]) return 'request';
+      }
+      return 'reply';
+    }
     for (const r of this.journeyRows(first)) {
       if (rows.src[r] === rows.src[r0] && rows.srcPort(r) === rows.srcPort(r0)) return 'request';
       if (rows.dst[r] === rows.src[r0] && rows.dstPort(r) === rows.srcPort(r0)) return 'reply';

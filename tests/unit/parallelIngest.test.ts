@@ -189,6 +189,18 @@ describe('parallel ingest gives what one thread gives', () => {
     }
   });
 
+  it("with ICMP errors in the worker's run (their quoted packets' flows come back with its rows)", () => {
+    const [errors] = fixtureFiles('router-errors');
+    const inputs = load([...fixtureFiles('flannel-vxlan'), `node-3:eth0=${errors}`]);
+    const par = run(inputs, 2);
+    expect(par.correlator.captures.at(-1)?.node).toBe('node-3');
+    const frag = JSON.parse(journeysJson(par)).journeys.find((j: { summary: string }) =>
+      j.summary.startsWith('10.98.1.1 > 10.98.1.2: ICMP type 3, length 556'),
+    );
+    expect(frag).toMatchObject({ role: 'reply' });
+    expectSame(par, run(inputs, 1), 2);
+  });
+
   it('with the nodes interleaved in the file order (no node is whole in the main run)', () => {
     const files = fixtureFiles('calico-ipip');
     const n1 = files.filter((f) => path.basename(f).startsWith('node-1'));

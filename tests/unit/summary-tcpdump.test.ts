@@ -206,6 +206,38 @@ describe('journey summaries say what tcpdump says', () => {
     expect(packetFlowKey(1, 3, 85, 1, 0x0a620102, -1, 0x0a620202, -1)).toBe(false); // an error: no flow
   });
 
+  it('an ICMP error joins the flow of the packet it quotes, as a reply (both families, echo and UDP quoted)', () => {
+    const [file] = fixtureFiles('router-errors');
+    const lines = tcpdumpLines(file);
+    const res = correlate([file]);
+    const errors = [
+      /unreachable - need to frag/,
+      /packet too big/,
+      /ICMP time exceeded in-transit/,
+      /ICMP6, time exceeded in-transit/,
+      /admin prohibited filter/,
+      /unreachable prohibited/,
+      /udp port 53 unreachable/,
+    ];
+    const flows = new Set<number>();
+    for (const re of errors) {
+      const i = lines.findIndex((l) => re.test(l));
+      expect(i, String(re)).toBeGreaterThan(0);
+      // In this capture each error comes right after the packet it answers (journeys are single packets).
+      const [error, cause] = [res.journeyOfRow(i), res.journeyOfRow(i - 1)];
+      expect(lines[i - 1]).not.toMatch(/ICMP6?, .*(unreachable|too big|exceeded)/);
+      expect(res.flowOf[error], lines[i]).toBe(res.flowOf[cause]);
+      expect([res.flowRole(cause), res.flowRole(error)], lines[i]).toEqual(['request', 'reply']);
+      flows.add(res.flowOf[error]);
+    }
+    // Each error in its own packet's flow, not all in one.
+    expect(flows.size).toBe(errors.length);
+    // The address mask request (no reply, no error) stays a flow of its own.
+    const mask = res.journeyOfRow(lines.findIndex((l) => l.includes('address mask request')));
+    expect(res.flowFirst[res.flowOf[mask]]).toBe(mask);
+    expect([...res.flowOf].filter((f) => f === res.flowOf[mask])).toHaveLength(1);
+  });
+
   it('orders the flags as tcpdump does (print-tcp.c: F S R P . U E W)', () => {
     const [F, S, R, P, A, U, E, W] = [0x01, 0x02, 0x04, 0x08, 0x10, 0x20, 0x40, 0x80];
     expect(tcpFlagsString(S | A)).toBe('S.');
