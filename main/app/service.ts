@@ -37,7 +37,6 @@ import { defaultExportPath } from './exporter.ts';
 import { refuseInputAsOutput } from '../export/sink.ts';
 import { LiveCapture } from './liveCapture.ts';
 import type { LiveSession } from './liveSession.ts';
-import { defaultTitle } from './sessionBuild.ts';
 import { prewarmSessionWorker, SessionHandle } from './sessionHandle.ts';
 import { listAliases, NodeManager } from './nodes.ts';
 
@@ -210,7 +209,7 @@ export class AppService implements Backend {
     const id = randomUUID();
     const h = new SessionHandle(
       id,
-      title ?? defaultTitle(paths),
+      title,
       paths,
       {
         progress: (p) => this.emit('sessionProgress', p),
@@ -457,7 +456,7 @@ export class AppService implements Backend {
     const s = this.session(req.sessionId);
     const file = req.path
       ? exportTarget(req.path, req.overwrite === true, s.inputPaths())
-      : defaultExportPath(path.join(this.workDir, 'exports'), s.title, req.format);
+      : defaultExportPath(path.join(this.workDir, 'exports'), s.sessionTitle, req.format);
     // The worker writes the file and sends throttled exportProgress events meanwhile.
     const out = await s.call<ExportResult>('exportSession', { ...req, path: file });
     const name = `${s.id.slice(0, 8)}-${path.basename(file)}`;

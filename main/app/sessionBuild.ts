@@ -59,9 +59,13 @@ export function buildSession(
       p ? { offset: p.offset } : undefined,
     );
   }
+  // Titled after the first file that opened: a non-capture given first (its problem is in the notice) is not it.
+  const opened = new Set(c.result.captures.map((x) => x.path));
+  const unopened = new Set(c.problems.flatMap((p) => (opened.has(p.path) ? [] : [p.path])));
+  const named = paths.filter((p) => !unopened.has(firstPath([p])));
   const s = new LoadedSession(
     id,
-    title ?? defaultTitle(paths),
+    title ?? defaultTitle(named.length ? named : paths),
     firstPath(paths),
     c.correlator,
     c.result,

@@ -12,6 +12,7 @@ import { workerEntry } from '../common/workerEntry.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { FrameSource } from '../session/frames.ts';
 import { sessionInputs } from './exporter.ts';
+import { defaultTitle } from './sessionBuild.ts';
 import type { FromWorker, JourneyColumns, ToWorker } from './sessionProtocol.ts';
 import type { ScanColumns } from './sessionScan.ts';
 
@@ -50,6 +51,7 @@ export interface HandleEvents {
 
 export class SessionHandle {
   private infoNow: SessionInfo | null = null;
+  private title: string;
   private rows: ScanColumns | null = null;
   private cols: JourneyColumns | null = null;
   private captures: { path: string; linkType: number }[] = [];
@@ -71,7 +73,8 @@ export class SessionHandle {
 
   constructor(
     readonly id: string,
-    readonly title: string,
+    /** Given, or the first path's name until the worker names the session (after the file that opened). */
+    private readonly givenTitle: string | undefined,
     paths: string[],
     private readonly on: HandleEvents,
     /**
@@ -92,7 +95,8 @@ export class SessionHandle {
           this.fail({ code: 'INTERNAL', message: `session worker exited (${code})` }, reject);
       });
     });
-    const msg: ToWorker = { t: 'open', id, paths, title, previewMin: PREVIEW_MIN_PACKETS };
+    this.title = givenTitle ?? defaultTitle(paths);
+    const msg: ToWorker = { t: 'open', id, paths, title: givenTitle, previewMin: PREVIEW_MIN_PACKETS };
     this.worker.postMessage(msg);
   }
 
@@ -102,6 +106,7 @@ export class SessionHandle {
   }
 
   private shown(info: SessionInfo): SessionInfo {
+    this.title = info.title;
     return info.notice ? { ...info, notice: this.named(info.notice) } : info;
   }
 
@@ -245,6 +250,11 @@ export class SessionHandle {
       rowsRevision: this.infoNow!.rowsRevision,
     });
     return this.infoNow;
+  }
+
+  /** The session's title (SessionInfo.title once opened). */
+  get sessionTitle(): string {
+    return this.title;
   }
 
   info(): SessionInfo {

@@ -42,12 +42,18 @@ export function App() {
           t.isContentEditable ||
           !!t.closest('.monaco-editor'));
       if (typing) return;
+      // Enter and Space on a button, link or disclosure are that control's own (Enter chose the journey and
+      // switched tabs before the button's click: an Export or an Apply was lost).
+      if ((e.key === 'Enter' || e.key === ' ') && t?.closest('button, a[href], summary, [role=tab]')) return;
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
         ctl.moveSelection(e.key === 'ArrowDown' ? 1 : -1);
       } else if (e.key === 'PageDown' || e.key === 'PageUp') {
         e.preventDefault();
         ctl.moveSelection(e.key === 'PageDown' ? 20 : -20);
+      } else if (e.key === 'Home' || e.key === 'End') {
+        e.preventDefault();
+        ctl.moveSelection(e.key === 'End' ? Infinity : -Infinity);
       } else if (e.key === 'Enter') {
         const { selectedJourney, selectedPacket } = ctl.store.get();
         if (selectedJourney >= 0) ctl.selectJourney(selectedJourney, selectedPacket);

@@ -177,6 +177,8 @@ export class Controller {
       selectedPacket: -1,
       selectedJourney: -1,
       focusedCapture: 0,
+      // Another session's filter would hide this one's journeys ("0 journeys" for a session of 120).
+      journeyFilter: this.store.get().session?.id === s.id ? this.store.get().journeyFilter : '',
       loading: s.live ? null : loadingLabel(s),
     });
     this.packets.reset(s.captures.length, s.live ? undefined : s.captures.map((c) => c.packets));
@@ -352,13 +354,27 @@ export class Controller {
   }
 
   /** Keyboard: move the selection within the focused pane. */
+  /**
+   * Moves the selection `delta` rows within the focused pane (±Infinity: to its first or last row). From the
+   * selected packet when it is in this pane; else from this pane's row of the selected journey (highlighted
+   * there); else from the row nearest the selected packet's time; else from the top.
+   */
   moveSelection(delta: number): void {
-    const { focusedCapture, selectedPacket } = this.store.get();
-    const n = this.packets.captureCount(focusedCapture);
+    const { focusedCapture: c, selectedPacket, selectedJourney } = this.store.get();
+    const n = this.packets.captureCount(c);
     if (!n) return;
-    const pos = selectedPacket >= 0 ? this.packets.positionInCapture(focusedCapture, selectedPacket) : -1;
-    const next = pos < 0 ? 0 : Math.max(0, Math.min(n - 1, pos + delta));
-    this.selectPacket(this.packets.packetOf(focusedCapture, next));
+    let pos = selectedPacket >= 0 ? this.packets.positionInCapture(c, selectedPacket) : -1;
+    if (pos < 0 && selectedJourney >= 0) pos = this.packets.findJourneyInCapture(c, selectedJourney);
+    let next: number;
+    if (pos >= 0) next = pos + delta;
+    else if (selectedPacket >= 0) {
+      // The row at (or after) the selected packet's time is where the selection lands, moved by one less.
+      const at = this.packets.positionAtTime(c, this.packets.timeOf(selectedPacket));
+      next = at + (delta > 0 ? delta - 1 : delta);
+    } else next = delta < 0 ? n - 1 : 0;
+    if (delta === Infinity) next = n - 1;
+    if (delta === -Infinity) next = 0;
+    this.selectPacket(this.packets.packetOf(c, Math.max(0, Math.min(n - 1, next))));
   }
 
   async setClock(node: string, offsetNs: number | null): Promise<void> {

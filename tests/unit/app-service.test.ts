@@ -332,6 +332,11 @@ describe('AppService on the sample session', () => {
       ),
     );
     expect(one.notice).toBeUndefined();
+    // Given first, the non-capture does not name the session: the file that opened does.
+    const garbageFirst = await ok<SessionInfo>(
+      svc.call('openPaths', { paths: [garbage, 'resources/sample-session/node-1__ens33.pcap'] }),
+    );
+    expect([mixed.title, garbageFirst.title]).toEqual(['node-1__ens33.pcap', 'node-1__ens33.pcap']);
     // An export opened again beside the captures it was made from: every lane twice, which the notice says.
     const files = fixtureFiles('flannel-vxlan');
     const merged = path.join(tempDir('hs-merged-'), 'merged.pcapng');

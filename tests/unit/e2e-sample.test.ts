@@ -218,6 +218,40 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.selectOption('[aria-label="export format"]', 'pcapng');
   });
 
+  it('Enter on a focused button is that button’s; a scope whose subject is gone is refused, not widened', async () => {
+    await p.locator('[data-testid=pane][data-capture="node-1/ens33"] .row.in-journey').first().click();
+    await p.click('[data-testid=tab-export]');
+    await p.selectOption('[aria-label="export scope"]', 'journey');
+    const before = await p.locator('[data-testid=export-result]').getAttribute('data-path');
+    // Enter chose the selected journey and switched to the Journey tab before the button saw it.
+    await p.focus('[data-testid=export] button.primary');
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(
+      (old) => {
+        const r = document.querySelector('[data-testid=export-result]');
+        return !!r && r.getAttribute('data-path') !== old;
+      },
+      before,
+      { timeout: 10_000 },
+    );
+    expect(await p.getAttribute('[data-testid=tab-export]', 'aria-selected')).toBe('true');
+    expect(await p.textContent('[data-testid=export-result]')).toMatch(/^Wrote \d+ packets?, /);
+    // A packet of no journey (an ARP) selected: "the selected journey" no longer names one.
+    await p
+      .locator('[data-testid=pane][data-capture="node-1/ens33"] .row[data-journey="-1"]')
+      .first()
+      .click();
+    await p.click('[data-testid=export] button.primary');
+    expect(await p.textContent('[data-testid=export] .error-state')).toContain('No journey is selected');
+    expect(await p.$('[data-testid=export-result]')).toBeNull();
+    await p.selectOption('[aria-label="export scope"]', 'all');
+    // A journey selected again for the tests after this one.
+    await p
+      .locator('[data-testid=pane][data-capture="node-1/ens33"] .row:not([data-journey="-1"])')
+      .first()
+      .click();
+  });
+
   it('the Electron preload is built as CommonJS (sandboxed preloads cannot load ES modules)', () => {
     const pre = readFileSync(path.join(ROOT, 'out/preload/index.cjs'), 'utf8');
     expect(pre).not.toMatch(/^\s*import\s/m);

@@ -115,6 +115,60 @@ describe('Controller loading', () => {
     }
   });
 
+  it('keys in a newly focused pane move from its row of the selected journey; Home/End go to its ends', async () => {
+    const ctl = new Controller(recordingApi(backend, []), new AppStore());
+    await ctl.showSession(session);
+    const pk = ctl.packets;
+    const j = pk.journey.data;
+    // A journey seen on two captures, at a row past the first of the second one.
+    let pick: { a: number; c: number; pos: number } | null = null;
+    for (let g = 0; g < pk.count && !pick; g++) {
+      if (j[g] < 0) continue;
+      for (let c = 0; c < session.captures.length; c++) {
+        const pos = pk.findJourneyInCapture(c, j[g]);
+        if (c !== pk.capture.data[g] && pos > 0 && pos < pk.captureCount(c) - 1) {
+          pick = { a: g, c, pos };
+          break;
+        }
+      }
+    }
+    expect(pick).not.toBeNull();
+    const { a, c, pos } = pick!;
+    ctl.selectPacket(a);
+    ctl.store.set({ focusedCapture: c });
+    ctl.moveSelection(1);
+    // From the highlighted row, not from the pane's first (which lost the place).
+    expect(ctl.store.get().selectedPacket).toBe(pk.packetOf(c, pos + 1));
+    ctl.moveSelection(Infinity);
+    expect(ctl.store.get().selectedPacket).toBe(pk.packetOf(c, pk.captureCount(c) - 1));
+    ctl.moveSelection(-Infinity);
+    expect(ctl.store.get().selectedPacket).toBe(pk.packetOf(c, 0));
+    // A packet of no journey selected elsewhere: the row nearest its time.
+    const lone = [...j.keys()].find((g) => j[g] < 0 && pk.capture.data[g] !== c);
+    if (lone !== undefined) {
+      ctl.selectPacket(lone);
+      ctl.store.set({ focusedCapture: c });
+      ctl.moveSelection(1);
+      const at = pk.positionAtTime(c, pk.timeOf(lone));
+      expect(ctl.store.get().selectedPacket).toBe(pk.packetOf(c, Math.min(at, pk.captureCount(c) - 1)));
+    }
+  });
+
+  it("another session starts with no journey filter (the last one's hid its journeys)", async () => {
+    const store = new AppStore();
+    const ctl = new Controller(recordingApi(backend, []), store);
+    await ctl.showSession(session);
+    store.set({ journeyFilter: 'igmp' });
+    // The same session again (a new revision): the filter stays.
+    await ctl.showSession({ ...session });
+    expect(store.get().journeyFilter).toBe('igmp');
+    const r = await backend.call('openSample', undefined, {});
+    if (!r.ok) throw new Error(r.error.message);
+    await ctl.showSession(r.value as SessionInfo);
+    expect(store.get().journeyFilter).toBe('');
+    await ctl.closeSession();
+  });
+
   it('refreshes journey columns in place after a clock override, telling the panes once rather than per slice', async () => {
     const calls: Call[] = [];
     const ctl = new Controller(recordingApi(backend, calls), new AppStore(), {

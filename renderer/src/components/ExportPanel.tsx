@@ -26,13 +26,24 @@ export function ExportPanel() {
 
   const run = async (overwrite = false) => {
     const sessionId = session.id;
+    // A scope whose subject is gone (no journey selected, no range shown) is said, never widened to everything.
+    const missing =
+      scope === 'journey' && journey < 0
+        ? 'No journey is selected: select one, or export everything.'
+        : scope === 'range' && !range
+          ? 'The timeline shows no range: export everything, or a journey.'
+          : null;
+    if (missing) {
+      update({ outcome: { sessionId, result: null, error: missing, exists: false } });
+      return;
+    }
     update({ busyFor: sessionId, outcome: null });
     setProgress(null);
     const r = await ctl.api.exportSession({
       sessionId,
       format,
       clockCorrected: corrected,
-      ...(scope === 'journey' && journey >= 0 ? { journeys: [journey] } : {}),
+      ...(scope === 'journey' ? { journeys: [journey] } : {}),
       ...(scope === 'range' && range ? { rangeNs: range } : {}),
       ...(path.trim() ? { path: path.trim() } : {}),
       ...(overwrite ? { overwrite } : {}),

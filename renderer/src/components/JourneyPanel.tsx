@@ -97,10 +97,10 @@ export function JourneyPanel() {
           }}
         />
         <div className="muted small">
-          {total.toLocaleString()} journeys
+          {plural(total, 'journey')}
           {items.length < total
             ? ` (${items.length.toLocaleString()} loaded, more as you scroll)`
-            : ''} · {session.flows.toLocaleString()} flows
+            : ''} · {plural(session.flows, 'flow')}
         </div>
         <div
           ref={listRef}
@@ -110,8 +110,15 @@ export function JourneyPanel() {
           data-testid="journey-list"
           tabIndex={0}
           onKeyDown={(e) => {
-            // ↑/↓ (and PageUp/PageDown by 20) move the selected journey, keeping it in view.
-            const step = { ArrowDown: 1, ArrowUp: -1, PageDown: 20, PageUp: -20 }[e.key];
+            // ↑/↓ (PageUp/PageDown by 20, Home/End to the ends) move the selected journey, keeping it in view.
+            const step = {
+              ArrowDown: 1,
+              ArrowUp: -1,
+              PageDown: 20,
+              PageUp: -20,
+              Home: -Infinity,
+              End: Infinity,
+            }[e.key];
             if (step === undefined || !items.length) return;
             e.preventDefault();
             e.stopPropagation();
@@ -127,7 +134,10 @@ export function JourneyPanel() {
                 ? 'No journey matches. Every word must match a whole word: an address or ip:port at any hop ' +
                   '(outer headers too), a port, icmp/tcp/udp/vxlan, a node or node/interface, #id, or summary ' +
                   'text; src X, dst X and A > B ask for a hop’s direction; not W excludes; or separates.'
-                : 'No journeys yet.'}
+                : session.correlating
+                  ? 'Working out journeys…'
+                  : 'No journeys: no packet in this session could be followed (only IP packets are: ARP and ' +
+                    'frames that could not be decoded are not).'}
             </div>
           ) : null}
           <div style={{ height: v.getTotalSize(), position: 'relative' }}>
@@ -164,7 +174,7 @@ export function JourneyPanel() {
             <div className="journey-title">
               <b>Journey #{view.id + 1}</b> <span className="mono">{view.summary}</span>{' '}
               <span className="muted">
-                {view.hopList.length} hops · {formatDuration(view.durationNs)}
+                {plural(view.hopList.length, 'hop')} · {formatDuration(view.durationNs)}
                 {view.direction ? ` · ${view.direction}` : ''}
               </span>
             </div>

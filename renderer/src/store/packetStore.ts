@@ -115,6 +115,17 @@ export class PacketStore {
     return -1;
   }
 
+  /**
+   * Position within capture c of its first packet at or after corrected time `ns` (the count when none): a
+   * binary search, so where a capture's file order is not time order it finds a nearby packet, not always the
+   * first.
+   */
+  positionAtTime(c: number, ns: number): number {
+    const list = this.byCapture[c];
+    if (!list) return 0;
+    return lowerBound((k) => this.timeOf(list.data[k]), 0, list.length, ns);
+  }
+
   /** Position within capture c of a global index, or -1 (binary search: lists are ascending). */
   positionInCapture(c: number, global: number): number {
     const list = this.byCapture[c];
