@@ -7,6 +7,7 @@ import {
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
   ETHERTYPE_IPV6,
+  ETHERTYPE_TEB,
   newEthernetHeader,
   type EthernetHeader,
 } from './ethernet.ts';
@@ -35,7 +36,7 @@ import {
 } from './ipv4.ts';
 import { decodeIpv6, newIpv6Header, type Ipv6Header } from './ipv6.ts';
 import { decodeSll, decodeSll2, newSllHeader, type SllHeader } from './linuxSll.ts';
-import { newStep, NO_LIMIT, STEP_TRUNCATED } from './result.ts';
+import { newStep, NO_LIMIT, STEP_TRUNCATED, type Step } from './result.ts';
 import { decodeTcp, newTcpHeader, type TcpHeader } from './tcp.ts';
 import { decodeUdp, newUdpHeader, type UdpHeader } from './udp.ts';
 import { decodeVxlan, newVxlanHeader, vxlanPortTable, type VxlanHeader } from './vxlan.ts';
@@ -84,26 +85,16 @@ export function walk(
   const s = newStep();
   s.cap = b.length;
   const chain: Chain = { linkType, nodes: [], problem: null, unsupported: '' };
-  const fail = (): Chain => {
-    chain.problem = {
-      kind: s.status === STEP_TRUNCATED ? 'truncated' : 'malformed',
-      layer: s.layer,
-      offset: s.offset,
-      reason: s.reason,
-    };
-    return chain;
-  };
   const push = (n: ChainNode) => chain.nodes.push(n);
-  let type: number;
-  let at: number;
-  let lim = NO_LIMIT;
+  const lim = NO_LIMIT;
   if (linkType === LINKTYPE_ETHERNET) {
     const h = newEthernetHeader();
-    if (!decodeEthernet(b, 0, lim, h, s)) return fail();
+    if (!decodeEthernet(b, 0, lim, h, s)) return fail(chain, s);
     push({ kind: 'ethernet', h, inner: false, at: 0, len: s.next, end: b.length });
   } else if (linkType === LINKTYPE_LINUX_SLL || linkType === LINKTYPE_LINUX_SLL2) {
     const h = newSllHeader();
-    if (!(linkType === LINKTYPE_LINUX_SLL ? decodeSll(b, 0, h, s) : decodeSll2(b, 0, h, s))) return fail();
+    if (!(linkType === LINKTYPE_LINUX_SLL ? decodeSll(b, 0, h, s) : decodeSll2(b, 0, h, s)))
+      return fail(chain, s);
     push({ kind: 'sll', h, at: 0, len: s.next, end: b.length });
   } else if (linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14) {
     if (b.length < 1) {
@@ -116,39 +107,97 @@ export function walk(
     chain.unsupported = `link type ${linkType}`;
     return chain;
   }
-  type = s.proto;
-  at = s.next;
+  return follow(b, chain, s, s.proto, -1, s.next, lim, true, opts);
+}
+
+/**
+ * A walk that starts inside a frame, for the payloads summary.ts reads itself: at `at`, up to `lim`, either a
+ * network header (`etherType` IPv4, IPv6 or ARP, or ETHERTYPE_TEB for an Ethernet frame: GRE's payload) or,
+ * with `ipProto` >= 0, the upper layer of an IP packet (what follows IPv4's AH). `whole`: not a fragment.
+ */
+export function walkFrom(
+  frame: Uint8Array,
+  at: number,
+  lim: number,
+  etherType: number,
+  ipProto = -1,
+  whole = true,
+  opts: DecodeOptions = DEFAULT_DECODE_OPTIONS,
+): Chain {
+  const s = newStep();
+  s.cap = frame.length;
+  const chain: Chain = { linkType: -1, nodes: [], problem: null, unsupported: '' };
+  if (etherType === ETHERTYPE_TEB && ipProto < 0) {
+    const h = newEthernetHeader();
+    if (!decodeEthernet(frame, at, lim, h, s)) return fail(chain, s);
+    chain.nodes.push({ kind: 'ethernet', h, inner: true, at, len: s.next - at, end: lim });
+    return follow(frame, chain, s, h.etherType, -1, s.next, lim, whole, opts);
+  }
+  return follow(frame, chain, s, etherType, ipProto, at, lim, whole, opts);
+}
+
+function fail(chain: Chain, s: Step): Chain {
+  chain.problem = {
+    kind: s.status === STEP_TRUNCATED ? 'truncated' : 'malformed',
+    layer: s.layer,
+    offset: s.offset,
+    reason: s.reason,
+  };
+  return chain;
+}
+
+/** The walk from a network header (`type`) or, with `l4` >= 0, from an IP packet's upper layer. */
+function follow(
+  b: Uint8Array,
+  chain: Chain,
+  s: Step,
+  type: number,
+  l4: number,
+  at: number,
+  lim: number,
+  wholeL4: boolean,
+  opts: DecodeOptions,
+): Chain {
+  const push = (n: ChainNode) => chain.nodes.push(n);
   const vxlanPorts = vxlanPortTable(opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts);
   let encaps = 0;
   for (;;) {
     let proto: number;
     let first: boolean;
     let whole: boolean;
-    if (type === ETHERTYPE_IPV4) {
+    const inL4 = l4 >= 0;
+    if (inL4) {
+      proto = l4;
+      first = true;
+      whole = wholeL4;
+      l4 = -1;
+    } else if (type === ETHERTYPE_IPV4) {
       const h = newIpv4Header();
-      if (!decodeIpv4(b, at, lim, h, s)) return fail();
+      if (!decodeIpv4(b, at, lim, h, s)) return fail(chain, s);
       push({ kind: 'ipv4', h, at, len: h.headerLen, end: s.end });
       proto = h.proto;
       first = h.fragOffset === 0;
       whole = first && !h.moreFragments;
     } else if (type === ETHERTYPE_IPV6) {
       const h = newIpv6Header();
-      if (!decodeIpv6(b, at, lim, h, s)) return fail();
+      if (!decodeIpv6(b, at, lim, h, s)) return fail(chain, s);
       push({ kind: 'ipv6', h, at, len: s.next - at, end: s.end });
       proto = h.proto;
       first = h.fragOffset === 0;
       whole = !h.hasFragment;
     } else if (type === ETHERTYPE_ARP) {
       const h = newArpHeader();
-      if (!decodeArp(b, at, lim, h, s)) return fail();
+      if (!decodeArp(b, at, lim, h, s)) return fail(chain, s);
       push({ kind: 'arp', h, at, len: s.next - at, end: s.next });
       return chain;
     } else {
       chain.unsupported = `ethertype 0x${type.toString(16).padStart(4, '0')}`;
       return chain;
     }
-    at = s.next;
-    lim = s.end;
+    if (!inL4) {
+      at = s.next;
+      lim = s.end;
+    }
     if (!first) break;
     if (proto === IPPROTO_IPIP && whole && encaps < MAX_ENCAP) {
       encaps++;
@@ -157,18 +206,18 @@ export function walk(
     }
     if (proto === IPPROTO_UDP) {
       const h = newUdpHeader();
-      if (!decodeUdp(b, at, lim, h, s, whole)) return fail();
+      if (!decodeUdp(b, at, lim, h, s, whole)) return fail(chain, s);
       const udpEnd = whole ? s.end : lim;
       push({ kind: 'udp', h, at, len: s.next - at, end: udpEnd });
       at = s.next;
       if (whole && (vxlanPorts[h.dstPort] | vxlanPorts[h.srcPort]) !== 0 && encaps < MAX_ENCAP) {
         encaps++;
         const v = newVxlanHeader();
-        if (!decodeVxlan(b, at, udpEnd, v, s)) return fail();
+        if (!decodeVxlan(b, at, udpEnd, v, s)) return fail(chain, s);
         push({ kind: 'vxlan', h: v, at, len: s.next - at, end: udpEnd });
         const e = newEthernetHeader();
         const ethAt = s.next;
-        if (!decodeEthernet(b, ethAt, udpEnd, e, s)) return fail();
+        if (!decodeEthernet(b, ethAt, udpEnd, e, s)) return fail(chain, s);
         push({ kind: 'ethernet', h: e, inner: true, at: ethAt, len: s.next - ethAt, end: udpEnd });
         type = e.etherType;
         at = s.next;
@@ -194,17 +243,17 @@ export function walk(
       }
     } else if (proto === IPPROTO_TCP) {
       const h = newTcpHeader();
-      if (!decodeTcp(b, at, lim, h, s)) return fail();
+      if (!decodeTcp(b, at, lim, h, s)) return fail(chain, s);
       push({ kind: 'tcp', h, at, len: h.headerLen, end: lim });
       at = s.next;
     } else if (proto === IPPROTO_ICMP) {
       const h = newIcmpHeader();
-      if (!decodeIcmp(b, at, lim, h, s)) return fail();
+      if (!decodeIcmp(b, at, lim, h, s)) return fail(chain, s);
       push({ kind: 'icmp', h, at, len: s.next - at, end: lim });
       at = s.next;
     } else if (proto === IPPROTO_ICMPV6) {
       const h = newIcmpv6Header();
-      if (!decodeIcmpv6(b, at, lim, h, s)) return fail();
+      if (!decodeIcmpv6(b, at, lim, h, s)) return fail(chain, s);
       push({ kind: 'icmpv6', h, at, len: s.next - at, end: lim });
       at = s.next;
     }

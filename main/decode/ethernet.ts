@@ -19,6 +19,8 @@ export const ETHERTYPE_VLAN = 0x8100;
 export const ETHERTYPE_QINQ = 0x88a8;
 export const ETHERTYPE_QINQ_OLD = 0x9100;
 export const ETHERTYPE_IPV6 = 0x86dd;
+/** Transparent Ethernet bridging: an Ethernet frame as GRE's payload. */
+export const ETHERTYPE_TEB = 0x6558;
 /** Below this the field is an 802.3 length, not a type. */
 export const ETHERTYPE_MIN = 0x0600;
 
@@ -74,6 +76,8 @@ export function etherTypeName(t: number): string {
       return '802.1Q-QinQ';
     case 0x88cc:
       return 'LLDP';
+    case ETHERTYPE_TEB:
+      return 'TEB';
     default:
       return 'Unknown';
   }
