@@ -3,9 +3,9 @@
 // a space. TCP sequence numbers are absolute (tcpdump -S): a single packet has no conversation to be
 // relative to.
 import { ARP_REPLY, ARP_REQUEST } from './arp.ts';
-import { walk, type Chain, type ChainNode } from './chain.ts';
+import { walk, walkFrom, type Chain, type ChainNode } from './chain.ts';
 import { DNS_TYPES, rcodeName, type DnsMessage } from './dns.ts';
-import { etherTypeName } from './ethernet.ts';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
 import { DEFAULT_DECODE_OPTIONS, LINKTYPE_ETHERNET, type DecodeOptions } from './fields.ts';
 import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
 import {
@@ -30,7 +30,23 @@ import {
   icmpv6TypeName,
 } from './icmpv6.ts';
 import { igmpSummary, IPPROTO_IGMP } from './igmp.ts';
-import { ipProtoName, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
+import {
+  ahLength,
+  ahText,
+  espText,
+  IPPROTO_AH,
+  IPPROTO_ESP,
+  IPPROTO_GRE,
+  IPPROTO_OSPF,
+  IPPROTO_PIM,
+  IPPROTO_SCTP,
+  IPPROTO_VRRP,
+  ospfText,
+  pimText,
+  sctpChunks,
+  vrrpText,
+} from './ipProtocols.ts';
+import { ipProtoName, IPPROTO_ICMP, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
 import {
   decodeIpv6,
   IP6_AH,
@@ -119,6 +135,9 @@ export function summarize(frame: Uint8Array, linkType: number, opts: SummaryOpti
 
 class Printer {
   private i = 0;
+  /** The TTL (hop limit) of the IP header being printed, and whether it is a whole packet (no fragment). */
+  private ttl = 0;
+  private whole = true;
   constructor(
     private readonly b: Uint8Array,
     private readonly chain: Chain,
@@ -220,6 +239,8 @@ class Printer {
     const src = ipv4ToString(h.src);
     const dst = ipv4ToString(h.dst);
     if (h.fragOffset > 0) return `${src} > ${dst}: ip-proto-${h.proto}`;
+    this.ttl = h.ttl;
+    this.whole = !h.moreFragments;
     return this.transport(src, dst, n.end - n.at - h.headerLen, h.proto);
   }
 
@@ -229,6 +250,8 @@ class Printer {
     const dst = ipv6ToString(this.b, h.dstOffset);
     const ext = this.ipv6Extensions(n);
     if (h.fragOffset > 0) return `${src} > ${dst}: ${ext.trimEnd()}`;
+    this.ttl = h.hopLimit;
+    this.whole = !h.hasFragment;
     return this.transport(src, dst, n.end - n.at - n.len, h.proto, ext);
   }
 
@@ -246,8 +269,10 @@ class Printer {
       let len = (this.b[p + 1] + 1) * 8;
       if (nh === IP6_HOPOPTS) s += 'HBH ';
       else if (nh === IP6_DSTOPTS) s += 'DSTOPT ';
-      else if (nh === IP6_AH) len = (this.b[p + 1] + 2) * 4;
-      else if (nh === IP6_FRAGMENT) {
+      else if (nh === IP6_AH) {
+        len = (this.b[p + 1] + 2) * 4;
+        s += `${ahText(this.b, p, len)}: `;
+      } else if (nh === IP6_FRAGMENT) {
         len = 8;
         const offset = u16(this.b, p + 2) & 0xfff8;
         s += `frag (${offset}|${IPV6_HEADER_LEN + h.payloadLen - (p - n.at) - len}) `;
@@ -279,6 +304,9 @@ class Printer {
         const t = igmpSummary(this.b, n.at, ipPayload);
         if (t) return `${src} > ${dst}: ${prefix}${t}`;
       }
+      // Protocols named here only, when their whole payload was captured.
+      const t = n && n.end <= this.b.length ? this.ipPayload(src, dst, proto, n.at, ipPayload, prefix) : null;
+      if (t !== null) return t;
       return `${src} > ${dst}: ${prefix}${proto === IPPROTO_TCP || proto === IPPROTO_UDP ? ipProtoName(proto) : `ip-proto-${proto}`} ${ipPayload}`;
     }
     if (n.kind === 'ipv4') {
@@ -304,6 +332,83 @@ class Printer {
       return `${ends}: ${n.kind === 'udp' ? this.udp(n, ipPayload) : this.tcp(n, ipPayload)}`;
     }
     return `${src} > ${dst}: ${prefix}ip-proto-${proto}`;
+  }
+
+  /**
+   * The line for an IP payload that the walk leaves as data (GRE, ESP, AH, SCTP, PIM, OSPF, VRRP), as tcpdump
+   * prints it; null for what we do not print exactly (the caller says ip-proto-N).
+   */
+  private ipPayload(src: string, dst: string, proto: number, at: number, len: number, prefix: string) {
+    const b = this.b;
+    const ends = `${src} > ${dst}: ${prefix}`;
+    const v4 = !src.includes(':');
+    let t: string | null = null;
+    if (proto === IPPROTO_GRE) return this.whole ? this.gre(ends, at, len) : null;
+    if (proto === IPPROTO_AH) return this.whole && v4 && !prefix ? this.ah(src, dst, at, len) : null;
+    if (proto === IPPROTO_ESP) t = espText(b, at, len);
+    else if (proto === IPPROTO_VRRP) t = vrrpText(b, at, len, this.ttl);
+    else if (proto === IPPROTO_PIM) t = pimText(b, at, len);
+    else if (proto === IPPROTO_OSPF && v4) t = ospfText(b, at, len);
+    else if (proto === IPPROTO_SCTP && !prefix && this.whole) {
+      const chunks = sctpChunks(b, at, len);
+      if (chunks === null) return null;
+      return `${src}.${u16(b, at)} > ${dst}.${u16(b, at + 2)}: sctp${chunks}`;
+    }
+    return t === null ? null : ends + t;
+  }
+
+  /**
+   * GRE version 0 (RFC 2784/2890) carrying IPv4, IPv6 or an Ethernet frame: "GREv0, key=0x61, seq 5, length 63:
+   * IP6 …" (-e adds "proto IPv6 (0x86dd)" before the length and drops the inner "IP "/"IP6 ", as for IPIP).
+   */
+  private gre(ends: string, at: number, len: number): string | null {
+    const b = this.b;
+    if (len < 4) return null;
+    const flags = u16(b, at);
+    const prot = u16(b, at + 2);
+    // Version 1 (PPTP), source routes and payloads other than IP and Ethernet are left to ip-proto-47.
+    if ((flags & 7) !== 0 || flags & 0x4000) return null;
+    if (prot !== ETHERTYPE_IPV4 && prot !== ETHERTYPE_IPV6 && prot !== ETHERTYPE_TEB) return null;
+    let s = 'GREv0';
+    let p = at + 4;
+    if (flags & 0x8000) {
+      s += `, off 0x${u16(b, p + 2).toString(16)}`;
+      p += 4;
+    }
+    if (flags & 0x2000) {
+      s += `, key=0x${u32(b, p).toString(16)}`;
+      p += 4;
+    }
+    if (flags & 0x1000) {
+      s += `, seq ${u32(b, p)}`;
+      p += 4;
+    }
+    if (p > at + len) return null;
+    if (this.link) s += `, proto ${etherTypeName(prot)} (0x${hex4(prot)})`;
+    s += `, length ${len}: `;
+    const inner = walkFrom(b, p, at + len, prot);
+    const first = inner.nodes[0];
+    if (inner.problem || !first) return null;
+    const pr = new Printer(b, inner, this.wireLen, this.link);
+    if (first.kind === 'ethernet') return ends + s + pr.ether();
+    return ends + s + pr.network(this.link, prot);
+  }
+
+  /** IPv4's AH before ICMP, TCP or UDP: "AH(spi=…,seq=0x1,icv=0x…): ICMP echo request, …" (the ports alone). */
+  private ah(src: string, dst: string, at: number, len: number): string | null {
+    const b = this.b;
+    const n = ahLength(b, at, len);
+    const nh = b[at];
+    if (n < 0 || (nh !== IPPROTO_ICMP && nh !== IPPROTO_TCP && nh !== IPPROTO_UDP)) return null;
+    const inner = walkFrom(b, at + n, at + len, -1, nh);
+    if (inner.problem || !inner.nodes[0]) return null;
+    return new Printer(b, inner, this.wireLen, this.link).transport(
+      src,
+      dst,
+      len - n,
+      nh,
+      `${ahText(b, at, n)}: `,
+    );
   }
 
   private icmp(n: Extract<ChainNode, { kind: 'icmp' }>, len: number): string {

@@ -45,7 +45,8 @@ function tcpdumpLines(file: string, link: boolean): string[] {
 }
 
 /** The protocols our summaries claim to print as tcpdump does. */
-const CLAIMED = /ICMP|ARP|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > /;
+const CLAIMED =
+  /ICMP|ARP|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > |GREv0|ESP\(|AH\(|: sctp|PIMv2|OSPFv2|VRRPv[23]/;
 
 describe('summaries match tcpdump', () => {
   const files = captures();
@@ -62,13 +63,45 @@ describe('summaries match tcpdump', () => {
         let t = theirs[i];
         // SLL2 carries an ifindex; tcpdump names it from the reading machine's interfaces, we print '?'.
         if (r.linkType === LINKTYPE_LINUX_SLL2) t = t.replace(/^\S+ /, '? ');
-        if (!CLAIMED.test(t)) return;
+        // (802.3 frames: "Flags [" of a BPDU is not TCP's.)
+        if (!CLAIMED.test(t) || /STP 802/.test(t)) return;
         if (t.includes('ICMP')) icmp++;
         const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen }).replace(/\s+/g, ' ');
         expect({ packet: i + 1, link, line: ours }).toEqual({ packet: i + 1, link, line: t });
       });
       icmpLines += icmp;
     }
+  });
+
+  it("ip-protocols: GRE, ESP, AH, SCTP, PIM, OSPF and VRRP lines are all tcpdump's", () => {
+    // Every packet of the fixture, not only the claimed ones: none may be left as ip-proto-N or an ethertype.
+    const file = path.join(FIX, 'ip-protocols', 'ip-protocols.pcap');
+    const recs: { data: Uint8Array; linkType: number; origLen: number }[] = [];
+    readCaptureFileSync(file, (r) => recs.push({ data: r.data, linkType: r.linkType, origLen: r.origLen }));
+    for (const link of [false, true]) {
+      const theirs = tcpdumpLines(file, link);
+      expect(theirs.length).toBe(recs.length);
+      recs.forEach((r, i) => {
+        if (/STP 802/.test(theirs[i])) return; // 802.3 frames: not yet
+        const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen }).replace(/\s+/g, ' ');
+        expect({ packet: i + 1, link, line: ours }).toEqual({ packet: i + 1, link, line: theirs[i] });
+      });
+    }
+    const all = tcpdumpLines(file, true).join('\n');
+    for (const what of [
+      'GREv0, proto IPv4',
+      'GREv0, key=0x61, seq 5, proto IPv6',
+      'proto TEB',
+      'ESP(spi=',
+      'AH(spi=',
+      ': sctp (1) [INIT]',
+      ', (2) [DATA]',
+      'PIMv2, Hello',
+      'OSPFv2, Hello',
+      'authtype simple',
+      'VRRPv3',
+    ])
+      expect(all).toContain(what);
   });
 
   it.each([30, 38, 60, 64, 80, 96])(

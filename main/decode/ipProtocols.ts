@@ -1,0 +1,181 @@
+// ipProtocols.ts — tcpdump -n's words for IP protocols that only the summaries read (print-esp.c, print-ah.c,
+// print-vrrp.c, print-pim.c, print-ospf.c, print-sctp.c of tcpdump 4.99). Each returns null when the message is one whose line we do not reproduce exactly (other
+// versions or types, lengths tcpdump calls invalid, bytes not captured): the caller keeps its plain line then.
+// Nothing here is on the decode hot path; the numbers are those of RFC 4303 (ESP), 4302 (AH), 3768 and 5798
+// (VRRP v2/v3), 7761 (PIMv2), 2328 (OSPFv2) and 9260 (SCTP).
+import { u16, u32 } from './result.ts';
+
+export const IPPROTO_GRE = 47;
+export const IPPROTO_ESP = 50;
+export const IPPROTO_AH = 51;
+export const IPPROTO_OSPF = 89;
+export const IPPROTO_PIM = 103;
+export const IPPROTO_VRRP = 112;
+export const IPPROTO_SCTP = 132;
+
+function hex(v: number, width = 0): string {
+  return (v >>> 0).toString(16).padStart(width, '0');
+}
+
+/** "ESP(spi=0x00000301,seq=0x1), length 72" (`len`: the IP payload). */
+export function espText(b: Uint8Array, at: number, len: number): string | null {
+  if (len < 8 || at + 8 > b.length) return null;
+  return `ESP(spi=0x${hex(u32(b, at), 8)},seq=0x${hex(u32(b, at + 4))}), length ${len}`;
+}
+
+/** AH's length in bytes ((payload length + 2) 32-bit words), or -1 when too short or not all captured. */
+export function ahLength(b: Uint8Array, at: number, len: number): number {
+  if (len < 12 || at + 12 > b.length) return -1;
+  const n = (b[at + 1] + 2) * 4;
+  return n < 12 || n > len || at + n > b.length ? -1 : n;
+}
+
+/** "AH(spi=0x00000401,seq=0x1,icv=0xa0a1…)" for an AH header of `n` bytes (ahLength). */
+export function ahText(b: Uint8Array, at: number, n: number): string {
+  let icv = '';
+  for (let i = at + 12; i < at + n; i++) icv += hex(b[i], 2);
+  return `AH(spi=0x${hex(u32(b, at + 4), 8)},seq=0x${hex(u32(b, at + 8))},icv=0x${icv})`;
+}
+
+const VRRP_AUTH = ['none', 'simple', 'ah'];
+
+/**
+ * VRRP advertisements: "VRRPv2, Advertisement, vrid 97, prio 100, authtype none, intvl 1s, length 20" and
+ * "VRRPv3, Advertisement, vrid 98, prio 100, intvl 100cs, length 12"; tcpdump adds "(ttl N)" after the type
+ * when the TTL (hop limit) is not the 255 the RFCs require.
+ */
+export function vrrpText(b: Uint8Array, at: number, len: number, ttl: number): string | null {
+  if (len < 8 || at + 8 > b.length) return null;
+  const version = b[at] >> 4;
+  if ((version !== 2 && version !== 3) || (b[at] & 15) !== 1) return null;
+  let s = `VRRPv${version}, Advertisement`;
+  if (ttl !== 255) s += `, (ttl ${ttl})`;
+  s += `, vrid ${b[at + 1]}, prio ${b[at + 2]}`;
+  if (version === 2) {
+    const auth = b[at + 4];
+    s += `, authtype ${VRRP_AUTH[auth] ?? `#${auth}`}, intvl ${b[at + 5]}s`;
+  } else {
+    s += `, intvl ${u16(b, at + 4) & 0xfff}cs`;
+  }
+  return `${s}, length ${len}`;
+}
+
+const PIMV2_TYPES = [
+  'Hello',
+  'Register',
+  'Register Stop',
+  'Join / Prune',
+  'Bootstrap',
+  'Assert',
+  'Graft',
+  'Graft Acknowledgement',
+  'Candidate RP Advertisement',
+  'Prune Refresh',
+];
+
+/** "PIMv2, Hello, length 26": without -v tcpdump prints PIMv2's version and type only. */
+export function pimText(b: Uint8Array, at: number, len: number): string | null {
+  if (len < 1 || at + 1 > b.length || b[at] >> 4 !== 2) return null;
+  const type = PIMV2_TYPES[b[at] & 15];
+  return type ? `PIMv2, ${type}, length ${len}` : null;
+}
+
+const OSPF_TYPES = ['', 'Hello', 'Database Description', 'LS-Request', 'LS-Update', 'LS-Ack'];
+
+/** "OSPFv2, Hello, length 44": OSPFv2's type only, without -v (over IPv4; OSPFv3 is another printer). */
+export function ospfText(b: Uint8Array, at: number, len: number): string | null {
+  if (len < 24 || at + 24 > b.length || b[at] !== 2) return null;
+  const t = b[at + 1];
+  return `OSPFv2, ${OSPF_TYPES[t] || `unknown LS-type ${t}`}, length ${len}`;
+}
+
+const SCTP_CHUNKS: Record<number, string> = {
+  0: 'DATA',
+  1: 'INIT',
+  2: 'INIT ACK',
+  3: 'SACK',
+  4: 'HB REQ',
+  5: 'HB ACK',
+  6: 'ABORT',
+  7: 'SHUTDOWN',
+  8: 'SHUTDOWN ACK',
+  9: 'OP ERR',
+  10: 'COOKIE ECHO',
+  11: 'COOKIE ACK',
+  12: 'ECN ECHO',
+  13: 'ECN CWR',
+  14: 'SHUTDOWN COMPLETE',
+  0xc0: 'FOR CUM TSN',
+  0xc1: 'REL CTRL',
+};
+/** DATA chunks' payload protocol identifiers as tcpdump names them (21–23, ForCES, are not read here). */
+const SCTP_PPIDS: Record<number, string> = {
+  1: 'ISDN Q.921',
+  2: 'M2UA',
+  3: 'M3UA',
+  4: 'SUA',
+  5: 'M2PA',
+  6: 'V5.2',
+  7: 'H.248',
+  8: 'BICC',
+  9: 'TALI',
+  10: 'DUA',
+  11: 'ASAP',
+  12: 'ENRP',
+  13: 'H.323',
+  14: 'Q.IPC',
+  15: 'SIMCO',
+  16: 'DDPSC',
+  17: 'DDPSSC',
+  18: 'S1AP',
+  19: 'RUA',
+  20: 'HNBAP',
+  24: 'SBc-AP',
+  25: 'NBAP',
+  27: 'X2AP',
+};
+/** ForCES' SCTP ports, whose payloads tcpdump decodes further. */
+const FORCES_PORTS = new Set([6700, 6701, 6702]);
+
+/**
+ * The chunks after "sctp": " (1) [INIT] [init tag: 1] [rwnd: 106496] … , (2) [DATA] (B)(E) [TSN: 100] …"
+ * (tcpdump ends each chunk with a space, and the line too; we do not), or null for a message whose chunks we
+ * do not print as tcpdump does (ForCES, a SACK with gap or duplicate blocks, bad chunk lengths).
+ */
+export function sctpChunks(b: Uint8Array, at: number, len: number): string | null {
+  if (len < 12 || at + len > b.length) return null;
+  if (FORCES_PORTS.has(u16(b, at)) || FORCES_PORTS.has(u16(b, at + 2))) return null;
+  let s = '';
+  let p = at + 12;
+  const end = at + len;
+  for (let i = 1; p < end; i++) {
+    if (p + 4 > end) return null;
+    const type = b[p];
+    const flags = b[p + 1];
+    const clen = u16(b, p + 2);
+    const padded = clen + (-clen & 3);
+    if (clen < 4 || p + padded > end) return null;
+    s += `${i === 1 ? ' (' : ', ('}${i}) [${SCTP_CHUNKS[type] ?? `Unknown chunk type: 0x${hex(type)}`}] `;
+    const c = p + 4;
+    if (type === 0) {
+      if (clen <= 16) return null;
+      const ppid = u32(b, c + 8);
+      if (ppid >= 21 && ppid <= 23) return null;
+      if (flags & 4) s += '(U)';
+      if (flags & 2) s += '(B)';
+      if (flags & 1) s += '(E)';
+      if (flags & 7) s += ' ';
+      s += `[TSN: ${u32(b, c)}] [SID: ${u16(b, c + 4)}] [SSEQ ${u16(b, c + 6)}] `;
+      s += `[PPID ${SCTP_PPIDS[ppid] ?? `0x${hex(ppid)}`}] `;
+    } else if (type === 1 || type === 2) {
+      if (clen < 20) return null;
+      s += `[init tag: ${u32(b, c)}] [rwnd: ${u32(b, c + 4)}] [OS: ${u16(b, c + 8)}] `;
+      s += `[MIS: ${u16(b, c + 10)}] [init TSN: ${u32(b, c + 12)}] `;
+    } else if (type === 3) {
+      if (clen < 16 || u16(b, c + 8) !== 0 || u16(b, c + 10) !== 0) return null;
+      s += `[cum ack ${u32(b, c)}] [a_rwnd ${u32(b, c + 4)}] [#gap acks 0] [#dup tsns 0] `;
+    }
+    p += padded;
+  }
+  return s.trimEnd();
+}
