@@ -1,8 +1,9 @@
 // ipProtocols.ts — tcpdump -n's words for IP protocols that only the summaries read (print-esp.c, print-ah.c,
-// print-vrrp.c, print-pim.c, print-ospf.c, print-sctp.c of tcpdump 4.99). Each returns null when the message is one whose line we do not reproduce exactly (other
+// print-vrrp.c, print-pim.c, print-ospf.c, print-sctp.c of tcpdump 4.99) and for 802.1D/w/s BPDUs
+// (print-stp.c). Each returns null when the message is one whose line we do not reproduce exactly (other
 // versions or types, lengths tcpdump calls invalid, bytes not captured): the caller keeps its plain line then.
 // Nothing here is on the decode hot path; the numbers are those of RFC 4303 (ESP), 4302 (AH), 3768 and 5798
-// (VRRP v2/v3), 7761 (PIMv2), 2328 (OSPFv2) and 9260 (SCTP).
+// (VRRP v2/v3), 7761 (PIMv2), 2328 (OSPFv2), 9260 (SCTP) and IEEE 802.1D/Q (BPDUs).
 import { u16, u32 } from './result.ts';
 
 export const IPPROTO_GRE = 47;
@@ -178,4 +179,49 @@ export function sctpChunks(b: Uint8Array, at: number, len: number): string | nul
     p += padded;
   }
   return s.trimEnd();
+}
+
+const STP_VERSIONS = ['802.1d', '', '802.1w', '802.1s'];
+const STP_FLAGS: [number, string][] = [
+  [0x01, 'Topology change'],
+  [0x02, 'Proposal'],
+  [0x10, 'Learn'],
+  [0x20, 'Forward'],
+  [0x40, 'Agreement'],
+  [0x80, 'Topology change ACK'],
+];
+
+function stpFlags(f: number): string {
+  const names = STP_FLAGS.filter(([bit]) => f & bit).map(([, name]) => name);
+  return names.length ? names.join(', ') : 'none';
+}
+
+/** A bridge id as "8000.1e:5b:98:25:e7:e7" (priority, then the MAC). */
+function bridgeId(b: Uint8Array, at: number): string {
+  let s = `${hex(b[at], 2)}${hex(b[at + 1], 2)}.`;
+  for (let i = 2; i < 8; i++) s += `${hex(b[at + i], 2)}${i < 7 ? ':' : ''}`;
+  return s;
+}
+
+/**
+ * A BPDU of `len` bytes (the 802.3 length less the LLC header): "STP 802.1d, Config, Flags [none], bridge-id
+ * 8000.1e:5b:98:25:e7:e7.8001, length 35", "STP 802.1d, Topology Change", "STP 802.1w, Rapid STP, Flags
+ * [Learn, Forward], bridge-id …, length 36", "STP 802.1s, Rapid STP, CIST Flags […], length 102".
+ */
+export function stpText(b: Uint8Array, at: number, len: number): string | null {
+  if (len < 4 || at + len > b.length || u16(b, at) !== 0) return null;
+  const version = STP_VERSIONS[b[at + 2]];
+  if (!version) return null;
+  const type = b[at + 3];
+  const head = `STP ${version}`;
+  if (type === 0x80) return `${head}, Topology Change`;
+  const flags = stpFlags(b[at + 4]);
+  const config = () => `Flags [${flags}], bridge-id ${bridgeId(b, at + 17)}.${hex(u16(b, at + 25), 4)}`;
+  if (type === 0 && len >= 35) return `${head}, Config, ${config()}, length ${len}`;
+  if (type !== 2) return null;
+  if (b[at + 2] === 2 && len >= 36) return `${head}, Rapid STP, ${config()}, length ${len}`;
+  // MSTP: tcpdump checks the version 1 length (0) and that the version 3 length fits.
+  if (b[at + 2] === 3 && len >= 102 && b[at + 35] === 0 && len >= 36 + u16(b, at + 36) + 2)
+    return `${head}, Rapid STP, CIST Flags [${flags}], length ${len}`;
+  return null;
 }

@@ -5,7 +5,7 @@
 import { ARP_REPLY, ARP_REQUEST } from './arp.ts';
 import { walk, walkFrom, type Chain, type ChainNode } from './chain.ts';
 import { DNS_TYPES, rcodeName, type DnsMessage } from './dns.ts';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
 import { DEFAULT_DECODE_OPTIONS, LINKTYPE_ETHERNET, type DecodeOptions } from './fields.ts';
 import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
 import {
@@ -44,6 +44,7 @@ import {
   ospfText,
   pimText,
   sctpChunks,
+  stpText,
   vrrpText,
 } from './ipProtocols.ts';
 import { ipProtoName, IPPROTO_ICMP, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
@@ -177,6 +178,10 @@ class Printer {
   private ether(): string {
     const e = this.next() as Extract<ChainNode, { kind: 'ethernet' }>;
     const h = e.h;
+    if (h.etherType < ETHERTYPE_MIN && h.vlanCount === 0) {
+      const t = this.llc(e);
+      if (t !== null) return t;
+    }
     if (!this.link) return this.network(false, h.etherType);
     // Inner frames (VXLAN) are as long as what is left of the outer one.
     const len = this.wireLen - e.at;
@@ -192,6 +197,25 @@ class Printer {
     s += `ethertype ${etherTypeName(h.etherType)} (0x${hex4(h.etherType)}), `;
     if (h.vlanCount === 0) s += `length ${len}: `;
     return s + this.network(true, h.etherType);
+  }
+
+  /**
+   * An 802.3 frame (a length, not a type) with an LLC header: STP BPDUs (DSAP and SSAP 0x42, UI), printed as
+   * tcpdump does; with -e after "802.3, length N: LLC, dsap STP (0x42) Individual, …" where N is the length
+   * field. Null for other LLC frames (the caller's plain line).
+   */
+  private llc(e: Extract<ChainNode, { kind: 'ethernet' }>): string | null {
+    const b = this.b;
+    const at = e.at + e.len;
+    const len = e.h.etherType;
+    if (len < 3 || at + 3 > b.length || b[at] >> 1 !== 0x21 || b[at + 1] >> 1 !== 0x21 || b[at + 2] !== 3)
+      return null;
+    const stp = stpText(b, at + 3, len - 3);
+    if (stp === null || !this.link) return stp;
+    const dsap = `dsap STP (0x42) ${b[at] & 1 ? 'Group' : 'Individual'}`;
+    const ssap = `ssap STP (0x42) ${b[at + 1] & 1 ? 'Response' : 'Command'}`;
+    const macs = `${macToString(e.h.src)} > ${macToString(e.h.dst)}`;
+    return `${macs}, 802.3, length ${len}: LLC, ${dsap}, ${ssap}, ctrl 0x03: ${stp}`;
   }
 
   /** What follows the link layer; `bare` drops tcpdump's "IP " / "ARP, " protocol prefix (as -e does). */

@@ -46,7 +46,7 @@ function tcpdumpLines(file: string, link: boolean): string[] {
 
 /** The protocols our summaries claim to print as tcpdump does. */
 const CLAIMED =
-  /ICMP|ARP|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > |GREv0|ESP\(|AH\(|: sctp|PIMv2|OSPFv2|VRRPv[23]/;
+  /ICMP|ARP|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > |GREv0|ESP\(|AH\(|: sctp|PIMv2|OSPFv2|VRRPv[23]|STP 802/;
 
 describe('summaries match tcpdump', () => {
   const files = captures();
@@ -63,8 +63,7 @@ describe('summaries match tcpdump', () => {
         let t = theirs[i];
         // SLL2 carries an ifindex; tcpdump names it from the reading machine's interfaces, we print '?'.
         if (r.linkType === LINKTYPE_LINUX_SLL2) t = t.replace(/^\S+ /, '? ');
-        // (802.3 frames: "Flags [" of a BPDU is not TCP's.)
-        if (!CLAIMED.test(t) || /STP 802/.test(t)) return;
+        if (!CLAIMED.test(t)) return;
         if (t.includes('ICMP')) icmp++;
         const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen }).replace(/\s+/g, ' ');
         expect({ packet: i + 1, link, line: ours }).toEqual({ packet: i + 1, link, line: t });
@@ -73,7 +72,7 @@ describe('summaries match tcpdump', () => {
     }
   });
 
-  it("ip-protocols: GRE, ESP, AH, SCTP, PIM, OSPF and VRRP lines are all tcpdump's", () => {
+  it("ip-protocols: GRE, ESP, AH, SCTP, PIM, OSPF, VRRP and BPDU lines are all tcpdump's", () => {
     // Every packet of the fixture, not only the claimed ones: none may be left as ip-proto-N or an ethertype.
     const file = path.join(FIX, 'ip-protocols', 'ip-protocols.pcap');
     const recs: { data: Uint8Array; linkType: number; origLen: number }[] = [];
@@ -82,7 +81,6 @@ describe('summaries match tcpdump', () => {
       const theirs = tcpdumpLines(file, link);
       expect(theirs.length).toBe(recs.length);
       recs.forEach((r, i) => {
-        if (/STP 802/.test(theirs[i])) return; // 802.3 frames: not yet
         const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen }).replace(/\s+/g, ' ');
         expect({ packet: i + 1, link, line: ours }).toEqual({ packet: i + 1, link, line: theirs[i] });
       });
@@ -100,6 +98,11 @@ describe('summaries match tcpdump', () => {
       'OSPFv2, Hello',
       'authtype simple',
       'VRRPv3',
+      '802.3, length 38: LLC, dsap STP',
+      'STP 802.1d, Config, Flags [Topology change]',
+      'STP 802.1w, Rapid STP',
+      'STP 802.1s',
+      'STP 802.1d, Topology Change',
     ])
       expect(all).toContain(what);
   });
