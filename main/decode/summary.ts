@@ -59,7 +59,19 @@ import {
 } from './ipv6.ts';
 import { SLL_PACKET_TYPES } from './linuxSll.ts';
 import { newStep, NO_LIMIT, u16, u32 } from './result.ts';
-import { tcpFlagsString, TCP_ACK, TCP_FIN, TCP_OPTIONS, TCP_RST, TCP_SYN, TCP_URG } from './tcp.ts';
+import {
+  decodeTcp,
+  newTcpHeader,
+  tcpFlagsString,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_MIN_HEADER_LEN,
+  TCP_OPTIONS,
+  TCP_RST,
+  TCP_SYN,
+  TCP_URG,
+  type TcpHeader,
+} from './tcp.ts';
 
 // tcpdump's wording for ICMP types and codes (print-icmp.c), for the summaries.
 const ICMP_NAMES: Record<number, string> = {
@@ -316,6 +328,9 @@ class Printer {
         const p = this.chain.problem;
         // With the port fields captured, tcpdump prints them before giving up.
         if ((p.layer === 'udp' || p.layer === 'tcp') && p.offset + 4 <= this.b.length) {
+          const cut = p.layer === 'tcp' && !prefix ? this.tcpCutInOptions(p.offset, ipPayload) : null;
+          if (cut !== null)
+            return `${src}.${u16(this.b, p.offset)} > ${dst}.${u16(this.b, p.offset + 2)}: ${cut}`;
           const sp = u16(this.b, p.offset);
           const dp = u16(this.b, p.offset + 2);
           return this.tail(`${src}.${sp} > ${dst}.${dp}: ${prefix}`);
@@ -588,16 +603,28 @@ class Printer {
     return `UDP, length ${len}`;
   }
 
+  /**
+   * A TCP header whose options the snaplen cut (its fixed 20 bytes captured): tcpdump prints the header and the
+   * options up to the cut, "Flags [S], seq 1, win 64240, options [mss 1460,sackOK,TS [|tcp]>"; null when the
+   * captured options hold one we do not print that way (the caller stops at the ports).
+   */
+  private tcpCutInOptions(at: number, ipPayload: number): string | null {
+    const b = this.b;
+    if (at + TCP_MIN_HEADER_LEN > b.length) return null;
+    const h = newTcpHeader();
+    const s = newStep();
+    s.cap = b.length;
+    decodeTcp(b, at, NO_LIMIT, h, s);
+    if (h.headerLen <= TCP_MIN_HEADER_LEN || at + h.headerLen <= b.length) return null;
+    const opts = tcpOptionsCut(b, at + TCP_OPTIONS, at + h.headerLen);
+    return opts === null ? null : `${tcpHead(h, ipPayload - h.headerLen)}, options [${opts}`;
+  }
+
   private tcp(n: Extract<ChainNode, { kind: 'tcp' }>, ipPayload: number): string {
     const h = n.h;
     const b = this.b;
     const dataLen = ipPayload - h.headerLen;
-    let s = `Flags [${tcpFlagsString(h.flags)}]`;
-    if (dataLen > 0) s += `, seq ${h.seq}:${(h.seq + dataLen) >>> 0}`;
-    else if (h.flags & (TCP_SYN | TCP_FIN | TCP_RST)) s += `, seq ${h.seq}`;
-    if (h.flags & TCP_ACK) s += `, ack ${h.ack}`;
-    s += `, win ${h.window}`;
-    if (h.flags & TCP_URG) s += `, urg ${h.urgent}`;
+    let s = tcpHead(h, dataLen);
     if (h.headerLen > 20) s += `, options [${tcpOptions(b, n.at + TCP_OPTIONS, n.at + h.headerLen)}]`;
     s += `, length ${dataLen}`;
     if (this.peek()?.kind === 'data') this.next();
@@ -616,6 +643,17 @@ class Printer {
   }
 }
 
+/** "Flags [S.], seq 1:11, ack 2, win 502, urg 1": the TCP line before the options. */
+function tcpHead(h: TcpHeader, dataLen: number): string {
+  let s = `Flags [${tcpFlagsString(h.flags)}]`;
+  if (dataLen > 0) s += `, seq ${h.seq}:${(h.seq + dataLen) >>> 0}`;
+  else if (h.flags & (TCP_SYN | TCP_FIN | TCP_RST)) s += `, seq ${h.seq}`;
+  if (h.flags & TCP_ACK) s += `, ack ${h.ack}`;
+  s += `, win ${h.window}`;
+  if (h.flags & TCP_URG) s += `, urg ${h.urgent}`;
+  return s;
+}
+
 function hasEol(b: Uint8Array, at: number, end: number): boolean {
   for (let i = at; i < end; i++) if (b[i] === 10 || b[i] === 13) return true;
   return false;
@@ -630,6 +668,43 @@ function firstLine(b: Uint8Array, at: number, end: number): string {
   }
   return s;
 }
+
+/**
+ * The options of a header the capture ends in, as print-tcp.c prints them: each one whose bytes were captured,
+ * then " [|tcp]" where the cut falls: after a comma when it is at an option's kind or length byte, after the
+ * option's name when it is in its data (and then a ">" when an option came before). Null when an option on
+ * the way is one whose cut output we do not reproduce (a SACK, an unknown one, a bad length, eol).
+ */
+function tcpOptionsCut(b: Uint8Array, at: number, end: number): string | null {
+  let s = '';
+  let sep = '';
+  let p = at;
+  while (p < end) {
+    s += sep;
+    if (p >= b.length) return `${s} [|tcp]`;
+    const kind = b[p];
+    if (kind === 0) return null; // eol: the list ends before the cut
+    if (kind === 1) {
+      s += 'nop';
+      p++;
+      sep = ',';
+      continue;
+    }
+    if (p + 1 >= b.length) return `${s} [|tcp]`;
+    const len = b[p + 1];
+    const name = TCP_OPTION_NAMES[kind];
+    const dataLen = TCP_OPTION_DATA[kind];
+    if (name === undefined || len < 2 || p + len > end || len !== dataLen + 2) return null;
+    s += name;
+    if (p + len > b.length) return `${s} [|tcp]${sep ? '>' : ''}`;
+    s += tcpOptions(b, p, p + len).slice(name.length);
+    p += len;
+    sep = ',';
+  }
+  return null;
+}
+const TCP_OPTION_NAMES: Record<number, string> = { 2: 'mss', 3: 'wscale', 4: 'sackOK', 8: 'TS' };
+const TCP_OPTION_DATA: Record<number, number> = { 2: 2, 3: 1, 4: 0, 8: 8 };
 
 /** tcpdump's option list: "mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7". */
 function tcpOptions(b: Uint8Array, at: number, end: number): string {
