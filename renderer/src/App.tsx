@@ -1,7 +1,7 @@
 // The window: top bar, sources sidebar (nodes, interfaces, lab), capture bar, timeline, interface panes, and a
 // bottom area (journey ladder, packet detail, clocks, export). Keyboard: ↑/↓ move, Enter opens the journey, / filters.
 
-import { useEffect, useLayoutEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import { CaptureBar } from './components/CaptureBar.tsx';
 import { ClocksPanel } from './components/ClocksPanel.tsx';
@@ -12,6 +12,7 @@ import { LabPanel } from './components/LabPanel.tsx';
 import { NodesPanel } from './components/NodesPanel.tsx';
 import { PacketDetail } from './components/PacketDetail.tsx';
 import { Panes } from './components/Panes.tsx';
+import { SPLITTER_PX, Splitter } from './components/Splitter.tsx';
 import { Timeline } from './components/Timeline.tsx';
 import { useAppState, useController, usePacketsVersion } from './context.ts';
 import type { BottomTab } from './store/appStore.ts';
@@ -219,13 +220,71 @@ const TABS: { id: BottomTab; label: string }[] = [
   { id: 'export', label: 'Export' },
 ];
 
+/** The dividers' places, kept across sessions and restarts (px; null: the stylesheet's default). */
+interface Layout {
+  timeline: number | null;
+  bottom: number | null;
+}
+const LAYOUT_KEY = 'hopscope.layout';
+/** The panes keep at least this much of the window (px), the timeline and the bottom area this much each. */
+const PANES_MIN = 120;
+const AREA_MIN = 60;
+
+function savedLayout(): Layout {
+  try {
+    const v = JSON.parse(localStorage.getItem(LAYOUT_KEY) ?? 'null') as Partial<Layout> | null;
+    const px = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x > 0 ? x : null);
+    return { timeline: px(v?.timeline), bottom: px(v?.bottom) };
+  } catch {
+    return { timeline: null, bottom: null };
+  }
+}
+
 function Workspace() {
   const ctl = useController();
   const tab = useAppState((s) => s.bottomTab);
+  const ref = useRef<HTMLDivElement>(null);
+  const [layout, setLayout] = useState<Layout>(savedLayout);
+  const height = (sel: string) => ref.current?.querySelector<HTMLElement>(sel)?.offsetHeight ?? 0;
+  // One area grows at the panes' expense, never below their minimum (nor below its own).
+  const resize = (which: keyof Layout, px: number | null) => {
+    const total = ref.current?.clientHeight ?? 0;
+    const other = height(which === 'timeline' ? '.bottom' : '.timeline');
+    const max = Math.max(AREA_MIN, total - other - PANES_MIN - 2 * SPLITTER_PX);
+    const next = {
+      ...layout,
+      [which]: px === null ? null : Math.round(Math.max(AREA_MIN, Math.min(max, px))),
+    };
+    setLayout(next);
+    try {
+      localStorage.setItem(LAYOUT_KEY, JSON.stringify(next));
+    } catch {
+      // storage refused (private mode): the layout lasts as long as the window
+    }
+  };
+  const vars: Record<string, string> = {};
+  if (layout.timeline !== null) vars['--timeline-h'] = `${layout.timeline}px`;
+  if (layout.bottom !== null) vars['--bottom-h'] = `${layout.bottom}px`;
   return (
-    <div className="workspace">
+    <div className="workspace" ref={ref} style={vars as React.CSSProperties}>
       <Timeline />
+      <Splitter
+        label="resize the timeline"
+        testId="split-timeline"
+        side={1}
+        size={() => height('.timeline')}
+        onResize={(px) => resize('timeline', px)}
+        onReset={() => resize('timeline', null)}
+      />
       <Panes />
+      <Splitter
+        label="resize the bottom area"
+        testId="split-bottom"
+        side={-1}
+        size={() => height('.bottom')}
+        onResize={(px) => resize('bottom', px)}
+        onReset={() => resize('bottom', null)}
+      />
       <div className="bottom">
         <nav className="tabs" role="tablist">
           {TABS.map((t) => (

@@ -310,6 +310,52 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     }
   });
 
+  it('a 1366 × 768 laptop screen shows 5 rows per pane; the dividers give the panes more, and are remembered', async () => {
+    const size = p.viewportSize()!;
+    await p.setViewportSize({ width: 1366, height: 768 });
+    const paneRows = () =>
+      p.$$eval('[data-testid=pane] .pane-body', (els) => els.map((e) => Math.floor(e.clientHeight / 20)));
+    try {
+      await p.waitForTimeout(200);
+      // Two nodes' rows of panes: each showed 2 packets before (the timeline and the bottom area took the rest).
+      expect(Math.min(...(await paneRows()))).toBeGreaterThanOrEqual(5);
+      const bottom = () => p.$eval('.bottom', (e) => (e as HTMLElement).offsetHeight);
+      const before = await bottom();
+      const bar = (await p.locator('[data-testid=split-bottom]').boundingBox())!;
+      await p.mouse.move(bar.x + 50, bar.y + 2);
+      await p.mouse.down();
+      await p.mouse.move(bar.x + 50, bar.y + 102, { steps: 4 });
+      await p.mouse.up();
+      expect(await bottom()).toBe(before - 100);
+      const more = Math.min(...(await paneRows()));
+      expect(more).toBeGreaterThanOrEqual(7);
+      // The keyboard moves it too (↑ grows the area below the divider), and ↑/↓ there select no packet.
+      const selected = await p.locator('.row.selected').first().getAttribute('data-packet');
+      await p.focus('[data-testid=split-bottom]');
+      await p.keyboard.press('ArrowUp');
+      expect(await bottom()).toBe(before - 80);
+      expect(await p.locator('.row.selected').first().getAttribute('data-packet')).toBe(selected);
+      // Kept for the next window (localStorage), and never past the panes' minimum.
+      expect(await p.evaluate(() => JSON.parse(localStorage.getItem('hopscope.layout')!))).toEqual({
+        timeline: null,
+        bottom: before - 80,
+      });
+      const top = (await p.locator('[data-testid=split-bottom]').boundingBox())!;
+      await p.mouse.move(top.x + 50, top.y + 2);
+      await p.mouse.down();
+      await p.mouse.move(top.x + 50, 0, { steps: 4 });
+      await p.mouse.up();
+      const panesPx = await p.$eval('[data-testid=panes]', (e) => (e as HTMLElement).offsetHeight);
+      expect(panesPx).toBeGreaterThanOrEqual(120);
+      // A double click puts it back.
+      await p.dblclick('[data-testid=split-bottom]');
+      expect(await bottom()).toBe(before);
+    } finally {
+      await p.evaluate(() => localStorage.removeItem('hopscope.layout'));
+      await p.setViewportSize(size);
+    }
+  });
+
   it('keyboard: Tab leaves the filter editor without typing into it; ↑/↓ move through the journey list', async () => {
     await p.click('[data-testid=filter-editor] .monaco-editor');
     const before = await p.evaluate(() => document.querySelector('[data-testid=filter-editor]')!.textContent);
