@@ -5,7 +5,7 @@
 
 import { withCapacity } from './columns.ts';
 import { M_FLOW, M_FRAGMENT } from './observations.ts';
-import { FLOW_KEY, packetFlowKey } from './identity.ts';
+import { FLOW_KEY, fmix, packetFlowKey } from './identity.ts';
 import type { CorrelationResult } from './result.ts';
 
 /**
@@ -125,6 +125,105 @@ function addTuple(count: number): number {
   return count + 1;
 }
 
+const PROTO_TCP = 6;
+const TCP_FIN = 0x01;
+const TCP_SYN = 0x02;
+const TCP_RST = 0x04;
+const TCP_ACK = 0x10;
+
+/** 53 bits of a tuple hash, as a Map key (a collision would only share two tuples' connection count). */
+function tupleNumber(h: number, g: number): number {
+  return ((h >>> 0) % 0x200000) * 0x100000000 + (g >>> 0);
+}
+
+/**
+ * TCP port reuse: a 4-tuple used again by a later connection (a client port reused once the first connection
+ * ended, as load tests do within minutes) would make the two connections one flow. Per tuple, in journey order:
+ * a FIN or RST ends the connection on it, and a SYN without ACK after that starts the next one; the journeys from
+ * that SYN on are the tuple's next generation, whose flow key is the tuple's mixed with the generation number. A
+ * retransmitted SYN (nothing ended before it) stays in its connection. Journeys must be fed in order, once each.
+ * A child (live snapshots: the unfrozen journeys on top of the frozen ones' state) changes only itself.
+ */
+class Generations {
+  /** Tuples whose connection ended (a FIN or RST) and saw no SYN since. */
+  private readonly ended = new Set<number>();
+  /** In a child: tuples ended in the parent whose new SYN came here. */
+  private readonly cleared = new Set<number>();
+  /** Per reused tuple: the journeys that start its generations 1, 2, … (ascending). */
+  private readonly starts = new Map<number, number[]>();
+
+  constructor(private readonly parent: Generations | null = null) {}
+
+  /** Whether any tuple was reused (else flows are computed as if this did not exist). */
+  get reused(): boolean {
+    return this.starts.size > 0 || (this.parent?.reused ?? false);
+  }
+
+  private isEnded(key: number): boolean {
+    if (this.ended.has(key)) return true;
+    if (this.cleared.has(key)) return false;
+    return this.parent?.isEnded(key) ?? false;
+  }
+
+  private startsOf(key: number): number[] | undefined {
+    const own = this.starts.get(key);
+    const inherited = this.parent?.startsOf(key);
+    return own && inherited ? inherited.concat(own) : (own ?? inherited);
+  }
+
+  /** Takes journey k's SYN, FIN or RST (its first row's flags) on each of its tuples. */
+  feed(res: CorrelationResult, k: number): void {
+    const r = res.firstRow(k);
+    if (r < 0) return;
+    const rows = res.rows;
+    if (rows.proto(r) !== PROTO_TCP) return;
+    const f = rows.tcpFlags(r);
+    if (f < 0) return;
+    const opens = (f & (TCP_SYN | TCP_ACK)) === TCP_SYN;
+    const closes = (f & (TCP_FIN | TCP_RST)) !== 0;
+    if (!opens && !closes) return;
+    const count = journeyTuples(res, k);
+    // Across a NAT the SYN carries both tuples, but the end may have been seen on one side only (a capture of the
+    // pod's side): a new connection on either tuple is a new one on both.
+    let again = false;
+    for (let i = 0; i < count && opens && !again; i++)
+      again = this.isEnded(tupleNumber(tupleH[i], tupleG[i]));
+    for (let i = 0; i < count; i++) {
+      const key = tupleNumber(tupleH[i], tupleG[i]);
+      if (again) {
+        this.ended.delete(key);
+        if (this.parent) this.cleared.add(key);
+        let own = this.starts.get(key);
+        if (!own) this.starts.set(key, (own = []));
+        if (own.at(-1) !== k) own.push(k);
+      }
+      if (closes) {
+        this.ended.add(key);
+        this.cleared.delete(key);
+      }
+    }
+  }
+
+  /** Mixes the generation of journey k into each of tupleH's first `count` tuples (after journeyTuples). */
+  adjust(k: number, count: number): void {
+    for (let i = 0; i < count; i++) tupleH[i] = this.mixed(tupleH[i], tupleG[i], k);
+  }
+
+  /** Tuple (h, g)'s hash half h for journey k: h itself in generation 0, else mixed with the generation. */
+  mixed(h: number, g: number, k: number): number {
+    const starts = this.startsOf(tupleNumber(h, g));
+    if (!starts || starts[0] > k) return h;
+    let lo = 0;
+    let hi = starts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] <= k) lo = mid + 1;
+      else hi = mid;
+    }
+    return fmix(h ^ Math.imul(lo, 0x9e3779b9));
+  }
+}
+
 /** Union-find over journeys: the root of a set is its smallest journey (so flows number by first journey). */
 function findRoot(parent: Int32Array, x: number): number {
   while (parent[x] !== x) {
@@ -154,6 +253,9 @@ export function computeFlows(res: CorrelationResult): void {
     if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
   };
   const rows = res.rows;
+  const gens = new Generations();
+  for (let k = 0; k < n; k++) gens.feed(res, k);
+  const reused = gens.reused;
   if (rows.flowTuples) {
     // Unions over internal (linker) journey numbers, read from each row's segment; flows are numbered by public
     // journey below all the same. Per journey: the last tuple it recorded (most of its rows carry the same one).
@@ -169,8 +271,8 @@ export function computeFlows(res: CorrelationResult): void {
       // A fragment joins its datagram's other fragments (journeyTuples does the same).
       if ((m & M_FRAGMENT) !== 0 && rows.fragmentFlowKey(r)) join(FLOW_KEY[0], FLOW_KEY[1], j);
       if ((m & M_FLOW) !== 0) continue;
-      const h = flowHi[r];
       const g = flowLo[r];
+      const h = reused ? gens.mixed(flowHi[r], g, res.journeyOfRow(r)) : flowHi[r];
       if (lastSet[j] === 1 && lastH[j] === h && lastG[j] === g) continue;
       lastSet[j] = 1;
       lastH[j] = h;
@@ -182,6 +284,7 @@ export function computeFlows(res: CorrelationResult): void {
   }
   for (let k = 0; k < n; k++) {
     const count = journeyTuples(res, k);
+    if (reused) gens.adjust(k, count);
     for (let i = 0; i < count; i++) join(tupleH[i], tupleG[i], k);
   }
   numberFlows(res, (k) => findRoot(parent, k));
@@ -222,6 +325,8 @@ export class FlowWindow {
   private frozenFlows = 0;
   private parent = new Int32Array(1024);
   private readonly owners = new TupleOwners(1024);
+  /** The frozen journeys' TCP connection generations (compute() adds the others' in a child). */
+  private readonly gens = new Generations();
   /** Per journey: its flow (frozen entries final, the others rewritten by each compute()). */
   private flowOf = new Int32Array(1024);
   /** Per flow: its first journey (frozen flows first). */
@@ -253,8 +358,11 @@ export class FlowWindow {
       }
     };
     const owners = new TupleOwners(n - F);
+    const gens = new Generations(this.gens);
     for (let k = F; k < n; k++) {
+      gens.feed(res, k);
       const count = journeyTuples(res, k);
+      if (gens.reused) gens.adjust(k, count);
       for (let i = 0; i < count; i++) {
         let o = this.owners.get(tupleH[i], tupleG[i]);
         if (o < 0) o = owners.getOrSet(tupleH[i], tupleG[i], k);
@@ -300,7 +408,9 @@ export class FlowWindow {
     let renumber = false;
     for (let k = from; k < upTo; k++) {
       parent[k] = k;
+      this.gens.feed(res, k);
       const count = journeyTuples(res, k);
+      if (this.gens.reused) this.gens.adjust(k, count);
       for (let i = 0; i < count; i++) {
         const o = this.owners.getOrSet(tupleH[i], tupleG[i], k);
         if (o < 0) continue;

@@ -47,7 +47,79 @@ function udpFrame(id: number, src: string, sport: number, dst: string, dport: nu
   return b;
 }
 
+/** An Ethernet + IPv4 + TCP frame with these flags and sequence number (checksums left 0). */
+function tcpFrame(
+  id: number,
+  src: string,
+  sport: number,
+  dst: string,
+  dport: number,
+  flags: number,
+  seq: number,
+): Uint8Array {
+  const b = new Uint8Array(14 + 20 + 20);
+  const dv = new DataView(b.buffer);
+  b.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1], 0);
+  dv.setUint16(12, 0x0800);
+  b[14] = 0x45;
+  dv.setUint16(16, 40);
+  dv.setUint16(18, id);
+  b[22] = 64;
+  b[23] = 6;
+  b.set(src.split('.').map(Number), 26);
+  b.set(dst.split('.').map(Number), 30);
+  dv.setUint16(34, sport);
+  dv.setUint16(36, dport);
+  dv.setUint32(38, seq);
+  b[46] = 0x50;
+  b[47] = flags;
+  return b;
+}
+const [FIN, SYN, RST, ACK] = [0x01, 0x02, 0x04, 0x10];
+
 describe('flows from the rows’ tuple hashes and from the journeys’ paths', () => {
+  it('a client port used again by a later connection (after a FIN or RST) starts another flow; a SYN sent again does not', () => {
+    // tests/fixtures/port-reuse: three connections 10.98.3.1:40000 → 10.98.3.2:8080 (ended by the client's RST,
+    // by the server's FIN first, by the client's FIN), then a SYN to a dropping port and its retransmission.
+    for (const obs of [undefined, ObservationTable.published()]) {
+      const res = correlate('port-reuse', obs);
+      expect(res.journeyCount).toBe(30);
+      const flows = Array.from(res.flowOf);
+      const runs = [flows.slice(0, 8), flows.slice(8, 18), flows.slice(18, 28), flows.slice(28)];
+      for (const run of runs) expect(new Set(run).size).toBe(1);
+      expect(new Set(runs.map((r) => r[0])).size).toBe(4);
+      expect(res.flowCount).toBe(4);
+      // Each connection's SYN opens its flow, and its SYN-ACK is the reply.
+      for (const k of [8, 18]) expect([res.flowRole(k), res.flowRole(k + 1)]).toEqual(['request', 'reply']);
+    }
+  });
+
+  it('port reuse through a NAT: the end seen on the pod’s side only still parts the connections', () => {
+    for (const obs of [undefined, ObservationTable.published()]) {
+      const c = new Correlator({}, decodeFields, obs);
+      const eth0 = c.addCapture({ node: 'n1', iface: 'eth0', linkType: 1 });
+      const eth1 = c.addCapture({ node: 'n1', iface: 'eth1', linkType: 1 });
+      let t = 0;
+      const push = (cap: number, f: Uint8Array) =>
+        c.pushFrame(cap, 0, 1_700_000_000, (t += 10_000), f.length, f);
+      const client = (id: number, flags: number, seq: number) => {
+        push(eth0, tcpFrame(id, '10.0.0.1', 40000, '10.96.0.9', 80, flags, seq));
+        push(eth1, tcpFrame(id, '10.0.0.1', 40000, '10.1.1.1', 8080, flags, seq));
+      };
+      const pod = (id: number, flags: number, seq: number) =>
+        push(eth1, tcpFrame(id, '10.1.1.1', 8080, '10.0.0.1', 40000, flags, seq));
+      client(1, SYN, 1000);
+      pod(2, SYN | ACK, 5000);
+      pod(3, RST | ACK, 5001); // seen on the pod's side only
+      client(4, SYN, 9000);
+      pod(5, SYN | ACK, 7000);
+      pod(6, ACK | FIN, 7001);
+      const res = c.result();
+      expect(res.journeyCount).toBe(6);
+      expect(Array.from(res.flowOf)).toEqual([0, 0, 0, 1, 1, 1]);
+    }
+  });
+
   it('join a journey’s second tuple (after DNAT) to a later journey that has only that one', () => {
     // One node: a datagram to a service address on eth0, DNAT'ed to a pod on eth1 (one journey, two tuples),
     // then the pod's answer seen on eth1 only (one tuple: the DNAT'ed one). One flow, whichever tuple a journey's
