@@ -275,6 +275,10 @@ describe('LinkWindow on the lab fixtures', () => {
     ['flannel-vxlan', 'node-1'],
     ['kube-proxy', 'client'],
     ['calico-ipip', 'node-1'],
+    // Flows that only the window's order of journeys tells: ICMP errors in their quoted packets' flows, and a
+    // client port reused by three connections.
+    ['router-errors', 'router-errors'],
+    ['port-reuse', 'port-reuse'],
   ] as const) {
     it(`${scenario}: any chunking ends as the batch does, with journeys frozen on the way`, () => {
       const { lanes, interfaces } = loadLanes(fixtureFiles(scenario));
