@@ -136,3 +136,18 @@ export async function paneHighlights(
     })),
   );
 }
+
+/** Drops files on the window, as a user dragging them from a file manager (their bytes go over the WebSocket). */
+export async function dropFiles(p: Page, files: { name: string; bytes: Buffer }[]): Promise<void> {
+  await p.evaluate(
+    (fs) => {
+      const dt = new DataTransfer();
+      for (const f of fs)
+        dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
+      document
+        .querySelector('.app')!
+        .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    },
+    files.map((f) => ({ name: f.name, b64: f.bytes.toString('base64') })),
+  );
+}

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 
 import {
   browser,
+  dropFiles,
   ensureBuilt,
   openJourney,
   page,
@@ -388,12 +389,12 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
   it('opens capture files dropped on the window (bytes over the WebSocket), labelled by their names', async () => {
     const files = ['node-1__ens33.pcap', 'node-2__ens33.pcap'].map((f) => ({
       name: f,
-      b64: readFileSync(path.join(ROOT, 'resources/sample-session', f)).toString('base64'),
+      bytes: readFileSync(path.join(ROOT, 'resources/sample-session', f)),
     }));
     await p.click('[data-testid=tab-journey]');
     await p.fill('#journey-filter', '');
     await p.waitForSelector('[data-testid=journey-row][data-hops="8"]');
-    await dropFiles(files);
+    await dropFiles(p, files);
     // The moment the new session shows, the sample's list (8-hop journeys; two files make at most 2) is gone:
     // its rows would open the new session's journeys of the same numbers.
     const staleRows = await p.waitForFunction(() =>
@@ -422,7 +423,7 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
   });
   it('the journey list loads more as it scrolls: 4,500 journeys, the last one reached', async () => {
     const n = 4500;
-    await dropFiles([{ name: 'node-1__eth0.pcap', b64: echoRequests(n).toString('base64') }]);
+    await dropFiles(p, [{ name: 'node-1__eth0.pcap', bytes: echoRequests(n) }]);
     await p.waitForFunction(() =>
       document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('node-1__eth0'),
     );
@@ -481,18 +482,6 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(errors).toEqual([]);
   });
 });
-
-/** Drops files on the window, as a user dragging them from a file manager. */
-async function dropFiles(files: { name: string; b64: string }[]): Promise<void> {
-  await p.evaluate((fs) => {
-    const dt = new DataTransfer();
-    for (const f of fs)
-      dt.items.add(new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name));
-    document
-      .querySelector('.app')!
-      .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
-  }, files);
-}
 
 /** A classic pcap of `n` ICMP echo requests 1 ms apart, each its own packet (IP id and seq = its number). */
 function echoRequests(n: number): Buffer {

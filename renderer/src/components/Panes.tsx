@@ -74,7 +74,8 @@ function Pane({
       data-capture={`${capture.node}/${capture.iface}`}
       aria-label={`${capture.node} ${capture.iface}`}
     >
-      <header className="pane-head">
+      <header className="pane-head" title={`${capture.node}/${capture.iface}`}>
+        {/* A long node name gives way first (CSS): the interface is what tells a node's panes apart. */}
         <span className="pane-node">{capture.node}</span>
         <span className="pane-iface">{capture.iface}</span>
         <span className="pane-count">{count.toLocaleString()} pkts</span>

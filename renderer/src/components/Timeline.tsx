@@ -6,6 +6,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 
 import { useAppState, useController, usePacketsVersion } from '../context.ts';
 import { wallClock } from '../lib/format.ts';
+import { layoutLaneLabels, type Measure } from '../lib/laneLabels.ts';
 import {
   endNs,
   fitScale,
@@ -20,9 +21,25 @@ import {
   type TimeScale,
 } from '../lib/timeScale.ts';
 
-const LABEL_W = 150;
+/** The label column's width: at least this, wider for long node or interface names up to LABEL_MAX_W. */
+const LABEL_MIN_W = 150;
+const LABEL_MAX_W = 300;
 const LANE_H = 22;
 const AXIS_H = 22;
+const FONT = '11px ui-monospace, monospace';
+
+/** Text widths in the canvas' font (measured on a canvas of our own; ~6.6 px a character without one). */
+function fontMeasure(): Measure {
+  let g: CanvasRenderingContext2D | null = null;
+  try {
+    g = document.createElement('canvas').getContext('2d');
+  } catch {
+    // No canvas (a test DOM): the estimate below.
+  }
+  if (!g) return (t) => t.length * 6.6;
+  g.font = FONT;
+  return (t) => g.measureText(t).width;
+}
 
 interface Colors {
   fg: string;
@@ -62,8 +79,21 @@ export function Timeline() {
   const drag = useRef<{ x: number; moved: boolean } | null>(null);
   const colorsRef = useRef<({ key: string } & Colors) | null>(null);
 
+  const [labelTitle, setLabelTitle] = useState<string | undefined>(undefined);
+
   const captures = useMemo(() => session?.captures ?? [], [session]);
   const height = AXIS_H + captures.length * LANE_H + 4;
+  const labels = useMemo(
+    () =>
+      layoutLaneLabels(
+        captures,
+        fontMeasure(),
+        LABEL_MIN_W,
+        Math.max(LABEL_MIN_W, Math.min(LABEL_MAX_W, Math.floor(width * 0.3))),
+      ),
+    [captures, width],
+  );
+  const labelW = labels.width;
 
   useEffect(() => {
     const el = wrapRef.current;
@@ -77,9 +107,9 @@ export function Timeline() {
   const key = `${session?.id}:${session?.revision}:${ctl.packets.count > 0}`;
   const fitted = (): TimeScale | null => {
     const ext = ctl.packets.timeExtent();
-    return ext ? fitScale(ext[0], ext[1], width - LABEL_W) : null;
+    return ext ? fitScale(ext[0], ext[1], width - labelW) : null;
   };
-  const s = view && view.key === key ? withWidth(view.scale, width - LABEL_W) : fitted();
+  const s = view && view.key === key ? withWidth(view.scale, width - labelW) : fitted();
   const setScale = (scale: TimeScale) => setView({ key, scale });
   const fit = () => setView(null);
 
@@ -109,36 +139,37 @@ export function Timeline() {
     if (colorsRef.current?.key !== themeKey) colorsRef.current = { key: themeKey, ...readColors(cv) };
     const { fg, muted, grid, tick, accent, laneAlt } = colorsRef.current;
     g.clearRect(0, 0, width, height);
-    g.font = '11px ui-monospace, monospace';
+    g.font = FONT;
     g.textBaseline = 'middle';
 
-    let prevNode = '';
-    captures.forEach((c, lane) => {
+    // Labels fitted by measured width (laneLabels.ts): a long node name is ellipsized, not drawn over its first
+    // lane's interface and into the plot; the full names are the label column's tooltip.
+    captures.forEach((_c, lane) => {
       const y = AXIS_H + lane * LANE_H;
+      const l = labels.lanes[lane];
       if (lane % 2) {
         g.fillStyle = laneAlt;
         g.fillRect(0, y, width, LANE_H);
       }
-      if (c.node !== prevNode) {
+      if (l.node) {
         g.strokeStyle = grid;
         g.beginPath();
         g.moveTo(0, y + 0.5);
         g.lineTo(width, y + 0.5);
         g.stroke();
         g.fillStyle = fg;
-        g.fillText(c.node, 4, y + LANE_H / 2);
-        prevNode = c.node;
+        g.fillText(l.node, l.nodeX, y + LANE_H / 2);
       }
       g.fillStyle = muted;
-      g.fillText(c.iface, 70, y + LANE_H / 2, LABEL_W - 74);
+      g.fillText(l.iface, l.ifaceX, y + LANE_H / 2);
     });
     if (!s) return;
 
     g.save();
     g.beginPath();
-    g.rect(LABEL_W, 0, width - LABEL_W, height);
+    g.rect(labelW, 0, width - labelW, height);
     g.clip();
-    g.translate(LABEL_W, 0);
+    g.translate(labelW, 0);
     for (const t of ticks(s)) {
       g.strokeStyle = grid;
       g.beginPath();
@@ -230,17 +261,17 @@ export function Timeline() {
       g.lineWidth = 1;
     }
     g.restore();
-  }, [ctl, version, s, width, height, captures, journey, selectedPacket, theme]);
+  }, [ctl, version, s, width, height, captures, labels, labelW, journey, selectedPacket, theme]);
 
   /** The packet nearest to (x, y) within a few pixels, or -1. */
   const hitTest = (x: number, y: number): number => {
-    if (!s || x < LABEL_W) return -1;
+    if (!s || x < labelW) return -1;
     const lane = Math.floor((y - AXIS_H) / LANE_H);
     const c = captures[lane];
     if (!c) return -1;
     const n = ctl.packets.captureCount(c.index);
     const at = (k: number) => ctl.packets.timeOf(ctl.packets.packetOf(c.index, k));
-    const t = toNs(s, x - LABEL_W);
+    const t = toNs(s, x - labelW);
     const k = lowerBound(at, 0, n, t);
     let best = -1;
     let bestD = 5 * s.nsPerPx;
@@ -277,7 +308,7 @@ export function Timeline() {
           onClick={() => {
             if (!journey?.hopList.length) return;
             const ts = journey.hopList.map((h) => h.tRelNs);
-            setScale(fitScale(Math.min(...ts), Math.max(...ts), width - LABEL_W, 0.15));
+            setScale(fitScale(Math.min(...ts), Math.max(...ts), width - labelW, 0.15));
           }}
         >
           Journey
@@ -287,10 +318,12 @@ export function Timeline() {
       <canvas
         ref={canvasRef}
         style={{ width, height }}
+        title={labelTitle}
+        data-label-width={labelW}
         onWheel={(e) => {
           if (!s) return;
           const { x } = local(e);
-          setScale(zoomAt(s, Math.max(0, x - LABEL_W), e.deltaY < 0 ? 1.25 : 0.8));
+          setScale(zoomAt(s, Math.max(0, x - labelW), e.deltaY < 0 ? 1.25 : 0.8));
         }}
         onMouseDown={(e) => (drag.current = { x: e.clientX, moved: false })}
         onMouseMove={(e) => {
@@ -303,6 +336,9 @@ export function Timeline() {
             return;
           }
           const { x, y } = local(e);
+          const lane =
+            x < labelW && y >= AXIS_H ? labels.lanes[Math.floor((y - AXIS_H) / LANE_H)] : undefined;
+          if (lane?.full !== labelTitle) setLabelTitle(lane?.full);
           const p = hitTest(x, y);
           setHover(p >= 0 ? { x, y, packet: p } : null);
         }}
@@ -317,6 +353,7 @@ export function Timeline() {
         onMouseLeave={() => {
           drag.current = null;
           setHover(null);
+          setLabelTitle(undefined);
         }}
         onDoubleClick={fit}
       />

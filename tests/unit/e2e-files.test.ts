@@ -1,0 +1,83 @@
+// In real Chromium against web mode (`hopscope serve`), captures the sample session does not show: nodes with
+// long names (cloud hostnames), a capture whose file order is not time order. Screenshots go to test-results/.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+
+import { browser, dropFiles, ensureBuilt, page, ROOT, serve, shot, type Served } from '../e2e/harness.ts';
+
+const SAMPLE = path.join(ROOT, 'resources/sample-session');
+const LONG = 'ip-10-1-10-9.eu-west-1.compute.internal';
+const LONG2 = 'ip-10-1-10-10.eu-west-1.compute.internal';
+
+let srv: Served;
+let b: Browser;
+let p: Page;
+let errors: string[];
+
+beforeAll(async () => {
+  ensureBuilt();
+  srv = await serve();
+  b = await browser();
+  ({ page: p, errors } = await page(b, srv.url));
+  await p.waitForSelector('[data-testid=open-sample]');
+}, 120_000);
+afterAll(async () => {
+  await b?.close();
+  await srv?.stop();
+});
+
+/** Drops files and waits until their session shows (its title starts with `title`) with rows in a pane. */
+async function open(files: { name: string; bytes: Buffer }[], title: string): Promise<void> {
+  await dropFiles(p, files);
+  await p.waitForFunction(
+    (t) => document.querySelector('[data-testid=session-title]')?.textContent?.startsWith(t),
+    title,
+  );
+  await p.waitForSelector('[data-testid=pane] .row');
+}
+
+describe.sequential('captures unlike the sample (Chromium)', () => {
+  it('long node names: the interface stays readable in pane heads and timeline lanes, full names on hover', async () => {
+    const files = ['node-1__ens33.pcap', 'node-1__flannel.1.pcap', 'node-2__ens33.pcap'].map((f) => ({
+      name: f.replace('node-1', LONG).replace('node-2', LONG2),
+      bytes: readFileSync(path.join(SAMPLE, f)),
+    }));
+    await open(files, '3 dropped files');
+    await shot(p, 'files-01-long-names');
+    // Pane heads, in a window where they are narrow: the interface is shown whole (the node name gives way), and
+    // the head's title names both.
+    const size = p.viewportSize()!;
+    await p.setViewportSize({ width: 1024, height: 700 });
+    await p.waitForTimeout(100);
+    const heads = await p.$$eval('[data-testid=pane] .pane-head', (els) =>
+      els.map((e) => {
+        const iface = e.querySelector('.pane-iface') as HTMLElement;
+        const node = e.querySelector('.pane-node') as HTMLElement;
+        const head = (e as HTMLElement).getBoundingClientRect();
+        const box = iface.getBoundingClientRect();
+        return {
+          title: (e as HTMLElement).title,
+          ifaceWhole: iface.scrollWidth <= iface.clientWidth && box.right <= head.right,
+          nodeCut: node.scrollWidth > node.clientWidth,
+        };
+      }),
+    );
+    expect(heads.map((h) => h.title)).toEqual([`${LONG}/ens33`, `${LONG}/flannel.1`, `${LONG2}/ens33`]);
+    expect(heads.every((h) => h.ifaceWhole)).toBe(true);
+    expect(heads.some((h) => h.nodeCut)).toBe(true);
+    await shot(p, 'files-02-long-names-narrow');
+    await p.setViewportSize(size);
+    // Timeline: the label column holds the names (wider, up to its limit) and says them in full on hover.
+    const canvas = p.locator('[data-testid=timeline] canvas');
+    const labelW = Number(await canvas.getAttribute('data-label-width'));
+    expect(labelW).toBeGreaterThan(150);
+    const box = (await canvas.boundingBox())!;
+    for (const [lane, full] of [`${LONG}/ens33`, `${LONG}/flannel.1`, `${LONG2}/ens33`].entries()) {
+      await p.mouse.move(box.x + 20, box.y + 22 + lane * 22 + 11);
+      expect(await canvas.getAttribute('title')).toBe(full);
+    }
+    expect(errors).toEqual([]);
+  });
+});
