@@ -80,4 +80,9 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
     }
     expect(errors).toEqual([]);
   });
+
+  it('the times are UTC (tcpdump prints local time): the timeline says so, with the date, as the CLI does', async () => {
+    expect(await p.textContent('[data-testid=times-label]')).toBe('times UTC, 2026-11-26');
+    expect(await p.getAttribute('[data-testid=times-label]', 'title')).toContain(`on ${LONG}'s clock`);
+  });
 });

@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 
 import { useAppState, useController, usePacketsVersion } from '../context.ts';
-import { wallClock } from '../lib/format.ts';
+import { timesLabel, wallClock } from '../lib/format.ts';
 import { layoutLaneLabels, type Measure } from '../lib/laneLabels.ts';
 import {
   endNs,
@@ -105,10 +105,8 @@ export function Timeline() {
   }, []);
 
   const key = `${session?.id}:${session?.revision}:${ctl.packets.count > 0}`;
-  const fitted = (): TimeScale | null => {
-    const ext = ctl.packets.timeExtent();
-    return ext ? fitScale(ext[0], ext[1], width - labelW) : null;
-  };
+  const ext = ctl.packets.timeExtent();
+  const fitted = (): TimeScale | null => (ext ? fitScale(ext[0], ext[1], width - labelW) : null);
   const s = view && view.key === key ? withWidth(view.scale, width - labelW) : fitted();
   const setScale = (scale: TimeScale) => setView({ key, scale });
   const fit = () => setView(null);
@@ -298,6 +296,18 @@ export function Timeline() {
       <div className="timeline-tools">
         <span className="title">Timeline</span>
         <span className="muted">clock-corrected · wheel to zoom · drag to pan</span>
+        {ext ? (
+          <span
+            className="muted"
+            data-testid="times-label"
+            title={
+              `Times in the panes and here are UTC (not this computer's local time), on ` +
+              `${session.referenceNode ?? 'the reference node'}'s clock, as the CLI prints them.`
+            }
+          >
+            {timesLabel(session.baseNs, ext[0], ext[1])}
+          </span>
+        ) : null}
         <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 2))}>+</button>
         <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 0.5))}>−</button>
         <button onClick={fit}>Fit</button>

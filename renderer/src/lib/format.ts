@@ -30,6 +30,28 @@ export function wallClock(baseNs: string, relNs: number): string {
   return `${p2(hh)}:${p2(mm)}:${p2(ss)}.${String(ns).padStart(9, '0')}`;
 }
 
+/** YYYY-MM-DD (UTC) of base + rel. */
+export function utcDate(baseNs: string, relNs: number): string {
+  let ms: number;
+  try {
+    ms = Number(BigInt(baseNs) / 1_000_000n) + Math.floor(relNs / 1e6);
+  } catch {
+    ms = 0;
+  }
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/**
+ * What the panes' and timeline's times are, as the CLI's "times: UTC from 2026-11-26" says it: 'times UTC,
+ * 2026-11-26', or both dates when the packets (from…to, ns relative to the base) span midnight. Times stay UTC (the
+ * lab's nodes are), unlike tcpdump's local time: the label is what tells them apart.
+ */
+export function timesLabel(baseNs: string, fromNs: number, toNs: number): string {
+  const a = utcDate(baseNs, fromNs);
+  const b = utcDate(baseNs, toNs);
+  return `times UTC, ${a === b ? a : `${a} – ${b}`}`;
+}
+
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;
   if (n < 1024 ** 2) return `${(n / 1024).toFixed(1)} KiB`;
