@@ -92,6 +92,35 @@ describe('PacketStore', () => {
     expect(s.timeExtent()).toEqual([100, 300]);
   });
 
+  it('a capture whose file order is not time order: searched by time through a sorted copy', () => {
+    const s = new PacketStore();
+    s.reset(2);
+    // Capture 0 in order (no copy made for it); capture 1's clock stepped back after its second packet.
+    s.apply(
+      batch(0, [
+        [0, 100, -1],
+        [1, 500, -1],
+        [1, 600, -1],
+        [0, 200, -1],
+        [1, 50, -1],
+        [1, 700, -1],
+      ]),
+    );
+    expect(s.byTime(0)).toBe(s.byCapture[0].data);
+    expect(Array.from(s.byTime(1).subarray(0, 4))).toEqual([4, 1, 2, 5]);
+    expect(s.timeExtent()).toEqual([50, 700]);
+    // Every packet is found at its own time (the hit test); the earliest at or after a time, by pane position.
+    for (const g of [1, 2, 4, 5]) expect(s.nearestInCapture(1, s.timeOf(g), 0)).toBe(g);
+    expect(s.nearestInCapture(1, 300, 50)).toBe(-1);
+    expect(s.positionAtTime(1, 60)).toBe(0); // packet 1 (500), the first row
+    expect(s.positionAtTime(1, 40)).toBe(2); // packet 4 (50), the third row
+    expect(s.positionAtTime(1, 800)).toBe(4);
+    // A later batch is sorted in too.
+    s.apply(batch(6, [[1, 10, -1]]));
+    expect(s.byTime(1)[0]).toBe(6);
+    expect(s.timeExtent()).toEqual([10, 700]);
+  });
+
   it('notifies subscribers and bumps its version on every change', () => {
     const s = new PacketStore();
     let calls = 0;

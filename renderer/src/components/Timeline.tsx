@@ -186,12 +186,14 @@ export function Timeline() {
     captures.forEach((c, lane) => {
       const n = ctl.packets.captureCount(c.index);
       if (!n) return;
-      const at = (k: number) => ctl.packets.timeOf(ctl.packets.packetOf(c.index, k));
+      // The lane's packets in time order (its file order, unless the capture's clock stepped back or its NIC
+      // reordered packets).
+      const idx = ctl.packets.byTime(c.index);
+      const at = (k: number) => ctl.packets.timeOf(idx[k]);
       const lo = lowerBound(at, 0, n, t0);
       const hi = lowerBound(at, lo, n, t1 + 1);
       cols.fill(0);
       // Hot loop over the visible packets: plain typed-array reads, no calls.
-      const idx = ctl.packets.byCapture[c.index].data;
       const ts = ctl.packets.tsNs.data;
       const origin = t0 + ctl.packets.captureOffsetNs[c.index];
       const inv = 1 / s.nsPerPx;
@@ -267,21 +269,7 @@ export function Timeline() {
     const lane = Math.floor((y - AXIS_H) / LANE_H);
     const c = captures[lane];
     if (!c) return -1;
-    const n = ctl.packets.captureCount(c.index);
-    const at = (k: number) => ctl.packets.timeOf(ctl.packets.packetOf(c.index, k));
-    const t = toNs(s, x - labelW);
-    const k = lowerBound(at, 0, n, t);
-    let best = -1;
-    let bestD = 5 * s.nsPerPx;
-    for (const cand of [k - 1, k]) {
-      if (cand < 0 || cand >= n) continue;
-      const d = Math.abs(at(cand) - t);
-      if (d <= bestD) {
-        bestD = d;
-        best = ctl.packets.packetOf(c.index, cand);
-      }
-    }
-    return best;
+    return ctl.packets.nearestInCapture(c.index, toNs(s, x - labelW), 5 * s.nsPerPx);
   };
 
   const local = (e: React.MouseEvent | React.WheelEvent) => {

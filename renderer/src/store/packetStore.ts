@@ -1,5 +1,7 @@
 // The renderer's packets, held as typed-array columns addressed by global index (never one object per packet),
 // plus one index list per capture (a pane, a timeline lane). Fed by whole-session loads and live batches.
+// A capture's file order is usually its time order; where it is not (a clock stepped back, a multi-queue NIC
+// handing packets over out of order), a time-sorted copy of its list serves what searches by time.
 
 import type { PacketBatch } from '../../../preload/api.ts';
 import { Growable } from './growable.ts';
@@ -13,8 +15,14 @@ export class PacketStore {
   readonly hop = new Growable(Int16Array);
   readonly proto = new Growable(Uint8Array);
   readonly status = new Growable(Uint8Array);
-  /** Global indices of each capture's packets, in arrival order (= time order within one capture). */
+  /** Global indices of each capture's packets, in arrival (file) order: a pane's rows, as tcpdump lists them. */
   byCapture: Growable<Uint32Array>[] = [];
+  /** Per capture: 1 once some packet arrived with an earlier time than the one before it. */
+  private outOfOrder = new Uint8Array(0);
+  /** Per capture: the raw time of its last packet (to notice the above as packets arrive). */
+  private lastTs = new Float64Array(0);
+  /** Per out-of-order capture: its global indices sorted by time, while it has as many packets. */
+  private sorted = new Map<number, Uint32Array>();
   /** Per-capture clock correction (ns to subtract), from the clocks of the capture's node. */
   captureOffsetNs = new Float64Array(0);
   /** Bumped on every change; React reads it through useSyncExternalStore. */
@@ -53,6 +61,9 @@ export class PacketStore {
       (_, c) => new Growable(Uint32Array, Math.max(256, expected?.[c] ?? 0)),
     );
     this.captureOffsetNs = new Float64Array(captures);
+    this.outOfOrder = new Uint8Array(captures);
+    this.lastTs = new Float64Array(captures).fill(-Infinity);
+    this.sorted.clear();
     this.changed();
   }
 
@@ -74,16 +85,34 @@ export class PacketStore {
     this.status.setAt(b.from, b.status);
     for (let i = firstNew; i < n; i++) {
       const c = b.capture[i];
-      while (this.byCapture.length <= c) this.byCapture.push(new Growable(Uint32Array, 256));
+      if (c >= this.byCapture.length) this.addCaptures(c + 1);
       this.byCapture[c].push(b.from + i);
+      const t = b.tsNs[i];
+      if (t < this.lastTs[c]) this.outOfOrder[c] = 1;
+      this.lastTs[c] = t;
     }
-    if (this.captureOffsetNs.length < this.byCapture.length) {
-      const o = new Float64Array(this.byCapture.length);
+    if (this.captureOffsetNs.length < this.byCapture.length) this.addCaptures(this.byCapture.length);
+    if (notify) this.changed();
+    return true;
+  }
+
+  /** Room for `count` captures (a live batch naming a capture the session did not list yet). */
+  private addCaptures(count: number): void {
+    // (Also sizes the offsets to the captures again after setCaptureOffsets() gave fewer.)
+    while (this.byCapture.length < count) this.byCapture.push(new Growable(Uint32Array, 256));
+    if (this.captureOffsetNs.length < count) {
+      const o = new Float64Array(count);
       o.set(this.captureOffsetNs);
       this.captureOffsetNs = o;
     }
-    if (notify) this.changed();
-    return true;
+    if (this.lastTs.length < count) {
+      const last = new Float64Array(count).fill(-Infinity);
+      last.set(this.lastTs);
+      this.lastTs = last;
+      const out = new Uint8Array(count);
+      out.set(this.outOfOrder);
+      this.outOfOrder = out;
+    }
   }
 
   setCaptureOffsets(offsets: ArrayLike<number>): void {
@@ -105,6 +134,27 @@ export class PacketStore {
     return this.byCapture[c].data[n];
   }
 
+  /**
+   * Capture c's global indices in time order, for searches by time (the timeline's lanes, hit tests, extents):
+   * its arrival list itself when that is time order (no copy, the common case), else a sorted copy made once per
+   * size of the capture (ties keep arrival order). Read the first captureCount(c) entries.
+   */
+  byTime(c: number): Uint32Array {
+    const list = this.byCapture[c];
+    if (!list) return new Uint32Array(0);
+    if (!this.outOfOrder[c]) return list.data;
+    let s = this.sorted.get(c);
+    if (s?.length !== list.length) {
+      const ts = this.tsNs.data;
+      s = list
+        .view()
+        .slice()
+        .sort((a, b) => ts[a] - ts[b]);
+      this.sorted.set(c, s);
+    }
+    return s;
+  }
+
   /** Position within capture c of the first packet belonging to `journey`, or -1. A scan: a few ms per million. */
   findJourneyInCapture(c: number, journey: number): number {
     const list = this.byCapture[c];
@@ -116,14 +166,34 @@ export class PacketStore {
   }
 
   /**
-   * Position within capture c of its first packet at or after corrected time `ns` (the count when none): a
-   * binary search, so where a capture's file order is not time order it finds a nearby packet, not always the
-   * first.
+   * Position (in arrival order) within capture c of its earliest packet at or after corrected time `ns` (the
+   * count when none).
    */
   positionAtTime(c: number, ns: number): number {
     const list = this.byCapture[c];
     if (!list) return 0;
-    return lowerBound((k) => this.timeOf(list.data[k]), 0, list.length, ns);
+    const idx = this.byTime(c);
+    const k = lowerBound((k) => this.timeOf(idx[k]), 0, list.length, ns);
+    if (k >= list.length) return list.length;
+    return idx === list.data ? k : this.positionInCapture(c, idx[k]);
+  }
+
+  /** Capture c's packet nearest to corrected time `ns`, at most `maxNs` away, or -1 (the timeline's hit test). */
+  nearestInCapture(c: number, ns: number, maxNs: number): number {
+    const n = this.captureCount(c);
+    const idx = this.byTime(c);
+    const k = lowerBound((k) => this.timeOf(idx[k]), 0, n, ns);
+    let best = -1;
+    let bestD = maxNs;
+    for (const cand of [k - 1, k]) {
+      if (cand < 0 || cand >= n) continue;
+      const d = Math.abs(this.timeOf(idx[cand]) - ns);
+      if (d <= bestD) {
+        bestD = d;
+        best = idx[cand];
+      }
+    }
+    return best;
   }
 
   /** Position within capture c of a global index, or -1 (binary search: lists are ascending). */
@@ -139,11 +209,12 @@ export class PacketStore {
     let min = Infinity;
     let max = -Infinity;
     for (let c = 0; c < this.byCapture.length; c++) {
-      const list = this.byCapture[c];
-      if (!list.length) continue;
-      // Per capture, time order holds, so only the ends matter.
-      min = Math.min(min, this.timeOf(list.data[0]));
-      max = Math.max(max, this.timeOf(list.data[list.length - 1]));
+      const n = this.captureCount(c);
+      if (!n) continue;
+      // Per capture in time order, only the ends matter.
+      const idx = this.byTime(c);
+      min = Math.min(min, this.timeOf(idx[0]));
+      max = Math.max(max, this.timeOf(idx[n - 1]));
     }
     return min === Infinity ? null : [min, max];
   }
