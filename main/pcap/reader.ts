@@ -17,6 +17,24 @@ export function sniffFormat(b: Uint8Array): CaptureFormat | null {
   return null;
 }
 
+/** The first bytes of Hopscope's journeys JSON export, `{"schema":"hopscope.journeys/1", …`. */
+const JSON_EXPORT_HEAD = '{"sc';
+
+/**
+ * Why bytes that are neither pcap nor pcapng are not read. Hopscope's own JSON export, given back to it, is said
+ * to be that (its first bytes alone, 0x7b227363, told the user nothing): only the pcapng export re-opens.
+ */
+function notACapture(head: Uint8Array): string {
+  const hex = Array.from(head, (x) => x.toString(16).padStart(2, '0')).join('');
+  const text = String.fromCharCode(...head);
+  if (text === JSON_EXPORT_HEAD)
+    return (
+      `a JSON file, not a capture (first bytes ${text}…), like Hopscope's journeys export ` +
+      `(hopscope.journeys JSON), which is not re-opened: open the pcapng export or the captures`
+    );
+  return `neither pcap nor pcapng (first bytes 0x${hex}) at byte 0`;
+}
+
 class SniffingReader implements CaptureReader {
   private inner: CaptureReader | null = null;
   private head = new Uint8Array(SNIFF_LEN);
@@ -57,12 +75,7 @@ class SniffingReader implements CaptureReader {
     if (this.headLen < SNIFF_LEN) return null;
     const format = sniffFormat(this.head);
     if (!format) {
-      const hex = Array.from(this.head, (x) => x.toString(16).padStart(2, '0')).join('');
-      this.ownProblem = {
-        code: 'PCAP_BAD_MAGIC',
-        message: `neither pcap nor pcapng (first bytes 0x${hex}) at byte 0`,
-        offset: 0,
-      };
+      this.ownProblem = { code: 'PCAP_BAD_MAGIC', message: notACapture(this.head), offset: 0 };
       return this.ownProblem;
     }
     this.inner =

@@ -274,6 +274,17 @@ describe('damaged input is reported, never thrown or allocated', () => {
     expect(g.end()?.code).toBe('PCAP_BAD_MAGIC');
   });
 
+  it("Hopscope's own journeys JSON export is said to be one (not a capture), and the pcapng export to re-open", () => {
+    const json = new TextEncoder().encode('{"schema":"hopscope.journeys/1","generator":"hopscope 0.1.0"}\n');
+    for (const chunks of [[json], split(json, () => 1)]) {
+      const got = readChunks(chunks);
+      expect(got.recs).toEqual([]);
+      expect(got.problem).toMatchObject({ code: 'PCAP_BAD_MAGIC', offset: 0 });
+      expect(got.problem!.message).toContain("Hopscope's journeys export");
+      expect(got.problem!.message).toContain('open the pcapng export');
+    }
+  });
+
   it('a huge caplen is PCAP_MALFORMED at its record, after the records before it', () => {
     const third = recs[2];
     for (const caplen of [0xfffffff0, 256 * 1024 + 1, 262144 + 4]) {
