@@ -298,7 +298,8 @@ export class LoadedSession {
       if (!caps.has(c)) {
         caps.add(c);
         const cap = res.captures[c];
-        out.push(`${cap.node}/${cap.iface}`);
+        // The interface alone too: `ens33` or `tunl0` finds a hop on it on any node.
+        out.push(`${cap.node}/${cap.iface} ${cap.iface}`);
       }
       // A tunnelled hop's outer header (its inner packet is often the previous hop's, skipped below).
       if (rows.encapCount[r] > 0) {
@@ -333,7 +334,7 @@ export class LoadedSession {
 
   /**
    * Journeys matching a filter, in time order. Each word must equal a word of the journey (its summary,
-   * protocol, nodes, interfaces, #id, and addresses and ports at every hop, outer headers too): `192.168.0.3` does
+   * protocol, nodes, interfaces (`node-1/ens33`, or `ens33` on any node), #id, and addresses and ports at every hop, outer headers too): `192.168.0.3` does
    * not match `192.168.0.33`. tcpdump's `host`, `port`, `and` are read past (`host 10.1.10.8 and port 8877`);
    * `src X` / `dst X` ask for a hop with that source / destination, `A > B` for a hop from A to B (a summary's
    * `10.244.0.12 > 10.244.1.34` pasted in finds that direction only); `not W` excludes; `or` separates

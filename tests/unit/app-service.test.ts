@@ -615,6 +615,7 @@ describe('the journey filter', () => {
   it('matches whole words (no 192.168.0.3 in .33), src/dst, a > b, outer headers, not and or: as the CLI JSON says', async () => {
     const svc2 = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
     type JHop = {
+      iface: string;
       src: string;
       dst: string;
       srcPort: number | null;
@@ -663,7 +664,19 @@ describe('the journey filter', () => {
             ],
             ['icmp or igmp', js.filter((j) => /ICMP|igmp/.test(j.summary)).length],
             ['not igmp', js.filter((j) => !/igmp/.test(j.summary)).length],
+            // An interface's bare name: a hop on it on any node (it matched nothing).
+            ['flannel.1', js.filter((j) => j.hops.some((h) => h.iface === 'flannel.1')).length],
+            [
+              'cni0 not ens33',
+              js.filter(
+                (j) => j.hops.some((h) => h.iface === 'cni0') && !j.hops.some((h) => h.iface === 'ens33'),
+              ).length,
+            ],
           ],
+        ],
+        [
+          'tests/fixtures/calico-ipip',
+          (js: J[]) => [['tunl0', js.filter((j) => j.hops.some((h) => h.iface === 'tunl0')).length]],
         ],
       ] as const) {
         const js = cli(dir);

@@ -132,7 +132,7 @@ export function JourneyPanel() {
             <div className="empty small" data-testid="journey-empty">
               {session.journeys
                 ? 'No journey matches. Every word must match a whole word: an address or ip:port at any hop ' +
-                  '(outer headers too), a port, icmp/tcp/udp/vxlan, a node or node/interface, #id, or summary ' +
+                  '(outer headers too), a port, icmp/tcp/udp/vxlan, a node, an interface or node/interface, #id, or summary ' +
                   'text; src X, dst X and A > B ask for a hop’s direction; not W excludes; or separates.'
                 : session.correlating
                   ? 'Working out journeys…'
