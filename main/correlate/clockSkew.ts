@@ -37,6 +37,27 @@ export interface ClockEstimate {
    * that nothing said the direction of (equal TTLs, no interface lists to own MACs and addresses), if any.
    */
   undirected?: number;
+  /**
+   * Crossed traffic bounds ('traffic-inconsistent'): the offset to `against` was at most one value when one
+   * direction's tightest packet went and at least a larger one when the other's did, so it moved by at least
+   * `movedNs` over `overNs` of capture (signed: + the node's clock gained on `against`'s). Drift when the rate is
+   * one clocks have (ClockDrift.plausible), else a packet linked to the wrong journey.
+   */
+  drift?: ClockDrift;
+}
+
+export interface ClockDrift {
+  against: string;
+  movedNs: number;
+  overNs: number;
+}
+
+/** Free-running clocks drift by up to a few hundred ppm (Linux slews at most 500 ppm): faster is no drift. */
+export const MAX_DRIFT_PPM = 500;
+
+/** The drift rate (ppm, ≥ 0) a ClockDrift shows at least, Infinity when over no time at all. */
+export function driftPpm(d: ClockDrift): number {
+  return d.overNs > 0 ? (Math.abs(d.movedNs) / d.overNs) * 1e6 : Infinity;
 }
 
 /**
@@ -59,11 +80,14 @@ export interface ClockProbe {
 export class ClockBounds {
   /** minDelta[a * n + b]: min over packets a→b of (first time on b - last time on a), raw clocks. */
   readonly minDelta: Float64Array;
+  /** minAt[a * n + b]: the first time on b of the packet that gave minDelta (the earliest among equal ones). */
+  readonly minAt: Float64Array;
   readonly samples: Int32Array;
   /** undirected[a * n + b] (a < b): packets seen on both that nothing said the direction of. */
   readonly undirected: Int32Array;
   constructor(readonly nodeCount: number) {
     this.minDelta = new Float64Array(nodeCount * nodeCount).fill(Infinity);
+    this.minAt = new Float64Array(nodeCount * nodeCount);
     this.samples = new Int32Array(nodeCount * nodeCount);
     this.undirected = new Int32Array(nodeCount * nodeCount);
   }
@@ -74,7 +98,11 @@ export class ClockBounds {
   add(from: number, to: number, lastOnFrom: number, firstOnTo: number): void {
     const k = from * this.nodeCount + to;
     const d = firstOnTo - lastOnFrom;
-    if (d < this.minDelta[k]) this.minDelta[k] = d;
+    // Ties keep the earliest time: the same whatever order the packets come in (live windows, threads).
+    if (d < this.minDelta[k] || (d === this.minDelta[k] && firstOnTo < this.minAt[k])) {
+      this.minDelta[k] = d;
+      this.minAt[k] = firstOnTo;
+    }
     this.samples[k]++;
   }
   /** Adds another collection's bounds (nodes numbered alike; it may know fewer nodes). */
@@ -84,19 +112,25 @@ export class ClockBounds {
       for (let b = 0; b < Math.min(m, this.nodeCount); b++) {
         const k = a * this.nodeCount + b;
         const d = other.minDelta[a * m + b];
-        if (d < this.minDelta[k]) this.minDelta[k] = d;
+        const at = other.minAt[a * m + b];
+        if (d < this.minDelta[k] || (d === this.minDelta[k] && at < this.minAt[k])) {
+          this.minDelta[k] = d;
+          this.minAt[k] = at;
+        }
         this.samples[k] += other.samples[a * m + b];
         this.undirected[k] += other.undirected[a * m + b];
       }
     }
   }
   /** Interval for d = o_b - o_a: [lo, hi] (±Infinity when one direction had no packets). */
-  interval(a: number, b: number): { lo: number; hi: number; samples: number } {
+  interval(a: number, b: number): { lo: number; hi: number; samples: number; hiAt: number; loAt: number } {
     const n = this.nodeCount;
     return {
       hi: this.minDelta[a * n + b],
       lo: -this.minDelta[b * n + a],
       samples: this.samples[a * n + b] + this.samples[b * n + a],
+      hiAt: this.minAt[a * n + b],
+      loAt: this.minAt[b * n + a],
     };
   }
 }
@@ -114,17 +148,21 @@ interface Edge {
   unc: number;
   method: ClockMethod;
   samples: number;
+  /** Crossed bounds: how far apart, over how long (ClockEstimate.drift, without the node). */
+  moved?: { movedNs: number; overNs: number };
 }
 
 function trafficEdge(bounds: ClockBounds, a: number, b: number): Edge | null {
-  const { lo, hi, samples } = bounds.interval(a, b);
+  const { lo, hi, samples, hiAt, loAt } = bounds.interval(a, b);
   if (lo === -Infinity && hi === Infinity) return null;
   if (lo === -Infinity || hi === Infinity) {
     // One direction only: the bound is all we know; assume a short flight, say so with an unbounded width.
     return { est: lo === -Infinity ? hi : lo, unc: Infinity, method: 'traffic-one-way', samples };
   }
   if (lo <= hi) return { est: (lo + hi) / 2, unc: (hi - lo) / 2, method: 'traffic', samples };
-  return { est: (lo + hi) / 2, unc: (lo - hi) / 2, method: 'traffic-inconsistent', samples };
+  // b's offset was ≤ hi at hiAt and ≥ lo (> hi) at loAt: it grew by lo − hi if loAt is the later, else it fell.
+  const moved = { movedNs: loAt >= hiAt ? lo - hi : hi - lo, overNs: Math.abs(loAt - hiAt) };
+  return { est: (lo + hi) / 2, unc: (lo - hi) / 2, method: 'traffic-inconsistent', samples, moved };
 }
 
 /** Estimates every node's offset to the reference (default: the first node). */
@@ -175,6 +213,10 @@ export function estimateClocks(
           out[v].uncertaintyNs = out[u].uncertaintyNs + e.unc;
           out[v].method = out[u].method === 'traffic-inconsistent' ? out[u].method : e.method;
           out[v].samples = e.samples;
+          // Crossed bounds on this link say how far the offset moved; through an inconsistent node, its own.
+          const drift = e.moved ? { against: nodes[u], ...e.moved } : out[u].drift;
+          if (drift) out[v].drift = drift;
+          else delete out[v].drift;
         }
       }
     }

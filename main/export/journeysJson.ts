@@ -82,6 +82,10 @@ export function documentHead(res: CorrelationResult): Record<string, unknown> {
       uncertaintyNs: c.uncertaintyNs === Infinity ? null : Math.round(c.uncertaintyNs),
       method: c.method,
       samples: c.samples,
+      // Crossed bounds: how far the offset moved at least, over how long (ClockEstimate.drift).
+      drift: c.drift
+        ? { against: c.drift.against, movedNs: Math.round(c.drift.movedNs), overNs: Math.round(c.drift.overNs) }
+        : null,
     })),
     stats: {
       packets: res.rowCount,

@@ -1,7 +1,13 @@
 // The default `hopscope correlate` output: one block per journey, its hops as a ladder like the walkthrough's
 // "node-1/cali… → node-1/tunl0 → node-1/ens33 → node-2/ens33 → …", with times, latency and changes.
 
-import { outsideTraffic, type ClockEstimate } from '../correlate/clockSkew.ts';
+import {
+  driftPpm,
+  MAX_DRIFT_PPM,
+  outsideTraffic,
+  type ClockDrift,
+  type ClockEstimate,
+} from '../correlate/clockSkew.ts';
 import { CHANGE_NAMES, changeMask, encapOf, ethOf, type EthInfo, type Hop } from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
@@ -43,6 +49,26 @@ export const INCONSISTENT_HINT =
   'constant per capture), or a packet was linked to the wrong journey; a shorter capture or --clock NODE=OFFSET helps';
 
 /**
+ * Crossed bounds explained by how far the offset moved and how fast: a clock drift (the rate one has: then how far
+ * off latencies across the nodes may be) or, faster than any clock drifts, a packet taken for another.
+ */
+export function driftHint(node: string, d: ClockDrift): string {
+  const moved = duration(Math.abs(d.movedNs));
+  const ppm = driftPpm(d);
+  if (ppm > MAX_DRIFT_PPM)
+    return (
+      `the bounds from the two directions cross by ${moved} within ${duration(d.overNs)}, faster than clocks ` +
+      `drift: a packet was likely linked to the wrong journey; --clock ${node}=OFFSET sets the offset`
+    );
+  return (
+    `${node}'s clock ${d.movedNs > 0 ? 'gained' : 'lost'} at least ${moved} on ${d.against}'s over ` +
+    `${duration(d.overNs)} of capture (≥ ${ppm < 10 ? ppm.toFixed(1) : Math.round(ppm)} ppm): the clocks drift ` +
+    `apart and one offset per node cannot fit the whole capture, so latencies across them may be off by as much; ` +
+    `sync the clocks (chrony/NTP) or capture shorter`
+  );
+}
+
+/**
  * What the ladder's times are: UTC (tcpdump prints local time), on the reference node's clock, and the date they
  * start on (the hop lines give the time of day only).
  */
@@ -69,8 +95,11 @@ export function clockLine(c: ClockEstimate): string {
     );
   const unc = c.uncertaintyNs === Infinity ? 'unbounded' : `± ${duration(c.uncertaintyNs)}`;
   const samples = c.samples ? `, ${c.samples} packets` : '';
-  // Crossed bounds: the middle is a guess, and the user should know why (INCONSISTENT_HINT).
-  const hint = c.method === 'traffic-inconsistent' ? `: ${INCONSISTENT_HINT}` : '';
+  // Crossed bounds: the middle is a guess, and the user should know why (driftHint, else INCONSISTENT_HINT).
+  const hint =
+    c.method === 'traffic-inconsistent'
+      ? `: ${c.drift ? driftHint(c.node, c.drift) : INCONSISTENT_HINT}`
+      : '';
   // Beside a manual offset, what the traffic said of it.
   const t = c.traffic;
   const said = t ? `; the traffic says ${signed(t.offsetNs)} ± ${duration(t.uncertaintyNs)}` : '';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { checkClockNodes, parseClockArgs } from '../../main/cli/clockArgs.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
-import { ClockBounds, estimateClocks, parseOffset } from '../../main/correlate/clockSkew.ts';
+import { ClockBounds, driftPpm, estimateClocks, parseOffset } from '../../main/correlate/clockSkew.ts';
 import { clockLine, INCONSISTENT_HINT, manualClockWarnings } from '../../main/export/ladder.ts';
 import {
   canonical,
@@ -20,6 +20,8 @@ import {
   fixtureCopy,
   fixtureFiles,
   path,
+  readPcap,
+  shiftRecord,
 } from './correlate-helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -221,18 +223,71 @@ describe('clock options', () => {
     }
   });
 
-  it('crossed bounds (a drift) are traffic-inconsistent, and the clock line says what that means', () => {
+  it('crossed bounds are traffic-inconsistent, and the clock line says what that means', () => {
     const b = new ClockBounds(2);
-    b.add(0, 1, 0, 1_000); // o1 - o0 <= 1 µs
-    b.add(1, 0, 0, -3_000); // o0 - o1 <= -3 µs, so o1 - o0 >= 3 µs: the bounds cross
+    b.add(0, 1, 0, 1_000); // o1 - o0 <= 1 µs (at 1 µs)
+    b.add(1, 0, 0, -3_000); // o0 - o1 <= -3 µs, so o1 - o0 >= 3 µs (at -3 µs): the bounds cross
     const [ref, est] = estimateClocks(['node-1', 'node-2'], b, { mode: 'auto' });
     expect(est).toMatchObject({ method: 'traffic-inconsistent', offsetNs: 2_000, uncertaintyNs: 1_000 });
+    // 2 µs within 4 µs is no clock drift: a packet taken for another.
+    expect(est.drift).toEqual({ against: 'node-1', movedNs: -2_000, overNs: 4_000 });
     expect(clockLine(est)).toBe(
-      `clock node-2: +2.0 µs ± 1.0 µs vs node-1 (traffic-inconsistent, 2 packets: ${INCONSISTENT_HINT})`,
+      'clock node-2: +2.0 µs ± 1.0 µs vs node-1 (traffic-inconsistent, 2 packets: the bounds from the two ' +
+        'directions cross by 2.0 µs within 4.0 µs, faster than clocks drift: a packet was likely linked to the ' +
+        'wrong journey; --clock node-2=OFFSET sets the offset)',
     );
+    expect(clockLine({ ...est, drift: undefined })).toContain(INCONSISTENT_HINT);
     expect(INCONSISTENT_HINT).toMatch(/^the bounds from the two directions cross: the clocks drifted apart/);
     expect(clockLine(ref)).toBe('clock node-1: reference');
   });
+
+  it.each([300, -300])(
+    'a clock drifting %d ppm: the clock line says how far it moved, over how long',
+    (ppm) => {
+      // node-2's timestamps drift from node-1's by `ppm` over the capture (0.7 s): the bounds cross.
+      const first = (f: string) => readPcap(f).records[0];
+      const t0 = first(fixtureFiles('flannel-vxlan')[0]);
+      const base = BigInt(t0.sec) * 1_000_000_000n + BigInt(t0.nsec);
+      const dir = fixtureCopy('flannel-vxlan', {
+        transform: (f, records) =>
+          f.startsWith('node-2')
+            ? records.map((r) => {
+                const t = BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - base;
+                return shiftRecord(r, Math.round(Number(t) * ppm * 1e-6));
+              })
+            : records,
+      });
+      try {
+        const c = correlate(filesIn(dir)).clocks.find((x) => x.node === 'node-2')!;
+        expect(c.method).toBe('traffic-inconsistent');
+        expect(c.drift!.against).toBe('node-1');
+        expect(Math.sign(c.drift!.movedNs)).toBe(Math.sign(ppm));
+        // At least what it shows, never more than the drift there was.
+        const shown = driftPpm(c.drift!);
+        expect(shown).toBeGreaterThan(10);
+        expect(shown).toBeLessThanOrEqual(Math.abs(ppm) * 1.01);
+        expect(clockLine(c)).toMatch(
+          new RegExp(
+            `\\(traffic-inconsistent, \\d+ packets: node-2's clock ${ppm > 0 ? 'gained' : 'lost'} at least ` +
+              `[\\d.]+ µs on node-1's over [\\d.]+ ms of capture \\(≥ \\d+ ppm\\): the clocks drift apart`,
+          ),
+        );
+        // The JSON export says it too, as numbers.
+        const json = spawnSync('node', [join(ROOT, 'bin/hopscope.mjs'), 'correlate', '--json', dir], {
+          encoding: 'utf8',
+        });
+        const clocks = JSON.parse(json.stdout).clocks as { node: string; drift: unknown }[];
+        expect(clocks.find((x) => x.node === 'node-1')!.drift).toBeNull();
+        expect(clocks.find((x) => x.node === 'node-2')!.drift).toEqual({
+          against: 'node-1',
+          movedNs: Math.round(c.drift!.movedNs),
+          overNs: Math.round(c.drift!.overNs),
+        });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('parses offsets with units', () => {
     expect(parseOffset('-1.5ms')).toBe(-1_500_000);
