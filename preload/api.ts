@@ -6,7 +6,7 @@ export type { ErrorData, Result } from '../main/common/errors.ts';
 import type { Result } from '../main/common/errors.ts';
 
 /** Clock overrides past this (ns, either way) are refused (setClockOverride), as by the CLI's --clock. */
-export { MAX_MANUAL_OFFSET_NS } from '../main/correlate/clockSkew.ts';
+export { MAX_MANUAL_OFFSET_NS, parseOffset } from '../main/correlate/clockSkew.ts';
 
 export type Unsubscribe = () => void;
 
@@ -54,6 +54,11 @@ export interface ClockInfo {
    * negative latencies or not be linked. False when not overridden or the estimate is unbounded.
    */
   outsideEstimate: boolean;
+  /**
+   * Why the offset is left unknown ('none') or is a guess ('traffic-inconsistent': how far a drift moved it, or a
+   * mislinked packet), as the CLI's clock line says it; null when nothing needs saying.
+   */
+  note: string | null;
 }
 
 export interface SessionInfo {

@@ -19,6 +19,7 @@ import { ipv4ToString } from '../correlate/ownership.ts';
 import { ENCAP_IPIP } from '../decode/fields.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
+import { APP_SETTER, clockReason } from '../export/ladder.ts';
 import { FrameSource } from '../session/frames.ts';
 import { sameLaneWarnings } from '../session/ingest.ts';
 import { decodedLinkType } from '../decode/fields.ts';
@@ -156,6 +157,8 @@ export class LoadedSession {
         overridden,
         estimatedOffsetNs: Math.round(est.offsetNs),
         outsideEstimate: overridden && outsideTraffic(c),
+        // The CLI's clock line reason, naming the override rather than --clock.
+        note: clockReason(c, APP_SETTER),
       };
     });
   }

@@ -40,25 +40,42 @@ export function latency(ns: number): string {
   return ns < 0 ? duration(ns) : `+${duration(ns)}`;
 }
 
+/** How a user sets a node's offset by hand: the CLI's `--clock NODE=OFFSET`, or the app's override field. */
+export interface OffsetSetter {
+  /** "--clock node-2=OFFSET", "an override of node-2's offset". */
+  set(node: string): string;
+  /** Whether `--clock none` is how this user turned correction off (the CLI only). */
+  cli: boolean;
+}
+
+export const CLI_SETTER: OffsetSetter = { set: (node) => `--clock ${node}=OFFSET`, cli: true };
+/** The app's clocks panel. */
+export const APP_SETTER: OffsetSetter = { set: (node) => `an override of ${node}'s offset`, cli: false };
+
 /**
  * Why a traffic estimate can be inconsistent: packets each way bound the offset from both sides, and those
- * bounds crossed. Shown with the estimate (here and in the app's clocks panel).
+ * bounds crossed (when the bounds do not say how far apart, over how long: else driftHint).
  */
-export const INCONSISTENT_HINT =
-  'the bounds from the two directions cross: the clocks drifted apart during the capture (offsets are ' +
-  'constant per capture), or a packet was linked to the wrong journey; a shorter capture or --clock NODE=OFFSET helps';
+export function inconsistentHint(set: OffsetSetter = CLI_SETTER): string {
+  return (
+    'the bounds from the two directions cross: the clocks drifted apart during the capture (offsets are ' +
+    'constant per capture), or a packet was linked to the wrong journey; a shorter capture or ' +
+    `${set.cli ? '--clock NODE=OFFSET' : 'an override'} helps`
+  );
+}
+export const INCONSISTENT_HINT = inconsistentHint();
 
 /**
  * Crossed bounds explained by how far the offset moved and how fast: a clock drift (the rate one has: then how far
  * off latencies across the nodes may be) or, faster than any clock drifts, a packet taken for another.
  */
-export function driftHint(node: string, d: ClockDrift): string {
+export function driftHint(node: string, d: ClockDrift, set: OffsetSetter = CLI_SETTER): string {
   const moved = duration(Math.abs(d.movedNs));
   const ppm = driftPpm(d);
   if (ppm > MAX_DRIFT_PPM)
     return (
       `the bounds from the two directions cross by ${moved} within ${duration(d.overNs)}, faster than clocks ` +
-      `drift: a packet was likely linked to the wrong journey; --clock ${node}=OFFSET sets the offset`
+      `drift: a packet was likely linked to the wrong journey; ${set.set(node)} sets the offset`
     );
   return (
     `${node}'s clock ${d.movedNs > 0 ? 'gained' : 'lost'} at least ${moved} on ${d.against}'s over ` +
@@ -66,6 +83,28 @@ export function driftHint(node: string, d: ClockDrift): string {
     `apart and one offset per node cannot fit the whole capture, so latencies across them may be off by as much; ` +
     `sync the clocks (chrony/NTP) or capture shorter`
   );
+}
+
+/**
+ * Why a node's clock is left as it is, or its estimate is a guess: no estimate ('none': no packet on both, or
+ * nothing said their direction), crossed bounds. Null when the estimate needs no word. The CLI's clock line and
+ * the app's clocks panel say the same, each naming its own way to set an offset.
+ */
+export function clockReason(c: ClockEstimate, set: OffsetSetter = CLI_SETTER): string | null {
+  if (c.method === 'none' && c.undirected)
+    return (
+      `not corrected: ${c.undirected} packets seen on both, but nothing says which way they went: equal TTLs, ` +
+      'and no interface lists to own the MACs and addresses (<node>.ip-link.json/.ip-addr.json beside the ' +
+      `files, or a session folder); journeys across it are in captured-time order; ${set.set(c.node)} sets it`
+    );
+  if (c.method === 'none')
+    return (
+      `not corrected: no packet seen on both within ±10 s${set.cli ? ', or --clock none' : ''}; a clock ` +
+      `further off needs ${set.set(c.node)}`
+    );
+  if (c.method === 'traffic-inconsistent')
+    return c.drift ? driftHint(c.node, c.drift, set) : inconsistentHint(set);
+  return null;
 }
 
 /**
@@ -81,25 +120,12 @@ export function timesLine(res: CorrelationResult): string {
 
 export function clockLine(c: ClockEstimate): string {
   if (c.method === 'reference') return `clock ${c.node}: reference`;
-  if (c.method === 'none' && c.undirected)
-    return (
-      `clock ${c.node}: unknown offset to ${c.reference} (not corrected: ${c.undirected} packets seen on both, ` +
-      'but nothing says which way they went: equal TTLs, and no interface lists to own the MACs and addresses ' +
-      `(<node>.ip-link.json/.ip-addr.json beside the files, or a session folder); journeys across it are in ` +
-      `captured-time order; --clock ${c.node}=OFFSET sets it)`
-    );
-  if (c.method === 'none')
-    return (
-      `clock ${c.node}: unknown offset to ${c.reference} (not corrected: no packet seen on both within ` +
-      `±10 s, or --clock none; a clock further off needs --clock ${c.node}=OFFSET)`
-    );
+  const reason = clockReason(c);
+  if (c.method === 'none') return `clock ${c.node}: unknown offset to ${c.reference} (${reason})`;
   const unc = c.uncertaintyNs === Infinity ? 'unbounded' : `± ${duration(c.uncertaintyNs)}`;
   const samples = c.samples ? `, ${c.samples} packets` : '';
-  // Crossed bounds: the middle is a guess, and the user should know why (driftHint, else INCONSISTENT_HINT).
-  const hint =
-    c.method === 'traffic-inconsistent'
-      ? `: ${c.drift ? driftHint(c.node, c.drift) : INCONSISTENT_HINT}`
-      : '';
+  // Crossed bounds: the middle is a guess, and the user should know why.
+  const hint = reason ? `: ${reason}` : '';
   // Beside a manual offset, what the traffic said of it.
   const t = c.traffic;
   const said = t ? `; the traffic says ${signed(t.offsetNs)} ± ${duration(t.uncertaintyNs)}` : '';

@@ -1,7 +1,7 @@
 // The app's back end on real lab captures (the bundled sample): open, journeys, summaries and detail, clock
 // override, exports that tshark reads, dropped files, and errors as data.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -532,6 +532,30 @@ describe("the app's own temporary work folder", () => {
     } finally {
       await b.close();
       rmSync(b.workDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the clocks the UI shows', () => {
+  it('say why a clock is left unknown, as the CLI does, naming the override rather than --clock', async () => {
+    // Only the two ens33 captures of flannel-hostgw, without the interface lists beside them: nothing says
+    // which way a packet went (equal TTLs on the wire), so node-2's clock stays unknown.
+    const dir = tempDir('hs-clock-none-');
+    for (const f of fixtureFiles('flannel-hostgw').filter((f) => f.endsWith('__ens33.pcap')))
+      copyFileSync(f, path.join(dir, path.basename(f)));
+    const svc2 = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    try {
+      const s = await ok<SessionInfo>(svc2.call('openPaths', { paths: [dir] }));
+      const c = s.clocks.find((x) => x.node === 'node-2')!;
+      expect(c.method).toBe('none');
+      expect(c.note).toMatch(
+        /^not corrected: \d+ packets seen on both, but nothing says which way they went/,
+      );
+      expect(c.note).toContain("an override of node-2's offset sets it");
+      expect(c.note).not.toContain('--clock');
+      expect(s.clocks.find((x) => x.node === 'node-1')!.note).toBeNull();
+    } finally {
+      svc2.close();
     }
   });
 });

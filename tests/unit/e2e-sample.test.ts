@@ -189,6 +189,13 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     );
     // The reference node has no override (its offset is what the others are measured from).
     expect(await p.$('[aria-label="override offset of node-1 in microseconds"]')).toBeNull();
+    // A unit, as --clock takes it (a plain number is µs).
+    await input.fill('-1.5ms');
+    await p.locator('tr[data-node="node-2"] button[type=submit]').click();
+    await p.waitForSelector('tr[data-node="node-2"] .badge');
+    expect(await p.locator('tr[data-node="node-2"] td.mono').first().textContent()).toBe('−1.5 ms');
+    await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
+    await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
     await input.fill('');
   });
 

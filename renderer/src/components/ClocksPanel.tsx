@@ -3,17 +3,9 @@
 
 import { useState } from 'react';
 
-import { MAX_MANUAL_OFFSET_NS } from '../../../preload/api.ts';
+import { MAX_MANUAL_OFFSET_NS, parseOffset } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
 import { formatDuration } from '../lib/timeScale.ts';
-
-/** Why a traffic estimate is inconsistent (as the CLI's clock line says it: main/export/ladder.ts). */
-const INCONSISTENT =
-  'The bounds from the two directions cross: the clocks drifted apart during the capture (offsets are constant ' +
-  'per capture), or a packet was linked to the wrong journey. A shorter capture or an override helps.';
-
-/** Overrides beyond this (50 days, in µs) are refused, as by the back end and the CLI's --clock. */
-const MAX_OVERRIDE_US = MAX_MANUAL_OFFSET_NS / 1000;
 
 export function ClocksPanel() {
   const ctl = useController();
@@ -21,13 +13,15 @@ export function ClocksPanel() {
   const [edit, setEdit] = useState<Record<string, string>>({});
   const [bad, setBad] = useState<Record<string, string>>({});
   if (!session) return null;
-  /** The override typed for `node` in µs → ns, or why it cannot be applied. */
+  /** The override typed for `node` → ns (a plain number is µs; a unit as --clock takes: 1.5ms, -250us, 2s), or why not. */
   const parse = (node: string): number | string => {
     const text = (edit[node] ?? '').trim();
     const v = Number(text);
-    if (text === '' || !Number.isFinite(v)) return 'a number of microseconds, e.g. -1.5';
-    if (Math.abs(v) > MAX_OVERRIDE_US) return 'at most 50 days (4.32e12 µs) either way';
-    return Math.round(v * 1000);
+    const ns = text !== '' && Number.isFinite(v) ? Math.round(v * 1000) : parseOffset(text);
+    if (ns === null) return 'a number of microseconds, e.g. -1.5, or with a unit: 1.5ms, -250us, 2s';
+    // As the back end and the CLI's --clock refuse it.
+    if (Math.abs(ns) > MAX_MANUAL_OFFSET_NS) return 'at most 50 days (4.32e12 µs) either way';
+    return ns;
   };
   if (!session.clocks.length)
     return <div className="empty">No clock estimates (one node, or no traffic crossing nodes).</div>;
@@ -55,7 +49,7 @@ export function ClocksPanel() {
               <td className="mono">{c.uncertaintyNs === null ? '–' : formatDuration(c.uncertaintyNs)}</td>
               <td
                 className={c.method === 'traffic-inconsistent' ? 'warn' : undefined}
-                title={c.method === 'traffic-inconsistent' ? INCONSISTENT : undefined}
+                title={c.note ?? undefined}
               >
                 {c.overridden ? (
                   <>
@@ -69,7 +63,14 @@ export function ClocksPanel() {
                     ) : null}
                   </>
                 ) : (
-                  c.method
+                  <>
+                    {c.method}
+                    {c.note ? (
+                      <div className="small clock-note" data-testid="clock-note">
+                        {c.note}
+                      </div>
+                    ) : null}
+                  </>
                 )}
               </td>
               <td>
@@ -88,6 +89,7 @@ export function ClocksPanel() {
                     <input
                       className={`num${bad[c.node] ? ' invalid' : ''}`}
                       aria-label={`override offset of ${c.node} in microseconds`}
+                      title="µs, or with a unit: 1.5ms, -250us, 2s"
                       aria-invalid={!!bad[c.node]}
                       value={edit[c.node] ?? String(c.offsetNs / 1000)}
                       onChange={(e) => {
