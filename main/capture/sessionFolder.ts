@@ -17,6 +17,12 @@ export function checkNodeName(name: string): void {
       'USAGE',
       `node name ${JSON.stringify(name)}: use letters, digits, '.', '_' or '-'`,
     );
+  // "a__b" would name its files a__b__eth0.pcap, read back as node "a", interface "b__eth0".
+  if (name.includes('__'))
+    throw new HopscopeError(
+      'USAGE',
+      `node name ${JSON.stringify(name)}: no '__' (it separates the node from the interface in file names)`,
+    );
 }
 
 /** File name for one interface. Bytes outside a safe set are %-encoded, so any Linux ifname maps one-to-one. */

@@ -81,6 +81,7 @@ export function flagSet(p: ParsedArgs, name: string): boolean {
 /** `--min-hops N`: a positive whole number written in decimal (`0x8` and `1e1` are not), 1 when absent. */
 export function minHopsArg(v: string | undefined): number {
   if (v === undefined) return 1;
-  if (!/^[1-9]\d{0,8}$/.test(v)) throw new HopscopeError('USAGE', '--min-hops takes a positive integer');
+  if (!/^[1-9]\d{0,8}$/.test(v))
+    throw new HopscopeError('USAGE', '--min-hops takes a positive integer below 1,000,000,000');
   return Number(v);
 }

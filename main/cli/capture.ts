@@ -66,7 +66,7 @@ Capture:
                       Packets the kernel drops are counted live and reported at the end
   --duration SECONDS  stop after this long (default: until Ctrl-C)
   --count N           stop each interface after N packets
-  --snaplen BYTES     default 262144
+  --snaplen BYTES     1 to 262144 (tcpdump's limit; default 262144)
   --max-size SIZE     stop cleanly once the capture files together reach SIZE bytes (suffix K, M or G)
   --reconnect         when a node's connection is lost, keep trying it and resume its captures in the same
                       files (the gap is recorded in session.json); without it the node's captures end 'lost'
@@ -109,6 +109,9 @@ const SPEC = {
   'max-size': { value: true },
   'heartbeat-timeout': { value: true },
 };
+
+/** tcpdump refuses a larger -s ("invalid snaplen … must be >= 0 and <= 262144"). */
+const MAX_SNAPLEN = 262144;
 
 function positiveInt(v: string | undefined, name: string): number | undefined {
   if (v === undefined) return undefined;
@@ -239,6 +242,9 @@ const cmd: Command = {
     const duration = positiveInt(flagValue(p, 'duration'), 'duration');
     const count = positiveInt(flagValue(p, 'count'), 'count');
     const snaplen = positiveInt(flagValue(p, 'snaplen'), 'snaplen');
+    // tcpdump's own limit: past it every remote tcpdump would fail after connecting.
+    if (snaplen !== undefined && snaplen > MAX_SNAPLEN)
+      throw new HopscopeError('USAGE', `--snaplen is at most ${MAX_SNAPLEN} (tcpdump's limit)`);
     const cfgPath = flagValue(p, 'ssh-config') ?? join(homedir(), '.ssh', 'config');
     if (flagValue(p, 'ssh-config') && !existsSync(cfgPath))
       throw new HopscopeError('FILE_NOT_FOUND', `no ssh config ${cfgPath}`);

@@ -72,6 +72,14 @@ const command: Command = {
     if (format !== 'pcapng' && flagSet(p, 'corrected-time'))
       throw new HopscopeError('USAGE', '--corrected-time goes with --pcapng (JSON and CSV carry both times)');
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
+    if (flagSet(p, 'corrected-time') && clock.mode === 'none')
+      throw new HopscopeError('USAGE', '--corrected-time with --clock none would correct nothing');
+    // A pcapng on a terminal is noise (and may upset it): gzip and tshark refuse that too.
+    if (format === 'pcapng' && out === '-' && process.stdout.isTTY)
+      throw new HopscopeError(
+        'USAGE',
+        'not writing pcapng to a terminal: redirect it (> file, | wireshark -k -i -) or give a file',
+      );
     // The pcapng writer thread boots while the inputs are correlated (the second core is idle then).
     const writer = format === 'pcapng' ? new BatchSink(true) : undefined;
     const progress = cliProgress('hopscope export', flagSet(p, 'progress'));

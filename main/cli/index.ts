@@ -15,15 +15,20 @@ function usage(): string {
     'Commands:',
     ...lines,
     '',
-    'Run `hopscope COMMAND --help` for a command’s options.',
+    'Run `hopscope COMMAND --help` for a command’s options; `hopscope --version` prints the version.',
   ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
+  if (!name) {
+    // A usage error: on stderr, as for an unknown command (stdout may be a pipe expecting output).
+    console.error(usage());
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(usage());
-    return name ? 0 : 2;
+    return 0;
   }
   if (name === '--version' || name === '-V') {
     const { createRequire } = await import('node:module');

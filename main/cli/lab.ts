@@ -46,6 +46,8 @@ export function parseLabArgs(argv: string[]): {
     throw new HopscopeError('USAGE', `lab ${verb}: wrong number of arguments\n\n${help}`);
   if (flagSet(p, 'any') && verb !== 'fixtures')
     throw new HopscopeError('USAGE', '--any applies to `lab fixtures` only');
+  if (flagSet(p, 'json') && verb !== 'status')
+    throw new HopscopeError('USAGE', '--json applies to `lab status` only');
   return { verb, scenario: rest[0], outDir: rest[1], json: flagSet(p, 'json'), any: flagSet(p, 'any') };
 }
 

@@ -16,15 +16,15 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const command: Command = {
   name: 'serve',
   summary: 'web mode: serve the app on 127.0.0.1 with a random token (prints the URL)',
-  help: `usage: hopscope serve [--port N] [--open PATH]... [--json]
+  help: `usage: hopscope serve [--port N] [--renderer DIR] [--json]
 
 Serves the Hopscope UI and its API over a WebSocket on 127.0.0.1 only. The printed URL carries a random token;
 requests without it, with a foreign Host or Origin are refused. Reach it from elsewhere through an SSH tunnel:
   ssh -L 8080:127.0.0.1:8080 jumphost   then open the printed URL with port 8080.
 
-  --port N      listen on port N (default: a free port)
-  --renderer D  the built UI (default: out/renderer; run \`npm run build\` first)
-  --json        print {"url", "port", "token"} as one JSON line instead of text
+  --port N        listen on port N (default: a free port)
+  --renderer DIR  the built UI (default: out/renderer; run \`npm run build\` first)
+  --json          print {"url", "port", "token"} as one JSON line instead of text
 `,
   async run(argv) {
     const p = parseArgs(argv, { port: { value: true }, renderer: { value: true }, json: {} });

@@ -1,7 +1,7 @@
 // The observation table: one row per captured frame (every capture, every record), stored as typed-array
 // columns grown together. Rows are appended from the reused PacketFields; nothing per packet is an object.
 
-import type { PacketFields } from '../decode/fields.ts';
+import { ENCAP_VXLAN, type PacketFields } from '../decode/fields.ts';
 import { FLOW_KEY, fragmentFlowKey, packetFlowKey, type Identity } from './identity.ts';
 import { allocGrown } from './columns.ts';
 import { TupleInterner } from './interner.ts';
@@ -693,6 +693,14 @@ export class ObservationTable {
   encap(r: number, field: number): number {
     const e = this.encapId[r];
     return e === 0 ? -1 : this.encaps.get(e - 1, field);
+  }
+
+  /** The UDP destination ports of the VXLAN tunnels rows were seen in (outermost encapsulations), ascending. */
+  vxlanPorts(): number[] {
+    const ports = new Set<number>();
+    for (let e = 0; e < this.encaps.count; e++)
+      if (this.encaps.get(e, E_TYPE) === ENCAP_VXLAN) ports.add(this.encaps.get(e, E_DPORT));
+    return [...ports].sort((a, b) => a - b);
   }
 
   /** Bytes held by the columns (for memory reports). */

@@ -79,7 +79,6 @@ export function writeInterfaceBlocks(
   }
 }
 
-/** The section comment's clocks: "node-2 traffic 406 ns", "node-1 reference", "node-3 not corrected (…)". */
 /** `1 interface`, `8 interfaces`: the section comment is read by people (and by tests, so no locale). */
 function count(n: number, what: string): string {
   return `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -94,10 +93,27 @@ export function sessionComment(res: CorrelationResult, corrected: boolean, expor
     `hopscope session: ${count(res.captures.length, 'interface')} on ${res.nodes.join(', ')}; ` +
     `${count(res.journeyCount, 'journey')}, ${count(res.flowCount, 'flow')}; ` +
     (exported ? `exported: ${exported}; ` : '') +
-    `clocks: ${clocksNote(res)}; timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`
+    `clocks: ${clocksNote(res)}; timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}` +
+    vxlanNote(res)
   );
 }
 
+/**
+ * Wireshark decodes VXLAN on UDP 4789 only: flannel's 8472 shows as plain UDP until told. Said when the session
+ * has VXLAN on another port, with the way to tell it.
+ */
+function vxlanNote(res: CorrelationResult): string {
+  const other = res.rows.vxlanPorts().filter((p) => p !== 4789);
+  if (!other.length) return '';
+  const ports = other.join(', ');
+  const first = other[0];
+  return (
+    `; VXLAN on UDP ${ports}: in Wireshark, Decode As… UDP port ${first} → VXLAN ` +
+    `(tshark -d udp.port==${first},vxlan) to see the packets inside`
+  );
+}
+
+/** The section comment's clocks: "node-2 traffic 406 ns", "node-1 reference", "node-3 not corrected (…)". */
 export function clocksNote(res: CorrelationResult): string {
   return res.clocks
     .map(

@@ -14,14 +14,23 @@ import type { CorrelationResult } from '../correlate/result.ts';
 import { InternedText, lit, RUN_ROOM, type TextBytes } from './textBytes.ts';
 
 /** 03:23:53.287694591 (UTC) from epoch ns. */
-export function clockTime(ns: bigint): string {
+export function clockTime(ns: bigint, fromSec?: number): string {
   const sec = ns / 1_000_000_000n;
   const frac = ns - sec * 1_000_000_000n;
   const d = new Date(Number(sec) * 1000);
   const hh = String(d.getUTCHours()).padStart(2, '0');
   const mm = String(d.getUTCMinutes()).padStart(2, '0');
   const ss = String(d.getUTCSeconds()).padStart(2, '0');
-  return `${hh}:${mm}:${ss}.${String(frac).padStart(9, '0')}`;
+  // Past the day the ladder's head names (timesLine: "UTC from <date>"), a time carries its own date.
+  const day =
+    fromSec !== undefined && utcDay(Number(sec)) !== utcDay(fromSec)
+      ? `${d.toISOString().slice(0, 10)} `
+      : '';
+  return `${day}${hh}:${mm}:${ss}.${String(frac).padStart(9, '0')}`;
+}
+
+function utcDay(sec: number): number {
+  return Math.floor(sec / 86_400);
 }
 
 /** A duration for people: 420 ns, 12.3 µs, 4.56 ms, 2.013 s. */
@@ -190,7 +199,7 @@ export function journeyBlock(res: CorrelationResult, k: number): string {
     const where = `${h.node}/${h.iface}`.padEnd(width);
     const lat = h.latencyNs === null ? ''.padStart(10) : latency(h.latencyNs).padStart(10);
     const ch = h.changes.length ? `  [${h.changes.join(' ')}]` : '';
-    lines.push(`  ${arrow}${where}  ${clockTime(h.tNs)}  ${lat}  ${hopDetail(h)}${ch}`);
+    lines.push(`  ${arrow}${where}  ${clockTime(h.tNs, res.baseSec)}  ${lat}  ${hopDetail(h)}${ch}`);
   }
   return lines.join('\n');
 }
@@ -251,13 +260,13 @@ export class LadderWriter {
     const s = Math.floor(tc / 1e9);
     const sec = this.res.baseSec + s;
     if (!(sec >= 0 && sec <= 0x7fffffff && Number.isInteger(tc))) {
-      out.text(clockTime(this.res.tNs(row)));
+      out.text(clockTime(this.res.tNs(row), this.res.baseSec));
       return;
     }
     if (sec !== this.daySec) {
       this.daySec = sec;
-      // clockTime()'s `hh:mm:ss.`, once per second.
-      this.dayText = lit(clockTime(BigInt(sec) * 1_000_000_000n).slice(0, 9));
+      // clockTime()'s `[date ]hh:mm:ss.`, once per second.
+      this.dayText = lit(clockTime(BigInt(sec) * 1_000_000_000n, this.res.baseSec).slice(0, -9));
     }
     out.room(RUN_ROOM);
     out.raw(this.dayText);

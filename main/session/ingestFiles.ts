@@ -40,7 +40,8 @@ export function captureFor(
   const node = named?.node ?? label.node ?? fallbackNode(path);
   let name: string;
   if (named) name = named.iface;
-  else if (multi) name = iface.name || `${label.iface ?? 'if'}#${iface.id}`;
+  // Unnamed: "if0", "if1"… as a single-interface file's "if0" (a label's name gets "#N" to tell them apart).
+  else if (multi) name = iface.name || (label.iface ? `${label.iface}#${iface.id}` : `if${iface.id}`);
   else name = label.iface ?? (iface.name || `if${iface.id}`);
   return {
     node,

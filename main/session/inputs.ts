@@ -2,7 +2,7 @@
 // capture files to read plus what the session knows: discovered interfaces and SSH clock probes.
 
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 
 import type { ErrorData, Result } from '../common/errors.ts';
 import type { ClockProbe } from '../correlate/clockSkew.ts';
@@ -120,8 +120,14 @@ export function loadInputs(args: string[]): Result<Inputs> {
     } catch {
       return bad('FILE_NOT_FOUND', `no such file or folder: ${lp.path}`);
     }
-    if (st.isDirectory()) {
-      const r = loadFolder(lp.path, out, nodesSeen);
+    // A session folder's session.json stands for its folder (it is no capture: it was read as one).
+    const folder = st.isDirectory()
+      ? lp.path
+      : basename(lp.path) === SESSION_FILE && lp.node === null
+        ? dirname(lp.path)
+        : null;
+    if (folder !== null) {
+      const r = loadFolder(folder, out, nodesSeen);
       if (!r.ok) return r;
     } else out.files.push(lp);
   }

@@ -1,6 +1,7 @@
 // Labels for capture inputs: `NODE:IFACE=FILE` arguments, `<node>__<iface>.pcap(ng)` file names, and
 // `node-1/ens33` interface names in pcapng files (our own exports and other multi-interface captures).
 
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 
 import { ifaceFromFileName } from '../capture/sessionFolder.ts';
@@ -22,7 +23,8 @@ const EXPLICIT = /^([\p{L}\p{N}][\p{L}\p{N}._-]*):([^=/]+)=(.+)$/u;
 
 /** Parses one FILE or NODE:IFACE=FILE argument. */
 export function parseLabelledArg(arg: string): LabelledPath {
-  const m = EXPLICIT.exec(arg);
+  // A file of that very name (`k8s:lab=x.pcap` in the working folder) is that file, not a label.
+  const m = existsSync(arg) ? null : EXPLICIT.exec(arg);
   if (m) return { path: m[3], node: m[1], iface: m[2] };
   const fromName = ifaceFromFileName(basename(arg));
   return { path: arg, node: fromName?.node ?? null, iface: fromName?.iface ?? null };

@@ -11,7 +11,8 @@ import { describe, expect, it } from 'vitest';
 
 import { generate } from '../../bench/generate.ts';
 import { changesBetween } from '../../main/correlate/hops.ts';
-import { F_DUP } from '../../main/correlate/observations.ts';
+import { E_DPORT, E_TYPE, F_DUP } from '../../main/correlate/observations.ts';
+import { ENCAP_VXLAN } from '../../main/decode/fields.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
 import { GENERATOR } from '../../main/export/journeysJson.ts';
@@ -61,7 +62,8 @@ function referencePcapng(res: CorrelationResult, out: string, corrected: boolean
     comment:
       `hopscope session: ${res.captures.length} interface${res.captures.length === 1 ? '' : 's'} on ${res.nodes.join(', ')}; ` +
       `${res.journeyCount} journey${res.journeyCount === 1 ? '' : 's'}, ${res.flowCount} flow${res.flowCount === 1 ? '' : 's'}; clocks: ${clockNote}; ` +
-      `timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}`,
+      `timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}` +
+      vxlanHint(res),
   });
   for (const c of res.captures)
     writeIdb(sink, {
@@ -211,3 +213,17 @@ describe('fast pcapng export writes exactly the reference bytes', () => {
     await expectSame('generated', res);
   }, 60_000);
 });
+
+/** The section comment's last part, for sessions with VXLAN on a port other than 4789 (flannel's 8472). */
+function vxlanHint(res: CorrelationResult): string {
+  const ports = new Set<number>();
+  for (let r = 0; r < res.rowCount; r++)
+    if (res.rows.encap(r, E_TYPE) === ENCAP_VXLAN && res.rows.encap(r, E_DPORT) !== 4789)
+      ports.add(res.rows.encap(r, E_DPORT));
+  const other = [...ports].sort((a, b) => a - b);
+  if (!other.length) return '';
+  return (
+    `; VXLAN on UDP ${other.join(', ')}: in Wireshark, Decode As… UDP port ${other[0]} → VXLAN ` +
+    `(tshark -d udp.port==${other[0]},vxlan) to see the packets inside`
+  );
+}

@@ -302,7 +302,8 @@ describe('CLI', () => {
     const none = join(tmp, 'none.pcapng');
     cli(['export', '--pcapng', none, '--clock', 'none', ...files]);
     expect(execFileSync('capinfos', ['-k', none], { encoding: 'utf8' })).toContain(
-      'clocks: node-1 reference, node-2 not corrected (offset unknown); timestamps as captured',
+      'clocks: node-1 reference, node-2 not corrected (offset unknown); timestamps as captured; VXLAN on UDP ' +
+        '8472: in Wireshark, Decode As… UDP port 8472 → VXLAN (tshark -d udp.port==8472,vxlan) to see the packets inside',
     );
     // Counts of one read as such ('1 interface', not '1 interfaces').
     const one = join(tmp, 'one.pcapng');
