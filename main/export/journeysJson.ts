@@ -84,7 +84,11 @@ export function documentHead(res: CorrelationResult): Record<string, unknown> {
       samples: c.samples,
       // Crossed bounds: how far the offset moved at least, over how long (ClockEstimate.drift).
       drift: c.drift
-        ? { against: c.drift.against, movedNs: Math.round(c.drift.movedNs), overNs: Math.round(c.drift.overNs) }
+        ? {
+            against: c.drift.against,
+            movedNs: Math.round(c.drift.movedNs),
+            overNs: Math.round(c.drift.overNs),
+          }
         : null,
     })),
     stats: {
