@@ -20,6 +20,8 @@ export function summaryOf(frame: Uint8Array, linkType: number, origLen: number):
 }
 
 interface LibLayer {
+  /** decodeLayers' one line ("Ethernet II, Src: …"); `protocol` is its short key ('ethernet'). */
+  title?: string;
   name?: string;
   protocol?: string;
   offset?: number;
@@ -30,7 +32,7 @@ interface LibLayer {
 
 function toLayer(l: LibLayer): Layer {
   return {
-    name: String(l.name ?? l.protocol ?? '?'),
+    name: String(l.title ?? l.name ?? l.protocol ?? '?'),
     offset: l.offset ?? 0,
     length: l.length ?? 0,
     fields: (l.fields ?? []).map((f) => ({
