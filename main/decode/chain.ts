@@ -31,6 +31,7 @@ import {
   IPPROTO_IPIP,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  IPV4_MIN_HEADER_LEN,
   newIpv4Header,
   type Ipv4Header,
 } from './ipv4.ts';
@@ -64,7 +65,10 @@ export type ChainNode =
 export interface ChainProblem {
   kind: 'truncated' | 'malformed';
   layer: string;
+  /** Where the header that failed starts (an IPv6 extension header's own start), as decodeFields says it. */
   offset: number;
+  /** Truncated: the bytes that header needs from `offset`; 0 when the headers were whole and a payload was cut. */
+  needed: number;
   reason: string;
 }
 
@@ -98,7 +102,13 @@ export function walk(
     push({ kind: 'sll', h, at: 0, len: s.next, end: b.length });
   } else if (linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14) {
     if (b.length < 1) {
-      chain.problem = { kind: 'truncated', layer: 'ip', offset: 0, reason: 'truncated' };
+      chain.problem = {
+        kind: 'truncated',
+        layer: 'ip',
+        offset: 0,
+        needed: IPV4_MIN_HEADER_LEN,
+        reason: 'truncated',
+      };
       return chain;
     }
     s.next = 0;
@@ -141,6 +151,7 @@ function fail(chain: Chain, s: Step): Chain {
     kind: s.status === STEP_TRUNCATED ? 'truncated' : 'malformed',
     layer: s.layer,
     offset: s.offset,
+    needed: s.status === STEP_TRUNCATED ? s.needed : 0,
     reason: s.reason,
   };
   return chain;
@@ -237,6 +248,7 @@ function follow(
             kind: 'malformed',
             layer: 'dns',
             offset: r.offset,
+            needed: 0,
             reason: r.reason,
           };
         }
@@ -265,7 +277,7 @@ function follow(
     // Named like decodeFields' problemLayer: the innermost header whose payload the snaplen cut.
     const hdr = chain.nodes.filter((n) => n.kind !== 'data' && n.kind !== 'dns').pop();
     const layer = !hdr || hdr.kind === 'ipv4' || hdr.kind === 'ipv6' ? 'ip' : hdr.kind;
-    chain.problem = { kind: 'truncated', layer, offset: b.length, reason: 'truncated' };
+    chain.problem = { kind: 'truncated', layer, offset: b.length, needed: 0, reason: 'truncated' };
   }
   return chain;
 }

@@ -1,8 +1,9 @@
 // decodeLayers(): the layer tree of the packet-detail view. Every field carries its byte offset and length
-// in the frame so the UI can highlight the hex; a truncated or malformed packet ends with a problem layer
-// (like Wireshark's "[Packet size limited during capture]" / "[Malformed Packet]").
+// in the frame so the UI can highlight the hex. A frame the snaplen cut ends with a layer over the captured
+// bytes of what was cut (Wireshark's "[Packet size limited during capture]"), a malformed one with a problem
+// layer ("[Malformed Packet]").
 import { ARP_OFFSETS } from './arp.ts';
-import { walk, type ChainNode } from './chain.ts';
+import { walk, type Chain, type ChainNode, type ChainProblem } from './chain.ts';
 import { DNS_OFFSETS, DNS_TYPES, rcodeName } from './dns.ts';
 import { ETH_HEADER_LEN, etherTypeName, VLAN_TAG_LEN } from './ethernet.ts';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './fields.ts';
@@ -62,13 +63,11 @@ export function decodeLayers(
     });
   }
   const p = chain.problem;
-  if (p) {
+  if (p?.kind === 'truncated') layers.push(cutLayer(b, chain, lastEnd(layers), p));
+  else if (p) {
     layers.push({
       protocol: p.kind,
-      title:
-        p.kind === 'truncated'
-          ? `[Packet size limited during capture: ${p.layer} cut at byte ${p.offset}]`
-          : `[Malformed Packet: ${p.layer}: ${p.reason}]`,
+      title: `[Malformed Packet: ${p.layer}: ${p.reason}]`,
       offset: p.offset,
       length: 0,
       fields: [
@@ -79,6 +78,62 @@ export function decodeLayers(
     });
   }
   return layers;
+}
+
+/** What the cut layer calls a header (ChainProblem.layer or ChainNode.kind). */
+const CUT_NAMES: Record<string, string> = {
+  ethernet: 'Ethernet',
+  vlan: 'Ethernet with 802.1Q tags',
+  sll: 'Linux cooked capture v1',
+  sll2: 'Linux cooked capture v2',
+  arp: 'ARP',
+  ip: 'IP',
+  ipv4: 'IPv4',
+  ipv6: 'IPv6',
+  udp: 'UDP',
+  tcp: 'TCP',
+  icmp: 'ICMP',
+  icmpv6: 'ICMPv6',
+  vxlan: 'VXLAN',
+};
+/** Whole headers the decoders ask for a first byte of before their length (IPv4's and IPv6's version). */
+const MIN_HEADER: Record<string, number> = { ipv4: 20, ipv6: 40 };
+
+/**
+ * The snaplen's cut (Wireshark's "[Packet size limited during capture]") as a layer over the captured bytes
+ * of what it cut: the header it cut short (`needed` > 0; from the end of the last whole layer, so an IPv6
+ * header cut in an extension header keeps its fixed part), else the payload of the innermost header whose
+ * lengths reach past the capture.
+ */
+function cutLayer(b: Uint8Array, chain: Chain, prevEnd: number, p: ChainProblem): Layer {
+  let start: number;
+  let want: number;
+  let name: string;
+  if (p.needed > 0) {
+    start = Math.min(prevEnd, p.offset);
+    want = Math.max(p.offset + p.needed - start, MIN_HEADER[p.layer] ?? 0);
+    name = CUT_NAMES[p.layer] ?? p.layer;
+    if (p.layer === 'ipv6' && p.offset > start) name += ' with extension headers';
+    if ((p.layer === 'ethernet' || p.layer === 'vlan') && start > 0) name += ' (inner)';
+  } else {
+    let hdr: ChainNode | undefined;
+    for (const n of chain.nodes) if (n.kind !== 'data' && n.kind !== 'dns' && n.end > b.length) hdr = n;
+    start = hdr ? hdr.at + hdr.len : b.length;
+    want = hdr ? hdr.end - start : 0;
+    const kind = hdr?.kind ?? p.layer;
+    name = `${CUT_NAMES[kind] ?? kind}${hdr?.kind === 'ethernet' && hdr.inner ? ' (inner)' : ''} payload`;
+  }
+  const have = b.length - start;
+  return {
+    protocol: 'truncated',
+    title: `${name}, ${have} of ${want} bytes captured: cut by the snaplen`,
+    offset: start,
+    length: have,
+    fields: [
+      f('Captured', `${have} of ${want} bytes`, start, have),
+      f('Missing', `${want - have} bytes from byte ${b.length}, past the capture's snaplen`, b.length, 0),
+    ],
+  };
 }
 
 function lastEnd(layers: Layer[]): number {

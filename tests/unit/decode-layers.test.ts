@@ -1,0 +1,91 @@
+// decodeLayers, the packet detail's layer tree, on real lab frames: what each layer is called and which bytes
+// it covers, compared with what tshark -V says of the same frames.
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { decodeLayers, type Layer } from '../../main/decode/index.ts';
+import { readCaptureFileSync } from '../../main/pcap/index.ts';
+import { FIXTURES, fixtureCopy } from './correlate-helpers.ts';
+
+interface Frame {
+  data: Uint8Array;
+  linkType: number;
+}
+
+/** Record `n` (1-based, as tshark numbers it) of a capture file. */
+function frame(file: string, n: number): Frame {
+  let out: Frame | undefined;
+  readCaptureFileSync(path.isAbsolute(file) ? file : path.join(FIXTURES, file), (rec) => {
+    if (rec.index === n - 1) out = { data: rec.data, linkType: rec.linkType };
+  });
+  if (!out) throw new Error(`no record ${n} in ${file}`);
+  return out;
+}
+
+/** The bytes of the frame that no layer covers. */
+function uncovered(layers: Layer[], len: number): number[] {
+  const seen = new Uint8Array(len);
+  for (const l of layers) seen.fill(1, l.offset, l.offset + l.length);
+  return [...seen.keys()].filter((i) => !seen[i]);
+}
+
+describe('a frame cut by the snaplen', () => {
+  // flannel-vxlan node-1/ens33 #3: an echo request in VXLAN; the inner Ethernet header starts at byte 50.
+  const cutCopy = (snaplen: number) =>
+    frame(path.join(fixtureCopy('flannel-vxlan', { snaplen }), 'node-1__ens33.pcap'), 3);
+
+  it('ends with a layer over the captured bytes of the header it cut, named for it', () => {
+    const fr = cutCopy(60);
+    const layers = decodeLayers(fr.data, fr.linkType);
+    expect(layers.map((l) => l.protocol)).toEqual(['ethernet', 'ipv4', 'udp', 'vxlan', 'truncated']);
+    expect(layers[4]).toMatchObject({
+      title: 'Ethernet (inner), 10 of 14 bytes captured: cut by the snaplen',
+      offset: 50,
+      length: 10,
+    });
+    expect(layers[4].fields.map((x) => `${x.name}: ${x.value}`)).toEqual([
+      'Captured: 10 of 14 bytes',
+      "Missing: 4 bytes from byte 60, past the capture's snaplen",
+    ]);
+    expect(uncovered(layers, fr.data.length)).toEqual([]);
+  });
+
+  it('names the outer headers when they are the ones cut', () => {
+    const title = (snaplen: number) => {
+      const fr = cutCopy(snaplen);
+      const layers = decodeLayers(fr.data, fr.linkType);
+      expect(uncovered(layers, fr.data.length)).toEqual([]);
+      const l = layers[layers.length - 1];
+      return `${l.title} [${l.offset}+${l.length}]`;
+    };
+    expect(title(10)).toBe('Ethernet, 10 of 14 bytes captured: cut by the snaplen [0+10]');
+    expect(title(14)).toBe('IPv4, 0 of 20 bytes captured: cut by the snaplen [14+0]');
+    expect(title(20)).toBe('IPv4, 6 of 20 bytes captured: cut by the snaplen [14+6]');
+    expect(title(40)).toBe('UDP, 6 of 8 bytes captured: cut by the snaplen [34+6]');
+    expect(title(45)).toBe('VXLAN, 3 of 8 bytes captured: cut by the snaplen [42+3]');
+  });
+
+  it('over a payload cut after whole headers, covers the captured part of that payload', () => {
+    // The inner ICMP header ends at byte 92; the echo's 56 data bytes are cut after 8.
+    const fr = cutCopy(100);
+    const layers = decodeLayers(fr.data, fr.linkType);
+    expect(layers.at(-1)).toMatchObject({
+      protocol: 'truncated',
+      title: 'ICMP payload, 8 of 56 bytes captured: cut by the snaplen',
+      offset: 92,
+      length: 8,
+    });
+  });
+
+  it('keeps an IPv6 header cut in an extension header in one layer', () => {
+    // frag-igmp #21: IPv6 (bytes 14–53) with an 8-byte destination options header (54–61), cut at 58.
+    const fr = frame('frag-igmp/frag-igmp.pcap', 21);
+    const layers = decodeLayers(fr.data.subarray(0, 58), fr.linkType);
+    expect(layers.map((l) => l.protocol)).toEqual(['ethernet', 'truncated']);
+    expect(layers[1]).toMatchObject({
+      title: 'IPv6 with extension headers, 44 of 48 bytes captured: cut by the snaplen',
+      offset: 14,
+      length: 44,
+    });
+  });
+});
