@@ -5,6 +5,16 @@
 // 12 |                       Source Address                         |
 // 16 |                    Destination Address                       |
 // 20 |                    Options (IHL > 5)  …                      |
+import { IPPROTO_IGMP } from './igmp.ts';
+import {
+  IPPROTO_AH,
+  IPPROTO_ESP,
+  IPPROTO_GRE,
+  IPPROTO_OSPF,
+  IPPROTO_PIM,
+  IPPROTO_SCTP,
+  IPPROTO_VRRP,
+} from './ipProtocols.ts';
 import { malformed, need, ok, truncated, u16, u32, type Step } from './result.ts';
 
 export const IPV4_MIN_HEADER_LEN = 20;
@@ -112,10 +122,13 @@ export const IPV4_OFFSETS = {
   DST,
 };
 
+/** The protocol's name in the IPv4 and IPv6 layers' protocol field (Wireshark's short names). */
 export function ipProtoName(p: number): string {
   switch (p) {
     case IPPROTO_ICMP:
       return 'ICMP';
+    case IPPROTO_IGMP:
+      return 'IGMP';
     case IPPROTO_IPIP:
       return 'IPIP';
     case IPPROTO_TCP:
@@ -124,13 +137,21 @@ export function ipProtoName(p: number): string {
       return 'UDP';
     case IPPROTO_IPV6:
       return 'IPv6';
+    case IPPROTO_GRE:
+      return 'GRE';
+    case IPPROTO_ESP:
+      return 'ESP';
+    case IPPROTO_AH:
+      return 'AH';
     case IPPROTO_ICMPV6:
       return 'ICMPv6';
-    case 47:
-      return 'GRE';
-    case 50:
-      return 'ESP';
-    case 132:
+    case IPPROTO_OSPF:
+      return 'OSPF';
+    case IPPROTO_PIM:
+      return 'PIM';
+    case IPPROTO_VRRP:
+      return 'VRRP';
+    case IPPROTO_SCTP:
       return 'SCTP';
     default:
       return `proto ${p}`;

@@ -89,3 +89,37 @@ describe('a frame cut by the snaplen', () => {
     });
   });
 });
+
+/** Every record of a fixture capture. */
+function frames(file: string): Frame[] {
+  const out: Frame[] = [];
+  readCaptureFileSync(path.join(FIXTURES, file), (rec) =>
+    out.push({ data: rec.data, linkType: rec.linkType }),
+  );
+  return out;
+}
+
+describe('the IP layers', () => {
+  it('name every protocol the lab captures carry in their protocol field', () => {
+    const values = new Set<string>();
+    for (const fr of [...frames('ip-protocols/ip-protocols.pcap'), ...frames('frag-igmp/frag-igmp.pcap')])
+      for (const l of decodeLayers(fr.data, fr.linkType))
+        for (const x of l.fields)
+          if (x.name === 'Protocol' || x.name === 'Next header' || x.name === 'Upper-layer protocol')
+            if (l.protocol === 'ipv4' || l.protocol === 'ipv6') values.add(x.value);
+    // tshark -V: "Protocol: IGMP (2)", "Generic Routing Encapsulation (47)", "OSPF IGP (89)", …
+    expect([...values].sort()).toEqual(
+      expect.arrayContaining([
+        'IGMP (2)',
+        'GRE (47)',
+        'ESP (50)',
+        'AH (51)',
+        'OSPF (89)',
+        'PIM (103)',
+        'VRRP (112)',
+        'SCTP (132)',
+      ]),
+    );
+    expect([...values].filter((v) => v.startsWith('proto ') && !/^proto (0|44|60) /.test(v))).toEqual([]);
+  });
+});
