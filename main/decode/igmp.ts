@@ -1,5 +1,5 @@
-// igmp.ts — IGMP (RFC 2236 §2, RFC 3376 §4): only enough for tcpdump-style summaries of the membership
-// reports that bridges and pods send on every lab interface.
+// igmp.ts — IGMP (RFC 2236 §2, RFC 3376 §4): enough for tcpdump-style summaries of the membership reports
+// that bridges and pods send on every lab interface, and the offsets and names the detail view's layer reads.
 //  0 |     Type      | Max Resp Code |           Checksum            |
 //  4 |     Group Address (v1/v2, query)  |  v3 report: Reserved (2) | Number of Group Records (2) |
 //  8 | v3 query: Resv|S|QRV |  QQIC  |     Number of Sources (2)     | Source Address [i] …
@@ -15,11 +15,37 @@ const V3_QUERY_LEN = 12;
 /** 100 tenths of a second: the max response time tcpdump leaves unsaid. */
 const DEFAULT_MAX_RESP = 100;
 const V3_NRECORDS = 6;
-const IGMP_QUERY = 0x11;
-const IGMP_V1_REPORT = 0x12;
+const CHECKSUM = 2;
+const V3_FLAGS = 8;
+const V3_QQIC = 9;
+export const IGMP_MIN_LEN = 8;
+export const IGMP_QUERY = 0x11;
+export const IGMP_V1_REPORT = 0x12;
 const IGMP_V2_REPORT = 0x16;
 const IGMP_V2_LEAVE = 0x17;
-const IGMP_V3_REPORT = 0x22;
+export const IGMP_V3_REPORT = 0x22;
+export const IGMP_OFFSETS = { TYPE, MAX_RESP, CHECKSUM, GROUP, V3_FLAGS, V3_QQIC, V3_NSOURCES, V3_NRECORDS };
+export const IGMP_V3_QUERY_LEN = V3_QUERY_LEN;
+
+/** Wireshark's names for the message types. */
+export const IGMP_TYPES: Record<number, string> = {
+  [IGMP_QUERY]: 'Membership Query',
+  [IGMP_V1_REPORT]: 'Membership Report',
+  [IGMP_V2_REPORT]: 'Membership Report',
+  [IGMP_V2_LEAVE]: 'Leave Group',
+  [IGMP_V3_REPORT]: 'Membership Report',
+};
+
+/** The version a message of `len` bytes is (RFC 3376 §7.1: a query's length and max response code say it). */
+export function igmpVersion(type: number, len: number, maxResp: number): number {
+  if (type === IGMP_QUERY) return len >= V3_QUERY_LEN ? 3 : maxResp === 0 ? 1 : 2;
+  return type === IGMP_V1_REPORT ? 1 : type === IGMP_V3_REPORT ? 3 : 2;
+}
+
+/** A v3 query's max response code in tenths of a second: from 128 on a float, mantissa 4 bits, exponent 3 (§4.1.1). */
+export function igmpV3MaxResp(mrc: number): number {
+  return mrc < 128 ? mrc : ((mrc & 0x0f) | 0x10) << (((mrc & 0x70) >> 4) + 3);
+}
 
 /** tcpdump's wording, or null when the message is cut short. */
 export function igmpSummary(b: Uint8Array, at: number, len: number): string | null {
@@ -58,8 +84,7 @@ function igmpV3Query(b: Uint8Array, at: number, len: number): string | null {
   if (len & 3) return `${s} [invalid len ${len}]`;
   if (at + V3_QUERY_LEN > b.length) return null;
   const mrc = b[at + MAX_RESP];
-  // Codes from 128 on are a floating-point value: mantissa 4 bits, exponent 3 bits (§4.1.1), in 0.1 s.
-  const mrt = mrc < 128 ? mrc : ((mrc & 0x0f) | 0x10) << (((mrc & 0x70) >> 4) + 3);
+  const mrt = igmpV3MaxResp(mrc);
   if (mrc !== DEFAULT_MAX_RESP) {
     s += ` [max resp time ${mrt < 600 ? `${(mrt * 0.1).toFixed(1)}s` : relativeTime(Math.trunc(mrt / 10))}]`;
   }

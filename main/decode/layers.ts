@@ -10,9 +10,21 @@ import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './fields.ts';
 import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
 import { ICMP_OFFSETS, icmpTypeName } from './icmp.ts';
 import { ICMPV6_ND_TARGET, ICMPV6_OFFSETS, icmpv6TypeName } from './icmpv6.ts';
+import {
+  IGMP_MIN_LEN,
+  IGMP_OFFSETS,
+  IGMP_QUERY,
+  IGMP_TYPES,
+  IGMP_V3_QUERY_LEN,
+  IGMP_V3_REPORT,
+  igmpV3MaxResp,
+  igmpVersion,
+  IPPROTO_IGMP,
+} from './igmp.ts';
 import { IPV4_OFFSETS, ipProtoName } from './ipv4.ts';
 import { IPV6_HEADER_LEN, IPV6_OFFSETS } from './ipv6.ts';
 import { SLL2_OFFSETS, SLL_OFFSETS, SLL_PACKET_TYPES } from './linuxSll.ts';
+import { u16, u32 } from './result.ts';
 import { tcpFlagsString, TCP_OFFSETS, TCP_OPTIONS } from './tcp.ts';
 import { UDP_OFFSETS } from './udp.ts';
 import { VXLAN_OFFSETS } from './vxlan.ts';
@@ -26,7 +38,7 @@ export interface LayerField {
 }
 
 export interface Layer {
-  /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'vxlan', 'dns', 'data',
+  /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan', 'dns', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet. */
   protocol: string;
   /** One line, e.g. "Internet Protocol Version 4, Src: 10.244.0.12, Dst: 10.244.1.34". */
@@ -52,7 +64,11 @@ export function decodeLayers(
   const chain = walk(frame, linkType, opts);
   const b = frame;
   const layers: Layer[] = [];
-  for (const n of chain.nodes) layers.push(...toLayers(b, n));
+  chain.nodes.forEach((n, i) => {
+    const ip = chain.nodes[i - 1];
+    const igmp = n.kind === 'data' && ip?.kind === 'ipv4' ? igmpLayer(b, ip, n) : null;
+    layers.push(...(igmp ? [igmp] : toLayers(b, n)));
+  });
   if (chain.unsupported) {
     layers.push({
       protocol: 'data',
@@ -133,6 +149,79 @@ function cutLayer(b: Uint8Array, chain: Chain, prevEnd: number, p: ChainProblem)
       f('Captured', `${have} of ${want} bytes`, start, have),
       f('Missing', `${want - have} bytes from byte ${b.length}, past the capture's snaplen`, b.length, 0),
     ],
+  };
+}
+
+const IGMP_RECORD_TYPES = [
+  '',
+  'Mode Is Include',
+  'Mode Is Exclude',
+  'Change To Include Mode',
+  'Change To Exclude Mode',
+  'Allow New Sources',
+  'Block Old Sources',
+];
+
+/**
+ * IGMP (v1–v3) in place of the data the walk leaves after IPv4 protocol 2, as Wireshark shows it; null (data
+ * stays) for a fragment or a message cut by the snaplen or too short.
+ */
+function igmpLayer(b: Uint8Array, ip: Extract<ChainNode, { kind: 'ipv4' }>, n: ChainNode): Layer | null {
+  const at = n.at;
+  const len = n.end - at;
+  if (ip.h.proto !== IPPROTO_IGMP || ip.h.fragOffset > 0 || ip.h.moreFragments) return null;
+  if (len < IGMP_MIN_LEN || n.end > b.length) return null;
+  const o = IGMP_OFFSETS;
+  const type = b[at + o.TYPE];
+  const mrc = b[at + o.MAX_RESP];
+  const version = igmpVersion(type, len, mrc);
+  const name = IGMP_TYPES[type] ?? 'Unknown';
+  const fields = [f('Version', version, at, 0), f('Type', `${name} (${hex(type, 2)})`, at + o.TYPE, 1)];
+  if (version === 1) fields.push(f('Unused', hex(mrc, 2), at + o.MAX_RESP, 1));
+  else if (type === IGMP_V3_REPORT) fields.push(f('Reserved', hex(mrc, 2), at + o.MAX_RESP, 1));
+  else {
+    const tenths = version === 3 ? igmpV3MaxResp(mrc) : mrc;
+    fields.push(f('Max resp time', `${(tenths / 10).toFixed(1)} s (${hex(mrc, 2)})`, at + o.MAX_RESP, 1));
+  }
+  fields.push(f('Checksum', hex(u16(b, at + o.CHECKSUM), 4), at + o.CHECKSUM, 2));
+  let group = -1;
+  if (type === IGMP_V3_REPORT) {
+    const count = u16(b, at + o.V3_NRECORDS);
+    fields.push(f('Number of group records', count, at + o.V3_NRECORDS, 2));
+    let p = at + IGMP_MIN_LEN;
+    for (let i = 0; i < count && p + 8 <= n.end; i++) {
+      const sources = u16(b, p + 2);
+      const size = 8 + 4 * sources + 4 * b[p + 1];
+      if (p + size > n.end) break;
+      const kind = IGMP_RECORD_TYPES[b[p]] || `type ${b[p]}`;
+      fields.push(
+        f('Group record', `${ipv4ToString(u32(b, p + 4))}, ${kind}, ${sources} source(s)`, p, size),
+      );
+      p += size;
+    }
+  } else {
+    group = u32(b, at + o.GROUP);
+    fields.push(f('Multicast address', ipv4ToString(group), at + o.GROUP, 4));
+  }
+  if (type === IGMP_QUERY && version === 3) {
+    const flags = b[at + o.V3_FLAGS];
+    const sources = u16(b, at + o.V3_NSOURCES);
+    fields.push(
+      f('S (suppress router-side processing)', (flags >> 3) & 1, at + o.V3_FLAGS, 1),
+      f('QRV', flags & 7, at + o.V3_FLAGS, 1),
+      f('QQIC', b[at + o.V3_QQIC], at + o.V3_QQIC, 1),
+      f('Number of sources', sources, at + o.V3_NSOURCES, 2),
+    );
+    for (let i = 0, p = at + IGMP_V3_QUERY_LEN; i < sources && p + 4 <= n.end; i++, p += 4)
+      fields.push(f('Source address', ipv4ToString(u32(b, p)), p, 4));
+  }
+  const about = group > 0 ? `, ${ipv4ToString(group)}` : '';
+  return {
+    protocol: 'igmp',
+    title: `Internet Group Management Protocol v${version}, ${name}${about}`,
+    offset: at,
+    length: len,
+    fields,
   };
 }
 

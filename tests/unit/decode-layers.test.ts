@@ -1,5 +1,6 @@
 // decodeLayers, the packet detail's layer tree, on real lab frames: what each layer is called and which bytes
 // it covers, compared with what tshark -V says of the same frames.
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -121,5 +122,71 @@ describe('the IP layers', () => {
       ]),
     );
     expect([...values].filter((v) => v.startsWith('proto ') && !/^proto (0|44|60) /.test(v))).toEqual([]);
+  });
+});
+
+describe('IGMP', () => {
+  it('is a layer with the fields tshark -V shows (frag-igmp: queries v1–v3, a v1 report)', () => {
+    const file = path.join(FIXTURES, 'frag-igmp/frag-igmp.pcap');
+    const fields = [
+      'frame.number',
+      'igmp.version',
+      'igmp.type',
+      'igmp.max_resp',
+      'igmp.maddr',
+      'igmp.num_src',
+    ];
+    const args = ['-r', file, '-Y', 'igmp', '-T', 'fields', ...fields.flatMap((x) => ['-e', x])];
+    const rows = execFileSync('tshark', [...args, '-e', 'igmp.saddr', '-e', 'igmp.qrv', '-e', 'igmp.qqic'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .trim()
+      .split('\n')
+      .map((r) => r.trimEnd());
+    expect(rows).toHaveLength(8);
+    const all = frames('frag-igmp/frag-igmp.pcap');
+    const ours = rows.map((row) => {
+      const n = Number(row.split('\t')[0]);
+      const layers = decodeLayers(all[n - 1].data, all[n - 1].linkType);
+      const igmp = layers.find((l) => l.protocol === 'igmp');
+      if (!igmp) return `${n}: no igmp layer`;
+      const v = (name: string) => igmp.fields.filter((x) => x.name === name).map((x) => x.value);
+      const mrt = v('Max resp time').map((x) => String(Math.round(parseFloat(x) * 10)));
+      return [
+        n,
+        v('Version'),
+        v('Type').map((x) => /\((0x..)\)/.exec(x)![1]),
+        mrt,
+        v('Multicast address'),
+        v('Number of sources'),
+        v('Source address').join(','),
+        v('QRV'),
+        v('QQIC'),
+      ]
+        .join('\t')
+        .trimEnd();
+    });
+    expect(ours).toEqual(rows);
+    const v3 = decodeLayers(all[30].data, all[30].linkType).at(-1)!;
+    expect(v3).toMatchObject({
+      title: 'Internet Group Management Protocol v3, Membership Query, 239.98.0.1',
+      offset: 34,
+      length: 20,
+    });
+  });
+
+  it("lists a v3 report's group records (kubenet node-1/ens33 #1, as tshark -V)", () => {
+    const fr = frame('kubenet/node-1__ens33.pcap', 1);
+    const igmp = decodeLayers(fr.data, fr.linkType).at(-1)!;
+    expect(igmp.title).toBe('Internet Group Management Protocol v3, Membership Report');
+    expect(igmp.fields.map((x) => `${x.name}: ${x.value} [${x.offset}+${x.length}]`)).toEqual([
+      'Version: 3 [38+0]',
+      'Type: Membership Report (0x22) [38+1]',
+      'Reserved: 0x00 [39+1]',
+      'Checksum: 0xf993 [40+2]',
+      'Number of group records: 1 [44+2]',
+      'Group record: 224.0.0.106, Change To Exclude Mode, 0 source(s) [46+8]',
+    ]);
   });
 });
