@@ -182,6 +182,36 @@ export function sctpChunks(b: Uint8Array, at: number, len: number): string | nul
 }
 
 const STP_VERSIONS = ['802.1d', '', '802.1w', '802.1s'];
+/** The protocol version's name in the detail view (Wireshark's). */
+export const STP_VERSION_NAMES = ['Spanning Tree', '', 'Rapid Spanning Tree', 'Multiple Spanning Tree'];
+export const STP_TCN = 0x80;
+/** A BPDU's fields (802.1D §9.3.1); a Configuration BPDU ends at FORWARD_DELAY + 2 (35 bytes). */
+export const STP_OFFSETS = {
+  PROTOCOL: 0,
+  VERSION: 2,
+  TYPE: 3,
+  FLAGS: 4,
+  ROOT_ID: 5,
+  ROOT_COST: 13,
+  BRIDGE_ID: 17,
+  PORT_ID: 25,
+  MESSAGE_AGE: 27,
+  MAX_AGE: 29,
+  HELLO_TIME: 31,
+  FORWARD_DELAY: 33,
+};
+export const STP_CONFIG_LEN = 35;
+export const LLC_UI_LEN = 3;
+
+/** An 802.2 LLC header for STP at `at`: DSAP and SSAP 0x42 (their low bits: group, response), UI (0x03). */
+export function isStpLlc(b: Uint8Array, at: number): boolean {
+  return at + LLC_UI_LEN <= b.length && b[at] >> 1 === 0x21 && b[at + 1] >> 1 === 0x21 && b[at + 2] === 3;
+}
+
+/** A BPDU we read: all `len` bytes captured, protocol id 0, a known version (0, 2 or 3). */
+export function isBpdu(b: Uint8Array, at: number, len: number): boolean {
+  return len >= 4 && at + len <= b.length && u16(b, at) === 0 && !!STP_VERSIONS[b[at + 2]];
+}
 const STP_FLAGS: [number, string][] = [
   [0x01, 'Topology change'],
   [0x02, 'Proposal'],
@@ -191,13 +221,13 @@ const STP_FLAGS: [number, string][] = [
   [0x80, 'Topology change ACK'],
 ];
 
-function stpFlags(f: number): string {
+export function stpFlags(f: number): string {
   const names = STP_FLAGS.filter(([bit]) => f & bit).map(([, name]) => name);
   return names.length ? names.join(', ') : 'none';
 }
 
 /** A bridge id as "8000.1e:5b:98:25:e7:e7" (priority, then the MAC). */
-function bridgeId(b: Uint8Array, at: number): string {
+export function bridgeId(b: Uint8Array, at: number): string {
   let s = `${hex(b[at], 2)}${hex(b[at + 1], 2)}.`;
   for (let i = 2; i < 8; i++) s += `${hex(b[at + i], 2)}${i < 7 ? ':' : ''}`;
   return s;
@@ -209,9 +239,8 @@ function bridgeId(b: Uint8Array, at: number): string {
  * [Learn, Forward], bridge-id …, length 36", "STP 802.1s, Rapid STP, CIST Flags […], length 102".
  */
 export function stpText(b: Uint8Array, at: number, len: number): string | null {
-  if (len < 4 || at + len > b.length || u16(b, at) !== 0) return null;
+  if (!isBpdu(b, at, len)) return null;
   const version = STP_VERSIONS[b[at + 2]];
-  if (!version) return null;
   const type = b[at + 3];
   const head = `STP ${version}`;
   if (type === 0x80) return `${head}, Topology Change`;

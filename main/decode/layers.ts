@@ -5,7 +5,7 @@
 import { ARP_OFFSETS } from './arp.ts';
 import { walk, type Chain, type ChainNode, type ChainProblem } from './chain.ts';
 import { DNS_OFFSETS, DNS_TYPES, rcodeName } from './dns.ts';
-import { ETH_HEADER_LEN, etherTypeName, VLAN_TAG_LEN } from './ethernet.ts';
+import { ETH_HEADER_LEN, ETHERTYPE_MIN, etherTypeName, VLAN_TAG_LEN } from './ethernet.ts';
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './fields.ts';
 import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
 import { ICMP_OFFSETS, icmpTypeName } from './icmp.ts';
@@ -21,6 +21,17 @@ import {
   igmpVersion,
   IPPROTO_IGMP,
 } from './igmp.ts';
+import {
+  bridgeId,
+  isBpdu,
+  isStpLlc,
+  LLC_UI_LEN,
+  STP_CONFIG_LEN,
+  STP_OFFSETS,
+  STP_TCN,
+  STP_VERSION_NAMES,
+  stpFlags,
+} from './ipProtocols.ts';
 import { IPV4_OFFSETS, ipProtoName } from './ipv4.ts';
 import { IPV6_HEADER_LEN, IPV6_OFFSETS } from './ipv6.ts';
 import { SLL2_OFFSETS, SLL_OFFSETS, SLL_PACKET_TYPES } from './linuxSll.ts';
@@ -38,7 +49,8 @@ export interface LayerField {
 }
 
 export interface Layer {
-  /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan', 'dns', 'data',
+  /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan', 'dns', 'llc', 'stp',
+   *  'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet. */
   protocol: string;
   /** One line, e.g. "Internet Protocol Version 4, Src: 10.244.0.12, Dst: 10.244.1.34". */
@@ -69,7 +81,9 @@ export function decodeLayers(
     const igmp = n.kind === 'data' && ip?.kind === 'ipv4' ? igmpLayer(b, ip, n) : null;
     layers.push(...(igmp ? [igmp] : toLayers(b, n)));
   });
-  if (chain.unsupported) {
+  const last = chain.nodes[chain.nodes.length - 1];
+  if (chain.unsupported && last?.kind === 'ethernet' && is8023(last)) layers.push(...llcLayers(b, last));
+  else if (chain.unsupported) {
     layers.push({
       protocol: 'data',
       title: `Not decoded: ${chain.unsupported}`,
@@ -94,6 +108,109 @@ export function decodeLayers(
     });
   }
   return layers;
+}
+
+type EthernetNode = Extract<ChainNode, { kind: 'ethernet' }>;
+
+/** IEEE 802.3: a length where Ethernet II has its type. */
+function is8023(e: EthernetNode): boolean {
+  return e.h.vlanCount === 0 && e.h.etherType < ETHERTYPE_MIN;
+}
+
+/**
+ * What an 802.3 frame's length covers: its LLC header and, for DSAP/SSAP 0x42, the STP BPDU (read with the
+ * summary's checks, ipProtocols.ts), else data; then the frame's padding.
+ */
+function llcLayers(b: Uint8Array, e: EthernetNode): Layer[] {
+  const at = e.at + e.len;
+  const end = Math.min(at + e.h.etherType, b.length);
+  const out: Layer[] = [];
+  let p = at;
+  if (end - at >= LLC_UI_LEN) {
+    const dsap = b[at];
+    const ssap = b[at + 1];
+    const ctrl = b[at + 2];
+    // A U-format control field is one byte, I- and S-format ones two.
+    const len = (ctrl & 3) === 3 ? LLC_UI_LEN : LLC_UI_LEN + 1;
+    const stp = isStpLlc(b, at);
+    const sap = (v: number) => `${stp ? 'Spanning Tree BPDU ' : ''}(${hex(v & 0xfe, 2)})`;
+    if (end - at >= len) {
+      out.push({
+        protocol: 'llc',
+        title: `Logical-Link Control, DSAP ${hex(dsap & 0xfe, 2)}, SSAP ${hex(ssap & 0xfe, 2)}`,
+        offset: at,
+        length: len,
+        fields: [
+          f('DSAP', `${sap(dsap)}, ${dsap & 1 ? 'Group' : 'Individual'}`, at, 1),
+          f('SSAP', `${sap(ssap)}, ${ssap & 1 ? 'Response' : 'Command'}`, at + 1, 1),
+          f(
+            'Control field',
+            len === LLC_UI_LEN && ctrl === 3 ? 'U, func=UI (0x03)' : hex(ctrl, 2),
+            at + 2,
+            len - 2,
+          ),
+        ],
+      });
+      p = at + len;
+      if (stp && isBpdu(b, p, at + e.h.etherType - p)) out.push(stpLayer(b, p, end - p));
+      p = out[out.length - 1].offset + out[out.length - 1].length;
+    }
+  }
+  if (p < end)
+    out.push({ protocol: 'data', title: `Data (${end - p} bytes)`, offset: p, length: end - p, fields: [] });
+  if (end < b.length && at + e.h.etherType <= b.length)
+    out.push({
+      protocol: 'data',
+      title: `Padding (${b.length - end} bytes)`,
+      offset: end,
+      length: b.length - end,
+      fields: [],
+    });
+  return out;
+}
+
+/** An STP BPDU of `len` bytes as Wireshark shows it: the Topology Change Notification is its first 4 bytes. */
+function stpLayer(b: Uint8Array, at: number, len: number): Layer {
+  const o = STP_OFFSETS;
+  const version = b[at + o.VERSION];
+  const type = b[at + o.TYPE];
+  const typeName =
+    type === 0
+      ? 'Configuration'
+      : type === STP_TCN
+        ? 'Topology Change Notification'
+        : type === 2
+          ? 'Rapid/Multiple Spanning Tree'
+          : 'Unknown';
+  const fields = [
+    f('Protocol identifier', 'Spanning Tree Protocol (0x0000)', at + o.PROTOCOL, 2),
+    f('Protocol version', `${STP_VERSION_NAMES[version]} (${version})`, at + o.VERSION, 1),
+    f('BPDU type', `${typeName} (${hex(type, 2)})`, at + o.TYPE, 1),
+  ];
+  let length = o.FLAGS;
+  if (type !== STP_TCN && len >= STP_CONFIG_LEN) {
+    const flags = b[at + o.FLAGS];
+    const secs = (off: number) => `${u16(b, at + off) / 256} s`;
+    fields.push(
+      f('BPDU flags', `${hex(flags, 2)} (${stpFlags(flags)})`, at + o.FLAGS, 1),
+      f('Root identifier', bridgeId(b, at + o.ROOT_ID), at + o.ROOT_ID, 8),
+      f('Root path cost', u32(b, at + o.ROOT_COST), at + o.ROOT_COST, 4),
+      f('Bridge identifier', bridgeId(b, at + o.BRIDGE_ID), at + o.BRIDGE_ID, 8),
+      f('Port identifier', hex(u16(b, at + o.PORT_ID), 4), at + o.PORT_ID, 2),
+      f('Message age', secs(o.MESSAGE_AGE), at + o.MESSAGE_AGE, 2),
+      f('Max age', secs(o.MAX_AGE), at + o.MAX_AGE, 2),
+      f('Hello time', secs(o.HELLO_TIME), at + o.HELLO_TIME, 2),
+      f('Forward delay', secs(o.FORWARD_DELAY), at + o.FORWARD_DELAY, 2),
+    );
+    length = len;
+  }
+  return {
+    protocol: 'stp',
+    title: `Spanning Tree Protocol, ${STP_VERSION_NAMES[version]}, ${typeName}`,
+    offset: at,
+    length,
+    fields,
+  };
 }
 
 /** What the cut layer calls a header (ChainProblem.layer or ChainNode.kind). */
@@ -240,15 +357,17 @@ function toLayers(b: Uint8Array, n: ChainNode): Layer[] {
         f('Source', macToString(h.src), at + 6, 6),
       ];
       const out: Layer[] = [];
+      const ieee = is8023(n);
       const eth: Layer = {
         protocol: 'ethernet',
-        title: `Ethernet II${n.inner ? ' (inner)' : ''}, Src: ${macToString(h.src)}, Dst: ${macToString(h.dst)}`,
+        title: `${ieee ? 'IEEE 802.3 Ethernet' : 'Ethernet II'}${n.inner ? ' (inner)' : ''}, Src: ${macToString(h.src)}, Dst: ${macToString(h.dst)}`,
         offset: at,
         length: ETH_HEADER_LEN,
         fields,
       };
       out.push(eth);
-      if (h.vlanCount === 0) {
+      if (ieee) fields.push(f('Length', h.etherType, at + 12, 2));
+      else if (h.vlanCount === 0) {
         fields.push(f('Type', `${etherTypeName(h.etherType)} (${hex(h.etherType, 4)})`, at + 12, 2));
       } else {
         fields.push(f('Type', '802.1Q Virtual LAN (0x8100)', at + 12, 2));

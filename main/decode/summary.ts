@@ -41,6 +41,8 @@ import {
   IPPROTO_PIM,
   IPPROTO_SCTP,
   IPPROTO_VRRP,
+  isStpLlc,
+  LLC_UI_LEN,
   ospfText,
   pimText,
   sctpChunks,
@@ -220,8 +222,7 @@ class Printer {
     const b = this.b;
     const at = e.at + e.len;
     const len = e.h.etherType;
-    if (len < 3 || at + 3 > b.length || b[at] >> 1 !== 0x21 || b[at + 1] >> 1 !== 0x21 || b[at + 2] !== 3)
-      return null;
+    if (len < LLC_UI_LEN || !isStpLlc(b, at)) return null;
     const stp = stpText(b, at + 3, len - 3);
     if (stp === null || !this.link) return stp;
     const dsap = `dsap STP (0x42) ${b[at] & 1 ? 'Group' : 'Individual'}`;

@@ -190,3 +190,66 @@ describe('IGMP', () => {
     ]);
   });
 });
+
+describe('802.3 frames', () => {
+  const file = 'ip-protocols/ip-protocols.pcap';
+
+  it('read as IEEE 802.3 Ethernet, LLC and STP (RSTP, MSTP, TCN, and a Linux bridge’s Config BPDUs)', () => {
+    const all = frames(file);
+    for (const n of [29, 30, 31, 34, 35, 36, 37, 38]) {
+      const layers = decodeLayers(all[n - 1].data, all[n - 1].linkType);
+      expect(
+        layers.slice(0, 3).map((l) => l.protocol),
+        `#${n}`,
+      ).toEqual(['ethernet', 'llc', 'stp']);
+      expect(layers[0].title).toMatch(/^IEEE 802\.3 Ethernet, Src: /);
+      expect(layers[0].fields[2]).toMatchObject({ name: 'Length', offset: 12, length: 2 });
+      expect(layers[1].fields.map((x) => `${x.name}: ${x.value}`)).toEqual([
+        'DSAP: Spanning Tree BPDU (0x42), Individual',
+        'SSAP: Spanning Tree BPDU (0x42), Command',
+        'Control field: U, func=UI (0x03)',
+      ]);
+    }
+    const tcn = decodeLayers(all[30].data, all[30].linkType);
+    expect(tcn[2]).toMatchObject({
+      title: 'Spanning Tree Protocol, Spanning Tree, Topology Change Notification',
+      offset: 17,
+      length: 4,
+    });
+    expect(tcn[3]).toMatchObject({ protocol: 'data', title: 'Padding (39 bytes)' });
+  });
+
+  it("give a BPDU's fields as tshark -V reads them", () => {
+    const rows = execFileSync(
+      'tshark',
+      ['-r', path.join(FIXTURES, file), '-Y', 'stp.type!=0x80', '-T', 'fields', '-e', 'frame.number']
+        .concat(
+          ['stp.flags', 'stp.root.hw', 'stp.root.cost', 'stp.bridge.hw', 'stp.port'].flatMap((x) => [
+            '-e',
+            x,
+          ]),
+        )
+        .concat(['stp.msg_age', 'stp.max_age', 'stp.hello', 'stp.forward'].flatMap((x) => ['-e', x])),
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    )
+      .trim()
+      .split('\n');
+    expect(rows).toHaveLength(7);
+    const all = frames(file);
+    const ours = rows.map((row) => {
+      const n = Number(row.split('\t')[0]);
+      const stp = decodeLayers(all[n - 1].data, all[n - 1].linkType).find((l) => l.protocol === 'stp')!;
+      const v = (name: string) => stp.fields.find((x) => x.name === name)!.value;
+      return [
+        n,
+        v('BPDU flags').split(' ')[0],
+        v('Root identifier').slice(5),
+        v('Root path cost'),
+        v('Bridge identifier').slice(5),
+        v('Port identifier'),
+        ...['Message age', 'Max age', 'Hello time', 'Forward delay'].map((x) => parseFloat(v(x))),
+      ].join('\t');
+    });
+    expect(ours).toEqual(rows);
+  });
+});
