@@ -148,7 +148,7 @@ interface Edge {
   unc: number;
   method: ClockMethod;
   samples: number;
-  /** Crossed bounds: how far apart, over how long (ClockEstimate.drift, without the node). */
+  /** Crossed bounds (by a microsecond or more): how far apart, over how long (ClockEstimate.drift, without the node). */
   moved?: { movedNs: number; overNs: number };
 }
 
@@ -161,8 +161,16 @@ function trafficEdge(bounds: ClockBounds, a: number, b: number): Edge | null {
   }
   if (lo <= hi) return { est: (lo + hi) / 2, unc: (hi - lo) / 2, method: 'traffic', samples };
   // b's offset was ≤ hi at hiAt and ≥ lo (> hi) at loAt: it grew by lo − hi if loAt is the later, else it fell.
-  const moved = { movedNs: loAt >= hiAt ? lo - hi : hi - lo, overNs: Math.abs(loAt - hiAt) };
-  return { est: (lo + hi) / 2, unc: (lo - hi) / 2, method: 'traffic-inconsistent', samples, moved };
+  // hiAt is on b's clock (a packet's arrival there), loAt on a's: a's time on b's clock is loAt + the offset
+  // (known to within the crossing, far closer than two unsynced clocks' seconds apart).
+  const loAtOnB = loAt + (lo + hi) / 2;
+  const est = (lo + hi) / 2;
+  // A crossing under a microsecond may be timestamps cut to microseconds: no drift or mislink to tell of.
+  const moved =
+    lo - hi < 1_000
+      ? undefined
+      : { movedNs: loAtOnB >= hiAt ? lo - hi : hi - lo, overNs: Math.abs(loAtOnB - hiAt) };
+  return { est, unc: (lo - hi) / 2, method: 'traffic-inconsistent', samples, moved };
 }
 
 /** Estimates every node's offset to the reference (default: the first node). */

@@ -87,10 +87,11 @@ export function driftHint(node: string, d: ClockDrift, set: OffsetSetter = CLI_S
       `drift: a packet was likely linked to the wrong journey; ${set.set(node)} sets the offset`
     );
   return (
-    `${node}'s clock ${d.movedNs > 0 ? 'gained' : 'lost'} at least ${moved} on ${d.against}'s over ` +
-    `${duration(d.overNs)} of capture (≥ ${ppm < 10 ? ppm.toFixed(1) : Math.round(ppm)} ppm): the clocks drift ` +
-    `apart and one offset per node cannot fit the whole capture, so latencies across them may be off by as much; ` +
-    `sync the clocks (chrony/NTP) or capture shorter`
+    `the bounds from the two directions cross: ${node}'s clock ${d.movedNs > 0 ? 'gained' : 'lost'} at least ` +
+    `${moved} on ${d.against}'s over ${duration(d.overNs)} of capture (≥ ${ppm < 10 ? ppm.toFixed(1) : Math.round(ppm)} ` +
+    `ppm), as clocks drifting apart do (one offset per node cannot fit the whole capture, so latencies across them ` +
+    `may be off by as much: sync the clocks with chrony/NTP, or capture shorter), unless a packet was linked to the ` +
+    `wrong journey`
   );
 }
 

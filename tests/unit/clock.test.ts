@@ -229,21 +229,34 @@ describe('clock options', () => {
     b.add(1, 0, 0, -3_000); // o0 - o1 <= -3 µs, so o1 - o0 >= 3 µs (at -3 µs): the bounds cross
     const [ref, est] = estimateClocks(['node-1', 'node-2'], b, { mode: 'auto' });
     expect(est).toMatchObject({ method: 'traffic-inconsistent', offsetNs: 2_000, uncertaintyNs: 1_000 });
-    // 2 µs within 4 µs is no clock drift: a packet taken for another.
-    expect(est.drift).toEqual({ against: 'node-1', movedNs: -2_000, overNs: 4_000 });
+    // 2 µs within 2 µs (the second packet's time on node-2's clock: -3 µs + the 2 µs offset) is no clock drift.
+    expect(est.drift).toEqual({ against: 'node-1', movedNs: -2_000, overNs: 2_000 });
     expect(clockLine(est)).toBe(
       'clock node-2: +2.0 µs ± 1.0 µs vs node-1 (traffic-inconsistent, 2 packets: the bounds from the two ' +
-        'directions cross by 2.0 µs within 4.0 µs, faster than clocks drift: a packet was likely linked to the ' +
+        'directions cross by 2.0 µs within 2.0 µs, faster than clocks drift: a packet was likely linked to the ' +
         'wrong journey; --clock node-2=OFFSET sets the offset)',
     );
     expect(clockLine({ ...est, drift: undefined })).toContain(INCONSISTENT_HINT);
+    // Under a microsecond (timestamps cut to µs cross by that much): inconsistent, with no drift to tell of.
+    const fine = new ClockBounds(2);
+    fine.add(0, 1, 0, 1_000);
+    fine.add(1, 0, 0, -1_600);
+    const [, close] = estimateClocks(['node-1', 'node-2'], fine, { mode: 'auto' });
+    expect(close.method).toBe('traffic-inconsistent');
+    expect(close.drift).toBeUndefined();
     expect(INCONSISTENT_HINT).toMatch(/^the bounds from the two directions cross: the clocks drifted apart/);
     expect(clockLine(ref)).toBe('clock node-1: reference');
   });
 
-  it.each([300, -300])(
-    'a clock drifting %d ppm: the clock line says how far it moved, over how long',
-    (ppm) => {
+  it.each([
+    [300, 0],
+    [-300, 0],
+    [300, 3e9],
+    [300, -3e9],
+    [300, 410e6],
+  ])(
+    'a clock drifting %d ppm, %d ns off: the clock line says how far it moved, over how long',
+    (ppm, off) => {
       // node-2's timestamps drift from node-1's by `ppm` over the capture (0.7 s): the bounds cross.
       const first = (f: string) => readPcap(f).records[0];
       const t0 = first(fixtureFiles('flannel-vxlan')[0]);
@@ -253,7 +266,7 @@ describe('clock options', () => {
           f.startsWith('node-2')
             ? records.map((r) => {
                 const t = BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - base;
-                return shiftRecord(r, Math.round(Number(t) * ppm * 1e-6));
+                return shiftRecord(r, off + Math.round(Number(t) * ppm * 1e-6));
               })
             : records,
       });
@@ -264,12 +277,16 @@ describe('clock options', () => {
         expect(Math.sign(c.drift!.movedNs)).toBe(Math.sign(ppm));
         // At least what it shows, never more than the drift there was.
         const shown = driftPpm(c.drift!);
-        expect(shown).toBeGreaterThan(10);
+        // Over at most the capture's 0.7 s, whatever the clocks' constant offset (with the two packets' times on
+        // two clocks, 3 s apart gave 44 ppm over 2.6 s, and 410 ms apart a mislink within 179 µs).
+        expect(c.drift!.overNs).toBeLessThan(0.75e9);
+        expect(shown).toBeGreaterThan(100);
         expect(shown).toBeLessThanOrEqual(Math.abs(ppm) * 1.01);
         expect(clockLine(c)).toMatch(
           new RegExp(
-            `\\(traffic-inconsistent, \\d+ packets: node-2's clock ${ppm > 0 ? 'gained' : 'lost'} at least ` +
-              `[\\d.]+ µs on node-1's over [\\d.]+ ms of capture \\(≥ \\d+ ppm\\): the clocks drift apart`,
+            `\\(traffic-inconsistent, \\d+ packets: the bounds from the two directions cross: node-2's clock ` +
+              `${ppm > 0 ? 'gained' : 'lost'} at least [\\d.]+ µs on node-1's over [\\d.]+ ms of capture ` +
+              `\\(≥ \\d+ ppm\\), as clocks drifting apart do`,
           ),
         );
         // The JSON export says it too, as numbers.
