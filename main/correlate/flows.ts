@@ -145,11 +145,13 @@ function tupleNumber(h: number, g: number): number {
  * A child (live snapshots: the unfrozen journeys on top of the frozen ones' state) changes only itself.
  */
 class Generations {
-  /** Tuples whose connection ended (a FIN or RST) and saw no SYN since. */
-  private readonly ended = new Set<number>();
-  /** In a child: tuples ended in the parent whose new SYN came here. */
-  private readonly cleared = new Set<number>();
-  /** Per reused tuple: the journeys that start its generations 1, 2, … (ascending). */
+  /** Per tuple: whether its connection ended (a FIN or RST) with no SYN since. A child's false hides the parent's. */
+  private readonly ended = new Map<number, boolean>();
+  /** Per tuple: the initial sequence number of its last SYN (a SYN sent again has the same). */
+  private readonly isn = new Map<number, number>();
+  /** Per tuple that a SYN's journey carried with others (across a NAT): all of that journey's tuples. */
+  private readonly sides = new Map<number, number[]>();
+  /** Per reused tuple: the journeys that start its generations 1, 2, … (ascending; a child's holds the parent's). */
   private readonly starts = new Map<number, number[]>();
 
   constructor(private readonly parent: Generations | null = null) {}
@@ -160,15 +162,16 @@ class Generations {
   }
 
   private isEnded(key: number): boolean {
-    if (this.ended.has(key)) return true;
-    if (this.cleared.has(key)) return false;
-    return this.parent?.isEnded(key) ?? false;
+    return this.ended.get(key) ?? this.parent?.isEnded(key) ?? false;
   }
-
+  private isnOf(key: number): number | undefined {
+    return this.isn.get(key) ?? this.parent?.isnOf(key);
+  }
+  private sidesOf(key: number): number[] | undefined {
+    return this.sides.get(key) ?? this.parent?.sidesOf(key);
+  }
   private startsOf(key: number): number[] | undefined {
-    const own = this.starts.get(key);
-    const inherited = this.parent?.startsOf(key);
-    return own && inherited ? inherited.concat(own) : (own ?? inherited);
+    return this.starts.get(key) ?? this.parent?.startsOf(key);
   }
 
   /** Takes journey k's SYN, FIN or RST (its first row's flags) on each of its tuples. */
@@ -183,25 +186,36 @@ class Generations {
     const closes = (f & (TCP_FIN | TCP_RST)) !== 0;
     if (!opens && !closes) return;
     const count = journeyTuples(res, k);
-    // Across a NAT the SYN carries both tuples, but the end may have been seen on one side only (a capture of the
-    // pod's side): a new connection on either tuple is a new one on both.
-    let again = false;
-    for (let i = 0; i < count && opens && !again; i++)
-      again = this.isEnded(tupleNumber(tupleH[i], tupleG[i]));
-    for (let i = 0; i < count; i++) {
-      const key = tupleNumber(tupleH[i], tupleG[i]);
-      if (again) {
-        this.ended.delete(key);
-        if (this.parent) this.cleared.add(key);
+    const keys: number[] = [];
+    for (let i = 0; i < count; i++) keys.push(tupleNumber(tupleH[i], tupleG[i]));
+    if (opens) {
+      // A new connection: a SYN whose initial sequence number differs from the tuple's last SYN's (a SYN sent
+      // again keeps it: a connect retried after an RST; a client restarted while its old connection still stood
+      // opens another), or, that not known, a SYN on a tuple whose last connection ended. Across a NAT the SYN
+      // carries both sides' tuples: a new connection on either is a new one on both.
+      const isn = rows.synSeq(r);
+      let again = false;
+      for (const key of keys) {
+        const last = this.isnOf(key);
+        if (isn >= 0 && last !== undefined ? last !== isn : this.isEnded(key)) again = true;
+      }
+      for (const key of keys) {
+        this.ended.set(key, false);
+        if (isn >= 0) this.isn.set(key, isn);
+        if (keys.length > 1) this.sides.set(key, keys);
+        if (!again) continue;
         let own = this.starts.get(key);
-        if (!own) this.starts.set(key, (own = []));
+        if (!own) this.starts.set(key, (own = this.parent?.startsOf(key)?.slice() ?? []));
         if (own.at(-1) !== k) own.push(k);
       }
-      if (closes) {
-        this.ended.add(key);
-        this.cleared.delete(key);
-      }
     }
+    if (closes)
+      for (const key of keys) {
+        // The end of a connection seen on one side of a NAT only (an RST the node dropped, a capture of one side)
+        // ends it on the other side's tuple too, as its SYN carried them.
+        for (const side of this.sidesOf(key) ?? [key]) this.ended.set(side, true);
+        this.ended.set(key, true);
+      }
   }
 
   /** Mixes the generation of journey k into each of tupleH's first `count` tuples (after journeyTuples). */

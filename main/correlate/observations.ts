@@ -128,6 +128,8 @@ export class ObservationTable {
   private readonly displaced = new Map<number, [number, number, number]>();
   /** Per ICMP error row whose quoted packet has a flow tuple: that tuple's hash (Identity.quoted). */
   private readonly quotedFlows = new Map<number, [number, number]>();
+  /** Per TCP SYN row (no ACK): its initial sequence number (flows.ts tells a SYN sent again from a new one). */
+  private readonly synSeqs = new Map<number, number>();
   /** Interned (src MAC, dst MAC) of the outer frame as id + 1, 0 without Ethernet. Read with ethSrc()/ethDst(). */
   private ethPair!: Uint16Array | Int32Array;
   encapCount!: Uint8Array;
@@ -332,6 +334,7 @@ export class ObservationTable {
     for (const [r, v] of part.wideIpLen) this.wideIpLen.set(r, v);
     for (const [r, v] of part.displaced) this.displaced.set(r, v);
     for (const [r, v] of part.quotedFlows) this.quotedFlows.set(r, v);
+    for (const [r, v] of part.synSeqs) this.synSeqs.set(r, v);
     if (to > this.length) this.length = to;
   }
 
@@ -345,6 +348,7 @@ export class ObservationTable {
       wideIpLen: [...this.wideIpLen],
       displaced: [...this.displaced],
       quotedFlows: [...this.quotedFlows],
+      synSeqs: [...this.synSeqs],
     };
   }
 
@@ -430,6 +434,7 @@ export class ObservationTable {
     if (iseq < 0) m |= M_ICMP_SEQ;
     const tf = f.tcpFlags;
     if (tf < 0) m |= M_TCP_FLAGS;
+    else if ((tf & 0x12) === 0x02 && f.tcpSeq >= 0) this.synSeqs.set(i, f.tcpSeq);
     // The shared columns: the first field when present, else the second, else 0.
     this.portOrIdCol[i] = sp >= 0 ? sp : iid >= 0 ? iid : 0;
     this.portOrSeqCol[i] = dp >= 0 ? dp : iseq >= 0 ? iseq : 0;
@@ -633,6 +638,11 @@ export class ObservationTable {
    * Row r's quoted packet's flow tuple into FLOW_KEY (an ICMP error: Identity.quoted); false, FLOW_KEY untouched,
    * for any other row.
    */
+  /** A TCP SYN row's (no ACK) initial sequence number, -1 for any other row. */
+  synSeq(r: number): number {
+    return this.synSeqs.get(r) ?? -1;
+  }
+
   /** Whether row r is an ICMP error whose quoted packet has a flow tuple (quotedFlowKey). */
   quotesFlow(r: number): boolean {
     return this.quotedFlows.size !== 0 && this.quotedFlows.has(r);
@@ -786,6 +796,7 @@ export interface RowsPart {
   wideIpLen: [number, number][];
   displaced: [number, [number, number, number]][];
   quotedFlows: [number, [number, number]][];
+  synSeqs: [number, number][];
 }
 
 /** Row indices are int32. */

@@ -120,6 +120,71 @@ describe('flows from the rows’ tuple hashes and from the journeys’ paths', (
     }
   });
 
+  it('a SYN sent again (same initial sequence number) stays in its attempt; another ISN is another connection', () => {
+    for (const obs of [undefined, ObservationTable.published()]) {
+      const c = new Correlator({}, decodeFields, obs);
+      const eth0 = c.addCapture({ node: 'n1', iface: 'eth0', linkType: 1 });
+      let t = 0;
+      const push = (f: Uint8Array) => c.pushFrame(eth0, 0, 1_700_000_000, (t += 1_000_000), f.length, f);
+      const client = (id: number, flags: number, seq: number) =>
+        push(tcpFrame(id, '10.0.0.1', 40000, '10.0.0.2', 8080, flags, seq));
+      const server = (id: number, flags: number, seq: number) =>
+        push(tcpFrame(id, '10.0.0.2', 8080, '10.0.0.1', 40000, flags, seq));
+      // A connect refused twice, then accepted: the kernel's SYN retries keep their ISN (one attempt, one flow).
+      client(1, SYN, 100);
+      server(2, RST | ACK, 0);
+      client(3, SYN, 100);
+      server(4, RST | ACK, 0);
+      client(5, SYN, 100);
+      server(6, SYN | ACK, 700);
+      client(7, ACK, 101);
+      // The client restarts while that connection stands (no FIN or RST seen): its new SYN (another ISN) gets a
+      // challenge ACK, RSTs it, and sends that SYN again: all of it a second connection.
+      client(8, SYN, 900);
+      server(9, ACK, 701);
+      client(10, RST, 101);
+      client(11, SYN, 900);
+      server(12, SYN | ACK, 1500);
+      const res = c.result();
+      expect(res.journeyCount).toBe(12);
+      expect(Array.from(res.flowOf)).toEqual([0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    }
+  });
+
+  it('two clients SNAT’ed onto one node port: the second is its own flow, the first’s end seen client-side only', () => {
+    for (const obs of [undefined, ObservationTable.published()]) {
+      const c = new Correlator({}, decodeFields, obs);
+      const eth0 = c.addCapture({ node: 'n1', iface: 'eth0', linkType: 1 });
+      const veth = c.addCapture({ node: 'n1', iface: 'veth1', linkType: 1 });
+      let t = 0;
+      const push = (cap: number, f: Uint8Array) =>
+        c.pushFrame(cap, 0, 1_700_000_000, (t += 10_000), f.length, f);
+      // Client-side tuple on eth0 (to the NodePort), pod-side tuple on veth1 (SNAT'ed to the node's 50000).
+      const conn = (client: string, cport: number) => ({
+        out: (id: number, flags: number, seq: number, both = true) => {
+          push(eth0, tcpFrame(id, client, cport, '10.96.0.9', 30080, flags, seq));
+          if (both) push(veth, tcpFrame(id, '10.0.0.100', 50000, '10.1.1.1', 8080, flags, seq));
+        },
+        back: (id: number, flags: number, seq: number) => {
+          push(veth, tcpFrame(id, '10.1.1.1', 8080, '10.0.0.100', 50000, flags, seq));
+          push(eth0, tcpFrame(id, '10.96.0.9', 30080, client, cport, flags, seq));
+        },
+      });
+      const a = conn('192.168.1.10', 40000);
+      a.out(1, SYN, 100);
+      a.back(2, SYN | ACK, 500);
+      a.out(3, ACK, 101);
+      a.out(4, RST, 101, false); // dropped by the node: seen on eth0 only
+      const b = conn('192.168.1.11', 41000);
+      b.out(5, SYN, 7000);
+      b.back(6, SYN | ACK, 9000);
+      b.out(7, ACK, 7001);
+      const res = c.result();
+      expect(res.journeyCount).toBe(7);
+      expect(Array.from(res.flowOf)).toEqual([0, 0, 0, 0, 1, 1, 1]);
+    }
+  });
+
   it('join a journey’s second tuple (after DNAT) to a later journey that has only that one', () => {
     // One node: a datagram to a service address on eth0, DNAT'ed to a pod on eth1 (one journey, two tuples),
     // then the pod's answer seen on eth1 only (one tuple: the DNAT'ed one). One flow, whichever tuple a journey's
