@@ -19,6 +19,8 @@ const PROTO_ICMP = 1;
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
 const PROTO_ICMPV6 = 58;
+const PROTO_IPIP = 4;
+const PROTO_IPV6_IN_IP = 41;
 
 /** How many payload bytes the tail hash covers: enough to tell apart id-0 packets of equal length. */
 export const TAIL_PAYLOAD_BYTES = 16;
@@ -231,9 +233,10 @@ const IPV6_DSTOPT = 60;
 /**
  * The flow tuple of the packet an ICMP error quotes (its IP header at frame[q], the error's bytes ending at
  * `end`) into out.quoted/quotedHi/quotedLo, as packetFlowKey takes the quoted packet's own row: addresses and
- * ports, or an echo's addresses, id and seq. Nothing when the quote is cut before them or is a later fragment.
+ * ports, or an echo's addresses, id and seq; through one VXLAN (4789, 8472) or IP-in-IP tunnel to the packet inside
+ * when the quote holds it. Nothing when the quote is cut before them or is a later fragment.
  */
-function quotedFlow(v6: boolean, frame: Uint8Array, q: number, end: number, out: Identity): void {
+function quotedFlow(v6: boolean, frame: Uint8Array, q: number, end: number, out: Identity, depth = 0): void {
   let nh: number;
   let at: number;
   let src: number;
@@ -264,6 +267,23 @@ function quotedFlow(v6: boolean, frame: Uint8Array, q: number, end: number, out:
         at += 8;
       } else break;
     }
+  }
+  // A tunnel's outer packet quoted (an underlay router's need-to-frag for a VXLAN or IPIP packet): the packet
+  // inside it, when the quote holds it, is the one whose flow the error concerns (the pod's connection; the outer
+  // tuple is shared by unrelated pods' traffic). Else the outer tuple, as for any packet.
+  if (depth === 0 && nh === PROTO_UDP && at + 8 + 8 + 14 <= end) {
+    const port = u16(frame, at + 2);
+    if (port === 4789 || port === 8472) {
+      const eth = at + 16;
+      const type = u16(frame, eth + 12);
+      if (type === 0x0800 || type === 0x86dd) {
+        quotedFlow(type === 0x86dd, frame, eth + 14, end, out, 1);
+        if (out.quoted) return;
+      }
+    }
+  } else if (depth === 0 && (nh === PROTO_IPIP || nh === PROTO_IPV6_IN_IP)) {
+    quotedFlow(nh === PROTO_IPV6_IN_IP, frame, at, end, out, 1);
+    if (out.quoted) return;
   }
   let known = false;
   if (nh === PROTO_TCP || nh === PROTO_UDP) {
@@ -355,6 +375,13 @@ export function computeIdentity(
 function tail(f: PacketFields, frame: Uint8Array, out: Identity, base: number, n: number): void {
   const p = f.payloadOffset;
   if (p < 0 || f.payloadLen < 0 || f.fragOffset !== 0) return;
+  if (f.proto === PROTO_ICMP || f.proto === PROTO_ICMPV6) {
+    const l4 = l4Start(f);
+    if (l4 >= 0 && l4 < n && icmpError(f.proto, frame[base + l4])) {
+      quotedTail(f.proto === PROTO_ICMPV6, frame, base + p, base + n, out);
+      return;
+    }
+  }
   const want = Math.min(TAIL_PAYLOAD_BYTES, f.payloadLen);
   if (p + want > n) return;
   let h = 0x3c6ef372;
@@ -366,4 +393,33 @@ function tail(f: PacketFields, frame: Uint8Array, out: Identity, base: number, n
   for (let i = 0; i < want; i++) h = Math.imul(h ^ frame[base + p + i], 0x01000193);
   out.tailKnown = true;
   out.tail = fmix(h ^ want);
+}
+
+/**
+ * An ICMP error's tail: of the packet it quotes at frame[q], what no NAT on the way rewrites (conntrack translates
+ * the quote's addresses, ports, ICMP id and checksums as it translates the error, so the raw bytes differ per side):
+ * IPv4's id, protocol and total length, IPv6's payload length, next header and flow label, and a quoted TCP
+ * segment's sequence number or UDP length. Unknown when the quote is cut before them.
+ */
+function quotedTail(v6: boolean, frame: Uint8Array, q: number, end: number, out: Identity): void {
+  let h = 0x3c6ef372;
+  let at: number;
+  let proto: number;
+  if (!v6) {
+    if (q + 20 > end || frame[q] >> 4 !== 4) return;
+    h = fmix(h ^ u16(frame, q + 4));
+    h = fmix(h ^ (frame[q + 9] << 16) ^ u16(frame, q + 2));
+    proto = frame[q + 9];
+    at = (u16(frame, q + 6) & 0x1fff) === 0 ? q + (frame[q] & 15) * 4 : -1;
+  } else {
+    if (q + 40 > end || frame[q] >> 4 !== 6) return;
+    h = fmix(h ^ u16(frame, q + 4) ^ (frame[q + 6] << 16));
+    h = fmix(h ^ (i32(frame, q) & 0xfffff));
+    proto = frame[q + 6];
+    at = q + 40;
+  }
+  if (at >= 0 && proto === PROTO_TCP && at + 8 <= end) h = fmix(h ^ i32(frame, at + 4));
+  else if (at >= 0 && proto === PROTO_UDP && at + 6 <= end) h = fmix(h ^ u16(frame, at + 4));
+  out.tailKnown = true;
+  out.tail = h;
 }

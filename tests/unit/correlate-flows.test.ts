@@ -185,6 +185,36 @@ describe('flows from the rows’ tuple hashes and from the journeys’ paths', (
     }
   });
 
+  it('an ICMP error rewritten by NAT (its quote too) crosses the NAT as one journey, in its datagram’s flow', () => {
+    // tests/fixtures/nat-icmp: UDP to a NodePort, DNAT'ed and masqueraded to a pod that answers port unreachable.
+    for (const obs of [undefined, ObservationTable.published()]) {
+      const res = correlate('nat-icmp', obs);
+      expect(res.journeyCount).toBe(6);
+      const errors = [...Array(res.journeyCount).keys()].filter((k) => res.rows.proto(res.firstRow(k)) === 1);
+      expect(errors).toHaveLength(2);
+      for (const k of errors) {
+        const hops = res.hops(k);
+        expect(hops.map((h) => `${h.node}/${h.iface}`)).toEqual(['node-1/veth1', 'node-1/ens33']);
+        expect(hops[1].changes).toEqual(expect.arrayContaining(['nat-src', 'nat-dst']));
+        expect(res.flowOf[k]).toBe(res.flowOf[k - 1]);
+        expect(res.flowRole(k)).toBe('reply');
+      }
+    }
+  });
+
+  it('a need-to-frag quoting a VXLAN packet joins the flow of the pod connection inside it', () => {
+    // tests/fixtures/vxlan-pmtu (crafted): two pods' connections share one outer tuple; each big segment draws an
+    // underlay router's need-to-frag.
+    for (const obs of [undefined, ObservationTable.published()]) {
+      const res = correlate('vxlan-pmtu', obs);
+      expect(res.journeyCount).toBe(6);
+      const flows = Array.from(res.flowOf);
+      expect(flows).toEqual([flows[0], flows[0], flows[0], flows[3], flows[3], flows[3]]);
+      expect(flows[0]).not.toBe(flows[3]);
+      expect([res.flowRole(2), res.flowRole(5)]).toEqual(['reply', 'reply']);
+    }
+  });
+
   it('join a journey’s second tuple (after DNAT) to a later journey that has only that one', () => {
     // One node: a datagram to a service address on eth0, DNAT'ed to a pod on eth1 (one journey, two tuples),
     // then the pod's answer seen on eth1 only (one tuple: the DNAT'ed one). One flow, whichever tuple a journey's

@@ -186,7 +186,14 @@ describe('tshark agrees with our decoder on every fixture packet', () => {
       const vxlans = Array.from(out.encapType.subarray(0, out.encapCount)).filter(
         (x) => x === ENCAP_VXLAN,
       ).length;
-      diff('vxlan.vni', Array.from(out.encapVni.subarray(0, vxlans)), t['vxlan.vni'].map(Number));
+      // An ICMP error's quote may hold a VXLAN packet too (tests/fixtures/vxlan-pmtu): tshark decodes it, after
+      // the packet's own; the decoder does not look inside quotes.
+      const quoting = out.proto === 1 && [3, 4, 5, 11, 12].includes(out.icmpType);
+      diff(
+        'vxlan.vni',
+        Array.from(out.encapVni.subarray(0, vxlans)),
+        (quoting ? t['vxlan.vni'].slice(0, vxlans) : t['vxlan.vni']).map(Number),
+      );
       diff(
         'vxlan ports',
         Array.from(out.encapSrcPort.subarray(0, vxlans)),
