@@ -138,11 +138,12 @@ function tupleNumber(h: number, g: number): number {
 
 /**
  * TCP port reuse: a 4-tuple used again by a later connection (a client port reused once the first connection
- * ended, as load tests do within minutes) would make the two connections one flow. Per tuple, in journey order:
- * a FIN or RST ends the connection on it, and a SYN without ACK after that starts the next one; the journeys from
- * that SYN on are the tuple's next generation, whose flow key is the tuple's mixed with the generation number. A
- * retransmitted SYN (nothing ended before it) stays in its connection. Journeys must be fed in order, once each.
- * A child (live snapshots: the unfrozen journeys on top of the frozen ones' state) changes only itself.
+ * ended, as load tests do within minutes; two clients SNAT'ed onto one node port) would make the connections one
+ * flow. Per tuple, in journey order: a SYN without ACK whose ISN differs from the tuple's last SYN's, or (no SYN
+ * seen before) one after a FIN or RST ended the tuple's connection, starts the next connection; the journeys from
+ * that SYN on are the tuple's next generation, whose flow key is the tuple's mixed with the generation number. A SYN
+ * sent again keeps its ISN and stays in its connection. Journeys must be fed in order, once each. A child (live
+ * snapshots: the unfrozen journeys on top of the frozen ones' state) changes only itself.
  */
 class Generations {
   /** Per tuple: whether its connection ended (a FIN or RST) with no SYN since. A child's false hides the parent's. */
@@ -200,7 +201,7 @@ class Generations {
         if (isn >= 0 && last !== undefined ? last !== isn : this.isEnded(key)) again = true;
       }
       for (const key of keys) {
-        this.ended.set(key, false);
+        if (this.isEnded(key)) this.ended.set(key, false);
         if (isn >= 0) this.isn.set(key, isn);
         if (keys.length > 1) this.sides.set(key, keys);
         if (!again) continue;
