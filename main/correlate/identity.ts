@@ -5,6 +5,8 @@
 //             L4 invariants: ICMP type/code/seq (not the id: SNAT may remap it), TCP seq+ack, UDP length).
 // Tail = hash(TCP flags, first min(16, payload length) payload bytes): only known when those bytes were
 //        captured, so a snaplen-64 copy still matches a full copy (unknown tail is compatible with any tail).
+//        An ICMP error's tail is what no NAT rewrites in the packet it quotes (quotedTail), and the tuple of that
+//        packet is kept for flows (quotedFlow).
 // Fragments after the first carry no L4 header: their key is the IP part alone (id + offset identify them).
 // We do not use PacketFields.keyHi/keyLo: it hashes all captured payload bytes, which differ per interface
 // when snaplen cuts packets at different depths (a VXLAN copy loses 50 more bytes than the veth copy).
