@@ -29,6 +29,7 @@ import {
   parseCounts,
   parseInfoLine,
   parseListening,
+  tcpdumpFailureText,
   type TcpdumpCounts,
 } from './tcpdumpStderr.ts';
 
@@ -475,18 +476,16 @@ export class InterfaceCapture extends EventEmitter {
     } else {
       const text = this.stderr.replace(/^tcpdump: listening on .*$/m, '').trim();
       const code = classifyTcpdumpError(text);
-      // tcpdump's own reason is a line before its counts (and the wrapper's "Killed"): said first when known.
+      // tcpdump's own reason is a line before its counts (and the wrapper's "Killed", left out): said first when
+      // known.
       const reason = /^tcpdump: (?:pcap_loop: )?(The interface disappeared|The interface went down).*$/m.exec(
         text,
       );
       const msg = reason
         ? `${reason[1].toLowerCase()} while capturing (deleted, or taken down: a pod gone?); ` +
           `the ${this.status.packets} packets before it are in the file`
-        : text
-            .split('\n')
-            .filter((l) => l.trim())
-            .slice(-3)
-            .join(' | ') || `tcpdump ended (exit ${this.status.exitCode}, signal ${this.status.exitSignal})`;
+        : tcpdumpFailureText(text) ||
+          `tcpdump ended (exit ${this.status.exitCode}, signal ${this.status.exitSignal})`;
       this.finish('failed', new HopscopeError(code, `${this.status.node}:${this.status.iface}: ${msg}`));
     }
   }

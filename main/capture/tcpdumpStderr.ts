@@ -72,3 +72,15 @@ export function classifyTcpdumpError(stderr: string): ErrorCode {
   if (/No such device|doesn't exist|no suitable device|not found/i.test(stderr)) return 'IFACE_UNKNOWN';
   return 'CAPTURE_FAILED';
 }
+
+/**
+ * What a failed tcpdump said, for its error: its last three lines, without the wrapper shell's word on how its job
+ * ended ("Killed", "Terminated"), which only repeats that it ended ("tcpdump: invalid snaplen … | Killed").
+ */
+export function tcpdumpFailureText(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l.trim());
+  const said = lines.filter(
+    (l) => !/^\s*(?:\S*sh: (?:line )?\d+: )?(?:\d+ )?(?:Killed|Terminated)\b.*$/.test(l),
+  );
+  return (said.length ? said : lines).slice(-3).join(' | ');
+}

@@ -10,6 +10,7 @@ import {
   parseCounts,
   parseInfoLine,
   parseListening,
+  tcpdumpFailureText,
 } from '../../main/capture/tcpdumpStderr.ts';
 
 describe('tcpdump stderr', () => {
@@ -98,6 +99,15 @@ describe('tcpdump stderr', () => {
     ).toBe('CAPTURE_PERMISSION_DENIED');
     expect(classifyTcpdumpError('sh: 1: /usr/sbin/tcpdump: not found')).toBe('TCPDUMP_NOT_FOUND');
     expect(classifyTcpdumpError('something else')).toBe('CAPTURE_FAILED');
+  });
+
+  it("a failure's text leaves out the wrapper shell's 'Killed' and 'Terminated'", () => {
+    expect(tcpdumpFailureText('tcpdump: invalid snaplen 300000 (must be >= 0 and <= 262144)\nKilled\n')).toBe(
+      'tcpdump: invalid snaplen 300000 (must be >= 0 and <= 262144)',
+    );
+    expect(tcpdumpFailureText('a\nb\nsh: line 1: 4242 Terminated  tcpdump -i x\nc\nd\n')).toBe('b | c | d');
+    // Nothing else said: that much is kept.
+    expect(tcpdumpFailureText('Killed\n')).toBe('Killed');
   });
 });
 
