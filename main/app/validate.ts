@@ -70,9 +70,12 @@ const none: Check = (v, p) => (v === undefined || v === null ? null : `${p}: thi
 const MAX_INDEX = 2 ** 32;
 const sessionId = str(64);
 const nodeName: Check = (v, p) =>
-  typeof v === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v)
-    ? null
-    : `${p}: expected a node name (letters, digits, . _ -)`;
+  typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v)
+    ? `${p}: expected a node name (letters, digits, . _ -)`
+    : v.includes('__')
+      ? // As the capture refuses it at Start (sessionFolder.ts checkNodeName): said when the node is added.
+        `${p}: no '__' in a node name (it separates the node from the interface in capture file names)`
+      : null;
 const ifaceName: Check = (v, p) =>
   typeof v === 'string' && v.length > 0 && v.length <= 64 && !/[\s/\0]/.test(v)
     ? null

@@ -23,6 +23,7 @@ import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
 import { tempDir } from '../tempDir.ts';
 import { ok } from './app-helpers.ts';
+import { validateRequest } from '../../main/app/validate.ts';
 
 const { Server } = ssh2;
 const dir = tempDir('hs-appnodes-');
@@ -93,6 +94,14 @@ async function until(what: string, cond: () => boolean): Promise<void> {
 }
 
 describe('nodes and their connections', () => {
+  it("refuses a node name with '__' when it is added (its capture files would read back as another node)", () => {
+    // At the API's boundary (web server and IPC alike), as the capture would refuse it only at Start.
+    const known = path.join(dir, 'known_hosts.u');
+    expect(validateRequest('addNode', spec('a__b', known))).toContain("no '__' in a node name");
+    expect(validateRequest('updateNode', { name: 'a', spec: spec('x__y', known) })).toContain("no '__'");
+    expect(validateRequest('addNode', spec('a_b', known))).toBeNull();
+  });
+
   it('closes a session whose probe failed, so that Connect tries again instead of answering the old error', async () => {
     const known = path.join(dir, 'known_hosts.a');
     writeFileSync(known, hostLine);
