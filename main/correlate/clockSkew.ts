@@ -40,8 +40,9 @@ export interface ClockEstimate {
   /**
    * Crossed traffic bounds ('traffic-inconsistent'): the offset to `against` was at most one value when one
    * direction's tightest packet went and at least a larger one when the other's did, so it moved by at least
-   * `movedNs` over `overNs` of capture (signed: + the node's clock gained on `against`'s). Drift when the rate is
-   * one clocks have (ClockDrift.plausible), else a packet linked to the wrong journey.
+   * `movedNs` over `overNs` of capture (signed: + the node's clock gained on `against`'s): a drift, or a packet
+   * linked to the wrong journey; faster than clocks drift (driftPpm above MAX_DRIFT_PPM), likely the latter. Absent
+   * when the bounds cross by less than a microsecond.
    */
   drift?: ClockDrift;
 }
