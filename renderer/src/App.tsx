@@ -226,9 +226,13 @@ interface Layout {
   bottom: number | null;
 }
 const LAYOUT_KEY = 'hopscope.layout';
-/** The panes keep at least this much of the window (px), the timeline and the bottom area this much each. */
-const PANES_MIN = 120;
+/** The timeline and the bottom area keep this much each (px); the panes keep panesMin. */
 const AREA_MIN = 60;
+
+/** What the panes keep of the window: a head and a line or two of packets per node's row, 120 px at least. */
+function panesMin(nodes: number): number {
+  return Math.max(120, nodes * 48);
+}
 
 function savedLayout(): Layout {
   try {
@@ -245,12 +249,14 @@ function Workspace() {
   const tab = useAppState((s) => s.bottomTab);
   const ref = useRef<HTMLDivElement>(null);
   const [layout, setLayout] = useState<Layout>(savedLayout);
+  const nodes = useAppState((s) => new Set(s.session?.captures.map((c) => c.node)).size);
+  const minPanes = panesMin(nodes);
   const height = (sel: string) => ref.current?.querySelector<HTMLElement>(sel)?.offsetHeight ?? 0;
   // One area grows at the panes' expense, never below their minimum (nor below its own).
   const resize = (which: keyof Layout, px: number | null) => {
     const total = ref.current?.clientHeight ?? 0;
     const other = height(which === 'timeline' ? '.bottom' : '.timeline');
-    const max = Math.max(AREA_MIN, total - other - PANES_MIN - 2 * SPLITTER_PX);
+    const max = Math.max(AREA_MIN, total - other - minPanes - 2 * SPLITTER_PX);
     const next = {
       ...layout,
       [which]: px === null ? null : Math.round(Math.max(AREA_MIN, Math.min(max, px))),
@@ -262,7 +268,8 @@ function Workspace() {
       // storage refused (private mode): the layout lasts as long as the window
     }
   };
-  const vars: Record<string, string> = {};
+  // Stored sizes are what the user asked for; a smaller window shrinks them (CSS flex) before the panes' minimum.
+  const vars: Record<string, string> = { '--panes-min': `${minPanes}px` };
   if (layout.timeline !== null) vars['--timeline-h'] = `${layout.timeline}px`;
   if (layout.bottom !== null) vars['--bottom-h'] = `${layout.bottom}px`;
   return (

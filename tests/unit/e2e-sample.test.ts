@@ -198,6 +198,21 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(await p.locator('tr[data-node="node-2"] td.mono').first().textContent()).toBe('−1.5 ms');
     await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
     await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
+    // One grammar: any case, a space before the unit, a leading point; no hex; nothing that rounds to 0 ns.
+    for (const [typed, why] of [
+      ['0x10', 'a number of microseconds'],
+      ['1e-4', 'under half a nanosecond'],
+    ]) {
+      await input.fill(typed);
+      await p.locator('tr[data-node="node-2"] button[type=submit]').click();
+      expect(await p.textContent('tr[data-node="node-2"] [data-testid=clock-error]')).toContain(why);
+    }
+    await input.fill('.5 MS');
+    await p.locator('tr[data-node="node-2"] button[type=submit]').click();
+    await p.waitForSelector('tr[data-node="node-2"] .badge');
+    expect(await p.locator('tr[data-node="node-2"] td.mono').first().textContent()).toBe('500 µs');
+    await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
+    await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
     await input.fill('');
   });
 
@@ -216,14 +231,18 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     const status = await p.evaluate(async (h) => (await fetch(h!)).status, href);
     expect(status).toBe(200);
     await shot(p, 'sample-08-export', '.bottom');
-    // A look at another tab keeps the form and the outcome (they unmounted with the tab).
+    // A look at another tab keeps the outcome and the form (they unmounted with the tab).
+    await p.click('[data-testid=tab-clocks]');
+    await p.click('[data-testid=tab-export]');
+    expect(await p.locator('[data-testid=export-result]').getAttribute('data-path')).toBe(file);
     await p.selectOption('[aria-label="export format"]', 'csv');
     await p.fill('[aria-label="export path"]', '~/kept.csv');
     await p.click('[data-testid=tab-clocks]');
     await p.click('[data-testid=tab-export]');
     expect(await p.inputValue('[aria-label="export format"]')).toBe('csv');
     expect(await p.inputValue('[aria-label="export path"]')).toBe('~/kept.csv');
-    expect(await p.locator('[data-testid=export-result]').getAttribute('data-path')).toBe(file);
+    // Another format clears the outcome (it was for the pcapng).
+    expect(await p.$('[data-testid=export-result]')).toBeNull();
     await p.fill('[aria-label="export path"]', '');
     await p.selectOption('[aria-label="export format"]', 'pcapng');
   });
@@ -232,18 +251,12 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.locator('[data-testid=pane][data-capture="node-1/ens33"] .row.in-journey').first().click();
     await p.click('[data-testid=tab-export]');
     await p.selectOption('[aria-label="export scope"]', 'journey');
-    const before = await p.locator('[data-testid=export-result]').getAttribute('data-path');
+    // The scope changed: the last outcome is gone.
+    expect(await p.$('[data-testid=export-result]')).toBeNull();
     // Enter chose the selected journey and switched to the Journey tab before the button saw it.
     await p.focus('[data-testid=export] button.primary');
     await p.keyboard.press('Enter');
-    await p.waitForFunction(
-      (old) => {
-        const r = document.querySelector('[data-testid=export-result]');
-        return !!r && r.getAttribute('data-path') !== old;
-      },
-      before,
-      { timeout: 10_000 },
-    );
+    await p.waitForSelector('[data-testid=export-result]', { timeout: 10_000 });
     expect(await p.getAttribute('[data-testid=tab-export]', 'aria-selected')).toBe('true');
     expect(await p.textContent('[data-testid=export-result]')).toMatch(/^Wrote \d+ packets?, /);
     // A packet of no journey (an ARP) selected: "the selected journey" no longer names one.
@@ -255,6 +268,8 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(await p.textContent('[data-testid=export] .error-state')).toContain('No journey is selected');
     expect(await p.$('[data-testid=export-result]')).toBeNull();
     await p.selectOption('[aria-label="export scope"]', 'all');
+    // Another choice clears the last outcome (a Replace offered for one format must not write another).
+    expect(await p.$('[data-testid=export] .error-state')).toBeNull();
     // A journey selected again for the tests after this one.
     await p
       .locator('[data-testid=pane][data-capture="node-1/ens33"] .row:not([data-journey="-1"])')
@@ -357,6 +372,17 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
       await p.mouse.up();
       const panesPx = await p.$eval('[data-testid=panes]', (e) => (e as HTMLElement).offsetHeight);
       expect(panesPx).toBeGreaterThanOrEqual(120);
+      // A smaller window than the stored sizes: they give way, the bottom area stays on screen with its tabs,
+      // the panes keep their minimum (it went 480 px off a 600 px window).
+      await p.setViewportSize({ width: 800, height: 600 });
+      await p.waitForTimeout(200);
+      const box = (await p.locator('.bottom').boundingBox())!;
+      expect(box.y + box.height).toBeLessThanOrEqual(601);
+      expect((await p.locator('[data-testid=tab-journey]').boundingBox())!.y).toBeLessThan(560);
+      expect(
+        await p.$eval('[data-testid=panes]', (e) => (e as HTMLElement).offsetHeight),
+      ).toBeGreaterThanOrEqual(120);
+      await p.setViewportSize({ width: 1366, height: 768 });
       // A double click puts it back.
       await p.dblclick('[data-testid=split-bottom]');
       expect(await bottom()).toBe(before);
@@ -393,6 +419,30 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(second).not.toBe(first);
     await p.keyboard.press('ArrowUp');
     expect(await p.locator('[data-testid=journey-row].selected').getAttribute('data-journey')).toBe(first);
+    // End and Home go to the list's ends, also with nothing of it selected (End went to the first).
+    const ids = await p.$$eval('[data-testid=journey-row]', (rows) =>
+      rows.map((r) => r.getAttribute('data-journey')),
+    );
+    await p.keyboard.press('End');
+    expect(await p.locator('[data-testid=journey-row].selected').getAttribute('data-journey')).toBe(
+      ids.at(-1),
+    );
+    await p.keyboard.press('Home');
+    expect(await p.locator('[data-testid=journey-row].selected').getAttribute('data-journey')).toBe(ids[0]);
+    // Enter in the filter picks the first match and hands the keyboard to the list.
+    await p.fill('#journey-filter', 'echo reply');
+    await p.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=journey-row]')].every((r) =>
+        r.textContent!.toLowerCase().includes('echo reply'),
+      ),
+    );
+    const firstReply = await p.locator('[data-testid=journey-row]').first().getAttribute('data-journey');
+    await p.locator('#journey-filter').press('Enter');
+    expect(await p.locator('[data-testid=journey-row].selected').getAttribute('data-journey')).toBe(
+      firstReply,
+    );
+    expect(await p.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('journey-list');
+    await p.fill('#journey-filter', '');
   });
 
   it('opens capture files dropped on the window (bytes over the WebSocket), labelled by their names', async () => {

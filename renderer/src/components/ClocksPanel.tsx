@@ -3,7 +3,7 @@
 
 import { useState } from 'react';
 
-import { MAX_MANUAL_OFFSET_NS, parseOffset } from '../../../preload/api.ts';
+import { MAX_MANUAL_OFFSET_NS } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
 import { formatDuration } from '../lib/timeScale.ts';
 
@@ -13,16 +13,24 @@ export function ClocksPanel() {
   const [edit, setEdit] = useState<Record<string, string>>({});
   const [bad, setBad] = useState<Record<string, string>>({});
   if (!session) return null;
-  /** The override typed for `node` → ns (a plain number is µs; a unit as --clock takes: 1.5ms, -250us, 2s), or why not. */
+  /**
+   * The override typed for `node` → ns, or why it cannot be applied: a decimal number (an exponent allowed), µs
+   * unless a unit follows (s, ms, us, µs, ns; any case, a space allowed): '-1.5', '1.5ms', '.5 MS', '2e3'.
+   */
   const parse = (node: string): number | string => {
-    const text = (edit[node] ?? '').trim();
-    const v = Number(text);
-    const ns = text !== '' && Number.isFinite(v) ? Math.round(v * 1000) : parseOffset(text);
-    if (ns === null) return 'a number of microseconds, e.g. -1.5, or with a unit: 1.5ms, -250us, 2s';
+    const m = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*(s|ms|us|µs|ns)?$/i.exec(
+      (edit[node] ?? '').trim(),
+    );
+    if (!m) return 'a number of microseconds, e.g. -1.5, or with a unit: 1.5ms, -250us, 2s';
+    const v = Number(m[1]);
+    const unit = (m[2] ?? 'us').toLowerCase();
+    const ns = Math.round(v * (unit === 's' ? 1e9 : unit === 'ms' ? 1e6 : unit === 'ns' ? 1 : 1e3));
+    if (v !== 0 && ns === 0) return 'under half a nanosecond: say 0 to set no offset';
     // As the back end and the CLI's --clock refuse it.
     if (Math.abs(ns) > MAX_MANUAL_OFFSET_NS) return 'at most 50 days (4.32e12 µs) either way';
     return ns;
   };
+
   if (!session.clocks.length)
     return <div className="empty">No clock estimates (one node, or no traffic crossing nodes).</div>;
   return (

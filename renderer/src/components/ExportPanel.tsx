@@ -68,7 +68,7 @@ export function ExportPanel() {
           Format{' '}
           <select
             value={format}
-            onChange={(e) => update({ format: e.target.value as ExportFormat })}
+            onChange={(e) => update({ format: e.target.value as ExportFormat, outcome: null })}
             aria-label="export format"
           >
             <option value="pcapng">pcapng (Wireshark)</option>
@@ -80,7 +80,7 @@ export function ExportPanel() {
           Scope{' '}
           <select
             value={scope}
-            onChange={(e) => update({ scope: e.target.value as ExportForm['scope'] })}
+            onChange={(e) => update({ scope: e.target.value as ExportForm['scope'], outcome: null })}
             aria-label="export scope"
           >
             <option value="all">everything</option>
@@ -113,6 +113,9 @@ export function ExportPanel() {
             })
           }
           aria-label="export path"
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && !busy) void run();
+          }}
         />
         <button className="primary" disabled={busy} onClick={() => void run()}>
           {busy ? 'Exporting…' : 'Export'}

@@ -94,6 +94,13 @@ export function JourneyPanel() {
           // Esc gives the keyboard back to the lists (↑/↓), the filter kept.
           onKeyDown={(e) => {
             if (e.key === 'Escape') e.currentTarget.blur();
+            // Enter: the first journey that matches, and the keyboard to the list (↑/↓ from there).
+            if (e.key === 'Enter' && items.length) {
+              e.preventDefault();
+              ctl.selectJourney(items[0].id);
+              v.scrollToIndex(0, { align: 'auto' });
+              listRef.current?.focus();
+            }
           }}
         />
         <div className="muted small">
@@ -123,7 +130,9 @@ export function JourneyPanel() {
             e.preventDefault();
             e.stopPropagation();
             const at = items.findIndex((j) => j.id === selected);
-            const next = Math.max(0, Math.min(items.length - 1, at < 0 ? 0 : at + step));
+            // Nothing selected in the list: ↓ and Home from before its first row, ↑ and End from past its last.
+            const from = at >= 0 ? at : step > 0 ? -1 : items.length;
+            const next = Math.max(0, Math.min(items.length - 1, from + step));
             ctl.selectJourney(items[next].id);
             v.scrollToIndex(next, { align: 'auto' });
           }}
