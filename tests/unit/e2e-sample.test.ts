@@ -177,9 +177,12 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     const revision = await p.evaluate(
       () => document.querySelector('[data-testid=session-title]')!.textContent,
     );
+    // One grammar (any case, a space before the unit, a leading point): no hex, nothing that rounds to 0 ns.
     for (const [typed, why] of [
       ['abc', 'a number of microseconds'],
       ['5e12', 'at most 50 days'],
+      ['0x10', 'a number of microseconds'],
+      ['1e-4', 'under half a nanosecond'],
     ]) {
       await input.fill(typed);
       await p.locator('tr[data-node="node-2"] button[type=submit]').click();
@@ -198,15 +201,6 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(await p.locator('tr[data-node="node-2"] td.mono').first().textContent()).toBe('−1.5 ms');
     await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
     await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
-    // One grammar: any case, a space before the unit, a leading point; no hex; nothing that rounds to 0 ns.
-    for (const [typed, why] of [
-      ['0x10', 'a number of microseconds'],
-      ['1e-4', 'under half a nanosecond'],
-    ]) {
-      await input.fill(typed);
-      await p.locator('tr[data-node="node-2"] button[type=submit]').click();
-      expect(await p.textContent('tr[data-node="node-2"] [data-testid=clock-error]')).toContain(why);
-    }
     await input.fill('.5 MS');
     await p.locator('tr[data-node="node-2"] button[type=submit]').click();
     await p.waitForSelector('tr[data-node="node-2"] .badge');
