@@ -1,6 +1,6 @@
 // In real Chromium against web mode (`hopscope serve`), captures the sample session does not show: nodes with
 // long names (cloud hostnames), a capture whose file order is not time order. Screenshots go to test-results/.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -84,5 +84,34 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
   it('the times are UTC (tcpdump prints local time): the timeline says so, with the date, as the CLI does', async () => {
     expect(await p.textContent('[data-testid=times-label]')).toBe('times UTC, 2026-11-26');
     expect(await p.getAttribute('[data-testid=times-label]', 'title')).toContain(`on ${LONG}'s clock`);
+  });
+
+  it('four nodes in a small window, the bottom area dragged up: each row of panes keeps packets in view', async () => {
+    // The sample's eight captures as four nodes of two interfaces each.
+    const names = readdirSync(SAMPLE).filter((f) => f.endsWith('.pcap'));
+    expect(names).toHaveLength(8);
+    const files = names.map((f, i) => ({
+      name: `n${(i >> 1) + 1}__${f.split('__')[1]}`,
+      bytes: readFileSync(path.join(SAMPLE, f)),
+    }));
+    await open(files, '8 dropped files');
+    const size = p.viewportSize()!;
+    await p.setViewportSize({ width: 800, height: 600 });
+    try {
+      await p.waitForTimeout(100);
+      const bar = (await p.locator('[data-testid=split-bottom]').boundingBox())!;
+      await p.mouse.move(bar.x + 50, bar.y + 2);
+      await p.mouse.down();
+      await p.mouse.move(bar.x + 50, 0, { steps: 4 });
+      await p.mouse.up();
+      // 48 px per node's row: a head and at least one packet line in every pane (a flat 120 px left them none).
+      const rows = await p.$$eval('[data-testid=pane] .pane-body', (els) => els.map((e) => e.clientHeight));
+      expect(rows).toHaveLength(8);
+      expect(Math.min(...rows)).toBeGreaterThanOrEqual(20);
+    } finally {
+      await p.dblclick('[data-testid=split-bottom]');
+      await p.evaluate(() => localStorage.removeItem('hopscope.layout'));
+      await p.setViewportSize(size);
+    }
   });
 });
