@@ -340,6 +340,8 @@ export function computeIdentity(
   // IPv6 has no IP id: a fragment's header carries one. Without it, the later fragments of an echo request and
   // of its reply (the same bytes back, at the same offsets) would be one packet.
   if (f.ipVersion === 6 && (f.fragOffset !== 0 || f.moreFragments)) w[nw++] = f.fragId6;
+  // An ICMP error: its tail and its flow tuple are the quoted packet's.
+  let quotes = false;
   if (f.fragOffset === 0) {
     const l4 = l4Start(f);
     const proto = f.proto;
@@ -353,8 +355,8 @@ export function computeIdentity(
       const t6 = frame[base + l4];
       if (proto === PROTO_ICMPV6 && t6 !== ICMPV6_ECHO_REQUEST && t6 !== ICMPV6_ECHO_REPLY)
         mixIpv6(f, frame, base, n);
-      if (icmpError(proto, t6))
-        quotedFlow(proto === PROTO_ICMPV6, frame, base + l4 + ICMP_MIN, base + n, out);
+      quotes = icmpError(proto, t6);
+      if (quotes) quotedFlow(proto === PROTO_ICMPV6, frame, base + l4 + ICMP_MIN, base + n, out);
     } else if (proto === PROTO_TCP) {
       if (l4 < 0 || l4 + TCP_ACK_END > n) return;
       w[nw++] = i32(frame, base + l4 + TCP_SEQ);
@@ -371,18 +373,23 @@ export function computeIdentity(
   }
   out.keyed = true;
   mixWords(out);
-  tail(f, frame, out, base, n);
+  tail(f, frame, out, base, n, quotes);
 }
 
-function tail(f: PacketFields, frame: Uint8Array, out: Identity, base: number, n: number): void {
+/** `quotes`: an ICMP error (computeIdentity found it), whose tail is its quote's (quotedTail). */
+function tail(
+  f: PacketFields,
+  frame: Uint8Array,
+  out: Identity,
+  base: number,
+  n: number,
+  quotes: boolean,
+): void {
   const p = f.payloadOffset;
   if (p < 0 || f.payloadLen < 0 || f.fragOffset !== 0) return;
-  if (f.proto === PROTO_ICMP || f.proto === PROTO_ICMPV6) {
-    const l4 = l4Start(f);
-    if (l4 >= 0 && l4 < n && icmpError(f.proto, frame[base + l4])) {
-      quotedTail(f.proto === PROTO_ICMPV6, frame, base + p, base + n, out);
-      return;
-    }
+  if (quotes) {
+    quotedTail(f.proto === PROTO_ICMPV6, frame, base + p, base + n, out);
+    return;
   }
   const want = Math.min(TAIL_PAYLOAD_BYTES, f.payloadLen);
   if (p + want > n) return;
