@@ -6,7 +6,7 @@ export type { ErrorData, Result } from '../main/common/errors.ts';
 import type { Result } from '../main/common/errors.ts';
 
 /** Clock overrides past this (ns, either way) are refused (setClockOverride), as by the CLI's --clock. */
-export { MAX_MANUAL_OFFSET_NS } from '../main/correlate/clockSkew.ts';
+export { MAX_MANUAL_OFFSET_NS, OFFSET_UNIT_NS } from '../main/correlate/clockSkew.ts';
 
 export type Unsubscribe = () => void;
 

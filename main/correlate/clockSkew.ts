@@ -306,10 +306,13 @@ function combineProbes(out: ClockEstimate[], refName: string, probes: ClockProbe
  */
 export const MAX_MANUAL_OFFSET_NS = 50 * 86_400e9;
 
+/** An offset's units in ns, as `--clock` and the app's override read them. */
+export const OFFSET_UNIT_NS: Readonly<Record<string, number>> = { s: 1e9, ms: 1e6, us: 1e3, µs: 1e3, ns: 1 };
+
 /** Parses `OFFSET` of `--clock NODE=OFFSET`: a number with an optional unit s|ms|us|µs|ns (default ns). */
 export function parseOffset(text: string): number | null {
   const m = /^([+-]?\d+(?:\.\d+)?)(s|ms|us|µs|ns)?$/.exec(text.trim());
   if (!m) return null;
-  const scale = { s: 1e9, ms: 1e6, us: 1e3, µs: 1e3, ns: 1 }[m[2] ?? 'ns'] ?? 1;
+  const scale = OFFSET_UNIT_NS[m[2] ?? 'ns'] ?? 1;
   return Math.round(Number(m[1]) * scale);
 }

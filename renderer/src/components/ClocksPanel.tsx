@@ -3,7 +3,7 @@
 
 import { useState } from 'react';
 
-import { MAX_MANUAL_OFFSET_NS } from '../../../preload/api.ts';
+import { MAX_MANUAL_OFFSET_NS, OFFSET_UNIT_NS } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
 import { formatDuration } from '../lib/timeScale.ts';
 
@@ -24,7 +24,7 @@ export function ClocksPanel() {
     if (!m) return 'a number of microseconds, e.g. -1.5, or with a unit: 1.5ms, -250us, 2s';
     const v = Number(m[1]);
     const unit = (m[2] ?? 'us').toLowerCase();
-    const ns = Math.round(v * (unit === 's' ? 1e9 : unit === 'ms' ? 1e6 : unit === 'ns' ? 1 : 1e3));
+    const ns = Math.round(v * (OFFSET_UNIT_NS[unit] ?? 1e3)); // µs, Greek μ too
     if (v !== 0 && ns === 0) return 'under half a nanosecond: say 0 to set no offset';
     // As the back end and the CLI's --clock refuse it.
     if (Math.abs(ns) > MAX_MANUAL_OFFSET_NS) return 'at most 50 days (4.32e12 µs) either way';
