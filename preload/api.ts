@@ -56,9 +56,15 @@ export interface ClockInfo {
   outsideEstimate: boolean;
   /**
    * Why the offset is left unknown ('none') or is a guess ('traffic-inconsistent': how far a drift moved it, or a
-   * mislinked packet), as the CLI's clock line says it; null when nothing needs saying.
+   * mislinked packet), or how fast it drifts ('traffic-drift'), as the CLI's clock line says it; null when nothing
+   * needs saying.
    */
   note: string | null;
+  /**
+   * A drifting clock (null: steady): offsetNs is its offset at `atNs` (ns since the epoch, a decimal string, on
+   * the reference clock), and it grows by `ppm` millionths of the time since. Times are corrected along it.
+   */
+  rate: { ppm: number; atNs: string } | null;
 }
 
 export interface SessionInfo {

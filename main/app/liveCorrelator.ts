@@ -10,7 +10,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { JourneySummary, JourneyView } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { liveRowLimit } from '../common/limits.ts';
-import { estimateClocks } from '../correlate/clockSkew.ts';
+import { estimateClocks, NodeClocks } from '../correlate/clockSkew.ts';
 import { Correlator, type CorrelateOptions } from '../correlate/correlator.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { LinkWindow } from '../correlate/window.ts';
@@ -86,7 +86,8 @@ export class LiveCorrelator {
   /** Wall time (ms) the last poll ended: lanes are judged quiet as of then (see watermark()). */
   private polledAt: number;
   /** Per node: its clock offset to the reference as of the last snapshot (ns; empty before the first). */
-  private offsetNs: Float64Array = new Float64Array(0);
+  /** The last snapshot's clocks (null before the first). */
+  private clock: NodeClocks | null = null;
   /** Phase B over a bounded window: old journeys are frozen, each snapshot relinks only the recent ones. */
   readonly window = new LinkWindow();
   /** Per row as of the last snapshot: its journey and hop (-1: none), as the main thread has them. */
@@ -273,18 +274,17 @@ export class LiveCorrelator {
     // clock only): a node whose clock is minutes ahead is neither held back by the others' raw times nor let run
     // ahead of them, so a journey's segments are grouped together. Offsets: the last snapshot's estimate, before
     // the first one what the session's SSH probes say (0 where nothing is known).
-    const offs = this.offsetNs.length >= nodes ? this.offsetNs : this.priorOffsets();
-    const off = (n: number) => (n < offs.length ? offs[n] : 0);
+    const clock = this.clock && this.clock.nodeCount >= nodes ? this.clock : this.priorClocks();
     let w = Infinity;
-    for (let n = 0; n < nodes; n++) if (m[n] - off(n) < w) w = m[n] - off(n);
-    return m.map((_, n) => (w === Infinity ? Infinity : w + off(n) - 1));
+    for (let n = 0; n < nodes; n++) w = Math.min(w, n < clock.nodeCount ? clock.correct(n, m[n]) : m[n]);
+    return m.map((_, n) => (w === Infinity ? Infinity : (n < clock.nodeCount ? clock.onNode(n, w) : w) - 1));
   }
 
   /** Per node: the offset the probes / manual clocks give (no traffic yet), 0 where they give none. */
-  private priorOffsets(): Float64Array {
+  private priorClocks(): NodeClocks {
     const c = this.correlator;
     const known = estimateClocks([...c.nodes], null, c.opts.clock ?? { mode: 'auto' });
-    return Float64Array.from(known, (k) => (k.uncertaintyNs < Infinity ? k.offsetNs : 0));
+    return new NodeClocks(Float64Array.from(known, (k) => (k.uncertaintyNs < Infinity ? k.offsetNs : 0)));
   }
 
   /** True when a snapshot now would differ from the last one (new rows, or the watermark moved). */
@@ -311,7 +311,7 @@ export class LiveCorrelator {
     if (this.session && this.window.stats.frozenFlowsStable) s.keepSummaries(this.session, frozen);
     this.session?.frames.close();
     this.session = s;
-    this.offsetNs = Float64Array.from(res.offsetNs);
+    this.clock = res.clock;
     const { from, to } = this.updateColumns(res, frozen, grouped);
     this.snappedRows = c.obs.length;
     this.snappedWatermark = wKey;

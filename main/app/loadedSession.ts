@@ -159,6 +159,12 @@ export class LoadedSession {
         outsideEstimate: overridden && outsideTraffic(c),
         // The CLI's clock line reason, naming the override rather than --clock.
         note: clockReason(c, APP_SETTER),
+        rate: c.rate
+          ? {
+              ppm: c.rate.ppm,
+              atNs: (BigInt(this.result.baseSec) * 1_000_000_000n + BigInt(Math.round(c.rate.atNs))).toString(),
+            }
+          : null,
       };
     });
   }

@@ -6,12 +6,18 @@
 // below. The estimate is the middle of [lo, hi] and the uncertainty its half width: the true offset is
 // inside whenever the timestamps are causal. Pairs chain to the reference through the tightest links.
 // SSH probes (from session.json) are intervals too and are intersected; a manual override wins.
+//
+// Drift: when the two directions' bounds cross (no constant offset fits), each pair's tightest bound per
+// BOUND_BUCKET_NS of capture is fitted with a line instead, d(t) = c + r·(t − at) with |r| ≤ MAX_DRIFT_PPM, the
+// one farthest inside every bound (fitBounds); a node's clock then reads t_node = t + o + r·(t − at) of reference
+// time t (NodeClocks), its method 'traffic-drift'.
 
 export type ClockMethod =
   | 'reference'
   | 'traffic'
   | 'traffic-one-way'
   | 'traffic-inconsistent'
+  | 'traffic-drift'
   | 'ssh-probe'
   | 'traffic+ssh-probe'
   | 'manual'
@@ -45,6 +51,17 @@ export interface ClockEstimate {
    * when the bounds cross by less than a microsecond.
    */
   drift?: ClockDrift;
+  /**
+   * A drifting clock ('traffic-drift', and the nodes chained behind one): the offset grows by `ppm` millionths of
+   * the time elapsed (negative: shrinks); offsetNs is its value at `atNs` (reference time, ns from the result's
+   * baseSec). uncertaintyNs is then the band's half width around that line.
+   */
+  rate?: ClockRate;
+}
+
+export interface ClockRate {
+  ppm: number;
+  atNs: number;
 }
 
 export interface ClockDrift {
@@ -77,6 +94,12 @@ export interface ClockProbe {
   uncertaintyNs: number;
 }
 
+/**
+ * The drift fit's resolution: a pair keeps its tightest bound per this much of the receiving node's time (a
+ * 10-minute capture: 2,400 a direction).
+ */
+export const BOUND_BUCKET_NS = 250e6;
+
 /** Collects one-way bounds between node pairs. */
 export class ClockBounds {
   /** minDelta[a * n + b]: min over packets a→b of (first time on b - last time on a), raw clocks. */
@@ -86,11 +109,22 @@ export class ClockBounds {
   readonly samples: Int32Array;
   /** undirected[a * n + b] (a < b): packets seen on both that nothing said the direction of. */
   readonly undirected: Int32Array;
+  /** buckets[a * n + b]: time bucket (BOUND_BUCKET_NS) → [minimum delta, its time], as minDelta/minAt per bucket. */
+  private readonly buckets: (Map<number, Float64Array> | undefined)[];
+  /** The bucket add() met last per pair (packets come in time order: the map is rarely looked up). */
+  private readonly lastBucket: Float64Array;
+  private readonly lastCell: (Float64Array | undefined)[];
+  /** Per node: the earliest arrival there of any bound, on its clock (Infinity: none); the drift lines' anchor. */
+  readonly firstAt: Float64Array;
   constructor(readonly nodeCount: number) {
     this.minDelta = new Float64Array(nodeCount * nodeCount).fill(Infinity);
     this.minAt = new Float64Array(nodeCount * nodeCount);
     this.samples = new Int32Array(nodeCount * nodeCount);
     this.undirected = new Int32Array(nodeCount * nodeCount);
+    this.buckets = new Array<Map<number, Float64Array> | undefined>(nodeCount * nodeCount).fill(undefined);
+    this.lastBucket = new Float64Array(nodeCount * nodeCount).fill(NaN);
+    this.lastCell = new Array<Float64Array | undefined>(nodeCount * nodeCount).fill(undefined);
+    this.firstAt = new Float64Array(nodeCount).fill(Infinity);
   }
   /** A packet seen on both nodes with no evidence of its direction (no bound). */
   addUndirected(a: number, b: number): void {
@@ -105,6 +139,35 @@ export class ClockBounds {
       this.minAt[k] = firstOnTo;
     }
     this.samples[k]++;
+    this.addToBucket(k, d, firstOnTo);
+  }
+
+  private addToBucket(k: number, d: number, at: number): void {
+    const to = k % this.nodeCount;
+    if (at < this.firstAt[to]) this.firstAt[to] = at;
+    const bucket = Math.floor(at / BOUND_BUCKET_NS);
+    let cell = this.lastBucket[k] === bucket ? this.lastCell[k] : undefined;
+    if (!cell) {
+      const map = (this.buckets[k] ??= new Map());
+      cell = map.get(bucket);
+      if (!cell) {
+        cell = Float64Array.of(Infinity, 0);
+        map.set(bucket, cell);
+      }
+      this.lastBucket[k] = bucket;
+      this.lastCell[k] = cell;
+    }
+    if (d < cell[0] || (d === cell[0] && at < cell[1])) {
+      cell[0] = d;
+      cell[1] = at;
+    }
+  }
+
+  /** The tightest bound a→b per time bucket, in time order: d ≤ delta[i] for the packet that arrived at at[i]. */
+  series(a: number, b: number): { delta: Float64Array; at: Float64Array } {
+    const map = this.buckets[a * this.nodeCount + b];
+    const cells = map ? [...map.values()].sort((x, y) => x[1] - y[1]) : [];
+    return { delta: Float64Array.from(cells, (c) => c[0]), at: Float64Array.from(cells, (c) => c[1]) };
   }
   /** Adds another collection's bounds (nodes numbered alike; it may know fewer nodes). */
   merge(other: ClockBounds): void {
@@ -120,6 +183,7 @@ export class ClockBounds {
         }
         this.samples[k] += other.samples[a * m + b];
         this.undirected[k] += other.undirected[a * m + b];
+        for (const cell of other.buckets[a * m + b]?.values() ?? []) this.addToBucket(k, cell[0], cell[1]);
       }
     }
   }
@@ -149,11 +213,107 @@ interface Edge {
   unc: number;
   method: ClockMethod;
   samples: number;
+  /** 'traffic-drift': how fast the offset d grows (per ns of reference time); est is its value at the anchor. */
+  rate?: number;
   /** Crossed bounds (by a microsecond or more): how far apart, over how long (ClockEstimate.drift, without the node). */
   moved?: { movedNs: number; overNs: number };
 }
 
-function trafficEdge(bounds: ClockBounds, a: number, b: number): Edge | null {
+/**
+ * A line d(t) = c + r·(t − at), how far it stays inside the bounds it was fitted to (negative: outside), and how far
+ * any other line inside them (as far as this one, when it is outside) strays from it over the bounds' times.
+ */
+export interface BoundsLine {
+  c: number;
+  r: number;
+  margin: number;
+  /** The most another fitting line differs from this one between the first and the last bound. */
+  spread: number;
+}
+
+type Points = { delta: ArrayLike<number>; at: ArrayLike<number> };
+
+/**
+ * The line d(t) = c + r·(t − at), |r| ≤ maxRate, farthest inside the bounds d(upper.at[i]) ≤ upper.delta[i] and
+ * d(lower.at[j]) ≥ lower.delta[j]: for a slope r the room is U(r) − L(r) with U = min(upper − r·t) (concave) and
+ * L = max(lower − r·t) (convex), so the room is concave in r and a ternary search finds its peak; c is the middle.
+ * `spread`: every line inside the bounds has its slope in the interval where the room is ≥ 0 and its value at a
+ * time t between U(r) + r·t and L(r) + r·t; a difference of lines is largest at the ends, so the first and the last
+ * bound's times are searched (concave and convex in r again).
+ */
+export function fitBounds(
+  upper: Points,
+  lower: Points,
+  at: number,
+  maxRate = MAX_DRIFT_PPM * 1e-6,
+): BoundsLine {
+  const U = (r: number): number => {
+    let u = Infinity;
+    for (let i = 0; i < upper.delta.length; i++) u = Math.min(u, upper.delta[i] - r * (upper.at[i] - at));
+    return u;
+  };
+  const L = (r: number): number => {
+    let l = -Infinity;
+    for (let j = 0; j < lower.delta.length; j++) l = Math.max(l, lower.delta[j] - r * (lower.at[j] - at));
+    return l;
+  };
+  const room = (r: number): number => U(r) - L(r);
+  /** The r in [a, b] where f peaks (f concave; `sign` −1 for the lowest of a convex one). */
+  const peak = (f: (r: number) => number, a: number, b: number, sign = 1): number => {
+    for (let i = 0; i < 100 && b - a > 1e-13; i++) {
+      const m1 = a + (b - a) / 3;
+      const m2 = b - (b - a) / 3;
+      if (sign * f(m1) < sign * f(m2)) a = m1;
+      else b = m2;
+    }
+    return (a + b) / 2;
+  };
+  const r = peak(room, -maxRate, maxRate);
+  const u = U(r);
+  const l = L(r);
+  const margin = (u - l) / 2;
+  // The slopes of the lines inside (or, outside, as far inside as this one): where the room is at least this one's.
+  const need = Math.min(0, u - l);
+  const edge = (from: number, to: number): number => {
+    // From a slope that fits (to) towards one that may not (from): the last that fits.
+    for (let i = 0; i < 100 && Math.abs(to - from) > 1e-13; i++) {
+      const m = (from + to) / 2;
+      if (room(m) >= need) to = m;
+      else from = m;
+    }
+    return to;
+  };
+  const r1 = room(-maxRate) >= need ? -maxRate : edge(-maxRate, r);
+  const r2 = room(maxRate) >= need ? maxRate : edge(maxRate, r);
+  let first = Infinity;
+  let last = -Infinity;
+  for (const pts of [upper, lower])
+    for (let i = 0; i < pts.at.length; i++) {
+      first = Math.min(first, pts.at[i]);
+      last = Math.max(last, pts.at[i]);
+    }
+  let spread = 0;
+  const c = (u + l) / 2;
+  for (const t of first <= last ? [first, last] : []) {
+    const mine = c + r * (t - at);
+    const hiAt = peak((q) => U(q) + q * (t - at), r1, r2);
+    const loAt = peak((q) => L(q) + q * (t - at), r1, r2, -1);
+    spread = Math.max(spread, U(hiAt) + hiAt * (t - at) - mine, mine - (L(loAt) + loAt * (t - at)));
+  }
+  return { c, r, margin, spread };
+}
+
+/**
+ * The offset d = o_b − o_a from the traffic between a and b. `toRef` puts a time of a's clock on the reference
+ * clock and `at` is the anchor of drift lines (both only used when the bounds cross and a line is fitted).
+ */
+function trafficEdge(
+  bounds: ClockBounds,
+  a: number,
+  b: number,
+  toRef: (tOnA: number) => number = (t) => t,
+  at = 0,
+): Edge | null {
   const { lo, hi, samples, hiAt, loAt } = bounds.interval(a, b);
   if (lo === -Infinity && hi === Infinity) return null;
   if (lo === -Infinity || hi === Infinity) {
@@ -167,10 +327,30 @@ function trafficEdge(bounds: ClockBounds, a: number, b: number): Edge | null {
   const loAtOnB = loAt + (lo + hi) / 2;
   const est = (lo + hi) / 2;
   // A crossing under a microsecond may be timestamps cut to microseconds: no drift or mislink to tell of.
-  const moved =
-    lo - hi < 1_000
-      ? undefined
-      : { movedNs: loAtOnB >= hiAt ? lo - hi : hi - lo, overNs: Math.abs(loAtOnB - hiAt) };
+  if (lo - hi < 1_000) return { est, unc: (lo - hi) / 2, method: 'traffic-inconsistent', samples };
+  const moved = { movedNs: loAtOnB >= hiAt ? lo - hi : hi - lo, overNs: Math.abs(loAtOnB - hiAt) };
+  // A drift: the line through the bounds of every stretch of the capture, each bound's time on the reference
+  // clock (a→b bounds arrive on b: minus the offset first, then as a's).
+  const up = bounds.series(a, b);
+  const down = bounds.series(b, a);
+  const lower = { delta: down.delta.map((d) => -d), at: down.at.map(toRef) };
+  let line = fitBounds({ delta: up.delta, at: up.at.map((t) => toRef(t - est)) }, lower, at);
+  // Again with the a→b bounds' times moved back by the line rather than by the constant guess.
+  line = fitBounds(
+    { delta: up.delta, at: up.at.map((t) => toRef(t - (line.c + line.r * (toRef(t - est) - at)))) },
+    lower,
+    at,
+  );
+  // Inside every bound (or crossing by less than timestamps cut to microseconds do): the clocks drift, linearly.
+  // The uncertainty: how far any line inside the bounds strays from this one over the capture.
+  if (line.margin > -500)
+    return {
+      est: line.c,
+      unc: Math.max(line.spread, Math.abs(line.margin)),
+      method: 'traffic-drift',
+      samples,
+      rate: line.r,
+    };
   return { est, unc: (lo - hi) / 2, method: 'traffic-inconsistent', samples, moved };
 }
 
@@ -198,6 +378,12 @@ export function estimateClocks(
     // (`--clock NODE=OFFSET`) is a source too: the nodes behind it chain through it.
     const best = new Float64Array(n).fill(Infinity);
     const done = new Uint8Array(n);
+    // Drift lines are anchored at the reference's first packet from another node (any time of the reference's
+    // clock would do; one for all, so that they add up), else at the first bound's arrival anywhere.
+    const anyFirst = Math.min(...bounds.firstAt);
+    const at = Math.round(
+      Number.isFinite(bounds.firstAt[ref]) ? bounds.firstAt[ref] : Number.isFinite(anyFirst) ? anyFirst : 0,
+    );
     best[ref] = 0;
     for (const [node, off] of manual) {
       const m = nodes.indexOf(node);
@@ -212,16 +398,25 @@ export function estimateClocks(
       for (let i = 0; i < n; i++) if (!done[i] && best[i] < Infinity && (u < 0 || best[i] < best[u])) u = i;
       if (u < 0) break;
       done[u] = 1;
+      const toRef = (t: number): number => correctTime(t, out[u].offsetNs, rateOf(out[u]), at);
       for (let v = 0; v < n; v++) {
         if (done[v]) continue;
-        const e = trafficEdge(bounds, u, v);
+        const e = trafficEdge(bounds, u, v, toRef, at);
         if (!e || e.unc === Infinity) continue;
         if (best[u] + e.unc < best[v]) {
           best[v] = best[u] + e.unc;
           out[v].offsetNs = out[u].offsetNs + e.est;
           out[v].uncertaintyNs = out[u].uncertaintyNs + e.unc;
-          out[v].method = out[u].method === 'traffic-inconsistent' ? out[u].method : e.method;
+          const rate = rateOf(out[u]) + (e.rate ?? 0);
+          out[v].method =
+            out[u].method === 'traffic-inconsistent' || e.method === 'traffic-inconsistent'
+              ? 'traffic-inconsistent'
+              : rate !== 0
+                ? 'traffic-drift'
+                : e.method;
           out[v].samples = e.samples;
+          if (rate !== 0) out[v].rate = { ppm: rate * 1e6, atNs: at };
+          else delete out[v].rate;
           // Crossed bounds on this link say how far the offset moved; through an inconsistent node, its own.
           const drift = e.moved ? { against: nodes[u], ...e.moved } : out[u].drift;
           if (drift) out[v].drift = drift;
@@ -240,6 +435,8 @@ export function estimateClocks(
         out[v].uncertaintyNs = Infinity;
         out[v].method = 'traffic-one-way';
         out[v].samples = e.samples;
+        const rate = out[u].rate;
+        if (rate) out[v].rate = { ...rate };
         break;
       }
     }
@@ -267,15 +464,92 @@ export function estimateClocks(
     e.uncertaintyNs = 0;
     e.method = node === refName && off === 0 ? 'reference' : 'manual';
     e.samples = 0;
+    delete e.rate;
   }
   return out;
+}
+
+function rateOf(c: ClockEstimate): number {
+  return c.rate ? c.rate.ppm * 1e-6 : 0;
+}
+
+/**
+ * A node's time t on the reference clock: t − offset for a steady clock; a drifting one read t = t_ref + o +
+ * r·(t_ref − at), so t_ref = at + (t − o − at) / (1 + r).
+ */
+function correctTime(t: number, offsetNs: number, rate: number, at: number): number {
+  return rate === 0 ? t - offsetNs : at + (t - offsetNs - at) / (1 + rate);
+}
+
+/**
+ * Every node's clock as phase B and the views apply it: offsetNs[n] (ns subtracted from node n's times) and, for a
+ * drifting clock, rate[n] (the offset's growth per ns of reference time from `atNs`; 0: steady).
+ */
+export class NodeClocks {
+  readonly rate: Float64Array;
+  constructor(
+    readonly offsetNs: Float64Array,
+    rate?: Float64Array,
+    readonly atNs = 0,
+  ) {
+    this.rate = rate ?? new Float64Array(offsetNs.length);
+  }
+
+  /** The clocks of estimates (a node without a rate is steady; anchors are all alike). */
+  static of(clocks: readonly ClockEstimate[], offsetNs: Float64Array): NodeClocks {
+    const rate = Float64Array.from(clocks, rateOf);
+    return new NodeClocks(offsetNs, rate, clocks.find((c) => c.rate)?.rate?.atNs ?? 0);
+  }
+
+  get nodeCount(): number {
+    return this.offsetNs.length;
+  }
+
+  /** Whether any clock drifts. */
+  get drifting(): boolean {
+    return this.rate.some((r) => r !== 0);
+  }
+
+  /** Node n's time t on the reference clock. */
+  correct(n: number, t: number): number {
+    return correctTime(t, this.offsetNs[n], this.rate[n], this.atNs);
+  }
+
+  /** Node n's own time at reference time t (correct's inverse). */
+  onNode(n: number, t: number): number {
+    const r = this.rate[n];
+    return r === 0 ? t + this.offsetNs[n] : t + this.offsetNs[n] + r * (t - this.atNs);
+  }
+
+  /** What is subtracted from node n's time t: its offset then. */
+  offsetAt(n: number, t: number): number {
+    return this.rate[n] === 0 ? this.offsetNs[n] : t - this.correct(n, t);
+  }
+
+  /** The same clocks with whole-ns offsets at every time (rounded: every view of a corrected time agrees). */
+  rounded(): NodeClocks {
+    return new RoundedClocks(this.offsetNs.map(Math.round), this.rate, this.atNs);
+  }
+}
+
+class RoundedClocks extends NodeClocks {
+  override correct(n: number, t: number): number {
+    return t - this.offsetAt(n, t);
+  }
+  override offsetAt(n: number, t: number): number {
+    return this.rate[n] === 0 ? this.offsetNs[n] : Math.round(t - super.correct(n, t));
+  }
+  override rounded(): NodeClocks {
+    return this;
+  }
 }
 
 function combineProbes(out: ClockEstimate[], refName: string, probes: ClockProbe[]): void {
   const refProbe = probes.find((p) => p.node === refName);
   if (!refProbe) return;
   for (const e of out) {
-    if (e.node === refName) continue;
+    // A drifting clock's line is not a constant a probe (one moment's offset) can narrow.
+    if (e.node === refName || (e.rate && e.uncertaintyNs < Infinity)) continue;
     const p = probes.find((q) => q.node === e.node);
     if (!p) continue;
     const est = p.offsetNs - refProbe.offsetNs;
@@ -284,6 +558,7 @@ function combineProbes(out: ClockEstimate[], refName: string, probes: ClockProbe
       e.offsetNs = est;
       e.uncertaintyNs = unc;
       e.method = 'ssh-probe';
+      delete e.rate;
       continue;
     }
     const lo = Math.max(e.offsetNs - e.uncertaintyNs, est - unc);

@@ -19,7 +19,7 @@ import { ObservationTable, type RowsPart } from './observations.ts';
 import { SegmentTable } from './segments.ts';
 import { NodeGrouper } from './grouper.ts';
 import { LinkScratch, linkSegments, segmentDirection, type LinkOptions, type Links } from './linker.ts';
-import { ClockBounds, estimateClocks, type ClockEstimate, type ClockOptions } from './clockSkew.ts';
+import { ClockBounds, estimateClocks, NodeClocks, type ClockEstimate, type ClockOptions } from './clockSkew.ts';
 import { Ownership, type InterfaceInfo } from './ownership.ts';
 import { CorrelationResult } from './result.ts';
 import { computeFlows } from './flows.ts';
@@ -387,13 +387,13 @@ export class Correlator {
       collectBounds(pre, this, own, bounds);
       trace('link: clock pre-pass done');
     }
-    const { clocks, offsetNs, uncertaintyNs } = this.clocksFrom(bounds);
+    const { clocks, clock, uncertaintyNs } = this.clocksFrom(bounds);
     const links = linkSegments(
       this.obs,
       this.segs,
       own,
       {
-        offsetNs,
+        clock,
         uncertaintyNs,
         crossWindowNs: this.opts.crossWindowNs,
         maxSkewNs: this.opts.maxSkewNs,
@@ -401,7 +401,7 @@ export class Correlator {
       scratch,
     );
     trace('link: final pass done');
-    const result = new CorrelationResult(this, own, links, clocks, offsetNs);
+    const result = new CorrelationResult(this, own, links, clocks, clock);
     computeFlows(result);
     trace('link: flows done');
     return result;
@@ -425,7 +425,7 @@ export class Correlator {
       for (let n = 0; n < nodeCount; n++) if (known[n].uncertaintyNs < Infinity) prior[n] = known[n].offsetNs;
     }
     return {
-      offsetNs: prior,
+      clock: new NodeClocks(prior),
       uncertaintyNs: new Float64Array(nodeCount).fill(Infinity),
       crossWindowNs: this.opts.crossWindowNs,
       maxSkewNs: this.opts.maxSkewNs,
@@ -436,7 +436,8 @@ export class Correlator {
   /** Clock estimates from the traffic's bounds (null: none) and the clock options, as phase B applies them. */
   clocksFrom(bounds: ClockBounds | null): {
     clocks: ClockEstimate[];
-    offsetNs: Float64Array;
+    /** What phase B applies (steady clocks at 0 with `--clock none`). */
+    clock: NodeClocks;
     uncertaintyNs: Float64Array;
   } {
     const nodeCount = this.nodes.length;
@@ -453,9 +454,10 @@ export class Correlator {
         c.offsetNs = 0;
         c.uncertaintyNs = c.method === 'reference' ? 0 : Infinity;
         c.method = c.method === 'reference' ? 'reference' : 'none';
+        delete c.rate;
       }
     }
-    return { clocks, offsetNs, uncertaintyNs };
+    return { clocks, clock: NodeClocks.of(clocks, offsetNs), uncertaintyNs };
   }
 
   captureNodeIndex(): readonly number[] {

@@ -6,10 +6,11 @@ import { E_DST, E_SRC, type ObservationTable } from './observations.ts';
 import type { SegmentTable } from './segments.ts';
 import { WindowedKeyTable } from './keyTable.ts';
 import type { Ownership } from './ownership.ts';
+import type { NodeClocks } from './clockSkew.ts';
 
 export interface LinkOptions {
-  /** Per node: ns to subtract from its timestamps (its offset to the reference), and that offset's uncertainty. */
-  offsetNs: Float64Array;
+  /** Per node: its clock (what puts its timestamps on the reference clock), and that offset's uncertainty. */
+  clock: NodeClocks;
   uncertaintyNs: Float64Array;
   /** Slack added to the clock uncertainty when matching across nodes. */
   crossWindowNs: number;
@@ -53,16 +54,16 @@ export interface Links {
  * time order, so this is a k-way merge over nodes (a node list is sorted only if a late row made it out of order).
  * Positions below are indices into the list; ties go to the lower one, i.e. the lower segment id.
  */
-function mergedOrder(segs: SegmentTable, offsetNs: Float64Array, list: Int32Array | null): Int32Array {
+function mergedOrder(segs: SegmentTable, clock: NodeClocks, list: Int32Array | null): Int32Array {
   // Each loop is its own function: V8 compiles a long loop while it runs (on-stack replacement), and a function
   // compiled in its first loop before the later ones ran is thrown away when it reaches them (8 compilations of
   // this function in one run when it was one body).
   const n = list ? list.length : segs.length;
-  const nodes = offsetNs.length;
+  const nodes = clock.nodeCount;
   const t = new Float64Array(n);
   const node = new Uint16Array(n);
   const start = new Int32Array(nodes + 1);
-  correctedFirstTimes(segs, offsetNs, list, t, node, start);
+  correctedFirstTimes(segs, clock, list, t, node, start);
   for (let k = 0; k < nodes; k++) start[k + 1] += start[k];
   const byNode = bucketByNode(node, start, n, nodes);
   for (let k = 0; k < nodes; k++) sortBucket(byNode, t, start[k], start[k + 1]);
@@ -72,7 +73,7 @@ function mergedOrder(segs: SegmentTable, offsetNs: Float64Array, list: Int32Arra
 /** Per position: the corrected first time and node of its segment; start[node + 1] counts each node's. */
 function correctedFirstTimes(
   segs: SegmentTable,
-  offsetNs: Float64Array,
+  clock: NodeClocks,
   list: Int32Array | null,
   t: Float64Array,
   node: Uint16Array,
@@ -81,7 +82,7 @@ function correctedFirstTimes(
   for (let i = 0; i < t.length; i++) {
     const s = list ? list[i] : i;
     node[i] = segs.node[s];
-    t[i] = segs.firstT[s] - offsetNs[node[i]];
+    t[i] = clock.correct(node[i], segs.firstT[s]);
     start[node[i] + 1]++;
   }
 }
@@ -198,7 +199,7 @@ export function linkSegments(
   }
   const { jKeyHi, jKeyLo, jLastT, jPrev, jFirst, jLast, jCount, jTail, jTailKnown, jMaxUnc, ambiguous } =
     scratch.prepare(n);
-  const { offsetNs, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
+  const { clock, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
   const table = new WindowedKeyTable({ keyHi: jKeyHi, keyLo: jKeyLo, lastT: jLastT }, maxSkewNs);
   // Staleness as of the segment being linked (its first time), not the new journey's last time: see table.now.
   const now = new Float64Array(1);
@@ -211,12 +212,11 @@ export function linkSegments(
   };
 
   // An indexed loop: for…of over the typed array allocates an iterator result per segment.
-  const order = mergedOrder(segs, offsetNs, list);
+  const order = mergedOrder(segs, clock, list);
   for (let o = 0; o < order.length; o++) {
     const s = order[o];
     const node = segs.node[s];
-    const off = offsetNs[node];
-    const tFirst = segs.firstT[s] - off;
+    const tFirst = clock.correct(node, segs.firstT[s]);
     const hi = segs.keyHi[s];
     const lo = segs.keyLo[s];
     const head = table.get(hi, lo);
@@ -240,7 +240,7 @@ export function linkSegments(
         bestGap = gap;
       } else ambiguous[j] = 1;
     }
-    const tLast = segs.lastT[s] - off;
+    const tLast = clock.correct(node, segs.lastT[s]);
     if (opts.rival?.(s)) {
       if (best >= 0) ambiguous[best] = 1;
       else ambiguous[count] = 1; // the journey created below
@@ -281,7 +281,7 @@ export function linkSegments(
     if (jCount[j] < 2) continue;
     buf.length = 0;
     for (let s = jFirst[j]; s >= 0; s = segNext[s]) buf.push(s);
-    orderSegments(buf, obs, segs, own, offsetNs);
+    orderSegments(buf, obs, segs, own, clock);
     jFirst[j] = buf[0];
     for (let i = 0; i < buf.length; i++) segNext[buf[i]] = i + 1 < buf.length ? buf[i + 1] : -1;
   }
@@ -347,13 +347,13 @@ function orderSegments(
   obs: ObservationTable,
   segs: SegmentTable,
   own: Ownership,
-  offsetNs: Float64Array,
+  clock: NodeClocks,
 ): void {
   // Insertion sort: journeys cross a handful of nodes.
   for (let i = 1; i < list.length; i++) {
     const s = list[i];
     let k = i - 1;
-    while (k >= 0 && before(s, list[k], obs, segs, own, offsetNs)) {
+    while (k >= 0 && before(s, list[k], obs, segs, own, clock)) {
       list[k + 1] = list[k];
       k--;
     }
@@ -367,9 +367,9 @@ function before(
   obs: ObservationTable,
   segs: SegmentTable,
   own: Ownership,
-  offsetNs: Float64Array,
+  clock: NodeClocks,
 ): boolean {
   const d = segmentDirection(a, b, obs, segs, own);
   if (d !== 0) return d < 0;
-  return segs.firstT[a] - offsetNs[segs.node[a]] < segs.firstT[b] - offsetNs[segs.node[b]];
+  return clock.correct(segs.node[a], segs.firstT[a]) < clock.correct(segs.node[b], segs.firstT[b]);
 }

@@ -2,7 +2,7 @@
 // order, their hops materialized on demand, flows, clocks, and the rows (every captured frame) by capture.
 
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type DecodeOptions } from '../decode/fields.ts';
-import type { ClockEstimate } from './clockSkew.ts';
+import type { ClockEstimate, NodeClocks } from './clockSkew.ts';
 import type { CaptureInfo, Correlator } from './correlator.ts';
 import {
   changesBetween,
@@ -40,8 +40,8 @@ export class CorrelationResult {
   readonly nodes: readonly string[];
   readonly clocks: ClockEstimate[];
   readonly baseSec: number;
-  /** Per node: ns subtracted from its timestamps to get reference time. */
-  readonly offsetNs: Float64Array;
+  /** Per node: what puts its timestamps on the reference clock (whole ns subtracted: clock.offsetAt(node, t)). */
+  readonly clock: NodeClocks;
   readonly journeyCount: number;
   /** Flows: filled by computeFlows(). flowOf[k] for journey k; flowCount flows, numbered by first journey. */
   flowOf: Int32Array = new Int32Array(0);
@@ -69,7 +69,7 @@ export class CorrelationResult {
     own: Ownership,
     links: Links,
     clocks: ClockEstimate[],
-    offsetNs: Float64Array,
+    clock: NodeClocks,
     ordered = false,
   ) {
     this.rows = c.obs;
@@ -79,7 +79,7 @@ export class CorrelationResult {
     this.baseSec = c.baseSec ?? 0;
     // Whole nanoseconds: the estimates have fractions (405.5 ns), and every view of a corrected time (panes,
     // ladder, JSON, CSV, pcapng) must give the same integer; some rounded t − offset, others t − round(offset).
-    this.offsetNs = offsetNs.map(Math.round);
+    this.clock = clock.rounded();
     this.own = own;
     this.links = links;
     this.captureNode = [...c.captureNodeIndex()];
@@ -95,7 +95,7 @@ export class CorrelationResult {
     const segs = c.segs;
     for (let j = 0; j < links.count; j++) {
       const s = links.first[j];
-      start[j] = segs.firstT[s] - this.offsetNs[segs.node[s]];
+      start[j] = this.clock.correct(segs.node[s], segs.firstT[s]);
     }
     const order = new Int32Array(links.count);
     for (let j = 0; j < order.length; j++) order[j] = j;
@@ -180,12 +180,12 @@ export class CorrelationResult {
 
   /** Clock-corrected epoch ns of a row. */
   tNs(row: number): bigint {
-    return this.tsNs(row) - BigInt(Math.round(this.offsetNs[this.captureNode[this.rows.capture[row]]]));
+    return this.tsNs(row) - BigInt(this.clock.offsetAt(this.captureNode[this.rows.capture[row]], this.rows.t[row]));
   }
 
   /** Clock-corrected time of a row in ns relative to baseSec (a float64 for arithmetic and plotting). */
   correctedT(row: number): number {
-    return this.rows.t[row] - this.offsetNs[this.captureNode[this.rows.capture[row]]];
+    return this.clock.correct(this.captureNode[this.rows.capture[row]], this.rows.t[row]);
   }
 
   /** Attaches (or, with null, detaches) the frame-backed detail used for IPv6 rows. */

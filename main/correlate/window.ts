@@ -30,7 +30,7 @@
 // estimate moved after a journey froze (it was linked with the offsets of its time), and for rows delivered more
 // than the lag behind the watermark (they join their segment, or start journeys of their own).
 
-import { ClockBounds } from './clockSkew.ts';
+import { ClockBounds, type NodeClocks } from './clockSkew.ts';
 import { withCapacity } from './columns.ts';
 import { collectBounds, journeyBounds, type Correlator } from './correlator.ts';
 import { FlowWindow } from './flows.ts';
@@ -104,7 +104,7 @@ export class LinkWindow {
     let bounds: ClockBounds | null = null;
     let pre: Links | null = null;
     const preOpts = c.prePassOptions();
-    const prior = preOpts.offsetNs;
+    const prior = preOpts.clock;
     if (clockOpts.mode === 'auto' && nodeCount > 1) {
       const ghosts = this.prePass;
       ghosts.index();
@@ -127,7 +127,7 @@ export class LinkWindow {
       ghosts.forEachAlive((first) => journeyBounds(first, this.preNext, c, own, bounds!, scratch));
       collectBounds(pre, c, own, bounds);
     }
-    const { clocks, offsetNs, uncertaintyNs } = c.clocksFrom(bounds);
+    const { clocks, clock, uncertaintyNs } = c.clocksFrom(bounds);
     // What the final pass reaches across nodes at most (see linkSegments' tolerance).
     let unc = 0;
     for (let n = 0; n < nodeCount; n++) unc = Math.max(unc, uncertaintyNs[n]);
@@ -140,13 +140,13 @@ export class LinkWindow {
       segs,
       own,
       {
-        offsetNs,
+        clock,
         uncertaintyNs,
         crossWindowNs: c.opts.crossWindowNs,
         maxSkewNs: c.opts.maxSkewNs,
         list,
         out: { segJourney: this.segJourney, segNext: this.segNext },
-        rival: forced.size > 0 ? (s) => forced.rival(segs, s, offsetNs, lagNs) : undefined,
+        rival: forced.size > 0 ? (s) => forced.rival(segs, s, clock, lagNs) : undefined,
       },
       this.scratch,
     );
@@ -157,7 +157,7 @@ export class LinkWindow {
     const start = new Float64Array(A);
     for (let j = 0; j < A; j++) {
       const s = links.first[j];
-      start[j] = segs.firstT[s] - offsetNs[segs.node[s]];
+      start[j] = clock.correct(segs.node[s], segs.firstT[s]);
     }
     const order = timeOrder(start);
     const pos = new Int32Array(A);
@@ -180,7 +180,7 @@ export class LinkWindow {
       segCount: this.segCount.subarray(0, F + A),
       ambiguous: this.ambiguous.subarray(0, F + A),
     };
-    const result = new CorrelationResult(c, own, all, clocks, offsetNs, true);
+    const result = new CorrelationResult(c, own, all, clocks, clock, true);
     this.flows.compute(result);
     result.seedLearnedNames(new Map(this.names), F);
     this.stats = {
@@ -191,7 +191,7 @@ export class LinkWindow {
       forcedCuts: this.forcedCuts,
     };
     if (freeze) {
-      this.freeze(c, result, pre, watermark, offsetNs, lagNs, prior);
+      this.freeze(c, result, pre, watermark, clock, lagNs, prior);
       this.stats.frozen = this.frozen;
       this.stats.forcedCuts = this.forcedCuts;
       // Frozen pre-pass journeys no segment can reach any more: their bounds are final.
@@ -199,11 +199,11 @@ export class LinkWindow {
         let before = Infinity;
         for (let n = 0; n < nodeCount; n++) {
           const wn = typeof watermark === 'number' ? watermark : watermark[n];
-          before = Math.min(before, wn - prior[n]);
+          before = Math.min(before, prior.correct(n, wn));
         }
         for (let i = 0; i < this.activeCount; i++) {
           const s = this.active[i];
-          before = Math.min(before, segs.firstT[s] - prior[segs.node[s]]);
+          before = Math.min(before, prior.correct(segs.node[s], segs.firstT[s]));
         }
         const into = this.frozenBounds(nodeCount);
         const scratch: number[] = [];
@@ -249,9 +249,9 @@ export class LinkWindow {
     res: CorrelationResult,
     pre: Links | null,
     watermark: number | ArrayLike<number>,
-    offsetNs: Float64Array,
+    clock: NodeClocks,
     lagNs: number,
-    prior: Float64Array,
+    prior: NodeClocks,
   ): void {
     const segs = c.segs;
     const F = this.frozen;
@@ -262,7 +262,7 @@ export class LinkWindow {
     let newest = -Infinity;
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
-      const t = segs.lastT[s] - offsetNs[segs.node[s]];
+      const t = clock.correct(segs.node[s], segs.lastT[s]);
       const p = this.segJourney[s] - F;
       if (t > last[p]) last[p] = t;
       if (t > newest) newest = t;
@@ -271,7 +271,7 @@ export class LinkWindow {
     let w = Infinity;
     for (let n = 0; n < c.nodes.length; n++) {
       const wn = typeof watermark === 'number' ? watermark : watermark[n];
-      if (wn - offsetNs[n] < w) w = wn - offsetNs[n];
+      w = Math.min(w, clock.correct(n, wn));
     }
     const horizon = Math.min(w, newest) - lagNs;
     let p = 0;
@@ -283,12 +283,12 @@ export class LinkWindow {
     let stalled = 0;
     while (stalled < p && last[stalled] < limit) stalled++;
     const byKey = this.indexByKey(segs, list);
-    const cut = this.cutBefore(segs, list, F, p, offsetNs, lagNs, byKey);
+    const cut = this.cutBefore(segs, list, F, p, clock, lagNs, byKey);
     p = Math.max(cut, stalled);
     if (p === 0) return;
     if (cut < stalled) {
       this.forcedCuts++;
-      this.markAcross(segs, list, F, p, offsetNs, lagNs, byKey.table);
+      this.markAcross(segs, list, F, p, clock, lagNs, byKey.table);
     }
     if (pre) {
       // Each pre-pass journey with a frozen segment, once: complete (all its segments frozen) or not.
@@ -306,8 +306,8 @@ export class LinkWindow {
         for (let s = pre.first[q]; s >= 0; s = this.preNext[s]) {
           if (this.segJourney[s] - F >= p) complete = false;
           if (tailOf < 0 && segs.tailKnown[s]) tailOf = s;
-          lo = Math.min(lo, segs.firstT[s] - prior[segs.node[s]]);
-          hi = Math.max(hi, segs.lastT[s] - prior[segs.node[s]]);
+          lo = Math.min(lo, prior.correct(segs.node[s], segs.firstT[s]));
+          hi = Math.max(hi, prior.correct(segs.node[s], segs.lastT[s]));
         }
         const s = pre.first[q];
         const counts = complete && pre.segCount[q] >= 2 && !pre.ambiguous[q];
@@ -323,7 +323,7 @@ export class LinkWindow {
       const s = list[i];
       if (this.segJourney[s] < F + p) continue;
       this.active[k++] = s;
-      earliest = Math.min(earliest, segs.firstT[s] - offsetNs[segs.node[s]]);
+      earliest = Math.min(earliest, clock.correct(segs.node[s], segs.firstT[s]));
     }
     this.activeCount = k;
     // Forced rivals nothing linked now or later can reach (with room for the estimate to move).
@@ -341,12 +341,12 @@ export class LinkWindow {
     list: Int32Array,
     F: number,
     p: number,
-    offsetNs: Float64Array,
+    clock: NodeClocks,
     lagNs: number,
     table: WindowedKeyTable,
   ): void {
-    const lo = (s: number) => segs.firstT[s] - offsetNs[segs.node[s]];
-    const hi = (s: number) => segs.lastT[s] - offsetNs[segs.node[s]];
+    const lo = (s: number) => clock.correct(segs.node[s], segs.firstT[s]);
+    const hi = (s: number) => clock.correct(segs.node[s], segs.lastT[s]);
     const older = this.olderSeg;
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
@@ -397,14 +397,14 @@ export class LinkWindow {
     list: Int32Array,
     F: number,
     p: number,
-    offsetNs: Float64Array,
+    clock: NodeClocks,
     lagNs: number,
     byKey: { table: WindowedKeyTable; repeated: readonly number[] },
   ): number {
     const { table, repeated } = byKey;
     const older = this.olderSeg;
-    const lo = (s: number) => segs.firstT[s] - offsetNs[segs.node[s]];
-    const hi = (s: number) => segs.lastT[s] - offsetNs[segs.node[s]];
+    const lo = (s: number) => clock.correct(segs.node[s], segs.firstT[s]);
+    const hi = (s: number) => clock.correct(segs.node[s], segs.lastT[s]);
     // cover[x]: chains whose positions span cut x (lowest < x <= highest), as differences.
     const cover = new Int32Array(p + 2);
     const forbid = (a: number, b: number) => {
@@ -577,13 +577,12 @@ class FrozenRivals {
 
   /**
    * Whether an entry with segment s's key and a tail that may match lies within `reach` of it (s in the entries'
-   * clocks: `offsetNs`); such entries lose their bounds.
+   * clocks: `clock`); such entries lose their bounds.
    */
-  rival(segs: Correlator['segs'], s: number, offsetNs: Float64Array, reach: number): boolean {
+  rival(segs: Correlator['segs'], s: number, clock: NodeClocks, reach: number): boolean {
     if (this.count === this.head || !this.table) return false;
-    const off = offsetNs[segs.node[s]];
-    const sf = segs.firstT[s] - off;
-    const sl = segs.lastT[s] - off;
+    const sf = clock.correct(segs.node[s], segs.firstT[s]);
+    const sl = clock.correct(segs.node[s], segs.lastT[s]);
     let found = false;
     const tk = segs.tailKnown[s];
     const tail = segs.tail[s];

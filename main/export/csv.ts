@@ -103,7 +103,7 @@ class CsvWriter {
     for (let i = 0; i < list.length; i++) {
       const r = list[i];
       const cap = rows.capture[r];
-      const tc = rows.t[r] - Math.round(res.offsetNs[res.nodeOfCapture(cap)]);
+      const tc = res.correctedT(r);
       out.bytes(journey);
       out.room(RUN_ROOM);
       out.int(i + 1);

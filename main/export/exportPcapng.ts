@@ -113,13 +113,17 @@ function vxlanNote(res: CorrelationResult): string {
   );
 }
 
-/** The section comment's clocks: "node-2 traffic 406 ns", "node-1 reference", "node-3 not corrected (…)". */
+/**
+ * The section comment's clocks: "node-2 traffic 406 ns", "node-1 reference", "node-3 not corrected (…)",
+ * "node-2 traffic-drift 1200 ns drifting +20.00 ppm" (the offset at the first packet seen on both).
+ */
 export function clocksNote(res: CorrelationResult): string {
   return res.clocks
     .map(
       (c) =>
         `${c.node} ${c.method === 'none' ? 'not corrected (offset unknown)' : c.method}` +
-        (c.method === 'reference' || c.method === 'none' ? '' : ` ${Math.round(c.offsetNs)} ns`),
+        (c.method === 'reference' || c.method === 'none' ? '' : ` ${Math.round(c.offsetNs)} ns`) +
+        (c.rate ? ` drifting ${c.rate.ppm > 0 ? '+' : ''}${c.rate.ppm.toFixed(2)} ppm` : ''),
     )
     .join(', ');
 }
@@ -216,8 +220,12 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
   const caplen = rows.caplen;
   const fileOffset = rows.fileOffset;
   const tcol = rows.t;
-  // correctedT(r) = t[r] − its node's offset: the offset per capture, looked up once.
-  const capOffset = Float64Array.from(res.captures, (_, c) => res.offsetNs[res.nodeOfCapture(c)]);
+  // correctedT(r) = t[r] − its node's offset: the offset per capture, looked up once (a drifting clock's, per row).
+  const capNode = Int32Array.from(res.captures, (_, c) => res.nodeOfCapture(c));
+  const capOffset = Float64Array.from(capNode, (n) => res.clock.offsetNs[n]);
+  const drifting = res.clock.drifting;
+  const correctedAt = (r: number): number =>
+    drifting ? res.clock.correct(capNode[capture[r]], tcol[r]) : tcol[r] - capOffset[capture[r]];
   // Comments are built in place, in the batch's text, with the same text as
   //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`.
   trace('export: time order');
@@ -243,7 +251,7 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
     const meta = b.meta;
     // Row time is ns since baseSec (exact in a double); split into whole seconds and nanoseconds, then into
     // the EPB's two 32-bit words of sec·1e9 + nsec (exact without BigInt: sec·1e9 < 2^61 is a double).
-    const tr = tcol[r] - capOffset[capture[r]];
+    const tr = correctedAt(r);
     const t = corrected ? Math.round(tr) : tcol[r];
     const s = Math.floor(t / 1e9);
     const a = (base + s) * 1953125 * 512;
@@ -270,7 +278,7 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
       else if (h === 0) cb.bytes(HOP_1).int(count[k]).bytes(COLON).str(summary);
       else if (h > 0) {
         const p = prev[r];
-        const lat = tr - (tcol[p] - capOffset[capture[p]]);
+        const lat = tr - correctedAt(p);
         cb.bytes(HOP)
           .int(h + 1)
           .bytes(SLASH)

@@ -90,6 +90,13 @@ export function documentHead(res: CorrelationResult): Record<string, unknown> {
             overNs: Math.round(c.drift.overNs),
           }
         : null,
+      // A drifting clock: offsetNs is at atNs and grows by ppm millionths of the time since (ClockEstimate.rate).
+      rate: c.rate
+        ? {
+            ppm: Math.round(c.rate.ppm * 1e4) / 1e4,
+            atNs: (BigInt(res.baseSec) * 1_000_000_000n + BigInt(Math.round(c.rate.atNs))).toString(),
+          }
+        : null,
     })),
     stats: {
       packets: res.rowCount,
@@ -188,7 +195,7 @@ export class JourneyJsonWriter {
     for (let i = 0; i < n; i++) {
       const r = list[i];
       const node = res.captures[rows.capture[r]].node;
-      tc[i] = rows.t[r] - Math.round(res.offsetNs[res.nodeOfCapture(rows.capture[r])]);
+      tc[i] = res.correctedT(r);
       if (nodes[nodes.length - 1] !== node && !nodes.includes(node)) nodes.push(node);
     }
     out.room(RUN_ROOM);

@@ -114,7 +114,21 @@ export function clockReason(c: ClockEstimate, set: OffsetSetter = CLI_SETTER): s
     );
   if (c.method === 'traffic-inconsistent')
     return c.drift ? driftHint(c.node, c.drift, set) : inconsistentHint(set);
+  if (c.rate && c.uncertaintyNs < Infinity) return rateNote(c.node, c.reference, c.rate.ppm);
   return null;
+}
+
+/**
+ * A drifting clock's note ('traffic-drift'): how fast it moves on the reference's and that times are corrected
+ * along the line, the offset shown being the one when the reference first received a packet from another node.
+ */
+export function rateNote(node: string, reference: string, ppm: number): string {
+  const per = duration(Math.abs(ppm) * 1e3);
+  return (
+    `${node}'s clock ${ppm >= 0 ? 'gains' : 'loses'} ${per} a second on ${reference}'s ` +
+    `(${Math.abs(ppm).toFixed(ppm >= 10 || ppm <= -10 ? 1 : 2)} ppm), corrected along the capture; the offset ` +
+    `shown is the one at the first packet ${reference} received from another node`
+  );
 }
 
 /**
@@ -306,7 +320,7 @@ export class LadderWriter {
     for (let i = 0; i < list.length; i++) {
       const r = list[i];
       const cap = rows.capture[r];
-      const tc = rows.t[r] - Math.round(res.offsetNs[res.nodeOfCapture(cap)]);
+      const tc = res.correctedT(r);
       out.bytes(i === 0 ? ARROW_FIRST : ARROW);
       out.bytes(this.lane[cap]);
       for (let pad = width - this.laneLength[cap]; pad > 0; pad -= 64)

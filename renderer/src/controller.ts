@@ -272,8 +272,15 @@ export class Controller {
   }
 
   applyClocks(s: SessionInfo): void {
-    const byNode = new Map(s.clocks.map((c) => [c.node, c.offsetNs]));
-    this.packets.setCaptureOffsets(s.captures.map((c) => byNode.get(c.node) ?? 0));
+    const byNode = new Map(s.clocks.map((c) => [c.node, c]));
+    // Drifting clocks share one anchor (the first packet seen on two nodes), as ns from the session's base.
+    const anchor = s.clocks.find((c) => c.rate)?.rate?.atNs;
+    const atNs = anchor ? Number(BigInt(anchor) - BigInt(s.baseNs)) : 0;
+    this.packets.setCaptureClocks(
+      s.captures.map((c) => byNode.get(c.node)?.offsetNs ?? 0),
+      s.captures.map((c) => (byNode.get(c.node)?.rate?.ppm ?? 0) * 1e-6),
+      atNs,
+    );
   }
 
   selectPacket(index: number): void {

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 
 import { checkClockNodes, parseClockArgs } from '../../main/cli/clockArgs.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
-import { ClockBounds, driftPpm, estimateClocks, parseOffset } from '../../main/correlate/clockSkew.ts';
+import { ClockBounds, estimateClocks, parseOffset } from '../../main/correlate/clockSkew.ts';
 import { clockLine, INCONSISTENT_HINT, manualClockWarnings } from '../../main/export/ladder.ts';
 import {
   canonical,
@@ -255,9 +255,10 @@ describe('clock options', () => {
     [300, -3e9],
     [300, 410e6],
   ])(
-    'a clock drifting %d ppm, %d ns off: the clock line says how far it moved, over how long',
+    'a clock drifting %d ppm, %d ns off, over the 0.7 s capture: a drift, how fast, in the line and the JSON',
     (ppm, off) => {
-      // node-2's timestamps drift from node-1's by `ppm` over the capture (0.7 s): the bounds cross.
+      // node-2's timestamps drift from node-1's by `ppm` over the capture (0.7 s): the bounds cross, a line fits.
+      // (The steadier 20 s recording in clock-drift.test.ts checks every corrected time.)
       const first = (f: string) => readPcap(f).records[0];
       const t0 = first(fixtureFiles('flannel-vxlan')[0]);
       const base = BigInt(t0.sec) * 1_000_000_000n + BigInt(t0.nsec);
@@ -272,34 +273,25 @@ describe('clock options', () => {
       });
       try {
         const c = correlate(filesIn(dir)).clocks.find((x) => x.node === 'node-2')!;
-        expect(c.method).toBe('traffic-inconsistent');
-        expect(c.drift!.against).toBe('node-1');
-        expect(Math.sign(c.drift!.movedNs)).toBe(Math.sign(ppm));
-        // At least what it shows, never more than the drift there was.
-        const shown = driftPpm(c.drift!);
-        // Over at most the capture's 0.7 s, whatever the clocks' constant offset (with the two packets' times on
-        // two clocks, 3 s apart gave 44 ppm over 2.6 s, and 410 ms apart a mislink within 179 µs).
-        expect(c.drift!.overNs).toBeLessThan(0.75e9);
-        expect(shown).toBeGreaterThan(100);
-        expect(shown).toBeLessThanOrEqual(Math.abs(ppm) * 1.01);
+        expect(c.method).toBe('traffic-drift');
+        expect(c.drift).toBeUndefined();
+        // Within 10 %: three pings' µs-wide bounds over 0.4 s leave room for other slopes.
+        expect(Math.abs(c.rate!.ppm - ppm)).toBeLessThan(30);
         expect(clockLine(c)).toMatch(
           new RegExp(
-            `\\(traffic-inconsistent, \\d+ packets: the bounds from the two directions cross: node-2's clock ` +
-              `${ppm > 0 ? 'gained' : 'lost'} at least [\\d.]+ µs on node-1's over [\\d.]+ ms of capture ` +
-              `\\(≥ \\d+ ppm\\), as clocks drifting apart do`,
+            `\\(traffic-drift, \\d+ packets: node-2's clock ${ppm > 0 ? 'gains' : 'loses'} [\\d.]+ µs a second on ` +
+              "node-1's \\(\\d+\\.\\d ppm\\), corrected along the capture",
           ),
         );
         // The JSON export says it too, as numbers.
         const json = spawnSync('node', [join(ROOT, 'bin/hopscope.mjs'), 'correlate', '--json', dir], {
           encoding: 'utf8',
         });
-        const clocks = JSON.parse(json.stdout).clocks as { node: string; drift: unknown }[];
-        expect(clocks.find((x) => x.node === 'node-1')!.drift).toBeNull();
-        expect(clocks.find((x) => x.node === 'node-2')!.drift).toEqual({
-          against: 'node-1',
-          movedNs: Math.round(c.drift!.movedNs),
-          overNs: Math.round(c.drift!.overNs),
-        });
+        const clocks = JSON.parse(json.stdout).clocks as { node: string; drift: unknown; rate: unknown }[];
+        expect(clocks.find((x) => x.node === 'node-1')).toMatchObject({ drift: null, rate: null });
+        const rate = clocks.find((x) => x.node === 'node-2')!.rate as { ppm: number; atNs: string };
+        expect(rate.ppm).toBeCloseTo(c.rate!.ppm, 3);
+        expect(BigInt(rate.atNs) >= base).toBe(true);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -5,6 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 
+import { NodeClocks } from '../../main/correlate/clockSkew.ts';
 import { linkSegments } from '../../main/correlate/linker.ts';
 import { ObservationTable } from '../../main/correlate/observations.ts';
 import { Ownership } from '../../main/correlate/ownership.ts';
@@ -37,7 +38,7 @@ function table(list: Seg[]): SegmentTable {
 /** The journey of segment `a` and of segment `b` in a pre-pass-like link (unknown clocks: W's reach). */
 function linkedTogether(list: Seg[], a: number, b: number): boolean {
   const links = linkSegments(new ObservationTable(16), table(list), new Ownership([], () => -1), {
-    offsetNs: new Float64Array(2),
+    clock: new NodeClocks(new Float64Array(2)),
     uncertaintyNs: new Float64Array(2).fill(Infinity),
     crossWindowNs: 5 * MS,
     maxSkewNs: W,

@@ -8,6 +8,7 @@
 // clock bound); and a generated two-node VXLAN path (bench/generate.ts, 1.5 s of traffic) with the default
 // windows scaled down.
 
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,7 +19,18 @@ import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { LinkWindow } from '../../main/correlate/window.ts';
 import type { InterfaceInfo } from '../../main/correlate/ownership.ts';
 import { decodeFields } from '../../main/decode/index.ts';
-import { canonical, fixtureFiles, laneOrdinals, loadLanes, type Lane } from './correlate-helpers.ts';
+import {
+  canonical,
+  filesIn,
+  fixtureCopy,
+  fixtureFiles,
+  laneOrdinals,
+  loadLanes,
+  readPcap,
+  shiftRecord,
+  type Lane,
+  type PcapRecord,
+} from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 interface Outcome {
@@ -309,6 +321,53 @@ describe('LinkWindow on the lab fixtures', () => {
       expect(froze).toBeGreaterThan(0);
     });
   }
+});
+
+describe('LinkWindow with a drifting clock', () => {
+  it('flannel-vxlan-20s with node-2 drifting 40 ppm: any chunking ends as the batch does, drift and all', () => {
+    const t0 = readPcap(fixtureFiles('flannel-vxlan-20s')[0]).records[0];
+    const start = BigInt(t0.sec) * 1_000_000_000n + BigInt(t0.nsec);
+    const dir = fixtureCopy('flannel-vxlan-20s', {
+      transform: (f: string, records: PcapRecord[]) =>
+        f.startsWith('node-2')
+          ? records.map((r) =>
+              shiftRecord(
+                r,
+                Math.round(1.5e6 + Number(BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - start) * 40e-6),
+              ),
+            )
+          : records,
+    });
+    try {
+      const { lanes, interfaces } = loadLanes(filesIn(dir));
+      const o: CorrelateOptions = { maxSkewNs: 20e6, crossWindowNs: 5e6 };
+      const want = batch(lanes, interfaces, o);
+      const drifting = want.clockList.find((c) => c.node === 'node-2')!;
+      expect(drifting.method).toBe('traffic-drift');
+      expect(Math.abs(drifting.rate!.ppm - 40)).toBeLessThan(0.5);
+      let froze = 0;
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 40 }), (chunk, every) => {
+          const got = windowed(
+            lanes,
+            interfaces,
+            o,
+            lanes.map((_, i) => i),
+            chunk,
+            every,
+          );
+          expect(got.journeys).toEqual(want.journeys);
+          expect(got.clocks).toEqual(want.clocks);
+          expect(got.clockList.find((c) => c.node === 'node-2')!.rate).toEqual(drifting.rate);
+          froze = Math.max(froze, got.frozen);
+        }),
+        { numRuns: 8, seed: 20261127 },
+      );
+      expect(froze).toBeGreaterThan(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('LinkWindow on replayed traffic (the same packets again and again)', () => {

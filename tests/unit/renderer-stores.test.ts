@@ -87,9 +87,31 @@ describe('PacketStore', () => {
       ]),
     );
     expect(s.timeExtent()).toEqual([100, 1300]);
-    s.setCaptureOffsets([0, 1000]);
+    s.setCaptureClocks([0, 1000]);
     expect(s.timeOf(1)).toBe(100);
     expect(s.timeExtent()).toEqual([100, 300]);
+  });
+
+  it('a drifting clock is corrected along its line, and offsetAt is its inverse', () => {
+    const s = new PacketStore();
+    s.reset(2);
+    // Capture 1's clock is 1 ms ahead at t = 0 and gains 1e-3 (1000 ppm: large, to show in small numbers).
+    s.apply(
+      batch(0, [
+        [0, 0, -1],
+        [1, 1_000_000, -1],
+        [1, 1_000_000 + 1_001_000_000, -1],
+      ]),
+    );
+    s.setCaptureClocks([0, 1_000_000], [0, 1e-3], 0);
+    expect(s.timeOf(1)).toBe(0);
+    // 1 s of reference time later the clock reads 1 s + 1 ms + 1 ms: corrected, exactly 1 s.
+    expect(s.timeOf(2)).toBeCloseTo(1e9, 3);
+    expect(s.offsetAt(1, 1e9)).toBe(2_000_000);
+    expect(s.offsetAt(0, 1e9)).toBe(0);
+    // Steady clocks again: the rate is gone.
+    s.setCaptureClocks([0, 1_000_000]);
+    expect(s.timeOf(2)).toBe(1_001_000_000);
   });
 
   it('a capture whose file order is not time order: searched by time through a sorted copy', () => {

@@ -53,7 +53,15 @@ export function ClocksPanel() {
           {session.clocks.map((c) => (
             <tr key={c.node} data-node={c.node}>
               <td>{c.node}</td>
-              <td className="mono">{formatDuration(c.offsetNs)}</td>
+              <td className="mono">
+                {formatDuration(c.offsetNs)}
+                {c.rate ? (
+                  <div className="muted small" data-testid="clock-rate" title={c.note ?? undefined}>
+                    {c.rate.ppm > 0 ? '+' : ''}
+                    {c.rate.ppm.toFixed(2)} ppm
+                  </div>
+                ) : null}
+              </td>
               <td className="mono">{c.uncertaintyNs === null ? '–' : formatDuration(c.uncertaintyNs)}</td>
               <td
                 className={c.method === 'traffic-inconsistent' ? 'warn' : undefined}

@@ -56,6 +56,7 @@ function Pane({
   // The times shown are corrected to the reference node's clock: the head says by how much (tcpdump on this node
   // printed other times).
   const shift = ctl.packets.captureOffsetNs[capture.index] ?? 0;
+  const ppm = (ctl.packets.captureRate[capture.index] ?? 0) * 1e6;
   useSyncExternalStore(ctl.summaries.subscribe, ctl.summaries.getVersion);
 
   // Follow the selection: the selected packet itself in its pane, the same journey's packet in the others (and a
@@ -79,16 +80,22 @@ function Pane({
         <span className="pane-node">{capture.node}</span>
         <span className="pane-iface">{capture.iface}</span>
         <span className="pane-count">{count.toLocaleString()} pkts</span>
-        {shift ? (
+        {shift || ppm ? (
           <span
             className="badge pane-clock"
             data-testid="pane-clock"
             title={
               `Times on ${reference ?? 'the reference node'}'s clock: ${formatDuration(-shift)} from what ` +
-              `tcpdump on ${capture.node} recorded (Clocks tab).`
+              `tcpdump on ${capture.node} recorded` +
+              (ppm
+                ? ` at the first packet seen on two nodes; ${capture.node}'s clock drifts ${ppm > 0 ? '+' : ''}` +
+                  `${ppm.toFixed(2)} ppm and is corrected along the capture`
+                : '') +
+              ' (Clocks tab).'
             }
           >
             clock {formatDuration(-shift)}
+            {ppm ? ' drifting' : ''}
           </span>
         ) : null}
         {capture.drops ? <span className="badge warn">{capture.drops} dropped</span> : null}

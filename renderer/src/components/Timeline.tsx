@@ -195,7 +195,9 @@ export function Timeline() {
       cols.fill(0);
       // Hot loop over the visible packets: plain typed-array reads, no calls.
       const ts = ctl.packets.tsNs.data;
-      const origin = t0 + ctl.packets.captureOffsetNs[c.index];
+      // Raw time = corrected + offset; a drifting clock's offset moves by its rate over the view, taken at its middle
+      // (500 ppm moves it 0.025 % of the view's span either side: under a pixel).
+      const origin = t0 + ctl.packets.offsetAt(c.index, (t0 + t1) / 2);
       const inv = 1 / s.nsPerPx;
       if (hi - lo <= 4 * w) {
         for (let k = lo; k < hi; k++) {

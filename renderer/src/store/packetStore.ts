@@ -98,7 +98,7 @@ export class PacketStore {
 
   /** Room for `count` captures (a live batch naming a capture the session did not list yet). */
   private addCaptures(count: number): void {
-    // (Also sizes the offsets to the captures again after setCaptureOffsets() gave fewer.)
+    // (Also sizes the offsets to the captures again after setCaptureClocks() gave fewer.)
     while (this.byCapture.length < count) this.byCapture.push(new Growable(Uint32Array, 256));
     if (this.captureOffsetNs.length < count) {
       const o = new Float64Array(count);
@@ -115,14 +115,33 @@ export class PacketStore {
     }
   }
 
-  setCaptureOffsets(offsets: ArrayLike<number>): void {
+  /**
+   * Per capture: its node's clock offset (ns), and for a drifting clock how fast it grows (per ns of reference time)
+   * from `atNs` (ns from the session base) on, as the session's clocks say (ClockInfo.rate).
+   */
+  setCaptureClocks(offsets: ArrayLike<number>, rates?: ArrayLike<number>, atNs = 0): void {
     this.captureOffsetNs = Float64Array.from(offsets);
+    this.captureRate = rates ? Float64Array.from(rates) : new Float64Array(offsets.length);
+    this.clockAtNs = atNs;
     this.changed();
   }
 
+  /** Per capture: how fast its clock's offset grows (0: steady; see setCaptureClocks). */
+  captureRate = new Float64Array(0);
+  clockAtNs = 0;
+
   /** Clock-corrected time of a packet (ns relative to the session base). */
   timeOf(i: number): number {
-    return this.tsNs.data[i] - (this.captureOffsetNs[this.capture.data[i]] ?? 0);
+    const c = this.capture.data[i];
+    const t = this.tsNs.data[i] - (this.captureOffsetNs[c] ?? 0);
+    const r = this.captureRate[c] ?? 0;
+    return r === 0 ? t : this.clockAtNs + (t - this.clockAtNs) / (1 + r);
+  }
+
+  /** What capture c's times are corrected by at corrected time t (its offset; a drifting clock's then). */
+  offsetAt(c: number, t: number): number {
+    const r = this.captureRate[c] ?? 0;
+    return (this.captureOffsetNs[c] ?? 0) + (r === 0 ? 0 : r * (t - this.clockAtNs));
   }
 
   captureCount(c: number): number {

@@ -1,0 +1,233 @@
+// Drifting clocks: a node whose clock runs fast or slow by some ppm over the capture (free-running lab VMs). The
+// real 20 s flannel-vxlan recording (tests/fixtures/flannel-vxlan-20s: one kernel clock for both nodes, so the
+// true offset is 0 throughout) with node-2's timestamps moved along a line, or stepped, then correlated.
+
+import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { ClockBounds, estimateClocks, fitBounds, NodeClocks } from '../../main/correlate/clockSkew.ts';
+import type { CorrelationResult } from '../../main/correlate/result.ts';
+import { clockLine } from '../../main/export/ladder.ts';
+import {
+  canonical,
+  correlate,
+  filesIn,
+  fixtureCopy,
+  fixtureFiles,
+  laneOrdinals,
+  readPcap,
+  shiftRecord,
+  type PcapRecord,
+} from './correlate-helpers.ts';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const SCENARIO = 'flannel-vxlan-20s';
+
+/** The recording's first timestamp (ns since the epoch): drift lines start there. */
+function firstNs(): bigint {
+  const r = readPcap(fixtureFiles(SCENARIO)[0]).records[0];
+  return BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec);
+}
+
+/** A copy whose node-2 timestamps are moved by `move(ns since the recording's start)`. */
+function node2Moved(move: (sinceStartNs: number) => number): string {
+  const t0 = firstNs();
+  return fixtureCopy(SCENARIO, {
+    transform: (f: string, records: PcapRecord[]) =>
+      f.startsWith('node-2')
+        ? records.map((r) => {
+            const since = Number(BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - t0);
+            return shiftRecord(r, Math.round(move(since)));
+          })
+        : records,
+  });
+}
+
+/** Per row, keyed by capture and record number: its time as the result gives it (tNs: corrected). */
+function times(res: CorrelationResult, corrected: boolean): Map<string, bigint> {
+  const ord = laneOrdinals(res);
+  const out = new Map<string, bigint>();
+  for (let r = 0; r < res.rowCount; r++) {
+    const c = res.captures[res.rows.capture[r]];
+    out.set(`${c.node}/${c.iface}#${ord[r]}`, corrected ? res.tNs(r) : res.tsNs(r));
+  }
+  return out;
+}
+
+describe('fitBounds', () => {
+  it('finds the line between upper and lower bounds of a drifting offset, and the room around it', () => {
+    // d(t) = 1000 + 2e-5·t (20 ppm), bounded 300 ns above and 500 ns below at points every 250 ms.
+    const at = Array.from({ length: 41 }, (_, i) => i * 250e6);
+    const line = (t: number) => 1000 + 2e-5 * t;
+    const fit = fitBounds(
+      { delta: at.map((t) => line(t) + 300), at },
+      { delta: at.map((t) => line(t) - 500), at },
+      0,
+    );
+    expect(fit.r).toBeCloseTo(2e-5, 9);
+    expect(fit.c).toBeCloseTo(1000 - 100, 0); // the middle of [line − 500, line + 300]
+    expect(fit.margin).toBeCloseTo(400, 0);
+    // A step no line within 500 ppm passes: the room is negative (how far the best line misses by).
+    const step = (t: number) => (t < 5e9 ? 0 : 200_000);
+    const stepped = fitBounds(
+      { delta: at.map((t) => step(t) + 300), at },
+      { delta: at.map((t) => step(t) - 300), at },
+      0,
+    );
+    expect(stepped.margin).toBeLessThan(-1_000);
+  });
+
+  it('estimateClocks: crossed bounds on a line are a drifting clock; the nodes behind it drift too', () => {
+    // node-2 gains 50 ppm on node-1; node-3 is node-2's with a constant 1 ms on top.
+    const b = new ClockBounds(3);
+    const d = (t: number) => 5e-5 * t;
+    for (let i = 0; i <= 40; i++) {
+      const t = i * 250e6;
+      b.add(0, 1, t, t + d(t) + 2_000); // arrives 2 µs after it left
+      b.add(1, 0, t + d(t), t + 3_000); // and back
+      b.add(1, 2, t + d(t), t + d(t) + 1e6 + 1_000);
+      b.add(2, 1, t + d(t) + 1e6, t + d(t) + 1_000);
+    }
+    const [, n2, n3] = estimateClocks(['node-1', 'node-2', 'node-3'], b, { mode: 'auto' });
+    expect(n2.method).toBe('traffic-drift');
+    expect(n2.rate!.ppm).toBeCloseTo(50, 3);
+    expect(n2.rate!.atNs).toBe(3_000); // the first packet node-1 received from another node
+    expect(n2.offsetNs).toBeCloseTo(-500 + 0.15, 0); // the band's middle there (d(3 µs) = 0.15 ns)
+    // At least the band's half width; more for the other lines inside the bounds, tilted, at the capture's ends.
+    expect(n2.uncertaintyNs).toBeGreaterThanOrEqual(2_500);
+    expect(n2.uncertaintyNs).toBeLessThan(5_000);
+    expect(n3.method).toBe('traffic-drift');
+    expect(n3.rate!.ppm).toBeCloseTo(50, 3);
+    expect(n3.offsetNs - n2.offsetNs).toBeCloseTo(1e6, 0);
+    // What phase B applies: node-2's time 10 s after the anchor, on node-1's clock.
+    const clock = NodeClocks.of(
+      [{ ...n2, rate: undefined, offsetNs: 0 }, n2, n3],
+      Float64Array.of(0, n2.offsetNs, n3.offsetNs),
+    );
+    const tRef = 10e9 + 2_000;
+    expect(clock.correct(1, clock.onNode(1, tRef))).toBeCloseTo(tRef, 3);
+    expect(clock.onNode(1, tRef) - tRef).toBeCloseTo(n2.offsetNs + 5e-5 * 10e9, 0);
+  });
+});
+
+describe(`${SCENARIO}: a drifting node-2 clock`, () => {
+  const base = correlate(fixtureFiles(SCENARIO));
+  const baseJourneys = canonical(base);
+  const truth = times(base, false);
+
+  it('the recording itself: one clock, a steady offset of 0 within a few µs, 40 pings each way', () => {
+    const c = base.clocks.find((x) => x.node === 'node-2')!;
+    expect(c.method).toBe('traffic');
+    expect(c.rate).toBeUndefined();
+    expect(c.uncertaintyNs).toBeLessThan(10_000);
+    expect(Math.abs(c.offsetNs)).toBeLessThanOrEqual(c.uncertaintyNs);
+    expect(base.journeyCount).toBe(80);
+  });
+
+  it.each([
+    [20, 0],
+    [-20, 0],
+    [20, 3e9],
+    [-5, -250e6],
+    [300, 410e6],
+    [-300, -7.3e9],
+  ])('%d ppm, %d ns off: modelled as a drift, every time back on node-1’s clock', (ppm, off) => {
+    const dir = node2Moved((since) => off + since * ppm * 1e-6);
+    try {
+      const res = correlate(filesIn(dir));
+      const c = res.clocks.find((x) => x.node === 'node-2')!;
+      expect(c.method).toBe('traffic-drift');
+      // 20 s of pings each bounded within a few µs: the rate to a fraction of a ppm.
+      expect(Math.abs(c.rate!.ppm - ppm)).toBeLessThan(0.5);
+      expect(c.drift).toBeUndefined();
+      expect(canonical(res)).toEqual(baseJourneys);
+      // Every corrected time is the true one (the recording's: one clock) within the band and a µs.
+      const got = times(res, true);
+      let worst = 0;
+      for (const [key, t] of got) worst = Math.max(worst, Math.abs(Number(t - truth.get(key)!)));
+      expect(worst).toBeLessThanOrEqual(c.uncertaintyNs + 1_000);
+      // So no hop goes back in time.
+      for (let k = 0; k < res.journeyCount; k++) {
+        const hops = res.hops(k);
+        for (let i = 1; i < hops.length; i++) expect(hops[i].tNs >= hops[i - 1].tNs).toBe(true);
+      }
+      expect(clockLine(c)).toMatch(
+        new RegExp(
+          `^clock node-2: [+-][\\d.]+ (ns|µs|ms|s) ± [\\d.]+ (ns|µs) vs node-1 \\(traffic-drift, 80 packets: ` +
+            `node-2's clock ${ppm > 0 ? 'gains' : 'loses'} [\\d.]+ µs a second on node-1's \\([\\d.]+ ppm\\), ` +
+            `corrected along the capture; the offset shown is the one at the first packet node-1 received from ` +
+            `another node\\)$`,
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the JSON export gives the rate and its anchor, and the corrected times along it', () => {
+    const dir = node2Moved((since) => 2e9 + since * 40e-6);
+    try {
+      const out = spawnSync('node', [join(ROOT, 'bin/hopscope.mjs'), 'correlate', '--json', dir], {
+        encoding: 'utf8',
+      });
+      expect(out.status).toBe(0);
+      const doc = JSON.parse(out.stdout) as {
+        clocks: {
+          node: string;
+          method: string;
+          offsetNs: number;
+          rate: { ppm: number; atNs: string } | null;
+        }[];
+        journeys: { hops: { node: string; tsNs: string; tNs: string }[] }[];
+      };
+      const c = doc.clocks.find((x) => x.node === 'node-2')!;
+      expect(doc.clocks.find((x) => x.node === 'node-1')!.rate).toBeNull();
+      expect(c.method).toBe('traffic-drift');
+      expect(Math.abs(c.rate!.ppm - 40)).toBeLessThan(0.5);
+      // The anchor is the first packet seen on both nodes: within the recording's first ping.
+      const t0 = firstNs();
+      expect(BigInt(c.rate!.atNs) >= t0 && BigInt(c.rate!.atNs) < t0 + 1_000_000n).toBe(true);
+      // A node-2 hop's tNs is its tsNs less the offset at its time, as the document says to compute it.
+      const last = doc.journeys.at(-1)!.hops.find((h) => h.node === 'node-2')!;
+      const since = Number(BigInt(last.tNs) - BigInt(c.rate!.atNs));
+      const offset = c.offsetNs + c.rate!.ppm * 1e-6 * since;
+      expect(Math.abs(Number(BigInt(last.tsNs) - BigInt(last.tNs)) - offset)).toBeLessThan(2);
+      expect(offset - 2e9).toBeGreaterThan(700_000); // ~19.5 s at 40 ppm: ~780 µs more than at the start
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a clock stepped mid-capture fits no line: traffic-inconsistent, with how far it moved', () => {
+    // An NTP step: +150 µs from 10 s on.
+    const dir = node2Moved((since) => (since < 10e9 ? 0 : 150_000));
+    try {
+      const c = correlate(filesIn(dir)).clocks.find((x) => x.node === 'node-2')!;
+      expect(c.method).toBe('traffic-inconsistent');
+      expect(c.rate).toBeUndefined();
+      expect(c.drift!.against).toBe('node-1');
+      expect(c.drift!.movedNs).toBeGreaterThan(140_000);
+      expect(c.drift!.movedNs).toBeLessThan(160_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('--clock none and a manual offset stay steady lines', () => {
+    const dir = node2Moved((since) => since * 30e-6);
+    try {
+      const none = correlate(filesIn(dir), { clock: { mode: 'none' } });
+      expect(none.clocks.every((c) => c.rate === undefined)).toBe(true);
+      const manual = correlate(filesIn(dir), { clock: { mode: 'auto', manual: { 'node-2': 100_000 } } });
+      const c = manual.clocks.find((x) => x.node === 'node-2')!;
+      expect(c).toMatchObject({ method: 'manual', offsetNs: 100_000 });
+      expect(c.rate).toBeUndefined();
+      expect(manual.clock.drifting).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
