@@ -162,7 +162,10 @@ export class LoadedSession {
         rate: c.rate
           ? {
               ppm: c.rate.ppm,
-              atNs: (BigInt(this.result.baseSec) * 1_000_000_000n + BigInt(Math.round(c.rate.atNs))).toString(),
+              atNs: (
+                BigInt(this.result.baseSec) * 1_000_000_000n +
+                BigInt(Math.round(c.rate.atNs))
+              ).toString(),
             }
           : null,
       };

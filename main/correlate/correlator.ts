@@ -19,7 +19,13 @@ import { ObservationTable, type RowsPart } from './observations.ts';
 import { SegmentTable } from './segments.ts';
 import { NodeGrouper } from './grouper.ts';
 import { LinkScratch, linkSegments, segmentDirection, type LinkOptions, type Links } from './linker.ts';
-import { ClockBounds, estimateClocks, NodeClocks, type ClockEstimate, type ClockOptions } from './clockSkew.ts';
+import {
+  ClockBounds,
+  estimateClocks,
+  NodeClocks,
+  type ClockEstimate,
+  type ClockOptions,
+} from './clockSkew.ts';
 import { Ownership, type InterfaceInfo } from './ownership.ts';
 import { CorrelationResult } from './result.ts';
 import { computeFlows } from './flows.ts';

@@ -180,7 +180,9 @@ export class CorrelationResult {
 
   /** Clock-corrected epoch ns of a row. */
   tNs(row: number): bigint {
-    return this.tsNs(row) - BigInt(this.clock.offsetAt(this.captureNode[this.rows.capture[row]], this.rows.t[row]));
+    return (
+      this.tsNs(row) - BigInt(this.clock.offsetAt(this.captureNode[this.rows.capture[row]], this.rows.t[row]))
+    );
   }
 
   /** Clock-corrected time of a row in ns relative to baseSec (a float64 for arithmetic and plotting). */
