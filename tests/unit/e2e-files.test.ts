@@ -1,11 +1,22 @@
 // In real Chromium against web mode (`hopscope serve`), captures the sample session does not show: nodes with
 // long names (cloud hostnames), a capture whose file order is not time order. Screenshots go to test-results/.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 
-import { browser, dropFiles, ensureBuilt, page, ROOT, serve, shot, type Served } from '../e2e/harness.ts';
+import {
+  browser,
+  dropFiles,
+  ensureBuilt,
+  openJourney,
+  page,
+  ROOT,
+  serve,
+  shot,
+  type Served,
+} from '../e2e/harness.ts';
+import { fixtureCopy, fixtureFiles, readPcap, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
 
 const SAMPLE = path.join(ROOT, 'resources/sample-session');
 const LONG = 'ip-10-1-10-9.eu-west-1.compute.internal';
@@ -112,6 +123,71 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
       await p.dblclick('[data-testid=split-bottom]');
       await p.evaluate(() => localStorage.removeItem('hopscope.layout'));
       await p.setViewportSize(size);
+    }
+  });
+
+  it('a drifting clock: the clocks panel says how fast, pane heads say so, a late ping keeps µs hops', async () => {
+    // The 20 s recording with node-2's clock 3 ms ahead and gaining 50 ppm (one kernel clock in the lab: every true
+    // offset is 0, so a hop ens33 → ens33 takes µs at the end of the capture as at its start).
+    const t0 = readPcap(fixtureFiles('flannel-vxlan-20s')[0]).records[0];
+    const start = BigInt(t0.sec) * 1_000_000_000n + BigInt(t0.nsec);
+    const dir = fixtureCopy('flannel-vxlan-20s', {
+      transform: (f: string, records: PcapRecord[]) =>
+        f.startsWith('node-2')
+          ? records.map((r) =>
+              shiftRecord(
+                r,
+                Math.round(3e6 + Number(BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - start) * 50e-6),
+              ),
+            )
+          : records,
+    });
+    try {
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith('.pcap'))
+        .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+      await open(files, '6 dropped files');
+      await p.click('[data-testid=tab-clocks]');
+      const rate = p.locator('[data-testid=clocks] tr[data-node="node-2"] [data-testid=clock-rate]');
+      await rate.waitFor();
+      expect(Number(/^([+-][\d.]+) ppm$/.exec((await rate.textContent())!)![1])).toBeCloseTo(50, 0);
+      const row = (await p.locator('tr[data-node="node-2"]').textContent())!;
+      expect(row).toContain('traffic-drift');
+      expect(row).toContain("node-2's clock gains");
+      await shot(p, 'files-05-drift-clocks', '.bottom');
+      expect(
+        await p.textContent('[data-testid=pane][data-capture="node-2/ens33"] [data-testid=pane-clock]'),
+      ).toMatch(/^clock −3[.\d]* ms drifting$/);
+      // The last request's hop across the wire: µs on the ladder (a steady offset would leave ~1 ms of drift in it),
+      // and the panes' times of its two ens33 rows as close.
+      const hops = await openJourney(p, 'seq 40', 6);
+      expect(hops.map((h) => `${h.node}/${h.iface}`)).toEqual([
+        'node-1/cni0',
+        'node-1/flannel.1',
+        'node-1/ens33',
+        'node-2/ens33',
+        'node-2/flannel.1',
+        'node-2/cni0',
+      ]);
+      const latency = await p
+        .locator('[data-testid=hop-ladder] [data-testid=hop]')
+        .nth(3)
+        .locator('.latency')
+        .textContent();
+      expect(latency).toMatch(/^\+[\d.]+ (ns|µs)$/);
+      const seconds = async (capture: string): Promise<number> => {
+        const t = await p
+          .locator(`[data-testid=pane][data-capture="${capture}"] .row.in-journey .t`)
+          .first()
+          .textContent();
+        const [, s] = /:(\d+\.\d+)$/.exec(t!)!;
+        return Number(s);
+      };
+      const gap = (await seconds('node-2/ens33')) - (await seconds('node-1/ens33'));
+      expect(gap).toBeGreaterThanOrEqual(0);
+      expect(gap).toBeLessThan(50e-6);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
