@@ -54,7 +54,7 @@ export interface ClockEstimate {
   /**
    * A drifting clock ('traffic-drift', and the nodes chained behind one): the offset grows by `ppm` millionths of
    * the time elapsed (negative: shrinks); offsetNs is its value at `atNs` (reference time, ns from the result's
-   * baseSec). uncertaintyNs is then the band's half width around that line.
+   * baseSec). uncertaintyNs is then how far any line inside the bounds strays from this one over the capture.
    */
   rate?: ClockRate;
 }
@@ -247,14 +247,17 @@ export function fitBounds(
   at: number,
   maxRate = MAX_DRIFT_PPM * 1e-6,
 ): BoundsLine {
+  // Only the hulls matter (U is the lower hull's, L the upper hull's): a few points of thousands of buckets.
+  const up = hull(upper, at, 1);
+  const down = hull(lower, at, -1);
   const U = (r: number): number => {
     let u = Infinity;
-    for (let i = 0; i < upper.delta.length; i++) u = Math.min(u, upper.delta[i] - r * (upper.at[i] - at));
+    for (let i = 0; i < up.t.length; i++) u = Math.min(u, up.v[i] - r * up.t[i]);
     return u;
   };
   const L = (r: number): number => {
     let l = -Infinity;
-    for (let j = 0; j < lower.delta.length; j++) l = Math.max(l, lower.delta[j] - r * (lower.at[j] - at));
+    for (let j = 0; j < down.t.length; j++) l = Math.max(l, down.v[j] - r * down.t[j]);
     return l;
   };
   const room = (r: number): number => U(r) - L(r);
@@ -285,13 +288,8 @@ export function fitBounds(
   };
   const r1 = room(-maxRate) >= need ? -maxRate : edge(-maxRate, r);
   const r2 = room(maxRate) >= need ? maxRate : edge(maxRate, r);
-  let first = Infinity;
-  let last = -Infinity;
-  for (const pts of [upper, lower])
-    for (let i = 0; i < pts.at.length; i++) {
-      first = Math.min(first, pts.at[i]);
-      last = Math.max(last, pts.at[i]);
-    }
+  const first = Math.min(up.t[0] ?? Infinity, down.t[0] ?? Infinity) + at;
+  const last = Math.max(up.t.at(-1) ?? -Infinity, down.t.at(-1) ?? -Infinity) + at;
   let spread = 0;
   const c = (u + l) / 2;
   for (const t of first <= last ? [first, last] : []) {
@@ -301,6 +299,34 @@ export function fitBounds(
     spread = Math.max(spread, U(hiAt) + hiAt * (t - at) - mine, mine - (L(loAt) + loAt * (t - at)));
   }
   return { c, r, margin, spread };
+}
+
+/**
+ * The lower (side 1) or upper (side −1) convex hull of the points (at − anchor, delta), in time order: what the
+ * minimum (maximum) of delta − r·t over all points depends on, for any r.
+ */
+function hull(pts: Points, anchor: number, side: 1 | -1): { t: number[]; v: number[] } {
+  const idx = Array.from({ length: pts.at.length }, (_, i) => i).sort(
+    (a, b) => pts.at[a] - pts.at[b] || side * (pts.delta[a] - pts.delta[b]),
+  );
+  const t: number[] = [];
+  const v: number[] = [];
+  for (const i of idx) {
+    const x = pts.at[i] - anchor;
+    const y = pts.delta[i];
+    if (t.length && t[t.length - 1] === x) continue; // same time: the first is the tighter (sorted so)
+    // Drop the last point while it is not strictly below (above) the segment from the one before it to this one.
+    while (t.length >= 2) {
+      const n = t.length;
+      const cross = (t[n - 1] - t[n - 2]) * (y - v[n - 2]) - (v[n - 1] - v[n - 2]) * (x - t[n - 2]);
+      if (side * cross > 0) break;
+      t.pop();
+      v.pop();
+    }
+    t.push(x);
+    v.push(y);
+  }
+  return { t, v };
 }
 
 /**
@@ -342,8 +368,10 @@ function trafficEdge(
     at,
   );
   // Inside every bound (or crossing by less than timestamps cut to microseconds do): the clocks drift, linearly.
+  // Not when the roomiest slope is the steepest allowed: the bounds do not tell the slope (one bound each way
+  // leaves a range of them, the room growing towards one end), or no clock drifts that fast.
   // The uncertainty: how far any line inside the bounds strays from this one over the capture.
-  if (line.margin > -500)
+  if (line.margin > -500 && Math.abs(line.r) < 0.99 * MAX_DRIFT_PPM * 1e-6)
     return {
       est: line.c,
       unc: Math.max(line.spread, Math.abs(line.margin)),

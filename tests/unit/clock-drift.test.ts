@@ -231,3 +231,35 @@ describe(`${SCENARIO}: a drifting node-2 clock`, () => {
     }
   });
 });
+
+describe('fitBounds on few bounds', () => {
+  it('one bound each way, crossed: the slope is not told (the roomiest is the steepest), so no drift is claimed', () => {
+    const b = new ClockBounds(2);
+    // 2 µs crossed over 0.2 s: any slope from 10 ppm to the cap fits, and the room grows towards the cap.
+    b.add(0, 1, 0, 1_000);
+    b.add(1, 0, 200e6, 200e6 - 3_000);
+    const [, c] = estimateClocks(['node-1', 'node-2'], b, { mode: 'auto' });
+    expect(c.method).toBe('traffic-inconsistent');
+    expect(c.rate).toBeUndefined();
+    expect(c.drift).toMatchObject({ against: 'node-1' });
+  });
+
+  it('thousands of buckets: the hulls give the same line as every point', () => {
+    // 1 h of bounds every 250 ms around a 30 ppm line, with jitter above (queueing only delays packets).
+    const at: number[] = [];
+    const upper: number[] = [];
+    const lower: number[] = [];
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647) * 20_000;
+    for (let i = 0; i < 14_400; i++) {
+      const t = i * 250e6;
+      at.push(t);
+      upper.push(30e-6 * t + 1_000 + rnd());
+      lower.push(30e-6 * t - 1_000 - rnd());
+    }
+    const fit = fitBounds({ delta: upper, at }, { delta: lower, at }, 0);
+    expect(fit.r * 1e6).toBeCloseTo(30, 3);
+    expect(fit.margin).toBeGreaterThanOrEqual(1_000);
+    expect(Math.abs(fit.c)).toBeLessThan(2_000);
+  });
+});
