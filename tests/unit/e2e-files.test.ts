@@ -110,6 +110,23 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
     await p.setViewportSize({ width: 800, height: 600 });
     try {
       await p.waitForTimeout(100);
+      // The timeline's tool row stays one line (it wrapped to four at 800 px, leaving one lane in the timeline's
+      // share): the hint and the times label give way, the buttons stay whole.
+      const tools = await p.$eval('.timeline-tools', (e) => {
+        const row = e.getBoundingClientRect();
+        const buttons = [...e.querySelectorAll('button')].map((b) => b.getBoundingClientRect());
+        return {
+          height: row.height,
+          buttonsInside: buttons.every(
+            (b) => b.right <= row.right && b.top >= row.top && b.bottom <= row.bottom,
+          ),
+          buttonsWhole: [...e.querySelectorAll('button')].every((b) => b.scrollWidth <= b.clientWidth + 1),
+        };
+      });
+      expect(tools.height).toBeLessThan(30);
+      expect(tools.buttonsInside).toBe(true);
+      expect(tools.buttonsWhole).toBe(true);
+      await shot(p, 'files-04-small-window-timeline', '.timeline');
       const bar = (await p.locator('[data-testid=split-bottom]').boundingBox())!;
       await p.mouse.move(bar.x + 50, bar.y + 2);
       await p.mouse.down();

@@ -285,7 +285,9 @@ export function Timeline() {
     <div className="timeline" data-testid="timeline" ref={wrapRef}>
       <div className="timeline-tools">
         <span className="title">Timeline</span>
-        <span className="muted">clock-corrected · wheel to zoom · drag to pan</span>
+        <span className="muted hint" title="clock-corrected · wheel to zoom · drag to pan">
+          clock-corrected · wheel to zoom · drag to pan
+        </span>
         {ext ? (
           <span
             className="muted"
