@@ -7,8 +7,8 @@
 // inside whenever the timestamps are causal. Pairs chain to the reference through the tightest links.
 // SSH probes (from session.json) are intervals too and are intersected; a manual override wins.
 //
-// Drift: when the two directions' bounds cross (no constant offset fits), each pair's tightest bound per
-// BOUND_BUCKET_NS of capture is fitted with a line instead, d(t) = c + r·(t − at) with |r| ≤ MAX_DRIFT_PPM, the
+// Drift: when the two directions' bounds cross (no constant offset fits), each pair's bounds (the lower convex
+// hull of (arrival time, bound) points, all that a line's fit depends on) are fitted with a line instead, d(t) = c + r·(t − at) with |r| ≤ MAX_DRIFT_PPM, the
 // one farthest inside every bound (fitBounds); a node's clock then reads t_node = t + o + r·(t − at) of reference
 // time t (NodeClocks), its method 'traffic-drift'.
 
@@ -35,9 +35,9 @@ export interface ClockEstimate {
   samples: number;
   /**
    * A manual offset's node: what the traffic (and SSH probes) gave without it, when they bounded it (to show
-   * beside the override, and to warn when it lies outside).
+   * beside the override, and to warn when it lies outside), and how that drifted.
    */
-  traffic?: { offsetNs: number; uncertaintyNs: number };
+  traffic?: { offsetNs: number; uncertaintyNs: number; rate?: ClockRate };
   /**
    * A node left without an offset ('none'): packets of unambiguous journeys seen on it and on an estimated node
    * that nothing said the direction of (equal TTLs, no interface lists to own MACs and addresses), if any.
@@ -62,6 +62,9 @@ export interface ClockEstimate {
 export interface ClockRate {
   ppm: number;
   atNs: number;
+  /** The reference times of the first and the last packet that bounded the line (uncertaintyNs holds between). */
+  fromNs: number;
+  toNs: number;
 }
 
 export interface ClockDrift {
@@ -84,7 +87,11 @@ export function driftPpm(d: ClockDrift): number {
  */
 export function outsideTraffic(c: ClockEstimate): boolean {
   const t = c.traffic;
-  return c.method === 'manual' && t !== undefined && Math.abs(c.offsetNs - t.offsetNs) > t.uncertaintyNs;
+  if (c.method !== 'manual' || t === undefined) return false;
+  // A drifting clock's offset moves: a steady override is outside when it is at either end of the traffic's line.
+  const r = t.rate;
+  const at = r ? [r.fromNs, r.toNs].map((x) => t.offsetNs + r.ppm * 1e-6 * (x - r.atNs)) : [t.offsetNs];
+  return at.some((o) => Math.abs(c.offsetNs - o) > t.uncertaintyNs);
 }
 
 /** An SSH clock probe: node clock minus the capturing host's clock, bounded by the probe's round trip. */
@@ -95,10 +102,56 @@ export interface ClockProbe {
 }
 
 /**
- * The drift fit's resolution: a pair keeps its tightest bound per this much of the receiving node's time (a
- * 10-minute capture: 2,400 a direction).
+ * The lower convex hull of (time, delta) points, kept as points come in any order (usually time order: appended):
+ * the minimum of delta + r·time over every point added is on it, for any r, so a line's fit to thousands of bounds
+ * reads a few. Collinear and same-time points keep only what bounds lowest, so the hull is that of the set, whatever
+ * the order.
  */
-export const BOUND_BUCKET_NS = 250e6;
+export class LowerHull {
+  readonly t: number[] = [];
+  readonly d: number[] = [];
+
+  add(x: number, y: number): void {
+    const t = this.t;
+    const d = this.d;
+    const n = t.length;
+    let i = n;
+    if (n > 0 && x <= t[n - 1]) {
+      let lo = 0;
+      let hi = n - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (t[mid] < x) lo = mid + 1;
+        else hi = mid;
+      }
+      i = lo;
+    }
+    if (i < n && t[i] === x) {
+      if (y >= d[i]) return;
+      d[i] = y;
+    } else {
+      // On or above the hull between its neighbours: bounds nothing they do not.
+      if (i > 0 && i < n && cross(t[i - 1], d[i - 1], t[i], d[i], x, y) >= 0) return;
+      t.splice(i, 0, x);
+      d.splice(i, 0, y);
+    }
+    // Neighbours the new point leaves on or above the hull go.
+    while (i + 2 < t.length && cross(t[i], d[i], t[i + 2], d[i + 2], t[i + 1], d[i + 1]) >= 0) {
+      t.splice(i + 1, 1);
+      d.splice(i + 1, 1);
+    }
+    while (i >= 2 && cross(t[i - 2], d[i - 2], t[i], d[i], t[i - 1], d[i - 1]) >= 0) {
+      t.splice(i - 1, 1);
+      d.splice(i - 1, 1);
+      i--;
+    }
+  }
+}
+
+/** > 0 when (px, py) lies above the line through (ax, ay) and (bx, by) (ax < px < bx). */
+function cross(ax: number, ay: number, bx: number, by: number, px: number, py: number): number {
+  return (bx - ax) * (py - ay) - (by - ay) * (px - ax);
+}
 
 /** Collects one-way bounds between node pairs. */
 export class ClockBounds {
@@ -109,11 +162,8 @@ export class ClockBounds {
   readonly samples: Int32Array;
   /** undirected[a * n + b] (a < b): packets seen on both that nothing said the direction of. */
   readonly undirected: Int32Array;
-  /** buckets[a * n + b]: time bucket (BOUND_BUCKET_NS) → [minimum delta, its time], as minDelta/minAt per bucket. */
-  private readonly buckets: (Map<number, Float64Array> | undefined)[];
-  /** The bucket add() met last per pair (packets come in time order: the map is rarely looked up). */
-  private readonly lastBucket: Float64Array;
-  private readonly lastCell: (Float64Array | undefined)[];
+  /** hulls[a * n + b]: the lower hull of the pair's (arrival time, delta) points (the drift fit's). */
+  private readonly hulls: (LowerHull | undefined)[];
   /** Per node: the earliest arrival there of any bound, on its clock (Infinity: none); the drift lines' anchor. */
   readonly firstAt: Float64Array;
   constructor(readonly nodeCount: number) {
@@ -121,9 +171,7 @@ export class ClockBounds {
     this.minAt = new Float64Array(nodeCount * nodeCount);
     this.samples = new Int32Array(nodeCount * nodeCount);
     this.undirected = new Int32Array(nodeCount * nodeCount);
-    this.buckets = new Array<Map<number, Float64Array> | undefined>(nodeCount * nodeCount).fill(undefined);
-    this.lastBucket = new Float64Array(nodeCount * nodeCount).fill(NaN);
-    this.lastCell = new Array<Float64Array | undefined>(nodeCount * nodeCount).fill(undefined);
+    this.hulls = new Array<LowerHull | undefined>(nodeCount * nodeCount).fill(undefined);
     this.firstAt = new Float64Array(nodeCount).fill(Infinity);
   }
   /** A packet seen on both nodes with no evidence of its direction (no bound). */
@@ -139,35 +187,19 @@ export class ClockBounds {
       this.minAt[k] = firstOnTo;
     }
     this.samples[k]++;
-    this.addToBucket(k, d, firstOnTo);
+    this.addToHull(k, d, firstOnTo);
   }
 
-  private addToBucket(k: number, d: number, at: number): void {
+  private addToHull(k: number, d: number, at: number): void {
     const to = k % this.nodeCount;
     if (at < this.firstAt[to]) this.firstAt[to] = at;
-    const bucket = Math.floor(at / BOUND_BUCKET_NS);
-    let cell = this.lastBucket[k] === bucket ? this.lastCell[k] : undefined;
-    if (!cell) {
-      const map = (this.buckets[k] ??= new Map());
-      cell = map.get(bucket);
-      if (!cell) {
-        cell = Float64Array.of(Infinity, 0);
-        map.set(bucket, cell);
-      }
-      this.lastBucket[k] = bucket;
-      this.lastCell[k] = cell;
-    }
-    if (d < cell[0] || (d === cell[0] && at < cell[1])) {
-      cell[0] = d;
-      cell[1] = at;
-    }
+    (this.hulls[k] ??= new LowerHull()).add(at, d);
   }
 
-  /** The tightest bound a→b per time bucket, in time order: d ≤ delta[i] for the packet that arrived at at[i]. */
+  /** The pair's bounds a→b that a line can touch, in time order: d ≤ delta[i] for the packet that arrived at at[i]. */
   series(a: number, b: number): { delta: Float64Array; at: Float64Array } {
-    const map = this.buckets[a * this.nodeCount + b];
-    const cells = map ? [...map.values()].sort((x, y) => x[1] - y[1]) : [];
-    return { delta: Float64Array.from(cells, (c) => c[0]), at: Float64Array.from(cells, (c) => c[1]) };
+    const h = this.hulls[a * this.nodeCount + b];
+    return { delta: Float64Array.from(h?.d ?? []), at: Float64Array.from(h?.t ?? []) };
   }
   /** Adds another collection's bounds (nodes numbered alike; it may know fewer nodes). */
   merge(other: ClockBounds): void {
@@ -183,7 +215,8 @@ export class ClockBounds {
         }
         this.samples[k] += other.samples[a * m + b];
         this.undirected[k] += other.undirected[a * m + b];
-        for (const cell of other.buckets[a * m + b]?.values() ?? []) this.addToBucket(k, cell[0], cell[1]);
+        const h = other.hulls[a * m + b];
+        for (let i = 0; h && i < h.t.length; i++) this.addToHull(k, h.d[i], h.t[i]);
       }
     }
   }
@@ -215,6 +248,8 @@ interface Edge {
   samples: number;
   /** 'traffic-drift': how fast the offset d grows (per ns of reference time); est is its value at the anchor. */
   rate?: number;
+  /** 'traffic-drift': the first and the last bound's reference times (the line is known between them). */
+  span?: [number, number];
   /** Crossed bounds (by a microsecond or more): how far apart, over how long (ClockEstimate.drift, without the node). */
   moved?: { movedNs: number; overNs: number };
 }
@@ -229,6 +264,9 @@ export interface BoundsLine {
   margin: number;
   /** The most another fitting line differs from this one between the first and the last bound. */
   spread: number;
+  /** The first and the last bound's times (as given, not less `at`). */
+  first: number;
+  last: number;
 }
 
 type Points = { delta: ArrayLike<number>; at: ArrayLike<number> };
@@ -298,7 +336,7 @@ export function fitBounds(
     const loAt = peak((q) => L(q) + q * (t - at), r1, r2, -1);
     spread = Math.max(spread, U(hiAt) + hiAt * (t - at) - mine, mine - (L(loAt) + loAt * (t - at)));
   }
-  return { c, r, margin, spread };
+  return { c, r, margin, spread, first, last };
 }
 
 /**
@@ -353,10 +391,12 @@ function trafficEdge(
   const loAtOnB = loAt + (lo + hi) / 2;
   const est = (lo + hi) / 2;
   // A crossing under a microsecond may be timestamps cut to microseconds: no drift or mislink to tell of.
-  if (lo - hi < 1_000) return { est, unc: (lo - hi) / 2, method: 'traffic-inconsistent', samples };
-  const moved = { movedNs: loAtOnB >= hiAt ? lo - hi : hi - lo, overNs: Math.abs(loAtOnB - hiAt) };
-  // A drift: the line through the bounds of every stretch of the capture, each bound's time on the reference
-  // clock (a→b bounds arrive on b: minus the offset first, then as a's).
+  const moved =
+    lo - hi < 1_000
+      ? undefined
+      : { movedNs: loAtOnB >= hiAt ? lo - hi : hi - lo, overNs: Math.abs(loAtOnB - hiAt) };
+  // A drift: the line through all the bounds, each bound's time on the reference clock (a→b bounds arrive on b:
+  // minus the offset first, then as a's).
   const up = bounds.series(a, b);
   const down = bounds.series(b, a);
   const lower = { delta: down.delta.map((d) => -d), at: down.at.map(toRef) };
@@ -369,15 +409,21 @@ function trafficEdge(
   );
   // Inside every bound (or crossing by less than timestamps cut to microseconds do): the clocks drift, linearly.
   // Not when the roomiest slope is the steepest allowed: the bounds do not tell the slope (one bound each way
-  // leaves a range of them, the room growing towards one end), or no clock drifts that fast.
-  // The uncertainty: how far any line inside the bounds strays from this one over the capture.
-  if (line.margin > -500 && Math.abs(line.r) < 0.99 * MAX_DRIFT_PPM * 1e-6)
+  // leaves a range of them, the room growing towards one end), or no clock drifts that fast. Nor, for a crossing
+  // under a microsecond, when the line moves less than that over the capture (µs timestamps' rounding).
+  // The uncertainty: how far any line inside the bounds strays from this one over them.
+  const fits =
+    line.margin > -500 &&
+    Math.abs(line.r) < 0.99 * MAX_DRIFT_PPM * 1e-6 &&
+    (moved !== undefined || Math.abs(line.r) * (line.last - line.first) >= 1_000);
+  if (fits)
     return {
       est: line.c,
       unc: Math.max(line.spread, Math.abs(line.margin)),
       method: 'traffic-drift',
       samples,
       rate: line.r,
+      span: [line.first, line.last],
     };
   return { est, unc: (lo - hi) / 2, method: 'traffic-inconsistent', samples, moved };
 }
@@ -443,8 +489,13 @@ export function estimateClocks(
                 ? 'traffic-drift'
                 : e.method;
           out[v].samples = e.samples;
-          if (rate !== 0) out[v].rate = { ppm: rate * 1e6, atNs: at };
-          else delete out[v].rate;
+          if (rate !== 0) {
+            // Known between the first and the last bound of the links it chains through.
+            const [from, to] = e.span ?? [out[u].rate?.fromNs ?? Infinity, out[u].rate?.toNs ?? -Infinity];
+            const fromNs = Math.min(from, out[u].rate?.fromNs ?? Infinity);
+            const toNs = Math.max(to, out[u].rate?.toNs ?? -Infinity);
+            out[v].rate = { ppm: rate * 1e6, atNs: at, fromNs, toNs };
+          } else delete out[v].rate;
           // Crossed bounds on this link say how far the offset moved; through an inconsistent node, its own.
           const drift = e.moved ? { against: nodes[u], ...e.moved } : out[u].drift;
           if (drift) out[v].drift = drift;
@@ -487,7 +538,11 @@ export function estimateClocks(
     const e = out.find((c) => c.node === node)!;
     const a = auto.find((c) => c.node === node);
     if (a && a.uncertaintyNs < Infinity && a.method !== 'reference')
-      e.traffic = { offsetNs: a.offsetNs, uncertaintyNs: a.uncertaintyNs };
+      e.traffic = {
+        offsetNs: a.offsetNs,
+        uncertaintyNs: a.uncertaintyNs,
+        ...(a.rate ? { rate: a.rate } : {}),
+      };
     e.offsetNs = off;
     e.uncertaintyNs = 0;
     e.method = node === refName && off === 0 ? 'reference' : 'manual';

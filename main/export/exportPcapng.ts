@@ -115,7 +115,7 @@ function vxlanNote(res: CorrelationResult): string {
 
 /**
  * The section comment's clocks: "node-2 traffic 406 ns", "node-1 reference", "node-3 not corrected (…)",
- * "node-2 traffic-drift 1200 ns drifting +20.00 ppm" (the offset at the first packet seen on both).
+ * "node-2 traffic-drift 1200 ns drifting +20.00 ppm" (the offset at the first packets across nodes).
  */
 export function clocksNote(res: CorrelationResult): string {
   return res.clocks

@@ -90,11 +90,14 @@ export function documentHead(res: CorrelationResult): Record<string, unknown> {
             overNs: Math.round(c.drift.overNs),
           }
         : null,
-      // A drifting clock: offsetNs is at atNs and grows by ppm millionths of the time since (ClockEstimate.rate).
+      // A drifting clock: offsetNs is at atNs and grows by ppm millionths of the time since (ClockEstimate.rate);
+      // the line is known from fromNs to toNs (the packets that bounded it).
       rate: c.rate
         ? {
-            ppm: Math.round(c.rate.ppm * 1e4) / 1e4,
-            atNs: (BigInt(res.baseSec) * 1_000_000_000n + BigInt(Math.round(c.rate.atNs))).toString(),
+            ppm: c.rate.ppm,
+            atNs: epochNs(res.baseSec, c.rate.atNs),
+            fromNs: epochNs(res.baseSec, c.rate.fromNs),
+            toNs: epochNs(res.baseSec, c.rate.toNs),
           }
         : null,
     })),
@@ -280,4 +283,9 @@ export function writeJourneysJson(res: CorrelationResult, sink: Sink, opts: Json
   }
   out?.done();
   sink.write(opts.pretty ? '\n  ]\n}\n' : ']}\n');
+}
+
+/** ns from baseSec as epoch ns, a decimal string. */
+function epochNs(baseSec: number, ns: number): string {
+  return (BigInt(baseSec) * 1_000_000_000n + BigInt(Math.round(ns))).toString();
 }

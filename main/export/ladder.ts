@@ -120,14 +120,14 @@ export function clockReason(c: ClockEstimate, set: OffsetSetter = CLI_SETTER): s
 
 /**
  * A drifting clock's note ('traffic-drift'): how fast it moves on the reference's and that times are corrected
- * along the line, the offset shown being the one when the reference first received a packet from another node.
+ * along the line, the offset shown being the one at the first packets across nodes (ClockRate.atNs).
  */
 export function rateNote(node: string, reference: string, ppm: number): string {
   const per = duration(Math.abs(ppm) * 1e3);
   return (
     `${node}'s clock ${ppm >= 0 ? 'gains' : 'loses'} ${per} a second on ${reference}'s ` +
     `(${Math.abs(ppm).toFixed(ppm >= 10 || ppm <= -10 ? 1 : 2)} ppm), corrected along the capture; the offset ` +
-    `shown is the one at the first packet ${reference} received from another node`
+    'shown is the one at the first packets across nodes'
   );
 }
 
@@ -152,8 +152,14 @@ export function clockLine(c: ClockEstimate): string {
   const hint = reason ? `: ${reason}` : '';
   // Beside a manual offset, what the traffic said of it.
   const t = c.traffic;
-  const said = t ? `; the traffic says ${signed(t.offsetNs)} ± ${duration(t.uncertaintyNs)}` : '';
+  const said = t ? `; the traffic says ${trafficSays(t)}` : '';
   return `clock ${c.node}: ${signed(c.offsetNs)} ${unc} vs ${c.reference} (${c.method}${samples}${hint}${said})`;
+}
+
+/** What the traffic gave a manual node: "+400.0 µs ± 2.0 µs", "+3.000 s ± 10.3 µs drifting +300.0 ppm". */
+function trafficSays(t: NonNullable<ClockEstimate['traffic']>): string {
+  const rate = t.rate ? ` drifting ${t.rate.ppm >= 0 ? '+' : '-'}${Math.abs(t.rate.ppm).toFixed(1)} ppm` : '';
+  return `${signed(t.offsetNs)} ± ${duration(t.uncertaintyNs)}${rate}`;
 }
 
 /** An offset with its sign, "+400.0 µs" or "-1.500 s". */
@@ -172,7 +178,7 @@ export function manualClockWarnings(clocks: readonly ClockEstimate[]): string[] 
     if (!t || !outsideTraffic(c)) continue;
     out.push(
       `${c.node}'s offset ${signed(c.offsetNs)} (--clock) is outside what the traffic says, ` +
-        `${signed(t.offsetNs)} ± ${duration(t.uncertaintyNs)}: hops to and from ${c.node} may show negative ` +
+        `${trafficSays(t)}: hops to and from ${c.node} may show negative ` +
         'latencies or not be linked',
     );
   }

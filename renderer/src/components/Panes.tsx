@@ -88,7 +88,7 @@ function Pane({
               `Times on ${reference ?? 'the reference node'}'s clock: ${formatDuration(-shift)} from what ` +
               `tcpdump on ${capture.node} recorded` +
               (ppm
-                ? ` at the first packet seen on two nodes; ${capture.node}'s clock drifts ${ppm > 0 ? '+' : ''}` +
+                ? ` at the first packets across nodes; ${capture.node}'s clock drifts ${ppm > 0 ? '+' : ''}` +
                   `${ppm.toFixed(2)} ppm and is corrected along the capture`
                 : '') +
               ' (Clocks tab).'
