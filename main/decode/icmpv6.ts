@@ -1,4 +1,4 @@
-// icmpv6.ts — ICMPv6 basics (RFC 4443 §2.1; echo §4; neighbour discovery RFC 4861 §4.3–4.4).
+// icmpv6.ts — ICMPv6 basics (RFC 4443 §2.1; echo §4; neighbour discovery RFC 4861 §4.3–4.4; MLD below).
 //  0 |     Type      |     Code      |          Checksum             |
 //  4 |   Identifier (echo)           |   Sequence (echo)             |   NS/NA: 4 reserved/flags,
 //  8 | NS/NA target address (16) …                                                     8 target (16)
@@ -19,6 +19,9 @@ export const ICMPV6_PACKET_TOO_BIG = 2;
 export const ICMPV6_TIME_EXCEEDED = 3;
 export const ICMPV6_ECHO_REQUEST = 128;
 export const ICMPV6_ECHO_REPLY = 129;
+export const ICMPV6_MLD_QUERY = 130;
+export const ICMPV6_MLD_REPORT = 131;
+export const ICMPV6_MLD_DONE = 132;
 export const ICMPV6_MLD_REPORT_V2 = 143;
 export const ICMPV6_ROUTER_SOLICIT = 133;
 export const ICMPV6_ROUTER_ADVERT = 134;
@@ -62,6 +65,38 @@ export function decodeIcmpv6(b: Uint8Array, at: number, lim: number, h: Icmpv6He
 }
 
 export const ICMPV6_OFFSETS = { TYPE, CODE, CHECKSUM, IDENT, SEQ };
+
+// Multicast Listener Discovery: MLDv1 (RFC 2710 §3) and MLDv2 (RFC 3810 §5.1 query, §5.2 report). The detail
+// view reads them (layers.ts); the walk stops at the ICMPv6 header.
+//  4 | Maximum Response Delay (v1) / Code (v2) |  Reserved    |   v2 report: 4 Reserved, 6 Nr of Records
+//  8 | Multicast Address (16)                                 |   v2 report: 8 first Multicast Address Record
+// 24 | Resv|S|QRV | QQIC | Number of Sources (N) | 28 Source Address [1..N] (16 each)   (v2 query only)
+//  Record: | Record Type | Aux Data Len (words) | Number of Sources (N) | Multicast Address (16) | Sources | Aux |
+/** An MLDv1 message; a query of MLDV2_QUERY_LEN bytes or more is MLDv2 (RFC 3810 §8.1). */
+export const MLD_LEN = 24;
+export const MLDV2_QUERY_LEN = 28;
+export const MLD_RECORD_LEN = 20;
+export const MLD_OFFSETS = {
+  MAX_RESP: 4,
+  RESERVED: 6,
+  GROUP: 8,
+  V2_FLAGS: 24,
+  V2_QQIC: 25,
+  V2_NSOURCES: 26,
+  V2_SOURCES: 28,
+  REPORT_RESERVED: 4,
+  REPORT_NRECORDS: 6,
+  REPORT_RECORDS: 8,
+  REC_TYPE: 0,
+  REC_AUX_LEN: 1,
+  REC_NSOURCES: 2,
+  REC_GROUP: 4,
+  REC_SOURCES: 20,
+};
+
+export function isMld(type: number): boolean {
+  return (type >= ICMPV6_MLD_QUERY && type <= ICMPV6_MLD_DONE) || type === ICMPV6_MLD_REPORT_V2;
+}
 
 export function icmpv6TypeName(type: number): string {
   switch (type) {

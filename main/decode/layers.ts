@@ -9,7 +9,19 @@ import { ETH_HEADER_LEN, ETHERTYPE_MIN, etherTypeName, VLAN_TAG_LEN } from './et
 import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './fields.ts';
 import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
 import { ICMP_OFFSETS, icmpTypeName } from './icmp.ts';
-import { ICMPV6_ND_TARGET, ICMPV6_OFFSETS, icmpv6TypeName } from './icmpv6.ts';
+import {
+  ICMPV6_MLD_DONE,
+  ICMPV6_MLD_QUERY,
+  ICMPV6_MLD_REPORT,
+  ICMPV6_MLD_REPORT_V2,
+  ICMPV6_ND_TARGET,
+  ICMPV6_OFFSETS,
+  icmpv6TypeName,
+  isMld,
+  MLD_OFFSETS,
+  MLD_RECORD_LEN,
+  MLDV2_QUERY_LEN,
+} from './icmpv6.ts';
 import {
   IGMP_MIN_LEN,
   IGMP_OFFSETS,
@@ -33,7 +45,16 @@ import {
   stpFlags,
 } from './ipProtocols.ts';
 import { IPV4_OFFSETS, ipProtoName } from './ipv4.ts';
-import { IPV6_HEADER_LEN, IPV6_OFFSETS } from './ipv6.ts';
+import {
+  IP6_AH,
+  IP6_DSTOPTS,
+  IP6_FRAGMENT,
+  IP6_HOPOPTS,
+  IP6_NONE,
+  IP6_ROUTING,
+  IPV6_HEADER_LEN,
+  IPV6_OFFSETS,
+} from './ipv6.ts';
 import { SLL2_OFFSETS, SLL_OFFSETS, SLL_PACKET_TYPES } from './linuxSll.ts';
 import { u16, u32 } from './result.ts';
 import { tcpFlagsString, TCP_OFFSETS, TCP_OPTIONS } from './tcp.ts';
@@ -51,13 +72,18 @@ export interface LayerField {
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan', 'dns', 'llc', 'stp',
    *  'data',
-   *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet. */
+   *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
+   *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
+   *  'icmpv6.mldr.mar'. */
   protocol: string;
   /** One line, e.g. "Internet Protocol Version 4, Src: 10.244.0.12, Dst: 10.244.1.34". */
   title: string;
   offset: number;
   length: number;
   fields: LayerField[];
+  /** Subtrees inside this layer's bytes, as Wireshark nests them: an IPv6 header's extension headers (and
+   *  their options), an MLDv2 report's address records. */
+  children?: Layer[];
 }
 
 function f(name: string, value: string | number, offset: number, length: number): LayerField {
@@ -68,6 +94,44 @@ function hex(n: number, width: number): string {
   return `0x${n.toString(16).padStart(width, '0')}`;
 }
 
+/** A byte field's value as tshark prints it: hex digits, the first 36 bytes then "…"; "<none>" for none. */
+function hexBytes(b: Uint8Array, at: number, len: number): string {
+  let s = '';
+  for (let i = at; i < at + Math.min(len, 36); i++) s += b[i].toString(16).padStart(2, '0');
+  return len > 36 ? `${s}…` : s || '<none>';
+}
+
+/** Wireshark's names for the IPv6 extension headers' numbers ("Next header: IPv6 Hop-by-Hop Option (0)"). */
+const IPV6_EXT_NAMES: Record<number, string> = {
+  [IP6_HOPOPTS]: 'IPv6 Hop-by-Hop Option',
+  [IP6_ROUTING]: 'Routing Header for IPv6',
+  [IP6_FRAGMENT]: 'Fragment Header for IPv6',
+  [IP6_NONE]: 'No Next Header for IPv6',
+  [IP6_DSTOPTS]: 'Destination Options for IPv6',
+};
+
+/** An IP protocol (IPv4) or next header (IPv6) field's value: "UDP (17)", "Fragment Header for IPv6 (44)". */
+function protoValue(p: number): string {
+  return `${IPV6_EXT_NAMES[p] ?? ipProtoName(p)} (${p})`;
+}
+
+/**
+ * The fields of a header that may be cut at `cap` (the end of the capture, or of the header): `add` keeps a
+ * field only when all its bytes are below `cap`, and reads its value only then.
+ */
+function fieldsTo(cap: number) {
+  const fields: LayerField[] = [];
+  const add = (name: string, at: number, len: number, value: () => string | number) => {
+    if (len >= 0 && at + len <= cap) fields.push(f(name, value(), at, len));
+  };
+  return { fields, add };
+}
+
+/** A subtree title's note for bytes the snaplen cut, in the words of the cut layer's title. */
+function cutNote(have: number, want: number): string {
+  return have < want ? `, ${have} of ${want} bytes captured: cut by the snaplen` : '';
+}
+
 export function decodeLayers(
   frame: Uint8Array,
   linkType: number,
@@ -76,11 +140,17 @@ export function decodeLayers(
   const chain = walk(frame, linkType, opts);
   const b = frame;
   const layers: Layer[] = [];
-  chain.nodes.forEach((n, i) => {
+  for (let i = 0; i < chain.nodes.length; i++) {
+    const n = chain.nodes[i];
     const ip = chain.nodes[i - 1];
+    if (n.kind === 'icmpv6' && ip?.kind === 'ipv6' && !ip.h.moreFragments && isMld(n.h.type)) {
+      layers.push(mldLayer(b, n));
+      if (chain.nodes[i + 1]?.kind === 'data') i++; // the message's body, read into its layer
+      continue;
+    }
     const igmp = n.kind === 'data' && ip?.kind === 'ipv4' ? igmpLayer(b, ip, n) : null;
     layers.push(...(igmp ? [igmp] : toLayers(b, n)));
-  });
+  }
   const last = chain.nodes[chain.nodes.length - 1];
   if (chain.unsupported && last?.kind === 'ethernet' && is8023(last)) layers.push(...llcLayers(b, last));
   else if (chain.unsupported) {
@@ -257,6 +327,11 @@ function cutLayer(b: Uint8Array, chain: Chain, prevEnd: number, p: ChainProblem)
     name = `${CUT_NAMES[kind] ?? kind}${hdr?.kind === 'ethernet' && hdr.inner ? ' (inner)' : ''} payload`;
   }
   const have = b.length - start;
+  // An IPv6 header cut in an extension header: what was captured of it, down to the header cut short.
+  const v6 =
+    p.layer === 'ipv6' && p.offset > start && have >= IPV6_HEADER_LEN && b[start] >> 4 === 6
+      ? [ipv6Layer(b, start, b.length)]
+      : [];
   return {
     protocol: 'truncated',
     title: `${name}, ${have} of ${want} bytes captured: cut by the snaplen`,
@@ -266,6 +341,7 @@ function cutLayer(b: Uint8Array, chain: Chain, prevEnd: number, p: ChainProblem)
       f('Captured', `${have} of ${want} bytes`, start, have),
       f('Missing', `${want - have} bytes from byte ${b.length}, past the capture's snaplen`, b.length, 0),
     ],
+    ...(v6.length ? { children: v6 } : {}),
   };
 }
 
@@ -340,6 +416,341 @@ function igmpLayer(b: Uint8Array, ip: Extract<ChainNode, { kind: 'ipv4' }>, n: C
     length: len,
     fields,
   };
+}
+
+// IPv6 extension headers (RFC 8200 §4), as chain.ts's walk (decodeIpv6) reads them:
+//  HBH / Destination Options: | Next Header | Hdr Ext Len (8-byte units, less 1) | options (TLV) … |
+//  Routing:  | Next Header | Hdr Ext Len | Routing Type | Segments Left | type-specific data … |
+//  Fragment: | Next Header | Reserved | Fragment Offset:13 |Res|M| | Identification (32) |
+//  AH (RFC 4302 §2): | Next Header | Payload Len (4-byte units, less 2) | Reserved | SPI | Sequence | ICV … |
+const EXT_NEXT = 0;
+const EXT_LEN = 1;
+const ROUTING_TYPE = 2;
+const SEGMENTS_LEFT = 3;
+const ROUTING_DATA = 4;
+const ROUTING_ADDRESSES = 8;
+const FRAG_RESERVED = 1;
+const FRAG_OFFSET = 2;
+const FRAG_ID = 4;
+const FRAG_HEADER_LEN = 8;
+const AH_RESERVED = 2;
+const AH_SPI = 4;
+const AH_SEQ = 8;
+const AH_ICV = 12;
+/** What decodeIpv6 reads of an extension header before its length: Next Header and Hdr Ext Len. */
+const EXT_MIN = 2;
+const EXT_HEADERS = new Set([IP6_HOPOPTS, IP6_ROUTING, IP6_FRAGMENT, IP6_DSTOPTS, IP6_AH]);
+// Option types (RFC 8200 §4.2, 4.3; RFC 2473 §5.1, 2711, 2675, 6275 §6.3).
+const OPT_PAD1 = 0x00;
+const OPT_PADN = 0x01;
+const OPT_TUNNEL_LIMIT = 0x04;
+const OPT_ROUTER_ALERT = 0x05;
+const OPT_JUMBO = 0xc2;
+const OPT_HOME_ADDRESS = 0xc9;
+/** RFC 4727 §5: the types whose low five bits are 0x1e, one for each action and may-change pair. */
+const OPT_EXPERIMENTAL = 0x1e;
+
+const ROUTING_TYPES: Record<number, string> = {
+  0: 'Source Route',
+  1: 'Nimrod',
+  2: 'Type 2 Routing',
+  3: 'RPL Source Route',
+  4: 'Segment Routing',
+  5: 'Compact Routing Header 16',
+  6: 'Compact Routing Header 32',
+  253: 'Experiment 1',
+  254: 'Experiment 2',
+};
+/** Options (RFC 8200 §4.2) whose values we read; the rest show their bytes. */
+const OPTION_NAMES: Record<number, string> = {
+  [OPT_PAD1]: 'Pad1',
+  [OPT_PADN]: 'PadN',
+  [OPT_TUNNEL_LIMIT]: 'Tunnel Encapsulation Limit',
+  [OPT_ROUTER_ALERT]: 'Router Alert',
+  [OPT_JUMBO]: 'Jumbo Payload',
+  [OPT_HOME_ADDRESS]: 'Home Address',
+};
+/** An option type's two high bits: what a node that does not know it does (RFC 8200 §4.2). */
+const OPTION_ACTIONS = [
+  'Skip and continue',
+  'Discard',
+  'Discard and send ICMP Parameter Problem',
+  'Discard and send ICMP if not multicast',
+];
+const ROUTER_ALERTS = ['MLD', 'RSVP', 'Active Network'];
+
+/** An extension header's length in bytes, or -1 when its length byte is not below `end`. */
+function extHeaderLength(b: Uint8Array, p: number, nh: number, end: number): number {
+  if (nh === IP6_FRAGMENT) return FRAG_HEADER_LEN;
+  if (p + EXT_LEN >= end) return -1;
+  return nh === IP6_AH ? (b[p + EXT_LEN] + 2) * 4 : (b[p + EXT_LEN] + 1) * 8;
+}
+
+/**
+ * The IPv6 header at `at` with its extension headers as subtrees, up to `end`: where the walk (decodeIpv6)
+ * stopped, or for a header the snaplen cut, the end of the capture (the last subtree is then cut short).
+ */
+function ipv6Layer(b: Uint8Array, at: number, end: number): Layer {
+  const o = IPV6_OFFSETS;
+  const vtf = u32(b, at + o.VTF);
+  const src = ipv6ToString(b, at + o.IPV6_SRC);
+  const dst = ipv6ToString(b, at + o.IPV6_DST);
+  const fields = [
+    f('Version', 6, at + o.VTF, 1),
+    f('Traffic class', hex((vtf >>> 20) & 0xff, 2), at + o.VTF, 2),
+    f('Flow label', hex(vtf & 0xfffff, 5), at + o.VTF + 1, 3),
+    f('Payload length', u16(b, at + o.PAYLOAD_LEN), at + o.PAYLOAD_LEN, 2),
+    f('Next header', protoValue(b[at + o.NEXT_HEADER]), at + o.NEXT_HEADER, 1),
+    f('Hop limit', b[at + o.HOP_LIMIT], at + o.HOP_LIMIT, 1),
+    f('Source address', src, at + o.IPV6_SRC, 16),
+    f('Destination address', dst, at + o.IPV6_DST, 16),
+  ];
+  const children: Layer[] = [];
+  let nh = b[at + o.NEXT_HEADER];
+  let p = at + IPV6_HEADER_LEN;
+  let whole = true;
+  while (p < end && EXT_HEADERS.has(nh)) {
+    const len = extHeaderLength(b, p, nh, end);
+    children.push(extHeaderLayer(b, p, nh, len, end));
+    whole = len >= 0 && p + len <= end;
+    if (!whole) break;
+    nh = b[p + EXT_NEXT];
+    p += len;
+  }
+  if (children.length && whole) fields.push(f('Upper-layer protocol', protoValue(nh), p, 0));
+  return {
+    protocol: 'ipv6',
+    title: `Internet Protocol Version 6, Src: ${src}, Dst: ${dst}`,
+    offset: at,
+    length: end - at,
+    fields,
+    ...(children.length ? { children } : {}),
+  };
+}
+
+/** The extension header `nh` at `p`, `len` bytes long (-1: not known), captured up to `end`. */
+function extHeaderLayer(b: Uint8Array, p: number, nh: number, len: number, end: number): Layer {
+  const want = len < 0 ? EXT_MIN : len;
+  const cap = Math.min(p + want, end);
+  const { fields, add } = fieldsTo(cap);
+  add('Next header', p + EXT_NEXT, 1, () => protoValue(b[p + EXT_NEXT]));
+  let protocol: string;
+  let title: string;
+  let children: Layer[] = [];
+  if (nh === IP6_FRAGMENT) {
+    protocol = 'ipv6.fraghdr';
+    title = IPV6_EXT_NAMES[nh];
+    add('Reserved octet', p + FRAG_RESERVED, 1, () => hex(b[p + FRAG_RESERVED], 2));
+    add('Fragment offset', p + FRAG_OFFSET, 2, () => {
+      const v = u16(b, p + FRAG_OFFSET) & 0xfff8;
+      return `${v >> 3} (${v} bytes)`;
+    });
+    add('More fragments', p + FRAG_OFFSET, 2, () => (b[p + FRAG_OFFSET + 1] & 1 ? 'Yes' : 'No'));
+    add('Identification', p + FRAG_ID, 4, () => hex(u32(b, p + FRAG_ID), 8));
+  } else if (nh === IP6_AH) {
+    protocol = 'ah';
+    title = 'Authentication Header';
+    add('Length', p + EXT_LEN, 1, () => `${b[p + EXT_LEN]} (${len} bytes)`);
+    add('Reserved', p + AH_RESERVED, 2, () => hexBytes(b, p + AH_RESERVED, 2));
+    add('AH SPI', p + AH_SPI, 4, () => hex(u32(b, p + AH_SPI), 8));
+    if (len >= AH_ICV) add('AH sequence', p + AH_SEQ, 4, () => u32(b, p + AH_SEQ));
+    if (len > AH_ICV) add('AH ICV', p + AH_ICV, len - AH_ICV, () => hexBytes(b, p + AH_ICV, len - AH_ICV));
+  } else if (nh === IP6_ROUTING) {
+    protocol = 'ipv6.routing';
+    const type = p + ROUTING_TYPE < cap ? b[p + ROUTING_TYPE] : -1;
+    const typeName = ROUTING_TYPES[type];
+    title = `${IPV6_EXT_NAMES[nh]}${type < 0 ? '' : ` (${typeName ?? `Unknown type ${type}`})`}`;
+    add('Length', p + EXT_LEN, 1, () => `${b[p + EXT_LEN]} (${len} bytes)`);
+    add('Type', p + ROUTING_TYPE, 1, () => `${typeName ?? 'Unknown'} (${type})`);
+    add('Segments left', p + SEGMENTS_LEFT, 1, () => b[p + SEGMENTS_LEFT]);
+    if (type === 0 || type === 2) {
+      // Type 0 (deprecated, RFC 5095) lists addresses; type 2 (RFC 6275 §6.4) carries one, the home address.
+      add('Reserved', p + ROUTING_DATA, 4, () => hexBytes(b, p + ROUTING_DATA, 4));
+      for (let q = p + ROUTING_ADDRESSES, i = 1; q + 16 <= p + len; q += 16, i++)
+        add(`Address[${i}]`, q, 16, () => ipv6ToString(b, q));
+    } else if (len > ROUTING_DATA) {
+      add('Data', p + ROUTING_DATA, len - ROUTING_DATA, () =>
+        hexBytes(b, p + ROUTING_DATA, len - ROUTING_DATA),
+      );
+    }
+  } else {
+    protocol = nh === IP6_HOPOPTS ? 'ipv6.hopopts' : 'ipv6.dstopts';
+    title = IPV6_EXT_NAMES[nh];
+    add('Length', p + EXT_LEN, 1, () => `${b[p + EXT_LEN]} (${len} bytes)`);
+    if (len >= 0) children = optionLayers(b, p + EXT_MIN, p + len, cap);
+  }
+  return {
+    protocol,
+    title: title + cutNote(cap - p, want),
+    offset: p,
+    length: cap - p,
+    fields,
+    ...(children.length ? { children } : {}),
+  };
+}
+
+/**
+ * The options (RFC 8200 §4.2) of a hop-by-hop or destination options header, from `at` to the header's `end`,
+ * captured up to `cap`. An option whose length runs past the header ends the list as malformed.
+ */
+function optionLayers(b: Uint8Array, at: number, end: number, cap: number): Layer[] {
+  const out: Layer[] = [];
+  for (let q = at; q < end && q < cap;) {
+    const type = b[q];
+    if (type === OPT_PAD1) {
+      out.push({
+        protocol: 'ipv6.opt',
+        title: 'Pad1',
+        offset: q,
+        length: 1,
+        fields: [f('Type', 'Pad1 (0x00)', q, 1)],
+      });
+      q++;
+      continue;
+    }
+    const len = q + 1 < cap ? b[q + 1] : -1;
+    const want = 2 + Math.max(len, 0);
+    const stop = Math.min(q + want, end, cap);
+    const known =
+      OPTION_NAMES[type] ??
+      ((type & 0x1f) === OPT_EXPERIMENTAL ? `Experimental (0x${type.toString(16).toUpperCase()})` : '');
+    const { fields, add } = fieldsTo(stop);
+    add('Type', q, 1, () => `${known || 'Unknown'} (${hex(type, 2)})`);
+    add('Action', q, 1, () => `${OPTION_ACTIONS[type >> 6]} (${type >> 6})`);
+    add('May change', q, 1, () => (type & 0x20 ? 'Yes' : 'No'));
+    add('Length', q + 1, 1, () => len);
+    const v = q + 2;
+    if (type === OPT_PADN) add('PadN', v, len, () => hexBytes(b, v, len));
+    else if (type === OPT_ROUTER_ALERT && len === 2)
+      add('Router alert', v, 2, () => `${ROUTER_ALERTS[u16(b, v)] ?? 'Unknown'} (${u16(b, v)})`);
+    else if (type === OPT_TUNNEL_LIMIT && len === 1) add('Tunnel encapsulation limit', v, 1, () => b[v]);
+    else if (type === OPT_JUMBO && len === 4) add('Payload length', v, 4, () => u32(b, v));
+    else if (type === OPT_HOME_ADDRESS && len === 16)
+      add('MIPv6 home address', v, 16, () => ipv6ToString(b, v));
+    else if (len > 0) {
+      const name = !known
+        ? 'Unknown option payload'
+        : known.startsWith('Experimental')
+          ? 'Experimental option'
+          : 'Data';
+      add(name, v, len, () => hexBytes(b, v, len));
+    }
+    let title = known || `Unknown IPv6 Option (${type})`;
+    if (q + want > end) title += ` [Malformed: option of ${want} bytes, ${end - q} left in the header]`;
+    else title += cutNote(stop - q, want);
+    out.push({ protocol: 'ipv6.opt', title, offset: q, length: stop - q, fields });
+    if (q + want > stop) break;
+    q += want;
+  }
+  return out;
+}
+
+type Icmpv6Node = Extract<ChainNode, { kind: 'icmpv6' }>;
+
+const MLD_NAMES: Record<number, string> = {
+  [ICMPV6_MLD_QUERY]: 'multicast listener query',
+  [ICMPV6_MLD_REPORT]: 'multicast listener report',
+  [ICMPV6_MLD_DONE]: 'multicast listener done',
+};
+/** MLDv2 record types (RFC 3810 §5.2.12: MODE_IS_INCLUDE 1 … BLOCK_OLD_SOURCES 6), as Wireshark names them. */
+const MLD_RECORD_TYPES = [
+  '',
+  'Include',
+  'Exclude',
+  'Changed to include',
+  'Changed to exclude',
+  'Allow new sources',
+  'Block old sources',
+];
+
+/**
+ * An MLD message (ICMPv6 130–132, 143) as one ICMPv6 layer over its captured bytes, as Wireshark reads it:
+ * MLDv1's delay and address, an MLDv2 query's flags and sources, an MLDv2 report's address records as subtrees.
+ */
+function mldLayer(b: Uint8Array, n: Icmpv6Node): Layer {
+  const at = n.at;
+  const h = n.h;
+  const o = MLD_OFFSETS;
+  const end = n.end;
+  const cap = Math.min(end, b.length);
+  const v2Query = h.type === ICMPV6_MLD_QUERY && end - at >= MLDV2_QUERY_LEN;
+  const name = v2Query ? 'multicast listener query v2' : (MLD_NAMES[h.type] ?? icmpv6TypeName(h.type));
+  const { fields, add } = fieldsTo(cap);
+  fields.push(
+    f('Type', `${h.type} (${name})`, at + ICMPV6_OFFSETS.TYPE, 1),
+    f('Code', h.code, at + ICMPV6_OFFSETS.CODE, 1),
+    f('Checksum', hex(h.checksum, 4), at + ICMPV6_OFFSETS.CHECKSUM, 2),
+  );
+  const children: Layer[] = [];
+  let group = '';
+  if (h.type === ICMPV6_MLD_REPORT_V2) {
+    add('Reserved', at + o.REPORT_RESERVED, 2, () => hexBytes(b, at + o.REPORT_RESERVED, 2));
+    let count = 0;
+    add(
+      'Number of multicast address records',
+      at + o.REPORT_NRECORDS,
+      2,
+      () => (count = u16(b, at + o.REPORT_NRECORDS)),
+    );
+    for (let i = 0, q = at + o.REPORT_RECORDS; i < count && q < cap; i++) {
+      const { layer, size } = mldRecord(b, q, end);
+      children.push(layer);
+      if (layer.length < size) break;
+      q += size;
+    }
+  } else {
+    const delay = () => (v2Query ? u16(b, at + o.MAX_RESP) : `${u16(b, at + o.MAX_RESP)} ms`);
+    add(v2Query ? 'Maximum response code' : 'Maximum response delay', at + o.MAX_RESP, 2, delay);
+    add('Reserved', at + o.RESERVED, 2, () => hexBytes(b, at + o.RESERVED, 2));
+    add('Multicast address', at + o.GROUP, 16, () => (group = ipv6ToString(b, at + o.GROUP)));
+    if (v2Query) {
+      const flags = at + o.V2_FLAGS;
+      add('S (suppress router-side processing)', flags, 1, () => (b[flags] >> 3) & 1);
+      add('QRV', flags, 1, () => b[flags] & 7);
+      add('QQIC', at + o.V2_QQIC, 1, () => b[at + o.V2_QQIC]);
+      let sources = 0;
+      add('Number of sources', at + o.V2_NSOURCES, 2, () => (sources = u16(b, at + o.V2_NSOURCES)));
+      for (let i = 0, q = at + o.V2_SOURCES; i < sources && q + 16 <= cap; i++, q += 16)
+        add('Source address', q, 16, () => ipv6ToString(b, q));
+    }
+  }
+  return {
+    protocol: 'icmpv6',
+    title: `Internet Control Message Protocol v6, ${name}${group && group !== '::' ? `, ${group}` : ''}`,
+    offset: at,
+    length: cap - at,
+    fields,
+    ...(children.length ? { children } : {}),
+  };
+}
+
+/**
+ * The MLDv2 Multicast Address Record at `q` (RFC 3810 §5.2.4), in a message that ends at `end`, with its size
+ * per its counts: a layer shorter than that was cut by the snaplen or by the message's end (malformed).
+ */
+function mldRecord(b: Uint8Array, q: number, end: number): { layer: Layer; size: number } {
+  const o = MLD_OFFSETS;
+  const counted = q + o.REC_GROUP <= Math.min(end, b.length);
+  const sources = counted ? u16(b, q + o.REC_NSOURCES) : 0;
+  const aux = counted ? b[q + o.REC_AUX_LEN] * 4 : 0;
+  const size = MLD_RECORD_LEN + 16 * sources + aux;
+  const stop = Math.min(q + size, end, b.length);
+  const type = b[q + o.REC_TYPE];
+  const typeName = MLD_RECORD_TYPES[type] ?? '';
+  const { fields, add } = fieldsTo(stop);
+  add('Record type', q + o.REC_TYPE, 1, () => `${typeName || 'Unknown'} (${type})`);
+  add('Aux data len', q + o.REC_AUX_LEN, 1, () => b[q + o.REC_AUX_LEN]);
+  add('Number of sources', q + o.REC_NSOURCES, 2, () => sources);
+  let group = '';
+  add('Multicast address', q + o.REC_GROUP, 16, () => (group = ipv6ToString(b, q + o.REC_GROUP)));
+  let s = q + o.REC_SOURCES;
+  for (let i = 0; i < sources && s + 16 <= stop; i++, s += 16)
+    add('Source address', s, 16, () => ipv6ToString(b, s));
+  if (aux) add('Auxiliary data', q + size - aux, aux, () => hexBytes(b, q + size - aux, aux));
+  let title = `Multicast Address Record ${typeName || `Unknown Record Type (${type})`}${group ? `: ${group}` : ''}`;
+  if (q + size > end) title += ` [Malformed: record of ${size} bytes, ${end - q} left in the message]`;
+  else title += cutNote(stop - q, size);
+  return { layer: { protocol: 'icmpv6.mldr.mar', title, offset: q, length: stop - q, fields }, size };
 }
 
 function lastEnd(layers: Layer[]): number {
@@ -470,7 +881,7 @@ function toLayers(b: Uint8Array, n: ChainNode): Layer[] {
         f('Flags', flags.join(', ') || 'none', at + o.FLAGS_FRAG, 1),
         f('Fragment offset', h.fragOffset, at + o.FLAGS_FRAG, 2),
         f('Time to live', h.ttl, at + o.TTL, 1),
-        f('Protocol', `${ipProtoName(h.proto)} (${h.proto})`, at + o.PROTOCOL, 1),
+        f('Protocol', protoValue(h.proto), at + o.PROTOCOL, 1),
         f('Header checksum', hex(h.checksum, 4), at + o.CHECKSUM, 2),
         f('Source address', ipv4ToString(h.src), at + o.SRC, 4),
         f('Destination address', ipv4ToString(h.dst), at + o.DST, 4),
@@ -486,47 +897,8 @@ function toLayers(b: Uint8Array, n: ChainNode): Layer[] {
         },
       ];
     }
-    case 'ipv6': {
-      const h = n.h;
-      const o = IPV6_OFFSETS;
-      const src = ipv6ToString(b, h.srcOffset);
-      const dst = ipv6ToString(b, h.dstOffset);
-      const fields = [
-        f('Version', 6, at + o.VTF, 1),
-        f('Traffic class', hex(h.trafficClass, 2), at + o.VTF, 2),
-        f('Flow label', hex(h.flowLabel, 5), at + o.VTF + 1, 3),
-        f('Payload length', h.payloadLen, at + o.PAYLOAD_LEN, 2),
-        f('Next header', `${ipProtoName(h.nextHeader)} (${h.nextHeader})`, at + o.NEXT_HEADER, 1),
-        f('Hop limit', h.hopLimit, at + o.HOP_LIMIT, 1),
-        f('Source address', src, at + o.IPV6_SRC, 16),
-        f('Destination address', dst, at + o.IPV6_DST, 16),
-      ];
-      if (h.extLen > 0) {
-        fields.push(
-          f('Extension headers', `${h.extCount} (${h.extLen} bytes)`, at + IPV6_HEADER_LEN, h.extLen),
-        );
-      }
-      if (h.hasFragment)
-        fields.push(
-          f(
-            'Fragment',
-            `offset ${h.fragOffset}, id ${hex(h.fragId, 8)}${h.moreFragments ? ', more' : ''}`,
-            at + IPV6_HEADER_LEN,
-            0,
-          ),
-        );
-      if (h.proto !== h.nextHeader)
-        fields.push(f('Upper-layer protocol', `${ipProtoName(h.proto)} (${h.proto})`, at + n.len, 0));
-      return [
-        {
-          protocol: 'ipv6',
-          title: `Internet Protocol Version 6, Src: ${src}, Dst: ${dst}`,
-          offset: at,
-          length: n.len,
-          fields,
-        },
-      ];
-    }
+    case 'ipv6':
+      return [ipv6Layer(b, at, at + n.len)];
     case 'udp': {
       const h = n.h;
       const o = UDP_OFFSETS;
