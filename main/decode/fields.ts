@@ -222,8 +222,9 @@ export function createPacketFields(): PacketFields {
  *       offsets in `out` stay relative to the frame's start.
  *   resetFields(out)                                  — back to createPacketFields() values.
  *   decodeLayers(frame, linkType, opts?): Layer[]     — the layer list for the detail view (allocates); each
- *     Layer { protocol, title, offset, length, fields: { name, value, offset, length }[] }; a damaged packet
- *     ends with a 'truncated' or 'malformed' layer.
+ *     Layer { protocol, title, offset, length, fields: { name, value, offset, length }[], children? } (children:
+ *     subtrees inside its bytes, e.g. IPv6 extension headers); a damaged packet ends with a 'truncated' or
+ *     'malformed' layer.
  *   summarize(frame, linkType, { link?, origLen?, vxlanPorts? }?): string — tcpdump -n style (-e with link).
  *   walk(frame, linkType, opts?): Chain               — the decoded headers as objects, outermost first.
  *   ipv4ToString(n), ipv6ToString(bytes, offset), macToString(n) — formatting helpers.

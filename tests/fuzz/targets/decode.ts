@@ -93,11 +93,12 @@ export function fuzzDecode(frame: Uint8Array, linkType: number, other: Uint8Arra
   }
   invariant(Number.isInteger(a.keyHi) && Number.isInteger(a.keyLo), 'identity key not integral');
   invariant(Array.isArray(layersOut), 'decodeLayers did not return an array');
-  for (const l of layersOut) {
+  // Subtrees (an IPv6 header's extension headers, an MLD report's records) too, each inside its parent.
+  const check = (l: (typeof layersOut)[number], lo: number, hi: number): void => {
     invariant(typeof l.protocol === 'string' && typeof l.title === 'string', 'layer without protocol/title');
     invariant(
-      l.offset >= 0 && l.length >= 0 && l.offset + l.length <= n,
-      `layer ${l.protocol} [${l.offset}+${l.length}] outside ${n}`,
+      l.offset >= lo && l.length >= 0 && l.offset + l.length <= hi,
+      `layer ${l.protocol} [${l.offset}+${l.length}] outside [${lo}, ${hi})`,
     );
     for (const f of l.fields) {
       invariant(
@@ -109,7 +110,9 @@ export function fuzzDecode(frame: Uint8Array, linkType: number, other: Uint8Arra
         `field ${f.name} value too long`,
       );
     }
-  }
+    for (const c of l.children ?? []) check(c, l.offset, l.offset + l.length);
+  };
+  for (const l of layersOut) check(l, 0, n);
   invariant(typeof line === 'string' && !line.includes('\n'), 'summary is not one line');
   invariant(line.length <= 4 * n + 512, `summary of ${line.length} chars for a ${n}-byte frame`);
 }
