@@ -118,6 +118,12 @@ export function icmpv6TypeName(type: number): string {
       return 'neighbor solicitation';
     case ICMPV6_NEIGHBOR_ADVERT:
       return 'neighbor advertisement';
+    case ICMPV6_MLD_QUERY:
+      return 'multicast listener query';
+    case ICMPV6_MLD_REPORT:
+      return 'multicast listener report';
+    case ICMPV6_MLD_DONE:
+      return 'multicast listener done';
     case ICMPV6_MLD_REPORT_V2:
       return 'multicast listener report v2';
     default:

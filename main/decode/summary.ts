@@ -22,12 +22,17 @@ import {
 import {
   ICMPV6_ECHO_REPLY,
   ICMPV6_ECHO_REQUEST,
+  ICMPV6_MLD_DONE,
+  ICMPV6_MLD_QUERY,
+  ICMPV6_MLD_REPORT,
   ICMPV6_MLD_REPORT_V2,
   ICMPV6_NEIGHBOR_ADVERT,
   ICMPV6_NEIGHBOR_SOLICIT,
   ICMPV6_PACKET_TOO_BIG,
   ICMPV6_TIME_EXCEEDED,
   icmpv6TypeName,
+  MLD_LEN,
+  MLDV2_QUERY_LEN,
 } from './icmpv6.ts';
 import { igmpSummary, IPPROTO_IGMP } from './igmp.ts';
 import {
@@ -56,6 +61,8 @@ import {
   IP6_DSTOPTS,
   IP6_FRAGMENT,
   IP6_HOPOPTS,
+  IP6_NONE,
+  IP6_ROUTING,
   IPV6_HEADER_LEN,
   newIpv6Header,
 } from './ipv6.ts';
@@ -285,8 +292,8 @@ class Printer {
     const h = n.h;
     const src = ipv6ToString(this.b, h.srcOffset);
     const dst = ipv6ToString(this.b, h.dstOffset);
-    const ext = this.ipv6Extensions(n);
-    if (h.fragOffset > 0) return `${src} > ${dst}: ${ext.trimEnd()}`;
+    const { text: ext, stop } = this.ipv6Extensions(n);
+    if (h.fragOffset > 0 || stop) return `${src} > ${dst}: ${ext.trimEnd()}`;
     this.ttl = h.hopLimit;
     this.whole = !h.hasFragment;
     return this.transport(src, dst, n.end - n.at - n.len, h.proto, ext);
@@ -294,10 +301,11 @@ class Printer {
 
   /**
    * tcpdump's words for the extension headers before the upper layer, each followed by a space: "HBH ",
-   * "DSTOPT ", "frag (OFFSET|LENGTH) " (the bytes after the fragment header). Routing and AH headers are walked
-   * past unnamed. A fragment other than the first ends the packet's line.
+   * "DSTOPT ", "RT6 (len=2, type=2, segleft=1, [0]2001:db8::c) ", "frag (OFFSET|LENGTH) " (the bytes after the
+   * fragment header). AH headers are walked past unnamed. A fragment other than the first ends the packet's line,
+   * and so does a routing header tcpdump cannot read (`stop`).
    */
-  private ipv6Extensions(n: Extract<ChainNode, { kind: 'ipv6' }>): string {
+  private ipv6Extensions(n: Extract<ChainNode, { kind: 'ipv6' }>): { text: string; stop: boolean } {
     const h = n.h;
     let s = '';
     let nh = h.nextHeader;
@@ -306,7 +314,11 @@ class Printer {
       let len = (this.b[p + 1] + 1) * 8;
       if (nh === IP6_HOPOPTS) s += 'HBH ';
       else if (nh === IP6_DSTOPTS) s += 'DSTOPT ';
-      else if (nh === IP6_AH) {
+      else if (nh === IP6_ROUTING) {
+        const rt = rt6Text(this.b, p);
+        s += rt ?? '';
+        if (rt === null || !rt.endsWith(') ')) return { text: s, stop: true };
+      } else if (nh === IP6_AH) {
         len = (this.b[p + 1] + 2) * 4;
         s += `${ahText(this.b, p, len)}: `;
       } else if (nh === IP6_FRAGMENT) {
@@ -318,11 +330,12 @@ class Printer {
       nh = this.b[p];
       p += len;
     }
-    return s;
+    return { text: s, stop: false };
   }
 
   /** The L4 part after an IP header; `ipPayload` is the IP payload length per the header. */
   private transport(src: string, dst: string, ipPayload: number, proto: number, prefix = ''): string {
+    if (proto === IP6_NONE && src.includes(':')) return `${src} > ${dst}: ${prefix}no next header`;
     const n = this.peek();
     if (!n || n.kind === 'data') {
       if (this.chain.problem && proto !== undefined && n === undefined) {
@@ -561,7 +574,31 @@ class Printer {
     if (h.type === ICMPV6_MLD_REPORT_V2 && n.at + 8 <= this.b.length) {
       return `ICMP6, ${name}, ${u16(this.b, n.at + 6)} group record(s), length ${len}`;
     }
+    // MLD as tcpdump prints it, its missing space after the type's name included.
+    if (h.type === ICMPV6_MLD_QUERY) {
+      if (len === MLD_LEN) return `ICMP6, ${name}${this.mld(n.at)}, length ${len}`;
+      if (len >= MLDV2_QUERY_LEN) return `ICMP6, ${name} v2${this.mldv2Query(n.at, len)}, length ${len}`;
+      return `ICMP6, ${name} unknown-version (len ${len}) , length ${len}`;
+    }
+    if (h.type === ICMPV6_MLD_REPORT || h.type === ICMPV6_MLD_DONE)
+      return `ICMP6, ${name}${this.mld(n.at)}, length ${len}`;
     return `ICMP6, ${name}, length ${len}`;
+  }
+
+  /** MLDv1's body (RFC 2710 §3): "max resp delay: 10000 addr: ::" ('' when not captured). */
+  private mld(at: number): string {
+    if (at + MLD_LEN > this.b.length) return '';
+    return `max resp delay: ${u16(this.b, at + 4)} addr: ${ipv6ToString(this.b, at + 8)}`;
+  }
+
+  /** An MLDv2 query's (RFC 3810 §5.1): " [gaddr ff15::1, 2 source(s)]" ('' when not captured). */
+  private mldv2Query(at: number, len: number): string {
+    if (at + MLDV2_QUERY_LEN > this.b.length) return '';
+    const sources = u16(this.b, at + 26);
+    let s = ` [gaddr ${ipv6ToString(this.b, at + 8)}`;
+    if (sources > 0)
+      s += len < MLDV2_QUERY_LEN + sources * 16 ? ' [invalid number of sources]' : `, ${sources} source(s)`;
+    return `${s}]`;
   }
 
   /**
@@ -765,3 +802,32 @@ function dnsText(m: DnsMessage, len: number): string {
 }
 
 export { LINKTYPE_ETHERNET };
+
+/**
+ * tcpdump's words for an IPv6 routing header at `p` (RFC 8200 §4.4; types 0 and 2 list their addresses, 4 its
+ * segments, RFC 8754): "RT6 (len=4, type=0 [Deprecated], segleft=1, [0]2001:db8::a, [1]2001:db8::b) ". An
+ * unknown type (or an odd length) ends "… (invalid)" and tcpdump prints nothing after it; null when the header
+ * is not all captured.
+ */
+function rt6Text(b: Uint8Array, p: number): string | null {
+  const len = b[p + 1];
+  if (p + (len + 1) * 8 > b.length) return null;
+  const type = b[p + 2];
+  let s = `RT6 (len=${len}, type=${type}${type === 0 ? ' [Deprecated]' : ''}, segleft=${b[p + 3]}`;
+  if (type === 0 || type === 2) {
+    if (u32(b, p + 4)) s += `, rsv=0x${u32(b, p + 4).toString(16)}`;
+    if (len % 2 === 1) return `${s} #invalid length# (invalid)`;
+    for (let i = 0; i < len / 2; i++) s += `, [${i}]${ipv6ToString(b, p + 8 + i * 16)}`;
+    return `${s}) `;
+  }
+  if (type === 4) {
+    const last = b[p + 4];
+    s += `, last-entry=${last}`;
+    if (b[p + 5]) s += `, flags=0x${b[p + 5].toString(16)}`;
+    s += `, tag=${u16(b, p + 6).toString(16)}`;
+    for (let i = 0; i <= last && p + 8 + (i + 1) * 16 <= b.length; i++)
+      s += `, [${i}]${ipv6ToString(b, p + 8 + i * 16)}`;
+    return `${s}) `;
+  }
+  return `${s} (unknown type) (invalid)`;
+}

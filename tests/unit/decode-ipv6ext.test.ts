@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { decodeLayers, type Layer } from '../../main/decode/index.ts';
+import { decodeLayers, summarize, type Layer } from '../../main/decode/index.ts';
 import { readCaptureFileSync } from '../../main/pcap/index.ts';
 import { pcapHeader } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
@@ -598,6 +598,26 @@ function subtreesOf(layers: Layer[]): Layer[] {
   layers.forEach(walk);
   return out;
 }
+
+describe('one-line summaries', () => {
+  it('the built frames read as tcpdump -n prints them: MLD queries and v1 messages, RT6, no next header', () => {
+    // They read "ICMP6, type 130", walked past routing headers unnamed and said "ip-proto-59 0".
+    const file = builtCapture();
+    const want = execFileSync('tcpdump', ['-nr', file], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.slice(l.indexOf(' ') + 1));
+    const got: string[] = [];
+    readCaptureFileSync(file, (r) => got.push(summarize(r.data, r.linkType)));
+    expect(got).toEqual(want);
+    expect(
+      want.filter((l) => / RT6 \(|multicast listener (query|report|done)|no next header/.test(l)).length,
+    ).toBe(12);
+  });
+});
 
 describe('a frame the snaplen cut', () => {
   const veth18 = frame('synthetic/edge/veth.pcap', 18);
