@@ -85,8 +85,7 @@ export class LiveCorrelator {
   private session: LoadedSession | null = null;
   /** Wall time (ms) the last poll ended: lanes are judged quiet as of then (see watermark()). */
   private polledAt: number;
-  /** Per node: its clock offset to the reference as of the last snapshot (ns; empty before the first). */
-  /** The last snapshot's clocks (null before the first). */
+  /** Every node's clock as of the last snapshot (null before the first). */
   private clock: NodeClocks | null = null;
   /** Phase B over a bounded window: old journeys are frozen, each snapshot relinks only the recent ones. */
   readonly window = new LinkWindow();
