@@ -350,12 +350,14 @@ export function computeIdentity(
       w[nw++] = frame[base + l4];
       w[nw++] = frame[base + l4 + 1];
       w[nw++] = u16(frame, base + l4 + ICMP_SEQ);
-      // ICMPv6 other than echo (NDP, MLD, router solicitations) has no per-packet id at all, and the same
-      // report comes from every host: add the addresses (link-local, never NAT'ed), as for IGMP below.
       const t6 = frame[base + l4];
-      if (proto === PROTO_ICMPV6 && t6 !== ICMPV6_ECHO_REQUEST && t6 !== ICMPV6_ECHO_REPLY)
-        mixIpv6(f, frame, base, n);
       quotes = icmpError(proto, t6);
+      // ICMPv6 other than echo and errors (NDP, MLD, router solicitations) has no per-packet id at all, and the
+      // same report comes from every host: add the addresses (link-local, never NAT'ed), as for IGMP below. Not
+      // an error's: conntrack rewrites them (with its quote) on the way back through a NAT; its quote tells it
+      // apart (quotedTail), as an echo's payload does.
+      if (proto === PROTO_ICMPV6 && !quotes && t6 !== ICMPV6_ECHO_REQUEST && t6 !== ICMPV6_ECHO_REPLY)
+        mixIpv6(f, frame, base, n);
       if (quotes) quotedFlow(proto === PROTO_ICMPV6, frame, base + l4 + ICMP_MIN, base + n, out);
     } else if (proto === PROTO_TCP) {
       if (l4 < 0 || l4 + TCP_ACK_END > n) return;
@@ -388,7 +390,7 @@ function tail(
   const p = f.payloadOffset;
   if (p < 0 || f.payloadLen < 0 || f.fragOffset !== 0) return;
   if (quotes) {
-    quotedTail(f.proto === PROTO_ICMPV6, frame, base + p, base + n, out);
+    quotedTail(f.proto === PROTO_ICMPV6, frame, base + p, base + n, base + p + f.payloadLen, out);
     return;
   }
   const want = Math.min(TAIL_PAYLOAD_BYTES, f.payloadLen);
@@ -408,9 +410,19 @@ function tail(
  * An ICMP error's tail: of the packet it quotes at frame[q], what no NAT on the way rewrites (conntrack translates
  * the quote's addresses, ports, ICMP id and checksums as it translates the error, so the raw bytes differ per side):
  * IPv4's id, protocol and total length, IPv6's payload length, next header and flow label, and a quoted TCP
- * segment's sequence number or UDP length. Unknown when the quote is cut before them.
+ * segment's sequence number or UDP length. Unknown when the quote is cut before them. IPv6 has no IP id, in the error
+ * or in its quote, and an error's key has no addresses (NAT rewrites them): the quoted packet's first payload bytes
+ * (quotedPayload6) keep two hosts' errors for two datagrams of one size apart. `end`: the captured bytes';
+ * `quoteEnd`: the error's, as its headers say.
  */
-function quotedTail(v6: boolean, frame: Uint8Array, q: number, end: number, out: Identity): void {
+function quotedTail(
+  v6: boolean,
+  frame: Uint8Array,
+  q: number,
+  end: number,
+  quoteEnd: number,
+  out: Identity,
+): void {
   let h = 0x3c6ef372;
   let at: number;
   let proto: number;
@@ -429,6 +441,44 @@ function quotedTail(v6: boolean, frame: Uint8Array, q: number, end: number, out:
   }
   if (at >= 0 && proto === PROTO_TCP && at + 8 <= end) h = fmix(h ^ i32(frame, at + 4));
   else if (at >= 0 && proto === PROTO_UDP && at + 6 <= end) h = fmix(h ^ u16(frame, at + 4));
+  if (v6) {
+    const pay = quotedPayload6(frame, proto, at, end, quoteEnd);
+    if (pay === PAYLOAD_CUT) return;
+    if (pay >= 0) {
+      // As many bytes as the error holds, up to TAIL_PAYLOAD_BYTES: the same on every copy of it, else unknown.
+      const want = Math.max(0, Math.min(TAIL_PAYLOAD_BYTES, quoteEnd - pay));
+      if (pay + want > end) return;
+      if (proto === PROTO_ICMPV6) h = fmix(h ^ u16(frame, at + ICMP_SEQ));
+      for (let i = 0; i < want; i++) h = Math.imul(h ^ frame[pay + i], 0x01000193);
+      h = fmix(h ^ want);
+    }
+  }
   out.tailKnown = true;
   out.tail = h;
+}
+
+/** quotedPayload6: the quote holds the quoted packet's L4 header but the capture cut it (the tail is unknown). */
+const PAYLOAD_CUT = -2;
+const TCP_DATA_OFFSET = 12;
+const UDP_HEADER_LEN = 8;
+
+/**
+ * Where the payload of a quoted IPv6 TCP segment, UDP datagram or ICMPv6 echo (whose seq NAT leaves alone, unlike
+ * its id) starts (its L4 header at frame[at], straight after the IPv6 header); -1 for any other packet or when the
+ * quote ends inside that header; PAYLOAD_CUT when the quote holds the header and the capture does not.
+ */
+function quotedPayload6(frame: Uint8Array, proto: number, at: number, end: number, quoteEnd: number): number {
+  let header: number;
+  if (proto === PROTO_UDP) header = UDP_HEADER_LEN;
+  else if (proto === PROTO_TCP) header = TCP_DATA_OFFSET + 1;
+  else if (proto === PROTO_ICMPV6) header = ICMP_MIN;
+  else return -1;
+  if (at + header > quoteEnd) return -1;
+  if (at + header > end) return PAYLOAD_CUT;
+  if (proto === PROTO_TCP) return at + (frame[at + TCP_DATA_OFFSET] >> 4) * 4;
+  if (proto === PROTO_ICMPV6) {
+    const type = frame[at];
+    return type === ICMPV6_ECHO_REQUEST || type === ICMPV6_ECHO_REPLY ? at + ICMP_MIN : -1;
+  }
+  return at + UDP_HEADER_LEN;
 }
