@@ -439,6 +439,10 @@ function quotedTail(
     proto = frame[q + 6];
     at = q + 40;
   }
+  // The quoted TCP sequence number or UDP length: unknown (not left out) when the error holds it and the capture
+  // cut it, so that a copy cut by the snaplen still joins the whole one on another lane.
+  const l4 = proto === PROTO_TCP ? 8 : proto === PROTO_UDP ? 6 : 0;
+  if (at >= 0 && l4 && at + l4 > end && at + l4 <= quoteEnd) return;
   if (at >= 0 && proto === PROTO_TCP && at + 8 <= end) h = fmix(h ^ i32(frame, at + 4));
   else if (at >= 0 && proto === PROTO_UDP && at + 6 <= end) h = fmix(h ^ u16(frame, at + 4));
   if (v6) {

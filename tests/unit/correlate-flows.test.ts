@@ -202,6 +202,32 @@ describe('flows from the rows’ tuple hashes and from the journeys’ paths', (
     }
   });
 
+  it('an ICMP error cut by the snaplen inside its quoted UDP header still crosses the NAT as one journey', () => {
+    // nat-icmp with ens33 captured at a snaplen of 67: the errors' quoted UDP length (frame bytes 66–67) cut in half.
+    // The quote's tail hashed what was left and was "known", so the cut copy never met the whole one on veth1.
+    for (const obs of [undefined, ObservationTable.published()]) {
+      const { lanes, interfaces } = loadLanes(fixtureFiles('nat-icmp'));
+      const c = new Correlator({}, decodeFields, obs);
+      c.setInterfaces(interfaces);
+      for (const l of lanes) {
+        const cap = c.addCapture({ node: l.node, iface: l.iface, linkType: l.linkType });
+        for (const r of l.records)
+          c.pushFrame(
+            cap,
+            r.offset,
+            r.sec,
+            r.nsec,
+            r.origLen,
+            l.iface === 'ens33' ? r.data.slice(0, 67) : r.data,
+          );
+      }
+      const res = c.result();
+      const errors = [...Array(res.journeyCount).keys()].filter((k) => res.rows.proto(res.firstRow(k)) === 1);
+      expect(errors).toHaveLength(2);
+      for (const k of errors) expect(res.hops(k).map((h) => h.iface)).toEqual(['veth1', 'ens33']);
+    }
+  });
+
   it('a need-to-frag quoting a VXLAN packet joins the flow of the pod connection inside it', () => {
     // tests/fixtures/vxlan-pmtu (crafted): two pods' connections share one outer tuple; each big segment draws an
     // underlay router's need-to-frag.
