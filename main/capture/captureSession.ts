@@ -19,7 +19,13 @@ import { defaultKnownHostsFiles, resolveTarget, type ResolvedTarget } from '../s
 import { defaultBufferKiB } from './captureBuffer.ts';
 import { probeClock, type ClockProbe } from './clockProbe.ts';
 import { InterfaceCapture, type IfaceCaptureStatus } from './interfaceCapture.ts';
-import { emptySelectors, selectInterfaces, selectorNodeMatches, type Selected } from './selection.ts';
+import {
+  emptySelectors,
+  missingInterfaces,
+  selectInterfaces,
+  selectorNodeMatches,
+  type Selected,
+} from './selection.ts';
 import {
   captureFileName,
   checkNodeName,
@@ -335,7 +341,8 @@ export class CaptureSession extends EventEmitter {
       const mine = (this.selectors ?? ['*']).filter((sel) => selectorNodeMatches(sel, n.spec.name));
       this.setNode(n, {});
       if (mine.length === 0) return; // nothing asked of this node: connected, capturing nothing
-      const selection = selectInterfaces(mine, [d]);
+      // The session's node globs may name interfaces other nodes have: this node lacking one is no failure.
+      const selection = selectInterfaces(mine, [d], true);
       if (selection.length === 0)
         throw new HopscopeError('IFACE_UNKNOWN', `${n.spec.name}: no interface matched ${mine.join(' ')}`);
       const checks = await Promise.all(selection.map((sel) => this.checkFilter(n, sel.iface)));
@@ -491,6 +498,12 @@ export class CaptureSession extends EventEmitter {
   select(selectors: string[]): Selected[] {
     const { usable, up } = this.usableSelectors(selectors);
     return selectInterfaces(usable, up);
+  }
+
+  /** What select() skipped: nodes of a node glob lacking an exact interface name others have (a warning's matter). */
+  missingInterfaces(selectors: string[]): string[] {
+    const { usable, up } = this.usableSelectors(selectors);
+    return missingInterfaces(usable, up);
   }
 
   /** Of the selectors select() takes now, those that select nothing (emptySelectors: a warning's matter). */

@@ -99,9 +99,31 @@ export function selectorNodeMatches(sel: string, node: string): boolean {
   return globMatch(parseGlob(colon >= 0 ? sel.slice(0, colon) : '*'), node);
 }
 
-/** Resolves selectors to (node, iface) pairs; an exact name that is not there is IFACE_UNKNOWN. */
-export function selectInterfaces(selectors: string[], nodes: NodeInterfaces[]): Selected[] {
+/**
+ * Resolves selectors to (node, iface) pairs. An exact interface name that is not there is IFACE_UNKNOWN on a node
+ * the selector names exactly (`node-1:eth9`), or when no node it names has it; a node of a node glob (`cni0` is
+ * `*:cni0`) that lacks it is skipped (missingInterfaces says so): a node has no cni0 bridge until its first pod.
+ * `some`: `nodes` are some of the session's (a node joining late), whose others may have it: never an error then.
+ */
+export function selectInterfaces(selectors: string[], nodes: NodeInterfaces[], some = false): Selected[] {
+  return resolve(selectors, nodes, some).selected;
+}
+
+/**
+ * What selectInterfaces skipped: 'node-3 has no interface "cni0"' for each node of a node glob that lacks an exact
+ * interface name other nodes have (a warning's matter: the others are captured).
+ */
+export function missingInterfaces(selectors: string[], nodes: NodeInterfaces[], some = false): string[] {
+  return resolve(selectors, nodes, some).missing;
+}
+
+function resolve(
+  selectors: string[],
+  nodes: NodeInterfaces[],
+  some: boolean,
+): { selected: Selected[]; missing: string[] } {
   const out: Selected[] = [];
+  const missing: string[] = [];
   const seen = new Set<string>();
   for (const sel of selectors) {
     const colon = sel.indexOf(':');
@@ -113,10 +135,10 @@ export function selectInterfaces(selectors: string[], nodes: NodeInterfaces[]): 
     const matchedNodes = nodes.filter((n) => globMatch(nodeTokens, n.node));
     if (matchedNodes.length === 0)
       throw new HopscopeError('USAGE', `--iface '${sel}': no node named ${nodePat}`);
+    const lacking: string[] = [];
     for (const n of matchedNodes) {
       const hits = n.interfaces.filter((i) => wanted(i, ifPat, ifTokens));
-      if (hits.length === 0 && !isGlob(ifPat))
-        throw new HopscopeError('IFACE_UNKNOWN', `${n.node} has no interface ${JSON.stringify(ifPat)}`);
+      if (hits.length === 0 && !isGlob(ifPat)) lacking.push(n.node);
       for (const i of hits) {
         if (!i.capturable) {
           if (!isGlob(ifPat))
@@ -132,8 +154,14 @@ export function selectInterfaces(selectors: string[], nodes: NodeInterfaces[]): 
         out.push({ node: n.node, iface: i.name });
       }
     }
+    if (lacking.length > 0 && (!isGlob(nodePat) || (!some && lacking.length === matchedNodes.length)))
+      throw new HopscopeError(
+        'IFACE_UNKNOWN',
+        `${lacking.join(', ')} ${lacking.length > 1 ? 'have' : 'has'} no interface ${JSON.stringify(ifPat)}`,
+      );
+    for (const node of lacking) missing.push(`${node} has no interface ${JSON.stringify(ifPat)}`);
   }
-  return out;
+  return { selected: out, missing };
 }
 
 /**

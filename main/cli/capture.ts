@@ -387,6 +387,8 @@ const cmd: Command = {
       unhook();
       throw e;
     }
+    for (const m of session.missingInterfaces(selectors.length ? selectors : ['*']))
+      console.error(`hopscope capture: warning: ${m}: not captured there`);
     if (selection.length > 0)
       for (const sel of session.emptySelectors(selectors))
         console.error(

@@ -111,6 +111,54 @@ describe.sequential('capture on flannel-vxlan', () => {
     ).toHaveLength(2);
   });
 
+  it('an exact interface name one node lacks (its pod veth): the other captures it, the lacking one is said', async () => {
+    // `--iface veth2053e67d` is `*:veth2053e67d`: node-1's pod veth. node-2 has another; it failed the whole capture
+    // (IFACE_UNKNOWN), as a node with no cni0 before its first pod did for `--iface cni0`.
+    const dir = tmp('missing');
+    const run = startCapture([
+      ...labArgs,
+      '--node',
+      'node-1',
+      '--node',
+      'node-2',
+      '--iface',
+      'ens33',
+      '--iface',
+      'veth2053e67d',
+      '--duration',
+      '2',
+      '--out',
+      dir,
+    ]);
+    expect(await run.exit).toBe(0);
+    expect(run.err()).toContain(
+      'hopscope capture: warning: node-2 has no interface "veth2053e67d": not captured there',
+    );
+    expect(pcaps(dir).sort()).toEqual([
+      'node-1__ens33.pcap',
+      'node-1__veth2053e67d.pcap',
+      'node-2__ens33.pcap',
+    ]);
+    // Named on that node, it still is an error.
+    const named = startCaptureSync([
+      '--node',
+      'node-2=root@10.1.10.10',
+      '--identity',
+      LAB_KEY,
+      '--known-hosts',
+      KNOWN_HOSTS,
+      '--iface',
+      'node-2:veth2053e67d',
+      '--duration',
+      '2',
+      '--out',
+      tmp('missing-named'),
+    ]);
+    expect(named.code).toBe(1);
+    expect(named.err).toContain('IFACE_UNKNOWN');
+    expect(labTcpdumps()).toEqual([]);
+  });
+
   it('a filter the node rejects → FILTER_INVALID before any capture starts', () => {
     const d = tmp('badfilter');
     const r = startCaptureSync([

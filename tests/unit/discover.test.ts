@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ifaceNameProblem } from '../../main/discover/ifaceName.ts';
 import { ifaceWithAddress, parseIpOutputs, routeDevFor } from '../../main/discover/parseIp.ts';
-import { emptySelectors, selectInterfaces } from '../../main/capture/selection.ts';
+import { emptySelectors, missingInterfaces, selectInterfaces } from '../../main/capture/selection.ts';
 
 const FIX = new URL('../fixtures/', import.meta.url).pathname;
 const SCENARIOS = ['kubenet', 'kube-proxy', 'flannel-hostgw', 'flannel-vxlan', 'calico-bgp', 'calico-ipip'];
@@ -230,5 +230,29 @@ describe('hostile and malformed discovery input', () => {
     );
     expect(() => selectInterfaces(['node-9:*'], [n])).toThrow(/no node/);
     expect(selectInterfaces(['node-1:nomatch*'], [n])).toEqual([]);
+  });
+
+  it('an exact name one node of a node glob lacks (no cni0 before its first pod) skips it, with a warning', () => {
+    // The flannel node of a kubeadm cluster, and another like it before its first pod (no cni0 yet).
+    const withCni = { ...load('capture-kubeadm', 'kubeadm-flannel'), node: 'node-1' };
+    const bare = {
+      ...withCni,
+      node: 'node-3',
+      interfaces: withCni.interfaces.filter((i) => i.name !== 'cni0' && !i.name.startsWith('veth')),
+    };
+    expect(withCni.interfaces.some((i) => i.name === 'cni0')).toBe(true);
+    // `cni0` is `*:cni0`: node-1's is captured, node-3 is said to lack one (it failed the whole capture).
+    expect(selectInterfaces(['cni0'], [withCni, bare])).toEqual([{ node: 'node-1', iface: 'cni0' }]);
+    expect(missingInterfaces(['cni0', 'ens33'], [withCni, bare])).toEqual(['node-3 has no interface "cni0"']);
+    expect(selectInterfaces(['node-*:cni0'], [withCni, bare])).toEqual([{ node: 'node-1', iface: 'cni0' }]);
+    // Named exactly, or lacking on every node it names: still IFACE_UNKNOWN.
+    expect(() => selectInterfaces(['node-3:cni0'], [withCni, bare])).toThrow(
+      expect.objectContaining({ code: 'IFACE_UNKNOWN', message: 'node-3 has no interface "cni0"' }),
+    );
+    expect(() => selectInterfaces(['eth9'], [withCni, bare])).toThrow(
+      expect.objectContaining({ code: 'IFACE_UNKNOWN', message: 'node-1, node-3 have no interface "eth9"' }),
+    );
+    // A node joining late (some of the nodes): no error, the others may have it.
+    expect(selectInterfaces(['cni0', 'ens33'], [bare], true).map((s) => s.iface)).toEqual(['ens33']);
   });
 });
