@@ -337,7 +337,12 @@ export class LoadedSession {
         [src, sp],
         [dst, dp],
       ] as const)
-        out.push(port >= 0 ? `${ip} ${ip}:${port} ${ip}.${port} ${port}` : ip);
+        // IPv6 also as [addr]:port, as the hop ladder, kubectl and ss write it.
+        out.push(
+          port >= 0
+            ? `${ip} ${ip}:${port} ${ip}.${port} ${port}${ip.includes(':') ? ` [${ip}]:${port}` : ''}`
+            : ip,
+        );
       out.push(`src=${src} dst=${dst} ${src}>${dst}`);
       if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);
     }
@@ -366,7 +371,9 @@ export class LoadedSession {
       this.summaryIndex = this.summaryIndex ?? [];
       for (let k = kept; k < n; k++) {
         const j = this.journeySummary(k);
-        const text = `${j.summary} ${j.proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1} ${this.hopWords(k)}`;
+        // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).
+        const proto = j.proto === 'ICMP6' ? 'ICMP6 ICMPv6' : j.proto;
+        const text = `${j.summary} ${proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1} ${this.hopWords(k)}`;
         // Words between single spaces (and one at each end), so that a word matches whole: ` ${w} `.
         this.summaryIndex[k] = ` ${text.toLowerCase().split(/\s+/).map(filterWord).join(' ')} `;
       }

@@ -636,6 +636,24 @@ describe('the journey filter', () => {
     }
   });
 
+  it('IPv6 endpoints: [addr]:port as the ladder, kubectl and ss write it, and ICMPv6 by its Wireshark name', async () => {
+    const svc2 = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    try {
+      const s = await ok<SessionInfo>(svc2.call('openPaths', { paths: ['tests/fixtures/nat6'] }));
+      const total = async (filter: string) =>
+        (await ok<JourneyPage>(svc2.call('listJourneys', { sessionId: s.id, filter, from: 0, count: 1000 })))
+          .total;
+      const pod = await total('fd44::5:8080');
+      expect(pod).toBeGreaterThan(5);
+      expect(await total('[fd44::5]:8080')).toBe(pod);
+      expect(await total('[fd77::20]:30080')).toBe(pod);
+      expect(await total('icmpv6')).toBe(await total('icmp6'));
+      expect(await total('icmp6')).toBeGreaterThan(0);
+    } finally {
+      svc2.close();
+    }
+  });
+
   it('matches whole words (no 192.168.0.3 in .33), src/dst, a > b, outer headers, not and or: as the CLI JSON says', async () => {
     const svc2 = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
     type JHop = {

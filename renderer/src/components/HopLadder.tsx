@@ -143,13 +143,11 @@ function Packet({
     <div className="inner">
       <div className="ip">
         <span className={natSrc ? 'nat-changed' : ''} data-testid={natSrc ? 'nat-src' : undefined}>
-          {hop.src}
-          {hop.srcPort !== null ? `:${hop.srcPort}` : ''}
+          {endpoint(hop.src, hop.srcPort)}
         </span>{' '}
         →{' '}
         <span className={natDst ? 'nat-changed' : ''} data-testid={natDst ? 'nat-dst' : undefined}>
-          {hop.dst}
-          {hop.dstPort !== null ? `:${hop.dstPort}` : ''}
+          {endpoint(hop.dst, hop.dstPort)}
         </span>
         <span className={`ttl${ttlChanged ? ' changed' : ''}`} data-testid="ttl">
           TTL {hop.ttl ?? '–'}
@@ -157,4 +155,10 @@ function Packet({
       </div>
     </div>
   );
+}
+
+/** An address with its port: `10.1.10.9:8472`, and an IPv6 one bracketed (`[fd44::5]:8080`: `fd44::5:8080` is an address). */
+function endpoint(ip: string, port: number | null): string {
+  if (port === null) return ip;
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
 }
