@@ -64,7 +64,12 @@ export interface ClockInfo {
    * A drifting clock (null: steady): offsetNs is its offset at `atNs` (ns since the epoch, a decimal string, on
    * the reference clock), and it grows by `ppm` millionths of the time since. Times are corrected along it.
    */
-  rate: { ppm: number; atNs: string } | null;
+  rate: { ppm: number; ppmUncertainty: number; atNs: string } | null;
+  /**
+   * The estimate before any override, when it drifts: its rate and the offsets it gives at the first and the last
+   * packet that bounded it (a steady override cannot follow it); null otherwise.
+   */
+  estimatedRate: { ppm: number; ppmUncertainty: number; fromOffsetNs: number; toOffsetNs: number } | null;
 }
 
 export interface SessionInfo {

@@ -159,9 +159,18 @@ export class LoadedSession {
         outsideEstimate: overridden && outsideTraffic(c),
         // The CLI's clock line reason, naming the override rather than --clock.
         note: clockReason(c, APP_SETTER),
+        estimatedRate: est.rate
+          ? {
+              ppm: est.rate.ppm,
+              ppmUncertainty: est.rate.ppmUncertainty,
+              fromOffsetNs: Math.round(est.offsetNs + est.rate.ppm * 1e-6 * (est.rate.fromNs - est.rate.atNs)),
+              toOffsetNs: Math.round(est.offsetNs + est.rate.ppm * 1e-6 * (est.rate.toNs - est.rate.atNs)),
+            }
+          : null,
         rate: c.rate
           ? {
               ppm: c.rate.ppm,
+              ppmUncertainty: c.rate.ppmUncertainty,
               atNs: (
                 BigInt(this.result.baseSec) * 1_000_000_000n +
                 BigInt(Math.round(c.rate.atNs))

@@ -61,6 +61,8 @@ export interface ClockEstimate {
 
 export interface ClockRate {
   ppm: number;
+  /** How far the rate may be off: half the range of slopes of the lines inside the bounds (summed along a chain). */
+  ppmUncertainty: number;
   atNs: number;
   /** The reference times of the first and the last packet that bounded the line (uncertaintyNs holds between). */
   fromNs: number;
@@ -248,6 +250,8 @@ interface Edge {
   samples: number;
   /** 'traffic-drift': how fast the offset d grows (per ns of reference time); est is its value at the anchor. */
   rate?: number;
+  /** 'traffic-drift': how far the rate may be off (BoundsLine.rMin/rMax). */
+  rateUnc?: number;
   /** 'traffic-drift': the first and the last bound's reference times (the line is known between them). */
   span?: [number, number];
   /** Crossed bounds (by a microsecond or more): how far apart, over how long (ClockEstimate.drift, without the node). */
@@ -267,6 +271,9 @@ export interface BoundsLine {
   /** The first and the last bound's times (as given, not less `at`). */
   first: number;
   last: number;
+  /** The slopes of the lines inside the bounds (as far inside as this one, when it is outside): [rMin, rMax]. */
+  rMin: number;
+  rMax: number;
 }
 
 type Points = { delta: ArrayLike<number>; at: ArrayLike<number> };
@@ -336,7 +343,7 @@ export function fitBounds(
     const loAt = peak((q) => L(q) + q * (t - at), r1, r2, -1);
     spread = Math.max(spread, U(hiAt) + hiAt * (t - at) - mine, mine - (L(loAt) + loAt * (t - at)));
   }
-  return { c, r, margin, spread, first, last };
+  return { c, r, margin, spread, first, last, rMin: r1, rMax: r2 };
 }
 
 /**
@@ -423,6 +430,7 @@ function trafficEdge(
       method: 'traffic-drift',
       samples,
       rate: line.r,
+      rateUnc: (line.rMax - line.rMin) / 2,
       span: [line.first, line.last],
     };
   return { est, unc: (lo - hi) / 2, method: 'traffic-inconsistent', samples, moved };
@@ -494,7 +502,8 @@ export function estimateClocks(
             const [from, to] = e.span ?? [out[u].rate?.fromNs ?? Infinity, out[u].rate?.toNs ?? -Infinity];
             const fromNs = Math.min(from, out[u].rate?.fromNs ?? Infinity);
             const toNs = Math.max(to, out[u].rate?.toNs ?? -Infinity);
-            out[v].rate = { ppm: rate * 1e6, atNs: at, fromNs, toNs };
+            const ppmUncertainty = (out[u].rate?.ppmUncertainty ?? 0) + (e.rateUnc ?? 0) * 1e6;
+            out[v].rate = { ppm: rate * 1e6, ppmUncertainty, atNs: at, fromNs, toNs };
           } else delete out[v].rate;
           // Crossed bounds on this link say how far the offset moved; through an inconsistent node, its own.
           const drift = e.moved ? { against: nodes[u], ...e.moved } : out[u].drift;

@@ -95,6 +95,7 @@ export function documentHead(res: CorrelationResult): Record<string, unknown> {
       rate: c.rate
         ? {
             ppm: c.rate.ppm,
+            ppmUncertainty: c.rate.ppmUncertainty,
             atNs: epochNs(res.baseSec, c.rate.atNs),
             fromNs: epochNs(res.baseSec, c.rate.fromNs),
             toNs: epochNs(res.baseSec, c.rate.toNs),

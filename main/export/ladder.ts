@@ -114,7 +114,7 @@ export function clockReason(c: ClockEstimate, set: OffsetSetter = CLI_SETTER): s
     );
   if (c.method === 'traffic-inconsistent')
     return c.drift ? driftHint(c.node, c.drift, set) : inconsistentHint(set);
-  if (c.rate && c.uncertaintyNs < Infinity) return rateNote(c.node, c.reference, c.rate.ppm);
+  if (c.rate && c.uncertaintyNs < Infinity) return rateNote(c.node, c.reference, c.rate);
   return null;
 }
 
@@ -122,13 +122,20 @@ export function clockReason(c: ClockEstimate, set: OffsetSetter = CLI_SETTER): s
  * A drifting clock's note ('traffic-drift'): how fast it moves on the reference's and that times are corrected
  * along the line, the offset shown being the one at the first packets across nodes (ClockRate.atNs).
  */
-export function rateNote(node: string, reference: string, ppm: number): string {
+export function rateNote(node: string, reference: string, rate: { ppm: number; ppmUncertainty: number }): string {
+  const ppm = rate.ppm;
   const per = duration(Math.abs(ppm) * 1e3);
   return (
     `${node}'s clock ${ppm >= 0 ? 'gains' : 'loses'} ${per} a second on ${reference}'s ` +
-    `(${Math.abs(ppm).toFixed(ppm >= 10 || ppm <= -10 ? 1 : 2)} ppm), corrected along the capture; the offset ` +
-    'shown is the one at the first packets across nodes'
+    `(${ppmText(Math.abs(ppm), rate.ppmUncertainty)}), corrected along the capture; the offset shown is the one at ` +
+    'the first packets across nodes'
   );
+}
+
+/** "50.4 ± 0.4 ppm": a rate to the digits its uncertainty leaves (two below 1 ppm, else one). */
+export function ppmText(ppm: number, uncertainty: number): string {
+  const digits = uncertainty < 1 ? 2 : 1;
+  return `${ppm.toFixed(digits)} ± ${uncertainty.toFixed(digits)} ppm`;
 }
 
 /**
@@ -158,7 +165,9 @@ export function clockLine(c: ClockEstimate): string {
 
 /** What the traffic gave a manual node: "+400.0 µs ± 2.0 µs", "+3.000 s ± 10.3 µs drifting +300.0 ppm". */
 function trafficSays(t: NonNullable<ClockEstimate['traffic']>): string {
-  const rate = t.rate ? ` drifting ${t.rate.ppm >= 0 ? '+' : '-'}${Math.abs(t.rate.ppm).toFixed(1)} ppm` : '';
+  const rate = t.rate
+    ? ` drifting ${t.rate.ppm >= 0 ? '+' : '-'}${ppmText(Math.abs(t.rate.ppm), t.rate.ppmUncertainty)}`
+    : '';
   return `${signed(t.offsetNs)} ± ${duration(t.uncertaintyNs)}${rate}`;
 }
 

@@ -148,6 +148,9 @@ describe(`${SCENARIO}: a drifting node-2 clock`, () => {
       expect(c.method).toBe('traffic-drift');
       // 20 s of pings each bounded within a few µs: the rate to a fraction of a ppm.
       expect(Math.abs(c.rate!.ppm - ppm)).toBeLessThan(0.5);
+      // And within what the slopes of the lines inside the bounds leave.
+      expect(Math.abs(c.rate!.ppm - ppm)).toBeLessThanOrEqual(c.rate!.ppmUncertainty);
+      expect(c.rate!.ppmUncertainty).toBeLessThan(1);
       expect(c.drift).toBeUndefined();
       expect(canonical(res)).toEqual(baseJourneys);
       // Every corrected time is the true one (the recording's: one clock) within the band and a µs.
@@ -163,7 +166,7 @@ describe(`${SCENARIO}: a drifting node-2 clock`, () => {
       expect(clockLine(c)).toMatch(
         new RegExp(
           `^clock node-2: [+-][\\d.]+ (ns|µs|ms|s) ± [\\d.]+ (ns|µs) vs node-1 \\(traffic-drift, 80 packets: ` +
-            `node-2's clock ${ppm > 0 ? 'gains' : 'loses'} [\\d.]+ µs a second on node-1's \\([\\d.]+ ppm\\), ` +
+            `node-2's clock ${ppm > 0 ? 'gains' : 'loses'} [\\d.]+ µs a second on node-1's \\([\\d.]+ ± [\\d.]+ ppm\\), ` +
             'corrected along the capture; the offset shown is the one at the first packets across nodes\\)$',
         ),
       );
@@ -271,10 +274,10 @@ describe(`${SCENARIO}: a drifting node-2 clock`, () => {
       );
       expect(out.status).toBe(0);
       expect(out.stdout).toMatch(
-        /clock node-2: \+3\.000 s ± 0 ns vs node-1 \(manual; the traffic says \+3\.000 s ± [\d.]+ µs drifting \+300\.\d ppm\)/,
+        /clock node-2: \+3\.000 s ± 0 ns vs node-1 \(manual; the traffic says \+3\.000 s ± [\d.]+ µs drifting \+300\.\d+ ± [\d.]+ ppm\)/,
       );
       expect(out.stderr).toMatch(
-        /node-2's offset \+3\.000 s \(--clock\) is outside what the traffic says, \+3\.000 s ± [\d.]+ µs drifting \+300\.\d ppm/,
+        /node-2's offset \+3\.000 s \(--clock\) is outside what the traffic says, \+3\.000 s ± [\d.]+ µs drifting \+300\.\d+ ± [\d.]+ ppm/,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

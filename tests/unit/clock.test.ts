@@ -280,7 +280,7 @@ describe('clock options', () => {
         expect(clockLine(c)).toMatch(
           new RegExp(
             `\\(traffic-drift, \\d+ packets: node-2's clock ${ppm > 0 ? 'gains' : 'loses'} [\\d.]+ µs a second on ` +
-              "node-1's \\(\\d+\\.\\d ppm\\), corrected along the capture",
+              "node-1's \\(\\d+\\.\\d+ ± \\d+\\.\\d+ ppm\\), corrected along the capture",
           ),
         );
         // The JSON export says it too, as numbers.

@@ -167,7 +167,9 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
       await p.click('[data-testid=tab-clocks]');
       const rate = p.locator('[data-testid=clocks] tr[data-node="node-2"] [data-testid=clock-rate]');
       await rate.waitFor();
-      expect(Number(/^([+-][\d.]+) ppm$/.exec((await rate.textContent())!)![1])).toBeCloseTo(50, 0);
+      expect(
+        Number(/^([+−][\d.]+) ± [\d.]+ ppm$/.exec((await rate.textContent())!)![1].replace('−', '-')),
+      ).toBeCloseTo(50, 0);
       const row = (await p.locator('tr[data-node="node-2"]').textContent())!;
       expect(row).toContain('traffic-drift');
       expect(row).toContain("node-2's clock gains");

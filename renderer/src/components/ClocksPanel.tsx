@@ -57,8 +57,7 @@ export function ClocksPanel() {
                 {formatDuration(c.offsetNs)}
                 {c.rate ? (
                   <div className="muted small" data-testid="clock-rate" title={c.note ?? undefined}>
-                    {c.rate.ppm > 0 ? '+' : ''}
-                    {c.rate.ppm.toFixed(2)} ppm
+                    {ppmText(c.rate)}
                   </div>
                 ) : null}
               </td>
@@ -70,11 +69,22 @@ export function ClocksPanel() {
                 {c.overridden ? (
                   <>
                     <span className="badge">manual</span>
-                    <span className="muted small"> (estimate {formatDuration(c.estimatedOffsetNs)})</span>
+                    <span className="muted small" data-testid="clock-estimate">
+                      {' '}
+                      (estimate {formatDuration(c.estimatedOffsetNs)}
+                      {c.estimatedRate
+                        ? `, drifting ${ppmText(c.estimatedRate)}: ${formatDuration(c.estimatedRate.fromOffsetNs)} → ` +
+                          `${formatDuration(c.estimatedRate.toOffsetNs)} over the capture`
+                        : ''}
+                      )
+                    </span>
                     {c.outsideEstimate ? (
                       <div className="warn small" data-testid="override-outside">
                         outside what the traffic says: hops to and from {c.node} may show negative latencies
                         or not be linked
+                        {c.estimatedRate
+                          ? ' (a steady offset cannot follow a drifting clock: Reset to correct along it)'
+                          : ''}
                       </div>
                     ) : null}
                   </>
@@ -146,4 +156,10 @@ export function ClocksPanel() {
       </table>
     </div>
   );
+}
+
+/** A drift rate with its sign and uncertainty, "+50.35 ± 0.40 ppm", "−3.1 ± 1.2 ppm" (a minus, as offsets have). */
+function ppmText(r: { ppm: number; ppmUncertainty: number }): string {
+  const digits = r.ppmUncertainty < 1 ? 2 : 1;
+  return `${r.ppm < 0 ? '−' : '+'}${Math.abs(r.ppm).toFixed(digits)} ± ${r.ppmUncertainty.toFixed(digits)} ppm`;
 }
