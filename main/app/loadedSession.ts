@@ -163,7 +163,9 @@ export class LoadedSession {
           ? {
               ppm: est.rate.ppm,
               ppmUncertainty: est.rate.ppmUncertainty,
-              fromOffsetNs: Math.round(est.offsetNs + est.rate.ppm * 1e-6 * (est.rate.fromNs - est.rate.atNs)),
+              fromOffsetNs: Math.round(
+                est.offsetNs + est.rate.ppm * 1e-6 * (est.rate.fromNs - est.rate.atNs),
+              ),
               toOffsetNs: Math.round(est.offsetNs + est.rate.ppm * 1e-6 * (est.rate.toNs - est.rate.atNs)),
             }
           : null,

@@ -122,7 +122,11 @@ export function clockReason(c: ClockEstimate, set: OffsetSetter = CLI_SETTER): s
  * A drifting clock's note ('traffic-drift'): how fast it moves on the reference's and that times are corrected
  * along the line, the offset shown being the one at the first packets across nodes (ClockRate.atNs).
  */
-export function rateNote(node: string, reference: string, rate: { ppm: number; ppmUncertainty: number }): string {
+export function rateNote(
+  node: string,
+  reference: string,
+  rate: { ppm: number; ppmUncertainty: number },
+): string {
   const ppm = rate.ppm;
   const per = duration(Math.abs(ppm) * 1e3);
   return (
