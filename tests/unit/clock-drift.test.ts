@@ -24,6 +24,7 @@ import {
   fixtureCopy,
   fixtureFiles,
   laneOrdinals,
+  nodeMovedCopy,
   readPcap,
   shiftRecord,
   type PcapRecord,
@@ -40,16 +41,7 @@ function firstNs(): bigint {
 
 /** A copy whose node-2 timestamps are moved by `move(ns since the recording's start)`. */
 function node2Moved(move: (sinceStartNs: number) => number): string {
-  const t0 = firstNs();
-  return fixtureCopy(SCENARIO, {
-    transform: (f: string, records: PcapRecord[]) =>
-      f.startsWith('node-2')
-        ? records.map((r) => {
-            const since = Number(BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - t0);
-            return shiftRecord(r, Math.round(move(since)));
-          })
-        : records,
-  });
+  return nodeMovedCopy(SCENARIO, 'node-2', move);
 }
 
 /** Per row, keyed by capture and record number: its time as the result gives it (tNs: corrected). */

@@ -128,6 +128,23 @@ export function fixtureCopy(scenario: string, opts: CopyOptions = {}): string {
   return dst;
 }
 
+/**
+ * A copy of a fixture set whose `node`'s timestamps are moved by `move(ns since the set's first file's first
+ * record)`: a clock drifting along a line, or stepped (drifting-clock tests on a recording of one kernel clock).
+ */
+export function nodeMovedCopy(scenario: string, node: string, move: (sinceNs: number) => number): string {
+  const t0 = readPcap(fixtureFiles(scenario)[0]).records[0];
+  const start = BigInt(t0.sec) * 1_000_000_000n + BigInt(t0.nsec);
+  return fixtureCopy(scenario, {
+    transform: (f, records) =>
+      f.startsWith(`${node}__`)
+        ? records.map((r) =>
+            shiftRecord(r, Math.round(move(Number(BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - start)))),
+          )
+        : records,
+  });
+}
+
 export function filesIn(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng'))

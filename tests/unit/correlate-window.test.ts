@@ -22,14 +22,11 @@ import { decodeFields } from '../../main/decode/index.ts';
 import {
   canonical,
   filesIn,
-  fixtureCopy,
   fixtureFiles,
   laneOrdinals,
   loadLanes,
-  readPcap,
-  shiftRecord,
+  nodeMovedCopy,
   type Lane,
-  type PcapRecord,
 } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -325,19 +322,7 @@ describe('LinkWindow on the lab fixtures', () => {
 
 describe('LinkWindow with a drifting clock', () => {
   it('flannel-vxlan-20s with node-2 drifting 40 ppm: any chunking ends as the batch does, drift and all', () => {
-    const t0 = readPcap(fixtureFiles('flannel-vxlan-20s')[0]).records[0];
-    const start = BigInt(t0.sec) * 1_000_000_000n + BigInt(t0.nsec);
-    const dir = fixtureCopy('flannel-vxlan-20s', {
-      transform: (f: string, records: PcapRecord[]) =>
-        f.startsWith('node-2')
-          ? records.map((r) =>
-              shiftRecord(
-                r,
-                Math.round(1.5e6 + Number(BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - start) * 40e-6),
-              ),
-            )
-          : records,
-    });
+    const dir = nodeMovedCopy('flannel-vxlan-20s', 'node-2', (since) => 1.5e6 + since * 40e-6);
     try {
       const { lanes, interfaces } = loadLanes(filesIn(dir));
       const o: CorrelateOptions = { maxSkewNs: 20e6, crossWindowNs: 5e6 };

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 
 import { browser, dropFiles, ensureBuilt, page, serve, type Served } from '../e2e/harness.ts';
-import { fixtureCopy, fixtureFiles, readPcap, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
+import { nodeMovedCopy } from './correlate-helpers.ts';
 
 let srv: Served;
 let b: Browser;
@@ -28,19 +28,7 @@ afterAll(async () => {
 
 describe('a drifting clock overridden (Chromium)', () => {
   it('the rate with its uncertainty; the override shows the estimate’s drift and why it is outside it', async () => {
-    const t0 = readPcap(fixtureFiles('flannel-vxlan-20s')[0]).records[0];
-    const start = BigInt(t0.sec) * 1_000_000_000n + BigInt(t0.nsec);
-    const dir = fixtureCopy('flannel-vxlan-20s', {
-      transform: (f: string, records: PcapRecord[]) =>
-        f.startsWith('node-2')
-          ? records.map((r) =>
-              shiftRecord(
-                r,
-                Math.round(3e6 + Number(BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - start) * 50e-6),
-              ),
-            )
-          : records,
-    });
+    const dir = nodeMovedCopy('flannel-vxlan-20s', 'node-2', (since) => 3e6 + since * 50e-6);
     try {
       const files = readdirSync(dir)
         .filter((f) => f.endsWith('.pcap'))

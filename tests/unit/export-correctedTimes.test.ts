@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { tempDir } from '../tempDir.ts';
-import { fixtureCopy, fixtureFiles, readPcap, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
+import { nodeMovedCopy } from './correlate-helpers.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const SAMPLE = join(ROOT, 'resources/sample-session');
@@ -62,19 +62,7 @@ describe('clock-corrected times', () => {
   });
 
   it('a drifting clock: corrected along its line in the pcapng as in the JSON, every latency ≥ 0', () => {
-    const t0 = readPcap(fixtureFiles('flannel-vxlan-20s')[0]).records[0];
-    const start = BigInt(t0.sec) * 1_000_000_000n + BigInt(t0.nsec);
-    const dir = fixtureCopy('flannel-vxlan-20s', {
-      transform: (f: string, records: PcapRecord[]) =>
-        f.startsWith('node-2')
-          ? records.map((r) =>
-              shiftRecord(
-                r,
-                Math.round(-40e6 - Number(BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - start) * 80e-6),
-              ),
-            )
-          : records,
-    });
+    const dir = nodeMovedCopy('flannel-vxlan-20s', 'node-2', (since) => -40e6 - since * 80e-6);
     try {
       const { compared, node2Hops, doc } = pcapngMatchesJson(dir);
       expect(doc.clocks.find((c) => c.node === 'node-2')!.method).toBe('traffic-drift');
