@@ -3,10 +3,10 @@
 // bytes of what was cut (Wireshark's "[Packet size limited during capture]"), a malformed one with a problem
 // layer ("[Malformed Packet]").
 import { ARP_OFFSETS } from './arp.ts';
-import { walk, type Chain, type ChainNode, type ChainProblem } from './chain.ts';
+import { walk, walkFrom, type Chain, type ChainNode, type ChainProblem } from './chain.ts';
 import { DNS_OFFSETS, DNS_TYPES, rcodeName } from './dns.ts';
 import { ETH_HEADER_LEN, ETHERTYPE_MIN, etherTypeName, VLAN_TAG_LEN } from './ethernet.ts';
-import { DEFAULT_DECODE_OPTIONS, type DecodeOptions } from './fields.ts';
+import { DEFAULT_DECODE_OPTIONS, MAX_ENCAP, type DecodeOptions } from './fields.ts';
 import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
 import { ICMP_OFFSETS, icmpTypeName } from './icmp.ts';
 import {
@@ -35,6 +35,7 @@ import {
 } from './igmp.ts';
 import {
   bridgeId,
+  IPPROTO_AH,
   isBpdu,
   isStpLlc,
   LLC_UI_LEN,
@@ -70,8 +71,8 @@ export interface LayerField {
 }
 
 export interface Layer {
-  /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan', 'dns', 'llc', 'stp',
-   *  'data',
+  /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
+   *  'dns', 'llc', 'stp', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
    *  'icmpv6.mldr.mar'. */
@@ -137,15 +138,37 @@ export function decodeLayers(
   linkType: number,
   opts: DecodeOptions = DEFAULT_DECODE_OPTIONS,
 ): Layer[] {
-  const chain = walk(frame, linkType, opts);
+  let chain = walk(frame, linkType, opts);
   const b = frame;
   const layers: Layer[] = [];
+  let ahs = 0;
   for (let i = 0; i < chain.nodes.length; i++) {
     const n = chain.nodes[i];
     const ip = chain.nodes[i - 1];
     if (n.kind === 'icmpv6' && ip?.kind === 'ipv6' && !ip.h.moreFragments && isMld(n.h.type)) {
       layers.push(mldLayer(b, n));
       if (chain.nodes[i + 1]?.kind === 'data') i++; // the message's body, read into its layer
+      continue;
+    }
+    if (
+      n.kind === 'data' &&
+      n.len > 0 &&
+      ip?.kind === 'ipv4' &&
+      ip.h.proto === IPPROTO_AH &&
+      !ip.h.fragOffset
+    ) {
+      // The walk (and decodeFields, the packet's identity) stops at IPv4's AH; the detail goes on past it to
+      // what it carries, as it does past IPv6's (decodeIpv6 walks that one as an extension header).
+      const ah = ipv4AhLayers(b, n.at, n.end);
+      layers.push(...ah.layers);
+      if (ah.next >= 0 && ahs++ < MAX_ENCAP) {
+        const inner = walkFrom(b, ah.next, n.end, -1, b[n.at + EXT_NEXT], !ip.h.moreFragments, opts);
+        chain = {
+          ...chain,
+          nodes: [...chain.nodes.slice(0, i + 1), ...inner.nodes],
+          problem: inner.problem ?? chain.problem,
+        };
+      } else if (ah.next >= 0) layers.push(dataLayer(ah.next, Math.min(n.end, b.length) - ah.next));
       continue;
     }
     const igmp = n.kind === 'data' && ip?.kind === 'ipv4' ? igmpLayer(b, ip, n) : null;
@@ -554,7 +577,11 @@ function extHeaderLayer(b: Uint8Array, p: number, nh: number, len: number, end: 
     add('Reserved', p + AH_RESERVED, 2, () => hexBytes(b, p + AH_RESERVED, 2));
     add('AH SPI', p + AH_SPI, 4, () => hex(u32(b, p + AH_SPI), 8));
     if (len >= AH_ICV) add('AH sequence', p + AH_SEQ, 4, () => u32(b, p + AH_SEQ));
-    if (len > AH_ICV) add('AH ICV', p + AH_ICV, len - AH_ICV, () => hexBytes(b, p + AH_ICV, len - AH_ICV));
+    // A header without an ICV (12 bytes) shows an empty one, in Wireshark's word.
+    if (len >= AH_ICV)
+      add('AH ICV', p + AH_ICV, len - AH_ICV, () =>
+        len > AH_ICV ? hexBytes(b, p + AH_ICV, len - AH_ICV) : '<MISSING>',
+      );
   } else if (nh === IP6_ROUTING) {
     protocol = 'ipv6.routing';
     const type = p + ROUTING_TYPE < cap ? b[p + ROUTING_TYPE] : -1;
@@ -643,6 +670,28 @@ function optionLayers(b: Uint8Array, at: number, end: number, cap: number): Laye
     q += want;
   }
   return out;
+}
+
+/**
+ * IPv4's Authentication Header (RFC 4302 §2; the layout above) at `at`, in an IP payload that ends at `end`, as
+ * Wireshark shows it: a layer of its own with IPv6's AH fields, over its captured bytes; then `next`, where
+ * what it carries starts, or -1 when the snaplen cut the header (its title says so) or its length contradicts
+ * the payload's (marked malformed, the rest left as data).
+ */
+function ipv4AhLayers(b: Uint8Array, at: number, end: number): { layers: Layer[]; next: number } {
+  const cap = Math.min(end, b.length);
+  const len = extHeaderLength(b, at, IP6_AH, cap);
+  const layer = extHeaderLayer(b, at, IP6_AH, len, cap);
+  let bad = '';
+  if (end - at < AH_ICV) bad = `IP payload of ${end - at} bytes, AH needs ${AH_ICV}`;
+  else if (len >= 0 && len < AH_ICV) bad = `header of ${len} bytes, at least ${AH_ICV}`;
+  else if (len > end - at) bad = `header of ${len} bytes, ${end - at} left in the packet`;
+  if (bad) {
+    layer.title = `Authentication Header [Malformed: ${bad}]`;
+    const rest = layer.offset + layer.length;
+    return { layers: rest < cap ? [layer, dataLayer(rest, cap - rest)] : [layer], next: -1 };
+  }
+  return { layers: [layer], next: len >= 0 && at + len <= cap ? at + len : -1 };
 }
 
 type Icmpv6Node = Extract<ChainNode, { kind: 'icmpv6' }>;
@@ -1050,6 +1099,10 @@ function toLayers(b: Uint8Array, n: ChainNode): Layer[] {
       ];
     }
     case 'data':
-      return [{ protocol: 'data', title: `Data (${n.len} bytes)`, offset: at, length: n.len, fields: [] }];
+      return [dataLayer(at, n.len)];
   }
+}
+
+function dataLayer(at: number, len: number): Layer {
+  return { protocol: 'data', title: `Data (${len} bytes)`, offset: at, length: len, fields: [] };
 }

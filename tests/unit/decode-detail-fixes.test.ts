@@ -1,0 +1,298 @@
+// Packet-detail fixes checked against tshark -V (Wireshark 4.0) on the same bytes: IPv4's Authentication Header
+// as Wireshark's layer of its own, followed by what it carries (ip-protocols #9 and frames built here for what
+// the lab does not send).
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { createPacketFields, decodeFields, decodeLayers, type Layer } from '../../main/decode/index.ts';
+import { readCaptureFileSync } from '../../main/pcap/index.ts';
+import { pcapHeader } from '../pcapBytes.ts';
+import { tempDir } from '../tempDir.ts';
+import { FIXTURES } from './correlate-helpers.ts';
+
+interface Frame {
+  data: Uint8Array;
+  linkType: number;
+}
+
+function frames(file: string): Frame[] {
+  const out: Frame[] = [];
+  readCaptureFileSync(path.isAbsolute(file) ? file : path.join(FIXTURES, file), (rec) =>
+    out.push({ data: rec.data, linkType: rec.linkType }),
+  );
+  return out;
+}
+
+/** A layer and its subtrees as lines: "title [offset+length]", then "  name: value [offset+length]". */
+function tree(l: Layer, indent = ''): string[] {
+  return [
+    `${indent}${l.title} [${l.offset}+${l.length}]`,
+    ...l.fields.map((x) => `${indent}  ${x.name}: ${x.value} [${x.offset}+${x.length}]`),
+    ...(l.children ?? []).flatMap((c) => tree(c, `${indent}  `)),
+  ];
+}
+
+/** A classic pcap of whole frames (Ethernet), in a folder removed when the file's tests end. */
+function capture(name: string, data: Uint8Array[]): string {
+  const file = path.join(tempDir('hs-detail-'), name);
+  const recs = data.map((d, i) => {
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(1700000000 + i, 0);
+    h.writeUInt32LE(d.length, 8);
+    h.writeUInt32LE(d.length, 12);
+    return Buffer.concat([h, d]);
+  });
+  writeFileSync(file, Buffer.concat([pcapHeader({ nano: false }), ...recs]));
+  return file;
+}
+
+const unescape = (s: string) =>
+  s
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&amp;/g, '&');
+
+interface PdmlItem {
+  kind: 'proto' | 'field';
+  name: string;
+  showname: string;
+  pos: number;
+  size: number;
+  depth: number;
+}
+
+/** tshark's PDML of a capture: per packet, its protocols and fields in order, with their depth. */
+function pdml(file: string): PdmlItem[][] {
+  const text = execFileSync('tshark', ['-r', file, '-T', 'pdml'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 256 << 20,
+  });
+  return text
+    .split('<packet>')
+    .slice(1)
+    .map((packet) => {
+      const items: PdmlItem[] = [];
+      for (const raw of packet.split('\n')) {
+        const m = /^(\s*)<(proto|field) (.*?)\/?>$/.exec(raw);
+        if (!m) continue;
+        const attr = (k: string) => unescape(new RegExp(`\\b${k}="([^"]*)"`).exec(m[3])?.[1] ?? '');
+        items.push({
+          kind: m[2] as 'proto' | 'field',
+          name: attr('name'),
+          showname: attr('showname'),
+          pos: Number(attr('pos')),
+          size: Number(attr('size')),
+          depth: m[1].length,
+        });
+      }
+      return items;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Frames built byte by byte: Ethernet, IPv4 10.0.0.1 > 10.0.0.2 (checksums left 0: tshark does not check them).
+
+const be16 = (n: number) => [n >> 8, n & 255];
+const be32 = (n: number) => [n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255];
+const ETH_V4 = [0, 1, 2, 3, 4, 5, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+
+function ipv4Frame(proto: number, payload: number[], flags = 0x4000): Uint8Array {
+  const ip = [0x45, 0, ...be16(20 + payload.length), 0x12, 0x34, ...be16(flags), 64, proto, 0, 0];
+  return Uint8Array.from([...ETH_V4, ...ip, 10, 0, 0, 1, 10, 0, 0, 2, ...payload]);
+}
+const ICV = [0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7, 0xa8, 0xa9, 0xaa, 0xab];
+/** RFC 4302 §2: next header, payload length in 32-bit words less 2, reserved, SPI, sequence, ICV. */
+function ah(next: number, spi: number, seq: number, icv: number[], reserved = 0): number[] {
+  return [next, (12 + icv.length) / 4 - 2, ...be16(reserved), ...be32(spi), ...be32(seq), ...icv];
+}
+const UDP = [0x04, 0xd2, 0x16, 0x2e, 0, 12, 0, 0, 0x61, 0x62, 0x63, 0x64];
+const TCP_SYN = [0x9c, 0x40, 0, 80, ...be32(1000), 0, 0, 0, 0, 0x50, 0x02, 0xfa, 0xf0, 0, 0, 0, 0];
+const ICMP_REPLY = [0, 0, 0, 0, 0, 7, 0, 3, 0x68, 0x69];
+
+const BUILT_AH: { what: string; data: Uint8Array }[] = [
+  { what: 'AH over UDP', data: ipv4Frame(51, [...ah(17, 0x501, 7, ICV), ...UDP]) },
+  { what: 'AH without an ICV over a TCP SYN', data: ipv4Frame(51, [...ah(6, 0x502, 1, []), ...TCP_SYN]) },
+  {
+    what: 'AH with a reserved field and an 8-byte ICV over an echo reply',
+    data: ipv4Frame(51, [...ah(1, 0x503, 2, ICV.slice(0, 8), 7), ...ICMP_REPLY]),
+  },
+];
+
+/** Our layers as tshark's protocols: the name, and where each starts. */
+const WS_PROTOCOLS: Record<string, string> = {
+  ethernet: 'eth',
+  ipv4: 'ip',
+  ah: 'ah',
+  icmp: 'icmp',
+  udp: 'udp',
+  tcp: 'tcp',
+};
+
+/** tshark's view of a frame's AH: the protocols (name@pos) and the AH fields, "label: value [pos+size]". */
+function tsharkAh(items: PdmlItem[]): { protocols: string[]; fields: string[] } {
+  const protos = items.filter((x) => x.kind === 'proto' && x.depth === 2);
+  const ahProto = protos.find((x) => x.name === 'ah');
+  const fields = items
+    .filter((x) => x.kind === 'field' && x.name.startsWith('ah.'))
+    .map((x) => {
+      const label = x.showname.slice(0, x.showname.indexOf(': '));
+      return `${label.toLowerCase()}${x.showname.slice(label.length)} [${x.pos}+${x.size}]`;
+    });
+  return {
+    protocols: protos
+      .filter((x) => Object.values(WS_PROTOCOLS).includes(x.name))
+      .map((x) => `${x.name}@${x.pos}${x.name === 'ah' ? `+${x.size}` : ''}`),
+    fields: ahProto ? [`${ahProto.showname} [${ahProto.pos}+${ahProto.size}]`, ...fields] : fields,
+  };
+}
+
+function ourAh(layers: Layer[]): { protocols: string[]; fields: string[] } {
+  const ahLayer = layers.find((l) => l.protocol === 'ah');
+  return {
+    protocols: layers
+      .filter((l) => l.protocol in WS_PROTOCOLS)
+      .map((l) => `${WS_PROTOCOLS[l.protocol]}@${l.offset}${l.protocol === 'ah' ? `+${l.length}` : ''}`),
+    fields: ahLayer
+      ? [
+          `${ahLayer.title} [${ahLayer.offset}+${ahLayer.length}]`,
+          ...ahLayer.fields.map((x) => `${x.name.toLowerCase()}: ${x.value} [${x.offset}+${x.length}]`),
+        ]
+      : [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe("IPv4's Authentication Header in the layer tree", () => {
+  const ip9 = frames('ip-protocols/ip-protocols.pcap')[8];
+
+  it('is a layer of its own, then ICMP, as tshark -V shows ip-protocols #9', () => {
+    // It read "Data (88 bytes)" after the IPv4 header. tshark -V: Authentication Header (34+24): Next header:
+    // ICMP (1), Length: 4 (24 bytes), Reserved: 0000, AH SPI: 0x00000401, AH Sequence: 1, AH ICV: a0a1…aaab;
+    // Internet Control Message Protocol (58): Type: 8 (Echo (ping) request), Code: 0, …, Data (56 bytes).
+    const layers = decodeLayers(ip9.data, ip9.linkType);
+    expect(layers.map((l) => `${l.protocol} [${l.offset}+${l.length}]`)).toEqual([
+      'ethernet [0+14]',
+      'ipv4 [14+20]',
+      'ah [34+24]',
+      'icmp [58+8]',
+      'data [66+56]',
+    ]);
+    expect(layers[1].fields.find((x) => x.name === 'Protocol')?.value).toBe('AH (51)');
+    expect(tree(layers[2])).toEqual([
+      'Authentication Header [34+24]',
+      '  Next header: ICMP (1) [34+1]',
+      '  Length: 4 (24 bytes) [35+1]',
+      '  Reserved: 0000 [36+2]',
+      '  AH SPI: 0x00000401 [38+4]',
+      '  AH sequence: 1 [42+4]',
+      '  AH ICV: a0a1a2a3a4a5a6a7a8a9aaab [46+12]',
+    ]);
+    expect(layers[3].title).toBe('Internet Control Message Protocol, echo request');
+    expect(layers[3].fields.map((x) => `${x.name}: ${x.value}`)).toEqual([
+      'Type: 8 (echo request)',
+      'Code: 0',
+      'Checksum: 0x0054',
+      'Identifier: 152 (0x0098)',
+      'Sequence number: 1',
+    ]);
+    expect(layers[4].title).toBe('Data (56 bytes)');
+  });
+
+  it("reads as tshark's PDML: ip-protocols #9 and AH over UDP, TCP and ICMP (built)", () => {
+    const lab = path.join(FIXTURES, 'ip-protocols/ip-protocols.pcap');
+    const built = capture(
+      'ah4.pcap',
+      BUILT_AH.map((x) => x.data),
+    );
+    const cases = [
+      { what: 'ip-protocols #9', fr: ip9, ws: pdml(lab)[8] },
+      ...BUILT_AH.map((x, i) => ({ what: x.what, fr: { data: x.data, linkType: 1 }, ws: pdml(built)[i] })),
+    ];
+    for (const { what, fr, ws } of cases) {
+      const want = tsharkAh(ws);
+      expect(want.fields.length, what).toBeGreaterThan(5);
+      expect(ourAh(decodeLayers(fr.data, fr.linkType)), what).toEqual(want);
+    }
+  });
+
+  it('leaves the fast decoder as it was: the packet stays IPv4 protocol 51 with its IP payload', () => {
+    const out = createPacketFields();
+    decodeFields(ip9.data, ip9.linkType, out);
+    expect({ proto: out.proto, l4Offset: out.l4Offset, payloadLen: out.payloadLen }).toEqual({
+      proto: 51,
+      l4Offset: -1,
+      payloadLen: 88,
+    });
+  });
+
+  it('cut by the snaplen: the header says how much of it was captured, then the cut layer', () => {
+    const cut = (n: number) => decodeLayers(ip9.data.subarray(0, n), ip9.linkType);
+    const titles = (n: number) => cut(n).map((l) => `${l.title} [${l.offset}+${l.length}]`);
+    // In the AH header (34–57): its captured fields, and the IPv4 payload cut.
+    expect(titles(45).slice(2)).toEqual([
+      'Authentication Header, 11 of 24 bytes captured: cut by the snaplen [34+11]',
+      'IPv4 payload, 11 of 88 bytes captured: cut by the snaplen [34+11]',
+    ]);
+    expect(cut(45)[2].fields.map((x) => x.name)).toEqual(['Next header', 'Length', 'Reserved', 'AH SPI']);
+    // In the ICMP header (58–65), then in its data.
+    expect(titles(60).slice(2)).toEqual([
+      'Authentication Header [34+24]',
+      'ICMP, 2 of 8 bytes captured: cut by the snaplen [58+2]',
+    ]);
+    expect(titles(90).slice(2)).toEqual([
+      'Authentication Header [34+24]',
+      'Internet Control Message Protocol, echo request [58+8]',
+      'Data (24 bytes) [66+24]',
+      'ICMP payload, 24 of 56 bytes captured: cut by the snaplen [66+24]',
+    ]);
+    // Nothing of it captured: the IPv4 payload only, as before.
+    expect(titles(34).slice(2)).toEqual([
+      'Data (0 bytes) [34+0]',
+      'IPv4 payload, 0 of 88 bytes captured: cut by the snaplen [34+0]',
+    ]);
+    for (let n = 0; n <= ip9.data.length; n++) {
+      const layers = cut(n);
+      for (const l of layers) {
+        expect(l.offset >= 0 && l.offset + l.length <= n, `cut at ${n}: ${l.title}`).toBe(true);
+        for (const x of l.fields) expect(x.offset + x.length <= n, `cut at ${n}: ${x.name}`).toBe(true);
+      }
+      if (n < ip9.data.length) expect(layers[layers.length - 1].protocol, `cut at ${n}`).toBe('truncated');
+    }
+  });
+
+  it('a length the IP payload cannot hold is malformed: the header says so, the rest stays data', () => {
+    const data = ip9.data.slice();
+    data[35] = 30; // (30 + 2) * 4 = 128 bytes, in an 88-byte payload
+    const layers = decodeLayers(data, 1);
+    expect(layers.slice(2).map((l) => `${l.title} [${l.offset}+${l.length}]`)).toEqual([
+      'Authentication Header [Malformed: header of 128 bytes, 88 left in the packet] [34+88]',
+    ]);
+    expect(layers[2].fields.map((x) => x.name)).toEqual([
+      'Next header',
+      'Length',
+      'Reserved',
+      'AH SPI',
+      'AH sequence',
+    ]);
+    data[35] = 0; // 8 bytes: shorter than AH's fixed 12
+    expect(
+      decodeLayers(data, 1)
+        .slice(2)
+        .map((l) => `${l.title} [${l.offset}+${l.length}]`),
+    ).toEqual([
+      'Authentication Header [Malformed: header of 8 bytes, at least 12] [34+8]',
+      'Data (80 bytes) [42+80]',
+    ]);
+  });
+
+  it('a fragment after the first has no AH header to show', () => {
+    const later = ipv4Frame(51, [...ah(17, 0x501, 7, ICV), ...UDP], 0x0003);
+    expect(decodeLayers(later, 1).map((l) => l.protocol)).toEqual(['ethernet', 'ipv4', 'data']);
+  });
+});
