@@ -17,6 +17,7 @@ const ND_LEN = 24;
 export const ICMPV6_UNREACH = 1;
 export const ICMPV6_PACKET_TOO_BIG = 2;
 export const ICMPV6_TIME_EXCEEDED = 3;
+export const ICMPV6_PARAM_PROBLEM = 4;
 export const ICMPV6_ECHO_REQUEST = 128;
 export const ICMPV6_ECHO_REPLY = 129;
 export const ICMPV6_MLD_QUERY = 130;
@@ -129,4 +130,34 @@ export function icmpv6TypeName(type: number): string {
     default:
       return `type ${type}`;
   }
+}
+
+/**
+ * The codes of the error messages (RFC 4443 §3.1, 3.3, 3.4; RFC 7112 §5 for parameter problem 3), in
+ * Wireshark's words ("Code: 4 (Port unreachable)"); the detail view reads them, tcpdump's summaries have their
+ * own. The others have no name here.
+ */
+const ICMPV6_CODE_NAMES: Record<number, readonly string[]> = {
+  [ICMPV6_UNREACH]: [
+    'no route to destination',
+    'Administratively prohibited',
+    'Beyond scope of source address',
+    'Address unreachable',
+    'Port unreachable',
+    'Source address failed ingress/egress policy',
+    'Reject route to destination',
+    'Error in Source Routing Header',
+  ],
+  [ICMPV6_TIME_EXCEEDED]: ['hop limit exceeded in transit', 'fragment reassembly time exceeded'],
+  [ICMPV6_PARAM_PROBLEM]: [
+    'erroneous header field encountered',
+    'unrecognized Next Header type encountered',
+    'unrecognized IPv6 option encountered',
+    'IPv6 First Fragment has incomplete IPv6 Header Chain',
+  ],
+};
+
+/** The name of an error message's code, '' when it has none. */
+export function icmpv6CodeName(type: number, code: number): string {
+  return ICMPV6_CODE_NAMES[type]?.[code] ?? '';
 }

@@ -16,6 +16,7 @@ import {
   ICMPV6_MLD_REPORT_V2,
   ICMPV6_ND_TARGET,
   ICMPV6_OFFSETS,
+  icmpv6CodeName,
   icmpv6TypeName,
   isMld,
   MLD_OFFSETS,
@@ -1020,9 +1021,10 @@ function toLayers(b: Uint8Array, n: ChainNode): Layer[] {
     case 'icmpv6': {
       const h = n.h;
       const o = ICMPV6_OFFSETS;
+      const code = icmpv6CodeName(h.type, h.code);
       const fields = [
         f('Type', `${h.type} (${icmpv6TypeName(h.type)})`, at + o.TYPE, 1),
-        f('Code', h.code, at + o.CODE, 1),
+        f('Code', code ? `${h.code} (${code})` : h.code, at + o.CODE, 1),
         f('Checksum', hex(h.checksum, 4), at + o.CHECKSUM, 2),
       ];
       if (h.id >= 0)

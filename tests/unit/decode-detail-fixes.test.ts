@@ -1,6 +1,6 @@
 // Packet-detail fixes checked against tshark -V (Wireshark 4.0) on the same bytes: IPv4's Authentication Header
 // as Wireshark's layer of its own, followed by what it carries (ip-protocols #9 and frames built here for what
-// the lab does not send).
+// the lab does not send); ICMPv6 error codes named (nat6's port unreachables, router-errors, built errors).
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -294,5 +294,96 @@ describe("IPv4's Authentication Header in the layer tree", () => {
   it('a fragment after the first has no AH header to show', () => {
     const later = ipv4Frame(51, [...ah(17, 0x501, 7, ICV), ...UDP], 0x0003);
     expect(decodeLayers(later, 1).map((l) => l.protocol)).toEqual(['ethernet', 'ipv4', 'data']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// ICMPv6 error codes, named in the Code field as tshark names them.
+
+/** An ICMPv6 error from fd00::9 quoting a UDP datagram fd00::1 > fd00::2 (checksums 0). */
+function icmpv6Error(type: number, code: number): Uint8Array {
+  const a6 = (last: number) => [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, last];
+  const quote = [0x60, 0, 0, 0, 0, 8, 17, 64, ...a6(1), ...a6(2), 0x30, 0x39, 0x27, 0x0f, 0, 8, 0, 0];
+  const icmp = [type, code, 0, 0, 0, 0, 0, 0, ...quote];
+  const ip = [0x60, 0, 0, 0, ...be16(icmp.length), 58, 64, ...a6(9), ...a6(1)];
+  return Uint8Array.from([0, 1, 2, 3, 4, 5, 2, 0, 0, 0, 0, 1, 0x86, 0xdd, ...ip, ...icmp]);
+}
+
+/** The outer ICMPv6 message's Code as tshark shows it ("Code: 4 (Port unreachable)"), per packet. */
+function tsharkCodes(file: string): string[] {
+  return pdml(file).map((items) => items.find((x) => x.name === 'icmpv6.code')?.showname ?? '');
+}
+
+function ourCode(fr: Frame): string {
+  const code = decodeLayers(fr.data, fr.linkType)
+    .find((l) => l.protocol === 'icmpv6')
+    ?.fields.find((x) => x.name === 'Code');
+  return code ? `Code: ${code.value}` : '';
+}
+
+describe('ICMPv6 codes in the layer tree', () => {
+  it("name a port unreachable's code as tshark does (nat6 ens33 #18, #20)", () => {
+    // It read "Code: 4" where tshark -V says "Code: 4 (Port unreachable)".
+    const all = frames('nat6/node-1__ens33.pcap');
+    const ws = tsharkCodes(path.join(FIXTURES, 'nat6/node-1__ens33.pcap'));
+    for (const n of [18, 20]) {
+      expect(ourCode(all[n - 1]), `#${n}`).toBe('Code: 4 (Port unreachable)');
+      expect(ws[n - 1], `#${n}`).toBe('Code: 4 (Port unreachable)');
+    }
+  });
+
+  it("every ICMPv6 message of the lab's captures: the code as tshark shows it", () => {
+    let named = 0;
+    for (const rel of [
+      'nat6/node-1__ens33.pcap',
+      'nat6/node-1__veth1.pcap',
+      'router-errors/router-errors.pcap',
+    ]) {
+      const all = frames(rel);
+      tsharkCodes(path.join(FIXTURES, rel)).forEach((want, i) => {
+        if (!want) return;
+        expect(ourCode(all[i]), `${rel} #${i + 1}`).toBe(want);
+        if (want.includes('(')) named++;
+      });
+    }
+    // nat6's two port unreachables on each interface, router-errors' time exceeded and prohibited.
+    expect(named).toBeGreaterThanOrEqual(6);
+  });
+
+  it('destination unreachable, time exceeded and parameter problem codes (built): as tshark names them', () => {
+    const built: Uint8Array[] = [];
+    for (const [type, codes] of [
+      [1, 10],
+      [3, 3],
+      [4, 5],
+      [2, 2],
+    ])
+      for (let code = 0; code < codes; code++) built.push(icmpv6Error(type, code));
+    const ws = tsharkCodes(capture('codes.pcap', built));
+    const got = built.map((data) => ourCode({ data, linkType: 1 }));
+    // tshark's "Unknown" for codes it has no name for ("8 (Unknown)", "2 (Unknown (2))") is the number here.
+    expect(got).toEqual(ws.map((x) => x.replace(/ \(Unknown( \(\d+\))?\)$/, '')));
+    expect(got.slice(0, 8)).toEqual([
+      'Code: 0 (no route to destination)',
+      'Code: 1 (Administratively prohibited)',
+      'Code: 2 (Beyond scope of source address)',
+      'Code: 3 (Address unreachable)',
+      'Code: 4 (Port unreachable)',
+      'Code: 5 (Source address failed ingress/egress policy)',
+      'Code: 6 (Reject route to destination)',
+      'Code: 7 (Error in Source Routing Header)',
+    ]);
+    expect(got.slice(10)).toEqual([
+      'Code: 0 (hop limit exceeded in transit)',
+      'Code: 1 (fragment reassembly time exceeded)',
+      'Code: 2',
+      'Code: 0 (erroneous header field encountered)',
+      'Code: 1 (unrecognized Next Header type encountered)',
+      'Code: 2 (unrecognized IPv6 option encountered)',
+      'Code: 3 (IPv6 First Fragment has incomplete IPv6 Header Chain)',
+      'Code: 4',
+      'Code: 0',
+      'Code: 1',
+    ]);
   });
 });
