@@ -31,11 +31,24 @@ export function ahLength(b: Uint8Array, at: number, len: number): number {
   return n < 12 || n > len || at + n > b.length ? -1 : n;
 }
 
-/** "AH(spi=0x00000401,seq=0x1,icv=0xa0a1…)" for an AH header of `n` bytes (ahLength). */
+/**
+ * "AH(spi=0x00000401,seq=0x1,icv=0xa0a1…)" for an AH header of `n` bytes (ahLength), with
+ * "reserved=0x7[MustBeZero]," first when its reserved field is not 0. A header the capture ends in reads as far
+ * as print-ah.c gets, each field as it reads it: "" (nothing captured), "AH", "AH(", "AH(spi=0x00000401,",
+ * "AH(spi=0x00000401,seq=0x2,icv=0xa0a1" (the caller adds the "[|ah]").
+ */
 export function ahText(b: Uint8Array, at: number, n: number): string {
-  let icv = '';
-  for (let i = at + 12; i < at + n; i++) icv += hex(b[i], 2);
-  return `AH(spi=0x${hex(u32(b, at + 4), 8)},seq=0x${hex(u32(b, at + 8))},icv=0x${icv})`;
+  const has = (len: number) => at + len <= b.length;
+  if (!has(2)) return has(1) ? 'AH' : '';
+  let s = 'AH(';
+  if (!has(4)) return s;
+  if (u16(b, at + 2)) s += `reserved=0x${hex(u16(b, at + 2))}[MustBeZero],`;
+  if (!has(8)) return s;
+  s += `spi=0x${hex(u32(b, at + 4), 8)},`;
+  if (!has(12)) return s;
+  s += `seq=0x${hex(u32(b, at + 8))},icv=0x`;
+  for (let i = at + 12; i < at + n && i < b.length; i++) s += hex(b[i], 2);
+  return has(n) ? `${s})` : s;
 }
 
 const VRRP_AUTH = ['none', 'simple', 'ah'];

@@ -244,6 +244,11 @@ class Printer {
     if (!n) {
       const p = this.chain.problem;
       if (p) {
+        // An IPv6 header cut in its extension headers: the walk gave up at the one cut, after the fixed header.
+        const prev = this.chain.nodes[this.i - 2];
+        const at = prev ? prev.at + prev.len : 0;
+        const v6 = p.kind === 'truncated' && p.layer === 'ipv6' && p.offset > at ? this.ipv6Cut(at) : null;
+        if (v6 !== null) return (bare ? '' : 'IP6 ') + v6;
         // tcpdump names the protocol only when some of its bytes were captured, and never for ARP.
         const some = p.offset < this.b.length;
         const name = etherType === 0x86dd ? 'IP6 ' : etherType === 0x0800 ? 'IP ' : '';
@@ -292,7 +297,7 @@ class Printer {
     const h = n.h;
     const src = ipv6ToString(this.b, h.srcOffset);
     const dst = ipv6ToString(this.b, h.dstOffset);
-    const { text: ext, stop } = this.ipv6Extensions(n);
+    const { text: ext, stop } = this.ipv6Extensions(n.at, n.end, h.extCount);
     if (h.fragOffset > 0 || stop) return `${src} > ${dst}: ${ext.trimEnd()}`;
     this.ttl = h.hopLimit;
     this.whole = !h.hasFragment;
@@ -300,34 +305,63 @@ class Printer {
   }
 
   /**
-   * tcpdump's words for the extension headers before the upper layer, each followed by a space: "HBH ",
-   * "DSTOPT ", "RT6 (len=2, type=2, segleft=1, [0]2001:db8::c) ", "frag (OFFSET|LENGTH) " (the bytes after the
-   * fragment header). AH headers are walked past unnamed. A fragment other than the first ends the packet's line,
-   * and so does a routing header tcpdump cannot read (`stop`).
+   * An IPv6 header at `at` whose extension headers the snaplen cut (decodeIpv6 gave up in one): tcpdump prints
+   * the addresses and the headers up to the cut, "fd00::1 > fd00::2: HBH [|dstopt]"; null when the fixed
+   * header itself was cut.
    */
-  private ipv6Extensions(n: Extract<ChainNode, { kind: 'ipv6' }>): { text: string; stop: boolean } {
-    const h = n.h;
+  private ipv6Cut(at: number): string | null {
+    const b = this.b;
+    if (at + IPV6_HEADER_LEN > b.length || b[at] >> 4 !== 6) return null;
+    const payloadLen = u16(b, at + 4);
+    const end = payloadLen ? at + IPV6_HEADER_LEN + payloadLen : b.length;
+    // The walk ends at the header the capture ends in (or at a fragment header): no count is needed.
+    const { text } = this.ipv6Extensions(at, end, Infinity);
+    return `${ipv6ToString(b, at + 8)} > ${ipv6ToString(b, at + 24)}: ${text.trimEnd()}`;
+  }
+
+  /**
+   * tcpdump's words for the (at most `count`) extension headers of the IPv6 header at `at` (its payload ends at
+   * `end`), each followed by a space: "HBH ", "DSTOPT ", "RT6 (len=2, type=2, segleft=1, [0]2001:db8::c) ",
+   * "AH(spi=0x00000401,seq=0x2,icv=0xa0…): ", "frag (OFFSET|LENGTH) " (the bytes after the fragment header).
+   * These end the packet's line (`stop`): a routing header tcpdump cannot read; a fragment header with nothing
+   * captured after it; a header the capture ends in, with what tcpdump prints of it and its "[|…]" mark
+   * ("[|hbhopt]", "[|dstopt]", "RT6 (len=4 [|rt6]", "AH(spi=0x00000401, [|ah]", "[|frag6]" before the fragment
+   * offset, nothing after it; "[|ip6]" for a routing header of which nothing was captured). A fragment other
+   * than the first ends it too (the caller knows).
+   */
+  private ipv6Extensions(at: number, end: number, count: number): { text: string; stop: boolean } {
+    const b = this.b;
     let s = '';
-    let nh = h.nextHeader;
-    let p = n.at + IPV6_HEADER_LEN;
-    for (let i = 0; i < h.extCount; i++) {
-      let len = (this.b[p + 1] + 1) * 8;
-      if (nh === IP6_HOPOPTS) s += 'HBH ';
-      else if (nh === IP6_DSTOPTS) s += 'DSTOPT ';
-      else if (nh === IP6_ROUTING) {
-        const rt = rt6Text(this.b, p);
-        s += rt ?? '';
-        if (rt === null || !rt.endsWith(') ')) return { text: s, stop: true };
+    let nh = b[at + 6];
+    let p = at + IPV6_HEADER_LEN;
+    const cut = (text: string) => ({ text: s + text, stop: true });
+    for (let i = 0; i < count; i++) {
+      const have = b.length - p;
+      let len: number;
+      if (nh === IP6_HOPOPTS || nh === IP6_DSTOPTS) {
+        len = have >= 2 ? (b[p + 1] + 1) * 8 : -1;
+        if (len < 0 || len > have) return cut(nh === IP6_HOPOPTS ? '[|hbhopt]' : '[|dstopt]');
+        s += nh === IP6_HOPOPTS ? 'HBH ' : 'DSTOPT ';
+      } else if (nh === IP6_ROUTING) {
+        if (have <= 0) return cut('[|ip6]');
+        const rt = rt6Text(b, p);
+        s += rt;
+        if (!rt.endsWith(') ')) return { text: s, stop: true };
+        len = (b[p + 1] + 1) * 8;
       } else if (nh === IP6_AH) {
-        len = (this.b[p + 1] + 2) * 4;
-        s += `${ahText(this.b, p, len)}: `;
+        len = have >= 2 ? (b[p + 1] + 2) * 4 : -1;
+        const ah = ahText(b, p, len);
+        if (len < 0 || len > have) return cut(`${ah}${ah ? ' ' : ''}[|ah]`);
+        s += `${ah}: `;
       } else if (nh === IP6_FRAGMENT) {
         len = 8;
-        const offset = u16(this.b, p + 2) & 0xfff8;
-        s += `frag (${offset}|${IPV6_HEADER_LEN + h.payloadLen - (p - n.at) - len}) `;
+        if (have < 4) return cut('[|frag6]');
+        const offset = u16(b, p + 2) & 0xfff8;
+        s += `frag (${offset}|${IPV6_HEADER_LEN + u16(b, at + 4) - (p - at) - len}) `;
         if (offset > 0) break;
-      }
-      nh = this.b[p];
+        if (p + len >= Math.min(b.length, end)) return { text: s, stop: true };
+      } else break;
+      nh = b[p];
       p += len;
     }
     return { text: s, stop: false };
@@ -347,10 +381,15 @@ class Printer {
             return `${src}.${u16(this.b, p.offset)} > ${dst}.${u16(this.b, p.offset + 2)}: ${cut}`;
           const sp = u16(this.b, p.offset);
           const dp = u16(this.b, p.offset + 2);
-          return this.tail(`${src}.${sp} > ${dst}.${dp}: ${prefix}`);
+          // After IPv6 extension headers the ports stand on their own, as in a whole packet's line.
+          return this.tail(
+            prefix ? `${src} > ${dst}: ${prefix}${sp} > ${dp}: ` : `${src}.${sp} > ${dst}.${dp}: `,
+          );
         }
         // IP-in-IP cut inside the inner header: tcpdump names it when some of it was captured.
-        const inner = proto === IPPROTO_IPIP && !this.link && p.offset < this.b.length ? 'IP ' : '';
+        let inner = proto === IPPROTO_IPIP && !this.link && p.offset < this.b.length ? 'IP ' : '';
+        // Short of the ports after IPv6 extension headers, tcpdump's TCP printer says the addresses again.
+        if (p.layer === 'tcp' && prefix) inner = `${src} > ${dst}: `;
         return this.tail(`${src} > ${dst}: ${prefix}${inner}`);
       }
       if (proto === IPPROTO_IGMP && n) {
@@ -806,27 +845,43 @@ export { LINKTYPE_ETHERNET };
 /**
  * tcpdump's words for an IPv6 routing header at `p` (RFC 8200 §4.4; types 0 and 2 list their addresses, 4 its
  * segments, RFC 8754): "RT6 (len=4, type=0 [Deprecated], segleft=1, [0]2001:db8::a, [1]2001:db8::b) ". An
- * unknown type (or an odd length) ends "… (invalid)" and tcpdump prints nothing after it; null when the header
- * is not all captured.
+ * unknown type (or an odd length) ends "… (invalid)" and tcpdump prints nothing after it. A header the capture
+ * ends in (at least one byte of it captured) reads as far as print-rt6.c gets, each field as it reads it, then
+ * " [|rt6]": "RT6 (len=4, type=0 [Deprecated], segleft=1, [0]2001:db8::a [|rt6]".
  */
-function rt6Text(b: Uint8Array, p: number): string | null {
+function rt6Text(b: Uint8Array, p: number): string {
+  const has = (n: number) => p + n <= b.length;
+  const cut = (s: string) => `${s} [|rt6]`;
+  if (!has(2)) return cut('RT6');
   const len = b[p + 1];
-  if (p + (len + 1) * 8 > b.length) return null;
+  let s = `RT6 (len=${len}`;
+  if (!has(3)) return cut(s);
   const type = b[p + 2];
-  let s = `RT6 (len=${len}, type=${type}${type === 0 ? ' [Deprecated]' : ''}, segleft=${b[p + 3]}`;
+  s += `, type=${type}${type === 0 ? ' [Deprecated]' : ''}`;
+  if (!has(4)) return cut(s);
+  s += `, segleft=${b[p + 3]}`;
   if (type === 0 || type === 2) {
+    if (!has(8)) return cut(s);
     if (u32(b, p + 4)) s += `, rsv=0x${u32(b, p + 4).toString(16)}`;
     if (len % 2 === 1) return `${s} #invalid length# (invalid)`;
-    for (let i = 0; i < len / 2; i++) s += `, [${i}]${ipv6ToString(b, p + 8 + i * 16)}`;
+    for (let i = 0; i < len / 2; i++) {
+      if (!has(8 + (i + 1) * 16)) return cut(s);
+      s += `, [${i}]${ipv6ToString(b, p + 8 + i * 16)}`;
+    }
     return `${s}) `;
   }
   if (type === 4) {
+    if (!has(5)) return cut(s);
     const last = b[p + 4];
     s += `, last-entry=${last}`;
+    if (!has(6)) return cut(s);
     if (b[p + 5]) s += `, flags=0x${b[p + 5].toString(16)}`;
+    if (!has(8)) return cut(s);
     s += `, tag=${u16(b, p + 6).toString(16)}`;
-    for (let i = 0; i <= last && p + 8 + (i + 1) * 16 <= b.length; i++)
+    for (let i = 0; i <= last; i++) {
+      if (!has(8 + (i + 1) * 16)) return cut(s);
       s += `, [${i}]${ipv6ToString(b, p + 8 + i * 16)}`;
+    }
     return `${s}) `;
   }
   return `${s} (unknown type) (invalid)`;

@@ -1,12 +1,21 @@
 // Packet-detail fixes checked against tshark -V (Wireshark 4.0) on the same bytes: IPv4's Authentication Header
 // as Wireshark's layer of its own, followed by what it carries (ip-protocols #9 and frames built here for what
-// the lab does not send); ICMPv6 error codes named (nat6's port unreachables, router-errors, built errors).
+// the lab does not send); ICMPv6 error codes named (nat6's port unreachables, router-errors, built errors). And
+// against tcpdump -n (4.99): the one-line summary of an IPv6 packet the snaplen cut in its extension headers.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-import { createPacketFields, decodeFields, decodeLayers, type Layer } from '../../main/decode/index.ts';
+import {
+  createPacketFields,
+  decodeFields,
+  decodeLayers,
+  summarize,
+  walk,
+  type Layer,
+} from '../../main/decode/index.ts';
+import { IPV6_HEADER_LEN } from '../../main/decode/ipv6.ts';
 import { readCaptureFileSync } from '../../main/pcap/index.ts';
 import { pcapHeader } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
@@ -385,5 +394,172 @@ describe('ICMPv6 codes in the layer tree', () => {
       'Code: 0',
       'Code: 1',
     ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// One-line summaries of IPv6 packets the snaplen cut in (or right after) their extension headers, as tcpdump
+// 4.99 prints them.
+
+function a6(text: string): number[] {
+  const [head, tail] = text.split('::');
+  const words = (s: string) => (s ? s.split(':').map((w) => parseInt(w, 16)) : []);
+  const h = words(head);
+  const t = words(tail ?? '');
+  return [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t].flatMap(be16);
+}
+function ipv6Frame(next: number, payload: number[]): Uint8Array {
+  const ip = [0x60, 0, 0, 0, ...be16(payload.length), next, 64, ...a6('fd00::1'), ...a6('fd00::2')];
+  return Uint8Array.from([0, 1, 2, 3, 4, 5, 2, 0, 0, 0, 0, 1, 0x86, 0xdd, ...ip, ...payload]);
+}
+/** A hop-by-hop or destination options header holding one PadN of `pad` bytes (a multiple of 8 in all). */
+const padded = (next: number, pad: number) => [
+  next,
+  (pad + 4) / 8 - 1,
+  1,
+  pad,
+  ...new Array<number>(pad).fill(0),
+];
+const fragment = (next: number, offset: number, more: boolean) => [
+  next,
+  0,
+  ...be16(offset | (more ? 1 : 0)),
+  ...be32(0x12345678),
+];
+
+const BUILT_V6: { what: string; data: Uint8Array }[] = [
+  { what: 'destination options, UDP', data: ipv6Frame(60, [...padded(17, 4), ...UDP]) },
+  { what: 'hop-by-hop, TCP SYN', data: ipv6Frame(0, [...padded(6, 12), ...TCP_SYN]) },
+  {
+    what: 'routing type 0, two addresses, UDP',
+    data: ipv6Frame(43, [17, 4, 0, 1, 0, 0, 0, 0, ...a6('2001:db8::a'), ...a6('2001:db8::b'), ...UDP]),
+  },
+  {
+    what: 'routing type 2, reserved set, UDP',
+    data: ipv6Frame(43, [17, 2, 2, 1, 0, 0, 0, 9, ...a6('2001:db8::c'), ...UDP]),
+  },
+  {
+    what: 'routing type 4, flags, two segments, UDP',
+    data: ipv6Frame(43, [17, 4, 4, 1, 1, 0x80, 0, 5, ...a6('2001:db8::d'), ...a6('2001:db8::e'), ...UDP]),
+  },
+  { what: 'routing type 9', data: ipv6Frame(43, [17, 0, 9, 0, 1, 2, 3, 4, ...UDP]) },
+  {
+    what: 'hop-by-hop, destination options, routing, fragment, UDP',
+    data: ipv6Frame(0, [
+      ...padded(60, 4),
+      ...padded(43, 4),
+      ...[44, 0, 0, 0, 0, 0, 0, 0],
+      ...fragment(17, 0, true),
+      ...UDP,
+    ]),
+  },
+  { what: 'AH, reserved set, UDP', data: ipv6Frame(51, [...ah(17, 0x601, 3, ICV, 7), ...UDP]) },
+  { what: 'AH without an ICV, UDP', data: ipv6Frame(51, [...ah(17, 0x602, 4, []), ...UDP]) },
+  { what: 'first fragment, UDP', data: ipv6Frame(44, [...fragment(17, 0, true), ...UDP]) },
+  { what: 'later fragment', data: ipv6Frame(44, [...fragment(17, 24, false), ...UDP]) },
+];
+
+/** tcpdump -n's lines (with -e: `link`) without the timestamp, whitespace collapsed. */
+function tcpdumpLines(file: string, link: boolean): string[] {
+  const args = ['-n', '-S', '-r', file];
+  if (link) args.unshift('-e');
+  return execFileSync('tcpdump', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^\S+ /, '').replace(/\s+/g, ' ').trim());
+}
+
+/** A pcap of `data` cut at each of `lengths` (the records keep the whole frame's length on the wire). */
+function cutCapture(name: string, data: Uint8Array, lengths: number[]): string {
+  const file = path.join(tempDir('hs-detail-cut-'), name);
+  const recs = lengths.map((n, i) => {
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(1700000000 + i, 0);
+    h.writeUInt32LE(n, 8);
+    h.writeUInt32LE(data.length, 12);
+    return Buffer.concat([h, data.subarray(0, n)]);
+  });
+  writeFileSync(file, Buffer.concat([pcapHeader({ nano: false }), ...recs]));
+  return file;
+}
+
+describe('summaries of IPv6 packets cut in their extension headers', () => {
+  it('name the header the capture ends in, after the addresses, as tcpdump does', () => {
+    // They read "IP6 [|ip6]" (or "[|ip6]" with no byte of the header captured).
+    const dst = BUILT_V6[0].data;
+    expect(summarize(dst.subarray(0, 58), 1)).toBe('IP6 fd00::1 > fd00::2: [|dstopt]');
+    expect(summarize(dst.subarray(0, 54), 1, { link: true, origLen: dst.length })).toBe(
+      '02:00:00:00:00:01 > 00:01:02:03:04:05, ethertype IPv6 (0x86dd), length 74: fd00::1 > fd00::2: [|dstopt]',
+    );
+    const chain = BUILT_V6[6].data;
+    expect(summarize(chain.subarray(0, 60), 1)).toBe('IP6 fd00::1 > fd00::2: [|hbhopt]');
+    expect(summarize(chain.subarray(0, 76), 1)).toBe(
+      'IP6 fd00::1 > fd00::2: HBH DSTOPT RT6 (len=0, type=0 [Deprecated], segleft=0 [|rt6]',
+    );
+    expect(summarize(chain.subarray(0, 80), 1)).toBe(
+      'IP6 fd00::1 > fd00::2: HBH DSTOPT RT6 (len=0, type=0 [Deprecated], segleft=0) [|frag6]',
+    );
+    // Past the fragment offset tcpdump prints the fragment and stops, without a mark.
+    expect(summarize(chain.subarray(0, 84), 1)).toBe(
+      'IP6 fd00::1 > fd00::2: HBH DSTOPT RT6 (len=0, type=0 [Deprecated], segleft=0) frag (0|12)',
+    );
+    expect(summarize(BUILT_V6[7].data.subarray(0, 70), 1)).toBe(
+      'IP6 fd00::1 > fd00::2: AH(reserved=0x7[MustBeZero],spi=0x00000601,seq=0x3,icv=0xa0a1a2a3 [|ah]',
+    );
+    // Cut in the UDP header after them, the ports stand on their own as in the whole packet's line.
+    expect(summarize(dst.subarray(0, 66), 1)).toBe('IP6 fd00::1 > fd00::2: DSTOPT 1234 > 5678: [|udp]');
+  });
+
+  it('whole, the built frames read as tcpdump prints them (an AH reserved field included)', () => {
+    // ahText left out a reserved field that is not 0: "AH(reserved=0x7[MustBeZero],spi=…".
+    const built = [...BUILT_V6, ...BUILT_AH];
+    const file = capture(
+      'whole.pcap',
+      built.map((x) => x.data),
+    );
+    for (const link of [false, true]) {
+      const got = built.map((x) => `${x.what}: ${summarize(x.data, 1, { link }).replace(/\s+/g, ' ')}`);
+      expect(got).toEqual(tcpdumpLines(file, link).map((line, i) => `${built[i].what}: ${line}`));
+    }
+    expect(summarize(BUILT_AH[2].data, 1)).toMatch(/: AH\(reserved=0x7\[MustBeZero\],spi=0x00000503,/);
+  });
+
+  it("every cut through the extension headers of the lab's and built frames reads as tcpdump -n and -e print it", () => {
+    const lab = [
+      ['ip-options/ip-options.pcap', 15],
+      ['frag-igmp/frag-igmp.pcap', 21],
+      ['frag-igmp/frag-igmp.pcap', 23],
+      ['frag-igmp/frag-igmp.pcap', 24],
+      ['ip-protocols/ip-protocols.pcap', 10],
+      ['synthetic/edge/veth.pcap', 18],
+    ] as const;
+    const all = [
+      ...lab.map(([file, n]) => ({ what: `${file} #${n}`, data: frames(file)[n - 1].data })),
+      ...BUILT_V6,
+    ];
+    let compared = 0;
+    for (const [i, { what, data }] of all.entries()) {
+      const ip = walk(data, 1).nodes.find((x) => x.kind === 'ipv6');
+      if (!ip || ip.kind !== 'ipv6') throw new Error(`${what}: no IPv6 header`);
+      // From the end of the fixed header to where the upper layer starts, and into a UDP or TCP header's ports
+      // (an ICMPv6 header the capture ends in is another matter).
+      const upper = ip.at + ip.len;
+      const last = ip.h.proto === 17 || ip.h.proto === 6 ? upper + 6 : upper;
+      const lengths: number[] = [];
+      for (let n = ip.at + IPV6_HEADER_LEN; n <= Math.min(last, data.length); n++) lengths.push(n);
+      const file = cutCapture(`cut-${i}.pcap`, data, lengths);
+      for (const link of [false, true]) {
+        const want = tcpdumpLines(file, link);
+        expect(want.length).toBe(lengths.length);
+        const got = lengths.map((n) =>
+          summarize(data.subarray(0, n), 1, { link, origLen: data.length }).replace(/\s+/g, ' '),
+        );
+        expect(got.map((line, k) => `${what} cut at ${lengths[k]}${link ? ' -e' : ''}: ${line}`)).toEqual(
+          want.map((line, k) => `${what} cut at ${lengths[k]}${link ? ' -e' : ''}: ${line}`),
+        );
+        compared += lengths.length;
+      }
+    }
+    expect(compared).toBeGreaterThan(500);
   });
 });
