@@ -210,6 +210,42 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await input.fill('');
   });
 
+  it('a clock override keeps the timeline zoomed to the journey (it fitted all packets again)', async () => {
+    const span = () => p.textContent('.timeline-tools .muted:last-child');
+    await p.click('.timeline-tools button:has-text("Fit")');
+    const fitted = await span();
+    await p.click('[data-testid=tab-journey]');
+    await p.waitForSelector('[data-testid=hop-ladder]');
+    await p.click('[data-testid=zoom-journey]');
+    const zoomed = await span();
+    expect(zoomed).not.toBe(fitted);
+    await p.click('[data-testid=tab-clocks]');
+    const input = p.locator('[aria-label="override offset of node-2 in microseconds"]');
+    await input.fill('1000');
+    await p.locator('tr[data-node="node-2"] button[type=submit]').click();
+    await p.waitForFunction(
+      () =>
+        document.querySelector('[data-testid=pane][data-capture="node-2/ens33"] [data-testid=pane-clock]')
+          ?.textContent === 'clock −1 ms',
+    );
+    await p.click('[data-testid=tab-journey]');
+    await p.waitForSelector('[data-testid=hop-ladder]');
+    expect(await span()).toBe(zoomed);
+    await p.click('[data-testid=tab-clocks]');
+    await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
+    await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
+    await p.waitForFunction(
+      () =>
+        (
+          document.querySelector(
+            '[aria-label="override offset of node-2 in microseconds"]',
+          ) as HTMLInputElement
+        ).value !== '1000',
+    );
+    expect(await span()).toBe(zoomed);
+    await p.click('.timeline-tools button:has-text("Fit")');
+  });
+
   it('exports pcapng that tshark reads', async () => {
     await p.click('[data-testid=tab-export]');
     await p.click('[data-testid=export] button.primary');

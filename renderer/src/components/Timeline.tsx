@@ -72,7 +72,7 @@ export function Timeline() {
   const theme = useAppState((s) => s.theme);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
-  // The user's zoom/pan, valid for one session revision; otherwise the view fits all packets.
+  // The user's zoom/pan, valid while the session's packet rows stay the same; otherwise the view fits all packets.
   const [view, setView] = useState<{ key: string; scale: TimeScale } | null>(null);
   const [width, setWidth] = useState(800);
   const [hover, setHover] = useState<{ x: number; y: number; packet: number } | null>(null);
@@ -104,7 +104,9 @@ export function Timeline() {
     return () => ro.disconnect();
   }, []);
 
-  const key = `${session?.id}:${session?.revision}:${ctl.packets.count > 0}`;
+  // Not the revision: a clock override bumps it (journeys and corrected times are recomputed), and the user who
+  // zoomed to a journey to see it re-aligned must still see it. New rows (other files, a reload) fit again.
+  const key = `${session?.id}:${session?.rowsRevision ?? 1}:${ctl.packets.count > 0}`;
   const ext = ctl.packets.timeExtent();
   const fitted = (): TimeScale | null => (ext ? fitScale(ext[0], ext[1], width - labelW) : null);
   const s = view && view.key === key ? withWidth(view.scale, width - labelW) : fitted();
