@@ -365,6 +365,59 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     }
   });
 
+  it('the timeline tooltip shows whole below the pointer, on the lowest lane in view too, and scrolls nothing', async () => {
+    const size = p.viewportSize()!;
+    await p.setViewportSize({ width: 1024, height: 700 });
+    try {
+      await p.waitForTimeout(200);
+      const canvas = p.locator('[data-testid=timeline] canvas');
+      const scrollHeight = () => p.$eval('[data-testid=timeline]', (e) => e.scrollHeight);
+      const before = await scrollHeight();
+      const box = (await canvas.boundingBox())!;
+      const inView = await p.$eval('[data-testid=timeline]', (e) => e.getBoundingClientRect().bottom);
+      // The lowest lane wholly in the timeline's box (it scrolls the others into view).
+      const lowest = Math.floor((inView - box.y - 22) / 22) - 1;
+      expect(lowest).toBeGreaterThan(0);
+      for (const [lane, fromRight] of [
+        [0, false],
+        [lowest, false],
+        [0, true],
+      ] as const) {
+        const x = await tickX(p, lane, fromRight);
+        const pointer = { x: box.x + x, y: box.y + 22 + lane * 22 + 11 };
+        await p.mouse.move(pointer.x, pointer.y);
+        const tip = await p.waitForSelector('.tooltip');
+        const r = await tip.evaluate((e) => {
+          const b = e.getBoundingClientRect();
+          // Every box around it that cuts what overflows it must hold it whole.
+          const cutBy: string[] = [];
+          for (let a = e.parentElement; a; a = a.parentElement) {
+            const cs = getComputedStyle(a);
+            const q = a.getBoundingClientRect();
+            if (
+              (cs.overflowX !== 'visible' || cs.overflowY !== 'visible') &&
+              (b.top < q.top || b.bottom > q.bottom || b.left < q.left || b.right > q.right)
+            )
+              cutBy.push(a.className || a.tagName);
+          }
+          return { top: b.top, bottom: b.bottom, left: b.left, right: b.right, cutBy };
+        });
+        expect(r.cutBy).toEqual([]);
+        expect(r.top).toBeGreaterThan(pointer.y); // below the pointer, not over it
+        expect(r.left >= pointer.x || r.right <= pointer.x).toBe(true);
+        expect(r.left).toBeGreaterThanOrEqual(0);
+        expect(r.right).toBeLessThanOrEqual(1024);
+        expect(r.bottom).toBeLessThanOrEqual(700);
+        expect(await scrollHeight()).toBe(before);
+      }
+      await shot(p, 'sample-11-tooltip');
+      await p.mouse.move(box.x + 2, box.y - 40);
+      await p.waitForFunction(() => !document.querySelector('.tooltip'));
+    } finally {
+      await p.setViewportSize(size);
+    }
+  });
+
   it('a 1366 × 768 laptop screen shows 5 rows per pane; the dividers give the panes more, and are remembered', async () => {
     const size = p.viewportSize()!;
     await p.setViewportSize({ width: 1366, height: 768 });
@@ -593,4 +646,26 @@ function echoRequests(n: number): Buffer {
     recs.push(r);
   }
   return Buffer.concat(recs);
+}
+
+/** The x (CSS px in the canvas) of a packet's tick in a timeline lane: the first from the left, or the right. */
+async function tickX(p: Page, lane: number, fromRight: boolean): Promise<number> {
+  const x = await p.$eval(
+    '[data-testid=timeline] canvas',
+    (cv, [lane, fromRight]) => {
+      const c = cv as HTMLCanvasElement;
+      const dpr = c.width / c.clientWidth;
+      const from = Math.ceil(Number(c.dataset.labelWidth) * dpr);
+      const d = c.getContext('2d')!.getImageData(0, Math.round((22 + lane * 22 + 11) * dpr), c.width, 1).data;
+      // The ticks' blue (--tick, either theme), not the journey's orange nor the lane's background.
+      const tick = (x: number) => d[x * 4 + 2] > 150 && d[x * 4] < 120;
+      if (fromRight) {
+        for (let x = c.width - 1; x >= from; x--) if (tick(x)) return x / dpr;
+      } else for (let x = from; x < c.width; x++) if (tick(x)) return x / dpr;
+      return -1;
+    },
+    [lane, fromRight] as const,
+  );
+  expect(x).toBeGreaterThan(0);
+  return x;
 }

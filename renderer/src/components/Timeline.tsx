@@ -2,7 +2,8 @@
 // corrected axis, zoom (wheel) and pan (drag), the selected journey drawn across lanes, the hop under the mouse
 // shown in a tooltip. Only visible pixels are drawn: per lane, packets are bucketed into pixel columns.
 
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { createPortal } from 'react-dom';
 
 import { useAppState, useController, usePacketsVersion } from '../context.ts';
 import { timesLabel, wallClock } from '../lib/format.ts';
@@ -27,6 +28,9 @@ const LABEL_MAX_W = 300;
 const LANE_H = 22;
 const AXIS_H = 22;
 const FONT = '11px ui-monospace, monospace';
+/** The hover tooltip's distance from the pointer, and from the window's edges (px). */
+const TIP_GAP = 12;
+const TIP_MARGIN = 4;
 
 /** Text widths in the canvas' font (measured on a canvas of our own; ~6.6 px a character without one). */
 function fontMeasure(): Measure {
@@ -75,7 +79,9 @@ export function Timeline() {
   // The user's zoom/pan, valid while the session's packet rows stay the same; otherwise the view fits all packets.
   const [view, setView] = useState<{ key: string; scale: TimeScale } | null>(null);
   const [width, setWidth] = useState(800);
-  const [hover, setHover] = useState<{ x: number; y: number; packet: number } | null>(null);
+  // The hovered packet, with the pointer in window coordinates (the tooltip is placed in the window).
+  const [hover, setHover] = useState<{ clientX: number; clientY: number; packet: number } | null>(null);
+  const tipRef = useRef<HTMLDivElement>(null);
   const drag = useRef<{ x: number; moved: boolean } | null>(null);
   const colorsRef = useRef<({ key: string } & Colors) | null>(null);
 
@@ -267,6 +273,22 @@ export function Timeline() {
     g.restore();
   }, [ctl, version, s, width, height, captures, labels, labelW, journey, selectedPacket, theme]);
 
+  // The tooltip below and right of the pointer; above it where it would leave the window at the bottom, left of
+  // it at the right; always inside the window. Placed once its size is known, before it is painted.
+  useLayoutEffect(() => {
+    const tip = tipRef.current;
+    if (!hover || !tip) return;
+    const { offsetWidth: w, offsetHeight: h } = tip;
+    const vw = document.documentElement.clientWidth;
+    const vh = document.documentElement.clientHeight;
+    let left = hover.clientX + TIP_GAP;
+    if (left + w > vw - TIP_MARGIN) left = hover.clientX - TIP_GAP - w;
+    let top = hover.clientY + TIP_GAP;
+    if (top + h > vh - TIP_MARGIN) top = hover.clientY - TIP_GAP - h;
+    tip.style.left = `${Math.max(TIP_MARGIN, Math.min(left, vw - TIP_MARGIN - w))}px`;
+    tip.style.top = `${Math.max(TIP_MARGIN, Math.min(top, vh - TIP_MARGIN - h))}px`;
+  });
+
   /** The packet nearest to (x, y) within a few pixels, or -1. */
   const hitTest = (x: number, y: number): number => {
     if (!s || x < labelW) return -1;
@@ -344,7 +366,7 @@ export function Timeline() {
             x < labelW && y >= AXIS_H ? labels.lanes[Math.floor((y - AXIS_H) / LANE_H)] : undefined;
           if (lane?.full !== labelTitle) setLabelTitle(lane?.full);
           const p = hitTest(x, y);
-          setHover(p >= 0 ? { x, y, packet: p } : null);
+          setHover(p >= 0 ? { clientX: e.clientX, clientY: e.clientY, packet: p } : null);
         }}
         onMouseUp={(e) => {
           const d = drag.current;
@@ -361,21 +383,26 @@ export function Timeline() {
         }}
         onDoubleClick={fit}
       />
-      {hover ? (
-        <div className="tooltip" style={{ left: Math.min(hover.x + 12, width - 320), top: hover.y + 12 }}>
-          <div>
-            <b>
-              {session.captures[ctl.packets.capture.data[hover.packet]]?.node}/
-              {session.captures[ctl.packets.capture.data[hover.packet]]?.iface}
-            </b>{' '}
-            {wallClock(session.baseNs, ctl.packets.timeOf(hover.packet))}
-          </div>
-          {hoverHop !== null && hoverHop !== undefined && hoverHop >= 0 ? (
-            <div>hop {hoverHop + 1} of the selected journey</div>
-          ) : null}
-          <div className="mono">{ctl.summaries.get(hover.packet) ?? '…'}</div>
-        </div>
-      ) : null}
+      {hover
+        ? // In the window, not in the timeline: the timeline scrolls its lanes (a tooltip inside it was cut at its
+          // bottom and made it scroll further), and the pointer is in window coordinates.
+          createPortal(
+            <div className="tooltip" ref={tipRef}>
+              <div>
+                <b>
+                  {session.captures[ctl.packets.capture.data[hover.packet]]?.node}/
+                  {session.captures[ctl.packets.capture.data[hover.packet]]?.iface}
+                </b>{' '}
+                {wallClock(session.baseNs, ctl.packets.timeOf(hover.packet))}
+              </div>
+              {hoverHop !== null && hoverHop !== undefined && hoverHop >= 0 ? (
+                <div>hop {hoverHop + 1} of the selected journey</div>
+              ) : null}
+              <div className="mono">{ctl.summaries.get(hover.packet) ?? '…'}</div>
+            </div>,
+            document.body,
+          )
+        : null}
     </div>
   );
 }
