@@ -144,6 +144,97 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await shot(p, 'sample-06-packet', '.bottom');
   });
 
+  it('packet detail: a layer folded on one packet is that layer, not the one in its place on the next', async () => {
+    const title = () => p.textContent('.detail-title b');
+    const ipv4 = p
+      .locator('.layer-tree summary')
+      .filter({ hasText: /^Internet Protocol Version 4, / })
+      .first();
+    const isOpen = (l: typeof ipv4) => l.evaluate((e) => (e.parentElement as HTMLDetailsElement).open);
+    // Folded with its triangle (the summary's left edge).
+    await ipv4.click({ position: { x: 4, y: 8 } });
+    expect(await isOpen(ipv4)).toBe(false);
+    const before = await title();
+    // An ARP (a packet of no journey): its second layer, in the folded IPv4's place, is unfolded (every layer is).
+    await p
+      .locator('[data-testid=pane][data-capture="node-1/ens33"] .row[data-journey="-1"]')
+      .first()
+      .click();
+    await p.waitForFunction((t) => document.querySelector('.detail-title b')?.textContent !== t, before);
+    await p.waitForSelector('.layer-tree summary');
+    expect(await p.textContent('.layer-tree > li:nth-child(2) > details > summary')).toMatch(
+      /^Address Resolution Protocol/,
+    );
+    expect(
+      await p.$$eval('.layer-tree details', (ds) => ds.filter((d) => !(d as HTMLDetailsElement).open).length),
+    ).toBe(0);
+  });
+
+  it('packet detail: a click on a layer highlights it without folding it; a click on it again folds it', async () => {
+    // Back to the ping's packet on node-1/ens33 (its first packet of a journey).
+    await p
+      .locator('[data-testid=pane][data-capture="node-1/ens33"] .row:not([data-journey="-1"])')
+      .first()
+      .click();
+    await p.waitForSelector('.layer-tree summary');
+    const udp = p
+      .locator('.layer-tree summary')
+      .filter({ hasText: /^User Datagram Protocol, / })
+      .first();
+    const isOpen = () => udp.evaluate((e) => (e.parentElement as HTMLDetailsElement).open);
+    expect(await isOpen()).toBe(true);
+    await udp.click();
+    expect(await p.$$eval('.hexdump .hex .hl', (els) => els.length)).toBe(8);
+    expect(await isOpen()).toBe(true);
+    await udp.click();
+    expect(await isOpen()).toBe(false);
+    await udp.click();
+    expect(await isOpen()).toBe(true);
+  });
+
+  it('packet detail: arrows, Home and End in the layer tree are the tree’s, the selected packet stays', async () => {
+    const selected = () => p.locator('.row.selected').first().getAttribute('data-packet');
+    const packet = await selected();
+    const title = await p.textContent('.detail-title b');
+    await p
+      .locator('.layer-tree summary')
+      .filter({ hasText: /^User Datagram Protocol, / })
+      .first()
+      .focus();
+    for (const key of ['ArrowDown', 'ArrowUp', 'End', 'Home', 'PageDown']) {
+      await p.keyboard.press(key);
+      expect(await selected()).toBe(packet);
+    }
+    expect(await p.textContent('.detail-title b')).toBe(title);
+  });
+
+  it('packet detail: fields are reached with Tab and picked with Enter or Space, as a click picks them', async () => {
+    const udp = p
+      .locator('.layer-tree summary')
+      .filter({ hasText: /^User Datagram Protocol, / })
+      .first();
+    const focused = () =>
+      p.evaluate(() => {
+        const e = document.activeElement!;
+        return e.classList.contains('field') ? e.textContent : null;
+      });
+    // The layer's first field is the next stop of Tab; Enter highlights its bytes (the UDP source port's 2) and
+    // stays in the Packet tab (it opened the journey).
+    await udp.focus();
+    await p.keyboard.press('Tab');
+    expect(await focused()).toMatch(/^Source port: /);
+    await p.keyboard.press('Enter');
+    expect(await p.getAttribute('[data-testid=tab-packet]', 'aria-selected')).toBe('true');
+    expect(await p.evaluate(() => document.activeElement!.classList.contains('picked'))).toBe(true);
+    expect(await p.$$eval('.hexdump .hex .hl', (els) => els.length)).toBe(2);
+    // Space on the next one.
+    await p.keyboard.press('Tab');
+    expect(await focused()).toMatch(/^Destination port: /);
+    await p.keyboard.press(' ');
+    expect(await p.evaluate(() => document.activeElement!.classList.contains('picked'))).toBe(true);
+    expect(await p.$$eval('.hexdump .hex .hl', (els) => els.length)).toBe(2);
+  });
+
   it('clocks: estimate shown, a manual override re-aligns the journey', async () => {
     await p.click('[data-testid=tab-clocks]');
     await p.waitForSelector('[data-testid=clocks] tr[data-node="node-2"]');
