@@ -17,6 +17,7 @@ import {
   type Served,
 } from '../e2e/harness.ts';
 import { fixtureCopy, fixtureFiles, readPcap, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
+import { pcapHeader } from '../pcapBytes.ts';
 
 const SAMPLE = path.join(ROOT, 'resources/sample-session');
 const LONG = 'ip-10-1-10-9.eu-west-1.compute.internal';
@@ -47,6 +48,15 @@ async function open(files: { name: string; bytes: Buffer }[], title: string): Pr
     title,
   );
   await p.waitForSelector('[data-testid=pane] .row');
+}
+
+/** Selects the `n`th packet of the first pane and waits for its detail (the Packet tab shown). */
+async function pickRow(n: number): Promise<void> {
+  await p.locator('[data-testid=pane] .row').nth(n).click();
+  await p.waitForFunction(
+    (n) => document.querySelector('.detail-title b')?.textContent?.endsWith(`#${n + 1}`),
+    n,
+  );
 }
 
 describe.sequential('captures unlike the sample (Chromium)', () => {
@@ -209,4 +219,130 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('packet detail of a long packet: long values wrap in the layer tree’s column (they ran under the hex)', async () => {
+    await open([{ name: 'node-1__eth0.pcap', bytes: longIpv6() }], 'node-1__eth0');
+    await p.click('[data-testid=tab-packet]');
+    await pickRow(0);
+    // A segment routing header: its Data field, 56 bytes of hex, at 1024 and 1280 px.
+    const size = p.viewportSize()!;
+    try {
+      for (const width of [1024, 1280]) {
+        await p.setViewportSize({ width, height: 700 });
+        const data = p.locator('.layer-tree li.field', { hasText: /^Data: / }).first();
+        const fit = await data.evaluate((e) => {
+          const r = e.getBoundingClientRect();
+          const hex = document.querySelector('.hexdump')!.getBoundingClientRect();
+          return { right: r.right, hexLeft: hex.left, over: e.scrollWidth - e.clientWidth };
+        });
+        expect(fit.right).toBeLessThanOrEqual(fit.hexLeft);
+        expect(fit.over).toBeLessThanOrEqual(0);
+      }
+    } finally {
+      await p.setViewportSize(size);
+    }
+  });
+
+  it('packet detail of a long packet: the hex dump scrolls to the bytes of what is picked', async () => {
+    const size = p.viewportSize()!;
+    await p.setViewportSize({ width: 1024, height: 700 });
+    try {
+      // The first highlighted byte is in the hex dump's box and in the window's part of the bottom area.
+      const firstByteShown = () =>
+        p.evaluate(() => {
+          const hl = document.querySelector('.hexdump .hex .hl')!.getBoundingClientRect();
+          const box = document.querySelector('.hexdump')!.getBoundingClientRect();
+          const tab = document.querySelector('.tab-body')!.getBoundingClientRect();
+          return (
+            hl.top >= Math.max(box.top, tab.top) - 0.5 && hl.bottom <= Math.min(box.bottom, tab.bottom) + 0.5
+          );
+        });
+      // An MLDv2 report, its tree three times as long as its dump: a record in the middle (bytes 1214…1318), the
+      // tree scrolled to it, its bytes too (the dump stayed at the top).
+      await pickRow(2);
+      await p.locator('.layer-tree summary', { hasText: 'ff15::c [' }).click();
+      expect(await p.$$eval('.hexdump .hex .hl', (els) => els.length)).toBe(104);
+      expect(await firstByteShown()).toBe(true);
+      await shot(p, 'files-08-long-tree-hex', '.bottom');
+      // A 2 KB hop-by-hop header: the ICMPv6 after it starts at byte 2102, row 0x830 of the dump.
+      await pickRow(1);
+      await p.locator('.layer-tree summary', { hasText: /^Internet Control Message Protocol v6/ }).click();
+      expect(await p.$$eval('.hexdump .hex .hl', (els) => els.length)).toBe(8);
+      expect(await firstByteShown()).toBe(true);
+      await shot(p, 'files-07-long-packet-hex', '.bottom');
+      // A field of it (its checksum); then back to the top with the Ethernet layer.
+      await p
+        .locator('.layer-tree li.field', { hasText: /^Checksum: / })
+        .last()
+        .click();
+      expect(await p.$$eval('.hexdump .hex .hl', (els) => els.length)).toBe(2);
+      expect(await firstByteShown()).toBe(true);
+      await p.locator('.layer-tree summary', { hasText: /^Ethernet II/ }).click();
+      expect(await firstByteShown()).toBe(true);
+      expect(errors).toEqual([]);
+    } finally {
+      await p.setViewportSize(size);
+    }
+  });
 });
+
+/**
+ * Three IPv6 packets with long details, as classic pcap bytes: a segment routing header of three segments (a
+ * 56-byte Data value); a 2 KB hop-by-hop header of PadN options before an ICMPv6 echo request; an MLDv2 report
+ * of 20 records of 5 sources (a layer tree far longer than its hex dump).
+ */
+function longIpv6(): Buffer {
+  const addr = (first: number, last: number) => {
+    const a = Buffer.alloc(16);
+    a.writeUInt16BE(first, 0);
+    a.writeUInt16BE(last, 14);
+    return a;
+  };
+  const echo = Buffer.from('80000000000100016162636465666768', 'hex');
+  const frame = (next: number, payload: Buffer, hopLimit = 64, dst = addr(0xfd00, 2)) => {
+    const ip = Buffer.alloc(40);
+    ip.writeUInt32BE(0x60000000, 0);
+    ip.writeUInt16BE(payload.length, 4);
+    ip[6] = next;
+    ip[7] = hopLimit;
+    addr(0xfd00, 1).copy(ip, 8);
+    dst.copy(ip, 24);
+    return Buffer.concat([Buffer.from('33330000001602000000000186dd', 'hex'), ip, payload]);
+  };
+  const srh = Buffer.alloc(8 + 3 * 16);
+  srh.set([58, 6, 4, 2, 2]); // next header ICMPv6, 6 × 8 bytes more, type 4 (SRH), segments left 2, last entry 2
+  for (let i = 0; i < 3; i++) addr(0xfd00, 0x10 + i).copy(srh, 8 + 16 * i);
+  const hbh = Buffer.alloc(2048);
+  hbh.set([58, 255]); // next header ICMPv6, 255 × 8 bytes more
+  for (let at = 2; at < hbh.length;) {
+    const n = Math.min(255, hbh.length - at - 2);
+    hbh.set([1, n], at); // PadN
+    at += 2 + n;
+  }
+  // MLDv2 report (RFC 3810 §5.2) behind a router alert: record i is of group ff15::(i + 1).
+  const records = Array.from({ length: 20 }, (_, i) => {
+    const r = Buffer.alloc(20 + 5 * 16 + 4);
+    r.set([(i % 6) + 1, 1, 0, 5]); // record type, 1 word of aux data, 5 sources
+    addr(0xff15, i + 1).copy(r, 4);
+    for (let k = 0; k < 5; k++) addr(0x2001, i * 16 + k).copy(r, 20 + 16 * k);
+    r.writeUInt32BE(0xaabbccdd, 20 + 5 * 16);
+    return r;
+  });
+  const alert = Buffer.from([58, 0, 5, 2, 0, 0, 1, 0]); // hop-by-hop: router alert, PadN
+  const mld = Buffer.concat([alert, Buffer.from([143, 0, 0, 0, 0, 0, 0, 20]), ...records]);
+  const frames = [
+    frame(43, Buffer.concat([srh, echo])),
+    frame(0, Buffer.concat([hbh, echo])),
+    frame(0, mld, 1, addr(0xff02, 0x16)),
+  ];
+  return Buffer.concat([
+    pcapHeader({ nano: false }),
+    ...frames.map((f, i) => {
+      const r = Buffer.alloc(16);
+      r.writeUInt32LE(1_800_000_000 + i, 0);
+      r.writeUInt32LE(f.length, 8);
+      r.writeUInt32LE(f.length, 12);
+      return Buffer.concat([r, f]);
+    }),
+  ]);
+}
