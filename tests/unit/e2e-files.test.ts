@@ -187,6 +187,35 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
       expect(
         await p.textContent('[data-testid=pane][data-capture="node-2/ens33"] [data-testid=pane-clock]'),
       ).toMatch(/^clock −3[.\d]* ms drifting$/);
+      // In narrow panes the badge gives way (cut, in full in its title), the interface stays whole.
+      const size = p.viewportSize()!;
+      try {
+        for (const [width, height] of [
+          [1024, 700],
+          [1280, 800],
+        ]) {
+          await p.setViewportSize({ width, height });
+          await p.waitForTimeout(100);
+          const heads = await p.$$eval('[data-testid=pane] .pane-head', (els) =>
+            els.map((e) => {
+              const head = e.getBoundingClientRect();
+              const iface = e.querySelector('.pane-iface') as HTMLElement;
+              const badge = e.querySelector('[data-testid=pane-clock]') as HTMLElement | null;
+              return {
+                pane: (e as HTMLElement).title,
+                ifaceWhole:
+                  iface.scrollWidth <= iface.clientWidth && iface.getBoundingClientRect().right <= head.right,
+                badgeInside: !badge || badge.getBoundingClientRect().right <= head.right + 0.5,
+                badgeTitled: !badge || badge.title.startsWith(`${badge.textContent}: `),
+              };
+            }),
+          );
+          expect(heads.filter((h) => !h.ifaceWhole || !h.badgeInside || !h.badgeTitled)).toEqual([]);
+        }
+        await shot(p, 'files-06-drift-narrow-heads', '.panes');
+      } finally {
+        await p.setViewportSize(size);
+      }
       // The last request's hop across the wire: µs on the ladder (a steady offset would leave ~1 ms of drift in it),
       // and the panes' times of its two ens33 rows as close.
       const hops = await openJourney(p, 'seq 40', 6);

@@ -84,9 +84,10 @@ function Pane({
           <span
             className="badge pane-clock"
             data-testid="pane-clock"
+            // The badge's own words first: a narrow pane cuts them short.
             title={
-              `Times on ${reference ?? 'the reference node'}'s clock: ${formatDuration(-shift)} from what ` +
-              `tcpdump on ${capture.node} recorded` +
+              `${clockBadge(shift, ppm)}: times on ${reference ?? 'the reference node'}'s clock, ` +
+              `${formatDuration(-shift)} from what tcpdump on ${capture.node} recorded` +
               (ppm
                 ? ` at the first packets across nodes; ${capture.node}'s clock drifts ${ppm > 0 ? '+' : ''}` +
                   `${ppm.toFixed(2)} ppm and is corrected along the capture`
@@ -94,8 +95,7 @@ function Pane({
               ' (Clocks tab).'
             }
           >
-            clock {formatDuration(-shift)}
-            {ppm ? ' drifting' : ''}
+            {clockBadge(shift, ppm)}
           </span>
         ) : null}
         {capture.drops ? <span className="badge warn">{capture.drops} dropped</span> : null}
@@ -138,6 +138,11 @@ function Pane({
       </div>
     </section>
   );
+}
+
+/** The pane head's clock badge: how far this node's times were moved, and whether its clock drifts. */
+function clockBadge(shift: number, ppm: number): string {
+  return `clock ${formatDuration(-shift)}${ppm ? ' drifting' : ''}`;
 }
 
 interface RowProps {
