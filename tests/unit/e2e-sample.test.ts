@@ -89,6 +89,28 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await shot(p, 'sample-03-timeline', '[data-testid=timeline]');
   });
 
+  it('under a filter, the count line says the flows of the listed journeys (it said the session’s)', async () => {
+    await p.fill('#journey-filter', '');
+    await p.waitForFunction(() =>
+      [...document.querySelectorAll('[data-testid=journey-row]')].some(
+        (r) => !r.textContent!.toLowerCase().includes('echo request'),
+      ),
+    );
+    const line = () => p.textContent('.journey-list .muted.small');
+    const all = Number(/ · (\d+) flows$/.exec((await line())!)![1]);
+    await p.fill('#journey-filter', 'echo request');
+    await p.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid=journey-row]')];
+      return rows.length > 0 && rows.every((r) => r.textContent!.toLowerCase().includes('echo request'));
+    });
+    const rows = await p.$$eval('[data-testid=journey-row]', (els) =>
+      els.map((e) => e.getAttribute('data-flow')),
+    );
+    const listed = new Set(rows).size;
+    expect(listed).toBeLessThan(all);
+    expect(await line()).toBe(`${rows.length} journeys · ${listed} of ${all} flows`);
+  });
+
   it('selecting a packet highlights the same journey in every other pane', async () => {
     await p.locator('[data-testid=hop]').nth(3).click(); // node-1/ens33
     await p.waitForSelector('[data-testid=pane] .row.selected');
@@ -366,6 +388,22 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(await p.$('[data-testid=export-result]')).toBeNull();
     await p.fill('[aria-label="export path"]', '');
     await p.selectOption('[aria-label="export format"]', 'pcapng');
+  });
+
+  it('clock-corrected timestamps are offered for the pcapng only: the CSV and the JSON carry both times', async () => {
+    await p.click('[data-testid=tab-export]');
+    const box = p.locator('[data-testid=export] input[type=checkbox]');
+    expect(await box.isDisabled()).toBe(false);
+    try {
+      for (const format of ['csv', 'json']) {
+        await p.selectOption('[aria-label="export format"]', format);
+        expect(await box.isDisabled()).toBe(true);
+        expect(await box.evaluate((e) => e.closest('label')!.title)).toMatch(/both times.*tsNs.*tNs/);
+      }
+    } finally {
+      await p.selectOption('[aria-label="export format"]', 'pcapng');
+    }
+    expect(await box.isDisabled()).toBe(false);
   });
 
   it('Enter on a focused button is that button’s; a scope whose subject is gone is refused, not widened', async () => {

@@ -7,6 +7,14 @@ import { useAppState, useController } from '../context.ts';
 import { formatBytes, plural } from '../lib/format.ts';
 import type { ExportForm } from '../store/appStore.ts';
 
+/** What the clock-corrected choice means for each format (the JSON and the CSV have both times, it is not asked). */
+const bothTimes: Record<ExportFormat, string> = {
+  pcapng:
+    "Each packet's time in the pcapng: on the reference node's clock (corrected), or as tcpdump recorded it.",
+  json: 'The JSON has both times of every hop: tsNs as captured and tNs clock-corrected.',
+  csv: 'The CSV has both times of every hop: a tsNs column as captured and a tNs column clock-corrected.',
+};
+
 export function ExportPanel() {
   const ctl = useController();
   const session = useAppState((s) => s.session);
@@ -92,10 +100,12 @@ export function ExportPanel() {
             </option>
           </select>
         </label>
-        <label>
+        <label title={bothTimes[format]}>
           <input
             type="checkbox"
             checked={corrected}
+            // Only the pcapng has one time per packet to choose; the JSON and the CSV carry both.
+            disabled={format !== 'pcapng'}
             onChange={(e) => update({ corrected: e.target.checked })}
           />{' '}
           clock-corrected timestamps

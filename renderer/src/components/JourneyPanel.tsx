@@ -1,7 +1,7 @@
 // Journeys and flows: a filterable, virtualized list; for the selected journey, its hop ladder and latency chart.
 
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 
 import type { JourneySummary } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
@@ -12,6 +12,15 @@ import { LatencyChart } from './LatencyChart.tsx';
 
 const PAGE = 2000;
 const NONE: JourneySummary[] = [];
+
+/**
+ * The flows beside the journey count: the session's, or with a filter those of the listed journeys out of the
+ * session's ("2 journeys · 1 of 5 flows"; "2,000+ of" while more journeys are still to load).
+ */
+function flowCount(listed: number, more: boolean, filtered: boolean, flows: number): string {
+  if (!filtered || !flows) return plural(flows, 'flow');
+  return `${listed.toLocaleString()}${more ? '+' : ''} of ${plural(flows, 'flow')}`;
+}
 
 export function JourneyPanel() {
   const ctl = useController();
@@ -57,6 +66,12 @@ export function JourneyPanel() {
       clearTimeout(t);
     };
   }, [ctl, sessionId, revision, filter, correlating]);
+
+  // The flows of the listed journeys (the count line says them under a filter): once per page, not per scroll.
+  const listedFlows = useMemo(
+    () => new Set(items.map((j) => j.flow).filter((f) => f !== null)).size,
+    [items],
+  );
 
   const v = useVirtualizer({
     count: items.length,
@@ -107,7 +122,7 @@ export function JourneyPanel() {
           {plural(total, 'journey')}
           {items.length < total
             ? ` (${items.length.toLocaleString()} loaded, more as you scroll)`
-            : ''} · {plural(session.flows, 'flow')}
+            : ''} · {flowCount(listedFlows, items.length < total, filter.trim() !== '', session.flows)}
         </div>
         <div
           ref={listRef}
@@ -162,6 +177,7 @@ export function JourneyPanel() {
                   data-testid="journey-row"
                   data-journey={j.id}
                   data-hops={j.hops}
+                  data-flow={j.flow ?? undefined}
                   onClick={() => ctl.selectJourney(j.id)}
                 >
                   <span className="jid muted">#{j.id + 1}</span>
