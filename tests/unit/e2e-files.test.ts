@@ -16,7 +16,7 @@ import {
   shot,
   type Served,
 } from '../e2e/harness.ts';
-import { fixtureCopy, fixtureFiles, readPcap, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
+import { nodeMovedCopy } from './correlate-helpers.ts';
 import { pcapHeader } from '../pcapBytes.ts';
 
 const SAMPLE = path.join(ROOT, 'resources/sample-session');
@@ -156,19 +156,7 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
   it('a drifting clock: the clocks panel says how fast, pane heads say so, a late ping keeps µs hops', async () => {
     // The 20 s recording with node-2's clock 3 ms ahead and gaining 50 ppm (one kernel clock in the lab: every true
     // offset is 0, so a hop ens33 → ens33 takes µs at the end of the capture as at its start).
-    const t0 = readPcap(fixtureFiles('flannel-vxlan-20s')[0]).records[0];
-    const start = BigInt(t0.sec) * 1_000_000_000n + BigInt(t0.nsec);
-    const dir = fixtureCopy('flannel-vxlan-20s', {
-      transform: (f: string, records: PcapRecord[]) =>
-        f.startsWith('node-2')
-          ? records.map((r) =>
-              shiftRecord(
-                r,
-                Math.round(3e6 + Number(BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec) - start) * 50e-6),
-              ),
-            )
-          : records,
-    });
+    const dir = nodeMovedCopy('flannel-vxlan-20s', 'node-2', (since) => 3e6 + since * 50e-6);
     try {
       const files = readdirSync(dir)
         .filter((f) => f.endsWith('.pcap'))
@@ -356,6 +344,50 @@ function longIpv6(): Buffer {
     for (let k = 0; k < 5; k++) addr(0x2001, i * 16 + k).copy(r, 20 + 16 * k);
     r.writeUInt32BE(0xaabbccdd, 20 + 5 * 16);
     return r;
+
+    it('the ladder brackets IPv6 addresses before their ports ([fd44::5]:8080; fd44::5:8080 is an address)', async () => {
+      // tests/fixtures/nat6: recorded through ip6tables DNAT + MASQUERADE.
+      const nat6 = path.join(ROOT, 'tests/fixtures/nat6');
+      const files = readdirSync(nat6)
+        .filter((f) => f.endsWith('.pcap'))
+        .map((f) => ({ name: f, bytes: readFileSync(path.join(nat6, f)) }));
+      await open(files, '2 dropped files');
+      await openJourney(p, 'Flags [S]', 2);
+      expect(await p.textContent('[data-testid=hop-ladder] [data-testid=hop]:nth-child(1) .ip')).toContain(
+        '[fd77::10]:40001 → [fd77::20]:30080',
+      );
+      expect(await p.textContent('[data-testid=nat-dst]')).toBe('[fd44::5]:8080');
+      expect(errors).toEqual([]);
+    });
+
+    it('a drifting clock overridden: the rate with its uncertainty; the override shows the estimate’s drift and why it is outside it', async () => {
+      const dir = nodeMovedCopy('flannel-vxlan-20s', 'node-2', (since) => 3e6 + since * 50e-6);
+      try {
+        const files = readdirSync(dir)
+          .filter((f) => f.endsWith('.pcap'))
+          .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+        await open(files, '6 dropped files');
+        await p.click('[data-testid=tab-clocks]');
+        const rate = p.locator('tr[data-node="node-2"] [data-testid=clock-rate]');
+        await rate.waitFor();
+        expect(await rate.textContent()).toMatch(/^\+50\.\d\d ± 0\.\d\d ppm$/);
+        // The override: the estimate at the line's start, steady.
+        await p.fill('[aria-label="override offset of node-2 in microseconds"]', '3001');
+        await p.locator('tr[data-node="node-2"] button[type=submit]').click();
+        const estimate = p.locator('tr[data-node="node-2"] [data-testid=clock-estimate]');
+        await estimate.waitFor();
+        // 50 ppm over the ~20 s the pings span: the offset goes from ~3.0 to ~4.0 ms.
+        expect((await estimate.textContent())!.replace(/\s+/g, ' ')).toMatch(
+          /^ ?\(estimate 3\.0\d* ms, drifting \+50\.\d\d ± 0\.\d\d ppm: 3\.0\d* ms → (3\.9|4\.0)\d* ms over the capture\)$/,
+        );
+        expect(await p.textContent('tr[data-node="node-2"] [data-testid=override-outside]')).toContain(
+          'a steady offset cannot follow a drifting clock',
+        );
+        expect(errors).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
   const alert = Buffer.from([58, 0, 5, 2, 0, 0, 1, 0]); // hop-by-hop: router alert, PadN
   const mld = Buffer.concat([alert, Buffer.from([143, 0, 0, 0, 0, 0, 0, 20]), ...records]);
