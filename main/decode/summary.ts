@@ -397,7 +397,11 @@ class Printer {
         if (t) return `${src} > ${dst}: ${prefix}${t}`;
       }
       // Protocols named here only, when their whole payload was captured.
-      const t = n && n.end <= this.b.length ? this.ipPayload(src, dst, proto, n.at, ipPayload, prefix) : null;
+      // (AH: whatever was captured of it and of what it carries, as tcpdump.)
+      const t =
+        n && (n.end <= this.b.length || proto === IPPROTO_AH)
+          ? this.ipPayload(src, dst, proto, n.at, ipPayload, prefix)
+          : null;
       if (t !== null) return t;
       return `${src} > ${dst}: ${prefix}${proto === IPPROTO_TCP || proto === IPPROTO_UDP ? ipProtoName(proto) : `ip-proto-${proto}`} ${ipPayload}`;
     }
@@ -489,11 +493,15 @@ class Printer {
   /** IPv4's AH before ICMP, TCP or UDP: "AH(spi=…,seq=0x1,icv=0x…): ICMP echo request, …" (the ports alone). */
   private ah(src: string, dst: string, at: number, len: number): string | null {
     const b = this.b;
+    // Cut by the snaplen inside the header: tcpdump prints its fields as far as they go.
+    if (at + 12 > b.length || at + (b[at + 1] + 2) * 4 > b.length)
+      return `${src} > ${dst}: ${ahText(b, at, at + 1 < b.length ? (b[at + 1] + 2) * 4 : 0)} [|ah]`;
     const n = ahLength(b, at, len);
     const nh = b[at];
     if (n < 0 || (nh !== IPPROTO_ICMP && nh !== IPPROTO_TCP && nh !== IPPROTO_UDP)) return null;
     const inner = walkFrom(b, at + n, at + len, -1, nh);
-    if (inner.problem || !inner.nodes[0]) return null;
+    // What it carries may be cut: the printer says so as for a plain packet.
+    if (!inner.nodes[0] && !inner.problem) return null;
     return new Printer(b, inner, this.wireLen, this.link).transport(
       src,
       dst,

@@ -563,3 +563,32 @@ describe('summaries of IPv6 packets cut in their extension headers', () => {
     expect(compared).toBeGreaterThan(500);
   });
 });
+
+describe('IPv4 AH cut by the snaplen, in the one-line summary', () => {
+  it('reads as tcpdump prints it at every length from the AH header on (it read ip-proto-51 88)', () => {
+    // ip-protocols #9 (IPv4 + AH + ICMP echo request) and built AH frames over UDP and TCP, cut at each byte from the
+    // AH header's first to the end: tcpdump prints the AH fields it has ("AH(spi=0x00000401, [|ah]"), then what it
+    // carries, cut or not.
+    const all = [
+      { what: 'ip-protocols.pcap #9', data: frames('ip-protocols/ip-protocols.pcap')[8].data },
+      ...BUILT_AH.filter((b) => b.what.includes('UDP') || b.what.includes('TCP')),
+    ];
+    expect(all.length).toBeGreaterThanOrEqual(3);
+    let compared = 0;
+    for (const [i, { what, data }] of all.entries()) {
+      const lengths: number[] = [];
+      for (let n = 14 + 20; n <= data.length; n++) lengths.push(n);
+      const file = cutCapture(`ah-cut-${i}.pcap`, data, lengths);
+      const want = tcpdumpLines(file, false);
+      expect(want.length).toBe(lengths.length);
+      const got = lengths.map((n) =>
+        summarize(data.subarray(0, n), 1, { origLen: data.length }).replace(/\s+/g, ' '),
+      );
+      expect(got.map((line, k) => `${what} cut at ${lengths[k]}: ${line.trim()}`)).toEqual(
+        want.map((line, k) => `${what} cut at ${lengths[k]}: ${line}`),
+      );
+      compared += lengths.length;
+    }
+    expect(compared).toBeGreaterThan(100);
+  });
+});
