@@ -21,3 +21,23 @@ export function pcapHeader({ nano = true, snaplen = 262144, linkType = 1 }: Pcap
   h.writeUInt32LE(linkType, 20);
   return h;
 }
+
+/**
+ * A microsecond classic pcap (Ethernet) of `frames`, one a second from `firstSec`; `caplens[i]` cuts frame i (the
+ * record keeps its whole length as the wire length, as a snaplen cut does).
+ */
+export function pcapOf(
+  frames: readonly Uint8Array[],
+  caplens?: readonly number[],
+  firstSec = 1_700_000_000,
+): Buffer {
+  const recs = frames.map((d, i) => {
+    const n = Math.min(caplens?.[i] ?? d.length, d.length);
+    const h = Buffer.alloc(16);
+    h.writeUInt32LE(firstSec + i, 0);
+    h.writeUInt32LE(n, 8);
+    h.writeUInt32LE(d.length, 12);
+    return Buffer.concat([h, d.subarray(0, n)]);
+  });
+  return Buffer.concat([pcapHeader({ nano: false }), ...recs]);
+}

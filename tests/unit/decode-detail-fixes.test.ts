@@ -16,54 +16,17 @@ import {
   type Layer,
 } from '../../main/decode/index.ts';
 import { IPV6_HEADER_LEN } from '../../main/decode/ipv6.ts';
-import { readCaptureFileSync } from '../../main/pcap/index.ts';
-import { pcapHeader } from '../pcapBytes.ts';
+import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
+import { a6, be16, frames, tree, unescape, type Frame } from './decode-helpers.ts';
 import { FIXTURES } from './correlate-helpers.ts';
-
-interface Frame {
-  data: Uint8Array;
-  linkType: number;
-}
-
-function frames(file: string): Frame[] {
-  const out: Frame[] = [];
-  readCaptureFileSync(path.isAbsolute(file) ? file : path.join(FIXTURES, file), (rec) =>
-    out.push({ data: rec.data, linkType: rec.linkType }),
-  );
-  return out;
-}
-
-/** A layer and its subtrees as lines: "title [offset+length]", then "  name: value [offset+length]". */
-function tree(l: Layer, indent = ''): string[] {
-  return [
-    `${indent}${l.title} [${l.offset}+${l.length}]`,
-    ...l.fields.map((x) => `${indent}  ${x.name}: ${x.value} [${x.offset}+${x.length}]`),
-    ...(l.children ?? []).flatMap((c) => tree(c, `${indent}  `)),
-  ];
-}
 
 /** A classic pcap of whole frames (Ethernet), in a folder removed when the file's tests end. */
 function capture(name: string, data: Uint8Array[]): string {
   const file = path.join(tempDir('hs-detail-'), name);
-  const recs = data.map((d, i) => {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(1700000000 + i, 0);
-    h.writeUInt32LE(d.length, 8);
-    h.writeUInt32LE(d.length, 12);
-    return Buffer.concat([h, d]);
-  });
-  writeFileSync(file, Buffer.concat([pcapHeader({ nano: false }), ...recs]));
+  writeFileSync(file, pcapOf(data));
   return file;
 }
-
-const unescape = (s: string) =>
-  s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&amp;/g, '&');
 
 interface PdmlItem {
   kind: 'proto' | 'field';
@@ -106,7 +69,6 @@ function pdml(file: string): PdmlItem[][] {
 // ---------------------------------------------------------------------------------------------------------
 // Frames built byte by byte: Ethernet, IPv4 10.0.0.1 > 10.0.0.2 (checksums left 0: tshark does not check them).
 
-const be16 = (n: number) => [n >> 8, n & 255];
 const be32 = (n: number) => [n >>> 24, (n >> 16) & 255, (n >> 8) & 255, n & 255];
 const ETH_V4 = [0, 1, 2, 3, 4, 5, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
 
@@ -401,13 +363,6 @@ describe('ICMPv6 codes in the layer tree', () => {
 // One-line summaries of IPv6 packets the snaplen cut in (or right after) their extension headers, as tcpdump
 // 4.99 prints them.
 
-function a6(text: string): number[] {
-  const [head, tail] = text.split('::');
-  const words = (s: string) => (s ? s.split(':').map((w) => parseInt(w, 16)) : []);
-  const h = words(head);
-  const t = words(tail ?? '');
-  return [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t].flatMap(be16);
-}
 function ipv6Frame(next: number, payload: number[]): Uint8Array {
   const ip = [0x60, 0, 0, 0, ...be16(payload.length), next, 64, ...a6('fd00::1'), ...a6('fd00::2')];
   return Uint8Array.from([0, 1, 2, 3, 4, 5, 2, 0, 0, 0, 0, 1, 0x86, 0xdd, ...ip, ...payload]);
@@ -472,14 +427,13 @@ function tcpdumpLines(file: string, link: boolean): string[] {
 /** A pcap of `data` cut at each of `lengths` (the records keep the whole frame's length on the wire). */
 function cutCapture(name: string, data: Uint8Array, lengths: number[]): string {
   const file = path.join(tempDir('hs-detail-cut-'), name);
-  const recs = lengths.map((n, i) => {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(1700000000 + i, 0);
-    h.writeUInt32LE(n, 8);
-    h.writeUInt32LE(data.length, 12);
-    return Buffer.concat([h, data.subarray(0, n)]);
-  });
-  writeFileSync(file, Buffer.concat([pcapHeader({ nano: false }), ...recs]));
+  writeFileSync(
+    file,
+    pcapOf(
+      lengths.map(() => data),
+      lengths,
+    ),
+  );
   return file;
 }
 

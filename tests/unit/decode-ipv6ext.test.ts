@@ -11,35 +11,14 @@ import { describe, expect, it } from 'vitest';
 
 import { decodeLayers, summarize, type Layer } from '../../main/decode/index.ts';
 import { readCaptureFileSync } from '../../main/pcap/index.ts';
-import { pcapHeader } from '../pcapBytes.ts';
+import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
+import { a6, be16, frames, tree, unescape, type Frame } from './decode-helpers.ts';
 import { FIXTURES } from './correlate-helpers.ts';
-
-interface Frame {
-  data: Uint8Array;
-  linkType: number;
-}
-
-function frames(file: string): Frame[] {
-  const out: Frame[] = [];
-  readCaptureFileSync(path.isAbsolute(file) ? file : path.join(FIXTURES, file), (rec) =>
-    out.push({ data: rec.data, linkType: rec.linkType }),
-  );
-  return out;
-}
 
 /** Record `n` (1-based, as tshark numbers it). */
 function frame(file: string, n: number): Frame {
   return frames(file)[n - 1];
-}
-
-/** A layer and its subtrees as lines: "title [offset+length]", then "  name: value [offset+length]". */
-function tree(l: Layer, indent = ''): string[] {
-  return [
-    `${indent}${l.title} [${l.offset}+${l.length}]`,
-    ...l.fields.map((x) => `${indent}  ${x.name}: ${x.value} [${x.offset}+${x.length}]`),
-    ...(l.children ?? []).flatMap((c) => tree(c, `${indent}  `)),
-  ];
 }
 
 function layer(fr: Frame, protocol: string): Layer {
@@ -50,16 +29,6 @@ function layer(fr: Frame, protocol: string): Layer {
 
 // ---------------------------------------------------------------------------------------------------------
 // Frames the lab does not send, built byte by byte (Ethernet, IPv6 from fe80::1, checksums left 0).
-
-function a6(text: string): number[] {
-  const [head, tail] = text.includes('::') ? text.split('::') : [text, ''];
-  const words = (s: string) => (s ? s.split(':').map((w) => parseInt(w, 16)) : []);
-  const h = words(head);
-  const t = words(tail);
-  const all = [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t];
-  return all.flatMap((w) => [w >> 8, w & 255]);
-}
-const be16 = (n: number) => [n >> 8, n & 255];
 
 function ipv6Frame(next: number, payload: number[], dst: string, hopLimit = 64): Uint8Array {
   const eth = [0x33, 0x33, 0, 0, 0, 1, 2, 0, 0, 0, 0, 1, 0x86, 0xdd];
@@ -264,14 +233,6 @@ function nextHeader(line: string): string {
   );
 }
 
-const unescape = (s: string) =>
-  s
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&amp;/g, '&');
-
 /**
  * Per frame number, the lines tshark gives for what the IPv6 layer's subtrees and an MLD message show: the
  * outer IPv6 header's items (not those of a packet an ICMPv6 error quotes) and the MLD fields.
@@ -362,14 +323,7 @@ function ourLines(layers: Layer[]): string[] {
 
 function builtCapture(): string {
   const file = path.join(tempDir('hs-ipv6ext-'), 'built.pcap');
-  const recs = BUILT.map(({ data }, i) => {
-    const h = Buffer.alloc(16);
-    h.writeUInt32LE(1700000000 + i, 0);
-    h.writeUInt32LE(data.length, 8);
-    h.writeUInt32LE(data.length, 12);
-    return Buffer.concat([h, data]);
-  });
-  writeFileSync(file, Buffer.concat([pcapHeader({ nano: false }), ...recs]));
+  writeFileSync(file, pcapOf(BUILT.map((b) => b.data)));
   return file;
 }
 

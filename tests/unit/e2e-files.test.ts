@@ -17,7 +17,7 @@ import {
   type Served,
 } from '../e2e/harness.ts';
 import { nodeMovedCopy } from './correlate-helpers.ts';
-import { pcapHeader } from '../pcapBytes.ts';
+import { pcapOf } from '../pcapBytes.ts';
 
 const SAMPLE = path.join(ROOT, 'resources/sample-session');
 const LONG = 'ip-10-1-10-9.eu-west-1.compute.internal';
@@ -382,14 +382,5 @@ function longIpv6(): Buffer {
     frame(0, Buffer.concat([hbh, echo])),
     frame(0, mld, 1, addr(0xff02, 0x16)),
   ];
-  return Buffer.concat([
-    pcapHeader({ nano: false }),
-    ...frames.map((f, i) => {
-      const r = Buffer.alloc(16);
-      r.writeUInt32LE(1_800_000_000 + i, 0);
-      r.writeUInt32LE(f.length, 8);
-      r.writeUInt32LE(f.length, 12);
-      return Buffer.concat([r, f]);
-    }),
-  ]);
+  return pcapOf(frames, undefined, 1_800_000_000);
 }
