@@ -22,6 +22,22 @@ import {
 import { FLANNEL_VXLAN_PATH } from './correlate-helpers.ts';
 import { pcapHeader } from '../pcapBytes.ts';
 
+/**
+ * Resets node-2's clock override in the Clocks tab and waits until its field no longer shows `typed`: Reset clears
+ * it only when setClock() resolves (ClocksPanel), later than the badge goes; a fill before that lands between the
+ * clearing and its Apply, which then applies nothing and shows no error.
+ */
+async function resetNode2Clock(p: Page, typed: string): Promise<void> {
+  await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
+  await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
+  await p.waitForFunction(
+    (v) =>
+      (document.querySelector('[aria-label="override offset of node-2 in microseconds"]') as HTMLInputElement)
+        .value !== v,
+    typed,
+  );
+}
+
 let srv: Served;
 let b: Browser;
 let p: Page;
@@ -274,18 +290,7 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     );
     expect(await p.$('[data-testid=pane][data-capture="node-1/ens33"] [data-testid=pane-clock]')).toBeNull();
     expect(await p.locator('tr[data-node="node-2"]').textContent()).not.toContain('manual manual');
-    await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
-    await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
-    // Reset clears the typed '2000' only when setClock() resolves (ClocksPanel), later than the badge goes: wait for
-    // that, or it lands between a fill below and its Apply, which then applies nothing and shows no error.
-    await p.waitForFunction(
-      () =>
-        (
-          document.querySelector(
-            '[aria-label="override offset of node-2 in microseconds"]',
-          ) as HTMLInputElement
-        ).value !== '2000',
-    );
+    await resetNode2Clock(p, '2000');
     // What cannot be applied says why, and changes nothing.
     const revision = await p.evaluate(
       () => document.querySelector('[data-testid=session-title]')!.textContent,
@@ -345,16 +350,7 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.waitForSelector('[data-testid=hop-ladder]');
     expect(await span()).toBe(zoomed);
     await p.click('[data-testid=tab-clocks]');
-    await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
-    await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
-    await p.waitForFunction(
-      () =>
-        (
-          document.querySelector(
-            '[aria-label="override offset of node-2 in microseconds"]',
-          ) as HTMLInputElement
-        ).value !== '1000',
-    );
+    await resetNode2Clock(p, '1000');
     expect(await span()).toBe(zoomed);
     await p.click('.timeline-tools button:has-text("Fit")');
   });
