@@ -512,6 +512,7 @@ export function estimateClocks(
         }
       }
     }
+    fitSteadyJointly(out, bounds);
     // Nodes reached only one way: take the bound from the reference (or any estimated node) as a guess.
     for (let v = 0; v < n; v++) {
       if (out[v].method !== 'none') continue;
@@ -559,6 +560,81 @@ export function estimateClocks(
     delete e.rate;
   }
   return out;
+}
+
+/**
+ * The steady nodes' offsets from every pair's bounds at once, not only the tree's links: the tree leaves a pair
+ * outside it unchecked (three nodes each bounded ±10 µs from the reference by a long path's packets, two of them
+ * bounded to within 1 µs of each other by their own: the tree puts both at the reference's middle, outside the
+ * pair's bounds, and hops between them go negative).
+ *
+ * The bounds are difference constraints o_b − o_a ≤ minDelta(a→b) among the steady nodes ('traffic', with the
+ * reference and manual offsets fixed); shortest paths give each node the interval every bound allows it (its
+ * projection: the true offset is inside when the timestamps are causal). The node with the narrowest is set at its
+ * middle and fixed, the intervals of the others shrink to what stays consistent with it, and so on: every pair's
+ * bounds then hold, and a node's uncertainty is how far its projection reaches from the value (on a tree of links
+ * this is the tree's middle and summed half widths). Pairs whose own bounds cross (µs rounding, a mislinked
+ * packet) are left out; bounds that contradict each other around a longer cycle, or a manual offset outside the
+ * traffic's, leave the tree's estimate.
+ */
+function fitSteadyJointly(out: ClockEstimate[], bounds: ClockBounds): void {
+  const nodes: number[] = [];
+  for (let i = 0; i < out.length; i++) {
+    const m = out[i].method;
+    if (m === 'reference' || m === 'manual' || m === 'traffic') nodes.push(i);
+  }
+  const free = nodes.filter((i) => out[i].method === 'traffic');
+  if (free.length === 0 || nodes.length < 3) return; // two nodes: one pair, the tree's answer
+  // dist[i][j] over local indexes, z (the last) standing for time 0: o_j − o_i ≤ dist[i][j].
+  const m = nodes.length + 1;
+  const z = m - 1;
+  const dist = Array.from({ length: m }, (_, i) => new Float64Array(m).fill(Infinity).fill(0, i, i + 1));
+  const n = bounds.nodeCount;
+  for (let i = 0; i < nodes.length; i++) {
+    const a = nodes[i];
+    if (out[a].method !== 'traffic') {
+      dist[z][i] = out[a].offsetNs;
+      dist[i][z] = -out[a].offsetNs;
+    }
+    for (let j = 0; j < nodes.length; j++) {
+      const b = nodes[j];
+      const ab = bounds.minDelta[a * n + b];
+      if (i !== j && ab < Infinity && !(ab + bounds.minDelta[b * n + a] < 0)) dist[i][j] = ab;
+    }
+  }
+  for (let k = 0; k < m; k++)
+    for (let i = 0; i < m; i++) {
+      const dik = dist[i][k];
+      if (dik === Infinity) continue;
+      for (let j = 0; j < m; j++) if (dik + dist[k][j] < dist[i][j]) dist[i][j] = dik + dist[k][j];
+    }
+  if (dist.some((row, i) => row[i] < 0)) return;
+  const local = new Map(nodes.map((node, i) => [node, i]));
+  const projection = free.map((v) => [-dist[local.get(v)!][z], dist[z][local.get(v)!]]);
+  const left = new Set(free.keys());
+  while (left.size > 0) {
+    let pick = -1;
+    for (const f of left) {
+      const v = local.get(free[f])!;
+      const width = dist[z][v] + dist[v][z];
+      if (pick < 0 || width < dist[z][local.get(free[pick])!] + dist[local.get(free[pick])!][z]) pick = f;
+    }
+    left.delete(pick);
+    const v = local.get(free[pick])!;
+    const lo = -dist[v][z];
+    const hi = dist[z][v];
+    if (!(hi < Infinity && lo > -Infinity)) return; // not reached both ways: cannot happen for 'traffic'
+    const est = (lo + hi) / 2;
+    // Fixing o_v = est adds the edges z→v (est) and v→z (−est).
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < m; j++) {
+        const via = Math.min(dist[i][z] + est + dist[v][j], dist[i][v] - est + dist[z][j]);
+        if (via < dist[i][j]) dist[i][j] = via;
+      }
+    const [plo, phi] = projection[pick];
+    out[free[pick]].offsetNs = est;
+    out[free[pick]].uncertaintyNs = Math.max(est - plo, phi - est);
+  }
 }
 
 function rateOf(c: ClockEstimate): number {

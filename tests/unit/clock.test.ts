@@ -168,6 +168,52 @@ describe('clock options', () => {
     expect(est[0].method).toBe('reference');
   });
 
+  it('every pair bounds the offsets, not only the links the nodes chain through', () => {
+    // a–b and a–c each within ±10 µs; b and c close to each other: c − b in [4, 6] µs.
+    const triangle = (): ClockBounds => {
+      const b = new ClockBounds(3);
+      for (const other of [1, 2]) {
+        b.add(0, other, 0, 10_000);
+        b.add(other, 0, 0, 10_000);
+      }
+      b.add(1, 2, 0, 6_000);
+      b.add(2, 1, 0, -4_000);
+      return b;
+    };
+    const b = triangle();
+    const est = estimateClocks(['a', 'b', 'c'], b, { mode: 'auto' });
+    // Each from a alone would be 0 ± 10 µs, c − b = 0 outside [4, 6]. b's interval is [-10, 6] (a's, and c's
+    // ≤ 10 less 4), c's [-6, 10]; b goes first (as wide, listed first) to its middle, then c within [2, 4].
+    expect(est[1]).toMatchObject({ method: 'traffic', offsetNs: -2_000, uncertaintyNs: 8_000 });
+    expect(est[2]).toMatchObject({ method: 'traffic', offsetNs: 3_000, uncertaintyNs: 9_000 });
+    // Every pair's bounds hold.
+    for (const [x, y] of [
+      [0, 1],
+      [0, 2],
+      [1, 2],
+    ]) {
+      const { lo, hi } = b.interval(x, y);
+      const d = est[y].offsetNs - est[x].offsetNs;
+      expect(d).toBeGreaterThanOrEqual(lo);
+      expect(d).toBeLessThanOrEqual(hi);
+    }
+    // A pair whose own bounds cross (c − b ≥ 7 and ≤ 6 µs) is left out: the tree's estimate, as without it.
+    b.add(2, 1, 0, -7_000);
+    const crossed = estimateClocks(['a', 'b', 'c'], b, { mode: 'auto' });
+    expect(crossed.slice(1).map((c) => [c.offsetNs, c.uncertaintyNs])).toEqual([
+      [0, 10_000],
+      [0, 10_000],
+    ]);
+    // A manual offset that contradicts the traffic (b at +20 µs, outside a–b's ±10 µs) leaves the tree's: c
+    // chains through b.
+    const manual = estimateClocks(['a', 'b', 'c'], triangle(), { mode: 'auto', manual: { b: 20_000 } });
+    expect(manual[2]).toMatchObject({ method: 'traffic', offsetNs: 25_000, uncertaintyNs: 1_000 });
+    // One inside it (b at +5 µs) is fixed, and c is set within both a's and b's bounds: [9, 10] µs (through b
+    // alone, 10 ± 1 µs).
+    const inside = estimateClocks(['a', 'b', 'c'], triangle(), { mode: 'auto', manual: { b: 5_000 } });
+    expect(inside[2]).toMatchObject({ method: 'traffic', offsetNs: 9_500, uncertaintyNs: 500 });
+  });
+
   it('a manual offset anchors the nodes behind it, and is shown and checked against the traffic', () => {
     // a → b → c, with traffic each way on both links: b - a in [-2, 10] µs, c - b in [-1, 5] µs.
     const b = new ClockBounds(3);
