@@ -56,8 +56,8 @@ export interface ClockInfo {
   outsideEstimate: boolean;
   /**
    * Why the offset is left unknown ('none') or is a guess ('traffic-inconsistent': how far a drift moved it, or a
-   * mislinked packet), or how fast it drifts ('traffic-drift'), as the CLI's clock line says it; null when nothing
-   * needs saying.
+   * mislinked packet), how fast it drifts ('traffic-drift'), or that it misses another node's bounds (no steady
+   * offsets fit every pair), as the CLI's clock line says it; null when nothing needs saying.
    */
   note: string | null;
   /**

@@ -57,6 +57,18 @@ export interface ClockEstimate {
    * baseSec). uncertaintyNs is then how far any line inside the bounds strays from this one over the capture.
    */
   rate?: ClockRate;
+  /**
+   * A steady node whose offset misses the traffic's bounds to another steady node (`against`) by `byNs` (≥ 1 µs;
+   * the largest such pair): no constant offsets fit every pair (that pair's own bounds cross, or bounds around a
+   * cycle of nodes contradict each other: a timestamp not taken at the wire, a packet linked to the wrong journey),
+   * so hops between the two may show latencies off by as much.
+   */
+  conflict?: ClockConflict;
+}
+
+export interface ClockConflict {
+  against: string;
+  byNs: number;
 }
 
 export interface ClockRate {
@@ -541,6 +553,7 @@ export function estimateClocks(
     }
   }
   if (opts.mode === 'auto' && opts.probes && opts.probes.length > 0) combineProbes(out, refName, opts.probes);
+  if (opts.mode === 'auto' && bounds) markConflicts(out, bounds);
   // What the traffic and probes say of each manual node, without the overrides.
   const auto =
     manual.length > 0 && opts.mode === 'auto' ? estimateClocks(nodes, bounds, { ...opts, manual: {} }) : [];
@@ -634,6 +647,29 @@ function fitSteadyJointly(out: ClockEstimate[], bounds: ClockBounds): void {
     const [plo, phi] = projection[pick];
     out[free[pick]].offsetNs = est;
     out[free[pick]].uncertaintyNs = Math.max(est - plo, phi - est);
+  }
+}
+
+/** Steady offsets: what markConflicts checks pairs of (a manual one is checked against its node's estimate). */
+const STEADY: ReadonlySet<ClockMethod> = new Set(['reference', 'traffic', 'ssh-probe', 'traffic+ssh-probe']);
+
+/** Sets ClockEstimate.conflict on steady nodes whose offsets miss a pair's bounds by a microsecond or more. */
+function markConflicts(out: ClockEstimate[], bounds: ClockBounds): void {
+  for (let a = 0; a < out.length; a++) {
+    for (let b = 0; b < out.length; b++) {
+      if (a === b || !STEADY.has(out[a].method) || !STEADY.has(out[b].method) || out[a].rate || out[b].rate)
+        continue;
+      // o_b − o_a ≤ minDelta(a→b): by how much it is over (the reverse pair checks the other side).
+      const over = out[b].offsetNs - out[a].offsetNs - bounds.minDelta[a * bounds.nodeCount + b];
+      if (!(over >= 1_000)) continue;
+      // Not on the reference: its offset is no estimate to doubt (nor one to set).
+      for (const [x, y] of [
+        [a, b],
+        [b, a],
+      ])
+        if (out[x].method !== 'reference' && !(out[x].conflict && out[x].conflict.byNs >= over))
+          out[x].conflict = { against: out[y].node, byNs: over };
+    }
   }
 }
 

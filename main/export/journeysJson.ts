@@ -90,6 +90,8 @@ export function documentHead(res: CorrelationResult): Record<string, unknown> {
             overNs: Math.round(c.drift.overNs),
           }
         : null,
+      // A steady offset missing another node's bounds (ClockEstimate.conflict).
+      conflict: c.conflict ? { against: c.conflict.against, byNs: Math.round(c.conflict.byNs) } : null,
       // A drifting clock: offsetNs is at atNs and grows by ppm millionths of the time since (ClockEstimate.rate);
       // the line is known from fromNs to toNs (the packets that bounded it).
       rate: c.rate

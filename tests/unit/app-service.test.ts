@@ -10,7 +10,7 @@ import { AppService } from '../../main/app/service.ts';
 import { validateRequest } from '../../main/app/validate.ts';
 import type { ExportResult, JourneyPage, JourneyView, PacketDetail, SessionInfo } from '../../preload/api.ts';
 import { ok } from './app-helpers.ts';
-import { correlate, fixtureFiles } from './correlate-helpers.ts';
+import { correlate, fixtureCopy, fixtureFiles, shiftRecord } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 let svc: AppService;
@@ -554,6 +554,35 @@ describe('the clocks the UI shows', () => {
       expect(c.note).toContain("an override of node-2's offset sets it");
       expect(c.note).not.toContain('--clock');
       expect(s.clocks.find((x) => x.node === 'node-1')!.note).toBeNull();
+    } finally {
+      svc2.close();
+    }
+  });
+
+  it("say when no steady offsets fit every pair of nodes (three hosts, one's timestamps late for one peer)", async () => {
+    const dir = fixtureCopy('three-hosts', {
+      transform: (f, records) =>
+        f === 'client__ens33.pcap'
+          ? records.map((r) =>
+              Buffer.from(r.data.subarray(0, 6)).toString('hex') === '000c292f3385'
+                ? shiftRecord(r, 40_000)
+                : r,
+            )
+          : records,
+    });
+    const svc2 = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    try {
+      const s = await ok<SessionInfo>(svc2.call('openPaths', { paths: [dir] }));
+      // The client's frames to node-2 stamped 40 µs late: the pair's own bounds cross. Said on node-2 (the
+      // client is the reference: no estimate), not on node-1.
+      expect(s.clocks.find((x) => x.node === 'client')!.note).toBeNull();
+      expect(s.clocks.find((x) => x.node === 'node-1')!.note).toBeNull();
+      const c = s.clocks.find((x) => x.node === 'node-2')!;
+      expect(c.method).toBe('traffic');
+      expect(c.note).toMatch(
+        /^the packets between node-2 and client contradict these offsets by 3\d\.\d µs: /,
+      );
+      expect(c.note).toContain("an override of node-2's offset sets it");
     } finally {
       svc2.close();
     }

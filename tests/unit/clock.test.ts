@@ -204,6 +204,13 @@ describe('clock options', () => {
       [0, 10_000],
       [0, 10_000],
     ]);
+    // No steady offsets fit that pair: both say so, and by how much their offsets miss its bounds (c − b = 0 < 7).
+    expect(crossed.map((c) => c.conflict)).toEqual([
+      undefined,
+      { against: 'c', byNs: 7_000 },
+      { against: 'b', byNs: 7_000 },
+    ]);
+    expect(est.map((c) => c.conflict)).toEqual([undefined, undefined, undefined]);
     // A manual offset that contradicts the traffic (b at +20 µs, outside a–b's ±10 µs) leaves the tree's: c
     // chains through b.
     const manual = estimateClocks(['a', 'b', 'c'], triangle(), { mode: 'auto', manual: { b: 20_000 } });
