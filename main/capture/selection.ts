@@ -114,16 +114,18 @@ export function selectInterfaces(selectors: string[], nodes: NodeInterfaces[], s
  * interface name other nodes have (a warning's matter: the others are captured).
  */
 export function missingInterfaces(selectors: string[], nodes: NodeInterfaces[], some = false): string[] {
-  return resolve(selectors, nodes, some).missing;
+  return resolve(selectors, nodes, some).missing.map(lacks);
 }
+
+const lacks = (m: Selected) => `${m.node} has no interface ${JSON.stringify(m.iface)}`;
 
 function resolve(
   selectors: string[],
   nodes: NodeInterfaces[],
   some: boolean,
-): { selected: Selected[]; missing: string[] } {
+): { selected: Selected[]; missing: Selected[] } {
   const out: Selected[] = [];
-  const missing: string[] = [];
+  const missing: Selected[] = [];
   const seen = new Set<string>();
   for (const sel of selectors) {
     const colon = sel.indexOf(':');
@@ -159,7 +161,7 @@ function resolve(
         'IFACE_UNKNOWN',
         `${lacking.join(', ')} ${lacking.length > 1 ? 'have' : 'has'} no interface ${JSON.stringify(ifPat)}`,
       );
-    for (const node of lacking) missing.push(`${node} has no interface ${JSON.stringify(ifPat)}`);
+    for (const node of lacking) missing.push({ node, iface: ifPat });
   }
   return { selected: out, missing };
 }
@@ -176,4 +178,22 @@ export function emptySelectors(selectors: string[], nodes: NodeInterfaces[]): st
       return false; // an error of its own (selectInterfaces says it)
     }
   });
+}
+
+/**
+ * What `selectors` ask of node `node` (one of `nodes`, the session's discovered nodes) that it is not captured for,
+ * as warnings: an exact name of a node glob it lacks (missingInterfaces), and a glob that selects nothing on it nor
+ * on any other of `nodes` it names (emptySelectors). For one node's record, and a node joining a running capture.
+ * Call it once selectInterfaces has accepted the selectors (errors are its matter).
+ */
+export function selectionWarnings(selectors: string[], nodes: NodeInterfaces[], node: string): string[] {
+  const mine = selectors.filter((sel) => selectorNodeMatches(sel, node));
+  const missing = resolve(mine, nodes, true)
+    .missing.filter((m) => m.node === node)
+    .map((m) => `${lacks(m)}: not captured there`);
+  const named = (sel: string) => nodes.filter((d) => selectorNodeMatches(sel, d.node));
+  const empty = mine
+    .filter((sel) => emptySelectors([sel], named(sel)).length > 0)
+    .map((sel) => `--iface '${sel}' matched no interface on ${node}: nothing captured for it`);
+  return [...missing, ...empty];
 }

@@ -8,7 +8,12 @@ import { describe, expect, it } from 'vitest';
 
 import { ifaceNameProblem } from '../../main/discover/ifaceName.ts';
 import { ifaceWithAddress, parseIpOutputs, routeDevFor } from '../../main/discover/parseIp.ts';
-import { emptySelectors, missingInterfaces, selectInterfaces } from '../../main/capture/selection.ts';
+import {
+  emptySelectors,
+  missingInterfaces,
+  selectInterfaces,
+  selectionWarnings,
+} from '../../main/capture/selection.ts';
 
 const FIX = new URL('../fixtures/', import.meta.url).pathname;
 const SCENARIOS = ['kubenet', 'kube-proxy', 'flannel-hostgw', 'flannel-vxlan', 'calico-bgp', 'calico-ipip'];
@@ -254,5 +259,37 @@ describe('hostile and malformed discovery input', () => {
     );
     // A node joining late (some of the nodes): no error, the others may have it.
     expect(selectInterfaces(['cni0', 'ens33'], [bare], true).map((s) => s.iface)).toEqual(['ens33']);
+  });
+
+  it("one node's warnings (a node joining late): what the start path warns, for that node", () => {
+    const withCni = { ...load('capture-kubeadm', 'kubeadm-flannel'), node: 'node-1' };
+    const bare = {
+      ...withCni,
+      node: 'node-3',
+      interfaces: withCni.interfaces.filter((i) => i.name !== 'cni0' && !i.name.startsWith('veth')),
+    };
+    const both = [withCni, bare];
+    // The exact name it lacks, whether a plain name or one of a node glob; none on the node that has it.
+    expect(selectionWarnings(['cni0', 'ens33'], both, 'node-3')).toEqual([
+      'node-3 has no interface "cni0": not captured there',
+    ]);
+    expect(selectionWarnings(['node-*:cni0', 'ens33'], both, 'node-3')).toEqual([
+      'node-3 has no interface "cni0": not captured there',
+    ]);
+    expect(selectionWarnings(['cni0', 'ens33'], both, 'node-1')).toEqual([]);
+    // Selectors that do not name the node say nothing about it.
+    expect(selectionWarnings(['node-1:cni0', 'ens33'], both, 'node-3')).toEqual([]);
+    // A glob is said only when it selects nothing on any node it names (emptySelectors), as at the start: a node
+    // without pods has no veth, the others' are captured.
+    expect(selectionWarnings(['veth*', 'ens33'], both, 'node-3')).toEqual([]);
+    expect(selectionWarnings(['cali*', 'node-3:veth*', 'ens33'], both, 'node-3')).toEqual([
+      "--iface 'cali*' matched no interface on node-3: nothing captured for it",
+      "--iface 'node-3:veth*' matched no interface on node-3: nothing captured for it",
+    ]);
+    // Alone (the first of its nodes to be discovered), its own interfaces are all there is.
+    expect(selectionWarnings(['cni0', 'veth*', 'ens33'], [bare], 'node-3')).toEqual([
+      'node-3 has no interface "cni0": not captured there',
+      "--iface 'veth*' matched no interface on node-3: nothing captured for it",
+    ]);
   });
 });
