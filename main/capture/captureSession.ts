@@ -23,6 +23,7 @@ import {
   emptySelectors,
   missingInterfaces,
   selectInterfaces,
+  selectionWarnings,
   selectorNodeMatches,
   type Selected,
 } from './selection.ts';
@@ -139,6 +140,11 @@ export interface NodeStatus {
   /** Connection losses while capturing, and when capture resumed (null: it did not). */
   gaps: { lostAt: string; resumedAt: string | null }[];
   discovery: NodeInterfaces | null;
+  /**
+   * What the capture's selectors asked of this node that it is not captured for (selectionWarnings: an exact name
+   * of a node glob it lacks, a glob matching nothing), whether it was there at the start or joined late.
+   */
+  warnings: string[];
 }
 
 export interface CounterSample {
@@ -174,6 +180,12 @@ export interface SessionDoc {
   captures: IfaceCaptureStatus[];
 }
 
+/** A node joining a running capture lacks something its selectors ask for (also in its NodeStatus.warnings). */
+export interface SessionWarning {
+  node: string;
+  message: string;
+}
+
 interface NodeRuntime {
   spec: NodeSpec;
   status: NodeStatus;
@@ -186,7 +198,8 @@ const SAVE_EVERY_TICKS = 4;
 
 /**
  * Events: 'node' (NodeStatus), 'iface' (IfaceCaptureStatus), 'counters' (CounterSample[], twice a second while
- * capturing), 'done' (SessionDoc, after stop or when every capture has ended by itself).
+ * capturing), 'warning' (SessionWarning: what a node joining late is not captured for, said as it joins), 'done'
+ * (SessionDoc, after stop or when every capture has ended by itself).
  */
 export class CaptureSession extends EventEmitter {
   readonly outDir: string;
@@ -249,6 +262,7 @@ export class CaptureSession extends EventEmitter {
         clockProbes: [],
         gaps: [],
         discovery: null,
+        warnings: [],
       },
     }));
   }
@@ -345,6 +359,10 @@ export class CaptureSession extends EventEmitter {
       const selection = selectInterfaces(mine, [d], true);
       if (selection.length === 0)
         throw new HopscopeError('IFACE_UNKNOWN', `${n.spec.name}: no interface matched ${mine.join(' ')}`);
+      // What it lacks is said as at the start (missingInterfaces, emptySelectors), not skipped in silence.
+      n.status.warnings = selectionWarnings(mine, this.discovered(), n.spec.name);
+      for (const message of n.status.warnings)
+        this.emit('warning', { node: n.spec.name, message } satisfies SessionWarning);
       const checks = await Promise.all(selection.map((sel) => this.checkFilter(n, sel.iface)));
       if (this.stopping) return;
       const started = selection.map((sel, i) => this.launch(n, sel, checks[i]));
@@ -539,6 +557,11 @@ export class CaptureSession extends EventEmitter {
     if (this.state === 'capturing' || this.stopping)
       throw new HopscopeError('USAGE', 'session already started');
     this.selectors = selectors ?? null;
+    if (selectors) {
+      const { usable, up } = this.usableSelectors(selectors);
+      for (const n of this.connected())
+        if (n.status.discovery) n.status.warnings = selectionWarnings(usable, up, n.spec.name);
+    }
     const byName = new Map(this.nodes.map((n) => [n.spec.name, n]));
     for (const s of selection) {
       const n = byName.get(s.node);
@@ -717,11 +740,17 @@ export class CaptureSession extends EventEmitter {
       ...n.status,
       gaps: n.status.gaps.map((g) => ({ ...g })),
       clockProbes: [...n.status.clockProbes],
+      warnings: [...n.status.warnings],
     }));
   }
 
   captureStatuses(): IfaceCaptureStatus[] {
     return this.captures.map((c) => ({ ...c.status }));
+  }
+
+  /** The interfaces of every node discovered so far (the late ones too, whatever their state now). */
+  private discovered(): NodeInterfaces[] {
+    return this.nodes.flatMap((n) => (n.status.discovery ? [n.status.discovery] : []));
   }
 
   private connected(): NodeRuntime[] {

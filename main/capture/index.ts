@@ -8,6 +8,7 @@ export type {
   NodeState,
   NodeStatus,
   SessionDoc,
+  SessionWarning,
 } from './captureSession.ts';
 export type { IfaceCaptureState, IfaceCaptureStatus } from './interfaceCapture.ts';
 export { selectInterfaces, type Selected } from './selection.ts';

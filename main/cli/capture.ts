@@ -5,7 +5,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { HopscopeError } from '../common/errors.ts';
-import type { CaptureSession, NodeSpec, NodeStatus } from '../capture/index.ts';
+import type { CaptureSession, NodeSpec, NodeStatus, SessionWarning } from '../capture/index.ts';
 import { parseHostSpec } from '../ssh/sshConfig.ts';
 import { filterNamesTunnels } from '../capture/tcpdumpCommand.ts';
 
@@ -364,6 +364,8 @@ const cmd: Command = {
       else if (st.state === 'connected' && pending.includes(st.name) && st.discovery === null)
         console.error(`hopscope capture: ${st.name} is up: joining the capture`);
     });
+    // What a late node lacks is said when it joins, as the others' was before the start.
+    session.on('warning', (w: SessionWarning) => console.error(`hopscope capture: warning: ${w.message}`));
     if (!nodes.some((n) => n.state === 'connected')) {
       await session.stop();
       unhook();

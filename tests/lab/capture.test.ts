@@ -134,6 +134,11 @@ describe.sequential('capture on flannel-vxlan', () => {
     expect(run.err()).toContain(
       'hopscope capture: warning: node-2 has no interface "veth2053e67d": not captured there',
     );
+    // Recorded on the node too, as for a node that joins late.
+    expect(readSession(dir).nodes.map((n: { warnings: string[] }) => n.warnings)).toEqual([
+      [],
+      ['node-2 has no interface "veth2053e67d": not captured there'],
+    ]);
     expect(pcaps(dir).sort()).toEqual([
       'node-1__ens33.pcap',
       'node-1__veth2053e67d.pcap',
@@ -508,6 +513,67 @@ describe.sequential('capture on flannel-vxlan', () => {
         'node-2/ens33',
       ]);
       expect(tcpdumpRead(join(dir, s.captures[0].file)).packets).toBeGreaterThan(0);
+    } finally {
+      run?.child.kill('SIGKILL');
+      unblock();
+    }
+  });
+
+  it('a node joining late that lacks an interface its selectors ask for says so when it joins, as at the start', async () => {
+    // node-1's pod veth (`*:veth2053e67d`) and a glob naming only node-2 that matches nothing there: node-2, late,
+    // captured its ens33 and skipped the rest without a word, where node-2 up at the start is warned about.
+    const unblock = dropOnNode2(22);
+    let run: ReturnType<typeof startCapture> | null = null;
+    try {
+      const dir = tmp('late-missing');
+      run = startCapture([
+        '--ssh-config',
+        patientNode2Config(),
+        '--node',
+        'node-1',
+        '--node',
+        'node-2',
+        '--iface',
+        'ens33',
+        '--iface',
+        'veth2053e67d',
+        '--iface',
+        'node-2:cali*',
+        '--duration',
+        '60',
+        '--out',
+        dir,
+      ]);
+      await waitUntil('node-1 capturing, node-2 pending', () => allCapturing(dir, 2), 12_000);
+      expect(readSession(dir).nodes[1].state).toBe('connecting');
+      expect(run.err()).not.toContain('warning');
+      unblock();
+      await waitUntil('node-2 joined', () => allCapturing(dir, 3), 40_000);
+      // Said while capturing (when node-2 joined), each as the start path says it.
+      const warnings = [
+        'node-2 has no interface "veth2053e67d": not captured there',
+        "--iface 'node-2:cali*' matched no interface on node-2: nothing captured for it",
+      ];
+      await waitUntil('the warnings', () => warnings.every((w) => run!.err().includes(w)), 5_000);
+      const lines = run.err().split('\n');
+      const joined = lines.indexOf('hopscope capture: node-2 is up: joining the capture');
+      expect(joined).toBeGreaterThanOrEqual(0);
+      expect(lines.slice(joined + 1, joined + 3)).toEqual(
+        warnings.map((w) => `hopscope capture: warning: ${w}`),
+      );
+      run.child.kill('SIGINT');
+      expect(await run.exit, run.err()).toBe(0); // a warning, not a failure: node-2's ens33 is captured
+      const s = readSession(dir);
+      expect(s.nodes.map((n: { name: string; state: string }) => `${n.name} ${n.state}`)).toEqual([
+        'node-1 closed',
+        'node-2 closed',
+      ]);
+      expect(s.nodes.map((n: { warnings: string[] }) => n.warnings)).toEqual([[], warnings]);
+      expect(s.captures.map((c: { node: string; iface: string }) => `${c.node}/${c.iface}`)).toEqual([
+        'node-1/ens33',
+        'node-1/veth2053e67d',
+        'node-2/ens33',
+      ]);
     } finally {
       run?.child.kill('SIGKILL');
       unblock();
