@@ -357,12 +357,16 @@ export class CaptureSession extends EventEmitter {
       if (mine.length === 0) return; // nothing asked of this node: connected, capturing nothing
       // The session's node globs may name interfaces other nodes have: this node lacking one is no failure.
       const selection = selectInterfaces(mine, [d], true);
-      if (selection.length === 0)
-        throw new HopscopeError('IFACE_UNKNOWN', `${n.spec.name}: no interface matched ${mine.join(' ')}`);
       // What it lacks is said as at the start (missingInterfaces, emptySelectors), not skipped in silence.
       n.status.warnings = selectionWarnings(mine, this.discovered(), n.spec.name);
       for (const message of n.status.warnings)
         this.emit('warning', { node: n.spec.name, message } satisfies SessionWarning);
+      // Nothing of what it was asked for, as a node at the start may lack it all (a `veth*` before its first pod,
+      // warned of above when others have it): connected, capturing nothing. A name on it exactly threw above.
+      if (selection.length === 0) {
+        this.save();
+        return;
+      }
       const checks = await Promise.all(selection.map((sel) => this.checkFilter(n, sel.iface)));
       if (this.stopping) return;
       const started = selection.map((sel, i) => this.launch(n, sel, checks[i]));
@@ -374,9 +378,10 @@ export class CaptureSession extends EventEmitter {
       n.conn = null;
       this.setNode(n, { state: 'failed', error: toErrorData(e) });
       this.save();
+    } finally {
+      // Armed after this join settles (`joining` drops it on the next tick), whichever way it ended.
+      setImmediate(() => this.state === 'capturing' && this.armAutoStop());
     }
-    // Armed after this join settles (`joining` drops it on the next tick).
-    setImmediate(() => this.state === 'capturing' && this.armAutoStop());
   }
 
   /** Connect, probe, get privilege, read the clock: everything a node needs before discovery or capture. */

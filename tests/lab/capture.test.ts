@@ -580,6 +580,61 @@ describe.sequential('capture on flannel-vxlan', () => {
     }
   });
 
+  it('a node joining late that has nothing its selectors ask for captures nothing, warned; --count still ends it', async () => {
+    // node-2 lacks node-1's pod veth, the only selector naming it: it failed (IFACE_UNKNOWN, exit 1) where a node
+    // up at the start is only warned about; and once it joined so, the count's end of node-1's captures was not
+    // seen again (the session ran to --duration).
+    const unblock = dropOnNode2(22);
+    let run: ReturnType<typeof startCapture> | null = null;
+    try {
+      const dir = tmp('late-nothing');
+      run = startCapture([
+        '--ssh-config',
+        patientNode2Config(),
+        '--node',
+        'node-1',
+        '--node',
+        'node-2',
+        '--iface',
+        'node-1:ens33',
+        '--iface',
+        'veth2053e67d',
+        '--filter',
+        'icmp or udp port 8472',
+        '--count',
+        '2',
+        '--duration',
+        '60',
+        '--out',
+        dir,
+      ]);
+      await waitUntil('node-1 capturing, node-2 pending', () => allCapturing(dir, 2), 12_000);
+      hopscope(['lab', 'traffic', 'flannel-vxlan']);
+      await waitUntil('node-1 counted out', () =>
+        readSession(dir).captures.every((c: { state: string }) => c.state === 'stopped'),
+      );
+      expect(readSession(dir).stoppedAt).toBeNull(); // node-2 may still join
+      unblock();
+      expect(await run.exit, run.err()).toBe(0);
+      expect(run.err()).toContain(
+        'hopscope capture: warning: node-2 has no interface "veth2053e67d": not captured there',
+      );
+      const s = readSession(dir);
+      expect(s.stopReason).toBe('every capture ended');
+      expect(s.nodes.map((n: { name: string; state: string }) => `${n.name} ${n.state}`)).toEqual([
+        'node-1 closed',
+        'node-2 closed',
+      ]);
+      expect(s.captures.map((c: { node: string; iface: string }) => `${c.node}/${c.iface}`)).toEqual([
+        'node-1/ens33',
+        'node-1/veth2053e67d',
+      ]);
+    } finally {
+      run?.child.kill('SIGKILL');
+      unblock();
+    }
+  });
+
   it('Ctrl-C while nodes connect records the session and exits at once; a second Ctrl-C says it quit', async () => {
     const unblock = dropOnNode2(2222);
     try {
