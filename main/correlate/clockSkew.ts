@@ -58,10 +58,11 @@ export interface ClockEstimate {
    */
   rate?: ClockRate;
   /**
-   * A steady node whose offset misses the traffic's bounds to another steady node (`against`) by `byNs` (≥ 1 µs;
-   * the largest such pair): no constant offsets fit every pair (that pair's own bounds cross, or bounds around a
-   * cycle of nodes contradict each other: a timestamp not taken at the wire, a packet linked to the wrong journey),
-   * so hops between the two may show latencies off by as much.
+   * A node whose offset (or drifting line) misses the traffic's bounds to another node (`against`) by `byNs` (≥ 1
+   * µs; the largest such pair; neither manual, inconsistent nor one-way): the estimates do not fit every pair (that
+   * pair's own bounds cross, bounds around a cycle of nodes contradict each other: a timestamp not taken at the
+   * wire, a packet linked to the wrong journey; or nodes chained by a tree of links through a drifting one), so
+   * hops between the two may show latencies off by as much.
    */
   conflict?: ClockConflict;
 }
@@ -650,17 +651,40 @@ function fitSteadyJointly(out: ClockEstimate[], bounds: ClockBounds): void {
   }
 }
 
-/** Steady offsets: what markConflicts checks pairs of (a manual one is checked against its node's estimate). */
-const STEADY: ReadonlySet<ClockMethod> = new Set(['reference', 'traffic', 'ssh-probe', 'traffic+ssh-probe']);
+/** The estimates markConflicts checks pairs of (a manual offset is checked against its node's own estimate). */
+const CHECKED: ReadonlySet<ClockMethod> = new Set([
+  'reference',
+  'traffic',
+  'traffic-drift',
+  'ssh-probe',
+  'traffic+ssh-probe',
+]);
 
-/** Sets ClockEstimate.conflict on steady nodes whose offsets miss a pair's bounds by a microsecond or more. */
+/**
+ * Sets ClockEstimate.conflict on nodes whose clocks (offsets, or lines for drifting ones) miss a pair's bounds by a
+ * microsecond or more. A line is checked at every bound a line can touch (the hull's points), each at its time on
+ * the reference clock.
+ */
 function markConflicts(out: ClockEstimate[], bounds: ClockBounds): void {
+  const clocks = NodeClocks.of(
+    out,
+    Float64Array.from(out, (c) => c.offsetNs),
+  );
   for (let a = 0; a < out.length; a++) {
     for (let b = 0; b < out.length; b++) {
-      if (a === b || !STEADY.has(out[a].method) || !STEADY.has(out[b].method) || out[a].rate || out[b].rate)
-        continue;
-      // o_b − o_a ≤ minDelta(a→b): by how much it is over (the reverse pair checks the other side).
-      const over = out[b].offsetNs - out[a].offsetNs - bounds.minDelta[a * bounds.nodeCount + b];
+      if (a === b || !CHECKED.has(out[a].method) || !CHECKED.has(out[b].method)) continue;
+      // o_b − o_a ≤ the bound of each packet a→b: by how much it is over (the reverse pair checks the other side).
+      let over = -Infinity;
+      if (!out[a].rate && !out[b].rate)
+        over = out[b].offsetNs - out[a].offsetNs - bounds.minDelta[a * bounds.nodeCount + b];
+      else {
+        const { delta, at } = bounds.series(a, b);
+        for (let k = 0; k < at.length; k++) {
+          // The packet's arrival on the reference clock, and each node's offset then.
+          const t = clocks.correct(b, at[k]);
+          over = Math.max(over, clocks.onNode(b, t) - clocks.onNode(a, t) - delta[k]);
+        }
+      }
       if (!(over >= 1_000)) continue;
       // Not on the reference: its offset is no estimate to doubt (nor one to set).
       for (const [x, y] of [

@@ -115,20 +115,22 @@ export function clockReason(c: ClockEstimate, set: OffsetSetter = CLI_SETTER): s
     );
   if (c.method === 'traffic-inconsistent')
     return c.drift ? driftHint(c.node, c.drift, set) : inconsistentHint(set);
-  if (c.rate && c.uncertaintyNs < Infinity) return rateNote(c.node, c.reference, c.rate);
-  if (c.conflict) return conflictHint(c.node, c.conflict, set);
-  return null;
+  const conflict = c.conflict ? conflictHint(c.node, c.conflict, set) : null;
+  if (c.rate && c.uncertaintyNs < Infinity)
+    return rateNote(c.node, c.reference, c.rate) + (conflict ? `; ${conflict}` : '');
+  return conflict;
 }
 
 /**
- * A steady offset that misses another node's bounds (ClockEstimate.conflict): no constant offsets fit every pair,
- * and hops between the two may be off by as much.
+ * An offset (or a drifting line) that misses another node's bounds (ClockEstimate.conflict): hops between the two
+ * may be off by as much.
  */
 export function conflictHint(node: string, k: ClockConflict, set: OffsetSetter = CLI_SETTER): string {
   return (
-    `the packets between ${node} and ${k.against} contradict these offsets by ${duration(k.byNs)}: no steady ` +
-    `offsets fit every pair of nodes (a timestamp not taken at the wire, or a packet linked to the wrong journey), ` +
-    `so hops between them may show latencies off by as much; ${set.set(node)} sets it`
+    `the packets between ${node} and ${k.against} contradict these clocks by ${duration(k.byNs)}, so hops ` +
+    'between them may show latencies off by as much (no estimate fits every pair of nodes: a timestamp not taken ' +
+    `at the wire, a packet linked to the wrong journey, or drifting clocks, fitted pair by pair); ${set.set(node)} ` +
+    'sets it'
   );
 }
 

@@ -580,7 +580,7 @@ describe('the clocks the UI shows', () => {
       const c = s.clocks.find((x) => x.node === 'node-2')!;
       expect(c.method).toBe('traffic');
       expect(c.note).toMatch(
-        /^the packets between node-2 and client contradict these offsets by 3\d\.\d µs: /,
+        /^the packets between node-2 and client contradict these clocks by 3\d\.\d µs, so hops between them /,
       );
       expect(c.note).toContain("an override of node-2's offset sets it");
     } finally {

@@ -221,6 +221,36 @@ describe('clock options', () => {
     expect(inside[2]).toMatchObject({ method: 'traffic', offsetNs: 9_500, uncertaintyNs: 500 });
   });
 
+  it("a drifting node's line that misses a pair outside the tree says so", () => {
+    // b's clock gains 100 ppm on a's; a ↔ b packets take 30 µs a → b and 2 µs back (the line fitted between them
+    // is 14 µs high, ± 16 µs), c is steady (a ↔ c 5 µs each way: c = 0 ± 5 µs from a). b ↔ c packets take 20 µs
+    // b → c and 4 µs back: chained through c, b would be known to ± 17 µs, so b is fitted to a alone, and c − b
+    // (at least −4 µs − 100 ppm · T) is missed by 10 µs.
+    const b = new ClockBounds(3);
+    const ob = (t: number): number => 1e-4 * t;
+    for (let i = 0; i <= 20; i++) {
+      const t = i * 0.5e9;
+      b.add(0, 1, t, t + 30_000 + ob(t + 30_000)); // a → b
+      b.add(1, 0, t + ob(t), t + 2_000); // b → a
+      b.add(0, 2, t, t + 5_000);
+      b.add(2, 0, t, t + 5_000);
+      b.add(1, 2, t + ob(t), t + 20_000); // b → c
+      b.add(2, 1, t, t + 4_000 + ob(t + 4_000)); // c → b
+    }
+    const est = estimateClocks(['a', 'b', 'c'], b, { mode: 'auto' });
+    expect(est[1]).toMatchObject({ method: 'traffic-drift', offsetNs: expect.closeTo(14_000, -1) });
+    expect(est[1].rate!.ppm).toBeCloseTo(100, 3);
+    expect(est[2]).toMatchObject({ method: 'traffic', offsetNs: 0, uncertaintyNs: 5_000 });
+    expect(est[0].conflict).toBeUndefined();
+    expect(est[1].conflict).toEqual({ against: 'c', byNs: expect.closeTo(10_000, -1) });
+    expect(est[2].conflict).toEqual({ against: 'b', byNs: est[1].conflict!.byNs });
+    expect(clockLine(est[1])).toContain(
+      'ppm), corrected along the capture; the offset shown is the one at the first packets across nodes; the ' +
+        'packets between b and c contradict these clocks by 10.0 µs, so hops between them may show latencies off ' +
+        'by as much',
+    );
+  });
+
   it('a manual offset anchors the nodes behind it, and is shown and checked against the traffic', () => {
     // a → b → c, with traffic each way on both links: b - a in [-2, 10] µs, c - b in [-1, 5] µs.
     const b = new ClockBounds(3);
