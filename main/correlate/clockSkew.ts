@@ -588,8 +588,8 @@ export function estimateClocks(
  * middle and fixed, the intervals of the others shrink to what stays consistent with it, and so on: every pair's
  * bounds then hold, and a node's uncertainty is how far its projection reaches from the value (on a tree of links
  * this is the tree's middle and summed half widths). Pairs whose own bounds cross (µs rounding, a mislinked
- * packet) are left out; bounds that contradict each other around a longer cycle, or a manual offset outside the
- * traffic's, leave the tree's estimate.
+ * packet) are left out, and so are a manual node's pairs when its offset contradicts them (the nodes reached only
+ * through it keep the tree's); bounds that contradict each other around a longer cycle leave the tree's estimate.
  */
 function fitSteadyJointly(out: ClockEstimate[], bounds: ClockBounds): void {
   const nodes: number[] = [];
@@ -599,45 +599,25 @@ function fitSteadyJointly(out: ClockEstimate[], bounds: ClockBounds): void {
   }
   const free = nodes.filter((i) => out[i].method === 'traffic');
   if (free.length === 0 || nodes.length < 3) return; // two nodes: one pair, the tree's answer
-  // dist[i][j] over local indexes, z (the last) standing for time 0: o_j − o_i ≤ dist[i][j].
+  // A manual offset the traffic contradicts is the user's word for that node alone: its pairs are left out, and
+  // the nodes reached only through it keep the tree's (anchored by it).
+  const dist =
+    shortestPaths(out, bounds, nodes, true) ??
+    (nodes.some((i) => out[i].method === 'manual') ? shortestPaths(out, bounds, nodes, false) : null);
+  if (!dist) return;
   const m = nodes.length + 1;
   const z = m - 1;
-  const dist = Array.from({ length: m }, (_, i) => new Float64Array(m).fill(Infinity).fill(0, i, i + 1));
-  const n = bounds.nodeCount;
-  for (let i = 0; i < nodes.length; i++) {
-    const a = nodes[i];
-    if (out[a].method !== 'traffic') {
-      dist[z][i] = out[a].offsetNs;
-      dist[i][z] = -out[a].offsetNs;
-    }
-    for (let j = 0; j < nodes.length; j++) {
-      const b = nodes[j];
-      const ab = bounds.minDelta[a * n + b];
-      if (i !== j && ab < Infinity && !(ab + bounds.minDelta[b * n + a] < 0)) dist[i][j] = ab;
-    }
-  }
-  for (let k = 0; k < m; k++)
-    for (let i = 0; i < m; i++) {
-      const dik = dist[i][k];
-      if (dik === Infinity) continue;
-      for (let j = 0; j < m; j++) if (dik + dist[k][j] < dist[i][j]) dist[i][j] = dik + dist[k][j];
-    }
-  if (dist.some((row, i) => row[i] < 0)) return;
   const local = new Map(nodes.map((node, i) => [node, i]));
+  const width = (f: number): number => dist[z][local.get(free[f])!] + dist[local.get(free[f])!][z];
   const projection = free.map((v) => [-dist[local.get(v)!][z], dist[z][local.get(v)!]]);
-  const left = new Set(free.keys());
+  const left = new Set([...free.keys()].filter((f) => width(f) < Infinity));
   while (left.size > 0) {
     let pick = -1;
-    for (const f of left) {
-      const v = local.get(free[f])!;
-      const width = dist[z][v] + dist[v][z];
-      if (pick < 0 || width < dist[z][local.get(free[pick])!] + dist[local.get(free[pick])!][z]) pick = f;
-    }
+    for (const f of left) if (pick < 0 || width(f) < width(pick)) pick = f;
     left.delete(pick);
     const v = local.get(free[pick])!;
     const lo = -dist[v][z];
     const hi = dist[z][v];
-    if (!(hi < Infinity && lo > -Infinity)) return; // not reached both ways: cannot happen for 'traffic'
     const est = (lo + hi) / 2;
     // Fixing o_v = est adds the edges z→v (est) and v→z (−est).
     for (let i = 0; i < m; i++)
@@ -649,6 +629,45 @@ function fitSteadyJointly(out: ClockEstimate[], bounds: ClockBounds): void {
     out[free[pick]].offsetNs = est;
     out[free[pick]].uncertaintyNs = Math.max(est - plo, phi - est);
   }
+}
+
+/**
+ * fitSteadyJointly's shortest paths: dist[i][j] bounds o_j − o_i over `nodes` (local indexes), the last index
+ * standing for time 0 (the reference's and manual offsets fixed against it); `manualPairs` false leaves the manual
+ * nodes' pairs out. Null when the bounds contradict each other (a negative cycle).
+ */
+function shortestPaths(
+  out: ClockEstimate[],
+  bounds: ClockBounds,
+  nodes: number[],
+  manualPairs: boolean,
+): Float64Array[] | null {
+  const m = nodes.length + 1;
+  const z = m - 1;
+  const dist = Array.from({ length: m }, (_, i) => new Float64Array(m).fill(Infinity).fill(0, i, i + 1));
+  const n = bounds.nodeCount;
+  const paired = (a: number): boolean => manualPairs || out[a].method !== 'manual';
+  for (let i = 0; i < nodes.length; i++) {
+    const a = nodes[i];
+    if (out[a].method !== 'traffic') {
+      dist[z][i] = out[a].offsetNs;
+      dist[i][z] = -out[a].offsetNs;
+    }
+    for (let j = 0; j < nodes.length; j++) {
+      const b = nodes[j];
+      const ab = bounds.minDelta[a * n + b];
+      // A pair whose own bounds cross is left out (µs rounding, a mislinked packet: markConflicts tells).
+      if (i !== j && paired(a) && paired(b) && ab < Infinity && !(ab + bounds.minDelta[b * n + a] < 0))
+        dist[i][j] = ab;
+    }
+  }
+  for (let k = 0; k < m; k++)
+    for (let i = 0; i < m; i++) {
+      const dik = dist[i][k];
+      if (dik === Infinity) continue;
+      for (let j = 0; j < m; j++) if (dik + dist[k][j] < dist[i][j]) dist[i][j] = dik + dist[k][j];
+    }
+  return dist.some((row, i) => row[i] < 0) ? null : dist;
 }
 
 /** The estimates markConflicts checks pairs of (a manual offset is checked against its node's own estimate). */

@@ -71,6 +71,27 @@ describe('three hosts', () => {
     }
   });
 
+  it("overriding one node's clock against its traffic moves that node alone, blaming no packets", () => {
+    // node-2 set 50 µs off what its packets say: node-1, whose packets with the client bound it to ±0.8 µs, chained
+    // through node-2 (a manual offset anchors what is behind it) and was said to contradict the client's packets.
+    const dir = fixtureCopy('three-hosts', { shift: SHIFT });
+    for (const off of [truth('node-2') + 50_000, 1_500_000]) {
+      const res = correlate(filesIn(dir), { clock: { mode: 'auto', manual: { 'node-2': off } } });
+      const c = clocksOf(res);
+      expect(c['node-2']).toMatchObject({ method: 'manual', offsetNs: off });
+      expect(c['node-1'].method).toBe('traffic');
+      expect(Math.abs(c['node-1'].offsetNs - truth('node-1'))).toBeLessThanOrEqual(c['node-1'].uncertaintyNs);
+      expect(c['node-1'].uncertaintyNs).toBeLessThan(1_000);
+      expect(c['node-1'].conflict).toBeUndefined();
+      // Negative hops only to and from node-2, the override's.
+      for (let k = 0; k < res.journeyCount; k++) {
+        const hops = res.hops(k);
+        for (let i = 1; i < hops.length; i++)
+          if (hops[i].latencyNs! < 0) expect([hops[i - 1].node, hops[i].node]).toContain('node-2');
+      }
+    }
+  });
+
   it("timestamps no steady offsets fit (the client's 40 µs late for node-2's frames): the clocks say so", () => {
     const dir = fixtureCopy('three-hosts', {
       shift: SHIFT,

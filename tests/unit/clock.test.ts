@@ -211,10 +211,11 @@ describe('clock options', () => {
       { against: 'b', byNs: 7_000 },
     ]);
     expect(est.map((c) => c.conflict)).toEqual([undefined, undefined, undefined]);
-    // A manual offset that contradicts the traffic (b at +20 µs, outside a–b's ±10 µs) leaves the tree's: c
-    // chains through b.
+    // A manual offset that contradicts the traffic (b at +20 µs, outside a–b's ±10 µs) is b's alone: c keeps what
+    // its own packets with a say (chained through b, the tree put it at 25 µs, outside them; it was not behind b).
     const manual = estimateClocks(['a', 'b', 'c'], triangle(), { mode: 'auto', manual: { b: 20_000 } });
-    expect(manual[2]).toMatchObject({ method: 'traffic', offsetNs: 25_000, uncertaintyNs: 1_000 });
+    expect(manual[2]).toMatchObject({ method: 'traffic', offsetNs: 0, uncertaintyNs: 10_000 });
+    expect(manual[2].conflict).toBeUndefined();
     // One inside it (b at +5 µs) is fixed, and c is set within both a's and b's bounds: [9, 10] µs (through b
     // alone, 10 ± 1 µs).
     const inside = estimateClocks(['a', 'b', 'c'], triangle(), { mode: 'auto', manual: { b: 5_000 } });
