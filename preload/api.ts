@@ -55,6 +55,12 @@ export interface ClockInfo {
    */
   outsideEstimate: boolean;
   /**
+   * The estimate misses the bounds the packets between this node and `against` give, by `byNs` (ClockEstimate
+   * .conflict): hops between the two may be off by as much. Null when it fits them (and for the reference, manual,
+   * one-way and inconsistent nodes).
+   */
+  conflict: { against: string; byNs: number } | null;
+  /**
    * Why the offset is left unknown ('none') or is a guess ('traffic-inconsistent': how far a drift moved it, or a
    * mislinked packet), how fast it drifts ('traffic-drift'), or that it misses another node's bounds (no steady
    * offsets fit every pair), as the CLI's clock line says it; null when nothing needs saying.

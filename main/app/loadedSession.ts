@@ -157,6 +157,7 @@ export class LoadedSession {
         overridden,
         estimatedOffsetNs: Math.round(est.offsetNs),
         outsideEstimate: overridden && outsideTraffic(c),
+        conflict: c.conflict ? { against: c.conflict.against, byNs: Math.round(c.conflict.byNs) } : null,
         // The CLI's clock line reason, naming the override rather than --clock.
         note: clockReason(c, APP_SETTER),
         estimatedRate: est.rate

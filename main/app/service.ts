@@ -42,6 +42,8 @@ import { listAliases, NodeManager } from './nodes.ts';
 
 /** Folders of dropped files' copies in the work folder. */
 const DROPPED_PREFIX = 'dropped-';
+/** A node's interface list saved beside its captures (main/session/interfaces.ts reads them from there). */
+const INTERFACE_LIST = /\.ip-(link|addr|route)\.json$/;
 
 export interface ServiceOptions {
   mode: AppInfo['mode'];
@@ -249,17 +251,19 @@ export class AppService implements Backend {
     openPaths: async (req) => (await this.openPaths(req.paths, req.title)).info(),
     openFiles: async (req) => {
       const dir = mkdtempSync(path.join(this.workDir, DROPPED_PREFIX));
-      const paths = req.files.map((f, i) => {
+      const paths = req.files.flatMap((f, i) => {
         // Keep the name (it may carry the node__iface label) but never a path component.
         const name = path.basename(f.name).replace(/^\.+/, '') || `file-${i}.pcap`;
         const p = path.join(dir, name);
         writeFileSync(p, f.bytes);
-        return p;
+        // A node's interface lists (`hopscope lab fixtures`, `ip -j` saved beside captures) are read beside the
+        // captures, as from a folder: no capture of their own.
+        return INTERFACE_LIST.test(name) ? [] : [p];
       });
       return (
         await this.openPaths(
           paths,
-          req.files.length === 1 ? req.files[0].name : `${req.files.length} dropped files`,
+          paths.length === 1 ? path.basename(paths[0]) : `${paths.length} dropped files`,
           dir,
         )
       ).info();

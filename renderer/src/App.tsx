@@ -16,6 +16,7 @@ import { SPLITTER_PX, Splitter } from './components/Splitter.tsx';
 import { Timeline } from './components/Timeline.tsx';
 import { useAppState, useController, usePacketsVersion } from './context.ts';
 import type { BottomTab } from './store/appStore.ts';
+import type { ClockInfo } from '../../preload/api.ts';
 import { plural } from './lib/format.ts';
 
 export function App() {
@@ -247,9 +248,22 @@ function savedLayout(): Layout {
   }
 }
 
+/**
+ * The nodes whose clocks the packets contradict (crossed bounds, a pair missed, an override outside the estimate),
+ * said on the Clocks tab: hops across them may show wrong latencies. Null when none.
+ */
+function clockTroubleOf(clocks: readonly ClockInfo[]): string | null {
+  const nodes = clocks
+    .filter((c) => c.method === 'traffic-inconsistent' || c.conflict || c.outsideEstimate)
+    .map((c) => c.node);
+  if (nodes.length === 0) return null;
+  return `${nodes.join(', ')}: the packets contradict ${nodes.length > 1 ? 'these clocks' : 'this clock'}, so hops across them may show wrong latencies`;
+}
+
 function Workspace() {
   const ctl = useController();
   const tab = useAppState((s) => s.bottomTab);
+  const clockTrouble = useAppState((s) => clockTroubleOf(s.session?.clocks ?? []));
   const ref = useRef<HTMLDivElement>(null);
   const [layout, setLayout] = useState<Layout>(savedLayout);
   const nodes = useAppState((s) => new Set(s.session?.captures.map((c) => c.node)).size);
@@ -307,6 +321,12 @@ function Workspace() {
               data-testid={`tab-${t.id}`}
             >
               {t.label}
+              {t.id === 'clocks' && clockTrouble ? (
+                <span className="warn" data-testid="clocks-warn" title={clockTrouble}>
+                  {' '}
+                  ⚠
+                </span>
+              ) : null}
             </button>
           ))}
         </nav>

@@ -16,7 +16,7 @@ import {
   shot,
   type Served,
 } from '../e2e/harness.ts';
-import { nodeMovedCopy } from './correlate-helpers.ts';
+import { fixtureCopy, nodeMovedCopy, shiftRecord } from './correlate-helpers.ts';
 import { pcapOf } from '../pcapBytes.ts';
 
 const SAMPLE = path.join(ROOT, 'resources/sample-session');
@@ -60,6 +60,45 @@ async function pickRow(n: number): Promise<void> {
 }
 
 describe.sequential('captures unlike the sample (Chromium)', () => {
+  it('clocks the packets contradict: the Clocks tab is marked, the note is a warning; dropped interface lists are used', async () => {
+    // Three hosts, the client's frames to node-2 stamped 40 µs late: node-2's offset misses its pair with the client.
+    const dir = fixtureCopy('three-hosts', {
+      transform: (f, records) =>
+        f === 'client__ens33.pcap'
+          ? records.map((r) =>
+              Buffer.from(r.data.subarray(0, 6)).toString('hex') === '000c292f3385'
+                ? shiftRecord(r, 40_000)
+                : r,
+            )
+          : records,
+    });
+    try {
+      // The captures and the hosts' interface lists (which say the packets' directions), as a folder holds them.
+      const files = readdirSync(dir)
+        .filter((f) => /\.(pcap|json)$/.test(f))
+        .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+      expect(files.length).toBe(16);
+      await open(files, '7 dropped files');
+      // The interface lists are read beside the captures, not opened as captures (PCAP_BAD_MAGIC, said).
+      expect(await p.$('[data-testid=session-notice]')).toBeNull();
+      const mark = p.locator('[data-testid=tab-clocks] [data-testid=clocks-warn]');
+      await mark.waitFor();
+      expect(await mark.getAttribute('title')).toBe(
+        'node-2: the packets contradict this clock, so hops across them may show wrong latencies',
+      );
+      await p.click('[data-testid=tab-clocks]');
+      const note = p.locator('tr[data-node="node-2"] [data-testid=clock-note]');
+      expect(await note.textContent()).toMatch(
+        /^the packets between node-2 and client contradict these clocks by 3/,
+      );
+      expect(await note.getAttribute('class')).toContain('warn');
+      expect(await p.$('tr[data-node="node-1"] [data-testid=clock-note]')).toBeNull();
+      await shot(p, 'files-00-clock-conflict', '.bottom');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('long node names: the interface stays readable in pane heads and timeline lanes, full names on hover', async () => {
     const files = ['node-1__ens33.pcap', 'node-1__flannel.1.pcap', 'node-2__ens33.pcap'].map((f) => ({
       name: f.replace('node-1', LONG).replace('node-2', LONG2),

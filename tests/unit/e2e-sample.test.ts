@@ -317,8 +317,13 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.locator('tr[data-node="node-2"] button[type=submit]').click();
     await p.waitForSelector('tr[data-node="node-2"] .badge');
     expect(await p.locator('tr[data-node="node-2"] td.mono').first().textContent()).toBe('−1.5 ms');
+    // Something bad typed over the override, then Reset: the field shows the estimate again, with no error left.
+    await input.fill('abc');
+    await p.locator('tr[data-node="node-2"] button[type=submit]').click();
+    expect(await p.textContent('tr[data-node="node-2"] [data-testid=clock-error]')).toContain('a number of');
     await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
     await p.waitForFunction(() => !document.querySelector('tr[data-node="node-2"] .badge'));
+    expect(await p.$('tr[data-node="node-2"] [data-testid=clock-error]')).toBeNull();
     await input.fill('.5 MS');
     await p.locator('tr[data-node="node-2"] button[type=submit]').click();
     await p.waitForSelector('tr[data-node="node-2"] .badge');

@@ -63,7 +63,7 @@ export function ClocksPanel() {
               </td>
               <td className="mono">{c.uncertaintyNs === null ? '–' : formatDuration(c.uncertaintyNs)}</td>
               <td
-                className={c.method === 'traffic-inconsistent' ? 'warn' : undefined}
+                className={c.method === 'traffic-inconsistent' || c.conflict ? 'warn' : undefined}
                 title={c.note ?? undefined}
               >
                 {c.overridden ? (
@@ -92,7 +92,10 @@ export function ClocksPanel() {
                   <>
                     {c.method}
                     {c.note ? (
-                      <div className="small clock-note" data-testid="clock-note">
+                      <div
+                        className={`small clock-note${c.conflict ? ' warn' : ''}`}
+                        data-testid="clock-note"
+                      >
                         {c.note}
                       </div>
                     ) : null}
@@ -130,6 +133,7 @@ export function ClocksPanel() {
                         onClick={() => {
                           // Once reset, the field shows the estimate again, unless something was typed meanwhile.
                           const typed = edit[c.node];
+                          setBad({ ...bad, [c.node]: '' }); // the field goes back to the estimate: no error left
                           void ctl.setClock(c.node, null).then(() =>
                             setEdit((e) => {
                               if (e[c.node] !== typed) return e;
