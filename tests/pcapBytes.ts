@@ -23,13 +23,15 @@ export function pcapHeader({ nano = true, snaplen = 262144, linkType = 1 }: Pcap
 }
 
 /**
- * A microsecond classic pcap (Ethernet) of `frames`, one a second from `firstSec`; `caplens[i]` cuts frame i (the
- * record keeps its whole length as the wire length, as a snaplen cut does).
+ * A microsecond classic pcap (Ethernet unless `linkType` says otherwise) of `frames`, one a second from
+ * `firstSec`; `caplens[i]` cuts frame i (the record keeps its whole length as the wire length, as a snaplen cut
+ * does).
  */
 export function pcapOf(
   frames: readonly Uint8Array[],
   caplens?: readonly number[],
   firstSec = 1_700_000_000,
+  linkType = 1,
 ): Buffer {
   const recs = frames.map((d, i) => {
     const n = Math.min(caplens?.[i] ?? d.length, d.length);
@@ -39,5 +41,5 @@ export function pcapOf(
     h.writeUInt32LE(d.length, 12);
     return Buffer.concat([h, d.subarray(0, n)]);
   });
-  return Buffer.concat([pcapHeader({ nano: false }), ...recs]);
+  return Buffer.concat([pcapHeader({ nano: false, linkType }), ...recs]);
 }

@@ -182,12 +182,13 @@ class Printer {
     if (n.kind === 'sll') {
       this.next();
       const h = n.h;
-      const dir = SLL_PACKET_TYPES[h.packetType] ?? String(h.packetType);
+      const dir = SLL_PACKET_TYPES[h.packetType] ?? '?';
       // SLL2 names the interface; tcpdump resolves the index on the reading machine, which means nothing
-      // for a capture from a node, so it is '?' here.
-      const ifPart = h.version === 2 ? `? ${dir} ` : '';
+      // for a capture from a node, so it is '?' here, as tcpdump says an index it cannot resolve. Both are
+      // padded as tcpdump pads them ("%-5s %-3s "; SLL's direction with -e "%3s ").
+      const ifPart = h.version === 2 ? `${'?'.padEnd(5)} ${dir.padEnd(3)} ` : '';
       if (!this.link) return `${ifPart}${this.network(false, h.protocol)}`;
-      const idx = h.version === 2 ? `ifindex ${h.ifIndex} ` : `${dir} `;
+      const idx = h.version === 2 ? `ifindex ${h.ifIndex} ` : `${dir.padStart(3)} `;
       const addr = h.addr >= 0 ? `${macToString(h.addr)} ` : '';
       const et = `ethertype ${etherTypeName(h.protocol)} (0x${hex4(h.protocol)})`;
       return `${ifPart}${idx}${addr}${et}, length ${this.wireLen}: ${this.network(true, h.protocol)}`;

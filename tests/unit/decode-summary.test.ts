@@ -1,11 +1,12 @@
 // Our one-line summaries against what tcpdump itself prints for every fixture packet (tcpdump -S -n, and
 // with -e for the link level), continuation lines (VXLAN's inner frame) joined with a space.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE_LINUX_SLL2, summarize } from '../../main/decode/index.ts';
+import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, summarize } from '../../main/decode/index.ts';
 import { readCaptureFileSync } from '../../main/pcap/index.ts';
+import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures');
@@ -29,7 +30,7 @@ function captures(): string[] {
   return out.sort();
 }
 
-/** tcpdump's lines per packet, without the timestamp, whitespace collapsed. */
+/** tcpdump's lines per packet, without the timestamp, continuation lines joined with a space. */
 function tcpdumpLines(file: string, link: boolean): string[] {
   const args = ['-S', '-n', '-r', file];
   if (link) args.unshift('-e');
@@ -41,8 +42,11 @@ function tcpdumpLines(file: string, link: boolean): string[] {
     if (m) out.push(m[1]);
     else out[out.length - 1] += ` ${line}`;
   }
-  return out.map((l) => l.replace(/\s+/g, ' ').trim());
+  return out;
 }
+
+/** A line with its runs of whitespace made one space, for the comparisons that still differ in spacing. */
+const squeeze = (line: string) => line.replace(/\s+/g, ' ').trim();
 
 /** The protocols our summaries claim to print as tcpdump does. */
 const CLAIMED =
@@ -56,7 +60,7 @@ describe('summaries match tcpdump', () => {
     const recs: { data: Uint8Array; linkType: number; origLen: number }[] = [];
     readCaptureFileSync(file, (r) => recs.push({ data: r.data, linkType: r.linkType, origLen: r.origLen }));
     for (const link of [false, true]) {
-      const theirs = tcpdumpLines(file, link);
+      const theirs = tcpdumpLines(file, link).map(squeeze);
       expect(theirs.length).toBe(recs.length);
       let icmp = 0;
       recs.forEach((r, i) => {
@@ -65,7 +69,7 @@ describe('summaries match tcpdump', () => {
         if (r.linkType === LINKTYPE_LINUX_SLL2) t = t.replace(/^\S+ /, '? ');
         if (!CLAIMED.test(t)) return;
         if (t.includes('ICMP')) icmp++;
-        const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen }).replace(/\s+/g, ' ');
+        const ours = squeeze(summarize(r.data, r.linkType, { link, origLen: r.origLen }));
         expect({ packet: i + 1, link, line: ours }).toEqual({ packet: i + 1, link, line: t });
       });
       icmpLines += icmp;
@@ -78,14 +82,14 @@ describe('summaries match tcpdump', () => {
     const recs: { data: Uint8Array; linkType: number; origLen: number }[] = [];
     readCaptureFileSync(file, (r) => recs.push({ data: r.data, linkType: r.linkType, origLen: r.origLen }));
     for (const link of [false, true]) {
-      const theirs = tcpdumpLines(file, link);
+      const theirs = tcpdumpLines(file, link).map(squeeze);
       expect(theirs.length).toBe(recs.length);
       recs.forEach((r, i) => {
         const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen }).replace(/\s+/g, ' ');
         expect({ packet: i + 1, link, line: ours }).toEqual({ packet: i + 1, link, line: theirs[i] });
       });
     }
-    const all = tcpdumpLines(file, true).join('\n');
+    const all = tcpdumpLines(file, true).map(squeeze).join('\n');
     for (const what of [
       'GREv0, proto IPv4',
       'GREv0, key=0x61, seq 5, proto IPv6',
@@ -126,7 +130,7 @@ describe('summaries match tcpdump', () => {
           recs.push({ data: r.data, linkType: r.linkType, origLen: r.origLen }),
         );
         for (const link of [false, true]) {
-          const theirs = tcpdumpLines(cut, link);
+          const theirs = tcpdumpLines(cut, link).map(squeeze);
           recs.forEach((r, i) => {
             if (!/Flags \[S\]/.test(theirs[i])) return;
             const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen }).replace(/\s+/g, ' ');
@@ -172,7 +176,7 @@ describe('summaries match tcpdump', () => {
             recs.push({ data: r.data, linkType: r.linkType, origLen: r.origLen }),
           );
           for (const link of [false, true]) {
-            const theirs = tcpdumpLines(cut, link);
+            const theirs = tcpdumpLines(cut, link).map(squeeze);
             expect(theirs.length).toBe(recs.length);
             recs.forEach((r, i) => {
               const t = theirs[i];
@@ -196,6 +200,52 @@ describe('summaries match tcpdump', () => {
       }
     },
   );
+
+  it("SLL and SLL2 lines are padded as tcpdump pads them ('?' for an unknown packet type)", () => {
+    // tcpdump prints SLL2's interface "%-5s " and direction "%-3s ", and with -e SLL's direction "%3s "; ours had
+    // one space after each ("? In IP …", "M f6:e8:…").
+    const tmp = tempDir('hs-sll-');
+    try {
+      const ip = [0x45, 0, 0, 28, 0, 1, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2, 8, 0, 0, 0, 0, 1, 0, 1];
+      const mac = [2, 0, 0, 0, 0, 1, 0, 0];
+      // Packet type 7 is none of In, B, M, P, Out.
+      const sll = Uint8Array.from([0, 7, 0, 1, 0, 6, ...mac, 8, 0, ...ip]);
+      const sll2 = Uint8Array.from([8, 0, 0, 0, 0, 0, 0, 3, 0, 1, 7, 6, ...mac, ...ip]);
+      const files = [
+        ...['edge/any-sll.pcap', 'edge/any-sll2.pcap'].map((f) => path.join(FIX, 'synthetic', f)),
+        ...['any-calico-ipip', 'any-flannel-vxlan'].map((d) => path.join(FIX, d, 'node-1__any.pcap')),
+        path.join(tmp, 'sll-type7.pcap'),
+        path.join(tmp, 'sll2-type7.pcap'),
+      ];
+      writeFileSync(files[4], pcapOf([sll], undefined, undefined, LINKTYPE_LINUX_SLL));
+      writeFileSync(files[5], pcapOf([sll2], undefined, undefined, LINKTYPE_LINUX_SLL2));
+      let compared = 0;
+      for (const file of files) {
+        const recs: { data: Uint8Array; linkType: number; origLen: number }[] = [];
+        readCaptureFileSync(file, (r) =>
+          recs.push({ data: r.data, linkType: r.linkType, origLen: r.origLen }),
+        );
+        for (const link of [false, true]) {
+          const theirs = tcpdumpLines(file, link);
+          recs.forEach((r, i) => {
+            // The interface tcpdump names from this machine's (padded to 5) is ours '?' (padded the same way).
+            const t = r.linkType === LINKTYPE_LINUX_SLL2 ? theirs[i].replace(/^\S+ +/, '?     ') : theirs[i];
+            const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen });
+            expect({ file: path.basename(file), packet: i + 1, link, line: ours }).toEqual({
+              file: path.basename(file),
+              packet: i + 1,
+              link,
+              line: t,
+            });
+            compared++;
+          });
+        }
+      }
+      expect(compared).toBeGreaterThan(100);
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
 
   it('compared the ICMP lines of every scenario', () => {
     expect(icmpLines).toBeGreaterThan(300);
