@@ -153,8 +153,8 @@ const FORCES_PORTS = new Set([6700, 6701, 6702]);
 
 /**
  * The chunks after "sctp": " (1) [INIT] [init tag: 1] [rwnd: 106496] … , (2) [DATA] (B)(E) [TSN: 100] …"
- * (tcpdump ends each chunk with a space, and the line too; we do not), or null for a message whose chunks we
- * do not print as tcpdump does (ForCES, a SACK with gap or duplicate blocks, bad chunk lengths).
+ * (each chunk ends with a space, so the line does too, as tcpdump prints it), or null for a message whose chunks
+ * we do not print as tcpdump does (ForCES, a SACK with gap or duplicate blocks, bad chunk lengths).
  */
 export function sctpChunks(b: Uint8Array, at: number, len: number): string | null {
   if (len < 12 || at + len > b.length) return null;
@@ -191,7 +191,7 @@ export function sctpChunks(b: Uint8Array, at: number, len: number): string | nul
     }
     p += padded;
   }
-  return s.trimEnd();
+  return s;
 }
 
 const STP_VERSIONS = ['802.1d', '', '802.1w', '802.1s'];
