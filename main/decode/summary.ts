@@ -609,7 +609,9 @@ class Printer {
       return `ICMP6, ${name}, tgt is ${ipv6ToString(this.b, h.targetOffset)}, length ${len}`;
     // The quoted packet's destination, at its IPv6 header's offset 24 (after the 8-byte ICMPv6 header).
     const quoted = n.at + 8 + 40 <= this.b.length ? ipv6ToString(this.b, n.at + 8 + 24) : null;
-    const unreach = ['unreachable route', 'unreachable prohibited', null, 'unreachable address'][h.code];
+    // Code 1's name starts with a space in tcpdump's table (print-icmp6.c): "destination unreachable,  unreachable
+    // prohibited fd98:2::2".
+    const unreach = ['unreachable route', ' unreachable prohibited', null, 'unreachable address'][h.code];
     if (h.type === 1 && unreach && quoted) return `ICMP6, ${name}, ${unreach} ${quoted}, length ${len}`;
     if (h.type === ICMPV6_PACKET_TOO_BIG && n.at + 8 <= this.b.length)
       return `ICMP6, ${name}, mtu ${u32(this.b, n.at + 4)}, length ${len}`;
