@@ -404,7 +404,9 @@ class Printer {
           ? this.ipPayload(src, dst, proto, n.at, ipPayload, prefix)
           : null;
       if (t !== null) return t;
-      return `${src} > ${dst}: ${prefix}${proto === IPPROTO_TCP || proto === IPPROTO_UDP ? ipProtoName(proto) : `ip-proto-${proto}`} ${ipPayload}`;
+      // tcpdump's " ip-proto-N LEN" comes after the "a > b: " it printed before it: two spaces.
+      const what = proto === IPPROTO_TCP || proto === IPPROTO_UDP ? ipProtoName(proto) : ` ip-proto-${proto}`;
+      return `${src} > ${dst}: ${prefix}${what} ${ipPayload}`;
     }
     if (n.kind === 'ipv4') {
       // IP-in-IP: tcpdump prints the inner packet after the outer addresses ("IP" omitted with -e).

@@ -249,6 +249,39 @@ describe('summaries match tcpdump', () => {
     }
   });
 
+  it('a protocol tcpdump does not name reads " ip-proto-N LEN" after the addresses, with tcpdump\'s two spaces', () => {
+    const tmp = tempDir('hs-proto-');
+    try {
+      const eth = (type: number) => [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, type >> 8, type & 255];
+      const ip4 = (proto: number, flags: number, payload: number[]) => [
+        ...[0x45, 0, 0, 20 + payload.length, 0, 1, flags, 0, 64, proto, 0, 0],
+        ...[10, 0, 0, 1, 10, 0, 0, 2, ...payload],
+      ];
+      const a6 = (last: number) => [0xfd, ...new Array<number>(14).fill(0), last];
+      const ip6 = (next: number, payload: number[]) => [
+        ...[0x60, 0, 0, 0, 0, payload.length, next, 64, ...a6(1), ...a6(2), ...payload],
+      ];
+      const built = [
+        [...eth(0x0800), ...ip4(253, 0, [1, 2, 3, 4])],
+        // A first fragment (more fragments), and IPv6 with a first fragment's header.
+        [...eth(0x0800), ...ip4(253, 0x20, [1, 2, 3, 4, 5, 6, 7, 8])],
+        [...eth(0x86dd), ...ip6(253, [1, 2, 3, 4])],
+        [...eth(0x86dd), ...ip6(44, [253, 0, 0, 1, 0, 0, 0, 9, 1, 2, 3, 4])],
+      ].map((f) => Uint8Array.from(f));
+      const file = path.join(tmp, 'proto-253.pcap');
+      writeFileSync(file, pcapOf(built));
+      for (const link of [false, true]) {
+        const ours = built.map((f) => summarize(f, 1, { link }));
+        expect(ours).toEqual(tcpdumpLines(file, link));
+        expect(ours.every((l) => l.includes(':  ip-proto-253 ') || l.includes(')  ip-proto-253 '))).toBe(
+          true,
+        );
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('compared the ICMP lines of every scenario', () => {
     expect(icmpLines).toBeGreaterThan(300);
   });
