@@ -263,11 +263,14 @@ class Printer {
     return '';
   }
 
-  /** tcpdump's "[|proto]" mark for a packet the snaplen cut, with its protocol names. */
+  /**
+   * tcpdump's mark for a packet the snaplen cut, with its protocol names: `s` is what tcpdump printed before
+   * it, and the mark is " [|proto]" with its own space ("IP  [|ip]", "a > b:  [|udp]").
+   */
   private tail(s: string): string {
     const p = this.chain.problem;
     if (!p) return s;
-    return `${s}[|${TCPDUMP_NAMES[p.layer] ?? p.layer}]`;
+    return `${s} [|${TCPDUMP_NAMES[p.layer] ?? p.layer}]`;
   }
 
   private arp(n: Extract<ChainNode, { kind: 'arp' }>): string {
@@ -299,7 +302,7 @@ class Printer {
     const src = ipv6ToString(this.b, h.srcOffset);
     const dst = ipv6ToString(this.b, h.dstOffset);
     const { text: ext, stop } = this.ipv6Extensions(n.at, n.end, h.extCount);
-    if (h.fragOffset > 0 || stop) return `${src} > ${dst}: ${ext.trimEnd()}`;
+    if (h.fragOffset > 0 || stop) return `${src} > ${dst}: ${ext}`;
     this.ttl = h.hopLimit;
     this.whole = !h.hasFragment;
     return this.transport(src, dst, n.end - n.at - n.len, h.proto, ext);
@@ -317,7 +320,7 @@ class Printer {
     const end = payloadLen ? at + IPV6_HEADER_LEN + payloadLen : b.length;
     // The walk ends at the header the capture ends in (or at a fragment header): no count is needed.
     const { text } = this.ipv6Extensions(at, end, Infinity);
-    return `${ipv6ToString(b, at + 8)} > ${ipv6ToString(b, at + 24)}: ${text.trimEnd()}`;
+    return `${ipv6ToString(b, at + 8)} > ${ipv6ToString(b, at + 24)}: ${text}`;
   }
 
   /**
@@ -341,10 +344,10 @@ class Printer {
       let len: number;
       if (nh === IP6_HOPOPTS || nh === IP6_DSTOPTS) {
         len = have >= 2 ? (b[p + 1] + 1) * 8 : -1;
-        if (len < 0 || len > have) return cut(nh === IP6_HOPOPTS ? '[|hbhopt]' : '[|dstopt]');
+        if (len < 0 || len > have) return cut(nh === IP6_HOPOPTS ? ' [|hbhopt]' : ' [|dstopt]');
         s += nh === IP6_HOPOPTS ? 'HBH ' : 'DSTOPT ';
       } else if (nh === IP6_ROUTING) {
-        if (have <= 0) return cut('[|ip6]');
+        if (have <= 0) return cut(' [|ip6]');
         const rt = rt6Text(b, p);
         s += rt;
         if (!rt.endsWith(') ')) return { text: s, stop: true };
@@ -352,14 +355,17 @@ class Printer {
       } else if (nh === IP6_AH) {
         len = have >= 2 ? (b[p + 1] + 2) * 4 : -1;
         const ah = ahText(b, p, len);
-        if (len < 0 || len > have) return cut(`${ah}${ah ? ' ' : ''}[|ah]`);
+        if (len < 0 || len > have) return cut(`${ah} [|ah]`);
         s += `${ah}: `;
       } else if (nh === IP6_FRAGMENT) {
         len = 8;
-        if (have < 4) return cut('[|frag6]');
+        if (have < 4) return cut(' [|frag6]');
         const offset = u16(b, p + 2) & 0xfff8;
-        s += `frag (${offset}|${IPV6_HEADER_LEN + u16(b, at + 4) - (p - at) - len}) `;
+        s += `frag (${offset}|${IPV6_HEADER_LEN + u16(b, at + 4) - (p - at) - len})`;
+        // A later fragment ends the line; after the first one tcpdump goes on after a space (its line ends in
+        // that space when nothing more was captured).
         if (offset > 0) break;
+        s += ' ';
         if (p + len >= Math.min(b.length, end)) return { text: s, stop: true };
       } else break;
       nh = b[p];
@@ -387,10 +393,14 @@ class Printer {
             prefix ? `${src} > ${dst}: ${prefix}${sp} > ${dp}: ` : `${src}.${sp} > ${dst}.${dp}: `,
           );
         }
+        // Short of the ports, tcpdump's TCP printer says the addresses itself, with a colon and no space (after
+        // IPv6 extension headers, or AH, again).
+        if (p.layer === 'tcp') {
+          const ends = `${src} > ${dst}:`;
+          return this.tail(prefix ? `${ends} ${prefix}${ends}` : ends);
+        }
         // IP-in-IP cut inside the inner header: tcpdump names it when some of it was captured.
-        let inner = proto === IPPROTO_IPIP && !this.link && p.offset < this.b.length ? 'IP ' : '';
-        // Short of the ports after IPv6 extension headers, tcpdump's TCP printer says the addresses again.
-        if (p.layer === 'tcp' && prefix) inner = `${src} > ${dst}: `;
+        const inner = proto === IPPROTO_IPIP && !this.link && p.offset < this.b.length ? 'IP ' : '';
         return this.tail(`${src} > ${dst}: ${prefix}${inner}`);
       }
       if (proto === IPPROTO_IGMP && n) {
