@@ -250,10 +250,10 @@ class Printer {
         const at = prev ? prev.at + prev.len : 0;
         const v6 = p.kind === 'truncated' && p.layer === 'ipv6' && p.offset > at ? this.ipv6Cut(at) : null;
         if (v6 !== null) return (bare ? '' : 'IP6 ') + v6;
-        // tcpdump names the protocol only when some of its bytes were captured, and never for ARP.
+        // tcpdump names IPv4 when some of its header was captured, and neither IPv6 (its printer checks the 40
+        // bytes of the fixed header before it says "IP6") nor ARP.
         const some = p.offset < this.b.length;
-        const name = etherType === 0x86dd ? 'IP6 ' : etherType === 0x0800 ? 'IP ' : '';
-        return this.tail(bare || !some ? '' : name);
+        return this.tail(bare || !some || etherType !== ETHERTYPE_IPV4 ? '' : 'IP ');
       }
       return `ethertype ${etherTypeName(etherType)} (0x${hex4(etherType & 0xffff)})`;
     }

@@ -1,0 +1,91 @@
+// One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
+// 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN.
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { summarize } from '../../main/decode/index.ts';
+import { pcapOf } from '../pcapBytes.ts';
+import { tempDir } from '../tempDir.ts';
+import { a6, be16 } from './decode-helpers.ts';
+
+const tmp = tempDir('hs-summary-cuts-');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const eth = (type: number) => [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, ...be16(type)];
+const ip4 = (proto: number, payload: number[]) => [
+  ...[0x45, 0, ...be16(20 + payload.length), 0, 1, 0x40, 0, 64, proto, 0, 0],
+  ...[10, 0, 0, 1, 10, 0, 0, 2, ...payload],
+];
+const ip6 = (next: number, payload: number[]) => [
+  ...[0x60, 0, 0, 0, ...be16(payload.length), next, 64, ...a6('fd00::1'), ...a6('fd00::2'), ...payload],
+];
+const udp = (sport: number, dport: number, payload: number[]) => [
+  ...[...be16(sport), ...be16(dport), ...be16(8 + payload.length), 0, 0, ...payload],
+];
+/** VXLAN (flags I, VNI 42) and the inner Ethernet frame carrying `type`. */
+const vxlan = (type: number, payload: number[]) => [8, 0, 0, 0, 0, 0, 42, 0, ...eth(type), ...payload];
+const echo6 = [128, 0, 0x12, 0x34, 0, 7, 0, 1, ...new Array<number>(16).fill(0x61)];
+
+let files = 0;
+/**
+ * Ours and tcpdump's lines for `frame` cut at each length from `from` to `to` (inclusive), with and without -e,
+ * each "cut at N[ -e]: line".
+ */
+function cuts(frame: number[], from: number, to: number): { ours: string[]; theirs: string[] } {
+  const data = Uint8Array.from(frame);
+  const lengths: number[] = [];
+  for (let n = from; n <= Math.min(to, data.length); n++) lengths.push(n);
+  const file = path.join(tmp, `cut-${files++}.pcap`);
+  writeFileSync(
+    file,
+    pcapOf(
+      lengths.map(() => data),
+      lengths,
+    ),
+  );
+  const ours: string[] = [];
+  const theirs: string[] = [];
+  for (const link of [false, true]) {
+    const args = ['-S', '-n', '-r', file];
+    if (link) args.unshift('-e');
+    const text = execFileSync('tcpdump', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    // Each line without its time; VXLAN's inner frame (a continuation line) joined with a space, as ours.
+    const lines: string[] = [];
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const m = /^\d\d:\d\d:\d\d\.\d+ (.*)$/.exec(line);
+      if (m) lines.push(m[1]);
+      else lines[lines.length - 1] += ` ${line}`;
+    }
+    expect(lines.length).toBe(lengths.length);
+    const at = (n: number) => `cut at ${n}${link ? ' -e' : ''}: `;
+    lengths.forEach((n, i) => {
+      ours.push(at(n) + summarize(data.subarray(0, n), 1, { link, origLen: data.length }));
+      theirs.push(at(n) + lines[i]);
+    });
+  }
+  return { ours, theirs };
+}
+
+describe('an IPv6 header the snaplen cut', () => {
+  // tcpdump says "IP6" only once it has the fixed header's 40 bytes: " [|ip6]" (ours read "IP6  [|ip6]").
+  it('on Ethernet reads " [|ip6]" with no "IP6"', () => {
+    const frame = [...eth(0x86dd), ...ip6(17, udp(1000, 2000, [1, 2, 3, 4]))];
+    const { ours, theirs } = cuts(frame, 14, 14 + 40);
+    expect(ours).toEqual(theirs);
+    expect(ours).toContain('cut at 15:  [|ip6]');
+  });
+
+  it.each([
+    ['VXLAN', 4789],
+    ['OTV', 8472],
+  ])('inside %s reads "…  [|ip6]" after its header, as tcpdump prints it', (_name, port) => {
+    const inner = ip6(58, echo6);
+    const frame = [...eth(0x0800), ...ip4(17, udp(1234, port, vxlan(0x86dd, inner)))];
+    const start = 14 + 20 + 8 + 8 + 14;
+    const { ours, theirs } = cuts(frame, start, start + 40);
+    expect(ours).toEqual(theirs);
+    expect(ours.filter((l) => / {2}\[\|ip6\]$/.test(l))).toHaveLength(2 * 40);
+  });
+});
