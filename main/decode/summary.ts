@@ -166,6 +166,8 @@ class Printer {
     /** The wire length of the frame; lengths deeper in are derived from it as tcpdump does. */
     private readonly wireLen: number,
     private readonly link: boolean,
+    /** Where the network header starts when the chain holds no node before it (GRE's payload). */
+    private readonly start = 0,
   ) {}
 
   private next(): ChainNode | undefined {
@@ -247,7 +249,7 @@ class Printer {
       if (p) {
         // An IPv6 header cut in its extension headers: the walk gave up at the one cut, after the fixed header.
         const prev = this.chain.nodes[this.i - 2];
-        const at = prev ? prev.at + prev.len : 0;
+        const at = prev ? prev.at + prev.len : this.start;
         const v6 = p.kind === 'truncated' && p.layer === 'ipv6' && p.offset > at ? this.ipv6Cut(at) : null;
         if (v6 !== null) return (bare ? '' : 'IP6 ') + v6;
         // tcpdump names IPv4 when some of its header was captured, and neither IPv6 (its printer checks the 40
@@ -408,9 +410,9 @@ class Printer {
         if (t) return `${src} > ${dst}: ${prefix}${t}`;
       }
       // Protocols named here only, when their whole payload was captured.
-      // (AH: whatever was captured of it and of what it carries, as tcpdump.)
+      // (AH and GRE: whatever was captured of them and of what they carry, as tcpdump.)
       const t =
-        n && (n.end <= this.b.length || proto === IPPROTO_AH)
+        n && (n.end <= this.b.length || proto === IPPROTO_AH || proto === IPPROTO_GRE)
           ? this.ipPayload(src, dst, proto, n.at, ipPayload, prefix)
           : null;
       if (t !== null) return t;
@@ -468,38 +470,47 @@ class Printer {
 
   /**
    * GRE version 0 (RFC 2784/2890) carrying IPv4, IPv6 or an Ethernet frame: "GREv0, key=0x61, seq 5, length 63:
-   * IP6 …" (-e adds "proto IPv6 (0x86dd)" before the length and drops the inner "IP "/"IP6 ", as for IPIP).
+   * IP6 …" (-e adds "proto IPv6 (0x86dd)" before the length and drops the inner "IP "/"IP6 ", as for IPIP). Cut
+   * by the snaplen, it reads as far as tcpdump gets: the fields it has, then " [|gre]" ("GREv0 [|gre]"), or
+   * after the whole header what it carries, cut ("GREv0, length 68:  [|ip6]").
    */
   private gre(ends: string, at: number, len: number): string | null {
     const b = this.b;
     if (len < 4) return null;
+    const has = (bytes: number) => at + bytes <= b.length;
+    const cut = (s: string) => `${ends}${s} [|gre]`;
+    if (!has(2)) return cut('');
     const flags = u16(b, at);
-    const prot = u16(b, at + 2);
     // Version 1 (PPTP), source routes and payloads other than IP and Ethernet are left to ip-proto-47.
     if ((flags & 7) !== 0 || flags & 0x4000) return null;
-    if (prot !== ETHERTYPE_IPV4 && prot !== ETHERTYPE_IPV6 && prot !== ETHERTYPE_TEB) return null;
     let s = 'GREv0';
-    let p = at + 4;
+    if (!has(4)) return cut(s);
+    const prot = u16(b, at + 2);
+    if (prot !== ETHERTYPE_IPV4 && prot !== ETHERTYPE_IPV6 && prot !== ETHERTYPE_TEB) return null;
+    let p = 4;
     if (flags & 0x8000) {
-      s += `, off 0x${u16(b, p + 2).toString(16)}`;
+      if (!has(p + 4)) return cut(s);
+      s += `, off 0x${u16(b, at + p + 2).toString(16)}`;
       p += 4;
     }
     if (flags & 0x2000) {
-      s += `, key=0x${u32(b, p).toString(16)}`;
+      if (!has(p + 4)) return cut(s);
+      s += `, key=0x${u32(b, at + p).toString(16)}`;
       p += 4;
     }
     if (flags & 0x1000) {
-      s += `, seq ${u32(b, p)}`;
+      if (!has(p + 4)) return cut(s);
+      s += `, seq ${u32(b, at + p)}`;
       p += 4;
     }
-    if (p > at + len) return null;
+    if (p > len) return null;
     if (this.link) s += `, proto ${etherTypeName(prot)} (0x${hex4(prot)})`;
     s += `, length ${len}: `;
-    const inner = walkFrom(b, p, at + len, prot);
+    const inner = walkFrom(b, at + p, at + len, prot);
     const first = inner.nodes[0];
-    if (inner.problem || !first) return null;
-    const pr = new Printer(b, inner, this.wireLen, this.link);
-    if (first.kind === 'ethernet') return ends + s + pr.ether();
+    if (inner.problem?.kind === 'malformed' || (!first && !inner.problem)) return null;
+    const pr = new Printer(b, inner, this.wireLen, this.link, at + p);
+    if (prot === ETHERTYPE_TEB) return ends + s + (first ? pr.ether() : pr.tail(''));
     return ends + s + pr.network(this.link, prot);
   }
 

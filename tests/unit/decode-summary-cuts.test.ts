@@ -1,5 +1,6 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
-// 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN.
+// 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
+// and what it carries.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { summarize } from '../../main/decode/index.ts';
 import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
-import { a6, be16 } from './decode-helpers.ts';
+import { a6, be16, frames } from './decode-helpers.ts';
 
 const tmp = tempDir('hs-summary-cuts-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -87,5 +88,33 @@ describe('an IPv6 header the snaplen cut', () => {
     const { ours, theirs } = cuts(frame, start, start + 40);
     expect(ours).toEqual(theirs);
     expect(ours.filter((l) => / {2}\[\|ip6\]$/.test(l))).toHaveLength(2 * 40);
+  });
+});
+
+describe('GRE the snaplen cut', () => {
+  // Ours read "ip-proto-47 68" for any GRE packet not wholly captured; tcpdump prints the GRE fields it has and
+  // then what GRE carries, as far as it was captured.
+  it('in its header or in what it carries (IPv6, IPv4, Ethernet) reads as tcpdump prints it', () => {
+    const lab = frames('ip-protocols/ip-protocols.pcap').slice(0, 5);
+    expect(lab.map((f) => summarize(f.data, f.linkType)).every((l) => l.includes(': GREv0, '))).toBe(true);
+    const built = [...eth(0x0800), ...ip4(47, [0, 0, ...be16(0x86dd), ...ip6(17, udp(1, 2, [3, 4]))])];
+    let compared = 0;
+    for (const frame of [...lab.map((f) => [...f.data]), built]) {
+      const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
+      expect(ours).toEqual(theirs);
+      compared += ours.length;
+    }
+    expect(compared).toBeGreaterThan(800);
+  });
+
+  it('inside the inner IPv6 fixed header reads "GREv0, length 68:  [|ip6]"', () => {
+    const frame = [...eth(0x0800), ...ip4(47, [0, 0, ...be16(0x86dd), ...ip6(58, echo6)])];
+    const start = 14 + 20 + 4;
+    const { ours, theirs } = cuts(frame, start, start + 40);
+    expect(ours).toEqual(theirs);
+    expect(ours).toContain('cut at 40: IP 10.0.0.1 > 10.0.0.2: GREv0, length 68:  [|ip6]');
+    expect(ours).toContain(
+      'cut at 40 -e: 02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype IPv4 (0x0800), length 102: 10.0.0.1 > 10.0.0.2: GREv0, proto IPv6 (0x86dd), length 68:  [|ip6]',
+    );
   });
 });
