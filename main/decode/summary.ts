@@ -26,12 +26,15 @@ import {
   ICMPV6_MLD_QUERY,
   ICMPV6_MLD_REPORT,
   ICMPV6_MLD_REPORT_V2,
+  ICMPV6_ND_TARGET,
   ICMPV6_NEIGHBOR_ADVERT,
   ICMPV6_NEIGHBOR_SOLICIT,
   ICMPV6_PACKET_TOO_BIG,
   ICMPV6_TIME_EXCEEDED,
+  ICMPV6_UNREACH,
   icmpv6TypeName,
   MLD_LEN,
+  MLD_OFFSETS,
   MLDV2_QUERY_LEN,
 } from './icmpv6.ts';
 import { igmpSummary, IPPROTO_IGMP } from './igmp.ts';
@@ -106,6 +109,18 @@ const UNREACH_TEXT: Record<number, string> = {
   14: 'host %s unreachable - host precedence violation',
   15: 'host %s unreachable - precedence cutoff',
 };
+
+// tcpdump's words for ICMPv6 (print-icmp6.c): the unreachable codes (code 1's name starts with a space there:
+// "destination unreachable,  unreachable prohibited fd98:2::2").
+const ICMPV6_UNREACH_SCOPE = 2;
+const ICMPV6_UNREACH_PORT = 4;
+const UNREACH6_TEXT = [
+  'unreachable route',
+  ' unreachable prohibited',
+  'beyond scope',
+  'unreachable address',
+  'unreachable port',
+];
 
 /** An ICMP timestamp (ms since midnight UTC) as hh:mm:ss.mmm. */
 function msOfDay(ms: number): string {
@@ -401,6 +416,10 @@ class Printer {
           const ends = `${src} > ${dst}:`;
           return this.tail(prefix ? `${ends} ${prefix}${ends}` : ends);
         }
+        // An ICMPv6 header the capture (or the IPv6 payload) ends in, its type captured: tcpdump names it and what
+        // it has of it.
+        if (p.layer === 'icmpv6' && p.offset < this.b.length)
+          return `${src} > ${dst}: ${prefix}${this.icmpv6(p.offset, ipPayload)}`;
         // IP-in-IP cut inside the inner header: tcpdump names it when some of it was captured.
         const inner = proto === IPPROTO_IPIP && !this.link && p.offset < this.b.length ? 'IP ' : '';
         return this.tail(`${src} > ${dst}: ${prefix}${inner}`);
@@ -431,7 +450,7 @@ class Printer {
     }
     if (n.kind === 'icmpv6') {
       this.next();
-      return `${src} > ${dst}: ${prefix}${this.icmpv6(n, ipPayload)}`;
+      return `${src} > ${dst}: ${prefix}${this.icmpv6(n.at, ipPayload)}`;
     }
     if (n.kind === 'udp' || n.kind === 'tcp') {
       this.next();
@@ -620,53 +639,80 @@ class Printer {
     return s;
   }
 
-  private icmpv6(n: Extract<ChainNode, { kind: 'icmpv6' }>, len: number): string {
-    const h = n.h;
-    const name = icmpv6TypeName(h.type);
-    if (h.type === ICMPV6_ECHO_REQUEST || h.type === ICMPV6_ECHO_REPLY) {
-      return `ICMP6, ${name}, id ${h.id}, seq ${h.seq}, length ${len}`;
+  /**
+   * An ICMPv6 message of `len` bytes at `at` as print-icmp6.c prints it: "ICMP6, <type>", what the type adds,
+   * ", length N". Cut by the snaplen, it reads as far as tcpdump gets, then " [|icmp6]": the type's name once the
+   * type byte is captured ("ICMP6, echo request [|icmp6]"), an unreachable's code once the code byte is, each
+   * field once all of it is. MLDv1, router solicitations and advertisements read whole once the code is captured
+   * (tcpdump prints nothing more of them). Bytes past the IPv6 payload are not the message's.
+   */
+  private icmpv6(at: number, len: number): string {
+    const b = this.b;
+    const capEnd = Math.min(b.length, at + len);
+    const has = (bytes: number) => at + bytes <= capEnd;
+    const type = b[at];
+    const name = `ICMP6, ${icmpv6TypeName(type)}`;
+    const cut = (s: string) => `${s} [|icmp6]`;
+    const whole = (s: string) => `${s}, length ${len}`;
+    if (!has(2)) return cut(name);
+    const code = b[at + 1];
+    // An error's quoted packet: its IPv6 header follows the 8-byte ICMPv6 header (source at 8, destination 24).
+    const quotedAddr = (o: number) => ipv6ToString(b, at + 8 + o);
+    const quoted = has(8 + IPV6_HEADER_LEN);
+    switch (type) {
+      case ICMPV6_ECHO_REQUEST:
+      case ICMPV6_ECHO_REPLY:
+        return has(8) ? whole(`${name}, id ${u16(b, at + 4)}, seq ${u16(b, at + 6)}`) : cut(name);
+      case ICMPV6_NEIGHBOR_SOLICIT:
+      case ICMPV6_NEIGHBOR_ADVERT: {
+        if (!has(ICMPV6_ND_TARGET + 16)) return cut(name);
+        const target = ipv6ToString(b, at + ICMPV6_ND_TARGET);
+        return whole(`${name}, ${type === ICMPV6_NEIGHBOR_SOLICIT ? 'who has' : 'tgt is'} ${target}`);
+      }
+      case ICMPV6_UNREACH: {
+        const what = UNREACH6_TEXT[code];
+        // Other codes: tcpdump dumps the message in hex, which a summary does not.
+        if (what === undefined) return whole(name);
+        const s = `${name}, ${what}`;
+        if (code === ICMPV6_UNREACH_PORT) {
+          // Not a UDP or TCP port (or not captured): tcpdump gives up there.
+          const where = this.quotedPort6(at + 8, capEnd);
+          return where ? whole(`${s}, ${where}`) : cut(s);
+        }
+        if (!quoted) return cut(s);
+        if (code === ICMPV6_UNREACH_SCOPE)
+          return whole(`${s} ${quotedAddr(24)}, source address ${quotedAddr(8)}`);
+        return whole(`${s} ${quotedAddr(24)}`);
+      }
+      case ICMPV6_PACKET_TOO_BIG:
+        return has(8) ? whole(`${name}, mtu ${u32(b, at + 4)}`) : cut(name);
+      case ICMPV6_TIME_EXCEEDED:
+        if (code === 0) return quoted ? whole(`${name} for ${quotedAddr(24)}`) : cut(name);
+        return whole(code === 1 ? `${name} (reassembly)` : name);
+      case ICMPV6_MLD_REPORT_V2:
+        return has(8) ? whole(`${name}, ${u16(b, at + 6)} group record(s)`) : cut(name);
+      // MLD as tcpdump prints it, its missing space after the type's name included.
+      case ICMPV6_MLD_QUERY:
+        if (len === MLD_LEN) return whole(`${name}${has(MLD_LEN) ? this.mld(at) : ''}`);
+        if (len < MLDV2_QUERY_LEN) return whole(`${name} unknown-version (len ${len}) `);
+        if (!has(MLD_OFFSETS.GROUP + 16)) return cut(`${name} v2`);
+        if (!has(MLDV2_QUERY_LEN)) return cut(`${name} v2 [gaddr ${ipv6ToString(b, at + MLD_OFFSETS.GROUP)}`);
+        return whole(`${name} v2${this.mldv2Query(at, len)}`);
+      case ICMPV6_MLD_REPORT:
+      case ICMPV6_MLD_DONE:
+        return whole(`${name}${has(MLD_LEN) ? this.mld(at) : ''}`);
+      default:
+        return whole(name);
     }
-    if (h.type === ICMPV6_NEIGHBOR_SOLICIT)
-      return `ICMP6, ${name}, who has ${ipv6ToString(this.b, h.targetOffset)}, length ${len}`;
-    if (h.type === ICMPV6_NEIGHBOR_ADVERT)
-      return `ICMP6, ${name}, tgt is ${ipv6ToString(this.b, h.targetOffset)}, length ${len}`;
-    // The quoted packet's destination, at its IPv6 header's offset 24 (after the 8-byte ICMPv6 header).
-    const quoted = n.at + 8 + 40 <= this.b.length ? ipv6ToString(this.b, n.at + 8 + 24) : null;
-    // Code 1's name starts with a space in tcpdump's table (print-icmp6.c): "destination unreachable,  unreachable
-    // prohibited fd98:2::2".
-    const unreach = ['unreachable route', ' unreachable prohibited', null, 'unreachable address'][h.code];
-    if (h.type === 1 && unreach && quoted) return `ICMP6, ${name}, ${unreach} ${quoted}, length ${len}`;
-    if (h.type === ICMPV6_PACKET_TOO_BIG && n.at + 8 <= this.b.length)
-      return `ICMP6, ${name}, mtu ${u32(this.b, n.at + 4)}, length ${len}`;
-    if (h.type === ICMPV6_TIME_EXCEEDED && quoted && h.code <= 1)
-      return `ICMP6, ${name}${h.code === 0 ? ` for ${quoted}` : ' (reassembly)'}, length ${len}`;
-    if (h.type === 1 && h.code === 4) {
-      const where = this.quotedPort6(n.at + 8);
-      if (where) return `ICMP6, ${name}, unreachable port, ${where}, length ${len}`;
-    }
-    if (h.type === ICMPV6_MLD_REPORT_V2 && n.at + 8 <= this.b.length) {
-      return `ICMP6, ${name}, ${u16(this.b, n.at + 6)} group record(s), length ${len}`;
-    }
-    // MLD as tcpdump prints it, its missing space after the type's name included.
-    if (h.type === ICMPV6_MLD_QUERY) {
-      if (len === MLD_LEN) return `ICMP6, ${name}${this.mld(n.at)}, length ${len}`;
-      if (len >= MLDV2_QUERY_LEN) return `ICMP6, ${name} v2${this.mldv2Query(n.at, len)}, length ${len}`;
-      return `ICMP6, ${name} unknown-version (len ${len}) , length ${len}`;
-    }
-    if (h.type === ICMPV6_MLD_REPORT || h.type === ICMPV6_MLD_DONE)
-      return `ICMP6, ${name}${this.mld(n.at)}, length ${len}`;
-    return `ICMP6, ${name}, length ${len}`;
   }
 
-  /** MLDv1's body (RFC 2710 §3): "max resp delay: 10000 addr: ::" ('' when not captured). */
+  /** MLDv1's body (RFC 2710 §3): "max resp delay: 10000 addr: ::". */
   private mld(at: number): string {
-    if (at + MLD_LEN > this.b.length) return '';
     return `max resp delay: ${u16(this.b, at + 4)} addr: ${ipv6ToString(this.b, at + 8)}`;
   }
 
-  /** An MLDv2 query's (RFC 3810 §5.1): " [gaddr ff15::1, 2 source(s)]" ('' when not captured). */
+  /** An MLDv2 query's (RFC 3810 §5.1): " [gaddr ff15::1, 2 source(s)]". */
   private mldv2Query(at: number, len: number): string {
-    if (at + MLDV2_QUERY_LEN > this.b.length) return '';
     const sources = u16(this.b, at + 26);
     let s = ` [gaddr ${ipv6ToString(this.b, at + 8)}`;
     if (sources > 0)
@@ -676,15 +722,15 @@ class Printer {
 
   /**
    * "fd99::2 udp port 9999" for the IPv6 packet quoted at `q` by a port unreachable, past its extension headers
-   * (decodeIpv6's walk; the quote may be cut, so no limit but the captured bytes); null when not all captured.
+   * (decodeIpv6's walk; the quote may be cut, so no limit but `capEnd`); null when not all captured.
    */
-  private quotedPort6(q: number): string | null {
+  private quotedPort6(q: number, capEnd: number): string | null {
     const b = this.b;
-    QUOTE_STEP.cap = b.length;
+    QUOTE_STEP.cap = capEnd;
     if (!decodeIpv6(b, q, NO_LIMIT, QUOTE_IP6, QUOTE_STEP)) return null;
     const nh = QUOTE_IP6.proto;
     const at = QUOTE_STEP.next;
-    if ((nh !== IPPROTO_UDP && nh !== IPPROTO_TCP) || at + 4 > b.length) return null;
+    if ((nh !== IPPROTO_UDP && nh !== IPPROTO_TCP) || at + 4 > capEnd) return null;
     return `${ipv6ToString(b, QUOTE_IP6.dstOffset)} ${nh === IPPROTO_UDP ? 'udp' : 'tcp'} port ${u16(b, at + 2)}`;
   }
 

@@ -1,11 +1,11 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
 // 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
-// and what it carries.
+// and what it carries, ICMPv6 messages.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { summarize } from '../../main/decode/index.ts';
+import { summarize, walk } from '../../main/decode/index.ts';
 import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 import { a6, be16, frames } from './decode-helpers.ts';
@@ -116,5 +116,90 @@ describe('GRE the snaplen cut', () => {
     expect(ours).toContain(
       'cut at 40 -e: 02:00:00:00:00:01 > 02:00:00:00:00:02, ethertype IPv4 (0x0800), length 102: 10.0.0.1 > 10.0.0.2: GREv0, proto IPv6 (0x86dd), length 68:  [|ip6]',
     );
+  });
+});
+
+describe('an ICMPv6 message the snaplen cut', () => {
+  // Ours read "a > b:  [|icmp6]" short of the 4 bytes (8 for an echo, 24 for ND) the decoder reads, and a whole
+  // line ("…, length 60") when an error's quoted packet was cut; tcpdump names the type once it has the type
+  // byte and prints each field it has: "ICMP6, echo request [|icmp6]".
+  const quoted = ip6(17, udp(40000, 9999, [1, 2, 3, 4]));
+  const group = [0xff, 2, ...new Array<number>(13).fill(0), 0x16];
+  const built: [string, number[]][] = [
+    ['echo request', echo6],
+    ['echo reply', [129, 0, 0, 0, 0, 7, 0, 1]],
+    ['neighbor solicitation', [135, 0, 0, 0, 0, 0, 0, 0, ...a6('fd00::9'), 1, 1, 2, 0, 0, 0, 0, 1]],
+    ['neighbor advertisement', [136, 0, 0, 0, 0x60, 0, 0, 0, ...a6('fd00::9')]],
+    ...[0, 1, 2, 3, 4].map((code): [string, number[]] => [
+      `unreachable code ${code}`,
+      [1, code, 0, 0, 0, 0, 0, 0, ...quoted],
+    ]),
+    ['unreachable port quoting ICMPv6', [1, 4, 0, 0, 0, 0, 0, 0, ...ip6(58, [128, 0, 0, 0, 0, 1, 0, 1])]],
+    ['packet too big', [2, 0, 0, 0, 0, 0, 5, 0xdc, ...quoted]],
+    ['time exceeded in transit', [3, 0, 0, 0, 0, 0, 0, 0, ...quoted]],
+    ['time exceeded in reassembly', [3, 1, 0, 0, 0, 0, 0, 0, ...quoted]],
+    ['MLDv1 query', [130, 0, 0, 0, 0x27, 0x10, 0, 0, ...a6('::')]],
+    ['MLDv2 query', [130, 0, 0, 0, 0x27, 0x10, 0, 0, ...a6('::'), 2, 125, 0, 1, ...a6('fd00::7')]],
+    ['MLD query of 20 bytes', [130, 0, 0, 0, 0x27, 0x10, 0, 0, ...a6('::').slice(0, 12)]],
+    ['MLD report', [131, 0, 0, 0, 0, 0, 0, 0, ...group]],
+    ['MLD done', [132, 0, 0, 0, 0, 0, 0, 0, ...group]],
+    ['MLDv2 report', [143, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0, ...group]],
+    ['router solicitation', [133, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 0, 0, 0, 0, 1]],
+    ['router advertisement', [134, 0, 0, 0, 64, 0, 0, 30, ...new Array<number>(8).fill(0)]],
+  ];
+
+  it.each(built)('%s, at every length, reads as tcpdump prints it', (_what, message) => {
+    const frame = [...eth(0x86dd), ...ip6(58, message)];
+    const { ours, theirs } = cuts(frame, 14 + 40, frame.length);
+    expect(ours).toEqual(theirs);
+  });
+
+  it('after its type byte, and after its code, names the type as tcpdump does', () => {
+    const frame = [...eth(0x86dd), ...ip6(58, echo6)];
+    const { ours, theirs } = cuts(frame, 55, 56);
+    expect(ours).toEqual(theirs);
+    expect(ours.slice(0, 2)).toEqual([
+      'cut at 55: IP6 fd00::1 > fd00::2: ICMP6, echo request [|icmp6]',
+      'cut at 56: IP6 fd00::1 > fd00::2: ICMP6, echo request [|icmp6]',
+    ]);
+  });
+
+  it("an IPv6 payload shorter than the message's header reads as a cut one", () => {
+    // Payload length 2 with the echo's 8 bytes on the wire (Ethernet padding): tcpdump stops at the payload.
+    const frame = [...eth(0x86dd), ...ip6(58, [128, 0])];
+    frame.push(0, 0, 0, 1, 0, 1);
+    const { ours, theirs } = cuts(frame, 14 + 40, frame.length);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("inside VXLAN and GRE, and in the lab's ICMPv6 packets, reads as tcpdump prints it", () => {
+    const inner = ip6(58, echo6);
+    const lab = [
+      'router-errors/router-errors.pcap',
+      'nat6/node-1__ens33.pcap',
+      'nat6/node-1__veth1.pcap',
+      'synthetic/edge/veth.pcap',
+    ].flatMap((f) =>
+      frames(f)
+        .filter((x) => x.linkType === 1)
+        .map((x) => [...x.data]),
+    );
+    const all = [
+      [...eth(0x0800), ...ip4(17, udp(1234, 4789, vxlan(0x86dd, inner)))],
+      [...eth(0x0800), ...ip4(17, udp(1234, 8472, vxlan(0x86dd, inner)))],
+      [...eth(0x0800), ...ip4(47, [0, 0, ...be16(0x86dd), ...inner])],
+      ...lab,
+    ];
+    let compared = 0;
+    for (const frame of all) {
+      const icmp = walk(Uint8Array.from(frame), 1).nodes.find((n) => n.kind === 'icmpv6');
+      // GRE's payload is left to the summary: its ICMPv6 header is the inner packet's last 24 bytes.
+      const at = icmp ? icmp.at : frame.length - echo6.length;
+      if (!icmp && frame[14 + 9] !== 47) continue;
+      const { ours, theirs } = cuts(frame, at, Math.min(frame.length, at + 60));
+      expect(ours).toEqual(theirs);
+      compared += ours.length;
+    }
+    expect(compared).toBeGreaterThan(2000);
   });
 });
