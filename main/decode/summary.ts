@@ -30,6 +30,7 @@ import {
   ICMPV6_NEIGHBOR_ADVERT,
   ICMPV6_NEIGHBOR_SOLICIT,
   ICMPV6_PACKET_TOO_BIG,
+  ICMPV6_PARAM_PROBLEM,
   ICMPV6_TIME_EXCEEDED,
   ICMPV6_UNREACH,
   icmpv6TypeName,
@@ -110,8 +111,14 @@ const UNREACH_TEXT: Record<number, string> = {
   15: 'host %s unreachable - precedence cutoff',
 };
 
-// tcpdump's words for ICMPv6 (print-icmp6.c): the unreachable codes (code 1's name starts with a space there:
-// "destination unreachable,  unreachable prohibited fd98:2::2").
+// tcpdump's words for ICMPv6 (print-icmp6.c): the types icmpv6TypeName leaves as "type N", the unreachable
+// codes (code 1's name starts with a space there: "destination unreachable,  unreachable prohibited fd98:2::2"),
+// the parameter problem codes.
+const ICMPV6_REDIRECT = 137;
+const ICMP6_NAMES: Record<number, string> = {
+  [ICMPV6_PARAM_PROBLEM]: 'parameter problem',
+  [ICMPV6_REDIRECT]: 'redirect',
+};
 const ICMPV6_UNREACH_SCOPE = 2;
 const ICMPV6_UNREACH_PORT = 4;
 const UNREACH6_TEXT = [
@@ -121,6 +128,7 @@ const UNREACH6_TEXT = [
   'unreachable address',
   'unreachable port',
 ];
+const PARAM_PROBLEM6_TEXT = ['erroneous', 'next header', 'option', 'incomplete header chain'];
 
 /** An ICMP timestamp (ms since midnight UTC) as hh:mm:ss.mmm. */
 function msOfDay(ms: number): string {
@@ -651,7 +659,7 @@ class Printer {
     const capEnd = Math.min(b.length, at + len);
     const has = (bytes: number) => at + bytes <= capEnd;
     const type = b[at];
-    const name = `ICMP6, ${icmpv6TypeName(type)}`;
+    const name = `ICMP6, ${ICMP6_NAMES[type] ?? icmpv6TypeName(type)}`;
     const cut = (s: string) => `${s} [|icmp6]`;
     const whole = (s: string) => `${s}, length ${len}`;
     if (!has(2)) return cut(name);
@@ -688,8 +696,19 @@ class Printer {
         return has(8) ? whole(`${name}, mtu ${u32(b, at + 4)}`) : cut(name);
       case ICMPV6_TIME_EXCEEDED:
         if (code === 0) return quoted ? whole(`${name} for ${quotedAddr(24)}`) : cut(name);
-        return whole(code === 1 ? `${name} (reassembly)` : name);
+        return whole(code === 1 ? `${name} (reassembly)` : `${name}, unknown code (${code})`);
+      case ICMPV6_PARAM_PROBLEM: {
+        if (!quoted) return cut(name);
+        const what = PARAM_PROBLEM6_TEXT[code];
+        return whole(`${name}, ${what ? `${what} - octet ${u32(b, at + 4)}` : `code-#${code}`}`);
+      }
+      case ICMPV6_REDIRECT:
+        // The destination (at 24) first, then the target (at 8).
+        return has(40)
+          ? whole(`${name}, ${ipv6ToString(b, at + 24)} to ${ipv6ToString(b, at + 8)}`)
+          : cut(name);
       case ICMPV6_MLD_REPORT_V2:
+        if (len < 8) return whole(`${name} [invalid len ${len}]`);
         return has(8) ? whole(`${name}, ${u16(b, at + 6)} group record(s)`) : cut(name);
       // MLD as tcpdump prints it, its missing space after the type's name included.
       case ICMPV6_MLD_QUERY:
