@@ -85,6 +85,7 @@ import {
   TCP_URG,
   type TcpHeader,
 } from './tcp.ts';
+import { VXLAN_FLAG_I, VXLAN_HEADER_LEN } from './vxlan.ts';
 
 // tcpdump's wording for ICMP types and codes (print-icmp.c), for the summaries.
 const ICMP_NAMES: Record<number, string> = {
@@ -756,16 +757,19 @@ class Printer {
   private udp(n: Extract<ChainNode, { kind: 'udp' }>, ipPayload: number): string {
     const h = n.h;
     const next = this.peek();
+    const otv = h.dstPort === OTV_PORT || h.srcPort === OTV_PORT;
     if (next?.kind === 'vxlan') {
       this.next();
-      const v = next.h;
-      const flags = `flags [${v.vniValid ? 'I' : '.'}] (0x${v.flags.toString(16).padStart(2, '0')})`;
-      const head =
-        h.dstPort === OTV_PORT || h.srcPort === OTV_PORT
-          ? `OTV, ${flags}, overlay ${(this.b[next.at + 1] << 16) | (this.b[next.at + 2] << 8) | this.b[next.at + 3]}, instance ${v.vni}`
-          : `VXLAN, ${flags}, vni ${v.vni}`;
+      const head = vxlanText(this.b, next.at, VXLAN_HEADER_LEN, otv);
       const inner = this.peek();
       return inner?.kind === 'ethernet' ? `${head} ${this.ether()}` : this.tail(`${head} `);
+    }
+    const p = this.chain.problem;
+    if (!next && p?.layer === 'vxlan' && p.kind === 'truncated') {
+      // The header cut: what tcpdump prints of it (its last field ends its line: a space here), then its mark.
+      const have = this.b.length - p.offset;
+      const text = vxlanText(this.b, p.offset, have, otv);
+      return `${text}${have >= VXLAN_VNI_END ? ' ' : ''} [|${otv ? 'otv' : 'vxlan'}]`;
     }
     if (next?.kind === 'dns') {
       this.next();
@@ -829,6 +833,27 @@ function tcpHead(h: TcpHeader, dataLen: number): string {
   if (h.flags & TCP_URG) s += `, urg ${h.urgent}`;
   return s;
 }
+
+/**
+ * What tcpdump prints of a VXLAN header at `at` of which `have` bytes were captured (print-vxlan.c), or on
+ * flannel's port of an OTV one (print-otv.c: the VNI's bytes read as overlay and instance): whole "VXLAN, flags [I]
+ * (0x08), vni 42", "OTV, flags [I] (0x08), overlay 0, instance 1"; cut, the fields captured and the ", " after
+ * the last ("VXLAN, flags [I] (0x08), ").
+ */
+function vxlanText(b: Uint8Array, at: number, have: number, otv: boolean): string {
+  const u24 = (o: number) => (b[at + o] << 16) | (b[at + o + 1] << 8) | b[at + o + 2];
+  // Without the I flag: tcpdump's VXLAN printer says "invalid", its OTV printer ".".
+  const i = b[at] & VXLAN_FLAG_I ? 'I' : otv ? '.' : 'invalid';
+  const flags = have >= 1 ? `flags [${i}] (0x${b[at].toString(16).padStart(2, '0')}), ` : '';
+  if (otv) {
+    const overlay = have >= 4 ? `overlay ${u24(1)}, ` : '';
+    return `OTV, ${flags}${overlay}${have >= VXLAN_VNI_END ? `instance ${u24(4)}` : ''}`;
+  }
+  if (!flags) return 'VXLAN';
+  return `VXLAN, ${flags}${have >= VXLAN_VNI_END ? `vni ${u24(4)}` : ''}`;
+}
+/** Where a VXLAN header's VNI (OTV's instance) ends: tcpdump prints it once these bytes are captured. */
+const VXLAN_VNI_END = 7;
 
 function hasEol(b: Uint8Array, at: number, end: number): boolean {
   for (let i = at; i < end; i++) if (b[i] === 10 || b[i] === 13) return true;

@@ -7,7 +7,7 @@ import { need, ok, NEXT_ETHERNET, type Step } from './result.ts';
 export const VXLAN_HEADER_LEN = 8;
 const FLAGS = 0;
 const VNI = 4;
-const FLAG_I = 0x08;
+export const VXLAN_FLAG_I = 0x08;
 
 export interface VxlanHeader {
   flags: number;
@@ -24,7 +24,7 @@ export function decodeVxlan(b: Uint8Array, at: number, lim: number, h: VxlanHead
   if (!need(b, at, VXLAN_HEADER_LEN, lim, s, 'vxlan')) return false;
   h.flags = b[at + FLAGS];
   h.vni = (b[at + VNI] << 16) | (b[at + VNI + 1] << 8) | b[at + VNI + 2];
-  h.vniValid = (h.flags & FLAG_I) !== 0;
+  h.vniValid = (h.flags & VXLAN_FLAG_I) !== 0;
   return ok(s, at + VXLAN_HEADER_LEN, lim, NEXT_ETHERNET);
 }
 

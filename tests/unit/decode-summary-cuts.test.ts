@@ -1,6 +1,6 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
 // 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
-// and what it carries, ICMPv6 messages.
+// and what it carries, ICMPv6 messages, VXLAN headers.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -208,5 +208,36 @@ describe('an ICMPv6 message the snaplen cut', () => {
       compared += ours.length;
     }
     expect(compared).toBeGreaterThan(2000);
+  });
+});
+
+describe('a VXLAN header the snaplen cut', () => {
+  // Ours read "UDP, length 86" for a datagram to a VXLAN port whose 8-byte header was not all captured; tcpdump
+  // prints the fields it has: "VXLAN, flags [I] (0x08),  [|vxlan]", on 8472 "OTV, flags [I] (0x08), overlay 0,
+  // [|otv]".
+  const inner = [...eth(0x0800), ...ip4(1, [8, 0, 0, 0, 0, 1, 0, 1])];
+  it.each([
+    ['VXLAN', 4789, 0x08],
+    ['VXLAN without its I flag', 4789, 0],
+    ['OTV', 8472, 0x08],
+    ['OTV without its I flag', 8472, 0],
+  ])('%s reads as tcpdump prints it', (_what, port, flags) => {
+    const frame = [...eth(0x0800), ...ip4(17, udp(1234, port, [flags, 0, 0, 0, 0, 0, 42, 0, ...inner]))];
+    // Through the header, and on to the whole frame.
+    const { ours, theirs } = cuts(frame, 14 + 20 + 8, frame.length);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("in the lab's flannel packets reads as tcpdump prints it", () => {
+    const lab = frames('flannel-vxlan/node-1__ens33.pcap').filter((f) =>
+      summarize(f.data, 1).includes(': OTV, '),
+    );
+    expect(lab.length).toBeGreaterThan(3);
+    const start = 14 + 20 + 8;
+    const { ours, theirs } = cuts([...lab[0].data], start, start + 8);
+    expect(ours).toEqual(theirs);
+    expect(ours).toContain(
+      'cut at 46: IP 10.1.10.9.54436 > 10.1.10.10.8472: OTV, flags [I] (0x08), overlay 0,  [|otv]',
+    );
   });
 });
