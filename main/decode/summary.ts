@@ -6,7 +6,14 @@ import { ARP_REPLY, ARP_REQUEST } from './arp.ts';
 import { walk, walkFrom, type Chain, type ChainNode } from './chain.ts';
 import { DNS_TYPES, rcodeName, type DnsMessage } from './dns.ts';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
-import { DEFAULT_DECODE_OPTIONS, LINKTYPE_ETHERNET, type DecodeOptions } from './fields.ts';
+import {
+  DEFAULT_DECODE_OPTIONS,
+  LINKTYPE_ETHERNET,
+  LINKTYPE_RAW,
+  LINKTYPE_RAW_12,
+  LINKTYPE_RAW_14,
+  type DecodeOptions,
+} from './fields.ts';
 import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
 import {
   ICMP_MASKREPLY,
@@ -203,9 +210,11 @@ class Printer {
 
   print(): string {
     const n = this.peek();
-    if (!n) return this.tail(this.chain.unsupported ? `[${this.chain.unsupported}]` : '');
-    if (n.kind === 'ethernet') return this.ether();
-    if (n.kind === 'sll') {
+    const lt = this.chain.linkType;
+    const raw = lt === LINKTYPE_RAW || lt === LINKTYPE_RAW_12 || lt === LINKTYPE_RAW_14;
+    if (!n && !raw) return this.tail(this.chain.unsupported ? `[${this.chain.unsupported}]` : '');
+    if (n?.kind === 'ethernet') return this.ether();
+    if (n?.kind === 'sll') {
       this.next();
       const h = n.h;
       const dir = SLL_PACKET_TYPES[h.packetType] ?? '?';
@@ -219,8 +228,9 @@ class Printer {
       const et = `ethertype ${etherTypeName(h.protocol)} (0x${hex4(h.protocol)})`;
       return `${ifPart}${idx}${addr}${et}, length ${this.wireLen}: ${this.network(true, h.protocol)}`;
     }
-    // Raw IP
-    return this.link ? `ip: ${this.network(true, -1)}` : this.network(false, -1);
+    // Raw IP, its version saying which (cut inside its header too: "IP  [|ip]", " [|ip6]" as tcpdump prints it).
+    const et = this.b.length > 0 && this.b[0] >> 4 === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4;
+    return this.link ? `ip: ${this.network(true, et)}` : this.network(false, et);
   }
 
   private ether(): string {

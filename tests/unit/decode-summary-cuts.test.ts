@@ -1,6 +1,6 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
 // 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
-// and what it carries, ICMPv6 messages, VXLAN headers.
+// and what it carries, ICMPv6 messages, VXLAN headers, raw IP headers.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -30,10 +30,10 @@ const echo6 = [128, 0, 0x12, 0x34, 0, 7, 0, 1, ...new Array<number>(16).fill(0x6
 
 let files = 0;
 /**
- * Ours and tcpdump's lines for `frame` cut at each length from `from` to `to` (inclusive), with and without -e,
- * each "cut at N[ -e]: line".
+ * Ours and tcpdump's lines for `frame` (Ethernet, or `linkType`) cut at each length from `from` to `to`
+ * (inclusive), with and without -e, each "cut at N[ -e]: line".
  */
-function cuts(frame: number[], from: number, to: number): { ours: string[]; theirs: string[] } {
+function cuts(frame: number[], from: number, to: number, linkType = 1): { ours: string[]; theirs: string[] } {
   const data = Uint8Array.from(frame);
   const lengths: number[] = [];
   for (let n = from; n <= Math.min(to, data.length); n++) lengths.push(n);
@@ -43,6 +43,8 @@ function cuts(frame: number[], from: number, to: number): { ours: string[]; thei
     pcapOf(
       lengths.map(() => data),
       lengths,
+      undefined,
+      linkType,
     ),
   );
   const ours: string[] = [];
@@ -62,7 +64,7 @@ function cuts(frame: number[], from: number, to: number): { ours: string[]; thei
     expect(lines.length).toBe(lengths.length);
     const at = (n: number) => `cut at ${n}${link ? ' -e' : ''}: `;
     lengths.forEach((n, i) => {
-      ours.push(at(n) + summarize(data.subarray(0, n), 1, { link, origLen: data.length }));
+      ours.push(at(n) + summarize(data.subarray(0, n), linkType, { link, origLen: data.length }));
       theirs.push(at(n) + lines[i]);
     });
   }
@@ -239,5 +241,27 @@ describe('a VXLAN header the snaplen cut', () => {
     expect(ours).toContain(
       'cut at 46: IP 10.1.10.9.54436 > 10.1.10.10.8472: OTV, flags [I] (0x08), overlay 0,  [|otv]',
     );
+  });
+});
+
+describe('a raw IP packet (tunl0) the snaplen cut in its header', () => {
+  // Ours read " [|ip]", with -e too (no "ip: "); tcpdump's IPv4 printer names the packet once a byte of it is
+  // captured, "IP  [|ip]", its IPv6 printer not before its 40 bytes, and -e says "ip: " before either.
+  it.each([
+    ['IPv4', ip4(17, udp(1, 2, [3, 4]))],
+    ['IPv6', ip6(17, udp(1, 2, [3, 4]))],
+  ])('%s, LINKTYPE_RAW and DLT_RAW (12), reads as tcpdump prints it', (_what, packet) => {
+    for (const linkType of [101, 12]) {
+      const { ours, theirs } = cuts(packet, 1, packet.length, linkType);
+      expect(ours).toEqual(theirs);
+    }
+  });
+
+  it("in the lab's tunl0 capture reads as tcpdump prints it", () => {
+    const [first] = frames('calico-ipip/node-1__tunl0.pcap');
+    expect(first.linkType).toBe(101);
+    const { ours, theirs } = cuts([...first.data], 1, first.data.length, 101);
+    expect(ours).toEqual(theirs);
+    expect(ours).toContain('cut at 19: IP  [|ip]');
   });
 });
