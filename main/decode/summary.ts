@@ -171,7 +171,6 @@ const TCPDUMP_NAMES: Record<string, string> = {
   ipv6: 'ip6',
   ethernet: 'ether',
   icmpv6: 'icmp6',
-  sll2: 'sll',
 };
 const HTTP_PORTS = new Set([80, 8080]);
 

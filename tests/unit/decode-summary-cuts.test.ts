@@ -1,6 +1,6 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
 // 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
-// and what it carries, ICMPv6 messages, VXLAN headers, raw IP headers.
+// and what it carries, ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -65,7 +65,8 @@ function cuts(frame: number[], from: number, to: number, linkType = 1): { ours: 
     const at = (n: number) => `cut at ${n}${link ? ' -e' : ''}: `;
     lengths.forEach((n, i) => {
       ours.push(at(n) + summarize(data.subarray(0, n), linkType, { link, origLen: data.length }));
-      theirs.push(at(n) + lines[i]);
+      // SLL2's interface: tcpdump names it from this machine's (padded to 5), ours is '?' (padded the same way).
+      theirs.push(at(n) + (linkType === 276 ? lines[i].replace(/^\S+ +/, '?     ') : lines[i]));
     });
   }
   return { ours, theirs };
@@ -263,5 +264,15 @@ describe('a raw IP packet (tunl0) the snaplen cut in its header', () => {
     const { ours, theirs } = cuts([...first.data], 1, first.data.length, 101);
     expect(ours).toEqual(theirs);
     expect(ours).toContain('cut at 19: IP  [|ip]');
+  });
+});
+
+describe('an SLL2 header the snaplen cut', () => {
+  it('reads " [|sll2]" as tcpdump prints it (ours said "[|sll]")', () => {
+    const [first] = frames('any-calico-ipip/node-1__any.pcap').filter((f) => f.data[0] === 8);
+    expect(first.linkType).toBe(276);
+    const { ours, theirs } = cuts([...first.data], 1, first.data.length, 276);
+    expect(ours).toEqual(theirs);
+    expect(ours).toContain('cut at 19:  [|sll2]');
   });
 });
