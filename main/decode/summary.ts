@@ -16,6 +16,8 @@ import {
 } from './fields.ts';
 import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
 import {
+  ICMP_ECHO,
+  ICMP_ECHO_REPLY,
   ICMP_MASKREPLY,
   ICMP_PARAMPROB,
   ICMP_REDIRECT,
@@ -434,6 +436,10 @@ class Printer {
           const ends = `${src} > ${dst}:`;
           return this.tail(prefix ? `${ends} ${prefix}${ends}` : ends);
         }
+        // An ICMP header the capture (or the IP payload) ends in: tcpdump prints the line when the bytes its text
+        // needs were captured (a source quench's type and code), else its mark.
+        if (p.layer === 'icmp' && p.offset < this.b.length)
+          return `${src} > ${dst}: ${prefix}${this.icmp(p.offset, ipPayload)}`;
         // An ICMPv6 header the capture (or the IPv6 payload) ends in, its type captured: tcpdump names it and what
         // it has of it.
         if (p.layer === 'icmpv6' && p.offset < this.b.length)
@@ -464,7 +470,7 @@ class Printer {
     }
     if (n.kind === 'icmp') {
       this.next();
-      return `${src} > ${dst}: ${prefix}${this.icmp(n, ipPayload)}`;
+      return `${src} > ${dst}: ${prefix}${this.icmp(n.at, ipPayload)}`;
     }
     if (n.kind === 'icmpv6') {
       this.next();
@@ -572,37 +578,51 @@ class Printer {
     );
   }
 
-  private icmp(n: Extract<ChainNode, { kind: 'icmp' }>, len: number): string {
-    return `ICMP ${this.icmpText(n) ?? icmpTypeName(n.h.type, n.h.code)}, length ${len}`;
+  /**
+   * An ICMP message of `len` bytes at `at`: "ICMP <text>, length N", or " [|icmp]" alone when a byte tcpdump reads
+   * for its text was not captured (print-icmp.c builds the text first and prints nothing of it then).
+   */
+  private icmp(at: number, len: number): string {
+    const text = this.icmpText(at, Math.min(this.b.length, at + len));
+    return text === null ? ' [|icmp]' : `ICMP ${text}, length ${len}`;
   }
 
   /**
-   * What tcpdump says of an ICMP message between "ICMP " and ", length": the errors with the quoted packet's
-   * destination (and a need-to-frag's MTU, a redirect's gateway), timestamps with their times; null when the
-   * bytes it needs were not captured (the type's name is said instead).
+   * What tcpdump says of an ICMP message at `at` between "ICMP " and ", length": the errors with the quoted
+   * packet's destination (and a need-to-frag's MTU, a redirect's gateway), timestamps with their times; null
+   * when a byte it needs is not before `capEnd` (the captured end, or the IP payload's). A quote that is not
+   * IPv4 gets the type's name.
    */
-  private icmpText(n: Extract<ChainNode, { kind: 'icmp' }>): string | null {
-    const { type, code, id, seq } = n.h;
+  private icmpText(at: number, capEnd: number): string | null {
     const b = this.b;
-    const at = n.at;
-    const has = (bytes: number) => at + bytes <= b.length;
-    if (type === 0 || type === 8) return `${icmpTypeName(type, code)}, id ${id}, seq ${seq}`;
-    if (type === ICMP_TSTAMP) return `time stamp query id ${id} seq ${seq}`;
+    const has = (bytes: number) => at + bytes <= capEnd;
+    if (!has(2)) return null;
+    const type = b[at];
+    const code = b[at + 1];
+    const id = u16(b, at + 4);
+    const seq = u16(b, at + 6);
+    if (type === ICMP_ECHO_REPLY || type === ICMP_ECHO)
+      return has(8) ? `${icmpTypeName(type, code)}, id ${id}, seq ${seq}` : null;
+    if (type === ICMP_TSTAMP) return has(8) ? `time stamp query id ${id} seq ${seq}` : null;
     if (type === ICMP_TSTAMP_REPLY) {
       if (!has(20)) return null;
       const t = (o: number) => msOfDay(u32(b, at + o));
       return `time stamp reply id ${id} seq ${seq}: org ${t(8)}, recv ${t(12)}, xmit ${t(16)}`;
     }
-    if (type === ICMP_PARAMPROB)
-      return code ? `parameter problem - code ${code}` : `parameter problem - octet ${b[at + 4]}`;
+    if (type === ICMP_PARAMPROB) {
+      if (code) return `parameter problem - code ${code}`;
+      return has(5) ? `parameter problem - octet ${b[at + 4]}` : null;
+    }
     if (type === ICMP_MASKREPLY) return has(12) ? `address mask is 0x${hex8(u32(b, at + 8))}` : null;
-    if (type === ICMP_ROUTERADVERT) return has(8) ? this.routerAdvert(at) : null;
+    if (type === ICMP_ROUTERADVERT) return has(8) ? this.routerAdvert(at, capEnd) : null;
     const named = ICMP_NAMES[type];
     if (named) return named;
     // The errors below name the quoted packet's destination (its IP header follows the 8-byte ICMP header).
     const q = at + 8;
-    if (type !== ICMP_UNREACH && type !== ICMP_REDIRECT && type !== ICMP_TIME_EXCEEDED) return null;
-    if (q + 20 > b.length || b[q] >> 4 !== 4) return null;
+    if (type !== ICMP_UNREACH && type !== ICMP_REDIRECT && type !== ICMP_TIME_EXCEEDED)
+      return icmpTypeName(type, code);
+    if (q + 20 > capEnd) return null;
+    if (b[q] >> 4 !== 4) return icmpTypeName(type, code);
     const odst = ipv4ToString(u32(b, q + 16));
     if (type === ICMP_TIME_EXCEEDED)
       return code === 0
@@ -624,7 +644,7 @@ class Printer {
     if (code === 2) return `${odst} protocol ${oproto} unreachable`;
     if (code === 3) {
       const ohl = (b[q] & 15) * 4;
-      if (q + ohl + 4 > b.length) return null;
+      if (q + ohl + 4 > capEnd) return null;
       const dport = u16(b, q + ohl + 2);
       if (oproto === IPPROTO_UDP || oproto === IPPROTO_TCP)
         return `${odst} ${oproto === IPPROTO_UDP ? 'udp' : 'tcp'} port ${dport} unreachable`;
@@ -638,8 +658,11 @@ class Printer {
     return unreach ? unreach.replace('%s', odst) : `${odst} unreachable - #${code}`;
   }
 
-  /** "router advertisement lifetime 30:00 1: {10.0.0.1 0}" (lifetime as h:mm:ss, addresses and preferences). */
-  private routerAdvert(at: number): string {
+  /**
+   * "router advertisement lifetime 30:00 1: {10.0.0.1 0}" (lifetime as h:mm:ss, addresses and preferences); null
+   * when an address is not before `capEnd`.
+   */
+  private routerAdvert(at: number, capEnd: number): string | null {
     const b = this.b;
     const num = b[at + 4];
     const size = b[at + 5];
@@ -652,8 +675,9 @@ class Printer {
           : `${Math.floor(life / 3600)}:${two(Math.floor((life % 3600) / 60))}:${two(life % 60)}`;
     let s = `router advertisement lifetime ${lifetime} ${num}:`;
     if (size !== 2) return `${s} [size ${size}]`;
-    for (let i = 0, e = at + 8; i < num && e + 8 <= b.length; i++, e += 8)
-      s += ` {${ipv4ToString(u32(b, e))} ${u32(b, e + 4)}}`;
+    // Every address and preference, or (one not captured) nothing: tcpdump builds the text before it prints it.
+    if (at + 8 + num * 8 > capEnd) return null;
+    for (let i = 0, e = at + 8; i < num; i++, e += 8) s += ` {${ipv4ToString(u32(b, e))} ${u32(b, e + 4)}}`;
     return s;
   }
 

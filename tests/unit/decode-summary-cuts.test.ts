@@ -1,6 +1,6 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
 // 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
-// and what it carries, ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers.
+// and what it carries, ICMP and ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -274,5 +274,51 @@ describe('an SLL2 header the snaplen cut', () => {
     const { ours, theirs } = cuts([...first.data], 1, first.data.length, 276);
     expect(ours).toEqual(theirs);
     expect(ours).toContain('cut at 19:  [|sll2]');
+  });
+});
+
+describe('an ICMP message the snaplen cut', () => {
+  // Ours read "ICMP destination unreachable (port unreachable), length 556" for an error whose quoted header was
+  // cut, and " [|icmp]" for any message under 8 bytes; tcpdump builds the text first, so it prints " [|icmp]"
+  // alone when a byte the text needs is missing, and the whole line when none is ("ICMP source quench, …").
+  const quoted = ip4(17, udp(40000, 9999, [1, 2, 3, 4]));
+  const built: [string, number[]][] = [
+    ['echo request', [8, 0, 0, 0, 0, 7, 0, 1, 1, 2, 3, 4]],
+    ...[0, 1, 2, 3, 4, 13].map((code): [string, number[]] => [
+      `unreachable code ${code}`,
+      [3, code, 0, 0, 0, 0, 5, 0xdc, ...quoted],
+    ]),
+    ['source quench', [4, 0, 0, 0, 0, 0, 0, 0, ...quoted]],
+    ['redirect', [5, 1, 0, 0, 10, 0, 0, 9, ...quoted]],
+    ['router advertisement', [9, 0, 0, 0, 2, 2, 0, 30, 10, 0, 0, 1, 0, 0, 0, 0, 10, 0, 0, 2, 0, 0, 0, 1]],
+    ['router solicitation', [10, 0, 0, 0, 0, 0, 0, 0]],
+    ['time exceeded in transit', [11, 0, 0, 0, 0, 0, 0, 0, ...quoted]],
+    ['parameter problem', [12, 0, 0, 0, 3, 0, 0, 0, ...quoted]],
+    ['time stamp query', [13, 0, 0, 0, 0, 1, 0, 2, ...new Array<number>(12).fill(0)]],
+    ['time stamp reply', [14, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3]],
+    ['address mask request', [17, 0, 0, 0, 0, 1, 0, 2, 0, 0, 0, 0]],
+    ['address mask reply', [18, 0, 0, 0, 0, 1, 0, 2, 255, 255, 255, 0]],
+  ];
+
+  it.each(built)('%s, at every length, reads as tcpdump prints it', (_what, message) => {
+    const frame = [...eth(0x0800), ...ip4(1, message)];
+    const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("in the lab's ICMP errors reads as tcpdump prints it", () => {
+    const lab = [
+      'router-errors/router-errors.pcap',
+      'nat-icmp/node-1__ens33.pcap',
+      'frag-igmp/frag-igmp.pcap',
+    ]
+      .flatMap((f) => frames(f))
+      .filter((f) => / ICMP (?!echo)/.test(summarize(f.data, f.linkType)));
+    expect(lab.length).toBeGreaterThan(8);
+    for (const f of lab) {
+      const icmp = walk(f.data, 1).nodes.find((n) => n.kind === 'icmp')!;
+      const { ours, theirs } = cuts([...f.data], icmp.at, Math.min(f.data.length, icmp.at + 60));
+      expect(ours).toEqual(theirs);
+    }
   });
 });
