@@ -67,7 +67,14 @@ import {
   stpText,
   vrrpText,
 } from './ipProtocols.ts';
-import { ipProtoName, IPPROTO_ICMP, IPPROTO_IPIP, IPPROTO_TCP, IPPROTO_UDP } from './ipv4.ts';
+import {
+  ipProtoName,
+  IPPROTO_ICMP,
+  IPPROTO_IPIP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPV4_MIN_HEADER_LEN,
+} from './ipv4.ts';
 import {
   decodeIpv6,
   IP6_AH,
@@ -175,6 +182,9 @@ const TCPDUMP_NAMES: Record<string, string> = {
   icmpv6: 'icmp6',
 };
 const HTTP_PORTS = new Set([80, 8080]);
+const IPPROTO_DCCP = 33;
+/** The IP protocols whose tcpdump printers say the addresses themselves (with their ports). */
+const SELF_ADDRESSED = new Set([IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, IPPROTO_DCCP]);
 
 function hex4(n: number): string {
   return n.toString(16).padStart(4, '0');
@@ -287,6 +297,8 @@ class Printer {
         const at = prev ? prev.at + prev.len : this.start;
         const v6 = p.kind === 'truncated' && p.layer === 'ipv6' && p.offset > at ? this.ipv6Cut(at) : null;
         if (v6 !== null) return (bare ? '' : 'IP6 ') + v6;
+        if (p.layer === 'ipv4' && p.kind === 'truncated' && this.b.length - p.offset >= IPV4_MIN_HEADER_LEN)
+          return (bare ? '' : 'IP ') + this.ipv4OptionsCut(p.offset, p.needed);
         // tcpdump names IPv4 when some of its header was captured, and neither IPv6 (its printer checks the 40
         // bytes of the fixed header before it says "IP6") nor ARP.
         const some = p.offset < this.b.length;
@@ -298,6 +310,21 @@ class Printer {
     if (n.kind === 'ipv4') return (bare ? '' : 'IP ') + this.ipv4(n);
     if (n.kind === 'ipv6') return (bare ? '' : 'IP6 ') + this.ipv6(n);
     return '';
+  }
+
+  /**
+   * An IPv4 header at `at` of `hlen` bytes cut in its options (its fixed 20 bytes captured), as print-ip.c
+   * prints it: the addresses unless TCP, UDP, SCTP or DCCP print them with their ports, then what it says of the
+   * cut, "10.0.0.1 > 10.0.0.2:  [remaining caplen(20) < header length(24)] [|ip]"; a later fragment is printed
+   * whole, as it would be ("10.0.0.1 > 10.0.0.2: ip-proto-17").
+   */
+  private ipv4OptionsCut(at: number, hlen: number): string {
+    const b = this.b;
+    const proto = b[at + 9];
+    const ends = `${ipv4ToString(u32(b, at + 12))} > ${ipv4ToString(u32(b, at + 16))}:`;
+    if (u16(b, at + 6) & 0x1fff) return `${ends} ip-proto-${proto}`;
+    const addrs = SELF_ADDRESSED.has(proto) ? '' : `${ends} `;
+    return this.tail(`${addrs} [remaining caplen(${b.length - at}) < header length(${hlen})]`);
   }
 
   /**

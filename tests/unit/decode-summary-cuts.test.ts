@@ -1,6 +1,6 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
 // 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
-// and what it carries, ICMP and ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers.
+// and what it carries, ICMP and ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers, IPv4 options.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -318,6 +318,46 @@ describe('an ICMP message the snaplen cut', () => {
     for (const f of lab) {
       const icmp = walk(f.data, 1).nodes.find((n) => n.kind === 'icmp')!;
       const { ours, theirs } = cuts([...f.data], icmp.at, Math.min(f.data.length, icmp.at + 60));
+      expect(ours).toEqual(theirs);
+    }
+  });
+});
+
+describe('an IPv4 header the snaplen cut in its options', () => {
+  // Ours read "IP  [|ip]"; tcpdump has the fixed header and says so: the addresses (unless TCP, UDP, SCTP or
+  // DCCP print them with their ports), " [remaining caplen(20) < header length(24)] [|ip]". A later fragment
+  // it prints whole.
+  const withOptions = (proto: number, frag = 0) => {
+    const payload = new Array<number>(24).fill(0);
+    return [
+      ...eth(0x0800),
+      ...[0x46, 0, ...be16(24 + payload.length), 0, 1, ...be16(frag), 64, proto, 0, 0],
+      ...[10, 0, 0, 1, 10, 0, 0, 2, 0x94, 4, 0, 0, ...payload],
+    ];
+  };
+  it.each([
+    ['TCP', 6],
+    ['UDP', 17],
+    ['SCTP', 132],
+    ['DCCP', 33],
+    ['ICMP', 1],
+    ['IGMP', 2],
+    ['GRE', 47],
+    ['protocol 253', 253],
+  ])('carrying %s reads as tcpdump prints it', (_what, proto) => {
+    const { ours, theirs } = cuts(withOptions(proto), 14 + 20, 14 + 23);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("a later fragment, and the lab's packets with options, read as tcpdump prints them", () => {
+    const lab = [
+      ...frames('ip-options/ip-options.pcap'),
+      ...frames('flannel-hostgw/node-1__cni0.pcap'),
+    ].filter((f) => f.linkType === 1 && f.data[12] === 8 && f.data[13] === 0 && f.data[14] > 0x45);
+    expect(lab.length).toBeGreaterThan(3);
+    for (const frame of [withOptions(17, 3), ...lab.map((f) => [...f.data])]) {
+      const hlen = (frame[14] & 15) * 4;
+      const { ours, theirs } = cuts(frame, 14 + 20, 14 + hlen - 1);
       expect(ours).toEqual(theirs);
     }
   });
