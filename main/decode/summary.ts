@@ -869,16 +869,8 @@ class Printer {
     s += `, length ${dataLen}`;
     if (this.peek()?.kind === 'data') this.next();
     const at = n.at + h.headerLen;
-    if (dataLen > 0 && (HTTP_PORTS.has(h.srcPort) || HTTP_PORTS.has(h.dstPort))) {
-      const end = Math.min(b.length, at + dataLen);
-      const line = firstLine(b, at, end);
-      // A request/status line the snaplen cut before its end of line is not printed, as in tcpdump.
-      if (end < at + dataLen && !hasEol(b, at, end)) return `${s}: HTTP [|http]`;
-      // tcpdump names the protocol, and adds the request/status line when there is one.
-      s += /^(HTTP\/1\.[01] |(GET|POST|PUT|DELETE|HEAD|OPTIONS|PATCH|CONNECT|TRACE) )/.test(line)
-        ? `: HTTP: ${line}`
-        : ': HTTP';
-    }
+    if (dataLen > 0 && (HTTP_PORTS.has(h.srcPort) || HTTP_PORTS.has(h.dstPort)))
+      s += `: ${httpText(b, at, at + dataLen)}`;
     return s;
   }
 }
@@ -915,19 +907,80 @@ function vxlanText(b: Uint8Array, at: number, have: number, otv: boolean): strin
 /** Where a VXLAN header's VNI (OTV's instance) ends: tcpdump prints it once these bytes are captured. */
 const VXLAN_VNI_END = 7;
 
-function hasEol(b: Uint8Array, at: number, end: number): boolean {
-  for (let i = at; i < end; i++) if (b[i] === 10 || b[i] === 13) return true;
-  return false;
+// print-http.c's request names (WebDAV's included), compared without regard to case.
+const HTTP_METHODS = new Set(
+  (
+    'GET PUT COPY HEAD LOCK MOVE POLL POST BCOPY BMOVE MKCOL TRACE LABEL MERGE DELETE SEARCH UNLOCK REPORT ' +
+    'UPDATE NOTIFY BDELETE CONNECT OPTIONS CHECKIN PROPFIND CHECKOUT CCM_POST SUBSCRIBE PROPPATCH BPROPFIND ' +
+    'BPROPPATCH UNCHECKOUT MKACTIVITY MKWORKSPACE UNSUBSCRIBE RPC_CONNECT VERSION-CONTROL BASELINE-CONTROL'
+  ).split(' '),
+);
+/** The longest token tcpdump's text printers read (MAX_TOKEN, less its terminating NUL's room). */
+const MAX_TOKEN = 127;
+/** The first line of at most this many characters; the rest is left out. */
+const MAX_HTTP_LINE = 300;
+const isPrint = (c: number) => c >= 0x20 && c <= 0x7e;
+
+/**
+ * What tcpdump says of an HTTP payload from `at` to `end` (util-print.c's txtproto_print without -v): "HTTP", and
+ * when its first token is a request name or its second a 3-digit status, its first line, "HTTP: GET / HTTP/1.1",
+ * or " [|http]" after "HTTP" where the capture ends before that line does (after the line when the payload has no
+ * end of line). A line with a byte that is not printable ASCII nor a tab is not printed; unlike tcpdump, a tab is
+ * shown as "." and a line is cut after MAX_HTTP_LINE characters, to keep the summary one short line.
+ */
+function httpText(b: Uint8Array, at: number, end: number): string {
+  const cap = Math.min(b.length, end);
+  const first = httpToken(b, at, end, cap);
+  const second = first && httpToken(b, first.next, end, cap);
+  const reqresp =
+    (first !== null && HTTP_METHODS.has(first.token.toUpperCase())) ||
+    (second !== null && /^[0-9]{3}$/.test(second.token));
+  if (!reqresp) return 'HTTP';
+  for (let i = at; i < end; i++) {
+    if (i >= cap) return 'HTTP [|http]';
+    const c = b[i];
+    let eol = c === 10;
+    if (c === 13) {
+      if (i + 1 >= end) return 'HTTP';
+      if (i + 1 >= cap) return 'HTTP [|http]';
+      if (b[i + 1] !== 10) return 'HTTP';
+      eol = true;
+    }
+    if (eol) return `HTTP: ${httpLine(b, at, i)}`;
+    if (!isPrint(c) && c !== 9) return 'HTTP';
+  }
+  // All of it printable, with no end of line: tcpdump 4.99 prints it as a cut line.
+  return `HTTP: ${httpLine(b, at, end)} [|http]`;
 }
 
-function firstLine(b: Uint8Array, at: number, end: number): string {
+function httpLine(b: Uint8Array, at: number, end: number): string {
   let s = '';
-  for (let i = at; i < end && i < at + 300; i++) {
-    const c = b[i];
-    if (c === 13 || c === 10) break;
-    s += c >= 32 && c < 127 ? String.fromCharCode(c) : '.';
-  }
+  for (let i = at; i < end && i < at + MAX_HTTP_LINE; i++) s += b[i] === 9 ? '.' : String.fromCharCode(b[i]);
   return s;
+}
+
+/**
+ * util-print.c's fetch_token: the printable token at `idx` (ended by a space, tab, CR or LF) and where the next
+ * one starts past the spaces; null when there is none, a byte is not printable ASCII, or the capture ends in it.
+ */
+function httpToken(
+  b: Uint8Array,
+  idx: number,
+  end: number,
+  cap: number,
+): { token: string; next: number } | null {
+  let token = '';
+  for (; idx < end; idx++) {
+    if (idx >= cap) return null;
+    const c = b[idx];
+    if (c === 32 || c === 9 || c === 13 || c === 10) break;
+    if (!isPrint(c) || token.length >= MAX_TOKEN) return null;
+    token += String.fromCharCode(c);
+  }
+  if (!token) return null;
+  // Past the spaces after it (a tab is not printable there, so it ends the blanks).
+  for (; idx < end && idx < cap && b[idx] === 32; idx++);
+  return { token, next: idx };
 }
 
 /**

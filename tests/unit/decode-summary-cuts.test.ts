@@ -1,6 +1,6 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
 // 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
-// and what it carries, ICMP and ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers, IPv4 options.
+// and what it carries, ICMP and ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers, IPv4 options, HTTP.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -360,5 +360,64 @@ describe('an IPv4 header the snaplen cut in its options', () => {
       const { ours, theirs } = cuts(frame, 14 + 20, 14 + hlen - 1);
       expect(ours).toEqual(theirs);
     }
+  });
+});
+
+describe('an HTTP payload, whole or cut', () => {
+  // Ours read "HTTP [|http]" for any cut payload without an end of line (the lab's "ping-tcp" too) and knew 9
+  // methods; tcpdump prints the first line only when the first token is one of its request names or the second
+  // a 3-digit status, and marks the cut only then.
+  const segment = (data: string, sport: number, dport: number) =>
+    [
+      ...eth(0x0800),
+      ...ip4(6, [...be16(sport), ...be16(dport), 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x18, 0, 64, 0, 0, 0, 0]),
+    ].concat([...Buffer.from(data, 'latin1')]);
+  const fix = (frame: number[]) => {
+    // The IPv4 total length, now that the payload is on.
+    frame.splice(16, 2, ...be16(frame.length - 14));
+    return frame;
+  };
+  it.each([
+    ['a request', 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 40000, 80],
+    ['a lower-case request ending in LF', 'get /a HTTP/1.0\nHost: x\n', 40000, 80],
+    ['a WebDAV request', 'PROPFIND /d HTTP/1.1\r\n', 40000, 8080],
+    ['a response', 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n', 80, 40000],
+    ['a status as the second token', 'FOO 404 nope\r\n', 8080, 40000],
+    ['a request without an end of line', 'POST /x', 40000, 80],
+    ['a body', 'ping-tcp', 40000, 8080],
+    ['a stray CR', 'GET /\rX\r\n', 40000, 80],
+    ['a control byte', 'GET /\x01 HTTP/1.1\r\n', 40000, 80],
+    ['spaces between tokens', 'PUT   /a  HTTP/1.1\r\n', 40000, 80],
+  ])('%s, at every length, reads as tcpdump prints it', (_what, data, sport, dport) => {
+    const frame = fix(segment(data, sport, dport));
+    const { ours, theirs } = cuts(frame, 14 + 40, frame.length);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("the lab's HTTP segments, at every length of their payload, read as tcpdump prints them", () => {
+    const lab = [
+      'ip-options/ip-options.pcap',
+      'router-errors/router-errors.pcap',
+      'kube-proxy/node-1__cbr0.pcap',
+    ]
+      .flatMap((f) => frames(f))
+      .filter((f) => summarize(f.data, f.linkType).includes(': HTTP'));
+    expect(lab.length).toBeGreaterThan(5);
+    for (const f of lab) {
+      const tcp = walk(f.data, 1).nodes.find((n) => n.kind === 'tcp')!;
+      const { ours, theirs } = cuts(
+        [...f.data],
+        tcp.at + tcp.len,
+        Math.min(f.data.length, tcp.at + tcp.len + 80),
+      );
+      expect(ours).toEqual(theirs);
+    }
+  });
+
+  it('differs on purpose in a tab (".") and a line over 300 characters (cut)', () => {
+    const tab = fix(segment('GET\t/ HTTP/1.1\r\n', 40000, 80));
+    expect(summarize(Uint8Array.from(tab), 1)).toMatch(/: HTTP: GET\.\/ HTTP\/1\.1$/);
+    const long = fix(segment(`GET /${'a'.repeat(400)} HTTP/1.1\r\n`, 40000, 80));
+    expect(summarize(Uint8Array.from(long), 1)).toMatch(/: HTTP: GET \/a{295}$/);
   });
 });
