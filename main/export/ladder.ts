@@ -34,15 +34,20 @@ function utcDay(sec: number): number {
   return Math.floor(sec / 86_400);
 }
 
-/** A duration for people: 420 ns, 12.3 µs, 4.56 ms, 2.013 s. */
-export function duration(ns: number): string {
+/**
+ * A duration for people: 420 ns, 12.3 µs, 4.56 ms, 2.013 s; with `withinNs` (how far off it may be), more digits
+ * when that many are known (at most to the ns).
+ */
+export function duration(ns: number, withinNs = Infinity): string {
   const a = Math.abs(ns);
   const sign = ns < 0 ? '-' : '';
   if (a === Infinity) return '∞';
   if (a < 1e3) return `${sign}${Math.round(a)} ns`;
-  if (a < 1e6) return `${sign}${(a / 1e3).toFixed(1)} µs`;
-  if (a < 1e9) return `${sign}${(a / 1e6).toFixed(2)} ms`;
-  return `${sign}${(a / 1e9).toFixed(3)} s`;
+  const [unit, name, decimals] = a < 1e6 ? [1e3, 'µs', 1] : a < 1e9 ? [1e6, 'ms', 2] : [1e9, 's', 3];
+  // Digits down to what `withinNs` (an uncertainty) leaves known: "+9.9601 ms ± 907 ns", not "+9.96 ms".
+  const known =
+    withinNs > 0 ? Math.min(unit === 1e9 ? 9 : 6, Math.ceil(Math.log10(unit / withinNs))) : decimals;
+  return `${sign}${(a / unit).toFixed(Math.max(decimals, known))} ${name}`;
 }
 
 /** A hop's latency: "+12.3 µs", or "-4.0 µs" when the clocks put it before the previous hop (never "+-"). */
@@ -180,7 +185,8 @@ export function clockLine(c: ClockEstimate): string {
   // Beside a manual offset, what the traffic said of it.
   const t = c.traffic;
   const said = t ? `; the traffic says ${trafficSays(t)}` : '';
-  return `clock ${c.node}: ${signed(c.offsetNs)} ${unc} vs ${c.reference} (${c.method}${samples}${hint}${said})`;
+  const offset = signed(c.offsetNs, c.uncertaintyNs);
+  return `clock ${c.node}: ${offset} ${unc} vs ${c.reference} (${c.method}${samples}${hint}${said})`;
 }
 
 /** What the traffic gave a manual node: "+400.0 µs ± 2.0 µs", "+3.000 s ± 10.3 µs drifting +300.0 ppm". */
@@ -188,12 +194,12 @@ function trafficSays(t: NonNullable<ClockEstimate['traffic']>): string {
   const rate = t.rate
     ? ` drifting ${t.rate.ppm >= 0 ? '+' : '-'}${ppmText(Math.abs(t.rate.ppm), t.rate.ppmUncertainty)}`
     : '';
-  return `${signed(t.offsetNs)} ± ${duration(t.uncertaintyNs)}${rate}`;
+  return `${signed(t.offsetNs, t.uncertaintyNs)} ± ${duration(t.uncertaintyNs)}${rate}`;
 }
 
-/** An offset with its sign, "+400.0 µs" or "-1.500 s". */
-function signed(ns: number): string {
-  return `${ns >= 0 ? '+' : '-'}${duration(Math.abs(ns))}`;
+/** An offset with its sign, "+400.0 µs" or "-1.500 s" (to the digits `withinNs`, its uncertainty, leaves known). */
+function signed(ns: number, withinNs = Infinity): string {
+  return `${ns >= 0 ? '+' : '-'}${duration(Math.abs(ns), withinNs)}`;
 }
 
 /**

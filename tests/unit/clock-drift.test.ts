@@ -266,10 +266,10 @@ describe(`${SCENARIO}: a drifting node-2 clock`, () => {
       );
       expect(out.status).toBe(0);
       expect(out.stdout).toMatch(
-        /clock node-2: \+3\.000 s ± 0 ns vs node-1 \(manual; the traffic says \+3\.000 s ± [\d.]+ µs drifting \+300\.\d+ ± [\d.]+ ppm\)/,
+        /clock node-2: \+3\.000 s ± 0 ns vs node-1 \(manual; the traffic says \+3\.0000\d s ± [\d.]+ µs drifting \+300\.\d+ ± [\d.]+ ppm\)/,
       );
       expect(out.stderr).toMatch(
-        /node-2's offset \+3\.000 s \(--clock\) is outside what the traffic says, \+3\.000 s ± [\d.]+ µs drifting \+300\.\d+ ± [\d.]+ ppm/,
+        /node-2's offset \+3\.000 s \(--clock\) is outside what the traffic says, \+3\.0000\d s ± [\d.]+ µs drifting \+300\.\d+ ± [\d.]+ ppm/,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });

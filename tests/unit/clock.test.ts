@@ -382,6 +382,18 @@ describe('clock options', () => {
     },
   );
 
+  it('an offset is written to the digit its uncertainty leaves known', () => {
+    const est = (offsetNs: number, uncertaintyNs: number) =>
+      clockLine({ node: 'b', reference: 'a', offsetNs, uncertaintyNs, method: 'traffic', samples: 3 });
+    // "+9.96 ms ± 907 ns" hid the µs the estimate knows.
+    expect(est(9_960_128, 907)).toBe('clock b: +9.9601 ms ± 907 ns vs a (traffic, 3 packets)');
+    expect(est(-3_000_057, 810)).toBe('clock b: -3.0001 ms ± 810 ns vs a (traffic, 3 packets)');
+    expect(est(2_500_000_000, 4_000)).toBe('clock b: +2.500000 s ± 4.0 µs vs a (traffic, 3 packets)');
+    // As before when the uncertainty is as coarse as the unit's usual digits.
+    expect(est(9_960_128, 50_000)).toBe('clock b: +9.96 ms ± 50.0 µs vs a (traffic, 3 packets)');
+    expect(est(4_189, 23_189)).toBe('clock b: +4.2 µs ± 23.2 µs vs a (traffic, 3 packets)');
+  });
+
   it('parses offsets with units', () => {
     expect(parseOffset('-1.5ms')).toBe(-1_500_000);
     expect(parseOffset('2s')).toBe(2_000_000_000);

@@ -70,6 +70,13 @@ describe('timeScale', () => {
     expect(formatDuration(1_234_000)).toBe('1.234 ms');
     expect(formatDuration(2.5e9)).toBe('2.5 s');
     expect(formatDuration(-3000)).toBe('−3 µs');
+    // A clock estimate to the digit its uncertainty leaves known (a fixed 3 decimals of ms hid ± 814 ns).
+    expect(formatDuration(7_000_024, 814)).toBe('7.0000 ms');
+    expect(formatDuration(7_000_024, 50_000)).toBe('7.00 ms');
+    expect(formatDuration(-7_000_024, 3e6)).toBe('−7 ms');
+    expect(formatDuration(3_000_057_400, 810)).toBe('3.0000574 s');
+    expect(formatDuration(12_345, 0)).toBe('12.3 µs');
+    expect(formatDuration(280, 2_300)).toBe('280 ns');
   });
 
   it('lowerBound finds the first index at or after a time', () => {

@@ -54,7 +54,7 @@ export function ClocksPanel() {
             <tr key={c.node} data-node={c.node}>
               <td>{c.node}</td>
               <td className="mono">
-                {formatDuration(c.offsetNs)}
+                {formatDuration(c.offsetNs, c.uncertaintyNs ?? Infinity)}
                 {c.rate ? (
                   <div className="muted small" data-testid="clock-rate" title={c.note ?? undefined}>
                     {ppmText(c.rate)}
