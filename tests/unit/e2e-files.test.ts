@@ -94,6 +94,19 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
       expect(await note.getAttribute('class')).toContain('warn');
       expect(await p.$('tr[data-node="node-1"] [data-testid=clock-note]')).toBeNull();
       await shot(p, 'files-00-clock-conflict', '.bottom');
+      // The client's pings to node-2 arrive "before" they left: the ladder marks that hop's latency.
+      await p.click('[data-testid=tab-journey]');
+      await p.fill('#journey-filter', '10.1.10.8 > 10.1.10.10');
+      await p.waitForFunction(() => document.querySelectorAll('[data-testid=journey-row]').length > 0);
+      await p.locator('[data-testid=journey-row]').first().click();
+      const latencies = p.locator('[data-testid=hop] .latency');
+      await latencies.first().waitFor();
+      const marked = await latencies.evaluateAll((els) =>
+        els.map((e) => [e.textContent!.startsWith('−'), e.classList.contains('negative')]),
+      );
+      expect(marked).toContainEqual([true, true]);
+      expect(marked.every(([neg, cls]) => neg === cls)).toBe(true);
+      await p.fill('#journey-filter', '');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -489,6 +489,26 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
       expect(scroll).toBe(client);
       const start = (await p.locator('[data-testid=start-capture]').boundingBox())!;
       expect(start.x + start.width).toBeLessThanOrEqual(1024);
+      // The hop ladder's packet column takes the row's width under where and when (three columns left it ~50 px:
+      // MACs cut, an address a line).
+      await p.click('[data-testid=tab-journey]');
+      await p.locator('[data-testid=journey-row]').first().click();
+      await p.waitForSelector('[data-testid=hop] [data-testid=mac]');
+      const hops = await p.$$eval('[data-testid=hop]', (els) =>
+        els.map((h) => {
+          const body = h.querySelector('.hop-body')!.getBoundingClientRect();
+          const mac = h.querySelector('[data-testid=mac]')?.getBoundingClientRect();
+          return { body: body.width, row: h.getBoundingClientRect().width, macLines: mac ? mac.height : 0 };
+        }),
+      );
+      expect(hops.length).toBeGreaterThan(0);
+      for (const h of hops) {
+        expect(h.body).toBeGreaterThan(0.9 * h.row - 20);
+        expect(h.macLines).toBeLessThan(40); // one line (or two with owners), not one word a line
+      }
+      expect(await p.locator('[data-testid=journey-row]').first().getAttribute('title')).toMatch(
+        /^#\d+ ICMP · \d+ hops · .* · node-1, node-2 · [\d.]+ (µs|ms)$/,
+      );
       await shot(p, 'sample-10-narrow');
     } finally {
       await p.setViewportSize(size);

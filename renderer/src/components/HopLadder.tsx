@@ -63,7 +63,7 @@ function HopRow({
       <div className="hop-time">
         <span className="mono">{wallClock(baseNs, hop.tRelNs)}</span>
         {hop.latencyNs !== null ? (
-          <span className="latency">
+          <span className={`latency${hop.latencyNs < 0 ? ' negative' : ''}`}>
             {hop.latencyNs < 0 ? '' : '+'}
             {formatDuration(hop.latencyNs)}
           </span>

@@ -178,6 +178,8 @@ export function JourneyPanel() {
                   data-journey={j.id}
                   data-hops={j.hops}
                   data-flow={j.flow ?? undefined}
+                  // The row cuts what a narrow list has no room for: all of it on hover.
+                  title={`#${j.id + 1} ${j.proto} · ${plural(j.hops, 'hop')} · ${j.summary} · ${j.nodes.join(', ')} · ${formatDuration(j.durationNs)}`}
                   onClick={() => ctl.selectJourney(j.id)}
                 >
                   <span className="jid muted">#{j.id + 1}</span>
