@@ -81,6 +81,22 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
       await open(files, '7 dropped files');
       // The interface lists are read beside the captures, not opened as captures (PCAP_BAD_MAGIC, said).
       expect(await p.$('[data-testid=session-notice]')).toBeNull();
+      // In a 1024 px window a node's three panes fit beside the side bar (the third was cut, its row scrolled).
+      const size = p.viewportSize()!;
+      await p.setViewportSize({ width: 1024, height: 700 });
+      try {
+        await p.waitForTimeout(100);
+        const rows = await p.$$eval('.pane-row', (els) =>
+          els.map((e) => [e.querySelectorAll('[data-testid=pane]').length, e.scrollWidth - e.clientWidth]),
+        );
+        expect(rows).toEqual([
+          [1, 0],
+          [3, 0],
+          [3, 0],
+        ]);
+      } finally {
+        await p.setViewportSize(size);
+      }
       const mark = p.locator('[data-testid=tab-clocks] [data-testid=clocks-warn]');
       await mark.waitFor();
       expect(await mark.getAttribute('title')).toBe(
