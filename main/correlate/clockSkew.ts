@@ -526,6 +526,7 @@ export function estimateClocks(
       }
     }
     fitSteadyJointly(out, bounds);
+    fitDriftingJointly(out, bounds);
     // Nodes reached only one way: take the bound from the reference (or any estimated node) as a guess.
     for (let v = 0; v < n; v++) {
       if (out[v].method !== 'none') continue;
@@ -592,82 +593,120 @@ export function estimateClocks(
  * through it keep the tree's); bounds that contradict each other around a longer cycle leave the tree's estimate.
  */
 function fitSteadyJointly(out: ClockEstimate[], bounds: ClockBounds): void {
-  const nodes: number[] = [];
-  for (let i = 0; i < out.length; i++) {
-    const m = out[i].method;
-    if (m === 'reference' || m === 'manual' || m === 'traffic') nodes.push(i);
-  }
-  const free = nodes.filter((i) => out[i].method === 'traffic');
+  const nodes = out.flatMap((c, i) => (['reference', 'manual', 'traffic'].includes(c.method) ? [i] : []));
+  const n = bounds.nodeCount;
+  solveJointly(
+    out,
+    nodes,
+    nodes.filter((i) => out[i].method === 'traffic'),
+    (a, b) => bounds.minDelta[a * n + b],
+    // The true offset is inside the interval (causal timestamps): how far that reaches from the value.
+    (_v, est, [lo, hi]) => Math.max(est - lo, hi - est),
+  );
+}
+
+/**
+ * The drifting nodes' lines moved (their rates kept) to fit every pair's bounds, as fitSteadyJointly sets the steady
+ * offsets, those fixed now: a drifting node's line fitted to one link of the tree could leave a pair outside it
+ * missed by µs (a 4-node chain, one node drifting: 16 hops down to −15 µs). With the rates known the bounds are
+ * difference constraints again, on the offsets at the anchor: c_b − c_a ≤ min over the pair's hull points of
+ * (delta − (r_b − r_a)·(T − at)), T the point's time on the reference clock. A node's uncertainty: the tree's grown by
+ * how far its line moved (its own link's bounds held every line inside them that close to the old one), or, if
+ * less, how far its interval reaches from its value plus what its rate's uncertainty moves the line over the span.
+ */
+function fitDriftingJointly(out: ClockEstimate[], bounds: ClockBounds): void {
+  const nodes = out.flatMap((c, i) =>
+    ['reference', 'manual', 'traffic', 'traffic-drift'].includes(c.method) ? [i] : [],
+  );
+  const drifting = nodes.filter((i) => out[i].method === 'traffic-drift' && out[i].rate);
+  if (drifting.length === 0) return;
+  const clocks = NodeClocks.of(
+    out,
+    Float64Array.from(out, (c) => c.offsetNs),
+  );
+  const at = clocks.atNs;
+  const isFree = new Set(drifting);
+  const weight = (a: number, b: number): number => {
+    if (!isFree.has(a) && !isFree.has(b)) return Infinity; // both fixed: fitSteadyJointly's matter
+    const dr = clocks.rate[b] - clocks.rate[a];
+    const { delta, at: arrived } = bounds.series(a, b);
+    let w = Infinity;
+    for (let k = 0; k < arrived.length; k++)
+      w = Math.min(w, delta[k] - dr * (clocks.correct(b, arrived[k]) - at));
+    return w;
+  };
+  const tree = new Map(drifting.map((v) => [v, [out[v].offsetNs, out[v].uncertaintyNs]]));
+  solveJointly(out, nodes, drifting, weight, (v, est, [lo, hi]) => {
+    const [was, unc] = tree.get(v)!;
+    const r = out[v].rate!;
+    const tilt = r.ppmUncertainty * 1e-6 * Math.max(Math.abs(r.fromNs - at), Math.abs(r.toNs - at));
+    return Math.min(unc + Math.abs(est - was), Math.max(est - lo, hi - est) + tilt);
+  });
+}
+
+/**
+ * Sets the `free` nodes' offsets (of `nodes`, the others fixed at theirs) from the constraints o_b − o_a ≤
+ * weight(a, b) at once: shortest paths give each the interval every constraint allows it; the narrowest is set at
+ * its middle and fixed, the others' intervals shrink to what stays consistent with it, and so on. A pair whose own
+ * constraints contradict each other is left out; if the rest contradict each other around a cycle, the manual
+ * nodes' pairs are left out too (an override the traffic contradicts is that node's alone), and if they still do,
+ * nothing changes. A node's uncertainty is `uncOf(node, value, its interval before any was fixed)`.
+ */
+function solveJointly(
+  out: ClockEstimate[],
+  nodes: number[],
+  free: number[],
+  weight: (a: number, b: number) => number,
+  uncOf: (node: number, est: number, interval: [number, number]) => number,
+): void {
   if (free.length === 0 || nodes.length < 3) return; // two nodes: one pair, the tree's answer
-  // A manual offset the traffic contradicts is the user's word for that node alone: its pairs are left out, and
-  // the nodes reached only through it keep the tree's (anchored by it).
-  const dist =
-    shortestPaths(out, bounds, nodes, true) ??
-    (nodes.some((i) => out[i].method === 'manual') ? shortestPaths(out, bounds, nodes, false) : null);
-  if (!dist) return;
   const m = nodes.length + 1;
-  const z = m - 1;
+  const z = m - 1; // time 0: the fixed nodes' offsets are edges from and to it
+  const isFree = new Set(free);
+  const w = nodes.map((a) => nodes.map((b) => (a === b ? 0 : weight(a, b))));
+  const paths = (manualPairs: boolean): Float64Array[] | null => {
+    const dist = Array.from({ length: m }, (_, i) => new Float64Array(m).fill(Infinity).fill(0, i, i + 1));
+    const paired = (a: number): boolean => manualPairs || out[nodes[a]].method !== 'manual';
+    for (let i = 0; i < nodes.length; i++) {
+      if (!isFree.has(nodes[i])) {
+        dist[z][i] = out[nodes[i]].offsetNs;
+        dist[i][z] = -out[nodes[i]].offsetNs;
+      }
+      for (let j = 0; j < nodes.length; j++)
+        if (i !== j && paired(i) && paired(j) && w[i][j] < Infinity && !(w[i][j] + w[j][i] < 0))
+          dist[i][j] = w[i][j];
+    }
+    for (let k = 0; k < m; k++)
+      for (let i = 0; i < m; i++) {
+        const dik = dist[i][k];
+        if (dik === Infinity) continue;
+        for (let j = 0; j < m; j++) if (dik + dist[k][j] < dist[i][j]) dist[i][j] = dik + dist[k][j];
+      }
+    return dist.some((row, i) => row[i] < 0) ? null : dist;
+  };
+  const dist = paths(true) ?? (nodes.some((i) => out[i].method === 'manual') ? paths(false) : null);
+  if (!dist) return;
   const local = new Map(nodes.map((node, i) => [node, i]));
-  const width = (f: number): number => dist[z][local.get(free[f])!] + dist[local.get(free[f])!][z];
-  const projection = free.map((v) => [-dist[local.get(v)!][z], dist[z][local.get(v)!]]);
-  const left = new Set([...free.keys()].filter((f) => width(f) < Infinity));
+  const width = (v: number): number => dist[z][local.get(v)!] + dist[local.get(v)!][z];
+  const projection = new Map(
+    free.map((v) => [v, [-dist[local.get(v)!][z], dist[z][local.get(v)!]] as [number, number]]),
+  );
+  const left = new Set(free.filter((v) => width(v) < Infinity));
   while (left.size > 0) {
     let pick = -1;
-    for (const f of left) if (pick < 0 || width(f) < width(pick)) pick = f;
+    for (const v of left) if (pick < 0 || width(v) < width(pick)) pick = v;
     left.delete(pick);
-    const v = local.get(free[pick])!;
-    const lo = -dist[v][z];
-    const hi = dist[z][v];
-    const est = (lo + hi) / 2;
+    const v = local.get(pick)!;
+    const est = (dist[z][v] - dist[v][z]) / 2;
     // Fixing o_v = est adds the edges z→v (est) and v→z (−est).
     for (let i = 0; i < m; i++)
       for (let j = 0; j < m; j++) {
         const via = Math.min(dist[i][z] + est + dist[v][j], dist[i][v] - est + dist[z][j]);
         if (via < dist[i][j]) dist[i][j] = via;
       }
-    const [plo, phi] = projection[pick];
-    out[free[pick]].offsetNs = est;
-    out[free[pick]].uncertaintyNs = Math.max(est - plo, phi - est);
+    out[pick].uncertaintyNs = uncOf(pick, est, projection.get(pick)!);
+    out[pick].offsetNs = est;
   }
-}
-
-/**
- * fitSteadyJointly's shortest paths: dist[i][j] bounds o_j − o_i over `nodes` (local indexes), the last index
- * standing for time 0 (the reference's and manual offsets fixed against it); `manualPairs` false leaves the manual
- * nodes' pairs out. Null when the bounds contradict each other (a negative cycle).
- */
-function shortestPaths(
-  out: ClockEstimate[],
-  bounds: ClockBounds,
-  nodes: number[],
-  manualPairs: boolean,
-): Float64Array[] | null {
-  const m = nodes.length + 1;
-  const z = m - 1;
-  const dist = Array.from({ length: m }, (_, i) => new Float64Array(m).fill(Infinity).fill(0, i, i + 1));
-  const n = bounds.nodeCount;
-  const paired = (a: number): boolean => manualPairs || out[a].method !== 'manual';
-  for (let i = 0; i < nodes.length; i++) {
-    const a = nodes[i];
-    if (out[a].method !== 'traffic') {
-      dist[z][i] = out[a].offsetNs;
-      dist[i][z] = -out[a].offsetNs;
-    }
-    for (let j = 0; j < nodes.length; j++) {
-      const b = nodes[j];
-      const ab = bounds.minDelta[a * n + b];
-      // A pair whose own bounds cross is left out (µs rounding, a mislinked packet: markConflicts tells).
-      if (i !== j && paired(a) && paired(b) && ab < Infinity && !(ab + bounds.minDelta[b * n + a] < 0))
-        dist[i][j] = ab;
-    }
-  }
-  for (let k = 0; k < m; k++)
-    for (let i = 0; i < m; i++) {
-      const dik = dist[i][k];
-      if (dik === Infinity) continue;
-      for (let j = 0; j < m; j++) if (dik + dist[k][j] < dist[i][j]) dist[i][j] = dik + dist[k][j];
-    }
-  return dist.some((row, i) => row[i] < 0) ? null : dist;
 }
 
 /** The estimates markConflicts checks pairs of (a manual offset is checked against its node's own estimate). */
