@@ -447,15 +447,12 @@ class Printer {
         const p = this.chain.problem;
         // With the port fields captured, tcpdump prints them before giving up.
         if ((p.layer === 'udp' || p.layer === 'tcp') && p.offset + 4 <= this.b.length) {
-          const cut = p.layer === 'tcp' && !prefix ? this.tcpCutInOptions(p.offset, ipPayload) : null;
-          if (cut !== null)
-            return `${src}.${u16(this.b, p.offset)} > ${dst}.${u16(this.b, p.offset + 2)}: ${cut}`;
           const sp = u16(this.b, p.offset);
           const dp = u16(this.b, p.offset + 2);
-          // After IPv6 extension headers the ports stand on their own, as in a whole packet's line.
-          return this.tail(
-            prefix ? `${src} > ${dst}: ${prefix}${sp} > ${dp}: ` : `${src}.${sp} > ${dst}.${dp}: `,
-          );
+          // After IPv6 extension headers (or AH) the ports stand on their own, as in a whole packet's line.
+          const ends = prefix ? `${src} > ${dst}: ${prefix}${sp} > ${dp}: ` : `${src}.${sp} > ${dst}.${dp}: `;
+          const cut = p.layer === 'tcp' ? this.tcpCutInOptions(p.offset, ipPayload) : null;
+          return cut !== null ? ends + cut : this.tail(ends);
         }
         // Short of the ports, tcpdump's TCP printer says the addresses itself, with a colon and no space (after
         // IPv6 extension headers, or AH, again).

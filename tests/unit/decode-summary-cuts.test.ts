@@ -1,6 +1,7 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
 // 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
-// and what it carries, ICMP and ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers, IPv4 options, HTTP.
+// and what it carries, ICMP and ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers, IPv4 options, HTTP,
+// TCP options after IPv6 extension headers.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -419,5 +420,24 @@ describe('an HTTP payload, whole or cut', () => {
     expect(summarize(Uint8Array.from(tab), 1)).toMatch(/: HTTP: GET\.\/ HTTP\/1\.1$/);
     const long = fix(segment(`GET /${'a'.repeat(400)} HTTP/1.1\r\n`, 40000, 80));
     expect(summarize(Uint8Array.from(long), 1)).toMatch(/: HTTP: GET \/a{295}$/);
+  });
+});
+
+describe('TCP options the snaplen cut after IPv6 extension headers', () => {
+  // Ours stopped at the ports ("HBH 40000 > 8080:  [|tcp]"); tcpdump prints the header and the options captured,
+  // as without extension headers: "HBH 40000 > 8080: Flags [S], seq 1, win 64800, options [mss 1440, [|tcp]".
+  it("in the lab's hop-by-hop TCP segments reads as tcpdump prints it", () => {
+    const lab = frames('ip-options/ip-options.pcap').filter((f) =>
+      /: HBH \d+ > \d+: Flags .*options \[/.test(summarize(f.data, f.linkType)),
+    );
+    expect(lab.length).toBeGreaterThan(3);
+    let optionCuts = 0;
+    for (const f of lab) {
+      const tcp = walk(f.data, 1).nodes.find((n) => n.kind === 'tcp')!;
+      const { ours, theirs } = cuts([...f.data], tcp.at, tcp.at + tcp.len);
+      expect(ours).toEqual(theirs);
+      optionCuts += ours.filter((l) => /options \[.*\[\|tcp\]/.test(l)).length;
+    }
+    expect(optionCuts).toBeGreaterThan(20);
   });
 });
