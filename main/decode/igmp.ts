@@ -47,50 +47,68 @@ export function igmpV3MaxResp(mrc: number): number {
   return mrc < 128 ? mrc : ((mrc & 0x0f) | 0x10) << (((mrc & 0x70) >> 4) + 3);
 }
 
-/** tcpdump's wording, or null when the message is cut short. */
-export function igmpSummary(b: Uint8Array, at: number, len: number): string | null {
-  if (at + 8 > b.length) return null;
+/**
+ * tcpdump's wording for an IGMP message of `len` bytes at `at` (print-igmp.c). Cut by the snaplen (or the IP
+ * payload shorter than the message), it reads as far as tcpdump gets, then " [|igmp]": "igmp v3 report [|igmp]",
+ * " [|igmp]" alone when a report's group was not captured.
+ */
+export function igmpSummary(b: Uint8Array, at: number, len: number): string {
+  const cap = Math.min(b.length, at + len);
+  const has = (bytes: number) => at + bytes <= cap;
+  const cut = (s: string) => `${s} [|igmp]`;
+  if (!has(1)) return cut('');
   const type = b[at + TYPE];
+  const group = () => ipv4ToString(u32(b, at + GROUP));
   switch (type) {
     case IGMP_QUERY:
-      return len >= 12 ? igmpV3Query(b, at, len) : igmpQuery(b, at, len);
+      return len >= V3_QUERY_LEN ? igmpV3Query(b, at, len, has, cut) : igmpQuery(b, at, len, has, cut);
     case IGMP_V1_REPORT:
-      return `igmp v1 report ${ipv4ToString(u32(b, at + GROUP))}${len !== 8 ? ` [len ${len}]` : ''}`;
+      return has(IGMP_MIN_LEN) ? `igmp v1 report ${group()}${len !== 8 ? ` [len ${len}]` : ''}` : cut('');
     case IGMP_V2_REPORT:
-      return `igmp v2 report ${ipv4ToString(u32(b, at + GROUP))}`;
+      return has(IGMP_MIN_LEN) ? `igmp v2 report ${group()}` : cut('');
     case IGMP_V2_LEAVE:
-      return `igmp leave ${ipv4ToString(u32(b, at + GROUP))}`;
-    case IGMP_V3_REPORT:
-      return `igmp v3 report, ${u16(b, at + V3_NRECORDS)} group record(s)`;
+      return has(IGMP_MIN_LEN) ? `igmp leave ${group()}` : cut('');
+    case IGMP_V3_REPORT: {
+      const s = 'igmp v3 report';
+      if (len < IGMP_MIN_LEN || len % 4) return `${s} [invalid len ${len}]`;
+      return has(IGMP_MIN_LEN) ? `${s}, ${u16(b, at + V3_NRECORDS)} group record(s)` : cut(s);
+    }
     default:
       return `igmp-${type}`;
   }
 }
 
+type Has = (bytes: number) => boolean;
+type Cut = (s: string) => string;
+
 /** A v1 or v2 query (8 bytes): v1 has no max response time; v2's default (10 s) goes unsaid. */
-function igmpQuery(b: Uint8Array, at: number, len: number): string {
-  const mrt = b[at + MAX_RESP];
+function igmpQuery(b: Uint8Array, at: number, len: number, has: Has, cut: Cut): string {
   let s = 'igmp query';
+  if (!has(MAX_RESP + 1)) return cut(s);
+  const mrt = b[at + MAX_RESP];
   if (mrt === 0) s += ' v1';
   else s += mrt !== DEFAULT_MAX_RESP ? ` v2 [max resp time ${mrt}]` : ' v2';
+  if (!has(GROUP + 4)) return cut(s);
   const group = u32(b, at + GROUP);
   if (group !== 0) s += ` [gaddr ${ipv4ToString(group)}]`;
   return len !== 8 ? `${s} [len ${len}]` : s;
 }
 
 /** A v3 query (RFC 3376 §4.1): the max response code's time when not 10 s, the group and its sources' count. */
-function igmpV3Query(b: Uint8Array, at: number, len: number): string | null {
+function igmpV3Query(b: Uint8Array, at: number, len: number, has: Has, cut: Cut): string {
   let s = 'igmp query v3';
   if (len & 3) return `${s} [invalid len ${len}]`;
-  if (at + V3_QUERY_LEN > b.length) return null;
+  if (!has(MAX_RESP + 1)) return cut(s);
   const mrc = b[at + MAX_RESP];
   const mrt = igmpV3MaxResp(mrc);
   if (mrc !== DEFAULT_MAX_RESP) {
     s += ` [max resp time ${mrt < 600 ? `${(mrt * 0.1).toFixed(1)}s` : relativeTime(Math.trunc(mrt / 10))}]`;
   }
+  if (!has(GROUP + 4)) return cut(s);
   const group = u32(b, at + GROUP);
   if (group === 0) return s;
   s += ` [gaddr ${ipv4ToString(group)}`;
+  if (!has(V3_NSOURCES + 2)) return cut(s);
   const sources = u16(b, at + V3_NSOURCES);
   if (sources > 0)
     s += len < V3_QUERY_LEN + 4 * sources ? ' [invalid number of sources]' : `, ${sources} source(s)`;

@@ -472,10 +472,8 @@ class Printer {
         const inner = proto === IPPROTO_IPIP && !this.link && p.offset < this.b.length ? 'IP ' : '';
         return this.tail(`${src} > ${dst}: ${prefix}${inner}`);
       }
-      if (proto === IPPROTO_IGMP && n) {
-        const t = igmpSummary(this.b, n.at, ipPayload);
-        if (t) return `${src} > ${dst}: ${prefix}${t}`;
-      }
+      if (proto === IPPROTO_IGMP && n)
+        return `${src} > ${dst}: ${prefix}${igmpSummary(this.b, n.at, ipPayload)}`;
       // Protocols named here only, when their whole payload was captured.
       // (AH and GRE: whatever was captured of them and of what they carry, as tcpdump.)
       const t =

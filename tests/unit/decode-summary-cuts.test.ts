@@ -1,7 +1,7 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
 // 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
 // and what it carries, ICMP and ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers, IPv4 options, HTTP,
-// TCP options after IPv6 extension headers.
+// TCP options after IPv6 extension headers, IGMP.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -439,5 +439,37 @@ describe('TCP options the snaplen cut after IPv6 extension headers', () => {
       optionCuts += ours.filter((l) => /options \[.*\[\|tcp\]/.test(l)).length;
     }
     expect(optionCuts).toBeGreaterThan(20);
+  });
+});
+
+describe('an IGMP message the snaplen cut', () => {
+  // Ours read "ip-proto-2 16" unless all 8 bytes were captured; tcpdump prints what it has, then " [|igmp]".
+  const group = [239, 1, 2, 3];
+  it.each([
+    ['v1 query', [0x11, 0, 0, 0, 0, 0, 0, 0]],
+    ['v2 query', [0x11, 50, 0, 0, ...group]],
+    ['v3 query', [0x11, 200, 0, 0, ...group, 2, 125, 0, 1, 10, 0, 0, 9]],
+    ['v1 report', [0x12, 0, 0, 0, ...group]],
+    ['v2 report', [0x16, 0, 0, 0, ...group]],
+    ['leave', [0x17, 0, 0, 0, ...group]],
+    ['v3 report', [0x22, 0, 0, 0, 0, 0, 0, 1, 4, 0, 0, 0, ...group]],
+    ['v3 report of 10 bytes', [0x22, 0, 0, 0, 0, 0, 0, 1, 4, 0]],
+    ['type 0x30', [0x30, 0, 0, 0, 0, 0, 0, 0]],
+  ])('%s, at every length, reads as tcpdump prints it', (_what, message) => {
+    const frame = [...eth(0x0800), ...ip4(2, message)];
+    const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("the lab's IGMP messages, at every length, read as tcpdump prints them", () => {
+    const lab = ['frag-igmp/frag-igmp.pcap', 'flannel-hostgw/node-1__cni0.pcap']
+      .flatMap((f) => frames(f))
+      .filter((f) => / igmp /.test(summarize(f.data, f.linkType)));
+    expect(lab.length).toBeGreaterThan(3);
+    for (const f of lab) {
+      const ip = walk(f.data, 1).nodes.find((n) => n.kind === 'ipv4')!;
+      const { ours, theirs } = cuts([...f.data], ip.at + ip.len, f.data.length);
+      expect(ours).toEqual(theirs);
+    }
   });
 });
