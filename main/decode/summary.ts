@@ -183,6 +183,7 @@ const TCPDUMP_NAMES: Record<string, string> = {
 };
 const HTTP_PORTS = new Set([80, 8080]);
 const IPPROTO_DCCP = 33;
+const ESP_HEADER_LEN = 8;
 /** The IP protocols whose tcpdump printers say the addresses themselves (with their ports). */
 const SELF_ADDRESSED = new Set([IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, IPPROTO_DCCP]);
 
@@ -475,9 +476,10 @@ class Printer {
       if (proto === IPPROTO_IGMP && n)
         return `${src} > ${dst}: ${prefix}${igmpSummary(this.b, n.at, ipPayload)}`;
       // Protocols named here only, when their whole payload was captured.
-      // (AH and GRE: whatever was captured of them and of what they carry, as tcpdump.)
+      // (AH and GRE: whatever was captured of them and of what they carry, as tcpdump; ESP: its header.)
       const t =
-        n && (n.end <= this.b.length || proto === IPPROTO_AH || proto === IPPROTO_GRE)
+        n &&
+        (n.end <= this.b.length || proto === IPPROTO_AH || proto === IPPROTO_GRE || proto === IPPROTO_ESP)
           ? this.ipPayload(src, dst, proto, n.at, ipPayload, prefix)
           : null;
       if (t !== null) return t;
@@ -521,7 +523,10 @@ class Printer {
     let t: string | null = null;
     if (proto === IPPROTO_GRE) return this.whole ? this.gre(ends, at, len) : null;
     if (proto === IPPROTO_AH) return this.whole && v4 && !prefix ? this.ah(src, dst, at, len) : null;
-    if (proto === IPPROTO_ESP) t = espText(b, at, len);
+    // ESP: its 8-byte header, or tcpdump's mark alone when no byte after it is there (print-esp.c checks for
+    // more than the header); what it carries is encrypted.
+    if (proto === IPPROTO_ESP)
+      t = at + ESP_HEADER_LEN >= Math.min(b.length, at + len) ? ' [|esp]' : espText(b, at, len);
     else if (proto === IPPROTO_VRRP) t = vrrpText(b, at, len, this.ttl);
     else if (proto === IPPROTO_PIM) t = pimText(b, at, len);
     else if (proto === IPPROTO_OSPF && v4) t = ospfText(b, at, len);

@@ -1,7 +1,7 @@
 // One-line summaries of frames built here and cut by the snaplen at every byte of a range, against what tcpdump
 // 4.99 prints for the same cuts (tcpdump -S -n, and -e), exactly: IPv6 headers cut outside and inside VXLAN, GRE
 // and what it carries, ICMP and ICMPv6 messages, VXLAN headers, raw IP and SLL2 headers, IPv4 options, HTTP,
-// TCP options after IPv6 extension headers, IGMP.
+// TCP options after IPv6 extension headers, IGMP, ESP.
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -469,6 +469,23 @@ describe('an IGMP message the snaplen cut', () => {
     for (const f of lab) {
       const ip = walk(f.data, 1).nodes.find((n) => n.kind === 'ipv4')!;
       const { ours, theirs } = cuts([...f.data], ip.at + ip.len, f.data.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+});
+
+describe('ESP the snaplen cut', () => {
+  // Ours read "ip-proto-50 72" unless all of it was captured; tcpdump prints the ESP line once a byte past its
+  // 8-byte header is there, and " [|esp]" before.
+  it("in the lab's ESP packets, and one of 8 bytes, reads as tcpdump prints it", () => {
+    const lab = frames('ip-protocols/ip-protocols.pcap').filter((f) =>
+      summarize(f.data, 1).includes(' ESP('),
+    );
+    expect(lab.length).toBeGreaterThanOrEqual(2);
+    const bare = [...eth(0x0800), ...ip4(50, [0, 0, 3, 1, 0, 0, 0, 1])];
+    for (const frame of [...lab.map((f) => [...f.data]), bare]) {
+      const ip = walk(Uint8Array.from(frame), 1).nodes.find((n) => n.kind === 'ipv4' || n.kind === 'ipv6')!;
+      const { ours, theirs } = cuts(frame, ip.at + ip.len, frame.length);
       expect(ours).toEqual(theirs);
     }
   });
