@@ -242,6 +242,8 @@ export interface JourneyPage {
   total: number;
   from: number;
   items: JourneySummary[];
+  /** Why the filter could not be read (it then matches nothing): "unmatched ")" at column 12". */
+  error?: string;
 }
 
 export interface JourneyQuery {

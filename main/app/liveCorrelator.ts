@@ -410,11 +410,15 @@ export class LiveCorrelator {
     return ((this.session?.result.baseSec ?? this.opts.baseSec) - this.opts.baseSec) * 1e9;
   }
 
-  findJourneys(filter: string, from: number, count: number): { total: number; items: JourneySummary[] } {
+  findJourneys(
+    filter: string,
+    from: number,
+    count: number,
+  ): { total: number; items: JourneySummary[]; error?: string } {
     if (!this.session) return { total: 0, items: [] };
     const r = this.session.findJourneys(filter, from, count);
     const d = this.shift();
-    return { total: r.total, items: r.items.map((j) => ({ ...j, startRelNs: j.startRelNs + d })) };
+    return { ...r, items: r.items.map((j) => ({ ...j, startRelNs: j.startRelNs + d })) };
   }
 
   journey(k: number): JourneyView {

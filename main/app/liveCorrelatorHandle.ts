@@ -102,7 +102,7 @@ export class LiveCorrelatorHandle implements LiveJourneySource {
     filter: string,
     from: number,
     count: number,
-  ): Promise<{ total: number; items: JourneySummary[] }> {
+  ): Promise<{ total: number; items: JourneySummary[]; error?: string }> {
     return this.ask('findJourneys', { filter, from, count });
   }
 

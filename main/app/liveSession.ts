@@ -15,6 +15,7 @@ import type {
 import { HopscopeError } from '../common/errors.ts';
 import { statusOfFlags } from '../correlate/observations.ts';
 import { CaptureFiles } from '../session/frames.ts';
+import { journeyFilterError } from './journeyFilter.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
 import type { LiveColumns, LiveJourneys, LiveRows } from './liveCorrelatorProtocol.ts';
 
@@ -24,7 +25,7 @@ export interface LiveJourneySource {
     filter: string,
     from: number,
     count: number,
-  ): Promise<{ total: number; items: JourneySummary[] }>;
+  ): Promise<{ total: number; items: JourneySummary[]; error?: string }>;
   journey(k: number): Promise<JourneyView>;
 }
 
@@ -267,8 +268,12 @@ export class LiveSession {
     filter: string,
     from: number,
     count: number,
-  ): Promise<{ total: number; items: JourneySummary[] }> {
-    if (!this.source || this.journeys === 0) return { total: 0, items: [] };
+  ): Promise<{ total: number; items: JourneySummary[]; error?: string }> {
+    if (!this.source || this.journeys === 0) {
+      // No journey yet, but a filter that cannot be read says so already.
+      const error = journeyFilterError(filter);
+      return { total: 0, items: [], ...(error ? { error } : {}) };
+    }
     return this.source.findJourneys(filter, from, count);
   }
 

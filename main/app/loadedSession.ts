@@ -14,7 +14,18 @@ import type {
 } from '../../preload/api.ts';
 import { outsideTraffic, type ClockEstimate } from '../correlate/clockSkew.ts';
 import type { Correlator } from '../correlate/correlator.ts';
-import { E_DPORT, E_DST, E_SPORT, E_SRC, E_TYPE, E_VNI, statusOfFlags } from '../correlate/observations.ts';
+import {
+  E_DPORT,
+  E_DST,
+  E_INNER_DST,
+  E_INNER_SRC,
+  E_SPORT,
+  E_SRC,
+  E_TYPE,
+  E_VNI,
+  F_ETH,
+  statusOfFlags,
+} from '../correlate/observations.ts';
 import { ipv4ToString } from '../correlate/ownership.ts';
 import { ENCAP_IPIP } from '../decode/fields.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
@@ -23,9 +34,17 @@ import { APP_SETTER, clockReason } from '../export/ladder.ts';
 import { FrameSource } from '../session/frames.ts';
 import { sameLaneWarnings } from '../session/ingest.ts';
 import { decodedLinkType } from '../decode/fields.ts';
-
-/** tcpdump words the journey filter reads past (`host 10.1.10.8 and port 8877`). */
-const FILTER_NOISE = new Set(['host', 'port', 'and', 'net', 'proto']);
+import {
+  compileJourneyFilter,
+  FAMILY_IP,
+  FAMILY_IP6,
+  JourneyFilterError,
+  JourneyIndex,
+  parseJourneyFilter,
+  ROLE_DST,
+  ROLE_SRC,
+  type FilterExpr,
+} from './journeyFilter.ts';
 
 export interface SessionProblem {
   path: string;
@@ -55,7 +74,7 @@ export class LoadedSession {
   frames: FrameSource;
   /** Threads that read the files (1, or more with ingest workers: session/parallelIngest.ts). */
   ingestThreads = 1;
-  private summaryIndex: string[] | null = null;
+  private summaryIndex: JourneyIndex | null = null;
 
   constructor(
     readonly id: string,
@@ -298,17 +317,19 @@ export class LoadedSession {
    */
   keepSummaries(earlier: LoadedSession, count: number): void {
     const prev = earlier.summaryIndex;
-    if (prev) this.summaryIndex = prev.slice(0, Math.min(count, prev.length));
+    if (prev) this.summaryIndex = prev.prefix(count);
   }
 
   /**
    * What a journey's hops add to its searchable words: every interface it crossed (`node-1/ens33`); the addresses
    * and ports as seen at each hop where they changed (NAT: a ClusterIP on one hop, the pod's address on the next),
-   * as `ip`, `ip:port`, tcpdump's `ip.port` and the port, with `src=ip`/`dst=ip` and `a>b` (both as addresses and
-   * as `ip.port`) for `src X`, `dst X` and `a > b`; and the outer headers of tunnelled hops (`vxlan`/`ipip`, the
-   * outer addresses and UDP ports, `vni=N`). IPv6 hops add their addresses as text.
+   * as `ip`, `ip:port`, tcpdump's `ip.port` and the port, with `src=ip`/`dst=ip`, `sport=N`/`dport=N` and `a>b`
+   * (both as addresses and as `ip.port`) for `src X`, `dst X`, `port N` and `a > b`; and the outer headers of
+   * tunnelled hops (`vxlan`/`ipip`, the outer addresses and UDP ports, `vni=N`). IPv6 hops add their addresses as
+   * text. The same addresses (inner and outer) and every hop's MACs (outer and VXLAN inner) go to the index's
+   * columns, for `net` and `ether`.
    */
-  private hopWords(k: number): string {
+  private hopWords(k: number, ix: JourneyIndex): string {
     const res = this.result;
     const rows = res.rows;
     const out: string[] = [];
@@ -317,6 +338,7 @@ export class LoadedSession {
     let pd = -1;
     let psp = -2;
     let pdp = -2;
+    let pe = -1;
     for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
       const c = rows.capture[r];
       if (!caps.has(c)) {
@@ -325,16 +347,28 @@ export class LoadedSession {
         // The interface alone too: `ens33` or `tunl0` finds a hop on it on any node.
         out.push(`${cap.node}/${cap.iface} ${cap.iface}`);
       }
+      const pair = rows.ethPairId(r);
+      if (pair !== 0 && pair !== pe) {
+        ix.addMac(rows.ethSrc(r), ROLE_SRC);
+        // Without F_ETH the pair is a cooked capture's source address alone.
+        if ((rows.flags[r] & F_ETH) !== 0) ix.addMac(rows.ethDst(r), ROLE_DST);
+      }
+      pe = pair;
       // A tunnelled hop's outer header (its inner packet is often the previous hop's, skipped below).
       if (rows.encapCount[r] > 0) {
         const os = ipv4ToString(rows.encap(r, E_SRC) >>> 0);
         const od = ipv4ToString(rows.encap(r, E_DST) >>> 0);
+        ix.addIpv4(rows.encap(r, E_SRC) >>> 0, ROLE_SRC);
+        ix.addIpv4(rows.encap(r, E_DST) >>> 0, ROLE_DST);
         out.push(`${os} ${od} src=${os} dst=${od} ${os}>${od}`);
         if (rows.encap(r, E_TYPE) === ENCAP_IPIP) out.push('ipip');
-        else
-          out.push(
-            `vxlan udp ${rows.encap(r, E_SPORT)} ${rows.encap(r, E_DPORT)} vni=${rows.encap(r, E_VNI)}`,
-          );
+        else {
+          const osp = rows.encap(r, E_SPORT);
+          const odp = rows.encap(r, E_DPORT);
+          out.push(`vxlan udp ${osp} ${odp} sport=${osp} dport=${odp} vni=${rows.encap(r, E_VNI)}`);
+          ix.addMac(rows.encap(r, E_INNER_SRC), ROLE_SRC);
+          ix.addMac(rows.encap(r, E_INNER_DST), ROLE_DST);
+        }
       }
       const sp = rows.srcPort(r);
       const dp = rows.dstPort(r);
@@ -345,6 +379,13 @@ export class LoadedSession {
       pdp = dp;
       const src = res.rowSrc(r);
       const dst = res.rowDst(r);
+      if (rows.isIpv6(r)) {
+        ix.addIpv6(src, ROLE_SRC);
+        ix.addIpv6(dst, ROLE_DST);
+      } else {
+        ix.addIpv4(rows.src[r] >>> 0, ROLE_SRC);
+        ix.addIpv4(rows.dst[r] >>> 0, ROLE_DST);
+      }
       for (const [ip, port] of [
         [src, sp],
         [dst, dp],
@@ -356,46 +397,51 @@ export class LoadedSession {
             : ip,
         );
       out.push(`src=${src} dst=${dst} ${src}>${dst}`);
+      if (sp >= 0) out.push(`sport=${sp}`);
+      if (dp >= 0) out.push(`dport=${dp}`);
       if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);
     }
     return out.join(' ');
   }
 
   /**
-   * Journeys matching a filter, in time order. Each word must equal a word of the journey (its summary,
-   * protocol, nodes, interfaces (`node-1/ens33`, or `ens33` on any node), #id, and addresses and ports at every hop, outer headers too): `192.168.0.3` does
-   * not match `192.168.0.33`. tcpdump's `host`, `port`, `and` are read past (`host 10.1.10.8 and port 8877`);
-   * `src X` / `dst X` ask for a hop with that source / destination, `A > B` for a hop from A to B (a summary's
-   * `10.244.0.12 > 10.244.1.34` pasted in finds that direction only); `not W` excludes; `or` separates
-   * alternatives (no parentheses).
+   * Journeys matching a filter, in time order: a tcpdump-like expression (journeyFilter.ts, docs/app.md) over each
+   * journey's words (its summary, protocol, nodes, interfaces (`node-1/ens33`, or `ens33` on any node), #id, and
+   * addresses and ports at every hop, outer headers too: `192.168.0.3` does not match `192.168.0.33`), its family
+   * and the addresses and MACs its hops carry. A filter that cannot be read matches nothing and says why in
+   * `error`.
    */
-  findJourneys(filter: string, from: number, count: number): { total: number; items: JourneySummary[] } {
-    const alternatives = parseJourneyFilter(filter);
+  findJourneys(
+    filter: string,
+    from: number,
+    count: number,
+  ): { total: number; items: JourneySummary[]; error?: string } {
+    let expr: FilterExpr | null;
+    try {
+      expr = parseJourneyFilter(filter);
+    } catch (e) {
+      if (e instanceof JourneyFilterError) return { total: 0, items: [], error: e.message };
+      throw e;
+    }
     const n = this.result.journeyCount;
-    if (!alternatives.length) {
+    if (!expr) {
       const items: JourneySummary[] = [];
       for (let k = from; k < Math.min(n, from + count); k++) items.push(this.journeySummary(k));
       return { total: n, items };
     }
-    // Searchable text per journey is built once, on the first filtered query (after what keepSummaries kept).
-    if (!this.summaryIndex || this.summaryIndex.length < n) {
-      const kept = this.summaryIndex?.length ?? 0;
-      this.summaryIndex = this.summaryIndex ?? [];
-      for (let k = kept; k < n; k++) {
-        const j = this.journeySummary(k);
-        // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).
-        const proto = j.proto === 'ICMP6' ? 'ICMP6 ICMPv6' : j.proto;
-        const text = `${j.summary} ${proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1} ${this.hopWords(k)}`;
-        // Words between single spaces (and one at each end), so that a word matches whole: ` ${w} `.
-        this.summaryIndex[k] = ` ${text.toLowerCase().split(/\s+/).map(filterWord).join(' ')} `;
-      }
+    // The index is built once, on the first filtered query (after what keepSummaries kept).
+    const ix = (this.summaryIndex ??= new JourneyIndex());
+    for (let k = ix.count; k < n; k++) {
+      const j = this.journeySummary(k);
+      // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).
+      const proto = j.proto === 'ICMP6' ? 'ICMP6 ICMPv6' : j.proto;
+      const hops = this.hopWords(k, ix);
+      const family = this.result.rows.isIpv6(this.result.firstRow(k)) ? FAMILY_IP6 : FAMILY_IP;
+      ix.finish(`${j.summary} ${proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1} ${hops}`, family);
     }
+    const test = compileJourneyFilter(expr, ix);
     const matches: number[] = [];
-    for (let k = 0; k < n; k++) {
-      const text = this.summaryIndex[k];
-      if (alternatives.some((terms) => terms.every((t) => text.includes(` ${t.word} `) !== t.not)))
-        matches.push(k);
-    }
+    for (let k = 0; k < n; k++) if (test(k)) matches.push(k);
     return {
       total: matches.length,
       items: matches.slice(from, from + count).map((k) => this.journeySummary(k)),
@@ -431,49 +477,4 @@ export class LoadedSession {
     }));
     return { ...this.journeySummary(k), hopList: hops };
   }
-}
-
-/** A word as the filter compares it: lower case, without the trailing `,` `:` `;` of a summary's text. */
-function filterWord(w: string): string {
-  return w.replace(/[,;:]+$/, '');
-}
-
-/**
- * The journey filter's words as alternatives (split at `or`), each a list of words that must (or with `not`, must
- * not) be words of the journey; `src X`, `dst X` and `A > B` become the hop words `src=x`, `dst=x`, `a>b`.
- */
-export function parseJourneyFilter(filter: string): { word: string; not: boolean }[][] {
-  const words = filter.toLowerCase().split(/\s+/).map(filterWord).filter(Boolean);
-  const out: { word: string; not: boolean }[][] = [];
-  let terms: { word: string; not: boolean }[] = [];
-  let not = false;
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i];
-    if (w === 'or') {
-      if (terms.length) out.push(terms);
-      terms = [];
-      not = false;
-      continue;
-    }
-    if (w === 'not' || w === '!') {
-      not = !not;
-      continue;
-    }
-    if (FILTER_NOISE.has(w)) continue;
-    let word = w;
-    if (w === 'src' || w === 'dst') {
-      let j = i + 1;
-      while (j < words.length && FILTER_NOISE.has(words[j])) j++;
-      if (j >= words.length) continue;
-      word = `${w}=${words[j]}`;
-      i = j;
-    } else if (words[i + 1] === '>' && i + 2 < words.length) {
-      word = `${w}>${words[i + 2]}`;
-      i += 2;
-    }
-    terms.push({ word, not });
-    not = false;
-  }
-  if (terms.length) out.push(terms);
-  return out;
 }

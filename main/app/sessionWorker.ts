@@ -155,7 +155,12 @@ async function call(
       case 'listJourneys': {
         const q = req as { filter: string; from: number; count: number };
         const r = s.findJourneys(q.filter, q.from, q.count);
-        return { res: { ok: true, value: { total: r.total, from: q.from, items: r.items } } };
+        return {
+          res: {
+            ok: true,
+            value: { total: r.total, from: q.from, items: r.items, ...(r.error ? { error: r.error } : {}) },
+          },
+        };
       }
       case 'getJourney': {
         const k = (req as { journeyId: number }).journeyId;

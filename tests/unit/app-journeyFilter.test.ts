@@ -1,0 +1,286 @@
+// The journey filter as tcpdump users type it (main/app/journeyFilter.ts), on recorded lab sessions opened through
+// the app's service: each filter's journeys against those the CLI's JSON of the same capture says should match.
+
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { parseJourneyFilter } from '../../main/app/journeyFilter.ts';
+import { AppService } from '../../main/app/service.ts';
+import type { JourneyPage, SessionInfo } from '../../preload/api.ts';
+import { ok } from './app-helpers.ts';
+
+interface Eth {
+  src: string;
+  dst: string | null;
+}
+interface JHop {
+  node: string;
+  iface: string;
+  src: string;
+  dst: string;
+  srcPort: number | null;
+  dstPort: number | null;
+  proto: number;
+  eth: Eth | null;
+  encap: {
+    type: string;
+    outerSrc: string;
+    outerDst: string;
+    vni?: number;
+    srcPort?: number;
+    dstPort?: number;
+    innerEth?: Eth | null;
+  }[];
+}
+interface J {
+  id: number;
+  summary: string;
+  hops: JHop[];
+}
+
+const cli = (dir: string): J[] =>
+  JSON.parse(
+    execFileSync(process.execPath, ['bin/hopscope.mjs', 'correlate', '--json', dir], { encoding: 'utf8' }),
+  ).journeys;
+
+// What a hop carries, for the expected sets.
+const addrs = (h: JHop, role: 'src' | 'dst' | null): string[] => [
+  ...(role !== 'dst' ? [h.src, ...h.encap.map((e) => e.outerSrc)] : []),
+  ...(role !== 'src' ? [h.dst, ...h.encap.map((e) => e.outerDst)] : []),
+];
+const macs = (h: JHop, role: 'src' | 'dst' | null): (string | null)[] =>
+  [h.eth, ...h.encap.map((e) => e.innerEth ?? null)].flatMap((e) =>
+    e ? [...(role !== 'dst' ? [e.src] : []), ...(role !== 'src' ? [e.dst] : [])] : [],
+  );
+const ports = (h: JHop): number[] => [
+  ...[h.srcPort, h.dstPort].filter((p): p is number => p !== null),
+  ...h.encap.flatMap((e) => [e.srcPort ?? -1, e.dstPort ?? -1]),
+];
+const v4in = (a: string, net: string, bits: number): boolean => {
+  const n = (s: string) => s.split('.').reduce((x, o) => x * 256 + +o, 0);
+  if (!/^\d+\.\d+\.\d+\.\d+$/.test(a)) return false;
+  const span = 2 ** (32 - bits);
+  return Math.floor(n(a) / span) === Math.floor(n(net) / span);
+};
+const anyHop = (j: J, f: (h: JHop) => boolean) => j.hops.some(f);
+const host =
+  (a: string, role: 'src' | 'dst' | null = null) =>
+  (j: J) =>
+    anyHop(j, (h) => addrs(h, role).includes(a));
+const net =
+  (n: string, bits: number, role: 'src' | 'dst' | null = null) =>
+  (j: J) =>
+    anyHop(j, (h) => addrs(h, role).some((a) => v4in(a, n, bits)));
+const udp = (j: J) => anyHop(j, (h) => h.proto === 17 || h.encap.some((e) => e.type === 'vxlan'));
+const icmp = (j: J) => anyHop(j, (h) => h.proto === 1);
+
+// One service per fixture: opening a session closes the service's previous one.
+const sessions = new Map<string, { svc: AppService; id: string; js: J[] }>();
+beforeAll(async () => {
+  for (const name of ['three-hosts', 'flannel-vxlan', 'kube-proxy', 'nat6']) {
+    const dir = `tests/fixtures/${name}`;
+    const svc = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
+    const s = await ok<SessionInfo>(svc.call('openPaths', { paths: [dir] }));
+    sessions.set(name, { svc, id: s.id, js: cli(dir) });
+  }
+});
+afterAll(() => {
+  for (const s of sessions.values()) s.svc.close();
+});
+
+async function page(fixture: string, filter: string): Promise<JourneyPage> {
+  const s = sessions.get(fixture)!;
+  return ok<JourneyPage>(s.svc.call('listJourneys', { sessionId: s.id, filter, from: 0, count: 100_000 }));
+}
+
+/** The journeys (CLI ids) a filter lists, against those `want` picks from the CLI's JSON; never none by accident. */
+async function check(
+  fixture: string,
+  filter: string,
+  want: (j: J) => boolean,
+  allowNone = false,
+): Promise<void> {
+  const p = await page(fixture, filter);
+  const js = sessions.get(fixture)!.js;
+  const expected = js.filter(want).map((j) => j.id);
+  if (!allowNone) expect(expected.length, `${fixture}: ${filter} picks some journeys`).toBeGreaterThan(0);
+  expect({ fixture, filter, error: p.error, ids: p.items.map((j) => j.id + 1) }).toEqual({
+    fixture,
+    filter,
+    error: undefined,
+    ids: expected,
+  });
+  expect(p.total).toBe(expected.length);
+}
+
+describe('the journey filter reads tcpdump expressions', () => {
+  it('&& and ||, and, or, parentheses, !word and not (three-hosts: pod pings over VXLAN and node pings)', async () => {
+    const a = host('10.1.10.8');
+    const b = host('10.1.10.10');
+    await check('three-hosts', 'host 10.1.10.8 && host 10.1.10.10', (j) => a(j) && b(j));
+    await check('three-hosts', 'host 10.1.10.8 and host 10.1.10.10', (j) => a(j) && b(j));
+    await check('three-hosts', '10.1.10.8 || 10.1.10.10', (j) => a(j) || b(j));
+    await check('three-hosts', '(host 10.1.10.8)', a);
+    await check('three-hosts', '!udp', (j) => !udp(j));
+    await check('three-hosts', '! udp', (j) => !udp(j));
+    // Node-to-pod pings from the client: no VXLAN (so no 10.1.10.9 > 10.1.10.10 outer header).
+    const c = host('10.1.10.9');
+    await check(
+      'three-hosts',
+      'icmp && !(host 10.1.10.9 || host 10.1.10.10)',
+      (j) => icmp(j) && !c(j) && !b(j),
+    );
+    await check('three-hosts', '(10.1.10.8 or 10.1.10.10) and udp', (j) => (a(j) || b(j)) && udp(j));
+    // not > and > or, side by side is and: `a or b c` is a or (b and c), as the filter always read it.
+    await check('three-hosts', '10.1.10.8 or 10.1.10.10 udp', (j) => a(j) || (b(j) && udp(j)));
+    await check('three-hosts', 'not 10.1.10.8 10.1.10.10', (j) => !a(j) && b(j));
+  });
+
+  it('ip and ip6 are the journey’s inner family; ip host is host', async () => {
+    const all = () => true;
+    await check('three-hosts', 'ip', all);
+    await check('three-hosts', 'ip6', () => false, true);
+    await check('three-hosts', 'ip host 10.1.10.8', host('10.1.10.8'));
+    await check('nat6', 'ip6', all);
+    await check('nat6', 'ip', () => false, true);
+    await check('nat6', 'ip6 and tcp', (j) => anyHop(j, (h) => h.proto === 6));
+  });
+
+  it('[src|dst] net CIDR over the addresses of every hop and outer header, IPv4 and IPv6', async () => {
+    await check('three-hosts', 'net 10.244.0.0/16', net('10.244.0.0', 16));
+    await check('three-hosts', 'net 10.244', net('10.244.0.0', 16));
+    await check('three-hosts', 'src net 10.244.0.0/16', net('10.244.0.0', 16, 'src'));
+    await check('three-hosts', 'dst net 10.244.1.0/24', net('10.244.1.0', 24, 'dst'));
+    await check('three-hosts', '10.244.1.0/24', net('10.244.1.0', 24));
+    // The outer headers' addresses (node IPs) too; a /30 is not byte-aligned.
+    await check(
+      'three-hosts',
+      'net 10.1.10.8/30 and not net 10.244.0.0/16',
+      (j) => net('10.1.10.8', 30)(j) && !net('10.244.0.0', 16)(j),
+    );
+    await check('three-hosts', 'net 10.1.10.10/32', host('10.1.10.10'));
+    // pcap's shorthand: the qualifier carries over to a network after or.
+    await check(
+      'three-hosts',
+      'src net 10.244.0.0/24 or 10.244.1.0/24',
+      (j) => net('10.244.0.0', 24, 'src')(j) || net('10.244.1.0', 24, 'src')(j),
+    );
+    const six = (prefix: string, role: 'src' | 'dst' | null) => (j: J) =>
+      anyHop(j, (h) => addrs(h, role).some((a) => a.startsWith(prefix)));
+    await check('nat6', 'net fd44::/16', six('fd44:', null));
+    await check('nat6', 'src net fd77::/16', six('fd77:', 'src'));
+    await check('nat6', 'net ::/0', () => true);
+  });
+
+  it('[src|dst] port N at any hop (outer UDP too), pcap’s `port 80 or 8877`', async () => {
+    const port = (n: number) => (j: J) => anyHop(j, (h) => ports(h).includes(n));
+    await check('kube-proxy', 'port 8877', port(8877));
+    await check('kube-proxy', 'tcp port 80 or 8877', (j) => port(80)(j) || port(8877)(j));
+    await check('kube-proxy', 'dst port 9376', (j) => anyHop(j, (h) => h.dstPort === 9376));
+    await check('kube-proxy', 'src port 9376', (j) => anyHop(j, (h) => h.srcPort === 9376));
+    await check('flannel-vxlan', 'udp dst port 8472', (j) =>
+      anyHop(j, (h) => h.encap.some((e) => e.dstPort === 8472)),
+    );
+  });
+
+  it('ether [src|dst] host MAC and a bare MAC: any hop’s Ethernet addresses, outer and VXLAN inner', async () => {
+    const js = sessions.get('three-hosts')!.js;
+    // node-2's ens33; node-1's flannel.1, on flannel.1 hops and inside the VXLAN header on ens33.
+    const ens33 = '00:0c:29:2f:33:85';
+    const flannel = js.flatMap((j) => j.hops).find((h) => h.iface === 'flannel.1')!.eth!.src;
+    const mac = (m: string, role: 'src' | 'dst' | null) => (j: J) =>
+      anyHop(j, (h) => macs(h, role).includes(m));
+    await check('three-hosts', `ether host ${ens33}`, mac(ens33, null));
+    await check('three-hosts', ens33.toUpperCase(), mac(ens33, null));
+    await check('three-hosts', `ether src ${ens33}`, mac(ens33, 'src'));
+    await check('three-hosts', `ether dst host ${ens33}`, mac(ens33, 'dst'));
+    await check(
+      'three-hosts',
+      `ether host ${flannel} and not host 10.1.10.8`,
+      (j) => mac(flannel, null)(j) && !host('10.1.10.8')(j),
+    );
+    await check(
+      'three-hosts',
+      `ether src ${flannel} and client`,
+      (j) => mac(flannel, 'src')(j) && anyHop(j, (h) => h.node === 'client'),
+    );
+  });
+
+  it('vni N as vni=N; node names, interfaces, #id and A > B as before', async () => {
+    const vni1 = (j: J) => anyHop(j, (h) => h.encap.some((e) => e.vni === 1));
+    await check('three-hosts', 'vni 1', vni1);
+    await check('three-hosts', 'vni=1', vni1);
+    await check('three-hosts', 'vni 2', () => false, true);
+    await check(
+      'three-hosts',
+      'client and (node-2/cni0 or not ens33)',
+      (j) =>
+        anyHop(j, (h) => h.node === 'client') &&
+        (anyHop(j, (h) => h.node === 'node-2' && h.iface === 'cni0') ||
+          !anyHop(j, (h) => h.iface === 'ens33')),
+    );
+    await check('three-hosts', '#3 or #5', (j) => j.id === 3 || j.id === 5);
+    await check(
+      'three-hosts',
+      '(10.244.0.12 > 10.244.1.34) && !#1',
+      (j) => j.id !== 1 && anyHop(j, (h) => h.src === '10.244.0.12' && h.dst === '10.244.1.34'),
+    );
+  });
+
+  it('says why a filter cannot be read, and lists nothing', async () => {
+    for (const [filter, why] of [
+      ['(host 10.1.10.8', '"(" at column 1 has no matching ")"'],
+      ['host 10.1.10.8)', 'unmatched ")" at column 15'],
+      ['icmp and', '"and" at column 6 needs a term after it'],
+      ['and icmp', '"and" at column 1 needs a term before it'],
+      ['icmp or || udp', '"or" at column 6 needs a term after it'],
+      ['not', '"not" at column 1 needs a term after it'],
+      ['()', 'empty parentheses at column 1'],
+      ['net 10.244.0.0/33', 'net "10.244.0.0/33" at column 5: /33 is longer than 32 bits'],
+      ['net 10.244.1.0/16', 'net "10.244.1.0/16" at column 5: non-network bits set'],
+      ['net nosuch', 'net "nosuch" at column 5 is not an IPv4 or IPv6 network'],
+      ['src net', '"src" at column 1 needs a network'],
+      ['host', '"host" at column 1 needs an address'],
+      ['port http', 'port "http" at column 6 is not a number 0–65535'],
+      ['vni x', 'vni "x" at column 5 is not a number'],
+      ['ether host 00:0c:29', '"00:0c:29" at column 12 is not a MAC address'],
+      ['ether 00:0c:29:2f:33:85', '"ether" at column 1 needs host, src or dst and a MAC address'],
+      ['10.244.0.12 >', '">" at column 13 needs an address on each side'],
+    ]) {
+      const p = await page('three-hosts', filter);
+      expect({ filter, total: p.total, error: p.error?.slice(0, why.length) }).toEqual({
+        filter,
+        total: 0,
+        error: why,
+      });
+    }
+    // A filter that reads has no error, even when nothing matches.
+    expect((await page('three-hosts', 'nosuchword')).error).toBeUndefined();
+    expect((await page('three-hosts', '   ')).total).toBe(400);
+  });
+});
+
+describe('parseJourneyFilter', () => {
+  it('gives not, and, or their precedence and reads glued operators', () => {
+    expect(parseJourneyFilter('!a&&b||c')).toEqual({
+      op: 'or',
+      a: { op: 'and', a: { op: 'not', a: { op: 'word', word: 'a' } }, b: { op: 'word', word: 'b' } },
+      b: { op: 'word', word: 'c' },
+    });
+    expect(parseJourneyFilter('(a||b)c')).toEqual({
+      op: 'and',
+      a: { op: 'or', a: { op: 'word', word: 'a' }, b: { op: 'word', word: 'b' } },
+      b: { op: 'word', word: 'c' },
+    });
+    expect(parseJourneyFilter('src 10.1.10.8 dst host 10.1.10.9 proto 17')).toEqual({
+      op: 'and',
+      a: {
+        op: 'and',
+        a: { op: 'word', word: 'src=10.1.10.8' },
+        b: { op: 'word', word: 'dst=10.1.10.9' },
+      },
+      b: { op: 'word', word: 'udp' },
+    });
+    expect(parseJourneyFilter(' \t')).toBeNull();
+  });
+});
