@@ -88,7 +88,9 @@ export class JourneyIndex {
 
   /** Ends the journey being added: its searchable text (any case; split into filter words here) and family. */
   finish(text: string, family: number): void {
-    this.texts.push(` ${text.toLowerCase().split(/\s+/).map(filterWord).filter(Boolean).join(' ')} `);
+    // Split at parentheses as the filter is (`record(s)` typed finds the words `record` and `s`).
+    const words = text.toLowerCase().replace(/[()]/g, ' ').split(/\s+/);
+    this.texts.push(` ${words.map(filterWord).filter(Boolean).join(' ')} `);
     this.family.push(family);
     this.v4Start.push(this.v4.length);
     this.v6Start.push(this.v6Role.length);
@@ -114,9 +116,9 @@ export class JourneyIndex {
   }
 }
 
-/** A word as the filter compares it: lower case, without a summary's trailing `,` `:` `;` or enclosing `(` `)`. */
+/** A word as the filter compares it: without the trailing `,` `:` `;` of a summary's text. */
 export function filterWord(w: string): string {
-  return w.replace(/^\(+/, '').replace(/[,;:)]+$/, '');
+  return w.replace(/[,;:]+$/, '');
 }
 
 export type Dir = 'src' | 'dst' | null;

@@ -4,7 +4,15 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { parseJourneyFilter } from '../../main/app/journeyFilter.ts';
+import {
+  compileJourneyFilter,
+  FAMILY_IP,
+  FAMILY_IP6,
+  JourneyIndex,
+  parseJourneyFilter,
+  ROLE_DST,
+  ROLE_SRC,
+} from '../../main/app/journeyFilter.ts';
 import { AppService } from '../../main/app/service.ts';
 import type { JourneyPage, SessionInfo } from '../../preload/api.ts';
 import { ok } from './app-helpers.ts';
@@ -220,6 +228,8 @@ describe('the journey filter reads tcpdump expressions', () => {
           !anyHop(j, (h) => h.iface === 'ens33')),
     );
     await check('three-hosts', '#3 or #5', (j) => j.id === 3 || j.id === 5);
+    // Parentheses split words in the journey's text as in the filter: a pasted `record(s)` still finds it.
+    await check('flannel-vxlan', 'record(s)', (j) => / record\(s\)/.test(j.summary));
     await check(
       'three-hosts',
       '(10.244.0.12 > 10.244.1.34) && !#1',
@@ -282,5 +292,33 @@ describe('parseJourneyFilter', () => {
       b: { op: 'word', word: 'udp' },
     });
     expect(parseJourneyFilter(' \t')).toBeNull();
+  });
+});
+
+describe('JourneyIndex', () => {
+  it('keeps a prefix (a live window’s frozen journeys) that later journeys extend', () => {
+    const ix = new JourneyIndex();
+    const add = (text: string, v4: number[], mac: number, family = FAMILY_IP) => {
+      ix.addIpv4(v4[0], ROLE_SRC);
+      ix.addIpv4(v4[1], ROLE_DST);
+      ix.addMac(mac, ROLE_SRC);
+      ix.finish(text, family);
+    };
+    add('A one', [0x0af40001, 0x0af40101], 1);
+    add('B (two)', [0x0af40101, 0x0af40001], 2);
+    add('C three', [0x0a010a08, 0x0a010a09], 3);
+    const kept = ix.prefix(2);
+    kept.addIpv6('fd44::5', ROLE_SRC);
+    kept.finish('D four', FAMILY_IP6);
+    const list = (ix2: JourneyIndex, f: string) => {
+      const t = compileJourneyFilter(parseJourneyFilter(f)!, ix2);
+      return Array.from({ length: ix2.count }, (_, k) => k).filter(t);
+    };
+    expect(list(kept, 'src net 10.244.1.0/24')).toEqual([1]);
+    expect(list(kept, 'net 10.244.0.0/16')).toEqual([0, 1]);
+    expect(list(kept, 'two or four')).toEqual([1, 2]);
+    expect(list(kept, 'ip6 && src net fd44::/16')).toEqual([2]);
+    expect(list(kept, 'ether src 00:00:00:00:00:02 || ether dst 00:00:00:00:00:01')).toEqual([1]);
+    expect(list(ix, 'net 10.1.10.8/31')).toEqual([2]);
   });
 });

@@ -127,6 +127,38 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(await line()).toBe(`${rows.length} journeys · ${listed} of ${all} flows`);
   });
 
+  it('the journey filter reads a tcpdump expression, and says why it cannot read one', async () => {
+    const rows = () =>
+      p.$$eval('[data-testid=journey-row]', (els) =>
+        els.map((e) => / (echo \w+|igmp)/i.exec(e.textContent!)?.[1].toLowerCase()),
+      );
+    // The pod on node-2 (10.244.1.34) answering: its 3 echo replies, not node-2's IGMP report from 10.244.1.1.
+    await p.fill('#journey-filter', 'src net 10.244.1.0/24 && !igmp');
+    // The list follows the filter 120 ms after typing (and the earlier test's also had 3 rows: the requests).
+    await p.waitForFunction(() => {
+      const r = [...document.querySelectorAll('[data-testid=journey-row]')];
+      return r.length === 3 && r.every((e) => e.textContent!.toLowerCase().includes('echo reply'));
+    });
+    expect(await rows()).toEqual(['echo reply', 'echo reply', 'echo reply']);
+    expect(await p.textContent('.journey-list .muted.small')).toMatch(/^3 journeys/);
+    await p.fill('#journey-filter', '(icmp || igmp');
+    await p.waitForSelector('[data-testid=journey-filter-error]');
+    expect(await p.textContent('[data-testid=journey-filter-error]')).toBe(
+      '"(" at column 1 has no matching ")"',
+    );
+    expect(await p.locator('[data-testid=journey-row]').count()).toBe(0);
+    await p.fill('#journey-filter', '(icmp || igmp) and not ip6');
+    await p.waitForFunction(() => !document.querySelector('[data-testid=journey-filter-error]'));
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=journey-row]').length === 8);
+    // Back to the earlier test's filter: the tests after this one start from it.
+    await p.fill('#journey-filter', 'echo request');
+    await p.waitForFunction(() => {
+      const r = [...document.querySelectorAll('[data-testid=journey-row]')];
+      return r.length > 0 && r.every((e) => e.textContent!.toLowerCase().includes('echo request'));
+    });
+    expect(errors).toEqual([]);
+  });
+
   it('selecting a packet highlights the same journey in every other pane', async () => {
     await p.locator('[data-testid=hop]').nth(3).click(); // node-1/ens33
     await p.waitForSelector('[data-testid=pane] .row.selected');

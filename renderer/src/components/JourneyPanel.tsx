@@ -31,6 +31,8 @@ export function JourneyPanel() {
   const selectedPacket = useAppState((s) => s.selectedPacket);
   const [loaded, setItems] = useState<JourneySummary[]>([]);
   const [loadedTotal, setTotal] = useState(0);
+  /** Why the back end could not read the filter (it then lists nothing). */
+  const [filterError, setFilterError] = useState<string>();
   /** The session the loaded list is of. */
   const [listOf, setListOf] = useState<string>();
   const listRef = useRef<HTMLDivElement>(null);
@@ -58,6 +60,7 @@ export function JourneyPanel() {
       if (r.ok) {
         setItems(r.value.items);
         setTotal(r.value.total);
+        setFilterError(r.value.error);
         setListOf(sessionId);
       } else ctl.store.set({ error: r.error });
     }, 120);
@@ -103,7 +106,7 @@ export function JourneyPanel() {
         <input
           id="journey-filter"
           className="filter"
-          placeholder="Filter journeys: address or ip:port at any hop, port, icmp/tcp/udp, node/iface…  ( / )"
+          placeholder="Filter journeys, tcpdump-style: host 10.1.10.8 && (icmp || port 80), net 10.244.0.0/16, !udp, node/iface…  ( / )"
           value={filter}
           onChange={(e) => ctl.store.set({ journeyFilter: e.target.value })}
           // Esc gives the keyboard back to the lists (↑/↓), the filter kept.
@@ -118,6 +121,11 @@ export function JourneyPanel() {
             }
           }}
         />
+        {filterError && listOf === sessionId ? (
+          <div className="filter-error" role="alert" data-testid="journey-filter-error">
+            {filterError}
+          </div>
+        ) : null}
         <div className="muted small">
           {plural(total, 'journey')}
           {items.length < total
@@ -157,7 +165,8 @@ export function JourneyPanel() {
               {session.journeys
                 ? 'No journey matches. Every word must match a whole word: an address or ip:port at any hop ' +
                   '(outer headers too), a port, icmp/tcp/udp/vxlan, a node, an interface or node/interface, #id, or summary ' +
-                  'text; src X, dst X and A > B ask for a hop’s direction; not W excludes; or separates.'
+                  'text; tcpdump’s [src|dst] host/net/port, ip, ip6, ether host MAC, vni N and A > B; and (&&), or (||), ' +
+                  'not (!) and parentheses combine them.'
                 : session.correlating
                   ? 'Working out journeys…'
                   : 'No journeys: no packet in this session could be followed (only IP packets are: ARP and ' +
