@@ -76,6 +76,8 @@ async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'cl
     findJourneys: async (q, from, count) => lc.findJourneys(q, from, count),
     journey: async (k) => lc.journey(k),
   };
+  // Before any journey, a filter that cannot be read already says why.
+  expect((await live.findJourneys('icmp and', 0, 1)).error).toBe('"and" at column 6 needs a term after it');
 
   // Cut times: quantiles of all record times, then everything.
   const times = recs
