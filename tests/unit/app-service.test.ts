@@ -10,7 +10,7 @@ import { AppService } from '../../main/app/service.ts';
 import { validateRequest } from '../../main/app/validate.ts';
 import type { ExportResult, JourneyPage, JourneyView, PacketDetail, SessionInfo } from '../../preload/api.ts';
 import { ok } from './app-helpers.ts';
-import { correlate, fixtureCopy, fixtureFiles, shiftRecord } from './correlate-helpers.ts';
+import { correlate, fixtureFiles, threeHostsLateToNode2 } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 let svc: AppService;
@@ -560,16 +560,7 @@ describe('the clocks the UI shows', () => {
   });
 
   it("say when no steady offsets fit every pair of nodes (three hosts, one's timestamps late for one peer)", async () => {
-    const dir = fixtureCopy('three-hosts', {
-      transform: (f, records) =>
-        f === 'client__ens33.pcap'
-          ? records.map((r) =>
-              Buffer.from(r.data.subarray(0, 6)).toString('hex') === '000c292f3385'
-                ? shiftRecord(r, 40_000)
-                : r,
-            )
-          : records,
-    });
+    const dir = threeHostsLateToNode2();
     const svc2 = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
     try {
       const s = await ok<SessionInfo>(svc2.call('openPaths', { paths: [dir] }));

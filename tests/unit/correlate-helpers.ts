@@ -145,6 +145,21 @@ export function nodeMovedCopy(scenario: string, node: string, move: (sinceNs: nu
   });
 }
 
+/**
+ * A copy of `three-hosts` whose client stamped its frames to node-2 (Ethernet destination node-2's MAC) `ns` late:
+ * the pair's own bounds cross, so no steady offsets fit every pair (ClockEstimate.conflict).
+ */
+export function threeHostsLateToNode2(ns = 40_000): string {
+  return fixtureCopy('three-hosts', {
+    transform: (f, records) =>
+      f === 'client__ens33.pcap'
+        ? records.map((r) =>
+            Buffer.from(r.data.subarray(0, 6)).toString('hex') === '000c292f3385' ? shiftRecord(r, ns) : r,
+          )
+        : records,
+  });
+}
+
 export function filesIn(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng'))

@@ -16,7 +16,7 @@ import {
   shot,
   type Served,
 } from '../e2e/harness.ts';
-import { fixtureCopy, nodeMovedCopy, shiftRecord } from './correlate-helpers.ts';
+import { nodeMovedCopy, threeHostsLateToNode2 } from './correlate-helpers.ts';
 import { pcapOf } from '../pcapBytes.ts';
 
 const SAMPLE = path.join(ROOT, 'resources/sample-session');
@@ -62,16 +62,7 @@ async function pickRow(n: number): Promise<void> {
 describe.sequential('captures unlike the sample (Chromium)', () => {
   it('clocks the packets contradict: the Clocks tab is marked, the note is a warning; dropped interface lists are used', async () => {
     // Three hosts, the client's frames to node-2 stamped 40 µs late: node-2's offset misses its pair with the client.
-    const dir = fixtureCopy('three-hosts', {
-      transform: (f, records) =>
-        f === 'client__ens33.pcap'
-          ? records.map((r) =>
-              Buffer.from(r.data.subarray(0, 6)).toString('hex') === '000c292f3385'
-                ? shiftRecord(r, 40_000)
-                : r,
-            )
-          : records,
-    });
+    const dir = threeHostsLateToNode2();
     try {
       // The captures and the hosts' interface lists (which say the packets' directions), as a folder holds them.
       const files = readdirSync(dir)
