@@ -526,7 +526,7 @@ export function estimateClocks(
       }
     }
     fitSteadyJointly(out, bounds);
-    fitDriftingJointly(out, bounds);
+    refitDriftingLines(out, bounds);
     // Nodes reached only one way: take the bound from the reference (or any estimated node) as a guess.
     for (let v = 0; v < n; v++) {
       if (out[v].method !== 'none') continue;
@@ -606,42 +606,89 @@ function fitSteadyJointly(out: ClockEstimate[], bounds: ClockBounds): void {
 }
 
 /**
- * The drifting nodes' lines moved (their rates kept) to fit every pair's bounds, as fitSteadyJointly sets the steady
- * offsets, those fixed now: a drifting node's line fitted to one link of the tree could leave a pair outside it
- * missed by µs (a 4-node chain, one node drifting: 16 hops down to −15 µs). With the rates known the bounds are
- * difference constraints again, on the offsets at the anchor: c_b − c_a ≤ min over the pair's hull points of
- * (delta − (r_b − r_a)·(T − at)), T the point's time on the reference clock. A node's uncertainty: the tree's grown by
- * how far its line moved (its own link's bounds held every line inside them that close to the old one), or, if
- * less, how far its interval reaches from its value plus what its rate's uncertainty moves the line over the span.
+ * With a drifting node among three or more, every drifting line and steady offset refitted to all its pairs' bounds
+ * at once: a drifting node's line fitted to one link of the tree could leave a pair outside it missed by µs (a
+ * 4-node chain, three nodes drifting: 26 hops down to −15 µs), and the steady fit leaves the drifting nodes' pairs
+ * out. Each neighbour's bounds, moved onto the node's own line by the neighbour's (a packet u → v bounds o_v(T) ≤
+ * o_u(T) + delta, one v → u bounds it from below), go to one fitBounds, rate and offset together (a constant for a
+ * steady node), node after node for a few rounds. A fit outside its bounds by more than timestamps cut to µs allow,
+ * or at the steepest slope, keeps what the node had. Its uncertainty: the fit's plus the largest of its neighbours'
+ * (their lines are estimates too), or, if less, the tree's plus how far the new line strays from the tree's over
+ * the span.
  */
-function fitDriftingJointly(out: ClockEstimate[], bounds: ClockBounds): void {
+function refitDriftingLines(out: ClockEstimate[], bounds: ClockBounds): void {
   const nodes = out.flatMap((c, i) =>
     ['reference', 'manual', 'traffic', 'traffic-drift'].includes(c.method) ? [i] : [],
   );
   const drifting = nodes.filter((i) => out[i].method === 'traffic-drift' && out[i].rate);
-  if (drifting.length === 0) return;
-  const clocks = NodeClocks.of(
-    out,
-    Float64Array.from(out, (c) => c.offsetNs),
-  );
-  const at = clocks.atNs;
-  const isFree = new Set(drifting);
-  const weight = (a: number, b: number): number => {
-    if (!isFree.has(a) && !isFree.has(b)) return Infinity; // both fixed: fitSteadyJointly's matter
-    const dr = clocks.rate[b] - clocks.rate[a];
-    const { delta, at: arrived } = bounds.series(a, b);
-    let w = Infinity;
-    for (let k = 0; k < arrived.length; k++)
-      w = Math.min(w, delta[k] - dr * (clocks.correct(b, arrived[k]) - at));
-    return w;
-  };
-  const tree = new Map(drifting.map((v) => [v, [out[v].offsetNs, out[v].uncertaintyNs]]));
-  solveJointly(out, nodes, drifting, weight, (v, est, [lo, hi]) => {
-    const [was, unc] = tree.get(v)!;
-    const r = out[v].rate!;
-    const tilt = r.ppmUncertainty * 1e-6 * Math.max(Math.abs(r.fromNs - at), Math.abs(r.toNs - at));
-    return Math.min(unc + Math.abs(est - was), Math.max(est - lo, hi - est) + tilt);
-  });
+  if (drifting.length === 0 || nodes.length < 3) return; // two nodes: one pair, the tree's answer
+  const at = out[drifting[0]].rate!.atNs;
+  const treeUnc = out.map((c) => c.uncertaintyNs);
+  const tree = out.map((c) => ({
+    c: c.offsetNs,
+    r: rateOf(c),
+    from: c.rate?.fromNs ?? 0,
+    to: c.rate?.toNs ?? 0,
+  }));
+  // The steady nodes too, as constants: one the steady fit set without the drifting nodes' pairs may miss them.
+  const refit = nodes.filter((i) => out[i].method === 'traffic-drift' || out[i].method === 'traffic');
+  for (let round = 0; round < 8; round++) {
+    let moved = 0;
+    for (const v of refit) {
+      const clocks = NodeClocks.of(
+        out,
+        Float64Array.from(out, (c) => c.offsetNs),
+      );
+      const offsetAt = (n: number, t: number): number => clocks.onNode(n, t) - t;
+      const upper = { delta: [] as number[], at: [] as number[] };
+      const lower = { delta: [] as number[], at: [] as number[] };
+      let neighbourUnc = 0;
+      for (const u of nodes) {
+        if (u === v) continue;
+        const into = bounds.series(u, v); // arrivals on v
+        const back = bounds.series(v, u); // arrivals on u
+        if (into.at.length + back.at.length === 0) continue;
+        neighbourUnc = Math.max(neighbourUnc, treeUnc[u]);
+        for (let k = 0; k < into.at.length; k++) {
+          const t = clocks.correct(v, into.at[k]);
+          upper.at.push(t);
+          upper.delta.push(offsetAt(u, t) + into.delta[k]);
+        }
+        for (let k = 0; k < back.at.length; k++) {
+          const t = clocks.correct(u, back.at[k]);
+          lower.at.push(t);
+          lower.delta.push(offsetAt(u, t) - back.delta[k]);
+        }
+      }
+      if (upper.at.length === 0 || lower.at.length === 0) continue;
+      const steady = !out[v].rate;
+      const line = fitBounds(upper, lower, at, steady ? 0 : undefined);
+      if (!(line.margin > -500 && Math.abs(line.r) < 0.99 * MAX_DRIFT_PPM * 1e-6)) continue;
+      moved = Math.max(moved, Math.abs(line.c - out[v].offsetNs), Math.abs(line.r - rateOf(out[v])) * 1e9);
+      out[v].offsetNs = line.c;
+      // The fit's band widened by the neighbours' (their lines are estimates too), or, if less, the tree's band
+      // widened by how far the line moved from the tree's over the span (the tree's link held the truth in it).
+      const t0 = tree[v];
+      const apart = Math.max(
+        ...[Math.min(line.first, t0.from), Math.max(line.last, t0.to)].map((t) =>
+          Math.abs(line.c + line.r * (t - at) - (t0.c + t0.r * (t - at))),
+        ),
+      );
+      out[v].uncertaintyNs = Math.min(
+        Math.max(line.spread, Math.abs(line.margin)) + neighbourUnc,
+        treeUnc[v] + apart,
+      );
+      if (steady) continue;
+      out[v].rate = {
+        ppm: line.r * 1e6,
+        ppmUncertainty: ((line.rMax - line.rMin) / 2) * 1e6,
+        atNs: at,
+        fromNs: line.first,
+        toNs: line.last,
+      };
+    }
+    if (moved < 1) break;
+  }
 }
 
 /**

@@ -241,19 +241,23 @@ describe('clock options', () => {
       return b;
     };
 
-    it('its line is moved (its rate kept) to fit every pair', () => {
-      // c − b ≥ −4 µs − 100 ppm · T: b's line at the anchor within [−2, 4] µs (a's bounds, and c's), not 14 µs.
+    it('its line is refitted to every pair at once', () => {
+      // c − b ≥ −4 µs − 100 ppm · T: b's line at the anchor within [−2, 4] µs (a's bounds, and c's), not at the
+      // 14 µs of a's alone; its rate still 100 ppm.
       const est = estimateClocks(['a', 'b', 'c'], triangle(4_000), { mode: 'auto' });
       expect(est[1].method).toBe('traffic-drift');
-      expect(est[1].rate!.ppm).toBeCloseTo(100, 3);
-      expect(est[1].offsetNs).toBeCloseTo(1_000, -2);
-      // The truth (0) is inside the uncertainty; no pair is missed.
-      expect(est[1].uncertaintyNs).toBeGreaterThanOrEqual(Math.abs(est[1].offsetNs));
-      expect(est[2]).toMatchObject({ method: 'traffic', offsetNs: 0, uncertaintyNs: 5_000 });
+      expect(est[1].rate!.ppm).toBeCloseTo(100, 0);
+      expect(est[1].offsetNs).toBeGreaterThanOrEqual(-2_000);
+      expect(est[1].offsetNs).toBeLessThanOrEqual(4_000);
+      // c, steady, within a's ± 5 µs (refitted with b's line too). The truth (0) is inside each uncertainty; no
+      // pair is missed.
+      expect(est[2].method).toBe('traffic');
+      expect(Math.abs(est[2].offsetNs)).toBeLessThanOrEqual(5_000);
+      for (const c of est.slice(1)) expect(c.uncertaintyNs).toBeGreaterThanOrEqual(Math.abs(c.offsetNs));
       expect(est.map((c) => c.conflict)).toEqual([undefined, undefined, undefined]);
     });
 
-    it('when no line with its rate fits them, the clocks say so', () => {
+    it('when no line fits them, the clocks say so', () => {
       // c → b packets "arrive" 3 µs before they left: b ↔ c give c − b in [3, 20] µs (less 100 ppm · T), b within
       // 8.5 µs of −11.5 µs, tighter through c than a's ± 16 µs, so the tree fits b's line to c; a's bounds want b
       // in [−2, 30] µs. No line with b's rate fits both: the tree's stays, and b says a's packets contradict it.
