@@ -478,24 +478,16 @@ describe.sequential('capture on flannel-vxlan', () => {
   });
 
   it('capturing only on a node that joins late: the session waits for it, not stopping with nothing to do', async () => {
-    const unblock = dropOnNode2(22);
-    let run: ReturnType<typeof startCapture> | null = null;
+    const dir = tmp('late-only');
+    const { run, unblock, end } = lateNode2Capture([
+      '--iface',
+      'node-2:ens33',
+      '--duration',
+      '60',
+      '--out',
+      dir,
+    ]);
     try {
-      const dir = tmp('late-only');
-      run = startCapture([
-        '--ssh-config',
-        patientNode2Config(),
-        '--node',
-        'node-1',
-        '--node',
-        'node-2',
-        '--iface',
-        'node-2:ens33',
-        '--duration',
-        '60',
-        '--out',
-        dir,
-      ]);
       await waitUntil(
         'node-1 up, node-2 pending',
         () => readSession(dir)?.nodes?.[1]?.state === 'connecting',
@@ -514,36 +506,27 @@ describe.sequential('capture on flannel-vxlan', () => {
       ]);
       expect(tcpdumpRead(join(dir, s.captures[0].file)).packets).toBeGreaterThan(0);
     } finally {
-      run?.child.kill('SIGKILL');
-      unblock();
+      end();
     }
   });
 
   it('a node joining late that lacks an interface its selectors ask for says so when it joins, as at the start', async () => {
     // node-1's pod veth (`*:veth2053e67d`) and a glob naming only node-2 that matches nothing there: node-2, late,
     // captured its ens33 and skipped the rest without a word, where node-2 up at the start is warned about.
-    const unblock = dropOnNode2(22);
-    let run: ReturnType<typeof startCapture> | null = null;
+    const dir = tmp('late-missing');
+    const { run, unblock, end } = lateNode2Capture([
+      '--iface',
+      'ens33',
+      '--iface',
+      'veth2053e67d',
+      '--iface',
+      'node-2:cali*',
+      '--duration',
+      '60',
+      '--out',
+      dir,
+    ]);
     try {
-      const dir = tmp('late-missing');
-      run = startCapture([
-        '--ssh-config',
-        patientNode2Config(),
-        '--node',
-        'node-1',
-        '--node',
-        'node-2',
-        '--iface',
-        'ens33',
-        '--iface',
-        'veth2053e67d',
-        '--iface',
-        'node-2:cali*',
-        '--duration',
-        '60',
-        '--out',
-        dir,
-      ]);
       await waitUntil('node-1 capturing, node-2 pending', () => allCapturing(dir, 2), 12_000);
       expect(readSession(dir).nodes[1].state).toBe('connecting');
       expect(run.err()).not.toContain('warning');
@@ -575,8 +558,7 @@ describe.sequential('capture on flannel-vxlan', () => {
         'node-2/ens33',
       ]);
     } finally {
-      run?.child.kill('SIGKILL');
-      unblock();
+      end();
     }
   });
 
@@ -584,30 +566,22 @@ describe.sequential('capture on flannel-vxlan', () => {
     // node-2 lacks node-1's pod veth, the only selector naming it: it failed (IFACE_UNKNOWN, exit 1) where a node
     // up at the start is only warned about; and once it joined so, the count's end of node-1's captures was not
     // seen again (the session ran to --duration).
-    const unblock = dropOnNode2(22);
-    let run: ReturnType<typeof startCapture> | null = null;
+    const dir = tmp('late-nothing');
+    const { run, unblock, end } = lateNode2Capture([
+      '--iface',
+      'node-1:ens33',
+      '--iface',
+      'veth2053e67d',
+      '--filter',
+      'icmp or udp port 8472',
+      '--count',
+      '2',
+      '--duration',
+      '60',
+      '--out',
+      dir,
+    ]);
     try {
-      const dir = tmp('late-nothing');
-      run = startCapture([
-        '--ssh-config',
-        patientNode2Config(),
-        '--node',
-        'node-1',
-        '--node',
-        'node-2',
-        '--iface',
-        'node-1:ens33',
-        '--iface',
-        'veth2053e67d',
-        '--filter',
-        'icmp or udp port 8472',
-        '--count',
-        '2',
-        '--duration',
-        '60',
-        '--out',
-        dir,
-      ]);
       await waitUntil('node-1 capturing, node-2 pending', () => allCapturing(dir, 2), 12_000);
       hopscope(['lab', 'traffic', 'flannel-vxlan']);
       await waitUntil('node-1 counted out', () =>
@@ -630,8 +604,7 @@ describe.sequential('capture on flannel-vxlan', () => {
         'node-1/veth2053e67d',
       ]);
     } finally {
-      run?.child.kill('SIGKILL');
-      unblock();
+      end();
     }
   });
 
@@ -1053,6 +1026,32 @@ function dropOnNode2(port: number): () => void {
   return () => {
     if (!lifted) sh('ip', ['netns', 'exec', 'hs-node-2', 'iptables', '-D', 'INPUT', ...rule]);
     lifted = true;
+  };
+}
+
+/**
+ * `hopscope capture` of node-1 and node-2 (the arguments after them: `args`) with node-2's sshd unreachable until
+ * `unblock()`: node-2 joins late. `end()` kills the capture (a failed assertion leaves none running into the next
+ * test) and lifts the block.
+ */
+function lateNode2Capture(args: string[]) {
+  const unblock = dropOnNode2(22);
+  const run = startCapture([
+    '--ssh-config',
+    patientNode2Config(),
+    '--node',
+    'node-1',
+    '--node',
+    'node-2',
+    ...args,
+  ]);
+  return {
+    run,
+    unblock,
+    end: () => {
+      run.child.kill('SIGKILL');
+      unblock();
+    },
   };
 }
 
