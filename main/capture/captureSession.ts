@@ -327,7 +327,9 @@ export class CaptureSession extends EventEmitter {
       err.message = redact(err.message, n.spec.sudoPassword);
       n.conn?.close();
       n.conn = null;
-      this.setNode(n, { state: 'failed', error: err });
+      // Cut short by a stop (Ctrl-C while it connected): closed, not failed. What the abort broke (a probe's empty
+      // output read as no tcpdump, a channel closed) is no fault of the node's.
+      this.setNode(n, this.stopping ? { state: 'closed' } : { state: 'failed', error: err });
       if (this.connectReturned) this.save();
       // A late node that failed: the session may have been waiting only for it.
       if (this.state === 'capturing') this.armAutoStop();
@@ -502,11 +504,13 @@ export class CaptureSession extends EventEmitter {
         } catch (e) {
           n.conn?.close();
           n.conn = null;
-          this.setNode(n, { state: 'failed', error: toErrorData(e) });
+          // As in connectNode: a stop during discovery broke it.
+          this.setNode(n, this.stopping ? { state: 'closed' } : { state: 'failed', error: toErrorData(e) });
         }
       }),
     );
-    this.state = 'discovered';
+    // A stop meanwhile has recorded the session stopped: it stays so.
+    if (!this.stopping) this.state = 'discovered';
     this.save();
     return this.nodes.flatMap((n) =>
       n.status.discovery && n.status.state === 'connected' ? [n.status.discovery] : [],
