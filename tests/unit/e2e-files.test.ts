@@ -119,6 +119,48 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
     }
   });
 
+  it('"Journey" scrolls the timeline to the journey\'s lanes (with many lanes a journey came in from below the fold)', async () => {
+    // The three hosts' session still open: 7 lanes.
+    const size = p.viewportSize()!;
+    // In a small window the timeline scrolls its 7 lanes: "Journey" brings the journey's lanes into view (a
+    // pod-to-pod ping: node-1/cni0 down to node-2's lanes; the lowest was below the fold).
+    await p.setViewportSize({ width: 1024, height: 700 });
+    try {
+      await p.fill('#journey-filter', '10.244.0.12 > 10.244.1.34');
+      await p.waitForFunction(() => {
+        const rows = [...document.querySelectorAll('[data-testid=journey-row]')];
+        return rows.length > 0 && rows.every((r) => r.textContent!.includes('10.244.0.12 > 10.244.1.34'));
+      });
+      await p.locator('[data-testid=journey-row]').first().click();
+      await p.waitForFunction(() => document.querySelectorAll('[data-testid=hop]').length === 6);
+      await p.$eval('[data-testid=timeline]', (e) => (e.scrollTop = 0));
+      await p.click('[data-testid=zoom-journey]');
+      const view = await p.evaluate(() => {
+        const order = [...document.querySelectorAll('[data-testid=pane]')].map((e) =>
+          e.getAttribute('data-capture'),
+        );
+        const lanes = [...document.querySelectorAll('[data-testid=hop]')].map((h) =>
+          order.indexOf(`${h.getAttribute('data-node')}/${h.getAttribute('data-iface')}`),
+        );
+        const t = document.querySelector('[data-testid=timeline]')!;
+        return {
+          lanes,
+          top: t.scrollTop,
+          height: t.clientHeight,
+          scrollable: t.scrollHeight > t.clientHeight,
+        };
+      });
+      expect(view.scrollable).toBe(true);
+      expect(view.lanes.every((l) => l >= 0)).toBe(true);
+      // Lane l spans 22 + 22·l to 22 + 22·(l + 1) px (the axis above).
+      expect(22 + 22 * Math.min(...view.lanes)).toBeGreaterThanOrEqual(view.top);
+      expect(22 + 22 * (Math.max(...view.lanes) + 1)).toBeLessThanOrEqual(view.top + view.height);
+    } finally {
+      await p.setViewportSize(size);
+    }
+    await p.fill('#journey-filter', '');
+  });
+
   it('long node names: the interface stays readable in pane heads and timeline lanes, full names on hover', async () => {
     const files = ['node-1__ens33.pcap', 'node-1__flannel.1.pcap', 'node-2__ens33.pcap'].map((f) => ({
       name: f.replace('node-1', LONG).replace('node-2', LONG2),

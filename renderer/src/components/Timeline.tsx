@@ -335,6 +335,17 @@ export function Timeline() {
             if (!journey?.hopList.length) return;
             const ts = journey.hopList.map((h) => h.tRelNs);
             setScale(fitScale(Math.min(...ts), Math.max(...ts), width - labelW, 0.15));
+            // Its lanes into view too: with many lanes the timeline scrolls, and a journey drawn from a lane below
+            // the fold came in from nowhere (its first hop, there, out of sight).
+            const lanes = journey.hopList
+              .map((h) => captures.findIndex((c) => c.index === h.capture))
+              .filter((l) => l >= 0);
+            const el = wrapRef.current;
+            if (!el || !lanes.length) return;
+            const top = AXIS_H + Math.min(...lanes) * LANE_H;
+            const bottom = AXIS_H + (Math.max(...lanes) + 1) * LANE_H;
+            if (bottom - top > el.clientHeight || top < el.scrollTop) el.scrollTop = top;
+            else if (bottom > el.scrollTop + el.clientHeight) el.scrollTop = bottom - el.clientHeight;
           }}
         >
           Journey
