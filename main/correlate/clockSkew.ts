@@ -594,15 +594,56 @@ export function estimateClocks(
  */
 function fitSteadyJointly(out: ClockEstimate[], bounds: ClockBounds): void {
   const nodes = out.flatMap((c, i) => (['reference', 'manual', 'traffic'].includes(c.method) ? [i] : []));
+  const free = nodes.filter((i) => out[i].method === 'traffic');
+  if (free.length === 0 || nodes.length < 3) return; // two nodes: one pair, the tree's answer
   const n = bounds.nodeCount;
-  solveJointly(
-    out,
-    nodes,
-    nodes.filter((i) => out[i].method === 'traffic'),
-    (a, b) => bounds.minDelta[a * n + b],
-    // The true offset is inside the interval (causal timestamps): how far that reaches from the value.
-    (_v, est, [lo, hi]) => Math.max(est - lo, hi - est),
-  );
+  const m = nodes.length + 1;
+  const z = m - 1; // time 0: the fixed nodes' offsets are edges from and to it
+  const isFree = new Set(free);
+  const w = nodes.map((a) => nodes.map((b) => (a === b ? 0 : bounds.minDelta[a * n + b])));
+  const paths = (manualPairs: boolean): Float64Array[] | null => {
+    const dist = Array.from({ length: m }, (_, i) => new Float64Array(m).fill(Infinity).fill(0, i, i + 1));
+    const paired = (a: number): boolean => manualPairs || out[nodes[a]].method !== 'manual';
+    for (let i = 0; i < nodes.length; i++) {
+      if (!isFree.has(nodes[i])) {
+        dist[z][i] = out[nodes[i]].offsetNs;
+        dist[i][z] = -out[nodes[i]].offsetNs;
+      }
+      for (let j = 0; j < nodes.length; j++)
+        if (i !== j && paired(i) && paired(j) && w[i][j] < Infinity && !(w[i][j] + w[j][i] < 0))
+          dist[i][j] = w[i][j];
+    }
+    for (let k = 0; k < m; k++)
+      for (let i = 0; i < m; i++) {
+        const dik = dist[i][k];
+        if (dik === Infinity) continue;
+        for (let j = 0; j < m; j++) if (dik + dist[k][j] < dist[i][j]) dist[i][j] = dik + dist[k][j];
+      }
+    return dist.some((row, i) => row[i] < 0) ? null : dist;
+  };
+  const dist = paths(true) ?? (nodes.some((i) => out[i].method === 'manual') ? paths(false) : null);
+  if (!dist) return;
+  const local = new Map(nodes.map((node, i) => [node, i]));
+  const width = (v: number): number => dist[z][local.get(v)!] + dist[local.get(v)!][z];
+  // Each node's interval before any was fixed: the true offset is in it (causal timestamps).
+  const projection = new Map(free.map((v) => [v, [-dist[local.get(v)!][z], dist[z][local.get(v)!]]]));
+  const left = new Set(free.filter((v) => width(v) < Infinity));
+  while (left.size > 0) {
+    let pick = -1;
+    for (const v of left) if (pick < 0 || width(v) < width(pick)) pick = v;
+    left.delete(pick);
+    const v = local.get(pick)!;
+    const est = (dist[z][v] - dist[v][z]) / 2;
+    // Fixing o_v = est adds the edges z→v (est) and v→z (−est).
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < m; j++) {
+        const via = Math.min(dist[i][z] + est + dist[v][j], dist[i][v] - est + dist[z][j]);
+        if (via < dist[i][j]) dist[i][j] = via;
+      }
+    const [lo, hi] = projection.get(pick)!;
+    out[pick].offsetNs = est;
+    out[pick].uncertaintyNs = Math.max(est - lo, hi - est);
+  }
 }
 
 /**
@@ -688,71 +729,6 @@ function refitDriftingLines(out: ClockEstimate[], bounds: ClockBounds): void {
       };
     }
     if (moved < 1) break;
-  }
-}
-
-/**
- * Sets the `free` nodes' offsets (of `nodes`, the others fixed at theirs) from the constraints o_b − o_a ≤
- * weight(a, b) at once: shortest paths give each the interval every constraint allows it; the narrowest is set at
- * its middle and fixed, the others' intervals shrink to what stays consistent with it, and so on. A pair whose own
- * constraints contradict each other is left out; if the rest contradict each other around a cycle, the manual
- * nodes' pairs are left out too (an override the traffic contradicts is that node's alone), and if they still do,
- * nothing changes. A node's uncertainty is `uncOf(node, value, its interval before any was fixed)`.
- */
-function solveJointly(
-  out: ClockEstimate[],
-  nodes: number[],
-  free: number[],
-  weight: (a: number, b: number) => number,
-  uncOf: (node: number, est: number, interval: [number, number]) => number,
-): void {
-  if (free.length === 0 || nodes.length < 3) return; // two nodes: one pair, the tree's answer
-  const m = nodes.length + 1;
-  const z = m - 1; // time 0: the fixed nodes' offsets are edges from and to it
-  const isFree = new Set(free);
-  const w = nodes.map((a) => nodes.map((b) => (a === b ? 0 : weight(a, b))));
-  const paths = (manualPairs: boolean): Float64Array[] | null => {
-    const dist = Array.from({ length: m }, (_, i) => new Float64Array(m).fill(Infinity).fill(0, i, i + 1));
-    const paired = (a: number): boolean => manualPairs || out[nodes[a]].method !== 'manual';
-    for (let i = 0; i < nodes.length; i++) {
-      if (!isFree.has(nodes[i])) {
-        dist[z][i] = out[nodes[i]].offsetNs;
-        dist[i][z] = -out[nodes[i]].offsetNs;
-      }
-      for (let j = 0; j < nodes.length; j++)
-        if (i !== j && paired(i) && paired(j) && w[i][j] < Infinity && !(w[i][j] + w[j][i] < 0))
-          dist[i][j] = w[i][j];
-    }
-    for (let k = 0; k < m; k++)
-      for (let i = 0; i < m; i++) {
-        const dik = dist[i][k];
-        if (dik === Infinity) continue;
-        for (let j = 0; j < m; j++) if (dik + dist[k][j] < dist[i][j]) dist[i][j] = dik + dist[k][j];
-      }
-    return dist.some((row, i) => row[i] < 0) ? null : dist;
-  };
-  const dist = paths(true) ?? (nodes.some((i) => out[i].method === 'manual') ? paths(false) : null);
-  if (!dist) return;
-  const local = new Map(nodes.map((node, i) => [node, i]));
-  const width = (v: number): number => dist[z][local.get(v)!] + dist[local.get(v)!][z];
-  const projection = new Map(
-    free.map((v) => [v, [-dist[local.get(v)!][z], dist[z][local.get(v)!]] as [number, number]]),
-  );
-  const left = new Set(free.filter((v) => width(v) < Infinity));
-  while (left.size > 0) {
-    let pick = -1;
-    for (const v of left) if (pick < 0 || width(v) < width(pick)) pick = v;
-    left.delete(pick);
-    const v = local.get(pick)!;
-    const est = (dist[z][v] - dist[v][z]) / 2;
-    // Fixing o_v = est adds the edges z→v (est) and v→z (−est).
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < m; j++) {
-        const via = Math.min(dist[i][z] + est + dist[v][j], dist[i][v] - est + dist[z][j]);
-        if (via < dist[i][j]) dist[i][j] = via;
-      }
-    out[pick].uncertaintyNs = uncOf(pick, est, projection.get(pick)!);
-    out[pick].offsetNs = est;
   }
 }
 
