@@ -39,11 +39,10 @@ import { LiveCapture } from './liveCapture.ts';
 import type { LiveSession } from './liveSession.ts';
 import { prewarmSessionWorker, SessionHandle } from './sessionHandle.ts';
 import { listAliases, NodeManager } from './nodes.ts';
+import { IP_JSON_FILE } from '../session/interfaces.ts';
 
 /** Folders of dropped files' copies in the work folder. */
 const DROPPED_PREFIX = 'dropped-';
-/** A node's interface list saved beside its captures (main/session/interfaces.ts reads them from there). */
-const INTERFACE_LIST = /\.ip-(link|addr|route)\.json$/;
 
 export interface ServiceOptions {
   mode: AppInfo['mode'];
@@ -258,7 +257,7 @@ export class AppService implements Backend {
         writeFileSync(p, f.bytes);
         // A node's interface lists (`hopscope lab fixtures`, `ip -j` saved beside captures) are read beside the
         // captures, as from a folder: no capture of their own.
-        return INTERFACE_LIST.test(name) ? [] : [p];
+        return IP_JSON_FILE.test(name) ? [] : [p];
       });
       return (
         await this.openPaths(

@@ -67,6 +67,9 @@ function describe(node: string, i: NodeInterfaces['interfaces'][number], inet: I
   return parts.join(', ');
 }
 
+/** The name of a node's interface list readIpJsonFiles reads beside captures (`hopscope lab fixtures` writes them). */
+export const IP_JSON_FILE = /\.ip-(link|addr|route)\.json$/;
+
 /** Reads `<node>.ip-link.json` (+ `.ip-addr.json`, `.ip-route.json`) next to captures, when present. */
 export function readIpJsonFiles(dir: string, node: string): NodeInterfaces | null {
   const link = join(dir, `${node}.ip-link.json`);
