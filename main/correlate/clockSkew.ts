@@ -673,6 +673,13 @@ function refitDriftingLines(out: ClockEstimate[], bounds: ClockBounds): void {
   }));
   // The steady nodes too, as constants: one the steady fit set without the drifting nodes' pairs may miss them.
   const refit = nodes.filter((i) => out[i].method === 'traffic-drift' || out[i].method === 'traffic');
+  // Each pair's hull, read once for every round (series copies it).
+  const series = new Map<number, ReturnType<ClockBounds['series']>>();
+  const hullOf = (a: number, b: number) => {
+    const k = a * bounds.nodeCount + b;
+    if (!series.has(k)) series.set(k, bounds.series(a, b));
+    return series.get(k)!;
+  };
   for (let round = 0; round < 8; round++) {
     let moved = 0;
     for (const v of refit) {
@@ -686,8 +693,8 @@ function refitDriftingLines(out: ClockEstimate[], bounds: ClockBounds): void {
       let neighbourUnc = 0;
       for (const u of nodes) {
         if (u === v) continue;
-        const into = bounds.series(u, v); // arrivals on v
-        const back = bounds.series(v, u); // arrivals on u
+        const into = hullOf(u, v); // arrivals on v
+        const back = hullOf(v, u); // arrivals on u
         if (into.at.length + back.at.length === 0) continue;
         neighbourUnc = Math.max(neighbourUnc, treeUnc[u]);
         for (let k = 0; k < into.at.length; k++) {
