@@ -127,8 +127,12 @@ export class LiveCapture {
     await session.discover();
     const ok = new Set(statuses.filter((s) => s.state === 'connected').map((s) => s.name));
     const selection = req.targets.filter((t) => ok.has(t.node));
+    // The interfaces were chosen from the nodes' earlier discovery: one gone since (a pod restarted) is left out
+    // and said above the session, the rest capture.
+    const warnings: string[] = [];
+    session.on('warning', (w: { node: string; message: string }) => warnings.push(`${w.node}: ${w.message}`));
     try {
-      await session.start(selection);
+      await session.start(selection, undefined, { skipGone: true });
     } catch (e) {
       await session.stop().catch(() => undefined);
       throw e;
@@ -140,6 +144,7 @@ export class LiveCapture {
       outDir,
       caps,
     );
+    live.warnings.push(...warnings);
     // The worker keeps one correlator for the whole capture and takes a snapshot every 2 s, backing off when
     // snapshots get expensive; it stops reading at maxRows (liveRowLimit: memory), the capture going on.
     worker.start(

@@ -67,6 +67,8 @@ export class LiveSession {
   private failure: string | null = null;
   /** The live packet limit the worker stopped reading at (LiveRows.limit), null while it reads. */
   private limit: number | null = null;
+  /** What the capture said of its nodes as it started (a chosen interface gone), shown first in the notice. */
+  readonly warnings: string[] = [];
   readonly baseSec: number;
 
   constructor(
@@ -231,9 +233,9 @@ export class LiveSession {
     }));
   }
 
-  /** Said above the session while journeys do not follow the capture any more (null while they do). */
+  /** Said above the session: what the capture left out as it started, and whether journeys stopped following it. */
   notice(): string | null {
-    const parts: string[] = [];
+    const parts = this.warnings.map((w) => `Warning: ${w}.`);
     if (this.limit !== null)
       parts.push(
         `Live view stopped at ${this.count.toLocaleString('en-US')} packets (the live packet limit, ` +

@@ -74,6 +74,8 @@ export class LoadedSession {
   frames: FrameSource;
   /** Threads that read the files (1, or more with ingest workers: session/parallelIngest.ts). */
   ingestThreads = 1;
+  /** What the inputs said as they were read (session.json's node warnings, files missing or given twice). */
+  inputWarnings: string[] = [];
   private summaryIndex: JourneyIndex | null = null;
 
   constructor(
@@ -221,11 +223,18 @@ export class LoadedSession {
     };
   }
 
-  /** What the session should say above its panes: files not opened, lanes of one name from two places. */
+  /**
+   * What the session should say above its panes: files not opened, what the inputs warned of, lanes of one name from
+   * two places.
+   */
   private notice(): string | null {
     // Lanes are fixed once read (a clock override re-links, it does not re-read): worked out once.
     this.laneNotes ??= sameLaneWarnings(this.result).map((w) => `Warning: ${w}.`);
-    const parts = [this.unopened(), ...this.laneNotes].filter((p): p is string => !!p);
+    const parts = [
+      this.unopened(),
+      ...this.inputWarnings.map((w) => `Warning: ${w}.`),
+      ...this.laneNotes,
+    ].filter((p): p is string => !!p);
     return parts.length ? parts.join(' ') : null;
   }
   private laneNotes: string[] | null = null;

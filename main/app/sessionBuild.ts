@@ -76,5 +76,6 @@ export function buildSession(
     sessionDrops(inputs),
   );
   s.ingestThreads = c.threads;
+  s.inputWarnings = inputs.warnings;
   return s;
 }

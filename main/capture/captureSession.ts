@@ -180,7 +180,10 @@ export interface SessionDoc {
   captures: IfaceCaptureStatus[];
 }
 
-/** A node joining a running capture lacks something its selectors ask for (also in its NodeStatus.warnings). */
+/**
+ * A node joining a running capture lacks something its selectors ask for, or a chosen interface was gone at start
+ * (also in its NodeStatus.warnings).
+ */
 export interface SessionWarning {
   node: string;
   message: string;
@@ -198,7 +201,8 @@ const SAVE_EVERY_TICKS = 4;
 
 /**
  * Events: 'node' (NodeStatus), 'iface' (IfaceCaptureStatus), 'counters' (CounterSample[], twice a second while
- * capturing), 'warning' (SessionWarning: what a node joining late is not captured for, said as it joins), 'done'
+ * capturing), 'warning' (SessionWarning: what a node joining late is not captured for, said as it joins; a chosen
+ * interface gone at start with `skipGone`), 'done'
  * (SessionDoc, after stop or when every capture has ended by itself).
  */
 export class CaptureSession extends EventEmitter {
@@ -561,8 +565,12 @@ export class CaptureSession extends EventEmitter {
   /**
    * Checks the filter on every chosen interface (`tcpdump -d`), then starts them all. A filter the nodes
    * reject throws FILTER_INVALID before any capture starts; other per-interface failures are recorded.
+   * `skipGone`: interfaces chosen from an earlier discovery (the app's) that a connected node no longer has (a pod
+   * restarted: its veth went with it) are left out with a warning on their node ('warning' event, session.json),
+   * the rest start; only when none of the chosen interfaces is left is it IFACE_UNKNOWN. Without it any unknown
+   * interface is IFACE_UNKNOWN before anything starts.
    */
-  async start(selection: Selected[], selectors?: string[]): Promise<void> {
+  async start(selection: Selected[], selectors?: string[], opts: { skipGone?: boolean } = {}): Promise<void> {
     if (this.state === 'capturing' || this.stopping)
       throw new HopscopeError('USAGE', 'session already started');
     this.selectors = selectors ?? null;
@@ -572,6 +580,7 @@ export class CaptureSession extends EventEmitter {
         if (n.status.discovery) n.status.warnings = selectionWarnings(usable, up, n.spec.name);
     }
     const byName = new Map(this.nodes.map((n) => [n.spec.name, n]));
+    if (opts.skipGone) selection = this.leaveOutGone(selection, byName);
     for (const s of selection) {
       const n = byName.get(s.node);
       const known = n?.status.discovery?.interfaces.find((i) => i.name === s.iface);
@@ -611,6 +620,30 @@ export class CaptureSession extends EventEmitter {
     for (const n of this.waiting.splice(0))
       if (!this.captures.some((c) => c.status.node === n.spec.name)) this.lateNode(n);
     this.armAutoStop();
+  }
+
+  /** start()'s `skipGone`: the selection without the interfaces their (connected, discovered) node lacks now. */
+  private leaveOutGone(selection: Selected[], byName: Map<string, NodeRuntime>): Selected[] {
+    const gone = selection.filter((s) => {
+      const d = byName.get(s.node)?.status.discovery;
+      return d !== undefined && d !== null && !d.interfaces.some((i) => i.name === s.iface);
+    });
+    if (gone.length === 0) return selection;
+    const names = gone.map((s) => `${s.node}/${s.iface}`).join(', ');
+    if (gone.length === selection.length)
+      throw new HopscopeError(
+        'IFACE_UNKNOWN',
+        `none of the chosen interfaces is on its node any more (${names}): discover the nodes again and choose`,
+      );
+    for (const s of gone) {
+      const n = byName.get(s.node)!;
+      const message =
+        `${s.iface} is not on ${s.node} any more (it was when the interfaces were listed; a pod restarted?): ` +
+        'not captured; discover the node again to choose what replaced it';
+      n.status.warnings.push(message);
+      this.emit('warning', { node: s.node, message } satisfies SessionWarning);
+    }
+    return selection.filter((s) => !gone.includes(s));
   }
 
   /**

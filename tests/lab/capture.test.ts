@@ -6,6 +6,8 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { LiveCapture } from '../../main/app/liveCapture.ts';
+import { NodeManager } from '../../main/app/nodes.ts';
 import { CaptureSession } from '../../main/capture/index.ts';
 
 import {
@@ -699,6 +701,94 @@ describe.sequential('capture on flannel-vxlan', () => {
       run?.child.kill('SIGKILL');
       sh('ip', [...ns, 'ip', 'link', 'del', 'vethgone']);
     }
+  });
+
+  it('an interface chosen from an earlier listing and gone at start (the app): the rest capture, a warning says it', async () => {
+    const d = tmp('gone');
+    const spec = {
+      name: 'node-1',
+      host: '10.1.10.9',
+      user: 'root',
+      credentials: { identityFiles: [LAB_KEY], agent: '' },
+    };
+    const chosen = [
+      { node: 'node-1', iface: 'ens33' },
+      { node: 'node-1', iface: 'veth0ld' },
+    ];
+    // The library's own behaviour stays: an unknown interface is refused before anything starts.
+    const strict = new CaptureSession({
+      nodes: [spec],
+      knownHostsFiles: [KNOWN_HOSTS],
+      outDir: join(d, 'a'),
+    });
+    await strict.connect();
+    await strict.discover();
+    await expect(strict.start(chosen)).rejects.toMatchObject({ code: 'IFACE_UNKNOWN' });
+    await strict.stop();
+
+    const s = new CaptureSession({ nodes: [spec], knownHostsFiles: [KNOWN_HOSTS], outDir: join(d, 'b') });
+    const said: string[] = [];
+    s.on('warning', (w: { node: string; message: string }) => said.push(`${w.node}: ${w.message}`));
+    await s.connect();
+    await s.discover();
+    await s.start(chosen, undefined, { skipGone: true });
+    expect(s.captureStatuses().map((c) => `${c.iface} ${c.state}`)).toEqual(['ens33 capturing']);
+    const warning =
+      'veth0ld is not on node-1 any more (it was when the interfaces were listed; a pod restarted?): not ' +
+      'captured; discover the node again to choose what replaced it';
+    expect(said).toEqual([`node-1: ${warning}`]);
+    await s.stop();
+    expect(readSession(join(d, 'b')).nodes[0].warnings).toEqual([warning]);
+
+    // Nothing chosen is left: nothing starts, and the error names what went.
+    const none = new CaptureSession({ nodes: [spec], knownHostsFiles: [KNOWN_HOSTS], outDir: join(d, 'c') });
+    await none.connect();
+    await none.discover();
+    await expect(none.start([chosen[1]], undefined, { skipGone: true })).rejects.toThrow(
+      /none of the chosen interfaces is on its node any more \(node-1\/veth0ld\)/,
+    );
+    await none.stop();
+    expect(labTcpdumps()).toEqual([]);
+  });
+
+  it('the app’s capture: a chosen interface gone since it was listed is said above the live session', async () => {
+    const d = tmp('gone-app');
+    const nodes = new NodeManager(
+      () => undefined,
+      () => undefined,
+    );
+    nodes.add(
+      {
+        name: 'node-1',
+        host: '10.1.10.9',
+        user: 'root',
+        auth: 'key',
+        identityFile: LAB_KEY,
+        knownHostsPath: KNOWN_HOSTS,
+      },
+      false,
+    );
+    const lc = await LiveCapture.start(
+      {
+        targets: [
+          { node: 'node-1', iface: 'ens33' },
+          { node: 'node-1', iface: 'veth0ld' },
+        ],
+        filter: '',
+        snaplen: 0,
+        excludeSsh: true,
+      },
+      nodes,
+      join(d, 's'),
+      { stats: () => undefined, batch: () => undefined, node: () => undefined, session: () => undefined },
+    );
+    try {
+      expect(lc.live.info().captures.map((c) => c.iface)).toEqual(['ens33']);
+      expect(lc.live.info().notice).toMatch(/^Warning: node-1: veth0ld is not on node-1 any more \(/);
+    } finally {
+      await lc.stop();
+    }
+    expect(labTcpdumps()).toEqual([]);
   });
 
   it('wrong key → SSH_AUTH_FAILED', async () => {

@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
+import { buildSession } from '../../main/app/sessionBuild.ts';
 import { parseIpOutputs } from '../../main/discover/parseIp.ts';
 import { correlateInputs, resultWarnings } from '../../main/session/ingest.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
@@ -148,7 +149,7 @@ describe('session folders', () => {
     expect(res.hops(k)[2].eth?.srcOwner).toBe('node-1/flannel.1');
   });
 
-  it('captures that never started or captured nothing: read without them, a note for the empty file only', () => {
+  it('captures that never started or captured nothing: read without them, a note for the empty file only; the capture’s node warnings said too', () => {
     const dir = sessionFolder(0, 0);
     const doc = JSON.parse(readFileSync(join(dir, 'session.json'), 'utf8'));
     // node-1's cni0: stopped before tcpdump was listening (an empty file); a third capture whose pre-check
@@ -176,16 +177,25 @@ describe('session folders', () => {
         packets: 3,
       },
     );
+    // What the capture said of node-2 as it started (the app's capture: a chosen interface gone since listed).
+    doc.nodes[1].warnings = ['veth0ld is not on node-2 any more (…): not captured'];
     writeFileSync(join(dir, 'session.json'), JSON.stringify(doc));
     const inputs = loadInputs([dir]);
     expect(inputs.ok).toBe(true);
     if (!inputs.ok) return;
     expect(inputs.value.files).toHaveLength(7);
     expect(inputs.value.warnings).toEqual([
+      'node-2: veth0ld is not on node-2 any more (…): not captured',
       'node-1/cni0: nothing captured (stopped)',
       'node-2/eth8: node-2__eth8.pcap missing from the session folder',
     ]);
     expect(correlate([dir]).journeyCount).toBeGreaterThan(0);
+    // The app says them above the session too (the CLI prints them on stderr).
+    expect(buildSession([dir], undefined, 'x').info().notice).toBe(
+      'Warning: node-2: veth0ld is not on node-2 any more (…): not captured. ' +
+        'Warning: node-1/cni0: nothing captured (stopped). ' +
+        'Warning: node-2/eth8: node-2__eth8.pcap missing from the session folder.',
+    );
   });
 
   it('a folder without session.json: every capture file in it', () => {
