@@ -211,8 +211,14 @@ export interface Hop {
   tsNs: string;
   /** Clock-corrected, relative to SessionInfo.baseNs. */
   tRelNs: number;
-  /** Latency from the previous hop, clock-corrected (ns), null for the first. */
+  /** Latency from hop `fromHop`, clock-corrected (ns), null when that is null. */
   latencyNs: number | null;
+  /**
+   * The hop (index) the latency and changes are from: the previous one, except for copies of one broadcast or
+   * multicast frame (the first copy on this node, or the sender's); null for the first hop and for a copy another
+   * node received in parallel (no hop between them).
+   */
+  fromHop: number | null;
   src: string;
   dst: string;
   srcPort: number | null;

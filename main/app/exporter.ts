@@ -173,10 +173,14 @@ async function pcapngRows(
       if (k >= 0) {
         if (rows.flags[r] & F_DUP) comment = `journey ${k + 1}: duplicate frame`;
         else if (hop[r] === 0) comment = `journey ${k + 1} hop 1/${count[k]}: ${res.journeySummary(k)}`;
+        else if (hop[r] > 0 && prev[r] < 0)
+          // A copy of a broadcast or multicast frame another node received in parallel: no hop led to it.
+          comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} (parallel copy)`;
         else if (hop[r] > 0) {
           const p = prev[r];
           const ch = changesBetween(rows, p, r);
-          comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} ${latency(res.correctedT(r) - res.correctedT(p))}${ch.length ? `: ${ch.join(' ')}` : ''}`;
+          const since = hop[p] === hop[r] - 1 ? '' : ` (since hop ${hop[p] + 1})`;
+          comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} ${latency(res.correctedT(r) - res.correctedT(p))}${since}${ch.length ? `: ${ch.join(' ')}` : ''}`;
         }
       }
       // Row time is ns since baseSec (exact in a double); the EPB wants whole seconds and nanoseconds.

@@ -467,6 +467,7 @@ export class LoadedSession {
       tsNs: h.tsNs.toString(),
       tRelNs: Number(h.tNs - base),
       latencyNs: h.latencyNs,
+      fromHop: h.fromHop,
       src: h.src,
       dst: h.dst,
       srcPort: h.srcPort,

@@ -40,7 +40,7 @@ export interface ClockEstimate {
   traffic?: { offsetNs: number; uncertaintyNs: number; rate?: ClockRate };
   /**
    * A node left without an offset ('none'): packets of unambiguous journeys seen on it and on an estimated node
-   * that nothing said the direction of (equal TTLs, no interface lists to own MACs and addresses), if any.
+   * that nothing said the direction of (equal TTLs, no MAC or address on them owned by either node), if any.
    */
   undirected?: number;
   /**

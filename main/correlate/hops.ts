@@ -16,7 +16,7 @@ import {
   E_VNI,
   type ObservationTable,
 } from './observations.ts';
-import { ipv4ToString, macToString } from './ownership.ts';
+import { ipv4ToString, isGroupMac, macToString } from './ownership.ts';
 import { tcpFlagsString } from '../decode/tcp.ts';
 
 export type HopChange =
@@ -54,8 +54,17 @@ export interface Hop {
   /** Epoch nanoseconds as captured, and corrected to the reference clock. */
   tsNs: bigint;
   tNs: bigint;
-  /** Corrected time since the previous hop (null on the first hop). */
+  /**
+   * Corrected time since hop `fromHop` (null when that is null): the previous hop, except for the copies of one
+   * broadcast or multicast frame (HopSources).
+   */
   latencyNs: number | null;
+  /**
+   * The hop (index) latencyNs and changes are measured from: index − 1, but for a copy of a broadcast or multicast
+   * frame the first copy on its node or its sender's; null on the first hop and on a copy another node received
+   * in parallel (no hop between them).
+   */
+  fromHop: number | null;
   src: string;
   dst: string;
   srcPort: number | null;
@@ -185,6 +194,80 @@ export function changeMask(obs: ObservationTable, p: number, r: number): number 
 /** What changed from row `p` (previous hop) to row `r` (a new array: changeMask for the per-hop paths). */
 export function changesBetween(obs: ObservationTable, p: number, r: number): HopChange[] {
   return [...CHANGE_NAMES[changeMask(obs, p, r)]];
+}
+
+/**
+ * Which earlier hop each hop of a journey is timed (latency) and compared (changes) from, fed its rows in order
+ * (`next`, after `reset` for each journey). The previous hop, except for copies of one broadcast or multicast frame
+ * (a group destination MAC; the same MACs, TTL and encapsulation hop after hop), which fan out to every receiver
+ * rather than follow each other: a copy is timed from the first copy on its own node (a bridge flooding it to its
+ * ports), else from the copy on the node owning the frame's source MAC (its sender), else from none: another node
+ * received the same frame in parallel (a third host's broadcast seen on both nodes' ens33), with no hop between
+ * them, and the time between the two copies says only how far apart the clocks are. No allocation per hop.
+ */
+export class HopSources {
+  /** Rows and hop indices of the current run of copies (the previous hop's run). */
+  private runRow: number[] = [];
+  private runHop: number[] = [];
+  private prev = -1;
+  private hop = 0;
+
+  constructor(
+    private readonly obs: ObservationTable,
+    /** Node index of each capture. */
+    private readonly captureNode: ArrayLike<number>,
+    /** Node index owning a MAC (-1 unknown). */
+    private readonly macNode: (mac: number) => number,
+  ) {}
+
+  reset(): void {
+    this.prev = -1;
+    this.hop = 0;
+    this.runRow.length = 0;
+    this.runHop.length = 0;
+  }
+
+  /** The hop (index since reset) that row `r`, the next hop, is timed from: -1 for none (the first, a parallel copy). */
+  next(r: number): number {
+    const p = this.prev;
+    const i = this.hop++;
+    this.prev = r;
+    if (p < 0 || !this.copyOf(p, r)) {
+      this.runRow.length = 0;
+      this.runHop.length = 0;
+      this.runRow.push(r);
+      this.runHop.push(i);
+      return i - 1;
+    }
+    const obs = this.obs;
+    const node = this.captureNode[obs.capture[r]];
+    let from = -1;
+    for (let x = 0; x < this.runRow.length; x++)
+      if (this.captureNode[obs.capture[this.runRow[x]]] === node) {
+        from = this.runHop[x];
+        break;
+      }
+    if (from < 0) {
+      const first = this.runRow[0];
+      if (this.macNode(obs.ethSrc(first)) === this.captureNode[obs.capture[first]]) from = this.runHop[0];
+    }
+    this.runRow.push(r);
+    this.runHop.push(i);
+    return from;
+  }
+
+  /** Row `r` carries the same broadcast/multicast frame as row `p`. */
+  private copyOf(p: number, r: number): boolean {
+    const obs = this.obs;
+    return (
+      (obs.flags[r] & F_ETH) !== 0 &&
+      (obs.flags[p] & F_ETH) !== 0 &&
+      obs.ethPairId(p) === obs.ethPairId(r) &&
+      isGroupMac(obs.ethDst(r)) &&
+      obs.ttl(p) === obs.ttl(r) &&
+      obs.encapCount[p] === obs.encapCount[r]
+    );
+  }
 }
 
 export function hopTruncated(obs: ObservationTable, r: number): boolean {

@@ -2,10 +2,10 @@
 // order, and put each journey's segments in path order (TTL and address ownership first, time second).
 // Pure function of the segment set and the offsets, so batch and streaming (and any file order) agree.
 
-import { E_DST, E_SRC, type ObservationTable } from './observations.ts';
+import { E_DST, E_SRC, F_ETH, type ObservationTable } from './observations.ts';
 import type { SegmentTable } from './segments.ts';
 import { WindowedKeyTable } from './keyTable.ts';
-import type { Ownership } from './ownership.ts';
+import { isGroupMac, type Ownership } from './ownership.ts';
 import type { NodeClocks } from './clockSkew.ts';
 
 export interface LinkOptions {
@@ -328,9 +328,11 @@ function sentBy(
   for (let r = segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r]) {
     if (obs.ethSrc(r) >= 0) {
       const ns = own.nodeOfMac(obs.ethSrc(r));
-      const nd = own.nodeOfMac(obs.ethDst(r));
-      if (ns === from && nd === to) return -1;
-      if (ns === to && nd === from) return 1;
+      // A broadcast or multicast frame is addressed to both: its source's owner sent it.
+      const group = (obs.flags[r] & F_ETH) !== 0 && isGroupMac(obs.ethDst(r));
+      const nd = group ? -2 : own.nodeOfMac(obs.ethDst(r));
+      if (ns === from && (nd === to || group)) return -1;
+      if (ns === to && (nd === from || group)) return 1;
     }
     if (obs.encapCount[r] > 0) {
       const ns = own.nodeOfIp(obs.encap(r, E_SRC));

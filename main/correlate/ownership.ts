@@ -38,6 +38,11 @@ export function macToString(mac: number): string {
   return s;
 }
 
+/** A group (broadcast or multicast) MAC: the low bit of its first octet. */
+export function isGroupMac(mac: number): boolean {
+  return mac >= 0 && Math.floor(mac / 2 ** 40) % 2 === 1;
+}
+
 export function ipv4ToString(ip: number): string {
   return `${(ip >>> 24) & 255}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
 }

@@ -8,6 +8,7 @@ import {
   changesBetween,
   encapOf,
   ethOf,
+  HopSources,
   hopTruncated,
   innerSummary,
   ipv6Summary,
@@ -17,7 +18,7 @@ import {
 import { icmpQueryRole } from './identity.ts';
 import type { Links } from './linker.ts';
 import { F_DUP, F_ARP, type ObservationTable } from './observations.ts';
-import { ipv4ToString, type InterfaceInfo, type Ownership } from './ownership.ts';
+import { ipv4ToString, isGroupMac, type InterfaceInfo, type Ownership } from './ownership.ts';
 
 export interface CaptureSummary extends CaptureInfo {
   packets: number;
@@ -279,9 +280,7 @@ export class CorrelationResult {
     const podSide = this.captures.map((c) => /^(veth|cali|lxc|eni)/.test(c.iface));
     const rows = this.rows;
     const learn = (mac: number, c: number): void => {
-      // Group (broadcast/multicast) MACs have the low bit of the first octet set.
-      if (mac < 0 || Math.floor(mac / 2 ** 40) % 2 === 1 || m.has(mac) || this.own.ownersOf(mac).length > 0)
-        return;
+      if (mac < 0 || isGroupMac(mac) || m.has(mac) || this.own.ownersOf(mac).length > 0) return;
       m.set(mac, `pod behind ${this.captures[c].node}/${this.captures[c].iface}`);
     };
     for (let k = from; k < to; k++) {
@@ -293,17 +292,24 @@ export class CorrelationResult {
     }
   }
 
+  /** Which hop each hop is timed from (HopSources: copies of a broadcast or multicast frame fan out). */
+  hopSources(): HopSources {
+    return new HopSources(this.rows, this.captureNode, (mac) => this.own.nodeOfMac(mac));
+  }
+
   /** Materializes the hops of journey k. */
   hops(k: number): Hop[] {
     const rows = this.rows;
     const list = this.journeyRows(k);
     const out: Hop[] = [];
-    let prevT = 0n;
+    const sources = this.hopSources();
     for (let i = 0; i < list.length; i++) {
       const r = list[i];
       const cap = rows.capture[r];
       const info = this.captures[cap];
       const tNs = this.tNs(r);
+      const from = sources.next(r);
+      const fromHop = from < 0 ? null : from;
       out.push({
         index: i,
         row: r,
@@ -312,7 +318,8 @@ export class CorrelationResult {
         iface: info.iface,
         tsNs: this.tsNs(r),
         tNs,
-        latencyNs: i === 0 ? null : Number(tNs - prevT),
+        latencyNs: fromHop === null ? null : Number(tNs - out[fromHop].tNs),
+        fromHop,
         src: this.rowSrc(r),
         dst: this.rowDst(r),
         srcPort: rows.srcPort(r) >= 0 ? rows.srcPort(r) : null,
@@ -322,10 +329,9 @@ export class CorrelationResult {
         ipId: rows.ipId(r),
         eth: ethOf(rows, r, info.node, this.macName),
         encap: encapOf(rows, r, info.node, this.macName),
-        changes: i === 0 ? [] : changesBetween(rows, list[i - 1], r),
+        changes: from < 0 ? [] : changesBetween(rows, list[from], r),
         truncated: hopTruncated(rows, r),
       });
-      prevT = tNs;
     }
     return out;
   }

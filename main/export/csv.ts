@@ -2,7 +2,7 @@
 // straight from the columns (export/textBytes.ts); what every hop of a capture repeats (its node and interface,
 // the text of each interned MAC pair and encapsulation) is encoded once per command.
 
-import { CHANGE_NAMES, changeMask, encapOf, ethOf } from '../correlate/hops.ts';
+import { CHANGE_NAMES, changeMask, encapOf, ethOf, type HopSources } from '../correlate/hops.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Sink } from './sink.ts';
 import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
@@ -31,6 +31,7 @@ export const CSV_COLUMNS = [
   'encap',
   'changes',
   'summary',
+  'fromHop',
 ];
 
 /**
@@ -56,6 +57,7 @@ export function encapCell(e: ReturnType<typeof encapOf>): string {
 }
 
 const COMMA_BYTES = lit(',');
+const NEWLINE = lit('\n');
 const NO_ETH = lit(',,,');
 const CHANGE_CELLS = CHANGE_NAMES.map((names) => lit(names.join(' ')));
 
@@ -65,11 +67,13 @@ class CsvWriter {
   /** `ethSrc,ethDst,ethSrcOwner,ethDstOwner` by (interned MAC pair, capture); the encap cell likewise. */
   private readonly ethText: InternedText;
   private readonly encapText: InternedText;
+  private readonly sources: HopSources;
 
   constructor(
     private readonly out: TextBytes,
     private readonly res: CorrelationResult,
   ) {
+    this.sources = res.hopSources();
     this.lane = res.captures.map((c) => lit(`,${csvCell(c.node)},${csvCell(c.iface)},`));
     const node = (r: number) => res.captures[res.rows.capture[r]].node;
     this.ethText = new InternedText(res.rows, 'eth', (r) => {
@@ -98,12 +102,14 @@ class CsvWriter {
     const rows = res.rows;
     const journey = lit(`${k + 1},`);
     const flowRole = lit(`,${res.flowCount ? res.flowOf[k] + 1 : ''},${res.flowRole(k)}`);
-    const summary = lit(csvCell(res.journeySummary(k)) + '\n');
-    let prevT = 0;
+    const summary = lit(csvCell(res.journeySummary(k)) + ',');
+    const sources = this.sources;
+    sources.reset();
     for (let i = 0; i < list.length; i++) {
       const r = list[i];
       const cap = rows.capture[r];
       const tc = res.correctedT(r);
+      const from = sources.next(r);
       out.bytes(journey);
       out.room(RUN_ROOM);
       out.int(i + 1);
@@ -113,9 +119,8 @@ class CsvWriter {
       out.raw(COMMA_BYTES);
       out.epoch(res.baseSec, tc);
       out.raw(COMMA_BYTES);
-      if (i > 0) out.num(tc - prevT);
+      if (from >= 0) out.num(tc - res.correctedT(list[from]));
       out.raw(COMMA_BYTES);
-      prevT = tc;
       const sp = rows.srcPort(r);
       const dp = rows.dstPort(r);
       this.address(r, false);
@@ -139,9 +144,12 @@ class CsvWriter {
       const encap = this.encapText.get(r);
       if (encap) out.bytes(encap);
       out.bytes(COMMA_BYTES);
-      if (i > 0) out.bytes(CHANGE_CELLS[changeMask(rows, list[i - 1], r)]);
+      if (from >= 0) out.bytes(CHANGE_CELLS[changeMask(rows, list[from], r)]);
       out.bytes(COMMA_BYTES);
       out.bytes(summary);
+      out.room(RUN_ROOM);
+      if (from >= 0) out.int(from + 1);
+      out.raw(NEWLINE);
     }
   }
 }

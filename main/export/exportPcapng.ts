@@ -129,7 +129,8 @@ export function clocksNote(res: CorrelationResult): string {
 }
 
 /**
- * Per row: hop number within its journey (0-based, -1 none), the previous hop's row, and the journey (-1 for
+ * Per row: hop number within its journey (0-based, -1 none), the row of the hop it is timed from (the previous
+ * hop's, but for the copies of a broadcast or multicast frame: HopSources; -1 for none), and the journey (-1 for
  * rows that are no hop: duplicates and rows without a journey; journeyOfRow tells those apart).
  */
 export function hopIndex(res: CorrelationResult): {
@@ -143,15 +144,19 @@ export function hopIndex(res: CorrelationResult): {
   const prev = new Int32Array(n).fill(-1);
   const journey = new Int32Array(n).fill(-1);
   const count = new Int32Array(res.journeyCount);
-  // firstRow/nextRow walk journeyRows' order without an array per journey.
+  // firstRow/nextRow walk journeyRows' order without an array per journey (`seen`: this journey's rows so far).
+  const sources = res.hopSources();
+  const seen: number[] = [];
   for (let k = 0; k < res.journeyCount; k++) {
     let i = 0;
-    let p = -1;
+    sources.reset();
+    seen.length = 0;
     for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
+      const from = sources.next(r);
       hop[r] = i++;
-      prev[r] = p;
+      prev[r] = from < 0 ? -1 : seen[from];
       journey[r] = k;
-      p = r;
+      seen.push(r);
     }
     count[k] = i;
   }
@@ -204,6 +209,9 @@ const SLASH = ascii('/');
 const COLON = ascii(': ');
 const PLUS = ascii(' +');
 const SPACE = ascii(' ');
+const PARALLEL_COPY = ascii(' (parallel copy)');
+const SINCE = ascii(' (since hop ');
+const CLOSE = ascii(')');
 /** `: mac ttl …` for every change mask (0: nothing). */
 const CHANGE_TEXT = CHANGE_NAMES.map((names) => ascii(names.length ? `: ${names.join(' ')}` : ''));
 
@@ -227,7 +235,9 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
   const correctedAt = (r: number): number =>
     drifting ? res.clock.correct(capNode[capture[r]], tcol[r]) : tcol[r] - capOffset[capture[r]];
   // Comments are built in place, in the batch's text, with the same text as
-  //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`.
+  //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`
+  //   (`+LATENCY (since hop M)` for a copy of a broadcast/multicast frame timed from an earlier hop than the one
+  //   before it, `(parallel copy)` for one another node received in parallel).
   trace('export: time order');
   let waited = 0; // ms this thread waited for the writer to hand a batch back (traced)
   const cb = new CommentBytes();
@@ -278,15 +288,23 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
       else if (h === 0) cb.bytes(HOP_1).int(count[k]).bytes(COLON).str(summary);
       else if (h > 0) {
         const p = prev[r];
-        const lat = tr - correctedAt(p);
         cb.bytes(HOP)
           .int(h + 1)
           .bytes(SLASH)
           .int(count[k]);
-        // A negative latency (clocks known only so well) reads "-4.0 µs", as the ladder's (latency()).
-        (lat < 0 ? cb.bytes(SPACE) : cb.bytes(PLUS)).duration(lat);
-        const ch = changeMask(rows, p, r);
-        if (ch !== 0) cb.bytes(CHANGE_TEXT[ch]);
+        // A copy of a broadcast or multicast frame another node received in parallel: no hop led to it.
+        if (p < 0) cb.bytes(PARALLEL_COPY);
+        else {
+          const lat = tr - correctedAt(p);
+          // A negative latency (clocks known only so well) reads "-4.0 µs", as the ladder's (latency()).
+          (lat < 0 ? cb.bytes(SPACE) : cb.bytes(PLUS)).duration(lat);
+          if (hop[p] !== h - 1)
+            cb.bytes(SINCE)
+              .int(hop[p] + 1)
+              .bytes(CLOSE);
+          const ch = changeMask(rows, p, r);
+          if (ch !== 0) cb.bytes(CHANGE_TEXT[ch]);
+        }
       }
       meta[m + M_COMMENT_LEN] = cb.len - tp;
       tp = cb.len;

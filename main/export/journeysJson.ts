@@ -3,7 +3,7 @@
 // below 2^53 ns, i.e. 104 days) are JSON numbers; an unbounded uncertainty is null.
 
 import type { CorrelationResult } from '../correlate/result.ts';
-import { CHANGE_NAMES, changeMask, encapOf, ethOf, type Hop } from '../correlate/hops.ts';
+import { CHANGE_NAMES, changeMask, encapOf, ethOf, type Hop, type HopSources } from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
 import type { Sink } from './sink.ts';
@@ -27,6 +27,7 @@ export function hopJson(h: Hop): Record<string, unknown> {
     tsNs: h.tsNs.toString(),
     tNs: h.tNs.toString(),
     latencyNs: h.latencyNs,
+    fromHop: h.fromHop,
     src: h.src,
     dst: h.dst,
     srcPort: h.srcPort,
@@ -129,6 +130,7 @@ const J_HOPS = lit(',"hops":[');
 const J_END = lit(']}');
 const H_T = lit('","tNs":"');
 const H_LATENCY = lit('","latencyNs":');
+const H_FROM = lit(',"fromHop":');
 const H_SRC = lit(',"src":');
 const H_DST = lit(',"dst":');
 const H_SPORT = lit(',"srcPort":');
@@ -161,10 +163,13 @@ export class JourneyJsonWriter {
   private readonly ethText: InternedText;
   private readonly encapText: InternedText;
 
+  private readonly sources: HopSources;
+
   constructor(
     private readonly out: TextBytes,
     private readonly res: CorrelationResult,
   ) {
+    this.sources = res.hopSources();
     this.opening = res.captures.map((c) =>
       lit(`{"node":${JSON.stringify(c.node)},"iface":${JSON.stringify(c.iface)},"tsNs":"`),
     );
@@ -224,16 +229,22 @@ export class JourneyJsonWriter {
     out.raw(J_DURATION);
     out.num(n > 1 ? tc[n - 1] - tc[0] : 0);
     out.raw(J_HOPS);
+    const sources = this.sources;
+    sources.reset();
     for (let i = 0; i < n; i++) {
       const r = list[i];
       const cap = rows.capture[r];
+      const from = sources.next(r);
       out.bytes(i ? this.openingNext[cap] : this.opening[cap]);
       out.epoch(res.baseSec, rows.t[r]);
       out.raw(H_T);
       out.epoch(res.baseSec, tc[i]);
       out.raw(H_LATENCY);
-      if (i === 0) out.raw(NULL);
-      else out.num(tc[i] - tc[i - 1]);
+      if (from < 0) out.raw(NULL);
+      else out.num(tc[i] - tc[from]);
+      out.raw(H_FROM);
+      if (from < 0) out.raw(NULL);
+      else out.num(from);
       out.raw(H_SRC);
       this.address(r, false);
       out.bytes(H_DST);
@@ -258,7 +269,7 @@ export class JourneyJsonWriter {
       out.bytes(H_ENCAP);
       out.bytes(this.encapText.get(r) ?? EMPTY);
       out.bytes(H_CHANGES);
-      out.bytes(i === 0 ? EMPTY : CHANGE_BYTES[changeMask(rows, list[i - 1], r)]);
+      out.bytes(from < 0 ? EMPTY : CHANGE_BYTES[changeMask(rows, list[from], r)]);
       out.bytes(rows.flags[r] & F_TRUNCATED ? H_TRUNCATED.yes : H_TRUNCATED.no);
     }
     out.bytes(J_END);

@@ -9,7 +9,15 @@ import {
   type ClockDrift,
   type ClockEstimate,
 } from '../correlate/clockSkew.ts';
-import { CHANGE_NAMES, changeMask, encapOf, ethOf, type EthInfo, type Hop } from '../correlate/hops.ts';
+import {
+  CHANGE_NAMES,
+  changeMask,
+  encapOf,
+  ethOf,
+  type EthInfo,
+  type Hop,
+  type HopSources,
+} from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { InternedText, lit, RUN_ROOM, type TextBytes } from './textBytes.ts';
@@ -110,8 +118,9 @@ export function clockReason(c: ClockEstimate, set: OffsetSetter = CLI_SETTER): s
   if (c.method === 'none' && c.undirected)
     return (
       `not corrected: ${c.undirected} packets seen on both, but nothing says which way they went: equal TTLs, ` +
-      'and no interface lists to own the MACs and addresses (<node>.ip-link.json/.ip-addr.json beside the ' +
-      `files, or a session folder); journeys across it are in captured-time order; ${set.set(c.node)} sets it`
+      'and neither node owns their MACs or addresses (interface lists: <node>.ip-link.json/.ip-addr.json beside ' +
+      "the files, or a session folder; a third host's broadcast owns none); journeys across it are in " +
+      `captured-time order; ${set.set(c.node)} sets it`
     );
   if (c.method === 'none')
     return (
@@ -251,11 +260,12 @@ export function journeyBlock(res: CorrelationResult, k: number): string {
   const lines = [`journey ${k + 1}: ${res.journeySummary(k)}${flow}${amb}`];
   const width = Math.max(...hops.map((h) => h.node.length + h.iface.length + 1));
   for (const h of hops) {
-    const arrow = h.index === 0 ? '  ' : '→ ';
+    const arrow = h.index === 0 ? '  ' : h.fromHop === null ? PARALLEL_ARROW : '→ ';
     const where = `${h.node}/${h.iface}`.padEnd(width);
     const lat = h.latencyNs === null ? ''.padStart(10) : latency(h.latencyNs).padStart(10);
     const ch = h.changes.length ? `  [${h.changes.join(' ')}]` : '';
-    lines.push(`  ${arrow}${where}  ${clockTime(h.tNs, res.baseSec)}  ${lat}  ${hopDetail(h)}${ch}`);
+    const since = h.index > 0 ? sinceText(h.index, h.fromHop) : '';
+    lines.push(`  ${arrow}${where}  ${clockTime(h.tNs, res.baseSec)}  ${lat}  ${hopDetail(h)}${ch}${since}`);
   }
   return lines.join('\n');
 }
@@ -269,6 +279,18 @@ const TTL = lit('ttl ');
 const NEWLINE = lit('\n');
 const NO_ETHERNET = lit('no ethernet  ');
 const NO_LATENCY = lit(' '.repeat(10));
+/** A copy of a broadcast or multicast frame another node received in parallel: no hop led to it. */
+const PARALLEL_ARROW = '‖ ';
+const ARROW_PARALLEL = lit(`\n  ${PARALLEL_ARROW}`);
+
+/**
+ * A hop not timed from the one before it (HopSources): a copy of a broadcast or multicast frame, timed from the
+ * first copy on its node or its sender's (`[since hop N]`), or received in parallel (`[parallel copy]`).
+ */
+function sinceText(index: number, fromHop: number | null): string {
+  if (fromHop === null) return '  [parallel copy]';
+  return fromHop === index - 1 ? '' : `  [since hop ${fromHop + 1}]`;
+}
 const TRUNCATED = lit('  [truncated]');
 const CHANGE_TEXT = CHANGE_NAMES.map((names) => lit(names.length ? `  [${names.join(' ')}]` : ''));
 
@@ -286,11 +308,13 @@ export class LadderWriter {
   private daySec = -1;
   private dayText: Uint8Array = new Uint8Array(0);
   private readonly spaces = lit(' '.repeat(64));
+  private readonly sources: HopSources;
 
   constructor(
     private readonly out: TextBytes,
     private readonly res: CorrelationResult,
   ) {
+    this.sources = res.hopSources();
     this.lane = res.captures.map((c) => lit(`${c.node}/${c.iface}`));
     this.laneLength = res.captures.map((c) => c.node.length + c.iface.length + 1);
     const node = (r: number) => res.captures[res.rows.capture[r]].node;
@@ -357,21 +381,25 @@ export class LadderWriter {
     out.text(`\njourney ${k + 1}: ${res.journeySummary(k)}${flow}${amb}`);
     let width = 0;
     for (const r of list) width = Math.max(width, this.laneLength[rows.capture[r]]);
+    const sources = this.sources;
+    sources.reset();
     let prev = 0;
     for (let i = 0; i < list.length; i++) {
       const r = list[i];
       const cap = rows.capture[r];
       const tc = res.correctedT(r);
-      out.bytes(i === 0 ? ARROW_FIRST : ARROW);
+      const from = sources.next(r);
+      const since = from === i - 1 ? prev : from >= 0 ? res.correctedT(list[from]) : 0;
+      prev = tc;
+      out.bytes(i === 0 ? ARROW_FIRST : from < 0 ? ARROW_PARALLEL : ARROW);
       out.bytes(this.lane[cap]);
       for (let pad = width - this.laneLength[cap]; pad > 0; pad -= 64)
         out.bytes(pad >= 64 ? this.spaces : this.spaces.subarray(0, pad));
       out.bytes(TWO);
       this.clock(tc, r);
       out.bytes(TWO);
-      if (i === 0) out.bytes(NO_LATENCY);
-      else out.text(latency(tc - prev).padStart(10));
-      prev = tc;
+      if (from < 0) out.bytes(NO_LATENCY);
+      else out.text(latency(tc - since).padStart(10));
       out.room(RUN_ROOM);
       out.raw(TWO);
       out.raw(TTL);
@@ -384,7 +412,8 @@ export class LadderWriter {
       out.raw(GT);
       this.address(r, true);
       if (rows.flags[r] & F_TRUNCATED) out.bytes(TRUNCATED);
-      if (i > 0) out.bytes(CHANGE_TEXT[changeMask(rows, list[i - 1], r)]);
+      if (from >= 0) out.bytes(CHANGE_TEXT[changeMask(rows, list[from], r)]);
+      if (i > 0 && from !== i - 1) out.text(sinceText(i, from < 0 ? null : from));
     }
     out.bytes(NEWLINE);
   }

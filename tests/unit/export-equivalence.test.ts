@@ -73,10 +73,14 @@ function referencePcapng(res: CorrelationResult, out: string, corrected: boolean
       description: c.description || `${c.iface} on ${c.node}`,
       mac: c.mac !== undefined && c.mac >= 0 ? c.mac : undefined,
     });
+  // Each hop's source as the ladder and JSON have it (Hop.fromHop: copies of a broadcast frame fan out).
   const hop = new Map<number, { i: number; n: number; prev: number }>();
   for (let k = 0; k < res.journeyCount; k++) {
     const list = res.journeyRows(k);
-    list.forEach((r, i) => hop.set(r, { i, n: list.length, prev: i > 0 ? list[i - 1] : -1 }));
+    const hops = res.hops(k);
+    list.forEach((r, i) =>
+      hop.set(r, { i, n: list.length, prev: hops[i].fromHop === null ? -1 : list[hops[i].fromHop!] }),
+    );
   }
   const key = (r: number): number => (corrected ? res.correctedT(r) : rows.t[r]);
   const order = Array.from({ length: res.rowCount }, (_, r) => r).sort((a, b) => key(a) - key(b) || a - b);
@@ -102,10 +106,13 @@ function referencePcapng(res: CorrelationResult, out: string, corrected: boolean
     if (k >= 0) {
       if (rows.flags[r] & F_DUP) comment = `journey ${k + 1}: duplicate frame`;
       else if (h && h.i === 0) comment = `journey ${k + 1} hop 1/${h.n}: ${res.journeySummary(k)}`;
+      else if (h && h.prev < 0) comment = `journey ${k + 1} hop ${h.i + 1}/${h.n} (parallel copy)`;
       else if (h) {
         const ch = changesBetween(rows, h.prev, r);
         const lat = latency(res.correctedT(r) - res.correctedT(h.prev));
-        comment = `journey ${k + 1} hop ${h.i + 1}/${h.n} ${lat}${ch.length ? `: ${ch.join(' ')}` : ''}`;
+        const from = hop.get(h.prev)!.i;
+        const since = from === h.i - 1 ? '' : ` (since hop ${from + 1})`;
+        comment = `journey ${k + 1} hop ${h.i + 1}/${h.n} ${lat}${since}${ch.length ? `: ${ch.join(' ')}` : ''}`;
       }
     }
     const t = corrected ? Math.round(res.correctedT(r)) : rows.t[r];
@@ -176,6 +183,8 @@ describe('fast pcapng export writes exactly the reference bytes', () => {
     'kubenet',
     'any-calico-ipip',
     'any-flannel-vxlan',
+    // Copies of broadcast frames: timed from the sender's or the node's first copy ("since hop N").
+    'broadcast',
   ];
   for (const s of scenarios) {
     it(`lab scenario ${s}`, async () => {
@@ -191,6 +200,8 @@ describe('fast pcapng export writes exactly the reference bytes', () => {
       correlate([join(syn, 'edge', 'any-sll.pcap'), join(syn, 'edge', 'any-sll2.pcap')]),
     );
     await expectSame('multi', correlate([join(syn, 'multi.pcapng')]));
+    // A third host's broadcast without its capture: copies received in parallel.
+    await expectSame('parallel', correlate(fixtureFiles('broadcast').filter((f) => !f.includes('client__'))));
     const again = join(tmp, 'reimport.pcapng');
     await fastPcapng(correlate(fixtureFiles('calico-ipip')), again, false);
     await expectSame('reimport', correlate([again]));

@@ -461,6 +461,7 @@ describe('journeys JSON and CSV written as bytes', () => {
           encapCell(h.encap),
           h.changes.join(' '),
           res.journeySummary(k),
+          h.fromHop === null ? null : h.fromHop + 1,
         ];
         text += cells.map(csvCell).join(',') + '\n';
       }
@@ -528,9 +529,11 @@ describe('journeys JSON and CSV written as bytes', () => {
     });
     try {
       const results = [
-        ...['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'calico-bgp'].map((s) =>
+        ...['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'calico-bgp', 'broadcast'].map((s) =>
           correlate(fixtureFiles(s)),
         ),
+        // Copies of a third host's broadcast received in parallel (no sender capture).
+        correlate(fixtureFiles('broadcast').filter((f) => !f.includes('client__'))),
         correlate(filesIn(shifted)),
         correlate(filesIn(cut)),
         correlate(filesIn(doubled)),

@@ -68,6 +68,24 @@ function HopRow({
             {formatDuration(hop.latencyNs)}
           </span>
         ) : null}
+        {/* Copies of one broadcast/multicast frame fan out: say what a copy is timed from, if not the hop above. */}
+        {index > 0 && hop.fromHop === null ? (
+          <span
+            className="muted small"
+            data-testid="parallel-copy"
+            title="the same broadcast or multicast frame, received by this node in parallel with the hop above: no hop led from one to the other, and the time between them says only how far apart the clocks are"
+          >
+            parallel copy
+          </span>
+        ) : index > 0 && hop.fromHop !== index - 1 ? (
+          <span
+            className="muted small"
+            data-testid="since-hop"
+            title="a copy of a broadcast or multicast frame, timed from the first copy on its node or from its sender's"
+          >
+            since hop {(hop.fromHop ?? 0) + 1}
+          </span>
+        ) : null}
       </div>
       <div className="hop-body">
         {popped.map((t) => (
