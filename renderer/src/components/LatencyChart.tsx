@@ -6,10 +6,12 @@ import type { JourneyView } from '../../../preload/api.ts';
 import { formatDuration } from '../lib/timeScale.ts';
 
 export function LatencyChart({ journey }: { journey: JourneyView }) {
-  const data = journey.hopList.slice(1).map((h, i) => ({
-    name: `${i + 2} ${h.node.replace(/^node-/, 'n')}/${h.iface}`,
-    us: (h.latencyNs ?? 0) / 1000,
-  }));
+  // A copy of a broadcast frame received in parallel has no latency (no hop led to it): no bar, not a 0 µs one.
+  const data = journey.hopList.flatMap((h, i) =>
+    h.latencyNs === null
+      ? []
+      : [{ name: `${i + 1} ${h.node.replace(/^node-/, 'n')}/${h.iface}`, us: h.latencyNs / 1000 }],
+  );
   if (!data.length) return null;
   return (
     <div className="latency-chart" data-testid="latency-chart">
