@@ -16,7 +16,7 @@ import { SPLITTER_PX, Splitter } from './components/Splitter.tsx';
 import { Timeline } from './components/Timeline.tsx';
 import { useAppState, useController, usePacketsVersion } from './context.ts';
 import type { BottomTab } from './store/appStore.ts';
-import type { ClockInfo } from '../../preload/api.ts';
+import { clockTroubleOf } from './lib/clockTrouble.ts';
 import { plural } from './lib/format.ts';
 
 export function App() {
@@ -246,18 +246,6 @@ function savedLayout(): Layout {
   } catch {
     return { timeline: null, bottom: null };
   }
-}
-
-/**
- * The nodes whose clocks the packets contradict (crossed bounds, a pair missed, an override outside the estimate),
- * said on the Clocks tab: hops across them may show wrong latencies. Null when none.
- */
-function clockTroubleOf(clocks: readonly ClockInfo[]): string | null {
-  const nodes = clocks
-    .filter((c) => c.method === 'traffic-inconsistent' || c.conflict || c.outsideEstimate)
-    .map((c) => c.node);
-  if (nodes.length === 0) return null;
-  return `${nodes.join(', ')}: the packets contradict ${nodes.length > 1 ? 'these clocks' : 'this clock'}, so hops across them may show wrong latencies`;
 }
 
 function Workspace() {

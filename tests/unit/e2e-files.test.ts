@@ -276,7 +276,7 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
       await shot(p, 'files-05-drift-clocks', '.bottom');
       expect(
         await p.textContent('[data-testid=pane][data-capture="node-2/ens33"] [data-testid=pane-clock]'),
-      ).toMatch(/^clock −3[.\d]* ms drifting$/);
+      ).toMatch(/^clock \+3[.\d]* ms drifting$/);
       // In narrow panes the badge gives way (cut, in full in its title), the interface stays whole.
       const size = p.viewportSize()!;
       try {

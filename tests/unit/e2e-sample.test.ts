@@ -314,11 +314,12 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.locator('tr[data-node="node-2"] button[type=submit]').click();
     await p.waitForSelector('tr[data-node="node-2"] .badge');
     expect(await p.locator('tr[data-node="node-2"]').textContent()).toContain('2 ms');
-    // node-2's panes show its times on node-1's clock, and say so; node-1's (the reference) show them as captured.
+    // node-2's panes show its times on node-1's clock, and say so (ahead, as the tab's offset; outside the estimate:
+    // the tab's warning); node-1's (the reference) show them as captured.
     await p.waitForFunction(
       () =>
         document.querySelector('[data-testid=pane][data-capture="node-2/ens33"] [data-testid=pane-clock]')
-          ?.textContent === 'clock −2 ms',
+          ?.textContent === '⚠ clock +2 ms',
     );
     expect(await p.$('[data-testid=pane][data-capture="node-1/ens33"] [data-testid=pane-clock]')).toBeNull();
     expect(await p.locator('tr[data-node="node-2"]').textContent()).not.toContain('manual manual');
@@ -381,7 +382,7 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.waitForFunction(
       () =>
         document.querySelector('[data-testid=pane][data-capture="node-2/ens33"] [data-testid=pane-clock]')
-          ?.textContent === 'clock −1 ms',
+          ?.textContent === '⚠ clock +1 ms',
     );
     await p.click('[data-testid=tab-journey]');
     await p.waitForSelector('[data-testid=hop-ladder]');

@@ -3,8 +3,9 @@
 
 import { memo, useCallback, useEffect, useRef, useSyncExternalStore } from 'react';
 
-import type { CaptureInfo } from '../../../preload/api.ts';
+import type { CaptureInfo, ClockInfo } from '../../../preload/api.ts';
 import { useAppState, useController, usePacketsVersion } from '../context.ts';
+import { clockTroubleOf, clockTroubleWhy } from '../lib/clockTrouble.ts';
 import { wallClock } from '../lib/format.ts';
 import { formatDuration } from '../lib/timeScale.ts';
 import { useFixedRows } from '../lib/useFixedRows.ts';
@@ -54,9 +55,9 @@ function Pane({
   const onOpen = useCallback((j: number, g: number) => ctl.selectJourney(j, g), [ctl]);
   const { scrollToIndex } = rows;
   // The times shown are corrected to the reference node's clock: the head says by how much (tcpdump on this node
-  // printed other times).
-  const shift = ctl.packets.captureOffsetNs[capture.index] ?? 0;
-  const ppm = (ctl.packets.captureRate[capture.index] ?? 0) * 1e6;
+  // printed other times), as the Clocks tab says it.
+  const clock = useAppState((s) => s.session?.clocks.find((c) => c.node === capture.node));
+  const badge = clock ? clockBadge(clock, reference ?? 'the reference node') : null;
   useSyncExternalStore(ctl.summaries.subscribe, ctl.summaries.getVersion);
 
   // Follow the selection: the selected packet itself in its pane, the same journey's packet in the others (and a
@@ -80,22 +81,13 @@ function Pane({
         <span className="pane-node">{capture.node}</span>
         <span className="pane-iface">{capture.iface}</span>
         <span className="pane-count">{count.toLocaleString()} pkts</span>
-        {shift || ppm ? (
+        {badge ? (
           <span
-            className="badge pane-clock"
+            className={`badge pane-clock${badge.warn ? ' warn' : ''}`}
             data-testid="pane-clock"
-            // The badge's own words first: a narrow pane cuts them short.
-            title={
-              `${clockBadge(shift, ppm)}: times on ${reference ?? 'the reference node'}'s clock, ` +
-              `${formatDuration(-shift)} from what tcpdump on ${capture.node} recorded` +
-              (ppm
-                ? ` at the first packets across nodes; ${capture.node}'s clock drifts ${ppm > 0 ? '+' : ''}` +
-                  `${ppm.toFixed(2)} ppm and is corrected along the capture`
-                : '') +
-              ' (Clocks tab).'
-            }
+            title={badge.title}
           >
-            {clockBadge(shift, ppm)}
+            {badge.text}
           </span>
         ) : null}
         {capture.drops ? <span className="badge warn">{capture.drops} dropped</span> : null}
@@ -140,9 +132,40 @@ function Pane({
   );
 }
 
-/** The pane head's clock badge: how far this node's times were moved, and whether its clock drifts. */
-function clockBadge(shift: number, ppm: number): string {
-  return `clock ${formatDuration(-shift)}${ppm ? ' drifting' : ''}`;
+/**
+ * The pane head's clock badge, or null when there is nothing to say: how far this node's clock is from the
+ * reference's, with the Clocks tab's sign (+: ahead) and to the digits its uncertainty leaves known; whether it
+ * drifts; and, in the warning colour, whether the packets contradict it (the Clocks tab's ⚠). The title says it in
+ * words, starting with the badge's own (a narrow pane cuts them short).
+ */
+function clockBadge(c: ClockInfo, reference: string): { text: string; title: string; warn: boolean } | null {
+  const ppm = c.rate?.ppm ?? 0;
+  const trouble = clockTroubleOf([c]);
+  const within = c.uncertaintyNs ?? Infinity;
+  // An offset within its uncertainty is not known to be one (24 ns ± 814 ns): no digits of it are worth a badge.
+  const known = c.offsetNs !== 0 && (c.uncertaintyNs === null || Math.abs(c.offsetNs) > c.uncertaintyNs);
+  if (!known && !ppm && !trouble) return null;
+  const size = formatDuration(Math.abs(c.offsetNs), within);
+  const pm = c.uncertaintyNs ? ` ± ${formatDuration(c.uncertaintyNs)}` : '';
+  const amount =
+    known || !c.uncertaintyNs
+      ? `${c.offsetNs > 0 ? '+' : c.offsetNs < 0 ? '−' : ''}${size}`
+      : `±${formatDuration(c.uncertaintyNs)}`;
+  const text = `${trouble ? '⚠ ' : ''}clock ${amount}${ppm ? ' drifting' : ''}`;
+  const at = ppm ? ' at the first packets across nodes' : '';
+  const said = known
+    ? `${c.node}'s clock is ${size}${pm} ${c.offsetNs > 0 ? 'ahead of' : 'behind'} ${reference}'s${at}: its ` +
+      `times here were moved ${c.offsetNs > 0 ? 'back' : 'forward'} by that much, onto ${reference}'s clock, ` +
+      `from what tcpdump on ${c.node} recorded`
+    : c.uncertaintyNs
+      ? `${c.node}'s clock is within${pm} of ${reference}'s${at}`
+      : `${c.node}'s times are as tcpdump recorded them (offset 0)`;
+  const drift = ppm
+    ? `; it drifts ${ppm > 0 ? '+' : ''}${ppm.toFixed(2)} ppm and its times are corrected along the capture`
+    : '';
+  const why = clockTroubleWhy(c);
+  const warn = trouble ? ` ⚠ ${trouble}${why ? `; ${why}` : ''}.` : '';
+  return { text, title: `${text}: ${said}${drift} (Clocks tab).${warn}`, warn: !!trouble };
 }
 
 interface RowProps {

@@ -1,0 +1,185 @@
+// In real Chromium against web mode (`hopscope serve`), the three hosts' recording (tests/fixtures/three-hosts:
+// client, node-1, node-2; seven lanes): the pane heads' clock badges against the Clocks tab. Screenshots go to
+// test-results/.
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+
+import { browser, dropFiles, ensureBuilt, page, serve, shot, type Served } from '../e2e/harness.ts';
+import { fixtureCopy, threeHostsLateToNode2 } from './correlate-helpers.ts';
+
+/** node-2's clock, moved: 400 µs ahead of the others (one kernel clock recorded all three hosts). */
+const NODE2_AHEAD_NS = 400_000;
+
+let srv: Served;
+let b: Browser;
+let p: Page;
+let errors: string[];
+let shifted: string;
+
+beforeAll(async () => {
+  ensureBuilt();
+  shifted = fixtureCopy('three-hosts', { shift: { 'node-2': NODE2_AHEAD_NS } });
+  srv = await serve();
+  b = await browser();
+  ({ page: p, errors } = await page(b, srv.url));
+  await p.waitForSelector('[data-testid=open-sample]');
+}, 120_000);
+afterAll(async () => {
+  await b?.close();
+  await srv?.stop();
+  rmSync(shifted, { recursive: true, force: true });
+});
+
+/**
+ * Drops a folder's captures and hosts' interface lists, as a user would; waits for rows in the panes and for the
+ * clocks (they come with the journeys, worked out after the rows show), or for `ready` when given (the session
+ * before had the same title).
+ */
+async function openFolder(dir: string, ready?: string): Promise<void> {
+  const files = readdirSync(dir)
+    .filter((f) => /\.(pcap|json)$/.test(f))
+    .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+  await dropFiles(p, files);
+  if (ready) await p.waitForSelector(ready);
+  await p.waitForFunction(() =>
+    /^7 dropped files · .* [1-9][\d,]* journeys/.test(
+      document.querySelector('[data-testid=session-title]')?.textContent ?? '',
+    ),
+  );
+  await p.waitForSelector('[data-testid=pane] .row');
+}
+
+/** Each pane's clock badge: its text, title and whether it is in the warning style (null: no badge). */
+async function badges(): Promise<Record<string, { text: string; title: string; warn: boolean } | null>> {
+  return p.$$eval('[data-testid=pane]', (panes) =>
+    Object.fromEntries(
+      panes.map((pane) => {
+        const b = pane.querySelector('[data-testid=pane-clock]') as HTMLElement | null;
+        return [
+          pane.getAttribute('data-capture')!,
+          b ? { text: b.textContent!, title: b.title, warn: b.classList.contains('warn') } : null,
+        ];
+      }),
+    ),
+  );
+}
+
+/** The Clocks tab's row of `node`: its offset and uncertainty cells, as shown. */
+async function clockRow(node: string): Promise<{ offset: string; uncertainty: string }> {
+  await p.click('[data-testid=tab-clocks]');
+  const row = p.locator(`[data-testid=clocks] tr[data-node="${node}"]`);
+  return {
+    offset: (await row.locator('td').nth(1).textContent())!,
+    uncertainty: (await row.locator('td').nth(2).textContent())!,
+  };
+}
+
+/** ns from a duration as formatDuration prints it ("400.1 µs", "−24 ns"). */
+function ns(text: string): number {
+  const m = /^([+−]?)([\d.]+) (ns|µs|ms|s)$/.exec(text.trim())!;
+  const v = Number(m[2]) * { ns: 1, µs: 1e3, ms: 1e6, s: 1e9 }[m[3] as 'ns']!;
+  return m[1] === '−' ? -v : v;
+}
+
+describe.sequential('clock badges and the timeline on three hosts (Chromium)', () => {
+  it('pane clock badges say what the Clocks tab says: its sign, its digits; an override outside the estimate is a warning', async () => {
+    await p.setViewportSize({ width: 1600, height: 1000 });
+    await openFolder(shifted);
+    const node2 = await clockRow('node-2');
+    // The tab: node-2 is ~400 µs ahead of the reference (the client), to 100 ns (± under a µs).
+    expect(node2.offset).toMatch(/^400\.\d µs$/);
+    expect(ns(node2.uncertainty)).toBeLessThan(1000);
+    const seen = await badges();
+    for (const iface of ['cni0', 'ens33', 'flannel.1']) {
+      const badge = seen[`node-2/${iface}`]!;
+      // Ahead is "+", as the tab's positive offset (it said "clock −400.1 µs"), with the tab's digits.
+      expect(badge.text).toBe(`clock +${node2.offset}`);
+      expect(badge.warn).toBe(false);
+      expect(badge.title).toBe(
+        `clock +${node2.offset}: node-2's clock is ${node2.offset} ± ${node2.uncertainty} ahead of client's: its ` +
+          `times here were moved back by that much, onto client's clock, from what tcpdump on node-2 recorded ` +
+          `(Clocks tab).`,
+      );
+    }
+    // node-1's offset is less than its uncertainty (tens of ns ± hundreds): no digits of it to show (it said
+    // "clock −24 ns"); the reference has none to show either.
+    const node1 = await clockRow('node-1');
+    expect(Math.abs(ns(node1.offset))).toBeLessThan(ns(node1.uncertainty));
+    expect(
+      Object.entries(seen)
+        .filter(([, b]) => b === null)
+        .map(([c]) => c)
+        .sort(),
+    ).toEqual(['client/ens33', 'node-1/cni0', 'node-1/ens33', 'node-1/flannel.1']);
+    await shot(p, 'timeline-clocks-01-badges', '.panes');
+
+    // An override of 100 µs, outside what the traffic says (400 µs ± under 1): the tab's ⚠, and the badge warns.
+    await p.fill('[aria-label="override offset of node-2 in microseconds"]', '100');
+    await p.locator('tr[data-node="node-2"] button[type=submit]').click();
+    await p.locator('[data-testid=tab-clocks] [data-testid=clocks-warn]').waitFor();
+    await p.waitForFunction(() =>
+      document
+        .querySelector('[data-testid=pane][data-capture="node-2/ens33"] [data-testid=pane-clock]')
+        ?.textContent?.startsWith('⚠'),
+    );
+    const warned = (await badges())['node-2/ens33']!;
+    expect(warned.text).toBe('⚠ clock +100 µs');
+    expect(warned.warn).toBe(true);
+    const tabWarning = (await p.getAttribute('[data-testid=tab-clocks] [data-testid=clocks-warn]', 'title'))!;
+    expect(warned.title).toMatch(
+      /^⚠ clock \+100 µs: node-2's clock is 100 µs ahead of client's: .* \(Clocks tab\)\. ⚠ /,
+    );
+    // (The estimate, 400.1 µs, as the tab says it beside the override.)
+    expect(
+      warned.title.endsWith(
+        ` ⚠ ${tabWarning}; the override is outside what the traffic says (estimate ${node2.offset}).`,
+      ),
+    ).toBe(true);
+    expect(
+      await p.$eval(
+        '[data-testid=pane][data-capture="node-2/ens33"] [data-testid=pane-clock]',
+        (e) => getComputedStyle(e).color,
+      ),
+    ).toBe(
+      await p.$eval('[data-testid=tab-clocks] [data-testid=clocks-warn]', (e) => getComputedStyle(e).color),
+    );
+    await shot(p, 'timeline-clocks-02-badge-override', '.panes');
+    await p.locator('tr[data-node="node-2"] button', { hasText: 'Reset' }).click();
+    await p.waitForFunction(
+      () => !document.querySelector('[data-testid=tab-clocks] [data-testid=clocks-warn]'),
+    );
+    expect((await badges())['node-2/ens33']!.text).toBe(`clock +${node2.offset}`);
+  });
+  it("a clock the packets contradict: its panes' badges warn, and say why, as the Clocks tab does", async () => {
+    // The client's frames to node-2 stamped 40 µs late: node-2's offset misses its pair with the client.
+    const dir = threeHostsLateToNode2();
+    try {
+      await openFolder(dir, '[data-testid=tab-clocks] [data-testid=clocks-warn]');
+      const mark = p.locator('[data-testid=tab-clocks] [data-testid=clocks-warn]');
+      await mark.waitFor();
+      const tabWarning = (await mark.getAttribute('title'))!;
+      await p.click('[data-testid=tab-clocks]');
+      const note = (await p.textContent('tr[data-node="node-2"] [data-testid=clock-note]'))!;
+      expect(note).toMatch(/^the packets between node-2 and client contradict these clocks by/);
+      const seen = await badges();
+      for (const iface of ['cni0', 'ens33', 'flannel.1']) {
+        const badge = seen[`node-2/${iface}`]!;
+        expect(badge.text).toMatch(/^⚠ clock /);
+        expect(badge.warn).toBe(true);
+        expect(badge.title.endsWith(` (Clocks tab). ⚠ ${tabWarning}; ${note}.`)).toBe(true);
+      }
+      // The others' clocks are not in question: no warning on their panes.
+      expect(
+        Object.entries(seen)
+          .filter(([c, b]) => !c.startsWith('node-2/') && b?.warn)
+          .map(([c]) => c),
+      ).toEqual([]);
+      await shot(p, 'timeline-clocks-05-badge-conflict', '.panes');
+      expect(errors).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
