@@ -1,6 +1,6 @@
 // In real Chromium against web mode (`hopscope serve`), the three hosts' recording (tests/fixtures/three-hosts:
-// client, node-1, node-2; seven lanes): the pane heads' clock badges against the Clocks tab. Screenshots go to
-// test-results/.
+// client, node-1, node-2; seven lanes): the pane heads' clock badges against the Clocks tab, and the timeline's
+// lanes following the selected journey. Screenshots go to test-results/.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,54 @@ function ns(text: string): number {
   return m[1] === '−' ? -v : v;
 }
 
+/** The timeline's lanes in view: those whose middle (where a journey's hop marks are drawn) is not scrolled away. */
+async function lanesInView(): Promise<{ shown: number[]; top: number; span: string }> {
+  return p.evaluate(() => {
+    const t = document.querySelector('[data-testid=timeline]')!;
+    const canvas = t.querySelector('canvas')!;
+    const lanes = document.querySelectorAll('[data-testid=pane]').length;
+    // Lane l spans 22 + 22·l to 22 + 22·(l + 1) px of the canvas (the axis above), below the tool row.
+    const shown = [...Array(lanes).keys()].filter((l) => {
+      const mid = canvas.offsetTop + 22 + 22 * l + 11;
+      return mid >= t.scrollTop && mid <= t.scrollTop + t.clientHeight;
+    });
+    return {
+      shown,
+      top: t.scrollTop,
+      span: t.querySelector('.timeline-tools .muted:last-child')!.textContent!,
+    };
+  });
+}
+
+/** The lanes of the selected journey's hops (lanes are in the panes' order). */
+async function journeyLanes(): Promise<number[]> {
+  return p.evaluate(() => {
+    const order = [...document.querySelectorAll('[data-testid=pane]')].map((e) =>
+      e.getAttribute('data-capture'),
+    );
+    return [...document.querySelectorAll('[data-testid=hop-ladder] [data-testid=hop]')].map((h) =>
+      order.indexOf(`${h.getAttribute('data-node')}/${h.getAttribute('data-iface')}`),
+    );
+  });
+}
+
+/** Waits until the hop ladder shows journey `id` (data-journey of its list row). */
+async function ladderOf(id: string): Promise<void> {
+  await p.waitForFunction(
+    (n) => document.querySelector('.journey-title b')?.textContent === `Journey #${n}`,
+    Number(id) + 1,
+  );
+}
+
+/** Drags a divider by `dy` px. */
+async function drag(testId: string, dy: number): Promise<void> {
+  const bar = (await p.locator(`[data-testid=${testId}]`).boundingBox())!;
+  await p.mouse.move(bar.x + 50, bar.y + 2);
+  await p.mouse.down();
+  await p.mouse.move(bar.x + 50, bar.y + 2 + dy, { steps: 4 });
+  await p.mouse.up();
+}
+
 describe.sequential('clock badges and the timeline on three hosts (Chromium)', () => {
   it('pane clock badges say what the Clocks tab says: its sign, its digits; an override outside the estimate is a warning', async () => {
     await p.setViewportSize({ width: 1600, height: 1000 });
@@ -152,6 +200,91 @@ describe.sequential('clock badges and the timeline on three hosts (Chromium)', (
     );
     expect((await badges())['node-2/ens33']!.text).toBe(`clock +${node2.offset}`);
   });
+  it('a selected journey brings its lanes into view when all are scrolled away: no zoom, the keyboard stays in the list', async () => {
+    // A small window, and the timeline made small to give the panes room: two of its seven lanes in view.
+    await p.setViewportSize({ width: 1024, height: 700 });
+    try {
+      await p.waitForTimeout(100);
+      await drag('split-timeline', -400);
+      await p.click('[data-testid=tab-journey]');
+      // LAN pings node-2 → node-1 and client → node-1 (ens33 to ens33), in time order.
+      // (The pod-to-pod replies too: their VXLAN packets go 10.1.10.10 > 10.1.10.9.)
+      await p.fill('#journey-filter', '10.1.10.10 > 10.1.10.9 or 10.1.10.8 > 10.1.10.9');
+      await p.waitForFunction(() => {
+        const rows = [...document.querySelectorAll<HTMLElement>('[data-testid=journey-row]')];
+        return (
+          rows.length > 4 &&
+          rows.every((r) =>
+            / (10\.1\.10\.(10|8) > 10\.1\.10\.9|10\.244\.1\.34 > 10\.244\.0\.12):/.test(r.title),
+          )
+        );
+      });
+      const rows = await p.$$eval('[data-testid=journey-row]', (els) =>
+        els.map((e) => ({
+          id: e.getAttribute('data-journey')!,
+          fromClient: e.textContent!.includes('10.1.10.8 >'),
+        })),
+      );
+      // The lowest lanes in view (node-2's), then a journey from node-2 to node-1: node-2/ens33 in view, nothing moves.
+      await p.$eval('[data-testid=timeline]', (e) => (e.scrollTop = e.scrollHeight));
+      const bottom = await lanesInView();
+      expect(bottom.top).toBeGreaterThan(0);
+      const fromNode2 = rows.findIndex((r) => !r.fromClient);
+      const next = rows.findIndex((r, i) => i > fromNode2 && r.fromClient);
+      expect(fromNode2).toBeGreaterThanOrEqual(0);
+      expect(next).toBeGreaterThan(fromNode2);
+      await p.locator(`[data-testid=journey-row][data-journey="${rows[fromNode2].id}"]`).click();
+      await ladderOf(rows[fromNode2].id);
+      expect((await journeyLanes()).some((l) => bottom.shown.includes(l))).toBe(true);
+      expect(await lanesInView()).toEqual(bottom);
+      // ↓ down the list to a ping from the client: its lanes (client/ens33, node-1/ens33) were all scrolled away.
+      await p.focus('[data-testid=journey-list]');
+      for (let i = fromNode2; i < next; i++) await p.keyboard.press('ArrowDown');
+      await ladderOf(rows[next].id);
+      const lanes = await journeyLanes();
+      expect(lanes.some((l) => bottom.shown.includes(l))).toBe(false);
+      await p.waitForFunction(
+        (t) => document.querySelector('[data-testid=timeline]')!.scrollTop < t,
+        bottom.top,
+      );
+      const moved = await lanesInView();
+      expect(lanes.filter((l) => moved.shown.includes(l))).not.toEqual([]);
+      // Scrolled, not zoomed; the keyboard still in the list (↓ goes on from there).
+      expect(moved.span).toBe(bottom.span);
+      expect(await p.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(
+        'journey-list',
+      );
+      await shot(p, 'timeline-clocks-03-lanes-follow-list', '.workspace');
+      await p.fill('#journey-filter', '');
+
+      // A packet double-clicked in the client's pane, the timeline scrolled to its lowest lanes (node-2's).
+      await p.$eval('[data-testid=timeline]', (e) => (e.scrollTop = e.scrollHeight));
+      const low = await lanesInView();
+      // (A packet of another journey than the one selected: the same one again shows nothing new.)
+      const clientRow = p
+        .locator(
+          '[data-testid=pane][data-capture="client/ens33"] .row:not(.in-journey):not([data-journey="-1"])',
+        )
+        .first();
+      const clientJourney = (await clientRow.getAttribute('data-journey'))!;
+      await clientRow.dblclick();
+      await ladderOf(clientJourney);
+      const clientLanes = await journeyLanes();
+      expect(clientLanes.some((l) => low.shown.includes(l))).toBe(false);
+      await p.waitForFunction(
+        (t) => document.querySelector('[data-testid=timeline]')!.scrollTop < t,
+        low.top,
+      );
+      const after = await lanesInView();
+      expect(clientLanes.filter((l) => after.shown.includes(l))).not.toEqual([]);
+      expect(after.span).toBe(low.span);
+      expect(errors).toEqual([]);
+    } finally {
+      await p.dblclick('[data-testid=split-timeline]');
+      await p.evaluate(() => localStorage.removeItem('hopscope.layout'));
+      await p.setViewportSize({ width: 1600, height: 1000 });
+    }
+  }, 60_000);
   it("a clock the packets contradict: its panes' badges warn, and say why, as the Clocks tab does", async () => {
     // The client's frames to node-2 stamped 40 µs late: node-2's offset misses its pair with the client.
     const dir = threeHostsLateToNode2();

@@ -67,6 +67,40 @@ function readColors(el: Element): Colors {
   };
 }
 
+/** The lanes (rows of the timeline) a journey's hops are drawn on. */
+function lanesOf(hops: readonly { capture: number }[], captures: readonly { index: number }[]): number[] {
+  return hops.map((h) => captures.findIndex((c) => c.index === h.capture)).filter((l) => l >= 0);
+}
+
+/**
+ * Scrolls the timeline (`box`, which scrolls its canvas and tool row) to bring `lanes` into view: all of them when
+ * they fit, else from the first. With `ifNoneShown`, only when none of them is in view (its hop marks, drawn across
+ * each lane's middle, out of sight): a selection keeps the lanes the user scrolled to when they show the journey.
+ */
+function showLanes(
+  box: HTMLElement | null,
+  canvas: HTMLCanvasElement | null,
+  lanes: readonly number[],
+  ifNoneShown: boolean,
+): void {
+  if (!box || !canvas || !lanes.length) return;
+  // Lane l spans y0 + l·LANE_H and the next LANE_H px of the scrolled content (the tool row and the axis above).
+  const y0 = canvas.offsetTop + AXIS_H;
+  const viewTop = box.scrollTop;
+  const viewBottom = viewTop + box.clientHeight;
+  if (ifNoneShown) {
+    const shown = lanes.some((l) => {
+      const mid = y0 + (l + 0.5) * LANE_H;
+      return mid >= viewTop && mid <= viewBottom;
+    });
+    if (shown) return;
+  }
+  const top = y0 + Math.min(...lanes) * LANE_H;
+  const bottom = y0 + (Math.max(...lanes) + 1) * LANE_H;
+  if (bottom - top > box.clientHeight || top < viewTop) box.scrollTop = top;
+  else if (bottom > viewBottom) box.scrollTop = bottom - box.clientHeight;
+}
+
 export function Timeline() {
   const ctl = useController();
   const version = usePacketsVersion();
@@ -109,6 +143,12 @@ export function Timeline() {
     setWidth(Math.max(200, el.clientWidth));
     return () => ro.disconnect();
   }, []);
+
+  // A journey selected (in the list, by ↑/↓, from a pane) whose lanes are all scrolled out of view: scroll them in.
+  // Only the lanes, only then: the zoom is the user's (the Journey button zooms), and the keyboard stays where it is.
+  useEffect(() => {
+    if (journey) showLanes(wrapRef.current, canvasRef.current, lanesOf(journey.hopList, captures), true);
+  }, [journey, captures]);
 
   // Not the revision: a clock override bumps it (journeys and corrected times are recomputed), and the user who
   // zoomed to a journey to see it re-aligned must still see it. New rows (other files, a reload) fit again.
@@ -337,15 +377,7 @@ export function Timeline() {
             setScale(fitScale(Math.min(...ts), Math.max(...ts), width - labelW, 0.15));
             // Its lanes into view too: with many lanes the timeline scrolls, and a journey drawn from a lane below
             // the fold came in from nowhere (its first hop, there, out of sight).
-            const lanes = journey.hopList
-              .map((h) => captures.findIndex((c) => c.index === h.capture))
-              .filter((l) => l >= 0);
-            const el = wrapRef.current;
-            if (!el || !lanes.length) return;
-            const top = AXIS_H + Math.min(...lanes) * LANE_H;
-            const bottom = AXIS_H + (Math.max(...lanes) + 1) * LANE_H;
-            if (bottom - top > el.clientHeight || top < el.scrollTop) el.scrollTop = top;
-            else if (bottom > el.scrollTop + el.clientHeight) el.scrollTop = bottom - el.clientHeight;
+            showLanes(wrapRef.current, canvasRef.current, lanesOf(journey.hopList, captures), false);
           }}
         >
           Journey
