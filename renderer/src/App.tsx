@@ -256,12 +256,20 @@ function Workspace() {
   const [layout, setLayout] = useState<Layout>(savedLayout);
   const nodes = useAppState((s) => new Set(s.session?.captures.map((c) => c.node)).size);
   const minPanes = panesMin(nodes);
-  const height = (sel: string) => ref.current?.querySelector<HTMLElement>(sel)?.offsetHeight ?? 0;
-  // One area grows at the panes' expense, never below their minimum (nor below its own).
+  const area = (sel: string) => ref.current?.querySelector<HTMLElement>(sel);
+  const height = (sel: string) => area(sel)?.offsetHeight ?? 0;
+  /** The timeline's height with all its lanes in view (its own scroll height and border: it is never taller). */
+  const timelineFull = () => {
+    const t = area('.timeline');
+    return t ? t.scrollHeight + t.offsetHeight - t.clientHeight : Infinity;
+  };
+  // One area grows at the panes' expense, never below their minimum (nor below its own); the timeline no taller
+  // than its lanes (what is stored is what shows).
   const resize = (which: keyof Layout, px: number | null) => {
     const total = ref.current?.clientHeight ?? 0;
     const other = height(which === 'timeline' ? '.bottom' : '.timeline');
-    const max = Math.max(AREA_MIN, total - other - minPanes - 2 * SPLITTER_PX);
+    const room = total - other - minPanes - 2 * SPLITTER_PX;
+    const max = Math.max(AREA_MIN, which === 'timeline' ? Math.min(room, timelineFull()) : room);
     const next = {
       ...layout,
       [which]: px === null ? null : Math.round(Math.max(AREA_MIN, Math.min(max, px))),

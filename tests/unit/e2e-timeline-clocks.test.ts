@@ -1,6 +1,6 @@
 // In real Chromium against web mode (`hopscope serve`), the three hosts' recording (tests/fixtures/three-hosts:
-// client, node-1, node-2; seven lanes): the pane heads' clock badges against the Clocks tab, and the timeline's
-// lanes following the selected journey. Screenshots go to test-results/.
+// client, node-1, node-2; seven lanes): the pane heads' clock badges against the Clocks tab, the timeline's lanes
+// following the selected journey, and the timeline's divider. Screenshots go to test-results/.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,20 @@ async function drag(testId: string, dy: number): Promise<void> {
   await p.mouse.down();
   await p.mouse.move(bar.x + 50, bar.y + 2 + dy, { steps: 4 });
   await p.mouse.up();
+}
+
+/** The timeline's box: its height, its lanes' (all of them in view: tool row, canvas and border), what it shows. */
+async function timelineBox(): Promise<{ height: number; full: number; scrolls: boolean; stored: unknown }> {
+  return p.$eval('[data-testid=timeline]', (e) => {
+    const t = e as HTMLElement;
+    const canvas = t.querySelector('canvas')!;
+    return {
+      height: t.offsetHeight,
+      full: canvas.offsetTop + canvas.offsetHeight + t.offsetHeight - t.clientHeight,
+      scrolls: t.scrollHeight > t.clientHeight,
+      stored: JSON.parse(localStorage.getItem('hopscope.layout') ?? 'null')?.timeline ?? null,
+    };
+  });
 }
 
 describe.sequential('clock badges and the timeline on three hosts (Chromium)', () => {
@@ -285,6 +299,66 @@ describe.sequential('clock badges and the timeline on three hosts (Chromium)', (
       await p.setViewportSize({ width: 1600, height: 1000 });
     }
   }, 60_000);
+
+  it('the timeline is resized by its divider up to all its lanes (never a blank band under them), and kept', async () => {
+    try {
+      // 1024 × 700: a quarter of the window shows four or five of the seven lanes.
+      await p.setViewportSize({ width: 1024, height: 700 });
+      await p.waitForTimeout(100);
+      const small = await timelineBox();
+      expect(small.scrolls).toBe(true);
+      expect(small.stored).toBeNull();
+      // Dragged down: every lane in view, and no taller than they are (the panes had the rest).
+      await drag('split-timeline', 300);
+      const all = await timelineBox();
+      expect(all.scrolls).toBe(false);
+      expect(all.height).toBe(all.full);
+      expect(all.stored).toBe(all.height);
+      expect(
+        await p.$eval('[data-testid=panes]', (e) => (e as HTMLElement).offsetHeight),
+      ).toBeGreaterThanOrEqual(3 * 48);
+      await shot(p, 'timeline-clocks-04-timeline-dragged-1024', '.workspace');
+      // 1600 × 1000: dragged further, still its lanes' height (it grew a blank band as tall as the drag).
+      await p.setViewportSize({ width: 1600, height: 1000 });
+      await p.waitForTimeout(100);
+      await drag('split-timeline', 300);
+      expect(await timelineBox()).toEqual(all);
+      // Up by 50 px and ↓ on the divider (20 px): what shows is what is kept.
+      await drag('split-timeline', -50);
+      expect(await timelineBox()).toEqual({
+        ...all,
+        height: all.full - 50,
+        scrolls: true,
+        stored: all.full - 50,
+      });
+      await p.focus('[data-testid=split-timeline]');
+      await p.keyboard.press('ArrowDown');
+      expect(await timelineBox()).toEqual({
+        ...all,
+        height: all.full - 30,
+        scrolls: true,
+        stored: all.full - 30,
+      });
+      // Kept for the next window: a reload, the captures opened again, the timeline as it was left.
+      await p.reload();
+      await p.waitForSelector('[data-testid=open-sample]');
+      await openFolder(shifted);
+      expect(await timelineBox()).toEqual({
+        ...all,
+        height: all.full - 30,
+        scrolls: true,
+        stored: all.full - 30,
+      });
+      // A double click: back to a quarter of the window at most (here, all the lanes).
+      await p.dblclick('[data-testid=split-timeline]');
+      expect(await timelineBox()).toEqual({ ...all, stored: null });
+      expect(errors).toEqual([]);
+    } finally {
+      await p.evaluate(() => localStorage.removeItem('hopscope.layout'));
+      await p.setViewportSize({ width: 1600, height: 1000 });
+    }
+  }, 60_000);
+
   it("a clock the packets contradict: its panes' badges warn, and say why, as the Clocks tab does", async () => {
     // The client's frames to node-2 stamped 40 µs late: node-2's offset misses its pair with the client.
     const dir = threeHostsLateToNode2();
