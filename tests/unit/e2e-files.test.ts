@@ -421,6 +421,27 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
       await p.setViewportSize(size);
     }
   });
+
+  it('copies of a broadcast frame: another node’s copy is “parallel copy” (no latency), a bridge port’s “since hop 1”', async () => {
+    // tests/fixtures/broadcast without the client's capture: the client's broadcasts were received by both nodes.
+    const dir = path.join(ROOT, 'tests/fixtures/broadcast');
+    const files = readdirSync(dir)
+      .filter((f) => /\.(pcap|json)$/.test(f) && !f.startsWith('client'))
+      .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+    await open(files, `${files.filter((f) => f.name.endsWith('.pcap')).length} dropped files`);
+    const hops = await openJourney(p, '10.1.10.8', 2);
+    expect(hops.map((h) => h.iface)).toEqual(['ens33', 'ens33']);
+    const second = p.locator('[data-testid=hop-ladder] [data-testid=hop]').nth(1);
+    expect(await second.locator('[data-testid=parallel-copy]').textContent()).toBe('parallel copy');
+    expect(await second.locator('.latency').count()).toBe(0);
+    // The pod's broadcast, flooded by node-1's bridge: its other port's copy is timed from where it entered.
+    await openJourney(p, '10.244.0.255', 3);
+    const third = p.locator('[data-testid=hop-ladder] [data-testid=hop]').nth(2);
+    expect(await third.getAttribute('data-iface')).toBe('vethextra0');
+    expect(await third.locator('[data-testid=since-hop]').textContent()).toBe('since hop 1');
+    await shot(p, 'files-09-broadcast-copies', '.bottom');
+    expect(errors).toEqual([]);
+  });
 });
 
 /**

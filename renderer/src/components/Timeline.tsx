@@ -286,13 +286,18 @@ export function Timeline() {
       g.fillStyle = accent;
       g.lineWidth = 2;
       g.beginPath();
-      journey.hopList.forEach((h, i) => {
+      // Each hop from the one it is timed from: copies of a broadcast frame fan out from their sender's (or their
+      // node's first copy), and one another node received in parallel is a mark with no line to it.
+      const at = journey.hopList.map((h) => {
         const lane = captures.findIndex((c) => c.index === h.capture);
-        if (lane < 0) return;
-        const x = toPx(s, h.tRelNs);
-        const y = AXIS_H + lane * LANE_H + LANE_H / 2;
-        if (i === 0) g.moveTo(x, y);
-        else g.lineTo(x, y);
+        return lane < 0 ? null : { x: toPx(s, h.tRelNs), y: AXIS_H + lane * LANE_H + LANE_H / 2 };
+      });
+      journey.hopList.forEach((h, i) => {
+        const from = h.fromHop === null ? null : at[h.fromHop];
+        const to = at[i];
+        if (!from || !to) return;
+        g.moveTo(from.x, from.y);
+        g.lineTo(to.x, to.y);
       });
       g.stroke();
       journey.hopList.forEach((h) => {
