@@ -202,14 +202,14 @@ const KEYWORDS = new Set([
 type Qualifier = { kind: 'host' | 'net' | 'port' | 'ether' | 'vni'; dir: Dir };
 
 /**
- * Parses a journey filter; null for an empty one (every journey). Precedence: not, then and (also two terms side
- * by side), then or — as the filter always read `a b or c`; pcap gives and/or equal precedence, left to right.
+ * Parses a journey filter; null for an empty one (every journey). Precedence as pcap's: not binds tightest; and,
+ * or and two terms side by side (an and) are equal and associate left to right.
  * Throws JourneyFilterError for a filter it cannot read.
  */
 export function parseJourneyFilter(filter: string): FilterExpr | null {
   const p = new Parser(tokenize(filter), filter.length);
   if (!p.tokens.length) return null;
-  const e = p.or();
+  const e = p.expr();
   const t = p.peek();
   if (t) {
     if (t.text === ')') throw new JourneyFilterError(`unmatched ")" at column ${t.at + 1}`, t.at);
@@ -252,28 +252,23 @@ class Parser {
     throw new JourneyFilterError(message, at);
   }
 
-  or(): FilterExpr {
-    let e = this.and();
-    while (this.peek() && OR.has(this.peek()!.text)) {
-      const op = this.next()!;
-      this.operand(op);
-      this.afterOperator = true;
-      e = { op: 'or', a: e, b: this.and() };
-    }
-    return e;
-  }
-
-  private and(): FilterExpr {
+  /**
+   * pcap-filter(7): "Alternation and concatenation have equal precedence and associate left to right", so
+   * `a or b and c` is `(a or b) and c`. Two terms side by side are an `and` of the same precedence.
+   */
+  expr(): FilterExpr {
     let e = this.unary();
     for (;;) {
       const t = this.peek();
-      if (!t || t.text === ')' || OR.has(t.text)) return e;
-      if (AND.has(t.text)) {
+      if (!t || t.text === ')') return e;
+      let op: 'and' | 'or' = 'and';
+      if (AND.has(t.text) || OR.has(t.text)) {
+        op = OR.has(t.text) ? 'or' : 'and';
         this.next();
         this.operand(t);
         this.afterOperator = true;
       }
-      e = { op: 'and', a: e, b: this.unary() };
+      e = { op, a: e, b: this.unary() };
     }
   }
 
@@ -297,7 +292,7 @@ class Parser {
     if (t.text === '(') {
       this.next();
       if (this.peek()?.text === ')') this.fail(`empty parentheses at column ${t.at + 1}`, t.at);
-      const e = this.or();
+      const e = this.expr();
       if (this.peek()?.text !== ')') this.fail(`"(" at column ${t.at + 1} has no matching ")"`, t.at);
       this.next();
       return e;

@@ -139,8 +139,11 @@ describe('the journey filter reads tcpdump expressions', () => {
       (j) => icmp(j) && !c(j) && !b(j),
     );
     await check('three-hosts', '(10.1.10.8 or 10.1.10.10) and udp', (j) => (a(j) || b(j)) && udp(j));
-    // not > and > or, side by side is and: `a or b c` is a or (b and c), as the filter always read it.
-    await check('three-hosts', '10.1.10.8 or 10.1.10.10 udp', (j) => a(j) || (b(j) && udp(j)));
+    // pcap's precedence: and and or are equal and associate left to right; side by side is an and of the same
+    // precedence. So `a or b and c` is `(a or b) and c`, and so is `a or b c`.
+    await check('three-hosts', '10.1.10.8 or 10.1.10.10 and udp', (j) => (a(j) || b(j)) && udp(j));
+    await check('three-hosts', '10.1.10.8 or 10.1.10.10 udp', (j) => (a(j) || b(j)) && udp(j));
+    await check('three-hosts', 'udp and 10.1.10.8 or 10.1.10.10', (j) => (udp(j) && a(j)) || b(j));
     await check('three-hosts', 'not 10.1.10.8 10.1.10.10', (j) => !a(j) && b(j));
   });
 
@@ -271,11 +274,24 @@ describe('the journey filter reads tcpdump expressions', () => {
 });
 
 describe('parseJourneyFilter', () => {
-  it('gives not, and, or their precedence and reads glued operators', () => {
+  it('gives not the highest precedence, and/or equal precedence left to right, and reads glued operators', () => {
+    const w = (word: string) => ({ op: 'word', word });
     expect(parseJourneyFilter('!a&&b||c')).toEqual({
       op: 'or',
-      a: { op: 'and', a: { op: 'not', a: { op: 'word', word: 'a' } }, b: { op: 'word', word: 'b' } },
-      b: { op: 'word', word: 'c' },
+      a: { op: 'and', a: { op: 'not', a: w('a') }, b: w('b') },
+      b: w('c'),
+    });
+    // pcap-filter(7): `a or b and c` is `(a or b) and c`; side by side is an and of the same precedence.
+    for (const f of ['a||b&&c', 'a or b and c', 'a or b c'])
+      expect(parseJourneyFilter(f), f).toEqual({
+        op: 'and',
+        a: { op: 'or', a: w('a'), b: w('b') },
+        b: w('c'),
+      });
+    expect(parseJourneyFilter('a and not b or c')).toEqual({
+      op: 'or',
+      a: { op: 'and', a: w('a'), b: { op: 'not', a: w('b') } },
+      b: w('c'),
     });
     expect(parseJourneyFilter('(a||b)c')).toEqual({
       op: 'and',
