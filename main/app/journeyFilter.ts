@@ -1,136 +1,49 @@
-// The journey filter: a small expression language that reads like tcpdump's (and/&&, or/||, not/!, parentheses,
-// [src|dst] host/net/port, ip/ip6, ether host, vni, plus any word of a journey), parsed and compiled once per
-// query and evaluated per journey on a JourneyIndex built once per session (words as text, addresses and MACs as
-// typed-array columns), so a million journeys filter without compiling anything per journey.
+// The journey filter: tcpdump's filter language (pcap-filter(7)) read over journeys. A primitive holds for a
+// journey when it holds at one of its hops (inner headers and tunnels' outer headers alike); any other word
+// matches a whole word of the journey. Parsed and compiled once per query into closures over a JourneyIndex
+// (journeyIndex.ts) built once per session, so a million journeys filter with nothing compiled per journey.
 
-import { Grow } from './liveCorrelatorColumns.ts';
+import {
+  FAMILY_IP,
+  FAMILY_IP6,
+  filterWord,
+  HOP_IPIP,
+  HOP_VLAN,
+  HOP_VXLAN,
+  type JourneyIndex,
+  parseIpv6,
+  PORT_ANY,
+  PORT_SCTP,
+  PORT_TCP,
+  PORT_UDP,
+  portKind,
+  portNumber,
+  ROLE_ANY,
+  ROLE_DST,
+  ROLE_SRC,
+} from './journeyIndex.ts';
+import { readPort } from './portNames.ts';
 import { parseIpv4, parseMac } from '../session/interfaces.ts';
 
-/** Where an address or MAC sits in a hop's header: a `src`/`dst` qualifier asks for one, none for either. */
-export const ROLE_SRC = 1;
-export const ROLE_DST = 2;
-const ROLE_ANY = ROLE_SRC | ROLE_DST;
+/** `src`, `dst`, `src or dst` (null: either) or `src and dst` (both). */
+export type Dir = 'src' | 'dst' | 'both' | null;
 
-/** A journey's inner packet family (the first hop's). */
-export const FAMILY_IP = 4;
-export const FAMILY_IP6 = 6;
-
-/**
- * What the filter reads of each journey: its words (between single spaces, one at each end, so that ` ${w} `
- * finds a whole word), its family, and the addresses (inner at every hop, outer headers too) and Ethernet MACs
- * (outer and VXLAN inner) its hops carry, with their role. Journeys are appended in order; per-journey ranges
- * into flat columns keep it to a few arrays for any number of journeys.
- */
-export class JourneyIndex {
-  texts: string[] = [];
-  family = new Grow((n) => new Uint8Array(n), 1024);
-  /** Journey k's IPv4 addresses are v4[v4Start[k] .. v4Start[k + 1]). */
-  v4Start = new Grow((n) => new Uint32Array(n), 1024);
-  v4 = new Grow((n) => new Uint32Array(n), 4096);
-  v4Role = new Grow((n) => new Uint8Array(n), 4096);
-  /** IPv6 addresses as 4 big-endian 32-bit words each: journey k's are v6[4 * v6Start[k] ..). */
-  v6Start = new Grow((n) => new Uint32Array(n), 1024);
-  v6 = new Grow((n) => new Uint32Array(n), 1024);
-  v6Role = new Grow((n) => new Uint8Array(n), 256);
-  /** MACs as 48-bit numbers. */
-  macStart = new Grow((n) => new Uint32Array(n), 1024);
-  mac = new Grow((n) => new Float64Array(n), 4096);
-  macRole = new Grow((n) => new Uint8Array(n), 4096);
-
-  constructor() {
-    this.v4Start.push(0);
-    this.v6Start.push(0);
-    this.macStart.push(0);
-  }
-
-  get count(): number {
-    return this.texts.length;
-  }
-
-  /** An IPv4 address of the journey being added (once per address and role). */
-  addIpv4(a: number, role: number): void {
-    const from = this.v4Start.data[this.count];
-    for (let i = from; i < this.v4.length; i++)
-      if (this.v4.data[i] === a) {
-        this.v4Role.data[i] |= role;
-        return;
-      }
-    this.v4.push(a);
-    this.v4Role.push(role);
-  }
-
-  /** An IPv6 address (text, as the hop ladder prints it) of the journey being added; unreadable ones are skipped. */
-  addIpv6(text: string, role: number): void {
-    const w = parseIpv6(text);
-    if (!w) return;
-    const from = this.v6Start.data[this.count];
-    const d = this.v6.data;
-    for (let i = from; i < this.v6Role.length; i++)
-      if (d[4 * i] === w[0] && d[4 * i + 1] === w[1] && d[4 * i + 2] === w[2] && d[4 * i + 3] === w[3]) {
-        this.v6Role.data[i] |= role;
-        return;
-      }
-    this.v6.append(w);
-    this.v6Role.push(role);
-  }
-
-  addMac(mac: number, role: number): void {
-    if (mac < 0) return;
-    const from = this.macStart.data[this.count];
-    for (let i = from; i < this.mac.length; i++)
-      if (this.mac.data[i] === mac) {
-        this.macRole.data[i] |= role;
-        return;
-      }
-    this.mac.push(mac);
-    this.macRole.push(role);
-  }
-
-  /** Ends the journey being added: its searchable text (any case; split into filter words here) and family. */
-  finish(text: string, family: number): void {
-    // Split at parentheses as the filter is (`record(s)` typed finds the words `record` and `s`).
-    const words = text.toLowerCase().replace(/[()]/g, ' ').split(/\s+/);
-    this.texts.push(` ${words.map(filterWord).filter(Boolean).join(' ')} `);
-    this.family.push(family);
-    this.v4Start.push(this.v4.length);
-    this.v6Start.push(this.v6Role.length);
-    this.macStart.push(this.mac.length);
-  }
-
-  /** The index of journeys [0, count) alone (a live window's frozen journeys, kept for the next snapshot). */
-  prefix(count: number): JourneyIndex {
-    const n = Math.min(count, this.count);
-    const out = new JourneyIndex();
-    out.texts = this.texts.slice(0, n);
-    out.family.append(this.family.data.subarray(0, n));
-    out.v4Start.setAt(0, this.v4Start.data.subarray(0, n + 1));
-    out.v4.append(this.v4.data.subarray(0, this.v4Start.data[n]));
-    out.v4Role.append(this.v4Role.data.subarray(0, this.v4Start.data[n]));
-    out.v6Start.setAt(0, this.v6Start.data.subarray(0, n + 1));
-    out.v6.append(this.v6.data.subarray(0, 4 * this.v6Start.data[n]));
-    out.v6Role.append(this.v6Role.data.subarray(0, this.v6Start.data[n]));
-    out.macStart.setAt(0, this.macStart.data.subarray(0, n + 1));
-    out.mac.append(this.mac.data.subarray(0, this.macStart.data[n]));
-    out.macRole.append(this.macRole.data.subarray(0, this.macStart.data[n]));
-    return out;
-  }
-}
-
-/** A word as the filter compares it: without the trailing `,` `:` `;` of a summary's text. */
-export function filterWord(w: string): string {
-  return w.replace(/[,;:]+$/, '');
-}
-
-export type Dir = 'src' | 'dst' | null;
-
-/** A parsed filter. Every qualified word (`host`, `port`, `vni`, `src X`, `A > B`) is a word of the index. */
+/** A parsed filter. Words (a summary's text, `vni=N`, `A > B` as `a>b`) are words of the index. */
 export type FilterExpr =
   | { op: 'and' | 'or'; a: FilterExpr; b: FilterExpr }
   | { op: 'not'; a: FilterExpr }
   | { op: 'word'; word: string }
-  | { op: 'net'; dir: Dir; v6: boolean; addr: number[]; bits: number }
+  /** An address under a mask (`host` is a full mask), IPv4 or IPv6, in any hop's inner or outer header. */
+  | { op: 'net'; dir: Dir; v6: boolean; addr: number[]; mask: number[] }
   | { op: 'ether'; dir: Dir; mac: number }
-  | { op: 'family'; family: number };
+  /** A TCP/UDP/SCTP port in [lo, hi], of the PORT_* kinds. */
+  | { op: 'port'; dir: Dir; lo: number; hi: number; kinds: number }
+  /** `ip proto N` (ip), `ip6 proto N` (ip6), `proto N` (both). */
+  | { op: 'proto'; ip: boolean; ip6: boolean; proto: number }
+  | { op: 'ethertype'; type: number }
+  | { op: 'cast'; layer: 'ether' | 'ip' | 'ip6'; kind: 'broadcast' | 'multicast' }
+  | { op: 'len'; cmp: 'less' | 'greater'; n: number }
+  | { op: 'vlan' };
 
 /** Why a filter could not be read, with where (0-based character offset). */
 export class JourneyFilterError extends Error {
@@ -150,7 +63,7 @@ interface Token {
   at: number;
 }
 
-/** tcpdump's operators split words wherever they stand; `!` only where a word starts (`!udp`). */
+/** tcpdump's operators split words wherever they stand; `!` only where a word starts (`!udp`), `!=` kept whole. */
 function tokenize(filter: string): Token[] {
   const out: Token[] = [];
   const s = filter.toLowerCase();
@@ -159,6 +72,9 @@ function tokenize(filter: string): Token[] {
     const c = s[i];
     if (/\s/.test(c)) {
       i++;
+    } else if (c === '!' && s[i + 1] === '=') {
+      out.push({ text: '!=', raw: '!=', at: i });
+      i += 2;
     } else if (c === '(' || c === ')' || c === '!') {
       out.push({ text: c, raw: c, at: i++ });
     } else if ((c === '&' || c === '|') && s[i + 1] === c) {
@@ -179,7 +95,78 @@ function tokenize(filter: string): Token[] {
 const AND = new Set(['and', '&&']);
 const OR = new Set(['or', '||']);
 const NOT = new Set(['not', '!']);
-/** Words that are grammar, never a journey's word. */
+
+/** pcap's protocol keywords that stand for `[ip|ip6] proto N`: [number, over IPv4, over IPv6]. */
+const PROTO_KEYWORDS: Record<string, readonly [number, boolean, boolean]> = {
+  icmp: [1, true, false],
+  igmp: [2, true, false],
+  igrp: [9, true, false],
+  tcp: [6, true, true],
+  udp: [17, true, true],
+  esp: [50, true, true],
+  ah: [51, true, true],
+  icmp6: [58, false, true],
+  pim: [103, true, true],
+  vrrp: [112, true, false],
+  carp: [112, true, false],
+  sctp: [132, true, true],
+};
+
+/** Protocol names `proto`, `ip proto` and `ip6 proto` take (tcpdump wants them escaped: `proto \tcp`). */
+const PROTO_NAMES: Record<string, number> = {
+  icmp: 1,
+  igmp: 2,
+  ipip: 4,
+  ipencap: 4,
+  tcp: 6,
+  egp: 8,
+  igrp: 9,
+  udp: 17,
+  ipv6: 41,
+  gre: 47,
+  esp: 50,
+  ah: 51,
+  icmp6: 58,
+  'ipv6-icmp': 58,
+  ospf: 89,
+  ospfigp: 89,
+  pim: 103,
+  vrrp: 112,
+  carp: 112,
+  sctp: 132,
+};
+
+/** Ethernet types `ether proto` takes by name (escaped in tcpdump: `ether proto \arp`). */
+const ETHER_TYPES: Record<string, number> = { ip: 0x0800, arp: 0x0806, rarp: 0x8035, ip6: 0x86dd };
+const ETHERTYPE_IP = 0x0800;
+const ETHERTYPE_IP6 = 0x86dd;
+const VLAN_TYPES = new Set([0x8100, 0x88a8, 0x9100]);
+
+const TRANSPORT_KINDS: Record<string, number> = { tcp: PORT_TCP, udp: PORT_UDP, sctp: PORT_SCTP };
+
+/** pcap primitives the journey filter does not read, and why (said instead of silently matching nothing). */
+const UNSUPPORTED: Record<string, string> = {
+  gateway: 'needs name resolution and the gateway’s MAC; write ether host MAC and not host ADDR',
+  len: 'pcap’s length arithmetic is not supported; use less N or greater N',
+  inbound: 'a hop’s capture direction is not kept; name the interface instead (node-1/ens33)',
+  outbound: 'a hop’s capture direction is not kept; name the interface instead (node-1/ens33)',
+  ifname: 'pflog fields are not kept; name the interface instead (node-1/ens33)',
+  mpls: 'MPLS is not decoded, so no journey has it',
+  pppoed: 'PPPoE is not decoded, so no journey has it',
+  pppoes: 'PPPoE is not decoded, so no journey has it',
+  geneve: 'Geneve is not decoded, so no journey has it',
+  llc: 'LLC frames are not IP packets, so no journey has them (the interface panes show them)',
+  stp: 'STP frames are not IP packets, so no journey has them (the interface panes show them)',
+  ipx: 'IPX is not decoded, so no journey has it',
+  iso: 'ISO protocols are not decoded, so no journey has them',
+  decnet: 'DECnet is not decoded, so no journey has it',
+  atalk: 'AppleTalk is not decoded, so no journey has it',
+  netbeui: 'NetBEUI is not decoded, so no journey has it',
+  fddi: 'FDDI links are not read',
+  wlan: '802.11 headers are not read',
+};
+
+/** Words that are grammar, never an argument (`host and` is missing its address). */
 const KEYWORDS = new Set([
   ...AND,
   ...OR,
@@ -191,15 +178,28 @@ const KEYWORDS = new Set([
   'dst',
   'host',
   'net',
+  'mask',
   'port',
+  'portrange',
   'ether',
   'ip',
   'ip6',
+  'arp',
+  'rarp',
   'vni',
   'proto',
+  'broadcast',
+  'multicast',
+  'less',
+  'greater',
+  'vlan',
+  ...Object.keys(PROTO_KEYWORDS),
+  ...Object.keys(UNSUPPORTED),
 ]);
 
-type Qualifier = { kind: 'host' | 'net' | 'port' | 'ether' | 'vni'; dir: Dir };
+type Kind = 'host' | 'net' | 'port' | 'portrange' | 'ether' | 'vni';
+/** A qualified primitive's qualifiers: protocol (ip, ip6, arp, rarp, tcp, udp, sctp), direction and type. */
+type Qualifier = { proto: string | null; dir: Dir; kind: Kind };
 
 /**
  * Parses a journey filter; null for an empty one (every journey). Precedence as pcap's: not binds tightest; and,
@@ -229,9 +229,17 @@ export function journeyFilterError(filter: string): string | null {
   }
 }
 
+/** pcap's relational and arithmetic operators (`tcp[13] & 2 != 0`, `len >= 100`, `ip[8] = 1`). */
+// (Not a lone `-`: a pasted summary has one, as in `unreachable - need to frag`.)
+const ARITHMETIC = /^(?:[<=&|]|!=|==|<=|>=|<<|>>)$|^[a-z][a-z0-9]*\[|[!<>=]=/;
+
+const ARITHMETIC_WHY =
+  "pcap's byte offsets and comparisons (like tcp[13] & 2 != 0 or len >= 100) are not supported: journeys " +
+  'keep decoded header fields, not packet bytes (use tcp, port, portrange, less N or greater N)';
+
 class Parser {
   private i = 0;
-  /** The last qualified primitive's qualifier, inherited by an address after and/or (`port 80 or 443`). */
+  /** The last qualified primitive's qualifiers, inherited by an address after and/or (`port 80 or 443`). */
   private last: Qualifier | null = null;
   private afterOperator = false;
 
@@ -240,8 +248,8 @@ class Parser {
     private readonly end: number,
   ) {}
 
-  peek(): Token | undefined {
-    return this.tokens[this.i];
+  peek(offset = 0): Token | undefined {
+    return this.tokens[this.i + offset];
   }
 
   private next(): Token | undefined {
@@ -307,42 +315,59 @@ class Parser {
   private argument(what: string, kw: Token): Token {
     const t = this.peek();
     if (!t || KEYWORDS.has(t.text)) this.fail(`"${kw.text}" at column ${kw.at + 1} needs ${what}`, kw.at);
+    this.refuseArithmetic(t);
     return this.next()!;
   }
 
+  /** Byte offsets and comparisons (`tcp[13] & 2 != 0`, `len >= 100`) are not read: the index has no packet bytes. */
+  private refuseArithmetic(t: Token): void {
+    if (ARITHMETIC.test(t.text) || t.text === 'len' || /^len[<>=!]/.test(t.text))
+      this.fail(`"${t.text}" at column ${t.at + 1}: ${ARITHMETIC_WHY}`, t.at);
+  }
+
   private primitive(inherit: boolean): FilterExpr {
-    const t = this.next()!;
+    const t = this.peek()!;
     const w = t.text;
-    if (w === 'ip') return { op: 'family', family: FAMILY_IP };
-    if (w === 'ip6') return { op: 'family', family: FAMILY_IP6 };
-    if (w === 'proto') {
-      // tcpdump writes `proto \tcp` (a protocol name) or `proto 6`.
-      const p = this.argument('a protocol name or number', t).text.replace(/^\\/, '');
-      return word(PROTO_NUMBERS[p] ?? p);
+    if (Object.hasOwn(UNSUPPORTED, w) && w !== 'len')
+      this.fail(`"${w}" at column ${t.at + 1} is not supported: ${UNSUPPORTED[w]}`, t.at);
+    this.refuseArithmetic(t);
+    this.next();
+    if (w === 'ether') return this.ether(t);
+    if (w === 'ip' || w === 'ip6' || w === 'arp' || w === 'rarp') return this.network(t);
+    if (Object.hasOwn(TRANSPORT_KINDS, w)) {
+      const q = this.peek()?.text;
+      if (q === 'src' || q === 'dst' || q === 'port' || q === 'portrange') return this.qualifiedBy(w, t);
+      if (q === 'host' || q === 'net')
+        this.fail(`"${w}" at column ${t.at + 1} qualifies a port, not a ${q} (tcpdump refuses it too)`, t.at);
     }
-    if (w === 'ether') {
-      let dir: Dir = null;
-      const q = this.peek();
-      if (q?.text === 'src' || q?.text === 'dst') {
-        dir = q.text;
-        this.next();
-      }
-      if (this.peek()?.text === 'host') this.next();
-      else if (!dir)
-        this.fail(`"ether" at column ${t.at + 1} needs host, src or dst and a MAC address`, t.at);
-      return this.qualified({ kind: 'ether', dir }, this.argument('a MAC address', t));
+    if (Object.hasOwn(PROTO_KEYWORDS, w)) {
+      const [proto, ip, ip6] = PROTO_KEYWORDS[w];
+      return { op: 'proto', ip, ip6, proto };
     }
-    if (w === 'src' || w === 'dst') {
-      const q = this.peek();
-      const kind = q?.text === 'host' || q?.text === 'net' || q?.text === 'port' ? q.text : 'host';
-      if (kind === q?.text) this.next();
-      const what = kind === 'net' ? 'a network' : kind === 'port' ? 'a port number' : 'an address';
-      return this.qualified({ kind, dir: w }, this.argument(what, t));
+    if (w === 'proto') return { op: 'proto', ip: true, ip6: true, proto: this.protoNumber(t) };
+    if (w === 'src' || w === 'dst' || w === 'host' || w === 'net' || w === 'port' || w === 'portrange') {
+      this.i--;
+      return this.qualifiedBy(null, t);
     }
-    if (w === 'host') return this.qualified({ kind: 'host', dir: null }, this.argument('an address', t));
-    if (w === 'net') return this.qualified({ kind: 'net', dir: null }, this.argument('a network', t));
-    if (w === 'port') return this.qualified({ kind: 'port', dir: null }, this.argument('a port number', t));
-    if (w === 'vni') return this.qualified({ kind: 'vni', dir: null }, this.argument('a VXLAN id', t));
+    if (w === 'broadcast' || w === 'multicast') return { op: 'cast', layer: 'ether', kind: w };
+    if (w === 'less' || w === 'greater') {
+      const a = this.argument('a length in bytes', t);
+      if (!/^\d{1,9}$/.test(a.text)) this.fail(`"${w}" at column ${t.at + 1} needs a length in bytes`, t.at);
+      return { op: 'len', cmp: w, n: +a.text };
+    }
+    if (w === 'vlan') {
+      const n = this.peek();
+      if (n && /^\d+$/.test(n.text))
+        this.fail(
+          `"vlan ${n.text}" at column ${t.at + 1}: journeys keep whether a frame was tagged, not its VLAN id ` +
+            '(write vlan alone)',
+          t.at,
+        );
+      return { op: 'vlan' };
+    }
+    if (w === 'vni')
+      return this.qualified({ proto: null, dir: null, kind: 'vni' }, this.argument('a VXLAN id', t));
+    if (w === 'mask') this.fail(`"mask" at column ${t.at + 1} follows net ADDR`, t.at);
     if (w === '>') this.fail(`">" at column ${t.at + 1} needs an address on each side`, t.at);
     // `A > B`: a hop from A to B (a summary's `10.244.0.12 > 10.244.1.34:` pasted in).
     if (this.peek()?.text === '>') {
@@ -350,6 +375,12 @@ class Parser {
       const b = this.peek();
       if (!b || KEYWORDS.has(b.text))
         this.fail(`">" at column ${gt.at + 1} needs an address on each side`, gt.at);
+      // `5 > 3`, `ip[8] > 64` read in pcap as a comparison, which the index cannot make.
+      if (/^\d+$/.test(w) || /^\d+$/.test(b.text))
+        this.fail(
+          `">" at column ${gt.at + 1} between numbers is pcap's comparison: ${ARITHMETIC_WHY}`,
+          gt.at,
+        );
       this.next();
       this.last = null;
       return word(`${w}>${b.text}`);
@@ -357,9 +388,121 @@ class Parser {
     // pcap's shorthand: `port 80 or 443`, `src net 10.0.0.0/8 or 192.168.0.0/16` (only for a word of that shape).
     if (inherit && this.last && fits(this.last.kind, w)) return this.qualified(this.last, t);
     if (parseMac(w) >= 0) return { op: 'ether', dir: null, mac: parseMac(w) };
-    if (w.includes('/') && parseNet(w)) return this.qualified({ kind: 'net', dir: null }, t);
+    if (w.includes('/') && parseNet(w)) return this.qualified({ proto: null, dir: null, kind: 'net' }, t);
     this.last = null;
     return word(w);
+  }
+
+  /** `ether [src|dst] [host] MAC`, `ether broadcast|multicast`, `ether proto TYPE`. */
+  private ether(t: Token): FilterExpr {
+    const q = this.peek()?.text;
+    if (q === 'broadcast' || q === 'multicast') {
+      this.next();
+      return { op: 'cast', layer: 'ether', kind: q };
+    }
+    if (q === 'proto') {
+      const p = this.next()!;
+      const a = this.argumentOrKeyword('an Ethernet type (ip, ip6, arp, rarp or a number)', p);
+      const name = a.text.replace(/^\\/, '');
+      const type = Object.hasOwn(ETHER_TYPES, name) ? ETHER_TYPES[name] : readNumber(name);
+      if (type === null || type > 0xffff)
+        this.fail(`ether proto "${a.text}" at column ${a.at + 1} is not an Ethernet type`, a.at);
+      return { op: 'ethertype', type };
+    }
+    const dir = this.direction();
+    if (this.peek()?.text === 'host') this.next();
+    else if (!dir)
+      this.fail(
+        `"ether" at column ${t.at + 1} needs host, src or dst and a MAC address, broadcast, multicast or proto`,
+        t.at,
+      );
+    return this.qualified({ proto: 'ether', dir, kind: 'ether' }, this.argument('a MAC address', t));
+  }
+
+  /** `ip`, `ip6`, `arp`, `rarp` alone (the Ethernet type), with `proto`, `broadcast`/`multicast` or an address. */
+  private network(t: Token): FilterExpr {
+    const w = t.text;
+    const q = this.peek()?.text;
+    if (q === 'proto' && (w === 'ip' || w === 'ip6')) {
+      const proto = this.protoNumber(this.next()!);
+      return { op: 'proto', ip: w === 'ip', ip6: w === 'ip6', proto };
+    }
+    if (q === 'broadcast' || q === 'multicast') {
+      const c = this.next()!;
+      if (w === 'ip6' && q === 'broadcast')
+        this.fail(
+          `"ip6 broadcast" at column ${t.at + 1}: IPv6 has no broadcast (tcpdump refuses it too)`,
+          t.at,
+        );
+      if (w === 'arp' || w === 'rarp')
+        this.fail(`"${w} ${q}" at column ${t.at + 1}: write ether ${q} (tcpdump refuses it too)`, c.at);
+      return { op: 'cast', layer: w === 'ip6' ? 'ip6' : 'ip', kind: q };
+    }
+    if (q === 'src' || q === 'dst' || q === 'host' || q === 'net') return this.qualifiedBy(w, t);
+    if (q === 'port' || q === 'portrange')
+      this.fail(
+        `"${w} ${q}" at column ${t.at + 1}: a port belongs to tcp, udp or sctp (write tcp ${q} N)`,
+        t.at,
+      );
+    return { op: 'ethertype', type: ETHER_TYPES[w] };
+  }
+
+  /** A primitive's `[src|dst|src or dst|src and dst] [host|net|port|portrange] ARG` after protocol `proto`. */
+  private qualifiedBy(proto: string | null, at: Token): FilterExpr {
+    const dir = this.direction();
+    const k = this.peek()?.text;
+    let kind: Kind = 'host';
+    if (k === 'host' || k === 'net' || k === 'port' || k === 'portrange') {
+      this.next();
+      kind = k;
+    } else if (proto && Object.hasOwn(TRANSPORT_KINDS, proto))
+      this.fail(`"${proto}" at column ${at.at + 1} needs port or portrange after it`, at.at);
+    if (proto && Object.hasOwn(TRANSPORT_KINDS, proto) && (kind === 'host' || kind === 'net'))
+      this.fail(
+        `"${proto}" at column ${at.at + 1} qualifies a port, not a ${kind} (tcpdump refuses it too)`,
+        at.at,
+      );
+    if (proto && !Object.hasOwn(TRANSPORT_KINDS, proto) && (kind === 'port' || kind === 'portrange'))
+      this.fail(`"${proto} ${kind}" at column ${at.at + 1}: a port belongs to tcp, udp or sctp`, at.at);
+    const what = {
+      host: 'an address',
+      net: 'a network',
+      port: 'a port number or name',
+      portrange: 'a port range (like 8000-8080)',
+    }[kind];
+    return this.qualified({ proto, dir, kind }, this.argument(what, at));
+  }
+
+  /** `src`, `dst`, `src or dst`, `src and dst` (consumed), or null when none is there. */
+  private direction(): Dir {
+    const d = this.peek()?.text;
+    if (d !== 'src' && d !== 'dst') return null;
+    this.next();
+    const op = this.peek()?.text;
+    const other = this.peek(1)?.text;
+    if (op && (AND.has(op) || OR.has(op)) && (other === 'src' || other === 'dst') && other !== d) {
+      this.i += 2;
+      return AND.has(op) ? 'both' : null;
+    }
+    return d;
+  }
+
+  /** The protocol after `proto`: a number or a name, escaped as tcpdump wants it (`proto \tcp`) or not. */
+  private protoNumber(kw: Token): number {
+    const a = this.argumentOrKeyword('a protocol name or number', kw);
+    const name = a.text.replace(/^\\/, '');
+    const n = Object.hasOwn(PROTO_NAMES, name) ? PROTO_NAMES[name] : readNumber(name);
+    if (n === null || n > 255)
+      this.fail(`proto "${a.text}" at column ${a.at + 1} is not an IP protocol name or number 0–255`, a.at);
+    return n;
+  }
+
+  /** An argument that may be a keyword too (`proto tcp`, `ether proto ip`: tcpdump wants `\tcp`, `\ip`). */
+  private argumentOrKeyword(what: string, kw: Token): Token {
+    const t = this.peek();
+    if (!t || t.text === '(' || t.text === ')' || AND.has(t.text) || OR.has(t.text) || NOT.has(t.text))
+      this.fail(`"${kw.text}" at column ${kw.at + 1} needs ${what}`, kw.at);
+    return this.next()!;
   }
 
   private qualified(q: Qualifier, arg: Token): FilterExpr {
@@ -367,14 +510,54 @@ class Parser {
     const a = arg.text;
     const at = arg.at;
     switch (q.kind) {
-      case 'host':
-        return word(q.dir ? `${q.dir}=${a}` : a);
-      case 'port': {
-        if (!/^\d{1,5}$/.test(a) || +a > 65535)
-          this.fail(`port "${a}" at column ${at + 1} is not a number 0–65535`, at);
-        const n = +a;
-        if (q.dir) return word(`${q.dir === 'src' ? 'sport' : 'dport'}=${n}`);
-        return { op: 'or', a: word(`sport=${n}`), b: word(`dport=${n}`) };
+      case 'host': {
+        const v4 = parseIpv4(a);
+        const v6 = v4 === null && a.includes(':') ? parseIpv6(arg.raw) : null;
+        if (v4 === null && !v6)
+          this.fail(
+            `host "${a}" at column ${at + 1} is not an IPv4 or IPv6 address (names are not resolved; ` +
+              `the word ${a} alone matches it anywhere)`,
+            at,
+          );
+        if (q.proto === 'ip' && v6)
+          this.fail(`"ip" applied to the IPv6 host ${a} (tcpdump refuses it too)`, at);
+        if (q.proto === 'ip6' && v4 !== null)
+          this.fail(`"ip6" applied to the IPv4 host ${a} (tcpdump refuses it too)`, at);
+        const e: FilterExpr = v6
+          ? { op: 'net', dir: q.dir, v6: true, addr: [...v6], mask: masks(128, 4) }
+          : { op: 'net', dir: q.dir, v6: false, addr: [v4!], mask: [0xffffffff] };
+        return this.onLink(q, e);
+      }
+      case 'port':
+      case 'portrange': {
+        const range = q.kind === 'port' ? [a, a] : /^([^-]+)-([^-]+)$/.exec(a)?.slice(1);
+        const ends = range?.map(readPort);
+        if (!range || !ends || !ends[0] || !ends[1])
+          this.fail(
+            q.kind === 'port'
+              ? `port "${a}" at column ${at + 1} is not a number 0–65535 or a known service name`
+              : `portrange "${a}" at column ${at + 1} is not two ports 0–65535 (or service names) joined by -`,
+            at,
+          );
+        // A service name listed for TCP only (ssh) means a TCP port, as libpcap reads /etc/services.
+        let kinds = ends[0][1] & ends[1][1];
+        if (q.proto === 'sctp')
+          this.fail(
+            `"sctp ${q.kind}" at column ${at + 1}: SCTP ports are not decoded, so journeys have none ` +
+              '(write sctp and a host or net)',
+            at,
+          );
+        if (q.proto) {
+          const want = TRANSPORT_KINDS[q.proto];
+          if ((kinds & want) === 0)
+            this.fail(
+              `port "${a}" at column ${at + 1} is not a ${q.proto} port (tcpdump refuses it too)`,
+              at,
+            );
+          kinds = want;
+        }
+        const [lo, hi] = [ends[0][0], ends[1][0]].sort((x, y) => x - y);
+        return { op: 'port', dir: q.dir, lo, hi, kinds: kinds || PORT_ANY };
       }
       case 'vni':
         if (!/^\d{1,8}$/.test(a) || +a > 0xffffff)
@@ -391,32 +574,54 @@ class Parser {
         if (!n)
           this.fail(`net "${a}" at column ${at + 1} is not an IPv4 or IPv6 network (like 10.244.0.0/16)`, at);
         if (typeof n === 'string') this.fail(`net "${a}" at column ${at + 1}: ${n}`, at);
-        return { op: 'net', dir: q.dir, ...n };
+        if (q.proto === 'ip' && n.v6)
+          this.fail(`"ip" applied to the IPv6 net ${a} (tcpdump refuses it too)`, at);
+        if (q.proto === 'ip6' && !n.v6)
+          this.fail(`"ip6" applied to the IPv4 net ${a} (tcpdump refuses it too)`, at);
+        if (this.peek()?.text === 'mask') {
+          const m = this.next()!;
+          const arg2 = this.argument('a dotted IPv4 mask', m);
+          const mask = parseIpv4(arg2.text);
+          if (n.v6 || arg.raw.includes('/') || mask === null)
+            this.fail(
+              `"net ${a} mask ${arg2.text}" at column ${at + 1}: mask takes an IPv4 network and mask`,
+              at,
+            );
+          if ((n.addr[0] & ~mask) >>> 0 !== 0)
+            this.fail(`net "${a} mask ${arg2.text}" at column ${at + 1}: non-network bits set`, at);
+          return this.onLink(q, { op: 'net', dir: q.dir, v6: false, addr: n.addr, mask: [mask] });
+        }
+        return this.onLink(q, { op: 'net', dir: q.dir, ...n });
       }
     }
   }
+
+  /** `arp host X`: an ARP packet with that address (no journey is ARP, as the correlator follows IP packets). */
+  private onLink(q: Qualifier, e: FilterExpr): FilterExpr {
+    if (q.proto === 'arp' || q.proto === 'rarp')
+      return { op: 'and', a: { op: 'ethertype', type: ETHER_TYPES[q.proto] }, b: e };
+    return e;
+  }
 }
 
-/** `proto N` by the names the journey text carries. */
-const PROTO_NUMBERS: Record<string, string> = {
-  '1': 'icmp',
-  '2': 'igmp',
-  '4': 'ipip',
-  '6': 'tcp',
-  '17': 'udp',
-  '47': 'gre',
-  '58': 'icmp6',
-};
+function readNumber(s: string): number | null {
+  if (/^\d{1,6}$/.test(s)) return +s;
+  if (/^0x[0-9a-f]{1,4}$/.test(s)) return parseInt(s, 16);
+  return null;
+}
 
 function word(w: string): FilterExpr {
   return { op: 'word', word: w };
 }
 
-function fits(kind: Qualifier['kind'], w: string): boolean {
+function fits(kind: Kind, w: string): boolean {
   switch (kind) {
     case 'host':
       return parseIpv4(w) !== null || (w.includes(':') && parseIpv6(w) !== null);
     case 'port':
+      return readPort(w) !== null;
+    case 'portrange':
+      return /^[^-]+-[^-]+$/.test(w);
     case 'vni':
       return /^\d+$/.test(w);
     case 'ether':
@@ -431,7 +636,7 @@ function fits(kind: Qualifier['kind'], w: string): boolean {
  * optional `/len`, or an IPv6 address with an optional `/len`. A string says why it is wrong (host bits set, as
  * tcpdump refuses), null that it is no network at all.
  */
-export function parseNet(s: string): { v6: boolean; addr: number[]; bits: number } | string | null {
+export function parseNet(s: string): { v6: boolean; addr: number[]; mask: number[] } | string | null {
   const slash = s.indexOf('/');
   const a = slash < 0 ? s : s.slice(0, slash);
   const len = slash < 0 ? null : s.slice(slash + 1);
@@ -456,7 +661,7 @@ export function parseNet(s: string): { v6: boolean; addr: number[]; bits: number
   }
   const mask = masks(bits, addr.length);
   if (addr.some((x, i) => (x & ~mask[i]) >>> 0 !== 0)) return 'non-network bits set (tcpdump refuses it too)';
-  return { v6, addr, bits };
+  return { v6, addr, mask };
 }
 
 /** The prefix mask of `bits` bits as `words` 32-bit words. */
@@ -469,41 +674,13 @@ function masks(bits: number, words: number): number[] {
   return out;
 }
 
-/** An IPv6 address as 4 big-endian 32-bit words (`::`, a dotted IPv4 tail and a `%zone` allowed); null if not one. */
-export function parseIpv6(s: string): Uint32Array | null {
-  let t = s;
-  const zone = t.indexOf('%');
-  if (zone >= 0) t = t.slice(0, zone);
-  const groups: number[] = [];
-  const dotted = /(?:^|:)(\d+\.\d+\.\d+\.\d+)$/.exec(t);
-  if (dotted) {
-    const v4 = parseIpv4(dotted[1]);
-    if (v4 === null) return null;
-    t = `${t.slice(0, t.length - dotted[1].length)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
-  }
-  const halves = t.split('::');
-  if (halves.length > 2) return null;
-  const read = (h: string): number[] | null => {
-    if (h === '') return [];
-    const out: number[] = [];
-    for (const g of h.split(':')) {
-      if (!/^[0-9a-f]{1,4}$/i.test(g)) return null;
-      out.push(parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = read(halves[0]);
-  const tail = halves.length === 2 ? read(halves[1]) : [];
-  if (!head || !tail) return null;
-  if (halves.length === 1 ? head.length !== 8 : head.length + tail.length > 7) return null;
-  groups.push(...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail);
-  const w = new Uint32Array(4);
-  for (let i = 0; i < 4; i++) w[i] = ((groups[2 * i] << 16) | groups[2 * i + 1]) >>> 0;
-  return w;
-}
-
 /** A compiled filter: does journey k match? Bound to the index as it stands (compile after adding journeys). */
 export type JourneyTest = (k: number) => boolean;
+
+const NEVER: JourneyTest = () => false;
+const BROADCAST_MAC = 0xffffffffffff;
+/** A MAC's first octet's low bit (group address), as a 48-bit number's bit 40. */
+const MAC_GROUP = 2 ** 40;
 
 /** Compiles a parsed filter against an index: closures over its columns, one needle string per word. */
 export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTest {
@@ -527,45 +704,98 @@ export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTe
       const texts = ix.texts;
       return (k) => texts[k].includes(needle);
     }
-    case 'family': {
+    case 'ethertype': {
       const fam = ix.family.data;
-      return (k) => fam[k] === e.family;
+      const hops = ix.hops.data;
+      // A tunnelled hop's outer header is IPv4; tags are read through (as Linux hands tcpdump untagged frames).
+      if (e.type === ETHERTYPE_IP)
+        return (k) => fam[k] === FAMILY_IP || (hops[k] & (HOP_VXLAN | HOP_IPIP)) !== 0;
+      if (e.type === ETHERTYPE_IP6) return (k) => fam[k] === FAMILY_IP6;
+      if (VLAN_TYPES.has(e.type)) return (k) => (hops[k] & HOP_VLAN) !== 0;
+      return NEVER; // only IP packets form journeys
+    }
+    case 'vlan': {
+      const hops = ix.hops.data;
+      return (k) => (hops[k] & HOP_VLAN) !== 0;
+    }
+    case 'proto': {
+      const fam = ix.family.data;
+      const proto = ix.proto.data;
+      const hops = ix.hops.data;
+      const n = e.proto;
+      // Tunnels' outer headers: VXLAN is UDP over IPv4, IPIP is IPv4 protocol 4.
+      const outer = !e.ip ? 0 : n === 17 ? HOP_VXLAN : n === 4 ? HOP_IPIP : 0;
+      const v4 = e.ip;
+      const v6 = e.ip6;
+      return (k) =>
+        (proto[k] === n && ((v4 && fam[k] === FAMILY_IP) || (v6 && fam[k] === FAMILY_IP6))) ||
+        (hops[k] & outer) !== 0;
+    }
+    case 'len': {
+      const n = e.n;
+      // pcap: less N is len <= N, greater N is len >= N, of the frame as it was on the wire.
+      if (e.cmp === 'less') {
+        const min = ix.minLen.data;
+        return (k) => min[k] <= n;
+      }
+      const max = ix.maxLen.data;
+      return (k) => max[k] >= n;
+    }
+    case 'port': {
+      const start = ix.portStart.data;
+      const port = ix.port.data;
+      const role = ix.portRole.data;
+      const want = roleOf(e.dir);
+      const all = e.dir === 'both';
+      const { lo, hi, kinds } = e;
+      return (k) => {
+        for (let i = start[k]; i < start[k + 1]; i++) {
+          const v = port[i];
+          const p = portNumber(v);
+          if (p >= lo && p <= hi && (portKind(v) & kinds) !== 0 && hasRole(role[i], want, all)) return true;
+        }
+        return false;
+      };
     }
     case 'ether': {
       const start = ix.macStart.data;
       const mac = ix.mac.data;
       const role = ix.macRole.data;
       const want = roleOf(e.dir);
+      const all = e.dir === 'both';
       return (k) => {
         for (let i = start[k]; i < start[k + 1]; i++)
-          if (mac[i] === e.mac && (role[i] & want) !== 0) return true;
+          if (mac[i] === e.mac && hasRole(role[i], want, all)) return true;
         return false;
       };
     }
+    case 'cast':
+      return compileCast(e.layer, e.kind, ix);
     case 'net': {
       const want = roleOf(e.dir);
+      const all = e.dir === 'both';
       if (!e.v6) {
         const start = ix.v4Start.data;
         const a = ix.v4.data;
         const role = ix.v4Role.data;
-        const mask = masks(e.bits, 1)[0];
+        const mask = e.mask[0];
         const net = e.addr[0];
         return (k) => {
           for (let i = start[k]; i < start[k + 1]; i++)
-            if ((a[i] & mask) >>> 0 === net && (role[i] & want) !== 0) return true;
+            if ((a[i] & mask) >>> 0 === net && hasRole(role[i], want, all)) return true;
           return false;
         };
       }
       const start = ix.v6Start.data;
       const a = ix.v6.data;
       const role = ix.v6Role.data;
-      const m = masks(e.bits, 4);
+      const m = e.mask;
       const [n0, n1, n2, n3] = e.addr;
       return (k) => {
         for (let i = start[k]; i < start[k + 1]; i++) {
           const o = 4 * i;
           if (
-            (role[i] & want) !== 0 &&
+            hasRole(role[i], want, all) &&
             (a[o] & m[0]) >>> 0 === n0 &&
             (a[o + 1] & m[1]) >>> 0 === n1 &&
             (a[o + 2] & m[2]) >>> 0 === n2 &&
@@ -579,6 +809,58 @@ export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTe
   }
 }
 
+/**
+ * pcap's broadcast and multicast, on destinations: `ether broadcast` ff:ff:ff:ff:ff:ff, `ether multicast` a group
+ * MAC, `ip multicast` 224.0.0.0/4, `ip6 multicast` ff00::/8, and `ip broadcast` 255.255.255.255 or 0.0.0.0 — what
+ * tcpdump reads from a file, where it knows no netmask (a subnet's directed broadcast is not one here).
+ */
+function compileCast(
+  layer: 'ether' | 'ip' | 'ip6',
+  kind: 'broadcast' | 'multicast',
+  ix: JourneyIndex,
+): JourneyTest {
+  if (layer === 'ether') {
+    const start = ix.macStart.data;
+    const mac = ix.mac.data;
+    const role = ix.macRole.data;
+    const bcast = kind === 'broadcast';
+    return (k) => {
+      for (let i = start[k]; i < start[k + 1]; i++)
+        if (
+          (role[i] & ROLE_DST) !== 0 &&
+          (bcast ? mac[i] === BROADCAST_MAC : Math.floor(mac[i] / MAC_GROUP) % 2 === 1)
+        )
+          return true;
+      return false;
+    };
+  }
+  if (layer === 'ip') {
+    const start = ix.v4Start.data;
+    const a = ix.v4.data;
+    const role = ix.v4Role.data;
+    const bcast = kind === 'broadcast';
+    return (k) => {
+      for (let i = start[k]; i < start[k + 1]; i++)
+        if ((role[i] & ROLE_DST) !== 0 && (bcast ? a[i] === 0xffffffff || a[i] === 0 : a[i] >>> 28 === 0xe))
+          return true;
+      return false;
+    };
+  }
+  const start = ix.v6Start.data;
+  const a = ix.v6.data;
+  const role = ix.v6Role.data;
+  return (k) => {
+    for (let i = start[k]; i < start[k + 1]; i++)
+      if ((role[i] & ROLE_DST) !== 0 && a[4 * i] >>> 24 === 0xff) return true;
+    return false;
+  };
+}
+
 function roleOf(dir: Dir): number {
   return dir === 'src' ? ROLE_SRC : dir === 'dst' ? ROLE_DST : ROLE_ANY;
+}
+
+/** `src and dst` wants both roles, the others one of `want`. */
+function hasRole(role: number, want: number, all: boolean): boolean {
+  return all ? (role & want) === want : (role & want) !== 0;
 }

@@ -36,20 +36,31 @@ import { sameLaneWarnings } from '../session/ingest.ts';
 import { decodedLinkType } from '../decode/fields.ts';
 import {
   compileJourneyFilter,
-  FAMILY_IP,
-  FAMILY_IP6,
   JourneyFilterError,
-  JourneyIndex,
   parseJourneyFilter,
-  ROLE_DST,
-  ROLE_SRC,
   type FilterExpr,
 } from './journeyFilter.ts';
+import {
+  FAMILY_IP,
+  FAMILY_IP6,
+  HOP_IPIP,
+  HOP_VLAN,
+  HOP_VXLAN,
+  JourneyIndex,
+  PORT_SCTP,
+  PORT_TCP,
+  PORT_UDP,
+  ROLE_DST,
+  ROLE_SRC,
+} from './journeyIndex.ts';
 
 export interface SessionProblem {
   path: string;
   message: string;
 }
+
+/** The transports whose ports the filter's `port` reads (as pcap's: TCP, UDP, SCTP). */
+const PORT_KINDS: Record<number, number> = { 6: PORT_TCP, 17: PORT_UDP, 132: PORT_SCTP };
 
 const PROTO_NAMES: Record<number, string> = {
   1: 'ICMP',
@@ -332,11 +343,11 @@ export class LoadedSession {
   /**
    * What a journey's hops add to its searchable words: every interface it crossed (`node-1/ens33`); the addresses
    * and ports as seen at each hop where they changed (NAT: a ClusterIP on one hop, the pod's address on the next),
-   * as `ip`, `ip:port`, tcpdump's `ip.port` and the port, with `src=ip`/`dst=ip`, `sport=N`/`dport=N` and `a>b`
-   * (both as addresses and as `ip.port`) for `src X`, `dst X`, `port N` and `a > b`; and the outer headers of
-   * tunnelled hops (`vxlan`/`ipip`, the outer addresses and UDP ports, `vni=N`). IPv6 hops add their addresses as
-   * text. The same addresses (inner and outer) and every hop's MACs (outer and VXLAN inner) go to the index's
-   * columns, for `net` and `ether`.
+   * as `ip`, `ip:port`, tcpdump's `ip.port` and the port, and `a>b` (both as addresses and as `ip.port`) for
+   * `a > b`; and the outer headers of tunnelled hops (`vxlan`/`ipip`, the outer addresses and UDP ports, `vni=N`).
+   * IPv6 hops add their addresses as text. The same addresses (inner and outer), ports (inner and VXLAN outer),
+   * every hop's MACs (outer and VXLAN inner), frame lengths and tunnels and tags go to the index's columns, for
+   * `host`, `net`, `port`, `ether`, `less`/`greater`, `ip proto`, `vlan`.
    */
   private hopWords(k: number, ix: JourneyIndex): string {
     const res = this.result;
@@ -363,22 +374,29 @@ export class LoadedSession {
         if ((rows.flags[r] & F_ETH) !== 0) ix.addMac(rows.ethDst(r), ROLE_DST);
       }
       pe = pair;
+      let bits = rows.vlanTagged(r) ? HOP_VLAN : 0;
       // A tunnelled hop's outer header (its inner packet is often the previous hop's, skipped below).
       if (rows.encapCount[r] > 0) {
         const os = ipv4ToString(rows.encap(r, E_SRC) >>> 0);
         const od = ipv4ToString(rows.encap(r, E_DST) >>> 0);
         ix.addIpv4(rows.encap(r, E_SRC) >>> 0, ROLE_SRC);
         ix.addIpv4(rows.encap(r, E_DST) >>> 0, ROLE_DST);
-        out.push(`${os} ${od} src=${os} dst=${od} ${os}>${od}`);
-        if (rows.encap(r, E_TYPE) === ENCAP_IPIP) out.push('ipip');
-        else {
+        out.push(`${os} ${od} ${os}>${od}`);
+        if (rows.encap(r, E_TYPE) === ENCAP_IPIP) {
+          out.push('ipip');
+          bits |= HOP_IPIP;
+        } else {
           const osp = rows.encap(r, E_SPORT);
           const odp = rows.encap(r, E_DPORT);
-          out.push(`vxlan udp ${osp} ${odp} sport=${osp} dport=${odp} vni=${rows.encap(r, E_VNI)}`);
+          out.push(`vxlan udp ${osp} ${odp} vni=${rows.encap(r, E_VNI)}`);
+          bits |= HOP_VXLAN;
+          ix.addPort(osp, PORT_UDP, ROLE_SRC);
+          ix.addPort(odp, PORT_UDP, ROLE_DST);
           ix.addMac(rows.encap(r, E_INNER_SRC), ROLE_SRC);
           ix.addMac(rows.encap(r, E_INNER_DST), ROLE_DST);
         }
       }
+      ix.addHop(rows.origLen[r], bits);
       const sp = rows.srcPort(r);
       const dp = rows.dstPort(r);
       if (rows.src[r] === ps && rows.dst[r] === pd && sp === psp && dp === pdp) continue;
@@ -395,6 +413,11 @@ export class LoadedSession {
         ix.addIpv4(rows.src[r] >>> 0, ROLE_SRC);
         ix.addIpv4(rows.dst[r] >>> 0, ROLE_DST);
       }
+      const kind = PORT_KINDS[rows.proto(r)] ?? 0;
+      if (kind) {
+        ix.addPort(sp, kind, ROLE_SRC);
+        ix.addPort(dp, kind, ROLE_DST);
+      }
       for (const [ip, port] of [
         [src, sp],
         [dst, dp],
@@ -405,16 +428,14 @@ export class LoadedSession {
             ? `${ip} ${ip}:${port} ${ip}.${port} ${port}${ip.includes(':') ? ` [${ip}]:${port}` : ''}`
             : ip,
         );
-      out.push(`src=${src} dst=${dst} ${src}>${dst}`);
-      if (sp >= 0) out.push(`sport=${sp}`);
-      if (dp >= 0) out.push(`dport=${dp}`);
+      out.push(`${src}>${dst}`);
       if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);
     }
     return out.join(' ');
   }
 
   /**
-   * Journeys matching a filter, in time order: a tcpdump-like expression (journeyFilter.ts, docs/app.md) over each
+   * Journeys matching a filter, in time order: a tcpdump expression (journeyFilter.ts, docs/architecture.md) over each
    * journey's words (its summary, protocol, nodes, interfaces (`node-1/ens33`, or `ens33` on any node), #id, and
    * addresses and ports at every hop, outer headers too: `192.168.0.3` does not match `192.168.0.33`), its family
    * and the addresses and MACs its hops carry. A filter that cannot be read matches nothing and says why in
@@ -445,8 +466,13 @@ export class LoadedSession {
       // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).
       const proto = j.proto === 'ICMP6' ? 'ICMP6 ICMPv6' : j.proto;
       const hops = this.hopWords(k, ix);
-      const family = this.result.rows.isIpv6(this.result.firstRow(k)) ? FAMILY_IP6 : FAMILY_IP;
-      ix.finish(`${j.summary} ${proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1} ${hops}`, family);
+      const first = this.result.firstRow(k);
+      const family = this.result.rows.isIpv6(first) ? FAMILY_IP6 : FAMILY_IP;
+      ix.finish(
+        `${j.summary} ${proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1} ${hops}`,
+        family,
+        this.result.rows.proto(first),
+      );
     }
     const test = compileJourneyFilter(expr, ix);
     const matches: number[] = [];

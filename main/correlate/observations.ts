@@ -72,6 +72,8 @@ export const M_FLOW = 1024;
  * header's id (the row still reads as having no IP id).
  */
 export const M_FRAGMENT = 2048;
+/** The outer frame carries no 802.1Q/802.1ad tag (the decoder reads through tags; the journey filter's `vlan`). */
+export const M_VLAN = 4096;
 /** Raw ipLen value meaning "too big for 16 bits: see the overflow map" (IPv6 jumbo-sized lengths). */
 const WIDE16 = 0xffff;
 /** Largest byte offset a Uint32 fileOffset column holds before it is widened to Float64. */
@@ -414,6 +416,7 @@ export class ObservationTable {
     const ipId = f.ipId;
     if (ipId < 0) m |= M_IP_ID;
     this.ipIdCol[i] = ipId < 0 ? 0 : ipId;
+    if (f.vlan < 0) m |= M_VLAN;
     if (f.fragOffset !== 0 || f.moreFragments) {
       m |= M_FRAGMENT;
       if (v6) this.ipIdCol[i] = f.fragId6 & 0xffff;
@@ -675,6 +678,11 @@ export class ObservationTable {
     if ((m & (M_SRC_PORT | M_ICMP_ID)) === 0 || (m & (M_DST_PORT | M_ICMP_SEQ)) === 0)
       return this.icmpId(a) === this.icmpId(b) && this.icmpSeq(a) === this.icmpSeq(b);
     return true;
+  }
+
+  /** The outer frame had an 802.1Q/802.1ad tag. */
+  vlanTagged(r: number): boolean {
+    return (this.missing[r] & M_VLAN) === 0;
   }
 
   /** An IPv6 inner packet (IPv4 rows carry an IP id 0..65535, IPv6 ones -1): addresses live in the frame. */

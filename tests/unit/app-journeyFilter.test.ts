@@ -4,15 +4,17 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { compileJourneyFilter, parseJourneyFilter } from '../../main/app/journeyFilter.ts';
 import {
-  compileJourneyFilter,
   FAMILY_IP,
   FAMILY_IP6,
   JourneyIndex,
-  parseJourneyFilter,
+  PORT_ANY,
+  PORT_TCP,
+  PORT_UDP,
   ROLE_DST,
   ROLE_SRC,
-} from '../../main/app/journeyFilter.ts';
+} from '../../main/app/journeyIndex.ts';
 import { AppService } from '../../main/app/service.ts';
 import type { JourneyPage, SessionInfo } from '../../preload/api.ts';
 import { ok } from './app-helpers.ts';
@@ -254,11 +256,49 @@ describe('the journey filter reads tcpdump expressions', () => {
       ['net nosuch', 'net "nosuch" at column 5 is not an IPv4 or IPv6 network'],
       ['src net', '"src" at column 1 needs a network'],
       ['host', '"host" at column 1 needs an address'],
-      ['port http', 'port "http" at column 6 is not a number 0–65535'],
+      ['port nosuch', 'port "nosuch" at column 6 is not a number 0–65535 or a known service name'],
       ['vni x', 'vni "x" at column 5 is not a number'],
       ['ether host 00:0c:29', '"00:0c:29" at column 12 is not a MAC address'],
       ['ether 00:0c:29:2f:33:85', '"ether" at column 1 needs host, src or dst and a MAC address'],
       ['10.244.0.12 >', '">" at column 13 needs an address on each side'],
+    ]) {
+      const p = await page('three-hosts', filter);
+      expect({ filter, total: p.total, error: p.error?.slice(0, why.length) }).toEqual({
+        filter,
+        total: 0,
+        error: why,
+      });
+    }
+    // pcap syntax the index cannot read says why, rather than matching nothing.
+    const bytes =
+      "pcap's byte offsets and comparisons (like tcp[13] & 2 != 0 or len >= 100) are not supported";
+    for (const [filter, why] of [
+      ['tcp[13] & 2 != 0', `"tcp[13]" at column 1: ${bytes}`],
+      ['icmp and ip[8] = 1', `"ip[8]" at column 10: ${bytes}`],
+      ['ether[0]&1!=0', `"ether[0]&1!=0" at column 1: ${bytes}`],
+      ['len >= 100', `"len" at column 1: ${bytes}`],
+      ['udp and 5 > 3', `">" at column 11 between numbers is pcap's comparison: ${bytes}`],
+      ['gateway 10.1.10.1', '"gateway" at column 1 is not supported: needs name resolution'],
+      ['not inbound', '"inbound" at column 5 is not supported: a hop’s capture direction is not kept'],
+      ['stp', '"stp" at column 1 is not supported: STP frames are not IP packets'],
+      ['host node-1', 'host "node-1" at column 6 is not an IPv4 or IPv6 address (names are not resolved'],
+      ['src client', 'host "client" at column 5 is not an IPv4 or IPv6 address'],
+      ['ip host fd44::1', '"ip" applied to the IPv6 host fd44::1'],
+      ['ip6 net 10.244.0.0/16', '"ip6" applied to the IPv4 net 10.244.0.0/16'],
+      ['tcp port ntp', 'port "ntp" at column 10 is not a tcp port'],
+      ['tcp host 10.1.10.8', '"tcp" at column 1 qualifies a port, not a host'],
+      ['ip port 80', '"ip port" at column 1: a port belongs to tcp, udp or sctp'],
+      ['sctp port 5000', '"sctp port" at column 11: SCTP ports are not decoded'],
+      ['portrange 80', 'portrange "80" at column 11 is not two ports'],
+      ['port 70000', 'port "70000" at column 6 is not a number 0–65535 or a known service name'],
+      ['net 10.1.1.0 mask 255.255.0.0', 'net "10.1.1.0 mask 255.255.0.0" at column 5: non-network bits set'],
+      ['net 10.1.0.0/16 mask 255.255.0.0', '"net 10.1.0.0/16 mask 255.255.0.0" at column 5: mask takes'],
+      ['vlan 10', '"vlan 10" at column 1: journeys keep whether a frame was tagged, not its VLAN id'],
+      ['ip6 broadcast', '"ip6 broadcast" at column 1: IPv6 has no broadcast'],
+      ['less', '"less" at column 1 needs a length in bytes'],
+      ['greater x', '"greater" at column 1 needs a length in bytes'],
+      ['ether proto ipx', 'ether proto "ipx" at column 13 is not an Ethernet type'],
+      ['ip proto nosuch', 'proto "nosuch" at column 10 is not an IP protocol name or number 0–255'],
     ]) {
       const p = await page('three-hosts', filter);
       expect({ filter, total: p.total, error: p.error?.slice(0, why.length) }).toEqual({
@@ -298,16 +338,79 @@ describe('parseJourneyFilter', () => {
       a: { op: 'or', a: { op: 'word', word: 'a' }, b: { op: 'word', word: 'b' } },
       b: { op: 'word', word: 'c' },
     });
+    const host = (dir: string, a: number) => ({ op: 'net', dir, v6: false, addr: [a], mask: [0xffffffff] });
     expect(parseJourneyFilter('src 10.1.10.8 dst host 10.1.10.9 proto 17')).toEqual({
       op: 'and',
-      a: {
-        op: 'and',
-        a: { op: 'word', word: 'src=10.1.10.8' },
-        b: { op: 'word', word: 'dst=10.1.10.9' },
-      },
-      b: { op: 'word', word: 'udp' },
+      a: { op: 'and', a: host('src', 0x0a010a08), b: host('dst', 0x0a010a09) },
+      b: { op: 'proto', ip: true, ip6: true, proto: 17 },
     });
     expect(parseJourneyFilter(' \t')).toBeNull();
+  });
+});
+
+describe('parseJourneyFilter reads pcap primitives', () => {
+  const p = (f: string) => parseJourneyFilter(f);
+  it('qualifiers: protocol, direction (src or dst, src and dst), type; service names; ranges; masks', () => {
+    expect(p('tcp src port ssh')).toEqual({ op: 'port', dir: 'src', lo: 22, hi: 22, kinds: PORT_TCP });
+    // A name /etc/services lists for TCP only is a TCP port, for both any port (as libpcap reads it).
+    expect(p('port ssh')).toEqual({ op: 'port', dir: null, lo: 22, hi: 22, kinds: PORT_TCP });
+    expect(p('port domain')).toEqual({ op: 'port', dir: null, lo: 53, hi: 53, kinds: PORT_ANY });
+    expect(p('udp dst portrange 9999-9000')).toEqual({
+      op: 'port',
+      dir: 'dst',
+      lo: 9000,
+      hi: 9999,
+      kinds: PORT_UDP,
+    });
+    expect(p('src or dst port 80')).toEqual({ op: 'port', dir: null, lo: 80, hi: 80, kinds: PORT_ANY });
+    expect(p('src and dst host 10.1.10.8')).toMatchObject({ op: 'net', dir: 'both', addr: [0x0a010a08] });
+    // pcap's shorthand keeps every qualifier: `tcp port 80 or 443` is `tcp port 80 or tcp port 443`.
+    expect(p('tcp port 80 or 443')).toEqual({
+      op: 'or',
+      a: { op: 'port', dir: null, lo: 80, hi: 80, kinds: PORT_TCP },
+      b: { op: 'port', dir: null, lo: 443, hi: 443, kinds: PORT_TCP },
+    });
+    expect(p('net 10.1.0.0 mask 255.255.0.0')).toEqual({
+      op: 'net',
+      dir: null,
+      v6: false,
+      addr: [0x0a010000],
+      mask: [0xffff0000],
+    });
+    expect(p('ip proto \\udp')).toEqual({ op: 'proto', ip: true, ip6: false, proto: 17 });
+    expect(p('ip6 proto 58')).toEqual({ op: 'proto', ip: false, ip6: true, proto: 58 });
+    expect(p('icmp6')).toEqual({ op: 'proto', ip: false, ip6: true, proto: 58 });
+    expect(p('ether proto \\arp')).toEqual({ op: 'ethertype', type: 0x806 });
+    expect(p('ether proto 0x86dd')).toEqual({ op: 'ethertype', type: 0x86dd });
+    expect(p('ip')).toEqual({ op: 'ethertype', type: 0x800 });
+    expect(p('arp host 10.1.10.8')).toMatchObject({ op: 'and', a: { op: 'ethertype', type: 0x806 } });
+    expect(p('broadcast')).toEqual({ op: 'cast', layer: 'ether', kind: 'broadcast' });
+    expect(p('ip6 multicast')).toEqual({ op: 'cast', layer: 'ip6', kind: 'multicast' });
+    expect(p('less 98 or greater 1400')).toEqual({
+      op: 'or',
+      a: { op: 'len', cmp: 'less', n: 98 },
+      b: { op: 'len', cmp: 'greater', n: 1400 },
+    });
+    expect(p('vlan')).toEqual({ op: 'vlan' });
+  });
+
+  it('keeps the words a pasted summary has: `[ip6]:port`, `vni=1`, ` - `, `Flags [S],`, `a>b`', () => {
+    expect(p('[fd44::5]:8080')).toEqual({ op: 'word', word: '[fd44::5]:8080' });
+    expect(p('vni=1')).toEqual({ op: 'word', word: 'vni=1' });
+    expect(p('unreachable - need')).toEqual({
+      op: 'and',
+      a: { op: 'and', a: { op: 'word', word: 'unreachable' }, b: { op: 'word', word: '-' } },
+      b: { op: 'word', word: 'need' },
+    });
+    expect(p('Flags [S],')).toEqual({
+      op: 'and',
+      a: { op: 'word', word: 'flags' },
+      b: { op: 'word', word: '[s]' },
+    });
+    expect(p('10.1.10.8.34258 > 10.106.23.233.8877:')).toEqual({
+      op: 'word',
+      word: '10.1.10.8.34258>10.106.23.233.8877',
+    });
   });
 });
 
@@ -318,14 +421,18 @@ describe('JourneyIndex', () => {
       ix.addIpv4(v4[0], ROLE_SRC);
       ix.addIpv4(v4[1], ROLE_DST);
       ix.addMac(mac, ROLE_SRC);
-      ix.finish(text, family);
+      ix.addPort(1000 + mac, PORT_TCP, ROLE_DST);
+      ix.addHop(100 * mac, 0);
+      ix.finish(text, family, 1);
     };
     add('A one', [0x0af40001, 0x0af40101], 1);
     add('B (two)', [0x0af40101, 0x0af40001], 2);
     add('C three', [0x0a010a08, 0x0a010a09], 3);
     const kept = ix.prefix(2);
     kept.addIpv6('fd44::5', ROLE_SRC);
-    kept.finish('D four', FAMILY_IP6);
+    kept.addPort(53, PORT_UDP, ROLE_SRC);
+    kept.addHop(60, 0);
+    kept.finish('D four', FAMILY_IP6, 58);
     const list = (ix2: JourneyIndex, f: string) => {
       const t = compileJourneyFilter(parseJourneyFilter(f)!, ix2);
       return Array.from({ length: ix2.count }, (_, k) => k).filter(t);
@@ -336,5 +443,9 @@ describe('JourneyIndex', () => {
     expect(list(kept, 'ip6 && src net fd44::/16')).toEqual([2]);
     expect(list(kept, 'ether src 00:00:00:00:00:02 || ether dst 00:00:00:00:00:01')).toEqual([1]);
     expect(list(ix, 'net 10.1.10.8/31')).toEqual([2]);
+    expect(list(kept, 'tcp dst port 1002 or udp src port domain')).toEqual([1, 2]);
+    expect(list(kept, 'greater 200 or less 60')).toEqual([1, 2]);
+    expect(list(kept, 'ip6 proto 58 or ip proto 1')).toEqual([0, 1, 2]);
+    expect(list(ix, 'greater 300')).toEqual([2]);
   });
 });

@@ -183,6 +183,8 @@ async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'cl
     'vni 1 && !igmp',
     `ether src ${mac}`,
     'net 10.1.10.0/24 or igmp',
+    'greater 120 or udp dst port 8472 or ip proto \\igmp',
+    'less 60',
   ]) {
     const want = batch.findJourneys(f, 0, 1000);
     const got = await live.findJourneys(f, 0, 1000);

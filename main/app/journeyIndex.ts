@@ -1,0 +1,222 @@
+// What the journey filter (journeyFilter.ts) reads of each journey, built once per session: its words as text and
+// its addresses, MACs, ports, protocols and lengths as typed-array columns, so that a compiled filter is a pass of
+// closures over arrays, with no object per journey.
+
+import { Grow } from './liveCorrelatorColumns.ts';
+import { parseIpv4 } from '../session/interfaces.ts';
+
+/** Where an address, MAC or port sits in a hop's header: a `src`/`dst` qualifier asks for one, none for either. */
+export const ROLE_SRC = 1;
+export const ROLE_DST = 2;
+export const ROLE_ANY = ROLE_SRC | ROLE_DST;
+
+/** A journey's inner packet family (the first hop's). */
+export const FAMILY_IP = 4;
+export const FAMILY_IP6 = 6;
+
+/** JourneyIndex.hops bits: what some hop of the journey carried around or beside its inner packet. */
+export const HOP_VXLAN = 1; // a VXLAN outer header: outer IPv4 and UDP
+export const HOP_IPIP = 2; // an IPIP outer header: outer IPv4, protocol 4
+export const HOP_VLAN = 4; // an 802.1Q/802.1ad tag on the outer frame
+
+/** The transport a port was seen in (JourneyIndex.port's high bits). */
+export const PORT_TCP = 1;
+export const PORT_UDP = 2;
+export const PORT_SCTP = 4;
+export const PORT_ANY = PORT_TCP | PORT_UDP | PORT_SCTP;
+const PORT_KIND_SHIFT = 16;
+
+/**
+ * What the filter reads of each journey: its words (between single spaces, one at each end, so that ` ${w} `
+ * finds a whole word), its inner family and protocol, what its hops carried besides (HOP_*), the shortest and
+ * longest frame of its hops, and the addresses (inner at every hop, outer headers too), Ethernet MACs (outer and
+ * VXLAN inner) and ports (inner and VXLAN outer) its hops carry, with their role. Journeys are appended in order;
+ * per-journey ranges into flat columns keep it to a few arrays for any number of journeys.
+ */
+export class JourneyIndex {
+  texts: string[] = [];
+  family = new Grow((n) => new Uint8Array(n), 1024);
+  /** The inner packet's IP protocol, -1 when not known. */
+  proto = new Grow((n) => new Int16Array(n), 1024);
+  hops = new Grow((n) => new Uint8Array(n), 1024);
+  /** The shortest and longest frame (original length on the wire, as tcpdump's `len`) of any hop. */
+  minLen = new Grow((n) => new Uint32Array(n), 1024);
+  maxLen = new Grow((n) => new Uint32Array(n), 1024);
+  /** Journey k's IPv4 addresses are v4[v4Start[k] .. v4Start[k + 1]). */
+  v4Start = new Grow((n) => new Uint32Array(n), 1024);
+  v4 = new Grow((n) => new Uint32Array(n), 4096);
+  v4Role = new Grow((n) => new Uint8Array(n), 4096);
+  /** IPv6 addresses as 4 big-endian 32-bit words each: journey k's are v6[4 * v6Start[k] ..). */
+  v6Start = new Grow((n) => new Uint32Array(n), 1024);
+  v6 = new Grow((n) => new Uint32Array(n), 1024);
+  v6Role = new Grow((n) => new Uint8Array(n), 256);
+  /** MACs as 48-bit numbers. */
+  macStart = new Grow((n) => new Uint32Array(n), 1024);
+  mac = new Grow((n) => new Float64Array(n), 4096);
+  macRole = new Grow((n) => new Uint8Array(n), 4096);
+  /** Ports as `port | PORT_* << 16` (read with portNumber/portKind). */
+  portStart = new Grow((n) => new Uint32Array(n), 1024);
+  port = new Grow((n) => new Uint32Array(n), 4096);
+  portRole = new Grow((n) => new Uint8Array(n), 4096);
+  private hopBits = 0;
+  private shortest = 0xffffffff;
+  private longest = 0;
+
+  constructor() {
+    this.v4Start.push(0);
+    this.v6Start.push(0);
+    this.macStart.push(0);
+    this.portStart.push(0);
+  }
+
+  get count(): number {
+    return this.texts.length;
+  }
+
+  /** A hop of the journey being added: its frame's original length and HOP_* bits. */
+  addHop(len: number, bits: number): void {
+    this.hopBits |= bits;
+    if (len < this.shortest) this.shortest = len;
+    if (len > this.longest) this.longest = len;
+  }
+
+  /** An IPv4 address of the journey being added (once per address and role). */
+  addIpv4(a: number, role: number): void {
+    const from = this.v4Start.data[this.count];
+    for (let i = from; i < this.v4.length; i++)
+      if (this.v4.data[i] === a) {
+        this.v4Role.data[i] |= role;
+        return;
+      }
+    this.v4.push(a);
+    this.v4Role.push(role);
+  }
+
+  /** An IPv6 address (text, as the hop ladder prints it) of the journey being added; unreadable ones are skipped. */
+  addIpv6(text: string, role: number): void {
+    const w = parseIpv6(text);
+    if (!w) return;
+    const from = this.v6Start.data[this.count];
+    const d = this.v6.data;
+    for (let i = from; i < this.v6Role.length; i++)
+      if (d[4 * i] === w[0] && d[4 * i + 1] === w[1] && d[4 * i + 2] === w[2] && d[4 * i + 3] === w[3]) {
+        this.v6Role.data[i] |= role;
+        return;
+      }
+    this.v6.append(w);
+    this.v6Role.push(role);
+  }
+
+  addMac(mac: number, role: number): void {
+    if (mac < 0) return;
+    const from = this.macStart.data[this.count];
+    for (let i = from; i < this.mac.length; i++)
+      if (this.mac.data[i] === mac) {
+        this.macRole.data[i] |= role;
+        return;
+      }
+    this.mac.push(mac);
+    this.macRole.push(role);
+  }
+
+  /** A TCP, UDP or SCTP port (kind PORT_*) of the journey being added. */
+  addPort(port: number, kind: number, role: number): void {
+    if (port < 0) return;
+    const v = (port | (kind << PORT_KIND_SHIFT)) >>> 0;
+    const from = this.portStart.data[this.count];
+    for (let i = from; i < this.port.length; i++)
+      if (this.port.data[i] === v) {
+        this.portRole.data[i] |= role;
+        return;
+      }
+    this.port.push(v);
+    this.portRole.push(role);
+  }
+
+  /** Ends the journey being added: its searchable text (any case; split into filter words here), family, protocol. */
+  finish(text: string, family: number, proto: number): void {
+    // Split at parentheses as the filter is (`record(s)` typed finds the words `record` and `s`).
+    const words = text.toLowerCase().replace(/[()]/g, ' ').split(/\s+/);
+    this.texts.push(` ${words.map(filterWord).filter(Boolean).join(' ')} `);
+    this.family.push(family);
+    this.proto.push(proto);
+    this.hops.push(this.hopBits);
+    this.minLen.push(this.shortest === 0xffffffff ? 0 : this.shortest);
+    this.maxLen.push(this.longest);
+    this.hopBits = 0;
+    this.shortest = 0xffffffff;
+    this.longest = 0;
+    this.v4Start.push(this.v4.length);
+    this.v6Start.push(this.v6Role.length);
+    this.macStart.push(this.mac.length);
+    this.portStart.push(this.port.length);
+  }
+
+  /** The index of journeys [0, count) alone (a live window's frozen journeys, kept for the next snapshot). */
+  prefix(count: number): JourneyIndex {
+    const n = Math.min(count, this.count);
+    const out = new JourneyIndex();
+    out.texts = this.texts.slice(0, n);
+    for (const c of ['family', 'proto', 'hops', 'minLen', 'maxLen'] as const)
+      out[c].append(this[c].data.subarray(0, n) as never);
+    out.v4Start.setAt(0, this.v4Start.data.subarray(0, n + 1));
+    out.v4.append(this.v4.data.subarray(0, this.v4Start.data[n]));
+    out.v4Role.append(this.v4Role.data.subarray(0, this.v4Start.data[n]));
+    out.v6Start.setAt(0, this.v6Start.data.subarray(0, n + 1));
+    out.v6.append(this.v6.data.subarray(0, 4 * this.v6Start.data[n]));
+    out.v6Role.append(this.v6Role.data.subarray(0, this.v6Start.data[n]));
+    out.macStart.setAt(0, this.macStart.data.subarray(0, n + 1));
+    out.mac.append(this.mac.data.subarray(0, this.macStart.data[n]));
+    out.macRole.append(this.macRole.data.subarray(0, this.macStart.data[n]));
+    out.portStart.setAt(0, this.portStart.data.subarray(0, n + 1));
+    out.port.append(this.port.data.subarray(0, this.portStart.data[n]));
+    out.portRole.append(this.portRole.data.subarray(0, this.portStart.data[n]));
+    return out;
+  }
+}
+
+export function portNumber(v: number): number {
+  return v & 0xffff;
+}
+
+export function portKind(v: number): number {
+  return v >>> PORT_KIND_SHIFT;
+}
+
+/** A word as the filter compares it: without the trailing `,` `:` `;` of a summary's text. */
+export function filterWord(w: string): string {
+  return w.replace(/[,;:]+$/, '');
+}
+
+/** An IPv6 address as 4 big-endian 32-bit words (`::`, a dotted IPv4 tail and a `%zone` allowed); null if not one. */
+export function parseIpv6(s: string): Uint32Array | null {
+  let t = s;
+  const zone = t.indexOf('%');
+  if (zone >= 0) t = t.slice(0, zone);
+  const groups: number[] = [];
+  const dotted = /(?:^|:)(\d+\.\d+\.\d+\.\d+)$/.exec(t);
+  if (dotted) {
+    const v4 = parseIpv4(dotted[1]);
+    if (v4 === null) return null;
+    t = `${t.slice(0, t.length - dotted[1].length)}${(v4 >>> 16).toString(16)}:${(v4 & 0xffff).toString(16)}`;
+  }
+  const halves = t.split('::');
+  if (halves.length > 2) return null;
+  const read = (h: string): number[] | null => {
+    if (h === '') return [];
+    const out: number[] = [];
+    for (const g of h.split(':')) {
+      if (!/^[0-9a-f]{1,4}$/i.test(g)) return null;
+      out.push(parseInt(g, 16));
+    }
+    return out;
+  };
+  const head = read(halves[0]);
+  const tail = halves.length === 2 ? read(halves[1]) : [];
+  if (!head || !tail) return null;
+  if (halves.length === 1 ? head.length !== 8 : head.length + tail.length > 7) return null;
+  groups.push(...head, ...new Array<number>(8 - head.length - tail.length).fill(0), ...tail);
+  const w = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) w[i] = ((groups[2 * i] << 16) | groups[2 * i + 1]) >>> 0;
+  return w;
+}

@@ -1,0 +1,328 @@
+// The journey filter against tcpdump itself on the recorded fixtures: for a primitive (and or of primitives), a
+// journey matches iff tcpdump's filter keeps at least one of its hops' packets (`tcpdump -#nr FILE EXPR` per
+// capture file, its record numbers mapped to rows and rows to journeys). Where our reading deliberately differs
+// from tcpdump's per-packet one (a tunnelled hop's inner headers, IPv6 extension headers), the test says so.
+// Also: tcpdump's own compiled BPF shows the precedence pcap-filter(7) states, which the parser follows.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import { parseJourneyFilter } from '../../main/app/journeyFilter.ts';
+import { LoadedSession } from '../../main/app/loadedSession.ts';
+import { PORT_NAMES } from '../../main/app/portNames.ts';
+import { openInputs } from '../../main/app/sessionBuild.ts';
+import { correlateInputs } from '../../main/session/ingest.ts';
+import { laneOrdinals } from './correlate-helpers.ts';
+
+const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+
+const FIXTURES = [
+  'three-hosts',
+  'flannel-vxlan',
+  'calico-ipip',
+  'kube-proxy',
+  'nat6',
+  'nat-icmp',
+  'frag-igmp',
+  'ip-protocols',
+  'router-errors',
+  'port-reuse',
+] as const;
+type Fixture = (typeof FIXTURES)[number];
+
+const sessions = new Map<Fixture, LoadedSession>();
+beforeAll(() => {
+  if (!hasTcpdump) return;
+  for (const name of FIXTURES) {
+    const c = correlateInputs(openInputs([`tests/fixtures/${name}`]), { threads: 1 });
+    sessions.set(name, new LoadedSession(name, name, null, c.correlator, c.result, []));
+  }
+}, 60_000);
+
+/** tcpdump's one-line listing of a capture file, with nanosecond timestamps, through a filter (or none). */
+const listing = (file: string, filter: string): string[] =>
+  execFileSync('tcpdump', ['-nr', file, '-S', '-tt', '--time-stamp-precision=nano', filter], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 1 << 26,
+  })
+    .split('\n')
+    // A packet's first line starts with its time; tunnelled ones continue on more lines (`OTV, … instance 1` then
+    // the inner packet, for flannel's port 8472).
+    .filter((line) => /^\d/.test(line));
+
+/** Per capture file, its records' numbers by their listing line (`-#` numbers only the packets a filter keeps). */
+const recordsOf = new Map<string, Map<string, number[]>>();
+function records(file: string): Map<string, number[]> {
+  let m = recordsOf.get(file);
+  if (!m) {
+    m = new Map();
+    listing(file, '').forEach((line, i) => m!.set(line, [...(m!.get(line) ?? []), i]));
+    recordsOf.set(file, m);
+  }
+  return m;
+}
+
+/** The journeys (0-based) with a hop whose packet tcpdump's filter keeps. */
+function tcpdumpJourneys(fixture: Fixture, filter: string): number[] {
+  const s = sessions.get(fixture)!;
+  const res = s.result;
+  const ord = laneOrdinals(res);
+  const row = new Map<string, number>();
+  for (let r = 0; r < res.rows.length; r++) row.set(`${res.rows.capture[r]}#${ord[r]}`, r);
+  const out = new Set<number>();
+  res.captures.forEach((cap, c) => {
+    const all = records(cap.path!);
+    const seen = new Map<string, number>();
+    for (const line of listing(cap.path!, filter)) {
+      // Identical lines (same time, same summary) are taken in file order.
+      const n = seen.get(line) ?? 0;
+      seen.set(line, n + 1);
+      const rec = all.get(line)?.[n];
+      const r = rec === undefined ? undefined : row.get(`${c}#${rec}`);
+      if (r === undefined) throw new Error(`${cap.path}: no row for "${line}"`);
+      if (s.journeyCol[r] >= 0) out.add(s.journeyCol[r]);
+    }
+  });
+  return [...out].sort((a, b) => a - b);
+}
+
+function ours(fixture: Fixture, filter: string): number[] {
+  const p = sessions.get(fixture)!.findJourneys(filter, 0, 1e9);
+  expect(p.error, filter).toBeUndefined();
+  return p.items.map((j) => j.id);
+}
+
+/** Our journeys and tcpdump's are the same set, and (unless `allowNone`) not empty. */
+function same(fixture: Fixture, filter: string, allowNone = false): void {
+  const want = tcpdumpJourneys(fixture, filter);
+  if (!allowNone)
+    expect(want.length, `${fixture}: tcpdump '${filter}' keeps some journey`).toBeGreaterThan(0);
+  expect({ fixture, filter, ids: ours(fixture, filter) }).toEqual({ fixture, filter, ids: want });
+}
+
+describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fixtures', () => {
+  it('protocol keywords and ip/ip6 proto (tunnels’ outer headers too)', () => {
+    for (const f of [
+      'three-hosts',
+      'calico-ipip',
+      'kube-proxy',
+      'nat6',
+      'ip-protocols',
+      'frag-igmp',
+    ] as const)
+      for (const e of [
+        'icmp',
+        'udp',
+        'tcp',
+        'ip',
+        'ip6',
+        'ip proto 4',
+        'ip proto \\udp',
+        'proto 17',
+        'icmp6',
+      ])
+        // Where IPv6 extension headers stand before the protocol, tcpdump and we differ (below).
+        if (!(f === 'ip-protocols' && e === 'icmp6') && !(f === 'frag-igmp' && /udp|17/.test(e)))
+          same(f, e, true);
+    for (const e of [
+      'sctp',
+      'esp',
+      'ip proto \\ah',
+      'pim',
+      'vrrp',
+      'ip proto 47',
+      'ip6 proto 50',
+      'ether proto \\ip',
+    ])
+      same('ip-protocols', e);
+    same('frag-igmp', 'igmp');
+    same('three-hosts', 'ip proto \\udp');
+    same('calico-ipip', 'ip proto 4');
+    same('nat6', 'ip6 proto \\tcp');
+    same('nat6', 'ether proto 0x86dd');
+  });
+
+  it('host, src/dst host, net (and net A mask B) over inner and outer headers', () => {
+    for (const e of [
+      'host 10.1.10.8',
+      'host 10.1.10.9',
+      'src host 10.1.10.10',
+      'dst 10.244.1.34',
+      'ip host 10.244.0.12',
+      'net 10.244.0.0/16',
+      'src net 10.244.1.0/24',
+      'net 10.1.10.8 mask 255.255.255.252',
+      'net 10.0.0.0 mask 255.0.255.0',
+      'host 10.1.10.8 or host 10.244.1.34',
+    ])
+      same('three-hosts', e);
+    same('kube-proxy', 'dst host 10.106.23.233');
+    same('kube-proxy', 'src or dst host 192.168.0.33');
+    same('nat6', 'host fd77::2', true);
+    same('nat6', 'src net fd44::/16');
+    same('calico-ipip', 'host 10.100.247.24');
+    // An ICMP error quoting a packet to 10.98.2.2 names it in its summary, but is not to or from it.
+    same('router-errors', 'host 10.98.2.2');
+    same('router-errors', 'host fd98:2::2');
+    same('router-errors', 'dst host 10.98.1.2');
+  });
+
+  it('port, tcp/udp port, portrange, service names', () => {
+    for (const e of [
+      'port 8877',
+      'tcp port 8877',
+      'udp port 8877',
+      'dst port 9376',
+      'src port 9376',
+      'tcp src portrange 9000-9999',
+      'portrange 30000-32767',
+      'portrange 9999-9000',
+      'tcp port 80 or 443',
+      'port http',
+      'port domain',
+      'tcp dst port http-alt or 9376',
+    ])
+      same('kube-proxy', e, /udp|http$|domain/.test(e));
+    same('three-hosts', 'udp port 8472');
+    same('flannel-vxlan', 'udp dst port 8472');
+    same('port-reuse', 'tcp portrange 1-65535');
+  });
+
+  it('less and greater: the frame’s length on the wire at some hop', () => {
+    for (const f of ['three-hosts', 'calico-ipip', 'kube-proxy', 'frag-igmp'] as const)
+      for (const e of [
+        'less 60',
+        'less 98',
+        'greater 98',
+        'greater 118',
+        'greater 1000',
+        'less 100 or greater 1400',
+      ])
+        same(f, e, true);
+    same('calico-ipip', 'greater 118');
+    same('calico-ipip', 'less 98');
+  });
+
+  it('broadcast and multicast, ether and ip forms; ether host', () => {
+    for (const f of ['frag-igmp', 'ip-protocols', 'three-hosts', 'router-errors'] as const)
+      for (const e of [
+        'multicast',
+        'ether multicast',
+        'broadcast',
+        'ip multicast',
+        'ip broadcast',
+        'ip6 multicast',
+      ])
+        same(f, e, true);
+    same('frag-igmp', 'ip multicast');
+    same('ip-protocols', 'ether multicast');
+    same('three-hosts', 'ether host 00:0c:29:2f:33:85');
+    same('three-hosts', 'ether src 00:0c:29:10:a9:6c or ether dst 00:0c:29:3a:5e:08');
+  });
+
+  it('vlan: a hop whose frame was tagged', () => {
+    same('router-errors', 'vlan');
+    same('router-errors', 'vlan and icmp');
+    same('three-hosts', 'vlan', true);
+  });
+
+  it('a service name means what /etc/services says to libpcap (tcp only, udp only or both)', () => {
+    const services = readFileSync('/etc/services', 'utf8');
+    for (const [name, [port, kinds]] of Object.entries(PORT_NAMES)) {
+      const found = new Set<string>();
+      for (const line of services.split('\n')) {
+        const [entry] = line.split('#');
+        const f = entry.trim().split(/\s+/);
+        if (f.length >= 2 && (f[0] === name || f.slice(2).includes(name))) {
+          const [p, proto] = f[1].split('/');
+          if (+p === port) found.add(proto);
+        }
+      }
+      const want = (found.has('tcp') ? 1 : 0) | (found.has('udp') ? 2 : 0);
+      expect({ name, kinds: want === 3 ? 7 : want }).toEqual({ name, kinds });
+    }
+  });
+});
+
+/** Where we read more than tcpdump: its journeys are ours too, and ours beyond them are those `why` names. */
+function more(fixture: Fixture, filter: string, why: (summary: string) => boolean): void {
+  const want = tcpdumpJourneys(fixture, filter);
+  const got = ours(fixture, filter);
+  const s = sessions.get(fixture)!;
+  const extra = got.filter((k) => !want.includes(k)).map((k) => s.journeySummary(k).summary);
+  expect(got, filter).toEqual(expect.arrayContaining(want));
+  expect(extra.length, `${fixture}: ${filter} reads more than tcpdump`).toBeGreaterThan(0);
+  for (const summary of extra) expect(why(summary), `${filter}: ${summary}`).toBe(true);
+}
+
+describe.skipIf(!hasTcpdump)('where the journey filter deliberately reads otherwise than tcpdump', () => {
+  it('the protocol and ports past IPv6 extension headers (pcap reads the fixed header’s next header only)', () => {
+    const extensions = (s: string) => /^IP6 .*: (DSTOPT|HBH|frag \(0\||AH\()/.test(s);
+    for (const e of ['udp', 'ip6 proto 17', 'port 9999', 'udp dst port 9999'])
+      more('frag-igmp', e, extensions);
+    more('ip-protocols', 'icmp6', extensions);
+    // So an IPv6 packet with an AH header is the protocol after it, not ah (IPv4's AH is not read through).
+    const ah = tcpdumpJourneys('ip-protocols', 'ah');
+    const missed = ah.filter((k) => !ours('ip-protocols', 'ah').includes(k));
+    expect(missed.map((k) => extensions(sessions.get('ip-protocols')!.journeySummary(k).summary))).toEqual([
+      true,
+    ]);
+    expect(ah.length).toBe(missed.length + ours('ip-protocols', 'ah').length);
+    // pcap's `ip6 proto 44` is the fragment header itself; ours is the protocol it carries.
+    expect(ours('frag-igmp', 'ip6 proto 44')).toEqual([]);
+    expect(tcpdumpJourneys('frag-igmp', 'ip6 proto 44').length).toBeGreaterThan(0);
+  });
+
+  it('through 802.1Q tags (pcap’s ip, icmp… need `vlan and` first to read past a tag)', () => {
+    const tagged = (k: number) =>
+      sessions
+        .get('router-errors')!
+        .findJourneys('vlan', 0, 1e9)
+        .items.some((j) => j.id === k);
+    for (const e of ['icmp', 'ip', 'ether proto \\ip']) {
+      const want = tcpdumpJourneys('router-errors', e);
+      const got = ours('router-errors', e);
+      const extra = got.filter((k) => !want.includes(k));
+      expect(got).toEqual(expect.arrayContaining(want));
+      expect(extra.length).toBeGreaterThan(0);
+      expect(extra.every(tagged)).toBe(true);
+    }
+  });
+
+  it('a tunnelled hop’s inner headers: a capture of node-1’s ens33 alone still finds the pods', () => {
+    const c = correlateInputs(openInputs(['node-1:ens33=tests/fixtures/flannel-vxlan/node-1__ens33.pcap']), {
+      threads: 1,
+    });
+    const s = new LoadedSession('ens33', 'ens33', null, c.correlator, c.result, []);
+    const file = c.result.captures[0].path!;
+    expect(listing(file, 'host 10.244.0.12')).toEqual([]);
+    expect(listing(file, 'icmp')).toEqual([]);
+    const all = s.findJourneys('', 0, 1e9).total;
+    expect(all).toBeGreaterThan(0);
+    for (const e of ['host 10.244.0.12', 'icmp', 'net 10.244.0.0/16 and udp port 8472'])
+      expect({ e, total: s.findJourneys(e, 0, 1e9).total }).toEqual({ e, total: all });
+  });
+});
+
+describe.skipIf(!hasTcpdump)('pcap precedence, as tcpdump compiles it', () => {
+  const bpf = (e: string) =>
+    execFileSync('tcpdump', ['-d', '-r', 'tests/fixtures/three-hosts/node-1__ens33.pcap', e], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+  it('and and or are equal and left-associative; not binds tightest', () => {
+    const [a, b, c] = ['icmp', 'udp', 'host 10.1.10.8'];
+    expect(bpf(`${a} or ${b} and ${c}`)).toBe(bpf(`(${a} or ${b}) and ${c}`));
+    expect(bpf(`${a} or ${b} and ${c}`)).not.toBe(bpf(`${a} or (${b} and ${c})`));
+    expect(bpf(`${c} and ${a} or ${b}`)).toBe(bpf(`(${c} and ${a}) or ${b}`));
+    expect(bpf(`not ${a} and ${b}`)).toBe(bpf(`(not ${a}) and ${b}`));
+    // The parser reads them the same way.
+    const t = (e: string) => parseJourneyFilter(e);
+    expect(t(`${a} or ${b} and ${c}`)).toEqual(t(`(${a} or ${b}) and ${c}`));
+    expect(t(`${c} and ${a} or ${b}`)).toEqual(t(`(${c} and ${a}) or ${b}`));
+    expect(t(`not ${a} and ${b}`)).toEqual(t(`(not ${a}) and ${b}`));
+  });
+});
