@@ -133,11 +133,12 @@ export class JourneyIndex {
     this.portRole.push(role);
   }
 
-  /** Ends the journey being added: its searchable text (any case; split into filter words here), family, protocol. */
-  finish(text: string, family: number, proto: number): void {
-    // Split at parentheses as the filter is (`record(s)` typed finds the words `record` and `s`).
-    const words = text.toLowerCase().replace(/[()]/g, ' ').split(/\s+/);
-    this.texts.push(` ${words.map(filterWord).filter(Boolean).join(' ')} `);
+  /**
+   * Ends the journey being added: its searchable text (any case; split into filter words here), more words already
+   * as filterText gives them (`clean`: the index does not split them again), family and protocol.
+   */
+  finish(text: string, family: number, proto: number, clean = ''): void {
+    this.texts.push(` ${filterText(text)} ${clean} `);
     this.family.push(family);
     this.proto.push(proto);
     this.hops.push(this.hopBits);
@@ -181,6 +182,15 @@ export function portNumber(v: number): number {
 
 export function portKind(v: number): number {
   return v >>> PORT_KIND_SHIFT;
+}
+
+/**
+ * Text as the filter's words, joined by single spaces: lower case, split at parentheses as the filter is
+ * (`record(s)` typed finds the words `record` and `s`), each as filterWord trims it.
+ */
+export function filterText(text: string): string {
+  const words = text.toLowerCase().replace(/[()]/g, ' ').split(/\s+/);
+  return words.map(filterWord).filter(Boolean).join(' ');
 }
 
 /** A word as the filter compares it: without the trailing `,` `:` `;` of a summary's text. */

@@ -43,6 +43,8 @@ import {
 import {
   FAMILY_IP,
   FAMILY_IP6,
+  filterText,
+  filterWord,
   HOP_IPIP,
   HOP_VLAN,
   HOP_VXLAN,
@@ -349,7 +351,7 @@ export class LoadedSession {
    * every hop's MACs (outer and VXLAN inner), frame lengths and tunnels and tags go to the index's columns, for
    * `host`, `net`, `port`, `ether`, `less`/`greater`, `ip proto`, `vlan`.
    */
-  private hopWords(k: number, ix: JourneyIndex): string {
+  private hopWords(k: number, ix: JourneyIndex, capWords: string[]): string {
     const res = this.result;
     const rows = res.rows;
     const out: string[] = [];
@@ -363,9 +365,7 @@ export class LoadedSession {
       const c = rows.capture[r];
       if (!caps.has(c)) {
         caps.add(c);
-        const cap = res.captures[c];
-        // The interface alone too: `ens33` or `tunl0` finds a hop on it on any node.
-        out.push(`${cap.node}/${cap.iface} ${cap.iface}`);
+        out.push(capWords[c]);
       }
       const pair = rows.ethPairId(r);
       if (pair !== 0 && pair !== pe) {
@@ -404,9 +404,10 @@ export class LoadedSession {
       pd = rows.dst[r];
       psp = sp;
       pdp = dp;
-      const src = res.rowSrc(r);
-      const dst = res.rowDst(r);
-      if (rows.isIpv6(r)) {
+      const src = res.rowSrc(r).toLowerCase();
+      const dst = res.rowDst(r).toLowerCase();
+      const v6 = rows.isIpv6(r);
+      if (v6) {
         ix.addIpv6(src, ROLE_SRC);
         ix.addIpv6(dst, ROLE_DST);
       } else {
@@ -418,17 +419,17 @@ export class LoadedSession {
         ix.addPort(sp, kind, ROLE_SRC);
         ix.addPort(dp, kind, ROLE_DST);
       }
+      // The words go to the index as filter words (filterText): only an IPv6 address can end in `:` (`fd00::`).
+      const fw = v6 ? filterWord : (w: string) => w;
       for (const [ip, port] of [
         [src, sp],
         [dst, dp],
       ] as const)
         // IPv6 also as [addr]:port, as the hop ladder, kubectl and ss write it.
         out.push(
-          port >= 0
-            ? `${ip} ${ip}:${port} ${ip}.${port} ${port}${ip.includes(':') ? ` [${ip}]:${port}` : ''}`
-            : ip,
+          port >= 0 ? `${fw(ip)} ${ip}:${port} ${ip}.${port} ${port}${v6 ? ` [${ip}]:${port}` : ''}` : fw(ip),
         );
-      out.push(`${src}>${dst}`);
+      out.push(fw(`${src}>${dst}`));
       if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);
     }
     return out.join(' ');
@@ -461,17 +462,20 @@ export class LoadedSession {
     }
     // The index is built once, on the first filtered query (after what keepSummaries kept).
     const ix = (this.summaryIndex ??= new JourneyIndex());
+    // The interface alone too: `ens33` or `tunl0` finds a hop on it on any node.
+    const capWords = this.result.captures.map((cap) => filterText(`${cap.node}/${cap.iface} ${cap.iface}`));
     for (let k = ix.count; k < n; k++) {
       const j = this.journeySummary(k);
       // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).
       const proto = j.proto === 'ICMP6' ? 'ICMP6 ICMPv6' : j.proto;
-      const hops = this.hopWords(k, ix);
+      const hops = this.hopWords(k, ix, capWords);
       const first = this.result.firstRow(k);
       const family = this.result.rows.isIpv6(first) ? FAMILY_IP6 : FAMILY_IP;
       ix.finish(
-        `${j.summary} ${proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1} ${hops}`,
+        `${j.summary} ${proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1}`,
         family,
         this.result.rows.proto(first),
+        hops,
       );
     }
     const test = compileJourneyFilter(expr, ix);

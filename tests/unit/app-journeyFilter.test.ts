@@ -5,9 +5,13 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { compileJourneyFilter, parseJourneyFilter } from '../../main/app/journeyFilter.ts';
+import { LoadedSession } from '../../main/app/loadedSession.ts';
+import { openInputs } from '../../main/app/sessionBuild.ts';
+import { correlateInputs } from '../../main/session/ingest.ts';
 import {
   FAMILY_IP,
   FAMILY_IP6,
+  filterWord,
   JourneyIndex,
   PORT_ANY,
   PORT_TCP,
@@ -345,6 +349,39 @@ describe('parseJourneyFilter', () => {
       b: { op: 'proto', ip: true, ip6: true, proto: 17 },
     });
     expect(parseJourneyFilter(' \t')).toBeNull();
+  });
+});
+
+describe('the index’s words', () => {
+  it('are filter words as they go in (hop words are not split again): lower case, trimmed, no parentheses', () => {
+    for (const paths of [
+      ['tests/fixtures/nat6'],
+      ['tests/fixtures/kube-proxy'],
+      [
+        'NODE-A:Veth(1)=tests/fixtures/nat6/node-1__veth1.pcap',
+        'NODE-A:ENS33=tests/fixtures/nat6/node-1__ens33.pcap',
+      ],
+    ]) {
+      const c = correlateInputs(openInputs(paths), { threads: 1 });
+      const s = new LoadedSession('t', 't', null, c.correlator, c.result, []);
+      const all = s.findJourneys('', 0, 1e9).total;
+      expect(s.findJourneys('ip6 or ip', 0, 1e9).total).toBe(all);
+      const ix = Reflect.get(s, 'summaryIndex') as JourneyIndex;
+      for (const text of ix.texts)
+        for (const w of text.trim().split(' '))
+          expect({
+            w,
+            ok: w !== '' && w === filterWord(w) && w === w.toLowerCase() && !/[()\s]/.test(w),
+          }).toEqual({
+            w,
+            ok: true,
+          });
+      if (paths.length === 2) {
+        // An interface typed in any case, its parentheses split as the filter splits them.
+        for (const f of ['node-a/ens33', 'ENS33', 'veth 1', 'Node-A/Veth(1)'])
+          expect(s.findJourneys(f, 0, 1e9).total, f).toBe(all);
+      }
+    }
   });
 });
 
