@@ -153,7 +153,7 @@ describe('the journey filter reads tcpdump expressions', () => {
     await check('three-hosts', 'not 10.1.10.8 10.1.10.10', (j) => !a(j) && b(j));
   });
 
-  it('ip and ip6 are the journey’s inner family; ip host is host', async () => {
+  it('ip and ip6 are a hop’s Ethernet type (the inner packet’s, or a tunnel’s IPv4); ip host is host', async () => {
     const all = () => true;
     await check('three-hosts', 'ip', all);
     await check('three-hosts', 'ip6', () => false, true);
@@ -429,6 +429,11 @@ describe('parseJourneyFilter reads pcap primitives', () => {
       b: { op: 'len', cmp: 'greater', n: 1400 },
     });
     expect(p('vlan')).toEqual({ op: 'vlan' });
+    // After not too: `host a and not b` is `host a and not host b`.
+    expect(p('host 10.1.10.8 and not 10.1.10.9')).toMatchObject({
+      op: 'and',
+      b: { op: 'not', a: { op: 'net', dir: null, addr: [0x0a010a09] } },
+    });
   });
 
   it('keeps the words a pasted summary has: `[ip6]:port`, `vni=1`, ` - `, `Flags [S],`, `a>b`', () => {
