@@ -457,6 +457,36 @@ describe('parseJourneyFilter reads pcap primitives', () => {
 });
 
 describe('JourneyIndex', () => {
+  it('broadcast and multicast look at destinations only: MACs, IPv4, IPv6', () => {
+    const ix = new JourneyIndex();
+    const MAC_BCAST = 0xffffffffffff;
+    const MAC_MCAST = 0x01005e000016; // 01:00:5e:00:00:16, IGMPv3's 224.0.0.22
+    const add = (dstMac: number, dst4: number, dst6: string | null, srcMac = 0x000c292f3385) => {
+      ix.addMac(srcMac, ROLE_SRC);
+      ix.addMac(dstMac, ROLE_DST);
+      ix.addIpv4(0x0a010a08, ROLE_SRC);
+      if (dst6) ix.addIpv6(dst6, ROLE_DST);
+      else ix.addIpv4(dst4, ROLE_DST);
+      ix.finish('x', dst6 ? FAMILY_IP6 : FAMILY_IP, 17);
+    };
+    add(MAC_BCAST, 0xffffffff, null); // 0: DHCP-like broadcast
+    add(MAC_MCAST, 0xe0000016, null); // 1: IGMP report to 224.0.0.22
+    add(0x333300000001, 0, 'ff02::1'); // 2: IPv6 all-nodes
+    add(0x000c2910a96c, 0x0a010a09, null, MAC_MCAST); // 3: unicast, a group MAC only as a source
+    add(0x000c2910a96c, 0, null); // 4: to 0.0.0.0
+    const list = (f: string) => {
+      const t = compileJourneyFilter(parseJourneyFilter(f)!, ix);
+      return Array.from({ length: ix.count }, (_, k) => k).filter(t);
+    };
+    expect(list('broadcast')).toEqual([0]);
+    expect(list('ether broadcast')).toEqual([0]);
+    expect(list('multicast')).toEqual([0, 1, 2]);
+    expect(list('ip multicast')).toEqual([1]);
+    expect(list('ip6 multicast')).toEqual([2]);
+    expect(list('ip broadcast')).toEqual([0, 4]);
+    expect(list('not multicast')).toEqual([3, 4]);
+  });
+
   it('keeps a prefix (a live window’s frozen journeys) that later journeys extend', () => {
     const ix = new JourneyIndex();
     const add = (text: string, v4: number[], mac: number, family = FAMILY_IP) => {
