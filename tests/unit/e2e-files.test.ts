@@ -104,7 +104,11 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
       // The client's pings to node-2 arrive "before" they left: the ladder marks that hop's latency.
       await p.click('[data-testid=tab-journey]');
       await p.fill('#journey-filter', '10.1.10.8 > 10.1.10.10');
-      await p.waitForFunction(() => document.querySelectorAll('[data-testid=journey-row]').length > 0);
+      // The list filtered (not the rows from before the filter, still there while the first query builds its index).
+      await p.waitForFunction(() => {
+        const rows = [...document.querySelectorAll('[data-testid=journey-row]')];
+        return rows.length > 0 && rows.every((r) => r.textContent!.includes('10.1.10.8 > 10.1.10.10'));
+      });
       await p.locator('[data-testid=journey-row]').first().click();
       const latencies = p.locator('[data-testid=hop] .latency');
       await latencies.first().waitFor();
