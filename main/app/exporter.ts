@@ -126,14 +126,16 @@ function subsetCsv(res: CorrelationResult, sink: Sink, list: number[], progress:
 /**
  * The merged pcapng (the export library's blocks and notes: one interface per node/interface, epb_packetid =
  * journey, a comment per hop) of every row, the chosen journeys' rows, or the rows in a time range. Yields to
- * the event loop every PROGRESS_EVERY packets so progress reaches the UI while a long export runs.
+ * the event loop every PROGRESS_EVERY packets so progress reaches the UI while a long export runs. `chosenBy`:
+ * what chose the journeys, for the section's comment (else their ids); the CLI's `--filter`.
  */
-async function pcapngRows(
+export async function pcapngRows(
   res: CorrelationResult,
   sink: Sink,
-  req: ExportRequest,
-  journeys: number[] | undefined,
+  req: Pick<ExportRequest, 'clockCorrected' | 'rangeNs'>,
+  journeys: readonly number[] | undefined,
   progress: Progress,
+  chosenBy?: string,
 ): Promise<number> {
   const corrected = req.clockCorrected;
   const rows = res.rows;
@@ -146,7 +148,7 @@ async function pcapngRows(
       if (keep[r]) keep[r] = res.correctedT(r) >= a && res.correctedT(r) < b ? 1 : 0;
   }
   const what = journeys
-    ? `journeys ${journeys.map((k) => k + 1).join(', ')}`
+    ? (chosenBy ?? `journeys ${journeys.map((k) => k + 1).join(', ')}`)
     : req.rangeNs
       ? 'a time range'
       : 'everything';

@@ -447,19 +447,33 @@ export class LoadedSession {
     from: number,
     count: number,
   ): { total: number; items: JourneySummary[]; error?: string } {
-    let expr: FilterExpr | null;
+    let matches: number[] | null;
     try {
-      expr = parseJourneyFilter(filter);
+      matches = this.matchingJourneys(filter);
     } catch (e) {
       if (e instanceof JourneyFilterError) return { total: 0, items: [], error: e.message };
       throw e;
     }
-    const n = this.result.journeyCount;
-    if (!expr) {
+    if (!matches) {
+      const n = this.result.journeyCount;
       const items: JourneySummary[] = [];
       for (let k = from; k < Math.min(n, from + count); k++) items.push(this.journeySummary(k));
       return { total: n, items };
     }
+    return {
+      total: matches.length,
+      items: matches.slice(from, from + count).map((k) => this.journeySummary(k)),
+    };
+  }
+
+  /**
+   * The journeys (indices, time order) a filter keeps (findJourneys' language), null for an empty filter (all);
+   * throws JourneyFilterError for one that cannot be read. The CLI's `--filter` too.
+   */
+  matchingJourneys(filter: string): number[] | null {
+    const expr: FilterExpr | null = parseJourneyFilter(filter);
+    if (!expr) return null;
+    const n = this.result.journeyCount;
     // The index is built once, on the first filtered query (after what keepSummaries kept).
     const ix = (this.summaryIndex ??= new JourneyIndex());
     // The interface alone too: `ens33` or `tunl0` finds a hop on it on any node.
@@ -481,10 +495,12 @@ export class LoadedSession {
     const test = compileJourneyFilter(expr, ix);
     const matches: number[] = [];
     for (let k = 0; k < n; k++) if (test(k)) matches.push(k);
-    return {
-      total: matches.length,
-      items: matches.slice(from, from + count).map((k) => this.journeySummary(k)),
-    };
+    return matches;
+  }
+
+  /** Lets go of the capture files it reads frames from. */
+  close(): void {
+    this.frames.close();
   }
 
   journey(k: number): JourneyView {

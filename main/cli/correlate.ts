@@ -12,6 +12,7 @@ import { Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, minHopsArg, parseArgs } from './args.ts';
 import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
+import { checkFilterArg, journeysMatching } from './journeyFilterArg.ts';
 import { cliProgress } from './progress.ts';
 
 const help = `usage: hopscope correlate [--json] [--summary] [--clock auto|none|NODE=OFFSET]… FILES|SESSION…
@@ -34,6 +35,9 @@ Options:
   --clock NODE=OFFSET  set NODE's offset to the reference node (e.g. node-2=-1.5ms; s, ms, us, ns)
   --reference NODE     offsets are relative to NODE's clock (default: the first node)
   --min-hops N         only journeys with at least N hops (ladder and JSON)
+  --filter EXPR        only journeys one of whose hops' packets EXPR matches, in tcpdump's language
+                       ('icmp and host 10.244.1.34', 'tcp port 80 or vxlan', 'node-2/cni0', 'not arp'…; the
+                       app's journey filter, docs/architecture.md); the JSON's "selection" names them
   --pretty             indent the JSON
   --progress           report progress on stderr, a line per update (on a terminal it shows by itself
                        once a run takes more than a second)
@@ -55,6 +59,7 @@ const command: Command = {
       clock: { value: true, repeat: true },
       reference: { value: true },
       'min-hops': { value: true },
+      filter: { value: true },
       progress: {},
     });
     if (p.positional.length === 0)
@@ -71,6 +76,14 @@ const command: Command = {
         'USAGE',
         '--summary counts every journey: --min-hops goes with the ladder or --json',
       );
+    const filter = flagValue(p, 'filter');
+    if (flagSet(p, 'summary') && filter !== undefined)
+      throw new HopscopeError(
+        'USAGE',
+        '--summary counts every journey: --filter goes with the ladder or --json',
+      );
+    // A filter that cannot be read fails before any file is read.
+    checkFilterArg(filter);
     const inputs = loadInputs(p.positional);
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
     for (const w of inputs.value.warnings) console.error(`hopscope correlate: warning: ${w}`);
@@ -88,6 +101,9 @@ const command: Command = {
     const out = Sink.stdout();
     // Frames back what the columns do not hold (IPv6 addresses and summaries), read only for what is printed.
     const frames = new FrameSource(res);
+    const chosen = filter !== undefined ? journeysMatching(correlated, filter) : undefined;
+    if (chosen && chosen.length === 0)
+      console.error(`hopscope correlate: no journey matches --filter ${filter}`);
     if (flagSet(p, 'summary')) {
       out.write(
         [
@@ -100,13 +116,15 @@ const command: Command = {
         ].join('\n') + '\n',
       );
     } else if (flagSet(p, 'json')) {
-      writeJourneysJson(res, out, { minHops, pretty: flagSet(p, 'pretty') });
+      writeJourneysJson(res, out, { minHops, pretty: flagSet(p, 'pretty'), journeys: chosen, filter });
     } else {
       for (const c of res.clocks) out.write(clockLine(c) + '\n');
       if (res.rowCount > 0) out.write(timesLine(res) + '\n'); // (no packet: no date, not 1970's)
       const bytes = new TextBytes(out);
       const ladder = new LadderWriter(bytes, res);
-      for (let k = 0; k < res.journeyCount; k++) {
+      const n = chosen ? chosen.length : res.journeyCount;
+      for (let i = 0; i < n; i++) {
+        const k = chosen ? chosen[i] : i;
         const list = res.journeyRows(k);
         if (minHops <= 1 || list.length >= minHops) ladder.journey(k, list);
       }

@@ -11,11 +11,13 @@ import { BatchSink } from '../export/epbBatch.ts';
 import { exportPcapng } from '../export/exportPcapng.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
 import { writeCsv } from '../export/csv.ts';
+import { pcapngRows } from '../app/exporter.ts';
 import { refuseInputAsOutput, Sink } from '../export/sink.ts';
 import { SESSION_FILE } from '../capture/sessionFolder.ts';
 import { flagSet, flagValue, flagValues, minHopsArg, parseArgs } from './args.ts';
 import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
+import { checkFilterArg, journeysMatching } from './journeyFilterArg.ts';
 import { cliProgress } from './progress.ts';
 
 const help = `usage: hopscope export (--pcapng OUT | --json OUT | --csv OUT) [--corrected-time]
@@ -35,6 +37,9 @@ Options:
   --clock …         as for correlate (auto, none, NODE=OFFSET)
   --reference NODE  offsets are relative to NODE's clock (default: the first node)
   --min-hops N      JSON/CSV: only journeys with at least N hops
+  --filter EXPR     only journeys one of whose hops' packets EXPR matches, in tcpdump's language (as for
+                    correlate): JSON/CSV their hops, pcapng their frames (with nothing else); no match:
+                    nothing written, exit 1
   --progress        report progress on stderr, a line per update (on a terminal it shows by itself once a
                     run takes more than a second)
 
@@ -56,6 +61,7 @@ const command: Command = {
       clock: { value: true, repeat: true },
       reference: { value: true },
       'min-hops': { value: true },
+      filter: { value: true },
       progress: {},
     });
     const targets = (['pcapng', 'json', 'csv'] as const).filter((f) => flagValue(p, f) !== undefined);
@@ -71,6 +77,9 @@ const command: Command = {
       throw new HopscopeError('USAGE', '--min-hops goes with --json or --csv (a pcapng holds every packet)');
     if (format !== 'pcapng' && flagSet(p, 'corrected-time'))
       throw new HopscopeError('USAGE', '--corrected-time goes with --pcapng (JSON and CSV carry both times)');
+    const filter = flagValue(p, 'filter');
+    // A filter that cannot be read fails before any file is read.
+    checkFilterArg(filter);
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
     if (flagSet(p, 'corrected-time') && clock.mode === 'none')
       throw new HopscopeError('USAGE', '--corrected-time with --clock none would correct nothing');
@@ -92,10 +101,11 @@ const command: Command = {
           ...inputs.value.files.map((f) => f.path),
           ...inputs.value.sessions.map((s) => join(s.dir, SESSION_FILE)),
         ]);
-      const { result: res, problems } = correlateInputs(inputs.value, {
+      const correlated = correlateInputs(inputs.value, {
         clock,
         onProgress: progress.onProgress,
       });
+      const { result: res, problems } = correlated;
       progress.end();
       checkClockNodes(clock, res.nodes);
       for (const pr of problems) console.error(`hopscope export: ${pr.path}: ${problemText(pr.problem)}`);
@@ -111,24 +121,38 @@ const command: Command = {
             )
           : new HopscopeError('SESSION_INVALID', `the inputs hold no packets; ${notWritten}`);
       }
+      const chosen = filter !== undefined ? journeysMatching(correlated, filter) : undefined;
+      if (chosen?.length === 0)
+        throw new HopscopeError(
+          'NO_MATCH',
+          `no journey matches --filter ${filter}; ${out === '-' ? 'nothing written' : `${out} not written`}`,
+        );
       progress.stage(`writing ${format}…`);
       const sink = out === '-' ? Sink.stdout() : Sink.file(out);
       // Frames back what the columns do not hold (IPv6 addresses and summaries) in comments, JSON and CSV.
       const detail = new FrameSource(res);
       try {
         const n = await sink.fill(async () => {
+          const correctedTime = flagSet(p, 'corrected-time');
+          // The chosen journeys' frames only (the app's export of a selection: one row at a time).
+          if (format === 'pcapng' && chosen) {
+            const what = `${chosen.length} journey${chosen.length === 1 ? '' : 's'} matching ${JSON.stringify(filter)}`;
+            return pcapngRows(res, sink, { clockCorrected: correctedTime }, chosen, () => undefined, what);
+          }
           if (format === 'pcapng') {
             // Interface descriptions and MACs: the files' own, else discovery's (interfaceNotes).
-            return exportPcapng(res, sink, { correctedTime: flagSet(p, 'corrected-time'), writer });
+            return exportPcapng(res, sink, { correctedTime, writer });
           }
-          if (format === 'json') writeJourneysJson(res, sink, { minHops });
-          else writeCsv(res, sink, minHops);
+          if (format === 'json') writeJourneysJson(res, sink, { minHops, journeys: chosen, filter });
+          else writeCsv(res, sink, minHops, chosen);
           return res.rowCount;
         });
         progress.end();
         // Said once the file has its name (fill renamed it).
         if (format === 'pcapng' && out !== '-')
-          console.error(`hopscope export: ${n} packets, ${res.journeyCount} journeys → ${out}`);
+          console.error(
+            `hopscope export: ${n} packets, ${chosen ? `${chosen.length} of ${res.journeyCount}` : res.journeyCount} journeys → ${out}`,
+          );
       } finally {
         detail.close();
         progress.end();

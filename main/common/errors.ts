@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'SESSION_INVALID'
   | 'TOO_MANY_PACKETS'
   | 'WRITE_FAILED'
+  /** A filter kept nothing (export --filter): nothing written. */
+  | 'NO_MATCH'
   | 'INTERNAL';
 
 export class HopscopeError extends Error {

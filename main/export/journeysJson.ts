@@ -18,6 +18,9 @@ export interface JsonOptions {
   /** Skip journeys with fewer hops (default 1: all). */
   minHops?: number;
   pretty?: boolean;
+  /** Only these journeys (indices, in this order), said in the document's `selection` with the filter that chose them. */
+  journeys?: readonly number[];
+  filter?: string;
 }
 
 export function hopJson(h: Hop): Record<string, unknown> {
@@ -278,13 +281,25 @@ export class JourneyJsonWriter {
 
 /** Writes the whole document; journeys are serialised one at a time. */
 export function writeJourneysJson(res: CorrelationResult, sink: Sink, opts: JsonOptions = {}): void {
-  const head = JSON.stringify(documentHead(res), null, opts.pretty ? 2 : undefined);
-  sink.write(head.slice(0, -1).trimEnd() + (opts.pretty ? ',\n  "journeys": [' : ',"journeys":['));
   const min = opts.minHops ?? 1;
+  // The selection names the journeys written: those --min-hops keeps too.
+  const chosen = opts.journeys?.filter((k) => min <= 1 || res.journeyRows(k).length >= min);
+  const selection = chosen
+    ? {
+        selection: {
+          ...(opts.filter !== undefined ? { filter: opts.filter } : {}),
+          journeys: chosen.map((k) => k + 1),
+        },
+      }
+    : {};
+  const head = JSON.stringify({ ...documentHead(res), ...selection }, null, opts.pretty ? 2 : undefined);
+  sink.write(head.slice(0, -1).trimEnd() + (opts.pretty ? ',\n  "journeys": [' : ',"journeys":['));
   let first = true;
   const out = opts.pretty ? null : new TextBytes(sink);
   const writer = out ? new JourneyJsonWriter(out, res) : null;
-  for (let k = 0; k < res.journeyCount; k++) {
+  const n = chosen ? chosen.length : res.journeyCount;
+  for (let i = 0; i < n; i++) {
+    const k = chosen ? chosen[i] : i;
     if (min > 1 && res.journeyRows(k).length < min) continue;
     if (out && writer) {
       if (!first) out.bytes(COMMA);

@@ -1,0 +1,93 @@
+// `hopscope correlate --filter` and `hopscope export --filter`: the app's journey filter (tcpdump's language over
+// journeys) on the command line, on recorded lab captures (tests/fixtures/broadcast: broadcasts and a ping).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { tempDir } from '../tempDir.ts';
+import { correlate, FIXTURES } from './correlate-helpers.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const CLI = path.join(ROOT, 'bin/hopscope.mjs');
+const DIR = path.join(FIXTURES, 'broadcast');
+
+function run(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync('node', [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** The journeys (1-based ids) whose summary starts with `prefix`, from the library directly. */
+function idsOf(prefix: string): number[] {
+  const res = correlate([DIR]);
+  return Array.from({ length: res.journeyCount }, (_, k) => k)
+    .filter((k) => res.journeySummary(k).startsWith(prefix))
+    .map((k) => k + 1);
+}
+
+describe('--filter', () => {
+  const pod = idsOf('10.244.0.12.'); // the pod's three UDP broadcasts
+  const pings = idsOf('10.244.0.12 > 10.244.1.34: ICMP echo request');
+
+  it('correlate: the ladder and the JSON hold only the journeys the filter keeps, the JSON saying which and why', () => {
+    expect(pod).toHaveLength(3);
+    const ladder = run('correlate', '--filter', 'dst port 9999 and src host 10.244.0.12', DIR);
+    expect(ladder.code).toBe(0);
+    expect([...ladder.out.matchAll(/^journey (\d+):/gm)].map((m) => Number(m[1]))).toEqual(pod);
+    const json = run(
+      'correlate',
+      '--json',
+      '--filter',
+      'icmp[icmptype] = 8 or (icmp and not udp port 9999)',
+      DIR,
+    );
+    // Byte offsets are not in the language: said, with where, before any file is read; nothing on stdout.
+    expect(json.code).toBe(1);
+    expect(json.err).toMatch(/^hopscope correlate: FILTER_INVALID: --filter "icmp\[icmptype\] = 8 or .*": /);
+    expect(json.out).toBe('');
+    const requests = run('correlate', '--json', '--filter', 'icmp and src host 10.244.0.12', DIR);
+    const doc = JSON.parse(requests.out);
+    expect(doc.selection).toEqual({ filter: 'icmp and src host 10.244.0.12', journeys: pings });
+    expect(doc.journeys.map((j: { id: number }) => j.id)).toEqual(pings);
+    // Nothing kept: said on stderr, the clocks still printed, no journey.
+    const none = run('correlate', '--filter', 'tcp', DIR);
+    expect([none.code, none.err.trim()]).toEqual([0, 'hopscope correlate: no journey matches --filter tcp']);
+    expect(none.out).not.toMatch(/^journey /m);
+  });
+
+  it('correlate: --summary counts every journey, so --filter with it is refused', () => {
+    const r = run('correlate', '--summary', '--filter', 'icmp', DIR);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--filter goes with the ladder or --json');
+  });
+
+  it('export: a pcapng of the kept journeys’ frames only (tshark reads it), CSV their hops; no match writes nothing', () => {
+    const dir = tempDir('hs-filter-');
+    const pcapng = path.join(dir, 'pod.pcapng');
+    const r = run('export', '--pcapng', pcapng, '--filter', 'dst port 9999 and src host 10.244.0.12', DIR);
+    expect([r.code, r.err.trim()]).toEqual([0, `hopscope export: 9 packets, 3 of 15 journeys → ${pcapng}`]);
+    const fields = execFileSync('tshark', ['-r', pcapng, '-T', 'fields', '-e', 'frame.comment'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .trim()
+      .split('\n');
+    // Every frame is a hop of one of the pod's broadcasts (veth, cni0, and the bridge's other port).
+    expect(fields).toHaveLength(9);
+    expect(new Set(fields.map((c) => Number(c.match(/^journey (\d+) /)![1])))).toEqual(new Set(pod));
+    const shb = execFileSync('capinfos', ['-k', pcapng], { encoding: 'utf8' });
+    expect(shb).toContain('exported: 3 journeys matching "dst port 9999 and src host 10.244.0.12"');
+    const csv = path.join(dir, 'pings.csv');
+    expect(run('export', '--csv', csv, '--filter', 'icmp and src host 10.244.0.12', DIR).code).toBe(0);
+    const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1);
+    expect([...new Set(rows.map((l) => Number(l.split(',')[0])))]).toEqual(pings);
+    const none = path.join(dir, 'none.json');
+    const nothing = run('export', '--json', none, '--filter', 'tcp', DIR);
+    expect([nothing.code, nothing.err.trim()]).toEqual([
+      1,
+      `hopscope export: NO_MATCH: no journey matches --filter tcp; ${none} not written`,
+    ]);
+    expect(existsSync(none)).toBe(false);
+  });
+});
