@@ -1,0 +1,185 @@
+// The clock fit's linear program solver (main/correlate/linearProgram.ts): max c·x subject to A x ≤ b, x free.
+
+import { describe, expect, it } from 'vitest';
+
+import { maximize } from '../../main/correlate/linearProgram.ts';
+
+/** A deterministic generator in [0, 1) (mulberry32). */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function optimal(r: ReturnType<typeof maximize>) {
+  if (r.status !== 'optimal') throw new Error(`not optimal: ${r.status}`);
+  return r;
+}
+
+describe('maximize', () => {
+  it('solves a textbook LP (Hillier–Lieberman’s Wyndor Glass), with its dual', () => {
+    // max 3x + 5y; x ≤ 4, 2y ≤ 12, 3x + 2y ≤ 18, x ≥ 0, y ≥ 0.
+    const r = optimal(
+      maximize(
+        [3, 5],
+        [
+          [1, 0],
+          [0, 2],
+          [3, 2],
+          [-1, 0],
+          [0, -1],
+        ],
+        [4, 12, 18, 0, 0],
+      ),
+    );
+    expect(r.x[0]).toBeCloseTo(2, 9);
+    expect(r.x[1]).toBeCloseTo(6, 9);
+    expect(r.value).toBeCloseTo(36, 9);
+    // The shadow prices: 0 on the slack x ≤ 4, 3/2 and 1 on the two that hold the optimum.
+    expect([...r.y].map((v) => Math.round(v * 1e9) / 1e9)).toEqual([0, 1.5, 1, 0, 0]);
+  });
+
+  it('free variables: the largest common margin between two bounds, on either side of 0', () => {
+    // max m: x + m ≤ 1 and −x + m ≤ 5 → x = −2, m = 3.
+    const r = optimal(
+      maximize(
+        [0, 1],
+        [
+          [1, 1],
+          [-1, 1],
+        ],
+        [1, 5],
+      ),
+    );
+    expect(r.x[0]).toBeCloseTo(-2, 9);
+    expect(r.x[1]).toBeCloseTo(3, 9);
+    // Infeasible bounds (x ≤ −3, x ≥ 1): the least violation, a negative margin.
+    const crossed = optimal(
+      maximize(
+        [0, 1],
+        [
+          [1, 1],
+          [-1, 1],
+        ],
+        [-3, -1],
+      ),
+    );
+    expect(crossed.x[0]).toBeCloseTo(-1, 9);
+    expect(crossed.x[1]).toBeCloseTo(-2, 9);
+  });
+
+  it('degenerate: many constraints through the optimum, and Beale’s example (cycles under Dantzig’s rule alone)', () => {
+    const r = optimal(
+      maximize(
+        [1, 1],
+        [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+          [2, 1],
+          [1, 2],
+          [3, 3],
+        ],
+        [1, 1, 2, 3, 3, 6],
+      ),
+    );
+    expect(r.x[0]).toBeCloseTo(1, 9);
+    expect(r.x[1]).toBeCloseTo(1, 9);
+    // Beale (1955): max ¾x₁ − 20x₂ + ½x₃ − 6x₄; ¼x₁ − 8x₂ − x₃ + 9x₄ ≤ 0; ½x₁ − 12x₂ − ½x₃ + 3x₄ ≤ 0; x₃ ≤ 1; x ≥ 0.
+    const beale = optimal(
+      maximize(
+        [0.75, -20, 0.5, -6],
+        [
+          [0.25, -8, -1, 9],
+          [0.5, -12, -0.5, 3],
+          [0, 0, 1, 0],
+          [-1, 0, 0, 0],
+          [0, -1, 0, 0],
+          [0, 0, -1, 0],
+          [0, 0, 0, -1],
+        ],
+        [0, 0, 1, 0, 0, 0, 0],
+      ),
+    );
+    expect(beale.value).toBeCloseTo(1.25, 9);
+    expect(beale.x[0]).toBeCloseTo(1, 9);
+    expect(beale.x[2]).toBeCloseTo(1, 9);
+  });
+
+  it('infeasible and unbounded problems say so', () => {
+    // x ≤ −1 and x ≥ 1.
+    expect(maximize([0], [[1], [-1]], [-1, -1]).status).toBe('infeasible');
+    // 0 ≤ −1 (the dual is infeasible too: not mistaken for unbounded).
+    expect(maximize([1], [[0]], [-1]).status).toBe('infeasible');
+    // x − y ≤ 1, x ≥ 0: x + y grows without bound.
+    expect(
+      maximize(
+        [1, 1],
+        [
+          [1, -1],
+          [-1, 0],
+        ],
+        [1, 0],
+      ).status,
+    ).toBe('unbounded');
+    expect(maximize([1], [], []).status).toBe('unbounded');
+    expect(maximize([0], [], []).status).toBe('optimal');
+  });
+
+  it('a direction no constraint sees (x₂ here) does not stop the solve', () => {
+    const r = optimal(maximize([1, 0], [[1, 0]], [2]));
+    expect(r.x[0]).toBeCloseTo(2, 9);
+    expect(r.value).toBeCloseTo(2, 9);
+  });
+
+  it('random bounded LPs in the plane agree with enumerating every vertex; the dual holds', () => {
+    const rnd = rng(7);
+    for (let trial = 0; trial < 300; trial++) {
+      // A box keeps it bounded; random cuts, some infeasible sets among them.
+      const rows: number[][] = [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1],
+      ];
+      const b = [10, 10, 10, 10];
+      for (let k = 0; k < 2 + Math.floor(rnd() * 8); k++) {
+        rows.push([rnd() * 2 - 1, rnd() * 2 - 1]);
+        b.push(rnd() * 6 - 2);
+      }
+      const c = [rnd() * 2 - 1, rnd() * 2 - 1];
+      let best = -Infinity;
+      for (let i = 0; i < rows.length; i++)
+        for (let j = i + 1; j < rows.length; j++) {
+          const det = rows[i][0] * rows[j][1] - rows[i][1] * rows[j][0];
+          if (Math.abs(det) < 1e-12) continue;
+          const x = (b[i] * rows[j][1] - rows[i][1] * b[j]) / det;
+          const y = (rows[i][0] * b[j] - b[i] * rows[j][0]) / det;
+          if (rows.every((r, k) => r[0] * x + r[1] * y <= b[k] + 1e-9))
+            best = Math.max(best, c[0] * x + c[1] * y);
+        }
+      const r = maximize(c, rows, b);
+      if (best === -Infinity) {
+        expect(r.status).toBe('infeasible');
+        continue;
+      }
+      const o = optimal(r);
+      expect(o.value).toBeCloseTo(best, 7);
+      for (let k = 0; k < rows.length; k++) {
+        const lhs = rows[k][0] * o.x[0] + rows[k][1] * o.x[1];
+        expect(lhs).toBeLessThanOrEqual(b[k] + 1e-7);
+        expect(o.y[k]).toBeGreaterThanOrEqual(0);
+        // Complementary slackness: a multiplier only on a tight constraint.
+        if (o.y[k] > 1e-9) expect(lhs).toBeCloseTo(b[k], 7);
+      }
+      // Aᵀy = c.
+      for (let i = 0; i < 2; i++)
+        expect(rows.reduce((s, row, k) => s + row[i] * o.y[k], 0)).toBeCloseTo(c[i], 7);
+    }
+  });
+});
