@@ -750,10 +750,26 @@ const CHECKED: ReadonlySet<ClockMethod> = new Set([
 
 /**
  * Sets ClockEstimate.conflict on nodes whose clocks (offsets, or lines for drifting ones) miss a pair's bounds by a
- * microsecond or more. A line is checked at every bound a line can touch (the hull's points), each at its time on
- * the reference clock.
+ * microsecond or more (misses).
  */
 function markConflicts(out: ClockEstimate[], bounds: ClockBounds): void {
+  for (const { a, b, over } of misses(out, bounds))
+    // Not on the reference: its offset is no estimate to doubt (nor one to set).
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ])
+      if (out[x].method !== 'reference' && !(out[x].conflict && out[x].conflict.byNs >= over))
+        out[x].conflict = { against: out[y].node, byNs: over };
+}
+
+/**
+ * The pairs (a, b) of checked estimates (CHECKED) whose clocks miss the bounds of packets a → b by a microsecond or
+ * more: by how much at most (`over`, ns). A line is checked at every bound a line can touch (the hull's points), each
+ * at its time on the reference clock.
+ */
+function misses(out: ClockEstimate[], bounds: ClockBounds): { a: number; b: number; over: number }[] {
+  const found: { a: number; b: number; over: number }[] = [];
   const clocks = NodeClocks.of(
     out,
     Float64Array.from(out, (c) => c.offsetNs),
@@ -773,16 +789,10 @@ function markConflicts(out: ClockEstimate[], bounds: ClockBounds): void {
           over = Math.max(over, clocks.onNode(b, t) - clocks.onNode(a, t) - delta[k]);
         }
       }
-      if (!(over >= 1_000)) continue;
-      // Not on the reference: its offset is no estimate to doubt (nor one to set).
-      for (const [x, y] of [
-        [a, b],
-        [b, a],
-      ])
-        if (out[x].method !== 'reference' && !(out[x].conflict && out[x].conflict.byNs >= over))
-          out[x].conflict = { against: out[y].node, byNs: over };
+      if (over >= 1_000) found.push({ a, b, over });
     }
   }
+  return found;
 }
 
 function rateOf(c: ClockEstimate): number {
