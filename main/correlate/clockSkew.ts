@@ -12,6 +12,8 @@
 // one farthest inside every bound (fitBounds); a node's clock then reads t_node = t + o + r·(t − at) of reference
 // time t (NodeClocks), its method 'traffic-drift'.
 
+import { maximize } from './linearProgram.ts';
+
 export type ClockMethod =
   | 'reference'
   | 'traffic'
@@ -527,6 +529,7 @@ export function estimateClocks(
     }
     fitSteadyJointly(out, bounds);
     refitDriftingLines(out, bounds);
+    fitLinesJointly(out, bounds);
     // Nodes reached only one way: take the bound from the reference (or any estimated node) as a guess.
     for (let v = 0; v < n; v++) {
       if (out[v].method !== 'none') continue;
@@ -737,6 +740,201 @@ function refitDriftingLines(out: ClockEstimate[], bounds: ClockBounds): void {
     }
     if (moved < 1) break;
   }
+}
+
+/**
+ * Where refitDriftingLines, one node at a time, leaves a pair missed by a microsecond or more (with a drifting node
+ * among three or more): every line at once. One node's move can help no pair when a steady node sits beside a
+ * drifting one and each fits only if the other moves first (the drift hunt's 4-node chain with only node-1 drifting:
+ * 16 hops down to −15 µs).
+ *
+ * A linear program (linearProgram.ts) over corrections to every free node's line ('traffic' and 'traffic-drift'
+ * nodes joined to the reference or a manual node by bounds; the others fixed): its offset c_v and, drifting, its rate
+ * r_v (|r_v| ≤ MAX_DRIFT_PPM). Each hull point of each pair, a packet u → v arriving at reference time T, is
+ * o_v(T) − o_u(T) + m ≤ delta (o(T) = c + r·(T − at), T from the current lines: the move shifts it by far less than a
+ * ns); two steady nodes' pair, one constant difference, only its tightest bound. The common margin m is maximized
+ * (negative: the least violation); then, holding the bounds that limit it (a dual multiplier > 0: tight at every
+ * optimum), the next margin, and so on until every line is pinned (lexicographic max-min: each pair as far inside
+ * its bounds as the tighter pairs allow). The variables are offsets in µs at the bounds' centre time and rates as µs
+ * over half their span, of one scale.
+ *
+ * The lines are taken only if every bound then holds (the first margin ≥ −500 ns, as timestamps cut to µs allow, and
+ * markConflicts' own test, misses, finds no pair missed) and no rate is at the steepest allowed (the bounds do not
+ * tell it); otherwise (bounds no lines fit: a cycle that contradicts itself, a mislinked packet, a manual offset the
+ * traffic contradicts; or the solver gave no answer) every node keeps refitDriftingLines' line and markConflicts
+ * says so.
+ * A moved node's uncertainty is its previous one plus how far the line moved over the span (its previous band held
+ * the truth: the new line is at most that much farther from it), and its rate's likewise.
+ */
+function fitLinesJointly(out: ClockEstimate[], bounds: ClockBounds): void {
+  const nodes = out.flatMap((c, i) =>
+    ['reference', 'manual', 'traffic', 'traffic-drift'].includes(c.method) ? [i] : [],
+  );
+  const drifts = (v: number): boolean => out[v].method === 'traffic-drift' && out[v].rate !== undefined;
+  const drifting = nodes.filter(drifts);
+  if (drifting.length === 0 || nodes.length < 3) return; // two nodes: one pair, the tree's answer
+  if (misses(out, bounds).length === 0) return;
+  const at = out[drifting[0]].rate!.atNs;
+  const isFree = (v: number): boolean => out[v].method === 'traffic' || out[v].method === 'traffic-drift';
+  const clocks = NodeClocks.of(
+    out,
+    Float64Array.from(out, (c) => c.offsetNs),
+  );
+  const offsetAt = (v: number, t: number): number => clocks.onNode(v, t) - t;
+  // Every pair's hull points: o_v(T) − o_u(T) ≤ delta, as the slack the current lines leave (ns).
+  interface Bound {
+    u: number;
+    v: number;
+    t: number;
+    slack: number;
+  }
+  const pts: Bound[] = [];
+  const linked = new Map<number, Set<number>>(nodes.map((v) => [v, new Set<number>()]));
+  for (const u of nodes)
+    for (const v of nodes) {
+      if (u === v || (!isFree(u) && !isFree(v))) continue;
+      const { delta, at: arrivals } = bounds.series(u, v);
+      let tightest: Bound | undefined;
+      for (let k = 0; k < arrivals.length; k++) {
+        const t = clocks.correct(v, arrivals[k]);
+        const b = { u, v, t, slack: delta[k] - (offsetAt(v, t) - offsetAt(u, t)) };
+        if (drifts(u) || drifts(v)) pts.push(b);
+        else if (!tightest || b.slack < tightest.slack) tightest = b;
+      }
+      if (tightest) pts.push(tightest);
+      if (arrivals.length > 0) {
+        linked.get(u)!.add(v);
+        linked.get(v)!.add(u);
+      }
+    }
+  // Only nodes joined to a fixed one by bounds are pinned by them.
+  const reached = new Set(nodes.filter((v) => !isFree(v)));
+  for (const queue = [...reached]; queue.length > 0;)
+    for (const w of linked.get(queue.pop()!)!)
+      if (!reached.has(w)) {
+        reached.add(w);
+        queue.push(w);
+      }
+  const free = nodes.filter((v) => isFree(v) && reached.has(v));
+  const used = pts.filter((b) => reached.has(b.u) && reached.has(b.v));
+  if (free.length === 0 || used.length === 0) return;
+  // Variables: each free node's offset correction (µs) at the bounds' centre time, then each drifting one's rate
+  // correction (µs over half the span), then the margin (µs).
+  const cVar = new Map(free.map((v, i) => [v, i]));
+  const rVar = new Map(free.filter(drifts).map((v, i) => [v, free.length + i]));
+  const nVar = free.length + rVar.size;
+  const tMin = Math.min(...used.map((b) => b.t));
+  const tMax = Math.max(...used.map((b) => b.t));
+  const centre = (tMin + tMax) / 2;
+  const half = Math.max((tMax - tMin) / 2, 1);
+  const rows = used.map((b) => {
+    const row = new Float64Array(nVar);
+    const tau = (b.t - centre) / half;
+    for (const [node, sign] of [
+      [b.v, 1],
+      [b.u, -1],
+    ]) {
+      const c = cVar.get(node);
+      if (c !== undefined) row[c] += sign;
+      const r = rVar.get(node);
+      if (r !== undefined) row[r] += sign * tau;
+    }
+    return row;
+  });
+  const slack = used.map((b) => b.slack / 1e3);
+  // The rate cap, as bounds on the rate corrections.
+  const capRows: Float64Array[] = [];
+  const capB: number[] = [];
+  const cap = MAX_DRIFT_PPM * 1e-6;
+  for (const [v, j] of rVar)
+    for (const sign of [1, -1]) {
+      const row = new Float64Array(nVar + 1);
+      row[j] = sign;
+      capRows.push(row);
+      capB.push(((cap - sign * rateOf(out[v])) * half) / 1e3);
+    }
+  // Lexicographic max-min: maximize the margin of the bounds not yet held, hold those that limit it, again.
+  const held: { row: Float64Array; b: number }[] = [];
+  const basis: Float64Array[] = []; // orthonormal rows spanning the held ones: a bound in their span is pinned
+  /** How much of the row the held rows do not span (0 when they do); with `hold`, it joins them. */
+  const residual = (row: Float64Array, hold: boolean): number => {
+    const r = Float64Array.from(row);
+    for (const e of basis) {
+      let d = 0;
+      for (let i = 0; i < nVar; i++) d += r[i] * e[i];
+      for (let i = 0; i < nVar; i++) r[i] -= d * e[i];
+    }
+    let norm = 0;
+    for (let i = 0; i < nVar; i++) norm += r[i] * r[i];
+    norm = Math.sqrt(norm);
+    if (hold && norm > 1e-9) basis.push(r.map((x) => x / norm));
+    return norm > 1e-9 ? norm : 0;
+  };
+  let open = rows.map((_, k) => k);
+  let x: Float64Array | null = null;
+  // Each round holds a bound the held ones do not span: at most nVar rounds.
+  for (let round = 0; open.length > 0 && basis.length < nVar; round++) {
+    const lpRows: Float64Array[] = [];
+    const lpB: number[] = [];
+    for (const h of held) {
+      const row = new Float64Array(nVar + 1);
+      row.set(h.row);
+      lpRows.push(row);
+      lpB.push(h.b + 1e-9);
+    }
+    for (const k of open) {
+      const row = new Float64Array(nVar + 1);
+      row.set(rows[k]);
+      row[nVar] = 1;
+      lpRows.push(row);
+      lpB.push(slack[k]);
+    }
+    lpRows.push(...capRows);
+    lpB.push(...capB);
+    const objective = new Float64Array(nVar + 1);
+    objective[nVar] = 1;
+    const lp = maximize(objective, lpRows, lpB);
+    if (lp.status !== 'optimal') break;
+    const margin = lp.x[nVar];
+    // Bounds no lines fit (by more than µs timestamps' rounding): refitDriftingLines' lines stay.
+    if (round === 0 && margin < -0.5) return;
+    x = lp.x;
+    const binding = open.filter((_, i) => lp.y[held.length + i] > 1e-9);
+    if (binding.length === 0) break;
+    for (const k of binding) {
+      held.push({ row: rows[k], b: slack[k] - margin });
+      residual(rows[k], true);
+    }
+    const holding = new Set(binding);
+    open = open.filter((k) => !holding.has(k) && residual(rows[k], false) > 0);
+  }
+  if (!x) return;
+  const next = free.map((v) => {
+    const dr = rVar.has(v) ? (x[rVar.get(v)!] * 1e3) / half : 0;
+    return { v, c: out[v].offsetNs + x[cVar.get(v)!] * 1e3 - dr * (centre - at), r: rateOf(out[v]) + dr };
+  });
+  if (next.some((l) => Math.abs(l.r) >= 0.99 * cap)) return; // the bounds do not tell this rate
+  const fitted = out.map((e) => ({ ...e }));
+  for (const { v, c, r } of next) {
+    const e = fitted[v];
+    const from = Math.min(e.rate?.fromNs ?? tMin, tMin);
+    const to = Math.max(e.rate?.toNs ?? tMax, tMax);
+    const moved = Math.max(
+      ...[from, to].map((t) => Math.abs(c + r * (t - at) - (e.offsetNs + rateOf(e) * (t - at)))),
+    );
+    e.uncertaintyNs += moved;
+    e.offsetNs = c;
+    if (e.rate)
+      e.rate = {
+        ...e.rate,
+        ppm: r * 1e6,
+        ppmUncertainty: e.rate.ppmUncertainty + Math.abs(r * 1e6 - e.rate.ppm),
+      };
+  }
+  // The lines checked against the bounds themselves, as markConflicts will (the program's rows were taken at the
+  // previous lines' times, and it solves in floating point).
+  if (misses(fitted, bounds).length > 0) return;
+  for (const { v } of next) Object.assign(out[v], fitted[v]);
 }
 
 /** The estimates markConflicts checks pairs of (a manual offset is checked against its node's own estimate). */

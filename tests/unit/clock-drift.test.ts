@@ -433,4 +433,29 @@ describe('four nodes in a chain, drifting', () => {
       expect(Math.abs(c.offsetNs - truth)).toBeLessThanOrEqual(c.uncertaintyNs);
     }
   });
+
+  it('a steady node beside a drifting one: every line fitted at once, not one node at a time', () => {
+    // Only node-1 drifts. Refitted one node at a time, node-2's steady offset and node-1's line each fitted only if
+    // the other moved first: both kept the tree's, 16 hops down to −15 µs and a conflict between them.
+    const res = correlate(filesIn(chain({ 'node-1': 40 })));
+    expect(res.journeyCount).toBe(80);
+    const negative: number[] = [];
+    for (let k = 0; k < res.journeyCount; k++)
+      for (const h of res.hops(k)) if (h.latencyNs !== null && h.latencyNs < 0) negative.push(h.latencyNs);
+    expect(negative).toEqual([]);
+    const clocks = Object.fromEntries(res.clocks.map((c) => [c.node, c]));
+    expect(res.clocks.map((c) => [c.node, c.method, c.conflict])).toEqual([
+      ['node-0', 'reference', undefined],
+      ['node-1', 'traffic-drift', undefined],
+      ['node-2', 'traffic', undefined],
+      ['node-3', 'traffic', undefined],
+    ]);
+    const n1 = clocks['node-1'];
+    expect(Math.abs(n1.rate!.ppm - 40)).toBeLessThanOrEqual(n1.rate!.ppmUncertainty);
+    // The true offsets (one kernel clock recorded): node-1's line, 40 ppm of the time since the start; 0 for the rest.
+    const truth = 40e-6 * Number(BigInt(res.baseSec) * 1_000_000_000n + BigInt(n1.rate!.atNs) - firstNs());
+    expect(Math.abs(n1.offsetNs - truth)).toBeLessThanOrEqual(n1.uncertaintyNs);
+    for (const node of ['node-2', 'node-3'])
+      expect(Math.abs(clocks[node].offsetNs)).toBeLessThanOrEqual(clocks[node].uncertaintyNs);
+  });
 });

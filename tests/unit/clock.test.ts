@@ -257,20 +257,38 @@ describe('clock options', () => {
       expect(est.map((c) => c.conflict)).toEqual([undefined, undefined, undefined]);
     });
 
-    it('when no line fits them, the clocks say so', () => {
+    it('when only moving b and c together fits them, both move', () => {
       // c → b packets "arrive" 3 µs before they left: b ↔ c give c − b in [3, 20] µs (less 100 ppm · T), b within
-      // 8.5 µs of −11.5 µs, tighter through c than a's ± 16 µs, so the tree fits b's line to c; a's bounds want b
-      // in [−2, 30] µs. No line with b's rate fits both: the tree's stays, and b says a's packets contradict it.
+      // 8.5 µs of −11.5 µs with c at a's middle, tighter through c than a's ± 16 µs, so the tree fits b's line to c;
+      // a's bounds want b in [−2, 30] µs. Refitted one at a time, neither moves (b fits only with c above 1 µs, and
+      // c has no reason to move while b stays): a conflict of 9.5 µs. Fitted at once: b at about −0.7 µs and c at
+      // 3.7 µs, every pair's bounds 1.3 µs inside (c − b ≥ 3, b ≥ −2, c ≤ 5 less the margin thrice).
       const est = estimateClocks(['a', 'b', 'c'], triangle(-3_000), { mode: 'auto' });
-      expect(est[1]).toMatchObject({ method: 'traffic-drift', offsetNs: expect.closeTo(-11_500, -1) });
+      expect(est.map((c) => c.method)).toEqual(['reference', 'traffic-drift', 'traffic']);
+      expect(est[1].offsetNs).toBeCloseTo(-2_000 / 3, -1);
+      expect(est[1].rate!.ppm).toBeCloseTo(100, 0);
+      expect(est[2].offsetNs).toBeCloseTo(11_000 / 3, -1);
+      expect(est.map((c) => c.conflict)).toEqual([undefined, undefined, undefined]);
+      // The truth (0) is inside each uncertainty: the previous one plus how far the line moved.
+      for (const c of est.slice(1)) expect(c.uncertaintyNs).toBeGreaterThanOrEqual(Math.abs(c.offsetNs));
+    });
+
+    it('when no line fits them, the clocks say so', () => {
+      // c → b packets "arrive" 12 µs before they left: b ↔ c give c − b in [12, 20] µs (less 100 ppm · T), b within
+      // 9 µs of −16 µs, tighter through c than a's ± 16 µs, so the tree fits b's line to c; a's bounds want b in
+      // [−2, 30] µs, and with c ≤ 5 µs, b ≤ −7 µs. No lines fit all three pairs: the tree's stay, and b says a's
+      // packets contradict it.
+      const est = estimateClocks(['a', 'b', 'c'], triangle(-12_000), { mode: 'auto' });
+      expect(est[1]).toMatchObject({ method: 'traffic-drift', offsetNs: expect.closeTo(-16_000, -1) });
+      expect(est[2]).toMatchObject({ method: 'traffic', offsetNs: expect.closeTo(0, -1) });
       expect(est.map((c) => c.conflict)).toEqual([
         undefined,
-        { against: 'a', byNs: expect.closeTo(9_500, -1) },
+        { against: 'a', byNs: expect.closeTo(14_000, -1) },
         undefined,
       ]);
       expect(clockLine(est[1])).toContain(
         'ppm), corrected along the capture; the offset shown is the one at the first packets across nodes; the ' +
-          'packets between b and a contradict these clocks by 9.5 µs, so hops between them may show latencies ' +
+          'packets between b and a contradict these clocks by 14.0 µs, so hops between them may show latencies ' +
           'off by as much',
       );
     });
