@@ -10,7 +10,9 @@
 // ties in the ratio test leave by the lowest index) after a run of degenerate pivots, until one moves: Bland's
 // rule cannot cycle (in exact arithmetic; a pivot limit stops the rest). The ratio test is Harris's: of the rows
 // within EPS of the smallest ratio, the largest pivot element leaves (under Bland's rule, the lowest index), so
-// that the tableau, never refactored, keeps its precision.
+// that the tableau, never refactored, keeps its precision. An optimal answer is checked before it is given (x inside
+// every row, y ≥ 0, Aᵀy = c, c·x = b·y, to a relative 1e-7): one that fails is 'limit', no answer, rather than a
+// wrong one (a few of the clock fit's programs past 30 variables and 1,000 rows).
 //
 // The caller scales the problem: coefficients and right-hand sides of order 1 to 1e6 (tolerances are absolute).
 
@@ -27,7 +29,7 @@ export type LpResult =
   | { status: 'infeasible' }
   /** c·x grows without bound over A x ≤ b. */
   | { status: 'unbounded' }
-  /** The pivot limit was reached (numerical trouble): no answer. */
+  /** The pivot limit was reached, or the answer failed its check (numerical trouble): no answer. */
   | { status: 'limit' };
 
 const EPS = 1e-9;
@@ -43,7 +45,7 @@ export function maximize(c: ArrayLike<number>, rows: ArrayLike<number>[], b: Arr
   const n = c.length;
   const m = rows.length;
   const dual = solveDual(c, rows, b);
-  if (dual.status === 'optimal') return dual;
+  if (dual.status === 'optimal') return proves(dual, c, rows, b) ? dual : { status: 'limit' };
   if (dual.status !== 'dual-infeasible') return dual;
   // The dual has no feasible y: the primal is unbounded, or infeasible too. With c = 0 the dual is feasible (y = 0)
   // and the primal's objective bounded, so its answer says which.
@@ -57,6 +59,42 @@ export function maximize(c: ArrayLike<number>, rows: ArrayLike<number>[], b: Arr
     : check.status === 'limit'
       ? check
       : { status: 'infeasible' };
+}
+
+/**
+ * Whether an answer proves itself optimal (to a relative 1e-7), as the floating-point tableau may have lost it: x
+ * inside every row, y ≥ 0 with Aᵀy = c (a bound on every feasible c·x: b·y), and c·x = b·y.
+ */
+function proves(
+  r: { x: Float64Array; y: Float64Array },
+  c: ArrayLike<number>,
+  rows: ArrayLike<number>[],
+  b: ArrayLike<number>,
+): boolean {
+  const n = c.length;
+  const aty = new Float64Array(n);
+  let by = 0;
+  let bySize = 1;
+  for (let j = 0; j < rows.length; j++) {
+    by += b[j] * r.y[j];
+    bySize += Math.abs(b[j] * r.y[j]);
+    let lhs = 0;
+    let size = Math.abs(b[j]);
+    for (let i = 0; i < n; i++) {
+      lhs += rows[j][i] * r.x[i];
+      size += Math.abs(rows[j][i] * r.x[i]);
+      aty[i] += rows[j][i] * r.y[j];
+    }
+    if (lhs - b[j] > 1e-7 * (1 + size) || r.y[j] < -1e-7) return false;
+  }
+  let scale = 1;
+  for (let i = 0; i < n; i++) scale = Math.max(scale, Math.abs(c[i]));
+  let cx = 0;
+  for (let i = 0; i < n; i++) {
+    if (Math.abs(aty[i] - c[i]) > 1e-7 * scale) return false;
+    cx += c[i] * r.x[i];
+  }
+  return Math.abs(cx - by) <= 1e-7 * bySize;
 }
 
 type DualResult = LpResult | { status: 'dual-infeasible' };

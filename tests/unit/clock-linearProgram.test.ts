@@ -182,47 +182,73 @@ describe('maximize', () => {
         expect(rows.reduce((s, row, k) => s + row[i] * o.y[k], 0)).toBeCloseTo(c[i], 7);
     }
   });
-  it('the clock fit’s margin programs (25 variables, 650 rows): every answer proves itself optimal', () => {
-    // 12 free nodes and a fixed one, an offset and a rate each: per ordered pair, 4 bounds o_v(τ) − o_u(τ) + m ≤ b at
-    // times τ in [−1, 1], around a true set of offsets; rates capped. Feasible (m is free) and bounded (every pair
-    // both ways). An answer is optimal when x satisfies every row, y ≥ 0 with Aᵀy = c, and c·x = b·y. Ratios taken
-    // by the smallest pivot that ties lost that precision: Aᵀy off by up to 1.4, rows missed by up to 1.3, values
-    // above the optimum.
-    for (let seed = 1; seed <= 20; seed++) {
-      const rnd = rng(seed);
-      const k = 12;
-      const n = 2 * k + 1;
-      const truth = Array.from({ length: k }, () => rnd() - 0.5);
-      const rows: number[][] = [];
-      const b: number[] = [];
-      for (let u = -1; u < k; u++)
-        for (let v = -1; v < k; v++) {
-          if (u === v) continue;
-          for (let p = 0; p < 4; p++) {
-            const tau = rnd() * 2 - 1;
-            const row = new Array<number>(n).fill(0);
-            if (v >= 0) [row[v], row[k + v]] = [1, tau];
-            if (u >= 0) [row[u], row[k + u]] = [row[u] - 1, row[k + u] - tau];
-            row[n - 1] = 1;
-            rows.push(row);
-            b.push((v >= 0 ? truth[v] : 0) - (u >= 0 ? truth[u] : 0) + rnd() * 0.1 - 0.02);
-          }
+  /**
+   * A margin program like the clock fit's: k free nodes and a fixed one, an offset and a rate each; per ordered pair,
+   * 4 bounds o_v(τ) − o_u(τ) + m ≤ b at times τ in [−1, 1] around a true set of offsets; rates capped. Feasible (m is
+   * free) and bounded (every pair both ways).
+   */
+  function marginProgram(k: number, seed: number): { c: number[]; rows: number[][]; b: number[] } {
+    const rnd = rng(seed);
+    const n = 2 * k + 1;
+    const truth = Array.from({ length: k }, () => rnd() - 0.5);
+    const rows: number[][] = [];
+    const b: number[] = [];
+    for (let u = -1; u < k; u++)
+      for (let v = -1; v < k; v++) {
+        if (u === v) continue;
+        for (let p = 0; p < 4; p++) {
+          const tau = rnd() * 2 - 1;
+          const row = new Array<number>(n).fill(0);
+          if (v >= 0) [row[v], row[k + v]] = [1, tau];
+          if (u >= 0) [row[u], row[k + u]] = [row[u] - 1, row[k + u] - tau];
+          row[n - 1] = 1;
+          rows.push(row);
+          b.push((v >= 0 ? truth[v] : 0) - (u >= 0 ? truth[u] : 0) + rnd() * 0.1 - 0.02);
         }
-      for (let j = 0; j < k; j++)
-        for (const sign of [1, -1]) {
-          rows.push(Array.from({ length: n }, (_, i) => (i === k + j ? sign : 0)));
-          b.push(1);
-        }
-      const c = Array.from({ length: n }, (_, i) => (i === n - 1 ? 1 : 0));
-      const o = optimal(maximize(c, rows, b));
-      const dot = (row: number[], x: ArrayLike<number>) => row.reduce((s, a, i) => s + a * x[i], 0);
-      for (let j = 0; j < rows.length; j++) {
-        expect(dot(rows[j], o.x)).toBeLessThanOrEqual(b[j] + 1e-9);
-        expect(o.y[j]).toBeGreaterThanOrEqual(-1e-9);
       }
-      for (let i = 0; i < n; i++)
-        expect(rows.reduce((s, row, j) => s + row[i] * o.y[j], 0)).toBeCloseTo(c[i], 9);
-      expect(dot(b, o.y)).toBeCloseTo(o.value, 9);
+    for (let j = 0; j < k; j++)
+      for (const sign of [1, -1]) {
+        rows.push(Array.from({ length: n }, (_, i) => (i === k + j ? sign : 0)));
+        b.push(1);
+      }
+    return { c: Array.from({ length: n }, (_, i) => (i === n - 1 ? 1 : 0)), rows, b };
+  }
+
+  /** An optimal answer's certificate: x inside every row, y ≥ 0, Aᵀy = c, c·x = b·y. */
+  function expectOptimal(
+    o: { x: Float64Array; y: Float64Array; value: number },
+    lp: ReturnType<typeof marginProgram>,
+  ) {
+    const { c, rows, b } = lp;
+    const dot = (row: number[], x: ArrayLike<number>) => row.reduce((s, a, i) => s + a * x[i], 0);
+    for (let j = 0; j < rows.length; j++) {
+      expect(dot(rows[j], o.x)).toBeLessThanOrEqual(b[j] + 1e-6);
+      expect(o.y[j]).toBeGreaterThanOrEqual(-1e-9);
     }
+    for (let i = 0; i < c.length; i++)
+      expect(rows.reduce((s, row, j) => s + row[i] * o.y[j], 0)).toBeCloseTo(c[i], 6);
+    expect(dot(b, o.y)).toBeCloseTo(o.value, 6);
+  }
+
+  it('the clock fit’s margin programs (25 variables, 650 rows): every answer proves itself optimal', () => {
+    // Ratios taken by the smallest pivot that ties lost that precision: Aᵀy off by up to 1.4, rows missed by up to
+    // 1.3, values above the optimum.
+    for (let seed = 1; seed <= 20; seed++) {
+      const lp = marginProgram(12, seed);
+      expectOptimal(optimal(maximize(lp.c, lp.rows, lp.b)), lp);
+    }
+  });
+
+  it('larger ones (33 variables, 1,100 rows): an answer that fails its check is none (limit), not a wrong one', () => {
+    // Harris's ratio test alone answered two of these 'optimal' with rows missed by 2e-5 and 8e-4.
+    let answered = 0;
+    for (let seed = 1; seed <= 30; seed++) {
+      const lp = marginProgram(16, seed);
+      const r = maximize(lp.c, lp.rows, lp.b);
+      if (r.status !== 'optimal') continue;
+      answered++;
+      expectOptimal(r, lp);
+    }
+    expect(answered).toBeGreaterThanOrEqual(25);
   });
 });
