@@ -9,10 +9,12 @@
 // Pivots follow Dantzig's rule (the most negative reduced cost) and switch to Bland's (the lowest index enters,
 // ties in the ratio test leave by the lowest index) after a run of degenerate pivots, until one moves: Bland's
 // rule cannot cycle (in exact arithmetic; a pivot limit stops the rest). The ratio test is Harris's: of the rows
-// within EPS of the smallest ratio, the largest pivot element leaves (under Bland's rule, the lowest index), so
-// that the tableau, never refactored, keeps its precision. An optimal answer is checked before it is given (x inside
-// every row, y ≥ 0, Aᵀy = c, c·x = b·y, to a relative 1e-7): one that fails is 'limit', no answer, rather than a
-// wrong one (a few of the clock fit's programs past 30 variables and 1,000 rows).
+// within EPS of the smallest ratio, the largest pivot element leaves (under Bland's rule, the lowest index). Every
+// REFRESH pivots, and before an answer (optimal or unbounded) is taken from it, the tableau is computed afresh from
+// its basis (B⁻¹ times the initial tableau, by Gauss–Jordan elimination): pivot after pivot loses precision, and the
+// clock fit's programs of 25 to 33 variables and hundreds of rows came back with rows missed and Aᵀy ≠ c. An
+// optimal answer is still checked before it is given (x inside every row, y ≥ 0, Aᵀy = c, c·x = b·y, to a relative
+// 1e-7); one that fails, or a basis found singular, is 'limit': no answer rather than a wrong one.
 //
 // The caller scales the problem: coefficients and right-hand sides of order 1 to 1e6 (tolerances are absolute).
 
@@ -35,6 +37,8 @@ export type LpResult =
 const EPS = 1e-9;
 /** The smallest pivot element taken (the ratio test's). */
 const PIVOT = 1e-7;
+/** Pivots between two fresh computations of the tableau from its basis. */
+const REFRESH = 50;
 /** Degenerate pivots in a row before Bland's rule takes over. */
 const DEGENERATE_RUN = 10;
 
@@ -115,12 +119,13 @@ function solveDual(c: ArrayLike<number>, rows: ArrayLike<number>[], b: ArrayLike
     t[i * w + rhs] = sign[i] * c[i];
     basis[i] = m + i;
   }
+  const t0 = Float64Array.from(t);
   // Phase 1: minimize the artificials' sum (cost 1 each, all basic at first).
   const cost1 = new Float64Array(m + n).fill(1, m);
   const z = reducedCosts(t, n, w, basis, cost1);
   let scale = 1;
   for (let i = 0; i < n; i++) scale += Math.abs(c[i]);
-  const run1 = pivotToOptimum(t, n, w, basis, z, m);
+  const run1 = pivotToOptimum(t, n, w, basis, z, m, () => refresh(t, t0, n, w, basis, z, cost1));
   if (run1 === 'limit') return { status: 'limit' };
   // (Phase 1 is bounded below by 0: 'unbounded' cannot happen.)
   if (-z[rhs] > EPS * scale) return { status: 'dual-infeasible' };
@@ -138,7 +143,7 @@ function solveDual(c: ArrayLike<number>, rows: ArrayLike<number>[], b: ArrayLike
   const cost2 = new Float64Array(m + n);
   for (let j = 0; j < m; j++) cost2[j] = b[j];
   const z2 = reducedCosts(t, n, w, basis, cost2);
-  const run2 = pivotToOptimum(t, n, w, basis, z2, m);
+  const run2 = pivotToOptimum(t, n, w, basis, z2, m, () => refresh(t, t0, n, w, basis, z2, cost2));
   if (run2 === 'limit') return { status: 'limit' };
   if (run2 === 'unbounded') return { status: 'infeasible' }; // the dual unbounded below: no primal x
   const y = new Float64Array(m);
@@ -181,11 +186,18 @@ function pivotToOptimum(
   basis: Int32Array,
   z: Float64Array,
   enter: number,
+  refresh: () => boolean,
 ): 'optimal' | 'unbounded' | 'limit' {
   const rhs = w - 1;
   let degenerate = 0;
   const limit = 50 * (w + n) + 1000;
+  let fresh = true;
   for (let iter = 0; iter < limit; iter++) {
+    // Every REFRESH pivots, and before an answer, the tableau is computed afresh from its basis.
+    if (iter > 0 && iter % REFRESH === 0) {
+      if (!refresh()) return 'limit';
+      fresh = true;
+    }
     const bland = degenerate >= DEGENERATE_RUN;
     let col = -1;
     for (let j = 0; j < enter; j++) {
@@ -196,7 +208,13 @@ function pivotToOptimum(
       }
       if (col < 0 || z[j] < z[col]) col = j;
     }
-    if (col < 0) return 'optimal';
+    if (col < 0) {
+      if (fresh) return 'optimal';
+      if (!refresh()) return 'limit';
+      fresh = true;
+      iter--;
+      continue;
+    }
     // Harris's two passes: the smallest ratio with each right-hand side relaxed by EPS, then, of the rows within
     // it, the largest pivot (Bland's: the lowest basic index). The smallest ratio alone, ties broken by index,
     // pivoted on elements near EPS: the tableau lost its precision over hundreds of pivots (Aᵀy off by 1, rows of
@@ -216,9 +234,16 @@ function pivotToOptimum(
         ratio = Math.max(t[i * w + rhs], 0) / a;
       }
     }
-    if (row < 0) return 'unbounded';
+    if (row < 0) {
+      if (fresh) return 'unbounded';
+      if (!refresh()) return 'limit';
+      fresh = true;
+      iter--;
+      continue;
+    }
     degenerate = ratio <= EPS ? degenerate + 1 : 0;
     pivot(t, n, w, basis, z, row, col);
+    fresh = false;
   }
   return 'limit';
 }
@@ -247,4 +272,50 @@ function pivot(
     z[col] = 0;
   }
   basis[row] = col;
+}
+
+/**
+ * The tableau computed afresh from its basis, B⁻¹ times the initial one (Gauss–Jordan with partial pivoting on B, the
+ * basis's columns of it), and the objective row from it: what pivot after pivot has lost of its precision comes
+ * back. False when B is singular (to working precision).
+ */
+function refresh(
+  t: Float64Array,
+  t0: Float64Array,
+  n: number,
+  w: number,
+  basis: Int32Array,
+  z: Float64Array,
+  cost: Float64Array,
+): boolean {
+  // [B | t0], reduced to [I | B⁻¹ t0].
+  const bw = n + w;
+  const a = new Float64Array(n * bw);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) a[i * bw + k] = t0[i * w + basis[k]];
+    a.set(t0.subarray(i * w, (i + 1) * w), i * bw + n);
+  }
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    for (let i = k + 1; i < n; i++) if (Math.abs(a[i * bw + k]) > Math.abs(a[p * bw + k])) p = i;
+    if (!(Math.abs(a[p * bw + k]) > 1e-12)) return false;
+    if (p !== k)
+      for (let j = 0; j < bw; j++) {
+        const x = a[k * bw + j];
+        a[k * bw + j] = a[p * bw + j];
+        a[p * bw + j] = x;
+      }
+    const d = a[k * bw + k];
+    for (let j = k; j < bw; j++) a[k * bw + j] /= d;
+    for (let i = 0; i < n; i++) {
+      if (i === k) continue;
+      const f = a[i * bw + k];
+      if (f === 0) continue;
+      for (let j = k; j < bw; j++) a[i * bw + j] -= f * a[k * bw + j];
+    }
+  }
+  // Row k of B⁻¹ t0 belongs to basis[k]: tableau row k keeps basis[k].
+  for (let k = 0; k < n; k++) t.set(a.subarray(k * bw + n, (k + 1) * bw), k * w);
+  z.set(reducedCosts(t, n, w, basis, cost));
+  return true;
 }
