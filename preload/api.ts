@@ -250,7 +250,15 @@ export interface JourneyPage {
   items: JourneySummary[];
   /** Why the filter could not be read (it then matches nothing): "unmatched ")" at column 12". */
   error?: string;
+  /**
+   * The session's flows when the page was taken (the same live snapshot as `total`: SessionInfo.flows may be a newer
+   * snapshot's for a moment, and "30 journeys · 41 flows" mixed two).
+   */
+  flows?: number;
 }
+
+/** A page of journeys before the service adds `from`. */
+export type JourneyMatches = Omit<JourneyPage, 'from'>;
 
 export interface JourneyQuery {
   sessionId: string;

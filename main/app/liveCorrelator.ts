@@ -7,7 +7,7 @@
 
 import { closeSync, openSync, readSync } from 'node:fs';
 
-import type { JourneySummary, JourneyView } from '../../preload/api.ts';
+import type { JourneyMatches, JourneyView } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { liveRowLimit } from '../common/limits.ts';
 import { estimateClocks, NodeClocks } from '../correlate/clockSkew.ts';
@@ -410,11 +410,7 @@ export class LiveCorrelator {
     return ((this.session?.result.baseSec ?? this.opts.baseSec) - this.opts.baseSec) * 1e9;
   }
 
-  findJourneys(
-    filter: string,
-    from: number,
-    count: number,
-  ): { total: number; items: JourneySummary[]; error?: string } {
+  findJourneys(filter: string, from: number, count: number): JourneyMatches {
     if (!this.session) return { total: 0, items: [] };
     const r = this.session.findJourneys(filter, from, count);
     const d = this.shift();

@@ -4,7 +4,7 @@
 
 import { Worker } from 'node:worker_threads';
 
-import type { ErrorData, JourneySummary, JourneyView, Result } from '../../preload/api.ts';
+import type { ErrorData, JourneyMatches, JourneyView, Result } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { workerEntry } from '../common/workerEntry.ts';
 import type {
@@ -98,11 +98,7 @@ export class LiveCorrelatorHandle implements LiveJourneySource {
     return res.value as T;
   }
 
-  findJourneys(
-    filter: string,
-    from: number,
-    count: number,
-  ): Promise<{ total: number; items: JourneySummary[]; error?: string }> {
+  findJourneys(filter: string, from: number, count: number): Promise<JourneyMatches> {
     return this.ask('findJourneys', { filter, from, count });
   }
 

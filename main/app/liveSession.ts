@@ -7,7 +7,7 @@
 
 import type {
   CaptureInfo,
-  JourneySummary,
+  JourneyMatches,
   JourneyView,
   PacketBatch,
   SessionInfo,
@@ -21,11 +21,7 @@ import type { LiveColumns, LiveJourneys, LiveRows } from './liveCorrelatorProtoc
 
 /** Where journey queries go (the worker's handle, or an in-process LiveCorrelator in tests). */
 export interface LiveJourneySource {
-  findJourneys(
-    filter: string,
-    from: number,
-    count: number,
-  ): Promise<{ total: number; items: JourneySummary[]; error?: string }>;
+  findJourneys(filter: string, from: number, count: number): Promise<JourneyMatches>;
   journey(k: number): Promise<JourneyView>;
 }
 
@@ -266,15 +262,11 @@ export class LiveSession {
   }
 
   /** Journeys of the latest snapshot (the worker answers; times relative to our base). */
-  async findJourneys(
-    filter: string,
-    from: number,
-    count: number,
-  ): Promise<{ total: number; items: JourneySummary[]; error?: string }> {
+  async findJourneys(filter: string, from: number, count: number): Promise<JourneyMatches> {
     if (!this.source || this.journeys === 0) {
       // No journey yet, but a filter that cannot be read says so already.
       const error = journeyFilterError(filter);
-      return { total: 0, items: [], ...(error ? { error } : {}) };
+      return { total: 0, items: [], ...(error ? { error } : {}), flows: 0 };
     }
     return this.source.findJourneys(filter, from, count);
   }

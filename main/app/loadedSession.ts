@@ -7,6 +7,7 @@ import type {
   CaptureInfo,
   ClockInfo,
   Hop,
+  JourneyMatches,
   JourneySummary,
   JourneyView,
   PacketBatch,
@@ -442,27 +443,25 @@ export class LoadedSession {
    * and the addresses and MACs its hops carry. A filter that cannot be read matches nothing and says why in
    * `error`.
    */
-  findJourneys(
-    filter: string,
-    from: number,
-    count: number,
-  ): { total: number; items: JourneySummary[]; error?: string } {
+  findJourneys(filter: string, from: number, count: number): JourneyMatches {
+    const flows = this.result.flowCount;
     let matches: number[] | null;
     try {
       matches = this.matchingJourneys(filter);
     } catch (e) {
-      if (e instanceof JourneyFilterError) return { total: 0, items: [], error: e.message };
+      if (e instanceof JourneyFilterError) return { total: 0, items: [], error: e.message, flows };
       throw e;
     }
     if (!matches) {
       const n = this.result.journeyCount;
       const items: JourneySummary[] = [];
       for (let k = from; k < Math.min(n, from + count); k++) items.push(this.journeySummary(k));
-      return { total: n, items };
+      return { total: n, items, flows };
     }
     return {
       total: matches.length,
       items: matches.slice(from, from + count).map((k) => this.journeySummary(k)),
+      flows,
     };
   }
 

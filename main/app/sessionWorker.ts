@@ -158,7 +158,13 @@ async function call(
         return {
           res: {
             ok: true,
-            value: { total: r.total, from: q.from, items: r.items, ...(r.error ? { error: r.error } : {}) },
+            value: {
+              total: r.total,
+              from: q.from,
+              items: r.items,
+              ...(r.error ? { error: r.error } : {}),
+              flows: r.flows,
+            },
           },
         };
       }

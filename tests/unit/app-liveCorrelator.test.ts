@@ -198,6 +198,8 @@ async function followGrowing(steps: number, windows?: Omit<CorrelateOptions, 'cl
   // Queries answer from the latest snapshot, with our packet indices and capture times.
   const page = await live.findJourneys('echo request', 0, 10);
   expect(page.total).toBe(3);
+  // With the snapshot's flows, which the journey list's count line shows beside its journeys.
+  expect(page.flows).toBe(live.info().flows);
   const v = await live.journey(page.items[0].id);
   expect(v.hopList.map((h) => `${h.node}/${h.iface}`)).toEqual(
     batch.journey(match.liveToBatch.get(page.items[0].id)!).hopList.map((h) => `${h.node}/${h.iface}`),

@@ -51,6 +51,8 @@ describe('AppService on the sample session', () => {
       svc.call('listJourneys', { sessionId: s.id, filter: '', from: 0, count: 100 }),
     );
     expect(all.total).toBe(s.journeys);
+    // The page says its snapshot's flows beside its journeys (the list's count line pairs them).
+    expect(all.flows).toBe(s.flows);
     const req = await ok<JourneyPage>(
       svc.call('listJourneys', { sessionId: s.id, filter: 'echo request', from: 0, count: 100 }),
     );

@@ -31,6 +31,8 @@ export function JourneyPanel() {
   const selectedPacket = useAppState((s) => s.selectedPacket);
   const [loaded, setItems] = useState<JourneySummary[]>([]);
   const [loadedTotal, setTotal] = useState(0);
+  /** The session's flows in the snapshot the list was loaded from (null: not said; the session's then). */
+  const [loadedFlows, setFlows] = useState<number | null>(null);
   /** Why the back end could not read the filter (it then lists nothing). */
   const [filterError, setFilterError] = useState<string>();
   /** The session the loaded list is of. */
@@ -46,6 +48,7 @@ export function JourneyPanel() {
   // journeys of the same numbers, other packets.
   const items = listOf === sessionId ? loaded : NONE;
   const total = listOf === sessionId ? loadedTotal : 0;
+  const flows = listOf === sessionId ? loadedFlows : null;
   // While journeys are being computed there are none to list (the back end would hold the request until they
   // are, and the answer would come after the session change that asks again): ask once they are.
   const correlating = !!session?.correlating;
@@ -60,6 +63,8 @@ export function JourneyPanel() {
       if (r.ok) {
         setItems(r.value.items);
         setTotal(r.value.total);
+        // The flows of the snapshot the page came from, beside its journeys (not a newer snapshot's).
+        setFlows(r.value.flows ?? null);
         setFilterError(r.value.error);
         setListOf(sessionId);
       } else ctl.store.set({ error: r.error });
@@ -97,6 +102,7 @@ export function JourneyPanel() {
       if (!r.ok) return ctl.store.set({ error: r.error });
       setItems((prev) => (prev.length === from ? [...prev, ...r.value.items] : prev));
       setTotal(r.value.total);
+      setFlows(r.value.flows ?? null);
     });
   }, [ctl, sessionId, filter, correlating, items.length, total, lastShown]);
   if (!session) return null;
@@ -130,7 +136,8 @@ export function JourneyPanel() {
           {plural(total, 'journey')}
           {items.length < total
             ? ` (${items.length.toLocaleString()} loaded, more as you scroll)`
-            : ''} · {flowCount(listedFlows, items.length < total, filter.trim() !== '', session.flows)}
+            : ''} ·{' '}
+          {flowCount(listedFlows, items.length < total, filter.trim() !== '', flows ?? session.flows)}
         </div>
         <div
           ref={listRef}
