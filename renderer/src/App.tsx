@@ -232,6 +232,9 @@ interface Layout {
 const LAYOUT_KEY = 'hopscope.layout';
 /** The timeline and the bottom area keep this much each (px); the panes keep panesMin. */
 const AREA_MIN = 60;
+/** Lanes the timeline keeps in view below its tool row and axis (which stay at its top), of Timeline's 22 px. */
+const TIMELINE_MIN_LANES = 2;
+const LANE_PX = 22;
 
 /** What the panes keep of the window: a head and a line or two of packets per node's row, 120 px at least. */
 function panesMin(nodes: number): number {
@@ -263,16 +266,28 @@ function Workspace() {
     const t = area('.timeline');
     return t ? t.scrollHeight + t.offsetHeight - t.clientHeight : Infinity;
   };
+  const timelineBorder = () => {
+    const t = area('.timeline');
+    return t ? t.offsetHeight - t.clientHeight : 0;
+  };
   // One area grows at the panes' expense, never below their minimum (nor below its own); the timeline no taller
   // than its lanes (what is stored is what shows).
   const resize = (which: keyof Layout, px: number | null) => {
     const total = ref.current?.clientHeight ?? 0;
     const other = height(which === 'timeline' ? '.bottom' : '.timeline');
     const room = total - other - minPanes - 2 * SPLITTER_PX;
-    const max = Math.max(AREA_MIN, which === 'timeline' ? Math.min(room, timelineFull()) : room);
+    // The timeline's head does not scroll: it keeps a lane or two below it (or all it has), not only the head.
+    const min =
+      which === 'timeline'
+        ? Math.min(
+            timelineFull(),
+            Math.max(AREA_MIN, height('.timeline-head') + TIMELINE_MIN_LANES * LANE_PX + timelineBorder()),
+          )
+        : AREA_MIN;
+    const max = Math.max(min, which === 'timeline' ? Math.min(room, timelineFull()) : room);
     const next = {
       ...layout,
-      [which]: px === null ? null : Math.round(Math.max(AREA_MIN, Math.min(max, px))),
+      [which]: px === null ? null : Math.round(Math.max(min, Math.min(max, px))),
     };
     setLayout(next);
     try {

@@ -83,16 +83,20 @@ function ns(text: string): number {
   return m[1] === '−' ? -v : v;
 }
 
-/** The timeline's lanes in view: those whose middle (where a journey's hop marks are drawn) is not scrolled away. */
+/**
+ * The timeline's lanes in view: those whose middle (where a journey's hop marks are drawn) is neither scrolled
+ * away nor under the tool row and axis that stay at the top.
+ */
 async function lanesInView(): Promise<{ shown: number[]; top: number; span: string }> {
   return p.evaluate(() => {
     const t = document.querySelector('[data-testid=timeline]')!;
     const canvas = t.querySelector('canvas')!;
+    const head = t.querySelector<HTMLElement>('.timeline-head')?.offsetHeight ?? 0;
     const lanes = document.querySelectorAll('[data-testid=pane]').length;
-    // Lane l spans 22 + 22·l to 22 + 22·(l + 1) px of the canvas (the axis above), below the tool row.
+    // Lane l spans 22 + 22·l to 22 + 22·(l + 1) px of the canvas (its axis band above, under the head's axis).
     const shown = [...Array(lanes).keys()].filter((l) => {
       const mid = canvas.offsetTop + 22 + 22 * l + 11;
-      return mid >= t.scrollTop && mid <= t.scrollTop + t.clientHeight;
+      return mid >= t.scrollTop + head && mid <= t.scrollTop + t.clientHeight;
     });
     return {
       shown,
@@ -120,6 +124,36 @@ async function ladderOf(id: string): Promise<void> {
     (n) => document.querySelector('.journey-title b')?.textContent === `Journey #${n}`,
     Number(id) + 1,
   );
+}
+
+/** Whether what `selector` finds is in the timeline's box and on top at its middle (not scrolled away nor covered). */
+async function onTop(selector: string): Promise<boolean> {
+  return p.locator(selector).evaluate((e) => {
+    const r = e.getBoundingClientRect();
+    const t = document.querySelector('[data-testid=timeline]')!.getBoundingClientRect();
+    const x = r.left + Math.min(r.width / 2, 10);
+    const y = r.top + r.height / 2;
+    return y >= t.top && y <= t.bottom && e.contains(document.elementFromPoint(x, y));
+  });
+}
+
+/** The x (CSS px in the timeline's canvas) of the first packet's tick on `lane`, from its pixels. */
+async function laneTickX(lane: number): Promise<number> {
+  const x = await p.$eval(
+    '[data-testid=timeline] canvas',
+    (cv, lane) => {
+      const c = cv as HTMLCanvasElement;
+      const dpr = c.width / c.clientWidth;
+      const from = Math.ceil(Number(c.dataset.labelWidth) * dpr);
+      const d = c.getContext('2d')!.getImageData(0, Math.round((22 + lane * 22 + 11) * dpr), c.width, 1).data;
+      // The ticks' blue (--tick), not the journey's orange nor the lane's background.
+      for (let x = from; x < c.width; x++) if (d[x * 4 + 2] > 150 && d[x * 4] < 120) return x / dpr + 1;
+      return -1;
+    },
+    lane,
+  );
+  expect(x).toBeGreaterThan(0);
+  return x;
 }
 
 /** Drags a divider by `dy` px. */
@@ -352,6 +386,88 @@ describe.sequential('clock badges and the timeline on three hosts (Chromium)', (
       // A double click: back to a quarter of the window at most (here, all the lanes).
       await p.dblclick('[data-testid=split-timeline]');
       expect(await timelineBox()).toEqual({ ...all, stored: null });
+      expect(errors).toEqual([]);
+    } finally {
+      await p.evaluate(() => localStorage.removeItem('hopscope.layout'));
+      await p.setViewportSize({ width: 1600, height: 1000 });
+    }
+  }, 60_000);
+
+  it('the tool row and the time axis stay in view while the lanes scroll under them; picking, zoom and pan still work (1024 × 700, 1600 × 1000)', async () => {
+    try {
+      for (const [width, height, dy] of [
+        [1024, 700, 0],
+        [1600, 1000, -120],
+      ] as const) {
+        await p.setViewportSize({ width, height });
+        await p.waitForTimeout(100);
+        // At 1600 × 1000 a quarter of the window holds all seven lanes: made smaller, it scrolls them.
+        if (dy) await drag('split-timeline', dy);
+        await p.$eval('[data-testid=timeline]', (e) => (e.scrollTop = e.scrollHeight));
+        const low = await lanesInView();
+        expect(low.top).toBeGreaterThan(0);
+        expect(low.shown).toContain(6);
+        expect(low.shown).not.toContain(0);
+        // Fit, Journey, the span and the axis' labels are where they were, on top of the lanes scrolled under them
+        // (they had scrolled out of the timeline's box with the lanes).
+        for (const sel of [
+          '.timeline-tools button:text-is("Fit")',
+          '[data-testid=zoom-journey]',
+          '.timeline-tools .muted:last-child',
+          '[data-testid=timeline-axis]',
+        ])
+          expect(await onTop(sel), sel).toBe(true);
+        // Its labels inside it (the timeline's box holds it, above).
+        expect(
+          await p.$eval('[data-testid=timeline-axis]', (a) => {
+            const r = a.getBoundingClientRect();
+            return [...a.querySelectorAll('.timeline-tick')].filter((t) => {
+              const q = t.getBoundingClientRect();
+              return q.top >= r.top && q.bottom <= r.bottom && q.left >= r.left && q.right <= r.right + 200;
+            }).length;
+          }),
+        ).toBeGreaterThan(2);
+        expect(await p.textContent('[data-testid=timeline-axis] .timeline-tick >> nth=0')).toMatch(
+          /^\d+(\.\d+)? s$/,
+        );
+        await shot(p, `timeline-clocks-06-sticky-head-${width}`, '.timeline');
+
+        // Wheel on the axis zooms, a drag on it pans, Fit fits again: all while scrolled down.
+        const axis = (await p.locator('[data-testid=timeline-axis]').boundingBox())!;
+        // The axis' ticks: label and place.
+        const firstTick = () =>
+          p.$$eval('[data-testid=timeline-axis] .timeline-tick', (ts) =>
+            ts.map((t) => `${t.textContent} @${(t as HTMLElement).style.left}`).join(', '),
+          );
+        await p.mouse.move(axis.x + axis.width * 0.6, axis.y + axis.height / 2);
+        await p.mouse.wheel(0, -100);
+        await p.waitForFunction(
+          (s) => document.querySelector('.timeline-tools .muted:last-child')?.textContent !== s,
+          low.span,
+        );
+        const zoomed = (await lanesInView()).span;
+        const before = await firstTick();
+        await p.mouse.down();
+        await p.mouse.move(axis.x + axis.width * 0.6 - 200, axis.y + axis.height / 2, { steps: 5 });
+        await p.mouse.up();
+        expect(await firstTick()).not.toBe(before);
+        expect((await lanesInView()).span).toBe(zoomed);
+        await p.click('.timeline-tools button:text-is("Fit")');
+        expect((await lanesInView()).span).toBe(low.span);
+
+        // A packet picked on the lowest lane, scrolled down: its pane's row is selected (the canvas' coordinates).
+        await p.$eval('[data-testid=timeline]', (e) => (e.scrollTop = e.scrollHeight));
+        const canvas = (await p.locator('[data-testid=timeline] canvas').boundingBox())!;
+        const x = await laneTickX(6);
+        const y = canvas.y + 22 + 6 * 22 + 11;
+        await p.mouse.move(canvas.x + x, y);
+        const tip = await p.waitForSelector('.tooltip');
+        expect(await tip.textContent()).toMatch(/^node-2\/flannel\.1 /);
+        await p.mouse.click(canvas.x + x, y);
+        await p.locator('[data-testid=pane][data-capture="node-2/flannel.1"] .row.selected').waitFor();
+        await p.mouse.move(canvas.x + 2, canvas.y - 60);
+        if (dy) await p.dblclick('[data-testid=split-timeline]');
+      }
       expect(errors).toEqual([]);
     } finally {
       await p.evaluate(() => localStorage.removeItem('hopscope.layout'));

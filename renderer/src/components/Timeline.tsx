@@ -1,6 +1,7 @@
 // The timeline: a canvas with one lane per node/interface (grouped by node), packets as ticks on a clock-
 // corrected axis, zoom (wheel) and pan (drag), the selected journey drawn across lanes, the hop under the mouse
-// shown in a tooltip. Only visible pixels are drawn: per lane, packets are bucketed into pixel columns.
+// shown in a tooltip. Only visible pixels are drawn: per lane, packets are bucketed into pixel columns. The tool
+// row and the time axis (DOM, sticky) stay at the top while the lanes scroll under them.
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
@@ -73,21 +74,25 @@ function lanesOf(hops: readonly { capture: number }[], captures: readonly { inde
 }
 
 /**
- * Scrolls the timeline (`box`, which scrolls its canvas and tool row) to bring `lanes` into view: all of them when
- * they fit, else from the first. With `ifNoneShown`, only when none of them is in view (its hop marks, drawn across
- * each lane's middle, out of sight): a selection keeps the lanes the user scrolled to when they show the journey.
+ * Scrolls the timeline (`box`, which scrolls its canvas under the sticky `head`: tool row and axis) to bring `lanes`
+ * into view below the head: all of them when they fit, else from the first. With `ifNoneShown`, only when none of
+ * them is in view (its hop marks, drawn across each lane's middle, scrolled away or under the head): a selection
+ * keeps the lanes the user scrolled to when they show the journey.
  */
 function showLanes(
   box: HTMLElement | null,
+  head: HTMLElement | null,
   canvas: HTMLCanvasElement | null,
   lanes: readonly number[],
   ifNoneShown: boolean,
 ): void {
-  if (!box || !canvas || !lanes.length) return;
-  // Lane l spans y0 + l·LANE_H and the next LANE_H px of the scrolled content (the tool row and the axis above).
+  if (!box || !head || !canvas || !lanes.length) return;
+  // Lane l spans y0 + l·LANE_H and the next LANE_H px of the scrolled content (the canvas' axis band above it lies
+  // under the head's axis); what the head covers is not in view.
   const y0 = canvas.offsetTop + AXIS_H;
-  const viewTop = box.scrollTop;
-  const viewBottom = viewTop + box.clientHeight;
+  const headH = head.offsetHeight;
+  const viewTop = box.scrollTop + headH;
+  const viewBottom = box.scrollTop + box.clientHeight;
   if (ifNoneShown) {
     const shown = lanes.some((l) => {
       const mid = y0 + (l + 0.5) * LANE_H;
@@ -97,7 +102,7 @@ function showLanes(
   }
   const top = y0 + Math.min(...lanes) * LANE_H;
   const bottom = y0 + (Math.max(...lanes) + 1) * LANE_H;
-  if (bottom - top > box.clientHeight || top < viewTop) box.scrollTop = top;
+  if (bottom - top > viewBottom - viewTop || top < viewTop) box.scrollTop = top - headH;
   else if (bottom > viewBottom) box.scrollTop = bottom - box.clientHeight;
 }
 
@@ -110,6 +115,7 @@ export function Timeline() {
   const theme = useAppState((s) => s.theme);
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
+  const headRef = useRef<HTMLDivElement>(null);
   // The user's zoom/pan, valid while the session's packet rows stay the same; otherwise the view fits all packets.
   const [view, setView] = useState<{ key: string; scale: TimeScale } | null>(null);
   const [width, setWidth] = useState(800);
@@ -147,7 +153,14 @@ export function Timeline() {
   // A journey selected (in the list, by ↑/↓, from a pane) whose lanes are all scrolled out of view: scroll them in.
   // Only the lanes, only then: the zoom is the user's (the Journey button zooms), and the keyboard stays where it is.
   useEffect(() => {
-    if (journey) showLanes(wrapRef.current, canvasRef.current, lanesOf(journey.hopList, captures), true);
+    if (journey)
+      showLanes(
+        wrapRef.current,
+        headRef.current,
+        canvasRef.current,
+        lanesOf(journey.hopList, captures),
+        true,
+      );
   }, [journey, captures]);
 
   // Not the revision: a clock override bumps it (journeys and corrected times are recomputed), and the user who
@@ -216,14 +229,13 @@ export function Timeline() {
     g.rect(labelW, 0, width - labelW, height);
     g.clip();
     g.translate(labelW, 0);
+    // The grid under the lanes; the axis' labels and marks are the head's (it stays in view as the lanes scroll).
     for (const t of ticks(s)) {
       g.strokeStyle = grid;
       g.beginPath();
-      g.moveTo(Math.round(t.px) + 0.5, AXIS_H - 4);
+      g.moveTo(Math.round(t.px) + 0.5, AXIS_H);
       g.lineTo(Math.round(t.px) + 0.5, height);
       g.stroke();
-      g.fillStyle = muted;
-      g.fillText(t.label, t.px + 3, AXIS_H / 2);
     }
     // Packets: per lane, binary-search the visible range, then mark occupied pixel columns.
     const w = Math.ceil(s.widthPx);
@@ -347,68 +359,105 @@ export function Timeline() {
     const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
     return { x: e.clientX - r.left, y: e.clientY - r.top };
   };
+  // Wheel and drag work on the axis too (it spans the canvas' width, so x is the same there).
+  const onWheel = (e: React.WheelEvent) => {
+    if (!s) return;
+    const { x } = local(e);
+    setScale(zoomAt(s, Math.max(0, x - labelW), e.deltaY < 0 ? 1.25 : 0.8));
+  };
+  const onMouseDown = (e: React.MouseEvent) => (drag.current = { x: e.clientX, moved: false });
+  /** Pans while a drag is on; false when none is. */
+  const dragMove = (e: React.MouseEvent): boolean => {
+    if (!drag.current || !s) return false;
+    const dx = e.clientX - drag.current.x;
+    if (Math.abs(dx) > 2) {
+      drag.current = { x: e.clientX, moved: true };
+      setScale(panBy(s, dx));
+    }
+    return true;
+  };
 
   if (!session) return null;
   const hoverHop = hover && journey?.hopList.findIndex((h) => h.packet === hover.packet);
   return (
     <div className="timeline" data-testid="timeline" ref={wrapRef}>
-      <div className="timeline-tools">
-        <span className="title">Timeline</span>
-        <span className="muted hint" title="clock-corrected · wheel to zoom · drag to pan">
-          clock-corrected · wheel to zoom · drag to pan
-        </span>
-        {ext ? (
-          <span
-            className="muted"
-            data-testid="times-label"
-            title={
-              `Times in the panes and here are UTC (not this computer's local time), on ` +
-              `${session.referenceNode ?? 'the reference node'}'s clock, as the CLI prints them.`
-            }
-          >
-            {timesLabel(session.baseNs, ext[0], ext[1])}
+      {/* The tool row and the axis stay at the top while the lanes scroll under them (sticky); the canvas' own
+          axis band lies under the head's axis, so lanes keep their places in the canvas. */}
+      <div className="timeline-head" ref={headRef}>
+        <div className="timeline-tools">
+          <span className="title">Timeline</span>
+          <span className="muted hint" title="clock-corrected · wheel to zoom · drag to pan">
+            clock-corrected · wheel to zoom · drag to pan
           </span>
-        ) : null}
-        <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 2))}>+</button>
-        <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 0.5))}>−</button>
-        <button onClick={fit}>Fit</button>
-        <button
-          disabled={!journey || !journey.hopList.length}
-          data-testid="zoom-journey"
-          title="zoom to the selected journey"
-          onClick={() => {
-            if (!journey?.hopList.length) return;
-            const ts = journey.hopList.map((h) => h.tRelNs);
-            setScale(fitScale(Math.min(...ts), Math.max(...ts), width - labelW, 0.15));
-            // Its lanes into view too: with many lanes the timeline scrolls, and a journey drawn from a lane below
-            // the fold came in from nowhere (its first hop, there, out of sight).
-            showLanes(wrapRef.current, canvasRef.current, lanesOf(journey.hopList, captures), false);
-          }}
+          {ext ? (
+            <span
+              className="muted"
+              data-testid="times-label"
+              title={
+                `Times in the panes and here are UTC (not this computer's local time), on ` +
+                `${session.referenceNode ?? 'the reference node'}'s clock, as the CLI prints them.`
+              }
+            >
+              {timesLabel(session.baseNs, ext[0], ext[1])}
+            </span>
+          ) : null}
+          <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 2))}>+</button>
+          <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 0.5))}>−</button>
+          <button onClick={fit}>Fit</button>
+          <button
+            disabled={!journey || !journey.hopList.length}
+            data-testid="zoom-journey"
+            title="zoom to the selected journey"
+            onClick={() => {
+              if (!journey?.hopList.length) return;
+              const ts = journey.hopList.map((h) => h.tRelNs);
+              setScale(fitScale(Math.min(...ts), Math.max(...ts), width - labelW, 0.15));
+              // Its lanes into view too: with many lanes the timeline scrolls, and a journey drawn from a lane below
+              // the fold came in from nowhere (its first hop, there, out of sight).
+              showLanes(
+                wrapRef.current,
+                headRef.current,
+                canvasRef.current,
+                lanesOf(journey.hopList, captures),
+                false,
+              );
+            }}
+          >
+            Journey
+          </button>
+          {s ? <span className="muted">{formatDuration(s.nsPerPx * s.widthPx)} across</span> : null}
+        </div>
+        <div
+          className="timeline-axis"
+          data-testid="timeline-axis"
+          style={{ height: AXIS_H, paddingLeft: labelW }}
+          onWheel={onWheel}
+          onMouseDown={onMouseDown}
+          onMouseMove={dragMove}
+          onMouseUp={() => (drag.current = null)}
+          onMouseLeave={() => (drag.current = null)}
+          onDoubleClick={fit}
         >
-          Journey
-        </button>
-        {s ? <span className="muted">{formatDuration(s.nsPerPx * s.widthPx)} across</span> : null}
+          <div className="timeline-axis-ticks">
+            {s
+              ? ticks(s).map((t) => (
+                  <span key={t.label} className="timeline-tick" style={{ left: Math.round(t.px) }}>
+                    {t.label}
+                  </span>
+                ))
+              : null}
+          </div>
+        </div>
       </div>
       <canvas
         ref={canvasRef}
-        style={{ width, height }}
+        style={{ width, height, marginTop: -AXIS_H }}
         title={labelTitle}
         data-label-width={labelW}
-        onWheel={(e) => {
-          if (!s) return;
-          const { x } = local(e);
-          setScale(zoomAt(s, Math.max(0, x - labelW), e.deltaY < 0 ? 1.25 : 0.8));
-        }}
-        onMouseDown={(e) => (drag.current = { x: e.clientX, moved: false })}
+        onWheel={onWheel}
+        onMouseDown={onMouseDown}
         onMouseMove={(e) => {
-          if (drag.current && s) {
-            const dx = e.clientX - drag.current.x;
-            if (Math.abs(dx) > 2) {
-              drag.current = { x: e.clientX, moved: true };
-              setScale(panBy(s, dx));
-            }
-            return;
-          }
+          if (dragMove(e)) return;
           const { x, y } = local(e);
           const lane =
             x < labelW && y >= AXIS_H ? labels.lanes[Math.floor((y - AXIS_H) / LANE_H)] : undefined;
