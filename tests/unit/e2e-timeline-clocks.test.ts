@@ -486,10 +486,16 @@ describe.sequential('clock badges and the timeline on three hosts (Chromium)', (
       await p.click('[data-testid=tab-clocks]');
       const note = (await p.textContent('tr[data-node="node-2"] [data-testid=clock-note]'))!;
       expect(note).toMatch(/^the packets between node-2 and client contradict these clocks by/);
+      // By how much, as the note says it (the badge said "⚠ clock ±1.6 µs": the offset's digits, not the 40 µs).
+      const by = /contradict these clocks by ([\d.]+ (?:ns|µs|ms|s)),/.exec(note)![1];
       const seen = await badges();
       for (const iface of ['cni0', 'ens33', 'flannel.1']) {
         const badge = seen[`node-2/${iface}`]!;
-        expect(badge.text).toMatch(/^⚠ clock /);
+        expect(badge.text).toMatch(/^⚠ clock [^,]+, /);
+        const off = /, (\S+ \S+) off client's packets$/.exec(badge.text);
+        expect(off, badge.text).not.toBeNull();
+        expect(ns(off![1])).toBe(ns(by));
+        expect(badge.title.startsWith(`${badge.text}: `)).toBe(true);
         expect(badge.warn).toBe(true);
         expect(badge.title.endsWith(` (Clocks tab). ⚠ ${tabWarning}; ${note}.`)).toBe(true);
       }
@@ -500,8 +506,24 @@ describe.sequential('clock badges and the timeline on three hosts (Chromium)', (
           .map(([c]) => c),
       ).toEqual([]);
       await shot(p, 'timeline-clocks-05-badge-conflict', '.panes');
+      // A narrow pane cuts the badge (an ellipsis; the interface stays whole), its title keeps all of it.
+      await p.setViewportSize({ width: 1024, height: 700 });
+      await p.waitForTimeout(100);
+      const cut = await p.$eval('[data-testid=pane][data-capture="node-2/flannel.1"] .pane-head', (h) => {
+        const b = h.querySelector<HTMLElement>('[data-testid=pane-clock]')!;
+        const i = h.querySelector<HTMLElement>('.pane-iface')!;
+        return {
+          cut: b.scrollWidth > b.clientWidth,
+          ellipsis: getComputedStyle(b).textOverflow,
+          ifaceWhole: i.scrollWidth <= i.clientWidth,
+          inHead: b.getBoundingClientRect().right <= h.getBoundingClientRect().right,
+        };
+      });
+      expect(cut).toEqual({ cut: true, ellipsis: 'ellipsis', ifaceWhole: true, inHead: true });
+      await shot(p, 'timeline-clocks-07-badge-conflict-narrow', '.panes');
       expect(errors).toEqual([]);
     } finally {
+      await p.setViewportSize({ width: 1600, height: 1000 });
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -135,8 +135,9 @@ function Pane({
 /**
  * The pane head's clock badge, or null when there is nothing to say: how far this node's clock is from the
  * reference's, with the Clocks tab's sign (+: ahead) and to the digits its uncertainty leaves known; whether it
- * drifts; and, in the warning colour, whether the packets contradict it (the Clocks tab's ⚠). The title says it in
- * words, starting with the badge's own (a narrow pane cuts them short).
+ * drifts; and, in the warning colour, whether the packets contradict it (the Clocks tab's ⚠), with by how much
+ * when a pair of nodes' packets does. The title says it in words, starting with the badge's own (a narrow pane cuts
+ * them short).
  */
 function clockBadge(c: ClockInfo, reference: string): { text: string; title: string; warn: boolean } | null {
   const ppm = c.rate?.ppm ?? 0;
@@ -151,7 +152,10 @@ function clockBadge(c: ClockInfo, reference: string): { text: string; title: str
     known || !c.uncertaintyNs
       ? `${c.offsetNs > 0 ? '+' : c.offsetNs < 0 ? '−' : ''}${size}`
       : `±${formatDuration(c.uncertaintyNs)}`;
-  const text = `${trouble ? '⚠ ' : ''}clock ${amount}${ppm ? ' drifting' : ''}`;
+  // A pair the estimate misses says by how much, in the badge (not only its title): that is how far off hops across
+  // the two nodes may be, against the offset's own digits.
+  const off = c.conflict ? `, ${formatDuration(c.conflict.byNs)} off ${c.conflict.against}'s packets` : '';
+  const text = `${trouble ? '⚠ ' : ''}clock ${amount}${ppm ? ' drifting' : ''}${off}`;
   const at = ppm ? ' at the first packets across nodes' : '';
   const said = known
     ? `${c.node}'s clock is ${size}${pm} ${c.offsetNs > 0 ? 'ahead of' : 'behind'} ${reference}'s${at}: its ` +
