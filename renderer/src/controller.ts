@@ -301,6 +301,7 @@ export class Controller {
   selectJourney(journey: number, packet?: number): void {
     this.store.set((st) => ({
       selectedJourney: journey,
+      journeyPicks: st.journeyPicks + 1,
       selectedPacket:
         packet ??
         (st.selectedPacket >= 0 &&

@@ -475,6 +475,49 @@ describe.sequential('clock badges and the timeline on three hosts (Chromium)', (
     }
   }, 60_000);
 
+  it('the selected journey picked again in the list brings its lanes back into view: no zoom, focus stays', async () => {
+    // A small window, the timeline at its smallest: two lanes in view under its tool row and axis.
+    await p.setViewportSize({ width: 1024, height: 700 });
+    try {
+      await p.waitForTimeout(100);
+      await drag('split-timeline', -400);
+      await p.click('[data-testid=tab-journey]');
+      // A LAN ping from the client to node-1: client/ens33 and node-1/ens33, the top lanes.
+      await p.fill('#journey-filter', '10.1.10.8 > 10.1.10.9');
+      await p.waitForFunction(() => {
+        const rows = [...document.querySelectorAll<HTMLElement>('[data-testid=journey-row]')];
+        return rows.length > 0 && rows.every((r) => r.title.includes('10.1.10.8 > 10.1.10.9'));
+      });
+      const row = p.locator('[data-testid=journey-row]').first();
+      const id = (await row.getAttribute('data-journey'))!;
+      await row.click();
+      await ladderOf(id);
+      const lanes = await journeyLanes();
+      const shown = await lanesInView();
+      expect(lanes.some((l) => shown.shown.includes(l))).toBe(true);
+      const focus = await p.evaluate(() => document.activeElement?.getAttribute('data-testid'));
+      // Scrolled down to node-2's lanes, then the same row again.
+      await p.$eval('[data-testid=timeline]', (e) => (e.scrollTop = e.scrollHeight));
+      const low = await lanesInView();
+      expect(lanes.some((l) => low.shown.includes(l))).toBe(false);
+      await row.click();
+      await p.waitForFunction(
+        (t) => document.querySelector('[data-testid=timeline]')!.scrollTop < t,
+        low.top,
+      );
+      const back = await lanesInView();
+      expect(lanes.filter((l) => back.shown.includes(l))).not.toEqual([]);
+      expect(back.span).toBe(low.span);
+      expect(await p.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe(focus);
+      await p.fill('#journey-filter', '');
+      expect(errors).toEqual([]);
+    } finally {
+      await p.dblclick('[data-testid=split-timeline]');
+      await p.evaluate(() => localStorage.removeItem('hopscope.layout'));
+      await p.setViewportSize({ width: 1600, height: 1000 });
+    }
+  });
+
   it("a clock the packets contradict: its panes' badges warn, and say why, as the Clocks tab does", async () => {
     // The client's frames to node-2 stamped 40 µs late: node-2's offset misses its pair with the client.
     const dir = threeHostsLateToNode2();

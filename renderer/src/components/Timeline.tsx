@@ -150,10 +150,13 @@ export function Timeline() {
     return () => ro.disconnect();
   }, []);
 
-  // A journey selected (in the list, by ↑/↓, from a pane) whose lanes are all scrolled out of view: scroll them in.
-  // Only the lanes, only then: the zoom is the user's (the Journey button zooms), and the keyboard stays where it is.
+  // A journey selected (in the list, by ↑/↓, from a pane), or the selected one picked again, whose lanes are all
+  // scrolled out of view: scroll them in. Only the lanes, only then: the zoom is the user's (the Journey button
+  // zooms), and the keyboard stays where it is. A pick of another journey waits for its hops (journeyView).
+  const picks = useAppState((st) => st.journeyPicks);
+  const selectedJourney = useAppState((st) => st.selectedJourney);
   useEffect(() => {
-    if (journey)
+    if (journey && journey.id === selectedJourney)
       showLanes(
         wrapRef.current,
         headRef.current,
@@ -161,7 +164,7 @@ export function Timeline() {
         lanesOf(journey.hopList, captures),
         true,
       );
-  }, [journey, captures]);
+  }, [journey, selectedJourney, picks, captures]);
 
   // Not the revision: a clock override bumps it (journeys and corrected times are recomputed), and the user who
   // zoomed to a journey to see it re-aligned must still see it. New rows (other files, a reload) fit again.

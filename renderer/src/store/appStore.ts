@@ -45,6 +45,11 @@ export interface AppState {
   /** Selected packet (global index) and its journey. */
   selectedPacket: number;
   selectedJourney: number;
+  /**
+   * Counts journey selections (the list, ↑/↓, a pane's double click), the selected one picked again too: the
+   * timeline brings the journey's lanes into view on each, where a new journeyView alone missed a reselection.
+   */
+  journeyPicks: number;
   /** Capture whose pane has the keyboard. */
   focusedCapture: number;
   bottomTab: BottomTab;
@@ -80,6 +85,7 @@ export class AppStore {
       error: null,
       selectedPacket: -1,
       selectedJourney: -1,
+      journeyPicks: 0,
       focusedCapture: 0,
       bottomTab: 'journey',
       theme: dark ? 'dark' : 'light',
