@@ -50,6 +50,59 @@ async function open(files: { name: string; bytes: Buffer }[], title: string): Pr
   await p.waitForSelector('[data-testid=pane] .row');
 }
 
+/**
+ * Hovers hop `i` of the selected journey on the timeline (its mark, the journey's widest run of orange pixels across
+ * its lane's middle) and returns what the tooltip says of it.
+ */
+async function hoverHop(i: number): Promise<string> {
+  await p.mouse.move(5, 5);
+  await p.waitForFunction(() => !document.querySelector('.tooltip'));
+  const hop = p.locator('[data-testid=hop-ladder] [data-testid=hop]').nth(i);
+  const capture = `${await hop.getAttribute('data-node')}/${await hop.getAttribute('data-iface')}`;
+  const lane = await p.$$eval(
+    '[data-testid=pane]',
+    (els, c) => els.findIndex((e) => e.getAttribute('data-capture') === c),
+    capture,
+  );
+  expect(lane).toBeGreaterThanOrEqual(0);
+  // Its lane in view (the tooltip is for what the pointer is on).
+  await p.$eval(
+    '[data-testid=timeline]',
+    (t, lane) => {
+      const head = t.querySelector<HTMLElement>('.timeline-head')!.offsetHeight;
+      const canvas = t.querySelector('canvas')!;
+      t.scrollTop = canvas.offsetTop + 22 + 22 * lane - head;
+    },
+    lane,
+  );
+  const x = await p.$eval(
+    '[data-testid=timeline] canvas',
+    (cv, lane) => {
+      const c = cv as HTMLCanvasElement;
+      const dpr = c.width / c.clientWidth;
+      const from = Math.ceil(Number(c.dataset.labelWidth) * dpr);
+      const d = c.getContext('2d')!.getImageData(0, Math.round((22 + lane * 22 + 11) * dpr), c.width, 1).data;
+      // The journey's orange (--accent), not the ticks' blue.
+      const accent = (x: number) => d[x * 4] > 180 && d[x * 4 + 2] < 90 && d[x * 4 + 3] > 200;
+      let best = { at: -1, w: 0 };
+      for (let x = from; x < c.width; x++) {
+        if (!accent(x)) continue;
+        let end = x;
+        while (end + 1 < c.width && accent(end + 1)) end++;
+        if (end + 1 - x > best.w) best = { at: (x + end) / 2, w: end + 1 - x };
+        x = end;
+      }
+      return best.at / dpr;
+    },
+    lane,
+  );
+  expect(x).toBeGreaterThan(0);
+  const box = (await p.locator('[data-testid=timeline] canvas').boundingBox())!;
+  await p.mouse.move(box.x + x, box.y + 22 + lane * 22 + 11);
+  await p.locator('.tooltip [data-testid=tooltip-hop]').waitFor();
+  return (await p.textContent('.tooltip [data-testid=tooltip-hop]'))!;
+}
+
 /** Selects the `n`th packet of the first pane and waits for its detail (the Packet tab shown). */
 async function pickRow(n: number): Promise<void> {
   await p.locator('[data-testid=pane] .row').nth(n).click();
@@ -449,6 +502,37 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
     expect(await third.getAttribute('data-iface')).toBe('vethextra0');
     expect(await third.locator('[data-testid=since-hop]').textContent()).toBe('since hop 1');
     await shot(p, 'files-09-broadcast-copies', '.bottom');
+    expect(errors).toEqual([]);
+  });
+  it('copies of a broadcast frame on the timeline and the latency chart: the tooltip says since which hop, or received in parallel', async () => {
+    // The session of the test above (the broadcast recording without the client's capture).
+    await openJourney(p, '10.1.10.8', 2);
+    await p.click('[data-testid=zoom-journey]');
+    expect(await hoverHop(1)).toBe('hop 2 of the selected journey, received in parallel (no latency)');
+    // No latency in it: no chart.
+    expect(await p.locator('[data-testid=latency-chart]').count()).toBe(0);
+
+    await openJourney(p, '10.244.0.255', 3);
+    await p.click('[data-testid=zoom-journey]');
+    const ladder = await p.$$eval('[data-testid=hop-ladder] [data-testid=hop]', (els) =>
+      els.map((e) => ({
+        iface: e.getAttribute('data-iface')!,
+        latency: e.querySelector('.latency')?.textContent ?? null,
+      })),
+    );
+    expect(ladder.map((h) => h.iface)).toEqual(['veth2053e67d', 'cni0', 'vethextra0']);
+    // The bridge's copy onto its other port is timed from where the frame entered (hop 1), not from cni0 (hop 2).
+    expect(await hoverHop(1)).toBe(`hop 2 of the selected journey, ${ladder[1].latency} since hop 1`);
+    expect(await hoverHop(2)).toBe(`hop 3 of the selected journey, ${ladder[2].latency} since hop 1`);
+    // The chart's bars: cni0's from the hop before it, vethextra0's from hop 1, said so ("3 n1/vethextra0" read as
+    // a latency from cni0).
+    const tick =
+      '[data-testid=latency-chart] .recharts-xAxis-tick-labels .recharts-cartesian-axis-tick-value';
+    await p.waitForSelector(tick);
+    const names = await p.$$eval(tick, (els) => els.map((e) => e.textContent));
+    expect(names).toEqual(['2 n1/cni0', '1→3 n1/vethextra0']);
+    await shot(p, 'files-10-broadcast-timeline-tooltip');
+    await p.mouse.move(5, 5);
     expect(errors).toEqual([]);
   });
 });

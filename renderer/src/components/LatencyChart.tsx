@@ -7,10 +7,16 @@ import { formatDuration } from '../lib/timeScale.ts';
 
 export function LatencyChart({ journey }: { journey: JourneyView }) {
   // A copy of a broadcast frame received in parallel has no latency (no hop led to it): no bar, not a 0 µs one.
+  // One timed from another hop than the one before (its sender's, or its node's first copy) says from which: "1→4".
   const data = journey.hopList.flatMap((h, i) =>
     h.latencyNs === null
       ? []
-      : [{ name: `${i + 1} ${h.node.replace(/^node-/, 'n')}/${h.iface}`, us: h.latencyNs / 1000 }],
+      : [
+          {
+            name: `${h.fromHop !== null && h.fromHop !== i - 1 ? `${h.fromHop + 1}→` : ''}${i + 1} ${h.node.replace(/^node-/, 'n')}/${h.iface}`,
+            us: h.latencyNs / 1000,
+          },
+        ],
   );
   if (!data.length) return null;
   return (

@@ -6,6 +6,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 
+import type { Hop } from '../../../preload/api.ts';
 import { useAppState, useController, usePacketsVersion } from '../context.ts';
 import { timesLabel, wallClock } from '../lib/format.ts';
 import { layoutLaneLabels, type Measure } from '../lib/laneLabels.ts';
@@ -104,6 +105,19 @@ function showLanes(
   const bottom = y0 + (Math.max(...lanes) + 1) * LANE_H;
   if (bottom - top > viewBottom - viewTop || top < viewTop) box.scrollTop = top - headH;
   else if (bottom > viewBottom) box.scrollTop = bottom - box.clientHeight;
+}
+
+/**
+ * The hovered hop in the tooltip: which one, and its latency from the hop it is timed from, said by number (a copy
+ * of a broadcast frame is timed from its sender's or its node's first copy, not the hop above), or that it was
+ * received in parallel (no hop led to it: no latency), as the hop ladder says it.
+ */
+function hopSaid(hops: readonly Hop[], i: number): string {
+  const h = hops[i];
+  const which = `hop ${i + 1} of the selected journey`;
+  if (i === 0) return which;
+  if (h.fromHop === null || h.latencyNs === null) return `${which}, received in parallel (no latency)`;
+  return `${which}, ${h.latencyNs < 0 ? '' : '+'}${formatDuration(h.latencyNs)} since hop ${h.fromHop + 1}`;
 }
 
 export function Timeline() {
@@ -496,7 +510,7 @@ export function Timeline() {
                 {wallClock(session.baseNs, ctl.packets.timeOf(hover.packet))}
               </div>
               {hoverHop !== null && hoverHop !== undefined && hoverHop >= 0 ? (
-                <div>hop {hoverHop + 1} of the selected journey</div>
+                <div data-testid="tooltip-hop">{hopSaid(journey!.hopList, hoverHop)}</div>
               ) : null}
               <div className="mono">{ctl.summaries.get(hover.packet) ?? '…'}</div>
             </div>,
