@@ -12,7 +12,7 @@ import { Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, minHopsArg, parseArgs } from './args.ts';
 import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
-import { checkFilterArg, journeysMatching } from './journeyFilterArg.ts';
+import { filterArg, journeysMatching } from './journeyFilterArg.ts';
 import { cliProgress } from './progress.ts';
 
 const help = `usage: hopscope correlate [--json] [--summary] [--clock auto|none|NODE=OFFSET]… FILES|SESSION…
@@ -37,7 +37,8 @@ Options:
   --min-hops N         only journeys with at least N hops (ladder and JSON)
   --filter EXPR        only journeys one of whose hops' packets EXPR matches, in tcpdump's language
                        ('icmp and host 10.244.1.34', 'tcp port 80 or vxlan', 'node-2/cni0', 'not arp'…; the
-                       app's journey filter, docs/architecture.md); the JSON's "selection" names them
+                       app's journey filter, docs/architecture.md); the JSON's "selection" names them. A
+                       blank EXPR keeps everything, as tcpdump's empty filter does
   --pretty             indent the JSON
   --progress           report progress on stderr, a line per update (on a terminal it shows by itself
                        once a run takes more than a second)
@@ -76,14 +77,14 @@ const command: Command = {
         'USAGE',
         '--summary counts every journey: --min-hops goes with the ladder or --json',
       );
-    const filter = flagValue(p, 'filter');
-    if (flagSet(p, 'summary') && filter !== undefined)
+    const filterFlag = flagValue(p, 'filter');
+    if (flagSet(p, 'summary') && filterFlag !== undefined)
       throw new HopscopeError(
         'USAGE',
         '--summary counts every journey: --filter goes with the ladder or --json',
       );
     // A filter that cannot be read fails before any file is read.
-    checkFilterArg(filter);
+    const filter = filterArg(filterFlag);
     const inputs = loadInputs(p.positional);
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
     for (const w of inputs.value.warnings) console.error(`hopscope correlate: warning: ${w}`);

@@ -17,7 +17,7 @@ import { SESSION_FILE } from '../capture/sessionFolder.ts';
 import { flagSet, flagValue, flagValues, minHopsArg, parseArgs } from './args.ts';
 import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
-import { checkFilterArg, journeysMatching } from './journeyFilterArg.ts';
+import { filterArg, journeysMatching } from './journeyFilterArg.ts';
 import { cliProgress } from './progress.ts';
 
 const help = `usage: hopscope export (--pcapng OUT | --json OUT | --csv OUT) [--corrected-time]
@@ -39,7 +39,7 @@ Options:
   --min-hops N      JSON/CSV: only journeys with at least N hops
   --filter EXPR     only journeys one of whose hops' packets EXPR matches, in tcpdump's language (as for
                     correlate): JSON/CSV their hops, pcapng their frames (with nothing else); no match:
-                    nothing written, exit 1
+                    nothing written, exit 1. A blank EXPR is no filter (everything, as in tcpdump)
   --progress        report progress on stderr, a line per update (on a terminal it shows by itself once a
                     run takes more than a second)
 
@@ -77,9 +77,9 @@ const command: Command = {
       throw new HopscopeError('USAGE', '--min-hops goes with --json or --csv (a pcapng holds every packet)');
     if (format !== 'pcapng' && flagSet(p, 'corrected-time'))
       throw new HopscopeError('USAGE', '--corrected-time goes with --pcapng (JSON and CSV carry both times)');
-    const filter = flagValue(p, 'filter');
+    const filterFlag = flagValue(p, 'filter');
     // A filter that cannot be read fails before any file is read.
-    checkFilterArg(filter);
+    const filter = filterArg(filterFlag);
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
     if (flagSet(p, 'corrected-time') && clock.mode === 'none')
       throw new HopscopeError('USAGE', '--corrected-time with --clock none would correct nothing');

@@ -2,7 +2,7 @@
 // kept when one of its hops' packets matches; main/app/journeyFilter.ts), applied to a correlated result.
 
 import { LoadedSession } from '../app/loadedSession.ts';
-import { JourneyFilterError, journeyFilterError } from '../app/journeyFilter.ts';
+import { JourneyFilterError, parseJourneyFilter } from '../app/journeyFilter.ts';
 import { HopscopeError } from '../common/errors.ts';
 import type { Correlated } from '../session/ingest.ts';
 
@@ -20,8 +20,18 @@ export function journeysMatching(c: Correlated, filter: string): number[] {
   }
 }
 
-/** The parse check alone, before any file is read: a filter that cannot be read fails at once. */
-export function checkFilterArg(filter: string | undefined): void {
-  const why = filter === undefined ? null : journeyFilterError(filter);
-  if (why !== null) throw new HopscopeError('FILTER_INVALID', `--filter ${JSON.stringify(filter)}: ${why}`);
+/**
+ * The parse check alone, before any file is read: a filter that cannot be read fails at once. Gives the filter to
+ * apply: none for a blank one, which keeps everything as tcpdump's empty filter does (`--filter "$F"` with F unset
+ * is the whole session, not its journeys alone, and names no selection).
+ */
+export function filterArg(filter: string | undefined): string | undefined {
+  if (filter === undefined) return undefined;
+  try {
+    return parseJourneyFilter(filter) === null ? undefined : filter;
+  } catch (e) {
+    if (e instanceof JourneyFilterError)
+      throw new HopscopeError('FILTER_INVALID', `--filter ${JSON.stringify(filter)}: ${e.message}`);
+    throw e;
+  }
 }

@@ -90,4 +90,40 @@ describe('--filter', () => {
     ]);
     expect(existsSync(none)).toBe(false);
   });
+
+  it('a blank filter is no filter, as tcpdump’s empty one: the whole export, ARP frames too, and no selection', () => {
+    // calico-ipip holds ARP, which no journey has: an export of journeys' frames alone would leave it out.
+    const calico = path.join(FIXTURES, 'calico-ipip');
+    const dir = tempDir('hs-filter-blank-');
+    const frames = (f: string) =>
+      Number(
+        execFileSync('capinfos', ['-M', '-c', '-T', f], { encoding: 'utf8' })
+          .trim()
+          .split('\n')[1]
+          .split('\t')[1],
+      );
+    const all = path.join(dir, 'all.pcapng');
+    expect(run('export', '--pcapng', all, calico).code).toBe(0);
+    const arp = (f: string) =>
+      execFileSync('tshark', ['-r', f, '-Y', 'arp'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+        .split('\n')
+        .filter((l) => l.trim() !== '').length;
+    expect(arp(all)).toBe(10);
+    for (const blank of ['', '  ']) {
+      const f = path.join(dir, `blank${blank.length}.pcapng`);
+      const r = run('export', '--pcapng', f, '--filter', blank, calico);
+      expect([r.code, r.err.trim()]).toEqual([
+        0,
+        `hopscope export: ${frames(all)} packets, 6 journeys → ${f}`,
+      ]);
+      expect([frames(f), arp(f)]).toEqual([frames(all), 10]);
+      expect(execFileSync('capinfos', ['-k', f], { encoding: 'utf8' })).not.toContain('matching');
+      const doc = JSON.parse(run('correlate', '--json', '--filter', blank, calico).out);
+      expect(doc.selection).toBeUndefined();
+      expect(doc.journeys).toHaveLength(6);
+    }
+  });
 });
