@@ -104,7 +104,7 @@ const command: Command = {
     const frames = new FrameSource(res);
     const chosen = filter !== undefined ? journeysMatching(correlated, filter) : undefined;
     if (chosen && chosen.length === 0)
-      console.error(`hopscope correlate: no journey matches --filter ${filter}`);
+      console.error(`hopscope correlate: no journey matches --filter ${JSON.stringify(filter)}`);
     if (flagSet(p, 'summary')) {
       out.write(
         [

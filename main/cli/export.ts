@@ -125,7 +125,7 @@ const command: Command = {
       if (chosen?.length === 0)
         throw new HopscopeError(
           'NO_MATCH',
-          `no journey matches --filter ${filter}; ${out === '-' ? 'nothing written' : `${out} not written`}`,
+          `no journey matches --filter ${JSON.stringify(filter)}; ${out === '-' ? 'nothing written' : `${out} not written`}`,
         );
       progress.stage(`writing ${format}…`);
       const sink = out === '-' ? Sink.stdout() : Sink.file(out);
