@@ -2,7 +2,8 @@
 // decrements, checksum updates, encapsulation and NAT, plus a "tail" hash that may be unknown under snaplen.
 //
 // Key  = hash(IP version, IP id (IPv6: a fragment's id), protocol, IP total length, fragment offset/MF,
-//             L4 invariants: ICMP type/code/seq (not the id: SNAT may remap it), TCP seq+ack, UDP length).
+//             L4 invariants: ICMP type/code/seq (not the id: SNAT may remap it), TCP seq+ack, UDP length;
+//             ICMPv6 NDP/MLD: checksum and addresses).
 // Tail = hash(TCP flags, first min(16, payload length) payload bytes): only known when those bytes were
 //        captured, so a snaplen-64 copy still matches a full copy (unknown tail is compatible with any tail).
 //        An ICMP error's tail is what no NAT rewrites in the packet it quotes (quotedTail), and the tuple of that
@@ -27,6 +28,7 @@ const PROTO_IPV6_IN_IP = 41;
 /** How many payload bytes the tail hash covers: enough to tell apart id-0 packets of equal length. */
 export const TAIL_PAYLOAD_BYTES = 16;
 
+const ICMP_CHECKSUM = 2;
 const ICMP_SEQ = 6;
 const ICMP_MIN = 8;
 const TCP_SEQ = 4;
@@ -353,11 +355,16 @@ export function computeIdentity(
       const t6 = frame[base + l4];
       quotes = icmpError(proto, t6);
       // ICMPv6 other than echo and errors (NDP, MLD, router solicitations) has no per-packet id at all, and the
-      // same report comes from every host: add the addresses (link-local, never NAT'ed), as for IGMP below. Not
-      // an error's: conntrack rewrites them (with its quote) on the way back through a NAT; its quote tells it
-      // apart (quotedTail), as an echo's payload does.
-      if (proto === PROTO_ICMPV6 && !quotes && t6 !== ICMPV6_ECHO_REQUEST && t6 !== ICMPV6_ECHO_REPLY)
+      // same report comes from every host: add the addresses (link-local, never NAT'ed), as for IGMP below, and
+      // the checksum, which covers the whole message (never rewritten either: these never leave the link). Hosts
+      // doing duplicate address detection at once all report from :: to ff02::16, their groups (each its own
+      // solicited-node address) past the tail's first bytes: only the checksum tells their reports apart. Not an
+      // error's: conntrack rewrites them (with its quote) on the way back through a NAT; its quote tells it apart
+      // (quotedTail), as an echo's payload does.
+      if (proto === PROTO_ICMPV6 && !quotes && t6 !== ICMPV6_ECHO_REQUEST && t6 !== ICMPV6_ECHO_REPLY) {
+        w[nw++] = u16(frame, base + l4 + ICMP_CHECKSUM);
         mixIpv6(f, frame, base, n);
+      }
       if (quotes) quotedFlow(proto === PROTO_ICMPV6, frame, base + l4 + ICMP_MIN, base + n, out);
     } else if (proto === PROTO_TCP) {
       if (l4 < 0 || l4 + TCP_ACK_END > n) return;
