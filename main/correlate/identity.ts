@@ -3,7 +3,7 @@
 //
 // Key  = hash(IP version, IP id (IPv6: a fragment's id), protocol, IP total length, fragment offset/MF,
 //             L4 invariants: ICMP type/code/seq (not the id: SNAT may remap it), TCP seq+ack, UDP length;
-//             ICMPv6 NDP/MLD: checksum and addresses).
+//             ICMPv6 NDP/MLD: checksum and addresses; IPv6 from or to fe80::/10: addresses).
 // Tail = hash(TCP flags, first min(16, payload length) payload bytes): only known when those bytes were
 //        captured, so a snaplen-64 copy still matches a full copy (unknown tail is compatible with any tail).
 //        An ICMP error's tail is what no NAT rewrites in the packet it quotes (quotedTail), and the tuple of that
@@ -344,6 +344,7 @@ export function computeIdentity(
   if (f.ipVersion === 6 && (f.fragOffset !== 0 || f.moreFragments)) w[nw++] = f.fragId6;
   // An ICMP error: its tail and its flow tuple are the quoted packet's.
   let quotes = false;
+  let mixed6 = false;
   if (f.fragOffset === 0) {
     const l4 = l4Start(f);
     const proto = f.proto;
@@ -364,6 +365,7 @@ export function computeIdentity(
       if (proto === PROTO_ICMPV6 && !quotes && t6 !== ICMPV6_ECHO_REQUEST && t6 !== ICMPV6_ECHO_REPLY) {
         w[nw++] = u16(frame, base + l4 + ICMP_CHECKSUM);
         mixIpv6(f, frame, base, n);
+        mixed6 = true;
       }
       if (quotes) quotedFlow(proto === PROTO_ICMPV6, frame, base + l4 + ICMP_MIN, base + n, out);
     } else if (proto === PROTO_TCP) {
@@ -380,9 +382,22 @@ export function computeIdentity(
       w[nw++] = f.dst;
     }
   }
+  // A link-local source or destination (fe80::/10) never leaves its link: nothing routes, NATs or rewrites the
+  // packet. Its addresses then tell apart what nothing else does: every host's echo reply to one ping of ff02::1
+  // is the request's bytes back, with no IP id (without them, one reply looked like another NAT'ed).
+  if (f.ipVersion === 6 && !mixed6 && linkLocal6(f, frame, base, n)) mixIpv6(f, frame, base, n);
   out.keyed = true;
   mixWords(out);
   tail(f, frame, out, base, n, quotes);
+}
+
+/** The inner IPv6 packet's source or destination is link-local (fe80::/10), when captured. */
+function linkLocal6(f: PacketFields, frame: Uint8Array, base: number, n: number): boolean {
+  const s = f.src6Offset;
+  const d = f.dst6Offset;
+  if (s < 0 || d < 0 || s + IPV6_ADDR > n || d + IPV6_ADDR > n) return false;
+  const ll = (at: number) => frame[at] === 0xfe && (frame[at + 1] & 0xc0) === 0x80;
+  return ll(base + s) || ll(base + d);
 }
 
 /** `quotes`: an ICMP error (computeIdentity found it), whose tail is its quote's (quotedTail). */

@@ -36,4 +36,25 @@ describe('IPv6 link-local multicast (recorded: tests/fixtures/ipv6-link-local)',
     expect([...senders].sort()).toEqual(HOSTS);
     expect(multicast.filter((k) => res.journeyAmbiguous(k))).toEqual([]);
   });
+
+  it('every host’s echo reply to a ping of ff02::1 is its own journey, not another host’s reply NAT’ed', () => {
+    const res = correlate(FILES);
+    // The request's bytes back from node-1 and node-2 alike, no IP id: only the link-local source differs. (The only
+    // frames addressed to the client's MAC.)
+    const replies = Array.from({ length: res.journeyCount }, (_, k) => k).filter(
+      (k) => res.hops(k)[0].eth!.dst === '00:0c:29:3a:5e:08',
+    );
+    expect(replies.length).toBe(4);
+    const from = new Map<string, number>();
+    for (const k of replies) {
+      const hops = res.hops(k);
+      expect(hops.map((h) => `${h.node}/${h.eth?.srcOwner}`)).toEqual([
+        `${hops[0].node}/${hops[0].node}/ens33`,
+        `client/${hops[0].node}/ens33`,
+      ]);
+      expect(hops[1].changes).toEqual([]);
+      from.set(hops[0].node, (from.get(hops[0].node) ?? 0) + 1);
+    }
+    expect(Object.fromEntries(from)).toEqual({ 'node-1': 2, 'node-2': 2 });
+  });
 });
