@@ -195,7 +195,12 @@ export function filterText(text: string): string {
 
 /** A word as the filter compares it: without the trailing `,` `:` `;` of a summary's text. */
 export function filterWord(w: string): string {
-  return w.replace(/[,;:]+$/, '');
+  const t = w.replace(/[,;:]+$/, '');
+  if (t.length === w.length) return w;
+  // An IPv6 address ending in `::` keeps it, also before a summary's `:` (`IP6 :: > ff02::16:`, `fd00:::`): cut to
+  // `fd00`, `host fd00::` had no address, and `::` alone was no word at all.
+  const v6 = /^(.*?::):?[,;]*$/.exec(w);
+  return v6 && parseIpv6(v6[1]) !== null ? v6[1] : t;
 }
 
 /** An IPv6 address as 4 big-endian 32-bit words (`::`, a dotted IPv4 tail and a `%zone` allowed); null if not one. */

@@ -29,6 +29,7 @@ const FIXTURES = [
   'ip-protocols',
   'router-errors',
   'port-reuse',
+  'ipv6-link-local',
 ] as const;
 type Fixture = (typeof FIXTURES)[number];
 
@@ -185,6 +186,12 @@ describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fix
     same('router-errors', 'host 10.98.2.2');
     same('router-errors', 'host fd98:2::2');
     same('router-errors', 'dst host 10.98.1.2');
+    // Addresses ending in :: (the unspecified ::, duplicate address detection's source) are addresses, in a
+    // summary (`IP6 :: > ff02::16:`) too: the word alone finds them.
+    same('ipv6-link-local', 'src host ::');
+    same('ipv6-link-local', 'host ff02::16');
+    expect(ours('ipv6-link-local', '::')).toEqual(tcpdumpJourneys('ipv6-link-local', 'host ::'));
+    expect(ours('ipv6-link-local', 'dst host ::')).toEqual([]);
   });
 
   it('port, tcp/udp port, portrange, service names', () => {
