@@ -12,7 +12,7 @@ import { Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, minHopsArg, parseArgs } from './args.ts';
 import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
-import { filterArg, journeysMatching } from './journeyFilterArg.ts';
+import { filterArg, journeysMatching, noMatchText } from './journeyFilterArg.ts';
 import { cliProgress } from './progress.ts';
 
 const help = `usage: hopscope correlate [--json] [--summary] [--clock auto|none|NODE=OFFSET]… FILES|SESSION…
@@ -102,9 +102,10 @@ const command: Command = {
     const out = Sink.stdout();
     // Frames back what the columns do not hold (IPv6 addresses and summaries), read only for what is printed.
     const frames = new FrameSource(res);
-    const chosen = filter !== undefined ? journeysMatching(correlated, filter) : undefined;
-    if (chosen && chosen.length === 0)
-      console.error(`hopscope correlate: no journey matches --filter ${JSON.stringify(filter)}`);
+    const match = filter !== undefined ? journeysMatching(correlated, filter) : undefined;
+    const chosen = match?.journeys;
+    if (match && match.journeys.length === 0)
+      console.error(`hopscope correlate: ${noMatchText(filter!, match)}`);
     if (flagSet(p, 'summary')) {
       out.write(
         [

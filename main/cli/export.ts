@@ -17,7 +17,7 @@ import { SESSION_FILE } from '../capture/sessionFolder.ts';
 import { flagSet, flagValue, flagValues, minHopsArg, parseArgs } from './args.ts';
 import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
-import { filterArg, journeysMatching } from './journeyFilterArg.ts';
+import { filterArg, journeysMatching, noMatchText } from './journeyFilterArg.ts';
 import { cliProgress } from './progress.ts';
 
 const help = `usage: hopscope export (--pcapng OUT | --json OUT | --csv OUT) [--corrected-time]
@@ -121,11 +121,12 @@ const command: Command = {
             )
           : new HopscopeError('SESSION_INVALID', `the inputs hold no packets; ${notWritten}`);
       }
-      const chosen = filter !== undefined ? journeysMatching(correlated, filter) : undefined;
-      if (chosen?.length === 0)
+      const match = filter !== undefined ? journeysMatching(correlated, filter) : undefined;
+      const chosen = match?.journeys;
+      if (match && match.journeys.length === 0)
         throw new HopscopeError(
           'NO_MATCH',
-          `no journey matches --filter ${JSON.stringify(filter)}; ${out === '-' ? 'nothing written' : `${out} not written`}`,
+          `${noMatchText(filter!, match)}; ${out === '-' ? 'nothing written' : `${out} not written`}`,
         );
       progress.stage(`writing ${format}…`);
       const sink = out === '-' ? Sink.stdout() : Sink.file(out);

@@ -52,10 +52,17 @@ describe('--filter', () => {
     expect(doc.journeys.map((j: { id: number }) => j.id)).toEqual(pings);
     // Nothing kept: said on stderr, the clocks still printed, no journey.
     // (The filter quoted, as a FILTER_INVALID one is: a pasted summary's words are told from the message's.)
-    const none = run('correlate', '--filter', 'udp port 53 unreachable', DIR);
+    const none = run('correlate', '--filter', 'udp port 53', DIR);
     expect([none.code, none.err.trim()]).toEqual([
       0,
-      'hopscope correlate: no journey matches --filter "udp port 53 unreachable"',
+      'hopscope correlate: no journey matches --filter "udp port 53"',
+    ]);
+    // A word no journey has at all is named: tcpdump refuses a typo, here it would match nothing in silence.
+    const typo = run('correlate', '--filter', 'icmpp or hots 10.1.10.8', DIR);
+    expect([typo.code, typo.err.trim()]).toEqual([
+      0,
+      'hopscope correlate: no journey matches --filter "icmpp or hots 10.1.10.8" (no journey has the words "icmpp", ' +
+        '"hots": words other than pcap\'s keywords match the text of a journey)',
     ]);
     expect(none.out).not.toMatch(/^journey /m);
   });
