@@ -199,7 +199,7 @@ export function filterWord(w: string): string {
   if (t.length === w.length) return w;
   // An IPv6 address ending in `::` keeps it, also before a summary's `:` (`IP6 :: > ff02::16:`, `fd00:::`): cut to
   // `fd00`, `host fd00::` had no address, and `::` alone was no word at all.
-  const v6 = /^(.*?::):?[,;]*$/.exec(w);
+  const v6 = w.includes('::') ? /^(.*?::):?[,;]*$/.exec(w) : null;
   return v6 && parseIpv6(v6[1]) !== null ? v6[1] : t;
 }
 
