@@ -7,7 +7,14 @@ import { describe, expect, it } from 'vitest';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { documentHead } from '../../main/export/journeysJson.ts';
 import { clockLine } from '../../main/export/ladder.ts';
-import { correlate, filesIn, fixtureCopy, shiftRecord, type PcapRecord } from './correlate-helpers.ts';
+import {
+  correlate,
+  filesIn,
+  fixtureCopy,
+  negativeHops,
+  shiftRecord,
+  type PcapRecord,
+} from './correlate-helpers.ts';
 
 const MAC = { client: '000c293a5e08', 'node-1': '000c2910a96c', 'node-2': '000c292f3385' };
 const hex = (r: PcapRecord, from: number, to: number): string =>
@@ -18,13 +25,6 @@ const later = (records: PcapRecord[], pick: (r: PcapRecord) => boolean, ns: numb
 /** Steady clocks: node-2 3 ms ahead of the recording's, the client 7 ms behind. */
 const SHIFT = { 'node-2': 3e6, client: -7e6 };
 const truth = (node: string): number => (SHIFT[node as keyof typeof SHIFT] ?? 0) - SHIFT.client;
-
-function negativeHops(res: CorrelationResult): number[] {
-  const out: number[] = [];
-  for (let k = 0; k < res.journeyCount; k++)
-    for (const h of res.hops(k)) if (h.latencyNs !== null && h.latencyNs < 0) out.push(h.latencyNs);
-  return out;
-}
 
 function clocksOf(res: CorrelationResult): Record<string, (typeof res.clocks)[number]> {
   return Object.fromEntries(res.clocks.map((c) => [c.node, c]));

@@ -34,6 +34,14 @@ export function fixtureFiles(scenario: string): string[] {
     .map((f) => join(dir, f));
 }
 
+/** The negative hop latencies of every journey (hops the clocks put before the one they are timed from). */
+export function negativeHops(res: CorrelationResult): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < res.journeyCount; k++)
+    for (const h of res.hops(k)) if (h.latencyNs !== null && h.latencyNs < 0) out.push(h.latencyNs);
+  return out;
+}
+
 export function correlate(args: string[], opts: CorrelateOptions = {}): CorrelationResult {
   const inputs = loadInputs(args);
   if (!inputs.ok) throw new Error(inputs.error.message);
