@@ -130,7 +130,8 @@ export class LiveCapture {
     // The interfaces were chosen from the nodes' earlier discovery: one gone since (a pod restarted) is left out
     // and said above the session, the rest capture.
     const warnings: string[] = [];
-    session.on('warning', (w: { node: string; message: string }) => warnings.push(`${w.node}: ${w.message}`));
+    // Each names its node.
+    session.on('warning', (w: { node: string; message: string }) => warnings.push(w.message));
     try {
       await session.start(selection, undefined, { skipGone: true });
     } catch (e) {

@@ -37,6 +37,7 @@ Options:
   --clock …         as for correlate (auto, none, NODE=OFFSET)
   --reference NODE  offsets are relative to NODE's clock (default: the first node)
   --min-hops N      JSON/CSV: only journeys with at least N hops
+  --pretty          JSON: indented
   --filter EXPR     only journeys one of whose hops' packets EXPR matches, in tcpdump's language (as for
                     correlate): JSON/CSV their hops, pcapng their frames (with nothing else); no match:
                     nothing written, exit 1. A blank EXPR is no filter (everything, as in tcpdump)
@@ -61,6 +62,7 @@ const command: Command = {
       clock: { value: true, repeat: true },
       reference: { value: true },
       'min-hops': { value: true },
+      pretty: {},
       filter: { value: true },
       progress: {},
     });
@@ -75,6 +77,8 @@ const command: Command = {
     // Options that would do nothing with this format are refused rather than ignored.
     if (format === 'pcapng' && flagValue(p, 'min-hops') !== undefined)
       throw new HopscopeError('USAGE', '--min-hops goes with --json or --csv (a pcapng holds every packet)');
+    if (format !== 'json' && flagSet(p, 'pretty'))
+      throw new HopscopeError('USAGE', '--pretty goes with --json');
     if (format !== 'pcapng' && flagSet(p, 'corrected-time'))
       throw new HopscopeError('USAGE', '--corrected-time goes with --pcapng (JSON and CSV carry both times)');
     const filterFlag = flagValue(p, 'filter');
@@ -144,7 +148,8 @@ const command: Command = {
             // Interface descriptions and MACs: the files' own, else discovery's (interfaceNotes).
             return exportPcapng(res, sink, { correctedTime, writer });
           }
-          if (format === 'json') writeJourneysJson(res, sink, { minHops, journeys: chosen, filter });
+          if (format === 'json')
+            writeJourneysJson(res, sink, { minHops, pretty: flagSet(p, 'pretty'), journeys: chosen, filter });
           else writeCsv(res, sink, minHops, chosen);
           return res.rowCount;
         });

@@ -65,9 +65,10 @@ function loadFolder(dir: string, out: Inputs, nodesSeen: Set<string>): Result<tr
         out.interfaces.push(...infos);
         nodesSeen.add(discovery.node);
       }
-      // What the capture said of the node (a selector it lacked, a chosen interface gone at start) stays said.
+      // What the capture said of the node (a selector it lacked, a chosen interface gone at start) stays said; each
+      // warning names its node.
       if (Array.isArray(n.warnings))
-        for (const w of n.warnings) if (typeof w === 'string') out.warnings.push(`${String(n.name)}: ${w}`);
+        for (const w of n.warnings) if (typeof w === 'string') out.warnings.push(w);
       const clock = n.clock as { offsetNs?: unknown; uncertaintyNs?: unknown } | null | undefined;
       if (clock && typeof clock.offsetNs === 'number' && typeof clock.uncertaintyNs === 'number') {
         out.probes.push({

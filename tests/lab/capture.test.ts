@@ -784,7 +784,7 @@ describe.sequential('capture on flannel-vxlan', () => {
     );
     try {
       expect(lc.live.info().captures.map((c) => c.iface)).toEqual(['ens33']);
-      expect(lc.live.info().notice).toMatch(/^Warning: node-1: veth0ld is not on node-1 any more \(/);
+      expect(lc.live.info().notice).toMatch(/^Warning: veth0ld is not on node-1 any more \(/);
     } finally {
       await lc.stop();
     }

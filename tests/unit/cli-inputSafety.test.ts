@@ -213,6 +213,7 @@ describe('options that would do nothing, and labels', () => {
     const out = join(tempDir('hs-opts-'), 'x');
     for (const [args, message] of [
       [['correlate', '--pretty', ...FILES], '--pretty goes with --json'],
+      [['export', '--csv', out, '--pretty', ...FILES], '--pretty goes with --json'],
       [
         ['correlate', '--summary', '--min-hops', '2', ...FILES],
         '--summary counts every journey: --min-hops goes with the ladder or --json',
@@ -232,6 +233,11 @@ describe('options that would do nothing, and labels', () => {
       expect([r.status, r.stderr], args.join(' ')).toEqual([2, expect.stringContaining(`USAGE: ${message}`)]);
     }
     expect(hopscope(['correlate', '--json', '--min-hops', '8', ...FILES]).status).toBe(0);
+    // export --json takes --pretty as correlate --json does: the same document, indented.
+    const pretty = hopscope(['export', '--json', '-', '--pretty', ...FILES]);
+    const plain = hopscope(['correlate', '--json', '--pretty', ...FILES]);
+    expect([pretty.status, pretty.stdout.split('\n')[1]]).toEqual([0, '  "schema": "hopscope.journeys/1",']);
+    expect(pretty.stdout).toBe(plain.stdout);
     // A file named like an option is still possible, written so that it cannot be one.
     const odd = hopscope(['export', '--json=--odd', ...FILES], dirname(out));
     expect(odd.status, odd.stderr).toBe(0);

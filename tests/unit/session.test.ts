@@ -185,14 +185,14 @@ describe('session folders', () => {
     if (!inputs.ok) return;
     expect(inputs.value.files).toHaveLength(7);
     expect(inputs.value.warnings).toEqual([
-      'node-2: veth0ld is not on node-2 any more (…): not captured',
+      'veth0ld is not on node-2 any more (…): not captured',
       'node-1/cni0: nothing captured (stopped)',
       'node-2/eth8: node-2__eth8.pcap missing from the session folder',
     ]);
     expect(correlate([dir]).journeyCount).toBeGreaterThan(0);
     // The app says them above the session too (the CLI prints them on stderr).
     expect(buildSession([dir], undefined, 'x').info().notice).toBe(
-      'Warning: node-2: veth0ld is not on node-2 any more (…): not captured. ' +
+      'Warning: veth0ld is not on node-2 any more (…): not captured. ' +
         'Warning: node-1/cni0: nothing captured (stopped). ' +
         'Warning: node-2/eth8: node-2__eth8.pcap missing from the session folder.',
     );
