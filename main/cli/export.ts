@@ -93,8 +93,9 @@ const command: Command = {
         'USAGE',
         'not writing pcapng to a terminal: redirect it (> file, | wireshark -k -i -) or give a file',
       );
-    // The pcapng writer thread boots while the inputs are correlated (the second core is idle then).
-    const writer = format === 'pcapng' ? new BatchSink(true) : undefined;
+    // The pcapng writer thread boots while the inputs are correlated (the second core is idle then); a filtered
+    // export writes its journeys' frames through the selection exporter, on this thread, and never needs it.
+    const writer = format === 'pcapng' && filter === undefined ? new BatchSink(true) : undefined;
     const progress = cliProgress('hopscope export', flagSet(p, 'progress'));
     try {
       const inputs = loadInputs(p.positional);
