@@ -151,3 +151,23 @@ export async function dropFiles(p: Page, files: { name: string; bytes: Buffer }[
     files.map((f) => ({ name: f.name, b64: f.bytes.toString('base64') })),
   );
 }
+
+/**
+ * The timeline canvas's pixels across the middle of lane `lane` (RGBA, device pixels from the lane labels' right
+ * edge on), with the device pixel ratio: what a test reads the drawn ticks and journey marks from.
+ */
+export async function timelineLaneRow(p: Page, lane: number): Promise<{ rgba: number[]; dpr: number }> {
+  return p.$eval(
+    '[data-testid=timeline] canvas',
+    (cv, lane) => {
+      const c = cv as HTMLCanvasElement;
+      const dpr = c.width / c.clientWidth;
+      const from = Math.ceil(Number(c.dataset.labelWidth) * dpr);
+      const y = Math.round((22 + lane * 22 + 11) * dpr);
+      const d = c.getContext('2d')!.getImageData(0, y, c.width, 1).data;
+      // Columns left of `from` (the labels) read as transparent: no test looks there.
+      return { rgba: Array.from(d, (v, i) => (i < from * 4 ? 0 : v)), dpr };
+    },
+    lane,
+  );
+}

@@ -14,6 +14,7 @@ import {
   ROOT,
   serve,
   shot,
+  timelineLaneRow,
   type Served,
 } from '../e2e/harness.ts';
 import { nodeMovedCopy, threeHostsLateToNode2 } from './correlate-helpers.ts';
@@ -75,27 +76,19 @@ async function hoverHop(i: number): Promise<string> {
     },
     lane,
   );
-  const x = await p.$eval(
-    '[data-testid=timeline] canvas',
-    (cv, lane) => {
-      const c = cv as HTMLCanvasElement;
-      const dpr = c.width / c.clientWidth;
-      const from = Math.ceil(Number(c.dataset.labelWidth) * dpr);
-      const d = c.getContext('2d')!.getImageData(0, Math.round((22 + lane * 22 + 11) * dpr), c.width, 1).data;
-      // The journey's orange (--accent), not the ticks' blue.
-      const accent = (x: number) => d[x * 4] > 180 && d[x * 4 + 2] < 90 && d[x * 4 + 3] > 200;
-      let best = { at: -1, w: 0 };
-      for (let x = from; x < c.width; x++) {
-        if (!accent(x)) continue;
-        let end = x;
-        while (end + 1 < c.width && accent(end + 1)) end++;
-        if (end + 1 - x > best.w) best = { at: (x + end) / 2, w: end + 1 - x };
-        x = end;
-      }
-      return best.at / dpr;
-    },
-    lane,
-  );
+  const { rgba: d, dpr } = await timelineLaneRow(p, lane);
+  // The journey's orange (--accent), not the ticks' blue: the middle of its widest run.
+  const accent = (x: number) => d[x * 4] > 180 && d[x * 4 + 2] < 90 && d[x * 4 + 3] > 200;
+  const width = d.length / 4;
+  let best = { at: -1, w: 0 };
+  for (let x = 0; x < width; x++) {
+    if (!accent(x)) continue;
+    let end = x;
+    while (end + 1 < width && accent(end + 1)) end++;
+    if (end + 1 - x > best.w) best = { at: (x + end) / 2, w: end + 1 - x };
+    x = end;
+  }
+  const x = best.at / dpr;
   expect(x).toBeGreaterThan(0);
   const box = (await p.locator('[data-testid=timeline] canvas').boundingBox())!;
   await p.mouse.move(box.x + x, box.y + 22 + lane * 22 + 11);

@@ -6,7 +6,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 
-import { browser, dropFiles, ensureBuilt, page, serve, shot, type Served } from '../e2e/harness.ts';
+import {
+  browser,
+  dropFiles,
+  ensureBuilt,
+  page,
+  serve,
+  shot,
+  timelineLaneRow,
+  type Served,
+} from '../e2e/harness.ts';
 import { fixtureCopy, threeHostsLateToNode2 } from './correlate-helpers.ts';
 
 /** node-2's clock, moved: 400 µs ahead of the others (one kernel clock recorded all three hosts). */
@@ -139,19 +148,10 @@ async function onTop(selector: string): Promise<boolean> {
 
 /** The x (CSS px in the timeline's canvas) of the first packet's tick on `lane`, from its pixels. */
 async function laneTickX(lane: number): Promise<number> {
-  const x = await p.$eval(
-    '[data-testid=timeline] canvas',
-    (cv, lane) => {
-      const c = cv as HTMLCanvasElement;
-      const dpr = c.width / c.clientWidth;
-      const from = Math.ceil(Number(c.dataset.labelWidth) * dpr);
-      const d = c.getContext('2d')!.getImageData(0, Math.round((22 + lane * 22 + 11) * dpr), c.width, 1).data;
-      // The ticks' blue (--tick), not the journey's orange nor the lane's background.
-      for (let x = from; x < c.width; x++) if (d[x * 4 + 2] > 150 && d[x * 4] < 120) return x / dpr + 1;
-      return -1;
-    },
-    lane,
-  );
+  const { rgba: d, dpr } = await timelineLaneRow(p, lane);
+  // The ticks' blue (--tick), not the journey's orange nor the lane's background.
+  let x = -1;
+  for (let i = 0; i < d.length / 4 && x < 0; i++) if (d[i * 4 + 2] > 150 && d[i * 4] < 120) x = i / dpr + 1;
   expect(x).toBeGreaterThan(0);
   return x;
 }
