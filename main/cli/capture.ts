@@ -5,7 +5,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 import { HopscopeError } from '../common/errors.ts';
-import type { CaptureSession, NodeSpec, NodeStatus, SessionWarning } from '../capture/index.ts';
+import type {
+  CaptureSession,
+  IfaceCaptureStatus,
+  NodeSpec,
+  NodeStatus,
+  SessionWarning,
+} from '../capture/index.ts';
 import { parseHostSpec } from '../ssh/sshConfig.ts';
 import { filterNamesTunnels } from '../capture/tcpdumpCommand.ts';
 
@@ -216,6 +222,63 @@ function progress(session: CaptureSession, tty: boolean): () => void {
   return () => session.off('counters', draw);
 }
 
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * Says when the capture is ready (every tcpdump said "listening on": packets from then on are in the files), on
+ * stderr whether or not it is a terminal, so that a script or a user starts its traffic then, not after a guessed
+ * sleep. A tcpdump that has not said it yet when the start gives up waiting is named (its interface misses
+ * traffic until it does), and so is each interface that starts later: a slow one, a late node's, or one
+ * resumed after its connection came back; a lost connection is said when it is lost.
+ */
+function readiness(session: CaptureSession, duration: number | undefined, reconnect: boolean): () => void {
+  const key = (c: IfaceCaptureStatus) => `${c.node}:${c.iface}`;
+  const caps = session.captureStatuses();
+  const listening = caps.filter((c) => c.state === 'capturing');
+  const slow = caps.filter((c) => c.state === 'starting');
+  /** Interfaces said to be listening, and those that lost their connection since. */
+  const said = new Set(listening.map(key));
+  const lost = new Set<string>();
+  if (listening.length) {
+    const nodes = new Set(listening.map((c) => c.node));
+    console.error(
+      `hopscope capture: capturing on ${plural(listening.length, 'interface')} of ${plural(nodes.size, 'node')}: ` +
+        `packets from now on are recorded; ${duration !== undefined ? `stops after ${duration} s or on Ctrl-C` : 'Ctrl-C stops'}`,
+    );
+  }
+  for (const c of slow)
+    console.error(
+      `hopscope capture: warning: ${key(c)}: tcpdump has not said it is listening yet: ` +
+        'this interface records packets only from when it does (said below)',
+    );
+  const onIface = (st: IfaceCaptureStatus) => {
+    const k = key(st);
+    if (st.state === 'lost') lost.add(k);
+    if (st.state !== 'capturing') return;
+    if (!said.has(k)) console.error(`hopscope capture: ${k}: listening: packets from now on are recorded`);
+    else if (lost.has(k))
+      console.error(`hopscope capture: ${k}: capturing again after its connection came back`);
+    said.add(k);
+    lost.delete(k);
+  };
+  // A lost connection is said when it happens (the summary at the end says it again with the gap).
+  const onNode = (st: NodeStatus) => {
+    if (st.state !== 'lost') return;
+    console.error(
+      `hopscope capture: ${st.name}: connection lost${st.error ? ` (${st.error.message})` : ''}: ` +
+        (reconnect
+          ? 'trying it again; its captures resume when it answers'
+          : 'its interfaces capture nothing more (--reconnect keeps trying it)'),
+    );
+  };
+  session.on('iface', onIface);
+  session.on('node', onNode);
+  return () => {
+    session.off('iface', onIface);
+    session.off('node', onNode);
+  };
+}
+
 const cmd: Command = {
   name: 'capture',
   summary: 'live capture on many interfaces of many nodes over SSH into a session folder',
@@ -413,6 +476,7 @@ const cmd: Command = {
     }
     // Interrupted while the filters were checked: nothing started (and no node joins late into a stopped session).
     if (signals && session.captureStatuses().length === 0) return interrupted();
+    const stopReadiness = readiness(session, duration, flagSet(p, 'reconnect'));
     const stopProgress = progress(session, tty);
     const timer =
       duration !== undefined ? setTimeout(() => void session.stop('duration'), duration * 1000) : null;
@@ -420,6 +484,7 @@ const cmd: Command = {
     if (timer) clearTimeout(timer);
     unhook();
     stopProgress();
+    stopReadiness();
     let bad = doc.nodes.some((n) => n.state === 'failed' || n.state === 'lost');
     if (doc.stopReason?.startsWith('size limit'))
       console.error(`hopscope capture: stopped: ${doc.stopReason}`);

@@ -51,7 +51,11 @@ describe.sequential('capture on flannel-vxlan', () => {
       '--out',
       dir,
     ]);
-    await waitUntil('8 captures listening', () => allCapturing(dir, 8));
+    // The line a user (or script) waits for before sending: from then on every interface records.
+    await waitUntil('the ready line', () =>
+      /capturing on 8 interfaces of 2 nodes: packets from now on/.test(run.err()),
+    );
+    expect(allCapturing(dir, 8)).toBe(true);
     lab('traffic', 'flannel-vxlan');
     run.child.kill('SIGINT'); // Ctrl-C: a clean stop
     expect(await run.exit).toBe(0);
@@ -189,6 +193,10 @@ describe.sequential('capture on flannel-vxlan', () => {
     expect(labTcpdumps()).toEqual([]);
   });
 
+  /** A two-second capture of one interface: all it says is that it is ready. */
+  const READY_ONE_2S =
+    'hopscope capture: capturing on 1 interface of 1 node: packets from now on are recorded; stops after 2 s or on Ctrl-C\n';
+
   it('an interface whose name is shell code is captured as data on the real node', () => {
     // Linux allows `$(id>hspwn)` as a name; if anything pasted it into a shell, `hspwn` would appear in root's home.
     const evil = '$(id>hspwn)';
@@ -224,7 +232,7 @@ describe.sequential('capture on flannel-vxlan', () => {
         '--out',
         d,
       ]);
-      expect(r.err).toBe('');
+      expect(r.err).toBe(READY_ONE_2S); // nothing but the ready line
       expect(r.code).toBe(0);
       const s = readSession(d);
       expect(s.captures.map((c: { iface: string }) => c.iface)).toEqual([evil]);
@@ -274,6 +282,8 @@ describe.sequential('capture on flannel-vxlan', () => {
     expect(labTcpdumps().filter((t) => t.ns === 'hs-node-2').length).toBe(4);
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(1); // a lost node makes the run incomplete
+    // Said when it happened, not only in the summary at the end.
+    expect(run.err()).toMatch(/node-1: connection lost .*: its interfaces capture nothing more/);
     const s = readSession(dir);
     for (const c of s.captures) expect(c.state).toBe(c.node === 'node-1' ? 'lost' : 'stopped');
     expect(s.nodes[0].lostAt).toBeTruthy();
@@ -311,6 +321,11 @@ describe.sequential('capture on flannel-vxlan', () => {
     run.child.kill('SIGINT');
     expect(await run.exit).toBe(0);
     expect(run.err()).toMatch(/node-1: connection lost at .*, resumed at /);
+    // Said as it happened: the loss, then each interface capturing again.
+    expect(run.err()).toMatch(/node-1: connection lost .*: trying it again/);
+    for (const i of ['ens33', 'cni0', 'flannel.1'])
+      expect(run.err()).toContain(`node-1:${i}: capturing again after its connection came back`);
+    expect(run.err()).not.toMatch(/node-2: connection lost|node-2:\S+: capturing again/);
     const s = readSession(dir);
     for (const c of s.captures) {
       const { packets } = tcpdumpRead(join(dir, c.file));
@@ -455,6 +470,9 @@ describe.sequential('capture on flannel-vxlan', () => {
       expect(await run.exit).toBe(1); // one node failed
       expect(run.err()).toMatch(/gone still connecting: the other nodes start now/);
       expect(run.err()).toMatch(/node-2 is up: joining the capture/);
+      // Ready with what was up, then the late node's interface said when its tcpdump listens.
+      expect(run.err()).toMatch(/capturing on 1 interface of 1 node: packets from now on are recorded/);
+      expect(run.err()).toContain('node-2:ens33: listening: packets from now on are recorded');
       expect(run.err()).toMatch(/gone: SSH_UNREACHABLE/);
       const s = readSession(dir);
       expect(s.nodes.map((n: { name: string; state: string }) => `${n.name} ${n.state}`)).toEqual([
@@ -910,7 +928,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       '--out',
       join(d, 'a'),
     ]);
-    expect(a.err).toBe('');
+    expect(a.err).toBe(READY_ONE_2S); // nothing but the ready line
     expect(a.code).toBe(0);
     expect(readSession(join(d, 'a')).nodes[0].privilege).toBe('sudo');
 
@@ -928,7 +946,7 @@ describe.sequential('capture on flannel-vxlan', () => {
         HS_SUDO_PW: secret,
       },
     );
-    expect(b.err).toBe('');
+    expect(b.err).toBe(READY_ONE_2S); // nothing but the ready line
     expect(b.code).toBe(0);
     const sb = readSession(join(d, 'b'));
     expect(sb.nodes[0].privilege).toBe('sudo-password');
