@@ -455,6 +455,27 @@ describe.sequential('clock badges and the timeline on three hosts (Chromium)', (
         await p.click('.timeline-tools button:text-is("Fit")');
         expect((await lanesInView()).span).toBe(low.span);
 
+        // Over the lanes, which scroll here, the wheel scrolls them and does not zoom; Ctrl + wheel zooms and does
+        // not scroll (it did both, and the browser zoomed the page on Ctrl).
+        await p.$eval('[data-testid=timeline]', (e) => (e.scrollTop = 0));
+        const box = (await p.locator('[data-testid=timeline]').boundingBox())!;
+        await p.mouse.move(box.x + box.width * 0.6, box.y + box.height - 15);
+        await p.mouse.wheel(0, 60);
+        await p.waitForFunction(() => document.querySelector('[data-testid=timeline]')!.scrollTop > 0);
+        const scrolled = await lanesInView();
+        expect(scrolled.span).toBe(low.span);
+        await p.keyboard.down('Control');
+        await p.mouse.wheel(0, -100);
+        await p.keyboard.up('Control');
+        await p.waitForFunction(
+          (s) => document.querySelector('.timeline-tools .muted:last-child')?.textContent !== s,
+          low.span,
+        );
+        expect((await lanesInView()).top).toBe(scrolled.top);
+        expect(await p.evaluate(() => window.visualViewport?.scale ?? 1)).toBe(1);
+        await p.click('.timeline-tools button:text-is("Fit")');
+        expect((await lanesInView()).span).toBe(low.span);
+
         // A packet picked on the lowest lane, scrolled down: its pane's row is selected (the canvas' coordinates).
         await p.$eval('[data-testid=timeline]', (e) => (e.scrollTop = e.scrollHeight));
         const canvas = (await p.locator('[data-testid=timeline] canvas').boundingBox())!;

@@ -14,6 +14,7 @@ import {
   ticks,
   toNs,
   toPx,
+  wheelAction,
   zoomAt,
 } from '../../renderer/src/lib/timeScale.ts';
 
@@ -86,5 +87,35 @@ describe('timeScale', () => {
     expect(lowerBound(at, 0, a.length, 3)).toBe(1);
     expect(lowerBound(at, 0, a.length, 4)).toBe(3);
     expect(lowerBound(at, 0, a.length, 10)).toBe(5);
+  });
+
+  it('the wheel does one thing: scrolls lanes that scroll, zooms on the axis or with Ctrl/⌘, pans sideways', () => {
+    const wheel = (deltaY: number, more: Partial<Parameters<typeof wheelAction>[0]> = {}) => ({
+      deltaX: 0,
+      deltaY,
+      shiftKey: false,
+      ctrlKey: false,
+      metaKey: false,
+      ...more,
+    });
+    const lanes = { overAxis: false, lanesScroll: true };
+    const fits = { overAxis: false, lanesScroll: false };
+    const axis = { overAxis: true, lanesScroll: true };
+    // Lanes that scroll: the wheel scrolls them, nothing else.
+    expect(wheelAction(wheel(100), lanes)).toEqual({ kind: 'scroll' });
+    expect(wheelAction(wheel(-100), lanes)).toEqual({ kind: 'scroll' });
+    // Ctrl or ⌘ (and a trackpad's pinch, which arrives as Ctrl + wheel) zooms there; up zooms in.
+    expect(wheelAction(wheel(-100, { ctrlKey: true }), lanes)).toEqual({ kind: 'zoom', factor: 1.25 });
+    expect(wheelAction(wheel(100, { metaKey: true }), lanes)).toEqual({ kind: 'zoom', factor: 0.8 });
+    // Lanes that all fit, and the axis: nothing to scroll, the wheel zooms.
+    expect(wheelAction(wheel(-100), fits)).toEqual({ kind: 'zoom', factor: 1.25 });
+    expect(wheelAction(wheel(100), axis)).toEqual({ kind: 'zoom', factor: 0.8 });
+    // Sideways (a swipe, or Shift + wheel): pans, later times into view for a step right.
+    expect(wheelAction(wheel(5, { deltaX: 40 }), lanes)).toEqual({ kind: 'pan', dxPx: -40 });
+    expect(wheelAction(wheel(100, { shiftKey: true }), axis)).toEqual({ kind: 'pan', dxPx: -100 });
+    expect(wheelAction(wheel(0), fits)).toEqual({ kind: 'scroll' });
+    // A step right moves the view to later times.
+    const s = fitScale(0, 1000, 100);
+    expect(panBy(s, -10).startNs).toBeGreaterThan(s.startNs);
   });
 });

@@ -19,6 +19,7 @@ import {
   ticks,
   toNs,
   toPx,
+  wheelAction,
   withWidth,
   zoomAt,
   type TimeScale,
@@ -137,6 +138,9 @@ export function Timeline() {
   const [hover, setHover] = useState<{ clientX: number; clientY: number; packet: number } | null>(null);
   const tipRef = useRef<HTMLDivElement>(null);
   const drag = useRef<{ x: number; moved: boolean } | null>(null);
+  const axisRef = useRef<HTMLDivElement>(null);
+  /** This render's wheel handler, for the listeners below (React's own wheel listeners cannot cancel). */
+  const wheelRef = useRef<((e: WheelEvent, overAxis: boolean) => void) | null>(null);
   const colorsRef = useRef<({ key: string } & Colors) | null>(null);
 
   const [labelTitle, setLabelTitle] = useState<string | undefined>(undefined);
@@ -163,6 +167,19 @@ export function Timeline() {
     setWidth(Math.max(200, el.clientWidth));
     return () => ro.disconnect();
   }, []);
+
+  useEffect(() => {
+    const cv = canvasRef.current;
+    const axis = axisRef.current;
+    const onCanvas = (e: WheelEvent) => wheelRef.current?.(e, false);
+    const onAxis = (e: WheelEvent) => wheelRef.current?.(e, true);
+    cv?.addEventListener('wheel', onCanvas, { passive: false });
+    axis?.addEventListener('wheel', onAxis, { passive: false });
+    return () => {
+      cv?.removeEventListener('wheel', onCanvas);
+      axis?.removeEventListener('wheel', onAxis);
+    };
+  }, [session]);
 
   // A journey selected (in the list, by ↑/↓, from a pane), or the selected one picked again, whose lanes are all
   // scrolled out of view: scroll them in. Only the lanes, only then: the zoom is the user's (the Journey button
@@ -372,16 +389,31 @@ export function Timeline() {
     return ctl.packets.nearestInCapture(c.index, toNs(s, x - labelW), 5 * s.nsPerPx);
   };
 
-  const local = (e: React.MouseEvent | React.WheelEvent) => {
+  const local = (e: React.MouseEvent) => {
     const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
     return { x: e.clientX - r.left, y: e.clientY - r.top };
   };
-  // Wheel and drag work on the axis too (it spans the canvas' width, so x is the same there).
-  const onWheel = (e: React.WheelEvent) => {
+  // Wheel and drag work on the axis too (it spans the canvas' width, so x is the same there). The wheel does one
+  // thing at a time (wheelAction): over lanes that scroll it scrolls them, and Ctrl/⌘ + wheel zooms.
+  const onWheel = (e: WheelEvent, overAxis: boolean) => {
     if (!s) return;
-    const { x } = local(e);
-    setScale(zoomAt(s, Math.max(0, x - labelW), e.deltaY < 0 ? 1.25 : 0.8));
+    const wrap = wrapRef.current;
+    const act = wheelAction(e, {
+      overAxis,
+      lanesScroll: !!wrap && wrap.scrollHeight > wrap.clientHeight + 1,
+    });
+    if (act.kind === 'scroll') return;
+    e.preventDefault(); // no scroll of the lanes (nor the browser's page zoom on Ctrl + wheel) as well
+    const r = (e.currentTarget as HTMLElement).getBoundingClientRect();
+    setScale(
+      act.kind === 'zoom'
+        ? zoomAt(s, Math.max(0, e.clientX - r.left - labelW), act.factor)
+        : panBy(s, act.dxPx),
+    );
   };
+  useEffect(() => {
+    wheelRef.current = onWheel;
+  });
   const onMouseDown = (e: React.MouseEvent) => (drag.current = { x: e.clientX, moved: false });
   /** Pans while a drag is on; false when none is. */
   const dragMove = (e: React.MouseEvent): boolean => {
@@ -448,7 +480,7 @@ export function Timeline() {
           className="timeline-axis"
           data-testid="timeline-axis"
           style={{ height: AXIS_H, paddingLeft: labelW }}
-          onWheel={onWheel}
+          ref={axisRef}
           onMouseDown={onMouseDown}
           onMouseMove={dragMove}
           onMouseUp={() => (drag.current = null)}
@@ -471,7 +503,6 @@ export function Timeline() {
         style={{ width, height, marginTop: -AXIS_H }}
         title={labelTitle}
         data-label-width={labelW}
-        onWheel={onWheel}
         onMouseDown={onMouseDown}
         onMouseMove={(e) => {
           if (dragMove(e)) return;

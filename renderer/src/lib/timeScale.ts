@@ -38,6 +38,28 @@ export function panBy(s: TimeScale, dxPx: number): TimeScale {
   return { ...s, startNs: s.startNs - dxPx * s.nsPerPx };
 }
 
+export type WheelAction =
+  { kind: 'scroll' } | { kind: 'zoom'; factor: number } | { kind: 'pan'; dxPx: number };
+
+/**
+ * What one wheel step over the timeline does, one thing only: a sideways step (a trackpad's swipe, Shift +
+ * wheel) pans; over the time axis, or over lanes that all fit, the wheel zooms (towards the pointer); over lanes
+ * that scroll, the wheel scrolls them (the browser does) and Ctrl/⌘ + wheel zooms (a trackpad's pinch arrives as
+ * Ctrl + wheel).
+ */
+export function wheelAction(
+  e: { deltaX: number; deltaY: number; shiftKey: boolean; ctrlKey: boolean; metaKey: boolean },
+  where: { overAxis: boolean; lanesScroll: boolean },
+): WheelAction {
+  // Shift + wheel: Chromium sends a sideways step already; a plain deltaY with Shift is one elsewhere.
+  const dx = e.shiftKey && e.deltaX === 0 ? e.deltaY : e.deltaX;
+  const dy = e.shiftKey && e.deltaX === 0 ? 0 : e.deltaY;
+  if (Math.abs(dx) > Math.abs(dy)) return { kind: 'pan', dxPx: -dx };
+  if (dy === 0) return { kind: 'scroll' };
+  if (!where.overAxis && where.lanesScroll && !e.ctrlKey && !e.metaKey) return { kind: 'scroll' };
+  return { kind: 'zoom', factor: dy < 0 ? 1.25 : 0.8 };
+}
+
 export function withWidth(s: TimeScale, widthPx: number): TimeScale {
   return { ...s, widthPx: Math.max(1, widthPx) };
 }
