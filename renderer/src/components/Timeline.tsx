@@ -481,6 +481,7 @@ export function Timeline() {
           data-testid="timeline-axis"
           style={{ height: AXIS_H, paddingLeft: labelW }}
           ref={axisRef}
+          title="Wheel: zoom (over the lanes: Ctrl/⌘ + wheel) · drag: pan · double click: fit"
           onMouseDown={onMouseDown}
           onMouseMove={dragMove}
           onMouseUp={() => (drag.current = null)}
