@@ -76,7 +76,10 @@ export interface ClockConflict {
 
 export interface ClockRate {
   ppm: number;
-  /** How far the rate may be off: half the range of slopes of the lines inside the bounds (summed along a chain). */
+  /**
+   * How far the rate may be off: half the range of slopes of the lines inside the bounds (summed along a chain; after
+   * fitLinesJointly, how far from this one the slopes every bound allows reach).
+   */
   ppmUncertainty: number;
   atNs: number;
   /** The reference times of the first and the last packet that bounded the line (uncertaintyNs holds between). */
@@ -763,8 +766,13 @@ function refitDriftingLines(out: ClockEstimate[], bounds: ClockBounds): void {
  * tell it); otherwise (bounds no lines fit: a cycle that contradicts itself, a mislinked packet, a manual offset the
  * traffic contradicts; or the solver gave no answer) every node keeps refitDriftingLines' line and markConflicts
  * says so.
- * A moved node's uncertainty is its previous one plus how far the line moved over the span (its previous band held
- * the truth: the new line is at most that much farther from it), and its rate's likewise.
+ * Each free node's uncertainty is then what the bounds themselves allow (feasibleReach): how far from the fitted line
+ * any lines of every free node that keep every bound (each relaxed by what the first margin fell short of, the rates
+ * within the cap) put its offset, at either end of its span (a steady node's: at all), and its rate, by a pair of
+ * programs each (min and max). Measured from the fitted value, not the range's middle: the band is the larger side.
+ * Where that is no answer (the solver's, or a set past REACH_WORK), the band is its previous one plus how far the line
+ * moved over the span (its previous band held the truth: the new line is at most that much farther from it), and
+ * its rate's likewise.
  */
 function fitLinesJointly(out: ClockEstimate[], bounds: ClockBounds): void {
   const nodes = out.flatMap((c, i) =>
@@ -872,6 +880,7 @@ function fitLinesJointly(out: ClockEstimate[], bounds: ClockBounds): void {
   };
   let open = rows.map((_, k) => k);
   let x: Float64Array | null = null;
+  let firstMargin = 0;
   // Each round holds a bound the held ones do not span: at most nVar rounds.
   for (let round = 0; open.length > 0 && basis.length < nVar; round++) {
     const lpRows: Float64Array[] = [];
@@ -898,6 +907,7 @@ function fitLinesJointly(out: ClockEstimate[], bounds: ClockBounds): void {
     const margin = lp.x[nVar];
     // Bounds no lines fit (by more than µs timestamps' rounding): refitDriftingLines' lines stay.
     if (round === 0 && margin < -0.5) return;
+    if (round === 0) firstMargin = margin;
     x = lp.x;
     const binding = open.filter((_, i) => lp.y[held.length + i] > 1e-9);
     if (binding.length === 0) break;
@@ -934,7 +944,84 @@ function fitLinesJointly(out: ClockEstimate[], bounds: ClockBounds): void {
   // The lines checked against the bounds themselves, as markConflicts will (the program's rows were taken at the
   // previous lines' times, and it solves in floating point).
   if (misses(fitted, bounds).length > 0) return;
+  // Each node's band from the bounds themselves: how far its offset (at either end of its span and at the anchor it is
+  // reported at; a steady one's, at any time) and its rate can be from the fitted ones under every bound, each relaxed
+  // by what the first margin fell short of (the lines taken miss by that much), and the rate cap.
+  const relax = Math.max(0, -firstMargin) + 1e-6;
+  const objectives = free.map((v) => {
+    const r = rVar.get(v);
+    const along = (t: number): Float64Array => {
+      const g = new Float64Array(nVar);
+      g[cVar.get(v)!] = 1;
+      if (r !== undefined) g[r] = (t - centre) / half;
+      return g;
+    };
+    if (r === undefined) return [along(centre)];
+    const e = out[v];
+    const rate = new Float64Array(nVar);
+    rate[r] = 1;
+    return [
+      along(Math.min(e.rate?.fromNs ?? tMin, tMin, at)),
+      along(Math.max(e.rate?.toNs ?? tMax, tMax, at)),
+      rate,
+    ];
+  });
+  const reach = feasibleReach(
+    objectives,
+    [...rows, ...capRows.map((row) => row.subarray(0, nVar))],
+    [...slack.map((s) => s + relax), ...capB],
+    x.subarray(0, nVar),
+  );
+  for (const [i, { v }] of next.entries()) {
+    const far = reach[i];
+    if (!far) continue; // no answer: the band above (the previous one plus how far the line moved)
+    const e = fitted[v];
+    e.uncertaintyNs = Math.max(far[0], far[1] ?? 0) * 1e3;
+    if (e.rate && far.length === 3) e.rate = { ...e.rate, ppmUncertainty: ((far[2] * 1e3) / half) * 1e6 };
+  }
   for (const { v } of next) Object.assign(out[v], fitted[v]);
+}
+
+/**
+ * The most work feasibleReach takes on (programs × constraints × variables², about what their pivots cost): past it
+ * every node keeps the band the joint fit gave before (its previous one plus how far its line moved). 16 nodes, 8 of
+ * them drifting (23 variables, ~370 constraints, 124 programs) are 1.2e7, ~110 ms (up to ~300); 24 nodes 5.5e7, ~250 ms.
+ */
+const REACH_WORK = 2e7;
+
+/**
+ * For each node's objectives g: the larger of max(g·x) − g·x0 and g·x0 − min(g·x) over rows·x ≤ b, how far from x0
+ * (the fitted lines) anything the rows allow reaches along g. null for a node the solver gave no answer for (with the
+ * rows in either order: Bland's rule, taken on degenerate runs, goes by index), and for every node past REACH_WORK.
+ */
+function feasibleReach(
+  objectives: Float64Array[][],
+  rows: Float64Array[],
+  b: number[],
+  x0: Float64Array,
+): (number[] | null)[] {
+  const n = x0.length;
+  const programs = 2 * objectives.reduce((sum, o) => sum + o.length, 0);
+  if (programs * rows.length * n * n > REACH_WORK) return objectives.map(() => null);
+  const reversed = [...rows].reverse();
+  const reversedB = [...b].reverse();
+  const max = (g: Float64Array): number | null => {
+    let lp = maximize(g, rows, b);
+    if (lp.status !== 'optimal') lp = maximize(g, reversed, reversedB);
+    return lp.status === 'optimal' ? lp.value : null;
+  };
+  return objectives.map((group) => {
+    const far: number[] = [];
+    for (const g of group) {
+      let at = 0;
+      for (let i = 0; i < n; i++) at += g[i] * x0[i];
+      const hi = max(g);
+      const lo = hi === null ? null : max(g.map((v) => -v));
+      if (hi === null || lo === null) return null;
+      far.push(Math.max(hi - at, at + lo, 0));
+    }
+    return far;
+  });
 }
 
 /** The estimates markConflicts checks pairs of (a manual offset is checked against its node's own estimate). */

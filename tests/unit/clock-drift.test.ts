@@ -432,25 +432,35 @@ describe('four nodes in a chain, drifting', () => {
     }
   });
 
-  it('a steady node beside a drifting one: every line fitted at once, not one node at a time', () => {
-    // Only node-1 drifts. Refitted one node at a time, node-2's steady offset and node-1's line each fitted only if
-    // the other moved first: both kept the tree's, 16 hops down to −15 µs and a conflict between them.
-    const res = correlate(filesIn(chain({ 'node-1': 40 })));
-    expect(res.journeyCount).toBe(80);
-    expect(negativeHops(res)).toEqual([]);
-    const clocks = Object.fromEntries(res.clocks.map((c) => [c.node, c]));
-    expect(res.clocks.map((c) => [c.node, c.method, c.conflict])).toEqual([
-      ['node-0', 'reference', undefined],
-      ['node-1', 'traffic-drift', undefined],
-      ['node-2', 'traffic', undefined],
-      ['node-3', 'traffic', undefined],
-    ]);
-    const n1 = clocks['node-1'];
-    expect(Math.abs(n1.rate!.ppm - 40)).toBeLessThanOrEqual(n1.rate!.ppmUncertainty);
-    // The true offsets (one kernel clock recorded): node-1's line, 40 ppm of the time since the start; 0 for the rest.
-    const truth = 40e-6 * Number(BigInt(res.baseSec) * 1_000_000_000n + BigInt(n1.rate!.atNs) - firstNs());
-    expect(Math.abs(n1.offsetNs - truth)).toBeLessThanOrEqual(n1.uncertaintyNs);
-    for (const node of ['node-2', 'node-3'])
-      expect(Math.abs(clocks[node].offsetNs)).toBeLessThanOrEqual(clocks[node].uncertaintyNs);
-  });
+  it.each([40, -40])(
+    'a steady node beside one drifting %d ppm: every line fitted at once, not one node at a time',
+    (ppm) => {
+      // Only node-1 drifts. Refitted one node at a time, node-2's steady offset and node-1's line each fitted only if
+      // the other moved first: both kept the tree's, 16 hops down to −15 µs and a conflict between them.
+      const res = correlate(filesIn(chain({ 'node-1': ppm })));
+      expect(res.journeyCount).toBe(80);
+      expect(negativeHops(res)).toEqual([]);
+      const clocks = Object.fromEntries(res.clocks.map((c) => [c.node, c]));
+      expect(res.clocks.map((c) => [c.node, c.method, c.conflict])).toEqual([
+        ['node-0', 'reference', undefined],
+        ['node-1', 'traffic-drift', undefined],
+        ['node-2', 'traffic', undefined],
+        ['node-3', 'traffic', undefined],
+      ]);
+      const n1 = clocks['node-1'];
+      expect(Math.abs(n1.rate!.ppm - ppm)).toBeLessThanOrEqual(n1.rate!.ppmUncertainty);
+      // The true offsets (one kernel clock recorded): node-1's line, ppm of the time since the start, inside its
+      // band at the anchor and at either end of the span; 0 for the rest.
+      const r = n1.rate!;
+      for (const t of [r.atNs, r.fromNs, r.toNs]) {
+        const truth =
+          ppm * 1e-6 * Number(BigInt(res.baseSec) * 1_000_000_000n + BigInt(Math.round(t)) - firstNs());
+        expect(Math.abs(n1.offsetNs + r.ppm * 1e-6 * (t - r.atNs) - truth)).toBeLessThanOrEqual(
+          n1.uncertaintyNs,
+        );
+      }
+      for (const node of ['node-2', 'node-3'])
+        expect(Math.abs(clocks[node].offsetNs)).toBeLessThanOrEqual(clocks[node].uncertaintyNs);
+    },
+  );
 });
