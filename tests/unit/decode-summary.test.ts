@@ -110,6 +110,44 @@ describe('summaries match tcpdump', () => {
       expect(all).toContain(what);
   });
 
+  it("sctp-flannel-vxlan: every SCTP line, on every interface and inside VXLAN, is tcpdump's", () => {
+    // The lab's associations (pod to pod, through a DNAT, an INIT answered by ABORT): every packet, exactly.
+    const dir = path.join(FIX, 'sctp-flannel-vxlan');
+    const files = readdirSync(dir).filter((f) => f.endsWith('.pcap'));
+    expect(files.length).toBe(8);
+    let all = '';
+    for (const f of files) {
+      const file = path.join(dir, f);
+      const recs: { data: Uint8Array; linkType: number; origLen: number }[] = [];
+      readCaptureFileSync(file, (r) => recs.push({ data: r.data, linkType: r.linkType, origLen: r.origLen }));
+      for (const link of [false, true]) {
+        const theirs = tcpdumpLines(file, link);
+        expect(theirs.length).toBe(recs.length);
+        recs.forEach((r, i) => {
+          const ours = summarize(r.data, r.linkType, { link, origLen: r.origLen });
+          expect({ f, packet: i + 1, link, line: ours }).toEqual({ f, packet: i + 1, link, line: theirs[i] });
+        });
+        all += theirs.join('\n');
+      }
+    }
+    for (const chunk of [
+      'INIT',
+      'INIT ACK',
+      'COOKIE ECHO',
+      'COOKIE ACK',
+      'DATA',
+      'SACK',
+      'HB REQ',
+      'HB ACK',
+      'SHUTDOWN',
+      'SHUTDOWN ACK',
+      'SHUTDOWN COMPLETE',
+      'ABORT',
+    ])
+      expect(all).toContain(`(1) [${chunk}] `);
+    expect(all).toContain('OTV, flags [I] (0x08), overlay 0, instance 1');
+  });
+
   it('a SYN whose options the snaplen cut (editcap -s 54 to 74) reads like tcpdump prints it', () => {
     const tmp = tempDir('hs-syn-');
     try {
