@@ -37,7 +37,9 @@ import {
 } from './ipv4.ts';
 import { decodeIpv6, newIpv6Header, type Ipv6Header } from './ipv6.ts';
 import { decodeSll, decodeSll2, newSllHeader, type SllHeader } from './linuxSll.ts';
+import { IPPROTO_SCTP } from './ipProtocols.ts';
 import { newStep, NO_LIMIT, STEP_TRUNCATED, type Step } from './result.ts';
+import { decodeSctp, newSctpHeader, type SctpHeader } from './sctp.ts';
 import { decodeTcp, newTcpHeader, type TcpHeader } from './tcp.ts';
 import { decodeUdp, newUdpHeader, type UdpHeader } from './udp.ts';
 import { decodeVxlan, newVxlanHeader, vxlanPortTable, type VxlanHeader } from './vxlan.ts';
@@ -56,6 +58,7 @@ export type ChainNode =
   | (Base & { kind: 'ipv6'; h: Ipv6Header })
   | (Base & { kind: 'udp'; h: UdpHeader })
   | (Base & { kind: 'tcp'; h: TcpHeader })
+  | (Base & { kind: 'sctp'; h: SctpHeader })
   | (Base & { kind: 'icmp'; h: IcmpHeader })
   | (Base & { kind: 'icmpv6'; h: Icmpv6Header })
   | (Base & { kind: 'vxlan'; h: VxlanHeader })
@@ -257,6 +260,11 @@ function follow(
       const h = newTcpHeader();
       if (!decodeTcp(b, at, lim, h, s)) return fail(chain, s);
       push({ kind: 'tcp', h, at, len: h.headerLen, end: lim });
+      at = s.next;
+    } else if (proto === IPPROTO_SCTP) {
+      const h = newSctpHeader();
+      if (!decodeSctp(b, at, lim, h, s)) return fail(chain, s);
+      push({ kind: 'sctp', h, at, len: s.next - at, end: lim });
       at = s.next;
     } else if (proto === IPPROTO_ICMP) {
       const h = newIcmpHeader();

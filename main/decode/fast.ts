@@ -40,7 +40,9 @@ import {
 import { decodeIpv6, newIpv6Header } from './ipv6.ts';
 import { computeKey } from './key.ts';
 import { decodeSll, decodeSll2, newSllHeader } from './linuxSll.ts';
+import { IPPROTO_SCTP } from './ipProtocols.ts';
 import { newStep, NO_LIMIT, STEP_TRUNCATED, type Step } from './result.ts';
+import { decodeSctp, newSctpHeader } from './sctp.ts';
 import { decodeTcp, newTcpHeader, TCP_MIN_HEADER_LEN } from './tcp.ts';
 import { decodeUdp, newUdpHeader } from './udp.ts';
 import { decodeVxlan, newVxlanHeader, vxlanPortTable } from './vxlan.ts';
@@ -56,6 +58,7 @@ const tcp = newTcpHeader();
 const icmp = newIcmpHeader();
 const icmp6 = newIcmpv6Header();
 const vx = newVxlanHeader();
+const sctp = newSctpHeader();
 /** Where the outermost IP packet ends per its header (decodeFields sets it before payload() reads it). */
 let outerEnd = 0;
 
@@ -355,6 +358,15 @@ function decodeInto(
       out.tcpFlags = tcp.flags;
       if (!decoded) break;
       payload(out, capEnd, s.next, lim, 'tcp');
+    } else if (proto === IPPROTO_SCTP) {
+      if (!decodeSctp(b, at, lim, sctp, s)) {
+        problem(out, s); // the IP packet is still keyed, on its header fields
+        break;
+      }
+      out.l4Offset = at;
+      out.srcPort = sctp.srcPort;
+      out.dstPort = sctp.dstPort;
+      payload(out, capEnd, s.next, lim, 'sctp');
     } else if (proto === IPPROTO_ICMP) {
       if (!decodeIcmp(b, at, lim, icmp, s)) {
         problem(out, s); // the IP packet is still keyed, on its header fields

@@ -39,6 +39,7 @@ export const PROTO_ICMP = 1;
 export const PROTO_TCP = 6;
 export const PROTO_UDP = 17;
 export const PROTO_ICMPV6 = 58;
+export const PROTO_SCTP = 132;
 
 export interface DecodeOptions {
   /** UDP destination ports decoded as VXLAN. Default [4789, 8472]. */
@@ -59,7 +60,7 @@ export interface PacketFields {
   problemOffset: number;
   /**
    * Which layer the problem was found in, '' when none: 'ethernet', 'vlan', 'sll', 'sll2', 'arp', 'ipv4',
-   * 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'vxlan', or 'ip' for a payload cut after an IP header
+   * 'ipv6', 'udp', 'tcp', 'sctp', 'icmp', 'icmpv6', 'vxlan', or 'ip' for a payload cut after an IP header
    * (non-first fragment, unknown protocol).
    */
   problemLayer: string;
@@ -135,7 +136,8 @@ export interface PacketFields {
   /**
    * Identity of the innermost packet, stable across MAC rewrites, TTL decrements, checksum updates,
    * encapsulation and NAT: a 64-bit hash split in two uint32 halves, over IP id, protocol, IP total length,
-   * the L4 fields NAT does not change (ICMP type/code/id/seq, TCP seq/ack/flags, UDP length) and the first
+   * the L4 fields NAT does not change (ICMP type/code/id/seq, TCP seq/ack/flags, UDP length, SCTP verification
+   * tag) and the first
    * keyPayloadLen (at most KEY_PAYLOAD_MAX) captured payload bytes. 0/0 when there is no inner IP packet.
    * A capture with a smaller snaplen may hash fewer payload bytes of the same packet: compare keyHdr (and
    * keyPayloadLen) for those.

@@ -5,6 +5,7 @@
 // Nothing here is on the decode hot path; the numbers are those of RFC 4303 (ESP), 4302 (AH), 3768 and 5798
 // (VRRP v2/v3), 7761 (PIMv2), 2328 (OSPFv2), 9260 (SCTP) and IEEE 802.1D/Q (BPDUs).
 import { u16, u32 } from './result.ts';
+import { sctpChunkName } from './sctp.ts';
 
 export const IPPROTO_GRE = 47;
 export const IPPROTO_ESP = 50;
@@ -103,25 +104,6 @@ export function ospfText(b: Uint8Array, at: number, len: number): string | null 
   return `OSPFv2, ${OSPF_TYPES[t] || `unknown LS-type ${t}`}, length ${len}`;
 }
 
-const SCTP_CHUNKS: Record<number, string> = {
-  0: 'DATA',
-  1: 'INIT',
-  2: 'INIT ACK',
-  3: 'SACK',
-  4: 'HB REQ',
-  5: 'HB ACK',
-  6: 'ABORT',
-  7: 'SHUTDOWN',
-  8: 'SHUTDOWN ACK',
-  9: 'OP ERR',
-  10: 'COOKIE ECHO',
-  11: 'COOKIE ACK',
-  12: 'ECN ECHO',
-  13: 'ECN CWR',
-  14: 'SHUTDOWN COMPLETE',
-  0xc0: 'FOR CUM TSN',
-  0xc1: 'REL CTRL',
-};
 /** DATA chunks' payload protocol identifiers as tcpdump names them (21–23, ForCES, are not read here). */
 const SCTP_PPIDS: Record<number, string> = {
   1: 'ISDN Q.921',
@@ -154,22 +136,26 @@ const FORCES_PORTS = new Set([6700, 6701, 6702]);
 /**
  * The chunks after "sctp": " (1) [INIT] [init tag: 1] [rwnd: 106496] … , (2) [DATA] (B)(E) [TSN: 100] …"
  * (each chunk ends with a space, so the line does too, as tcpdump prints it), or null for a message whose chunks
- * we do not print as tcpdump does (ForCES, a SACK with gap or duplicate blocks, bad chunk lengths).
+ * we do not print as tcpdump does (ForCES, a SACK with gap or duplicate blocks, bad chunk lengths). Cut by the
+ * snaplen (the common header captured), the chunks captured whole with their padding, then " [|sctp]".
  */
 export function sctpChunks(b: Uint8Array, at: number, len: number): string | null {
-  if (len < 12 || at + len > b.length) return null;
+  if (len < 12 || at + 12 > b.length) return null;
   if (FORCES_PORTS.has(u16(b, at)) || FORCES_PORTS.has(u16(b, at + 2))) return null;
   let s = '';
   let p = at + 12;
   const end = at + len;
+  const cut = ' [|sctp]';
   for (let i = 1; p < end; i++) {
     if (p + 4 > end) return null;
+    if (p + 4 > b.length) return s + cut;
     const type = b[p];
     const flags = b[p + 1];
     const clen = u16(b, p + 2);
     const padded = clen + (-clen & 3);
     if (clen < 4 || p + padded > end) return null;
-    s += `${i === 1 ? ' (' : ', ('}${i}) [${SCTP_CHUNKS[type] ?? `Unknown chunk type: 0x${hex(type)}`}] `;
+    if (p + clen > b.length) return s + cut;
+    s += `${i === 1 ? ' (' : ', ('}${i}) [${sctpChunkName(type)}] `;
     const c = p + 4;
     if (type === 0) {
       if (clen <= 16) return null;
@@ -189,6 +175,7 @@ export function sctpChunks(b: Uint8Array, at: number, len: number): string | nul
       if (clen < 16 || u16(b, c + 8) !== 0 || u16(b, c + 10) !== 0) return null;
       s += `[cum ack ${u32(b, c)}] [a_rwnd ${u32(b, c + 4)}] [#gap acks 0] [#dup tsns 0] `;
     }
+    if (p + padded > b.length) return s + cut;
     p += padded;
   }
   return s;

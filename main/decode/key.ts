@@ -5,11 +5,15 @@ import {
   KEY_PAYLOAD_MAX,
   PROTO_ICMP,
   PROTO_ICMPV6,
+  PROTO_SCTP,
   PROTO_TCP,
   PROTO_UDP,
   type PacketFields,
 } from './fields.ts';
 
+/** SCTP's verification tag (sctp.ts's VTAG): the one common-header field no NAT rewrites. */
+const SCTP_VTAG = 4;
+const SCTP_VTAG_END = 8;
 const SEED1 = 0x3c6ef372;
 const SEED2 = 0x9e3779b9;
 /** Header words of the packet being keyed (filled, then hashed in one tight loop). */
@@ -41,6 +45,9 @@ export function computeKey(b: Uint8Array, out: PacketFields): void {
       words[nw++] = out.tcpFlags;
     } else if (p === PROTO_UDP) {
       words[nw++] = out.payloadLen;
+    } else if (p === PROTO_SCTP && out.l4Offset + SCTP_VTAG_END <= b.length) {
+      const v = out.l4Offset + SCTP_VTAG;
+      words[nw++] = (b[v] << 24) | (b[v + 1] << 16) | (b[v + 2] << 8) | b[v + 3];
     }
   }
   // Header words: a murmur3 lane and an xxhash32-style lane.

@@ -59,6 +59,14 @@ import {
 } from './ipv6.ts';
 import { SLL2_OFFSETS, SLL_OFFSETS, SLL_PACKET_TYPES } from './linuxSll.ts';
 import { u16, u32 } from './result.ts';
+import {
+  SCTP_CHUNK_HEADER_LEN,
+  SCTP_HEADER_LEN,
+  SCTP_OFFSETS,
+  sctpChunkList,
+  sctpChunkName,
+  type SctpChunk,
+} from './sctp.ts';
 import { tcpFlagsString, TCP_OFFSETS, TCP_OPTIONS } from './tcp.ts';
 import { UDP_OFFSETS } from './udp.ts';
 import { VXLAN_OFFSETS } from './vxlan.ts';
@@ -73,10 +81,10 @@ export interface LayerField {
 
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
-   *  'dns', 'llc', 'stp', 'data',
+   *  'dns', 'llc', 'stp', 'sctp', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
-   *  'icmpv6.mldr.mar'. */
+   *  'icmpv6.mldr.mar', 'sctp.chunk'. */
   protocol: string;
   /** One line, e.g. "Internet Protocol Version 4, Src: 10.244.0.12, Dst: 10.244.1.34". */
   title: string;
@@ -84,7 +92,7 @@ export interface Layer {
   length: number;
   fields: LayerField[];
   /** Subtrees inside this layer's bytes, as Wireshark nests them: an IPv6 header's extension headers (and
-   *  their options), an MLDv2 report's address records. */
+   *  their options), an MLDv2 report's address records, an SCTP packet's chunks. */
   children?: Layer[];
 }
 
@@ -149,6 +157,11 @@ export function decodeLayers(
     if (n.kind === 'icmpv6' && ip?.kind === 'ipv6' && !ip.h.moreFragments && isMld(n.h.type)) {
       layers.push(mldLayer(b, n));
       if (chain.nodes[i + 1]?.kind === 'data') i++; // the message's body, read into its layer
+      continue;
+    }
+    if (n.kind === 'sctp') {
+      layers.push(sctpLayer(b, n));
+      if (chain.nodes[i + 1]?.kind === 'data') i++; // the chunks, read into its layer
       continue;
     }
     if (
@@ -803,6 +816,76 @@ function mldRecord(b: Uint8Array, q: number, end: number): { layer: Layer; size:
   return { layer: { protocol: 'icmpv6.mldr.mar', title, offset: q, length: stop - q, fields }, size };
 }
 
+/**
+ * An SCTP packet (RFC 9260 §3): the common header's fields, and its chunks as children (Wireshark's "INIT chunk",
+ * named here as tcpdump names them), each with its type, flags, length and the fixed fields of DATA, INIT, INIT
+ * ACK and SACK. The layer covers the captured chunks; a chunk length that contradicts the packet ends the list.
+ */
+function sctpLayer(b: Uint8Array, n: Extract<ChainNode, { kind: 'sctp' }>): Layer {
+  const at = n.at;
+  const h = n.h;
+  const o = SCTP_OFFSETS;
+  const stop = Math.min(n.end, b.length);
+  const { chunks, bad } = sctpChunkList(b, at + SCTP_HEADER_LEN, n.end, b.length);
+  const fields = [
+    f('Source port', h.srcPort, at + o.SRC_PORT, 2),
+    f('Destination port', h.dstPort, at + o.DST_PORT, 2),
+    f('Verification tag', hex(h.vtag, 8), at + o.VTAG, 4),
+    f('Checksum', hex(h.checksum, 8), at + o.CHECKSUM, 4),
+  ];
+  if (bad >= 0) fields.push(f('Bad chunk length', u16(b, bad + 2), bad + 2, 2));
+  const names = chunks.map((c) => sctpChunkName(c.type));
+  const children = chunks.map((c) => sctpChunkLayer(b, c, stop));
+  return {
+    protocol: 'sctp',
+    title:
+      `Stream Control Transmission Protocol, Src Port: ${h.srcPort}, Dst Port: ${h.dstPort}` +
+      (names.length ? ` (${names.join(', ')})` : ''),
+    offset: at,
+    length: stop - at,
+    fields,
+    ...(children.length ? { children } : {}),
+  };
+}
+
+/** One chunk of an SCTP packet, its fields as far as they were captured (`cap`). */
+function sctpChunkLayer(b: Uint8Array, c: SctpChunk, cap: number): Layer {
+  const p = c.at;
+  const v = p + 4;
+  // A chunk whose header was cut: what it needs is that header, as far as anyone can tell.
+  const want = c.length < 0 ? SCTP_CHUNK_HEADER_LEN : c.length;
+  const end = Math.min(p + want, cap);
+  const { fields, add } = fieldsTo(end);
+  add('Chunk type', p, 1, () => `${sctpChunkName(c.type)} (${c.type})`);
+  add('Chunk flags', p + 1, 1, () => hex(b[p + 1], 2));
+  add('Chunk length', p + 2, 2, () => u16(b, p + 2));
+  if (c.type === 0) {
+    add('TSN', v, 4, () => u32(b, v));
+    add('Stream identifier', v + 4, 2, () => u16(b, v + 4));
+    add('Stream sequence number', v + 6, 2, () => u16(b, v + 6));
+    add('Payload protocol identifier', v + 8, 4, () => u32(b, v + 8));
+    if (c.length > 16) add('User data', v + 12, c.length - 16, () => `${c.length - 16} bytes`);
+  } else if (c.type === 1 || c.type === 2) {
+    add('Initiate tag', v, 4, () => hex(u32(b, v), 8));
+    add('Advertised receiver window credit (a_rwnd)', v + 4, 4, () => u32(b, v + 4));
+    add('Number of outbound streams', v + 8, 2, () => u16(b, v + 8));
+    add('Number of inbound streams', v + 10, 2, () => u16(b, v + 10));
+    add('Initial TSN', v + 12, 4, () => u32(b, v + 12));
+  } else if (c.type === 3) {
+    add('Cumulative TSN ACK', v, 4, () => u32(b, v));
+    add('Advertised receiver window credit (a_rwnd)', v + 4, 4, () => u32(b, v + 4));
+    add('Number of gap acknowledgement blocks', v + 8, 2, () => u16(b, v + 8));
+    add('Number of duplicated TSNs', v + 10, 2, () => u16(b, v + 10));
+  }
+  return {
+    protocol: 'sctp.chunk',
+    title: `${sctpChunkName(c.type)} chunk${cutNote(end - p, want)}`,
+    offset: p,
+    length: end - p,
+    fields,
+  };
+}
+
 function lastEnd(layers: Layer[]): number {
   const l = layers[layers.length - 1];
   return l ? l.offset + l.length : 0;
@@ -1100,6 +1183,8 @@ function toLayers(b: Uint8Array, n: ChainNode): Layer[] {
         },
       ];
     }
+    case 'sctp':
+      return [sctpLayer(b, n)];
     case 'data':
       return [dataLayer(at, n.len)];
   }

@@ -442,7 +442,13 @@ class Printer {
   /** The L4 part after an IP header; `ipPayload` is the IP payload length per the header. */
   private transport(src: string, dst: string, ipPayload: number, proto: number, prefix = ''): string {
     if (proto === IP6_NONE && src.includes(':')) return `${src} > ${dst}: ${prefix}no next header`;
-    const n = this.peek();
+    let n = this.peek();
+    if (n?.kind === 'sctp') {
+      // tcpdump's SCTP printer reads the common header and the chunks after it itself (ipPayload), from the
+      // header's start: the line is the payload's, as when the walk left SCTP as data.
+      this.next();
+      n = { kind: 'data', at: n.at, len: n.len, end: n.end };
+    }
     if (!n || n.kind === 'data') {
       if (this.chain.problem && proto !== undefined && n === undefined) {
         const p = this.chain.problem;
@@ -455,6 +461,8 @@ class Printer {
           const cut = p.layer === 'tcp' ? this.tcpCutInOptions(p.offset, ipPayload) : null;
           return cut !== null ? ends + cut : this.tail(ends);
         }
+        // SCTP's printer says the addresses itself, with its ports: short of its common header, nothing.
+        if (p.layer === 'sctp' && !prefix) return this.tail('');
         // Short of the ports, tcpdump's TCP printer says the addresses itself, with a colon and no space (after
         // IPv6 extension headers, or AH, again).
         if (p.layer === 'tcp') {
@@ -476,10 +484,15 @@ class Printer {
       if (proto === IPPROTO_IGMP && n)
         return `${src} > ${dst}: ${prefix}${igmpSummary(this.b, n.at, ipPayload)}`;
       // Protocols named here only, when their whole payload was captured.
-      // (AH and GRE: whatever was captured of them and of what they carry, as tcpdump; ESP: its header.)
+      // (AH and GRE: whatever was captured of them and of what they carry, as tcpdump; ESP: its header; SCTP: its
+      // chunks captured whole.)
       const t =
         n &&
-        (n.end <= this.b.length || proto === IPPROTO_AH || proto === IPPROTO_GRE || proto === IPPROTO_ESP)
+        (n.end <= this.b.length ||
+          proto === IPPROTO_AH ||
+          proto === IPPROTO_GRE ||
+          proto === IPPROTO_ESP ||
+          proto === IPPROTO_SCTP)
           ? this.ipPayload(src, dst, proto, n.at, ipPayload, prefix)
           : null;
       if (t !== null) return t;

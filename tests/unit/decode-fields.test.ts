@@ -413,6 +413,41 @@ describe('the identity key', () => {
     expect(natted.length).toBeGreaterThan(0);
     for (const g of natted) expect(g.keys.size).toBe(1);
   });
+
+  it('SCTP (sctp-flannel-vxlan): ports decoded, one key per packet across the DNAT, the verification tag in it', () => {
+    const dir = path.join(FIX, 'sctp-flannel-vxlan');
+    const groups = new Map<number, { keys: Set<string>; dsts: Set<string> }>();
+    for (const f of readdirSync(dir).filter((x) => x.endsWith('.pcap'))) {
+      for (const fr of framesOf(path.join(dir, f))) {
+        const p = fields(fr.data, fr.linkType);
+        expect([p.proto, p.status, p.l4Offset >= 0, p.srcPort > 0, p.dstPort > 0]).toEqual([
+          132,
+          STATUS_OK,
+          true,
+          true,
+          true,
+        ]);
+        // The first chunk starts after the 12-byte common header.
+        expect(p.payloadOffset - p.l4Offset).toBe(12);
+        const g = groups.get(p.ipId) ?? { keys: new Set(), dsts: new Set() };
+        groups.set(p.ipId, g);
+        g.keys.add(`${p.keyHi}:${p.keyLo}`);
+        g.dsts.add(`${ipv4ToString(p.dst)}.${p.dstPort}`);
+      }
+    }
+    expect(groups.size).toBe(28);
+    const natted = [...groups.values()].filter((g) => g.dsts.size > 1);
+    expect(natted.length).toBe(7); // the DNAT'ed association's requests: 10.96.0.132.3868 and 10.244.1.34.38680
+    for (const g of groups.values()) expect(g.keys.size).toBe(1);
+    // Another verification tag is another packet, all else equal.
+    const fr = framesOf(path.join(dir, 'node-1__cni0.pcap'))[2];
+    const p = fields(fr.data, fr.linkType);
+    const key = [p.keyHi, p.keyLo, p.keyHdr];
+    const other = fr.data.slice();
+    other[p.l4Offset + 7] ^= 1;
+    const q = fields(other, fr.linkType);
+    expect([q.keyHi, q.keyLo, q.keyHdr].every((v, i) => v !== key[i])).toBe(true);
+  });
 });
 
 describe('edge cases on real bytes (tests/fixtures/synthetic/edge)', () => {

@@ -334,6 +334,7 @@ const LAB = [
   'ip-options/ip-options.pcap',
   'frag-igmp/frag-igmp.pcap',
   'ip-protocols/ip-protocols.pcap',
+  'sctp-flannel-vxlan/node-1__veth2053e67d.pcap',
 ];
 
 // ---------------------------------------------------------------------------------------------------------

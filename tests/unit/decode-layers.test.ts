@@ -125,6 +125,69 @@ describe('the IP layers', () => {
   });
 });
 
+describe('SCTP', () => {
+  it('is a layer with its chunks, the fields tshark shows (sctp-flannel-vxlan, a pod veth and cni0 after a DNAT)', () => {
+    for (const name of ['node-1__veth2053e67d.pcap', 'node-1__cni0.pcap']) {
+      const file = path.join(FIXTURES, 'sctp-flannel-vxlan', name);
+      const fields = [
+        'frame.number',
+        'sctp.srcport',
+        'sctp.dstport',
+        'sctp.verification_tag',
+        'sctp.checksum',
+        'sctp.chunk_type',
+        'sctp.chunk_length',
+        'sctp.data_tsn_raw',
+        'sctp.data_payload_proto_id',
+        'sctp.init_initiate_tag',
+        'sctp.initack_initiate_tag',
+        'sctp.sack_cumulative_tsn_ack_raw',
+      ];
+      const args = ['-r', file, '-Y', 'sctp', '-T', 'fields', ...fields.flatMap((x) => ['-e', x])];
+      const rows = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+        .trim()
+        .split('\n')
+        .map((r) => r.trimEnd());
+      expect(rows).toHaveLength(28);
+      const all = frames(`sctp-flannel-vxlan/${name}`);
+      const ours = rows.map((row) => {
+        const n = Number(row.split('\t')[0]);
+        const sctp = decodeLayers(all[n - 1].data, all[n - 1].linkType).find((l) => l.protocol === 'sctp');
+        if (!sctp) return `${n}: no sctp layer`;
+        const chunk = sctp.children![0];
+        const v = (name: string) => sctp.fields.find((x) => x.name === name)?.value ?? '';
+        const c = (name: string) => chunk.fields.find((x) => x.name === name)?.value ?? '';
+        const type = Number(/\((\d+)\)$/.exec(c('Chunk type'))![1]);
+        return [
+          n,
+          v('Source port'),
+          v('Destination port'),
+          v('Verification tag'),
+          v('Checksum'),
+          type,
+          c('Chunk length'),
+          c('TSN'),
+          c('Payload protocol identifier'),
+          type === 1 ? c('Initiate tag') : '',
+          type === 2 ? c('Initiate tag') : '',
+          c('Cumulative TSN ACK'),
+        ]
+          .join('\t')
+          .trimEnd();
+      });
+      expect(ours).toEqual(rows);
+    }
+    const init = decodeLayers(frames('sctp-flannel-vxlan/node-1__cni0.pcap')[0].data, 1).at(-1)!;
+    expect(init).toMatchObject({
+      protocol: 'sctp',
+      title: 'Stream Control Transmission Protocol, Src Port: 40001, Dst Port: 9899 (INIT)',
+      offset: 34,
+      length: 32,
+      children: [{ protocol: 'sctp.chunk', title: 'INIT chunk', offset: 46, length: 20 }],
+    });
+  });
+});
+
 describe('IGMP', () => {
   it('is a layer with the fields tshark -V shows (frag-igmp: queries v1–v3, a v1 report)', () => {
     const file = path.join(FIXTURES, 'frag-igmp/frag-igmp.pcap');
