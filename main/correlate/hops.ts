@@ -1,7 +1,15 @@
 // Hop details computed lazily, for the journeys that are shown or exported: addresses as text, MAC owners,
 // encapsulation, and what changed against the previous hop. Allocates, so never on the ingest path.
 
-import { ENCAP_IPIP, ENCAP_VXLAN, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP } from '../decode/fields.ts';
+import {
+  ENCAP_IPIP,
+  ENCAP_VXLAN,
+  PROTO_ICMP,
+  PROTO_ICMPV6,
+  PROTO_SCTP,
+  PROTO_TCP,
+  PROTO_UDP,
+} from '../decode/fields.ts';
 import {
   F_ETH,
   F_TRUNCATED,
@@ -285,7 +293,7 @@ export function innerSummary(obs: ObservationTable, r: number): string {
   const noL4 =
     proto === PROTO_ICMP
       ? obs.icmpType(r) < 0
-      : (proto === PROTO_TCP || proto === PROTO_UDP) && obs.srcPort(r) < 0;
+      : (proto === PROTO_TCP || proto === PROTO_UDP || proto === PROTO_SCTP) && obs.srcPort(r) < 0;
   if (noL4) return `${src} > ${dst}: ip-proto-${proto}`;
   if (proto === PROTO_ICMP) {
     const type = obs.icmpType(r);
@@ -306,6 +314,8 @@ export function innerSummary(obs: ObservationTable, r: number): string {
   if (proto === PROTO_UDP) {
     return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: UDP, length ${Math.max(0, obs.ipLen(r) - (headers || 28))}`;
   }
+  // The columns have no chunks: tcpdump's line up to them.
+  if (proto === PROTO_SCTP) return `${src}.${obs.srcPort(r)} > ${dst}.${obs.dstPort(r)}: sctp`;
   return `${src} > ${dst}: ip-proto-${proto}, length ${obs.ipLen(r)}`;
 }
 
@@ -325,6 +335,7 @@ export function ipv6Summary(obs: ObservationTable, r: number, src: string, dst: 
     return `${ports}: Flags [${f >= 0 ? tcpFlagsString(f) : 'none'}], length ${after(IPV6_HEADER + 20)}`;
   }
   if (proto === PROTO_UDP && obs.srcPort(r) >= 0) return `${ports}: UDP, length ${after(IPV6_HEADER + 8)}`;
+  if (proto === PROTO_SCTP && obs.srcPort(r) >= 0) return `${ports}: sctp`;
   return `IP6 ${s} > ${d}: ip-proto-${proto}, length ${obs.ipLen(r) - IPV6_HEADER}`;
 }
 

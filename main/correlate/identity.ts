@@ -2,9 +2,11 @@
 // decrements, checksum updates, encapsulation and NAT, plus a "tail" hash that may be unknown under snaplen.
 //
 // Key  = hash(IP version, IP id (IPv6: a fragment's id), protocol, IP total length, fragment offset/MF,
-//             L4 invariants: ICMP type/code/seq (not the id: SNAT may remap it), TCP seq+ack, UDP length;
+//             L4 invariants: ICMP type/code/seq (not the id: SNAT may remap it), TCP seq+ack, UDP length,
+//             SCTP verification tag (NAT rewrites SCTP's ports and checksum, never the tag);
 //             ICMPv6 NDP/MLD: checksum and addresses; IPv6 from or to fe80::/10: addresses).
-// Tail = hash(TCP flags, first min(16, payload length) payload bytes): only known when those bytes were
+// Tail = hash(TCP flags, first min(16, payload length) payload bytes; SCTP's payload is its chunks, the first
+//        one's type, flags, length and TSN or tag): only known when those bytes were
 //        captured, so a snaplen-64 copy still matches a full copy (unknown tail is compatible with any tail).
 //        An ICMP error's tail is what no NAT rewrites in the packet it quotes (quotedTail), and the tuple of that
 //        packet is kept for flows (quotedFlow).
@@ -22,6 +24,7 @@ const PROTO_ICMP = 1;
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
 const PROTO_ICMPV6 = 58;
+const PROTO_SCTP = 132;
 const PROTO_IPIP = 4;
 const PROTO_IPV6_IN_IP = 41;
 
@@ -36,6 +39,8 @@ const TCP_ACK_END = 12;
 const TCP_FLAGS = 13;
 const UDP_LEN = 4;
 const UDP_MIN = 6;
+const SCTP_VTAG = 4;
+const SCTP_VTAG_END = 8;
 
 /** Output of computeIdentity, reused (module-level scratch semantics: copy the numbers out). */
 export interface Identity {
@@ -290,7 +295,7 @@ function quotedFlow(v6: boolean, frame: Uint8Array, q: number, end: number, out:
     if (out.quoted) return;
   }
   let known = false;
-  if (nh === PROTO_TCP || nh === PROTO_UDP) {
+  if (nh === PROTO_TCP || nh === PROTO_UDP || nh === PROTO_SCTP) {
     if (at + 4 > end) return;
     known = packetFlowKey(nh, -1, -1, -1, src, u16(frame, at), dst, u16(frame, at + 2));
   } else if (nh === PROTO_ICMP || nh === PROTO_ICMPV6) {
@@ -375,6 +380,10 @@ export function computeIdentity(
     } else if (proto === PROTO_UDP) {
       if (l4 < 0 || l4 + UDP_MIN > n) return;
       w[nw++] = u16(frame, base + l4 + UDP_LEN);
+    } else if (proto === PROTO_SCTP) {
+      // Not the addresses (as for the protocols below): a ClusterIP's DNAT rewrites them, and SCTP's ports.
+      if (l4 < 0 || l4 + SCTP_VTAG_END > n) return;
+      w[nw++] = i32(frame, base + l4 + SCTP_VTAG);
     } else if (f.ipVersion === 4) {
       // Other protocols (IGMP, GRE, OSPF…) carry nothing per-packet we can hash without the payload, and
       // identical ones come from different hosts (IGMP reports): add the addresses, which NAT leaves alone.
@@ -461,12 +470,14 @@ function quotedTail(
     proto = frame[q + 6];
     at = q + 40;
   }
-  // The quoted TCP sequence number or UDP length: unknown (not left out) when the error holds it and the capture
+  // The quoted TCP sequence number, UDP length or SCTP verification tag: unknown (not left out) when the error holds it and the capture
   // cut it, so that a copy cut by the snaplen still joins the whole one on another lane.
-  const l4 = proto === PROTO_TCP ? 8 : proto === PROTO_UDP ? 6 : 0;
+  const l4 = proto === PROTO_TCP ? 8 : proto === PROTO_UDP ? 6 : proto === PROTO_SCTP ? SCTP_VTAG_END : 0;
   if (at >= 0 && l4 && at + l4 > end && at + l4 <= quoteEnd) return;
   if (at >= 0 && proto === PROTO_TCP && at + 8 <= end) h = fmix(h ^ i32(frame, at + 4));
   else if (at >= 0 && proto === PROTO_UDP && at + 6 <= end) h = fmix(h ^ u16(frame, at + 4));
+  else if (at >= 0 && proto === PROTO_SCTP && at + SCTP_VTAG_END <= end)
+    h = fmix(h ^ i32(frame, at + SCTP_VTAG));
   if (v6) {
     const pay = quotedPayload6(frame, proto, at, end, quoteEnd);
     if (pay === PAYLOAD_CUT) return;
