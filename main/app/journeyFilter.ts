@@ -541,12 +541,6 @@ class Parser {
           );
         // A service name listed for TCP only (ssh) means a TCP port, as libpcap reads /etc/services.
         let kinds = ends[0][1] & ends[1][1];
-        if (q.proto === 'sctp')
-          this.fail(
-            `"sctp ${q.kind}" at column ${at + 1}: SCTP ports are not decoded, so journeys have none ` +
-              '(write sctp and a host or net)',
-            at,
-          );
         if (q.proto) {
           const want = TRANSPORT_KINDS[q.proto];
           if ((kinds & want) === 0)

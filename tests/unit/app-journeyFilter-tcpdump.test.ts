@@ -30,6 +30,7 @@ const FIXTURES = [
   'router-errors',
   'port-reuse',
   'ipv6-link-local',
+  'sctp-flannel-vxlan',
 ] as const;
 type Fixture = (typeof FIXTURES)[number];
 
@@ -213,6 +214,36 @@ describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fix
     same('three-hosts', 'udp port 8472');
     same('flannel-vxlan', 'udp dst port 8472');
     same('port-reuse', 'tcp portrange 1-65535');
+  });
+
+  it('sctp, sctp port, port N, src/dst port and portrange find SCTP associations (VXLAN and a DNAT between)', () => {
+    // Pod to pod 40001 ↔ 9899, an INIT to 9 answered by ABORT (40003), and 40002 → ClusterIP 10.96.0.132:3868
+    // DNAT'ed by node-1 to the pod's 38680: a port seen on one side of the NAT finds the whole journey.
+    for (const e of [
+      'sctp',
+      'sctp port 9899',
+      'port 9899',
+      'sctp src port 9899',
+      'dst port 9899',
+      'port 3868',
+      'sctp dst port 38680',
+      'src port 38680',
+      'port 40002',
+      'sctp port 9',
+      'portrange 40000-40002',
+      'sctp portrange 3000-4000',
+      'sctp src portrange 9000-9999 or dst port 9',
+      'sctp and host 10.96.0.132',
+    ])
+      same('sctp-flannel-vxlan', e);
+    for (const e of ['udp port 9899', 'tcp port 3868', 'tcp portrange 1-65535'])
+      same('sctp-flannel-vxlan', e, true);
+    expect(ours('sctp-flannel-vxlan', 'tcp port 3868')).toEqual([]);
+    // Every journey is SCTP (the VXLAN hops carry it), and port 3868 is only the DNAT'ed association's.
+    const all = ours('sctp-flannel-vxlan', 'sctp');
+    expect(all.length).toBe(sessions.get('sctp-flannel-vxlan')!.result.journeyCount);
+    expect(ours('sctp-flannel-vxlan', 'port 3868')).toEqual(ours('sctp-flannel-vxlan', 'port 38680'));
+    expect(ours('sctp-flannel-vxlan', 'port 3868').length).toBeLessThan(all.length);
   });
 
   it('less and greater: the frame’s length on the wire at some hop', () => {

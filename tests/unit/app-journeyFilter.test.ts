@@ -292,7 +292,7 @@ describe('the journey filter reads tcpdump expressions', () => {
       ['tcp port ntp', 'port "ntp" at column 10 is not a tcp port'],
       ['tcp host 10.1.10.8', '"tcp" at column 1 qualifies a port, not a host'],
       ['ip port 80', '"ip port" at column 1: a port belongs to tcp, udp or sctp'],
-      ['sctp port 5000', '"sctp port" at column 11: SCTP ports are not decoded'],
+      ['sctp port ssh', 'port "ssh" at column 11 is not a sctp port (tcpdump refuses it too)'],
       ['portrange 80', 'portrange "80" at column 11 is not two ports'],
       ['port 70000', 'port "70000" at column 6 is not a number 0–65535 or a known service name'],
       ['net 10.1.1.0 mask 255.255.0.0', 'net "10.1.1.0 mask 255.255.0.0" at column 5: non-network bits set'],
