@@ -6,9 +6,8 @@ import { connect } from 'node:net';
 
 import { HopscopeError } from '../common/errors.ts';
 import { run, runIn, sleep, startDaemon, waitFor } from './exec.ts';
-import { kubeProxyRules } from './kubeProxyRules.ts';
-import { buildPlan, type Step } from './plan.ts';
-import { KUBE_HOSTPORTS, KUBE_SERVICES, SCENARIOS, type ScenarioName } from './scenarios.ts';
+import { buildPlan, nodeKubeProxyRules, type Step } from './plan.ts';
+import { SCENARIOS, type ScenarioName } from './scenarios.ts';
 import { knownHostsText, sshConfigText, sshdConfigText, type LabPaths } from './sshFiles.ts';
 import {
   daemonAlive,
@@ -197,9 +196,8 @@ export async function labUp(name: ScenarioName, log: Log = quiet): Promise<UpRes
         // Some kernels lack xt_physdev; kube-proxy's ExternalIP rule then goes without that one match.
         if (st.argv[0] !== 'iptables-restore') throw e;
         log('iptables-restore failed with -m physdev; loading the rules without it');
-        await runIn(st.ns, st.argv, {
-          input: kubeProxyRules(KUBE_SERVICES, KUBE_HOSTPORTS, { physdev: false }),
-        });
+        const node = HOSTS.find((h) => h.ns === st.ns)?.name ?? 'node-1';
+        await runIn(st.ns, st.argv, { input: nodeKubeProxyRules(node, false) });
       }
       return;
     }

@@ -34,6 +34,14 @@ const sysctl = (ns: string | null, ...settings: string[]): Step => run(ns, 'sysc
 const sysctlIfPresent = (ns: string | null, ...settings: string[]): Step =>
   run(ns, 'sysctl', '-q', '-e', '-w', ...settings);
 
+/** kube-proxy runs on every node; the pods (and so the kubelet's hostport rules) are on node-1 only. */
+export const KUBE_PROXY_NODES: HostName[] = ['node-1', 'node-2'];
+
+/** A node's iptables-restore input: every service's chains, and the hostports of the pods on that node. */
+export function nodeKubeProxyRules(node: HostName, physdev: boolean): string {
+  return kubeProxyRules(KUBE_SERVICES, node === 'node-1' ? KUBE_HOSTPORTS : [], { physdev });
+}
+
 export interface PlanOptions {
   paths: LabPaths;
   /** The Node binary that runs the pod HTTP responder (process.execPath). */
@@ -247,14 +255,16 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
 
   const rest: Task[] = s.routes.map((r) => [run(nodeNs(r.node), 'ip', 'route', 'add', ...r.args)]);
   if (s.kubeProxy) {
-    rest.push([
-      {
-        kind: 'run',
-        ns: nodeNs('node-1'),
-        argv: ['iptables-restore', '--noflush'],
-        input: kubeProxyRules(KUBE_SERVICES, KUBE_HOSTPORTS, { physdev: o.physdev }),
-      },
-    ]);
+    for (const node of KUBE_PROXY_NODES) {
+      rest.push([
+        {
+          kind: 'run',
+          ns: nodeNs(node),
+          argv: ['iptables-restore', '--noflush'],
+          input: nodeKubeProxyRules(node, o.physdev),
+        },
+      ]);
+    }
   }
   for (const p of s.pods.filter((x) => x.ports.length)) {
     rest.push([

@@ -88,7 +88,7 @@ export interface ScenarioDef {
   vxlan: VxlanDef[];
   tunl: TunlDef[];
   routes: RouteDef[];
-  /** Whether node namespaces load the kube-proxy/kubelet-hostport iptables nat rules (rules.ts). */
+  /** Whether node namespaces load kube-proxy's iptables nat rules (node-1 also the kubelet's hostports). */
   kubeProxy: boolean;
   traffic: TrafficDef[];
   /** Hosts whose interfaces `lab fixtures` records. */
@@ -266,7 +266,7 @@ const podsOf = (svc: string): string[] =>
 const kubeProxy: ScenarioDef = {
   name: 'kube-proxy',
   title:
-    'kube-proxy iptables services on node-1: ClusterIP, ClientIP affinity, ExternalIP, NodePort, HostPort',
+    'kube-proxy iptables services on node-1: ClusterIP, ClientIP affinity, ExternalIP, NodePort (also via node-2), HostPort',
   bridges: [{ node: 'node-1', name: 'cbr0', addr: '192.168.0.1/24', mac: cniMac('192.168.0.1'), mtu: 1500 }],
   pods: [
     ...svcPods,
@@ -274,7 +274,11 @@ const kubeProxy: ScenarioDef = {
   ],
   vxlan: [],
   tunl: [],
-  routes: [{ node: 'client', args: [SERVICE_CIDR, 'via', '10.1.10.9', 'dev', 'ens33'] }],
+  routes: [
+    { node: 'client', args: [SERVICE_CIDR, 'via', '10.1.10.9', 'dev', 'ens33'] },
+    // kubenet: each node routes the other nodes' pod ranges via them (node-2 has no pods of its own here).
+    { node: 'node-2', args: ['192.168.0.0/24', 'via', '10.1.10.9', 'dev', 'ens33'] },
+  ],
   kubeProxy: true,
   traffic: [
     {
@@ -304,6 +308,14 @@ const kubeProxy: ScenarioDef = {
     },
     {
       kind: 'curl',
+      label: 'NodePort via node-2 10.1.10.10:32228 (DNAT to node-1 pods, MASQUERADE to 10.1.10.10)',
+      from: 'client',
+      url: 'http://10.1.10.10:32228/',
+      expect: podsOf('default/test-nodeport'),
+      repeat: 2,
+    },
+    {
+      kind: 'curl',
       label: 'ExternalIP 10.1.10.9:80',
       from: 'client',
       url: 'http://10.1.10.9/',
@@ -319,7 +331,7 @@ const kubeProxy: ScenarioDef = {
       repeat: 1,
     },
   ],
-  captureHosts: ['node-1', 'client'],
+  captureHosts: ['node-1', 'node-2', 'client'],
 };
 
 const flannelHostgw: ScenarioDef = {

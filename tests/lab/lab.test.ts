@@ -167,6 +167,27 @@ const walkthroughChecks: Record<ScenarioName, (cfg: string) => Promise<void>> = 
     expect(nat.stdout).toMatch(/-A KUBE-NODEPORTS .*--dport 32228 -j KUBE-SVC-CIFSXFMKAAMIL4QG/);
     expect(nat.stdout).toMatch(/-A KUBE-POSTROUTING .*-j MASQUERADE/);
     expect(nat.stdout).toMatch(/-A KUBE-HP-KWJPLLZCGIIKHTTD .*DNAT --to-destination 192\.168\.0\.47:80/);
+    // The walkthrough's cross-node SNAT: node-2's NodePort DNATs to a node-1 pod and MASQUERADEs to node-2's
+    // address, so the SYN leaves node-2's ens33 as 10.1.10.10.P > 192.168.0.42/43.9376.
+    const cross = await sshTcpdump(
+      cfg,
+      'node-2',
+      ['-ni', 'ens33', '-c', '1'],
+      'tcp dst port 9376 and tcp[tcpflags] & tcp-syn != 0',
+    );
+    const r2 = await run([
+      'ip',
+      'netns',
+      'exec',
+      'hs-client',
+      'curl',
+      '-sS',
+      '--max-time',
+      '3',
+      'http://10.1.10.10:32228/',
+    ]);
+    expect(r2.stdout.trim()).toMatch(/^test-nodeport-5d4bdfc7c7-(4kftd|s2jz5)$/);
+    expect((await cross.done).stdout).toMatch(/10\.1\.10\.10\.\d+ > 192\.168\.0\.4[23]\.9376: Flags \[S\]/);
   },
   'flannel-hostgw': async (cfg) => {
     const cap = await sshTcpdump(cfg, 'node-2', ['-nei', 'ens33', '-v', '-c', '2'], 'icmp');

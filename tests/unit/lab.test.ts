@@ -199,6 +199,20 @@ describe('build plan', () => {
     );
   });
 
+  test('node-2 runs kube-proxy too and routes node-1’s pod range there (the cross-node NodePort)', () => {
+    const lines = planLines(buildPlan(SCENARIOS['kube-proxy'], opts));
+    expect(lines).toContain('[hs-node-2] ip route add 192.168.0.0/24 via 10.1.10.9 dev ens33');
+    const restores = steps('kube-proxy').filter((s) => s.argv[0] === 'iptables-restore');
+    expect(restores.map((s) => s.ns)).toEqual(['hs-node-1', 'hs-node-2']);
+    const [n1, n2] = restores.map((s) => (s.kind === 'run' ? (s.input ?? '') : ''));
+    // Every node has the services (NodePort 32228 DNATs to node-1's pods); hostports only where the pod runs.
+    for (const t of [n1, n2])
+      expect(t).toMatch(/-A KUBE-NODEPORTS .*--dport 32228 -j KUBE-SVC-CIFSXFMKAAMIL4QG/);
+    expect(n1).toContain('KUBE-HP-KWJPLLZCGIIKHTTD');
+    expect(n2).not.toContain('KUBE-HP-');
+    expect(SCENARIOS['kube-proxy'].captureHosts).toContain('node-2');
+  });
+
   test('sshd runs in every host namespace with its generated config, never through a shell', () => {
     const sshds = steps('kubenet').filter((s) => s.kind === 'daemon' && s.argv[0] === '/usr/sbin/sshd');
     expect(sshds.map((s) => [s.ns, s.argv.join(' ')])).toEqual(
