@@ -94,6 +94,7 @@ export class Correlator {
   /** Seconds of the first timestamp pushed: row times are ns relative to it. */
   baseSec: number | null = null;
   interfaces: InterfaceInfo[] = [];
+  private ownCache: Ownership | null = null;
   readonly opts: Required<Omit<CorrelateOptions, 'clock' | 'decode' | 'expectedRows'>> & CorrelateOptions;
 
   private readonly captureNode: number[] = [];
@@ -124,7 +125,8 @@ export class Correlator {
     if (n < 0) {
       n = this.nodes.length;
       this.nodes.push(info.node);
-      this.groupers.push(new NodeGrouper(n, this.obs, this.segs, this.opts));
+      this.groupers.push(new NodeGrouper(n, this.obs, this.segs, this.opts, () => this.groupOwnership()));
+      this.ownCache = null;
     }
     this.captureNode.push(n);
     this.pending.push(new RowRuns());
@@ -136,6 +138,24 @@ export class Correlator {
 
   setInterfaces(list: InterfaceInfo[]): void {
     this.interfaces = list;
+    this.ownCache = null;
+  }
+
+  /**
+   * The ownership phase A asks for (a packet back from another node), built once per interface list and node
+   * list. Nodes without captures yet count too, each as a node of its own (a parallel ingest groups its first
+   * nodes before it adds the others): phase A only asks whether a MAC is another node's, never whose.
+   */
+  private groupOwnership(): Ownership | null {
+    if (this.interfaces.length === 0) return null;
+    if (!this.ownCache) {
+      const others = [...new Set(this.interfaces.map((i) => i.node))].filter((n) => !this.nodes.includes(n));
+      this.ownCache = new Ownership(this.interfaces, (name: string): number => {
+        const n = this.nodes.indexOf(name);
+        return n >= 0 ? n : this.nodes.length + others.indexOf(name);
+      });
+    }
+    return this.ownCache;
   }
 
   nodeOf(capture: number): number {
@@ -577,6 +597,8 @@ export function journeyBounds(
     for (let y = x + 1; y < list.length; y++) {
       const a = list[x];
       const b = list[y];
+      // A node passed twice (node-1 → node-2 → node-1) says nothing about its own clock.
+      if (segs.node[a] === segs.node[b]) continue;
       const d = segmentDirection(a, b, c.obs, segs, own);
       if (d === 0) {
         if (segs.node[a] !== segs.node[b]) bounds.addUndirected(segs.node[a], segs.node[b]);

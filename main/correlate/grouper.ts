@@ -11,8 +11,23 @@
 //    copy's inner Ethernet is the plain frame's MACs), else another host's packet;
 //  - the same capture with the same inner state and only other MACs or tunnel fields is a hop within
 //    dupWindowNs, later another packet (identical MLD/NDP reports repeat tens of ms apart, with no IP id).
+//  - a row received from another node, with a lower TTL than a row of the candidate that this node sent to
+//    another node, is the packet coming back (node-1's pod to node-2's NodePort, DNAT'ed to a pod on node-1):
+//    a new segment, which records the one it returns to (SegmentTable.returnOf) so that the linker puts both in
+//    one journey with the other node's segment between them. Who owns a MAC or an outer address comes from the
+//    discovered interfaces; without them the return stays a revisit of the first segment.
 
-import { E_INNER_DST, E_INNER_SRC, F_ARP, F_ETH, F_KEYED, type ObservationTable } from './observations.ts';
+import {
+  E_DST,
+  E_INNER_DST,
+  E_INNER_SRC,
+  E_SRC,
+  F_ARP,
+  F_ETH,
+  F_KEYED,
+  type ObservationTable,
+} from './observations.ts';
+import type { Ownership } from './ownership.ts';
 import { SegmentTable } from './segments.ts';
 import { WindowedKeyTable } from './keyTable.ts';
 
@@ -28,6 +43,8 @@ export class NodeGrouper {
     private readonly obs: ObservationTable,
     private readonly segs: SegmentTable,
     private readonly opts: GrouperOptions,
+    /** Who owns which MAC and address (the discovered interfaces), null when none are known. */
+    private readonly ownership: () => Ownership | null = () => null,
   ) {
     this.table = new WindowedKeyTable(segs, opts.localWindowNs);
   }
@@ -47,8 +64,13 @@ export class NodeGrouper {
     // ports (ICMP id) and the newest does not: with two packets of one key in flight, a row joins the one it needs
     // no NAT to be. (Only looked at when there are two: one candidate is the rule.)
     let first = -1;
+    let returned = -1;
     for (let s = head; s >= 0 && segs.lastT[s] >= cutoff; s = segs.prevSameKey[s]) {
       if (segs.node[s] !== this.node || !segs.tailCompatible(s, o, obs)) continue;
+      if (this.returns(s, o)) {
+        if (returned < 0) returned = s;
+        continue;
+      }
       const verdict = this.conflict(s, o);
       if (first >= 0) {
         if (verdict !== CONFLICT_NONE) continue;
@@ -72,7 +94,39 @@ export class NodeGrouper {
       return;
     }
     const s = segs.create(this.node, o, obs, head);
+    segs.returnOf[s] = returned;
     this.table.set(s);
+  }
+
+  /**
+   * Whether row `o` is segment `s`'s packet back from another node: `o` came from another node with a lower TTL
+   * than a row of `s` that this node sent to another node (then that node routed it back).
+   */
+  private returns(s: number, o: number): boolean {
+    const obs = this.obs;
+    const ttl = obs.ttl(o);
+    // The cheap test first: a packet back from a router has a lower TTL than any row of its first pass here.
+    if (ttl < 0 || ttl >= this.segs.minTtl[s]) return false;
+    const own = this.ownership();
+    if (!own || !this.otherNode(own, obs.ethSrc(o), o, E_SRC)) return false;
+    for (let r = this.segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r])
+      if (obs.t[r] <= obs.t[o] && obs.ttl(r) > ttl && this.otherNode(own, obs.ethDst(r), r, E_DST))
+        return true;
+    return false;
+  }
+
+  /** Whether the MAC (or, tunnelled, the outer address `field`) of row `r` belongs to another known node. */
+  private otherNode(own: Ownership, mac: number, r: number, field: number): boolean {
+    const obs = this.obs;
+    if (mac >= 0) {
+      const n = own.nodeOfMac(mac);
+      if (n >= 0 && n !== this.node) return true;
+    }
+    if (obs.encapCount[r] > 0) {
+      const n = own.nodeOfIp(obs.encap(r, field));
+      if (n >= 0 && n !== this.node) return true;
+    }
+    return false;
   }
 
   private conflict(s: number, o: number): number {

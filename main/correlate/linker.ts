@@ -206,8 +206,15 @@ export function linkSegments(
   table.now = now;
   let count = 0;
 
-  const hasNode = (j: number, node: number): boolean => {
-    for (let s = jFirst[j]; s >= 0; s = segNext[s]) if (segs.node[s] === node) return true;
+  // Whether journey j has a segment on `node` other than those segment `t`'s packet left from and came back
+  // to (SegmentTable.returnOf): one journey may pass a node twice, node-1 → node-2 → node-1.
+  const hasNode = (j: number, node: number, t: number): boolean => {
+    for (let s = jFirst[j]; s >= 0; s = segNext[s]) {
+      if (segs.node[s] !== node) continue;
+      let r = segs.returnOf[t];
+      while (r >= 0 && r !== s) r = segs.returnOf[r];
+      if (r < 0) return true;
+    }
     return false;
   };
 
@@ -228,7 +235,7 @@ export function linkSegments(
       const gap = Math.abs(tFirst - jLastT[j]);
       const tol = Math.min(maxSkewNs, crossWindowNs + uncertaintyNs[node] + jMaxUnc[j]);
       if (gap > tol) continue;
-      if (hasNode(j, node)) {
+      if (hasNode(j, node, s)) {
         // Another copy of this key on the same node within reach: a retransmission or a key collision.
         ambiguous[j] = 1;
         continue;

@@ -21,6 +21,12 @@ export class SegmentTable {
   tailKnown!: Uint8Array;
   /** Older segment of the same node with the same key (hash-chain), -1 none. */
   prevSameKey!: Int32Array;
+  /**
+   * The segment of the same node this one's packet left from and came back to after another node (a pod's
+   * packet to another node's NodePort DNAT'ed back to a pod here), -1 none: the linker lets both be in one
+   * journey (grouper.ts).
+   */
+  returnOf!: Int32Array;
 
   constructor(initial = 1024) {
     this.assign(SegmentTable.columns(initial), initial);
@@ -41,6 +47,7 @@ export class SegmentTable {
       tail: new Int32Array(n),
       tailKnown: new Uint8Array(n),
       prevSameKey: new Int32Array(n),
+      returnOf: new Int32Array(n),
     };
   }
 
@@ -75,6 +82,7 @@ export class SegmentTable {
     this.tailKnown[s] = tk ? 1 : 0;
     this.tail[s] = tk ? obs.tailOf(o) : 0;
     this.prevSameKey[s] = prev;
+    this.returnOf[s] = -1;
     obs.segment[o] = s;
     obs.nextInSegment[o] = -1;
     return s;
