@@ -288,6 +288,8 @@ describe('LinkWindow on the lab fixtures', () => {
     // client port reused by three connections.
     ['router-errors', 'router-errors'],
     ['port-reuse', 'port-reuse'],
+    // A journey passing node-1 twice (node-1 → node-2 → node-1): its two node-1 segments link together.
+    ['kube-proxy-revisit', 'client'],
   ] as const) {
     it(`${scenario}: any chunking ends as the batch does, with journeys frozen on the way`, () => {
       const { lanes, interfaces } = loadLanes(fixtureFiles(scenario));
