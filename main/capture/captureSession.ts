@@ -67,7 +67,29 @@ export interface NodeSpec {
   sudo?: boolean;
   /** For `sudo -S`; sent on the channel's stdin only. */
   sudoPassword?: string;
+  /**
+   * Where the node's connection comes from instead of connecting here: the app's node list, whose connection (the
+   * one the interfaces were listed on, its host key verified, its sudo settled) the capture then uses, so that it
+   * opens no second one. `fresh`: the connection given last did not answer, give another. The session never
+   * closes what this gives: it stops using it when the node fails or the capture stops.
+   */
+  open?: (opts: { fresh: boolean }) => Promise<OpenedNode>;
 }
+
+/** A node's connection opened elsewhere (NodeSpec.open), with what was probed on it. */
+export interface OpenedNode {
+  conn: SshConnection;
+  privilege: Privilege;
+  /** Null: the probe found no tcpdump. */
+  tcpdump: { path: string; version: string | null; nano: boolean } | null;
+  ssh: SshEndpoints | null;
+}
+
+/**
+ * How long a connection given by NodeSpec.open may take to answer the clock probe before another is asked for: it
+ * may have been idle long enough for the network to drop it unnoticed (keepalives find that out only later).
+ */
+const SHARED_ANSWER_MS = 5000;
 
 export interface CaptureSessionOptions {
   nodes: NodeSpec[];
@@ -194,6 +216,8 @@ interface NodeRuntime {
   status: NodeStatus;
   conn: SshConnection | null;
   privilege: Privilege | null;
+  /** `conn` came from NodeSpec.open: it is not ours to close; `onClose` is the listener we put on it. */
+  shared: { conn: SshConnection; onClose: (lost?: HopscopeError) => void } | null;
 }
 
 const COUNTER_INTERVAL_MS = 500;
@@ -220,6 +244,8 @@ export class CaptureSession extends EventEmitter {
   private connectReturned = false;
   /** The selectors start() was given, resolved again for a node that connects late. */
   private selectors: string[] | null = null;
+  /** start()'s skipGone, for the nodes joining late too. */
+  private skipGone = false;
   /** Nodes that came up after connect() returned but before start(): start() takes them in. */
   private waiting: NodeRuntime[] = [];
   /** Late nodes being discovered and started (stop waits for them, so that none starts after it). */
@@ -250,6 +276,7 @@ export class CaptureSession extends EventEmitter {
       spec,
       conn: null,
       privilege: null,
+      shared: null,
       status: {
         name: spec.name,
         state: 'pending',
@@ -318,8 +345,7 @@ export class CaptureSession extends EventEmitter {
       n.status.connectedAt = new Date().toISOString();
       if (this.stopping) {
         // Up after the capture stopped: nothing to do on it.
-        n.conn?.close();
-        n.conn = null;
+        this.drop(n);
         this.setNode(n, { state: 'closed' });
         this.save();
         return;
@@ -329,8 +355,7 @@ export class CaptureSession extends EventEmitter {
     } catch (e) {
       const err = toErrorData(e);
       err.message = redact(err.message, n.spec.sudoPassword);
-      n.conn?.close();
-      n.conn = null;
+      this.drop(n);
       // Cut short by a stop (Ctrl-C while it connected): closed, not failed. What the abort broke (a probe's empty
       // output read as no tcpdump, a channel closed) is no fault of the node's.
       this.setNode(n, this.stopping ? { state: 'closed' } : { state: 'failed', error: err });
@@ -358,13 +383,19 @@ export class CaptureSession extends EventEmitter {
       n.status.discovery = d;
       if (n.status.ssh) n.status.managementIface = ifaceWithAddress(d, n.status.ssh.serverIp)?.name ?? null;
       if (this.stopping) return;
-      const mine = (this.selectors ?? ['*']).filter((sel) => selectorNodeMatches(sel, n.spec.name));
+      let mine = (this.selectors ?? ['*']).filter((sel) => selectorNodeMatches(sel, n.spec.name));
       this.setNode(n, {});
       if (mine.length === 0) return; // nothing asked of this node: connected, capturing nothing
+      // With start()'s skipGone, an exact name it lacks (chosen from an earlier discovery) is left out, as at start.
+      const gone = this.skipGone ? mine.filter((sel) => goneName(sel, d)) : [];
+      mine = mine.filter((sel) => !gone.includes(sel));
       // The session's node globs may name interfaces other nodes have: this node lacking one is no failure.
       const selection = selectInterfaces(mine, [d], true);
       // What it lacks is said as at the start (missingInterfaces, emptySelectors), not skipped in silence.
-      n.status.warnings = selectionWarnings(mine, this.discovered(), n.spec.name);
+      n.status.warnings = [
+        ...gone.map((sel) => goneMessage(n.spec.name, sel.slice(sel.indexOf(':') + 1))),
+        ...selectionWarnings(mine, this.discovered(), n.spec.name),
+      ];
       for (const message of n.status.warnings)
         this.emit('warning', { node: n.spec.name, message } satisfies SessionWarning);
       // Nothing of what it was asked for, as a node at the start may lack it all (a `veth*` before its first pod,
@@ -380,8 +411,7 @@ export class CaptureSession extends EventEmitter {
       await Promise.all(started.filter((c) => c.status.state === 'starting').map((c) => c.start()));
       this.save();
     } catch (e) {
-      n.conn?.close();
-      n.conn = null;
+      this.drop(n);
       this.setNode(n, { state: 'failed', error: toErrorData(e) });
       this.save();
     } finally {
@@ -390,8 +420,20 @@ export class CaptureSession extends EventEmitter {
     }
   }
 
+  /** Stops using the node's connection: closes it when it is ours, lets go of it when NodeSpec.open gave it. */
+  private drop(n: NodeRuntime): void {
+    const conn = n.conn;
+    n.conn = null;
+    if (n.shared) {
+      n.shared.conn.off('close', n.shared.onClose);
+      if (conn !== n.shared.conn) conn?.close();
+      n.shared = null;
+    } else conn?.close();
+  }
+
   /** Connect, probe, get privilege, read the clock: everything a node needs before discovery or capture. */
   private async openNode(n: NodeRuntime): Promise<void> {
+    if (n.spec.open) return this.openShared(n, n.spec.open);
     const target: ResolvedTarget = resolveTarget(
       { host: n.spec.host, user: n.spec.user, port: n.spec.port },
       { configText: this.opts.sshConfigText },
@@ -448,9 +490,60 @@ export class CaptureSession extends EventEmitter {
     n.status.clockProbes.push(clock);
   }
 
+  /**
+   * NodeSpec.open's connection, probed there already: what it found is taken over, and the clock probe (which
+   * has to run anyway) shows the connection still answers; one that does not in SHARED_ANSWER_MS is let go and
+   * another asked for, once.
+   */
+  private async openShared(n: NodeRuntime, open: NonNullable<NodeSpec['open']>): Promise<void> {
+    for (const fresh of [false, true]) {
+      const got = await open({ fresh });
+      if (this.abort.signal.aborted) throw new HopscopeError('CAPTURE_FAILED', `${n.spec.name}: stopped`);
+      const conn = got.conn;
+      const onClose = (lost?: HopscopeError) => this.onConnectionClosed(n, conn, lost);
+      conn.on('close', onClose);
+      n.conn = conn;
+      n.shared = { conn, onClose };
+      const t = conn.target;
+      n.status.target = {
+        alias: t.alias,
+        hostName: t.hostName,
+        port: t.port,
+        user: t.user,
+        proxyJump: t.proxyJump.map((j) => ({ hostName: j.hostName, port: j.port, user: j.user })),
+      };
+      n.status.hostKey = {
+        keyType: conn.hostKey.keyType,
+        fingerprint: conn.hostKey.fingerprint,
+        status: n.status.hostKey?.status ?? conn.hostKey.status,
+        file: conn.hostKey.file,
+      };
+      n.status.ssh = got.ssh;
+      if (!got.tcpdump)
+        throw new HopscopeError(
+          'TCPDUMP_NOT_FOUND',
+          `${n.spec.name}: tcpdump is not installed (looked in PATH and /usr/sbin, /usr/bin, /sbin)`,
+        );
+      n.status.tcpdump = { ...got.tcpdump };
+      n.privilege = got.privilege;
+      n.status.privilege = privilegeLabel(got.privilege);
+      let clock: ClockProbe;
+      try {
+        clock = await answerWithin(probeClock(n.spec.name, conn), SHARED_ANSWER_MS);
+      } catch (e) {
+        if (fresh || this.abort.signal.aborted) throw e;
+        this.drop(n);
+        continue;
+      }
+      n.status.clock ??= clock;
+      n.status.clockProbes.push(clock);
+      return;
+    }
+  }
+
   private onConnectionClosed(n: NodeRuntime, conn: SshConnection, lost?: HopscopeError): void {
     if (!lost || n.conn !== conn || n.status.state === 'closed' || n.status.state === 'failed') return;
-    n.conn = null;
+    this.drop(n);
     const lostAt = new Date().toISOString();
     this.setNode(n, { state: 'lost', lostAt, error: toErrorData(lost) });
     for (const c of this.captures) if (c.status.node === n.spec.name) c.connectionLost();
@@ -470,15 +563,13 @@ export class CaptureSession extends EventEmitter {
       try {
         await this.openNode(n);
       } catch (e) {
-        n.conn?.close();
-        n.conn = null;
+        this.drop(n);
         n.status.error = toErrorData(e);
         n.status.error.message = redact(n.status.error.message, n.spec.sudoPassword);
         continue;
       }
       if (this.stopping) {
-        n.conn?.close();
-        n.conn = null;
+        this.drop(n);
         return;
       }
       const gap = n.status.gaps[n.status.gaps.length - 1];
@@ -506,8 +597,7 @@ export class CaptureSession extends EventEmitter {
             n.status.managementIface = ifaceWithAddress(d, n.status.ssh.serverIp)?.name ?? null;
           this.setNode(n, {});
         } catch (e) {
-          n.conn?.close();
-          n.conn = null;
+          this.drop(n);
           // As in connectNode: a stop during discovery broke it.
           this.setNode(n, this.stopping ? { state: 'closed' } : { state: 'failed', error: toErrorData(e) });
         }
@@ -574,6 +664,7 @@ export class CaptureSession extends EventEmitter {
     if (this.state === 'capturing' || this.stopping)
       throw new HopscopeError('USAGE', 'session already started');
     this.selectors = selectors ?? null;
+    this.skipGone = opts.skipGone === true;
     if (selectors) {
       const { usable, up } = this.usableSelectors(selectors);
       for (const n of this.connected())
@@ -637,9 +728,7 @@ export class CaptureSession extends EventEmitter {
       );
     for (const s of gone) {
       const n = byName.get(s.node)!;
-      const message =
-        `${s.iface} is not on ${s.node} any more (it was when the interfaces were listed; a pod restarted?): ` +
-        'not captured; discover the node again to choose what replaced it';
+      const message = goneMessage(s.node, s.iface);
       n.status.warnings.push(message);
       this.emit('warning', { node: s.node, message } satisfies SessionWarning);
     }
@@ -767,8 +856,7 @@ export class CaptureSession extends EventEmitter {
     this.state = 'stopped';
     for (const n of this.nodes) {
       if (n.conn) {
-        n.conn.close();
-        n.conn = null;
+        this.drop(n);
         if (n.status.state === 'connected') this.setNode(n, { state: 'closed' });
       }
     }
@@ -833,6 +921,30 @@ export class CaptureSession extends EventEmitter {
     writeSessionJson(this.outDir, doc);
     return doc;
   }
+}
+
+/** Why an interface chosen from an earlier discovery is not captured (start()'s skipGone). */
+function goneMessage(node: string, iface: string): string {
+  return (
+    `${iface} is not on ${node} any more (it was when the interfaces were listed; a pod restarted?): ` +
+    'not captured; discover the node again to choose what replaced it'
+  );
+}
+
+/** Selector `sel` names one interface exactly (no glob) that node `d` does not have. */
+function goneName(sel: string, d: NodeInterfaces): boolean {
+  const iface = sel.slice(sel.indexOf(':') + 1);
+  return !/[*?[]/.test(iface) && !d.interfaces.some((i) => i.name === iface);
+}
+
+/** `p`, or a SSH_UNREACHABLE error when it has not settled within `ms`. */
+function answerWithin<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HopscopeError('SSH_UNREACHABLE', `no answer in ${ms} ms`)), ms);
+  });
+  p.catch(() => undefined);
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 const HOPSCOPE_VERSION: string = (createRequire(import.meta.url)('../../package.json') as { version: string })
