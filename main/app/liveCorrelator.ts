@@ -115,12 +115,24 @@ export class LiveCorrelator {
       decodeFields,
       ObservationTable.published(),
     );
+    this.polledAt = this.now();
+    this.tails = [];
+    this.addLanes(opts.lanes);
+  }
+
+  /** Follows more files (captures started after the others: a node joining late), numbered after them. */
+  addLanes(lanes: LiveLane[]): void {
     const t0 = this.now();
-    this.polledAt = t0;
-    this.tails = opts.lanes.map((l, lane) => {
+    for (const l of lanes) {
       // The link type is known from the file header only: set when the first record arrives (before any row
       // of the lane is pushed; the result copies captures when it is made).
-      this.correlator.addCapture({ node: l.node, iface: l.iface, linkType: 1, path: l.file, interfaceId: 0 });
+      const lane = this.correlator.addCapture({
+        node: l.node,
+        iface: l.iface,
+        linkType: 1,
+        path: l.file,
+        interfaceId: 0,
+      });
       const t: Tail = {
         lane,
         file: l.file,
@@ -133,8 +145,8 @@ export class LiveCorrelator {
         reader: null as unknown as CaptureReader,
       };
       t.reader = createCaptureReader((rec) => this.add(t, rec));
-      return t;
-    });
+      this.tails.push(t);
+    }
   }
 
   /** The last snapshot's correlation (null before the first): valid until the next snapshot. */

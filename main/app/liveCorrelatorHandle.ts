@@ -10,6 +10,7 @@ import { workerEntry } from '../common/workerEntry.ts';
 import type {
   FromLiveWorker,
   LiveJourneys,
+  LiveLane,
   LiveQueryMethod,
   LiveRows,
   LiveStart,
@@ -51,6 +52,13 @@ export class LiveCorrelatorHandle implements LiveJourneySource {
   start(msg: Omit<LiveStart, 't'>, ev: LiveHandleEvents): void {
     this.ev = ev;
     const m: ToLiveWorker = { t: 'start', ...msg };
+    this.worker.postMessage(m);
+  }
+
+  /** Follows more files (captures started late), numbered after those it follows. */
+  addLanes(lanes: LiveLane[]): void {
+    if (this.dead) return;
+    const m: ToLiveWorker = { t: 'lanes', lanes };
     this.worker.postMessage(m);
   }
 

@@ -96,6 +96,8 @@ export type LiveQueryMethod = 'findJourneys' | 'journey';
 export type ToLiveWorker =
   | LiveStart
   | { t: 'query'; seq: number; method: LiveQueryMethod; req: unknown }
+  /** More files to follow (captures of a node that joined late), numbered after the others. */
+  | { t: 'lanes'; lanes: LiveLane[] }
   /** Read what the files gained once more (the capture stopped), send it, then answer 'drained'. */
   | { t: 'drain'; seq: number };
 

@@ -72,6 +72,9 @@ port.on('message', (m: ToLiveWorker) => {
     case 'start':
       start(m);
       break;
+    case 'lanes':
+      lc?.addLanes(m.lanes);
+      break;
     case 'query': {
       let res: FromLiveWorker & { t: 'reply' };
       try {

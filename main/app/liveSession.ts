@@ -90,6 +90,15 @@ export class LiveSession {
     return this.rows;
   }
 
+  /** Captures started after the live view did (a node joining late), at the end of the lane order. */
+  addLanes(captures: { node: string; iface: string; file: string }[]): void {
+    for (const c of captures) {
+      this.paths.push(c.file);
+      this.lanes.push({ node: c.node, iface: c.iface, linkType: 1, packets: 0, problems: [] });
+    }
+    this.revision++;
+  }
+
   /** New rows from the worker (in its row order, which is our packet index). Returns them as one batch. */
   addRows(r: LiveRows): PacketBatch {
     const from = this.count;
