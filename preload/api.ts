@@ -400,6 +400,12 @@ export interface CaptureTarget {
 
 export interface CaptureRequest {
   targets: CaptureTarget[];
+  /**
+   * Globs as `hopscope capture --iface` takes them (`cali*`, `node-2:eth*`): on a node whose interfaces were never
+   * listed (still connecting, or unreachable, at Start) they pick what to capture when it comes up, and it joins
+   * the running capture then. Nodes with chosen interfaces (targets) capture those.
+   */
+  selectors?: string[];
   filter: string;
   snaplen: number;
   /** Leave out the management SSH traffic (default true). */

@@ -2,13 +2,13 @@
 // specs, config and known_hosts), counters to the UI, and the growing files followed, decoded and correlated by
 // the live-correlation worker (liveCorrelatorHandle.ts) into columnar batches and journeys while it runs.
 
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
 import type { CaptureRequest, CaptureStats, NodeInfo, PacketBatch, SessionInfo } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { liveRowLimit } from '../common/limits.ts';
+import { selectorNodeMatches } from '../capture/selection.ts';
 import {
   CaptureSession,
   type CaptureSessionOptions,
@@ -39,10 +39,59 @@ export function requestOptions(
   };
 }
 
+/**
+ * Once one node is up, how long Start waits for the others before capturing without them (they join when up), as
+ * `hopscope capture` does.
+ */
+const LATE_NODE_GRACE_MS = 3000;
+
+/** Node states whose node a glob takes into the capture (a node the user connected, or tried to). */
+const TRIED = new Set<NodeInfo['state']>(['connecting', 'hostkey', 'connected', 'error', 'lost']);
+
+export interface CapturePlan {
+  /** The nodes of the capture, in the order they are in it. */
+  nodes: string[];
+  /** `node:iface` selectors for a node joining late: the interfaces chosen on it, else globsFor(node). */
+  selectorsFor(node: string): string[];
+  /** The request's globs as `node:glob` for a node with no interface chosen on it (none otherwise). */
+  globsFor(node: string): string[];
+}
+
+/**
+ * Which nodes capture what: those with chosen interfaces (req.targets), and those whose interfaces were never
+ * listed (still connecting, unreachable) that a glob of req.selectors names: the glob picks their interfaces
+ * when they come up, as `hopscope capture --iface` does for a node joining late.
+ */
+export function capturePlan(req: CaptureRequest, list: NodeInfo[]): CapturePlan {
+  const chosen = new Map<string, string[]>();
+  for (const t of req.targets) chosen.set(t.node, [...(chosen.get(t.node) ?? []), t.iface]);
+  const globs = req.selectors ?? [];
+  const unseen = list.filter(
+    (n) =>
+      !chosen.has(n.name) &&
+      n.interfaces.length === 0 &&
+      TRIED.has(n.state) &&
+      globs.some((g) => selectorNodeMatches(g, n.name)),
+  );
+  const globsFor = (node: string): string[] =>
+    chosen.has(node)
+      ? []
+      : globs
+          .filter((g) => selectorNodeMatches(g, node))
+          .map((g) => `${node}:${g.slice(g.indexOf(':') + 1)}`);
+  return {
+    nodes: [...chosen.keys(), ...unseen.map((n) => n.name)],
+    selectorsFor: (node) => (chosen.get(node) ?? []).map((i) => `${node}:${i}`).concat(globsFor(node)),
+    globsFor,
+  };
+}
+
 export class LiveCapture {
   readonly live: LiveSession;
   private readonly startedAt = Date.now();
   private stopped = false;
+  /** Nodes shown capturing (those up at the start, and late ones once a capture of theirs runs). */
+  private readonly joined = new Set<string>();
 
   private constructor(
     readonly session: CaptureSession,
@@ -59,7 +108,8 @@ export class LiveCapture {
     outDir: string,
     ev: LiveCaptureEvents,
   ): Promise<LiveCapture> {
-    if (!req.targets.length) throw new HopscopeError('USAGE', 'choose at least one interface');
+    if (!req.targets.length && !req.selectors?.length)
+      throw new HopscopeError('USAGE', 'choose at least one interface');
     const maxRows = liveRowLimit(); // a bad HOPSCOPE_LIVE_MAX_PACKETS fails here, before anything starts
     // The worker thread boots (loads its modules) while the nodes connect.
     const worker = new LiveCorrelatorHandle();
@@ -79,37 +129,27 @@ export class LiveCapture {
     ev: LiveCaptureEvents,
     maxRows: number,
   ): Promise<LiveCapture> {
-    const names = [...new Set(req.targets.map((t) => t.node))];
-    const entries = names.map((n) => nodes.get(n));
+    const plan = capturePlan(req, nodes.list());
+    const entries = plan.nodes.map((n) => nodes.get(n));
     const configs = new Set(entries.map((e) => e.spec.configPath ?? ''));
     if (configs.size > 1)
       throw new HopscopeError('USAGE', 'nodes added from different ssh config files cannot capture together');
     const configPath = entries[0].spec.configPath;
-    const knownHosts = entries.find((e) => e.spec.knownHostsPath)?.spec.knownHostsPath;
     const specs: CaptureNodeSpec[] = entries.map((e) => {
       const s = e.spec;
       return {
         name: s.name,
         host: s.alias ?? s.host!,
-        ...(s.user ? { user: s.user } : {}),
-        ...(s.port ? { port: s.port } : {}),
-        credentials: {
-          ...(s.identityFile ? { identityFiles: [s.identityFile] } : {}),
-          ...(s.password ? { password: s.password } : {}),
-          ...(s.passphrase ? { passphrase: s.passphrase } : {}),
-          ...(s.auth && s.auth !== 'agent' ? { agent: '' } : {}),
-        },
         sudo: s.sudo ?? false,
         ...(s.sudoPassword ? { sudoPassword: s.sudoPassword } : {}),
+        // The node list's own connection: the one its interfaces were listed on (host key verified and sudo
+        // settled when the user connected it), or, for a node not up, its connect under way or a new one.
+        open: ({ fresh }) => nodes.open(s.name, fresh),
       };
     });
     const session = new CaptureSession({
       nodes: specs,
-      sshConfigText: configPath ? readFileSync(configPath, 'utf8') : undefined,
       sshConfigPath: configPath,
-      ...(knownHosts ? { knownHostsFiles: [knownHosts] } : {}),
-      // Keys were accepted (or refused) when the nodes connected; the capture connection must present the same.
-      acceptNew: false,
       outDir,
       ...requestOptions(req),
     });
@@ -117,23 +157,32 @@ export class LiveCapture {
       if (st.state === 'lost') ev.node(st.name, 'lost', st.error);
       else if (st.state === 'failed') ev.node(st.name, 'error', st.error);
     });
-    const statuses = await session.connect();
-    const failed = statuses.filter((s) => s.state !== 'connected');
+    // As the CLI: once one node is up the others get LATE_NODE_GRACE_MS, then those still connecting join later.
+    const statuses = await session.connect({ graceMs: LATE_NODE_GRACE_MS });
+    const pending = new Set(session.pendingNodes());
+    const failed = statuses.filter((s) => s.state !== 'connected' && !pending.has(s.name));
     if (failed.length === statuses.length)
       throw new HopscopeError(
         failed[0]?.error?.code ?? 'CAPTURE_FAILED',
         failed.map((f) => `${f.name}: ${f.error?.message ?? f.state}`).join('; '),
       );
-    await session.discover();
-    const ok = new Set(statuses.filter((s) => s.state === 'connected').map((s) => s.name));
-    const selection = req.targets.filter((t) => ok.has(t.node));
+    const found = await session.discover();
+    // Nodes up and discovered now start with the interfaces chosen on them (or what the globs pick there); the
+    // others (still connecting, or up meanwhile) join with the same when they are up.
+    const up = new Set(found.map((d) => d.node));
+    const selection = [
+      ...req.targets.filter((t) => up.has(t.node)),
+      ...session.select(plan.nodes.filter((n) => up.has(n)).flatMap((n) => plan.globsFor(n))),
+    ];
+    const late = plan.nodes.filter((n) => !up.has(n)).flatMap((n) => plan.selectorsFor(n));
     // The interfaces were chosen from the nodes' earlier discovery: one gone since (a pod restarted) is left out
     // and said above the session, the rest capture.
     const warnings: string[] = [];
     // Each names its node.
-    session.on('warning', (w: { node: string; message: string }) => warnings.push(w.message));
+    const onWarning = (w: { node: string; message: string }) => warnings.push(w.message);
+    session.on('warning', onWarning);
     try {
-      await session.start(selection, undefined, { skipGone: true });
+      await session.start(selection, late, { skipGone: true });
     } catch (e) {
       await session.stop().catch(() => undefined);
       throw e;
@@ -146,6 +195,7 @@ export class LiveCapture {
       caps,
     );
     live.warnings.push(...warnings);
+    session.off('warning', onWarning);
     // The worker keeps one correlator for the whole capture and takes a snapshot every 2 s, backing off when
     // snapshots get expensive; it stops reading at maxRows (liveRowLimit: memory), the capture going on.
     worker.start(
@@ -169,9 +219,40 @@ export class LiveCapture {
     );
     live.source = worker;
     const lc = new LiveCapture(session, live, worker, ev);
-    for (const n of ok) ev.node(n, 'capturing', null);
+    for (const n of up) {
+      lc.joined.add(n);
+      ev.node(n, 'capturing', null);
+    }
     session.on('counters', () => lc.emitStats());
+    // A node joining late: what its selectors ask for is said above the session, and its captures become lanes.
+    session.on('warning', (w: { node: string; message: string }) => {
+      live.warnings.push(w.message);
+      ev.session(live.info());
+    });
+    session.on('iface', () => lc.addLateLanes());
+    lc.addLateLanes();
     return lc;
+  }
+
+  /**
+   * Captures the session started after the live view did (a node joining late) become lanes, in the session's
+   * order (session.json's, as the finished session numbers them); their node shows as capturing.
+   */
+  private addLateLanes(): void {
+    if (this.stopped) return;
+    const caps = this.session.captureStatuses();
+    const have = this.live.info().captures.length;
+    if (caps.length > have) {
+      const added = caps.slice(have).map((c) => ({ node: c.node, iface: c.iface, file: c.file }));
+      this.live.addLanes(added);
+      this.worker.addLanes(added);
+      this.ev.session(this.live.info());
+    }
+    for (const c of caps)
+      if (c.state === 'capturing' && !this.joined.has(c.node)) {
+        this.joined.add(c.node);
+        this.ev.node(c.node, 'capturing', null);
+      }
   }
 
   stats(): CaptureStats {

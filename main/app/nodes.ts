@@ -16,7 +16,14 @@ import type {
   NodeSpec,
   SshAlias,
 } from '../../preload/api.ts';
-import { filterCheckScript, parseProbe, PROBE_SCRIPT, shScript } from '../capture/tcpdumpCommand.ts';
+import type { OpenedNode } from '../capture/captureSession.ts';
+import {
+  filterCheckScript,
+  parseProbe,
+  PROBE_SCRIPT,
+  shScript,
+  type ProbeResult,
+} from '../capture/tcpdumpCommand.ts';
 import { acquirePrivilege, privileged, redact, type Privilege } from '../ssh/privilege.ts';
 import { HopscopeError, toErrorData } from '../common/errors.ts';
 import { discoverNode } from '../discover/discoverNode.ts';
@@ -39,6 +46,10 @@ export interface NodeEntry {
   /** From the connect-time probe: where tcpdump is and how to run it privileged. */
   tcpdumpPath: string | null;
   privilege: Privilege | null;
+  /** The rest of that probe, for a capture on this connection (OpenedNode). */
+  probe: ProbeResult | null;
+  /** The connect under way (a second Connect, or a capture, waits for it instead of opening another). */
+  connecting: Promise<NodeInfo> | null;
 }
 
 const HOSTKEY_TIMEOUT_MS = 5 * 60_000;
@@ -135,7 +146,17 @@ function newEntry(spec: NodeSpec): NodeEntry {
     interfaces: [],
     spec: withoutSecrets(spec),
   };
-  return { spec, info, conn: null, model: null, target: null, tcpdumpPath: null, privilege: null };
+  return {
+    spec,
+    info,
+    conn: null,
+    model: null,
+    target: null,
+    tcpdumpPath: null,
+    privilege: null,
+    probe: null,
+    connecting: null,
+  };
 }
 
 export class NodeManager {
@@ -250,9 +271,50 @@ export class NodeManager {
     r(accept);
   }
 
-  async connect(name: string): Promise<NodeInfo> {
+  /**
+   * Connects the node (probe, privilege, interfaces), unless it is connected or connecting already. `ask`: an
+   * unknown host key is put to the user (the Connect button); false: it is refused, unless the ssh config says
+   * accept-new (a capture connecting a node at Start: keys are accepted when the user connects a node).
+   */
+  async connect(name: string, opts: { ask?: boolean } = {}): Promise<NodeInfo> {
     const n = this.get(name);
     if (n.conn && !n.conn.closed) return n.info;
+    if (n.connecting) return n.connecting;
+    const p = this.connectEntry(n, opts.ask !== false);
+    n.connecting = p;
+    try {
+      return await p;
+    } finally {
+      n.connecting = null;
+    }
+  }
+
+  /**
+   * The node's connection for a capture (CaptureSession's NodeSpec.open): the one open since its interfaces were
+   * listed, else the connect under way, else a new one (an unknown host key refused, as the capture always did).
+   * `fresh`: the one given last did not answer; it is closed and another opened.
+   */
+  async open(name: string, fresh = false): Promise<OpenedNode> {
+    let n = this.get(name);
+    if (fresh && n.conn) {
+      this.detach(n);
+      this.update(n, { state: 'idle' });
+    }
+    await this.connect(name, { ask: false });
+    n = this.get(name);
+    if (!n.conn || n.conn.closed || !n.privilege || !n.probe)
+      throw new HopscopeError('SSH_UNREACHABLE', `${name}: the connection closed as it opened`);
+    const p = n.probe;
+    return {
+      conn: n.conn,
+      privilege: n.privilege,
+      tcpdump: p.tcpdumpPath ? { path: p.tcpdumpPath, version: p.tcpdumpVersion, nano: p.nano } : null,
+      ssh: p.ssh,
+    };
+  }
+
+  private async connectEntry(n: NodeEntry, ask: boolean): Promise<NodeInfo> {
+    const name = n.info.name;
     this.update(n, { state: 'connecting', error: null });
     let conn: SshConnection | null = null;
     try {
@@ -275,7 +337,7 @@ export class NodeManager {
         : target.knownHostsFiles.length
           ? target.knownHostsFiles
           : defaultKnownHostsFiles();
-      const ask = (info: HostKeyInfo) =>
+      const prompt = (info: HostKeyInfo) =>
         new Promise<boolean>((resolve) => {
           const promptId = randomUUID();
           const timer = setTimeout(() => {
@@ -304,7 +366,10 @@ export class NodeManager {
           ...(s.passphrase ? { passphrase: s.passphrase } : {}),
           ...(s.auth && s.auth !== 'agent' ? { agent: '' } : {}),
         },
-        hostKeys: { knownHostsFiles, acceptNew: target.strictHostKeyChecking === 'accept-new' ? true : ask },
+        hostKeys: {
+          knownHostsFiles,
+          acceptNew: target.strictHostKeyChecking === 'accept-new' ? true : ask ? prompt : false,
+        },
       });
       if (this.nodes.get(name) !== n)
         throw new HopscopeError('USAGE', `${name} was removed or edited while it connected`);
@@ -320,6 +385,7 @@ export class NodeManager {
         (await c.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'),
       );
       n.tcpdumpPath = probe.tcpdumpPath;
+      n.probe = probe;
       n.privilege = await acquirePrivilege(name, c, probe.uid, {
         sudo: s.sudo ?? false,
         password: s.sudoPassword,

@@ -80,6 +80,11 @@ const ifaceName: Check = (v, p) =>
   typeof v === 'string' && v.length > 0 && v.length <= 64 && !/[\s/\0]/.test(v)
     ? null
     : `${p}: expected an interface name`;
+/** A glob selector as `hopscope capture --iface` takes it: `GLOB` or `NODE:GLOB`, no space, slash or NUL. */
+const selector: Check = (v, p) =>
+  typeof v === 'string' && v.length > 0 && v.length <= 130 && !/[\s/\0]/.test(v) && !v.endsWith(':')
+    ? null
+    : `${p}: expected an interface glob (cali*, node-2:eth*)`;
 
 const nodeSpec = obj({
   name: nodeName,
@@ -132,6 +137,7 @@ const schemas: Record<ApiMethod, Check> = {
   validateFilter: obj({ filter: str(4096), nodes: arr(nodeName, 64) }),
   startCapture: obj({
     targets: arr(obj({ node: nodeName, iface: ifaceName }), 512),
+    'selectors?': arr(selector, 64),
     filter: str(4096),
     snaplen: int(0, 262144),
     excludeSsh: bool,

@@ -2,7 +2,7 @@
 // follow live batches and session changes, select packets/journeys, nodes, capture, lab. Components call these.
 
 import type { HopscopeApi, PacketBatch, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
-import { AppStore, pushRates } from './store/appStore.ts';
+import { AppStore, lateJoiners, pushRates } from './store/appStore.ts';
 import { PacketStore } from './store/packetStore.ts';
 import { SummaryCache } from './store/summaryCache.ts';
 
@@ -459,7 +459,17 @@ export class Controller {
       return { node, iface };
     });
     this.store.set({ error: null, stats: null, rates: new Map() });
-    const r = await this.api.startCapture({ targets, filter, snaplen, excludeSsh: true, ...opts });
+    // The globs pick the interfaces of the nodes that join once they are up (lateJoiners), if any.
+    const { nodes, chosen, globs } = this.store.get();
+    const selectors = lateJoiners(nodes, chosen, globs).length ? { selectors: globs } : {};
+    const r = await this.api.startCapture({
+      targets,
+      filter,
+      snaplen,
+      excludeSsh: true,
+      ...selectors,
+      ...opts,
+    });
     if (this.fail(r) || !r.ok) return;
     this.knownCapture = r.value.id;
     await this.showSession(r.value);

@@ -3,9 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { requestOptions } from '../../main/app/liveCapture.ts';
+import { capturePlan, requestOptions } from '../../main/app/liveCapture.ts';
 import { validateRequest } from '../../main/app/validate.ts';
-import type { CaptureRequest } from '../../preload/api.ts';
+import type { CaptureRequest, NodeInfo } from '../../preload/api.ts';
+import { lateJoiners } from '../../renderer/src/store/appStore.ts';
 
 const base: CaptureRequest = {
   targets: [{ node: 'node-1', iface: 'ens33' }],
@@ -43,5 +44,73 @@ describe('capture request options', () => {
     ).toBeNull();
     expect(validateRequest('startCapture', { ...base, delivery: 'fast' })).toMatch(/delivery/);
     expect(validateRequest('startCapture', { ...base, followTunnels: 'yes' })).toMatch(/followTunnels/);
+  });
+
+  it('validates the globs for nodes joining late', () => {
+    expect(validateRequest('startCapture', { ...base, selectors: ['cali*', 'node-2:eth*'] })).toBeNull();
+    expect(validateRequest('startCapture', { ...base, selectors: ['node-2:'] })).toMatch(/selectors/);
+    expect(validateRequest('startCapture', { ...base, selectors: ['a b'] })).toMatch(/selectors/);
+    expect(validateRequest('startCapture', { ...base, selectors: 'cali*' })).toMatch(/selectors/);
+  });
+});
+
+/** A node card as the back end lists it: `ifaces` listed interfaces (none: never discovered). */
+function card(name: string, state: NodeInfo['state'], ifaces: string[] = []): NodeInfo {
+  return {
+    name,
+    target: name,
+    state,
+    error: null,
+    interfaces: ifaces.map((i) => ({
+      name: i,
+      kind: 'physical',
+      mac: null,
+      addresses: [],
+      mtu: 1500,
+      up: true,
+      master: null,
+      peer: null,
+      vni: null,
+      vxlanPort: null,
+    })),
+  };
+}
+
+describe('nodes joining the capture late', () => {
+  const list = [
+    card('node-1', 'connected', ['ens33', 'cni0']),
+    card('node-2', 'connecting'),
+    card('node-3', 'error'),
+    card('node-4', 'idle'),
+    card('node-5', 'connected', ['ens33']),
+  ];
+  const req: CaptureRequest = {
+    ...base,
+    targets: [
+      { node: 'node-1', iface: 'ens33' },
+      { node: 'node-5', iface: 'ens33' },
+    ],
+    selectors: ['ens*', 'node-2:cni*', 'node-9:*'],
+  };
+
+  it('takes the nodes with chosen interfaces, and those a glob names whose interfaces were never listed', () => {
+    const plan = capturePlan(req, list);
+    // node-4 was not connected by the user (idle): a glob does not connect it.
+    expect(plan.nodes).toEqual(['node-1', 'node-5', 'node-2', 'node-3']);
+    expect(plan.selectorsFor('node-1')).toEqual(['node-1:ens33']);
+    expect(plan.globsFor('node-1')).toEqual([]);
+    expect(plan.selectorsFor('node-2')).toEqual(['node-2:ens*', 'node-2:cni*']);
+    expect(plan.selectorsFor('node-3')).toEqual(['node-3:ens*']);
+    // Without globs: only the chosen interfaces' nodes.
+    expect(capturePlan({ ...req, selectors: undefined }, list).nodes).toEqual(['node-1', 'node-5']);
+  });
+
+  it('the node panel names the same nodes, with their globs', () => {
+    const chosen = new Set(req.targets.map((t) => `${t.node}\u0000${t.iface}`));
+    expect(lateJoiners(list, chosen, req.selectors!)).toEqual([
+      { node: 'node-2', globs: ['ens*', 'cni*'] },
+      { node: 'node-3', globs: ['ens*'] },
+    ]);
+    expect(lateJoiners(list, chosen, [])).toEqual([]);
   });
 });

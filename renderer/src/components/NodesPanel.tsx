@@ -5,12 +5,13 @@ import { useEffect, useState } from 'react';
 
 import type { AuthMethod, IfaceInfo, NodeInfo, NodeSpec, SshAlias } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
-import { globToRegExp, ifaceKey } from '../store/appStore.ts';
+import { globToRegExp, ifaceKey, lateJoiners } from '../store/appStore.ts';
 
 export function NodesPanel() {
   const ctl = useController();
   const nodes = useAppState((s) => s.nodes);
   const chosen = useAppState((s) => s.chosen);
+  const globsKept = useAppState((s) => s.globs);
   const [glob, setGlob] = useState('');
 
   const applyGlob = (on: boolean) => {
@@ -39,9 +40,12 @@ export function NodesPanel() {
           if (on) next.add(ifaceKey(n.name, i.name));
           else next.delete(ifaceKey(n.name, i.name));
         }
-    ctl.store.set({ chosen: next });
+    // Kept for the nodes whose interfaces are not listed yet: they join the capture with what the globs pick.
+    const kept = ctl.store.get().globs.filter((g) => !globs.includes(g));
+    ctl.store.set({ chosen: next, globs: on ? [...kept, ...globs] : kept });
   };
 
+  const joiners = lateJoiners(nodes, chosen, globsKept);
   const nodeCount = new Set([...chosen].map((k) => k.split('\u0000')[0])).size;
   return (
     <div className="nodes" data-testid="nodes">
@@ -70,6 +74,11 @@ export function NodesPanel() {
         {chosen.size
           ? `Will capture ${chosen.size} interface${chosen.size > 1 ? 's' : ''} on ${nodeCount} node${nodeCount > 1 ? 's' : ''}.`
           : 'No interface chosen.'}
+        {joiners.map((j) => (
+          <div key={j.node} data-testid="late-joiner">
+            {`${j.node} joins when it is up, capturing ${j.globs.join(' ')}.`}
+          </div>
+        ))}
       </div>
     </div>
   );

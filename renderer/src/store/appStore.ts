@@ -58,6 +58,11 @@ export interface AppState {
   hostKeyPrompts: HostKeyPrompt[];
   /** Interfaces chosen for capture, as "node\u0000iface". */
   chosen: Set<string>;
+  /**
+   * Globs selected with (and not cleared since): on a node whose interfaces are not listed yet (connecting,
+   * unreachable) they pick what it captures when it joins the running capture (CaptureRequest.selectors).
+   */
+  globs: string[];
   stats: CaptureStats | null;
   /** Counter history per "node/iface" for sparklines (packets/s samples). */
   rates: Map<string, number[]>;
@@ -92,6 +97,7 @@ export class AppStore {
       nodes: [],
       hostKeyPrompts: [],
       chosen: new Set(),
+      globs: [],
       stats: null,
       rates: new Map(),
       lab: null,
@@ -130,6 +136,26 @@ export function globToRegExp(glob: string): RegExp {
     .replace(/\*/g, '.*')
     .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
+}
+
+/** Node states whose node a glob takes into the capture (the back end's capturePlan: connected, or tried). */
+const TRIED = new Set<NodeInfo['state']>(['connecting', 'hostkey', 'connected', 'error', 'lost']);
+
+/**
+ * Nodes that join the capture when they are up, with the globs that pick their interfaces then: those with no
+ * interface listed (never connected yet) and none chosen, that a glob names (`node-2:eth*`, or `cali*`: any).
+ */
+export function lateJoiners(
+  nodes: NodeInfo[],
+  chosen: Set<string>,
+  globs: string[],
+): { node: string; globs: string[] }[] {
+  const withChosen = new Set([...chosen].map((k) => k.split('\u0000')[0]));
+  return nodes.flatMap((n) => {
+    if (withChosen.has(n.name) || n.interfaces.length > 0 || !TRIED.has(n.state)) return [];
+    const mine = globs.filter((g) => globToRegExp(g.includes(':') ? g.split(':')[0] : '*').test(n.name));
+    return mine.length ? [{ node: n.name, globs: mine.map((g) => g.split(':').pop()!) }] : [];
+  });
 }
 
 /** Records a counter sample: keeps the last 30 packets/s values per interface for the sparklines. */
