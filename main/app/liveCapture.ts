@@ -131,10 +131,10 @@ export class LiveCapture {
   ): Promise<LiveCapture> {
     const plan = capturePlan(req, nodes.list());
     const entries = plan.nodes.map((n) => nodes.get(n));
-    const configs = new Set(entries.map((e) => e.spec.configPath ?? ''));
-    if (configs.size > 1)
-      throw new HopscopeError('USAGE', 'nodes added from different ssh config files cannot capture together');
-    const configPath = entries[0].spec.configPath;
+    // Each node connects with its own ssh config (the node list's connection): session.json names the one they
+    // share, if they do.
+    const configs = new Set(entries.map((e) => e.spec.configPath));
+    const configPath = configs.size === 1 ? entries[0].spec.configPath : undefined;
     const specs: CaptureNodeSpec[] = entries.map((e) => {
       const s = e.spec;
       return {
@@ -166,24 +166,26 @@ export class LiveCapture {
         failed[0]?.error?.code ?? 'CAPTURE_FAILED',
         failed.map((f) => `${f.name}: ${f.error?.message ?? f.state}`).join('; '),
       );
-    const found = await session.discover();
-    // Nodes up and discovered now start with the interfaces chosen on them (or what the globs pick there); the
-    // others (still connecting, or up meanwhile) join with the same when they are up.
-    const up = new Set(found.map((d) => d.node));
-    const selection = [
-      ...req.targets.filter((t) => up.has(t.node)),
-      ...session.select(plan.nodes.filter((n) => up.has(n)).flatMap((n) => plan.globsFor(n))),
-    ];
-    const late = plan.nodes.filter((n) => !up.has(n)).flatMap((n) => plan.selectorsFor(n));
     // The interfaces were chosen from the nodes' earlier discovery: one gone since (a pod restarted) is left out
     // and said above the session, the rest capture.
     const warnings: string[] = [];
     // Each names its node.
     const onWarning = (w: { node: string; message: string }) => warnings.push(w.message);
     session.on('warning', onWarning);
+    let up: Set<string>;
     try {
+      const found = await session.discover();
+      // Nodes up and discovered now start with the interfaces chosen on them (or what the globs pick there); the
+      // others (still connecting, or up meanwhile) join with the same when they are up.
+      up = new Set(found.map((d) => d.node));
+      const selection = [
+        ...req.targets.filter((t) => up.has(t.node)),
+        ...session.select(plan.nodes.filter((n) => up.has(n)).flatMap((n) => plan.globsFor(n))),
+      ];
+      const late = plan.nodes.filter((n) => !up.has(n)).flatMap((n) => plan.selectorsFor(n));
       await session.start(selection, late, { skipGone: true });
     } catch (e) {
+      // Lets go of the node list's connections (they stay open) and of anything started.
       await session.stop().catch(() => undefined);
       throw e;
     }

@@ -424,4 +424,65 @@ describe.sequential('the live packet limit (a server started with HOPSCOPE_LIVE_
     expect(await notice.count()).toBe(0);
     expect(errors).toEqual([]);
   });
+
+  it('a node still connecting at Start: the panel says it joins, and it does, with what the glob picks', async () => {
+    // A second card for node-2's address whose connection attempts (SYNs) are dropped; the connections already
+    // open to node-2 carry on.
+    const syn = ['-p', 'tcp', '--dport', '22', '--syn', '-j', 'DROP'];
+    const iptables = (op: string) =>
+      execFileSync('ip', ['netns', 'exec', 'hs-node-2', 'iptables', op, 'INPUT', ...syn]);
+    iptables('-I');
+    let blocked = true;
+    try {
+      await p.uncheck('[aria-label="all interfaces of node-1"]');
+      await p.uncheck('[aria-label="all interfaces of node-2"]');
+      await p.check('[aria-label="node-1 ens33"]');
+      // By address (the lab's ssh_config gives its aliases a 5 s ConnectTimeout; this one has the default 15 s), and
+      // without an ssh config: nodes from different configs capture together.
+      await p.getByRole('button', { name: 'host', exact: true }).click();
+      await p.fill('[aria-label="host"]', '10.1.10.10');
+      await p.fill('[aria-label="user"]', 'root');
+      await p.selectOption('[aria-label="authentication"]', 'key');
+      await p.fill('[aria-label="identity file"]', `${LAB}/id_ed25519`);
+      await p.fill('[aria-label="known_hosts file"]', knownHosts);
+      await p.fill('[aria-label="node name"]', 'late');
+      await p.click('[data-testid=add-node-button]');
+      const card = p.locator('[data-testid=node-card][data-node="late"]');
+      await p.waitForSelector('[data-testid=node-card][data-node="late"][data-state="connecting"]');
+      await p.fill('[aria-label="select interfaces by glob"]', 'late:ens*');
+      await p.getByRole('button', { name: 'Select', exact: true }).click();
+      expect(await p.textContent('[data-testid=late-joiner]')).toBe(
+        'late joins when it is up, capturing ens*.',
+      );
+      expect(await p.textContent('[data-testid=capture-summary]')).toContain(
+        'Will capture 1 interface on 1 node.',
+      );
+      await p.click('[data-testid=start-capture]');
+      await p.waitForSelector('.badge.live', { timeout: 30_000 });
+      // Started without it (its SYNs are still dropped).
+      expect(await card.getAttribute('data-state')).toBe('connecting');
+      iptables('-D');
+      blocked = false;
+      // Its next SYN gets through: it connects, joins, and its ens33 counts beside node-1's.
+      await p.waitForSelector('[data-testid=node-card][data-node="late"][data-state="capturing"]', {
+        timeout: 30_000,
+      });
+      await p.waitForSelector('[data-counter="late/ens33"].state-running', { timeout: 15_000 });
+      await shot(p, 'lab-09-late-node');
+      hopscope('lab', 'traffic', 'flannel-vxlan');
+      await p.waitForFunction(
+        () => Number(document.querySelector('[data-counter="late/ens33"]')?.children[1].textContent) > 0,
+        null,
+        { timeout: 15_000 },
+      );
+      await stopCapture();
+      expect(newestCaptureSession().captures.map((c) => c.iface)).toEqual(['ens33', 'ens33']);
+      await card.getByRole('button', { name: 'Remove' }).click();
+      await p.waitForFunction(() => !document.querySelector('[data-node="late"]'));
+      await p.getByRole('button', { name: 'ssh config', exact: true }).click();
+    } finally {
+      if (blocked) iptables('-D');
+    }
+    expect(errors).toEqual([]);
+  });
 });
