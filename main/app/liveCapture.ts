@@ -130,6 +130,11 @@ export class LiveCapture {
     maxRows: number,
   ): Promise<LiveCapture> {
     const plan = capturePlan(req, nodes.list());
+    if (plan.nodes.length === 0)
+      throw new HopscopeError(
+        'USAGE',
+        'choose at least one interface (the globs name no node that is not up)',
+      );
     const entries = plan.nodes.map((n) => nodes.get(n));
     // Each node connects with its own ssh config (the node list's connection): session.json names the one they
     // share, if they do.

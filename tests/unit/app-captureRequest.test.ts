@@ -103,6 +103,8 @@ describe('nodes joining the capture late', () => {
     expect(plan.selectorsFor('node-3')).toEqual(['node-3:ens*']);
     // Without globs: only the chosen interfaces' nodes.
     expect(capturePlan({ ...req, selectors: undefined }, list).nodes).toEqual(['node-1', 'node-5']);
+    // Globs naming only idle nodes, and nothing chosen: no node at all (Start says to choose).
+    expect(capturePlan({ ...req, targets: [], selectors: ['node-4:*'] }, list).nodes).toEqual([]);
   });
 
   it('the node panel names the same nodes, with their globs', () => {
