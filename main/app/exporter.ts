@@ -182,7 +182,9 @@ export async function pcapngRows(
           const p = prev[r];
           const ch = changesBetween(rows, p, r);
           const since = hop[p] === hop[r] - 1 ? '' : ` (since hop ${hop[p] + 1})`;
-          comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} ${latency(res.correctedT(r) - res.correctedT(p))}${since}${ch.length ? `: ${ch.join(' ')}` : ''}`;
+          // A NAT'ed hop says what the packet was before it, as the CLI's export does.
+          const was = ch.includes('nat-dst') || ch.includes('nat-src') ? ` (was ${res.rowTuple(p)})` : '';
+          comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} ${latency(res.correctedT(r) - res.correctedT(p))}${since}${ch.length ? `: ${ch.join(' ')}` : ''}${was}`;
         }
       }
       // Row time is ns since baseSec (exact in a double); the EPB wants whole seconds and nanoseconds.

@@ -208,6 +208,20 @@ export class CorrelationResult {
     return this.rowDetail?.ipv6(r)?.dst ?? '';
   }
 
+  /**
+   * What NAT may rewrite in a row, as tcpdump writes it: `10.1.10.8.51234 > 10.106.23.233.8877` (ports of TCP, UDP,
+   * SCTP), `10.244.0.12 > 10.1.10.10 id 9678` (an ICMP echo's id, SNAT's "port"), the addresses alone otherwise.
+   * For the exports' comments on a NAT'ed hop: what the packet was before it.
+   */
+  rowTuple(r: number): string {
+    const rows = this.rows;
+    const sp = rows.srcPort(r);
+    const dp = rows.dstPort(r);
+    const id = rows.icmpId(r);
+    if (sp >= 0 && dp >= 0) return `${this.rowSrc(r)}.${sp} > ${this.rowDst(r)}.${dp}`;
+    return `${this.rowSrc(r)} > ${this.rowDst(r)}${id >= 0 ? ` id ${id}` : ''}`;
+  }
+
   /** The nodes' discovered interfaces (ip -j link/addr files, session.json) the result was correlated with. */
   get interfaces(): readonly InterfaceInfo[] {
     return this.own.interfaces;

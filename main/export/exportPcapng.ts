@@ -2,7 +2,7 @@
 // (if_name "node-1/ens33"), epb_packetid = journey id, and a comment naming the journey hop and its changes.
 
 import type { CorrelationResult } from '../correlate/result.ts';
-import { CHANGE_NAMES, changeMask } from '../correlate/hops.ts';
+import { CH_NAT_DST, CH_NAT_SRC, CHANGE_NAMES, changeMask } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import { CommentBytes } from './commentBytes.ts';
 import {
@@ -212,6 +212,7 @@ const SPACE = ascii(' ');
 const PARALLEL_COPY = ascii(' (parallel copy)');
 const SINCE = ascii(' (since hop ');
 const CLOSE = ascii(')');
+const WAS = ascii(' (was ');
 /** `: mac ttl …` for every change mask (0: nothing). */
 const CHANGE_TEXT = CHANGE_NAMES.map((names) => ascii(names.length ? `: ${names.join(' ')}` : ''));
 
@@ -237,7 +238,8 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
   // Comments are built in place, in the batch's text, with the same text as
   //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`
   //   (`+LATENCY (since hop M)` for a copy of a broadcast/multicast frame timed from an earlier hop than the one
-  //   before it, `(parallel copy)` for one another node received in parallel).
+  //   before it, `(parallel copy)` for one another node received in parallel; `: … nat-dst (was A.P > B.Q)` for
+  //   a NAT'ed hop, the tuple before it).
   trace('export: time order');
   let waited = 0; // ms this thread waited for the writer to hand a batch back (traced)
   const cb = new CommentBytes();
@@ -304,6 +306,8 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
               .bytes(CLOSE);
           const ch = changeMask(rows, p, r);
           if (ch !== 0) cb.bytes(CHANGE_TEXT[ch]);
+          // What a NAT rewrote is in the packet before it: said, as Wireshark shows one packet at a time.
+          if (ch & (CH_NAT_DST | CH_NAT_SRC)) cb.bytes(WAS).str(res.rowTuple(p)).bytes(CLOSE);
         }
       }
       meta[m + M_COMMENT_LEN] = cb.len - tp;

@@ -112,7 +112,8 @@ function referencePcapng(res: CorrelationResult, out: string, corrected: boolean
         const lat = latency(res.correctedT(r) - res.correctedT(h.prev));
         const from = hop.get(h.prev)!.i;
         const since = from === h.i - 1 ? '' : ` (since hop ${from + 1})`;
-        comment = `journey ${k + 1} hop ${h.i + 1}/${h.n} ${lat}${since}${ch.length ? `: ${ch.join(' ')}` : ''}`;
+        const was = ch.some((c) => c.startsWith('nat-')) ? ` (was ${res.rowTuple(h.prev)})` : '';
+        comment = `journey ${k + 1} hop ${h.i + 1}/${h.n} ${lat}${since}${ch.length ? `: ${ch.join(' ')}` : ''}${was}`;
       }
     }
     const t = corrected ? Math.round(res.correctedT(r)) : rows.t[r];

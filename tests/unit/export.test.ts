@@ -188,6 +188,64 @@ describe('negative latencies', () => {
   });
 });
 
+describe("pcapng export: a NAT'ed hop says what the packet was before it", () => {
+  // The tuple before the NAT, as tshark reads it from the previous hop's own frame (the hop the comment times it
+  // from): kube-proxy's DNAT/MASQUERADE (TCP ports) and nat-icmp's SNAT of an ICMP echo (its id, the "port").
+  for (const scenario of ['kube-proxy', 'nat-icmp']) {
+    it(scenario, async () => {
+      const res = correlate(fixtureFiles(scenario));
+      const out = join(tmp, `nat-${scenario}.pcapng`);
+      await toPcapng(res, out);
+      // The outer header's values (an ICMP error's quoted packet comes after; these fixtures have no tunnels).
+      const first = (v: string): string => v.split(',')[0];
+      const rows = tshark(out, [
+        'frame.packet_id',
+        'frame.comment',
+        'ip.src',
+        'ip.dst',
+        'ip.proto',
+        'tcp.srcport',
+        'tcp.dstport',
+        'udp.srcport',
+        'udp.dstport',
+        'icmp.type',
+        'icmp.ident',
+      ]);
+      /** journey/hop → the tuple tcpdump would print for that frame. */
+      const tuple = new Map<string, string>();
+      for (const [id, comment, src, dst, proto, ts, td, us, ud, icmpType, icmpId] of rows) {
+        const hop = / hop (\d+)\//.exec(comment)?.[1];
+        if (!id || !hop) continue;
+        const icmp = first(proto) === '1';
+        const sp = icmp ? '' : first(ts) || first(us);
+        const dp = icmp ? '' : first(td) || first(ud);
+        const echo = icmp && ['0', '8'].includes(first(icmpType));
+        tuple.set(
+          `${id}/${hop}`,
+          sp && dp
+            ? `${first(src)}.${sp} > ${first(dst)}.${dp}`
+            : `${first(src)} > ${first(dst)}${echo ? ` id ${first(icmpId)}` : ''}`,
+        );
+      }
+      let nat = 0;
+      for (const [id, comment] of rows) {
+        if (!/nat-(dst|src)/.test(comment)) {
+          expect(comment).not.toContain('(was ');
+          continue;
+        }
+        nat++;
+        const m = / hop (\d+)\/\d+ .*?(?: \(since hop (\d+)\))?: [a-z+\- ]*nat-[a-z\- ]* \(was (.+)\)$/.exec(
+          comment,
+        );
+        expect(m, comment).not.toBeNull();
+        const from = m![2] ?? String(Number(m![1]) - 1);
+        expect(m![3], comment).toBe(tuple.get(`${id}/${from}`));
+      }
+      expect(nat).toBeGreaterThanOrEqual(scenario === 'kube-proxy' ? 10 : 2);
+    });
+  }
+});
+
 describe('journeys JSON and CSV', () => {
   const res = correlate(fixtureFiles('calico-ipip'));
   const jsonPath = join(tmp, 'j.json');
