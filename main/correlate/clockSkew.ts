@@ -991,8 +991,9 @@ const REACH_WORK = 2e7;
 
 /**
  * For each node's objectives g: the larger of max(g·x) − g·x0 and g·x0 − min(g·x) over rows·x ≤ b, how far from x0
- * (the fitted lines) anything the rows allow reaches along g. null for a node the solver gave no answer for (with the
- * rows in either order: Bland's rule, taken on degenerate runs, goes by index), and for every node past REACH_WORK.
+ * (the fitted lines) anything the rows allow reaches along g. null for a node the solver gave no answer for (none of
+ * 5,952 programs on 100 synthetic 16-node sets; before the solver refused tiny pivots, 8 % of them had none, and were
+ * solved again with the rows reversed), and for every node past REACH_WORK.
  */
 function feasibleReach(
   objectives: Float64Array[][],
@@ -1003,11 +1004,8 @@ function feasibleReach(
   const n = x0.length;
   const programs = 2 * objectives.reduce((sum, o) => sum + o.length, 0);
   if (programs * rows.length * n * n > REACH_WORK) return objectives.map(() => null);
-  const reversed = [...rows].reverse();
-  const reversedB = [...b].reverse();
   const max = (g: Float64Array): number | null => {
-    let lp = maximize(g, rows, b);
-    if (lp.status !== 'optimal') lp = maximize(g, reversed, reversedB);
+    const lp = maximize(g, rows, b);
     return lp.status === 'optimal' ? lp.value : null;
   };
   return objectives.map((group) => {
