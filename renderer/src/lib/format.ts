@@ -59,20 +59,6 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 ** 3).toFixed(2)} GiB`;
 }
 
-export function protoName(p: number): string {
-  return p === 1
-    ? 'ICMP'
-    : p === 6
-      ? 'TCP'
-      : p === 17
-        ? 'UDP'
-        : p === 58
-          ? 'ICMPv6'
-          : p === 0
-            ? ''
-            : `proto ${p}`;
-}
-
 /** `1 hop`, `8 hops`, `1,000,000 packets`. */
 export function plural(n: number, what: string): string {
   return `${n.toLocaleString()} ${what}${n === 1 ? '' : 's'}`;
