@@ -18,6 +18,7 @@ import { defaultKnownHostsFiles, resolveTarget, type ResolvedTarget } from '../s
 
 import { defaultBufferKiB } from './captureBuffer.ts';
 import { probeClock, type ClockProbe } from './clockProbe.ts';
+import { eligibleNames, followSelectors, isPodSide, LinkWatcher } from './followNew.ts';
 import { InterfaceCapture, type IfaceCaptureStatus } from './interfaceCapture.ts';
 import {
   emptySelectors,
@@ -134,6 +135,13 @@ export interface CaptureSessionOptions {
    */
   heartbeatIntervalMs?: number;
   heartbeatTimeoutS?: number;
+  /**
+   * While capturing, watch each node's interfaces and capture those that appear (or come up) later and match one
+   * of start()'s glob selectors for that node: a pod started mid-capture (default true; needs start()'s
+   * selectors). Each node's link list is read every followIntervalMs (default 2000).
+   */
+  followNew?: boolean;
+  followIntervalMs?: number;
 }
 
 export type NodeState = 'pending' | 'connecting' | 'connected' | 'failed' | 'lost' | 'closed';
@@ -188,6 +196,8 @@ export interface SessionDoc {
   excludeOwnSsh: boolean;
   /** The filter was widened with the overlay tunnels' outer packets (see CaptureOptions.followTunnels). */
   followTunnels: boolean;
+  /** Interfaces appearing mid-capture were followed (CaptureSessionOptions.followNew). */
+  followNew: boolean;
   snaplen: number;
   count: number | null;
   /** How tcpdump handed packets over, and the -B asked for every interface (null: per-interface defaults). */
@@ -211,6 +221,13 @@ export interface SessionWarning {
   message: string;
 }
 
+/** An interface that appeared (or came up) mid-capture and matched a glob selector: its capture is starting. */
+export interface InterfaceAppeared {
+  node: string;
+  iface: string;
+  addedAt: string;
+}
+
 interface NodeRuntime {
   spec: NodeSpec;
   status: NodeStatus;
@@ -226,8 +243,8 @@ const SAVE_EVERY_TICKS = 4;
 /**
  * Events: 'node' (NodeStatus), 'iface' (IfaceCaptureStatus), 'counters' (CounterSample[], twice a second while
  * capturing), 'warning' (SessionWarning: what a node joining late is not captured for, said as it joins; a chosen
- * interface gone at start with `skipGone`), 'done'
- * (SessionDoc, after stop or when every capture has ended by itself).
+ * interface gone at start with `skipGone`), 'appeared' (InterfaceAppeared: followNew took up a new interface; its
+ * 'iface' events follow), 'done' (SessionDoc, after stop or when every capture has ended by itself).
  */
 export class CaptureSession extends EventEmitter {
   readonly outDir: string;
@@ -250,6 +267,8 @@ export class CaptureSession extends EventEmitter {
   private waiting: NodeRuntime[] = [];
   /** Late nodes being discovered and started (stop waits for them, so that none starts after it). */
   private joining = new Set<Promise<void>>();
+  /** followNew: one link watcher per capturing node. */
+  private watchers = new Map<string, LinkWatcher>();
   /** Aborted by stop(): a node still connecting gives up at once (the process need not wait out its timeout). */
   private readonly abort = new AbortController();
 
@@ -385,6 +404,7 @@ export class CaptureSession extends EventEmitter {
       if (this.stopping) return;
       let mine = (this.selectors ?? ['*']).filter((sel) => selectorNodeMatches(sel, n.spec.name));
       this.setNode(n, {});
+      this.followNode(n);
       if (mine.length === 0) return; // nothing asked of this node: connected, capturing nothing
       // With start()'s skipGone, an exact name it lacks (chosen from an earlier discovery) is left out, as at start.
       const gone = this.skipGone ? mine.filter((sel) => goneName(sel, d)) : [];
@@ -710,7 +730,105 @@ export class CaptureSession extends EventEmitter {
     // Nodes that came up while this started join now (unless discover() already had them in the selection).
     for (const n of this.waiting.splice(0))
       if (!this.captures.some((c) => c.status.node === n.spec.name)) this.lateNode(n);
+    for (const n of this.connected()) this.followNode(n);
     this.armAutoStop();
+  }
+
+  /**
+   * followNew: watches node `n`'s interfaces while capturing for those its glob selectors choose that were not
+   * there (or not up) when its selection was made. What is eligible now, or captured, is the baseline.
+   */
+  private followNode(n: NodeRuntime): void {
+    const d = n.status.discovery;
+    if (this.opts.followNew === false || !this.selectors || !d || this.watchers.has(n.spec.name)) return;
+    const globs = followSelectors(this.selectors, n.spec.name);
+    if (globs.length === 0) return;
+    const seen = new Set(eligibleNames(globs, d));
+    for (const c of this.captures) if (c.status.node === n.spec.name) seen.add(c.status.iface);
+    const w = new LinkWatcher(
+      n.spec.name,
+      globs,
+      () => n.conn,
+      seen,
+      (names, links) => {
+        // Like a late node's join: stop waits for it, and the auto-stop is armed again after it.
+        const p = this.adopt(n, names, links).finally(() => {
+          this.joining.delete(p);
+          setImmediate(() => this.state === 'capturing' && this.armAutoStop());
+        });
+        this.joining.add(p);
+        return p;
+      },
+      this.opts.followIntervalMs,
+    );
+    this.watchers.set(n.spec.name, w);
+    w.start();
+  }
+
+  /** Captures interfaces that appeared on node `n` mid-capture, with the session's filter checked on each first. */
+  private async adopt(n: NodeRuntime, names: string[], links: NodeInterfaces): Promise<void> {
+    if (this.stopping || !n.conn) return;
+    await this.addToDiscovery(n, names, links);
+    const checks = await Promise.all(names.map((iface) => this.checkFilter(n, iface)));
+    if (this.stopping || !n.conn) return;
+    const addedAt = new Date().toISOString();
+    const started = names.map((iface, i) => {
+      this.emit('appeared', { node: n.spec.name, iface, addedAt } satisfies InterfaceAppeared);
+      // Gone again before tcpdump could be asked (a pod that lived a second): said so, not as a wrong name.
+      const pre: ErrorData | null =
+        checks[i]?.code === 'IFACE_UNKNOWN'
+          ? {
+              code: 'IFACE_GONE',
+              message: `${n.spec.name}:${iface}: it went away before its capture started (a short-lived pod?)`,
+            }
+          : checks[i];
+      return this.launch(n, { node: n.spec.name, iface }, pre, addedAt);
+    });
+    this.save();
+    await Promise.all(started.filter((c) => c.status.state === 'starting').map((c) => c.start()));
+    this.save();
+  }
+
+  /**
+   * Puts interfaces that appeared into node `n`'s discovery (session.json; the correlator's MACs and routes), from
+   * a fresh discovery when it answers, else from the polled link list; what was there before stays.
+   */
+  private async addToDiscovery(n: NodeRuntime, names: string[], links: NodeInterfaces): Promise<void> {
+    let fresh = links;
+    try {
+      fresh = await discoverNode(n.spec.name, n.conn!);
+    } catch {
+      /* the link list will do */
+    }
+    const d = n.status.discovery!;
+    for (const name of names) {
+      const i =
+        fresh.interfaces.find((x) => x.name === name) ?? links.interfaces.find((x) => x.name === name);
+      if (!i) continue;
+      const at = d.interfaces.findIndex((x) => x.name === name);
+      if (at >= 0) d.interfaces[at] = i;
+      else d.interfaces.push(i);
+    }
+    for (const r of fresh.routes)
+      if (
+        r.dev !== null &&
+        names.includes(r.dev) &&
+        !d.routes.some((x) => x.dst === r.dst && x.dev === r.dev)
+      )
+        d.routes.push(r);
+  }
+
+  /**
+   * A capture ended because its pod went away while new interfaces are followed: the pod's replacement may come
+   * (a restart), so the session does not stop by itself for having no capture left.
+   */
+  private awaitingPods(): boolean {
+    return this.watchers.size > 0 && this.captures.some((c) => c.status.error?.code === 'IFACE_GONE');
+  }
+
+  private unfollow(): void {
+    for (const w of this.watchers.values()) w.stop();
+    this.watchers.clear();
   }
 
   /** start()'s `skipGone`: the selection without the interfaces their (connected, discovered) node lacks now. */
@@ -737,11 +855,12 @@ export class CaptureSession extends EventEmitter {
 
   /**
    * Stops the session once every capture has ended by itself (-c count, failures, loss), unless captures were
-   * added since (a late node) or a node may still join: then it is armed again when that settles.
+   * added since (a late node) or a node may still join, or a pod went away while new interfaces are followed: then
+   * it is armed again when that settles (the node joined, a new interface was taken up).
    */
   private armAutoStop(): void {
     const count = this.captures.length;
-    const waiting = () => this.pendingNodes().length > 0 || this.joining.size > 0;
+    const waiting = () => this.pendingNodes().length > 0 || this.joining.size > 0 || this.awaitingPods();
     const live = this.captures.filter((c) => c.status.state !== 'failed');
     if (live.length === 0 && waiting()) return;
     void Promise.all(live.map((c) => c.whenDone())).then(() => {
@@ -751,7 +870,12 @@ export class CaptureSession extends EventEmitter {
   }
 
   /** Creates one interface's capture on node `n` (not started); `pre`: its filter check's failure, if any. */
-  private launch(n: NodeRuntime, s: Selected, pre: ErrorData | null): InterfaceCapture {
+  private launch(
+    n: NodeRuntime,
+    s: Selected,
+    pre: ErrorData | null,
+    addedAt: string | null = null,
+  ): InterfaceCapture {
     const delivery = this.opts.delivery ?? DEFAULT_DELIVERY;
     const known = n.status.discovery!.interfaces.find((i) => i.name === s.iface)!;
     const cap = new InterfaceCapture(
@@ -772,6 +896,8 @@ export class CaptureSession extends EventEmitter {
       n.privilege!,
     );
     cap.reconnect = this.opts.reconnect === true;
+    cap.podSide = isPodSide(known);
+    cap.status.addedAt = addedAt;
     if (this.opts.heartbeatIntervalMs !== undefined) cap.heartbeatIntervalMs = this.opts.heartbeatIntervalMs;
     if (this.opts.heartbeatTimeoutS !== undefined)
       cap.watchdog = { heartbeatTimeoutS: this.opts.heartbeatTimeoutS };
@@ -829,6 +955,7 @@ export class CaptureSession extends EventEmitter {
     this.state = 'stopped';
     this.stoppedAt ??= new Date().toISOString();
     if (this.timer) clearInterval(this.timer);
+    this.unfollow();
     // Captures under way end here too (their files hold what arrived; no final counts: tcpdumpFinal false), so
     // that session.json leaves none 'capturing' or 'stopping'.
     for (const c of this.captures) c.abandon();
@@ -847,6 +974,7 @@ export class CaptureSession extends EventEmitter {
   }
 
   private async doStop(): Promise<SessionDoc> {
+    this.unfollow();
     // A late node being started finishes first (it checks `stopping` before starting anything).
     await Promise.all([...this.joining]);
     await Promise.all(this.captures.map((c) => c.stop()));
@@ -902,6 +1030,7 @@ export class CaptureSession extends EventEmitter {
       filter: this.opts.filter ?? '',
       excludeOwnSsh: this.opts.excludeOwnSsh !== false,
       followTunnels: this.opts.followTunnels !== false,
+      followNew: this.opts.followNew !== false,
       snaplen: this.opts.snaplen ?? DEFAULT_SNAPLEN,
       count: this.opts.count ?? null,
       delivery: this.opts.delivery ?? DEFAULT_DELIVERY,

@@ -4,6 +4,7 @@ export { CaptureSession } from './captureSession.ts';
 export type {
   CaptureSessionOptions,
   CounterSample,
+  InterfaceAppeared,
   NodeSpec,
   NodeState,
   NodeStatus,

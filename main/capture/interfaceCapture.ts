@@ -83,6 +83,8 @@ export interface IfaceCaptureStatus {
   streamProblem: ReadProblem | null;
   /** Lost-connection gaps (with reconnect); one tcpdump run per segment, so segments = gaps + 1. */
   gaps: CaptureGap[];
+  /** When a glob selector took it up mid-capture (it appeared, or came up, after the start); null: at the start. */
+  addedAt: string | null;
 }
 
 const STDERR_KEEP = 64 * 1024;
@@ -100,6 +102,8 @@ export class InterfaceCapture extends EventEmitter {
   /** Heartbeat period, and the remote watchdog's timeout/grace (see wrapWithWatchdog). */
   heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS;
   watchdog: WatchdogOptions = {};
+  /** The host side of a pod's veth (followNew.ts isPodSide): its disappearing is said as the pod going away. */
+  podSide = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private conn: SshConnection;
   private spec: TcpdumpSpec;
@@ -167,6 +171,7 @@ export class InterfaceCapture extends EventEmitter {
       bufferKiB: spec.bufferKiB ?? null,
       streamProblem: null,
       gaps: [],
+      addedAt: null,
     };
     this.done = new Promise((r) => (this.resolveDone = r));
     this.newReader();
@@ -481,12 +486,19 @@ export class InterfaceCapture extends EventEmitter {
       const reason = /^tcpdump: (?:pcap_loop: )?(The interface disappeared|The interface went down).*$/m.exec(
         text,
       );
-      const msg = reason
-        ? `${reason[1].toLowerCase()} while capturing (deleted, or taken down: a pod gone?); ` +
+      const podGone = this.podSide && reason?.[1] === 'The interface disappeared';
+      const msg = podGone
+        ? `its pod went away: the pod's veth was deleted while capturing; ` +
           `the ${this.status.packets} packets before it are in the file`
-        : tcpdumpFailureText(text) ||
-          `tcpdump ended (exit ${this.status.exitCode}, signal ${this.status.exitSignal})`;
-      this.finish('failed', new HopscopeError(code, `${this.status.node}:${this.status.iface}: ${msg}`));
+        : reason
+          ? `${reason[1].toLowerCase()} while capturing (deleted, or taken down: a pod gone?); ` +
+            `the ${this.status.packets} packets before it are in the file`
+          : tcpdumpFailureText(text) ||
+            `tcpdump ended (exit ${this.status.exitCode}, signal ${this.status.exitSignal})`;
+      this.finish(
+        'failed',
+        new HopscopeError(podGone ? 'IFACE_GONE' : code, `${this.status.node}:${this.status.iface}: ${msg}`),
+      );
     }
   }
 

@@ -197,3 +197,20 @@ export function selectionWarnings(selectors: string[], nodes: NodeInterfaces[], 
     .map((sel) => `--iface '${sel}' matched no interface on ${node}: nothing captured for it`);
   return [...missing, ...empty];
 }
+
+/** Whether selector `sel`'s interface part is a glob (`node-1:veth*`, `cali*`), not an exact name. */
+export function isGlobSelector(sel: string): boolean {
+  const colon = sel.indexOf(':');
+  return isGlob(colon >= 0 ? sel.slice(colon + 1) : sel);
+}
+
+/**
+ * Whether interface `iface` of node `node` was chosen by a glob of `selectors` only, never named exactly: a pod's
+ * veth the user asked for by pattern, whose going away with its pod is no failure of the capture.
+ */
+export function chosenByGlobOnly(selectors: string[], node: string, iface: string): boolean {
+  const mine = selectors.filter((sel) => selectorNodeMatches(sel, node));
+  const part = (sel: string) => (sel.includes(':') ? sel.slice(sel.indexOf(':') + 1) : sel);
+  if (mine.some((sel) => !isGlobSelector(sel) && part(sel) === iface)) return false;
+  return mine.some((sel) => isGlobSelector(sel) && globMatch(parseGlob(part(sel)), iface));
+}

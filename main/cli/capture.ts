@@ -8,12 +8,14 @@ import { HopscopeError } from '../common/errors.ts';
 import type {
   CaptureSession,
   IfaceCaptureStatus,
+  InterfaceAppeared,
   NodeSpec,
   NodeStatus,
   SessionWarning,
 } from '../capture/index.ts';
 import { parseHostSpec } from '../ssh/sshConfig.ts';
 import { filterNamesTunnels } from '../capture/tcpdumpCommand.ts';
+import { chosenByGlobOnly } from '../capture/selection.ts';
 
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import type { Command } from './command.ts';
@@ -57,7 +59,11 @@ Nodes (repeatable):
   --ssh-config FILE                ssh_config to resolve aliases, users, keys, ProxyJump (default ~/.ssh/config)
 Interfaces (repeatable; default: every up, non-loopback interface of every node):
   --iface NODE:NAME | NODE:GLOB | GLOB    e.g. 'node-1:*', 'node-2:ens33', 'cali*'
-                                   globs skip loopback and down interfaces; exact names never do
+                                   globs skip loopback and down interfaces; exact names never do.
+                                   While capturing, an interface that appears later (a new pod's veth) or
+                                   comes up later and matches a glob is captured too, from then on (said on
+                                   stderr, addedAt in session.json); exact names never widen
+  --no-follow-new     capture only what the selectors matched at the start
 Capture:
   --filter BPF        capture filter, checked on every interface with tcpdump -d before anything starts
   --include-own-ssh   do not leave out this SSH connection's own packets (left out by default)
@@ -89,7 +95,8 @@ Host keys:
   --accept-new        accept and record unknown host keys (changed keys are always refused); on a
                       terminal without it you are asked, elsewhere unknown keys are refused
 Output: per-interface counters on a terminal, nothing otherwise; the session folder path on stdout at the end.
-Exit status: 0 when every interface captured and stopped cleanly, 1 when any node or interface failed.`;
+Exit status: 0 when every interface captured and stopped cleanly, 1 when any node or interface failed. A pod's
+veth chosen by a glob that goes away with its pod (IFACE_GONE) is said, not counted as a failure; named exactly, it is.`;
 
 const SPEC = {
   node: { value: true, repeat: true },
@@ -98,6 +105,7 @@ const SPEC = {
   filter: { value: true },
   'include-own-ssh': {},
   'no-follow-tunnels': {},
+  'no-follow-new': {},
   'buffer-size': { value: true },
   delivery: { value: true },
   duration: { value: true },
@@ -363,6 +371,7 @@ const cmd: Command = {
         count,
         excludeOwnSsh: !flagSet(p, 'include-own-ssh'),
         followTunnels: !flagSet(p, 'no-follow-tunnels'),
+        followNew: !flagSet(p, 'no-follow-new'),
         bufferKiB: positiveInt(flagValue(p, 'buffer-size'), 'buffer-size'),
         delivery,
         reconnect: flagSet(p, 'reconnect'),
@@ -429,6 +438,10 @@ const cmd: Command = {
     });
     // What a late node lacks is said when it joins, as the others' was before the start.
     session.on('warning', (w: SessionWarning) => console.error(`hopscope capture: warning: ${w.message}`));
+    // A new pod's interface taken up mid-capture (its "listening" line follows, as for a late node's).
+    session.on('appeared', (a: InterfaceAppeared) =>
+      console.error(`hopscope capture: ${a.node}:${a.iface} appeared: capturing it`),
+    );
     if (!nodes.some((n) => n.state === 'connected')) {
       await session.stop();
       unhook();
@@ -513,7 +526,13 @@ const cmd: Command = {
               : 'a larger --buffer-size keeps up with more'),
         );
       }
-      if (c.error) {
+      if (
+        c.error?.code === 'IFACE_GONE' &&
+        chosenByGlobOnly(selectors.length ? selectors : ['*'], c.node, c.iface)
+      )
+        // The user asked for a pattern, and a pod went away with its veth: what it sent is in its file.
+        console.error(`hopscope capture: ${c.error.message}`);
+      else if (c.error) {
         bad = true;
         console.error(`hopscope capture: ${c.node}:${c.iface}: ${c.error.code}: ${c.error.message}`);
       }

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'CAPTURE_FAILED'
   | 'FILTER_INVALID'
   | 'IFACE_UNKNOWN'
+  | 'IFACE_GONE'
   | 'DISCOVERY_FAILED'
   | 'PCAP_BAD_MAGIC'
   | 'PCAP_TRUNCATED'

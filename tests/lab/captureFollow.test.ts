@@ -1,0 +1,221 @@
+// Following new interfaces: a pod started while the capture runs gets a new host-side veth, which a glob selector
+// takes up (and neither --no-follow-new nor an exact name does). Real sshd, tcpdump and namespaces.
+// Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/captureFollow.test.ts
+
+import { join } from 'node:path';
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  hopscope,
+  lab,
+  labTcpdumps,
+  readSession,
+  sh,
+  sleep,
+  SSH_CONFIG,
+  startCapture,
+  tcpdumpRead,
+  waitUntil,
+} from './captureLab.ts';
+import { tempDir } from '../tempDir.ts';
+
+const tmp = (name: string) => tempDir(`hs-follow-${name}-`);
+const NODE_NS = 'hs-node-1';
+/** The new pod, made as the lab makes its flannel pods: a namespace, a veth into node-1's cni0. */
+const POD_NS = 'hs-pod-late-follow';
+const POD_VETH = 'vethfeed0001';
+const POD_IP = '10.244.0.77';
+/** node-2's pod on flannel-vxlan. */
+const PEER_POD_IP = '10.244.1.34';
+
+function must(cmd: string, args: string[]): string {
+  const r = sh(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.err}`);
+  return r.out;
+}
+
+/** A pod on node-1 as the lab makes them: its namespace, and its veth enslaved to cni0, left down. */
+function podDown(ns: string, veth: string, ip: string): void {
+  must('ip', ['netns', 'add', ns]);
+  must('ip', [
+    ...['link', 'add', veth, 'netns', NODE_NS, 'mtu', '1450', 'type', 'veth'],
+    ...['peer', 'name', 'eth0', 'netns', ns, 'mtu', '1450'],
+  ]);
+  must('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'lo', 'up']);
+  must('ip', ['netns', 'exec', ns, 'ip', 'addr', 'add', `${ip}/24`, 'dev', 'eth0']);
+  must('ip', ['netns', 'exec', ns, 'ip', 'link', 'set', 'eth0', 'up']);
+  must('ip', ['netns', 'exec', NODE_NS, 'ip', 'link', 'set', veth, 'master', 'cni0']);
+}
+
+function podUp(ns: string, veth: string): void {
+  must('ip', ['netns', 'exec', NODE_NS, 'ip', 'link', 'set', veth, 'up']);
+  must('ip', ['netns', 'exec', ns, 'ip', 'route', 'add', 'default', 'via', '10.244.0.1', 'dev', 'eth0']);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Cap = any;
+const capOf = (dir: string, iface: string): Cap =>
+  readSession(dir)?.captures.find((c: Cap) => c.node === 'node-1' && c.iface === iface);
+
+describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
+  beforeAll(() => lab('up', 'flannel-vxlan'));
+  afterAll(() => {
+    sh('ip', ['netns', 'del', POD_NS]);
+    sh('ip', ['netns', 'del', `${POD_NS}-2`]);
+    lab('down');
+  });
+
+  it('a pod started mid-capture: a glob takes up its veth when it comes up (its pings in its file and a journey), --no-follow-new and exact names do not; its going away is no failure', async () => {
+    const follow = tmp('glob');
+    const noFollow = tmp('off');
+    const exact = tmp('exact');
+    const common = ['--ssh-config', SSH_CONFIG, '--filter', 'icmp', '--duration', '100'];
+    const runs = [
+      startCapture([
+        ...common,
+        ...['--node', 'node-1', '--node', 'node-2'],
+        ...['--iface', 'node-1:veth*', '--iface', 'node-1:cni0', '--iface', 'node-2:*'],
+        ...['--out', follow],
+      ]),
+      startCapture([
+        ...common,
+        '--node',
+        'node-1',
+        '--iface',
+        'node-1:veth*',
+        '--no-follow-new',
+        '--out',
+        noFollow,
+      ]),
+      // An exact name is never widened, even beside a glob of the same node that is followed.
+      startCapture([
+        ...common,
+        ...['--node', 'node-1', '--iface', 'node-1:veth2053e67d', '--iface', 'node-1:flannel*'],
+        ...['--out', exact],
+      ]),
+    ];
+    const [run, runOff, runExact] = runs;
+    try {
+      for (const r of runs)
+        await waitUntil('the ready line', () => /packets from now on are recorded/.test(r.err()));
+
+      // The pod's veth appears down (as a CNI plugin creates it): a glob skips down interfaces, as at the start.
+      podDown(POD_NS, POD_VETH, POD_IP);
+      const inPod = (...a: string[]) => must('ip', ['netns', 'exec', POD_NS, ...a]);
+      await sleep(3000); // more than a poll
+      expect(capOf(follow, POD_VETH)).toBeUndefined();
+
+      // Up: taken up with the session's filter, said on stderr, then listening.
+      podUp(POD_NS, POD_VETH);
+      await waitUntil('the new veth listening', () => capOf(follow, POD_VETH)?.state === 'capturing', 20_000);
+      expect(run.err()).toContain(`hopscope capture: node-1:${POD_VETH} appeared: capturing it`);
+      expect(run.err()).toContain(
+        `hopscope capture: node-1:${POD_VETH}: listening: packets from now on are recorded`,
+      );
+      inPod('ping', '-c', '3', '-i', '0.2', '-W', '2', PEER_POD_IP);
+      await sleep(2500); // the other sessions have polled since the follower saw it
+
+      // The pod goes away: its veth with it. A glob chose it: said plainly, and no failure of the session.
+      must('ip', ['netns', 'del', POD_NS]);
+      await waitUntil('the veth gone', () => capOf(follow, POD_VETH)?.state === 'failed');
+      for (const r of runs) r.child.kill('SIGINT');
+      expect(await run.exit).toBe(0);
+      expect(await runOff.exit).toBe(0);
+      expect(await runExact.exit).toBe(0);
+      expect(run.err()).toMatch(
+        new RegExp(
+          `hopscope capture: node-1:${POD_VETH}: its pod went away: the pod's veth was deleted while capturing`,
+        ),
+      );
+
+      const s = readSession(follow);
+      expect(s.followNew).toBe(true);
+      const added = capOf(follow, POD_VETH);
+      expect(added.error.code).toBe('IFACE_GONE');
+      expect(added.file).toBe(`node-1__${POD_VETH}.pcap`);
+      expect(Date.parse(added.addedAt)).toBeGreaterThan(Date.parse(s.startedAt));
+      expect(Date.parse(added.startedAt)).toBeGreaterThanOrEqual(Date.parse(added.addedAt));
+      for (const c of s.captures.filter((x: Cap) => x.iface !== POD_VETH)) expect(c.addedAt).toBeNull();
+      // Recorded in the node's discovery too (its MAC, its bridge), as those there at the start.
+      const n1 = s.nodes.find((n: Cap) => n.name === 'node-1');
+      expect(n1.discovery.interfaces.find((i: Cap) => i.name === POD_VETH)).toMatchObject({
+        kind: 'veth',
+        master: 'cni0',
+      });
+      // Its pings are in its file.
+      const requests = tcpdumpRead(join(follow, added.file)).lines.filter((l) =>
+        l.includes(`${POD_IP} > ${PEER_POD_IP}: ICMP echo request`),
+      );
+      expect(requests).toHaveLength(3);
+
+      // And in a journey from the new veth across both nodes, correlated with the captures from the start.
+      const corr = hopscope(['correlate', follow, '--json']);
+      expect(corr.code).toBe(0);
+      const doc = JSON.parse(corr.out);
+      expect(doc.captures.map((c: Cap) => `${c.node}/${c.iface}`)).toContain(`node-1/${POD_VETH}`);
+      const journey = doc.journeys.find(
+        (j: Cap) => j.summary.includes(`${POD_IP} > ${PEER_POD_IP}`) && j.summary.includes('echo request'),
+      );
+      expect(journey, corr.out.slice(0, 2000)).toBeDefined();
+      const path = journey.hops.map((h: Cap) => `${h.node}/${h.iface}`);
+      expect(path[0]).toBe(`node-1/${POD_VETH}`);
+      expect(path).toEqual(expect.arrayContaining(['node-1/cni0', 'node-2/ens33', 'node-2/veth470beb22']));
+
+      // Not followed: the same pod's veth was never captured there.
+      const off = readSession(noFollow);
+      expect(off.followNew).toBe(false);
+      expect(off.captures.map((c: Cap) => c.iface)).toEqual(['veth2053e67d']);
+      expect(runOff.err()).not.toContain('appeared');
+      const ex = readSession(exact);
+      expect(ex.captures.map((c: Cap) => c.iface).sort()).toEqual(['flannel.1', 'veth2053e67d']);
+      expect(runExact.err()).not.toContain('appeared');
+      expect(labTcpdumps()).toEqual([]);
+    } finally {
+      for (const r of runs) r.child.kill('SIGKILL');
+      sh('ip', ['netns', 'del', POD_NS]);
+    }
+  });
+
+  it('a pod restarted: its veth gone, the session waits and takes up the next one (no stop with nothing left)', async () => {
+    const dir = tmp('restart');
+    const second = `${POD_NS}-2`;
+    podDown(POD_NS, POD_VETH, POD_IP);
+    podUp(POD_NS, POD_VETH);
+    const run = startCapture([
+      ...['--ssh-config', SSH_CONFIG, '--filter', 'icmp', '--duration', '100'],
+      ...['--node', 'node-1', '--iface', 'node-1:vethfeed*', '--out', dir],
+    ]);
+    try {
+      await waitUntil('the ready line', () => /capturing on 1 interface of 1 node/.test(run.err()));
+      must('ip', ['netns', 'del', POD_NS]);
+      await waitUntil('the veth gone', () => capOf(dir, POD_VETH)?.state === 'failed');
+      await sleep(3000);
+      // Its only capture ended: the session goes on, following.
+      expect(readSession(dir).state).toBe('capturing');
+      podDown(second, 'vethfeed0002', '10.244.0.78');
+      podUp(second, 'vethfeed0002');
+      await waitUntil(
+        'the next veth listening',
+        () => capOf(dir, 'vethfeed0002')?.state === 'capturing',
+        20_000,
+      );
+      must('ip', ['netns', 'exec', second, 'ping', '-c', '2', '-i', '0.2', '-W', '2', PEER_POD_IP]);
+      run.child.kill('SIGINT');
+      expect(await run.exit).toBe(0);
+      const s = readSession(dir);
+      expect(s.stopReason).toBe('interrupted');
+      expect(s.captures.map((c: Cap) => [c.iface, c.state, c.error?.code ?? null])).toEqual([
+        [POD_VETH, 'failed', 'IFACE_GONE'],
+        ['vethfeed0002', 'stopped', null],
+      ]);
+      expect(tcpdumpRead(join(dir, 'node-1__vethfeed0002.pcap')).lines.join('\n')).toContain(
+        '10.244.0.78 > 10.244.1.34: ICMP echo request',
+      );
+    } finally {
+      run.child.kill('SIGKILL');
+      sh('ip', ['netns', 'del', POD_NS]);
+      sh('ip', ['netns', 'del', second]);
+    }
+  });
+});
