@@ -420,6 +420,11 @@ export interface CaptureRequest {
    * late) or 'immediate' (each packet at once; the kernel drops under load).
    */
   delivery?: 'buffered' | 'immediate';
+  /**
+   * Globs (`cali*`, `node-1:veth*`) whose new matches are captured too while capturing: an interface that appears
+   * (a new pod's veth) or comes up later. The app sends those it selected with.
+   */
+  follow?: string[];
 }
 
 export interface FilterCheck {

@@ -188,7 +188,8 @@ export class LiveCapture {
         ...session.select(plan.nodes.filter((n) => up.has(n)).flatMap((n) => plan.globsFor(n))),
       ];
       const late = plan.nodes.filter((n) => !up.has(n)).flatMap((n) => plan.selectorsFor(n));
-      await session.start(selection, late, { skipGone: true });
+      // Interfaces appearing later that match the globs the user selected with are captured too (followNew).
+      await session.start(selection, late, { skipGone: true, follow: req.follow ?? [] });
     } catch (e) {
       // Lets go of the node list's connections (they stay open) and of anything started.
       await session.stop().catch(() => undefined);

@@ -143,6 +143,7 @@ const schemas: Record<ApiMethod, Check> = {
     excludeSsh: bool,
     'followTunnels?': bool,
     'delivery?': oneOf('buffered', 'immediate'),
+    'follow?': arr(str(256), 64),
   }),
   stopCapture: none,
   labStatus: none,

@@ -263,6 +263,8 @@ export class CaptureSession extends EventEmitter {
   private selectors: string[] | null = null;
   /** start()'s skipGone, for the nodes joining late too. */
   private skipGone = false;
+  /** followNew: the glob selectors whose new matches are captured (start()'s `follow`, else its selectors). */
+  private follow: string[] | null = null;
   /** Nodes that came up after connect() returned but before start(): start() takes them in. */
   private waiting: NodeRuntime[] = [];
   /** Late nodes being discovered and started (stop waits for them, so that none starts after it). */
@@ -679,12 +681,19 @@ export class CaptureSession extends EventEmitter {
    * restarted: its veth went with it) are left out with a warning on their node ('warning' event, session.json),
    * the rest start; only when none of the chosen interfaces is left is it IFACE_UNKNOWN. Without it any unknown
    * interface is IFACE_UNKNOWN before anything starts.
+   * `follow`: the selectors whose globs followNew watches for (the app's, whose choice is by name: the globs it
+   * selected with); default `selectors`.
    */
-  async start(selection: Selected[], selectors?: string[], opts: { skipGone?: boolean } = {}): Promise<void> {
+  async start(
+    selection: Selected[],
+    selectors?: string[],
+    opts: { skipGone?: boolean; follow?: string[] } = {},
+  ): Promise<void> {
     if (this.state === 'capturing' || this.stopping)
       throw new HopscopeError('USAGE', 'session already started');
     this.selectors = selectors ?? null;
     this.skipGone = opts.skipGone === true;
+    this.follow = opts.follow ?? this.selectors;
     if (selectors) {
       const { usable, up } = this.usableSelectors(selectors);
       for (const n of this.connected())
@@ -740,10 +749,20 @@ export class CaptureSession extends EventEmitter {
    */
   private followNode(n: NodeRuntime): void {
     const d = n.status.discovery;
-    if (this.opts.followNew === false || !this.selectors || !d || this.watchers.has(n.spec.name)) return;
-    const globs = followSelectors(this.selectors, n.spec.name);
+    if (this.opts.followNew === false || !this.follow || !d || this.watchers.has(n.spec.name)) return;
+    let globs: string[];
+    let seen: Set<string>;
+    try {
+      globs = followSelectors(this.follow, n.spec.name);
+      seen = new Set(eligibleNames(globs, d));
+    } catch (e) {
+      // A pattern select() never saw (the app's follow globs) that does not parse: said, not followed.
+      const message = `new interfaces are not followed on ${n.spec.name}: ${toErrorData(e).message}`;
+      n.status.warnings.push(message);
+      this.emit('warning', { node: n.spec.name, message } satisfies SessionWarning);
+      return;
+    }
     if (globs.length === 0) return;
-    const seen = new Set(eligibleNames(globs, d));
     for (const c of this.captures) if (c.status.node === n.spec.name) seen.add(c.status.iface);
     const w = new LinkWatcher(
       n.spec.name,

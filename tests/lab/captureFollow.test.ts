@@ -6,9 +6,14 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { LiveCapture } from '../../main/app/liveCapture.ts';
+import { NodeManager } from '../../main/app/nodes.ts';
+
 import {
   hopscope,
+  KNOWN_HOSTS,
   lab,
+  LAB_KEY,
   labTcpdumps,
   readSession,
   sh,
@@ -217,5 +222,54 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
       sh('ip', ['netns', 'del', POD_NS]);
       sh('ip', ['netns', 'del', second]);
     }
+  });
+
+  it("the app's capture follows the globs it selected with: a new pod's veth shows in its counters", async () => {
+    const d = tmp('app');
+    const nodes = new NodeManager(
+      () => undefined,
+      () => undefined,
+    );
+    nodes.add(
+      {
+        name: 'node-1',
+        host: '10.1.10.9',
+        user: 'root',
+        auth: 'key',
+        identityFile: LAB_KEY,
+        knownHostsPath: KNOWN_HOSTS,
+      },
+      false,
+    );
+    const lc = await LiveCapture.start(
+      {
+        targets: [{ node: 'node-1', iface: 'veth2053e67d' }],
+        filter: 'icmp',
+        snaplen: 0,
+        excludeSsh: true,
+        follow: ['node-1:veth*'],
+      },
+      nodes,
+      join(d, 's'),
+      { stats: () => undefined, batch: () => undefined, node: () => undefined, session: () => undefined },
+    );
+    try {
+      podDown(POD_NS, POD_VETH, POD_IP);
+      podUp(POD_NS, POD_VETH);
+      await waitUntil(
+        'the new veth in the counters',
+        () => lc.stats().counters.some((c) => c.iface === POD_VETH && c.state === 'running'),
+        20_000,
+      );
+    } finally {
+      await lc.stop();
+      sh('ip', ['netns', 'del', POD_NS]);
+    }
+    const s = readSession(join(d, 's'));
+    expect(s.captures.map((c: Cap) => [c.iface, c.addedAt === null])).toEqual([
+      ['veth2053e67d', true],
+      [POD_VETH, false],
+    ]);
+    expect(labTcpdumps()).toEqual([]);
   });
 });

@@ -44,6 +44,10 @@ describe('capture request options', () => {
     ).toBeNull();
     expect(validateRequest('startCapture', { ...base, delivery: 'fast' })).toMatch(/delivery/);
     expect(validateRequest('startCapture', { ...base, followTunnels: 'yes' })).toMatch(/followTunnels/);
+    // The globs whose new matches are followed while capturing (a new pod's veth).
+    expect(validateRequest('startCapture', { ...base, follow: ['node-1:veth*', 'cali*'] })).toBeNull();
+    expect(validateRequest('startCapture', { ...base, follow: 'veth*' })).toMatch(/follow/);
+    expect(validateRequest('startCapture', { ...base, follow: [3] })).toMatch(/follow/);
   });
 
   it('validates the globs for nodes joining late', () => {

@@ -111,6 +111,7 @@ export function CaptureBar() {
             disabled={!chosen.size || starting || !!shownError}
             onClick={() => void start()}
             data-testid="start-capture"
+            title="Captures the ticked interfaces; new ones that appear while capturing (a new pod's veth) are captured too when they match a glob you selected with"
           >
             ● Start{chosen.size ? ` (${chosen.size})` : ''}
           </button>

@@ -64,6 +64,7 @@ export function NodesPanel() {
             value={glob}
             onChange={(e) => setGlob(e.target.value)}
             aria-label="select interfaces by glob"
+            title="Select ticks what matches now; while capturing, an interface that appears later (a new pod's veth) or comes up and matches a glob selected here is captured too, until Clear"
             onKeyDown={(e) => e.key === 'Enter' && applyGlob(true)}
           />
           <button onClick={() => applyGlob(true)}>Select</button>

@@ -60,7 +60,8 @@ export interface AppState {
   chosen: Set<string>;
   /**
    * Globs selected with (and not cleared since): on a node whose interfaces are not listed yet (connecting,
-   * unreachable) they pick what it captures when it joins the running capture (CaptureRequest.selectors).
+   * unreachable) they pick what it captures when it joins the running capture (CaptureRequest.selectors); while
+   * capturing, interfaces that appear later and match one of the patterns among them are captured too (follow).
    */
   globs: string[];
   stats: CaptureStats | null;
