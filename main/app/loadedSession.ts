@@ -65,6 +65,7 @@ export interface SessionProblem {
 /** The transports whose ports the filter's `port` reads (as pcap's: TCP, UDP, SCTP). */
 const PORT_KINDS: Record<number, number> = { 6: PORT_TCP, 17: PORT_UDP, 132: PORT_SCTP };
 
+/** The journey list's protocol column: the names the filter knows them by (SCTP, not "proto 132"). */
 const PROTO_NAMES: Record<number, string> = {
   1: 'ICMP',
   2: 'IGMP',
@@ -72,7 +73,12 @@ const PROTO_NAMES: Record<number, string> = {
   6: 'TCP',
   17: 'UDP',
   47: 'GRE',
+  50: 'ESP',
+  51: 'AH',
   58: 'ICMP6',
+  103: 'PIM',
+  112: 'VRRP',
+  132: 'SCTP',
 };
 
 export class LoadedSession {

@@ -382,6 +382,15 @@ describe('AppService on the sample session', () => {
     expect(page.items.some((j) => j.proto === 'IGMP' || j.proto === 'ICMP')).toBe(true);
   });
 
+  it('names SCTP journeys SCTP in the list, as tcpdump and the filter do (they said "proto 132")', async () => {
+    const s = await ok<SessionInfo>(svc.call('openPaths', { paths: ['tests/fixtures/sctp-flannel-vxlan'] }));
+    const all = await ok<JourneyPage>(
+      svc.call('listJourneys', { sessionId: s.id, filter: '', from: 0, count: 1000 }),
+    );
+    expect(all.items.length).toBe(28);
+    expect(new Set(all.items.map((j) => j.proto))).toEqual(new Set(['SCTP']));
+  });
+
   it('refuses host-key answers and captures that make no sense, as errors with codes', async () => {
     const r = await svc.call('answerHostKey', { promptId: 'nope', accept: true });
     expect(!r.ok && r.error.code).toBe('USAGE');
