@@ -118,4 +118,32 @@ describe('timeScale', () => {
     const s = fitScale(0, 1000, 100);
     expect(panBy(s, -10).startNs).toBeGreaterThan(s.startNs);
   });
+
+  it("zooms by a trackpad's small wheel steps in proportion: a pinch of many 2 px events is a notch's zoom, not one per event", () => {
+    const pinch = (deltaY: number) =>
+      wheelAction(
+        { deltaX: 0, deltaY, shiftKey: false, ctrlKey: true, metaKey: false },
+        { overAxis: false, lanesScroll: true },
+      );
+    const step = pinch(-2);
+    expect(step.kind).toBe('zoom');
+    const f = step.kind === 'zoom' ? step.factor : 0;
+    expect(f).toBeGreaterThan(1);
+    expect(f).toBeLessThan(1.01);
+    // 25 events of 2 px: 50 px, one notch's zoom (it was 1.25^25, 264 times).
+    expect(f ** 25).toBeCloseTo(1.25, 6);
+    const out = pinch(2);
+    expect(out.kind === 'zoom' && out.factor * f).toBeCloseTo(1, 9);
+    // A notch zooms one step however long the browser says it is.
+    expect(pinch(-53)).toEqual({ kind: 'zoom', factor: 1.25 });
+    expect(pinch(-240)).toEqual({ kind: 'zoom', factor: 1.25 });
+    // A line-based wheel (Firefox: 3 lines a notch) zooms and pans as far as a pixel-based one.
+    const lines = { deltaX: 0, deltaY: -3, deltaMode: 1, shiftKey: false, ctrlKey: false, metaKey: false };
+    const z = wheelAction(lines, { overAxis: true, lanesScroll: false });
+    expect(z.kind === 'zoom' && z.factor).toBeGreaterThan(1.2);
+    expect(wheelAction({ ...lines, deltaX: 3, deltaY: 0 }, { overAxis: true, lanesScroll: false })).toEqual({
+      kind: 'pan',
+      dxPx: -48,
+    });
+  });
 });

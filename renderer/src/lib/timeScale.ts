@@ -41,23 +41,42 @@ export function panBy(s: TimeScale, dxPx: number): TimeScale {
 export type WheelAction =
   { kind: 'scroll' } | { kind: 'zoom'; factor: number } | { kind: 'pan'; dxPx: number };
 
+/** A wheel step this long (px) or longer zooms by one whole ZOOM_STEP: a mouse wheel's notch (Chromium: 100 px). */
+const NOTCH_PX = 50;
+const ZOOM_STEP = 1.25;
+/** A line of a line-based wheel (Firefox's deltaMode 1, 3 lines a notch), in px. */
+const LINE_PX = 16;
+
 /**
  * What one wheel step over the timeline does, one thing only: a sideways step (a trackpad's swipe, Shift +
  * wheel) pans; over the time axis, or over lanes that all fit, the wheel zooms (towards the pointer); over lanes
  * that scroll, the wheel scrolls them (the browser does) and Ctrl/⌘ + wheel zooms (a trackpad's pinch arrives as
- * Ctrl + wheel).
+ * Ctrl + wheel). A notch zooms by ZOOM_STEP; the small steps a trackpad sends many of zoom by their share of one
+ * (a pinch zoomed by 1.25 for each of its dozens of 2 px events: thousands of times in a second).
  */
 export function wheelAction(
-  e: { deltaX: number; deltaY: number; shiftKey: boolean; ctrlKey: boolean; metaKey: boolean },
+  e: {
+    deltaX: number;
+    deltaY: number;
+    deltaMode?: number;
+    shiftKey: boolean;
+    ctrlKey: boolean;
+    metaKey: boolean;
+  },
   where: { overAxis: boolean; lanesScroll: boolean },
 ): WheelAction {
+  // In px: a line-based wheel's lines, a page-based one's pages as one notch each.
+  const unit = e.deltaMode === 1 ? LINE_PX : e.deltaMode === 2 ? NOTCH_PX : 1;
+  const deltaX = e.deltaX * unit;
+  const deltaY = e.deltaY * unit;
   // Shift + wheel: Chromium sends a sideways step already; a plain deltaY with Shift is one elsewhere.
-  const dx = e.shiftKey && e.deltaX === 0 ? e.deltaY : e.deltaX;
-  const dy = e.shiftKey && e.deltaX === 0 ? 0 : e.deltaY;
+  const dx = e.shiftKey && deltaX === 0 ? deltaY : deltaX;
+  const dy = e.shiftKey && deltaX === 0 ? 0 : deltaY;
   if (Math.abs(dx) > Math.abs(dy)) return { kind: 'pan', dxPx: -dx };
   if (dy === 0) return { kind: 'scroll' };
   if (!where.overAxis && where.lanesScroll && !e.ctrlKey && !e.metaKey) return { kind: 'scroll' };
-  return { kind: 'zoom', factor: dy < 0 ? 1.25 : 0.8 };
+  const notches = Math.max(-1, Math.min(1, dy / NOTCH_PX));
+  return { kind: 'zoom', factor: ZOOM_STEP ** -notches };
 }
 
 export function withWidth(s: TimeScale, widthPx: number): TimeScale {
