@@ -402,7 +402,15 @@ describe.sequential('clock badges and the timeline on three hosts (Chromium)', (
         await p.setViewportSize({ width, height });
         await p.waitForTimeout(100);
         // At 1600 × 1000 a quarter of the window holds all seven lanes: made smaller, it scrolls them.
+        const hint = () => p.textContent('[data-testid=timeline-hint]');
+        // The hint says what zooms: the wheel over lanes that all fit, Ctrl/⌘ + wheel over lanes that scroll (it
+        // said "wheel to zoom" where the wheel scrolled).
+        if (dy) expect(await hint()).toBe('clock-corrected · wheel to zoom · drag to pan');
         if (dy) await drag('split-timeline', dy);
+        await p.waitForFunction(() =>
+          document.querySelector('[data-testid=timeline-hint]')?.textContent?.includes('Ctrl/⌘ + wheel'),
+        );
+        expect(await hint()).toBe('clock-corrected · Ctrl/⌘ + wheel to zoom · drag to pan');
         await p.$eval('[data-testid=timeline]', (e) => (e.scrollTop = e.scrollHeight));
         const low = await lanesInView();
         expect(low.top).toBeGreaterThan(0);

@@ -159,14 +159,24 @@ export function Timeline() {
   );
   const labelW = labels.width;
 
+  // Whether the lanes scroll, for the hint (the wheel scrolls them then, and Ctrl/⌘ + wheel zooms): its box resizes.
+  const [lanesScroll, setLanesScroll] = useState(false);
   useEffect(() => {
     const el = wrapRef.current;
     if (!el) return;
-    const ro = new ResizeObserver(() => setWidth(Math.max(200, el.clientWidth)));
+    const ro = new ResizeObserver(() => {
+      setWidth(Math.max(200, el.clientWidth));
+      setLanesScroll(el.scrollHeight > el.clientHeight + 1);
+    });
     ro.observe(el);
     setWidth(Math.max(200, el.clientWidth));
     return () => ro.disconnect();
   }, []);
+  // The lanes under it come and go with the session.
+  useLayoutEffect(() => {
+    const el = wrapRef.current;
+    if (el) setLanesScroll(el.scrollHeight > el.clientHeight + 1);
+  }, [height]);
 
   useEffect(() => {
     const cv = canvasRef.current;
@@ -427,6 +437,7 @@ export function Timeline() {
   };
 
   if (!session) return null;
+  const hint = `clock-corrected · ${lanesScroll ? 'Ctrl/⌘ + wheel' : 'wheel'} to zoom · drag to pan`;
   const hoverHop = hover && journey?.hopList.findIndex((h) => h.packet === hover.packet);
   return (
     <div className="timeline" data-testid="timeline" ref={wrapRef}>
@@ -435,8 +446,8 @@ export function Timeline() {
       <div className="timeline-head" ref={headRef}>
         <div className="timeline-tools">
           <span className="title">Timeline</span>
-          <span className="muted hint" title="clock-corrected · wheel to zoom · drag to pan">
-            clock-corrected · wheel to zoom · drag to pan
+          <span className="muted hint" title={hint} data-testid="timeline-hint">
+            {hint}
           </span>
           {ext ? (
             <span
@@ -481,7 +492,7 @@ export function Timeline() {
           data-testid="timeline-axis"
           style={{ height: AXIS_H, paddingLeft: labelW }}
           ref={axisRef}
-          title="Wheel: zoom (over the lanes: Ctrl/⌘ + wheel) · drag: pan · double click: fit"
+          title={`Wheel: zoom${lanesScroll ? ' (over the lanes: Ctrl/⌘ + wheel)' : ''} · drag: pan · double click: fit`}
           onMouseDown={onMouseDown}
           onMouseMove={dragMove}
           onMouseUp={() => (drag.current = null)}
