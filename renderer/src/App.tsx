@@ -47,6 +47,8 @@ export function App() {
       // The packet detail's own keys (arrows and Home/End scroll its tree, Enter and Space pick a layer or field)
       // never move the packet selection out from under it; / still goes to the journey filter.
       if (t?.closest('[data-testid=packet-detail]') && e.key !== '/') return;
+      // So are the hop ladder's: ↑/↓ step through the journey's hops (not the rows of the focused pane).
+      if (t?.closest('[data-testid=hop-ladder]') && e.key !== '/') return;
       // Enter and Space on a button, link or disclosure are that control's own (Enter chose the journey and
       // switched tabs before the button's click: an Export or an Apply was lost).
       if ((e.key === 'Enter' || e.key === ' ') && t?.closest('button, a[href], summary, [role=tab]')) return;

@@ -596,3 +596,69 @@ function longIpv6(): Buffer {
   ];
   return pcapOf(frames, undefined, 1_800_000_000);
 }
+
+describe.sequential('the hop ladder by keyboard (Chromium)', () => {
+  it('↑/↓ step through the hops of a journey that passes node-1 twice, each its own row in the panes', async () => {
+    // tests/fixtures/kube-proxy-revisit: node-1's pod → node-2's NodePort → DNAT back to a pod on node-1.
+    const dir = path.join(ROOT, 'tests/fixtures/kube-proxy-revisit');
+    const files = readdirSync(dir)
+      .filter((f) => /\.(pcap|json)$/.test(f))
+      .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+    await open(files, '6 dropped files');
+    const hops = await openJourney(p, '192.168.0.47.50772 > 10.1.10.10.32228: flags [s]');
+    expect(hops.map((h) => `${h.node}/${h.iface}`)).toEqual([
+      'node-1/veth54ceb951',
+      'node-1/cbr0',
+      'node-1/ens33',
+      'node-2/ens33',
+      'node-2/ens33',
+      'node-1/ens33',
+      'node-1/cbr0',
+      'node-1/vethdf3a8b64',
+    ]);
+    const hop = (i: number) => p.locator('[data-testid=hop-ladder] [data-testid=hop]').nth(i);
+    /** The selected hop (its number from 1) and node-1/ens33's selected row among its two rows of the journey. */
+    const where = () =>
+      p.evaluate(() => {
+        const hops = [...document.querySelectorAll('[data-testid=hop-ladder] [data-testid=hop]')];
+        const pane = document.querySelector('[data-testid=pane][data-capture="node-1/ens33"]')!;
+        const rows = [...pane.querySelectorAll('.row.in-journey')];
+        return {
+          hop: hops.findIndex((h) => h.classList.contains('selected')) + 1,
+          focused: hops.indexOf(document.activeElement!) + 1,
+          ens33: rows.findIndex((r) => r.classList.contains('selected')) + 1,
+        };
+      });
+    // The ladder is one tab stop: the first hop until one is picked.
+    expect(await p.$$eval('[data-testid=hop-ladder] [tabindex="0"]', (els) => els.length)).toBe(1);
+    await hop(2).click();
+    await p.waitForFunction(() => document.querySelector('.hop.selected')?.textContent?.startsWith('3'));
+    expect(await where()).toEqual({ hop: 3, focused: 3, ens33: 1 });
+    // ↓ steps to the next hop (it moved to node-1/ens33's next row, another journey's packet), three times: node-1's
+    // second pass of ens33, the other of its two rows.
+    for (const n of [4, 5, 6]) {
+      await p.keyboard.press('ArrowDown');
+      await p.waitForFunction(
+        (n) => document.querySelector('.hop.selected')?.textContent?.startsWith(`${n}`),
+        n,
+      );
+    }
+    await p.locator('[data-testid=pane][data-capture="node-1/ens33"] .row.selected').waitFor();
+    expect(await where()).toEqual({ hop: 6, focused: 6, ens33: 2 });
+    await p.keyboard.press('ArrowUp');
+    await p.waitForFunction(() => document.querySelector('.hop.selected')?.textContent?.startsWith('5'));
+    expect(await where()).toEqual({ hop: 5, focused: 5, ens33: 0 });
+    await p.keyboard.press('End');
+    await p.waitForFunction(() => document.querySelector('.hop.selected')?.textContent?.startsWith('8'));
+    await p.keyboard.press('Home');
+    await p.waitForFunction(() => document.querySelector('.hop.selected')?.textContent?.startsWith('1'));
+    expect((await where()).focused).toBe(1);
+    // Enter on a focused hop picks it, as a click does.
+    await hop(3).focus();
+    await p.keyboard.press('Enter');
+    await p.waitForFunction(() => document.querySelector('.hop.selected')?.textContent?.startsWith('4'));
+    expect(await where()).toEqual({ hop: 4, focused: 4, ens33: 0 });
+    await shot(p, 'files-hop-ladder-keyboard');
+    expect(errors).toEqual([]);
+  });
+});

@@ -12,16 +12,46 @@ export interface HopLadderProps {
   onPickHop?: (hop: Hop) => void;
 }
 
+/** The keys that step through the hops, by how many (±Infinity: the first or last). */
+const HOP_KEYS: Record<string, number> = {
+  ArrowDown: 1,
+  ArrowUp: -1,
+  Home: -Infinity,
+  End: Infinity,
+};
+
+/**
+ * The ladder is one tab stop (the selected hop, else the first): ↑/↓ step to the hop before or after and pick it,
+ * Home/End the first and last, Enter or Space pick the focused one, as a click does.
+ */
 export function HopLadder({ journey, baseNs, selectedPacket, onPickHop }: HopLadderProps) {
+  const hops = journey.hopList;
+  const selected = hops.findIndex((h) => h.packet === selectedPacket);
   return (
-    <ol className="ladder" data-testid="hop-ladder" aria-label={`journey ${journey.id}`}>
-      {journey.hopList.map((h, i) => (
+    <ol
+      className="ladder"
+      data-testid="hop-ladder"
+      aria-label={`journey ${journey.id}`}
+      onKeyDown={(e) => {
+        const items = [...e.currentTarget.querySelectorAll<HTMLElement>(':scope > [data-testid=hop]')];
+        const at = items.indexOf(e.target as HTMLElement);
+        if (at < 0) return;
+        const step = Object.hasOwn(HOP_KEYS, e.key) ? HOP_KEYS[e.key] : null;
+        if (step === null && e.key !== 'Enter' && e.key !== ' ') return;
+        const to = step === null ? at : Math.max(0, Math.min(hops.length - 1, at + step));
+        e.preventDefault();
+        onPickHop?.(hops[to]);
+        items[to].focus();
+      }}
+    >
+      {hops.map((h, i) => (
         <HopRow
           key={i}
           hop={h}
           index={i}
           baseNs={baseNs}
-          selected={h.packet === selectedPacket}
+          selected={i === selected}
+          tabStop={i === Math.max(0, selected)}
           onPick={onPickHop}
         />
       ))}
@@ -34,12 +64,14 @@ function HopRow({
   index,
   baseNs,
   selected,
+  tabStop,
   onPick,
 }: {
   hop: Hop;
   index: number;
   baseNs: string;
   selected: boolean;
+  tabStop: boolean;
   onPick?: (h: Hop) => void;
 }) {
   const has = (c: string) => hop.changes.includes(c);
@@ -54,6 +86,8 @@ function HopRow({
       data-iface={hop.iface}
       data-ttl={hop.ttl ?? ''}
       data-changes={hop.changes.join(' ')}
+      tabIndex={tabStop ? 0 : -1}
+      aria-current={selected ? 'true' : undefined}
       onClick={() => onPick?.(hop)}
     >
       <div className="hop-where">
