@@ -597,7 +597,7 @@ function longIpv6(): Buffer {
   return pcapOf(frames, undefined, 1_800_000_000);
 }
 
-describe.sequential('the hop ladder by keyboard (Chromium)', () => {
+describe.sequential('a journey through node-1 twice: its ladder and latency chart (Chromium)', () => {
   it('↑/↓ step through the hops of a journey that passes node-1 twice, each its own row in the panes', async () => {
     // tests/fixtures/kube-proxy-revisit: node-1's pod → node-2's NodePort → DNAT back to a pod on node-1.
     const dir = path.join(ROOT, 'tests/fixtures/kube-proxy-revisit');
@@ -660,5 +660,57 @@ describe.sequential('the hop ladder by keyboard (Chromium)', () => {
     expect(await where()).toEqual({ hop: 4, focused: 4, ens33: 0 });
     await shot(p, 'files-hop-ladder-keyboard');
     expect(errors).toEqual([]);
+  });
+
+  it("the latency chart's hop names show whole under their bars, the veths' long ones too (1024 × 700, 1600 × 1000)", async () => {
+    // The journey of the test above: 7 bars, the last node-1/vethdf3a8b64.
+    try {
+      for (const [width, height] of [
+        [1024, 700],
+        [1600, 1000],
+      ] as const) {
+        await p.setViewportSize({ width, height });
+        await p.$eval('.journey-detail', (e) => (e.scrollTop = e.scrollHeight));
+        await p.waitForTimeout(200);
+        const out = await p.$eval('[data-testid=latency-chart] svg', (svg) => {
+          const box = svg.getBoundingClientRect();
+          return [...svg.querySelectorAll('.recharts-xAxis-tick-labels text')].map((t) => {
+            const r = t.getBoundingClientRect();
+            return {
+              label: t.textContent,
+              inside: r.left >= box.left - 0.5 && r.bottom <= box.bottom + 0.5 && r.right <= box.right + 0.5,
+            };
+          });
+        });
+        expect(out.map((o) => o.label)).toEqual([
+          '2 n1/cbr0',
+          '3 n1/ens33',
+          '4 n2/ens33',
+          '5 n2/ens33',
+          '6 n1/ens33',
+          '7 n1/cbr0',
+          '8 n1/vethdf3a8b64',
+        ]);
+        expect(out.filter((o) => !o.inside).map((o) => o.label)).toEqual([]);
+        // A bar's tooltip names the hop and its latency ("us : 1.2 µs" named the data's field).
+        const bar = (await p
+          .locator('[data-testid=latency-chart] .recharts-bar-rectangle')
+          .last()
+          .boundingBox())!;
+        await p.mouse.move(bar.x + bar.width / 2, bar.y + bar.height / 2);
+        const tip = p.locator('[data-testid=latency-chart] .recharts-tooltip-wrapper');
+        await p.waitForFunction(() =>
+          document
+            .querySelector('[data-testid=latency-chart] .recharts-tooltip-wrapper')
+            ?.textContent?.includes('8 n1/vethdf3a8b64'),
+        );
+        expect(await tip.textContent()).toMatch(/^8 n1\/vethdf3a8b64latency : \d+(\.\d+)? [nµ]s$/);
+        await shot(p, `files-latency-chart-${width}`, '[data-testid=latency-chart]');
+        await p.mouse.move(5, 5);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await p.setViewportSize({ width: 1600, height: 1000 });
+    }
   });
 });

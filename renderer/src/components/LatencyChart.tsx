@@ -5,6 +5,14 @@ import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxi
 import type { JourneyView } from '../../../preload/api.ts';
 import { formatDuration } from '../lib/timeScale.ts';
 
+const TICK_FONT_PX = 10;
+/** The widest a character of a hop's name is at TICK_FONT_PX, about (DejaVu Sans' digits and lower case: 6.1). */
+const CHAR_PX = 6.4;
+const ANGLE = 20;
+const SIN = Math.sin((ANGLE * Math.PI) / 180);
+const COS = Math.cos((ANGLE * Math.PI) / 180);
+const Y_AXIS_PX = 48;
+
 export function LatencyChart({ journey }: { journey: JourneyView }) {
   // A copy of a broadcast frame received in parallel has no latency (no hop led to it): no bar, not a 0 µs one.
   // One timed from another hop than the one before (its sender's, or its node's first copy) says from which: "1→4".
@@ -19,23 +27,28 @@ export function LatencyChart({ journey }: { journey: JourneyView }) {
         ],
   );
   if (!data.length) return null;
+  // The hops' names are slanted under their bars, ending at them: the axis is as tall as the longest needs, and the
+  // chart leaves room on its left for the first (long veth names ran out of the chart, cut at its bottom and left).
+  const longest = Math.max(...data.map((d) => d.name.length)) * CHAR_PX;
+  const axisHeight = Math.max(40, Math.ceil(longest * SIN + TICK_FONT_PX * COS + 10));
+  const left = Math.max(0, Math.ceil(data[0].name.length * CHAR_PX * COS) - Y_AXIS_PX);
   return (
     <div className="latency-chart" data-testid="latency-chart">
       <div className="muted small">Per-hop latency (µs, clock-corrected)</div>
-      <ResponsiveContainer width="100%" height={140}>
-        <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left: 0 }}>
+      <ResponsiveContainer width="100%" height={100 + axisHeight}>
+        <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left }}>
           <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" />
           <XAxis
             dataKey="name"
-            tick={{ fontSize: 10, fill: 'var(--muted)' }}
+            tick={{ fontSize: TICK_FONT_PX, fill: 'var(--muted)' }}
             interval={0}
-            angle={-20}
-            height={40}
+            angle={-ANGLE}
+            height={axisHeight}
             textAnchor="end"
           />
-          <YAxis tick={{ fontSize: 10, fill: 'var(--muted)' }} width={48} />
+          <YAxis tick={{ fontSize: TICK_FONT_PX, fill: 'var(--muted)' }} width={Y_AXIS_PX} />
           <Tooltip formatter={(v) => formatDuration(Number(v) * 1000)} />
-          <Bar dataKey="us" fill="var(--tick)" isAnimationActive={false} />
+          <Bar dataKey="us" name="latency" fill="var(--tick)" isAnimationActive={false} />
         </BarChart>
       </ResponsiveContainer>
     </div>
