@@ -442,7 +442,15 @@ export class NodeManager {
     return n.info;
   }
 
+  /**
+   * Closes every node's connection, and refuses the host keys still being asked about: an open prompt held a
+   * 5-minute timer, which kept a stopped web server (`hopscope serve`, Ctrl-C) running until it ran out.
+   */
   closeAll(): void {
+    for (const [id, answer] of [...this.prompts]) {
+      this.prompts.delete(id);
+      answer(false);
+    }
     for (const n of this.nodes.values()) n.conn?.close();
   }
 }

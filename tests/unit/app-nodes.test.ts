@@ -148,6 +148,26 @@ describe('nodes and their connections', () => {
     await svc.close();
   });
 
+  it('the app closed while a host key is asked about refuses it at once: nothing waits out the prompt', async () => {
+    // `hopscope serve` stopped (Ctrl-C) with a prompt open stayed up for the prompt's 5 minutes: its timer held
+    // the event loop after everything else had closed.
+    const known = path.join(dir, 'known_hosts.c');
+    writeFileSync(known, '');
+    const { svc, prompts } = app();
+    await ok(svc.call('addNode', spec('asked', known)));
+    const connecting = svc.call('connectNode', { name: 'asked' });
+    await until('the host-key prompt', () => prompts.length === 1);
+    const t0 = Date.now();
+    await svc.close();
+    const r = await connecting;
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.error.code).toMatch(/^HOSTKEY_/);
+    // Answered already: the prompt is gone.
+    const late = await svc.call('answerHostKey', { promptId: prompts[0].promptId, accept: true });
+    expect(late.ok).toBe(false);
+  });
+
   it("a rename's event names the card it replaces, and the renderer swaps that card in place", async () => {
     const { svc, events } = app();
     // The renderer's controller on the same back end (the API as the preload or web bridge gives it).
