@@ -282,6 +282,11 @@ export interface ExportRequest {
   format: ExportFormat;
   /** Only these journeys (all when absent). */
   journeys?: number[];
+  /**
+   * Only the journeys this journey filter lists (the journey list's, tcpdump's language; with `journeys`, those of
+   * them it lists): the JSON's `selection` and the pcapng's section comment name it. Blank: no filter.
+   */
+  filter?: string;
   /** Only packets in [start, end) ns relative to baseNs, clock-corrected. */
   rangeNs?: [number, number];
   clockCorrected: boolean;

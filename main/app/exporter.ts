@@ -49,17 +49,25 @@ export async function exportResult(
   refuseInputAsOutput(file, sessionInputs(res.captures.map((c) => c.path)));
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true });
   const subset = req.journeys !== undefined || req.rangeNs !== undefined;
+  // What chose the journeys, when a filter did (sessionWorker resolved it into `journeys`).
+  const filter = req.filter?.trim() ? req.filter : undefined;
   const journeys = req.journeys?.filter((k) => k >= 0 && k < res.journeyCount);
   if (req.journeys !== undefined && !journeys?.length)
     throw new HopscopeError('USAGE', 'none of the chosen journeys exist');
   // Replaced only when the user said so (service.ts's exportTarget asked), never a file made meanwhile.
   const sink = Sink.file(file, { keep: req.overwrite !== true });
   const written = await sink.fill(async (): Promise<{ packets: number; journeys?: number }> => {
-    if (req.format === 'pcapng') return { packets: await pcapngRows(res, sink, req, journeys, progress) };
+    if (req.format === 'pcapng') {
+      const what =
+        filter !== undefined && journeys
+          ? `${journeys.length} journey${journeys.length === 1 ? '' : 's'} matching ${JSON.stringify(filter)}`
+          : undefined;
+      return { packets: await pcapngRows(res, sink, req, journeys, progress, what) };
+    }
     // JSON and CSV hold journeys' hops (duplicated frames and packets of no journey are not in them).
     const list = subset ? selectJourneys(res, journeys, req.rangeNs) : null;
     if (req.format === 'json') {
-      if (list) return { packets: subsetJson(res, sink, list, progress), journeys: list.length };
+      if (list) return { packets: subsetJson(res, sink, list, progress, filter), journeys: list.length };
       progress(0, res.journeyCount);
       writeJourneysJson(res, sink);
       progress(res.journeyCount, res.journeyCount);
@@ -94,8 +102,15 @@ function selectJourneys(
   });
 }
 
-function subsetJson(res: CorrelationResult, sink: Sink, list: number[], progress: Progress): number {
-  const head = JSON.stringify({ ...documentHead(res), selection: { journeys: list.map((k) => k + 1) } });
+function subsetJson(
+  res: CorrelationResult,
+  sink: Sink,
+  list: number[],
+  progress: Progress,
+  filter?: string,
+): number {
+  const selection = { ...(filter !== undefined ? { filter } : {}), journeys: list.map((k) => k + 1) };
+  const head = JSON.stringify({ ...documentHead(res), selection });
   sink.write(head.slice(0, -1) + ',"journeys":[');
   let rows = 0;
   const out = new TextBytes(sink);

@@ -7,6 +7,7 @@ import { parentPort } from 'node:worker_threads';
 import type { ExportRequest, Result, SessionInfo } from '../../preload/api.ts';
 import { HopscopeError, toErrorData } from '../common/errors.ts';
 import { exportResult } from './exporter.ts';
+import { JourneyFilterError } from './journeyFilter.ts';
 import type { LoadedSession } from './loadedSession.ts';
 import { buildSession, defaultTitle, firstPath, openInputs, sessionDrops } from './sessionBuild.ts';
 import { scanInputs, type Scan } from './sessionScan.ts';
@@ -187,7 +188,9 @@ async function call(
         return { res: { ok: true, value: { info: s.info(), cols } }, transfer: buffersOf(cols) };
       }
       case 'exportSession': {
-        const q = req as ExportRequest & { path: string };
+        let q = req as ExportRequest & { path: string };
+        // The journeys a filter lists (the journey list's): resolved here, where its index is.
+        if (q.filter?.trim()) q = { ...q, journeys: filteredJourneys(s, q.filter, q.journeys) };
         let last = 0;
         const out = await exportResult(s.result, q, q.path, (done, total) => {
           // Throttled: at most a few progress events per second reach the UI.
@@ -212,3 +215,30 @@ port.on('message', (m: ToWorker) => {
     void call(m.method, m.req).then(({ res, transfer }) => post({ t: 'reply', seq: m.seq, res }, transfer));
 });
 post({ t: 'started' });
+
+/**
+ * The journeys journey filter `filter` lists (of `among`, when given), for an export of what the list shows: a
+ * filter that cannot be read is FILTER_INVALID, one that lists nothing NO_MATCH (nothing is written), as the CLI's
+ * `export --filter`.
+ */
+function filteredJourneys(s: LoadedSession, filter: string, among: number[] | undefined): number[] {
+  let listed: number[] | null;
+  try {
+    listed = s.matchingJourneys(filter);
+  } catch (e) {
+    if (e instanceof JourneyFilterError)
+      throw new HopscopeError('FILTER_INVALID', `filter ${JSON.stringify(filter)}: ${e.message}`);
+    throw e;
+  }
+  let list = listed ?? Array.from({ length: s.result.journeyCount }, (_, k) => k);
+  if (among) {
+    const keep = new Set(among);
+    list = list.filter((k) => keep.has(k));
+  }
+  if (list.length === 0)
+    throw new HopscopeError(
+      'NO_MATCH',
+      `no journey matches the filter ${JSON.stringify(filter)}: nothing written`,
+    );
+  return list;
+}

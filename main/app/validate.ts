@@ -120,6 +120,7 @@ const schemas: Record<ApiMethod, Check> = {
     sessionId,
     format: oneOf('pcapng', 'json', 'csv'),
     'journeys?': arr(int(0, MAX_INDEX), 1_000_000),
+    'filter?': str(256),
     'rangeNs?': (v, p) =>
       Array.isArray(v) && v.length === 2 ? (num(v[0], p) ?? num(v[1], p)) : `${p}: expected [start, end]`,
     clockCorrected: bool,

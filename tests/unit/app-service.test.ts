@@ -266,6 +266,65 @@ describe('AppService on the sample session', () => {
     expect(rs.packets).toBe(16);
   });
 
+  it("exports the journeys the list's filter lists: their frames, the JSON naming the filter; bad or empty filters write nothing", async () => {
+    const filter = 'icmp and dst host 10.244.1.34';
+    const page = await ok<JourneyPage>(
+      svc.call('listJourneys', { sessionId: s.id, filter, from: 0, count: 10_000 }),
+    );
+    // The API counts journeys from 0; the JSON's ids and the pcapng's packet ids from 1.
+    const listed = page.items.map((j) => j.id + 1);
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.length).toBeLessThan(s.journeys);
+    const j = path.join(work, 'listed.json');
+    const rj = await ok<ExportResult>(
+      svc.call('exportSession', { sessionId: s.id, format: 'json', filter, clockCorrected: true, path: j }),
+    );
+    const doc = JSON.parse(readFileSync(j, 'utf8'));
+    expect(doc.selection).toEqual({ filter, journeys: listed });
+    expect(doc.journeys.map((x: { id: number }) => x.id)).toEqual(listed);
+    expect(rj.journeys).toBe(listed.length);
+    // The pcapng: exactly those journeys' frames, its section comment naming the filter.
+    const p = path.join(work, 'listed.pcapng');
+    await ok(
+      svc.call('exportSession', {
+        sessionId: s.id,
+        format: 'pcapng',
+        filter,
+        clockCorrected: false,
+        path: p,
+      }),
+    );
+    const ids = execFileSync('tshark', ['-r', p, '-T', 'fields', '-e', 'frame.packet_id'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .split('\n')
+      .map(Number);
+    expect([...new Set(ids)].sort((a, b) => a - b)).toEqual([...listed].sort((a, b) => a - b));
+    expect(execFileSync('capinfos', ['-k', p], { encoding: 'utf8' })).toContain(
+      `${listed.length} journeys matching ${JSON.stringify(filter)}`,
+    );
+    // What the list would refuse is refused; a filter listing nothing writes nothing.
+    const bad = await svc.call('exportSession', {
+      sessionId: s.id,
+      format: 'csv',
+      filter: 'port',
+      clockCorrected: true,
+      path: path.join(work, 'bad.csv'),
+    });
+    expect(!bad.ok && bad.error.code).toBe('FILTER_INVALID');
+    const none = path.join(work, 'none.csv');
+    const empty = await svc.call('exportSession', {
+      sessionId: s.id,
+      format: 'csv',
+      filter: 'host 192.0.2.99',
+      clockCorrected: true,
+      path: none,
+    });
+    expect(!empty.ok && empty.error.code).toBe('NO_MATCH');
+    expect(existsSync(none)).toBe(false);
+  });
+
   it('exports a time range: exactly the packets whose corrected time falls in it', async () => {
     const v = await ok<JourneyView>(svc.call('getJourney', { sessionId: s.id, journeyId: 0 }));
     const ts = v.hopList.map((h) => h.tRelNs);

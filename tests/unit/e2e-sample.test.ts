@@ -460,6 +460,37 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     await p.click('[data-testid=export] button.primary');
     expect(await p.textContent('[data-testid=export] .error-state')).toContain('No journey is selected');
     expect(await p.$('[data-testid=export-result]')).toBeNull();
+    // The journeys the list's filter lists (the Journey tab's): offered under a filter only, and written as listed.
+    const listedOption = '[aria-label="export scope"] option[value=listed]';
+    const disabled = () => p.$eval(listedOption, (o) => (o as HTMLOptionElement).disabled);
+    await p.click('[data-testid=tab-journey]');
+    await p.fill('#journey-filter', '');
+    await p.click('[data-testid=tab-export]');
+    expect(await disabled()).toBe(true);
+    await p.click('[data-testid=tab-journey]');
+    await p.fill('#journey-filter', 'echo request');
+    await p.waitForFunction(() => {
+      const rows = [...document.querySelectorAll('[data-testid=journey-row]')];
+      return rows.length > 0 && rows.every((r) => r.textContent!.toLowerCase().includes('echo request'));
+    });
+    const shown = Number(/^(\d+) journeys?/.exec((await p.textContent('.journey-list .muted.small'))!)![1]);
+    await p.click('[data-testid=tab-export]');
+    expect(await disabled()).toBe(false);
+    expect(await p.textContent(listedOption)).toBe('the journeys the filter lists (echo request)');
+    await p.selectOption('[aria-label="export format"]', 'json');
+    await p.selectOption('[aria-label="export scope"]', 'listed');
+    await p.click('[data-testid=export] button.primary');
+    await p.waitForSelector('[data-testid=export-result]', { timeout: 10_000 });
+    const written = JSON.parse(
+      readFileSync((await p.getAttribute('[data-testid=export-result]', 'data-path'))!, 'utf8'),
+    );
+    expect(written.selection.filter).toBe('echo request');
+    expect(written.journeys).toHaveLength(shown);
+    expect(written.journeys.every((j: { summary: string }) => j.summary.includes('echo request'))).toBe(true);
+    await p.click('[data-testid=tab-journey]');
+    await p.fill('#journey-filter', '');
+    await p.click('[data-testid=tab-export]');
+    await p.selectOption('[aria-label="export format"]', 'pcapng');
     await p.selectOption('[aria-label="export scope"]', 'all');
     // Another choice clears the last outcome (a Replace offered for one format must not write another).
     expect(await p.$('[data-testid=export] .error-state')).toBeNull();

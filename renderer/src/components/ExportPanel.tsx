@@ -1,4 +1,5 @@
-// Export all packets, the selected journey or the visible range to pcapng / JSON / CSV, with progress.
+// Export all packets, the selected journey, the journeys the filter lists or the visible range to pcapng / JSON / CSV,
+// with progress.
 
 import { useEffect, useState } from 'react';
 
@@ -20,6 +21,7 @@ export function ExportPanel() {
   const session = useAppState((s) => s.session);
   const journey = useAppState((s) => s.selectedJourney);
   const range = useAppState((s) => s.visibleRange);
+  const listFilter = useAppState((s) => s.journeyFilter).trim();
   // The form lives in the app's store: another tab, looked at meanwhile, unmounts this panel.
   const form = useAppState((s) => s.exportForm);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
@@ -40,7 +42,9 @@ export function ExportPanel() {
         ? 'No journey is selected: select one, or export everything.'
         : scope === 'range' && !range
           ? 'The timeline shows no range: export everything, or a journey.'
-          : null;
+          : scope === 'listed' && !listFilter
+            ? 'The journey list is not filtered: export everything, or filter it first.'
+            : null;
     if (missing) {
       update({ outcome: { sessionId, result: null, error: missing, exists: false } });
       return;
@@ -53,6 +57,7 @@ export function ExportPanel() {
       clockCorrected: corrected,
       ...(scope === 'journey' ? { journeys: [journey] } : {}),
       ...(scope === 'range' && range ? { rangeNs: range } : {}),
+      ...(scope === 'listed' ? { filter: listFilter } : {}),
       ...(path.trim() ? { path: path.trim() } : {}),
       ...(overwrite ? { overwrite } : {}),
     });
@@ -97,6 +102,9 @@ export function ExportPanel() {
             </option>
             <option value="range" disabled={!range}>
               what the timeline shows
+            </option>
+            <option value="listed" disabled={!listFilter}>
+              {listFilter ? `the journeys the filter lists (${listFilter})` : 'the journeys the filter lists'}
             </option>
           </select>
         </label>

@@ -22,7 +22,7 @@ export type BottomTab = 'journey' | 'packet' | 'clocks' | 'export';
 /** The Export tab's form and its last outcome: kept here so that they survive a look at another tab. */
 export interface ExportForm {
   format: ExportFormat;
-  scope: 'all' | 'journey' | 'range';
+  scope: 'all' | 'journey' | 'range' | 'listed';
   corrected: boolean;
   path: string;
   /** The session an export is running for, or null. */
