@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LiveCapture } from '../../main/app/liveCapture.ts';
-import { NodeManager } from '../../main/app/nodes.ts';
 import { CaptureSession } from '../../main/capture/index.ts';
 
 import {
@@ -27,6 +26,7 @@ import {
   startCapture,
   tcpdumpRead,
   waitUntil,
+  labNodeManager,
 } from './captureLab.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -771,21 +771,7 @@ describe.sequential('capture on flannel-vxlan', () => {
 
   it('the app’s capture: a chosen interface gone since it was listed is said above the live session', async () => {
     const d = tmp('gone-app');
-    const nodes = new NodeManager(
-      () => undefined,
-      () => undefined,
-    );
-    nodes.add(
-      {
-        name: 'node-1',
-        host: '10.1.10.9',
-        user: 'root',
-        auth: 'key',
-        identityFile: LAB_KEY,
-        knownHostsPath: KNOWN_HOSTS,
-      },
-      false,
-    );
+    const nodes = labNodeManager();
     const lc = await LiveCapture.start(
       {
         targets: [

@@ -7,13 +7,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LiveCapture } from '../../main/app/liveCapture.ts';
-import { NodeManager } from '../../main/app/nodes.ts';
 
 import {
   hopscope,
-  KNOWN_HOSTS,
   lab,
-  LAB_KEY,
   labTcpdumps,
   readSession,
   sh,
@@ -22,6 +19,7 @@ import {
   startCapture,
   tcpdumpRead,
   waitUntil,
+  labNodeManager,
 } from './captureLab.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -226,21 +224,7 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
 
   it("the app's capture follows the globs it selected with: a new pod's veth shows in its counters", async () => {
     const d = tmp('app');
-    const nodes = new NodeManager(
-      () => undefined,
-      () => undefined,
-    );
-    nodes.add(
-      {
-        name: 'node-1',
-        host: '10.1.10.9',
-        user: 'root',
-        auth: 'key',
-        identityFile: LAB_KEY,
-        knownHostsPath: KNOWN_HOSTS,
-      },
-      false,
-    );
+    const nodes = labNodeManager();
     const lc = await LiveCapture.start(
       {
         targets: [{ node: 'node-1', iface: 'veth2053e67d' }],

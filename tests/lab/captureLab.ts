@@ -5,11 +5,33 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { NodeManager } from '../../main/app/nodes.ts';
+
 export const ROOT = new URL('../..', import.meta.url).pathname;
 export const LAB_DIR = '/run/hopscope-lab';
 export const SSH_CONFIG = `${LAB_DIR}/ssh_config`;
 export const KNOWN_HOSTS = `${LAB_DIR}/known_hosts`;
 export const LAB_KEY = `${LAB_DIR}/id_ed25519`;
+/** The app's node list (no events wanted) holding node-1 by address, root with the lab's key, not yet connected. */
+export function labNodeManager(): NodeManager {
+  const nodes = new NodeManager(
+    () => undefined,
+    () => undefined,
+  );
+  nodes.add(
+    {
+      name: 'node-1',
+      host: '10.1.10.9',
+      user: 'root',
+      auth: 'key',
+      identityFile: LAB_KEY,
+      knownHostsPath: KNOWN_HOSTS,
+    },
+    false,
+  );
+  return nodes;
+}
+
 /** `hopscope capture` flags choosing every interface of both lab nodes. */
 export const BOTH_NODES_ALL_IFACES = [
   '--node',
