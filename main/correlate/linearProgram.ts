@@ -384,16 +384,17 @@ function pivotToOptimum(
       }
       refused.push(j);
     }
+    // No pivot taken (optimal, a ray, or every improving column refused): decided only on a fresh tableau.
+    if (col < 0 && !fresh) {
+      if (!refresh()) return { status: 'numerical' };
+      fresh = true;
+      sinceRefresh = 0;
+      iter--;
+      continue;
+    }
     if (col < 0 && ray < 0 && refused.length > 0) {
-      // Every improving column's elements are small beside its largest: from a fresh tableau (so that they are what
-      // they seem), the largest of them, relative to its column, is taken, and the tableau refreshed after it.
-      if (!fresh) {
-        if (!refresh()) return { status: 'numerical' };
-        fresh = true;
-        sinceRefresh = 0;
-        iter--;
-        continue;
-      }
+      // Every improving column's elements are small beside its largest (the tableau is fresh, so they are what they
+      // seem): the largest of them, relative to its column, is taken, and the tableau refreshed after it.
       let best = 0;
       for (const j of refused) {
         const zero = ZERO * Math.max(1, colMax[j]);
@@ -408,14 +409,7 @@ function pivotToOptimum(
       sinceRefresh = REFRESH; // the next iteration refreshes
     }
     if (col < 0) {
-      // Optimal or a ray: taken only from a fresh tableau.
-      if (!fresh) {
-        if (!refresh()) return { status: 'numerical' };
-        fresh = true;
-        sinceRefresh = 0;
-        iter--;
-        continue;
-      }
+      // Optimal or a ray (the tableau is fresh).
       if (ray >= 0) return { status: 'unbounded', col: ray };
       // Optimal but for basic variables a little below 0 (what Harris's relaxation and rounding leave): a dual simplex
       // pivot on the lowest takes it out of the basis, keeping every reduced cost ≥ 0 (its row's most limiting
