@@ -468,13 +468,7 @@ export class CaptureSession extends EventEmitter {
       typeof accept === 'function'
         ? (info: HostKeyInfo) => accept({ ...info, node: n.spec.name })
         : accept === true || target.strictHostKeyChecking === 'accept-new';
-    n.status.target = {
-      alias: target.alias,
-      hostName: target.hostName,
-      port: target.port,
-      user: target.user,
-      proxyJump: target.proxyJump.map((j) => ({ hostName: j.hostName, port: j.port, user: j.user })),
-    };
+    n.status.target = statusTarget(target);
     const conn = await connectSsh({
       target,
       credentials: n.spec.credentials,
@@ -526,14 +520,7 @@ export class CaptureSession extends EventEmitter {
       conn.on('close', onClose);
       n.conn = conn;
       n.shared = { conn, onClose };
-      const t = conn.target;
-      n.status.target = {
-        alias: t.alias,
-        hostName: t.hostName,
-        port: t.port,
-        user: t.user,
-        proxyJump: t.proxyJump.map((j) => ({ hostName: j.hostName, port: j.port, user: j.user })),
-      };
+      n.status.target = statusTarget(conn.target);
       n.status.hostKey = {
         keyType: conn.hostKey.keyType,
         fingerprint: conn.hostKey.fingerprint,
@@ -1069,6 +1056,17 @@ export class CaptureSession extends EventEmitter {
     writeSessionJson(this.outDir, doc);
     return doc;
   }
+}
+
+/** Where a node's connection goes, as session.json records it. */
+function statusTarget(t: ResolvedTarget): NodeStatus['target'] {
+  return {
+    alias: t.alias,
+    hostName: t.hostName,
+    port: t.port,
+    user: t.user,
+    proxyJump: t.proxyJump.map((j) => ({ hostName: j.hostName, port: j.port, user: j.user })),
+  };
 }
 
 /** Why an interface chosen from an earlier discovery is not captured (start()'s skipGone). */
