@@ -462,8 +462,9 @@ export class Controller {
     // The globs pick the interfaces of the nodes that join once they are up (lateJoiners), if any.
     const { nodes, chosen, globs } = this.store.get();
     const selectors = lateJoiners(nodes, chosen, globs).length ? { selectors: globs } : {};
-    // The patterns among them are followed while capturing (a new pod's veth matching `veth*` is captured too).
-    const follow = globs.filter((g) => /[*?[]/.test(g.split(':').pop()!));
+    // Followed while capturing: a new pod's veth matching `veth*` is captured too (the capture follows only the
+    // patterns among them, followSelectors; an exact name never widens).
+    const follow = globs;
     const r = await this.api.startCapture({
       targets,
       filter,
