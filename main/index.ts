@@ -5,6 +5,7 @@ import { app, BrowserWindow, session, shell } from 'electron';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 
+import { closeBeforeQuit } from './app/quitGuard.ts';
 import { AppService } from './app/service.ts';
 import { wireIpc } from './ipc.ts';
 
@@ -62,9 +63,11 @@ void app.whenReady().then(() => {
   const backend = new AppService({ mode: 'electron', resourcesDir: path.join(here, '../../resources') });
   const unwire = wireIpc(backend, () => win?.webContents ?? null, rendererUrl);
   createWindow();
-  app.on('before-quit', () => {
+  // The first quit waits for the close (a running capture stopped, its counts recorded), then quits again.
+  const beforeQuit = closeBeforeQuit(backend, () => app.quit());
+  app.on('before-quit', (ev) => {
     unwire();
-    void backend.close();
+    beforeQuit(ev);
   });
 });
 

@@ -168,13 +168,30 @@ export class AppService implements Backend {
   }
 
   async close(): Promise<void> {
-    // Never leave tcpdump running on a node because the app went away.
-    if (this.liveCapture) await this.liveCapture.stop().catch(() => undefined);
+    // Never leave tcpdump running on a node because the app went away: one starting is waited for, then stopped.
+    const lc = this.liveCapture ?? (this.starting ? await this.starting.catch(() => null) : null);
+    if (lc) await lc.stop().catch(() => undefined);
+    this.liveCapture = null;
     for (const s of this.sessions.values()) s.close();
     this.sessions.clear();
     this.byClient.clear();
     this.nodes.closeAll();
     if (this.ownWorkDir) removeScratch(this.workDir);
+  }
+
+  /** Whether a capture is running (its stop takes tcpdump's final counts: seconds, not milliseconds). */
+  capturing(): boolean {
+    return this.liveCapture !== null || this.starting !== null;
+  }
+
+  /**
+   * The process quits now (a second Ctrl-C on `hopscope serve`): a running capture's session.json says so,
+   * synchronously; the nodes end their tcpdumps themselves (the heartbeat watchdog). Returns its folder, or null.
+   */
+  abandonCapture(): string | null {
+    if (!this.liveCapture) return null;
+    this.liveCapture.session.abandon();
+    return path.resolve(this.liveCapture.session.outDir);
   }
 
   /** A file the web server may hand out under /download/<name>. */

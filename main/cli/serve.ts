@@ -11,6 +11,9 @@ import { startWebServer } from '../server/webServer.ts';
 import { flagSet, flagValue, parseArgs } from './args.ts';
 import type { Command } from './command.ts';
 
+/** How long a closed server may take to end before it is ended (see the end of run()). */
+const EXIT_GRACE_MS = 5000;
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const command: Command = {
@@ -21,6 +24,7 @@ const command: Command = {
 Serves the Hopscope UI and its API over a WebSocket on 127.0.0.1 only. The printed URL carries a random token;
 requests without it, with a foreign Host or Origin are refused. Reach it from elsewhere through an SSH tunnel:
   ssh -L 8080:127.0.0.1:8080 jumphost   then open the printed URL with port 8080.
+Ctrl-C (or SIGTERM) stops a running capture as the Stop button does, then exits; a second one quits at once.
 
   --port N        listen on port N (default: a free port)
   --renderer DIR  the built UI (default: out/renderer; run \`npm run build\` first)
@@ -55,13 +59,41 @@ requests without it, with a foreign Host or Origin are refused. Reach it from el
       console.log(
         `Hopscope web mode: open ${server.url}\n(listening on 127.0.0.1:${server.port} only; Ctrl-C stops)`,
       );
+    // Ctrl-C (or SIGTERM) closes the page's connections and stops a running capture as the Stop button does (its
+    // tcpdumps' final counts recorded); a second one quits at once, session.json saying so.
+    let signals = 0;
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      const onSignal = () => {
+        signals++;
+        if (signals === 1) {
+          if (backend.capturing())
+            process.stderr.write('stopping the capture (Ctrl-C again to quit at once)…\n');
+          resolve();
+          return;
+        }
+        const folder = backend.abandonCapture();
+        console.error(
+          folder
+            ? `hopscope serve: quit at once: tcpdump's final counts were not collected; session recorded in ${folder}`
+            : 'hopscope serve: quit at once',
+        );
+        process.exit(130);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
     });
     await server.close();
     await backend.close();
+    // Everything is closed and recorded: the process ends when nothing else holds it. Something that still does
+    // is a defect, named here rather than leaving a server that does not go away.
+    setTimeout(() => {
+      console.error(
+        `hopscope serve: still held open ${EXIT_GRACE_MS / 1000} s after closing (${process
+          .getActiveResourcesInfo()
+          .join(', ')}): exiting`,
+      );
+      process.exit(0);
+    }, EXIT_GRACE_MS).unref();
     return 0;
   },
 };

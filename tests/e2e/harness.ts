@@ -36,8 +36,19 @@ export interface Served {
   port: number;
   token: string;
   child: ChildProcess;
+  /** What the server wrote on stderr so far. */
+  stderr(): string;
+  /** SIGTERM, then the exit (SIGKILL and an error if it takes over STOP_DEADLINE_MS). */
   stop(): Promise<void>;
 }
+
+/** A stopped server exits in well under a second; one still there after this is a defect reported as such. */
+const STOP_DEADLINE_MS = 15_000;
+/** Servers not yet exited: killed when the test file's process ends, so none outlives a failed or timed-out test. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 export async function serve(env: Record<string, string> = {}): Promise<Served> {
   // A fresh config folder: saved nodes of earlier runs (or of the user) stay out of the test. Its temp folder
@@ -48,6 +59,8 @@ export async function serve(env: Record<string, string> = {}): Promise<Served> {
     env: { ...process.env, HOPSCOPE_CONFIG_DIR: configDir, TMPDIR: tempDir('hs-e2e-tmp-'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const line = await new Promise<string>((resolve, reject) => {
@@ -59,12 +72,20 @@ export async function serve(env: Record<string, string> = {}): Promise<Served> {
   return {
     ...info,
     child,
+    stderr: () => stderr,
     stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
+      new Promise<void>((resolve, reject) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        const deadline = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`hopscope serve had not exited ${STOP_DEADLINE_MS} ms after SIGTERM: ${stderr}`));
+        }, STOP_DEADLINE_MS);
+        child.once('exit', () => {
+          clearTimeout(deadline);
+          resolve();
+        });
         child.kill('SIGTERM');
-      }).then(() => rmSync(configDir, { recursive: true, force: true })),
+      }).finally(() => rmSync(configDir, { recursive: true, force: true })),
   };
 }
 

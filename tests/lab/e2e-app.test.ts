@@ -486,3 +486,69 @@ describe.sequential('the live packet limit (a server started with HOPSCOPE_LIVE_
     expect(errors).toEqual([]);
   });
 });
+
+describe.sequential('hopscope serve stopped while it captures', () => {
+  /** A fresh server and page with node-1 added and its ens33 ticked, capturing. */
+  async function capturingServer(): Promise<void> {
+    await p.close();
+    await srv.stop();
+    srv = await serve({ TMPDIR: serverTmp });
+    ({ page: p, errors } = await page(b, srv.url));
+    await p.waitForSelector('[data-testid=lab]');
+    await p.selectOption('[aria-label="ssh alias"]', 'node-1');
+    await p.fill('[aria-label="known_hosts file"]', knownHosts);
+    await p.click('[data-testid=add-node-button]');
+    await p.waitForSelector('[data-testid=node-card][data-node="node-1"][data-state="connected"]', {
+      timeout: 30_000,
+    });
+    await p.check('[aria-label="node-1 ens33"]');
+    await p.click('[data-testid=start-capture]');
+    await p.waitForSelector('[data-counter="node-1/ens33"].state-running', { timeout: 30_000 });
+  }
+  const exited = (child: Served['child']) =>
+    new Promise<number | null>((resolve) =>
+      child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (code) => resolve(code)),
+    );
+  /** tcpdumps running in node-1's namespace. */
+  const nodeTcpdumps = () =>
+    execFileSync('ip', ['netns', 'pids', 'hs-node-1'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((pid) => pid && readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'tcpdump');
+
+  it('Ctrl-C stops the capture as Stop does (final counts recorded) and the server exits 0', async () => {
+    await capturingServer();
+    const t0 = Date.now();
+    srv.child.kill('SIGINT');
+    expect(await exited(srv.child)).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    expect(srv.stderr()).toContain('stopping the capture (Ctrl-C again to quit at once)…');
+    const doc = JSON.parse(readFileSync(newestCaptureSessionFile()!, 'utf8'));
+    expect(doc.state).toBe('stopped');
+    expect(
+      doc.captures.map((c: { state: string; tcpdumpFinal: boolean }) => [c.state, c.tcpdumpFinal]),
+    ).toEqual([['stopped', true]]);
+    const deadline = Date.now() + 5_000;
+    while (nodeTcpdumps().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(nodeTcpdumps()).toEqual([]);
+  });
+
+  it('a second signal quits at once: session.json says so, and the node ends its tcpdump itself', async () => {
+    await capturingServer();
+    const file = newestCaptureSessionFile()!;
+    srv.child.kill('SIGINT');
+    srv.child.kill('SIGTERM');
+    expect(await exited(srv.child)).toBe(130);
+    expect(srv.stderr()).toContain(
+      `hopscope serve: quit at once: tcpdump's final counts were not collected; session recorded in ${path.dirname(file)}`,
+    );
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    expect(doc.state).toBe('stopped');
+    expect(doc.stopReason).toMatch(/^quit at once/);
+    expect(doc.captures.map((c: { state: string }) => c.state)).not.toContain('capturing');
+    // The heartbeat watchdog (10 s without one) ends the node's tcpdump.
+    const deadline = Date.now() + 20_000;
+    while (nodeTcpdumps().length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+    expect(nodeTcpdumps()).toEqual([]);
+    await p.close().catch(() => undefined);
+  });
+});
