@@ -3,13 +3,14 @@
 // is replaced at Start; a node still connecting at Start joins the running capture with the interfaces a glob picks.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/app-capture.test.ts
 
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { NodeInfo, NodeSpec } from '../../preload/api.ts';
 import { LiveCapture, type LiveCaptureEvents } from '../../main/app/liveCapture.ts';
+import { AppService } from '../../main/app/service.ts';
 import { NodeManager } from '../../main/app/nodes.ts';
 
 import {
@@ -28,6 +29,7 @@ import {
 } from './captureLab.ts';
 import { tempDir } from '../tempDir.ts';
 
+const ROOT = resolve(import.meta.dirname, '../..');
 const tmp = (name: string) => tempDir(`hs-appcap-${name}-`);
 const IP = { 'node-1': '10.1.10.9', 'node-2': '10.1.10.10' } as const;
 type Node = keyof typeof IP;
@@ -332,5 +334,35 @@ describe.sequential('the app’s live capture on flannel-vxlan', () => {
       'failed',
     ]);
     nodes.closeAll();
+  });
+
+  it('the app closed while its capture starts waits for the start, then stops it: nothing left on the node', async () => {
+    const svc = new AppService({
+      mode: 'web',
+      resourcesDir: join(ROOT, 'resources'),
+      workDir: tmp('close'),
+      configDir: null,
+    });
+    svc.nodes.add(spec('node-1'), false);
+    await svc.nodes.connect('node-1');
+    const started = svc.call('startCapture', {
+      targets: [{ node: 'node-1', iface: 'ens33' }],
+      filter: '',
+      snaplen: 0,
+      excludeSsh: true,
+    });
+    await svc.close();
+    const r = (await started) as { ok: boolean; value?: { id: string } };
+    expect(r.ok).toBe(true);
+    expect(labTcpdumps()).toEqual([]);
+    const dir = join(
+      svc.workDir,
+      readdirSync(svc.workDir).find((d) => d.startsWith('capture-'))!,
+    );
+    const doc = readSession(dir);
+    expect(doc.state).toBe('stopped');
+    expect(
+      doc.captures.map((c: { state: string; tcpdumpFinal: boolean }) => [c.state, c.tcpdumpFinal]),
+    ).toEqual([['stopped', true]]);
   });
 });
