@@ -215,8 +215,9 @@ export interface Hop {
   latencyNs: number | null;
   /**
    * The hop (index) the latency and changes are from: the previous one, except for copies of one broadcast or
-   * multicast frame (the first copy on this node, or the sender's); null for the first hop and for a copy another
-   * node received in parallel (no hop between them).
+   * multicast frame (the first copy on this node, or the sender's) and the pieces of a TCP segment cut on the way
+   * (the whole segment's hop; a segment merging them again: the first piece's); null for the first hop and for a
+   * copy another node received in parallel (no hop between them).
    */
   fromHop: number | null;
   src: string;

@@ -22,13 +22,23 @@ import {
   E_TTL,
   E_TYPE,
   E_VNI,
+  M_TCP_FLAGS,
   type ObservationTable,
 } from './observations.ts';
 import { ipv4ToString, isGroupMac, macToString } from './ownership.ts';
 import { tcpFlagsString } from '../decode/tcp.ts';
 
 export type HopChange =
-  'mac' | 'ttl' | 'encap+vxlan' | 'encap-vxlan' | 'encap+ipip' | 'encap-ipip' | 'nat-dst' | 'nat-src';
+  | 'mac'
+  | 'ttl'
+  | 'encap+vxlan'
+  | 'encap-vxlan'
+  | 'encap+ipip'
+  | 'encap-ipip'
+  | 'nat-dst'
+  | 'nat-src'
+  | 'split'
+  | 'merged';
 
 export interface EncapInfo {
   type: 'vxlan' | 'ipip';
@@ -139,6 +149,10 @@ const CH_PUSH_VXLAN = 16;
 const CH_PUSH_IPIP = 32;
 export const CH_NAT_DST = 64;
 export const CH_NAT_SRC = 128;
+/** A piece of the hop it is compared with's TCP segment (TSO/GSO cut it on the way: linker's joinCutSegments). */
+export const CH_SPLIT = 256;
+/** A TCP segment that holds the hop it is compared with (a piece) and more: GRO/LRO merged the pieces again. */
+export const CH_MERGED = 512;
 const CH_NAMES: [number, HopChange][] = [
   [CH_MAC, 'mac'],
   [CH_TTL, 'ttl'],
@@ -148,10 +162,12 @@ const CH_NAMES: [number, HopChange][] = [
   [CH_PUSH_IPIP, 'encap+ipip'],
   [CH_NAT_DST, 'nat-dst'],
   [CH_NAT_SRC, 'nat-src'],
+  [CH_SPLIT, 'split'],
+  [CH_MERGED, 'merged'],
 ];
 
 /** The changes of every mask, computed once (exports name them for every hop of every journey). */
-export const CHANGE_NAMES: readonly (readonly HopChange[])[] = Array.from({ length: 256 }, (_, m) =>
+export const CHANGE_NAMES: readonly (readonly HopChange[])[] = Array.from({ length: 1024 }, (_, m) =>
   Object.freeze(CH_NAMES.filter(([bit]) => (m & bit) !== 0).map(([, name]) => name)),
 );
 
@@ -196,7 +212,18 @@ export function changeMask(obs: ObservationTable, p: number, r: number): number 
     obs.icmpId(p) !== obs.icmpId(r)
   )
     m |= CH_NAT_SRC;
+  if (pieceOf(obs, r, p)) m |= CH_SPLIT;
+  else if (pieceOf(obs, p, r)) m |= CH_MERGED;
   return m;
+}
+
+/** Row `a` carries part of row `b`'s TCP payload and less than all of it (same connection: the caller's). */
+export function pieceOf(obs: ObservationTable, a: number, b: number): boolean {
+  const la = obs.tcpPayloadLen(a);
+  const lb = obs.tcpPayloadLen(b);
+  if (la <= 0 || lb <= la) return false;
+  const off = (obs.tcpSeq(a) - obs.tcpSeq(b)) >>> 0;
+  return off + la <= lb;
 }
 
 /** What changed from row `p` (previous hop) to row `r` (a new array: changeMask for the per-hop paths). */
@@ -219,6 +246,13 @@ export class HopSources {
   private runHop: number[] = [];
   private prev = -1;
   private hop = 0;
+  /**
+   * A run of pieces of one TCP segment (TSO/GSO cut it on the way): the hop (and row) of the whole segment they
+   * are timed and compared from, and the first piece's hop, which a segment merging them again (GRO) is timed from.
+   */
+  private wholeHop = -1;
+  private wholeRow = -1;
+  private firstPieceHop = -1;
 
   constructor(
     private readonly obs: ObservationTable,
@@ -231,6 +265,7 @@ export class HopSources {
   reset(): void {
     this.prev = -1;
     this.hop = 0;
+    this.wholeHop = this.wholeRow = this.firstPieceHop = -1;
     this.runRow.length = 0;
     this.runHop.length = 0;
   }
@@ -240,6 +275,23 @@ export class HopSources {
     const p = this.prev;
     const i = this.hop++;
     this.prev = r;
+    // Pieces of one TCP segment are each timed from the segment (they travel side by side); a segment that merges
+    // them again from the first piece (the later pieces may be stamped after it).
+    if (p >= 0 && (this.obs.missing[r] & M_TCP_FLAGS) === 0) {
+      const inRun = this.wholeRow >= 0 && pieceOf(this.obs, p, this.wholeRow);
+      if (inRun && pieceOf(this.obs, r, this.wholeRow)) return this.wholeHop;
+      if (inRun && pieceOf(this.obs, p, r)) {
+        this.wholeRow = -1;
+        return this.firstPieceHop;
+      }
+      this.wholeRow = -1;
+      if (pieceOf(this.obs, r, p)) {
+        this.wholeHop = i - 1;
+        this.wholeRow = p;
+        this.firstPieceHop = i;
+        return i - 1;
+      }
+    }
     if (p < 0 || !this.copyOf(p, r)) {
       this.runRow.length = 0;
       this.runHop.length = 0;

@@ -2,7 +2,7 @@
 // order, and put each journey's segments in path order (TTL and address ownership first, time second).
 // Pure function of the segment set and the offsets, so batch and streaming (and any file order) agree.
 
-import { E_DST, E_SRC, F_ETH, type ObservationTable } from './observations.ts';
+import { E_DST, E_SRC, F_DUP, F_ETH, type ObservationTable } from './observations.ts';
 import type { SegmentTable } from './segments.ts';
 import { WindowedKeyTable } from './keyTable.ts';
 import { isGroupMac, type Ownership } from './ownership.ts';
@@ -282,10 +282,12 @@ export function linkSegments(
     table.set(j);
   }
 
+  const merged = joinCutSegments(obs, segs, clock, opts, count, scratch, segJourney, segNext);
+
   // Path order of each multi-node journey.
   const buf: number[] = [];
   for (let j = 0; opts.pathOrder !== false && j < count; j++) {
-    if (jCount[j] < 2) continue;
+    if (jCount[j] < 2 || (merged && merged[j] < 0)) continue;
     buf.length = 0;
     for (let s = jFirst[j]; s >= 0; s = segNext[s]) buf.push(s);
     orderSegments(buf, obs, segs, own, clock);
@@ -293,6 +295,7 @@ export function linkSegments(
     for (let i = 0; i < buf.length; i++) segNext[buf[i]] = i + 1 < buf.length ? buf[i + 1] : -1;
   }
   scratch.used = count;
+  if (merged) return renumbered(merged, count, scratch, order, segJourney, segNext);
   return {
     count,
     segJourney,
@@ -301,6 +304,150 @@ export function linkSegments(
     segCount: jCount.slice(0, count),
     ambiguous: ambiguous.slice(0, count),
   };
+}
+
+/** A TCP journey's first segment as a whole or a piece: its first row's tuple, sequence number and payload. */
+interface TcpPiece {
+  j: number;
+  row: number;
+  seq: number;
+  len: number;
+  /** Corrected first and last times of the journey. */
+  t0: number;
+  t1: number;
+}
+
+/**
+ * TCP segmentation offload (TSO/GSO) and receive offload (GRO): tcpdump on the sending node sees the stack's large
+ * segment (up to 64 KiB), the wire carries MSS-sized pieces, and a receiver's GRO may merge them again. The pieces
+ * have their own IP lengths (so identity keys): each was a journey of its own, and the large segment's journey had a
+ * gap where they were (`tests/fixtures/gso-vxlan`). A journey of one segment whose TCP payload lies inside a larger
+ * segment of the same connection (same addresses, ports, and sequence range) of another journey, on a capture that
+ * journey has no row on, within the cross-node reach of its times, is such a piece; when the pieces on one capture
+ * cover the large segment exactly (contiguous, from its first byte to its last), they join its journey as hops
+ * (path order then puts them where they were seen). Returns, per journey, its new number (-1: joined another), or
+ * null when nothing joined. Cost when there is nothing to join: one pass over the journeys' first rows.
+ */
+function joinCutSegments(
+  obs: ObservationTable,
+  segs: SegmentTable,
+  clock: NodeClocks,
+  opts: LinkOptions,
+  count: number,
+  scratch: LinkScratch,
+  segJourney: Int32Array,
+  segNext: Int32Array,
+): Int32Array | null {
+  const { jFirst, jLast, jCount, ambiguous } = scratch;
+  const piece = (j: number): TcpPiece | null => {
+    const row = segs.firstObs[jFirst[j]];
+    const len = obs.tcpPayloadLen(row);
+    if (len <= 0 || (obs.flags[row] & F_DUP) !== 0) return null;
+    let t0 = Infinity;
+    let t1 = -Infinity;
+    for (let s = jFirst[j]; s >= 0; s = segNext[s]) {
+      const n = segs.node[s];
+      t0 = Math.min(t0, clock.correct(n, segs.firstT[s]));
+      t1 = Math.max(t1, clock.correct(n, segs.lastT[s]));
+    }
+    return { j, row, seq: obs.tcpSeq(row), len, t0, t1 };
+  };
+  // Pieces first (one-segment TCP journeys with data): most sessions have none, and then nothing else is done.
+  const pieces: TcpPiece[] = [];
+  for (let j = 0; j < count; j++) {
+    if (jCount[j] !== 1 || obs.tcpSeq(segs.firstObs[jFirst[j]]) < 0) continue;
+    const p = piece(j);
+    if (p) pieces.push(p);
+  }
+  if (pieces.length === 0) return null;
+  const tupleOf = (r: number) => `${obs.src[r]} ${obs.dst[r]} ${obs.srcPort(r)} ${obs.dstPort(r)}`;
+  const byTuple = new Map<string, TcpPiece[]>();
+  for (const p of pieces) {
+    const k = tupleOf(p.row);
+    const l = byTuple.get(k);
+    if (l) l.push(p);
+    else byTuple.set(k, [p]);
+  }
+  // Each large segment: the pieces inside it, by the capture they were first seen on.
+  const taken = new Uint8Array(count);
+  let joined = 0;
+  for (let j = 0; j < count; j++) {
+    const row = segs.firstObs[jFirst[j]];
+    if (obs.tcpSeq(row) < 0) continue;
+    const inside = byTuple.get(tupleOf(row));
+    if (!inside) continue;
+    const whole = piece(j);
+    if (!whole) continue;
+    const captures = new Set<number>();
+    for (let s = jFirst[j]; s >= 0; s = segNext[s])
+      for (let r = segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r]) captures.add(obs.capture[r]);
+    const reach = opts.crossWindowNs;
+    const byCapture = new Map<number, TcpPiece[]>();
+    for (const p of inside) {
+      if (p.j === j || taken[p.j] || p.len >= whole.len) continue;
+      const cap = obs.capture[p.row];
+      if (captures.has(cap)) continue;
+      const unc = opts.uncertaintyNs[segs.node[jFirst[p.j]]];
+      if (p.t0 < whole.t0 - reach - unc || p.t0 > whole.t1 + reach + unc) continue;
+      const off = (p.seq - whole.seq) >>> 0;
+      if (off + p.len > whole.len) continue;
+      const l = byCapture.get(cap);
+      if (l) l.push(p);
+      else byCapture.set(cap, [p]);
+    }
+    for (const cut of byCapture.values()) {
+      cut.sort((a, b) => ((a.seq - whole.seq) >>> 0) - ((b.seq - whole.seq) >>> 0));
+      let at = 0;
+      for (const p of cut) {
+        if ((p.seq - whole.seq) >>> 0 !== at) break;
+        at += p.len;
+      }
+      if (at !== whole.len) continue;
+      for (const p of cut) {
+        const s = jFirst[p.j];
+        segNext[jLast[j]] = s;
+        jLast[j] = s;
+        jCount[j]++;
+        if (ambiguous[p.j]) ambiguous[j] = 1;
+        taken[p.j] = 1;
+        joined++;
+      }
+    }
+  }
+  if (joined === 0) return null;
+  const merged = new Int32Array(count);
+  let n = 0;
+  for (let j = 0; j < count; j++) merged[j] = taken[j] ? -1 : n++;
+  // The pieces' segments belong to the journey they joined (renumbered with the rest by `renumbered`).
+  for (let j = 0; j < count; j++)
+    if (!taken[j]) for (let s = jFirst[j]; s >= 0; s = segNext[s]) segJourney[s] = j;
+  return merged;
+}
+
+/** The links with the journeys that joined another removed and the rest numbered on (joinCutSegments). */
+function renumbered(
+  merged: Int32Array,
+  count: number,
+  scratch: LinkScratch,
+  order: Int32Array,
+  segJourney: Int32Array,
+  segNext: Int32Array,
+): Links {
+  let n = 0;
+  for (let j = 0; j < count; j++) if (merged[j] >= 0) n++;
+  const first = new Int32Array(n);
+  const segCount = new Int32Array(n);
+  const amb = new Uint8Array(n);
+  for (let j = 0; j < count; j++) {
+    const k = merged[j];
+    if (k < 0) continue;
+    first[k] = scratch.jFirst[j];
+    segCount[k] = scratch.jCount[j];
+    amb[k] = scratch.ambiguous[j];
+  }
+  // `order` holds every segment linked here.
+  for (let i = 0; i < order.length; i++) segJourney[order[i]] = merged[segJourney[order[i]]];
+  return { count: n, segJourney, segNext, first, segCount, ambiguous: amb };
 }
 
 /**

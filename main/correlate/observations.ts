@@ -124,6 +124,8 @@ export class ObservationTable {
   protoCol!: Uint8Array;
   ipIdCol!: Uint16Array;
   ipLenCol!: Uint16Array;
+  /** A TCP row's sequence number (0 on other rows): what tells the wire's pieces of a large segment (TSO/GSO). */
+  tcpSeqCol!: Uint32Array;
   /** ipLen values >= 0xffff (raw column holds WIDE16): rare, so a map instead of a wider column. */
   private readonly wideIpLen = new Map<number, number>();
   /** Per row that has both fields of a shared column: [ICMP id, ICMP seq, TCP flags], -1 where not displaced. */
@@ -438,6 +440,7 @@ export class ObservationTable {
     const tf = f.tcpFlags;
     if (tf < 0) m |= M_TCP_FLAGS;
     else if ((tf & 0x12) === 0x02 && f.tcpSeq >= 0) this.synSeqs.set(i, f.tcpSeq);
+    this.tcpSeqCol[i] = tf >= 0 && f.tcpSeq >= 0 ? f.tcpSeq : 0;
     // The shared columns: the first field when present, else the second, else 0.
     this.portOrIdCol[i] = sp >= 0 ? sp : iid >= 0 ? iid : 0;
     this.portOrSeqCol[i] = dp >= 0 ? dp : iseq >= 0 ? iseq : 0;
@@ -559,6 +562,16 @@ export class ObservationTable {
     const m = this.missing[r];
     if ((m & M_TCP_FLAGS) !== 0) return -1;
     return (m & M_ICMP_TYPE) === 0 ? this.displaced.get(r)![2] : this.typeOrFlagsCol[r] & TYPE_OR_FLAG_BITS;
+  }
+  /** A TCP row's sequence number, -1 on other rows. */
+  tcpSeq(r: number): number {
+    return (this.missing[r] & M_TCP_FLAGS) !== 0 ? -1 : this.tcpSeqCol[r];
+  }
+  /** A TCP row's payload length (tcpdump's "length"), -1 on other rows or when its headers' length is not known. */
+  tcpPayloadLen(r: number): number {
+    const h = this.headersLen(r);
+    const len = this.ipLen(r);
+    return (this.missing[r] & M_TCP_FLAGS) !== 0 || h === 0 || len < 0 ? -1 : Math.max(0, len - h);
   }
   /**
    * The header bytes tcpdump's "length" leaves out of ipLen: IP + TCP or IP + UDP (the payload is the rest), the
@@ -764,6 +777,7 @@ const COLUMNS = [
   ['protoCol', Uint8Array],
   ['ipIdCol', Uint16Array],
   ['ipLenCol', Uint16Array],
+  ['tcpSeqCol', Uint32Array],
   ['ethPair', Uint16Array],
   ['encapCount', Uint8Array],
   ['encapId', Uint16Array],

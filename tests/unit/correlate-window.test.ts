@@ -290,6 +290,8 @@ describe('LinkWindow on the lab fixtures', () => {
     ['port-reuse', 'port-reuse'],
     // A journey passing node-1 twice (node-1 → node-2 → node-1): its two node-1 segments link together.
     ['kube-proxy-revisit', 'client'],
+    // Large TCP segments cut into pieces on the way (TSO/GSO) and merged again (GRO): the pieces join their journey.
+    ['gso-vxlan', 'node-1'],
   ] as const) {
     it(`${scenario}: any chunking ends as the batch does, with journeys frozen on the way`, () => {
       const { lanes, interfaces } = loadLanes(fixtureFiles(scenario));

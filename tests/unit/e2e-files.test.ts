@@ -714,3 +714,43 @@ describe.sequential('a journey through node-1 twice: its ladder and latency char
     }
   });
 });
+
+describe.sequential('TCP segments cut on the way (TSO/GSO) and merged again (GRO) (Chromium)', () => {
+  it('the ladder shows the wire’s pieces as hops of the large segment, each timed from it, and GRO’s merge', async () => {
+    // tests/fixtures/gso-vxlan: node-1 sends 6,990 bytes in one segment; node-2's ens33 sees five pieces.
+    const dir = path.join(ROOT, 'tests/fixtures/gso-vxlan');
+    const files = readdirSync(dir)
+      .filter((f) => /\.(pcap|json)$/.test(f))
+      .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+    await open(files, '8 dropped files');
+    const hops = await openJourney(p, '10.244.0.12.33400 > 10.244.1.34.5001: flags [p.], length 6990', 12);
+    expect(hops.map((h) => `${h.node}/${h.iface} ${h.changes}`)).toEqual([
+      'node-1/veth2053e67d ',
+      'node-1/cni0 ',
+      'node-1/flannel.1 mac ttl',
+      'node-1/ens33 mac encap+vxlan',
+      'node-2/ens33 split',
+      'node-2/ens33 split',
+      'node-2/ens33 split',
+      'node-2/ens33 split',
+      'node-2/ens33 split',
+      'node-2/flannel.1 mac encap-vxlan merged',
+      'node-2/cni0 mac ttl',
+      'node-2/veth470beb22 ',
+    ]);
+    const ladder = p.locator('[data-testid=hop-ladder]');
+    expect(await ladder.locator('[data-testid=tcp-split]').count()).toBe(5);
+    expect(await ladder.locator('[data-testid=tcp-merged]').count()).toBe(1);
+    // The second to fifth pieces say they are timed from hop 4 (node-1's ens33), GRO's merge from the first piece.
+    expect(await ladder.locator('[data-testid=since-hop]').allTextContents()).toEqual([
+      'since hop 4',
+      'since hop 4',
+      'since hop 4',
+      'since hop 4',
+      'since hop 5',
+    ]);
+    expect(await ladder.locator('[data-testid=since-hop]').first().getAttribute('title')).toMatch(/TSO\/GSO/);
+    await shot(p, 'files-gso-pieces', '[data-testid=hop-ladder]');
+    expect(errors).toEqual([]);
+  });
+});

@@ -115,13 +115,37 @@ function HopRow({
           <span
             className="muted small"
             data-testid="since-hop"
-            title="a copy of a broadcast or multicast frame, timed from the first copy on its node or from its sender's"
+            title={
+              has('split')
+                ? 'a piece of the TCP segment of that hop, cut on the way (TSO/GSO): each piece is timed from the whole segment'
+                : has('merged')
+                  ? 'the pieces merged again (GRO): timed from the first piece'
+                  : 'a copy of a broadcast or multicast frame, timed from the first copy on its node or from its sender’s'
+            }
           >
             since hop {(hop.fromHop ?? 0) + 1}
           </span>
         ) : null}
       </div>
       <div className="hop-body">
+        {has('split') ? (
+          <span
+            className="badge split"
+            data-testid="tcp-split"
+            title="this hop saw a piece of the TCP segment of the hop it is timed from: segmentation offload (TSO/GSO) cut it into MSS-sized packets on the way"
+          >
+            TSO/GSO piece
+          </span>
+        ) : null}
+        {has('merged') ? (
+          <span
+            className="badge merged"
+            data-testid="tcp-merged"
+            title="this hop saw the pieces above merged into one TCP segment again (GRO/LRO)"
+          >
+            GRO merged
+          </span>
+        ) : null}
         {popped.map((t) => (
           <span key={`pop-${t}`} className="badge popped" data-testid="encap-popped">
             −{t.toUpperCase()}

@@ -1,0 +1,98 @@
+// TCP segments cut on the way (tests/fixtures/gso-vxlan, recorded in the flannel-vxlan lab with the bridge port to
+// node-2 cutting large frames, as a NIC doing TSO does): node-1's tcpdumps see the stack's large segments, node-2's
+// ens33 the wire's MSS-sized pieces, node-2's VXLAN device merges them again (GRO). Each large segment must be one
+// journey through all eight interfaces, its pieces as node-2/ens33 hops, timed from node-1's ens33, and no piece a
+// journey of its own.
+import { describe, expect, it } from 'vitest';
+import type { CorrelationResult } from '../../main/correlate/result.ts';
+import { rmSync } from 'node:fs';
+
+import { correlate, filesIn, fixtureCopy, fixtureFiles, negativeHops, path } from './correlate-helpers.ts';
+
+const FILES = fixtureFiles('gso-vxlan');
+const SENDER = '10.244.0.12.33400 > 10.244.1.34.5001';
+const journeys = (res: CorrelationResult) => Array.from({ length: res.journeyCount }, (_, k) => k);
+const lengthOf = (res: CorrelationResult, k: number) =>
+  Number(/length (\d+)/.exec(res.journeySummary(k))?.[1] ?? -1);
+
+describe('TCP segments cut on the way (recorded: tests/fixtures/gso-vxlan)', () => {
+  it('each large segment is one journey through all eight interfaces, its pieces as node-2/ens33 hops', () => {
+    const res = correlate(FILES);
+    const data = journeys(res).filter(
+      (k) => res.journeySummary(k).startsWith(SENDER) && lengthOf(res, k) > 0,
+    );
+    // Five large segments (6,990 and four of 8,192 bytes but the last: 7,232) and the 1,202-byte one that fits.
+    expect(data.map((k) => lengthOf(res, k))).toEqual([6990, 1202, 8192, 8192, 8192, 7232]);
+    for (const k of data) {
+      const hops = res.hops(k);
+      const pieces = hops.filter((h) => h.changes.includes('split'));
+      const len = lengthOf(res, k);
+      // 1,398-byte pieces (the MSS), the last one what is left.
+      expect(pieces.length, `journey ${k}`).toBe(len > 1398 ? Math.ceil(len / 1398) : 0);
+      const n = pieces.length;
+      expect(path(res, k)).toEqual([
+        'node-1/veth2053e67d',
+        'node-1/cni0',
+        'node-1/flannel.1',
+        'node-1/ens33',
+        ...Array<string>(Math.max(n, 1)).fill('node-2/ens33'),
+        'node-2/flannel.1',
+        'node-2/cni0',
+        'node-2/veth470beb22',
+      ]);
+      if (n === 0) continue;
+      // Every piece is timed and compared from node-1's ens33 (hop 4); node-2's flannel.1, GRO's merged segment,
+      // from the first piece.
+      expect(pieces.map((h) => h.fromHop)).toEqual(Array<number>(n).fill(3));
+      expect(pieces.map((h) => h.changes)).toEqual(Array(n).fill(['split']));
+      const merged = hops[4 + n];
+      expect(merged.iface).toBe('flannel.1');
+      expect(merged.fromHop).toBe(4);
+      expect(merged.changes).toEqual(['mac', 'encap-vxlan', 'merged']);
+      expect(merged.latencyNs).toBeGreaterThan(0);
+    }
+    // No piece is left as a journey of its own: every TCP journey crosses both nodes.
+    const tcp = journeys(res).filter((k) =>
+      /^10\.244\.\S+ > 10\.244\.\S+: Flags/.test(res.journeySummary(k)),
+    );
+    for (const k of tcp)
+      expect(new Set(path(res, k).map((p) => p.split('/')[0])), `journey ${k}`).toEqual(
+        new Set(['node-1', 'node-2']),
+      );
+    expect(negativeHops(res)).toEqual([]);
+  });
+
+  it('pieces that do not cover the whole segment stay journeys of their own', () => {
+    // node-2's ens33 without the first piece of each large segment (the pieces whose sequence number is one a large
+    // segment starts at): the rest start past the segment's first byte, so nothing joins.
+    const starts = new Set([1, 8193, 16385, 24577, 32769].map((rel) => (ISN + rel) >>> 0));
+    const dir = fixtureCopy('gso-vxlan', {
+      transform: (f, records) =>
+        f === 'node-2__ens33.pcap'
+          ? records.filter(
+              (r) => !(innerTcpSeq(r.data) !== null && starts.has(innerTcpSeq(r.data)!) && r.origLen > 1000),
+            )
+          : records,
+    });
+    try {
+      const res = correlate(filesIn(dir));
+      expect(journeys(res).some((k) => res.hops(k).some((h) => h.changes.includes('split')))).toBe(false);
+      // 29 pieces on the wire, less the five dropped: 24 one-hop journeys on node-2's ens33.
+      const alone = journeys(res).filter(
+        (k) => res.journeySummary(k).startsWith(SENDER) && path(res, k).join() === 'node-2/ens33',
+      );
+      expect(alone).toHaveLength(24);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The sender's initial sequence number in this recording (its SYN's). */
+const ISN = 3720758684;
+
+/** The TCP sequence number of a VXLAN frame's inner TCP segment (Ethernet, IPv4, UDP, VXLAN, Ethernet, IPv4: 84). */
+function innerTcpSeq(frame: Uint8Array): number | null {
+  if (frame.length < 92 || frame[23] !== 17 || frame[14 + 20 + 8 + 8 + 14 + 9] !== 6) return null;
+  return new DataView(frame.buffer, frame.byteOffset).getUint32(84 + 4, false);
+}
