@@ -8,7 +8,13 @@ import { HopscopeError } from '../common/errors.ts';
 import { run, runIn, sleep, startDaemon, waitFor } from './exec.ts';
 import { buildPlan, nodeKubeProxyRules, type Step } from './plan.ts';
 import { SCENARIOS, type ScenarioName } from './scenarios.ts';
-import { knownHostsText, sshConfigText, sshdConfigText, type LabPaths } from './sshFiles.ts';
+import {
+  knownHostsText,
+  sshConfigText,
+  sshdConfigText,
+  sshdKbdConfigText,
+  type LabPaths,
+} from './sshFiles.ts';
 import {
   daemonAlive,
   ensureStateDir,
@@ -21,7 +27,7 @@ import {
   type DaemonRecord,
   type LabState,
 } from './state.ts';
-import { HOSTS, LAB_PREFIX, podNs } from './topology.ts';
+import { HOSTS, host, KBD_HOSTS, KBD_PORT, LAB_PREFIX, podNs } from './topology.ts';
 import { ensureUsers, type LabUser } from './users.ts';
 
 export type Log = (line: string) => void;
@@ -133,6 +139,7 @@ async function writeSshFiles(p: LabPaths): Promise<void> {
   ]);
   writePrivate(p.authorizedKeys, clientPub);
   for (const h of HOSTS) writePrivate(p.sshdConfig(h.name), sshdConfigText(h, p));
+  for (const n of KBD_HOSTS) writePrivate(p.sshdKbdConfig(n), sshdKbdConfigText(host(n), p));
   writePrivate(
     p.knownHosts,
     knownHostsText(HOSTS.map((host, i) => ({ host, publicKey: hostPubs[i] }))),
@@ -230,9 +237,13 @@ export async function labUp(name: ScenarioName, log: Log = quiet): Promise<UpRes
     );
   }
 
-  // Ready means every sshd accepts on port 22 from the host and every pod responder listens.
+  // Ready means every sshd accepts on port 22 (the nodes' second one on KBD_PORT) from the host and every pod
+  // responder listens.
   await Promise.all([
     ...HOSTS.map((h) => waitFor(`sshd on ${h.name} (${h.ip}:22)`, () => tcpOpen(h.ip, 22), 8000)),
+    ...KBD_HOSTS.map(host).map((h) =>
+      waitFor(`sshd on ${h.name} (${h.ip}:${KBD_PORT})`, () => tcpOpen(h.ip, KBD_PORT), 8000),
+    ),
     ...s.pods.flatMap((pod) =>
       pod.ports.map((port) =>
         waitFor(`${pod.name} listening on ${port}`, () => listening(podNs(pod.name), port), 8000),

@@ -5,7 +5,16 @@ import { kubeProxyRules } from './kubeProxyRules.ts';
 import { POD_HTTP_SOURCE, podHttpArgv } from './podHttp.ts';
 import { CALICO_MAC, KUBE_HOSTPORTS, KUBE_SERVICES, type PodDef, type ScenarioDef } from './scenarios.ts';
 import type { LabPaths } from './sshFiles.ts';
-import { HOST_ADDR, HOSTS, LAB_BRIDGE, LAN_PREFIX_LEN, host, podNs, type HostName } from './topology.ts';
+import {
+  HOST_ADDR,
+  HOSTS,
+  KBD_HOSTS,
+  LAB_BRIDGE,
+  LAN_PREFIX_LEN,
+  host,
+  podNs,
+  type HostName,
+} from './topology.ts';
 
 export type Step =
   | { kind: 'run'; ns: string | null; argv: string[]; input?: string }
@@ -283,6 +292,16 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
         ns: h.ns,
         label: `sshd-${h.name}`,
         argv: ['/usr/sbin/sshd', '-D', '-e', '-f', o.paths.sshdConfig(h.name)],
+      },
+    ]);
+  }
+  for (const n of KBD_HOSTS) {
+    rest.push([
+      {
+        kind: 'daemon',
+        ns: nodeNs(n),
+        label: `sshd-kbd-${n}`,
+        argv: ['/usr/sbin/sshd', '-D', '-e', '-f', o.paths.sshdKbdConfig(n)],
       },
     ]);
   }

@@ -8,7 +8,7 @@ export const HOST_ADDR = '10.1.10.1';
 export const LAN_PREFIX_LEN = 24;
 export const LAN_CIDR = '10.1.10.0/24';
 
-export type HostName = 'node-1' | 'node-2' | 'client';
+export type HostName = 'node-1' | 'node-2' | 'client' | 'bastion';
 
 export interface LabHost {
   name: HostName;
@@ -25,7 +25,16 @@ export const HOSTS: readonly LabHost[] = [
   { name: 'node-1', ns: 'hs-node-1', rootLink: 'hs-node-1', ip: '10.1.10.9', mac: '00:0c:29:10:a9:6c' },
   { name: 'node-2', ns: 'hs-node-2', rootLink: 'hs-node-2', ip: '10.1.10.10', mac: '00:0c:29:2f:33:85' },
   { name: 'client', ns: 'hs-client', rootLink: 'hs-client', ip: '10.1.10.8', mac: '00:0c:29:3a:5e:08' },
+  // A jump host (ProxyJump) in front of the nodes; a test makes it the only way in by filtering the nodes' port 22.
+  { name: 'bastion', ns: 'hs-bastion', rootLink: 'hs-bastion', ip: '10.1.10.2', mac: '00:0c:29:b4:57:02' },
 ];
+
+/**
+ * The nodes' second sshd, for keyboard-interactive logins: those need PAM (`UsePAM yes`), a global setting the
+ * key-only sshd on port 22 keeps off, so they get a listener of their own, open to the password lab user only.
+ */
+export const KBD_PORT = 2222;
+export const KBD_HOSTS: readonly HostName[] = ['node-1', 'node-2'];
 
 export function host(name: HostName): LabHost {
   const h = HOSTS.find((x) => x.name === name);

@@ -20,7 +20,13 @@ import {
   isScenarioName,
   vethName,
 } from '../../main/lab/scenarios.ts';
-import { knownHostsText, labPaths, sshConfigText, sshdConfigText } from '../../main/lab/sshFiles.ts';
+import {
+  knownHostsText,
+  labPaths,
+  sshConfigText,
+  sshdConfigText,
+  sshdKbdConfigText,
+} from '../../main/lab/sshFiles.ts';
 import { HOSTS, IFNAME_MAX, host, podNs } from '../../main/lab/topology.ts';
 import { sudoersText } from '../../main/lab/users.ts';
 
@@ -63,6 +69,7 @@ describe('scenario definitions', () => {
       ['node-1', '10.1.10.9'],
       ['node-2', '10.1.10.10'],
       ['client', '10.1.10.8'],
+      ['bastion', '10.1.10.2'],
     ]);
     for (const h of HOSTS) {
       expect(h.ns.startsWith('hs-')).toBe(true);
@@ -213,11 +220,13 @@ describe('build plan', () => {
     expect(SCENARIOS['kube-proxy'].captureHosts).toContain('node-2');
   });
 
-  test('sshd runs in every host namespace with its generated config, never through a shell', () => {
+  test('sshd runs in every host namespace with its generated config, never through a shell; the nodes run a keyboard-interactive one too', () => {
     const sshds = steps('kubenet').filter((s) => s.kind === 'daemon' && s.argv[0] === '/usr/sbin/sshd');
-    expect(sshds.map((s) => [s.ns, s.argv.join(' ')])).toEqual(
-      HOSTS.map((h) => [h.ns, `/usr/sbin/sshd -D -e -f /run/hopscope-lab/sshd_config.${h.name}`]),
-    );
+    expect(sshds.map((s) => [s.ns, s.argv.join(' ')])).toEqual([
+      ...HOSTS.map((h) => [h.ns, `/usr/sbin/sshd -D -e -f /run/hopscope-lab/sshd_config.${h.name}`]),
+      ['hs-node-1', '/usr/sbin/sshd -D -e -f /run/hopscope-lab/sshd_kbd_config.node-1'],
+      ['hs-node-2', '/usr/sbin/sshd -D -e -f /run/hopscope-lab/sshd_kbd_config.node-2'],
+    ]);
   });
 });
 
@@ -293,6 +302,28 @@ describe('OpenSSH files', () => {
     expect(t).toContain('KbdInteractiveAuthentication no\n');
     expect(t).toContain('AuthorizedKeysCommand /usr/bin/cat /run/hopscope-lab/authorized_keys\n');
     expect(t).toContain('PermitRootLogin prohibit-password\n');
+    // Password login for the password lab user alone, in a Match block at the end (root stays key-only).
+    expect(t.slice(t.indexOf('Match'))).toBe('Match User hspass\n  PasswordAuthentication yes\n');
+    // The jump host alone refuses to forward for hsnopass.
+    expect(t).not.toContain('AllowTcpForwarding no');
+    expect(sshdConfigText(host('bastion'), paths)).toContain(
+      'Match User hsnopass\n  AllowTcpForwarding no\n',
+    );
+  });
+
+  test('the nodes’ keyboard-interactive sshd: its own port, PAM, keyboard-interactive only, the password user only', () => {
+    const t = sshdKbdConfigText(host('node-2'), paths);
+    expect(t).toContain('ListenAddress 10.1.10.10\nPort 2222\n');
+    expect(t).toContain('HostKey /run/hopscope-lab/ssh_host_ed25519_key.node-2\n');
+    for (const line of [
+      'PubkeyAuthentication no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication yes',
+      'UsePAM yes',
+      'AllowUsers hspass',
+      'PermitRootLogin no',
+    ])
+      expect(t).toContain(`\n${line}\n`);
   });
 
   test('ssh_config: one Host block per host with HostName, User, IdentityFile, UserKnownHostsFile, strict checking', () => {
@@ -318,7 +349,10 @@ describe('OpenSSH files', () => {
     const t = knownHostsText([
       { host: host('node-2'), publicKey: 'ssh-ed25519 AAAAC3Nza hopscope-lab-node-2\n' },
     ]);
-    expect(t).toBe('node-2,10.1.10.10 ssh-ed25519 AAAAC3Nza\n');
+    expect(t).toBe('node-2,10.1.10.10,[node-2]:2222,[10.1.10.10]:2222 ssh-ed25519 AAAAC3Nza\n');
+    expect(
+      knownHostsText([{ host: host('bastion'), publicKey: 'ssh-ed25519 AAAAB hopscope-lab-bastion\n' }]),
+    ).toBe('bastion,10.1.10.2 ssh-ed25519 AAAAB\n');
   });
 
   test('sudoers drop-ins', () => {
