@@ -405,6 +405,9 @@ export class NodeManager {
         redact(redact(err.message, n.spec.sudoPassword), n.spec.password),
         n.spec.passphrase,
       );
+      // Shown beside the add form as well as on the card: the message names the node it is about.
+      if (![':', ' '].some((c) => err.message.startsWith(`${name}${c}`)))
+        err.message = `${name}: ${err.message}`;
       this.update(n, { state: 'error', error: err });
       throw new HopscopeError(err.code, err.message, err.detail);
     }

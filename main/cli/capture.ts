@@ -87,7 +87,9 @@ Capture:
   --out DIR           the session folder (created; an existing one must be empty)
 Authentication and privilege:
   --identity FILE     private key (repeatable); --passphrase-env VAR reads its passphrase from $VAR
-  --password-env VAR  SSH login password from $VAR (never on the command line)
+  --password-env VAR  SSH login password from $VAR (never on the command line; export it from a secret store,
+                      or read it with \`read -rs VAR; export VAR\`): tried by password and keyboard-interactive
+                      after the keys and agent, and only on a server that takes one
   --sudo              use sudo when the login user is not root (sudo -n, or sudo -S with a password)
   --sudo-password-env VAR   the sudo password from $VAR; on a terminal without it you are prompted
 Host keys:

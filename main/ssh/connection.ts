@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 
 import ssh2 from 'ssh2';
-import type { AnyAuthMethod, AuthMethod, Client, ClientChannel, ConnectConfig } from 'ssh2';
+import type { AnyAuthMethod, AuthHandlerMiddleware, Client, ClientChannel, ConnectConfig } from 'ssh2';
 
 import { HopscopeError } from '../common/errors.ts';
 
@@ -67,9 +67,16 @@ function where(t: ResolvedTarget): string {
   return `${t.user}@${t.hostName}:${t.port}`;
 }
 
+/** How a hop is named in messages: a jump host says so (the node's own address is named by the caller's hop). */
+function hopName(t: ResolvedTarget, jump: boolean): string {
+  return `${jump ? 'jump host ' : ''}${where(t)}`;
+}
+
 interface AuthPlan {
   methods: AnyAuthMethod[];
   notes: string[];
+  /** A login password was given (offered by password and keyboard-interactive). */
+  password: boolean;
 }
 
 /** The auth methods to try, in OpenSSH's order: keys, agent, then password / keyboard-interactive. */
@@ -108,46 +115,104 @@ function planAuth(t: ResolvedTarget, cred: Credentials): AuthPlan {
       prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)),
     });
   }
-  return { methods, notes };
+  return { methods, notes, password: cred.password !== undefined };
+}
+
+/** The SSH method an auth attempt uses (an agent's keys are publickey). */
+const methodOf = (m: AnyAuthMethod): string => (m.type === 'agent' ? 'publickey' : m.type);
+
+/**
+ * What was tried, what the server takes, and why a login failed: the methods are named (never a secret), so
+ * that a wrong password reads as one, and a server that takes no password says so.
+ */
+class AuthLog {
+  /** Methods sent, in order, each once (`publickey`, `agent`, `password`, `keyboard-interactive`). */
+  readonly tried: string[] = [];
+  /** The server's list of methods that can continue, from its last refusal (null: none received yet). */
+  offered: string[] | null = null;
+
+  /**
+   * ssh2's authHandler: "none" first, as OpenSSH does, to learn which methods the server takes; then the plan's
+   * methods the server takes (a password is not sent to a server that asks for none, a jump host included).
+   */
+  handler(plan: AuthPlan, user: string): AuthHandlerMiddleware {
+    let next = -1;
+    return (left: string[] | null, _partial, done) => {
+      // ssh2 takes `false` for "no more methods" (its types say otherwise).
+      const give = done as (m: AnyAuthMethod | false) => void;
+      if (left && left.length) this.offered = left;
+      if (next < 0) {
+        next = 0;
+        return give({ type: 'none', username: user });
+      }
+      while (next < plan.methods.length) {
+        const m = plan.methods[next++];
+        if (this.offered && !this.offered.includes(methodOf(m))) continue;
+        if (!this.tried.includes(m.type)) this.tried.push(m.type);
+        return give(m);
+      }
+      give(false);
+    };
+  }
+
+  describe(plan: AuthPlan): string {
+    const parts = [`tried ${this.tried.length ? this.tried.join(', ') : 'nothing'}`];
+    if (this.offered) parts.push(`the server takes ${this.offered.join(', ')}`);
+    const wantsPassword = this.offered?.some((m) => m === 'password' || m === 'keyboard-interactive');
+    if (this.tried.includes('password') || this.tried.includes('keyboard-interactive'))
+      parts.push('the password was refused');
+    else if (wantsPassword && !plan.password) parts.push('no password was given');
+    else if (plan.password && this.offered && !wantsPassword) parts.push('it takes no password');
+    return parts.join('; ');
+  }
 }
 
 function mapError(
   err: Error & { level?: string; code?: string },
   t: ResolvedTarget,
   notes: string[],
+  name: string,
+  auth?: () => string,
 ): HopscopeError {
   if (err instanceof HopscopeError) return err;
   if (err.level === 'client-authentication') {
     const extra = notes.length ? `; ${notes.join('; ')}` : '';
-    return new HopscopeError('SSH_AUTH_FAILED', `${where(t)}: authentication failed${extra}`, {
-      host: t.hostName,
-      user: t.user,
-    });
+    return new HopscopeError(
+      'SSH_AUTH_FAILED',
+      `${name}: authentication failed${auth ? ` (${auth()})` : ''}${extra}`,
+      {
+        host: t.hostName,
+        user: t.user,
+      },
+    );
   }
   if (
     (err.code && UNREACHABLE.has(err.code)) ||
     err.level === 'client-timeout' ||
     err.level === 'client-socket'
   )
-    return new HopscopeError('SSH_UNREACHABLE', `${where(t)}: ${err.code ?? err.message}`, {
+    return new HopscopeError('SSH_UNREACHABLE', `${name}: ${err.code ?? err.message}`, {
       host: t.hostName,
       port: t.port,
     });
-  return new HopscopeError('SSH_UNREACHABLE', `${where(t)}: ${err.message}`, {
+  return new HopscopeError('SSH_UNREACHABLE', `${name}: ${err.message}`, {
     host: t.hostName,
     port: t.port,
   });
 }
 
-/** Opens one authenticated ssh2 client, optionally over `sock` (a ProxyJump channel). */
+/** Opens one authenticated ssh2 client, optionally over `sock` (a ProxyJump channel); `jump`: t is a jump host. */
 function connectOne(
   t: ResolvedTarget,
   opts: ConnectOptions,
   sock?: Duplex,
+  jump = false,
 ): Promise<{ client: Client; hostKey: VerifiedHostKey }> {
   return new Promise((resolve, reject) => {
     const client = new SshClient();
     const plan = planAuth(t, opts.credentials ?? {});
+    const auth = new AuthLog();
+    const name = hopName(t, jump);
     const names = lookupNames(t.hostName, t.port, t.hostKeyAlias);
     let hostKey: VerifiedHostKey | undefined;
     let verifyError: HopscopeError | undefined;
@@ -166,7 +231,7 @@ function connectOne(
       readyTimeout: opts.readyTimeoutMs ?? t.connectTimeoutMs ?? 15_000,
       keepaliveInterval: opts.keepaliveIntervalMs ?? t.keepaliveIntervalMs ?? 5_000,
       keepaliveCountMax: opts.keepaliveCountMax ?? t.keepaliveCountMax ?? 3,
-      authHandler: plan.methods.length ? (plan.methods as AuthMethod[]) : ['none'],
+      authHandler: auth.handler(plan, t.user),
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
         verifyHostKey(opts.hostKeys, t.hostName, t.port, names, key).then(
           (v) => {
@@ -188,18 +253,18 @@ function connectOne(
       settled = true;
       resolve({ client, hostKey: hostKey! });
     });
-    client.on('error', (err) => fail(verifyError ?? mapError(err, t, plan.notes)));
+    client.on('error', (err) =>
+      fail(verifyError ?? mapError(err, t, plan.notes, name, () => auth.describe(plan))),
+    );
     client.once('close', () =>
-      fail(
-        verifyError ?? new HopscopeError('SSH_UNREACHABLE', `${where(t)}: connection closed during setup`),
-      ),
+      fail(verifyError ?? new HopscopeError('SSH_UNREACHABLE', `${name}: connection closed during setup`)),
     );
     const signal = opts.signal;
     if (signal) {
       const onAbort = () => {
         // First: end() (in fail) waits for a TCP connect that may never answer, and leaves destroy() nothing.
         client.destroy();
-        fail(new HopscopeError('SSH_UNREACHABLE', `${where(t)}: connect abandoned`));
+        fail(new HopscopeError('SSH_UNREACHABLE', `${name}: connect abandoned`));
       };
       if (signal.aborted) return onAbort();
       signal.addEventListener('abort', onAbort, { once: true });
@@ -209,14 +274,40 @@ function connectOne(
     try {
       client.connect(cfg);
     } catch (e) {
-      fail(mapError(e as Error, t, plan.notes));
+      fail(mapError(e as Error, t, plan.notes, name));
     }
   });
 }
 
-function forward(client: Client, host: string, port: number): Promise<ClientChannel> {
+/** Why a channel open failed (RFC 4254 §5.1), for a server that sends no description of its own. */
+const OPEN_FAILURE = [
+  '',
+  'administratively prohibited',
+  'connect failed',
+  'unknown channel type',
+  'resource shortage',
+];
+const OPEN_ADMINISTRATIVELY_PROHIBITED = 1;
+
+/** A channel from the jump host `via` to host:port; a refusal names the jump host and what it would not do. */
+function forward(client: Client, via: ResolvedTarget, host: string, port: number): Promise<ClientChannel> {
   return new Promise((resolve, reject) =>
-    client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => (err ? reject(err) : resolve(ch))),
+    client.forwardOut('127.0.0.1', 0, host, port, (err, ch) => {
+      if (!err) return resolve(ch);
+      const reason = (err as Error & { reason?: number }).reason;
+      const said = err.message.replace(/^\(SSH\) Channel open failure:\s*/, '').trim();
+      const why = said || (typeof reason === 'number' && OPEN_FAILURE[reason]) || err.message;
+      reject(
+        new HopscopeError(
+          'SSH_UNREACHABLE',
+          reason === OPEN_ADMINISTRATIVELY_PROHIBITED
+            ? `jump host ${where(via)} refused to forward to ${host}:${port} (${why}: its sshd's ` +
+                'AllowTcpForwarding or PermitOpen forbids it)'
+            : `jump host ${where(via)} could not connect to ${host}:${port} (${why})`,
+          { host, port },
+        ),
+      );
+    }),
   );
 }
 
@@ -434,20 +525,14 @@ async function connectChain(opts: ConnectOptions): Promise<{ clients: Client[]; 
     let sock: Duplex | undefined;
     for (let i = 0; i < hops.length; i++) {
       const hop = hops[i];
+      const jump = i < hops.length - 1;
       // Jump hosts authenticate with their own config but the same credentials the user gave.
-      const r = await connectOne(hop, opts, sock);
+      const r = await connectOne(hop, opts, sock, jump);
       clients.push(r.client);
       hostKey = r.hostKey;
-      if (i < hops.length - 1) {
+      if (jump) {
         const next = hops[i + 1];
-        try {
-          sock = await forward(r.client, next.hostName, next.port);
-        } catch (e) {
-          throw new HopscopeError(
-            'SSH_UNREACHABLE',
-            `${where(next)} via ${where(hop)}: ${(e as Error).message}`,
-          );
-        }
+        sock = await forward(r.client, hop, next.hostName, next.port);
       }
     }
   } catch (e) {

@@ -40,27 +40,34 @@ interface TestServer {
 
 /**
  * `maxSessions`: sessions a connection may have open at once, as sshd's MaxSessions (more are refused). The
- * command `hold` keeps its channel open until the client's EOF.
+ * command `hold` keeps its channel open until the client's EOF. `methods`: the auth methods the server takes
+ * (every method a client tried is in `authSeen`); `forward: false` refuses every forward as sshd's
+ * AllowTcpForwarding no does.
  */
 function startServer(
   hostKeyFile: string,
   maxSessions = Infinity,
-): Promise<TestServer & { clients: () => number }> {
+  opts: { methods?: string[]; forward?: boolean } = {},
+): Promise<TestServer & { clients: () => number; authSeen: string[] }> {
   const allowed = [clientKey, encKey].map((k) => utils.parseKey(k.pubLine) as ssh2.ParsedKey);
+  const methods = opts.methods ?? ['publickey', 'password'];
   const sockets = new Set<Socket>();
+  const authSeen: string[] = [];
   let clients = 0;
   const srv = new Server({ hostKeys: [readFileSync(hostKeyFile)] }, (client) => {
     clients++;
     let sessions = 0;
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => {
+      authSeen.push(ctx.method);
+      if (!methods.includes(ctx.method)) return ctx.reject(methods as ssh2.AuthenticationType[]);
       if (ctx.method === 'password' && ctx.password === PASSWORD) return ctx.accept();
       if (ctx.method === 'publickey') {
         const pk = allowed.find((k) => k.getPublicSSH().equals(ctx.key.data));
         if (pk && (!ctx.signature || pk.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true))
           return ctx.accept();
       }
-      ctx.reject(['publickey', 'password']);
+      ctx.reject(methods as ssh2.AuthenticationType[]);
     });
     client.on('ready', () => {
       client.on('session', (accept, reject) => {
@@ -84,7 +91,8 @@ function startServer(
           ch.end();
         });
       });
-      client.on('tcpip', (accept, _reject, info) => {
+      client.on('tcpip', (accept, reject, info) => {
+        if (opts.forward === false) return reject();
         const ch = accept();
         const s = netConnect(info.destPort, info.destIP);
         ch.pipe(s).pipe(ch);
@@ -109,6 +117,7 @@ function startServer(
         sockets,
         close: () => new Promise((r) => srv.close(() => r())),
         clients: () => clients,
+        authSeen,
       });
     });
   });
@@ -165,6 +174,42 @@ describe('ssh connection (in-process ssh2 server)', () => {
     }).catch((e) => e);
     expect(e2.code).toBe('SSH_AUTH_FAILED');
     expect(JSON.stringify(e2) + e2.message).not.toContain(PASSWORD);
+    // The message says what was tried and what the server takes (keyboard-interactive it does not: not sent).
+    expect(e2.message).toBe(
+      `u@127.0.0.1:${A.port}: authentication failed (tried password; the server takes publickey, password; ` +
+        'the password was refused)',
+    );
+    const e3 = await connectSsh({
+      target: target(A.port),
+      credentials: { agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+    }).catch((e) => e);
+    expect(e3.message).toBe(
+      `u@127.0.0.1:${A.port}: authentication failed (tried nothing; the server takes publickey, password; ` +
+        'no password was given)',
+    );
+  });
+
+  it('a password is sent only to a server that takes one (none first, as OpenSSH)', async () => {
+    const keysOnly = await startServer(hostA.priv, Infinity, { methods: ['publickey'] });
+    try {
+      const kh = join(dir, 'kh-keysonly');
+      writeFileSync(kh, `[127.0.0.1]:${keysOnly.port} ${hostA.pubLine.split(' ').slice(0, 2).join(' ')}\n`);
+      const e = await connectSsh({
+        target: target(keysOnly.port),
+        credentials: { identityFiles: [wrongKey.priv], password: PASSWORD, agent: '' },
+        hostKeys: { knownHostsFiles: [kh] },
+      }).catch((x) => x);
+      expect(e.code).toBe('SSH_AUTH_FAILED');
+      expect(keysOnly.authSeen).toEqual(['none', 'publickey']);
+      expect(e.message).toBe(
+        `u@127.0.0.1:${keysOnly.port}: authentication failed (tried publickey; the server takes publickey; ` +
+          'it takes no password)',
+      );
+    } finally {
+      for (const s of keysOnly.sockets) s.destroy();
+      await keysOnly.close();
+    }
   });
 
   it('password auth works', async () => {
@@ -244,6 +289,40 @@ describe('ssh connection (in-process ssh2 server)', () => {
     expect(c.hostKey.fingerprint).toBe(fingerprint(hostB.blob));
     expect((await c.exec('x')).stdout.toString()).toBe('ran:x\n');
     c.close();
+  });
+
+  it('ProxyJump: a jump host that refuses the login or the forward is named as the jump host', async () => {
+    const noForward = await startServer(hostA.priv, Infinity, { forward: false });
+    try {
+      const config = (jumpPort: number) =>
+        `Host a\n  HostName 127.0.0.1\n  Port ${jumpPort}\n  User u\nHost b\n  HostName 127.0.0.1\n  Port ${B.port}\n  User u\n  ProxyJump a\n`;
+      const kh = join(dir, 'kh-noforward');
+      writeFileSync(
+        kh,
+        `[127.0.0.1]:${noForward.port} ${hostA.pubLine.split(' ').slice(0, 2).join(' ')}\n` +
+          readFileSync(knownHosts, 'utf8'),
+      );
+      const e = await connectSsh({
+        target: resolveTarget({ host: 'b' }, { configText: config(noForward.port) }),
+        credentials: { identityFiles: [clientKey.priv], agent: '' },
+        hostKeys: { knownHostsFiles: [kh] },
+      }).catch((x) => x);
+      expect(e.code).toBe('SSH_UNREACHABLE');
+      // ssh2's server can only say "connect failed" (OpenSSH's AllowTcpForwarding no: the lab test).
+      expect(e.message).toBe(
+        `jump host u@127.0.0.1:${noForward.port} could not connect to 127.0.0.1:${B.port} (connect failed)`,
+      );
+      const e2 = await connectSsh({
+        target: resolveTarget({ host: 'b' }, { configText: config(A.port) }),
+        credentials: { identityFiles: [wrongKey.priv], agent: '' },
+        hostKeys: { knownHostsFiles: [knownHosts] },
+      }).catch((x) => x);
+      expect(e2.code).toBe('SSH_AUTH_FAILED');
+      expect(e2.message).toMatch(new RegExp(`^jump host u@127\\.0\\.0\\.1:${A.port}: authentication failed`));
+    } finally {
+      for (const s of noForward.sockets) s.destroy();
+      await noForward.close();
+    }
   });
 
   it('nothing listening → SSH_UNREACHABLE', async () => {
