@@ -33,6 +33,7 @@ import type { HostKeyInfo } from '../ssh/hostKeys.ts';
 import {
   defaultKnownHostsFiles,
   parseHostSpec,
+  resolveJumps,
   resolveTarget,
   type ResolvedTarget,
 } from '../ssh/sshConfig.ts';
@@ -329,9 +330,7 @@ export class NodeManager {
           };
       const target = resolveTarget(hostSpec, { configText });
       if (s.proxyJump && !target.proxyJump.length)
-        target.proxyJump = s.proxyJump
-          .split(',')
-          .map((j) => ({ ...resolveTarget(parseHostSpec(j), { configText }), proxyJump: [] }));
+        target.proxyJump = resolveJumps(s.proxyJump, { configText });
       const knownHostsFiles = s.knownHostsPath
         ? [s.knownHostsPath]
         : target.knownHostsFiles.length

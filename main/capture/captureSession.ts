@@ -14,7 +14,12 @@ import { ifaceWithAddress } from '../discover/parseIp.ts';
 import { connectSsh, type Credentials, type SshConnection } from '../ssh/connection.ts';
 import type { HostKeyInfo } from '../ssh/hostKeys.ts';
 import { acquirePrivilege, privileged, privilegeLabel, redact, type Privilege } from '../ssh/privilege.ts';
-import { defaultKnownHostsFiles, resolveTarget, type ResolvedTarget } from '../ssh/sshConfig.ts';
+import {
+  defaultKnownHostsFiles,
+  resolveJumps,
+  resolveTarget,
+  type ResolvedTarget,
+} from '../ssh/sshConfig.ts';
 
 import { defaultBufferKiB } from './captureBuffer.ts';
 import { probeClock, type ClockProbe } from './clockProbe.ts';
@@ -68,6 +73,8 @@ export interface NodeSpec {
   sudo?: boolean;
   /** For `sudo -S`; sent on the channel's stdin only. */
   sudoPassword?: string;
+  /** Jump hosts, as `ssh -J` takes them (`[user@]host[:port][,…]`, aliases allowed); they replace the config's. */
+  proxyJump?: string;
   /**
    * Where the node's connection comes from instead of connecting here: the app's node list, whose connection (the
    * one the interfaces were listed on, its host key verified, its sudo settled) the capture then uses, so that it
@@ -460,6 +467,9 @@ export class CaptureSession extends EventEmitter {
       { host: n.spec.host, user: n.spec.user, port: n.spec.port },
       { configText: this.opts.sshConfigText },
     );
+    // As `ssh -J` does, the jump hosts given for the node win over the config's ProxyJump.
+    if (n.spec.proxyJump)
+      target.proxyJump = resolveJumps(n.spec.proxyJump, { configText: this.opts.sshConfigText });
     const knownHostsFiles =
       this.opts.knownHostsFiles ??
       (target.knownHostsFiles.length ? target.knownHostsFiles : defaultKnownHostsFiles());

@@ -57,6 +57,9 @@ Nodes (repeatable):
   --node NAME=[user@]host[:port]   a node by address; host may also be an ssh_config alias
   --node ALIAS                     an ssh_config alias (its name is the node name)
   --ssh-config FILE                ssh_config to resolve aliases, users, keys, ProxyJump (default ~/.ssh/config)
+  --jump [user@]host[:port][,…]    reach every node through these jump hosts, as ssh -J (hosts may be aliases;
+                                   replaces the config's ProxyJump); each is logged in to with the nodes'
+                                   keys, agent and --password-env, one connection per node
 Interfaces (repeatable; default: every up, non-loopback interface of every node):
   --iface NODE:NAME | NODE:GLOB | GLOB    e.g. 'node-1:*', 'node-2:ens33', 'cali*'
                                    globs skip loopback and down interfaces; exact names never do.
@@ -104,6 +107,7 @@ const SPEC = {
   node: { value: true, repeat: true },
   iface: { value: true, repeat: true },
   'ssh-config': { value: true },
+  jump: { value: true },
   filter: { value: true },
   'include-own-ssh': {},
   'no-follow-tunnels': {},
@@ -332,12 +336,23 @@ const cmd: Command = {
     for (const f of identityFiles)
       if (!existsSync(f)) throw new HopscopeError('FILE_NOT_FOUND', `no identity file ${f}`);
 
+    const jump = flagValue(p, 'jump');
+    // Checked here, so that a typo is a usage error rather than every node failing to connect.
+    if (jump !== undefined)
+      for (const hop of jump.split(','))
+        try {
+          parseHostSpec(hop);
+        } catch (e) {
+          throw new HopscopeError('USAGE', `--jump: ${(e as Error).message}`);
+        }
+
     const buildNodes = (): NodeSpec[] =>
       nodeArgs.map((a) => ({
         ...parseNodeArg(a),
         credentials: { identityFiles, password, passphrase },
         sudo,
         sudoPassword,
+        ...(jump !== undefined ? { proxyJump: jump } : {}),
       }));
 
     const { CaptureSession } = await import('../capture/index.ts');

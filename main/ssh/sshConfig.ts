@@ -132,16 +132,7 @@ export function resolveTarget(spec: HostSpec, opts: ResolveOptions = {}): Resolv
     .map(expand);
   const strict = (first(cfg.stricthostkeychecking) ?? 'ask').toLowerCase();
   const jumpText = first(cfg.proxyjump);
-  const proxyJump: ResolvedTarget[] = [];
-  if (jumpText && jumpText.toLowerCase() !== 'none') {
-    // As OpenSSH does (`ssh -J A,B` runs `ssh -J A -W … B`): only the first hop's own ProxyJump applies.
-    jumpText.split(',').forEach((hop, k) => {
-      const hs = parseHostSpec(hop.replace(/^ssh:\/\//, ''));
-      const r = resolveTarget(hs, { ...opts, depth: depth + 1 });
-      if (k === 0) proxyJump.push(...r.proxyJump);
-      proxyJump.push({ ...r, proxyJump: [] });
-    });
-  }
+  const proxyJump = jumpText ? resolveJumps(jumpText, { ...opts, depth }) : [];
   const seconds = (v: string | undefined) =>
     v !== undefined && /^\d+$/.test(v) ? Number(v) * 1000 : undefined;
   return {
@@ -160,6 +151,23 @@ export function resolveTarget(spec: HostSpec, opts: ResolveOptions = {}): Resolv
     keepaliveIntervalMs: seconds(first(cfg.serveraliveinterval)),
     keepaliveCountMax: first(cfg.serveralivecountmax) ? Number(first(cfg.serveralivecountmax)) : undefined,
   };
+}
+
+/**
+ * The jump hosts of a ProxyJump value (`ssh -J`'s `[user@]host[:port][,…]`, each host possibly an alias of the
+ * config), outermost first; `none` is none. As OpenSSH does (`ssh -J A,B` runs `ssh -J A -W … B`), only the
+ * first hop's own ProxyJump applies.
+ */
+export function resolveJumps(jumpText: string, opts: ResolveOptions = {}): ResolvedTarget[] {
+  const proxyJump: ResolvedTarget[] = [];
+  if (jumpText.trim().toLowerCase() === 'none') return proxyJump;
+  jumpText.split(',').forEach((hop, k) => {
+    const hs = parseHostSpec(hop.replace(/^ssh:\/\//, ''));
+    const r = resolveTarget(hs, { ...opts, depth: (opts.depth ?? 0) + 1 });
+    if (k === 0) proxyJump.push(...r.proxyJump);
+    proxyJump.push({ ...r, proxyJump: [] });
+  });
+  return proxyJump;
 }
 
 /** Default identity files OpenSSH tries when the config names none. */

@@ -251,6 +251,46 @@ describe.sequential('SSH logins by password, keyboard-interactive and through a 
     expect(labTcpdumps()).toEqual([]);
   });
 
+  it('CLI: --jump names the bastion without any ssh config: one login there, the node reached from it', async () => {
+    const d = tmp('jumpflag');
+    reopen = onlyThroughBastion();
+    const mark = logMark();
+    const r = await captureWithTraffic(
+      [
+        '--node',
+        'node-1=root@10.1.10.9',
+        '--jump',
+        `root@${BASTION}`,
+        '--identity',
+        LAB_KEY,
+        '--known-hosts',
+        KNOWN_HOSTS,
+        '--iface',
+        'cbr0',
+        '--iface',
+        'ens33',
+        '--duration',
+        '3',
+      ],
+      join(d, 's'),
+      2,
+    );
+    expect(r.err).not.toMatch(/SSH_|error/);
+    expect(r.code).toBe(0);
+    expect(logins('sshd-bastion', mark)).toEqual(['publickey root from 10.1.10.1']);
+    expect(logins('sshd-node-1', mark)).toEqual([`publickey root from ${BASTION}`]);
+    const s = readSession(join(d, 's'));
+    expect(s.nodes[0].target.proxyJump).toEqual([{ hostName: BASTION, port: 22, user: 'root' }]);
+    expect(s.captures.map((c: { iface: string; state: string }) => `${c.iface} ${c.state}`)).toEqual([
+      'cbr0 stopped',
+      'ens33 stopped',
+    ]);
+    expect(s.captures[0].packets).toBeGreaterThan(0);
+    expect(tcpdumpRead(join(d, 's', 'node-1__ens33.pcap'), ['tcp port 22 and host', BASTION]).packets).toBe(
+      0,
+    );
+  });
+
   it('CLI: a jump host that refuses the login, or refuses to forward, fails naming the jump host; nothing captured', async () => {
     const d = tmp('jumpbad');
     reopen = onlyThroughBastion();

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { parseHostSpec, resolveTarget } from '../../main/ssh/sshConfig.ts';
+import { parseHostSpec, resolveJumps, resolveTarget } from '../../main/ssh/sshConfig.ts';
 
 const CONFIG = `
 Host bastion
@@ -76,6 +76,17 @@ describe('ssh config', () => {
     ]);
     const viaNode = resolveTarget({ host: 'x' }, { configText: CONFIG + '\nHost x\n  ProxyJump node-1\n' });
     expect(viaNode.proxyJump.map((j) => j.hostName)).toEqual(['192.0.2.1', '10.1.10.9']);
+  });
+
+  it('a jump list given apart from the config (--jump, the app’s ProxyJump field) resolves as ProxyJump does', () => {
+    // The first hop's own ProxyJump comes first (node-1 is behind bastion); aliases resolve; `none` is none.
+    expect(
+      resolveJumps('node-1,root@192.0.2.9:2201', { configText: CONFIG }).map(
+        (j) => `${j.user}@${j.hostName}:${j.port} ${j.proxyJump.length}`,
+      ),
+    ).toEqual(['jump@192.0.2.1:2200 0', 'lab@10.1.10.9:22 0', 'root@192.0.2.9:2201 0']);
+    expect(resolveJumps('none', { configText: CONFIG })).toEqual([]);
+    expect(() => resolveJumps('bad host')).toThrow(/bad host/);
   });
 
   it('never runs Match exec', async () => {
