@@ -68,9 +68,10 @@ function onlyThroughBastion(): () => void {
   };
 }
 
-/** Every file of a session folder, and the texts given, are free of `secret`. */
+/** Every file of a session folder, every sshd log of the lab, and the texts given, are free of `secret`. */
 function expectNowhere(secret: string, dir: string, texts: string[]): void {
   for (const t of texts) expect(t.includes(secret)).toBe(false);
+  for (const s of SSHDS) expect(readFileSync(logFile(s)).includes(secret), s).toBe(false);
   for (const f of readdirSync(dir))
     expect(readFileSync(join(dir, f)).includes(secret), `${dir}/${f}`).toBe(false);
 }
