@@ -377,11 +377,17 @@ export class SshConnection extends EventEmitter {
    * when the channel opens: ssh2 may deliver a fast command's output, exit status and close in the same
    * read as the open confirmation, before an awaiting caller could add its listeners. A channel the server
    * refuses on a connection that already has some open (sshd's MaxSessions) is tried on another connection.
+   * `existingOnly`: only on a connection already open with room (a channel worth having but not worth another
+   * login, such as followNew's link monitor); CAPTURE_FAILED when none has room.
    */
-  async channel(command: string, attach?: (ch: ClientChannel) => void): Promise<ClientChannel> {
+  async channel(
+    command: string,
+    attach?: (ch: ClientChannel) => void,
+    opts: { existingOnly?: boolean } = {},
+  ): Promise<ClientChannel> {
     for (;;) {
       if (this.closed) throw new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: not connected`);
-      const lane = await this.laneWithRoom();
+      const lane = await this.laneWithRoom(opts.existingOnly === true);
       lane.open++;
       try {
         return await this.openOn(lane, command, attach);
@@ -396,12 +402,12 @@ export class SshConnection extends EventEmitter {
   }
 
   /** The connection with the fewest channels open among those with room, opening another when none has. */
-  private async laneWithRoom(): Promise<Lane> {
+  private async laneWithRoom(existingOnly = false): Promise<Lane> {
     for (;;) {
       let best: Lane | null = null;
       for (const l of this.lanes) if (l.open < l.cap && (!best || l.open < best.open)) best = l;
       if (best) return best;
-      if (!this.more || this.lanes.length >= MAX_CLIENTS)
+      if (!this.more || this.lanes.length >= MAX_CLIENTS || existingOnly)
         throw new HopscopeError(
           'CAPTURE_FAILED',
           `${where(this.target)}: the server takes no more channels on ${this.lanes.length} SSH connection(s) ` +

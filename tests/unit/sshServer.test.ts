@@ -395,6 +395,30 @@ describe('more channels than the server takes on one connection (sshd MaxSession
     }
   });
 
+  it('existingOnly (the link monitor): a connection with room takes it; the server refusing it opens no other connection', async () => {
+    const { server: limited, connect } = await limitedServer(2);
+    try {
+      const c = await connect();
+      const first = await c.channel('hold', undefined, { existingOnly: true });
+      first.resume();
+      // The server refuses the 3rd: not sent to a new connection, an error (the caller does without it).
+      const held = await c.channel('hold');
+      held.resume();
+      const e = await c.channel('hold', undefined, { existingOnly: true }).catch((x) => x);
+      expect(e.code).toBe('CAPTURE_FAILED');
+      expect(e.message).toMatch(/takes no more channels/);
+      expect(c.connections).toBe(1);
+      expect(limited.clients()).toBe(1);
+      // A channel without it still goes to another connection, as before.
+      (await c.channel('hold')).resume();
+      expect(limited.clients()).toBe(2);
+      c.close();
+    } finally {
+      for (const s of limited.sockets) s.destroy();
+      await limited.close();
+    }
+  });
+
   it('a channel refused with none open on the connection is an error at once (no new connection)', async () => {
     const { server: none, connect } = await limitedServer(0);
     try {
