@@ -13,7 +13,13 @@ export type {
 } from './captureSession.ts';
 export type { IfaceCaptureState, IfaceCaptureStatus } from './interfaceCapture.ts';
 export { selectInterfaces, type Selected } from './selection.ts';
-export { captureFileName, ifaceFromFileName, SESSION_FILE, SESSION_SCHEMA } from './sessionFolder.ts';
+export {
+  captureFileName,
+  ifaceFromFileName,
+  laneName,
+  SESSION_FILE,
+  SESSION_SCHEMA,
+} from './sessionFolder.ts';
 export type { ClockProbe } from './clockProbe.ts';
 export type { TcpdumpCounts } from './tcpdumpStderr.ts';
 export type { Iface, IfaceKind, NodeInterfaces, Route } from '../discover/model.ts';

@@ -25,15 +25,28 @@ export function checkNodeName(name: string): void {
     );
 }
 
-/** File name for one interface. Bytes outside a safe set are %-encoded, so any Linux ifname maps one-to-one. */
-export function captureFileName(node: string, iface: string): string {
+/**
+ * The lane an interface's capture is read back as: its name, or `NAME~N` for the Nth interface of that name the
+ * session captured (a pod recreated under the same `cali…` while following new interfaces). `~` is %-encoded in
+ * file names, so it cannot be part of a name read back from one.
+ */
+export function laneName(iface: string, instance = 1): string {
+  return instance > 1 ? `${iface}~${instance}` : iface;
+}
+
+/**
+ * File name for one interface. Bytes outside a safe set are %-encoded, so any Linux ifname maps one-to-one; the
+ * Nth interface of one name in a session (instance > 1) gets `~N` before the extension, so that the earlier ones'
+ * files are kept, and ifaceFromFileName reads it back as its lane (laneName).
+ */
+export function captureFileName(node: string, iface: string, instance = 1): string {
   const safe = Array.from(Buffer.from(iface, 'utf8'))
     .map((b) => {
       const c = String.fromCharCode(b);
       return /[A-Za-z0-9._@+-]/.test(c) ? c : '%' + b.toString(16).toUpperCase().padStart(2, '0');
     })
     .join('');
-  return `${node}__${safe}.pcap`;
+  return `${node}__${safe}${instance > 1 ? `~${instance}` : ''}.pcap`;
 }
 
 /** Inverse of captureFileName for the interface part. */

@@ -8,7 +8,7 @@ import type { ErrorData, Result } from '../common/errors.ts';
 import type { ClockProbe } from '../correlate/clockSkew.ts';
 import type { InterfaceInfo } from '../correlate/ownership.ts';
 import type { NodeInterfaces } from '../discover/model.ts';
-import { SESSION_FILE, SESSION_SCHEMA } from '../capture/sessionFolder.ts';
+import { laneName, SESSION_FILE, SESSION_SCHEMA } from '../capture/sessionFolder.ts';
 import { fromDiscovery, readIpJsonFiles } from './interfaces.ts';
 import { parseLabelledArg, type LabelledPath } from './labels.ts';
 
@@ -100,7 +100,10 @@ function loadFolder(dir: string, out: Inputs, nodesSeen: Set<string>): Result<tr
         out.warnings.push(`${c.node}/${c.iface}: nothing captured (${String(c.state ?? 'not started')})`);
         continue;
       }
-      out.files.push({ path, node: c.node, iface: c.iface });
+      // The Nth interface of one name (a pod recreated under the same name while followed) is a lane of its own,
+      // `NAME~N`, as its file name reads.
+      const instance = typeof c.instance === 'number' && Number.isInteger(c.instance) ? c.instance : 1;
+      out.files.push({ path, node: c.node, iface: laneName(c.iface, instance) });
     }
     return { ok: true, value: true };
   }

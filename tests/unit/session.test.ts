@@ -8,6 +8,7 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { buildSession } from '../../main/app/sessionBuild.ts';
+import { captureFileName, ifaceFromFileName } from '../../main/capture/sessionFolder.ts';
 import { parseIpOutputs } from '../../main/discover/parseIp.ts';
 import { correlateInputs, resultWarnings } from '../../main/session/ingest.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
@@ -195,6 +196,33 @@ describe('session folders', () => {
       'Warning: veth0ld is not on node-2 any more (…): not captured. ' +
         'Warning: node-1/cni0: nothing captured (stopped). ' +
         'Warning: node-2/eth8: node-2__eth8.pcap missing from the session folder.',
+    );
+  });
+
+  it('an interface captured twice under one name (a pod recreated, followed): two lanes, NAME and NAME~2, both files read', () => {
+    const dir = sessionFolder(1, 1);
+    const doc = JSON.parse(readFileSync(join(dir, 'session.json'), 'utf8'));
+    // The second veth2053e67d, captured into its own file as the session names it (the bytes: the first one's).
+    const file = captureFileName('node-1', 'veth2053e67d', 2);
+    expect(file).toBe('node-1__veth2053e67d~2.pcap');
+    copyFileSync(join(dir, 'node-1__veth2053e67d.pcap'), join(dir, file));
+    doc.captures.push({ node: 'node-1', iface: 'veth2053e67d', file, instance: 2, state: 'stopped' });
+    writeFileSync(join(dir, 'session.json'), JSON.stringify(doc));
+    const inputs = loadInputs([dir]);
+    expect(inputs.ok, inputs.ok ? '' : inputs.error.message).toBe(true);
+    if (!inputs.ok) return;
+    const lanes = inputs.value.files.filter((f) => f.iface?.startsWith('veth2053e67d'));
+    expect(lanes.map((f) => [f.iface, basename(f.path)])).toEqual([
+      ['veth2053e67d', 'node-1__veth2053e67d.pcap'],
+      ['veth2053e67d~2', file],
+    ]);
+    // The file's own name says the same lane, read without session.json.
+    expect(ifaceFromFileName(file)).toEqual({ node: 'node-1', iface: 'veth2053e67d~2' });
+    // A name with a `~` of its own never reads as a second capture: it is %-encoded.
+    expect(captureFileName('node-1', 'a~2')).toBe('node-1__a%7E2.pcap');
+    const res = correlate([dir]);
+    expect(res.captures.map((c) => `${c.node}/${c.iface}`)).toEqual(
+      expect.arrayContaining(['node-1/veth2053e67d', 'node-1/veth2053e67d~2']),
     );
   });
 
