@@ -9,6 +9,7 @@ import type { CaptureRequest, CaptureStats, NodeInfo, PacketBatch, SessionInfo }
 import { HopscopeError } from '../common/errors.ts';
 import { liveRowLimit } from '../common/limits.ts';
 import { selectorNodeMatches } from '../capture/selection.ts';
+import { laneName } from '../capture/sessionFolder.ts';
 import {
   CaptureSession,
   type CaptureSessionOptions,
@@ -195,7 +196,9 @@ export class LiveCapture {
       await session.stop().catch(() => undefined);
       throw e;
     }
-    const caps = session.captureStatuses().map((c) => ({ node: c.node, iface: c.iface, file: c.file }));
+    const caps = session
+      .captureStatuses()
+      .map((c) => ({ node: c.node, iface: laneName(c.iface, c.instance), file: c.file }));
     const live = new LiveSession(
       randomUUID(),
       `Capture ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`,
@@ -251,7 +254,9 @@ export class LiveCapture {
     const caps = this.session.captureStatuses();
     const have = this.live.info().captures.length;
     if (caps.length > have) {
-      const added = caps.slice(have).map((c) => ({ node: c.node, iface: c.iface, file: c.file }));
+      const added = caps
+        .slice(have)
+        .map((c) => ({ node: c.node, iface: laneName(c.iface, c.instance), file: c.file }));
       this.live.addLanes(added);
       this.worker.addLanes(added);
       this.ev.session(this.live.info());
@@ -271,7 +276,8 @@ export class LiveCapture {
       running: !this.stopped,
       counters: caps.map((c) => ({
         node: c.node,
-        iface: c.iface,
+        // A name captured again (a pod recreated) is a counter of its own, as it is a lane of its own.
+        iface: laneName(c.iface, c.instance),
         packets: c.packets,
         bytes: c.bytes,
         drops: c.kernelDrops ?? c.tcpdump?.droppedByKernel ?? null,

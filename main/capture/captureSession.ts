@@ -23,10 +23,11 @@ import {
 
 import { defaultBufferKiB } from './captureBuffer.ts';
 import { probeClock, type ClockProbe } from './clockProbe.ts';
-import { eligibleNames, followSelectors, isPodSide, LinkWatcher } from './followNew.ts';
+import { eligibleIndexes, followSelectors, isPodSide, LinkWatcher } from './followNew.ts';
 import { InterfaceCapture, type IfaceCaptureStatus } from './interfaceCapture.ts';
 import {
   emptySelectors,
+  isGlobSelector,
   missingInterfaces,
   selectInterfaces,
   selectionWarnings,
@@ -233,6 +234,13 @@ export interface InterfaceAppeared {
   node: string;
   iface: string;
   addedAt: string;
+  /**
+   * 1, or N > 1 when the session captured N − 1 interfaces of this name before (the name came back: a pod
+   * recreated); its file is `file`, the earlier ones' files are kept.
+   */
+  instance: number;
+  /** Its file's name in the session folder. */
+  file: string;
 }
 
 interface NodeRuntime {
@@ -423,7 +431,7 @@ export class CaptureSession extends EventEmitter {
       // What it lacks is said as at the start (missingInterfaces, emptySelectors), not skipped in silence.
       n.status.warnings = [
         ...gone.map((sel) => goneMessage(n.spec.name, sel.slice(sel.indexOf(':') + 1))),
-        ...selectionWarnings(mine, this.discovered(), n.spec.name),
+        ...selectionWarnings(mine, this.discovered(), n.spec.name, (sel) => this.followed(sel)),
       ];
       for (const message of n.status.warnings)
         this.emit('warning', { node: n.spec.name, message } satisfies SessionWarning);
@@ -694,7 +702,8 @@ export class CaptureSession extends EventEmitter {
     if (selectors) {
       const { usable, up } = this.usableSelectors(selectors);
       for (const n of this.connected())
-        if (n.status.discovery) n.status.warnings = selectionWarnings(usable, up, n.spec.name);
+        if (n.status.discovery)
+          n.status.warnings = selectionWarnings(usable, up, n.spec.name, (sel) => this.followed(sel));
     }
     const byName = new Map(this.nodes.map((n) => [n.spec.name, n]));
     if (opts.skipGone) selection = this.leaveOutGone(selection, byName);
@@ -748,10 +757,10 @@ export class CaptureSession extends EventEmitter {
     const d = n.status.discovery;
     if (this.opts.followNew === false || !this.follow || !d || this.watchers.has(n.spec.name)) return;
     let globs: string[];
-    let seen: Set<string>;
+    let seen: Map<string, number | null>;
     try {
       globs = followSelectors(this.follow, n.spec.name);
-      seen = new Set(eligibleNames(globs, d));
+      seen = eligibleIndexes(globs, d);
     } catch (e) {
       // A pattern select() never saw (the app's follow globs) that does not parse: said, not followed.
       const message = `new interfaces are not followed on ${n.spec.name}: ${toErrorData(e).message}`;
@@ -760,7 +769,9 @@ export class CaptureSession extends EventEmitter {
       return;
     }
     if (globs.length === 0) return;
-    for (const c of this.captures) if (c.status.node === n.spec.name) seen.add(c.status.iface);
+    for (const c of this.captures)
+      if (c.status.node === n.spec.name && !seen.has(c.status.iface))
+        seen.set(c.status.iface, d.interfaces.find((i) => i.name === c.status.iface)?.ifindex ?? null);
     const w = new LinkWatcher(
       n.spec.name,
       globs,
@@ -775,7 +786,14 @@ export class CaptureSession extends EventEmitter {
         this.joining.add(p);
         return p;
       },
-      this.opts.followIntervalMs,
+      {
+        intervalMs: this.opts.followIntervalMs,
+        heartbeatIntervalMs: this.opts.heartbeatIntervalMs,
+        watchdog:
+          this.opts.heartbeatTimeoutS !== undefined
+            ? { heartbeatTimeoutS: this.opts.heartbeatTimeoutS }
+            : undefined,
+      },
     );
     this.watchers.set(n.spec.name, w);
     w.start();
@@ -784,12 +802,26 @@ export class CaptureSession extends EventEmitter {
   /** Captures interfaces that appeared on node `n` mid-capture, with the session's filter checked on each first. */
   private async adopt(n: NodeRuntime, names: string[], links: NodeInterfaces): Promise<void> {
     if (this.stopping || !n.conn) return;
-    await this.addToDiscovery(n, names, links);
+    // Every moment here is a moment of the new pod's traffic not captured: its entry in the node's discovery comes
+    // from the link list just read, and the fuller discovery (addresses, routes) is not waited for before its
+    // tcpdump starts (measured in the lab: it doubled the time from the link's coming up to tcpdump listening).
+    this.putInDiscovery(n, names, links);
+    const discovered = this.addToDiscovery(n, names);
     const checks = await Promise.all(names.map((iface) => this.checkFilter(n, iface)));
-    if (this.stopping || !n.conn) return;
+    if (this.stopping || !n.conn) {
+      await discovered;
+      return;
+    }
     const addedAt = new Date().toISOString();
     const started = names.map((iface, i) => {
-      this.emit('appeared', { node: n.spec.name, iface, addedAt } satisfies InterfaceAppeared);
+      const instance = this.nextInstance(n.spec.name, iface);
+      this.emit('appeared', {
+        node: n.spec.name,
+        iface,
+        addedAt,
+        instance,
+        file: captureFileName(n.spec.name, iface, instance),
+      } satisfies InterfaceAppeared);
       // Gone again before tcpdump could be asked (a pod that lived a second): said so, not as a wrong name.
       const pre: ErrorData | null =
         checks[i]?.code === 'IFACE_UNKNOWN'
@@ -798,33 +830,42 @@ export class CaptureSession extends EventEmitter {
               message: `${n.spec.name}:${iface}: it went away before its capture started (a short-lived pod?)`,
             }
           : checks[i];
-      return this.launch(n, { node: n.spec.name, iface }, pre, addedAt);
+      return this.launch(n, { node: n.spec.name, iface }, pre, addedAt, instance);
     });
     this.save();
-    await Promise.all(started.filter((c) => c.status.state === 'starting').map((c) => c.start()));
+    await Promise.all([
+      discovered,
+      ...started.filter((c) => c.status.state === 'starting').map((c) => c.start()),
+    ]);
     this.save();
   }
 
-  /**
-   * Puts interfaces that appeared into node `n`'s discovery (session.json; the correlator's MACs and routes), from
-   * a fresh discovery when it answers, else from the polled link list; what was there before stays.
-   */
-  private async addToDiscovery(n: NodeRuntime, names: string[], links: NodeInterfaces): Promise<void> {
-    let fresh = links;
-    try {
-      fresh = await discoverNode(n.spec.name, n.conn!);
-    } catch {
-      /* the link list will do */
-    }
+  /** Puts interfaces `names` of `from` into node `n`'s discovery, in place of what it held under those names. */
+  private putInDiscovery(n: NodeRuntime, names: string[], from: NodeInterfaces): void {
     const d = n.status.discovery!;
     for (const name of names) {
-      const i =
-        fresh.interfaces.find((x) => x.name === name) ?? links.interfaces.find((x) => x.name === name);
+      const i = from.interfaces.find((x) => x.name === name);
       if (!i) continue;
       const at = d.interfaces.findIndex((x) => x.name === name);
       if (at >= 0) d.interfaces[at] = i;
       else d.interfaces.push(i);
     }
+  }
+
+  /**
+   * Puts what a fresh discovery of node `n` says of interfaces that appeared into its discovery (session.json; the
+   * correlator's MACs and routes): their addresses and routes, beyond the link list's entries put there first
+   * (putInDiscovery), which stay when it fails; what was there before stays.
+   */
+  private async addToDiscovery(n: NodeRuntime, names: string[]): Promise<void> {
+    let fresh: NodeInterfaces;
+    try {
+      fresh = await discoverNode(n.spec.name, n.conn!);
+    } catch {
+      return; // the link list's entries will do
+    }
+    this.putInDiscovery(n, names, fresh);
+    const d = n.status.discovery!;
     for (const r of fresh.routes)
       if (
         r.dev !== null &&
@@ -832,14 +873,32 @@ export class CaptureSession extends EventEmitter {
         !d.routes.some((x) => x.dst === r.dst && x.dev === r.dev)
       )
         d.routes.push(r);
+    this.save();
   }
 
   /**
    * A capture ended because its pod went away while new interfaces are followed: the pod's replacement may come
-   * (a restart), so the session does not stop by itself for having no capture left.
+   * (a restart), so the session does not stop by itself for having no capture left. Nor does one that has captured
+   * nothing yet (a glob waiting for a node's first pod).
    */
   private awaitingPods(): boolean {
-    return this.watchers.size > 0 && this.captures.some((c) => c.status.error?.code === 'IFACE_GONE');
+    return (
+      this.watchers.size > 0 &&
+      (this.captures.length === 0 || this.captures.some((c) => c.status.error?.code === 'IFACE_GONE'))
+    );
+  }
+
+  /** 1 for a name node `node` has no capture of yet; N + 1 after N (the name came back as a new interface). */
+  private nextInstance(node: string, iface: string): number {
+    let n = 0;
+    for (const c of this.captures)
+      if (c.status.node === node && c.status.iface === iface) n = Math.max(n, c.status.instance);
+    return n + 1;
+  }
+
+  /** Whether selector `sel` is one whose new matches followNew captures. */
+  private followed(sel: string): boolean {
+    return this.opts.followNew !== false && (this.follow ?? []).includes(sel) && isGlobSelector(sel);
   }
 
   private unfollow(): void {
@@ -891,13 +950,14 @@ export class CaptureSession extends EventEmitter {
     s: Selected,
     pre: ErrorData | null,
     addedAt: string | null = null,
+    instance = 1,
   ): InterfaceCapture {
     const delivery = this.opts.delivery ?? DEFAULT_DELIVERY;
     const known = n.status.discovery!.interfaces.find((i) => i.name === s.iface)!;
     const cap = new InterfaceCapture(
       s.node,
       s.iface,
-      join(this.outDir, captureFileName(s.node, s.iface)),
+      join(this.outDir, captureFileName(s.node, s.iface, instance)),
       n.conn!,
       {
         tcpdumpPath: n.status.tcpdump!.path,
@@ -914,6 +974,7 @@ export class CaptureSession extends EventEmitter {
     cap.reconnect = this.opts.reconnect === true;
     cap.podSide = isPodSide(known);
     cap.status.addedAt = addedAt;
+    cap.status.instance = instance;
     if (this.opts.heartbeatIntervalMs !== undefined) cap.heartbeatIntervalMs = this.opts.heartbeatIntervalMs;
     if (this.opts.heartbeatTimeoutS !== undefined)
       cap.watchdog = { heartbeatTimeoutS: this.opts.heartbeatTimeoutS };

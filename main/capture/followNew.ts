@@ -1,19 +1,27 @@
 // Following new interfaces while capturing: a pod started after the capture began gets a new host-side veth
 // (`veth*`, `cali*`) that a glob selector would have chosen had it been there at the start. Each node's link list
-// is polled over its existing SSH connection (one short `ip -j -d link show` channel every couple of seconds:
-// nothing stays running on the node, so neither MaxSessions nor the watchdog is concerned) and what newly matches
-// one of the session's glob selectors for that node is handed to the session to capture.
+// is read over its existing SSH connection (`ip -j -d link show`): at once when the node's `ip -o monitor link`
+// (one long-lived channel per node, under the same heartbeat watchdog as tcpdump) says a link changed, and every
+// couple of seconds anyway, so a node whose monitor could not be had (no room on its connection, no `ip monitor`)
+// or ended is still followed. What newly matches one of the session's glob selectors for that node, including a
+// name seen before that went away and came back (a recreated pod's `cali…`), is handed to the session to capture.
 
 import { DISCOVERY_COMMANDS } from '../discover/discoverNode.ts';
 import type { Iface, NodeInterfaces } from '../discover/model.ts';
 import { parseIpOutputs } from '../discover/parseIp.ts';
 import type { SshConnection } from '../ssh/connection.ts';
+import type { ClientChannel } from 'ssh2';
 
 import { isGlobSelector, selectInterfaces, selectorNodeMatches } from './selection.ts';
+import { HEARTBEAT_INTERVAL_MS, wrapWithWatchdog, type WatchdogOptions } from './tcpdumpCommand.ts';
 
 /** How often a node's interface list is read while capturing (CaptureSessionOptions.followIntervalMs). */
 export const FOLLOW_INTERVAL_MS = 2000;
 const POLL_TIMEOUT_MS = 10_000;
+/** What tells us at once that a node's links changed: one line per event (iproute2 6.1 has no JSON monitor). */
+export const MONITOR_ARGV = ['ip', '-o', 'monitor', 'link'];
+/** How long after a monitor that could not be opened (or ended) another is tried; polls go on meanwhile. */
+const MONITOR_RETRY_MS = 10_000;
 
 /** The selectors that may widen on node `node`: globs naming it (an exact interface name never widens). */
 export function followSelectors(selectors: string[], node: string): string[] {
@@ -39,25 +47,60 @@ export function isPodSide(i: Iface): boolean {
   return i.kind === 'calico' || (i.kind === 'veth' && i.bridgePort);
 }
 
+/** The names `globs` choose on `links` now, with their kernel index: a LinkWatcher's baseline. */
+export function eligibleIndexes(globs: string[], links: NodeInterfaces): Map<string, number | null> {
+  const names = eligibleNames(globs, links);
+  return new Map(names.map((n) => [n, links.interfaces.find((i) => i.name === n)?.ifindex ?? null]));
+}
+
+export interface LinkWatcherOptions {
+  /** Read the link list at least this often (FOLLOW_INTERVAL_MS). */
+  intervalMs?: number;
+  /** Keep an `ip -o monitor link` channel open to read the list at once on a change (default true). */
+  monitor?: boolean;
+  /** The monitor's heartbeat period and the node-side watchdog (as the session's tcpdumps have). */
+  heartbeatIntervalMs?: number;
+  watchdog?: WatchdogOptions;
+}
+
 /**
- * Polls one node's link list every `intervalMs` and calls `found` with the names that became eligible since the
- * last look (the first look's baseline is `seen`, the names eligible or captured at the start). A poll that fails
+ * Reads one node's link list when its link monitor reports a change, and every `intervalMs` in any case, and calls
+ * `found` with the names that became eligible since the last look. `seen` is the baseline (the names eligible or
+ * captured at the start, with their kernel index). A name that left the node, or is back under another index, is
+ * new again when it is eligible (a pod recreated under the same `cali…`, a veth name reused). A read that fails
  * (the connection lost, a timeout) is skipped: the next one tries again on whatever connection the node has then.
+ * The monitor is opened only on a connection with room (never another login for it); one refused, failing or
+ * ended is tried again MONITOR_RETRY_MS later, the polls going on meanwhile.
  */
 export class LinkWatcher {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
+  private polling: Promise<void> | null = null;
+  private again = false;
+  private monitorCh: ClientChannel | null = null;
+  private monitorOpening = false;
+  private monitorTriedAt = -Infinity;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly intervalMs: number;
 
   constructor(
     private readonly node: string,
     private readonly globs: string[],
     private readonly conn: () => SshConnection | null,
-    private readonly seen: Set<string>,
+    private readonly seen: Map<string, number | null>,
     private readonly found: (names: string[], links: NodeInterfaces) => Promise<void>,
-    private readonly intervalMs = FOLLOW_INTERVAL_MS,
-  ) {}
+    private readonly opts: LinkWatcherOptions = {},
+  ) {
+    this.intervalMs = opts.intervalMs ?? FOLLOW_INTERVAL_MS;
+  }
+
+  /** Whether the link monitor is open now (else only the polls follow the node). */
+  get monitoring(): boolean {
+    return this.monitorCh !== null;
+  }
 
   start(): void {
+    this.openMonitor();
     this.schedule();
   }
 
@@ -65,12 +108,93 @@ export class LinkWatcher {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.closeMonitor();
   }
 
   private schedule(): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => void this.poll().finally(() => this.schedule()), this.intervalMs);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.run(), this.intervalMs);
     this.timer.unref();
+  }
+
+  /** A change was reported: read the list now (once more after the read under way, if one is). */
+  private trigger(): void {
+    if (this.stopped) return;
+    if (this.polling) this.again = true;
+    else this.run();
+  }
+
+  private run(): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.openMonitor();
+    this.polling = this.poll().finally(() => {
+      this.polling = null;
+      if (this.again) {
+        this.again = false;
+        this.run();
+      } else this.schedule();
+    });
+  }
+
+  private openMonitor(): void {
+    if (this.opts.monitor === false || this.stopped || this.monitorCh || this.monitorOpening) return;
+    if (Date.now() - this.monitorTriedAt < MONITOR_RETRY_MS) return;
+    const conn = this.conn();
+    if (!conn || conn.closed) return;
+    this.monitorTriedAt = Date.now();
+    this.monitorOpening = true;
+    let ended = false;
+    conn
+      .channel(
+        wrapWithWatchdog(MONITOR_ARGV, this.opts.watchdog),
+        (ch) => {
+          // Each line is a link event: what it says is not read (names are the list's matter), only that it came.
+          ch.on('data', () => this.trigger());
+          ch.stderr.on('data', () => undefined);
+          ch.on('close', () => {
+            ended = true;
+            if (this.monitorCh !== ch) return;
+            this.monitorCh = null;
+            if (this.heartbeat) clearInterval(this.heartbeat);
+            this.heartbeat = null;
+          });
+        },
+        { existingOnly: true },
+      )
+      .then(
+        (ch) => {
+          if (ended) return;
+          if (this.stopped) {
+            ch.end();
+            ch.close();
+            return;
+          }
+          this.monitorCh = ch;
+          this.heartbeat = setInterval(
+            () => ch.write('\n'),
+            this.opts.heartbeatIntervalMs ?? HEARTBEAT_INTERVAL_MS,
+          );
+          this.heartbeat.unref();
+          // What changed between the last read and the monitor's start.
+          this.trigger();
+        },
+        () => undefined, // no room, or refused: the polls follow the node
+      )
+      .finally(() => (this.monitorOpening = false));
+  }
+
+  /** EOF on its stdin ends `ip monitor` on the node (the watchdog's reader), and the channel with it. */
+  private closeMonitor(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = null;
+    const ch = this.monitorCh;
+    this.monitorCh = null;
+    if (!ch) return;
+    ch.end();
+    setTimeout(() => ch.close(), 2000).unref();
   }
 
   private async poll(): Promise<void> {
@@ -86,9 +210,16 @@ export class LinkWatcher {
       return;
     }
     if (this.stopped) return;
+    const present = new Map(links.interfaces.map((i) => [i.name, i.ifindex]));
+    // Gone from the node, or back as another interface (another index): new again when it is eligible.
+    for (const [name, index] of this.seen) {
+      const now = present.get(name);
+      if (now === undefined || (index !== null && now !== index)) this.seen.delete(name);
+    }
     const fresh = eligibleNames(this.globs, links).filter((name) => !this.seen.has(name));
     if (fresh.length === 0) return;
-    for (const name of fresh) this.seen.add(name);
-    await this.found(fresh, links);
+    for (const name of fresh) this.seen.set(name, present.get(name) ?? null);
+    // Not awaited: a second pod's veth is noticed while the first one's tcpdump starts.
+    void this.found(fresh, links).catch(() => undefined);
   }
 }

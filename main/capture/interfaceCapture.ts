@@ -85,6 +85,11 @@ export interface IfaceCaptureStatus {
   gaps: CaptureGap[];
   /** When a glob selector took it up mid-capture (it appeared, or came up, after the start); null: at the start. */
   addedAt: string | null;
+  /**
+   * 1: the first interface of this name the session captured; 2, 3…: the name came back as a new interface (a
+   * pod recreated under the same `cali…`) and was captured again into its own file (`NAME~N`: laneName).
+   */
+  instance: number;
 }
 
 const STDERR_KEEP = 64 * 1024;
@@ -172,6 +177,7 @@ export class InterfaceCapture extends EventEmitter {
       streamProblem: null,
       gaps: [],
       addedAt: null,
+      instance: 1,
     };
     this.done = new Promise((r) => (this.resolveDone = r));
     this.newReader();

@@ -183,10 +183,16 @@ export function emptySelectors(selectors: string[], nodes: NodeInterfaces[]): st
 /**
  * What `selectors` ask of node `node` (one of `nodes`, the session's discovered nodes) that it is not captured for,
  * as warnings: an exact name of a node glob it lacks (missingInterfaces), and a glob that selects nothing on it nor
- * on any other of `nodes` it names (emptySelectors). For one node's record, and a node joining a running capture.
- * Call it once selectInterfaces has accepted the selectors (errors are its matter).
+ * on any other of `nodes` it names (emptySelectors); `followed`: such a glob whose new matches are captured while
+ * capturing (followNew) is said to be waiting, not to capture nothing. For one node's record, and a node joining a
+ * running capture. Call it once selectInterfaces has accepted the selectors (errors are its matter).
  */
-export function selectionWarnings(selectors: string[], nodes: NodeInterfaces[], node: string): string[] {
+export function selectionWarnings(
+  selectors: string[],
+  nodes: NodeInterfaces[],
+  node: string,
+  followed: (sel: string) => boolean = () => false,
+): string[] {
   const mine = selectors.filter((sel) => selectorNodeMatches(sel, node));
   const missing = resolve(mine, nodes, true)
     .missing.filter((m) => m.node === node)
@@ -194,7 +200,11 @@ export function selectionWarnings(selectors: string[], nodes: NodeInterfaces[], 
   const named = (sel: string) => nodes.filter((d) => selectorNodeMatches(sel, d.node));
   const empty = mine
     .filter((sel) => emptySelectors([sel], named(sel)).length > 0)
-    .map((sel) => `--iface '${sel}' matched no interface on ${node}: nothing captured for it`);
+    .map((sel) =>
+      followed(sel)
+        ? emptyFollowedMessage(sel, node)
+        : `--iface '${sel}' matched no interface on ${node}: nothing captured for it`,
+    );
   return [...missing, ...empty];
 }
 
@@ -213,4 +223,9 @@ export function chosenByGlobOnly(selectors: string[], node: string, iface: strin
   const part = (sel: string) => (sel.includes(':') ? sel.slice(sel.indexOf(':') + 1) : sel);
   if (mine.some((sel) => !isGlobSelector(sel) && part(sel) === iface)) return false;
   return mine.some((sel) => isGlobSelector(sel) && globMatch(parseGlob(part(sel)), iface));
+}
+
+/** A glob matching nothing on `node` yet whose new matches are followed: what the session waits for. */
+export function emptyFollowedMessage(sel: string, node: string): string {
+  return `--iface '${sel}' matches no interface on ${node} yet: waiting for one (new interfaces are followed)`;
 }

@@ -16,6 +16,8 @@ import type {
 import { parseHostSpec } from '../ssh/sshConfig.ts';
 import { filterNamesTunnels } from '../capture/tcpdumpCommand.ts';
 import { chosenByGlobOnly } from '../capture/selection.ts';
+import { followSelectors } from '../capture/followNew.ts';
+import { laneName } from '../capture/sessionFolder.ts';
 
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import type { Command } from './command.ts';
@@ -65,8 +67,11 @@ Interfaces (repeatable; default: every up, non-loopback interface of every node)
                                    globs skip loopback and down interfaces; exact names never do.
                                    While capturing, an interface that appears later (a new pod's veth) or
                                    comes up later and matches a glob is captured too, from then on (said on
-                                   stderr, addedAt in session.json); exact names never widen
-  --no-follow-new     capture only what the selectors matched at the start
+                                   stderr, addedAt in session.json); exact names never widen. A name
+                                   coming back as a new interface (a pod recreated) is captured again into
+                                   <node>__<iface>~2.pcap; a glob matching nothing yet waits for its first
+                                   match (a session that never captured anything exits 1)
+  --no-follow-new     capture only what the selectors matched at the start (a selection of nothing is refused)
 Capture:
   --filter BPF        capture filter, checked on every interface with tcpdump -d before anything starts
   --include-own-ssh   do not leave out this SSH connection's own packets (left out by default)
@@ -226,7 +231,7 @@ function progress(session: CaptureSession, tty: boolean): () => void {
       .captureStatuses()
       .map(
         (c) =>
-          `  ${`${c.node}:${c.iface}`.padEnd(28)} ${c.state.padEnd(10)} ${String(c.packets).padStart(8)} pkts ${fmtBytes(c.bytes).padStart(10)}${c.kernelDrops ? `  ${c.kernelDrops} DROPPED by the kernel` : ''}${c.error ? `  ${c.error.code}` : ''}`,
+          `  ${`${c.node}:${laneName(c.iface, c.instance)}`.padEnd(28)} ${c.state.padEnd(10)} ${String(c.packets).padStart(8)} pkts ${fmtBytes(c.bytes).padStart(10)}${c.kernelDrops ? `  ${c.kernelDrops} DROPPED by the kernel` : ''}${c.error ? `  ${c.error.code}` : ''}`,
       );
     if (lines) process.stderr.write(`\x1b[${lines}A`);
     process.stderr.write(rows.map((r) => `\x1b[2K${r}\n`).join(''));
@@ -246,7 +251,8 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * resumed after its connection came back; a lost connection is said when it is lost.
  */
 function readiness(session: CaptureSession, duration: number | undefined, reconnect: boolean): () => void {
-  const key = (c: IfaceCaptureStatus) => `${c.node}:${c.iface}`;
+  // A name captured again (a pod recreated under it) is said as its lane: `node-1:cali…~2`.
+  const key = (c: IfaceCaptureStatus) => `${c.node}:${laneName(c.iface, c.instance)}`;
   const caps = session.captureStatuses();
   const listening = caps.filter((c) => c.state === 'capturing');
   const slow = caps.filter((c) => c.state === 'starting');
@@ -457,7 +463,13 @@ const cmd: Command = {
     session.on('warning', (w: SessionWarning) => console.error(`hopscope capture: warning: ${w.message}`));
     // A new pod's interface taken up mid-capture (its "listening" line follows, as for a late node's).
     session.on('appeared', (a: InterfaceAppeared) =>
-      console.error(`hopscope capture: ${a.node}:${a.iface} appeared: capturing it`),
+      console.error(
+        a.instance > 1
+          ? `hopscope capture: ${a.node}:${a.iface} appeared again (a new interface under a name captured before: ` +
+              `a pod recreated?): capturing it as ${a.node}:${laneName(a.iface, a.instance)} into ${a.file}; ` +
+              'the earlier capture keeps its file'
+          : `hopscope capture: ${a.node}:${a.iface} appeared: capturing it`,
+      ),
     );
     if (!nodes.some((n) => n.state === 'connected')) {
       await session.stop();
@@ -484,12 +496,28 @@ const cmd: Command = {
     }
     for (const m of session.missingInterfaces(selectors.length ? selectors : ['*']))
       console.error(`hopscope capture: warning: ${m}: not captured there`);
-    if (selection.length > 0)
-      for (const sel of session.emptySelectors(selectors))
+    // A glob matching nothing on a node that is up waits for its matches when new interfaces are followed (a
+    // `node-1:veth*` before the node's first pod), where without following it would capture nothing at all.
+    const following = !flagSet(p, 'no-follow-new');
+    const upNodes = session
+      .nodeStatuses()
+      .filter((n) => n.state === 'connected' && n.discovery !== null)
+      .map((n) => n.name);
+    const waitsFor = (sel: string) =>
+      following && upNodes.some((node) => followSelectors([sel], node).length > 0);
+    const empty = session.emptySelectors(selectors);
+    const waiting = empty.filter(waitsFor);
+    for (const sel of empty)
+      if (waitsFor(sel))
+        console.error(
+          `hopscope capture: --iface '${sel}' matches no interface yet: waiting for matching interfaces ` +
+            '(new ones are captured as they come up)',
+        );
+      else if (selection.length > 0)
         console.error(
           `hopscope capture: warning: --iface '${sel}' matched no interface: nothing captured for it`,
         );
-    if (selection.length === 0 && pending.length === 0) {
+    if (selection.length === 0 && pending.length === 0 && waiting.length === 0) {
       await session.stop();
       unhook();
       throw new HopscopeError(
@@ -506,6 +534,11 @@ const cmd: Command = {
     }
     // Interrupted while the filters were checked: nothing started (and no node joins late into a stopped session).
     if (signals && session.captureStatuses().length === 0) return interrupted();
+    if (session.captureStatuses().length === 0)
+      console.error(
+        `hopscope capture: nothing to capture yet: waiting for interfaces matching ${waiting.map((w) => `'${w}'`).join(' ')}; ` +
+          `each is captured from when it is listening (said below); ${duration !== undefined ? `stops after ${duration} s or on Ctrl-C` : 'Ctrl-C stops'}`,
+      );
     const stopReadiness = readiness(session, duration, flagSet(p, 'reconnect'));
     const stopProgress = progress(session, tty);
     const timer =
@@ -530,12 +563,20 @@ const cmd: Command = {
         console.error(
           `hopscope capture: ${n.name}: connection lost at ${g.lostAt}, ${g.resumedAt ? `resumed at ${g.resumedAt}` : 'not resumed'}`,
         );
+    // Waited for interfaces that never came: an empty session is no success (the folder still records it).
+    if (doc.captures.length === 0) {
+      bad = true;
+      console.error(
+        `hopscope capture: IFACE_UNKNOWN: nothing was captured: no interface matched ` +
+          `${(selectors.length ? selectors : ['*']).map((s) => `'${s}'`).join(' ')} while the session ran`,
+      );
+    }
     for (const c of doc.captures) {
       // A loss is never silent: packets the node's kernel dropped are in no file, whatever the output is.
       if (c.kernelDrops) {
         const seen = c.kernelDrops + c.packets;
         console.error(
-          `hopscope capture: ${c.node}:${c.iface}: the node's kernel dropped ${c.kernelDrops} packets ` +
+          `hopscope capture: ${c.node}:${laneName(c.iface, c.instance)}: the node's kernel dropped ${c.kernelDrops} packets ` +
             `(${((100 * c.kernelDrops) / seen).toFixed(2)} % of ${seen}) before tcpdump could read them; ` +
             `its buffer was ${c.bufferKiB ?? 2048} KiB with ${c.delivery} delivery: ` +
             (c.delivery === 'immediate'
@@ -551,12 +592,14 @@ const cmd: Command = {
         console.error(`hopscope capture: ${c.error.message}`);
       else if (c.error) {
         bad = true;
-        console.error(`hopscope capture: ${c.node}:${c.iface}: ${c.error.code}: ${c.error.message}`);
+        console.error(
+          `hopscope capture: ${c.node}:${laneName(c.iface, c.instance)}: ${c.error.code}: ${c.error.message}`,
+        );
       }
       if (tty) {
         const t = c.tcpdump;
         console.error(
-          `${c.node}:${c.iface} ${c.state}: ${c.packets} packets in file` +
+          `${c.node}:${laneName(c.iface, c.instance)} ${c.state}: ${c.packets} packets in file` +
             (t
               ? `; tcpdump: ${t.captured} captured, ${t.receivedByFilter} received by filter, ${t.droppedByKernel} dropped by kernel`
               : ''),

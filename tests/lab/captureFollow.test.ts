@@ -2,15 +2,22 @@
 // takes up (and neither --no-follow-new nor an exact name does). Real sshd, tcpdump and namespaces.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/captureFollow.test.ts
 
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { LiveCapture } from '../../main/app/liveCapture.ts';
+import { CaptureSession } from '../../main/capture/index.ts';
+import type { IfaceCaptureStatus } from '../../main/capture/index.ts';
 
 import {
   hopscope,
+  KNOWN_HOSTS,
   lab,
+  LAB_KEY,
+  labLinkMonitors,
   labTcpdumps,
   readSession,
   sh,
@@ -23,6 +30,7 @@ import {
 } from './captureLab.ts';
 import { tempDir } from '../tempDir.ts';
 
+const execFileAsync = promisify(execFile);
 const tmp = (name: string) => tempDir(`hs-follow-${name}-`);
 const NODE_NS = 'hs-node-1';
 /** The new pod, made as the lab makes its flannel pods: a namespace, a veth into node-1's cni0. */
@@ -220,6 +228,167 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
       sh('ip', ['netns', 'del', POD_NS]);
       sh('ip', ['netns', 'del', second]);
     }
+  });
+
+  it("a new pod's veth is noticed at once through the node's link monitor (polls a minute apart here), which ends with the capture", async () => {
+    const d = tmp('monitor');
+    const s = new CaptureSession({
+      nodes: [
+        {
+          name: 'node-1',
+          host: '10.1.10.9',
+          user: 'root',
+          credentials: { identityFiles: [LAB_KEY], agent: '' },
+        },
+      ],
+      knownHostsFiles: [KNOWN_HOSTS],
+      outDir: d,
+      filter: 'icmp',
+      followIntervalMs: 60_000,
+    });
+    const listening = new Map<string, number>();
+    s.on('iface', (st: IfaceCaptureStatus) => {
+      if (st.state === 'capturing' && !listening.has(st.iface)) listening.set(st.iface, Date.now());
+    });
+    try {
+      await s.connect();
+      await s.discover();
+      await s.start(s.select(['node-1:ens33']), ['node-1:ens33', 'node-1:vethfeed*']);
+      await waitUntil('the link monitor on node-1', () => labLinkMonitors().length === 1);
+      podDown(POD_NS, POD_VETH, POD_IP);
+      const up = Date.now();
+      podUp(POD_NS, POD_VETH);
+      // The CNI engineer's ping, started as the pod is up (not spawnSync: the session runs in this process).
+      await execFileAsync('ip', [
+        'netns',
+        'exec',
+        POD_NS,
+        'ping',
+        '-c',
+        '25',
+        '-i',
+        '0.2',
+        '-W',
+        '1',
+        PEER_POD_IP,
+      ]);
+      const at = listening.get(POD_VETH);
+      expect(at, 'the veth was not taken up while the pod pinged (5 s)').toBeDefined();
+      // Measured (docs/capture.md, "New interfaces are followed"): link up → tcpdump listening.
+      console.log(`link up → listening on ${POD_VETH}: ${at! - up} ms`);
+      expect(at! - up).toBeLessThan(4000);
+    } finally {
+      await s.stop();
+      sh('ip', ['netns', 'del', POD_NS]);
+    }
+    const c = s.captureStatuses().find((x) => x.iface === POD_VETH)!;
+    expect(c.addedAt).not.toBeNull();
+    const requests = tcpdumpRead(c.file).lines.filter((l) =>
+      l.includes(`${POD_IP} > ${PEER_POD_IP}: ICMP echo request`),
+    );
+    expect(requests.length).toBeGreaterThan(10);
+    // The monitor ended with the capture, as the tcpdumps did.
+    await waitUntil('no link monitor left', () => labLinkMonitors().length === 0, 5000);
+    expect(labTcpdumps()).toEqual([]);
+  });
+
+  it("a glob matching nothing yet waits for its first pod; a pod recreated under the same veth name is captured again into a file of its own; the monitor's loss leaves the polls", async () => {
+    const dir = tmp('reappear');
+    const sel = 'node-1:vethfeed*';
+    const common = ['--ssh-config', SSH_CONFIG, '--filter', 'icmp', '--node', 'node-1', '--iface', sel];
+    // Without following, nothing to capture is refused, as before.
+    const off = hopscope([
+      'capture',
+      ...common,
+      '--no-follow-new',
+      '--duration',
+      '5',
+      '--out',
+      tmp('reappear-off'),
+    ]);
+    expect(off.code).not.toBe(0);
+    expect(off.err).toContain('IFACE_UNKNOWN');
+    // Following, with nothing ever appearing: accepted, and the empty session is an error at the end.
+    const never = hopscope(['capture', ...common, '--duration', '2', '--out', tmp('reappear-never')]);
+    expect(never.code, never.err).toBe(1);
+    expect(never.err).toContain(
+      `hopscope capture: --iface '${sel}' matches no interface yet: waiting for matching interfaces`,
+    );
+    expect(never.err).toContain(
+      `hopscope capture: IFACE_UNKNOWN: nothing was captured: no interface matched '${sel}' while the session ran`,
+    );
+
+    const run = startCapture([...common, '--duration', '100', '--out', dir]);
+    try {
+      await waitUntil('the waiting line', () =>
+        /nothing to capture yet: waiting for interfaces matching/.test(run.err()),
+      );
+      expect(run.err()).toContain(
+        `hopscope capture: --iface '${sel}' matches no interface yet: waiting for matching interfaces`,
+      );
+      await sleep(2500);
+      const early = readSession(dir);
+      expect(early.state).toBe('capturing');
+      expect(early.captures).toEqual([]);
+      expect(early.nodes[0].warnings).toEqual([
+        `--iface '${sel}' matches no interface on node-1 yet: waiting for one (new interfaces are followed)`,
+      ]);
+      // The node's monitor goes away (killed on the node): the 2 s polls still follow it.
+      await waitUntil('the link monitor on node-1', () => labLinkMonitors().length === 1);
+      for (const m of labLinkMonitors()) process.kill(m.pid, 'SIGKILL');
+
+      podDown(POD_NS, POD_VETH, POD_IP);
+      podUp(POD_NS, POD_VETH);
+      await waitUntil('the first veth listening', () => capOf(dir, POD_VETH)?.state === 'capturing', 20_000);
+      must('ip', ['netns', 'exec', POD_NS, 'ping', '-c', '2', '-i', '0.2', '-W', '2', PEER_POD_IP]);
+      await sleep(1500); // buffered delivery: on disk within ~1.1 s
+      must('ip', ['netns', 'del', POD_NS]);
+      await waitUntil('the first veth gone', () => capOf(dir, POD_VETH)?.state === 'failed');
+
+      // The pod recreated: same namespace name, same veth name, another address.
+      podDown(POD_NS, POD_VETH, '10.244.0.79');
+      podUp(POD_NS, POD_VETH);
+      const second = () =>
+        readSession(dir)?.captures.find((c: Cap) => c.iface === POD_VETH && c.instance === 2);
+      await waitUntil('the second veth listening', () => second()?.state === 'capturing', 20_000);
+      must('ip', ['netns', 'exec', POD_NS, 'ping', '-c', '2', '-i', '0.2', '-W', '2', PEER_POD_IP]);
+      run.child.kill('SIGINT');
+      expect(await run.exit, run.err()).toBe(0);
+    } finally {
+      run.child.kill('SIGKILL');
+      sh('ip', ['netns', 'del', POD_NS]);
+    }
+    expect(run.err()).toContain(`hopscope capture: node-1:${POD_VETH} appeared: capturing it`);
+    expect(run.err()).toContain(
+      `hopscope capture: node-1:${POD_VETH} appeared again (a new interface under a name captured before: a pod ` +
+        `recreated?): capturing it as node-1:${POD_VETH}~2 into node-1__${POD_VETH}~2.pcap; the earlier capture keeps its file`,
+    );
+    expect(run.err()).toContain(
+      `hopscope capture: node-1:${POD_VETH}~2: listening: packets from now on are recorded`,
+    );
+    const s = readSession(dir);
+    expect(s.captures.map((c: Cap) => [c.iface, c.instance, c.file, c.state, c.error?.code ?? null])).toEqual(
+      [
+        [POD_VETH, 1, `node-1__${POD_VETH}.pcap`, 'failed', 'IFACE_GONE'],
+        [POD_VETH, 2, `node-1__${POD_VETH}~2.pcap`, 'stopped', null],
+      ],
+    );
+    // Each pod's pings in its own file: nothing overwritten.
+    const pings = (file: string) =>
+      tcpdumpRead(join(dir, file))
+        .lines.filter((l) => l.includes('ICMP echo request'))
+        .map((l) => /(10\.244\.0\.\d+) >/.exec(l)?.[1]);
+    expect(pings(`node-1__${POD_VETH}.pcap`)).toEqual([POD_IP, POD_IP]);
+    expect(pings(`node-1__${POD_VETH}~2.pcap`)).toEqual(['10.244.0.79', '10.244.0.79']);
+    // Read back as two lanes.
+    const corr = hopscope(['correlate', dir, '--json']);
+    expect(corr.code, corr.err).toBe(0);
+    expect(JSON.parse(corr.out).captures.map((c: Cap) => `${c.node}/${c.iface}`)).toEqual([
+      `node-1/${POD_VETH}`,
+      `node-1/${POD_VETH}~2`,
+    ]);
+    expect(labTcpdumps()).toEqual([]);
+    expect(labLinkMonitors()).toEqual([]);
   });
 
   it("the app's capture follows the globs it selected with: a new pod's veth shows in its counters", async () => {

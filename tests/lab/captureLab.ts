@@ -106,6 +106,16 @@ export function allCapturing(dir: string, n: number): boolean {
 
 /** tcpdump processes running inside the lab's node namespaces (pid and command line). */
 export function labTcpdumps(): { ns: string; pid: number; args: string }[] {
+  return labProcesses('tcpdump');
+}
+
+/** followNew's link monitors (`ip -o monitor link`) running inside the lab's node namespaces. */
+export function labLinkMonitors(): { ns: string; pid: number; args: string }[] {
+  return labProcesses('ip').filter((p) => p.args.includes(' monitor '));
+}
+
+/** Processes named `comm` running inside the lab's node namespaces (pid and command line). */
+function labProcesses(name: string): { ns: string; pid: number; args: string }[] {
   const out: { ns: string; pid: number; args: string }[] = [];
   for (const ns of NODE_NS) {
     const pids = sh('ip', ['netns', 'pids', ns]).out.split('\n').filter(Boolean);
@@ -116,7 +126,7 @@ export function labTcpdumps(): { ns: string; pid: number; args: string }[] {
       } catch {
         continue;
       }
-      if (comm !== 'tcpdump') continue;
+      if (comm !== name) continue;
       let args = '';
       try {
         args = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' ');
