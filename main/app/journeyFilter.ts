@@ -112,11 +112,14 @@ const PROTO_KEYWORDS: Record<string, readonly [number, boolean, boolean]> = {
   sctp: [132, true, true],
 };
 
-/** Protocol names `proto`, `ip proto` and `ip6 proto` take (tcpdump wants them escaped: `proto \tcp`). */
-const PROTO_NAMES: Record<string, number> = {
+/**
+ * Protocol names `proto`, `ip proto` and `ip6 proto` take (tcpdump wants them escaped: `proto \tcp`), with the
+ * numbers /etc/protocols gives libpcap: `ipip` is 94 there (IP-within-IP, not the IPIP tunnels' 4, which is
+ * `ipencap`). icmp6, igrp, carp and ospfigp are extra (libpcap knows them as keywords, not as protocol names).
+ */
+export const PROTO_NAMES: Record<string, number> = {
   icmp: 1,
   igmp: 2,
-  ipip: 4,
   ipencap: 4,
   tcp: 6,
   egp: 8,
@@ -130,6 +133,7 @@ const PROTO_NAMES: Record<string, number> = {
   'ipv6-icmp': 58,
   ospf: 89,
   ospfigp: 89,
+  ipip: 94,
   pim: 103,
   vrrp: 112,
   carp: 112,

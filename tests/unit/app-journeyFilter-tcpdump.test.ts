@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { parseJourneyFilter } from '../../main/app/journeyFilter.ts';
+import { parseJourneyFilter, PROTO_NAMES } from '../../main/app/journeyFilter.ts';
 import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { PORT_NAMES } from '../../main/app/portNames.ts';
 import { openInputs } from '../../main/app/sessionBuild.ts';
@@ -162,6 +162,32 @@ describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fix
     same('calico-ipip', 'ip proto 4');
     same('nat6', 'ip6 proto \\tcp');
     same('nat6', 'ether proto 0x86dd');
+  });
+
+  it('protocol names are the numbers tcpdump compiles them to (/etc/protocols: \\ipip is 94, \\ipencap 4)', () => {
+    let known = 0;
+    for (const name of Object.keys(PROTO_NAMES)) {
+      const r = spawnSync(
+        'tcpdump',
+        ['-d', '-r', 'tests/fixtures/three-hosts/node-1__ens33.pcap', `ip proto \\${name}`],
+        {
+          encoding: 'utf8',
+        },
+      );
+      // libpcap knows icmp6, igrp, carp and ospfigp as keywords only: `ip proto \icmp6` is refused there.
+      if (r.status !== 0) continue;
+      known++;
+      // ldh [12]; jeq #0x800; ldb [23]; jeq #PROTO
+      const n = /\(003\) jeq\s+#0x([0-9a-f]+)/.exec(r.stdout);
+      expect({ name, proto: parseJourneyFilter(`ip proto \\${name}`) }).toEqual({
+        name,
+        proto: { op: 'proto', ip: true, ip6: false, proto: parseInt(n![1], 16) },
+      });
+    }
+    expect(known).toBeGreaterThan(10);
+    same('calico-ipip', 'ip proto \\ipencap');
+    same('calico-ipip', 'ip proto \\ipip', true);
+    expect(ours('calico-ipip', 'ip proto \\ipip')).toEqual([]);
   });
 
   it('host, src/dst host, net (and net A mask B) over inner and outer headers', () => {
