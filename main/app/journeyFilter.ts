@@ -23,6 +23,8 @@ import {
   ROLE_SRC,
 } from './journeyIndex.ts';
 import { readPort } from './portNames.ts';
+import { chosenByGlobOnly, isGlobSelector, selectorNodeMatches } from '../capture/selection.ts';
+import { HopscopeError } from '../common/errors.ts';
 import { parseIpv4, parseMac } from '../session/interfaces.ts';
 
 /** `src`, `dst`, `src or dst` (null: either) or `src and dst` (both). */
@@ -43,7 +45,9 @@ export type FilterExpr =
   | { op: 'ethertype'; type: number }
   | { op: 'cast'; layer: 'ether' | 'ip' | 'ip6'; kind: 'broadcast' | 'multicast' }
   | { op: 'len'; cmp: 'less' | 'greater'; n: number }
-  | { op: 'vlan' };
+  | { op: 'vlan' }
+  /** An interface glob (`cali*`, `node-1:veth*`, `node-1/cali*`): a hop on an interface it names. */
+  | { op: 'iface'; glob: string };
 
 /** Why a filter could not be read, with where (0-based character offset). */
 export class JourneyFilterError extends Error {
@@ -332,6 +336,11 @@ class Parser {
   private primitive(inherit: boolean): FilterExpr {
     const t = this.peek()!;
     const w = t.text;
+    if (isInterfaceGlob(w)) {
+      this.next();
+      this.last = null;
+      return this.interfaceGlob(t);
+    }
     if (Object.hasOwn(UNSUPPORTED, w) && w !== 'len')
       this.fail(`"${w}" at column ${t.at + 1} is not supported: ${UNSUPPORTED[w]}`, t.at);
     this.refuseArithmetic(t);
@@ -395,6 +404,22 @@ class Parser {
     if (w.includes('/') && parseNet(w)) return this.qualified({ proto: null, dir: null, kind: 'net' }, t);
     this.last = null;
     return word(w);
+  }
+
+  /** `cali*`, `node-1:veth*`, `node-1/cali*`: read as the capture's `--iface` selectors are (`*`, `?`, `[…]`). */
+  private interfaceGlob(t: Token): FilterExpr {
+    const glob = interfaceSelector(t.text);
+    const colon = glob.indexOf(':');
+    const part = glob.slice(colon + 1);
+    try {
+      // Both halves' patterns are read (a node named otherwise than `node` would skip the interface's).
+      if (colon >= 0) selectorNodeMatches(glob, '');
+      if (isGlobSelector(part)) chosenByGlobOnly([part], '', '');
+    } catch (e) {
+      if (e instanceof HopscopeError) this.fail(`"${t.text}" at column ${t.at + 1}: ${e.message}`, t.at);
+      throw e;
+    }
+    return { op: 'iface', glob };
   }
 
   /** `ether [src|dst] [host] MAC`, `ether broadcast|multicast`, `ether proto TYPE`. */
@@ -602,6 +627,34 @@ class Parser {
   }
 }
 
+/**
+ * A word with `*` or `?` is an interface glob (`cali*`, `veth?a`, `cali[0-9a-f]*`), unless it is pcap's arithmetic
+ * (`tcp[12]*4`, `len*2>100`), refused as such.
+ */
+function isInterfaceGlob(w: string): boolean {
+  return /[*?]/.test(w) && !/[<>=&|]/.test(w) && !PCAP_INDEXED.test(w);
+}
+
+/** pcap's `proto[offset]` and `len`, which start arithmetic. */
+const PCAP_INDEXED =
+  /^(?:ether|link|ppp|slip|fddi|tr|wlan|radio|ip|ip6|arp|rarp|tcp|udp|icmp|icmp6|igmp|igrp|pim|vrrp|carp|sctp)\[|^len\b/;
+
+/** A glob as a capture selector: `node-1/cali*` (the hop ladder's way) as `node-1:cali*`. */
+function interfaceSelector(glob: string): string {
+  const slash = glob.indexOf('/');
+  return glob.includes(':') || slash < 0 ? glob : `${glob.slice(0, slash)}:${glob.slice(slash + 1)}`;
+}
+
+/**
+ * Whether selector `sel` (`GLOB`, `NODE:GLOB`, NODE a glob too) names interface `iface` of node `node`, as the
+ * capture's `--iface` does (main/capture/selection.ts), over all of a session's captures (loopback included:
+ * what was captured was chosen). Throws HopscopeError for a bad pattern.
+ */
+export function matchesInterface(sel: string, node: string, iface: string): boolean {
+  if (isGlobSelector(sel)) return chosenByGlobOnly([sel], node, iface);
+  return selectorNodeMatches(sel, node) && sel.slice(sel.indexOf(':') + 1) === iface;
+}
+
 function readNumber(s: string): number | null {
   if (/^\d{1,6}$/.test(s)) return +s;
   if (/^0x[0-9a-f]{1,4}$/.test(s)) return parseInt(s, 16);
@@ -769,6 +822,18 @@ export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTe
     }
     case 'cast':
       return compileCast(e.layer, e.kind, ix);
+    case 'iface': {
+      const names = ix.captureNames;
+      const want = new Uint8Array(names.length);
+      for (let c = 0; c < names.length; c++)
+        want[c] = matchesInterface(e.glob, names[c].node, names[c].iface) ? 1 : 0;
+      const start = ix.capStart.data;
+      const cap = ix.cap.data;
+      return (k) => {
+        for (let i = start[k]; i < start[k + 1]; i++) if (want[cap[i]] === 1) return true;
+        return false;
+      };
+    }
     case 'net': {
       const want = roleOf(e.dir);
       const all = e.dir === 'both';

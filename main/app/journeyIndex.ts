@@ -29,7 +29,7 @@ const PORT_KIND_SHIFT = 16;
 /**
  * What the filter reads of each journey: its words (between single spaces, one at each end, so that ` ${w} `
  * finds a whole word), its inner family and protocol, what its hops carried besides (HOP_*), the shortest and
- * longest frame of its hops, and the addresses (inner at every hop, outer headers too), Ethernet MACs (outer and
+ * longest frame of its hops, the captures its hops were seen on, and the addresses (inner at every hop, outer headers too), Ethernet MACs (outer and
  * VXLAN inner) and ports (inner and VXLAN outer) its hops carry, with their role. Journeys are appended in order;
  * per-journey ranges into flat columns keep it to a few arrays for any number of journeys.
  */
@@ -58,6 +58,11 @@ export class JourneyIndex {
   portStart = new Grow((n) => new Uint32Array(n), 1024);
   port = new Grow((n) => new Uint32Array(n), 4096);
   portRole = new Grow((n) => new Uint8Array(n), 4096);
+  /** The captures (indices into `captureNames`) journey k's hops were seen on: cap[capStart[k] .. capStart[k + 1]). */
+  capStart = new Grow((n) => new Uint32Array(n), 1024);
+  cap = new Grow((n) => new Uint16Array(n), 4096);
+  /** Each capture's node and interface, lower case (the filter is): what an interface glob is matched against. */
+  captureNames: { node: string; iface: string }[] = [];
   private hopBits = 0;
   private shortest = 0xffffffff;
   private longest = 0;
@@ -67,6 +72,7 @@ export class JourneyIndex {
     this.v6Start.push(0);
     this.macStart.push(0);
     this.portStart.push(0);
+    this.capStart.push(0);
   }
 
   get count(): number {
@@ -119,6 +125,13 @@ export class JourneyIndex {
     this.macRole.push(role);
   }
 
+  /** A capture (index into captureNames) a hop of the journey being added was seen on (once per capture). */
+  addCapture(c: number): void {
+    const from = this.capStart.data[this.count];
+    for (let i = from; i < this.cap.length; i++) if (this.cap.data[i] === c) return;
+    this.cap.push(c);
+  }
+
   /** A TCP, UDP or SCTP port (kind PORT_*) of the journey being added. */
   addPort(port: number, kind: number, role: number): void {
     if (port < 0) return;
@@ -151,6 +164,7 @@ export class JourneyIndex {
     this.v6Start.push(this.v6Role.length);
     this.macStart.push(this.mac.length);
     this.portStart.push(this.port.length);
+    this.capStart.push(this.cap.length);
   }
 
   /** The index of journeys [0, count) alone (a live window's frozen journeys, kept for the next snapshot). */
@@ -172,6 +186,9 @@ export class JourneyIndex {
     out.portStart.setAt(0, this.portStart.data.subarray(0, n + 1));
     out.port.append(this.port.data.subarray(0, this.portStart.data[n]));
     out.portRole.append(this.portRole.data.subarray(0, this.portStart.data[n]));
+    out.capStart.setAt(0, this.capStart.data.subarray(0, n + 1));
+    out.cap.append(this.cap.data.subarray(0, this.capStart.data[n]));
+    out.captureNames = this.captureNames;
     return out;
   }
 }

@@ -373,6 +373,7 @@ export class LoadedSession {
       if (!caps.has(c)) {
         caps.add(c);
         out.push(capWords[c]);
+        ix.addCapture(c);
       }
       const pair = rows.ethPairId(r);
       if (pair !== 0 && pair !== pe) {
@@ -483,6 +484,10 @@ export class LoadedSession {
     const ix = (this.summaryIndex ??= new JourneyIndex());
     // The interface alone too: `ens33` or `tunl0` finds a hop on it on any node.
     const capWords = this.result.captures.map((cap) => filterText(`${cap.node}/${cap.iface} ${cap.iface}`));
+    ix.captureNames = this.result.captures.map((cap) => ({
+      node: cap.node.toLowerCase(),
+      iface: cap.iface.toLowerCase(),
+    }));
     for (let k = ix.count; k < n; k++) {
       const j = this.journeySummary(k);
       // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).

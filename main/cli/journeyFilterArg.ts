@@ -47,6 +47,7 @@ export function noMatchText(filter: string, m: FilterMatch): string {
 function wordsOf(e: FilterExpr | null): string[] {
   if (!e) return [];
   if (e.op === 'word') return [e.word];
+  if (e.op === 'iface') return [e.glob];
   if (e.op === 'and' || e.op === 'or') return [...wordsOf(e.a), ...wordsOf(e.b)];
   if (e.op === 'not') return wordsOf(e.a);
   return [];
@@ -55,7 +56,7 @@ function wordsOf(e: FilterExpr | null): string[] {
 function isWord(w: string): boolean {
   try {
     const e = parseJourneyFilter(w);
-    return e?.op === 'word' && e.word === w;
+    return (e?.op === 'word' && e.word === w) || (e?.op === 'iface' && e.glob === w);
   } catch {
     return false;
   }

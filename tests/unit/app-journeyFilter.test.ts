@@ -91,7 +91,7 @@ const icmp = (j: J) => anyHop(j, (h) => h.proto === 1);
 // One service per fixture: opening a session closes the service's previous one.
 const sessions = new Map<string, { svc: AppService; id: string; js: J[] }>();
 beforeAll(async () => {
-  for (const name of ['three-hosts', 'flannel-vxlan', 'kube-proxy', 'nat6']) {
+  for (const name of ['three-hosts', 'flannel-vxlan', 'kube-proxy', 'nat6', 'calico-bgp']) {
     const dir = `tests/fixtures/${name}`;
     const svc = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
     const s = await ok<SessionInfo>(svc.call('openPaths', { paths: [dir] }));
@@ -244,6 +244,33 @@ describe('the journey filter reads tcpdump expressions', () => {
       '(10.244.0.12 > 10.244.1.34) && !#1',
       (j) => j.id !== 1 && anyHop(j, (h) => h.src === '10.244.0.12' && h.dst === '10.244.1.34'),
     );
+  });
+
+  it('an interface glob (cali*, node-1:veth*, node-1/cali*) finds a hop on an interface it names', async () => {
+    const on = (node: string | null, re: RegExp) => (j: J) =>
+      anyHop(j, (h) => (node === null || h.node === node) && re.test(h.iface));
+    // calico-bgp: 6 journeys node-1 pod ↔ node-2 pod, 4 between the two pods of node-2.
+    await check('calico-bgp', 'cali*', on(null, /^cali/));
+    await check('calico-bgp', 'node-1:cali*', on('node-1', /^cali/));
+    await check('calico-bgp', 'node-2/cali7?d*', on('node-2', /^cali7.d/));
+    await check('calico-bgp', 'cali[0-9a-f][0-9]*', on(null, /^cali[0-9a-f][0-9]/));
+    await check('calico-bgp', 'node-?:ens*', on(null, /^ens/));
+    await check('calico-bgp', 'cali* and not node-*/ens33', (j) => !on(null, /^ens33$/)(j));
+    await check('calico-bgp', '!node-1:cali*', (j) => !on('node-1', /^cali/)(j));
+    await check('kube-proxy', 'veth*', on(null, /^veth/));
+    await check('kube-proxy', 'node-1:vethd* or vethe*', on('node-1', /^veth[de]/));
+    await check('kube-proxy', 'tcp and vethd*', on(null, /^vethd/));
+    await check('kube-proxy', 'cali*', () => false, true);
+    // The word alone is unchanged: a node or an interface's whole name.
+    await check('kube-proxy', 'vethdf3a8b64', on(null, /^vethdf3a8b64$/));
+    for (const [filter, why] of [
+      ['cali[z-a]*', '"cali[z-a]*" at column 1: bad range z-a'],
+      ['node-[2-1]:cali*', '"node-[2-1]:cali*" at column 1: bad range 2-1'],
+      ['tcp[12]*4', '"tcp[12]*4" at column 1: pcap\'s byte offsets'],
+    ]) {
+      const p = await page('calico-bgp', filter);
+      expect({ filter, error: p.error?.slice(0, why.length) }).toEqual({ filter, error: why });
+    }
   });
 
   it('says why a filter cannot be read, and lists nothing', async () => {

@@ -65,6 +65,13 @@ describe('--filter', () => {
         '"hots": words other than pcap\'s keywords match the text of a journey)',
     ]);
     expect(none.out).not.toMatch(/^journey /m);
+    // An interface glob no capture has is named as such a word is.
+    const glob = run('correlate', '--filter', 'cali* and icmp', DIR);
+    expect([glob.code, glob.err.trim()]).toEqual([
+      0,
+      'hopscope correlate: no journey matches --filter "cali* and icmp" (no journey has the word "cali*": words ' +
+        "other than pcap's keywords match the text of a journey)",
+    ]);
   });
 
   it('correlate: --summary counts every journey, so --filter with it is refused', () => {
