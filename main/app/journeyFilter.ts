@@ -7,6 +7,7 @@ import {
   FAMILY_IP,
   FAMILY_IP6,
   filterWord,
+  HOP_IP_BCAST,
   HOP_IPIP,
   HOP_VLAN,
   HOP_VXLAN,
@@ -874,8 +875,10 @@ export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTe
 
 /**
  * pcap's broadcast and multicast, on destinations: `ether broadcast` ff:ff:ff:ff:ff:ff, `ether multicast` a group
- * MAC, `ip multicast` 224.0.0.0/4, `ip6 multicast` ff00::/8, and `ip broadcast` 255.255.255.255 or 0.0.0.0 — what
- * tcpdump reads from a file, where it knows no netmask (a subnet's directed broadcast is not one here).
+ * MAC, `ip multicast` 224.0.0.0/4, `ip6 multicast` ff00::/8, and `ip broadcast` 255.255.255.255 or 0.0.0.0 (what
+ * tcpdump 4.99 compiles, from a file and live alike) or, as pcap-filter(7) describes it with the capture
+ * interface's netmask, a subnet's all-ones or all-zeros host address on a hop captured on an interface of that
+ * subnet (HOP_IP_BCAST, from discovery).
  */
 function compileCast(
   layer: 'ether' | 'ip' | 'ip6',
@@ -902,7 +905,9 @@ function compileCast(
     const a = ix.v4.data;
     const role = ix.v4Role.data;
     const bcast = kind === 'broadcast';
+    const hops = bcast ? ix.hops.data : null;
     return (k) => {
+      if (hops !== null && (hops[k] & HOP_IP_BCAST) !== 0) return true;
       for (let i = start[k]; i < start[k + 1]; i++)
         if ((role[i] & ROLE_DST) !== 0 && (bcast ? a[i] === 0xffffffff || a[i] === 0 : a[i] >>> 28 === 0xe))
           return true;

@@ -27,7 +27,7 @@ import {
   F_ETH,
   statusOfFlags,
 } from '../correlate/observations.ts';
-import { ipv4ToString } from '../correlate/ownership.ts';
+import { ipv4ToString, type InterfaceInfo } from '../correlate/ownership.ts';
 import { ENCAP_IPIP } from '../decode/fields.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
@@ -46,6 +46,7 @@ import {
   FAMILY_IP6,
   filterText,
   filterWord,
+  HOP_IP_BCAST,
   HOP_IPIP,
   HOP_VLAN,
   HOP_VXLAN,
@@ -80,6 +81,37 @@ const PROTO_NAMES: Record<number, string> = {
   112: 'VRRP',
   132: 'SCTP',
 };
+
+/**
+ * The IPv4 subnets of a captured interface, from discovery, as (network, mask) pairs: those with a broadcast
+ * address (a /31 or /32 has none), for `ip broadcast`. None for `-i any` (its packets' interfaces vary).
+ */
+function captureSubnets(ifaces: readonly InterfaceInfo[], node: string, iface: string): Uint32Array {
+  const i = ifaces.find((x) => x.node === node && x.name === iface);
+  const out: number[] = [];
+  i?.addresses.forEach((a, n) => {
+    const len = i.prefixLens?.[n] ?? 32;
+    if (len > 30) return;
+    const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+    out.push((a & mask) >>> 0, mask);
+  });
+  return Uint32Array.from(out);
+}
+
+/**
+ * pcap-filter(7)'s `ip broadcast` on an interface whose netmask is known: a destination whose host part is all
+ * ones or all zeros (both conventions), here within one of the interface's own subnets.
+ */
+function subnetBroadcast(dst: number, nets: Uint32Array): boolean {
+  if (dst < 0) return false;
+  for (let i = 0; i < nets.length; i += 2) {
+    const mask = nets[i + 1];
+    if ((dst & mask) >>> 0 !== nets[i]) continue;
+    const host = (dst & ~mask) >>> 0;
+    if (host === 0 || host === ~mask >>> 0) return true;
+  }
+  return false;
+}
 
 export class LoadedSession {
   revision = 1;
@@ -358,7 +390,7 @@ export class LoadedSession {
    * every hop's MACs (outer and VXLAN inner), frame lengths and tunnels and tags go to the index's columns, for
    * `host`, `net`, `port`, `ether`, `less`/`greater`, `ip proto`, `vlan`.
    */
-  private hopWords(k: number, ix: JourneyIndex, capWords: string[]): string {
+  private hopWords(k: number, ix: JourneyIndex, capWords: string[], subnets: Uint32Array[]): string {
     const res = this.result;
     const rows = res.rows;
     const out: string[] = [];
@@ -383,6 +415,12 @@ export class LoadedSession {
       }
       pe = pair;
       let bits = rows.vlanTagged(r) ? HOP_VLAN : 0;
+      const nets = subnets[c];
+      if (nets.length > 0) {
+        const outer = rows.encapCount[r] > 0 ? rows.encap(r, E_DST) >>> 0 : -1;
+        if ((!rows.isIpv6(r) && subnetBroadcast(rows.dst[r] >>> 0, nets)) || subnetBroadcast(outer, nets))
+          bits |= HOP_IP_BCAST;
+      }
       // A tunnelled hop's outer header (its inner packet is often the previous hop's, skipped below).
       if (rows.encapCount[r] > 0) {
         const os = ipv4ToString(rows.encap(r, E_SRC) >>> 0);
@@ -488,11 +526,14 @@ export class LoadedSession {
       node: cap.node.toLowerCase(),
       iface: cap.iface.toLowerCase(),
     }));
+    const subnets = this.result.captures.map((cap) =>
+      captureSubnets(this.result.interfaces, cap.node, cap.iface),
+    );
     for (let k = ix.count; k < n; k++) {
       const j = this.journeySummary(k);
       // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).
       const proto = j.proto === 'ICMP6' ? 'ICMP6 ICMPv6' : j.proto;
-      const hops = this.hopWords(k, ix, capWords);
+      const hops = this.hopWords(k, ix, capWords, subnets);
       const first = this.result.firstRow(k);
       const family = this.result.rows.isIpv6(first) ? FAMILY_IP6 : FAMILY_IP;
       ix.finish(

@@ -11,6 +11,8 @@ export interface InterfaceInfo {
   kind: string;
   /** IPv4 addresses as uint32. */
   addresses: number[];
+  /** Each address's prefix length (addresses[i]/prefixLens[i]), when discovery gave it. */
+  prefixLens?: number[];
   /** Bridge this port is enslaved to, '' when none. */
   master?: string;
   /** The kernel's interface index (from discovery): names a `tcpdump -i any` (SLL2) packet's interface. */

@@ -40,15 +40,18 @@ export function fromDiscovery(model: NodeInterfaces): InterfaceInfo[] {
       (a): a is IfaceAddress =>
         a !== null && typeof a === 'object' && (a as { family?: unknown }).family === 'inet',
     );
+    const v4 = inet.flatMap((a) => {
+      const v = parseIpv4(String(a.address));
+      const len = Number.isInteger(a.prefixLen) && a.prefixLen >= 0 && a.prefixLen <= 32 ? a.prefixLen : 32;
+      return v === null ? [] : [[v, len] as const];
+    });
     const info: InterfaceInfo = {
       node: model.node,
       name: i.name,
       mac: i.kind === 'loopback' || typeof i.mac !== 'string' ? -1 : parseMac(i.mac),
       kind: i.kind,
-      addresses: inet.flatMap((a) => {
-        const v = parseIpv4(String(a.address));
-        return v === null ? [] : [v];
-      }),
+      addresses: v4.map(([v]) => v),
+      prefixLens: v4.map(([, len]) => len),
       master: typeof i.master === 'string' ? i.master : '',
       description: describe(model.node, i, inet),
     };

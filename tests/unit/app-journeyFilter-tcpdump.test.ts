@@ -31,6 +31,7 @@ const FIXTURES = [
   'port-reuse',
   'ipv6-link-local',
   'sctp-flannel-vxlan',
+  'broadcast',
 ] as const;
 type Fixture = (typeof FIXTURES)[number];
 
@@ -78,8 +79,11 @@ function records(file: string): Map<string, number[]> {
   return m;
 }
 
-/** The journeys (0-based) with a hop whose packet tcpdump's filter keeps. */
-function tcpdumpJourneys(fixture: Fixture, filter: string): number[] {
+/** The journeys (0-based) with a hop whose packet tcpdump's filter (or the capture's own) keeps. */
+function tcpdumpJourneys(
+  fixture: Fixture,
+  filterOf: string | ((cap: { node: string; iface: string }) => string),
+): number[] {
   const s = sessions.get(fixture)!;
   const res = s.result;
   const ord = laneOrdinals(res);
@@ -87,6 +91,7 @@ function tcpdumpJourneys(fixture: Fixture, filter: string): number[] {
   for (let r = 0; r < res.rows.length; r++) row.set(`${res.rows.capture[r]}#${ord[r]}`, r);
   const out = new Set<number>();
   res.captures.forEach((cap, c) => {
+    const filter = typeof filterOf === 'string' ? filterOf : filterOf(cap);
     const all = records(cap.path!);
     const seen = new Map<string, number>();
     for (const line of listing(cap.path!, filter)) {
@@ -355,6 +360,53 @@ describe.skipIf(!hasTcpdump)('where the journey filter deliberately reads otherw
     // pcap's `ip6 proto 44` is the fragment header itself; ours is the protocol it carries.
     expect(ours('frag-igmp', 'ip6 proto 44')).toEqual([]);
     expect(tcpdumpJourneys('frag-igmp', 'ip6 proto 44').length).toBeGreaterThan(0);
+  });
+
+  it('ip broadcast: also a subnet broadcast of the capture interface (pcap-filter(7) with its netmask)', () => {
+    // tcpdump 4.99 compiles `ip broadcast` with no netmask, from a file and live (-i) alike: 255.255.255.255 or
+    // 0.0.0.0 only (the netmask is looked up with -f alone, and then taken in the wrong byte order).
+    const bpf = execFileSync(
+      'tcpdump',
+      ['-d', '-r', 'tests/fixtures/broadcast/node-1__ens33.pcap', 'ip broadcast'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    expect(bpf).toMatch(/ld\s+\[30\]\n.*jeq\s+#0x0\s.*\n.*jeq\s+#0xffffffff\s/);
+    expect(tcpdumpJourneys('broadcast', 'ip broadcast')).toEqual([]);
+    // What pcap-filter(7) describes, given each capture interface's subnets from its node's `ip -j addr`: the
+    // host part all ones or all zeros, within a subnet of that interface (none on a veth: the cni0 hop has it).
+    const subnets = (cap: { node: string; iface: string }): string[] => {
+      const addr = JSON.parse(readFileSync(`tests/fixtures/broadcast/${cap.node}.ip-addr.json`, 'utf8')) as {
+        ifname: string;
+        addr_info: { family: string; local: string; prefixlen: number }[];
+      }[];
+      const v4 = (a: string) => a.split('.').reduce((x, o) => x * 256 + +o, 0);
+      const text = (n: number) => [24, 16, 8, 0].map((b) => Math.floor(n / 2 ** b) % 256).join('.');
+      return (addr.find((i) => i.ifname === cap.iface)?.addr_info ?? [])
+        .filter((a) => a.family === 'inet' && a.prefixlen <= 30)
+        .flatMap((a) => {
+          const size = 2 ** (32 - a.prefixlen);
+          const net = Math.floor(v4(a.local) / size) * size;
+          return [`dst host ${text(net)}`, `dst host ${text(net + size - 1)}`];
+        });
+    };
+    const withNetmask = (cap: { node: string; iface: string }) =>
+      ['ip broadcast', ...subnets(cap)].join(' or ');
+    const want = tcpdumpJourneys('broadcast', withNetmask);
+    // The client's and node-1's three datagrams to 10.1.10.255 each, and the pod's three to 10.244.0.255.
+    expect(want).toHaveLength(9);
+    expect(ours('broadcast', 'ip broadcast')).toEqual(want);
+    more('broadcast', 'ip broadcast', (summary) => /> 10\.(1\.10|244\.0)\.255\.9999:/.test(summary));
+    // Not a subnet of the capture interface: 10.244.0.255 seen on node-1's veths only is no broadcast there.
+    const c = correlateInputs(
+      openInputs([
+        'node-1:veth2053e67d=tests/fixtures/broadcast/node-1__veth2053e67d.pcap',
+        'node-1:vethextra0=tests/fixtures/broadcast/node-1__vethextra0.pcap',
+      ]),
+      { threads: 1 },
+    );
+    const veths = new LoadedSession('veths', 'veths', null, c.correlator, c.result, []);
+    expect(veths.findJourneys('dst host 10.244.0.255', 0, 1e9).total).toBe(3);
+    expect(veths.findJourneys('ip broadcast', 0, 1e9).total).toBe(0);
   });
 
   it('through 802.1Q tags (pcap’s ip, icmp… need `vlan and` first to read past a tag)', () => {
