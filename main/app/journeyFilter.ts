@@ -46,7 +46,8 @@ export type FilterExpr =
   | { op: 'ethertype'; type: number }
   | { op: 'cast'; layer: 'ether' | 'ip' | 'ip6'; kind: 'broadcast' | 'multicast' }
   | { op: 'len'; cmp: 'less' | 'greater'; n: number }
-  | { op: 'vlan' }
+  /** A hop's frame was 802.1Q/802.1ad-tagged; with `id`, its outermost tag's VLAN id is that. */
+  | { op: 'vlan'; id?: number }
   /** An interface glob (`cali*`, `node-1:veth*`, `node-1/cali*`): a hop on an interface it names. */
   | { op: 'iface'; glob: string };
 
@@ -251,6 +252,8 @@ class Parser {
   /** The last qualified primitive's qualifiers, inherited by an address after and/or (`port 80 or 443`). */
   private last: Qualifier | null = null;
   private afterOperator = false;
+  /** The filter's `vlan`, once read. */
+  private vlan: Token | null = null;
 
   constructor(
     readonly tokens: Token[],
@@ -370,14 +373,24 @@ class Parser {
       return { op: 'len', cmp: w, n: +a.text };
     }
     if (w === 'vlan') {
-      const n = this.peek();
-      if (n && /^\d+$/.test(n.text))
+      // tcpdump reads each `vlan` after the first one (in either branch of an or) one tag further in.
+      if (this.vlan)
         this.fail(
-          `"vlan ${n.text}" at column ${t.at + 1}: journeys keep whether a frame was tagged, not its VLAN id ` +
-            '(write vlan alone)',
+          `"vlan" at column ${t.at + 1}: a second vlan is tcpdump's next inner tag; journeys keep the outermost ` +
+            `tag only (the first vlan is at column ${this.vlan.at + 1})`,
           t.at,
         );
-      return { op: 'vlan' };
+      this.vlan = t;
+      const n = this.peek();
+      if (!n || !/^(?:\d+|0x[0-9a-f]+)$/.test(n.text)) return { op: 'vlan' };
+      this.next();
+      const id = readNumber(n.text);
+      if (id === null || id > 4095)
+        this.fail(
+          `"vlan ${n.text}" at column ${t.at + 1}: a VLAN id is 0–4095 (tcpdump refuses it too)`,
+          t.at,
+        );
+      return { op: 'vlan', id };
     }
     if (w === 'vni')
       return this.qualified({ proto: null, dir: null, kind: 'vni' }, this.argument('a VXLAN id', t));
@@ -734,6 +747,13 @@ const BROADCAST_MAC = 0xffffffffffff;
 /** A MAC's first octet's low bit (group address), as a 48-bit number's bit 40. */
 const MAC_GROUP = 2 ** 40;
 
+/** Whether a filter reads what the index builds only when asked: the VLAN ids (`vlan N`). */
+export function needsVlanIds(e: FilterExpr): boolean {
+  if (e.op === 'and' || e.op === 'or') return needsVlanIds(e.a) || needsVlanIds(e.b);
+  if (e.op === 'not') return needsVlanIds(e.a);
+  return e.op === 'vlan' && e.id !== undefined;
+}
+
 /** Compiles a parsed filter against an index: closures over its columns, one needle string per word. */
 export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTest {
   switch (e.op) {
@@ -768,7 +788,17 @@ export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTe
     }
     case 'vlan': {
       const hops = ix.hops.data;
-      return (k) => (hops[k] & HOP_VLAN) !== 0;
+      const id = e.id;
+      if (id === undefined) return (k) => (hops[k] & HOP_VLAN) !== 0;
+      const vlans = ix.vlanIds;
+      if (!vlans) throw new Error('vlan N needs the index’s VLAN ids (JourneyIndex.vlanIds)');
+      const start = vlans.start.data;
+      const ids = vlans.id.data;
+      return (k) => {
+        if ((hops[k] & HOP_VLAN) === 0) return false;
+        for (let i = start[k]; i < start[k + 1]; i++) if (ids[i] === id) return true;
+        return false;
+      };
     }
     case 'proto': {
       const fam = ix.family.data;

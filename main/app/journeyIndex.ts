@@ -63,6 +63,11 @@ export class JourneyIndex {
   /** The captures (indices into `captureNames`) journey k's hops were seen on: cap[capStart[k] .. capStart[k + 1]). */
   capStart = new Grow((n) => new Uint32Array(n), 1024);
   cap = new Grow((n) => new Uint16Array(n), 4096);
+  /**
+   * Built on demand (`vlan N`: LoadedSession reads the tagged hops' frames again) for journeys [0, vlanIds.count):
+   * the outermost tag's VLAN id of each tagged hop, id[start[k] .. start[k + 1]).
+   */
+  vlanIds: VlanIds | null = null;
   /** Each capture's node and interface, lower case (the filter is): what an interface glob is matched against. */
   captureNames: { node: string; iface: string }[] = [];
   private hopBits = 0;
@@ -192,6 +197,31 @@ export class JourneyIndex {
     out.cap.append(this.cap.data.subarray(0, this.capStart.data[n]));
     out.captureNames = this.captureNames;
     return out;
+  }
+}
+
+/** Per journey, the distinct VLAN ids of its tagged hops' outermost tags (JourneyIndex.vlanIds). */
+export class VlanIds {
+  start = new Grow((n) => new Uint32Array(n), 1024);
+  id = new Grow((n) => new Uint16Array(n), 256);
+
+  constructor() {
+    this.start.push(0);
+  }
+
+  get count(): number {
+    return this.start.length - 1;
+  }
+
+  /** A VLAN id of the journey being added (once per id). */
+  add(vid: number): void {
+    for (let i = this.start.data[this.count]; i < this.id.length; i++) if (this.id.data[i] === vid) return;
+    this.id.push(vid);
+  }
+
+  /** Ends the journey being added. */
+  finish(): void {
+    this.start.push(this.id.length);
   }
 }
 

@@ -34,10 +34,12 @@ import type { Hop as LibHop } from '../correlate/hops.ts';
 import { APP_SETTER, clockReason } from '../export/ladder.ts';
 import { FrameSource } from '../session/frames.ts';
 import { sameLaneWarnings } from '../session/ingest.ts';
-import { decodedLinkType } from '../decode/fields.ts';
+import { createPacketFields, decodedLinkType, DEFAULT_DECODE_OPTIONS } from '../decode/fields.ts';
+import { decodeFields } from '../decode/fast.ts';
 import {
   compileJourneyFilter,
   JourneyFilterError,
+  needsVlanIds,
   parseJourneyFilter,
   type FilterExpr,
 } from './journeyFilter.ts';
@@ -51,6 +53,7 @@ import {
   HOP_VLAN,
   HOP_VXLAN,
   JourneyIndex,
+  VlanIds,
   PORT_SCTP,
   PORT_TCP,
   PORT_UDP,
@@ -543,10 +546,32 @@ export class LoadedSession {
         hops,
       );
     }
+    if (needsVlanIds(expr)) this.vlanIds(ix, n);
     const test = compileJourneyFilter(expr, ix);
     const matches: number[] = [];
     for (let k = 0; k < n; k++) if (test(k)) matches.push(k);
     return matches;
+  }
+
+  /**
+   * Extends the index's VLAN ids to journeys [0, n): the rows keep whether a frame was tagged, not the id, so a
+   * tagged hop's frame is read and decoded again (once per session, and only for `vlan N`).
+   */
+  private vlanIds(ix: JourneyIndex, n: number): void {
+    const v = (ix.vlanIds ??= new VlanIds());
+    if (v.count >= n) return;
+    const res = this.result;
+    const rows = res.rows;
+    const f = createPacketFields();
+    const opts = { ...(res.decodeOptions ?? DEFAULT_DECODE_OPTIONS), key: false };
+    for (let k = v.count; k < n; k++) {
+      for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
+        if (!rows.vlanTagged(r)) continue;
+        decodeFields(this.frames.frame(r), res.captures[rows.capture[r]].linkType, f, opts);
+        if (f.vlan >= 0) v.add(f.vlan);
+      }
+      v.finish();
+    }
   }
 
   /** Lets go of the capture files it reads frames from. */

@@ -32,6 +32,7 @@ const FIXTURES = [
   'ipv6-link-local',
   'sctp-flannel-vxlan',
   'broadcast',
+  'vlan-trunk',
 ] as const;
 type Fixture = (typeof FIXTURES)[number];
 
@@ -313,6 +314,28 @@ describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fix
     same('router-errors', 'vlan');
     same('router-errors', 'vlan and icmp');
     same('three-hosts', 'vlan', true);
+    same('router-errors', 'vlan 20', true); // an ARP request: no journey
+    // vlan N: the outermost tag's id (0x8100, 0x88a8 or 0x9100); a QinQ frame's inner tag (vlan 100, then 20) is
+    // tcpdump's second `vlan`, not read by a first one.
+    for (const e of [
+      'vlan',
+      'not vlan',
+      'vlan 10',
+      'vlan 0x0a',
+      'vlan 20',
+      'vlan 100',
+      'vlan 30',
+      'vlan 10 and icmp',
+      'vlan 10 and udp',
+      'vlan 20 or udp',
+      'not vlan 20',
+      'not vlan 10',
+    ])
+      same('vlan-trunk', e);
+    same('vlan-trunk', 'vlan 11', true);
+    expect(ours('vlan-trunk', 'vlan 10')).toEqual([0, 2]);
+    expect(ours('vlan-trunk', 'vlan 20')).toEqual([1]);
+    expect(ours('vlan-trunk', 'vlan 11')).toEqual([]);
   });
 
   it('a service name means what /etc/services says to libpcap (tcp only, udp only or both)', () => {

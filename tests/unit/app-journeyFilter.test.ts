@@ -324,7 +324,13 @@ describe('the journey filter reads tcpdump expressions', () => {
       ['port 70000', 'port "70000" at column 6 is not a number 0–65535 or a known service name'],
       ['net 10.1.1.0 mask 255.255.0.0', 'net "10.1.1.0 mask 255.255.0.0" at column 5: non-network bits set'],
       ['net 10.1.0.0/16 mask 255.255.0.0', '"net 10.1.0.0/16 mask 255.255.0.0" at column 5: mask takes'],
-      ['vlan 10', '"vlan 10" at column 1: journeys keep whether a frame was tagged, not its VLAN id'],
+      ['vlan 4096', '"vlan 4096" at column 1: a VLAN id is 0–4095 (tcpdump refuses it too)'],
+      [
+        'vlan 100 and vlan 10',
+        '"vlan" at column 14: a second vlan is tcpdump\'s next inner tag; journeys keep the outermost tag only ' +
+          '(the first vlan is at column 1)',
+      ],
+      ['vlan or vlan 10', '"vlan" at column 9: a second vlan is tcpdump\'s next inner tag'],
       ['ip6 broadcast', '"ip6 broadcast" at column 1: IPv6 has no broadcast'],
       ['less', '"less" at column 1 needs a length in bytes'],
       ['greater x', '"greater" at column 1 needs a length in bytes'],
@@ -456,6 +462,9 @@ describe('parseJourneyFilter reads pcap primitives', () => {
       b: { op: 'len', cmp: 'greater', n: 1400 },
     });
     expect(p('vlan')).toEqual({ op: 'vlan' });
+    expect(p('vlan 10 and icmp')).toEqual({ op: 'and', a: { op: 'vlan', id: 10 }, b: p('icmp') });
+    expect(p('vlan 0xfff')).toEqual({ op: 'vlan', id: 4095 });
+    expect(p('vlan and 10.1.1.1')).toEqual({ op: 'and', a: { op: 'vlan' }, b: p('10.1.1.1') });
     // After not too: `host a and not b` is `host a and not host b`.
     expect(p('host 10.1.10.8 and not 10.1.10.9')).toMatchObject({
       op: 'and',
