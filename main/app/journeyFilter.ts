@@ -1,5 +1,6 @@
 // The journey filter: tcpdump's filter language (pcap-filter(7)) read over journeys. A primitive holds for a
-// journey when it holds at one of its hops (inner headers and tunnels' outer headers alike); any other word
+// journey when it holds at one of its hops (inner headers and tunnels' outer headers alike), and and/or/not combine
+// those answers, so `a and b` may hold at two different hops (across a NAT: docs/architecture.md); any other word
 // matches a whole word of the journey. Parsed and compiled once per query into closures over a JourneyIndex
 // (journeyIndex.ts) built once per session, so a million journeys filter with nothing compiled per journey.
 

@@ -432,6 +432,29 @@ describe.skipIf(!hasTcpdump)('where the journey filter deliberately reads otherw
     expect(veths.findJourneys('ip broadcast', 0, 1e9).total).toBe(0);
   });
 
+  it('a and b: each primitive at any hop, so across kube-proxy’s DNAT+SNAT an and holds that no packet has', () => {
+    // The client's SYN to the ClusterIP 10.106.23.233:8877 leaves 10.1.10.8 and reaches the pod 192.168.0.33 from
+    // 192.168.0.1 (masquerade): no hop is both from the client and to the pod.
+    const seen = new Map<string, number[]>();
+    const journeys = (e: string): number[] => {
+      if (!seen.has(e)) seen.set(e, tcpdumpJourneys('kube-proxy', e));
+      return seen.get(e)!;
+    };
+    const [a, b] = ['src host 10.1.10.8', 'dst host 192.168.0.33'];
+    expect(journeys(`${a} and ${b}`)).toEqual([]);
+    const both = journeys(a).filter((k) => journeys(b).includes(k));
+    expect(both.length).toBeGreaterThan(0);
+    expect(ours('kube-proxy', `${a} and ${b}`)).toEqual(both);
+    // The same for a port the NAT rewrote, and `not`: no hop has it.
+    const c = 'src port 64833';
+    expect(journeys(`${a} and ${c}`)).toEqual([]);
+    expect(ours('kube-proxy', `${a} and ${c}`)).toEqual(journeys(a).filter((k) => journeys(c).includes(k)));
+    expect(ours('kube-proxy', `${a} and ${c}`).length).toBeGreaterThan(0);
+    expect(ours('kube-proxy', `${a} and not ${b}`)).toEqual(
+      journeys(a).filter((k) => !journeys(b).includes(k)),
+    );
+  });
+
   it('through 802.1Q tags (pcap’s ip, icmp… need `vlan and` first to read past a tag)', () => {
     const tagged = (k: number) =>
       sessions
