@@ -750,9 +750,18 @@ const MAC_GROUP = 2 ** 40;
 
 /** Whether a filter reads what the index builds only when asked: the VLAN ids (`vlan N`). */
 export function needsVlanIds(e: FilterExpr): boolean {
-  if (e.op === 'and' || e.op === 'or') return needsVlanIds(e.a) || needsVlanIds(e.b);
-  if (e.op === 'not') return needsVlanIds(e.a);
-  return e.op === 'vlan' && e.id !== undefined;
+  return some(e, (p) => p.op === 'vlan' && p.id !== undefined);
+}
+
+/** Whether a filter reads the journeys' words (JourneyIndex.texts, built for the first filter that does). */
+export function needsWords(e: FilterExpr): boolean {
+  return some(e, (p) => p.op === 'word');
+}
+
+function some(e: FilterExpr, f: (primitive: FilterExpr) => boolean): boolean {
+  if (e.op === 'and' || e.op === 'or') return some(e.a, f) || some(e.b, f);
+  if (e.op === 'not') return some(e.a, f);
+  return f(e);
 }
 
 /** Compiles a parsed filter against an index: closures over its columns, one needle string per word. */
@@ -775,6 +784,7 @@ export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTe
     case 'word': {
       const needle = ` ${e.word} `;
       const texts = ix.texts;
+      if (texts.length < ix.count) throw new Error('a word needs the index’s words (JourneyIndex.texts)');
       return (k) => texts[k].includes(needle);
     }
     case 'ethertype': {

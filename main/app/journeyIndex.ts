@@ -36,6 +36,10 @@ const PORT_KIND_SHIFT = 16;
  * per-journey ranges into flat columns keep it to a few arrays for any number of journeys.
  */
 export class JourneyIndex {
+  /**
+   * Journey k's words, for k < texts.length: built after the columns and only for a filter that has words
+   * (LoadedSession), or with them by finish().
+   */
   texts: string[] = [];
   family = new Grow((n) => new Uint8Array(n), 1024);
   /** The inner packet's IP protocol, -1 when not known. */
@@ -82,8 +86,9 @@ export class JourneyIndex {
     this.capStart.push(0);
   }
 
+  /** Journeys in the columns. */
   get count(): number {
-    return this.texts.length;
+    return this.family.length;
   }
 
   /** A hop of the journey being added: its frame's original length and HOP_* bits. */
@@ -158,7 +163,17 @@ export class JourneyIndex {
    * as filterText gives them (`clean`: the index does not split them again), family and protocol.
    */
   finish(text: string, family: number, proto: number, clean = ''): void {
+    this.addText(text, clean);
+    this.finishColumns(family, proto);
+  }
+
+  /** The searchable text of journey texts.length (finish's `text` and `clean`), when the columns come apart. */
+  addText(text: string, clean = ''): void {
     this.texts.push(` ${filterText(text)} ${clean} `);
+  }
+
+  /** Ends the columns of the journey being added: its family and protocol (its words come with addText). */
+  finishColumns(family: number, proto: number): void {
     this.family.push(family);
     this.proto.push(proto);
     this.hops.push(this.hopBits);

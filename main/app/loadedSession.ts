@@ -40,6 +40,7 @@ import {
   compileJourneyFilter,
   JourneyFilterError,
   needsVlanIds,
+  needsWords,
   parseJourneyFilter,
   type FilterExpr,
 } from './journeyFilter.ts';
@@ -105,6 +106,14 @@ function captureSubnets(ifaces: readonly InterfaceInfo[], node: string, iface: s
  * pcap-filter(7)'s `ip broadcast` on an interface whose netmask is known: a destination whose host part is all
  * ones or all zeros (both conventions), here within one of the interface's own subnets.
  */
+/** A hop's address words: `ip`, or with a port `ip ip:port ip.port port` (IPv6 also `[ip]:port`). */
+function endWords(ip: string, port: number, v6: boolean): string {
+  // The words go to the index as filter words (filterText): only an IPv6 address can end in `:` (`fd00::`).
+  const w = v6 ? filterWord(ip) : ip;
+  if (port < 0) return w;
+  return `${w} ${ip}:${port} ${ip}.${port} ${port}${v6 ? ` [${ip}]:${port}` : ''}`;
+}
+
 function subnetBroadcast(dst: number, nets: Uint32Array): boolean {
   if (dst < 0) return false;
   for (let i = 0; i < nets.length; i += 2) {
@@ -385,103 +394,153 @@ export class LoadedSession {
   }
 
   /**
-   * What a journey's hops add to its searchable words: every interface it crossed (`node-1/ens33`); the addresses
-   * and ports as seen at each hop where they changed (NAT: a ClusterIP on one hop, the pod's address on the next),
-   * as `ip`, `ip:port`, tcpdump's `ip.port` and the port, and `a>b` (both as addresses and as `ip.port`) for
-   * `a > b`; and the outer headers of tunnelled hops (`vxlan`/`ipip`, the outer addresses and UDP ports, `vni=N`).
-   * IPv6 hops add their addresses as text. The same addresses (inner and outer), ports (inner and VXLAN outer),
-   * every hop's MACs (outer and VXLAN inner), frame lengths and tunnels and tags go to the index's columns, for
-   * `host`, `net`, `port`, `ether`, `less`/`greater`, `ip proto`, `vlan`.
+   * Extends the index's columns to journeys [0, n), from the rows, with no object or string per journey (an IPv6
+   * hop's addresses excepted, which the rows keep as hashes): the addresses at each hop where they changed (NAT: a
+   * ClusterIP on one hop, the pod's address on the next) and tunnels' outer ones, the ports (inner and VXLAN
+   * outer), every hop's MACs (outer and VXLAN inner), the captures crossed, the frame lengths, and the tunnels,
+   * tags and subnet broadcasts (HOP_*): `host`, `net`, `port`, `ether`, globs, `less`/`greater`, `ip proto`, `vlan`,
+   * `ip broadcast`.
    */
-  private hopWords(k: number, ix: JourneyIndex, capWords: string[], subnets: Uint32Array[]): string {
+  private indexColumns(ix: JourneyIndex, n: number): void {
     const res = this.result;
     const rows = res.rows;
-    const out: string[] = [];
-    const caps = new Set<number>();
-    let ps = -1;
-    let pd = -1;
-    let psp = -2;
-    let pdp = -2;
-    let pe = -1;
-    for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
-      const c = rows.capture[r];
-      if (!caps.has(c)) {
-        caps.add(c);
-        out.push(capWords[c]);
+    const subnets = res.captures.map((cap) => captureSubnets(res.interfaces, cap.node, cap.iface));
+    for (let k = ix.count; k < n; k++) {
+      let ps = -1;
+      let pd = -1;
+      let psp = -2;
+      let pdp = -2;
+      let pe = -1;
+      const first = res.firstRow(k);
+      for (let r = first; r >= 0; r = res.nextRow(r)) {
+        const c = rows.capture[r];
         ix.addCapture(c);
-      }
-      const pair = rows.ethPairId(r);
-      if (pair !== 0 && pair !== pe) {
-        ix.addMac(rows.ethSrc(r), ROLE_SRC);
-        // Without F_ETH the pair is a cooked capture's source address alone.
-        if ((rows.flags[r] & F_ETH) !== 0) ix.addMac(rows.ethDst(r), ROLE_DST);
-      }
-      pe = pair;
-      let bits = rows.vlanTagged(r) ? HOP_VLAN : 0;
-      const nets = subnets[c];
-      if (nets.length > 0) {
-        const outer = rows.encapCount[r] > 0 ? rows.encap(r, E_DST) >>> 0 : -1;
-        if ((!rows.isIpv6(r) && subnetBroadcast(rows.dst[r] >>> 0, nets)) || subnetBroadcast(outer, nets))
-          bits |= HOP_IP_BCAST;
-      }
-      // A tunnelled hop's outer header (its inner packet is often the previous hop's, skipped below).
-      if (rows.encapCount[r] > 0) {
-        const os = ipv4ToString(rows.encap(r, E_SRC) >>> 0);
-        const od = ipv4ToString(rows.encap(r, E_DST) >>> 0);
-        ix.addIpv4(rows.encap(r, E_SRC) >>> 0, ROLE_SRC);
-        ix.addIpv4(rows.encap(r, E_DST) >>> 0, ROLE_DST);
-        out.push(`${os} ${od} ${os}>${od}`);
-        if (rows.encap(r, E_TYPE) === ENCAP_IPIP) {
-          out.push('ipip');
-          bits |= HOP_IPIP;
+        const pair = rows.ethPairId(r);
+        if (pair !== 0 && pair !== pe) {
+          ix.addMac(rows.ethSrc(r), ROLE_SRC);
+          // Without F_ETH the pair is a cooked capture's source address alone.
+          if ((rows.flags[r] & F_ETH) !== 0) ix.addMac(rows.ethDst(r), ROLE_DST);
+        }
+        pe = pair;
+        let bits = rows.vlanTagged(r) ? HOP_VLAN : 0;
+        const nets = subnets[c];
+        const tunnelled = rows.encapCount[r] > 0;
+        if (nets.length > 0) {
+          const outer = tunnelled ? rows.encap(r, E_DST) >>> 0 : -1;
+          if ((!rows.isIpv6(r) && subnetBroadcast(rows.dst[r] >>> 0, nets)) || subnetBroadcast(outer, nets))
+            bits |= HOP_IP_BCAST;
+        }
+        // A tunnelled hop's outer header (its inner packet is often the previous hop's, skipped below).
+        if (tunnelled) {
+          ix.addIpv4(rows.encap(r, E_SRC) >>> 0, ROLE_SRC);
+          ix.addIpv4(rows.encap(r, E_DST) >>> 0, ROLE_DST);
+          if (rows.encap(r, E_TYPE) === ENCAP_IPIP) bits |= HOP_IPIP;
+          else {
+            bits |= HOP_VXLAN;
+            ix.addPort(rows.encap(r, E_SPORT), PORT_UDP, ROLE_SRC);
+            ix.addPort(rows.encap(r, E_DPORT), PORT_UDP, ROLE_DST);
+            ix.addMac(rows.encap(r, E_INNER_SRC), ROLE_SRC);
+            ix.addMac(rows.encap(r, E_INNER_DST), ROLE_DST);
+          }
+        }
+        ix.addHop(rows.origLen[r], bits);
+        const sp = rows.srcPort(r);
+        const dp = rows.dstPort(r);
+        if (rows.src[r] === ps && rows.dst[r] === pd && sp === psp && dp === pdp) continue;
+        ps = rows.src[r];
+        pd = rows.dst[r];
+        psp = sp;
+        pdp = dp;
+        if (rows.isIpv6(r)) {
+          ix.addIpv6(res.rowSrc(r), ROLE_SRC);
+          ix.addIpv6(res.rowDst(r), ROLE_DST);
         } else {
-          const osp = rows.encap(r, E_SPORT);
-          const odp = rows.encap(r, E_DPORT);
-          out.push(`vxlan udp ${osp} ${odp} vni=${rows.encap(r, E_VNI)}`);
-          bits |= HOP_VXLAN;
-          ix.addPort(osp, PORT_UDP, ROLE_SRC);
-          ix.addPort(odp, PORT_UDP, ROLE_DST);
-          ix.addMac(rows.encap(r, E_INNER_SRC), ROLE_SRC);
-          ix.addMac(rows.encap(r, E_INNER_DST), ROLE_DST);
+          ix.addIpv4(rows.src[r] >>> 0, ROLE_SRC);
+          ix.addIpv4(rows.dst[r] >>> 0, ROLE_DST);
+        }
+        const kind = PORT_KINDS[rows.proto(r)] ?? 0;
+        if (kind) {
+          ix.addPort(sp, kind, ROLE_SRC);
+          ix.addPort(dp, kind, ROLE_DST);
         }
       }
-      ix.addHop(rows.origLen[r], bits);
-      const sp = rows.srcPort(r);
-      const dp = rows.dstPort(r);
-      if (rows.src[r] === ps && rows.dst[r] === pd && sp === psp && dp === pdp) continue;
-      ps = rows.src[r];
-      pd = rows.dst[r];
-      psp = sp;
-      pdp = dp;
-      const src = res.rowSrc(r).toLowerCase();
-      const dst = res.rowDst(r).toLowerCase();
-      const v6 = rows.isIpv6(r);
-      if (v6) {
-        ix.addIpv6(src, ROLE_SRC);
-        ix.addIpv6(dst, ROLE_DST);
-      } else {
-        ix.addIpv4(rows.src[r] >>> 0, ROLE_SRC);
-        ix.addIpv4(rows.dst[r] >>> 0, ROLE_DST);
-      }
-      const kind = PORT_KINDS[rows.proto(r)] ?? 0;
-      if (kind) {
-        ix.addPort(sp, kind, ROLE_SRC);
-        ix.addPort(dp, kind, ROLE_DST);
-      }
-      // The words go to the index as filter words (filterText): only an IPv6 address can end in `:` (`fd00::`).
-      const fw = v6 ? filterWord : (w: string) => w;
-      for (const [ip, port] of [
-        [src, sp],
-        [dst, dp],
-      ] as const)
-        // IPv6 also as [addr]:port, as the hop ladder, kubectl and ss write it.
-        out.push(
-          port >= 0 ? `${fw(ip)} ${ip}:${port} ${ip}.${port} ${port}${v6 ? ` [${ip}]:${port}` : ''}` : fw(ip),
-        );
-      out.push(fw(`${src}>${dst}`));
-      if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);
+      ix.finishColumns(rows.isIpv6(first) ? FAMILY_IP6 : FAMILY_IP, rows.proto(first));
     }
-    return out.join(' ');
+  }
+
+  /**
+   * Extends the index's words to journeys [0, n) (only a filter with words needs them): the summary, protocol,
+   * nodes, flow direction and `#id`; every interface crossed (`node-1/ens33`, and `ens33` alone: a hop on it on any
+   * node); the addresses and ports as seen at each hop where they changed, as `ip`, `ip:port`, tcpdump's `ip.port`
+   * and the port (IPv6 also as `[ip]:port`), and `a>b` (as addresses and as `ip.port`) for `a > b`; and tunnelled
+   * hops' outer headers (`vxlan`/`ipip`, the outer addresses and UDP ports, `vni=N`). Straight from the rows: no
+   * summary object per journey.
+   */
+  private indexWords(ix: JourneyIndex, n: number): void {
+    const res = this.result;
+    const rows = res.rows;
+    const capWords = res.captures.map((cap) => filterText(`${cap.node}/${cap.iface} ${cap.iface}`));
+    const nodeOf = res.captures.map((cap) => cap.node);
+    // The captures and nodes a journey has named already: stamped with the journey's number, not a set per journey.
+    const capSeen = new Int32Array(res.captures.length).fill(-1);
+    const nodeNames = [...new Set(nodeOf)];
+    const nodeIx = nodeOf.map((node) => nodeNames.indexOf(node));
+    const nodeSeen = new Int32Array(nodeNames.length).fill(-1);
+    // One list of words, reused for every journey.
+    const out: string[] = [];
+    const nodes: string[] = [];
+    for (let k = ix.texts.length; k < n; k++) {
+      out.length = 0;
+      nodes.length = 0;
+      let ps = -1;
+      let pd = -1;
+      let psp = -2;
+      let pdp = -2;
+      const first = res.firstRow(k);
+      for (let r = first; r >= 0; r = res.nextRow(r)) {
+        const c = rows.capture[r];
+        if (nodeSeen[nodeIx[c]] !== k) {
+          nodeSeen[nodeIx[c]] = k;
+          nodes.push(nodeOf[c]);
+        }
+        if (capSeen[c] !== k) {
+          capSeen[c] = k;
+          out.push(capWords[c]);
+        }
+        if (rows.encapCount[r] > 0) {
+          const os = ipv4ToString(rows.encap(r, E_SRC) >>> 0);
+          const od = ipv4ToString(rows.encap(r, E_DST) >>> 0);
+          out.push(`${os} ${od} ${os}>${od}`);
+          if (rows.encap(r, E_TYPE) === ENCAP_IPIP) out.push('ipip');
+          else
+            out.push(
+              `vxlan udp ${rows.encap(r, E_SPORT)} ${rows.encap(r, E_DPORT)} vni=${rows.encap(r, E_VNI)}`,
+            );
+        }
+        const sp = rows.srcPort(r);
+        const dp = rows.dstPort(r);
+        if (rows.src[r] === ps && rows.dst[r] === pd && sp === psp && dp === pdp) continue;
+        ps = rows.src[r];
+        pd = rows.dst[r];
+        psp = sp;
+        pdp = dp;
+        const v6 = rows.isIpv6(r);
+        const src = res.rowSrc(r).toLowerCase();
+        const dst = res.rowDst(r).toLowerCase();
+        out.push(endWords(src, sp, v6), endWords(dst, dp, v6));
+        // The words go to the index as filter words (filterText): only an IPv6 address can end in `:` (`fd00::`).
+        out.push(v6 ? filterWord(`${src}>${dst}`) : `${src}>${dst}`);
+        if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);
+      }
+      const p = rows.proto(first);
+      // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).
+      const proto = p === 58 ? 'ICMP6 ICMPv6' : (PROTO_NAMES[p] ?? (p > 0 ? `proto ${p}` : ''));
+      const direction = res.flowCount ? res.flowRole(k) : '';
+      ix.addText(
+        `${res.journeySummary(k)} ${proto} ${nodes.join(' ')} ${direction} #${k + 1}`,
+        out.join(' '),
+      );
+    }
   }
 
   /**
@@ -521,31 +580,15 @@ export class LoadedSession {
     const expr: FilterExpr | null = parseJourneyFilter(filter);
     if (!expr) return null;
     const n = this.result.journeyCount;
-    // The index is built once, on the first filtered query (after what keepSummaries kept).
+    // The index is built once (after what keepSummaries kept): the columns on the first filtered query, the words
+    // on the first with words, the VLAN ids on the first `vlan N`.
     const ix = (this.summaryIndex ??= new JourneyIndex());
-    // The interface alone too: `ens33` or `tunl0` finds a hop on it on any node.
-    const capWords = this.result.captures.map((cap) => filterText(`${cap.node}/${cap.iface} ${cap.iface}`));
     ix.captureNames = this.result.captures.map((cap) => ({
       node: cap.node.toLowerCase(),
       iface: cap.iface.toLowerCase(),
     }));
-    const subnets = this.result.captures.map((cap) =>
-      captureSubnets(this.result.interfaces, cap.node, cap.iface),
-    );
-    for (let k = ix.count; k < n; k++) {
-      const j = this.journeySummary(k);
-      // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).
-      const proto = j.proto === 'ICMP6' ? 'ICMP6 ICMPv6' : j.proto;
-      const hops = this.hopWords(k, ix, capWords, subnets);
-      const first = this.result.firstRow(k);
-      const family = this.result.rows.isIpv6(first) ? FAMILY_IP6 : FAMILY_IP;
-      ix.finish(
-        `${j.summary} ${proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1}`,
-        family,
-        this.result.rows.proto(first),
-        hops,
-      );
-    }
+    if (ix.count < n) this.indexColumns(ix, n);
+    if (needsWords(expr) && ix.texts.length < n) this.indexWords(ix, n);
     if (needsVlanIds(expr)) this.vlanIds(ix, n);
     const test = compileJourneyFilter(expr, ix);
     const matches: number[] = [];

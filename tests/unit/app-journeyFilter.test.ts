@@ -399,7 +399,10 @@ describe('the index’s words', () => {
       const s = new LoadedSession('t', 't', null, c.correlator, c.result, []);
       const all = s.findJourneys('', 0, 1e9).total;
       expect(s.findJourneys('ip6 or ip', 0, 1e9).total).toBe(all);
+      // The words are built for the first filter that has one.
+      expect(s.findJourneys('ip6 or ip or nosuchword', 0, 1e9).total).toBe(all);
       const ix = Reflect.get(s, 'summaryIndex') as JourneyIndex;
+      expect(ix.texts.length).toBe(all);
       for (const text of ix.texts)
         for (const w of text.trim().split(' '))
           expect({
