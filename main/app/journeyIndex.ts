@@ -106,8 +106,8 @@ export class JourneyIndex {
         this.v4Role.data[i] |= role;
         return;
       }
-    this.v4.push(a);
-    this.v4Role.push(role);
+    put32(this.v4, a);
+    put8(this.v4Role, role);
   }
 
   /** An IPv6 address (text, as the hop ladder prints it) of the journey being added; unreadable ones are skipped. */
@@ -122,7 +122,7 @@ export class JourneyIndex {
         return;
       }
     this.v6.append(w);
-    this.v6Role.push(role);
+    put8(this.v6Role, role);
   }
 
   addMac(mac: number, role: number): void {
@@ -133,15 +133,15 @@ export class JourneyIndex {
         this.macRole.data[i] |= role;
         return;
       }
-    this.mac.push(mac);
-    this.macRole.push(role);
+    put64(this.mac, mac);
+    put8(this.macRole, role);
   }
 
   /** A capture (index into captureNames) a hop of the journey being added was seen on (once per capture). */
   addCapture(c: number): void {
     const from = this.capStart.data[this.count];
     for (let i = from; i < this.cap.length; i++) if (this.cap.data[i] === c) return;
-    this.cap.push(c);
+    put16(this.cap, c);
   }
 
   /** A TCP, UDP or SCTP port (kind PORT_*) of the journey being added. */
@@ -154,8 +154,8 @@ export class JourneyIndex {
         this.portRole.data[i] |= role;
         return;
       }
-    this.port.push(v);
-    this.portRole.push(role);
+    put32(this.port, v);
+    put8(this.portRole, role);
   }
 
   /**
@@ -174,19 +174,19 @@ export class JourneyIndex {
 
   /** Ends the columns of the journey being added: its family and protocol (its words come with addText). */
   finishColumns(family: number, proto: number): void {
-    this.family.push(family);
-    this.proto.push(proto);
-    this.hops.push(this.hopBits);
-    this.minLen.push(this.shortest === 0xffffffff ? 0 : this.shortest);
-    this.maxLen.push(this.longest);
+    put8(this.family, family);
+    putI16(this.proto, proto);
+    put8(this.hops, this.hopBits);
+    put32(this.minLen, this.shortest === 0xffffffff ? 0 : this.shortest);
+    put32(this.maxLen, this.longest);
     this.hopBits = 0;
     this.shortest = 0xffffffff;
     this.longest = 0;
-    this.v4Start.push(this.v4.length);
-    this.v6Start.push(this.v6Role.length);
-    this.macStart.push(this.mac.length);
-    this.portStart.push(this.port.length);
-    this.capStart.push(this.cap.length);
+    put32(this.v4Start, this.v4.length);
+    put32(this.v6Start, this.v6Role.length);
+    put32(this.macStart, this.mac.length);
+    put32(this.portStart, this.port.length);
+    put32(this.capStart, this.cap.length);
   }
 
   /** The index of journeys [0, count) alone (a live window's frozen journeys, kept for the next snapshot). */
@@ -240,6 +240,29 @@ export class VlanIds {
   }
 }
 
+// Appends, one function per element type: Grow.push's one store site, shared by every column's array type, is
+// megamorphic and was a fifth of a large session's index build; each of these sees one type.
+function put8(g: Grow<Uint8Array>, v: number): void {
+  const at = g.extend(1);
+  g.data[at] = v;
+}
+function put16(g: Grow<Uint16Array>, v: number): void {
+  const at = g.extend(1);
+  g.data[at] = v;
+}
+function putI16(g: Grow<Int16Array>, v: number): void {
+  const at = g.extend(1);
+  g.data[at] = v;
+}
+function put32(g: Grow<Uint32Array>, v: number): void {
+  const at = g.extend(1);
+  g.data[at] = v;
+}
+function put64(g: Grow<Float64Array>, v: number): void {
+  const at = g.extend(1);
+  g.data[at] = v;
+}
+
 export function portNumber(v: number): number {
   return v & 0xffff;
 }
@@ -253,12 +276,16 @@ export function portKind(v: number): number {
  * (`record(s)` typed finds the words `record` and `s`), each as filterWord trims it.
  */
 export function filterText(text: string): string {
-  const words = text.toLowerCase().replace(/[()]/g, ' ').split(/\s+/);
+  const lower = text.toLowerCase();
+  const words = (/[()]/.test(lower) ? lower.replace(/[()]/g, ' ') : lower).split(/\s+/);
   return words.map(filterWord).filter(Boolean).join(' ');
 }
 
 /** A word as the filter compares it: without the trailing `,` `:` `;` of a summary's text. */
 export function filterWord(w: string): string {
+  // Most words end otherwise (the index's build calls this for every word of every journey's text).
+  const last = w.charCodeAt(w.length - 1);
+  if (last !== 0x2c && last !== 0x3b && last !== 0x3a) return w;
   const t = w.replace(/[,;:]+$/, '');
   if (t.length === w.length) return w;
   // An IPv6 address ending in `::` keeps it, also before a summary's `:` (`IP6 :: > ff02::16:`, `fd00:::`): cut to
