@@ -74,6 +74,8 @@ export function etherTypeName(t: number): string {
       return '802.1Q';
     case ETHERTYPE_QINQ:
       return '802.1Q-QinQ';
+    case ETHERTYPE_QINQ_OLD:
+      return '802.1Q-9100'; // tcpdump's name for the pre-802.1ad QinQ TPID
     case 0x88cc:
       return 'LLDP';
     case ETHERTYPE_TEB:
