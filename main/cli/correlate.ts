@@ -35,10 +35,11 @@ Options:
   --clock NODE=OFFSET  set NODE's offset to the reference node (e.g. node-2=-1.5ms; s, ms, us, ns)
   --reference NODE     offsets are relative to NODE's clock (default: the first node)
   --min-hops N         only journeys with at least N hops (ladder and JSON)
-  --filter EXPR        only journeys one of whose hops' packets EXPR matches, in tcpdump's language
-                       ('icmp and host 10.244.1.34', 'tcp port 80 or vxlan', 'node-2/cni0', 'not arp'…; the
-                       app's journey filter, docs/architecture.md); the JSON's "selection" names them. A
-                       blank EXPR keeps everything, as tcpdump's empty filter does
+  --filter EXPR        only journeys EXPR matches, in tcpdump's language read over the journey: a primitive
+                       holds when some hop has it, so 'a and b' may hold at two hops (across a NAT). For
+                       example 'icmp and host 10.244.1.34', 'tcp port 80 or vxlan', 'node-2/cni0', 'cali*',
+                       'vlan 10', 'not arp' (the app's journey filter, docs/architecture.md); the JSON's
+                       "selection" names them. A blank EXPR keeps everything, as tcpdump's empty filter does
   --pretty             indent the JSON
   --progress           report progress on stderr, a line per update (on a terminal it shows by itself
                        once a run takes more than a second)

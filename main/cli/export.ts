@@ -38,8 +38,8 @@ Options:
   --reference NODE  offsets are relative to NODE's clock (default: the first node)
   --min-hops N      JSON/CSV: only journeys with at least N hops
   --pretty          JSON: indented
-  --filter EXPR     only journeys one of whose hops' packets EXPR matches, in tcpdump's language (as for
-                    correlate): JSON/CSV their hops, pcapng their frames (with nothing else); no match:
+  --filter EXPR     only journeys EXPR matches, in tcpdump's language over their hops (as for correlate):
+                    JSON/CSV their hops, pcapng their frames (with nothing else); no match:
                     nothing written, exit 1. A blank EXPR is no filter (everything, as in tcpdump)
   --progress        report progress on stderr, a line per update (on a terminal it shows by itself once a
                     run takes more than a second)
