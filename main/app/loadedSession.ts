@@ -102,10 +102,6 @@ function captureSubnets(ifaces: readonly InterfaceInfo[], node: string, iface: s
   return Uint32Array.from(out);
 }
 
-/**
- * pcap-filter(7)'s `ip broadcast` on an interface whose netmask is known: a destination whose host part is all
- * ones or all zeros (both conventions), here within one of the interface's own subnets.
- */
 /** A hop's address words: `ip`, or with a port `ip ip:port ip.port port` (IPv6 also `[ip]:port`). */
 function endWords(ip: string, port: number, v6: boolean): string {
   // The words go to the index as filter words (filterText): only an IPv6 address can end in `:` (`fd00::`).
@@ -114,6 +110,10 @@ function endWords(ip: string, port: number, v6: boolean): string {
   return `${w} ${ip}:${port} ${ip}.${port} ${port}${v6 ? ` [${ip}]:${port}` : ''}`;
 }
 
+/**
+ * pcap-filter(7)'s `ip broadcast` on an interface whose netmask is known: a destination whose host part is all
+ * ones or all zeros (both conventions), here within one of the interface's own subnets.
+ */
 function subnetBroadcast(dst: number, nets: Uint32Array): boolean {
   if (dst < 0) return false;
   for (let i = 0; i < nets.length; i += 2) {
