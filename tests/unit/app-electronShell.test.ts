@@ -16,8 +16,11 @@ interface Recorded {
   headers?: (d: { responseHeaders: Record<string, string[]> }, cb: (r: unknown) => void) => void;
   permission?: (wc: unknown, perm: string, cb: (ok: boolean) => void) => void;
   appHandlers: Map<string, (...a: unknown[]) => unknown>;
+  /** app.quit() calls, and whether the last 'before-quit' it raised was held (preventDefault). */
+  quits: number;
+  prevented: boolean;
 }
-const rec: Recorded = { windows: [], ipc: new Map(), appHandlers: new Map() };
+const rec: Recorded = { windows: [], ipc: new Map(), appHandlers: new Map(), quits: 0, prevented: false };
 
 vi.mock('electron', () => {
   class BrowserWindow {
@@ -42,7 +45,11 @@ vi.mock('electron', () => {
     app: {
       whenReady: () => Promise.resolve(),
       on: (ev: string, h: (...a: unknown[]) => unknown) => rec.appHandlers.set(ev, h),
-      quit: () => undefined,
+      quit: () => {
+        rec.quits++;
+        // As Electron does: app.quit() raises 'before-quit' again.
+        rec.appHandlers.get('before-quit')?.({ preventDefault: () => (rec.prevented = true) });
+      },
       getVersion: () => '0.0.0',
     },
     BrowserWindow,
@@ -131,12 +138,17 @@ describe('Electron shell', () => {
     expect(notObj.ok).toBe(false);
   });
 
-  it('quitting removes the IPC handlers and closes the back end: its empty work folder goes', async () => {
+  it('quitting removes the IPC handlers and closes the back end (its empty work folder goes), then quits', async () => {
     expect(made.length).toBeGreaterThanOrEqual(1);
-    rec.appHandlers.get('before-quit')!();
+    let held = false;
+    rec.appHandlers.get('before-quit')!({ preventDefault: () => (held = true) });
+    // The first quit waits for the close (Electron does not wait for a promise of its handler).
+    expect(held).toBe(true);
     expect(rec.ipc.size).toBe(0);
-    for (let i = 0; i < 100 && made.some((d) => workDirs().includes(d)); i++)
-      await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && rec.quits === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(made.filter((d) => workDirs().includes(d))).toEqual([]);
+    // Closed, it quits again, and that quit goes through.
+    expect(rec.quits).toBe(1);
+    expect(rec.prevented).toBe(false);
   });
 });

@@ -228,7 +228,9 @@ describe('every fixture frame', () => {
       const f = fields(fr.data, fr.linkType);
       const chain = walk(fr.data, fr.linkType);
       const where = `${path.relative(FIX, fr.file)}#${fr.index}`;
-      if (f.status === STATUS_TRUNCATED || f.status === STATUS_MALFORMED)
+      // A frame the snaplen cut (gso-vxlan's, at 128 bytes) is truncated, as it should be; a whole one never.
+      const whole = fr.data.length === fr.origLen;
+      if ((f.status === STATUS_TRUNCATED && whole) || f.status === STATUS_MALFORMED)
         failures.push(`${where}: status ${f.status}`);
       const ips = chain.nodes.filter((n) => n.kind === 'ipv4' || n.kind === 'ipv6');
       // The innermost network layer (after the last VXLAN) is what PacketFields describes.
