@@ -237,6 +237,7 @@ export interface JourneySummary {
   src: string;
   dst: string;
   hops: number;
+  /** The nodes crossed in path order, one entry per stay: node-1 → node-2 → node-1 lists node-1 twice. */
   nodes: string[];
   startRelNs: number;
   durationNs: number;

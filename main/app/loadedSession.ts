@@ -363,11 +363,6 @@ export class LoadedSession {
     const rows = res.journeyRows(k);
     const first = rows[0];
     const last = rows[rows.length - 1];
-    const nodes: string[] = [];
-    for (const r of rows) {
-      const node = res.captures[res.rows.capture[r]].node;
-      if (!nodes.includes(node)) nodes.push(node);
-    }
     const p = res.rows.proto(first);
     return {
       id: k,
@@ -376,7 +371,7 @@ export class LoadedSession {
       src: res.rowSrc(first),
       dst: res.rowDst(first),
       hops: rows.length,
-      nodes,
+      nodes: res.journeyNodes(k, rows),
       startRelNs: res.correctedT(first),
       durationNs: res.correctedT(last) - res.correctedT(first),
       flow: res.flowCount ? res.flowOf[k] : null,

@@ -169,6 +169,20 @@ export class CorrelationResult {
     return out;
   }
 
+  /**
+   * The nodes journey k crosses, in path order: one entry per stay on a node, so a packet that leaves node-1 and
+   * comes back (a NodePort on the other node, DNAT'ed back to a pod here) lists node-1 twice, as its ladder does.
+   * `rows`: its journeyRows when the caller has them already.
+   */
+  journeyNodes(k: number, rows: readonly number[] = this.journeyRows(k)): string[] {
+    const nodes: string[] = [];
+    for (const r of rows) {
+      const node = this.captures[this.rows.capture[r]].node;
+      if (nodes[nodes.length - 1] !== node) nodes.push(node);
+    }
+    return nodes;
+  }
+
   /** Whether the journey's cross-node match had an alternative (a retransmission or a key collision nearby). */
   journeyAmbiguous(k: number): boolean {
     return this.links.ambiguous[this.internal(k)] === 1;

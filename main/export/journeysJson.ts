@@ -53,7 +53,7 @@ export function journeyJson(res: CorrelationResult, k: number): Record<string, u
     flow: res.flowCount ? res.flowOf[k] + 1 : null,
     role: res.flowRole(k),
     ambiguous: res.journeyAmbiguous(k),
-    nodes: [...new Set(hops.map((h) => h.node))],
+    nodes: res.journeyNodes(k),
     durationNs: hops.length > 1 ? Number(hops[hops.length - 1].tNs - hops[0].tNs) : 0,
     hops: hops.map(hopJson),
   };
@@ -205,12 +205,13 @@ export class JourneyJsonWriter {
     const n = list.length;
     // Corrected times first: the journey's duration comes before its hops.
     const tc = new Float64Array(n);
+    // One entry per stay on a node, in path order (CorrelationResult.journeyNodes): a revisit is listed again.
     const nodes: string[] = [];
     for (let i = 0; i < n; i++) {
       const r = list[i];
       const node = res.captures[rows.capture[r]].node;
       tc[i] = res.correctedT(r);
-      if (nodes[nodes.length - 1] !== node && !nodes.includes(node)) nodes.push(node);
+      if (nodes[nodes.length - 1] !== node) nodes.push(node);
     }
     out.room(RUN_ROOM);
     out.raw(J_ID);

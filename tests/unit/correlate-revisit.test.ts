@@ -2,9 +2,17 @@
 // nginx pod curls node-2's NodePort, node-2 DNATs it to a pod on node-1 and MASQUERADEs it, and the packet comes
 // back to node-1 (node-1 → node-2 → node-1). Its hops must follow the packet, each NAT at the node that did it, with
 // no negative latency; the client's curl of the same NodePort (client → node-2 → node-1) is the plain case.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
+import { LoadedSession } from '../../main/app/loadedSession.ts';
+import { correlateInputs } from '../../main/session/ingest.ts';
+import { loadInputs } from '../../main/session/inputs.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
+import { journeyJson, writeJourneysJson } from '../../main/export/journeysJson.ts';
+import { Sink } from '../../main/export/sink.ts';
+import { tempDir } from '../tempDir.ts';
 import { correlate, fixtureFiles, negativeHops, path } from './correlate-helpers.ts';
 
 const FILES = fixtureFiles('kube-proxy-revisit');
@@ -92,5 +100,33 @@ describe('a node passed twice (recorded: tests/fixtures/kube-proxy-revisit)', ()
         'node-1/vethdf3a8b64',
       ]);
     expect(negativeHops(res)).toEqual([]);
+  });
+
+  it('the nodes it crosses are node-1 → node-2 → node-1 in the JSON (streamed and object) and the app’s list', () => {
+    const inputs = loadInputs(FILES);
+    if (!inputs.ok) throw new Error(inputs.error.message);
+    const c = correlateInputs(inputs.value);
+    const res = c.result;
+    const pod = journeysFrom(res, '192.168.0.47.');
+    const client = journeysFrom(res, '10.1.10.8.');
+    expect(pod.length && client.length).toBeTruthy();
+    // The streamed document (what correlate --json and the Export tab write) and the object form.
+    const file = join(tempDir('hs-revisit-'), 'journeys.json');
+    const sink = Sink.file(file);
+    writeJourneysJson(res, sink);
+    sink.close();
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { journeys: { nodes: string[] }[] };
+    // The journey list's rows (JourneySummary.nodes), as the app's session worker makes them.
+    const app = new LoadedSession('revisit', 'revisit', null, c.correlator, res, []);
+    for (const k of pod) {
+      expect(doc.journeys[k].nodes).toEqual(['node-1', 'node-2', 'node-1']);
+      expect(journeyJson(res, k).nodes).toEqual(['node-1', 'node-2', 'node-1']);
+      expect(app.journeySummary(k).nodes).toEqual(['node-1', 'node-2', 'node-1']);
+    }
+    // A node's consecutive hops are one stay: the client's curl crosses each node once.
+    for (const k of client) {
+      expect(doc.journeys[k].nodes).toEqual(['client', 'node-2', 'node-1']);
+      expect(app.journeySummary(k).nodes).toEqual(['client', 'node-2', 'node-1']);
+    }
   });
 });

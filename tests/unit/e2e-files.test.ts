@@ -616,6 +616,10 @@ describe.sequential('a journey through node-1 twice: its ladder and latency char
       'node-1/cbr0',
       'node-1/vethdf3a8b64',
     ]);
+    // Its row in the list names the nodes in the ladder's order, node-1 again on the way back (as the JSON does).
+    const row = p.locator('[data-testid=journey-row].selected');
+    expect(await row.locator('.jmeta').textContent()).toMatch(/^node-1 → node-2 → node-1 · \d/);
+    expect(await row.getAttribute('title')).toContain(' · node-1 → node-2 → node-1 · ');
     const hop = (i: number) => p.locator('[data-testid=hop-ladder] [data-testid=hop]').nth(i);
     /** The selected hop (its number from 1) and node-1/ens33's selected row among its two rows of the journey. */
     const where = () =>

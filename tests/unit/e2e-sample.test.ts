@@ -571,7 +571,7 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
         expect(h.macLines).toBeLessThan(40); // one line (or two with owners), not one word a line
       }
       expect(await p.locator('[data-testid=journey-row]').first().getAttribute('title')).toMatch(
-        /^#\d+ ICMP · \d+ hops · .* · node-1, node-2 · [\d.]+ (µs|ms)$/,
+        /^#\d+ ICMP · \d+ hops · .* · node-1 → node-2 · [\d.]+ (µs|ms)$/,
       );
       await shot(p, 'sample-10-narrow');
     } finally {

@@ -195,7 +195,7 @@ export function JourneyPanel() {
                   data-hops={j.hops}
                   data-flow={j.flow ?? undefined}
                   // The row cuts what a narrow list has no room for: all of it on hover.
-                  title={`#${j.id + 1} ${j.proto} · ${plural(j.hops, 'hop')} · ${j.summary} · ${j.nodes.join(', ')} · ${formatDuration(j.durationNs)}`}
+                  title={`#${j.id + 1} ${j.proto} · ${plural(j.hops, 'hop')} · ${j.summary} · ${j.nodes.join(' → ')} · ${formatDuration(j.durationNs)}`}
                   onClick={() => ctl.selectJourney(j.id)}
                 >
                   <span className="jid muted">#{j.id + 1}</span>
@@ -203,7 +203,7 @@ export function JourneyPanel() {
                   <span className="jhops">{plural(j.hops, 'hop')}</span>
                   <span className="mono jsum">{j.summary}</span>
                   <span className="muted jmeta">
-                    {j.nodes.join(', ')} · {formatDuration(j.durationNs)}
+                    {j.nodes.join(' → ')} · {formatDuration(j.durationNs)}
                   </span>
                 </div>
               );
