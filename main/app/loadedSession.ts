@@ -31,7 +31,7 @@ import { ipv4ToString, type InterfaceInfo } from '../correlate/ownership.ts';
 import { ENCAP_IPIP } from '../decode/fields.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
-import { APP_SETTER, clockReason } from '../export/ladder.ts';
+import { APP_WORDS, clockReason } from '../export/ladder.ts';
 import { FrameSource } from '../session/frames.ts';
 import { sameLaneWarnings } from '../session/ingest.ts';
 import { createPacketFields, decodedLinkType, DEFAULT_DECODE_OPTIONS } from '../decode/fields.ts';
@@ -243,8 +243,9 @@ export class LoadedSession {
         estimatedOffsetNs: Math.round(est.offsetNs),
         outsideEstimate: overridden && outsideTraffic(c),
         conflict: c.conflict ? { against: c.conflict.against, byNs: Math.round(c.conflict.byNs) } : null,
-        // The CLI's clock line reason, naming the override rather than --clock.
-        note: clockReason(c, APP_SETTER),
+        // The CLI's clock line reason in the app's words: the override rather than --clock, durations as the badges
+        // write them.
+        note: clockReason(c, APP_WORDS),
         estimatedRate: est.rate
           ? {
               ppm: est.rate.ppm,

@@ -20,6 +20,7 @@ import {
 } from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
+import { formatDuration } from '../../preload/duration.ts';
 import { InternedText, lit, RUN_ROOM, type TextBytes } from './textBytes.ts';
 
 /** 03:23:53.287694591 (UTC) from epoch ns. */
@@ -63,27 +64,40 @@ export function latency(ns: number): string {
   return ns < 0 ? duration(ns) : `+${duration(ns)}`;
 }
 
-/** How a user sets a node's offset by hand: the CLI's `--clock NODE=OFFSET`, or the app's override field. */
-export interface OffsetSetter {
+/**
+ * How the clock notes speak to their user: how a node's offset is set by hand (the CLI's `--clock NODE=OFFSET`, or
+ * the app's override field) and how a duration is written (the CLI's, or the app's: its Clocks tab's notes say a
+ * pair's conflict as the pane's clock badge beside it does, "39 µs", not "39.0 µs").
+ */
+export interface ClockWords {
   /** "--clock node-2=OFFSET", "an override of node-2's offset". */
   set(node: string): string;
   /** Whether `--clock none` is how this user turned correction off (the CLI only). */
   cli: boolean;
+  duration(ns: number): string;
 }
 
-export const CLI_SETTER: OffsetSetter = { set: (node) => `--clock ${node}=OFFSET`, cli: true };
+export const CLI_WORDS: ClockWords = {
+  set: (node) => `--clock ${node}=OFFSET`,
+  cli: true,
+  duration: (ns) => duration(ns),
+};
 /** The app's clocks panel. */
-export const APP_SETTER: OffsetSetter = { set: (node) => `an override of ${node}'s offset`, cli: false };
+export const APP_WORDS: ClockWords = {
+  set: (node) => `an override of ${node}'s offset`,
+  cli: false,
+  duration: (ns) => formatDuration(ns),
+};
 
 /**
  * Why a traffic estimate can be inconsistent: packets each way bound the offset from both sides, and those
  * bounds crossed (when the bounds do not say how far apart, over how long: else driftHint).
  */
-export function inconsistentHint(set: OffsetSetter = CLI_SETTER): string {
+export function inconsistentHint(words: ClockWords = CLI_WORDS): string {
   return (
     'the bounds from the two directions cross: the clocks drifted apart during the capture (offsets are ' +
     'constant per capture), or a packet was linked to the wrong journey; a shorter capture or ' +
-    `${set.cli ? '--clock NODE=OFFSET' : 'an override'} helps`
+    `${words.cli ? '--clock NODE=OFFSET' : 'an override'} helps`
   );
 }
 export const INCONSISTENT_HINT = inconsistentHint();
@@ -92,17 +106,17 @@ export const INCONSISTENT_HINT = inconsistentHint();
  * Crossed bounds explained by how far the offset moved and how fast: a clock drift (the rate one has: then how far
  * off latencies across the nodes may be) or, faster than any clock drifts, a packet taken for another.
  */
-export function driftHint(node: string, d: ClockDrift, set: OffsetSetter = CLI_SETTER): string {
-  const moved = duration(Math.abs(d.movedNs));
+export function driftHint(node: string, d: ClockDrift, words: ClockWords = CLI_WORDS): string {
+  const moved = words.duration(Math.abs(d.movedNs));
   const ppm = driftPpm(d);
   if (ppm > MAX_DRIFT_PPM)
     return (
-      `the bounds from the two directions cross by ${moved} within ${duration(d.overNs)}, faster than clocks ` +
-      `drift: a packet was likely linked to the wrong journey; ${set.set(node)} sets the offset`
+      `the bounds from the two directions cross by ${moved} within ${words.duration(d.overNs)}, faster than clocks ` +
+      `drift: a packet was likely linked to the wrong journey; ${words.set(node)} sets the offset`
     );
   return (
     `the bounds from the two directions cross: ${node}'s clock ${d.movedNs > 0 ? 'gained' : 'lost'} at least ` +
-    `${moved} on ${d.against}'s over ${duration(d.overNs)} of capture (≥ ${ppm < 10 ? ppm.toFixed(1) : Math.round(ppm)} ` +
+    `${moved} on ${d.against}'s over ${words.duration(d.overNs)} of capture (≥ ${ppm < 10 ? ppm.toFixed(1) : Math.round(ppm)} ` +
     `ppm), as clocks drifting apart do (one offset per node cannot fit the whole capture, so latencies across them ` +
     `may be off by as much: sync the clocks with chrony/NTP, or capture shorter), unless a packet was linked to the ` +
     `wrong journey`
@@ -112,26 +126,27 @@ export function driftHint(node: string, d: ClockDrift, set: OffsetSetter = CLI_S
 /**
  * Why a node's clock is left as it is, or its estimate is a guess: no estimate ('none': no packet on both, or
  * nothing said their direction), crossed bounds. Null when the estimate needs no word. The CLI's clock line and
- * the app's clocks panel say the same, each naming its own way to set an offset.
+ * the app's clocks panel say the same, each in its own words (ClockWords: how to set an offset, how a duration
+ * is written).
  */
-export function clockReason(c: ClockEstimate, set: OffsetSetter = CLI_SETTER): string | null {
+export function clockReason(c: ClockEstimate, words: ClockWords = CLI_WORDS): string | null {
   if (c.method === 'none' && c.undirected)
     return (
       `not corrected: ${c.undirected} packets seen on both, but nothing says which way they went: equal TTLs, ` +
       'and neither node owns their MACs or addresses (interface lists: <node>.ip-link.json/.ip-addr.json beside ' +
       "the files, or a session folder; a third host's broadcast owns none); journeys across it are in " +
-      `captured-time order; ${set.set(c.node)} sets it`
+      `captured-time order; ${words.set(c.node)} sets it`
     );
   if (c.method === 'none')
     return (
-      `not corrected: no packet seen on both within ±10 s${set.cli ? ', or --clock none' : ''}; a clock ` +
-      `further off needs ${set.set(c.node)}`
+      `not corrected: no packet seen on both within ±10 s${words.cli ? ', or --clock none' : ''}; a clock ` +
+      `further off needs ${words.set(c.node)}`
     );
   if (c.method === 'traffic-inconsistent')
-    return c.drift ? driftHint(c.node, c.drift, set) : inconsistentHint(set);
-  const conflict = c.conflict ? conflictHint(c.node, c.conflict, set) : null;
+    return c.drift ? driftHint(c.node, c.drift, words) : inconsistentHint(words);
+  const conflict = c.conflict ? conflictHint(c.node, c.conflict, words) : null;
   if (c.rate && c.uncertaintyNs < Infinity)
-    return rateNote(c.node, c.reference, c.rate) + (conflict ? `; ${conflict}` : '');
+    return rateNote(c.node, c.reference, c.rate, words) + (conflict ? `; ${conflict}` : '');
   return conflict;
 }
 
@@ -139,11 +154,11 @@ export function clockReason(c: ClockEstimate, set: OffsetSetter = CLI_SETTER): s
  * An offset (or a drifting line) that misses another node's bounds (ClockEstimate.conflict): hops between the two
  * may be off by as much.
  */
-export function conflictHint(node: string, k: ClockConflict, set: OffsetSetter = CLI_SETTER): string {
+export function conflictHint(node: string, k: ClockConflict, words: ClockWords = CLI_WORDS): string {
   return (
-    `the packets between ${node} and ${k.against} contradict these clocks by ${duration(k.byNs)}, so hops ` +
+    `the packets between ${node} and ${k.against} contradict these clocks by ${words.duration(k.byNs)}, so hops ` +
     'between them may show latencies off by as much (no estimate fits every pair of nodes: a timestamp not taken ' +
-    `at the wire, a packet linked to the wrong journey, or drifting clocks, fitted pair by pair); ${set.set(node)} ` +
+    `at the wire, a packet linked to the wrong journey, or drifting clocks, fitted pair by pair); ${words.set(node)} ` +
     'sets it'
   );
 }
@@ -156,9 +171,10 @@ export function rateNote(
   node: string,
   reference: string,
   rate: { ppm: number; ppmUncertainty: number },
+  words: ClockWords = CLI_WORDS,
 ): string {
   const ppm = rate.ppm;
-  const per = duration(Math.abs(ppm) * 1e3);
+  const per = words.duration(Math.abs(ppm) * 1e3);
   return (
     `${node}'s clock ${ppm >= 0 ? 'gains' : 'loses'} ${per} a second on ${reference}'s ` +
     `(${ppmText(Math.abs(ppm), rate.ppmUncertainty)}), corrected along the capture; the offset shown is the one at ` +

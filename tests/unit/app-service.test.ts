@@ -9,6 +9,7 @@ import { exportResult } from '../../main/app/exporter.ts';
 import { AppService } from '../../main/app/service.ts';
 import { validateRequest } from '../../main/app/validate.ts';
 import type { ExportResult, JourneyPage, JourneyView, PacketDetail, SessionInfo } from '../../preload/api.ts';
+import { formatDuration } from '../../renderer/src/lib/timeScale.ts';
 import { ok } from './app-helpers.ts';
 import { correlate, fixtureFiles, threeHostsLateToNode2 } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
@@ -641,8 +642,12 @@ describe('the clocks the UI shows', () => {
       const c = s.clocks.find((x) => x.node === 'node-2')!;
       expect(c.method).toBe('traffic');
       expect(c.note).toMatch(
-        /^the packets between node-2 and client contradict these clocks by 3\d\.\d µs, so hops between them /,
+        /^the packets between node-2 and client contradict these clocks by 3\d(\.\d)? µs, so hops between them /,
       );
+      // By how much, written as the app writes durations (the pane's badge beside it says "39 µs off client's
+      // packets"; the note said "39.0 µs", the CLI's way).
+      expect(c.conflict).not.toBeNull();
+      expect(c.note).toContain(` by ${formatDuration(c.conflict!.byNs)}, so hops `);
       expect(c.note).toContain("an override of node-2's offset sets it");
     } finally {
       svc2.close();

@@ -1,6 +1,9 @@
 // Time ↔ pixel math for the timeline (DevTools' NetworkTimeCalculator, in small pure functions). Times are ns
 // relative to the session base, as float64 (exact to the ns for ~100 days).
 
+// The app's durations are written one way, the Clocks tab's notes from main included (preload/duration.ts).
+export { formatDuration } from '../../../preload/duration.ts';
+
 export interface TimeScale {
   /** Time at pixel 0. */
   startNs: number;
@@ -106,32 +109,11 @@ export function ticks(s: TimeScale, minPx = 90): Tick[] {
   return out;
 }
 
-/**
- * A duration in the largest unit that keeps it readable: 850 ns, 12.5 µs, 1.234 ms, 2.5 s. With `withinNs` (how
- * far off it may be: a clock estimate's uncertainty), to the digit of the uncertainty's first one, zeros kept:
- * "7.0000 ms" ± 814 ns, "7.00 ms" ± 50 µs (it read "7 ms" for both).
- */
-export function formatDuration(ns: number, withinNs = Infinity): string {
-  const a = Math.abs(ns);
-  const sign = ns < 0 ? '−' : '';
-  if (a < 1e3) return `${sign}${trim(a, 0)} ns`;
-  const [unit, name, decimals] = a < 1e6 ? [1e3, 'µs', 1] : a < 1e9 ? [1e6, 'ms', 3] : [1e9, 's', 3];
-  if (!(withinNs > 0 && withinNs < Infinity)) return `${sign}${trim(a / unit, decimals)} ${name}`;
-  const known = Math.max(0, Math.min(unit === 1e9 ? 9 : 6, Math.ceil(Math.log10(unit / withinNs))));
-  return `${sign}${(a / unit).toFixed(known)} ${name}`;
-}
-
 /** A tick label: time since the session base with as many decimals as the step needs. */
 export function formatOffset(ns: number, stepNs: number): string {
   const decimals = Math.max(0, Math.min(9, Math.ceil(-Math.log10(stepNs / 1e9) - 1e-9)));
   const v = ns / 1e9;
   return `${(Object.is(v, -0) ? 0 : v).toFixed(decimals)} s`;
-}
-
-function trim(v: number, decimals: number): string {
-  const t = v.toFixed(decimals);
-  // Only zeros after a decimal point are noise ("12.50" → "12.5"); "850" stays.
-  return t.includes('.') ? t.replace(/\.?0+$/, '') : t;
 }
 
 /** First index in ascending `arr[lo..hi)` (read through `at`) whose value is >= t. */
