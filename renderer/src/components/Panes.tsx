@@ -8,9 +8,11 @@ import { useAppState, useController, usePacketsVersion } from '../context.ts';
 import { clockTroubleOf, clockTroubleWhy } from '../lib/clockTrouble.ts';
 import { wallClock } from '../lib/format.ts';
 import { formatDuration } from '../lib/timeScale.ts';
+import { useFitTexts } from '../lib/useFitTexts.ts';
 import { useFixedRows } from '../lib/useFixedRows.ts';
 
 const ROW_HEIGHT = 20;
+const NO_TEXTS: string[][] = [];
 
 export function Panes() {
   const session = useAppState((s) => s.session);
@@ -58,6 +60,9 @@ function Pane({
   // printed other times), as the Clocks tab says it.
   const clock = useAppState((s) => s.session?.clocks.find((c) => c.node === capture.node));
   const badge = clock ? clockBadge(clock, reference ?? 'the reference node') : null;
+  // The badge gives way first, in words (its shorter texts) before an ellipsis cuts it.
+  const headRef = useRef<HTMLElement>(null);
+  const fitted = useFitTexts(headRef, badge ? [badge.texts] : NO_TEXTS);
   useSyncExternalStore(ctl.summaries.subscribe, ctl.summaries.getVersion);
 
   // Follow the selection: the selected packet itself in its pane, the same journey's packet in the others (and a
@@ -76,7 +81,7 @@ function Pane({
       data-capture={`${capture.node}/${capture.iface}`}
       aria-label={`${capture.node} ${capture.iface}`}
     >
-      <header className="pane-head" title={`${capture.node}/${capture.iface}`}>
+      <header className="pane-head" title={`${capture.node}/${capture.iface}`} ref={headRef}>
         {/* A long node name gives way first (CSS): the interface is what tells a node's panes apart. */}
         <span className="pane-node">{capture.node}</span>
         <span className="pane-iface">{capture.iface}</span>
@@ -85,9 +90,10 @@ function Pane({
           <span
             className={`badge pane-clock${badge.warn ? ' warn' : ''}`}
             data-testid="pane-clock"
+            data-fit={0}
             title={badge.title}
           >
-            {badge.text}
+            {badge.texts[fitted[0]] ?? badge.text}
           </span>
         ) : null}
         {capture.drops ? <span className="badge warn">{capture.drops} dropped</span> : null}
@@ -139,7 +145,10 @@ function Pane({
  * when a pair of nodes' packets does. The title says it in words, starting with the badge's own (a narrow pane cuts
  * them short).
  */
-function clockBadge(c: ClockInfo, reference: string): { text: string; title: string; warn: boolean } | null {
+function clockBadge(
+  c: ClockInfo,
+  reference: string,
+): { text: string; texts: string[]; title: string; warn: boolean } | null {
   const ppm = c.rate?.ppm ?? 0;
   const trouble = clockTroubleOf([c]);
   const within = c.uncertaintyNs ?? Infinity;
@@ -155,7 +164,17 @@ function clockBadge(c: ClockInfo, reference: string): { text: string; title: str
   // A pair the estimate misses says by how much, in the badge (not only its title): that is how far off hops across
   // the two nodes may be, against the offset's own digits.
   const off = c.conflict ? `, ${formatDuration(c.conflict.byNs)} off ${c.conflict.against}'s packets` : '';
-  const text = `${trouble ? '⚠ ' : ''}clock ${amount}${ppm ? ' drifting' : ''}${off}`;
+  const mark = trouble ? '⚠ ' : '';
+  const text = `${mark}clock ${amount}${ppm ? ' drifting' : ''}${off}`;
+  // What a pane too narrow for it shows instead, longest first: the conflict alone, then the clock without its
+  // words, then only that there is something to hover for (a ⚠ alone, when in question).
+  const texts = [
+    text,
+    ...(c.conflict ? [`${mark}${formatDuration(c.conflict.byNs)} off ${c.conflict.against}`] : []),
+    `${mark}clock ${amount}`,
+    `${mark}clock`,
+    ...(trouble ? ['⚠'] : []),
+  ].filter((t, i, all) => all.indexOf(t) === i);
   const at = ppm ? ' at the first packets across nodes' : '';
   const said = known
     ? `${c.node}'s clock is ${size}${pm} ${c.offsetNs > 0 ? 'ahead of' : 'behind'} ${reference}'s${at}: its ` +
@@ -169,7 +188,7 @@ function clockBadge(c: ClockInfo, reference: string): { text: string; title: str
     : '';
   const why = clockTroubleWhy(c);
   const warn = trouble ? ` ⚠ ${trouble}${why ? `; ${why}` : ''}.` : '';
-  return { text, title: `${text}: ${said}${drift} (Clocks tab).${warn}`, warn: !!trouble };
+  return { text, texts, title: `${text}: ${said}${drift} (Clocks tab).${warn}`, warn: !!trouble };
 }
 
 interface RowProps {

@@ -8,7 +8,8 @@ import { createPortal } from 'react-dom';
 
 import type { Hop } from '../../../preload/api.ts';
 import { useAppState, useController, usePacketsVersion } from '../context.ts';
-import { timesLabel, wallClock } from '../lib/format.ts';
+import { timesLabels, wallClock } from '../lib/format.ts';
+import { useFitTexts } from '../lib/useFitTexts.ts';
 import { layoutLaneLabels, type Measure } from '../lib/laneLabels.ts';
 import {
   endNs,
@@ -131,6 +132,7 @@ export function Timeline() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const wrapRef = useRef<HTMLDivElement>(null);
   const headRef = useRef<HTMLDivElement>(null);
+  const toolsRef = useRef<HTMLDivElement>(null);
   // The user's zoom/pan, valid while the session's packet rows stay the same; otherwise the view fits all packets.
   const [view, setView] = useState<{ key: string; scale: TimeScale } | null>(null);
   const [width, setWidth] = useState(800);
@@ -436,29 +438,42 @@ export function Timeline() {
     return true;
   };
 
+  // The tool row's texts give way to a narrow timeline in words before an ellipsis cuts them (each title has the
+  // whole): the hint first, then the span across, the times' UTC label last.
+  const zoomWith = lanesScroll ? 'Ctrl/⌘ + wheel' : 'wheel';
+  const hintTexts = [
+    `clock-corrected · ${zoomWith} to zoom · drag to pan`,
+    `clock-corrected · ${zoomWith} to zoom`,
+    'clock-corrected',
+  ];
+  const timesTexts = session && ext ? timesLabels(session.baseNs, ext[0], ext[1]) : [''];
+  const across = s ? formatDuration(s.nsPerPx * s.widthPx) : '';
+  const acrossTexts = [`${across} across`, across];
+  const shown = useFitTexts(toolsRef, [timesTexts, acrossTexts, hintTexts]);
   if (!session) return null;
-  const hint = `clock-corrected · ${lanesScroll ? 'Ctrl/⌘ + wheel' : 'wheel'} to zoom · drag to pan`;
+  const hint = hintTexts[0];
   const hoverHop = hover && journey?.hopList.findIndex((h) => h.packet === hover.packet);
   return (
     <div className="timeline" data-testid="timeline" ref={wrapRef}>
       {/* The tool row and the axis stay at the top while the lanes scroll under them (sticky); the canvas' own
           axis band lies under the head's axis, so lanes keep their places in the canvas. */}
       <div className="timeline-head" ref={headRef}>
-        <div className="timeline-tools">
+        <div className="timeline-tools" ref={toolsRef}>
           <span className="title">Timeline</span>
-          <span className="muted hint" title={hint} data-testid="timeline-hint">
-            {hint}
+          <span className="muted hint" title={hint} data-testid="timeline-hint" data-fit={2}>
+            {hintTexts[shown[2]]}
           </span>
           {ext ? (
             <span
               className="muted"
               data-testid="times-label"
+              data-fit={0}
               title={
                 `Times in the panes and here are UTC (not this computer's local time), on ` +
                 `${session.referenceNode ?? 'the reference node'}'s clock, as the CLI prints them.`
               }
             >
-              {timesLabel(session.baseNs, ext[0], ext[1])}
+              {timesTexts[shown[0]]}
             </span>
           ) : null}
           <button onClick={() => s && setScale(zoomAt(s, s.widthPx / 2, 2))}>+</button>
@@ -485,7 +500,11 @@ export function Timeline() {
           >
             Journey
           </button>
-          {s ? <span className="muted">{formatDuration(s.nsPerPx * s.widthPx)} across</span> : null}
+          {s ? (
+            <span className="muted" data-testid="timeline-span" data-fit={1} title={acrossTexts[0]}>
+              {acrossTexts[shown[1]]}
+            </span>
+          ) : null}
         </div>
         <div
           className="timeline-axis"

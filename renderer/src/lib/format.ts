@@ -47,9 +47,15 @@ export function utcDate(baseNs: string, relNs: number): string {
  * lab's nodes are), unlike tcpdump's local time: the label is what tells them apart.
  */
 export function timesLabel(baseNs: string, fromNs: number, toNs: number): string {
+  return timesLabels(baseNs, fromNs, toNs)[0];
+}
+
+/** timesLabel and what a narrow timeline shows instead, longest first: 'UTC, 2026-11-26', then 'UTC'. */
+export function timesLabels(baseNs: string, fromNs: number, toNs: number): string[] {
   const a = utcDate(baseNs, fromNs);
   const b = utcDate(baseNs, toNs);
-  return `times UTC, ${a === b ? a : `${a} – ${b}`}`;
+  const dates = a === b ? a : `${a} – ${b}`;
+  return [`times UTC, ${dates}`, `UTC, ${dates}`, 'UTC'];
 }
 
 export function formatBytes(n: number): string {
