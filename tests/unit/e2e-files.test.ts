@@ -721,6 +721,83 @@ describe.sequential('a journey through node-1 twice: its ladder and latency char
       await p.setViewportSize({ width: 1600, height: 1000 });
     }
   });
+
+  it("the latency chart's tooltip after a resize: no hop the pointer is not on (it kept the hop hovered before)", async () => {
+    // The journey above. Its third bar (4 n2/ens33) hovered, then the window narrowed: the chart shrinks under the
+    // still pointer, and another bar, or none, is under it.
+    const tip = () =>
+      p.evaluate(() => {
+        const w = document.querySelector<HTMLElement>(
+          '[data-testid=latency-chart] .recharts-tooltip-wrapper',
+        );
+        return w && w.style.visibility !== 'hidden' ? (w.textContent ?? '') : null;
+      });
+    /** The bar whose band x is in (the tooltip's hop): the nearest bar's centre, by its place among the bars. */
+    const barAt = (x: number) =>
+      p.$$eval(
+        '[data-testid=latency-chart] .recharts-bar-rectangle',
+        (bars, x) => {
+          const d = bars.map((b) => {
+            const r = b.getBoundingClientRect();
+            return Math.abs(r.left + r.width / 2 - x);
+          });
+          return d.indexOf(Math.min(...d));
+        },
+        x,
+      );
+    const names = [
+      '2 n1/cbr0',
+      '3 n1/ens33',
+      '4 n2/ens33',
+      '5 n2/ens33',
+      '6 n1/ens33',
+      '7 n1/cbr0',
+      '8 n1/vethdf3a8b64',
+    ];
+    try {
+      await p.$eval('.journey-detail', (e) => (e.scrollTop = e.scrollHeight));
+      await p.waitForTimeout(200);
+      const bar = (await p
+        .locator('[data-testid=latency-chart] .recharts-bar-rectangle')
+        .nth(2)
+        .boundingBox())!;
+      const at = { x: bar.x + bar.width / 2, y: bar.y + bar.height - 2 };
+      await p.mouse.move(at.x, at.y);
+      await p.waitForFunction(() =>
+        document
+          .querySelector('[data-testid=latency-chart] .recharts-tooltip-wrapper')
+          ?.textContent?.startsWith('4 n2/ens33'),
+      );
+      await p.setViewportSize({ width: 1300, height: 1000 });
+      await p.waitForTimeout(300);
+      // The pointer is still over the chart, no longer over hop 4's bar.
+      const chart = (await p.locator('[data-testid=latency-chart] svg').boundingBox())!;
+      expect(
+        at.x > chart.x && at.x < chart.x + chart.width && at.y > chart.y && at.y < chart.y + chart.height,
+      ).toBe(true);
+      const under = await barAt(at.x);
+      expect(under).not.toBe(2);
+      const shown = await tip();
+      // Nothing, or the hop now under the pointer.
+      if (shown !== null) expect(shown.startsWith(`${names[under]}latency`), shown).toBe(true);
+      // The pointer moved again: the tooltip says the hop under it.
+      await p.mouse.move(at.x + 1, at.y);
+      const now = await barAt(at.x + 1);
+      if (now >= 0)
+        await p.waitForFunction(
+          (n) =>
+            document
+              .querySelector('[data-testid=latency-chart] .recharts-tooltip-wrapper')
+              ?.textContent?.startsWith(`${n}latency`),
+          names[now],
+        );
+      await shot(p, 'files-latency-chart-resized', '[data-testid=latency-chart]');
+      expect(errors).toEqual([]);
+    } finally {
+      await p.mouse.move(5, 5);
+      await p.setViewportSize({ width: 1600, height: 1000 });
+    }
+  });
 });
 
 describe.sequential('TCP segments cut on the way (TSO/GSO) and merged again (GRO) (Chromium)', () => {

@@ -1,5 +1,6 @@
 // Per-hop latency of the selected journey as a small bar chart (recharts).
 
+import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
 import type { JourneyView } from '../../../preload/api.ts';
@@ -14,6 +15,10 @@ const COS = Math.cos((ANGLE * Math.PI) / 180);
 const Y_AXIS_PX = 48;
 
 export function LatencyChart({ journey }: { journey: JourneyView }) {
+  // The chart's size: its hover state (the tooltip's hop and where it is drawn) belongs to one geometry. Kept across a
+  // resize, or another journey's bars, it showed the hop that had been under the pointer, at its old place, until
+  // the pointer moved: the chart starts afresh instead (keyed by both), no tooltip until the pointer moves.
+  const [size, setSize] = useState('');
   // A copy of a broadcast frame received in parallel has no latency (no hop led to it): no bar, not a 0 µs one.
   // One timed from another hop than the one before (its sender's, or its node's first copy) says from which: "1→4".
   const data = journey.hopList.flatMap((h, i) =>
@@ -35,8 +40,16 @@ export function LatencyChart({ journey }: { journey: JourneyView }) {
   return (
     <div className="latency-chart" data-testid="latency-chart">
       <div className="muted small">Per-hop latency (µs, clock-corrected)</div>
-      <ResponsiveContainer width="100%" height={100 + axisHeight}>
-        <BarChart data={data} margin={{ top: 4, right: 8, bottom: 0, left }}>
+      <ResponsiveContainer
+        width="100%"
+        height={100 + axisHeight}
+        onResize={(w, h) => setSize(`${Math.round(w)}x${Math.round(h)}`)}
+      >
+        <BarChart
+          key={`${journey.id} ${data.map((d) => d.name).join(' ')} ${size}`}
+          data={data}
+          margin={{ top: 4, right: 8, bottom: 0, left }}
+        >
           <CartesianGrid strokeDasharray="3 3" stroke="var(--grid)" />
           <XAxis
             dataKey="name"
