@@ -454,6 +454,11 @@ export interface CaptureStats {
   sessionId: string;
   elapsedMs: number;
   running: boolean;
+  /**
+   * The nodes the running capture holds: those it captures on and those joining late (still connecting), which
+   * cannot be edited, removed or disconnected until it stops. Empty once it stopped.
+   */
+  nodes: string[];
   counters: IfaceCounters[];
 }
 

@@ -87,6 +87,17 @@ export function capturePlan(req: CaptureRequest, list: NodeInfo[]): CapturePlan 
   };
 }
 
+/**
+ * The nodes a capture holds, from its CaptureSession's node states: those it captures on, and those it waits for (a
+ * node joining late, still connecting: its card says only "connecting…"). Editing, removing or disconnecting one
+ * of them under the capture would fail it there; a node that failed or was lost is out of it.
+ */
+export function heldNodes(statuses: readonly { name: string; state: string }[]): string[] {
+  return statuses
+    .filter((s) => s.state === 'pending' || s.state === 'connecting' || s.state === 'connected')
+    .map((s) => s.name);
+}
+
 export class LiveCapture {
   readonly live: LiveSession;
   private readonly startedAt = Date.now();
@@ -268,12 +279,18 @@ export class LiveCapture {
       }
   }
 
+  /** The nodes this capture holds (heldNodes): none once it stopped. */
+  heldNodes(): string[] {
+    return this.stopped ? [] : heldNodes(this.session.nodeStatuses());
+  }
+
   stats(): CaptureStats {
     const caps = this.session.captureStatuses();
     return {
       sessionId: this.live.id,
       elapsedMs: Date.now() - this.startedAt,
       running: !this.stopped,
+      nodes: this.heldNodes(),
       counters: caps.map((c) => ({
         node: c.node,
         // A name captured again (a pod recreated) is a counter of its own, as it is a lane of its own.

@@ -139,11 +139,19 @@ export class AppService implements Backend {
     }
   }
 
-  /** A node in the running (or starting) capture cannot be removed, changed or disconnected under it. */
+  /**
+   * A node in the running (or starting) capture cannot be removed, changed or disconnected under it: one capturing,
+   * or one the capture still waits for (joining late, its card "connecting…"), which would then fail in it.
+   */
   private refuseWhileCapturing(name: string, what: string): void {
     const n = this.nodes.list().find((x) => x.name === name);
     if (n?.state === 'capturing' || (this.captureStarting && n))
       throw new HopscopeError('USAGE', `${name} is in the capture: stop the capture before it is ${what}`);
+    if (n && this.liveCapture?.heldNodes().includes(name))
+      throw new HopscopeError(
+        'USAGE',
+        `${name} is in the capture (it joins when it is up): stop the capture before it is ${what}`,
+      );
   }
 
   /**

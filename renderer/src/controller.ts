@@ -2,7 +2,7 @@
 // follow live batches and session changes, select packets/journeys, nodes, capture, lab. Components call these.
 
 import type { HopscopeApi, PacketBatch, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
-import { AppStore, lateJoiners, pushRates } from './store/appStore.ts';
+import { AppStore, lateJoiners, pushRates, tickCaptured } from './store/appStore.ts';
 import { PacketStore } from './store/packetStore.ts';
 import { SummaryCache } from './store/summaryCache.ts';
 
@@ -108,7 +108,12 @@ export class Controller {
         }),
       ),
       api.onCaptureStats((s) => {
-        store.set((st) => ({ stats: s, rates: pushRates(st.rates, st.stats, s) }));
+        store.set((st) => ({
+          stats: s,
+          rates: pushRates(st.rates, st.stats, s),
+          // A late node's interfaces its glob picked, ticked on its card once they capture.
+          chosen: tickCaptured(st.chosen, st.stats, s),
+        }));
         // A capture this page did not start or see yet (the page was reloaded, or is a second one): show it.
         if (s.running && s.sessionId !== this.knownCapture && !store.get().session)
           void this.attachCapture(s.sessionId);

@@ -237,6 +237,9 @@ describe.sequential('the app’s live capture on flannel-vxlan', () => {
         expect(Date.now() - t0).toBeLessThan(8000);
         expect(lc.live.info().captures.map((c) => `${c.node}/${c.iface}`)).toEqual(['node-1/ens33']);
         expect(nodes.get('node-2').info.state).toBe('connecting');
+        // It is the capture's meanwhile (the app refuses to edit or remove it), as the counters say.
+        expect(lc.heldNodes()).toEqual(['node-1', 'node-2']);
+        expect(lc.stats().nodes).toEqual(['node-1', 'node-2']);
         iptables('node-2', ['-D', ...block]);
         blocked = false;
         // The SYN retransmitted next gets through: node-2 joins with its ens33 and cni0.
@@ -266,6 +269,7 @@ describe.sequential('the app’s live capture on flannel-vxlan', () => {
       } finally {
         await lc.stop();
       }
+      expect(lc.heldNodes()).toEqual([]);
     } finally {
       if (blocked) iptables('node-2', ['-D', ...block]);
     }

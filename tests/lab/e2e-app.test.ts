@@ -21,6 +21,10 @@ import {
   type Served,
 } from '../e2e/harness.ts';
 import { tempDir } from '../tempDir.ts';
+import WebSocket from 'ws';
+
+import type { Result } from '../../preload/api.ts';
+import { decodeMessage, encodeMessage } from '../../preload/wire.ts';
 
 const LAB = '/run/hopscope-lab';
 const hopscope = (...args: string[]) =>
@@ -48,6 +52,28 @@ const VXLAN_PATH = [
 ];
 const hopPath = (hops: { node: string; iface: string }[]) =>
   hops.map((h) => `${h.node}/${h.iface.replace(/^veth\w+$/, 'veth')}`);
+
+/**
+ * One API call over the server's WebSocket, as another page (or a script) would make it: what the back end says to
+ * a request the page's own controls no longer offer.
+ */
+async function apiCall(method: string, req: unknown): Promise<Result<unknown>> {
+  const ws = new WebSocket(`ws://127.0.0.1:${srv.port}/ws?token=${srv.token}`, {
+    headers: { Origin: `http://127.0.0.1:${srv.port}` },
+  });
+  try {
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    return await new Promise<Result<unknown>>((resolve) => {
+      ws.on('message', (data: Buffer) => {
+        const m = decodeMessage(new Uint8Array(data)) as { t: string; id: number; res: Result<unknown> };
+        if (m.t === 'res' && m.id === 1) resolve(m.res);
+      });
+      ws.send(encodeMessage({ t: 'req', id: 1, method, req }));
+    });
+  } finally {
+    ws.close();
+  }
+}
 
 /** The server's temporary folder (its TMPDIR): capture session folders land under it. */
 const serverTmp = tempDir('hs-e2e-tmp-');
@@ -461,6 +487,32 @@ describe.sequential('the live packet limit (a server started with HOPSCOPE_LIVE_
       await p.waitForSelector('.badge.live', { timeout: 30_000 });
       // Started without it (its SYNs are still dropped).
       expect(await card.getAttribute('data-state')).toBe('connecting');
+      // The capture waits for it: it cannot be removed or edited meanwhile (it then failed in the capture), on its
+      // card as in the back end.
+      const remove = card.getByRole('button', { name: 'Remove' });
+      // (Once the capture's first counters name it.)
+      await p.waitForFunction(
+        () =>
+          [
+            ...document.querySelectorAll<HTMLButtonElement>(
+              '[data-testid=node-card][data-node="late"] button',
+            ),
+          ].find((b) => b.textContent === 'Remove')?.disabled,
+      );
+      expect(await remove.isDisabled()).toBe(true);
+      expect(await card.getByRole('button', { name: 'Edit' }).count()).toBe(0);
+      for (const [method, req, what] of [
+        ['removeNode', { name: 'late' }, 'removed'],
+        ['disconnectNode', { name: 'late' }, 'disconnected'],
+      ] as const)
+        expect(await apiCall(method, req)).toEqual({
+          ok: false,
+          error: {
+            code: 'USAGE',
+            message: `late is in the capture (it joins when it is up): stop the capture before it is ${what}`,
+          },
+        });
+      expect(await card.getAttribute('data-state')).toBe('connecting');
       iptables('-D');
       blocked = false;
       // Its next SYN gets through: it connects, joins, and its ens33 counts beside node-1's.
@@ -468,6 +520,11 @@ describe.sequential('the live packet limit (a server started with HOPSCOPE_LIVE_
         timeout: 30_000,
       });
       await p.waitForSelector('[data-counter="late/ens33"].state-running', { timeout: 15_000 });
+      // What the glob picked on it shows ticked in its tree, as a chosen interface does (it showed unticked).
+      await p.waitForFunction(
+        () => document.querySelector<HTMLInputElement>('input[aria-label="late ens33"]')?.checked,
+      );
+      expect(await p.isChecked('[aria-label="late cni0"]')).toBe(false);
       await shot(p, 'lab-09-late-node');
       hopscope('lab', 'traffic', 'flannel-vxlan');
       await p.waitForFunction(

@@ -3,10 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { capturePlan, requestOptions } from '../../main/app/liveCapture.ts';
+import { capturePlan, heldNodes, requestOptions } from '../../main/app/liveCapture.ts';
 import { validateRequest } from '../../main/app/validate.ts';
 import type { CaptureRequest, NodeInfo } from '../../preload/api.ts';
-import { lateJoiners } from '../../renderer/src/store/appStore.ts';
+import { ifaceKey, lateJoiners, tickCaptured } from '../../renderer/src/store/appStore.ts';
 
 const base: CaptureRequest = {
   targets: [{ node: 'node-1', iface: 'ens33' }],
@@ -118,5 +118,51 @@ describe('nodes joining the capture late', () => {
       { node: 'node-3', globs: ['ens*'] },
     ]);
     expect(lateJoiners(list, chosen, [])).toEqual([]);
+  });
+});
+
+describe('a running capture and its late nodes', () => {
+  it('holds the nodes it captures on and those it waits for (still connecting), not those it lost or that failed', () => {
+    // The capture session's node states: node-2 joining late, node-3's connect failed, node-4 lost mid-capture.
+    expect(
+      heldNodes([
+        { name: 'node-1', state: 'connected' },
+        { name: 'node-2', state: 'connecting' },
+        { name: 'node-3', state: 'failed' },
+        { name: 'node-4', state: 'lost' },
+        { name: 'node-5', state: 'pending' },
+        { name: 'node-6', state: 'closed' },
+      ]),
+    ).toEqual(['node-1', 'node-2', 'node-5']);
+  });
+
+  it('ticks what the capture took up on a node since the last counters, once', () => {
+    const c = (node: string, iface: string) => ({
+      node,
+      iface,
+      packets: 0,
+      bytes: 0,
+      drops: 0,
+      state: 'running' as const,
+      error: null,
+    });
+    const stats = (counters: ReturnType<typeof c>[], sessionId = 's') => ({
+      sessionId,
+      elapsedMs: 0,
+      running: true,
+      nodes: ['node-1', 'node-2'],
+      counters,
+    });
+    const chosen = new Set([ifaceKey('node-1', 'ens33')]);
+    const first = stats([c('node-1', 'ens33')]);
+    expect(tickCaptured(chosen, null, first)).toBe(chosen);
+    // node-2 joined: its ens33 (a glob's pick) is ticked.
+    const joined = stats([c('node-1', 'ens33'), c('node-2', 'ens33')]);
+    const ticked = tickCaptured(chosen, first, joined);
+    expect([...ticked]).toEqual([ifaceKey('node-1', 'ens33'), ifaceKey('node-2', 'ens33')]);
+    // Unticked by the user after: the same counters again leave it unticked.
+    expect(tickCaptured(chosen, joined, joined)).toBe(chosen);
+    // Another capture's counters are new to this one.
+    expect(tickCaptured(chosen, joined, stats(joined.counters, 't')).size).toBe(2);
   });
 });

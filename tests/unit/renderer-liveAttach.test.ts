@@ -108,7 +108,13 @@ class LiveBackEnd {
   }
 }
 
-const stats = (running: boolean): CaptureStats => ({ sessionId: ID, elapsedMs: 1, running, counters: [] });
+const stats = (running: boolean): CaptureStats => ({
+  sessionId: ID,
+  elapsedMs: 1,
+  running,
+  nodes: [],
+  counters: [],
+});
 
 async function until(what: string, cond: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));

@@ -208,8 +208,8 @@ describe('app store helpers', () => {
       state: 'running' as const,
       error: null,
     });
-    const a = { sessionId: 's', elapsedMs: 1000, running: true, counters: [c(10)] };
-    const b = { sessionId: 's', elapsedMs: 1500, running: true, counters: [c(60)] };
+    const a = { sessionId: 's', elapsedMs: 1000, running: true, nodes: ['n'], counters: [c(10)] };
+    const b = { sessionId: 's', elapsedMs: 1500, running: true, nodes: ['n'], counters: [c(60)] };
     const r1 = pushRates(new Map(), null, a);
     const r2 = pushRates(r1, a, b);
     expect(r2.get('n/e')).toEqual([10, 100]);

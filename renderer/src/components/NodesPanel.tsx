@@ -310,8 +310,14 @@ function NodeCard({ node }: { node: NodeInfo }) {
   const ctl = useController();
   const chosen = useAppState((s) => s.chosen);
   const [editing, setEditing] = useState(false);
-  // Its tcpdumps run under the capture: it is stopped first (the back end refuses too).
+  // Its tcpdumps run under the capture, or the capture waits for it to join (still connecting): it is stopped
+  // first (the back end refuses too; a late node edited or removed meanwhile failed in the capture).
   const capturing = node.state === 'capturing';
+  const joining = useAppState((s) => !capturing && !!s.stats?.running && s.stats.nodes.includes(node.name));
+  const held = capturing || joining;
+  const heldWhy = joining
+    ? 'it joins the running capture when it is up: stop the capture first'
+    : 'stop the capture first';
   const toggle = (iface: string, on: boolean) => {
     const next = new Set(chosen);
     if (on) next.add(ifaceKey(node.name, iface));
@@ -365,8 +371,8 @@ function NodeCard({ node }: { node: NodeInfo }) {
       <div className="form-row">
         {node.state === 'connected' || node.state === 'capturing' ? (
           <button
-            disabled={capturing}
-            title={capturing ? 'stop the capture first' : undefined}
+            disabled={held}
+            title={held ? heldWhy : undefined}
             onClick={() => void ctl.nodeAction(ctl.api.disconnectNode({ name: node.name }))}
           >
             Disconnect
@@ -377,13 +383,13 @@ function NodeCard({ node }: { node: NodeInfo }) {
           </button>
         )}
         <button
-          disabled={capturing}
-          title={capturing ? 'stop the capture first' : undefined}
+          disabled={held}
+          title={held ? heldWhy : undefined}
           onClick={() => void ctl.nodeAction(ctl.api.removeNode({ name: node.name }))}
         >
           Remove
         </button>
-        {node.spec && node.state !== 'capturing' ? (
+        {node.spec && !held ? (
           <button onClick={() => setEditing(!editing)} aria-expanded={editing}>
             Edit
           </button>
@@ -407,7 +413,7 @@ function NodeCard({ node }: { node: NodeInfo }) {
           </label>
         ) : null}
       </div>
-      {editing && node.spec ? <EditNode spec={node.spec} onDone={() => setEditing(false)} /> : null}
+      {editing && node.spec && !held ? <EditNode spec={node.spec} onDone={() => setEditing(false)} /> : null}
       {node.interfaces.length ? <ul className="iface-tree">{top.map((i) => item(i, 0))}</ul> : null}
     </div>
   );

@@ -159,6 +159,26 @@ export function lateJoiners(
   });
 }
 
+/**
+ * The capture selection with the interfaces a running capture took up since its counters `prev` ticked: what a
+ * glob picked on a node that joined late (or, followed, on an interface that appeared) shows ticked in that node's
+ * tree, as what was chosen by hand does, and a next Start captures it again. Each is ticked once, when it first
+ * shows in the counters: one the user unticks meanwhile stays unticked. `chosen` itself when nothing is new.
+ */
+export function tickCaptured(
+  chosen: Set<string>,
+  prev: CaptureStats | null,
+  next: CaptureStats,
+): Set<string> {
+  const seen = new Set(
+    prev?.sessionId === next.sessionId ? prev.counters.map((c) => ifaceKey(c.node, c.iface)) : [],
+  );
+  const added = next.counters
+    .map((c) => ifaceKey(c.node, c.iface))
+    .filter((k) => !seen.has(k) && !chosen.has(k));
+  return added.length ? new Set([...chosen, ...added]) : chosen;
+}
+
 /** Records a counter sample: keeps the last 30 packets/s values per interface for the sparklines. */
 export function pushRates(
   prev: Map<string, number[]>,
