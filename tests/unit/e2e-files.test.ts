@@ -622,7 +622,7 @@ describe.sequential('a journey through node-1 twice: its ladder and latency char
     ]);
     // Its row in the list names the nodes in the ladder's order, node-1 again on the way back (as the JSON does).
     const row = p.locator('[data-testid=journey-row].selected');
-    expect(await row.locator('.jmeta').textContent()).toMatch(/^node-1 → node-2 → node-1 · \d/);
+    expect(await row.locator('.jnodes').textContent()).toBe('node-1 → node-2 → node-1');
     expect(await row.getAttribute('title')).toContain(' · node-1 → node-2 → node-1 · ');
     const hop = (i: number) => p.locator('[data-testid=hop-ladder] [data-testid=hop]').nth(i);
     /** The selected hop (its number from 1) and node-1/ens33's selected row among its two rows of the journey. */
@@ -715,6 +715,53 @@ describe.sequential('a journey through node-1 twice: its ladder and latency char
         expect(await tip.textContent()).toMatch(/^8 n1\/vethdf3a8b64latency : \d+(\.\d+)? [nµ]s$/);
         await shot(p, `files-latency-chart-${width}`, '[data-testid=latency-chart]');
         await p.mouse.move(5, 5);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await p.setViewportSize({ width: 1600, height: 1000 });
+    }
+  });
+
+  it('the journey list keeps every duration whole and nothing wider than the list (1024 × 700, 1280 × 800, 1600 × 1000)', async () => {
+    // The nodes went last in the row, then the duration after them: " · 346.…" at 1600 px, nothing at 1024 px (the
+    // row wider than the list, its end out of view).
+    await p.fill('#journey-filter', '');
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=journey-row]').length > 10);
+    try {
+      for (const [width, height] of [
+        [1024, 700],
+        [1280, 800],
+        [1600, 1000],
+      ] as const) {
+        await p.setViewportSize({ width, height });
+        await p.waitForTimeout(150);
+        const rows = await p.$$eval('[data-testid=journey-row]', (els) =>
+          els.map((r) => {
+            const dur = r.querySelector<HTMLElement>('.jdur')!;
+            const nodes = r.querySelector<HTMLElement>('.jnodes')!;
+            const box = r.getBoundingClientRect();
+            return {
+              dur: dur.textContent,
+              durWhole:
+                dur.offsetWidth > 0 &&
+                dur.scrollWidth <= dur.clientWidth &&
+                dur.getBoundingClientRect().right <= box.right + 0.5,
+              rowFits: r.scrollWidth <= r.clientWidth,
+              nodesShown: nodes.offsetWidth > 0,
+              title: r.getAttribute('title')!,
+            };
+          }),
+        );
+        expect(rows.length).toBeGreaterThan(10); // those in view (the list is virtualized)
+        expect(rows.filter((r) => !r.durWhole || !r.rowFits).map((r) => `${width}: ${r.dur}`)).toEqual([]);
+        for (const r of rows) {
+          expect(r.dur).toMatch(/^· −?[\d.]+ (ns|µs|ms)$/);
+          // The title has what the row leaves out.
+          expect(r.title).toMatch(/ · \S+ → \S+( → \S+)? · /);
+        }
+        // A list wide enough shows the nodes too (at 1600 px: 514 px).
+        if (width === 1600) expect(rows.every((r) => r.nodesShown)).toBe(true);
+        await shot(p, `files-journey-list-${width}`, '.journey-list');
       }
       expect(errors).toEqual([]);
     } finally {

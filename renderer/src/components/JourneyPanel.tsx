@@ -52,6 +52,9 @@ export function JourneyPanel() {
   // While journeys are being computed there are none to list (the back end would hold the request until they
   // are, and the answer would come after the session change that asks again): ask once they are.
   const correlating = !!session?.correlating;
+  // The id column as wide as the session's largest id needs ("#20", not room for "#999999"): a narrow list gives
+  // the rest to the summary and the duration.
+  const idWidth = `${String(Math.max(1, session?.journeys ?? 0)).length + 1.5}ch`;
   useEffect(() => {
     if (!sessionId || correlating) return;
     let live = true;
@@ -198,13 +201,16 @@ export function JourneyPanel() {
                   title={`#${j.id + 1} ${j.proto} · ${plural(j.hops, 'hop')} · ${j.summary} · ${j.nodes.join(' → ')} · ${formatDuration(j.durationNs)}`}
                   onClick={() => ctl.selectJourney(j.id)}
                 >
-                  <span className="jid muted">#{j.id + 1}</span>
+                  <span className="jid muted" style={{ width: idWidth }}>
+                    #{j.id + 1}
+                  </span>
                   <span className="proto">{j.proto}</span>
                   <span className="jhops">{plural(j.hops, 'hop')}</span>
                   <span className="mono jsum">{j.summary}</span>
-                  <span className="muted jmeta">
-                    {j.nodes.join(' → ')} · {formatDuration(j.durationNs)}
-                  </span>
+                  {/* The nodes give way (an ellipsis), the duration stays whole: it is what a list of journeys
+                      is compared by, and it came last, where the cut fell. */}
+                  <span className="muted jnodes">{j.nodes.join(' → ')}</span>
+                  <span className="muted jdur">· {formatDuration(j.durationNs)}</span>
                 </div>
               );
             })}
