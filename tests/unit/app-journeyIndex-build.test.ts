@@ -151,8 +151,10 @@ function referenceIndex(s: LoadedSession): JourneyIndex {
       if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);
     }
     const first = res.firstRow(k);
+    // The summary's nodes are in path order, a node passed twice named twice (node-1 → node-2 → node-1); the
+    // eager build's words named each node once, as the index's do.
     ix.finish(
-      `${j.summary} ${proto} ${j.nodes.join(' ')} ${j.direction} #${k + 1}`,
+      `${j.summary} ${proto} ${[...new Set(j.nodes)].join(' ')} ${j.direction} #${k + 1}`,
       res.rows.isIpv6(first) ? FAMILY_IP6 : FAMILY_IP,
       res.rows.proto(first),
       out.join(' '),
