@@ -13,6 +13,7 @@ import {
 } from './ethernet.ts';
 import {
   DEFAULT_DECODE_OPTIONS,
+  DEFAULT_GENEVE_PORTS,
   LINKTYPE_ETHERNET,
   LINKTYPE_LINUX_SLL,
   LINKTYPE_LINUX_SLL2,
@@ -22,6 +23,7 @@ import {
   MAX_ENCAP,
   type DecodeOptions,
 } from './fields.ts';
+import { decodeGeneve, genevePortTable, newGeneveHeader, type GeneveHeader } from './geneve.ts';
 import { decodeIcmp, newIcmpHeader, type IcmpHeader } from './icmp.ts';
 import { decodeIcmpv6, newIcmpv6Header, type Icmpv6Header } from './icmpv6.ts';
 import {
@@ -38,7 +40,7 @@ import {
 import { decodeIpv6, newIpv6Header, type Ipv6Header } from './ipv6.ts';
 import { decodeSll, decodeSll2, newSllHeader, type SllHeader } from './linuxSll.ts';
 import { IPPROTO_SCTP } from './ipProtocols.ts';
-import { newStep, NO_LIMIT, STEP_TRUNCATED, type Step } from './result.ts';
+import { newStep, NEXT_ETHERNET, NO_LIMIT, STEP_TRUNCATED, type Step } from './result.ts';
 import { decodeSctp, newSctpHeader, type SctpHeader } from './sctp.ts';
 import { decodeTcp, newTcpHeader, type TcpHeader } from './tcp.ts';
 import { decodeUdp, newUdpHeader, type UdpHeader } from './udp.ts';
@@ -62,6 +64,7 @@ export type ChainNode =
   | (Base & { kind: 'icmp'; h: IcmpHeader })
   | (Base & { kind: 'icmpv6'; h: Icmpv6Header })
   | (Base & { kind: 'vxlan'; h: VxlanHeader })
+  | (Base & { kind: 'geneve'; h: GeneveHeader })
   | (Base & { kind: 'dns'; msg: DnsMessage })
   | (Base & { kind: 'data' });
 
@@ -174,6 +177,7 @@ function follow(
 ): Chain {
   const push = (n: ChainNode) => chain.nodes.push(n);
   const vxlanPorts = vxlanPortTable(opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts);
+  const genevePorts = genevePortTable(opts.genevePorts ?? DEFAULT_GENEVE_PORTS);
   let encaps = 0;
   for (;;) {
     let proto: number;
@@ -237,6 +241,29 @@ function follow(
         at = s.next;
         lim = udpEnd;
         continue;
+      }
+      if (whole && (genevePorts[h.dstPort] | genevePorts[h.srcPort]) !== 0 && encaps < MAX_ENCAP) {
+        const g = newGeneveHeader();
+        if (!decodeGeneve(b, at, udpEnd, g, s)) return fail(chain, s);
+        push({ kind: 'geneve', h: g, at, len: s.next - at, end: udpEnd });
+        const inner = s.proto;
+        at = s.next;
+        lim = udpEnd;
+        if (inner === NEXT_ETHERNET) {
+          encaps++;
+          const e = newEthernetHeader();
+          if (!decodeEthernet(b, at, udpEnd, e, s)) return fail(chain, s);
+          push({ kind: 'ethernet', h: e, inner: true, at, len: s.next - at, end: udpEnd });
+          type = e.etherType;
+          at = s.next;
+          continue;
+        }
+        if (inner === ETHERTYPE_IPV4 || inner === ETHERTYPE_IPV6) {
+          encaps++;
+          type = inner;
+          continue;
+        }
+        break; // another protocol inside: its bytes are the data below
       }
       lim = udpEnd;
       if (whole && (h.srcPort === DNS_PORT || h.dstPort === DNS_PORT)) {

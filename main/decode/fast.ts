@@ -1,4 +1,4 @@
-// decodeFields: the hot path. Walks link → IP → L4 (through VXLAN and IPIP) with the protocol decoders and
+// decodeFields: the hot path. Walks link → IP → L4 (through VXLAN, Geneve and IPIP) with the protocol decoders and
 // module-level scratch headers, writing the flat PacketFields in place: no allocation, never throws.
 import { decodeArp, newArpHeader } from './arp.ts';
 import {
@@ -10,6 +10,8 @@ import {
 } from './ethernet.ts';
 import {
   DEFAULT_DECODE_OPTIONS,
+  DEFAULT_GENEVE_PORTS,
+  ENCAP_GENEVE,
   ENCAP_IPIP,
   ENCAP_VXLAN,
   LINKTYPE_ETHERNET,
@@ -26,6 +28,7 @@ import {
   type DecodeOptions,
   type PacketFields,
 } from './fields.ts';
+import { decodeGeneve, genevePortTable, newGeneveHeader } from './geneve.ts';
 import { decodeIcmp, newIcmpHeader } from './icmp.ts';
 import { decodeIcmpv6, newIcmpv6Header } from './icmpv6.ts';
 import {
@@ -41,7 +44,7 @@ import { decodeIpv6, newIpv6Header } from './ipv6.ts';
 import { computeKey } from './key.ts';
 import { decodeSll, decodeSll2, newSllHeader } from './linuxSll.ts';
 import { IPPROTO_SCTP } from './ipProtocols.ts';
-import { newStep, NO_LIMIT, STEP_TRUNCATED, type Step } from './result.ts';
+import { newStep, NEXT_ETHERNET, NO_LIMIT, STEP_TRUNCATED, type Step } from './result.ts';
 import { decodeSctp, newSctpHeader } from './sctp.ts';
 import { decodeTcp, newTcpHeader, TCP_MIN_HEADER_LEN } from './tcp.ts';
 import { decodeUdp, newUdpHeader } from './udp.ts';
@@ -58,6 +61,7 @@ const tcp = newTcpHeader();
 const icmp = newIcmpHeader();
 const icmp6 = newIcmpv6Header();
 const vx = newVxlanHeader();
+const gnv = newGeneveHeader();
 const sctp = newSctpHeader();
 /** Where the outermost IP packet ends per its header (decodeFields sets it before payload() reads it). */
 let outerEnd = 0;
@@ -255,6 +259,7 @@ function decodeInto(
   at = s.next;
   out.etherType = linkType === LINKTYPE_ETHERNET || out.linkPktType >= 0 ? type : -1;
   const vxlanPorts = vxlanPortTable(opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts);
+  const genevePorts = genevePortTable(opts.genevePorts ?? DEFAULT_GENEVE_PORTS);
 
   for (;;) {
     let proto: number;
@@ -337,6 +342,32 @@ function decodeInto(
         at = s.next;
         lim = udpEnd;
         continue;
+      }
+      if (
+        whole &&
+        (genevePorts[udp.dstPort] | genevePorts[udp.srcPort]) !== 0 &&
+        out.encapCount < MAX_ENCAP
+      ) {
+        const udpEnd = s.end;
+        const udpPayload = s.next;
+        if (!decodeGeneve(b, udpPayload, udpEnd, gnv, s)) return problem(out, s);
+        const inner = s.proto;
+        if (inner === NEXT_ETHERNET || inner === ETHERTYPE_IPV4 || inner === ETHERTYPE_IPV6) {
+          pushEncap(out, ENCAP_GENEVE, gnv.vni, udp.srcPort, udp.dstPort);
+          at = s.next;
+          lim = udpEnd;
+          if (inner === NEXT_ETHERNET) {
+            if (!decodeEthernet(b, at, udpEnd, eth, s)) return problem(out, s);
+            out.innerEthSrc = eth.src;
+            out.innerEthDst = eth.dst;
+            type = eth.etherType;
+            at = s.next;
+          } else type = inner;
+          continue;
+        }
+        // Another protocol inside (tcpdump's "geneve-proto-0x…"): the datagram's payload, as plain UDP's.
+        payload(out, capEnd, udpPayload, udpEnd, 'geneve');
+        break;
       }
       payload(out, capEnd, s.next, whole ? s.end : lim, 'udp');
     } else if (proto === IPPROTO_TCP) {

@@ -26,6 +26,7 @@ export function decodedLinkType(linkType: number): boolean {
 export const ENCAP_NONE = 0;
 export const ENCAP_VXLAN = 1;
 export const ENCAP_IPIP = 2;
+export const ENCAP_GENEVE = 3;
 export const MAX_ENCAP = 4;
 
 /** Decode status of the packet as a whole. */
@@ -44,11 +45,17 @@ export const PROTO_SCTP = 132;
 export interface DecodeOptions {
   /** UDP destination ports decoded as VXLAN. Default [4789, 8472]. */
   vxlanPorts: readonly number[];
+  /** UDP ports decoded as Geneve (either port, as VXLAN's). Default [6081]. */
+  genevePorts?: readonly number[];
   /** Fill keyHi/keyLo/keyHdr (default true). The correlator hashes its own identity and turns it off. */
   key?: boolean;
 }
 
-export const DEFAULT_DECODE_OPTIONS: DecodeOptions = { vxlanPorts: [4789, 8472] };
+export const DEFAULT_GENEVE_PORTS: readonly number[] = [6081];
+export const DEFAULT_DECODE_OPTIONS: DecodeOptions = {
+  vxlanPorts: [4789, 8472],
+  genevePorts: DEFAULT_GENEVE_PORTS,
+};
 
 /**
  * Flat fields of one packet. Numbers only (IPv4 addresses as unsigned 32-bit, MACs as 48-bit integers),
@@ -60,7 +67,7 @@ export interface PacketFields {
   problemOffset: number;
   /**
    * Which layer the problem was found in, '' when none: 'ethernet', 'vlan', 'sll', 'sll2', 'arp', 'ipv4',
-   * 'ipv6', 'udp', 'tcp', 'sctp', 'icmp', 'icmpv6', 'vxlan', or 'ip' for a payload cut after an IP header
+   * 'ipv6', 'udp', 'tcp', 'sctp', 'icmp', 'icmpv6', 'vxlan', 'geneve', or 'ip' for a payload cut after an IP header
    * (non-first fragment, unknown protocol).
    */
   problemLayer: string;
@@ -90,10 +97,13 @@ export interface PacketFields {
   encapOuterSrc: Float64Array; // outer IPv4 src (uint32 value)
   encapOuterDst: Float64Array;
   encapOuterTtl: Int32Array;
-  encapVni: Int32Array; // VXLAN VNI, -1 for IPIP
-  encapSrcPort: Int32Array; // VXLAN outer UDP ports, -1 for IPIP
+  encapVni: Int32Array; // VXLAN or Geneve VNI, -1 for IPIP
+  encapSrcPort: Int32Array; // VXLAN or Geneve outer UDP ports, -1 for IPIP
   encapDstPort: Int32Array;
-  /** Inner Ethernet (VXLAN carries one) of the innermost encapsulation: MACs, -1 when none. */
+  /**
+   * Inner Ethernet (VXLAN carries one, Geneve when its protocol is 0x6558) of the innermost encapsulation: MACs,
+   * -1 when none.
+   */
   innerEthSrc: number;
   innerEthDst: number;
 

@@ -70,6 +70,14 @@ import {
 import { tcpFlagsString, TCP_OFFSETS, TCP_OPTIONS } from './tcp.ts';
 import { UDP_OFFSETS } from './udp.ts';
 import { VXLAN_OFFSETS } from './vxlan.ts';
+import {
+  GENEVE_FLAG_C,
+  GENEVE_FLAG_O,
+  GENEVE_OFFSETS,
+  GENEVE_OPTION_CRITICAL,
+  geneveClassName,
+  geneveOptions,
+} from './geneve.ts';
 
 export interface LayerField {
   name: string;
@@ -81,10 +89,10 @@ export interface LayerField {
 
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
-   *  'dns', 'llc', 'stp', 'sctp', 'data',
+   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
-   *  'icmpv6.mldr.mar', 'sctp.chunk'. */
+   *  'icmpv6.mldr.mar', 'sctp.chunk', 'geneve.option'. */
   protocol: string;
   /** One line, e.g. "Internet Protocol Version 4, Src: 10.244.0.12, Dst: 10.244.1.34". */
   title: string;
@@ -335,6 +343,7 @@ const CUT_NAMES: Record<string, string> = {
   icmp: 'ICMP',
   icmpv6: 'ICMPv6',
   vxlan: 'VXLAN',
+  geneve: 'Geneve',
 };
 /** Whole headers the decoders ask for a first byte of before their length (IPv4's and IPv6's version). */
 const MIN_HEADER: Record<string, number> = { ipv4: 20, ipv6: 40 };
@@ -1140,6 +1149,46 @@ function toLayers(b: Uint8Array, n: ChainNode): Layer[] {
             f('Flags', `${hex(h.flags, 2)}${h.vniValid ? ' (VNI valid)' : ''}`, at + o.FLAGS, 1),
             f('VNI', h.vni, at + o.VNI, 3),
           ],
+        },
+      ];
+    }
+    case 'geneve': {
+      const h = n.h;
+      const o = GENEVE_OFFSETS;
+      const vni = hex(h.vni, 6);
+      const flags = [h.flags & GENEVE_FLAG_O ? 'OAM' : '', h.flags & GENEVE_FLAG_C ? 'Critical' : '']
+        .filter(Boolean)
+        .join(', ');
+      const children: Layer[] = geneveOptions(b, at, h).map((x) => {
+        const type = `${hex(x.type, 2)}${x.type & GENEVE_OPTION_CRITICAL ? ' (Critical)' : ''}`;
+        const cls = `${geneveClassName(x.optClass)} (${hex(x.optClass, 4)})`;
+        return {
+          protocol: 'geneve.option',
+          title: `Option, Class: ${cls} Type: ${type}`,
+          offset: x.offset,
+          length: x.length,
+          fields: [
+            f('Class', cls, x.offset, 2),
+            f('Type', type, x.offset + 2, 1),
+            f('Length', `${x.length} bytes`, x.offset + 3, 1),
+            f('Data', hexBytes(b, x.offset + 4, x.length - 4), x.offset + 4, x.length - 4),
+          ],
+        };
+      });
+      return [
+        {
+          protocol: 'geneve',
+          title: `Generic Network Virtualization Encapsulation, VNI: ${vni}${h.flags & GENEVE_FLAG_O ? ', OAM' : ''}`,
+          offset: at,
+          length: n.len,
+          fields: [
+            f('Version', h.version, at + o.VER_OPTLEN, 1),
+            f('Length', `${h.optionsLen} bytes`, at + o.VER_OPTLEN, 1),
+            f('Flags', `${hex(h.flags, 2)}${flags ? ` (${flags})` : ''}`, at + o.FLAGS, 1),
+            f('Protocol Type', `${etherTypeName(h.protocol)} (${hex(h.protocol, 4)})`, at + o.PROTOCOL, 2),
+            f('VNI', `${vni} (${h.vni})`, at + o.VNI, 3),
+          ],
+          ...(children.length ? { children } : {}),
         },
       ];
     }

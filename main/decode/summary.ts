@@ -8,6 +8,7 @@ import { DNS_TYPES, rcodeName, type DnsMessage } from './dns.ts';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
 import {
   DEFAULT_DECODE_OPTIONS,
+  DEFAULT_GENEVE_PORTS,
   LINKTYPE_ETHERNET,
   LINKTYPE_RAW,
   LINKTYPE_RAW_12,
@@ -102,6 +103,7 @@ import {
   type TcpHeader,
 } from './tcp.ts';
 import { VXLAN_FLAG_I, VXLAN_HEADER_LEN } from './vxlan.ts';
+import { GENEVE_HEADER_LEN, GENEVE_OFFSETS } from './geneve.ts';
 
 // tcpdump's wording for ICMP types and codes (print-icmp.c), for the summaries.
 const ICMP_NAMES: Record<number, string> = {
@@ -192,7 +194,10 @@ function hex4(n: number): string {
 }
 
 export function summarize(frame: Uint8Array, linkType: number, opts: SummaryOptions = {}): string {
-  const o: DecodeOptions = { vxlanPorts: opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts };
+  const o: DecodeOptions = {
+    vxlanPorts: opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts,
+    genevePorts: opts.genevePorts ?? DEFAULT_GENEVE_PORTS,
+  };
   const chain = walk(frame, linkType, o);
   const wireLen = opts.origLen ?? frame.length;
   return new Printer(frame, chain, wireLen, opts.link === true).print();
@@ -844,6 +849,30 @@ class Printer {
       const text = vxlanText(this.b, p.offset, have, otv);
       return `${text}${have >= VXLAN_VNI_END ? ' ' : ''} [|${otv ? 'otv' : 'vxlan'}]`;
     }
+    if (next?.kind === 'geneve') {
+      this.next();
+      const head = `${this.geneveText(next.at)}${next.h.optionsLen ? `, options [${next.h.optionsLen} bytes]` : ''}: `;
+      const proto = next.h.protocol;
+      if (proto === ETHERTYPE_TEB)
+        return this.peek()?.kind === 'ethernet' ? head + this.ether() : this.tail(head);
+      if (proto === ETHERTYPE_IPV4 || proto === ETHERTYPE_IPV6) return head + this.network(this.link, proto);
+      return `${head}geneve-proto-0x${proto.toString(16)}`;
+    }
+    if (!next && p?.layer === 'geneve') {
+      // Cut in its 8 bytes: only the name; cut in its options: the fixed fields, then the mark. A version other
+      // than 0 stops tcpdump's printer after the name; options longer than the datagram, after the fixed fields.
+      const have = this.b.length - p.offset;
+      if (p.kind === 'malformed') {
+        const ver = this.b[p.offset] >> 6;
+        if (ver !== 0) return `Geneve ERROR: unknown-version ${ver}`;
+        const optLen = (this.b[p.offset] & 0x3f) * 4;
+        const room = n.end - p.offset - GENEVE_HEADER_LEN;
+        if (room < optLen)
+          return `${this.geneveText(p.offset)} truncated-geneve - ${optLen - room} bytes missing`;
+        return this.tail(this.geneveText(p.offset));
+      }
+      return have < GENEVE_HEADER_LEN ? 'Geneve [|geneve]' : `${this.geneveText(p.offset)} [|geneve]`;
+    }
     if (next?.kind === 'dns') {
       this.next();
       return dnsText(next.msg, next.end - next.at);
@@ -854,6 +883,27 @@ class Printer {
       return this.tail('domain ');
     }
     return `UDP, length ${len}`;
+  }
+
+  /**
+   * The fixed fields of a Geneve header as print-geneve.c prints them: "Geneve, Flags [OC], vni 0x7", then
+   * ", rsvd 0x1" for a non-zero reserved byte and with -e ", proto TEB (0x6558)".
+   */
+  private geneveText(at: number): string {
+    const b = this.b;
+    const o = GENEVE_OFFSETS;
+    const flags = b[at + o.FLAGS];
+    const names = ['O', 'C', 'R1', 'R2', 'R3', 'R4', 'R5', 'R6']
+      .filter((_, i) => flags & (0x80 >> i))
+      .join('');
+    const vni = (b[at + o.VNI] << 16) | (b[at + o.VNI + 1] << 8) | b[at + o.VNI + 2];
+    let s = `Geneve, Flags [${names || 'none'}], vni 0x${vni.toString(16)}`;
+    if (b[at + o.RESERVED]) s += `, rsvd 0x${b[at + o.RESERVED].toString(16)}`;
+    if (this.link) {
+      const p = u16(b, at + o.PROTOCOL);
+      s += `, proto ${GENEVE_PROTO_NAMES[p] ?? 'unknown'} (0x${hex4(p)})`;
+    }
+    return s;
   }
 
   /**
@@ -917,6 +967,15 @@ function vxlanText(b: Uint8Array, at: number, have: number, otv: boolean): strin
   if (!flags) return 'VXLAN';
   return `VXLAN, ${flags}${have >= VXLAN_VNI_END ? `vni ${u24(4)}` : ''}`;
 }
+/** tcpdump's ethertype names (ethertype_values) for the Protocol Types a Geneve header carries. */
+const GENEVE_PROTO_NAMES: Record<number, string> = {
+  [ETHERTYPE_TEB]: 'TEB',
+  [ETHERTYPE_IPV4]: 'IPv4',
+  [ETHERTYPE_IPV6]: 'IPv6',
+  0x0806: 'ARP',
+  0x8100: '802.1Q',
+  0x8847: 'MPLS unicast',
+};
 /** Where a VXLAN header's VNI (OTV's instance) ends: tcpdump prints it once these bytes are captured. */
 const VXLAN_VNI_END = 7;
 

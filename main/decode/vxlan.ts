@@ -30,25 +30,31 @@ export function decodeVxlan(b: Uint8Array, at: number, lim: number, h: VxlanHead
 
 export const VXLAN_OFFSETS = { FLAGS, VNI };
 
-const portTables = new WeakMap<readonly number[], Uint8Array>();
-
-/** A 64 Ki lookup table of the configured VXLAN ports, cached per options array (dispatch is data). */
-const NO_PORTS = new Uint8Array(65536);
-let lastPorts: readonly number[] | null = null;
-let lastTable: Uint8Array = new Uint8Array(0);
-
-export function vxlanPortTable(ports: readonly number[]): Uint8Array {
-  // The same options object packet after packet: skip the WeakMap lookup.
-  if (ports === lastPorts) return lastTable;
-  // Options can arrive from the UI over IPC: anything but a list of ports selects none.
-  if (!Array.isArray(ports)) return NO_PORTS;
-  let t = portTables.get(ports);
-  if (!t) {
-    t = new Uint8Array(65536);
-    for (const p of ports) if (Number.isInteger(p) && p >= 0 && p < 65536) t[p] = 1;
-    portTables.set(ports, t);
-  }
-  lastPorts = ports;
-  lastTable = t;
-  return t;
+/**
+ * A lookup of configured UDP ports: a 64 Ki table per options array, cached (dispatch is data). One cache per
+ * tunnel kind, so VXLAN's and Geneve's arrays do not evict each other packet after packet.
+ */
+export function portTableCache(): (ports: readonly number[]) => Uint8Array {
+  const tables = new WeakMap<readonly number[], Uint8Array>();
+  let lastPorts: readonly number[] | null = null;
+  let lastTable: Uint8Array = NO_PORTS;
+  return (ports) => {
+    // The same options object packet after packet: skip the WeakMap lookup.
+    if (ports === lastPorts) return lastTable;
+    // Options can arrive from the UI over IPC: anything but a list of ports selects none.
+    if (!Array.isArray(ports)) return NO_PORTS;
+    let t = tables.get(ports);
+    if (!t) {
+      t = new Uint8Array(65536);
+      for (const p of ports) if (Number.isInteger(p) && p >= 0 && p < 65536) t[p] = 1;
+      tables.set(ports, t);
+    }
+    lastPorts = ports;
+    lastTable = t;
+    return t;
+  };
 }
+const NO_PORTS = new Uint8Array(65536);
+
+/** The 64 Ki lookup table of the configured VXLAN ports. */
+export const vxlanPortTable = portTableCache();

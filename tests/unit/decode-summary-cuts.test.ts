@@ -246,6 +246,54 @@ describe('a VXLAN header the snaplen cut', () => {
   });
 });
 
+describe('a Geneve packet the snaplen cut', () => {
+  // Geneve (UDP 6081) was plain "UDP, length N". tcpdump prints "Geneve, Flags [..], vni 0x.." (-e adds the
+  // protocol), the options' length, then the Ethernet frame or IP packet inside, as far as it was captured.
+  const option = (cls: number, type: number, data: number[]) => [
+    ...be16(cls),
+    type,
+    data.length / 4,
+    ...data,
+  ];
+  const ovn = option(0x0102, 0x80, [0, 1, 0, 3]);
+  const geneve = (flags: number, proto: number, opts: number[], vni = 7, rsvd = 0) => [
+    opts.length / 4,
+    flags,
+    ...be16(proto),
+    vni >> 16,
+    (vni >> 8) & 0xff,
+    vni & 0xff,
+    rsvd,
+    ...opts,
+  ];
+  const echo = ip4(1, [8, 0, 0, 0, 0x12, 0x34, 0, 1, ...new Array<number>(8).fill(0x61)]);
+  it.each([
+    ['Ethernet inside, one OVN option', geneve(0, 0x6558, ovn), [...eth(0x0800), ...echo]],
+    ['Ethernet inside, no options, VNI 0', geneve(0, 0x6558, [], 0), [...eth(0x0800), ...echo]],
+    [
+      'IPv4 inside, O and C flags, two options',
+      geneve(0xc0, 0x0800, [...ovn, ...option(0xfff0, 1, [])]),
+      echo,
+    ],
+    ['IPv6 inside, a reserved byte', geneve(0, 0x86dd, [], 0x123456, 1), ip6(58, echo6)],
+    ['an unknown protocol inside', geneve(0x20, 0x1234, ovn), [1, 2, 3, 4]],
+  ])('%s reads as tcpdump prints it at every cut', (_what, header, inner) => {
+    const frame = [...eth(0x0800), ...ip4(17, udp(40000, 6081, [...header, ...inner]))];
+    const { ours, theirs } = cuts(frame, 14 + 20 + 8, frame.length);
+    expect(ours).toEqual(theirs);
+    expect(ours.at(-1)).toContain(': Geneve, Flags [');
+  });
+
+  it('with a version other than 0, or options longer than the datagram, reads as tcpdump prints it', () => {
+    const v1 = [...eth(0x0800), ...ip4(17, udp(1, 6081, [0x40, 0, 0x65, 0x58, 0, 0, 7, 0, 1, 2]))];
+    const long = [...eth(0x0800), ...ip4(17, udp(1, 6081, [0x04, 0, 0x65, 0x58, 0, 0, 7, 0, 1, 2]))];
+    for (const frame of [v1, long]) {
+      const { ours, theirs } = cuts(frame, frame.length, frame.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+});
+
 describe('a raw IP packet (tunl0) the snaplen cut in its header', () => {
   // Ours read " [|ip]", with -e too (no "ip: "); tcpdump's IPv4 printer names the packet once a byte of it is
   // captured, "IP  [|ip]", its IPv6 printer not before its 40 bytes, and -e says "ip: " before either.
