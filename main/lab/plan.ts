@@ -1,6 +1,7 @@
 // Turns a scenario into the ordered build plan `lab up` executes: phases run in order, the tasks of one phase
 // run in parallel, the steps of one task in order. Pure data, so the unit tests can read every command.
 
+import { GENEVE_TUNNEL_SOURCE, geneveTunnelArgv } from './geneveTunnel.ts';
 import { kubeProxyRules } from './kubeProxyRules.ts';
 import { POD_HTTP_SOURCE, podHttpArgv } from './podHttp.ts';
 import { CALICO_MAC, KUBE_HOSTPORTS, KUBE_SERVICES, type PodDef, type ScenarioDef } from './scenarios.ts';
@@ -23,7 +24,7 @@ export type Step =
       ns: string;
       label: string;
       argv: string[];
-      /** Ready when this link exists in `ns` (socat's tunl0). */
+      /** Ready when this link exists in `ns` (socat's tunl0, the Geneve encapsulator's TAP). */
       waitLink?: string;
     };
 
@@ -34,6 +35,8 @@ export const FLANNEL_VNI = 1;
 export const FLANNEL_PORT = 8472;
 export const FLANNEL_MTU = 1450;
 export const TUNL_MTU = 1480;
+/** Antrea's MTU for Geneve: 1500 less the 50 bytes of outer Ethernet, IPv4, UDP and Geneve headers. */
+export const GENEVE_MTU = 1450;
 /** Calico's fake gateway every pod routes through; answered by proxy ARP on the cali* side. */
 export const CALICO_GW = '169.254.1.1';
 
@@ -250,6 +253,22 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
       run(ns, 'ip', 'link', 'set', 'tunl0', 'mtu', String(TUNL_MTU)),
     ]);
   }
+  for (const g of s.geneve) {
+    const ns = nodeNs(g.node);
+    nodeDevices.push([
+      {
+        kind: 'daemon',
+        ns,
+        label: `geneve-${g.name}-${g.node}`,
+        argv: geneveTunnelArgv(g.name, host(g.node).ip, host(g.peer).ip, g.vni, g.option),
+        waitLink: g.name,
+      },
+      run(ns, 'ip', 'link', 'set', g.name, 'address', g.mac, 'mtu', String(GENEVE_MTU), 'up'),
+      // What Antrea's agent installs for the peer node: its pod subnet through the tunnel, via its gateway.
+      run(ns, 'ip', 'neigh', 'add', g.peerGw, 'lladdr', g.peerMac, 'dev', g.name, 'nud', 'permanent'),
+      run(ns, 'ip', 'route', 'add', g.peerSubnet, 'via', g.peerGw, 'dev', g.name, 'onlink'),
+    ]);
+  }
   if (s.pods.some((p) => p.attach === 'calico')) {
     // Proxy ARP only answers for an address the node has a route to through another link; real nodes have a
     // default route, the lab's nodes have none, so 169.254.1.1 gets a route to lo (never used for packets).
@@ -258,7 +277,7 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
     }
   }
   if (nodeDevices.length)
-    phases.push({ name: 'node devices (bridges, flannel.1, tunl0)', tasks: nodeDevices });
+    phases.push({ name: 'node devices (bridges, flannel.1, tunl0, antrea-tun0)', tasks: nodeDevices });
 
   phases.push({ name: 'pods', tasks: s.pods.map((p) => podTasks(s, p)) });
 
@@ -317,7 +336,13 @@ export function planLines(phases: Phase[]): string[] {
     for (const t of ph.tasks) {
       for (const st of t) {
         const ns = st.ns ? `[${st.ns}] ` : '';
-        const argv = st.argv.map((a) => (a === POD_HTTP_SOURCE ? "'<pod HTTP responder source>'" : a));
+        const argv = st.argv.map((a) =>
+          a === POD_HTTP_SOURCE
+            ? "'<pod HTTP responder source>'"
+            : a === GENEVE_TUNNEL_SOURCE
+              ? "'<Geneve encapsulator source>'"
+              : a,
+        );
         out.push(`${ns}${st.kind === 'daemon' ? `(daemon ${st.label}) ` : ''}${argv.join(' ')}`);
       }
     }

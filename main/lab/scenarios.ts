@@ -1,4 +1,4 @@
-// The six walkthrough scenarios as plain data: bridges, pods, tunnels, routes, services and the traffic that
+// The six walkthrough scenarios (and Antrea's Geneve overlay) as plain data: bridges, pods, tunnels, routes, services and the traffic that
 // `lab traffic` and `lab fixtures` run. Names, addresses and MACs follow seed/000_a6188f7281aabb9e.txt.
 
 import type { HostName } from './topology.ts';
@@ -10,6 +10,7 @@ export const SCENARIO_NAMES = [
   'flannel-vxlan',
   'calico-bgp',
   'calico-ipip',
+  'antrea-geneve',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -60,6 +61,25 @@ export interface TunlDef {
   peer: HostName;
 }
 
+/**
+ * A Geneve tunnel port on one node (Antrea's `antrea-tun0`): a TAP device that a user-space encapsulator
+ * (geneveTunnel.ts) bridges to Geneve over UDP 6081 towards `peer`'s ens33, with the scenario's VNI and, when
+ * `option` is set, that one option TLV in every packet it sends.
+ */
+export interface GeneveDef {
+  node: HostName;
+  name: string;
+  mac: string;
+  peer: HostName;
+  /** The peer's pod subnet, routed into the tunnel via the peer's gateway address. */
+  peerSubnet: string;
+  peerGw: string;
+  /** The MAC frames for the peer carry inside the tunnel: the peer's own tunnel port's. */
+  peerMac: string;
+  vni: number;
+  option: { optClass: number; type: number; data: string } | null;
+}
+
 /** One `ip route add …` on a host, as ip arguments after `route add`. */
 export interface RouteDef {
   node: HostName;
@@ -87,6 +107,7 @@ export interface ScenarioDef {
   pods: PodDef[];
   vxlan: VxlanDef[];
   tunl: TunlDef[];
+  geneve: GeneveDef[];
   routes: RouteDef[];
   /** Whether node namespaces load kube-proxy's iptables nat rules (node-1 also the kubelet's hostports). */
   kubeProxy: boolean;
@@ -157,6 +178,7 @@ const kubenet: ScenarioDef = {
   ],
   vxlan: [],
   tunl: [],
+  geneve: [],
   routes: [],
   kubeProxy: false,
   traffic: [
@@ -274,6 +296,7 @@ const kubeProxy: ScenarioDef = {
   ],
   vxlan: [],
   tunl: [],
+  geneve: [],
   routes: [
     { node: 'client', args: [SERVICE_CIDR, 'via', '10.1.10.9', 'dev', 'ens33'] },
     // kubenet: each node routes the other nodes' pod ranges via them (node-2 has no pods of its own here).
@@ -350,6 +373,7 @@ const flannelHostgw: ScenarioDef = {
   ],
   vxlan: [],
   tunl: [],
+  geneve: [],
   routes: [
     { node: 'node-1', args: ['10.244.1.0/24', 'via', '10.1.10.10', 'dev', 'ens33'] },
     { node: 'node-2', args: ['10.244.0.0/24', 'via', '10.1.10.9', 'dev', 'ens33'] },
@@ -387,6 +411,7 @@ const flannelVxlan: ScenarioDef = {
     { node: 'node-2', mac: '0e:46:36:ac:f6:d6', addr: '10.244.1.0/32', subnet: '10.244.1.0/24' },
   ],
   tunl: [],
+  geneve: [],
   routes: [],
   kubeProxy: false,
   traffic: [
@@ -433,6 +458,7 @@ const calicoBgp: ScenarioDef = {
   ],
   vxlan: [],
   tunl: [],
+  geneve: [],
   routes: [
     { node: 'node-1', args: ['blackhole', '10.100.84.128/26', 'proto', 'bird'] },
     { node: 'node-1', args: ['10.100.247.0/26', 'via', '10.1.10.10', 'dev', 'ens33', 'proto', 'bird'] },
@@ -494,6 +520,7 @@ const calicoIpip: ScenarioDef = {
     { node: 'node-1', addr: '10.100.84.131', peer: 'node-2' },
     { node: 'node-2', addr: '10.100.247.22', peer: 'node-1' },
   ],
+  geneve: [],
   routes: [
     { node: 'node-1', args: ['blackhole', '10.100.84.128/26', 'proto', 'bird'] },
     {
@@ -519,6 +546,78 @@ const calicoIpip: ScenarioDef = {
   captureHosts: ['node-1', 'node-2'],
 };
 
+/** The VNI the lab's Geneve tunnel carries: any nonzero value, so that tests see it. */
+export const GENEVE_VNI = 7;
+/** The MACs of the two nodes' antrea-tun0 ports. */
+const TUN0_MAC = { 'node-1': '7a:5e:4c:1d:00:01', 'node-2': '7a:5e:4c:1d:00:02' } as const;
+
+/** Antrea's host-side pod interface name: the pod name's first 8 characters, '-', 6 hex of a hash. */
+function antreaIf(podName: string): string {
+  return vethName(podName, `${podName.slice(0, 8)}-`, 6);
+}
+
+const antreaGeneve: ScenarioDef = {
+  name: 'antrea-geneve',
+  title:
+    'antrea geneve: pods on antrea-gw0 (10.10.0.1/24, 10.10.1.1/24), antrea-tun0 (TAP + python Geneve UDP 6081, VNI 7) MTU 1450',
+  bridges: [
+    { node: 'node-1', name: 'antrea-gw0', addr: '10.10.0.1/24', mac: '6e:9c:21:4b:0a:01', mtu: 1450 },
+    { node: 'node-2', name: 'antrea-gw0', addr: '10.10.1.1/24', mac: '6e:9c:21:4b:0a:02', mtu: 1450 },
+  ],
+  pods: [
+    bridgePod('test-7999578869-gq2zt', 'node-1', '10.10.0.5', {
+      hostIf: antreaIf('test-7999578869-gq2zt'),
+      mac: 'b2:1c:8e:05:3d:11',
+      mtu: 1450,
+    }),
+    bridgePod('test-7999578869-w8k6m', 'node-2', '10.10.1.6', {
+      hostIf: antreaIf('test-7999578869-w8k6m'),
+      mac: 'd6:42:9a:71:c0:22',
+      mtu: 1450,
+    }),
+  ],
+  vxlan: [],
+  tunl: [],
+  geneve: [
+    {
+      node: 'node-1',
+      name: 'antrea-tun0',
+      mac: TUN0_MAC['node-1'],
+      peer: 'node-2',
+      peerSubnet: '10.10.1.0/24',
+      peerGw: '10.10.1.1',
+      peerMac: TUN0_MAC['node-2'],
+      vni: GENEVE_VNI,
+      // The option OVN-Kubernetes sends (class 0x0102 OVN, critical type 0x80: ingress and egress port keys), so
+      // one direction carries options and the other, as Antrea's and Cilium's, none.
+      option: { optClass: 0x0102, type: 0x80, data: '00010002' },
+    },
+    {
+      node: 'node-2',
+      name: 'antrea-tun0',
+      mac: TUN0_MAC['node-2'],
+      peer: 'node-1',
+      peerSubnet: '10.10.0.0/24',
+      peerGw: '10.10.0.1',
+      peerMac: TUN0_MAC['node-1'],
+      vni: GENEVE_VNI,
+      option: null,
+    },
+  ],
+  routes: [],
+  kubeProxy: false,
+  traffic: [
+    {
+      kind: 'ping',
+      label: 'node-1 pod 10.10.0.5 → node-2 pod 10.10.1.6 (Geneve)',
+      fromPod: 'test-7999578869-gq2zt',
+      to: '10.10.1.6',
+      count: 3,
+    },
+  ],
+  captureHosts: ['node-1', 'node-2'],
+};
+
 export const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   kubenet,
   'kube-proxy': kubeProxy,
@@ -526,4 +625,5 @@ export const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   'flannel-vxlan': flannelVxlan,
   'calico-bgp': calicoBgp,
   'calico-ipip': calicoIpip,
+  'antrea-geneve': antreaGeneve,
 };

@@ -96,7 +96,7 @@ function processesIn(inodes: Set<number>): number[] {
   return found;
 }
 
-const LAB_DAEMONS = new Set(['sshd', 'socat', 'tcpdump', 'node']);
+const LAB_DAEMONS = new Set(['sshd', 'socat', 'tcpdump', 'node', 'python3']);
 
 /** Processes whose command line names the lab (sshd configs, socat tunl0, pod responders, fixture tcpdumps). */
 function labProcesses(): string[] {
@@ -110,7 +110,7 @@ function labProcesses(): string[] {
       if (!LAB_DAEMONS.has(comm)) continue;
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
       if (
-        /\/run\/hopscope-lab\/|hopscope-lab pod responder|tun-name=tunl0,.* IP4-DATAGRAM:10\.1\.10\./.test(
+        /\/run\/hopscope-lab\/|hopscope-lab (pod responder|geneve encapsulator)|tun-name=tunl0,.* IP4-DATAGRAM:10\.1\.10\./.test(
           cmd,
         )
       ) {
@@ -251,6 +251,23 @@ const walkthroughChecks: Record<ScenarioName, (cfg: string) => Promise<void>> = 
     expect((await onCali.done).stdout).toMatch(/Reply 169\.254\.1\.1 is-at ee:ee:ee:ee:ee:ee/);
     const tun = await ssh(cfg, ['node-1', 'ip', '-d', 'link', 'show', 'tunl0']);
     expect(tun.stdout).toMatch(/mtu 1480/);
+  },
+  'antrea-geneve': async (cfg) => {
+    const onEns = await sshTcpdump(cfg, 'node-1', ['-nei', 'ens33', '-c', '2'], 'udp port 6081');
+    const onTun = await sshTcpdump(cfg, 'node-2', ['-nei', 'antrea-tun0', '-c', '2'], 'icmp');
+    await ping('test-7999578869-gq2zt', '10.10.1.6');
+    // Real Geneve on the wire: node-1's with the OVN option (critical: the C flag), node-2's without options.
+    const ens = (await onEns.done).stdout;
+    expect(ens).toMatch(
+      /10\.1\.10\.9\.\d+ > 10\.1\.10\.10\.6081: Geneve, Flags \[C\], vni 0x7, proto TEB \(0x6558\), options \[8 bytes\]: 7a:5e:4c:1d:00:01 > 7a:5e:4c:1d:00:02, ethertype IPv4 \(0x0800\), length 98: 10\.10\.0\.5 > 10\.10\.1\.6: ICMP echo request/,
+    );
+    expect(ens).toMatch(
+      /10\.1\.10\.10\.\d+ > 10\.1\.10\.9\.6081: Geneve, Flags \[none\], vni 0x7, proto TEB \(0x6558\): 7a:5e:4c:1d:00:02 > 7a:5e:4c:1d:00:01, .*10\.10\.1\.6 > 10\.10\.0\.5: ICMP echo reply/,
+    );
+    expect((await onTun.done).stdout).toMatch(/7a:5e:4c:1d:00:01 > 7a:5e:4c:1d:00:02, .*ICMP echo request/);
+    const tun = await ssh(cfg, ['node-2', 'ip', '-d', 'link', 'show', 'antrea-tun0']);
+    expect(tun.stdout).toMatch(/mtu 1450/);
+    expect(tun.stdout).toMatch(/tun type tap/);
   },
 };
 

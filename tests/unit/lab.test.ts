@@ -1,7 +1,7 @@
 // The lab's pieces that need no root: scenario data consistency, the build plan's commands, kube-proxy's rules,
 // the generated OpenSSH files and the CLI's argument checks.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
 
 import { describe, expect, test } from 'vitest';
@@ -9,6 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { parseLabArgs } from '../../main/cli/lab.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
 import { kubeProxyRules } from '../../main/lab/kubeProxyRules.ts';
+import { GENEVE_TUNNEL_SOURCE } from '../../main/lab/geneveTunnel.ts';
 import { buildPlan, planLines, type Step } from '../../main/lab/plan.ts';
 import { POD_HTTP_SOURCE, podHttpArgv } from '../../main/lab/podHttp.ts';
 import {
@@ -50,7 +51,7 @@ function inCidr(ip: string, cidr: string): boolean {
 }
 
 describe('scenario definitions', () => {
-  test('six scenarios, named as the CLI accepts them', () => {
+  test("the walkthrough's six scenarios and antrea-geneve, named as the CLI accepts them", () => {
     expect(SCENARIO_NAMES).toEqual([
       'kubenet',
       'kube-proxy',
@@ -58,6 +59,7 @@ describe('scenario definitions', () => {
       'flannel-vxlan',
       'calico-bgp',
       'calico-ipip',
+      'antrea-geneve',
     ]);
     for (const n of SCENARIO_NAMES) expect(SCENARIOS[n].name).toBe(n);
     expect(isScenarioName('calico-ipip')).toBe(true);
@@ -93,7 +95,10 @@ describe('scenario definitions', () => {
           const br = s.bridges.find((b) => b.node === p.node);
           expect(br, `${p.name} needs a bridge on ${p.node}`).toBeDefined();
           expect(inCidr(p.ip, br!.addr.replace(/\.1\//, '.0/'))).toBe(true);
-          expect(p.hostIf).toMatch(/^veth[0-9a-f]{8}$/);
+          // Antrea names the host side after the pod: 8 characters of its name, '-', 6 hex.
+          expect(p.hostIf).toMatch(
+            name === 'antrea-geneve' ? /^[a-z0-9-]{8}-[0-9a-f]{6}$/ : /^veth[0-9a-f]{8}$/,
+          );
         } else {
           expect(p.hostIf).toMatch(/^cali[0-9a-f]{11}$/);
           expect(p.prefixLen).toBe(32);
@@ -143,8 +148,8 @@ describe('build plan', () => {
   test('every argv element is a single word (nothing for a shell or ip -batch to split)', () => {
     for (const n of SCENARIO_NAMES) {
       for (const st of steps(n)) {
-        // The one exception: the pod responder's source, handed to `node -e` as one argv element.
-        for (const a of st.argv.filter((x) => x !== POD_HTTP_SOURCE)) {
+        // The exceptions: the pod responder's and the Geneve encapsulator's sources, each one argv element.
+        for (const a of st.argv.filter((x) => x !== POD_HTTP_SOURCE && x !== GENEVE_TUNNEL_SOURCE)) {
           expect(a, `${n}: ${st.argv.join(' ')}`).toMatch(/^\S+$/);
         }
       }
@@ -184,6 +189,36 @@ describe('build plan', () => {
       '[hs-node-1] ip route add 10.100.247.0/26 via 10.1.10.10 dev tunl0 proto bird onlink',
     );
     expect(lines.some((l) => l.includes('address ee:ee:ee:ee:ee:ee type veth'))).toBe(true);
+  });
+
+  test('antrea-geneve: antrea-tun0 is a TAP driven by the Geneve encapsulator towards the peer, routed onlink', () => {
+    const daemons = steps('antrea-geneve').filter(
+      (s) => s.kind === 'daemon' && s.label.startsWith('geneve-'),
+    );
+    expect(daemons.map((d) => [d.ns, d.argv[0], ...d.argv.slice(3)])).toEqual([
+      ['hs-node-1', 'python3', 'antrea-tun0', '10.1.10.9', '10.1.10.10', '7', '102:80:00010002'],
+      ['hs-node-2', 'python3', 'antrea-tun0', '10.1.10.10', '10.1.10.9', '7', 'none'],
+    ]);
+    for (const d of daemons) {
+      expect(d.argv[2]).toBe(GENEVE_TUNNEL_SOURCE);
+      expect(d.kind === 'daemon' && d.waitLink).toBe('antrea-tun0');
+    }
+    const lines = planLines(buildPlan(SCENARIOS['antrea-geneve'], opts));
+    expect(lines).toContain('[hs-node-1] ip link set antrea-tun0 address 7a:5e:4c:1d:00:01 mtu 1450 up');
+    expect(lines).toContain(
+      '[hs-node-1] ip neigh add 10.10.1.1 lladdr 7a:5e:4c:1d:00:02 dev antrea-tun0 nud permanent',
+    );
+    expect(lines).toContain('[hs-node-2] ip route add 10.10.0.0/24 via 10.10.0.1 dev antrea-tun0 onlink');
+    for (const p of SCENARIOS['antrea-geneve'].pods) expect(p.hostIf).toMatch(/^test-799-[0-9a-f]{6}$/);
+  });
+
+  test('the Geneve encapsulator sends and receives real Geneve (its Python compiles)', () => {
+    const r = spawnSync('python3', ['-c', `import ast, sys; ast.parse(sys.stdin.read())`], {
+      input: GENEVE_TUNNEL_SOURCE,
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(GENEVE_TUNNEL_SOURCE).toContain('PORT = 6081');
   });
 
   test('forwarding is enabled only inside node namespaces; nodes get no default route', () => {
