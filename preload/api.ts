@@ -184,7 +184,7 @@ export interface PacketDetail {
 // Journeys (hops follow the hopscope.journeys/1 JSON schema, plus packet indices for navigation)
 
 export interface Encap {
-  type: 'vxlan' | 'ipip';
+  type: 'vxlan' | 'geneve' | 'ipip';
   vni?: number;
   outerSrc: string;
   outerDst: string;

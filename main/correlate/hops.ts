@@ -2,6 +2,7 @@
 // encapsulation, and what changed against the previous hop. Allocates, so never on the ingest path.
 
 import {
+  ENCAP_GENEVE,
   ENCAP_IPIP,
   ENCAP_VXLAN,
   PROTO_ICMP,
@@ -35,21 +36,26 @@ export type HopChange =
   | 'encap-vxlan'
   | 'encap+ipip'
   | 'encap-ipip'
+  | 'encap+geneve'
+  | 'encap-geneve'
   | 'nat-dst'
   | 'nat-src'
   | 'split'
   | 'merged';
 
 export interface EncapInfo {
-  type: 'vxlan' | 'ipip';
+  type: 'vxlan' | 'geneve' | 'ipip';
   outerSrc: string;
   outerDst: string;
   outerTtl: number;
-  /** vxlan only. */
+  /** vxlan and geneve only. */
   vni?: number;
   srcPort?: number;
   dstPort?: number;
-  /** vxlan only: the inner Ethernet header's MACs (the VTEPs' flannel.1 MACs), with owners when known. */
+  /**
+   * vxlan and geneve only: the inner Ethernet header's MACs (the VTEPs' flannel.1 MACs; the tunnel ports' for
+   * Geneve), with owners when known; null when the tunnel carries IP directly (Geneve protocol 0x0800/0x86DD).
+   */
   innerEth?: EthInfo | null;
 }
 
@@ -113,14 +119,15 @@ export function ethOf(obs: ObservationTable, r: number, node: string, name: MacN
 
 export function encapOf(obs: ObservationTable, r: number, node: string, name: MacNamer): EncapInfo[] {
   if (obs.encapCount[r] === 0) return [];
-  const type = obs.encap(r, E_TYPE) === ENCAP_VXLAN ? 'vxlan' : 'ipip';
+  const t = obs.encap(r, E_TYPE);
+  const type = t === ENCAP_VXLAN ? 'vxlan' : t === ENCAP_GENEVE ? 'geneve' : 'ipip';
   const e: EncapInfo = {
     type,
     outerSrc: ipv4ToString(obs.encap(r, E_SRC)),
     outerDst: ipv4ToString(obs.encap(r, E_DST)),
     outerTtl: obs.encap(r, E_TTL),
   };
-  if (type === 'vxlan') {
+  if (type !== 'ipip') {
     e.vni = obs.encap(r, E_VNI);
     e.srcPort = obs.encap(r, E_SPORT);
     e.dstPort = obs.encap(r, E_DPORT);
@@ -149,17 +156,21 @@ const CH_PUSH_VXLAN = 16;
 const CH_PUSH_IPIP = 32;
 export const CH_NAT_DST = 64;
 export const CH_NAT_SRC = 128;
+const CH_POP_GENEVE = 256;
+const CH_PUSH_GENEVE = 512;
 /** A piece of the hop it is compared with's TCP segment (TSO/GSO cut it on the way: linker's joinCutSegments). */
-export const CH_SPLIT = 256;
+export const CH_SPLIT = 1024;
 /** A TCP segment that holds the hop it is compared with (a piece) and more: GRO/LRO merged the pieces again. */
-export const CH_MERGED = 512;
+export const CH_MERGED = 2048;
 const CH_NAMES: [number, HopChange][] = [
   [CH_MAC, 'mac'],
   [CH_TTL, 'ttl'],
   [CH_POP_VXLAN, 'encap-vxlan'],
   [CH_POP_IPIP, 'encap-ipip'],
+  [CH_POP_GENEVE, 'encap-geneve'],
   [CH_PUSH_VXLAN, 'encap+vxlan'],
   [CH_PUSH_IPIP, 'encap+ipip'],
+  [CH_PUSH_GENEVE, 'encap+geneve'],
   [CH_NAT_DST, 'nat-dst'],
   [CH_NAT_SRC, 'nat-src'],
   [CH_SPLIT, 'split'],
@@ -167,12 +178,14 @@ const CH_NAMES: [number, HopChange][] = [
 ];
 
 /** The changes of every mask, computed once (exports name them for every hop of every journey). */
-export const CHANGE_NAMES: readonly (readonly HopChange[])[] = Array.from({ length: 1024 }, (_, m) =>
+export const CHANGE_NAMES: readonly (readonly HopChange[])[] = Array.from({ length: 4096 }, (_, m) =>
   Object.freeze(CH_NAMES.filter(([bit]) => (m & bit) !== 0).map(([, name]) => name)),
 );
 
-const pushBit = (t: number): number => (t === ENCAP_IPIP ? CH_PUSH_IPIP : CH_PUSH_VXLAN);
-const popBit = (t: number): number => (t === ENCAP_IPIP ? CH_POP_IPIP : CH_POP_VXLAN);
+const pushBit = (t: number): number =>
+  t === ENCAP_IPIP ? CH_PUSH_IPIP : t === ENCAP_GENEVE ? CH_PUSH_GENEVE : CH_PUSH_VXLAN;
+const popBit = (t: number): number =>
+  t === ENCAP_IPIP ? CH_POP_IPIP : t === ENCAP_GENEVE ? CH_POP_GENEVE : CH_POP_VXLAN;
 
 /**
  * What changed from row `p` (previous hop) to row `r`, as CH_* bits (no allocation: exports call it for every

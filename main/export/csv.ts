@@ -45,12 +45,12 @@ export function csvCell(v: string | number | null | undefined): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The encap cell's text: `vxlan vni V SRC:SPORT>DST:DPORT` or `ipip SRC>DST`. */
+/** The encap cell's text: `vxlan vni V SRC:SPORT>DST:DPORT` (`geneve vni …` alike) or `ipip SRC>DST`. */
 export function encapCell(e: ReturnType<typeof encapOf>): string {
   return e
     .map((x) =>
-      x.type === 'vxlan'
-        ? `vxlan vni ${x.vni} ${x.outerSrc}:${x.srcPort}>${x.outerDst}:${x.dstPort}`
+      x.type !== 'ipip'
+        ? `${x.type} vni ${x.vni} ${x.outerSrc}:${x.srcPort}>${x.outerDst}:${x.dstPort}`
         : `ipip ${x.outerSrc}>${x.outerDst}`,
     )
     .join(' ');

@@ -258,8 +258,8 @@ function hopDetail(h: Hop): string {
   const parts: string[] = [`ttl ${h.ttl}`, ethDetail(h.eth)];
   for (const e of h.encap) {
     parts.push(
-      e.type === 'vxlan'
-        ? `vxlan vni ${e.vni} ${e.outerSrc}.${e.srcPort} > ${e.outerDst}.${e.dstPort}`
+      e.type !== 'ipip'
+        ? `${e.type} vni ${e.vni} ${e.outerSrc}.${e.srcPort} > ${e.outerDst}.${e.dstPort}`
         : `ipip ${e.outerSrc} > ${e.outerDst}`,
     );
   }
@@ -342,8 +342,8 @@ export class LadderWriter {
     this.encapText = new InternedText(res.rows, 'encap', (r) =>
       encapOf(res.rows, r, node(r), res.macName)
         .map((e) =>
-          e.type === 'vxlan'
-            ? `vxlan vni ${e.vni} ${e.outerSrc}.${e.srcPort} > ${e.outerDst}.${e.dstPort}  `
+          e.type !== 'ipip'
+            ? `${e.type} vni ${e.vni} ${e.outerSrc}.${e.srcPort} > ${e.outerDst}.${e.dstPort}  `
             : `ipip ${e.outerSrc} > ${e.outerDst}  `,
         )
         .join(''),

@@ -100,6 +100,68 @@ describe('flannel-vxlan', () => {
   });
 });
 
+describe('antrea-geneve', () => {
+  // Recorded from the lab's antrea-geneve scenario: real Geneve (UDP 6081, VNI 7) between the nodes' ens33 by a
+  // user-space encapsulator on antrea-tun0 (a TAP); node-1's packets carry one OVN option, node-2's none.
+  const res = correlate(fixtureFiles('antrea-geneve'));
+  const mac = (n: string, i: string): string => fixtureMac('antrea-geneve', n, i);
+  const req = [
+    'node-1/test-799-0aeda2',
+    'node-1/antrea-gw0',
+    'node-1/antrea-tun0',
+    'node-1/ens33',
+    'node-2/ens33',
+    'node-2/antrea-tun0',
+    'node-2/antrea-gw0',
+    'node-2/test-799-4bf554',
+  ];
+
+  it('request: pod → antrea-gw0 → antrea-tun0 → ens33 (+geneve, VNI 7) → node-2 ens33 → antrea-tun0 (−geneve) → antrea-gw0 → pod', () => {
+    for (const hops of check(res, 8, req, [64, 64, 63, 63, 63, 63, 62, 62])) {
+      const e = at(hops, 'node-1/ens33');
+      expect(e.changes).toEqual(['mac', 'encap+geneve']);
+      expect(e.encap).toMatchObject([
+        { type: 'geneve', vni: 7, outerSrc: '10.1.10.9', outerDst: '10.1.10.10', dstPort: 6081 },
+      ]);
+      expect(e.encap[0].innerEth).toMatchObject({
+        src: mac('node-1', 'antrea-tun0'),
+        dst: mac('node-2', 'antrea-tun0'),
+        srcOwner: 'node-1/antrea-tun0',
+        dstOwner: 'node-2/antrea-tun0',
+      });
+      expect(e.eth).toMatchObject({ src: mac('node-1', 'ens33'), dst: mac('node-2', 'ens33') });
+      expect(at(hops, 'node-2/ens33').changes).toEqual([]);
+      expect(at(hops, 'node-2/ens33').encap).toEqual(
+        e.encap.map((x) => ({ ...x, innerEth: expect.anything() })),
+      );
+      expect(at(hops, 'node-2/antrea-tun0').changes).toEqual(['mac', 'encap-geneve']);
+      expect(at(hops, 'node-2/antrea-tun0').encap).toEqual([]);
+      expect(at(hops, 'node-1/antrea-tun0').changes).toEqual(['mac', 'ttl']);
+      expect(at(hops, 'node-2/antrea-gw0').eth).toMatchObject({
+        src: mac('node-2', 'antrea-gw0'),
+        srcOwner: 'node-2/antrea-gw0',
+      });
+      for (const h of hops.slice(1)) expect(h.latencyNs).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('reply: the same path backwards, its Geneve from node-2 to node-1, paired with its request', () => {
+    for (const hops of check(res, 0, [...req].reverse(), [64, 64, 63, 63, 63, 63, 62, 62])) {
+      expect(at(hops, 'node-2/ens33').changes).toEqual(['mac', 'encap+geneve']);
+      expect(at(hops, 'node-2/ens33').encap).toMatchObject([
+        { type: 'geneve', vni: 7, outerSrc: '10.1.10.10', outerDst: '10.1.10.9', dstPort: 6081 },
+      ]);
+      expect(at(hops, 'node-1/antrea-tun0').changes).toEqual(['mac', 'encap-geneve']);
+    }
+    const reqs = crossNodePings(res, 8);
+    const reps = crossNodePings(res, 0);
+    for (let i = 0; i < 3; i++) expect(res.flowOf[reqs[i]]).toBe(res.flowOf[reps[i]]);
+    // Every row of the capture is in a journey but the ARP exchanges.
+    for (let r = 0; r < res.rowCount; r++)
+      if (!res.isArp(r)) expect(res.journeyOfRow(r)).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe('calico-ipip', () => {
   const res = correlate(fixtureFiles('calico-ipip'));
   const lanes = [

@@ -11,6 +11,7 @@ import {
   decodeLayers,
   decodeRecord,
   ENCAP_IPIP,
+  ENCAP_GENEVE,
   ENCAP_VXLAN,
   ipv4ToString,
   ipv6ToString,
@@ -234,13 +235,19 @@ describe('every fixture frame', () => {
         failures.push(`${where}: status ${f.status}`);
       const ips = chain.nodes.filter((n) => n.kind === 'ipv4' || n.kind === 'ipv6');
       // The innermost network layer (after the last VXLAN) is what PacketFields describes.
-      const net = chain.nodes.filter((n) => ['ipv4', 'ipv6', 'arp', 'vxlan'].includes(n.kind)).pop();
+      const net = chain.nodes
+        .filter((n) => ['ipv4', 'ipv6', 'arp', 'vxlan', 'geneve'].includes(n.kind))
+        .pop();
       const innerIp = net?.kind === 'ipv4' || net?.kind === 'ipv6';
       if (innerIp !== (f.ipVersion !== 0)) failures.push(`${where}: IP presence differs`);
       if (net?.kind === 'arp' && f.arpOp < 0) failures.push(`${where}: ARP not in fields`);
       const vx = chain.nodes.filter((n) => n.kind === 'vxlan').length;
       if (vx !== Array.from(f.encapType.subarray(0, f.encapCount)).filter((t) => t === ENCAP_VXLAN).length) {
         failures.push(`${where}: VXLAN count differs`);
+      }
+      const gn = chain.nodes.filter((n) => n.kind === 'geneve').length;
+      if (gn !== Array.from(f.encapType.subarray(0, f.encapCount)).filter((t) => t === ENCAP_GENEVE).length) {
+        failures.push(`${where}: Geneve count differs`);
       }
       if (f.ipVersion !== 0 && ips[ips.length - 1].at !== f.ipOffset)
         failures.push(`${where}: inner IP offset differs`);

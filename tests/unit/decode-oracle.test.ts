@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createPacketFields,
   decodeFields,
+  ENCAP_GENEVE,
   ENCAP_VXLAN,
   ipv4ToString,
   ipv6ToString,
@@ -53,6 +54,7 @@ const FIELDS = [
   'udp.srcport',
   'udp.dstport',
   'vxlan.vni',
+  'geneve.vni',
   'icmp.type',
   'icmp.code',
   'icmp.ident',
@@ -199,6 +201,21 @@ describe('tshark agrees with our decoder on every fixture packet', () => {
         Array.from(out.encapSrcPort.subarray(0, vxlans)),
         t['udp.srcport'].slice(0, vxlans).map(Number),
       );
+      // Geneve (tshark decodes UDP 6081 as Geneve itself), its outer UDP ports among the tunnels' (outermost first).
+      const types = Array.from(out.encapType.subarray(0, out.encapCount));
+      diff(
+        'geneve.vni',
+        types.flatMap((x, e) => (x === ENCAP_GENEVE ? [out.encapVni[e]] : [])),
+        t['geneve.vni'].map(Number),
+      );
+      const udpTunnels = types.filter((x) => x === ENCAP_VXLAN || x === ENCAP_GENEVE).length;
+      diff(
+        'geneve ports',
+        types.flatMap((x, e) => (x === ENCAP_GENEVE ? [out.encapSrcPort[e], out.encapDstPort[e]] : [])),
+        types.flatMap((x, e) =>
+          x === ENCAP_GENEVE ? [num(t['udp.srcport'][e]), num(t['udp.dstport'][e])] : [],
+        ),
+      );
       if (out.ipVersion === 4) {
         const k = out.encapCount;
         diff('inner ip.src', ipv4ToString(out.src), t['ip.src'][k]);
@@ -212,8 +229,8 @@ describe('tshark agrees with our decoder on every fixture packet', () => {
         diff('ipv6.hlim', out.ttl, num(t['ipv6.hlim'][0]));
       }
       if (out.proto === 17 && out.l4Offset >= 0) {
-        diff('udp.srcport', out.srcPort, num(t['udp.srcport'][vxlans]));
-        diff('udp.dstport', out.dstPort, num(t['udp.dstport'][vxlans]));
+        diff('udp.srcport', out.srcPort, num(t['udp.srcport'][udpTunnels]));
+        diff('udp.dstport', out.dstPort, num(t['udp.dstport'][udpTunnels]));
       }
       if (out.proto === 6 && out.l4Offset >= 0) {
         diff('tcp.ports', [out.srcPort, out.dstPort], [num(t['tcp.srcport'][0]), num(t['tcp.dstport'][0])]);

@@ -284,6 +284,17 @@ describe('a Geneve packet the snaplen cut', () => {
     expect(ours.at(-1)).toContain(': Geneve, Flags [');
   });
 
+  it("in the lab's antrea-geneve packets (with and without an option) reads as tcpdump prints it", () => {
+    const lab = frames('antrea-geneve/node-1__ens33.pcap').filter((f) =>
+      summarize(f.data, 1).includes(': Geneve, '),
+    );
+    expect(lab).toHaveLength(6);
+    for (const f of lab.slice(0, 2)) {
+      const { ours, theirs } = cuts([...f.data], 14 + 20 + 8, f.data.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+
   it('with a version other than 0, or options longer than the datagram, reads as tcpdump prints it', () => {
     const v1 = [...eth(0x0800), ...ip4(17, udp(1, 6081, [0x40, 0, 0x65, 0x58, 0, 0, 7, 0, 1, 2]))];
     const long = [...eth(0x0800), ...ip4(17, udp(1, 6081, [0x04, 0, 0x65, 0x58, 0, 0, 7, 0, 1, 2]))];

@@ -199,7 +199,7 @@ function Packet({
       <div className={`encap encap-${outer.type}`} data-testid={`encap-${outer.type}`}>
         <div className="encap-head">
           <b>{outer.type.toUpperCase()}</b> {outer.outerSrc} → {outer.outerDst}
-          {outer.type === 'vxlan' ? (
+          {outer.type !== 'ipip' ? (
             <>
               {' '}
               udp {outer.srcPort} → {outer.dstPort} · VNI {outer.vni}
