@@ -9,6 +9,7 @@ import {
   FAMILY_IP6,
   filterWord,
   HOP_IP_BCAST,
+  HOP_GENEVE,
   HOP_IPIP,
   HOP_VLAN,
   HOP_VXLAN,
@@ -50,7 +51,9 @@ export type FilterExpr =
   /** A hop's frame was 802.1Q/802.1ad-tagged; with `id`, its outermost tag's VLAN id is that. */
   | { op: 'vlan'; id?: number }
   /** An interface glob (`cali*`, `node-1:veth*`, `node-1/cali*`): a hop on an interface it names. */
-  | { op: 'iface'; glob: string };
+  | { op: 'iface'; glob: string }
+  /** `geneve`: a hop in Geneve (`geneve N`, its VNI N, reads as the word `geneve-vni=N`). */
+  | { op: 'geneve' };
 
 /** Why a filter could not be read, with where (0-based character offset). */
 export class JourneyFilterError extends Error {
@@ -165,7 +168,6 @@ const UNSUPPORTED: Record<string, string> = {
   mpls: 'MPLS is not decoded, so no journey has it',
   pppoed: 'PPPoE is not decoded, so no journey has it',
   pppoes: 'PPPoE is not decoded, so no journey has it',
-  geneve: 'Geneve is not decoded, so no journey has it',
   llc: 'LLC frames are not IP packets, so no journey has them (the interface panes show them)',
   stp: 'STP frames are not IP packets, so no journey has them (the interface panes show them)',
   ipx: 'IPX is not decoded, so no journey has it',
@@ -204,6 +206,7 @@ const KEYWORDS = new Set([
   'less',
   'greater',
   'vlan',
+  'geneve',
   ...Object.keys(PROTO_KEYWORDS),
   ...Object.keys(UNSUPPORTED),
 ]);
@@ -392,6 +395,18 @@ class Parser {
           t.at,
         );
       return { op: 'vlan', id };
+    }
+    if (w === 'geneve') {
+      // pcap's `geneve [VNI]`: UDP to 6081 (with that VNI). What follows applies to the packet inside in pcap;
+      // over a journey, to its inner packet at any hop, the same journeys for a Geneve-tunnelled path.
+      const n = this.peek();
+      if (n && /^\d+$/.test(n.text)) {
+        this.next();
+        if (+n.text > 0xffffff)
+          this.fail(`geneve vni "${n.text}" at column ${n.at + 1} is not a number 0–16777215`, n.at);
+        return word(`geneve-vni=${+n.text}`);
+      }
+      return { op: 'geneve' };
     }
     if (w === 'vni')
       return this.qualified({ proto: null, dir: null, kind: 'vni' }, this.argument('a VXLAN id', t));
@@ -792,7 +807,7 @@ export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTe
       const hops = ix.hops.data;
       // A tunnelled hop's outer header is IPv4; tags are read through (as Linux hands tcpdump untagged frames).
       if (e.type === ETHERTYPE_IP)
-        return (k) => fam[k] === FAMILY_IP || (hops[k] & (HOP_VXLAN | HOP_IPIP)) !== 0;
+        return (k) => fam[k] === FAMILY_IP || (hops[k] & (HOP_VXLAN | HOP_GENEVE | HOP_IPIP)) !== 0;
       if (e.type === ETHERTYPE_IP6) return (k) => fam[k] === FAMILY_IP6;
       if (VLAN_TYPES.has(e.type)) return (k) => (hops[k] & HOP_VLAN) !== 0;
       return NEVER; // only IP packets form journeys
@@ -811,13 +826,17 @@ export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTe
         return false;
       };
     }
+    case 'geneve': {
+      const hops = ix.hops.data;
+      return (k) => (hops[k] & HOP_GENEVE) !== 0;
+    }
     case 'proto': {
       const fam = ix.family.data;
       const proto = ix.proto.data;
       const hops = ix.hops.data;
       const n = e.proto;
-      // Tunnels' outer headers: VXLAN is UDP over IPv4, IPIP is IPv4 protocol 4.
-      const outer = !e.ip ? 0 : n === 17 ? HOP_VXLAN : n === 4 ? HOP_IPIP : 0;
+      // Tunnels' outer headers: VXLAN and Geneve are UDP over IPv4, IPIP is IPv4 protocol 4.
+      const outer = !e.ip ? 0 : n === 17 ? HOP_VXLAN | HOP_GENEVE : n === 4 ? HOP_IPIP : 0;
       const v4 = e.ip;
       const v6 = e.ip6;
       return (k) =>

@@ -20,6 +20,7 @@ export const HOP_IPIP = 2; // an IPIP outer header: outer IPv4, protocol 4
 export const HOP_VLAN = 4; // an 802.1Q/802.1ad tag on the outer frame
 /** An IPv4 destination (inner or outer) that is a subnet broadcast of the interface the hop was captured on. */
 export const HOP_IP_BCAST = 8;
+export const HOP_GENEVE = 16; // a Geneve outer header: outer IPv4 and UDP
 
 /** The transport a port was seen in (JourneyIndex.port's high bits). */
 export const PORT_TCP = 1;

@@ -28,7 +28,7 @@ import {
   statusOfFlags,
 } from '../correlate/observations.ts';
 import { ipv4ToString, type InterfaceInfo } from '../correlate/ownership.ts';
-import { ENCAP_IPIP } from '../decode/fields.ts';
+import { ENCAP_GENEVE, ENCAP_IPIP } from '../decode/fields.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
 import { APP_WORDS, clockReason } from '../export/ladder.ts';
@@ -50,6 +50,7 @@ import {
   filterText,
   filterWord,
   HOP_IP_BCAST,
+  HOP_GENEVE,
   HOP_IPIP,
   HOP_VLAN,
   HOP_VXLAN,
@@ -430,9 +431,10 @@ export class LoadedSession {
         if (tunnelled) {
           ix.addIpv4(rows.encap(r, E_SRC) >>> 0, ROLE_SRC);
           ix.addIpv4(rows.encap(r, E_DST) >>> 0, ROLE_DST);
-          if (rows.encap(r, E_TYPE) === ENCAP_IPIP) bits |= HOP_IPIP;
+          const type = rows.encap(r, E_TYPE);
+          if (type === ENCAP_IPIP) bits |= HOP_IPIP;
           else {
-            bits |= HOP_VXLAN;
+            bits |= type === ENCAP_GENEVE ? HOP_GENEVE : HOP_VXLAN;
             ix.addPort(rows.encap(r, E_SPORT), PORT_UDP, ROLE_SRC);
             ix.addPort(rows.encap(r, E_DPORT), PORT_UDP, ROLE_DST);
             ix.addMac(rows.encap(r, E_INNER_SRC), ROLE_SRC);
@@ -507,11 +509,13 @@ export class LoadedSession {
           const os = ipv4ToString(rows.encap(r, E_SRC) >>> 0);
           const od = ipv4ToString(rows.encap(r, E_DST) >>> 0);
           out.push(`${os} ${od} ${os}>${od}`);
-          if (rows.encap(r, E_TYPE) === ENCAP_IPIP) out.push('ipip');
-          else
-            out.push(
-              `vxlan udp ${rows.encap(r, E_SPORT)} ${rows.encap(r, E_DPORT)} vni=${rows.encap(r, E_VNI)}`,
-            );
+          const type = rows.encap(r, E_TYPE);
+          if (type === ENCAP_IPIP) out.push('ipip');
+          else {
+            const vni = rows.encap(r, E_VNI);
+            const ports = `udp ${rows.encap(r, E_SPORT)} ${rows.encap(r, E_DPORT)} vni=${vni}`;
+            out.push(type === ENCAP_GENEVE ? `geneve ${ports} geneve-vni=${vni}` : `vxlan ${ports}`);
+          }
         }
         const sp = rows.srcPort(r);
         const dp = rows.dstPort(r);

@@ -19,7 +19,8 @@ const help = `usage: hopscope correlate [--json] [--summary] [--clock auto|none|
 
 Recognises the same packet at every interface and node it was seen on and prints each journey as a hop
 ladder: node/interface, clock-corrected time, latency since the previous hop, TTL, MACs (with their owners),
-encapsulation, and what changed ([mac ttl encap+vxlan encap-vxlan encap+ipip encap-ipip nat-dst nat-src]).
+encapsulation, and what changed ([mac ttl encap+vxlan encap-vxlan encap+ipip encap-ipip encap+geneve
+encap-geneve nat-dst nat-src]).
 Copies of one broadcast or multicast frame fan out: a copy is timed from the first copy on its node or from
 its sender's ([since hop N]), or, received by another node in parallel, not at all (‖ … [parallel copy]).
 

@@ -33,6 +33,7 @@ const FIXTURES = [
   'sctp-flannel-vxlan',
   'broadcast',
   'vlan-trunk',
+  'antrea-geneve',
 ] as const;
 type Fixture = (typeof FIXTURES)[number];
 
@@ -308,6 +309,28 @@ describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fix
     same('ip-protocols', 'ether multicast');
     same('three-hosts', 'ether host 00:0c:29:2f:33:85');
     same('three-hosts', 'ether src 00:0c:29:10:a9:6c or ether dst 00:0c:29:3a:5e:08');
+  });
+
+  it('geneve and geneve VNI: the journeys through the Geneve tunnel (antrea-geneve), and its outer headers', () => {
+    // tcpdump reads `geneve` as UDP to port 6081 with version 0 (`geneve N`: with VNI N), and what follows it as
+    // the packet inside; over journeys, a journey with a Geneve hop, its inner packet at any hop.
+    for (const e of [
+      'geneve',
+      'geneve 7',
+      'geneve and icmp',
+      'geneve 7 and host 10.10.1.6',
+      'geneve and src host 10.10.0.5',
+      'udp',
+      'ip proto 17',
+      'udp port 6081',
+      'host 10.1.10.9',
+      'icmp',
+    ])
+      same('antrea-geneve', e);
+    for (const e of ['geneve 8', 'geneve 70000', 'geneve and tcp']) same('antrea-geneve', e, true);
+    expect(ours('antrea-geneve', 'geneve 8')).toEqual([]);
+    // No other fixture has Geneve.
+    for (const f of ['flannel-vxlan', 'calico-ipip'] as const) same(f, 'geneve', true);
   });
 
   it('vlan: a hop whose frame was tagged', () => {

@@ -17,6 +17,7 @@ import {
   HOP_IPIP,
   HOP_VLAN,
   HOP_VXLAN,
+  HOP_GENEVE,
   JourneyIndex,
   PORT_SCTP,
   PORT_TCP,
@@ -38,7 +39,7 @@ import {
   F_ETH,
 } from '../../main/correlate/observations.ts';
 import { ipv4ToString } from '../../main/correlate/ownership.ts';
-import { ENCAP_IPIP } from '../../main/decode/fields.ts';
+import { ENCAP_GENEVE, ENCAP_IPIP } from '../../main/decode/fields.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 
 const PORT_KINDS: Record<number, number> = { 6: PORT_TCP, 17: PORT_UDP, 132: PORT_SCTP };
@@ -111,8 +112,14 @@ function referenceIndex(s: LoadedSession): JourneyIndex {
         } else {
           const osp = rows.encap(r, E_SPORT);
           const odp = rows.encap(r, E_DPORT);
-          out.push(`vxlan udp ${osp} ${odp} vni=${rows.encap(r, E_VNI)}`);
-          bits |= HOP_VXLAN;
+          const vni = rows.encap(r, E_VNI);
+          if (rows.encap(r, E_TYPE) === ENCAP_GENEVE) {
+            out.push(`geneve udp ${osp} ${odp} vni=${vni} geneve-vni=${vni}`);
+            bits |= HOP_GENEVE;
+          } else {
+            out.push(`vxlan udp ${osp} ${odp} vni=${vni}`);
+            bits |= HOP_VXLAN;
+          }
           ix.addPort(osp, PORT_UDP, ROLE_SRC);
           ix.addPort(odp, PORT_UDP, ROLE_DST);
           ix.addMac(rows.encap(r, E_INNER_SRC), ROLE_SRC);
