@@ -728,9 +728,14 @@ export class ObservationTable {
 
   /** The UDP destination ports of the VXLAN tunnels rows were seen in (outermost encapsulations), ascending. */
   vxlanPorts(): number[] {
+    return this.tunnelPorts(ENCAP_VXLAN);
+  }
+
+  /** The UDP destination ports of the tunnels of one ENCAP_* type rows were seen in, ascending. */
+  tunnelPorts(type: number): number[] {
     const ports = new Set<number>();
     for (let e = 0; e < this.encaps.count; e++)
-      if (this.encaps.get(e, E_TYPE) === ENCAP_VXLAN) ports.add(this.encaps.get(e, E_DPORT));
+      if (this.encaps.get(e, E_TYPE) === type) ports.add(this.encaps.get(e, E_DPORT));
     return [...ports].sort((a, b) => a - b);
   }
 

@@ -1,6 +1,8 @@
 // Merged pcapng export: every captured frame of every input, in time order, one interface per node/interface
 // (if_name "node-1/ens33"), epb_packetid = journey id, and a comment naming the journey hop and its changes.
 
+import { ENCAP_GENEVE } from '../decode/fields.ts';
+import { GENEVE_PORT } from '../decode/geneve.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { CH_NAT_DST, CH_NAT_SRC, CHANGE_NAMES, changeMask } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
@@ -94,7 +96,22 @@ export function sessionComment(res: CorrelationResult, corrected: boolean, expor
     `${count(res.journeyCount, 'journey')}, ${count(res.flowCount, 'flow')}; ` +
     (exported ? `exported: ${exported}; ` : '') +
     `clocks: ${clocksNote(res)}; timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}` +
-    vxlanNote(res)
+    vxlanNote(res) +
+    geneveNote(res)
+  );
+}
+
+/**
+ * Wireshark decodes Geneve on UDP 6081 by itself; on another port (DecodeOptions.genevePorts) it needs telling,
+ * as VXLAN on 8472 does. The tunnel's source port is ephemeral, so the destination ports are the ones to name.
+ */
+function geneveNote(res: CorrelationResult): string {
+  const other = res.rows.tunnelPorts(ENCAP_GENEVE).filter((p) => p !== GENEVE_PORT);
+  if (!other.length) return '';
+  const first = other[0];
+  return (
+    `; Geneve on UDP ${other.join(', ')}: in Wireshark, Decode As… UDP port ${first} → Geneve ` +
+    `(tshark -d udp.port==${first},geneve) to see the packets inside`
   );
 }
 

@@ -75,7 +75,7 @@ function inputPackets(files: string[]): number {
   return files.reduce((n, f) => n + readPcap(f).records.length, 0);
 }
 
-for (const scenario of ['flannel-vxlan', 'calico-ipip', 'kube-proxy']) {
+for (const scenario of ['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'antrea-geneve']) {
   describe(`pcapng export: ${scenario}`, () => {
     const files = fixtureFiles(scenario);
     const res = correlate(files);
@@ -328,6 +328,53 @@ describe('CLI', () => {
       const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
       expect({ args, code, stderr }).toEqual({ args, code: 141, stderr: '' });
     }
+  });
+
+  it('Geneve (antrea-geneve): tshark decodes the exported tunnel hops, their comments say encap+/encap-geneve', async () => {
+    const res = correlate(fixtureFiles('antrea-geneve'));
+    const out = join(tmp, 'geneve.pcapng');
+    await toPcapng(res, out);
+    const rows = tshark(out, ['frame.interface_name', 'geneve.vni', 'icmp.type', 'ip.src', 'frame.comment']);
+    const ens = rows.filter((r) => r[0].endsWith('/ens33') && r[2] !== '');
+    expect(ens).toHaveLength(12); // 3 requests and 3 replies, each on both nodes' ens33
+    for (const r of ens) {
+      expect(Number(r[1])).toBe(7);
+      expect(r[3]).toMatch(/^10\.1\.10\.(9|10),10\.10\.[01]\.\d+$/); // outer, then the pod's inner source
+    }
+    expect(ens.filter((r) => /encap\+geneve/.test(r[4]))).toHaveLength(6);
+    expect(rows.filter((r) => r[0].endsWith('/antrea-tun0') && /encap-geneve/.test(r[4]))).toHaveLength(6);
+    // tshark decodes 6081 by itself: no Decode As note.
+    expect(execFileSync('capinfos', ['-k', out], { encoding: 'utf8' })).not.toMatch(/Geneve on UDP/);
+    const ladder = cli(['correlate', ...fixtureFiles('antrea-geneve')]);
+    expect(ladder).toMatch(
+      /→ node-1\/ens33 .*geneve vni 7 10\.1\.10\.9\.\d+ > 10\.1\.10\.10\.6081 .*\[mac encap\+geneve\]/,
+    );
+  });
+
+  it('Geneve on another port than 6081: correlated when configured, the export says how to decode it', async () => {
+    // The lab's captures with the tunnel moved to UDP 6082 (the destination port of every Geneve datagram).
+    const dir = fixtureCopy('antrea-geneve', {
+      transform: (_f, records) =>
+        records.map((r) => {
+          const d = r.data.slice();
+          if (d.length > 42 && d[23] === 17 && ((d[36] << 8) | d[37]) === 6081) d[37] = 6082 & 0xff;
+          return { ...r, data: d };
+        }),
+    });
+    const res = correlate(filesIn(dir), { decode: { vxlanPorts: [4789, 8472], genevePorts: [6082] } });
+    expect(res.rows.tunnelPorts(3)).toEqual([6082]);
+    const out = join(tmp, 'geneve-6082.pcapng');
+    await toPcapng(res, out);
+    expect(execFileSync('capinfos', ['-k', out], { encoding: 'utf8' })).toContain(
+      '; Geneve on UDP 6082: in Wireshark, Decode As… UDP port 6082 → Geneve (tshark -d udp.port==6082,geneve) to ' +
+        'see the packets inside',
+    );
+    const vnis = (extra: string[]) =>
+      execFileSync('tshark', ['-r', out, ...extra, '-T', 'fields', '-e', 'geneve.vni'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.length > 0);
+    expect(vnis([])).toEqual([]);
+    expect(vnis(['-d', 'udp.port==6082,geneve'])).toHaveLength(12);
   });
 
   it('correlate prints the hop ladder, --summary the counts, export --pcapng a file tshark reads', () => {
