@@ -16,6 +16,7 @@
 // Flows (flows.ts) hash a row's conversation instead, both directions alike: packetFlowKey and flowTupleKey,
 // beside fmix here.
 
+import { GENEVE_HEADER_LEN, GENEVE_PORT } from '../decode/geneve.ts';
 import type { PacketFields } from '../decode/fields.ts';
 
 // Local copies of fields.ts's PROTO_* (module-local constants keep this per-packet path free of
@@ -242,7 +243,8 @@ const IPV6_DSTOPT = 60;
 /**
  * The flow tuple of the packet an ICMP error quotes (its IP header at frame[q], the error's bytes ending at
  * `end`) into out.quoted/quotedHi/quotedLo, as packetFlowKey takes the quoted packet's own row: addresses and
- * ports, or an echo's addresses, id and seq; through one VXLAN (4789, 8472) or IP-in-IP tunnel to the packet inside
+ * ports, or an echo's addresses, id and seq; through one VXLAN (4789, 8472), Geneve (6081) or IP-in-IP tunnel to the
+ * packet inside
  * when the quote holds it. Nothing when the quote is cut before them or is a later fragment.
  */
 function quotedFlow(v6: boolean, frame: Uint8Array, q: number, end: number, out: Identity, depth = 0): void {
@@ -280,7 +282,18 @@ function quotedFlow(v6: boolean, frame: Uint8Array, q: number, end: number, out:
   // A tunnel's outer packet quoted (an underlay router's need-to-frag for a VXLAN or IPIP packet): the packet
   // inside it, when the quote holds it, is the one whose flow the error concerns (the pod's connection; the outer
   // tuple is shared by unrelated pods' traffic). Else the outer tuple, as for any packet.
-  if (depth === 0 && nh === PROTO_UDP && at + 8 + 8 + 14 <= end) {
+  if (depth === 0 && nh === PROTO_UDP && at + 8 + 8 <= end && u16(frame, at + 2) === GENEVE_PORT) {
+    // Geneve: past its options, an Ethernet frame (0x6558) or the IP packet itself.
+    const g = at + 8;
+    const inner = g + GENEVE_HEADER_LEN + (frame[g] & 0x3f) * 4;
+    const proto = u16(frame, g + 2);
+    const eth = proto === 0x6558 && inner + 14 <= end;
+    const type = eth ? u16(frame, inner + 12) : proto;
+    if (frame[g] >> 6 === 0 && (type === 0x0800 || type === 0x86dd)) {
+      quotedFlow(type === 0x86dd, frame, eth ? inner + 14 : inner, end, out, 1);
+      if (out.quoted) return;
+    }
+  } else if (depth === 0 && nh === PROTO_UDP && at + 8 + 8 + 14 <= end) {
     const port = u16(frame, at + 2);
     if (port === 4789 || port === 8472) {
       const eth = at + 16;

@@ -241,6 +241,19 @@ describe('flows from the rows’ tuple hashes and from the journeys’ paths', (
     }
   });
 
+  it('a need-to-frag quoting a Geneve packet joins the flow of the pod connection inside it', () => {
+    // tests/fixtures/geneve-pmtu (crafted): as vxlan-pmtu over Geneve, past an option (Ethernet inside) or none (IP
+    // inside).
+    for (const obs of [undefined, ObservationTable.published()]) {
+      const res = correlate('geneve-pmtu', obs);
+      expect(res.journeyCount).toBe(6);
+      const flows = Array.from(res.flowOf);
+      expect(flows).toEqual([flows[0], flows[0], flows[0], flows[3], flows[3], flows[3]]);
+      expect(flows[0]).not.toBe(flows[3]);
+      expect([res.flowRole(2), res.flowRole(5)]).toEqual(['reply', 'reply']);
+    }
+  });
+
   it('join a journey’s second tuple (after DNAT) to a later journey that has only that one', () => {
     // One node: a datagram to a service address on eth0, DNAT'ed to a pod on eth1 (one journey, two tuples),
     // then the pod's answer seen on eth1 only (one tuple: the DNAT'ed one). One flow, whichever tuple a journey's
