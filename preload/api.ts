@@ -375,7 +375,7 @@ export interface HostKeyPrompt {
 }
 
 export type IfaceKind =
-  'physical' | 'bridge' | 'vxlan' | 'ipip' | 'tun' | 'veth' | 'cali' | 'loopback' | 'other';
+  'physical' | 'bridge' | 'vxlan' | 'geneve' | 'ipip' | 'tun' | 'veth' | 'cali' | 'loopback' | 'other';
 
 export interface IfaceInfo {
   name: string;
@@ -388,7 +388,7 @@ export interface IfaceInfo {
   master: string | null;
   /** veth peer (name, or netns/name when known). */
   peer: string | null;
-  /** VXLAN VNI and port. */
+  /** VXLAN (or Geneve) VNI and port. */
   vni: number | null;
   vxlanPort: number | null;
 }

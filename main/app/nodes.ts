@@ -106,6 +106,7 @@ const KIND: Record<string, IfaceInfo['kind']> = {
   veth: 'veth',
   calico: 'cali',
   vxlan: 'vxlan',
+  geneve: 'geneve',
   ipip: 'ipip',
   tun: 'tun',
   other: 'other',
@@ -121,8 +122,8 @@ export function toIfaceInfo(i: Iface): IfaceInfo {
     up: i.up,
     master: i.master,
     peer: i.peer ? (i.peer.name ?? (i.peer.ifindex !== null ? `if${i.peer.ifindex}` : null)) : null,
-    vni: i.vxlan?.vni ?? null,
-    vxlanPort: i.vxlan?.port ?? null,
+    vni: i.vxlan?.vni ?? i.geneve?.vni ?? null,
+    vxlanPort: i.vxlan?.port ?? i.geneve?.port ?? null,
   };
 }
 

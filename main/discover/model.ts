@@ -1,7 +1,7 @@
 // The typed interface model discovery produces for one node; plain data (it goes into session.json and over IPC).
 
 export type IfaceKind =
-  'loopback' | 'physical' | 'bridge' | 'veth' | 'calico' | 'vxlan' | 'ipip' | 'tun' | 'other';
+  'loopback' | 'physical' | 'bridge' | 'veth' | 'calico' | 'vxlan' | 'geneve' | 'ipip' | 'tun' | 'other';
 
 export interface IfaceAddress {
   family: 'inet' | 'inet6';
@@ -29,6 +29,11 @@ export interface Iface {
   /** veth / calico: the peer's ifindex and, if it lives in another namespace, that namespace's id. */
   peer?: { ifindex: number | null; name: string | null; netnsId: number | null };
   vxlan?: { vni: number; port: number | null; local: string | null; device: string | null };
+  /**
+   * A kernel Geneve device (OVS's `genev_sys_6081`, Cilium's `cilium_geneve`): its VNI and remote, null for an
+   * `external` (collect_metadata) one whose flows set them per packet, and its UDP port.
+   */
+  geneve?: { vni: number | null; port: number | null; remote: string | null };
   /** ipip / tun details. */
   tunnel?: { local: string | null; remote: string | null; tunType?: string };
   /** False when the name is not one Linux could have (or not valid UTF-8): never sent to a shell. */

@@ -45,6 +45,8 @@ function kindOf(l: Json, name: string, kernelKind: string, linkType: string): If
       return name.startsWith('cali') && CALICO_NAME.test(name) ? 'calico' : 'veth';
     case 'vxlan':
       return 'vxlan';
+    case 'geneve':
+      return 'geneve';
     case 'ipip':
       return 'ipip';
     case 'tun':
@@ -100,6 +102,7 @@ function parseLink(l: Json, warnings: string[]): Iface | null {
       device: str(data.link),
     };
   }
+  if (kind === 'geneve') iface.geneve = { vni: num(data.id), port: num(data.port), remote: str(data.remote) };
   if (kind === 'ipip') iface.tunnel = { local: str(data.local), remote: str(data.remote) };
   if (kind === 'tun') iface.tunnel = { local: null, remote: null, tunType: str(data.type) ?? undefined };
   return iface;

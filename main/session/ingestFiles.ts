@@ -230,7 +230,7 @@ export function decodeOptions(opts: CorrelateOptions): DecodeOptions {
  * port and its bridge as one of the captures did (same-time hops).
  */
 const OWN_DESCRIPTION =
-  /^(loopback|physical|bridge|veth|calico|vxlan|ipip|tun|other) on [^,]+(?:, port of ([^,]+))?(?:,|$)/;
+  /^(loopback|physical|bridge|veth|calico|vxlan|geneve|ipip|tun|other) on [^,]+(?:, port of ([^,]+))?(?:,|$)/;
 
 /** What a lane's file says of its interface: its MAC, and (our exports' description) its kind and bridge. */
 function laneInterface(info: CaptureInfo, own: RegExpExecArray | null): InterfaceInfo {

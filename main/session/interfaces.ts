@@ -65,6 +65,10 @@ function describe(node: string, i: NodeInterfaces['interfaces'][number], inet: I
   const parts = [`${i.kind} on ${node}`];
   if (i.master) parts.push(`port of ${i.master}`);
   if (i.vxlan) parts.push(`vxlan vni ${i.vxlan.vni}${i.vxlan.port ? ` port ${i.vxlan.port}` : ''}`);
+  if (i.geneve) {
+    const g = i.geneve;
+    parts.push(`geneve${g.vni !== null ? ` vni ${g.vni}` : ''}${g.port ? ` port ${g.port}` : ''}`);
+  }
   const v4 = inet.map((a) => `${a.address}/${a.prefixLen}`);
   if (v4.length) parts.push(v4.join(' '));
   return parts.join(', ');

@@ -16,7 +16,15 @@ import {
 } from '../../main/capture/selection.ts';
 
 const FIX = new URL('../fixtures/', import.meta.url).pathname;
-const SCENARIOS = ['kubenet', 'kube-proxy', 'flannel-hostgw', 'flannel-vxlan', 'calico-bgp', 'calico-ipip'];
+const SCENARIOS = [
+  'kubenet',
+  'kube-proxy',
+  'flannel-hostgw',
+  'flannel-vxlan',
+  'calico-bgp',
+  'calico-ipip',
+  'antrea-geneve',
+];
 
 function load(folder: string, node: string) {
   const r = (k: string) => readFileSync(join(FIX, folder, `${node}.ip-${k}.json`), 'utf8');
@@ -122,6 +130,42 @@ describe('discovery on kubeadm-like nodes', () => {
     expect(emptySelectors(['kubeadm-flannel:cali*', 'veth*', 'ens33', 'nosuch0'], [n])).toEqual([
       'kubeadm-flannel:cali*',
     ]);
+  });
+
+  it('geneve devices: OVS/OVN-Kubernetes genev_sys_6081 (external) and one with a VNI and remote', () => {
+    // Not recorded (this kernel has no geneve module): iproute2's `ip -j -d link` fields for a geneve link
+    // (ip/iplink_geneve.c: "id", "remote", "port", "external"), as `ip link add … type geneve` would show them.
+    const link = JSON.stringify([
+      { ifindex: 1, ifname: 'lo', flags: ['LOOPBACK', 'UP'], mtu: 65536, link_type: 'loopback' },
+      {
+        ifindex: 7,
+        ifname: 'genev_sys_6081',
+        flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
+        mtu: 65000,
+        operstate: 'UNKNOWN',
+        link_type: 'ether',
+        address: '5a:1e:3c:77:10:02',
+        linkinfo: { info_kind: 'geneve', info_data: { external: true, port: 6081, udp_csum: true } },
+      },
+      {
+        ifindex: 8,
+        ifname: 'gnv0',
+        flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
+        mtu: 1450,
+        operstate: 'UNKNOWN',
+        link_type: 'ether',
+        address: '5a:1e:3c:77:10:03',
+        linkinfo: { info_kind: 'geneve', info_data: { id: 7, remote: '10.1.10.10', ttl: 0, port: 6081 } },
+      },
+    ]);
+    const n = parseIpOutputs('ovn-node', { link, addr: '[]', route: '[]' });
+    expect(n.warnings).toEqual([]);
+    const g = (name: string) => n.interfaces.find((i) => i.name === name)!;
+    expect(g('genev_sys_6081')).toMatchObject({
+      kind: 'geneve',
+      geneve: { vni: null, port: 6081, remote: null },
+    });
+    expect(g('gnv0')).toMatchObject({ kind: 'geneve', geneve: { vni: 7, port: 6081, remote: '10.1.10.10' } });
   });
 
   it('calico node: pod /32 routes map pod IPs to their cali*', () => {
