@@ -51,6 +51,29 @@ function vxlanWrap(inner: Uint8Array): Uint8Array {
   outer.set(inner, 50);
   return outer;
 }
+/** An Ethernet frame in Geneve (UDP 6081, 0x6558) with one 8-byte option, or (ip) its IP packet directly. */
+function geneveWrap(inner: Uint8Array, ip: boolean): Uint8Array {
+  const payload = ip ? inner.subarray(14) : inner;
+  const opts = ip ? 0 : 8;
+  const outer = new Uint8Array(14 + 20 + 8 + 8 + opts + payload.length);
+  const dv = new DataView(outer.buffer);
+  dv.setUint16(12, 0x0800);
+  outer[14] = 0x45;
+  dv.setUint16(16, 20 + 8 + 8 + opts + payload.length);
+  outer[22] = 64;
+  outer[23] = 17;
+  dv.setUint32(26, 0x0a010a09);
+  dv.setUint32(30, 0x0a010a0a);
+  dv.setUint16(34, 40000);
+  dv.setUint16(36, 6081);
+  dv.setUint16(38, 8 + 8 + opts + payload.length);
+  outer[42] = opts / 4;
+  dv.setUint16(44, ip ? 0x0800 : 0x6558);
+  outer[48] = 7;
+  if (!ip) dv.setUint32(50, 0x01028001);
+  outer.set(payload, 50 + opts);
+  return outer;
+}
 function ipipWrap(innerIp: Uint8Array): Uint8Array {
   const outer = new Uint8Array(20 + innerIp.length);
   const dv = new DataView(outer.buffer);
@@ -114,7 +137,7 @@ describe('decoders under fuzzing', () => {
     );
   });
 
-  it('VXLAN nested 12 deep and IPIP nested 200 deep: bounded, encapCount ≤ MAX_ENCAP', () => {
+  it('VXLAN and Geneve nested 12 deep and IPIP nested 200 deep: bounded, encapCount ≤ MAX_ENCAP', () => {
     const eth = frames.find(
       (f) => f.linkType === 1 && f.frame.length > 60 && f.frame[12] === 8 && f.frame[13] === 0,
     )!.frame;
@@ -122,6 +145,12 @@ describe('decoders under fuzzing', () => {
     for (let d = 0; d < 12; d++) {
       v = vxlanWrap(v);
       fuzzDecode(v, 1, eth);
+    }
+    let g = eth;
+    for (let d = 0; d < 12; d++) {
+      // Geneve carrying Ethernet (with an option) or IP directly, VXLAN between them.
+      g = d % 3 === 2 ? vxlanWrap(g) : geneveWrap(g, d % 3 === 1);
+      fuzzDecode(g, 1, eth);
     }
     let ip = eth.subarray(14);
     for (let d = 0; d < 200; d++) {
