@@ -637,7 +637,15 @@ describe('malformed packets, built from a real frame', () => {
   });
 
   it('options from outside cannot make it throw', () => {
-    for (const opts of [{}, { vxlanPorts: null }, { vxlanPorts: 'x' }, { vxlanPorts: [-1, 1e9, 0.5] }]) {
+    for (const opts of [
+      {},
+      { vxlanPorts: null },
+      { vxlanPorts: 'x' },
+      { vxlanPorts: [-1, 1e9, 0.5] },
+      { vxlanPorts: [4789], genevePorts: null },
+      { vxlanPorts: [4789], genevePorts: 'x' },
+      { vxlanPorts: [4789], genevePorts: [-1, 1e9, 0.5, 4789] },
+    ]) {
       const o = opts as unknown as { vxlanPorts: number[] };
       const f = fields(VXLAN_FRAME, LINKTYPE_ETHERNET, o);
       expect(f.status).toBe(STATUS_OK);
