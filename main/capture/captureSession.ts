@@ -674,7 +674,10 @@ export class CaptureSession extends EventEmitter {
     const exclude = this.opts.excludeOwnSsh !== false && n.status.ssh ? excludeSshClause(n.status.ssh) : null;
     const tunnels =
       this.opts.followTunnels !== false
-        ? tunnelClause(this.opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts)
+        ? tunnelClause(
+            this.opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts,
+            DEFAULT_DECODE_OPTIONS.genevePorts,
+          )
         : null;
     return combineFilter(this.opts.filter ?? '', exclude, tunnels);
   }

@@ -76,8 +76,8 @@ Capture:
   --filter BPF        capture filter, checked on every interface with tcpdump -d before anything starts
   --include-own-ssh   do not leave out this SSH connection's own packets (left out by default)
   --no-follow-tunnels capture exactly --filter; by default a filter is widened with the overlay tunnels'
-                      outer packets (udp dst port 4789/8472, ip proto 4), so a ping filtered by 'icmp' is also
-                      seen on ens33 inside VXLAN or IPIP and its journey stays whole
+                      outer packets (udp dst port 4789/8472/6081, ip proto 4), so a ping filtered by 'icmp' is also
+                      seen on ens33 inside VXLAN, Geneve or IPIP and its journey stays whole
   --delivery MODE     buffered (default): the kernel hands packets to tcpdump in blocks, up to 1 s late,
                       and the same kernel memory holds tens of times more packets; immediate: each packet
                       at once (tcpdump --immediate-mode), but it drops under load unless --buffer-size is large
@@ -315,7 +315,7 @@ const cmd: Command = {
     if (!flagSet(p, 'no-follow-tunnels') && filterNamesTunnels(userFilter))
       console.error(
         'hopscope capture: note: the filter names the overlay tunnels; it is widened to follow them on the ' +
-          'underlay (… or udp dst port 4789/8472 or ip proto 4), so tunnel traffic is captured whatever it says: ' +
+          'underlay (… or udp dst port 4789/8472/6081 or ip proto 4), so tunnel traffic is captured whatever it says: ' +
           '--no-follow-tunnels keeps the filter exactly as given',
       );
     refuseUsedFolder(out);

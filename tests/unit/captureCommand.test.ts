@@ -178,6 +178,21 @@ describe('tcpdump command lines', () => {
     expect(count(combineFilter('icmp', null, tun))).toBeGreaterThanOrEqual(6);
   });
 
+  it('the widening follows Geneve too (UDP 6081: Antrea, OVN-Kubernetes): the Geneve-carried echoes are kept', () => {
+    const tun = tunnelClause([4789, 8472], [6081]);
+    expect(tun).toBe('(udp dst port 4789 or udp dst port 8472 or udp dst port 6081 or ip proto 4)');
+    // A port given as both is one term.
+    expect(tunnelClause([6081], [6081])).toBe('(udp dst port 6081 or ip proto 4)');
+    const ens33 = 'tests/fixtures/antrea-geneve/node-1__ens33.pcap';
+    const count = (f: string) =>
+      spawnSync('tcpdump', ['-nr', ens33, '--', f], { encoding: 'utf8' })
+        .stdout.split('\n')
+        .filter((l) => /ICMP echo/.test(l)).length;
+    expect(count('icmp')).toBe(0);
+    expect(count(combineFilter('icmp', null, tunnelClause([4789, 8472])))).toBe(0);
+    expect(count(combineFilter('icmp', null, tun))).toBe(6);
+  });
+
   it('buffered delivery leaves out --immediate-mode; immediate (and the argv default) keeps it', () => {
     const base = { tcpdumpPath: '/usr/bin/tcpdump', iface: 'ens33', snaplen: 96, nano: true, filter: 'icmp' };
     expect(tcpdumpArgs({ ...base, delivery: 'buffered', bufferKiB: 4096 })).toEqual([

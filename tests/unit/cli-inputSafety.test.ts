@@ -304,7 +304,13 @@ describe('a node whose clock was never set', () => {
 
 describe('capture --filter naming the tunnels', () => {
   it('is told that tunnel following widens it (an exclusion of the tunnel is undone on the underlay)', () => {
-    for (const f of ['not ip proto 4', 'icmp and not udp port 8472', 'not vxlan'])
+    for (const f of [
+      'not ip proto 4',
+      'icmp and not udp port 8472',
+      'not vxlan',
+      'not geneve',
+      'not port 6081',
+    ])
       expect(filterNamesTunnels(f), f).toBe(true);
     for (const f of ['icmp', 'tcp port 80', 'host 10.1.10.4', 'udp port 48472'])
       expect(filterNamesTunnels(f), f).toBe(false);
