@@ -373,7 +373,8 @@ function joinCutSegments(
   let joined = 0;
   for (let j = 0; j < count; j++) {
     const row = segs.firstObs[jFirst[j]];
-    if (obs.tcpSeq(row) < 0) continue;
+    // A journey that joined a larger one is no longer one to join.
+    if (taken[j] || obs.tcpSeq(row) < 0) continue;
     const inside = byTuple.get(tupleOf(row));
     if (!inside) continue;
     const whole = piece(j);
@@ -384,7 +385,8 @@ function joinCutSegments(
     const reach = opts.crossWindowNs;
     const byCapture = new Map<number, TcpPiece[]>();
     for (const p of inside) {
-      if (p.j === j || taken[p.j] || p.len >= whole.len) continue;
+      // A piece is still one segment: one that took pieces of its own stays a journey.
+      if (p.j === j || taken[p.j] || jCount[p.j] !== 1 || p.len >= whole.len) continue;
       const cap = obs.capture[p.row];
       if (captures.has(cap)) continue;
       const unc = opts.uncertaintyNs[segs.node[jFirst[p.j]]];
