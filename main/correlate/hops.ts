@@ -232,6 +232,8 @@ export function changeMask(obs: ObservationTable, p: number, r: number): number 
 
 /** Row `a` carries part of row `b`'s TCP payload and less than all of it (same connection: the caller's). */
 export function pieceOf(obs: ObservationTable, a: number, b: number): boolean {
+  // Every hop of most journeys has the same IP length: settled by one compare (exports ask for every hop).
+  if (obs.ipLenCol[a] === obs.ipLenCol[b]) return false;
   const la = obs.tcpPayloadLen(a);
   const lb = obs.tcpPayloadLen(b);
   if (la <= 0 || lb <= la) return false;
