@@ -28,13 +28,20 @@ export function openInputs(paths: string[]): Inputs {
   return inputs.value;
 }
 
-/** Capture drop counts recorded in session.json files, by "node/iface". */
+/** Capture drop counts recorded in session.json files (`kernelDrops`), by "node/iface" (the lane's name). */
 export function sessionDrops(inputs: Inputs): Map<string, number> {
   const drops = new Map<string, number>();
   for (const s of inputs.sessions) {
     const caps = Array.isArray(s.doc.captures) ? (s.doc.captures as Record<string, unknown>[]) : [];
-    for (const cap of caps)
-      if (typeof cap.drops === 'number') drops.set(`${cap.node}/${cap.iface}`, cap.drops);
+    for (const cap of caps) {
+      // The kernel's drops as tcpdump counted them (it read `drops`, which session.json never had: no pane said
+      // "N dropped" for a capture folder); a name captured again is its own lane, `iface~N`.
+      const n = cap.kernelDrops;
+      if (typeof n !== 'number') continue;
+      const lane =
+        typeof cap.instance === 'number' && cap.instance > 1 ? `${cap.iface}~${cap.instance}` : cap.iface;
+      drops.set(`${cap.node}/${lane}`, n);
+    }
   }
   return drops;
 }

@@ -199,6 +199,31 @@ describe('session folders', () => {
     );
   });
 
+  it('the kernel drops session.json records (kernelDrops) reach the session’s captures, a second capture’s its own lane', () => {
+    const dir = sessionFolder(2, 1);
+    const doc = JSON.parse(readFileSync(join(dir, 'session.json'), 'utf8'));
+    const file = captureFileName('node-1', 'veth2053e67d', 2);
+    copyFileSync(join(dir, 'node-1__veth2053e67d.pcap'), join(dir, file));
+    doc.captures.push({ node: 'node-1', iface: 'veth2053e67d', file, instance: 2, state: 'stopped' });
+    for (const c of doc.captures as {
+      node: string;
+      iface: string;
+      instance?: number;
+      kernelDrops?: number;
+    }[])
+      c.kernelDrops = c.iface === 'ens33' && c.node === 'node-2' ? 17 : c.instance === 2 ? 5 : 0;
+    writeFileSync(join(dir, 'session.json'), JSON.stringify(doc));
+    const drops = Object.fromEntries(
+      buildSession([dir], undefined, 'x')
+        .info()
+        .captures.map((c) => [`${c.node}/${c.iface}`, c.drops]),
+    );
+    expect(drops['node-2/ens33']).toBe(17);
+    expect(drops['node-1/veth2053e67d~2']).toBe(5);
+    expect(drops['node-1/veth2053e67d']).toBe(0);
+    expect(drops['node-1/ens33']).toBe(0);
+  });
+
   it('an interface captured twice under one name (a pod recreated, followed): two lanes, NAME and NAME~2, both files read', () => {
     const dir = sessionFolder(1, 1);
     const doc = JSON.parse(readFileSync(join(dir, 'session.json'), 'utf8'));
