@@ -121,6 +121,12 @@ export class InterfaceCapture extends EventEmitter {
   private stderrLine = '';
   /** Kernel drops of earlier tcpdump runs (before a reconnect), and the latest known of the current run. */
   private dropsBefore = 0;
+
+  /** How messages name this capture: `node:iface`, or `node:iface~N` for the Nth capture of a name (a pod recreated). */
+  get lane(): string {
+    const { node, iface, instance } = this.status;
+    return `${node}:${iface}${instance > 1 ? `~${instance}` : ''}`;
+  }
   private segmentDrops = 0;
   private done: Promise<void>;
   private resolveDone!: () => void;
@@ -386,7 +392,7 @@ export class InterfaceCapture extends EventEmitter {
   private writeFailed(e: NodeJS.ErrnoException): void {
     const err = new HopscopeError(
       'CAPTURE_FAILED',
-      `${this.status.node}:${this.status.iface}: cannot write ${this.status.file}: ${e.code ?? e.message}`,
+      `${this.lane}: cannot write ${this.status.file}: ${e.code ?? e.message}`,
     );
     const ch = this.ch;
     this.stopRequested = true;
@@ -477,7 +483,7 @@ export class InterfaceCapture extends EventEmitter {
         'failed',
         new HopscopeError(
           'CAPTURE_FAILED',
-          `${this.status.node}:${this.status.iface}: the node stopped tcpdump (${line.trim()} from us)`,
+          `${this.lane}: the node stopped tcpdump (${line.trim()} from us)`,
         ),
       );
     } else if (exitedCleanly || (this.stopRequested && (final || this.stoppedStarting))) {
@@ -501,10 +507,7 @@ export class InterfaceCapture extends EventEmitter {
             `the ${this.status.packets} packets before it are in the file`
           : tcpdumpFailureText(text) ||
             `tcpdump ended (exit ${this.status.exitCode}, signal ${this.status.exitSignal})`;
-      this.finish(
-        'failed',
-        new HopscopeError(podGone ? 'IFACE_GONE' : code, `${this.status.node}:${this.status.iface}: ${msg}`),
-      );
+      this.finish('failed', new HopscopeError(podGone ? 'IFACE_GONE' : code, `${this.lane}: ${msg}`));
     }
   }
 
@@ -512,10 +515,7 @@ export class InterfaceCapture extends EventEmitter {
     if (this.ended || this.status.state === 'lost') return;
     this.finish(
       'failed',
-      new HopscopeError(
-        'CAPTURE_FAILED',
-        `${this.status.node}:${this.status.iface}: the channel closed without an exit status`,
-      ),
+      new HopscopeError('CAPTURE_FAILED', `${this.lane}: the channel closed without an exit status`),
     );
   }
 

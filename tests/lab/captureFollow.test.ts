@@ -352,6 +352,10 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
         readSession(dir)?.captures.find((c: Cap) => c.iface === POD_VETH && c.instance === 2);
       await waitUntil('the second veth listening', () => second()?.state === 'capturing', 20_000);
       must('ip', ['netns', 'exec', POD_NS, 'ping', '-c', '2', '-i', '0.2', '-W', '2', PEER_POD_IP]);
+      await sleep(1500);
+      // The second pod goes too: its capture's end is said under its own lane, X~2.
+      must('ip', ['netns', 'del', POD_NS]);
+      await waitUntil('the second veth gone', () => second()?.state === 'failed');
       run.child.kill('SIGINT');
       expect(await run.exit, run.err()).toBe(0);
     } finally {
@@ -366,11 +370,14 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
     expect(run.err()).toContain(
       `hopscope capture: node-1:${POD_VETH}~2: listening: packets from now on are recorded`,
     );
+    expect(run.err()).toContain(
+      `node-1:${POD_VETH}~2: its pod went away: the pod's veth was deleted while capturing`,
+    );
     const s = readSession(dir);
     expect(s.captures.map((c: Cap) => [c.iface, c.instance, c.file, c.state, c.error?.code ?? null])).toEqual(
       [
         [POD_VETH, 1, `node-1__${POD_VETH}.pcap`, 'failed', 'IFACE_GONE'],
-        [POD_VETH, 2, `node-1__${POD_VETH}~2.pcap`, 'stopped', null],
+        [POD_VETH, 2, `node-1__${POD_VETH}~2.pcap`, 'failed', 'IFACE_GONE'],
       ],
     );
     // Each pod's pings in its own file: nothing overwritten.
