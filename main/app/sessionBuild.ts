@@ -4,6 +4,7 @@
 
 import path from 'node:path';
 
+import { laneName } from '../capture/sessionFolder.ts';
 import { HopscopeError, type ErrorCode } from '../common/errors.ts';
 import { correlateInputs } from '../session/ingest.ts';
 import { loadInputs, type Inputs } from '../session/inputs.ts';
@@ -38,8 +39,7 @@ export function sessionDrops(inputs: Inputs): Map<string, number> {
       // "N dropped" for a capture folder); a name captured again is its own lane, `iface~N`.
       const n = cap.kernelDrops;
       if (typeof n !== 'number') continue;
-      const lane =
-        typeof cap.instance === 'number' && cap.instance > 1 ? `${cap.iface}~${cap.instance}` : cap.iface;
+      const lane = laneName(String(cap.iface), typeof cap.instance === 'number' ? cap.instance : 1);
       drops.set(`${cap.node}/${lane}`, n);
     }
   }

@@ -13,6 +13,7 @@ import { PcapStreamReader, type ReadProblem } from '../pcap/index.ts';
 import type { SshConnection } from '../ssh/connection.ts';
 import { privileged, redact, type Privilege } from '../ssh/privilege.ts';
 
+import { laneName } from './sessionFolder.ts';
 import {
   BUFFERED_DELIVERY_MAX_MS,
   HEARTBEAT_INTERVAL_MS,
@@ -124,8 +125,7 @@ export class InterfaceCapture extends EventEmitter {
 
   /** How messages name this capture: `node:iface`, or `node:iface~N` for the Nth capture of a name (a pod recreated). */
   get lane(): string {
-    const { node, iface, instance } = this.status;
-    return `${node}:${iface}${instance > 1 ? `~${instance}` : ''}`;
+    return `${this.status.node}:${laneName(this.status.iface, this.status.instance)}`;
   }
   private segmentDrops = 0;
   private done: Promise<void>;

@@ -46,7 +46,7 @@ export function captureFileName(node: string, iface: string, instance = 1): stri
       return /[A-Za-z0-9._@+-]/.test(c) ? c : '%' + b.toString(16).toUpperCase().padStart(2, '0');
     })
     .join('');
-  return `${node}__${safe}${instance > 1 ? `~${instance}` : ''}.pcap`;
+  return `${node}__${laneName(safe, instance)}.pcap`;
 }
 
 /** Inverse of captureFileName for the interface part. */
