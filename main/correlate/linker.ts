@@ -282,7 +282,7 @@ export function linkSegments(
     table.set(j);
   }
 
-  const merged = joinCutSegments(obs, segs, clock, opts, count, scratch, segJourney, segNext);
+  const merged = joinCutSegments(obs, segs, clock, opts, count, scratch, segNext);
 
   // Path order of each multi-node journey.
   const buf: number[] = [];
@@ -295,7 +295,7 @@ export function linkSegments(
     for (let i = 0; i < buf.length; i++) segNext[buf[i]] = i + 1 < buf.length ? buf[i + 1] : -1;
   }
   scratch.used = count;
-  if (merged) return renumbered(merged, count, scratch, order, segJourney, segNext);
+  if (merged) return renumbered(merged, count, scratch, segJourney, segNext);
   return {
     count,
     segJourney,
@@ -335,7 +335,6 @@ function joinCutSegments(
   opts: LinkOptions,
   count: number,
   scratch: LinkScratch,
-  segJourney: Int32Array,
   segNext: Int32Array,
 ): Int32Array | null {
   const { jFirst, jLast, jCount, ambiguous } = scratch;
@@ -383,7 +382,8 @@ function joinCutSegments(
     for (let s = jFirst[j]; s >= 0; s = segNext[s])
       for (let r = segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r]) captures.add(obs.capture[r]);
     const reach = opts.crossWindowNs;
-    const byCapture = new Map<number, TcpPiece[]>();
+    // Per capture: the pieces there, each with its offset into the large segment.
+    const byCapture = new Map<number, { p: TcpPiece; off: number }[]>();
     for (const p of inside) {
       // A piece is still one segment: one that took pieces of its own stays a journey.
       if (p.j === j || taken[p.j] || jCount[p.j] !== 1 || p.len >= whole.len) continue;
@@ -394,18 +394,18 @@ function joinCutSegments(
       const off = (p.seq - whole.seq) >>> 0;
       if (off + p.len > whole.len) continue;
       const l = byCapture.get(cap);
-      if (l) l.push(p);
-      else byCapture.set(cap, [p]);
+      if (l) l.push({ p, off });
+      else byCapture.set(cap, [{ p, off }]);
     }
     for (const cut of byCapture.values()) {
-      cut.sort((a, b) => ((a.seq - whole.seq) >>> 0) - ((b.seq - whole.seq) >>> 0));
+      cut.sort((a, b) => a.off - b.off);
       let at = 0;
-      for (const p of cut) {
-        if ((p.seq - whole.seq) >>> 0 !== at) break;
+      for (const { p, off } of cut) {
+        if (off !== at) break;
         at += p.len;
       }
       if (at !== whole.len) continue;
-      for (const p of cut) {
+      for (const { p } of cut) {
         const s = jFirst[p.j];
         segNext[jLast[j]] = s;
         jLast[j] = s;
@@ -420,23 +420,21 @@ function joinCutSegments(
   const merged = new Int32Array(count);
   let n = 0;
   for (let j = 0; j < count; j++) merged[j] = taken[j] ? -1 : n++;
-  // The pieces' segments belong to the journey they joined (renumbered with the rest by `renumbered`).
-  for (let j = 0; j < count; j++)
-    if (!taken[j]) for (let s = jFirst[j]; s >= 0; s = segNext[s]) segJourney[s] = j;
   return merged;
 }
 
-/** The links with the journeys that joined another removed and the rest numbered on (joinCutSegments). */
+/**
+ * The links with the journeys that joined another removed and the rest numbered on (joinCutSegments): each kept
+ * journey's segments, the pieces it took among them, get its new number.
+ */
 function renumbered(
   merged: Int32Array,
   count: number,
   scratch: LinkScratch,
-  order: Int32Array,
   segJourney: Int32Array,
   segNext: Int32Array,
 ): Links {
-  let n = 0;
-  for (let j = 0; j < count; j++) if (merged[j] >= 0) n++;
+  const n = count - merged.filter((k) => k < 0).length;
   const first = new Int32Array(n);
   const segCount = new Int32Array(n);
   const amb = new Uint8Array(n);
@@ -446,9 +444,8 @@ function renumbered(
     first[k] = scratch.jFirst[j];
     segCount[k] = scratch.jCount[j];
     amb[k] = scratch.ambiguous[j];
+    for (let s = first[k]; s >= 0; s = segNext[s]) segJourney[s] = k;
   }
-  // `order` holds every segment linked here.
-  for (let i = 0; i < order.length; i++) segJourney[order[i]] = merged[segJourney[order[i]]];
   return { count: n, segJourney, segNext, first, segCount, ambiguous: amb };
 }
 
