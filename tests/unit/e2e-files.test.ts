@@ -42,6 +42,16 @@ afterAll(async () => {
 });
 
 /** Drops files and waits until their session shows (its title starts with `title`) with rows in a pane. */
+/** A folder's files as a drop hands them over: captures and the hosts' interface lists (`keep` chooses). */
+function folderFiles(
+  dir: string,
+  keep: (name: string) => boolean = (f) => /\.(pcap|json)$/.test(f),
+): { name: string; bytes: Buffer }[] {
+  return readdirSync(dir)
+    .filter(keep)
+    .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+}
+
 async function open(files: { name: string; bytes: Buffer }[], title: string): Promise<void> {
   await dropFiles(p, files);
   await p.waitForFunction(
@@ -111,9 +121,7 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
     const dir = threeHostsLateToNode2();
     try {
       // The captures and the hosts' interface lists (which say the packets' directions), as a folder holds them.
-      const files = readdirSync(dir)
-        .filter((f) => /\.(pcap|json)$/.test(f))
-        .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+      const files = folderFiles(dir);
       expect(files.length).toBe(16);
       await open(files, '7 dropped files');
       // The interface lists are read beside the captures, not opened as captures (PCAP_BAD_MAGIC, said).
@@ -318,9 +326,7 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
     // offset is 0, so a hop ens33 → ens33 takes µs at the end of the capture as at its start).
     const dir = nodeMovedCopy('flannel-vxlan-20s', 'node-2', (since) => 3e6 + since * 50e-6);
     try {
-      const files = readdirSync(dir)
-        .filter((f) => f.endsWith('.pcap'))
-        .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+      const files = folderFiles(dir, (f) => f.endsWith('.pcap'));
       await open(files, '6 dropped files');
       await p.click('[data-testid=tab-clocks]');
       const rate = p.locator('[data-testid=clocks] tr[data-node="node-2"] [data-testid=clock-rate]');
@@ -484,9 +490,7 @@ describe.sequential('captures unlike the sample (Chromium)', () => {
   it('copies of a broadcast frame: another node’s copy is “parallel copy” (no latency), a bridge port’s “since hop 1”', async () => {
     // tests/fixtures/broadcast without the client's capture: the client's broadcasts were received by both nodes.
     const dir = path.join(ROOT, 'tests/fixtures/broadcast');
-    const files = readdirSync(dir)
-      .filter((f) => /\.(pcap|json)$/.test(f) && !f.startsWith('client'))
-      .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+    const files = folderFiles(dir, (f) => /\.(pcap|json)$/.test(f) && !f.startsWith('client'));
     await open(files, `${files.filter((f) => f.name.endsWith('.pcap')).length} dropped files`);
     const hops = await openJourney(p, '10.1.10.8', 2);
     expect(hops.map((h) => h.iface)).toEqual(['ens33', 'ens33']);
@@ -579,9 +583,7 @@ function longIpv6(): Buffer {
     it('the ladder brackets IPv6 addresses before their ports ([fd44::5]:8080; fd44::5:8080 is an address)', async () => {
       // tests/fixtures/nat6: recorded through ip6tables DNAT + MASQUERADE.
       const nat6 = path.join(ROOT, 'tests/fixtures/nat6');
-      const files = readdirSync(nat6)
-        .filter((f) => f.endsWith('.pcap'))
-        .map((f) => ({ name: f, bytes: readFileSync(path.join(nat6, f)) }));
+      const files = folderFiles(nat6, (f) => f.endsWith('.pcap'));
       await open(files, '2 dropped files');
       await openJourney(p, 'Flags [S]', 2);
       expect(await p.textContent('[data-testid=hop-ladder] [data-testid=hop]:nth-child(1) .ip')).toContain(
@@ -605,9 +607,7 @@ describe.sequential('a journey through node-1 twice: its ladder and latency char
   it('↑/↓ step through the hops of a journey that passes node-1 twice, each its own row in the panes', async () => {
     // tests/fixtures/kube-proxy-revisit: node-1's pod → node-2's NodePort → DNAT back to a pod on node-1.
     const dir = path.join(ROOT, 'tests/fixtures/kube-proxy-revisit');
-    const files = readdirSync(dir)
-      .filter((f) => /\.(pcap|json)$/.test(f))
-      .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+    const files = folderFiles(dir);
     await open(files, '6 dropped files');
     const hops = await openJourney(p, '192.168.0.47.50772 > 10.1.10.10.32228: flags [s]');
     expect(hops.map((h) => `${h.node}/${h.iface}`)).toEqual([
@@ -851,9 +851,7 @@ describe.sequential('TCP segments cut on the way (TSO/GSO) and merged again (GRO
   it('the ladder shows the wire’s pieces as hops of the large segment, each timed from it, and GRO’s merge', async () => {
     // tests/fixtures/gso-vxlan: node-1 sends 6,990 bytes in one segment; node-2's ens33 sees five pieces.
     const dir = path.join(ROOT, 'tests/fixtures/gso-vxlan');
-    const files = readdirSync(dir)
-      .filter((f) => /\.(pcap|json)$/.test(f))
-      .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
+    const files = folderFiles(dir);
     await open(files, '8 dropped files');
     const hops = await openJourney(p, '10.244.0.12.33400 > 10.244.1.34.5001: flags [p.], length 6990', 12);
     expect(hops.map((h) => `${h.node}/${h.iface} ${h.changes}`)).toEqual([
