@@ -177,7 +177,7 @@ export class AppService implements Backend {
 
   async close(): Promise<void> {
     // Never leave tcpdump running on a node because the app went away: one starting is waited for, then stopped.
-    const lc = this.liveCapture ?? (this.starting ? await this.starting.catch(() => null) : null);
+    const lc = await this.runningCapture();
     if (lc) await lc.stop().catch(() => undefined);
     this.liveCapture = null;
     for (const s of this.sessions.values()) s.close();
@@ -185,6 +185,11 @@ export class AppService implements Backend {
     this.byClient.clear();
     this.nodes.closeAll();
     if (this.ownWorkDir) removeScratch(this.workDir);
+  }
+
+  /** The capture running, or the one starting once it has started (null: none, or its start failed). */
+  private async runningCapture(): Promise<LiveCapture | null> {
+    return this.liveCapture ?? (this.starting ? await this.starting.catch(() => null) : null);
   }
 
   /** Whether a capture is running (its stop takes tcpdump's final counts: seconds, not milliseconds). */
@@ -393,7 +398,7 @@ export class AppService implements Backend {
     },
     stopCapture: async () => {
       // A stop while the capture starts (nodes connecting, filters checked) waits for it, then stops it.
-      const lc = this.liveCapture ?? (this.starting ? await this.starting.catch(() => null) : null);
+      const lc = await this.runningCapture();
       if (!lc) throw new HopscopeError('USAGE', 'no capture is running');
       const dir = await lc.stop();
       this.liveCapture = null;
