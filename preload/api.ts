@@ -228,6 +228,11 @@ export interface Hop {
   eth: MacPair | null;
   encap: Encap[];
   changes: string[];
+  /**
+   * A `split` hop (a piece of a TCP segment cut on the way): which of the whole segment's payload bytes it carries,
+   * [start, end) of `of`, counted from the segment's first byte; null on every other hop.
+   */
+  piece: { start: number; end: number; of: number } | null;
 }
 
 export interface JourneySummary {

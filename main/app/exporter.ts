@@ -6,7 +6,7 @@ import path from 'node:path';
 
 import type { ExportRequest, ExportResult } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
-import { changesBetween } from '../correlate/hops.ts';
+import { changesBetween, pieceRange } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { writeCsv } from '../export/csv.ts';
@@ -199,7 +199,10 @@ export async function pcapngRows(
           const since = hop[p] === hop[r] - 1 ? '' : ` (since hop ${hop[p] + 1})`;
           // A NAT'ed hop says what the packet was before it, as the CLI's export does.
           const was = ch.includes('nat-dst') || ch.includes('nat-src') ? ` (was ${res.rowTuple(p)})` : '';
-          comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} ${latency(res.correctedT(r) - res.correctedT(p))}${since}${ch.length ? `: ${ch.join(' ')}` : ''}${was}`;
+          // A piece of a TCP segment cut on the way says which of the segment's bytes it carries.
+          const piece = ch.includes('split') ? pieceRange(rows, r, p) : null;
+          const bytes = piece ? ` (bytes ${piece.start}:${piece.end} of ${piece.of})` : '';
+          comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} ${latency(res.correctedT(r) - res.correctedT(p))}${since}${ch.length ? `: ${ch.join(' ')}` : ''}${was}${bytes}`;
         }
       }
       // Row time is ns since baseSec (exact in a double); the EPB wants whole seconds and nanoseconds.

@@ -649,6 +649,7 @@ export class LoadedSession {
         ...(e.innerEth !== undefined ? { innerEth: e.innerEth } : {}),
       })),
       changes: h.changes,
+      piece: h.piece,
     }));
     return { ...this.journeySummary(k), hopList: hops };
   }

@@ -20,9 +20,11 @@ const help = `usage: hopscope correlate [--json] [--summary] [--clock auto|none|
 Recognises the same packet at every interface and node it was seen on and prints each journey as a hop
 ladder: node/interface, clock-corrected time, latency since the previous hop, TTL, MACs (with their owners),
 encapsulation, and what changed ([mac ttl encap+vxlan encap-vxlan encap+ipip encap-ipip encap+geneve
-encap-geneve nat-dst nat-src]).
+encap-geneve nat-dst nat-src split merged]).
 Copies of one broadcast or multicast frame fan out: a copy is timed from the first copy on its node or from
 its sender's ([since hop N]), or, received by another node in parallel, not at all (‖ … [parallel copy]).
+A TCP segment cut on the way (TSO/GSO) has its pieces as hops timed from it ([split] … [since hop N]), each
+with the segment's bytes it carries ([bytes 1398:2796 of 6990]); a segment GRO merged again is [merged].
 
 Inputs: pcap/pcapng files named <node>__<iface>.pcap(ng), NODE:IFACE=FILE for any file, pcapng files whose
 interfaces are named node/iface (hopscope exports), or session folders (session.json + captures). Files

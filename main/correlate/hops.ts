@@ -99,6 +99,8 @@ export interface Hop {
   eth: EthInfo | null;
   encap: EncapInfo[];
   changes: HopChange[];
+  /** A `split` hop's bytes of the whole segment it is timed from (pieceRange); null on every other hop. */
+  piece: PieceRange | null;
   truncated: boolean;
 }
 
@@ -239,6 +241,23 @@ export function pieceOf(obs: ObservationTable, a: number, b: number): boolean {
   if (la <= 0 || lb <= la) return false;
   const off = (obs.tcpSeq(a) - obs.tcpSeq(b)) >>> 0;
   return off + la <= lb;
+}
+
+/**
+ * Which of the whole segment's TCP payload bytes a piece carries: [start, end) of `of`, counted from the whole
+ * segment's first byte (as tcpdump's relative sequence numbers count from a connection's first).
+ */
+export interface PieceRange {
+  start: number;
+  end: number;
+  of: number;
+}
+
+/** Where row `r`'s payload lies in row `whole`'s (a split hop and the hop it is timed from), null when no piece. */
+export function pieceRange(obs: ObservationTable, r: number, whole: number): PieceRange | null {
+  if (!pieceOf(obs, r, whole)) return null;
+  const start = (obs.tcpSeq(r) - obs.tcpSeq(whole)) >>> 0;
+  return { start, end: start + obs.tcpPayloadLen(r), of: obs.tcpPayloadLen(whole) };
 }
 
 /** What changed from row `p` (previous hop) to row `r` (a new array: changeMask for the per-hop paths). */

@@ -12,6 +12,7 @@ import {
   hopTruncated,
   innerSummary,
   ipv6Summary,
+  pieceRange,
   type Hop,
   type MacNamer,
 } from './hops.ts';
@@ -358,6 +359,7 @@ export class CorrelationResult {
         eth: ethOf(rows, r, info.node, this.macName),
         encap: encapOf(rows, r, info.node, this.macName),
         changes: from < 0 ? [] : changesBetween(rows, list[from], r),
+        piece: from < 0 ? null : pieceRange(rows, r, list[from]),
         truncated: hopTruncated(rows, r),
       });
     }

@@ -4,7 +4,7 @@
 import { ENCAP_GENEVE } from '../decode/fields.ts';
 import { GENEVE_PORT } from '../decode/geneve.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
-import { CH_NAT_DST, CH_NAT_SRC, CHANGE_NAMES, changeMask } from '../correlate/hops.ts';
+import { CH_NAT_DST, CH_NAT_SRC, CH_SPLIT, CHANGE_NAMES, changeMask, pieceRange } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import { CommentBytes } from './commentBytes.ts';
 import {
@@ -230,6 +230,9 @@ const PARALLEL_COPY = ascii(' (parallel copy)');
 const SINCE = ascii(' (since hop ');
 const CLOSE = ascii(')');
 const WAS = ascii(' (was ');
+const BYTES = ascii(' (bytes ');
+const COLON_ONLY = ascii(':');
+const OF = ascii(' of ');
 /** `: mac ttl …` for every change mask (0: nothing). */
 const CHANGE_TEXT = CHANGE_NAMES.map((names) => ascii(names.length ? `: ${names.join(' ')}` : ''));
 
@@ -325,6 +328,16 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
           if (ch !== 0) cb.bytes(CHANGE_TEXT[ch]);
           // What a NAT rewrote is in the packet before it: said, as Wireshark shows one packet at a time.
           if (ch & (CH_NAT_DST | CH_NAT_SRC)) cb.bytes(WAS).str(res.rowTuple(p)).bytes(CLOSE);
+          // A piece of a TCP segment cut on the way: which of the segment's bytes (rare: pieceRange's object).
+          const piece = ch & CH_SPLIT ? pieceRange(rows, r, p) : null;
+          if (piece)
+            cb.bytes(BYTES)
+              .int(piece.start)
+              .bytes(COLON_ONLY)
+              .int(piece.end)
+              .bytes(OF)
+              .int(piece.of)
+              .bytes(CLOSE);
         }
       }
       meta[m + M_COMMENT_LEN] = cb.len - tp;

@@ -3,7 +3,16 @@
 // below 2^53 ns, i.e. 104 days) are JSON numbers; an unbounded uncertainty is null.
 
 import type { CorrelationResult } from '../correlate/result.ts';
-import { CHANGE_NAMES, changeMask, encapOf, ethOf, type Hop, type HopSources } from '../correlate/hops.ts';
+import {
+  CH_SPLIT,
+  CHANGE_NAMES,
+  changeMask,
+  encapOf,
+  ethOf,
+  pieceRange,
+  type Hop,
+  type HopSources,
+} from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
 import type { Sink } from './sink.ts';
@@ -41,6 +50,8 @@ export function hopJson(h: Hop): Record<string, unknown> {
     eth: h.eth,
     encap: h.encap,
     changes: h.changes,
+    // Only on a piece of a TCP segment cut on the way (`split`): which of the segment's bytes it carries.
+    ...(h.piece ? { piece: h.piece } : {}),
     truncated: h.truncated,
   };
 }
@@ -144,6 +155,10 @@ const H_IPID = lit(',"ipId":');
 const H_ETH = lit(',"eth":');
 const H_ENCAP = lit(',"encap":');
 const H_CHANGES = lit(',"changes":');
+const H_PIECE = lit(',"piece":{"start":');
+const H_PIECE_END = lit(',"end":');
+const H_PIECE_OF = lit(',"of":');
+const H_PIECE_CLOSE = lit('}');
 const H_TRUNCATED = { yes: lit(',"truncated":true}'), no: lit(',"truncated":false}') };
 const NULL = lit('null');
 const TRUE = lit('true');
@@ -195,6 +210,21 @@ export class JourneyJsonWriter {
       this.out.room(RUN_ROOM);
       this.out.ipv4(dst ? rows.dst[r] : rows.src[r]);
     }
+  }
+
+  /** `,"piece":{…}` of a split hop (rare: the object is fine). */
+  private piece(r: number, whole: number): void {
+    const p = pieceRange(this.res.rows, r, whole);
+    if (!p) return;
+    const out = this.out;
+    out.room(RUN_ROOM);
+    out.raw(H_PIECE);
+    out.num(p.start);
+    out.raw(H_PIECE_END);
+    out.num(p.end);
+    out.raw(H_PIECE_OF);
+    out.num(p.of);
+    out.raw(H_PIECE_CLOSE);
   }
 
   journey(k: number): void {
@@ -273,7 +303,9 @@ export class JourneyJsonWriter {
       out.bytes(H_ENCAP);
       out.bytes(this.encapText.get(r) ?? EMPTY);
       out.bytes(H_CHANGES);
-      out.bytes(from < 0 ? EMPTY : CHANGE_BYTES[changeMask(rows, list[from], r)]);
+      const mask = from < 0 ? 0 : changeMask(rows, list[from], r);
+      out.bytes(from < 0 ? EMPTY : CHANGE_BYTES[mask]);
+      if (mask & CH_SPLIT) this.piece(r, list[from]);
       out.bytes(rows.flags[r] & F_TRUNCATED ? H_TRUNCATED.yes : H_TRUNCATED.no);
     }
     out.bytes(J_END);

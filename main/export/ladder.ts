@@ -10,13 +10,16 @@ import {
   type ClockEstimate,
 } from '../correlate/clockSkew.ts';
 import {
+  CH_SPLIT,
   CHANGE_NAMES,
   changeMask,
   encapOf,
   ethOf,
+  pieceRange,
   type EthInfo,
   type Hop,
   type HopSources,
+  type PieceRange,
 } from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
@@ -281,7 +284,10 @@ export function journeyBlock(res: CorrelationResult, k: number): string {
     const lat = h.latencyNs === null ? ''.padStart(10) : latency(h.latencyNs).padStart(10);
     const ch = h.changes.length ? `  [${h.changes.join(' ')}]` : '';
     const since = h.index > 0 ? sinceText(h.index, h.fromHop) : '';
-    lines.push(`  ${arrow}${where}  ${clockTime(h.tNs, res.baseSec)}  ${lat}  ${hopDetail(h)}${ch}${since}`);
+    const piece = h.piece ? pieceText(h.piece) : '';
+    lines.push(
+      `  ${arrow}${where}  ${clockTime(h.tNs, res.baseSec)}  ${lat}  ${hopDetail(h)}${ch}${since}${piece}`,
+    );
   }
   return lines.join('\n');
 }
@@ -306,6 +312,10 @@ const ARROW_PARALLEL = lit(`\n  ${PARALLEL_ARROW}`);
 function sinceText(index: number, fromHop: number | null): string {
   if (fromHop === null) return '  [parallel copy]';
   return fromHop === index - 1 ? '' : `  [since hop ${fromHop + 1}]`;
+}
+/** A piece's bytes of the whole segment, as tcpdump writes a segment's relative sequence numbers: `start:end`. */
+function pieceText(p: PieceRange): string {
+  return `  [bytes ${p.start}:${p.end} of ${p.of}]`;
 }
 const TRUNCATED = lit('  [truncated]');
 const CHANGE_TEXT = CHANGE_NAMES.map((names) => lit(names.length ? `  [${names.join(' ')}]` : ''));
@@ -428,8 +438,11 @@ export class LadderWriter {
       out.raw(GT);
       this.address(r, true);
       if (rows.flags[r] & F_TRUNCATED) out.bytes(TRUNCATED);
-      if (from >= 0) out.bytes(CHANGE_TEXT[changeMask(rows, list[from], r)]);
+      const mask = from >= 0 ? changeMask(rows, list[from], r) : 0;
+      if (from >= 0) out.bytes(CHANGE_TEXT[mask]);
       if (i > 0 && from !== i - 1) out.text(sinceText(i, from < 0 ? null : from));
+      const piece = mask & CH_SPLIT ? pieceRange(rows, r, list[from]) : null;
+      if (piece) out.text(pieceText(piece));
     }
     out.bytes(NEWLINE);
   }

@@ -5,10 +5,16 @@
 // journey of its own.
 import { describe, expect, it } from 'vitest';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
+import { journeyJson } from '../../main/export/journeysJson.ts';
+import { journeyBlock } from '../../main/export/ladder.ts';
 import { correlate, filesIn, fixtureCopy, fixtureFiles, negativeHops, path } from './correlate-helpers.ts';
 
+const ROOT = join(import.meta.dirname, '..', '..');
 const FILES = fixtureFiles('gso-vxlan');
 const SENDER = '10.244.0.12.33400 > 10.244.1.34.5001';
 const journeys = (res: CorrelationResult) => Array.from({ length: res.journeyCount }, (_, k) => k);
@@ -45,6 +51,13 @@ describe('TCP segments cut on the way (recorded: tests/fixtures/gso-vxlan)', () 
       // from the first piece.
       expect(pieces.map((h) => h.fromHop)).toEqual(Array<number>(n).fill(3));
       expect(pieces.map((h) => h.changes)).toEqual(Array(n).fill(['split']));
+      // Each piece says which of the segment's bytes it carries: in order, they tile the whole segment.
+      expect(pieces.map((h) => h.piece)).toEqual(
+        pieces.map((_, i) => ({ start: i * 1398, end: Math.min(len, (i + 1) * 1398), of: len })),
+      );
+      expect(hops.filter((h) => !h.changes.includes('split')).map((h) => h.piece)).toEqual(
+        Array(hops.length - n).fill(null),
+      );
       const merged = hops[4 + n];
       expect(merged.iface).toBe('flannel.1');
       expect(merged.fromHop).toBe(4);
@@ -60,6 +73,71 @@ describe('TCP segments cut on the way (recorded: tests/fixtures/gso-vxlan)', () 
         new Set(['node-1', 'node-2']),
       );
     expect(negativeHops(res)).toEqual([]);
+  });
+
+  it("the ladder and the JSON say which of the segment's bytes each piece carries", () => {
+    const res = correlate(FILES);
+    const k = journeys(res).find((j) =>
+      res.journeySummary(j).startsWith(`${SENDER}: Flags [P.], length 6990`),
+    )!;
+    // Five pieces of 6,990 bytes: four of the MSS, 1,398, and the 1,398 left.
+    const lines = journeyBlock(res, k).split('\n');
+    expect(lines.filter((l) => l.includes('[split]')).map((l) => /\[bytes [^\]]*\]$/.exec(l)?.[0])).toEqual([
+      '[bytes 0:1398 of 6990]',
+      '[bytes 1398:2796 of 6990]',
+      '[bytes 2796:4194 of 6990]',
+      '[bytes 4194:5592 of 6990]',
+      '[bytes 5592:6990 of 6990]',
+    ]);
+    expect(lines.filter((l) => l.includes('[bytes '))).toHaveLength(5);
+    const hops = journeyJson(res, k).hops as Record<string, unknown>[];
+    expect(hops.map((h) => h.piece ?? null)).toEqual([
+      ...Array(4).fill(null),
+      ...[0, 1398, 2796, 4194, 5592].map((start) => ({ start, end: start + 1398, of: 6990 })),
+      ...Array(3).fill(null),
+    ]);
+    // Only a piece has the key.
+    expect(hops.filter((h) => 'piece' in h)).toHaveLength(5);
+  });
+
+  it("the pcapng's comments say each piece's bytes, the whole export's and a filtered one's alike (tshark reads them)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hs-gso-'));
+    try {
+      const comments = (filter: string[]) => {
+        const out = join(dir, `${filter.length ? 'some' : 'all'}.pcapng`);
+        execFileSync(
+          'node',
+          [join(ROOT, 'bin/hopscope.mjs'), 'export', '--pcapng', out, ...filter, ...FILES],
+          {
+            stdio: 'ignore',
+          },
+        );
+        return execFileSync('tshark', ['-r', out, '-T', 'fields', '-e', 'frame.comment'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        })
+          .split('\n')
+          .filter((c) => c.includes(': split'));
+      };
+      // The 6,990-byte segment's five pieces (the filtered export: that journey's frames only, by its length).
+      const bytes = (cs: string[]) =>
+        cs.map((c) => /\(bytes (\d+):(\d+) of (\d+)\)$/.exec(c)?.slice(1).join(' '));
+      const some = comments(['--filter', 'length 6990']);
+      expect(bytes(some)).toEqual([
+        '0 1398 6990',
+        '1398 2796 6990',
+        '2796 4194 6990',
+        '4194 5592 6990',
+        '5592 6990 6990',
+      ]);
+      const all = comments([]);
+      // Every piece of every segment: 29 on the wire.
+      expect(all).toHaveLength(29);
+      expect(bytes(all).every((b) => b !== undefined)).toBe(true);
+      expect(all.filter((c) => c.endsWith('of 6990)'))).toEqual(some);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('pieces that do not cover the whole segment stay journeys of their own', () => {

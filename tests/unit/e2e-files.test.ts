@@ -853,7 +853,38 @@ describe.sequential('TCP segments cut on the way (TSO/GSO) and merged again (GRO
     const dir = path.join(ROOT, 'tests/fixtures/gso-vxlan');
     const files = folderFiles(dir);
     await open(files, '8 dropped files');
-    const hops = await openJourney(p, '10.244.0.12.33400 > 10.244.1.34.5001: flags [p.], length 6990', 12);
+    const folded = await openJourney(p, '10.244.0.12.33400 > 10.244.1.34.5001: flags [p.], length 6990', 12);
+    const ladder = p.locator('[data-testid=hop-ladder]');
+    // The five pieces show their first and last, the three between folded under one row with their bytes.
+    expect(folded.map((h) => `${h.node}/${h.iface} ${h.changes}`)).toEqual([
+      'node-1/veth2053e67d ',
+      'node-1/cni0 ',
+      'node-1/flannel.1 mac ttl',
+      'node-1/ens33 mac encap+vxlan',
+      'node-2/ens33 split',
+      'node-2/ens33 split',
+      'node-2/flannel.1 mac encap-vxlan merged',
+      'node-2/cni0 mac ttl',
+      'node-2/veth470beb22 ',
+    ]);
+    const fold = ladder.locator('[data-testid=piece-fold]');
+    expect(await fold.textContent()).toMatch(/^⋯ 3 more pieces bytes 1398:5592 · \+[\d.]+ µs … \+[\d.]+ µs$/);
+    expect(await ladder.locator('[data-testid=piece-bytes]').allTextContents()).toEqual([
+      ' bytes 0:1398 of 6990',
+      ' bytes 5592:6990 of 6990',
+    ]);
+    await shot(p, 'files-gso-folded', '[data-testid=hop-ladder]');
+    await fold.locator('button').click();
+    await p.waitForFunction(
+      () => document.querySelectorAll('[data-testid=hop-ladder] [data-testid=hop]').length === 12,
+    );
+    const hops = await p.$$eval('[data-testid=hop-ladder] [data-testid=hop]', (els) =>
+      els.map((e) => ({
+        node: (e as HTMLElement).dataset.node!,
+        iface: (e as HTMLElement).dataset.iface!,
+        changes: (e as HTMLElement).dataset.changes ?? '',
+      })),
+    );
     expect(hops.map((h) => `${h.node}/${h.iface} ${h.changes}`)).toEqual([
       'node-1/veth2053e67d ',
       'node-1/cni0 ',
@@ -868,7 +899,6 @@ describe.sequential('TCP segments cut on the way (TSO/GSO) and merged again (GRO
       'node-2/cni0 mac ttl',
       'node-2/veth470beb22 ',
     ]);
-    const ladder = p.locator('[data-testid=hop-ladder]');
     expect(await ladder.locator('[data-testid=tcp-split]').count()).toBe(5);
     expect(await ladder.locator('[data-testid=tcp-merged]').count()).toBe(1);
     // The second to fifth pieces say they are timed from hop 4 (node-1's ens33), GRO's merge from the first piece.

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { generate } from '../../bench/generate.ts';
-import { changesBetween } from '../../main/correlate/hops.ts';
+import { changesBetween, pieceRange } from '../../main/correlate/hops.ts';
 import { E_DPORT, E_TYPE, F_DUP } from '../../main/correlate/observations.ts';
 import { ENCAP_VXLAN } from '../../main/decode/fields.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
@@ -113,7 +113,9 @@ function referencePcapng(res: CorrelationResult, out: string, corrected: boolean
         const from = hop.get(h.prev)!.i;
         const since = from === h.i - 1 ? '' : ` (since hop ${from + 1})`;
         const was = ch.some((c) => c.startsWith('nat-')) ? ` (was ${res.rowTuple(h.prev)})` : '';
-        comment = `journey ${k + 1} hop ${h.i + 1}/${h.n} ${lat}${since}${ch.length ? `: ${ch.join(' ')}` : ''}${was}`;
+        const p = ch.includes('split') ? pieceRange(rows, r, h.prev)! : null;
+        const bytes = p ? ` (bytes ${p.start}:${p.end} of ${p.of})` : '';
+        comment = `journey ${k + 1} hop ${h.i + 1}/${h.n} ${lat}${since}${ch.length ? `: ${ch.join(' ')}` : ''}${was}${bytes}`;
       }
     }
     const t = corrected ? Math.round(res.correctedT(r)) : rows.t[r];
@@ -186,6 +188,8 @@ describe('fast pcapng export writes exactly the reference bytes', () => {
     'any-flannel-vxlan',
     // Copies of broadcast frames: timed from the sender's or the node's first copy ("since hop N").
     'broadcast',
+    // Pieces of TCP segments cut on the way: "split (bytes 0:1398 of 6990)".
+    'gso-vxlan',
   ];
   for (const s of scenarios) {
     it(`lab scenario ${s}`, async () => {

@@ -634,7 +634,8 @@ describe('journeys JSON and CSV written as bytes', () => {
     });
     try {
       const results = [
-        ...['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'calico-bgp', 'broadcast'].map((s) =>
+        // gso-vxlan: pieces of TCP segments cut on the way (`split` hops with their bytes, `merged`).
+        ...['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'calico-bgp', 'broadcast', 'gso-vxlan'].map((s) =>
           correlate(fixtureFiles(s)),
         ),
         // Copies of a third host's broadcast received in parallel (no sender capture).
@@ -647,10 +648,12 @@ describe('journeys JSON and CSV written as bytes', () => {
       let truncated = 0;
       let ipv6 = 0;
       let ambiguous = 0;
+      let pieces = 0;
       for (const res of results) {
         const frames = new FrameSource(res);
         try {
           for (let k = 0; k < res.journeyCount; k++) if (res.journeyAmbiguous(k)) ambiguous++;
+          for (let k = 0; k < res.journeyCount; k++) pieces += res.hops(k).filter((h) => h.piece).length;
           for (let r = 0; r < res.rowCount; r++) {
             if (res.rows.flags[r] & F_TRUNCATED) truncated++;
             if (res.rows.isIpv6(r)) ipv6++;
@@ -663,6 +666,7 @@ describe('journeys JSON and CSV written as bytes', () => {
       expect(truncated).toBeGreaterThan(0);
       expect(ipv6).toBeGreaterThan(0);
       expect(ambiguous).toBeGreaterThan(0);
+      expect(pieces).toBeGreaterThan(0);
     } finally {
       for (const d of [shifted, cut, doubled]) rmSync(d, { recursive: true, force: true });
     }

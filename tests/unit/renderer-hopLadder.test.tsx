@@ -9,7 +9,7 @@ import type { HopscopeApi, JourneyView, SessionInfo } from '../../preload/api.ts
 import { AppService } from '../../main/app/service.ts';
 import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
 import { App } from '../../renderer/src/App.tsx';
-import { HopLadder } from '../../renderer/src/components/HopLadder.tsx';
+import { HopLadder, pieceRuns } from '../../renderer/src/components/HopLadder.tsx';
 import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
@@ -130,6 +130,98 @@ describe('HopLadder on a `tcpdump -i any` journey', () => {
     } finally {
       await backend.call('closeSession', { sessionId: any.id });
     }
+  });
+});
+
+describe('HopLadder on a TCP segment cut on the way (tests/fixtures/gso-vxlan)', () => {
+  let gso: SessionInfo;
+  let view: JourneyView;
+  beforeAll(async () => {
+    const r = await backend.call('openPaths', { paths: ['tests/fixtures/gso-vxlan'] });
+    if (!r.ok) throw new Error(r.error.message);
+    gso = r.value as SessionInfo;
+    const list = await backend.call('listJourneys', {
+      sessionId: gso.id,
+      filter: 'length 6990',
+      from: 0,
+      count: 5,
+    });
+    if (!list.ok) throw new Error(list.error.message);
+    const id = (list.value as { items: { id: number }[] }).items[0].id;
+    const j = await backend.call('getJourney', { sessionId: gso.id, journeyId: id });
+    if (!j.ok) throw new Error(j.error.message);
+    view = j.value as JourneyView;
+  });
+  afterAll(() => backend.call('closeSession', { sessionId: gso.id }));
+
+  const shown = (div: HTMLElement) =>
+    ([...div.querySelectorAll('[data-testid=hop]')] as HTMLElement[]).map((h) => Number(h.dataset.index));
+
+  it('folds the five pieces between the first and the last, says their bytes and opens them on a click', async () => {
+    // Hops 5–9 (indices 4–8) are node-2/ens33's pieces of node-1's 6,990-byte segment.
+    expect(view.hopList.map((h) => h.piece?.start ?? null)).toEqual([
+      null,
+      null,
+      null,
+      null,
+      0,
+      1398,
+      2796,
+      4194,
+      5592,
+      null,
+      null,
+      null,
+    ]);
+    expect(pieceRuns(view.hopList)).toEqual([[4, 8]]);
+    const first = view.hopList[0].packet;
+    const { root, div } = await render(
+      <HopLadder journey={view} baseNs={gso.baseNs} selectedPacket={first} />,
+    );
+    expect(shown(div)).toEqual([0, 1, 2, 3, 4, 8, 9, 10, 11]);
+    const fold = div.querySelector('[data-testid=piece-fold]') as HTMLElement;
+    expect(fold.dataset.open).toBe('false');
+    expect(fold.textContent).toContain('3 more pieces');
+    expect(fold.textContent).toContain('bytes 1398:5592');
+    expect([...div.querySelectorAll('[data-testid=piece-bytes]')].map((b) => b.textContent!.trim())).toEqual([
+      'bytes 0:1398 of 6990',
+      'bytes 5592:6990 of 6990',
+    ]);
+    // ↓ from the first piece goes to the last shown one (the fold row is no hop).
+    const picked: number[] = [];
+    await act(async () =>
+      root.render(
+        <HopLadder
+          journey={view}
+          baseNs={gso.baseNs}
+          selectedPacket={first}
+          onPickHop={(h) => picked.push(h.packet)}
+        />,
+      ),
+    );
+    const rows = () => [...div.querySelectorAll('[data-testid=hop]')] as HTMLElement[];
+    await act(async () =>
+      rows()[4].dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true })),
+    );
+    expect(picked).toEqual([view.hopList[8].packet]);
+    await act(async () => (fold.querySelector('button') as HTMLButtonElement).click());
+    expect(shown(div)).toEqual([...view.hopList.keys()]);
+    const open = div.querySelector('[data-testid=piece-fold]') as HTMLElement;
+    expect(open.dataset.open).toBe('true');
+    expect(open.textContent).toContain('Fold the 3 pieces between hops 5 and 9');
+    await act(async () => (open.querySelector('button') as HTMLButtonElement).click());
+    expect(shown(div)).toEqual([0, 1, 2, 3, 4, 8, 9, 10, 11]);
+    await act(async () => root.unmount());
+  });
+
+  it('shows the run whole when the selected packet is one of the folded pieces', async () => {
+    const { root, div } = await render(
+      <HopLadder journey={view} baseNs={gso.baseNs} selectedPacket={view.hopList[6].packet} />,
+    );
+    expect(shown(div)).toEqual([...view.hopList.keys()]);
+    expect(div.querySelector('[data-testid=piece-fold]')).toBeNull();
+    expect(div.querySelector('[data-index="6"]')!.className).toContain('selected');
+    await act(async () => root.unmount());
   });
 });
 

@@ -1,5 +1,8 @@
 // The hop ladder of one journey: each hop's node/interface, time and latency, MACs with their owners, TTL,
-// encapsulation as nested boxes (pushed/popped marked), NAT changes highlighted. Pure props → markup (tested).
+// encapsulation as nested boxes (pushed/popped marked), NAT changes highlighted; a long run of the pieces of one
+// TCP segment (TSO/GSO) folded between its first and last piece. Props and the folds opened → markup (tested).
+
+import { useState } from 'react';
 
 import type { Encap, Hop, JourneyView } from '../../../preload/api.ts';
 import { formatDuration } from '../lib/timeScale.ts';
@@ -20,43 +23,151 @@ const HOP_KEYS: Record<string, number> = {
   End: Infinity,
 };
 
+/** A run of pieces folds when it has this many: its first and last piece stay, at least two fold between. */
+export const FOLD_MIN = 4;
+
 /**
- * The ladder is one tab stop (the selected hop, else the first): ↑/↓ step to the hop before or after and pick it,
- * Home/End the first and last, Enter or Space pick the focused one, as a click does.
+ * Runs of pieces of one TCP segment (TSO/GSO cut it on the way: a 64 KiB segment arrives as ~45 packets), as
+ * [first, last] hop indices: at least FOLD_MIN consecutive `split` hops on one capture, timed from one hop.
+ */
+export function pieceRuns(hops: readonly Hop[]): [number, number][] {
+  const runs: [number, number][] = [];
+  const piece = (h: Hop) => h.changes.includes('split');
+  for (let i = 0; i < hops.length;) {
+    let j = i;
+    if (piece(hops[i]))
+      while (
+        j + 1 < hops.length &&
+        piece(hops[j + 1]) &&
+        hops[j + 1].capture === hops[i].capture &&
+        hops[j + 1].fromHop === hops[i].fromHop
+      )
+        j++;
+    if (j - i + 1 >= FOLD_MIN) runs.push([i, j]);
+    i = j + 1;
+  }
+  return runs;
+}
+
+/**
+ * The ladder is one tab stop (the selected hop, else the first): ↑/↓ step to the hop shown before or after and pick
+ * it, Home/End the first and last, Enter or Space pick the focused one, as a click does. A folded run of pieces
+ * opens with its button, or by itself when the selected packet is one of the folded pieces.
  */
 export function HopLadder({ journey, baseNs, selectedPacket, onPickHop }: HopLadderProps) {
   const hops = journey.hopList;
   const selected = hops.findIndex((h) => h.packet === selectedPacket);
+  // The runs the user opened, by their first hop, for this journey only.
+  const [opened, setOpened] = useState<{ journey: number; runs: ReadonlySet<number> }>({
+    journey: journey.id,
+    runs: new Set(),
+  });
+  const openRuns = opened.journey === journey.id ? opened.runs : new Set<number>();
+  const toggle = (first: number) => {
+    const next = new Set(openRuns);
+    if (!next.delete(first)) next.add(first);
+    setOpened({ journey: journey.id, runs: next });
+  };
+  // Each run's fold row stands after its first piece: folding the pieces up to its last, or (opened by the user)
+  // above them. A run holding the selected packet between its first and last piece is shown whole, with no fold row.
+  const runAfter = new Map<number, [number, number]>();
+  for (const run of pieceRuns(hops)) {
+    const [first, last] = run;
+    if (openRuns.has(first) || !(selected > first && selected < last)) runAfter.set(first + 1, run);
+  }
+  const tabStop = Math.max(0, selected);
+  const rows: React.ReactElement[] = [];
+  for (let i = 0; i < hops.length; i++) {
+    const run = runAfter.get(i);
+    if (run) {
+      const open = openRuns.has(run[0]);
+      rows.push(<PieceFold key={`fold-${i}`} hops={hops} run={run} open={open} onToggle={toggle} />);
+      if (!open) {
+        i = run[1] - 1;
+        continue;
+      }
+    }
+    rows.push(
+      <HopRow
+        key={i}
+        hop={hops[i]}
+        index={i}
+        baseNs={baseNs}
+        selected={i === selected}
+        tabStop={i === tabStop}
+        onPick={onPickHop}
+      />,
+    );
+  }
   return (
     <ol
       className="ladder"
       data-testid="hop-ladder"
       aria-label={`journey ${journey.id}`}
       onKeyDown={(e) => {
+        // The hops shown (a folded run's middle is not): the keys step through those.
         const items = [...e.currentTarget.querySelectorAll<HTMLElement>(':scope > [data-testid=hop]')];
         const at = items.indexOf(e.target as HTMLElement);
         if (at < 0) return;
         const step = Object.hasOwn(HOP_KEYS, e.key) ? HOP_KEYS[e.key] : null;
         if (step === null && e.key !== 'Enter' && e.key !== ' ') return;
-        const to = step === null ? at : Math.max(0, Math.min(hops.length - 1, at + step));
+        const to = step === null ? at : Math.max(0, Math.min(items.length - 1, at + step));
         e.preventDefault();
-        onPickHop?.(hops[to]);
+        onPickHop?.(hops[Number(items[to].dataset.index)]);
         items[to].focus();
       }}
     >
-      {hops.map((h, i) => (
-        <HopRow
-          key={i}
-          hop={h}
-          index={i}
-          baseNs={baseNs}
-          selected={i === selected}
-          tabStop={i === Math.max(0, selected)}
-          onPick={onPickHop}
-        />
-      ))}
+      {rows}
     </ol>
   );
+}
+
+/** `bytes 1398:2796 of 51726`: a piece's bytes of its segment, as tcpdump writes relative sequence numbers. */
+function pieceBytes(p: NonNullable<Hop['piece']>): string {
+  return `bytes ${p.start}:${p.end} of ${p.of}`;
+}
+
+/** The row standing for the pieces folded between a run's first and last (open: the button folds them again). */
+function PieceFold({
+  hops,
+  run,
+  open,
+  onToggle,
+}: {
+  hops: readonly Hop[];
+  run: [number, number];
+  open: boolean;
+  onToggle: (first: number) => void;
+}) {
+  const [first, last] = run;
+  const between = hops.slice(first + 1, last);
+  const lat = between.map((h) => h.latencyNs).filter((l): l is number => l !== null);
+  const start = between[0].piece?.start;
+  const end = between[between.length - 1].piece?.end;
+  const n = between.length;
+  return (
+    <li className="hop-fold" data-testid="piece-fold" data-open={open ? 'true' : 'false'}>
+      <button
+        type="button"
+        className="link"
+        aria-expanded={open}
+        title={`hops ${first + 2}–${last} are pieces of the same TCP segment as hops ${first + 1} and ${last + 1}`}
+        onClick={() => onToggle(first)}
+      >
+        {open ? `Fold the ${n} pieces between hops ${first + 1} and ${last + 1}` : `⋯ ${n} more pieces`}
+      </button>
+      {!open ? (
+        <span className="muted small">
+          {start !== undefined && end !== undefined ? ` bytes ${start}:${end}` : ''}
+          {lat.length ? ` · ${formatLatency(Math.min(...lat))} … ${formatLatency(Math.max(...lat))}` : ''}
+        </span>
+      ) : null}
+    </li>
+  );
+}
+
+function formatLatency(ns: number): string {
+  return `${ns < 0 ? '' : '+'}${formatDuration(ns)}`;
 }
 
 function HopRow({
@@ -86,6 +197,7 @@ function HopRow({
       data-iface={hop.iface}
       data-ttl={hop.ttl ?? ''}
       data-changes={hop.changes.join(' ')}
+      data-index={index}
       tabIndex={tabStop ? 0 : -1}
       aria-current={selected ? 'true' : undefined}
       onClick={() => onPick?.(hop)}
@@ -135,6 +247,12 @@ function HopRow({
             title="this hop saw a piece of the TCP segment of the hop it is timed from: segmentation offload (TSO/GSO) cut it into MSS-sized packets on the way"
           >
             TSO/GSO piece
+          </span>
+        ) : null}
+        {hop.piece ? (
+          <span className="muted small mono" data-testid="piece-bytes">
+            {' '}
+            {pieceBytes(hop.piece)}
           </span>
         ) : null}
         {has('merged') ? (
