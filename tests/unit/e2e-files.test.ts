@@ -873,7 +873,8 @@ describe.sequential('TCP segments cut on the way (TSO/GSO) and merged again (GRO
       ' bytes 0:1398 of 6990',
       ' bytes 5592:6990 of 6990',
     ]);
-    await shot(p, 'files-gso-folded', '[data-testid=hop-ladder]');
+    await fold.scrollIntoViewIfNeeded();
+    await shot(p, 'files-gso-folded');
     await fold.locator('button').click();
     await p.waitForFunction(
       () => document.querySelectorAll('[data-testid=hop-ladder] [data-testid=hop]').length === 12,
