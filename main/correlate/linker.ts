@@ -359,43 +359,74 @@ function joinCutSegments(
     if (p) pieces.push(p);
   }
   if (pieces.length === 0) return null;
-  const tupleOf = (r: number) => `${obs.src[r]} ${obs.dst[r]} ${obs.srcPort(r)} ${obs.dstPort(r)}`;
-  const byTuple = new Map<string, TcpPiece[]>();
-  for (const p of pieces) {
-    const k = tupleOf(p.row);
-    const l = byTuple.get(k);
-    if (l) l.push(p);
-    else byTuple.set(k, [p]);
-  }
+  // The pieces by sequence number, so that each large segment finds those in its range by a search rather than a
+  // walk over all of them (a bulk transfer has thousands of segments and tens of thousands of pieces: the walk took
+  // a second for 30 MB); the connection is compared per piece found (other connections' ranges rarely overlap).
+  pieces.sort((a, b) => a.seq - b.seq);
+  const seqs = Float64Array.from(pieces, (p) => p.seq);
+  /** Appends the pieces with a sequence number in [from, to). */
+  const inRange = (from: number, to: number, out: TcpPiece[]) => {
+    let lo = 0;
+    let hi = seqs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (seqs[mid] < from) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < seqs.length && seqs[i] < to; i++) out.push(pieces[i]);
+  };
+  const sameConnection = (a: number, b: number) =>
+    obs.src[a] === obs.src[b] &&
+    obs.dst[a] === obs.dst[b] &&
+    obs.srcPort(a) === obs.srcPort(b) &&
+    obs.dstPort(a) === obs.dstPort(b);
+  const inside: TcpPiece[] = [];
+  const fits: { p: TcpPiece; off: number }[] = [];
   // Each large segment: the pieces inside it, by the capture they were first seen on.
   const taken = new Uint8Array(count);
   let joined = 0;
+  const reach = opts.crossWindowNs;
   for (let j = 0; j < count; j++) {
     const row = segs.firstObs[jFirst[j]];
     // A journey that joined a larger one is no longer one to join.
     if (taken[j] || obs.tcpSeq(row) < 0) continue;
-    const inside = byTuple.get(tupleOf(row));
-    if (!inside) continue;
+    const seq = obs.tcpSeq(row);
+    const len = obs.tcpPayloadLen(row);
+    if (len <= 1) continue;
+    // The pieces starting within its bytes; a range past 2^32 goes on from 0 (sequence numbers wrap).
+    const end = seq + len;
+    inside.length = 0;
+    inRange(seq, Math.min(end, 2 ** 32), inside);
+    if (end > 2 ** 32) inRange(0, end - 2 ** 32, inside);
+    // Of the same connection, smaller, still one segment (one that took pieces of its own stays a journey): most
+    // segments (the pieces themselves among them) have none, and their times are never read.
+    let any = false;
+    for (const p of inside)
+      if (p.j !== j && !taken[p.j] && jCount[p.j] === 1 && p.len < len && sameConnection(p.row, row)) any = true;
+    if (!any) continue;
     const whole = piece(j);
     if (!whole) continue;
+    // Those within the cross-node reach of its times and inside its bytes, each with its offset into it.
+    fits.length = 0;
+    for (const p of inside) {
+      if (p.j === j || taken[p.j] || jCount[p.j] !== 1 || p.len >= len || !sameConnection(p.row, row)) continue;
+      const unc = opts.uncertaintyNs[segs.node[jFirst[p.j]]];
+      if (p.t0 < whole.t0 - reach - unc || p.t0 > whole.t1 + reach + unc) continue;
+      const off = (p.seq - seq) >>> 0;
+      if (off + p.len <= len) fits.push({ p, off });
+    }
+    if (fits.length === 0) continue;
+    // Per capture the large segment's journey has no row on: the pieces there.
     const captures = new Set<number>();
     for (let s = jFirst[j]; s >= 0; s = segNext[s])
       for (let r = segs.firstObs[s]; r >= 0; r = obs.nextInSegment[r]) captures.add(obs.capture[r]);
-    const reach = opts.crossWindowNs;
-    // Per capture: the pieces there, each with its offset into the large segment.
     const byCapture = new Map<number, { p: TcpPiece; off: number }[]>();
-    for (const p of inside) {
-      // A piece is still one segment: one that took pieces of its own stays a journey.
-      if (p.j === j || taken[p.j] || jCount[p.j] !== 1 || p.len >= whole.len) continue;
-      const cap = obs.capture[p.row];
+    for (const f of fits) {
+      const cap = obs.capture[f.p.row];
       if (captures.has(cap)) continue;
-      const unc = opts.uncertaintyNs[segs.node[jFirst[p.j]]];
-      if (p.t0 < whole.t0 - reach - unc || p.t0 > whole.t1 + reach + unc) continue;
-      const off = (p.seq - whole.seq) >>> 0;
-      if (off + p.len > whole.len) continue;
       const l = byCapture.get(cap);
-      if (l) l.push({ p, off });
-      else byCapture.set(cap, [{ p, off }]);
+      if (l) l.push(f);
+      else byCapture.set(cap, [f]);
     }
     for (const cut of byCapture.values()) {
       cut.sort((a, b) => a.off - b.off);

@@ -140,6 +140,45 @@ describe('TCP segments cut on the way (recorded: tests/fixtures/gso-vxlan)', () 
     }
   });
 
+  it('a segment whose bytes run past sequence number 2^32 finds its pieces on both sides of the wrap', () => {
+    // The same recording with the sender's sequence numbers moved so that its first data byte is 2^32 − 3,000: the
+    // 6,990-byte segment's pieces start at 2^32 − 3,000, − 1,602, − 204, then 1,194 and 2,592 (wrapped).
+    const delta = (2 ** 32 - 3000 - (ISN + 1)) >>> 0;
+    const dir = fixtureCopy('gso-vxlan', {
+      transform: (_, records) =>
+        records.map((r) => {
+          const at = tcpHeaderAt(r.data);
+          if (at === null) return r;
+          const data = Uint8Array.from(r.data);
+          const v = new DataView(data.buffer);
+          // The sender's sequence numbers, and the receiver's acknowledgements of them.
+          const fromSender = v.getUint16(at, false) === 33400;
+          const field = at + (fromSender ? 4 : 8);
+          v.setUint32(field, (v.getUint32(field, false) + delta) >>> 0, false);
+          return { ...r, data };
+        }),
+    });
+    try {
+      const res = correlate(filesIn(dir));
+      const k = journeys(res).find((j) =>
+        res.journeySummary(j).startsWith(`${SENDER}: Flags [P.], length 6990`),
+      )!;
+      const pieces = res.hops(k).filter((h) => h.changes.includes('split'));
+      expect(pieces.map((h) => h.piece)).toEqual(
+        [0, 1398, 2796, 4194, 5592].map((start) => ({ start, end: start + 1398, of: 6990 })),
+      );
+      // As without the wrap: every large segment joined by its pieces, none left alone.
+      expect(
+        journeys(res).filter(
+          (j) => res.journeySummary(j).startsWith(SENDER) && path(res, j).join() === 'node-2/ens33',
+        ),
+      ).toEqual([]);
+      expect(res.journeyCount).toBe(correlate(FILES).journeyCount);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('pieces that do not cover the whole segment stay journeys of their own', () => {
     // node-2's ens33 without the first piece of each large segment (the pieces whose sequence number is one a large
     // segment starts at): the rest start past the segment's first byte, so nothing joins.
@@ -168,6 +207,19 @@ describe('TCP segments cut on the way (recorded: tests/fixtures/gso-vxlan)', () 
 
 /** The sender's initial sequence number in this recording (its SYN's). */
 const ISN = 3720758684;
+
+/** Where a frame's (inner, for VXLAN on 8472) TCP header starts, null for other frames (Ethernet, IPv4). */
+function tcpHeaderAt(frame: Uint8Array): number | null {
+  let ip = 14;
+  if (frame.length < ip + 20 || frame[12] !== 0x08 || frame[13] !== 0x00) return null;
+  let ihl = (frame[ip] & 15) * 4;
+  if (frame[ip + 9] === 17 && ((frame[ip + ihl + 2] << 8) | frame[ip + ihl + 3]) === 8472) {
+    ip = ip + ihl + 8 + 8 + 14;
+    if (frame.length < ip + 20) return null;
+    ihl = (frame[ip] & 15) * 4;
+  }
+  return frame[ip + 9] === 6 && frame.length >= ip + ihl + 12 ? ip + ihl : null;
+}
 
 /** The TCP sequence number of a VXLAN frame's inner TCP segment (Ethernet, IPv4, UDP, VXLAN, Ethernet, IPv4: 84). */
 function innerTcpSeq(frame: Uint8Array): number | null {
