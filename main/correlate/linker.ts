@@ -402,14 +402,16 @@ function joinCutSegments(
     // segments (the pieces themselves among them) have none, and their times are never read.
     let any = false;
     for (const p of inside)
-      if (p.j !== j && !taken[p.j] && jCount[p.j] === 1 && p.len < len && sameConnection(p.row, row)) any = true;
+      if (p.j !== j && !taken[p.j] && jCount[p.j] === 1 && p.len < len && sameConnection(p.row, row))
+        any = true;
     if (!any) continue;
     const whole = piece(j);
     if (!whole) continue;
     // Those within the cross-node reach of its times and inside its bytes, each with its offset into it.
     fits.length = 0;
     for (const p of inside) {
-      if (p.j === j || taken[p.j] || jCount[p.j] !== 1 || p.len >= len || !sameConnection(p.row, row)) continue;
+      if (p.j === j || taken[p.j] || jCount[p.j] !== 1 || p.len >= len || !sameConnection(p.row, row))
+        continue;
       const unc = opts.uncertaintyNs[segs.node[jFirst[p.j]]];
       if (p.t0 < whole.t0 - reach - unc || p.t0 > whole.t1 + reach + unc) continue;
       const off = (p.seq - seq) >>> 0;
