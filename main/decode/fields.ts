@@ -237,7 +237,8 @@ export function createPacketFields(): PacketFields {
  *     Layer { protocol, title, offset, length, fields: { name, value, offset, length }[], children? } (children:
  *     subtrees inside its bytes, e.g. IPv6 extension headers); a damaged packet ends with a 'truncated' or
  *     'malformed' layer.
- *   summarize(frame, linkType, { link?, origLen?, vxlanPorts? }?): string — tcpdump -n style (-e with link).
+ *   summarize(frame, linkType, { link?, origLen?, vxlanPorts?, genevePorts? }?): string — tcpdump -n style (-e with
+ *     link).
  *   walk(frame, linkType, opts?): Chain               — the decoded headers as objects, outermost first.
  *   ipv4ToString(n), ipv6ToString(bytes, offset), macToString(n) — formatting helpers.
  */

@@ -182,7 +182,12 @@ class FrameDetail implements RowDetail {
     const f = this.f;
     if (f.ipVersion === 0 || f.ipOffset < 0) return null;
     const opts = this.res.decodeOptions ?? DEFAULT_DECODE_OPTIONS;
-    return summarize(frame.subarray(f.ipOffset), LINKTYPE_RAW, { vxlanPorts: opts.vxlanPorts });
+    // The tunnels' ports as the row was decoded: with the default Geneve ports, a UDP 6081 packet that these options
+    // do not take for Geneve would be summarized as the packet inside it.
+    return summarize(frame.subarray(f.ipOffset), LINKTYPE_RAW, {
+      vxlanPorts: opts.vxlanPorts,
+      genevePorts: opts.genevePorts,
+    });
   }
 
   close(): void {

@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Hop } from '../../main/correlate/hops.ts';
+import { DEFAULT_DECODE_OPTIONS } from '../../main/decode/fields.ts';
+import { FrameSource } from '../../main/session/frames.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import {
   correlate,
@@ -159,6 +161,33 @@ describe('antrea-geneve', () => {
     // Every row of the capture is in a journey but the ARP exchanges.
     for (let r = 0; r < res.rowCount; r++)
       if (!res.isArp(r)) expect(res.journeyOfRow(r)).toBeGreaterThanOrEqual(0);
+  });
+
+  it('a row read back from its frame says the packet as the decode options took it: UDP 6081 where it is not Geneve', () => {
+    // The underlay's rows, correlated with Geneve on its port (the inner ping) and with no Geneve port at all (the
+    // outer UDP datagram): the line read from the frame (IPv6, ICMP errors and the like get theirs that way) is
+    // the one the row's columns give.
+    for (const genevePorts of [DEFAULT_DECODE_OPTIONS.genevePorts!, []]) {
+      const r2 = correlate(fixtureFiles('antrea-geneve'), {
+        decode: { ...DEFAULT_DECODE_OPTIONS, genevePorts },
+      });
+      const frames = new FrameSource(r2);
+      try {
+        const lines: string[] = [];
+        for (let r = 0; r < r2.rowCount; r++) {
+          const lane = r2.captures[r2.rows.capture[r]];
+          if (lane.node !== 'node-1' || lane.iface !== 'ens33' || r2.isArp(r)) continue;
+          const fromFrame = r2.rowDetail!.innerSummary(r)!;
+          expect(fromFrame.replace(/^IP /, '')).toBe(r2.rowSummary(r));
+          lines.push(fromFrame);
+        }
+        expect(lines).toHaveLength(6);
+        for (const l of lines)
+          expect(l).toMatch(genevePorts.length ? /: ICMP echo (request|reply)/ : /\.6081: UDP, length \d+$/);
+      } finally {
+        frames.close();
+      }
+    }
   });
 });
 

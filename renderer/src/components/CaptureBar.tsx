@@ -11,6 +11,7 @@ export const FILTER_PRESETS: { label: string; filter: string }[] = [
   { label: 'everything', filter: '' },
   { label: 'ICMP', filter: 'icmp' },
   { label: 'VXLAN 8472', filter: 'icmp or udp port 8472' },
+  { label: 'Geneve 6081', filter: 'icmp or udp port 6081' },
   { label: 'IPIP proto 4', filter: 'icmp or ip proto 4' },
   { label: 'service port 8877', filter: 'tcp port 8877 or tcp port 9376 or tcp port 32228' },
 ];
@@ -81,7 +82,7 @@ export function CaptureBar() {
         </label>
         <label
           className="small"
-          title="Also capture the VXLAN (4789/8472) and IPIP outer packets, so the filter's packets are seen on the underlay while encapsulated"
+          title="Also capture the VXLAN (4789/8472), Geneve (6081) and IPIP outer packets, so the filter's packets are seen on the underlay while encapsulated"
         >
           <input
             type="checkbox"

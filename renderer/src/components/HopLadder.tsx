@@ -265,12 +265,12 @@ function HopRow({
           </span>
         ) : null}
         {popped.map((t) => (
-          <span key={`pop-${t}`} className="badge popped" data-testid="encap-popped">
+          <span key={`pop-${t}`} className={`badge popped ${t}`} data-testid="encap-popped">
             −{t.toUpperCase()}
           </span>
         ))}
         {pushed.map((t) => (
-          <span key={`push-${t}`} className="badge pushed" data-testid="encap-pushed">
+          <span key={`push-${t}`} className={`badge pushed ${t}`} data-testid="encap-pushed">
             +{t.toUpperCase()}
           </span>
         ))}

@@ -174,9 +174,9 @@ export function JourneyPanel() {
             <div className="empty small" data-testid="journey-empty">
               {session.journeys
                 ? 'No journey matches. Every word must match a whole word: an address or ip:port at any hop ' +
-                  '(outer headers too), a port, icmp/tcp/udp/vxlan, a node, an interface or node/interface, #id, or summary ' +
-                  'text; tcpdump’s [src|dst] host/net/port, ip, ip6, ether host MAC, vni N and A > B; and (&&), or (||), ' +
-                  'not (!) and parentheses combine them.'
+                  '(outer headers too), a port, icmp/tcp/udp/vxlan/geneve, a node, an interface or node/interface, #id, or ' +
+                  'summary text; tcpdump’s [src|dst] host/net/port, ip, ip6, ether host MAC, vni N, geneve [VNI] and ' +
+                  'A > B; and (&&), or (||), not (!) and parentheses combine them.'
                 : session.correlating
                   ? 'Working out journeys…'
                   : 'No journeys: no packet in this session could be followed (only IP packets are: ARP and ' +
