@@ -8,11 +8,18 @@ type DecodeLayers = (frame: Uint8Array, linkType: number) => unknown[];
 
 const lib = decode as unknown as { decodeLayers?: DecodeLayers };
 
-export function summaryOf(frame: Uint8Array, linkType: number, origLen: number): string {
+/** `ifNames`: the capturing node's interface names by ifindex, which a `-i any` packet's line names it by. */
+export function summaryOf(
+  frame: Uint8Array,
+  linkType: number,
+  origLen: number,
+  ifNames?: Readonly<Record<number, string>>,
+): string {
   try {
     // With the link layer (-e), as the walkthrough's `tcpdump -nei IFACE` shows it.
     return (
-      decode.summarize(frame, linkType, { origLen, link: true }) || `link-type ${linkType}, length ${origLen}`
+      decode.summarize(frame, linkType, { origLen, link: true, ifNames }) ||
+      `link-type ${linkType}, length ${origLen}`
     );
   } catch (e) {
     return `(summary failed: ${(e as Error).message})`;

@@ -199,6 +199,10 @@ export class LiveSession {
   linkType(i: number): number {
     return this.lanes[this.c.capture[i]].linkType;
   }
+  /** A live capture is of discovered interfaces, never `-i any`: no names to give a cooked capture's packets. */
+  ifNamesOf(_i: number): Record<number, string> | undefined {
+    return undefined;
+  }
   captureOf(i: number): number {
     return this.c.capture[i];
   }

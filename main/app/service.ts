@@ -309,7 +309,7 @@ export class AppService implements Backend {
     getSummaries: (req) => {
       const s = this.packetSource(req.sessionId);
       return req.indices.map((i) =>
-        i < s.count ? summaryOf(s.frame(i), s.linkType(i), s.origLenOf(i)) : '',
+        i < s.count ? summaryOf(s.frame(i), s.linkType(i), s.origLenOf(i), s.ifNamesOf(i)) : '',
       );
     },
     getPacketDetail: (req): PacketDetail => {
@@ -322,7 +322,7 @@ export class AppService implements Backend {
         index: i,
         capture: s.captureOf(i),
         tsNs: s.tsNsString(i),
-        summary: summaryOf(frame, s.linkType(i), s.origLenOf(i)),
+        summary: summaryOf(frame, s.linkType(i), s.origLenOf(i), s.ifNamesOf(i)),
         bytes: frame,
         layers: layersOf(frame, s.linkType(i)),
         problem:

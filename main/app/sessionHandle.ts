@@ -13,7 +13,7 @@ import type { CorrelationResult } from '../correlate/result.ts';
 import { FrameSource } from '../session/frames.ts';
 import { sessionInputs } from './exporter.ts';
 import { defaultTitle } from './sessionBuild.ts';
-import type { FromWorker, JourneyColumns, ToWorker } from './sessionProtocol.ts';
+import type { FromWorker, JourneyColumns, PaneCapture, ToWorker } from './sessionProtocol.ts';
 import type { ScanColumns } from './sessionScan.ts';
 
 /** Below this many packets the open waits for correlation (well under a second) and shows everything at once. */
@@ -54,7 +54,7 @@ export class SessionHandle {
   private title: string;
   private rows: ScanColumns | null = null;
   private cols: JourneyColumns | null = null;
-  private captures: { path: string; linkType: number }[] = [];
+  private captures: PaneCapture[] = [];
   private frames: FrameSource | null = null;
   private nextSeq = 1;
   private pending = new Map<number, (r: Result<unknown>) => void>();
@@ -199,7 +199,7 @@ export class SessionHandle {
     return sessionInputs(this.captures.map((c) => c.path));
   }
 
-  private setRows(rows: ScanColumns, captures: { path: string; linkType: number }[]): void {
+  private setRows(rows: ScanColumns, captures: PaneCapture[]): void {
     this.rows = rows;
     this.captures = captures;
     this.frames?.close();
@@ -302,6 +302,10 @@ export class SessionHandle {
   }
   linkType(row: number): number {
     return this.captures[this.rows!.capture[row]].linkType;
+  }
+  /** The row's node's interface names by ifindex, for a `-i any` lane when known. */
+  ifNamesOf(row: number): Record<number, string> | undefined {
+    return this.captures[this.rows!.capture[row]].ifNames;
   }
   tsNsString(row: number): string {
     return (BigInt(this.infoNow!.baseNs) + BigInt(this.rows!.t[row])).toString();

@@ -8,13 +8,23 @@ export type ToWorker =
   | { t: 'open'; id: string; paths: string[]; title?: string; previewMin: number }
   | { t: 'call'; seq: number; method: string; req: unknown };
 
+/**
+ * What the main thread reads a lane's frames and summaries with: its file and link type, and for a `tcpdump -i any`
+ * lane (Linux cooked v2) its node's interface names by ifindex when known, which its summaries say.
+ */
+export interface PaneCapture {
+  path: string;
+  linkType: number;
+  ifNames?: Record<number, string>;
+}
+
 /** The scan's rows: enough for the panes (and, with the files, for summaries) before any correlation. */
 export interface PreviewMsg {
   t: 'preview';
   /** journeys 0, correlating true. */
   info: SessionInfo;
   rows: ScanColumns;
-  captures: { path: string; linkType: number }[];
+  captures: PaneCapture[];
   elapsedMs: number;
 }
 
@@ -31,7 +41,7 @@ export interface ReadyMsg {
   info: SessionInfo;
   cols: JourneyColumns;
   rows?: ScanColumns;
-  captures: { path: string; linkType: number }[];
+  captures: PaneCapture[];
   elapsedMs: number;
   /** Threads that read the files. */
   threads: number;

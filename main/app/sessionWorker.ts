@@ -11,7 +11,9 @@ import { JourneyFilterError } from './journeyFilter.ts';
 import type { LoadedSession } from './loadedSession.ts';
 import { buildSession, defaultTitle, firstPath, openInputs, sessionDrops } from './sessionBuild.ts';
 import { scanInputs, type Scan } from './sessionScan.ts';
-import type { ToWorker, FromWorker, PreviewMsg, ReadyMsg } from './sessionProtocol.ts';
+import type { ToWorker, FromWorker, PaneCapture, PreviewMsg, ReadyMsg } from './sessionProtocol.ts';
+import { LINKTYPE_LINUX_SLL2 } from '../decode/fields.ts';
+import type { Inputs } from '../session/inputs.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sessionWorker.ts runs as a worker thread');
@@ -47,6 +49,16 @@ function sameRows(scan: Scan, s: LoadedSession): boolean {
       return false;
   }
   return true;
+}
+
+/** The lanes as the main thread reads them: a `-i any` lane with its node's interface names (its file's). */
+function paneCaptures(caps: readonly { path?: string; linkType: number }[], inputs: Inputs): PaneCapture[] {
+  const names = new Map(inputs.files.map((f) => [f.path, f.ifnames]));
+  return caps.map((c) => {
+    const path = c.path ?? '';
+    const ifNames = c.linkType === LINKTYPE_LINUX_SLL2 ? names.get(path) : undefined;
+    return ifNames ? { path, linkType: c.linkType, ifNames } : { path, linkType: c.linkType };
+  });
 }
 
 /** What the panes need before correlation: lanes, counts, the time base; no journeys or clocks yet. */
@@ -102,7 +114,7 @@ function open(id: string, paths: string[], title: string | undefined, previewMin
         t: 'preview',
         info: previewInfo(id, paths, title, scan, sessionDrops(inputs)),
         rows,
-        captures: scan.captures.map((c) => ({ path: c.path, linkType: c.linkType })),
+        captures: paneCaptures(scan.captures, inputs),
         elapsedMs: Date.now() - t0,
       };
       post(m, buffersOf(rows));
@@ -129,7 +141,7 @@ function open(id: string, paths: string[], title: string | undefined, previewMin
           caplen: Uint32Array.from(r.caplen.subarray(0, s.count)),
           fileOffset: Float64Array.from(r.fileOffset.subarray(0, s.count)),
         };
-    const captures = s.result.captures.map((c) => ({ path: c.path ?? '', linkType: c.linkType }));
+    const captures = paneCaptures(s.result.captures, inputs);
     const m: ReadyMsg = {
       t: 'ready',
       info: s.info(),

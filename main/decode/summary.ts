@@ -173,6 +173,11 @@ export interface SummaryOptions extends Partial<DecodeOptions> {
   link?: boolean;
   /** The frame's length on the wire (the record's origLen); defaults to the captured length. */
   origLen?: number;
+  /**
+   * The capturing node's interface names by ifindex (its discovery): a `tcpdump -i any` (Linux cooked v2) packet
+   * then says the interface it was seen on by name, as tcpdump on that node does; an index not in it is `?`.
+   */
+  ifNames?: Readonly<Record<number, string>>;
 }
 
 /** tcpdump's name for the UDP port that flannel's VXLAN uses (8472 is OTV's IANA port). */
@@ -200,11 +205,15 @@ export function summarize(frame: Uint8Array, linkType: number, opts: SummaryOpti
   };
   const chain = walk(frame, linkType, o);
   const wireLen = opts.origLen ?? frame.length;
-  return new Printer(frame, chain, wireLen, opts.link === true).print();
+  const p = new Printer(frame, chain, wireLen, opts.link === true);
+  p.ifNames = opts.ifNames;
+  return p.print();
 }
 
 class Printer {
   private i = 0;
+  /** SummaryOptions.ifNames (only the outermost header, a cooked capture's, uses it). */
+  ifNames: Readonly<Record<number, string>> | undefined;
   /** The TTL (hop limit) of the IP header being printed, and whether it is a whole packet (no fragment). */
   private ttl = 0;
   private whole = true;
@@ -235,10 +244,13 @@ class Printer {
       this.next();
       const h = n.h;
       const dir = SLL_PACKET_TYPES[h.packetType] ?? '?';
-      // SLL2 names the interface; tcpdump resolves the index on the reading machine, which means nothing
-      // for a capture from a node, so it is '?' here, as tcpdump says an index it cannot resolve. Both are
-      // padded as tcpdump pads them ("%-5s %-3s "; SLL's direction with -e "%3s ").
-      const ifPart = h.version === 2 ? `${'?'.padEnd(5)} ${dir.padEnd(3)} ` : '';
+      // SLL2 names the interface. tcpdump resolves the index on the reading machine, which means nothing for a
+      // capture from a node: the node's own names (ifNames) say it as tcpdump there did, and an index they do not
+      // have is '?', as tcpdump says one it cannot resolve. Both are padded as tcpdump pads them ("%-5s %-3s ";
+      // SLL's direction with -e "%3s ").
+      const names = this.ifNames;
+      const ifName = names && Object.hasOwn(names, h.ifIndex) ? names[h.ifIndex] : '?';
+      const ifPart = h.version === 2 ? `${ifName.padEnd(5)} ${dir.padEnd(3)} ` : '';
       if (!this.link) return `${ifPart}${this.network(false, h.protocol)}`;
       const idx = h.version === 2 ? `ifindex ${h.ifIndex} ` : `${dir.padStart(3)} `;
       const addr = h.addr >= 0 ? `${macToString(h.addr)} ` : '';

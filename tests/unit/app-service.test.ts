@@ -420,6 +420,52 @@ describe('AppService on the sample session', () => {
     expect(sneaky.path!.startsWith(work)).toBe(true);
   });
 
+  it("says a `tcpdump -i any` packet's interface by the name tcpdump on its node printed, else `?` and its ifindex", async () => {
+    // tcpdump -r here names an ifindex after this machine's interfaces ("interface names might be incorrect"); on
+    // the node it printed the node's names, which its interface list beside the capture gives.
+    const dir = 'tests/fixtures/any-flannel-vxlan';
+    const onNode = (node: string) => {
+      const links = JSON.parse(readFileSync(path.join(dir, `${node}.ip-link.json`), 'utf8')) as {
+        ifindex: number;
+        ifname: string;
+      }[];
+      const names = new Map(links.map((l) => [l.ifindex, l.ifname]));
+      const out = execFileSync('tcpdump', ['-S', '-ner', path.join(dir, `${node}__any.pcap`)], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      // A packet's line, its continuation (the frame inside VXLAN) joined to it.
+      const lines: string[] = [];
+      for (const l of out.split('\n'))
+        if (/^\d\d:\d\d:\d\d\.\d+ /.test(l)) lines.push(l);
+        else if (l) lines[lines.length - 1] += ` ${l}`;
+      return lines.map((l) => {
+        const [, dirn, ifindex, rest] = /^\S+ \S+ +(\S+) +ifindex (\d+) (.*)$/.exec(l)!;
+        const tail = `${dirn.padEnd(3)} ifindex ${ifindex} ${rest}`;
+        return { named: `${names.get(+ifindex)!.padEnd(5)} ${tail}`, unnamed: `?     ${tail}` };
+      });
+    };
+    const theirs = [...onNode('node-1'), ...onNode('node-2')];
+    const any = await ok<SessionInfo>(svc.call('openPaths', { paths: [dir] }));
+    const all = [...theirs.keys()];
+    const ours = await ok<string[]>(svc.call('getSummaries', { sessionId: any.id, indices: all }));
+    expect(ours).toEqual(theirs.map((t) => t.named));
+    expect(ours.filter((l) => l.startsWith('veth2053e67d P   ifindex 5 '))).not.toHaveLength(0);
+    expect(ours.filter((l) => l.startsWith('ens33 Out ifindex 2 '))).not.toHaveLength(0);
+    const d = await ok<PacketDetail>(svc.call('getPacketDetail', { sessionId: any.id, index: 0 }));
+    expect(d.summary).toBe(theirs[0].named);
+    // The capture alone, no interface list beside it: the index only, as tcpdump says one it cannot name.
+    const alone = path.join(tempDir('hs-any-'), 'node-1__any.pcap');
+    copyFileSync(path.join(dir, 'node-1__any.pcap'), alone);
+    const bare = await ok<SessionInfo>(svc.call('openPaths', { paths: [alone] }));
+    const n1 = theirs.slice(0, bare.packets);
+    const lines = await ok<string[]>(
+      svc.call('getSummaries', { sessionId: bare.id, indices: [...n1.keys()] }),
+    );
+    expect(lines).toEqual(n1.map((t) => t.unnamed));
+    for (const x of [any, bare]) await svc.call('closeSession', { sessionId: x.id });
+  });
+
   it('lists IPv6 journeys with their real addresses and protocol names (real capture with NDP/MLD)', async () => {
     const file = 'tests/fixtures/synthetic/edge/veth.pcap';
     const v6 = await ok<SessionInfo>(svc.call('openPaths', { paths: [file] }));
