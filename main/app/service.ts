@@ -33,13 +33,13 @@ import type {
 import { HopscopeError, toErrorData } from '../common/errors.ts';
 import type { Backend } from './backend.ts';
 import { layersOf, summaryOf } from './describe.ts';
+import { droppedInputs } from './dropped.ts';
 import { defaultExportPath } from './exporter.ts';
 import { refuseInputAsOutput } from '../export/sink.ts';
 import { LiveCapture } from './liveCapture.ts';
 import type { LiveSession } from './liveSession.ts';
 import { prewarmSessionWorker, SessionHandle } from './sessionHandle.ts';
 import { listAliases, NodeManager } from './nodes.ts';
-import { IP_JSON_FILE } from '../session/interfaces.ts';
 
 /** Folders of dropped files' copies in the work folder. */
 const DROPPED_PREFIX = 'dropped-';
@@ -279,23 +279,23 @@ export class AppService implements Backend {
       (await this.openPaths([this.sampleDir()], 'Sample: flannel VXLAN ping (lab)')).info(),
     openPaths: async (req) => (await this.openPaths(req.paths, req.title)).info(),
     openFiles: async (req) => {
+      // Kept by name (it may carry the node__iface label) but never a path component.
+      const files = req.files.map((f, i) => ({
+        name: path.basename(f.name).replace(/^\.+/, '') || `file-${i}.pcap`,
+        bytes: f.bytes,
+      }));
+      const open = droppedInputs(files);
       const dir = mkdtempSync(path.join(this.workDir, DROPPED_PREFIX));
-      const paths = req.files.flatMap((f, i) => {
-        // Keep the name (it may carry the node__iface label) but never a path component.
-        const name = path.basename(f.name).replace(/^\.+/, '') || `file-${i}.pcap`;
-        const p = path.join(dir, name);
-        writeFileSync(p, f.bytes);
-        // A node's interface lists (`hopscope lab fixtures`, `ip -j` saved beside captures) are read beside the
-        // captures, as from a folder: no capture of their own.
-        return IP_JSON_FILE.test(name) ? [] : [p];
-      });
-      return (
-        await this.openPaths(
-          paths,
-          paths.length === 1 ? path.basename(paths[0]) : `${paths.length} dropped files`,
-          dir,
-        )
-      ).info();
+      // All of them, the ones not opened too: a node's interface lists are read beside the captures, a session's
+      // captures beside its session.json.
+      for (const f of files) writeFileSync(path.join(dir, f.name), f.bytes);
+      const paths = open.session ? [dir] : open.captures.map((n) => path.join(dir, n));
+      const title = open.session
+        ? 'dropped session'
+        : paths.length === 1
+          ? path.basename(paths[0])
+          : `${paths.length} dropped files`;
+      return (await this.openPaths(paths, title, dir)).info();
     },
     getSession: (req) => this.packetSource(req.sessionId).info(),
     // Idempotent: a session already replaced (and closed) by a later open, or unknown, is simply gone. The

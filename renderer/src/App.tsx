@@ -18,6 +18,7 @@ import { useAppState, useController, usePacketsVersion } from './context.ts';
 import type { BottomTab } from './store/appStore.ts';
 import { clockTroubleOf } from './lib/clockTrouble.ts';
 import { plural } from './lib/format.ts';
+import { dropItems } from './lib/droppedFiles.ts';
 
 export function App() {
   const ctl = useController();
@@ -85,8 +86,8 @@ export function App() {
       onDrop={(e) => {
         e.preventDefault();
         setDragging(false);
-        const files = [...e.dataTransfer.files];
-        if (files.length) void ctl.openFiles(files);
+        const items = dropItems(e.dataTransfer);
+        if (items.length) void ctl.openDropped(items);
       }}
     >
       <TopBar />

@@ -5,6 +5,7 @@ import type { HopscopeApi, PacketBatch, Result, SessionInfo, SessionProgress } f
 import { AppStore, lateJoiners, pushRates, tickCaptured } from './store/appStore.ts';
 import { PacketStore } from './store/packetStore.ts';
 import { SummaryCache } from './store/summaryCache.ts';
+import { dropFiles, type DropItem } from './lib/droppedFiles.ts';
 
 /** How packets are loaded (tests use small numbers to exercise many chunks). */
 export interface LoadOptions {
@@ -147,14 +148,30 @@ export class Controller {
     await this.open('Opening…', () => this.api.openPaths({ paths }));
   }
 
-  async openFiles(files: File[]): Promise<void> {
-    await this.open('Reading dropped files…', async () =>
-      this.api.openFiles({
-        files: await Promise.all(
-          files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
-        ),
-      }),
-    );
+  /** Opens what was dropped: files, and a dropped folder's files (lib/droppedFiles.ts). */
+  async openDropped(items: DropItem[]): Promise<void> {
+    await this.open('Reading dropped files…', async () => {
+      let files: { name: string; bytes: Uint8Array }[];
+      try {
+        files = await Promise.all(
+          (await dropFiles(items)).map(async (f) => ({
+            name: f.name,
+            bytes: new Uint8Array(await f.arrayBuffer()),
+          })),
+        );
+      } catch (e) {
+        return {
+          ok: false,
+          error: { code: 'FILE_NOT_FOUND', message: `a dropped file could not be read: ${String(e)}` },
+        };
+      }
+      if (!files.length)
+        return {
+          ok: false,
+          error: { code: 'SESSION_INVALID', message: 'nothing to open: the dropped folder holds no files' },
+        };
+      return this.api.openFiles({ files });
+    });
   }
 
   private async open(label: string, run: () => Promise<Result<SessionInfo>>): Promise<void> {

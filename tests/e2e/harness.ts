@@ -174,6 +174,23 @@ export async function dropFiles(p: Page, files: { name: string; bytes: Buffer }[
 }
 
 /**
+ * Drops files or folders from disk as a file manager does (Chromium's own drag and drop, through CDP): a folder
+ * arrives as one item the page reads through its entry, not as the files inside it.
+ */
+export async function dropPaths(p: Page, paths: string[]): Promise<void> {
+  const box = (await p.locator('.main').boundingBox())!;
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const cdp = await p.context().newCDPSession(p);
+  try {
+    const data = { items: [], files: paths, dragOperationsMask: 1 };
+    for (const type of ['dragEnter', 'dragOver', 'drop'] as const)
+      await cdp.send('Input.dispatchDragEvent', { type, ...at, data });
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/**
  * The timeline canvas's pixels across the middle of lane `lane` (RGBA, device pixels from the lane labels' right
  * edge on), with the device pixel ratio: what a test reads the drawn ticks and journey marks from.
  */

@@ -420,6 +420,63 @@ describe('AppService on the sample session', () => {
     expect(sneaky.path!.startsWith(work)).toBe(true);
   });
 
+  it('a folder dropped whole opens its captures or its session, leaving out what is no capture; one file alone is opened', async () => {
+    const folder = (dir: string) =>
+      readdirSync(dir).map((f) => ({ name: f, bytes: new Uint8Array(readFileSync(path.join(dir, f))) }));
+    // The sample folder as a drop hands it over: its captures, interface lists, manifest.json and README.md.
+    const sample = folder('resources/sample-session');
+    expect(sample.map((f) => f.name)).toEqual(expect.arrayContaining(['README.md', 'manifest.json']));
+    const all = await ok<SessionInfo>(svc.call('openFiles', { files: sample }));
+    expect(all.captures).toHaveLength(8);
+    expect(all.notice).toBeUndefined();
+    expect(all.title).toBe('8 dropped files');
+    // A capture is told by its bytes too, whatever its name.
+    const renamed = await ok<SessionInfo>(
+      svc.call('openFiles', {
+        files: [
+          { name: 'trace.dump', bytes: sample.find((f) => f.name === 'node-1__ens33.pcap')!.bytes },
+          sample.find((f) => f.name === 'README.md')!,
+        ],
+      }),
+    );
+    expect(renamed.captures.map((c) => c.packets)).toEqual([
+      all.captures.find((c) => c.iface === 'ens33' && c.node === 'node-1')!.packets,
+    ]);
+    expect(renamed.notice).toBeUndefined();
+    // Alone, a non-capture is opened and said to be none; several and none a capture, the drop says so.
+    const manifest = await svc.call('openFiles', {
+      files: [sample.find((f) => f.name === 'manifest.json')!],
+    });
+    expect(!manifest.ok && manifest.error.code).toBe('PCAP_BAD_MAGIC');
+    expect(!manifest.ok && manifest.error.message).toMatch(/^manifest\.json: /);
+    const notes = await svc.call('openFiles', {
+      files: sample.filter((f) => f.name === 'README.md' || f.name === 'manifest.json'),
+    });
+    expect(!notes.ok && notes.error).toEqual({
+      code: 'SESSION_INVALID',
+      message: 'no capture among the dropped files (README.md, manifest.json: none is pcap or pcapng)',
+    });
+    // A session folder: its session.json opens the session (each capture once, no "given more than once").
+    const captures = sample
+      .filter((f) => f.name.endsWith('.pcap'))
+      .map((f) => ({
+        file: f.name,
+        node: f.name.split('__')[0],
+        iface: f.name.split('__')[1].replace('.pcap', ''),
+      }));
+    const sessionJson = {
+      name: 'session.json',
+      bytes: new TextEncoder().encode(JSON.stringify({ schema: 'hopscope.session/1', nodes: [], captures })),
+    };
+    const session = await ok<SessionInfo>(
+      svc.call('openFiles', { files: [...sample.filter((f) => !f.name.endsWith('.json')), sessionJson] }),
+    );
+    expect(session.captures).toHaveLength(8);
+    expect(session.notice).toBeUndefined();
+    expect(session.title).toBe('dropped session');
+    for (const x of [all, renamed, session]) await svc.call('closeSession', { sessionId: x.id });
+  });
+
   it("says a `tcpdump -i any` packet's interface by the name tcpdump on its node printed, else `?` and its ifindex", async () => {
     // tcpdump -r here names an ifindex after this machine's interfaces ("interface names might be incorrect"); on
     // the node it printed the node's names, which its interface list beside the capture gives.

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import {
   browser,
   dropFiles,
+  dropPaths,
   ensureBuilt,
   openJourney,
   page,
@@ -19,6 +20,7 @@ import {
 } from '../e2e/harness.ts';
 import { nodeMovedCopy, threeHostsLateToNode2 } from './correlate-helpers.ts';
 import { pcapOf } from '../pcapBytes.ts';
+import { tempDir } from '../tempDir.ts';
 
 const SAMPLE = path.join(ROOT, 'resources/sample-session');
 const LONG = 'ip-10-1-10-9.eu-west-1.compute.internal';
@@ -912,6 +914,56 @@ describe.sequential('TCP segments cut on the way (TSO/GSO) and merged again (GRO
     ]);
     expect(await ladder.locator('[data-testid=since-hop]').first().getAttribute('title')).toMatch(/TSO\/GSO/);
     await shot(p, 'files-gso-pieces', '[data-testid=hop-ladder]');
+    expect(errors).toEqual([]);
+  });
+});
+
+describe.sequential('folders dropped whole (Chromium)', () => {
+  it('a fixture folder opens its captures, its interface lists read beside them; manifest.json and make.sh are left out', async () => {
+    // As a file manager drops it: one item, the folder, read through its entry (its File has no bytes).
+    const dir = path.join(ROOT, 'tests/fixtures/antrea-geneve');
+    expect(readdirSync(dir)).toEqual(expect.arrayContaining(['manifest.json', 'make.sh']));
+    await dropPaths(p, [dir]);
+    await p.waitForFunction(
+      () => document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('8 dropped files'),
+      undefined,
+      { timeout: 20_000 },
+    );
+    await p.waitForSelector('[data-testid=pane] .row');
+    expect(await p.$('[data-testid=session-notice]')).toBeNull();
+    expect(await p.$('[data-testid=error-banner]')).toBeNull();
+    const panes = await p.$$eval('[data-testid=pane]', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.capture),
+    );
+    expect(panes).toHaveLength(8);
+    expect(panes).toContain('node-1/antrea-tun0');
+    // The interface lists were read: a hop's MAC is named after its interface.
+    await openJourney(p, 'echo request', 8);
+    expect(
+      await p.textContent('[data-testid=hop-ladder] [data-testid=hop]:nth-child(4) [data-testid=mac]'),
+    ).toContain('(node-1/ens33)');
+    expect(errors).toEqual([]);
+  });
+
+  it('a file that is no capture, dropped alone, is said to be none', async () => {
+    await dropPaths(p, [path.join(ROOT, 'tests/fixtures/antrea-geneve/manifest.json')]);
+    const banner = p.locator('[data-testid=error-banner]');
+    await banner.waitFor();
+    expect(await banner.textContent()).toMatch(/^PCAP_BAD_MAGIC manifest\.json: neither pcap nor pcapng /);
+    await banner.locator('button[aria-label=dismiss]').click();
+    // An empty folder: nothing to open, said so (not a drop that never ends).
+    const empty = tempDir('hs-empty-drop-');
+    try {
+      await dropPaths(p, [empty]);
+      await banner.waitFor();
+      expect(await banner.textContent()).toMatch(
+        /^SESSION_INVALID nothing to open: the dropped folder holds no files/,
+      );
+      expect(await p.$('[data-testid=loading]')).toBeNull();
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+    await banner.locator('button[aria-label=dismiss]').click();
     expect(errors).toEqual([]);
   });
 });
