@@ -70,6 +70,8 @@ interface Token {
   text: string;
   /** Lower case, untrimmed (`net fd44::` keeps its colons). */
   raw: string;
+  /** `text` as typed, in its own case (a protocol name is looked up as /etc/protocols spells it). */
+  typed: string;
   at: number;
 }
 
@@ -83,12 +85,12 @@ function tokenize(filter: string): Token[] {
     if (/\s/.test(c)) {
       i++;
     } else if (c === '!' && s[i + 1] === '=') {
-      out.push({ text: '!=', raw: '!=', at: i });
+      out.push({ text: '!=', raw: '!=', typed: '!=', at: i });
       i += 2;
     } else if (c === '(' || c === ')' || c === '!') {
-      out.push({ text: c, raw: c, at: i++ });
+      out.push({ text: c, raw: c, typed: c, at: i++ });
     } else if ((c === '&' || c === '|') && s[i + 1] === c) {
-      out.push({ text: c + c, raw: c + c, at: i });
+      out.push({ text: c + c, raw: c + c, typed: c + c, at: i });
       i += 2;
     } else {
       const at = i;
@@ -96,7 +98,7 @@ function tokenize(filter: string): Token[] {
         i++;
       const raw = s.slice(at, i);
       const w = filterWord(raw);
-      if (w) out.push({ text: w, raw, at });
+      if (w) out.push({ text: w, raw, typed: filter.slice(at, at + w.length), at });
     }
   }
   return out;
@@ -123,35 +125,94 @@ const PROTO_KEYWORDS: Record<string, readonly [number, boolean, boolean]> = {
 };
 
 /**
- * Protocol names `proto`, `ip proto` and `ip6 proto` take (tcpdump wants them escaped: `proto \tcp`), with the
- * numbers /etc/protocols gives libpcap: `ipip` is 94 there (IP-within-IP, not the IPIP tunnels' 4, which is
- * `ipencap`). icmp6, igrp, carp and ospfigp are extra (libpcap knows them as keywords, not as protocol names).
+ * Protocol names `proto`, `ip proto` and `ip6 proto` take (tcpdump wants them escaped: `proto \tcp`), as libpcap
+ * looks them up in /etc/protocols (getprotobyname: a name or an alias, spelt as the file spells it, so `\tcp` and
+ * `\TCP` but not `\Tcp`, and `\OSPFIGP` but not `\ospfigp`). A built-in copy of Debian's (netbase) file, so the
+ * app reads the same on every machine; tests check it against the machine's file and tcpdump. `ipip` is 94 there
+ * (IP-within-IP), not the IPIP tunnels' 4, which is `ipencap`. libpcap's keywords icmp6, igrp and carp are no
+ * protocol names: tcpdump refuses `proto \icmp6` (/etc/protocols calls 58 ipv6-icmp).
  */
-export const PROTO_NAMES: Record<string, number> = {
-  icmp: 1,
-  igmp: 2,
-  ipencap: 4,
-  tcp: 6,
-  egp: 8,
-  igrp: 9,
-  udp: 17,
-  ipv6: 41,
-  gre: 47,
-  esp: 50,
-  ah: 51,
-  icmp6: 58,
-  'ipv6-icmp': 58,
-  ospf: 89,
-  ospfigp: 89,
-  ipip: 94,
-  pim: 103,
-  vrrp: 112,
-  carp: 112,
-  sctp: 132,
-};
+export const PROTO_NAMES: Readonly<Record<string, number>> = Object.fromEntries(
+  (
+    [
+      [0, 'ip', 'IP'],
+      [0, 'hopopt', 'HOPOPT'],
+      [1, 'icmp', 'ICMP'],
+      [2, 'igmp', 'IGMP'],
+      [3, 'ggp', 'GGP'],
+      [4, 'ipencap', 'IP-ENCAP'],
+      [5, 'st', 'ST'],
+      [6, 'tcp', 'TCP'],
+      [8, 'egp', 'EGP'],
+      [9, 'igp', 'IGP'],
+      [12, 'pup', 'PUP'],
+      [17, 'udp', 'UDP'],
+      [20, 'hmp', 'HMP'],
+      [22, 'xns-idp', 'XNS-IDP'],
+      [27, 'rdp', 'RDP'],
+      [29, 'iso-tp4', 'ISO-TP4'],
+      [33, 'dccp', 'DCCP'],
+      [36, 'xtp', 'XTP'],
+      [37, 'ddp', 'DDP'],
+      [38, 'idpr-cmtp', 'IDPR-CMTP'],
+      [41, 'ipv6', 'IPv6'],
+      [43, 'ipv6-route', 'IPv6-Route'],
+      [44, 'ipv6-frag', 'IPv6-Frag'],
+      [45, 'idrp', 'IDRP'],
+      [46, 'rsvp', 'RSVP'],
+      [47, 'gre', 'GRE'],
+      [50, 'esp', 'IPSEC-ESP'],
+      [51, 'ah', 'IPSEC-AH'],
+      [57, 'skip', 'SKIP'],
+      [58, 'ipv6-icmp', 'IPv6-ICMP'],
+      [59, 'ipv6-nonxt', 'IPv6-NoNxt'],
+      [60, 'ipv6-opts', 'IPv6-Opts'],
+      [73, 'rspf', 'RSPF', 'CPHB'],
+      [81, 'vmtp', 'VMTP'],
+      [88, 'eigrp', 'EIGRP'],
+      [89, 'ospf', 'OSPFIGP'],
+      [93, 'ax.25', 'AX.25'],
+      [94, 'ipip', 'IPIP'],
+      [97, 'etherip', 'ETHERIP'],
+      [98, 'encap', 'ENCAP'],
+      [103, 'pim', 'PIM'],
+      [108, 'ipcomp', 'IPCOMP'],
+      [112, 'vrrp', 'VRRP'],
+      [115, 'l2tp', 'L2TP'],
+      [124, 'isis', 'ISIS'],
+      [132, 'sctp', 'SCTP'],
+      [133, 'fc', 'FC'],
+      [135, 'mobility-header', 'Mobility-Header'],
+      [136, 'udplite', 'UDPLite'],
+      [137, 'mpls-in-ip', 'MPLS-in-IP'],
+      [138, 'manet'],
+      [139, 'hip', 'HIP'],
+      [140, 'shim6', 'Shim6'],
+      [141, 'wesp', 'WESP'],
+      [142, 'rohc', 'ROHC'],
+      [143, 'ethernet', 'Ethernet'],
+      // Beyond IP's one-byte protocol field: tcpdump compiles `proto \mptcp` to a test no packet passes.
+      [262, 'mptcp', 'MPTCP'],
+    ] as const
+  ).flatMap(([n, ...names]) => names.map((name) => [name, n])),
+);
 
-/** Ethernet types `ether proto` takes by name (escaped in tcpdump: `ether proto \arp`). */
+/** The Ethernet types `ip`, `ip6`, `arp` and `rarp` stand for. */
 const ETHER_TYPES: Record<string, number> = { ip: 0x0800, arp: 0x0806, rarp: 0x8035, ip6: 0x86dd };
+/**
+ * Ethernet types `ether proto` takes by name (escaped in tcpdump: `ether proto \arp`): libpcap's own table
+ * (nametoaddr.c's eproto_db, lower case only). Besides IPv4 and IPv6 no journey has them; `\atalk`, `\decnet`,
+ * `\ipx`, `\iso`, `\stp` and `\netbeui` are pcap's keywords, refused as those are (UNSUPPORTED).
+ */
+const ETHER_PROTO_NAMES: Record<string, number> = {
+  ...ETHER_TYPES,
+  aarp: 0x80f3,
+  lat: 0x6004,
+  loopback: 0x9000,
+  mopdl: 0x6001,
+  moprc: 0x6002,
+  sca: 0x6007,
+};
 const ETHERTYPE_IP = 0x0800;
 const ETHERTYPE_IP6 = 0x86dd;
 const VLAN_TYPES = new Set([0x8100, 0x88a8, 0x9100]);
@@ -462,10 +523,28 @@ class Parser {
     if (q === 'proto') {
       const p = this.next()!;
       const a = this.argumentOrKeyword('an Ethernet type (ip, ip6, arp, rarp or a number)', p);
-      const name = a.text.replace(/^\\/, '');
-      const type = Object.hasOwn(ETHER_TYPES, name) ? ETHER_TYPES[name] : readNumber(name);
+      const name = a.typed.replace(/^\\/, '');
+      if (Object.hasOwn(ETHER_PROTO_NAMES, name)) return { op: 'ethertype', type: ETHER_PROTO_NAMES[name] };
+      const lower = name.toLowerCase();
+      if (
+        Object.hasOwn(UNSUPPORTED, lower) &&
+        ['atalk', 'decnet', 'ipx', 'iso', 'stp', 'netbeui'].includes(lower)
+      )
+        this.fail(
+          `ether proto "${a.typed}" at column ${a.at + 1} is not supported: ${UNSUPPORTED[lower]}`,
+          a.at,
+        );
+      const type = readNumber(lower);
       if (type === null || type > 0xffff)
-        this.fail(`ether proto "${a.text}" at column ${a.at + 1} is not an Ethernet type`, a.at);
+        this.fail(
+          `ether proto "${a.typed}" at column ${a.at + 1} is not an Ethernet type` +
+            (Object.hasOwn(ETHER_PROTO_NAMES, lower)
+              ? ` (write \\${lower}, in lower case; tcpdump refuses it too)`
+              : /^(?:\d+|0x[0-9a-f]+)$/.test(lower)
+                ? ' number 0–65535 (0x0–0xffff)'
+                : ' (tcpdump refuses it too)'),
+          a.at,
+        );
       return { op: 'ethertype', type };
     }
     const dir = this.direction();
@@ -546,14 +625,37 @@ class Parser {
     return d;
   }
 
-  /** The protocol after `proto`: a number or a name, escaped as tcpdump wants it (`proto \tcp`) or not. */
+  /**
+   * The protocol after `proto`: a number or a name, escaped as tcpdump wants it (`proto \tcp`) or not. A name is
+   * one of /etc/protocols' as it spells it (PROTO_NAMES), as libpcap looks it up.
+   */
   private protoNumber(kw: Token): number {
     const a = this.argumentOrKeyword('a protocol name or number', kw);
-    const name = a.text.replace(/^\\/, '');
-    const n = Object.hasOwn(PROTO_NAMES, name) ? PROTO_NAMES[name] : readNumber(name);
-    if (n === null || n > 255)
-      this.fail(`proto "${a.text}" at column ${a.at + 1} is not an IP protocol name or number 0–255`, a.at);
-    return n;
+    const name = a.typed.replace(/^\\/, '');
+    if (Object.hasOwn(PROTO_NAMES, name)) {
+      const n = PROTO_NAMES[name];
+      if (n > 255)
+        this.fail(
+          `proto "${a.typed}" at column ${a.at + 1} is ${n} in /etc/protocols, more than an IP header's ` +
+            'protocol field holds: no packet has it (tcpdump compiles it to a filter that keeps nothing)',
+          a.at,
+        );
+      return n;
+    }
+    const n = readNumber(name.toLowerCase());
+    if (n !== null && n <= 255) return n;
+    if (n !== null) this.fail(`proto "${a.typed}" at column ${a.at + 1} is not a number 0–255`, a.at);
+    const spelt = Object.keys(PROTO_NAMES).filter((p) => p.toLowerCase() === name.toLowerCase());
+    const hint = spelt.length
+      ? ` (write ${spelt.map((p) => `\\${p}`).join(' or ')}, as /etc/protocols spells it; tcpdump refuses it too)`
+      : Object.hasOwn(PROTO_KEYWORDS, name.toLowerCase())
+        ? ` (${name.toLowerCase()} is pcap's keyword, not an /etc/protocols name: write ` +
+          `${protoName(PROTO_KEYWORDS[name.toLowerCase()][0])}; tcpdump refuses it too)`
+        : ' (tcpdump refuses it too)';
+    return this.fail(
+      `proto "${a.typed}" at column ${a.at + 1} is not an IP protocol name or number 0–255${hint}`,
+      a.at,
+    );
   }
 
   /** An argument that may be a keyword too (`proto tcp`, `ether proto ip`: tcpdump wants `\tcp`, `\ip`). */
@@ -683,6 +785,12 @@ function interfaceSelector(glob: string): string {
 export function matchesInterface(sel: string, node: string, iface: string): boolean {
   if (isGlobSelector(sel)) return chosenByGlobOnly([sel], node, iface);
   return selectorNodeMatches(sel, node) && sel.slice(sel.indexOf(':') + 1) === iface;
+}
+
+/** Protocol n as /etc/protocols names it, escaped, or n itself. */
+function protoName(n: number): string {
+  const name = Object.keys(PROTO_NAMES).find((p) => PROTO_NAMES[p] === n);
+  return name ? `\\${name} or ${n}` : `${n}`;
 }
 
 function readNumber(s: string): number | null {

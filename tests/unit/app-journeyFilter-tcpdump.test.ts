@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { parseJourneyFilter, PROTO_NAMES } from '../../main/app/journeyFilter.ts';
+import { journeyFilterError, parseJourneyFilter, PROTO_NAMES } from '../../main/app/journeyFilter.ts';
 import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { PORT_NAMES } from '../../main/app/portNames.ts';
 import { openInputs } from '../../main/app/sessionBuild.ts';
@@ -171,30 +171,96 @@ describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fix
     same('nat6', 'ether proto 0x86dd');
   });
 
-  it('protocol names are the numbers tcpdump compiles them to (/etc/protocols: \\ipip is 94, \\ipencap 4)', () => {
+  it('protocol names: those tcpdump takes, as the numbers it compiles them to, and no others', () => {
+    // Every name and alias of the machine's /etc/protocols, ours, and pcap's keywords that are no protocol names
+    // (icmp6, igrp, carp: tcpdump refuses `ip proto \icmp6`), spelt otherwise than the file spells them too.
+    const file = readFileSync('/etc/protocols', 'utf8')
+      .split('\n')
+      .flatMap((line) => {
+        const f = line.split('#')[0].trim().split(/\s+/);
+        return f.length >= 2 ? [f[0], ...f.slice(2)] : [];
+      });
+    const names = new Set([
+      ...file,
+      ...Object.keys(PROTO_NAMES),
+      ...['icmp6', 'igrp', 'carp', 'ospfigp', 'Tcp', 'ipsec-esp', 'vxlan', 'geneve', 'ipv6-ICMP'],
+    ]);
+    const tcpdump = (e: string) =>
+      spawnSync('tcpdump', ['-d', '-r', 'tests/fixtures/three-hosts/node-1__ens33.pcap', e], {
+        encoding: 'utf8',
+      });
     let known = 0;
-    for (const name of Object.keys(PROTO_NAMES)) {
-      const r = spawnSync(
-        'tcpdump',
-        ['-d', '-r', 'tests/fixtures/three-hosts/node-1__ens33.pcap', `ip proto \\${name}`],
-        {
-          encoding: 'utf8',
-        },
-      );
-      // libpcap knows icmp6, igrp, carp and ospfigp as keywords only: `ip proto \icmp6` is refused there.
-      if (r.status !== 0) continue;
+    let refused = 0;
+    for (const name of names) {
+      const e = `ip proto \\${name}`;
+      const r = tcpdump(e);
+      if (r.status !== 0) {
+        expect(r.stderr).toContain(`unknown ip proto '${name}'`);
+        refused++;
+        expect({ name, error: journeyFilterError(e) }).toEqual({
+          name,
+          error: expect.stringMatching(
+            /^proto ".*" at column 10 is not an IP protocol name .*tcpdump refuses it too\)$/,
+          ),
+        });
+        continue;
+      }
       known++;
       // ldh [12]; jeq #0x800; ldb [23]; jeq #PROTO
-      const n = /\(003\) jeq\s+#0x([0-9a-f]+)/.exec(r.stdout);
-      expect({ name, proto: parseJourneyFilter(`ip proto \\${name}`) }).toEqual({
-        name,
-        proto: { op: 'proto', ip: true, ip6: false, proto: parseInt(n![1], 16) },
-      });
+      const n = parseInt(/\(003\) jeq\s+#0x([0-9a-f]+)/.exec(r.stdout)![1], 16);
+      // mptcp is 262, which no one-byte protocol field holds: tcpdump keeps nothing with it, we say so.
+      if (n > 255) expect(journeyFilterError(e)).toMatch(/is 262 in \/etc\/protocols.*no packet has it/);
+      else
+        expect({ name, proto: parseJourneyFilter(e) }).toEqual({
+          name,
+          proto: { op: 'proto', ip: true, ip6: false, proto: n },
+        });
     }
-    expect(known).toBeGreaterThan(10);
+    expect(known).toBeGreaterThan(50);
+    expect(refused).toBeGreaterThanOrEqual(9);
+    // The same names after proto and ip6 proto.
+    for (const e of ['proto \\icmp6', 'ip6 proto \\carp', 'proto \\OSPFIGP', 'ip6 proto \\ipv6-icmp']) {
+      const ok = tcpdump(e).status === 0;
+      expect({ e, ok }).toEqual({ e, ok: journeyFilterError(e) === null });
+    }
     same('calico-ipip', 'ip proto \\ipencap');
     same('calico-ipip', 'ip proto \\ipip', true);
     expect(ours('calico-ipip', 'ip proto \\ipip')).toEqual([]);
+  });
+
+  it('Ethernet type names: those tcpdump takes after ether proto, as the types it compiles them to', () => {
+    for (const name of [
+      'ip',
+      'ip6',
+      'arp',
+      'rarp',
+      'aarp',
+      'lat',
+      'loopback',
+      'mopdl',
+      'moprc',
+      'sca',
+      'IP',
+      'x25',
+    ]) {
+      const e = `ether proto \\${name}`;
+      const r = spawnSync('tcpdump', ['-d', '-r', 'tests/fixtures/three-hosts/node-1__ens33.pcap', e], {
+        encoding: 'utf8',
+      });
+      if (r.status !== 0) {
+        expect({ name, error: journeyFilterError(e) }).toEqual({
+          name,
+          error: expect.stringMatching(/is not an Ethernet type .*tcpdump refuses it too\)$/),
+        });
+        continue;
+      }
+      // ldh [12]; jeq #TYPE
+      const type = parseInt(/\(001\) jeq\s+#0x([0-9a-f]+)/.exec(r.stdout)![1], 16);
+      expect({ name, f: parseJourneyFilter(e) }).toEqual({ name, f: { op: 'ethertype', type } });
+    }
+    // pcap's keywords among them are refused as the keywords are (no journey is AppleTalk or IPX).
+    for (const name of ['atalk', 'ipx', 'decnet'])
+      expect(journeyFilterError(`ether proto \\${name}`)).toMatch(/is not supported: .* is not decoded/);
   });
 
   it('host, src/dst host, net (and net A mask B) over inner and outer headers', () => {

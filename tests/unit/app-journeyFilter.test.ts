@@ -334,8 +334,28 @@ describe('the journey filter reads tcpdump expressions', () => {
       ['ip6 broadcast', '"ip6 broadcast" at column 1: IPv6 has no broadcast'],
       ['less', '"less" at column 1 needs a length in bytes'],
       ['greater x', '"greater" at column 1 needs a length in bytes'],
-      ['ether proto ipx', 'ether proto "ipx" at column 13 is not an Ethernet type'],
+      ['ether proto ipx', 'ether proto "ipx" at column 13 is not supported: IPX is not decoded'],
+      [
+        'ether proto \\IP',
+        'ether proto "\\IP" at column 13 is not an Ethernet type (write \\ip, in lower case',
+      ],
       ['ip proto nosuch', 'proto "nosuch" at column 10 is not an IP protocol name or number 0–255'],
+      // pcap's keywords are no /etc/protocols names (tcpdump refuses them after proto), and names are spelt as there.
+      [
+        'ip proto \\icmp6',
+        'proto "\\icmp6" at column 10 is not an IP protocol name or number 0–255 (icmp6 is pcap\'s keyword, not ' +
+          'an /etc/protocols name: write \\ipv6-icmp or 58; tcpdump refuses it too)',
+      ],
+      ['proto \\igrp', 'proto "\\igrp" at column 7 is not an IP protocol name or number 0–255 (igrp is pcap'],
+      [
+        'ip6 proto \\carp',
+        'proto "\\carp" at column 11 is not an IP protocol name or number 0–255 (carp is pcap',
+      ],
+      [
+        'ip proto \\ospfigp',
+        'proto "\\ospfigp" at column 10 is not an IP protocol name or number 0–255 (write \\OSPFIGP',
+      ],
+      ['ip proto \\mptcp', 'proto "\\mptcp" at column 10 is 262 in /etc/protocols'],
     ]) {
       const p = await page('three-hosts', filter);
       expect({ filter, total: p.total, error: p.error?.slice(0, why.length) }).toEqual({
@@ -451,6 +471,10 @@ describe('parseJourneyFilter reads pcap primitives', () => {
       mask: [0xffff0000],
     });
     expect(p('ip proto \\udp')).toEqual({ op: 'proto', ip: true, ip6: false, proto: 17 });
+    expect(p('ip proto \\OSPFIGP')).toEqual({ op: 'proto', ip: true, ip6: false, proto: 89 });
+    expect(p('proto \\IPv6-ICMP')).toEqual({ op: 'proto', ip: true, ip6: true, proto: 58 });
+    expect(p('ip proto \\egp')).toEqual({ op: 'proto', ip: true, ip6: false, proto: 8 });
+    expect(p('ether proto \\loopback')).toEqual({ op: 'ethertype', type: 0x9000 });
     expect(p('ip6 proto 58')).toEqual({ op: 'proto', ip: false, ip6: true, proto: 58 });
     expect(p('icmp6')).toEqual({ op: 'proto', ip: false, ip6: true, proto: 58 });
     expect(p('ether proto \\arp')).toEqual({ op: 'ethertype', type: 0x806 });
