@@ -469,8 +469,12 @@ class Parser {
       }
       return { op: 'geneve' };
     }
+    // `vni N` is the word vni=N, which a VXLAN hop and a Geneve hop (its VNI) both have.
     if (w === 'vni')
-      return this.qualified({ proto: null, dir: null, kind: 'vni' }, this.argument('a VXLAN id', t));
+      return this.qualified(
+        { proto: null, dir: null, kind: 'vni' },
+        this.argument('a VNI (a VXLAN or Geneve network id, 0–16777215)', t),
+      );
     if (w === 'mask') this.fail(`"mask" at column ${t.at + 1} follows net ADDR`, t.at);
     if (w === '>') this.fail(`">" at column ${t.at + 1} needs an address on each side`, t.at);
     // `A > B`: a hop from A to B (a summary's `10.244.0.12 > 10.244.1.34:` pasted in).

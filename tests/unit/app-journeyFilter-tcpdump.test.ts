@@ -395,6 +395,9 @@ describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fix
       same('antrea-geneve', e);
     for (const e of ['geneve 8', 'geneve 70000', 'geneve and tcp']) same('antrea-geneve', e, true);
     expect(ours('antrea-geneve', 'geneve 8')).toEqual([]);
+    // `vni N` is a VXLAN hop's VNI or a Geneve hop's alike (tcpdump has no `vni`).
+    expect(ours('antrea-geneve', 'vni 7')).toEqual(tcpdumpJourneys('antrea-geneve', 'geneve 7'));
+    expect(ours('antrea-geneve', 'vni 8')).toEqual([]);
     // No other fixture has Geneve.
     for (const f of ['flannel-vxlan', 'calico-ipip'] as const) same(f, 'geneve', true);
   });

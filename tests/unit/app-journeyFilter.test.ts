@@ -289,6 +289,8 @@ describe('the journey filter reads tcpdump expressions', () => {
       ['host', '"host" at column 1 needs an address'],
       ['port nosuch', 'port "nosuch" at column 6 is not a number 0–65535 or a known service name'],
       ['vni x', 'vni "x" at column 5 is not a number'],
+      ['vni', '"vni" at column 1 needs a VNI (a VXLAN or Geneve network id, 0–16777215)'],
+      ['vni and icmp', '"vni" at column 1 needs a VNI (a VXLAN or Geneve network id'],
       ['ether host 00:0c:29', '"00:0c:29" at column 12 is not a MAC address'],
       ['ether 00:0c:29:2f:33:85', '"ether" at column 1 needs host, src or dst and a MAC address'],
       ['10.244.0.12 >', '">" at column 13 needs an address on each side'],
