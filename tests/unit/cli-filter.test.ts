@@ -65,13 +65,47 @@ describe('--filter', () => {
         '"hots": words other than pcap\'s keywords match the text of a journey)',
     ]);
     expect(none.out).not.toMatch(/^journey /m);
-    // An interface glob no capture has is named as such a word is.
+    // An interface glob no capture has is named, as an interface glob.
     const glob = run('correlate', '--filter', 'cali* and icmp', DIR);
     expect([glob.code, glob.err.trim()]).toEqual([
       0,
-      'hopscope correlate: no journey matches --filter "cali* and icmp" (no journey has the word "cali*": words ' +
-        "other than pcap's keywords match the text of a journey)",
+      'hopscope correlate: no journey matches --filter "cali* and icmp" (no captured interface matches "cali*": ' +
+        'a word with * or ? is an interface glob, like cali* or node-1:veth*)',
     ]);
+    // And so is a VLAN no hop was tagged with (no hop is tagged in this capture).
+    const vlan = run('correlate', '--filter', 'vlan or hots', DIR);
+    expect([vlan.code, vlan.err.trim()]).toEqual([
+      0,
+      'hopscope correlate: no journey matches --filter "vlan or hots" (no journey has the word "hots": words ' +
+        "other than pcap's keywords match the text of a journey; no hop was VLAN-tagged (vlan: an " +
+        '802.1Q/802.1ad-tagged frame))',
+    ]);
+  });
+
+  it('correlate: no match names the globs no interface matches or no journey crossed, and the VLAN ids no hop had', () => {
+    // calico-ipip: node-2's calieb588c579e3 was captured and saw nothing.
+    const ipip = run(
+      'correlate',
+      '--filter',
+      'node-2:calieb* or node-2/tunl9*',
+      path.join(FIXTURES, 'calico-ipip'),
+    );
+    expect([ipip.code, ipip.err.trim()]).toEqual([
+      0,
+      'hopscope correlate: no journey matches --filter "node-2:calieb* or node-2/tunl9*" (no captured interface ' +
+        'matches "node-2:tunl9*": a word with * or ? is an interface glob, like cali* or node-1:veth*; no journey ' +
+        'crossed an interface "node-2:calieb*" names)',
+    ]);
+    // vlan-trunk: tags 10, 20 and 100 (outer); 11 is no hop's.
+    const trunk = run('correlate', '--filter', 'vlan 11 and icmp', path.join(FIXTURES, 'vlan-trunk'));
+    expect([trunk.code, trunk.err.trim()]).toEqual([
+      0,
+      'hopscope correlate: no journey matches --filter "vlan 11 and icmp" (no hop was tagged with VLAN 11 (vlan N: ' +
+        "a hop's outermost tag has id N; vlan alone: tagged))",
+    ]);
+    // Tag 10 is some hop's, so it is not named (nor is a port: only words, globs and VLAN ids are).
+    const some = run('correlate', '--filter', 'vlan 10 and udp port 1', path.join(FIXTURES, 'vlan-trunk'));
+    expect(some.err.trim()).toBe('hopscope correlate: no journey matches --filter "vlan 10 and udp port 1"');
   });
 
   it('correlate: --summary counts every journey, so --filter with it is refused', () => {

@@ -808,7 +808,11 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     // A filter that matches nothing says what a filter can match.
     await p.fill('#journey-filter', 'nothing-matches-this');
     await p.waitForSelector('[data-testid=journey-empty]');
-    expect(await p.textContent('[data-testid=journey-empty]')).toContain('ip:port at any hop');
+    const hint = await p.textContent('[data-testid=journey-empty]');
+    expect(hint).toContain('ip:port at any hop');
+    // Interface globs and VLAN tags are part of the language too.
+    expect(hint).toContain('interface glob (cali*, node-1:veth*)');
+    expect(hint).toContain('vlan or vlan N');
     await p.fill('#journey-filter', '');
     expect(errors).toEqual([]);
   });

@@ -175,7 +175,9 @@ export function JourneyPanel() {
               {session.journeys
                 ? 'No journey matches. Every word must match a whole word: an address or ip:port at any hop ' +
                   '(outer headers too), a port, icmp/tcp/udp/vxlan/geneve, a node, an interface or node/interface, #id, or ' +
-                  'summary text; tcpdump’s [src|dst] host/net/port, ip, ip6, ether host MAC, vni N, geneve [VNI] and ' +
+                  'summary text; a word with * or ? is an interface glob (cali*, node-1:veth*), a hop on an interface it ' +
+                  'names; tcpdump’s [src|dst] host/net/port, ip, ip6, ether host MAC, vlan or vlan N (a hop’s tag), vni N, ' +
+                  'geneve [VNI] and ' +
                   'A > B; and (&&), or (||), not (!) and parentheses combine them.'
                 : session.correlating
                   ? 'Working out journeys…'
