@@ -33,7 +33,7 @@ import type { CorrelationResult } from '../correlate/result.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
 import { APP_WORDS, clockReason } from '../export/ladder.ts';
 import { FrameSource } from '../session/frames.ts';
-import { sameLaneWarnings } from '../session/ingest.ts';
+import { anyLaneWarnings, sameLaneWarnings } from '../session/ingest.ts';
 import { createPacketFields, decodedLinkType, DEFAULT_DECODE_OPTIONS } from '../decode/fields.ts';
 import { decodeFields } from '../decode/fast.ts';
 import {
@@ -89,7 +89,8 @@ const PROTO_NAMES: Record<number, string> = {
 
 /**
  * The IPv4 subnets of a captured interface, from discovery, as (network, mask) pairs: those with a broadcast
- * address (a /31 or /32 has none), for `ip broadcast`. None for `-i any` (its packets' interfaces vary).
+ * address (a /31 or /32 has none), for `ip broadcast`. A `-i any` capture's lanes are its packets' interfaces
+ * (ingestFiles.ts laneKeyOf); one left whole (`any`: the node's interfaces unknown) has none.
  */
 function captureSubnets(ifaces: readonly InterfaceInfo[], node: string, iface: string): Uint32Array {
   const i = ifaces.find((x) => x.node === node && x.name === iface);
@@ -291,11 +292,13 @@ export class LoadedSession {
 
   /**
    * What the session should say above its panes: files not opened, what the inputs warned of, lanes of one name from
-   * two places.
+   * two places, `-i any` lanes not split into interfaces.
    */
   private notice(): string | null {
     // Lanes are fixed once read (a clock override re-links, it does not re-read): worked out once.
-    this.laneNotes ??= sameLaneWarnings(this.result).map((w) => `Warning: ${w}.`);
+    this.laneNotes ??= [...sameLaneWarnings(this.result), ...anyLaneWarnings(this.result)].map(
+      (w) => `Warning: ${w}.`,
+    );
     const parts = [
       this.unopened(),
       ...this.inputWarnings.map((w) => `Warning: ${w}.`),

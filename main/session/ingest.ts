@@ -9,7 +9,7 @@ import { Correlator, type CorrelateOptions } from '../correlate/correlator.ts';
 import { RowLimitReached } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { decodeFields } from '../decode/index.ts';
-import { decodedLinkType } from '../decode/fields.ts';
+import { decodedLinkType, LINKTYPE_LINUX_SLL2 } from '../decode/fields.ts';
 import { manualClockWarnings } from '../export/ladder.ts';
 import type { Inputs } from './inputs.ts';
 import { decodeOptions, fileSize, ingestFiles, type Ingested, type InputProblem } from './ingestFiles.ts';
@@ -164,8 +164,40 @@ export function sameLaneWarnings(res: CorrelationResult): string[] {
 }
 
 /**
- * What a correlation's result should warn of: undecoded link types, a span losing nanoseconds, lane names, a
- * manual clock offset the traffic contradicts.
+ * `tcpdump -i any` lanes whose packets' interfaces have no name (ingestFiles.ts laneKeyOf): a whole capture of a
+ * node whose interfaces are unknown (no `<node>.ip-link.json` beside it, no session.json), one `any` lane; or the
+ * packets on an interface index the node's list lacks (an interface made after it was read), `any#N`. A filter's
+ * interface names and globs, and `ip broadcast`'s subnets, cannot say which interface those packets were seen on.
+ */
+export function anyLaneWarnings(res: CorrelationResult): string[] {
+  const named = new Set(res.interfaces.map((i) => `${i.node}/${i.name}`));
+  const listed = new Set(res.interfaces.filter((i) => i.ifindex !== undefined).map((i) => i.node));
+  const whole: string[] = [];
+  const some: string[] = [];
+  for (const c of res.captures) {
+    const lane = `${c.node}/${c.iface}`;
+    if (c.linkType !== LINKTYPE_LINUX_SLL2 || c.packets === 0 || named.has(lane)) continue;
+    (listed.has(c.node) ? some : whole).push(lane);
+  }
+  const out: string[] = [];
+  if (whole.length)
+    out.push(
+      `${whole.join(', ')}: tcpdump -i any, read as one lane as its node's interfaces are not known (no ` +
+        '<node>.ip-link.json beside the file, nor a session folder): which interface each packet was seen on is not ' +
+        "known, so a filter's interface names and globs (cni0, veth*) and ip broadcast's subnets do not see it, and " +
+        "a packet's copies on a bridge and its ports are taken for duplicates",
+    );
+  if (some.length)
+    out.push(
+      `${some.join(', ')}: packets of tcpdump -i any on an interface its node's interface list lacks (made after ` +
+        "the list was read?): a filter's interface names and globs and ip broadcast's subnets see that lane's name only",
+    );
+  return out;
+}
+
+/**
+ * What a correlation's result should warn of: undecoded link types, a span losing nanoseconds, lane names,
+ * `-i any` lanes not split into interfaces, a manual clock offset the traffic contradicts.
  */
 export function resultWarnings(res: CorrelationResult): string[] {
   const span = spanWarning(res);
@@ -173,6 +205,7 @@ export function resultWarnings(res: CorrelationResult): string[] {
     ...undecodedCaptures(res),
     ...(span ? [span] : []),
     ...sameLaneWarnings(res),
+    ...anyLaneWarnings(res),
     ...manualClockWarnings(res.clocks),
   ];
 }

@@ -5,7 +5,7 @@
 // Also: tcpdump's own compiled BPF shows the precedence pcap-filter(7) states, which the parser follows.
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
 
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -14,7 +14,7 @@ import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { PORT_NAMES } from '../../main/app/portNames.ts';
 import { openInputs } from '../../main/app/sessionBuild.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
-import { laneOrdinals } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
 
@@ -34,6 +34,7 @@ const FIXTURES = [
   'broadcast',
   'vlan-trunk',
   'antrea-geneve',
+  'any-broadcast',
 ] as const;
 type Fixture = (typeof FIXTURES)[number];
 
@@ -81,19 +82,29 @@ function records(file: string): Map<string, number[]> {
   return m;
 }
 
-/** The journeys (0-based) with a hop whose packet tcpdump's filter (or the capture's own) keeps. */
+/**
+ * The journeys (0-based) with a hop whose packet tcpdump's filter (or the capture's own; null: none of its packets)
+ * keeps. A `-i any` file's lanes (one per interface) are each listed through their own filter; its records are
+ * numbered in the file, whose rows were read in order (one thread).
+ */
 function tcpdumpJourneys(
   fixture: Fixture,
-  filterOf: string | ((cap: { node: string; iface: string }) => string),
+  filterOf: string | ((cap: { node: string; iface: string }) => string | null),
 ): number[] {
   const s = sessions.get(fixture)!;
   const res = s.result;
-  const ord = laneOrdinals(res);
   const row = new Map<string, number>();
-  for (let r = 0; r < res.rows.length; r++) row.set(`${res.rows.capture[r]}#${ord[r]}`, r);
+  const next = new Map<string, number>();
+  for (let r = 0; r < res.rows.length; r++) {
+    const file = res.captures[res.rows.capture[r]].path!;
+    const n = next.get(file) ?? 0;
+    next.set(file, n + 1);
+    row.set(`${file}#${n}`, r);
+  }
   const out = new Set<number>();
   res.captures.forEach((cap, c) => {
     const filter = typeof filterOf === 'string' ? filterOf : filterOf(cap);
+    if (filter === null) return;
     const all = records(cap.path!);
     const seen = new Map<string, number>();
     for (const line of listing(cap.path!, filter)) {
@@ -101,8 +112,8 @@ function tcpdumpJourneys(
       const n = seen.get(line) ?? 0;
       seen.set(line, n + 1);
       const rec = all.get(line)?.[n];
-      const r = rec === undefined ? undefined : row.get(`${c}#${rec}`);
-      if (r === undefined) throw new Error(`${cap.path}: no row for "${line}"`);
+      const r = rec === undefined ? undefined : row.get(`${cap.path}#${rec}`);
+      if (r === undefined || res.rows.capture[r] !== c) throw new Error(`${cap.path}: no row for "${line}"`);
       if (s.journeyCol[r] >= 0) out.add(s.journeyCol[r]);
     }
   });
@@ -430,6 +441,38 @@ describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fix
     expect(ours('vlan-trunk', 'vlan 11')).toEqual([]);
   });
 
+  it('tcpdump -i any: interface globs and names are each packet’s own interface (pcap’s ifindex N), not any', () => {
+    // any-broadcast: the broadcast/ set captured with one `tcpdump -i any` per host, split into a lane per
+    // interface. A glob or a name holds for a journey with a packet seen on an interface it names: tcpdump's
+    // `ifindex N` of those interfaces, over the same files.
+    const s = sessions.get('any-broadcast')!;
+    expect(s.result.captures.map((c) => `${c.node}:${c.iface}`)).not.toContain('node-1:any');
+    const byName = (pick: (cap: { node: string; iface: string }) => boolean) =>
+      tcpdumpJourneys('any-broadcast', (cap) =>
+        pick(cap) ? `ifindex ${ifindexOf('any-broadcast', cap)}` : null,
+      );
+    const cases: [string, (cap: { node: string; iface: string }) => boolean][] = [
+      ['veth*', (c) => c.iface.startsWith('veth')],
+      ['vethextra*', (c) => c.iface.startsWith('vethextra')],
+      ['node-1:veth2053*', (c) => c.node === 'node-1' && c.iface.startsWith('veth2053')],
+      ['node-2/cni*', (c) => c.node === 'node-2' && c.iface.startsWith('cni')],
+      ['*:flannel.?', (c) => c.iface === 'flannel.1'],
+      ['cni0', (c) => c.iface === 'cni0'],
+      ['node-1/cni0', (c) => c.node === 'node-1' && c.iface === 'cni0'],
+      ['vethextra0', (c) => c.iface === 'vethextra0'],
+      ['client/ens33', (c) => c.node === 'client' && c.iface === 'ens33'],
+    ];
+    for (const [filter, pick] of cases) {
+      const want = byName(pick);
+      expect(want.length, filter).toBeGreaterThan(0);
+      expect({ filter, ids: ours('any-broadcast', filter) }).toEqual({ filter, ids: want });
+    }
+    // The pod's broadcasts reach vethextra0 only across node-1's bridge: fewer journeys than on cni0.
+    expect(ours('any-broadcast', 'vethextra0').length).toBeLessThan(ours('any-broadcast', 'cni0').length);
+    // No packet was seen on an interface named any.
+    for (const e of ['any', 'any*', 'node-1:any']) expect(ours('any-broadcast', e)).toEqual([]);
+  });
+
   it('a service name means what /etc/services says to libpcap (tcp only, udp only or both)', () => {
     const services = readFileSync('/etc/services', 'utf8');
     for (const [name, [port, kinds]] of Object.entries(PORT_NAMES)) {
@@ -447,6 +490,35 @@ describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fix
     }
   });
 });
+
+/**
+ * pcap-filter(7)'s `ip broadcast` with a capture interface's netmask, as `dst host` primitives: the all-zeros and
+ * all-ones host addresses of each of its IPv4 subnets (/30 or wider), from its node's `ip -j addr`.
+ */
+function subnets(fixture: Fixture, cap: { node: string; iface: string }): string[] {
+  const addr = JSON.parse(readFileSync(`tests/fixtures/${fixture}/${cap.node}.ip-addr.json`, 'utf8')) as {
+    ifname: string;
+    addr_info: { family: string; local: string; prefixlen: number }[];
+  }[];
+  const v4 = (a: string) => a.split('.').reduce((x, o) => x * 256 + +o, 0);
+  const text = (n: number) => [24, 16, 8, 0].map((b) => Math.floor(n / 2 ** b) % 256).join('.');
+  return (addr.find((i) => i.ifname === cap.iface)?.addr_info ?? [])
+    .filter((a) => a.family === 'inet' && a.prefixlen <= 30)
+    .flatMap((a) => {
+      const size = 2 ** (32 - a.prefixlen);
+      const net = Math.floor(v4(a.local) / size) * size;
+      return [`dst host ${text(net)}`, `dst host ${text(net + size - 1)}`];
+    });
+}
+
+/** A `-i any` lane's interface index (its node's `ip -j link`): pcap's `ifindex N` keeps that lane's packets. */
+function ifindexOf(fixture: Fixture, cap: { node: string; iface: string }): number {
+  const links = JSON.parse(readFileSync(`tests/fixtures/${fixture}/${cap.node}.ip-link.json`, 'utf8')) as {
+    ifindex: number;
+    ifname: string;
+  }[];
+  return links.find((l) => l.ifname === cap.iface)!.ifindex;
+}
 
 /** Where we read more than tcpdump: its journeys are ours too, and ours beyond them are those `why` names. */
 function more(fixture: Fixture, filter: string, why: (summary: string) => boolean): void {
@@ -489,23 +561,8 @@ describe.skipIf(!hasTcpdump)('where the journey filter deliberately reads otherw
     expect(tcpdumpJourneys('broadcast', 'ip broadcast')).toEqual([]);
     // What pcap-filter(7) describes, given each capture interface's subnets from its node's `ip -j addr`: the
     // host part all ones or all zeros, within a subnet of that interface (none on a veth: the cni0 hop has it).
-    const subnets = (cap: { node: string; iface: string }): string[] => {
-      const addr = JSON.parse(readFileSync(`tests/fixtures/broadcast/${cap.node}.ip-addr.json`, 'utf8')) as {
-        ifname: string;
-        addr_info: { family: string; local: string; prefixlen: number }[];
-      }[];
-      const v4 = (a: string) => a.split('.').reduce((x, o) => x * 256 + +o, 0);
-      const text = (n: number) => [24, 16, 8, 0].map((b) => Math.floor(n / 2 ** b) % 256).join('.');
-      return (addr.find((i) => i.ifname === cap.iface)?.addr_info ?? [])
-        .filter((a) => a.family === 'inet' && a.prefixlen <= 30)
-        .flatMap((a) => {
-          const size = 2 ** (32 - a.prefixlen);
-          const net = Math.floor(v4(a.local) / size) * size;
-          return [`dst host ${text(net)}`, `dst host ${text(net + size - 1)}`];
-        });
-    };
     const withNetmask = (cap: { node: string; iface: string }) =>
-      ['ip broadcast', ...subnets(cap)].join(' or ');
+      ['ip broadcast', ...subnets('broadcast', cap)].join(' or ');
     const want = tcpdumpJourneys('broadcast', withNetmask);
     // The client's and node-1's three datagrams to 10.1.10.255 each, and the pod's three to 10.244.0.255.
     expect(want).toHaveLength(9);
@@ -522,6 +579,32 @@ describe.skipIf(!hasTcpdump)('where the journey filter deliberately reads otherw
     const veths = new LoadedSession('veths', 'veths', null, c.correlator, c.result, []);
     expect(veths.findJourneys('dst host 10.244.0.255', 0, 1e9).total).toBe(3);
     expect(veths.findJourneys('ip broadcast', 0, 1e9).total).toBe(0);
+  });
+
+  it('ip broadcast on tcpdump -i any: the subnets of the interface each packet was seen on', () => {
+    // Each lane's packets (pcap's ifindex N) through pcap-filter(7)'s netmask reading with that interface's subnets.
+    const want = tcpdumpJourneys(
+      'any-broadcast',
+      (cap) =>
+        `ifindex ${ifindexOf('any-broadcast', cap)} and (` +
+        ['ip broadcast', ...subnets('any-broadcast', cap)].join(' or ') +
+        ')',
+    );
+    // As on the per-interface captures: the client's and node-1's three datagrams to 10.1.10.255 each, and the
+    // pod's three to 10.244.0.255 (a subnet of cni0, not of the veths it also crossed).
+    expect(want).toHaveLength(9);
+    expect(ours('any-broadcast', 'ip broadcast')).toEqual(want);
+    expect(tcpdumpJourneys('any-broadcast', 'ip broadcast')).toEqual([]);
+    // The same files read without their nodes' interface lists: one any lane each, whose packets' interfaces
+    // (and so subnets) are not known, and `ip broadcast` is 255.255.255.255 or 0.0.0.0 only.
+    const dir = tempDir('hs-any-');
+    for (const f of ['node-1__any.pcap', 'node-2__any.pcap', 'client__any.pcap'])
+      copyFileSync(`tests/fixtures/any-broadcast/${f}`, `${dir}/${f}`);
+    const c = correlateInputs(openInputs([dir]), { threads: 1 });
+    const one = new LoadedSession('any', 'any', null, c.correlator, c.result, []);
+    expect(c.result.captures.map((cap) => cap.iface)).toEqual(['any', 'any', 'any']);
+    expect(one.findJourneys('ip broadcast', 0, 1e9).total).toBe(0);
+    expect(one.findJourneys('cni0 or veth*', 0, 1e9).total).toBe(0);
   });
 
   it('a and b: each primitive at any hop, so across kube-proxy’s DNAT+SNAT an and holds that no packet has', () => {

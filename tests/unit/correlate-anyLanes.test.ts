@@ -3,14 +3,15 @@
 // veth, its bridge and the tunnel device are hops of their own. They were one `any` lane, where the bridge's
 // copy of a packet looked like a duplicate frame and the journey lost its bridge and tunnel hops.
 
-import { execFileSync } from 'node:child_process';
-import { copyFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import { scanInputs } from '../../main/app/sessionScan.ts';
-import { correlateInputs } from '../../main/session/ingest.ts';
+import { LoadedSession } from '../../main/app/loadedSession.ts';
+import { anyLaneWarnings, correlateInputs, resultWarnings } from '../../main/session/ingest.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
 import { FIXTURES, FLANNEL_VXLAN_PATH, path } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
@@ -93,5 +94,39 @@ describe('tcpdump -i any captures', () => {
       open([join(dir, 'node-1__any.pcap'), join(dir, 'node-2__any.pcap')]),
     );
     expect(res.captures.map((c) => `${c.node}/${c.iface}`)).toEqual(['node-1/any', 'node-2/any']);
+    // Said, by the CLI and above the app's panes: a filter's interface names and globs cannot see those packets'.
+    const [w] = anyLaneWarnings(res);
+    expect(w).toMatch(
+      /^node-1\/any, node-2\/any: tcpdump -i any, read as one lane as its node's interfaces are not known/,
+    );
+    expect(w).toContain(
+      "a filter's interface names and globs (cni0, veth*) and ip broadcast's subnets do not see it",
+    );
+    expect(resultWarnings(res)).toContain(w);
+    const c = correlateInputs(open([dir]));
+    const app = new LoadedSession('any', 'any', null, c.correlator, c.result, []);
+    expect(app.info().notice).toContain(`Warning: ${w}.`);
+    const cli = spawnSync(process.execPath, ['bin/hopscope.mjs', 'correlate', '--summary', dir], {
+      encoding: 'utf8',
+    });
+    expect(cli.stderr).toContain(`hopscope correlate: warning: ${w}\n`);
+  });
+
+  it('split, say nothing; an interface index the node’s list lacks is a lane of its own, said to be unnamed', () => {
+    const files = ['node-1__any.pcap', 'node-2__any.pcap'].map((f) => join(DIR, f));
+    expect(anyLaneWarnings(correlateInputs(open(files)).result)).toEqual([]);
+    // node-1's list without cni0 (as if made after discovery): its packets are lane any#3.
+    const dir = tempDir('hs-any-');
+    for (const f of readdirSync(DIR)) copyFileSync(join(DIR, f), join(dir, f));
+    const links = JSON.parse(readFileSync(join(dir, 'node-1.ip-link.json'), 'utf8')) as { ifname: string }[];
+    writeFileSync(join(dir, 'node-1.ip-link.json'), JSON.stringify(links.filter((l) => l.ifname !== 'cni0')));
+    const { result: res } = correlateInputs(
+      open([join(dir, 'node-1__any.pcap'), join(dir, 'node-2__any.pcap')]),
+    );
+    expect(res.captures.map((c) => `${c.node}/${c.iface}`)).toContain('node-1/any#3');
+    expect(anyLaneWarnings(res)).toEqual([
+      "node-1/any#3: packets of tcpdump -i any on an interface its node's interface list lacks (made after the list " +
+        "was read?): a filter's interface names and globs and ip broadcast's subnets see that lane's name only",
+    ]);
   });
 });
