@@ -24,7 +24,10 @@ import {
   ROLE_ANY,
   ROLE_DST,
   ROLE_SRC,
+  VLAN_DEPTH_SHIFT,
+  VLAN_ID_MASK,
 } from './journeyIndex.ts';
+import { MAX_VLAN_TAGS } from '../decode/ethernet.ts';
 import { readPort } from './portNames.ts';
 import { chosenByGlobOnly, isGlobSelector, selectorNodeMatches } from '../capture/selection.ts';
 import { HopscopeError } from '../common/errors.ts';
@@ -48,8 +51,11 @@ export type FilterExpr =
   | { op: 'ethertype'; type: number }
   | { op: 'cast'; layer: 'ether' | 'ip' | 'ip6'; kind: 'broadcast' | 'multicast' }
   | { op: 'len'; cmp: 'less' | 'greater'; n: number }
-  /** A hop's frame was 802.1Q/802.1ad-tagged; with `id`, its outermost tag's VLAN id is that. */
-  | { op: 'vlan'; id?: number }
+  /**
+   * A hop's frame had a tag (802.1Q/802.1ad) at `depth`, with VLAN id `id` if given: the filter's first `vlan` reads
+   * the outermost tag (depth 0), each later one the next tag in (a QinQ frame's inner), as tcpdump does.
+   */
+  | { op: 'vlan'; depth: number; id?: number }
   /** An interface glob (`cali*`, `node-1:veth*`, `node-1/cali*`): a hop on an interface it names. */
   | { op: 'iface'; glob: string }
   /** `geneve`: a hop in Geneve (`geneve N`, its VNI N, reads as the word `geneve-vni=N`). */
@@ -317,8 +323,8 @@ class Parser {
   /** The last qualified primitive's qualifiers, inherited by an address after and/or (`port 80 or 443`). */
   private last: Qualifier | null = null;
   private afterOperator = false;
-  /** The filter's `vlan`, once read. */
-  private vlan: Token | null = null;
+  /** The filter's `vlan`s read so far: the next one reads the tag that deep. */
+  private vlans = 0;
 
   constructor(
     readonly tokens: Token[],
@@ -438,16 +444,17 @@ class Parser {
       return { op: 'len', cmp: w, n: +a.text };
     }
     if (w === 'vlan') {
-      // tcpdump reads each `vlan` after the first one (in either branch of an or) one tag further in.
-      if (this.vlan)
+      // tcpdump reads each `vlan` after the first one (in either branch of an or, in the order written) one tag
+      // further in: `vlan 100 and vlan 20` is outer tag 100 and inner tag 20 (QinQ).
+      const depth = this.vlans++;
+      if (depth >= MAX_VLAN_TAGS)
         this.fail(
-          `"vlan" at column ${t.at + 1}: a second vlan is tcpdump's next inner tag; journeys keep the outermost ` +
-            `tag only (the first vlan is at column ${this.vlan.at + 1})`,
+          `"vlan" at column ${t.at + 1} is the filter's vlan number ${depth + 1}: tcpdump reads it as tag ` +
+            `${depth + 1} from the outside, and frames are decoded through ${MAX_VLAN_TAGS} tags at most`,
           t.at,
         );
-      this.vlan = t;
       const n = this.peek();
-      if (!n || !/^(?:\d+|0x[0-9a-f]+)$/.test(n.text)) return { op: 'vlan' };
+      if (!n || !/^(?:\d+|0x[0-9a-f]+)$/.test(n.text)) return { op: 'vlan', depth };
       this.next();
       const id = readNumber(n.text);
       if (id === null || id > 4095)
@@ -455,7 +462,7 @@ class Parser {
           `"vlan ${n.text}" at column ${t.at + 1}: a VLAN id is 0–4095 (tcpdump refuses it too)`,
           t.at,
         );
-      return { op: 'vlan', id };
+      return { op: 'vlan', depth, id };
     }
     if (w === 'geneve') {
       // pcap's `geneve [VNI]`: UDP to 6081 (with that VNI). What follows applies to the packet inside in pcap;
@@ -875,9 +882,9 @@ const BROADCAST_MAC = 0xffffffffffff;
 /** A MAC's first octet's low bit (group address), as a 48-bit number's bit 40. */
 const MAC_GROUP = 2 ** 40;
 
-/** Whether a filter reads what the index builds only when asked: the VLAN ids (`vlan N`). */
+/** Whether a filter reads what the index builds only when asked: the VLAN tags (`vlan N`, a second `vlan`). */
 export function needsVlanIds(e: FilterExpr): boolean {
-  return some(e, (p) => p.op === 'vlan' && p.id !== undefined);
+  return some(e, (p) => p.op === 'vlan' && (p.id !== undefined || p.depth > 0));
 }
 
 /** Whether a filter reads the journeys' words (JourneyIndex.texts, built for the first filter that does). */
@@ -926,15 +933,17 @@ export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTe
     }
     case 'vlan': {
       const hops = ix.hops.data;
-      const id = e.id;
-      if (id === undefined) return (k) => (hops[k] & HOP_VLAN) !== 0;
+      const { id, depth } = e;
+      if (id === undefined && depth === 0) return (k) => (hops[k] & HOP_VLAN) !== 0;
       const vlans = ix.vlanIds;
-      if (!vlans) throw new Error('vlan N needs the index’s VLAN ids (JourneyIndex.vlanIds)');
+      if (!vlans) throw new Error('vlan N needs the index’s VLAN tags (JourneyIndex.vlanIds)');
       const start = vlans.start.data;
-      const ids = vlans.id.data;
+      const tags = vlans.tag.data;
       return (k) => {
         if ((hops[k] & HOP_VLAN) === 0) return false;
-        for (let i = start[k]; i < start[k + 1]; i++) if (ids[i] === id) return true;
+        for (let i = start[k]; i < start[k + 1]; i++)
+          if (tags[i] >> VLAN_DEPTH_SHIFT === depth && (id === undefined || (tags[i] & VLAN_ID_MASK) === id))
+            return true;
         return false;
       };
     }

@@ -69,8 +69,8 @@ export class JourneyIndex {
   capStart = new Grow((n) => new Uint32Array(n), 1024);
   cap = new Grow((n) => new Uint16Array(n), 4096);
   /**
-   * Built on demand (`vlan N`: LoadedSession reads the tagged hops' frames again) for journeys [0, vlanIds.count):
-   * the outermost tag's VLAN id of each tagged hop, id[start[k] .. start[k + 1]).
+   * Built on demand (`vlan N`, a second `vlan`: LoadedSession reads the tagged hops' frames again) for journeys
+   * [0, vlanIds.count): each tagged hop's tags, as depth and VLAN id, tag[start[k] .. start[k + 1]).
    */
   vlanIds: VlanIds | null = null;
   /** Each capture's node and interface, lower case (the filter is): what an interface glob is matched against. */
@@ -216,10 +216,18 @@ export class JourneyIndex {
   }
 }
 
-/** Per journey, the distinct VLAN ids of its tagged hops' outermost tags (JourneyIndex.vlanIds). */
+/** VlanIds.tag: a tag's depth above its 12-bit VLAN id. */
+export const VLAN_DEPTH_SHIFT = 12;
+export const VLAN_ID_MASK = 0xfff;
+
+/**
+ * Per journey, the distinct tags of its tagged hops (JourneyIndex.vlanIds): each as `depth << VLAN_DEPTH_SHIFT |
+ * id`, depth 0 the outermost tag (a QinQ frame's outer), 1 the next (its inner), as tcpdump's first and second
+ * `vlan` read them.
+ */
 export class VlanIds {
   start = new Grow((n) => new Uint32Array(n), 1024);
-  id = new Grow((n) => new Uint16Array(n), 256);
+  tag = new Grow((n) => new Uint16Array(n), 256);
 
   constructor() {
     this.start.push(0);
@@ -229,15 +237,16 @@ export class VlanIds {
     return this.start.length - 1;
   }
 
-  /** A VLAN id of the journey being added (once per id). */
-  add(vid: number): void {
-    for (let i = this.start.data[this.count]; i < this.id.length; i++) if (this.id.data[i] === vid) return;
-    this.id.push(vid);
+  /** A tag of the journey being added, at `depth` (0: outermost) with VLAN id `vid` (once per depth and id). */
+  add(depth: number, vid: number): void {
+    const t = (depth << VLAN_DEPTH_SHIFT) | vid;
+    for (let i = this.start.data[this.count]; i < this.tag.length; i++) if (this.tag.data[i] === t) return;
+    this.tag.push(t);
   }
 
   /** Ends the journey being added. */
   finish(): void {
-    this.start.push(this.id.length);
+    this.start.push(this.tag.length);
   }
 }
 

@@ -34,7 +34,13 @@ import type { Hop as LibHop } from '../correlate/hops.ts';
 import { APP_WORDS, clockReason } from '../export/ladder.ts';
 import { FrameSource } from '../session/frames.ts';
 import { anyLaneWarnings, sameLaneWarnings } from '../session/ingest.ts';
-import { createPacketFields, decodedLinkType, DEFAULT_DECODE_OPTIONS } from '../decode/fields.ts';
+import {
+  createPacketFields,
+  decodedLinkType,
+  DEFAULT_DECODE_OPTIONS,
+  LINKTYPE_ETHERNET,
+} from '../decode/fields.ts';
+import { readVlanIds } from '../decode/ethernet.ts';
 import { decodeFields } from '../decode/fast.ts';
 import {
   compileJourneyFilter,
@@ -600,8 +606,9 @@ export class LoadedSession {
   }
 
   /**
-   * Extends the index's VLAN ids to journeys [0, n): the rows keep whether a frame was tagged, not the id, so a
-   * tagged hop's frame is read and decoded again (once per session, and only for `vlan N`).
+   * Extends the index's VLAN tags to journeys [0, n): the rows keep whether a frame was tagged, not its tags, so a
+   * tagged hop's frame is read again (once per session, and only for `vlan N` or a second `vlan`): an Ethernet
+   * frame's tags, outermost first (a QinQ frame's outer and inner), another link type's one decoded id.
    */
   private vlanIds(ix: JourneyIndex, n: number): void {
     const v = (ix.vlanIds ??= new VlanIds());
@@ -610,11 +617,19 @@ export class LoadedSession {
     const rows = res.rows;
     const f = createPacketFields();
     const opts = { ...(res.decodeOptions ?? DEFAULT_DECODE_OPTIONS), key: false };
+    const ids: number[] = [];
     for (let k = v.count; k < n; k++) {
       for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
         if (!rows.vlanTagged(r)) continue;
-        decodeFields(this.frames.frame(r), res.captures[rows.capture[r]].linkType, f, opts);
-        if (f.vlan >= 0) v.add(f.vlan);
+        const linkType = res.captures[rows.capture[r]].linkType;
+        const frame = this.frames.frame(r);
+        if (linkType === LINKTYPE_ETHERNET) readVlanIds(frame, 0, ids);
+        else {
+          decodeFields(frame, linkType, f, opts);
+          ids.length = 0;
+          if (f.vlan >= 0) ids.push(f.vlan);
+        }
+        for (let depth = 0; depth < ids.length; depth++) v.add(depth, ids[depth]);
       }
       v.finish();
     }

@@ -20,7 +20,7 @@ export interface FilterMatch {
   unknownGlobs: string[];
   /** Interface globs some captured interface matches but no journey crossed. */
   quietGlobs: string[];
-  /** `vlan N`'s ids no hop was tagged with (-1: `vlan` alone, and no hop was tagged at all). */
+  /** The first `vlan N`'s id no hop's outermost tag had (-1: `vlan` alone, and no hop was tagged at all). */
   unknownVlans: number[];
 }
 
@@ -41,7 +41,8 @@ export function journeysMatching(c: Correlated, filter: string): FilterMatch {
             matchesInterface(p.glob, cap.node.toLowerCase(), cap.iface.toLowerCase()),
           );
           (captured ? m.quietGlobs : m.unknownGlobs).push(p.glob);
-        } else if (p.op === 'vlan' && !m.unknownVlans.includes(p.id ?? -1)) {
+        } else if (p.op === 'vlan' && p.depth === 0 && !m.unknownVlans.includes(p.id ?? -1)) {
+          // (A later vlan, an inner tag, is not named: it is read only with the ones before it.)
           if (s.matchingJourneys(p.id === undefined ? 'vlan' : `vlan ${p.id}`)?.length === 0)
             m.unknownVlans.push(p.id ?? -1);
         }

@@ -62,6 +62,22 @@ export function decodeEthernet(b: Uint8Array, at: number, lim: number, h: Ethern
   return ok(s, p + 2, lim, type);
 }
 
+/**
+ * The VLAN ids of an Ethernet frame's tags, outermost first, as many as decodeEthernet reads (a QinQ frame's outer
+ * and inner id): into `out`, cleared first. A cut tag ends the list.
+ */
+export function readVlanIds(b: Uint8Array, at: number, out: number[]): void {
+  out.length = 0;
+  let p = at + TYPE;
+  while (p + VLAN_TAG_LEN + 2 <= b.length && isTag(u16(b, p)) && out.length < MAX_TAGS) {
+    out.push(u16(b, p + VLAN_TCI) & VID_MASK);
+    p += VLAN_TAG_LEN;
+  }
+}
+
+/** The most tags decodeEthernet reads through. */
+export const MAX_VLAN_TAGS = MAX_TAGS;
+
 export function etherTypeName(t: number): string {
   switch (t) {
     case ETHERTYPE_IPV4:

@@ -441,6 +441,31 @@ describe.skipIf(!hasTcpdump)('the journey filter against tcpdump on recorded fix
     expect(ours('vlan-trunk', 'vlan 11')).toEqual([]);
   });
 
+  it('vlan and vlan: each later vlan is the next tag in (QinQ’s inner), as tcpdump reads it', () => {
+    // Journey 4 is the QinQ frame: outer 0x88a8 vlan 100, inner 0x8100 vlan 20.
+    for (const e of [
+      'vlan and vlan',
+      'vlan 100 and vlan 20',
+      'vlan and vlan 20',
+      'vlan 100 and vlan',
+      'vlan 20 or vlan 20',
+      'vlan or vlan',
+      'vlan 100 and vlan 20 and icmp',
+      'vlan 10 or vlan 20',
+    ])
+      same('vlan-trunk', e);
+    for (const e of [
+      'vlan 20 and vlan 100',
+      'vlan and vlan 10',
+      'vlan and vlan and vlan',
+      'not vlan and vlan',
+    ])
+      same('vlan-trunk', e, true);
+    expect(ours('vlan-trunk', 'vlan and vlan')).toEqual([3]);
+    expect(ours('vlan-trunk', 'vlan 20 or vlan 20')).toEqual([1, 3]);
+    expect(ours('vlan-trunk', 'vlan 20 and vlan 100')).toEqual([]);
+  });
+
   it('tcpdump -i any: interface globs and names are each packet’s own interface (pcap’s ifindex N), not any', () => {
     // any-broadcast: the broadcast/ set captured with one `tcpdump -i any` per host, split into a lane per
     // interface. A glob or a name holds for a journey with a packet seen on an interface it names: tcpdump's

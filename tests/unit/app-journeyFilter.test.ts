@@ -328,11 +328,10 @@ describe('the journey filter reads tcpdump expressions', () => {
       ['net 10.1.0.0/16 mask 255.255.0.0', '"net 10.1.0.0/16 mask 255.255.0.0" at column 5: mask takes'],
       ['vlan 4096', '"vlan 4096" at column 1: a VLAN id is 0–4095 (tcpdump refuses it too)'],
       [
-        'vlan 100 and vlan 10',
-        '"vlan" at column 14: a second vlan is tcpdump\'s next inner tag; journeys keep the outermost tag only ' +
-          '(the first vlan is at column 1)',
+        'vlan and vlan and vlan and vlan and vlan',
+        '"vlan" at column 37 is the filter\'s vlan number 5: tcpdump reads it as tag 5 from the outside, and ' +
+          'frames are decoded through 4 tags at most',
       ],
-      ['vlan or vlan 10', '"vlan" at column 9: a second vlan is tcpdump\'s next inner tag'],
       ['ip6 broadcast', '"ip6 broadcast" at column 1: IPv6 has no broadcast'],
       ['less', '"less" at column 1 needs a length in bytes'],
       ['greater x', '"greater" at column 1 needs a length in bytes'],
@@ -490,10 +489,21 @@ describe('parseJourneyFilter reads pcap primitives', () => {
       a: { op: 'len', cmp: 'less', n: 98 },
       b: { op: 'len', cmp: 'greater', n: 1400 },
     });
-    expect(p('vlan')).toEqual({ op: 'vlan' });
-    expect(p('vlan 10 and icmp')).toEqual({ op: 'and', a: { op: 'vlan', id: 10 }, b: p('icmp') });
-    expect(p('vlan 0xfff')).toEqual({ op: 'vlan', id: 4095 });
-    expect(p('vlan and 10.1.1.1')).toEqual({ op: 'and', a: { op: 'vlan' }, b: p('10.1.1.1') });
+    expect(p('vlan')).toEqual({ op: 'vlan', depth: 0 });
+    expect(p('vlan 10 and icmp')).toEqual({ op: 'and', a: { op: 'vlan', depth: 0, id: 10 }, b: p('icmp') });
+    expect(p('vlan 0xfff')).toEqual({ op: 'vlan', depth: 0, id: 4095 });
+    expect(p('vlan and 10.1.1.1')).toEqual({ op: 'and', a: { op: 'vlan', depth: 0 }, b: p('10.1.1.1') });
+    // Each later vlan is the next tag in, in the order written, in either branch of an or (QinQ: outer, inner).
+    expect(p('vlan 100 and vlan 20')).toEqual({
+      op: 'and',
+      a: { op: 'vlan', depth: 0, id: 100 },
+      b: { op: 'vlan', depth: 1, id: 20 },
+    });
+    expect(p('(vlan 10 or vlan) and not vlan 30')).toEqual({
+      op: 'and',
+      a: { op: 'or', a: { op: 'vlan', depth: 0, id: 10 }, b: { op: 'vlan', depth: 1 } },
+      b: { op: 'not', a: { op: 'vlan', depth: 2, id: 30 } },
+    });
     // After not too: `host a and not b` is `host a and not host b`.
     expect(p('host 10.1.10.8 and not 10.1.10.9')).toMatchObject({
       op: 'and',
