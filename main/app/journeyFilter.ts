@@ -61,6 +61,94 @@ export type FilterExpr =
   /** `geneve`: a hop in Geneve (`geneve N`, its VNI N, reads as the word `geneve-vni=N`). */
   | { op: 'geneve' };
 
+/**
+ * A summary line pasted from the panes or the journey list, read as the words the journey's index has: after its
+ * `A > B:` (the colon a tcpdump line puts after the addresses) the rest of the filter is the line's text, every
+ * word a word (an ICMP error's `udp port 53 unreachable`, `host 10.98.2.2 unreachable`, `address mask request`
+ * are words of its summary, not pcap's primitives), parentheses dropped as the index drops them. The link fields
+ * a pane's line starts with (`tcpdump -e`: `MAC > MAC, ethertype IPv4 (0x0800), length 98:`, a cooked capture's
+ * `? In ifindex 4 MAC ethertype …, length 104:`), which the index has no words for, become `ether src`/`ether dst`
+ * of its MACs; a tunnelled line's inner MACs too.
+ */
+function pastedLines(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  let literal = false;
+  let i = 0;
+  // A cooked (`-i any`) line: the interface as tcpdump named it, the direction, `ifindex N`, the source MAC.
+  const k = tokens.findIndex((t, j) => j <= 2 && t.text === 'ifindex');
+  if (k >= 0 && /^\d+$/.test(tokens[k + 1]?.text ?? '') && tokens.slice(k + 2, k + 4).some(isEthertype)) {
+    if (parseMac(tokens[k + 2].text) >= 0) out.push(...etherTokens('src', tokens[k + 2]));
+    i = linkEnd(tokens, k + 2);
+  }
+  for (; i < tokens.length; i++) {
+    const t = tokens[i];
+    if (isMacPair(tokens, i)) {
+      out.push(...etherTokens('src', t), ...etherTokens('dst', tokens[i + 2]));
+      i = linkEnd(tokens, i + 3) - 1;
+    } else if (literal) {
+      if (t.text !== '(' && t.text !== ')') out.push({ ...t, literal: true });
+    } else if (isSummaryPair(tokens, i)) {
+      out.push(t, tokens[i + 1], tokens[i + 2]);
+      i += 2;
+      literal = true;
+    } else out.push(t);
+  }
+  return out;
+}
+
+function isEthertype(t: Token): boolean {
+  return t.text === 'ethertype';
+}
+
+/** `ether DIR MAC` for a MAC of a pasted line's link fields. */
+function etherTokens(dir: 'src' | 'dst', mac: Token): Token[] {
+  const kw = (w: string): Token => ({ text: w, raw: w, typed: w, at: mac.at });
+  return [kw('ether'), kw(dir), { ...mac, literal: false }];
+}
+
+/** `MAC > MAC,`: a `tcpdump -e` line's link fields start at tokens[i] (an `ethertype` after them). */
+function isMacPair(tokens: Token[], i: number): boolean {
+  const b = tokens[i + 2];
+  return (
+    tokens[i + 1]?.text === '>' &&
+    b !== undefined &&
+    b.raw.endsWith(',') &&
+    parseMac(tokens[i].text) >= 0 &&
+    parseMac(b.text) >= 0 &&
+    tokens[i + 3] !== undefined &&
+    isEthertype(tokens[i + 3])
+  );
+}
+
+/** `A > B:` (addresses, or addresses and ports): a summary line's head, the colon tcpdump puts after it. */
+function isSummaryPair(tokens: Token[], i: number): boolean {
+  const b = tokens[i + 2];
+  return (
+    tokens[i + 1]?.text === '>' &&
+    b !== undefined &&
+    b.raw !== b.text &&
+    b.raw.endsWith(':') &&
+    isEndpoint(tokens[i].text) &&
+    isEndpoint(b.text)
+  );
+}
+
+/** Where a pasted line's link fields from `from` end: at the summary's `A > B:`, or after `length N:`. */
+function linkEnd(tokens: Token[], from: number): number {
+  for (let j = from; j < tokens.length; j++) if (isSummaryPair(tokens, j)) return j;
+  for (let j = from; j < tokens.length; j++) if (tokens[j].raw.endsWith(':')) return j + 1;
+  return tokens.length;
+}
+
+/** An address, or an address and a port as tcpdump joins them (`10.1.10.8.34258`, `fd44::5.8080`). */
+function isEndpoint(w: string): boolean {
+  if (parseIpv4(w) !== null || (w.includes(':') && parseIpv6(w) !== null)) return true;
+  const dot = w.lastIndexOf('.');
+  if (dot < 0 || !/^\d{1,5}$/.test(w.slice(dot + 1))) return false;
+  const a = w.slice(0, dot);
+  return parseIpv4(a) !== null || (a.includes(':') && parseIpv6(a) !== null);
+}
+
 /** Why a filter could not be read, with where (0-based character offset). */
 export class JourneyFilterError extends Error {
   constructor(
@@ -79,6 +167,8 @@ interface Token {
   /** `text` as typed, in its own case (a protocol name is looked up as /etc/protocols spells it). */
   typed: string;
   at: number;
+  /** A word of a pasted summary line's text (pastedLines): a word whatever it says, pcap's keywords too. */
+  literal?: boolean;
 }
 
 /** tcpdump's operators split words wherever they stand; `!` only where a word starts (`!udp`), `!=` kept whole. */
@@ -288,7 +378,7 @@ type Qualifier = { proto: string | null; dir: Dir; kind: Kind };
  * Throws JourneyFilterError for a filter it cannot read.
  */
 export function parseJourneyFilter(filter: string): FilterExpr | null {
-  const p = new Parser(tokenize(filter), filter.length);
+  const p = new Parser(pastedLines(tokenize(filter)), filter.length);
   if (!p.tokens.length) return null;
   const e = p.expr();
   const t = p.peek();
@@ -353,7 +443,7 @@ class Parser {
       const t = this.peek();
       if (!t || t.text === ')') return e;
       let op: 'and' | 'or' = 'and';
-      if (AND.has(t.text) || OR.has(t.text)) {
+      if (!t.literal && (AND.has(t.text) || OR.has(t.text))) {
         op = OR.has(t.text) ? 'or' : 'and';
         this.next();
         this.operand(t);
@@ -373,6 +463,12 @@ class Parser {
   private unary(): FilterExpr {
     const t = this.peek();
     if (!t) return this.fail('the filter ends where a term should be');
+    if (t.literal) {
+      this.next();
+      this.afterOperator = false;
+      this.last = null;
+      return word(t.text);
+    }
     if (AND.has(t.text) || OR.has(t.text))
       this.fail(`"${t.text}" at column ${t.at + 1} needs a term before it`, t.at);
     if (NOT.has(t.text)) {

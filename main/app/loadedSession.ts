@@ -42,6 +42,7 @@ import {
 } from '../decode/fields.ts';
 import { readVlanIds } from '../decode/ethernet.ts';
 import { decodeFields } from '../decode/fast.ts';
+import { summarize } from '../decode/index.ts';
 import {
   compileJourneyFilter,
   JourneyFilterError,
@@ -537,6 +538,12 @@ export class LoadedSession {
         const src = res.rowSrc(r).toLowerCase();
         const dst = res.rowDst(r).toLowerCase();
         out.push(endWords(src, sp, v6), endWords(dst, dp, v6));
+        // An ICMP error past a NAT quotes the packet as rewritten there (`udp port 30080` before a DNAT, `8080`
+        // after it): that hop's line too, so that its line pasted from a pane finds the journey (errors are few).
+        if (r !== first && rows.quotesFlow(r)) {
+          const linkType = res.captures[rows.capture[r]].linkType;
+          out.push(filterText(summarize(this.frames.frame(r), linkType, { origLen: rows.origLen[r] })));
+        }
         // The words go to the index as filter words (filterText): only an IPv6 address can end in `:` (`fd00::`).
         out.push(v6 ? filterWord(`${src}>${dst}`) : `${src}>${dst}`);
         if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);

@@ -40,6 +40,7 @@ import {
 } from '../../main/correlate/observations.ts';
 import { ipv4ToString } from '../../main/correlate/ownership.ts';
 import { ENCAP_GENEVE, ENCAP_IPIP } from '../../main/decode/fields.ts';
+import { summarize } from '../../main/decode/index.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 
 const PORT_KINDS: Record<number, number> = { 6: PORT_TCP, 17: PORT_UDP, 132: PORT_SCTP };
@@ -153,6 +154,11 @@ function referenceIndex(s: LoadedSession): JourneyIndex {
       ] as const)
         out.push(
           port >= 0 ? `${fw(ip)} ${ip}:${port} ${ip}.${port} ${port}${v6 ? ` [${ip}]:${port}` : ''}` : fw(ip),
+        );
+      // An ICMP error on a hop past its first (a NAT rewrote what it quotes): that hop's line.
+      if (r !== res.firstRow(k) && rows.quotesFlow(r))
+        out.push(
+          filterText(summarize(s.frames.frame(r), res.captures[c].linkType, { origLen: rows.origLen[r] })),
         );
       out.push(fw(`${src}>${dst}`));
       if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);
