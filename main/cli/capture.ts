@@ -21,6 +21,7 @@ import { laneName } from '../capture/sessionFolder.ts';
 
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import type { Command } from './command.ts';
+import { TerminalPrompts } from './terminalPrompt.ts';
 
 /**
  * Once a node is up, how long the others may take before it starts capturing without them: a node timing out
@@ -61,7 +62,8 @@ Nodes (repeatable):
   --ssh-config FILE                ssh_config to resolve aliases, users, keys, ProxyJump (default ~/.ssh/config)
   --jump [user@]host[:port][,…]    reach every node through these jump hosts, as ssh -J (hosts may be aliases;
                                    replaces the config's ProxyJump); each is logged in to with the nodes'
-                                   keys, agent and --password-env, one connection per node
+                                   keys, agent and --password-env (on a terminal without it, asked for its
+                                   own), one connection per node
 Interfaces (repeatable; default: every up, non-loopback interface of every node):
   --iface NODE:NAME | NODE:GLOB | GLOB    e.g. 'node-1:*', 'node-2:ens33', 'cali*'
                                    globs skip loopback and down interfaces; exact names never do.
@@ -97,7 +99,10 @@ Authentication and privilege:
   --identity FILE     private key (repeatable); --passphrase-env VAR reads its passphrase from $VAR
   --password-env VAR  SSH login password from $VAR (never on the command line; export it from a secret store,
                       or read it with \`read -rs VAR; export VAR\`): tried by password and keyboard-interactive
-                      after the keys and agent, and only on a server that takes one
+                      after the keys and agent, and only on a server that takes one. Without it, on a terminal,
+                      a host that takes a password when no key worked is asked for it as ssh asks
+                      ("user@host's password: ", or its keyboard-interactive prompts), each host for its own,
+                      once per run; elsewhere it fails (SSH_AUTH_FAILED)
   --sudo              use sudo when the login user is not root (sudo -n, or sudo -S with a password)
   --sudo-password-env VAR   the sudo password from $VAR; on a terminal without it you are prompted
 Host keys:
@@ -170,51 +175,6 @@ export function parseNodeArg(arg: string): Pick<NodeSpec, 'name' | 'host' | 'use
   }
   const hs = parseHostSpec(arg.slice(eq + 1));
   return { name: arg.slice(0, eq), host: hs.host, user: hs.user, port: hs.port };
-}
-
-/** Reads a line from the terminal without echo. */
-async function promptHidden(question: string): Promise<string> {
-  const { stdin, stderr } = process;
-  stderr.write(question);
-  stdin.setRawMode?.(true);
-  stdin.resume();
-  return new Promise((resolve, reject) => {
-    let s = '';
-    const onData = (d: Buffer) => {
-      for (const ch of d.toString('utf8')) {
-        if (ch === '\r' || ch === '\n') {
-          done();
-          resolve(s);
-          return;
-        }
-        if (ch === '\u0003') {
-          done();
-          reject(new HopscopeError('USAGE', 'cancelled'));
-          return;
-        }
-        if (ch === '\u007f') s = s.slice(0, -1);
-        else s += ch;
-      }
-    };
-    const done = () => {
-      stdin.off('data', onData);
-      stdin.setRawMode?.(false);
-      stdin.pause();
-      stderr.write('\n');
-    };
-    stdin.on('data', onData);
-  });
-}
-
-/** Asks a yes/no question on the terminal (echo on); only `y`/`yes` is yes. */
-async function promptYesNo(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return /^y(es)?$/i.test((await rl.question(question)).trim());
-  } finally {
-    rl.close();
-  }
 }
 
 function fmtBytes(n: number): string {
@@ -352,10 +312,25 @@ const cmd: Command = {
           throw new HopscopeError('USAGE', `--jump: ${(e as Error).message}`);
         }
 
+    // On a terminal the user is asked what is missing (one question at a time): a host's login password, sudo's
+    // password, an unknown host key. Ctrl-C at a question stops the capture as it does elsewhere.
+    const interactive = process.stdin.isTTY === true && tty;
+    let onInterrupt = () => undefined as void;
+    const prompts = new TerminalPrompts({
+      input: process.stdin,
+      output: process.stderr,
+      onInterrupt: () => onInterrupt(),
+    });
+    const askPassword = interactive ? prompts.loginAsker() : undefined;
     const buildNodes = (): NodeSpec[] =>
       nodeArgs.map((a) => ({
         ...parseNodeArg(a),
-        credentials: { identityFiles, password, passphrase },
+        credentials: {
+          identityFiles,
+          password,
+          passphrase,
+          ...(askPassword ? { askPassword } : {}),
+        },
         sudo,
         sudoPassword,
         ...(jump !== undefined ? { proxyJump: jump } : {}),
@@ -363,24 +338,19 @@ const cmd: Command = {
 
     const { CaptureSession } = await import('../capture/index.ts');
     const knownHosts = flagValues(p, 'known-hosts');
-    // On a terminal an unknown host key is put to the user (one question at a time); elsewhere --accept-new decides.
-    let asking: Promise<unknown> = Promise.resolve();
+    // On a terminal an unknown host key is put to the user; elsewhere --accept-new decides.
     const askHostKey = (info: {
       node: string;
       host: string;
       port: number;
       keyType: string;
       fingerprint: string;
-    }): Promise<boolean> => {
-      const answer = asking.then(() =>
-        promptYesNo(
-          `${info.node}: ${info.host}:${info.port} is not in known_hosts; its ${info.keyType} key is ${info.fingerprint}. Accept and record it? [y/N] `,
-        ),
+    }): Promise<boolean> =>
+      prompts.yesNo(
+        `${info.node}: ${info.host}:${info.port} is not in known_hosts; its ${info.keyType} key is ${info.fingerprint}. ` +
+          'Accept and record it? [y/N] ',
       );
-      asking = answer.catch(() => undefined);
-      return answer;
-    };
-    const acceptNew = flagSet(p, 'accept-new') ? true : process.stdin.isTTY && tty ? askHostKey : false;
+    const acceptNew = flagSet(p, 'accept-new') ? true : interactive ? askHostKey : false;
     const make = () =>
       new CaptureSession({
         nodes: buildNodes(),
@@ -415,8 +385,10 @@ const cmd: Command = {
         process.exit(130);
       }
       if (tty) process.stderr.write('stopping (Ctrl-C again to quit at once)…\n');
+      prompts.cancel();
       void session.stop('interrupted');
     };
+    onInterrupt = onSigint;
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
     const unhook = () => {
@@ -439,7 +411,8 @@ const cmd: Command = {
       process.stdin.isTTY &&
       nodes.some((n) => n.error?.code === 'SUDO_PASSWORD_REQUIRED')
     ) {
-      sudoPassword = await promptHidden('sudo password: ');
+      sudoPassword = (await prompts.line('sudo password: ', false)) ?? undefined;
+      if (signals) return interrupted();
       await session.stop();
       session = make();
       nodes = await session.connect({ graceMs: LATE_NODE_GRACE_MS });

@@ -29,8 +29,44 @@ export interface Credentials {
   passphrase?: string;
   /** Login password (password and keyboard-interactive auth). */
   password?: string;
+  /**
+   * Asks the user for a host that takes a password (or keyboard-interactive) when none was given for it, after
+   * the keys and agent, as `ssh` prompts on its terminal; null: no answer (the method is skipped).
+   */
+  askPassword?: PasswordAsker;
   /** ssh-agent socket; defaults to SSH_AUTH_SOCK. Set '' to disable. */
   agent?: string;
+}
+
+/** A login question put to the user for one host: its password, or a keyboard-interactive round's prompts. */
+export interface PasswordQuestion {
+  user: string;
+  hostName: string;
+  port: number;
+  /** The host is a jump host on the way to the node (its name as given: an alias or its address). */
+  jumpHost?: string;
+  method: 'password' | 'keyboard-interactive';
+  /** keyboard-interactive: the server's name and instruction for the round ('' when it sends none). */
+  name: string;
+  instructions: string;
+  /** What to ask, in order (password: one hidden prompt, `user@host's password: ` as ssh words it). */
+  prompts: { prompt: string; echo: boolean }[];
+  /** Answers this host refused already on this connection (0: the first question). */
+  refused: number;
+}
+
+/** The answers, one per prompt, or null when the user gave none. */
+export type PasswordAsker = (q: PasswordQuestion) => Promise<string[] | null>;
+
+/** How many times a host is asked for a password per method before giving up (OpenSSH's NumberOfPasswordPrompts). */
+export const PASSWORD_PROMPTS = 3;
+
+/**
+ * A prompt's text as OpenSSH's `ssh` shows it: `user@host's password: ` for password auth, and the server's own
+ * prompt after `(user@host) ` for keyboard-interactive (so that the user knows which host asks).
+ */
+export function promptText(q: PasswordQuestion, prompt: { prompt: string }): string {
+  return q.method === 'password' ? prompt.prompt : `(${q.user}@${q.hostName}) ${prompt.prompt}`;
 }
 
 export interface ConnectOptions {
@@ -72,16 +108,26 @@ function hopName(t: ResolvedTarget, jump: boolean): string {
   return `${jump ? 'jump host ' : ''}${where(t)}`;
 }
 
+/**
+ * A method of the plan: given up front, or answered by the user when the server takes it and it comes to it
+ * (askPassword): `ask-password` asks before the attempt, `ask-keyboard` asks each round's prompts.
+ */
+type PlanMethod = AnyAuthMethod | { type: 'ask-password' } | { type: 'ask-keyboard' };
+
 interface AuthPlan {
-  methods: AnyAuthMethod[];
+  methods: PlanMethod[];
   notes: string[];
-  /** A login password was given (offered by password and keyboard-interactive). */
+  /** A login password was given for this host (offered by password and keyboard-interactive). */
   password: boolean;
 }
 
-/** The auth methods to try, in OpenSSH's order: keys, agent, then password / keyboard-interactive. */
-function planAuth(t: ResolvedTarget, cred: Credentials): AuthPlan {
-  const methods: AnyAuthMethod[] = [];
+/**
+ * The auth methods to try, in OpenSSH's order: keys, agent, then password / keyboard-interactive with the
+ * password given; without one, `ask` is asked, as `ssh` prompts
+ * (keyboard-interactive, then password, each up to PASSWORD_PROMPTS times).
+ */
+function planAuth(t: ResolvedTarget, cred: Credentials, jump: boolean, ask?: PasswordAsker): AuthPlan {
+  const methods: PlanMethod[] = [];
   const notes: string[] = [];
   const explicit = [...(cred.identityFiles ?? []), ...t.identityFiles];
   const files = explicit.length > 0 ? explicit : defaultIdentityFiles().filter((f) => existsSync(f));
@@ -106,20 +152,45 @@ function planAuth(t: ResolvedTarget, cred: Credentials): AuthPlan {
   }
   const agent = cred.agent ?? process.env.SSH_AUTH_SOCK;
   if (agent && !t.identitiesOnly) methods.push({ type: 'agent', username: t.user, agent });
-  if (cred.password !== undefined) {
-    const password = cred.password;
+  const password = cred.password;
+  if (password !== undefined) {
     methods.push({ type: 'password', username: t.user, password });
     methods.push({
       type: 'keyboard-interactive',
       username: t.user,
       prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)),
     });
+  } else if (ask) {
+    for (let i = 0; i < PASSWORD_PROMPTS; i++) methods.push({ type: 'ask-keyboard' });
+    for (let i = 0; i < PASSWORD_PROMPTS; i++) methods.push({ type: 'ask-password' });
   }
-  return { methods, notes, password: cred.password !== undefined };
+  return { methods, notes, password: password !== undefined };
+}
+
+/** A question about host t, before any of its prompts are known. */
+function question(t: ResolvedTarget, jump: boolean, method: PasswordQuestion['method']): PasswordQuestion {
+  return {
+    user: t.user,
+    hostName: t.hostName,
+    port: t.port,
+    ...(jump ? { jumpHost: t.alias } : {}),
+    method,
+    name: '',
+    instructions: '',
+    prompts: [],
+    refused: 0,
+  };
 }
 
 /** The SSH method an auth attempt uses (an agent's keys are publickey). */
-const methodOf = (m: AnyAuthMethod): string => (m.type === 'agent' ? 'publickey' : m.type);
+const methodOf = (m: PlanMethod): string =>
+  m.type === 'agent'
+    ? 'publickey'
+    : m.type === 'ask-password'
+      ? 'password'
+      : m.type === 'ask-keyboard'
+        ? 'keyboard-interactive'
+        : m.type;
 
 /**
  * What was tried, what the server takes, and why a login failed: the methods are named (never a secret), so
@@ -131,27 +202,76 @@ class AuthLog {
   /** The server's list of methods that can continue, from its last refusal (null: none received yet). */
   offered: string[] | null = null;
 
+  /** Answers the user gave that the server refused (each password or keyboard-interactive attempt asked). */
+  private refused = 0;
+  /** The user gave no answer: nothing more is asked on this connection. */
+  private declined = false;
+
   /**
    * ssh2's authHandler: "none" first, as OpenSSH does, to learn which methods the server takes; then the plan's
-   * methods the server takes (a password is not sent to a server that asks for none, a jump host included).
+   * methods the server takes (a password is not sent to a server that asks for none, a jump host included). The
+   * user is asked only then: when the server takes a password and nothing before it worked.
    */
-  handler(plan: AuthPlan, user: string): AuthHandlerMiddleware {
+  handler(plan: AuthPlan, t: ResolvedTarget, jump: boolean, ask?: PasswordAsker): AuthHandlerMiddleware {
     let next = -1;
+    /** The last attempt was answered by the user (if we are called again, the server refused it). */
+    let asked = false;
+    const pick = async (): Promise<AnyAuthMethod | false> => {
+      if (asked) this.refused++;
+      asked = false;
+      while (next < plan.methods.length) {
+        const m = plan.methods[next++];
+        if (this.offered && !this.offered.includes(methodOf(m))) continue;
+        const fromUser = m.type === 'ask-password' || m.type === 'ask-keyboard';
+        if (fromUser && (this.declined || !ask)) continue;
+        const type = fromUser ? methodOf(m) : m.type;
+        if (!this.tried.includes(type)) this.tried.push(type);
+        if (m.type === 'ask-keyboard') {
+          asked = true;
+          return this.askKeyboard(t, jump, ask!);
+        }
+        if (m.type !== 'ask-password') return m;
+        const prompt = { prompt: `${t.user}@${t.hostName}'s password: `, echo: false };
+        const a = await ask!({ ...question(t, jump, 'password'), prompts: [prompt], refused: this.refused });
+        if (a && a.length) {
+          asked = true;
+          return { type: 'password', username: t.user, password: a[0] };
+        }
+        this.declined = true;
+      }
+      return false;
+    };
     return (left: string[] | null, _partial, done) => {
       // ssh2 takes `false` for "no more methods" (its types say otherwise).
       const give = done as (m: AnyAuthMethod | false) => void;
       if (left && left.length) this.offered = left;
       if (next < 0) {
         next = 0;
-        return give({ type: 'none', username: user });
+        return give({ type: 'none', username: t.user });
       }
-      while (next < plan.methods.length) {
-        const m = plan.methods[next++];
-        if (this.offered && !this.offered.includes(methodOf(m))) continue;
-        if (!this.tried.includes(m.type)) this.tried.push(m.type);
-        return give(m);
-      }
-      give(false);
+      pick().then(give, () => give(false));
+    };
+  }
+
+  /** keyboard-interactive answered by the user: each round's prompts as the server sends them. */
+  private askKeyboard(t: ResolvedTarget, jump: boolean, ask: PasswordAsker): AnyAuthMethod {
+    return {
+      type: 'keyboard-interactive',
+      username: t.user,
+      prompt: (name, instructions, _lang, prompts, finish) => {
+        const shown = prompts.map((p) => ({ prompt: p.prompt, echo: p.echo === true }));
+        const q = { ...question(t, jump, 'keyboard-interactive'), name, instructions, prompts: shown };
+        ask({ ...q, refused: this.refused }).then(
+          (a) => {
+            if (!a) this.declined = true;
+            finish(a ?? []);
+          },
+          () => {
+            this.declined = true;
+            finish([]);
+          },
+        );
+      },
     };
   }
 
@@ -201,6 +321,39 @@ function mapError(
   });
 }
 
+/** A timeout that does not run while something it holds for is pending (`hold`), and restarts after. */
+class HeldTimer {
+  private timer: NodeJS.Timeout | undefined;
+  private held = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly ms: number,
+    private readonly onTimeout: () => void,
+  ) {}
+
+  start(): void {
+    clearTimeout(this.timer);
+    if (!this.stopped && this.held === 0 && this.ms > 0) this.timer = setTimeout(this.onTimeout, this.ms);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  async hold<T>(p: Promise<T>): Promise<T> {
+    this.held++;
+    clearTimeout(this.timer);
+    try {
+      return await p;
+    } finally {
+      this.held--;
+      this.start();
+    }
+  }
+}
+
 /** Opens one authenticated ssh2 client, optionally over `sock` (a ProxyJump channel); `jump`: t is a jump host. */
 function connectOne(
   t: ResolvedTarget,
@@ -210,8 +363,6 @@ function connectOne(
 ): Promise<{ client: Client; hostKey: VerifiedHostKey }> {
   return new Promise((resolve, reject) => {
     const client = new SshClient();
-    const plan = planAuth(t, opts.credentials ?? {});
-    const auth = new AuthLog();
     const name = hopName(t, jump);
     const names = lookupNames(t.hostName, t.port, t.hostKeyAlias);
     let hostKey: VerifiedHostKey | undefined;
@@ -220,20 +371,36 @@ function connectOne(
     const fail = (e: HopscopeError) => {
       if (settled) return;
       settled = true;
+      ready.stop();
       client.end();
       reject(e);
+    };
+    // Our own ready timeout in place of ssh2's, held while the user is asked (a password, a host key): the
+    // budget is for the network and the server, not for someone typing.
+    const ready = new HeldTimer(opts.readyTimeoutMs ?? t.connectTimeoutMs ?? 15_000, () => {
+      client.destroy();
+      fail(new HopscopeError('SSH_UNREACHABLE', `${name}: Timed out while waiting for handshake`));
+    });
+    const asker = opts.credentials?.askPassword;
+    const ask: PasswordAsker | undefined = asker && ((q) => ready.hold(asker(q)));
+    const plan = planAuth(t, opts.credentials ?? {}, jump, ask);
+    const auth = new AuthLog();
+    const accept = opts.hostKeys.acceptNew;
+    const hostKeys: HostKeyPolicy = {
+      ...opts.hostKeys,
+      acceptNew: typeof accept === 'function' ? (info) => ready.hold(accept(info)) : accept,
     };
     const cfg: ConnectConfig = {
       host: t.hostName,
       port: t.port,
       username: t.user,
       sock: sock as ConnectConfig['sock'],
-      readyTimeout: opts.readyTimeoutMs ?? t.connectTimeoutMs ?? 15_000,
+      readyTimeout: 0,
       keepaliveInterval: opts.keepaliveIntervalMs ?? t.keepaliveIntervalMs ?? 5_000,
       keepaliveCountMax: opts.keepaliveCountMax ?? t.keepaliveCountMax ?? 3,
-      authHandler: auth.handler(plan, t.user),
+      authHandler: auth.handler(plan, t, jump, ask),
       hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        verifyHostKey(opts.hostKeys, t.hostName, t.port, names, key).then(
+        verifyHostKey(hostKeys, t.hostName, t.port, names, key).then(
           (v) => {
             hostKey = v;
             verify(true);
@@ -251,6 +418,7 @@ function connectOne(
     client.once('ready', () => {
       if (settled) return;
       settled = true;
+      ready.stop();
       resolve({ client, hostKey: hostKey! });
     });
     client.on('error', (err) =>
@@ -272,6 +440,7 @@ function connectOne(
       client.once('ready', () => signal.removeEventListener('abort', onAbort));
     }
     try {
+      ready.start();
       client.connect(cfg);
     } catch (e) {
       fail(mapError(e as Error, t, plan.notes, name));

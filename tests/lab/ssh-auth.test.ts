@@ -28,6 +28,7 @@ import {
   tcpdumpRead,
   waitUntil,
 } from './captureLab.ts';
+import { onTerminal } from './onTerminal.ts';
 import { tempDir } from '../tempDir.ts';
 
 const tmp = (name: string) => tempDir(`hs-sshauth-${name}-`);
@@ -190,6 +191,51 @@ describe.sequential('SSH logins by password, keyboard-interactive and through a 
     expect(line).toContain('node-1');
     expect(line).toContain('keyboard-interactive');
     expectNowhere(wrong, join(d, 'w'), [bad.out, bad.err]);
+  });
+
+  /** byPassword's flags without --password-env: the login password is not given. */
+  const noLoginPassword = (port = 22) =>
+    byPassword(port).filter((a, i, all) => a !== '--password-env' && all[i - 1] !== '--password-env');
+
+  it('CLI on a terminal without --password-env: asked as ssh asks, echo off, per method; elsewhere it fails as before', async () => {
+    const secret = pass.password!;
+    const d = tmp('tty');
+    const mark = logMark();
+    const env = { HS_LOGIN_PW: secret };
+    const pw = await onTerminal(
+      ['capture', ...noLoginPassword(), '--out', join(d, 'pw')],
+      [[`${pass.name}@10.1.10.9's password: `, secret]],
+      env,
+    );
+    expect(pw.code, pw.screen).toBe(0);
+    // Asked once, worded as ssh words it; what was typed was not shown.
+    expect(pw.screen.split(`${pass.name}@10.1.10.9's password: `)).toHaveLength(2);
+    expect(pw.screen.includes(secret)).toBe(false);
+    expect(logins('sshd-node-1', mark)).toEqual([`password ${pass.name} from 10.1.10.1`]);
+    expect(readSession(join(d, 'pw')).captures[0]).toMatchObject({ iface: 'cbr0', state: 'stopped' });
+
+    // keyboard-interactive (PAM): the server's own prompt, after (user@host).
+    const kbd = await onTerminal(
+      ['capture', ...noLoginPassword(2222), '--out', join(d, 'kbd')],
+      [[`(${pass.name}@10.1.10.9) Password: `, secret]],
+      env,
+    );
+    expect(kbd.code, kbd.screen).toBe(0);
+    expect(kbd.screen.includes(secret)).toBe(false);
+    expect(logins('sshd-kbd-node-1', mark)).toEqual([`keyboard-interactive/pam ${pass.name} from 10.1.10.1`]);
+
+    // No terminal: nothing to ask on; the login fails saying no password was given, and none was tried.
+    const before = logMark();
+    const bare = startCapture([...noLoginPassword(), '--out', join(d, 'bare')], env);
+    expect(await bare.exit).toBe(1);
+    const line = bare
+      .err()
+      .split('\n')
+      .find((l) => l.includes('SSH_AUTH_FAILED'));
+    expect(line).toContain(`node-1: SSH_AUTH_FAILED: ${pass.name}@10.1.10.9:22: authentication failed`);
+    expect(line).toContain('no password was given');
+    expect(logSince('sshd-node-1', before)).not.toMatch(/password for/);
+    expect(labTcpdumps()).toEqual([]);
   });
 
   /** The lab's ssh_config with both nodes behind `jump` (first value wins: the lab's blocks give the rest). */

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { connectSsh } from '../../main/ssh/connection.ts';
+import { connectSsh, promptText, type PasswordQuestion } from '../../main/ssh/connection.ts';
 import { fingerprint } from '../../main/ssh/knownHosts.ts';
 import { resolveTarget } from '../../main/ssh/sshConfig.ts';
 import { tempDir } from '../tempDir.ts';
@@ -41,18 +41,21 @@ interface TestServer {
 /**
  * `maxSessions`: sessions a connection may have open at once, as sshd's MaxSessions (more are refused). The
  * command `hold` keeps its channel open until the client's EOF. `methods`: the auth methods the server takes
- * (every method a client tried is in `authSeen`); `forward: false` refuses every forward as sshd's
- * AllowTcpForwarding no does.
+ * (every method a client tried is in `authSeen`, every password it sent by either method in `passwords`);
+ * `password`: the one it takes (PASSWORD unless given), asked as `Password: ` by keyboard-interactive;
+ * `forward: false` refuses every forward as sshd's AllowTcpForwarding no does.
  */
 function startServer(
   hostKeyFile: string,
   maxSessions = Infinity,
-  opts: { methods?: string[]; forward?: boolean } = {},
-): Promise<TestServer & { clients: () => number; authSeen: string[] }> {
+  opts: { methods?: string[]; forward?: boolean; password?: string } = {},
+): Promise<TestServer & { clients: () => number; authSeen: string[]; passwords: string[] }> {
   const allowed = [clientKey, encKey].map((k) => utils.parseKey(k.pubLine) as ssh2.ParsedKey);
   const methods = opts.methods ?? ['publickey', 'password'];
+  const password = opts.password ?? PASSWORD;
   const sockets = new Set<Socket>();
   const authSeen: string[] = [];
+  const passwords: string[] = [];
   let clients = 0;
   const srv = new Server({ hostKeys: [readFileSync(hostKeyFile)] }, (client) => {
     clients++;
@@ -61,7 +64,16 @@ function startServer(
     client.on('authentication', (ctx) => {
       authSeen.push(ctx.method);
       if (!methods.includes(ctx.method)) return ctx.reject(methods as ssh2.AuthenticationType[]);
-      if (ctx.method === 'password' && ctx.password === PASSWORD) return ctx.accept();
+      if (ctx.method === 'password') {
+        passwords.push(ctx.password);
+        if (ctx.password === password) return ctx.accept();
+      }
+      if (ctx.method === 'keyboard-interactive')
+        return ctx.prompt([{ prompt: 'Password: ', echo: false }], 'lab', 'Answer the prompt', (answers) => {
+          passwords.push(...answers);
+          if (answers.length === 1 && answers[0] === password) ctx.accept();
+          else ctx.reject(methods as ssh2.AuthenticationType[]);
+        });
       if (ctx.method === 'publickey') {
         const pk = allowed.find((k) => k.getPublicSSH().equals(ctx.key.data));
         if (pk && (!ctx.signature || pk.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true))
@@ -118,6 +130,7 @@ function startServer(
         close: () => new Promise((r) => srv.close(() => r())),
         clients: () => clients,
         authSeen,
+        passwords,
       });
     });
   });
@@ -432,5 +445,129 @@ describe('more channels than the server takes on one connection (sshd MaxSession
       for (const s of none.sockets) s.destroy();
       await none.close();
     }
+  });
+});
+
+describe('login passwords are per host, and asked for when none was given (as ssh does)', () => {
+  const JUMP_PASSWORD = 'jump-Secret-44';
+  type Srv = Awaited<ReturnType<typeof startServer>>;
+  let jump: Srv;
+  let node: Srv;
+  let kbdNode: Srv;
+  const kh = join(dir, 'kh-passwords');
+  beforeAll(async () => {
+    jump = await startServer(hostA.priv, Infinity, { methods: ['password'], password: JUMP_PASSWORD });
+    node = await startServer(hostB.priv, Infinity, { methods: ['password'] });
+    kbdNode = await startServer(hostB.priv, Infinity, { methods: ['keyboard-interactive'] });
+    const line = (port: number, k: typeof hostA) =>
+      `[127.0.0.1]:${port} ${k.pubLine.split(' ').slice(0, 2).join(' ')}\n`;
+    writeFileSync(kh, line(jump.port, hostA) + line(node.port, hostB) + line(kbdNode.port, hostB));
+  });
+  afterAll(async () => {
+    for (const s of [jump, node, kbdNode]) {
+      for (const x of s.sockets) x.destroy();
+      await s.close();
+    }
+  });
+  /** Node `b` (on port `nodePort`) behind jump host `a`; both take passwords only. */
+  const behindJump = (nodePort: number) =>
+    resolveTarget(
+      { host: 'b' },
+      {
+        configText: `Host a\n  HostName 127.0.0.1\n  Port ${jump.port}\n  User j\nHost b\n  HostName 127.0.0.1\n  Port ${nodePort}\n  User u\n  ProxyJump a\n`,
+      },
+    );
+  const clear = () => {
+    for (const s of [jump, node, kbdNode]) s.passwords.length = 0;
+  };
+
+  it('asks each host for its own password, as ssh words it, the jump host named as such', async () => {
+    clear();
+    const asked: PasswordQuestion[] = [];
+    const c = await connectSsh({
+      target: behindJump(node.port),
+      credentials: {
+        agent: '',
+        askPassword: async (q) => (asked.push(q), [q.jumpHost ? JUMP_PASSWORD : PASSWORD]),
+      },
+      hostKeys: { knownHostsFiles: [kh] },
+    });
+    c.close();
+    expect(asked.map((q) => [q.jumpHost, q.method, promptText(q, q.prompts[0]), q.refused])).toEqual([
+      ['a', 'password', "j@127.0.0.1's password: ", 0],
+      [undefined, 'password', "u@127.0.0.1's password: ", 0],
+    ]);
+    expect(asked.map((q) => q.prompts[0].echo)).toEqual([false, false]);
+    expect(jump.passwords).toEqual([JUMP_PASSWORD]);
+    expect(node.passwords).toEqual([PASSWORD]);
+  });
+
+  it('a refused answer is asked again (3 times at most, as ssh); no answer gives up without another question', async () => {
+    clear();
+    const refused: number[] = [];
+    const c = await connectSsh({
+      target: target(node.port),
+      credentials: {
+        agent: '',
+        askPassword: async (q) => (refused.push(q.refused), [q.refused < 2 ? 'wrong' : PASSWORD]),
+      },
+      hostKeys: { knownHostsFiles: [kh] },
+    });
+    c.close();
+    expect(refused).toEqual([0, 1, 2]);
+    expect(node.passwords).toEqual(['wrong', 'wrong', PASSWORD]);
+
+    clear();
+    refused.length = 0;
+    const e = await connectSsh({
+      target: target(node.port),
+      credentials: { agent: '', askPassword: async (q) => (refused.push(q.refused), ['wrong']) },
+      hostKeys: { knownHostsFiles: [kh] },
+    }).catch((x) => x);
+    expect(e.code).toBe('SSH_AUTH_FAILED');
+    expect(e.message).toContain('the password was refused');
+    expect(refused).toEqual([0, 1, 2]);
+
+    refused.length = 0;
+    const e2 = await connectSsh({
+      target: target(node.port),
+      credentials: { agent: '', askPassword: async (q) => (refused.push(q.refused), null) },
+      hostKeys: { knownHostsFiles: [kh] },
+    }).catch((x) => x);
+    expect(e2.code).toBe('SSH_AUTH_FAILED');
+    expect(refused).toEqual([0]);
+  });
+
+  it("keyboard-interactive: the server's own prompts, name and instruction are asked, shown as ssh shows them", async () => {
+    clear();
+    const asked: PasswordQuestion[] = [];
+    const c = await connectSsh({
+      target: target(kbdNode.port),
+      credentials: { agent: '', askPassword: async (q) => (asked.push(q), [PASSWORD]) },
+      hostKeys: { knownHostsFiles: [kh] },
+    });
+    c.close();
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({
+      method: 'keyboard-interactive',
+      name: 'lab',
+      instructions: 'Answer the prompt',
+      prompts: [{ prompt: 'Password: ', echo: false }],
+    });
+    expect(promptText(asked[0], asked[0].prompts[0])).toBe('(u@127.0.0.1) Password: ');
+    expect(kbdNode.passwords).toEqual([PASSWORD]);
+  });
+
+  it('the time the user takes to answer does not count against the ready timeout', async () => {
+    const c = await connectSsh({
+      target: target(node.port),
+      readyTimeoutMs: 300,
+      credentials: {
+        agent: '',
+        askPassword: () => new Promise((r) => setTimeout(() => r([PASSWORD]), 900)),
+      },
+      hostKeys: { knownHostsFiles: [kh] },
+    });
+    c.close();
   });
 });
