@@ -346,8 +346,13 @@ export interface NodeSpec {
   port?: number;
   auth?: AuthMethod;
   identityFile?: string;
-  /** Never saved in clear; kept in memory for this run only (as are passphrase and sudoPassword). */
+  /**
+   * The node's login password, never sent to a jump host. Never saved in clear; kept in memory for this run only
+   * (as are passphrase, jumpPassword and sudoPassword).
+   */
   password?: string;
+  /** The jump hosts' login password (the ProxyJump field's, or the alias's), never sent to the node. */
+  jumpPassword?: string;
   /** Passphrase of an encrypted key file. */
   passphrase?: string;
   proxyJump?: string;

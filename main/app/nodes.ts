@@ -128,7 +128,7 @@ export function toIfaceInfo(i: Iface): IfaceInfo {
 }
 
 /** What may be written to disk about a node: everything but its secrets. */
-const SECRET_FIELDS = ['password', 'passphrase', 'sudoPassword'] as const;
+const SECRET_FIELDS = ['password', 'jumpPassword', 'passphrase', 'sudoPassword'] as const;
 
 export function withoutSecrets(spec: NodeSpec): NodeSpec {
   const out = { ...spec };
@@ -363,6 +363,7 @@ export class NodeManager {
         credentials: {
           ...(s.identityFile ? { identityFiles: [s.identityFile] } : {}),
           ...(s.password ? { password: s.password } : {}),
+          ...(s.jumpPassword ? { jumpPassword: s.jumpPassword } : {}),
           ...(s.passphrase ? { passphrase: s.passphrase } : {}),
           ...(s.auth && s.auth !== 'agent' ? { agent: '' } : {}),
         },
@@ -401,10 +402,7 @@ export class NodeManager {
       if (conn && n.conn === conn) this.detach(n);
       else conn?.close();
       const err = toErrorData(e);
-      err.message = redact(
-        redact(redact(err.message, n.spec.sudoPassword), n.spec.password),
-        n.spec.passphrase,
-      );
+      for (const k of SECRET_FIELDS) err.message = redact(err.message, n.spec[k]);
       // Shown beside the add form as well as on the card: the message names the node it is about.
       if (![':', ' '].some((c) => err.message.startsWith(`${name}${c}`)))
         err.message = `${name}: ${err.message}`;

@@ -96,6 +96,7 @@ const nodeSpec = obj({
   'auth?': oneOf('agent', 'key', 'password'),
   'identityFile?': str(),
   'password?': str(1024),
+  'jumpPassword?': str(1024),
   'passphrase?': str(1024),
   'proxyJump?': str(255),
   'sudo?': bool,

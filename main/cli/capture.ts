@@ -62,8 +62,8 @@ Nodes (repeatable):
   --ssh-config FILE                ssh_config to resolve aliases, users, keys, ProxyJump (default ~/.ssh/config)
   --jump [user@]host[:port][,…]    reach every node through these jump hosts, as ssh -J (hosts may be aliases;
                                    replaces the config's ProxyJump); each is logged in to with the nodes'
-                                   keys, agent and --password-env (on a terminal without it, asked for its
-                                   own), one connection per node
+                                   keys and agent and its own password (--jump-password-env, or asked on a
+                                   terminal), one connection per node
 Interfaces (repeatable; default: every up, non-loopback interface of every node):
   --iface NODE:NAME | NODE:GLOB | GLOB    e.g. 'node-1:*', 'node-2:ens33', 'cali*'
                                    globs skip loopback and down interfaces; exact names never do.
@@ -97,12 +97,13 @@ Capture:
   --out DIR           the session folder (created; an existing one must be empty)
 Authentication and privilege:
   --identity FILE     private key (repeatable); --passphrase-env VAR reads its passphrase from $VAR
-  --password-env VAR  SSH login password from $VAR (never on the command line; export it from a secret store,
-                      or read it with \`read -rs VAR; export VAR\`): tried by password and keyboard-interactive
-                      after the keys and agent, and only on a server that takes one. Without it, on a terminal,
-                      a host that takes a password when no key worked is asked for it as ssh asks
-                      ("user@host's password: ", or its keyboard-interactive prompts), each host for its own,
-                      once per run; elsewhere it fails (SSH_AUTH_FAILED)
+  --password-env VAR  the nodes' SSH login password from $VAR (never on the command line; export it from a secret
+                      store, or read it with \`read -rs VAR; export VAR\`): tried by password and
+                      keyboard-interactive after the keys and agent, only on a node that takes one, never on a
+                      jump host. Without it, on a terminal, a host that takes a password when no key worked is
+                      asked for it as ssh asks ("user@host's password: ", or its keyboard-interactive prompts),
+                      each host for its own, once per run; elsewhere it fails (SSH_AUTH_FAILED)
+  --jump-password-env VAR   the jump hosts' login password from $VAR (never sent to a node)
   --sudo              use sudo when the login user is not root (sudo -n, or sudo -S with a password)
   --sudo-password-env VAR   the sudo password from $VAR; on a terminal without it you are prompted
 Host keys:
@@ -131,6 +132,7 @@ const SPEC = {
   identity: { value: true, repeat: true },
   'passphrase-env': { value: true },
   'password-env': { value: true },
+  'jump-password-env': { value: true },
   sudo: {},
   'sudo-password-env': { value: true },
   'known-hosts': { value: true, repeat: true },
@@ -297,6 +299,7 @@ const cmd: Command = {
     const sudo = flagSet(p, 'sudo');
     let sudoPassword = envSecret(flagValue(p, 'sudo-password-env'), 'sudo-password-env');
     const password = envSecret(flagValue(p, 'password-env'), 'password-env');
+    const jumpPassword = envSecret(flagValue(p, 'jump-password-env'), 'jump-password-env');
     const passphrase = envSecret(flagValue(p, 'passphrase-env'), 'passphrase-env');
     const identityFiles = flagValues(p, 'identity');
     for (const f of identityFiles)
@@ -328,6 +331,7 @@ const cmd: Command = {
         credentials: {
           identityFiles,
           password,
+          jumpPassword,
           passphrase,
           ...(askPassword ? { askPassword } : {}),
         },

@@ -27,8 +27,13 @@ export interface Credentials {
   identityFiles?: string[];
   /** Passphrase for encrypted keys. */
   passphrase?: string;
-  /** Login password (password and keyboard-interactive auth). */
+  /**
+   * The node's login password (password and keyboard-interactive auth); never offered to a jump host, as OpenSSH
+   * asks each host for its own.
+   */
   password?: string;
+  /** The jump hosts' login password; never offered to the node. */
+  jumpPassword?: string;
   /**
    * Asks the user for a host that takes a password (or keyboard-interactive) when none was given for it, after
    * the keys and agent, as `ssh` prompts on its terminal; null: no answer (the method is skipped).
@@ -123,7 +128,7 @@ interface AuthPlan {
 
 /**
  * The auth methods to try, in OpenSSH's order: keys, agent, then password / keyboard-interactive with the
- * password given; without one, `ask` is asked, as `ssh` prompts
+ * password given for this host (the node's, or the jump hosts'); without one, `ask` is asked, as `ssh` prompts
  * (keyboard-interactive, then password, each up to PASSWORD_PROMPTS times).
  */
 function planAuth(t: ResolvedTarget, cred: Credentials, jump: boolean, ask?: PasswordAsker): AuthPlan {
@@ -152,7 +157,7 @@ function planAuth(t: ResolvedTarget, cred: Credentials, jump: boolean, ask?: Pas
   }
   const agent = cred.agent ?? process.env.SSH_AUTH_SOCK;
   if (agent && !t.identitiesOnly) methods.push({ type: 'agent', username: t.user, agent });
-  const password = cred.password;
+  const password = jump ? cred.jumpPassword : cred.password;
   if (password !== undefined) {
     methods.push({ type: 'password', username: t.user, password });
     methods.push({
@@ -701,7 +706,8 @@ async function connectChain(opts: ConnectOptions): Promise<{ clients: Client[]; 
     for (let i = 0; i < hops.length; i++) {
       const hop = hops[i];
       const jump = i < hops.length - 1;
-      // Jump hosts authenticate with their own config but the same credentials the user gave.
+      // Jump hosts authenticate with their own config and the same keys and agent, but their own password: the
+      // node's is never sent to a jump host, nor theirs to the node (OpenSSH asks each host for its own).
       const r = await connectOne(hop, opts, sock, jump);
       clients.push(r.client);
       hostKey = r.hostKey;

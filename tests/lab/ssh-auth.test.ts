@@ -376,6 +376,104 @@ describe.sequential('SSH logins by password, keyboard-interactive and through a 
       expect(readdirSync(join(d, sub)).filter((f) => f.endsWith('.pcap'))).toEqual([]);
   });
 
+  it("CLI: each host its own password: the node's is never sent to the bastion, the bastion's never to the node", async () => {
+    const secret = pass.password!;
+    const d = tmp('jumppw');
+    reopen = onlyThroughBastion();
+    const args = (out: string) => [
+      ...noLoginPassword().filter((a) => a !== '--duration' && a !== '3'),
+      '--jump',
+      `${pass.name}@${BASTION}`,
+      '--duration',
+      '2',
+      '--out',
+      out,
+    ];
+    // The node's password only: the bastion (which takes passwords) is not sent it, and says none was given.
+    let mark = logMark();
+    const a = startCapture([...args(join(d, 'a')), '--password-env', 'HS_LOGIN_PW'], { HS_LOGIN_PW: secret });
+    expect(await a.exit).toBe(1);
+    const la = a
+      .err()
+      .split('\n')
+      .find((l) => l.includes('SSH_AUTH_FAILED'));
+    expect(la).toContain(
+      `node-1: SSH_AUTH_FAILED: jump host ${pass.name}@${BASTION}:22: authentication failed`,
+    );
+    expect(la).toContain('no password was given');
+    expect(logSince('sshd-bastion', mark)).not.toMatch(/password for/);
+    expect(logSince('sshd-node-1', mark)).not.toMatch(/password for/);
+
+    // The bastion's right and the node's wrong: each went to its own host.
+    mark = logMark();
+    const b = startCapture(
+      [...args(join(d, 'b')), '--password-env', 'HS_LOGIN_PW', '--jump-password-env', 'HS_JUMP_PW'],
+      { HS_LOGIN_PW: `${secret}-not`, HS_JUMP_PW: secret },
+    );
+    expect(await b.exit).toBe(1);
+    expect(logins('sshd-bastion', mark)).toEqual([`password ${pass.name} from 10.1.10.1`]);
+    expect(logSince('sshd-node-1', mark)).toContain(`Failed password for ${pass.name} from ${BASTION}`);
+    expect(logins('sshd-node-1', mark)).toEqual([]);
+    const lb = b
+      .err()
+      .split('\n')
+      .find((l) => l.includes('SSH_AUTH_FAILED'));
+    expect(lb).toContain(`node-1: SSH_AUTH_FAILED: ${pass.name}@10.1.10.9:22: authentication failed`);
+    expect(lb).toContain('the password was refused');
+
+    // On a terminal: each host asked for its own, the bastion first, as ssh -J asks.
+    mark = logMark();
+    const t = await onTerminal(
+      ['capture', ...args(join(d, 't'))],
+      [
+        [`${pass.name}@${BASTION}'s password: `, secret],
+        [`${pass.name}@10.1.10.9's password: `, secret],
+      ],
+      { HS_LOGIN_PW: secret },
+    );
+    expect(t.code, t.screen).toBe(0);
+    expect(t.screen.includes(secret)).toBe(false);
+    expect(logins('sshd-bastion', mark)).toEqual([`password ${pass.name} from 10.1.10.1`]);
+    expect(logins('sshd-node-1', mark)).toEqual([`password ${pass.name} from ${BASTION}`]);
+    expectNowhere(secret, join(d, 't'), [t.screen.replace(secret, '')]);
+    expect(labTcpdumps()).toEqual([]);
+  });
+
+  it("app: the node's password is not sent to its jump host; the jump host's password field is the bastion's", async () => {
+    const secret = pass.password!;
+    reopen = onlyThroughBastion();
+    const nodes = new NodeManager(
+      () => undefined,
+      () => undefined,
+    );
+    const spec: NodeSpec = {
+      name: 'node-1',
+      host: '10.1.10.9',
+      user: pass.name,
+      auth: 'password',
+      password: secret,
+      proxyJump: `${pass.name}@${BASTION}`,
+      sudo: true,
+      sudoPassword: secret,
+      knownHostsPath: KNOWN_HOSTS,
+    };
+    nodes.add(spec, false);
+    let mark = logMark();
+    const err = await nodes.connect('node-1').catch((e: Error & { code: string }) => e);
+    expect(err).toMatchObject({ code: 'SSH_AUTH_FAILED' });
+    expect((err as Error).message).toContain(`jump host ${pass.name}@${BASTION}:22: authentication failed`);
+    expect((err as Error).message).toContain('no password was given');
+    expect(logSince('sshd-bastion', mark)).not.toMatch(/password for/);
+
+    mark = logMark();
+    nodes.add({ ...spec, name: 'node-1b', jumpPassword: secret }, false);
+    await nodes.connect('node-1b');
+    expect(logins('sshd-bastion', mark)).toEqual([`password ${pass.name} from 10.1.10.1`]);
+    expect(logins('sshd-node-1', mark)).toEqual([`password ${pass.name} from ${BASTION}`]);
+    expect(JSON.stringify(nodes.list()).includes(secret)).toBe(false);
+    nodes.closeAll();
+  });
+
   it('app: a node added with a password captures on its one connection; a wrong one names the node and the method', async () => {
     const secret = pass.password!;
     const nodes = new NodeManager(

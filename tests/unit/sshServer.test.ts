@@ -481,6 +481,47 @@ describe('login passwords are per host, and asked for when none was given (as ss
     for (const s of [jump, node, kbdNode]) s.passwords.length = 0;
   };
 
+  it("the node's password goes to the node only, the jump host's to the jump host only", async () => {
+    clear();
+    const c = await connectSsh({
+      target: behindJump(node.port),
+      credentials: { password: PASSWORD, jumpPassword: JUMP_PASSWORD, agent: '' },
+      hostKeys: { knownHostsFiles: [kh] },
+    });
+    c.close();
+    expect(jump.passwords).toEqual([JUMP_PASSWORD]);
+    expect(node.passwords).toEqual([PASSWORD]);
+
+    // No password for the jump host: the node's is not tried there, and the failure says none was given.
+    clear();
+    const e = await connectSsh({
+      target: behindJump(node.port),
+      credentials: { password: PASSWORD, agent: '' },
+      hostKeys: { knownHostsFiles: [kh] },
+    }).catch((x) => x);
+    expect(e.code).toBe('SSH_AUTH_FAILED');
+    expect(e.message).toBe(
+      `jump host j@127.0.0.1:${jump.port}: authentication failed (tried nothing; the server takes password; ` +
+        'no password was given)',
+    );
+    expect(jump.passwords).toEqual([]);
+    expect(node.passwords).toEqual([]);
+
+    // Only the jump host's: the node is not sent it.
+    clear();
+    const e2 = await connectSsh({
+      target: behindJump(node.port),
+      credentials: { jumpPassword: JUMP_PASSWORD, agent: '' },
+      hostKeys: { knownHostsFiles: [kh] },
+    }).catch((x) => x);
+    expect(e2.message).toBe(
+      `u@127.0.0.1:${node.port}: authentication failed (tried nothing; the server takes password; ` +
+        'no password was given)',
+    );
+    expect(jump.passwords).toEqual([JUMP_PASSWORD]);
+    expect(node.passwords).toEqual([]);
+  });
+
   it('asks each host for its own password, as ssh words it, the jump host named as such', async () => {
     clear();
     const asked: PasswordQuestion[] = [];

@@ -102,6 +102,7 @@ function AddNode() {
   const [identityFile, setIdentityFile] = useState('');
   const [passphrase, setPassphrase] = useState('');
   const [proxyJump, setProxyJump] = useState('');
+  const [jumpPassword, setJumpPassword] = useState('');
   const [sudo, setSudo] = useState(false);
   const [knownHosts, setKnownHosts] = useState('');
   const [sudoPassword, setSudoPassword] = useState('');
@@ -125,6 +126,19 @@ function AddNode() {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ctl, configPath]);
 
+  /** The chosen alias goes through jump hosts (its config's ProxyJump): they may want a password of their own. */
+  const aliasJumps = aliases.find((a) => a.alias === alias)?.proxyJump ?? null;
+  /** Each host's password is its own, as ssh asks each: the jump hosts' is not the node's. */
+  const jumpPasswordInput = (
+    <input
+      type="password"
+      placeholder="jump host password, if it asks (memory only)"
+      value={jumpPassword}
+      onChange={(e) => setJumpPassword(e.target.value)}
+      aria-label="jump host password"
+    />
+  );
+
   const add = async () => {
     setError(null);
     const spec =
@@ -133,6 +147,7 @@ function AddNode() {
             name: name || alias,
             alias,
             ...(configPath ? { configPath } : {}),
+            ...(aliasJumps && jumpPassword ? { jumpPassword } : {}),
             ...(sudo ? { sudo, ...(sudoPassword ? { sudoPassword } : {}) } : {}),
             ...(knownHosts ? { knownHostsPath: knownHosts } : {}),
           }
@@ -146,6 +161,7 @@ function AddNode() {
             ...(auth === 'key' && identityFile ? { identityFile } : {}),
             ...(auth === 'key' && passphrase ? { passphrase } : {}),
             ...(proxyJump.trim() ? { proxyJump: proxyJump.trim() } : {}),
+            ...(proxyJump.trim() && jumpPassword ? { jumpPassword } : {}),
             ...(sudo ? { sudo, ...(sudoPassword ? { sudoPassword } : {}) } : {}),
             ...(knownHosts ? { knownHostsPath: knownHosts } : {}),
           };
@@ -153,6 +169,7 @@ function AddNode() {
     if (!r.ok) return setError(r.error.message);
     setName('');
     setPassword('');
+    setJumpPassword('');
     setPassphrase('');
     setSudoPassword('');
     await ctl.refreshNodes();
@@ -190,6 +207,7 @@ function AddNode() {
               </option>
             ))}
           </select>
+          {aliasJumps ? jumpPasswordInput : null}
         </>
       ) : (
         <>
@@ -255,6 +273,7 @@ function AddNode() {
             onChange={(e) => setProxyJump(e.target.value)}
             aria-label="proxy jump"
           />
+          {proxyJump.trim() ? jumpPasswordInput : null}
         </>
       )}
       <input
