@@ -378,7 +378,10 @@ export interface NodeInfo {
 export interface HostKeyPrompt {
   promptId: string;
   node: string;
+  /** `address:port` of the host whose key it is: the node's, or a jump host's on the way to it. */
   host: string;
+  /** Set for a jump host: its name as given (an ssh_config alias such as `bastion`, or its address). */
+  jumpHost?: string;
   keyType: string;
   /** SHA256:… as OpenSSH prints it. */
   fingerprint: string;

@@ -354,6 +354,7 @@ export class NodeManager {
             promptId,
             node: name,
             host: `${info.host}:${info.port}`,
+            ...(info.jumpHost !== undefined ? { jumpHost: info.jumpHost } : {}),
             keyType: info.keyType,
             fingerprint: info.fingerprint,
           });

@@ -203,6 +203,9 @@ function progress(session: CaptureSession, tty: boolean): () => void {
   return () => session.off('counters', draw);
 }
 
+/** A jump host in a question: its name as given, then its address when that differs (`bastion 10.1.10.2`). */
+const jumpName = (given: string, host: string): string => (given === host ? '' : `${given} `);
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
@@ -349,9 +352,11 @@ const cmd: Command = {
       port: number;
       keyType: string;
       fingerprint: string;
+      jumpHost?: string;
     }): Promise<boolean> =>
       prompts.yesNo(
-        `${info.node}: ${info.host}:${info.port} is not in known_hosts; its ${info.keyType} key is ${info.fingerprint}. ` +
+        `${info.node}: ${info.jumpHost !== undefined ? `jump host ${jumpName(info.jumpHost, info.host)}` : ''}` +
+          `${info.host}:${info.port} is not in known_hosts; its ${info.keyType} key is ${info.fingerprint}. ` +
           'Accept and record it? [y/N] ',
       );
     const acceptNew = flagSet(p, 'accept-new') ? true : interactive ? askHostKey : false;

@@ -391,9 +391,13 @@ function connectOne(
     const plan = planAuth(t, opts.credentials ?? {}, jump, ask);
     const auth = new AuthLog();
     const accept = opts.hostKeys.acceptNew;
+    // A jump host's key is asked about as the jump host's (`jump host bastion 10.1.10.2:22 for node-1`).
     const hostKeys: HostKeyPolicy = {
       ...opts.hostKeys,
-      acceptNew: typeof accept === 'function' ? (info) => ready.hold(accept(info)) : accept,
+      acceptNew:
+        typeof accept === 'function'
+          ? (info) => ready.hold(accept(jump ? { ...info, jumpHost: t.alias } : info))
+          : accept,
     };
     const cfg: ConnectConfig = {
       host: t.hostName,

@@ -22,6 +22,8 @@ export interface HostKeyInfo {
   port: number;
   keyType: string;
   fingerprint: string;
+  /** Set when the host is a jump host on the way to the node: its name as given (an ssh_config alias or address). */
+  jumpHost?: string;
 }
 
 export interface HostKeyPolicy {

@@ -21,6 +21,7 @@ import {
 import { AppService } from '../../main/app/service.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
+import { hostKeySubject } from '../../renderer/src/lib/hostKeyText.ts';
 import { tempDir } from '../tempDir.ts';
 import { ok } from './app-helpers.ts';
 import { validateRequest } from '../../main/app/validate.ts';
@@ -119,6 +120,36 @@ describe('nodes and their connections', () => {
     expect(second.ok).toBe(false);
     expect(seen.sessions).toBe(before.sessions + 2);
     expect(events.filter((e) => e.state === 'connecting')).toHaveLength(2);
+    await svc.close();
+  });
+
+  it("a jump host's unknown key is asked about as the jump host's, named with the node it leads to", async () => {
+    const known = path.join(dir, 'known_hosts.jump');
+    writeFileSync(known, '');
+    const cfg = path.join(dir, 'ssh_config.jump');
+    writeFileSync(cfg, `Host bastion\n  HostName 127.0.0.1\n  Port ${port}\n  User u\n`);
+    const { svc, prompts } = app();
+    await ok(
+      svc.call('addNode', {
+        ...spec('n', known),
+        host: '10.0.0.9',
+        port: 22,
+        configPath: cfg,
+        proxyJump: 'bastion',
+      }),
+    );
+    const connecting = svc.call('connectNode', { name: 'n' });
+    await until('the host-key prompt', () => prompts.length === 1);
+    expect(prompts[0]).toMatchObject({ node: 'n', host: `127.0.0.1:${port}`, jumpHost: 'bastion' });
+    expect(hostKeySubject(prompts[0])).toBe(`jump host bastion 127.0.0.1:${port} for n`);
+    await ok(svc.call('answerHostKey', { promptId: prompts[0].promptId, accept: false }));
+    const r = await connecting;
+    expect(!r.ok && r.error.code).toBe('HOSTKEY_UNKNOWN');
+    // A jump host given by its address is named once; the node's own key is asked about as before.
+    expect(hostKeySubject({ node: 'node-1', host: '10.1.10.2:22', jumpHost: '10.1.10.2' })).toBe(
+      'jump host 10.1.10.2:22 for node-1',
+    );
+    expect(hostKeySubject({ node: 'node-1', host: '10.1.10.9:22' })).toBe('node-1');
     await svc.close();
   });
 

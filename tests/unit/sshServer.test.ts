@@ -611,4 +611,17 @@ describe('login passwords are per host, and asked for when none was given (as ss
     });
     c.close();
   });
+
+  it("a jump host's unknown key is asked about as the jump host's", async () => {
+    const empty = join(dir, 'kh-jump-empty');
+    writeFileSync(empty, '');
+    const seen: (string | undefined)[] = [];
+    const c = await connectSsh({
+      target: behindJump(node.port),
+      credentials: { password: PASSWORD, jumpPassword: JUMP_PASSWORD, agent: '' },
+      hostKeys: { knownHostsFiles: [empty], acceptNew: async (i) => (seen.push(i.jumpHost), true) },
+    });
+    c.close();
+    expect(seen).toEqual(['a', undefined]);
+  });
 });

@@ -1,6 +1,7 @@
 // An unknown host key needs an explicit decision; the fingerprint is shown as OpenSSH prints it.
 
 import { useAppState, useController } from '../context.ts';
+import { hostKeySubject } from '../lib/hostKeyText.ts';
 
 export function HostKeyDialog() {
   const ctl = useController();
@@ -15,8 +16,9 @@ export function HostKeyDialog() {
         aria-label="unknown host key"
         data-testid="hostkey-dialog"
         data-node={p.node}
+        data-jump-host={p.jumpHost}
       >
-        <h3>Unknown host key for {p.node}</h3>
+        <h3>Unknown host key for {hostKeySubject(p)}</h3>
         <p>
           The authenticity of <b>{p.host}</b> can’t be established. Check that its {p.keyType} key fingerprint
           is:
