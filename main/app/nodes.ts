@@ -29,6 +29,7 @@ import { HopscopeError, toErrorData } from '../common/errors.ts';
 import { discoverNode } from '../discover/discoverNode.ts';
 import type { Iface, NodeInterfaces } from '../discover/model.ts';
 import { connectSsh, type SshConnection } from '../ssh/connection.ts';
+import { JumpPool } from '../ssh/jumpPool.ts';
 import type { HostKeyInfo } from '../ssh/hostKeys.ts';
 import {
   defaultKnownHostsFiles,
@@ -164,6 +165,8 @@ function newEntry(spec: NodeSpec): NodeEntry {
 export class NodeManager {
   readonly nodes = new Map<string, NodeEntry>();
   private prompts = new Map<string, (accept: boolean) => void>();
+  /** One connection to each jump host for every node behind it, as ControlMaster (ended with the last node's). */
+  private readonly jumps = new JumpPool();
 
   /** `storePath`: where the node list is saved (without secrets, which live in memory only); null: not saved. */
   constructor(
@@ -372,6 +375,7 @@ export class NodeManager {
           knownHostsFiles,
           acceptNew: target.strictHostKeyChecking === 'accept-new' ? true : ask ? prompt : false,
         },
+        jumps: this.jumps,
       });
       if (this.nodes.get(name) !== n)
         throw new HopscopeError('USAGE', `${name} was removed or edited while it connected`);

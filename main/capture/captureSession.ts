@@ -12,6 +12,7 @@ import { discoverNode } from '../discover/discoverNode.ts';
 import type { NodeInterfaces } from '../discover/model.ts';
 import { ifaceWithAddress } from '../discover/parseIp.ts';
 import { connectSsh, type Credentials, type SshConnection } from '../ssh/connection.ts';
+import { JumpPool } from '../ssh/jumpPool.ts';
 import type { HostKeyInfo } from '../ssh/hostKeys.ts';
 import { acquirePrivilege, privileged, privilegeLabel, redact, type Privilege } from '../ssh/privilege.ts';
 import {
@@ -288,6 +289,8 @@ export class CaptureSession extends EventEmitter {
   private watchers = new Map<string, LinkWatcher>();
   /** Aborted by stop(): a node still connecting gives up at once (the process need not wait out its timeout). */
   private readonly abort = new AbortController();
+  /** One connection to each jump host for every node behind it (and their reconnects), as ControlMaster. */
+  private readonly jumps = new JumpPool();
 
   constructor(opts: CaptureSessionOptions) {
     super();
@@ -493,6 +496,7 @@ export class CaptureSession extends EventEmitter {
       hostKeys: { knownHostsFiles, acceptNew },
       readyTimeoutMs: this.opts.readyTimeoutMs,
       signal: this.abort.signal,
+      jumps: this.jumps,
     });
     n.conn = conn;
     const hk = conn.hostKey;

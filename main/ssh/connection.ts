@@ -20,6 +20,7 @@ import {
   type HostKeyPolicy,
   type VerifiedHostKey,
 } from './hostKeys.ts';
+import type { JumpPool } from './jumpPool.ts';
 import { defaultIdentityFiles, type ResolvedTarget } from './sshConfig.ts';
 
 export interface Credentials {
@@ -84,6 +85,11 @@ export interface ConnectOptions {
   keepaliveCountMax?: number;
   /** Gives up a connect still under way (a capture stopped while a node was connecting). */
   signal?: AbortSignal;
+  /**
+   * Jump host connections shared with the other nodes behind the same jump hosts (as OpenSSH's ControlMaster):
+   * one login to a bastion however many nodes are reached through it. Without it each connection opens its own.
+   */
+  jumps?: JumpPool;
 }
 
 export interface ExecResult {
@@ -497,11 +503,20 @@ const CHANNELS_PER_CLIENT = 10;
 /** Connections to one node at most (the first and the ones opened for more channels). */
 const MAX_CLIENTS = 16;
 
+/**
+ * A node's client and the jump hosts it was reached through: end() ends it and lets go of those (ended, or given
+ * back to the JumpPool that shares them).
+ */
+interface Chain {
+  client: Client;
+  end(): void;
+}
+
 /** A connection's channels: how many are open and how many it takes (lowered when the server refuses one). */
 interface Lane {
   client: Client;
-  /** The connection's jump chain, the target's client last (ended together). */
-  chain: Client[];
+  /** The connection's client with its jump hosts (ended together). */
+  chain: Chain;
   open: number;
   cap: number;
 }
@@ -522,19 +537,19 @@ export class SshConnection extends EventEmitter {
   constructor(
     target: ResolvedTarget,
     hostKey: VerifiedHostKey,
-    clients: Client[],
-    private readonly more?: () => Promise<Client[]>,
+    chain: Chain,
+    private readonly more?: () => Promise<Chain>,
   ) {
     super();
     this.target = target;
     this.hostKey = hostKey;
-    const last = clients[clients.length - 1];
-    this.lanes = [{ client: last, chain: clients, open: 0, cap: CHANNELS_PER_CLIENT }];
+    const last = chain.client;
+    this.lanes = [{ client: last, chain, open: 0, cap: CHANNELS_PER_CLIENT }];
     let lastError: Error | undefined;
     last.on('error', (e) => (lastError = e));
     last.on('close', () => {
       this.closed = true;
-      for (const lane of this.lanes) for (const c of lane.chain) c.end();
+      for (const lane of this.lanes) lane.chain.end();
       const lost = this.closing
         ? undefined
         : new HopscopeError(
@@ -597,7 +612,7 @@ export class SshConnection extends EventEmitter {
   }
 
   private async addLane(): Promise<Lane | null> {
-    let chain: Client[];
+    let chain: Chain;
     try {
       chain = await this.more!();
     } catch (e) {
@@ -609,17 +624,17 @@ export class SshConnection extends EventEmitter {
       );
     }
     if (this.closed) {
-      for (const c of chain) c.end();
+      chain.end();
       throw new HopscopeError('SSH_UNREACHABLE', `${where(this.target)}: not connected`);
     }
-    const client = chain[chain.length - 1];
+    const client = chain.client;
     // Its channels close with it; the lane goes, and a later channel opens another.
     client.on('error', () => undefined);
     const lane: Lane = { client, chain, open: 0, cap: this.lanes[0].cap };
     client.on('close', () => {
       const i = this.lanes.indexOf(lane);
       if (i > 0) this.lanes.splice(i, 1);
-      for (const c of chain) c.end();
+      chain.end();
     });
     this.lanes.push(lane);
     return lane;
@@ -680,7 +695,7 @@ export class SshConnection extends EventEmitter {
 
   close(): void {
     this.closing = true;
-    for (const lane of [...this.lanes].reverse()) for (const c of [...lane.chain].reverse()) c.end();
+    for (const lane of [...this.lanes].reverse()) lane.chain.end();
   }
 }
 
@@ -696,33 +711,49 @@ class ChannelRefused extends Error {
  * later for more channels accept no new host key: the first connection's keys are known by then.
  */
 export async function connectSsh(opts: ConnectOptions): Promise<SshConnection> {
-  const { clients, hostKey } = await connectChain(opts);
+  const { chain, hostKey } = await connectChain(opts);
   const again = { ...opts, hostKeys: { ...opts.hostKeys, acceptNew: false } };
-  return new SshConnection(opts.target, hostKey, clients, async () => (await connectChain(again)).clients);
+  return new SshConnection(opts.target, hostKey, chain, async () => (await connectChain(again)).chain);
 }
 
-async function connectChain(opts: ConnectOptions): Promise<{ clients: Client[]; hostKey: VerifiedHostKey }> {
-  const hops = [...opts.target.proxyJump, opts.target];
-  const clients: Client[] = [];
-  let hostKey: VerifiedHostKey | undefined;
+/** How a JumpPool knows a jump host connection: the hops that reach it, as ControlPath's %r@%h:%p. */
+const chainKey = (hops: ResolvedTarget[]): string => hops.map(where).join(',');
+
+async function connectChain(opts: ConnectOptions): Promise<{ chain: Chain; hostKey: VerifiedHostKey }> {
+  const target = opts.target;
+  const jumps = target.proxyJump;
+  /** What the chain holds, the node's client last: ended (or given back to the pool) node first. */
+  const held: (() => void)[] = [];
+  const end = () => {
+    for (const f of held.splice(0).reverse()) f();
+  };
   try {
-    let sock: Duplex | undefined;
-    for (let i = 0; i < hops.length; i++) {
-      const hop = hops[i];
-      const jump = i < hops.length - 1;
+    let via: { client: Client; hop: ResolvedTarget } | undefined;
+    for (let i = 0; i < jumps.length; i++) {
+      const hop = jumps[i];
+      const from = via;
       // Jump hosts authenticate with their own config and the same keys and agent, but their own password: the
       // node's is never sent to a jump host, nor theirs to the node (OpenSSH asks each host for its own).
-      const r = await connectOne(hop, opts, sock, jump);
-      clients.push(r.client);
-      hostKey = r.hostKey;
-      if (jump) {
-        const next = hops[i + 1];
-        sock = await forward(r.client, hop, next.hostName, next.port);
+      const open = async () => {
+        const sock = from ? await forward(from.client, from.hop, hop.hostName, hop.port) : undefined;
+        return (await connectOne(hop, opts, sock, true)).client;
+      };
+      if (opts.jumps) {
+        const lease = await opts.jumps.acquire(chainKey(jumps.slice(0, i + 1)), open);
+        held.push(() => lease.release());
+        via = { client: lease.client, hop };
+      } else {
+        const client = await open();
+        held.push(() => client.end());
+        via = { client, hop };
       }
     }
+    const sock = via ? await forward(via.client, via.hop, target.hostName, target.port) : undefined;
+    const r = await connectOne(target, opts, sock, false);
+    held.push(() => r.client.end());
+    return { chain: { client: r.client, end }, hostKey: r.hostKey };
   } catch (e) {
-    for (const c of clients) c.end();
+    end();
     throw e;
   }
-  return { clients, hostKey: hostKey! };
 }

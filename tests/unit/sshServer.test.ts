@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectSsh, promptText, type PasswordQuestion } from '../../main/ssh/connection.ts';
 import { fingerprint } from '../../main/ssh/knownHosts.ts';
+import { JumpPool } from '../../main/ssh/jumpPool.ts';
 import { resolveTarget } from '../../main/ssh/sshConfig.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -136,8 +137,8 @@ function startServer(
   });
 }
 
-let A: TestServer;
-let B: TestServer;
+let A: Awaited<ReturnType<typeof startServer>>;
+let B: Awaited<ReturnType<typeof startServer>>;
 const knownHosts = join(dir, 'known_hosts');
 
 beforeAll(async () => {
@@ -623,5 +624,58 @@ describe('login passwords are per host, and asked for when none was given (as ss
     });
     c.close();
     expect(seen).toEqual(['a', undefined]);
+  });
+});
+
+describe('jump host connections shared by the nodes behind them (JumpPool, as ControlMaster)', () => {
+  const behindA = () =>
+    resolveTarget(
+      { host: 'b' },
+      {
+        configText: `Host a\n  HostName 127.0.0.1\n  Port ${A.port}\n  User u\nHost b\n  HostName 127.0.0.1\n  Port ${B.port}\n  User u\n  ProxyJump a\n`,
+      },
+    );
+  const open = (jumps?: JumpPool) =>
+    connectSsh({
+      target: behindA(),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [knownHosts] },
+      ...(jumps ? { jumps } : {}),
+    });
+
+  it('two nodes connecting at once log in to the jump host once; it closes with the last of them', async () => {
+    const jumps = new JumpPool();
+    const a0 = A.clients();
+    const b0 = B.clients();
+    const [c1, c2] = await Promise.all([open(jumps), open(jumps)]);
+    expect(A.clients() - a0).toBe(1);
+    expect(B.clients() - b0).toBe(2);
+    const sockets = A.sockets.size;
+    c1.close();
+    await new Promise((r) => setTimeout(r, 100));
+    // The other node still goes through it.
+    expect((await c2.exec('x')).stdout.toString()).toBe('ran:x\n');
+    expect(A.sockets.size).toBe(sockets);
+    expect(jumps.size).toBe(1);
+    // A node connecting later takes the same one.
+    const c3 = await open(jumps);
+    expect(A.clients() - a0).toBe(1);
+    c2.close();
+    c3.close();
+    for (let i = 0; i < 40 && A.sockets.size >= sockets; i++) await new Promise((r) => setTimeout(r, 25));
+    expect(A.sockets.size).toBe(sockets - 1);
+    expect(jumps.size).toBe(0);
+    // Nobody holds it any more: the next node logs in again.
+    const c4 = await open(jumps);
+    expect(A.clients() - a0).toBe(2);
+    c4.close();
+  });
+
+  it('without a pool each node logs in to the jump host itself', async () => {
+    const a0 = A.clients();
+    const [c1, c2] = await Promise.all([open(), open()]);
+    expect(A.clients() - a0).toBe(2);
+    c1.close();
+    c2.close();
   });
 });
