@@ -321,7 +321,7 @@ const cmd: Command = {
     // On a terminal the user is asked what is missing (one question at a time): a host's login password, sudo's
     // password, an unknown host key. Ctrl-C at a question stops the capture as it does elsewhere.
     const interactive = process.stdin.isTTY === true && tty;
-    let onInterrupt = () => undefined as void;
+    let onInterrupt: () => void = () => undefined;
     const prompts = new TerminalPrompts({
       input: process.stdin,
       output: process.stderr,

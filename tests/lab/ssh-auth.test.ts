@@ -224,6 +224,15 @@ describe.sequential('SSH logins by password, keyboard-interactive and through a 
     expect(kbd.screen.includes(secret)).toBe(false);
     expect(logins('sshd-kbd-node-1', mark)).toEqual([`keyboard-interactive/pam ${pass.name} from 10.1.10.1`]);
 
+    // Ctrl-C at the question stops the capture as Ctrl-C does anywhere else (raw mode makes it a key, not a signal).
+    const cut = await onTerminal(
+      ['capture', ...noLoginPassword(), '--out', join(d, 'cut')],
+      [[`${pass.name}@10.1.10.9's password: `, '\u0003']],
+      env,
+    );
+    expect(cut.code, cut.screen).toBe(130);
+    expect(cut.screen).toContain('interrupted before capturing');
+
     // No terminal: nothing to ask on; the login fails saying no password was given, and none was tried.
     const before = logMark();
     const bare = startCapture([...noLoginPassword(), '--out', join(d, 'bare')], env);
