@@ -235,8 +235,9 @@ class AuthLog {
         if (this.offered && !this.offered.includes(methodOf(m))) continue;
         const fromUser = m.type === 'ask-password' || m.type === 'ask-keyboard';
         if (fromUser && (this.declined || !ask)) continue;
+        // A password the user did not give was not tried (the failure says none was given).
         const type = fromUser ? methodOf(m) : m.type;
-        if (!this.tried.includes(type)) this.tried.push(type);
+        if (m.type !== 'ask-password' && !this.tried.includes(type)) this.tried.push(type);
         if (m.type === 'ask-keyboard') {
           asked = true;
           return this.askKeyboard(t, jump, ask!);
@@ -246,6 +247,7 @@ class AuthLog {
         const a = await ask!({ ...question(t, jump, 'password'), prompts: [prompt], refused: this.refused });
         if (a && a.length) {
           asked = true;
+          if (!this.tried.includes(type)) this.tried.push(type);
           return { type: 'password', username: t.user, password: a[0] };
         }
         this.declined = true;

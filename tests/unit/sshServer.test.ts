@@ -577,6 +577,10 @@ describe('login passwords are per host, and asked for when none was given (as ss
       hostKeys: { knownHostsFiles: [kh] },
     }).catch((x) => x);
     expect(e2.code).toBe('SSH_AUTH_FAILED');
+    expect(e2.message).toBe(
+      `u@127.0.0.1:${node.port}: authentication failed (tried nothing; the server takes password; ` +
+        'no password was given)',
+    );
     expect(refused).toEqual([0]);
   });
 
