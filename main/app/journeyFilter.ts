@@ -601,6 +601,8 @@ class Parser {
     if (parseMac(w) >= 0) return { op: 'ether', dir: null, mac: parseMac(w) };
     if (w.includes('/') && parseNet(w)) return this.qualified({ proto: null, dir: null, kind: 'net' }, t);
     this.last = null;
+    // `node-1:ens33`, as --iface and the CLI's messages name an interface: the hop ladder's node-1/ens33.
+    if (isNodeInterface(w)) return this.interfaceGlob(t);
     return word(w);
   }
 
@@ -872,6 +874,20 @@ class Parser {
  */
 function isInterfaceGlob(w: string): boolean {
   return /[*?]/.test(w) && !/[<>=&|]/.test(w) && !PCAP_INDEXED.test(w);
+}
+
+/**
+ * `NODE:IFACE` without a glob character (`node-1:ens33`, as `--iface` takes it): one colon with a name on each side,
+ * not an address and port (`10.1.10.9:8472`, a word) or an IPv6 address (more colons).
+ */
+function isNodeInterface(w: string): boolean {
+  const colon = w.indexOf(':');
+  return (
+    colon > 0 &&
+    colon < w.length - 1 &&
+    w.indexOf(':', colon + 1) < 0 &&
+    parseIpv4(w.slice(0, colon)) === null
+  );
 }
 
 /** pcap's `proto[offset]` and `len`, which start arithmetic. */

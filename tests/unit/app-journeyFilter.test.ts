@@ -263,6 +263,10 @@ describe('the journey filter reads tcpdump expressions', () => {
     await check('kube-proxy', 'cali*', () => false, true);
     // The word alone is unchanged: a node or an interface's whole name.
     await check('kube-proxy', 'vethdf3a8b64', on(null, /^vethdf3a8b64$/));
+    // NODE:IFACE without a glob character, as --iface and the CLI's messages write it: that node's interface.
+    await check('calico-bgp', 'node-1:ens33', on('node-1', /^ens33$/));
+    await check('calico-bgp', 'not node-1:ens33', (j) => !on('node-1', /^ens33$/)(j));
+    await check('calico-bgp', 'node-3:ens33', () => false, true);
     for (const [filter, why] of [
       ['cali[z-a]*', '"cali[z-a]*" at column 1: bad range z-a'],
       ['node-[2-1]:cali*', '"node-[2-1]:cali*" at column 1: bad range 2-1'],
