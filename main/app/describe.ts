@@ -37,6 +37,18 @@ interface LibLayer {
   children?: LibLayer[];
 }
 
+/** A cooked v2 layer (the frame's first) with its interface index named: title and `Interface index` field. */
+function namedIfindex(l: Layer, ifNames: Readonly<Record<number, string>>): Layer {
+  const m = /, ifindex (\d+)/.exec(l.name);
+  const name = m ? ifNames[Number(m[1])] : undefined;
+  if (!m || name === undefined) return l;
+  return {
+    ...l,
+    name: l.name.replace(m[0], `${m[0]} (${name})`),
+    fields: l.fields.map((f) => (f.name === 'Interface index' ? { ...f, value: `${f.value} (${name})` } : f)),
+  };
+}
+
 function toLayer(l: LibLayer): Layer {
   return {
     name: String(l.title ?? l.name ?? l.protocol ?? '?'),
@@ -52,9 +64,20 @@ function toLayer(l: LibLayer): Layer {
   };
 }
 
-export function layersOf(frame: Uint8Array, linkType: number): Layer[] {
+/**
+ * `ifNames`: the capturing node's interface names by ifindex: a `-i any` packet's cooked header names the interface
+ * it was seen on by its index, said with its name (`ifindex 2 (ens33)`), as the packet's summary line does.
+ */
+export function layersOf(
+  frame: Uint8Array,
+  linkType: number,
+  ifNames?: Readonly<Record<number, string>>,
+): Layer[] {
   try {
-    if (lib.decodeLayers) return (lib.decodeLayers(frame, linkType) as LibLayer[]).map(toLayer);
+    if (lib.decodeLayers) {
+      const layers = (lib.decodeLayers(frame, linkType) as LibLayer[]).map(toLayer);
+      return ifNames ? layers.map((l) => (l === layers[0] ? namedIfindex(l, ifNames) : l)) : layers;
+    }
   } catch {
     /* fall through to the raw view */
   }

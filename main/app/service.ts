@@ -324,7 +324,7 @@ export class AppService implements Backend {
         tsNs: s.tsNsString(i),
         summary: summaryOf(frame, s.linkType(i), s.origLenOf(i), s.ifNamesOf(i)),
         bytes: frame,
-        layers: layersOf(frame, s.linkType(i)),
+        layers: layersOf(frame, s.linkType(i), s.ifNamesOf(i)),
         problem:
           st === 1
             ? `truncated: ${s.caplenOf(i)} of ${s.origLenOf(i)} bytes captured (snaplen)`

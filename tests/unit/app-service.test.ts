@@ -511,6 +511,13 @@ describe('AppService on the sample session', () => {
     expect(ours.filter((l) => l.startsWith('ens33 Out ifindex 2 '))).not.toHaveLength(0);
     const d = await ok<PacketDetail>(svc.call('getPacketDetail', { sessionId: any.id, index: 0 }));
     expect(d.summary).toBe(theirs[0].named);
+    // The detail's cooked layer names the interface too, in its title and its index field.
+    const ifindex = Number(/ifindex (\d+) /.exec(theirs[0].named)![1]);
+    const ifname = theirs[0].named.split(' ')[0];
+    expect(d.layers[0].name).toContain(`, ifindex ${ifindex} (${ifname})`);
+    expect(d.layers[0].fields.find((f) => f.name === 'Interface index')?.value).toBe(
+      `${ifindex} (${ifname})`,
+    );
     // The capture alone, no interface list beside it: the index only, as tcpdump says one it cannot name.
     const alone = path.join(tempDir('hs-any-'), 'node-1__any.pcap');
     copyFileSync(path.join(dir, 'node-1__any.pcap'), alone);
@@ -520,6 +527,8 @@ describe('AppService on the sample session', () => {
       svc.call('getSummaries', { sessionId: bare.id, indices: [...n1.keys()] }),
     );
     expect(lines).toEqual(n1.map((t) => t.unnamed));
+    const bareDetail = await ok<PacketDetail>(svc.call('getPacketDetail', { sessionId: bare.id, index: 0 }));
+    expect(bareDetail.layers[0].name).toMatch(/, ifindex \d+(?!\d| \()/);
     for (const x of [any, bare]) await svc.call('closeSession', { sessionId: x.id });
   });
 
