@@ -39,6 +39,7 @@ import {
   captureFileName,
   checkNodeName,
   ensureSessionDir,
+  laneName,
   SESSION_SCHEMA,
   writeSessionJson,
 } from './sessionFolder.ts';
@@ -251,6 +252,8 @@ interface NodeRuntime {
   privilege: Privilege | null;
   /** `conn` came from NodeSpec.open: it is not ours to close; `onClose` is the listener we put on it. */
   shared: { conn: SshConnection; onClose: (lost?: HopscopeError) => void } | null;
+  /** Link types (`ether`, `none`…) the node's tcpdump compiled a filter for (`tcpdump -d`), keyed with that filter. */
+  compiled: Set<string>;
 }
 
 const COUNTER_INTERVAL_MS = 500;
@@ -316,6 +319,7 @@ export class CaptureSession extends EventEmitter {
       conn: null,
       privilege: null,
       shared: null,
+      compiled: new Set(),
       status: {
         name: spec.name,
         state: 'pending',
@@ -806,19 +810,26 @@ export class CaptureSession extends EventEmitter {
     w.start();
   }
 
-  /** Captures interfaces that appeared on node `n` mid-capture, with the session's filter checked on each first. */
+  /**
+   * Captures interfaces that appeared on node `n` mid-capture. The session's filter is checked on each first unless
+   * the node's tcpdump already compiled it for that link type (a pod's veth is Ethernet, as the node's interfaces
+   * checked at the start): tcpdump itself still refuses a filter it cannot compile, and that capture fails saying so.
+   */
   private async adopt(n: NodeRuntime, names: string[], links: NodeInterfaces): Promise<void> {
     if (this.stopping || !n.conn) return;
     // Every moment here is a moment of the new pod's traffic not captured: its entry in the node's discovery comes
-    // from the link list just read, and the fuller discovery (addresses, routes) is not waited for before its
-    // tcpdump starts (measured in the lab: it doubled the time from the link's coming up to tcpdump listening).
+    // from what the monitor line or the link list said, and the fuller discovery (addresses, routes) is read after
+    // its tcpdump listens (measured in the lab: waited for, it doubled the time from the link's coming up to
+    // tcpdump listening; beside it, it slowed tcpdump's start on a busy node).
     this.putInDiscovery(n, names, links);
-    const discovered = this.addToDiscovery(n, names);
-    const checks = await Promise.all(names.map((iface) => this.checkFilter(n, iface)));
-    if (this.stopping || !n.conn) {
-      await discovered;
-      return;
-    }
+    const filter = this.filterFor(n);
+    const checks = await Promise.all(
+      names.map((iface) => {
+        const linkType = links.interfaces.find((i) => i.name === iface)?.linkType ?? '';
+        return n.compiled.has(compiledKey(linkType, filter)) ? null : this.checkFilter(n, iface);
+      }),
+    );
+    if (this.stopping || !n.conn) return;
     const addedAt = new Date().toISOString();
     const started = names.map((iface, i) => {
       const instance = this.nextInstance(n.spec.name, iface);
@@ -831,20 +842,13 @@ export class CaptureSession extends EventEmitter {
       } satisfies InterfaceAppeared);
       // Gone again before tcpdump could be asked (a pod that lived a second): said so, not as a wrong name.
       const pre: ErrorData | null =
-        checks[i]?.code === 'IFACE_UNKNOWN'
-          ? {
-              code: 'IFACE_GONE',
-              message: `${n.spec.name}:${iface}: it went away before its capture started (a short-lived pod?)`,
-            }
-          : checks[i];
+        checks[i]?.code === 'IFACE_UNKNOWN' ? goneBeforeStart(n.spec.name, iface, instance) : checks[i];
       return this.launch(n, { node: n.spec.name, iface }, pre, addedAt, instance);
     });
     this.save();
-    await Promise.all([
-      discovered,
-      ...started.filter((c) => c.status.state === 'starting').map((c) => c.start()),
-    ]);
+    await Promise.all(started.filter((c) => c.status.state === 'starting').map((c) => c.start()));
     this.save();
+    await this.addToDiscovery(n, names);
   }
 
   /** Puts interfaces `names` of `from` into node `n`'s discovery, in place of what it held under those names. */
@@ -865,9 +869,10 @@ export class CaptureSession extends EventEmitter {
    * (putInDiscovery), which stay when it fails; what was there before stays.
    */
   private async addToDiscovery(n: NodeRuntime, names: string[]): Promise<void> {
+    if (this.stopping || !n.conn) return;
     let fresh: NodeInterfaces;
     try {
-      fresh = await discoverNode(n.spec.name, n.conn!);
+      fresh = await discoverNode(n.spec.name, n.conn);
     } catch {
       return; // the link list's entries will do
     }
@@ -982,6 +987,8 @@ export class CaptureSession extends EventEmitter {
     cap.podSide = isPodSide(known);
     cap.status.addedAt = addedAt;
     cap.status.instance = instance;
+    // Started without a filter check (adopt): a name tcpdump does not know was there a moment ago.
+    if (addedAt !== null) cap.goneBeforeStart = goneBeforeStart(s.node, s.iface, instance);
     if (this.opts.heartbeatIntervalMs !== undefined) cap.heartbeatIntervalMs = this.opts.heartbeatIntervalMs;
     if (this.opts.heartbeatTimeoutS !== undefined)
       cap.watchdog = { heartbeatTimeoutS: this.opts.heartbeatTimeoutS };
@@ -997,10 +1004,15 @@ export class CaptureSession extends EventEmitter {
   }
 
   private async checkFilter(n: NodeRuntime, iface: string): Promise<ErrorData | null> {
-    const cmd = privileged(filterCheckScript(n.status.tcpdump!.path, iface, this.filterFor(n)), n.privilege!);
+    const filter = this.filterFor(n);
+    const cmd = privileged(filterCheckScript(n.status.tcpdump!.path, iface, filter), n.privilege!);
     try {
       const r = await n.conn!.exec(cmd.command, { stdin: cmd.stdinPreamble, timeoutMs: 20_000 });
-      if (r.code === 0) return null;
+      if (r.code === 0) {
+        const linkType = n.status.discovery?.interfaces.find((i) => i.name === iface)?.linkType;
+        if (linkType) n.compiled.add(compiledKey(linkType, filter));
+        return null;
+      }
       const text = redact(r.stderr.toString('utf8'), n.spec.sudoPassword).trim();
       const code = classifyTcpdumpError(text);
       return {
@@ -1153,6 +1165,19 @@ function goneMessage(node: string, iface: string): string {
     `${iface} is not on ${node} any more (it was when the interfaces were listed; a pod restarted?): ` +
     'not captured; discover the node again to choose what replaced it'
   );
+}
+
+/** NodeRuntime.compiled's key: a link type and the filter compiled for it. */
+function compiledKey(linkType: string, filter: string): string {
+  return `${linkType}\n${filter}`;
+}
+
+/** A followed interface gone before its tcpdump started (its pre-check, or tcpdump, did not know the name). */
+function goneBeforeStart(node: string, iface: string, instance: number): ErrorData {
+  return {
+    code: 'IFACE_GONE',
+    message: `${node}:${laneName(iface, instance)}: it went away before its capture started (a short-lived pod?)`,
+  };
 }
 
 /** Selector `sel` names one interface exactly (no glob) that node `d` does not have. */

@@ -1,13 +1,18 @@
 // Following new interfaces while capturing: a pod started after the capture began gets a new host-side veth
-// (`veth*`, `cali*`) that a glob selector would have chosen had it been there at the start. Each node's link list
-// is read over its existing SSH connection (`ip -j -d link show`): at once when the node's `ip -o monitor link`
-// (one long-lived channel per node, under the same heartbeat watchdog as tcpdump) says a link changed, and every
-// couple of seconds anyway, so a node whose monitor could not be had (no room on its connection, no `ip monitor`)
-// or ended is still followed. What newly matches one of the session's glob selectors for that node, including a
-// name seen before that went away and came back (a recreated pod's `cali…`), is handed to the session to capture.
+// (`veth*`, `cali*`) that a glob selector would have chosen had it been there at the start. Each node runs a link
+// monitor (`ip -d -o monitor link`: one long-lived channel per node, under the same heartbeat watchdog as tcpdump)
+// whose line about a veth coming up is enough to hand that veth to the session at once; every line also makes the
+// node's link list be read (`ip -j -d link show`, over its existing SSH connection), as it is every couple of
+// seconds anyway, so other kinds, missed events and a node whose monitor could not be had (no room on its
+// connection, no `ip monitor`) or ended are still followed. What newly matches one of the session's glob selectors
+// for that node, including a name seen before that went away and came back (a recreated pod's `cali…`), is handed
+// to the session to capture.
+
+import { StringDecoder } from 'node:string_decoder';
 
 import { DISCOVERY_COMMANDS } from '../discover/discoverNode.ts';
 import type { Iface, NodeInterfaces } from '../discover/model.ts';
+import { parseMonitorLine } from '../discover/monitorLine.ts';
 import { parseIpOutputs } from '../discover/parseIp.ts';
 import type { SshConnection } from '../ssh/connection.ts';
 import type { ClientChannel } from 'ssh2';
@@ -18,8 +23,13 @@ import { HEARTBEAT_INTERVAL_MS, wrapWithWatchdog, type WatchdogOptions } from '.
 /** How often a node's interface list is read while capturing (CaptureSessionOptions.followIntervalMs). */
 export const FOLLOW_INTERVAL_MS = 2000;
 const POLL_TIMEOUT_MS = 10_000;
-/** What tells us at once that a node's links changed: one line per event (iproute2 6.1 has no JSON monitor). */
-export const MONITOR_ARGV = ['ip', '-o', 'monitor', 'link'];
+/**
+ * What tells us at once that a node's links changed: one line per event (iproute2 6.1 has no JSON monitor), with
+ * the link's kind (`-d`), so that a veth's line alone can start its capture (parseMonitorLine).
+ */
+export const MONITOR_ARGV = ['ip', '-d', '-o', 'monitor', 'link'];
+/** A monitor line longer than this (no newline yet) is dropped: no link event is that long. */
+const MONITOR_LINE_MAX = 64 * 1024;
 /** How long after a monitor that could not be opened (or ended) another is tried; polls go on meanwhile. */
 const MONITOR_RETRY_MS = 10_000;
 
@@ -65,7 +75,10 @@ export interface LinkWatcherOptions {
 
 /**
  * Reads one node's link list when its link monitor reports a change, and every `intervalMs` in any case, and calls
- * `found` with the names that became eligible since the last look. `seen` is the baseline (the names eligible or
+ * `found` with the names that became eligible since the last look. A monitor line showing an eligible veth (a pod's
+ * host side, new or back under another index) calls `found` for it at once, with the line's reading of it, without
+ * waiting for that read: what the monitor said of a name after a read began wins over that read's answer (it may
+ * be older), the next read settling it. `seen` is the baseline (the names eligible or
  * captured at the start, with their kernel index). A name that left the node, or is back under another index, is
  * new again when it is eligible (a pod recreated under the same `cali…`, a veth name reused). A read that fails
  * (the connection lost, a timeout) is skipped: the next one tries again on whatever connection the node has then.
@@ -82,6 +95,9 @@ export class LinkWatcher {
   private monitorTriedAt = -Infinity;
   private heartbeat: NodeJS.Timeout | null = null;
   private readonly intervalMs: number;
+  /** Reads of the link list begun so far; `heard`: for each name, how many had begun when the monitor last told of it. */
+  private reads = 0;
+  private readonly heard = new Map<string, number>();
 
   constructor(
     private readonly node: string,
@@ -151,8 +167,17 @@ export class LinkWatcher {
       .channel(
         wrapWithWatchdog(MONITOR_ARGV, this.opts.watchdog),
         (ch) => {
-          // Each line is a link event: what it says is not read (names are the list's matter), only that it came.
-          ch.on('data', () => this.trigger());
+          // Each line is a link event: a veth's is read (it may start a capture by itself); every one makes the
+          // list be read, which sees to everything else.
+          const text = new StringDecoder('utf8');
+          let partial = '';
+          ch.on('data', (d: Buffer) => {
+            const lines = (partial + text.write(d)).split('\n');
+            partial = lines.pop() ?? '';
+            if (partial.length > MONITOR_LINE_MAX) partial = '';
+            for (const line of lines) this.heardLine(line);
+            this.trigger();
+          });
           ch.stderr.on('data', () => undefined);
           ch.on('close', () => {
             ended = true;
@@ -197,9 +222,32 @@ export class LinkWatcher {
     setTimeout(() => ch.close(), 2000).unref();
   }
 
+  /**
+   * A monitor line: a veth that a glob chooses and that is new (not seen, or back under another index) is handed to
+   * `found` now; a veth deleted under the index seen leaves `seen`, to be new again when it comes back.
+   */
+  private heardLine(line: string): void {
+    const event = parseMonitorLine(line);
+    if (!event || this.stopped) return;
+    const { name, ifindex } = event.iface;
+    this.heard.set(name, this.reads);
+    const known = this.seen.get(name);
+    if (event.deleted) {
+      if (known === ifindex) this.seen.delete(name);
+      return;
+    }
+    if (known !== undefined && (known === null || known === ifindex)) return;
+    this.seen.delete(name);
+    const links: NodeInterfaces = { node: this.node, interfaces: [event.iface], routes: [], warnings: [] };
+    if (eligibleNames(this.globs, links).length === 0) return;
+    this.seen.set(name, ifindex);
+    void this.found([name], links).catch(() => undefined);
+  }
+
   private async poll(): Promise<void> {
     const conn = this.conn();
     if (!conn || conn.closed) return;
+    const read = ++this.reads;
     let links: NodeInterfaces;
     try {
       const r = await conn.exec(DISCOVERY_COMMANDS.link, { timeoutMs: POLL_TIMEOUT_MS });
@@ -211,12 +259,16 @@ export class LinkWatcher {
     }
     if (this.stopped) return;
     const present = new Map(links.interfaces.map((i) => [i.name, i.ifindex]));
+    // What the monitor told of since this read began is newer than its answer: the next read looks again.
+    const newer = (name: string) => (this.heard.get(name) ?? -1) >= read;
+    for (const [name, at] of this.heard) if (at < read) this.heard.delete(name);
     // Gone from the node, or back as another interface (another index): new again when it is eligible.
     for (const [name, index] of this.seen) {
       const now = present.get(name);
+      if (newer(name)) continue;
       if (now === undefined || (index !== null && now !== index)) this.seen.delete(name);
     }
-    const fresh = eligibleNames(this.globs, links).filter((name) => !this.seen.has(name));
+    const fresh = eligibleNames(this.globs, links).filter((name) => !this.seen.has(name) && !newer(name));
     if (fresh.length === 0) return;
     for (const name of fresh) this.seen.set(name, present.get(name) ?? null);
     // Not awaited: a second pod's veth is noticed while the first one's tcpdump starts.

@@ -110,6 +110,11 @@ export class InterfaceCapture extends EventEmitter {
   watchdog: WatchdogOptions = {};
   /** The host side of a pod's veth (followNew.ts isPodSide): its disappearing is said as the pod going away. */
   podSide = false;
+  /**
+   * What a tcpdump that never listened because it did not know the interface's name is recorded as (a followed
+   * interface, started without a filter check, gone again first); null: as tcpdump said (IFACE_UNKNOWN).
+   */
+  goneBeforeStart: ErrorData | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   private conn: SshConnection;
   private spec: TcpdumpSpec;
@@ -499,6 +504,10 @@ export class InterfaceCapture extends EventEmitter {
         text,
       );
       const podGone = this.podSide && reason?.[1] === 'The interface disappeared';
+      if (code === 'IFACE_UNKNOWN' && this.goneBeforeStart && this.status.linkTypeName === null) {
+        this.finish('failed', new HopscopeError(this.goneBeforeStart.code, this.goneBeforeStart.message));
+        return;
+      }
       const msg = podGone
         ? `its pod went away: the pod's veth was deleted while capturing; ` +
           `the ${this.status.packets} packets before it are in the file`

@@ -16,6 +16,11 @@ type Json = Record<string, unknown>;
 
 const CALICO_NAME = /^cali[0-9a-f]{11}$/;
 
+/** A veth's kind: Calico names its pods' host sides `cali` + 11 hex. */
+export function vethKind(name: string): 'veth' | 'calico' {
+  return name.startsWith('cali') && CALICO_NAME.test(name) ? 'calico' : 'veth';
+}
+
 function parseArray(text: string, what: string, node: string): Json[] {
   let v: unknown;
   try {
@@ -42,7 +47,7 @@ function kindOf(l: Json, name: string, kernelKind: string, linkType: string): If
     case 'bridge':
       return 'bridge';
     case 'veth':
-      return name.startsWith('cali') && CALICO_NAME.test(name) ? 'calico' : 'veth';
+      return vethKind(name);
     case 'vxlan':
       return 'vxlan';
     case 'geneve':
