@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { CaptureRequest, CaptureStats, NodeInfo, PacketBatch, SessionInfo } from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { liveRowLimit } from '../common/limits.ts';
-import { selectorNodeMatches } from '../capture/selection.ts';
+import { isGlobSelector, selectorNodeMatches } from '../capture/selection.ts';
 import { laneName } from '../capture/sessionFolder.ts';
 import {
   CaptureSession,
@@ -56,12 +56,18 @@ export interface CapturePlan {
   selectorsFor(node: string): string[];
   /** The request's globs as `node:glob` for a node with no interface chosen on it (none otherwise). */
   globsFor(node: string): string[];
+  /**
+   * Nodes whose interfaces are listed and none chosen, that a followed glob names: they capture what it matches,
+   * now or, when nothing does yet (`node-1:veth*` before the node's first pod), as it comes up (the capture waits).
+   */
+  waiting: string[];
 }
 
 /**
- * Which nodes capture what: those with chosen interfaces (req.targets), and those whose interfaces were never
+ * Which nodes capture what: those with chosen interfaces (req.targets), those whose interfaces were never
  * listed (still connecting, unreachable) that a glob of req.selectors names: the glob picks their interfaces
- * when they come up, as `hopscope capture --iface` does for a node joining late.
+ * when they come up, as `hopscope capture --iface` does for a node joining late, and those with interfaces listed
+ * and none chosen that a followed glob (req.follow) names: it picks what it matches there, now or later.
  */
 export function capturePlan(req: CaptureRequest, list: NodeInfo[]): CapturePlan {
   const chosen = new Map<string, string[]>();
@@ -74,16 +80,27 @@ export function capturePlan(req: CaptureRequest, list: NodeInfo[]): CapturePlan 
       TRIED.has(n.state) &&
       globs.some((g) => selectorNodeMatches(g, n.name)),
   );
+  const follow = (req.follow ?? []).filter(isGlobSelector);
+  const waiting = list
+    .filter(
+      (n) =>
+        !chosen.has(n.name) &&
+        n.interfaces.length > 0 &&
+        TRIED.has(n.state) &&
+        follow.some((g) => selectorNodeMatches(g, n.name)),
+    )
+    .map((n) => n.name);
   const globsFor = (node: string): string[] =>
     chosen.has(node)
       ? []
-      : globs
+      : (waiting.includes(node) ? follow : globs)
           .filter((g) => selectorNodeMatches(g, node))
           .map((g) => `${node}:${g.slice(g.indexOf(':') + 1)}`);
   return {
-    nodes: [...chosen.keys(), ...unseen.map((n) => n.name)],
+    nodes: [...chosen.keys(), ...unseen.map((n) => n.name), ...waiting],
     selectorsFor: (node) => (chosen.get(node) ?? []).map((i) => `${node}:${i}`).concat(globsFor(node)),
     globsFor,
+    waiting,
   };
 }
 
@@ -120,8 +137,8 @@ export class LiveCapture {
     outDir: string,
     ev: LiveCaptureEvents,
   ): Promise<LiveCapture> {
-    if (!req.targets.length && !req.selectors?.length)
-      throw new HopscopeError('USAGE', 'choose at least one interface');
+    if (!req.targets.length && !req.selectors?.length && !req.follow?.some(isGlobSelector))
+      throw new HopscopeError('USAGE', 'choose at least one interface, or a glob to wait for');
     const maxRows = liveRowLimit(); // a bad HOPSCOPE_LIVE_MAX_PACKETS fails here, before anything starts
     // The worker thread boots (loads its modules) while the nodes connect.
     const worker = new LiveCorrelatorHandle();
@@ -145,7 +162,7 @@ export class LiveCapture {
     if (plan.nodes.length === 0)
       throw new HopscopeError(
         'USAGE',
-        'choose at least one interface (the globs name no node that is not up)',
+        'choose at least one interface (the globs name no node that was connected)',
       );
     const entries = plan.nodes.map((n) => nodes.get(n));
     // Each node connects with its own ssh config (the node list's connection): session.json names the one they
@@ -200,8 +217,14 @@ export class LiveCapture {
         ...session.select(plan.nodes.filter((n) => up.has(n)).flatMap((n) => plan.globsFor(n))),
       ];
       const late = plan.nodes.filter((n) => !up.has(n)).flatMap((n) => plan.selectorsFor(n));
+      // A node up with nothing chosen that a followed glob names captures what it matches as it comes up: when
+      // nothing does yet, session.json's node warnings say it waits, as the CLI's (`… yet: waiting for one`).
+      const waiting = plan.waiting.filter((n) => up.has(n)).flatMap((n) => plan.globsFor(n));
       // Interfaces appearing later that match the globs the user selected with are captured too (followNew).
-      await session.start(selection, late, { skipGone: true, follow: req.follow ?? [] });
+      await session.start(selection, [...late, ...waiting], {
+        skipGone: true,
+        follow: [...(req.follow ?? []), ...waiting],
+      });
     } catch (e) {
       // Lets go of the node list's connections (they stay open) and of anything started.
       await session.stop().catch(() => undefined);

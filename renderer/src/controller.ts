@@ -487,6 +487,7 @@ export class Controller {
     // Followed while capturing: a new pod's veth matching `veth*` is captured too (the capture follows only the
     // patterns among them, followSelectors; an exact name never widens).
     const follow = globs;
+    this.store.set({ following: follow });
     const r = await this.api.startCapture({
       targets,
       filter,

@@ -501,4 +501,51 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
     ]);
     expect(labTcpdumps()).toEqual([]);
   });
+  it("the app's capture started on a glob alone, matching nothing yet: it waits, then captures the first pod's veth", async () => {
+    const d = tmp('app-wait');
+    const nodes = labNodeManager();
+    // Connected as the user connects it (its interfaces listed: no veth of that name among them).
+    expect((await nodes.connect('node-1')).interfaces.some((i) => i.name.startsWith('vethfeed'))).toBe(false);
+    const lc = await LiveCapture.start(
+      { targets: [], filter: 'icmp', snaplen: 0, excludeSsh: true, follow: ['node-1:vethfeed*'] },
+      nodes,
+      join(d, 's'),
+      {
+        stats: () => undefined,
+        batch: () => undefined,
+        node: () => undefined,
+        session: () => undefined,
+      },
+    );
+    try {
+      // Started: capturing nothing, waiting (session.json says so on the node, as the CLI's does).
+      expect(lc.stats().running).toBe(true);
+      expect(lc.stats().counters).toEqual([]);
+      const early = readSession(join(d, 's'));
+      expect(early.state).toBe('capturing');
+      expect(early.nodes[0].warnings).toEqual([
+        "--iface 'node-1:vethfeed*' matches no interface on node-1 yet: waiting for one (new interfaces are followed)",
+      ]);
+      await sleep(2500);
+      expect(lc.stats().running).toBe(true); // no stop for having nothing to capture
+      podDown(POD_NS, POD_VETH, POD_IP);
+      podUp(POD_NS, POD_VETH);
+      await waitUntil(
+        'the new veth in the counters',
+        () => lc.stats().counters.some((c) => c.iface === POD_VETH && c.state === 'running'),
+        20_000,
+      );
+      must('ip', ['netns', 'exec', POD_NS, 'ping', '-c', '2', '-i', '0.2', '-W', '2', PEER_POD_IP]);
+      await sleep(1500);
+    } finally {
+      await lc.stop();
+      sh('ip', ['netns', 'del', POD_NS]);
+    }
+    const s = readSession(join(d, 's'));
+    expect(s.captures.map((c: Cap) => c.iface)).toEqual([POD_VETH]);
+    expect(
+      tcpdumpRead(join(d, 's', s.captures[0].file)).lines.filter((l) => l.includes('ICMP echo request')),
+    ).toHaveLength(2);
+    expect(labTcpdumps()).toEqual([]);
+  });
 });

@@ -544,6 +544,81 @@ describe.sequential('the live packet limit (a server started with HOPSCOPE_LIVE_
   });
 });
 
+describe.sequential('a capture started on a glob alone', () => {
+  it("nothing ticked and `node-1:vethwait*` matching nothing yet: Start waits, the bar says so, and a new pod's veth is captured when it comes up", async () => {
+    // A fresh server and page (what the tests above ticked and selected is not carried over).
+    await p.close();
+    await srv.stop();
+    srv = await serve({ TMPDIR: serverTmp });
+    ({ page: p, errors } = await page(b, srv.url));
+    await p.waitForSelector('[data-testid=lab]');
+    await p.selectOption('[aria-label="ssh alias"]', 'node-1');
+    await p.fill('[aria-label="known_hosts file"]', knownHosts);
+    await p.click('[data-testid=add-node-button]');
+    await p.waitForSelector('[data-testid=node-card][data-node="node-1"][data-state="connected"]', {
+      timeout: 30_000,
+    });
+    await p.fill('[aria-label="select interfaces by glob"]', 'node-1:vethwait*');
+    await p.getByRole('button', { name: 'Select', exact: true }).click();
+    expect(await p.textContent('[data-testid=capture-summary]')).toBe(
+      'No interface chosen: Start waits for interfaces matching node-1:vethwait* and captures each as it comes up.',
+    );
+    await p.waitForFunction(
+      () => !document.querySelector<HTMLButtonElement>('[data-testid=start-capture]')?.disabled,
+      null,
+      { timeout: 10_000 },
+    );
+    expect(await p.textContent('[data-testid=start-capture]')).toBe('● Start: wait for node-1:vethwait*');
+    await p.click('[data-testid=start-capture]');
+    await p.waitForSelector('[data-testid=capture-waiting]', { timeout: 30_000 });
+    expect(await p.textContent('[data-testid=capture-waiting]')).toBe(
+      'Waiting for interfaces matching node-1:vethwait*: each is captured as it comes up.',
+    );
+    await shot(p, 'lab-09-waiting');
+    const pod = 'hs-pod-e2e-wait';
+    const ip = (...a: string[]) => execFileSync('ip', a);
+    try {
+      // A pod as the lab makes them: its namespace, a veth into node-1's cni0, up.
+      ip('netns', 'add', pod);
+      ip(
+        'link',
+        'add',
+        'vethwait0001',
+        'netns',
+        'hs-node-1',
+        'type',
+        'veth',
+        'peer',
+        'name',
+        'eth0',
+        'netns',
+        pod,
+      );
+      ip('netns', 'exec', pod, 'ip', 'addr', 'add', '10.244.0.88/24', 'dev', 'eth0');
+      ip('netns', 'exec', pod, 'ip', 'link', 'set', 'eth0', 'up');
+      ip('netns', 'exec', 'hs-node-1', 'ip', 'link', 'set', 'vethwait0001', 'master', 'cni0');
+      ip('netns', 'exec', 'hs-node-1', 'ip', 'link', 'set', 'vethwait0001', 'up');
+      await p.waitForSelector('[data-counter="node-1/vethwait0001"].state-running', { timeout: 30_000 });
+      expect(await p.locator('[data-testid=capture-waiting]').count()).toBe(0);
+      ip('netns', 'exec', pod, 'ping', '-c', '2', '-i', '0.2', '-W', '2', '10.244.0.1');
+      await new Promise((r) => setTimeout(r, 1500)); // buffered delivery: on disk within ~1.1 s
+      await p.click('[data-testid=stop-capture]');
+      await p.waitForFunction(
+        () =>
+          !document.querySelector('.badge.live') && !!document.querySelector('[data-testid=start-capture]'),
+        null,
+        { timeout: 60_000 },
+      );
+    } finally {
+      execFileSync('ip', ['netns', 'del', pod], { stdio: 'ignore' });
+    }
+    const doc = newestCaptureSession();
+    expect(doc.captures.map((c) => c.iface)).toEqual(['vethwait0001']);
+    expect(doc.captures[0].packets).toBeGreaterThanOrEqual(4);
+    expect(errors).toEqual([]);
+  });
+});
+
 describe.sequential('hopscope serve stopped while it captures', () => {
   /** A fresh server and page with node-1 added and its ens33 ticked, capturing. */
   async function capturingServer(): Promise<void> {

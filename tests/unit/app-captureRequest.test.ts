@@ -3,10 +3,12 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { capturePlan, heldNodes, requestOptions } from '../../main/app/liveCapture.ts';
+import { capturePlan, heldNodes, LiveCapture, requestOptions } from '../../main/app/liveCapture.ts';
+import { NodeManager } from '../../main/app/nodes.ts';
 import { validateRequest } from '../../main/app/validate.ts';
 import type { CaptureRequest, NodeInfo } from '../../preload/api.ts';
 import { ifaceKey, lateJoiners, tickCaptured } from '../../renderer/src/store/appStore.ts';
+import { tempDir } from '../tempDir.ts';
 
 const base: CaptureRequest = {
   targets: [{ node: 'node-1', iface: 'ens33' }],
@@ -164,5 +166,49 @@ describe('a running capture and its late nodes', () => {
     expect(tickCaptured(chosen, joined, joined)).toBe(chosen);
     // Another capture's counters are new to this one.
     expect(tickCaptured(chosen, joined, stats(joined.counters, 't')).size).toBe(2);
+  });
+});
+
+describe('a capture started on a glob alone (nothing ticked, nothing matching yet)', () => {
+  const list = [
+    card('node-1', 'connected', ['ens33', 'cni0']),
+    card('node-2', 'connecting'),
+    card('node-4', 'idle', ['ens33']),
+  ];
+  const req: CaptureRequest = { ...base, targets: [], follow: ['node-1:veth*'] };
+
+  it('takes the connected nodes a followed glob names, waiting there for what it matches', () => {
+    const plan = capturePlan(req, list);
+    expect(plan.nodes).toEqual(['node-1']);
+    expect(plan.waiting).toEqual(['node-1']);
+    // What the glob matches there at the start (nothing yet), and what session.json's node warnings name.
+    expect(plan.globsFor('node-1')).toEqual(['node-1:veth*']);
+    // `veth*` names every node: node-1 waits; node-2 (never listed) and node-4 (not connected by the user) do not.
+    expect(capturePlan({ ...req, follow: ['veth*'] }, list).waiting).toEqual(['node-1']);
+    // An exact name never widens: no node waits for it.
+    expect(capturePlan({ ...req, follow: ['node-1:veth0'] }, list).nodes).toEqual([]);
+    // A node with a ticked interface captures it: the glob widens that capture, it does not make the node wait.
+    expect(capturePlan({ ...req, targets: [{ node: 'node-1', iface: 'ens33' }] }, list).waiting).toEqual([]);
+  });
+
+  it('is a request Start may make', async () => {
+    expect(validateRequest('startCapture', req)).toBeNull();
+    // Refused before anything starts when it names no node the user connected (none here: an empty node list).
+    const nodes = new NodeManager(
+      () => undefined,
+      () => undefined,
+    );
+    const ev = {
+      stats: () => undefined,
+      batch: () => undefined,
+      node: () => undefined,
+      session: () => undefined,
+    };
+    await expect(LiveCapture.start(req, nodes, tempDir('hs-wait-'), ev)).rejects.toThrow(
+      'choose at least one interface (the globs name no node that was connected)',
+    );
+    await expect(
+      LiveCapture.start({ ...req, follow: ['node-1:veth0'] }, nodes, tempDir('hs-wait-'), ev),
+    ).rejects.toThrow('choose at least one interface, or a glob to wait for');
   });
 });

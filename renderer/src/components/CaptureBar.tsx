@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import { Line, LineChart, YAxis } from 'recharts';
 
 import { useAppState, useController } from '../context.ts';
+import { waitingGlobs } from '../store/appStore.ts';
 import { FilterEditor } from './FilterEditor.tsx';
 
 export const FILTER_PRESETS: { label: string; filter: string }[] = [
@@ -19,6 +20,9 @@ export const FILTER_PRESETS: { label: string; filter: string }[] = [
 export function CaptureBar() {
   const ctl = useController();
   const chosen = useAppState((s) => s.chosen);
+  const allNodes = useAppState((s) => s.nodes);
+  const globs = useAppState((s) => s.globs);
+  const following = useAppState((s) => s.following);
   const stats = useAppState((s) => s.stats);
   const rates = useAppState((s) => s.rates);
   const session = useAppState((s) => s.session);
@@ -29,9 +33,13 @@ export function CaptureBar() {
   const [filterError, setFilterError] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const running = !!stats?.running || !!session?.live;
-  const shownError = chosen.size ? filterError : null;
+  // Nothing ticked, a glob that matches nothing yet (`node-1:veth*` before the node's first pod): Start waits for it.
+  const waiting = waitingGlobs(allNodes, chosen, globs);
+  const canStart = chosen.size > 0 || waiting.globs.length > 0;
+  const shownError = canStart ? filterError : null;
 
-  const nodes = [...new Set([...chosen].map((k) => k.split('\u0000')[0]))];
+  // The filter is checked on the nodes that will capture: those of the ticked interfaces, or those the globs wait on.
+  const nodes = chosen.size ? [...new Set([...chosen].map((k) => k.split('\u0000')[0]))] : waiting.nodes;
 
   // Check the filter on the nodes themselves (their tcpdump compiles it) shortly after typing stops.
   const nodesKey = nodes.join(',');
@@ -50,7 +58,7 @@ export function CaptureBar() {
   }, [ctl, filter, nodesKey]);
 
   const start = async () => {
-    if (!chosen.size || running || shownError) return;
+    if (!canStart || running || shownError) return;
     setStarting(true);
     await ctl.startCapture(filter, Number(snaplen) || 0, { followTunnels, delivery });
     setStarting(false);
@@ -109,16 +117,34 @@ export function CaptureBar() {
         ) : (
           <button
             className="primary"
-            disabled={!chosen.size || starting || !!shownError}
+            disabled={!canStart || starting || !!shownError}
             onClick={() => void start()}
             data-testid="start-capture"
-            title="Captures the ticked interfaces; new ones that appear while capturing (a new pod's veth) are captured too when they match a glob you selected with"
+            title={
+              chosen.size || !waiting.globs.length
+                ? "Captures the ticked interfaces; new ones that appear while capturing (a new pod's veth) are captured too when they match a glob you selected with"
+                : `Nothing is ticked: starts a capture that waits for interfaces matching ${waiting.globs.join(' ')} and captures each as it comes up (a new pod's veth)`
+            }
           >
-            ● Start{chosen.size ? ` (${chosen.size})` : ''}
+            ● Start
+            {chosen.size
+              ? ` (${chosen.size})`
+              : waiting.globs.length
+                ? `: wait for ${waiting.globs.join(' ')}`
+                : ''}
           </button>
         )}
         {stats ? <span className="elapsed mono">{(stats.elapsedMs / 1000).toFixed(1)} s</span> : null}
       </div>
+      {stats?.running && stats.counters.length === 0 ? (
+        // Running with no capture at all (its counters list every one, failed ones too): its globs matched nothing
+        // when it started, on a node up then or joining late.
+        <div className="waiting small" data-testid="capture-waiting">
+          {following.length
+            ? `Waiting for interfaces matching ${following.join(' ')}: each is captured as it comes up.`
+            : 'Waiting for interfaces to capture: each is captured as it comes up.'}
+        </div>
+      ) : null}
       {stats?.counters.length ? (
         <div className="counters" data-testid="counters">
           {stats.counters.map((c) => {

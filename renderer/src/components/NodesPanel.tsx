@@ -5,7 +5,7 @@ import { useEffect, useState } from 'react';
 
 import type { AuthMethod, IfaceInfo, NodeInfo, NodeSpec, SshAlias } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
-import { globToRegExp, ifaceKey, lateJoiners } from '../store/appStore.ts';
+import { globToRegExp, ifaceKey, lateJoiners, waitingGlobs } from '../store/appStore.ts';
 
 export function NodesPanel() {
   const ctl = useController();
@@ -46,6 +46,7 @@ export function NodesPanel() {
   };
 
   const joiners = lateJoiners(nodes, chosen, globsKept);
+  const waiting = waitingGlobs(nodes, chosen, globsKept);
   const nodeCount = new Set([...chosen].map((k) => k.split('\u0000')[0])).size;
   return (
     <div className="nodes" data-testid="nodes">
@@ -74,7 +75,9 @@ export function NodesPanel() {
       <div className="muted small" data-testid="capture-summary">
         {chosen.size
           ? `Will capture ${chosen.size} interface${chosen.size > 1 ? 's' : ''} on ${nodeCount} node${nodeCount > 1 ? 's' : ''}.`
-          : 'No interface chosen.'}
+          : waiting.globs.length
+            ? `No interface chosen: Start waits for interfaces matching ${waiting.globs.join(' ')} and captures each as it comes up.`
+            : 'No interface chosen.'}
         {joiners.map((j) => (
           <div key={j.node} data-testid="late-joiner">
             {`${j.node} joins when it is up, capturing ${j.globs.join(' ')}.`}

@@ -64,6 +64,8 @@ export interface AppState {
    * capturing, interfaces that appear later and match one of the patterns among them are captured too (follow).
    */
   globs: string[];
+  /** The globs the capture started last follows (Start's `follow`): what it waits for while it captures nothing. */
+  following: string[];
   stats: CaptureStats | null;
   /** Counter history per "node/iface" for sparklines (packets/s samples). */
   rates: Map<string, number[]>;
@@ -99,6 +101,7 @@ export class AppStore {
       hostKeyPrompts: [],
       chosen: new Set(),
       globs: [],
+      following: [],
       stats: null,
       rates: new Map(),
       lab: null,
@@ -141,6 +144,25 @@ export function globToRegExp(glob: string): RegExp {
 
 /** Node states whose node a glob takes into the capture (the back end's capturePlan: connected, or tried). */
 const TRIED = new Set<NodeInfo['state']>(['connecting', 'hostkey', 'connected', 'error', 'lost']);
+
+/**
+ * With nothing ticked, the globs a capture can wait for: patterns (`node-1:veth*`, `cali*`: followed while
+ * capturing; an exact name never is) naming a node whose interfaces are listed (`nodes`: those nodes). Start then
+ * captures nothing at first and takes up what they match as it comes up (a new pod's veth), as `hopscope capture`
+ * does with a glob matching nothing yet. Empty when something is ticked: the globs then widen that capture.
+ */
+export function waitingGlobs(
+  nodes: NodeInfo[],
+  chosen: Set<string>,
+  globs: string[],
+): { globs: string[]; nodes: string[] } {
+  if (chosen.size) return { globs: [], nodes: [] };
+  const listed = nodes.filter((n) => n.interfaces.length > 0 && TRIED.has(n.state));
+  const named = (g: string) =>
+    listed.filter((n) => globToRegExp(g.includes(':') ? g.split(':')[0] : '*').test(n.name));
+  const waiting = globs.filter((g) => /[*?]/.test(g.split(':').pop()!) && named(g).length > 0);
+  return { globs: waiting, nodes: [...new Set(waiting.flatMap((g) => named(g).map((n) => n.name)))] };
+}
 
 /**
  * Nodes that join the capture when they are up, with the globs that pick their interfaces then: those with no

@@ -1,0 +1,185 @@
+// @vitest-environment happy-dom
+// Start on a glob alone (happy-dom, the real controller and store over a scripted API): with nothing ticked and a
+// glob that matches nothing yet on a connected node (`node-1:veth*` before its first pod), the nodes panel says Start
+// will wait, Start is enabled and names what it waits for, the filter is checked on that node, and the request
+// asks for no interface but follows the glob; while the capture runs with nothing captured the capture bar says it
+// waits, until the first interface shows in its counters. An exact name that matches nothing does not wait.
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { CaptureStats, HopscopeApi, IfaceInfo, NodeInfo, Result } from '../../preload/api.ts';
+import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
+import { CaptureBar } from '../../renderer/src/components/CaptureBar.tsx';
+import { NodesPanel } from '../../renderer/src/components/NodesPanel.tsx';
+import { ControllerContext } from '../../renderer/src/context.ts';
+import { Controller } from '../../renderer/src/controller.ts';
+import { AppStore, waitingGlobs } from '../../renderer/src/store/appStore.ts';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const iface = (name: string, kind: IfaceInfo['kind'] = 'physical'): IfaceInfo => ({
+  name,
+  kind,
+  mac: null,
+  addresses: [],
+  mtu: 1500,
+  up: true,
+  master: null,
+  peer: null,
+  vni: null,
+  vxlanPort: null,
+});
+const card = (name: string, state: NodeInfo['state'], ifaces: IfaceInfo[] = []): NodeInfo => ({
+  name,
+  target: `root@${name}`,
+  state,
+  error: null,
+  interfaces: ifaces,
+  spec: { name, host: name, user: 'root', auth: 'agent' },
+});
+
+/** The API as the back end would answer it, its events sent by the test (`emit`); `calls` records requests. */
+function scriptedApi(nodes: NodeInfo[]) {
+  const listeners = new Map<string, ((p: unknown) => void)[]>();
+  const calls: { method: string; req: unknown }[] = [];
+  const api: Record<string, unknown> = {};
+  const ok = <T,>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
+  for (const m of API_METHODS)
+    api[m] = (req: unknown) => {
+      calls.push({ method: m, req });
+      return ok(null);
+    };
+  api.appInfo = () => ok({ mode: 'web', version: '0' });
+  api.listNodes = () => ok(nodes);
+  api.labStatus = () =>
+    ok({ available: false, reason: null, scenario: null, scenarios: [], sshConfig: null, busy: false });
+  api.listSshAliases = () => ok([]);
+  api.validateFilter = (req: { nodes: string[] }) => {
+    calls.push({ method: 'validateFilter', req });
+    return ok(req.nodes.map((node) => ({ node, ok: true, message: '' })));
+  };
+  // The capture is not shown here: the request is what this test is about.
+  api.startCapture = (req: unknown) => {
+    calls.push({ method: 'startCapture', req });
+    return Promise.resolve({ ok: false, error: { code: 'USAGE', message: 'not started here' } });
+  };
+  api.getSession = () => Promise.resolve({ ok: false, error: { code: 'USAGE', message: 'not shown here' } });
+  for (const [m, ev] of Object.entries(API_EVENTS))
+    api[m] = (cb: (p: unknown) => void) => {
+      listeners.set(ev, [...(listeners.get(ev) ?? []), cb]);
+      return () => undefined;
+    };
+  const emit = (ev: string, payload: unknown) => {
+    for (const cb of listeners.get(ev) ?? []) cb(payload);
+  };
+  return { api: api as unknown as HopscopeApi, emit, calls };
+}
+
+let root: Root | null = null;
+afterEach(() => {
+  act(() => root?.unmount());
+  root = null;
+});
+
+const NODE_1 = card('node-1', 'connected', [iface('ens33'), iface('cni0', 'bridge')]);
+
+describe('Start on a glob that matches nothing yet', () => {
+  it('waits for the globs (patterns) naming a node whose interfaces are listed, when nothing is ticked', () => {
+    const nodes = [NODE_1, card('node-2', 'connecting'), card('node-3', 'idle', [iface('ens33')])];
+    expect(waitingGlobs(nodes, new Set(), ['node-1:veth*'])).toEqual({
+      globs: ['node-1:veth*'],
+      nodes: ['node-1'],
+    });
+    // `cali*` names every node: node-1 is listed; node-2 is not yet (it joins late), node-3 was not connected.
+    expect(waitingGlobs(nodes, new Set(), ['cali*'])).toEqual({ globs: ['cali*'], nodes: ['node-1'] });
+    // An exact name never widens: nothing to wait for; nor a glob naming only nodes not listed.
+    expect(waitingGlobs(nodes, new Set(), ['node-1:veth0', 'node-2:veth*', 'node-3:veth*']).globs).toEqual(
+      [],
+    );
+    // Something ticked: Start needs no glob (they widen that capture).
+    expect(waitingGlobs(nodes, new Set(['node-1\u0000ens33']), ['node-1:veth*']).globs).toEqual([]);
+  });
+
+  it('the panel and Start say it waits; the request follows the glob with no interface; running, the bar says it waits until one is captured', async () => {
+    const { api, emit, calls } = scriptedApi([NODE_1]);
+    const store = new AppStore();
+    const ctl = new Controller(api, store);
+    ctl.start();
+    await act(async () => {
+      await ctl.refreshNodes();
+    });
+    const el = document.createElement('div');
+    document.body.append(el);
+    root = createRoot(el);
+    act(() =>
+      root!.render(
+        <ControllerContext.Provider value={ctl}>
+          <NodesPanel />
+          <CaptureBar />
+        </ControllerContext.Provider>,
+      ),
+    );
+    const startButton = () => el.querySelector<HTMLButtonElement>('[data-testid=start-capture]')!;
+    const summary = () => el.querySelector('[data-testid=capture-summary]')!.textContent;
+    expect(startButton().disabled).toBe(true);
+    expect(summary()).toBe('No interface chosen.');
+
+    // Select `node-1:veth*` in the glob box: it ticks nothing (no veth yet) and is kept.
+    const globBox = el.querySelector<HTMLInputElement>('input[aria-label="select interfaces by glob"]')!;
+    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+    act(() => {
+      setter.call(globBox, 'node-1:veth*');
+      globBox.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    act(() => [...el.querySelectorAll('button')].find((b) => b.textContent === 'Select')!.click());
+    expect(store.get().chosen.size).toBe(0);
+    expect(summary()).toBe(
+      'No interface chosen: Start waits for interfaces matching node-1:veth* and captures each as it comes up.',
+    );
+    expect(startButton().disabled).toBe(false);
+    expect(startButton().textContent).toBe('● Start: wait for node-1:veth*');
+    // The filter is checked on the node the glob waits on.
+    await act(async () => new Promise((r) => setTimeout(r, 500)));
+    expect(calls.filter((c) => c.method === 'validateFilter').pop()?.req).toEqual({
+      filter: '',
+      nodes: ['node-1'],
+    });
+
+    await act(async () => startButton().click());
+    const req = calls.find((c) => c.method === 'startCapture')?.req;
+    expect(req).toMatchObject({ targets: [], follow: ['node-1:veth*'] });
+
+    // Running, nothing captured yet: the bar says what it waits for.
+    const stats = (counters: CaptureStats['counters']): CaptureStats => ({
+      sessionId: 'cap',
+      elapsedMs: 1000,
+      running: true,
+      nodes: ['node-1'],
+      counters,
+    });
+    act(() => emit('captureStats', stats([])));
+    expect(el.querySelector('[data-testid=capture-waiting]')?.textContent).toBe(
+      'Waiting for interfaces matching node-1:veth*: each is captured as it comes up.',
+    );
+    // The first pod's veth is taken up: captured, no longer waiting.
+    act(() =>
+      emit(
+        'captureStats',
+        stats([
+          {
+            node: 'node-1',
+            iface: 'vethfeed0001',
+            packets: 0,
+            bytes: 24,
+            drops: 0,
+            state: 'running',
+            error: null,
+          },
+        ]),
+      ),
+    );
+    expect(el.querySelector('[data-testid=capture-waiting]')).toBeNull();
+    ctl.stop();
+  });
+});
