@@ -3,6 +3,7 @@
 // bytes of what was cut (Wireshark's "[Packet size limited during capture]"), a malformed one with a problem
 // layer ("[Malformed Packet]").
 import { ARP_OFFSETS } from './arp.ts';
+import { BGP_OFFSETS, BGP_PORT, bgpMessages, bgpTypeName } from './bgp.ts';
 import { walk, walkFrom, type Chain, type ChainNode, type ChainProblem } from './chain.ts';
 import { DNS_OFFSETS, DNS_TYPES, rcodeName } from './dns.ts';
 import { ETH_HEADER_LEN, ETHERTYPE_MIN, etherTypeName, VLAN_TAG_LEN } from './ethernet.ts';
@@ -89,7 +90,7 @@ export interface LayerField {
 
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
-   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'data',
+   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
    *  'icmpv6.mldr.mar', 'sctp.chunk', 'geneve.option'. */
@@ -192,6 +193,13 @@ export function decodeLayers(
         };
       } else if (ah.next >= 0) layers.push(dataLayer(ah.next, Math.min(n.end, b.length) - ah.next));
       continue;
+    }
+    if (n.kind === 'data' && ip?.kind === 'tcp' && (ip.h.srcPort === BGP_PORT || ip.h.dstPort === BGP_PORT)) {
+      const bgp = bgpLayers(b, n);
+      if (bgp.length) {
+        layers.push(...bgp);
+        continue;
+      }
     }
     const igmp = n.kind === 'data' && ip?.kind === 'ipv4' ? igmpLayer(b, ip, n) : null;
     layers.push(...(igmp ? [igmp] : toLayers(b, n)));
@@ -893,6 +901,38 @@ function sctpChunkLayer(b: Uint8Array, c: SctpChunk, cap: number): Layer {
     length: end - p,
     fields,
   };
+}
+
+/**
+ * The BGP messages of a TCP segment to or from port 179 wholly captured, as Wireshark shows them ("Border Gateway
+ * Protocol - OPEN Message": Marker, Length, Type, then an OPEN's fields, an UPDATE's two lengths); the bytes after
+ * the last whole message (one that goes on in the next segment) as data. None when the segment does not start with
+ * a BGP header, or the snaplen cut it.
+ */
+function bgpLayers(b: Uint8Array, n: ChainNode): Layer[] {
+  if (n.end > b.length) return [];
+  const o = BGP_OFFSETS;
+  const layers: Layer[] = [];
+  let p = n.at;
+  for (const m of bgpMessages(b, n.at, n.end)) {
+    if (m.offset + m.length > n.end) break;
+    const name = bgpTypeName(m.type);
+    layers.push({
+      protocol: 'bgp',
+      title: `Border Gateway Protocol - ${name}`,
+      offset: m.offset,
+      length: m.length,
+      fields: [
+        f('Marker', hexBytes(b, m.offset + o.MARKER, o.MARKER_LEN), m.offset + o.MARKER, o.MARKER_LEN),
+        f('Length', m.length, m.offset + o.LENGTH, 2),
+        f('Type', `${name} (${m.type})`, m.offset + o.TYPE, 1),
+        ...m.body.map((x) => f(x.name, x.value, x.offset, x.length)),
+      ],
+    });
+    p = m.offset + m.length;
+  }
+  if (layers.length && p < n.end) layers.push(dataLayer(p, n.end - p));
+  return layers;
 }
 
 function lastEnd(layers: Layer[]): number {

@@ -3,6 +3,7 @@
 // a space. TCP sequence numbers are absolute (tcpdump -S): a single packet has no conversation to be
 // relative to.
 import { ARP_REPLY, ARP_REQUEST } from './arp.ts';
+import { BGP_PORT } from './bgp.ts';
 import { walk, walkFrom, type Chain, type ChainNode } from './chain.ts';
 import { DNS_TYPES, rcodeName, type DnsMessage } from './dns.ts';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
@@ -189,6 +190,8 @@ const TCPDUMP_NAMES: Record<string, string> = {
   icmpv6: 'icmp6',
 };
 const HTTP_PORTS = new Set([80, 8080]);
+/** Telnet, SMTP and whois: print-tcp.c's printers for these ports come before BGP's. */
+const TCP_PORTS_BEFORE_BGP = [23, 25, 43];
 const IPPROTO_DCCP = 33;
 const ESP_HEADER_LEN = 8;
 /** The IP protocols whose tcpdump printers say the addresses themselves (with their ports). */
@@ -944,7 +947,11 @@ class Printer {
     s += `, length ${dataLen}`;
     if (this.peek()?.kind === 'data') this.next();
     const at = n.at + h.headerLen;
-    if (dataLen > 0 && (HTTP_PORTS.has(h.srcPort) || HTTP_PORTS.has(h.dstPort)))
+    // print-tcp.c tries BGP's port before HTTP's (and telnet's, SMTP's and whois's before BGP's); without -v its
+    // BGP printer says the name only, whatever was captured of the messages.
+    const port = (p: number) => h.srcPort === p || h.dstPort === p;
+    if (dataLen > 0 && port(BGP_PORT) && !TCP_PORTS_BEFORE_BGP.some(port)) s += ': BGP';
+    else if (dataLen > 0 && (HTTP_PORTS.has(h.srcPort) || HTTP_PORTS.has(h.dstPort)))
       s += `: ${httpText(b, at, at + dataLen)}`;
     return s;
   }

@@ -18,7 +18,7 @@ import {
 import { IPV6_HEADER_LEN } from '../../main/decode/ipv6.ts';
 import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
-import { a6, be16, frames, tree, unescape, type Frame } from './decode-helpers.ts';
+import { a6, be16, frames, pdml, tree, type Frame, type PdmlItem } from './decode-helpers.ts';
 import { FIXTURES } from './correlate-helpers.ts';
 
 /** A classic pcap of whole frames (Ethernet), in a folder removed when the file's tests end. */
@@ -26,44 +26,6 @@ function capture(name: string, data: Uint8Array[]): string {
   const file = path.join(tempDir('hs-detail-'), name);
   writeFileSync(file, pcapOf(data));
   return file;
-}
-
-interface PdmlItem {
-  kind: 'proto' | 'field';
-  name: string;
-  showname: string;
-  pos: number;
-  size: number;
-  depth: number;
-}
-
-/** tshark's PDML of a capture: per packet, its protocols and fields in order, with their depth. */
-function pdml(file: string): PdmlItem[][] {
-  const text = execFileSync('tshark', ['-r', file, '-T', 'pdml'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    maxBuffer: 256 << 20,
-  });
-  return text
-    .split('<packet>')
-    .slice(1)
-    .map((packet) => {
-      const items: PdmlItem[] = [];
-      for (const raw of packet.split('\n')) {
-        const m = /^(\s*)<(proto|field) (.*?)\/?>$/.exec(raw);
-        if (!m) continue;
-        const attr = (k: string) => unescape(new RegExp(`\\b${k}="([^"]*)"`).exec(m[3])?.[1] ?? '');
-        items.push({
-          kind: m[2] as 'proto' | 'field',
-          name: attr('name'),
-          showname: attr('showname'),
-          pos: Number(attr('pos')),
-          size: Number(attr('size')),
-          depth: m[1].length,
-        });
-      }
-      return items;
-    });
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // Shared by the packet-detail tests (decode-ipv6ext, decode-detail-fixes): fixture frames, a layer tree as lines,
 // tshark's PDML text, and bytes for frames built by hand.
 
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 import type { Layer } from '../../main/decode/index.ts';
@@ -48,4 +49,42 @@ export function a6(text: string): number[] {
   const h = words(head);
   const t = words(tail);
   return [...h, ...new Array<number>(8 - h.length - t.length).fill(0), ...t].flatMap(be16);
+}
+
+export interface PdmlItem {
+  kind: 'proto' | 'field';
+  name: string;
+  showname: string;
+  pos: number;
+  size: number;
+  depth: number;
+}
+
+/** tshark's PDML of a capture: per packet, its protocols and fields in order, with their depth. */
+export function pdml(file: string): PdmlItem[][] {
+  const text = execFileSync('tshark', ['-r', file, '-T', 'pdml'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 256 << 20,
+  });
+  return text
+    .split('<packet>')
+    .slice(1)
+    .map((packet) => {
+      const items: PdmlItem[] = [];
+      for (const raw of packet.split('\n')) {
+        const m = /^(\s*)<(proto|field) (.*?)\/?>$/.exec(raw);
+        if (!m) continue;
+        const attr = (k: string) => unescape(new RegExp(`\\b${k}="([^"]*)"`).exec(m[3])?.[1] ?? '');
+        items.push({
+          kind: m[2] as 'proto' | 'field',
+          name: attr('name'),
+          showname: attr('showname'),
+          pos: Number(attr('pos')),
+          size: Number(attr('size')),
+          depth: m[1].length,
+        });
+      }
+      return items;
+    });
 }

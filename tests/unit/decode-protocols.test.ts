@@ -1,0 +1,85 @@
+// Protocols a Kubernetes node carries beside the pods' traffic, recorded in the lab (tests/fixtures/README.md):
+// their detail layers against tshark's PDML (Wireshark 4.0) and their one-line summaries against tcpdump -n (4.99),
+// each on the same bytes. BGP: Calico's BIRD peering between nodes (tests/fixtures/bgp).
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { decodeLayers, summarize, type Layer } from '../../main/decode/index.ts';
+import { FIXTURES } from './correlate-helpers.ts';
+import { frames, pdml, type PdmlItem } from './decode-helpers.ts';
+
+/** tcpdump -n's lines for a capture, without their times. */
+function tcpdumpLines(file: string): string[] {
+  return execFileSync('tcpdump', ['-S', '-n', '-r', file], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  })
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.replace(/^\S+ /, ''));
+}
+
+/**
+ * tshark's layers of one protocol in a packet, as "title [pos+size]" followed by the listed fields directly under
+ * it, "Label: value [pos+size]".
+ */
+function tsharkLayers(items: PdmlItem[], proto: string, fields: string[]): string[] {
+  const out: string[] = [];
+  let depth = -1;
+  for (const x of items) {
+    if (x.kind === 'proto') {
+      depth = x.name === proto ? x.depth : -1;
+      if (depth >= 0) out.push(`${x.showname} [${x.pos}+${x.size}]`);
+    } else if (depth >= 0 && x.depth === depth + 2 && fields.includes(x.name))
+      out.push(`${x.showname} [${x.pos}+${x.size}]`);
+  }
+  return out;
+}
+
+function ourLayers(layers: Layer[], protocol: string): string[] {
+  return layers
+    .filter((l) => l.protocol === protocol)
+    .flatMap((l) => [
+      `${l.title} [${l.offset}+${l.length}]`,
+      ...l.fields.map((x) => `${x.name}: ${x.value} [${x.offset}+${x.length}]`),
+    ]);
+}
+
+describe("BGP (Calico's BIRD on TCP 179)", () => {
+  const file = path.join(FIXTURES, 'bgp/bgp.pcap');
+  const lab = frames('bgp/bgp.pcap');
+
+  it('reads as tcpdump -n prints it: "length 53: BGP" after a segment carrying BGP', () => {
+    // Ours stopped at "length 53".
+    const ours = lab.map((f) => summarize(f.data, f.linkType));
+    expect(ours).toEqual(tcpdumpLines(file));
+    expect(ours.filter((l) => l.endsWith(': BGP'))).toHaveLength(16);
+  });
+
+  it("has a layer per message, with the header's and an OPEN's and an UPDATE's fields, as tshark shows them", () => {
+    // Ours read "Data (53 bytes)" after TCP.
+    const fields = [
+      'bgp.marker',
+      'bgp.length',
+      'bgp.type',
+      'bgp.open.version',
+      'bgp.open.myas',
+      'bgp.open.holdtime',
+      'bgp.open.identifier',
+      'bgp.open.opt.len',
+      'bgp.update.withdrawn_routes.length',
+      'bgp.update.path_attributes.length',
+    ];
+    const ws = pdml(file);
+    let messages = 0;
+    lab.forEach((f, i) => {
+      const ours = ourLayers(decodeLayers(f.data, f.linkType), 'bgp');
+      expect(ours, `frame ${i + 1}`).toEqual(tsharkLayers(ws[i], 'bgp', fields));
+      messages += ours.filter((l) => l.startsWith('Border Gateway Protocol')).length;
+    });
+    expect(messages).toBe(16);
+    const open = ourLayers(decodeLayers(lab[3].data, 1), 'bgp');
+    expect(open).toContain('BGP Identifier: 10.97.0.2 [90+4]');
+  });
+});
