@@ -4,6 +4,7 @@
 // layer ("[Malformed Packet]").
 import { ARP_OFFSETS } from './arp.ts';
 import { BGP_OFFSETS, BGP_PORT, bgpMessages, bgpTypeName } from './bgp.ts';
+import { bootpFields, isBootp } from './dhcp.ts';
 import { walk, walkFrom, type Chain, type ChainNode, type ChainProblem } from './chain.ts';
 import { DNS_OFFSETS, DNS_TYPES, rcodeName } from './dns.ts';
 import { ETH_HEADER_LEN, ETHERTYPE_MIN, etherTypeName, VLAN_TAG_LEN } from './ethernet.ts';
@@ -90,7 +91,7 @@ export interface LayerField {
 
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
-   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'data',
+   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
    *  'icmpv6.mldr.mar', 'sctp.chunk', 'geneve.option'. */
@@ -198,6 +199,20 @@ export function decodeLayers(
       const bgp = bgpLayers(b, n);
       if (bgp.length) {
         layers.push(...bgp);
+        continue;
+      }
+    }
+    const dhcp = n.kind === 'data' && ip?.kind === 'udp' && ip.h.srcPort !== 53 && ip.h.dstPort !== 53;
+    if (dhcp && isBootp(ip.h.srcPort, ip.h.dstPort)) {
+      const bootp = bootpFields(b, n.at, n.end);
+      if (bootp) {
+        layers.push({
+          protocol: 'dhcp',
+          title: bootp.type ? `Dynamic Host Configuration Protocol (${bootp.type})` : 'Bootstrap Protocol',
+          offset: n.at,
+          length: n.end - n.at,
+          fields: bootp.fields.map((x) => f(x.name, x.value, x.offset, x.length)),
+        });
         continue;
       }
     }

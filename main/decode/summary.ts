@@ -4,6 +4,7 @@
 // relative to.
 import { ARP_REPLY, ARP_REQUEST } from './arp.ts';
 import { BGP_PORT } from './bgp.ts';
+import { bootpSummary, isBootp } from './dhcp.ts';
 import { walk, walkFrom, type Chain, type ChainNode } from './chain.ts';
 import { DNS_TYPES, rcodeName, type DnsMessage } from './dns.ts';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
@@ -897,6 +898,7 @@ class Printer {
       if (len < 12) return `domain [length ${len} < 12] (invalid)`;
       return this.tail('domain ');
     }
+    if (isBootp(h.srcPort, h.dstPort)) return bootpSummary(this.b, n.at + n.len, len);
     return `UDP, length ${len}`;
   }
 

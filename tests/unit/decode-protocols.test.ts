@@ -1,6 +1,7 @@
 // Protocols a Kubernetes node carries beside the pods' traffic, recorded in the lab (tests/fixtures/README.md):
 // their detail layers against tshark's PDML (Wireshark 4.0) and their one-line summaries against tcpdump -n (4.99),
-// each on the same bytes. BGP: Calico's BIRD peering between nodes (tests/fixtures/bgp).
+// each on the same bytes. BGP: Calico's BIRD peering between nodes (tests/fixtures/bgp); DHCP: a NIC getting its
+// address from dnsmasq (tests/fixtures/dhcp).
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -81,5 +82,52 @@ describe("BGP (Calico's BIRD on TCP 179)", () => {
     expect(messages).toBe(16);
     const open = ourLayers(decodeLayers(lab[3].data, 1), 'bgp');
     expect(open).toContain('BGP Identifier: 10.97.0.2 [90+4]');
+  });
+});
+
+describe("DHCP (a node's NIC getting its address)", () => {
+  const file = path.join(FIXTURES, 'dhcp/dhcp.pcap');
+  const lab = frames('dhcp/dhcp.pcap');
+
+  it('reads as tcpdump -n prints it: "BOOTP/DHCP, Request from <MAC>, length 300", "BOOTP/DHCP, Reply, …"', () => {
+    // Ours read "UDP, length 300".
+    const ours = lab.map((f) => summarize(f.data, f.linkType));
+    expect(ours).toEqual(tcpdumpLines(file));
+    expect(ours.filter((l) => l.includes(': BOOTP/DHCP, '))).toHaveLength(5);
+  });
+
+  it('has a layer with the fixed fields and each option, as tshark shows them', () => {
+    // Ours read "Data (300 bytes)" after UDP.
+    const fields = [
+      'dhcp.type',
+      'dhcp.hw.type',
+      'dhcp.hw.len',
+      'dhcp.hops',
+      'dhcp.id',
+      'dhcp.secs',
+      'dhcp.flags',
+      'dhcp.ip.client',
+      'dhcp.ip.your',
+      'dhcp.ip.server',
+      'dhcp.ip.relay',
+      'dhcp.hw.mac_addr',
+      'dhcp.cookie',
+      'dhcp.option.type',
+    ];
+    const ws = pdml(file);
+    lab.forEach((f, i) => {
+      const ours = ourLayers(decodeLayers(f.data, f.linkType), 'dhcp');
+      // tshark repeats the MAC as its resolved name: "Client MAC address: ce:…:07 (ce:…:07)".
+      const theirs = tsharkLayers(ws[i], 'dhcp', fields).map((l) =>
+        l.replace(/^(Client MAC address: (\S+)) \(\2\)/, '$1'),
+      );
+      expect(ours, `frame ${i + 1}`).toEqual(theirs);
+    });
+    const types = lab.map((f) => decodeLayers(f.data, 1).find((l) => l.protocol === 'dhcp')?.title);
+    expect(types).toEqual(
+      ['Discover', 'Offer', 'Request', 'ACK', 'Release'].map(
+        (t) => `Dynamic Host Configuration Protocol (${t})`,
+      ),
+    );
   });
 });

@@ -594,3 +594,20 @@ describe('BGP the snaplen cut', () => {
     }
   });
 });
+
+describe('DHCP the snaplen cut', () => {
+  // Ours read "UDP, length 300"; tcpdump prints "BOOTP/DHCP, Request from <MAC>, length 300" once the client's MAC
+  // is captured, and before that the op it has, then " [|bootp]".
+  it("in the lab's DHCP messages (requests and replies), and other ops and hardware types, reads as tcpdump prints it", () => {
+    const lab = frames('dhcp/dhcp.pcap').map((f) => [...f.data]);
+    expect(lab).toHaveLength(5);
+    // The discover as another op (7) and as a request from a hardware type other than Ethernet (6).
+    const other = (i: number, v: number) => lab[0].map((x, j) => (j === 14 + 20 + 8 + i ? v : x));
+    for (const frame of [...lab, other(0, 7), other(1, 6)]) {
+      const { ours, theirs } = cuts(frame, 14 + 20, 14 + 20 + 8 + 40);
+      expect(ours).toEqual(theirs);
+      const whole = cuts(frame, frame.length, frame.length);
+      expect(whole.ours).toEqual(whole.theirs);
+    }
+  });
+});
