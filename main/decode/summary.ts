@@ -774,8 +774,10 @@ class Printer {
       }
       case ICMPV6_UNREACH: {
         const what = UNREACH6_TEXT[code];
-        // Other codes: tcpdump dumps the message in hex, which a summary does not.
-        if (what === undefined) return whole(name);
+        // Other codes (5: source address failed policy, 6: reject route, 7: source routing header error…): tcpdump
+        // names the code and dumps the message in hex with no length, whatever was captured; the summary leaves
+        // the dump to the detail view's hex.
+        if (what === undefined) return `${name}, unknown unreach code (${code})`;
         const s = `${name}, ${what}`;
         if (code === ICMPV6_UNREACH_PORT) {
           // Not a UDP or TCP port (or not captured): tcpdump gives up there.
