@@ -1,6 +1,7 @@
-// dns.ts — DNS messages (RFC 1035 §4.1): header, questions and answer records with names (compression
-// pointers followed with a hop limit) and A/AAAA/CNAME/PTR/NS data. For the detail view and summaries only:
-// it allocates, and it is never on the decodeFields hot path.
+// dns.ts — DNS messages (RFC 1035 §4.1): header, questions and the records of every section with names
+// (compression pointers followed with a hop limit) and A/AAAA/CNAME/PTR/NS data, for the detail view; and
+// tcpdump's one-line summary, read from the bytes as tcpdump reads them. It allocates, and it is never on the
+// decodeFields hot path.
 //  0 |              ID               |QR| Opcode |AA|TC|RD|RA| Z |RCODE|
 //  4 |           QDCOUNT             |           ANCOUNT             |
 //  8 |           NSCOUNT             |           ARCOUNT             |
@@ -63,6 +64,9 @@ export interface DnsMessage {
   arcount: number;
   questions: DnsQuestion[];
   answers: DnsRecord[];
+  /** The authority and additional sections, as far as they were captured whole (Wireshark shows them too). */
+  authorities: DnsRecord[];
+  additionals: DnsRecord[];
 }
 
 export type DnsResult =
@@ -145,6 +149,8 @@ export function decodeDns(b: Uint8Array, at: number, end: number): DnsResult {
     arcount: u16(b, at + ARCOUNT),
     questions: [],
     answers: [],
+    authorities: [],
+    additionals: [],
   };
   let p = at + DNS_HEADER_LEN;
   const fail = (r: string, o: number): DnsResult =>
@@ -165,34 +171,59 @@ export function decodeDns(b: Uint8Array, at: number, end: number): DnsResult {
     p = n.next + 4;
   }
   for (let i = 0; i < msg.ancount; i++) {
-    const n = readName(b, at, end, p);
-    if (typeof n === 'string') return fail(n, p);
-    const q = n.next;
-    if (q + 10 > end) return { ok: false, kind: 'truncated', offset: p, reason: 'answer cut short' };
-    const type = u16(b, q);
-    const rdlen = u16(b, q + 8);
-    const rd = q + 10;
-    if (rd + rdlen > end) return { ok: false, kind: 'truncated', offset: p, reason: 'answer data cut short' };
-    let data = '';
-    if (type === 1 && rdlen === 4) data = ipv4ToString(u32(b, rd));
-    else if (type === 28 && rdlen === 16) data = ipv6ToString(b, rd);
-    else if (type === 16) data = txtStrings(b, rd, rd + rdlen);
-    else if (type === 5 || type === 12 || type === 2) {
-      const t = readName(b, at, end, rd);
-      data = typeof t === 'string' ? '' : t.name;
-    }
-    msg.answers.push({
-      name: n.name,
-      type,
-      cls: u16(b, q + 2),
-      ttl: u32(b, q + 4),
-      data,
-      offset: p,
-      length: rd + rdlen - p,
-    });
-    p = rd + rdlen;
+    const r = readRecord(b, at, end, p);
+    if (!r.ok) return r;
+    msg.answers.push(r.record);
+    p = r.next;
+  }
+  // The other sections only add to the detail: a record that is cut or malformed ends them quietly.
+  for (let i = 0; i < msg.nscount + msg.arcount; i++) {
+    const r = readRecord(b, at, end, p);
+    if (!r.ok) break;
+    (i < msg.nscount ? msg.authorities : msg.additionals).push(r.record);
+    p = r.next;
   }
   return { ok: true, msg };
+}
+
+/** The resource record at `p` of the message at `at` (RFC 1035 §4.1.3), and where the next one starts. */
+function readRecord(
+  b: Uint8Array,
+  at: number,
+  end: number,
+  p: number,
+):
+  | { ok: true; record: DnsRecord; next: number }
+  | { ok: false; kind: 'truncated' | 'malformed'; offset: number; reason: string } {
+  const n = readName(b, at, end, p);
+  if (typeof n === 'string')
+    return n === 'truncated'
+      ? { ok: false, kind: 'truncated', offset: p, reason: 'name cut short' }
+      : { ok: false, kind: 'malformed', offset: p, reason: n };
+  const q = n.next;
+  if (q + 10 > end) return { ok: false, kind: 'truncated', offset: p, reason: 'answer cut short' };
+  const type = u16(b, q);
+  const rdlen = u16(b, q + 8);
+  const rd = q + 10;
+  if (rd + rdlen > end) return { ok: false, kind: 'truncated', offset: p, reason: 'answer data cut short' };
+  let data = '';
+  if (type === 1 && rdlen === 4) data = ipv4ToString(u32(b, rd));
+  else if (type === 28 && rdlen === 16) data = ipv6ToString(b, rd);
+  else if (type === 16) data = txtStrings(b, rd, rd + rdlen);
+  else if (type === 5 || type === 12 || type === 2) {
+    const t = readName(b, at, end, rd);
+    data = typeof t === 'string' ? '' : t.name;
+  }
+  const record = {
+    name: n.name,
+    type,
+    cls: u16(b, q + 2),
+    ttl: u32(b, q + 4),
+    data,
+    offset: p,
+    length: rd + rdlen - p,
+  };
+  return { ok: true, record, next: rd + rdlen };
 }
 
 export const DNS_OFFSETS = { ID, FLAGS, QDCOUNT, ANCOUNT, NSCOUNT, ARCOUNT };
@@ -209,4 +240,382 @@ function txtStrings(b: Uint8Array, at: number, end: number): string {
     at = stop;
   }
   return out.join(' ');
+}
+
+// tcpdump's one-line summary (print-domain.c's domain_print without -v), byte for byte where it reads, so that a
+// message the snaplen cut reads as far as tcpdump gets, then " [|domain]".
+const OPCODES = [
+  '',
+  ' inv_q',
+  ' stat',
+  ' op3',
+  ' notify',
+  ' update',
+  ' op6',
+  ' op7',
+  ' op8',
+  ' updateA',
+  ' updateD',
+  ' updateDA',
+  ' updateM',
+  ' updateMA',
+  ' zoneInit',
+  ' zoneRef',
+];
+const RESPONSE_CODES = [
+  '',
+  ' FormErr',
+  ' ServFail',
+  ' NXDomain',
+  ' NotImp',
+  ' Refused',
+  ' YXDomain',
+  ' YXRRSet',
+  ' NXRRSet',
+  ' NotAuth',
+  ' NotZone',
+  ' Resp11',
+  ' Resp12',
+  ' Resp13',
+  ' Resp14',
+  ' NoChange',
+  ' BadVers',
+  'Resp17',
+  ' Resp18',
+  ' Resp19',
+  ' Resp20',
+  'Resp21',
+  ' Resp22',
+  ' BadCookie',
+];
+/** ns_type2str's names beyond DNS_TYPES, for the types a cluster's DNS sees. */
+const TCPDUMP_TYPES: Record<number, string> = {
+  ...DNS_TYPES,
+  13: 'HINFO',
+  35: 'NAPTR',
+  39: 'DNAME',
+  41: 'OPT',
+  43: 'DS',
+  46: 'RRSIG',
+  47: 'NSEC',
+  48: 'DNSKEY',
+  50: 'NSEC3',
+  64: 'SVCB',
+  65: 'HTTPS',
+  252: 'AXFR',
+  257: 'CAA',
+};
+const CLASS_NAMES: Record<number, string> = { 1: 'IN', 3: 'CHAOS', 4: 'HS', 255: 'ANY' };
+const T_A = 1;
+const T_NS = 2;
+const T_CNAME = 5;
+const T_PTR = 12;
+const T_MX = 15;
+const T_TXT = 16;
+const T_AAAA = 28;
+const T_SRV = 33;
+const T_DNAME = 39;
+const T_OPT = 41;
+const C_IN = 1;
+const OPCODE_IQUERY = 1;
+const FLAG_QR = 0x8000;
+const FLAG_AA = 0x0400;
+const FLAG_TC = 0x0200;
+const FLAG_RD = 0x0100;
+const FLAG_RA = 0x0080;
+const FLAG_AD = 0x0020;
+const FLAG_CD = 0x0010;
+/** The flag bits whose being set in a query tcpdump calls weird ("[b2&3=0x…]"). */
+const QUERY_ODD_BITS = 0x6cf;
+const MAX_NAME_CHARS = 255;
+/** A name's printing gave up (a cut, a bad pointer or label). */
+const FAILED = -1;
+
+type Out = { s: string };
+
+/**
+ * What tcpdump -n prints for the DNS message at `at` whose UDP payload is `len` bytes, captured up to `snap` (the
+ * captured end, or the datagram's if sooner): "4660+ [1au] A? example.test. (41)", "4660 NXDomain*- 0/1/0 (95)";
+ * cut, what it printed before it ran out, then " [|domain]".
+ */
+export function dnsSummary(b: Uint8Array, at: number, len: number, snap: number): string {
+  if (len < DNS_HEADER_LEN) return `domain [length ${len} < ${DNS_HEADER_LEN}] (invalid)`;
+  const o: Out = { s: '' };
+  const trunc = () => `${o.s} [|domain]`;
+  if (at + DNS_HEADER_LEN > snap) return trunc();
+  const flags = u16(b, at + FLAGS);
+  const qd = u16(b, at + QDCOUNT);
+  let an = u16(b, at + ANCOUNT);
+  const ns = u16(b, at + NSCOUNT);
+  const ar = u16(b, at + ARCOUNT);
+  const opcode = (flags >> 11) & 0xf;
+  const id = u16(b, at + ID);
+  if (flags & FLAG_QR) {
+    const rcode = (flags & 0xf) | (optRcode(b, at, snap, qd, an + ns, ar) << 4);
+    const rc = RESPONSE_CODES[rcode] ?? ` Resp${rcode & 0xfff}`;
+    o.s = `${id}${OPCODES[opcode]}${rc}${flags & FLAG_AA ? '*' : ''}${flags & FLAG_RA ? '' : '-'}`;
+    o.s += `${flags & FLAG_TC ? '|' : ''}${flags & FLAG_AD ? '$' : ''}`;
+    if (qd !== 1) o.s += ` [${qd}q]`;
+    let cp = at + DNS_HEADER_LEN;
+    for (let i = 0; i < qd; i++) {
+      if (i !== 0) o.s += ',';
+      cp = skipName(b, cp, snap);
+      if (cp < 0) return trunc();
+      cp += 4;
+    }
+    o.s += ` ${an}/${ns}/${ar}`;
+    if (an) {
+      cp = printRecord(b, at, cp, snap, o);
+      if (cp < 0) return trunc();
+      an--;
+      while (cp < snap && an) {
+        o.s += ',';
+        cp = printRecord(b, at, cp, snap, o);
+        if (cp < 0) return trunc();
+        an--;
+      }
+    }
+    if (an) return trunc();
+  } else {
+    o.s = `${id}${OPCODES[opcode]}${flags & FLAG_RD ? '+' : ''}${flags & FLAG_CD ? '%' : ''}`;
+    if (flags & QUERY_ODD_BITS) o.s += ` [b2&3=0x${flags.toString(16)}]`;
+    if (opcode === OPCODE_IQUERY) {
+      if (qd) o.s += ` [${qd}q]`;
+      if (an !== 1) o.s += ` [${an}a]`;
+    } else {
+      if (an) o.s += ` [${an}a]`;
+      if (qd !== 1) o.s += ` [${qd}q]`;
+    }
+    if (ns) o.s += ` [${ns}n]`;
+    if (ar) o.s += ` [${ar}au]`;
+    let left = qd;
+    let cp = at + DNS_HEADER_LEN;
+    if (left) {
+      cp = printQuestion(b, at, cp, snap, o);
+      if (cp < 0) return trunc();
+      left--;
+      while (cp < snap && left) {
+        cp = printQuestion(b, at, cp, snap, o);
+        if (cp < 0) return trunc();
+        left--;
+      }
+    }
+    if (left) return trunc();
+  }
+  return `${o.s} (${len})`;
+}
+
+/** The extended rcode bits of an OPT record in the additional section, where tcpdump finds it before the cut. */
+function optRcode(b: Uint8Array, at: number, snap: number, qd: number, records: number, ar: number): number {
+  let cp = at + DNS_HEADER_LEN;
+  for (let i = 0; i < qd; i++) {
+    cp = skipName(b, cp, snap);
+    if (cp < 0) return 0;
+    cp += 4;
+    if (cp >= snap) return 0;
+  }
+  for (let i = 0; i < records; i++) {
+    cp = skipName(b, cp, snap);
+    if (cp < 0) return 0;
+    cp += 8;
+    if (cp + 2 > snap) return 0;
+    cp += 2 + u16(b, cp);
+    if (cp >= snap) return 0;
+  }
+  for (let i = 0; i < ar; i++) {
+    cp = skipName(b, cp, snap);
+    if (cp < 0 || cp + 2 > snap) return 0;
+    const type = u16(b, cp);
+    cp += 4;
+    if (cp + 1 > snap) return 0;
+    if (type === T_OPT) return b[cp];
+    cp += 4;
+    if (cp + 2 > snap) return 0;
+    cp += 2 + u16(b, cp);
+    if (cp >= snap) return 0;
+  }
+  return 0;
+}
+
+/** ns_nskip: past the name at `cp` (a pointer ends it), or FAILED when cut or of a label type it cannot skip. */
+function skipName(b: Uint8Array, cp: number, snap: number): number {
+  if (cp >= snap) return FAILED;
+  let i = b[cp++];
+  while (i) {
+    const kind = i & 0xc0;
+    if (kind === 0xc0) return cp + 1;
+    if (kind === 0x40) {
+      // An EDNS0 bit-string label (RFC 2673), the only extended label type tcpdump skips.
+      if ((i & 0x3f) !== 1 || cp >= snap) return FAILED;
+      const bits = b[cp++] || 256;
+      cp += (bits + 7) >> 3;
+    } else if (kind === 0x80) return FAILED;
+    else cp += i;
+    if (cp >= snap) return FAILED;
+    i = b[cp++];
+  }
+  return cp;
+}
+
+/** ns_qprint: " A? example.test." for the question at `cp`; where it ends, or FAILED. */
+function printQuestion(b: Uint8Array, msg: number, cp: number, snap: number, o: Out): number {
+  const after = skipName(b, cp, snap);
+  if (after < 0 || after + 4 > snap) return FAILED;
+  o.s += ` ${typeName(u16(b, after))}`;
+  const cls = u16(b, after + 2);
+  if (cls !== C_IN) o.s += ` ${CLASS_NAMES[cls] ?? `(Class ${cls})`}`;
+  o.s += '? ';
+  const end = printName(b, msg, cp, snap, o);
+  return end < 0 ? FAILED : end + 4;
+}
+
+/** ns_rprint without -v: " A 10.96.0.10" for the record at `cp`; where it ends, `snap` or FAILED when cut. */
+function printRecord(b: Uint8Array, msg: number, cp: number, snap: number, o: Out): number {
+  cp = skipName(b, cp, snap);
+  if (cp < 0 || cp + 10 > snap) return snap;
+  const type = u16(b, cp);
+  const cls = u16(b, cp + 2);
+  if (cls !== C_IN && type !== T_OPT) o.s += ` ${CLASS_NAMES[cls] ?? `(Class ${cls})`}`;
+  const optFlags = u16(b, cp + 6);
+  const rdlen = u16(b, cp + 8);
+  cp += 10;
+  const rp = cp + rdlen;
+  o.s += ` ${typeName(type)}`;
+  if (rp > snap) return FAILED;
+  switch (type) {
+    case T_A:
+      if (cp + 4 > snap) return FAILED;
+      o.s += ` ${b[cp]}.${b[cp + 1]}.${b[cp + 2]}.${b[cp + 3]}`;
+      break;
+    case T_NS:
+    case T_CNAME:
+    case T_PTR:
+    case T_DNAME:
+      o.s += ' ';
+      if (printName(b, msg, cp, snap, o) < 0) return FAILED;
+      break;
+    case T_MX:
+      o.s += ' ';
+      if (cp + 2 > snap || printName(b, msg, cp + 2, snap, o) < 0) return FAILED;
+      o.s += ` ${u16(b, cp)}`;
+      break;
+    case T_TXT:
+      while (cp < rp) {
+        o.s += ' "';
+        const n = b[cp];
+        if (cp + 1 + n > snap) {
+          o.s += printable(b, cp + 1, snap - cp - 1);
+          return FAILED;
+        }
+        o.s += printable(b, cp + 1, n);
+        cp += 1 + n;
+        o.s += '"';
+      }
+      break;
+    case T_SRV:
+      o.s += ' ';
+      if (cp + 6 > snap || printName(b, msg, cp + 6, snap, o) < 0) return FAILED;
+      o.s += `:${u16(b, cp + 4)} ${u16(b, cp)} ${u16(b, cp + 2)}`;
+      break;
+    case T_AAAA:
+      if (cp + 16 > snap) return FAILED;
+      o.s += ` ${ipv6ToString(b, cp)}`;
+      break;
+    case T_OPT:
+      // The options themselves are not printed here (tcpdump lists them in brackets); a summary stops at the size.
+      o.s += ` UDPsize=${cls}${optFlags & 0x8000 ? ' DO' : ''}`;
+      break;
+  }
+  return rp;
+}
+
+/**
+ * fqdn_print: the name at `cp` in the message at `msg`, each label followed by "."; a pointer must point back
+ * before where the name (or the last pointer) was. Where the name ends in the record, or FAILED.
+ */
+function printName(b: Uint8Array, msg: number, cp: number, snap: number, o: Out): number {
+  if (cp >= snap) return FAILED;
+  let i = b[cp];
+  if (badLabel(i, o)) return FAILED;
+  let maxOffset = cp - msg;
+  cp++;
+  let rp = (i & 0xc0) !== 0xc0 ? cp + i : -1;
+  let compressed = false;
+  let chars = 0;
+  if (i === 0) {
+    o.s += '.';
+    return rp;
+  }
+  let l = i;
+  while (i && cp < snap) {
+    if ((i & 0xc0) === 0xc0) {
+      if (!compressed) {
+        rp = cp + 1;
+        compressed = true;
+      }
+      if (cp >= snap) return FAILED;
+      const offset = ((i << 8) | b[cp]) & 0x3fff;
+      if (offset >= maxOffset) {
+        o.s += '<BAD PTR>';
+        return FAILED;
+      }
+      maxOffset = offset;
+      cp = msg + offset;
+      if (cp >= snap) return FAILED;
+      i = b[cp];
+      if (badLabel(i, o)) return FAILED;
+      l = i;
+      cp++;
+      continue;
+    }
+    const n = chars + l <= MAX_NAME_CHARS ? l : chars < MAX_NAME_CHARS ? MAX_NAME_CHARS - chars : 0;
+    if (n > 0) {
+      if (cp + n > snap) {
+        o.s += printable(b, cp, snap - cp);
+        return FAILED;
+      }
+      o.s += printable(b, cp, n);
+    }
+    chars += l;
+    cp += l;
+    if (chars <= MAX_NAME_CHARS) o.s += '.';
+    chars++;
+    if (cp >= snap) return FAILED;
+    i = b[cp];
+    if (badLabel(i, o)) return FAILED;
+    l = i;
+    cp++;
+    if (!compressed) rp += l + 1;
+  }
+  if (chars > MAX_NAME_CHARS) o.s += '<DOMAIN NAME TOO LONG>';
+  return rp;
+}
+
+/**
+ * A length byte of a label type fqdn_print does not print: reserved (0x80, "<BAD LABEL TYPE>") or extended (0x40:
+ * "<ELT n>", and RFC 2673's bit-string labels, which it prints and this does not).
+ */
+function badLabel(i: number, o: Out): boolean {
+  const kind = i & 0xc0;
+  if (kind === 0x80) o.s += '<BAD LABEL TYPE>';
+  else if (kind === 0x40 && (i & 0x3f) !== 1) o.s += `<ELT ${i & 0x3f}>`;
+  return kind === 0x80 || kind === 0x40;
+}
+
+/** nd_printn's text of `n` bytes: printable ASCII as is, a byte with its top bit set "M-" and the rest, controls "^X". */
+function printable(b: Uint8Array, at: number, n: number): string {
+  let s = '';
+  for (let i = at; i < at + n; i++) {
+    let c = b[i];
+    if (c & 0x80) {
+      s += 'M-';
+      c &= 0x7f;
+    }
+    s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : `^${String.fromCharCode(c ^ 0x40)}`;
+  }
+  return s;
+}
+
+function typeName(t: number): string {
+  return TCPDUMP_TYPES[t] ?? `Type${t}`;
 }

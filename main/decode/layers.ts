@@ -1266,16 +1266,16 @@ function toLayers(b: Uint8Array, n: ChainNode): Layer[] {
       ];
       for (const q of m.questions)
         fields.push(f('Query', `${q.name} ${DNS_TYPES[q.type] ?? `type ${q.type}`}`, q.offset, q.length));
-      for (const a of m.answers) {
-        fields.push(
-          f(
-            'Answer',
-            `${a.name} ${DNS_TYPES[a.type] ?? `type ${a.type}`} ${a.data} (ttl ${a.ttl})`,
-            a.offset,
-            a.length,
-          ),
-        );
-      }
+      const sections: [string, typeof m.answers][] = [
+        ['Answer', m.answers],
+        ['Authority', m.authorities],
+        ['Additional', m.additionals],
+      ];
+      for (const [name, records] of sections)
+        for (const a of records) {
+          const type = DNS_TYPES[a.type] ?? `type ${a.type}`;
+          fields.push(f(name, `${a.name} ${type} ${a.data} (ttl ${a.ttl})`, a.offset, a.length));
+        }
       const q0 = m.questions[0];
       return [
         {

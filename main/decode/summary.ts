@@ -6,7 +6,7 @@ import { ARP_REPLY, ARP_REQUEST } from './arp.ts';
 import { BGP_PORT } from './bgp.ts';
 import { bootpSummary, isBootp } from './dhcp.ts';
 import { walk, walkFrom, type Chain, type ChainNode } from './chain.ts';
-import { DNS_TYPES, rcodeName, type DnsMessage } from './dns.ts';
+import { DNS_PORT, dnsSummary } from './dns.ts';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
 import {
   DEFAULT_DECODE_OPTIONS,
@@ -891,14 +891,11 @@ class Printer {
       }
       return have < GENEVE_HEADER_LEN ? 'Geneve [|geneve]' : `${this.geneveText(p.offset)} [|geneve]`;
     }
-    if (next?.kind === 'dns') {
-      this.next();
-      return dnsText(next.msg, next.end - next.at);
-    }
     const len = (h.length >= 8 ? h.length : ipPayload) - 8;
-    if (h.srcPort === 53 || h.dstPort === 53) {
-      if (len < 12) return `domain [length ${len} < 12] (invalid)`;
-      return this.tail('domain ');
+    if (h.srcPort === DNS_PORT || h.dstPort === DNS_PORT) {
+      if (next?.kind === 'dns') this.next();
+      // Read as tcpdump reads it, up to the capture's end or the IP packet's (whole or cut by the snaplen).
+      return dnsSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload));
     }
     if (isBootp(h.srcPort, h.dstPort)) return bootpSummary(this.b, n.at + n.len, len);
     return `UDP, length ${len}`;
@@ -1148,28 +1145,6 @@ function tcpOptions(b: Uint8Array, at: number, end: number): string {
     p += len;
   }
   return out.join(',');
-}
-
-function dnsText(m: DnsMessage, len: number): string {
-  let s = String(m.id);
-  if (!m.response) {
-    if (m.recursionDesired) s += '+';
-    if (m.opcode !== 0) s += ` op${m.opcode}`;
-    if (m.qdcount !== 1) s += ` [${m.qdcount}q]`;
-    if (m.ancount) s += ` [${m.ancount}a]`;
-    if (m.nscount) s += ` [${m.nscount}n]`;
-    // EDNS (an OPT record) makes most queries' additional count 1: tcpdump's "[1au]".
-    if (m.arcount) s += ` [${m.arcount}au]`;
-    for (const q of m.questions) s += ` ${DNS_TYPES[q.type] ?? `Type${q.type}`}? ${q.name}`;
-  } else {
-    if (m.authoritative) s += '*';
-    if (!m.recursionAvailable) s += '-';
-    if (m.truncatedFlag) s += '|';
-    if (m.rcode !== 0) s += ` ${rcodeName(m.rcode)}`;
-    s += ` ${m.ancount}/${m.nscount}/${m.arcount}`;
-    s += m.answers.map((a) => ` ${DNS_TYPES[a.type] ?? `Type${a.type}`} ${a.data}`).join(',');
-  }
-  return `${s} (${len})`;
 }
 
 export { LINKTYPE_ETHERNET };

@@ -614,3 +614,84 @@ describe('DHCP the snaplen cut', () => {
     }
   });
 });
+
+describe('DNS the snaplen cut', () => {
+  // Ours read "domain  [|udp]" for any message not wholly captured; tcpdump prints the header's fields, the questions
+  // and answers it has, then " [|domain]" (" [|domain]" alone short of the 12-byte header).
+  const name = (n: string) => [...n.split('.').flatMap((l) => [l.length, ...Buffer.from(l)]), 0];
+  const message = (id: number, flags: number, counts: number[], body: number[]) => [
+    ...be16(id),
+    ...be16(flags),
+    ...counts.flatMap(be16),
+    ...body,
+  ];
+  const question = (n: string, type: number, cls = 1) => [...name(n), ...be16(type), ...be16(cls)];
+  const record = (type: number, data: number[], owner = [0xc0, 12]) => [
+    ...owner,
+    ...be16(type),
+    0,
+    1,
+    0,
+    0,
+    0,
+    30,
+    ...be16(data.length),
+    ...data,
+  ];
+  const opt = (ttl: number) => [0, 0, 41, 4, 0xd0, ttl >>> 24, (ttl >> 16) & 255, 0, 0, 0, 0];
+  const built: [string, number[], number][] = [
+    [
+      'a query of two questions',
+      message(7, 0x0100, [2, 0, 0, 0], [...question('a.b', 1), ...question('c.d', 28)]),
+      53,
+    ],
+    ['a CHAOS query with odd flags', message(7, 0x0510, [1, 0, 0, 0], question('version.bind', 16, 3)), 53],
+    ['an inverse query', message(7, 0x0900, [0, 1, 0, 0], record(1, [1, 2, 3, 4], name('x'))), 53],
+    [
+      'an answer of TXT, AAAA, PTR and MX, authenticated',
+      message(
+        9,
+        0x81a0,
+        [1, 4, 0, 0],
+        [
+          ...question('x.y', 16),
+          ...record(16, [5, ...Buffer.from('hello'), 2, 0x68, 0x69]),
+          ...record(28, [...new Array<number>(15).fill(0), 1]),
+          ...record(12, name('p.q')),
+          ...record(15, [0, 10, ...name('mx.q')]),
+        ],
+      ),
+      40000,
+    ],
+    ['a truncated ServFail', message(9, 0x8382, [1, 0, 0, 0], question('x.y', 1)), 40000],
+    [
+      'an extended rcode (BadVers)',
+      message(9, 0x8180, [1, 0, 0, 1], [...question('x.y', 1), ...opt(0x01000000)]),
+      40000,
+    ],
+    ['a response without questions', message(9, 0x8180, [0, 0, 0, 0], []), 40000],
+    [
+      'a name with a byte outside ASCII',
+      message(9, 0x0100, [1, 0, 0, 0], [1, 0xe9, 1, 7, 0, 0, 1, 0, 1]),
+      53,
+    ],
+  ];
+  it.each(built)('%s, at every length, reads as tcpdump prints it', (_what, dns, dport) => {
+    const frame = [...eth(0x0800), ...ip4(17, udp(dport === 53 ? 40000 : 53, dport, dns))];
+    const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("the lab's lookups (A, AAAA, CNAME, SRV, TXT, PTR, NXDomain over IPv6), at every length, read as tcpdump prints them", () => {
+    const lab = frames('dns/dns.pcap');
+    expect(lab).toHaveLength(14);
+    let marks = 0;
+    for (const f of lab) {
+      const u = walk(f.data, 1).nodes.find((n) => n.kind === 'udp')!;
+      const { ours, theirs } = cuts([...f.data], u.at, f.data.length);
+      expect(ours).toEqual(theirs);
+      marks += ours.filter((l) => l.endsWith(' [|domain]')).length;
+    }
+    expect(marks).toBeGreaterThan(1000);
+  });
+});
