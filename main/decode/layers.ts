@@ -39,6 +39,7 @@ import {
 import {
   bridgeId,
   IPPROTO_AH,
+  IPPROTO_GRE,
   isBpdu,
   isStpLlc,
   LLC_UI_LEN,
@@ -91,7 +92,7 @@ export interface LayerField {
 
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
-   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'data',
+   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'gre', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
    *  'icmpv6.mldr.mar', 'sctp.chunk', 'geneve.option'. */
@@ -199,6 +200,16 @@ export function decodeLayers(
       const bgp = bgpLayers(b, n);
       if (bgp.length) {
         layers.push(...bgp);
+        continue;
+      }
+    }
+    if (n.kind === 'data' && (ip?.kind === 'ipv4' || ip?.kind === 'ipv6') && ip.h.proto === IPPROTO_GRE) {
+      const gre = ip.h.fragOffset ? null : greLayer(b, n.at, n.end);
+      if (gre) {
+        layers.push(gre);
+        const end = Math.min(n.end, b.length);
+        if (gre.offset + gre.length < end)
+          layers.push(dataLayer(gre.offset + gre.length, end - gre.offset - gre.length));
         continue;
       }
     }
@@ -948,6 +959,63 @@ function bgpLayers(b: Uint8Array, n: ChainNode): Layer[] {
   }
   if (layers.length && p < n.end) layers.push(dataLayer(p, n.end - p));
   return layers;
+}
+
+/** Wireshark's names for what GRE carries ("Generic Routing Encapsulation (IP)", "Protocol Type: PPP (0x880b)"). */
+const GRE_PROTOCOLS: Record<number, string> = {
+  0x0800: 'IP',
+  0x86dd: 'IPv6',
+  0x880b: 'PPP',
+  0x6558: 'Transparent Ethernet bridging',
+};
+
+/**
+ * A GRE header (RFC 2784/2890; version 1, RFC 2637 §4.1: PPTP's call id, sequence and acknowledgment numbers) as
+ * tshark shows it; null when the snaplen cut it, or for a version other than 0 and 1.
+ */
+function greLayer(b: Uint8Array, at: number, end: number): Layer | null {
+  const cap = Math.min(end, b.length);
+  if (at + 4 > cap) return null;
+  const flags = u16(b, at);
+  const version = flags & 7;
+  if (version > 1) return null;
+  const proto = u16(b, at + 2);
+  const name = GRE_PROTOCOLS[proto] ?? etherTypeName(proto);
+  const fields = [
+    f('Flags and Version', hex(flags, 4), at, 2),
+    f('Protocol Type', `${name} (${hex(proto, 4)})`, at + 2, 2),
+  ];
+  let p = at + 4;
+  const word = (make: () => void) => {
+    if (p + 4 > cap) return false;
+    make();
+    p += 4;
+    return true;
+  };
+  if (version === 0 && flags & 0xc000) {
+    const ok = word(() =>
+      fields.push(f('Checksum', hex(u16(b, p), 4), p, 2), f('Offset', u16(b, p + 2), p + 2, 2)),
+    );
+    if (!ok) return null;
+  }
+  if (flags & 0x2000) {
+    const key = () =>
+      version === 1
+        ? fields.push(f('Payload Length', u16(b, p), p, 2), f('Call ID', u16(b, p + 2), p + 2, 2))
+        : fields.push(f('Key', hex(u32(b, p), 8), p, 4));
+    if (!word(key)) return null;
+  }
+  if (flags & 0x1000 && !word(() => fields.push(f('Sequence Number', u32(b, p), p, 4)))) return null;
+  if (version === 1 && flags & 0x80) {
+    if (!word(() => fields.push(f('Acknowledgment Number', u32(b, p), p, 4)))) return null;
+  }
+  return {
+    protocol: 'gre',
+    title: `Generic Routing Encapsulation (${name})`,
+    offset: at,
+    length: p - at,
+    fields,
+  };
 }
 
 function lastEnd(layers: Layer[]): number {

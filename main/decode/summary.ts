@@ -182,6 +182,17 @@ export interface SummaryOptions extends Partial<DecodeOptions> {
   ifNames?: Readonly<Record<number, string>>;
 }
 
+// GRE (RFC 2784, RFC 2890; version 1: RFC 2637 §4.1) flags and version, and the PPP it carries in version 1.
+const GRE_VERSION = 0x0007;
+const GRE_KEY = 0x2000;
+const GRE_SEQ = 0x1000;
+const GRE_ACK = 0x0080;
+const ETHERTYPE_PPP = 0x880b;
+const PPP_ADDRESS_CONTROL = 0xff03;
+const PPP_IP = 0x21;
+const PPP_IPV6 = 0x57;
+const PPP_COMP = 0xfd;
+
 /** tcpdump's name for the UDP port that flannel's VXLAN uses (8472 is OTV's IANA port). */
 const OTV_PORT = 8472;
 const TCPDUMP_NAMES: Record<string, string> = {
@@ -585,8 +596,9 @@ class Printer {
     const cut = (s: string) => `${ends}${s} [|gre]`;
     if (!has(2)) return cut('');
     const flags = u16(b, at);
-    // Version 1 (PPTP), source routes and payloads other than IP and Ethernet are left to ip-proto-47.
-    if ((flags & 7) !== 0 || flags & 0x4000) return null;
+    if ((flags & GRE_VERSION) === 1) return this.greV1(ends, at, len);
+    // Source routes, versions other than 0 and 1 and payloads other than IP and Ethernet are left to ip-proto-47.
+    if ((flags & GRE_VERSION) !== 0 || flags & 0x4000) return null;
     let s = 'GREv0';
     if (!has(4)) return cut(s);
     const prot = u16(b, at + 2);
@@ -616,6 +628,73 @@ class Printer {
     const pr = new Printer(b, inner, this.wireLen, this.link, at + p);
     if (prot === ETHERTYPE_TEB) return ends + s + (first ? pr.ether() : pr.tail(''));
     return ends + s + pr.network(this.link, prot);
+  }
+
+  /**
+   * Enhanced GRE (version 1, RFC 2637 §4.1: PPTP's data channel) as print-gre.c prints it: "GREv1, call 4660, seq 5,
+   * ack 4, length 48: IP …" (the key's low half is the call id; no sequence number: ", no-payload" and the line
+   * ends after the length); -e adds "proto PPP (0x880b)", and the PPP header's "IP (0x0021), length 32: ". Cut by
+   * the snaplen, the fields it has, then " [|gre]", or inside the PPP header " [|ppp]". Null (ip-proto-47) for a
+   * payload other than PPP carrying IPv4 or IPv6.
+   */
+  private greV1(ends: string, at: number, len: number): string | null {
+    const b = this.b;
+    const has = (bytes: number) => at + bytes <= b.length;
+    const cut = (s: string) => `${ends}${s} [|gre]`;
+    const flags = u16(b, at);
+    let s = 'GREv1';
+    if (!has(4)) return cut(s);
+    const prot = u16(b, at + 2);
+    let p = 4;
+    const word = (label: string, value: (v: number) => number) => {
+      if (p + 4 > len || !has(p + 4)) return false;
+      s += `, ${label} ${value(u32(b, at + p))}`;
+      p += 4;
+      return true;
+    };
+    if (flags & GRE_KEY && !word('call', (v) => v & 0xffff)) return cut(s);
+    if (flags & GRE_SEQ && !word('seq', (v) => v)) return cut(s);
+    if (flags & GRE_ACK && !word('ack', (v) => v)) return cut(s);
+    if (!(flags & GRE_SEQ)) s += ', no-payload';
+    if (this.link) s += `, proto ${prot === ETHERTYPE_PPP ? 'PPP' : etherTypeName(prot)} (0x${hex4(prot)})`;
+    s += `, length ${len}`;
+    if (!(flags & GRE_SEQ)) return ends + s;
+    if (prot !== ETHERTYPE_PPP) return `${ends}${s}: gre-proto-0x${prot.toString(16)}`;
+    const ppp = this.ppp(at + p, len - p);
+    return ppp === null ? null : `${ends}${s}: ${ppp}`;
+  }
+
+  /**
+   * A PPP frame of `len` bytes at `at` (print-ppp.c's ppp_print): its address and control bytes (ff 03) when there,
+   * its protocol (one byte when compressed), then the IPv4 or IPv6 packet; -e says "IP (0x0021), length 32: "
+   * first. Null for other protocols.
+   */
+  private ppp(at: number, len: number): string | null {
+    const b = this.b;
+    const cut = ' [|ppp]';
+    if (len < 2) return cut;
+    if (at + 2 > b.length) return cut;
+    let p = at;
+    if (u16(b, p) === PPP_ADDRESS_CONTROL) p += 2;
+    if (at + len - p < 2 || p + 1 > b.length) return cut;
+    let proto: number;
+    if (b[p] % 2) proto = b[p++];
+    else {
+      if (p + 2 > b.length) return cut;
+      proto = u16(b, p);
+      p += 2;
+    }
+    // MPPE's encrypted (or compressed) datagrams: what PPTP mostly carries once the link is up.
+    if (proto === PPP_COMP)
+      return `${this.link ? `Compressed (0x00fd), length ${len}: ` : ''}compressed PPP data`;
+    const et = proto === PPP_IP ? ETHERTYPE_IPV4 : proto === PPP_IPV6 ? ETHERTYPE_IPV6 : -1;
+    if (et < 0) return null;
+    const head = this.link
+      ? `${et === ETHERTYPE_IPV4 ? 'IP' : 'IP6'} (0x${hex4(proto)}), length ${len}: `
+      : '';
+    const inner = walkFrom(b, p, at + len, et);
+    if (inner.problem?.kind === 'malformed' || (!inner.nodes[0] && !inner.problem)) return null;
+    return head + new Printer(b, inner, this.wireLen, this.link, p).network(this.link, et);
   }
 
   /** IPv4's AH before ICMP, TCP or UDP: "AH(spi=…,seq=0x1,icv=0x…): ICMP echo request, …" (the ports alone). */

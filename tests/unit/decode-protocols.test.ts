@@ -1,14 +1,21 @@
 // Protocols a Kubernetes node carries beside the pods' traffic, recorded in the lab (tests/fixtures/README.md):
 // their detail layers against tshark's PDML (Wireshark 4.0) and their one-line summaries against tcpdump -n (4.99),
 // each on the same bytes. BGP: Calico's BIRD peering between nodes (tests/fixtures/bgp); DHCP: a NIC getting its
-// address from dnsmasq (tests/fixtures/dhcp).
+// address from dnsmasq (tests/fixtures/dhcp). GRE: the lab's version 0 (tests/fixtures/ip-protocols) and PPTP's
+// version 1, built here.
 import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 import { decodeLayers, summarize, type Layer } from '../../main/decode/index.ts';
+import { pcapOf } from '../pcapBytes.ts';
+import { tempDir } from '../tempDir.ts';
 import { FIXTURES } from './correlate-helpers.ts';
-import { frames, pdml, type PdmlItem } from './decode-helpers.ts';
+import { be16, frames, pdml, type PdmlItem } from './decode-helpers.ts';
+
+const tmp = tempDir('hs-protocols-');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 /** tcpdump -n's lines for a capture, without their times. */
 function tcpdumpLines(file: string): string[] {
@@ -129,5 +136,51 @@ describe("DHCP (a node's NIC getting its address)", () => {
         (t) => `Dynamic Host Configuration Protocol (${t})`,
       ),
     );
+  });
+});
+
+describe("GRE (version 0, and PPTP's enhanced version 1)", () => {
+  const fields = [
+    'gre.flags_and_version',
+    'gre.proto',
+    'gre.checksum',
+    'gre.offset',
+    'gre.key',
+    'gre.key.payload_length',
+    'gre.key.call_id',
+    'gre.sequence_number',
+    'gre.ack_number',
+  ];
+  const ETH_V4 = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0];
+  const ip4 = (proto: number, payload: number[]) => [
+    ...[0x45, 0, ...be16(20 + payload.length), 0, 1, 0x40, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2],
+    ...payload,
+  ];
+  const ppp = [0xff, 3, 0, 0x21, ...ip4(1, [8, 0, 0, 0, 0, 1, 0, 1])];
+  const built = [
+    // Call 4660, sequence 5, acknowledgment 4, carrying PPP; an acknowledgment alone; a checksum (version 0).
+    [0x30, 0x81, 0x88, 0x0b, ...be16(ppp.length), 0x12, 0x34, 0, 0, 0, 5, 0, 0, 0, 4, ...ppp],
+    [0x20, 0x81, 0x88, 0x0b, 0, 0, 0x12, 0x34, 0, 0, 0, 9],
+    [0x80, 0, 0x08, 0, 0x96, 0xdb, 0, 0, ...ip4(1, [8, 0, 0, 0, 0, 1, 0, 1])],
+  ].map((gre) => Uint8Array.from([...ETH_V4, ...ip4(47, gre)]));
+
+  it('has a layer with its flags, protocol, key (or call id), sequence and acknowledgment, as tshark shows them', () => {
+    // Ours read "Data (…)" after the IP header.
+    const lab = frames('ip-protocols/ip-protocols.pcap')
+      .slice(0, 5)
+      .map((f) => f.data);
+    const file = path.join(tmp, 'gre.pcap');
+    writeFileSync(file, pcapOf([...lab, ...built]));
+    const ws = pdml(file);
+    [...lab, ...built].forEach((data, i) => {
+      const ours = ourLayers(decodeLayers(data, 1), 'gre');
+      // tshark checks the checksum ("0x96db [correct]"); the detail shows it as it is, as for IP's.
+      const theirs = tsharkLayers(ws[i], 'gre', fields).map((l) =>
+        l.replace(/^(Checksum: \S+) \[correct\]/, '$1'),
+      );
+      expect(ours, `frame ${i + 1}`).toEqual(theirs);
+      expect(ours[0]).toMatch(/^Generic Routing Encapsulation \(/);
+    });
+    expect(ourLayers(decodeLayers(built[0], 1), 'gre')).toContain('Call ID: 4660 [40+2]');
   });
 });

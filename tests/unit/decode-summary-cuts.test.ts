@@ -124,6 +124,39 @@ describe('GRE the snaplen cut', () => {
   });
 });
 
+describe('enhanced GRE (version 1, PPTP) whole and cut', () => {
+  // It read "ip-proto-47 48"; tcpdump prints the call id (the key's low half), sequence and acknowledgment numbers,
+  // "no-payload" without a sequence number, then the PPP frame: the IPv4 or IPv6 packet in it, or MPPE's
+  // "compressed PPP data"; -e adds "proto PPP (0x880b)" and the PPP protocol's name and length.
+  const ppp = (proto: number[], payload: number[], ac = true) => [
+    ...(ac ? [0xff, 3] : []),
+    ...proto,
+    ...payload,
+  ];
+  const gre1 = (flags: number, payload: number[], type = 0x880b) => [
+    ...be16(flags | 1),
+    ...be16(type),
+    ...(flags & 0x2000 ? [...be16(payload.length), 0x12, 0x34] : []),
+    ...(flags & 0x1000 ? [0, 0, 0, 5] : []),
+    ...(flags & 0x80 ? [0, 0, 0, 4] : []),
+    ...payload,
+  ];
+  const echo4 = ip4(1, [8, 0, 0, 0, 0, 1, 0, 1]);
+  it.each([
+    ['call, seq and ack, carrying IPv4', gre1(0x3080, ppp([0, 0x21], echo4))],
+    ['call and seq, carrying IPv6', gre1(0x3000, ppp([0, 0x57], ip6(58, echo6)))],
+    ['an acknowledgment alone (no-payload)', gre1(0x2080, [])],
+    ['no address and control, a compressed protocol field', gre1(0x3000, ppp([0x21], echo4, false))],
+    ['an MPPE datagram', gre1(0x3000, ppp([0, 0xfd], [1, 2, 3, 4]))],
+    ['a protocol other than PPP', gre1(0x3000, echo4, 0x0800)],
+  ])('%s reads as tcpdump prints it at every cut', (_what, gre) => {
+    const frame = [...eth(0x0800), ...ip4(47, gre)];
+    const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
+    expect(ours).toEqual(theirs);
+    expect(ours.at(-1)).toContain(': GREv1, ');
+  });
+});
+
 describe('an ICMPv6 message the snaplen cut', () => {
   // Ours read "a > b:  [|icmp6]" short of the 4 bytes (8 for an echo, 24 for ND) the decoder reads, and a whole
   // line ("…, length 60") when an error's quoted packet was cut; tcpdump names the type once it has the type
