@@ -60,16 +60,25 @@ const VRRP_AUTH = ['none', 'simple', 'ah'];
  * when the TTL (hop limit) is not the 255 the RFCs require.
  */
 export function vrrpText(b: Uint8Array, at: number, len: number, ttl: number): string | null {
-  if (len < 8 || at + 8 > b.length) return null;
+  const has = (bytes: number) => at + bytes <= Math.min(b.length, at + len);
+  const cut = (s: string) => `${s} [|vrrp]`;
+  if (len < 8) return null;
+  // Cut by the snaplen, each field once its bytes are captured, then the mark.
+  if (!has(1)) return cut('VRRP');
   const version = b[at] >> 4;
   if ((version !== 2 && version !== 3) || (b[at] & 15) !== 1) return null;
   let s = `VRRPv${version}, Advertisement`;
   if (ttl !== 255) s += `, (ttl ${ttl})`;
+  if (!has(3)) return cut(s);
   s += `, vrid ${b[at + 1]}, prio ${b[at + 2]}`;
   if (version === 2) {
+    if (!has(5)) return cut(s);
     const auth = b[at + 4];
-    s += `, authtype ${VRRP_AUTH[auth] ?? `#${auth}`}, intvl ${b[at + 5]}s`;
+    s += `, authtype ${VRRP_AUTH[auth] ?? `#${auth}`}`;
+    if (!has(6)) return cut(s);
+    s += `, intvl ${b[at + 5]}s`;
   } else {
+    if (!has(6)) return cut(s);
     s += `, intvl ${u16(b, at + 4) & 0xfff}cs`;
   }
   return `${s}, length ${len}`;
@@ -88,18 +97,29 @@ const PIMV2_TYPES = [
   'Prune Refresh',
 ];
 
-/** "PIMv2, Hello, length 26": without -v tcpdump prints PIMv2's version and type only. */
+/**
+ * "PIMv2, Hello, length 26": without -v tcpdump prints PIMv2's version and type only, from the first byte (the whole
+ * line once that byte is captured, " [|pim]" before).
+ */
 export function pimText(b: Uint8Array, at: number, len: number): string | null {
-  if (len < 1 || at + 1 > b.length || b[at] >> 4 !== 2) return null;
+  if (len < 1) return null;
+  if (at + 1 > b.length) return ' [|pim]';
+  if (b[at] >> 4 !== 2) return null;
   const type = PIMV2_TYPES[b[at] & 15];
   return type ? `PIMv2, ${type}, length ${len}` : null;
 }
 
+/** The bytes of the OSPF header tcpdump reads before it prints the line (version to authentication type). */
+const OSPF_FIXED_READ = 16;
 const OSPF_TYPES = ['', 'Hello', 'Database Description', 'LS-Request', 'LS-Update', 'LS-Ack'];
 
 /** "OSPFv2, Hello, length 44": OSPFv2's type only, without -v (over IPv4; OSPFv3 is another printer). */
 export function ospfText(b: Uint8Array, at: number, len: number): string | null {
-  if (len < 24 || at + 24 > b.length || b[at] !== 2) return null;
+  if (len < 24) return null;
+  // Cut by the snaplen (or the IP packet) before the end of the authentication type, its first 16 bytes: the mark.
+  const cap = Math.min(b.length, at + len);
+  if (at + 1 <= cap && b[at] !== 2) return null;
+  if (at + OSPF_FIXED_READ > cap) return ' [|ospf2]';
   const t = b[at + 1];
   return `OSPFv2, ${OSPF_TYPES[t] || `unknown LS-type ${t}`}, length ${len}`;
 }

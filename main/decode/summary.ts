@@ -517,14 +517,17 @@ class Printer {
         return `${src} > ${dst}: ${prefix}${igmpSummary(this.b, n.at, ipPayload)}`;
       // Protocols named here only, when their whole payload was captured.
       // (AH and GRE: whatever was captured of them and of what they carry, as tcpdump; ESP: its header; SCTP: its
-      // chunks captured whole.)
+      // chunks captured whole; VRRP, PIM and OSPF: the fields captured, then their mark.)
       const t =
         n &&
         (n.end <= this.b.length ||
           proto === IPPROTO_AH ||
           proto === IPPROTO_GRE ||
           proto === IPPROTO_ESP ||
-          proto === IPPROTO_SCTP)
+          proto === IPPROTO_SCTP ||
+          proto === IPPROTO_VRRP ||
+          proto === IPPROTO_PIM ||
+          proto === IPPROTO_OSPF)
           ? this.ipPayload(src, dst, proto, n.at, ipPayload, prefix)
           : null;
       if (t !== null) return t;

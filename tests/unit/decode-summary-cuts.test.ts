@@ -728,3 +728,21 @@ describe('DNS the snaplen cut', () => {
     expect(marks).toBeGreaterThan(1000);
   });
 });
+
+describe('PIM, OSPF and VRRP the snaplen cut', () => {
+  // Ours read "ip-proto-112 20" unless the whole message was captured; tcpdump prints PIM's line once its first byte
+  // is there (" [|pim]" before), OSPF's once its first 16 bytes are (" [|ospf2]" before), and VRRP's fields as they
+  // come ("VRRPv2, Advertisement, vrid 97, prio 100 [|vrrp]").
+  it("in the lab's PIM hello, OSPF hello and VRRP v2 and v3 advertisements, and a VRRP with a TTL not 255, reads as tcpdump prints it", () => {
+    const lab = frames('ip-protocols/ip-protocols.pcap')
+      .map((f) => [...f.data])
+      .filter((f) => f[12] === 8 && f[13] === 0 && [103, 89, 112].includes(f[14 + 9]));
+    expect(lab).toHaveLength(5);
+    // The first VRRP advertisement with TTL 64 (tcpdump's "(ttl 64)"; the IPv4 checksum is not checked).
+    const ttl = lab.find((f) => f[14 + 9] === 112)!.map((x, i) => (i === 14 + 8 ? 64 : x));
+    for (const frame of [...lab, ttl]) {
+      const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+});
