@@ -221,6 +221,8 @@ export const STP_OFFSETS = {
   FORWARD_DELAY: 33,
 };
 export const STP_CONFIG_LEN = 35;
+/** Where an MSTP BPDU's version 3 length is (IEEE 802.1Q §14.6). */
+const MSTP_V3_LEN = 36;
 export const LLC_UI_LEN = 3;
 
 /** An 802.2 LLC header for STP at `at`: DSAP and SSAP 0x42 (their low bits: group, response), UI (0x03). */
@@ -256,21 +258,37 @@ export function bridgeId(b: Uint8Array, at: number): string {
 /**
  * A BPDU of `len` bytes (the 802.3 length less the LLC header): "STP 802.1d, Config, Flags [none], bridge-id
  * 8000.1e:5b:98:25:e7:e7.8001, length 35", "STP 802.1d, Topology Change", "STP 802.1w, Rapid STP, Flags
- * [Learn, Forward], bridge-id …, length 36", "STP 802.1s, Rapid STP, CIST Flags […], length 102".
+ * [Learn, Forward], bridge-id …, length 36", "STP 802.1s, Rapid STP, CIST Flags […], length 102". Cut by the
+ * snaplen, what print-stp.c has read ("STP 802.1d, Config, Flags [none]": the bridge id and port come with the
+ * whole line; MSTP's flags once its version 3 length is there), then " [|stp]".
  */
 export function stpText(b: Uint8Array, at: number, len: number): string | null {
-  if (!isBpdu(b, at, len)) return null;
-  const version = STP_VERSIONS[b[at + 2]];
-  const type = b[at + 3];
+  const has = (bytes: number) => at + bytes <= Math.min(b.length, at + len);
+  const cut = (s: string) => `${s} [|stp]`;
+  if (len < 4) return null;
+  if (!has(STP_OFFSETS.TYPE)) return cut('');
+  const version = STP_VERSIONS[b[at + STP_OFFSETS.VERSION]];
+  if (u16(b, at) !== 0 || !version) return null;
   const head = `STP ${version}`;
-  if (type === 0x80) return `${head}, Topology Change`;
-  const flags = stpFlags(b[at + 4]);
-  const config = () => `Flags [${flags}], bridge-id ${bridgeId(b, at + 17)}.${hex(u16(b, at + 25), 4)}`;
-  if (type === 0 && len >= 35) return `${head}, Config, ${config()}, length ${len}`;
-  if (type !== 2) return null;
-  if (b[at + 2] === 2 && len >= 36) return `${head}, Rapid STP, ${config()}, length ${len}`;
-  // MSTP: tcpdump checks the version 1 length (0) and that the version 3 length fits.
-  if (b[at + 2] === 3 && len >= 102 && b[at + 35] === 0 && len >= 36 + u16(b, at + 36) + 2)
-    return `${head}, Rapid STP, CIST Flags [${flags}], length ${len}`;
+  if (!has(STP_OFFSETS.FLAGS)) return cut(head);
+  const type = b[at + STP_OFFSETS.TYPE];
+  if (type === STP_TCN) return `${head}, Topology Change`;
+  if (type !== 0 && type !== 2) return null;
+  const mstp = type === 2 && b[at + STP_OFFSETS.VERSION] === 3;
+  const named = `${head}, ${type === 0 ? 'Config' : 'Rapid STP'}`;
+  if (mstp) {
+    if (!has(MSTP_V3_LEN + 2)) return cut(named);
+    // tcpdump checks the version 1 length (0) and that the version 3 length fits.
+    if (len >= 102 && b[at + 35] === 0 && len >= 36 + u16(b, at + MSTP_V3_LEN) + 2)
+      return `${named}, CIST Flags [${stpFlags(b[at + STP_OFFSETS.FLAGS])}], length ${len}`;
+    return null;
+  }
+  if (!has(STP_OFFSETS.ROOT_ID)) return cut(named);
+  const s = `${named}, Flags [${stpFlags(b[at + STP_OFFSETS.FLAGS])}]`;
+  if (!has(STP_OFFSETS.MESSAGE_AGE)) return cut(s);
+  if ((type === 0 && len >= STP_CONFIG_LEN) || (b[at + STP_OFFSETS.VERSION] === 2 && len >= 36)) {
+    const port = hex(u16(b, at + STP_OFFSETS.PORT_ID), 4);
+    return `${s}, bridge-id ${bridgeId(b, at + STP_OFFSETS.BRIDGE_ID)}.${port}, length ${len}`;
+  }
   return null;
 }

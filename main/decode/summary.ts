@@ -310,12 +310,15 @@ class Printer {
     const b = this.b;
     const at = e.at + e.len;
     const len = e.h.etherType;
+    const macs = `${macToString(e.h.src)} > ${macToString(e.h.dst)}`;
+    // The LLC header cut by the snaplen: tcpdump says so (and dumps what it has in hex).
+    if (len >= LLC_UI_LEN && at + LLC_UI_LEN > b.length)
+      return this.link ? `${macs}, 802.3, length ${len}:  [|llc]` : ' [|llc]';
     if (len < LLC_UI_LEN || !isStpLlc(b, at)) return null;
     const stp = stpText(b, at + 3, len - 3);
     if (stp === null || !this.link) return stp;
     const dsap = `dsap STP (0x42) ${b[at] & 1 ? 'Group' : 'Individual'}`;
     const ssap = `ssap STP (0x42) ${b[at + 1] & 1 ? 'Response' : 'Command'}`;
-    const macs = `${macToString(e.h.src)} > ${macToString(e.h.dst)}`;
     return `${macs}, 802.3, length ${len}: LLC, ${dsap}, ${ssap}, ctrl 0x03: ${stp}`;
   }
 

@@ -746,3 +746,27 @@ describe('PIM, OSPF and VRRP the snaplen cut', () => {
     }
   });
 });
+
+describe('STP the snaplen cut', () => {
+  // Ours read "ethertype Unknown (0x0026)" for a BPDU not wholly captured; tcpdump prints " [|llc]" in the LLC header,
+  // then the BPDU's version, type and flags as they come ("STP 802.1d, Config, Flags [none] [|stp]"), the bridge id
+  // with the whole line.
+  it("in the lab's BPDUs (802.1d config and topology change, RSTP, MSTP) reads as tcpdump prints it", () => {
+    const lab = frames('ip-protocols/ip-protocols.pcap')
+      .map((f) => [...f.data])
+      .filter((f) => f[12] * 256 + f[13] < 0x600);
+    expect(lab.length).toBeGreaterThanOrEqual(4);
+    const kinds = new Set<string>();
+    for (const frame of lab) {
+      const { ours, theirs } = cuts(frame, 14, frame.length);
+      expect(ours).toEqual(theirs);
+      kinds.add(summarize(Uint8Array.from(frame), 1).replace(/^(STP [^,]+, [^,]+).*$/, '$1'));
+    }
+    expect([...kinds].sort()).toEqual([
+      'STP 802.1d, Config',
+      'STP 802.1d, Topology Change',
+      'STP 802.1s, Rapid STP',
+      'STP 802.1w, Rapid STP',
+    ]);
+  });
+});
