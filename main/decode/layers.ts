@@ -9,9 +9,12 @@ import { walk, walkFrom, type Chain, type ChainNode, type ChainProblem } from '.
 import { DNS_OFFSETS, DNS_TYPES, rcodeName } from './dns.ts';
 import { ETH_HEADER_LEN, ETHERTYPE_MIN, etherTypeName, VLAN_TAG_LEN } from './ethernet.ts';
 import { DEFAULT_DECODE_OPTIONS, MAX_ENCAP, type DecodeOptions } from './fields.ts';
-import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
+import { ipv4ToString, ipv6ToString, macBytesToString, macToString } from './format.ts';
 import { ICMP_OFFSETS, icmpTypeName } from './icmp.ts';
 import {
+  ICMPV6_NEIGHBOR_ADVERT,
+  ICMPV6_ROUTER_ADVERT,
+  ICMPV6_ROUTER_SOLICIT,
   ICMPV6_MLD_DONE,
   ICMPV6_MLD_QUERY,
   ICMPV6_MLD_REPORT,
@@ -95,7 +98,7 @@ export interface Layer {
    *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'gre', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
-   *  'icmpv6.mldr.mar', 'sctp.chunk', 'geneve.option'. */
+   *  'icmpv6.mldr.mar', 'icmpv6.opt', 'sctp.chunk', 'geneve.option'. */
   protocol: string;
   /** One line, e.g. "Internet Protocol Version 4, Src: 10.244.0.12, Dst: 10.244.1.34". */
   title: string;
@@ -168,6 +171,11 @@ export function decodeLayers(
     if (n.kind === 'icmpv6' && ip?.kind === 'ipv6' && !ip.h.moreFragments && isMld(n.h.type)) {
       layers.push(mldLayer(b, n));
       if (chain.nodes[i + 1]?.kind === 'data') i++; // the message's body, read into its layer
+      continue;
+    }
+    if (n.kind === 'icmpv6' && n.h.type >= ICMPV6_ROUTER_SOLICIT && n.h.type <= ICMPV6_REDIRECT) {
+      const body = chain.nodes[i + 1]?.kind === 'data' ? chain.nodes[++i] : undefined;
+      layers.push(ndLayer(b, n, body));
       continue;
     }
     if (n.kind === 'sctp') {
@@ -1016,6 +1024,128 @@ function greLayer(b: Uint8Array, at: number, end: number): Layer | null {
     length: p - at,
     fields,
   };
+}
+
+const ICMPV6_REDIRECT = 137;
+/** Wireshark's names for the Neighbor Discovery options (RFC 4861 §4.6, RFC 8106, RFC 4191). */
+const ND_OPTIONS: Record<number, string> = {
+  1: 'Source link-layer address',
+  2: 'Target link-layer address',
+  3: 'Prefix information',
+  4: 'Redirected header',
+  5: 'MTU',
+  14: 'Nonce',
+  24: 'Route Information',
+  25: 'Recursive DNS Server',
+  31: 'DNS Search List',
+};
+/** The smallest option: its type, its length (in 8-byte units) and 6 bytes. */
+const ND_OPTION_MIN = 8;
+/** Where each message's options start (RFC 4861 §4.1-4.5). */
+const ND_OPTIONS_AT: Record<number, number> = { 133: 8, 134: 16, 135: 24, 136: 24, 137: 40 };
+
+/**
+ * A Neighbor Discovery message (router solicitation and advertisement, neighbor solicitation and advertisement,
+ * redirect) as tshark shows it: the ICMPv6 layer with the message's fields (a router advertisement's hop limit,
+ * lifetime and timers, a neighbor advertisement's flags, a redirect's target and destination) and its options
+ * as children ('icmpv6.opt': link-layer addresses, MTU, prefix information), as far as they were captured whole.
+ */
+function ndLayer(b: Uint8Array, n: Icmpv6Node, body: ChainNode | undefined): Layer {
+  const layer = toLayers(b, n)[0];
+  const at = n.at;
+  const end = Math.min(body ? body.end : n.end, b.length);
+  const { fields, add } = fieldsTo(end);
+  const type = n.h.type;
+  if (type === ICMPV6_ROUTER_ADVERT) {
+    add('Cur hop limit', at + 4, 1, () => b[at + 4]);
+    add('Flags', at + 5, 1, () => raFlags(b[at + 5]));
+    add('Router lifetime (s)', at + 6, 2, () => u16(b, at + 6));
+    add('Reachable time (ms)', at + 8, 4, () => u32(b, at + 8));
+    add('Retrans timer (ms)', at + 12, 4, () => u32(b, at + 12));
+  } else if (type === ICMPV6_NEIGHBOR_ADVERT) {
+    add('Flags', at + 4, 4, () => naFlags(u32(b, at + 4)));
+  } else {
+    add('Reserved', at + 4, 4, () =>
+      u32(b, at + 4)
+        .toString(16)
+        .padStart(8, '0'),
+    );
+  }
+  if (type === ICMPV6_REDIRECT) {
+    add('Target Address', at + 8, 16, () => ipv6ToString(b, at + 8));
+    add('Destination Address', at + 24, 16, () => ipv6ToString(b, at + 24));
+  }
+  const children: Layer[] = [];
+  const msgEnd = body ? body.end : n.end;
+  for (let p = at + ND_OPTIONS_AT[type]; p < end;) {
+    // An option the snaplen cut (its length byte too, perhaps: then at least its 8 bytes were wanted).
+    const size = p + 2 <= end ? b[p + 1] * 8 : ND_OPTION_MIN;
+    if (size === 0 || p + size > msgEnd) break;
+    children.push(ndOption(b, p, size, end));
+    p += size;
+  }
+  return {
+    ...layer,
+    length: Math.max(layer.length, end - at),
+    fields: [...layer.fields, ...fields],
+    ...(children.length ? { children } : {}),
+  };
+}
+
+function ndOption(b: Uint8Array, p: number, size: number, cap: number): Layer {
+  const type = b[p];
+  const name = ND_OPTIONS[type] ?? 'Unknown';
+  const stop = Math.min(p + size, cap);
+  const { fields, add } = fieldsTo(stop);
+  add('Type', p, 1, () => `${name} (${type})`);
+  add('Length', p + 1, 1, () => `${size / 8} (${size} bytes)`);
+  let detail = '';
+  const whole = stop === p + size;
+  if ((type === 1 || type === 2) && size >= 8) {
+    add('Link-layer address', p + 2, 6, () => macBytesToString(b, p + 2, 6));
+    if (whole) detail = macBytesToString(b, p + 2, 6);
+  } else if (type === 5 && size >= 8) {
+    add('MTU', p + 4, 4, () => u32(b, p + 4));
+    if (whole) detail = String(u32(b, p + 4));
+  } else if (type === 3 && size >= 32) {
+    add('Prefix Length', p + 2, 1, () => b[p + 2]);
+    add('Valid Lifetime', p + 4, 4, () => u32(b, p + 4));
+    add('Preferred Lifetime', p + 8, 4, () => u32(b, p + 8));
+    add('Prefix', p + 16, 16, () => ipv6ToString(b, p + 16));
+    if (whole) detail = `${ipv6ToString(b, p + 16)}/${b[p + 2]}`;
+  }
+  return {
+    protocol: 'icmpv6.opt',
+    title: `ICMPv6 Option (${name}${detail ? ` : ${detail}` : ''})${cutNote(stop - p, size)}`,
+    offset: p,
+    length: stop - p,
+    fields,
+  };
+}
+
+/** "0x00, Prf (Default Router Preference): Medium", with the M, O, H and P flags' names when set. */
+function raFlags(v: number): string {
+  const prf = ['Medium', 'High', 'Reserved', 'Low'][(v >> 3) & 3];
+  const set = [
+    [0x80, 'Managed address configuration'],
+    [0x40, 'Other configuration'],
+    [0x20, 'Home Agent'],
+  ] as const;
+  const names = set.filter(([bit]) => v & bit).map(([, nm]) => `, ${nm}`);
+  return `${hex(v, 2)}${names.join('')}, Prf (Default Router Preference): ${prf}${v & 4 ? ', Proxy' : ''}`;
+}
+
+/** "0x60000000, Solicited, Override". */
+function naFlags(v: number): string {
+  const names = [
+    [0x80000000, 'Router'],
+    [0x40000000, 'Solicited'],
+    [0x20000000, 'Override'],
+  ] as const;
+  return `${hex(v >>> 0, 8)}${names
+    .filter(([bit]) => (v & bit) !== 0)
+    .map(([, nm]) => `, ${nm}`)
+    .join('')}`;
 }
 
 function lastEnd(layers: Layer[]): number {

@@ -2,7 +2,8 @@
 // their detail layers against tshark's PDML (Wireshark 4.0) and their one-line summaries against tcpdump -n (4.99),
 // each on the same bytes. BGP: Calico's BIRD peering between nodes (tests/fixtures/bgp); DHCP: a NIC getting its
 // address from dnsmasq (tests/fixtures/dhcp). GRE: the lab's version 0 (tests/fixtures/ip-protocols) and PPTP's
-// version 1, built here.
+// version 1, built here. Neighbor Discovery's messages and options, built here (the lab's namespaces run no router
+// advertisements).
 import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { decodeLayers, summarize, type Layer } from '../../main/decode/index.ts'
 import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 import { FIXTURES } from './correlate-helpers.ts';
-import { be16, frames, pdml, type PdmlItem } from './decode-helpers.ts';
+import { a6, be16, frames, pdml, type PdmlItem } from './decode-helpers.ts';
 
 const tmp = tempDir('hs-protocols-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -182,5 +183,104 @@ describe("GRE (version 0, and PPTP's enhanced version 1)", () => {
       expect(ours[0]).toMatch(/^Generic Routing Encapsulation \(/);
     });
     expect(ourLayers(decodeLayers(built[0], 1), 'gre')).toContain('Call ID: 4660 [40+2]');
+  });
+});
+
+describe('Neighbor Discovery (router and neighbor solicitations and advertisements, redirects) with options', () => {
+  const mac = [2, 0, 0, 0, 0, 1];
+  const frame = (src: string, dst: string, message: number[]) =>
+    Uint8Array.from([
+      ...[0x33, 0x33, 0, 0, 0, 1, ...mac, 0x86, 0xdd, 0x60, 0, 0, 0, ...be16(message.length), 58, 255],
+      ...a6(src),
+      ...a6(dst),
+      ...message,
+    ]);
+  const slla = [1, 1, ...mac];
+  const tlla = [2, 1, ...mac];
+  const mtu = [5, 1, 0, 0, 0, 0, 0x05, 0xdc];
+  const prefix = [3, 4, 64, 0xc0, 0, 0, 0, 30, 0, 0, 0, 20, 0, 0, 0, 0, ...a6('fd00::')];
+  const built = [
+    frame('fe80::1', 'ff02::2', [133, 0, 0, 0, 0, 0, 0, 0, ...slla]),
+    frame('fe80::2', 'ff02::1', [
+      134,
+      0,
+      0,
+      0,
+      64,
+      0x40,
+      0,
+      30,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      ...slla,
+      ...mtu,
+      ...prefix,
+    ]),
+    frame('fd00::1', 'ff02::1:ff00:9', [135, 0, 0, 0, 0, 0, 0, 0, ...a6('fd00::9'), ...slla]),
+    frame('fd00::9', 'fd00::1', [136, 0, 0, 0, 0xe0, 0, 0, 0, ...a6('fd00::9'), ...tlla]),
+    frame('fe80::1', 'fd00::1', [137, 0, 0, 0, 0, 0, 0, 0, ...a6('fd00::3'), ...a6('fd00::4'), ...tlla]),
+  ];
+  const fields = new Set([
+    'icmpv6.reserved',
+    'icmpv6.nd.ra.cur_hop_limit',
+    'icmpv6.nd.ra.flag',
+    'icmpv6.nd.ra.router_lifetime',
+    'icmpv6.nd.ra.reachable_time',
+    'icmpv6.nd.ra.retrans_timer',
+    'icmpv6.nd.na.flag',
+    'icmpv6.nd.rd.target_address',
+    'icmpv6.rd.na.destination_address',
+  ]);
+  const optionFields = new Set([
+    'icmpv6.opt.type',
+    'icmpv6.opt.length',
+    'icmpv6.opt.linkaddr',
+    'icmpv6.opt.mtu',
+    'icmpv6.opt.prefix.length',
+    'icmpv6.opt.prefix.valid_lifetime',
+    'icmpv6.opt.prefix.preferred_lifetime',
+    'icmpv6.opt.prefix',
+  ]);
+
+  it("has the message's fields and each option, as tshark shows them", () => {
+    // Ours stopped at the type, code, checksum (and target), the options left as "Data (8 bytes)".
+    const file = path.join(tmp, 'nd.pcap');
+    writeFileSync(file, pcapOf(built));
+    const ws = pdml(file);
+    built.forEach((data, i) => {
+      const icmp = decodeLayers(data, 1).find((l) => l.protocol === 'icmpv6')!;
+      const ours = [
+        ...icmp.fields.filter((x) => !['Type', 'Code', 'Checksum', 'Target address'].includes(x.name)),
+        ...(icmp.children ?? []).flatMap((c) => [
+          { name: c.title, value: '', offset: c.offset, length: c.length },
+          ...c.fields,
+        ]),
+      ].map((x) => `${x.value ? `${x.name}: ${x.value}` : x.name} [${x.offset}+${x.length}]`);
+      const theirs: string[] = [];
+      let depth = -1;
+      for (const x of ws[i]) {
+        if (x.kind === 'proto') depth = x.name === 'icmpv6' ? x.depth : -1;
+        else if (depth < 0) continue;
+        else if (x.depth === depth + 2 && (fields.has(x.name) || x.name === 'icmpv6.opt'))
+          theirs.push(`${x.showname} [${x.pos}+${x.size}]`);
+        else if (x.depth === depth + 4 && optionFields.has(x.name))
+          theirs.push(
+            `${x.showname.replace(/^(Link-layer address: (\S+)) \(\2\)$/, '$1')} [${x.pos}+${x.size}]`,
+          );
+      }
+      expect(ours, `frame ${i + 1}`).toEqual(theirs);
+    });
+    const ra = decodeLayers(built[1], 1).find((l) => l.protocol === 'icmpv6')!;
+    expect(ra.children?.map((c) => c.title)).toEqual([
+      'ICMPv6 Option (Source link-layer address : 02:00:00:00:00:01)',
+      'ICMPv6 Option (MTU : 1500)',
+      'ICMPv6 Option (Prefix information : fd00::/64)',
+    ]);
   });
 });
