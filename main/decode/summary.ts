@@ -204,6 +204,22 @@ const TCPDUMP_NAMES: Record<string, string> = {
 const HTTP_PORTS = new Set([80, 8080]);
 /** Telnet, SMTP and whois: print-tcp.c's printers for these ports come before BGP's. */
 const TCP_PORTS_BEFORE_BGP = [23, 25, 43];
+/** And these before DNS's: PPTP, Redis, SSH, BEEP, OpenFlow, FTP, HTTP, RTSP. */
+const TCP_PORTS_BEFORE_DNS = [
+  ...TCP_PORTS_BEFORE_BGP,
+  179,
+  1723,
+  6379,
+  22,
+  10288,
+  6633,
+  6653,
+  21,
+  80,
+  8080,
+  554,
+  8554,
+];
 const IPPROTO_DCCP = 33;
 const ESP_HEADER_LEN = 8;
 /** The IP protocols whose tcpdump printers say the addresses themselves (with their ports). */
@@ -1039,8 +1055,23 @@ class Printer {
     if (dataLen > 0 && port(BGP_PORT) && !TCP_PORTS_BEFORE_BGP.some(port)) s += ': BGP';
     else if (dataLen > 0 && (HTTP_PORTS.has(h.srcPort) || HTTP_PORTS.has(h.dstPort)))
       s += `: ${httpText(b, at, at + dataLen)}`;
+    else if (dataLen > 0 && port(DNS_PORT) && !TCP_PORTS_BEFORE_DNS.some(port))
+      s += tcpDnsText(b, at, dataLen, Math.min(b.length, n.at + ipPayload));
     return s;
   }
+}
+
+/**
+ * DNS over TCP (RFC 1035 §4.2.2) as print-domain.c prints it after the segment's length: the message after its
+ * 2-byte length prefix, " 4660+ A? kubernetes.default.svc.cluster.local. (54)", or why not (a prefix that is not
+ * the rest of the segment: one message in several segments, or several in one).
+ */
+function tcpDnsText(b: Uint8Array, at: number, len: number, snap: number): string {
+  if (len < 2) return ` [DNS over TCP: length ${len} < 2] (invalid)`;
+  if (at + 2 > snap) return ' [|domain]';
+  const prefix = u16(b, at);
+  if (prefix !== len - 2) return ` [prefix length(${prefix}) != length(${len - 2})] (invalid)`;
+  return ` ${dnsSummary(b, at + 2, len - 2, snap)}`;
 }
 
 /** "Flags [S.], seq 1:11, ack 2, win 502, urg 1": the TCP line before the options. */

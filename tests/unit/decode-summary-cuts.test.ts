@@ -715,6 +715,52 @@ describe('DNS the snaplen cut', () => {
     expect(ours).toEqual(theirs);
   });
 
+  it('over TCP (a query, an answer, a bad length prefix, two messages in a segment), at every length, reads as tcpdump prints it', () => {
+    // Ours ended at the segment's "length 56"; tcpdump prints the message after its 2-byte length prefix.
+    const query = message(0x1234, 0x0100, [1, 0, 0, 0], question('kubernetes.default.svc.cluster.local', 1));
+    const answer = message(
+      0x1234,
+      0x8580,
+      [1, 1, 0, 0],
+      [...question('kubernetes.default.svc.cluster.local', 1), ...record(1, [10, 96, 0, 1])],
+    );
+    const segment = (sport: number, dport: number, data: number[]) => [
+      ...eth(0x0800),
+      ...ip4(6, [
+        ...be16(sport),
+        ...be16(dport),
+        0,
+        0,
+        0,
+        1,
+        0,
+        0,
+        0,
+        1,
+        0x50,
+        0x18,
+        1,
+        0xf6,
+        0,
+        0,
+        0,
+        0,
+        ...data,
+      ]),
+    ];
+    const framed = (m: number[], extra = 0) => [...be16(m.length + extra), ...m];
+    for (const frame of [
+      segment(40000, 53, framed(query)),
+      segment(53, 40000, framed(answer)),
+      segment(40000, 53, framed(query, 5)),
+      segment(40000, 53, [...framed(query), ...framed(query)]),
+      segment(40000, 53, [0]),
+    ]) {
+      const { ours, theirs } = cuts(frame, 14 + 20 + 20, frame.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+
   it("the lab's lookups (A, AAAA, CNAME, SRV, TXT, PTR, NXDomain over IPv6), at every length, read as tcpdump prints them", () => {
     const lab = frames('dns/dns.pcap');
     expect(lab).toHaveLength(14);
