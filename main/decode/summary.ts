@@ -2,7 +2,7 @@
 // users recognise it from the walkthrough. tcpdump's continuation line for VXLAN's inner frame is joined with
 // a space. TCP sequence numbers are absolute (tcpdump -S): a single packet has no conversation to be
 // relative to.
-import { ARP_REPLY, ARP_REQUEST } from './arp.ts';
+import { ARP_OFFSETS, ARP_REPLY, ARP_REQUEST } from './arp.ts';
 import { BGP_PORT } from './bgp.ts';
 import { bootpSummary, isBootp } from './dhcp.ts';
 import { walk, walkFrom, type Chain, type ChainNode } from './chain.ts';
@@ -17,7 +17,7 @@ import {
   LINKTYPE_RAW_14,
   type DecodeOptions,
 } from './fields.ts';
-import { ipv4ToString, ipv6ToString, macToString } from './format.ts';
+import { ipv4ToString, ipv6ToString, macBytesToString, macToString } from './format.ts';
 import {
   ICMP_ECHO,
   ICMP_ECHO_REPLY,
@@ -192,6 +192,25 @@ const PPP_ADDRESS_CONTROL = 0xff03;
 const PPP_IP = 0x21;
 const PPP_IPV6 = 0x57;
 const PPP_COMP = 0xfd;
+
+// ARP's operations beyond request and reply (RFC 903 RARP, RFC 2390 InARP, RFC 2225's NAK) and print-arp.c's names
+// for the hardware types.
+const RARP_REQUEST = 3;
+const RARP_REPLY = 4;
+const INARP_REQUEST = 8;
+const INARP_REPLY = 9;
+const ARP_NAK = 10;
+const ETHERTYPE_TRAIL = 0x1000;
+const ARP_HARDWARE: Record<number, string> = {
+  1: 'Ethernet',
+  6: 'TokenRing',
+  7: 'ArcNet',
+  15: 'FrameRelay',
+  19: 'ATM (RFC 2225)',
+  23: 'Strip',
+  24: 'IEEE 1394',
+  32: 'InfiniBand',
+};
 
 /** tcpdump's name for the UDP port that flannel's VXLAN uses (8472 is OTV's IANA port). */
 const OTV_PORT = 8472;
@@ -389,18 +408,53 @@ class Printer {
     return `${s} [|${TCPDUMP_NAMES[p.layer] ?? p.layer}]`;
   }
 
+  /**
+   * An ARP packet as print-arp.c prints it: "Request who-has 10.0.0.2 (02:…) tell 10.0.0.1", "Reply 10.0.0.1 is-at
+   * 02:…", RARP's and InARP's "Reverse Request who-is 02:… tell 02:…", "Inverse Reply 02:… at 10.0.0.1", then
+   * ", length N"; for a protocol other than IPv4 (or an address length tcpdump cannot read), the types and lengths,
+   * "Ethernet (len 6), IPv6 (len 16), length 52". An operation it does not know: its number, and tcpdump's hex
+   * dump left out.
+   */
   private arp(n: Extract<ChainNode, { kind: 'arp' }>): string {
+    const b = this.b;
     const h = n.h;
     const len = this.wireLen - n.at;
-    if (h.senderIp < 0) return `ARP, hardware type ${h.htype}, protocol 0x${hex4(h.ptype)}, length ${len}`;
-    if (h.op === ARP_REQUEST) {
-      const tha = h.targetMac > 0 ? ` (${macToString(h.targetMac)})` : '';
-      return `Request who-has ${ipv4ToString(h.targetIp)}${tha} tell ${ipv4ToString(h.senderIp)}, length ${len}`;
+    const sha = n.at + ARP_OFFSETS.SHA;
+    const spa = sha + h.hlen;
+    const tha = spa + h.plen;
+    const tpa = tha + h.hlen;
+    if ((h.ptype !== ETHERTYPE_IPV4 && h.ptype !== ETHERTYPE_TRAIL) || h.plen !== 4 || h.hlen === 0) {
+      const hw = ARP_HARDWARE[h.htype] ?? `Unknown Hardware (${h.htype})`;
+      const et = etherTypeName(h.ptype);
+      const pro = et === 'Unknown' ? `Unknown Protocol (0x${hex4(h.ptype)})` : et;
+      return `${hw} (len ${h.hlen}), ${pro} (len ${h.plen}), length ${len}`;
     }
-    if (h.op === ARP_REPLY) {
-      return `Reply ${ipv4ToString(h.senderIp)} is-at ${macToString(h.senderMac)}, length ${len}`;
+    const link = (o: number) => macBytesToString(b, o, h.hlen);
+    const ip = (o: number) => ipv4ToString(u32(b, o));
+    let s: string;
+    switch (h.op) {
+      case ARP_REQUEST: {
+        const known = b.subarray(tha, tha + h.hlen).some((x) => x !== 0);
+        s = `Request who-has ${ip(tpa)}${known ? ` (${link(tha)})` : ''} tell ${ip(spa)}`;
+        break;
+      }
+      case ARP_REPLY:
+        s = `Reply ${ip(spa)} is-at ${link(sha)}`;
+        break;
+      case RARP_REQUEST:
+      case INARP_REQUEST:
+        s = `${h.op === RARP_REQUEST ? 'Reverse' : 'Inverse'} Request who-is ${link(tha)} tell ${link(sha)}`;
+        break;
+      case RARP_REPLY:
+        s = `Reverse Reply ${link(tha)} at ${ip(tpa)}`;
+        break;
+      case INARP_REPLY:
+        s = `Inverse Reply ${link(sha)} at ${ip(spa)}`;
+        break;
+      default:
+        return `${h.op === ARP_NAK ? 'NACK Reply' : `Unknown (${h.op})`} `;
     }
-    return `ARP op ${h.op}, length ${len}`;
+    return `${s}, length ${len}`;
   }
 
   private ipv4(n: Extract<ChainNode, { kind: 'ipv4' }>): string {

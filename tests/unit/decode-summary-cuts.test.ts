@@ -816,3 +816,72 @@ describe('STP the snaplen cut', () => {
     ]);
   });
 });
+
+describe('ARP, whole and cut', () => {
+  // Requests and replies read as tcpdump's; RARP and InARP read "ARP op 3", another protocol than IPv4 "ARP, hardware
+  // type 1, protocol 0x86dd" (after a second "ARP, "). tcpdump names the operation and its addresses, or the
+  // hardware and protocol types with their lengths.
+  const mac = [2, 0, 0, 0, 0, 1];
+  const arp = (op: number, tha = [0, 0, 0, 0, 0, 0], htype = 1) => [
+    ...[...be16(htype), 8, 0, 6, 4, ...be16(op), ...mac, 10, 0, 0, 1, ...tha, 10, 0, 0, 2],
+  ];
+  const built: [string, number[]][] = [
+    ['a request naming the target MAC', arp(1, [2, 0, 0, 0, 0, 2])],
+    ['a request over token ring', arp(1, undefined, 6)],
+    ...[3, 4, 8, 9, 10, 5].map((op): [string, number[]] => [`operation ${op}`, arp(op, [2, 0, 0, 0, 0, 2])]),
+    [
+      'IPv6 over Ethernet',
+      [0, 1, 0x86, 0xdd, 6, 16, 0, 1, ...mac, ...a6('fd00::1'), 0, 0, 0, 0, 0, 0, ...a6('fd00::2')],
+    ],
+    [
+      'an unknown protocol',
+      [0, 1, 0x12, 0x34, 6, 4, 0, 1, ...mac, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 10, 0, 0, 2],
+    ],
+    [
+      'an 8-byte hardware address',
+      [
+        0,
+        32,
+        8,
+        0,
+        8,
+        4,
+        0,
+        2,
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        10,
+        0,
+        0,
+        1,
+        ...new Array<number>(8).fill(0),
+        10,
+        0,
+        0,
+        2,
+      ],
+    ],
+  ];
+  it.each(built)('%s, at every length, reads as tcpdump prints it', (_what, packet) => {
+    const frame = [...eth(0x0806), ...packet];
+    const { ours, theirs } = cuts(frame, 14, frame.length);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("the lab's requests and replies, at every length, read as tcpdump prints them", () => {
+    const lab = frames('flannel-vxlan/node-1__ens33.pcap').filter(
+      (f) => f.data[12] === 8 && f.data[13] === 6,
+    );
+    expect(lab.length).toBeGreaterThanOrEqual(2);
+    for (const f of lab) {
+      const { ours, theirs } = cuts([...f.data], 14, f.data.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+});
