@@ -192,6 +192,31 @@ const PPP_ADDRESS_CONTROL = 0xff03;
 const PPP_IP = 0x21;
 const PPP_IPV6 = 0x57;
 const PPP_COMP = 0xfd;
+/** PPP's control protocols that print-ppp.c's handle_ctrl_proto prints (RFC 1661 §5, 1332, 5072, 1962). */
+const PPP_CONTROL_PROTOCOLS: Record<number, string> = {
+  0xc021: 'LCP',
+  0x8021: 'IPCP',
+  0x8057: 'IP6CP',
+  0x80fd: 'CCP',
+};
+const PPP_CODES = [
+  '',
+  'Conf-Request',
+  'Conf-Ack',
+  'Conf-Nack',
+  'Conf-Reject',
+  'Term-Request',
+  'Term-Ack',
+  'Code-Reject',
+  'Prot-Reject',
+  'Echo-Request',
+  'Echo-Reply',
+  'Discard-Request',
+  'Identification',
+  'Time-Remaining',
+  'Reset-Req',
+  'Reset-Ack',
+];
 
 // ARP's operations beyond request and reply (RFC 903 RARP, RFC 2390 InARP, RFC 2225's NAK) and print-arp.c's names
 // for the hardware types.
@@ -763,6 +788,15 @@ class Printer {
     // MPPE's encrypted (or compressed) datagrams: what PPTP mostly carries once the link is up.
     if (proto === PPP_COMP)
       return `${this.link ? `Compressed (0x00fd), length ${len}: ` : ''}compressed PPP data`;
+    const control = PPP_CONTROL_PROTOCOLS[proto];
+    if (control) {
+      // handle_ctrl_proto without -v: the code, the id and the length (the PPP payload's plus 2), from 2 bytes.
+      const head = this.link ? `${control} (0x${hex4(proto)}), length ${len}: ` : '';
+      if (p + 2 > Math.min(b.length, at + len)) return `${head}${control}, [|${control}]`;
+      const code = b[p];
+      const what = `${PPP_CODES[code] ?? 'Unknown Opcode'} (0x${code.toString(16).padStart(2, '0')})`;
+      return `${head}${control}, ${what}, id ${b[p + 1]}, length ${at + len - p + 2}`;
+    }
     const et = proto === PPP_IP ? ETHERTYPE_IPV4 : proto === PPP_IPV6 ? ETHERTYPE_IPV6 : -1;
     if (et < 0) return null;
     const head = this.link

@@ -126,8 +126,9 @@ describe('GRE the snaplen cut', () => {
 
 describe('enhanced GRE (version 1, PPTP) whole and cut', () => {
   // It read "ip-proto-47 48"; tcpdump prints the call id (the key's low half), sequence and acknowledgment numbers,
-  // "no-payload" without a sequence number, then the PPP frame: the IPv4 or IPv6 packet in it, or MPPE's
-  // "compressed PPP data"; -e adds "proto PPP (0x880b)" and the PPP protocol's name and length.
+  // "no-payload" without a sequence number, then the PPP frame: the IPv4 or IPv6 packet in it, MPPE's "compressed
+  // PPP data", a control protocol's code, id and length ("LCP, Conf-Request (0x01), id 1, length 12"); -e adds
+  // "proto PPP (0x880b)" and the PPP protocol's name and length.
   const ppp = (proto: number[], payload: number[], ac = true) => [
     ...(ac ? [0xff, 3] : []),
     ...proto,
@@ -148,6 +149,10 @@ describe('enhanced GRE (version 1, PPTP) whole and cut', () => {
     ['an acknowledgment alone (no-payload)', gre1(0x2080, [])],
     ['no address and control, a compressed protocol field', gre1(0x3000, ppp([0x21], echo4, false))],
     ['an MPPE datagram', gre1(0x3000, ppp([0, 0xfd], [1, 2, 3, 4]))],
+    ['an LCP configure request', gre1(0x3000, ppp([0xc0, 0x21], [1, 1, 0, 10, 1, 4, 5, 0xdc, 0, 0]))],
+    ['an IPCP configure ack', gre1(0x3000, ppp([0x80, 0x21], [2, 3, 0, 10, 3, 6, 10, 0, 0, 1]))],
+    ['a CCP reset request', gre1(0x3000, ppp([0x80, 0xfd], [14, 1, 0, 4]))],
+    ['an LCP message of an unknown code', gre1(0x3000, ppp([0xc0, 0x21], [99, 1, 0, 4]))],
     ['a protocol other than PPP', gre1(0x3000, echo4, 0x0800)],
   ])('%s reads as tcpdump prints it at every cut', (_what, gre) => {
     const frame = [...eth(0x0800), ...ip4(47, gre)];
