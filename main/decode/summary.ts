@@ -5,6 +5,7 @@
 import { ARP_OFFSETS, ARP_REPLY, ARP_REQUEST } from './arp.ts';
 import { BGP_PORT } from './bgp.ts';
 import { bootpSummary, isBootp } from './dhcp.ts';
+import { isNtp, ntpSummary } from './ntp.ts';
 import { walk, walkFrom, type Chain, type ChainNode } from './chain.ts';
 import { DNS_PORT, dnsSummary } from './dns.ts';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
@@ -1087,6 +1088,7 @@ class Printer {
       return dnsSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload));
     }
     if (isBootp(h.srcPort, h.dstPort)) return bootpSummary(this.b, n.at + n.len, len);
+    if (isNtp(h.srcPort, h.dstPort)) return ntpSummary(this.b, n.at + n.len, len);
     return `UDP, length ${len}`;
   }
 

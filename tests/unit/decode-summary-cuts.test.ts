@@ -890,3 +890,29 @@ describe('ARP, whole and cut', () => {
     }
   });
 });
+
+describe('NTP, whole and cut', () => {
+  // Ours read "UDP, length 48"; tcpdump names the version and mode from the first byte ("NTPv4, Client, length 48"),
+  // " [|ntp]" before it.
+  it.each([0x23, 0x24, 0x1b, 0x19, 0x1d, 0x16, 0x17, 0x20, 0xe3])(
+    'a packet whose first byte is 0x%s, at every length, reads as tcpdump prints it',
+    (first) => {
+      const frame = [...eth(0x0800), ...ip4(17, udp(40000, 123, [first, ...new Array<number>(47).fill(0)]))];
+      const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
+      expect(ours).toEqual(theirs);
+    },
+  );
+
+  it("a server's answer and a short packet read as tcpdump prints them; TFTP's port is not NTP", () => {
+    for (const frame of [
+      [...eth(0x0800), ...ip4(17, udp(123, 40000, [0x24, 2, 6, 0xe9, ...new Array<number>(44).fill(0)]))],
+      [...eth(0x0800), ...ip4(17, udp(40000, 123, [0x23, 0]))],
+    ]) {
+      const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
+      expect(ours).toEqual(theirs);
+    }
+    // tcpdump reads it as TFTP (which the summary does not decode): not as NTP.
+    const tftp = [...eth(0x0800), ...ip4(17, udp(69, 123, [0x23, ...new Array<number>(47).fill(0)]))];
+    expect(summarize(Uint8Array.from(tftp), 1)).toMatch(/: UDP, length 48$/);
+  });
+});
