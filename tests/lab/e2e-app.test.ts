@@ -574,6 +574,9 @@ describe.sequential('a capture started on a glob alone', () => {
     expect(await p.textContent('[data-testid=capture-waiting]')).toBe(
       'Waiting for interfaces matching node-1:vethwait*: each is captured as it comes up.',
     );
+    expect(await p.textContent('[data-testid=capture-summary]')).toBe(
+      'Capturing: waiting for interfaces matching node-1:vethwait*.',
+    );
     await shot(p, 'lab-09-waiting');
     const pod = 'hs-pod-e2e-wait';
     const ip = (...a: string[]) => execFileSync('ip', a);

@@ -8,10 +8,18 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { CaptureStats, HopscopeApi, IfaceInfo, NodeInfo, Result } from '../../preload/api.ts';
+import type {
+  CaptureStats,
+  HopscopeApi,
+  IfaceInfo,
+  NodeInfo,
+  Result,
+  SessionInfo,
+} from '../../preload/api.ts';
 import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
 import { CaptureBar } from '../../renderer/src/components/CaptureBar.tsx';
 import { NodesPanel } from '../../renderer/src/components/NodesPanel.tsx';
+import { Panes } from '../../renderer/src/components/Panes.tsx';
 import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore, waitingGlobs } from '../../renderer/src/store/appStore.ts';
@@ -117,6 +125,7 @@ describe('Start on a glob that matches nothing yet', () => {
         <ControllerContext.Provider value={ctl}>
           <NodesPanel />
           <CaptureBar />
+          <Panes />
         </ControllerContext.Provider>,
       ),
     );
@@ -162,6 +171,12 @@ describe('Start on a glob that matches nothing yet', () => {
     expect(el.querySelector('[data-testid=capture-waiting]')?.textContent).toBe(
       'Waiting for interfaces matching node-1:veth*: each is captured as it comes up.',
     );
+    // The nodes panel says the capture waits (not that nothing was chosen), the panes that none is captured yet.
+    expect(summary()).toBe('Capturing: waiting for interfaces matching node-1:veth*.');
+    act(() => store.set({ session: { ...({} as SessionInfo), id: 'cap', live: true, captures: [] } }));
+    expect(el.querySelector('[data-testid=panes-empty]')?.textContent).toBe(
+      'No interface captured yet: a pane appears for each interface as its capture starts.',
+    );
     // The first pod's veth is taken up: captured, no longer waiting.
     act(() =>
       emit(
@@ -180,6 +195,8 @@ describe('Start on a glob that matches nothing yet', () => {
       ),
     );
     expect(el.querySelector('[data-testid=capture-waiting]')).toBeNull();
+    // The interface captured is ticked: the panel counts it.
+    expect(summary()).toBe('Will capture 1 interface on 1 node.');
     ctl.stop();
   });
 });

@@ -12,6 +12,8 @@ export function NodesPanel() {
   const nodes = useAppState((s) => s.nodes);
   const chosen = useAppState((s) => s.chosen);
   const globsKept = useAppState((s) => s.globs);
+  const stats = useAppState((s) => s.stats);
+  const following = useAppState((s) => s.following);
   const [glob, setGlob] = useState('');
 
   const applyGlob = (on: boolean) => {
@@ -73,11 +75,14 @@ export function NodesPanel() {
         </div>
       ) : null}
       <div className="muted small" data-testid="capture-summary">
-        {chosen.size
-          ? `Will capture ${chosen.size} interface${chosen.size > 1 ? 's' : ''} on ${nodeCount} node${nodeCount > 1 ? 's' : ''}.`
-          : waiting.globs.length
-            ? `No interface chosen: Start waits for interfaces matching ${waiting.globs.join(' ')} and captures each as it comes up.`
-            : 'No interface chosen.'}
+        {stats?.running && !stats.counters.length && following.length
+          ? // A capture started on globs alone: it is waiting for them, not short of a choice.
+            `Capturing: waiting for interfaces matching ${following.join(' ')}.`
+          : chosen.size
+            ? `Will capture ${chosen.size} interface${chosen.size > 1 ? 's' : ''} on ${nodeCount} node${nodeCount > 1 ? 's' : ''}.`
+            : waiting.globs.length
+              ? `No interface chosen: Start waits for interfaces matching ${waiting.globs.join(' ')} and captures each as it comes up.`
+              : 'No interface chosen.'}
         {joiners.map((j) => (
           <div key={j.node} data-testid="late-joiner">
             {`${j.node} joins when it is up, capturing ${j.globs.join(' ')}.`}

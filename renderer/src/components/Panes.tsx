@@ -17,7 +17,14 @@ const NO_TEXTS: string[][] = [];
 export function Panes() {
   const session = useAppState((s) => s.session);
   if (!session) return null;
-  if (!session.captures.length) return <div className="empty">This session has no captures.</div>;
+  if (!session.captures.length)
+    return (
+      <div className="empty" data-testid="panes-empty">
+        {session.live
+          ? 'No interface captured yet: a pane appears for each interface as its capture starts.'
+          : 'This session has no captures.'}
+      </div>
+    );
   // One row of panes per node, like the walkthrough's terminals side by side for each machine.
   const nodes = [...new Set(session.captures.map((c) => c.node))];
   return (
