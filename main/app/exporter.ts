@@ -12,6 +12,7 @@ import type { CorrelationResult } from '../correlate/result.ts';
 import { writeCsv } from '../export/csv.ts';
 import { hopIndex, sessionComment, writeInterfaceBlocks } from '../export/exportPcapng.ts';
 import { latency } from '../export/ladder.ts';
+import { pieceBytes } from '../../preload/pieceBytes.ts';
 import { documentHead, GENERATOR, JourneyJsonWriter, writeJourneysJson } from '../export/journeysJson.ts';
 import { lit, TextBytes } from '../export/textBytes.ts';
 import { timeOrder } from '../export/order.ts';
@@ -201,7 +202,7 @@ export async function pcapngRows(
           const was = ch.includes('nat-dst') || ch.includes('nat-src') ? ` (was ${res.rowTuple(p)})` : '';
           // A piece of a TCP segment cut on the way says which of the segment's bytes it carries.
           const piece = ch.includes('split') ? pieceRange(rows, r, p) : null;
-          const bytes = piece ? ` (bytes ${piece.start}:${piece.end} of ${piece.of})` : '';
+          const bytes = piece ? ` (${pieceBytes(piece)})` : '';
           comment = `journey ${k + 1} hop ${hop[r] + 1}/${count[k]} ${latency(res.correctedT(r) - res.correctedT(p))}${since}${ch.length ? `: ${ch.join(' ')}` : ''}${was}${bytes}`;
         }
       }

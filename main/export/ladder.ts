@@ -24,6 +24,7 @@ import {
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { formatDuration } from '../../preload/duration.ts';
+import { pieceBytes } from '../../preload/pieceBytes.ts';
 import { InternedText, lit, RUN_ROOM, type TextBytes } from './textBytes.ts';
 
 /** 03:23:53.287694591 (UTC) from epoch ns. */
@@ -313,9 +314,9 @@ function sinceText(index: number, fromHop: number | null): string {
   if (fromHop === null) return '  [parallel copy]';
   return fromHop === index - 1 ? '' : `  [since hop ${fromHop + 1}]`;
 }
-/** A piece's bytes of the whole segment, as tcpdump writes a segment's relative sequence numbers: `start:end`. */
+/** A piece's bytes of the whole segment: `  [bytes 1398:2796 of 6990]`. */
 function pieceText(p: PieceRange): string {
-  return `  [bytes ${p.start}:${p.end} of ${p.of}]`;
+  return `  [${pieceBytes(p)}]`;
 }
 const TRUNCATED = lit('  [truncated]');
 const CHANGE_TEXT = CHANGE_NAMES.map((names) => lit(names.length ? `  [${names.join(' ')}]` : ''));

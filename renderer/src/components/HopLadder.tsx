@@ -5,6 +5,7 @@
 import { useState } from 'react';
 
 import type { Encap, Hop, JourneyView } from '../../../preload/api.ts';
+import { pieceBytes } from '../../../preload/pieceBytes.ts';
 import { formatDuration } from '../lib/timeScale.ts';
 import { wallClock } from '../lib/format.ts';
 
@@ -120,11 +121,6 @@ export function HopLadder({ journey, baseNs, selectedPacket, onPickHop }: HopLad
       {rows}
     </ol>
   );
-}
-
-/** `bytes 1398:2796 of 51726`: a piece's bytes of its segment, as tcpdump writes relative sequence numbers. */
-function pieceBytes(p: NonNullable<Hop['piece']>): string {
-  return `bytes ${p.start}:${p.end} of ${p.of}`;
 }
 
 /** The row standing for the pieces folded between a run's first and last (open: the button folds them again). */
