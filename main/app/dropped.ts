@@ -8,10 +8,8 @@ import { basename } from 'node:path';
 import { SESSION_FILE } from '../capture/sessionFolder.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { sniffFormat } from '../pcap/reader.ts';
+import { CAPTURE_EXT } from '../session/inputs.ts';
 import { IP_JSON_FILE } from '../session/interfaces.ts';
-
-/** A name that says capture: a file so named that is not one is reported, not left out. */
-const CAPTURE_NAME = /\.(pcap|pcapng|cap)$/i;
 
 export interface Dropped {
   /** The dropped file's name (no folder). */
@@ -28,7 +26,8 @@ export function droppedInputs(files: readonly Dropped[]): { session: boolean; ca
   if (files.some((f) => f.name === SESSION_FILE)) return { session: true, captures: [] };
   const candidates = files.filter((f) => !IP_JSON_FILE.test(f.name));
   if (files.length === 1) return { session: false, captures: candidates.map((f) => f.name) };
-  const captures = candidates.filter((f) => CAPTURE_NAME.test(f.name) || sniffFormat(f.bytes) !== null);
+  // A file named as a capture that is not one is reported (its open fails), not left out.
+  const captures = candidates.filter((f) => CAPTURE_EXT.test(f.name) || sniffFormat(f.bytes) !== null);
   if (!captures.length) {
     const names = candidates.map((f) => basename(f.name));
     throw new HopscopeError(

@@ -21,7 +21,8 @@ export interface Inputs {
   warnings: string[];
 }
 
-const CAPTURE_EXT = /\.(pcap|pcapng|cap)$/i;
+/** A file name that says capture: a folder's files so named are its captures (a drop's too: app/dropped.ts). */
+export const CAPTURE_EXT = /\.(pcap|pcapng|cap)$/i;
 
 function bad(code: ErrorData['code'], message: string): Result<never> {
   return { ok: false, error: { code, message } };
