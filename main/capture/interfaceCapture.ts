@@ -100,6 +100,8 @@ const PCAP_HEADER_LEN = 24;
 const RECORD_HEADER_LEN = 16;
 /** Buffered delivery: how long a stop waits before ending tcpdump, so the kernel's open block is handed over. */
 export const BUFFERED_STOP_DRAIN_MS = BUFFERED_DELIVERY_MAX_MS + 500;
+/** A buffered stop whose tcpdump still has packets in the kernel's open block asks for its counts this often. */
+const DRAIN_POLL_MS = 100;
 
 export class InterfaceCapture extends EventEmitter {
   readonly status: IfaceCaptureStatus;
@@ -151,6 +153,21 @@ export class InterfaceCapture extends EventEmitter {
   /** Header bytes of a resumed stream still to compare and drop. */
   private skipHeader = 0;
   private resumedHeader: Buffer[] = [];
+  /**
+   * Count requests (STATS_REQUEST_LINE) written on the current channel and count lines tcpdump printed on it. The
+   * wrapper sends one SIGUSR1 per request and tcpdump answers each with one line computed when it handles the
+   * signal; signals may merge, so answers can only lag behind requests, and the Nth answer was always computed
+   * after the Nth request was written.
+   */
+  private statsAsked = 0;
+  private statsAnswered = 0;
+  /** A buffered stop's drain (see drainBuffered), or null. */
+  private drain: {
+    after: number;
+    target: number | null;
+    resolve: () => void;
+    poll: NodeJS.Timeout | null;
+  } | null = null;
 
   constructor(
     node: string,
@@ -282,6 +299,8 @@ export class InterfaceCapture extends EventEmitter {
   private async runSegment(): Promise<void> {
     this.stderr = '';
     this.stderrLine = '';
+    this.statsAsked = 0;
+    this.statsAnswered = 0;
     this.segmentDrops = 0;
     this.status.tcpdumpFinal = false;
     try {
@@ -340,7 +359,8 @@ export class InterfaceCapture extends EventEmitter {
       }
       try {
         // Once tcpdump listens, each heartbeat also asks it for its counts (live kernel drops).
-        ch.write(this.status.state === 'capturing' ? `${STATS_REQUEST_LINE}\n` : '\n');
+        if (this.status.state === 'capturing') this.askStats(ch);
+        else ch.write('\n');
       } catch {
         /* the channel is going away: its close event decides what happened */
       }
@@ -388,6 +408,7 @@ export class InterfaceCapture extends EventEmitter {
     this.status.packets = this.packetsBefore + this.reader.records;
     this.status.bytes = this.fileLen;
     if (problem && !this.status.streamProblem) this.status.streamProblem = problem;
+    if (this.drain?.target != null && this.reader.records >= this.drain.target) this.drain.resolve();
   }
 
   /**
@@ -451,9 +472,64 @@ export class InterfaceCapture extends EventEmitter {
   }
 
   private liveCounts(c: TcpdumpCounts): void {
+    this.statsAnswered++;
     this.status.tcpdump = c;
     this.segmentDrops = c.droppedByKernel ?? 0;
     this.status.kernelDrops = this.dropsBefore + this.segmentDrops;
+    this.drainCounts(c);
+  }
+
+  /** Asks tcpdump for its counts (a heartbeat line too). Only once it listens: before, SIGUSR1 would end it. */
+  private askStats(ch: ClientChannel): void {
+    ch.write(`${STATS_REQUEST_LINE}\n`);
+    this.statsAsked++;
+  }
+
+  /**
+   * A buffered stop's wait, cut short when tcpdump's counts show nothing left behind: every packet the kernel
+   * took after its filter (received by filter, less those it dropped) has been handed to tcpdump (captured), and
+   * we have every record tcpdump wrote. Only an answer to a request made after the stop counts: an older one
+   * cannot know of packets that came since. While a block is still open, asks again every DRAIN_POLL_MS. A node
+   * whose tcpdump never answers leaves the full BUFFERED_STOP_DRAIN_MS to the caller's timer.
+   */
+  private drainBuffered(ch: ClientChannel): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.drain = {
+        after: 0,
+        target: null,
+        poll: null,
+        resolve: () => {
+          if (this.drain?.poll) clearTimeout(this.drain.poll);
+          this.drain = null;
+          resolve();
+        },
+      };
+      this.askStats(ch);
+      this.drain.after = this.statsAsked;
+    });
+  }
+
+  private drainCounts(c: TcpdumpCounts): void {
+    const d = this.drain;
+    if (!d || d.target !== null || this.statsAnswered < d.after) return;
+    if (c.captured === null || c.receivedByFilter === null) return;
+    if (c.receivedByFilter - (c.droppedByKernel ?? 0) <= c.captured) {
+      d.target = c.captured;
+      if (this.reader.records >= d.target) d.resolve();
+      return;
+    }
+    // A block still open in the kernel: ask again shortly (it is handed over at most ~1 s after it opened).
+    const ch = this.ch;
+    d.poll = setTimeout(() => {
+      d.poll = null;
+      if (this.drain !== d || !ch || this.ch !== ch || ch.writableEnded || ch.destroyed) return;
+      try {
+        this.askStats(ch);
+        d.after = this.statsAsked;
+      } catch {
+        /* the channel is going away: its close event decides what happened */
+      }
+    }, DRAIN_POLL_MS);
   }
 
   private onClose(ch: ClientChannel): void {
@@ -610,11 +686,24 @@ export class InterfaceCapture extends EventEmitter {
     ) {
       // A packet can wait up to BUFFERED_DELIVERY_MAX_MS in the kernel's open block, and tcpdump ends without
       // reading that block: wait until every packet that came before the stop has been handed over (heartbeats
-      // go on meanwhile). A connection lost or a tcpdump ended in the meantime is handled as usual.
+      // go on meanwhile), which tcpdump's counts usually show at once. A connection lost or a tcpdump ended in
+      // the meantime is handled as usual.
+      const ch = this.ch;
       this.setState('stopping');
       let t: NodeJS.Timeout | undefined;
-      await Promise.race([new Promise((r) => (t = setTimeout(r, BUFFERED_STOP_DRAIN_MS))), this.done]);
+      let drained: Promise<void>;
+      try {
+        drained = this.drainBuffered(ch);
+      } catch {
+        drained = new Promise(() => undefined); // the channel is going away: wait as before
+      }
+      await Promise.race([
+        new Promise((r) => (t = setTimeout(r, BUFFERED_STOP_DRAIN_MS))),
+        this.done,
+        drained,
+      ]);
       clearTimeout(t);
+      this.drain?.resolve();
       if (this.ended) return;
     }
     this.stopRequested = true;

@@ -374,6 +374,101 @@ describe('InterfaceCapture over SSH', () => {
     });
   });
 
+  /**
+   * A node playing tcpdump behind the watchdog: each `s` line on stdin is answered with a count line computed
+   * then (`counts()`), as SIGUSR1 makes tcpdump print one; stdin's end stops it with its final counts.
+   */
+  function answeringNode(
+    counts: () => [captured: number, received: number],
+    onEnd: (at: number) => void,
+  ): Script {
+    return (ch) => {
+      ch.stderr.write(LISTEN);
+      ch.write(Buffer.concat([header(), record(1)]));
+      let rest = '';
+      ch.on('data', (d: Buffer) => {
+        rest += d.toString();
+        for (; rest.includes('\n'); rest = rest.slice(rest.indexOf('\n') + 1)) {
+          if (rest.slice(0, rest.indexOf('\n')) !== 's') continue;
+          const [c, r] = counts();
+          ch.stderr.write(
+            `tcpdump: ${c} packets captured, ${r} packets received by filter, 0 packets dropped by kernel\n`,
+          );
+        }
+      });
+      ch.on('end', () => {
+        onEnd(Date.now());
+        const [c, r] = counts();
+        ch.stderr.write(
+          `${c} packets captured\n${r} packets received by filter\n0 packets dropped by kernel\n`,
+        );
+        ch.exit(0);
+        ch.end();
+      });
+    };
+  }
+
+  async function bufferedCapture(
+    name: string,
+  ): Promise<{ cap: InterfaceCapture; conn: SshConnection; file: string }> {
+    const conn = await connect();
+    const file = join(dir, name);
+    const cap = new InterfaceCapture(
+      'n',
+      'eth0',
+      file,
+      conn,
+      { ...spec(), delivery: 'buffered' },
+      { mode: 'root' },
+    );
+    await cap.start();
+    await waitFor('1 packet', () => cap.status.packets === 1);
+    return { cap, conn, file };
+  }
+
+  it("buffered delivery: tcpdump's counts asked at the stop show nothing left in the kernel: it ends at once", async () => {
+    let endedAt = 0;
+    nextScript = answeringNode(
+      () => [1, 1],
+      (at) => (endedAt = at),
+    );
+    const { cap, conn, file } = await bufferedCapture('drained.pcap');
+    const asked = Date.now();
+    await cap.stop();
+    conn.close();
+    // Not the full wait a node that never answers gets (the test above).
+    expect(endedAt - asked).toBeLessThan(BUFFERED_STOP_DRAIN_MS - 700);
+    expect(readFileSync(file).equals(Buffer.concat([header(), record(1)]))).toBe(true);
+    expect(cap.status).toMatchObject({ state: 'stopped', packets: 1, tcpdumpFinal: true });
+  });
+
+  it('buffered delivery: a stop waits while the counts show a packet still in the open block, then for its record', async () => {
+    let endedAt = 0;
+    let node: ssh2.ServerChannel | null = null;
+    let handedOver = false;
+    const script = answeringNode(
+      // 2 received by the filter; the second is handed to tcpdump (captured) only when its block times out.
+      () => (handedOver ? [2, 2] : [1, 2]),
+      (at) => (endedAt = at),
+    );
+    nextScript = (ch, sock) => {
+      node = ch;
+      script(ch, sock);
+    };
+    const { cap, conn, file } = await bufferedCapture('open-block.pcap');
+    const asked = Date.now();
+    const stopping = cap.stop();
+    // The block times out 400 ms after the stop: tcpdump counts the packet at once, its bytes reach us 200 ms later.
+    setTimeout(() => (handedOver = true), 400);
+    setTimeout(() => node!.write(record(2)), 600);
+    await stopping;
+    conn.close();
+    expect(endedAt - asked).toBeGreaterThanOrEqual(590);
+    expect(endedAt - asked).toBeLessThan(BUFFERED_STOP_DRAIN_MS - 300);
+    expect(readFileSync(file).equals(Buffer.concat([header(), record(1), record(2)]))).toBe(true);
+    expect(cap.status).toMatchObject({ state: 'stopped', packets: 2, tcpdumpFinal: true });
+  });
+
   it('garbage instead of pcap is kept on disk and reported with its offset; a tcpdump error is classified', async () => {
     nextScript = (ch) => {
       ch.stderr.write(LISTEN);
