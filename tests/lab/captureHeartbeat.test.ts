@@ -1,14 +1,15 @@
 // A silent partition: node-1's SSH traffic is dropped by iptables inside node-1 mid-capture. sshd there has no
 // ClientAlive settings, so it does not notice and never closes the channel's stdin; only the heartbeat watchdog
-// can end the node's tcpdump. It must be gone within the heartbeat timeout (10 s, the default) + the SIGTERM
-// grace + a little, while the connection is still blackholed (node-1's sshd still holds it).
-// Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/captureHeartbeat.test.ts   (~25 s, root)
+// can end the node's tcpdump. It must be gone within the heartbeat timeout (4 s here, `--heartbeat-timeout`; 10 s
+// by default) + the SIGTERM grace + a little, while the connection is still blackholed (node-1's sshd still holds
+// it).
+// Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/captureHeartbeat.test.ts   (~12 s, root)
 
 import { readFileSync, rmSync } from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { HEARTBEAT_TIMEOUT_S, KILL_GRACE_S } from '../../main/capture/tcpdumpCommand.ts';
+import { KILL_GRACE_S } from '../../main/capture/tcpdumpCommand.ts';
 
 import {
   allCapturing,
@@ -24,6 +25,7 @@ import {
 import { tempDir } from '../tempDir.ts';
 
 const HEARTBEAT_INTERVAL_S = 2;
+const HEARTBEAT_TIMEOUT_S = 4;
 
 function dropSsh(op: '-I' | '-D'): number {
   let rc = 0;
@@ -84,6 +86,8 @@ describe.sequential('heartbeat watchdog on a real node', () => {
       'node-1:cni0',
       '--filter',
       'icmp',
+      '--heartbeat-timeout',
+      String(HEARTBEAT_TIMEOUT_S),
       '--out',
       dir,
     ]);

@@ -43,6 +43,7 @@ for a in "$@"; do [ "$a" = -d ] && exit 0; done
 iface=; prev=; for a in "$@"; do [ "$prev" = -i ] && iface=$a; prev=$a; done
 echo "tcpdump: listening on $iface, link-type EN10MB (Ethernet), snapshot length 262144 bytes" >&2
 trap 'echo "0 packets captured" >&2; echo "0 packets received by filter" >&2; echo "0 packets dropped by kernel" >&2; exit 0' TERM
+trap 'echo "tcpdump: 0 packets captured, 0 packets received by filter, 0 packets dropped by kernel" >&2' USR1
 case $(cat "$HOME/mode") in
   garbage) while :; do echo "sudo: this is not a pcap stream"; sleep 0.2; done ;;
   silence) cat "$HOME/header.bin"; while :; do sleep 0.2; done ;;

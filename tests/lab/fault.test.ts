@@ -7,7 +7,7 @@
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/fault.test.ts   (~2 min, root)
 
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,6 +36,20 @@ const POD1 = podNs('test-7999578869-k4bn8'); // node-1, 10.244.0.12
 const POD2 = podNs('test-7999578869-mlk49'); // node-2, 10.244.1.34
 const tmp = (name: string) => tempDir(`hs-fault-${name}-`);
 const labArgs = ['--ssh-config', SSH_CONFIG, ...BOTH_NODES_ALL_IFACES];
+
+/**
+ * The lab's ssh_config with keepalives every second, three unanswered ending the connection (OpenSSH's
+ * ServerAliveInterval/ServerAliveCountMax): a silently cut node is found lost in ~4 s, where our defaults (5 s ×
+ * 3) take ~18 s. Used where a test cuts a connection; the cut is the same, only found sooner.
+ */
+function quickLossArgs(): string[] {
+  const file = join(tmp('config'), 'ssh_config');
+  writeFileSync(
+    file,
+    `Host *\n  ServerAliveInterval 1\n  ServerAliveCountMax 3\n\n${readFileSync(SSH_CONFIG, 'utf8')}`,
+  );
+  return ['--ssh-config', file, ...BOTH_NODES_ALL_IFACES];
+}
 
 /** Pings from a pod; returns the ICMP id ping used (ping prints it nowhere, so we read it from a capture). */
 function ping(ns: string, dst: string, count: number, intervalS = 0.2): void {
@@ -163,7 +177,7 @@ describe.sequential('faults during a capture of 8 interfaces (flannel-vxlan)', (
   for (const cut of CUTS) {
     it(`connection loss: ${cut.name}`, async () => {
       const dir = tmp('cut');
-      const run = startCapture([...labArgs, '--filter', 'icmp or udp port 8472', '--out', dir]);
+      const run = startCapture([...quickLossArgs(), '--filter', 'icmp or udp port 8472', '--out', dir]);
       try {
         await waitUntil('8 captures listening', () => allCapturing(dir, 8), 30_000);
         ping(POD1, '10.244.1.34', 3); // before the cut: crosses all 8 interfaces
@@ -184,6 +198,8 @@ describe.sequential('faults during a capture of 8 interfaces (flannel-vxlan)', (
           40_000,
         );
         const lostAfterMs = Date.now() - cutAt;
+        // A silent cut is found by the keepalives the ssh_config asks for (1 s × 3), not our defaults' ~18 s.
+        expect(lostAfterMs).toBeLessThan(10_000);
         ping(POD2, '10.244.1.1', 3);
         await waitUntil('node-2 still writing', () => fileSize(n2File) > n2Before, 10_000);
         const s1 = readSession(dir);
@@ -234,7 +250,14 @@ describe.sequential('faults during a capture of 8 interfaces (flannel-vxlan)', (
 
   it("reconnect: node-1's ens33 down, then up — capture resumes within seconds, the gap is recorded", async () => {
     const dir = tmp('reconnect');
-    const run = startCapture([...labArgs, '--filter', 'icmp or udp port 8472', '--reconnect', '--out', dir]);
+    const run = startCapture([
+      ...quickLossArgs(),
+      '--filter',
+      'icmp or udp port 8472',
+      '--reconnect',
+      '--out',
+      dir,
+    ]);
     const link = (state: string) => sh('ip', ['-n', 'hs-node-1', 'link', 'set', 'ens33', state]);
     try {
       await waitUntil('8 captures listening', () => allCapturing(dir, 8), 30_000);
@@ -245,6 +268,7 @@ describe.sequential('faults during a capture of 8 interfaces (flannel-vxlan)', (
       const node1 = () => readSession(dir)?.nodes.find((n: { name: string }) => n.name === 'node-1');
       await waitUntil('node-1 found lost', () => node1()?.gaps?.length === 1, 40_000);
       const lostAfterMs = Date.now() - cutAt;
+      expect(lostAfterMs).toBeLessThan(10_000); // the ssh_config's keepalives (1 s × 3)
       // The other node keeps capturing through node-1's outage.
       const n2File = join(dir, 'node-2__cni0.pcap');
       const n2Before = fileSize(n2File);
