@@ -497,8 +497,13 @@ export interface HopscopeApi {
   /** pcap/pcapng files (NODE:IFACE=FILE labels any file; NODE__IFACE.pcap labels itself) or session folders. */
   /** `title`: the session's title (default: from the paths). */
   openPaths(req: { paths: string[]; title?: string }): Promise<Result<SessionInfo>>;
-  /** Dropped files, as bytes (web mode and drag and drop). */
-  openFiles(req: { files: { name: string; bytes: Uint8Array }[] }): Promise<Result<SessionInfo>>;
+  /**
+   * Dropped files, as bytes (web mode and drag and drop); `folder`: the name of the folder a file was dropped in
+   * (a folder dropped whole), which tells apart files of one name from several folders.
+   */
+  openFiles(req: {
+    files: { name: string; folder?: string; bytes: Uint8Array }[];
+  }): Promise<Result<SessionInfo>>;
   getSession(req: { sessionId: string }): Promise<Result<SessionInfo>>;
   /** The UI no longer shows the session: its worker, columns and open capture files are released. */
   closeSession(req: { sessionId: string }): Promise<Result<null>>;

@@ -2,40 +2,118 @@
 // its files: its captures open, session.json opens the session it describes, the nodes' `ip -j` lists are read
 // beside the captures, and the rest (manifest.json, README.md, make.sh…) is no capture and is left out, as a folder
 // given to the CLI leaves it out. A file dropped alone is opened whatever it is, so that what it is not is said.
+// Each dropped folder's files are copied into a folder of its own, so that two files of one name (node-1__ens33.pcap
+// of two fixture folders dropped together) are both kept, and their panes are told apart by their folders.
 
 import { basename } from 'node:path';
 
-import { SESSION_FILE } from '../capture/sessionFolder.ts';
+import { ifaceFromFileName, SESSION_FILE } from '../capture/sessionFolder.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { sniffFormat } from '../pcap/reader.ts';
 import { CAPTURE_EXT } from '../session/inputs.ts';
 import { IP_JSON_FILE } from '../session/interfaces.ts';
+import { fallbackNode, labelledArg } from '../session/labels.ts';
 
 export interface Dropped {
   /** The dropped file's name (no folder). */
   name: string;
+  /** The name of the folder it was dropped in (a folder dropped whole), if any. */
+  folder?: string;
   /** Its first bytes at least (a capture is told by its magic). */
   bytes: Uint8Array;
 }
 
+/** A dropped file placed in the scratch folder: `dir` (its folder there, '' for the top) and its name. */
+export interface Placed extends Dropped {
+  dir: string;
+}
+
+/** A folder name as one path component of the scratch folder (never `..`, never a separator). */
+function component(folder: string | undefined): string {
+  const s = (folder ?? '').replace(/[/\\\0]/g, '_').replace(/^\.+/, '');
+  return s;
+}
+
 /**
- * What a drop opens: the session its session.json describes (`session`: open the drop's folder), else its captures
- * by name. Throws SESSION_INVALID when several files were dropped and none is a capture.
+ * Where each dropped file goes: its folder's own folder (loose files at the top). A name already taken there (two
+ * files of one name that no folder tells apart) goes to `DIR~2`, `DIR~3`…, so that no file overwrites another.
  */
-export function droppedInputs(files: readonly Dropped[]): { session: boolean; captures: string[] } {
-  if (files.some((f) => f.name === SESSION_FILE)) return { session: true, captures: [] };
+export function placeDropped(files: readonly Dropped[]): Placed[] {
+  const taken = new Set<string>();
+  return files.map((f) => {
+    const base = component(f.folder);
+    let dir = base;
+    for (let n = 2; taken.has(`${dir}/${f.name}`); n++) dir = `${base}~${n}`;
+    taken.add(`${dir}/${f.name}`);
+    return { ...f, dir };
+  });
+}
+
+/** What a drop opens, relative to the scratch folder. */
+export interface DropOpen {
+  /** Folders whose session.json opens the session it describes. */
+  sessions: string[];
+  /** Capture files (`dir/name`), each with the label it opens with when its name alone would not tell it apart. */
+  captures: { file: string; label: { node: string; iface: string } | null }[];
+}
+
+const rel = (f: Placed) => (f.dir ? `${f.dir}/${f.name}` : f.name);
+
+/**
+ * What a drop opens: the session its session.json describes (its folder), else its captures by name. Captures of
+ * one name in several folders open labelled by their folder (`node-1/ens33~fixture`, an unnamed `trace.pcap`'s
+ * `trace/fixture`). Throws SESSION_INVALID when several files were dropped and none is a capture.
+ */
+export function droppedInputs(files: readonly Placed[]): DropOpen {
+  const session = files.find((f) => f.name === SESSION_FILE);
+  if (session) return { sessions: [session.dir], captures: [] };
   const candidates = files.filter((f) => !IP_JSON_FILE.test(f.name));
-  if (files.length === 1) return { session: false, captures: candidates.map((f) => f.name) };
-  // A file named as a capture that is not one is reported (its open fails), not left out.
-  const captures = candidates.filter((f) => CAPTURE_EXT.test(f.name) || sniffFormat(f.bytes) !== null);
-  if (!captures.length) {
-    const names = candidates.map((f) => basename(f.name));
-    throw new HopscopeError(
-      'SESSION_INVALID',
-      names.length
-        ? `no capture among the dropped files (${names.join(', ')}: none is pcap or pcapng)`
-        : 'no capture among the dropped files (only interface lists)',
-    );
+  let captures: Placed[];
+  if (files.length === 1) captures = candidates;
+  else {
+    // A file named as a capture that is not one is reported (its open fails), not left out.
+    captures = candidates.filter((f) => CAPTURE_EXT.test(f.name) || sniffFormat(f.bytes) !== null);
+    if (!captures.length) {
+      const names = candidates.map((f) => basename(f.name));
+      throw new HopscopeError(
+        'SESSION_INVALID',
+        names.length
+          ? `no capture among the dropped files (${names.join(', ')}: none is pcap or pcapng)`
+          : 'no capture among the dropped files (only interface lists)',
+      );
+    }
   }
-  return { session: false, captures: captures.map((f) => f.name) };
+  const count = new Map<string, number>();
+  for (const f of captures) count.set(f.name, (count.get(f.name) ?? 0) + 1);
+  return {
+    sessions: [],
+    captures: captures.map((f) => ({
+      file: rel(f),
+      label: (count.get(f.name) ?? 0) > 1 ? folderLabel(f) : null,
+    })),
+  };
+}
+
+/**
+ * The label that tells a capture from another of its name: its name's node and interface with the folder after
+ * `~` (as a name captured again is `NAME~N`), or, for a name that gives none, the file's base name as the node
+ * and the folder as the interface. The top folder (loose files) is `~1`.
+ */
+function folderLabel(f: Placed): { node: string; iface: string } {
+  const tag = f.dir.replace(/^~/, '') || '1';
+  const named = ifaceFromFileName(f.name);
+  return named
+    ? { node: named.node, iface: `${named.iface}~${tag}` }
+    : { node: fallbackNode(f.name), iface: tag };
+}
+
+/** The arguments (loadInputs') that open `open` from the scratch folder `dir`. */
+export function droppedArgs(open: DropOpen, dir: string): string[] {
+  const at = (r: string) => (r ? `${dir}/${r}` : dir);
+  return [
+    ...open.sessions.map(at),
+    ...open.captures.map(
+      (c) => (c.label && labelledArg(c.label.node, c.label.iface, at(c.file))) || at(c.file),
+    ),
+  ];
 }

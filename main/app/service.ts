@@ -5,6 +5,7 @@
 import { EventEmitter } from 'node:events';
 import {
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -33,7 +34,7 @@ import type {
 import { HopscopeError, toErrorData } from '../common/errors.ts';
 import type { Backend } from './backend.ts';
 import { layersOf, summaryOf } from './describe.ts';
-import { droppedInputs } from './dropped.ts';
+import { droppedArgs, droppedInputs, placeDropped } from './dropped.ts';
 import { defaultExportPath } from './exporter.ts';
 import { refuseInputAsOutput } from '../export/sink.ts';
 import { LiveCapture } from './liveCapture.ts';
@@ -279,21 +280,27 @@ export class AppService implements Backend {
       (await this.openPaths([this.sampleDir()], 'Sample: flannel VXLAN ping (lab)')).info(),
     openPaths: async (req) => (await this.openPaths(req.paths, req.title)).info(),
     openFiles: async (req) => {
-      // Kept by name (it may carry the node__iface label) but never a path component.
-      const files = req.files.map((f, i) => ({
-        name: path.basename(f.name).replace(/^\.+/, '') || `file-${i}.pcap`,
-        bytes: f.bytes,
-      }));
+      // Kept by name (it may carry the node__iface label) but never a path component; so is its folder's name.
+      const files = placeDropped(
+        req.files.map((f, i) => ({
+          name: path.basename(f.name).replace(/^\.+/, '') || `file-${i}.pcap`,
+          ...(f.folder ? { folder: path.basename(f.folder) } : {}),
+          bytes: f.bytes,
+        })),
+      );
       const open = droppedInputs(files);
       const dir = mkdtempSync(path.join(this.workDir, DROPPED_PREFIX));
       // All of them, the ones not opened too: a node's interface lists are read beside the captures, a session's
       // captures beside its session.json.
-      for (const f of files) writeFileSync(path.join(dir, f.name), f.bytes);
-      const paths = open.session ? [dir] : open.captures.map((n) => path.join(dir, n));
-      const title = open.session
+      for (const f of files) {
+        mkdirSync(path.join(dir, f.dir), { recursive: true });
+        writeFileSync(path.join(dir, f.dir, f.name), f.bytes);
+      }
+      const paths = droppedArgs(open, dir);
+      const title = open.sessions.length
         ? 'dropped session'
         : paths.length === 1
-          ? path.basename(paths[0])
+          ? open.captures[0].file.split('/').pop()!
           : `${paths.length} dropped files`;
       return (await this.openPaths(paths, title, dir)).info();
     },

@@ -108,7 +108,7 @@ const schemas: Record<ApiMethod, Check> = {
   appInfo: none,
   openSample: none,
   openPaths: obj({ paths: arr(str(), 256), 'title?': str(255) }),
-  openFiles: obj({ files: arr(obj({ name: str(255), bytes }), 256) }),
+  openFiles: obj({ files: arr(obj({ name: str(255), 'folder?': str(255), bytes }), 256) }),
   getSession: obj({ sessionId }),
   closeSession: obj({ sessionId }),
   getPackets: obj({ sessionId, from: int(0, MAX_INDEX), count: int(0, 5_000_000) }),

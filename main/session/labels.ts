@@ -41,3 +41,10 @@ export function splitInterfaceName(name: string): { node: string; iface: string 
 export function fallbackNode(path: string): string {
   return basename(path).replace(/\.(pcapng|pcap|cap)$/i, '') || 'capture';
 }
+
+/** The `NODE:IFACE=FILE` argument that parseLabelledArg reads back as that label; null when the names cannot be. */
+export function labelledArg(node: string, iface: string, path: string): string | null {
+  const arg = `${node}:${iface}=${path}`;
+  const m = EXPLICIT.exec(arg);
+  return m && m[1] === node && m[2] === iface && m[3] === path && !existsSync(arg) ? arg : null;
+}

@@ -151,12 +151,13 @@ export class Controller {
   /** Opens what was dropped: files, and a dropped folder's files (lib/droppedFiles.ts). */
   async openDropped(items: DropItem[]): Promise<void> {
     await this.open('Reading dropped files…', async () => {
-      let files: { name: string; bytes: Uint8Array }[];
+      let files: { name: string; folder?: string; bytes: Uint8Array }[];
       try {
         files = await Promise.all(
-          (await dropFiles(items)).map(async (f) => ({
-            name: f.name,
-            bytes: new Uint8Array(await f.arrayBuffer()),
+          (await dropFiles(items)).map(async ({ file, folder }) => ({
+            name: file.name,
+            ...(folder === null ? {} : { folder }),
+            bytes: new Uint8Array(await file.arrayBuffer()),
           })),
         );
       } catch (e) {

@@ -11,7 +11,7 @@ import { validateRequest } from '../../main/app/validate.ts';
 import type { ExportResult, JourneyPage, JourneyView, PacketDetail, SessionInfo } from '../../preload/api.ts';
 import { formatDuration } from '../../renderer/src/lib/timeScale.ts';
 import { ok } from './app-helpers.ts';
-import { correlate, fixtureFiles, threeHostsLateToNode2 } from './correlate-helpers.ts';
+import { correlate, fixtureFiles, readPcap, threeHostsLateToNode2 } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 let svc: AppService;
@@ -475,6 +475,65 @@ describe('AppService on the sample session', () => {
     expect(session.notice).toBeUndefined();
     expect(session.title).toBe('dropped session');
     for (const x of [all, renamed, session]) await svc.call('closeSession', { sessionId: x.id });
+  });
+
+  it('two folders dropped together keep both files of one name, their panes told apart by folder', async () => {
+    const folder = (name: string) =>
+      readdirSync(`tests/fixtures/${name}`)
+        .filter((f) => f.endsWith('.pcap') || f.endsWith('.ip-link.json'))
+        .map((f) => ({
+          name: f,
+          folder: name,
+          bytes: new Uint8Array(readFileSync(`tests/fixtures/${name}/${f}`)),
+        }));
+    const vx = folder('flannel-vxlan');
+    const gw = folder('flannel-hostgw');
+    const lanes = (s: SessionInfo) => s.captures.map((c) => `${c.node}/${c.iface}=${c.packets}`).sort();
+    const names = (files: typeof vx) => files.filter((f) => f.name.endsWith('.pcap')).map((f) => f.name);
+    const shared = names(vx).filter((n) => names(gw).includes(n));
+    expect(shared.sort()).toEqual([
+      'node-1__cni0.pcap',
+      'node-1__ens33.pcap',
+      'node-2__cni0.pcap',
+      'node-2__ens33.pcap',
+    ]);
+    // Each file's lane with its own packets: a name the other folder has too says its folder after `~`.
+    const expected = (dir: string, name: string, tag: string) =>
+      `${name.replace('__', '/').replace(/\.pcap$/, '')}${tag}=${readPcap(`tests/fixtures/${dir}/${name}`).records.length}`;
+    const both = await ok<SessionInfo>(svc.call('openFiles', { files: [...vx, ...gw] }));
+    expect(both.notice).toBeUndefined();
+    expect(lanes(both)).toEqual(
+      [vx, gw]
+        .flatMap((files) =>
+          names(files).map((n) =>
+            expected(files[0].folder, n, shared.includes(n) ? `~${files[0].folder}` : ''),
+          ),
+        )
+        .sort(),
+    );
+    // Two loose files of one name (no folder tells them apart): both kept, numbered.
+    const a = vx.find((f) => f.name === 'node-1__ens33.pcap')!;
+    const b = gw.find((f) => f.name === 'node-1__ens33.pcap')!;
+    const loose = await ok<SessionInfo>(
+      svc.call('openFiles', {
+        files: [
+          { name: a.name, bytes: a.bytes },
+          { name: b.name, bytes: b.bytes },
+          // A name that gives no node: the file's name is the node, its folder the interface.
+          { name: 'trace.pcap', folder: 'run-a', bytes: a.bytes },
+          { name: 'trace.pcap', folder: 'run-b', bytes: b.bytes },
+        ],
+      }),
+    );
+    expect(lanes(loose)).toEqual(
+      [
+        expected('flannel-vxlan', a.name, '~1'),
+        expected('flannel-hostgw', b.name, '~2'),
+        expected('flannel-vxlan', a.name, '').replace('node-1/ens33', 'trace/run-a'),
+        expected('flannel-hostgw', b.name, '').replace('node-1/ens33', 'trace/run-b'),
+      ].sort(),
+    );
+    for (const x of [both, loose]) await svc.call('closeSession', { sessionId: x.id });
   });
 
   it("says a `tcpdump -i any` packet's interface by the name tcpdump on its node printed, else `?` and its ifindex", async () => {

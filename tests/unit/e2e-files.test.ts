@@ -943,6 +943,29 @@ describe.sequential('folders dropped whole (Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('two folders dropped together: both files of one name open, their panes named by folder', async () => {
+    const dirs = ['flannel-vxlan', 'flannel-hostgw'].map((d) => path.join(ROOT, 'tests/fixtures', d));
+    await dropPaths(p, dirs);
+    await p.waitForSelector('[data-testid=pane][data-capture="node-1/ens33~flannel-hostgw"]', {
+      timeout: 20_000,
+    });
+    const panes = await p.$$eval('[data-testid=pane]', (els) =>
+      els.map((e) => (e as HTMLElement).dataset.capture),
+    );
+    expect(panes).toHaveLength(14);
+    expect(panes).toEqual(
+      expect.arrayContaining([
+        'node-1/ens33~flannel-vxlan',
+        'node-1/ens33~flannel-hostgw',
+        'node-2/cni0~flannel-vxlan',
+        'node-2/cni0~flannel-hostgw',
+        'node-1/flannel.1',
+      ]),
+    );
+    expect(await p.$('[data-testid=session-notice]')).toBeNull();
+    expect(errors).toEqual([]);
+  });
+
   it('a file that is no capture, dropped alone, is said to be none', async () => {
     await dropPaths(p, [path.join(ROOT, 'tests/fixtures/antrea-geneve/manifest.json')]);
     const banner = p.locator('[data-testid=error-banner]');

@@ -41,18 +41,25 @@ async function entriesOf(dir: FileSystemDirectoryEntry): Promise<FileSystemEntry
   }
 }
 
+/** A file to open, with the name of the dropped folder it was in (null: dropped itself). */
+export interface DroppedFile {
+  file: File;
+  folder: string | null;
+}
+
 /**
  * The files to open: each dropped file, and each dropped folder's files in name order (not its subfolders': a
- * session folder is flat, and a folder of sessions would mix them into one).
+ * session folder is flat, and a folder of sessions would mix them into one), each with its folder's name, which
+ * tells apart files of one name from two folders (node-1__ens33.pcap of two lab fixtures).
  */
-export async function dropFiles(items: readonly DropItem[]): Promise<File[]> {
-  const out: File[] = [];
+export async function dropFiles(items: readonly DropItem[]): Promise<DroppedFile[]> {
+  const out: DroppedFile[] = [];
   for (const it of items) {
-    if (it instanceof File) out.push(it);
-    else if (isFile(it)) out.push(await fileOf(it));
+    if (it instanceof File) out.push({ file: it, folder: null });
+    else if (isFile(it)) out.push({ file: await fileOf(it), folder: null });
     else if (isDirectory(it)) {
       const files = (await entriesOf(it)).filter(isFile).sort((a, b) => (a.name < b.name ? -1 : 1));
-      for (const f of files) out.push(await fileOf(f));
+      for (const f of files) out.push({ file: await fileOf(f), folder: it.name });
     }
   }
   return out;
