@@ -59,21 +59,45 @@ export interface DropOpen {
 
 const rel = (f: Placed) => (f.dir ? `${f.dir}/${f.name}` : f.name);
 
+/** The capture files a session.json lists (`captures[].file`); null when it is not a session document. */
+function listedCaptures(bytes: Uint8Array): Set<string> | null {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return null;
+  }
+  if (doc === null || typeof doc !== 'object' || !Array.isArray((doc as { captures?: unknown }).captures))
+    return null;
+  const out = new Set<string>();
+  for (const c of (doc as { captures: unknown[] }).captures)
+    if (c && typeof c === 'object' && typeof (c as { file?: unknown }).file === 'string')
+      out.add((c as { file: string }).file);
+  return out;
+}
+
 /**
- * What a drop opens: the session its session.json describes (its folder), else its captures by name. Captures of
- * one name in several folders open labelled by their folder (`node-1/ens33~fixture`, an unnamed `trace.pcap`'s
- * `trace/fixture`). Throws SESSION_INVALID when several files were dropped and none is a capture.
+ * What a drop opens: the session each session.json describes (its folder), and the captures no session.json
+ * lists, by name. Captures of one name in several folders open labelled by their folder (`node-1/ens33~fixture`,
+ * an unnamed `trace.pcap`'s `trace/fixture`). Throws SESSION_INVALID when several files were dropped and none is
+ * a capture.
  */
 export function droppedInputs(files: readonly Placed[]): DropOpen {
-  const session = files.find((f) => f.name === SESSION_FILE);
-  if (session) return { sessions: [session.dir], captures: [] };
-  const candidates = files.filter((f) => !IP_JSON_FILE.test(f.name));
+  const sessionFiles = files.filter((f) => f.name === SESSION_FILE);
+  // A session's captures open through its session.json; captures dropped with it that it does not list (other
+  // folders', loose files, ones it never recorded) open beside it rather than being left out without a word.
+  const listed = new Set<string>();
+  for (const s of sessionFiles)
+    for (const file of listedCaptures(s.bytes) ?? []) listed.add(s.dir ? `${s.dir}/${file}` : file);
+  const candidates = files.filter(
+    (f) => f.name !== SESSION_FILE && !IP_JSON_FILE.test(f.name) && !listed.has(rel(f)),
+  );
   let captures: Placed[];
   if (files.length === 1) captures = candidates;
   else {
     // A file named as a capture that is not one is reported (its open fails), not left out.
     captures = candidates.filter((f) => CAPTURE_EXT.test(f.name) || sniffFormat(f.bytes) !== null);
-    if (!captures.length) {
+    if (!captures.length && !sessionFiles.length) {
       const names = candidates.map((f) => basename(f.name));
       throw new HopscopeError(
         'SESSION_INVALID',
@@ -83,10 +107,12 @@ export function droppedInputs(files: readonly Placed[]): DropOpen {
       );
     }
   }
+  // A session's capture counts too: a capture of its name dropped beside it is told apart by its folder.
   const count = new Map<string, number>();
+  for (const name of [...listed].map((l) => l.split('/').pop()!)) count.set(name, (count.get(name) ?? 0) + 1);
   for (const f of captures) count.set(f.name, (count.get(f.name) ?? 0) + 1);
   return {
-    sessions: [],
+    sessions: sessionFiles.map((f) => f.dir),
     captures: captures.map((f) => ({
       file: rel(f),
       label: (count.get(f.name) ?? 0) > 1 ? folderLabel(f) : null,

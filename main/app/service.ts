@@ -297,8 +297,9 @@ export class AppService implements Backend {
         writeFileSync(path.join(dir, f.dir, f.name), f.bytes);
       }
       const paths = droppedArgs(open, dir);
+      const more = open.captures.length;
       const title = open.sessions.length
-        ? 'dropped session'
+        ? `dropped session${open.sessions.length > 1 ? 's' : ''}${more ? ` and ${more} more ${more === 1 ? 'file' : 'files'}` : ''}`
         : paths.length === 1
           ? open.captures[0].file.split('/').pop()!
           : `${paths.length} dropped files`;

@@ -474,7 +474,42 @@ describe('AppService on the sample session', () => {
     expect(session.captures).toHaveLength(8);
     expect(session.notice).toBeUndefined();
     expect(session.title).toBe('dropped session');
-    for (const x of [all, renamed, session]) await svc.call('closeSession', { sessionId: x.id });
+    // Captures dropped with a session that its session.json does not list open beside it (they were left out
+    // without a word): one of another folder, a loose one of a name the session has, one the session never listed.
+    const other = (name: string, folder?: string) => ({
+      name,
+      ...(folder ? { folder } : {}),
+      bytes: new Uint8Array(readFileSync(`tests/fixtures/flannel-hostgw/${name}`)),
+    });
+    const inSession = (f: (typeof sample)[number]) => ({ ...f, folder: 'sample-session' });
+    const unlisted = captures.slice(1);
+    const withMore = await ok<SessionInfo>(
+      svc.call('openFiles', {
+        files: [
+          ...sample.filter((f) => !f.name.endsWith('.json')).map(inSession),
+          inSession({
+            name: 'session.json',
+            bytes: new TextEncoder().encode(
+              JSON.stringify({ schema: 'hopscope.session/1', nodes: [], captures: unlisted }),
+            ),
+          }),
+          other('node-1__veth38645991.pcap', 'flannel-hostgw'),
+          other('node-2__ens33.pcap'),
+        ],
+      }),
+    );
+    const lane = (c: { node: string; iface: string }) => `${c.node}/${c.iface}`;
+    expect(withMore.captures.map(lane).sort()).toEqual(
+      [
+        ...captures.map(lane),
+        'node-1/veth38645991',
+        // The session has a node-2/ens33: the loose one is told apart (the top folder is ~1).
+        'node-2/ens33~1',
+      ].sort(),
+    );
+    expect(withMore.notice).toBeUndefined();
+    expect(withMore.title).toBe('dropped session and 3 more files');
+    for (const x of [all, renamed, session, withMore]) await svc.call('closeSession', { sessionId: x.id });
   });
 
   it('two folders dropped together keep both files of one name, their panes told apart by folder', async () => {
