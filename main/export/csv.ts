@@ -2,7 +2,15 @@
 // straight from the columns (export/textBytes.ts); what every hop of a capture repeats (its node and interface,
 // the text of each interned MAC pair and encapsulation) is encoded once per command.
 
-import { CHANGE_NAMES, changeMask, encapOf, ethOf, type HopSources } from '../correlate/hops.ts';
+import {
+  CH_SPLIT,
+  CHANGE_NAMES,
+  changeMask,
+  encapOf,
+  ethOf,
+  pieceRange,
+  type HopSources,
+} from '../correlate/hops.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Sink } from './sink.ts';
 import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
@@ -32,6 +40,9 @@ export const CSV_COLUMNS = [
   'changes',
   'summary',
   'fromHop',
+  'pieceStart',
+  'pieceEnd',
+  'pieceOf',
 ];
 
 /**
@@ -59,6 +70,8 @@ export function encapCell(e: ReturnType<typeof encapOf>): string {
 const COMMA_BYTES = lit(',');
 const NEWLINE = lit('\n');
 const NO_ETH = lit(',,,');
+/** The piece cells of a hop that is no piece of a TCP segment. */
+const NO_PIECE = lit(',,,');
 const CHANGE_CELLS = CHANGE_NAMES.map((names) => lit(names.join(' ')));
 
 class CsvWriter {
@@ -144,11 +157,23 @@ class CsvWriter {
       const encap = this.encapText.get(r);
       if (encap) out.bytes(encap);
       out.bytes(COMMA_BYTES);
-      if (from >= 0) out.bytes(CHANGE_CELLS[changeMask(rows, list[from], r)]);
+      const mask = from < 0 ? 0 : changeMask(rows, list[from], r);
+      if (from >= 0) out.bytes(CHANGE_CELLS[mask]);
       out.bytes(COMMA_BYTES);
       out.bytes(summary);
+      // fromHop, then a `split` hop's bytes of hop fromHop's segment (the JSON's `piece`; empty cells on every
+      // other hop): a few numbers, within one room.
       out.room(RUN_ROOM);
       if (from >= 0) out.int(from + 1);
+      const piece = mask & CH_SPLIT ? pieceRange(rows, r, list[from]) : null;
+      if (piece) {
+        out.raw(COMMA_BYTES);
+        out.num(piece.start);
+        out.raw(COMMA_BYTES);
+        out.num(piece.end);
+        out.raw(COMMA_BYTES);
+        out.num(piece.of);
+      } else out.raw(NO_PIECE);
       out.raw(NEWLINE);
     }
   }

@@ -567,6 +567,9 @@ describe('journeys JSON and CSV written as bytes', () => {
           h.changes.join(' '),
           res.journeySummary(k),
           h.fromHop === null ? null : h.fromHop + 1,
+          h.piece?.start,
+          h.piece?.end,
+          h.piece?.of,
         ];
         text += cells.map(csvCell).join(',') + '\n';
       }
@@ -670,6 +673,27 @@ describe('journeys JSON and CSV written as bytes', () => {
     } finally {
       for (const d of [shifted, cut, doubled]) rmSync(d, { recursive: true, force: true });
     }
+  });
+
+  it("a split hop's CSV row has the JSON's piece in pieceStart, pieceEnd and pieceOf; other hops leave them empty", () => {
+    const res = correlate(fixtureFiles('gso-vxlan'));
+    // RFC 4180 cells (the summaries hold quoted commas).
+    const cells = (line: string) =>
+      [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) => m[1].replace(/^"|"$/g, ''));
+    const rows = writtenCsv(res).trim().split('\n').slice(1).map(cells);
+    const col = (name: string) => CSV_COLUMNS.indexOf(name);
+    const doc = JSON.parse(written(res)) as {
+      journeys: { hops: { piece?: { start: number; end: number; of: number } }[] }[];
+    };
+    const pieces = doc.journeys.flatMap((j) =>
+      j.hops.map((h) => (h.piece ? [h.piece.start, h.piece.end, h.piece.of].join(',') : ',,')),
+    );
+    expect(rows.every((r) => r.length === CSV_COLUMNS.length)).toBe(true);
+    expect(rows.map((r) => r.slice(col('pieceStart'), col('pieceOf') + 1).join(','))).toEqual(pieces);
+    expect(pieces.filter((p) => p !== ',,').length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r[col('changes')].includes('split')).length).toBe(
+      pieces.filter((p) => p !== ',,').length,
+    );
   });
 
   it('escapes node and interface names as JSON.stringify does, quotes them as CSV cells (no formula) and pads the ladder by them (quotes, backslashes, control and non-ASCII characters)', () => {
