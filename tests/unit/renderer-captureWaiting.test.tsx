@@ -195,8 +195,22 @@ describe('Start on a glob that matches nothing yet', () => {
       ),
     );
     expect(el.querySelector('[data-testid=capture-waiting]')).toBeNull();
-    // The interface captured is ticked: the panel counts it.
-    expect(summary()).toBe('Will capture 1 interface on 1 node.');
+    // The interface captured is ticked; the panel says what the running capture captures, not what it 'will'.
+    expect(summary()).toBe(
+      'Capturing 1 interface on 1 node, and each new one matching node-1:veth* as it comes up.',
+    );
+    expect(el.querySelector('[data-testid=capture-summary]')!.getAttribute('title')).toBe(
+      'node-1/vethfeed0001',
+    );
+    // Ticked meanwhile (for the next Start): said apart from what is captured.
+    act(() => el.querySelector<HTMLInputElement>('input[aria-label="node-1 ens33"]')!.click());
+    expect(summary()).toBe(
+      'Capturing 1 interface on 1 node, and each new one matching node-1:veth* as it comes up. ' +
+        'Ticked for the next capture: 2 interfaces on 1 node.',
+    );
+    // Stopped: the ticks are what a Start will capture.
+    act(() => emit('captureStats', { ...stats([]), running: false, nodes: [] }));
+    expect(summary()).toBe('Will capture 2 interfaces on 1 node.');
     ctl.stop();
   });
 });

@@ -157,7 +157,7 @@ describe('a node joining the running capture late, on its card', () => {
     expect(box('late ens33').checked).toBe(true);
     expect(box('late cni0').checked).toBe(false);
     expect(el.querySelector('[data-testid=capture-summary]')!.textContent).toBe(
-      'Will capture 2 interfaces on 2 nodes.',
+      'Capturing 2 interfaces on 2 nodes.',
     );
 
     // Unticked by the user (for the next capture): the next counters leave it so.

@@ -3,9 +3,24 @@
 
 import { useEffect, useState } from 'react';
 
-import type { AuthMethod, IfaceInfo, NodeInfo, NodeSpec, SshAlias } from '../../../preload/api.ts';
+import type {
+  AuthMethod,
+  IfaceCounters,
+  IfaceInfo,
+  NodeInfo,
+  NodeSpec,
+  SshAlias,
+} from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
 import { globToRegExp, ifaceKey, lateJoiners, waitingGlobs } from '../store/appStore.ts';
+
+/** The states of an interface's capture that capture (stopped, lost and failed ones no longer do). */
+const LIVE = new Set<IfaceCounters['state']>(['starting', 'running']);
+
+/** `1 interface`, `3 interfaces`. */
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
 
 export function NodesPanel() {
   const ctl = useController();
@@ -50,6 +65,37 @@ export function NodesPanel() {
   const joiners = lateJoiners(nodes, chosen, globsKept);
   const waiting = waitingGlobs(nodes, chosen, globsKept);
   const nodeCount = new Set([...chosen].map((k) => k.split('\u0000')[0])).size;
+  const willCapture = `${count(chosen.size, 'interface')} on ${count(nodeCount, 'node')}`;
+  // While a capture runs, what it captures (its counters), not what the ticks would capture at the next Start.
+  const capturing = stats?.running ? stats.counters.filter((c) => LIVE.has(c.state)) : [];
+  const capturingTitle = capturing.length
+    ? capturing.map((c) => `${c.node}/${c.iface}`).join('\n')
+    : undefined;
+  const capturingText = (): string => {
+    const lanes = `Capturing ${count(capturing.length, 'interface')} on ${count(new Set(capturing.map((c) => c.node)).size, 'node')}`;
+    const more = following.length ? `, and each new one matching ${following.join(' ')} as it comes up` : '';
+    // Ticks changed since Start (they are for the next one; what it took up is ticked: tickCaptured): said too.
+    const started = new Set(stats!.counters.map((c) => ifaceKey(c.node, c.iface)));
+    const next =
+      chosen.size && ([...chosen].some((k) => !started.has(k)) || [...started].some((k) => !chosen.has(k)))
+        ? ` Ticked for the next capture: ${willCapture}.`
+        : '';
+    return `${lanes}${more}.${next}`;
+  };
+  const summary = !stats?.running
+    ? chosen.size
+      ? `Will capture ${willCapture}.`
+      : waiting.globs.length
+        ? `No interface chosen: Start waits for interfaces matching ${waiting.globs.join(' ')} and captures each as it comes up.`
+        : 'No interface chosen.'
+    : capturing.length
+      ? capturingText()
+      : following.length
+        ? // A capture started on globs alone: it is waiting for them, not short of a choice.
+          `Capturing: waiting for interfaces matching ${following.join(' ')}.`
+        : stats.counters.length
+          ? `Capturing: none of its ${count(stats.counters.length, 'interface')} is capturing now (see the capture bar).`
+          : 'Capturing: starting.';
   return (
     <div className="nodes" data-testid="nodes">
       <h3>Nodes</h3>
@@ -74,15 +120,8 @@ export function NodesPanel() {
           <button onClick={() => applyGlob(false)}>Clear</button>
         </div>
       ) : null}
-      <div className="muted small" data-testid="capture-summary">
-        {stats?.running && !stats.counters.length && following.length
-          ? // A capture started on globs alone: it is waiting for them, not short of a choice.
-            `Capturing: waiting for interfaces matching ${following.join(' ')}.`
-          : chosen.size
-            ? `Will capture ${chosen.size} interface${chosen.size > 1 ? 's' : ''} on ${nodeCount} node${nodeCount > 1 ? 's' : ''}.`
-            : waiting.globs.length
-              ? `No interface chosen: Start waits for interfaces matching ${waiting.globs.join(' ')} and captures each as it comes up.`
-              : 'No interface chosen.'}
+      <div className="muted small" data-testid="capture-summary" title={capturingTitle}>
+        {summary}
         {joiners.map((j) => (
           <div key={j.node} data-testid="late-joiner">
             {`${j.node} joins when it is up, capturing ${j.globs.join(' ')}.`}
