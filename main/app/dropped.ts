@@ -30,8 +30,7 @@ export interface Placed extends Dropped {
 
 /** A folder name as one path component of the scratch folder (never `..`, never a separator). */
 function component(folder: string | undefined): string {
-  const s = (folder ?? '').replace(/[/\\\0]/g, '_').replace(/^\.+/, '');
-  return s;
+  return (folder ?? '').replace(/[/\\\0]/g, '_').replace(/^\.+/, '');
 }
 
 /**
@@ -40,11 +39,18 @@ function component(folder: string | undefined): string {
  */
 export function placeDropped(files: readonly Dropped[]): Placed[] {
   const taken = new Set<string>();
+  // A folder and a loose file of one name cannot both be at the top.
+  const dirs = new Set<string>();
+  const top = new Set<string>();
+  const free = (dir: string, name: string) =>
+    !taken.has(`${dir}/${name}`) && (dir ? !top.has(dir) : !dirs.has(name));
   return files.map((f) => {
     const base = component(f.folder);
     let dir = base;
-    for (let n = 2; taken.has(`${dir}/${f.name}`); n++) dir = `${base}~${n}`;
+    for (let n = 2; !free(dir, f.name); n++) dir = `${base}~${n}`;
     taken.add(`${dir}/${f.name}`);
+    if (dir) dirs.add(dir);
+    else top.add(f.name);
     return { ...f, dir };
   });
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { exportResult } from '../../main/app/exporter.ts';
+import { placeDropped } from '../../main/app/dropped.ts';
 import { AppService } from '../../main/app/service.ts';
 import { validateRequest } from '../../main/app/validate.ts';
 import type { ExportResult, JourneyPage, JourneyView, PacketDetail, SessionInfo } from '../../preload/api.ts';
@@ -418,6 +419,40 @@ describe('AppService on the sample session', () => {
       svc.call('openFiles', { files: [{ name: '../../node-1__cni0.pcap', bytes }] }),
     );
     expect(sneaky.path!.startsWith(work)).toBe(true);
+    // Nor can a folder's name: it is one folder inside the drop's, never `..`.
+    const sneakyFolder = await ok<SessionInfo>(
+      svc.call('openFiles', { files: [{ name: 'node-1__cni0.pcap', folder: '../..', bytes }] }),
+    );
+    expect(sneakyFolder.path!.startsWith(work)).toBe(true);
+    expect(sneakyFolder.captures).toMatchObject([{ node: 'node-1', iface: 'cni0' }]);
+    for (const x of [sneaky, sneakyFolder]) await svc.call('closeSession', { sessionId: x.id });
+  });
+
+  it('places dropped files so that none overwrites another: each folder in its own, a name taken goes to ~N', () => {
+    const b = new Uint8Array(0);
+    const placed = placeDropped([
+      { name: 'a.pcap', folder: 'x', bytes: b },
+      { name: 'a.pcap', folder: 'x', bytes: b },
+      { name: 'a.pcap', bytes: b },
+      { name: 'a.pcap', bytes: b },
+      // A loose file named as a folder, and a folder named as a loose file: never both at the top.
+      { name: 'x', bytes: b },
+      { name: 'b.pcap', bytes: b },
+      { name: 'c.pcap', folder: 'b.pcap', bytes: b },
+      { name: 'd.pcap', folder: '../..', bytes: b },
+      { name: 'e.pcap', folder: '.hidden', bytes: b },
+    ]);
+    expect(placed.map((f) => `${f.dir}/${f.name}`)).toEqual([
+      'x/a.pcap',
+      'x~2/a.pcap',
+      '/a.pcap',
+      '~2/a.pcap',
+      '~2/x',
+      '/b.pcap',
+      'b.pcap~2/c.pcap',
+      '_../d.pcap',
+      'hidden/e.pcap',
+    ]);
   });
 
   it('a folder dropped whole opens its captures or its session, leaving out what is no capture; one file alone is opened', async () => {
