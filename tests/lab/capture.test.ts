@@ -423,7 +423,8 @@ describe.sequential('capture on flannel-vxlan', () => {
 
   it('a node slow to connect holds back no other: node-1 captures at once, node-2 joins when it is up', async () => {
     // node-2's sshd unreachable for a few seconds (its SYNs dropped, then retried by the kernel), a third never:
-    // node-1 used to wait for both (the third's 15 s ready timeout) before any capture started.
+    // node-1 used to wait for both (the third's connect timeout, 10 s here, 15 s by default) before any capture
+    // started.
     const dir = tmp('late');
     const unblock = dropOnNode2(22);
     const unblockNever = dropOnNode2(2222);
@@ -432,7 +433,7 @@ describe.sequential('capture on flannel-vxlan', () => {
     try {
       run = startCapture([
         '--ssh-config',
-        patientNode2Config(),
+        patientNode2Config('Host 10.1.10.10\n  ConnectTimeout 10\n\n'),
         '--node',
         'node-1',
         '--node',
@@ -1167,8 +1168,8 @@ function lateNode2Capture(args: string[]) {
  * The lab's ssh_config with node-2 given 60 s to connect (the lab's is 5 s): a node held back by dropOnNode2 for
  * a few seconds then connects on the client kernel's next SYN (at 7 or 15 s), however slow this machine is.
  */
-function patientNode2Config(): string {
+function patientNode2Config(extra = ''): string {
   const file = join(tmp('patient'), 'ssh_config');
-  writeFileSync(file, `Host node-2\n  ConnectTimeout 60\n\n${readFileSync(SSH_CONFIG, 'utf8')}`);
+  writeFileSync(file, `Host node-2\n  ConnectTimeout 60\n\n${extra}${readFileSync(SSH_CONFIG, 'utf8')}`);
   return file;
 }

@@ -2,7 +2,7 @@
 // takes up (and neither --no-follow-new nor an exact name does). Real sshd, tcpdump and namespaces.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/captureFollow.test.ts
 
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -31,6 +31,15 @@ import {
 import { tempDir } from '../tempDir.ts';
 
 const execFileAsync = promisify(execFile);
+
+/** Waits until `file` holds `n` ICMP echo requests (whole records: a part of the next one may follow). */
+function echoesOnDisk(file: string, n: number): Promise<void> {
+  const echoes = () =>
+    sh('tcpdump', ['-nn', '-r', file])
+      .out.split('\n')
+      .filter((l) => l.includes('ICMP echo request')).length;
+  return waitUntil(`${n} echo requests in ${file}`, () => echoes() >= n, 4000);
+}
 const tmp = (name: string) => tempDir(`hs-follow-${name}-`);
 const NODE_NS = 'hs-node-1';
 /** The new pod, made as the lab makes its flannel pods: a namespace, a veth into node-1's cni0. */
@@ -332,14 +341,30 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
         await sleep(300); // its creation's monitor lines and the reads they asked for are over
         const up = Date.now();
         podUp(pod.ns, pod.veth);
-        await execFileAsync('ip', [
-          ...['netns', 'exec', pod.ns, 'ping', '-c', '30', '-i', '0.05', '-W', '1', PEER_POD_IP],
-        ]).catch(() => undefined); // early echoes are unanswered while the bridge port learns: ping exits 1
-        await sleep(1500); // buffered delivery: on disk within ~1.1 s
-        const c = s.captureStatuses().find((x) => x.iface === pod.veth);
-        expect(c?.addedAt, `${pod.veth} was not taken up`).toBeTruthy();
-        const first = tcpdumpRead(c!.file).lines.find((l) => l.includes('ICMP echo request'));
-        expect(first, `no echo of ${pod.veth} captured`).toBeDefined();
+        // Early echoes are unanswered while the bridge port learns (ping's exit status says nothing here).
+        const ping = spawn(
+          'ip',
+          ['netns', 'exec', pod.ns, 'ping', '-c', '30', '-i', '0.05', '-W', '1', PEER_POD_IP],
+          { stdio: 'ignore' },
+        );
+        const pinged = new Promise((r) => ping.on('close', r));
+        // The first echo on disk (buffered delivery: within ~1.1 s of its capture), while ping goes on (1.5 s).
+        let first: string | undefined;
+        const c = () => s.captureStatuses().find((x) => x.iface === pod.veth);
+        await waitUntil(
+          `an echo of ${pod.veth} on disk`,
+          () => {
+            const f = c();
+            if (!f?.packets) return false;
+            // Whole records only: tcpdump prints them even when the file ends in a part of the next one.
+            const out = sh('tcpdump', ['-nn', '-tt', '-r', f.file]).out;
+            first = out.split('\n').find((l) => l.includes('ICMP echo request'));
+            return first !== undefined;
+          },
+          4000,
+        ).finally(() => ping.kill('SIGINT'));
+        await pinged;
+        expect(c()?.addedAt, `${pod.veth} was not taken up`).toBeTruthy();
         firstEcho.push(Math.round(Number(first!.split(' ')[0]) * 1000 - up));
         taken.push(appeared.get(pod.veth)! - up);
         sh('ip', ['netns', 'del', pod.ns]);
@@ -410,7 +435,7 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
       podUp(POD_NS, POD_VETH);
       await waitUntil('the first veth listening', () => capOf(dir, POD_VETH)?.state === 'capturing', 20_000);
       must('ip', ['netns', 'exec', POD_NS, 'ping', '-c', '2', '-i', '0.2', '-W', '2', PEER_POD_IP]);
-      await sleep(1500); // buffered delivery: on disk within ~1.1 s
+      await echoesOnDisk(join(dir, `node-1__${POD_VETH}.pcap`), 2); // buffered delivery: within ~1.1 s
       must('ip', ['netns', 'del', POD_NS]);
       await waitUntil('the first veth gone', () => capOf(dir, POD_VETH)?.state === 'failed');
 
@@ -421,7 +446,7 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
         readSession(dir)?.captures.find((c: Cap) => c.iface === POD_VETH && c.instance === 2);
       await waitUntil('the second veth listening', () => second()?.state === 'capturing', 20_000);
       must('ip', ['netns', 'exec', POD_NS, 'ping', '-c', '2', '-i', '0.2', '-W', '2', PEER_POD_IP]);
-      await sleep(1500);
+      await echoesOnDisk(join(dir, `node-1__${POD_VETH}~2.pcap`), 2);
       // The second pod goes too: its capture's end is said under its own lane, X~2.
       must('ip', ['netns', 'del', POD_NS]);
       await waitUntil('the second veth gone', () => second()?.state === 'failed');
