@@ -89,7 +89,12 @@ async function captureWithTraffic(
     waitUntil('capturing', () => allCapturing(out, captures), 20_000).then(() => true),
     run.exit.then(() => false),
   ]);
-  if (ready) lab('traffic', 'kubenet');
+  if (ready) {
+    lab('traffic', 'kubenet');
+    // Stopped as a user stops it once the traffic is over (the stop drains what the kernel still holds); the
+    // duration is only a backstop.
+    run.child.kill('SIGINT');
+  }
   const code = await run.exit;
   return { code, out: run.out(), err: run.err() };
 }
@@ -114,7 +119,7 @@ describe.sequential('SSH logins by password, keyboard-interactive and through a 
   });
   afterAll(() => lab('down'));
 
-  const byPassword = (port = 22) => [
+  const byPassword = (port = 22, durationS = 3) => [
     '--node',
     `node-1=${pass.name}@10.1.10.9${port === 22 ? '' : `:${port}`}`,
     '--password-env',
@@ -129,7 +134,7 @@ describe.sequential('SSH logins by password, keyboard-interactive and through a 
     '--filter',
     'icmp',
     '--duration',
-    '3',
+    String(durationS),
   ];
 
   it('CLI: a password login captures (--password-env; the same password for sudo); the password is nowhere', async () => {
@@ -194,8 +199,10 @@ describe.sequential('SSH logins by password, keyboard-interactive and through a 
   });
 
   /** byPassword's flags without --password-env: the login password is not given. */
-  const noLoginPassword = (port = 22) =>
-    byPassword(port).filter((a, i, all) => a !== '--password-env' && all[i - 1] !== '--password-env');
+  const noLoginPassword = (port = 22, durationS = 3) =>
+    byPassword(port, durationS).filter(
+      (a, i, all) => a !== '--password-env' && all[i - 1] !== '--password-env',
+    );
 
   it('CLI on a terminal without --password-env: asked as ssh asks, echo off, per method; elsewhere it fails as before', async () => {
     const secret = pass.password!;
@@ -203,7 +210,7 @@ describe.sequential('SSH logins by password, keyboard-interactive and through a 
     const mark = logMark();
     const env = { HS_LOGIN_PW: secret };
     const pw = await onTerminal(
-      ['capture', ...noLoginPassword(), '--out', join(d, 'pw')],
+      ['capture', ...noLoginPassword(22, 1), '--out', join(d, 'pw')],
       [[`${pass.name}@10.1.10.9's password: `, secret]],
       env,
     );
@@ -216,7 +223,7 @@ describe.sequential('SSH logins by password, keyboard-interactive and through a 
 
     // keyboard-interactive (PAM): the server's own prompt, after (user@host).
     const kbd = await onTerminal(
-      ['capture', ...noLoginPassword(2222), '--out', join(d, 'kbd')],
+      ['capture', ...noLoginPassword(2222, 1), '--out', join(d, 'kbd')],
       [[`(${pass.name}@10.1.10.9) Password: `, secret]],
       env,
     );
