@@ -132,7 +132,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       '--iface',
       'veth2053e67d',
       '--duration',
-      '2',
+      '1',
       '--out',
       dir,
     ]);
@@ -193,9 +193,9 @@ describe.sequential('capture on flannel-vxlan', () => {
     expect(labTcpdumps()).toEqual([]);
   });
 
-  /** A two-second capture of one interface: all it says is that it is ready. */
-  const READY_ONE_2S =
-    'hopscope capture: capturing on 1 interface of 1 node: packets from now on are recorded; stops after 2 s or on Ctrl-C\n';
+  /** A one-second capture of one interface: all it says is that it is ready. */
+  const READY_ONE_1S =
+    'hopscope capture: capturing on 1 interface of 1 node: packets from now on are recorded; stops after 1 s or on Ctrl-C\n';
 
   it('an interface whose name is shell code is captured as data on the real node', () => {
     // Linux allows `$(id>hspwn)` as a name; if anything pasted it into a shell, `hspwn` would appear in root's home.
@@ -228,11 +228,11 @@ describe.sequential('capture on flannel-vxlan', () => {
         '--iface',
         evil,
         '--duration',
-        '2',
+        '1',
         '--out',
         d,
       ]);
-      expect(r.err).toBe(READY_ONE_2S); // nothing but the ready line
+      expect(r.err).toBe(READY_ONE_1S); // nothing but the ready line
       expect(r.code).toBe(0);
       const s = readSession(d);
       expect(s.captures.map((c: { iface: string }) => c.iface)).toEqual([evil]);
@@ -864,7 +864,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       '--count',
       '1',
       '--duration',
-      '3',
+      '1',
     ];
     const refused = startCaptureSync([...base, '--out', join(d, 'a')]);
     expect(refused.code).toBe(1);
@@ -899,7 +899,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       '--count',
       '1',
       '--duration',
-      '3',
+      '1',
       '--out',
       join(d, 'c'),
     ]);
@@ -913,7 +913,7 @@ describe.sequential('capture on flannel-vxlan', () => {
     const pass = users.find((u) => u.sudo === 'password')!;
     const secret = pass.password!;
     const d = tmp('sudo');
-    const common = [...ENS33_2S_BY_KEY, '--sudo'];
+    const common = [...ENS33_1S_BY_KEY, '--sudo'];
 
     const a = startCaptureSync([
       '--node',
@@ -922,7 +922,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       '--out',
       join(d, 'a'),
     ]);
-    expect(a.err).toBe(READY_ONE_2S); // nothing but the ready line
+    expect(a.err).toBe(READY_ONE_1S); // nothing but the ready line
     expect(a.code).toBe(0);
     expect(readSession(join(d, 'a')).nodes[0].privilege).toBe('sudo');
 
@@ -940,7 +940,7 @@ describe.sequential('capture on flannel-vxlan', () => {
         HS_SUDO_PW: secret,
       },
     );
-    expect(b.err).toBe(READY_ONE_2S); // nothing but the ready line
+    expect(b.err).toBe(READY_ONE_1S); // nothing but the ready line
     expect(b.code).toBe(0);
     const sb = readSession(join(d, 'b'));
     expect(sb.nodes[0].privilege).toBe('sudo-password');
@@ -983,7 +983,7 @@ describe.sequential('capture on flannel-vxlan', () => {
       `node-1=${nopass.name}@10.1.10.9`,
       '--node',
       'node-2=10.1.10.10',
-      ...ENS33_2S_BY_KEY,
+      ...ENS33_1S_BY_KEY,
       '--out',
       d,
     ]);
@@ -1091,8 +1091,8 @@ describe.sequential('capture on kube-proxy (more interfaces on a node than sshd 
   });
 });
 
-/** ens33 for 2 s, logging in with the lab's key and known_hosts given by hand (not the lab's ssh_config). */
-const ENS33_2S_BY_KEY = [
+/** ens33 for 1 s, logging in with the lab's key and known_hosts given by hand (not the lab's ssh_config). */
+const ENS33_1S_BY_KEY = [
   '--identity',
   LAB_KEY,
   '--known-hosts',
@@ -1100,7 +1100,7 @@ const ENS33_2S_BY_KEY = [
   '--iface',
   'ens33',
   '--duration',
-  '2',
+  '1',
 ];
 
 function startCaptureSync(args: string[], env: NodeJS.ProcessEnv = {}) {
