@@ -215,8 +215,12 @@ class AuthLog {
 
   /** Answers the user gave that the server refused (each password or keyboard-interactive attempt asked). */
   private refused = 0;
-  /** The user gave no answer: nothing more is asked on this connection. */
-  private declined = false;
+  /** An answer of the user's was sent and not yet judged (called again: the server refused it). */
+  private pending = false;
+  /** Methods a password (given, or the user's answer) was sent by: a failure after them is a refusal. */
+  private readonly answered = new Set<string>();
+  /** The method the user gave no answer to: nothing more is asked on this connection. */
+  private declined: 'password' | 'keyboard-interactive' | null = null;
 
   /**
    * ssh2's authHandler: "none" first, as OpenSSH does, to learn which methods the server takes; then the plan's
@@ -225,11 +229,9 @@ class AuthLog {
    */
   handler(plan: AuthPlan, t: ResolvedTarget, jump: boolean, ask?: PasswordAsker): AuthHandlerMiddleware {
     let next = -1;
-    /** The last attempt was answered by the user (if we are called again, the server refused it). */
-    let asked = false;
     const pick = async (): Promise<AnyAuthMethod | false> => {
-      if (asked) this.refused++;
-      asked = false;
+      if (this.pending) this.refused++;
+      this.pending = false;
       while (next < plan.methods.length) {
         const m = plan.methods[next++];
         if (this.offered && !this.offered.includes(methodOf(m))) continue;
@@ -238,19 +240,18 @@ class AuthLog {
         // A password the user did not give was not tried (the failure says none was given).
         const type = fromUser ? methodOf(m) : m.type;
         if (m.type !== 'ask-password' && !this.tried.includes(type)) this.tried.push(type);
-        if (m.type === 'ask-keyboard') {
-          asked = true;
-          return this.askKeyboard(t, jump, ask!);
-        }
+        if (m.type === 'password' || m.type === 'keyboard-interactive') this.answered.add(m.type);
+        if (m.type === 'ask-keyboard') return this.askKeyboard(t, jump, ask!);
         if (m.type !== 'ask-password') return m;
         const prompt = { prompt: `${t.user}@${t.hostName}'s password: `, echo: false };
         const a = await ask!({ ...question(t, jump, 'password'), prompts: [prompt], refused: this.refused });
         if (a && a.length) {
-          asked = true;
+          this.pending = true;
+          this.answered.add(type);
           if (!this.tried.includes(type)) this.tried.push(type);
           return { type: 'password', username: t.user, password: a[0] };
         }
-        this.declined = true;
+        this.declined = 'password';
       }
       return false;
     };
@@ -274,16 +275,17 @@ class AuthLog {
       prompt: (name, instructions, _lang, prompts, finish) => {
         const shown = prompts.map((p) => ({ prompt: p.prompt, echo: p.echo === true }));
         const q = { ...question(t, jump, 'keyboard-interactive'), name, instructions, prompts: shown };
-        ask({ ...q, refused: this.refused }).then(
-          (a) => {
-            if (!a) this.declined = true;
-            finish(a ?? []);
-          },
-          () => {
-            this.declined = true;
-            finish([]);
-          },
-        );
+        // An unanswered round is answered with nothing: the server refuses it, and nothing more is asked.
+        const unanswered = () => {
+          this.declined = 'keyboard-interactive';
+          finish([]);
+        };
+        ask({ ...q, refused: this.refused }).then((a) => {
+          if (!a) return unanswered();
+          this.pending = true;
+          this.answered.add('keyboard-interactive');
+          finish(a);
+        }, unanswered);
       },
     };
   }
@@ -292,10 +294,13 @@ class AuthLog {
     const parts = [`tried ${this.tried.length ? this.tried.join(', ') : 'nothing'}`];
     if (this.offered) parts.push(`the server takes ${this.offered.join(', ')}`);
     const wantsPassword = this.offered?.some((m) => m === 'password' || m === 'keyboard-interactive');
-    if (this.tried.includes('password') || this.tried.includes('keyboard-interactive'))
-      parts.push('the password was refused');
-    else if (wantsPassword && !plan.password) parts.push('no password was given');
-    else if (plan.password && this.offered && !wantsPassword) parts.push('it takes no password');
+    // Refused only when something was sent: a question the user left unanswered is said as such.
+    if (this.answered.size > 0) parts.push('the password was refused');
+    if (this.declined === 'keyboard-interactive') parts.push('keyboard-interactive: no answer given');
+    else if (this.answered.size === 0) {
+      if (wantsPassword && !plan.password) parts.push('no password was given');
+      else if (plan.password && this.offered && !wantsPassword) parts.push('it takes no password');
+    }
     return parts.join('; ');
   }
 }

@@ -604,6 +604,35 @@ describe('login passwords are per host, and asked for when none was given (as ss
     expect(kbdNode.passwords).toEqual([PASSWORD]);
   });
 
+  it('keyboard-interactive left unanswered says so, not that the password was refused', async () => {
+    const fail = (askPassword: (q: PasswordQuestion) => Promise<string[] | null>) =>
+      connectSsh({
+        target: target(kbdNode.port),
+        credentials: { agent: '', askPassword },
+        hostKeys: { knownHostsFiles: [kh] },
+      }).catch((x) => x);
+    const head = `u@127.0.0.1:${kbdNode.port}: authentication failed (tried keyboard-interactive; the server takes keyboard-interactive`;
+    clear();
+    const refused: number[] = [];
+    const e = await fail(async (q) => (refused.push(q.refused), null));
+    expect(e.code).toBe('SSH_AUTH_FAILED');
+    expect(e.message).toBe(`${head}; keyboard-interactive: no answer given)`);
+    // Asked once: no answer ends the questions.
+    expect(refused).toEqual([0]);
+    expect(kbdNode.passwords).toEqual([]);
+    // An asker that fails is no answer either.
+    const e2 = await fail(() => Promise.reject(new Error('no terminal')));
+    expect(e2.message).toBe(`${head}; keyboard-interactive: no answer given)`);
+    // A wrong answer, then none: both said.
+    refused.length = 0;
+    const e3 = await fail(async (q) => (refused.push(q.refused), q.refused === 0 ? ['wrong'] : null));
+    expect(e3.message).toBe(`${head}; the password was refused; keyboard-interactive: no answer given)`);
+    expect(refused).toEqual([0, 1]);
+    // Wrong answers only: refused, as before.
+    const e4 = await fail(async () => ['wrong']);
+    expect(e4.message).toBe(`${head}; the password was refused)`);
+  });
+
   it('the time the user takes to answer does not count against the ready timeout', async () => {
     const c = await connectSsh({
       target: target(node.port),
