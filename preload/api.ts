@@ -353,6 +353,11 @@ export interface NodeSpec {
   password?: string;
   /** The jump hosts' login password (the ProxyJump field's, or the alias's), never sent to the node. */
   jumpPassword?: string;
+  /**
+   * Jump hosts' own passwords, one per host of a multi-hop chain: `host` as the hop is written in ProxyJump
+   * (`[user@]host[:port]`, or its HostName); a jump host without one gets jumpPassword. Memory only, as the others.
+   */
+  jumpPasswords?: { host: string; password: string }[];
   /** Passphrase of an encrypted key file. */
   passphrase?: string;
   proxyJump?: string;

@@ -129,7 +129,7 @@ export function toIfaceInfo(i: Iface): IfaceInfo {
 }
 
 /** What may be written to disk about a node: everything but its secrets. */
-const SECRET_FIELDS = ['password', 'jumpPassword', 'passphrase', 'sudoPassword'] as const;
+const SECRET_FIELDS = ['password', 'jumpPassword', 'jumpPasswords', 'passphrase', 'sudoPassword'] as const;
 
 export function withoutSecrets(spec: NodeSpec): NodeSpec {
   const out = { ...spec };
@@ -226,7 +226,7 @@ export class NodeManager {
     // Secrets are never shown back to the UI: an edit that leaves them out keeps the ones held in memory.
     const merged: NodeSpec = { ...spec };
     for (const k of SECRET_FIELDS)
-      if (merged[k] === undefined && old.spec[k] !== undefined) merged[k] = old.spec[k];
+      if (merged[k] === undefined && old.spec[k] !== undefined) Object.assign(merged, { [k]: old.spec[k] });
     const entry = newEntry(merged);
     this.detach(old);
     const list = [...this.nodes.entries()].map(([k, v]): [string, NodeEntry] =>
@@ -368,6 +368,7 @@ export class NodeManager {
           ...(s.identityFile ? { identityFiles: [s.identityFile] } : {}),
           ...(s.password ? { password: s.password } : {}),
           ...(s.jumpPassword ? { jumpPassword: s.jumpPassword } : {}),
+          ...(s.jumpPasswords?.length ? { jumpPasswords: s.jumpPasswords } : {}),
           ...(s.passphrase ? { passphrase: s.passphrase } : {}),
           ...(s.auth && s.auth !== 'agent' ? { agent: '' } : {}),
         },
@@ -407,7 +408,9 @@ export class NodeManager {
       if (conn && n.conn === conn) this.detach(n);
       else conn?.close();
       const err = toErrorData(e);
-      for (const k of SECRET_FIELDS) err.message = redact(err.message, n.spec[k]);
+      for (const k of SECRET_FIELDS)
+        for (const secret of [n.spec[k]].flat())
+          err.message = redact(err.message, typeof secret === 'object' ? secret.password : secret);
       // Shown beside the add form as well as on the card: the message names the node it is about.
       if (![':', ' '].some((c) => err.message.startsWith(`${name}${c}`)))
         err.message = `${name}: ${err.message}`;

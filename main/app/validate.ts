@@ -97,6 +97,7 @@ const nodeSpec = obj({
   'identityFile?': str(),
   'password?': str(1024),
   'jumpPassword?': str(1024),
+  'jumpPasswords?': arr(obj({ host: str(255), password: str(1024) }), 16),
   'passphrase?': str(1024),
   'proxyJump?': str(255),
   'sudo?': bool,

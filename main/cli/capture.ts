@@ -13,7 +13,7 @@ import type {
   NodeStatus,
   SessionWarning,
 } from '../capture/index.ts';
-import { parseHostSpec } from '../ssh/sshConfig.ts';
+import { parseHostSpec, resolveJumps, resolveTarget, type ResolvedTarget } from '../ssh/sshConfig.ts';
 import { filterNamesTunnels } from '../capture/tcpdumpCommand.ts';
 import { chosenByGlobOnly } from '../capture/selection.ts';
 import { followSelectors } from '../capture/followNew.ts';
@@ -21,6 +21,7 @@ import { laneName } from '../capture/sessionFolder.ts';
 
 import { flagSet, flagValue, flagValues, parseArgs } from './args.ts';
 import type { Command } from './command.ts';
+import { jumpPasswordsArg, unusedJumpPasswords } from './jumpPasswordArg.ts';
 import { TerminalPrompts } from './terminalPrompt.ts';
 
 /**
@@ -103,7 +104,9 @@ Authentication and privilege:
                       jump host. Without it, on a terminal, a host that takes a password when no key worked is
                       asked for it as ssh asks ("user@host's password: ", or its keyboard-interactive prompts),
                       each host for its own, once per run; elsewhere it fails (SSH_AUTH_FAILED)
-  --jump-password-env VAR   the jump hosts' login password from $VAR (never sent to a node)
+  --jump-password-env [HOST=]VAR   a jump host's login password from $VAR (never sent to a node): HOST=VAR
+                      for jump host HOST only ([user@]host[:port], host as in ProxyJump/--jump or its HostName;
+                      repeat it for each host of a multi-hop chain), VAR alone for every jump host without its own
   --sudo              use sudo when the login user is not root (sudo -n, or sudo -S with a password)
   --sudo-password-env VAR   the sudo password from $VAR; on a terminal without it you are prompted
 Host keys:
@@ -132,7 +135,7 @@ const SPEC = {
   identity: { value: true, repeat: true },
   'passphrase-env': { value: true },
   'password-env': { value: true },
-  'jump-password-env': { value: true },
+  'jump-password-env': { value: true, repeat: true },
   sudo: {},
   'sudo-password-env': { value: true },
   'known-hosts': { value: true, repeat: true },
@@ -177,6 +180,26 @@ export function parseNodeArg(arg: string): Pick<NodeSpec, 'name' | 'host' | 'use
   }
   const hs = parseHostSpec(arg.slice(eq + 1));
   return { name: arg.slice(0, eq), host: hs.host, user: hs.user, port: hs.port };
+}
+
+/**
+ * Every node's jump hosts as the capture will resolve them (`jump`: --jump, which replaces the config's
+ * ProxyJump); null when a node does not resolve (its connect says why).
+ */
+function nodesJumps(
+  nodeArgs: string[],
+  jump: string | undefined,
+  configText?: string,
+): ResolvedTarget[] | null {
+  try {
+    return nodeArgs.flatMap((a) => {
+      const n = parseNodeArg(a);
+      if (jump !== undefined) return resolveJumps(jump, { configText });
+      return resolveTarget({ host: n.host!, user: n.user, port: n.port }, { configText }).proxyJump;
+    });
+  } catch {
+    return null;
+  }
 }
 
 function fmtBytes(n: number): string {
@@ -302,7 +325,7 @@ const cmd: Command = {
     const sudo = flagSet(p, 'sudo');
     let sudoPassword = envSecret(flagValue(p, 'sudo-password-env'), 'sudo-password-env');
     const password = envSecret(flagValue(p, 'password-env'), 'password-env');
-    const jumpPassword = envSecret(flagValue(p, 'jump-password-env'), 'jump-password-env');
+    const { jumpPassword, jumpPasswords } = jumpPasswordsArg(flagValues(p, 'jump-password-env'), process.env);
     const passphrase = envSecret(flagValue(p, 'passphrase-env'), 'passphrase-env');
     const identityFiles = flagValues(p, 'identity');
     for (const f of identityFiles)
@@ -317,6 +340,15 @@ const cmd: Command = {
         } catch (e) {
           throw new HopscopeError('USAGE', `--jump: ${(e as Error).message}`);
         }
+    // A jump host's own password that no node would use is a typo: said now, not as a login failure later.
+    const hops = jumpPasswords.length ? nodesJumps(nodeArgs, jump, sshConfigText) : null;
+    const unused = hops ? unusedJumpPasswords(jumpPasswords, hops) : [];
+    if (unused.length)
+      throw new HopscopeError(
+        'USAGE',
+        `--jump-password-env ${unused[0]}=…: no node goes through a jump host ${unused[0]}` +
+          (hops!.length ? ` (they go through ${[...new Set(hops!.map((h) => h.alias))].join(', ')})` : ''),
+      );
 
     // On a terminal the user is asked what is missing (one question at a time): a host's login password, sudo's
     // password, an unknown host key. Ctrl-C at a question stops the capture as it does elsewhere.
@@ -335,6 +367,7 @@ const cmd: Command = {
           identityFiles,
           password,
           jumpPassword,
+          jumpPasswords,
           passphrase,
           ...(askPassword ? { askPassword } : {}),
         },

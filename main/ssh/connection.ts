@@ -21,7 +21,7 @@ import {
   type VerifiedHostKey,
 } from './hostKeys.ts';
 import type { JumpPool } from './jumpPool.ts';
-import { defaultIdentityFiles, type ResolvedTarget } from './sshConfig.ts';
+import { defaultIdentityFiles, parseHostSpec, type ResolvedTarget } from './sshConfig.ts';
 
 export interface Credentials {
   /** Extra identity files (e.g. `--identity`), tried before the config's. */
@@ -33,8 +33,13 @@ export interface Credentials {
    * asks each host for its own.
    */
   password?: string;
-  /** The jump hosts' login password; never offered to the node. */
+  /** The jump hosts' login password (each jump host without one in jumpPasswords); never offered to the node. */
   jumpPassword?: string;
+  /**
+   * Jump hosts' own passwords, one per host of a multi-hop chain (OpenSSH asks each host for its own): the first
+   * whose `host` names the jump host (see jumpHostMatches) is its password; never offered to the node.
+   */
+  jumpPasswords?: JumpPassword[];
   /**
    * Asks the user for a host that takes a password (or keyboard-interactive) when none was given for it, after
    * the keys and agent, as `ssh` prompts on its terminal; null: no answer (the method is skipped).
@@ -42,6 +47,37 @@ export interface Credentials {
   askPassword?: PasswordAsker;
   /** ssh-agent socket; defaults to SSH_AUTH_SOCK. Set '' to disable. */
   agent?: string;
+}
+
+/** A jump host's own login password: `host` is `[user@]host[:port]`, host as named in ProxyJump or its HostName. */
+export interface JumpPassword {
+  host: string;
+  password: string;
+}
+
+/**
+ * Whether `spec` (`[user@]host[:port]`) names jump host t: its host is t's name as given (an alias) or its
+ * HostName, ignoring case as host names do; a user or port, when given, must be t's.
+ */
+export function jumpHostMatches(spec: string, t: ResolvedTarget): boolean {
+  let hs: ReturnType<typeof parseHostSpec>;
+  try {
+    hs = parseHostSpec(spec);
+  } catch {
+    return false;
+  }
+  const host = hs.host.toLowerCase();
+  return (
+    (host === t.alias.toLowerCase() || host === t.hostName.toLowerCase()) &&
+    (hs.user === undefined || hs.user === t.user) &&
+    (hs.port === undefined || hs.port === t.port)
+  );
+}
+
+/** The password for host t: the node's, or the jump host's own (else the jump hosts' common one). */
+function passwordFor(t: ResolvedTarget, cred: Credentials, jump: boolean): string | undefined {
+  if (!jump) return cred.password;
+  return cred.jumpPasswords?.find((p) => jumpHostMatches(p.host, t))?.password ?? cred.jumpPassword;
 }
 
 /** A login question put to the user for one host: its password, or a keyboard-interactive round's prompts. */
@@ -134,8 +170,8 @@ interface AuthPlan {
 
 /**
  * The auth methods to try, in OpenSSH's order: keys, agent, then password / keyboard-interactive with the
- * password given for this host (the node's, or the jump hosts'); without one, `ask` is asked, as `ssh` prompts
- * (keyboard-interactive, then password, each up to PASSWORD_PROMPTS times).
+ * password given for this host (the node's, or the jump host's: its own, else the jump hosts' one); without one,
+ * `ask` is asked, as `ssh` prompts (keyboard-interactive, then password, each up to PASSWORD_PROMPTS times).
  */
 function planAuth(t: ResolvedTarget, cred: Credentials, jump: boolean, ask?: PasswordAsker): AuthPlan {
   const methods: PlanMethod[] = [];
@@ -163,7 +199,7 @@ function planAuth(t: ResolvedTarget, cred: Credentials, jump: boolean, ask?: Pas
   }
   const agent = cred.agent ?? process.env.SSH_AUTH_SOCK;
   if (agent && !t.identitiesOnly) methods.push({ type: 'agent', username: t.user, agent });
-  const password = jump ? cred.jumpPassword : cred.password;
+  const password = passwordFor(t, cred, jump);
   if (password !== undefined) {
     methods.push({ type: 'password', username: t.user, password });
     methods.push({

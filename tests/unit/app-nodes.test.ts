@@ -18,6 +18,7 @@ import {
   type HostKeyPrompt,
   type NodeInfo,
 } from '../../preload/api.ts';
+import { NodeManager } from '../../main/app/nodes.ts';
 import { AppService } from '../../main/app/service.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
@@ -101,6 +102,32 @@ describe('nodes and their connections', () => {
     expect(validateRequest('addNode', spec('a__b', known))).toContain("no '__' in a node name");
     expect(validateRequest('updateNode', { name: 'a', spec: spec('x__y', known) })).toContain("no '__'");
     expect(validateRequest('addNode', spec('a_b', known))).toBeNull();
+  });
+
+  it("jump hosts' own passwords: taken at the API's boundary, never saved nor shown back", () => {
+    const known = path.join(dir, 'known_hosts.j');
+    const withJumps = {
+      ...spec('j', known),
+      proxyJump: 'a,b',
+      jumpPasswords: [
+        { host: 'a', password: 'outer-Secret' },
+        { host: 'b', password: 'inner-Secret' },
+      ],
+    };
+    expect(validateRequest('addNode', withJumps)).toBeNull();
+    expect(validateRequest('addNode', { ...withJumps, jumpPasswords: [{ host: 'a' }] })).toContain(
+      'jumpPasswords[0].password',
+    );
+    const stored = path.join(tempDir('hs-appnodes-store-'), 'nodes.json');
+    const nodes = new NodeManager(
+      () => undefined,
+      () => undefined,
+      stored,
+    );
+    const info = nodes.add(withJumps);
+    expect(JSON.stringify(info)).not.toContain('Secret');
+    expect(readFileSync(stored, 'utf8')).not.toContain('Secret');
+    expect(readFileSync(stored, 'utf8')).toContain('"proxyJump": "a,b"');
   });
 
   it('closes a session whose probe failed, so that Connect tries again instead of answering the old error', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { connectSsh, promptText, type PasswordQuestion } from '../../main/ssh/connection.ts';
+import { connectSsh, jumpHostMatches, promptText, type PasswordQuestion } from '../../main/ssh/connection.ts';
 import { fingerprint } from '../../main/ssh/knownHosts.ts';
 import { JumpPool } from '../../main/ssh/jumpPool.ts';
 import { resolveTarget } from '../../main/ssh/sshConfig.ts';
@@ -455,17 +455,24 @@ describe('login passwords are per host, and asked for when none was given (as ss
   let jump: Srv;
   let node: Srv;
   let kbdNode: Srv;
+  /** A second jump host, behind the first, with a password of its own. */
+  let inner: Srv;
+  const INNER_PASSWORD = 'inner-Secret-45';
   const kh = join(dir, 'kh-passwords');
   beforeAll(async () => {
     jump = await startServer(hostA.priv, Infinity, { methods: ['password'], password: JUMP_PASSWORD });
+    inner = await startServer(hostA.priv, Infinity, { methods: ['password'], password: INNER_PASSWORD });
     node = await startServer(hostB.priv, Infinity, { methods: ['password'] });
     kbdNode = await startServer(hostB.priv, Infinity, { methods: ['keyboard-interactive'] });
     const line = (port: number, k: typeof hostA) =>
       `[127.0.0.1]:${port} ${k.pubLine.split(' ').slice(0, 2).join(' ')}\n`;
-    writeFileSync(kh, line(jump.port, hostA) + line(node.port, hostB) + line(kbdNode.port, hostB));
+    writeFileSync(
+      kh,
+      line(jump.port, hostA) + line(inner.port, hostA) + line(node.port, hostB) + line(kbdNode.port, hostB),
+    );
   });
   afterAll(async () => {
-    for (const s of [jump, node, kbdNode]) {
+    for (const s of [jump, inner, node, kbdNode]) {
       for (const x of s.sockets) x.destroy();
       await s.close();
     }
@@ -479,8 +486,89 @@ describe('login passwords are per host, and asked for when none was given (as ss
       },
     );
   const clear = () => {
-    for (const s of [jump, node, kbdNode]) s.passwords.length = 0;
+    for (const s of [jump, inner, node, kbdNode]) s.passwords.length = 0;
   };
+  /** Node `b` behind jump hosts `a` (user j) then `a2` (user k), as `ProxyJump a,a2`. */
+  const behindTwo = () =>
+    resolveTarget(
+      { host: 'b' },
+      {
+        configText:
+          `Host a\n  HostName 127.0.0.1\n  Port ${jump.port}\n  User j\n` +
+          `Host a2\n  HostName 127.0.0.1\n  Port ${inner.port}\n  User k\n` +
+          `Host b\n  HostName 127.0.0.1\n  Port ${node.port}\n  User u\n  ProxyJump a,a2\n`,
+      },
+    );
+
+  it('a multi-hop chain: each jump host its own password; one given for all still goes to every one', async () => {
+    clear();
+    const own = await connectSsh({
+      target: behindTwo(),
+      credentials: {
+        password: PASSWORD,
+        jumpPasswords: [
+          { host: 'k@a2', password: INNER_PASSWORD },
+          { host: `127.0.0.1:${jump.port}`, password: JUMP_PASSWORD },
+        ],
+        agent: '',
+      },
+      hostKeys: { knownHostsFiles: [kh] },
+    });
+    own.close();
+    expect(jump.passwords).toEqual([JUMP_PASSWORD]);
+    expect(inner.passwords).toEqual([INNER_PASSWORD]);
+    expect(node.passwords).toEqual([PASSWORD]);
+
+    // One for every jump host, and the inner one's own beside it.
+    clear();
+    const mixed = await connectSsh({
+      target: behindTwo(),
+      credentials: {
+        password: PASSWORD,
+        jumpPassword: JUMP_PASSWORD,
+        jumpPasswords: [{ host: 'a2', password: INNER_PASSWORD }],
+        agent: '',
+      },
+      hostKeys: { knownHostsFiles: [kh] },
+    });
+    mixed.close();
+    expect(jump.passwords).toEqual([JUMP_PASSWORD]);
+    expect(inner.passwords).toEqual([INNER_PASSWORD]);
+
+    // The single one alone reaches the inner jump host too, which refuses it: named as the jump host it is.
+    clear();
+    const e = await connectSsh({
+      target: behindTwo(),
+      credentials: { password: PASSWORD, jumpPassword: JUMP_PASSWORD, agent: '' },
+      hostKeys: { knownHostsFiles: [kh] },
+    }).catch((x) => x);
+    expect(e.code).toBe('SSH_AUTH_FAILED');
+    expect(e.message).toMatch(
+      new RegExp(`^jump host k@127\\.0\\.0\\.1:${inner.port}: authentication failed`),
+    );
+    expect(inner.passwords).toEqual([JUMP_PASSWORD]);
+    expect(node.passwords).toEqual([]);
+  });
+
+  it('jumpHostMatches: a jump host by its name as given or its HostName, a user or port narrowing it', () => {
+    const [a, a2] = behindTwo().proxyJump;
+    expect(['a', 'A', 'j@a', '127.0.0.1', `a:${jump.port}`].map((h) => jumpHostMatches(h, a))).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['a2', 'k@a', 'a:1', 'b', 'bad spec!', '-a'].map((h) => jumpHostMatches(h, a))).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
+    expect(jumpHostMatches('k@127.0.0.1', a2)).toBe(true);
+  });
 
   it("the node's password goes to the node only, the jump host's to the jump host only", async () => {
     clear();

@@ -150,6 +150,8 @@ function AddNode() {
   const [passphrase, setPassphrase] = useState('');
   const [proxyJump, setProxyJump] = useState('');
   const [jumpPassword, setJumpPassword] = useState('');
+  /** Each jump host's own password, by the hop as written, when the chain has more than one. */
+  const [hopPasswords, setHopPasswords] = useState<Record<string, string>>({});
   const [sudo, setSudo] = useState(false);
   const [knownHosts, setKnownHosts] = useState('');
   const [sudoPassword, setSudoPassword] = useState('');
@@ -175,16 +177,45 @@ function AddNode() {
 
   /** The chosen alias goes through jump hosts (its config's ProxyJump): they may want a password of their own. */
   const aliasJumps = aliases.find((a) => a.alias === alias)?.proxyJump ?? null;
-  /** Each host's password is its own, as ssh asks each: the jump hosts' is not the node's. */
-  const jumpPasswordInput = (
-    <input
-      type="password"
-      placeholder="jump host password, if it asks (memory only)"
-      value={jumpPassword}
-      onChange={(e) => setJumpPassword(e.target.value)}
-      aria-label="jump host password"
-    />
-  );
+  /** The jump hosts of the chain in use, as written (`[user@]host[:port]`), outermost first. */
+  const hops = ((mode === 'alias' ? aliasJumps : proxyJump) ?? '')
+    .split(',')
+    .map((h) => h.trim().replace(/^ssh:\/\//, ''))
+    .filter((h) => h !== '');
+  /**
+   * Each host's password is its own, as ssh asks each: the jump hosts' is not the node's, and a chain of several
+   * jump hosts gets one field per host.
+   */
+  const jumpPasswordInput =
+    hops.length > 1 ? (
+      hops.map((hop) => (
+        <input
+          key={hop}
+          type="password"
+          placeholder={`jump host ${hop} password, if it asks (memory only)`}
+          value={hopPasswords[hop] ?? ''}
+          onChange={(e) => setHopPasswords({ ...hopPasswords, [hop]: e.target.value })}
+          aria-label={`jump host ${hop} password`}
+        />
+      ))
+    ) : (
+      <input
+        type="password"
+        placeholder="jump host password, if it asks (memory only)"
+        value={jumpPassword}
+        onChange={(e) => setJumpPassword(e.target.value)}
+        aria-label="jump host password"
+      />
+    );
+  /** The jump password fields' values as NodeSpec carries them. */
+  const jumpSecrets = () => {
+    if (hops.length === 0) return {};
+    if (hops.length === 1) return jumpPassword ? { jumpPassword } : {};
+    const jumpPasswords = hops
+      .filter((h) => hopPasswords[h])
+      .map((host) => ({ host, password: hopPasswords[host] }));
+    return jumpPasswords.length ? { jumpPasswords } : {};
+  };
 
   const add = async () => {
     setError(null);
@@ -194,7 +225,7 @@ function AddNode() {
             name: name || alias,
             alias,
             ...(configPath ? { configPath } : {}),
-            ...(aliasJumps && jumpPassword ? { jumpPassword } : {}),
+            ...jumpSecrets(),
             ...(sudo ? { sudo, ...(sudoPassword ? { sudoPassword } : {}) } : {}),
             ...(knownHosts ? { knownHostsPath: knownHosts } : {}),
           }
@@ -208,7 +239,7 @@ function AddNode() {
             ...(auth === 'key' && identityFile ? { identityFile } : {}),
             ...(auth === 'key' && passphrase ? { passphrase } : {}),
             ...(proxyJump.trim() ? { proxyJump: proxyJump.trim() } : {}),
-            ...(proxyJump.trim() && jumpPassword ? { jumpPassword } : {}),
+            ...jumpSecrets(),
             ...(sudo ? { sudo, ...(sudoPassword ? { sudoPassword } : {}) } : {}),
             ...(knownHosts ? { knownHostsPath: knownHosts } : {}),
           };
@@ -217,6 +248,7 @@ function AddNode() {
     setName('');
     setPassword('');
     setJumpPassword('');
+    setHopPasswords({});
     setPassphrase('');
     setSudoPassword('');
     await ctl.refreshNodes();
