@@ -64,7 +64,8 @@ Nodes (repeatable):
   --jump [user@]host[:port][,…]    reach every node through these jump hosts, as ssh -J (hosts may be aliases;
                                    replaces the config's ProxyJump); each is logged in to with the nodes'
                                    keys and agent and its own password (--jump-password-env, or asked on a
-                                   terminal), one connection shared by every node behind it
+                                   terminal), one connection shared by the nodes behind it that log in to
+                                   it alike (same user, keys, agent and password)
 Interfaces (repeatable; default: every up, non-loopback interface of every node):
   --iface NODE:NAME | NODE:GLOB | GLOB    e.g. 'node-1:*', 'node-2:ens33', 'cali*'
                                    globs skip loopback and down interfaces; exact names never do.

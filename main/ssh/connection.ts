@@ -1,8 +1,10 @@
 // One SSH connection to a node (through its ProxyJump chain): host key verification, key/agent/password auth,
 // keepalives, and exec helpers. Errors come out as HopscopeError codes; secrets never enter a message.
 
+import { createHmac, randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import type { Duplex } from 'node:stream';
 
 import ssh2 from 'ssh2';
@@ -176,9 +178,8 @@ interface AuthPlan {
 function planAuth(t: ResolvedTarget, cred: Credentials, jump: boolean, ask?: PasswordAsker): AuthPlan {
   const methods: PlanMethod[] = [];
   const notes: string[] = [];
-  const explicit = [...(cred.identityFiles ?? []), ...t.identityFiles];
-  const files = explicit.length > 0 ? explicit : defaultIdentityFiles().filter((f) => existsSync(f));
-  for (const file of [...new Set(files)]) {
+  const { explicit, files } = identityFiles(t, cred);
+  for (const file of files) {
     let data: Buffer;
     try {
       data = readFileSync(file);
@@ -197,8 +198,8 @@ function planAuth(t: ResolvedTarget, cred: Credentials, jump: boolean, ask?: Pas
     }
     methods.push({ type: 'publickey', username: t.user, key: data, passphrase: cred.passphrase });
   }
-  const agent = cred.agent ?? process.env.SSH_AUTH_SOCK;
-  if (agent && !t.identitiesOnly) methods.push({ type: 'agent', username: t.user, agent });
+  const agent = agentFor(t, cred);
+  if (agent) methods.push({ type: 'agent', username: t.user, agent });
   const password = passwordFor(t, cred, jump);
   if (password !== undefined) {
     methods.push({ type: 'password', username: t.user, password });
@@ -212,6 +213,47 @@ function planAuth(t: ResolvedTarget, cred: Credentials, jump: boolean, ask?: Pas
     for (let i = 0; i < PASSWORD_PROMPTS; i++) methods.push({ type: 'ask-password' });
   }
   return { methods, notes, password: password !== undefined };
+}
+
+/** The key files offered to host t: those given (credentials, then its config's), else ssh's defaults present. */
+function identityFiles(t: ResolvedTarget, cred: Credentials): { explicit: string[]; files: string[] } {
+  const explicit = [...(cred.identityFiles ?? []), ...t.identityFiles];
+  const files = explicit.length > 0 ? explicit : defaultIdentityFiles().filter((f) => existsSync(f));
+  return { explicit, files: [...new Set(files)] };
+}
+
+/** The ssh-agent socket offered to host t (none with IdentitiesOnly, as ssh). */
+function agentFor(t: ResolvedTarget, cred: Credentials): string | undefined {
+  const agent = cred.agent ?? process.env.SSH_AUTH_SOCK;
+  return agent && !t.identitiesOnly ? agent : undefined;
+}
+
+/** Per run: a secret enters a JumpPool key only hashed with it (a key is never shown; a secret stays one). */
+const KEY_SALT = randomBytes(32);
+const askers = new WeakMap<PasswordAsker, number>();
+let askersSeen = 0;
+
+/**
+ * How a JumpPool tells jump host logins apart: what OpenSSH's ControlPath does (%r@%h:%p, the hops before it as
+ * %C's %j; the caller joins the chain) and what the login offers, which ControlPath does not: the key files, the
+ * agent, the password (hashed) or who is asked for one, the passphrase (hashed). Nodes that log in to a bastion
+ * alike share one connection; a node with other credentials gets its own, never riding on another's login.
+ */
+function loginKey(t: ResolvedTarget, cred: Credentials): string {
+  const hash = (secret: string) =>
+    createHmac('sha256', KEY_SALT).update(secret).digest('base64url').slice(0, 22);
+  const password = passwordFor(t, cred, true);
+  let asker = '';
+  if (password === undefined && cred.askPassword) {
+    if (!askers.has(cred.askPassword)) askers.set(cred.askPassword, ++askersSeen);
+    asker = ` ask=${askers.get(cred.askPassword)}`;
+  }
+  return (
+    `${where(t)} keys=${JSON.stringify(identityFiles(t, cred).files.map((f) => resolvePath(f)))}` +
+    ` agent=${JSON.stringify(agentFor(t, cred) ?? '')}` +
+    (password !== undefined ? ` password=${hash(password)}` : asker) +
+    (cred.passphrase !== undefined ? ` passphrase=${hash(cred.passphrase)}` : '')
+  );
 }
 
 /** A question about host t, before any of its prompts are known. */
@@ -759,8 +801,9 @@ export async function connectSsh(opts: ConnectOptions): Promise<SshConnection> {
   return new SshConnection(opts.target, hostKey, chain, async () => (await connectChain(again)).chain);
 }
 
-/** How a JumpPool knows a jump host connection: the hops that reach it, as ControlPath's %r@%h:%p. */
-const chainKey = (hops: ResolvedTarget[]): string => hops.map(where).join(',');
+/** How a JumpPool knows a jump host connection: each hop that reaches it, logged in to as loginKey says. */
+const chainKey = (hops: ResolvedTarget[], cred: Credentials): string =>
+  hops.map((h) => loginKey(h, cred)).join(' -> ');
 
 async function connectChain(opts: ConnectOptions): Promise<{ chain: Chain; hostKey: VerifiedHostKey }> {
   const target = opts.target;
@@ -782,7 +825,7 @@ async function connectChain(opts: ConnectOptions): Promise<{ chain: Chain; hostK
         return (await connectOne(hop, opts, sock, true)).client;
       };
       if (opts.jumps) {
-        const lease = await opts.jumps.acquire(chainKey(jumps.slice(0, i + 1)), open);
+        const lease = await opts.jumps.acquire(chainKey(jumps.slice(0, i + 1), opts.credentials ?? {}), open);
         held.push(() => lease.release());
         via = { client: lease.client, hop };
       } else {

@@ -1,5 +1,5 @@
 // Jump host connections shared by the nodes behind them, as OpenSSH's ControlMaster shares one: the second node
-// behind a bastion opens a channel on the bastion connection the first one opened, not a login of its own.
+// behind a bastion that logs in to it alike opens a channel on the bastion connection the first one opened.
 
 import type { Client } from 'ssh2';
 
@@ -15,9 +15,11 @@ interface Shared {
 }
 
 /**
- * Connections to jump hosts by the chain that reaches them (`user@host:port` of each hop, as ControlPath's
- * %r@%h:%p): one per chain while anybody holds it. A connection that closes, or fails to open, is forgotten,
- * so that the next node (or a reconnect) opens a new one.
+ * Connections to jump hosts by the chain that reaches them and how each hop is logged in to (connection.ts's
+ * loginKey: `user@host:port` as ControlPath's %r@%h:%p, and the keys, agent and password offered, which
+ * ControlPath does not tell apart): one per key while anybody holds it, so that nodes logging in to a bastion
+ * alike share it and a node with other credentials never rides on another's login. A connection that closes, or
+ * fails to open, is forgotten, so that the next node (or a reconnect) opens a new one.
  */
 export class JumpPool {
   private readonly shared = new Map<string, Shared>();

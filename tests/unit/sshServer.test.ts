@@ -30,6 +30,8 @@ function keygen(name: string, passphrase = ''): { priv: string; pubLine: string;
 const clientKey = keygen('client');
 const encKey = keygen('enc', PASSPHRASE);
 const wrongKey = keygen('wrong');
+/** Another key the servers take (unencrypted: an encrypted key's KDF costs a second). */
+const otherKey = keygen('other');
 const hostA = keygen('hostA');
 const hostB = keygen('hostB');
 
@@ -51,7 +53,7 @@ function startServer(
   maxSessions = Infinity,
   opts: { methods?: string[]; forward?: boolean; password?: string } = {},
 ): Promise<TestServer & { clients: () => number; authSeen: string[]; passwords: string[] }> {
-  const allowed = [clientKey, encKey].map((k) => utils.parseKey(k.pubLine) as ssh2.ParsedKey);
+  const allowed = [clientKey, encKey, otherKey].map((k) => utils.parseKey(k.pubLine) as ssh2.ParsedKey);
   const methods = opts.methods ?? ['publickey', 'password'];
   const password = opts.password ?? PASSWORD;
   const sockets = new Set<Socket>();
@@ -611,6 +613,33 @@ describe('login passwords are per host, and asked for when none was given (as ss
     expect(node.passwords).toEqual([]);
   });
 
+  it('a shared jump host connection: another password is another login, a wrong one never rides on a good one', async () => {
+    clear();
+    const jumps = new JumpPool();
+    const j0 = jump.clients();
+    const via = (jumpPassword: string) =>
+      connectSsh({
+        target: behindJump(node.port),
+        credentials: { password: PASSWORD, jumpPassword, agent: '' },
+        hostKeys: { knownHostsFiles: [kh] },
+        jumps,
+      }).catch((x: Error) => x);
+    const [good, wrong, same] = await Promise.all([
+      via(JUMP_PASSWORD),
+      via('wrong-' + JUMP_PASSWORD),
+      via(JUMP_PASSWORD),
+    ]);
+    expect(wrong).toBeInstanceOf(Error);
+    expect((wrong as Error).message).toMatch(
+      new RegExp(
+        `^jump host j@127\\.0\\.0\\.1:${jump.port}: authentication failed .*the password was refused`,
+      ),
+    );
+    expect(jump.clients() - j0).toBe(2);
+    expect([...jump.passwords].sort()).toEqual([JUMP_PASSWORD, 'wrong-' + JUMP_PASSWORD]);
+    for (const c of [good, same]) (c as Awaited<ReturnType<typeof connectSsh>>).close();
+  });
+
   it('asks each host for its own password, as ssh words it, the jump host named as such', async () => {
     clear();
     const asked: PasswordQuestion[] = [];
@@ -790,6 +819,30 @@ describe('jump host connections shared by the nodes behind them (JumpPool, as Co
     const c4 = await open(jumps);
     expect(A.clients() - a0).toBe(2);
     c4.close();
+  });
+
+  it('nodes offering the jump host other keys log in to it each; those offering the same share', async () => {
+    const jumps = new JumpPool();
+    const a0 = A.clients();
+    const withKey = (credentials: object) =>
+      connectSsh({
+        target: behindA(),
+        credentials: { agent: '', ...credentials },
+        hostKeys: { knownHostsFiles: [knownHosts] },
+        jumps,
+      });
+    const [c1, c2] = await Promise.all([
+      withKey({ identityFiles: [clientKey.priv] }),
+      withKey({ identityFiles: [otherKey.priv] }),
+    ]);
+    expect(A.clients() - a0).toBe(2);
+    expect(jumps.size).toBe(2);
+    const c3 = await withKey({ identityFiles: [otherKey.priv] });
+    expect(A.clients() - a0).toBe(2);
+    // Another agent socket is another login too.
+    const c4 = await withKey({ identityFiles: [clientKey.priv], agent: join(dir, 'no-agent.sock') });
+    expect(A.clients() - a0).toBe(3);
+    for (const c of [c1, c2, c3, c4]) c.close();
   });
 
   it('without a pool each node logs in to the jump host itself', async () => {
