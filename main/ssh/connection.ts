@@ -595,6 +595,23 @@ const MAX_CLIENTS = 16;
 interface Chain {
   client: Client;
   end(): void;
+  /** The first of its jump hosts found closed, and why (none: the jump hosts are up, or there are none). */
+  lostJump(): { host: string; why?: string } | undefined;
+}
+
+/** Whether a jump host's client closed, and its last error: watched once per client, however many share it. */
+const jumpStates = new WeakMap<Client, { closed: boolean; error?: Error }>();
+
+function watchJump(client: Client): { closed: boolean; error?: Error } {
+  let st = jumpStates.get(client);
+  if (!st) {
+    const state: { closed: boolean; error?: Error } = { closed: false };
+    client.on('error', (e) => (state.error = e));
+    client.once('close', () => (state.closed = true));
+    jumpStates.set(client, state);
+    st = state;
+  }
+  return st;
 }
 
 /** A connection's channels: how many are open and how many it takes (lowered when the server refuses one). */
@@ -634,13 +651,23 @@ export class SshConnection extends EventEmitter {
     last.on('error', (e) => (lastError = e));
     last.on('close', () => {
       this.closed = true;
+      // Asked before the chain is let go of: a jump host lost is closed by now (ssh2 closes a connection before
+      // the channels on it, this node's among them); one we end below is not lost.
+      const jump = chain.lostJump();
       for (const lane of this.lanes) lane.chain.end();
+      // A lost jump host is the cause, named as such: every node behind it goes down together.
       const lost = this.closing
         ? undefined
-        : new HopscopeError(
-            'SSH_UNREACHABLE',
-            `${where(target)}: connection lost${lastError ? ` (${lastError.message})` : ''}`,
-          );
+        : jump
+          ? new HopscopeError(
+              'SSH_UNREACHABLE',
+              `${where(target)}: connection lost: its jump host ${jump.host} was lost${jump.why ? ` (${jump.why})` : ''}`,
+              { jumpHost: jump.host },
+            )
+          : new HopscopeError(
+              'SSH_UNREACHABLE',
+              `${where(target)}: connection lost${lastError ? ` (${lastError.message})` : ''}`,
+            );
       this.emit('close', lost);
     });
   }
@@ -813,6 +840,12 @@ async function connectChain(opts: ConnectOptions): Promise<{ chain: Chain; hostK
   const end = () => {
     for (const f of held.splice(0).reverse()) f();
   };
+  /** The jump hosts' clients, outermost first. */
+  const vias: { client: Client; hop: ResolvedTarget; state: { closed: boolean; error?: Error } }[] = [];
+  const lostJump = () => {
+    const v = vias.find((x) => x.state.closed);
+    return v && { host: where(v.hop), ...(v.state.error ? { why: v.state.error.message } : {}) };
+  };
   try {
     let via: { client: Client; hop: ResolvedTarget } | undefined;
     for (let i = 0; i < jumps.length; i++) {
@@ -833,11 +866,12 @@ async function connectChain(opts: ConnectOptions): Promise<{ chain: Chain; hostK
         held.push(() => client.end());
         via = { client, hop };
       }
+      vias.push({ ...via, state: watchJump(via.client) });
     }
     const sock = via ? await forward(via.client, via.hop, target.hostName, target.port) : undefined;
     const r = await connectOne(target, opts, sock, false);
     held.push(() => r.client.end());
-    return { chain: { client: r.client, end }, hostKey: r.hostKey };
+    return { chain: { client: r.client, end, lostJump }, hostKey: r.hostKey };
   } catch (e) {
     end();
     throw e;

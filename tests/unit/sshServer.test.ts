@@ -10,6 +10,7 @@ import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { connectSsh, jumpHostMatches, promptText, type PasswordQuestion } from '../../main/ssh/connection.ts';
+import type { HopscopeError } from '../../main/common/errors.ts';
 import { fingerprint } from '../../main/ssh/knownHosts.ts';
 import { JumpPool } from '../../main/ssh/jumpPool.ts';
 import { resolveTarget } from '../../main/ssh/sshConfig.ts';
@@ -843,6 +844,36 @@ describe('jump host connections shared by the nodes behind them (JumpPool, as Co
     const c4 = await withKey({ identityFiles: [clientKey.priv], agent: join(dir, 'no-agent.sock') });
     expect(A.clients() - a0).toBe(3);
     for (const c of [c1, c2, c3, c4]) c.close();
+  });
+
+  it('a lost jump host: each node behind it says so; coming back, they log in to it again once', async () => {
+    const jumps = new JumpPool();
+    const a0 = A.clients();
+    const nodes = await Promise.all([open(jumps), open(jumps)]);
+    expect(A.clients() - a0).toBe(1);
+    const lost = nodes.map((c) => new Promise<HopscopeError>((r) => c.once('close', r)));
+    // The bastion's connection cut (the nodes' own connections to B are untouched).
+    for (const s of A.sockets) s.destroy();
+    const errors = await Promise.all(lost);
+    for (const e of errors) {
+      expect(e.code).toBe('SSH_UNREACHABLE');
+      expect(e.message).toMatch(
+        new RegExp(
+          `^u@127\\.0\\.0\\.1:${B.port}: connection lost: its jump host u@127\\.0\\.0\\.1:${A.port} was lost`,
+        ),
+      );
+      expect(e.detail).toEqual({ jumpHost: `u@127.0.0.1:${A.port}` });
+    }
+    expect(jumps.size).toBe(0);
+    // Both reconnecting at once (as the session's reconnect loops do): one new bastion login for both.
+    const again = await Promise.all([open(jumps), open(jumps)]);
+    expect(A.clients() - a0).toBe(2);
+    expect((await again[1].exec('x')).stdout.toString()).toBe('ran:x\n');
+    // A node lost on its own (its connection cut, the bastion's not) is not blamed on the jump host.
+    const own = new Promise<HopscopeError>((r) => again[0].once('close', r));
+    for (const s of B.sockets) s.destroy();
+    expect((await own).message).toMatch(new RegExp(`^u@127\\.0\\.0\\.1:${B.port}: connection lost($| \\()`));
+    for (const c of again) c.close();
   });
 
   it('without a pool each node logs in to the jump host itself', async () => {
