@@ -3,7 +3,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect as netConnect, type AddressInfo, type Socket } from 'node:net';
+import { connect as netConnect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 
 import ssh2 from 'ssh2';
@@ -138,6 +138,36 @@ function startServer(
       });
     });
   });
+}
+
+/**
+ * A TCP relay to `port` whose connections so far can be silenced both ways at once (`silence`): a bastion dropped
+ * off the network, its connections neither answering nor closing.
+ */
+async function silencer(port: number) {
+  const pairs: Socket[][] = [];
+  const srv = createServer((c) => {
+    const s = netConnect(port, '127.0.0.1');
+    for (const x of [c, s]) x.on('error', () => undefined);
+    c.pipe(s).pipe(c);
+    pairs.push([c, s]);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  return {
+    port: (srv.address() as AddressInfo).port,
+    silence: () => {
+      for (const [c, s] of pairs) {
+        c.unpipe(s);
+        s.unpipe(c);
+        c.pause();
+        s.pause();
+      }
+    },
+    close: () => {
+      for (const x of pairs.flat()) x.destroy();
+      return new Promise<void>((r) => srv.close(() => r()));
+    },
+  };
 }
 
 let A: Awaited<ReturnType<typeof startServer>>;
@@ -874,6 +904,49 @@ describe('jump host connections shared by the nodes behind them (JumpPool, as Co
     for (const s of B.sockets) s.destroy();
     expect((await own).message).toMatch(new RegExp(`^u@127\\.0\\.0\\.1:${B.port}: connection lost($| \\()`));
     for (const c of again) c.close();
+  });
+
+  it('a jump host gone silent: every node behind it names it once its keepalive gives up', async () => {
+    const proxy = await silencer(A.port);
+    const kh = join(dir, 'kh-silent');
+    writeFileSync(
+      kh,
+      `[127.0.0.1]:${proxy.port} ${hostA.pubLine.split(' ').slice(0, 2).join(' ')}\n` +
+        readFileSync(knownHosts, 'utf8'),
+    );
+    const jumps = new JumpPool();
+    const connect = () =>
+      connectSsh({
+        target: resolveTarget(
+          { host: 'b' },
+          {
+            configText: `Host a\n  HostName 127.0.0.1\n  Port ${proxy.port}\n  User u\nHost b\n  HostName 127.0.0.1\n  Port ${B.port}\n  User u\n  ProxyJump a\n`,
+          },
+        ),
+        credentials: { identityFiles: [clientKey.priv], agent: '' },
+        hostKeys: { knownHostsFiles: [kh] },
+        jumps,
+        keepaliveIntervalMs: 100,
+        keepaliveCountMax: 1,
+      });
+    try {
+      const nodes = await Promise.all([connect(), connect()]);
+      const lost = nodes.map((c) => new Promise<HopscopeError>((r) => c.once('close', r)));
+      // Whichever keepalive gives up first, a node's or the bastion's, a node's channel closes only with the
+      // bastion's connection (its close waits for the bastion's answer): the bastion is named.
+      proxy.silence();
+      const errors = await Promise.all(lost);
+      expect(errors.map((e) => e.message)).toEqual(
+        nodes.map(
+          () =>
+            `u@127.0.0.1:${B.port}: connection lost: its jump host u@127.0.0.1:${proxy.port} was lost ` +
+            '(Keepalive timeout)',
+        ),
+      );
+      expect(jumps.size).toBe(0);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('without a pool each node logs in to the jump host itself', async () => {
