@@ -164,6 +164,7 @@ export class InterfaceCapture extends EventEmitter {
   /** A buffered stop's drain (see drainBuffered), or null. */
   private drain: {
     after: number;
+    until: number | null;
     target: number | null;
     resolve: () => void;
     poll: NodeJS.Timeout | null;
@@ -486,16 +487,19 @@ export class InterfaceCapture extends EventEmitter {
   }
 
   /**
-   * A buffered stop's wait, cut short when tcpdump's counts show nothing left behind: every packet the kernel
-   * took after its filter (received by filter, less those it dropped) has been handed to tcpdump (captured), and
-   * we have every record tcpdump wrote. Only an answer to a request made after the stop counts: an older one
-   * cannot know of packets that came since. While a block is still open, asks again every DRAIN_POLL_MS. A node
-   * whose tcpdump never answers leaves the full BUFFERED_STOP_DRAIN_MS to the caller's timer.
+   * A buffered stop's wait, cut short when tcpdump's counts show nothing from before the stop left behind. The
+   * first answer to a request made after the stop (an older one cannot know of packets that came since) says how
+   * many packets the kernel had taken by then (received by filter, less those it dropped: the rest are in its
+   * ring); once tcpdump has been handed that many (captured; it takes them in order) and we have as many records,
+   * every packet before the stop is in the file. Packets that keep coming after the stop are not waited for.
+   * While a block is still open it asks again every DRAIN_POLL_MS. A node whose tcpdump never answers leaves the
+   * full BUFFERED_STOP_DRAIN_MS to the caller's timer.
    */
   private drainBuffered(ch: ClientChannel): Promise<void> {
     return new Promise<void>((resolve) => {
       this.drain = {
         after: 0,
+        until: null,
         target: null,
         poll: null,
         resolve: () => {
@@ -513,19 +517,20 @@ export class InterfaceCapture extends EventEmitter {
     const d = this.drain;
     if (!d || d.target !== null || this.statsAnswered < d.after) return;
     if (c.captured === null || c.receivedByFilter === null) return;
-    if (c.receivedByFilter - (c.droppedByKernel ?? 0) <= c.captured) {
-      d.target = c.captured;
+    d.until ??= c.receivedByFilter - (c.droppedByKernel ?? 0);
+    if (c.captured >= d.until) {
+      d.target = d.until;
       if (this.reader.records >= d.target) d.resolve();
       return;
     }
     // A block still open in the kernel: ask again shortly (it is handed over at most ~1 s after it opened).
+    if (d.poll) return;
     const ch = this.ch;
     d.poll = setTimeout(() => {
       d.poll = null;
       if (this.drain !== d || !ch || this.ch !== ch || ch.writableEnded || ch.destroyed) return;
       try {
         this.askStats(ch);
-        d.after = this.statsAsked;
       } catch {
         /* the channel is going away: its close event decides what happened */
       }

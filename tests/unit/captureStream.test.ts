@@ -469,6 +469,40 @@ describe('InterfaceCapture over SSH', () => {
     expect(cap.status).toMatchObject({ state: 'stopped', packets: 2, tcpdumpFinal: true });
   });
 
+  it('buffered delivery: under traffic that goes on after the stop, it waits only for the packets from before it', async () => {
+    let endedAt = 0;
+    let node: ssh2.ServerChannel | null = null;
+    let answers = 0;
+    let handedOver = false;
+    const script = answeringNode(
+      // Two more packets reach the ring before each answer (the nth says 2n + 1 received); one always waits in
+      // the open block. The first answer after the stop (3 received) fixes what the stop waits for.
+      () => {
+        const received = 2 * ++answers + 1;
+        return [handedOver ? received - 1 : 1, received];
+      },
+      (at) => (endedAt = at),
+    );
+    nextScript = (ch, sock) => {
+      node = ch;
+      script(ch, sock);
+    };
+    const { cap, conn, file } = await bufferedCapture('ongoing.pcap');
+    const asked = Date.now();
+    const stopping = cap.stop();
+    // The first answer said 3 packets: records 2 and 3 come 400 ms later, with the next block.
+    setTimeout(() => {
+      handedOver = true;
+      node!.write(Buffer.concat([record(2), record(3)]));
+    }, 400);
+    await stopping;
+    conn.close();
+    expect(endedAt - asked).toBeGreaterThanOrEqual(390);
+    // Not held until no packet is left in the kernel (never, here): the full wait.
+    expect(endedAt - asked).toBeLessThan(BUFFERED_STOP_DRAIN_MS - 300);
+    expect(readFileSync(file).equals(Buffer.concat([header(), record(1), record(2), record(3)]))).toBe(true);
+  });
+
   it('garbage instead of pcap is kept on disk and reported with its offset; a tcpdump error is classified', async () => {
     nextScript = (ch) => {
       ch.stderr.write(LISTEN);
