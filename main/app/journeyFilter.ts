@@ -32,6 +32,7 @@ import { readPort } from './portNames.ts';
 import { chosenByGlobOnly, isGlobSelector, selectorNodeMatches } from '../capture/selection.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { parseIpv4, parseMac } from '../session/interfaces.ts';
+import { pastedLines, type PastedPacket, type Token } from './pastedLine.ts';
 
 /** `src`, `dst`, `src or dst` (null: either) or `src and dst` (both). */
 export type Dir = 'src' | 'dst' | 'both' | null;
@@ -59,95 +60,9 @@ export type FilterExpr =
   /** An interface glob (`cali*`, `node-1:veth*`, `node-1/cali*`): a hop on an interface it names. */
   | { op: 'iface'; glob: string }
   /** `geneve`: a hop in Geneve (`geneve N`, its VNI N, reads as the word `geneve-vni=N`). */
-  | { op: 'geneve' };
-
-/**
- * A summary line pasted from the panes or the journey list, read as the words the journey's index has: after its
- * `A > B:` (the colon a tcpdump line puts after the addresses) the rest of the filter is the line's text, every
- * word a word (an ICMP error's `udp port 53 unreachable`, `host 10.98.2.2 unreachable`, `address mask request`
- * are words of its summary, not pcap's primitives), parentheses dropped as the index drops them. The link fields
- * a pane's line starts with (`tcpdump -e`: `MAC > MAC, ethertype IPv4 (0x0800), length 98:`, a cooked capture's
- * `? In ifindex 4 MAC ethertype …, length 104:`), which the index has no words for, become `ether src`/`ether dst`
- * of its MACs; a tunnelled line's inner MACs too.
- */
-function pastedLines(tokens: Token[]): Token[] {
-  const out: Token[] = [];
-  let literal = false;
-  let i = 0;
-  // A cooked (`-i any`) line: the interface as tcpdump named it, the direction, `ifindex N`, the source MAC.
-  const k = tokens.findIndex((t, j) => j <= 2 && t.text === 'ifindex');
-  if (k >= 0 && /^\d+$/.test(tokens[k + 1]?.text ?? '') && tokens.slice(k + 2, k + 4).some(isEthertype)) {
-    if (parseMac(tokens[k + 2].text) >= 0) out.push(...etherTokens('src', tokens[k + 2]));
-    i = linkEnd(tokens, k + 2);
-  }
-  for (; i < tokens.length; i++) {
-    const t = tokens[i];
-    if (isMacPair(tokens, i)) {
-      out.push(...etherTokens('src', t), ...etherTokens('dst', tokens[i + 2]));
-      i = linkEnd(tokens, i + 3) - 1;
-    } else if (literal) {
-      if (t.text !== '(' && t.text !== ')') out.push({ ...t, literal: true });
-    } else if (isSummaryPair(tokens, i)) {
-      out.push(t, tokens[i + 1], tokens[i + 2]);
-      i += 2;
-      literal = true;
-    } else out.push(t);
-  }
-  return out;
-}
-
-function isEthertype(t: Token): boolean {
-  return t.text === 'ethertype';
-}
-
-/** `ether DIR MAC` for a MAC of a pasted line's link fields. */
-function etherTokens(dir: 'src' | 'dst', mac: Token): Token[] {
-  const kw = (w: string): Token => ({ text: w, raw: w, typed: w, at: mac.at });
-  return [kw('ether'), kw(dir), { ...mac, literal: false }];
-}
-
-/** `MAC > MAC,`: a `tcpdump -e` line's link fields start at tokens[i] (an `ethertype` after them). */
-function isMacPair(tokens: Token[], i: number): boolean {
-  const b = tokens[i + 2];
-  return (
-    tokens[i + 1]?.text === '>' &&
-    b !== undefined &&
-    b.raw.endsWith(',') &&
-    parseMac(tokens[i].text) >= 0 &&
-    parseMac(b.text) >= 0 &&
-    tokens[i + 3] !== undefined &&
-    isEthertype(tokens[i + 3])
-  );
-}
-
-/** `A > B:` (addresses, or addresses and ports): a summary line's head, the colon tcpdump puts after it. */
-function isSummaryPair(tokens: Token[], i: number): boolean {
-  const b = tokens[i + 2];
-  return (
-    tokens[i + 1]?.text === '>' &&
-    b !== undefined &&
-    b.raw !== b.text &&
-    b.raw.endsWith(':') &&
-    isEndpoint(tokens[i].text) &&
-    isEndpoint(b.text)
-  );
-}
-
-/** Where a pasted line's link fields from `from` end: at the summary's `A > B:`, or after `length N:`. */
-function linkEnd(tokens: Token[], from: number): number {
-  for (let j = from; j < tokens.length; j++) if (isSummaryPair(tokens, j)) return j;
-  for (let j = from; j < tokens.length; j++) if (tokens[j].raw.endsWith(':')) return j + 1;
-  return tokens.length;
-}
-
-/** An address, or an address and a port as tcpdump joins them (`10.1.10.8.34258`, `fd44::5.8080`). */
-function isEndpoint(w: string): boolean {
-  if (parseIpv4(w) !== null || (w.includes(':') && parseIpv6(w) !== null)) return true;
-  const dot = w.lastIndexOf('.');
-  if (dot < 0 || !/^\d{1,5}$/.test(w.slice(dot + 1))) return false;
-  const a = w.slice(0, dot);
-  return parseIpv4(a) !== null || (a.includes(':') && parseIpv6(a) !== null);
-}
+  | { op: 'geneve' }
+  /** A pasted tcpdump line's packet (pastedLine.ts): a hop whose packet is the one it describes (pastedMatch.ts). */
+  | { op: 'packet'; packet: PastedPacket };
 
 /** Why a filter could not be read, with where (0-based character offset). */
 export class JourneyFilterError extends Error {
@@ -159,16 +74,9 @@ export class JourneyFilterError extends Error {
   }
 }
 
-interface Token {
-  /** Lower case, as filterWord trims it. */
-  text: string;
-  /** Lower case, untrimmed (`net fd44::` keeps its colons). */
-  raw: string;
-  /** `text` as typed, in its own case (a protocol name is looked up as /etc/protocols spells it). */
-  typed: string;
-  at: number;
-  /** A word of a pasted summary line's text (pastedLines): a word whatever it says, pcap's keywords too. */
-  literal?: boolean;
+/** A line of text read as a pasted tcpdump line (pastedLine.ts): its first packet, null when it has none. */
+export function readPastedPacket(text: string): PastedPacket | null {
+  return pastedLines(tokenize(text)).find((t) => t.packet)?.packet ?? null;
 }
 
 /** tcpdump's operators split words wherever they stand; `!` only where a word starts (`!udp`), `!=` kept whole. */
@@ -463,6 +371,12 @@ class Parser {
   private unary(): FilterExpr {
     const t = this.peek();
     if (!t) return this.fail('the filter ends where a term should be');
+    if (t.packet) {
+      this.next();
+      this.afterOperator = false;
+      this.last = null;
+      return { op: 'packet', packet: t.packet };
+    }
     if (t.literal) {
       this.next();
       this.afterOperator = false;
@@ -1010,22 +924,36 @@ function some(e: FilterExpr, f: (primitive: FilterExpr) => boolean): boolean {
   return f(e);
 }
 
-/** Compiles a parsed filter against an index: closures over its columns, one needle string per word. */
-export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex): JourneyTest {
+/**
+ * The journeys (a flag per journey) with a hop whose packet is a pasted line's: the session reads its rows and
+ * frames (pastedMatch.ts), which the index does not hold.
+ */
+export type PastedJourneys = (p: PastedPacket) => Uint8Array;
+
+/**
+ * Compiles a parsed filter against an index: closures over its columns, one needle string per word; a pasted line's
+ * packet through `pasted`.
+ */
+export function compileJourneyFilter(e: FilterExpr, ix: JourneyIndex, pasted?: PastedJourneys): JourneyTest {
   switch (e.op) {
     case 'and': {
-      const a = compileJourneyFilter(e.a, ix);
-      const b = compileJourneyFilter(e.b, ix);
+      const a = compileJourneyFilter(e.a, ix, pasted);
+      const b = compileJourneyFilter(e.b, ix, pasted);
       return (k) => a(k) && b(k);
     }
     case 'or': {
-      const a = compileJourneyFilter(e.a, ix);
-      const b = compileJourneyFilter(e.b, ix);
+      const a = compileJourneyFilter(e.a, ix, pasted);
+      const b = compileJourneyFilter(e.b, ix, pasted);
       return (k) => a(k) || b(k);
     }
     case 'not': {
-      const a = compileJourneyFilter(e.a, ix);
+      const a = compileJourneyFilter(e.a, ix, pasted);
       return (k) => !a(k);
+    }
+    case 'packet': {
+      if (!pasted) throw new Error('a pasted line needs the session’s packets (PastedJourneys)');
+      const m = pasted(e.packet);
+      return (k) => m[k] === 1;
     }
     case 'word': {
       const needle = ` ${e.word} `;

@@ -49,8 +49,10 @@ import {
   needsVlanIds,
   needsWords,
   parseJourneyFilter,
+  readPastedPacket,
   type FilterExpr,
 } from './journeyFilter.ts';
+import { pastedJourneys } from './pastedMatch.ts';
 import {
   FAMILY_IP,
   FAMILY_IP6,
@@ -606,7 +608,7 @@ export class LoadedSession {
     if (ix.count < n) this.indexColumns(ix, n);
     if (needsWords(expr) && ix.texts.length < n) this.indexWords(ix, n);
     if (needsVlanIds(expr)) this.vlanIds(ix, n);
-    const test = compileJourneyFilter(expr, ix);
+    const test = compileJourneyFilter(expr, ix, (p) => pastedJourneys(this, p, readPastedPacket));
     const matches: number[] = [];
     for (let k = 0; k < n; k++) if (test(k)) matches.push(k);
     return matches;

@@ -1,7 +1,13 @@
 // A summary line pasted into the journey filter finds its journey: the journey list's line, and a pane's line
 // (`tcpdump -e` style, with the link fields), of every ICMP message of the recorded fixtures with ICMP errors,
 // whose text has pcap's keywords (`udp port 53 unreachable`, `host 10.98.2.2 unreachable`, `address mask`), on
-// every hop (an error past a NAT quotes the rewritten port: nat-icmp, nat6).
+// every hop (an error past a NAT quotes the rewritten port: nat-icmp, nat6). And a line of tcpdump itself run on
+// a fixture's capture file (TCP with relative or absolute numbers, DNS, VXLAN, Geneve and IPIP with the packet
+// inside; `-e`, `-v`, its timestamps) finds the journey of its packet and no other, unless tcpdump prints the very
+// same line for another packet of that file.
+
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
@@ -11,9 +17,17 @@ import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { openInputs } from '../../main/app/sessionBuild.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 
+const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
+
+const opened = new Map<string, LoadedSession>();
 function open(name: string): LoadedSession {
-  const c = correlateInputs(openInputs([`tests/fixtures/${name}`]), { threads: 1 });
-  return new LoadedSession(name, name, null, c.correlator, c.result, []);
+  let s = opened.get(name);
+  if (!s) {
+    const c = correlateInputs(openInputs([`tests/fixtures/${name}`]), { threads: 1 });
+    s = new LoadedSession(name, name, null, c.correlator, c.result, []);
+    opened.set(name, s);
+  }
+  return s;
 }
 
 const listed = (s: LoadedSession, filter: string): number[] => {
@@ -57,14 +71,18 @@ describe('a pasted summary line', () => {
     expect(keywords).toBeGreaterThan(5);
   });
 
-  it('is read as words after its A > B:, its link fields as ether src and dst', () => {
+  it('is read as a packet at its A > B:, an ICMP line’s text as words, its link fields as ether src and dst', () => {
     const w = (word: string) => ({ op: 'word', word });
+    const packet = (src: string, dst: string) => ({
+      op: 'packet',
+      packet: expect.objectContaining({ src, dst, sport: -1, dport: -1, tcp: null }),
+    });
     expect(
       parseJourneyFilter('10.98.2.2 > 10.98.1.2: ICMP 10.98.2.2 udp port 53 unreachable, length 77'),
     ).toEqual(
       ['icmp', '10.98.2.2', 'udp', 'port', '53', 'unreachable', 'length', '77'].reduce(
         (a: object, x) => ({ op: 'and', a, b: w(x) }),
-        w('10.98.2.2>10.98.1.2'),
+        packet('10.98.2.2', '10.98.1.2'),
       ),
     );
     const mac = (m: string) => parseJourneyFilter(`ether host ${m}`) as { mac: number };
@@ -83,7 +101,7 @@ describe('a pasted summary line', () => {
             a: { op: 'ether', dir: 'src', mac: mac('02:20:e1:3e:c2:bf').mac },
             b: { op: 'ether', dir: 'dst', mac: mac('b2:da:52:ee:97:41').mac },
           },
-          b: w('10.98.1.2>10.98.2.2'),
+          b: packet('10.98.1.2', '10.98.2.2'),
         },
       ),
     );
@@ -92,5 +110,179 @@ describe('a pasted summary line', () => {
       op: 'and',
       b: { op: 'port', lo: 53 },
     });
+  });
+});
+
+/** A record's line: a timestamp in one of tcpdump's forms (default, --nano, -tt, -ttt, -tttt) starts it. */
+const RECORD = /^(?:\s?\d\d:\d\d:\d\d\.\d|\d{4}-\d\d-\d\d |\d{9,10}\.\d)/;
+const TIMESTAMP = /^\s?(?:\d{4}-\d\d-\d\d )?[\d:.]+ /;
+
+/**
+ * `tcpdump FLAGS -r FILE`'s lines, one per record: a record's continuation lines (VXLAN's inner packet, `-v`'s
+ * header and packet) joined to it by a space, as a one-line text box joins pasted lines.
+ */
+function tcpdumpLines(file: string, flags: string[]): string[] {
+  const text = execFileSync('tcpdump', [...flags, '-r', file], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const lines: string[] = [];
+  for (const l of text.toString().split('\n'))
+    if (l === '') continue;
+    else if (RECORD.test(l) || lines.length === 0) lines.push(l);
+    else lines[lines.length - 1] += ` ${l.trim()}`;
+  return lines;
+}
+
+describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture file, pasted', () => {
+  it.each([
+    ['port-reuse', '-n'],
+    ['port-reuse', '-nS -tttt'],
+    ['port-reuse', '-nev -tt'],
+    ['gso-vxlan', '-n'],
+    ['gso-vxlan', '-ne --nano'],
+    ['gso-vxlan', '-nv'],
+    ['flannel-vxlan', '-ne'],
+    ['dns', '-n'],
+    ['dns', '-nev'],
+    ['antrea-geneve', '-n'],
+    ['antrea-geneve', '-ne'],
+    ['calico-ipip', '-n'],
+    ['calico-ipip', '-ne'],
+  ])('%s, tcpdump %s: finds its packet’s journey, and another only for the same line', (name, flags) => {
+    const s = open(name);
+    const res = s.result;
+    const dir = `tests/fixtures/${name}`;
+    let lines = 0;
+    let alone = 0;
+    const wrong: object[] = [];
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.pcap'))) {
+      const c = res.captures.findIndex((cap) => cap.path?.endsWith(`/${file}`));
+      const rows: number[] = [];
+      for (let r = 0; r < res.rows.length; r++) if (res.rows.capture[r] === c) rows.push(r);
+      const text = tcpdumpLines(`${dir}/${file}`, flags.split(' '));
+      expect({ file, records: text.length }).toEqual({ file, records: rows.length });
+      const bare = text.map((l) => l.replace(TIMESTAMP, ''));
+      text.forEach((line, i) => {
+        const k = s.journeyCol[rows[i]];
+        if (k < 0) return; // ARP
+        const want = new Set([k]);
+        bare.forEach(
+          (b, j) => b === bare[i] && s.journeyCol[rows[j]] >= 0 && want.add(s.journeyCol[rows[j]]),
+        );
+        const got = listed(s, line).sort((a, b) => a - b);
+        lines++;
+        if (got.length === 1) alone++;
+        if (got.join() !== [...want].sort((a, b) => a - b).join())
+          wrong.push({ file, line, got, want: [...want] });
+      });
+    }
+    expect(wrong).toEqual([]);
+    expect(lines).toBeGreaterThan(10);
+    // All but the few lines tcpdump prints alike for two packets find one journey.
+    expect(alone).toBeGreaterThan(lines * 0.8);
+  });
+});
+
+describe('a pasted tcpdump line (as tcpdump -nr prints the fixtures)', () => {
+  it('of TCP finds its segment’s journey by its numbers, relative or absolute, not every segment of the flow', () => {
+    const s = open('port-reuse');
+    // The same client ACK in connections 2 and 3 (port 40000 reused): relative numbers alike, timestamps not.
+    const second =
+      '05:32:25.911061 IP 10.98.3.1.40000 > 10.98.3.2.8080: Flags [.], ack 1, win 63, options [nop,nop,TS val ' +
+      '3215003993 ecr 2683669164], length 0';
+    const third =
+      '05:32:26.112212 IP 10.98.3.1.40000 > 10.98.3.2.8080: Flags [.], ack 1, win 63, options [nop,nop,TS val ' +
+      '3215004194 ecr 2683669365], length 0';
+    const a = listed(s, second);
+    const b = listed(s, third);
+    expect(a).toHaveLength(1);
+    expect(b).toHaveLength(1);
+    expect(a).not.toEqual(b);
+    // The journey list's line of it says less: every such ACK of the flow.
+    expect(listed(s, '10.98.3.1.40000 > 10.98.3.2.8080: Flags [.], length 0').length).toBeGreaterThan(4);
+    // -tttt's date and time, relative numbers; and -S's absolute ones: the same segment.
+    const data =
+      '2026-11-27 05:32:25.911095 IP 10.98.3.1.40000 > 10.98.3.2.8080: Flags [P.], seq 1:4, ack 1, win 63, ' +
+      'options [nop,nop,TS val 3215003993 ecr 2683669164], length 3: HTTP';
+    const absolute = data.replace('seq 1:4, ack 1', 'seq 548047209:548047212, ack 2384623461');
+    expect(listed(s, data)).toHaveLength(1);
+    expect(listed(s, absolute)).toEqual(listed(s, data));
+    expect(listed(s, data.replace('seq 1:4', 'seq 2:5'))).toEqual([]);
+  });
+
+  it('of a GSO piece on the wire finds the large segment it was cut from', () => {
+    const s = open('gso-vxlan');
+    // node-2's ens33 (VXLAN's inner packet on tcpdump's next line) and node-1's cni0.
+    const piece =
+      '18:44:18.713613 IP 10.1.10.9.50582 > 10.1.10.10.8472: OTV, flags [I] (0x08), overlay 0, instance 1\n' +
+      'IP 10.244.0.12.33400 > 10.244.1.34.5001: Flags [.], seq 1399:2797, ack 1, win 64, options [nop,nop,TS val ' +
+      '4078132328 ecr 874519408], length 1398';
+    const whole =
+      '18:44:18.713532 IP 10.244.0.12.33400 > 10.244.1.34.5001: Flags [P.], seq 1:6991, ack 1, win 64, options ' +
+      '[nop,nop,TS val 4078132328 ecr 874519408], length 6990';
+    expect(listed(s, piece)).toHaveLength(1);
+    expect(listed(s, piece)).toEqual(listed(s, whole));
+    // The outer line alone: every journey through that VXLAN header (the flow's data segments, node-1 → node-2).
+    const outer = piece.slice(0, piece.indexOf('\n'));
+    expect(listed(s, outer).length).toBeGreaterThan(3);
+    expect(listed(s, outer)).toEqual(expect.arrayContaining(listed(s, piece)));
+    // A wrong VNI finds nothing.
+    expect(listed(s, outer.replace('instance 1', 'instance 2'))).toEqual([]);
+  });
+
+  it('of DNS, Geneve and IPIP finds its packet’s journey', () => {
+    const dns = open('dns');
+    const query =
+      '21:08:23.001352 IP 10.95.0.2.56387 > 10.95.0.10.53: 57802+ A? kubernetes.default.svc.cluster.local. (54)';
+    const reply = '21:08:23.007942 IP 10.95.0.10.53 > 10.95.0.2.56387: 57802* 1/0/0 A 10.96.0.1 (70)';
+    expect(listed(dns, query)).toHaveLength(1);
+    expect(listed(dns, reply)).toHaveLength(1);
+    expect(listed(dns, query.replace('57802+', '57803+'))).toEqual([]);
+    // The line ends at DNS's (N): pcap's filter again after it.
+    expect(listed(dns, `${query} or ${reply}`)).toEqual(
+      [...listed(dns, query), ...listed(dns, reply)].sort(),
+    );
+    expect(listed(dns, `${query} and not udp`)).toEqual([]);
+
+    const geneve = open('antrea-geneve');
+    const request =
+      '18:53:45.154352 IP 10.1.10.9.42605 > 10.1.10.10.6081: Geneve, Flags [C], vni 0x7, options [8 bytes]: IP ' +
+      '10.10.0.5 > 10.10.1.6: ICMP echo request, id 31834, seq 1, length 64';
+    expect(listed(geneve, request)).toHaveLength(1);
+    expect(listed(geneve, request.replace('vni 0x7', 'vni 0x8'))).toEqual([]);
+    expect(listed(geneve, `${request} and icmp`)).toEqual(listed(geneve, request));
+
+    const ipip = open('calico-ipip');
+    const echo =
+      '03:24:03.438126 IP 10.1.10.9 > 10.1.10.10: IP 10.100.84.132 > 10.100.247.24: ICMP echo request, id 17504, ' +
+      'seq 1, length 64';
+    expect(listed(ipip, echo)).toHaveLength(1);
+    expect(listed(ipip, echo.replace('10.1.10.9 > 10.1.10.10', '10.1.10.10 > 10.1.10.9'))).toEqual([]);
+  });
+
+  it('ends where tcpdump’s line ends: TCP’s, UDP’s and ICMP’s at length N, DNS’s at (N)', () => {
+    const tcp =
+      '10.98.3.1.40000 > 10.98.3.2.8080: Flags [S], seq 544907209, win 64240, options [mss 1460,sackOK,TS val ' +
+      '3215003792 ecr 0,nop,wscale 10], length 0';
+    expect(parseJourneyFilter(`${tcp} and udp`)).toMatchObject({
+      op: 'and',
+      a: {
+        op: 'packet',
+        packet: { tcp: { flags: 2, seq: 544907209, win: 64240, tsVal: 3215003792, length: 0 } },
+      },
+      b: { op: 'proto', proto: 17 },
+    });
+    expect(parseJourneyFilter('10.95.0.2.56387 > 10.95.0.10.53: UDP, length 54 or icmp')).toMatchObject({
+      op: 'or',
+      a: { op: 'packet', packet: { udpLength: 54 } },
+      b: { op: 'proto', proto: 1 },
+    });
+    const s = open('port-reuse');
+    expect(listed(s, `${tcp} and port 8080`)).toEqual(listed(s, tcp));
+    expect(listed(s, `${tcp} and not host 10.98.3.2`)).toEqual([]);
+    // After `length N:` tcpdump prints the payload (`HTTP`, a DNS message over TCP), whose end is not certain: the
+    // rest of the filter is dropped with it.
+    const http =
+      '10.98.3.1.40000 > 10.98.3.2.8080: Flags [P.], seq 1:4, ack 1, win 63, options [nop,nop,TS val 3215003993 ' +
+      'ecr 2683669164], length 3: HTTP';
+    expect(listed(s, `${http} and not tcp`)).toEqual(listed(s, http));
   });
 });

@@ -528,9 +528,10 @@ describe('parseJourneyFilter reads pcap primitives', () => {
       a: { op: 'word', word: 'flags' },
       b: { op: 'word', word: '[s]' },
     });
-    expect(p('10.1.10.8.34258 > 10.106.23.233.8877:')).toEqual({
-      op: 'word',
-      word: '10.1.10.8.34258>10.106.23.233.8877',
+    // With its colon, a summary's head: a hop with those addresses and ports (app-journeyFilter-paste).
+    expect(p('10.1.10.8.34258 > 10.106.23.233.8877:')).toMatchObject({
+      op: 'packet',
+      packet: { src: '10.1.10.8', sport: 34258, dst: '10.106.23.233', dport: 8877, tcp: null },
     });
   });
 });

@@ -1,0 +1,434 @@
+// A tcpdump line pasted into the journey filter (from a pane, the journey list, or tcpdump run on a node), read as
+// what it says about one packet: its addresses and ports, its tunnel's outer header, TCP's flags, sequence and
+// acknowledgement numbers, window, timestamps and length, a DNS message's id, UDP's length, `-v`'s IP id and TTL.
+// journeyFilter.ts turns it into a `packet` primitive that pastedMatch.ts checks against the hops' packets, so the
+// line finds the journey of the packet it describes, not every packet of its flow.
+
+import { parseIpv6 } from './journeyIndex.ts';
+import { parseIpv4, parseMac } from '../session/interfaces.ts';
+
+/** A filter word (journeyFilter.ts tokenizes). */
+export interface Token {
+  /** Lower case, as filterWord trims it. */
+  text: string;
+  /** Lower case, untrimmed (`net fd44::` keeps its colons). */
+  raw: string;
+  /** `text` as typed, in its own case (a protocol name is looked up as /etc/protocols spells it). */
+  typed: string;
+  at: number;
+  /** A word of a pasted summary line's text (pastedLines): a word whatever it says, pcap's keywords too. */
+  literal?: boolean;
+  /** A pasted line's packet (pastedLines): the parser's `packet` primitive. */
+  packet?: PastedPacket;
+}
+
+/** TCP's fields as tcpdump prints them; null where the line has none. Numbers as printed (relative or not). */
+export interface PastedTcp {
+  /** TCP_* bits of `Flags [S.]`. */
+  flags: number | null;
+  seq: number | null;
+  ack: number | null;
+  win: number | null;
+  urg: number | null;
+  tsVal: number | null;
+  tsEcr: number | null;
+  /** The payload's length (tcpdump's `length N`). */
+  length: number | null;
+}
+
+/** A tunnel's outer header, as tcpdump prints it before the packet inside. */
+export interface PastedOuter {
+  type: 'vxlan' | 'geneve' | 'ipip';
+  src: string;
+  dst: string;
+  /** -1 for IPIP. */
+  sport: number;
+  dport: number;
+  vni: number | null;
+  /** `-v`'s outer TTL. */
+  ttl: number | null;
+}
+
+/** What a pasted line says about its packet; null or -1 where it says nothing. */
+export interface PastedPacket {
+  /** Where the line starts in the filter (0-based), for messages. */
+  at: number;
+  v6: boolean;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  /** `-v`'s `(tos 0x0, ttl 64, id 41025, …)`: the IP header's TTL (IPv6's hlim) and IPv4 id. */
+  ttl: number | null;
+  ipId: number | null;
+  outer: PastedOuter | null;
+  tcp: PastedTcp | null;
+  /** UDP's payload length: `UDP, length N`, a DNS message's `(N)`. */
+  udpLength: number | null;
+  /** A DNS message's id (`57802+ A? …`). */
+  dnsId: number | null;
+}
+
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_ACK = 0x10;
+/** tcpdump's flag letters (print-tcp.c), `e` the AE bit above the byte. */
+const FLAG_LETTERS: Record<string, number> = {
+  F: TCP_FIN,
+  S: TCP_SYN,
+  R: 0x04,
+  P: 0x08,
+  '.': TCP_ACK,
+  U: 0x20,
+  E: 0x40,
+  W: 0x80,
+  e: 0x100,
+};
+
+/** The ports tcpdump prints DNS on (print-udp.c: domain, mDNS, LLMNR). */
+const DNS_PORTS = new Set([53, 5353, 5355]);
+/** `-i any`'s packet directions (`ens33 In IP …`, `? B ifindex 5 …`). */
+const DIRECTIONS = new Set(['in', 'out', 'b', 'm', 'p']);
+const OPERATORS = new Set(['and', 'or', '&&', '||']);
+
+/**
+ * The filter's tokens with each pasted tcpdump line read: its link fields (`tcpdump -e`: `MAC > MAC, ethertype IPv4
+ * (0x0800), length 98:`, a cooked capture's `? In ifindex 4 MAC ethertype …`; a tunnelled packet's inner ones too)
+ * as `ether src`/`ether dst` of its MACs, the rest as one token carrying the packet (the parser's `packet`
+ * primitive). Timestamps before a line (tcpdump's default, `-tt`, `-ttt`, `-tttt`, `--nano`) and `-i any`'s
+ * interface and direction are dropped. A line ends where tcpdump's does: TCP's, UDP's and ICMP's at their `length
+ * N`, DNS's at its `(N)`, a tunnel's with the packet inside; what follows is pcap's again. An ICMP line's text
+ * (`udp port 53 unreachable`, `address mask request`) stays words of the journey's text, as does the text of a
+ * payload no reader here knows, to the end of the filter; what tcpdump prints of a TCP payload after `length N:`
+ * (`HTTP`, a DNS message over TCP) is dropped to the end of the filter, its end being nobody's guess.
+ */
+export function pastedLines(tokens: Token[]): Token[] {
+  const out: Token[] = [];
+  for (let i = 0; i < tokens.length; i++) {
+    const line = readLine(tokens, i, out);
+    if (!line) {
+      out.push(tokens[i]);
+      continue;
+    }
+    if (line.rest === 'words') {
+      for (let j = line.end; j < tokens.length; j++) {
+        const t = tokens[j];
+        if (t.text !== '(' && t.text !== ')') out.push({ ...t, literal: true });
+      }
+      return out;
+    }
+    if (line.rest === 'dropped') return out;
+    i = line.end - 1;
+  }
+  return out;
+}
+
+/** A read line: where it ends, and what the filter's tokens after it are (`pcap`: the filter again). */
+interface Line {
+  end: number;
+  rest: 'pcap' | 'words' | 'dropped';
+}
+
+/** Reads a line starting at tokens[i] into `out` (nothing when none starts there). */
+function readLine(tokens: Token[], i: number, out: Token[]): Line | null {
+  let j = skipTimestamp(tokens, i);
+  j = skipAnyPrefix(tokens, j);
+  const pushed: Token[] = [];
+  const p = readPacket(tokens, j, pushed, tokens[i].at);
+  if (!p) return null;
+  out.push(...pushed);
+  return p;
+}
+
+/** tcpdump's timestamps: `03:23:53.287845` (also `-ttt`'s deltas, `--nano`), `-tttt`'s date and time, `-tt`'s. */
+function skipTimestamp(tokens: Token[], i: number): number {
+  const t = tokens[i]?.text ?? '';
+  if (/^\d{4}-\d\d-\d\d$/.test(t) && isClock(tokens[i + 1]?.text)) return i + 2;
+  if (isClock(t) || /^\d{9,10}\.\d{6}(?:\d{3})?$/.test(t)) return i + 1;
+  return i;
+}
+
+function isClock(t: string | undefined): boolean {
+  return t !== undefined && /^\d\d:\d\d:\d\d\.\d{6}(?:\d{3})?$/.test(t);
+}
+
+/** `tcpdump -i any`'s interface and direction: `ens33 In IP …`, `?     B   ifindex 5 MAC …`. */
+function skipAnyPrefix(tokens: Token[], i: number): number {
+  const d = tokens[i + 1];
+  const n = tokens[i + 2];
+  if (!d || !n || !DIRECTIONS.has(d.raw)) return i;
+  if (n.text === 'ifindex' || ((n.text === 'ip' || n.text === 'ip6') && isSummaryPair(tokens, i + 3)))
+    return i + 2;
+  return i;
+}
+
+/**
+ * A packet's line from tokens[j] (link fields, `IP`, `-v`'s header, `A > B:` and what follows), its MACs as ether
+ * tokens and then its packet token into `out`; null when no `A > B:` comes where it should.
+ */
+function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line | null {
+  const head = readHead(tokens, j, out);
+  if (!head) return null;
+  j = head.at;
+  const a = endpoint(tokens[j].text);
+  const b = endpoint(tokens[j + 2].text);
+  const p: PastedPacket = {
+    at,
+    v6: a.addr.includes(':'),
+    src: a.addr,
+    dst: b.addr,
+    sport: a.port,
+    dport: b.port,
+    ttl: head.ttl,
+    ipId: head.ipId,
+    outer: null,
+    tcp: null,
+    udpLength: null,
+    dnsId: null,
+  };
+  const packetToken = (): Token => ({ text: '', raw: '', typed: '', at, packet: p });
+  j += 3;
+  const t = tokens[j];
+  const w = t?.text;
+  // A tunnel: VXLAN (tcpdump calls flannel's 8472 OTV), Geneve, or IPIP's `A > B: IP C > D: …`.
+  const tunnel = w === 'otv' || w === 'vxlan' ? 'vxlan' : w === 'geneve' ? 'geneve' : null;
+  if (tunnel || (p.sport < 0 && startsPacket(tokens, j))) {
+    let vni: number | null = null;
+    if (tunnel) {
+      j++;
+      for (; j < tokens.length && !startsPacket(tokens, j) && !OPERATORS.has(tokens[j].text); j++) {
+        const k = tokens[j].text;
+        if (k === 'instance' || k === 'vni') vni = readNumber(tokens[j + 1]?.text) ?? vni;
+      }
+    }
+    const outer: PastedOuter = {
+      type: tunnel ?? 'ipip',
+      src: p.src,
+      dst: p.dst,
+      sport: p.sport,
+      dport: p.dport,
+      vni,
+      ttl: p.ttl,
+    };
+    const inner: Token[] = [];
+    const line = startsPacket(tokens, j) ? readPacket(tokens, j, inner, at) : null;
+    if (!line) {
+      // The outer line alone (tcpdump prints VXLAN's inner packet on the next line).
+      p.outer = outer;
+      p.src = p.dst = '';
+      p.sport = p.dport = -1;
+      p.ttl = p.ipId = null;
+      out.push(packetToken());
+      return { end: j, rest: 'pcap' };
+    }
+    for (const x of inner) if (x.packet) x.packet.outer = outer;
+    out.push(...inner);
+    return line;
+  }
+  if (w === 'flags' && tokens[j + 1]?.raw.startsWith('[')) {
+    const tcp = readTcp(tokens, j);
+    p.tcp = tcp.fields;
+    out.push(packetToken());
+    return { end: tcp.end, rest: tcp.tail ? 'dropped' : 'pcap' };
+  }
+  if (w === 'udp' && t.raw === 'udp,' && tokens[j + 1]?.text === 'length') {
+    p.udpLength = readNumber(tokens[j + 2]?.text);
+    out.push(packetToken());
+    return { end: Math.min(j + 3, tokens.length), rest: 'pcap' };
+  }
+  if ((DNS_PORTS.has(p.sport) || DNS_PORTS.has(p.dport)) && w !== undefined && /^\d+/.test(w)) {
+    // `57802+ A? kubernetes.default.svc.cluster.local. (54)`: the id, and the message's length at the end.
+    p.dnsId = readNumber(/^\d+/.exec(w)![0]);
+    out.push(packetToken());
+    let k = j + 1;
+    for (; k < tokens.length && !OPERATORS.has(tokens[k].text); k++)
+      if (tokens[k].text === '(' && /^\d+$/.test(tokens[k + 1]?.text ?? '') && tokens[k + 2]?.text === ')') {
+        p.udpLength = +tokens[k + 1].text;
+        return { end: k + 3, rest: 'pcap' };
+      }
+    return { end: k, rest: 'pcap' };
+  }
+  out.push(packetToken());
+  // SCTP's text is the journey's summary too; what tcpdump prints of another payload with ports (`BOOTP/DHCP,
+  // Request from …`) the index has not (its summary says `UDP, length 300`), nor where it ends.
+  if (w !== 'icmp' && w !== 'icmp6')
+    return { end: j, rest: p.sport < 0 || w === 'sctp' ? 'words' : 'dropped' };
+  // ICMP's text is words of the journey's (its summary has them), to its `length N`.
+  for (; j < tokens.length && !OPERATORS.has(tokens[j].text); j++) {
+    // Parentheses dropped, as the index drops them (`need to frag (mtu 1300)`).
+    if (tokens[j].text !== '(' && tokens[j].text !== ')') out.push({ ...tokens[j], literal: true });
+    const n = tokens[j + 1];
+    if (tokens[j].text === 'length' && n !== undefined && /^\d+$/.test(n.text)) {
+      out.push({ ...n, literal: true });
+      // `length N:` is followed by more than ICMP's line (`-v`'s quoted packet): the rest are words.
+      return { end: j + 2, rest: n.raw.endsWith(':') ? 'words' : 'pcap' };
+    }
+  }
+  return { end: j, rest: 'pcap' };
+}
+
+/**
+ * What comes before a line's `A > B:`: link fields (`-e`: `MAC > MAC, ethertype IPv4 (0x0800), length 98:`, or a
+ * cooked capture's `ifindex 4 MAC ethertype …:`, their MACs into `out` as ether tokens), `IP`/`IP6`, and `-v`'s
+ * `(tos 0x0, ttl 64, id 41025, …)`; null when no `A > B:` follows.
+ */
+function readHead(
+  tokens: Token[],
+  j: number,
+  out: Token[],
+): { at: number; ttl: number | null; ipId: number | null } | null {
+  const macs: Token[] = [];
+  if (isMacPair(tokens, j)) {
+    macs.push(...etherTokens('src', tokens[j]), ...etherTokens('dst', tokens[j + 2]));
+    j = linkEnd(tokens, j + 3);
+  } else if (
+    tokens[j]?.text === 'ifindex' &&
+    /^\d+$/.test(tokens[j + 1]?.text ?? '') &&
+    tokens.slice(j + 2, j + 4).some((t) => t.text === 'ethertype')
+  ) {
+    if (parseMac(tokens[j + 2].text) >= 0) macs.push(...etherTokens('src', tokens[j + 2]));
+    j = linkEnd(tokens, j + 2);
+  } else if (tokens[j]?.text === 'ip' || tokens[j]?.text === 'ip6') {
+    if (!isSummaryPair(tokens, j + 1) && tokens[j + 1]?.text !== '(') return null;
+    j++;
+  }
+  let ttl: number | null = null;
+  let ipId: number | null = null;
+  // `-v`: `(tos 0x0, ttl 64, id 41025, offset 0, flags [DF], proto TCP (6), length 60)`, IPv6's `hlim 64`.
+  if (tokens[j]?.text === '(' && (tokens[j + 1]?.text === 'tos' || tokens[j + 1]?.text === 'flowlabel')) {
+    let depth = 0;
+    for (; j < tokens.length; j++) {
+      const t = tokens[j].text;
+      if (t === '(') depth++;
+      else if (t === ')') {
+        if (--depth === 0) break;
+      } else if (depth === 1 && (t === 'ttl' || t === 'hlim')) ttl = readNumber(tokens[j + 1]?.text);
+      else if (depth === 1 && t === 'id') ipId = readNumber(tokens[j + 1]?.text);
+    }
+    j++;
+  }
+  if (!isSummaryPair(tokens, j)) return null;
+  out.push(...macs);
+  return { at: j, ttl, ipId };
+}
+
+/** Whether a packet's line (link fields, `IP`, `A > B:`) starts at tokens[j]: what a tunnel's header precedes. */
+function startsPacket(tokens: Token[], j: number): boolean {
+  return readHead(tokens, j, []) !== null;
+}
+
+/** TCP's fields from `Flags [S.],` to `length N` (or an operator, or the filter's end). */
+function readTcp(tokens: Token[], j: number): { fields: PastedTcp; end: number; tail: boolean } {
+  const f: PastedTcp = {
+    flags: readFlags(tokens[j + 1].typed),
+    seq: null,
+    ack: null,
+    win: null,
+    urg: null,
+    tsVal: null,
+    tsEcr: null,
+    length: null,
+  };
+  for (j += 2; j < tokens.length && !OPERATORS.has(tokens[j].text); j++) {
+    const k = tokens[j].text;
+    const v = tokens[j + 1]?.text;
+    if (k === 'seq') f.seq = readNumber(v?.split(':')[0]);
+    else if (k === 'ack') f.ack = readNumber(v);
+    else if (k === 'win') f.win = readNumber(v);
+    else if (k === 'urg') f.urg = readNumber(v);
+    // Inside `options [mss 1460,sackOK,TS val 3215003792 ecr 0,nop,wscale 10]`.
+    else if (k === 'val') f.tsVal = readNumber(/^\d+/.exec(v ?? '')?.[0]);
+    else if (k === 'ecr') f.tsEcr = readNumber(/^\d+/.exec(v ?? '')?.[0]);
+    else if (k === 'length' && v !== undefined && /^\d+$/.test(v)) {
+      f.length = +v;
+      return { fields: f, end: j + 2, tail: tokens[j + 1].raw.endsWith(':') };
+    }
+  }
+  return { fields: f, end: j, tail: false };
+}
+
+/** `[S.]`, `[none]` as TCP_* bits; null when not tcpdump's flags. */
+function readFlags(typed: string): number | null {
+  const m = /^\[([^\]]*)\]/.exec(typed);
+  if (!m) return null;
+  if (m[1] === 'none') return 0;
+  let bits = 0;
+  for (const c of m[1]) {
+    if (!Object.hasOwn(FLAG_LETTERS, c)) return null;
+    bits |= FLAG_LETTERS[c];
+  }
+  return bits;
+}
+
+/** A decimal (or `0x` hex, Geneve's `vni 0x7`) number of up to 32 bits, null otherwise. */
+function readNumber(s: string | undefined): number | null {
+  if (s === undefined) return null;
+  if (/^\d{1,10}$/.test(s) && +s <= 0xffffffff) return +s;
+  if (/^0x[0-9a-f]{1,8}$/.test(s)) return parseInt(s, 16);
+  return null;
+}
+
+/** `ether DIR MAC` for a MAC of a pasted line's link fields. */
+function etherTokens(dir: 'src' | 'dst', mac: Token): Token[] {
+  const kw = (w: string): Token => ({ text: w, raw: w, typed: w, at: mac.at });
+  return [kw('ether'), kw(dir), { ...mac, literal: false }];
+}
+
+/** `MAC > MAC,`: a `tcpdump -e` line's link fields start at tokens[i] (an `ethertype` after them). */
+function isMacPair(tokens: Token[], i: number): boolean {
+  const b = tokens[i + 2];
+  return (
+    tokens[i + 1]?.text === '>' &&
+    b !== undefined &&
+    b.raw.endsWith(',') &&
+    parseMac(tokens[i].text) >= 0 &&
+    parseMac(b.text) >= 0 &&
+    tokens[i + 3]?.text === 'ethertype'
+  );
+}
+
+/** `A > B:` (addresses, or addresses and ports): a summary line's head, the colon tcpdump puts after it. */
+export function isSummaryPair(tokens: Token[], i: number): boolean {
+  const b = tokens[i + 2];
+  return (
+    tokens[i + 1]?.text === '>' &&
+    b !== undefined &&
+    b.raw !== b.text &&
+    b.raw.endsWith(':') &&
+    isEndpoint(tokens[i].text) &&
+    isEndpoint(b.text)
+  );
+}
+
+/**
+ * Where a pasted line's link fields from `from` end: after their `length N:`, at `-v`'s header, or at the `A > B:`
+ * (past a tagged frame's `vlan 100, p 0, ethertype IPv4 (0x0800),`), before the next operator.
+ */
+function linkEnd(tokens: Token[], from: number): number {
+  let j = from;
+  while (j < tokens.length && !tokens[j].raw.endsWith(':') && !OPERATORS.has(tokens[j].text)) j++;
+  if (j === tokens.length || OPERATORS.has(tokens[j].text)) return j;
+  j++;
+  if (tokens[j]?.text === '(') return j;
+  for (let k = j; k < tokens.length && !OPERATORS.has(tokens[k].text); k++)
+    if (isSummaryPair(tokens, k)) return k;
+  return j;
+}
+
+/** An address, or an address and a port as tcpdump joins them (`10.1.10.8.34258`, `fd44::5.8080`). */
+function isEndpoint(w: string): boolean {
+  return endpoint(w).addr !== '';
+}
+
+/** An endpoint's address (lower case; '' if none) and port (-1 if none). */
+function endpoint(w: string): { addr: string; port: number } {
+  if (parseIpv4(w) !== null || (w.includes(':') && parseIpv6(w) !== null)) return { addr: w, port: -1 };
+  const dot = w.lastIndexOf('.');
+  if (dot < 0 || !/^\d{1,5}$/.test(w.slice(dot + 1))) return { addr: '', port: -1 };
+  const a = w.slice(0, dot);
+  const port = +w.slice(dot + 1);
+  if (port > 0xffff) return { addr: '', port: -1 };
+  return parseIpv4(a) !== null || (a.includes(':') && parseIpv6(a) !== null)
+    ? { addr: a, port }
+    : { addr: '', port: -1 };
+}

@@ -1,0 +1,202 @@
+// Which journeys a pasted tcpdump line's packet (pastedLine.ts) belongs to: the hops whose row has its addresses,
+// ports, tunnel, flags and lengths, and, for what the rows do not keep (TCP's acknowledgement number, window and
+// timestamps, a DNS message's id), whose frame's summary says the same. tcpdump prints TCP's sequence and
+// acknowledgement numbers relative to the connection's first (`seq 1:6991, ack 1`) unless run with -S; both read.
+
+import type { CorrelationResult } from '../correlate/result.ts';
+import { E_DPORT, E_DST, E_SPORT, E_SRC, E_TTL, E_TYPE, E_VNI, F_IP } from '../correlate/observations.ts';
+import { ENCAP_GENEVE, ENCAP_IPIP, ENCAP_VXLAN } from '../decode/fields.ts';
+import { summarize } from '../decode/index.ts';
+import type { FrameSource } from '../session/frames.ts';
+import { parseIpv4 } from '../session/interfaces.ts';
+import { parseIpv6 } from './journeyIndex.ts';
+import { type PastedPacket, type PastedTcp, TCP_ACK, TCP_SYN } from './pastedLine.ts';
+
+/** What pastedJourneys reads: the session's rows, their frames and each row's journey. */
+export interface PastedSource {
+  result: CorrelationResult;
+  frames: FrameSource;
+  /** Row r's journey, -1 for none (LoadedSession.journeyCol). */
+  journeyCol: Int32Array;
+}
+
+/** Reads a line of text (one of our summaries) as a pasted line's packet, null when it is none. */
+export type LineReader = (text: string) => PastedPacket | null;
+
+const ENCAP_TYPES = { vxlan: ENCAP_VXLAN, geneve: ENCAP_GENEVE, ipip: ENCAP_IPIP } as const;
+const PROTO_TCP = 6;
+const PROTO_UDP = 17;
+/** TCP's flags as tcpdump 4.99 prints them (the AE bit, above the byte, only when the line has `e`). */
+const FLAGS_BYTE = 0xff;
+
+/** Per journey, 1 when one of its hops' packets is the pasted line's. */
+export function pastedJourneys(s: PastedSource, p: PastedPacket, read: LineReader): Uint8Array {
+  const res = s.result;
+  const rows = res.rows;
+  const out = new Uint8Array(res.journeyCount);
+  const inner = p.src !== '';
+  const v4 = inner && !p.v6 ? [parseIpv4(p.src), parseIpv4(p.dst)] : null;
+  const v6 = inner && p.v6 ? [parseIpv6(p.src), parseIpv6(p.dst)] : null;
+  const o = p.outer;
+  const outerAddrs = o ? [parseIpv4(o.src), parseIpv4(o.dst)] : null;
+  const tcp = p.tcp;
+  const proto = tcp ? PROTO_TCP : p.udpLength !== null || p.dnsId !== null ? PROTO_UDP : -1;
+
+  // The rows whose columns agree with the line (sequence numbers aside: they may be relative).
+  const candidates: number[] = [];
+  for (let r = 0; r < rows.length; r++) {
+    if (s.journeyCol[r] < 0) continue;
+    if (o) {
+      if (rows.encapCount[r] === 0 || rows.encap(r, E_TYPE) !== ENCAP_TYPES[o.type]) continue;
+      if (rows.encap(r, E_SRC) >>> 0 !== outerAddrs![0] || rows.encap(r, E_DST) >>> 0 !== outerAddrs![1])
+        continue;
+      if (o.sport >= 0 && (rows.encap(r, E_SPORT) !== o.sport || rows.encap(r, E_DPORT) !== o.dport))
+        continue;
+      if (o.vni !== null && rows.encap(r, E_VNI) !== o.vni) continue;
+      if (o.ttl !== null && rows.encap(r, E_TTL) !== o.ttl) continue;
+    }
+    if (!inner) {
+      candidates.push(r);
+      continue;
+    }
+    if ((rows.flags[r] & F_IP) === 0 || rows.isIpv6(r) !== p.v6) continue;
+    if (p.sport >= 0 && (rows.srcPort(r) !== p.sport || rows.dstPort(r) !== p.dport)) continue;
+    if (proto >= 0 && rows.proto(r) !== proto) continue;
+    if (p.ttl !== null && rows.ttl(r) !== p.ttl) continue;
+    if (p.ipId !== null && rows.ipId(r) !== p.ipId) continue;
+    if (tcp && !tcpColumnsAgree(rows, r, tcp)) continue;
+    if (p.udpLength !== null && proto === PROTO_UDP && !rows.udpFirstFragment(r)) {
+      const h = rows.headersLen(r);
+      if (h > 0 && rows.ipLen(r) - h !== p.udpLength) continue;
+    }
+    if (v4 && (rows.src[r] >>> 0 !== v4[0] || rows.dst[r] >>> 0 !== v4[1])) continue;
+    if (v6 && !(sameV6(res.rowSrc(r), v6[0]) && sameV6(res.rowDst(r), v6[1]))) continue;
+    candidates.push(r);
+  }
+  if (!candidates.length) return out;
+
+  const bases = tcp && (tcp.seq !== null || tcp.ack !== null) ? relativeBases(s, p, candidates, read) : null;
+  const needsFrame =
+    p.dnsId !== null ||
+    (tcp !== null &&
+      (tcp.ack !== null || tcp.win !== null || tcp.urg !== null || tcp.tsVal !== null || tcp.tsEcr !== null));
+  for (const r of candidates) {
+    const k = s.journeyCol[r];
+    if (out[k] === 1) continue;
+    const base = bases?.get(r) ?? null;
+    if (tcp && tcp.seq !== null && !sameNumber(tcp.seq, rows.tcpSeq(r), base?.seq)) continue;
+    if (needsFrame) {
+      const ours = read(summaryText(s, r));
+      if (ours && !frameAgrees(p, ours, base)) continue;
+    }
+    out[k] = 1;
+  }
+  return out;
+}
+
+function tcpColumnsAgree(rows: CorrelationResult['rows'], r: number, tcp: PastedTcp): boolean {
+  const flags = rows.tcpFlags(r);
+  if (tcp.flags !== null && (flags & FLAGS_BYTE) !== (tcp.flags & FLAGS_BYTE)) return false;
+  if (tcp.flags !== null && tcp.flags > FLAGS_BYTE && (flags & ~FLAGS_BYTE & tcp.flags) === 0) return false;
+  const len = rows.tcpPayloadLen(r);
+  return tcp.length === null || len < 0 || len === tcp.length;
+}
+
+/** A number as tcpdump printed it: as it is (`-S`, a SYN), or relative to `base` (the connection's first). */
+function sameNumber(printed: number, actual: number, base: number | undefined): boolean {
+  return printed === actual || (base !== undefined && printed === (actual - base) >>> 0);
+}
+
+/** What only the frame has agrees with our summary of it (which prints absolute numbers). */
+function frameAgrees(p: PastedPacket, ours: PastedPacket, base: Base | null): boolean {
+  if (p.dnsId !== null && ours.dnsId !== null && ours.dnsId !== p.dnsId) return false;
+  const a = p.tcp;
+  const b = ours.tcp;
+  if (!a || !b) return true;
+  if (a.ack !== null && b.ack !== null && !sameNumber(a.ack, b.ack, base?.ack)) return false;
+  for (const f of ['win', 'urg', 'tsVal', 'tsEcr'] as const)
+    if (a[f] !== null && b[f] !== null && a[f] !== b[f]) return false;
+  return true;
+}
+
+/** Our summary of row r's packet, as tcpdump prints it without the link fields (but with -S's numbers). */
+function summaryText(s: PastedSource, r: number): string {
+  const res = s.result;
+  const linkType = res.captures[res.rows.capture[r]].linkType;
+  try {
+    return summarize(s.frames.frame(r), linkType, { origLen: res.rows.origLen[r] });
+  } catch {
+    return '';
+  }
+}
+
+function sameV6(text: string, w: Uint32Array | null): boolean {
+  const a = parseIpv6(text);
+  return !!a && !!w && a[0] === w[0] && a[1] === w[1] && a[2] === w[2] && a[3] === w[3];
+}
+
+/** IPv6 addresses compared as their bytes (memcmp). */
+function compareV6(a: string, b: string): number {
+  const x = parseIpv6(a);
+  const y = parseIpv6(b);
+  if (!x || !y) return 0;
+  for (let i = 0; i < 4; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return 0;
+}
+
+/** What tcpdump subtracts from a packet's sequence and acknowledgement numbers. */
+interface Base {
+  seq: number;
+  ack: number;
+}
+
+/**
+ * For each candidate row tcpdump prints relative numbers for, what it subtracts: print-tcp.c keeps, per capture
+ * file and connection (its addresses and ports, either way), the numbers of the first packet with ACK (again at
+ * each SYN with ACK), and prints that packet's as they are, later ones' less those. The candidates' captures are
+ * walked in file order (a capture's rows are in its file's order) over the connection's packets.
+ */
+function relativeBases(
+  s: PastedSource,
+  p: PastedPacket,
+  candidates: number[],
+  read: LineReader,
+): Map<number, Base> {
+  const res = s.result;
+  const rows = res.rows;
+  // Per file: a `tcpdump -i any` capture split into a lane per interface is one file, as tcpdump read it.
+  const fileOf = res.captures.map((cap, c) => cap.path ?? `#${c}`);
+  const files = new Set(candidates.map((r) => fileOf[rows.capture[r]]));
+  const wanted = new Set(candidates);
+  const state = new Map<string, Base>();
+  const out = new Map<number, Base>();
+  const first = candidates[0];
+  const last = candidates[candidates.length - 1];
+  const a = rows.src[first];
+  const b = rows.dst[first];
+  const v6 = rows.isIpv6(first);
+  for (let r = 0; r <= last; r++) {
+    const c = fileOf[rows.capture[r]];
+    if (!files.has(c) || rows.proto(r) !== PROTO_TCP || (rows.flags[r] & F_IP) === 0 || rows.isIpv6(r) !== v6)
+      continue;
+    const sp = rows.srcPort(r);
+    const dp = rows.dstPort(r);
+    const forward = rows.src[r] === a && rows.dst[r] === b && sp === p.sport && dp === p.dport;
+    const back = rows.src[r] === b && rows.dst[r] === a && sp === p.dport && dp === p.sport;
+    if (!forward && !back) continue;
+    const flags = rows.tcpFlags(r);
+    if ((flags & TCP_ACK) === 0) continue;
+    // tcpdump's order of the two ends: by port, then by address (IPv6 rows keep hashes: read the frame's).
+    const rev =
+      sp > dp ||
+      (sp === dp &&
+        (v6 ? compareV6(res.rowSrc(r), res.rowDst(r)) > 0 : rows.src[r] >>> 0 > rows.dst[r] >>> 0));
+    const st = state.get(c);
+    if (!st || (flags & TCP_SYN) !== 0) {
+      const seq = rows.tcpSeq(r);
+      const ack = read(summaryText(s, r))?.tcp?.ack ?? 0;
+      state.set(c, rev ? { seq: (ack - 1) >>> 0, ack: seq } : { seq, ack: (ack - 1) >>> 0 });
+    } else if (wanted.has(r)) out.set(r, rev ? { seq: st.ack, ack: st.seq } : { seq: st.seq, ack: st.ack });
+  }
+  return out;
+}
