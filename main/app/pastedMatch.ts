@@ -16,7 +16,10 @@ import { type PastedPacket, type PastedTcp, TCP_ACK, TCP_SYN } from './pastedLin
 export interface PastedSource {
   result: CorrelationResult;
   frames: FrameSource;
-  /** Row r's journey, -1 for none (LoadedSession.journeyCol). */
+  /**
+   * Row r's journey, -1 for none (LoadedSession.journeyCol); empty where the session does not build it (the CLI's,
+   * a live window's), which the result's segments then tell.
+   */
   journeyCol: Int32Array;
 }
 
@@ -39,13 +42,15 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket, read: LineReade
   const v6 = inner && p.v6 ? [parseIpv6(p.src), parseIpv6(p.dst)] : null;
   const o = p.outer;
   const outerAddrs = o ? [parseIpv4(o.src), parseIpv4(o.dst)] : null;
+  const jc = s.journeyCol;
+  const journeyOf = jc.length === rows.length ? (r: number) => jc[r] : (r: number) => res.journeyOfRow(r);
   const tcp = p.tcp;
   const proto = tcp ? PROTO_TCP : p.udpLength !== null || p.dnsId !== null ? PROTO_UDP : -1;
 
   // The rows whose columns agree with the line (sequence numbers aside: they may be relative).
   const candidates: number[] = [];
   for (let r = 0; r < rows.length; r++) {
-    if (s.journeyCol[r] < 0) continue;
+    if (journeyOf(r) < 0) continue;
     if (o) {
       if (rows.encapCount[r] === 0 || rows.encap(r, E_TYPE) !== ENCAP_TYPES[o.type]) continue;
       if (rows.encap(r, E_SRC) >>> 0 !== outerAddrs![0] || rows.encap(r, E_DST) >>> 0 !== outerAddrs![1])
@@ -81,7 +86,7 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket, read: LineReade
     (tcp !== null &&
       (tcp.ack !== null || tcp.win !== null || tcp.urg !== null || tcp.tsVal !== null || tcp.tsEcr !== null));
   for (const r of candidates) {
-    const k = s.journeyCol[r];
+    const k = journeyOf(r);
     if (out[k] === 1) continue;
     const base = bases?.get(r) ?? null;
     if (tcp && tcp.seq !== null && !sameNumber(tcp.seq, rows.tcpSeq(r), base?.seq)) continue;

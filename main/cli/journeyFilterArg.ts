@@ -7,7 +7,9 @@ import {
   JourneyFilterError,
   matchesInterface,
   parseJourneyFilter,
+  readPastedPacket,
 } from '../app/journeyFilter.ts';
+import { pastedJourneys } from '../app/pastedMatch.ts';
 import { HopscopeError } from '../common/errors.ts';
 import type { Correlated } from '../session/ingest.ts';
 
@@ -22,6 +24,8 @@ export interface FilterMatch {
   quietGlobs: string[];
   /** The first `vlan N`'s id no hop's outermost tag had (-1: `vlan` alone, and no hop was tagged at all). */
   unknownVlans: number[];
+  /** Where (1-based columns) pasted tcpdump lines start whose packet no hop has. */
+  unmatchedLines: number[];
 }
 
 /** The journeys `filter` keeps; FILTER_INVALID, saying why, for one that cannot be read. */
@@ -29,7 +33,14 @@ export function journeysMatching(c: Correlated, filter: string): FilterMatch {
   const s = new LoadedSession('cli', '', null, c.correlator, c.result, [], undefined, false);
   try {
     const journeys = s.matchingJourneys(filter) ?? Array.from({ length: c.result.journeyCount }, (_, k) => k);
-    const m: FilterMatch = { journeys, unknownWords: [], unknownGlobs: [], quietGlobs: [], unknownVlans: [] };
+    const m: FilterMatch = {
+      journeys,
+      unknownWords: [],
+      unknownGlobs: [],
+      quietGlobs: [],
+      unknownVlans: [],
+      unmatchedLines: [],
+    };
     if (journeys.length === 0)
       for (const p of primitivesOf(parseJourneyFilter(filter))) {
         // The primitive read alone as a filter: does any journey have it?
@@ -45,7 +56,8 @@ export function journeysMatching(c: Correlated, filter: string): FilterMatch {
           // (A later vlan, an inner tag, is not named: it is read only with the ones before it.)
           if (s.matchingJourneys(p.id === undefined ? 'vlan' : `vlan ${p.id}`)?.length === 0)
             m.unknownVlans.push(p.id ?? -1);
-        }
+        } else if (p.op === 'packet' && !pastedJourneys(s, p.packet, readPastedPacket).includes(1))
+          m.unmatchedLines.push(p.packet.at + 1);
       }
     return m;
   } catch (e) {
@@ -59,7 +71,8 @@ export function journeysMatching(c: Correlated, filter: string): FilterMatch {
 
 /**
  * "no journey matches --filter …", naming what in it no journey has: words (tcpdump refuses a typo), interface
- * globs no capture's interface matches (or no journey crossed), VLAN ids no hop was tagged with.
+ * globs no capture's interface matches (or no journey crossed), VLAN ids no hop was tagged with, pasted lines whose
+ * packet no hop has.
  */
 export function noMatchText(filter: string, m: FilterMatch): string {
   const list = (xs: string[], join = ', ') => xs.map((x) => JSON.stringify(x)).join(join);
@@ -79,6 +92,11 @@ export function noMatchText(filter: string, m: FilterMatch): string {
   if (ids.length)
     parts.push(
       `no hop was tagged with VLAN ${ids.join(' or ')} (vlan N: a hop's outermost tag has id N; vlan alone: tagged)`,
+    );
+  if (m.unmatchedLines.length)
+    parts.push(
+      `no hop's packet is the one the pasted line at column ${m.unmatchedLines.join(' or ')} describes (its ` +
+        'addresses, ports and what else it says: TCP numbers, lengths, a DNS id, a tunnel)',
     );
   return `no journey matches --filter ${JSON.stringify(filter)}${parts.length ? ` (${parts.join('; ')})` : ''}`;
 }

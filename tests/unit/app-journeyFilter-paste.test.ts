@@ -15,6 +15,7 @@ import { summaryOf } from '../../main/app/describe.ts';
 import { parseJourneyFilter } from '../../main/app/journeyFilter.ts';
 import { LoadedSession } from '../../main/app/loadedSession.ts';
 import { openInputs } from '../../main/app/sessionBuild.ts';
+import { journeysMatching, noMatchText } from '../../main/cli/journeyFilterArg.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 
 const hasTcpdump = spawnSync('tcpdump', ['--version']).status === 0;
@@ -284,5 +285,24 @@ describe('a pasted tcpdump line (as tcpdump -nr prints the fixtures)', () => {
       '10.98.3.1.40000 > 10.98.3.2.8080: Flags [P.], seq 1:4, ack 1, win 63, options [nop,nop,TS val 3215003993 ' +
       'ecr 2683669164], length 3: HTTP';
     expect(listed(s, `${http} and not tcp`)).toEqual(listed(s, http));
+  });
+});
+
+describe('a pasted tcpdump line in the CLI’s --filter', () => {
+  it('finds its journey without the app’s per-row columns, and is named when no hop has its packet', () => {
+    const c = correlateInputs(openInputs(['tests/fixtures/port-reuse']), { threads: 1 });
+    const line =
+      '05:32:26.112444 IP 10.98.3.2.8080 > 10.98.3.1.40000: Flags [P.], seq 1:9, ack 6, win 64, options ' +
+      '[nop,nop,TS val 2683669365 ecr 3215004194], length 8: HTTP';
+    const m = journeysMatching(c, line);
+    expect(m.journeys).toEqual(listed(open('port-reuse'), line));
+    expect(m.journeys).toHaveLength(1);
+    const wrong = `udp or ${line.replace('ack 6', 'ack 7')}`;
+    const none = journeysMatching(c, wrong);
+    expect(none.journeys).toEqual([]);
+    expect(none.unmatchedLines).toEqual([8]);
+    expect(noMatchText(wrong, none)).toContain(
+      "no hop's packet is the one the pasted line at column 8 describes (its addresses, ports",
+    );
   });
 });
