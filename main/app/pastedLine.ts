@@ -67,6 +67,9 @@ export interface PastedPacket {
   udpLength: number | null;
   /** A DNS message's id (`57802+ A? …`). */
   dnsId: number | null;
+  /** An ICMP echo's id and sequence number (`ICMP echo request, id 17210, seq 1`). */
+  icmpId: number | null;
+  icmpSeq: number | null;
 }
 
 export const TCP_FIN = 0x01;
@@ -87,6 +90,8 @@ const FLAG_LETTERS: Record<string, number> = {
 
 /** The ports tcpdump prints DNS on (print-udp.c: domain, mDNS, LLMNR). */
 const DNS_PORTS = new Set([53, 5353, 5355]);
+/** IPv6 extension headers as tcpdump names them before the transport's ports. */
+const EXTENSIONS = new Set(['hbh', 'dstopt', 'frag', 'srcrt', 'mobility']);
 /** `-i any`'s packet directions (`ens33 In IP …`, `? B ifindex 5 …`). */
 const DIRECTIONS = new Set(['in', 'out', 'b', 'm', 'p']);
 const OPERATORS = new Set(['and', 'or', '&&', '||']);
@@ -185,9 +190,21 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     tcp: null,
     udpLength: null,
     dnsId: null,
+    icmpId: null,
+    icmpSeq: null,
   };
   const packetToken = (): Token => ({ text: '', raw: '', typed: '', at, packet: p });
   j += 3;
+  // IPv6's extension headers, then the ports alone: `IP6 fd99::1 > fd99::2: HBH 40000 > 8080: Flags [S], …`.
+  if (p.v6 && EXTENSIONS.has(tokens[j]?.text ?? '')) {
+    let k = j + 1;
+    while (k < tokens.length && k < j + 8 && !isPortPair(tokens, k)) k++;
+    if (isPortPair(tokens, k)) {
+      p.sport = +tokens[k].text;
+      p.dport = +tokens[k + 2].text;
+      j = k + 3;
+    }
+  }
   const t = tokens[j];
   const w = t?.text;
   // A tunnel: VXLAN (tcpdump calls flannel's 8472 OTV), Geneve, or IPIP's `A > B: IP C > D: …`.
@@ -254,10 +271,14 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
   if (w !== 'icmp' && w !== 'icmp6')
     return { end: j, rest: p.sport < 0 || w === 'sctp' ? 'words' : 'dropped' };
   // ICMP's text is words of the journey's (its summary has them), to its `length N`.
+  const echo = tokens[j + 1]?.text === 'echo';
   for (; j < tokens.length && !OPERATORS.has(tokens[j].text); j++) {
     // Parentheses dropped, as the index drops them (`need to frag (mtu 1300)`).
     if (tokens[j].text !== '(' && tokens[j].text !== ')') out.push({ ...tokens[j], literal: true });
     const n = tokens[j + 1];
+    // An echo's id and seq, which the words alone would find in another order too (`id 16, seq 1` has `1`).
+    if (echo && tokens[j].text === 'id') p.icmpId = readNumber(n?.text);
+    if (echo && tokens[j].text === 'seq') p.icmpSeq = readNumber(n?.text);
     if (tokens[j].text === 'length' && n !== undefined && /^\d+$/.test(n.text)) {
       out.push({ ...n, literal: true });
       // `length N:` is followed by more than ICMP's line (`-v`'s quoted packet): the rest are words.
@@ -397,6 +418,18 @@ export function isSummaryPair(tokens: Token[], i: number): boolean {
     b.raw.endsWith(':') &&
     isEndpoint(tokens[i].text) &&
     isEndpoint(b.text)
+  );
+}
+
+/** `40000 > 8080:`: ports alone, after IPv6's extension headers. */
+function isPortPair(tokens: Token[], i: number): boolean {
+  const b = tokens[i + 2];
+  return (
+    tokens[i + 1]?.text === '>' &&
+    b !== undefined &&
+    b.raw.endsWith(':') &&
+    /^\d{1,5}$/.test(tokens[i].text) &&
+    /^\d{1,5}$/.test(b.text)
   );
 }
 

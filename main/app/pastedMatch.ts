@@ -1,5 +1,5 @@
 // Which journeys a pasted tcpdump line's packet (pastedLine.ts) belongs to: the hops whose row has its addresses,
-// ports, tunnel, flags and lengths, and, for what the rows do not keep (TCP's acknowledgement number, window and
+// ports, tunnel, flags and lengths (an ICMP echo's id and sequence number), and, for what the rows do not keep (TCP's acknowledgement number, window and
 // timestamps, a DNS message's id), whose frame's summary says the same. tcpdump prints TCP's sequence and
 // acknowledgement numbers relative to the connection's first (`seq 1:6991, ack 1`) unless run with -S; both read.
 
@@ -69,6 +69,8 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket, read: LineReade
     if (proto >= 0 && rows.proto(r) !== proto) continue;
     if (p.ttl !== null && rows.ttl(r) !== p.ttl) continue;
     if (p.ipId !== null && rows.ipId(r) !== p.ipId) continue;
+    if (p.icmpId !== null && rows.icmpId(r) !== p.icmpId) continue;
+    if (p.icmpSeq !== null && rows.icmpSeq(r) !== p.icmpSeq) continue;
     if (tcp && !tcpColumnsAgree(rows, r, tcp)) continue;
     if (p.udpLength !== null && proto === PROTO_UDP && !rows.udpFirstFragment(r)) {
       const h = rows.headersLen(r);
