@@ -368,13 +368,13 @@ function readTcp(tokens: Token[], j: number): { fields: PastedTcp; end: number; 
   return { fields: f, end: j, tail: false };
 }
 
-/** `[S.]`, `[none]` as TCP_* bits; null when not tcpdump's flags. */
+/** `[S.]`, `[none]` as TCP_* bits (typed in lower case, `[s.]`, as upper case); null when not tcpdump's flags. */
 function readFlags(typed: string): number | null {
   const m = /^\[([^\]]*)\]/.exec(typed);
   if (!m) return null;
-  if (m[1] === 'none') return 0;
+  if (m[1].toLowerCase() === 'none') return 0;
   let bits = 0;
-  for (const c of m[1]) {
+  for (const c of /[A-Z]/.test(m[1]) ? m[1] : m[1].toUpperCase()) {
     if (!Object.hasOwn(FLAG_LETTERS, c)) return null;
     bits |= FLAG_LETTERS[c];
   }

@@ -208,6 +208,10 @@ describe('a pasted tcpdump line (as tcpdump -nr prints the fixtures)', () => {
     expect(a).not.toEqual(b);
     // The journey list's line of it says less: every such ACK of the flow.
     expect(listed(s, '10.98.3.1.40000 > 10.98.3.2.8080: Flags [.], length 0').length).toBeGreaterThan(4);
+    // Typed, in lower case and cut short: the flow's SYNs (the three connections').
+    const syns = listed(s, '10.98.3.1.40000 > 10.98.3.2.8080: flags [s]');
+    expect(syns).toHaveLength(3);
+    expect(syns).toEqual(listed(s, '10.98.3.1.40000 > 10.98.3.2.8080: Flags [S]'));
     // -tttt's date and time, relative numbers; and -S's absolute ones: the same segment.
     const data =
       '2026-11-27 05:32:25.911095 IP 10.98.3.1.40000 > 10.98.3.2.8080: Flags [P.], seq 1:4, ack 1, win 63, ' +
