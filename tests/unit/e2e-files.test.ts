@@ -914,6 +914,25 @@ describe.sequential('TCP segments cut on the way (TSO/GSO) and merged again (GRO
     ]);
     expect(await ladder.locator('[data-testid=since-hop]').first().getAttribute('title')).toMatch(/TSO\/GSO/);
     await shot(p, 'files-gso-pieces', '[data-testid=hop-ladder]');
+    // A piece as `tcpdump -nr node-2__ens33.pcap` prints it (VXLAN's inner packet on the next line, numbers
+    // relative), put in the filter as pasted text is: the box joins the lines with a space, and the list has the
+    // large segment's journey alone, not every segment of the flow.
+    const piece =
+      '18:44:18.713613 IP 10.1.10.9.50582 > 10.1.10.10.8472: OTV, flags [I] (0x08), overlay 0, instance 1\n' +
+      'IP 10.244.0.12.33400 > 10.244.1.34.5001: Flags [.], seq 1399:2797, ack 1, win 64, options [nop,nop,TS val ' +
+      '4078132328 ecr 874519408], length 1398';
+    await p.fill('#journey-filter', '');
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=journey-row]').length > 5);
+    await p.focus('#journey-filter');
+    await p.keyboard.insertText(piece);
+    expect(await p.inputValue('#journey-filter')).toBe(piece.replace('\n', ' '));
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=journey-row]').length === 1);
+    const row = p.locator('[data-testid=journey-row]');
+    expect(await row.getAttribute('data-hops')).toBe('12');
+    expect(await row.textContent()).toContain(
+      '10.244.0.12.33400 > 10.244.1.34.5001: Flags [P.], length 6990',
+    );
+    await p.fill('#journey-filter', '');
     expect(errors).toEqual([]);
   });
 });

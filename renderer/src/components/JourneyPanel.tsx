@@ -178,7 +178,8 @@ export function JourneyPanel() {
                   'summary text; a word with * or ? is an interface glob (cali*, node-1:veth*), a hop on an interface it ' +
                   'names; tcpdump’s [src|dst] host/net/port, ip, ip6, ether host MAC, vlan or vlan N (a hop’s tag), vni N, ' +
                   'geneve [VNI] and ' +
-                  'A > B; and (&&), or (||), not (!) and parentheses combine them.'
+                  'A > B; a line pasted from a pane or from tcpdump finds its packet’s journey; and (&&), or (||), ' +
+                  'not (!) and parentheses combine them.'
                 : session.correlating
                   ? 'Working out journeys…'
                   : 'No journeys: no packet in this session could be followed (only IP packets are: ARP and ' +
