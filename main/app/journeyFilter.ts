@@ -74,11 +74,6 @@ export class JourneyFilterError extends Error {
   }
 }
 
-/** A line of text read as a pasted tcpdump line (pastedLine.ts): its first packet, null when it has none. */
-export function readPastedPacket(text: string): PastedPacket | null {
-  return pastedLines(tokenize(text)).find((t) => t.packet)?.packet ?? null;
-}
-
 /** tcpdump's operators split words wherever they stand; `!` only where a word starts (`!udp`), `!=` kept whole. */
 function tokenize(filter: string): Token[] {
   const out: Token[] = [];

@@ -49,7 +49,6 @@ import {
   needsVlanIds,
   needsWords,
   parseJourneyFilter,
-  readPastedPacket,
   type FilterExpr,
 } from './journeyFilter.ts';
 import { pastedJourneys } from './pastedMatch.ts';
@@ -608,7 +607,7 @@ export class LoadedSession {
     if (ix.count < n) this.indexColumns(ix, n);
     if (needsWords(expr) && ix.texts.length < n) this.indexWords(ix, n);
     if (needsVlanIds(expr)) this.vlanIds(ix, n);
-    const test = compileJourneyFilter(expr, ix, (p) => pastedJourneys(this, p, readPastedPacket));
+    const test = compileJourneyFilter(expr, ix, (p) => pastedJourneys(this, p));
     const matches: number[] = [];
     for (let k = 0; k < n; k++) if (test(k)) matches.push(k);
     return matches;

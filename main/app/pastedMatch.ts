@@ -1,12 +1,20 @@
 // Which journeys a pasted tcpdump line's packet (pastedLine.ts) belongs to: the hops whose row has its addresses,
-// ports, tunnel, flags and lengths (an ICMP echo's id and sequence number), and, for what the rows do not keep (TCP's acknowledgement number, window and
-// timestamps, a DNS message's id), whose frame's summary says the same. tcpdump prints TCP's sequence and
+// ports, tunnel, flags and lengths (an ICMP echo's id and sequence number), and, for what the rows do not keep
+// (TCP's acknowledgement number, window, urgent pointer and timestamps, a DNS message's id), whose frame has it. tcpdump prints TCP's sequence and
 // acknowledgement numbers relative to the connection's first (`seq 1:6991, ack 1`) unless run with -S; both read.
 
 import type { CorrelationResult } from '../correlate/result.ts';
 import { E_DPORT, E_DST, E_SPORT, E_SRC, E_TTL, E_TYPE, E_VNI, F_IP } from '../correlate/observations.ts';
-import { ENCAP_GENEVE, ENCAP_IPIP, ENCAP_VXLAN } from '../decode/fields.ts';
-import { summarize } from '../decode/index.ts';
+import { decodeFields } from '../decode/fast.ts';
+import {
+  createPacketFields,
+  DEFAULT_DECODE_OPTIONS,
+  type DecodeOptions,
+  ENCAP_GENEVE,
+  ENCAP_IPIP,
+  ENCAP_VXLAN,
+  type PacketFields,
+} from '../decode/fields.ts';
 import type { FrameSource } from '../session/frames.ts';
 import { parseIpv4 } from '../session/interfaces.ts';
 import { parseIpv6 } from './journeyIndex.ts';
@@ -23,9 +31,6 @@ export interface PastedSource {
   journeyCol: Int32Array;
 }
 
-/** Reads a line of text (one of our summaries) as a pasted line's packet, null when it is none. */
-export type LineReader = (text: string) => PastedPacket | null;
-
 const ENCAP_TYPES = { vxlan: ENCAP_VXLAN, geneve: ENCAP_GENEVE, ipip: ENCAP_IPIP } as const;
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
@@ -33,7 +38,7 @@ const PROTO_UDP = 17;
 const FLAGS_BYTE = 0xff;
 
 /** Per journey, 1 when one of its hops' packets is the pasted line's. */
-export function pastedJourneys(s: PastedSource, p: PastedPacket, read: LineReader): Uint8Array {
+export function pastedJourneys(s: PastedSource, p: PastedPacket): Uint8Array {
   const res = s.result;
   const rows = res.rows;
   const out = new Uint8Array(res.journeyCount);
@@ -82,7 +87,9 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket, read: LineReade
   }
   if (!candidates.length) return out;
 
-  const bases = tcp && (tcp.seq !== null || tcp.ack !== null) ? relativeBases(s, p, candidates, read) : null;
+  const frames = new FrameReader(s);
+  const bases =
+    tcp && (tcp.seq !== null || tcp.ack !== null) ? relativeBases(s, p, candidates, frames) : null;
   const needsFrame =
     p.dnsId !== null ||
     (tcp !== null &&
@@ -92,10 +99,7 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket, read: LineReade
     if (out[k] === 1) continue;
     const base = bases?.get(r) ?? null;
     if (tcp && tcp.seq !== null && !sameNumber(tcp.seq, rows.tcpSeq(r), base?.seq)) continue;
-    if (needsFrame) {
-      const ours = read(summaryText(s, r));
-      if (ours && !frameAgrees(p, ours, base)) continue;
-    }
+    if (needsFrame && !frames.agrees(r, p, base)) continue;
     out[k] = 1;
   }
   return out;
@@ -112,29 +116,6 @@ function tcpColumnsAgree(rows: CorrelationResult['rows'], r: number, tcp: Pasted
 /** A number as tcpdump printed it: as it is (`-S`, a SYN), or relative to `base` (the connection's first). */
 function sameNumber(printed: number, actual: number, base: number | undefined): boolean {
   return printed === actual || (base !== undefined && printed === (actual - base) >>> 0);
-}
-
-/** What only the frame has agrees with our summary of it (which prints absolute numbers). */
-function frameAgrees(p: PastedPacket, ours: PastedPacket, base: Base | null): boolean {
-  if (p.dnsId !== null && ours.dnsId !== null && ours.dnsId !== p.dnsId) return false;
-  const a = p.tcp;
-  const b = ours.tcp;
-  if (!a || !b) return true;
-  if (a.ack !== null && b.ack !== null && !sameNumber(a.ack, b.ack, base?.ack)) return false;
-  for (const f of ['win', 'urg', 'tsVal', 'tsEcr'] as const)
-    if (a[f] !== null && b[f] !== null && a[f] !== b[f]) return false;
-  return true;
-}
-
-/** Our summary of row r's packet, as tcpdump prints it without the link fields (but with -S's numbers). */
-function summaryText(s: PastedSource, r: number): string {
-  const res = s.result;
-  const linkType = res.captures[res.rows.capture[r]].linkType;
-  try {
-    return summarize(s.frames.frame(r), linkType, { origLen: res.rows.origLen[r] });
-  } catch {
-    return '';
-  }
 }
 
 function sameV6(text: string, w: Uint32Array | null): boolean {
@@ -167,7 +148,7 @@ function relativeBases(
   s: PastedSource,
   p: PastedPacket,
   candidates: number[],
-  read: LineReader,
+  frames: FrameReader,
 ): Map<number, Base> {
   const res = s.result;
   const rows = res.rows;
@@ -201,9 +182,85 @@ function relativeBases(
     const st = state.get(c);
     if (!st || (flags & TCP_SYN) !== 0) {
       const seq = rows.tcpSeq(r);
-      const ack = read(summaryText(s, r))?.tcp?.ack ?? 0;
+      const ack = frames.read(r) ? frames.f.tcpAck >>> 0 : 0;
       state.set(c, rev ? { seq: (ack - 1) >>> 0, ack: seq } : { seq, ack: (ack - 1) >>> 0 });
     } else if (wanted.has(r)) out.set(r, rev ? { seq: st.ack, ack: st.seq } : { seq: st.seq, ack: st.ack });
   }
   return out;
+}
+
+const TCP_URG = 0x20;
+/** TCP header: window and urgent pointer offsets, the fixed header's length; the timestamp option's kind. */
+const WIN = 14;
+const URG = 18;
+const TCP_FIXED = 20;
+const OPT_END = 0;
+const OPT_NOP = 1;
+const OPT_TS = 8;
+const OPT_TS_LEN = 10;
+
+/** A hop's frame decoded again (the fast decoder), for what its row does not keep. */
+class FrameReader {
+  readonly f: PacketFields = createPacketFields();
+  private readonly opts: DecodeOptions;
+  private frame: Uint8Array = new Uint8Array(0);
+
+  constructor(private readonly s: PastedSource) {
+    this.opts = { ...(s.result.decodeOptions ?? DEFAULT_DECODE_OPTIONS), key: false };
+  }
+
+  /** Decodes row r's frame into `f`; false when it cannot be read. */
+  read(r: number): boolean {
+    const res = this.s.result;
+    try {
+      this.frame = this.s.frames.frame(r);
+      decodeFields(this.frame, res.captures[res.rows.capture[r]].linkType, this.f, this.opts);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Whether row r's frame has what the line says beyond the row: TCP's ack (as it is, or less `base`), window,
+   * urgent pointer and timestamps, a DNS message's id. What the capture cut off is not held against it.
+   */
+  agrees(r: number, p: PastedPacket, base: Base | null): boolean {
+    if (!this.read(r)) return true;
+    const f = this.f;
+    const b = this.frame;
+    const u16 = (at: number) => (at + 2 <= b.length ? (b[at] << 8) | b[at + 1] : -1);
+    if (p.dnsId !== null && f.payloadOffset >= 0) {
+      const id = u16(f.payloadOffset);
+      if (id >= 0 && id !== p.dnsId) return false;
+    }
+    const t = p.tcp;
+    if (!t || f.l4Offset < 0) return true;
+    const l4 = f.l4Offset;
+    if (t.ack !== null && (f.tcpFlags & TCP_ACK) !== 0 && !sameNumber(t.ack, f.tcpAck >>> 0, base?.ack))
+      return false;
+    const win = u16(l4 + WIN);
+    if (t.win !== null && win >= 0 && win !== t.win) return false;
+    const urg = u16(l4 + URG);
+    if (t.urg !== null && (f.tcpFlags & TCP_URG) !== 0 && urg >= 0 && urg !== t.urg) return false;
+    if (t.tsVal === null && t.tsEcr === null) return true;
+    const end = Math.min(b.length, l4 + (b[l4 + 12] >> 4) * 4);
+    for (let o = l4 + TCP_FIXED; o < end;) {
+      const kind = b[o];
+      if (kind === OPT_END) break;
+      if (kind === OPT_NOP) {
+        o++;
+        continue;
+      }
+      const len = b[o + 1];
+      if (len === undefined || len < 2) break;
+      if (kind === OPT_TS && len === OPT_TS_LEN && o + OPT_TS_LEN <= end) {
+        const val = ((b[o + 2] << 24) | (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]) >>> 0;
+        const ecr = ((b[o + 6] << 24) | (b[o + 7] << 16) | (b[o + 8] << 8) | b[o + 9]) >>> 0;
+        return (t.tsVal === null || t.tsVal === val) && (t.tsEcr === null || t.tsEcr === ecr);
+      }
+      o += len;
+    }
+    return true;
+  }
 }

@@ -7,7 +7,6 @@ import {
   JourneyFilterError,
   matchesInterface,
   parseJourneyFilter,
-  readPastedPacket,
 } from '../app/journeyFilter.ts';
 import { pastedJourneys } from '../app/pastedMatch.ts';
 import { HopscopeError } from '../common/errors.ts';
@@ -56,7 +55,7 @@ export function journeysMatching(c: Correlated, filter: string): FilterMatch {
           // (A later vlan, an inner tag, is not named: it is read only with the ones before it.)
           if (s.matchingJourneys(p.id === undefined ? 'vlan' : `vlan ${p.id}`)?.length === 0)
             m.unknownVlans.push(p.id ?? -1);
-        } else if (p.op === 'packet' && !pastedJourneys(s, p.packet, readPastedPacket).includes(1))
+        } else if (p.op === 'packet' && !pastedJourneys(s, p.packet).includes(1))
           m.unmatchedLines.push(p.packet.at + 1);
       }
     return m;
