@@ -104,8 +104,9 @@ const OPERATORS = new Set(['and', 'or', '&&', '||']);
  * interface and direction are dropped. A line ends where tcpdump's does: TCP's, UDP's and ICMP's at their `length
  * N`, DNS's at its `(N)`, a tunnel's with the packet inside; what follows is pcap's again. An ICMP line's text
  * (`udp port 53 unreachable`, `address mask request`) stays words of the journey's text, as does the text of a
- * payload no reader here knows, to the end of the filter; what tcpdump prints of a TCP payload after `length N:`
- * (`HTTP`, a DNS message over TCP) is dropped to the end of the filter, its end being nobody's guess.
+ * payload without ports no reader here knows (IGMP's, GRE's) or SCTP's, to the end of the filter; what tcpdump
+ * prints of a TCP payload after `length N:` (`HTTP`, a DNS message over TCP) or of another payload with ports
+ * (`BOOTP/DHCP, …`) is dropped to the end of the filter, its end being nobody's guess.
  */
 export function pastedLines(tokens: Token[]): Token[] {
   const out: Token[] = [];
