@@ -67,7 +67,10 @@ export interface PastedPacket {
   udpLength: number | null;
   /** A DNS message's id (`57802+ A? …`). */
   dnsId: number | null;
-  /** An ICMP echo's id and sequence number (`ICMP echo request, id 17210, seq 1`). */
+  /** `-v`'s TCP or UDP checksum as the packet has it (`cksum 0x1af5 (incorrect -> …)`, `[bad udp cksum 0xfb3f -> …]`). */
+  cksum: number | null;
+  /** An ICMP echo's type (request or reply), id and sequence number (`ICMP echo request, id 17210, seq 1`). */
+  icmpEcho: 'request' | 'reply' | null;
   icmpId: number | null;
   icmpSeq: number | null;
 }
@@ -90,6 +93,8 @@ const FLAG_LETTERS: Record<string, number> = {
 
 /** The ports tcpdump prints DNS on (print-udp.c: domain, mDNS, LLMNR). */
 const DNS_PORTS = new Set([53, 5353, 5355]);
+/** The first field of `-v`'s IP header: `(tos 0x0, ttl 64, …)`, `(flowlabel 0x1, hlim 64, …)`, `(class 0x10, …)`. */
+const V_HEADER = new Set(['tos', 'flowlabel', 'class', 'hlim']);
 /** IPv6 extension headers as tcpdump names them before the transport's ports. */
 const EXTENSIONS = new Set(['hbh', 'dstopt', 'frag', 'srcrt', 'mobility']);
 /** `-i any`'s packet directions (`ens33 In IP …`, `? B ifindex 5 …`). */
@@ -191,6 +196,8 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     tcp: null,
     udpLength: null,
     dnsId: null,
+    cksum: null,
+    icmpEcho: null,
     icmpId: null,
     icmpSeq: null,
   };
@@ -204,6 +211,17 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
       p.sport = +tokens[k].text;
       p.dport = +tokens[k + 2].text;
       j = k + 3;
+    }
+  }
+  // `-v`'s checksum note: `[udp sum ok] UDP, …`, `[icmp6 sum ok] ICMP6, …`, `[bad udp cksum 0xfb3f -> 0x7efd!]`.
+  if (tokens[j]?.text.startsWith('[')) {
+    let k = j;
+    while (k < tokens.length && k < j + 8 && !tokens[k].raw.includes(']')) k++;
+    const note = tokens.slice(j, k + 1);
+    if (k < tokens.length && note.some((x) => /^(?:sum|cksum)$/.test(x.text))) {
+      const c = note.findIndex((x) => x.text === 'cksum');
+      if (tokens[j].text === '[bad' && c >= 0) p.cksum = readNumber(note[c + 1]?.text);
+      j = k + 1;
     }
   }
   const t = tokens[j];
@@ -246,6 +264,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
   if (w === 'flags' && tokens[j + 1]?.raw.startsWith('[')) {
     const tcp = readTcp(tokens, j);
     p.tcp = tcp.fields;
+    p.cksum = tcp.cksum;
     out.push(packetToken());
     return { end: tcp.end, rest: tcp.tail ? 'dropped' : 'pcap' };
   }
@@ -271,18 +290,33 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
   // Request from …`) the index has not (its summary says `UDP, length 300`), nor where it ends.
   if (w !== 'icmp' && w !== 'icmp6')
     return { end: j, rest: p.sport < 0 || w === 'sctp' ? 'words' : 'dropped' };
-  // ICMP's text is words of the journey's (its summary has them), to its `length N`.
-  const echo = tokens[j + 1]?.text === 'echo';
+  // An echo: its type, id and seq, compared with the hop's (its words alone would find `id 1, seq 1` in `id 16,
+  // seq 1` too), to `length N` (`-v`'s ICMP6 line, `[icmp6 sum ok] ICMP6, echo request, id 1, seq 1`, has none).
+  const echo = tokens[j + 1]?.text === 'echo' ? tokens[j + 2]?.text : undefined;
+  if (echo === 'request' || echo === 'reply') {
+    p.icmpEcho = echo;
+    for (j += 3; j < tokens.length && !OPERATORS.has(tokens[j].text); j++) {
+      const k = tokens[j].text;
+      const n = tokens[j + 1];
+      if (k === 'id') p.icmpId = readNumber(n?.text);
+      else if (k === 'seq') {
+        p.icmpSeq = readNumber(n?.text);
+        if (tokens[j + 2]?.text !== 'length') return { end: j + 2, rest: 'pcap' };
+      } else if (k === 'length' && n !== undefined && /^\d+$/.test(n.text))
+        return { end: j + 2, rest: n.raw.endsWith(':') ? 'dropped' : 'pcap' };
+    }
+    return { end: j, rest: 'pcap' };
+  }
+  // Other ICMP text is words of the journey's (its summary has them), to its `length N`.
   for (; j < tokens.length && !OPERATORS.has(tokens[j].text); j++) {
     // Parentheses dropped, as the index drops them (`need to frag (mtu 1300)`).
     if (tokens[j].text !== '(' && tokens[j].text !== ')') out.push({ ...tokens[j], literal: true });
     const n = tokens[j + 1];
-    // An echo's id and seq, which the words alone would find in another order too (`id 16, seq 1` has `1`).
-    if (echo && tokens[j].text === 'id') p.icmpId = readNumber(n?.text);
-    if (echo && tokens[j].text === 'seq') p.icmpSeq = readNumber(n?.text);
     if (tokens[j].text === 'length' && n !== undefined && /^\d+$/.test(n.text)) {
       out.push({ ...n, literal: true });
-      // `length N:` is followed by more than ICMP's line (`-v`'s quoted packet): the rest are words.
+      // `-v` prints an error's quoted packet after it (`… length 62 IP (tos 0x0, …) 10.99.0.1.36717 > …`), which
+      // is not the packet: dropped with the rest.
+      if (startsPacket(tokens, j + 2)) return { end: j + 2, rest: 'dropped' };
       return { end: j + 2, rest: n.raw.endsWith(':') ? 'words' : 'pcap' };
     }
   }
@@ -317,7 +351,7 @@ function readHead(
   let ttl: number | null = null;
   let ipId: number | null = null;
   // `-v`: `(tos 0x0, ttl 64, id 41025, offset 0, flags [DF], proto TCP (6), length 60)`, IPv6's `hlim 64`.
-  if (tokens[j]?.text === '(' && (tokens[j + 1]?.text === 'tos' || tokens[j + 1]?.text === 'flowlabel')) {
+  if (tokens[j]?.text === '(' && V_HEADER.has(tokens[j + 1]?.text ?? '')) {
     let depth = 0;
     for (; j < tokens.length; j++) {
       const t = tokens[j].text;
@@ -340,7 +374,11 @@ function startsPacket(tokens: Token[], j: number): boolean {
 }
 
 /** TCP's fields from `Flags [S.],` to `length N` (or an operator, or the filter's end). */
-function readTcp(tokens: Token[], j: number): { fields: PastedTcp; end: number; tail: boolean } {
+function readTcp(
+  tokens: Token[],
+  j: number,
+): { fields: PastedTcp; cksum: number | null; end: number; tail: boolean } {
+  let cksum: number | null = null;
   const f: PastedTcp = {
     flags: readFlags(tokens[j + 1].typed),
     seq: null,
@@ -356,6 +394,7 @@ function readTcp(tokens: Token[], j: number): { fields: PastedTcp; end: number; 
     const v = tokens[j + 1]?.text;
     if (k === 'seq') f.seq = readNumber(v?.split(':')[0]);
     else if (k === 'ack') f.ack = readNumber(v);
+    else if (k === 'cksum') cksum = readNumber(v);
     else if (k === 'win') f.win = readNumber(v);
     else if (k === 'urg') f.urg = readNumber(v);
     // Inside `options [mss 1460,sackOK,TS val 3215003792 ecr 0,nop,wscale 10]`.
@@ -363,10 +402,10 @@ function readTcp(tokens: Token[], j: number): { fields: PastedTcp; end: number; 
     else if (k === 'ecr') f.tsEcr = readNumber(/^\d+/.exec(v ?? '')?.[0]);
     else if (k === 'length' && v !== undefined && /^\d+$/.test(v)) {
       f.length = +v;
-      return { fields: f, end: j + 2, tail: tokens[j + 1].raw.endsWith(':') };
+      return { fields: f, cksum, end: j + 2, tail: tokens[j + 1].raw.endsWith(':') };
     }
   }
-  return { fields: f, end: j, tail: false };
+  return { fields: f, cksum, end: j, tail: false };
 }
 
 /** `[S.]`, `[none]` as TCP_* bits (typed in lower case, `[s.]`, as upper case); null when not tcpdump's flags. */

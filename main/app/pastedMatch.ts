@@ -32,6 +32,8 @@ export interface PastedSource {
 }
 
 const ENCAP_TYPES = { vxlan: ENCAP_VXLAN, geneve: ENCAP_GENEVE, ipip: ENCAP_IPIP } as const;
+/** ICMP's and ICMPv6's echo types. */
+const ECHO = { request: [8, 128], reply: [0, 129] } as const;
 const PROTO_TCP = 6;
 const PROTO_UDP = 17;
 /** TCP's flags as tcpdump 4.99 prints them (the AE bit, above the byte, only when the line has `e`). */
@@ -74,6 +76,7 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket): Uint8Array {
     if (proto >= 0 && rows.proto(r) !== proto) continue;
     if (p.ttl !== null && rows.ttl(r) !== p.ttl) continue;
     if (p.ipId !== null && rows.ipId(r) !== p.ipId) continue;
+    if (p.icmpEcho !== null && rows.icmpType(r) !== ECHO[p.icmpEcho][p.v6 ? 1 : 0]) continue;
     if (p.icmpId !== null && rows.icmpId(r) !== p.icmpId) continue;
     if (p.icmpSeq !== null && rows.icmpSeq(r) !== p.icmpSeq) continue;
     if (tcp && !tcpColumnsAgree(rows, r, tcp)) continue;
@@ -92,6 +95,7 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket): Uint8Array {
     tcp && (tcp.seq !== null || tcp.ack !== null) ? relativeBases(s, p, candidates, frames) : null;
   const needsFrame =
     p.dnsId !== null ||
+    p.cksum !== null ||
     (tcp !== null &&
       (tcp.ack !== null || tcp.win !== null || tcp.urg !== null || tcp.tsVal !== null || tcp.tsEcr !== null));
   for (const r of candidates) {
@@ -192,6 +196,8 @@ function relativeBases(
 const TCP_URG = 0x20;
 /** TCP header: window and urgent pointer offsets, the fixed header's length; the timestamp option's kind. */
 const WIN = 14;
+const TCP_CKSUM = 16;
+const UDP_CKSUM = 6;
 const URG = 18;
 const TCP_FIXED = 20;
 const OPT_END = 0;
@@ -223,7 +229,8 @@ class FrameReader {
 
   /**
    * Whether row r's frame has what the line says beyond the row: TCP's ack (as it is, or less `base`), window,
-   * urgent pointer and timestamps, a DNS message's id. What the capture cut off is not held against it.
+   * urgent pointer and timestamps, `-v`'s TCP or UDP checksum, a DNS message's id. What the capture cut off is not
+   * held against it.
    */
   agrees(r: number, p: PastedPacket, base: Base | null): boolean {
     if (!this.read(r)) return true;
@@ -234,9 +241,13 @@ class FrameReader {
       const id = u16(f.payloadOffset);
       if (id >= 0 && id !== p.dnsId) return false;
     }
-    const t = p.tcp;
-    if (!t || f.l4Offset < 0) return true;
     const l4 = f.l4Offset;
+    if (p.cksum !== null && l4 >= 0) {
+      const sum = u16(l4 + (p.tcp ? TCP_CKSUM : UDP_CKSUM));
+      if (sum >= 0 && sum !== p.cksum) return false;
+    }
+    const t = p.tcp;
+    if (!t || l4 < 0) return true;
     if (t.ack !== null && (f.tcpFlags & TCP_ACK) !== 0 && !sameNumber(t.ack, f.tcpAck >>> 0, base?.ack))
       return false;
     const win = u16(l4 + WIN);

@@ -147,8 +147,11 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     ['antrea-geneve', '-ne'],
     ['calico-ipip', '-n'],
     ['calico-ipip', '-ne'],
-    // IPv6's hop-by-hop header before TCP's ports (`HBH 40000 > 8080: Flags [.], ack 1, …`).
+    // IPv6's hop-by-hop header before TCP's ports (`HBH 40000 > 8080: Flags [.], ack 1, …`); with -v, ICMPv6's and
+    // UDP's checksum notes (`[icmp6 sum ok] ICMP6, echo request, id 29053, seq 1`) and an error's quoted packet.
     ['ip-options', '-n'],
+    ['ip-options', '-nev'],
+    ['router-errors', '-nv'],
     // Pings in several VLANs: `id 1, seq 1` is not `id 16, seq 1`, whose words are the same.
     ['vlan-trunk', '-n'],
     // `tcpdump -i any`: `ens33 In  IP …`, `?     B   ifindex 5 MAC ethertype …`.
@@ -220,6 +223,18 @@ describe('a pasted tcpdump line (as tcpdump -nr prints the fixtures)', () => {
     expect(listed(s, data)).toHaveLength(1);
     expect(listed(s, absolute)).toEqual(listed(s, data));
     expect(listed(s, data.replace('seq 1:4', 'seq 2:5'))).toEqual([]);
+    // -v: the IP header's TTL and id, the TCP checksum as the packet has it.
+    const verbose =
+      '05:32:25.710021 IP (tos 0x0, ttl 64, id 41025, offset 0, flags [DF], proto TCP (6), length 60)\n' +
+      '    10.98.3.1.40000 > 10.98.3.2.8080: Flags [S], cksum 0x1af5 (incorrect -> 0xe5ff), seq 544907209, win ' +
+      '64240, options [mss 1460,sackOK,TS val 3215003792 ecr 0,nop,wscale 10], length 0';
+    expect(listed(s, verbose)).toHaveLength(1);
+    for (const [a, b] of [
+      ['ttl 64', 'ttl 63'],
+      ['id 41025', 'id 41026'],
+      ['cksum 0x1af5', 'cksum 0x1af6'],
+    ])
+      expect({ b, found: listed(s, verbose.replace(a, b)) }).toEqual({ b, found: [] });
   });
 
   it('of a GSO piece on the wire finds the large segment it was cut from', () => {
