@@ -67,7 +67,7 @@ export interface PastedPacket {
   udpLength: number | null;
   /** A DNS message's id (`57802+ A? …`). */
   dnsId: number | null;
-  /** `-v`'s TCP or UDP checksum as the packet has it (`cksum 0x1af5 (incorrect -> …)`, `[bad udp cksum 0xfb3f -> …]`). */
+  /** `-v`'s TCP or UDP checksum as the packet has it (`cksum 0x1af5 (incorrect -> …)`, `[bad udp cksum 0xfb3f …]`). */
   cksum: number | null;
   /** An ICMP echo's type (request or reply), id and sequence number (`ICMP echo request, id 17210, seq 1`). */
   icmpEcho: 'request' | 'reply' | null;
@@ -93,7 +93,7 @@ const FLAG_LETTERS: Record<string, number> = {
 
 /** The ports tcpdump prints DNS on (print-udp.c: domain, mDNS, LLMNR). */
 const DNS_PORTS = new Set([53, 5353, 5355]);
-/** The first field of `-v`'s IP header: `(tos 0x0, ttl 64, …)`, `(flowlabel 0x1, hlim 64, …)`, `(class 0x10, …)`. */
+/** The first field of `-v`'s IP header: `(tos 0x0, ttl 64, …)`, `(flowlabel 0x1, hlim 64, …)`, `(class 0x10 …)`. */
 const V_HEADER = new Set(['tos', 'flowlabel', 'class', 'hlim']);
 /** IPv6 extension headers as tcpdump names them before the transport's ports. */
 const EXTENSIONS = new Set(['hbh', 'dstopt', 'frag', 'srcrt', 'mobility']);

@@ -1,7 +1,8 @@
 // Which journeys a pasted tcpdump line's packet (pastedLine.ts) belongs to: the hops whose row has its addresses,
 // ports, tunnel, flags and lengths (an ICMP echo's id and sequence number), and, for what the rows do not keep
-// (TCP's acknowledgement number, window, urgent pointer and timestamps, a DNS message's id), whose frame has it. tcpdump prints TCP's sequence and
-// acknowledgement numbers relative to the connection's first (`seq 1:6991, ack 1`) unless run with -S; both read.
+// (TCP's acknowledgement number, window, urgent pointer and timestamps, a checksum, a DNS message's id), whose
+// frame has it. tcpdump prints TCP's sequence and acknowledgement numbers relative to the connection's first
+// (`seq 1:6991, ack 1`) unless run with -S; both read.
 
 import type { CorrelationResult } from '../correlate/result.ts';
 import { E_DPORT, E_DST, E_SPORT, E_SRC, E_TTL, E_TYPE, E_VNI, F_IP } from '../correlate/observations.ts';
