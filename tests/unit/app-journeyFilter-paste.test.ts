@@ -304,6 +304,26 @@ describe('a pasted tcpdump line (as tcpdump -nr prints the fixtures)', () => {
       a: { op: 'packet', packet: { udpLength: 54 } },
       b: { op: 'proto', proto: 1 },
     });
+    // VXLAN on IANA's 4789 (`VXLAN, … vni N`; no fixture has it): its outer header and VNI, the packet inside.
+    expect(
+      parseJourneyFilter(
+        'IP 10.1.10.9.40000 > 10.1.10.10.4789: VXLAN, flags [I] (0x08), vni 7 IP 10.244.0.12 > 10.244.1.34: ICMP ' +
+          'echo request, id 5, seq 2, length 64 and not vni 8',
+      ),
+    ).toMatchObject({
+      op: 'and',
+      a: {
+        op: 'packet',
+        packet: {
+          src: '10.244.0.12',
+          icmpEcho: 'request',
+          icmpId: 5,
+          icmpSeq: 2,
+          outer: { type: 'vxlan', src: '10.1.10.9', sport: 40000, dport: 4789, vni: 7 },
+        },
+      },
+      b: { op: 'not', a: { op: 'word', word: 'vni=8' } },
+    });
     const s = open('port-reuse');
     expect(listed(s, `${tcp} and port 8080`)).toEqual(listed(s, tcp));
     expect(listed(s, `${tcp} and not host 10.98.3.2`)).toEqual([]);
