@@ -6,7 +6,7 @@
 //  4 |           QDCOUNT             |           ANCOUNT             |
 //  8 |           NSCOUNT             |           ARCOUNT             |
 // 12 | questions: QNAME QTYPE(2) QCLASS(2) … | answers: NAME TYPE CLASS TTL(4) RDLENGTH RDATA …
-import { ipv4ToString, ipv6ToString } from './format.ts';
+import { ipv4ToString, ipv6ToString, printable } from './format.ts';
 import { u16, u32 } from './result.ts';
 
 export const DNS_HEADER_LEN = 12;
@@ -600,20 +600,6 @@ function badLabel(i: number, o: Out): boolean {
   if (kind === 0x80) o.s += '<BAD LABEL TYPE>';
   else if (kind === 0x40 && (i & 0x3f) !== 1) o.s += `<ELT ${i & 0x3f}>`;
   return kind === 0x80 || kind === 0x40;
-}
-
-/** nd_printn's text of `n` bytes: printable ASCII as is, a byte with its top bit set "M-" and the rest, controls "^X". */
-function printable(b: Uint8Array, at: number, n: number): string {
-  let s = '';
-  for (let i = at; i < at + n; i++) {
-    let c = b[i];
-    if (c & 0x80) {
-      s += 'M-';
-      c &= 0x7f;
-    }
-    s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : `^${String.fromCharCode(c ^ 0x40)}`;
-  }
-  return s;
 }
 
 function typeName(t: number): string {

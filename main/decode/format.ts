@@ -52,3 +52,17 @@ export function ipv6ToString(b: Uint8Array, at: number): string {
   }
   return `${head}::${hex(tail)}`;
 }
+
+/** nd_printn's text of `n` bytes: printable ASCII as is, a byte with its top bit set "M-" and the rest, controls "^X". */
+export function printable(b: Uint8Array, at: number, n: number): string {
+  let s = '';
+  for (let i = at; i < at + n; i++) {
+    let c = b[i];
+    if (c & 0x80) {
+      s += 'M-';
+      c &= 0x7f;
+    }
+    s += c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : `^${String.fromCharCode(c ^ 0x40)}`;
+  }
+  return s;
+}

@@ -91,6 +91,7 @@ import {
   newIpv6Header,
 } from './ipv6.ts';
 import { SLL_PACKET_TYPES } from './linuxSll.ts';
+import { PPP_CHAP, PPP_PAP, pppAuthText } from './pppAuth.ts';
 import { newStep, NO_LIMIT, u16, u32 } from './result.ts';
 import {
   decodeTcp,
@@ -768,8 +769,8 @@ class Printer {
 
   /**
    * A PPP frame of `len` bytes at `at` (print-ppp.c's ppp_print): its address and control bytes (ff 03) when there,
-   * its protocol (one byte when compressed), then the IPv4 or IPv6 packet; -e says "IP (0x0021), length 32: "
-   * first. Null for other protocols.
+   * its protocol (one byte when compressed), then the IPv4 or IPv6 packet, a control protocol's message, CHAP or
+   * PAP; -e says "IP (0x0021), length 32: " first. Null for other protocols.
    */
   private ppp(at: number, len: number): string | null {
     const b = this.b;
@@ -797,6 +798,13 @@ class Printer {
       const code = b[p];
       const what = `${PPP_CODES[code] ?? 'Unknown Opcode'} (0x${code.toString(16).padStart(2, '0')})`;
       return `${head}${control}, ${what}, id ${b[p + 1]}, length ${at + len - p + 2}`;
+    }
+    // CHAP and PAP: a PPTP call's authentication, read as far as the IP packet's end (print-ppp.c's snapend).
+    if (proto === PPP_CHAP || proto === PPP_PAP) {
+      const head = this.link
+        ? `${proto === PPP_CHAP ? 'CHAP' : 'PAP'} (0x${hex4(proto)}), length ${len}: `
+        : '';
+      return head + pppAuthText(b, p, at + len - p, Math.min(b.length, at + len), proto);
     }
     const et = proto === PPP_IP ? ETHERTYPE_IPV4 : proto === PPP_IPV6 ? ETHERTYPE_IPV6 : -1;
     if (et < 0) return null;

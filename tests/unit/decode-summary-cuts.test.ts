@@ -160,6 +160,39 @@ describe('enhanced GRE (version 1, PPTP) whole and cut', () => {
     expect(ours).toEqual(theirs);
     expect(ours.at(-1)).toContain(': GREv1, ');
   });
+
+  // A PPTP call authenticates with CHAP (MS-CHAP) or PAP before IPCP: these read "ip-proto-47 37"; tcpdump prints
+  // the code, id, CHAP's value in hex and name, PAP's peer and password ("Name"), a result's message, as far as the
+  // message's lengths go (a CHAP length short of the value reads on to the capture's end).
+  const chap = (code: number, body: number[], len = body.length + 4) =>
+    ppp([0xc2, 0x23], [code, 7, ...be16(len), ...body]);
+  const pap = (code: number, body: number[], len = body.length + 4) =>
+    ppp([0xc0, 0x23], [code, 9, ...be16(len), ...body]);
+  const text = (t: string) => [...Buffer.from(t, 'latin1')];
+  it.each([
+    ['a CHAP challenge', chap(1, [4, 0xde, 0xad, 0xbe, 0xef, ...text('pptpd')])],
+    ['a CHAP response', chap(2, [49, ...new Array<number>(49).fill(0x5a), ...text('user\x01\xe9')])],
+    ['a CHAP success', chap(3, text('S=0123 M=ok'))],
+    ['a CHAP failure', chap(4, text('E=691 R=0'))],
+    ['a CHAP message of an unknown code', chap(9, [1, 2])],
+    ['a CHAP challenge whose length is short of its value', chap(1, [4, 1, 2, 3, 4, 0x41, 0x42], 6)],
+    ['a CHAP value longer than the message', chap(1, [9, 1, 2])],
+    ['a CHAP message of 3 bytes', ppp([0xc2, 0x23], [1, 7, 0])],
+    ['a PAP request', pap(1, [4, ...text('user'), 6, ...text('secret')])],
+    ['a PAP ack', pap(2, [2, ...text('OK')])],
+    ['a PAP nak', pap(3, [0])],
+    ['a PAP request shorter than 6 bytes', pap(1, [0])],
+    ['a PAP length past the message', pap(1, [1, 0x41, 0], 40)],
+    ['a PAP length short of its header', pap(2, [1, 0x41], 3)],
+    ['a PAP peer id longer than the message', pap(1, [9, 0x41, 0x42])],
+    ['a PAP message of 2 bytes', ppp([0xc0, 0x23], [1, 9])],
+  ])('%s reads as tcpdump prints it at every cut', (_what, payload) => {
+    const gre = gre1(0x3000, payload);
+    const frame = [...eth(0x0800), ...ip4(47, gre)];
+    const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
+    expect(ours).toEqual(theirs);
+    expect(ours[ours.length / 2 - 1]).toMatch(/: GREv1, call 4660, seq 5, length \d+: (CHAP|PAP|\[\|)/);
+  });
 });
 
 describe('an ICMPv6 message the snaplen cut', () => {
