@@ -74,6 +74,7 @@ import {
   type SctpChunk,
 } from './sctp.ts';
 import { tcpFlagsString, TCP_OFFSETS, TCP_OPTIONS } from './tcp.ts';
+import { TFTP_PORT, tftpFields } from './tftp.ts';
 import { UDP_OFFSETS } from './udp.ts';
 import { VXLAN_OFFSETS } from './vxlan.ts';
 import {
@@ -95,10 +96,10 @@ export interface LayerField {
 
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
-   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'gre', 'data',
+   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'tftp', 'gre', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
-   *  'icmpv6.mldr.mar', 'icmpv6.opt', 'sctp.chunk', 'geneve.option'. */
+   *  'icmpv6.mldr.mar', 'icmpv6.opt', 'sctp.chunk', 'geneve.option', 'tftp.option'. */
   protocol: string;
   /** One line, e.g. "Internet Protocol Version 4, Src: 10.244.0.12, Dst: 10.244.1.34". */
   title: string;
@@ -221,8 +222,9 @@ export function decodeLayers(
         continue;
       }
     }
-    const dhcp = n.kind === 'data' && ip?.kind === 'udp' && ip.h.srcPort !== 53 && ip.h.dstPort !== 53;
-    if (dhcp && isBootp(ip.h.srcPort, ip.h.dstPort)) {
+    // A UDP payload off DNS's port: BOOTP's and TFTP's ports are tried after it, as tcpdump and tshark do.
+    const udpApp = n.kind === 'data' && ip?.kind === 'udp' && ip.h.srcPort !== 53 && ip.h.dstPort !== 53;
+    if (udpApp && isBootp(ip.h.srcPort, ip.h.dstPort)) {
       const bootp = bootpFields(b, n.at, n.end);
       if (bootp) {
         layers.push({
@@ -232,6 +234,15 @@ export function decodeLayers(
           length: n.end - n.at,
           fields: bootp.fields.map((x) => f(x.name, x.value, x.offset, x.length)),
         });
+        continue;
+      }
+    }
+    // tshark tries the lower port first: BOOTP's before TFTP's (tcpdump the other way round).
+    const tftpPort = udpApp && (ip.h.srcPort === TFTP_PORT || ip.h.dstPort === TFTP_PORT);
+    if (tftpPort && !isBootp(ip.h.srcPort, ip.h.dstPort)) {
+      const tftp = tftpLayers(b, n);
+      if (tftp) {
+        layers.push(...tftp);
         continue;
       }
     }
@@ -967,6 +978,32 @@ function bgpLayers(b: Uint8Array, n: ChainNode): Layer[] {
   }
   if (layers.length && p < n.end) layers.push(dataLayer(p, n.end - p));
   return layers;
+}
+
+/**
+ * A TFTP message on UDP 69 (tftp.ts) as tshark shows it: a 'tftp' layer with its fields and its options as
+ * children ('tftp.option'), then a DATA's payload as data. Null short of the opcode (the cut layer says so).
+ */
+function tftpLayers(b: Uint8Array, n: ChainNode): Layer[] | null {
+  const t = tftpFields(b, n.at, n.end);
+  if (!t) return null;
+  const layer: Layer = {
+    protocol: 'tftp',
+    title: 'Trivial File Transfer Protocol',
+    offset: n.at,
+    length: t.length,
+    fields: t.fields.map((x) => f(x.name, x.value, x.offset, x.length)),
+  };
+  if (t.options.length)
+    layer.children = t.options.map((o) => ({
+      protocol: 'tftp.option',
+      title: o.title,
+      offset: o.offset,
+      length: o.length,
+      fields: o.fields.map((x) => f(x.name, x.value, x.offset, x.length)),
+    }));
+  const rest = Math.min(n.end, b.length) - n.at - t.length;
+  return rest > 0 ? [layer, dataLayer(n.at + t.length, rest)] : [layer];
 }
 
 /** Wireshark's names for what GRE carries ("Generic Routing Encapsulation (IP)", "Protocol Type: PPP (0x880b)"). */

@@ -92,6 +92,7 @@ import {
 } from './ipv6.ts';
 import { SLL_PACKET_TYPES } from './linuxSll.ts';
 import { PPP_CHAP, PPP_PAP, pppAuthText } from './pppAuth.ts';
+import { isTftp, tftpSummary } from './tftp.ts';
 import { newStep, NO_LIMIT, u16, u32 } from './result.ts';
 import {
   decodeTcp,
@@ -1095,6 +1096,8 @@ class Printer {
       // Read as tcpdump reads it, up to the capture's end or the IP packet's (whole or cut by the snaplen).
       return dnsSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload));
     }
+    if (isTftp(h.srcPort, h.dstPort))
+      return tftpSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload));
     if (isBootp(h.srcPort, h.dstPort)) return bootpSummary(this.b, n.at + n.len, len);
     if (isNtp(h.srcPort, h.dstPort)) return ntpSummary(this.b, n.at + n.len, len);
     return `UDP, length ${len}`;

@@ -55,6 +55,8 @@ export interface PdmlItem {
   kind: 'proto' | 'field';
   name: string;
   showname: string;
+  /** The value as tshark shows it alone (a subtree without a name, "Option: blksize = 400", has only this). */
+  show: string;
   pos: number;
   size: number;
   depth: number;
@@ -80,6 +82,7 @@ export function pdml(file: string): PdmlItem[][] {
           kind: m[2] as 'proto' | 'field',
           name: attr('name'),
           showname: attr('showname'),
+          show: attr('show'),
           pos: Number(attr('pos')),
           size: Number(attr('size')),
           depth: m[1].length,

@@ -1,7 +1,8 @@
 // Protocols a Kubernetes node carries beside the pods' traffic, recorded in the lab (tests/fixtures/README.md):
 // their detail layers against tshark's PDML (Wireshark 4.0) and their one-line summaries against tcpdump -n (4.99),
 // each on the same bytes. BGP: Calico's BIRD peering between nodes (tests/fixtures/bgp); DHCP: a NIC getting its
-// address from dnsmasq (tests/fixtures/dhcp). GRE: the lab's version 0 (tests/fixtures/ip-protocols) and PPTP's
+// address from dnsmasq (tests/fixtures/dhcp); TFTP: a node fetching its boot file from tftpd-hpa (tests/fixtures/tftp),
+// and every opcode on port 69, built here. GRE: the lab's version 0 (tests/fixtures/ip-protocols) and PPTP's
 // version 1, built here. Neighbor Discovery's messages and options, built here (the lab's namespaces run no router
 // advertisements).
 import { execFileSync } from 'node:child_process';
@@ -14,6 +15,8 @@ import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 import { FIXTURES } from './correlate-helpers.ts';
 import { a6, be16, frames, pdml, type PdmlItem } from './decode-helpers.ts';
+
+const u16 = (b: Uint8Array, at: number) => (b[at] << 8) | b[at + 1];
 
 const tmp = tempDir('hs-protocols-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -137,6 +140,88 @@ describe("DHCP (a node's NIC getting its address)", () => {
         (t) => `Dynamic Host Configuration Protocol (${t})`,
       ),
     );
+  });
+});
+
+describe('TFTP (a node fetching its boot file, uploading a log, asking for a file the server lacks)', () => {
+  const file = path.join(FIXTURES, 'tftp/tftp.pcap');
+  const lab = frames('tftp/tftp.pcap');
+  const text = (t: string) => [...Buffer.from(t, 'latin1'), 0];
+  const ETH_V4 = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0];
+  const onPort69 = (message: number[], reply = false) => {
+    const u = [...be16(reply ? 69 : 40000), ...be16(reply ? 40000 : 69), ...be16(8 + message.length), 0, 0];
+    const ip = [0x45, 0, ...be16(28 + message.length), 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+    return Uint8Array.from([...ETH_V4, ...ip, ...u, ...message]);
+  };
+  // Every opcode on port 69 (the lab's server answers from another port, as tftpd does).
+  const built = [
+    onPort69([0, 1, ...text('a\x01b\xe9c\\"\x7f\t'), ...text('octet'), ...text('blksize'), ...text('1428')]),
+    onPort69([0, 2, ...text('up.txt'), ...text('netascii')]),
+    onPort69([0, 3, 0, 7, ...Buffer.from('hello world')], true),
+    onPort69([0, 4, 0, 7]),
+    onPort69([0, 5, 0, 2, ...text('Access violation')], true),
+    onPort69([0, 5, 0, 8, ...text('bad option')], true),
+    onPort69([0, 6, ...text('blksize'), ...text('1428'), ...text('tsize'), ...text('2048')], true),
+    onPort69([0, 9, 1, 2, 3]),
+  ];
+  const fields = [
+    'tftp.opcode',
+    'tftp.source_file',
+    'tftp.destination_file',
+    'tftp.type',
+    'tftp.block',
+    'tftp.error.code',
+    'tftp.error.message',
+    'tftp.data',
+  ];
+
+  it('reads as tcpdump -n prints it: \'TFTP, length 39, RRQ "pxelinux.0" octet blksize 400 tsize 0\'', () => {
+    // Ours read "UDP, length 39".
+    const ours = lab.map((f) => summarize(f.data, f.linkType));
+    expect(ours).toEqual(tcpdumpLines(file));
+    expect(ours.filter((l) => l.includes(': TFTP, '))).toHaveLength(3);
+  });
+
+  it('has a layer with its fields and options on port 69, as tshark shows them', () => {
+    // Ours read "Data (39 bytes)" after UDP.
+    const built69 = path.join(tmp, 'tftp.pcap');
+    writeFileSync(built69, pcapOf(built));
+    const [wsLab, wsBuilt] = [pdml(file), pdml(built69)];
+    const cases = [
+      ...lab.map((f, i) => ({ data: f.data, ws: wsLab[i] })),
+      ...built.map((data, i) => ({ data, ws: wsBuilt[i] })),
+    ].filter(({ data }) => u16(data, 34) === 69 || u16(data, 36) === 69);
+    expect(cases).toHaveLength(3 + built.length);
+    for (const { data, ws } of cases) {
+      const layers = decodeLayers(data, 1);
+      const tftp = layers.find((l) => l.protocol === 'tftp')!;
+      const ours = [
+        `${tftp.title} [${tftp.offset}+${tftp.length}]`,
+        ...tftp.fields.map((x) => `${x.name}: ${x.value} [${x.offset}+${x.length}]`),
+        ...(tftp.children ?? []).flatMap((c) => [
+          `${c.title} [${c.offset}+${c.length}]`,
+          ...c.fields.map((x) => `${x.name}: ${x.value} [${x.offset}+${x.length}]`),
+        ]),
+      ];
+      // tshark's fields with bytes of their own (not what it carries over from the request in the conversation).
+      const theirs: string[] = [];
+      let depth = -1;
+      for (const x of ws) {
+        if (x.kind === 'proto') {
+          depth = x.name === 'tftp' ? x.depth : -1;
+          if (depth >= 0) theirs.push(`${x.showname} [${x.pos}+${x.size}]`);
+        } else if (depth < 0 || x.size === 0) continue;
+        else if (x.depth === depth + 2 && fields.includes(x.name))
+          theirs.push(`${x.showname} [${x.pos}+${x.size}]`);
+        else if (x.depth === depth + 2 && x.name === '') theirs.push(`${x.show} [${x.pos}+${x.size}]`);
+        else if (x.depth === depth + 4 && x.name.startsWith('tftp.option.'))
+          theirs.push(`${x.showname} [${x.pos}+${x.size}]`);
+      }
+      // tshark's layer spans the DATA's payload too (which it hands on as data): ours ends at the block number.
+      if (u16(data, 42) === 3) theirs[0] = theirs[0].replace(/\+\d+\]$/, '+4]');
+      expect(ours).toEqual(theirs);
+      if (u16(data, 42) === 3) expect(layers.at(-1)?.title).toBe('Data (11 bytes)');
+    }
   });
 });
 

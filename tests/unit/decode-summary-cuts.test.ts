@@ -944,8 +944,71 @@ describe('NTP, whole and cut', () => {
       const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
       expect(ours).toEqual(theirs);
     }
-    // tcpdump reads it as TFTP (which the summary does not decode): not as NTP.
+    // tcpdump reads it as TFTP: not as NTP.
     const tftp = [...eth(0x0800), ...ip4(17, udp(69, 123, [0x23, ...new Array<number>(47).fill(0)]))];
-    expect(summarize(Uint8Array.from(tftp), 1)).toMatch(/: UDP, length 48$/);
+    expect(summarize(Uint8Array.from(tftp), 1)).toMatch(/: TFTP, length 48, tftp-#8960$/);
+  });
+});
+
+describe('TFTP, whole and cut', () => {
+  // Ours read "UDP, length 39"; tcpdump names the opcode and prints a request's file, mode and options, a block
+  // number, an error's code and message, an OACK's options, each string up to its NUL or the capture's end.
+  const text = (t: string) => [...Buffer.from(t, 'latin1'), 0];
+  const built: [string, number[]][] = [
+    [
+      'a read request with options',
+      [0, 1, ...text('pxelinux.0'), ...text('octet'), ...text('blksize'), ...text('1428')],
+    ],
+    ['a write request', [0, 2, ...text('boot.log'), ...text('netascii')]],
+    [
+      'a request with an empty option',
+      [0, 1, ...text('a'), ...text('octet'), 0, ...text('tsize'), ...text('0')],
+    ],
+    ['a request whose last string has no NUL', [0, 1, ...text('pxelinux.0'), ...Buffer.from('oct')]],
+    ['a request with no mode', [0, 1, ...text('pxelinux.0')]],
+    ["a request's file with bytes to escape", [0, 1, ...text('a\x01b\xe9"\x7f'), ...text('octet')]],
+    ['a data block', [0, 3, 0, 1, ...Buffer.from('hello world')]],
+    ['an acknowledgment', [0, 4, 0x12, 0x34]],
+    ['an acknowledgment with no block', [0, 4, 0]],
+    ['an error', [0, 5, 0, 1, ...text('File not found')]],
+    ['an error of a code tcpdump does not name', [0, 5, 0, 8, ...text('bad option')]],
+    ['an error with no message', [0, 5, 0, 2]],
+    [
+      'an option acknowledgment',
+      [0, 6, ...text('blksize'), ...text('400'), ...text('tsize'), ...text('600')],
+    ],
+    ['an unknown opcode', [0, 9, 1, 2]],
+    ['a single byte', [0]],
+  ];
+  it.each(built)('%s, on port 69 either way, reads as tcpdump prints it at every cut', (_what, message) => {
+    for (const [sport, dport] of [
+      [40000, 69],
+      [69, 40000],
+    ]) {
+      const frame = [...eth(0x0800), ...ip4(17, udp(sport, dport, message))];
+      const { ours, theirs } = cuts(frame, 14 + 20, frame.length);
+      expect(ours).toEqual(theirs);
+      expect(ours[ours.length / 2 - 1]).toMatch(/: TFTP, length \d+/);
+    }
+  });
+
+  it("the lab's requests (tests/fixtures/tftp) read as tcpdump prints them at every cut", () => {
+    const lab = frames('tftp/tftp.pcap').filter((f) => summarize(f.data, f.linkType).includes(': TFTP, '));
+    expect(lab).toHaveLength(3);
+    for (const f of lab) {
+      const { ours, theirs } = cuts([...f.data], 14 + 20, f.data.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+
+  it("DNS's, mDNS's and timed's ports come before TFTP's, BOOTP's and NTP's after it, as in tcpdump 4.99", () => {
+    for (const port of [53, 5353, 525, 67, 68, 123]) {
+      const frame = [...eth(0x0800), ...ip4(17, udp(69, port, [0, 4, 0, 1]))];
+      const { ours, theirs } = cuts(frame, frame.length, frame.length);
+      // mDNS and timed are not decoded here (their lines stay 'UDP, length 4'), but not read as TFTP.
+      if (port === 5353 || port === 525) expect(ours[0]).toMatch(/: UDP, length 4$/);
+      else expect(ours).toEqual(theirs);
+      expect(ours[0].includes('TFTP')).toBe(port !== 53 && port !== 5353 && port !== 525);
+    }
   });
 });
