@@ -66,3 +66,20 @@ export function printable(b: Uint8Array, at: number, n: number): string {
   }
   return s;
 }
+
+const WS_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r' };
+
+/**
+ * An ASCII string of `n` bytes as Wireshark's format_text shows it: controls as C escapes ("\n", "\001"), a byte
+ * past ASCII as U+FFFD.
+ */
+export function wiresharkText(b: Uint8Array, at: number, n: number): string {
+  let s = '';
+  for (let i = at; i < at + n; i++) {
+    const c = b[i];
+    if (c >= 0x80) s += '\ufffd';
+    else if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
+    else s += `\\${WS_ESCAPES[c] ?? c.toString(8).padStart(3, '0')}`;
+  }
+  return s;
+}

@@ -75,6 +75,7 @@ import {
 } from './sctp.ts';
 import { tcpFlagsString, TCP_OFFSETS, TCP_OPTIONS } from './tcp.ts';
 import { TFTP_PORT, tftpFields } from './tftp.ts';
+import { isNtp, ntpFields } from './ntp.ts';
 import { UDP_OFFSETS } from './udp.ts';
 import { VXLAN_OFFSETS } from './vxlan.ts';
 import {
@@ -96,7 +97,7 @@ export interface LayerField {
 
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
-   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'tftp', 'gre', 'data',
+   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'tftp', 'ntp', 'gre', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
    *  'icmpv6.mldr.mar', 'icmpv6.opt', 'sctp.chunk', 'geneve.option', 'tftp.option'. */
@@ -245,6 +246,21 @@ export function decodeLayers(
         layers.push(...tftp);
         continue;
       }
+    }
+    const ntp =
+      udpApp && !tftpPort && isNtp(ip.h.srcPort, ip.h.dstPort) && !isBootp(ip.h.srcPort, ip.h.dstPort);
+    const time = ntp ? ntpFields(b, n.at, n.end) : null;
+    if (time) {
+      layers.push({
+        protocol: 'ntp',
+        title: time.title,
+        offset: n.at,
+        length: time.length,
+        fields: time.fields.map((x) => f(x.name, x.value, x.offset, x.length)),
+      });
+      const rest = Math.min(n.end, b.length) - n.at - time.length;
+      if (rest > 0) layers.push(dataLayer(n.at + time.length, rest));
+      continue;
     }
     const igmp = n.kind === 'data' && ip?.kind === 'ipv4' ? igmpLayer(b, ip, n) : null;
     layers.push(...(igmp ? [igmp] : toLayers(b, n)));

@@ -3,7 +3,7 @@
 // them. Never on the decodeFields hot path.
 //  0 | Opcode (2) | RRQ, WRQ: Filename … 0 | Mode … 0 | [option … 0 | value … 0]…   OACK: [option 0 value 0]…
 //    |            | DATA: Block # (2) | data …    ACK: Block # (2)    ERROR: ErrorCode (2) | ErrMsg … 0
-import { printable } from './format.ts';
+import { printable, wiresharkText } from './format.ts';
 import { u16 } from './result.ts';
 
 export const TFTP_PORT = 69;
@@ -172,7 +172,7 @@ export function tftpFields(
   const str = (name: string): boolean => {
     const n = size(p);
     if (!n) return false;
-    add(name, p, n, wsText(b, p, n - 1));
+    add(name, p, n, wiresharkText(b, p, n - 1));
     p += n;
     return true;
   };
@@ -181,8 +181,8 @@ export function tftpFields(
       const n = size(p);
       const v = n ? size(p + n) : 0;
       if (!v) break;
-      const name = wsText(b, p, n - 1);
-      const value = wsText(b, p + n, v - 1);
+      const name = wiresharkText(b, p, n - 1);
+      const value = wiresharkText(b, p + n, v - 1);
       options.push({
         title: `Option: ${name} = ${value}`,
         offset: p,
@@ -217,21 +217,4 @@ export function tftpFields(
     p = cap;
   }
   return { fields, options, length: p - at };
-}
-
-const WS_ESCAPES: Record<number, string> = { 7: 'a', 8: 'b', 9: 't', 10: 'n', 11: 'v', 12: 'f', 13: 'r' };
-
-/**
- * An ASCII string of `n` bytes as Wireshark's format_text shows it: controls as C escapes ("\n", "\001"), a byte
- * past ASCII as U+FFFD.
- */
-function wsText(b: Uint8Array, at: number, n: number): string {
-  let s = '';
-  for (let i = at; i < at + n; i++) {
-    const c = b[i];
-    if (c >= 0x80) s += '\ufffd';
-    else if (c >= 0x20 && c < 0x7f) s += String.fromCharCode(c);
-    else s += `\\${WS_ESCAPES[c] ?? c.toString(8).padStart(3, '0')}`;
-  }
-  return s;
 }

@@ -2,7 +2,7 @@
 // their detail layers against tshark's PDML (Wireshark 4.0) and their one-line summaries against tcpdump -n (4.99),
 // each on the same bytes. BGP: Calico's BIRD peering between nodes (tests/fixtures/bgp); DHCP: a NIC getting its
 // address from dnsmasq (tests/fixtures/dhcp); TFTP: a node fetching its boot file from tftpd-hpa (tests/fixtures/tftp),
-// and every opcode on port 69, built here. GRE: the lab's version 0 (tests/fixtures/ip-protocols) and PPTP's
+// and every opcode on port 69, built here; NTP: chronyd and its server (tests/fixtures/ntp), and built messages. GRE: the lab's version 0 (tests/fixtures/ip-protocols) and PPTP's
 // version 1, built here. Neighbor Discovery's messages and options, built here (the lab's namespaces run no router
 // advertisements).
 import { execFileSync } from 'node:child_process';
@@ -222,6 +222,89 @@ describe('TFTP (a node fetching its boot file, uploading a log, asking for a fil
       expect(ours).toEqual(theirs);
       if (u16(data, 42) === 3) expect(layers.at(-1)?.title).toBe('Data (11 bytes)');
     }
+  });
+});
+
+describe("NTP (a node's chronyd asking the cluster's time server)", () => {
+  const file = path.join(FIXTURES, 'ntp/ntp.pcap');
+  const lab = frames('ntp/ntp.pcap');
+  const ETH_V4 = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0];
+  const u32 = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+  const times = [...u32(0xe9b1c2d3), ...u32(0x80000000), ...u32(0x12345678), ...u32(0xffffffff)];
+  const message = (
+    first: number,
+    stratum: number,
+    poll: number,
+    precision: number,
+    ref: number[],
+    more = times,
+  ) => [
+    ...[first, stratum, poll & 255, precision & 255, ...u32(0x1234), ...u32(512), ...ref, ...more],
+    ...new Array<number>(16).fill(0),
+  ];
+  const frame = (m: number[]) => {
+    const ip = [0x45, 0, ...be16(28 + m.length), 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+    return Uint8Array.from([
+      ...ETH_V4,
+      ...ip,
+      ...be16(40000),
+      ...be16(123),
+      ...be16(8 + m.length),
+      0,
+      0,
+      ...m,
+    ]);
+  };
+  const ascii = (t: string) => [...Buffer.from(t, 'latin1')];
+  // Every stratum class, leap indicator and mode 0-5, polls out of range, precisions whose six decimals tie, a
+  // primary source, a kiss code, an IPv4 reference, a MAC.
+  const built = [
+    frame(message(0x24, 1, 4, -20, ascii('GPS\0'))),
+    frame(message(0x1c, 2, 17, -7, [192, 168, 1, 1])),
+    frame(message(0xe3, 0, 3, -6, ascii('RATE'))),
+    frame(message(0x5b, 16, 18, 0, [0, 0, 0, 0])),
+    frame(message(0x9d, 17, -1, 127, ascii('LOCL'))),
+    frame(message(0x21, 255, 10, -128, ascii('XYZ\x01'))),
+    frame(message(0x10, 1, 6, 32, ascii('PPS\0'))),
+    frame(message(0x2a, 1, 6, -18, ascii('GOES'))),
+    frame([...message(0x24, 3, 6, -24, [10, 0, 0, 9]), 0, 0, 0, 7, ...new Array<number>(16).fill(0xab)]),
+  ];
+  const fields = [
+    'ntp.flags',
+    'ntp.stratum',
+    'ntp.ppoll',
+    'ntp.precision',
+    'ntp.rootdelay',
+    'ntp.rootdispersion',
+    'ntp.refid',
+    'ntp.reftime',
+    'ntp.org',
+    'ntp.rec',
+    'ntp.xmt',
+    'ntp.keyid',
+    'ntp.mac',
+  ];
+
+  it('has a layer with its header, reference and timestamps, whole and cut, as tshark shows them', () => {
+    // Ours read "Data (48 bytes)" after UDP.
+    const cut = [43, 46, 53, 70, 89];
+    const all = [...lab.map((f) => f.data), ...built, ...cut.map(() => built[1])];
+    const caplens = [...all.slice(0, -cut.length).map((d) => d.length), ...cut];
+    const builtFile = path.join(tmp, 'ntp.pcap');
+    writeFileSync(builtFile, pcapOf(all, caplens));
+    const ws = pdml(builtFile);
+    all.forEach((data, i) => {
+      const ours = ourLayers(decodeLayers(data.subarray(0, caplens[i]), 1), 'ntp');
+      expect(ours, `frame ${i + 1}`).toEqual(tsharkLayers(ws[i], 'ntp', fields));
+      expect(ours[0]).toMatch(/^Network Time Protocol \(/);
+    });
+    expect(ourLayers(decodeLayers(lab[1].data, 1), 'ntp')).toContain(
+      'Peer Clock Stratum: secondary reference (3) [43+1]',
+    );
+    // Their timestamps are the lab's as tshark reads the file itself.
+    expect(pdml(file)[1].find((x) => x.name === 'ntp.rec')?.showname).toMatch(
+      /^Receive Timestamp: Nov 27, 2026 /,
+    );
   });
 });
 
