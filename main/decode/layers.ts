@@ -97,7 +97,7 @@ export interface LayerField {
 
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
-   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'tftp', 'ntp', 'gre', 'data',
+   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'tftp', 'ntp', 'gre', 'ppp', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
    *  'icmpv6.mldr.mar', 'icmpv6.opt', 'sctp.chunk', 'geneve.option', 'tftp.option'. */
@@ -167,6 +167,7 @@ export function decodeLayers(
   const b = frame;
   const layers: Layer[] = [];
   let ahs = 0;
+  let gres = 0;
   for (let i = 0; i < chain.nodes.length; i++) {
     const n = chain.nodes[i];
     const ip = chain.nodes[i - 1];
@@ -217,9 +218,24 @@ export function decodeLayers(
       const gre = ip.h.fragOffset ? null : greLayer(b, n.at, n.end);
       if (gre) {
         layers.push(gre);
+        // What it carries: IPv4, IPv6 or an Ethernet frame (version 0), PPP and the IP packet in it (version 1),
+        // walked as the packet is (as for IPv4's AH).
+        const carried = grePayload(b, n.at, gre, n.end);
+        if (carried.ppp) layers.push(carried.ppp);
+        const whole = ip.kind === 'ipv4' ? !ip.h.moreFragments : !ip.h.hasFragment;
+        if (carried.etherType >= 0 && carried.at < n.end && gres++ < MAX_ENCAP) {
+          const inner = walkFrom(b, carried.at, n.end, carried.etherType, -1, whole, opts);
+          if (inner.nodes.length || inner.problem) {
+            chain = {
+              ...chain,
+              nodes: [...chain.nodes.slice(0, i + 1), ...inner.nodes],
+              problem: inner.problem ?? chain.problem,
+            };
+            continue;
+          }
+        }
         const end = Math.min(n.end, b.length);
-        if (gre.offset + gre.length < end)
-          layers.push(dataLayer(gre.offset + gre.length, end - gre.offset - gre.length));
+        if (carried.at < end) layers.push(dataLayer(carried.at, end - carried.at));
         continue;
       }
     }
@@ -1077,6 +1093,59 @@ function greLayer(b: Uint8Array, at: number, end: number): Layer | null {
     length: p - at,
     fields,
   };
+}
+
+const GRE_SEQ = 0x1000;
+const ETHERTYPE_PPP = 0x880b;
+const PPP_ADDRESS_CONTROL = 0xff03;
+/** What a PPP frame's protocol carries that the walk reads (RFC 1332, RFC 5072). */
+const PPP_NETWORK: Record<number, number> = { 0x21: 0x0800, 0x57: 0x86dd };
+/** Wireshark's names for PPP's protocols ("Protocol: Internet Protocol version 4 (0x0021)"). */
+const PPP_PROTOCOLS: Record<number, string> = {
+  0x0021: 'Internet Protocol version 4',
+  0x0031: 'Bridging PDU',
+  0x0057: 'Internet Protocol version 6',
+  0x00fd: 'Compressed datagram',
+  0x8021: 'Internet Protocol Control Protocol',
+  0x8057: 'IPv6 Control Protocol',
+  0x80fd: 'Compression Control Protocol',
+  0xc021: 'Link Control Protocol',
+  0xc023: 'Password Authentication Protocol',
+  0xc223: 'Challenge Handshake Authentication Protocol',
+};
+
+/**
+ * Where GRE's payload starts (after `gre`, the header's layer) and the ethertype the walk reads it as (-1 for none):
+ * version 0's IPv4, IPv6 or Ethernet; version 1's PPP frame, with a 'ppp' layer as tshark shows its header (Address,
+ * Control, Protocol; one byte when compressed) and its IPv4 or IPv6 packet.
+ */
+function grePayload(
+  b: Uint8Array,
+  at: number,
+  gre: Layer,
+  end: number,
+): { at: number; etherType: number; ppp?: Layer } {
+  const p = gre.offset + gre.length;
+  const flags = u16(b, at);
+  const proto = u16(b, at + 2);
+  if ((flags & 7) === 0)
+    return { at: p, etherType: proto === 0x0800 || proto === 0x86dd || proto === 0x6558 ? proto : -1 };
+  const cap = Math.min(end, b.length);
+  if (proto !== ETHERTYPE_PPP || !(flags & GRE_SEQ) || p + 2 > cap) return { at: p, etherType: -1 };
+  const fields: LayerField[] = [];
+  let q = p;
+  if (u16(b, q) === PPP_ADDRESS_CONTROL) {
+    fields.push(f('Address', '0xff', q, 1), f('Control', '0x03', q + 1, 1));
+    q += 2;
+  }
+  // A protocol field is odd in its last byte: one byte when compressed (RFC 1661 §6.5).
+  const len = q < cap && b[q] % 2 ? 1 : 2;
+  if (q + len > cap) return { at: p, etherType: -1 };
+  const ppp = len === 1 ? b[q] : u16(b, q);
+  fields.push(f('Protocol', `${PPP_PROTOCOLS[ppp] ?? 'Unknown'} (${hex(ppp, 4)})`, q, len));
+  q += len;
+  const layer = { protocol: 'ppp', title: 'Point-to-Point Protocol', offset: p, length: q - p, fields };
+  return { at: q, etherType: PPP_NETWORK[ppp] ?? -1, ppp: layer };
 }
 
 const ICMPV6_REDIRECT = 137;

@@ -352,6 +352,77 @@ describe("GRE (version 0, and PPTP's enhanced version 1)", () => {
     });
     expect(ourLayers(decodeLayers(built[0], 1), 'gre')).toContain('Call ID: 4660 [40+2]');
   });
+
+  it('is followed by what it carries, PPP and the packet in it, where tshark shows them', () => {
+    // Ours left everything after the GRE header as "Data (…)".
+    const echo = ip4(1, [8, 0, 0, 0, 0, 1, 0, 1]);
+    const gre1 = (payload: number[]) => [
+      0x30,
+      0x01,
+      0x88,
+      0x0b,
+      ...be16(payload.length),
+      0x12,
+      0x34,
+      0,
+      0,
+      0,
+      5,
+      ...payload,
+    ];
+    const chap = [1, 7, 0, 13, 4, 0xde, 0xad, 0xbe, 0xef, ...Buffer.from('pptp')];
+    const more = [
+      gre1([0xff, 3, 0xc0, 0x21, 1, 1, 0, 10, 1, 4, 5, 0xdc, 0, 0]),
+      gre1([0xff, 3, 0xc2, 0x23, ...chap]),
+      gre1([0x21, ...echo]),
+      gre1([0, 0xfd, 1, 2, 3, 4]),
+      gre1([0xff, 3, 0x12, 0x34, 1, 2]),
+      [0, 0, 0x65, 0x58, ...ETH_V4, ...echo],
+    ].map((gre) => Uint8Array.from([...ETH_V4, ...ip4(47, gre)]));
+    const lab = frames('ip-protocols/ip-protocols.pcap')
+      .slice(0, 5)
+      .map((f) => f.data);
+    const all = [...lab, ...built, ...more];
+    const file = path.join(tmp, 'gre-carried.pcap');
+    writeFileSync(file, pcapOf(all));
+    const ws = pdml(file);
+    const names: Record<string, string> = {
+      eth: 'ethernet',
+      ip: 'ipv4',
+      ipv6: 'ipv6',
+      icmp: 'icmp',
+      udp: 'udp',
+      ppp: 'ppp',
+    };
+    all.forEach((data, i) => {
+      const layers = decodeLayers(data, 1);
+      const ours = layers
+        .slice(layers.findIndex((l) => l.protocol === 'gre') + 1)
+        // An echo's data is a field of tshark's ICMP layer, a layer of its own here.
+        .filter((l, j, all) => l.protocol !== 'data' || all[j - 1]?.protocol !== 'icmp')
+        .map((l) => `${l.protocol}@${l.offset}`);
+      // tshark's own dissectors of PPP's control protocols (lcp, chap, comp_data…) are data here.
+      // Undissected bytes are a "fake-field-wrapper" whose first field with a size says where.
+      const protos = ws[i]
+        .map((x, j) =>
+          x.name === 'fake-field-wrapper'
+            ? { ...x, pos: ws[i].slice(j).find((y) => y.size > 0)?.pos ?? NaN }
+            : x,
+        )
+        .filter((x) => x.kind === 'proto' && !['geninfo', 'frame'].includes(x.name));
+      const theirs = protos
+        .slice(protos.findIndex((x) => x.name === 'gre') + 1)
+        .map((x) => `${names[x.name] ?? 'data'}@${x.pos}`);
+      expect(ours, `frame ${i + 1}`).toEqual(theirs);
+      expect(ourLayers(layers, 'ppp'), `frame ${i + 1}`).toEqual(
+        tsharkLayers(ws[i], 'ppp', ['ppp.address', 'ppp.control', 'ppp.protocol']),
+      );
+    });
+    expect(ourLayers(decodeLayers(more[2], 1), 'ppp')).toEqual([
+      'Point-to-Point Protocol [46+1]',
+      'Protocol: Internet Protocol version 4 (0x0021) [46+1]',
+    ]);
+  });
 });
 
 describe('Neighbor Discovery (router and neighbor solicitations and advertisements, redirects) with options', () => {
