@@ -981,13 +981,12 @@ function sctpChunkLayer(b: Uint8Array, c: SctpChunk, cap: number): Layer {
 }
 
 /**
- * The BGP messages of a TCP segment to or from port 179 wholly captured, as Wireshark shows them ("Border Gateway
- * Protocol - OPEN Message": Marker, Length, Type, then an OPEN's fields, an UPDATE's two lengths); the bytes after
- * the last whole message (one that goes on in the next segment) as data. None when the segment does not start with
- * a BGP header, or the snaplen cut it.
+ * The BGP messages of a TCP segment to or from port 179 whose header was captured, as Wireshark shows them ("Border
+ * Gateway Protocol - OPEN Message": Marker, Length, Type, then an OPEN's fields, an UPDATE's two lengths; a message
+ * the snaplen cut has the fields captured and spans what was); the bytes after the last whole message (one that goes
+ * on in the next segment) as data. None when the segment does not start with a BGP header.
  */
 function bgpLayers(b: Uint8Array, n: ChainNode): Layer[] {
-  if (n.end > b.length) return [];
   const o = BGP_OFFSETS;
   const layers: Layer[] = [];
   let p = n.at;
@@ -998,7 +997,8 @@ function bgpLayers(b: Uint8Array, n: ChainNode): Layer[] {
       protocol: 'bgp',
       title: `Border Gateway Protocol - ${name}`,
       offset: m.offset,
-      length: m.length,
+      // Cut by the snaplen: the bytes of it that were captured, as tshark's layer.
+      length: Math.min(m.length, b.length - m.offset),
       fields: [
         f('Marker', hexBytes(b, m.offset + o.MARKER, o.MARKER_LEN), m.offset + o.MARKER, o.MARKER_LEN),
         f('Length', m.length, m.offset + o.LENGTH, 2),
@@ -1008,7 +1008,8 @@ function bgpLayers(b: Uint8Array, n: ChainNode): Layer[] {
     });
     p = m.offset + m.length;
   }
-  if (layers.length && p < n.end) layers.push(dataLayer(p, n.end - p));
+  const end = Math.min(n.end, b.length);
+  if (layers.length && p < end) layers.push(dataLayer(p, end - p));
   return layers;
 }
 

@@ -61,6 +61,18 @@ function ourLayers(layers: Layer[], protocol: string): string[] {
 describe("BGP (Calico's BIRD on TCP 179)", () => {
   const file = path.join(FIXTURES, 'bgp/bgp.pcap');
   const lab = frames('bgp/bgp.pcap');
+  const fields = [
+    'bgp.marker',
+    'bgp.length',
+    'bgp.type',
+    'bgp.open.version',
+    'bgp.open.myas',
+    'bgp.open.holdtime',
+    'bgp.open.identifier',
+    'bgp.open.opt.len',
+    'bgp.update.withdrawn_routes.length',
+    'bgp.update.path_attributes.length',
+  ];
 
   it('reads as tcpdump -n prints it: "length 53: BGP" after a segment carrying BGP', () => {
     // Ours stopped at "length 53".
@@ -71,18 +83,6 @@ describe("BGP (Calico's BIRD on TCP 179)", () => {
 
   it("has a layer per message, with the header's and an OPEN's and an UPDATE's fields, as tshark shows them", () => {
     // Ours read "Data (53 bytes)" after TCP.
-    const fields = [
-      'bgp.marker',
-      'bgp.length',
-      'bgp.type',
-      'bgp.open.version',
-      'bgp.open.myas',
-      'bgp.open.holdtime',
-      'bgp.open.identifier',
-      'bgp.open.opt.len',
-      'bgp.update.withdrawn_routes.length',
-      'bgp.update.path_attributes.length',
-    ];
     const ws = pdml(file);
     let messages = 0;
     lab.forEach((f, i) => {
@@ -93,6 +93,35 @@ describe("BGP (Calico's BIRD on TCP 179)", () => {
     expect(messages).toBe(16);
     const open = ourLayers(decodeLayers(lab[3].data, 1), 'bgp');
     expect(open).toContain('BGP Identifier: 10.97.0.2 [90+4]');
+  });
+
+  it('cut by the snaplen, has a layer per message whose header was captured, with the fields captured', () => {
+    // Ours read "Data (…)" and the cut layer for any segment the snaplen cut.
+    const withBgp = lab.filter((f) => summarize(f.data, f.linkType).endsWith(': BGP'));
+    const data: Uint8Array[] = [];
+    const caplens: number[] = [];
+    for (const f of withBgp) {
+      const tcp = 14 + 20 + (f.data[14 + 20 + 12] >> 4) * 4;
+      for (let n = tcp + 1; n < f.data.length; n += 5) {
+        // Each cut on a connection of its own: tshark does not dissect what it takes for a retransmission.
+        const copy = Uint8Array.from(f.data);
+        const port = (copy[34] << 8) | copy[35];
+        copy.set(be16(20000 + data.length), port === 179 ? 36 : 34);
+        data.push(copy);
+        caplens.push(n);
+      }
+    }
+    const cutFile = path.join(tmp, 'bgp-cut.pcap');
+    writeFileSync(cutFile, pcapOf(data, caplens));
+    const ws = pdml(cutFile);
+    let messages = 0;
+    data.forEach((d, i) => {
+      const ours = ourLayers(decodeLayers(d.subarray(0, caplens[i]), 1), 'bgp');
+      expect(ours, `cut ${i + 1} at ${caplens[i]}`).toEqual(tsharkLayers(ws[i], 'bgp', fields));
+      messages += ours.filter((l) => l.startsWith('Border Gateway Protocol')).length;
+    });
+    // The cuts past a message's 19-byte header (KEEPALIVEs are no more than that).
+    expect(messages).toBe(30);
   });
 });
 
