@@ -47,7 +47,7 @@ function tcpdumpLines(file: string, link: boolean): string[] {
 
 /** The protocols our summaries claim to print as tcpdump does. */
 const CLAIMED =
-  /ICMP|ARP|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > |GREv0|ESP\(|AH\(|: sctp|PIMv2|OSPFv2|VRRPv[23]|STP 802/;
+  /ICMP|ARP|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > |GREv0|ESP\(|AH\(|: sctp|PIMv2|OSPFv2|VRRPv[23]|STP 802|TFTP|NTPv\d|BOOTP\/DHCP/;
 
 describe('summaries match tcpdump', () => {
   const files = captures();
