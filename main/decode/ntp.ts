@@ -2,7 +2,7 @@
 // tcpdump -n says of a packet, from its first byte, and its fields for the detail view as tshark names them. Never
 // on the decodeFields hot path.
 //  0 |LI | VN  |Mode |    Stratum    |     Poll      |   Precision   |  … root delay, dispersion, reference id, timestamps
-import { ipv4ToString, wiresharkText } from './format.ts';
+import { ipv4ToString } from './format.ts';
 import { u32 } from './result.ts';
 
 export const NTP_PORT = 123;
@@ -175,7 +175,16 @@ function referenceId(b: Uint8Array, at: number, stratum: number): string {
   if (known) return known;
   let n = 0;
   while (n < 4 && b[at + n] !== 0) n++;
-  return `Unidentified reference source '${wiresharkText(b, at, n)}'`;
+  // Escaped as tshark escapes it here: a control byte as "\x1" (hex, unpadded), a byte past ASCII as U+FFFD, a
+  // tab as it is; unlike tshark, a line feed or carriage return too, so that no packet breaks the detail's lines.
+  let text = '';
+  for (let i = at; i < at + n; i++) {
+    const c = b[i];
+    if (c >= 0x80) text += '\ufffd';
+    else if ((c >= 0x20 && c < 0x7f) || c === 9) text += String.fromCharCode(c);
+    else text += `\\x${c.toString(16)}`;
+  }
+  return `Unidentified reference source '${text}'`;
 }
 
 /**

@@ -286,7 +286,7 @@ describe("NTP (a node's chronyd asking the cluster's time server)", () => {
   };
   const ascii = (t: string) => [...Buffer.from(t, 'latin1')];
   // Every stratum class, leap indicator and mode 0-5, polls out of range, precisions whose six decimals tie, a
-  // primary source, a kiss code, an IPv4 reference, a MAC.
+  // primary source, kiss codes (one with control bytes and a byte past ASCII), an IPv4 reference, a MAC.
   const built = [
     frame(message(0x24, 1, 4, -20, ascii('GPS\0'))),
     frame(message(0x1c, 2, 17, -7, [192, 168, 1, 1])),
@@ -296,6 +296,7 @@ describe("NTP (a node's chronyd asking the cluster's time server)", () => {
     frame(message(0x21, 255, 10, -128, ascii('XYZ\x01'))),
     frame(message(0x10, 1, 6, 32, ascii('PPS\0'))),
     frame(message(0x2a, 1, 6, -18, ascii('GOES'))),
+    frame(message(0x23, 0, 6, -18, [0x01, 0x16, 0x09, 0xe9])),
     frame([...message(0x24, 3, 6, -24, [10, 0, 0, 9]), 0, 0, 0, 7, ...new Array<number>(16).fill(0xab)]),
   ];
   const fields = [
