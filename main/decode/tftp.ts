@@ -148,7 +148,7 @@ export interface TftpOption {
  * a request's file ("Source File" for a read, "Destination File" for a write) and transfer type, a DATA's or an
  * ACK's block, an ERROR's code and message, and the options of a request or an OACK, each "Option: blksize = 400"
  * with its name and value; an unknown opcode's bytes as "Data". A string is a field once its NUL was captured;
- * `length` is what the fields cover (a DATA's payload follows it). Null short of the opcode.
+ * `length` is the message's captured bytes (a DATA's header only: its payload follows). Null short of the opcode.
  */
 export function tftpFields(
   b: Uint8Array,
@@ -216,5 +216,6 @@ export function tftpFields(
     add('Data', p, cap - p, hex);
     p = cap;
   }
-  return { fields, options, length: p - at };
+  // tshark's layer spans the whole message but a DATA's payload (which it hands on as data).
+  return { fields, options, length: op === TFTP_DATA ? p - at : cap - at };
 }
