@@ -14,6 +14,7 @@ import { decodeLayers, summarize, type Layer } from '../../main/decode/index.ts'
 import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 import { FIXTURES } from './correlate-helpers.ts';
+import { seeded } from './clock-helpers.ts';
 import { a6, be16, frames, pdml, type PdmlItem } from './decode-helpers.ts';
 
 const u16 = (b: Uint8Array, at: number) => (b[at] << 8) | b[at + 1];
@@ -338,6 +339,80 @@ describe("NTP (a node's chronyd asking the cluster's time server)", () => {
     expect(pdml(file)[1].find((x) => x.name === 'ntp.rec')?.showname).toMatch(
       /^Receive Timestamp: Nov 27, 2026 /,
     );
+  });
+});
+
+describe('NTP and TFTP of random bytes', () => {
+  // A seeded draw of 200 NTP messages (modes 0-5, any stratum, poll, precision, reference id, timestamps, zero ones
+  // among them) and 200 TFTP ones (every opcode, strings from a small set, empty ones, trailing bytes), each on a
+  // port pair of its own so that tshark links none to another: every title, field and span as tshark's.
+  it('have the layers tshark shows', () => {
+    const rnd = seeded(7919);
+    const int = (n: number) => Math.floor(rnd() * n);
+    const ETH_V4 = [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0];
+    const udp = (sport: number, dport: number, m: number[]) => {
+      const ip = [0x45, 0, ...be16(28 + m.length), 0, 1, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+      return Uint8Array.from([
+        ...ETH_V4,
+        ...ip,
+        ...be16(sport),
+        ...be16(dport),
+        ...be16(8 + m.length),
+        0,
+        0,
+        ...m,
+      ]);
+    };
+    const words = ['octet', 'netascii', 'blksize', '1428', 'tsize', '0', 'timeout', 'x', ''];
+    const all: Uint8Array[] = [];
+    for (let i = 0; i < 200; i++) {
+      const m = Array.from({ length: 48 }, () => int(256));
+      m[0] = (m[0] & 0xf8) | int(6);
+      if (rnd() < 0.3) m[1] = int(3);
+      if (rnd() < 0.3) for (let k = 12; k < 16; k++) m[k] = rnd() < 0.5 ? 0 : 0x41 + int(26);
+      if (rnd() < 0.2) m.fill(0, 16);
+      all.push(udp(20000 + i, 123, m));
+    }
+    for (let i = 0; i < 200; i++) {
+      const op = 1 + int(6);
+      const m = [0, op];
+      if (op === 3 || op === 4) m.push(0, int(256), ...Array.from({ length: int(6) }, () => int(256)));
+      else if (op === 5) m.push(0, int(10), ...Buffer.from(`message ${i}`), 0);
+      else for (let j = int(6); j > 0; j--) m.push(...Buffer.from(words[int(words.length)]), 0);
+      all.push(udp(30000 + i, 69, m));
+    }
+    const file = path.join(tmp, 'random.pcap');
+    writeFileSync(file, pcapOf(all));
+    const ws = pdml(file);
+    all.forEach((data, i) => {
+      const proto = i < 200 ? 'ntp' : 'tftp';
+      const layer = decodeLayers(data, 1).find((l) => l.protocol === proto);
+      const ours = layer
+        ? [
+            `${layer.title} [${layer.offset}+${layer.length}]`,
+            ...layer.fields.map((x) => `${x.name}: ${x.value} [${x.offset}+${x.length}]`),
+            ...(layer.children ?? []).flatMap((c) => [
+              `${c.title} [${c.offset}+${c.length}]`,
+              ...c.fields.map((x) => `${x.name}: ${x.value} [${x.offset}+${x.length}]`),
+            ]),
+          ]
+        : [];
+      const theirs: string[] = [];
+      let depth = -1;
+      for (const x of ws[i]) {
+        if (x.kind === 'proto') {
+          depth = x.name === proto ? x.depth : -1;
+          if (depth >= 0) theirs.push(`${x.showname} [${x.pos}+${x.size}]`);
+        } else if (depth < 0 || x.size === 0) continue;
+        else if (x.depth === depth + 2 && x.name.startsWith(`${proto}.`))
+          theirs.push(`${x.showname} [${x.pos}+${x.size}]`);
+        else if (x.depth === depth + 2 && x.name === '') theirs.push(`${x.show} [${x.pos}+${x.size}]`);
+        else if (x.depth === depth + 4 && x.name.startsWith('tftp.option.'))
+          theirs.push(`${x.showname} [${x.pos}+${x.size}]`);
+      }
+      // A line feed in a reference id stays escaped here (and breaks the PDML's line): none in this draw.
+      expect(ours, `${proto} ${i}`).toEqual(theirs);
+    });
   });
 });
 

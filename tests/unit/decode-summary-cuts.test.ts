@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { summarize, walk } from '../../main/decode/index.ts';
 import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
+import { seeded } from './clock-helpers.ts';
 import { a6, be16, frames } from './decode-helpers.ts';
 
 const tmp = tempDir('hs-summary-cuts-');
@@ -1009,6 +1010,51 @@ describe('TFTP, whole and cut', () => {
       if (port === 5353 || port === 525) expect(ours[0]).toMatch(/: UDP, length 4$/);
       else expect(ours).toEqual(theirs);
       expect(ours[0].includes('TFTP')).toBe(port !== 53 && port !== 5353 && port !== 525);
+    }
+  });
+});
+
+describe('TFTP, CHAP and PAP of random bytes, whole and cut', () => {
+  // Messages built from a seeded draw of opcodes, codes, lengths that may contradict the bytes, strings with and
+  // without their NUL, bytes to escape, each whole or cut at a random length: 1,500 lines compared with
+  // tcpdump's, with and without -e.
+  it('read as tcpdump prints them', () => {
+    const rnd = seeded(4099);
+    const int = (n: number) => Math.floor(rnd() * n);
+    const bytes = (n: number) =>
+      Array.from({ length: n }, () =>
+        rnd() < 0.4 ? [0, 1, 2, 3, 4, 5, 6, 0x41, 0x80, 0x7f][int(10)] : int(256),
+      );
+    const frames: Uint8Array[] = [];
+    const caplens: number[] = [];
+    for (let i = 0; i < 750; i++) {
+      const body = bytes(int(40));
+      let frame: number[];
+      if (i % 3 === 0) frame = [...eth(0x0800), ...ip4(17, udp(40000, 69, [0, int(8), ...body]))];
+      else {
+        const proto = i % 3 === 1 ? [0xc2, 0x23] : [0xc0, 0x23];
+        const ppp = [0xff, 3, ...proto, int(5), 7, 0, int(body.length + 8), ...body];
+        frame = [
+          ...eth(0x0800),
+          ...ip4(47, [0x30, 0x01, 0x88, 0x0b, ...be16(ppp.length), 0, 1, 0, 0, 0, 1, ...ppp]),
+        ];
+      }
+      frames.push(Uint8Array.from(frame));
+      caplens.push(rnd() < 0.5 ? frame.length : 34 + int(frame.length - 33));
+    }
+    const file = path.join(tmp, `random-${files++}.pcap`);
+    writeFileSync(file, pcapOf(frames, caplens));
+    for (const link of [false, true]) {
+      const args = ['-S', '-n', '-r', file];
+      if (link) args.unshift('-e');
+      const text = execFileSync('tcpdump', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const theirs = text
+        .split('\n')
+        .filter((l) => l && !/^\t0x[0-9a-f]{4}: {2}/.test(l))
+        .map((l) => l.replace(/^\S+ /, ''));
+      const ours = frames.map((f, i) => summarize(f.subarray(0, caplens[i]), 1, { link, origLen: f.length }));
+      expect(ours).toEqual(theirs);
+      expect(ours.filter((l) => /: (TFTP|CHAP|PAP), /.test(l)).length).toBeGreaterThan(450);
     }
   });
 });
