@@ -16,6 +16,8 @@ const TFTP_ACK = 4;
 const TFTP_ERROR = 5;
 const TFTP_OACK = 6;
 const OPCODE_LEN = 2;
+/** The bytes of a byte field tshark shows before "…". */
+const HEX_MAX = 36;
 const BLOCK_LEN = 2;
 /** tcpdump's names (print-tftp.c's op2str and err2str). */
 const OPCODES = ['', 'RRQ', 'WRQ', 'DATA', 'ACK', 'ERROR', 'OACK'];
@@ -211,9 +213,10 @@ export function tftpFields(
       str('Error message');
     }
   } else if (p < cap) {
+    // As tshark prints a byte field: its first 36 bytes in hex, then "…".
     let hex = '';
-    for (let i = p; i < cap; i++) hex += b[i].toString(16).padStart(2, '0');
-    add('Data', p, cap - p, hex);
+    for (let i = p; i < Math.min(cap, p + HEX_MAX); i++) hex += b[i].toString(16).padStart(2, '0');
+    add('Data', p, cap - p, cap - p > HEX_MAX ? `${hex}…` : hex);
     p = cap;
   }
   // tshark's layer spans the whole message but a DATA's payload (which it hands on as data).

@@ -193,6 +193,7 @@ describe('TFTP (a node fetching its boot file, uploading a log, asking for a fil
     onPort69([0, 5, 0, 8, ...text('bad option')], true),
     onPort69([0, 6, ...text('blksize'), ...text('1428'), ...text('tsize'), ...text('2048')], true),
     onPort69([0, 9, 1, 2, 3]),
+    onPort69([0, 9, ...new Array<number>(40).fill(0x5a)]),
     // Bytes after what the opcode has: an acknowledgment's, an option name with no value.
     onPort69([0, 4, 0, 7, 1, 2, 3]),
     onPort69([0, 6, ...text('blksize'), ...text('1428'), ...text('tsize')], true),
