@@ -9,7 +9,7 @@ import { walk, walkFrom, type Chain, type ChainNode, type ChainProblem } from '.
 import { DNS_OFFSETS, DNS_TYPES, rcodeName } from './dns.ts';
 import { ETH_HEADER_LEN, ETHERTYPE_MIN, etherTypeName, VLAN_TAG_LEN } from './ethernet.ts';
 import { DEFAULT_DECODE_OPTIONS, MAX_ENCAP, type DecodeOptions } from './fields.ts';
-import { ipv4ToString, ipv6ToString, macBytesToString, macToString } from './format.ts';
+import { ipv4ToString, ipv6ToString, macBytesToString, macToString, wiresharkText } from './format.ts';
 import { ICMP_OFFSETS, icmpTypeName } from './icmp.ts';
 import {
   ICMPV6_NEIGHBOR_ADVERT,
@@ -97,10 +97,10 @@ export interface LayerField {
 
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
-   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'tftp', 'ntp', 'gre', 'ppp', 'data',
+   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'tftp', 'ntp', 'gre', 'ppp', 'lcp', 'ipcp', 'ipv6cp', 'ccp', 'chap', 'pap', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
-   *  'icmpv6.mldr.mar', 'icmpv6.opt', 'sctp.chunk', 'geneve.option', 'tftp.option'. */
+   *  'icmpv6.mldr.mar', 'icmpv6.opt', 'sctp.chunk', 'geneve.option', 'tftp.option', 'chap.data', 'pap.data'. */
   protocol: string;
   /** One line, e.g. "Internet Protocol Version 4, Src: 10.244.0.12, Dst: 10.244.1.34". */
   title: string;
@@ -222,6 +222,7 @@ export function decodeLayers(
         // walked as the packet is (as for IPv4's AH).
         const carried = grePayload(b, n.at, gre, n.end);
         if (carried.ppp) layers.push(carried.ppp);
+        if (carried.message) layers.push(carried.message);
         const whole = ip.kind === 'ipv4' ? !ip.h.moreFragments : !ip.h.hasFragment;
         if (carried.etherType >= 0 && carried.at < n.end && gres++ < MAX_ENCAP) {
           const inner = walkFrom(b, carried.at, n.end, carried.etherType, -1, whole, opts);
@@ -1125,7 +1126,7 @@ function grePayload(
   at: number,
   gre: Layer,
   end: number,
-): { at: number; etherType: number; ppp?: Layer } {
+): { at: number; etherType: number; ppp?: Layer; message?: Layer | null } {
   const p = gre.offset + gre.length;
   const flags = u16(b, at);
   const proto = u16(b, at + 2);
@@ -1146,7 +1147,101 @@ function grePayload(
   fields.push(f('Protocol', `${PPP_PROTOCOLS[ppp] ?? 'Unknown'} (${hex(ppp, 4)})`, q, len));
   q += len;
   const layer = { protocol: 'ppp', title: 'Point-to-Point Protocol', offset: p, length: q - p, fields };
-  return { at: q, etherType: PPP_NETWORK[ppp] ?? -1, ppp: layer };
+  const message = pppMessageLayer(b, q, end, ppp);
+  return { at: message ? q + message.length : q, etherType: PPP_NETWORK[ppp] ?? -1, ppp: layer, message };
+}
+
+const CP_CODES = [
+  'Vendor Specific',
+  'Configuration Request',
+  'Configuration Ack',
+  'Configuration Nak',
+  'Configuration Reject',
+  'Termination Request',
+  'Termination Ack',
+  'Code Reject',
+];
+const LCP_CODES = [
+  ...CP_CODES,
+  'Protocol Reject',
+  'Echo Request',
+  'Echo Reply',
+  'Discard Request',
+  'Identification',
+];
+const CCP_CODES: Record<number, string> = { ...CP_CODES, 14: 'Reset Request', 15: 'Reset Ack' };
+/** PPP's control and authentication protocols as tshark names them and their codes (RFC 1661 §5, 1962, 1994, 1334). */
+const PPP_MESSAGES: Record<number, { protocol: string; title: string; codes: Record<number, string> }> = {
+  0xc021: {
+    protocol: 'lcp',
+    title: 'PPP Link Control Protocol',
+    codes: { ...LCP_CODES, 13: 'Time Remaining' },
+  },
+  0x8021: { protocol: 'ipcp', title: 'PPP IP Control Protocol', codes: { ...CP_CODES } },
+  0x8057: { protocol: 'ipv6cp', title: 'PPP IPv6 Control Protocol', codes: { ...CP_CODES } },
+  0x80fd: { protocol: 'ccp', title: 'PPP Compression Control Protocol', codes: CCP_CODES },
+  0xc223: {
+    protocol: 'chap',
+    title: 'PPP Challenge Handshake Authentication Protocol',
+    codes: { 1: 'Challenge', 2: 'Response', 3: 'Success', 4: 'Failure' },
+  },
+  0xc023: {
+    protocol: 'pap',
+    title: 'PPP Password Authentication Protocol',
+    codes: { 1: 'Authenticate-Request', 2: 'Authenticate-Ack', 3: 'Authenticate-Nak' },
+  },
+};
+const PPP_MESSAGE_HEADER = 4;
+
+/**
+ * A PPP control (LCP, IPCP, IPv6CP, CCP) or authentication (CHAP, PAP) message at `at` as tshark shows its layer: Code,
+ * Identifier, Length, then CHAP's value and name or message, PAP's peer id and password or message ("Data" children
+ * as tshark nests them; a control protocol's options are left in its span). Null short of its header.
+ */
+function pppMessageLayer(b: Uint8Array, at: number, end: number, proto: number): Layer | null {
+  const m = PPP_MESSAGES[proto];
+  const cap = Math.min(end, b.length);
+  if (!m || at + PPP_MESSAGE_HEADER > cap) return null;
+  const code = b[at];
+  const len = u16(b, at + 2);
+  const stop = Math.min(cap, at + Math.max(len, PPP_MESSAGE_HEADER));
+  const auth = m.protocol === 'chap' || m.protocol === 'pap';
+  const id = b[at + 1];
+  const fields = [
+    f('Code', `${m.codes[code] ?? 'Unknown'} (${code})`, at, 1),
+    f('Identifier', auth ? id : `${id} (${hex(id, 2)})`, at + 1, 1),
+    f('Length', len, at + 2, 2),
+  ];
+  const layer: Layer = { protocol: m.protocol, title: m.title, offset: at, length: stop - at, fields };
+  const data: LayerField[] = [];
+  let p = at + PPP_MESSAGE_HEADER;
+  /** A length byte named `size` and the `name` field it counts (hex bytes, or text), while they fit. */
+  const counted = (size: string, name: string, asHex: boolean): boolean => {
+    if (p + 1 > stop || p + 1 + b[p] > stop) return false;
+    const n = b[p];
+    data.push(
+      f(size, n, p, 1),
+      f(name, asHex ? hexBytes(b, p + 1, n) : wiresharkText(b, p + 1, n), p + 1, n),
+    );
+    p += 1 + n;
+    return true;
+  };
+  if (m.protocol === 'chap' && (code === 1 || code === 2)) {
+    if (counted('Value Size', 'Value', true) && p < stop)
+      data.push(f('Name', wiresharkText(b, p, stop - p), p, stop - p));
+  } else if (m.protocol === 'chap' && (code === 3 || code === 4) && p < stop)
+    fields.push(f('Message', wiresharkText(b, p, stop - p), p, stop - p));
+  else if (m.protocol === 'pap' && code === 1) {
+    if (counted('Peer-ID-Length', 'Peer-ID', false)) counted('Password-Length', 'Password', false);
+  } else if (m.protocol === 'pap' && (code === 2 || code === 3)) counted('Message-Length', 'Message', false);
+  if (data.length) {
+    const from = at + PPP_MESSAGE_HEADER;
+    layer.children = [
+      { protocol: `${m.protocol}.data`, title: 'Data', offset: from, length: p - from, fields: data },
+    ];
+    if (m.protocol === 'chap') layer.children[0].length = stop - from;
+  }
+  return layer;
 }
 
 const ICMPV6_REDIRECT = 137;

@@ -15,7 +15,7 @@ import { pcapOf } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 import { FIXTURES } from './correlate-helpers.ts';
 import { seeded } from './clock-helpers.ts';
-import { a6, be16, frames, pdml, type PdmlItem } from './decode-helpers.ts';
+import { a6, be16, frames, pdml, tree, type PdmlItem } from './decode-helpers.ts';
 
 const u16 = (b: Uint8Array, at: number) => (b[at] << 8) | b[at + 1];
 
@@ -486,6 +486,15 @@ describe("GRE (version 0, and PPTP's enhanced version 1)", () => {
       gre1([0x21, ...echo]),
       gre1([0, 0xfd, 1, 2, 3, 4]),
       gre1([0xff, 3, 0x12, 0x34, 1, 2]),
+      gre1([0xff, 3, 0xc0, 0x21, 9, 2, 0, 8, 1, 2, 3, 4]),
+      gre1([0xff, 3, 0x80, 0x21, 1, 3, 0, 10, 3, 6, 10, 0, 0, 1]),
+      gre1([0xff, 3, 0x80, 0x57, 2, 4, 0, 4]),
+      gre1([0xff, 3, 0x80, 0xfd, 14, 1, 0, 4]),
+      gre1([0xff, 3, 0xc2, 0x23, 2, 7, 0, 9, 1, 0xab, ...Buffer.from('ABC')]),
+      gre1([0xff, 3, 0xc2, 0x23, 3, 7, 0, 6, ...Buffer.from('OK')]),
+      gre1([0xff, 3, 0xc0, 0x23, 1, 9, 0, 8, 1, 0x41, 1, 0x42]),
+      gre1([0xff, 3, 0xc0, 0x23, 2, 9, 0, 7, 2, ...Buffer.from('OK')]),
+      gre1([0xff, 3, 0xc0, 0x21, 99, 2, 0, 4]),
       [0, 0, 0x65, 0x58, ...ETH_V4, ...echo],
     ].map((gre) => Uint8Array.from([...ETH_V4, ...ip4(47, gre)]));
     const lab = frames('ip-protocols/ip-protocols.pcap')
@@ -495,6 +504,7 @@ describe("GRE (version 0, and PPTP's enhanced version 1)", () => {
     const file = path.join(tmp, 'gre-carried.pcap');
     writeFileSync(file, pcapOf(all));
     const ws = pdml(file);
+    const messages = ['lcp', 'ipcp', 'ipv6cp', 'ccp', 'chap', 'pap'];
     const names: Record<string, string> = {
       eth: 'ethernet',
       ip: 'ipv4',
@@ -502,6 +512,7 @@ describe("GRE (version 0, and PPTP's enhanced version 1)", () => {
       icmp: 'icmp',
       udp: 'udp',
       ppp: 'ppp',
+      ...Object.fromEntries(messages.map((m) => [m, m])),
     };
     all.forEach((data, i) => {
       const layers = decodeLayers(data, 1);
@@ -526,6 +537,25 @@ describe("GRE (version 0, and PPTP's enhanced version 1)", () => {
       expect(ourLayers(layers, 'ppp'), `frame ${i + 1}`).toEqual(
         tsharkLayers(ws[i], 'ppp', ['ppp.address', 'ppp.control', 'ppp.protocol']),
       );
+      // A control or authentication message: its header, and CHAP's and PAP's data as tshark nests it.
+      const message = layers.find((l) => messages.includes(l.protocol));
+      const ourMessage = message ? tree(message).map((l) => l.trim()) : [];
+      const theirMessage: string[] = [];
+      let depth = -1;
+      for (const x of ws[i]) {
+        if (x.kind === 'proto') {
+          depth = messages.includes(x.name) ? x.depth : -1;
+          if (depth >= 0) theirMessage.push(`${x.showname} [${x.pos}+${x.size}]`);
+        } else if (depth < 0) continue;
+        else if (
+          x.depth === depth + 2 &&
+          /^(ppp|chap|pap)\.(code|identifier|length|message|data)$/.test(x.name)
+        )
+          theirMessage.push(`${x.showname} [${x.pos}+${x.size}]`);
+        else if (x.depth === depth + 4 && /^(chap|pap)\./.test(x.name))
+          theirMessage.push(`${x.showname} [${x.pos}+${x.size}]`);
+      }
+      expect(ourMessage, `frame ${i + 1}`).toEqual(theirMessage);
     });
     expect(ourLayers(decodeLayers(more[2], 1), 'ppp')).toEqual([
       'Point-to-Point Protocol [46+1]',
