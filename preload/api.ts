@@ -366,7 +366,9 @@ export interface NodeSpec {
   knownHostsPath?: string;
 }
 
-export type NodeState = 'idle' | 'connecting' | 'hostkey' | 'connected' | 'capturing' | 'lost' | 'error';
+/** `login`: a login password (or keyboard-interactive answer) is asked for (onLoginPrompt). */
+export type NodeState =
+  'idle' | 'connecting' | 'hostkey' | 'login' | 'connected' | 'capturing' | 'lost' | 'error';
 
 export interface NodeInfo {
   name: string;
@@ -390,6 +392,31 @@ export interface HostKeyPrompt {
   keyType: string;
   /** SHA256:… as OpenSSH prints it. */
   fingerprint: string;
+}
+
+/**
+ * A login question for a node or a jump host on the way to it, put to the user when that host takes a password
+ * (or keyboard-interactive) and the node's form gave none for it: what `ssh` would ask on its terminal.
+ */
+export interface LoginPrompt {
+  promptId: string;
+  node: string;
+  /** The login user and `address:port` of the host that asks: the node, or a jump host. */
+  user: string;
+  host: string;
+  /** Set for a jump host: its name as given (an ssh_config alias such as `bastion`, or its address). */
+  jumpHost?: string;
+  method: 'password' | 'keyboard-interactive';
+  /** keyboard-interactive: the server's name and instruction for the round ('' when it sends none). */
+  name: string;
+  instructions: string;
+  /**
+   * What to ask, in order, as `ssh` words it (`user@host's password: `, or the server's own prompt after
+   * `(user@host) `); `echo`: the server wants the answer shown as typed (else hidden).
+   */
+  prompts: { prompt: string; echo: boolean }[];
+  /** Answers this host refused already on this connection (ssh's "Permission denied, please try again."). */
+  refused: number;
 }
 
 export type IfaceKind =
@@ -545,6 +572,16 @@ export interface HopscopeApi {
   disconnectNode(req: { name: string }): Promise<Result<NodeInfo>>;
   answerHostKey(req: { promptId: string; accept: boolean }): Promise<Result<null>>;
   onHostKeyPrompt(cb: (p: HostKeyPrompt) => void): Unsubscribe;
+  /**
+   * Answers a login question (one answer per prompt); `answers: null` is Cancel: the method is skipped, as ssh
+   * does when none is given. The answers go to that host only and are never sent back in an event.
+   */
+  answerLogin(req: { promptId: string; answers: string[] | null }): Promise<Result<null>>;
+  /** The login questions open now (a page loaded while one is asked shows it too). */
+  listLoginPrompts(): Promise<Result<LoginPrompt[]>>;
+  onLoginPrompt(cb: (p: LoginPrompt) => void): Unsubscribe;
+  /** A login question was answered (here or in another page), cancelled, or given up (its node gone, timeout). */
+  onLoginPromptClosed(cb: (p: { promptId: string }) => void): Unsubscribe;
   onNodeStatus(cb: (n: NodeInfo) => void): Unsubscribe;
 
   // Capture
@@ -583,6 +620,8 @@ export const API_METHODS = [
   'connectNode',
   'disconnectNode',
   'answerHostKey',
+  'answerLogin',
+  'listLoginPrompts',
   'validateFilter',
   'startCapture',
   'stopCapture',
@@ -601,6 +640,8 @@ export const API_EVENTS = {
   onSessionProgress: 'sessionProgress',
   onPacketBatch: 'packetBatch',
   onHostKeyPrompt: 'hostKeyPrompt',
+  onLoginPrompt: 'loginPrompt',
+  onLoginPromptClosed: 'loginPromptClosed',
   onNodeStatus: 'nodeStatus',
   onCaptureStats: 'captureStats',
 } as const satisfies Partial<Record<keyof HopscopeApi, string>>;

@@ -47,7 +47,7 @@ export function requestOptions(
 const LATE_NODE_GRACE_MS = 3000;
 
 /** Node states whose node a glob takes into the capture (a node the user connected, or tried to). */
-const TRIED = new Set<NodeInfo['state']>(['connecting', 'hostkey', 'connected', 'error', 'lost']);
+const TRIED = new Set<NodeInfo['state']>(['connecting', 'hostkey', 'login', 'connected', 'error', 'lost']);
 
 export interface CapturePlan {
   /** The nodes of the capture, in the order they are in it. */

@@ -1,5 +1,5 @@
-// The app's nodes: targets the user added (secrets in memory only), their SSH connections, host-key prompts
-// answered by the UI, and the interfaces discovered on each.
+// The app's nodes: targets the user added (secrets in memory only), their SSH connections, host-key and login
+// prompts answered by the UI, and the interfaces discovered on each.
 
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -12,6 +12,7 @@ import type {
   FilterCheck,
   HostKeyPrompt,
   IfaceInfo,
+  LoginPrompt,
   NodeInfo,
   NodeSpec,
   SshAlias,
@@ -28,7 +29,13 @@ import { acquirePrivilege, privileged, redact, type Privilege } from '../ssh/pri
 import { HopscopeError, toErrorData } from '../common/errors.ts';
 import { discoverNode } from '../discover/discoverNode.ts';
 import type { Iface, NodeInterfaces } from '../discover/model.ts';
-import { connectSsh, type SshConnection } from '../ssh/connection.ts';
+import {
+  connectSsh,
+  promptText,
+  type PasswordAsker,
+  type PasswordQuestion,
+  type SshConnection,
+} from '../ssh/connection.ts';
 import { JumpPool } from '../ssh/jumpPool.ts';
 import type { HostKeyInfo } from '../ssh/hostKeys.ts';
 import {
@@ -55,6 +62,27 @@ export interface NodeEntry {
 }
 
 const HOSTKEY_TIMEOUT_MS = 5 * 60_000;
+/** A login question nobody answers is cancelled after this (the connect then fails as with Cancel). */
+const LOGIN_TIMEOUT_MS = 5 * 60_000;
+
+/** Where login questions go: to every page (each shows it; the first answer wins) and their end, to clear them. */
+export interface LoginEvents {
+  prompt: (p: LoginPrompt) => void;
+  closed: (promptId: string) => void;
+}
+
+/** A connect's login answers: given by the user before it logged in, and every one it used. */
+interface ConnectLogin {
+  given: Map<string, string>;
+  used: Set<string>;
+  up: boolean;
+}
+
+interface OpenLogin {
+  prompt: LoginPrompt;
+  entry: NodeEntry;
+  answer: (answers: string[] | null) => void;
+}
 
 export function defaultSshConfigPath(): string {
   return join(homedir(), '.ssh', 'config');
@@ -165,14 +193,26 @@ function newEntry(spec: NodeSpec): NodeEntry {
 export class NodeManager {
   readonly nodes = new Map<string, NodeEntry>();
   private prompts = new Map<string, (accept: boolean) => void>();
+  private readonly logins = new Map<string, OpenLogin>();
+  /**
+   * Login answers that logged in (`user@host:port`, method and prompt → answer), in memory only, given again
+   * without asking on that host's next connection (one opened for more channels, a reconnect, another node behind
+   * the same jump host), as the CLI does; asked again once refused.
+   */
+  private readonly loginAnswers = new Map<string, string>();
   /** One connection to each jump host for every node behind it, as ControlMaster (ended with the last node's). */
   private readonly jumps = new JumpPool();
 
-  /** `storePath`: where the node list is saved (without secrets, which live in memory only); null: not saved. */
+  /**
+   * `storePath`: where the node list is saved (without secrets, which live in memory only); null: not saved.
+   * `login`: where login questions are put (a host that takes a password the node's form did not give); without
+   * it none is asked, and such a login fails saying no password was given.
+   */
   constructor(
     private readonly emitStatus: (n: NodeInfo) => void,
     private readonly emitPrompt: (p: HostKeyPrompt) => void,
     private readonly storePath: string | null = null,
+    private readonly login: LoginEvents | null = null,
   ) {
     if (storePath) {
       try {
@@ -229,6 +269,7 @@ export class NodeManager {
       if (merged[k] === undefined && old.spec[k] !== undefined) Object.assign(merged, { [k]: old.spec[k] });
     const entry = newEntry(merged);
     this.detach(old);
+    this.cancelLogins(old);
     const list = [...this.nodes.entries()].map(([k, v]): [string, NodeEntry] =>
       k === name ? [spec.name, entry] : [k, v],
     );
@@ -243,6 +284,7 @@ export class NodeManager {
   remove(name: string): void {
     const n = this.get(name);
     this.detach(n);
+    this.cancelLogins(n);
     this.nodes.delete(name);
     this.save();
   }
@@ -274,6 +316,92 @@ export class NodeManager {
     if (!r) throw new HopscopeError('USAGE', 'no such host-key prompt (answered already?)');
     this.prompts.delete(promptId);
     r(accept);
+  }
+
+  /** Answers a login question: one answer per prompt, or null (Cancel: the method is skipped). */
+  answerLogin(promptId: string, answers: string[] | null): void {
+    const open = this.logins.get(promptId);
+    if (!open) throw new HopscopeError('USAGE', 'no such login prompt (answered already?)');
+    const want = open.prompt.prompts.length;
+    if (answers && answers.length !== want)
+      throw new HopscopeError('USAGE', `the login prompt asks ${want} question(s), not ${answers.length}`);
+    this.endLogin(promptId, answers);
+  }
+
+  /** The login questions open now, for a page that loads while they are asked. */
+  loginPrompts(): LoginPrompt[] {
+    return [...this.logins.values()].map((l) => l.prompt);
+  }
+
+  /** Ends an open login question with `answers` (null: none), and says so to every page. */
+  private endLogin(promptId: string, answers: string[] | null): void {
+    const open = this.logins.get(promptId);
+    if (!open) return;
+    this.logins.delete(promptId);
+    this.login?.closed(promptId);
+    const n = open.entry;
+    if (n.info.state === 'login' && ![...this.logins.values()].some((l) => l.entry === n))
+      this.update(n, { state: 'connecting' });
+    open.answer(answers);
+  }
+
+  /** A node removed or edited while it is asked: its questions end unanswered (its connect fails, unseen). */
+  private cancelLogins(n: NodeEntry): void {
+    for (const [id, l] of [...this.logins]) if (l.entry === n) this.endLogin(id, null);
+  }
+
+  /**
+   * connectSsh's askPassword for node n: each question shown to the user as ssh words it, unless the host took
+   * an answer to it before (loginAnswers). Answers given before the node is connected are kept only once it
+   * logs in (`login.up`); every answer used is in `login.used`, to be redacted from the connect's error.
+   */
+  private loginAsker(n: NodeEntry, login: ConnectLogin): PasswordAsker {
+    return async (q) => {
+      const host = `${q.user}@${q.hostName}:${q.port}`;
+      const keys = q.prompts.map((p) => `${host}\n${q.method}\n${p.prompt}`);
+      // A round with nothing to answer (an instruction alone): ssh shows it and goes on.
+      if (q.prompts.length === 0) return [];
+      let answers: string[] | null;
+      if (q.refused === 0 && keys.every((k) => this.loginAnswers.has(k)))
+        answers = keys.map((k) => this.loginAnswers.get(k)!);
+      else {
+        answers = await this.askLogin(n, q);
+        if (answers) keys.forEach((k, i) => (login.up ? this.loginAnswers : login.given).set(k, answers![i]));
+      }
+      for (const a of answers ?? []) login.used.add(a);
+      return answers;
+    };
+  }
+
+  private askLogin(n: NodeEntry, q: PasswordQuestion): Promise<string[] | null> {
+    const login = this.login;
+    if (!login) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const promptId = randomUUID();
+      const prompt: LoginPrompt = {
+        promptId,
+        node: n.info.name,
+        user: q.user,
+        host: `${q.hostName}:${q.port}`,
+        ...(q.jumpHost !== undefined ? { jumpHost: q.jumpHost } : {}),
+        method: q.method,
+        name: q.name,
+        instructions: q.instructions,
+        prompts: q.prompts.map((p) => ({ prompt: promptText(q, p), echo: p.echo })),
+        refused: q.refused,
+      };
+      const timer = setTimeout(() => this.endLogin(promptId, null), LOGIN_TIMEOUT_MS);
+      this.logins.set(promptId, {
+        prompt,
+        entry: n,
+        answer: (a) => {
+          clearTimeout(timer);
+          resolve(a);
+        },
+      });
+      this.update(n, { state: 'login' });
+      login.prompt(prompt);
+    });
   }
 
   /**
@@ -322,6 +450,7 @@ export class NodeManager {
     const name = n.info.name;
     this.update(n, { state: 'connecting', error: null });
     let conn: SshConnection | null = null;
+    const login: ConnectLogin = { given: new Map(), used: new Set(), up: false };
     try {
       const s = n.spec;
       const configText = readConfig(s.configPath);
@@ -371,6 +500,7 @@ export class NodeManager {
           ...(s.jumpPasswords?.length ? { jumpPasswords: s.jumpPasswords } : {}),
           ...(s.passphrase ? { passphrase: s.passphrase } : {}),
           ...(s.auth && s.auth !== 'agent' ? { agent: '' } : {}),
+          ...(this.login ? { askPassword: this.loginAsker(n, login) } : {}),
         },
         hostKeys: {
           knownHostsFiles,
@@ -378,6 +508,9 @@ export class NodeManager {
         },
         jumps: this.jumps,
       });
+      // They logged in: given again on the next connection to those hosts (a later one is kept as it comes).
+      for (const [k, v] of login.given) this.loginAnswers.set(k, v);
+      login.up = true;
       if (this.nodes.get(name) !== n)
         throw new HopscopeError('USAGE', `${name} was removed or edited while it connected`);
       const c = conn;
@@ -411,6 +544,7 @@ export class NodeManager {
       for (const k of SECRET_FIELDS)
         for (const secret of [n.spec[k]].flat())
           err.message = redact(err.message, typeof secret === 'object' ? secret.password : secret);
+      for (const a of login.used) err.message = redact(err.message, a);
       // Shown beside the add form as well as on the card: the message names the node it is about.
       if (![':', ' '].some((c) => err.message.startsWith(`${name}${c}`)))
         err.message = `${name}: ${err.message}`;
@@ -460,6 +594,8 @@ export class NodeManager {
       this.prompts.delete(id);
       answer(false);
     }
+    for (const id of [...this.logins.keys()]) this.endLogin(id, null);
+    this.loginAnswers.clear();
     for (const n of this.nodes.values()) n.conn?.close();
   }
 }

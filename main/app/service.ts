@@ -117,6 +117,10 @@ export class AppService implements Backend {
       (n) => this.emit('nodeStatus', n),
       (p) => this.emit('hostKeyPrompt', p),
       configDir ? path.join(configDir, 'nodes.json') : null,
+      {
+        prompt: (p) => this.emit('loginPrompt', p),
+        closed: (promptId) => this.emit('loginPromptClosed', { promptId }),
+      },
     );
   }
 
@@ -382,6 +386,11 @@ export class AppService implements Backend {
       this.nodes.answer(req.promptId, req.accept);
       return null;
     },
+    answerLogin: (req) => {
+      this.nodes.answerLogin(req.promptId, req.answers);
+      return null;
+    },
+    listLoginPrompts: () => this.nodes.loginPrompts(),
 
     validateFilter: async (req) => Promise.all(req.nodes.map((n) => this.nodes.checkFilter(n, req.filter))),
     startCapture: async (req) => {

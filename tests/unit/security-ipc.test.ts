@@ -38,6 +38,8 @@ const METHODS = [
   'connectNode',
   'disconnectNode',
   'answerHostKey',
+  'answerLogin',
+  'listLoginPrompts',
   'validateFilter',
   'startCapture',
   'stopCapture',

@@ -398,6 +398,7 @@ const STATE_LABEL: Record<string, string> = {
   idle: 'not connected',
   connecting: 'connecting…',
   hostkey: 'waiting for host key',
+  login: 'waiting for password',
   connected: 'connected',
   capturing: 'capturing',
   lost: 'connection lost',

@@ -10,6 +10,7 @@ import type {
   ExportFormat,
   ExportResult,
   HostKeyPrompt,
+  LoginPrompt,
   JourneyView,
   LabStatus,
   NodeInfo,
@@ -56,6 +57,8 @@ export interface AppState {
   theme: Theme;
   nodes: NodeInfo[];
   hostKeyPrompts: HostKeyPrompt[];
+  /** Login questions open on the back end, oldest first (the dialog asks the first; the rest wait their turn). */
+  loginPrompts: LoginPrompt[];
   /** Interfaces chosen for capture, as "node\u0000iface". */
   chosen: Set<string>;
   /**
@@ -99,6 +102,7 @@ export class AppStore {
       theme: dark ? 'dark' : 'light',
       nodes: [],
       hostKeyPrompts: [],
+      loginPrompts: [],
       chosen: new Set(),
       globs: [],
       following: [],
@@ -143,7 +147,7 @@ export function globToRegExp(glob: string): RegExp {
 }
 
 /** Node states whose node a glob takes into the capture (the back end's capturePlan: connected, or tried). */
-const TRIED = new Set<NodeInfo['state']>(['connecting', 'hostkey', 'connected', 'error', 'lost']);
+const TRIED = new Set<NodeInfo['state']>(['connecting', 'hostkey', 'login', 'connected', 'error', 'lost']);
 
 /**
  * With nothing ticked, the globs a capture can wait for: patterns (`node-1:veth*`, `cali*`: followed while
