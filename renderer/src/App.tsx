@@ -7,6 +7,7 @@ import { CaptureBar } from './components/CaptureBar.tsx';
 import { ClocksPanel } from './components/ClocksPanel.tsx';
 import { ExportPanel } from './components/ExportPanel.tsx';
 import { HostKeyDialog } from './components/HostKeyDialog.tsx';
+import { LoginDialog } from './components/LoginDialog.tsx';
 import { JourneyPanel } from './components/JourneyPanel.tsx';
 import { LabPanel } from './components/LabPanel.tsx';
 import { NodesPanel } from './components/NodesPanel.tsx';
@@ -120,6 +121,7 @@ export function App() {
         </main>
       </div>
       <HostKeyDialog />
+      <LoginDialog />
     </div>
   );
 }

@@ -1,7 +1,14 @@
 // What the UI does with the API: open sessions and load their packets into the columnar store in chunks,
 // follow live batches and session changes, select packets/journeys, nodes, capture, lab. Components call these.
 
-import type { HopscopeApi, PacketBatch, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
+import type {
+  HopscopeApi,
+  LoginPrompt,
+  PacketBatch,
+  Result,
+  SessionInfo,
+  SessionProgress,
+} from '../../preload/api.ts';
 import { AppStore, lateJoiners, pushRates, tickCaptured } from './store/appStore.ts';
 import { PacketStore } from './store/packetStore.ts';
 import { SummaryCache } from './store/summaryCache.ts';
@@ -99,6 +106,9 @@ export class Controller {
           });
       }),
       api.onHostKeyPrompt((p) => store.set((st) => ({ hostKeyPrompts: [...st.hostKeyPrompts, p] }))),
+      api.onLoginPrompt((p) => this.addLoginPrompts([p])),
+      // Answered here or in another page, cancelled, or given up: it goes from every page.
+      api.onLoginPromptClosed(({ promptId }) => this.dropLoginPrompt(promptId)),
       api.onNodeStatus((event) =>
         store.set((st) => {
           const { renamedFrom, ...n } = event;
@@ -129,6 +139,8 @@ export class Controller {
     void api.appInfo().then((r) => r.ok && store.set({ info: r.value }));
     void this.refreshNodes();
     void this.refreshLab();
+    // A question asked before this page loaded (a reload, a second page) is asked here too.
+    void api.listLoginPrompts().then((r) => r.ok && this.addLoginPrompts(r.value));
   }
 
   stop(): void {
@@ -442,6 +454,27 @@ export class Controller {
   async answerHostKey(promptId: string, accept: boolean): Promise<void> {
     this.store.set((st) => ({ hostKeyPrompts: st.hostKeyPrompts.filter((p) => p.promptId !== promptId) }));
     await this.api.answerHostKey({ promptId, accept });
+  }
+
+  /** Adds login questions not held yet (an event and the list fetched at start may both bring one). */
+  private addLoginPrompts(ps: LoginPrompt[]): void {
+    this.store.set((st) => {
+      const held = new Set(st.loginPrompts.map((p) => p.promptId));
+      return { loginPrompts: [...st.loginPrompts, ...ps.filter((p) => !held.has(p.promptId))] };
+    });
+  }
+
+  private dropLoginPrompt(promptId: string): void {
+    this.store.set((st) => ({ loginPrompts: st.loginPrompts.filter((p) => p.promptId !== promptId) }));
+  }
+
+  /**
+   * Answers a login question (one answer per prompt), or cancels it (null). Refused when another page answered
+   * first: its closing event clears it here anyway.
+   */
+  async answerLogin(promptId: string, answers: string[] | null): Promise<void> {
+    this.dropLoginPrompt(promptId);
+    await this.api.answerLogin({ promptId, answers });
   }
 
   /** Shows the running capture `id` (live), unless a session came to be shown meanwhile. */

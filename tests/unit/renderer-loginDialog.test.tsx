@@ -1,0 +1,168 @@
+// @vitest-environment happy-dom
+// The login dialog (happy-dom, the real controller and store over a scripted API): a question open before the page
+// loaded is shown (a reload, a second tab); it names who asks and shows the prompts as ssh words them, hidden
+// unless the server wants them shown; questions queue; Log in sends the answers, Cancel sends none; one answered in
+// another page goes; the host-key dialog goes first.
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { HopscopeApi, HostKeyPrompt, LoginPrompt, Result } from '../../preload/api.ts';
+import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
+import { LoginDialog } from '../../renderer/src/components/LoginDialog.tsx';
+import { ControllerContext } from '../../renderer/src/context.ts';
+import { Controller } from '../../renderer/src/controller.ts';
+import { AppStore } from '../../renderer/src/store/appStore.ts';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const jumpQuestion: LoginPrompt = {
+  promptId: 'p1',
+  node: 'node-1',
+  user: 'ops',
+  host: '10.1.10.2:22',
+  jumpHost: 'bastion',
+  method: 'password',
+  name: '',
+  instructions: '',
+  prompts: [{ prompt: "ops@10.1.10.2's password: ", echo: false }],
+  refused: 0,
+};
+const kbdQuestion: LoginPrompt = {
+  promptId: 'p2',
+  node: 'node-2',
+  user: 'root',
+  host: '10.1.10.10:22',
+  method: 'keyboard-interactive',
+  name: 'lab',
+  instructions: 'Two answers',
+  prompts: [
+    { prompt: '(root@10.1.10.10) Password: ', echo: false },
+    { prompt: '(root@10.1.10.10) Verification code: ', echo: true },
+  ],
+  refused: 1,
+};
+
+/** The API as the back end would answer it (one question open already), its events sent by the test. */
+function scriptedApi(open: LoginPrompt[]) {
+  const listeners = new Map<string, ((p: unknown) => void)[]>();
+  const calls: unknown[] = [];
+  const api: Record<string, unknown> = {};
+  const ok = <T,>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
+  for (const m of API_METHODS) api[m] = () => ok(null);
+  api.appInfo = () => ok({ mode: 'web', version: '0' });
+  api.listNodes = () => ok([]);
+  api.labStatus = () =>
+    ok({ available: false, reason: null, scenario: null, scenarios: [], sshConfig: null, busy: false });
+  api.listLoginPrompts = () => ok(open);
+  api.answerLogin = (req: unknown) => (calls.push(req), ok(null));
+  for (const [m, ev] of Object.entries(API_EVENTS))
+    api[m] = (cb: (p: unknown) => void) => {
+      listeners.set(ev, [...(listeners.get(ev) ?? []), cb]);
+      return () => undefined;
+    };
+  const emit = (ev: string, payload: unknown) => {
+    for (const cb of listeners.get(ev) ?? []) cb(payload);
+  };
+  return { api: api as unknown as HopscopeApi, emit, calls };
+}
+
+let root: Root | null = null;
+afterEach(() => {
+  act(() => root?.unmount());
+  root = null;
+});
+
+async function mount(open: LoginPrompt[]) {
+  const s = scriptedApi(open);
+  const ctl = new Controller(s.api, new AppStore());
+  await act(async () => {
+    ctl.start();
+    await Promise.resolve();
+  });
+  const el = document.createElement('div');
+  document.body.append(el);
+  root = createRoot(el);
+  act(() =>
+    root!.render(
+      <ControllerContext.Provider value={ctl}>
+        <LoginDialog />
+      </ControllerContext.Provider>,
+    ),
+  );
+  const dialog = () => el.querySelector<HTMLElement>('[data-testid=login-dialog]');
+  const inputs = () => [...el.querySelectorAll<HTMLInputElement>('[data-testid=login-answer]')];
+  const type = (input: HTMLInputElement, text: string) => {
+    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+    act(() => {
+      setter.call(input, text);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  };
+  return { ...s, ctl, el, dialog, inputs, type };
+}
+
+describe('the login dialog', () => {
+  it('shows a question open before the page loaded, queues the next, and sends the answers typed', async () => {
+    const { emit, calls, dialog, inputs, type } = await mount([jumpQuestion]);
+    expect(dialog()!.dataset.node).toBe('node-1');
+    expect(dialog()!.querySelector('h3')!.textContent).toBe(
+      'Log in to jump host bastion 10.1.10.2:22 for node-1',
+    );
+    expect(dialog()!.textContent).toContain("ops@10.1.10.2's password: ");
+    expect(dialog()!.textContent).not.toContain('Permission denied');
+    expect(inputs().map((i) => i.type)).toEqual(['password']);
+
+    // Another node asks meanwhile: it waits its turn.
+    act(() => emit('loginPrompt', kbdQuestion));
+    expect(dialog()!.dataset.node).toBe('node-1');
+    expect(dialog()!.textContent).toContain('1 more question waiting.');
+
+    type(inputs()[0], 'bastion-secret');
+    act(() => dialog()!.querySelector<HTMLButtonElement>('[data-testid=login-submit]')!.click());
+    expect(calls).toEqual([{ promptId: 'p1', answers: ['bastion-secret'] }]);
+
+    // The next question, its fields empty: the password hidden, the code shown as typed, the retry said.
+    expect(dialog()!.dataset.node).toBe('node-2');
+    expect(dialog()!.querySelector('h3')!.textContent).toBe('Log in to node-2');
+    expect(dialog()!.textContent).toContain('Permission denied, please try again.');
+    expect(dialog()!.textContent).toContain('lab');
+    expect(dialog()!.textContent).toContain('Two answers');
+    expect(dialog()!.textContent).toContain('(root@10.1.10.10) Verification code: ');
+    expect(inputs().map((i) => [i.type, i.value])).toEqual([
+      ['password', ''],
+      ['text', ''],
+    ]);
+    type(inputs()[0], 'pw');
+    type(inputs()[1], '424242');
+    act(() => dialog()!.querySelector<HTMLButtonElement>('[data-testid=login-submit]')!.click());
+    expect(calls.at(-1)).toEqual({ promptId: 'p2', answers: ['pw', '424242'] });
+    expect(dialog()).toBeNull();
+  });
+
+  it('Cancel answers none; a question answered in another page goes; the host-key dialog goes first', async () => {
+    const { emit, calls, dialog } = await mount([]);
+    expect(dialog()).toBeNull();
+    act(() => emit('loginPrompt', jumpQuestion));
+    act(() => dialog()!.querySelector<HTMLButtonElement>('[data-testid=login-cancel]')!.click());
+    expect(calls).toEqual([{ promptId: 'p1', answers: null }]);
+    expect(dialog()).toBeNull();
+
+    act(() => emit('loginPrompt', kbdQuestion));
+    expect(dialog()!.dataset.node).toBe('node-2');
+    act(() => emit('loginPromptClosed', { promptId: 'p2' }));
+    expect(dialog()).toBeNull();
+    expect(calls).toHaveLength(1);
+
+    const key: HostKeyPrompt = {
+      promptId: 'k',
+      node: 'node-1',
+      host: '10.1.10.9:22',
+      keyType: 'ssh-ed25519',
+      fingerprint: 'SHA256:x',
+    };
+    act(() => emit('hostKeyPrompt', key));
+    act(() => emit('loginPrompt', { ...jumpQuestion, promptId: 'p3' }));
+    expect(dialog()).toBeNull();
+  });
+});
