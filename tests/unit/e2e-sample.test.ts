@@ -2,7 +2,7 @@
 // lab): start screen, panes with the cross-pane highlight, timeline, hop ladder, packet detail, clocks, export
 // read back by tshark, dark theme. Screenshots of each view go to test-results/.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
@@ -21,6 +21,8 @@ import {
 } from '../e2e/harness.ts';
 import { FLANNEL_VXLAN_PATH } from './correlate-helpers.ts';
 import { pcapHeader } from '../pcapBytes.ts';
+import { tempDir } from '../tempDir.ts';
+import { LOGIN_PASSWORD, startFakeNode } from './login-helpers.ts';
 
 /**
  * Resets node-2's clock override in the Clocks tab and waits until its field no longer shows `typed`: Reset clears
@@ -840,6 +842,47 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
     expect(await p.$$('[data-testid=node-card]')).toHaveLength(1);
     // The failed connection attempt is an error line on the card, not a page error.
     expect(errors).toEqual([]);
+  });
+
+  it('asks for a password the form left out, in every page; a wrong one is asked again; the answer connects', async () => {
+    const node = await startFakeNode('password');
+    try {
+      const kh = path.join(tempDir('hs-e2e-login-'), 'known_hosts');
+      writeFileSync(kh, node.hostLine);
+      await p.click('[data-testid=add-node] .seg button:nth-child(2)');
+      await p.fill('[data-testid=add-node] [aria-label="node name"]', 'pw-node');
+      await p.fill('[aria-label=host]', '127.0.0.1');
+      await p.fill('[data-testid=add-node] [aria-label=user]', 'u');
+      await p.fill('[data-testid=add-node] [aria-label=port]', String(node.port));
+      await p.selectOption('[data-testid=add-node] [aria-label=authentication]', 'password');
+      await p.fill('[data-testid=add-node] [aria-label="known_hosts file"]', kh);
+      await p.click('[data-testid=add-node] button.primary');
+      const dialog = '[data-testid=login-dialog][data-node="pw-node"]';
+      await p.waitForSelector(dialog);
+      expect(await p.textContent(`${dialog} h3`)).toBe('Log in to pw-node');
+      expect(await p.textContent(`${dialog} .login-prompt`)).toBe("u@127.0.0.1's password: ");
+      expect(await p.getAttribute(`${dialog} input`, 'type')).toBe('password');
+      await p.waitForSelector('[data-testid=node-card][data-node="pw-node"][data-state="login"]');
+      // A second page (another tab, or this one reloaded) is asked too.
+      const second = await page(b, srv.url);
+      await second.page.waitForSelector(dialog);
+      await p.fill(`${dialog} input`, 'not-the-password');
+      await p.press(`${dialog} input`, 'Enter');
+      await p.waitForSelector(`${dialog} [data-testid=login-refused]`);
+      await second.page.waitForSelector(`${dialog} [data-testid=login-refused]`);
+      await shot(p, 'sample-11-login-dialog');
+      await second.page.fill(`${dialog} input`, LOGIN_PASSWORD);
+      await second.page.click(`${dialog} [data-testid=login-submit]`);
+      await p.waitForSelector('[data-testid=node-card][data-node="pw-node"][data-state="connected"]');
+      await p.waitForSelector(dialog, { state: 'detached' });
+      await second.page.waitForSelector(dialog, { state: 'detached' });
+      expect(node.answers).toEqual(['not-the-password', LOGIN_PASSWORD]);
+      expect(srv.stderr()).not.toContain(LOGIN_PASSWORD);
+      expect([...errors, ...second.errors]).toEqual([]);
+      await second.page.close();
+    } finally {
+      await node.close();
+    }
   });
 });
 

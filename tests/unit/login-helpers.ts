@@ -49,7 +49,10 @@ export async function startFakeNode(method: 'password' | 'keyboard-interactive')
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
   const answers: string[] = [];
   let logins = 0;
+  const clients = new Set<ssh2.Connection>();
   const server = new Server({ hostKeys: [readFileSync(key)] }, (client) => {
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => {
       if (ctx.method !== method || (ctx.method !== 'password' && ctx.method !== 'keyboard-interactive'))
@@ -99,6 +102,11 @@ export async function startFakeNode(method: 'password' | 'keyboard-interactive')
     hostLine: `[127.0.0.1]:${port} ${pub}\n`,
     answers,
     logins: () => logins,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Its clients' connections end first: the server's close waits for them.
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const c of clients) c.end();
+      }),
   };
 }
