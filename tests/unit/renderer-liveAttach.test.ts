@@ -78,6 +78,7 @@ class LiveBackEnd {
     for (const m of API_METHODS) api[m] = () => ok(null);
     api.appInfo = () => ok({ mode: 'web', version: '0' });
     api.listNodes = () => ok([]);
+    api.listLoginPrompts = () => ok([]);
     api.labStatus = () => ok({ supported: false });
     api.getSummaries = () => ok([]);
     api.getSession = () => {
