@@ -123,6 +123,20 @@ describe('login questions in the app', () => {
     expect(pw.answers.length).toBe(before);
   });
 
+  it('Cancel at a keyboard-interactive question: the failure says no answer was given there, not a refused password', async () => {
+    const { svc, prompts } = app();
+    await ok(svc.call('addNode', spec('n2k', kbd.port)));
+    const connecting = svc.call('connectNode', { name: 'n2k' });
+    await until('the login question', () => prompts().length === 1);
+    expect(prompts()[0].method).toBe('keyboard-interactive');
+    await ok(svc.call('answerLogin', { promptId: prompts()[0].promptId, answers: null }));
+    const r = await connecting;
+    expect(!r.ok && r.error.code).toBe('SSH_AUTH_FAILED');
+    expect(!r.ok && r.error.message).toContain('keyboard-interactive: no answer given');
+    expect(!r.ok && r.error.message).not.toContain('refused');
+    expect(prompts()).toHaveLength(1);
+  });
+
   it('a refused password is asked again, saying so; the right one then connects, and is not asked on reconnect', async () => {
     const { svc, prompts } = app();
     await ok(svc.call('addNode', spec('n3', pw.port)));
