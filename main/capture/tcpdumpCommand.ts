@@ -95,7 +95,8 @@ function wholeSeconds(v: number, name: string): string {
  * `sleep` to run its course. So no `sleep` or subshell outlives the script. SIGUSR1 is
  * ignored from before the timer exists until it sets its trap (the default action would end the timer); tcpdump
  * is started first, so it keeps its own SIGUSR1. Helpers send nothing to the channel's stdout (the timer says
- * WATCHDOG_MARK on stderr when it fires), and end with the script, so the channel closes when tcpdump ends.
+ * WATCHDOG_MARK on stderr when it fires; it ignores SIGPIPE, so a stderr that sshd closed with a lost connection
+ * cannot end it before its SIGKILL), and end with the script, so the channel closes when tcpdump ends.
  */
 export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): string {
   const t = wholeSeconds(opts.heartbeatTimeoutS ?? HEARTBEAT_TIMEOUT_S, 'heartbeat timeout');
@@ -106,6 +107,9 @@ export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): st
     'tp=$!',
     "trap '' USR1",
     '(',
+    // Its mark on stderr must not end it before its SIGKILL: sshd closes a session's pipes when the connection
+    // goes away, and a write there would be its SIGPIPE.
+    "  trap '' PIPE",
     '  hb=0 q= sp=',
     "  trap 'hb=$((hb+1))' USR1",
     `  trap 'q=1; [ -z "$sp" ] || kill -9 "$sp" 2>/dev/null' TERM`,

@@ -178,6 +178,23 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
       run.child.stdin.end();
     }, 15_000);
 
+    it('the client gone (stdin ended, stderr closed) and a tcpdump that ignores SIGTERM: still SIGKILLed after T + G', async () => {
+      // sshd closes a session's pipes when its connection goes away: the timer's mark on stderr must not end the
+      // timer (SIGPIPE) before its SIGKILL, or a tcpdump that did not act on the reader's SIGTERM would stay.
+      const run = await start(shell, fakeTcpdump(`${tag}-gone`, true));
+      try {
+        run.child.stderr.destroy();
+        const gone = Date.now();
+        run.child.stdin.end();
+        while (alive(run.pid) && Date.now() - gone < (T + G + 2) * 1000) await sleep(50);
+        expect(alive(run.pid)).toBe(false);
+        expect((Date.now() - gone) / 1000).toBeGreaterThanOrEqual(T + G - 0.2);
+        await expectNothingLeft(run);
+      } finally {
+        if (alive(run.pid)) process.kill(run.pid, 'SIGKILL'); // ours: the stand-in left by a failure
+      }
+    }, 15_000);
+
     it('a child that exits at once: the wrapper and its timer end at once too (30 runs, stdin held open)', async () => {
       // Races the timer's start: its SIGTERM from the script's end lands around the fork of its first sleep.
       for (let i = 0; i < 30; i++) {
