@@ -29,7 +29,16 @@ export function nowNs(): bigint {
   return BigInt(Math.floor(ms)) * 1_000_000n + BigInt(Math.round((ms % 1) * 1e6));
 }
 
-export async function probeClock(node: string, conn: SshConnection, samples = 5): Promise<ClockProbe> {
+/**
+ * `quiet`: the channel opens at once, but its round trips wait until this settles: other commands starting on the
+ * node meanwhile (the probe, discovery) would lengthen them, and the shortest is the measure.
+ */
+export async function probeClock(
+  node: string,
+  conn: SshConnection,
+  samples = 5,
+  quiet?: Promise<unknown>,
+): Promise<ClockProbe> {
   let buf = '';
   const waiters: ((line: string) => void)[] = [];
   let onClose: () => void = () => undefined;
@@ -52,6 +61,7 @@ export async function probeClock(node: string, conn: SshConnection, samples = 5)
   let best: { sent: bigint; recv: bigint; remote: bigint } | null = null;
   let coarse = false;
   try {
+    if (quiet) await Promise.race([quiet.then(noop, noop), closed]);
     for (let k = 0; k < samples; k++) {
       const line = new Promise<string>((resolve) => waiters.push(resolve));
       const sent = nowNs();
@@ -83,6 +93,8 @@ export async function probeClock(node: string, conn: SshConnection, samples = 5)
     method: 'ssh-date-rtt',
   };
 }
+
+function noop(): void {}
 
 function timeout(ms: number): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error('clock probe timed out')), ms).unref());

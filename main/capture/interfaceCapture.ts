@@ -8,7 +8,7 @@ import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } fr
 
 import type { ClientChannel } from 'ssh2';
 
-import { HopscopeError, type ErrorData } from '../common/errors.ts';
+import { HopscopeError, toErrorData, type ErrorData } from '../common/errors.ts';
 import { PcapStreamReader, type ReadProblem } from '../pcap/index.ts';
 import type { SshConnection } from '../ssh/connection.ts';
 import { privileged, redact, type Privilege } from '../ssh/privilege.ts';
@@ -16,7 +16,10 @@ import { privileged, redact, type Privilege } from '../ssh/privilege.ts';
 import { laneName } from './sessionFolder.ts';
 import {
   BUFFERED_DELIVERY_MAX_MS,
+  checkedStartScript,
+  FILTER_CHECKED_MARK,
   HEARTBEAT_INTERVAL_MS,
+  START_LINE,
   STATS_REQUEST_LINE,
   tcpdumpArgs,
   WATCHDOG_MARK,
@@ -96,6 +99,15 @@ export interface IfaceCaptureStatus {
 const STDERR_KEEP = 64 * 1024;
 const STOP_GRACE_MS = 5000;
 const LISTEN_TIMEOUT_MS = 15_000;
+/** How long precheck() waits for the filter check's answer (as long as the check on its own exec waited). */
+const CHECK_TIMEOUT_MS = 20_000;
+
+/**
+ * What precheck() found: the filter compiled (the node waits for go()), or the check failed with tcpdump's exit
+ * status and stderr (nothing started), or the channel could not be had or did not answer (`error`).
+ */
+export type PrecheckResult =
+  { ok: true } | { ok: false; exitCode: number | null; stderr: string } | { ok: false; error: ErrorData };
 const PCAP_HEADER_LEN = 24;
 const RECORD_HEADER_LEN = 16;
 /** Buffered delivery: how long a stop waits before ending tcpdump, so the kernel's open block is handed over. */
@@ -135,6 +147,8 @@ export class InterfaceCapture extends EventEmitter {
     return `${this.status.node}:${laneName(this.status.iface, this.status.instance)}`;
   }
   private segmentDrops = 0;
+  /** precheck()'s answer, while its channel is open and the check has not answered. */
+  private gate: ((r: PrecheckResult) => void) | null = null;
   private done: Promise<void>;
   private resolveDone!: () => void;
   private ended = false;
@@ -243,13 +257,88 @@ export class InterfaceCapture extends EventEmitter {
 
   /** Resolves once tcpdump is listening (or has failed: see status). Never throws. */
   async start(): Promise<void> {
+    if (!this.openFile()) return;
+    await this.runSegment();
+  }
+
+  private openFile(): boolean {
     try {
       this.fd = openSync(this.status.file, 'w+', 0o644); // read back on resume
+      return true;
     } catch (e) {
       this.finish('failed', e);
+      return false;
+    }
+  }
+
+  /**
+   * The first half of a start whose filter is checked first, on the capture's own channel (checkedStartScript):
+   * `check` (filterCheckScript for this interface) runs, and when it passes the node waits for go(), which starts
+   * tcpdump there at once, or for cancel(). Nothing is written (not even the file created) before go(). A failed
+   * check ends the channel: the session records it (failBeforeStart) as it did the check's own exec. Never throws.
+   */
+  async precheck(check: string): Promise<PrecheckResult> {
+    const answer = new Promise<PrecheckResult>((r) => (this.gate = r));
+    let t: NodeJS.Timeout | undefined;
+    try {
+      await this.openChannel(checkedStartScript(check, this.startScript()));
+      t = setTimeout(() => {
+        this.answerGate({
+          ok: false,
+          error: { code: 'SSH_UNREACHABLE', message: `${this.lane}: the filter check did not answer` },
+        });
+        this.ch?.close();
+        this.cancel();
+      }, CHECK_TIMEOUT_MS);
+    } catch (e) {
+      this.answerGate({ ok: false, error: toErrorData(e) });
+    }
+    const r = await answer;
+    clearTimeout(t);
+    return r;
+  }
+
+  /** precheck() passed: tcpdump starts now. Resolves as start() does, once it listens (or failed). Never throws. */
+  async go(): Promise<void> {
+    const ch = this.ch;
+    if (this.ended) return;
+    if (!ch) {
+      // The channel went away after the check passed (its close has decided what happened by then).
       return;
     }
-    await this.runSegment();
+    if (!this.openFile()) {
+      ch.end();
+      return;
+    }
+    this.status.startedAt ??= new Date().toISOString();
+    try {
+      ch.write(`${START_LINE}\n`);
+    } catch {
+      /* the channel is going away: its close event decides what happened */
+    }
+    if (this.stopRequested) ch.end();
+    else this.startHeartbeat(ch);
+    await this.untilListening();
+  }
+
+  /** precheck() passed but the capture is not to start (another interface's check failed, or a stop): ends it. */
+  cancel(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.resolveDone();
+    const ch = this.ch;
+    this.ch = null;
+    try {
+      ch?.end(); // stdin's end: the node's script exits without starting tcpdump
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private answerGate(r: PrecheckResult): void {
+    const g = this.gate;
+    this.gate = null;
+    g?.(r);
   }
 
   /** Continues a lost capture over a new connection (new SSH endpoints, so a new filter). Never throws. */
@@ -297,52 +386,70 @@ export class InterfaceCapture extends EventEmitter {
     await this.runSegment();
   }
 
-  private async runSegment(): Promise<void> {
+  /** The wrapped tcpdump (wrapWithWatchdog) for this interface. */
+  private startScript(): string {
+    return wrapWithWatchdog(tcpdumpArgs(this.spec), this.watchdog);
+  }
+
+  /** Opens the channel running `script` with the capture's privilege, its output wired to this capture. */
+  private async openChannel(script: string): Promise<ClientChannel> {
     this.stderr = '';
     this.stderrLine = '';
     this.statsAsked = 0;
     this.statsAnswered = 0;
     this.segmentDrops = 0;
     this.status.tcpdumpFinal = false;
-    try {
-      const cmd = privileged(wrapWithWatchdog(tcpdumpArgs(this.spec), this.watchdog), this.privilege);
-      const ch = await this.conn.channel(cmd.command, (c) => {
-        c.on('data', (d: Buffer) => this.onData(d));
-        c.stderr.on('data', (d: Buffer) => this.onStderr(d));
-        c.on('exit', (code: number | null, signal?: string) => {
-          this.status.exitCode = code;
-          this.status.exitSignal = signal ?? null;
-        });
-        c.on('close', () => this.onClose(c));
+    const cmd = privileged(script, this.privilege);
+    const ch = await this.conn.channel(cmd.command, (c) => {
+      // Ours from its opening: a check failing at once closes it in the read that opened it (see channel()), and
+      // onClose knows it only as this.ch.
+      this.ch = c;
+      c.on('data', (d: Buffer) => this.onData(d));
+      c.stderr.on('data', (d: Buffer) => this.onStderr(d));
+      c.on('exit', (code: number | null, signal?: string) => {
+        this.status.exitCode = code;
+        this.status.exitSignal = signal ?? null;
       });
-      this.ch = ch;
+      c.on('close', () => this.onClose(c));
+    });
+    if (cmd.stdinPreamble) ch.write(cmd.stdinPreamble);
+    return ch;
+  }
+
+  private async runSegment(): Promise<void> {
+    try {
+      const ch = await this.openChannel(this.startScript());
       this.status.startedAt ??= new Date().toISOString();
-      if (cmd.stdinPreamble) ch.write(cmd.stdinPreamble);
       if (this.stopRequested) ch.end();
       else this.startHeartbeat(ch);
-      // Started means tcpdump said "listening on": packets from here on are in the file. That line may already
-      // have arrived (ssh2 can deliver the channel, its exec reply and the first stderr in one read), so look at
-      // the state now before waiting for it to change.
-      let t: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((r) => {
-          const check = () => {
-            if (this.status.state !== 'starting') {
-              this.off('state', check);
-              r();
-            }
-          };
-          this.on('state', check);
-          check();
-        }),
-        this.done,
-        new Promise<void>((r) => (t = setTimeout(r, LISTEN_TIMEOUT_MS))),
-      ]);
-      clearTimeout(t);
+      await this.untilListening();
     } catch (e) {
       if (this.conn.closed && !this.stopRequested) this.lose();
       else this.finish('failed', e);
     }
+  }
+
+  /** Waits for tcpdump to say "listening on" (or to fail, or LISTEN_TIMEOUT_MS). */
+  private async untilListening(): Promise<void> {
+    // Started means tcpdump said "listening on": packets from here on are in the file. That line may already
+    // have arrived (ssh2 can deliver the channel, its exec reply and the first stderr in one read), so look at
+    // the state now before waiting for it to change.
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((r) => {
+        const check = () => {
+          if (this.status.state !== 'starting') {
+            this.off('state', check);
+            r();
+          }
+        };
+        this.on('state', check);
+        check();
+      }),
+      this.done,
+      new Promise<void>((r) => (t = setTimeout(r, LISTEN_TIMEOUT_MS))),
+    ]);
+    clearTimeout(t);
   }
 
   /**
@@ -448,6 +555,13 @@ export class InterfaceCapture extends EventEmitter {
     // The counts tcpdump prints on request are consumed here: kept, they would fill STDERR_KEEP in a long
     // capture and push out the final counts and error messages.
     for (const line of text.slice(0, end).split('\n').slice(0, -1)) {
+      if (this.gate && line === FILTER_CHECKED_MARK) {
+        // The check passed: what it said before (nothing, usually) is no part of the capture's stderr.
+        this.stderr = '';
+        kept = '';
+        this.answerGate({ ok: true });
+        continue;
+      }
       const live = parseInfoLine(line);
       if (live) this.liveCounts(live);
       else kept += `${line}\n`;
@@ -540,6 +654,18 @@ export class InterfaceCapture extends EventEmitter {
   private onClose(ch: ClientChannel): void {
     if (ch !== this.ch || this.ended) return;
     this.ch = null;
+    if (this.gate) {
+      // The check failed (or the channel went away before it answered): nothing started.
+      const r: PrecheckResult = {
+        ok: false,
+        exitCode: this.status.exitCode,
+        stderr: this.stderr + this.stderrLine,
+      };
+      this.status.exitCode = null;
+      this.status.exitSignal = null;
+      this.answerGate(r);
+      return;
+    }
     this.stopHeartbeat();
     this.keepStderr(this.stderrLine);
     this.stderrLine = '';

@@ -146,6 +146,30 @@ export function filterCheckScript(tcpdumpPath: string, iface: string, filter: st
   return `${shJoin(argv)} >/dev/null`;
 }
 
+/** What the node says on stderr once checkedStartScript's filter check passed: it waits for START_LINE then. */
+export const FILTER_CHECKED_MARK = 'hopscope: filter compiled; waiting for the start';
+/** The stdin line that lets checkedStartScript go on to the capture. */
+export const START_LINE = 'go';
+
+/**
+ * The filter check (`check`: filterCheckScript) and the capture (`start`: the watchdog script) in one exec, so that
+ * a session's start costs one round trip per interface and not two: the check runs first, its failure ends the
+ * script with its exit status and tcpdump's words on stderr, as the check on its own did; when it passes, the node
+ * says FILTER_CHECKED_MARK and waits for START_LINE on stdin before starting the capture. The session sends it only
+ * once every interface's check has passed (a filter any of them rejects starts nothing); the end of stdin instead
+ * (the session gave up, or the connection went away) ends the script without starting tcpdump. Other lines (none
+ * are sent before START_LINE) are skipped. `read` takes the line a byte at a time from the channel (a pipe), so
+ * the heartbeat lines after it are left for the watchdog's reader.
+ */
+export function checkedStartScript(check: string, start: string): string {
+  return [
+    `${check} || exit $?`,
+    `echo '${FILTER_CHECKED_MARK}' >&2`,
+    `while :; do IFS= read -r _go || exit 0; [ "$_go" != ${START_LINE} ] || break; done`,
+    start,
+  ].join('\n');
+}
+
 /** Clause that leaves out this SSH connection's own packets (from the node's SSH_CONNECTION). */
 export function excludeSshClause(ssh: SshEndpoints): string {
   for (const v of [ssh.clientIp, ssh.serverIp])

@@ -43,17 +43,22 @@ export function redact(text: string, secret: string | undefined): string {
 
 /**
  * Decides how to get privilege on a node: root needs nothing; otherwise, if sudo is wanted, try `sudo -n`,
- * then `sudo -S` with the password. Errors: SUDO_PASSWORD_REQUIRED, SUDO_DENIED.
+ * then `sudo -S` with the password. Errors: SUDO_PASSWORD_REQUIRED, SUDO_DENIED. `uid` may still be coming (the
+ * probe's answer): then `sudo -n` is asked at once, beside it, rather than a round trip after it (its answer is
+ * not used for root).
  */
 export async function acquirePrivilege(
   node: string,
   conn: SshConnection,
-  uid: number | null,
+  uid: number | null | Promise<number | null>,
   want: { sudo: boolean; password?: string },
 ): Promise<Privilege> {
-  if (uid === 0) return { mode: 'root' };
+  const sudoN = () => conn.exec('sudo -n -- true', { timeoutMs: 15_000 });
+  const early = want.sudo && uid instanceof Promise ? sudoN() : null;
+  early?.catch(() => undefined);
+  if ((await uid) === 0) return { mode: 'root' };
   if (!want.sudo) return { mode: 'none' };
-  const n = await conn.exec('sudo -n -- true', { timeoutMs: 15_000 });
+  const n = await (early ?? sudoN());
   if (n.code === 0) return { mode: 'sudo' };
   const nErr = redact(n.stderr.toString('utf8'), want.password).trim();
   if (!/password is required|a terminal is required|askpass/i.test(nErr)) {

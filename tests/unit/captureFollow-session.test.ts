@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { CaptureSession, type IfaceCaptureStatus } from '../../main/capture/index.ts';
+import { FILTER_CHECKED_MARK, START_LINE } from '../../main/capture/tcpdumpCommand.ts';
 import type { SshConnection } from '../../main/ssh/connection.ts';
 import { pcapHeader } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
@@ -54,7 +55,7 @@ class FakeNode {
   readonly execs: string[] = [];
   readonly tcpdumps: string[] = [];
   monitor: FakeChannel | null = null;
-  play = new Map<string, TcpdumpPlay>();
+  plays = new Map<string, TcpdumpPlay>();
   readonly conn: SshConnection;
 
   constructor() {
@@ -103,15 +104,29 @@ class FakeNode {
       attach?.(ch);
       return ch;
     }
-    const ch = new FakeChannel();
+    // A start whose filter check runs on the capture's own channel (the session's start): the check passes, and
+    // tcpdump plays once the session says go.
+    const checked = command.includes(FILTER_CHECKED_MARK);
+    let go: () => void = () => undefined;
+    const told = new Promise<void>((r) => (go = r));
+    const ch = new FakeChannel((d) => d === `${START_LINE}\n` && go());
     attach?.(ch);
     if (command.includes(' monitor link')) {
       this.monitor = ch;
       return ch;
     }
     const iface = /-i (\S+) /.exec(command)?.[1] ?? '?';
+    if (checked) {
+      this.execs.push(command);
+      setImmediate(() => ch.stderr.emit('data', Buffer.from(`${FILTER_CHECKED_MARK}\n`)));
+    } else go();
+    void told.then(() => this.play(iface, ch));
+    return ch;
+  }
+
+  private play(iface: string, ch: FakeChannel): void {
     this.tcpdumps.push(iface);
-    const play = this.play.get(iface) ?? 'listen';
+    const play = this.plays.get(iface) ?? 'listen';
     setImmediate(() => {
       if (play === 'listen') {
         ch.stderr.emit(
@@ -142,7 +157,6 @@ class FakeNode {
       ch.emit('exit', 1);
       ch.emit('close');
     });
-    return ch;
   }
 }
 
@@ -245,7 +259,7 @@ describe('following new interfaces, from the link monitor’s line', () => {
   it("tcpdump refusing the filter on a veth started unchecked: the capture fails saying tcpdump's words", async () => {
     const node = new FakeNode();
     const { s, states } = await following(node, ['node-1:veth*']);
-    node.play.set('vethfeed0001', 'bad filter');
+    node.plays.set('vethfeed0001', 'bad filter');
     node.say(line(UP_3));
     await waitFor('its failure', () =>
       states.some((st) => st.iface === 'vethfeed0001' && st.state === 'failed'),
@@ -262,7 +276,7 @@ describe('following new interfaces, from the link monitor’s line', () => {
   it('a veth gone again before its tcpdump started (tcpdump does not know the name): IFACE_GONE, as the check said it', async () => {
     const node = new FakeNode();
     const { s } = await following(node, ['node-1:veth*']);
-    node.play.set('vethfeed0001', 'no such device');
+    node.plays.set('vethfeed0001', 'no such device');
     node.say(line(UP_3));
     await waitFor('its failure', () =>
       s.captureStatuses().some((c) => c.iface === 'vethfeed0001' && c.state === 'failed'),

@@ -13,6 +13,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { selectInterfaces } from '../../../main/capture/selection.ts';
 import {
+  checkedStartScript,
   combineFilter,
   filterCheckScript,
   parseProbe,
@@ -49,12 +50,17 @@ beforeAll(() => {
  * Runs a command line the way sshd does: the login shell gets it as one `-c` string. Its stdin is a FIFO we
  * hold open for writing, like a live SSH channel, so the watchdog does not stop tcpdump early.
  */
-function runAsLoginShell(shell: string, command: string): { status: number | null; stderr: string } {
+function runAsLoginShell(
+  shell: string,
+  command: string,
+  stdin = '',
+): { status: number | null; stderr: string } {
   fs.rmSync(argvLog, { force: true });
   const fifo = path.join(dir, 'stdin.fifo');
   if (!fs.existsSync(fifo)) spawnSync('mkfifo', [fifo]);
   const fd = fs.openSync(fifo, 'r+');
   try {
+    if (stdin) fs.writeSync(fd, stdin);
     const r = spawnSync(shell, ['-c', command], {
       stdio: [fd, 'pipe', 'pipe'],
       timeout: 10_000,
@@ -305,6 +311,29 @@ describe('commands built from hostile names and filters run as exactly the argv 
             expect(recordedArgv(), `${iface} / ${filter}`).toEqual([argv.slice(1)]);
           }
         }
+      }
+      expect(fs.existsSync(marker)).toBe(false);
+    });
+
+    it(`${shell}: the filter check then the capture on one channel (the session's start): each gets its argv`, () => {
+      const model = parseIpOutputs('node-1', { link: linkJson(HOSTILE_NAMES()), addr: '[]', route: '[]' });
+      const names = model.interfaces.filter((i) => i.capturable).map((i) => i.name);
+      const filters = FILTERS();
+      // Every name with one hostile filter, every filter with one hostile name.
+      const cases = [
+        ...names.map((iface) => [iface, filters[1]] as const),
+        ...filters.map((filter) => [names[1], filter] as const),
+      ];
+      for (const [iface, filter] of cases) {
+        const argv = tcpdumpArgs({ tcpdumpPath: fakeTcpdump, iface, snaplen: 262144, nano: true, filter });
+        const script = checkedStartScript(
+          filterCheckScript(fakeTcpdump, iface, filter),
+          wrapWithWatchdog(argv),
+        );
+        const r = runAsLoginShell(shell, privileged(script, { mode: 'none' }).command, 'go\n');
+        expect(r.status, `${iface} / ${filter}: ${r.stderr}`).toBe(0);
+        const check = ['-d', '-i', iface, ...(filter === '' ? [] : ['--', filter])];
+        expect(recordedArgv(), `${iface} / ${filter}`).toEqual([check, argv.slice(1)]);
       }
       expect(fs.existsSync(marker)).toBe(false);
     });

@@ -1,0 +1,324 @@
+// How a capture session starts, against an in-process ssh2 server whose commands run in a real /bin/sh with
+// stand-in `tcpdump` and `ip` first on PATH (the probe, discovery, clock, filter check and watchdog scripts are the
+// real ones): what runs side by side, what one exec carries, and that every pre-check still fails as it did.
+// - Once connected, discovery and sudo's check do not wait for the probe's answer (nor the clock for its channel).
+// - Each interface's filter check runs on the channel its tcpdump then starts on (checkedStartScript): one exec per
+//   interface; tcpdump starts there only once every check passed. A filter any interface rejects is FILTER_INVALID
+//   before anything starts (no tcpdump, no file, no script left waiting); an interface the check finds missing
+//   (IFACE_UNKNOWN) or forbidden (CAPTURE_PERMISSION_DENIED) fails alone with tcpdump's words, as the check on its
+//   own exec said them; the probe finding no tcpdump is TCPDUMP_NOT_FOUND, and sudo wanting a password
+//   SUDO_PASSWORD_REQUIRED, at connect.
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+import ssh2 from 'ssh2';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import type { HopscopeError } from '../../main/common/errors.ts';
+import { CaptureSession, type NodeSpec } from '../../main/capture/index.ts';
+import { PROBE_SCRIPT, shScript } from '../../main/capture/tcpdumpCommand.ts';
+import { pcapHeader } from '../pcapBytes.ts';
+import { tempDir } from '../tempDir.ts';
+
+const { Server } = ssh2;
+const dir = tempDir('hs-startup-');
+const STUB = join(dir, 'bin');
+const LOG = join(dir, 'log');
+spawnSync('mkdir', [STUB]);
+spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host')]);
+writeFileSync(join(STUB, 'header.pcap'), pcapHeader());
+
+const link = (ifindex: number, ifname: string, extra: object = {}) => ({
+  ifindex,
+  ifname,
+  flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
+  mtu: 1500,
+  operstate: 'UP',
+  link_type: 'ether',
+  address: `02:00:00:00:00:0${ifindex}`,
+  ...extra,
+});
+writeFileSync(
+  join(STUB, 'links.json'),
+  JSON.stringify([
+    link(1, 'lo', { flags: ['LOOPBACK', 'UP', 'LOWER_UP'], link_type: 'loopback', operstate: 'UNKNOWN' }),
+    link(2, 'eth0'),
+    link(3, 'eth1'),
+    link(4, 'gone0'),
+    link(5, 'noperm0'),
+  ]),
+);
+
+// The stand-ins log when they start and end (ns), so that the test can tell what ran beside what.
+writeFileSync(
+  join(STUB, 'ip'),
+  `#!/bin/sh
+echo "ip $* start $(date +%s%N)" >> "${LOG}"
+case "$*" in
+  *link*) cat "${STUB}/links.json" ;;
+  *) echo '[]' ;;
+esac
+`,
+);
+writeFileSync(
+  join(STUB, 'tcpdump'),
+  `#!/bin/sh
+case " $* " in
+  *" --version "*)
+    [ ! -f "${STUB}/slow-version" ] || sleep 0.3
+    echo "tcpdump --version end $(date +%s%N)" >> "${LOG}"
+    echo "tcpdump version 4.99.3"
+    exit 0 ;;
+esac
+iface= prev=
+for a; do [ "$prev" != -i ] || iface=$a; prev=$a; done
+case " $* " in
+  *" -d "*)
+    echo "tcpdump -d $iface" >> "${LOG}"
+    # A filter naming \`bogus\` compiles on eth0 only (as a filter may on one link type and not another).
+    case "$iface $*" in "eth0 "*) ;; *bogus*) echo "tcpdump: can't parse filter expression: syntax error" >&2; exit 1 ;; esac
+    case "$iface" in
+      gone0) echo "tcpdump: gone0: No such device exists" >&2; echo "(SIOCGIFHWADDR: No such device)" >&2; exit 1 ;;
+      noperm0) echo "tcpdump: noperm0: You don't have permission to capture on that device" >&2
+               echo "(socket: Operation not permitted)" >&2; exit 1 ;;
+    esac
+    echo "(000) ret #262144"
+    exit 0 ;;
+esac
+echo "capture $iface" >> "${LOG}"
+trap 'printf "0 packets captured\\n0 packets received by filter\\n0 packets dropped by kernel\\n" >&2; exit 0' TERM
+echo "tcpdump: listening on $iface, link-type EN10MB (Ethernet), snapshot length 262144 bytes" >&2
+cat "${STUB}/header.pcap"
+while :; do sleep 1 >/dev/null 2>&1 & wait $!; done
+`,
+);
+chmodSync(join(STUB, 'ip'), 0o755);
+chmodSync(join(STUB, 'tcpdump'), 0o755);
+
+/** Every command the server ran (and when it came, ns), and the shells still running. */
+const commands: string[] = [];
+const arrived = new Map<string, bigint>();
+const running = new Set<ChildProcess>();
+/** Commands answered by the test instead of the shell: stdout, stderr, exit status. */
+const scripted = new Map<string, { out?: string; err?: string; code: number }>();
+/** Wall-clock ns (as the stand-ins' `date +%s%N`) from the monotonic clock. */
+const hrBase = process.hrtime.bigint();
+const wallBase = BigInt(Date.now()) * 1_000_000n;
+let server: InstanceType<typeof Server>;
+const clients = new Set<ssh2.Connection>();
+let port = 0;
+
+beforeAll(async () => {
+  server = new Server({ hostKeys: [readFileSync(join(dir, 'host'))] }, (client) => {
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
+    client.on('error', () => undefined);
+    client.on('authentication', (ctx) => ctx.accept());
+    client.on('ready', () =>
+      client.on('session', (accept) =>
+        accept().on('exec', (acc, _rej, info) => {
+          commands.push(info.command);
+          arrived.set(info.command, process.hrtime.bigint() - hrBase + wallBase);
+          const ch = acc();
+          const s = scripted.get(info.command);
+          if (s) {
+            if (s.out) ch.write(s.out);
+            if (s.err) ch.stderr.write(s.err);
+            ch.exit(s.code);
+            ch.end();
+            return;
+          }
+          const p = spawn('/bin/sh', ['-c', info.command], {
+            env: {
+              ...process.env,
+              PATH: `${STUB}:${process.env.PATH}`,
+              SSH_CONNECTION: '127.0.0.1 50000 127.0.0.1 22',
+            },
+          });
+          running.add(p);
+          p.stdout.pipe(ch, { end: false });
+          p.stderr.on('data', (d: Buffer) => ch.stderr.write(d));
+          ch.on('data', (d: Buffer) => p.stdin.write(d));
+          ch.on('end', () => p.stdin.end());
+          p.stdin.on('error', () => undefined);
+          ch.on('error', () => undefined);
+          p.on('close', (code) => {
+            running.delete(p);
+            ch.exit(code ?? 255);
+            ch.end();
+          });
+        }),
+      ),
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  for (const c of clients) c.end();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+const sessions: CaptureSession[] = [];
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.stop()));
+  scripted.clear();
+  commands.length = 0;
+  arrived.clear();
+  writeFileSync(LOG, '');
+  spawnSync('rm', ['-f', join(STUB, 'slow-version')]);
+});
+
+function session(opts: { filter?: string; node?: Partial<NodeSpec> } = {}): CaptureSession {
+  const s = new CaptureSession({
+    nodes: [{ name: 'node-1', host: '127.0.0.1', port, user: 'u', credentials: { agent: '' }, ...opts.node }],
+    knownHostsFiles: [join(dir, 'known_hosts')],
+    acceptNew: true,
+    outDir: join(tempDir('hs-startup-s-'), 's'),
+    filter: opts.filter ?? 'icmp',
+    followNew: false,
+    delivery: 'immediate',
+  });
+  sessions.push(s);
+  return s;
+}
+
+const log = () => readFileSync(LOG, 'utf8').split('\n').filter(Boolean);
+const at = (line: string | undefined) => BigInt(line?.split(' ').at(-1) ?? '0');
+
+async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); await new Promise((r) => setTimeout(r, 10)))
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('a session’s start', () => {
+  it('discovers and asks sudo beside the probe: neither waits for the probe’s answer', async () => {
+    writeFileSync(join(STUB, 'slow-version'), '');
+    scripted.set('sudo -n -- true', { code: 0 });
+    const s = session({ node: { sudo: true } });
+    const [st] = await s.connect();
+    expect(st.state).toBe('connected');
+    const lines = log();
+    const probeEnd = at(lines.find((l) => l.startsWith('tcpdump --version end')));
+    const linkStart = at(lines.find((l) => l.startsWith('ip -j -d link show start')));
+    expect(linkStart).toBeGreaterThan(0n);
+    // The probe's tcpdump --version takes 0.3 s here; discovery and sudo's check did not wait for it (used or not:
+    // a root login needs no sudo).
+    expect(linkStart).toBeLessThan(probeEnd);
+    expect(arrived.get('sudo -n -- true')).toBeLessThan(probeEnd);
+    expect(st.privilege).toBe(process.getuid?.() === 0 ? 'root' : 'sudo');
+    expect(st.clock?.samples).toBe(5);
+    const [d] = await s.discover();
+    expect(d.interfaces.map((i) => i.name)).toEqual(['lo', 'eth0', 'eth1', 'gone0', 'noperm0']);
+    // Asked once, at connect.
+    expect(commands.filter((c) => c === 'ip -j -d link show')).toHaveLength(1);
+  });
+
+  it('checks the filter and starts tcpdump in one exec per interface, tcpdump only after every check', async () => {
+    const s = session();
+    await s.connect();
+    await s.discover();
+    await s.start(s.select(['node-1:eth0', 'node-1:eth1']));
+    expect(s.captureStatuses().map((c) => [c.iface, c.state])).toEqual([
+      ['eth0', 'capturing'],
+      ['eth1', 'capturing'],
+    ]);
+    const starts = commands.filter((c) => c.includes('tcpdump'));
+    // The probe's `tcpdump --version`, then one command per interface holding both its check and its capture.
+    expect(starts.filter((c) => c.includes(' -d '))).toHaveLength(2);
+    for (const iface of ['eth0', 'eth1']) {
+      const mine = starts.filter((c) => c.includes(`-i ${iface} `));
+      expect(mine).toHaveLength(1);
+      expect(mine[0]).toContain(' -d ');
+      expect(mine[0]).toContain('-U -w -');
+    }
+    const lines = log();
+    const lastCheck = Math.max(...['eth0', 'eth1'].map((i) => lines.indexOf(`tcpdump -d ${i}`)));
+    const firstCapture = Math.min(...['eth0', 'eth1'].map((i) => lines.indexOf(`capture ${i}`)));
+    expect(firstCapture).toBeGreaterThan(lastCheck);
+    await s.stop();
+    expect(s.captureStatuses().map((c) => [c.state, c.packets])).toEqual([
+      ['stopped', 0],
+      ['stopped', 0],
+    ]);
+  });
+
+  it('a filter one interface rejects: FILTER_INVALID, nothing started, no file, no script left waiting', async () => {
+    const s2 = session({ filter: 'bogus' });
+    await s2.connect();
+    await s2.discover();
+    let err: HopscopeError | null = null;
+    try {
+      await s2.start(s2.select(['node-1:eth0', 'node-1:eth1']));
+    } catch (e) {
+      err = e as HopscopeError;
+    }
+    expect(err?.code).toBe('FILTER_INVALID');
+    expect(err?.message).toBe("node-1:eth1: tcpdump: can't parse filter expression: syntax error");
+    // eth0's check passed, and its script waited for the start that never came.
+    expect(
+      log()
+        .filter((l) => l.startsWith('tcpdump -d'))
+        .sort(),
+    ).toEqual(['tcpdump -d eth0', 'tcpdump -d eth1']);
+    expect(log().filter((l) => l.startsWith('capture'))).toEqual([]);
+    expect(s2.captureStatuses()).toEqual([]);
+    expect(readdirSync(s2.outDir).filter((f) => f.endsWith('.pcap'))).toEqual([]);
+    await until('every check’s script to end', () =>
+      [...running].every((p) => !(p.spawnargs.at(-1) ?? '').includes(' -d ')),
+    );
+  });
+
+  it('an interface its check finds missing or forbidden fails alone, with tcpdump’s words; the others capture', async () => {
+    const s = session();
+    await s.connect();
+    await s.discover();
+    await s.start(s.select(['node-1:eth0', 'node-1:gone0', 'node-1:noperm0']));
+    const st = Object.fromEntries(s.captureStatuses().map((c) => [c.iface, c]));
+    expect(st.eth0.state).toBe('capturing');
+    expect(st.gone0).toMatchObject({
+      state: 'failed',
+      exitCode: null,
+      error: {
+        code: 'IFACE_UNKNOWN',
+        message: 'node-1:gone0: tcpdump: gone0: No such device exists | (SIOCGIFHWADDR: No such device)',
+      },
+    });
+    expect(st.noperm0).toMatchObject({
+      state: 'failed',
+      error: {
+        code: 'CAPTURE_PERMISSION_DENIED',
+        message:
+          "node-1:noperm0: tcpdump: noperm0: You don't have permission to capture on that device | " +
+          '(socket: Operation not permitted)',
+      },
+    });
+    expect(log().filter((l) => l.startsWith('capture'))).toEqual(['capture eth0']);
+    expect(existsSync(join(s.outDir, 'node-1__gone0.pcap'))).toBe(false);
+    await until('eth0’s pcap header', () => s.captureStatuses()[0].bytes === 24);
+    expect(readFileSync(join(s.outDir, 'node-1__eth0.pcap')).equals(pcapHeader())).toBe(true);
+  });
+
+  it('no tcpdump on the node is TCPDUMP_NOT_FOUND at connect, before sudo’s answer; sudo wanting a password is said', async () => {
+    const probe = shScript(PROBE_SCRIPT);
+    scripted.set(probe, { out: 'uid=1000\nssh=127.0.0.1 50000 127.0.0.1 22\nsudo=/usr/bin/sudo\n', code: 0 });
+    scripted.set('sudo -n -- true', { err: 'sudo: a password is required\n', code: 1 });
+    const [a] = await session({ node: { sudo: true } }).connect();
+    expect(a.state).toBe('failed');
+    expect(a.error).toEqual({
+      code: 'TCPDUMP_NOT_FOUND',
+      message: 'node-1: tcpdump is not installed (looked in PATH and /usr/sbin, /usr/bin, /sbin)',
+    });
+    scripted.set(probe, {
+      out: 'uid=1000\nssh=127.0.0.1 50000 127.0.0.1 22\ntcpdump=/usr/sbin/tcpdump\nversion=tcpdump version 4.99.3\nnano=1\n',
+      code: 0,
+    });
+    const [b] = await session({ node: { sudo: true } }).connect();
+    expect(b.state).toBe('failed');
+    expect(b.error?.code).toBe('SUDO_PASSWORD_REQUIRED');
+    expect(b.error?.message).toMatch(/^node-1: sudo needs a password for u; give one/);
+  });
+});
