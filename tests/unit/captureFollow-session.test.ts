@@ -5,19 +5,29 @@
 // refusal of the filter, or of a name gone again, reaches the capture's status; a name back under another index is
 // captured again into `NAME~2`.
 
+import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { CaptureSession, type IfaceCaptureStatus } from '../../main/capture/index.ts';
 import { FILTER_CHECKED_MARK, START_LINE } from '../../main/capture/tcpdumpCommand.ts';
+import { DISCOVERY_EXEC } from '../../main/discover/discoverNode.ts';
 import type { SshConnection } from '../../main/ssh/connection.ts';
 import { pcapHeader } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 
 const FIX = new URL('../fixtures/link-monitor/', import.meta.url).pathname;
+/** An `ip` for the discovery script: the node's links from links.json, no addresses or routes. */
+const STUB = join(tempDir('hs-follow-ip-'), 'bin');
+mkdirSync(STUB);
+writeFileSync(
+  join(STUB, 'ip'),
+  `#!/bin/sh\ncase "$*" in *link*) cat '${join(STUB, 'links.json')}' ;; *) echo '[]' ;; esac\n`,
+);
+chmodSync(join(STUB, 'ip'), 0o755);
 const monitorLines = readFileSync(join(FIX, 'monitor.txt'), 'utf8').split('\n').filter(Boolean);
 const line = (prefix: string) => monitorLines.find((l) => l.startsWith(prefix))!;
 type Link = { ifname: string; ifindex: number; flags?: string[] };
@@ -90,6 +100,15 @@ class FakeNode {
     if (command === 'ip -j -d link show') {
       if (this.holdReads) await new Promise<void>((r) => this.held.push(r));
       return ok(JSON.stringify(this.links));
+    }
+    if (command === DISCOVERY_EXEC) {
+      // The real script, in /bin/sh, with an `ip` that answers this node's links.
+      if (this.holdReads) await new Promise<void>((r) => this.held.push(r));
+      writeFileSync(join(STUB, 'links.json'), JSON.stringify(this.links));
+      const r = spawnSync('/bin/sh', ['-c', command], {
+        env: { ...process.env, PATH: `${STUB}:${process.env.PATH}` },
+      });
+      return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
     }
     if (command === 'ip -j addr show' || command === 'ip -j route show') return ok('[]');
     if (command.includes('tcpdump -d')) return ok('');
@@ -193,7 +212,7 @@ async function following(node: FakeNode, follow: string[]) {
   await s.start(s.select(['node-1:cni0']), ['node-1:cni0', ...follow]);
   await waitFor('the link monitor', () => node.monitor !== null);
   // The read the monitor's opening asked for.
-  await waitFor('a read', () => node.execs.filter((c) => c === 'ip -j -d link show').length >= 2);
+  await waitFor('a read', () => node.execs.filter((c) => c === 'ip -j -d link show').length >= 1);
   await new Promise((r) => setTimeout(r, 20));
   return { s, states };
 }

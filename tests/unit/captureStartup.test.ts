@@ -1,7 +1,8 @@
 // How a capture session starts, against an in-process ssh2 server whose commands run in a real /bin/sh with
 // stand-in `tcpdump` and `ip` first on PATH (the probe, discovery, clock, filter check and watchdog scripts are the
 // real ones): what runs side by side, what one exec carries, and that every pre-check still fails as it did.
-// - Once connected, discovery and sudo's check do not wait for the probe's answer (nor the clock for its channel).
+// - Once connected, discovery and sudo's check do not wait for the probe's answer (nor the clock for its channel);
+//   discovery's three `ip -j` commands are one exec, and a failing one is still named with its status and words.
 // - Each interface's filter check runs on the channel its tcpdump then starts on (checkedStartScript): one exec per
 //   interface; tcpdump starts there only once every check passed. A filter any interface rejects is FILTER_INVALID
 //   before anything starts (no tcpdump, no file, no script left waiting); an interface the check finds missing
@@ -20,6 +21,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HopscopeError } from '../../main/common/errors.ts';
 import { CaptureSession, type NodeSpec } from '../../main/capture/index.ts';
 import { PROBE_SCRIPT, shScript } from '../../main/capture/tcpdumpCommand.ts';
+import { DISCOVERY_EXEC } from '../../main/discover/discoverNode.ts';
 import { pcapHeader } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -58,6 +60,7 @@ writeFileSync(
   `#!/bin/sh
 echo "ip $* start $(date +%s%N)" >> "${LOG}"
 case "$*" in
+  *addr*) [ ! -f "${STUB}/fail-addr" ] || { echo "Error: addr dump broke" >&2; exit 2; }; echo '[]' ;;
   *link*) cat "${STUB}/links.json" ;;
   *) echo '[]' ;;
 esac
@@ -169,7 +172,7 @@ afterEach(async () => {
   commands.length = 0;
   arrived.clear();
   writeFileSync(LOG, '');
-  spawnSync('rm', ['-f', join(STUB, 'slow-version')]);
+  spawnSync('rm', ['-f', join(STUB, 'slow-version'), join(STUB, 'fail-addr')]);
 });
 
 function session(opts: { filter?: string; node?: Partial<NodeSpec> } = {}): CaptureSession {
@@ -213,8 +216,22 @@ describe('a session’s start', () => {
     expect(st.clock?.samples).toBe(5);
     const [d] = await s.discover();
     expect(d.interfaces.map((i) => i.name)).toEqual(['lo', 'eth0', 'eth1', 'gone0', 'noperm0']);
-    // Asked once, at connect.
-    expect(commands.filter((c) => c === 'ip -j -d link show')).toHaveLength(1);
+    // Asked once, at connect, in one exec.
+    expect(commands.filter((c) => c.includes('ip -j'))).toEqual([DISCOVERY_EXEC]);
+  });
+
+  it('discovery in one exec still names the command that failed, its status and its words', async () => {
+    writeFileSync(join(STUB, 'fail-addr'), '');
+    const s = session();
+    await s.connect();
+    expect(await s.discover()).toEqual([]);
+    expect(s.nodeStatuses()[0]).toMatchObject({
+      state: 'failed',
+      error: {
+        code: 'DISCOVERY_FAILED',
+        message: "node-1: 'ip -j addr show' failed (exit 2): Error: addr dump broke",
+      },
+    });
   });
 
   it('checks the filter and starts tcpdump in one exec per interface, tcpdump only after every check', async () => {

@@ -20,7 +20,7 @@ import {
   tcpdumpArgs,
   wrapWithWatchdog,
 } from '../../../main/capture/tcpdumpCommand.ts';
-import { discoverNode } from '../../../main/discover/discoverNode.ts';
+import { discoverNode, DISCOVERY_EXEC } from '../../../main/discover/discoverNode.ts';
 import { parseIpOutputs } from '../../../main/discover/parseIp.ts';
 import { HopscopeError } from '../../../main/common/errors.ts';
 import type { SshConnection } from '../../../main/ssh/connection.ts';
@@ -206,12 +206,23 @@ describe('hostile ip -j output', () => {
         'h0","link_type":"ether","flags":["UP"]},{"ifindex":2,"ifname":"$(id)","link_type":"ether","flags":["UP"]}]',
       ),
     ]);
-    // A stand-in for the SSH connection that answers like a hostile node (the parser path is what is tested).
+    // A stand-in for the SSH connection that runs what it is sent in /bin/sh, with an `ip` answering like a hostile
+    // node first on PATH (the script and the parser are what is tested).
+    const bin = path.join(dir, 'ip-bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'links.bin'), bad);
+    fs.writeFileSync(
+      path.join(bin, 'ip'),
+      `#!/bin/sh\ncase "$*" in *link*) cat ${shQuote(path.join(dir, 'links.bin'))} ;; *) echo '[]' ;; esac\n`,
+    );
+    fs.chmodSync(path.join(bin, 'ip'), 0o755);
     const conn = {
       exec: async (cmd: string) => {
         sent.push(cmd);
-        const stdout = cmd.includes('link') ? bad : Buffer.from('[]');
-        return { code: 0, signal: null, stdout, stderr: Buffer.alloc(0) };
+        const r = spawnSync('/bin/sh', ['-c', cmd], {
+          env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+        });
+        return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
       },
     } as unknown as SshConnection;
     const model = await discoverNode('node-1', conn);
@@ -219,7 +230,7 @@ describe('hostile ip -j output', () => {
       [false, true],
       [true, false],
     ]);
-    expect(sent.sort()).toEqual(['ip -j -d link show', 'ip -j addr show', 'ip -j route show'].sort());
+    expect(sent).toEqual([DISCOVERY_EXEC]);
   });
 
   it('a glob never selects an uncapturable name; naming one exactly is IFACE_UNKNOWN', () => {
