@@ -224,17 +224,23 @@ export function parseSshConnection(v: string): SshEndpoints | null {
   return { clientIp: m[1], clientPort: Number(m[2]), serverIp: m[3], serverPort: Number(m[4]) };
 }
 
-/** One unprivileged round trip that learns what the node has: uid, SSH endpoints, tcpdump and its abilities. */
+/**
+ * One unprivileged round trip that learns what the node has: uid, SSH endpoints, tcpdump and its abilities. One
+ * tcpdump run answers both the version and nanosecond support (`--version` after the option prints the same, and
+ * fails where the option is unknown: only then is `--version` asked alone), its first line cut by the shell.
+ */
 export const PROBE_SCRIPT = [
   'printf "uid=%s\\n" "$(id -u)"',
   'printf "ssh=%s\\n" "$SSH_CONNECTION"',
   'printf "sudo=%s\\n" "$(command -v sudo 2>/dev/null)"',
   't=$(command -v tcpdump 2>/dev/null)',
+  "nl='",
+  "'",
   'for p in "$t" /usr/sbin/tcpdump /usr/bin/tcpdump /sbin/tcpdump /usr/local/sbin/tcpdump /usr/local/bin/tcpdump; do',
   '  if [ -n "$p" ] && [ -x "$p" ]; then',
   '    printf "tcpdump=%s\\n" "$p"',
-  '    printf "version=%s\\n" "$("$p" --version 2>&1 | head -n 1)"',
-  '    if "$p" --time-stamp-precision=nano --version >/dev/null 2>&1; then echo nano=1; else echo nano=0; fi',
+  '    if v=$("$p" --time-stamp-precision=nano --version 2>&1); then n=1; else n=0; v=$("$p" --version 2>&1); fi',
+  '    printf "version=%s\\nnano=%s\\n" "${v%%"$nl"*}" "$n"',
   '    break',
   '  fi',
   'done',

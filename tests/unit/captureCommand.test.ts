@@ -244,6 +244,34 @@ describe('tcpdump command lines', () => {
     expect(p.tcpdumpVersion).toMatch(/^tcpdump version/);
     expect(p.nano).toBe(true);
   });
+
+  it('the probe runs tcpdump once; one without --time-stamp-precision is asked --version alone, nano=0', () => {
+    for (const [name, script] of [
+      ['new', 'echo x >> "$0.runs"; printf "tcpdump version 4.99.3\\nlibpcap version 1.10.3\\n"'],
+      [
+        'old',
+        'echo x >> "$0.runs"; case "$1" in --time-stamp-precision*) echo "tcpdump: unrecognized option" >&2; exit 1;; esac\n' +
+          'printf "tcpdump version 4.1.1\\nlibpcap version 1.1.1\\n"',
+      ],
+    ]) {
+      const bin = join(dir, `probe-${name}`);
+      spawnSync('mkdir', ['-p', bin]);
+      writeFileSync(join(bin, 'tcpdump'), `#!/bin/sh\n${script}\n`);
+      chmodSync(join(bin, 'tcpdump'), 0o755);
+      const r = spawnSync('/bin/sh', ['-c', `sh -c ${shQuote(PROBE_SCRIPT)}`], {
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+      });
+      const p = parseProbe(r.stdout);
+      expect(p.tcpdumpPath).toBe(join(bin, 'tcpdump'));
+      const runs = readFileSync(join(bin, 'tcpdump.runs'), 'utf8').split('\n').filter(Boolean).length;
+      if (name === 'new') {
+        expect([p.tcpdumpVersion, p.nano, runs]).toEqual(['tcpdump version 4.99.3', true, 1]);
+      } else {
+        expect([p.tcpdumpVersion, p.nano, runs]).toEqual(['tcpdump version 4.1.1', false, 2]);
+      }
+    }
+  });
 });
 
 describe('the watchdog wrapper', () => {
