@@ -521,16 +521,25 @@ export class NodeManager {
         n.conn = null;
         this.update(n, lost ? { state: 'lost', error: toErrorData(lost) } : { state: 'idle' });
       });
-      const probe = parseProbe(
-        (await c.exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })).stdout.toString('utf8'),
+      // The probe, sudo's check and discovery side by side (none needs another's answer), as a capture's nodes do;
+      // their errors are said in this order all the same.
+      const probing = c
+        .exec(shScript(PROBE_SCRIPT), { timeoutMs: 20_000 })
+        .then((r) => parseProbe(r.stdout.toString('utf8')));
+      const privilege = acquirePrivilege(
+        name,
+        c,
+        probing.then((p) => p.uid),
+        { sudo: s.sudo ?? false, password: s.sudoPassword },
       );
+      const discovery = discoverNode(name, c);
+      privilege.catch(() => undefined);
+      discovery.catch(() => undefined);
+      const probe = await probing;
       n.tcpdumpPath = probe.tcpdumpPath;
       n.probe = probe;
-      n.privilege = await acquirePrivilege(name, c, probe.uid, {
-        sudo: s.sudo ?? false,
-        password: s.sudoPassword,
-      });
-      n.model = await discoverNode(name, c);
+      n.privilege = await privilege;
+      n.model = await discovery;
       this.update(n, {
         state: 'connected',
         interfaces: n.model.interfaces.filter((i) => i.capturable).map(toIfaceInfo),

@@ -8,7 +8,7 @@
 //   before anything starts (no tcpdump, no file, no script left waiting); an interface the check finds missing
 //   (IFACE_UNKNOWN) or forbidden (CAPTURE_PERMISSION_DENIED) fails alone with tcpdump's words, as the check on its
 //   own exec said them; the probe finding no tcpdump is TCPDUMP_NOT_FOUND, and sudo wanting a password
-//   SUDO_PASSWORD_REQUIRED, at connect.
+//   SUDO_PASSWORD_REQUIRED, at connect. The app's node list connects with the same side-by-side commands.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -22,6 +22,7 @@ import type { HopscopeError } from '../../main/common/errors.ts';
 import { CaptureSession, type NodeSpec } from '../../main/capture/index.ts';
 import { PROBE_SCRIPT, shScript } from '../../main/capture/tcpdumpCommand.ts';
 import { DISCOVERY_EXEC } from '../../main/discover/discoverNode.ts';
+import { NodeManager } from '../../main/app/nodes.ts';
 import { pcapHeader } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -218,6 +219,38 @@ describe('a session’s start', () => {
     expect(d.interfaces.map((i) => i.name)).toEqual(['lo', 'eth0', 'eth1', 'gone0', 'noperm0']);
     // Asked once, at connect, in one exec.
     expect(commands.filter((c) => c.includes('ip -j'))).toEqual([DISCOVERY_EXEC]);
+  });
+
+  it('the app’s node list connects the same way: discovery and sudo’s check beside the probe', async () => {
+    writeFileSync(join(STUB, 'slow-version'), '');
+    scripted.set('sudo -n -- true', { code: 0 });
+    const nodes: NodeManager = new NodeManager(
+      () => undefined,
+      (p) => nodes.answer(p.promptId, true),
+    );
+    nodes.add(
+      {
+        name: 'node-1',
+        host: '127.0.0.1',
+        port,
+        user: 'u',
+        auth: 'password',
+        password: 'pw',
+        sudo: true,
+        knownHostsPath: join(dir, 'known_hosts_app'),
+      },
+      false,
+    );
+    try {
+      const info = await nodes.connect('node-1');
+      expect(info.state).toBe('connected');
+      expect(info.interfaces.map((i) => i.name)).toEqual(['lo', 'eth0', 'eth1', 'gone0', 'noperm0']);
+      const probeEnd = at(log().find((l) => l.startsWith('tcpdump --version end')));
+      expect(at(log().find((l) => l.startsWith('ip -j -d link show start')))).toBeLessThan(probeEnd);
+      expect(arrived.get('sudo -n -- true')).toBeLessThan(probeEnd);
+    } finally {
+      nodes.closeAll();
+    }
   });
 
   it('discovery in one exec still names the command that failed, its status and its words', async () => {
