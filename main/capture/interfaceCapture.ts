@@ -101,13 +101,6 @@ const STOP_GRACE_MS = 5000;
 const LISTEN_TIMEOUT_MS = 15_000;
 /** How long precheck() waits for the filter check's answer (as long as the check on its own exec waited). */
 const CHECK_TIMEOUT_MS = 20_000;
-
-/**
- * What precheck() found: the filter compiled (the node waits for go()), or the check failed with tcpdump's exit
- * status and stderr (nothing started), or the channel could not be had or did not answer (`error`).
- */
-export type PrecheckResult =
-  { ok: true } | { ok: false; exitCode: number | null; stderr: string } | { ok: false; error: ErrorData };
 const PCAP_HEADER_LEN = 24;
 const RECORD_HEADER_LEN = 16;
 /** Buffered delivery: how long a stop waits before ending tcpdump, so the kernel's open block is handed over. */
@@ -115,10 +108,19 @@ export const BUFFERED_STOP_DRAIN_MS = BUFFERED_DELIVERY_MAX_MS + 500;
 /** A buffered stop whose tcpdump still has packets in the kernel's open block asks for its counts this often. */
 const DRAIN_POLL_MS = 100;
 
+/**
+ * What precheck() found: the filter compiled (the node waits for go()), or the check failed with tcpdump's exit
+ * status and stderr (nothing started), or the channel could not be had or did not answer (`error`).
+ */
+export type PrecheckResult =
+  { ok: true } | { ok: false; exitCode: number | null; stderr: string } | { ok: false; error: ErrorData };
+
 export class InterfaceCapture extends EventEmitter {
   readonly status: IfaceCaptureStatus;
   /** Keep the file open after a loss, waiting for resume() (the session reconnects). */
   reconnect = false;
+  /** How long precheck() waits for the check to answer. */
+  checkTimeoutMs = CHECK_TIMEOUT_MS;
   /** Heartbeat period, and the remote watchdog's timeout/grace (see wrapWithWatchdog). */
   heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS;
   watchdog: WatchdogOptions = {};
@@ -287,9 +289,15 @@ export class InterfaceCapture extends EventEmitter {
           ok: false,
           error: { code: 'SSH_UNREACHABLE', message: `${this.lane}: the filter check did not answer` },
         });
-        this.ch?.close();
-        this.cancel();
-      }, CHECK_TIMEOUT_MS);
+        // Let go of the channel (its close is no news then): the session records the failure (failBeforeStart).
+        const ch = this.ch;
+        this.ch = null;
+        try {
+          ch?.close();
+        } catch {
+          /* already gone */
+        }
+      }, this.checkTimeoutMs);
     } catch (e) {
       this.answerGate({ ok: false, error: toErrorData(e) });
     }
@@ -303,7 +311,9 @@ export class InterfaceCapture extends EventEmitter {
     const ch = this.ch;
     if (this.ended) return;
     if (!ch) {
-      // The channel went away after the check passed (its close has decided what happened by then).
+      // The channel went away after the check passed (its close has decided what happened by then); a capture lost
+      // with its connection gets its file, for resume() to continue, as one lost while starting has.
+      if (this.status.state === 'lost') this.openFile();
       return;
     }
     if (!this.openFile()) {

@@ -18,11 +18,14 @@ import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import type { HopscopeError } from '../../main/common/errors.ts';
+import type { ErrorData, HopscopeError } from '../../main/common/errors.ts';
 import { CaptureSession, type NodeSpec } from '../../main/capture/index.ts';
 import { PROBE_SCRIPT, shScript } from '../../main/capture/tcpdumpCommand.ts';
 import { DISCOVERY_EXEC } from '../../main/discover/discoverNode.ts';
 import { NodeManager } from '../../main/app/nodes.ts';
+import { InterfaceCapture } from '../../main/capture/interfaceCapture.ts';
+import { connectSsh } from '../../main/ssh/connection.ts';
+import { resolveTarget } from '../../main/ssh/sshConfig.ts';
 import { pcapHeader } from '../pcapBytes.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -147,6 +150,7 @@ beforeAll(async () => {
           p.stderr.on('data', (d: Buffer) => ch.stderr.write(d));
           ch.on('data', (d: Buffer) => p.stdin.write(d));
           ch.on('end', () => p.stdin.end());
+          ch.on('close', () => running.has(p) && p.kill());
           p.stdin.on('error', () => undefined);
           ch.on('error', () => undefined);
           p.on('close', (code) => {
@@ -350,6 +354,52 @@ describe('a session’s start', () => {
     expect(existsSync(join(s.outDir, 'node-1__gone0.pcap'))).toBe(false);
     await until('eth0’s pcap header', () => s.captureStatuses()[0].bytes === 24);
     expect(readFileSync(join(s.outDir, 'node-1__eth0.pcap')).equals(pcapHeader())).toBe(true);
+  });
+
+  it('a check that does not answer fails its capture (SSH_UNREACHABLE) rather than leaving it starting', async () => {
+    const target = resolveTarget({ host: '127.0.0.1', user: 'u', port }, {});
+    const conn = await connectSsh({
+      target,
+      credentials: { agent: '' },
+      hostKeys: { knownHostsFiles: [join(dir, 'known_hosts')], acceptNew: true },
+    });
+    try {
+      const spec = { tcpdumpPath: 'tcpdump', iface: 'eth0', snaplen: 262144, nano: true, filter: '' };
+      const file = join(tempDir('hs-startup-c-'), 'eth0.pcap');
+      const cap = new InterfaceCapture('node-1', 'eth0', file, conn, spec, { mode: 'none' });
+      cap.checkTimeoutMs = 200;
+      const r = await cap.precheck('sleep 5');
+      const error: ErrorData = {
+        code: 'SSH_UNREACHABLE',
+        message: 'node-1:eth0: the filter check did not answer',
+      };
+      expect(r).toEqual({ ok: false, error });
+      cap.failBeforeStart(error);
+      expect(cap.status).toMatchObject({ state: 'failed', error });
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      conn.close();
+    }
+  });
+
+  it('a connection lost after the check passed: go() leaves the capture lost with its file, for resume()', async () => {
+    const target = resolveTarget({ host: '127.0.0.1', user: 'u', port }, {});
+    const conn = await connectSsh({
+      target,
+      credentials: { agent: '' },
+      hostKeys: { knownHostsFiles: [join(dir, 'known_hosts')], acceptNew: true },
+    });
+    const spec = { tcpdumpPath: 'tcpdump', iface: 'eth0', snaplen: 262144, nano: true, filter: '' };
+    const file = join(tempDir('hs-startup-l-'), 'eth0.pcap');
+    const cap = new InterfaceCapture('node-1', 'eth0', file, conn, spec, { mode: 'none' });
+    cap.reconnect = true;
+    expect(await cap.precheck('true')).toEqual({ ok: true });
+    conn.close();
+    await until('the capture lost', () => cap.status.state === 'lost');
+    await cap.go();
+    expect(cap.status.state).toBe('lost');
+    expect(existsSync(file)).toBe(true);
+    await cap.stop();
   });
 
   it('no tcpdump on the node is TCPDUMP_NOT_FOUND at connect, before sudo’s answer; sudo wanting a password is said', async () => {
