@@ -4,13 +4,13 @@
 // (as a jump host). Every answer a client sent is in `answers`.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as netConnect, type AddressInfo } from 'node:net';
 import path from 'node:path';
 
 import ssh2 from 'ssh2';
 
-import { DISCOVERY_COMMANDS } from '../../main/discover/discoverNode.ts';
+import { DISCOVERY_EXEC } from '../../main/discover/discoverNode.ts';
 import { tempDir } from '../tempDir.ts';
 
 const { Server } = ssh2;
@@ -19,14 +19,28 @@ const FIXTURE = path.resolve(import.meta.dirname, '../fixtures/kubenet');
 export const LOGIN_PASSWORD = 'pw-Login-Answer-61';
 export const LOGIN_CODE = 'code-424242';
 
-/** What each fixed command answers (the probe: uid 1000, no sudo, no tcpdump). */
+/** A stand-in `ip` printing kubenet node-1's recorded `ip -j` output for link, addr and route. */
+const IP_DIR = tempDir('hs-login-ip-');
+writeFileSync(
+  path.join(IP_DIR, 'ip'),
+  `#!/bin/sh\ncase "$*" in\n${['link', 'addr', 'route']
+    .map((k) => `  *${k}*) cat ${JSON.stringify(path.join(FIXTURE, `node-1.ip-${k}.json`))} ;;`)
+    .join('\n')}\nesac\n`,
+);
+chmodSync(path.join(IP_DIR, 'ip'), 0o755);
+
+/**
+ * What each fixed command answers: discovery runs its real script with the stand-in `ip` (the probe: uid 1000,
+ * no sudo, no tcpdump).
+ */
 function answer(command: string): { out: string; code: number } {
-  if (command === DISCOVERY_COMMANDS.link)
-    return { out: readFileSync(path.join(FIXTURE, 'node-1.ip-link.json'), 'utf8'), code: 0 };
-  if (command === DISCOVERY_COMMANDS.addr)
-    return { out: readFileSync(path.join(FIXTURE, 'node-1.ip-addr.json'), 'utf8'), code: 0 };
-  if (command === DISCOVERY_COMMANDS.route)
-    return { out: readFileSync(path.join(FIXTURE, 'node-1.ip-route.json'), 'utf8'), code: 0 };
+  if (command === DISCOVERY_EXEC) {
+    const r = spawnSync('/bin/sh', ['-c', command], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${IP_DIR}:${process.env.PATH}` },
+    });
+    return { out: r.stdout, code: r.status ?? 1 };
+  }
   if (command.includes('uid=')) return { out: 'uid=1000\nssh=127.0.0.1 50000 127.0.0.1 22\n', code: 0 };
   return { out: '', code: 127 };
 }
