@@ -571,7 +571,11 @@ export interface HopscopeApi {
   connectNode(req: { name: string }): Promise<Result<NodeInfo>>;
   disconnectNode(req: { name: string }): Promise<Result<NodeInfo>>;
   answerHostKey(req: { promptId: string; accept: boolean }): Promise<Result<null>>;
+  /** The host-key questions open now (a page loaded while one is asked shows it too). */
+  listHostKeyPrompts(): Promise<Result<HostKeyPrompt[]>>;
   onHostKeyPrompt(cb: (p: HostKeyPrompt) => void): Unsubscribe;
+  /** A host-key question was answered (here or in another page), or given up (the app closing, 5 minutes). */
+  onHostKeyPromptClosed(cb: (p: { promptId: string }) => void): Unsubscribe;
   /**
    * Answers a login question (one answer per prompt); `answers: null` is Cancel: the method is skipped, as ssh
    * does when none is given. The answers go to that host only and are never sent back in an event.
@@ -620,6 +624,7 @@ export const API_METHODS = [
   'connectNode',
   'disconnectNode',
   'answerHostKey',
+  'listHostKeyPrompts',
   'answerLogin',
   'listLoginPrompts',
   'validateFilter',
@@ -640,6 +645,7 @@ export const API_EVENTS = {
   onSessionProgress: 'sessionProgress',
   onPacketBatch: 'packetBatch',
   onHostKeyPrompt: 'hostKeyPrompt',
+  onHostKeyPromptClosed: 'hostKeyPromptClosed',
   onLoginPrompt: 'loginPrompt',
   onLoginPromptClosed: 'loginPromptClosed',
   onNodeStatus: 'nodeStatus',

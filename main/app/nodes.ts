@@ -192,7 +192,8 @@ function newEntry(spec: NodeSpec): NodeEntry {
 
 export class NodeManager {
   readonly nodes = new Map<string, NodeEntry>();
-  private prompts = new Map<string, (accept: boolean) => void>();
+  /** Host-key questions open now: what each asks, and its answer (also called by a timeout and closeAll). */
+  private prompts = new Map<string, { prompt: HostKeyPrompt; answer: (accept: boolean) => void }>();
   private readonly logins = new Map<string, OpenLogin>();
   /**
    * Login answers that logged in (`user@host:port`, method and prompt → answer), in memory only, given again
@@ -213,6 +214,8 @@ export class NodeManager {
     private readonly emitPrompt: (p: HostKeyPrompt) => void,
     private readonly storePath: string | null = null,
     private readonly login: LoginEvents | null = null,
+    /** A host-key question was answered (here or in another page), refused by closeAll, or timed out. */
+    private readonly emitPromptClosed: (promptId: string) => void = () => undefined,
   ) {
     if (storePath) {
       try {
@@ -312,10 +315,23 @@ export class NodeManager {
   }
 
   answer(promptId: string, accept: boolean): void {
-    const r = this.prompts.get(promptId);
-    if (!r) throw new HopscopeError('USAGE', 'no such host-key prompt (answered already?)');
+    if (!this.prompts.has(promptId))
+      throw new HopscopeError('USAGE', 'no such host-key prompt (answered already?)');
+    this.endPrompt(promptId, accept);
+  }
+
+  /** The host-key questions open now, for a page that loads while they are asked (a reload, a second page). */
+  hostKeyPrompts(): HostKeyPrompt[] {
+    return [...this.prompts.values()].map((p) => p.prompt);
+  }
+
+  /** Ends an open host-key question with `accept`, and says so to every page. */
+  private endPrompt(promptId: string, accept: boolean): void {
+    const open = this.prompts.get(promptId);
+    if (!open) return;
     this.prompts.delete(promptId);
-    r(accept);
+    this.emitPromptClosed(promptId);
+    open.answer(accept);
   }
 
   /** Answers a login question: one answer per prompt, or null (Cancel: the method is skipped). */
@@ -472,24 +488,25 @@ export class NodeManager {
       const prompt = (info: HostKeyInfo) =>
         new Promise<boolean>((resolve) => {
           const promptId = randomUUID();
-          const timer = setTimeout(() => {
-            this.prompts.delete(promptId);
-            resolve(false);
-          }, HOSTKEY_TIMEOUT_MS);
-          this.prompts.set(promptId, (a) => {
-            clearTimeout(timer);
-            this.update(n, { state: 'connecting' });
-            resolve(a);
-          });
-          this.update(n, { state: 'hostkey' });
-          this.emitPrompt({
+          const timer = setTimeout(() => this.endPrompt(promptId, false), HOSTKEY_TIMEOUT_MS);
+          const asked: HostKeyPrompt = {
             promptId,
             node: name,
             host: `${info.host}:${info.port}`,
             ...(info.jumpHost !== undefined ? { jumpHost: info.jumpHost } : {}),
             keyType: info.keyType,
             fingerprint: info.fingerprint,
+          };
+          this.prompts.set(promptId, {
+            prompt: asked,
+            answer: (a) => {
+              clearTimeout(timer);
+              this.update(n, { state: 'connecting' });
+              resolve(a);
+            },
           });
+          this.update(n, { state: 'hostkey' });
+          this.emitPrompt(asked);
         });
       conn = await connectSsh({
         target,
@@ -599,10 +616,7 @@ export class NodeManager {
    * 5-minute timer, which kept a stopped web server (`hopscope serve`, Ctrl-C) running until it ran out.
    */
   closeAll(): void {
-    for (const [id, answer] of [...this.prompts]) {
-      this.prompts.delete(id);
-      answer(false);
-    }
+    for (const id of [...this.prompts.keys()]) this.endPrompt(id, false);
     for (const id of [...this.logins.keys()]) this.endLogin(id, null);
     this.loginAnswers.clear();
     for (const n of this.nodes.values()) n.conn?.close();

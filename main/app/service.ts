@@ -121,6 +121,7 @@ export class AppService implements Backend {
         prompt: (p) => this.emit('loginPrompt', p),
         closed: (promptId) => this.emit('loginPromptClosed', { promptId }),
       },
+      (promptId) => this.emit('hostKeyPromptClosed', { promptId }),
     );
   }
 
@@ -386,6 +387,7 @@ export class AppService implements Backend {
       this.nodes.answer(req.promptId, req.accept);
       return null;
     },
+    listHostKeyPrompts: () => this.nodes.hostKeyPrompts(),
     answerLogin: (req) => {
       this.nodes.answerLogin(req.promptId, req.answers);
       return null;

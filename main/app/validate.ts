@@ -137,6 +137,7 @@ const schemas: Record<ApiMethod, Check> = {
   connectNode: obj({ name: nodeName }),
   disconnectNode: obj({ name: nodeName }),
   answerHostKey: obj({ promptId: str(64), accept: bool }),
+  listHostKeyPrompts: none,
   // As long as the form's password fields; the count is checked against the question by the service.
   answerLogin: obj({ promptId: str(64), answers: nullable(arr(str(1024), 32)) }),
   listLoginPrompts: none,

@@ -3,6 +3,7 @@
 
 import type {
   HopscopeApi,
+  HostKeyPrompt,
   LoginPrompt,
   PacketBatch,
   Result,
@@ -105,7 +106,11 @@ export class Controller {
             },
           });
       }),
-      api.onHostKeyPrompt((p) => store.set((st) => ({ hostKeyPrompts: [...st.hostKeyPrompts, p] }))),
+      api.onHostKeyPrompt((p) => this.addHostKeyPrompts([p])),
+      // Answered here or in another page, or given up: it goes from every page.
+      api.onHostKeyPromptClosed(({ promptId }) =>
+        store.set((st) => ({ hostKeyPrompts: st.hostKeyPrompts.filter((p) => p.promptId !== promptId) })),
+      ),
       api.onLoginPrompt((p) => this.addLoginPrompts([p])),
       // Answered here or in another page, cancelled, or given up: it goes from every page.
       api.onLoginPromptClosed(({ promptId }) => this.dropLoginPrompt(promptId)),
@@ -141,6 +146,7 @@ export class Controller {
     void this.refreshLab();
     // A question asked before this page loaded (a reload, a second page) is asked here too.
     void api.listLoginPrompts().then((r) => r.ok && this.addLoginPrompts(r.value));
+    void api.listHostKeyPrompts().then((r) => r.ok && this.addHostKeyPrompts(r.value));
   }
 
   stop(): void {
@@ -457,6 +463,13 @@ export class Controller {
   }
 
   /** Adds login questions not held yet (an event and the list fetched at start may both bring one). */
+  private addHostKeyPrompts(ps: HostKeyPrompt[]): void {
+    this.store.set((st) => {
+      const held = new Set(st.hostKeyPrompts.map((p) => p.promptId));
+      return { hostKeyPrompts: [...st.hostKeyPrompts, ...ps.filter((p) => !held.has(p.promptId))] };
+    });
+  }
+
   private addLoginPrompts(ps: LoginPrompt[]): void {
     this.store.set((st) => {
       const held = new Set(st.loginPrompts.map((p) => p.promptId));

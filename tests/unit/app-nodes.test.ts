@@ -206,6 +206,25 @@ describe('nodes and their connections', () => {
     await svc.close();
   });
 
+  it('an open host-key question is listed for a page loaded meanwhile; answered, every page is told it closed', async () => {
+    const known = path.join(dir, 'known_hosts.d');
+    writeFileSync(known, '');
+    const { svc, prompts } = app();
+    const closed: string[] = [];
+    svc.on('hostKeyPromptClosed', (p) => closed.push((p as { promptId: string }).promptId));
+    await ok(svc.call('addNode', spec('listed', known)));
+    const connecting = svc.call('connectNode', { name: 'listed' });
+    await until('the host-key prompt', () => prompts.length === 1);
+    // A reload or a second tab asks for the open questions: this one, as the event gave it.
+    expect(await ok<HostKeyPrompt[]>(svc.call('listHostKeyPrompts', undefined))).toEqual([prompts[0]]);
+    expect(closed).toEqual([]);
+    await ok(svc.call('answerHostKey', { promptId: prompts[0].promptId, accept: false }));
+    expect(closed).toEqual([prompts[0].promptId]);
+    expect(await ok<HostKeyPrompt[]>(svc.call('listHostKeyPrompts', undefined))).toEqual([]);
+    expect((await connecting).ok).toBe(false);
+    await svc.close();
+  });
+
   it('the app closed while a host key is asked about refuses it at once: nothing waits out the prompt', async () => {
     // `hopscope serve` stopped (Ctrl-C) with a prompt open stayed up for the prompt's 5 minutes: its timer held
     // the event loop after everything else had closed.

@@ -60,6 +60,7 @@ function scriptedApi(nodes: NodeInfo[]) {
   api.appInfo = () => ok({ mode: 'web', version: '0' });
   api.listNodes = () => ok(nodes);
   api.listLoginPrompts = () => ok([]);
+  api.listHostKeyPrompts = () => ok([]);
   api.labStatus = () =>
     ok({ available: false, reason: null, scenario: null, scenarios: [], sshConfig: null, busy: false });
   api.listSshAliases = () => ok([]);

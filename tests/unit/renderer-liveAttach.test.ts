@@ -79,6 +79,7 @@ class LiveBackEnd {
     api.appInfo = () => ok({ mode: 'web', version: '0' });
     api.listNodes = () => ok([]);
     api.listLoginPrompts = () => ok([]);
+    api.listHostKeyPrompts = () => ok([]);
     api.labStatus = () => ok({ supported: false });
     api.getSummaries = () => ok([]);
     api.getSession = () => {

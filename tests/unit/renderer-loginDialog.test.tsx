@@ -44,7 +44,7 @@ const kbdQuestion: LoginPrompt = {
 };
 
 /** The API as the back end would answer it (one question open already), its events sent by the test. */
-function scriptedApi(open: LoginPrompt[]) {
+function scriptedApi(open: LoginPrompt[], hostKeys: HostKeyPrompt[] = []) {
   const listeners = new Map<string, ((p: unknown) => void)[]>();
   const calls: unknown[] = [];
   const api: Record<string, unknown> = {};
@@ -55,6 +55,7 @@ function scriptedApi(open: LoginPrompt[]) {
   api.labStatus = () =>
     ok({ available: false, reason: null, scenario: null, scenarios: [], sshConfig: null, busy: false });
   api.listLoginPrompts = () => ok(open);
+  api.listHostKeyPrompts = () => ok(hostKeys);
   api.answerLogin = (req: unknown) => (calls.push(req), ok(null));
   for (const [m, ev] of Object.entries(API_EVENTS))
     api[m] = (cb: (p: unknown) => void) => {
@@ -73,9 +74,10 @@ afterEach(() => {
   root = null;
 });
 
-async function mount(open: LoginPrompt[]) {
-  const s = scriptedApi(open);
-  const ctl = new Controller(s.api, new AppStore());
+async function mount(open: LoginPrompt[], hostKeys: HostKeyPrompt[] = []) {
+  const s = scriptedApi(open, hostKeys);
+  const store = new AppStore();
+  const ctl = new Controller(s.api, store);
   await act(async () => {
     ctl.start();
     await Promise.resolve();
@@ -99,7 +101,7 @@ async function mount(open: LoginPrompt[]) {
       input.dispatchEvent(new Event('input', { bubbles: true }));
     });
   };
-  return { ...s, ctl, el, dialog, inputs, type };
+  return { ...s, ctl, store, el, dialog, inputs, type };
 }
 
 describe('the login dialog', () => {
@@ -163,6 +165,22 @@ describe('the login dialog', () => {
     };
     act(() => emit('hostKeyPrompt', key));
     act(() => emit('loginPrompt', { ...jumpQuestion, promptId: 'p3' }));
+    expect(dialog()).toBeNull();
+    // The host key answered in another page: it goes from this one too, and the login question shows.
+    act(() => emit('hostKeyPromptClosed', { promptId: 'k' }));
+    expect(dialog()!.dataset.node).toBe('node-1');
+  });
+
+  it('a host-key question open before the page loaded is shown (a reload, a second tab), before any login', async () => {
+    const key: HostKeyPrompt = {
+      promptId: 'k0',
+      node: 'node-2',
+      host: '10.1.10.10:22',
+      keyType: 'ssh-ed25519',
+      fingerprint: 'SHA256:y',
+    };
+    const { store, dialog } = await mount([jumpQuestion], [key]);
+    expect(store.get().hostKeyPrompts).toEqual([key]);
     expect(dialog()).toBeNull();
   });
 });

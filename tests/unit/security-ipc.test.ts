@@ -38,6 +38,7 @@ const METHODS = [
   'connectNode',
   'disconnectNode',
   'answerHostKey',
+  'listHostKeyPrompts',
   'answerLogin',
   'listLoginPrompts',
   'validateFilter',
