@@ -27,6 +27,7 @@ import {
   tcpdumpRead,
   waitUntil,
   labNodeManager,
+  labSshConfigWith,
 } from './captureLab.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -1169,7 +1170,5 @@ function lateNode2Capture(args: string[]) {
  * a few seconds then connects on the client kernel's next SYN (at 7 or 15 s), however slow this machine is.
  */
 function patientNode2Config(extra = ''): string {
-  const file = join(tmp('patient'), 'ssh_config');
-  writeFileSync(file, `Host node-2\n  ConnectTimeout 60\n\n${extra}${readFileSync(SSH_CONFIG, 'utf8')}`);
-  return file;
+  return labSshConfigWith(tmp('patient'), `Host node-2\n  ConnectTimeout 60\n\n${extra}`);
 }

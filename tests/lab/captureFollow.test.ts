@@ -34,11 +34,14 @@ const execFileAsync = promisify(execFile);
 
 /** Waits until `file` holds `n` ICMP echo requests (whole records: a part of the next one may follow). */
 function echoesOnDisk(file: string, n: number): Promise<void> {
-  const echoes = () =>
-    sh('tcpdump', ['-nn', '-r', file])
-      .out.split('\n')
-      .filter((l) => l.includes('ICMP echo request')).length;
-  return waitUntil(`${n} echo requests in ${file}`, () => echoes() >= n, 4000);
+  return waitUntil(`${n} echo requests in ${file}`, () => echoRequests(file).length >= n, 4000);
+}
+
+/** tcpdump's lines (`-tt`) of the ICMP echo requests in `file` so far: whole records, even before a cut last one. */
+function echoRequests(file: string): string[] {
+  return sh('tcpdump', ['-nn', '-tt', '-r', file])
+    .out.split('\n')
+    .filter((l) => l.includes('ICMP echo request'));
 }
 const tmp = (name: string) => tempDir(`hs-follow-${name}-`);
 const NODE_NS = 'hs-node-1';
@@ -356,9 +359,7 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
           () => {
             const f = c();
             if (!f?.packets) return false;
-            // Whole records only: tcpdump prints them even when the file ends in a part of the next one.
-            const out = sh('tcpdump', ['-nn', '-tt', '-r', f.file]).out;
-            first = out.split('\n').find((l) => l.includes('ICMP echo request'));
+            first = echoRequests(f.file)[0];
             return first !== undefined;
           },
           4000,

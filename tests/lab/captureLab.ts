@@ -2,7 +2,7 @@
 // namespaces, read pcap files with the real tcpdump, and locate the sshd process serving one connection.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { NodeManager } from '../../main/app/nodes.ts';
@@ -48,6 +48,16 @@ export const NODE_NS = ['hs-node-1', 'hs-node-2'];
 export function sh(cmd: string, args: string[], input?: string): { code: number; out: string; err: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', input, maxBuffer: 64 * 1024 * 1024 });
   return { code: r.status ?? 1, out: r.stdout ?? '', err: r.stderr ?? '' };
+}
+
+/**
+ * The lab's ssh_config with `blocks` (ssh_config text) before it, written as `dir`/ssh_config: for the options they
+ * set, the first value wins, so the lab's own blocks give the rest.
+ */
+export function labSshConfigWith(dir: string, blocks: string): string {
+  const file = join(dir, 'ssh_config');
+  writeFileSync(file, `${blocks}${readFileSync(SSH_CONFIG, 'utf8')}`);
+  return file;
 }
 
 export function hopscope(args: string[]): { code: number; out: string; err: string } {

@@ -7,7 +7,7 @@
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/fault.test.ts   (~2 min, root)
 
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,7 @@ import {
   startCapture,
   tcpdumpRead,
   waitUntil,
+  labSshConfigWith,
 } from './captureLab.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -43,10 +44,9 @@ const labArgs = ['--ssh-config', SSH_CONFIG, ...BOTH_NODES_ALL_IFACES];
  * 3) take ~18 s. Used where a test cuts a connection; the cut is the same, only found sooner.
  */
 function quickLossArgs(): string[] {
-  const file = join(tmp('config'), 'ssh_config');
-  writeFileSync(
-    file,
-    `Host *\n  ServerAliveInterval 1\n  ServerAliveCountMax 3\n\n${readFileSync(SSH_CONFIG, 'utf8')}`,
+  const file = labSshConfigWith(
+    tmp('config'),
+    'Host *\n  ServerAliveInterval 1\n  ServerAliveCountMax 3\n\n',
   );
   return ['--ssh-config', file, ...BOTH_NODES_ALL_IFACES];
 }

@@ -4,7 +4,7 @@
 // counted in each sshd's log so that the capture is seen to open no connection beyond the one it needs.
 // Run: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/ssh-auth.test.ts
 
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,7 @@ import {
   startCapture,
   tcpdumpRead,
   waitUntil,
+  labSshConfigWith,
 } from './captureLab.ts';
 import { onTerminal } from './onTerminal.ts';
 import { tempDir } from '../tempDir.ts';
@@ -256,9 +257,7 @@ describe.sequential('SSH logins by password, keyboard-interactive and through a 
 
   /** The lab's ssh_config with both nodes behind `jump` (first value wins: the lab's blocks give the rest). */
   function jumpConfig(dir: string, jump: string): string {
-    const f = join(dir, 'ssh_config');
-    writeFileSync(f, `Host node-1 node-2\n  ProxyJump ${jump}\n\n${readFileSync(SSH_CONFIG, 'utf8')}`);
-    return f;
+    return labSshConfigWith(dir, `Host node-1 node-2\n  ProxyJump ${jump}\n\n`);
   }
 
   it('CLI: ProxyJump from the ssh config: both nodes captured through one bastion login, one login each, own SSH left out', async () => {
