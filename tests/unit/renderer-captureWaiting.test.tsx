@@ -8,83 +8,25 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type {
-  CaptureStats,
-  HopscopeApi,
-  IfaceInfo,
-  NodeInfo,
-  Result,
-  SessionInfo,
-} from '../../preload/api.ts';
-import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
+import type { CaptureStats, NodeInfo, SessionInfo } from '../../preload/api.ts';
 import { CaptureBar } from '../../renderer/src/components/CaptureBar.tsx';
 import { NodesPanel } from '../../renderer/src/components/NodesPanel.tsx';
 import { Panes } from '../../renderer/src/components/Panes.tsx';
 import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore, waitingGlobs } from '../../renderer/src/store/appStore.ts';
+import { card, iface, ok, refused, scriptedApi } from './renderer-helpers.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
-const iface = (name: string, kind: IfaceInfo['kind'] = 'physical'): IfaceInfo => ({
-  name,
-  kind,
-  mac: null,
-  addresses: [],
-  mtu: 1500,
-  up: true,
-  master: null,
-  peer: null,
-  vni: null,
-  vxlanPort: null,
-});
-const card = (name: string, state: NodeInfo['state'], ifaces: IfaceInfo[] = []): NodeInfo => ({
-  name,
-  target: `root@${name}`,
-  state,
-  error: null,
-  interfaces: ifaces,
-  spec: { name, host: name, user: 'root', auth: 'agent' },
-});
-
-/** The API as the back end would answer it, its events sent by the test (`emit`); `calls` records requests. */
-function scriptedApi(nodes: NodeInfo[]) {
-  const listeners = new Map<string, ((p: unknown) => void)[]>();
-  const calls: { method: string; req: unknown }[] = [];
-  const api: Record<string, unknown> = {};
-  const ok = <T,>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
-  for (const m of API_METHODS)
-    api[m] = (req: unknown) => {
-      calls.push({ method: m, req });
-      return ok(null);
-    };
-  api.appInfo = () => ok({ mode: 'web', version: '0' });
-  api.listNodes = () => ok(nodes);
-  api.listLoginPrompts = () => ok([]);
-  api.listHostKeyPrompts = () => ok([]);
-  api.labStatus = () =>
-    ok({ available: false, reason: null, scenario: null, scenarios: [], sshConfig: null, busy: false });
-  api.listSshAliases = () => ok([]);
-  api.validateFilter = (req: { nodes: string[] }) => {
-    calls.push({ method: 'validateFilter', req });
-    return ok(req.nodes.map((node) => ({ node, ok: true, message: '' })));
-  };
-  // The capture is not shown here: the request is what this test is about.
-  api.startCapture = (req: unknown) => {
-    calls.push({ method: 'startCapture', req });
-    return Promise.resolve({ ok: false, error: { code: 'USAGE', message: 'not started here' } });
-  };
-  api.getSession = () => Promise.resolve({ ok: false, error: { code: 'USAGE', message: 'not shown here' } });
-  for (const [m, ev] of Object.entries(API_EVENTS))
-    api[m] = (cb: (p: unknown) => void) => {
-      listeners.set(ev, [...(listeners.get(ev) ?? []), cb]);
-      return () => undefined;
-    };
-  const emit = (ev: string, payload: unknown) => {
-    for (const cb of listeners.get(ev) ?? []) cb(payload);
-  };
-  return { api: api as unknown as HopscopeApi, emit, calls };
-}
+/** `nodes` listed, every filter checked out; the capture is not started (the request is what this test is about). */
+const nodesApi = (nodes: NodeInfo[]) =>
+  scriptedApi({
+    listNodes: () => ok(nodes),
+    validateFilter: (req: { nodes: string[] }) =>
+      ok(req.nodes.map((node) => ({ node, ok: true, message: '' }))),
+    startCapture: () => refused('not started here'),
+  });
 
 let root: Root | null = null;
 afterEach(() => {
@@ -112,7 +54,7 @@ describe('Start on a glob that matches nothing yet', () => {
   });
 
   it('the panel and Start say it waits; the request follows the glob with no interface; running, the bar says it waits until one is captured', async () => {
-    const { api, emit, calls } = scriptedApi([NODE_1]);
+    const { api, emit, calls } = nodesApi([NODE_1]);
     const store = new AppStore();
     const ctl = new Controller(api, store);
     ctl.start();

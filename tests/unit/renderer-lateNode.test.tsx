@@ -7,35 +7,15 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { CaptureStats, HopscopeApi, IfaceInfo, NodeInfo, Result } from '../../preload/api.ts';
-import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
+import type { CaptureStats } from '../../preload/api.ts';
 import { NodesPanel } from '../../renderer/src/components/NodesPanel.tsx';
 import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore, ifaceKey } from '../../renderer/src/store/appStore.ts';
+import { card, iface, ok, requestsOf, scriptedApi } from './renderer-helpers.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
-const iface = (name: string, kind: IfaceInfo['kind'] = 'physical'): IfaceInfo => ({
-  name,
-  kind,
-  mac: null,
-  addresses: [],
-  mtu: 1500,
-  up: true,
-  master: null,
-  peer: null,
-  vni: null,
-  vxlanPort: null,
-});
-const card = (name: string, state: NodeInfo['state'], ifaces: IfaceInfo[] = []): NodeInfo => ({
-  name,
-  target: `root@${name}`,
-  state,
-  error: null,
-  interfaces: ifaces,
-  spec: { name, host: name, user: 'root', auth: 'agent' },
-});
 const counter = (node: string, iface: string) => ({
   node,
   iface,
@@ -46,37 +26,6 @@ const counter = (node: string, iface: string) => ({
   error: null,
 });
 
-/** The API as the back end would answer it, its events sent by the test (`emit`). */
-function scriptedApi(nodes: NodeInfo[]) {
-  const listeners = new Map<string, ((p: unknown) => void)[]>();
-  const calls: string[] = [];
-  const api: Record<string, unknown> = {};
-  const ok = <T,>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
-  for (const m of API_METHODS)
-    api[m] = (req: unknown) => {
-      calls.push(`${m} ${JSON.stringify(req ?? null)}`);
-      return ok(null);
-    };
-  api.appInfo = () => ok({ mode: 'web', version: '0' });
-  api.listNodes = () => ok(nodes);
-  api.listLoginPrompts = () => ok([]);
-  api.listHostKeyPrompts = () => ok([]);
-  api.labStatus = () =>
-    ok({ available: false, reason: null, scenario: null, scenarios: [], sshConfig: null, busy: false });
-  api.listSshAliases = () => ok([]);
-  // The capture's live session is not shown here (the page attaches to a capture it sees running: none to show).
-  api.getSession = () => Promise.resolve({ ok: false, error: { code: 'USAGE', message: 'not shown here' } });
-  for (const [m, ev] of Object.entries(API_EVENTS))
-    api[m] = (cb: (p: unknown) => void) => {
-      listeners.set(ev, [...(listeners.get(ev) ?? []), cb]);
-      return () => undefined;
-    };
-  const emit = (ev: string, payload: unknown) => {
-    for (const cb of listeners.get(ev) ?? []) cb(payload);
-  };
-  return { api: api as unknown as HopscopeApi, emit, calls };
-}
-
 let root: Root | null = null;
 afterEach(() => {
   act(() => root?.unmount());
@@ -85,10 +34,11 @@ afterEach(() => {
 
 describe('a node joining the running capture late, on its card', () => {
   it('cannot be edited, removed or disconnected while the capture waits for it; its glob’s picks are ticked once it joins', async () => {
-    const { api, emit, calls } = scriptedApi([
+    const nodes = [
       card('node-1', 'capturing', [iface('ens33'), iface('cni0', 'bridge')]),
       card('late', 'connecting'),
-    ]);
+    ];
+    const { api, emit, calls } = scriptedApi({ listNodes: () => ok(nodes) });
     const store = new AppStore();
     const ctl = new Controller(api, store);
     ctl.start();
@@ -179,7 +129,7 @@ describe('a node joining the running capture late, on its card', () => {
     expect(button('Remove')!.disabled).toBe(false);
     expect(button('Edit')).not.toBeNull();
     await act(async () => button('Remove')!.click());
-    expect(calls).toContain('removeNode {"name":"late"}');
+    expect(requestsOf(calls, 'removeNode')).toContainEqual({ name: 'late' });
     ctl.stop();
   });
 });

@@ -7,12 +7,12 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { HopscopeApi, HostKeyPrompt, LoginPrompt, Result } from '../../preload/api.ts';
-import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
+import type { HostKeyPrompt, LoginPrompt } from '../../preload/api.ts';
 import { LoginDialog } from '../../renderer/src/components/LoginDialog.tsx';
 import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
+import { ok, requestsOf, scriptedApi } from './renderer-helpers.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -43,31 +43,6 @@ const kbdQuestion: LoginPrompt = {
   refused: 1,
 };
 
-/** The API as the back end would answer it (one question open already), its events sent by the test. */
-function scriptedApi(open: LoginPrompt[], hostKeys: HostKeyPrompt[] = []) {
-  const listeners = new Map<string, ((p: unknown) => void)[]>();
-  const calls: unknown[] = [];
-  const api: Record<string, unknown> = {};
-  const ok = <T,>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
-  for (const m of API_METHODS) api[m] = () => ok(null);
-  api.appInfo = () => ok({ mode: 'web', version: '0' });
-  api.listNodes = () => ok([]);
-  api.labStatus = () =>
-    ok({ available: false, reason: null, scenario: null, scenarios: [], sshConfig: null, busy: false });
-  api.listLoginPrompts = () => ok(open);
-  api.listHostKeyPrompts = () => ok(hostKeys);
-  api.answerLogin = (req: unknown) => (calls.push(req), ok(null));
-  for (const [m, ev] of Object.entries(API_EVENTS))
-    api[m] = (cb: (p: unknown) => void) => {
-      listeners.set(ev, [...(listeners.get(ev) ?? []), cb]);
-      return () => undefined;
-    };
-  const emit = (ev: string, payload: unknown) => {
-    for (const cb of listeners.get(ev) ?? []) cb(payload);
-  };
-  return { api: api as unknown as HopscopeApi, emit, calls };
-}
-
 let root: Root | null = null;
 afterEach(() => {
   act(() => root?.unmount());
@@ -75,7 +50,9 @@ afterEach(() => {
 });
 
 async function mount(open: LoginPrompt[], hostKeys: HostKeyPrompt[] = []) {
-  const s = scriptedApi(open, hostKeys);
+  // The questions open before the page loaded; `answers()` gives what the dialog sent back so far.
+  const s = scriptedApi({ listLoginPrompts: () => ok(open), listHostKeyPrompts: () => ok(hostKeys) });
+  const answers = () => requestsOf(s.calls, 'answerLogin');
   const store = new AppStore();
   const ctl = new Controller(s.api, store);
   await act(async () => {
@@ -101,12 +78,12 @@ async function mount(open: LoginPrompt[], hostKeys: HostKeyPrompt[] = []) {
       input.dispatchEvent(new Event('input', { bubbles: true }));
     });
   };
-  return { ...s, ctl, store, el, dialog, inputs, type };
+  return { emit: s.emit, answers, ctl, store, el, dialog, inputs, type };
 }
 
 describe('the login dialog', () => {
   it('shows a question open before the page loaded, queues the next, and sends the answers typed', async () => {
-    const { emit, calls, dialog, inputs, type } = await mount([jumpQuestion]);
+    const { emit, answers, dialog, inputs, type } = await mount([jumpQuestion]);
     expect(dialog()!.dataset.node).toBe('node-1');
     expect(dialog()!.querySelector('h3')!.textContent).toBe(
       'Log in to jump host bastion 10.1.10.2:22 for node-1',
@@ -122,7 +99,7 @@ describe('the login dialog', () => {
 
     type(inputs()[0], 'bastion-secret');
     act(() => dialog()!.querySelector<HTMLButtonElement>('[data-testid=login-submit]')!.click());
-    expect(calls).toEqual([{ promptId: 'p1', answers: ['bastion-secret'] }]);
+    expect(answers()).toEqual([{ promptId: 'p1', answers: ['bastion-secret'] }]);
 
     // The next question, its fields empty: the password hidden, the code shown as typed, the retry said.
     expect(dialog()!.dataset.node).toBe('node-2');
@@ -138,23 +115,23 @@ describe('the login dialog', () => {
     type(inputs()[0], 'pw');
     type(inputs()[1], '424242');
     act(() => dialog()!.querySelector<HTMLButtonElement>('[data-testid=login-submit]')!.click());
-    expect(calls.at(-1)).toEqual({ promptId: 'p2', answers: ['pw', '424242'] });
+    expect(answers().at(-1)).toEqual({ promptId: 'p2', answers: ['pw', '424242'] });
     expect(dialog()).toBeNull();
   });
 
   it('Cancel answers none; a question answered in another page goes; the host-key dialog goes first', async () => {
-    const { emit, calls, dialog } = await mount([]);
+    const { emit, answers, dialog } = await mount([]);
     expect(dialog()).toBeNull();
     act(() => emit('loginPrompt', jumpQuestion));
     act(() => dialog()!.querySelector<HTMLButtonElement>('[data-testid=login-cancel]')!.click());
-    expect(calls).toEqual([{ promptId: 'p1', answers: null }]);
+    expect(answers()).toEqual([{ promptId: 'p1', answers: null }]);
     expect(dialog()).toBeNull();
 
     act(() => emit('loginPrompt', kbdQuestion));
     expect(dialog()!.dataset.node).toBe('node-2');
     act(() => emit('loginPromptClosed', { promptId: 'p2' }));
     expect(dialog()).toBeNull();
-    expect(calls).toHaveLength(1);
+    expect(answers()).toHaveLength(1);
 
     const key: HostKeyPrompt = {
       promptId: 'k',

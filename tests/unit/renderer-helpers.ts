@@ -1,0 +1,81 @@
+// What the renderer tests share: the API as the back end would answer it, scripted by the test (`scriptedApi`), and
+// the interface and node cards the nodes panel shows.
+import type { HopscopeApi, IfaceInfo, NodeInfo, Result } from '../../preload/api.ts';
+import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
+
+export const ok = <T>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
+export const refused = (message: string): Promise<Result<never>> =>
+  Promise.resolve({ ok: false, error: { code: 'USAGE', message } });
+
+type Answer = (req: never) => Promise<Result<unknown>>;
+
+export interface ScriptedApi {
+  api: HopscopeApi;
+  /** Sends an event to the page, as the back end does. */
+  emit(event: string, payload: unknown): void;
+  /** Every request the page made, in order, with what it asked (answered or not by `answers`). */
+  calls: { method: string; req: unknown }[];
+}
+
+/**
+ * The API as the back end would answer it with nothing to show: no nodes, no open question, no lab, no session
+ * (`getSession` refused); every other request answers null. `answers` replaces any of them; every request is recorded
+ * in `calls` first.
+ */
+export function scriptedApi(answers: Partial<Record<keyof HopscopeApi, Answer>> = {}): ScriptedApi {
+  const listeners = new Map<string, ((p: unknown) => void)[]>();
+  const calls: { method: string; req: unknown }[] = [];
+  const defaults: Record<string, Answer> = {
+    appInfo: () => ok({ mode: 'web', version: '0' }),
+    listNodes: () => ok([]),
+    listLoginPrompts: () => ok([]),
+    listHostKeyPrompts: () => ok([]),
+    labStatus: () =>
+      ok({ available: false, reason: null, scenario: null, scenarios: [], sshConfig: null, busy: false }),
+    listSshAliases: () => ok([]),
+    getSession: () => refused('not shown here'),
+  };
+  const api: Record<string, unknown> = {};
+  for (const m of API_METHODS) {
+    const answer = (answers as Record<string, Answer | undefined>)[m] ?? defaults[m] ?? (() => ok(null));
+    api[m] = (req: never) => {
+      calls.push({ method: m, req });
+      return answer(req);
+    };
+  }
+  for (const [m, ev] of Object.entries(API_EVENTS))
+    api[m] = (cb: (p: unknown) => void) => {
+      listeners.set(ev, [...(listeners.get(ev) ?? []), cb]);
+      return () => undefined;
+    };
+  const emit = (ev: string, payload: unknown) => {
+    for (const cb of listeners.get(ev) ?? []) cb(payload);
+  };
+  return { api: api as unknown as HopscopeApi, emit, calls };
+}
+
+/** The requests made of one method, in order. */
+export const requestsOf = (calls: ScriptedApi['calls'], method: keyof HopscopeApi): unknown[] =>
+  calls.filter((c) => c.method === method).map((c) => c.req);
+
+export const iface = (name: string, kind: IfaceInfo['kind'] = 'physical'): IfaceInfo => ({
+  name,
+  kind,
+  mac: null,
+  addresses: [],
+  mtu: 1500,
+  up: true,
+  master: null,
+  peer: null,
+  vni: null,
+  vxlanPort: null,
+});
+
+export const card = (name: string, state: NodeInfo['state'], ifaces: IfaceInfo[] = []): NodeInfo => ({
+  name,
+  target: `root@${name}`,
+  state,
+  error: null,
+  interfaces: ifaces,
+  spec: { name, host: name, user: 'root', auth: 'agent' },
+});
