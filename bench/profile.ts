@@ -96,7 +96,8 @@ export function hotAllocations(profile: AllocProfile): HotAllocation[] {
     .map((e) => ({ ...e, share: total ? e.bytes / total : 0 }));
 }
 
-function commandFor(kind: string, files: string[]): string[] {
+/** The command profiled; an export writes into `dir` (exportOutputs), removed once the run is over. */
+function commandFor(kind: string, files: string[], dir: string): string[] {
   switch (kind) {
     case 'decode':
       return ['bin/run-ts.mjs', 'bench/decodeOnly.ts', files[0], '--passes', '4'];
@@ -109,21 +110,9 @@ function commandFor(kind: string, files: string[]): string[] {
     case 'ladder':
       return ['bin/hopscope.mjs', 'correlate', ...files];
     case 'csv':
-      return [
-        'bin/hopscope.mjs',
-        'export',
-        '--csv',
-        path.join(os.tmpdir(), 'hs-profile-export.csv'),
-        ...files,
-      ];
+      return ['bin/hopscope.mjs', 'export', '--csv', path.join(dir, 'export.csv'), ...files];
     case 'export':
-      return [
-        'bin/hopscope.mjs',
-        'export',
-        '--pcapng',
-        path.join(os.tmpdir(), 'hs-profile-export.pcapng'),
-        ...files,
-      ];
+      return ['bin/hopscope.mjs', 'export', '--pcapng', path.join(dir, 'export.pcapng'), ...files];
     default:
       throw new Error(`unknown kind ${kind}: read | decode | correlate | json | ladder | csv | export`);
   }
@@ -135,9 +124,10 @@ function main(argv: string[]): void {
   const [kind, ...files] = dash >= 0 ? argv.slice(dash + 1) : argv;
   const top = own.includes('--top') ? Number(own[own.indexOf('--top') + 1]) : 25;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-prof-'));
-  const cmd = commandFor(kind, files);
+  const cmd = commandFor(kind, files, dir);
   if (own.includes('--alloc')) {
     allocations(kind, cmd, dir, top, own.includes('--tsx'));
+    removeExports(dir);
     return;
   }
   const r = spawnSync(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...cmd], {
@@ -148,6 +138,7 @@ function main(argv: string[]): void {
     env: own.includes('--tsx') ? { ...process.env, HOPSCOPE_TSX: '1' } : process.env,
   });
   if (r.status !== 0) console.error(`profile: command exited ${r.status}`);
+  removeExports(dir);
   const file = fs.readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error('no profile written');
   const prof = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
@@ -173,6 +164,11 @@ function main(argv: string[]): void {
   console.log('\n| self ms | share | area |\n|---|---|---|');
   for (const [a, ms] of [...areas].sort((x, y) => y[1] - x[1]))
     console.log(`| ${ms.toFixed(0)} | ${((100 * ms) / totalMs).toFixed(1)}% | ${a} |`);
+}
+
+/** Removes what an export wrote (the whole export: ~370 MB for the bench's files); the profiles stay. */
+function removeExports(dir: string): void {
+  for (const f of ['export.csv', 'export.pcapng']) fs.rmSync(path.join(dir, f), { force: true });
 }
 
 /** --alloc: the command in-process under the sampling heap profiler (our CLI commands only). */
