@@ -32,6 +32,7 @@ import type { Iface, NodeInterfaces } from '../discover/model.ts';
 import {
   connectSsh,
   promptText,
+  reusableAnswer,
   type PasswordAsker,
   type PasswordQuestion,
   type SshConnection,
@@ -196,9 +197,10 @@ export class NodeManager {
   private prompts = new Map<string, { prompt: HostKeyPrompt; answer: (accept: boolean) => void }>();
   private readonly logins = new Map<string, OpenLogin>();
   /**
-   * Login answers that logged in (`user@host:port`, method and prompt → answer), in memory only, given again
+   * Login passwords that logged in (`user@host:port`, method and prompt → answer), in memory only, given again
    * without asking on that host's next connection (one opened for more channels, a reconnect, another node behind
-   * the same jump host), as the CLI does; asked again once refused.
+   * the same jump host), as the CLI does; asked again once refused. A keyboard-interactive answer to anything but
+   * a password prompt (a one-time code) is never kept: reusableAnswer.
    */
   private readonly loginAnswers = new Map<string, string>();
   /** One connection to each jump host for every node behind it, as ControlMaster (ended with the last node's). */
@@ -367,22 +369,29 @@ export class NodeManager {
   }
 
   /**
-   * connectSsh's askPassword for node n: each question shown to the user as ssh words it, unless the host took
-   * an answer to it before (loginAnswers). Answers given before the node is connected are kept only once it
+   * connectSsh's askPassword for node n: each question shown to the user as ssh words it, but for the password the
+   * host took before (loginAnswers, reusableAnswer): a round that asks only that is answered unasked, and one that
+   * asks more (a one-time code) asks the rest. Answers given before the node is connected are kept only once it
    * logs in (`login.up`); every answer used is in `login.used`, to be redacted from the connect's error.
    */
   private loginAsker(n: NodeEntry, login: ConnectLogin): PasswordAsker {
     return async (q) => {
       const host = `${q.user}@${q.hostName}:${q.port}`;
-      const keys = q.prompts.map((p) => `${host}\n${q.method}\n${p.prompt}`);
+      // Only a password is remembered; a prompt with no key is always asked.
+      const keys = q.prompts.map((p) => (reusableAnswer(q, p) ? `${host}\n${q.method}\n${p.prompt}` : null));
       // A round with nothing to answer (an instruction alone): ssh shows it and goes on.
       if (q.prompts.length === 0) return [];
+      const known = keys.map((k) => (q.refused === 0 && k !== null ? this.loginAnswers.get(k) : undefined));
+      const asked = q.prompts.flatMap((p, i) => (known[i] === undefined ? [i] : []));
       let answers: string[] | null;
-      if (q.refused === 0 && keys.every((k) => this.loginAnswers.has(k)))
-        answers = keys.map((k) => this.loginAnswers.get(k)!);
+      if (asked.length === 0) answers = known as string[];
       else {
-        answers = await this.askLogin(n, q);
-        if (answers) keys.forEach((k, i) => (login.up ? this.loginAnswers : login.given).set(k, answers![i]));
+        const got = await this.askLogin(n, { ...q, prompts: asked.map((i) => q.prompts[i]) });
+        answers = got && q.prompts.map((_, i) => known[i] ?? got[asked.indexOf(i)]);
+        if (answers)
+          keys.forEach(
+            (k, i) => k !== null && (login.up ? this.loginAnswers : login.given).set(k, answers![i]),
+          );
       }
       for (const a of answers ?? []) login.used.add(a);
       return answers;

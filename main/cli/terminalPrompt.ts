@@ -2,7 +2,7 @@
 // prompts per host (as `ssh` asks them), the sudo password, unknown host keys.
 
 import type { PasswordAsker, PasswordQuestion } from '../ssh/connection.ts';
-import { promptText } from '../ssh/connection.ts';
+import { promptText, reusableAnswer } from '../ssh/connection.ts';
 
 export interface Terminal {
   /** Keys typed (raw mode when it is a terminal: echo is ours to do, or not). */
@@ -31,7 +31,7 @@ export class TerminalPrompts {
   /** Ends the question being read (with no answer). */
   private ending: (() => void) | null = null;
   private cancelled = false;
-  /** Each host's last answers (`user@host:port` and prompt), given again on its next connection. */
+  /** Each host's last password (`user@host:port`, method and prompt), given again on its next connection. */
   private readonly answers = new Map<string, string>();
 
   constructor(private readonly term: Terminal) {}
@@ -61,9 +61,10 @@ export class TerminalPrompts {
 
   /**
    * The login asker of connectSsh: each host's questions as `ssh` asks them (`user@host's password: `, or the
-   * server's keyboard-interactive prompts after `(user@host) `), echo off unless the server wants it on. An
-   * answer a host took is given to it again without asking (its next connection: another node behind the same
-   * jump host, a connection for more channels, a reconnect); one it refused is asked again.
+   * server's keyboard-interactive prompts after `(user@host) `), echo off unless the server wants it on. A
+   * password a host took is given to it again without asking (its next connection: another node behind the same
+   * jump host, a connection for more channels, a reconnect); one it refused is asked again. Other keyboard-
+   * interactive answers (a one-time code) are asked each time.
    */
   loginAsker(): PasswordAsker {
     return (q) =>
@@ -71,19 +72,22 @@ export class TerminalPrompts {
       // one jump host finds the first one's answer rather than asking again.
       this.exclusive(async () => {
         const host = `${q.user}@${q.hostName}:${q.port}`;
-        const keys = q.prompts.map((p) => `${host}\n${q.method}\n${p.prompt}`);
-        if (q.refused === 0 && keys.length > 0 && keys.every((k) => this.answers.has(k)))
-          return keys.map((k) => this.answers.get(k)!);
+        // Only a password is remembered (reusableAnswer): a one-time code is asked each time.
+        const keys = q.prompts.map((p) =>
+          reusableAnswer(q, p) ? `${host}\n${q.method}\n${p.prompt}` : null,
+        );
+        const known = keys.map((k) => (q.refused === 0 && k !== null ? this.answers.get(k) : undefined));
+        if (keys.length > 0 && known.every((a) => a !== undefined)) return known as string[];
         if (q.refused > 0 && q.method === 'password')
           this.term.output.write('Permission denied, please try again.\n');
         if (q.method === 'keyboard-interactive') this.term.output.write(keyboardHeader(q));
         const out: string[] = [];
-        for (const p of q.prompts) {
-          const a = this.cancelled ? null : await this.read(promptText(q, p), p.echo);
+        for (const [i, p] of q.prompts.entries()) {
+          const a = known[i] ?? (this.cancelled ? null : await this.read(promptText(q, p), p.echo));
           if (a === null) return null;
           out.push(a);
         }
-        keys.forEach((k, i) => this.answers.set(k, out[i]));
+        keys.forEach((k, i) => k !== null && this.answers.set(k, out[i]));
         return out;
       });
   }

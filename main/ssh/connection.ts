@@ -113,6 +113,19 @@ export function promptText(q: PasswordQuestion, prompt: { prompt: string }): str
   return q.method === 'password' ? prompt.prompt : `(${q.user}@${q.hostName}) ${prompt.prompt}`;
 }
 
+/** A keyboard-interactive prompt that asks for the login password (PAM's `Password: `, or `user@host's password: `). */
+const PASSWORD_PROMPT = /^\s*(?:\S+'s\s+)?password:\s*$/i;
+
+/**
+ * Whether an answer to `prompt` may be remembered and given again, unasked, on the host's next connection (one
+ * opened for more channels, a reconnect): the login password only, by password auth or a keyboard-interactive
+ * password prompt. Anything else a keyboard-interactive round asks may be a one-time code (`Verification code: `),
+ * which given again is refused; OpenSSH itself reuses no answer at all.
+ */
+export function reusableAnswer(q: Pick<PasswordQuestion, 'method'>, prompt: { prompt: string }): boolean {
+  return q.method === 'password' || PASSWORD_PROMPT.test(prompt.prompt);
+}
+
 export interface ConnectOptions {
   target: ResolvedTarget;
   credentials?: Credentials;

@@ -181,6 +181,20 @@ describe('login questions in the app', () => {
     await ok(svc.call('answerLogin', { promptId: p.promptId, answers: [LOGIN_PASSWORD, LOGIN_CODE] }));
     expect((await ok<NodeInfo>(connecting)).state).toBe('connected');
     expect(kbd.answers.slice(-2)).toEqual([LOGIN_PASSWORD, LOGIN_CODE]);
+    // The next connection is given the password again, but the code is asked: a one-time code given again is
+    // refused (OpenSSH reuses no answer; only the password is remembered, for more channels and reconnects).
+    await ok(svc.call('disconnectNode', { name: 'n4' }));
+    const again = svc.call('connectNode', { name: 'n4' });
+    await until('the code question', () => prompts().length === 2);
+    expect(prompts()[1]).toMatchObject({
+      node: 'n4',
+      method: 'keyboard-interactive',
+      refused: 0,
+      prompts: [{ prompt: '(u@127.0.0.1) Verification code: ', echo: true }],
+    });
+    await ok(svc.call('answerLogin', { promptId: prompts()[1].promptId, answers: [LOGIN_CODE] }));
+    expect((await ok<NodeInfo>(again)).state).toBe('connected');
+    expect(kbd.answers.slice(-2)).toEqual([LOGIN_PASSWORD, LOGIN_CODE]);
   });
 
   it("a jump host's question names it and the node; the node then asks its own", async () => {

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 
 import { TerminalPrompts } from '../../main/cli/terminalPrompt.ts';
-import type { PasswordQuestion } from '../../main/ssh/connection.ts';
+import { reusableAnswer, type PasswordQuestion } from '../../main/ssh/connection.ts';
 
 /** A terminal whose keys the test types, and whose screen is `shown()`; raw mode is recorded. */
 function fakeTerminal() {
@@ -105,6 +105,28 @@ describe('TerminalPrompts', () => {
     expect(t.shown()).toBe(
       'PAM\nTwo questions\n(hspass@10.1.10.9) Password: \n(hspass@10.1.10.9) Code: 12x\b \b3\n',
     );
+    // The next connection: the password is given again, the code (one-time) asked again.
+    const next = ask({
+      ...password('hspass', '10.1.10.9'),
+      port: 2222,
+      method: 'keyboard-interactive',
+      prompts: [
+        { prompt: 'Password: ', echo: false },
+        { prompt: 'Code: ', echo: true },
+      ],
+    });
+    await t.typeAfter('\n(hspass@10.1.10.9) Code: ', '456\r');
+    expect(await next).toEqual(['pw', '456']);
+    expect(t.shown().match(/Password: /g)).toHaveLength(1);
+  });
+
+  it('remembers a password only: password auth and keyboard-interactive password prompts, no code', () => {
+    const kbd = { method: 'keyboard-interactive' } as const;
+    for (const prompt of ['Password: ', 'password:', "hspass@10.1.10.9's password: "])
+      expect(reusableAnswer(kbd, { prompt }), prompt).toBe(true);
+    for (const prompt of ['Verification code: ', 'Password + OTP: ', 'One-time password: ', 'PIN: '])
+      expect(reusableAnswer(kbd, { prompt }), prompt).toBe(false);
+    expect(reusableAnswer({ method: 'password' }, { prompt: "u@h's password: " })).toBe(true);
   });
 
   it('Ctrl-C at a question gives no answer and interrupts; cancel() ends the question being read', async () => {

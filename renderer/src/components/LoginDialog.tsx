@@ -61,9 +61,9 @@ function LoginForm({ p, waiting }: { p: LoginPrompt; waiting: number }) {
           </label>
         ))}
         <p className="muted small">
-          The answer goes to this host only and is kept in memory until the app quits (a later connection to
-          it is not asked again), never saved. Cancel skips this way of logging in, as ssh does when none is
-          given.
+          The answer goes to this host only, never saved. A password is kept in memory until the app quits (a
+          later connection to this host is not asked for it again); any other answer, such as a one-time code,
+          is asked each time. Cancel skips this way of logging in, as ssh does when none is given.
           {waiting > 0 ? ` ${waiting} more question${waiting > 1 ? 's' : ''} waiting.` : ''}
         </p>
         <div className="form-row">
