@@ -385,7 +385,10 @@ export interface NodeInfo {
 export interface HostKeyPrompt {
   promptId: string;
   node: string;
-  /** `address:port` of the host whose key it is: the node's, or a jump host's on the way to it. */
+  /**
+   * `address:port` of the host whose key it is (`[addr]:port` for IPv6, as ssh writes it): the node's, or a jump
+   * host's on the way to it.
+   */
   host: string;
   /** Set for a jump host: its name as given (an ssh_config alias such as `bastion`, or its address). */
   jumpHost?: string;
@@ -401,7 +404,7 @@ export interface HostKeyPrompt {
 export interface LoginPrompt {
   promptId: string;
   node: string;
-  /** The login user and `address:port` of the host that asks: the node, or a jump host. */
+  /** The login user and `address:port` (`[addr]:port` for IPv6) of the host that asks: the node, or a jump host. */
   user: string;
   host: string;
   /** Set for a jump host: its name as given (an ssh_config alias such as `bastion`, or its address). */

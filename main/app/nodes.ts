@@ -41,6 +41,7 @@ import { JumpPool } from '../ssh/jumpPool.ts';
 import type { HostKeyInfo } from '../ssh/hostKeys.ts';
 import {
   defaultKnownHostsFiles,
+  hostPort,
   parseHostSpec,
   resolveJumps,
   resolveTarget,
@@ -169,7 +170,8 @@ export function withoutSecrets(spec: NodeSpec): NodeSpec {
 function newEntry(spec: NodeSpec): NodeEntry {
   if (!spec.alias && !spec.host) throw new HopscopeError('USAGE', 'give an ssh-config alias or a host');
   const target =
-    spec.alias ?? `${spec.user ? `${spec.user}@` : ''}${spec.host}${spec.port ? `:${spec.port}` : ''}`;
+    spec.alias ??
+    `${spec.user ? `${spec.user}@` : ''}${spec.port ? hostPort(spec.host!, spec.port) : spec.host}`;
   const info: NodeInfo = {
     name: spec.name,
     target,
@@ -376,7 +378,7 @@ export class NodeManager {
    */
   private loginAsker(n: NodeEntry, login: ConnectLogin): PasswordAsker {
     return async (q) => {
-      const host = `${q.user}@${q.hostName}:${q.port}`;
+      const host = `${q.user}@${hostPort(q.hostName, q.port)}`;
       // Only a password is remembered; a prompt with no key is always asked.
       const keys = q.prompts.map((p) => (reusableAnswer(q, p) ? `${host}\n${q.method}\n${p.prompt}` : null));
       // A round with nothing to answer (an instruction alone): ssh shows it and goes on.
@@ -407,7 +409,7 @@ export class NodeManager {
         promptId,
         node: n.info.name,
         user: q.user,
-        host: `${q.hostName}:${q.port}`,
+        host: hostPort(q.hostName, q.port),
         ...(q.jumpHost !== undefined ? { jumpHost: q.jumpHost } : {}),
         method: q.method,
         name: q.name,
@@ -501,7 +503,7 @@ export class NodeManager {
           const asked: HostKeyPrompt = {
             promptId,
             node: name,
-            host: `${info.host}:${info.port}`,
+            host: hostPort(info.host, info.port),
             ...(info.jumpHost !== undefined ? { jumpHost: info.jumpHost } : {}),
             keyType: info.keyType,
             fingerprint: info.fingerprint,

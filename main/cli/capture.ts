@@ -13,7 +13,13 @@ import type {
   NodeStatus,
   SessionWarning,
 } from '../capture/index.ts';
-import { parseHostSpec, resolveJumps, resolveTarget, type ResolvedTarget } from '../ssh/sshConfig.ts';
+import {
+  hostPort,
+  parseHostSpec,
+  resolveJumps,
+  resolveTarget,
+  type ResolvedTarget,
+} from '../ssh/sshConfig.ts';
 import { filterNamesTunnels } from '../capture/tcpdumpCommand.ts';
 import { chosenByGlobOnly } from '../capture/selection.ts';
 import { followSelectors } from '../capture/followNew.ts';
@@ -230,6 +236,25 @@ function progress(session: CaptureSession, tty: boolean): () => void {
 /** A jump host in a question: its name as given, then its address when that differs (`bastion 10.1.10.2`). */
 const jumpName = (given: string, host: string): string => (given === host ? '' : `${given} `);
 
+/** An unknown host key, as the capture's connect reports it (HostKeyInfo and the node it is for). */
+export interface HostKeyQuestion {
+  node: string;
+  host: string;
+  port: number;
+  keyType: string;
+  fingerprint: string;
+  jumpHost?: string;
+}
+
+/** The terminal's question about an unknown host key: the host with its port as ssh writes it (`[::1]:2222`). */
+export function hostKeyQuestion(info: HostKeyQuestion): string {
+  return (
+    `${info.node}: ${info.jumpHost !== undefined ? `jump host ${jumpName(info.jumpHost, info.host)}` : ''}` +
+    `${hostPort(info.host, info.port)} is not in known_hosts; its ${info.keyType} key is ${info.fingerprint}. ` +
+    'Accept and record it? [y/N] '
+  );
+}
+
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /**
@@ -380,19 +405,7 @@ const cmd: Command = {
     const { CaptureSession } = await import('../capture/index.ts');
     const knownHosts = flagValues(p, 'known-hosts');
     // On a terminal an unknown host key is put to the user; elsewhere --accept-new decides.
-    const askHostKey = (info: {
-      node: string;
-      host: string;
-      port: number;
-      keyType: string;
-      fingerprint: string;
-      jumpHost?: string;
-    }): Promise<boolean> =>
-      prompts.yesNo(
-        `${info.node}: ${info.jumpHost !== undefined ? `jump host ${jumpName(info.jumpHost, info.host)}` : ''}` +
-          `${info.host}:${info.port} is not in known_hosts; its ${info.keyType} key is ${info.fingerprint}. ` +
-          'Accept and record it? [y/N] ',
-      );
+    const askHostKey = (info: HostKeyQuestion): Promise<boolean> => prompts.yesNo(hostKeyQuestion(info));
     const acceptNew = flagSet(p, 'accept-new') ? true : interactive ? askHostKey : false;
     const make = () =>
       new CaptureSession({

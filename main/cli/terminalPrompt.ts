@@ -3,6 +3,7 @@
 
 import type { PasswordAsker, PasswordQuestion } from '../ssh/connection.ts';
 import { promptText, reusableAnswer } from '../ssh/connection.ts';
+import { hostPort } from '../ssh/sshConfig.ts';
 
 export interface Terminal {
   /** Keys typed (raw mode when it is a terminal: echo is ours to do, or not). */
@@ -71,7 +72,7 @@ export class TerminalPrompts {
       // Alone on the terminal from the cache lookup to the last answer, so that the second of two nodes behind
       // one jump host finds the first one's answer rather than asking again.
       this.exclusive(async () => {
-        const host = `${q.user}@${q.hostName}:${q.port}`;
+        const host = `${q.user}@${hostPort(q.hostName, q.port)}`;
         // Only a password is remembered (reusableAnswer): a one-time code is asked each time.
         const keys = q.prompts.map((p) =>
           reusableAnswer(q, p) ? `${host}\n${q.method}\n${p.prompt}` : null,

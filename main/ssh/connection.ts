@@ -23,7 +23,7 @@ import {
   type VerifiedHostKey,
 } from './hostKeys.ts';
 import type { JumpPool } from './jumpPool.ts';
-import { defaultIdentityFiles, parseHostSpec, type ResolvedTarget } from './sshConfig.ts';
+import { defaultIdentityFiles, hostPort, parseHostSpec, type ResolvedTarget } from './sshConfig.ts';
 
 export interface Credentials {
   /** Extra identity files (e.g. `--identity`), tried before the config's. */
@@ -162,7 +162,7 @@ const UNREACHABLE = new Set([
 ]);
 
 function where(t: ResolvedTarget): string {
-  return `${t.user}@${t.hostName}:${t.port}`;
+  return `${t.user}@${hostPort(t.hostName, t.port)}`;
 }
 
 /** How a hop is named in messages: a jump host says so (the node's own address is named by the caller's hop). */
@@ -583,9 +583,9 @@ function forward(client: Client, via: ResolvedTarget, host: string, port: number
         new HopscopeError(
           'SSH_UNREACHABLE',
           reason === OPEN_ADMINISTRATIVELY_PROHIBITED
-            ? `jump host ${where(via)} refused to forward to ${host}:${port} (${why}: its sshd's ` +
+            ? `jump host ${where(via)} refused to forward to ${hostPort(host, port)} (${why}: its sshd's ` +
                 'AllowTcpForwarding or PermitOpen forbids it)'
-            : `jump host ${where(via)} could not connect to ${host}:${port} (${why})`,
+            : `jump host ${where(via)} could not connect to ${hostPort(host, port)} (${why})`,
           { host, port },
         ),
       );

@@ -33,6 +33,14 @@ export interface ResolvedTarget {
   keepaliveCountMax?: number;
 }
 
+/**
+ * A host with its port as OpenSSH writes one (known_hosts, `ssh -J`): `host:port`, and `[addr]:port` for an IPv6
+ * address, whose own colons would otherwise run into the port's. parseHostSpec reads it back.
+ */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 /** Parses `[user@]host[:port]`, with `[v6addr]:port` for IPv6. */
 export function parseHostSpec(spec: string): HostSpec {
   let rest = spec.trim();

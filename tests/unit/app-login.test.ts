@@ -8,7 +8,13 @@ import path from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { API_EVENTS, type LoginPrompt, type NodeInfo, type NodeSpec } from '../../preload/api.ts';
+import {
+  API_EVENTS,
+  type HostKeyPrompt,
+  type LoginPrompt,
+  type NodeInfo,
+  type NodeSpec,
+} from '../../preload/api.ts';
 import { AppService } from '../../main/app/service.ts';
 import { validateRequest } from '../../main/app/validate.ts';
 import { tempDir } from '../tempDir.ts';
@@ -104,6 +110,44 @@ describe('login questions in the app', () => {
     // Answered once: a late answer (another page's) is refused.
     const late = await svc.call('answerLogin', { promptId: p.promptId, answers: [LOGIN_PASSWORD] });
     expect(!late.ok && late.error.code).toBe('USAGE');
+  });
+
+  it('an IPv6 host is written [addr]:port, as ssh writes it, in its host-key and login questions and its errors', async () => {
+    const { svc, all, prompts } = app();
+    const v6 = await startFakeNode('password', '::1');
+    try {
+      const known6 = path.join(dir, 'known_hosts.v6');
+      writeFileSync(known6, '');
+      const info = await ok<NodeInfo>(
+        svc.call('addNode', spec('v6', v6.port, { host: '::1', knownHostsPath: known6 })),
+      );
+      expect(info.target).toBe(`u@[::1]:${v6.port}`);
+      const hostKeys = () =>
+        all.filter((e) => e.name === 'hostKeyPrompt').map((e) => e.payload as HostKeyPrompt);
+      const first = svc.call('connectNode', { name: 'v6' });
+      await until('the host-key question', () => hostKeys().length === 1);
+      expect(hostKeys()[0]).toMatchObject({ node: 'v6', host: `[::1]:${v6.port}` });
+      await ok(svc.call('answerHostKey', { promptId: hostKeys()[0].promptId, accept: true }));
+      expect(readFileSync(known6, 'utf8')).toMatch(new RegExp(`^\\[::1\\]:${v6.port} ssh-ed25519 `));
+      await until('the login question', () => prompts().length === 1);
+      // The password prompt names the host alone, as ssh's does: no port, no brackets.
+      expect(prompts()[0]).toMatchObject({
+        host: `[::1]:${v6.port}`,
+        prompts: [{ prompt: "u@::1's password: ", echo: false }],
+      });
+      await ok(svc.call('answerLogin', { promptId: prompts()[0].promptId, answers: null }));
+      const r = await first;
+      expect(!r.ok && r.error.message).toContain(`u@[::1]:${v6.port}: authentication failed`);
+      // The key accepted above is found under the same name: asked for the password only.
+      const second = svc.call('connectNode', { name: 'v6' });
+      await until('the second login question', () => prompts().length === 2);
+      await ok(svc.call('answerLogin', { promptId: prompts()[1].promptId, answers: [LOGIN_PASSWORD] }));
+      expect((await ok<NodeInfo>(second)).state).toBe('connected');
+      expect(hostKeys()).toHaveLength(1);
+    } finally {
+      await svc.close();
+      await v6.close();
+    }
   });
 
   it('Cancel skips password login: the connect fails saying no password was given, as the CLI', async () => {

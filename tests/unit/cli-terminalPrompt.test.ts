@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
+import { hostKeyQuestion } from '../../main/cli/capture.ts';
 import { TerminalPrompts } from '../../main/cli/terminalPrompt.ts';
 import { reusableAnswer, type PasswordQuestion } from '../../main/ssh/connection.ts';
 
@@ -127,6 +128,16 @@ describe('TerminalPrompts', () => {
     for (const prompt of ['Verification code: ', 'Password + OTP: ', 'One-time password: ', 'PIN: '])
       expect(reusableAnswer(kbd, { prompt }), prompt).toBe(false);
     expect(reusableAnswer({ method: 'password' }, { prompt: "u@h's password: " })).toBe(true);
+  });
+
+  it("an unknown host key's question writes the host with its port as ssh does, [addr]:port for IPv6", () => {
+    const key = { node: 'node-1', keyType: 'ssh-ed25519', fingerprint: 'SHA256:abc' };
+    expect(hostKeyQuestion({ ...key, host: 'fd00::9', port: 2222 })).toBe(
+      'node-1: [fd00::9]:2222 is not in known_hosts; its ssh-ed25519 key is SHA256:abc. Accept and record it? [y/N] ',
+    );
+    expect(hostKeyQuestion({ ...key, host: '10.1.10.2', port: 22, jumpHost: 'bastion' })).toMatch(
+      /^node-1: jump host bastion 10\.1\.10\.2:22 is not in known_hosts/,
+    );
   });
 
   it('Ctrl-C at a question gives no answer and interrupts; cancel() ends the question being read', async () => {

@@ -56,8 +56,14 @@ export interface FakeNode {
   close(): Promise<void>;
 }
 
-/** `method`: password (`LOGIN_PASSWORD`), or keyboard-interactive asking the password then a shown code. */
-export async function startFakeNode(method: 'password' | 'keyboard-interactive'): Promise<FakeNode> {
+/**
+ * `method`: password (`LOGIN_PASSWORD`), or keyboard-interactive asking the password then a shown code; `host`:
+ * the loopback address it listens on (`::1` for an IPv6 node).
+ */
+export async function startFakeNode(
+  method: 'password' | 'keyboard-interactive',
+  host = '127.0.0.1',
+): Promise<FakeNode> {
   const dir = tempDir('hs-loginsrv-');
   const key = path.join(dir, 'host');
   spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', key]);
@@ -108,12 +114,12 @@ export async function startFakeNode(method: 'password' | 'keyboard-interactive')
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as AddressInfo).port;
   const pub = readFileSync(`${key}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
   return {
     port,
-    hostLine: `[127.0.0.1]:${port} ${pub}\n`,
+    hostLine: `[${host}]:${port} ${pub}\n`,
     answers,
     logins: () => logins,
     // Its clients' connections end first: the server's close waits for them.
