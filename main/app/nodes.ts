@@ -432,15 +432,15 @@ export class NodeManager {
   }
 
   /**
-   * Connects the node (probe, privilege, interfaces), unless it is connected or connecting already. `ask`: an
-   * unknown host key is put to the user (the Connect button); false: it is refused, unless the ssh config says
-   * accept-new (a capture connecting a node at Start: keys are accepted when the user connects a node).
+   * Connects the node (probe, privilege, interfaces), unless it is connected or connecting already. An unknown host
+   * key is put to the user (unless the ssh config says accept-new), and so is a password the form did not give,
+   * whether the Connect button or a capture's Start (open) asked for the connection.
    */
-  async connect(name: string, opts: { ask?: boolean } = {}): Promise<NodeInfo> {
+  async connect(name: string): Promise<NodeInfo> {
     const n = this.get(name);
     if (n.conn && !n.conn.closed) return n.info;
     if (n.connecting) return n.connecting;
-    const p = this.connectEntry(n, opts.ask !== false);
+    const p = this.connectEntry(n);
     n.connecting = p;
     try {
       return await p;
@@ -451,7 +451,8 @@ export class NodeManager {
 
   /**
    * The node's connection for a capture (CaptureSession's NodeSpec.open): the one open since its interfaces were
-   * listed, else the connect under way, else a new one (an unknown host key refused, as the capture always did).
+   * listed, else the connect under way, else a new one, which asks what Connect asks (an unknown host key, a
+   * password): the user who pressed Start is there to answer, and a node still asked joins the capture late.
    * `fresh`: the one given last did not answer; it is closed and another opened.
    */
   async open(name: string, fresh = false): Promise<OpenedNode> {
@@ -460,7 +461,7 @@ export class NodeManager {
       this.detach(n);
       this.update(n, { state: 'idle' });
     }
-    await this.connect(name, { ask: false });
+    await this.connect(name);
     n = this.get(name);
     if (!n.conn || n.conn.closed || !n.privilege || !n.probe)
       throw new HopscopeError('SSH_UNREACHABLE', `${name}: the connection closed as it opened`);
@@ -473,7 +474,7 @@ export class NodeManager {
     };
   }
 
-  private async connectEntry(n: NodeEntry, ask: boolean): Promise<NodeInfo> {
+  private async connectEntry(n: NodeEntry): Promise<NodeInfo> {
     const name = n.info.name;
     this.update(n, { state: 'connecting', error: null });
     let conn: SshConnection | null = null;
@@ -532,7 +533,7 @@ export class NodeManager {
         },
         hostKeys: {
           knownHostsFiles,
-          acceptNew: target.strictHostKeyChecking === 'accept-new' ? true : ask ? prompt : false,
+          acceptNew: target.strictHostKeyChecking === 'accept-new' ? true : prompt,
         },
         jumps: this.jumps,
       });

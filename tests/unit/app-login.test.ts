@@ -150,6 +150,26 @@ describe('login questions in the app', () => {
     }
   });
 
+  it("a capture's Start connecting a node asks its unknown host key as Connect does, then its password", async () => {
+    const { svc, all, prompts } = app();
+    const knownStart = path.join(dir, 'known_hosts.start');
+    writeFileSync(knownStart, '');
+    await ok(svc.call('addNode', spec('st', pw.port, { knownHostsPath: knownStart })));
+    const hostKeys = () =>
+      all.filter((e) => e.name === 'hostKeyPrompt').map((e) => e.payload as HostKeyPrompt);
+    // What startCapture's CaptureSession calls for a node not connected (NodeSpec.open, liveCapture.ts).
+    const opening = svc.nodes.open('st');
+    opening.catch(() => undefined);
+    await until('the host-key question', () => hostKeys().length === 1);
+    expect(hostKeys()[0]).toMatchObject({ node: 'st', host: `127.0.0.1:${pw.port}` });
+    await ok(svc.call('answerHostKey', { promptId: hostKeys()[0].promptId, accept: true }));
+    await until('the login question', () => prompts().length === 1);
+    await ok(svc.call('answerLogin', { promptId: prompts()[0].promptId, answers: [LOGIN_PASSWORD] }));
+    const opened = await opening;
+    expect(opened.conn.closed).toBe(false);
+    expect(readFileSync(knownStart, 'utf8')).toContain(`[127.0.0.1]:${pw.port} ssh-ed25519 `);
+  });
+
   it('Cancel skips password login: the connect fails saying no password was given, as the CLI', async () => {
     const { svc, prompts, closed } = app();
     await ok(svc.call('addNode', spec('n2', pw.port)));
