@@ -158,6 +158,9 @@ export function toIfaceInfo(i: Iface): IfaceInfo {
   };
 }
 
+/** As many jump host passwords as a NodeSpec may carry (validate.ts). */
+const MAX_JUMP_PASSWORDS = 16;
+
 /** What may be written to disk about a node: everything but its secrets. */
 const SECRET_FIELDS = ['password', 'jumpPassword', 'jumpPasswords', 'passphrase', 'sudoPassword'] as const;
 
@@ -274,6 +277,15 @@ export class NodeManager {
     const merged: NodeSpec = { ...spec };
     for (const k of SECRET_FIELDS)
       if (merged[k] === undefined && old.spec[k] !== undefined) Object.assign(merged, { [k]: old.spec[k] });
+    // So are each jump host's: one typed anew replaces that host's (it comes first, so it is the one found), the
+    // others' are kept.
+    if (spec.jumpPasswords?.length && old.spec.jumpPasswords?.length) {
+      const given = new Set(spec.jumpPasswords.map((p) => p.host));
+      merged.jumpPasswords = [
+        ...spec.jumpPasswords,
+        ...old.spec.jumpPasswords.filter((p) => !given.has(p.host)),
+      ].slice(0, MAX_JUMP_PASSWORDS);
+    }
     const entry = newEntry(merged);
     this.detach(old);
     this.cancelLogins(old);

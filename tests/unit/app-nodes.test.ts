@@ -128,6 +128,21 @@ describe('nodes and their connections', () => {
     expect(JSON.stringify(info)).not.toContain('Secret');
     expect(readFileSync(stored, 'utf8')).not.toContain('Secret');
     expect(readFileSync(stored, 'utf8')).toContain('"proxyJump": "a,b"');
+    // The edit form sends the spec it was shown (no secrets) and the one jump password typed anew: that host's is
+    // replaced, the other host's kept, as a blank secret field keeps the one held.
+    const shown = info.spec!;
+    const edited = nodes.edit('j', {
+      ...shown,
+      jumpPasswords: [{ host: 'b', password: 'inner-New-Secret' }],
+    });
+    expect(nodes.get('j').spec.jumpPasswords).toEqual([
+      { host: 'b', password: 'inner-New-Secret' },
+      { host: 'a', password: 'outer-Secret' },
+    ]);
+    nodes.edit('j', { ...edited.spec!, port: 2222 });
+    expect(nodes.get('j').spec.jumpPasswords).toHaveLength(2);
+    expect(JSON.stringify([edited, nodes.list()])).not.toContain('Secret');
+    expect(readFileSync(stored, 'utf8')).not.toContain('Secret');
   });
 
   it('closes a session whose probe failed, so that Connect tries again instead of answering the old error', async () => {

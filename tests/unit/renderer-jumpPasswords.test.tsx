@@ -1,11 +1,12 @@
 // @vitest-environment happy-dom
-// The add-node form's jump host passwords (happy-dom, the real controller over a scripted API): one field for a
-// single jump host, as before; one field per host for a multi-hop ProxyJump, sent as each host's own password.
+// The node forms' jump host passwords (happy-dom, the real controller over a scripted API): one field for a
+// single jump host, as before; one field per host for a multi-hop ProxyJump, sent as each host's own password;
+// the edit form offers the same, empty (a saved secret is never shown back), sending only what is typed.
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { HopscopeApi, Result } from '../../preload/api.ts';
+import type { HopscopeApi, NodeInfo, NodeSpec, Result } from '../../preload/api.ts';
 import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
 import { NodesPanel } from '../../renderer/src/components/NodesPanel.tsx';
 import { ControllerContext } from '../../renderer/src/context.ts';
@@ -14,21 +15,32 @@ import { AppStore } from '../../renderer/src/store/appStore.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
-/** The API with no nodes; every addNode's argument is kept in `added`. */
-function scriptedApi() {
+/** The API with no nodes; every addNode's argument is kept in `added`, every updateNode's in `updated`. */
+function scriptedApi(aliases: { alias: string; proxyJump: string | null }[] = []) {
   const added: unknown[] = [];
+  const updated: { name: string; spec: Record<string, unknown> }[] = [];
+  let nodes: NodeInfo[] = [];
   const api: Record<string, unknown> = {};
   const ok = <T,>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
   for (const m of API_METHODS) api[m] = () => ok(null);
   api.appInfo = () => ok({ mode: 'web', version: '0' });
-  api.listNodes = () => ok([]);
+  api.listNodes = () => ok(nodes);
   api.labStatus = () =>
     ok({ available: false, reason: null, scenario: null, scenarios: [], sshConfig: null, busy: false });
-  api.listSshAliases = () => ok([]);
+  api.listSshAliases = () => ok(aliases.map((a) => ({ ...a, host: '10.1.10.9', user: null, port: 22 })));
+  api.updateNode = (req: { name: string; spec: Record<string, unknown> }) => (
+    updated.push(req),
+    ok({ name: req.spec.name })
+  );
   api.getSession = () => Promise.resolve({ ok: false, error: { code: 'USAGE', message: 'not shown here' } });
   api.addNode = (spec: { name: string }) => (added.push(spec), ok({ name: spec.name }));
   for (const m of Object.keys(API_EVENTS)) api[m] = () => () => undefined;
-  return { api: api as unknown as HopscopeApi, added };
+  /** The node list as listNodes gives it from now on, and as the panel shows it. */
+  const show = (ctl: Controller, list: NodeInfo[]) => {
+    nodes = list;
+    act(() => ctl.store.set({ nodes: list }));
+  };
+  return { api: api as unknown as HopscopeApi, added, updated, show };
 }
 
 let root: Root | null = null;
@@ -37,29 +49,101 @@ afterEach(() => {
   root = null;
 });
 
+/** The panel mounted over `api`, with typing and clicking as a user does. */
+function mount(api: HopscopeApi) {
+  const ctl = new Controller(api, new AppStore());
+  const el = document.createElement('div');
+  document.body.append(el);
+  root = createRoot(el);
+  act(() =>
+    root!.render(
+      <ControllerContext.Provider value={ctl}>
+        <NodesPanel />
+      </ControllerContext.Provider>,
+    ),
+  );
+  const input = (label: string) => el.querySelector<HTMLInputElement>(`input[aria-label="${label}"]`);
+  const type = (label: string, value: string) => {
+    const box = input(label)!;
+    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+    act(() => {
+      setter.call(box, value);
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+  };
+  const click = (within: string, text: string) =>
+    act(async () =>
+      [...el.querySelectorAll<HTMLButtonElement>(`${within} button`)]
+        .find((b) => b.textContent === text)!
+        .click(),
+    );
+  return { ctl, el, input, type, click };
+}
+
+/** A node card as listNodes gives it: its spec without secrets. */
+const nodeInfo = (spec: NodeSpec): NodeInfo => ({
+  name: spec.name,
+  target: spec.alias ?? spec.host!,
+  state: 'idle',
+  error: null,
+  interfaces: [],
+  spec,
+});
+
+describe('the edit form: jump host passwords', () => {
+  it("one empty field per jump host of the chain; only those typed are sent, each as its host's own", async () => {
+    const { api, updated, show } = scriptedApi();
+    const { ctl, el, input, type, click } = mount(api);
+    const spec = { name: 'n', host: '10.1.10.9', user: 'u', proxyJump: 'j@bastion, k@inner:2222' };
+    show(ctl, [nodeInfo(spec)]);
+    await click('[data-testid=node-card]', 'Edit');
+    // Empty, saying a blank one is kept: no saved secret is shown back.
+    for (const hop of ['j@bastion', 'k@inner:2222']) {
+      expect(input(`edit jump host ${hop} password`)!.value).toBe('');
+      expect(input(`edit jump host ${hop} password`)!.placeholder).toBe('unchanged');
+    }
+    type('edit jump host k@inner:2222 password', 'inner-New');
+    await click('[data-testid=edit-node]', 'Save');
+    expect(updated.pop()).toEqual({
+      name: 'n',
+      spec: { ...spec, jumpPasswords: [{ host: 'k@inner:2222', password: 'inner-New' }] },
+    });
+
+    // One jump host: one field; nothing typed, nothing sent (the one held is kept).
+    show(ctl, [nodeInfo({ ...spec, proxyJump: 'j@bastion' })]);
+    await click('[data-testid=node-card]', 'Edit');
+    expect(input('edit jump host j@bastion password')).toBeNull();
+    expect(input('edit jump host password')!.value).toBe('');
+    await click('[data-testid=edit-node]', 'Save');
+    expect(updated.pop()!.spec).not.toHaveProperty('jumpPassword');
+    await click('[data-testid=node-card]', 'Edit');
+    type('edit jump host password', 'one-New');
+    await click('[data-testid=edit-node]', 'Save');
+    expect(updated.pop()!.spec).toMatchObject({ jumpPassword: 'one-New' });
+    // No jump host, no field.
+    show(ctl, [nodeInfo({ name: 'n', host: '10.1.10.9' })]);
+    await click('[data-testid=node-card]', 'Edit');
+    expect(el.querySelector('input[aria-label^="edit jump host"]')).toBeNull();
+  });
+
+  it("an alias node: the fields follow its ssh config's ProxyJump", async () => {
+    const { api, updated, show } = scriptedApi([{ alias: 'node-2', proxyJump: 'bastion,inner' }]);
+    const { ctl, input, type, click } = mount(api);
+    show(ctl, [nodeInfo({ name: 'node-2', alias: 'node-2' })]);
+    await click('[data-testid=node-card]', 'Edit');
+    expect(input('edit jump host bastion password')).not.toBeNull();
+    type('edit jump host inner password', 'inner-Alias');
+    await click('[data-testid=edit-node]', 'Save');
+    expect(updated.pop()!.spec).toMatchObject({
+      jumpPasswords: [{ host: 'inner', password: 'inner-Alias' }],
+    });
+  });
+});
+
 describe('the add-node form: jump host passwords', () => {
   it('one field for one jump host; one per host, each its own, for a multi-hop ProxyJump', async () => {
     const { api, added } = scriptedApi();
-    const ctl = new Controller(api, new AppStore());
-    const el = document.createElement('div');
-    document.body.append(el);
-    root = createRoot(el);
-    act(() =>
-      root!.render(
-        <ControllerContext.Provider value={ctl}>
-          <NodesPanel />
-        </ControllerContext.Provider>,
-      ),
-    );
-    const input = (label: string) => el.querySelector<HTMLInputElement>(`input[aria-label="${label}"]`);
-    const type = (label: string, value: string) => {
-      const box = input(label)!;
-      const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
-      act(() => {
-        setter.call(box, value);
-        box.dispatchEvent(new Event('input', { bubbles: true }));
-      });
-    };
+    const { el, input, type } = mount(api);
     const add = () =>
       act(async () => el.querySelector<HTMLButtonElement>('[data-testid=add-node-button]')!.click());
     act(() => [...el.querySelectorAll('button')].find((b) => b.textContent === 'host')!.click());

@@ -177,45 +177,17 @@ function AddNode() {
 
   /** The chosen alias goes through jump hosts (its config's ProxyJump): they may want a password of their own. */
   const aliasJumps = aliases.find((a) => a.alias === alias)?.proxyJump ?? null;
-  /** The jump hosts of the chain in use, as written (`[user@]host[:port]`), outermost first. */
-  const hops = ((mode === 'alias' ? aliasJumps : proxyJump) ?? '')
-    .split(',')
-    .map((h) => h.trim().replace(/^ssh:\/\//, ''))
-    .filter((h) => h !== '');
-  /**
-   * Each host's password is its own, as ssh asks each: the jump hosts' is not the node's, and a chain of several
-   * jump hosts gets one field per host.
-   */
-  const jumpPasswordInput =
-    hops.length > 1 ? (
-      hops.map((hop) => (
-        <input
-          key={hop}
-          type="password"
-          placeholder={`jump host ${hop} password, if it asks (memory only)`}
-          value={hopPasswords[hop] ?? ''}
-          onChange={(e) => setHopPasswords({ ...hopPasswords, [hop]: e.target.value })}
-          aria-label={`jump host ${hop} password`}
-        />
-      ))
-    ) : (
-      <input
-        type="password"
-        placeholder="jump host password, if it asks (memory only)"
-        value={jumpPassword}
-        onChange={(e) => setJumpPassword(e.target.value)}
-        aria-label="jump host password"
-      />
-    );
-  /** The jump password fields' values as NodeSpec carries them. */
-  const jumpSecrets = () => {
-    if (hops.length === 0) return {};
-    if (hops.length === 1) return jumpPassword ? { jumpPassword } : {};
-    const jumpPasswords = hops
-      .filter((h) => hopPasswords[h])
-      .map((host) => ({ host, password: hopPasswords[host] }));
-    return jumpPasswords.length ? { jumpPasswords } : {};
-  };
+  const hops = jumpHops(mode === 'alias' ? aliasJumps : proxyJump);
+  const jumpPasswordInput = (
+    <JumpPasswordInputs
+      hops={hops}
+      single={jumpPassword}
+      perHop={hopPasswords}
+      setSingle={setJumpPassword}
+      setPerHop={setHopPasswords}
+    />
+  );
+  const jumpSecrets = () => jumpPasswordSecrets(hops, jumpPassword, hopPasswords);
 
   const add = async () => {
     setError(null);
@@ -394,6 +366,66 @@ function AddNode() {
   );
 }
 
+/** The jump hosts of a ProxyJump chain as written (`[user@]host[:port]`, `ssh://` dropped), outermost first. */
+function jumpHops(chain: string | null | undefined): string[] {
+  return (chain ?? '')
+    .split(',')
+    .map((h) => h.trim().replace(/^ssh:\/\//, ''))
+    .filter((h) => h !== '');
+}
+
+/**
+ * The jump hosts' password fields: each host's password is its own, as ssh asks each (the jump hosts' is not the
+ * node's), so a chain of several jump hosts gets one field per host, and a single jump host one field. `edit`: the
+ * node's edit form, whose fields start empty and leave a password held in memory unchanged when left so (a
+ * saved secret is never shown back).
+ */
+function JumpPasswordInputs(props: {
+  hops: string[];
+  single: string;
+  perHop: Record<string, string>;
+  setSingle: (v: string) => void;
+  setPerHop: (v: Record<string, string>) => void;
+  edit?: boolean;
+}) {
+  const { hops, single, perHop, setSingle, setPerHop, edit = false } = props;
+  const field = (hop: string | null, value: string, onChange: (v: string) => void) => {
+    const what = `jump host ${hop === null ? '' : `${hop} `}password`;
+    const input = (
+      <input
+        key={hop ?? ''}
+        type="password"
+        placeholder={edit ? 'unchanged' : `${what}, if it asks (memory only)`}
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        aria-label={`${edit ? 'edit ' : ''}${what}`}
+      />
+    );
+    return edit ? (
+      <label key={hop ?? ''} className="small">
+        {what} {input}
+      </label>
+    ) : (
+      input
+    );
+  };
+  if (hops.length === 0) return null;
+  if (hops.length === 1) return field(null, single, setSingle);
+  return <>{hops.map((hop) => field(hop, perHop[hop] ?? '', (v) => setPerHop({ ...perHop, [hop]: v })))}</>;
+}
+
+/** The jump password fields' values as NodeSpec carries them (none typed: none sent). */
+function jumpPasswordSecrets(
+  hops: string[],
+  single: string,
+  perHop: Record<string, string>,
+): Pick<NodeSpec, 'jumpPassword' | 'jumpPasswords'> {
+  if (hops.length === 0) return {};
+  if (hops.length === 1) return single ? { jumpPassword: single } : {};
+  const jumpPasswords = hops.filter((h) => perHop[h]).map((host) => ({ host, password: perHop[host] }));
+  return jumpPasswords.length ? { jumpPasswords } : {};
+}
+
 const STATE_LABEL: Record<string, string> = {
   idle: 'not connected',
   connecting: 'connecting…',
@@ -523,7 +555,23 @@ function EditNode({ spec, onDone }: { spec: NodeSpec; onDone: () => void }) {
   const ctl = useController();
   const [draft, setDraft] = useState<NodeSpec>(spec);
   const [error, setError] = useState<string | null>(null);
+  const [jumpPassword, setJumpPassword] = useState('');
+  const [hopPasswords, setHopPasswords] = useState<Record<string, string>>({});
+  /** An alias node's jump hosts: its ssh config's ProxyJump (as the add form finds them). */
+  const [aliasJumps, setAliasJumps] = useState<string | null>(null);
   const set = (patch: Partial<NodeSpec>) => setDraft((d) => ({ ...d, ...patch }));
+  useEffect(() => {
+    if (draft.alias === undefined) return;
+    let live = true;
+    void ctl.api.listSshAliases(draft.configPath ? { configPath: draft.configPath } : {}).then((r) => {
+      if (live) setAliasJumps((r.ok && r.value.find((a) => a.alias === draft.alias)?.proxyJump) || null);
+    });
+    return () => {
+      live = false;
+    };
+  }, [ctl, draft.alias, draft.configPath]);
+  // The chain as edited: the ProxyJump field's, else (an alias node) its config's.
+  const hops = jumpHops(draft.proxyJump ?? (draft.alias !== undefined ? aliasJumps : null));
   const text = (
     key: 'name' | 'alias' | 'configPath' | 'host' | 'user' | 'proxyJump' | 'identityFile' | 'knownHostsPath',
     label: string,
@@ -539,7 +587,12 @@ function EditNode({ spec, onDone }: { spec: NodeSpec; onDone: () => void }) {
   );
   const save = async () => {
     setError(null);
-    const next: NodeSpec = { ...draft, name: draft.name || spec.name };
+    // Jump passwords left empty are left out: the back end keeps those it holds (never sent back here).
+    const next: NodeSpec = {
+      ...draft,
+      name: draft.name || spec.name,
+      ...jumpPasswordSecrets(hops, jumpPassword, hopPasswords),
+    };
     const r = await ctl.api.updateNode({ name: spec.name, spec: next });
     if (!r.ok) return setError(`${r.error.code}: ${r.error.message}`);
     await ctl.refreshNodes();
@@ -582,6 +635,14 @@ function EditNode({ spec, onDone }: { spec: NodeSpec; onDone: () => void }) {
             ) : null}
           </>
         )}
+        <JumpPasswordInputs
+          hops={hops}
+          single={jumpPassword}
+          perHop={hopPasswords}
+          setSingle={setJumpPassword}
+          setPerHop={setHopPasswords}
+          edit
+        />
         <label className="small">
           <input
             type="checkbox"
