@@ -1,7 +1,8 @@
 // @vitest-environment happy-dom
 // The node forms' jump host passwords (happy-dom, the real controller over a scripted API): one field for a
 // single jump host, as before; one field per host for a multi-hop ProxyJump, sent as each host's own password;
-// the edit form offers the same, empty (a saved secret is never shown back), sending only what is typed.
+// the edit form offers the same, empty (a saved secret is never shown back), sending only what is typed, and so
+// for the node's key passphrase and sudo password.
 import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,6 +125,22 @@ describe('the edit form: jump host passwords', () => {
     show(ctl, [nodeInfo({ name: 'n', host: '10.1.10.9' })]);
     await click('[data-testid=node-card]', 'Edit');
     expect(el.querySelector('input[aria-label^="edit jump host"]')).toBeNull();
+  });
+
+  it("the node's other secrets as the add form has them: key passphrase, sudo password, empty until typed", async () => {
+    const { api, updated, show } = scriptedApi();
+    const { ctl, el, input, type, click } = mount(api);
+    const spec: NodeSpec = { name: 'k', host: '10.1.10.9', auth: 'key', identityFile: '/k/id' };
+    show(ctl, [nodeInfo(spec)]);
+    await click('[data-testid=node-card]', 'Edit');
+    expect(input('edit key passphrase')!.value).toBe('');
+    expect(input('edit key passphrase')!.placeholder).toBe('unchanged');
+    // sudo ticked in the edit: its password field shows, as in the add form.
+    expect(input('edit sudo password')).toBeNull();
+    act(() => el.querySelector<HTMLInputElement>('[data-testid=edit-node] input[type=checkbox]')!.click());
+    type('edit sudo password', 'sudo-New');
+    await click('[data-testid=edit-node]', 'Save');
+    expect(updated.pop()!.spec).toEqual({ ...spec, sudo: true, sudoPassword: 'sudo-New' });
   });
 
   it("an alias node: the fields follow its ssh config's ProxyJump", async () => {

@@ -585,6 +585,19 @@ function EditNode({ spec, onDone }: { spec: NodeSpec; onDone: () => void }) {
       />
     </label>
   );
+  /** A secret's field: empty (what is held is never sent here), left so it keeps the one held in memory. */
+  const secret = (key: 'password' | 'passphrase' | 'sudoPassword', label: string) => (
+    <label className="small">
+      {label}{' '}
+      <input
+        type="password"
+        placeholder="unchanged"
+        value={draft[key] ?? ''}
+        onChange={(e) => set({ [key]: e.target.value || undefined })}
+        aria-label={`edit ${label}`}
+      />
+    </label>
+  );
   const save = async () => {
     setError(null);
     // Jump passwords left empty are left out: the back end keeps those it holds (never sent back here).
@@ -621,18 +634,13 @@ function EditNode({ spec, onDone }: { spec: NodeSpec; onDone: () => void }) {
               />
             </label>
             {text('proxyJump', 'ProxyJump')}
-            {draft.auth === 'key' ? text('identityFile', 'key file') : null}
-            {draft.auth === 'password' ? (
-              <label className="small">
-                password{' '}
-                <input
-                  type="password"
-                  placeholder="unchanged"
-                  onChange={(e) => set({ password: e.target.value || undefined })}
-                  aria-label="edit password"
-                />
-              </label>
+            {draft.auth === 'key' ? (
+              <>
+                {text('identityFile', 'key file')}
+                {secret('passphrase', 'key passphrase')}
+              </>
             ) : null}
+            {draft.auth === 'password' ? secret('password', 'password') : null}
           </>
         )}
         <JumpPasswordInputs
@@ -651,6 +659,7 @@ function EditNode({ spec, onDone }: { spec: NodeSpec; onDone: () => void }) {
           />{' '}
           sudo
         </label>
+        {draft.sudo ? secret('sudoPassword', 'sudo password') : null}
         {text('knownHostsPath', 'known_hosts')}
       </div>
       <div className="form-row">
