@@ -95,8 +95,9 @@ function wholeSeconds(v: number, name: string): string {
  * `sleep` to run its course. So no `sleep` or subshell outlives the script. SIGUSR1 is
  * ignored from before the timer exists until it sets its trap (the default action would end the timer); tcpdump
  * is started first, so it keeps its own SIGUSR1. Helpers send nothing to the channel's stdout (the timer says
- * WATCHDOG_MARK on stderr when it fires; it ignores SIGPIPE, so a stderr that sshd closed with a lost connection
- * cannot end it before its SIGKILL), and end with the script, so the channel closes when tcpdump ends.
+ * WATCHDOG_MARK on stderr when it fires, and nothing else there; it ignores SIGPIPE, so a stderr that sshd closed
+ * with a lost connection cannot end it before its SIGKILL), and end with the script, so the channel closes when
+ * tcpdump ends.
  */
 export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): string {
   const t = wholeSeconds(opts.heartbeatTimeoutS ?? HEARTBEAT_TIMEOUT_S, 'heartbeat timeout');
@@ -115,7 +116,7 @@ export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): st
     `  trap 'q=1; [ -z "$sp" ] || kill -9 "$sp" 2>/dev/null' TERM`,
     // nap S: sleep S seconds unless a trapped signal comes first; always reaps its sleep; exits on SIGTERM.
     '  nap() {',
-    '    sleep "$1" & sp=$!',
+    '    sleep "$1" 4>&- & sp=$!',
     '    w=129; [ -n "$q" ] || { wait "$sp"; w=$?; }',
     '    [ "$w" -le 128 ] || { kill -9 "$sp" 2>/dev/null; wait "$sp"; }',
     '    sp=; [ -z "$q" ] || exit 0',
@@ -125,11 +126,14 @@ export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): st
     `    nap ${t}`,
     '    [ "$hb" != "$seen" ] || break',
     '  done',
-    `  echo "${WATCHDOG_MARK} ${t} s" >&2`,
+    `  echo "${WATCHDOG_MARK} ${t} s" >&4`,
     '  kill -TERM "$tp" 2>/dev/null',
     `  nap ${g}`,
     '  kill -KILL "$tp" 2>/dev/null',
-    ') 3<&- >/dev/null &',
+    // Its stderr is not the channel's: the shell says "Killed" there for each `sleep` a heartbeat cut short (every
+    // 2 s), which filled the capture's kept stderr within the hour and pushed out tcpdump's final counts and words.
+    // It speaks on fd 4 (the channel's stderr) instead.
+    ') 3<&- >/dev/null 4>&2 2>/dev/null &',
     'tm=$!',
     `( while IFS= read -r _l <&3; do kill -USR1 "$tm" 2>/dev/null; [ "$_l" != ${STATS_REQUEST_LINE} ] || kill -USR1 "$tp" 2>/dev/null; done; kill -TERM "$tp" 2>/dev/null ) >/dev/null 2>&1 &`,
     'wp=$!',
