@@ -22,6 +22,7 @@ import {
   START_LINE,
   STATS_REQUEST_LINE,
   tcpdumpArgs,
+  WAIT_WATCHDOG_MARK,
   WATCHDOG_MARK,
   wrapWithWatchdog,
   type Delivery,
@@ -277,13 +278,16 @@ export class InterfaceCapture extends EventEmitter {
    * The first half of a start whose filter is checked first, on the capture's own channel (checkedStartScript):
    * `check` (filterCheckScript for this interface) runs, and when it passes the node waits for go(), which starts
    * tcpdump there at once, or for cancel(). Nothing is written (not even the file created) before go(). A failed
-   * check ends the channel: the session records it (failBeforeStart) as it did the check's own exec. Never throws.
+   * check ends the channel: the session records it (failBeforeStart) as it did the check's own exec. Heartbeats go
+   * from the channel's opening: the node's wait has the capture's watchdog. Never throws.
    */
   async precheck(check: string): Promise<PrecheckResult> {
     const answer = new Promise<PrecheckResult>((r) => (this.gate = r));
     let t: NodeJS.Timeout | undefined;
     try {
-      await this.openChannel(checkedStartScript(check, this.startScript()));
+      const ch = await this.openChannel(checkedStartScript(check, this.startScript(), this.watchdog));
+      // Heartbeats from the opening: the node's wait for go() has the capture's watchdog (checkedStartScript).
+      this.startHeartbeat(ch);
       t = setTimeout(() => {
         this.answerGate({
           ok: false,
@@ -693,7 +697,18 @@ export class InterfaceCapture extends EventEmitter {
       this.status.kernelDrops = this.dropsBefore;
     }
     const exitedCleanly = this.status.exitCode === 0;
-    if (!this.stopRequested && this.status.exitCode === null) {
+    const gaveUp = this.stderr.split('\n').find((l) => l.startsWith(WAIT_WATCHDOG_MARK));
+    if (!this.stopRequested && gaveUp) {
+      // The node heard no heartbeat from us while it waited for go() (a stalled connection): nothing started.
+      this.finish(
+        'failed',
+        new HopscopeError(
+          'CAPTURE_FAILED',
+          `${this.lane}: the node gave up waiting for the start (no heartbeat from us for` +
+            `${gaveUp.slice(WAIT_WATCHDOG_MARK.length)})`,
+        ),
+      );
+    } else if (!this.stopRequested && this.status.exitCode === null) {
       // No exit status: the channel died with its connection; the connection's own close may come a moment later.
       const decide = () => (this.conn.closed ? this.lose() : this.failLost());
       if (this.conn.closed) decide();

@@ -77,39 +77,21 @@ function wholeSeconds(v: number, name: string): string {
 }
 
 /**
- * The remote script (POSIX sh: dash, bash, busybox ash): tcpdump in the background with the channel's stdin kept
- * on fd 3 for a reader, and a timer.
- * - Stop / lost channel: when stdin reaches EOF (we ended it, or sshd went away with the connection) the reader
- *   sends SIGTERM, so tcpdump flushes and prints its counts.
- * - Silent partition: sshd may not notice a blackholed connection for many minutes, so stdin never closes. We
- *   write a heartbeat line every HEARTBEAT_INTERVAL_MS; each one makes the reader send SIGUSR1 to the timer,
- *   which restarts its `sleep`. A `sleep` that runs out (no heartbeat for T s) means the client is gone: SIGTERM,
- *   and SIGKILL G s later (a tcpdump blocked writing into a stalled pipe never acts on SIGTERM).
- *   After a stop's EOF no heartbeat comes either, so a tcpdump that ignores SIGTERM is killed the same way.
- * A heartbeat line reading STATS_REQUEST_LINE also sends tcpdump SIGUSR1 (it prints its counts).
- * `read -t` is not POSIX (dash has none), hence the signalled timer. A trapped signal interrupts `wait` at once
- * (POSIX), so the timer kills and reaps its own `sleep` (only while unreaped: its pid cannot have been reused).
- * The script's end sends the timer SIGTERM, which it notes (`q`) and acts on at the next step even when it lands
+ * The node-side timer shared by the capture (wrapWithWatchdog) and the wait for the start (checkedStartScript): a
+ * subshell's lines that run `then` once `t` seconds pass without a SIGUSR1 (each heartbeat line makes the script's
+ * reader send one). `read -t` is not POSIX (dash has none), hence the signalled timer. A trapped signal interrupts
+ * `wait` at once (POSIX), so the timer kills and reaps its own `sleep` (only while unreaped: its pid cannot have
+ * been reused). SIGTERM (the script done with it) is noted (`q`) and acted on at the next step even when it lands
  * between forking a `sleep` and learning its pid. The `sleep` gets SIGKILL, not SIGTERM: a SIGTERM that lands
  * between its fork and its exec is caught by the timer's inherited trap and lost (seen with dash), leaving the
- * `sleep` to run its course. So no `sleep` or subshell outlives the script. SIGUSR1 is
- * ignored from before the timer exists until it sets its trap (the default action would end the timer); tcpdump
- * is started first, so it keeps its own SIGUSR1. Helpers send nothing to the channel's stdout (the timer says
- * WATCHDOG_MARK on stderr when it fires, and nothing else there; it ignores SIGPIPE, so a stderr that sshd closed
- * with a lost connection cannot end it before its SIGKILL), and end with the script, so the channel closes when
- * tcpdump ends.
+ * `sleep` to run its course. So no `sleep` outlives the timer. Its stderr is to be /dev/null, its mark said on fd 4
+ * (the channel's stderr): dash and bash say "Killed" on stderr for each `sleep` a heartbeat cut short (every 2 s),
+ * which filled the capture's kept stderr within the hour and pushed out tcpdump's final counts and words. It
+ * ignores SIGPIPE: sshd closes a session's pipes when the connection goes away, and its mark would otherwise end
+ * it before it acts. `nap S` (sleep S seconds unless a trapped signal comes first) is there for `then` too.
  */
-export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): string {
-  const t = wholeSeconds(opts.heartbeatTimeoutS ?? HEARTBEAT_TIMEOUT_S, 'heartbeat timeout');
-  const g = wholeSeconds(opts.killGraceS ?? KILL_GRACE_S, 'kill grace');
+function heartbeatTimer(t: string, then: string[]): string[] {
   return [
-    'exec 3<&0 </dev/null',
-    `${shJoin(argv)} 3<&- &`,
-    'tp=$!',
-    "trap '' USR1",
-    '(',
-    // Its mark on stderr must not end it before its SIGKILL: sshd closes a session's pipes when the connection
-    // goes away, and a write there would be its SIGPIPE.
     "  trap '' PIPE",
     '  hb=0 q= sp=',
     "  trap 'hb=$((hb+1))' USR1",
@@ -126,13 +108,42 @@ export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): st
     `    nap ${t}`,
     '    [ "$hb" != "$seen" ] || break',
     '  done',
-    `  echo "${WATCHDOG_MARK} ${t} s" >&4`,
-    '  kill -TERM "$tp" 2>/dev/null',
-    `  nap ${g}`,
-    '  kill -KILL "$tp" 2>/dev/null',
-    // Its stderr is not the channel's: the shell says "Killed" there for each `sleep` a heartbeat cut short (every
-    // 2 s), which filled the capture's kept stderr within the hour and pushed out tcpdump's final counts and words.
-    // It speaks on fd 4 (the channel's stderr) instead.
+    ...then,
+  ];
+}
+
+/**
+ * The remote script (POSIX sh: dash, bash, busybox ash): tcpdump in the background with the channel's stdin kept
+ * on fd 3 for a reader, and a timer (heartbeatTimer).
+ * - Stop / lost channel: when stdin reaches EOF (we ended it, or sshd went away with the connection) the reader
+ *   sends SIGTERM, so tcpdump flushes and prints its counts.
+ * - Silent partition: sshd may not notice a blackholed connection for many minutes, so stdin never closes. We
+ *   write a heartbeat line every HEARTBEAT_INTERVAL_MS; each one makes the reader send SIGUSR1 to the timer,
+ *   which restarts its `sleep`. A `sleep` that runs out (no heartbeat for T s) means the client is gone: SIGTERM,
+ *   and SIGKILL G s later (a tcpdump blocked writing into a stalled pipe never acts on SIGTERM).
+ *   After a stop's EOF no heartbeat comes either, so a tcpdump that ignores SIGTERM is killed the same way.
+ * A heartbeat line reading STATS_REQUEST_LINE also sends tcpdump SIGUSR1 (it prints its counts).
+ * The script's end sends the timer SIGTERM, so no `sleep` or subshell outlives the script. SIGUSR1 is
+ * ignored from before the timer exists until it sets its trap (the default action would end the timer); tcpdump
+ * is started first, so it keeps its own SIGUSR1. Helpers send nothing to the channel's stdout (the timer says
+ * WATCHDOG_MARK on stderr when it fires, and nothing else there), and end with the script, so the channel closes
+ * when tcpdump ends.
+ */
+export function wrapWithWatchdog(argv: string[], opts: WatchdogOptions = {}): string {
+  const t = wholeSeconds(opts.heartbeatTimeoutS ?? HEARTBEAT_TIMEOUT_S, 'heartbeat timeout');
+  const g = wholeSeconds(opts.killGraceS ?? KILL_GRACE_S, 'kill grace');
+  return [
+    'exec 3<&0 </dev/null',
+    `${shJoin(argv)} 3<&- &`,
+    'tp=$!',
+    "trap '' USR1",
+    '(',
+    ...heartbeatTimer(t, [
+      `  echo "${WATCHDOG_MARK} ${t} s" >&4`,
+      '  kill -TERM "$tp" 2>/dev/null',
+      `  nap ${g}`,
+      '  kill -KILL "$tp" 2>/dev/null',
+    ]),
     ') 3<&- >/dev/null 4>&2 2>/dev/null &',
     'tm=$!',
     `( while IFS= read -r _l <&3; do kill -USR1 "$tm" 2>/dev/null; [ "$_l" != ${STATS_REQUEST_LINE} ] || kill -USR1 "$tp" 2>/dev/null; done; kill -TERM "$tp" 2>/dev/null ) >/dev/null 2>&1 &`,
@@ -150,26 +161,50 @@ export function filterCheckScript(tcpdumpPath: string, iface: string, filter: st
   return `${shJoin(argv)} >/dev/null`;
 }
 
-/** What the node says on stderr once checkedStartScript's filter check passed: it waits for START_LINE then. */
+/** What the node says on stderr once checkedStartScript's filter check passed (and, gated, waits for START_LINE). */
 export const FILTER_CHECKED_MARK = 'hopscope: filter compiled; waiting for the start';
-/** The stdin line that lets checkedStartScript go on to the capture. */
+/** The stdin line that lets a gated checkedStartScript go on to the capture. */
 export const START_LINE = 'go';
+/** What the node says on stderr when it stops waiting for START_LINE for want of heartbeats (then it exits). */
+export const WAIT_WATCHDOG_MARK = 'hopscope: gave up waiting for the start: no heartbeat for';
+
+export interface CheckedStartOptions extends WatchdogOptions {
+  /**
+   * Wait for START_LINE after the check (default true): a session's start, which lets tcpdump go only once every
+   * interface's check passed. False: the capture follows the check at once (a late node's interfaces, a new pod's:
+   * nothing to wait for), so the check costs no round trip at all.
+   */
+  gate?: boolean;
+}
 
 /**
  * The filter check (`check`: filterCheckScript) and the capture (`start`: the watchdog script) in one exec, so that
- * a session's start costs one round trip per interface and not two: the check runs first, its failure ends the
- * script with its exit status and tcpdump's words on stderr, as the check on its own did; when it passes, the node
- * says FILTER_CHECKED_MARK and waits for START_LINE on stdin before starting the capture. The session sends it only
- * once every interface's check has passed (a filter any of them rejects starts nothing); the end of stdin instead
- * (the session gave up, or the connection went away) ends the script without starting tcpdump. Other lines (none
- * are sent before START_LINE) are skipped. `read` takes the line a byte at a time from the channel (a pipe), so
- * the heartbeat lines after it are left for the watchdog's reader.
+ * a start costs one round trip per interface and not two: the check runs first, its failure ends the script with
+ * its exit status and tcpdump's words on stderr, as the check on its own did; when it passes, the node says
+ * FILTER_CHECKED_MARK and, gated, waits for START_LINE on stdin before starting the capture. The session sends it
+ * only once every interface's check has passed (a filter any of them rejects starts nothing); the end of stdin
+ * instead (the session gave up, or the connection went away) ends the script without starting tcpdump. Other lines
+ * (heartbeats: they are sent from the channel's opening) are skipped. `read` takes the line a byte at a time from
+ * the channel (a pipe), so the heartbeat lines after it are left for the watchdog's reader.
+ * The wait has the capture's watchdog (heartbeatTimer): a connection blackholed while the node waits leaves no
+ * `sh` (nor the `sudo` above it) waiting until sshd notices; when T s pass without a heartbeat line the timer says
+ * WAIT_WATCHDOG_MARK and SIGKILLs the script at once (nothing to flush before tcpdump runs; its parent, the
+ * script, is alive until then, so the pid is its own). The script reaps the timer before it goes on or exits.
  */
-export function checkedStartScript(check: string, start: string): string {
+export function checkedStartScript(check: string, start: string, opts: CheckedStartOptions = {}): string {
+  const checked = [`${check} || exit $?`, `echo '${FILTER_CHECKED_MARK}' >&2`];
+  if (opts.gate === false) return [...checked, start].join('\n');
+  const t = wholeSeconds(opts.heartbeatTimeoutS ?? HEARTBEAT_TIMEOUT_S, 'heartbeat timeout');
   return [
-    `${check} || exit $?`,
-    `echo '${FILTER_CHECKED_MARK}' >&2`,
-    `while :; do IFS= read -r _go || exit 0; [ "$_go" != ${START_LINE} ] || break; done`,
+    ...checked,
+    "trap '' USR1",
+    '(',
+    ...heartbeatTimer(t, [`  echo "${WAIT_WATCHDOG_MARK} ${t} s" >&4`, '  kill -KILL $$']),
+    ') </dev/null >/dev/null 4>&2 2>/dev/null &',
+    'gt=$!',
+    'trap - USR1',
+    `while :; do IFS= read -r _go || { kill "$gt" 2>/dev/null; wait "$gt"; exit 0; }; [ "$_go" != ${START_LINE} ] || break; kill -USR1 "$gt" 2>/dev/null; done`,
+    'kill "$gt" 2>/dev/null; wait "$gt"',
     start,
   ].join('\n');
 }

@@ -2,7 +2,8 @@
 // lines keep it alive past the timeout; heartbeats that stop while stdin stays open (a blackholed connection that
 // sshd has not noticed) get it SIGTERMed after the timeout, or SIGKILLed after the grace if it ignores SIGTERM;
 // the sudo -S password line before the heartbeats is left alone; the timer says nothing on stderr but its mark; and
-// no sleep or subshell outlives the wrapper.
+// no sleep or subshell outlives the wrapper. The wait for the start after a passed filter check
+// (checkedStartScript) has the same watchdog: with no heartbeat for its timeout it ends, and nothing is left.
 
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,15 @@ import { join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { STATS_REQUEST_LINE, WATCHDOG_MARK, wrapWithWatchdog } from '../../main/capture/tcpdumpCommand.ts';
+import {
+  checkedStartScript,
+  FILTER_CHECKED_MARK,
+  START_LINE,
+  STATS_REQUEST_LINE,
+  WAIT_WATCHDOG_MARK,
+  WATCHDOG_MARK,
+  wrapWithWatchdog,
+} from '../../main/capture/tcpdumpCommand.ts';
 import { shQuote } from '../../main/ssh/shellQuote.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -248,6 +257,74 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
       await expectNothingLeft(run);
       run.child.stdin.end();
     }, 15_000);
+  });
+}
+
+for (const shell of ['/bin/dash', '/bin/bash']) {
+  describe.concurrent(`the wait for the start under ${shell}`, () => {
+    const tag = shell.split('/').pop()!;
+    const W = 1; // its heartbeat timeout (s)
+
+    /** The checked start (a passing check) of a stand-in tcpdump, waiting for the start with stdin held open. */
+    async function waiting(name: string) {
+      const fake = fakeTcpdump(`${tag}-${name}`, false);
+      const script = checkedStartScript('true', wrapWithWatchdog([fake.path], { heartbeatTimeoutS: T }), {
+        heartbeatTimeoutS: W,
+      });
+      const child = spawn(shell, ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      child.stdout.resume();
+      const exit = new Promise<{ code: number | null; signal: string | null; at: number }>((r) =>
+        child.on('close', (code, signal) => r({ code, signal, at: Date.now() })),
+      );
+      const t0 = Date.now();
+      while (!err.includes(FILTER_CHECKED_MARK) && Date.now() - t0 < 3000) await sleep(10);
+      expect(err).toContain(FILTER_CHECKED_MARK);
+      return { child, fake, exit, err: () => err, since: Date.now() };
+    }
+
+    it('no heartbeat while it waits (a blackholed connection, stdin open): it ends by itself after the timeout', async () => {
+      const w = await waiting('wait-none');
+      const { signal, at } = await w.exit;
+      expect(signal).toBe('SIGKILL');
+      expect((at - w.since) / 1000).toBeGreaterThanOrEqual(W - 0.1);
+      expect((at - w.since) / 1000).toBeLessThan(W + 1);
+      expect(w.err()).toContain(`${WAIT_WATCHDOG_MARK} ${W} s`);
+      expect(w.err()).not.toMatch(/Killed/);
+      expect(existsSync(w.fake.pidFile)).toBe(false); // tcpdump never started
+      await sleep(50);
+      expect(groupMembers(w.child.pid!)).toEqual([]);
+      w.child.stdin.end();
+    }, 10_000);
+
+    it('heartbeats keep it waiting past the timeout; the start then runs tcpdump, and its end leaves nothing', async () => {
+      const w = await waiting('wait-beats');
+      const beat = setInterval(() => w.child.stdin.write('\n'), 250);
+      await sleep(W * 1000 + 400);
+      clearInterval(beat);
+      w.child.stdin.write(`${START_LINE}\n`);
+      const t0 = Date.now();
+      while (!w.err().includes('listening') && Date.now() - t0 < 3000) await sleep(10);
+      expect(w.err()).toContain('listening');
+      expect(w.err()).not.toContain(WAIT_WATCHDOG_MARK);
+      w.child.stdin.end();
+      expect((await w.exit).code).toBe(0);
+      expect(w.err()).toContain('3 packets captured');
+      await sleep(50);
+      expect(groupMembers(w.child.pid!)).toEqual([]);
+    }, 10_000);
+
+    it('stdin’s end while it waits (the session gave up): it exits at once, its timer with it', async () => {
+      const w = await waiting('wait-eof');
+      w.child.stdin.end();
+      const { code, at } = await w.exit; // 'close': every holder of its stdout and stderr is gone
+      expect(code).toBe(0);
+      expect(at - w.since).toBeLessThan(500);
+      expect(existsSync(w.fake.pidFile)).toBe(false);
+      await sleep(50);
+      expect(groupMembers(w.child.pid!)).toEqual([]);
+    }, 10_000);
   });
 }
 

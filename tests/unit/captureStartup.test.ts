@@ -402,6 +402,54 @@ describe('a session’s start', () => {
     await cap.stop();
   });
 
+  it('heartbeats go from the check’s opening, so the node waits for go() past its timeout; unheard, it gives up', async () => {
+    const target = resolveTarget({ host: '127.0.0.1', user: 'u', port }, {});
+    const conn = await connectSsh({
+      target,
+      credentials: { agent: '' },
+      hostKeys: { knownHostsFiles: [join(dir, 'known_hosts')], acceptNew: true },
+    });
+    const spec = { tcpdumpPath: 'tcpdump', iface: 'eth0', snaplen: 262144, nano: true, filter: '' };
+    const capture = (interval: number) => {
+      const cap = new InterfaceCapture(
+        'node-1',
+        'eth0',
+        join(tempDir('hs-startup-w-'), 'eth0.pcap'),
+        conn,
+        spec,
+        {
+          mode: 'none',
+        },
+      );
+      cap.watchdog = { heartbeatTimeoutS: 1 };
+      cap.heartbeatIntervalMs = interval;
+      return cap;
+    };
+    try {
+      const heard = capture(200);
+      const unheard = capture(60_000);
+      expect(await heard.precheck('true')).toEqual({ ok: true });
+      expect(await unheard.precheck('true')).toEqual({ ok: true });
+      await new Promise((r) => setTimeout(r, 1300)); // another interface's check taking its time
+      await heard.go();
+      expect(heard.status.state).toBe('capturing');
+      await heard.stop();
+      expect(heard.status.state).toBe('stopped');
+      await unheard.whenDone();
+      expect(unheard.status).toMatchObject({
+        state: 'failed',
+        error: {
+          code: 'CAPTURE_FAILED',
+          message: 'node-1:eth0: the node gave up waiting for the start (no heartbeat from us for 1 s)',
+        },
+      });
+      await unheard.go();
+      expect(existsSync(unheard.status.file)).toBe(false);
+    } finally {
+      conn.close();
+    }
+  });
+
   it('no tcpdump on the node is TCPDUMP_NOT_FOUND at connect, before sudo’s answer; sudo wanting a password is said', async () => {
     const probe = shScript(PROBE_SCRIPT);
     scripted.set(probe, { out: 'uid=1000\nssh=127.0.0.1 50000 127.0.0.1 22\nsudo=/usr/bin/sudo\n', code: 0 });
