@@ -45,7 +45,8 @@ export function redact(text: string, secret: string | undefined): string {
  * Decides how to get privilege on a node: root needs nothing; otherwise, if sudo is wanted, try `sudo -n`,
  * then `sudo -S` with the password. Errors: SUDO_PASSWORD_REQUIRED, SUDO_DENIED. `uid` may still be coming (the
  * probe's answer): then `sudo -n` is asked at once, beside it, rather than a round trip after it (its answer is
- * not used for root).
+ * not used for root), unless the login user is `root`: root needs no sudo, so that exec would be wasted (should
+ * the probe say otherwise, `sudo -n` is asked after it, as the answer decides anyway).
  */
 export async function acquirePrivilege(
   node: string,
@@ -54,7 +55,7 @@ export async function acquirePrivilege(
   want: { sudo: boolean; password?: string },
 ): Promise<Privilege> {
   const sudoN = () => conn.exec('sudo -n -- true', { timeoutMs: 15_000 });
-  const early = want.sudo && uid instanceof Promise ? sudoN() : null;
+  const early = want.sudo && uid instanceof Promise && conn.target.user !== 'root' ? sudoN() : null;
   early?.catch(() => undefined);
   if ((await uid) === 0) return { mode: 'root' };
   if (!want.sudo) return { mode: 'none' };

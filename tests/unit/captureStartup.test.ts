@@ -225,6 +225,28 @@ describe('a session’s start', () => {
     expect(commands.filter((c) => c.includes('ip -j'))).toEqual([DISCOVERY_EXEC]);
   });
 
+  it('a root login with --sudo asks no `sudo -n` (an exec root never needs); a root login the probe finds not root does', async () => {
+    const probe = shScript(PROBE_SCRIPT);
+    const probed = (uid: number) =>
+      `uid=${uid}\nssh=127.0.0.1 50000 127.0.0.1 22\nsudo=/usr/bin/sudo\ntcpdump=/usr/sbin/tcpdump\n` +
+      'version=tcpdump version 4.99.3\nnano=1\n';
+    scripted.set('sudo -n -- true', { code: 0 });
+    scripted.set(probe, { out: probed(0), code: 0 });
+    const [root] = await session({ node: { user: 'root', sudo: true } }).connect();
+    expect(root).toMatchObject({ state: 'connected', privilege: 'root' });
+    expect(commands).not.toContain('sudo -n -- true');
+    // Behaviour is the same otherwise: a login named root whose uid is not 0 gets sudo's check after the probe.
+    scripted.set(probe, { out: probed(1000), code: 0 });
+    const [notRoot] = await session({ node: { user: 'root', sudo: true } }).connect();
+    expect(notRoot).toMatchObject({ state: 'connected', privilege: 'sudo' });
+    expect(commands.filter((c) => c === 'sudo -n -- true')).toHaveLength(1);
+    // And any other login asks it beside the probe, as before.
+    scripted.set(probe, { out: probed(0), code: 0 });
+    const [other] = await session({ node: { user: 'u', sudo: true } }).connect();
+    expect(other).toMatchObject({ state: 'connected', privilege: 'root' });
+    expect(commands.filter((c) => c === 'sudo -n -- true')).toHaveLength(2);
+  });
+
   it('the app’s node list connects the same way: discovery and sudo’s check beside the probe', async () => {
     writeFileSync(join(STUB, 'slow-version'), '');
     scripted.set('sudo -n -- true', { code: 0 });
