@@ -156,8 +156,9 @@ const FORCES_PORTS = new Set([6700, 6701, 6702]);
 /**
  * The chunks after "sctp": " (1) [INIT] [init tag: 1] [rwnd: 106496] … , (2) [DATA] (B)(E) [TSN: 100] …"
  * (each chunk ends with a space, so the line does too, as tcpdump prints it), or null for a message whose chunks
- * we do not print as tcpdump does (ForCES, a SACK with gap or duplicate blocks, bad chunk lengths). Cut by the
- * snaplen (the common header captured), the chunks captured whole with their padding, then " [|sctp]".
+ * we do not print as tcpdump does (ForCES, a SACK with gap or duplicate blocks, a DATA or INIT shorter than its fixed
+ * fields). Cut by the snaplen or by the IP payload's end (the common header captured), the chunks captured whole
+ * with their padding, then " [|sctp]"; a chunk length that contradicts the payload, tcpdump's words for it.
  */
 export function sctpChunks(b: Uint8Array, at: number, len: number): string | null {
   if (len < 12 || at + 12 > b.length) return null;
@@ -166,16 +167,21 @@ export function sctpChunks(b: Uint8Array, at: number, len: number): string | nul
   let p = at + 12;
   const end = at + len;
   const cut = ' [|sctp]';
+  // What print-sctp.c reads is bounded by the IP payload as well as the capture (a first fragment's chunks run past
+  // it: " [|sctp]"), and it says where a chunk's length contradicts the payload's.
+  const snap = Math.min(b.length, end);
   for (let i = 1; p < end; i++) {
-    if (p + 4 > end) return null;
+    const sep = `${i === 1 ? ' (' : ', ('}${i}) `;
+    if (p + 4 > end) return `${s}${sep}[chunk descriptor cut off at end of packet]`;
     if (p + 4 > b.length) return s + cut;
     const type = b[p];
     const flags = b[p + 1];
     const clen = u16(b, p + 2);
     const padded = clen + (-clen & 3);
-    if (clen < 4 || p + padded > end) return null;
-    if (p + clen > b.length) return s + cut;
-    s += `${i === 1 ? ' (' : ', ('}${i}) [${sctpChunkName(type)}] `;
+    if (clen < 4) return `${s}${sep}[Bad chunk length ${clen}, < size of chunk descriptor]`;
+    if (end - p < padded - clen) return `${s}${sep}[Bad chunk length ${clen}, > remaining data in packet]`;
+    if (p + clen > snap) return s + cut;
+    s += `${sep}[${sctpChunkName(type)}] `;
     const c = p + 4;
     if (type === 0) {
       if (clen <= 16) return null;
@@ -195,7 +201,7 @@ export function sctpChunks(b: Uint8Array, at: number, len: number): string | nul
       if (clen < 16 || u16(b, c + 8) !== 0 || u16(b, c + 10) !== 0) return null;
       s += `[cum ack ${u32(b, c)}] [a_rwnd ${u32(b, c + 4)}] [#gap acks 0] [#dup tsns 0] `;
     }
-    if (p + padded > b.length) return s + cut;
+    if (p + padded > snap) return s + cut;
     p += padded;
   }
   return s;

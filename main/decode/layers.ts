@@ -929,7 +929,8 @@ function sctpLayer(b: Uint8Array, n: Extract<ChainNode, { kind: 'sctp' }>): Laye
     f('Verification tag', hex(h.vtag, 8), at + o.VTAG, 4),
     f('Checksum', hex(h.checksum, 8), at + o.CHECKSUM, 4),
   ];
-  if (bad >= 0) fields.push(f('Bad chunk length', u16(b, bad + 2), bad + 2, 2));
+  // (A chunk descriptor that the packet ends in has no length to show: tshark calls that packet malformed.)
+  if (bad >= 0 && bad + 4 <= stop) fields.push(f('Bad chunk length', u16(b, bad + 2), bad + 2, 2));
   const names = chunks.map((c) => sctpChunkName(c.type));
   const children = chunks.map((c) => sctpChunkLayer(b, c, stop));
   return {

@@ -528,8 +528,9 @@ class Printer {
    * These end the packet's line (`stop`): a routing header tcpdump cannot read; a fragment header with nothing
    * captured after it; a header the capture ends in, with what tcpdump prints of it and its "[|…]" mark
    * ("[|hbhopt]", "[|dstopt]", "RT6 (len=4 [|rt6]", "AH(spi=0x00000401, [|ah]", "[|frag6]" before the fragment
-   * offset, nothing after it; "[|ip6]" for a routing header of which nothing was captured). A fragment other
-   * than the first ends it too (the caller knows).
+   * offset, nothing after it; "[|ip6]" for a routing header of which nothing was captured); a hop-by-hop header
+   * after another one, which print-ip6.c calls invalid. A fragment other than the first ends it too (the caller
+   * knows).
    */
   private ipv6Extensions(at: number, end: number, count: number): { text: string; stop: boolean } {
     const b = this.b;
@@ -540,6 +541,8 @@ class Printer {
     for (let i = 0; i < count; i++) {
       const have = b.length - p;
       let len: number;
+      if (nh === IP6_HOPOPTS && i > 0)
+        return cut("[The Hop-by-Hop Options header don't follow the IPv6 header] (invalid)");
       if (nh === IP6_HOPOPTS || nh === IP6_DSTOPTS) {
         len = have >= 2 ? (b[p + 1] + 1) * 8 : -1;
         if (len < 0 || len > have) return cut(nh === IP6_HOPOPTS ? ' [|hbhopt]' : ' [|dstopt]');
@@ -679,10 +682,12 @@ class Printer {
     else if (proto === IPPROTO_VRRP) t = vrrpText(b, at, len, this.ttl);
     else if (proto === IPPROTO_PIM) t = pimText(b, at, len);
     else if (proto === IPPROTO_OSPF && v4) t = ospfText(b, at, len);
-    else if (proto === IPPROTO_SCTP && !prefix && this.whole) {
+    else if (proto === IPPROTO_SCTP) {
+      // After IPv6 extension headers (or in a first fragment) too: print-sctp.c says the addresses with the ports
+      // itself, after what ip6_print printed ("fd00::1 > fd00::2: HBH fd00::1.1000 > fd00::2.2000: sctp …").
       const chunks = sctpChunks(b, at, len);
       if (chunks === null) return null;
-      return `${src}.${u16(b, at)} > ${dst}.${u16(b, at + 2)}: sctp${chunks}`;
+      return `${prefix ? ends : ''}${src}.${u16(b, at)} > ${dst}.${u16(b, at + 2)}: sctp${chunks}`;
     }
     return t === null ? null : ends + t;
   }

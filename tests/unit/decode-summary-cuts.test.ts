@@ -656,6 +656,23 @@ describe('SCTP the snaplen cut', () => {
   });
 });
 
+describe('SCTP after IPv6 extension headers, in first fragments, with chunk lengths that contradict the packet', () => {
+  // Ours read "HBH  ip-proto-132 52" after an extension header and in a first fragment; print-sctp.c prints the
+  // chunks there too, its " [|sctp]" where a chunk runs past the fragment, and its words for a bad chunk length.
+  it('in tests/fixtures/decode-edges/sctp6.pcap, whole and at every cut of its first 80 bytes, reads as tcpdump prints it', () => {
+    const lab = frames('decode-edges/sctp6.pcap');
+    expect(lab).toHaveLength(12);
+    const lines = lab.map((f) => summarize(f.data, f.linkType));
+    expect(lines.filter((l) => l.includes(': sctp'))).toHaveLength(10);
+    expect(lines.some((l) => l.includes('ip-proto-132'))).toBe(false);
+    for (const f of lab) {
+      const ip = f.data[12] === 0x86 ? 14 + 40 : 14 + 20;
+      const { ours, theirs } = cuts([...f.data], ip, Math.min(f.data.length, ip + 80));
+      expect(ours).toEqual(theirs);
+    }
+  });
+});
+
 describe('BGP the snaplen cut', () => {
   // Ours ended at "length 19"; tcpdump's BGP printer says ": BGP" once the TCP header is captured, whatever it has
   // of the messages.
