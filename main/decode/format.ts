@@ -83,3 +83,29 @@ export function wiresharkText(b: Uint8Array, at: number, n: number): string {
   }
   return s;
 }
+
+/**
+ * The hex dump tcpdump prints where it cannot decode (print-ascii.c: hex_print, or with `ascii`
+ * hex_and_ascii_print), of `len` bytes at `at` (no more than were captured), its lines joined with a space where
+ * tcpdump starts each on a new line after a tab: " 0x0000:  0105 0000 … 1140 0x0010:  fd00 …"; with `ascii`, each
+ * line's 16 bytes as 8 words padded to 40 characters, two spaces, then the printable ones (others as ".").
+ */
+export function hexDump(b: Uint8Array, at: number, len: number, ascii: boolean): string {
+  const n = Math.max(0, Math.min(len, b.length - at));
+  let s = '';
+  for (let line = 0; line < n; line += 16) {
+    let hex = '';
+    let text = '';
+    for (let i = line; i < Math.min(n, line + 16); i += 2) {
+      hex += ` ${hex2(b[at + i])}${i + 1 < n ? hex2(b[at + i + 1]) : ''}`;
+      if (ascii) text += graph(b[at + i]) + (i + 1 < n ? graph(b[at + i + 1]) : '');
+    }
+    s += ` 0x${line.toString(16).padStart(4, '0')}: ${ascii ? `${hex.padEnd(40)}  ${text}` : hex}`;
+  }
+  return s;
+}
+
+/** tcpdump's ND_ASCII_ISGRAPH: a visible ASCII character, or "." for anything else (a space too). */
+function graph(c: number): string {
+  return c > 0x20 && c < 0x7f ? String.fromCharCode(c) : '.';
+}

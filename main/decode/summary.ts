@@ -18,7 +18,7 @@ import {
   LINKTYPE_RAW_14,
   type DecodeOptions,
 } from './fields.ts';
-import { ipv4ToString, ipv6ToString, macBytesToString, macToString } from './format.ts';
+import { hexDump, ipv4ToString, ipv6ToString, macBytesToString, macToString } from './format.ts';
 import {
   ICMP_ECHO,
   ICMP_ECHO_REPLY,
@@ -367,17 +367,23 @@ class Printer {
   /**
    * An 802.3 frame (a length, not a type) with an LLC header: STP BPDUs (DSAP and SSAP 0x42, UI), printed as
    * tcpdump does; with -e after "802.3, length N: LLC, dsap STP (0x42) Individual, …" where N is the length
-   * field. Null for other LLC frames (the caller's plain line).
+   * field, or what the frame has after its header when that is less. Null for other LLC frames (the caller's
+   * plain line).
    */
   private llc(e: Extract<ChainNode, { kind: 'ethernet' }>): string | null {
     const b = this.b;
     const at = e.at + e.len;
-    const len = e.h.etherType;
+    // print-ether.c reads no further than the length field says (and prints the frame's own length if shorter).
+    const len = Math.min(e.h.etherType, this.wireLen - at);
+    const cap = Math.min(b.length, at + len);
     const macs = `${macToString(e.h.src)} > ${macToString(e.h.dst)}`;
-    // The LLC header cut by the snaplen: tcpdump says so (and dumps what it has in hex).
-    if (len >= LLC_UI_LEN && at + LLC_UI_LEN > b.length)
-      return this.link ? `${macs}, 802.3, length ${len}:  [|llc]` : ' [|llc]';
-    if (len < LLC_UI_LEN || !isStpLlc(b, at)) return null;
+    // An LLC header the frame, its length field or the snaplen cut: tcpdump says so and dumps what it has in hex
+    // and ASCII.
+    if (at + LLC_UI_LEN > cap) {
+      const dump = hexDump(b, at, cap - at, true);
+      return this.link ? `${macs}, 802.3, length ${len}:  [|llc]${dump}` : ` [|llc]${dump}`;
+    }
+    if (!isStpLlc(b, at)) return null;
     const stp = stpText(b, at + 3, len - 3);
     if (stp === null || !this.link) return stp;
     const dsap = `dsap STP (0x42) ${b[at] & 1 ? 'Group' : 'Individual'}`;
@@ -440,8 +446,8 @@ class Printer {
    * An ARP packet as print-arp.c prints it: "Request who-has 10.0.0.2 (02:…) tell 10.0.0.1", "Reply 10.0.0.1 is-at
    * 02:…", RARP's and InARP's "Reverse Request who-is 02:… tell 02:…", "Inverse Reply 02:… at 10.0.0.1", then
    * ", length N"; for a protocol other than IPv4 (or an address length tcpdump cannot read), the types and lengths,
-   * "Ethernet (len 6), IPv6 (len 16), length 52". An operation it does not know: its number, and tcpdump's hex
-   * dump left out.
+   * "Ethernet (len 6), IPv6 (len 16), length 52". An operation it does not know: its number (or
+   * "NACK Reply"), then the message in hex and ASCII as tcpdump dumps it.
    */
   private arp(n: Extract<ChainNode, { kind: 'arp' }>): string {
     const b = this.b;
@@ -480,7 +486,8 @@ class Printer {
         s = `Inverse Reply ${link(sha)} at ${ip(spa)}`;
         break;
       default:
-        return `${h.op === ARP_NAK ? 'NACK Reply' : `Unknown (${h.op})`} `;
+        // print-arp.c names it and dumps the ARP message in hex and ASCII.
+        return `${h.op === ARP_NAK ? 'NACK Reply' : `Unknown (${h.op})`} ${hexDump(b, n.at, len, true)}`;
     }
     return `${s}, length ${len}`;
   }
@@ -979,9 +986,9 @@ class Printer {
       case ICMPV6_UNREACH: {
         const what = UNREACH6_TEXT[code];
         // Other codes (5: source address failed policy, 6: reject route, 7: source routing header error…): tcpdump
-        // names the code and dumps the message in hex with no length, whatever was captured; the summary leaves
-        // the dump to the detail view's hex.
-        if (what === undefined) return `${name}, unknown unreach code (${code})`;
+        // names the code and dumps the message in hex with no length, as much of it as was captured.
+        if (what === undefined)
+          return `${name}, unknown unreach code (${code})${hexDump(b, at, capEnd - at, false)}`;
         const s = `${name}, ${what}`;
         if (code === ICMPV6_UNREACH_PORT) {
           // Not a UDP or TCP port (or not captured): tcpdump gives up there.

@@ -30,6 +30,21 @@ const udp = (sport: number, dport: number, payload: number[]) => [
 const vxlan = (type: number, payload: number[]) => [8, 0, 0, 0, 0, 0, 42, 0, ...eth(type), ...payload];
 const echo6 = [128, 0, 0x12, 0x34, 0, 7, 0, 1, ...new Array<number>(16).fill(0x61)];
 
+/**
+ * tcpdump's lines without their times, each continuation line joined to its packet's with a space, as ours are:
+ * VXLAN's inner frame, and a hex dump tcpdump adds where it cannot decode (print_unknown_data), its tab dropped.
+ */
+function joinLines(text: string): string[] {
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const m = /^\d\d:\d\d:\d\d\.\d+ (.*)$/.exec(line);
+    if (m) lines.push(m[1]);
+    else lines[lines.length - 1] += ` ${line.replace(/^\t(?=0x[0-9a-f]{4}: )/, '')}`;
+  }
+  return lines;
+}
+
 let files = 0;
 /**
  * Ours and tcpdump's lines for `frame` (Ethernet, or `linkType`) cut at each length from `from` to `to`
@@ -55,15 +70,7 @@ function cuts(frame: number[], from: number, to: number, linkType = 1): { ours: 
     const args = ['-S', '-n', '-r', file];
     if (link) args.unshift('-e');
     const text = execFileSync('tcpdump', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    // Each line without its time; VXLAN's inner frame (a continuation line) joined with a space, as ours.
-    const lines: string[] = [];
-    for (const line of text.split('\n')) {
-      // A hex dump tcpdump adds where it cannot decode (print_unknown_data) is not in a summary.
-      if (!line || /^\t0x[0-9a-f]{4}: {2}/.test(line)) continue;
-      const m = /^\d\d:\d\d:\d\d\.\d+ (.*)$/.exec(line);
-      if (m) lines.push(m[1]);
-      else lines[lines.length - 1] += ` ${line}`;
-    }
+    const lines = joinLines(text);
     expect(lines.length).toBe(lengths.length);
     const at = (n: number) => `cut at ${n}${link ? ' -e' : ''}: `;
     lengths.forEach((n, i) => {
@@ -200,8 +207,8 @@ describe('an ICMPv6 message the snaplen cut', () => {
   // Ours read "a > b:  [|icmp6]" short of the 4 bytes (8 for an echo, 24 for ND) the decoder reads, and a whole
   // line ("…, length 60") when an error's quoted packet was cut; tcpdump names the type once it has the type
   // byte and prints each field it has: "ICMP6, echo request [|icmp6]". An unreachable with a code from 5 on read
-  // "destination unreachable, length 60"; tcpdump says "destination unreachable, unknown unreach code (5)" (and
-  // dumps the message in hex, which the comparison leaves out).
+  // "destination unreachable, length 60"; tcpdump says "destination unreachable, unknown unreach code (5)" and
+  // dumps the message in hex (which the summary joins to its line).
   const quoted = ip6(17, udp(40000, 9999, [1, 2, 3, 4]));
   const group = [0xff, 2, ...new Array<number>(13).fill(0), 0x16];
   const built: [string, number[]][] = [
@@ -673,6 +680,39 @@ describe('SCTP after IPv6 extension headers, in first fragments, with chunk leng
   });
 });
 
+describe('the hex dumps tcpdump adds where it cannot decode', () => {
+  // Ours left them out: an ICMPv6 unreachable with a code from 5 on, an ARP operation tcpdump does not know (and
+  // RFC 2225's NAK), an 802.3 frame whose LLC header is cut (here by the frame itself). tcpdump names what it can,
+  // then dumps the bytes (ICMPv6 in hex, the others in hex and ASCII) on lines of their own, joined here.
+  it('in tests/fixtures/decode-edges/hexdump.pcap, whole and at every cut, read as tcpdump prints them', () => {
+    const lab = frames('decode-edges/hexdump.pcap');
+    expect(lab).toHaveLength(7);
+    const lines = lab.map((f) => summarize(f.data, f.linkType));
+    expect(lines.filter((l) => / 0x0000: {2}\S/.test(l))).toHaveLength(7);
+    expect(lines[0]).toMatch(
+      /unknown unreach code \(5\) 0x0000: {2}0105 0000 0000 0000 6000 0000 000c 113f 0x0010: /,
+    );
+    for (const f of lab) {
+      const { ours, theirs } = cuts([...f.data], 14, f.data.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+
+  it("an 802.3 frame cut in its LLC header (the lab's BPDUs), or whose length field is shorter, reads as tcpdump prints it", () => {
+    const bpdu = frames('ip-protocols/ip-protocols.pcap').find(
+      (f) => f.data[12] === 0 && f.data[14] === 0x42,
+    )!;
+    const frame = [...bpdu.data];
+    const { ours, theirs } = cuts(frame, 14, 17);
+    expect(ours).toEqual(theirs);
+    expect(ours).toContain(`cut at 16:  [|llc] 0x0000: ${' 4242'.padEnd(40)}  BB`);
+    // A length field of 2 (less than the LLC header) with the frame's padding after it: "802.3, length 2:  [|llc]".
+    const short = [...frame.slice(0, 12), 0, 2, ...frame.slice(14)];
+    const { ours: o2, theirs: t2 } = cuts(short, short.length, short.length);
+    expect(o2).toEqual(t2);
+  });
+});
+
 describe('BGP the snaplen cut', () => {
   // Ours ended at "length 19"; tcpdump's BGP printer says ": BGP" once the TCP header is captured, whatever it has
   // of the messages.
@@ -1065,10 +1105,7 @@ describe('TFTP, CHAP and PAP of random bytes, whole and cut', () => {
       const args = ['-S', '-n', '-r', file];
       if (link) args.unshift('-e');
       const text = execFileSync('tcpdump', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      const theirs = text
-        .split('\n')
-        .filter((l) => l && !/^\t0x[0-9a-f]{4}: {2}/.test(l))
-        .map((l) => l.replace(/^\S+ /, ''));
+      const theirs = joinLines(text);
       const ours = frames.map((f, i) => summarize(f.subarray(0, caplens[i]), 1, { link, origLen: f.length }));
       expect(ours).toEqual(theirs);
       expect(ours.filter((l) => /: (TFTP|CHAP|PAP), /.test(l)).length).toBeGreaterThan(450);

@@ -30,7 +30,10 @@ function captures(): string[] {
   return out.sort();
 }
 
-/** tcpdump's lines per packet, without the timestamp, continuation lines joined with a space. */
+/**
+ * tcpdump's lines per packet, without the timestamp, continuation lines joined with a space (a hex dump's lines
+ * without their tab, as our summaries join them).
+ */
 function tcpdumpLines(file: string, link: boolean): string[] {
   const args = ['-S', '-n', '-r', file];
   if (link) args.unshift('-e');
@@ -40,14 +43,14 @@ function tcpdumpLines(file: string, link: boolean): string[] {
     if (!line) continue;
     const m = /^\d\d:\d\d:\d\d\.\d+ (.*)$/.exec(line);
     if (m) out.push(m[1]);
-    else out[out.length - 1] += ` ${line}`;
+    else out[out.length - 1] += ` ${line.replace(/^\t(?=0x[0-9a-f]{4}: )/, '')}`;
   }
   return out;
 }
 
 /** The protocols our summaries claim to print as tcpdump does. */
 const CLAIMED =
-  /ICMP|ARP|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > |GREv0|ESP\(|AH\(|: sctp|PIMv2|OSPFv2|VRRPv[23]|STP 802|TFTP|NTPv\d|BOOTP\/DHCP/;
+  /ICMP|ARP|\[\|llc\]|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > |GREv0|ESP\(|AH\(|: sctp|PIMv2|OSPFv2|VRRPv[23]|STP 802|TFTP|NTPv\d|BOOTP\/DHCP/;
 
 describe('summaries match tcpdump', () => {
   const files = captures();
