@@ -92,6 +92,9 @@ function labelText(b: Uint8Array, at: number, len: number): string {
   return s;
 }
 
+/** An extended label type (RFC 6891 §4.2) 1: a bit-string label (RFC 2673). */
+const BIT_LABEL = 0x41;
+
 /** Reads a (possibly compressed) name at `p`; returns the name and the offset after it in the message. */
 function readName(
   b: Uint8Array,
@@ -115,6 +118,19 @@ function readName(
       if (++hops > MAX_POINTER_HOPS) return 'compression pointer loop';
       if (next < 0) next = p + 2;
       p = msg + (((len & 0x3f) << 8) | b[p + 1]);
+      continue;
+    }
+    if (len === BIT_LABEL) {
+      // RFC 2673's bit-string label (its count byte, then the bits), named as tcpdump and tshark name it.
+      if (p + 1 >= end) return 'truncated';
+      const bytes = ((b[p + 1] || 256) + 7) >> 3;
+      if (p + 2 + bytes > end) return 'truncated';
+      total += bytes + 2;
+      if (total > MAX_NAME_LEN) return 'name longer than 255 bytes';
+      const o: Out = { s: '' };
+      bitLabel(b, p + 1, end, o);
+      labels.push(o.s);
+      p += 2 + bytes;
       continue;
     }
     if ((len & 0xc0) !== 0) return `bad label type 0x${len.toString(16)}`;
@@ -522,38 +538,187 @@ function printRecord(b: Uint8Array, msg: number, cp: number, snap: number, o: Ou
       o.s += ` ${ipv6ToString(b, cp)}`;
       break;
     case T_OPT:
-      // The options themselves are not printed here (tcpdump lists them in brackets); a summary stops at the size.
       o.s += ` UDPsize=${cls}${optFlags & 0x8000 ? ' DO' : ''}`;
+      if (cp < rp) {
+        o.s += ' [';
+        while (cp < rp) {
+          cp = printEdnsOption(b, cp, snap, o);
+          if (cp < 0) return FAILED;
+          if (cp < rp) o.s += ',';
+        }
+        o.s += ']';
+      }
       break;
   }
   return rp;
 }
 
+// RFC 6891 §6.1.2 options and the algorithm numbers RFC 6975's DAU, DHU and N3U list, as print-domain.c names them.
+const EDNS_OPTIONS: Record<number, string> = {
+  1: 'LLQ',
+  2: 'UL',
+  3: 'NSID',
+  5: 'DAU',
+  6: 'DHU',
+  7: 'N3U',
+  8: 'ECS',
+  9: 'EXPIRE',
+  10: 'COOKIE',
+  11: 'KEEPALIVE',
+  12: 'PADDING',
+  13: 'CHAIN',
+  14: 'KEY-TAG',
+  16: 'CLIENT-TAG',
+  17: 'SERVER-TAG',
+};
+const E_DAU = 5;
+const E_DHU = 6;
+const E_N3U = 7;
+const E_ECS = 8;
+const E_EXPIRE = 9;
+const E_COOKIE = 10;
+const E_KEEPALIVE = 11;
+const E_PADDING = 12;
+const E_CHAIN = 13;
+const E_KEYTAG = 14;
+const DAU_ALGORITHMS: Record<number, string> = {
+  0: 'DELETE',
+  1: 'RSAMD5',
+  2: 'DH',
+  3: 'DS',
+  5: 'RSASHA1',
+  6: 'DSA-NSEC3-SHA1',
+  7: 'RSASHA1-NSEC3-SHA1',
+  8: 'RSASHA256',
+  10: 'RSASHA512',
+  12: 'ECC-GOST',
+  13: 'ECDSAP256SHA256',
+  14: 'ECDSAP384SHA384',
+  15: 'ED25519',
+  16: 'ED448',
+  252: 'INDIRECT',
+  253: 'PRIVATEDNS',
+  254: 'PRIVATEOID',
+};
+const DHU_ALGORITHMS: Record<number, string> = {
+  1: 'SHA-1',
+  2: 'SHA-256',
+  3: 'GOST_R_34.11-94',
+  4: 'SHA-384',
+};
+const N3U_ALGORITHMS: Record<number, string> = { 1: 'SHA-1' };
+const INVALID = ' (invalid)';
+
+/**
+ * eopt_print: the EDNS option at `cp` of an OPT record, "NSID 6e733031", "ECS 10.0.0.0/24/0", "COOKIE
+ * 0001020304050607 08…", "PADDING (3)", "Opt99 6162" (tcpdump's " (invalid)" for a length its type does not allow);
+ * where the next one starts, or FAILED when its header or data was not captured.
+ */
+function printEdnsOption(b: Uint8Array, cp: number, snap: number, o: Out): number {
+  if (cp + 2 > snap) return FAILED;
+  const code = u16(b, cp);
+  o.s += EDNS_OPTIONS[code] ?? `Opt${code}`;
+  if (cp + 4 > snap) return FAILED;
+  const len = u16(b, cp + 2);
+  const d = cp + 4;
+  if (d + len > snap) return FAILED;
+  if (len === 0) return d;
+  o.s += ' ';
+  const bytes = (from: number, n: number) => {
+    let t = '';
+    for (let i = 0; i < n; i++) t += hex2(b[from + i]);
+    return t;
+  };
+  const algorithms = (names: Record<number, string>) => {
+    const out: string[] = [];
+    for (let i = 0; i < len; i++) out.push(names[b[d + i]] ?? `Alg_${b[d + i]}`);
+    return out.join(' ');
+  };
+  switch (code) {
+    case E_ECS:
+      o.s += ecsText(b, d, len);
+      break;
+    case E_COOKIE:
+      // The client's 8 bytes, then the server's (8 to 32) after a space.
+      if (len < 8 || (len > 8 && len < 16) || len > 40) o.s += INVALID;
+      else o.s += len > 8 ? `${bytes(d, 8)} ${bytes(d + 8, len - 8)}` : bytes(d, 8);
+      break;
+    case E_KEEPALIVE:
+      o.s += len !== 2 ? INVALID : `${(u16(b, d) / 10).toFixed(1)} sec`;
+      break;
+    case E_EXPIRE:
+      o.s += len !== 4 ? INVALID : `${u32(b, d)} sec`;
+      break;
+    case E_PADDING:
+      o.s += `(${len})`;
+      break;
+    case E_KEYTAG: {
+      if (len % 2) o.s += INVALID;
+      else {
+        const tags: number[] = [];
+        for (let i = 0; i < len; i += 2) tags.push(u16(b, d + i));
+        o.s += tags.join(' ');
+      }
+      break;
+    }
+    case E_DAU:
+      o.s += algorithms(DAU_ALGORITHMS);
+      break;
+    case E_DHU:
+      o.s += algorithms(DHU_ALGORITHMS);
+      break;
+    case E_N3U:
+      o.s += algorithms(N3U_ALGORITHMS);
+      break;
+    case E_CHAIN:
+      // fqdn_print with the option's end as the message's start, as print-domain.c calls it (its result unused).
+      printName(b, d + len, d, snap, o);
+      break;
+    default:
+      o.s += bytes(d, len);
+  }
+  return d + len;
+}
+
+/** print_eopt_ecs: "FAMILY-ADDRESS/SOURCE/SCOPE" of an RFC 7871 client subnet of `len` bytes at `d`. */
+function ecsText(b: Uint8Array, d: number, len: number): string {
+  if (len < 4) return INVALID;
+  const family = u16(b, d);
+  const source = b[d + 2];
+  const scope = b[d + 3];
+  const bits = family === 1 ? 32 : family === 2 ? 128 : 0;
+  if (!bits || len - 4 > bits / 8) return INVALID;
+  if (source > bits || scope > bits || (source + 7) >> 3 !== len - 4) return INVALID;
+  const padded = new Uint8Array(16);
+  padded.set(b.subarray(d + 4, d + len));
+  const addr = bits === 32 ? ipv4ToString(u32(padded, 0)) : ipv6ToString(padded, 0);
+  return `${addr}/${source}/${scope}`;
+}
+
 /**
  * fqdn_print: the name at `cp` in the message at `msg`, each label followed by "."; a pointer must point back
- * before where the name (or the last pointer) was. Where the name ends in the record, or FAILED.
+ * before where the name (or the last pointer) was; an RFC 2673 bit-string label as tcpdump prints it,
+ * "\\[xabc/12]". Where the name ends in the record, or FAILED.
  */
 function printName(b: Uint8Array, msg: number, cp: number, snap: number, o: Out): number {
-  if (cp >= snap) return FAILED;
-  let i = b[cp];
-  if (badLabel(i, o)) return FAILED;
-  let maxOffset = cp - msg;
-  cp++;
-  let rp = (i & 0xc0) !== 0xc0 ? cp + i : -1;
+  let l = labelLen(b, cp, snap, o);
+  if (l < 0) return FAILED;
+  // Unsigned, as in C: a name read with its message's start after it (an EDNS CHAIN option's) takes any pointer.
+  let maxOffset = (cp - msg) >>> 0;
+  let i = b[cp++];
+  let rp = (i & 0xc0) !== 0xc0 ? cp + l : -1;
   let compressed = false;
   let chars = 0;
   if (i === 0) {
     o.s += '.';
     return rp;
   }
-  let l = i;
   while (i && cp < snap) {
     if ((i & 0xc0) === 0xc0) {
       if (!compressed) {
         rp = cp + 1;
         compressed = true;
       }
-      if (cp >= snap) return FAILED;
       const offset = ((i << 8) | b[cp]) & 0x3fff;
       if (offset >= maxOffset) {
         o.s += '<BAD PTR>';
@@ -563,27 +728,31 @@ function printName(b: Uint8Array, msg: number, cp: number, snap: number, o: Out)
       cp = msg + offset;
       if (cp >= snap) return FAILED;
       i = b[cp];
-      if (badLabel(i, o)) return FAILED;
-      l = i;
+      l = labelLen(b, cp, snap, o);
+      if (l < 0) return FAILED;
       cp++;
       continue;
     }
-    const n = chars + l <= MAX_NAME_CHARS ? l : chars < MAX_NAME_CHARS ? MAX_NAME_CHARS - chars : 0;
-    if (n > 0) {
-      if (cp + n > snap) {
-        o.s += printable(b, cp, snap - cp);
-        return FAILED;
+    if ((i & 0xc0) === 0x40) {
+      if (!bitLabel(b, cp, snap, o)) return FAILED;
+    } else {
+      const n = chars + l <= MAX_NAME_CHARS ? l : chars < MAX_NAME_CHARS ? MAX_NAME_CHARS - chars : 0;
+      if (n > 0) {
+        if (cp + n > snap) {
+          o.s += printable(b, cp, snap - cp);
+          return FAILED;
+        }
+        o.s += printable(b, cp, n);
       }
-      o.s += printable(b, cp, n);
+      chars += l;
     }
-    chars += l;
     cp += l;
     if (chars <= MAX_NAME_CHARS) o.s += '.';
     chars++;
     if (cp >= snap) return FAILED;
     i = b[cp];
-    if (badLabel(i, o)) return FAILED;
-    l = i;
+    l = labelLen(b, cp, snap, o);
+    if (l < 0) return FAILED;
     cp++;
     if (!compressed) rp += l + 1;
   }
@@ -592,15 +761,43 @@ function printName(b: Uint8Array, msg: number, cp: number, snap: number, o: Out)
 }
 
 /**
- * A length byte of a label type fqdn_print does not print: reserved (0x80, "<BAD LABEL TYPE>") or extended (0x40:
- * "<ELT n>", and RFC 2673's bit-string labels, which it prints and this does not).
+ * labellen: how many bytes the label whose length byte is at `cp` has after it (a bit-string label's count byte
+ * and bits; a pointer's second byte is the caller's), or -1, saying why for a label type fqdn_print does not print:
+ * reserved (0x80, "<BAD LABEL TYPE>") or an extended type other than bit-string labels ("<ELT n>").
  */
-function badLabel(i: number, o: Out): boolean {
+function labelLen(b: Uint8Array, cp: number, snap: number, o: Out): number {
+  if (cp >= snap) return -1;
+  const i = b[cp];
   const kind = i & 0xc0;
   if (kind === 0x80) o.s += '<BAD LABEL TYPE>';
   else if (kind === 0x40 && (i & 0x3f) !== 1) o.s += `<ELT ${i & 0x3f}>`;
-  return kind === 0x80 || kind === 0x40;
+  else if (kind === 0x40) return cp + 1 < snap ? (((b[cp + 1] || 256) + 7) >> 3) + 1 : -1;
+  else return i;
+  return -1;
 }
+
+/**
+ * blabel_print: an RFC 2673 bit-string label whose count byte is at `cp`, "\\[x" and its bits in hex (a last
+ * partial byte masked to its bits, one digit when 4 or fewer), then "/COUNT]"; false where the capture ends first
+ * (what was printed stays, as tcpdump's does).
+ */
+function bitLabel(b: Uint8Array, cp: number, snap: number, o: Out): boolean {
+  const count = b[cp] || 256;
+  o.s += '\\[x';
+  let p = cp + 1;
+  let left = count;
+  for (; left > 7; left -= 8, p++) {
+    if (p >= snap) return false;
+    o.s += hex2(b[p]);
+  }
+  if (left > 0 && p >= snap) return false;
+  if (left > 4) o.s += hex2(b[p] & (0xff << (8 - left)));
+  else if (left > 0) o.s += ((b[p] >> 4) & 0x0f & (0x0f << (4 - left))).toString(16);
+  o.s += `/${count}]`;
+  return true;
+}
+
+const hex2 = (x: number) => x.toString(16).padStart(2, '0');
 
 function typeName(t: number): string {
   return TCPDUMP_TYPES[t] ?? `Type${t}`;

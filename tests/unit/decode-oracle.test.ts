@@ -275,11 +275,15 @@ describe('tshark agrees with our decoder on every fixture packet', () => {
       if (dns?.kind === 'dns') {
         const m = dns.msg;
         diff('dns.id', m.id, num(t['dns.id'][0]));
-        diff(
-          'dns.qry.name',
-          m.questions.map((q) => q.name.replace(/\.$/, '')),
-          t['dns.qry.name'],
-        );
+        // tshark 4.0 cuts a name with an RFC 2673 bit-string label short ("\\[x0a/8].in-a" for
+        // "\\[x0a/8].in-addr.arpa", "\\[" or nothing for others; tests/fixtures/decode-edges/dns.pcap): such names
+        // are compared with tcpdump's instead (decode-summary-cuts).
+        if (!m.questions.some((q) => q.name.startsWith('\\[x')))
+          diff(
+            'dns.qry.name',
+            m.questions.map((q) => q.name.replace(/\.$/, '')),
+            t['dns.qry.name'],
+          );
         // tshark's dns.a are every section's A records (the lab's SRV answer has its target's in additionals).
         const records = [...m.answers, ...m.authorities, ...m.additionals];
         diff(

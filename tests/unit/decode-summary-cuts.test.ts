@@ -871,6 +871,22 @@ describe('DNS the snaplen cut', () => {
   });
 });
 
+describe('DNS bit-string labels and EDNS options', () => {
+  // Ours read "PTR?  [|domain]" for a name with an RFC 2673 bit-string label (tcpdump prints "\\[x0a/8]") and left
+  // an OPT record's options out (tcpdump lists them in brackets: "[NSID 6e733031,ECS 10.95.0.0/24/0,…]").
+  it('in tests/fixtures/decode-edges/dns.pcap, whole and at every cut of the message, read as tcpdump prints them', () => {
+    const lab = frames('decode-edges/dns.pcap');
+    expect(lab).toHaveLength(11);
+    const lines = lab.map((f) => summarize(f.data, f.linkType));
+    expect(lines.filter((l) => l.includes('\\[x'))).toHaveLength(4);
+    expect(lines.filter((l) => / OPT UDPsize=1232( DO)? \[[^\]]+\] \(\d+\)$/.test(l))).toHaveLength(6);
+    for (const f of lab) {
+      const { ours, theirs } = cuts([...f.data], 14 + 20 + 8, f.data.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+});
+
 describe('PIM, OSPF and VRRP the snaplen cut', () => {
   // Ours read "ip-proto-112 20" unless the whole message was captured; tcpdump prints PIM's line once its first byte
   // is there (" [|pim]" before), OSPF's once its first 16 bytes are (" [|ospf2]" before), and VRRP's fields as they
