@@ -163,13 +163,15 @@ function isClock(t: string | undefined): boolean {
   return t !== undefined && /^\d\d:\d\d:\d\d\.\d{6}(?:\d{3})?$/.test(t);
 }
 
-/** `tcpdump -i any`'s interface and direction: `ens33 In IP …`, `?     B   ifindex 5 MAC …`. */
+/** `tcpdump -i any`'s interface and direction: `ens33 In IP …`, `?     B   ifindex 5 MAC …`, `-v`'s `ens33 In IP (tos …`. */
 function skipAnyPrefix(tokens: Token[], i: number): number {
   const d = tokens[i + 1];
   const n = tokens[i + 2];
   if (!d || !n || !DIRECTIONS.has(d.raw)) return i;
-  if (n.text === 'ifindex' || ((n.text === 'ip' || n.text === 'ip6') && isSummaryPair(tokens, i + 3)))
-    return i + 2;
+  const ip = n.text === 'ip' || n.text === 'ip6';
+  // `-v`'s header after `IP`: `ifb0  Out IP (tos 0x0, ttl 64, …) 10.1.10.8.37162 > …`.
+  const header = tokens[i + 3]?.text === '(' && V_HEADER.has(tokens[i + 4]?.text ?? '');
+  if (n.text === 'ifindex' || (ip && (header || isSummaryPair(tokens, i + 3)))) return i + 2;
   return i;
 }
 

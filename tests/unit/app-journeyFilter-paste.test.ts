@@ -157,6 +157,9 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     // `tcpdump -i any`: `ens33 In  IP …`, `?     B   ifindex 5 MAC ethertype …`.
     ['any-flannel-vxlan', '-n'],
     ['any-calico-ipip', '-ne'],
+    // With -v: `ifb0  Out IP (tos 0x0, ttl 64, …) 10.1.10.8.37162 > …`.
+    ['any-broadcast', '-nv'],
+    ['any-calico-ipip', '-nv'],
   ])('%s, tcpdump %s: finds its packet’s journey, and another only for the same line', (name, flags) => {
     const s = open(name);
     const res = s.result;
