@@ -107,9 +107,9 @@ const OPERATORS = new Set(['and', 'or', '&&', '||']);
  * as `ether src`/`ether dst` of its MACs, the rest as one token carrying the packet (the parser's `packet`
  * primitive). Timestamps before a line (tcpdump's default, `-tt`, `-ttt`, `-tttt`, `--nano`) and `-i any`'s
  * interface and direction are dropped. A line ends where tcpdump's does: TCP's, UDP's and ICMP's at their `length
- * N`, DNS's at its `(N)`, a tunnel's with the packet inside; what follows is pcap's again. An ICMP line's text
- * (`udp port 53 unreachable`, `address mask request`) stays words of the journey's text, as does the text of a
- * payload without ports no reader here knows (IGMP's, GRE's) or SCTP's, to the end of the filter; what tcpdump
+ * N`, DNS's at its `(N)`, a tunnel's and GRE's with the packet inside; what follows is pcap's again. An ICMP line's
+ * text (`udp port 53 unreachable`, `address mask request`) stays words of the journey's text, as does the text of a
+ * payload without ports no reader here knows (IGMP's, ESP's) or SCTP's, to the end of the filter; what tcpdump
  * prints of a TCP payload after `length N:` (`HTTP`, a DNS message over TCP) or of another payload with ports
  * (`BOOTP/DHCP, …`) is dropped to the end of the filter, its end being nobody's guess.
  */
@@ -163,7 +163,10 @@ function isClock(t: string | undefined): boolean {
   return t !== undefined && /^\d\d:\d\d:\d\d\.\d{6}(?:\d{3})?$/.test(t);
 }
 
-/** `tcpdump -i any`'s interface and direction: `ens33 In IP …`, `?     B   ifindex 5 MAC …`, `-v`'s `ens33 In IP (tos …`. */
+/**
+ * `tcpdump -i any`'s interface and direction: `ens33 In IP …`, `?     B   ifindex 5 MAC …`, `-v`'s `ens33 In IP (tos
+ * …`.
+ */
 function skipAnyPrefix(tokens: Token[], i: number): number {
   const d = tokens[i + 1];
   const n = tokens[i + 2];
@@ -288,6 +291,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     return { end: k, rest: 'pcap' };
   }
   out.push(packetToken());
+  if (p.sport < 0 && (w === 'grev0' || w === 'grev1')) return readGre(tokens, j, out);
   // SCTP's text is the journey's summary too; what tcpdump prints of another payload with ports (`BOOTP/DHCP,
   // Request from …`) the index has not (its summary says `UDP, length 300`), nor where it ends.
   if (w !== 'icmp' && w !== 'icmp6')
@@ -323,6 +327,65 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     }
   }
   return { end: j, rest: 'pcap' };
+}
+
+/**
+ * GRE's header from tokens[j] (`GREv0, key=0x61, seq 5, length 63:`) and the packet inside, as words of the
+ * journey's text (the rows keep GRE's outer packet, the journey list's line has the rest): the header's as tcpdump
+ * prints them without `-v` or `-e` (`-v`'s `Flags [key present],` and `-e`'s `proto IPv4 (0x0800),`, which a pane
+ * prints, left out), the packet's from its `A > B:` (its link fields, `IP`, `-v`'s header and checksum notes left
+ * out) to its line's end, which is GRE's too.
+ */
+function readGre(tokens: Token[], j: number, out: Token[]): Line {
+  const word = (t: Token) => out.push({ ...t, literal: true });
+  word(tokens[j]);
+  let colon = false;
+  for (j++; j < tokens.length && !OPERATORS.has(tokens[j].text); j++) {
+    const t = tokens[j];
+    if (t.text === 'flags' && tokens[j + 1]?.raw.startsWith('[')) j = closing(tokens, j + 1);
+    else if (t.text === 'proto' && tokens[j + 2]?.text === '(' && tokens[j + 4]?.text === ')') j += 4;
+    else if (t.text === 'length' && /^\d+$/.test(tokens[j + 1]?.text ?? '')) {
+      word(t);
+      word(tokens[j + 1]);
+      colon = tokens[j + 1].raw.endsWith(':');
+      j += 2;
+      break;
+    } else word(t);
+  }
+  const inner = readPacket(tokens, j, [], -1);
+  // GREv1's `no-payload` ends at its length; a payload that is no packet (PPP's control messages) is words to the
+  // end of the filter, its end unknown.
+  if (!inner) return { end: j, rest: colon ? 'words' : 'pcap' };
+  for (let k = readHead(tokens, j, [])!.at; k < inner.end; k++) {
+    const t = tokens[k];
+    if (
+      t.raw.startsWith('[') &&
+      /sum/.test(
+        tokens
+          .slice(k, closing(tokens, k) + 1)
+          .map((x) => x.text)
+          .join(' '),
+      )
+    )
+      k = closing(tokens, k);
+    else if (t.text === 'cksum' && tokens[k + 2]?.text === '(') k = closing(tokens, k + 2);
+    else if (t.text !== '(' && t.text !== ')') word(t);
+  }
+  return inner;
+}
+
+/** Where the bracket or parenthesis opened at tokens[i] closes (the filter's last token if it does not). */
+function closing(tokens: Token[], i: number): number {
+  if (tokens[i].text === '(') {
+    let depth = 0;
+    for (let k = i; k < tokens.length; k++)
+      if (tokens[k].text === '(') depth++;
+      else if (tokens[k].text === ')' && --depth === 0) return k;
+    return tokens.length - 1;
+  }
+  let k = i;
+  while (k < tokens.length - 1 && !tokens[k].raw.includes(']')) k++;
+  return k;
 }
 
 /**

@@ -152,6 +152,8 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     ['ip-options', '-n'],
     ['ip-options', '-nev'],
     ['router-errors', '-nv'],
+    // GRE with the packet inside: `GREv0, key=0x61, seq 5, proto IPv6 (0x86dd), length 63: fd97:1::1.40001 > …`.
+    ['ip-protocols', '-ne'],
     // Pings in several VLANs: `id 1, seq 1` is not `id 16, seq 1`, whose words are the same.
     ['vlan-trunk', '-n'],
     // `tcpdump -i any`: `ens33 In  IP …`, `?     B   ifindex 5 MAC ethertype …`.
@@ -336,6 +338,43 @@ describe('a pasted tcpdump line (as tcpdump -nr prints the fixtures)', () => {
       '10.98.3.1.40000 > 10.98.3.2.8080: Flags [P.], seq 1:4, ack 1, win 63, options [nop,nop,TS val 3215003993 ' +
       'ecr 2683669164], length 3: HTTP';
     expect(listed(s, `${http} and not tcp`)).toEqual(listed(s, http));
+  });
+});
+
+describe('a pasted GRE line', () => {
+  it('as a pane prints it and as tcpdump -v does finds its packet’s journey, and ends with the packet inside', () => {
+    const s = open('ip-protocols');
+    const res = s.result;
+    let gre = 0;
+    for (let r = 0; r < res.rows.length; r++) {
+      const k = s.journeyCol[r];
+      const pane = summaryOf(
+        s.frames.frame(r),
+        res.captures[res.rows.capture[r]].linkType,
+        res.rows.origLen[r],
+      );
+      if (k < 0 || !pane.includes(': GREv0, ')) continue;
+      gre++;
+      // `GREv0, key=0x61, proto IPv4 (0x0800), length 43: 192.168.97.1.40000 > …`: -e's words the list's line has not.
+      expect(pane).toMatch(/, proto (IPv4|IPv6|TEB) \(0x[0-9a-f]{4}\), length \d+: /);
+      expect({ pane, found: listed(s, pane) }).toEqual({ pane, found: [k] });
+      // pcap's filter again after the packet inside.
+      expect({ pane, found: listed(s, `${pane} and not host 10.97.0.2`) }).toEqual({ pane, found: [] });
+      expect({ pane, found: listed(s, `${pane} or esp`) }).toEqual({ pane, found: [k, ...listed(s, 'esp')] });
+    }
+    expect(gre).toBe(5);
+    // -v: `GREv0, Flags [key present, sequence# present], key=0x61, seq 5, length 63` and the packet inside with its
+    // own header and checksum note, on tcpdump's next lines.
+    const v6 =
+      '05:09:27.477414 IP (tos 0x0, ttl 64, id 12627, offset 0, flags [DF], proto GRE (47), length 83)\n' +
+      '    10.97.0.1 > 10.97.0.2: GREv0, Flags [key present, sequence# present], key=0x61, seq 5, length 63\n' +
+      '\t(hlim 64, next-header UDP (17) payload length: 11) fd97:1::1.40001 > fd97:1::2.9999: [bad udp cksum ' +
+      '0x0000 -> 0x55e9!] UDP, length 3';
+    expect(listed(s, v6)).toEqual([3]);
+    expect(listed(s, v6.replace('seq 5', 'seq 6'))).toEqual([]);
+    expect(listed(s, v6.replace('id 12627', 'id 12628'))).toEqual([]);
+    expect(listed(s, `${v6} and host 10.97.0.1`)).toEqual([3]);
+    expect(listed(s, `${v6} and not host 10.97.0.1`)).toEqual([]);
   });
 });
 
