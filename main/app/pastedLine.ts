@@ -107,9 +107,10 @@ const OPERATORS = new Set(['and', 'or', '&&', '||']);
  * as `ether src`/`ether dst` of its MACs, the rest as one token carrying the packet (the parser's `packet`
  * primitive). Timestamps before a line (tcpdump's default, `-tt`, `-ttt`, `-tttt`, `--nano`) and `-i any`'s
  * interface and direction are dropped. A line ends where tcpdump's does: TCP's, UDP's and ICMP's at their `length
- * N`, DNS's at its `(N)`, a tunnel's and GRE's with the packet inside; what follows is pcap's again. An ICMP line's
- * text (`udp port 53 unreachable`, `address mask request`) stays words of the journey's text, as does the text of a
- * payload without ports no reader here knows (IGMP's, ESP's) or SCTP's, to the end of the filter; what tcpdump
+ * N`, DNS's at its `(N)`, IGMP's where print-igmp.c's message ends, a tunnel's and GRE's with the packet inside;
+ * what follows is pcap's again. An ICMP line's text (`udp port 53 unreachable`, `address mask request`), IGMP's and
+ * GRE's stay words of the journey's text, as does the text of a payload without ports no reader here knows (ESP's)
+ * or SCTP's, to the end of the filter; what tcpdump
  * prints of a TCP payload after `length N:` (`HTTP`, a DNS message over TCP) or of another payload with ports
  * (`BOOTP/DHCP, …`) is dropped to the end of the filter, its end being nobody's guess.
  */
@@ -164,8 +165,7 @@ function isClock(t: string | undefined): boolean {
 }
 
 /**
- * `tcpdump -i any`'s interface and direction: `ens33 In IP …`, `?     B   ifindex 5 MAC …`, `-v`'s `ens33 In IP (tos
- * …`.
+ * `tcpdump -i any`'s interface and direction: `ens33 In IP …`, `?  B  ifindex 5 MAC …`, `-v`'s `ens33 In IP (tos …`.
  */
 function skipAnyPrefix(tokens: Token[], i: number): number {
   const d = tokens[i + 1];
@@ -292,6 +292,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
   }
   out.push(packetToken());
   if (p.sport < 0 && (w === 'grev0' || w === 'grev1')) return readGre(tokens, j, out);
+  if (p.sport < 0 && w === 'igmp') return readIgmp(tokens, j, out);
   // SCTP's text is the journey's summary too; what tcpdump prints of another payload with ports (`BOOTP/DHCP,
   // Request from …`) the index has not (its summary says `UDP, length 300`), nor where it ends.
   if (w !== 'icmp' && w !== 'icmp6')
@@ -372,6 +373,41 @@ function readGre(tokens: Token[], j: number, out: Token[]): Line {
     else if (t.text !== '(' && t.text !== ')') word(t);
   }
   return inner;
+}
+
+/**
+ * IGMP's message from tokens[j] as print-igmp.c prints it (`igmp query v3 [max resp time 2.0s] [gaddr 239.98.0.1, 2
+ * source(s)]`, `igmp v2 report 239.98.0.1`, `igmp leave 239.98.0.1`, `igmp v3 report, 1 group record(s)`), as words of
+ * the journey's text, to its end; what `-v` adds, which the journey list's line has not, left out: a report's group
+ * records (`[gaddr 224.0.0.106 to_ex, 0 source(s)]`), `-vv`'s sources (`{ 10.98.0.1 }`), the checksum note (`bad igmp
+ * cksum 1f!`). Another message (DVMRP, PIMv1, mtrace) is words to the end of the filter, its end unknown.
+ */
+function readIgmp(tokens: Token[], j: number, out: Token[]): Line {
+  const text = (k: number) => tokens[k]?.text ?? '';
+  const v4 = (k: number) => parseIpv4(text(k)) !== null;
+  let k = j + 1;
+  const report = text(k) === 'v3' && tokens[k + 1]?.raw === 'report,';
+  if (text(k) === 'query' && /^v[123]$/.test(text(k + 1))) k += 2;
+  else if (/^v[12]$/.test(text(k)) && text(k + 1) === 'report' && v4(k + 2)) k += 3;
+  else if (text(k) === 'leave' && v4(k + 1)) k += 2;
+  else if (report && /^\d+$/.test(text(k + 2)) && text(k + 3) === 'group' && text(k + 4) === 'record') {
+    // `record(s)`: the filter's words split at parentheses.
+    k += 5;
+    if (text(k) === '(' && text(k + 1) === 's' && text(k + 2) === ')') k += 3;
+  } else return { end: j, rest: 'words' };
+  for (let i = j; i < k; i++)
+    if (text(i) !== '(' && text(i) !== ')') out.push({ ...tokens[i], literal: true });
+  // A query's `[max resp time 50]` and `[gaddr …]`, a report's group records.
+  while (tokens[k]?.raw.startsWith('[')) {
+    const end = closing(tokens, k);
+    if (!report)
+      for (let i = k; i <= end; i++)
+        if (text(i) === '{') while (i < end && !tokens[i].raw.startsWith('}')) i++;
+        else if (text(i) !== '(' && text(i) !== ')') out.push({ ...tokens[i], literal: true });
+    k = end + 1;
+  }
+  if (text(k) === 'bad' && text(k + 1) === 'igmp' && text(k + 2) === 'cksum') k += 4;
+  return { end: Math.min(k, tokens.length), rest: 'pcap' };
 }
 
 /** Where the bracket or parenthesis opened at tokens[i] closes (the filter's last token if it does not). */

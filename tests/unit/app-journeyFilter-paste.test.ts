@@ -152,6 +152,9 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     ['ip-options', '-n'],
     ['ip-options', '-nev'],
     ['router-errors', '-nv'],
+    // IGMPv3 reports with -v's group records: `igmp v3 report, 1 group record(s) [gaddr 224.0.0.106 to_ex, 0 …]`.
+    ['flannel-hostgw', '-nv'],
+    ['any-flannel-vxlan', '-nv'],
     // GRE with the packet inside: `GREv0, key=0x61, seq 5, proto IPv6 (0x86dd), length 63: fd97:1::1.40001 > …`.
     ['ip-protocols', '-ne'],
     // Pings in several VLANs: `id 1, seq 1` is not `id 16, seq 1`, whose words are the same.
@@ -375,6 +378,46 @@ describe('a pasted GRE line', () => {
     expect(listed(s, v6.replace('id 12627', 'id 12628'))).toEqual([]);
     expect(listed(s, `${v6} and host 10.97.0.1`)).toEqual([3]);
     expect(listed(s, `${v6} and not host 10.97.0.1`)).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasTcpdump)('a pasted IGMP line', () => {
+  it('of tcpdump -v or -vv finds its packet’s journey, and ends where tcpdump’s ends', () => {
+    const s = open('frag-igmp');
+    const res = s.result;
+    const igmp = listed(s, 'igmp');
+    expect(igmp.length).toBe(8);
+    const plain = tcpdumpLines('tests/fixtures/frag-igmp/frag-igmp.pcap', ['-n']);
+    const rows = plain.map((_, r) => r).filter((r) => igmp.includes(s.journeyCol[r]));
+    for (const flags of ['-nv', '-nvv']) {
+      const lines = tcpdumpLines('tests/fixtures/frag-igmp/frag-igmp.pcap', [flags]);
+      expect(lines).toHaveLength(res.rows.length);
+      rows.forEach((r, i) => {
+        const line = lines[r];
+        const k = s.journeyCol[r];
+        expect({ line, found: listed(s, line) }).toEqual({ line, found: [k] });
+        expect({ line, found: listed(s, `${line} and not host 10.98.0.1`) }).toEqual({ line, found: [] });
+        // pcap's filter again after it: another IGMP message's line (without -v).
+        const other = rows[(i + 1) % rows.length];
+        expect({ line, found: listed(s, `(${line}) or (${plain[other]})`) }).toEqual({
+          line,
+          found: [k, s.journeyCol[other]].sort((a, b) => a - b),
+        });
+      });
+    }
+    // -vv's sources: `[gaddr 239.98.0.1 { 10.98.0.1 10.98.0.2 }]` where -v and the journey's line have `2 source(s)`.
+    expect(tcpdumpLines('tests/fixtures/frag-igmp/frag-igmp.pcap', ['-nvv']).join('\n')).toContain(
+      '[gaddr 239.98.0.1 { 10.98.0.1 10.98.0.2 }]',
+    );
+    // A report's group records (-v), which the journey's line has not.
+    const hostgw = open('flannel-hostgw');
+    const report =
+      '03:24:15.677947 IP (tos 0xc0, ttl 1, id 0, offset 0, flags [DF], proto IGMP (2), length 40, options (RA))\n' +
+      '    10.1.10.1 > 224.0.0.22: igmp v3 report, 1 group record(s) [gaddr 224.0.0.106 to_ex, 0 source(s)]';
+    const found = listed(hostgw, report);
+    expect(found).toHaveLength(1);
+    expect(listed(hostgw, `${report} and not igmp`)).toEqual([]);
+    expect(listed(hostgw, `${report} and host 10.1.10.1`)).toEqual(found);
   });
 });
 
