@@ -117,19 +117,25 @@ const OPERATORS = new Set(['and', 'or', '&&', '||']);
 export function pastedLines(tokens: Token[]): Token[] {
   const out: Token[] = [];
   for (let i = 0; i < tokens.length; i++) {
+    const start = out.length;
     const line = readLine(tokens, i, out);
     if (!line) {
       out.push(tokens[i]);
       continue;
     }
-    if (line.rest === 'words') {
+    if (line.rest === 'words')
       for (let j = line.end; j < tokens.length; j++) {
         const t = tokens[j];
         if (t.text !== '(' && t.text !== ')') out.push({ ...t, literal: true });
       }
-      return out;
+    // A line's terms (its MACs, its packet, its words) are one term: `<line> or <line>` is either packet, where two
+    // terms side by side would join the second line's words to the or of the first line and its packet.
+    if (out.length - start > 1) {
+      const paren = (text: string): Token => ({ text, raw: text, typed: text, at: tokens[i].at });
+      out.splice(start, 0, paren('('));
+      out.push(paren(')'));
     }
-    if (line.rest === 'dropped') return out;
+    if (line.rest !== 'pcap') return out;
     i = line.end - 1;
   }
   return out;

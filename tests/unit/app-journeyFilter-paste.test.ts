@@ -72,6 +72,19 @@ describe('a pasted summary line', () => {
     expect(keywords).toBeGreaterThan(5);
   });
 
+  it('joined to another by or finds either’s journey, each line’s words its own', () => {
+    const s = open('router-errors');
+    const errors = listed(s, 'unreachable or exceeded');
+    expect(errors.length).toBeGreaterThan(3);
+    const lines = errors.map((k) => s.journeySummary(k).summary);
+    lines.forEach((a, i) => {
+      const b = lines[(i + 1) % lines.length];
+      const want = [...new Set([...listed(s, a), ...listed(s, b)])].sort((x, y) => x - y);
+      expect(want).toContain(errors[i]);
+      expect({ a, b, found: listed(s, `${a} or ${b}`) }).toEqual({ a, b, found: want });
+    });
+  });
+
   it('is read as a packet at its A > B:, an ICMP line’s text as words, its link fields as ether src and dst', () => {
     const w = (word: string) => ({ op: 'word', word });
     const packet = (src: string, dst: string) => ({
@@ -399,7 +412,7 @@ describe.skipIf(!hasTcpdump)('a pasted IGMP line', () => {
         expect({ line, found: listed(s, `${line} and not host 10.98.0.1`) }).toEqual({ line, found: [] });
         // pcap's filter again after it: another IGMP message's line (without -v).
         const other = rows[(i + 1) % rows.length];
-        expect({ line, found: listed(s, `(${line}) or (${plain[other]})`) }).toEqual({
+        expect({ line, found: listed(s, `${line} or ${plain[other]}`) }).toEqual({
           line,
           found: [k, s.journeyCol[other]].sort((a, b) => a - b),
         });
