@@ -100,6 +100,8 @@ const EXTENSIONS = new Set(['hbh', 'dstopt', 'frag', 'srcrt', 'mobility']);
 /** `-i any`'s packet directions (`ens33 In IP …`, `? B ifindex 5 …`). */
 const DIRECTIONS = new Set(['in', 'out', 'b', 'm', 'p']);
 const OPERATORS = new Set(['and', 'or', '&&', '||']);
+/** The lines that end at their `length N` without `-v` (readLengthEnds). */
+const LENGTH_ENDS = /^(?:esp|ah|pimv[12]|ospfv[23]|vrrpv[23])$/;
 
 /**
  * The filter's tokens with each pasted tcpdump line read: its link fields (`tcpdump -e`: `MAC > MAC, ethertype IPv4
@@ -107,12 +109,13 @@ const OPERATORS = new Set(['and', 'or', '&&', '||']);
  * as `ether src`/`ether dst` of its MACs, the rest as one token carrying the packet (the parser's `packet`
  * primitive). Timestamps before a line (tcpdump's default, `-tt`, `-ttt`, `-tttt`, `--nano`) and `-i any`'s
  * interface and direction are dropped. A line ends where tcpdump's does: TCP's, UDP's and ICMP's at their `length
- * N`, DNS's at its `(N)`, IGMP's where print-igmp.c's message ends, a tunnel's and GRE's with the packet inside;
- * what follows is pcap's again. An ICMP line's text (`udp port 53 unreachable`, `address mask request`), IGMP's and
- * GRE's stay words of the journey's text, as does the text of a payload without ports no reader here knows (ESP's)
- * or SCTP's, to the end of the filter; what tcpdump
- * prints of a TCP payload after `length N:` (`HTTP`, a DNS message over TCP) or of another payload with ports
- * (`BOOTP/DHCP, …`) is dropped to the end of the filter, its end being nobody's guess.
+ * N`, DNS's at its `(N)`, IGMP's where print-igmp.c's message ends, a tunnel's and GRE's with the packet inside, and
+ * the payloads whose end is certain (`HTTP`, an HTTP request's line, BGP's, BOOTP's and NTP's without `-v`; ESP's,
+ * AH's, PIM's, OSPF's and VRRP's `length N`; SCTP's chunks) where tcpdump's does; what follows is pcap's again. An
+ * ICMP line's text (`udp port 53 unreachable`, `address mask request`), IGMP's, GRE's and those payloads' without
+ * ports are words of the journey's text; another such payload's (no reader here knows it) is words to the end of the
+ * filter. What tcpdump prints of another payload (an HTTP response's reason phrase, `-v`'s details) is dropped to
+ * the end of the filter, its end being nobody's guess.
  */
 export function pastedLines(tokens: Token[]): Token[] {
   const out: Token[] = [];
@@ -277,7 +280,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     p.tcp = tcp.fields;
     p.cksum = tcp.cksum;
     out.push(packetToken());
-    return { end: tcp.end, rest: tcp.tail ? 'dropped' : 'pcap' };
+    return tcp.tail ? tcpPayload(tokens, tcp.end) : { end: tcp.end, rest: 'pcap' };
   }
   if (w === 'udp' && t.raw === 'udp,' && tokens[j + 1]?.text === 'length') {
     p.udpLength = readNumber(tokens[j + 2]?.text);
@@ -299,10 +302,18 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
   out.push(packetToken());
   if (p.sport < 0 && (w === 'grev0' || w === 'grev1')) return readGre(tokens, j, out);
   if (p.sport < 0 && w === 'igmp') return readIgmp(tokens, j, out);
-  // SCTP's text is the journey's summary too; what tcpdump prints of another payload with ports (`BOOTP/DHCP,
-  // Request from …`) the index has not (its summary says `UDP, length 300`), nor where it ends.
+  if (p.sport < 0 && w !== undefined && LENGTH_ENDS.test(w)) return readLengthEnds(tokens, j, out);
+  if (w === 'sctp') return readSctp(tokens, j, out);
+  // A later fragment: `ip-proto-17`, an unknown protocol's `ip-proto-253 20` (its length).
+  if (p.sport < 0 && w !== undefined && /^ip-proto-\d+$/.test(w)) {
+    const k = /^\d+$/.test(tokens[j + 1]?.raw ?? '') ? j + 2 : j + 1;
+    if (k >= tokens.length || OPERATORS.has(tokens[k].text)) {
+      for (let i = j; i < k; i++) out.push({ ...tokens[i], literal: true });
+      return { end: k, rest: 'pcap' };
+    }
+  }
   if (w !== 'icmp' && w !== 'icmp6')
-    return { end: j, rest: p.sport < 0 || w === 'sctp' ? 'words' : 'dropped' };
+    return p.sport < 0 ? { end: j, rest: 'words' } : portPayload(tokens, j, p);
   // An echo: its type, id and seq, compared with the hop's (its words alone would find `id 1, seq 1` in `id 16,
   // seq 1` too), to `length N` (`-v`'s ICMP6 line, `[icmp6 sum ok] ICMP6, echo request, id 1, seq 1`, has none).
   const echo = tokens[j + 1]?.text === 'echo' ? tokens[j + 2]?.text : undefined;
@@ -334,6 +345,77 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     }
   }
   return { end: j, rest: 'pcap' };
+}
+
+/**
+ * What tcpdump prints of a TCP payload after `length N:`, from tokens[j]: where it ends for certain, pcap's filter
+ * after it; otherwise the rest of the filter is dropped with it. txtproto_print names HTTP alone (`HTTP`), or with a
+ * request's or response's first line (`HTTP: GET / HTTP/1.1`): a request line is three words, a response's reason
+ * phrase (`HTTP: HTTP/1.1 404 Not Found`) any number, and `-v` (`HTTP, length: 77`) prints the message's lines
+ * after it. BGP's `-v` messages follow `BGP` on the next lines: `BGP` ends at an operator or the filter's end.
+ */
+function tcpPayload(tokens: Token[], j: number): Line {
+  const raw = (k: number) => tokens[k]?.raw ?? '';
+  const atEnd = (k: number) => k >= tokens.length || OPERATORS.has(tokens[k].text);
+  if (raw(j) === 'http' || (raw(j) === 'bgp' && atEnd(j + 1))) return { end: j + 1, rest: 'pcap' };
+  if (raw(j) === 'http:' && /^[a-z]+$/.test(raw(j + 1)) && /^http\/\d\.\d$/.test(raw(j + 3)))
+    return { end: j + 4, rest: 'pcap' };
+  return { end: j, rest: 'dropped' };
+}
+
+/**
+ * A payload with ports from tokens[j] that the journey's line has not (its summary says `UDP, length 300`): dropped,
+ * its `length N` read as UDP's (`BOOTP/DHCP, Request from ce:88:81:86:64:07, length 300`, `NTPv4, Client, length
+ * 48`, `TFTP, length 26, WRQ …`). BOOTP's and NTP's lines end at their length without `-v`, whose details follow it
+ * (`length 300, xid 0x…`, `length 48 Leap indicator: …`): pcap's filter after it where an operator or the filter's
+ * end follows. The rest of the filter after another payload (TFTP's options, whose words have no end) is dropped.
+ */
+function portPayload(tokens: Token[], j: number, p: PastedPacket): Line {
+  const w = tokens[j]?.raw ?? '';
+  const bootp = w === 'bootp/dhcp,';
+  const ntp = /^ntpv\d,$/.test(w);
+  if (!bootp && !ntp && w !== 'tftp,') return { end: j, rest: 'dropped' };
+  let k = j + 1;
+  while (k < tokens.length && k < j + 6 && !OPERATORS.has(tokens[k].text) && tokens[k].text !== 'length') k++;
+  const n = tokens[k + 1];
+  if (tokens[k]?.text !== 'length' || n === undefined || !/^\d+$/.test(n.text))
+    return { end: j, rest: 'dropped' };
+  p.udpLength = +n.text;
+  const atEnd = k + 2 >= tokens.length || OPERATORS.has(tokens[k + 2].text);
+  if ((bootp || ntp) && n.raw === n.text && atEnd) return { end: k + 2, rest: 'pcap' };
+  return { end: j, rest: 'dropped' };
+}
+
+/**
+ * ESP's, AH's, PIM's, OSPF's and VRRP's lines as words of the journey's text, to their `length N`, where tcpdump's
+ * line ends without `-v` (`ESP(spi=0x00000301,seq=0x1), length 72`, `AH(spi=…): ICMP echo request, id 152, seq 1,
+ * length 64`, `PIMv2, Hello, length 26`, `VRRPv2, Advertisement, vrid 97, …, length 20`): pcap's filter after it
+ * where an operator or the filter's end follows. What `-v` prints
+ * after it (`, addrs: 10.97.0.254 auth "secret"`, OSPF's `Router-ID 10.97.0.1, …`, PIM's `Hello, cksum …` after `PIMv2,
+ * length 26`), which the journey's line has not, is dropped with the rest of the filter.
+ */
+function readLengthEnds(tokens: Token[], j: number, out: Token[]): Line {
+  for (let k = j; k < tokens.length && !OPERATORS.has(tokens[k].text); k++) {
+    const t = tokens[k];
+    if (t.text !== '(' && t.text !== ')') out.push({ ...t, literal: true });
+    const n = tokens[k + 1];
+    if (t.text !== 'length' || n === undefined || !/^\d+$/.test(n.text)) continue;
+    out.push({ ...n, literal: true });
+    const atEnd = k + 2 >= tokens.length || OPERATORS.has(tokens[k + 2].text);
+    return { end: k + 2, rest: n.raw === n.text && atEnd ? 'pcap' : 'dropped' };
+  }
+  return { end: j, rest: 'words' };
+}
+
+/**
+ * SCTP's chunks as words of the journey's text (`sctp (1) [INIT] [init tag: 168430090] …, (2) [DATA] …`), to the
+ * first operator: print-sctp.c prints chunk names and numbers, never `and` or `or`.
+ */
+function readSctp(tokens: Token[], j: number, out: Token[]): Line {
+  let k = j;
+  for (; k < tokens.length && !OPERATORS.has(tokens[k].text); k++)
+    if (tokens[k].text !== '(' && tokens[k].text !== ')') out.push({ ...tokens[k], literal: true });
+  return { end: k, rest: 'pcap' };
 }
 
 /**
