@@ -46,9 +46,13 @@ beforeAll(() => {
   fs.chmodSync(fakeTcpdump, 0o755);
 });
 
+let fifos = 0;
 /**
  * Runs a command line the way sshd does: the login shell gets it as one `-c` string. Its stdin is a FIFO we
- * hold open for writing, like a live SSH channel, so the watchdog does not stop tcpdump early.
+ * hold open for writing, like a live SSH channel, so the watchdog does not stop tcpdump early. A FIFO of its own
+ * per run, as each SSH channel has its own stdin: the watchdog's stdin reader, sent SIGTERM as the script ends,
+ * may still be reading for a moment after spawnSync returns (it holds no output open), and on a shared FIFO it took
+ * the first byte of the next run's `go` (seen with dash, a few runs in a thousand, that run then waiting for ever).
  */
 function runAsLoginShell(
   shell: string,
@@ -56,8 +60,8 @@ function runAsLoginShell(
   stdin = '',
 ): { status: number | null; stderr: string } {
   fs.rmSync(argvLog, { force: true });
-  const fifo = path.join(dir, 'stdin.fifo');
-  if (!fs.existsSync(fifo)) spawnSync('mkfifo', [fifo]);
+  const fifo = path.join(dir, `stdin-${++fifos}.fifo`);
+  spawnSync('mkfifo', [fifo]);
   const fd = fs.openSync(fifo, 'r+');
   try {
     if (stdin) fs.writeSync(fd, stdin);
@@ -69,6 +73,7 @@ function runAsLoginShell(
     return { status: r.status, stderr: r.stderr };
   } finally {
     fs.closeSync(fd);
+    fs.rmSync(fifo, { force: true });
   }
 }
 function recordedArgv(): string[][] {
