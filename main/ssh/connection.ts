@@ -216,16 +216,40 @@ function planAuth(t: ResolvedTarget, cred: Credentials, jump: boolean, ask?: Pas
   const password = passwordFor(t, cred, jump);
   if (password !== undefined) {
     methods.push({ type: 'password', username: t.user, password });
-    methods.push({
-      type: 'keyboard-interactive',
-      username: t.user,
-      prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map(() => password)),
-    });
+    methods.push(keyboardWithPassword(t, jump, password, ask));
   } else if (ask) {
     for (let i = 0; i < PASSWORD_PROMPTS; i++) methods.push({ type: 'ask-keyboard' });
     for (let i = 0; i < PASSWORD_PROMPTS; i++) methods.push({ type: 'ask-password' });
   }
   return { methods, notes, password: password !== undefined };
+}
+
+/**
+ * keyboard-interactive with the password given for host t: it answers the round's password prompts; any other
+ * prompt (a one-time code) is put to the user, as ssh would ask it, rather than sent the password (which the
+ * server refuses: no code could then ever be given). Without `ask` every prompt gets the password, as before.
+ */
+function keyboardWithPassword(
+  t: ResolvedTarget,
+  jump: boolean,
+  password: string,
+  ask?: PasswordAsker,
+): AnyAuthMethod {
+  return {
+    type: 'keyboard-interactive',
+    username: t.user,
+    prompt: (name, instructions, _lang, prompts, finish) => {
+      const shown = prompts.map((p) => ({ prompt: p.prompt, echo: p.echo === true }));
+      const method = 'keyboard-interactive';
+      const others = shown.flatMap((p, i) => (reusableAnswer({ method }, p) ? [] : [i]));
+      if (!ask || others.length === 0) return finish(prompts.map(() => password));
+      const q = { ...question(t, jump, method), name, instructions, prompts: others.map((i) => shown[i]) };
+      ask(q).then(
+        (a) => finish(a ? shown.map((_, i) => (others.includes(i) ? a[others.indexOf(i)] : password)) : []),
+        () => finish([]),
+      );
+    },
+  };
 }
 
 /** The key files offered to host t: those given (credentials, then its config's), else ssh's defaults present. */

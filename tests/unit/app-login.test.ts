@@ -261,6 +261,22 @@ describe('login questions in the app', () => {
     expect(kbd.answers.slice(-2)).toEqual([LOGIN_PASSWORD, LOGIN_CODE]);
   });
 
+  it('a password given in the form answers the password prompt; a one-time code beside it is asked', async () => {
+    const { svc, prompts } = app();
+    await ok(svc.call('addNode', spec('n4p', kbd.port, { password: LOGIN_PASSWORD })));
+    const connecting = svc.call('connectNode', { name: 'n4p' });
+    await until('the code question', () => prompts().length === 1);
+    expect(prompts()[0]).toMatchObject({
+      node: 'n4p',
+      method: 'keyboard-interactive',
+      name: 'lab',
+      prompts: [{ prompt: '(u@127.0.0.1) Verification code: ', echo: true }],
+    });
+    await ok(svc.call('answerLogin', { promptId: prompts()[0].promptId, answers: [LOGIN_CODE] }));
+    expect((await ok<NodeInfo>(connecting)).state).toBe('connected');
+    expect(kbd.answers.slice(-2)).toEqual([LOGIN_PASSWORD, LOGIN_CODE]);
+  });
+
   it("a jump host's question names it and the node; the node then asks its own", async () => {
     const { svc, prompts } = app();
     const cfg = path.join(dir, 'ssh_config.jump');
