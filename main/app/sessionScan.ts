@@ -7,10 +7,11 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 import { openPacketLimit } from '../common/limits.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
-import { problemText, type CaptureInterface } from '../pcap/types.ts';
+import { problemText, type CaptureInterface, type CaptureRecord } from '../pcap/types.ts';
 import { laneCapture, laneKeyOf, quietLanes } from '../session/ingestFiles.ts';
 import { tooManyPackets } from '../session/ingest.ts';
 import type { Inputs } from '../session/inputs.ts';
+import { inRange, type TimeRange } from '../session/timeRange.ts';
 
 export interface ScanCapture {
   node: string;
@@ -34,6 +35,8 @@ export interface Scan {
   baseSec: number;
   captures: ScanCapture[];
   problems: { path: string; message: string }[];
+  /** Records a time range left out (no rows, as in the correlation). */
+  outside: number;
 }
 
 const CHUNK = 1 << 20;
@@ -86,11 +89,13 @@ function sizeOf(path: string): number {
 /**
  * Scans the inputs' files; `progress(bytesDone, bytesTotal)` after every chunk. More than `maxRows` records
  * (the correlator's limit, openPacketLimit()) stop it at once with TOO_MANY_PACKETS: the correlation would.
+ * With a `range`, only the records in it are rows (and count), as in the correlation (ingestFiles.ts).
  */
 export function scanInputs(
   inputs: Inputs,
   progress: (done: number, total: number) => void,
   maxRows = openPacketLimit(),
+  range: TimeRange | null = null,
 ): Scan {
   const sizes = inputs.files.map((f) => sizeOf(f.path));
   const total = sizes.reduce((a, b) => a + b, 0);
@@ -100,6 +105,7 @@ export function scanInputs(
   const problems: Scan['problems'] = [];
   let baseSec: number | null = null;
   let done = 0;
+  let outside = 0;
   const buf = new Uint8Array(CHUNK);
   for (const f of inputs.files) {
     let fd: number;
@@ -111,36 +117,42 @@ export function scanInputs(
     const lanes = new Map<number, number>();
     const used = new Set<number>();
     let ifaces: CaptureInterface[] = [];
+    const row = (rec: CaptureRecord) => {
+      // Lanes keyed as the correlation keys them (a `-i any` capture's per interface: laneKeyOf).
+      const key = laneKeyOf(f, rec);
+      let lane = lanes.get(key);
+      if (lane === undefined) {
+        const info = laneCapture(f.path, f, ifaces, rec, key);
+        used.add(rec.interfaceId);
+        lane = captures.length;
+        captures.push({
+          node: info.node,
+          iface: info.iface,
+          linkType: info.linkType,
+          path: f.path,
+          packets: 0,
+        });
+        lanes.set(key, lane);
+      }
+      if (baseSec === null) baseSec = rec.tsSec;
+      if (cols.n >= maxRows) throw tooManyPackets(inputs, maxRows, range);
+      if (cols.n === cols.cap) cols.grow();
+      const i = cols.n++;
+      const c = cols.c;
+      c.capture[i] = lane;
+      c.t[i] = (rec.tsSec - baseSec) * 1e9 + rec.tsNsec;
+      c.origLen[i] = rec.origLen;
+      c.caplen[i] = rec.caplen;
+      c.fileOffset[i] = rec.offset;
+      captures[lane].packets++;
+    };
     const reader = createCaptureReader(
-      (rec) => {
-        // Lanes keyed as the correlation keys them (a `-i any` capture's per interface: laneKeyOf).
-        const key = laneKeyOf(f, rec);
-        let lane = lanes.get(key);
-        if (lane === undefined) {
-          const info = laneCapture(f.path, f, ifaces, rec, key);
-          used.add(rec.interfaceId);
-          lane = captures.length;
-          captures.push({
-            node: info.node,
-            iface: info.iface,
-            linkType: info.linkType,
-            path: f.path,
-            packets: 0,
-          });
-          lanes.set(key, lane);
-        }
-        if (baseSec === null) baseSec = rec.tsSec;
-        if (cols.n >= maxRows) throw tooManyPackets(inputs, maxRows);
-        if (cols.n === cols.cap) cols.grow();
-        const i = cols.n++;
-        const c = cols.c;
-        c.capture[i] = lane;
-        c.t[i] = (rec.tsSec - baseSec) * 1e9 + rec.tsNsec;
-        c.origLen[i] = rec.origLen;
-        c.caplen[i] = rec.caplen;
-        c.fileOffset[i] = rec.offset;
-        captures[lane].packets++;
-      },
+      range === null
+        ? row
+        : (rec) => {
+            if (inRange(range, rec.tsSec, rec.tsNsec)) row(rec);
+            else outside++;
+          },
       {
         onInterface: (iface) => {
           ifaces = [...ifaces, iface];
@@ -174,5 +186,5 @@ export function scanInputs(
       });
     }
   }
-  return { rows: cols.trimmed(), count: cols.n, baseSec: baseSec ?? 0, captures, problems };
+  return { rows: cols.trimmed(), count: cols.n, baseSec: baseSec ?? 0, captures, problems, outside };
 }

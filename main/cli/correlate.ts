@@ -14,8 +14,10 @@ import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
 import { filterArg, journeysMatching, noMatchText } from './journeyFilterArg.ts';
 import { cliProgress } from './progress.ts';
+import { checkRangeArgs, outsideText, rangeArg, rangeFlags, rangeHelp } from './timeRangeArg.ts';
 
-const help = `usage: hopscope correlate [--json] [--summary] [--clock auto|none|NODE=OFFSET]… FILES|SESSION…
+const help = `usage: hopscope correlate [--json] [--summary] [--clock auto|none|NODE=OFFSET]…
+                          [--after TIME] [--before TIME] FILES|SESSION…
 
 Recognises the same packet at every interface and node it was seen on and prints each journey as a hop
 ladder: node/interface, clock-corrected time, latency since the previous hop, TTL, MACs (with their owners),
@@ -43,6 +45,7 @@ Options:
                        example 'icmp and host 10.244.1.34', 'tcp port 80 or vxlan', 'node-2/cni0', 'cali*',
                        'vlan 10', 'not arp' (the app's journey filter, docs/architecture.md); the JSON's
                        "selection" names them. A blank EXPR keeps everything, as tcpdump's empty filter does
+${rangeHelp(23)}
   --pretty             indent the JSON
   --progress           report progress on stderr, a line per update (on a terminal it shows by itself
                        once a run takes more than a second)
@@ -66,6 +69,7 @@ const command: Command = {
       'min-hops': { value: true },
       filter: { value: true },
       progress: {},
+      ...rangeFlags,
     });
     if (p.positional.length === 0)
       throw new HopscopeError('USAGE', 'no capture files or session folders given');
@@ -89,17 +93,20 @@ const command: Command = {
       );
     // A filter that cannot be read fails before any file is read.
     const filter = filterArg(filterFlag);
+    checkRangeArgs(p);
     const inputs = loadInputs(p.positional);
     if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message);
     for (const w of inputs.value.warnings) console.error(`hopscope correlate: warning: ${w}`);
+    const range = rangeArg(p, inputs.value.files);
     const progress = cliProgress('hopscope correlate', flagSet(p, 'progress'));
     let correlated;
     try {
-      correlated = correlateInputs(inputs.value, { clock, onProgress: progress.onProgress });
+      correlated = correlateInputs(inputs.value, { clock, onProgress: progress.onProgress, range });
     } finally {
       progress.end(); // before any error or result is printed
     }
     const { result: res, problems } = correlated;
+    if (range) console.error(`hopscope correlate: ${outsideText(correlated.outside)}`);
     checkClockNodes(clock, res.nodes);
     for (const pr of problems) console.error(`hopscope correlate: ${pr.path}: ${problemText(pr.problem)}`);
     for (const w of resultWarnings(res)) console.error(`hopscope correlate: warning: ${w}`);

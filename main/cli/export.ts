@@ -19,9 +19,10 @@ import { checkClockNodes, parseClockArgs } from './clockArgs.ts';
 import type { Command } from './command.ts';
 import { filterArg, journeysMatching, noMatchText } from './journeyFilterArg.ts';
 import { cliProgress } from './progress.ts';
+import { checkRangeArgs, outsideText, rangeArg, rangeFlags, rangeHelp } from './timeRangeArg.ts';
 
 const help = `usage: hopscope export (--pcapng OUT | --json OUT | --csv OUT) [--corrected-time]
-                       [--clock auto|none|NODE=OFFSET]… FILES|SESSION…
+                       [--clock auto|none|NODE=OFFSET]… [--after TIME] [--before TIME] FILES|SESSION…
 
 Correlates the inputs (as \`hopscope correlate\`) and writes:
   --pcapng OUT      one merged pcapng: an interface per node/interface (if_name "node-1/ens33",
@@ -41,6 +42,7 @@ Options:
   --filter EXPR     only journeys EXPR matches, in tcpdump's language over their hops (as for correlate):
                     JSON/CSV their hops, pcapng their frames (with nothing else); no match:
                     nothing written, exit 1. A blank EXPR is no filter (everything, as in tcpdump)
+${rangeHelp(20)}
   --progress        report progress on stderr, a line per update (on a terminal it shows by itself once a
                     run takes more than a second)
 
@@ -65,6 +67,7 @@ const command: Command = {
       pretty: {},
       filter: { value: true },
       progress: {},
+      ...rangeFlags,
     });
     const targets = (['pcapng', 'json', 'csv'] as const).filter((f) => flagValue(p, f) !== undefined);
     if (targets.length !== 1)
@@ -84,6 +87,7 @@ const command: Command = {
     const filterFlag = flagValue(p, 'filter');
     // A filter that cannot be read fails before any file is read.
     const filter = filterArg(filterFlag);
+    checkRangeArgs(p);
     const clock = parseClockArgs(flagValues(p, 'clock'), flagValue(p, 'reference'));
     if (flagSet(p, 'corrected-time') && clock.mode === 'none')
       throw new HopscopeError('USAGE', '--corrected-time with --clock none would correct nothing');
@@ -106,12 +110,15 @@ const command: Command = {
           ...inputs.value.files.map((f) => f.path),
           ...inputs.value.sessions.map((s) => join(s.dir, SESSION_FILE)),
         ]);
+      const range = rangeArg(p, inputs.value.files);
       const correlated = correlateInputs(inputs.value, {
         clock,
         onProgress: progress.onProgress,
+        range,
       });
       const { result: res, problems } = correlated;
       progress.end();
+      if (range) console.error(`hopscope export: ${outsideText(correlated.outside)}`);
       checkClockNodes(clock, res.nodes);
       for (const pr of problems) console.error(`hopscope export: ${pr.path}: ${problemText(pr.problem)}`);
       for (const w of resultWarnings(res)) console.error(`hopscope export: warning: ${w}`);
@@ -124,7 +131,9 @@ const command: Command = {
               first.problem.code as ErrorCode,
               `no packets could be read from the inputs; ${notWritten}`,
             )
-          : new HopscopeError('SESSION_INVALID', `the inputs hold no packets; ${notWritten}`);
+          : range
+            ? new HopscopeError('NO_MATCH', `no packet of the inputs lies in --after/--before; ${notWritten}`)
+            : new HopscopeError('SESSION_INVALID', `the inputs hold no packets; ${notWritten}`);
       }
       const match = filter !== undefined ? journeysMatching(correlated, filter) : undefined;
       const chosen = match?.journeys;

@@ -14,6 +14,7 @@ import { manualClockWarnings } from '../export/ladder.ts';
 import type { Inputs } from './inputs.ts';
 import { decodeOptions, fileSize, ingestFiles, type Ingested, type InputProblem } from './ingestFiles.ts';
 import { ingestInParallel, readingProgress, type IngestOptions } from './parallelIngest.ts';
+import type { TimeRange } from './timeRange.ts';
 import { trace } from '../common/trace.ts';
 
 export { captureFor, type InputProblem } from './ingestFiles.ts';
@@ -32,6 +33,8 @@ export interface Correlated {
   correlator: Correlator;
   /** Threads that read the files (1, or the main thread plus ingest workers: parallelIngest.ts). */
   threads: number;
+  /** Records a time range (opts.range) left out: no rows. */
+  outside: number;
 }
 
 /**
@@ -43,22 +46,27 @@ export function correlateInputs(inputs: Inputs, opts: CorrelateOptions & IngestO
   try {
     return readAndCorrelate(inputs, { ...opts, maxPackets });
   } catch (e) {
-    if (e instanceof RowLimitReached) throw tooManyPackets(inputs, e.limit);
+    if (e instanceof RowLimitReached) throw tooManyPackets(inputs, e.limit, opts.range ?? null);
     throw e;
   }
 }
 
-/** TOO_MANY_PACKETS for inputs holding more than `limit` packets, saying what to do. */
-export function tooManyPackets(inputs: Inputs, limit: number): HopscopeError {
+/**
+ * TOO_MANY_PACKETS for inputs holding more than `limit` packets (in `range`, when given), saying what to do.
+ */
+export function tooManyPackets(inputs: Inputs, limit: number, range: TimeRange | null = null): HopscopeError {
   const bytes = inputs.files.reduce((n, f) => n + fileSize(f.path), 0);
   const size = bytes < 2 ** 20 ? `${Math.ceil(bytes / 1024)} KiB` : `${Math.round(bytes / 2 ** 20)} MiB`;
   const files = inputs.files.length === 1 ? '1 file' : `${inputs.files.length} files`;
+  const what = range
+    ? `the time range of the captures (${files}, ${size})`
+    : `the captures (${files}, ${size})`;
   return new HopscopeError(
     'TOO_MANY_PACKETS',
-    `the captures (${files}, ${size}) hold more than ${limit} ` +
+    `${what} hold${range ? 's' : ''} more than ${limit} ` +
       `packets, the most correlated at once here (HOPSCOPE_MAX_PACKETS; by default as many as half of this ` +
-      `machine's memory holds, ~180 bytes a packet): open fewer interfaces, or cut the files to a time range ` +
-      `first (editcap -A/-B)`,
+      `machine's memory holds, ~180 bytes a packet): open fewer interfaces, or a ${range ? 'shorter ' : ''}time ` +
+      `range of them (--after/--before TIME; or cut the files first with editcap -A/-B)`,
     { limit },
   );
 }
@@ -81,7 +89,13 @@ function readAndCorrelate(
   c.obs.setRowLimit(opts.maxPackets);
   const progress = readingProgress(total, opts.onProgress);
   let done = 0;
-  const ingest = ingestFiles(c, inputs.files, decodeOptions(opts), (n) => progress((done += n)));
+  const ingest = ingestFiles(
+    c,
+    inputs.files,
+    decodeOptions(opts),
+    (n) => progress((done += n)),
+    opts.range ?? null,
+  );
   progress(done, true);
   return finish(c, inputs, ingest, 1, opts);
 }
@@ -100,7 +114,7 @@ function finish(
   c.advance(Infinity);
   trace('correlate: every node grouped');
   opts.onProgress?.({ stage: 'linking', done: 0, total: 1 });
-  return { result: c.result(), problems: ingest.problems, correlator: c, threads };
+  return { result: c.result(), problems: ingest.problems, correlator: c, threads, outside: ingest.outside };
 }
 
 /**

@@ -17,6 +17,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createCaptureReader } from '../pcap/reader.ts';
 import type { CaptureInterface, CaptureRecord, ReadProblem, RecordCallback } from '../pcap/types.ts';
 import { fallbackNode, splitInterfaceName, type LabelledPath } from './labels.ts';
+import { inRange, type TimeRange } from './timeRange.ts';
 
 export interface InputProblem {
   path: string;
@@ -244,21 +245,27 @@ function laneInterface(info: CaptureInfo, own: RegExpExecArray | null): Interfac
   };
 }
 
-/** What reading a run of files gives besides the rows: problems, and interfaces the files name (MACs). */
+/**
+ * What reading a run of files gives besides the rows: problems, interfaces the files name (MACs), and how many
+ * records a time range left out.
+ */
 export interface Ingested {
   problems: InputProblem[];
   extraIfaces: InterfaceInfo[];
+  outside: number;
 }
 
 /**
  * Reads `files` in order into the correlator: one capture lane per interface of each file, every record a
- * row (the main thread and the ingest workers of parallelIngest.ts both run this).
+ * row, or with a `range` every record inside it (the main thread and the ingest workers of parallelIngest.ts
+ * both run this). A record outside the range is no row and makes no lane.
  */
 export function ingestFiles(
   c: Correlator,
   files: readonly LabelledPath[],
   decodeOpts: DecodeOptions,
   onBytes?: (n: number) => void,
+  range: TimeRange | null = null,
 ): Ingested {
   const problems: InputProblem[] = [];
   const extraIfaces: InterfaceInfo[] = [];
@@ -278,7 +285,7 @@ export function ingestFiles(
   const onInterface = (iface: CaptureInterface) => {
     ifaces = [...ifaces, iface];
   };
-  const onRecord = (rec: CaptureRecord) => {
+  const push = (rec: CaptureRecord) => {
     const key = split ? laneKeyOf(f, rec) : rec.interfaceId;
     let cap = key === lastIf ? lastCap : lanes.get(key);
     if (cap === undefined) {
@@ -293,6 +300,15 @@ export function ingestFiles(
     lastCap = cap;
     pushRecord(c, cap, rec, fields, decodeOpts);
   };
+  // Chosen once: with no range the reader calls `push` itself, so reading every record costs what it did.
+  let outside = 0;
+  const onRecord: RecordCallback =
+    range === null
+      ? push
+      : (rec) => {
+          if (inRange(range, rec.tsSec, rec.tsNsec)) push(rec);
+          else outside++;
+        };
   for (const file of files) {
     f = file;
     split = file.ifnames !== undefined;
@@ -319,16 +335,25 @@ export function ingestFiles(
       if (own) extraIfaces.push(laneInterface(info, own));
     }
   }
-  return { problems, extraIfaces };
+  return { problems, extraIfaces, outside };
 }
 
-/** Records in a capture file (each becomes one row): a read through the reader, nothing decoded. */
-export function countRecords(path: string, buf: Uint8Array): number {
+/**
+ * Records in a capture file that become rows (every one, or those in `range`): a read through the reader,
+ * nothing decoded.
+ */
+export function countRecords(path: string, buf: Uint8Array, range: TimeRange | null = null): number {
+  let kept = 0;
   const r = readFile(
     path,
     buf,
     () => {},
-    () => {},
+    range === null
+      ? () => {}
+      : (rec) => {
+          if (inRange(range, rec.tsSec, rec.tsNsec)) kept++;
+        },
   );
-  return 'error' in r ? 0 : r.records;
+  if ('error' in r) return 0;
+  return range === null ? r.records : kept;
 }

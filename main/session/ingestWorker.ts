@@ -1,6 +1,6 @@
-// An ingest worker (parallelIngest.ts): counts the records of the run before its own and publishes the count,
-// waits for every earlier run's count to know its first row, then reads its run's files into the shared row
-// store and posts what the main thread needs to adopt them.
+// An ingest worker (parallelIngest.ts): counts the records of the run before its own (those in the time range,
+// when one is given) and publishes the count, waits for every earlier run's count to know its first row, then
+// reads its run's files into the shared row store and posts what the main thread needs to adopt them.
 
 import { parentPort } from 'node:worker_threads';
 
@@ -30,7 +30,7 @@ function run(task: IngestTask): IngestReply {
   const counts = new Int32Array(task.counts);
   const buf = new Uint8Array(READ_CHUNK);
   let n = 0;
-  for (const f of task.runs[task.run - 1]) n += countRecords(f.path, buf);
+  for (const f of task.runs[task.run - 1]) n += countRecords(f.path, buf, task.range);
   trace('ingest worker: run before counted');
   Atomics.store(counts, task.run - 1, n);
   Atomics.notify(counts, task.run - 1);
@@ -42,10 +42,16 @@ function run(task: IngestTask): IngestReply {
   const c = new Correlator({}, null, ObservationTable.view(task.columns, base, task.capacity));
   const read = new Int32Array(task.read);
   let bytes = 0;
-  const ingest = ingestFiles(c, task.runs[task.run], task.decode, (k) => {
-    bytes += k;
-    Atomics.store(read, task.run, Math.floor(bytes / 1024));
-  });
+  const ingest = ingestFiles(
+    c,
+    task.runs[task.run],
+    task.decode,
+    (k) => {
+      bytes += k;
+      Atomics.store(read, task.run, Math.floor(bytes / 1024));
+    },
+    task.range,
+  );
   trace('ingest worker: own run read');
   return { ok: true, part: c.ingestPart(base), ingest, bytes };
 }

@@ -5,7 +5,7 @@
 // them, so row numbers, lanes and the result are the same as ingestFiles over all files on one thread
 // (tests/unit/parallelIngest.test.ts); the rows are never copied, so the peak memory stays one table's.
 //
-// Where a run starts: worker j counts the records of run j-1 (a read of the record headers) and publishes the
+// Where a run starts: worker j counts the records of run j-1 (those in the time range, when one is given) (a read of the record headers) and publishes the
 // count; its first row is the sum of the counts before it. A run's record count must then match what its
 // reader appended: a file growing or shrinking meanwhile, a row store too small or a column needing a wider
 // type makes the whole ingest fall back to one thread (the caller reads everything again).
@@ -27,6 +27,7 @@ import { decodeFields } from '../decode/index.ts';
 import type { DecodeOptions } from '../decode/fields.ts';
 import { decodeOptions, ingestFiles, type Ingested } from './ingestFiles.ts';
 import { fallbackNode, type LabelledPath } from './labels.ts';
+import type { TimeRange } from './timeRange.ts';
 import type { InterfaceInfo } from '../correlate/ownership.ts';
 import { sniffPcapMagic } from '../pcap/classic.ts';
 import { trace } from '../common/trace.ts';
@@ -49,6 +50,11 @@ export interface IngestOptions {
    * HOPSCOPE_MAX_PACKETS, or half of the machine's memory).
    */
   maxPackets?: number;
+  /**
+   * Only records with a timestamp in this range become rows (`--after`/`--before`); those outside do not count
+   * toward maxPackets.
+   */
+  range?: TimeRange | null;
 }
 
 /**
@@ -110,6 +116,8 @@ export interface IngestTask {
   /** Int32 per run: KiB of its own files read so far (progress). */
   read: SharedArrayBuffer;
   decode: DecodeOptions;
+  /** Only records in this range are rows (and counted). */
+  range: TimeRange | null;
   reply: MessagePort;
 }
 
@@ -225,11 +233,12 @@ export function ingestInParallel(
     progress(ownBytes + kib * 1024);
   };
   const decode = decodeOptions(opts);
+  const range = opts.range ?? null;
   const workers: { worker: Worker; port: MessagePort }[] = [];
   try {
     const columns = obs.sharedColumns();
     for (let run = 1; run < runs.length; run++) {
-      const task = { run, runs, columns, capacity, counts, state, read, decode };
+      const task = { run, runs, columns, capacity, counts, state, read, decode, range };
       const w = startWorker(task);
       if (!w) return null;
       workers.push(w);
@@ -237,10 +246,16 @@ export function ingestInParallel(
     const c = new Correlator(opts, decodeFields, obs);
     let own: Ingested;
     try {
-      own = ingestFiles(c, runs[0], decode, (n) => {
-        ownBytes += n;
-        reportRead();
-      });
+      own = ingestFiles(
+        c,
+        runs[0],
+        decode,
+        (n) => {
+          ownBytes += n;
+          reportRead();
+        },
+        range,
+      );
     } catch (e) {
       if (e instanceof RowStoreFull) return null;
       throw e;
@@ -274,7 +289,11 @@ export function ingestInParallel(
     // Each run must have appended exactly the rows its successor counted (no overlap, no gap).
     if (Atomics.load(countView, 0) !== c.obs.length) return null;
     obs.release();
-    const ingest: Ingested = { problems: [...own.problems], extraIfaces: [...own.extraIfaces] };
+    const ingest: Ingested = {
+      problems: [...own.problems],
+      extraIfaces: [...own.extraIfaces],
+      outside: own.outside,
+    };
     for (let i = 0; i < replies.length; i++) {
       const r = replies[i];
       const run = i + 1;
@@ -283,6 +302,7 @@ export function ingestInParallel(
       c.adoptPart(r.part);
       ingest.problems.push(...r.ingest.problems);
       ingest.extraIfaces.push(...r.ingest.extraIfaces);
+      ingest.outside += r.ingest.outside;
     }
     // A worker's lane on a node grouped early would have its rows grouped late: never by the split, but cheap to
     // make sure of.
