@@ -108,6 +108,33 @@ export interface SessionInfo {
    * opened session that gave no interface at all (not a capture). Absent: nothing.
    */
   notice?: string;
+  /**
+   * Opened as a time range of its captures (OpenRange): ns since the epoch as decimal strings, null for an open
+   * side. Absent: every packet.
+   */
+  range?: { afterNs: string | null; beforeNs: string | null };
+}
+
+/**
+ * A time range of the captures to open (`hopscope correlate --after/--before`): packets captured at `after` or
+ * later and before `before`, each by its own timestamp before any clock correction. A TIME is seconds since
+ * the epoch (1764127443.437931), a UTC date-time (2026-11-26T03:24:03.437931068Z) or a time of day
+ * (03:24:03.437931068, on the date of the captures' first packet). Absent: that side is open.
+ */
+export interface OpenRange {
+  after?: string;
+  before?: string;
+}
+
+/**
+ * The detail of an open's TOO_MANY_PACKETS: the limit, the open's range if it had one, and (once a packet was
+ * read) the first packet's time and the time of the packet at which the limit was reached, both ns since the
+ * epoch as decimal strings: a range between them held fewer packets in the files read so far.
+ */
+export interface TooManyPacketsDetail {
+  limit: number;
+  firstNs?: string;
+  limitNs?: string;
 }
 
 /** Opening a large session: reading the files (bytes), then correlating (no finer progress), then ready. */
@@ -530,14 +557,20 @@ export interface HopscopeApi {
   // Sessions
   openSample(): Promise<Result<SessionInfo>>;
   /** pcap/pcapng files (NODE:IFACE=FILE labels any file; NODE__IFACE.pcap labels itself) or session folders. */
-  /** `title`: the session's title (default: from the paths). */
-  openPaths(req: { paths: string[]; title?: string }): Promise<Result<SessionInfo>>;
+  /**
+   * `title`: the session's title (default: from the paths). `range`: only the packets of this time range of the
+   * captures (OpenRange); an open past the packet limit fails with TOO_MANY_PACKETS, whose detail
+   * (TooManyPacketsDetail) says where a range that fits might end.
+   */
+  openPaths(req: { paths: string[]; title?: string; range?: OpenRange }): Promise<Result<SessionInfo>>;
   /**
    * Dropped files, as bytes (web mode and drag and drop); `folder`: the name of the folder a file was dropped in
    * (a folder dropped whole), which tells apart files of one name from several folders.
    */
   openFiles(req: {
     files: { name: string; folder?: string; bytes: Uint8Array }[];
+    /** As openPaths' (the page sends the bytes again to open a time range of them). */
+    range?: OpenRange;
   }): Promise<Result<SessionInfo>>;
   getSession(req: { sessionId: string }): Promise<Result<SessionInfo>>;
   /** The UI no longer shows the session: its worker, columns and open capture files are released. */

@@ -2,6 +2,7 @@
 // the UI needs from it in columns — journey and hop per packet, protocol, decode status — and lazy per-packet
 // detail (summary, layers, bytes) read back from the capture files on demand.
 
+import { rangeNs, type TimeRange } from '../session/timeRange.ts';
 import { HopscopeError } from '../common/errors.ts';
 import type {
   CaptureInfo,
@@ -150,6 +151,8 @@ export class LoadedSession {
   ingestThreads = 1;
   /** What the inputs said as they were read (session.json's node warnings, files missing or given twice). */
   inputWarnings: string[] = [];
+  /** The time range of the captures it was opened as (null: every packet). */
+  range: TimeRange | null = null;
   private summaryIndex: JourneyIndex | null = null;
 
   constructor(
@@ -295,6 +298,7 @@ export class LoadedSession {
       referenceNode: this.result.clocks[0]?.reference ?? null,
       revision: this.revision,
       ...(this.notice() ? { notice: this.notice()! } : {}),
+      ...(this.range ? { range: rangeNs(this.range) } : {}),
     };
   }
 

@@ -27,6 +27,7 @@ import type {
   ExportResult,
   HopscopeApi,
   LabStatus,
+  OpenRange,
   PacketDetail,
   Result,
   Unsubscribe,
@@ -242,7 +243,12 @@ export class AppService implements Backend {
    * Opens files/folders in a session worker. Resolves with the session as soon as the panes can show its
    * packets (large sessions: after a quick scan, journeys follow with a sessionChanged), or when correlated.
    */
-  async openPaths(paths: string[], title?: string, scratchDir?: string): Promise<SessionHandle> {
+  async openPaths(
+    paths: string[],
+    title?: string,
+    scratchDir?: string,
+    range?: OpenRange,
+  ): Promise<SessionHandle> {
     const id = randomUUID();
     const h = new SessionHandle(
       id,
@@ -254,6 +260,7 @@ export class AppService implements Backend {
         exportProgress: (p) => this.emit('exportProgress', p),
       },
       scratchDir,
+      range,
     );
     try {
       await h.opened;
@@ -283,7 +290,7 @@ export class AppService implements Backend {
 
     openSample: async () =>
       (await this.openPaths([this.sampleDir()], 'Sample: flannel VXLAN ping (lab)')).info(),
-    openPaths: async (req) => (await this.openPaths(req.paths, req.title)).info(),
+    openPaths: async (req) => (await this.openPaths(req.paths, req.title, undefined, req.range)).info(),
     openFiles: async (req) => {
       // Kept by name (it may carry the node__iface label) but never a path component; so is its folder's name.
       const files = placeDropped(
@@ -308,7 +315,7 @@ export class AppService implements Backend {
         : paths.length === 1
           ? open.captures[0].file.split('/').pop()!
           : `${paths.length} dropped files`;
-      return (await this.openPaths(paths, title, dir)).info();
+      return (await this.openPaths(paths, title, dir, req.range)).info();
     },
     getSession: (req) => this.packetSource(req.sessionId).info(),
     // Idempotent: a session already replaced (and closed) by a later open, or unknown, is simply gone. The

@@ -10,6 +10,8 @@ import { correlateInputs } from '../session/ingest.ts';
 import { loadInputs, type Inputs } from '../session/inputs.ts';
 import { defaultThreads, type IngestOptions } from '../session/parallelIngest.ts';
 import { problemText } from '../pcap/types.ts';
+import { firstPacketSec, timeRange, type TimeRange } from '../session/timeRange.ts';
+import type { OpenRange } from '../../preload/api.ts';
 import { LoadedSession } from './loadedSession.ts';
 
 /** The title a session gets from its first path (a NODE:IFACE= label stripped). */
@@ -27,6 +29,17 @@ export function openInputs(paths: string[]): Inputs {
   if (!inputs.ok) throw new HopscopeError(inputs.error.code, inputs.error.message, inputs.error.detail);
   if (!inputs.value.files.length) throw new HopscopeError('SESSION_INVALID', 'no capture files to open');
   return inputs.value;
+}
+
+/** An open's range (OpenRange) over its inputs: a time of day on the date of their first packet; null: none. */
+export function openRange(inputs: Inputs, range: OpenRange | undefined): TimeRange | null {
+  if (!range) return null;
+  return timeRange(
+    range.after?.trim() || undefined,
+    range.before?.trim() || undefined,
+    () => firstPacketSec(inputs.files.map((f) => f.path)),
+    { after: 'after', before: 'before' },
+  );
 }
 
 /** Capture drop counts recorded in session.json files (`kernelDrops`), by "node/iface" (the lane's name). */
@@ -52,10 +65,11 @@ export function buildSession(
   id: string,
   given?: Inputs,
   onProgress?: IngestOptions['onProgress'],
+  range: TimeRange | null = null,
 ): LoadedSession {
   const inputs = given ?? openInputs(paths);
   // One CPU stays with the UI and the server (on a 2-CPU machine: no ingest workers while the panes scroll).
-  const c = correlateInputs(inputs, { onProgress, threads: defaultThreads(1) });
+  const c = correlateInputs(inputs, { onProgress, threads: defaultThreads(1), range });
   if (!c.result.captures.length) {
     // Nothing readable at all: say why (a bad magic, a missing file…) rather than open an empty session.
     const p = c.problems[0]?.problem;
@@ -84,5 +98,6 @@ export function buildSession(
   );
   s.ingestThreads = c.threads;
   s.inputWarnings = inputs.warnings;
+  s.range = range;
   return s;
 }

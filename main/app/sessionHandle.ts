@@ -6,7 +6,14 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import type { ErrorData, PacketBatch, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
+import type {
+  ErrorData,
+  OpenRange,
+  PacketBatch,
+  Result,
+  SessionInfo,
+  SessionProgress,
+} from '../../preload/api.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { workerEntry } from '../common/workerEntry.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
@@ -82,6 +89,8 @@ export class SessionHandle {
      * so what the session says about them (the notice, a failure) leaves the folder out.
      */
     private readonly scratchDir: string | null = null,
+    /** Only the packets of this time range of the captures. */
+    range?: OpenRange,
   ) {
     this.worker = takeWorker();
     this.closed = new Promise((resolve) => this.worker.once('exit', () => resolve()));
@@ -96,7 +105,14 @@ export class SessionHandle {
       });
     });
     this.title = givenTitle ?? defaultTitle(paths);
-    const msg: ToWorker = { t: 'open', id, paths, title: givenTitle, previewMin: PREVIEW_MIN_PACKETS };
+    const msg: ToWorker = {
+      t: 'open',
+      id,
+      paths,
+      title: givenTitle,
+      previewMin: PREVIEW_MIN_PACKETS,
+      ...(range ? { range } : {}),
+    };
     this.worker.postMessage(msg);
   }
 

@@ -1,11 +1,11 @@
 // Messages between the app's main thread (sessionHandle.ts) and a session worker (sessionWorker.ts). Columns
 // travel as typed arrays whose buffers are transferred, never as per-packet objects.
 
-import type { ErrorData, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
+import type { ErrorData, OpenRange, Result, SessionInfo, SessionProgress } from '../../preload/api.ts';
 import type { ScanColumns } from './sessionScan.ts';
 
 export type ToWorker =
-  | { t: 'open'; id: string; paths: string[]; title?: string; previewMin: number }
+  | { t: 'open'; id: string; paths: string[]; title?: string; previewMin: number; range?: OpenRange }
   | { t: 'call'; seq: number; method: string; req: unknown };
 
 /**

@@ -11,7 +11,9 @@ import { problemText, type CaptureInterface, type CaptureRecord } from '../pcap/
 import { laneCapture, laneKeyOf, quietLanes } from '../session/ingestFiles.ts';
 import { tooManyPackets } from '../session/ingest.ts';
 import type { Inputs } from '../session/inputs.ts';
-import { inRange, type TimeRange } from '../session/timeRange.ts';
+import { epochNs, inRange, type TimeRange } from '../session/timeRange.ts';
+import type { TooManyPacketsDetail } from '../../preload/api.ts';
+import { HopscopeError } from '../common/errors.ts';
 
 export interface ScanCapture {
   node: string;
@@ -135,7 +137,14 @@ export function scanInputs(
         lanes.set(key, lane);
       }
       if (baseSec === null) baseSec = rec.tsSec;
-      if (cols.n >= maxRows) throw tooManyPackets(inputs, maxRows, range);
+      if (cols.n >= maxRows) {
+        // Where, in time, the limit is reached: the app offers to open the range up to it.
+        const e = tooManyPackets(inputs, maxRows, range);
+        throw new HopscopeError(e.code, e.message, {
+          ...e.detail,
+          ...limitReachedAt(inputs, range, maxRows),
+        });
+      }
       if (cols.n === cols.cap) cols.grow();
       const i = cols.n++;
       const c = cols.c;
@@ -187,4 +196,74 @@ export function scanInputs(
     }
   }
   return { rows: cols.trimmed(), count: cols.n, baseSec: baseSec ?? 0, captures, problems, outside };
+}
+
+/** Buckets of the time histogram limitReachedAt keeps at most: past it, they are merged two by two. */
+const MAX_BUCKETS = 1 << 16;
+
+/**
+ * For an open past the packet limit: the time of the inputs' first packet (in `range`) and the time from which
+ * they hold more than `limit` packets, in time order across every file (not in the order the files are read:
+ * captures of one session run side by side). A range between the two holds at most `limit` packets. A read of
+ * the record headers of every file, keeping a histogram of the times (1 ms buckets, wider as the span needs),
+ * so its memory does not grow with the packets; the time is a bucket's start, at most a bucket before the exact
+ * one.
+ */
+export function limitReachedAt(
+  inputs: Inputs,
+  range: TimeRange | null,
+  limit: number,
+): Pick<TooManyPacketsDetail, 'firstNs' | 'limitNs'> {
+  let base: number | null = null;
+  let width = 1e6;
+  let buckets = new Map<number, number>();
+  let min = Infinity;
+  const buf = new Uint8Array(CHUNK);
+  const add = (tsSec: number, tsNsec: number) => {
+    base ??= tsSec;
+    const t = (tsSec - base) * 1e9 + tsNsec;
+    if (t < min) min = t;
+    const k = Math.floor(t / width);
+    buckets.set(k, (buckets.get(k) ?? 0) + 1);
+    if (buckets.size > MAX_BUCKETS) {
+      width *= 2;
+      const merged = new Map<number, number>();
+      for (const [b, n] of buckets) merged.set(Math.floor(b / 2), (merged.get(Math.floor(b / 2)) ?? 0) + n);
+      buckets = merged;
+    }
+  };
+  for (const f of inputs.files) {
+    let fd: number;
+    try {
+      fd = openSync(f.path, 'r');
+    } catch {
+      continue;
+    }
+    const reader = createCaptureReader((rec) => {
+      if (range === null || inRange(range, rec.tsSec, rec.tsNsec)) add(rec.tsSec, rec.tsNsec);
+    });
+    try {
+      for (;;) {
+        const n = readSync(fd, buf, 0, buf.length, null);
+        if (n === 0 || reader.push(n === buf.length ? buf : buf.subarray(0, n))) break;
+      }
+    } finally {
+      closeSync(fd);
+    }
+  }
+  if (base === null) return {};
+  const at = (t: number) => {
+    const sec = Math.floor(t / 1e9);
+    return epochNs(base! + sec, t - sec * 1e9);
+  };
+  let before = 0;
+  let end = Infinity;
+  for (const k of [...buckets.keys()].sort((a, b) => a - b)) {
+    before += buckets.get(k)!;
+    if (before > limit) {
+      end = k * width;
+      break;
+    }
+  }
+  return end === Infinity ? { firstNs: at(min) } : { firstNs: at(min), limitNs: at(Math.max(end, min)) };
 }

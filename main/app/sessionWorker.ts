@@ -4,16 +4,25 @@
 
 import { parentPort } from 'node:worker_threads';
 
-import type { ExportRequest, Result, SessionInfo } from '../../preload/api.ts';
+import type { ExportRequest, OpenRange, Result, SessionInfo } from '../../preload/api.ts';
 import { HopscopeError, toErrorData } from '../common/errors.ts';
 import { exportResult } from './exporter.ts';
 import { JourneyFilterError } from './journeyFilter.ts';
 import type { LoadedSession } from './loadedSession.ts';
-import { buildSession, defaultTitle, firstPath, openInputs, sessionDrops } from './sessionBuild.ts';
+import {
+  buildSession,
+  defaultTitle,
+  firstPath,
+  openInputs,
+  openRange,
+  sessionDrops,
+} from './sessionBuild.ts';
 import { scanInputs, type Scan } from './sessionScan.ts';
 import type { ToWorker, FromWorker, PaneCapture, PreviewMsg, ReadyMsg } from './sessionProtocol.ts';
 import { LINKTYPE_LINUX_SLL2 } from '../decode/fields.ts';
 import type { Inputs } from '../session/inputs.ts';
+import { rangeNs, type TimeRange } from '../session/timeRange.ts';
+import { openPacketLimit } from '../common/limits.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sessionWorker.ts runs as a worker thread');
@@ -68,6 +77,7 @@ function previewInfo(
   title: string | undefined,
   scan: Scan,
   drops: Map<string, number>,
+  range: TimeRange | null,
 ): SessionInfo {
   return {
     id,
@@ -92,15 +102,23 @@ function previewInfo(
     revision: 1,
     correlating: true,
     rowsRevision: 1,
+    ...(range ? { range: rangeNs(range) } : {}),
   };
 }
 
-function open(id: string, paths: string[], title: string | undefined, previewMin: number): void {
+function open(
+  id: string,
+  paths: string[],
+  title: string | undefined,
+  previewMin: number,
+  given: OpenRange | undefined,
+): void {
   const t0 = Date.now();
   let scan: Scan | null = null;
   try {
     const inputs = openInputs(paths);
-    scan = scanInputs(inputs, throttled('reading', t0));
+    const range = openRange(inputs, given);
+    scan = scanInputs(inputs, throttled('reading', t0), openPacketLimit(), range);
     if (scan.count >= previewMin && scan.captures.length) {
       // Copies go to the main thread (transferred); the originals stay here to check the correlator's rows.
       const rows = {
@@ -112,7 +130,7 @@ function open(id: string, paths: string[], title: string | undefined, previewMin
       };
       const m: PreviewMsg = {
         t: 'preview',
-        info: previewInfo(id, paths, title, scan, sessionDrops(inputs)),
+        info: previewInfo(id, paths, title, scan, sessionDrops(inputs), range),
         rows,
         captures: paneCaptures(scan.captures, inputs),
         elapsedMs: Date.now() - t0,
@@ -120,8 +138,13 @@ function open(id: string, paths: string[], title: string | undefined, previewMin
       post(m, buffersOf(rows));
     }
     post({ t: 'progress', phase: 'correlating', done: 0, total: 1, elapsedMs: Date.now() - t0 });
-    const s = buildSession(paths, title, id, inputs, (p) =>
-      post({ t: 'progress', phase: 'correlating', ...p, elapsedMs: Date.now() - t0 }),
+    const s = buildSession(
+      paths,
+      title,
+      id,
+      inputs,
+      (p) => post({ t: 'progress', phase: 'correlating', ...p, elapsedMs: Date.now() - t0 }),
+      range,
     );
     session = s;
     const same = scan.count >= previewMin && sameRows(scan, s);
@@ -222,7 +245,7 @@ async function call(
 }
 
 port.on('message', (m: ToWorker) => {
-  if (m.t === 'open') open(m.id, m.paths, m.title, m.previewMin);
+  if (m.t === 'open') open(m.id, m.paths, m.title, m.previewMin, m.range);
   else if (m.t === 'call')
     void call(m.method, m.req).then(({ res, transfer }) => post({ t: 'reply', seq: m.seq, res }, transfer));
 });

@@ -68,6 +68,8 @@ const obj =
 const none: Check = (v, p) => (v === undefined || v === null ? null : `${p}: this method takes no argument`);
 
 const MAX_INDEX = 2 ** 32;
+/** OpenRange: TIME strings (the back end reads them: session/timeRange.ts). */
+const openRange = obj({ 'after?': str(64), 'before?': str(64) });
 const sessionId = str(64);
 const nodeName: Check = (v, p) =>
   typeof v !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(v)
@@ -108,8 +110,11 @@ const nodeSpec = obj({
 const schemas: Record<ApiMethod, Check> = {
   appInfo: none,
   openSample: none,
-  openPaths: obj({ paths: arr(str(), 256), 'title?': str(255) }),
-  openFiles: obj({ files: arr(obj({ name: str(255), 'folder?': str(255), bytes }), 256) }),
+  openPaths: obj({ paths: arr(str(), 256), 'title?': str(255), 'range?': openRange }),
+  openFiles: obj({
+    files: arr(obj({ name: str(255), 'folder?': str(255), bytes }), 256),
+    'range?': openRange,
+  }),
   getSession: obj({ sessionId }),
   closeSession: obj({ sessionId }),
   getPackets: obj({ sessionId, from: int(0, MAX_INDEX), count: int(0, 5_000_000) }),

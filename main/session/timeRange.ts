@@ -178,6 +178,19 @@ export function firstPacketSec(paths: readonly string[]): number | null {
   return null;
 }
 
+/** Epoch ns as a decimal string (more than 2^53). */
+export function epochNs(sec: number, nsec: number): string {
+  return (BigInt(sec) * 1_000_000_000n + BigInt(nsec)).toString();
+}
+
+/** The range's sides as epoch ns strings, null when open (the app's SessionInfo.range). */
+export function rangeNs(r: TimeRange): { afterNs: string | null; beforeNs: string | null } {
+  return {
+    afterNs: r.afterSec === -Infinity ? null : epochNs(r.afterSec, r.afterNsec),
+    beforeNs: r.beforeSec === Infinity ? null : epochNs(r.beforeSec, r.beforeNsec),
+  };
+}
+
 /** The range as the user may give it again: "after 1764127443.437931068, before …" (for messages). */
 export function rangeText(r: TimeRange): string {
   const at = (sec: number, nsec: number) => `${sec}.${String(nsec).padStart(9, '0')}`;

@@ -18,7 +18,8 @@ import { Timeline } from './components/Timeline.tsx';
 import { useAppState, useController, usePacketsVersion } from './context.ts';
 import type { BottomTab } from './store/appStore.ts';
 import { clockTroubleOf } from './lib/clockTrouble.ts';
-import { plural } from './lib/format.ts';
+import { plural, rangeLabel } from './lib/format.ts';
+import { ErrorBanner } from './components/ErrorBanner.tsx';
 import { dropItems } from './lib/droppedFiles.ts';
 
 export function App() {
@@ -26,7 +27,6 @@ export function App() {
   const theme = useAppState((s) => s.theme);
   const session = useAppState((s) => s.session);
   const loading = useAppState((s) => s.loading);
-  const error = useAppState((s) => s.error);
   const [dragging, setDragging] = useState(false);
 
   // A layout effect: it runs before every component's passive effects, so the timeline's redraw for a new theme
@@ -92,14 +92,7 @@ export function App() {
       }}
     >
       <TopBar />
-      {error ? (
-        <div className="banner error" role="alert" data-testid="error-banner">
-          <b>{error.code}</b> {error.message}
-          <button onClick={() => ctl.store.set({ error: null })} aria-label="dismiss">
-            ×
-          </button>
-        </div>
-      ) : null}
+      <ErrorBanner />
       {session?.notice ? (
         <div className="banner warn" role="status" data-testid="session-notice">
           {session.notice}
@@ -126,7 +119,7 @@ export function App() {
   );
 }
 
-function TopBar() {
+export function TopBar() {
   const ctl = useController();
   const info = useAppState((s) => s.info);
   const session = useAppState((s) => s.session);
@@ -142,6 +135,15 @@ function TopBar() {
           {session.title} · {plural(session.captures.length, 'interface')} · {plural(packets, 'packet')} ·{' '}
           {plural(session.journeys, 'journey')}
           {session.live ? <span className="badge live">LIVE</span> : null}
+          {session.range ? (
+            <span
+              className="badge range"
+              data-testid="session-range"
+              title="Opened as a time range of its captures: the packets captured in it (each by its own timestamp, before any clock correction)"
+            >
+              {rangeLabel(session.range)}
+            </span>
+          ) : null}
         </span>
       ) : (
         <span className="session-title muted">no session</span>

@@ -5,12 +5,13 @@ import type {
   HopscopeApi,
   HostKeyPrompt,
   LoginPrompt,
+  OpenRange,
   PacketBatch,
   Result,
   SessionInfo,
   SessionProgress,
 } from '../../preload/api.ts';
-import { AppStore, lateJoiners, pushRates, tickCaptured } from './store/appStore.ts';
+import { AppStore, lateJoiners, pushRates, tickCaptured, type AppState } from './store/appStore.ts';
 import { PacketStore } from './store/packetStore.ts';
 import { SummaryCache } from './store/summaryCache.ts';
 import { dropFiles, type DropItem } from './lib/droppedFiles.ts';
@@ -162,41 +163,65 @@ export class Controller {
     await this.open('Opening the sample session…', () => this.api.openSample());
   }
 
-  async openPaths(paths: string[]): Promise<void> {
-    await this.open('Opening…', () => this.api.openPaths({ paths }));
+  /** Opens files or folders; `range`: only a time range of their captures (OpenRange). */
+  async openPaths(paths: string[], range?: OpenRange): Promise<void> {
+    await this.open(
+      range ? 'Opening a time range…' : 'Opening…',
+      () => this.api.openPaths({ paths, ...(range ? { range } : {}) }),
+      { paths },
+    );
+  }
+
+  /** Opens a time range of what the last failed open (store.failedOpen) asked for: the same paths or drop. */
+  async openRange(range: OpenRange): Promise<void> {
+    const given = this.store.get().failedOpen;
+    if (!given) return;
+    if ('paths' in given) await this.openPaths(given.paths, range);
+    else await this.openDropped(given.items, range);
   }
 
   /** Opens what was dropped: files, and a dropped folder's files (lib/droppedFiles.ts). */
-  async openDropped(items: DropItem[]): Promise<void> {
-    await this.open('Reading dropped files…', async () => {
-      let files: { name: string; folder?: string; bytes: Uint8Array }[];
-      try {
-        files = await Promise.all(
-          (await dropFiles(items)).map(async ({ file, folder }) => ({
-            name: file.name,
-            ...(folder === null ? {} : { folder }),
-            bytes: new Uint8Array(await file.arrayBuffer()),
-          })),
-        );
-      } catch (e) {
-        return {
-          ok: false,
-          error: { code: 'FILE_NOT_FOUND', message: `a dropped file could not be read: ${String(e)}` },
-        };
-      }
-      if (!files.length)
-        return {
-          ok: false,
-          error: { code: 'SESSION_INVALID', message: 'nothing to open: the dropped folder holds no files' },
-        };
-      return this.api.openFiles({ files });
-    });
+  async openDropped(items: DropItem[], range?: OpenRange): Promise<void> {
+    const label = range ? 'Reading dropped files for a time range…' : 'Reading dropped files…';
+    await this.open(
+      label,
+      async () => {
+        let files: { name: string; folder?: string; bytes: Uint8Array }[];
+        try {
+          files = await Promise.all(
+            (await dropFiles(items)).map(async ({ file, folder }) => ({
+              name: file.name,
+              ...(folder === null ? {} : { folder }),
+              bytes: new Uint8Array(await file.arrayBuffer()),
+            })),
+          );
+        } catch (e) {
+          return {
+            ok: false,
+            error: { code: 'FILE_NOT_FOUND', message: `a dropped file could not be read: ${String(e)}` },
+          };
+        }
+        if (!files.length)
+          return {
+            ok: false,
+            error: { code: 'SESSION_INVALID', message: 'nothing to open: the dropped folder holds no files' },
+          };
+        return this.api.openFiles({ files, ...(range ? { range } : {}) });
+      },
+      // The items, to be read and sent again for a time range (a File is a handle: nothing is held twice).
+      { items },
+    );
   }
 
-  private async open(label: string, run: () => Promise<Result<SessionInfo>>): Promise<void> {
-    this.store.set({ loading: label, error: null });
+  private async open(
+    label: string,
+    run: () => Promise<Result<SessionInfo>>,
+    given: AppState['failedOpen'] = null,
+  ): Promise<void> {
+    this.store.set({ loading: label, error: null, failedOpen: null });
     this.opening = true;
     const r = await run().finally(() => (this.opening = false));
+    if (!r.ok) this.store.set({ failedOpen: given });
     if (this.fail(r) || !r.ok) return;
     await this.showSession(r.value);
   }

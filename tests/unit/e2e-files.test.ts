@@ -1007,3 +1007,44 @@ describe.sequential('folders dropped whole (Chromium)', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('captures past the packet limit (HOPSCOPE_MAX_PACKETS=40)', () => {
+  let small: Served;
+  let q: Page;
+  let qErrors: string[];
+  beforeAll(async () => {
+    small = await serve({ HOPSCOPE_MAX_PACKETS: '40' });
+    ({ page: q, errors: qErrors } = await page(b, small.url));
+    await q.waitForSelector('[data-testid=open-sample]');
+  }, 120_000);
+  afterAll(async () => {
+    await q?.close();
+    await small?.stop();
+  });
+
+  it('the error offers a time range of the dropped files, which opens with its range in the header', async () => {
+    // flannel-vxlan: 64 packets on 8 interfaces.
+    await dropFiles(q, folderFiles(path.join(ROOT, 'tests/fixtures/flannel-vxlan')));
+    const offer = q.locator('[data-testid=range-offer]');
+    await offer.waitFor();
+    expect(await q.textContent('[data-testid=error-banner]')).toMatch(/^TOO_MANY_PACKETS /);
+    // From the captures' first packet to where they hold more than 40 packets (to the ms).
+    const after = await offer.locator('input[aria-label=after]').inputValue();
+    const before = await offer.locator('input[aria-label=before]').inputValue();
+    expect(after).toBe('2026-11-26T03:23:53.287641532Z'); // the first packet of all (tshark -r …: frame.time_epoch)
+    expect(before).toMatch(/^2026-11-26T03:23:5\d\.\d{9}Z$/);
+    await shot(q, 'files-range-offer');
+    await offer.locator('button[type=submit]').click();
+    await q.waitForSelector('[data-testid=session-range]');
+    expect(await q.textContent('[data-testid=session-range]')).toBe(
+      `time range 2026-11-26 03:23:53.287641532 – ${before.slice(11, -1)} UTC`,
+    );
+    const title = await q.textContent('[data-testid=session-title]');
+    const packets = Number(/· ([\d,]+) packets? ·/.exec(title!)![1].replace(/,/g, ''));
+    expect(packets).toBeGreaterThan(20);
+    expect(packets).toBeLessThanOrEqual(40);
+    expect(await q.$('[data-testid=error-banner]')).toBeNull();
+    await shot(q, 'files-range-opened');
+    expect(qErrors).toEqual([]);
+  });
+});

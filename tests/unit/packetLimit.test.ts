@@ -10,6 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { AppService } from '../../main/app/service.ts';
+import { validateRequest } from '../../main/app/validate.ts';
 import { scanInputs } from '../../main/app/sessionScan.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
 import { MAX_PACKETS, OPEN_PACKET_BYTES, openPacketLimit, packetLimit } from '../../main/common/limits.ts';
@@ -19,6 +20,9 @@ import { createPacketFields } from '../../main/decode/fields.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 import { loadInputs, type Inputs } from '../../main/session/inputs.ts';
 import { fixtureFiles } from './correlate-helpers.ts';
+import { readCaptureFileSync } from '../../main/pcap/file.ts';
+import { epochNs, timeRange } from '../../main/session/timeRange.ts';
+import type { SessionInfo, TooManyPacketsDetail } from '../../preload/api.ts';
 import { tempDir } from '../tempDir.ts';
 
 afterAll(() => {
@@ -126,6 +130,59 @@ describe('the packet limit', () => {
       expect(!r.ok && r.error.code).toBe('TOO_MANY_PACKETS');
       const four = await svc.call('openPaths', { paths: FILES.slice(0, 4) });
       expect(four.ok && (four.value as { packets: number }).packets).toBeLessThanOrEqual(40);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it("the app's open says where the limit was reached, and opens a time range of the same files", async () => {
+    const svc = new AppService({
+      mode: 'web',
+      resourcesDir: 'resources',
+      workDir: tempDir('hs-limit-'),
+      configDir: null,
+    });
+    // "1795663433.287776332" from ns since the epoch.
+    const epoch = (ns: string) => `${ns.slice(0, -9)}.${ns.slice(-9)}`;
+    try {
+      const r = await svc.call('openPaths', { paths: FILES });
+      if (r.ok) throw new Error('opened past the limit');
+      const detail = r.error.detail as unknown as TooManyPacketsDetail;
+      expect(detail.limit).toBe(40);
+      // The first packet of all, and the time (to a 1 ms bucket) from which the files hold more than 40 packets.
+      const stamps = FILES.flatMap((f) => {
+        const out: bigint[] = [];
+        readCaptureFileSync(f, (rec) => out.push(BigInt(epochNs(rec.tsSec, rec.tsNsec))));
+        return out;
+      });
+      const min = stamps.reduce((a, b) => (b < a ? b : a));
+      expect(detail.firstNs).toBe(String(min));
+      const end = BigInt(detail.limitNs!);
+      expect(stamps.filter((t) => t < end).length).toBeLessThanOrEqual(40);
+      expect(stamps.filter((t) => t < end + 1_000_000n).length).toBeGreaterThan(40);
+      const range = { after: epoch(detail.firstNs!), before: epoch(detail.limitNs!) };
+      const opened = await svc.call('openPaths', { paths: FILES, range });
+      if (!opened.ok) throw new Error(opened.error.message);
+      const info = opened.value as SessionInfo;
+      const kept = correlateInputs(inputs(), {
+        range: timeRange(range.after, range.before, () => null),
+        maxPackets: 64,
+      });
+      expect(info.packets).toBe(kept.result.rowCount);
+      expect(info.packets).toBeLessThanOrEqual(40);
+      expect(info.range).toEqual({ afterNs: detail.firstNs, beforeNs: detail.limitNs });
+      // The panes' rows (the first scan) are the correlation's: the packets of every lane add up.
+      expect(info.captures.reduce((n, c) => n + c.packets, 0)).toBe(info.packets);
+      const bad = await svc.call('openPaths', { paths: FILES, range: { after: 'noon' } });
+      expect(!bad.ok && bad.error).toMatchObject({
+        code: 'USAGE',
+        message: expect.stringMatching(/^after "noon"/),
+      });
+      // What reaches the back end from a page (IPC, web mode) is checked first.
+      expect(validateRequest('openPaths', { paths: FILES, range })).toBeNull();
+      expect(validateRequest('openPaths', { paths: FILES, range: { after: 1 } })).toBe(
+        'openPaths.range.after: expected a string (≤64 chars)',
+      );
     } finally {
       await svc.close();
     }

@@ -69,3 +69,21 @@ export function formatBytes(n: number): string {
 export function plural(n: number, what: string): string {
   return `${n.toLocaleString()} ${what}${n === 1 ? '' : 's'}`;
 }
+
+/** `2026-11-26T03:23:53.287776332Z` from ns since the epoch as a decimal string (a TIME the back end reads). */
+export function utcNs(ns: string): string {
+  const sec = ns.length > 9 ? ns.slice(0, -9) : '0';
+  const frac = ns.padStart(9, '0').slice(-9);
+  return `${new Date(Number(sec) * 1000).toISOString().slice(0, 19)}.${frac}Z`;
+}
+
+/** A session's time range for its header: `time range 2026-11-26 03:23:53.287776332 – 03:23:53.488464076 UTC`. */
+export function rangeLabel(r: { afterNs: string | null; beforeNs: string | null }): string {
+  const from = r.afterNs === null ? null : utcNs(r.afterNs).replace('T', ' ').slice(0, -1);
+  let to = r.beforeNs === null ? null : utcNs(r.beforeNs).replace('T', ' ').slice(0, -1);
+  // The same day: the end's time alone.
+  if (from !== null && to !== null && from.slice(0, 10) === to.slice(0, 10)) to = to.slice(11);
+  if (from === null) return `time range before ${to} UTC`;
+  if (to === null) return `time range from ${from} UTC`;
+  return `time range ${from} – ${to} UTC`;
+}

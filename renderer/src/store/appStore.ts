@@ -16,6 +16,7 @@ import type {
   NodeInfo,
   SessionInfo,
 } from '../../../preload/api.ts';
+import type { DropItem } from '../lib/droppedFiles.ts';
 
 export type Theme = 'light' | 'dark';
 export type BottomTab = 'journey' | 'packet' | 'clocks' | 'export';
@@ -43,6 +44,11 @@ export interface AppState {
   session: SessionInfo | null;
   loading: string | null;
   error: ErrorData | null;
+  /**
+   * What the open that failed with `error` opened (paths, or the dropped items): a TOO_MANY_PACKETS error offers
+   * to open a time range of the same (ErrorBanner, Controller.openRange).
+   */
+  failedOpen: { paths: string[] } | { items: DropItem[] } | null;
   /** Selected packet (global index) and its journey. */
   selectedPacket: number;
   selectedJourney: number;
@@ -94,6 +100,7 @@ export class AppStore {
       session: null,
       loading: null,
       error: null,
+      failedOpen: null,
       selectedPacket: -1,
       selectedJourney: -1,
       journeyPicks: 0,
