@@ -61,6 +61,12 @@ export interface PastedPacket {
   /** `-v`'s `(tos 0x0, ttl 64, id 41025, …)`: the IP header's TTL (IPv6's hlim) and IPv4 id. */
   ttl: number | null;
   ipId: number | null;
+  /** `-v`'s IPv6 fragment header id (`frag (0x0ca66278:1448|1448)`). */
+  fragId: number | null;
+  /** A fragment's offset in bytes: `-v`'s IPv4 `offset 1480`, IPv6's `frag (1448|1448)`. */
+  fragOffset: number | null;
+  /** `-v`'s IPv6 `payload length: 1240`. */
+  payloadLength: number | null;
   outer: PastedOuter | null;
   tcp: PastedTcp | null;
   /** UDP's payload length: `UDP, length N`, a DNS message's `(N)`. */
@@ -206,6 +212,9 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     dport: b.port,
     ttl: head.ttl,
     ipId: head.ipId,
+    fragId: null,
+    fragOffset: head.offset,
+    payloadLength: head.payloadLength,
     outer: null,
     tcp: null,
     udpLength: null,
@@ -217,17 +226,33 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
   };
   const packetToken = (): Token => ({ text: '', raw: '', typed: '', at, packet: p });
   j += 3;
-  // IPv6's extension headers, then the ports alone: `IP6 fd99::1 > fd99::2: HBH 40000 > 8080: Flags [S], …`.
+  // IPv6's extension headers, words of the journey's text (`HBH`, `frag (1448|1448)`; `-v`'s options after them,
+  // `HBH (rtalert: 0x0000) (padn)`, left out, `-v`'s fragment id, `frag (0x0ca66278:1448|1448)`, compared with the
+  // hop's), then the ports alone: `IP6 fd99::1 > fd99::2: HBH 40000 > 8080: Flags [S], …`.
   if (p.v6 && EXTENSIONS.has(tokens[j]?.text ?? '')) {
-    let k = j + 1;
-    while (k < tokens.length && k < j + 8 && !isPortPair(tokens, k)) k++;
-    if (isPortPair(tokens, k)) {
-      p.sport = +tokens[k].text;
-      p.dport = +tokens[k + 2].text;
-      j = k + 3;
+    for (; EXTENSIONS.has(tokens[j]?.text ?? ''); j++) {
+      const name = tokens[j];
+      out.push({ ...name, literal: true });
+      for (; tokens[j + 1]?.text === '('; j = closing(tokens, j + 1)) {
+        const frag = /^(?:0x([0-9a-f]{1,8}):)?(\d+\|\d+)$/.exec(tokens[j + 2]?.text ?? '');
+        if (name.text !== 'frag' || !frag || tokens[j + 3]?.text !== ')') continue;
+        out.push({ ...tokens[j + 2], text: frag[2], literal: true });
+        p.fragOffset = +frag[2].split('|')[0];
+        if (frag[1]) p.fragId = parseInt(frag[1], 16);
+      }
+    }
+    if (isPortPair(tokens, j)) {
+      p.sport = +tokens[j].text;
+      p.dport = +tokens[j + 2].text;
+      j += 3;
+    } else if (j >= tokens.length || OPERATORS.has(tokens[j].text)) {
+      // A later fragment: `frag (1448|1448)` is all tcpdump prints.
+      out.push(packetToken());
+      return { end: j, rest: 'pcap' };
     }
   }
   // `-v`'s checksum note: `[udp sum ok] UDP, …`, `[icmp6 sum ok] ICMP6, …`, `[bad udp cksum 0xfb3f -> 0x7efd!]`.
+  let verbose = p.ttl !== null;
   if (tokens[j]?.text.startsWith('[')) {
     let k = j;
     while (k < tokens.length && k < j + 8 && !tokens[k].raw.includes(']')) k++;
@@ -236,6 +261,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
       const c = note.findIndex((x) => x.text === 'cksum');
       if (tokens[j].text === '[bad' && c >= 0) p.cksum = readNumber(note[c + 1]?.text);
       j = k + 1;
+      verbose = true;
     }
   }
   const t = tokens[j];
@@ -267,7 +293,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
       p.outer = outer;
       p.src = p.dst = '';
       p.sport = p.dport = -1;
-      p.ttl = p.ipId = null;
+      p.ttl = p.ipId = p.fragId = p.fragOffset = p.payloadLength = null;
       out.push(packetToken());
       return { end: j, rest: 'pcap' };
     }
@@ -331,8 +357,14 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     }
     return { end: j, rest: 'pcap' };
   }
-  // Other ICMP text is words of the journey's (its summary has them), to its `length N`.
+  // Other ICMP text is words of the journey's (its summary has them), to its `length N`. ICMPv6's `-v` line has its
+  // length right after the type (`ICMP6, neighbor solicitation, length 32, who has fe80::…`), then details and
+  // options the journey's line has not (`source link-address option (1), …`, `Flags [solicited, override]`, an MLD
+  // report's group records `[gaddr ff02::1:ff3a:5e08 to_ex, 0 source(s)]`): dropped with the rest of the filter,
+  // but where an operator or the filter's end follows its length.
+  const v6Verbose = p.v6 && verbose;
   for (; j < tokens.length && !OPERATORS.has(tokens[j].text); j++) {
+    if (v6Verbose && tokens[j].raw.startsWith('[')) return { end: j, rest: 'dropped' };
     // Parentheses dropped, as the index drops them (`need to frag (mtu 1300)`).
     if (tokens[j].text !== '(' && tokens[j].text !== ')') out.push({ ...tokens[j], literal: true });
     const n = tokens[j + 1];
@@ -341,6 +373,8 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
       // `-v` prints an error's quoted packet after it (`… length 62 IP (tos 0x0, …) 10.99.0.1.36717 > …`), which
       // is not the packet: dropped with the rest.
       if (startsPacket(tokens, j + 2)) return { end: j + 2, rest: 'dropped' };
+      if (v6Verbose && (n.raw !== n.text || (j + 2 < tokens.length && !OPERATORS.has(tokens[j + 2].text))))
+        return { end: j + 2, rest: 'dropped' };
       return { end: j + 2, rest: n.raw.endsWith(':') ? 'words' : 'pcap' };
     }
   }
@@ -521,7 +555,13 @@ function readHead(
   tokens: Token[],
   j: number,
   out: Token[],
-): { at: number; ttl: number | null; ipId: number | null } | null {
+): {
+  at: number;
+  ttl: number | null;
+  ipId: number | null;
+  offset: number | null;
+  payloadLength: number | null;
+} | null {
   const macs: Token[] = [];
   if (isMacPair(tokens, j)) {
     macs.push(...etherTokens('src', tokens[j]), ...etherTokens('dst', tokens[j + 2]));
@@ -539,6 +579,8 @@ function readHead(
   }
   let ttl: number | null = null;
   let ipId: number | null = null;
+  let offset: number | null = null;
+  let payloadLength: number | null = null;
   // `-v`: `(tos 0x0, ttl 64, id 41025, offset 0, flags [DF], proto TCP (6), length 60)`, IPv6's `hlim 64`.
   if (tokens[j]?.text === '(' && V_HEADER.has(tokens[j + 1]?.text ?? '')) {
     let depth = 0;
@@ -549,12 +591,15 @@ function readHead(
         if (--depth === 0) break;
       } else if (depth === 1 && (t === 'ttl' || t === 'hlim')) ttl = readNumber(tokens[j + 1]?.text);
       else if (depth === 1 && t === 'id') ipId = readNumber(tokens[j + 1]?.text);
+      else if (depth === 1 && t === 'offset') offset = readNumber(tokens[j + 1]?.text);
+      else if (depth === 1 && t === 'payload' && tokens[j + 1]?.raw === 'length:')
+        payloadLength = readNumber(tokens[j + 2]?.text);
     }
     j++;
   }
   if (!isSummaryPair(tokens, j)) return null;
   out.push(...macs);
-  return { at: j, ttl, ipId };
+  return { at: j, ttl, ipId, offset, payloadLength };
 }
 
 /** Whether a packet's line (link fields, `IP`, `A > B:`) starts at tokens[j]: what a tunnel's header precedes. */

@@ -36,6 +36,8 @@ const ENCAP_TYPES = { vxlan: ENCAP_VXLAN, geneve: ENCAP_GENEVE, ipip: ENCAP_IPIP
 /** ICMP's and ICMPv6's echo types. */
 const ECHO = { request: [8, 128], reply: [0, 129] } as const;
 const PROTO_TCP = 6;
+/** IPv6's fixed header, which its payload length leaves out. */
+const IPV6_HEADER = 40;
 const PROTO_UDP = 17;
 /** TCP's flags as tcpdump 4.99 prints them (the AE bit, above the byte, only when the line has `e`). */
 const FLAGS_BYTE = 0xff;
@@ -77,6 +79,8 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket): Uint8Array {
     if (proto >= 0 && rows.proto(r) !== proto) continue;
     if (p.ttl !== null && rows.ttl(r) !== p.ttl) continue;
     if (p.ipId !== null && rows.ipId(r) !== p.ipId) continue;
+    if (p.payloadLength !== null && rows.ipLen(r) > 0 && rows.ipLen(r) - IPV6_HEADER !== p.payloadLength)
+      continue;
     if (p.icmpEcho !== null && rows.icmpType(r) !== ECHO[p.icmpEcho][p.v6 ? 1 : 0]) continue;
     if (p.icmpId !== null && rows.icmpId(r) !== p.icmpId) continue;
     if (p.icmpSeq !== null && rows.icmpSeq(r) !== p.icmpSeq) continue;
@@ -96,6 +100,8 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket): Uint8Array {
     tcp && (tcp.seq !== null || tcp.ack !== null) ? relativeBases(s, p, candidates, frames) : null;
   const needsFrame =
     p.dnsId !== null ||
+    p.fragId !== null ||
+    p.fragOffset !== null ||
     p.cksum !== null ||
     (tcp !== null &&
       (tcp.ack !== null || tcp.win !== null || tcp.urg !== null || tcp.tsVal !== null || tcp.tsEcr !== null));
@@ -230,8 +236,8 @@ class FrameReader {
 
   /**
    * Whether row r's frame has what the line says beyond the row: TCP's ack (as it is, or less `base`), window,
-   * urgent pointer and timestamps, `-v`'s TCP or UDP checksum, a DNS message's id. What the capture cut off is not
-   * held against it.
+   * urgent pointer and timestamps, `-v`'s TCP or UDP checksum, a fragment's offset and IPv6 id, a DNS message's
+   * id. What the capture cut off is not held against it.
    */
   agrees(r: number, p: PastedPacket, base: Base | null): boolean {
     if (!this.read(r)) return true;
@@ -242,6 +248,8 @@ class FrameReader {
       const id = u16(f.payloadOffset);
       if (id >= 0 && id !== p.dnsId) return false;
     }
+    if (p.fragId !== null && f.fragId6 >>> 0 !== p.fragId) return false;
+    if (p.fragOffset !== null && f.fragOffset !== p.fragOffset) return false;
     const l4 = f.l4Offset;
     if (p.cksum !== null && l4 >= 0) {
       const sum = u16(l4 + (p.tcp ? TCP_CKSUM : UDP_CKSUM));

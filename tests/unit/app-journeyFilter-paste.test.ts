@@ -168,6 +168,8 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     // IGMPv3 reports with -v's group records: `igmp v3 report, 1 group record(s) [gaddr 224.0.0.106 to_ex, 0 …]`.
     ['flannel-hostgw', '-nv'],
     ['any-flannel-vxlan', '-nv'],
+    // Fragments with -v: IPv4's `offset 1480`, IPv6's `frag (0x0ca66278:1448|1448)` (id and offset).
+    ['frag-igmp', '-nv'],
     // GRE with the packet inside: `GREv0, key=0x61, seq 5, proto IPv6 (0x86dd), length 63: fd97:1::1.40001 > …`.
     ['ip-protocols', '-ne'],
     // Pings in several VLANs: `id 1, seq 1` is not `id 16, seq 1`, whose words are the same.
@@ -378,6 +380,9 @@ describe.skipIf(!hasTcpdump)('a pasted line’s end, after a payload tcpdump pri
       'PIMv2, length \\d+ Hello', // -v
       'OSPFv2, Hello, length \\d+ Router-ID', // -v
       'VRRPv\\d, .*length \\d+, addrs', // -v
+      'ICMP6, [a-z ]+, length \\d+,', // -v: the type's details, options
+      'length \\d+ (source|destination) link-address', // -v: options
+      'group record\\(s\\) \\[gaddr', // -v: MLD's group records
     ].join('|'),
   );
   // [fixture, tcpdump's flags, whether some lines' ends are known, whether some are not]
@@ -394,6 +399,11 @@ describe.skipIf(!hasTcpdump)('a pasted line’s end, after a payload tcpdump pri
     ['tftp', '-n', true, true],
     ['ip-protocols', '-n', true, false],
     ['ip-protocols', '-nv', true, true],
+    ['frag-igmp', '-n', true, false],
+    ['ipv6-link-local', '-n', true, false],
+    // `HBH (rtalert: 0x0000) (padn) [icmp6 sum ok] ICMP6, multicast listener report v2, … [gaddr …]`, `ICMP6, neighbor
+    // solicitation, length 32, who has fe80::… source link-address option (1), …`.
+    ['ipv6-link-local', '-nv', false, true],
   ])(
     '%s, tcpdump %s: is where tcpdump’s ends, or else the rest of the filter goes with it',
     (name, flags, some, goesOn) => {
