@@ -429,8 +429,25 @@ function portPayload(tokens: Token[], j: number, p: PastedPacket): Line {
  * length 26`), which the journey's line has not, is dropped with the rest of the filter.
  */
 function readLengthEnds(tokens: Token[], j: number, out: Token[]): Line {
-  for (let k = j; k < tokens.length && !OPERATORS.has(tokens[k].text); k++) {
+  let k = j;
+  // AH's `-v` header length, `AH(length=4(24-bytes),spi=…)`, which the journey's line has not.
+  if (
+    /^length=\d+$/.test(tokens[j + 2]?.text ?? '') &&
+    tokens[j + 3]?.text === '(' &&
+    tokens[j + 5]?.text === ')'
+  ) {
+    out.push({ ...tokens[j], literal: true });
+    k = j + 6;
+    if (tokens[k]?.text.startsWith(','))
+      out.push({ ...tokens[k++], text: tokens[k - 1].text.slice(1), literal: true });
+  }
+  for (; k < tokens.length && !OPERATORS.has(tokens[k].text); k++) {
     const t = tokens[k];
+    // `-v`'s checksum note after AH, `[icmp6 sum ok] ICMP6, echo request, …`.
+    if (t.raw.startsWith('[') && /sum/.test(tokens[k + 1]?.text ?? '') && tokens[k + 2]?.raw.includes(']')) {
+      k += 2;
+      continue;
+    }
     if (t.text !== '(' && t.text !== ')') out.push({ ...t, literal: true });
     const n = tokens[k + 1];
     if (t.text !== 'length' || n === undefined || !/^\d+$/.test(n.text)) continue;
@@ -438,17 +455,22 @@ function readLengthEnds(tokens: Token[], j: number, out: Token[]): Line {
     const atEnd = k + 2 >= tokens.length || OPERATORS.has(tokens[k + 2].text);
     return { end: k + 2, rest: n.raw === n.text && atEnd ? 'pcap' : 'dropped' };
   }
-  return { end: j, rest: 'words' };
+  // No length (`-v`'s ICMPv6 echo after AH has none): the end is unknown, words to the end of the filter.
+  return { end: k, rest: 'words' };
 }
 
 /**
  * SCTP's chunks as words of the journey's text (`sctp (1) [INIT] [init tag: 168430090] …, (2) [DATA] …`), to the
- * first operator: print-sctp.c prints chunk names and numbers, never `and` or `or`.
+ * first operator: print-sctp.c prints chunk names and numbers, never `and` or `or` (but in `-vv`'s payload text,
+ * left out).
  */
 function readSctp(tokens: Token[], j: number, out: Token[]): Line {
   let k = j;
   for (; k < tokens.length && !OPERATORS.has(tokens[k].text); k++)
-    if (tokens[k].text !== '(' && tokens[k].text !== ')') out.push({ ...tokens[k], literal: true });
+    if (tokens[k].text === '[payload')
+      // `-vv`'s DATA chunk payload, hex and text (`[Payload: 0x0000:  6865 6c6c 6f  hello]`): not in the journey's line.
+      k = closing(tokens, k);
+    else if (tokens[k].text !== '(' && tokens[k].text !== ')') out.push({ ...tokens[k], literal: true });
   return { end: k, rest: 'pcap' };
 }
 

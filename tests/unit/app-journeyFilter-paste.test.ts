@@ -172,6 +172,10 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     ['frag-igmp', '-nv'],
     // GRE with the packet inside: `GREv0, key=0x61, seq 5, proto IPv6 (0x86dd), length 63: fd97:1::1.40001 > …`.
     ['ip-protocols', '-ne'],
+    // -vv: AH's `AH(length=4(24-bytes),spi=…)`, SCTP's `[Payload: 0x0000:  6865 6c6c 6f  hello]`, PIM's, OSPF's and
+    // VRRP's details.
+    ['ip-protocols', '-nvv'],
+    ['sctp-flannel-vxlan', '-nvv'],
     // Pings in several VLANs: `id 1, seq 1` is not `id 16, seq 1`, whose words are the same.
     ['vlan-trunk', '-n'],
     // `tcpdump -i any`: `ens33 In  IP …`, `?     B   ifindex 5 MAC ethertype …`.
