@@ -308,6 +308,13 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     out.push(packetToken());
     return tcp.tail ? tcpPayload(tokens, tcp.end) : { end: tcp.end, rest: 'pcap' };
   }
+  // `-q`'s TCP: `tcp 0`, the payload's length and nothing more.
+  if (w === 'tcp' && p.sport >= 0 && /^\d+$/.test(tokens[j + 1]?.raw ?? '')) {
+    const length = +tokens[j + 1].text;
+    p.tcp = { flags: null, seq: null, ack: null, win: null, urg: null, tsVal: null, tsEcr: null, length };
+    out.push(packetToken());
+    return { end: j + 2, rest: 'pcap' };
+  }
   if (w === 'udp' && t.raw === 'udp,' && tokens[j + 1]?.text === 'length') {
     p.udpLength = readNumber(tokens[j + 2]?.text);
     out.push(packetToken());
@@ -595,6 +602,15 @@ function readHead(
   ) {
     if (parseMac(tokens[j + 2].text) >= 0) macs.push(...etherTokens('src', tokens[j + 2]));
     j = linkEnd(tokens, j + 2);
+  } else if (
+    // `-q`'s cooked link fields: `ifindex 4 5e:56:ea:dc:5c:33 10.100.84.132 > 10.100.247.24: …` (no MAC on tunl0).
+    tokens[j]?.text === 'ifindex' &&
+    /^\d+$/.test(tokens[j + 1]?.text ?? '') &&
+    ((parseMac(tokens[j + 2]?.text ?? '') >= 0 && isSummaryPair(tokens, j + 3)) ||
+      isSummaryPair(tokens, j + 2))
+  ) {
+    if (!isSummaryPair(tokens, j + 2)) macs.push(...etherTokens('src', tokens[j++ + 2]));
+    j += 2;
   } else if (tokens[j]?.text === 'ip' || tokens[j]?.text === 'ip6') {
     if (!isSummaryPair(tokens, j + 1) && tokens[j + 1]?.text !== '(') return null;
     j++;
@@ -691,7 +707,10 @@ function etherTokens(dir: 'src' | 'dst', mac: Token): Token[] {
   return [kw('ether'), kw(dir), { ...mac, literal: false }];
 }
 
-/** `MAC > MAC,`: a `tcpdump -e` line's link fields start at tokens[i] (an `ethertype` after them). */
+/**
+ * `MAC > MAC,`: a `tcpdump -e` line's link fields start at tokens[i] (an `ethertype` after them, or `-q`'s type
+ * alone: `MAC > MAC, IPv4, length 98:`).
+ */
 function isMacPair(tokens: Token[], i: number): boolean {
   const b = tokens[i + 2];
   return (
@@ -700,7 +719,8 @@ function isMacPair(tokens: Token[], i: number): boolean {
     b.raw.endsWith(',') &&
     parseMac(tokens[i].text) >= 0 &&
     parseMac(b.text) >= 0 &&
-    tokens[i + 3]?.text === 'ethertype'
+    (tokens[i + 3]?.text === 'ethertype' ||
+      (tokens[i + 3]?.raw.endsWith(',') === true && tokens[i + 4]?.text === 'length'))
   );
 }
 

@@ -10,6 +10,7 @@ import { decodeFields } from '../decode/fast.ts';
 import {
   createPacketFields,
   DEFAULT_DECODE_OPTIONS,
+  DEFAULT_GENEVE_PORTS,
   type DecodeOptions,
   ENCAP_GENEVE,
   ENCAP_IPIP,
@@ -57,10 +58,35 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket): Uint8Array {
   const tcp = p.tcp;
   const proto = tcp ? PROTO_TCP : p.udpLength !== null || p.dnsId !== null ? PROTO_UDP : -1;
 
+  // `tcpdump -q` prints a tunnel's outer header as UDP (`10.1.10.9.50582 > 10.1.10.10.8472: UDP, length 1464`): a
+  // line of UDP to one of the session's VXLAN or Geneve ports finds the hops in that tunnel header too.
+  const opts = res.decodeOptions ?? DEFAULT_DECODE_OPTIONS;
+  const tunnel =
+    !o && v4 && !tcp && p.udpLength !== null && p.sport >= 0
+      ? opts.vxlanPorts.includes(p.dport)
+        ? ENCAP_VXLAN
+        : (opts.genevePorts ?? DEFAULT_GENEVE_PORTS).some((x) => x === p.sport || x === p.dport)
+          ? ENCAP_GENEVE
+          : -1
+      : -1;
+
   // The rows whose columns agree with the line (sequence numbers aside: they may be relative).
   const candidates: number[] = [];
   for (let r = 0; r < rows.length; r++) {
     if (journeyOf(r) < 0) continue;
+    if (
+      tunnel >= 0 &&
+      rows.encapCount[r] > 0 &&
+      rows.encap(r, E_TYPE) === tunnel &&
+      rows.encap(r, E_SRC) >>> 0 === v4![0] &&
+      rows.encap(r, E_DST) >>> 0 === v4![1] &&
+      rows.encap(r, E_SPORT) === p.sport &&
+      rows.encap(r, E_DPORT) === p.dport &&
+      (p.ttl === null || rows.encap(r, E_TTL) === p.ttl)
+    ) {
+      candidates.push(r);
+      continue;
+    }
     if (o) {
       if (rows.encapCount[r] === 0 || rows.encap(r, E_TYPE) !== ENCAP_TYPES[o.type]) continue;
       if (rows.encap(r, E_SRC) >>> 0 !== outerAddrs![0] || rows.encap(r, E_DST) >>> 0 !== outerAddrs![1])

@@ -176,6 +176,12 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     // VRRP's details.
     ['ip-protocols', '-nvv'],
     ['sctp-flannel-vxlan', '-nvv'],
+    // -q: `tcp 0`; VXLAN's outer header as UDP (`10.1.10.9.50582 > 10.1.10.10.8472: UDP, length 1464`); -e's
+    // `MAC > MAC, IPv4, length 98:`, a cooked capture's `ifindex 4 5e:56:ea:dc:5c:33 10.100.84.132 > …`.
+    ['port-reuse', '-nq'],
+    ['flannel-vxlan', '-nq'],
+    ['antrea-geneve', '-nqe'],
+    ['any-calico-ipip', '-nqe'],
     // Pings in several VLANs: `id 1, seq 1` is not `id 16, seq 1`, whose words are the same.
     ['vlan-trunk', '-n'],
     // `tcpdump -i any`: `ens33 In  IP …`, `?     B   ifindex 5 MAC ethertype …`.
@@ -216,8 +222,8 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     }
     expect(wrong).toEqual([]);
     expect(lines).toBeGreaterThan(10);
-    // All but the few lines tcpdump prints alike for two packets find one journey.
-    expect(alone).toBeGreaterThan(lines * 0.8);
+    // All but the few lines tcpdump prints alike for two packets find one journey (-q's say too little for that).
+    if (!flags.includes('q')) expect(alone).toBeGreaterThan(lines * 0.8);
   });
 });
 
