@@ -167,8 +167,13 @@ function readLine(tokens: Token[], i: number, out: Token[]): Line | null {
   return p;
 }
 
-/** tcpdump's timestamps: `03:23:53.287845` (also `-ttt`'s deltas, `--nano`), `-tttt`'s date and time, `-tt`'s. */
+/**
+ * tcpdump's timestamps: `03:23:53.287845` (also `-ttt`'s deltas, `--nano`), `-tttt`'s date and time, `-tt`'s; `-#`'s
+ * packet number before one (`    1  21:08:23.001352 IP …`).
+ */
 function skipTimestamp(tokens: Token[], i: number): number {
+  if (/^\d+$/.test(tokens[i]?.text ?? '') && skipTimestamp(tokens, i + 1) > i + 1)
+    return skipTimestamp(tokens, i + 1);
   const t = tokens[i]?.text ?? '';
   if (/^\d{4}-\d\d-\d\d$/.test(t) && isClock(tokens[i + 1]?.text)) return i + 2;
   if (isClock(t) || /^\d{9,10}\.\d{6}(?:\d{3})?$/.test(t)) return i + 1;

@@ -127,9 +127,12 @@ describe('a pasted summary line', () => {
   });
 });
 
-/** A record's line: a timestamp in one of tcpdump's forms (default, --nano, -tt, -ttt, -tttt) starts it. */
-const RECORD = /^(?:\s?\d\d:\d\d:\d\d\.\d|\d{4}-\d\d-\d\d |\d{9,10}\.\d)/;
-const TIMESTAMP = /^\s?(?:\d{4}-\d\d-\d\d )?[\d:.]+ /;
+/**
+ * A record's line: a timestamp in one of tcpdump's forms (default, --nano, -tt, -ttt, -tttt) starts it, after -#'s
+ * packet number.
+ */
+const RECORD = /^(?:\s*\d+ {2})?(?:\s?\d\d:\d\d:\d\d\.\d|\d{4}-\d\d-\d\d |\d{9,10}\.\d)/;
+const TIMESTAMP = /^(?:\s*\d+ {2})?\s?(?:\d{4}-\d\d-\d\d )?[\d:.]+ /;
 
 /**
  * `tcpdump FLAGS -r FILE`'s lines, one per record: a record's continuation lines (VXLAN's inner packet, `-v`'s
@@ -156,6 +159,8 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     ['flannel-vxlan', '-ne'],
     ['dns', '-n'],
     ['dns', '-nev'],
+    // -#'s packet number before the timestamp: `    1  21:08:23.001352 IP …`.
+    ['dns', '-n#'],
     ['antrea-geneve', '-n'],
     ['antrea-geneve', '-ne'],
     ['calico-ipip', '-n'],
