@@ -985,6 +985,26 @@ describe.sequential('folders dropped whole (Chromium)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('a GRE packet’s line copied from its pane, pasted into the filter, lists that packet’s journey', async () => {
+    await dropPaths(p, [path.join(ROOT, 'tests/fixtures/ip-protocols/ip-protocols.pcap')]);
+    // The pane prints GRE as tcpdump -e does (`GREv0, key=0x61, proto IPv4 (0x0800), length 43: …`), which the
+    // journey list's line has not.
+    const row = p.locator('[data-testid=pane] .row', { hasText: 'GREv0, key=0x61, proto IPv4 (0x0800)' });
+    await row.waitFor({ timeout: 20_000 });
+    const line = `${await row.locator('.t').textContent()} ${await row.locator('.s').textContent()}`;
+    expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{6,9} [\da-f:]{17} > /);
+    await p.fill('#journey-filter', line);
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=journey-row]').length === 1);
+    expect(await p.textContent('[data-testid=journey-row]')).toContain(
+      '10.97.0.1 > 10.97.0.2: GREv0, key=0x61, length 43: IP 192.168.97.1.40000 > 192.168.97.2.9999: UDP, length 7',
+    );
+    // pcap's filter again after it.
+    await p.fill('#journey-filter', `${line} and not host 10.97.0.1`);
+    await p.waitForFunction(() => document.querySelectorAll('[data-testid=journey-row]').length === 0);
+    await p.fill('#journey-filter', '');
+    expect(errors).toEqual([]);
+  });
+
   it('a file that is no capture, dropped alone, is said to be none', async () => {
     await dropPaths(p, [path.join(ROOT, 'tests/fixtures/antrea-geneve/manifest.json')]);
     const banner = p.locator('[data-testid=error-banner]');
