@@ -67,6 +67,8 @@ export interface PastedPacket {
   fragOffset: number | null;
   /** `-v`'s IPv6 `payload length: 1240`. */
   payloadLength: number | null;
+  /** The Ethernet frame's length as `-e` prints it (`ethertype IPv4 (0x0800), length 1514:`), a tunnel's outer one. */
+  frameLength: number | null;
   outer: PastedOuter | null;
   tcp: PastedTcp | null;
   /** UDP's payload length: `UDP, length N`, a DNS message's `(N)`. */
@@ -220,6 +222,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     fragId: null,
     fragOffset: head.offset,
     payloadLength: head.payloadLength,
+    frameLength: head.frameLength,
     outer: null,
     tcp: null,
     udpLength: null,
@@ -302,7 +305,11 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
       out.push(packetToken());
       return { end: j, rest: 'pcap' };
     }
-    for (const x of inner) if (x.packet) x.packet.outer = outer;
+    for (const x of inner)
+      if (x.packet) {
+        x.packet.outer = outer;
+        x.packet.frameLength = p.frameLength;
+      }
     out.push(...inner);
     return line;
   }
@@ -595,11 +602,20 @@ function readHead(
   ipId: number | null;
   offset: number | null;
   payloadLength: number | null;
+  frameLength: number | null;
 } | null {
   const macs: Token[] = [];
+  let frameLength: number | null = null;
   if (isMacPair(tokens, j)) {
     macs.push(...etherTokens('src', tokens[j]), ...etherTokens('dst', tokens[j + 2]));
-    j = linkEnd(tokens, j + 3);
+    const end = linkEnd(tokens, j + 3);
+    // The frame's `length 1514:` (the first: a tagged frame's fields go on after it).
+    for (let k = j + 3; k < end - 1; k++)
+      if (tokens[k].text === 'length' && /^\d+:$/.test(tokens[k + 1].raw)) {
+        frameLength = +tokens[k + 1].text;
+        break;
+      }
+    j = end;
   } else if (
     tokens[j]?.text === 'ifindex' &&
     /^\d+$/.test(tokens[j + 1]?.text ?? '') &&
@@ -642,7 +658,7 @@ function readHead(
   }
   if (!isSummaryPair(tokens, j)) return null;
   out.push(...macs);
-  return { at: j, ttl, ipId, offset, payloadLength };
+  return { at: j, ttl, ipId, offset, payloadLength, frameLength };
 }
 
 /** Whether a packet's line (link fields, `IP`, `A > B:`) starts at tokens[j]: what a tunnel's header precedes. */

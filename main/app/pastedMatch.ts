@@ -105,6 +105,7 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket): Uint8Array {
     if (proto >= 0 && rows.proto(r) !== proto) continue;
     if (p.ttl !== null && rows.ttl(r) !== p.ttl) continue;
     if (p.ipId !== null && rows.ipId(r) !== p.ipId) continue;
+    if (p.frameLength !== null && rows.origLen[r] !== p.frameLength) continue;
     if (p.payloadLength !== null && rows.ipLen(r) > 0 && rows.ipLen(r) - IPV6_HEADER !== p.payloadLength)
       continue;
     if (p.icmpEcho !== null && rows.icmpType(r) !== ECHO[p.icmpEcho][p.v6 ? 1 : 0]) continue;

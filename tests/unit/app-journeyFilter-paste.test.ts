@@ -173,8 +173,10 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     // IGMPv3 reports with -v's group records: `igmp v3 report, 1 group record(s) [gaddr 224.0.0.106 to_ex, 0 …]`.
     ['flannel-hostgw', '-nv'],
     ['any-flannel-vxlan', '-nv'],
-    // Fragments with -v: IPv4's `offset 1480`, IPv6's `frag (0x0ca66278:1448|1448)` (id and offset).
+    // Fragments with -v: IPv4's `offset 1480`, IPv6's `frag (0x0ca66278:1448|1448)` (id and offset); with -e, a
+    // later fragment's frame length (`length 1514: 10.98.0.1 > 10.98.0.2: ip-proto-1`).
     ['frag-igmp', '-nv'],
+    ['frag-igmp', '-ne'],
     // GRE with the packet inside: `GREv0, key=0x61, seq 5, proto IPv6 (0x86dd), length 63: fd97:1::1.40001 > …`.
     ['ip-protocols', '-ne'],
     // -vv: AH's `AH(length=4(24-bytes),spi=…)`, SCTP's `[Payload: 0x0000:  6865 6c6c 6f  hello]`, PIM's, OSPF's and
