@@ -2,6 +2,7 @@
 // in the frame so the UI can highlight the hex. A frame the snaplen cut ends with a layer over the captured
 // bytes of what was cut (Wireshark's "[Packet size limited during capture]"), a malformed one with a problem
 // layer ("[Malformed Packet]").
+import { pppControlBody, PPP_PROTOCOLS } from './pppOptions.ts';
 import { ARP_OFFSETS } from './arp.ts';
 import { BGP_OFFSETS, BGP_PORT, bgpMessages, bgpTypeName } from './bgp.ts';
 import { bootpFields, isBootp } from './dhcp.ts';
@@ -101,7 +102,8 @@ export interface Layer {
    *  'ccp', 'chap', 'pap', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
-   *  'icmpv6.mldr.mar', 'icmpv6.opt', 'sctp.chunk', 'geneve.option', 'tftp.option', 'chap.data', 'pap.data'. */
+   *  'icmpv6.mldr.mar', 'icmpv6.opt', 'sctp.chunk', 'geneve.option', 'tftp.option', 'chap.data', 'pap.data',
+   *  'lcp.options' and 'lcp.opt' (and IPCP's, IPv6CP's, CCP's). */
   protocol: string;
   /** One line, e.g. "Internet Protocol Version 4, Src: 10.244.0.12, Dst: 10.244.1.34". */
   title: string;
@@ -1104,20 +1106,6 @@ const ETHERTYPE_PPP = 0x880b;
 const PPP_ADDRESS_CONTROL = 0xff03;
 /** What a PPP frame's protocol carries that the walk reads (RFC 1332, RFC 5072). */
 const PPP_NETWORK: Record<number, number> = { 0x21: 0x0800, 0x57: 0x86dd };
-/** Wireshark's names for PPP's protocols ("Protocol: Internet Protocol version 4 (0x0021)"). */
-const PPP_PROTOCOLS: Record<number, string> = {
-  0x0021: 'Internet Protocol version 4',
-  0x0031: 'Bridging PDU',
-  0x0057: 'Internet Protocol version 6',
-  0x00fd: 'Compressed datagram',
-  0x8021: 'Internet Protocol Control Protocol',
-  0x8057: 'IPv6 Control Protocol',
-  0x80fd: 'Compression Control Protocol',
-  0xc021: 'Link Control Protocol',
-  0xc023: 'Password Authentication Protocol',
-  0xc223: 'Challenge Handshake Authentication Protocol',
-};
-
 /**
  * Where GRE's payload starts (after `gre`, the header's layer) and the ethertype the walk reads it as (-1 for none):
  * version 0's IPv4, IPv6 or Ethernet; version 1's PPP frame, with a 'ppp' layer as tshark shows its header (Address,
@@ -1198,7 +1186,8 @@ const PPP_MESSAGE_HEADER = 4;
 /**
  * A PPP control (LCP, IPCP, IPv6CP, CCP) or authentication (CHAP, PAP) message at `at` as tshark shows its layer: Code,
  * Identifier, Length, then CHAP's value and name or message, PAP's peer id and password or message ("Data" children
- * as tshark nests them; a control protocol's options are left in its span). Null short of its header.
+ * as tshark nests them), a control protocol's options, magic number and data (pppOptions.ts). Null short of its
+ * header.
  */
 function pppMessageLayer(b: Uint8Array, at: number, end: number, proto: number): Layer | null {
   const m = PPP_MESSAGES[proto];
@@ -1236,6 +1225,12 @@ function pppMessageLayer(b: Uint8Array, at: number, end: number, proto: number):
   else if (m.protocol === 'pap' && code === 1) {
     if (counted('Peer-ID-Length', 'Peer-ID', false)) counted('Password-Length', 'Password', false);
   } else if (m.protocol === 'pap' && (code === 2 || code === 3)) counted('Message-Length', 'Message', false);
+  if (!auth) {
+    const children = pppControlBody(b, at, stop, m.protocol, fields, (a, s, p) =>
+      pppMessageLayer(b, a, s, p),
+    );
+    if (children.length) layer.children = children;
+  }
   if (data.length) {
     const from = at + PPP_MESSAGE_HEADER;
     layer.children = [

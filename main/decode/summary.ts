@@ -214,9 +214,9 @@ const PPP_CODES = [
   'Prot-Reject',
   'Echo-Request',
   'Echo-Reply',
-  'Discard-Request',
-  'Identification',
-  'Time-Remaining',
+  'Disc-Req',
+  'Ident',
+  'Time-Rem',
   'Reset-Req',
   'Reset-Ack',
 ];

@@ -539,7 +539,13 @@ describe("GRE (version 0, and PPTP's enhanced version 1)", () => {
       );
       // A control or authentication message: its header, and CHAP's and PAP's data as tshark nests it.
       const message = layers.find((l) => messages.includes(l.protocol));
-      const ourMessage = message ? tree(message).map((l) => l.trim()) : [];
+      // (A control message's options, magic number and data: the next describe's, on recorded bytes.)
+      const control = message && ['lcp', 'ipcp', 'ipv6cp', 'ccp'].includes(message.protocol);
+      const ourMessage = message
+        ? tree(message)
+            .map((l) => l.trim())
+            .slice(0, control ? 4 : undefined)
+        : [];
       const theirMessage: string[] = [];
       let depth = -1;
       for (const x of ws[i]) {
@@ -561,6 +567,38 @@ describe("GRE (version 0, and PPTP's enhanced version 1)", () => {
       'Point-to-Point Protocol [46+1]',
       'Protocol: Internet Protocol version 4 (0x0021) [46+1]',
     ]);
+  });
+});
+
+describe("PPP's control messages (LCP, IPCP, IPv6CP, CCP) in PPTP's GRE", () => {
+  // Ours stopped at the message's code, identifier and length: tshark shows a configuration message's options (LCP's
+  // MRU, ACCM, authentication protocol, magic number, callback, MRRU; IPCP's addresses and VJ compression; IPv6CP's
+  // interface identifier; CCP's MPPE bits), LCP's magic number and data, and what a reject rejects.
+  it('have their options, magic numbers, data and rejects as tshark shows them (decode-edges/ppp.pcap)', () => {
+    const lab = frames('decode-edges/ppp.pcap');
+    const ws = pdml(path.join(FIXTURES, 'decode-edges/ppp.pcap'));
+    expect(lab).toHaveLength(18);
+    const control = ['lcp', 'ipcp', 'ipv6cp', 'ccp'];
+    let options = 0;
+    lab.forEach((fr, i) => {
+      const message = decodeLayers(fr.data, fr.linkType).find((l) => control.includes(l.protocol))!;
+      // tshark's subtree of the message, indented by depth as ours is: without the bits of a map (the ACCM's
+      // characters, MPPE's bits: their names are in the value) and its expert notes.
+      const theirs: string[] = [];
+      let base = -1;
+      for (const x of ws[i]) {
+        if (base < 0) {
+          if (x.kind === 'proto' && control.includes(x.name)) base = x.depth;
+          else continue;
+        } else if (x.depth <= base) break;
+        if (/^(lcp\.opt\.asyncmap|ccp\.opt\.supported_bits)\.|^ppp\.opt\.len\.invalid$|^_ws\./.test(x.name))
+          continue;
+        theirs.push(`${' '.repeat(x.depth - base)}${x.showname || x.show} [${x.pos}+${x.size}]`);
+      }
+      expect(tree(message), `frame ${i + 1}`).toEqual(theirs);
+      options += tree(message).filter((l) => /^ {4}\S/.test(l)).length;
+    });
+    expect(options).toBeGreaterThan(25);
   });
 });
 

@@ -50,7 +50,7 @@ function tcpdumpLines(file: string, link: boolean): string[] {
 
 /** The protocols our summaries claim to print as tcpdump does. */
 const CLAIMED =
-  /ICMP|ARP|\[\|llc\]|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > |GREv0|ESP\(|AH\(|: sctp|PIMv2|OSPFv2|VRRPv[23]|STP 802|TFTP|NTPv\d|BOOTP\/DHCP/;
+  /ICMP|ARP|\[\|llc\]|OTV|VXLAN|Flags \[|UDP|igmp|domain|\.53: |\.53 > |GREv[01]|ESP\(|AH\(|: sctp|PIMv2|OSPFv2|VRRPv[23]|STP 802|TFTP|NTPv\d|BOOTP\/DHCP/;
 
 describe('summaries match tcpdump', () => {
   const files = captures();
