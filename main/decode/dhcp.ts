@@ -47,11 +47,20 @@ export const BOOTP_OFFSETS = {
   COOKIE,
 };
 
-/** Is either port BOOTP's (tcpdump's udp_print tries DNS's port 53 first). */
-export function isBootp(srcPort: number, dstPort: number): boolean {
+/** Is either port BOOTP's (the detail view's test: tshark tries the lower port first, DNS's before it). */
+export function hasBootpPort(srcPort: number, dstPort: number): boolean {
   return (
     srcPort === BOOTPS_PORT || srcPort === BOOTPC_PORT || dstPort === BOOTPS_PORT || dstPort === BOOTPC_PORT
   );
+}
+
+/** DNS's, mDNS's, timed's and TFTP's ports: tcpdump 4.99's udp_print tries them before BOOTP's. */
+const UDP_PORTS_BEFORE_BOOTP = [53, 5353, 525, 69];
+
+/** Is this datagram BOOTP to tcpdump (either port BOOTP's, neither one it tries first). */
+export function isBootp(srcPort: number, dstPort: number): boolean {
+  const port = (p: number) => srcPort === p || dstPort === p;
+  return (port(BOOTPS_PORT) || port(BOOTPC_PORT)) && !UDP_PORTS_BEFORE_BOOTP.some(port);
 }
 
 /**

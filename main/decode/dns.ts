@@ -19,6 +19,8 @@ const ARCOUNT = 10;
 const MAX_POINTER_HOPS = 16;
 const MAX_NAME_LEN = 255;
 export const DNS_PORT = 53;
+export const MDNS_PORT = 5353;
+const MDNS_TOP_BIT = 0x8000;
 
 export const DNS_TYPES: Record<number, string> = {
   1: 'A',
@@ -354,7 +356,7 @@ type Out = { s: string };
  * captured end, or the datagram's if sooner): "4660+ [1au] A? example.test. (41)", "4660 NXDomain*- 0/1/0 (95)";
  * cut, what it printed before it ran out, then " [|domain]".
  */
-export function dnsSummary(b: Uint8Array, at: number, len: number, snap: number): string {
+export function dnsSummary(b: Uint8Array, at: number, len: number, snap: number, mdns = false): string {
   if (len < DNS_HEADER_LEN) return `domain [length ${len} < ${DNS_HEADER_LEN}] (invalid)`;
   const o: Out = { s: '' };
   const trunc = () => `${o.s} [|domain]`;
@@ -381,12 +383,12 @@ export function dnsSummary(b: Uint8Array, at: number, len: number, snap: number)
     }
     o.s += ` ${an}/${ns}/${ar}`;
     if (an) {
-      cp = printRecord(b, at, cp, snap, o);
+      cp = printRecord(b, at, cp, snap, o, mdns);
       if (cp < 0) return trunc();
       an--;
       while (cp < snap && an) {
         o.s += ',';
-        cp = printRecord(b, at, cp, snap, o);
+        cp = printRecord(b, at, cp, snap, o, mdns);
         if (cp < 0) return trunc();
         an--;
       }
@@ -407,11 +409,11 @@ export function dnsSummary(b: Uint8Array, at: number, len: number, snap: number)
     let left = qd;
     let cp = at + DNS_HEADER_LEN;
     if (left) {
-      cp = printQuestion(b, at, cp, snap, o);
+      cp = printQuestion(b, at, cp, snap, o, mdns);
       if (cp < 0) return trunc();
       left--;
       while (cp < snap && left) {
-        cp = printQuestion(b, at, cp, snap, o);
+        cp = printQuestion(b, at, cp, snap, o, mdns);
         if (cp < 0) return trunc();
         left--;
       }
@@ -474,24 +476,30 @@ function skipName(b: Uint8Array, cp: number, snap: number): number {
 }
 
 /** ns_qprint: " A? example.test." for the question at `cp`; where it ends, or FAILED. */
-function printQuestion(b: Uint8Array, msg: number, cp: number, snap: number, o: Out): number {
+function printQuestion(b: Uint8Array, msg: number, cp: number, snap: number, o: Out, mdns: boolean): number {
   const after = skipName(b, cp, snap);
   if (after < 0 || after + 4 > snap) return FAILED;
   o.s += ` ${typeName(u16(b, after))}`;
-  const cls = u16(b, after + 2);
+  const raw = u16(b, after + 2);
+  // mDNS (RFC 6762 §5.4) takes the class's top bit for "unicast response wanted".
+  const cls = mdns ? raw & ~MDNS_TOP_BIT : raw;
   if (cls !== C_IN) o.s += ` ${CLASS_NAMES[cls] ?? `(Class ${cls})`}`;
+  if (mdns) o.s += raw & MDNS_TOP_BIT ? ' (QU)' : ' (QM)';
   o.s += '? ';
   const end = printName(b, msg, cp, snap, o);
   return end < 0 ? FAILED : end + 4;
 }
 
 /** ns_rprint without -v: " A 10.96.0.10" for the record at `cp`; where it ends, `snap` or FAILED when cut. */
-function printRecord(b: Uint8Array, msg: number, cp: number, snap: number, o: Out): number {
+function printRecord(b: Uint8Array, msg: number, cp: number, snap: number, o: Out, mdns: boolean): number {
   cp = skipName(b, cp, snap);
   if (cp < 0 || cp + 10 > snap) return snap;
   const type = u16(b, cp);
-  const cls = u16(b, cp + 2);
+  const raw = u16(b, cp + 2);
+  // mDNS (RFC 6762 §10.2) takes the class's top bit for "cache flush".
+  const cls = mdns ? raw & ~MDNS_TOP_BIT : raw;
   if (cls !== C_IN && type !== T_OPT) o.s += ` ${CLASS_NAMES[cls] ?? `(Class ${cls})`}`;
+  if (mdns && raw & MDNS_TOP_BIT) o.s += ' (Cache flush)';
   const optFlags = u16(b, cp + 6);
   const rdlen = u16(b, cp + 8);
   cp += 10;

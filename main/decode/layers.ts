@@ -5,7 +5,7 @@
 import { pppControlBody, PPP_PROTOCOLS } from './pppOptions.ts';
 import { ARP_OFFSETS } from './arp.ts';
 import { BGP_OFFSETS, BGP_PORT, bgpMessages, bgpTypeName } from './bgp.ts';
-import { bootpFields, isBootp } from './dhcp.ts';
+import { bootpFields, hasBootpPort } from './dhcp.ts';
 import { walk, walkFrom, type Chain, type ChainNode, type ChainProblem } from './chain.ts';
 import { DNS_OFFSETS, DNS_TYPES, rcodeName } from './dns.ts';
 import { ETH_HEADER_LEN, ETHERTYPE_MIN, etherTypeName, VLAN_TAG_LEN } from './ethernet.ts';
@@ -76,7 +76,7 @@ import {
 } from './sctp.ts';
 import { tcpFlagsString, TCP_OFFSETS, TCP_OPTIONS } from './tcp.ts';
 import { TFTP_PORT, tftpFields } from './tftp.ts';
-import { isNtp, ntpFields } from './ntp.ts';
+import { isNtpToTshark, ntpFields } from './ntp.ts';
 import { UDP_OFFSETS } from './udp.ts';
 import { VXLAN_OFFSETS } from './vxlan.ts';
 import {
@@ -245,7 +245,7 @@ export function decodeLayers(
     }
     // A UDP payload off DNS's port: BOOTP's and TFTP's ports are tried after it, as tcpdump and tshark do.
     const udpApp = n.kind === 'data' && ip?.kind === 'udp' && ip.h.srcPort !== 53 && ip.h.dstPort !== 53;
-    if (udpApp && isBootp(ip.h.srcPort, ip.h.dstPort)) {
+    if (udpApp && hasBootpPort(ip.h.srcPort, ip.h.dstPort)) {
       const bootp = bootpFields(b, n.at, n.end);
       if (bootp) {
         layers.push({
@@ -260,7 +260,7 @@ export function decodeLayers(
     }
     // tshark tries the lower port first: BOOTP's before TFTP's (tcpdump the other way round).
     const tftpPort = udpApp && (ip.h.srcPort === TFTP_PORT || ip.h.dstPort === TFTP_PORT);
-    if (tftpPort && !isBootp(ip.h.srcPort, ip.h.dstPort)) {
+    if (tftpPort && !hasBootpPort(ip.h.srcPort, ip.h.dstPort)) {
       const tftp = tftpLayers(b, n);
       if (tftp) {
         layers.push(...tftp);
@@ -268,7 +268,10 @@ export function decodeLayers(
       }
     }
     const ntp =
-      udpApp && !tftpPort && isNtp(ip.h.srcPort, ip.h.dstPort) && !isBootp(ip.h.srcPort, ip.h.dstPort);
+      udpApp &&
+      !tftpPort &&
+      isNtpToTshark(ip.h.srcPort, ip.h.dstPort) &&
+      !hasBootpPort(ip.h.srcPort, ip.h.dstPort);
     const time = ntp ? ntpFields(b, n.at, n.end) : null;
     if (time) {
       layers.push({

@@ -7,8 +7,11 @@ import { u32 } from './result.ts';
 
 export const NTP_PORT = 123;
 const LI_VN_MODE = 0;
-/** TFTP's and Kerberos' ports: print-udp.c tries them before NTP's (after DNS's and BOOTP's). */
-const UDP_PORTS_BEFORE_NTP = [69, 88];
+/**
+ * The ports tcpdump 4.99's udp_print tries before NTP's: DNS, mDNS, timed, TFTP, BOOTP, RIP, AODV, ISAKMP (500, 4500
+ * and its two user ports), SNMP and its traps (read from tcpdump itself: every port against 123).
+ */
+const UDP_PORTS_BEFORE_NTP = [53, 5353, 525, 69, 67, 68, 520, 654, 500, 4500, 7500, 8500, 161, 162];
 const MODES = [
   'unspecified',
   'symmetric active',
@@ -20,7 +23,13 @@ const MODES = [
   'Reserved',
 ];
 
-/** Is this datagram NTP to tcpdump (either port 123, neither one it tries first; DNS and BOOTP are the caller's). */
+/** Is this datagram NTP to tshark (the detail view's test): port 123, neither TFTP's nor Kerberos' lower port. */
+export function isNtpToTshark(srcPort: number, dstPort: number): boolean {
+  const port = (p: number) => srcPort === p || dstPort === p;
+  return port(NTP_PORT) && !port(69) && !port(88);
+}
+
+/** Is this datagram NTP to tcpdump (either port 123, neither one it tries first). */
 export function isNtp(srcPort: number, dstPort: number): boolean {
   const port = (p: number) => srcPort === p || dstPort === p;
   return port(NTP_PORT) && !UDP_PORTS_BEFORE_NTP.some(port);

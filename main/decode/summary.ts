@@ -7,7 +7,7 @@ import { BGP_PORT } from './bgp.ts';
 import { bootpSummary, isBootp } from './dhcp.ts';
 import { isNtp, ntpSummary } from './ntp.ts';
 import { walk, walkFrom, type Chain, type ChainNode } from './chain.ts';
-import { DNS_PORT, dnsSummary } from './dns.ts';
+import { DNS_PORT, dnsSummary, MDNS_PORT } from './dns.ts';
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
 import {
   DEFAULT_DECODE_OPTIONS,
@@ -248,13 +248,16 @@ const TCPDUMP_NAMES: Record<string, string> = {
   ethernet: 'ether',
   icmpv6: 'icmp6',
 };
-const HTTP_PORTS = new Set([80, 8080]);
-/** Telnet, SMTP and whois: print-tcp.c's printers for these ports come before BGP's. */
-const TCP_PORTS_BEFORE_BGP = [23, 25, 43];
-/** And these before DNS's: PPTP, Redis, SSH, BEEP, OpenFlow, FTP, HTTP, RTSP. */
-const TCP_PORTS_BEFORE_DNS = [
-  ...TCP_PORTS_BEFORE_BGP,
-  179,
+/**
+ * print-tcp.c's (4.99) order of the ports it gives a segment's data to a printer for: telnet, SMTP, whois, BGP, PPTP,
+ * Redis, SSH, BEEP, OpenFlow (old and IANA), FTP, HTTP (and 8080), RTSP (and 8554), DNS. The first one either port
+ * of a segment is picks the printer, so a segment between SMTP's port and HTTP's is SMTP to tcpdump.
+ */
+const TCP_PORT_ORDER = [
+  23,
+  25,
+  43,
+  BGP_PORT,
   1723,
   6379,
   22,
@@ -266,7 +269,16 @@ const TCP_PORTS_BEFORE_DNS = [
   8080,
   554,
   8554,
+  DNS_PORT,
 ];
+/** The text protocols of that list whose first line util-print.c's txtproto_print shows. */
+const TEXT_PROTOCOLS: Record<number, string> = {
+  25: 'SMTP',
+  43: 'WHOIS',
+  21: 'FTP',
+  80: 'HTTP',
+  8080: 'HTTP',
+};
 const IPPROTO_DCCP = 33;
 const ESP_HEADER_LEN = 8;
 /** The IP protocols whose tcpdump printers say the addresses themselves (with their ports). */
@@ -1108,6 +1120,9 @@ class Printer {
       // Read as tcpdump reads it, up to the capture's end or the IP packet's (whole or cut by the snaplen).
       return dnsSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload));
     }
+    // mDNS's port comes next in print-udp.c (then timed's, not decoded here: its datagrams read "UDP, length N").
+    if (h.srcPort === MDNS_PORT || h.dstPort === MDNS_PORT)
+      return dnsSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload), true);
     if (isTftp(h.srcPort, h.dstPort))
       return tftpSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload));
     if (isBootp(h.srcPort, h.dstPort)) return bootpSummary(this.b, n.at + n.len, len);
@@ -1162,14 +1177,15 @@ class Printer {
     s += `, length ${dataLen}`;
     if (this.peek()?.kind === 'data') this.next();
     const at = n.at + h.headerLen;
-    // print-tcp.c tries BGP's port before HTTP's (and telnet's, SMTP's and whois's before BGP's); without -v its
-    // BGP printer says the name only, whatever was captured of the messages.
-    const port = (p: number) => h.srcPort === p || h.dstPort === p;
-    if (dataLen > 0 && port(BGP_PORT) && !TCP_PORTS_BEFORE_BGP.some(port)) s += ': BGP';
-    else if (dataLen > 0 && (HTTP_PORTS.has(h.srcPort) || HTTP_PORTS.has(h.dstPort)))
-      s += `: ${httpText(b, at, at + dataLen)}`;
-    else if (dataLen > 0 && port(DNS_PORT) && !TCP_PORTS_BEFORE_DNS.some(port))
-      s += tcpDnsText(b, at, dataLen, Math.min(b.length, n.at + ipPayload));
+    if (dataLen <= 0) return s;
+    // The printer of the first port in print-tcp.c's order. Without -v its BGP printer says the name only, whatever
+    // was captured of the messages; those of telnet, PPTP, Redis, SSH, BEEP, OpenFlow and RTSP are not reproduced
+    // here (the line ends at the length, as tcpdump's does for a telnet segment without commands).
+    const first = TCP_PORT_ORDER.find((p) => h.srcPort === p || h.dstPort === p);
+    const text = first === undefined ? undefined : TEXT_PROTOCOLS[first];
+    if (first === BGP_PORT) s += ': BGP';
+    else if (text) s += `: ${textProtocol(b, at, at + dataLen, text)}`;
+    else if (first === DNS_PORT) s += tcpDnsText(b, at, dataLen, Math.min(b.length, n.at + ipPayload));
     return s;
   }
 }
@@ -1243,35 +1259,39 @@ const MAX_HTTP_LINE = 300;
 const isPrint = (c: number) => c >= 0x20 && c <= 0x7e;
 
 /**
- * What tcpdump says of an HTTP payload from `at` to `end` (util-print.c's txtproto_print without -v): "HTTP", and
- * when its first token is a request name or its second a 3-digit status, its first line, "HTTP: GET / HTTP/1.1",
- * or " [|http]" after "HTTP" where the capture ends before that line does (after the line when the payload has no
- * end of line). A line with a byte that is not printable ASCII nor a tab is not printed; unlike tcpdump, a tab is
+ * What tcpdump says of a text protocol's payload from `at` to `end` (util-print.c's txtproto_print without -v),
+ * `name` being HTTP, FTP, SMTP or WHOIS: the name, and its first line, "HTTP: GET / HTTP/1.1", or " [|http]" after
+ * the name where the capture ends before that line does (after the line when the payload has no end of line). For
+ * HTTP only when its first token is a request name or its second a 3-digit status (the others have no command list:
+ * any line). A line with a byte that is not printable ASCII nor a tab is not printed; unlike tcpdump, a tab is
  * shown as "." and a line is cut after MAX_HTTP_LINE characters, to keep the summary one short line.
  */
-function httpText(b: Uint8Array, at: number, end: number): string {
+function textProtocol(b: Uint8Array, at: number, end: number, name: string): string {
   const cap = Math.min(b.length, end);
-  const first = httpToken(b, at, end, cap);
-  const second = first && httpToken(b, first.next, end, cap);
-  const reqresp =
-    (first !== null && HTTP_METHODS.has(first.token.toUpperCase())) ||
-    (second !== null && /^[0-9]{3}$/.test(second.token));
-  if (!reqresp) return 'HTTP';
+  const cut = `${name} [|${name.toLowerCase()}]`;
+  if (name === 'HTTP') {
+    const first = httpToken(b, at, end, cap);
+    const second = first && httpToken(b, first.next, end, cap);
+    const reqresp =
+      (first !== null && HTTP_METHODS.has(first.token.toUpperCase())) ||
+      (second !== null && /^[0-9]{3}$/.test(second.token));
+    if (!reqresp) return name;
+  }
   for (let i = at; i < end; i++) {
-    if (i >= cap) return 'HTTP [|http]';
+    if (i >= cap) return cut;
     const c = b[i];
     let eol = c === 10;
     if (c === 13) {
-      if (i + 1 >= end) return 'HTTP';
-      if (i + 1 >= cap) return 'HTTP [|http]';
-      if (b[i + 1] !== 10) return 'HTTP';
+      if (i + 1 >= end) return name;
+      if (i + 1 >= cap) return cut;
+      if (b[i + 1] !== 10) return name;
       eol = true;
     }
-    if (eol) return `HTTP: ${httpLine(b, at, i)}`;
-    if (!isPrint(c) && c !== 9) return 'HTTP';
+    if (eol) return `${name}: ${httpLine(b, at, i)}`;
+    if (!isPrint(c) && c !== 9) return name;
   }
   // All of it printable, with no end of line: tcpdump 4.99 prints it as a cut line.
-  return `HTTP: ${httpLine(b, at, end)} [|http]`;
+  return `${name}: ${httpLine(b, at, end)} [|${name.toLowerCase()}]`;
 }
 
 function httpLine(b: Uint8Array, at: number, end: number): string {
