@@ -343,9 +343,38 @@ describe("NTP (a node's chronyd asking the cluster's time server)", () => {
   });
 });
 
+describe("NTP's control (ntpq) and private (ntpdc) messages", () => {
+  // Ours left modes 6 and 7 as data; tshark shows their headers' fields (and decodes what follows by request).
+  it('have the header fields tshark shows, and the variables as text (decode-edges/ntp.pcap)', () => {
+    const lab = frames('decode-edges/ntp.pcap');
+    const ws = pdml(path.join(FIXTURES, 'decode-edges/ntp.pcap'));
+    expect(lab).toHaveLength(14);
+    lab.forEach((fr, i) => {
+      const layer = decodeLayers(fr.data, fr.linkType).find((l) => l.protocol === 'ntp')!;
+      const header = 42 + (layer.title.endsWith('control)') ? 12 : 8);
+      const ours = ourLayers([layer], 'ntp').filter((l) => !/^Data: /.test(l));
+      const fields = ['flags', 'ctrl.flags2', 'ctrl.sequence', 'ctrl.status', 'ctrl.associd', 'ctrl.offset'];
+      fields.push('ctrl.count', 'priv.auth_seq', 'priv.impl', 'priv.reqcode', 'priv.err', 'priv.numitems');
+      fields.push('priv.reserved', 'priv.itemsize');
+      // (A read-status answer's association list: tshark puts its status words among the header's, after it.)
+      const theirs = tsharkLayers(
+        ws[i],
+        'ntp',
+        fields.map((x) => `ntp.${x}`),
+      ).filter((l) => Number(/\[(\d+)\+\d+\]$/.exec(l)![1]) < header);
+      expect(ours, `frame ${i + 1}`).toEqual(theirs);
+    });
+    const variables = decodeLayers(lab[3].data, 1)
+      .find((l) => l.protocol === 'ntp')!
+      .fields.at(-1);
+    expect(variables).toMatchObject({ name: 'Data', value: 'version="ntpd 4.2.8p15", leap=00, stratum=2' });
+  });
+});
+
 describe('NTP and TFTP of random bytes', () => {
   // A seeded draw of 200 NTP messages (modes 0-5, any stratum, poll, precision, reference id, timestamps, zero ones
-  // among them) and 200 TFTP ones (every opcode, strings from a small set, empty ones, trailing bytes), each on a
+  // among them), 200 control and private ones (modes 6 and 7: any flags, opcode, status, association, count,
+  // implementation, request code, error and item counts) and 200 TFTP ones (every opcode, strings from a small set, empty ones, trailing bytes), each on a
   // port pair of its own so that tshark links none to another: every title, field and span as tshark's.
   it('have the layers tshark shows', () => {
     const rnd = seeded(7919);
@@ -374,6 +403,30 @@ describe('NTP and TFTP of random bytes', () => {
       if (rnd() < 0.2) m.fill(0, 16);
       all.push(udp(20000 + i, 123, m));
     }
+    // ntpq's control messages (mode 6) and ntpdc's private ones (mode 7): their headers' fields (what follows them,
+    // which tshark decodes by request, is not compared: the 12 and 8 header bytes are).
+    for (let i = 0; i < 200; i++) {
+      const control = i % 2 === 0;
+      const data = Array.from({ length: int(24) }, () => int(256));
+      const m = control
+        ? [(int(256) & 0xf8) | 6, int(256), int(256), int(256), ...[int(256), int(256), 0, 0, 0, 0, 0, 0]]
+        : [
+            (int(256) & 0xf8) | 7,
+            int(256),
+            [0, 2, 3, 3, int(256)][int(5)],
+            int(50),
+            int(256),
+            int(256),
+            0,
+            0,
+          ];
+      if (control) {
+        if (rnd() < 0.5) m[6] = m[7] = 0;
+        m[11] = rnd() < 0.8 ? data.length : int(256);
+      } else [m[6], m[7]] = [int(256), int(256)];
+      if (control && rnd() < 0.5) [m[4], m[5]] = [[0x06, 0x96, 0x03, 0xc6][int(4)], 0x15];
+      all.push(udp(25000 + i, 123, [...m, ...data]));
+    }
     for (let i = 0; i < 200; i++) {
       const op = 1 + int(6);
       const m = [0, op];
@@ -386,12 +439,16 @@ describe('NTP and TFTP of random bytes', () => {
     writeFileSync(file, pcapOf(all));
     const ws = pdml(file);
     all.forEach((data, i) => {
-      const proto = i < 200 ? 'ntp' : 'tftp';
+      const proto = i < 400 ? 'ntp' : 'tftp';
       const layer = decodeLayers(data, 1).find((l) => l.protocol === proto);
+      // A control or private message's header (12 or 8 bytes): its Data field is text here, tshark's decoding.
+      const header = i < 200 || i >= 400 ? Infinity : 42 + (i % 2 === 0 ? 12 : 8);
       const ours = layer
         ? [
             `${layer.title} [${layer.offset}+${layer.length}]`,
-            ...layer.fields.map((x) => `${x.name}: ${x.value} [${x.offset}+${x.length}]`),
+            ...layer.fields
+              .filter((x) => x.offset < header)
+              .map((x) => `${x.name}: ${x.value} [${x.offset}+${x.length}]`),
             ...(layer.children ?? []).flatMap((c) => [
               `${c.title} [${c.offset}+${c.length}]`,
               ...c.fields.map((x) => `${x.name}: ${x.value} [${x.offset}+${x.length}]`),
@@ -404,7 +461,7 @@ describe('NTP and TFTP of random bytes', () => {
         if (x.kind === 'proto') {
           depth = x.name === proto ? x.depth : -1;
           if (depth >= 0) theirs.push(`${x.showname} [${x.pos}+${x.size}]`);
-        } else if (depth < 0 || x.size === 0) continue;
+        } else if (depth < 0 || x.size === 0 || x.pos >= header) continue;
         else if (x.depth === depth + 2 && x.name.startsWith(`${proto}.`))
           theirs.push(`${x.showname} [${x.pos}+${x.size}]`);
         else if (x.depth === depth + 2 && x.name === '') theirs.push(`${x.show} [${x.pos}+${x.size}]`);
