@@ -1087,6 +1087,63 @@ describe('TFTP, whole and cut', () => {
   });
 });
 
+describe('DNS bit-string labels and EDNS options of random bytes, whole and cut', () => {
+  // A seeded draw of 400 messages: queries whose names mix bit-string labels (any count, some cut) with ordinary
+  // ones, and answers holding an OPT record with options of every kind print-domain.c knows and others, of lengths
+  // its types allow and not, over UDP 53 and mDNS's 5353; each whole or cut at a random length: 1,600 lines
+  // compared with tcpdump's, with and without -e.
+  it('read as tcpdump prints them', () => {
+    const rnd = seeded(2673);
+    const int = (n: number) => Math.floor(rnd() * n);
+    const bytes = (n: number) => Array.from({ length: n }, () => (rnd() < 0.3 ? 0 : int(256)));
+    const label = () => {
+      if (rnd() < 0.5) return [3, ...Buffer.from('lab')];
+      const count = [0, 1, 3, 4, 5, 7, 8, 9, 12, 16, 31, 32, 33, 255][int(14)];
+      return [0x41, count, ...bytes(((count || 256) + 7) >> 3)];
+    };
+    const option = () => {
+      const code = [3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 0, 99][int(15)];
+      let data: number[];
+      if (code === 8 && rnd() < 0.7) {
+        const family = [1, 2, 3][int(3)];
+        const source = int(40);
+        data = [0, family, source, int(3) ? 0 : int(40), ...bytes(rnd() < 0.8 ? (source + 7) >> 3 : int(6))];
+      } else if (code === 13 && rnd() < 0.7) data = [4, ...Buffer.from('test'), 0];
+      else data = bytes([0, 1, 2, 4, 7, 8, 9, 15, 16, 24, 40, 41][int(12)]);
+      return [...be16(code), ...be16(rnd() < 0.9 ? data.length : int(50)), ...data];
+    };
+    const frames: Uint8Array[] = [];
+    const caplens: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      let body: number[];
+      if (i % 2 === 0) {
+        const name = [...label(), ...label(), ...(rnd() < 0.9 ? [0] : [])];
+        body = [0x95, i & 255, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, ...name, 0, 12, 0, 1];
+      } else {
+        const rdata = Array.from({ length: int(4) }, option).flat();
+        const opt = [0, 0, 41, ...be16(512 + int(4096)), int(256), 0, rnd() < 0.5 ? 0x80 : 0, 0];
+        body = [0x95, i & 255, 0x81, 0x80, 0, 0, 0, 1, 0, 0, 0, 0, ...opt, ...be16(rdata.length), ...rdata];
+      }
+      const port = rnd() < 0.2 ? 5353 : 53;
+      const frame = [...eth(0x0800), ...ip4(17, udp(40000, port, body))];
+      frames.push(Uint8Array.from(frame));
+      caplens.push(rnd() < 0.5 ? frame.length : 42 + int(frame.length - 41));
+    }
+    const file = path.join(tmp, `random-${files++}.pcap`);
+    writeFileSync(file, pcapOf(frames, caplens));
+    for (const link of [false, true]) {
+      const args = ['-S', '-n', '-r', file];
+      if (link) args.unshift('-e');
+      const text = execFileSync('tcpdump', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+      const theirs = joinLines(text);
+      const ours = frames.map((f, i) => summarize(f.subarray(0, caplens[i]), 1, { link, origLen: f.length }));
+      expect(ours).toEqual(theirs);
+      expect(ours.filter((l) => l.includes('\\[x')).length).toBeGreaterThan(60);
+      expect(ours.filter((l) => / OPT UDPsize=\d+( DO)? \[/.test(l)).length).toBeGreaterThan(60);
+    }
+  });
+});
+
 describe("tcpdump 4.99's port order (print-udp.c, print-tcp.c) and mDNS", () => {
   // Ours read BOOTP for a datagram between mDNS's (or timed's) port and BOOTP's, NTP after every port tcpdump tries
   // first (and not after Kerberos', which it does not), HTTP for a segment between SMTP's or FTP's port and HTTP's,
