@@ -14,7 +14,7 @@ import { ifaceWithAddress } from '../discover/parseIp.ts';
 import { connectSsh, type Credentials, type SshConnection } from '../ssh/connection.ts';
 import { JumpPool } from '../ssh/jumpPool.ts';
 import type { HostKeyInfo } from '../ssh/hostKeys.ts';
-import { acquirePrivilege, privileged, privilegeLabel, redact, type Privilege } from '../ssh/privilege.ts';
+import { acquirePrivilege, privilegeLabel, redact, type Privilege } from '../ssh/privilege.ts';
 import {
   defaultKnownHostsFiles,
   resolveJumps,
@@ -456,11 +456,10 @@ export class CaptureSession extends EventEmitter {
         this.save();
         return;
       }
-      const checks = await Promise.all(selection.map((sel) => this.checkFilter(n, sel.iface)));
-      if (this.stopping) return;
-      const started = selection.map((sel, i) => this.launch(n, sel, checks[i]));
+      // Each interface's check and capture in one exec, with nothing to wait for: no other node's check gates them.
+      const caps = selection.map((sel) => this.register(this.prepare(n, sel), null));
       this.setNode(n, {});
-      await Promise.all(started.filter((c) => c.status.state === 'starting').map((c) => c.start()));
+      await Promise.all(caps.map((cap) => this.checkedStart(n, cap)));
       this.save();
     } catch (e) {
       this.drop(n);
@@ -898,15 +897,8 @@ export class CaptureSession extends EventEmitter {
     // tcpdump listening; beside it, it slowed tcpdump's start on a busy node).
     this.putInDiscovery(n, names, links);
     const filter = this.filterFor(n);
-    const checks = await Promise.all(
-      names.map((iface) => {
-        const linkType = links.interfaces.find((i) => i.name === iface)?.linkType ?? '';
-        return n.compiled.has(compiledKey(linkType, filter)) ? null : this.checkFilter(n, iface);
-      }),
-    );
-    if (this.stopping || !n.conn) return;
     const addedAt = new Date().toISOString();
-    const started = names.map((iface, i) => {
+    const caps = names.map((iface) => {
       const instance = this.nextInstance(n.spec.name, iface);
       this.emit('appeared', {
         node: n.spec.name,
@@ -915,13 +907,17 @@ export class CaptureSession extends EventEmitter {
         instance,
         file: captureFileName(n.spec.name, iface, instance),
       } satisfies InterfaceAppeared);
-      // Gone again before tcpdump could be asked (a pod that lived a second): said so, not as a wrong name.
-      const pre: ErrorData | null =
-        checks[i]?.code === 'IFACE_UNKNOWN' ? goneBeforeStart(n.spec.name, iface, instance) : checks[i];
-      return this.launch(n, { node: n.spec.name, iface }, pre, addedAt, instance);
+      return this.register(this.prepare(n, { node: n.spec.name, iface }, addedAt, instance), null);
     });
     this.save();
-    await Promise.all(started.filter((c) => c.status.state === 'starting').map((c) => c.start()));
+    // A link type the node's tcpdump compiled this filter for starts unchecked; any other is checked in the exec that
+    // starts it.
+    await Promise.all(
+      caps.map((cap) => {
+        const linkType = links.interfaces.find((i) => i.name === cap.status.iface)?.linkType ?? '';
+        return n.compiled.has(compiledKey(linkType, filter)) ? cap.start() : this.checkedStart(n, cap);
+      }),
+    );
     this.save();
     await this.addToDiscovery(n, names);
   }
@@ -1031,17 +1027,6 @@ export class CaptureSession extends EventEmitter {
     });
   }
 
-  /** Creates one interface's capture on node `n` (not started); `pre`: its filter check's failure, if any. */
-  private launch(
-    n: NodeRuntime,
-    s: Selected,
-    pre: ErrorData | null,
-    addedAt: string | null = null,
-    instance = 1,
-  ): InterfaceCapture {
-    return this.register(this.prepare(n, s, addedAt, instance), pre);
-  }
-
   /** One interface's capture on node `n`, not yet part of the session (register()) nor started. */
   private prepare(
     n: NodeRuntime,
@@ -1093,17 +1078,19 @@ export class CaptureSession extends EventEmitter {
     return cap;
   }
 
-  private async checkFilter(n: NodeRuntime, iface: string): Promise<ErrorData | null> {
-    const filter = this.filterFor(n);
-    const cmd = privileged(filterCheckScript(n.status.tcpdump!.path, iface, filter), n.privilege!);
-    let r: PrecheckResult;
-    try {
-      const x = await n.conn!.exec(cmd.command, { stdin: cmd.stdinPreamble, timeoutMs: 20_000 });
-      r = x.code === 0 ? { ok: true } : { ok: false, exitCode: x.code, stderr: x.stderr.toString('utf8') };
-    } catch (e) {
-      r = { ok: false, error: toErrorData(e) };
-    }
-    return this.checked(n, iface, filter, r);
+  /**
+   * Checks the filter on `cap`'s interface and starts it in one exec (checkedStartScript, ungated: a late node's
+   * interfaces, a new pod's, where no other check need be waited for), one round trip fewer than the check on an
+   * exec of its own. A failed check is recorded as that exec's was (failBeforeStart); a name tcpdump does not know,
+   * for an interface that just appeared, as its having gone again (goneBeforeStart). Never throws.
+   */
+  private async checkedStart(n: NodeRuntime, cap: InterfaceCapture): Promise<void> {
+    const { iface, filter } = cap.status;
+    const r = await cap.precheck(filterCheckScript(n.status.tcpdump!.path, iface, filter), { gate: false });
+    const pre = this.checked(n, iface, filter, r);
+    // Gone again before tcpdump could be asked (a pod that lived a second): said so, not as a wrong name.
+    if (pre) cap.failBeforeStart(pre.code === 'IFACE_UNKNOWN' ? (cap.goneBeforeStart ?? pre) : pre);
+    else await cap.go();
   }
 
   /**

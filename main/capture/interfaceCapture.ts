@@ -152,6 +152,11 @@ export class InterfaceCapture extends EventEmitter {
   private segmentDrops = 0;
   /** precheck()'s answer, while its channel is open and the check has not answered. */
   private gate: ((r: PrecheckResult) => void) | null = null;
+  /**
+   * precheck() without the gate: the node starts tcpdump right after the check, so the file is made when the check
+   * passed (or at the first bytes, should they come first) rather than at go().
+   */
+  private ungated = false;
   private done: Promise<void>;
   private resolveDone!: () => void;
   private ended = false;
@@ -279,13 +284,18 @@ export class InterfaceCapture extends EventEmitter {
    * `check` (filterCheckScript for this interface) runs, and when it passes the node waits for go(), which starts
    * tcpdump there at once, or for cancel(). Nothing is written (not even the file created) before go(). A failed
    * check ends the channel: the session records it (failBeforeStart) as it did the check's own exec. Heartbeats go
-   * from the channel's opening: the node's wait has the capture's watchdog. Never throws.
+   * from the channel's opening: the node's wait has the capture's watchdog. `gate: false`: the node starts tcpdump
+   * as soon as the check passed (nothing to wait for: no other interface's check), and its file is made then; go()
+   * then only waits for tcpdump to listen. Never throws.
    */
-  async precheck(check: string): Promise<PrecheckResult> {
+  async precheck(check: string, opts: { gate?: boolean } = {}): Promise<PrecheckResult> {
     const answer = new Promise<PrecheckResult>((r) => (this.gate = r));
+    this.ungated = opts.gate === false;
     let t: NodeJS.Timeout | undefined;
     try {
-      const ch = await this.openChannel(checkedStartScript(check, this.startScript(), this.watchdog));
+      const ch = await this.openChannel(
+        checkedStartScript(check, this.startScript(), { ...this.watchdog, gate: !this.ungated }),
+      );
       // Heartbeats from the opening: the node's wait for go() has the capture's watchdog (checkedStartScript).
       this.startHeartbeat(ch);
       t = setTimeout(() => {
@@ -310,29 +320,52 @@ export class InterfaceCapture extends EventEmitter {
     return r;
   }
 
-  /** precheck() passed: tcpdump starts now. Resolves as start() does, once it listens (or failed). Never throws. */
+  /**
+   * precheck() passed: tcpdump starts now (ungated: it has started already). Resolves as start() does, once it
+   * listens (or failed). Never throws.
+   */
   async go(): Promise<void> {
     const ch = this.ch;
     if (this.ended) return;
     if (!ch) {
       // The channel went away after the check passed (its close has decided what happened by then); a capture lost
       // with its connection gets its file, for resume() to continue, as one lost while starting has.
-      if (this.status.state === 'lost') this.openFile();
+      if (this.status.state === 'lost' && this.fd === null) this.openFile();
       return;
     }
-    if (!this.openFile()) {
-      ch.end();
-      return;
-    }
-    this.status.startedAt ??= new Date().toISOString();
-    try {
-      ch.write(`${START_LINE}\n`);
-    } catch {
-      /* the channel is going away: its close event decides what happened */
-    }
+    if (!this.openStarted(ch)) return;
+    if (!this.ungated)
+      try {
+        ch.write(`${START_LINE}\n`);
+      } catch {
+        /* the channel is going away: its close event decides what happened */
+      }
     if (this.stopRequested) ch.end();
     else this.startHeartbeat(ch);
     await this.untilListening();
+  }
+
+  /**
+   * The file of a capture whose tcpdump starts (or has started) on `ch`, made once; false when it cannot be (the
+   * capture has failed, and the channel is ended: tcpdump is stopped).
+   */
+  private openStarted(ch: ClientChannel): boolean {
+    if (this.fd === null && !this.openFile()) {
+      try {
+        ch.end();
+      } catch {
+        /* already gone */
+      }
+      return false;
+    }
+    this.status.startedAt ??= new Date().toISOString();
+    return true;
+  }
+
+  /** The file to append tcpdump's bytes to, made now if an ungated start's bytes come first; null: none. */
+  private dataFile(): number | null {
+    if (this.fd === null && this.ungated && !this.ended && this.ch) this.openStarted(this.ch);
+    return this.fd;
   }
 
   /** precheck() passed but the capture is not to start (another interface's check failed, or a stop): ends it. */
@@ -497,7 +530,9 @@ export class InterfaceCapture extends EventEmitter {
   }
 
   private onData(d: Buffer): void {
-    if (this.fd === null) return;
+    // Ungated, tcpdump's first bytes may come before the check's mark (sshd reads stdout and stderr apart).
+    const fd = this.dataFile();
+    if (fd === null) return;
     if (this.skipHeader > 0) {
       // A resumed tcpdump starts with its own pcap header: it must equal the file's, and is not written again.
       const n = Math.min(this.skipHeader, d.length);
@@ -519,8 +554,7 @@ export class InterfaceCapture extends EventEmitter {
     // Disk first: a synchronous append means a byte we received survives even a kill -9 right after.
     try {
       // writeSync may write less than asked (e.g. a nearly full disk): loop until all of it is down.
-      for (let off = 0; off < d.length;)
-        off += writeSync(this.fd, d, off, d.length - off, this.fileLen + off);
+      for (let off = 0; off < d.length;) off += writeSync(fd, d, off, d.length - off, this.fileLen + off);
     } catch (e) {
       this.writeFailed(e as NodeJS.ErrnoException);
       return;
@@ -574,6 +608,8 @@ export class InterfaceCapture extends EventEmitter {
         this.stderr = '';
         kept = '';
         this.answerGate({ ok: true });
+        // Ungated, tcpdump is starting now: its file is made at once, as go() makes it.
+        if (this.ungated && this.ch) this.openStarted(this.ch);
         continue;
       }
       const live = parseInfoLine(line);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { CaptureSession, type IfaceCaptureStatus } from '../../main/capture/index.ts';
-import { FILTER_CHECKED_MARK, START_LINE } from '../../main/capture/tcpdumpCommand.ts';
+import { FILTER_CHECKED_MARK, START_LINE, WAIT_WATCHDOG_MARK } from '../../main/capture/tcpdumpCommand.ts';
 import { DISCOVERY_EXEC } from '../../main/discover/discoverNode.ts';
 import type { SshConnection } from '../../main/ssh/connection.ts';
 import { pcapHeader } from '../pcapBytes.ts';
@@ -63,6 +63,8 @@ class FakeNode {
   holdReads = false;
   private held: (() => void)[] = [];
   readonly execs: string[] = [];
+  /** Every command the node was sent, exec or channel. */
+  readonly commands: string[] = [];
   readonly tcpdumps: string[] = [];
   monitor: FakeChannel | null = null;
   plays = new Map<string, TcpdumpPlay>();
@@ -91,6 +93,7 @@ class FakeNode {
 
   private async exec(command: string) {
     this.execs.push(command);
+    this.commands.push(command);
     const ok = (out: string) => ({
       code: 0,
       signal: null,
@@ -116,6 +119,7 @@ class FakeNode {
   }
 
   private channel(command: string, attach?: (c: FakeChannel) => void): FakeChannel {
+    this.commands.push(command);
     if (command.includes('date +%s%N')) {
       const ch: FakeChannel = new FakeChannel(() =>
         setImmediate(() => ch.emit('data', Buffer.from(`${BigInt(Date.now()) * 1_000_000n}\n`))),
@@ -123,9 +127,10 @@ class FakeNode {
       attach?.(ch);
       return ch;
     }
-    // A start whose filter check runs on the capture's own channel (the session's start): the check passes, and
-    // tcpdump plays once the session says go.
+    // A start whose filter check runs on the capture's own channel: the check passes, and tcpdump plays once the
+    // session says go (the session's start: the node waits for it), or at once (a new interface's: no wait).
     const checked = command.includes(FILTER_CHECKED_MARK);
+    const gated = checked && command.includes(WAIT_WATCHDOG_MARK);
     let go: () => void = () => undefined;
     const told = new Promise<void>((r) => (go = r));
     const ch = new FakeChannel((d) => d === `${START_LINE}\n` && go());
@@ -137,7 +142,10 @@ class FakeNode {
     const iface = /-i (\S+) /.exec(command)?.[1] ?? '?';
     if (checked) {
       this.execs.push(command);
-      setImmediate(() => ch.stderr.emit('data', Buffer.from(`${FILTER_CHECKED_MARK}\n`)));
+      setImmediate(() => {
+        ch.stderr.emit('data', Buffer.from(`${FILTER_CHECKED_MARK}\n`));
+        if (!gated) go();
+      });
     } else go();
     void told.then(() => this.play(iface, ch));
     return ch;
@@ -271,8 +279,14 @@ describe('following new interfaces, from the link monitor’s line', () => {
     const { s } = await following(node, ['node-1:tun*']);
     node.links = [...startLinks, fixtureLinks.find((l) => l.ifname === 'tunfeed0')!];
     node.say(line('7: tunfeed0: <NO-CARRIER,POINTOPOINT,MULTICAST,NOARP,UP>'));
-    await waitFor('its capture', () => s.captureStatuses().some((c) => c.iface === 'tunfeed0'));
+    await waitFor('its capture', () =>
+      s.captureStatuses().some((c) => c.iface === 'tunfeed0' && c.state === 'capturing'),
+    );
     expect(filterChecks(node, 'tunfeed0')).toHaveLength(1);
+    // The check and the capture in one command: no round trip for the check of its own.
+    const sent = node.commands.filter((c) => c.includes(' tunfeed0 '));
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toContain('-U -w -');
   });
 
   it("tcpdump refusing the filter on a veth started unchecked: the capture fails saying tcpdump's words", async () => {

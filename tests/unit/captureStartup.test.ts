@@ -105,8 +105,9 @@ while :; do sleep 1 >/dev/null 2>&1 & wait $!; done
 chmodSync(join(STUB, 'ip'), 0o755);
 chmodSync(join(STUB, 'tcpdump'), 0o755);
 
-/** Every command the server ran (and when it came, ns), and the shells still running. */
+/** Every command the server ran (and when it came, ns; and which login sent it), and the shells still running. */
 const commands: string[] = [];
+const byUser: { user: string; command: string }[] = [];
 const arrived = new Map<string, bigint>();
 const running = new Set<ChildProcess>();
 /** Commands answered by the test instead of the shell: stdout, stderr, exit status. */
@@ -123,11 +124,18 @@ beforeAll(async () => {
     clients.add(client);
     client.on('close', () => clients.delete(client));
     client.on('error', () => undefined);
-    client.on('authentication', (ctx) => ctx.accept());
+    let user = '';
+    client.on('authentication', (ctx) => {
+      user = ctx.username;
+      // The login `late` is a node that takes its time to come up (it joins a capture under way).
+      if (user === 'late') setTimeout(() => ctx.accept(), 300);
+      else ctx.accept();
+    });
     client.on('ready', () =>
       client.on('session', (accept) =>
         accept().on('exec', (acc, _rej, info) => {
           commands.push(info.command);
+          byUser.push({ user, command: info.command });
           arrived.set(info.command, process.hrtime.bigint() - hrBase + wallBase);
           const ch = acc();
           const s = scripted.get(info.command);
@@ -175,6 +183,7 @@ afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.stop()));
   scripted.clear();
   commands.length = 0;
+  byUser.length = 0;
   arrived.clear();
   writeFileSync(LOG, '');
   spawnSync('rm', ['-f', join(STUB, 'slow-version'), join(STUB, 'fail-addr')]);
@@ -320,6 +329,64 @@ describe('a session’s start', () => {
       ['stopped', 0],
       ['stopped', 0],
     ]);
+  });
+
+  it('a node joining late checks and starts each interface in one exec, with the words the check said alone', async () => {
+    const s = new CaptureSession({
+      nodes: [
+        { name: 'node-1', host: '127.0.0.1', port, user: 'u', credentials: { agent: '' } },
+        { name: 'node-2', host: '127.0.0.1', port, user: 'late', credentials: { agent: '' } },
+      ],
+      knownHostsFiles: [join(dir, 'known_hosts')],
+      acceptNew: true,
+      outDir: join(tempDir('hs-startup-late-'), 's'),
+      filter: 'icmp',
+      followNew: false,
+      delivery: 'immediate',
+    });
+    sessions.push(s);
+    await s.connect({ graceMs: 0 });
+    expect(s.pendingNodes()).toEqual(['node-2']);
+    await s.discover();
+    const selectors = ['node-1:eth0', 'node-2:eth1', 'node-2:gone0', 'node-2:noperm0'];
+    await s.start(s.select(selectors), selectors);
+    await until(
+      'node-2’s captures',
+      () => s.captureStatuses().filter((c) => c.node === 'node-2' && c.state !== 'starting').length === 3,
+    );
+    const st = Object.fromEntries(
+      s
+        .captureStatuses()
+        .filter((c) => c.node === 'node-2')
+        .map((c) => [c.iface, c]),
+    );
+    expect(st.eth1.state).toBe('capturing');
+    expect(st.gone0).toMatchObject({
+      state: 'failed',
+      error: {
+        code: 'IFACE_UNKNOWN',
+        message: 'node-2:gone0: tcpdump: gone0: No such device exists | (SIOCGIFHWADDR: No such device)',
+      },
+    });
+    expect(st.noperm0.error).toEqual({
+      code: 'CAPTURE_PERMISSION_DENIED',
+      message:
+        "node-2:noperm0: tcpdump: noperm0: You don't have permission to capture on that device | " +
+        '(socket: Operation not permitted)',
+    });
+    // One exec per interface on the late node (the check alone was one more before), holding check and capture.
+    for (const iface of ['eth1', 'gone0', 'noperm0']) {
+      const mine = byUser.filter((c) => c.user === 'late' && c.command.includes(`-i ${iface} `));
+      expect(mine, iface).toHaveLength(1);
+      expect(mine[0].command).toContain(' -d ');
+      expect(mine[0].command).toContain('-U -w -');
+    }
+    expect(existsSync(join(s.outDir, 'node-2__gone0.pcap'))).toBe(false);
+    const eth1 = () => s.captureStatuses().find((c) => c.node === 'node-2' && c.iface === 'eth1')!;
+    await until('eth1’s pcap header', () => eth1().bytes === 24);
+    await s.stop();
+    expect(eth1().state).toBe('stopped');
+    expect(readFileSync(join(s.outDir, 'node-2__eth1.pcap')).equals(pcapHeader())).toBe(true);
   });
 
   it('a filter one interface rejects: FILTER_INVALID, nothing started, no file, no script left waiting', async () => {
