@@ -133,6 +133,11 @@ export interface CaptureSessionOptions {
   /** How tcpdump hands packets over (see Delivery); default DEFAULT_DELIVERY. */
   delivery?: Delivery;
   readyTimeoutMs?: number;
+  /**
+   * How long start() waits for each tcpdump to say it is listening (default 15 s): one that says so later goes on
+   * capturing from then ('iface' events tell), and the CLI warns of it meanwhile.
+   */
+  listenTimeoutMs?: number;
   /** After a lost connection, keep trying the node and resume its captures in the same files (the gap is recorded). */
   reconnect?: boolean;
   reconnectIntervalMs?: number;
@@ -1060,6 +1065,7 @@ export class CaptureSession extends EventEmitter {
     // Started without a filter check (adopt): a name tcpdump does not know was there a moment ago.
     if (addedAt !== null) cap.goneBeforeStart = goneBeforeStart(s.node, s.iface, instance);
     if (this.opts.heartbeatIntervalMs !== undefined) cap.heartbeatIntervalMs = this.opts.heartbeatIntervalMs;
+    if (this.opts.listenTimeoutMs !== undefined) cap.listenTimeoutMs = this.opts.listenTimeoutMs;
     if (this.opts.heartbeatTimeoutS !== undefined)
       cap.watchdog = { heartbeatTimeoutS: this.opts.heartbeatTimeoutS };
     return cap;

@@ -122,6 +122,8 @@ export class InterfaceCapture extends EventEmitter {
   reconnect = false;
   /** How long precheck() waits for the check to answer. */
   checkTimeoutMs = CHECK_TIMEOUT_MS;
+  /** How long start() and go() wait for tcpdump to say it listens (it may say so later: the capture goes on). */
+  listenTimeoutMs = LISTEN_TIMEOUT_MS;
   /** Heartbeat period, and the remote watchdog's timeout/grace (see wrapWithWatchdog). */
   heartbeatIntervalMs = HEARTBEAT_INTERVAL_MS;
   watchdog: WatchdogOptions = {};
@@ -494,7 +496,7 @@ export class InterfaceCapture extends EventEmitter {
         check();
       }),
       this.done,
-      new Promise<void>((r) => (t = setTimeout(r, LISTEN_TIMEOUT_MS))),
+      new Promise<void>((r) => (t = setTimeout(r, this.listenTimeoutMs))),
     ]);
     clearTimeout(t);
   }

@@ -264,7 +264,11 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
  * traffic until it does), and so is each interface that starts later: a slow one, a late node's, or one
  * resumed after its connection came back; a lost connection is said when it is lost.
  */
-function readiness(session: CaptureSession, duration: number | undefined, reconnect: boolean): () => void {
+export function readiness(
+  session: CaptureSession,
+  duration: number | undefined,
+  reconnect: boolean,
+): () => void {
   // A name captured again (a pod recreated under it) is said as its lane: `node-1:cali…~2`.
   const key = (c: IfaceCaptureStatus) => `${c.node}:${laneName(c.iface, c.instance)}`;
   const caps = session.captureStatuses();

@@ -16,13 +16,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import ssh2 from 'ssh2';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { ErrorData, HopscopeError } from '../../main/common/errors.ts';
 import { CaptureSession, type NodeSpec } from '../../main/capture/index.ts';
 import { PROBE_SCRIPT, shScript } from '../../main/capture/tcpdumpCommand.ts';
 import { DISCOVERY_EXEC } from '../../main/discover/discoverNode.ts';
 import { NodeManager } from '../../main/app/nodes.ts';
+import { readiness } from '../../main/cli/capture.ts';
 import { InterfaceCapture } from '../../main/capture/interfaceCapture.ts';
 import { connectSsh } from '../../main/ssh/connection.ts';
 import { resolveTarget } from '../../main/ssh/sshConfig.ts';
@@ -96,6 +97,7 @@ case " $* " in
     exit 0 ;;
 esac
 echo "capture $iface" >> "${LOG}"
+[ ! -f "${STUB}/slow-listen-$iface" ] || sleep 0.6
 trap 'printf "0 packets captured\\n0 packets received by filter\\n0 packets dropped by kernel\\n" >&2; exit 0' TERM
 echo "tcpdump: listening on $iface, link-type EN10MB (Ethernet), snapshot length 262144 bytes" >&2
 cat "${STUB}/header.pcap"
@@ -186,11 +188,19 @@ afterEach(async () => {
   byUser.length = 0;
   arrived.clear();
   writeFileSync(LOG, '');
-  spawnSync('rm', ['-f', join(STUB, 'slow-version'), join(STUB, 'fail-addr')]);
+  spawnSync('rm', [
+    '-f',
+    join(STUB, 'slow-version'),
+    join(STUB, 'fail-addr'),
+    join(STUB, 'slow-listen-eth1'),
+  ]);
 });
 
-function session(opts: { filter?: string; node?: Partial<NodeSpec> } = {}): CaptureSession {
+function session(
+  opts: { filter?: string; node?: Partial<NodeSpec>; listenTimeoutMs?: number } = {},
+): CaptureSession {
   const s = new CaptureSession({
+    listenTimeoutMs: opts.listenTimeoutMs,
     nodes: [{ name: 'node-1', host: '127.0.0.1', port, user: 'u', credentials: { agent: '' }, ...opts.node }],
     knownHostsFiles: [join(dir, 'known_hosts')],
     acceptNew: true,
@@ -387,6 +397,32 @@ describe('a session’s start', () => {
     await s.stop();
     expect(eth1().state).toBe('stopped');
     expect(readFileSync(join(s.outDir, 'node-2__eth1.pcap')).equals(pcapHeader())).toBe(true);
+  });
+
+  it('a tcpdump slow to listen: `hopscope capture` warns it misses traffic until it does, then says it listens', async () => {
+    writeFileSync(join(STUB, 'slow-listen-eth1'), '');
+    const s = session({ listenTimeoutMs: 200 });
+    await s.connect();
+    await s.discover();
+    await s.start(s.select(['node-1:eth0', 'node-1:eth1']));
+    expect(s.captureStatuses().map((c) => c.state)).toEqual(['capturing', 'starting']);
+    const said: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((m: string) => void said.push(m));
+    try {
+      const stop = readiness(s, undefined, false);
+      expect(said).toEqual([
+        'hopscope capture: capturing on 1 interface of 1 node: packets from now on are recorded; Ctrl-C stops',
+        'hopscope capture: warning: node-1:eth1: tcpdump has not said it is listening yet: ' +
+          'this interface records packets only from when it does (said below)',
+      ]);
+      await until('eth1 listening', () => s.captureStatuses()[1].state === 'capturing');
+      expect(said.slice(2)).toEqual([
+        'hopscope capture: node-1:eth1: listening: packets from now on are recorded',
+      ]);
+      stop();
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a filter one interface rejects: FILTER_INVALID, nothing started, no file, no script left waiting', async () => {
