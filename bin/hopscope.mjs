@@ -5,6 +5,10 @@
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bundleIsFresh } from './bundleFresh.mjs';
+import { holdSignals } from './earlySignals.mjs';
+
+// First: a Ctrl-C while the command loads is held for it (see earlySignals.mjs).
+const early = holdSignals();
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const bundle = path.join(root, 'out/cli/hopscope.mjs');
@@ -17,4 +21,4 @@ if (process.env.HOPSCOPE_TSX !== '1' && bundleIsFresh(root)) {
   register();
   ({ main } = await import('../main/cli/index.ts'));
 }
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await main(process.argv.slice(2), early);

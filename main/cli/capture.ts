@@ -321,7 +321,8 @@ const cmd: Command = {
   name: 'capture',
   summary: 'live capture on many interfaces of many nodes over SSH into a session folder',
   help,
-  async run(argv) {
+  takesEarlySignals: true,
+  async run(argv, early) {
     const p = parseArgs(argv, SPEC);
     if (p.positional.length)
       throw new HopscopeError('USAGE', `unexpected argument '${p.positional[0]}'\n\n${help}`);
@@ -455,6 +456,16 @@ const cmd: Command = {
       process.off('SIGINT', onSigint);
       process.off('SIGTERM', onSigint);
     };
+    // Ctrl-C while the command loaded (held by bin/hopscope.mjs): nothing has been done yet, so nothing is: no node
+    // connected to, no session folder made.
+    if ((early?.take().length ?? 0) > 0) {
+      unhook();
+      console.error(
+        'hopscope capture: stopped before any capture started (interrupted while starting): ' +
+          'no node was connected to and no session folder made',
+      );
+      return 130;
+    }
     /** Interrupted before the captures started: the session is recorded as it got, exit 130. */
     const interrupted = async (): Promise<number> => {
       await session.stop('interrupted');

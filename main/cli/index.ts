@@ -2,6 +2,7 @@
 
 import { HopscopeError } from '../common/errors.ts';
 
+import type { EarlySignals } from './command.ts';
 import { commands } from './registry.ts';
 
 function usage(): string {
@@ -19,7 +20,16 @@ function usage(): string {
   ].join('\n');
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `early`: the signals bin/hopscope.mjs held from the start, for the command that takes them (else released). */
+export async function main(argv: string[], early?: EarlySignals): Promise<number> {
+  try {
+    return await dispatch(argv, early);
+  } finally {
+    early?.release();
+  }
+}
+
+async function dispatch(argv: string[], early?: EarlySignals): Promise<number> {
   const [name, ...rest] = argv;
   if (!name) {
     // A usage error: on stderr, as for an unknown command (stdout may be a pipe expecting output).
@@ -45,8 +55,10 @@ export async function main(argv: string[]): Promise<number> {
     console.log(cmd.help);
     return 0;
   }
+  // A command with no handlers of its own ends on a signal as it always did, one held meanwhile at once.
+  if (!cmd.takesEarlySignals) early?.release();
   try {
-    return await cmd.run(rest);
+    return await cmd.run(rest, cmd.takesEarlySignals ? early : undefined);
   } catch (e) {
     // The reader of our output went away (`| head`, a pager quit early): stop quietly, as a command killed by
     // SIGPIPE does (status 128 + 13), instead of printing a stack trace.

@@ -1,0 +1,3 @@
+import type { EarlySignals } from '../main/cli/command.ts';
+
+export function holdSignals(): EarlySignals;
