@@ -90,6 +90,17 @@ function wholeSeconds(v: number, name: string): string {
  * ignores SIGPIPE: sshd closes a session's pipes when the connection goes away, and its mark would otherwise end
  * it before it acts. `nap S` (sleep S seconds unless a trapped signal comes first) is there for `then` too.
  */
+function napFunction(indent: string, onStop: string): string[] {
+  return [
+    'nap() {',
+    '  sleep "$1" 4>&- & sp=$!',
+    '  w=129; [ -n "$q" ] || { wait "$sp"; w=$?; }',
+    '  [ "$w" -le 128 ] || { kill -9 "$sp" 2>/dev/null; wait "$sp"; }',
+    `  sp=; [ -z "$q" ] || ${onStop}`,
+    '}',
+  ].map((l) => indent + l);
+}
+
 function heartbeatTimer(t: string, then: string[]): string[] {
   return [
     "  trap '' PIPE",
@@ -97,12 +108,7 @@ function heartbeatTimer(t: string, then: string[]): string[] {
     "  trap 'hb=$((hb+1))' USR1",
     `  trap 'q=1; [ -z "$sp" ] || kill -9 "$sp" 2>/dev/null' TERM`,
     // nap S: sleep S seconds unless a trapped signal comes first; always reaps its sleep; exits on SIGTERM.
-    '  nap() {',
-    '    sleep "$1" 4>&- & sp=$!',
-    '    w=129; [ -n "$q" ] || { wait "$sp"; w=$?; }',
-    '    [ "$w" -le 128 ] || { kill -9 "$sp" 2>/dev/null; wait "$sp"; }',
-    '    sp=; [ -z "$q" ] || exit 0',
-    '  }',
+    ...napFunction('  ', 'exit 0'),
     '  while :; do',
     '    seen=$hb',
     `    nap ${t}`,
@@ -186,10 +192,15 @@ export interface CheckedStartOptions extends WatchdogOptions {
  * instead (the session gave up, or the connection went away) ends the script without starting tcpdump. Other lines
  * (heartbeats: they are sent from the channel's opening) are skipped. `read` takes the line a byte at a time from
  * the channel (a pipe), so the heartbeat lines after it are left for the watchdog's reader.
- * The wait has the capture's watchdog (heartbeatTimer): a connection blackholed while the node waits leaves no
- * `sh` (nor the `sudo` above it) waiting until sshd notices; when T s pass without a heartbeat line the timer says
- * WAIT_WATCHDOG_MARK and SIGKILLs the script at once (nothing to flush before tcpdump runs; its parent, the
- * script, is alive until then, so the pid is its own). The script reaps the timer before it goes on or exits.
+ * The wait has the capture's watchdog (its signalled `nap`): a connection blackholed while the node waits leaves no
+ * `sh` (nor the `sudo` above it) waiting until sshd notices; when T s pass without a heartbeat line the script says
+ * WAIT_WATCHDOG_MARK and exits (nothing to flush: no tcpdump runs yet). Here the script itself is the timer and a
+ * background reader reads stdin: the reader sends it SIGUSR1 per heartbeat, SIGUSR2 at START_LINE and SIGTERM at
+ * the end of stdin, signals whose traps are set before the reader exists, so none is lost (a SIGTERM sent to a
+ * timer subshell just forked was, now and then, with bash), and which say what happened (bash may have forgotten
+ * the reader's exit status by the time it is waited for). The timer's stderr is /dev/null
+ * (the shell says "Killed" there for each `sleep` a heartbeat cut short), its mark on fd 4; the reader is killed
+ * and reaped on a timeout, and reaped in any case before the script goes on or exits.
  */
 export function checkedStartScript(check: string, start: string, opts: CheckedStartOptions = {}): string {
   const checked = [`${check} || exit $?`, `echo '${FILTER_CHECKED_MARK}' >&2`];
@@ -197,14 +208,30 @@ export function checkedStartScript(check: string, start: string, opts: CheckedSt
   const t = wholeSeconds(opts.heartbeatTimeoutS ?? HEARTBEAT_TIMEOUT_S, 'heartbeat timeout');
   return [
     ...checked,
-    "trap '' USR1",
-    '(',
-    ...heartbeatTimer(t, [`  echo "${WAIT_WATCHDOG_MARK} ${t} s" >&4`, '  kill -KILL $$']),
-    ') </dev/null >/dev/null 4>&2 2>/dev/null &',
-    'gt=$!',
-    'trap - USR1',
-    `while :; do IFS= read -r _go || { kill "$gt" 2>/dev/null; wait "$gt"; exit 0; }; [ "$_go" != ${START_LINE} ] || break; kill -USR1 "$gt" 2>/dev/null; done`,
-    'kill "$gt" 2>/dev/null; wait "$gt"',
+    'hb=0 q= g= sp=',
+    "trap 'hb=$((hb+1))' USR1",
+    `trap 'q=1 g=1; [ -z "$sp" ] || kill -9 "$sp" 2>/dev/null' USR2`,
+    `trap 'q=1; [ -z "$sp" ] || kill -9 "$sp" 2>/dev/null' TERM`,
+    // A background list's stdin is /dev/null before its redirections: the channel's is passed on fd 5.
+    'exec 5<&0',
+    `( while IFS= read -r _go; do [ "$_go" != ${START_LINE} ] || { kill -USR2 $$; exit; }; kill -USR1 $$; done; kill -TERM $$ ) <&5 5<&- >/dev/null 2>&1 &`,
+    'rp=$!',
+    'exec 5<&-',
+    '{',
+    ...napFunction('  ', ':'),
+    '  while [ -z "$q" ]; do',
+    '    seen=$hb',
+    `    nap ${t}`,
+    '    [ -n "$q" ] || [ "$hb" != "$seen" ] || break',
+    '  done',
+    `  [ -n "$q" ] || { echo "${WAIT_WATCHDOG_MARK} ${t} s" >&4; kill -9 "$rp" 2>/dev/null; wait "$rp"; exit 1; }`,
+    // Reaped (its status unused: bash may have forgotten it by now); killed first unless it said START_LINE (and is
+    // ending), so that a SIGTERM from elsewhere does not leave it reading.
+    '  [ -n "$g" ] || kill -9 "$rp" 2>/dev/null',
+    '  wait "$rp"',
+    '} 4>&2 2>/dev/null',
+    'trap - USR1 USR2 TERM',
+    '[ -n "$g" ] || exit 0',
     start,
   ].join('\n');
 }
