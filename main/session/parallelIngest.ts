@@ -5,8 +5,8 @@
 // them, so row numbers, lanes and the result are the same as ingestFiles over all files on one thread
 // (tests/unit/parallelIngest.test.ts); the rows are never copied, so the peak memory stays one table's.
 //
-// Where a run starts: worker j counts the records of run j-1 (those in the time range, when one is given) (a read of the record headers) and publishes the
-// count; its first row is the sum of the counts before it. A run's record count must then match what its
+// Where a run starts: worker j counts the records of run j-1 (a read of the record headers; with a time range,
+// those in it) and publishes the count; its first row is the sum of the counts before it. A run's record count must then match what its
 // reader appended: a file growing or shrinking meanwhile, a row store too small or a column needing a wider
 // type makes the whole ingest fall back to one thread (the caller reads everything again).
 //

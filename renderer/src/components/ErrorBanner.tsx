@@ -1,6 +1,7 @@
 // The error above the session, with what the user can do about it: an open past the packet limit
-// (TOO_MANY_PACKETS) offers to open a time range of the same files (paths, or a drop sent again), from the captures' first packet to the time
-// from which they hold more packets than the limit (the back end's TooManyPacketsDetail), which the user may change.
+// (TOO_MANY_PACKETS) offers to open a time range of the same files (paths, or a drop sent again), from the
+// captures' first packet to the time from which they hold more packets than the limit (the back end's
+// TooManyPacketsDetail), which the user may change.
 import { useState } from 'react';
 
 import type { TooManyPacketsDetail } from '../../../preload/api.ts';
