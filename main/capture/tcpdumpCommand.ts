@@ -196,8 +196,9 @@ export interface CheckedStartOptions extends WatchdogOptions {
  * `sh` (nor the `sudo` above it) waiting until sshd notices; when T s pass without a heartbeat line the script says
  * WAIT_WATCHDOG_MARK and exits (nothing to flush: no tcpdump runs yet). Here the script itself is the timer and a
  * background reader reads stdin: the reader sends it SIGUSR1 per heartbeat, SIGUSR2 at START_LINE and SIGTERM at
- * the end of stdin, signals whose traps are set before the reader exists, so none is lost (a SIGTERM sent to a
- * timer subshell just forked was, now and then, with bash), and which say what happened (bash may have forgotten
+ * the end of stdin, signals whose traps are set before the reader exists, so that the outcome never hangs on a
+ * subshell having set its trap before a signal comes (a timer subshell told to stop by SIGTERM would be told so
+ * microseconds after its fork when `go` is already waiting), and which say what happened (bash may have forgotten
  * the reader's exit status by the time it is waited for). The timer's stderr is /dev/null
  * (the shell says "Killed" there for each `sleep` a heartbeat cut short), its mark on fd 4; the reader is killed
  * and reaped on a timeout, and reaped in any case before the script goes on or exits.

@@ -316,8 +316,8 @@ for (const shell of ['/bin/dash', '/bin/bash']) {
     }, 10_000);
 
     it('go at once after the check (30 runs, stdin held open): each goes on at once, nothing of the wait left', async () => {
-      // The signals between the wait's reader and timer come as soon as the reader is forked: none may be lost (a
-      // SIGTERM to a subshell just forked, before its trap is set, can be).
+      // The signals between the wait's reader and its timer come as soon as the reader is forked: none may be lost,
+      // and the outcome must not hang on which process gets to its trap first.
       const script = checkedStartScript('true', 'echo started >&2', { heartbeatTimeoutS: 5 });
       for (let i = 0; i < 30; i++) {
         const child = spawn(shell, ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
