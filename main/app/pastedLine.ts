@@ -75,6 +75,9 @@ export interface PastedPacket {
   udpLength: number | null;
   /** A DNS message's id (`57802+ A? …`). */
   dnsId: number | null;
+  /** `-v`'s BOOTP transaction id (`xid 0x42cec4b`) and DHCP message type (`DHCP-Message (53), length 1: Discover`). */
+  bootpXid: number | null;
+  dhcpType: number | null;
   /** `-v`'s TCP or UDP checksum as the packet has it (`cksum 0x1af5 (incorrect -> …)`, `[bad udp cksum 0xfb3f …]`). */
   cksum: number | null;
   /** An ICMP echo's type (request or reply), id and sequence number (`ICMP echo request, id 17210, seq 1`). */
@@ -99,6 +102,8 @@ const FLAG_LETTERS: Record<string, number> = {
   e: 0x100,
 };
 
+/** DHCP's message types 1–8 (RFC 2132 §9.6) as print-bootp.c names them, lower case. */
+const DHCP_TYPES = ['discover', 'offer', 'request', 'decline', 'ack', 'nack', 'release', 'inform'];
 /** The ports tcpdump prints DNS on (print-udp.c: domain, mDNS, LLMNR). */
 const DNS_PORTS = new Set([53, 5353, 5355]);
 /** The first field of `-v`'s IP header: `(tos 0x0, ttl 64, …)`, `(flowlabel 0x1, hlim 64, …)`, `(class 0x10 …)`. */
@@ -227,6 +232,8 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     tcp: null,
     udpLength: null,
     dnsId: null,
+    bootpXid: null,
+    dhcpType: null,
     cksum: null,
     icmpEcho: null,
     icmpId: null,
@@ -434,6 +441,17 @@ function portPayload(tokens: Token[], j: number, p: PastedPacket): Line {
   if (tokens[k]?.text !== 'length' || n === undefined || !/^\d+$/.test(n.text))
     return { end: j, rest: 'dropped' };
   p.udpLength = +n.text;
+  // `-v`'s BOOTP transaction id, right after the length: `length 300, xid 0x42cec4b, Flags [none]`.
+  if (bootp && n.raw.endsWith(',') && tokens[k + 2]?.text === 'xid') {
+    p.bootpXid = readNumber(tokens[k + 3]?.text);
+    // And DHCP's message type (option 53), which tells a Discover from the Request with its xid:
+    // `DHCP-Message (53), length 1: Discover`.
+    for (let i = k + 4; i < tokens.length - 6 && i < k + 40; i++)
+      if (tokens[i].text === 'dhcp-message' && tokens[i + 2]?.text === '53' && tokens[i + 5]?.raw === '1:') {
+        p.dhcpType = DHCP_TYPES.indexOf(tokens[i + 6].text) + 1 || null;
+        break;
+      }
+  }
   const atEnd = k + 2 >= tokens.length || OPERATORS.has(tokens[k + 2].text);
   if ((bootp || ntp) && n.raw === n.text && atEnd) return { end: k + 2, rest: 'pcap' };
   return { end: j, rest: 'dropped' };

@@ -127,6 +127,7 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket): Uint8Array {
     tcp && (tcp.seq !== null || tcp.ack !== null) ? relativeBases(s, p, candidates, frames) : null;
   const needsFrame =
     p.dnsId !== null ||
+    p.bootpXid !== null ||
     p.fragId !== null ||
     p.fragOffset !== null ||
     p.cksum !== null ||
@@ -238,6 +239,29 @@ const OPT_END = 0;
 const OPT_NOP = 1;
 const OPT_TS = 8;
 const OPT_TS_LEN = 10;
+/** BOOTP's transaction id (RFC 951): after op, htype, hlen and hops. */
+const BOOTP_XID = 4;
+
+/** BOOTP's options after its fixed part and the magic cookie (RFC 2131 §3); DHCP's message type option. */
+const BOOTP_OPTIONS = 240;
+const OPT_PAD = 0;
+const OPT_DHCP_TYPE = 53;
+const OPT_BOOTP_END = 255;
+
+/** The DHCP message type in the BOOTP message at `at` (its option 53), -1 when the bytes captured have none. */
+function dhcpMessageType(b: Uint8Array, at: number): number {
+  for (let o = at + BOOTP_OPTIONS; o < b.length;) {
+    const code = b[o];
+    if (code === OPT_PAD) {
+      o++;
+      continue;
+    }
+    if (code === OPT_BOOTP_END || o + 1 >= b.length) return -1;
+    if (code === OPT_DHCP_TYPE) return o + 2 < b.length ? b[o + 2] : -1;
+    o += 2 + b[o + 1];
+  }
+  return -1;
+}
 
 /** A hop's frame decoded again (the fast decoder), for what its row does not keep. */
 class FrameReader {
@@ -264,7 +288,7 @@ class FrameReader {
   /**
    * Whether row r's frame has what the line says beyond the row: TCP's ack (as it is, or less `base`), window,
    * urgent pointer and timestamps, `-v`'s TCP or UDP checksum, a fragment's offset and IPv6 id, a DNS message's
-   * id. What the capture cut off is not held against it.
+   * id, `-v`'s BOOTP transaction id. What the capture cut off is not held against it.
    */
   agrees(r: number, p: PastedPacket, base: Base | null): boolean {
     if (!this.read(r)) return true;
@@ -274,6 +298,13 @@ class FrameReader {
     if (p.dnsId !== null && f.payloadOffset >= 0) {
       const id = u16(f.payloadOffset);
       if (id >= 0 && id !== p.dnsId) return false;
+    }
+    if (p.bootpXid !== null && f.payloadOffset >= 0 && f.payloadOffset + BOOTP_XID + 4 <= b.length) {
+      const at = f.payloadOffset + BOOTP_XID;
+      if (((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0 !== p.bootpXid)
+        return false;
+      const type = p.dhcpType === null ? -1 : dhcpMessageType(b, f.payloadOffset);
+      if (type >= 0 && type !== p.dhcpType) return false;
     }
     if (p.fragId !== null && f.fragId6 >>> 0 !== p.fragId) return false;
     if (p.fragOffset !== null && f.fragOffset !== p.fragOffset) return false;
