@@ -75,6 +75,8 @@ export interface PastedPacket {
   udpLength: number | null;
   /** A DNS message's id (`57802+ A? …`). */
   dnsId: number | null;
+  /** `-v`'s IGMPv3 or MLDv2 report's group addresses, record by record (`[gaddr 224.0.0.106 to_ex, …]`). */
+  groups: string[] | null;
   /** `-v`'s BOOTP transaction id (`xid 0x42cec4b`) and DHCP message type (`DHCP-Message (53), length 1: Discover`). */
   bootpXid: number | null;
   dhcpType: number | null;
@@ -232,6 +234,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     tcp: null,
     udpLength: null,
     dnsId: null,
+    groups: null,
     bootpXid: null,
     dhcpType: null,
     cksum: null,
@@ -353,7 +356,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
   }
   out.push(packetToken());
   if (p.sport < 0 && (w === 'grev0' || w === 'grev1')) return readGre(tokens, j, out);
-  if (p.sport < 0 && w === 'igmp') return readIgmp(tokens, j, out);
+  if (p.sport < 0 && w === 'igmp') return readIgmp(tokens, j, out, p);
   if (p.sport < 0 && w !== undefined && LENGTH_ENDS.test(w)) return readLengthEnds(tokens, j, out);
   if (w === 'sctp') return readSctp(tokens, j, out);
   // A later fragment: `ip-proto-17`, an unknown protocol's `ip-proto-253 20` (its length).
@@ -390,7 +393,10 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
   // but where an operator or the filter's end follows its length.
   const v6Verbose = p.v6 && verbose;
   for (; j < tokens.length && !OPERATORS.has(tokens[j].text); j++) {
-    if (v6Verbose && tokens[j].raw.startsWith('[')) return { end: j, rest: 'dropped' };
+    if (v6Verbose && tokens[j].raw.startsWith('[')) {
+      p.groups = groupAddresses(tokens, j);
+      return { end: j, rest: 'dropped' };
+    }
     // Parentheses dropped, as the index drops them (`need to frag (mtu 1300)`).
     if (tokens[j].text !== '(' && tokens[j].text !== ')') out.push({ ...tokens[j], literal: true });
     const n = tokens[j + 1];
@@ -563,7 +569,7 @@ function readGre(tokens: Token[], j: number, out: Token[]): Line {
  * records (`[gaddr 224.0.0.106 to_ex, 0 source(s)]`), `-vv`'s sources (`{ 10.98.0.1 }`), the checksum note (`bad igmp
  * cksum 1f!`). Another message (DVMRP, PIMv1, mtrace) is words to the end of the filter, its end unknown.
  */
-function readIgmp(tokens: Token[], j: number, out: Token[]): Line {
+function readIgmp(tokens: Token[], j: number, out: Token[], p: PastedPacket): Line {
   const text = (k: number) => tokens[k]?.text ?? '';
   const v4 = (k: number) => parseIpv4(text(k)) !== null;
   let k = j + 1;
@@ -579,6 +585,7 @@ function readIgmp(tokens: Token[], j: number, out: Token[]): Line {
   for (let i = j; i < k; i++)
     if (text(i) !== '(' && text(i) !== ')') out.push({ ...tokens[i], literal: true });
   // A query's `[max resp time 50]` and `[gaddr …]`, a report's group records.
+  if (report) p.groups = groupAddresses(tokens, k);
   while (tokens[k]?.raw.startsWith('[')) {
     const end = closing(tokens, k);
     if (!report)
@@ -589,6 +596,20 @@ function readIgmp(tokens: Token[], j: number, out: Token[]): Line {
   }
   if (text(k) === 'bad' && text(k + 1) === 'igmp' && text(k + 2) === 'cksum') k += 4;
   return { end: Math.min(k, tokens.length), rest: 'pcap' };
+}
+
+/**
+ * The group addresses of `-v`'s IGMPv3 or MLDv2 report records from tokens[k], in order (`[gaddr 224.0.0.106 to_ex,
+ * 0 source(s)] [gaddr …]`); null when none.
+ */
+function groupAddresses(tokens: Token[], k: number): string[] | null {
+  const groups: string[] = [];
+  for (; tokens[k]?.text === '[gaddr'; k = closing(tokens, k) + 1) {
+    const a = tokens[k + 1]?.text ?? '';
+    if (parseIpv4(a) === null && parseIpv6(a) === null) break;
+    groups.push(a);
+  }
+  return groups.length ? groups : null;
 }
 
 /** Where the bracket or parenthesis opened at tokens[i] closes (the filter's last token if it does not). */

@@ -128,6 +128,7 @@ export function pastedJourneys(s: PastedSource, p: PastedPacket): Uint8Array {
   const needsFrame =
     p.dnsId !== null ||
     p.bootpXid !== null ||
+    p.groups !== null ||
     p.fragId !== null ||
     p.fragOffset !== null ||
     p.cksum !== null ||
@@ -242,6 +243,32 @@ const OPT_TS_LEN = 10;
 /** BOOTP's transaction id (RFC 951): after op, htype, hlen and hops. */
 const BOOTP_XID = 4;
 
+/** An IGMPv3 or MLDv2 report's records after its 8-byte header (RFC 3376 §4.2, RFC 3810 §5.2). */
+const REPORT_HEADER = 8;
+
+/**
+ * Whether the report at `at` has `groups` as its first records' group addresses, in order; what the capture cut off
+ * is not held against it.
+ */
+function sameGroups(b: Uint8Array, at: number, v6: boolean, groups: string[]): boolean {
+  if (at < 0) return true;
+  const size = v6 ? 16 : 4;
+  let o = at + REPORT_HEADER;
+  for (const g of groups) {
+    if (o + 4 + size > b.length) return true;
+    const want = v6 ? parseIpv6(g) : Uint32Array.of(parseIpv4(g)! >>> 0);
+    if (!want) return false;
+    for (let w = 0; w < size / 4; w++) {
+      const x = o + 4 + 4 * w;
+      if (((b[x] << 24) | (b[x + 1] << 16) | (b[x + 2] << 8) | b[x + 3]) >>> 0 !== want[w] >>> 0)
+        return false;
+    }
+    const sources = (b[o + 2] << 8) | b[o + 3];
+    o += 4 + size + sources * size + b[o + 1] * 4;
+  }
+  return true;
+}
+
 /** BOOTP's options after its fixed part and the magic cookie (RFC 2131 §3); DHCP's message type option. */
 const BOOTP_OPTIONS = 240;
 const OPT_PAD = 0;
@@ -306,6 +333,8 @@ class FrameReader {
       const type = p.dhcpType === null ? -1 : dhcpMessageType(b, f.payloadOffset);
       if (type >= 0 && type !== p.dhcpType) return false;
     }
+    if (p.groups !== null && !sameGroups(b, p.v6 ? f.l4Offset : f.payloadOffset, p.v6, p.groups))
+      return false;
     if (p.fragId !== null && f.fragId6 >>> 0 !== p.fragId) return false;
     if (p.fragOffset !== null && f.fragOffset !== p.fragOffset) return false;
     const l4 = f.l4Offset;
