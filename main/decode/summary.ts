@@ -359,9 +359,23 @@ class Printer {
       const t = this.llc(e);
       if (t !== null) return t;
     }
-    if (!this.link) return this.network(false, h.etherType);
     // Inner frames (VXLAN) are as long as what is left of the outer one.
     const len = this.wireLen - e.at;
+    // A type tcpdump does not know: print-ether.c says the link header even without -e, then dumps the rest in
+    // hex and ASCII.
+    const type = `ethertype ${etherTypeName(h.etherType)} (0x${hex4(h.etherType)})`;
+    if (
+      e.at === 0 &&
+      h.vlanCount === 0 &&
+      !this.peek() &&
+      !this.chain.problem &&
+      type.startsWith('ethertype Unknown')
+    ) {
+      const at = e.at + e.len;
+      const macs = `${macToString(h.src)} > ${macToString(h.dst)}`;
+      return `${macs}, ${type}, length ${len}: ${hexDump(this.b, at, this.b.length - at, true)}`;
+    }
+    if (!this.link) return this.network(false, h.etherType);
     let s = `${macToString(h.src)} > ${macToString(h.dst)}, `;
     // Each tag as tcpdump -e says it: its TPID (802.1Q, or 802.1Q-QinQ outside), then vlan and priority; the
     // frame's length only after the first type, as tcpdump.

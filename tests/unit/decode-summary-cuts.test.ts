@@ -682,13 +682,15 @@ describe('SCTP after IPv6 extension headers, in first fragments, with chunk leng
 
 describe('the hex dumps tcpdump adds where it cannot decode', () => {
   // Ours left them out: an ICMPv6 unreachable with a code from 5 on, an ARP operation tcpdump does not know (and
-  // RFC 2225's NAK), an 802.3 frame whose LLC header is cut (here by the frame itself). tcpdump names what it can,
-  // then dumps the bytes (ICMPv6 in hex, the others in hex and ASCII) on lines of their own, joined here.
+  // RFC 2225's NAK), an 802.3 frame whose LLC header is cut (here by the frame itself), an Ethernet type tcpdump does
+  // not know (whose link header it prints without -e too). tcpdump names what it can, then dumps the bytes (ICMPv6 in
+  // hex, the others in hex and ASCII) on lines of their own, joined here.
   it('in tests/fixtures/decode-edges/hexdump.pcap, whole and at every cut, read as tcpdump prints them', () => {
     const lab = frames('decode-edges/hexdump.pcap');
-    expect(lab).toHaveLength(7);
+    expect(lab).toHaveLength(9);
     const lines = lab.map((f) => summarize(f.data, f.linkType));
-    expect(lines.filter((l) => / 0x0000: {2}\S/.test(l))).toHaveLength(7);
+    expect(lines.filter((l) => / 0x0000: {2}\S/.test(l))).toHaveLength(9);
+    expect(lines[7]).toMatch(/, ethertype Unknown \(0x88b5\), length 46: {2}0x0000: {2}686f 7073 636f 7065 /);
     expect(lines[0]).toMatch(
       /unknown unreach code \(5\) 0x0000: {2}0105 0000 0000 0000 6000 0000 000c 113f 0x0010: /,
     );
