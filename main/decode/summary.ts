@@ -366,6 +366,7 @@ class Printer {
     const type = `ethertype ${etherTypeName(h.etherType)} (0x${hex4(h.etherType)})`;
     if (
       e.at === 0 &&
+      h.etherType >= ETHERTYPE_MIN &&
       h.vlanCount === 0 &&
       !this.peek() &&
       !this.chain.problem &&

@@ -691,6 +691,17 @@ describe('the hex dumps tcpdump adds where it cannot decode', () => {
     const lines = lab.map((f) => summarize(f.data, f.linkType));
     expect(lines.filter((l) => / 0x0000: {2}\S/.test(l))).toHaveLength(9);
     expect(lines[7]).toMatch(/, ethertype Unknown \(0x88b5\), length 46: {2}0x0000: {2}686f 7073 636f 7065 /);
+    // (A length, not a type, is an 802.3 frame's: not one of an unknown type.)
+    const ieee = Uint8Array.from([
+      ...lab[7].data.subarray(0, 12),
+      0,
+      8,
+      0xe0,
+      0xe0,
+      3,
+      ...Buffer.from('hello'),
+    ]);
+    expect(summarize(ieee, 1)).not.toContain('0x0000:');
     expect(lines[0]).toMatch(
       /unknown unreach code \(5\) 0x0000: {2}0105 0000 0000 0000 6000 0000 000c 113f 0x0010: /,
     );
