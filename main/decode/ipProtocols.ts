@@ -156,8 +156,7 @@ const FORCES_PORTS = new Set([6700, 6701, 6702]);
 /**
  * The chunks after "sctp": " (1) [INIT] [init tag: 1] [rwnd: 106496] … , (2) [DATA] (B)(E) [TSN: 100] …"
  * (each chunk ends with a space, so the line does too, as tcpdump prints it), or null for a message whose chunks
- * we do not print as tcpdump does (ForCES, a SACK with gap or duplicate blocks, a DATA or INIT shorter than its fixed
- * fields). Cut by the snaplen or by the IP payload's end (the common header captured), the chunks captured whole
+ * we do not print as tcpdump does (ForCES, a SACK with gap or duplicate blocks). Cut by the snaplen or by the IP payload's end (the common header captured), the chunks captured whole
  * with their padding, then " [|sctp]"; a chunk length that contradicts the payload, tcpdump's words for it.
  */
 export function sctpChunks(b: Uint8Array, at: number, len: number): string | null {
@@ -183,18 +182,21 @@ export function sctpChunks(b: Uint8Array, at: number, len: number): string | nul
     if (p + clen > snap) return s + cut;
     s += `${sep}[${sctpChunkName(type)}] `;
     const c = p + 4;
+    // A DATA or INIT chunk too short for its fixed fields (or a DATA one with no data): tcpdump says so and stops.
+    const bogus = `bogus chunk length ${clen}]`;
     if (type === 0) {
-      if (clen <= 16) return null;
-      const ppid = u32(b, c + 8);
-      if (ppid >= 21 && ppid <= 23) return null;
+      if (clen >= 16 && u32(b, c + 8) >= 21 && u32(b, c + 8) <= 23) return null;
       if (flags & 4) s += '(U)';
       if (flags & 2) s += '(B)';
       if (flags & 1) s += '(E)';
       if (flags & 7) s += ' ';
+      if (clen < 16) return s + bogus;
+      const ppid = u32(b, c + 8);
       s += `[TSN: ${u32(b, c)}] [SID: ${u16(b, c + 4)}] [SSEQ ${u16(b, c + 6)}] `;
       s += `[PPID ${SCTP_PPIDS[ppid] ?? `0x${hex(ppid)}`}] `;
+      if (clen === 16) return s + bogus;
     } else if (type === 1 || type === 2) {
-      if (clen < 20) return null;
+      if (clen < 20) return s + bogus;
       s += `[init tag: ${u32(b, c)}] [rwnd: ${u32(b, c + 4)}] [OS: ${u16(b, c + 8)}] `;
       s += `[MIS: ${u16(b, c + 10)}] [init TSN: ${u32(b, c + 12)}] `;
     } else if (type === 3) {

@@ -664,13 +664,15 @@ describe('SCTP the snaplen cut', () => {
 });
 
 describe('SCTP after IPv6 extension headers, in first fragments, with chunk lengths that contradict the packet', () => {
-  // Ours read "HBH  ip-proto-132 52" after an extension header and in a first fragment; print-sctp.c prints the
-  // chunks there too, its " [|sctp]" where a chunk runs past the fragment, and its words for a bad chunk length.
+  // Ours read "HBH  ip-proto-132 52" after an extension header and in a first fragment, and "ip-proto-132 28" for
+  // a DATA or INIT chunk too short for its fields; print-sctp.c prints the chunks there too, its " [|sctp]" where a
+  // chunk runs past the fragment, and its words for a bad chunk length.
   it('in tests/fixtures/decode-edges/sctp6.pcap, whole and at every cut of its first 80 bytes, reads as tcpdump prints it', () => {
     const lab = frames('decode-edges/sctp6.pcap');
-    expect(lab).toHaveLength(12);
+    expect(lab).toHaveLength(15);
     const lines = lab.map((f) => summarize(f.data, f.linkType));
-    expect(lines.filter((l) => l.includes(': sctp'))).toHaveLength(10);
+    expect(lines.filter((l) => l.includes(': sctp'))).toHaveLength(13);
+    expect(lines.filter((l) => l.endsWith(' bogus chunk length 16]'))).toHaveLength(2);
     expect(lines.some((l) => l.includes('ip-proto-132'))).toBe(false);
     for (const f of lab) {
       const ip = f.data[12] === 0x86 ? 14 + 40 : 14 + 20;
