@@ -5,19 +5,24 @@
 // asks for no interface but follows the glob; while the capture runs with nothing captured the capture bar says it
 // waits, until the first interface shows in its counters. An exact name that matches nothing does not wait.
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { CaptureStats, NodeInfo, SessionInfo } from '../../preload/api.ts';
 import { CaptureBar } from '../../renderer/src/components/CaptureBar.tsx';
 import { NodesPanel } from '../../renderer/src/components/NodesPanel.tsx';
 import { Panes } from '../../renderer/src/components/Panes.tsx';
-import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore, waitingGlobs } from '../../renderer/src/store/appStore.ts';
-import { card, iface, ok, refused, scriptedApi } from './renderer-helpers.ts';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+import {
+  card,
+  iface,
+  ok,
+  refused,
+  renderWith,
+  scriptedApi,
+  typeInto,
+  unmountAll,
+} from './renderer-helpers.ts';
 
 /** `nodes` listed, every filter checked out; the capture is not started (the request is what this test is about). */
 const nodesApi = (nodes: NodeInfo[]) =>
@@ -28,11 +33,7 @@ const nodesApi = (nodes: NodeInfo[]) =>
     startCapture: () => refused('not started here'),
   });
 
-let root: Root | null = null;
-afterEach(() => {
-  act(() => root?.unmount());
-  root = null;
-});
+afterEach(unmountAll);
 
 const NODE_1 = card('node-1', 'connected', [iface('ens33'), iface('cni0', 'bridge')]);
 
@@ -61,17 +62,13 @@ describe('Start on a glob that matches nothing yet', () => {
     await act(async () => {
       await ctl.refreshNodes();
     });
-    const el = document.createElement('div');
-    document.body.append(el);
-    root = createRoot(el);
-    act(() =>
-      root!.render(
-        <ControllerContext.Provider value={ctl}>
-          <NodesPanel />
-          <CaptureBar />
-          <Panes />
-        </ControllerContext.Provider>,
-      ),
+    const el = renderWith(
+      ctl,
+      <>
+        <NodesPanel />
+        <CaptureBar />
+        <Panes />
+      </>,
     );
     const startButton = () => el.querySelector<HTMLButtonElement>('[data-testid=start-capture]')!;
     const summary = () => el.querySelector('[data-testid=capture-summary]')!.textContent;
@@ -80,11 +77,7 @@ describe('Start on a glob that matches nothing yet', () => {
 
     // Select `node-1:veth*` in the glob box: it ticks nothing (no veth yet) and is kept.
     const globBox = el.querySelector<HTMLInputElement>('input[aria-label="select interfaces by glob"]')!;
-    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
-    act(() => {
-      setter.call(globBox, 'node-1:veth*');
-      globBox.dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    typeInto(globBox, 'node-1:veth*');
     act(() => [...el.querySelectorAll('button')].find((b) => b.textContent === 'Select')!.click());
     expect(store.get().chosen.size).toBe(0);
     expect(summary()).toBe(

@@ -1,7 +1,40 @@
-// What the renderer tests share: the API as the back end would answer it, scripted by the test (`scriptedApi`), and
-// the interface and node cards the nodes panel shows.
+// What the renderer tests share: the API as the back end would answer it, scripted by the test (`scriptedApi`), the
+// interface and node cards the nodes panel shows, and rendering under the real controller (`renderWith`, `typeInto`).
+import { act, createElement, type ReactNode } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+
 import type { HopscopeApi, IfaceInfo, NodeInfo, Result } from '../../preload/api.ts';
 import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
+import { ControllerContext } from '../../renderer/src/context.ts';
+import type { Controller } from '../../renderer/src/controller.ts';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const roots: Root[] = [];
+
+/** Renders `children` under `ctl` (ControllerContext) into an element of its own on the page; unmountAll ends it. */
+export function renderWith(ctl: Controller, children: ReactNode): HTMLElement {
+  const el = document.createElement('div');
+  document.body.append(el);
+  const root = createRoot(el);
+  roots.push(root);
+  act(() => root.render(createElement(ControllerContext.Provider, { value: ctl }, children)));
+  return el;
+}
+
+/** Unmounts what renderWith rendered (a test file's afterEach). */
+export function unmountAll(): void {
+  for (const root of roots.splice(0)) act(() => root.unmount());
+}
+
+/** Types `text` into an input as the user would: React's onChange sees it. */
+export function typeInto(input: HTMLInputElement, text: string): void {
+  const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
+  act(() => {
+    setter.call(input, text);
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+}
 
 export const ok = <T>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
 export const refused = (message: string): Promise<Result<never>> =>

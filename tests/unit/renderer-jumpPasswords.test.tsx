@@ -4,74 +4,44 @@
 // the edit form offers the same, empty (a saved secret is never shown back), sending only what is typed, and so
 // for the node's key passphrase and sudo password.
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
-import type { HopscopeApi, NodeInfo, NodeSpec, Result } from '../../preload/api.ts';
-import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
+import type { HopscopeApi, NodeInfo, NodeSpec } from '../../preload/api.ts';
 import { NodesPanel } from '../../renderer/src/components/NodesPanel.tsx';
-import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+import { ok, renderWith, scriptedApi, typeInto, unmountAll } from './renderer-helpers.ts';
 
 /** The API with no nodes; every addNode's argument is kept in `added`, every updateNode's in `updated`. */
-function scriptedApi(aliases: { alias: string; proxyJump: string | null }[] = []) {
+function nodesApi(aliases: { alias: string; proxyJump: string | null }[] = []) {
   const added: unknown[] = [];
   const updated: { name: string; spec: Record<string, unknown> }[] = [];
   let nodes: NodeInfo[] = [];
-  const api: Record<string, unknown> = {};
-  const ok = <T,>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
-  for (const m of API_METHODS) api[m] = () => ok(null);
-  api.appInfo = () => ok({ mode: 'web', version: '0' });
-  api.listNodes = () => ok(nodes);
-  api.labStatus = () =>
-    ok({ available: false, reason: null, scenario: null, scenarios: [], sshConfig: null, busy: false });
-  api.listSshAliases = () => ok(aliases.map((a) => ({ ...a, host: '10.1.10.9', user: null, port: 22 })));
-  api.updateNode = (req: { name: string; spec: Record<string, unknown> }) => (
-    updated.push(req),
-    ok({ name: req.spec.name })
-  );
-  api.getSession = () => Promise.resolve({ ok: false, error: { code: 'USAGE', message: 'not shown here' } });
-  api.addNode = (spec: { name: string }) => (added.push(spec), ok({ name: spec.name }));
-  for (const m of Object.keys(API_EVENTS)) api[m] = () => () => undefined;
+  const { api } = scriptedApi({
+    listNodes: () => ok(nodes),
+    listSshAliases: () => ok(aliases.map((a) => ({ ...a, host: '10.1.10.9', user: null, port: 22 }))),
+    updateNode: (req: { name: string; spec: Record<string, unknown> }) => (
+      updated.push(req),
+      ok({ name: req.spec.name })
+    ),
+    addNode: (spec: { name: string }) => (added.push(spec), ok({ name: spec.name })),
+  });
   /** The node list as listNodes gives it from now on, and as the panel shows it. */
   const show = (ctl: Controller, list: NodeInfo[]) => {
     nodes = list;
     act(() => ctl.store.set({ nodes: list }));
   };
-  return { api: api as unknown as HopscopeApi, added, updated, show };
+  return { api, added, updated, show };
 }
 
-let root: Root | null = null;
-afterEach(() => {
-  act(() => root?.unmount());
-  root = null;
-});
+afterEach(unmountAll);
 
 /** The panel mounted over `api`, with typing and clicking as a user does. */
 function mount(api: HopscopeApi) {
   const ctl = new Controller(api, new AppStore());
-  const el = document.createElement('div');
-  document.body.append(el);
-  root = createRoot(el);
-  act(() =>
-    root!.render(
-      <ControllerContext.Provider value={ctl}>
-        <NodesPanel />
-      </ControllerContext.Provider>,
-    ),
-  );
+  const el = renderWith(ctl, <NodesPanel />);
   const input = (label: string) => el.querySelector<HTMLInputElement>(`input[aria-label="${label}"]`);
-  const type = (label: string, value: string) => {
-    const box = input(label)!;
-    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
-    act(() => {
-      setter.call(box, value);
-      box.dispatchEvent(new Event('input', { bubbles: true }));
-    });
-  };
+  const type = (label: string, value: string) => typeInto(input(label)!, value);
   const click = (within: string, text: string) =>
     act(async () =>
       [...el.querySelectorAll<HTMLButtonElement>(`${within} button`)]
@@ -93,7 +63,7 @@ const nodeInfo = (spec: NodeSpec): NodeInfo => ({
 
 describe('the edit form: jump host passwords', () => {
   it("one empty field per jump host of the chain; only those typed are sent, each as its host's own", async () => {
-    const { api, updated, show } = scriptedApi();
+    const { api, updated, show } = nodesApi();
     const { ctl, el, input, type, click } = mount(api);
     const spec = { name: 'n', host: '10.1.10.9', user: 'u', proxyJump: 'j@bastion, k@inner:2222' };
     show(ctl, [nodeInfo(spec)]);
@@ -128,7 +98,7 @@ describe('the edit form: jump host passwords', () => {
   });
 
   it("the node's other secrets as the add form has them: key passphrase, sudo password, empty until typed", async () => {
-    const { api, updated, show } = scriptedApi();
+    const { api, updated, show } = nodesApi();
     const { ctl, el, input, type, click } = mount(api);
     const spec: NodeSpec = { name: 'k', host: '10.1.10.9', auth: 'key', identityFile: '/k/id' };
     show(ctl, [nodeInfo(spec)]);
@@ -144,7 +114,7 @@ describe('the edit form: jump host passwords', () => {
   });
 
   it("an alias node: the fields follow its ssh config's ProxyJump", async () => {
-    const { api, updated, show } = scriptedApi([{ alias: 'node-2', proxyJump: 'bastion,inner' }]);
+    const { api, updated, show } = nodesApi([{ alias: 'node-2', proxyJump: 'bastion,inner' }]);
     const { ctl, input, type, click } = mount(api);
     show(ctl, [nodeInfo({ name: 'node-2', alias: 'node-2' })]);
     await click('[data-testid=node-card]', 'Edit');
@@ -159,7 +129,7 @@ describe('the edit form: jump host passwords', () => {
 
 describe('the add-node form: jump host passwords', () => {
   it('one field for one jump host; one per host, each its own, for a multi-hop ProxyJump', async () => {
-    const { api, added } = scriptedApi();
+    const { api, added } = nodesApi();
     const { el, input, type } = mount(api);
     const add = () =>
       act(async () => el.querySelector<HTMLButtonElement>('[data-testid=add-node-button]')!.click());

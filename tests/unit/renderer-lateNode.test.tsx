@@ -4,17 +4,13 @@
 // it) it cannot be edited, removed or disconnected, as a capturing node cannot; once it joins, the interfaces the
 // glob picked on it show ticked in its tree, once: one the user unticks stays unticked.
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { CaptureStats } from '../../preload/api.ts';
 import { NodesPanel } from '../../renderer/src/components/NodesPanel.tsx';
-import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore, ifaceKey } from '../../renderer/src/store/appStore.ts';
-import { card, iface, ok, requestsOf, scriptedApi } from './renderer-helpers.ts';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+import { card, iface, ok, renderWith, requestsOf, scriptedApi, unmountAll } from './renderer-helpers.ts';
 
 const counter = (node: string, iface: string) => ({
   node,
@@ -26,11 +22,7 @@ const counter = (node: string, iface: string) => ({
   error: null,
 });
 
-let root: Root | null = null;
-afterEach(() => {
-  act(() => root?.unmount());
-  root = null;
-});
+afterEach(unmountAll);
 
 describe('a node joining the running capture late, on its card', () => {
   it('cannot be edited, removed or disconnected while the capture waits for it; its glob’s picks are ticked once it joins', async () => {
@@ -47,16 +39,7 @@ describe('a node joining the running capture late, on its card', () => {
     });
     // Started with node-1's ens33 ticked and `late:ens*` kept for the node not up yet.
     store.set({ chosen: new Set([ifaceKey('node-1', 'ens33')]), globs: ['late:ens*'] });
-    const el = document.createElement('div');
-    document.body.append(el);
-    root = createRoot(el);
-    act(() =>
-      root!.render(
-        <ControllerContext.Provider value={ctl}>
-          <NodesPanel />
-        </ControllerContext.Provider>,
-      ),
-    );
+    const el = renderWith(ctl, <NodesPanel />);
     const lateCard = () => el.querySelector<HTMLElement>('[data-testid=node-card][data-node="late"]')!;
     const button = (text: string) =>
       [...lateCard().querySelectorAll('button')].find((b) => b.textContent === text) ?? null;

@@ -4,17 +4,13 @@
 // unless the server wants them shown; questions queue; Log in sends the answers, Cancel sends none; one answered in
 // another page goes; the host-key dialog goes first.
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { HostKeyPrompt, LoginPrompt } from '../../preload/api.ts';
 import { LoginDialog } from '../../renderer/src/components/LoginDialog.tsx';
-import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
-import { ok, requestsOf, scriptedApi } from './renderer-helpers.ts';
-
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+import { ok, renderWith, requestsOf, scriptedApi, typeInto, unmountAll } from './renderer-helpers.ts';
 
 const jumpQuestion: LoginPrompt = {
   promptId: 'p1',
@@ -43,11 +39,7 @@ const kbdQuestion: LoginPrompt = {
   refused: 1,
 };
 
-let root: Root | null = null;
-afterEach(() => {
-  act(() => root?.unmount());
-  root = null;
-});
+afterEach(unmountAll);
 
 async function mount(open: LoginPrompt[], hostKeys: HostKeyPrompt[] = []) {
   // The questions open before the page loaded; `answers()` gives what the dialog sent back so far.
@@ -59,26 +51,10 @@ async function mount(open: LoginPrompt[], hostKeys: HostKeyPrompt[] = []) {
     ctl.start();
     await Promise.resolve();
   });
-  const el = document.createElement('div');
-  document.body.append(el);
-  root = createRoot(el);
-  act(() =>
-    root!.render(
-      <ControllerContext.Provider value={ctl}>
-        <LoginDialog />
-      </ControllerContext.Provider>,
-    ),
-  );
+  const el = renderWith(ctl, <LoginDialog />);
   const dialog = () => el.querySelector<HTMLElement>('[data-testid=login-dialog]');
   const inputs = () => [...el.querySelectorAll<HTMLInputElement>('[data-testid=login-answer]')];
-  const type = (input: HTMLInputElement, text: string) => {
-    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
-    act(() => {
-      setter.call(input, text);
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-    });
-  };
-  return { emit: s.emit, answers, ctl, store, el, dialog, inputs, type };
+  return { emit: s.emit, answers, ctl, store, el, dialog, inputs, type: typeInto };
 }
 
 describe('the login dialog', () => {

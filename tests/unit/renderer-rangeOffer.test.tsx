@@ -4,25 +4,17 @@
 // back end says the limit is reached (its TooManyPacketsDetail), the user may change them, and Open range asks
 // for the same paths with that range; the session's header then says it is a time range of its captures.
 import { act } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { OpenRange, SessionInfo } from '../../preload/api.ts';
 import { TopBar } from '../../renderer/src/App.tsx';
 import { ErrorBanner } from '../../renderer/src/components/ErrorBanner.tsx';
-import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { rangeLabel, utcNs } from '../../renderer/src/lib/format.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
-import { ok, requestsOf, scriptedApi } from './renderer-helpers.ts';
+import { ok, renderWith, requestsOf, scriptedApi, typeInto, unmountAll } from './renderer-helpers.ts';
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let root: Root | null = null;
-afterEach(() => {
-  act(() => root?.unmount());
-  root = null;
-});
+afterEach(unmountAll);
 
 const FIRST = '1795663433287776332';
 const LIMIT = '1795663433488464076';
@@ -71,16 +63,12 @@ describe('the offer of a time range', () => {
     const store = new AppStore();
     const ctl = new Controller(api, store);
     ctl.start();
-    const el = document.createElement('div');
-    document.body.append(el);
-    root = createRoot(el);
-    act(() =>
-      root!.render(
-        <ControllerContext.Provider value={ctl}>
-          <TopBar />
-          <ErrorBanner />
-        </ControllerContext.Provider>,
-      ),
+    const el = renderWith(
+      ctl,
+      <>
+        <TopBar />
+        <ErrorBanner />
+      </>,
     );
     await act(async () => ctl.openPaths(['/captures/flannel-vxlan']));
     const banner = el.querySelector('[data-testid=error-banner]')!;
@@ -90,11 +78,7 @@ describe('the offer of a time range', () => {
     expect(field('before').value).toBe('2026-11-26T03:23:53.488464076Z');
 
     // The user moves the end earlier, and opens.
-    const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
-    act(() => {
-      setter.call(field('before'), '03:23:53.4');
-      field('before').dispatchEvent(new Event('input', { bubbles: true }));
-    });
+    typeInto(field('before'), '03:23:53.4');
     await act(async () => {
       el.querySelector<HTMLButtonElement>('[data-testid=range-offer] button[type=submit]')!.click();
       await new Promise((r) => setTimeout(r, 0));
@@ -126,16 +110,12 @@ describe('the offer of a time range', () => {
     });
     const store = new AppStore();
     const ctl = new Controller(api, store);
-    const el = document.createElement('div');
-    document.body.append(el);
-    root = createRoot(el);
-    act(() =>
-      root!.render(
-        <ControllerContext.Provider value={ctl}>
-          <TopBar />
-          <ErrorBanner />
-        </ControllerContext.Provider>,
-      ),
+    const el = renderWith(
+      ctl,
+      <>
+        <TopBar />
+        <ErrorBanner />
+      </>,
     );
     await act(async () => ctl.openPaths(['/nowhere']));
     expect(el.querySelector('[data-testid=error-banner]')?.textContent).toContain('FILE_NOT_FOUND');
