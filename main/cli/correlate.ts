@@ -6,7 +6,7 @@ import { anyUnreadable, correlateInputs, resultWarnings } from '../session/inges
 import { loadInputs } from '../session/inputs.ts';
 import { problemText } from '../pcap/types.ts';
 import { writeJourneysJson } from '../export/journeysJson.ts';
-import { clockLine, LadderWriter, timesLine } from '../export/ladder.ts';
+import { clockLine, LadderWriter, rangeLine, timesLine } from '../export/ladder.ts';
 import { TextBytes } from '../export/textBytes.ts';
 import { Sink } from '../export/sink.ts';
 import { flagSet, flagValue, flagValues, minHopsArg, parseArgs } from './args.ts';
@@ -126,6 +126,7 @@ const command: Command = {
           `flows ${res.flowCount}`,
           `clocks ${res.clocks.length}`,
           ...res.clocks.map(clockLine),
+          ...(res.range ? [rangeLine(res)!] : []),
         ].join('\n') + '\n',
       );
     } else if (flagSet(p, 'json')) {
@@ -133,6 +134,7 @@ const command: Command = {
     } else {
       for (const c of res.clocks) out.write(clockLine(c) + '\n');
       if (res.rowCount > 0) out.write(timesLine(res) + '\n'); // (no packet: no date, not 1970's)
+      if (res.range) out.write(rangeLine(res) + '\n');
       const bytes = new TextBytes(out);
       const ladder = new LadderWriter(bytes, res);
       const n = chosen ? chosen.length : res.journeyCount;

@@ -1,6 +1,7 @@
 // The outcome of a correlation, addressed by index (no per-journey objects until asked): journeys in time
 // order, their hops materialized on demand, flows, clocks, and the rows (every captured frame) by capture.
 
+import type { TimeRange } from '../session/timeRange.ts';
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, type DecodeOptions } from '../decode/fields.ts';
 import type { ClockEstimate, NodeClocks } from './clockSkew.ts';
 import type { CaptureInfo, Correlator } from './correlator.ts';
@@ -65,6 +66,11 @@ export class CorrelationResult {
   rowDetail: RowDetail | null = null;
   /** The decode options the rows were decoded with (for re-decoding frames), null: the defaults. */
   readonly decodeOptions: DecodeOptions | null;
+  /**
+   * The time range of the captures the rows were read from (`--after`/`--before`, the app's open of a range:
+   * session/timeRange.ts), null: every packet. Said by the JSON, the ladder and the pcapng export.
+   */
+  range: TimeRange | null = null;
 
   constructor(
     c: Correlator,

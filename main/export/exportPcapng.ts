@@ -1,6 +1,7 @@
 // Merged pcapng export: every captured frame of every input, in time order, one interface per node/interface
 // (if_name "node-1/ens33"), epb_packetid = journey id, and a comment naming the journey hop and its changes.
 
+import { rangeText } from '../session/timeRange.ts';
 import { ENCAP_GENEVE } from '../decode/fields.ts';
 import { GENEVE_PORT } from '../decode/geneve.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
@@ -93,6 +94,7 @@ function count(n: number, what: string): string {
 export function sessionComment(res: CorrelationResult, corrected: boolean, exported?: string): string {
   return (
     `hopscope session: ${count(res.captures.length, 'interface')} on ${res.nodes.join(', ')}; ` +
+    (res.range ? `a time range of the captures: ${rangeText(res.range)}; ` : '') +
     `${count(res.journeyCount, 'journey')}, ${count(res.flowCount, 'flow')}; ` +
     (exported ? `exported: ${exported}; ` : '') +
     `clocks: ${clocksNote(res)}; timestamps ${corrected ? 'clock-corrected to the reference node' : 'as captured'}` +

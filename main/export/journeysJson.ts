@@ -2,6 +2,7 @@
 // Epoch nanosecond timestamps exceed 2^53, so tsNs/tNs are decimal strings; durations and offsets (well
 // below 2^53 ns, i.e. 104 days) are JSON numbers; an unbounded uncertainty is null.
 
+import { rangeNs } from '../session/timeRange.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import {
   CH_SPLIT,
@@ -83,6 +84,8 @@ export function documentHead(res: CorrelationResult): Record<string, unknown> {
     schema: JOURNEYS_SCHEMA,
     generator: GENERATOR,
     timestamps: 'epoch nanoseconds as decimal strings (tsNs as captured, tNs clock-corrected)',
+    // A time range of the captures (--after/--before, the app's open of a range): only its packets were read.
+    ...(res.range ? { range: rangeNs(res.range) } : {}),
     captures: res.captures.map((c) => ({
       node: c.node,
       iface: c.iface,

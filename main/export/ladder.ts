@@ -1,6 +1,7 @@
 // The default `hopscope correlate` output: one block per journey, its hops as a ladder like the walkthrough's
 // "node-1/cali… → node-1/tunl0 → node-1/ens33 → node-2/ens33 → …", with times, latency and changes.
 
+import { rangeText } from '../session/timeRange.ts';
 import {
   driftPpm,
   MAX_DRIFT_PPM,
@@ -201,6 +202,16 @@ export function timesLine(res: CorrelationResult): string {
   const ref = res.clocks.find((c) => c.method === 'reference')?.node ?? res.nodes[0];
   const corrected = res.clocks.some((c) => c.method !== 'reference' && c.method !== 'none');
   return `times: UTC from ${day}${corrected && ref ? `, on ${ref}'s clock` : ''}`;
+}
+
+/**
+ * The ladder's and the summary's line for a time range of the captures (null: none): which packets were read, by
+ * their own capture times, before any clock correction.
+ */
+export function rangeLine(res: CorrelationResult): string | null {
+  return res.range
+    ? `range: packets captured ${rangeText(res.range)} (each by its own clock, uncorrected)`
+    : null;
 }
 
 export function clockLine(c: ClockEstimate): string {

@@ -114,7 +114,9 @@ function finish(
   c.advance(Infinity);
   trace('correlate: every node grouped');
   opts.onProgress?.({ stage: 'linking', done: 0, total: 1 });
-  return { result: c.result(), problems: ingest.problems, correlator: c, threads, outside: ingest.outside };
+  const result = c.result();
+  result.range = opts.range ?? null;
+  return { result, problems: ingest.problems, correlator: c, threads, outside: ingest.outside };
 }
 
 /**

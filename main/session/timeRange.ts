@@ -191,9 +191,17 @@ export function rangeNs(r: TimeRange): { afterNs: string | null; beforeNs: strin
   };
 }
 
-/** The range as the user may give it again: "after 1764127443.437931068, before …" (for messages). */
+/** A moment as --after/--before take it again: UTC, ISO 8601, to the nanosecond (`2026-11-26T03:24:03.437931068Z`). */
+export function isoNs(sec: number, nsec: number): string {
+  return `${new Date(sec * 1000).toISOString().slice(0, 19)}.${String(nsec).padStart(9, '0')}Z`;
+}
+
+/**
+ * The range in words the user may give again (`from 2026-11-26T03:24:03.437931068Z before …Z`): the ladder's
+ * and the summary's `range` line, the pcapng export's section comment.
+ */
 export function rangeText(r: TimeRange): string {
-  const at = (sec: number, nsec: number) => `${sec}.${String(nsec).padStart(9, '0')}`;
+  const at = isoNs;
   const parts: string[] = [];
   if (r.afterSec !== -Infinity) parts.push(`from ${at(r.afterSec, r.afterNsec)}`);
   if (r.beforeSec !== Infinity) parts.push(`before ${at(r.beforeSec, r.beforeNsec)}`);

@@ -6,6 +6,7 @@
 process.env.HOPSCOPE_MAX_PACKETS = '40';
 
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -173,6 +174,16 @@ describe('the packet limit', () => {
       expect(info.range).toEqual({ afterNs: detail.firstNs, beforeNs: detail.limitNs });
       // The panes' rows (the first scan) are the correlation's: the packets of every lane add up.
       expect(info.captures.reduce((n, c) => n + c.packets, 0)).toBe(info.packets);
+      // Its JSON export says it holds a time range (`range`, from the same result the pcapng's comment reads).
+      const out = path.join(tempDir('hs-limit-export-'), 'range.json');
+      const exported = await svc.call('exportSession', {
+        sessionId: info.id,
+        format: 'json',
+        clockCorrected: true,
+        path: out,
+      });
+      if (!exported.ok) throw new Error(exported.error.message);
+      expect(JSON.parse(readFileSync(out, 'utf8')).range).toEqual(info.range);
       const bad = await svc.call('openPaths', { paths: FILES, range: { after: 'noon' } });
       expect(!bad.ok && bad.error).toMatchObject({
         code: 'USAGE',

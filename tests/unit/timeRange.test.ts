@@ -8,6 +8,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { scanInputs } from '../../main/app/sessionScan.ts';
+import { sessionComment } from '../../main/export/exportPcapng.ts';
+import { documentHead } from '../../main/export/journeysJson.ts';
+import { rangeLine } from '../../main/export/ladder.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
 import { readCaptureFileSync } from '../../main/pcap/file.ts';
 import { correlateInputs, type Correlated } from '../../main/session/ingest.ts';
@@ -43,6 +46,12 @@ function stamps(file: string): bigint[] {
   });
   if (!r.ok) throw new Error(r.error.message);
   return out;
+}
+
+/** "2026-11-26T03:23:53.488464076Z" from epoch ns. */
+function isoNs(ns: bigint): string {
+  const sec = ns / 1_000_000_000n;
+  return `${new Date(Number(sec) * 1000).toISOString().slice(0, 19)}.${String(ns % 1_000_000_000n).padStart(9, '0')}Z`;
 }
 
 /** "1795663433.488464076" from epoch ns. */
@@ -158,6 +167,27 @@ describe('a time range of the flannel-vxlan captures', () => {
     expect(() => correlateInputs(inputs(), { maxPackets: kept })).toThrow(/--after\/--before TIME.*editcap/);
   });
 
+  it('is said in the JSON, the ladder and summary line and the pcapng section comment; nothing is said without one', () => {
+    const res = correlateInputs(inputs(), { range }).result;
+    const half = { ...range, beforeSec: Infinity, beforeNsec: 0 };
+    expect(documentHead(res).range).toEqual({ afterNs: after.toString(), beforeNs: before.toString() });
+    expect(documentHead(correlateInputs(inputs(), { range: half }).result).range).toEqual({
+      afterNs: after.toString(),
+      beforeNs: null,
+    });
+    const words = `from ${isoNs(after)} before ${isoNs(before)}`;
+    expect(rangeLine(res)).toBe(`range: packets captured ${words} (each by its own clock, uncorrected)`);
+    expect(sessionComment(res, false)).toContain(`; a time range of the captures: ${words}; `);
+    // The words are TIMEs --after/--before take again: the same rows.
+    const [a, b] = words.slice('from '.length).split(' before ');
+    const again = timeRange(a, b, () => null)!;
+    expect(correlateInputs(inputs(), { range: again }).result.rowCount).toBe(res.rowCount);
+    const all = correlateInputs(inputs()).result;
+    expect(documentHead(all)).not.toHaveProperty('range');
+    expect(rangeLine(all)).toBeNull();
+    expect(sessionComment(all, false)).not.toContain('time range');
+  });
+
   it("the app's first scan numbers the same rows as the correlation", () => {
     const c = correlateInputs(inputs(), { threads: 1, range });
     const scan = scanInputs(inputs(), () => undefined, 40, range);
@@ -191,6 +221,7 @@ describe('a time range of the flannel-vxlan captures', () => {
     );
     expect(sum.stderr).toBe('hopscope correlate: 24 packets outside --after/--before left out\n');
     expect(sum.stdout).toMatch(/^captures 8\npackets 40\n/);
+    expect(sum.stdout).toContain(`\nrange: packets captured from ${isoNs(after)} before ${isoNs(before)} (`);
     expect(sum.status).toBe(0);
   });
 
