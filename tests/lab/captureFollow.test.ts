@@ -369,6 +369,9 @@ describe.sequential('capture follows new interfaces (flannel-vxlan)', () => {
         firstEcho.push(Math.round(Number(first!.split(' ')[0]) * 1000 - up));
         taken.push(appeared.get(pod.veth)! - up);
         sh('ip', ['netns', 'del', pod.ns]);
+        // Its capture ends by itself once tcpdump sees the veth go; the last one's too, before the stop below (a
+        // stop that came first ended it as stopped: the assertion at the end failed now and then).
+        await waitUntil(`${pod.veth} gone`, () => c()?.error?.code === 'IFACE_GONE', 5000);
       }
     } finally {
       await s.stop();
