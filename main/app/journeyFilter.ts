@@ -389,7 +389,15 @@ class Parser {
       this.next();
       if (this.peek()?.text === ')') this.fail(`empty parentheses at column ${t.at + 1}`, t.at);
       const e = this.expr();
-      if (this.peek()?.text !== ')') this.fail(`"(" at column ${t.at + 1} has no matching ")"`, t.at);
+      if (this.peek()?.text !== ')') {
+        const why =
+          t.lineAt === undefined
+            ? ''
+            : `: the pasted line at column ${t.lineAt + 1} runs to the filter’s end, ")" too (where it ends ` +
+              'is not certain: tcpdump prints the packet’s own text there, which may hold one); write it without ' +
+              'parentheses, your terms before it (port 80 and <line>)';
+        this.fail(`"(" at column ${t.at + 1} has no matching ")"${why}`, t.at);
+      }
       this.next();
       return e;
     }

@@ -20,6 +20,8 @@ export interface Token {
   literal?: boolean;
   /** A pasted line's packet (pastedLines): the parser's `packet` primitive. */
   packet?: PastedPacket;
+  /** A `(` whose `)` the pasted line at this column took, its end not certain (pastedLines). */
+  lineAt?: number;
 }
 
 /** TCP's fields as tcpdump prints them; null where the line has none. Numbers as printed (relative or not). */
@@ -134,15 +136,40 @@ const LENGTH_ENDS = /^(?:esp|ah|pimv[12]|ospfv[23]|vrrpv[23])$/;
  */
 export function pastedLines(tokens: Token[]): Token[] {
   const out: Token[] = [];
+  // The user's `(` not yet closed, as indices into out.
+  const open: number[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const start = out.length;
-    const line = readLine(tokens, i, out);
+    const read: Token[] = [];
+    let line = readLine(tokens, i, read);
     if (!line) {
-      out.push(tokens[i]);
+      const t = tokens[i];
+      if (t.text === '(') open.push(out.length);
+      else if (t.text === ')') open.pop();
+      out.push(t);
       continue;
     }
+    // Inside the user's `( … )`: the `)` that closes it, where the line has read past it, ends the line as the
+    // filter's end would, unless tcpdump could have printed it there (text of the packet's own, a name or a payload
+    // line, may hold any `)`; tcpdump's own words pair theirs up).
+    let limit = tokens.length;
+    const close = open.length ? userClose(tokens, i) : -1;
+    if (close >= 0 && (line.rest !== 'pcap' || line.end > close)) {
+      const cut: Token[] = [];
+      const short = close < (line.text ?? Infinity) ? readLine(tokens.slice(0, close), i, cut) : null;
+      if (short) {
+        line = short;
+        read.splice(0, read.length, ...cut);
+        limit = close;
+      } else if (line.rest !== 'pcap') {
+        // It runs to the filter's end, the `)` with it: the parser's error for the `(` says so.
+        const o = open[open.length - 1];
+        out[o] = { ...out[o], lineAt: tokens[i].at };
+      }
+    }
+    out.push(...read);
     if (line.rest === 'words')
-      for (let j = line.end; j < tokens.length; j++) {
+      for (let j = line.end; j < limit; j++) {
         const t = tokens[j];
         if (t.text !== '(' && t.text !== ')') out.push({ ...t, literal: true });
       }
@@ -153,16 +180,32 @@ export function pastedLines(tokens: Token[]): Token[] {
       out.splice(start, 0, paren('('));
       out.push(paren(')'));
     }
-    if (line.rest !== 'pcap') return out;
-    i = line.end - 1;
+    if (line.rest === 'pcap') i = line.end - 1;
+    else if (limit < tokens.length) i = limit - 1;
+    else return out;
   }
   return out;
+}
+
+/** The `)` after tokens[i] that closes a `(` opened before it; -1 when none does. */
+function userClose(tokens: Token[], i: number): number {
+  let depth = 0;
+  for (let k = i; k < tokens.length; k++)
+    if (tokens[k].text === '(') depth++;
+    else if (tokens[k].text === ')' && depth-- === 0) return k;
+  return -1;
 }
 
 /** A read line: where it ends, and what the filter's tokens after it are (`pcap`: the filter again). */
 interface Line {
   end: number;
   rest: 'pcap' | 'words' | 'dropped';
+  /**
+   * Where the text of the packet's own (a DNS name, a BOOTP or TFTP string, a payload's line, an ICMP error's quoted
+   * packet) may start: tcpdump prints it as the packet has it, `)` too. Before it the line is tcpdump's own words,
+   * whose parentheses pair up. Unset: none to the line's end.
+   */
+  text?: number;
 }
 
 /** Reads a line starting at tokens[i] into `out` (nothing when none starts there). */
@@ -350,9 +393,9 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     for (; k < tokens.length && !OPERATORS.has(tokens[k].text); k++)
       if (tokens[k].text === '(' && /^\d+$/.test(tokens[k + 1]?.text ?? '') && tokens[k + 2]?.text === ')') {
         p.udpLength = +tokens[k + 1].text;
-        return { end: k + 3, rest: 'pcap' };
+        return { end: k + 3, rest: 'pcap', text: j };
       }
-    return { end: k, rest: 'pcap' };
+    return { end: k, rest: 'pcap', text: j };
   }
   out.push(packetToken());
   if (p.sport < 0 && (w === 'grev0' || w === 'grev1')) return readGre(tokens, j, out);
@@ -368,7 +411,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     }
   }
   if (w !== 'icmp' && w !== 'icmp6')
-    return p.sport < 0 ? { end: j, rest: 'words' } : portPayload(tokens, j, p);
+    return p.sport < 0 ? { end: j, rest: 'words', text: j } : portPayload(tokens, j, p);
   // An echo: its type, id and seq, compared with the hop's (its words alone would find `id 1, seq 1` in `id 16,
   // seq 1` too), to `length N` (`-v`'s ICMP6 line, `[icmp6 sum ok] ICMP6, echo request, id 1, seq 1`, has none).
   const echo = tokens[j + 1]?.text === 'echo' ? tokens[j + 2]?.text : undefined;
@@ -382,7 +425,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
         p.icmpSeq = readNumber(n?.text);
         if (tokens[j + 2]?.text !== 'length') return { end: j + 2, rest: 'pcap' };
       } else if (k === 'length' && n !== undefined && /^\d+$/.test(n.text))
-        return { end: j + 2, rest: n.raw.endsWith(':') ? 'dropped' : 'pcap' };
+        return { end: j + 2, rest: n.raw.endsWith(':') ? 'dropped' : 'pcap', text: j + 2 };
     }
     return { end: j, rest: 'pcap' };
   }
@@ -395,7 +438,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
   for (; j < tokens.length && !OPERATORS.has(tokens[j].text); j++) {
     if (v6Verbose && tokens[j].raw.startsWith('[')) {
       p.groups = groupAddresses(tokens, j);
-      return { end: j, rest: 'dropped' };
+      return { end: j, rest: 'dropped', text: j };
     }
     // Parentheses dropped, as the index drops them (`need to frag (mtu 1300)`).
     if (tokens[j].text !== '(' && tokens[j].text !== ')') out.push({ ...tokens[j], literal: true });
@@ -404,10 +447,12 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
       out.push({ ...n, literal: true });
       // `-v` prints an error's quoted packet after it (`… length 62 IP (tos 0x0, …) 10.99.0.1.36717 > …`), which
       // is not the packet: dropped with the rest.
-      if (startsPacket(tokens, j + 2)) return { end: j + 2, rest: 'dropped' };
+      // An ICMPv6 message's `-v` details hold names (a router advertisement's DNSSL option, a node information
+      // reply), a quoted packet its payload's text.
+      if (startsPacket(tokens, j + 2)) return { end: j + 2, rest: 'dropped', text: j + 2 };
       if (v6Verbose && (n.raw !== n.text || (j + 2 < tokens.length && !OPERATORS.has(tokens[j + 2].text))))
-        return { end: j + 2, rest: 'dropped' };
-      return { end: j + 2, rest: n.raw.endsWith(':') ? 'words' : 'pcap' };
+        return { end: j + 2, rest: 'dropped', text: j + 2 };
+      return { end: j + 2, rest: n.raw.endsWith(':') ? 'words' : 'pcap', text: j + 2 };
     }
   }
   return { end: j, rest: 'pcap' };
@@ -426,7 +471,7 @@ function tcpPayload(tokens: Token[], j: number): Line {
   if (raw(j) === 'http' || (raw(j) === 'bgp' && atEnd(j + 1))) return { end: j + 1, rest: 'pcap' };
   if (raw(j) === 'http:' && /^[a-z]+$/.test(raw(j + 1)) && /^http\/\d\.\d$/.test(raw(j + 3)))
     return { end: j + 4, rest: 'pcap' };
-  return { end: j, rest: 'dropped' };
+  return { end: j, rest: 'dropped', text: j };
 }
 
 /**
@@ -440,12 +485,12 @@ function portPayload(tokens: Token[], j: number, p: PastedPacket): Line {
   const w = tokens[j]?.raw ?? '';
   const bootp = w === 'bootp/dhcp,';
   const ntp = /^ntpv\d,$/.test(w);
-  if (!bootp && !ntp && w !== 'tftp,') return { end: j, rest: 'dropped' };
+  if (!bootp && !ntp && w !== 'tftp,') return { end: j, rest: 'dropped', text: j };
   let k = j + 1;
   while (k < tokens.length && k < j + 6 && !OPERATORS.has(tokens[k].text) && tokens[k].text !== 'length') k++;
   const n = tokens[k + 1];
   if (tokens[k]?.text !== 'length' || n === undefined || !/^\d+$/.test(n.text))
-    return { end: j, rest: 'dropped' };
+    return { end: j, rest: 'dropped', text: j };
   p.udpLength = +n.text;
   // `-v`'s BOOTP transaction id, right after the length: `length 300, xid 0x42cec4b, Flags [none]`.
   if (bootp && n.raw.endsWith(',') && tokens[k + 2]?.text === 'xid') {
@@ -460,7 +505,8 @@ function portPayload(tokens: Token[], j: number, p: PastedPacket): Line {
   }
   const atEnd = k + 2 >= tokens.length || OPERATORS.has(tokens[k + 2].text);
   if ((bootp || ntp) && n.raw === n.text && atEnd) return { end: k + 2, rest: 'pcap' };
-  return { end: j, rest: 'dropped' };
+  // BOOTP's `-v` options hold names, TFTP's line a file name, NTP's `-v` a reference id as text.
+  return { end: j, rest: 'dropped', text: j };
 }
 
 /**
@@ -496,7 +542,13 @@ function readLengthEnds(tokens: Token[], j: number, out: Token[]): Line {
     if (t.text !== 'length' || n === undefined || !/^\d+$/.test(n.text)) continue;
     out.push({ ...n, literal: true });
     const atEnd = k + 2 >= tokens.length || OPERATORS.has(tokens[k + 2].text);
-    return { end: k + 2, rest: n.raw === n.text && atEnd ? 'pcap' : 'dropped' };
+    // VRRPv2's `-v` details hold its authentication string (`auth "secret"`).
+    const vrrp = tokens[j].text.startsWith('vrrpv2');
+    return {
+      end: k + 2,
+      rest: n.raw === n.text && atEnd ? 'pcap' : 'dropped',
+      text: vrrp ? k + 2 : undefined,
+    };
   }
   // No length (`-v`'s ICMPv6 echo after AH has none): the end is unknown, words to the end of the filter.
   return { end: k, rest: 'words' };
@@ -509,12 +561,14 @@ function readLengthEnds(tokens: Token[], j: number, out: Token[]): Line {
  */
 function readSctp(tokens: Token[], j: number, out: Token[]): Line {
   let k = j;
+  let text: number | undefined;
   for (; k < tokens.length && !OPERATORS.has(tokens[k].text); k++)
-    if (tokens[k].text === '[payload')
+    if (tokens[k].text === '[payload') {
       // `-vv`'s DATA chunk payload, hex and text (`[Payload: 0x0000:  6865 6c6c 6f  hello]`): not in the journey's line.
+      text ??= k;
       k = closing(tokens, k);
-    else if (tokens[k].text !== '(' && tokens[k].text !== ')') out.push({ ...tokens[k], literal: true });
-  return { end: k, rest: 'pcap' };
+    } else if (tokens[k].text !== '(' && tokens[k].text !== ')') out.push({ ...tokens[k], literal: true });
+  return { end: k, rest: 'pcap', text };
 }
 
 /**
@@ -543,7 +597,8 @@ function readGre(tokens: Token[], j: number, out: Token[]): Line {
   const inner = readPacket(tokens, j, [], -1);
   // GREv1's `no-payload` ends at its length; a payload that is no packet (PPP's control messages) is words to the
   // end of the filter, its end unknown.
-  if (!inner) return { end: j, rest: colon ? 'words' : 'pcap' };
+  // (PPP's PAP and CHAP print names.)
+  if (!inner) return { end: j, rest: colon ? 'words' : 'pcap', text: j };
   for (let k = readHead(tokens, j, [])!.at; k < inner.end; k++) {
     const t = tokens[k];
     if (

@@ -468,6 +468,41 @@ describe.skipIf(!hasTcpdump)('a pasted line’s end, after a payload tcpdump pri
   );
 });
 
+describe.skipIf(!hasTcpdump)('a pasted line inside the user’s parentheses', () => {
+  it('ends at their ")" where tcpdump’s own words are, or says what to write where the packet’s text is', () => {
+    let ended = 0;
+    let said = 0;
+    for (const [name, flags] of [
+      ['ip-protocols', '-nv'],
+      ['tftp', '-n'],
+    ]) {
+      const s = open(name);
+      for (const line of tcpdumpLines(`tests/fixtures/${name}/${name}.pcap`, [flags])) {
+        if (!/ IP6? /.test(line)) continue; // ARP, STP
+        const found = listed(s, line);
+        const a = / ([\da-f:.]+) > /.exec(line)![1];
+        const host = a.split('.').length === 5 || a.includes(':') ? a.replace(/\.\d+$/, '') : a;
+        const wrapped = `( ${line} ) and not host ${host}`;
+        const p = s.findJourneys(wrapped, 0, 1e9);
+        // PIM's, OSPF's, SCTP's words, tcpdump's own: the ")" is the user's. TFTP's file name and options, VRRP's
+        // -v authentication string are the packet's text, where tcpdump may print a ")".
+        if (/TFTP|VRRPv2, .*addrs/.test(line)) {
+          said++;
+          expect({ line, error: p.error }).toEqual({
+            line,
+            error: expect.stringContaining('without parentheses'),
+          });
+        } else {
+          if (!/ length \d+$/.test(line)) ended++;
+          expect({ line, got: p.error ?? p.items.map((j) => j.id) }).toEqual({ line, got: [] });
+          expect({ line, got: listed(s, `(${line})`) }).toEqual({ line, got: found });
+        }
+      }
+    }
+    expect({ ended: ended > 5, said: said > 0 }).toEqual({ ended: true, said: true });
+  });
+});
+
 describe.skipIf(!hasTcpdump)('a pasted line of a payload with ports the journey’s line has not', () => {
   it('compares its length N with UDP’s (BOOTP/DHCP, NTP, TFTP, with -v too)', () => {
     let lines = 0;
