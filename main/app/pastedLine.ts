@@ -117,6 +117,8 @@ const EXTENSIONS = new Set(['hbh', 'dstopt', 'frag', 'srcrt', 'mobility']);
 /** `-i any`'s packet directions (`ens33 In IP …`, `? B ifindex 5 …`). */
 const DIRECTIONS = new Set(['in', 'out', 'b', 'm', 'p']);
 const OPERATORS = new Set(['and', 'or', '&&', '||']);
+/** PPP's control protocols whose messages print-ppp.c's handle_ctrl_proto prints (`LCP, Conf-Request (0x01), …`). */
+const PPP_CONTROL = /^(?:lcp|ipcp|ip6cp|ccp|bacp|osicp|mplscp),$/;
 /** The lines that end at their `length N` without `-v` (readLengthEnds). */
 const LENGTH_ENDS = /^(?:esp|ah|pimv[12]|ospfv[23]|vrrpv[23])$/;
 
@@ -203,7 +205,8 @@ interface Line {
   /**
    * Where the text of the packet's own (a DNS name, a BOOTP or TFTP string, a payload's line, an ICMP error's quoted
    * packet) may start: tcpdump prints it as the packet has it, `)` too. Before it the line is tcpdump's own words,
-   * whose parentheses pair up. Unset: none to the line's end.
+   * whose parentheses pair up, and so is the first word after its fields (a protocol's name, `-v`'s `encoded`, `who`).
+   * Unset: none to the line's end.
    */
   text?: number;
 }
@@ -393,9 +396,9 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     for (; k < tokens.length && !OPERATORS.has(tokens[k].text); k++)
       if (tokens[k].text === '(' && /^\d+$/.test(tokens[k + 1]?.text ?? '') && tokens[k + 2]?.text === ')') {
         p.udpLength = +tokens[k + 1].text;
-        return { end: k + 3, rest: 'pcap', text: j };
+        return { end: k + 3, rest: 'pcap', text: j + 1 };
       }
-    return { end: k, rest: 'pcap', text: j };
+    return { end: k, rest: 'pcap', text: j + 1 };
   }
   out.push(packetToken());
   if (p.sport < 0 && (w === 'grev0' || w === 'grev1')) return readGre(tokens, j, out);
@@ -411,7 +414,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     }
   }
   if (w !== 'icmp' && w !== 'icmp6')
-    return p.sport < 0 ? { end: j, rest: 'words', text: j } : portPayload(tokens, j, p);
+    return p.sport < 0 ? { end: j, rest: 'words', text: j + 1 } : portPayload(tokens, j, p);
   // An echo: its type, id and seq, compared with the hop's (its words alone would find `id 1, seq 1` in `id 16,
   // seq 1` too), to `length N` (`-v`'s ICMP6 line, `[icmp6 sum ok] ICMP6, echo request, id 1, seq 1`, has none).
   const echo = tokens[j + 1]?.text === 'echo' ? tokens[j + 2]?.text : undefined;
@@ -425,7 +428,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
         p.icmpSeq = readNumber(n?.text);
         if (tokens[j + 2]?.text !== 'length') return { end: j + 2, rest: 'pcap' };
       } else if (k === 'length' && n !== undefined && /^\d+$/.test(n.text))
-        return { end: j + 2, rest: n.raw.endsWith(':') ? 'dropped' : 'pcap', text: j + 2 };
+        return { end: j + 2, rest: n.raw.endsWith(':') ? 'dropped' : 'pcap', text: j + 3 };
     }
     return { end: j, rest: 'pcap' };
   }
@@ -438,7 +441,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
   for (; j < tokens.length && !OPERATORS.has(tokens[j].text); j++) {
     if (v6Verbose && tokens[j].raw.startsWith('[')) {
       p.groups = groupAddresses(tokens, j);
-      return { end: j, rest: 'dropped', text: j };
+      return { end: j, rest: 'dropped', text: j + 1 };
     }
     // Parentheses dropped, as the index drops them (`need to frag (mtu 1300)`).
     if (tokens[j].text !== '(' && tokens[j].text !== ')') out.push({ ...tokens[j], literal: true });
@@ -449,10 +452,10 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
       // is not the packet: dropped with the rest.
       // An ICMPv6 message's `-v` details hold names (a router advertisement's DNSSL option, a node information
       // reply), a quoted packet its payload's text.
-      if (startsPacket(tokens, j + 2)) return { end: j + 2, rest: 'dropped', text: j + 2 };
+      if (startsPacket(tokens, j + 2)) return { end: j + 2, rest: 'dropped', text: j + 3 };
       if (v6Verbose && (n.raw !== n.text || (j + 2 < tokens.length && !OPERATORS.has(tokens[j + 2].text))))
-        return { end: j + 2, rest: 'dropped', text: j + 2 };
-      return { end: j + 2, rest: n.raw.endsWith(':') ? 'words' : 'pcap', text: j + 2 };
+        return { end: j + 2, rest: 'dropped', text: j + 3 };
+      return { end: j + 2, rest: n.raw.endsWith(':') ? 'words' : 'pcap', text: j + 3 };
     }
   }
   return { end: j, rest: 'pcap' };
@@ -471,7 +474,7 @@ function tcpPayload(tokens: Token[], j: number): Line {
   if (raw(j) === 'http' || (raw(j) === 'bgp' && atEnd(j + 1))) return { end: j + 1, rest: 'pcap' };
   if (raw(j) === 'http:' && /^[a-z]+$/.test(raw(j + 1)) && /^http\/\d\.\d$/.test(raw(j + 3)))
     return { end: j + 4, rest: 'pcap' };
-  return { end: j, rest: 'dropped', text: j };
+  return { end: j, rest: 'dropped', text: j + 1 };
 }
 
 /**
@@ -485,12 +488,12 @@ function portPayload(tokens: Token[], j: number, p: PastedPacket): Line {
   const w = tokens[j]?.raw ?? '';
   const bootp = w === 'bootp/dhcp,';
   const ntp = /^ntpv\d,$/.test(w);
-  if (!bootp && !ntp && w !== 'tftp,') return { end: j, rest: 'dropped', text: j };
+  if (!bootp && !ntp && w !== 'tftp,') return { end: j, rest: 'dropped', text: j + 1 };
   let k = j + 1;
   while (k < tokens.length && k < j + 6 && !OPERATORS.has(tokens[k].text) && tokens[k].text !== 'length') k++;
   const n = tokens[k + 1];
   if (tokens[k]?.text !== 'length' || n === undefined || !/^\d+$/.test(n.text))
-    return { end: j, rest: 'dropped', text: j };
+    return { end: j, rest: 'dropped', text: j + 1 };
   p.udpLength = +n.text;
   // `-v`'s BOOTP transaction id, right after the length: `length 300, xid 0x42cec4b, Flags [none]`.
   if (bootp && n.raw.endsWith(',') && tokens[k + 2]?.text === 'xid') {
@@ -506,7 +509,7 @@ function portPayload(tokens: Token[], j: number, p: PastedPacket): Line {
   const atEnd = k + 2 >= tokens.length || OPERATORS.has(tokens[k + 2].text);
   if ((bootp || ntp) && n.raw === n.text && atEnd) return { end: k + 2, rest: 'pcap' };
   // BOOTP's `-v` options hold names, TFTP's line a file name, NTP's `-v` a reference id as text.
-  return { end: j, rest: 'dropped', text: j };
+  return { end: j, rest: 'dropped', text: j + 1 };
 }
 
 /**
@@ -547,7 +550,7 @@ function readLengthEnds(tokens: Token[], j: number, out: Token[]): Line {
     return {
       end: k + 2,
       rest: n.raw === n.text && atEnd ? 'pcap' : 'dropped',
-      text: vrrp ? k + 2 : undefined,
+      text: vrrp ? k + 3 : undefined,
     };
   }
   // No length (`-v`'s ICMPv6 echo after AH has none): the end is unknown, words to the end of the filter.
@@ -597,8 +600,7 @@ function readGre(tokens: Token[], j: number, out: Token[]): Line {
   const inner = readPacket(tokens, j, [], -1);
   // GREv1's `no-payload` ends at its length; a payload that is no packet (PPP's control messages) is words to the
   // end of the filter, its end unknown.
-  // (PPP's PAP and CHAP print names.)
-  if (!inner) return { end: j, rest: colon ? 'words' : 'pcap', text: j };
+  if (!inner) return readPpp(tokens, j, out, colon);
   for (let k = readHead(tokens, j, [])!.at; k < inner.end; k++) {
     const t = tokens[k];
     if (
@@ -615,6 +617,37 @@ function readGre(tokens: Token[], j: number, out: Token[]): Line {
     else if (t.text !== '(' && t.text !== ')') word(t);
   }
   return inner;
+}
+
+/**
+ * PPP inside GREv1 (PPTP) from tokens[j]: a control protocol's message as print-ppp.c prints it, `LCP, Conf-Request
+ * (0x01), id 1, length 42`, words of the journey's text to its `length N`, where tcpdump's line ends without `-v`
+ * (pcap's filter after it where an operator or the filter's end follows); `-v`'s options on the next lines (`encoded
+ * length 40 (=Option(s) length 36) MRU Option (0x01), …`, an Ident's message), which the journey's line has not, are
+ * dropped with the rest of the filter. `-e`'s PPP header before it (`LCP (0xc021), length 44:`) is left out, as the
+ * journey's line has it not. Another payload (PAP's and CHAP's names, PPP's data) is words to the end of the filter,
+ * or, after GREv1's `length N` without a colon (no payload), nothing.
+ */
+function readPpp(tokens: Token[], j: number, out: Token[], colon: boolean): Line {
+  const text = (k: number) => tokens[k]?.text ?? '';
+  let k = j;
+  if (
+    text(k + 1) === '(' &&
+    /^0x[0-9a-f]{4}$/.test(text(k + 2)) &&
+    text(k + 3) === ')' &&
+    text(k + 4) === 'length'
+  )
+    if (/^\d+:$/.test(tokens[k + 5]?.raw ?? '')) k += 6;
+  if (!PPP_CONTROL.test(tokens[k]?.raw ?? '')) return { end: j, rest: colon ? 'words' : 'pcap', text: j + 1 };
+  for (let i = k; i < tokens.length && i < k + 10 && !OPERATORS.has(text(i)); i++) {
+    if (text(i) !== '(' && text(i) !== ')') out.push({ ...tokens[i], literal: true });
+    const n = tokens[i + 1];
+    if (text(i) !== 'length' || n === undefined || !/^\d+$/.test(n.raw)) continue;
+    out.push({ ...n, literal: true });
+    const atEnd = i + 2 >= tokens.length || OPERATORS.has(text(i + 2));
+    return atEnd ? { end: i + 2, rest: 'pcap' } : { end: i + 2, rest: 'dropped', text: i + 3 };
+  }
+  return { end: j, rest: 'words', text: j + 1 };
 }
 
 /**

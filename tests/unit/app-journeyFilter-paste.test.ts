@@ -562,6 +562,41 @@ describe('a pasted GRE line', () => {
   });
 });
 
+describe.skipIf(!hasTcpdump)('a pasted GREv1 (PPTP) line with PPP inside', () => {
+  it.each([
+    ['-n', true],
+    ['-ne', true],
+    // -v's options on the next lines, which the journey's line has not: the rest of the filter goes with them.
+    ['-nv', false],
+  ])('tcpdump %s: finds its packet’s journey, and ends where tcpdump’s ends', (flags, ends) => {
+    const file = 'decode-edges/ppp.pcap';
+    const s = open(file);
+    const lines = tcpdumpLines(`tests/fixtures/${file}`, [flags]);
+    expect(lines).toHaveLength(18);
+    expect(s.result.rows.length).toBe(18);
+    lines.forEach((line, r) => {
+      const k = s.journeyCol[r];
+      expect({ line, found: listed(s, line) }).toEqual({ line, found: [k] });
+      const not = `${line} and not host 10.95.0.1`;
+      expect({ not, found: listed(s, not) }).toEqual({ not, found: ends ? [] : [k] });
+      // -e's PPP header, `LCP (0xc021), length 44:`, is left out; the message's words are compared.
+      const other = line.replace(/(Conf-\w+|-Re\w+|Ident|Time-Rem|Disc-Req) \(/, 'Term-Ack (');
+      expect({ other, found: listed(s, other) }).toEqual({ other, found: [] });
+      const wrapped = s.findJourneys(`( ${line} ) and not host 10.95.0.1`, 0, 1e9);
+      if (ends) {
+        expect({ line, found: wrapped.error ?? wrapped.items.map((j) => j.id) }).toEqual({ line, found: [] });
+        // pcap's filter again after it: another packet's line.
+        const next = s.journeyCol[(r + 1) % lines.length];
+        const either = `${line} or ${lines[(r + 1) % lines.length]}`;
+        expect({ either, found: listed(s, either) }).toEqual({
+          either,
+          found: [k, next].sort((a, b) => a - b),
+        });
+      } else expect(wrapped.error).toContain('without parentheses');
+    });
+  });
+});
+
 describe.skipIf(!hasTcpdump)('a pasted IGMP line', () => {
   it('of tcpdump -v or -vv finds its packet’s journey, and ends where tcpdump’s ends', () => {
     const s = open('frag-igmp');
