@@ -110,6 +110,8 @@ const FLAG_LETTERS: Record<string, number> = {
 const DHCP_TYPES = ['discover', 'offer', 'request', 'decline', 'ack', 'nack', 'release', 'inform'];
 /** The ports tcpdump prints DNS on (print-udp.c: domain, mDNS, LLMNR). */
 const DNS_PORTS = new Set([53, 5353, 5355]);
+/** The port print-tcp.c prints DNS on. */
+const DNS_PORT = 53;
 /** The first field of `-v`'s IP header: `(tos 0x0, ttl 64, …)`, `(flowlabel 0x1, hlim 64, …)`, `(class 0x10 …)`. */
 const V_HEADER = new Set(['tos', 'flowlabel', 'class', 'hlim']);
 /** IPv6 extension headers as tcpdump names them before the transport's ports. */
@@ -374,7 +376,13 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     p.tcp = tcp.fields;
     p.cksum = tcp.cksum;
     out.push(packetToken());
-    return tcp.tail ? tcpPayload(tokens, tcp.end) : { end: tcp.end, rest: 'pcap' };
+    if (tcp.tail) return tcpPayload(tokens, tcp.end);
+    // DNS over TCP: print-tcp.c prints the message after `length N` with no colon (domain_print, past the message's
+    // two-byte length): `length 56 4101+ A? kubernetes.default.svc.cluster.local. (54)`.
+    const dns = p.sport === DNS_PORT || p.dport === DNS_PORT;
+    if (dns && tcp.fields.length && /^\d+/.test(tokens[tcp.end]?.text ?? ''))
+      return readDns(tokens, tcp.end, p);
+    return { end: tcp.end, rest: 'pcap' };
   }
   // `-q`'s TCP: `tcp 0`, the payload's length and nothing more.
   if (w === 'tcp' && p.sport >= 0 && /^\d+$/.test(tokens[j + 1]?.raw ?? '')) {
@@ -389,16 +397,8 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     return { end: Math.min(j + 3, tokens.length), rest: 'pcap' };
   }
   if ((DNS_PORTS.has(p.sport) || DNS_PORTS.has(p.dport)) && w !== undefined && /^\d+/.test(w)) {
-    // `57802+ A? kubernetes.default.svc.cluster.local. (54)`: the id, and the message's length at the end.
-    p.dnsId = readNumber(/^\d+/.exec(w)![0]);
     out.push(packetToken());
-    let k = j + 1;
-    for (; k < tokens.length && !OPERATORS.has(tokens[k].text); k++)
-      if (tokens[k].text === '(' && /^\d+$/.test(tokens[k + 1]?.text ?? '') && tokens[k + 2]?.text === ')') {
-        p.udpLength = +tokens[k + 1].text;
-        return { end: k + 3, rest: 'pcap', text: j + 1 };
-      }
-    return { end: k, rest: 'pcap', text: j + 1 };
+    return readDns(tokens, j, p);
   }
   out.push(packetToken());
   if (p.sport < 0 && (w === 'grev0' || w === 'grev1')) return readGre(tokens, j, out);
@@ -459,6 +459,22 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     }
   }
   return { end: j, rest: 'pcap' };
+}
+
+/**
+ * A DNS message from tokens[j] (`57802+ A? kubernetes.default.svc.cluster.local. (54)`): its id, and the message's
+ * length at the end, where the line ends (UDP's payload length; over TCP the segment's less the two-byte length,
+ * which the TCP fields have). Its names are the packet's text.
+ */
+function readDns(tokens: Token[], j: number, p: PastedPacket): Line {
+  p.dnsId = readNumber(/^\d+/.exec(tokens[j].text)![0]);
+  let k = j + 1;
+  for (; k < tokens.length && !OPERATORS.has(tokens[k].text); k++)
+    if (tokens[k].text === '(' && /^\d+$/.test(tokens[k + 1]?.text ?? '') && tokens[k + 2]?.text === ')') {
+      if (!p.tcp) p.udpLength = +tokens[k + 1].text;
+      return { end: k + 3, rest: 'pcap', text: j + 1 };
+    }
+  return { end: k, rest: 'pcap', text: j + 1 };
 }
 
 /**

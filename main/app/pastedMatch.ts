@@ -242,6 +242,8 @@ const OPT_TS = 8;
 const OPT_TS_LEN = 10;
 /** BOOTP's transaction id (RFC 951): after op, htype, hlen and hops. */
 const BOOTP_XID = 4;
+/** The two-byte length before a DNS message over TCP. */
+const DNS_TCP_LENGTH = 2;
 
 /** An IGMPv3 or MLDv2 report's records after its 8-byte header (RFC 3376 §4.2, RFC 3810 §5.2). */
 const REPORT_HEADER = 8;
@@ -323,7 +325,8 @@ class FrameReader {
     const b = this.frame;
     const u16 = (at: number) => (at + 2 <= b.length ? (b[at] << 8) | b[at + 1] : -1);
     if (p.dnsId !== null && f.payloadOffset >= 0) {
-      const id = u16(f.payloadOffset);
+      // Over TCP the message follows its two-byte length (RFC 1035 §4.2.2).
+      const id = u16(f.payloadOffset + (p.tcp ? DNS_TCP_LENGTH : 0));
       if (id >= 0 && id !== p.dnsId) return false;
     }
     if (p.bootpXid !== null && f.payloadOffset >= 0 && f.payloadOffset + BOOTP_XID + 4 <= b.length) {

@@ -161,6 +161,9 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     ['dns', '-nev'],
     // -#'s packet number before the timestamp: `    1  21:08:23.001352 IP …`.
     ['dns', '-n#'],
+    // DNS over TCP: `length 56 4101+ A? kubernetes.default.svc.cluster.local. (54)`, its id after the two-byte length.
+    ['dns-tcp', '-n'],
+    ['dns-tcp', '-nv'],
     ['antrea-geneve', '-n'],
     ['antrea-geneve', '-ne'],
     ['calico-ipip', '-n'],
@@ -317,6 +320,18 @@ describe('a pasted tcpdump line (as tcpdump -nr prints the fixtures)', () => {
       [...listed(dns, query), ...listed(dns, reply)].sort(),
     );
     expect(listed(dns, `${query} and not udp`)).toEqual([]);
+    // Over TCP: the id after the message's two-byte length, the line's end at (N).
+    const tcp = open('dns-tcp');
+    const overTcp = tcpdumpLines('tests/fixtures/dns-tcp/dns-tcp.pcap', ['-n']).filter((l) =>
+      /length \d+ \d+/.test(l),
+    );
+    expect(overTcp).toHaveLength(6);
+    for (const line of overTcp) {
+      expect({ line, found: listed(tcp, line).length }).toEqual({ line, found: 1 });
+      const other = line.replace(/(length \d+ )(\d+)/, (_, at: string, id: string) => `${at}${+id + 1}`);
+      expect({ other, found: listed(tcp, other) }).toEqual({ other, found: [] });
+      expect({ line, found: listed(tcp, `${line} and not tcp`) }).toEqual({ line, found: [] });
+    }
 
     const geneve = open('antrea-geneve');
     const request =
@@ -412,6 +427,8 @@ describe.skipIf(!hasTcpdump)('a pasted line’s end, after a payload tcpdump pri
   // [fixture, tcpdump's flags, whether some lines' ends are known, whether some are not]
   it.each([
     ['port-reuse', '-n', true, false],
+    ['dns-tcp', '-n', true, false],
+    ['dns-tcp', '-nv', true, false],
     ['kube-proxy', '-n', true, true],
     ['kube-proxy', '-nv', true, true],
     ['bgp', '-n', true, false],
