@@ -84,6 +84,11 @@ export interface PastedPacket {
   dhcpType: number | null;
   /** `-v`'s TCP or UDP checksum as the packet has it (`cksum 0x1af5 (incorrect -> …)`, `[bad udp cksum 0xfb3f …]`). */
   cksum: number | null;
+  /**
+   * `-v`'s checksum the packet should have had, after `->` (`[bad udp cksum 0xfb3f -> 0x7efd!]`): two packets with
+   * the same bad (offloaded) checksum differ there.
+   */
+  cksumShould: number | null;
   /** An ICMP echo's type (request or reply), id and sequence number (`ICMP echo request, id 17210, seq 1`). */
   icmpEcho: 'request' | 'reply' | null;
   icmpId: number | null;
@@ -286,6 +291,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     bootpXid: null,
     dhcpType: null,
     cksum: null,
+    cksumShould: null,
     icmpEcho: null,
     icmpId: null,
     icmpSeq: null,
@@ -325,7 +331,11 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     const note = tokens.slice(j, k + 1);
     if (k < tokens.length && note.some((x) => /^(?:sum|cksum)$/.test(x.text))) {
       const c = note.findIndex((x) => x.text === 'cksum');
-      if (tokens[j].text === '[bad' && c >= 0) p.cksum = readNumber(note[c + 1]?.text);
+      if (tokens[j].text === '[bad' && c >= 0) {
+        p.cksum = readNumber(note[c + 1]?.text);
+        if (note[c + 2]?.text === '->')
+          p.cksumShould = readNumber(/^0x[0-9a-f]+/.exec(note[c + 3]?.text ?? '')?.[0]);
+      }
       j = k + 1;
       verbose = true;
     }
@@ -375,6 +385,7 @@ function readPacket(tokens: Token[], j: number, out: Token[], at: number): Line 
     const tcp = readTcp(tokens, j);
     p.tcp = tcp.fields;
     p.cksum = tcp.cksum;
+    p.cksumShould = tcp.cksumShould;
     out.push(packetToken());
     if (tcp.tail) return tcpPayload(tokens, tcp.end);
     // DNS over TCP: print-tcp.c prints the message after `length N` with no colon (domain_print, past the message's
@@ -813,8 +824,9 @@ function startsPacket(tokens: Token[], j: number): boolean {
 function readTcp(
   tokens: Token[],
   j: number,
-): { fields: PastedTcp; cksum: number | null; end: number; tail: boolean } {
+): { fields: PastedTcp; cksum: number | null; cksumShould: number | null; end: number; tail: boolean } {
   let cksum: number | null = null;
+  let cksumShould: number | null = null;
   const f: PastedTcp = {
     flags: readFlags(tokens[j + 1].typed),
     seq: null,
@@ -830,18 +842,22 @@ function readTcp(
     const v = tokens[j + 1]?.text;
     if (k === 'seq') f.seq = readNumber(v?.split(':')[0]);
     else if (k === 'ack') f.ack = readNumber(v);
-    else if (k === 'cksum') cksum = readNumber(v);
-    else if (k === 'win') f.win = readNumber(v);
+    else if (k === 'cksum') {
+      cksum = readNumber(v);
+      // `cksum 0x1af5 (incorrect -> 0xe5ff)`.
+      if (tokens[j + 2]?.text === '(' && tokens[j + 3]?.text === 'incorrect' && tokens[j + 4]?.text === '->')
+        cksumShould = readNumber(tokens[j + 5]?.text);
+    } else if (k === 'win') f.win = readNumber(v);
     else if (k === 'urg') f.urg = readNumber(v);
     // Inside `options [mss 1460,sackOK,TS val 3215003792 ecr 0,nop,wscale 10]`.
     else if (k === 'val') f.tsVal = readNumber(/^\d+/.exec(v ?? '')?.[0]);
     else if (k === 'ecr') f.tsEcr = readNumber(/^\d+/.exec(v ?? '')?.[0]);
     else if (k === 'length' && v !== undefined && /^\d+$/.test(v)) {
       f.length = +v;
-      return { fields: f, cksum, end: j + 2, tail: tokens[j + 1].raw.endsWith(':') };
+      return { fields: f, cksum, cksumShould, end: j + 2, tail: tokens[j + 1].raw.endsWith(':') };
     }
   }
-  return { fields: f, cksum, end: j, tail: false };
+  return { fields: f, cksum, cksumShould, end: j, tail: false };
 }
 
 /** `[S.]`, `[none]` as TCP_* bits (typed in lower case, `[s.]`, as upper case); null when not tcpdump's flags. */

@@ -7,6 +7,7 @@
 import type { CorrelationResult } from '../correlate/result.ts';
 import { E_DPORT, E_DST, E_SPORT, E_SRC, E_TTL, E_TYPE, E_VNI, F_IP } from '../correlate/observations.ts';
 import { decodeFields } from '../decode/fast.ts';
+import { transportChecksum } from '../decode/transportChecksum.ts';
 import {
   createPacketFields,
   DEFAULT_DECODE_OPTIONS,
@@ -344,6 +345,10 @@ class FrameReader {
     if (p.cksum !== null && l4 >= 0) {
       const sum = u16(l4 + (p.tcp ? TCP_CKSUM : UDP_CKSUM));
       if (sum >= 0 && sum !== p.cksum) return false;
+      // What it should have been, computed over the hop's frame (0 and 0xffff are one sum in ones' complement).
+      const should = p.cksumShould === null ? -1 : transportChecksum(b, f);
+      if (should >= 0 && should !== p.cksumShould && (should % 0xffff !== 0 || p.cksumShould! % 0xffff !== 0))
+        return false;
     }
     const t = p.tcp;
     if (!t || l4 < 0) return true;

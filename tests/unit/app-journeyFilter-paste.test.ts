@@ -164,6 +164,9 @@ describe.skipIf(!hasTcpdump)('a line of tcpdump run on a fixture’s capture fil
     // DNS over TCP: `length 56 4101+ A? kubernetes.default.svc.cluster.local. (54)`, its id after the two-byte length.
     ['dns-tcp', '-n'],
     ['dns-tcp', '-nv'],
+    // -v's `[bad udp cksum 0xfb3f -> 0x7efd!]`: two datagrams with the same (offloaded) checksum, told apart by the
+    // one they should have had, computed over each hop's frame.
+    ['nat6', '-nv'],
     ['antrea-geneve', '-n'],
     ['antrea-geneve', '-ne'],
     ['calico-ipip', '-n'],
@@ -283,6 +286,7 @@ describe('a pasted tcpdump line (as tcpdump -nr prints the fixtures)', () => {
       ['ttl 64', 'ttl 63'],
       ['id 41025', 'id 41026'],
       ['cksum 0x1af5', 'cksum 0x1af6'],
+      ['incorrect -> 0xe5ff', 'incorrect -> 0xe600'],
     ])
       expect({ b, found: listed(s, verbose.replace(a, b)) }).toEqual({ b, found: [] });
   });
