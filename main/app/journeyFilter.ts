@@ -393,8 +393,8 @@ class Parser {
         const why =
           t.lineAt === undefined
             ? ''
-            : `: the pasted line at column ${t.lineAt + 1} runs to the filter’s end, ")" too (where it ends ` +
-              'is not certain: tcpdump prints the packet’s own text there, which may hold one); write it without ' +
+            : `: the pasted line at column ${t.lineAt + 1} took it, as tcpdump may print one where it stands (in ` +
+              'the packet’s own text, a name or a payload, whose end is not certain); write the line without ' +
               'parentheses, your terms before it (port 80 and <line>)';
         this.fail(`"(" at column ${t.at + 1} has no matching ")"${why}`, t.at);
       }

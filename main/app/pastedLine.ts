@@ -20,7 +20,7 @@ export interface Token {
   literal?: boolean;
   /** A pasted line's packet (pastedLines): the parser's `packet` primitive. */
   packet?: PastedPacket;
-  /** A `(` whose `)` the pasted line at this column took, its end not certain (pastedLines). */
+  /** A `(` whose `)` the pasted line at this column took, as tcpdump may print one there (pastedLines). */
   lineAt?: number;
 }
 
@@ -170,8 +170,8 @@ export function pastedLines(tokens: Token[]): Token[] {
         line = short;
         read.splice(0, read.length, ...cut);
         limit = close;
-      } else if (line.rest !== 'pcap') {
-        // It runs to the filter's end, the `)` with it: the parser's error for the `(` says so.
+      } else {
+        // It takes the `)`: the parser's error for the `(`, if it has none, says so.
         const o = open[open.length - 1];
         out[o] = { ...out[o], lineAt: tokens[i].at };
       }

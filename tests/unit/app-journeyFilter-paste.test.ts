@@ -521,6 +521,13 @@ describe.skipIf(!hasTcpdump)('a pasted line inside the user’s parentheses', ()
       }
     }
     expect({ ended: ended > 5, said: said > 0 }).toEqual({ ended: true, said: true });
+    // A DNS line cut before its (N): its names are the packet's text.
+    const dns = open('dns').findJourneys(
+      '( 10.95.0.2.56387 > 10.95.0.10.53: 57802+ A? kubernetes.default.svc.cluster.local. ) and not udp',
+      0,
+      1e9,
+    );
+    expect(dns.error).toContain('took it, as tcpdump may print one where it stands');
   });
 });
 
