@@ -93,6 +93,7 @@ import {
 import { SLL_PACKET_TYPES } from './linuxSll.ts';
 import { PPP_CHAP, PPP_PAP, pppAuthText } from './pppAuth.ts';
 import { isTftp, tftpSummary } from './tftp.ts';
+import { llcText } from './llc.ts';
 import { newStep, NO_LIMIT, u16, u32 } from './result.ts';
 import {
   decodeTcp,
@@ -410,7 +411,10 @@ class Printer {
       const dump = hexDump(b, at, cap - at, true);
       return this.link ? `${macs}, 802.3, length ${len}:  [|llc]${dump}` : ` [|llc]${dump}`;
     }
-    if (!isStpLlc(b, at)) return null;
+    if (!isStpLlc(b, at)) {
+      const t = llcText(b, at, len, cap, macs, this.link);
+      return t !== null && this.link ? `${macs}, 802.3, length ${len}: ${t}` : t;
+    }
     const stp = stpText(b, at + 3, len - 3);
     if (stp === null || !this.link) return stp;
     const dsap = `dsap STP (0x42) ${b[at] & 1 ? 'Group' : 'Individual'}`;

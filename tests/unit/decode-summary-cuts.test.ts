@@ -728,6 +728,25 @@ describe('the hex dumps tcpdump adds where it cannot decode', () => {
   });
 });
 
+describe('802.3 frames with LLC headers other than STP', () => {
+  // Ours read "ethertype Unknown (0x0021)" (the length field as a type); print-llc.c names the SAPs ("NetBeui", or
+  // "src Unknown SSAP 0xbc > dst SNA" when they differ), the control field's frame kind, IPX's addresses and socket,
+  // SNAP's OUI and PID, and dumps the frame from its LLC header where it has no printer for what follows.
+  it('in tests/fixtures/decode-edges/llc.pcap, whole and at every cut, read as tcpdump prints them', () => {
+    const lab = frames('decode-edges/llc.pcap');
+    expect(lab).toHaveLength(18);
+    const lines = lab.map((f) => summarize(f.data, f.linkType));
+    expect(lines.some((l) => /^ethertype Unknown \(0x0[0-5]/.test(l))).toBe(false);
+    expect(lines.filter((l) => l.startsWith('IPX 00000000.'))).toHaveLength(4);
+    expect(lines.filter((l) => / (Unnumbered|Supervisory|Information), /.test(l))).toHaveLength(11);
+    expect(lines.filter((l) => / SNAP, /.test(l))).toHaveLength(3);
+    for (const f of lab) {
+      const { ours, theirs } = cuts([...f.data], 14, f.data.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+});
+
 describe('BGP the snaplen cut', () => {
   // Ours ended at "length 19"; tcpdump's BGP printer says ": BGP" once the TCP header is captured, whatever it has
   // of the messages.
