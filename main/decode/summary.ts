@@ -527,10 +527,25 @@ class Printer {
     const h = n.h;
     const src = ipv4ToString(h.src);
     const dst = ipv4ToString(h.dst);
-    if (h.fragOffset > 0) return `${src} > ${dst}: ip-proto-${h.proto}`;
+    const missing = h.totalLen - this.linkLength(n);
+    // print-ip.c says so before anything else when the header claims more than the link layer gave it.
+    const cut = missing > 0 ? `truncated-ip - ${missing} bytes missing! ` : '';
+    if (h.fragOffset > 0) return `${cut}${src} > ${dst}: ip-proto-${h.proto}`;
     this.ttl = h.ttl;
     this.whole = !h.moreFragments;
-    return this.transport(src, dst, n.end - n.at - h.headerLen, h.proto);
+    return cut + this.transport(src, dst, n.end - n.at - h.headerLen, h.proto);
+  }
+
+  /**
+   * The length the layer below gave the network header `n` (tcpdump's `length` for its printer): the frame's
+   * wire length after the outer link header, or what the enclosing header (IPIP's outer packet, VXLAN's inner
+   * frame) leaves.
+   */
+  private linkLength(n: ChainNode): number {
+    const k = this.chain.nodes.indexOf(n);
+    const prev = k > 0 ? this.chain.nodes[k - 1] : undefined;
+    const outer = !prev || prev.kind === 'sll' || (prev.kind === 'ethernet' && !prev.inner);
+    return (outer ? this.wireLen : prev.end) - n.at;
   }
 
   private ipv6(n: Extract<ChainNode, { kind: 'ipv6' }>): string {

@@ -747,6 +747,31 @@ describe('802.3 frames with LLC headers other than STP', () => {
   });
 });
 
+describe('an IPv4 header whose total length claims more than the frame holds', () => {
+  // Ours printed the packet as if whole; print-ip.c says "truncated-ip - N bytes missing! " first (N: what the total
+  // length claims past the frame's end), then the packet as far as it reads it.
+  it('in tests/fixtures/decode-edges/truncip.pcap, whole and at every cut, reads as tcpdump prints it', () => {
+    const lab = frames('decode-edges/truncip.pcap');
+    expect(lab).toHaveLength(9);
+    const lines = lab.map((f) => summarize(f.data, f.linkType));
+    expect(lines.map((l) => /^IP truncated-ip - (\d+) bytes missing! 10\.95\.0\.1/.exec(l)?.[1])).toEqual([
+      '1',
+      '1000',
+      '64',
+      '44',
+      '100',
+      '12',
+      '48',
+      '6',
+      '20',
+    ]);
+    for (const f of lab) {
+      const { ours, theirs } = cuts([...f.data], 14, f.data.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+});
+
 describe('BGP the snaplen cut', () => {
   // Ours ended at "length 19"; tcpdump's BGP printer says ": BGP" once the TCP header is captured, whatever it has
   // of the messages.
