@@ -156,7 +156,7 @@ const FORCES_PORTS = new Set([6700, 6701, 6702]);
 /**
  * The chunks after "sctp": " (1) [INIT] [init tag: 1] [rwnd: 106496] … , (2) [DATA] (B)(E) [TSN: 100] …"
  * (each chunk ends with a space, so the line does too, as tcpdump prints it), or null for a message whose chunks
- * we do not print as tcpdump does (ForCES, a SACK with gap or duplicate blocks). Cut by the snaplen or by the IP payload's end (the common header captured), the chunks captured whole
+ * we do not print as tcpdump does (ForCES). Cut by the snaplen or by the IP payload's end (the common header captured), the chunks captured whole
  * with their padding, then " [|sctp]"; a chunk length that contradicts the payload, tcpdump's words for it.
  */
 export function sctpChunks(b: Uint8Array, at: number, len: number): string | null {
@@ -200,14 +200,47 @@ export function sctpChunks(b: Uint8Array, at: number, len: number): string | nul
       s += `[init tag: ${u32(b, c)}] [rwnd: ${u32(b, c + 4)}] [OS: ${u16(b, c + 8)}] `;
       s += `[MIS: ${u16(b, c + 10)}] [init TSN: ${u32(b, c + 12)}] `;
     } else if (type === 3) {
-      if (clen < 16 || u16(b, c + 8) !== 0 || u16(b, c + 10) !== 0) return null;
-      s += `[cum ack ${u32(b, c)}] [a_rwnd ${u32(b, c + 4)}] [#gap acks 0] [#dup tsns 0] `;
+      const t = sackText(b, c, clen);
+      s += t;
+      if (t.endsWith(']')) return s;
     }
     if (p + padded > snap) return s + cut;
     p += padded;
   }
   return s;
 }
+
+/**
+ * A SACK chunk's fields after its descriptor (at `c`, `clen` the chunk's length) as print-sctp.c prints them: the
+ * cumulative TSN, the window and the counts, then each gap block (as TSNs, offsets added to the cumulative one) and
+ * each duplicate TSN, which tcpdump puts on lines of their own ("\n\t\t[gap ack block #1: start = 102, end = 103] "),
+ * here joined with a space. Where the chunk's length ends before what the counts announce, the blocks it holds; where
+ * it ends inside one, tcpdump's "bogus chunk length 18]", which ends the line (the text then ends in "]").
+ */
+function sackText(b: Uint8Array, c: number, clen: number): string {
+  const bogus = `bogus chunk length ${clen}]`;
+  let left = clen - 4;
+  if (left < SACK_FIXED_LEN) return bogus;
+  const cum = u32(b, c);
+  const gaps = u16(b, c + 8);
+  const dups = u16(b, c + 10);
+  let s = `[cum ack ${cum}] [a_rwnd ${u32(b, c + 4)}] [#gap acks ${gaps}] [#dup tsns ${dups}] `;
+  let p = c + SACK_FIXED_LEN;
+  left -= SACK_FIXED_LEN;
+  for (let i = 0; left !== 0 && i < gaps; i++, p += 4, left -= 4) {
+    if (left < 4) return s + bogus;
+    const start = (cum + u16(b, p)) >>> 0;
+    const end = (cum + u16(b, p + 2)) >>> 0;
+    s += ` [gap ack block #${i + 1}: start = ${start}, end = ${end}] `;
+  }
+  for (let i = 0; left !== 0 && i < dups; i++, p += 4, left -= 4) {
+    if (left < 4) return s + bogus;
+    s += ` [dup TSN #${i + 1}: ${u32(b, p)}] `;
+  }
+  return s;
+}
+/** A SACK's cumulative TSN ack, window, and the counts of gap blocks and duplicate TSNs (RFC 9260 §3.3.4). */
+const SACK_FIXED_LEN = 12;
 
 const STP_VERSIONS = ['802.1d', '', '802.1w', '802.1s'];
 /** The protocol version's name in the detail view (Wireshark's). */

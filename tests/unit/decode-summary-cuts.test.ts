@@ -32,7 +32,8 @@ const echo6 = [128, 0, 0x12, 0x34, 0, 7, 0, 1, ...new Array<number>(16).fill(0x6
 
 /**
  * tcpdump's lines without their times, each continuation line joined to its packet's with a space, as ours are:
- * VXLAN's inner frame, and a hex dump tcpdump adds where it cannot decode (print_unknown_data), its tab dropped.
+ * VXLAN's inner frame, a hex dump tcpdump adds where it cannot decode (print_unknown_data), its tab dropped, and an
+ * SCTP SACK's gap blocks and duplicate TSNs, their two tabs dropped.
  */
 function joinLines(text: string): string[] {
   const lines: string[] = [];
@@ -40,7 +41,9 @@ function joinLines(text: string): string[] {
     if (!line) continue;
     const m = /^\d\d:\d\d:\d\d\.\d+ (.*)$/.exec(line);
     if (m) lines.push(m[1]);
-    else lines[lines.length - 1] += ` ${line.replace(/^\t(?=0x[0-9a-f]{4}: )/, '')}`;
+    else
+      lines[lines.length - 1] +=
+        ` ${line.replace(/^\t(?=0x[0-9a-f]{4}: )|^\t\t(?=\[(gap ack block|dup TSN) #)/, '')}`;
   }
   return lines;
 }
@@ -767,6 +770,27 @@ describe('an IPv4 header whose total length claims more than the frame holds', (
     ]);
     for (const f of lab) {
       const { ours, theirs } = cuts([...f.data], 14, f.data.length);
+      expect(ours).toEqual(theirs);
+    }
+  });
+});
+
+describe('SCTP SACKs with gap ack blocks and duplicate TSNs', () => {
+  // Ours read "ip-proto-132 32" for a SACK with any block; print-sctp.c prints each block and duplicate TSN on a line
+  // of its own (joined here with a space, its tabs dropped), as many as the chunk holds, and "bogus chunk length N]"
+  // where the chunk ends inside one.
+  it('in tests/fixtures/decode-edges/sack.pcap, whole and at every cut of the chunks, read as tcpdump prints them', () => {
+    const lab = frames('decode-edges/sack.pcap');
+    expect(lab).toHaveLength(12);
+    const lines = lab.map((f) => summarize(f.data, f.linkType));
+    expect(lines.some((l) => l.includes('ip-proto-132'))).toBe(false);
+    expect(lines.join('\n').match(/ \[gap ack block #\d: start = \d+, end = \d+\] /g)).toHaveLength(11);
+    expect(lines.join('\n').match(/ \[dup TSN #\d: \d+\] /g)).toHaveLength(7);
+    expect(lines[9]).toContain('[gap ack block #1: start = 4294967295, end = 0]');
+    expect(lines.filter((l) => / bogus chunk length 1[48]\]$/.test(l))).toHaveLength(2);
+    for (const f of lab) {
+      const sctpAt = f.data[12] === 0x86 ? 14 + 40 : 14 + 20;
+      const { ours, theirs } = cuts([...f.data], sctpAt, f.data.length);
       expect(ours).toEqual(theirs);
     }
   });

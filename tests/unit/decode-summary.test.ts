@@ -43,7 +43,9 @@ function tcpdumpLines(file: string, link: boolean): string[] {
     if (!line) continue;
     const m = /^\d\d:\d\d:\d\d\.\d+ (.*)$/.exec(line);
     if (m) out.push(m[1]);
-    else out[out.length - 1] += ` ${line.replace(/^\t(?=0x[0-9a-f]{4}: )/, '')}`;
+    else
+      out[out.length - 1] +=
+        ` ${line.replace(/^\t(?=0x[0-9a-f]{4}: )|^\t\t(?=\[(gap ack block|dup TSN) #)/, '')}`;
   }
   return out;
 }
