@@ -94,6 +94,8 @@ import { SLL_PACKET_TYPES } from './linuxSll.ts';
 import { PPP_CHAP, PPP_PAP, pppAuthText } from './pppAuth.ts';
 import { isTftp, tftpSummary } from './tftp.ts';
 import { llcText } from './llc.ts';
+import { isRip, ripSummary } from './rip.ts';
+import { TIMED_PORT, timedSummary } from './timed.ts';
 import { newStep, NO_LIMIT, u16, u32 } from './result.ts';
 import {
   decodeTcp,
@@ -1154,12 +1156,16 @@ class Printer {
       // Read as tcpdump reads it, up to the capture's end or the IP packet's (whole or cut by the snaplen).
       return dnsSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload));
     }
-    // mDNS's port comes next in print-udp.c (then timed's, not decoded here: its datagrams read "UDP, length N").
+    // mDNS's port comes next in print-udp.c, then timed's.
     if (h.srcPort === MDNS_PORT || h.dstPort === MDNS_PORT)
       return dnsSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload), true);
+    if (h.srcPort === TIMED_PORT || h.dstPort === TIMED_PORT)
+      return timedSummary(this.b, n.at + n.len, Math.min(this.b.length, n.at + ipPayload));
     if (isTftp(h.srcPort, h.dstPort))
       return tftpSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload));
     if (isBootp(h.srcPort, h.dstPort)) return bootpSummary(this.b, n.at + n.len, len);
+    if (isRip(h.srcPort, h.dstPort))
+      return ripSummary(this.b, n.at + n.len, len, Math.min(this.b.length, n.at + ipPayload));
     if (isNtp(h.srcPort, h.dstPort)) return ntpSummary(this.b, n.at + n.len, len);
     return `UDP, length ${len}`;
   }

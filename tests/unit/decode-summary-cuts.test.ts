@@ -1230,11 +1230,11 @@ describe('DNS bit-string labels and EDNS options of random bytes, whole and cut'
 describe("tcpdump 4.99's port order (print-udp.c, print-tcp.c) and mDNS", () => {
   // Ours read BOOTP for a datagram between mDNS's (or timed's) port and BOOTP's, NTP after every port tcpdump tries
   // first (and not after Kerberos', which it does not), HTTP for a segment between SMTP's or FTP's port and HTTP's,
-  // and "UDP, length N" for mDNS. Printers not reproduced here (timed, SNMP, RIP) leave "UDP, length N".
+  // and "UDP, length N" for mDNS, timed (TSP) and RIP. SNMP's printer is not reproduced here: "UDP, length N".
   it('in tests/fixtures/decode-edges/ports.pcap, whole and cut in the payload, read as tcpdump prints them', () => {
     const lab = frames('decode-edges/ports.pcap');
     expect(lab).toHaveLength(23);
-    const printed = /: (\d+[ *+-]|BOOTP\/DHCP|NTPv|.*: (SMTP|FTP|WHOIS|HTTP)\b)/;
+    const printed = /: (\d+[ *+-]|BOOTP\/DHCP|NTPv|TSP_|\(tsp_type|RIPv|.*: (SMTP|FTP|WHOIS|HTTP)\b)/;
     let compared = 0;
     for (const f of lab) {
       const udp = f.data[14 + 9] === 17;
@@ -1244,7 +1244,38 @@ describe("tcpdump 4.99's port order (print-udp.c, print-tcp.c) and mDNS", () => 
         compared++;
       } else expect(ours[ours.length / 2 - 1]).toMatch(/: UDP, length \d+$/);
     }
-    expect(compared).toBe(19);
+    expect(compared).toBe(22);
+  });
+
+  it('timed (TSP) and RIP messages of every type, version and command, whole and cut, read as tcpdump prints them', () => {
+    const udp4 = (port: number, payload: number[]) => [...eth(0x0800), ...ip4(17, udp(40095, port, payload))];
+    const i32 = (v: number) => [(v >>> 24) & 255, (v >>> 16) & 255, (v >>> 8) & 255, v & 255];
+    // A name with a control character, DEL and bytes with the high bit, as util-print.c shows them.
+    const name = [...Buffer.from('node-1'), 1, 0x7f, 0xc8, 0xff, 0];
+    const frames: number[][] = [];
+    for (const type of [0, 1, 2, 5, 22, 23, 24, 25, 0x80])
+      frames.push(udp4(525, [type, 1, 0, 7, ...i32(5), ...i32(12), ...name]));
+    // Negative times (seconds -5 and -1 with microseconds, -1 without) and a negative microsecond count.
+    for (const [sec, usec] of [
+      [-5, 12],
+      [-1, 12],
+      [-1, 0],
+      [1, -12],
+    ])
+      frames.push(udp4(525, [1, 1, 0, 7, ...i32(sec), ...i32(usec), 0x61, 0]));
+    frames.push(udp4(525, [1, 1, 0, 7, ...i32(3), ...i32(0), ...Buffer.from('no nul')]));
+    for (const version of [0, 1, 2, 3])
+      for (const cmd of [0, 1, 2, 3, 4, 5, 6, 7])
+        frames.push(udp4(520, [cmd, version, 0, 0, ...new Array<number>(20).fill(version)]));
+    frames.push(udp4(520, [1, 0, 0, 0]));
+    const start = 14 + 20 + 8;
+    let lines = 0;
+    for (const frame of frames) {
+      const { ours, theirs } = cuts(frame, start, frame.length);
+      expect(ours).toEqual(theirs);
+      lines += ours.length;
+    }
+    expect(lines).toBeGreaterThan(1000);
   });
 });
 
