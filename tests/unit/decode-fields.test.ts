@@ -221,6 +221,11 @@ describe('whole stack on real frames', () => {
 
 describe('every fixture frame', () => {
   const all = captures().flatMap(framesOf);
+  /**
+   * decode-edges/truncip.pcap's IPv4 headers claim more than the frame (or the header around them) holds: whole
+   * frames that read as truncated or malformed by design (summaries of them are compared with tcpdump's elsewhere).
+   */
+  const claimsMore = (file: string) => file.endsWith(path.join('decode-edges', 'truncip.pcap'));
 
   it('decodes without problems, and decodeFields agrees with the layer walk', () => {
     expect(all.length).toBeGreaterThan(100);
@@ -229,6 +234,7 @@ describe('every fixture frame', () => {
       const f = fields(fr.data, fr.linkType);
       const chain = walk(fr.data, fr.linkType);
       const where = `${path.relative(FIX, fr.file)}#${fr.index}`;
+      if (claimsMore(fr.file)) continue;
       // A frame the snaplen cut (gso-vxlan's, at 128 bytes) is truncated, as it should be; a whole one never.
       const whole = fr.data.length === fr.origLen;
       if ((f.status === STATUS_TRUNCATED && whole) || f.status === STATUS_MALFORMED)
@@ -261,6 +267,7 @@ describe('every fixture frame', () => {
     const out = createPacketFields();
     let checked = 0;
     for (const fr of all) {
+      if (claimsMore(fr.file)) continue;
       const full = fields(fr.data, fr.linkType);
       for (let n = 0; n < fr.data.length; n++) {
         const cut = fr.data.subarray(0, n);
