@@ -130,7 +130,7 @@ function hex2(v: number): string {
 }
 
 function pidName(oui: number, pid: number): string {
-  if (oui === OUI_ETHER) return etherTypeName(pid);
+  if (oui === OUI_ETHER || oui === OUI_CISCO_90) return etherTypeName(pid);
   const names = oui === OUI_CISCO ? CISCO_PIDS : oui === OUI_RFC2684 ? BRIDGED_PIDS : undefined;
   return names?.[pid] ?? 'Unknown';
 }
@@ -210,6 +210,37 @@ export function llcText(
     dump()
   );
 }
+
+/**
+ * The Ethernet type of an LLC frame at `at` that is SNAP (UI) with OUI 0 or Cisco's bridged 0x0000f8, its header
+ * captured (before `cap`), or -1: what follows is then a network header print-snap.c hands to ethertype_print.
+ */
+export function snapEtherType(b: Uint8Array, at: number, cap: number): number {
+  const p = at + LLC_U_LEN;
+  if (p + SNAP_LEN > cap || b[at + CONTROL] !== LLC_UI) return -1;
+  if ((b[at + DSAP] & ~LLC_IG) !== SAP_SNAP || (b[at + SSAP] & ~LLC_GSAP) !== SAP_SNAP) return -1;
+  const oui = (b[p] << 16) | (b[p + 1] << 8) | b[p + 2];
+  return oui === OUI_ETHER || oui === OUI_CISCO_90 ? (b[p + 3] << 8) | b[p + 4] : -1;
+}
+
+/** -e's text for such a frame's LLC and SNAP headers, up to the network header ("LLC, dsap SNAP … length 20: "). */
+export function snapEtherHead(b: Uint8Array, at: number, len: number): string {
+  const dsap = b[at + DSAP];
+  const ssap = b[at + SSAP];
+  const p = at + LLC_U_LEN;
+  const oui = (b[p] << 16) | (b[p + 1] << 8) | b[p + 2];
+  const pid = (b[p + 3] << 8) | b[p + 4];
+  return (
+    `LLC, dsap SNAP (0xaa) ${dsap & LLC_IG ? 'Group' : 'Individual'}, ` +
+    `ssap SNAP (0xaa) ${ssap & LLC_GSAP ? 'Response' : 'Command'}, ctrl 0x03: ` +
+    `oui ${OUI_NAMES[oui]} (0x${oui.toString(16).padStart(6, '0')}), ` +
+    `${oui === OUI_ETHER ? 'ethertype' : 'pid'} ${etherTypeName(pid)} (0x${pid.toString(16).padStart(4, '0')}), ` +
+    `length ${len - LLC_U_LEN - SNAP_LEN}: `
+  );
+}
+
+/** Where the network header starts after an LLC UI and SNAP header at `at`. */
+export const SNAP_PAYLOAD = LLC_U_LEN + SNAP_LEN;
 
 /**
  * SNAP after an LLC UI header (print-snap.c's snap_print): with -e, "oui Cisco (0x00000c), pid CDP (0x2000), length

@@ -8,7 +8,14 @@ import { bootpSummary, isBootp } from './dhcp.ts';
 import { isNtp, ntpSummary } from './ntp.ts';
 import { walk, walkFrom, type Chain, type ChainNode } from './chain.ts';
 import { DNS_PORT, dnsSummary, MDNS_PORT } from './dns.ts';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, ETHERTYPE_TEB, etherTypeName } from './ethernet.ts';
+import {
+  ETHERTYPE_ARP,
+  ETHERTYPE_IPV4,
+  ETHERTYPE_IPV6,
+  ETHERTYPE_MIN,
+  ETHERTYPE_TEB,
+  etherTypeName,
+} from './ethernet.ts';
 import {
   DEFAULT_DECODE_OPTIONS,
   DEFAULT_GENEVE_PORTS,
@@ -93,7 +100,7 @@ import {
 import { SLL_PACKET_TYPES } from './linuxSll.ts';
 import { PPP_CHAP, PPP_PAP, pppAuthText } from './pppAuth.ts';
 import { isTftp, tftpSummary } from './tftp.ts';
-import { llcText } from './llc.ts';
+import { llcText, SNAP_PAYLOAD, snapEtherHead, snapEtherType } from './llc.ts';
 import { isRip, ripSummary } from './rip.ts';
 import { TIMED_PORT, timedSummary } from './timed.ts';
 import { newStep, NO_LIMIT, u16, u32 } from './result.ts';
@@ -305,6 +312,8 @@ export function summarize(frame: Uint8Array, linkType: number, opts: SummaryOpti
 
 class Printer {
   private i = 0;
+  /** Where the header that encloses this chain's first one ends, when not at the frame's wire length (SNAP). */
+  enclosingEnd = -1;
   /** SummaryOptions.ifNames (only the outermost header, a cooked capture's, uses it). */
   ifNames: Readonly<Record<number, string>> | undefined;
   /** The TTL (hop limit) of the IP header being printed, and whether it is a whole packet (no fragment). */
@@ -413,6 +422,17 @@ class Printer {
       const dump = hexDump(b, at, cap - at, true);
       return this.link ? `${macs}, 802.3, length ${len}:  [|llc]${dump}` : ` [|llc]${dump}`;
     }
+    // SNAP carrying IPv4, IPv6 or ARP (RFC 1042): the network header as after an Ethernet type, bounded by the
+    // length field.
+    const et = snapEtherType(b, at, cap);
+    if (et === ETHERTYPE_IPV4 || et === ETHERTYPE_IPV6 || et === ETHERTYPE_ARP) {
+      const p = at + SNAP_PAYLOAD;
+      const inner = walkFrom(b, p, at + len, et);
+      const head = this.link ? `${macs}, 802.3, length ${len}: ${snapEtherHead(b, at, len)}` : '';
+      const pr = new Printer(b, inner, this.wireLen, this.link, p);
+      pr.enclosingEnd = at + len;
+      return head + pr.network(this.link, et);
+    }
     if (!isStpLlc(b, at)) {
       const t = llcText(b, at, len, cap, macs, this.link);
       return t !== null && this.link ? `${macs}, 802.3, length ${len}: ${t}` : t;
@@ -437,6 +457,13 @@ class Printer {
         if (v6 !== null) return (bare ? '' : 'IP6 ') + v6;
         if (p.layer === 'ipv4' && p.kind === 'truncated' && this.b.length - p.offset >= IPV4_MIN_HEADER_LEN)
           return (bare ? '' : 'IP ') + this.ipv4OptionsCut(p.offset, p.needed);
+        // An IPv4 header inside another (IPIP, VXLAN, SNAP) whose total length runs past the enclosing one: the walk
+        // stopped there, tcpdump reads on ("truncated-ip - N bytes missing! …"), as far as the capture goes.
+        if (p.layer === 'ipv4' && p.kind === 'malformed' && p.reason.includes('exceeds the enclosing')) {
+          const limit = prev ? prev.end : this.enclosingEnd >= 0 ? this.enclosingEnd : this.wireLen;
+          const inner = walkFrom(this.b, p.offset, NO_LIMIT, ETHERTYPE_IPV4);
+          return new Printer(this.b, inner, limit, this.link, p.offset).network(bare, ETHERTYPE_IPV4);
+        }
         // tcpdump names IPv4 when some of its header was captured, and neither IPv6 (its printer checks the 40
         // bytes of the fixed header before it says "IP6") nor ARP.
         const some = p.offset < this.b.length;
@@ -668,6 +695,12 @@ class Printer {
         // it has of it.
         if (p.layer === 'icmpv6' && p.offset < this.b.length)
           return `${src} > ${dst}: ${prefix}${this.icmpv6(p.offset, ipPayload)}`;
+        // IP-in-IP whose inner header claims more than the outer packet holds: tcpdump reads on.
+        if (proto === IPPROTO_IPIP && p.kind === 'malformed' && p.reason.includes('exceeds the enclosing')) {
+          const inner = walkFrom(this.b, p.offset, NO_LIMIT, ETHERTYPE_IPV4);
+          const pr = new Printer(this.b, inner, p.offset + ipPayload, this.link, p.offset);
+          return `${src} > ${dst}: ${prefix}${pr.network(this.link, ETHERTYPE_IPV4)}`;
+        }
         // IP-in-IP cut inside the inner header: tcpdump names it when some of it was captured.
         const inner = proto === IPPROTO_IPIP && !this.link && p.offset < this.b.length ? 'IP ' : '';
         return this.tail(`${src} > ${dst}: ${prefix}${inner}`);
@@ -788,8 +821,12 @@ class Printer {
     s += `, length ${len}: `;
     const inner = walkFrom(b, at + p, at + len, prot);
     const first = inner.nodes[0];
-    if (inner.problem?.kind === 'malformed' || (!first && !inner.problem)) return null;
     const pr = new Printer(b, inner, this.wireLen, this.link, at + p);
+    // An IPv4 header claiming more than GRE's payload holds: tcpdump reads on (network() says how much is missing).
+    const claimsMore =
+      !first && prot === ETHERTYPE_IPV4 && inner.problem?.reason.includes('exceeds the enclosing');
+    if (claimsMore) pr.enclosingEnd = at + len;
+    else if (inner.problem?.kind === 'malformed' || (!first && !inner.problem)) return null;
     if (prot === ETHERTYPE_TEB) return ends + s + (first ? pr.ether() : pr.tail(''));
     return ends + s + pr.network(this.link, prot);
   }

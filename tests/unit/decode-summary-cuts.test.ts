@@ -737,12 +737,14 @@ describe('802.3 frames with LLC headers other than STP', () => {
   // SNAP's OUI and PID, and dumps the frame from its LLC header where it has no printer for what follows.
   it('in tests/fixtures/decode-edges/llc.pcap, whole and at every cut, read as tcpdump prints them', () => {
     const lab = frames('decode-edges/llc.pcap');
-    expect(lab).toHaveLength(18);
+    expect(lab).toHaveLength(22);
     const lines = lab.map((f) => summarize(f.data, f.linkType));
     expect(lines.some((l) => /^ethertype Unknown \(0x0[0-5]/.test(l))).toBe(false);
     expect(lines.filter((l) => l.startsWith('IPX 00000000.'))).toHaveLength(4);
     expect(lines.filter((l) => / (Unnumbered|Supervisory|Information), /.test(l))).toHaveLength(11);
     expect(lines.filter((l) => / SNAP, /.test(l))).toHaveLength(3);
+    // SNAP carrying IPv4, ARP and IPv6 (and IPv4 under Cisco's bridged OUI) reads as the packet it carries.
+    expect(lines.slice(18).map((l) => l.split(' ')[0])).toEqual(['IP', 'ARP,', 'IP6', 'IP']);
     for (const f of lab) {
       const { ours, theirs } = cuts([...f.data], 14, f.data.length);
       expect(ours).toEqual(theirs);
@@ -755,7 +757,7 @@ describe('an IPv4 header whose total length claims more than the frame holds', (
   // length claims past the frame's end), then the packet as far as it reads it.
   it('in tests/fixtures/decode-edges/truncip.pcap, whole and at every cut, reads as tcpdump prints it', () => {
     const lab = frames('decode-edges/truncip.pcap');
-    expect(lab).toHaveLength(9);
+    expect(lab).toHaveLength(13);
     const lines = lab.map((f) => summarize(f.data, f.linkType));
     expect(lines.map((l) => /^IP truncated-ip - (\d+) bytes missing! 10\.95\.0\.1/.exec(l)?.[1])).toEqual([
       '1',
@@ -767,7 +769,14 @@ describe('an IPv4 header whose total length claims more than the frame holds', (
       '48',
       '6',
       '20',
+      undefined,
+      undefined,
+      undefined,
+      '50',
     ]);
+    // Inside IPIP, VXLAN and GRE (ours read " [|ip]" there, and GRE "ip-proto-47").
+    for (const l of lines.slice(9, 12))
+      expect(l).toMatch(/[: ]IP truncated-ip - 50 bytes missing! 10\.95\.0\.1 > /);
     for (const f of lab) {
       const { ours, theirs } = cuts([...f.data], 14, f.data.length);
       expect(ours).toEqual(theirs);
