@@ -4,7 +4,7 @@
 //   0 |  op  | htype | hlen | hops |               xid (4)               | secs (2) | flags (2) |
 //  12 | ciaddr (4) | yiaddr (4) | siaddr (4) | giaddr (4) | chaddr (16) | sname (64) | file (128) |
 // 236 | magic cookie 99.130.83.99 | options: tag, length, value … 255 (end)
-import { ipv4ToString, macBytesToString } from './format.ts';
+import { hex2, ipv4ToString, macBytesToString } from './format.ts';
 import { u16, u32 } from './result.ts';
 
 export const BOOTPS_PORT = 67;
@@ -183,8 +183,4 @@ export function bootpFields(
     p += 2 + len;
   }
   return { fields, type };
-}
-
-function hex2(n: number): string {
-  return n.toString(16).padStart(2, '0');
 }

@@ -6,7 +6,7 @@
 //  4 |           QDCOUNT             |           ANCOUNT             |
 //  8 |           NSCOUNT             |           ARCOUNT             |
 // 12 | questions: QNAME QTYPE(2) QCLASS(2) … | answers: NAME TYPE CLASS TTL(4) RDLENGTH RDATA …
-import { ipv4ToString, ipv6ToString, printable } from './format.ts';
+import { hex2, ipv4ToString, ipv6ToString, printable } from './format.ts';
 import { u16, u32 } from './result.ts';
 
 export const DNS_HEADER_LEN = 12;
@@ -804,8 +804,6 @@ function bitLabel(b: Uint8Array, cp: number, snap: number, o: Out): boolean {
   o.s += `/${count}]`;
   return true;
 }
-
-const hex2 = (x: number) => x.toString(16).padStart(2, '0');
 
 function typeName(t: number): string {
   return TCPDUMP_TYPES[t] ?? `Type${t}`;

@@ -5,7 +5,8 @@ export function ipv4ToString(n: number): string {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-function hex2(x: number): string {
+/** A byte as two hex digits (`0a`). */
+export function hex2(x: number): string {
   return (x < 16 ? '0' : '') + x.toString(16);
 }
 

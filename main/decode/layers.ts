@@ -238,8 +238,7 @@ export function decodeLayers(
             continue;
           }
         }
-        const end = Math.min(n.end, b.length);
-        if (carried.at < end) layers.push(dataLayer(carried.at, end - carried.at));
+        layers.push(...dataAfter(carried.at, Math.min(n.end, b.length)));
         continue;
       }
     }
@@ -281,8 +280,7 @@ export function decodeLayers(
         length: time.length,
         fields: time.fields.map((x) => f(x.name, x.value, x.offset, x.length)),
       });
-      const rest = Math.min(n.end, b.length) - n.at - time.length;
-      if (rest > 0) layers.push(dataLayer(n.at + time.length, rest));
+      layers.push(...dataAfter(n.at + time.length, Math.min(n.end, b.length)));
       continue;
     }
     const igmp = n.kind === 'data' && ip?.kind === 'ipv4' ? igmpLayer(b, ip, n) : null;
@@ -803,8 +801,7 @@ function ipv4AhLayers(b: Uint8Array, at: number, end: number): { layers: Layer[]
   else if (len > end - at) bad = `header of ${len} bytes, ${end - at} left in the packet`;
   if (bad) {
     layer.title = `Authentication Header [Malformed: ${bad}]`;
-    const rest = layer.offset + layer.length;
-    return { layers: rest < cap ? [layer, dataLayer(rest, cap - rest)] : [layer], next: -1 };
+    return { layers: [layer, ...dataAfter(layer.offset + layer.length, cap)], next: -1 };
   }
   return { layers: [layer], next: len >= 0 && at + len <= cap ? at + len : -1 };
 }
@@ -1016,8 +1013,7 @@ function bgpLayers(b: Uint8Array, n: ChainNode): Layer[] {
     });
     p = m.offset + m.length;
   }
-  const end = Math.min(n.end, b.length);
-  if (layers.length && p < end) layers.push(dataLayer(p, end - p));
+  if (layers.length) layers.push(...dataAfter(p, Math.min(n.end, b.length)));
   return layers;
 }
 
@@ -1043,8 +1039,7 @@ function tftpLayers(b: Uint8Array, n: ChainNode): Layer[] | null {
       length: o.length,
       fields: o.fields.map((x) => f(x.name, x.value, x.offset, x.length)),
     }));
-  const rest = Math.min(n.end, b.length) - n.at - t.length;
-  return rest > 0 ? [layer, dataLayer(n.at + t.length, rest)] : [layer];
+  return [layer, ...dataAfter(n.at + t.length, Math.min(n.end, b.length))];
 }
 
 /** Wireshark's names for what GRE carries ("Generic Routing Encapsulation (IP)", "Protocol Type: PPP (0x880b)"). */
@@ -1712,4 +1707,9 @@ function toLayers(b: Uint8Array, n: ChainNode): Layer[] {
 
 function dataLayer(at: number, len: number): Layer {
   return { protocol: 'data', title: `Data (${len} bytes)`, offset: at, length: len, fields: [] };
+}
+
+/** The Data layer of the bytes from `from` to `end` that a decoder left, none when there are none. */
+function dataAfter(from: number, end: number): Layer[] {
+  return from < end ? [dataLayer(from, end - from)] : [];
 }

@@ -7,7 +7,7 @@
 //   +--------+--------+---------+-----------------+
 //   DSAP bit 0: individual/group; SSAP bit 0: command/response (IEEE 802.2 §3.3).
 import { etherTypeName } from './ethernet.ts';
-import { hexDump } from './format.ts';
+import { hex2, hexDump } from './format.ts';
 
 const DSAP = 0;
 const SSAP = 1;
@@ -124,10 +124,6 @@ const BRIDGED_PIDS: Record<number, string> = {
 const CISCO_PRINTED = new Set([0x2000, 0x2004, 0x0111, 0x2003, 0x010b, 0x010c]);
 const BRIDGED_PRINTED = new Set([0x0001, 0x0007, 0x0002, 0x0008, 0x0003, 0x0009, 0x0004, 0x000a, 0x000e]);
 const APPLETALK_ETHERTYPE = 0x809b;
-
-function hex2(v: number): string {
-  return v.toString(16).padStart(2, '0');
-}
 
 function pidName(oui: number, pid: number): string {
   if (oui === OUI_ETHER || oui === OUI_CISCO_90) return etherTypeName(pid);
