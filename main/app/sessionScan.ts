@@ -6,6 +6,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 import { openPacketLimit } from '../common/limits.ts';
+import { readCaptureFileSync } from '../pcap/file.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
 import { problemText, type CaptureInterface, type CaptureRecord } from '../pcap/types.ts';
 import { laneCapture, laneKeyOf, quietLanes } from '../session/ingestFiles.ts';
@@ -218,7 +219,6 @@ export function limitReachedAt(
   let width = 1e6;
   let buckets = new Map<number, number>();
   let min = Infinity;
-  const buf = new Uint8Array(CHUNK);
   const add = (tsSec: number, tsNsec: number) => {
     base ??= tsSec;
     const t = (tsSec - base) * 1e9 + tsNsec;
@@ -232,25 +232,15 @@ export function limitReachedAt(
       buckets = merged;
     }
   };
-  for (const f of inputs.files) {
-    let fd: number;
-    try {
-      fd = openSync(f.path, 'r');
-    } catch {
-      continue;
-    }
-    const reader = createCaptureReader((rec) => {
-      if (range === null || inRange(range, rec.tsSec, rec.tsNsec)) add(rec.tsSec, rec.tsNsec);
-    });
-    try {
-      for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, null);
-        if (n === 0 || reader.push(n === buf.length ? buf : buf.subarray(0, n))) break;
-      }
-    } finally {
-      closeSync(fd);
-    }
-  }
+  // What cannot be read is the scan's to report: here it only ends that file's part of the histogram.
+  for (const f of inputs.files)
+    readCaptureFileSync(
+      f.path,
+      (rec) => {
+        if (range === null || inRange(range, rec.tsSec, rec.tsNsec)) add(rec.tsSec, rec.tsNsec);
+      },
+      { chunkSize: CHUNK, reuseBuffer: true },
+    );
   if (base === null) return {};
   const at = (t: number) => {
     const sec = Math.floor(t / 1e9);
