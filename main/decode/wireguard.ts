@@ -48,14 +48,25 @@ export function isWireGuardPort(port: number): boolean {
  * number of 16-byte blocks). `end` is how far the payload was captured; `length` is its length on the wire (the
  * UDP length less 8), which a snap length may have cut.
  */
-export function wireguardMessage(b: Uint8Array, at: number, end: number, length: number): WireGuardMessage | null {
+export function wireguardMessage(
+  b: Uint8Array,
+  at: number,
+  end: number,
+  length: number,
+): WireGuardMessage | null {
   if (end - at < 4 || b[at + 1] !== 0 || b[at + 2] !== 0 || b[at + 3] !== 0) return null;
   const type = b[at];
   const has = (n: number): boolean => end - at >= n;
   switch (type) {
     case WG_INITIATION:
       if (length !== 148) return null;
-      return { type, sender: has(8) ? le32(b, at + 4) : null, receiver: null, counter: null, dataLength: null };
+      return {
+        type,
+        sender: has(8) ? le32(b, at + 4) : null,
+        receiver: null,
+        counter: null,
+        dataLength: null,
+      };
     case WG_RESPONSE:
       if (length !== 92) return null;
       return {
@@ -67,7 +78,13 @@ export function wireguardMessage(b: Uint8Array, at: number, end: number, length:
       };
     case WG_COOKIE_REPLY:
       if (length !== 64) return null;
-      return { type, sender: null, receiver: has(8) ? le32(b, at + 4) : null, counter: null, dataLength: null };
+      return {
+        type,
+        sender: null,
+        receiver: has(8) ? le32(b, at + 4) : null,
+        counter: null,
+        dataLength: null,
+      };
     case WG_TRANSPORT_DATA:
       if (length < WG_DATA_OVERHEAD || (length - WG_DATA_OVERHEAD) % 16 !== 0) return null;
       return {
