@@ -522,6 +522,7 @@ function connectOne(
     // A jump host's key is asked about as the jump host's (`jump host bastion 10.1.10.2:22 for node-1`).
     const hostKeys: HostKeyPolicy = {
       ...opts.hostKeys,
+      strict: t.strictHostKeyChecking === 'yes',
       acceptNew:
         typeof accept === 'function'
           ? (info) => ready.hold(accept(jump ? { ...info, jumpHost: t.alias } : info))

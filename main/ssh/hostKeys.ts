@@ -33,6 +33,12 @@ export interface HostKeyPolicy {
   acceptNew?: boolean | ((info: HostKeyInfo) => Promise<boolean>);
   /** Write accepted keys hashed (`|1|`), like OpenSSH's HashKnownHosts. */
   hashNew?: boolean;
+  /**
+   * The host's ssh_config says `StrictHostKeyChecking yes`: an unknown key is refused without asking, as OpenSSH
+   * does (`acceptNew: true`, an explicit `--accept-new`, still accepts it, as `ssh -o StrictHostKeyChecking=…`
+   * overrides the config).
+   */
+  strict?: boolean;
 }
 
 export interface VerifiedHostKey extends HostKeyInfo {
@@ -111,13 +117,16 @@ export async function verifyHostKey(
       );
     otherTypes = [...otherTypes, ...r.otherTypes];
   }
-  const accept =
-    typeof policy.acceptNew === 'function' ? await policy.acceptNew(info) : policy.acceptNew === true;
+  const ask = typeof policy.acceptNew === 'function' && !policy.strict ? policy.acceptNew : undefined;
+  const accept = ask ? await ask(info) : policy.acceptNew === true;
   if (!accept) {
     const also = otherTypes.length ? ` (known_hosts has only ${otherTypes.join(', ')} keys for it)` : '';
+    const what = `host ${names[0]} is not in known_hosts${also}; its ${info.keyType} key is ${info.fingerprint}`;
     throw new HopscopeError(
       'HOSTKEY_UNKNOWN',
-      `host ${names[0]} is not in known_hosts${also}; its ${info.keyType} key is ${info.fingerprint}. Accept it explicitly (--accept-new) if that is right`,
+      typeof policy.acceptNew === 'function' && policy.strict
+        ? `${what}, and its ssh_config says StrictHostKeyChecking yes, so it is refused without asking. Check the fingerprint and add the key to ${policy.knownHostsFiles[0] ?? 'known_hosts'} (ssh-keyscan${info.port === 22 ? '' : ` -p ${info.port}`} ${info.host}), or set StrictHostKeyChecking ask or accept-new for it`
+        : `${what}. Accept it explicitly (--accept-new) if that is right`,
       { ...info },
     );
   }

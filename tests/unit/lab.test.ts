@@ -361,7 +361,7 @@ describe('OpenSSH files', () => {
       expect(t).toContain(`\n${line}\n`);
   });
 
-  test('ssh_config: one Host block per host with HostName, User, IdentityFile, UserKnownHostsFile, strict checking', () => {
+  test('ssh_config: one Host block per host with HostName, User, IdentityFile, UserKnownHostsFile, StrictHostKeyChecking', () => {
     const t = sshConfigText(HOSTS, paths);
     for (const h of HOSTS) {
       const block = t.slice(t.indexOf(`Host ${h.name}\n`)).split('\n\n')[0];
@@ -369,7 +369,7 @@ describe('OpenSSH files', () => {
       expect(block).toContain('  User root\n');
       expect(block).toContain('  IdentityFile /run/hopscope-lab/id_ed25519\n');
       expect(block).toContain('  UserKnownHostsFile /run/hopscope-lab/known_hosts\n');
-      expect(block).toContain('  StrictHostKeyChecking yes');
+      expect(block).toContain('  StrictHostKeyChecking ask');
     }
   });
 

@@ -308,6 +308,50 @@ describe('ssh connection (in-process ssh2 server)', () => {
     );
   });
 
+  it('StrictHostKeyChecking yes: an unknown key is refused without asking (per host: a jump host too); --accept-new still accepts it', async () => {
+    const kh = join(dir, 'kh-strict');
+    writeFileSync(kh, '');
+    const seen: (string | undefined)[] = [];
+    const asker = async (i: { jumpHost?: string }) => (seen.push(i.jumpHost), true);
+    const e = await connectSsh({
+      target: target(A.port, '  StrictHostKeyChecking yes\n'),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [kh], acceptNew: asker },
+    }).catch((x) => x);
+    expect(e.code).toBe('HOSTKEY_UNKNOWN');
+    expect(seen).toEqual([]);
+    expect(e.message).toContain(fingerprint(hostA.blob));
+    expect(e.message).toContain('StrictHostKeyChecking yes');
+    expect(e.message).toContain(`ssh-keyscan -p ${A.port} 127.0.0.1`);
+    expect(readFileSync(kh, 'utf8')).toBe('');
+    // Only the jump host says yes: the jump host is refused unasked, its node would have been asked.
+    const config = `Host a\n  HostName 127.0.0.1\n  Port ${A.port}\n  User u\n  StrictHostKeyChecking yes\nHost b\n  HostName 127.0.0.1\n  Port ${B.port}\n  User u\n  ProxyJump a\n`;
+    const j = await connectSsh({
+      target: resolveTarget({ host: 'b' }, { configText: config }),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [kh], acceptNew: asker },
+    }).catch((x) => x);
+    expect(j.code).toBe('HOSTKEY_UNKNOWN');
+    expect(j.message).toContain('StrictHostKeyChecking yes');
+    expect(seen).toEqual([]);
+    // With the jump host known, the node (no StrictHostKeyChecking: ask) is asked.
+    writeFileSync(kh, `[127.0.0.1]:${A.port} ${hostA.pubLine.split(' ').slice(0, 2).join(' ')}\n`);
+    const c0 = await connectSsh({
+      target: resolveTarget({ host: 'b' }, { configText: config }),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [kh], acceptNew: asker },
+    });
+    c0.close();
+    expect(seen).toEqual([undefined]);
+    const c = await connectSsh({
+      target: target(A.port, '  StrictHostKeyChecking yes\n'),
+      credentials: { identityFiles: [clientKey.priv], agent: '' },
+      hostKeys: { knownHostsFiles: [join(dir, 'kh-strict-new')], acceptNew: true },
+    });
+    expect(c.hostKey.status).toBe('accepted');
+    c.close();
+  });
+
   it('changed host key → HOSTKEY_CHANGED, even with accept-new', async () => {
     const kh = join(dir, 'kh-changed');
     writeFileSync(kh, `[127.0.0.1]:${A.port} ${hostB.pubLine.split(' ').slice(0, 2).join(' ')}\n`);
