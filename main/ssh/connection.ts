@@ -357,6 +357,7 @@ class AuthLog {
         if (m.type !== 'ask-password' && !this.tried.includes(type)) this.tried.push(type);
         if (m.type === 'password' || m.type === 'keyboard-interactive') this.answered.add(m.type);
         if (m.type === 'ask-keyboard') return this.askKeyboard(t, jump, ask!);
+        if (m.type === 'keyboard-interactive') return this.watchKeyboard(m);
         if (m.type !== 'ask-password') return m;
         const prompt = { prompt: `${t.user}@${t.hostName}'s password: `, echo: false };
         const a = await ask!({ ...question(t, jump, 'password'), prompts: [prompt], refused: this.refused });
@@ -379,6 +380,24 @@ class AuthLog {
         return give({ type: 'none', username: t.user });
       }
       pick().then(give, () => give(false));
+    };
+  }
+
+  /**
+   * keyboard-interactive with the given password, whose other prompts (a one-time code) the user is asked: a round
+   * the user left unanswered is said as such, not as a refused password (nothing of theirs was judged).
+   */
+  private watchKeyboard(m: Extract<AnyAuthMethod, { type: 'keyboard-interactive' }>): AnyAuthMethod {
+    return {
+      ...m,
+      prompt: (name, instructions, lang, prompts, finish) =>
+        m.prompt(name, instructions, lang, prompts, (answers) => {
+          if (prompts.length > 0 && answers.length === 0) {
+            this.declined = 'keyboard-interactive';
+            this.answered.delete('keyboard-interactive');
+          }
+          finish(answers);
+        }),
     };
   }
 

@@ -277,6 +277,22 @@ describe('login questions in the app', () => {
     expect(kbd.answers.slice(-2)).toEqual([LOGIN_PASSWORD, LOGIN_CODE]);
   });
 
+  it('a password given in the form, the code beside it cancelled: the failure says no code was given, not a refused password', async () => {
+    const { svc, prompts } = app();
+    await ok(svc.call('addNode', spec('n4c', kbd.port, { password: LOGIN_PASSWORD })));
+    const before = kbd.answers.length;
+    const connecting = svc.call('connectNode', { name: 'n4c' });
+    await until('the code question', () => prompts().length === 1);
+    expect(prompts()[0].prompts).toEqual([{ prompt: '(u@127.0.0.1) Verification code: ', echo: true }]);
+    await ok(svc.call('answerLogin', { promptId: prompts()[0].promptId, answers: null }));
+    const r = await connecting;
+    expect(!r.ok && r.error.code).toBe('SSH_AUTH_FAILED');
+    expect(!r.ok && r.error.message).toContain('keyboard-interactive: no answer given');
+    expect(!r.ok && r.error.message).not.toContain('refused');
+    expect(prompts()).toHaveLength(1);
+    expect(kbd.answers.length).toBe(before);
+  });
+
   it("a jump host's question names it and the node; the node then asks its own", async () => {
     const { svc, prompts } = app();
     const cfg = path.join(dir, 'ssh_config.jump');
