@@ -6,4 +6,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   tcpdump openssh-server openssh-client iproute2 iptables socat sudo procps psmisc curl iputils-ping \
-  tshark chromium ca-certificates time
+  tshark chromium ca-certificates time wireguard-go wireguard-tools

@@ -15,7 +15,8 @@ const help = `usage: hopscope lab up SCENARIO          build SCENARIO (removes a
                                          (--any: one \`tcpdump -i any\` per node instead: Linux cooked v2)
        hopscope lab plan SCENARIO        print the commands \`up\` would run (no root needed)
 
-Scenarios: kubenet, kube-proxy, flannel-hostgw, flannel-vxlan, calico-bgp, calico-ipip, antrea-geneve.
+Scenarios: kubenet, kube-proxy, flannel-hostgw, flannel-vxlan, calico-bgp, calico-ipip, antrea-geneve,
+           calico-wireguard.
 Nodes: node-1 10.1.10.9, node-2 10.1.10.10 (ens33 on bridge hs-br0, host 10.1.10.1), client 10.1.10.8.
 After \`up\`: ssh -F /run/hopscope-lab/ssh_config node-1 ip -br link
 Users on the nodes: root (key), hsnopass (sudo without password), hspass (sudo with the password in

@@ -64,12 +64,17 @@ export function runIn(ns: string | null, argv: string[], opts?: RunOptions): Pro
  * Start a long-running program in a namespace, detached (own process group) with output to a log file.
  * `ip netns exec` execs the program, so the returned pid is the daemon's own.
  */
-export function startDaemon(ns: string, argv: string[], logFile: string): number {
+export function startDaemon(
+  ns: string,
+  argv: string[],
+  logFile: string,
+  extraEnv: Record<string, string> = {},
+): number {
   const fd = openSync(logFile, 'a', 0o600);
   try {
     const full = inNs(ns, argv);
     // ELECTRON_RUN_AS_NODE: when the app itself is the "node" (process.execPath), run it as plain Node.
-    const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
+    const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1', ...extraEnv };
     const child = spawn(full[0], full.slice(1), { detached: true, stdio: ['ignore', fd, fd], env });
     if (child.pid === undefined) throw new HopscopeError('LAB_FAILED', `cannot start ${argv[0]} in ${ns}`);
     child.unref();

@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import { HopscopeError } from '../common/errors.ts';
 import { run, runIn, sleep, startDaemon, waitFor } from './exec.ts';
 import { buildPlan, nodeKubeProxyRules, type Step } from './plan.ts';
-import { SCENARIOS, type ScenarioName } from './scenarios.ts';
+import { SCENARIOS, type ScenarioDef, type ScenarioName } from './scenarios.ts';
 import {
   knownHostsText,
   sshConfigText,
@@ -27,7 +27,7 @@ import {
   type DaemonRecord,
   type LabState,
 } from './state.ts';
-import { HOSTS, host, KBD_HOSTS, KBD_PORT, LAB_PREFIX, podNs } from './topology.ts';
+import { HOSTS, host, KBD_HOSTS, KBD_PORT, LAB_PREFIX, podNs, type HostName } from './topology.ts';
 import { ensureUsers, type LabUser } from './users.ts';
 
 export type Log = (line: string) => void;
@@ -113,6 +113,8 @@ export async function labDown(log: Log = quiet): Promise<DownReport> {
   const links = await labRootLinks();
   for (const l of links) await run(['ip', 'link', 'del', l], { allowFail: true });
   if (links.length) log(`deleted links: ${links.join(' ')}`);
+  // wireguard-go leaves its UAPI socket behind when killed; the names are the lab's own (hswg-N).
+  for (const sock of wireguardSockets()) rmSync(sock, { force: true });
   if (existsSync(p.dir)) rmSync(p.dir, { recursive: true, force: true });
   // Namespace teardown is asynchronous in the kernel: the root veth ends vanish a moment after `netns del`.
   let left: string[] = [];
@@ -125,6 +127,26 @@ export async function labDown(log: Log = quiet): Promise<DownReport> {
   } while (left.length && Date.now() < end);
   if (left.length) throw new HopscopeError('LAB_FAILED', `lab down left ${left.join(' ')}`);
   return { stoppedPids: [...pids.keys()], namespaces, links };
+}
+
+/** Where wireguard-go puts its UAPI socket: one directory for every namespace. */
+export const WIREGUARD_RUN_DIR = '/var/run/wireguard';
+
+/** The UAPI sockets any scenario's wireguard-go would create. */
+export function wireguardSockets(): string[] {
+  const names = new Set(Object.values(SCENARIOS).flatMap((s) => s.wireguard.map((w) => w.tmpName)));
+  return [...names].map((n) => `${WIREGUARD_RUN_DIR}/${n}.sock`);
+}
+
+/** Each WireGuard node's key pair: the private key into the state folder (0600), the public key returned. */
+async function wireguardKeys(s: ScenarioDef, p: LabPaths): Promise<Partial<Record<HostName, string>>> {
+  const out: Partial<Record<HostName, string>> = {};
+  for (const w of s.wireguard) {
+    const priv = (await run(['wg', 'genkey'])).stdout;
+    writePrivate(p.wgKey(w.node), priv);
+    out[w.node] = (await run(['wg', 'pubkey'], { input: priv })).stdout.trim();
+  }
+  return out;
 }
 
 async function keygen(file: string, comment: string): Promise<string> {
@@ -194,6 +216,7 @@ export async function labUp(name: ScenarioName, log: Log = quiet): Promise<UpRes
     nodeBin: process.execPath,
     physdev: true,
     brNetfilter: existsSync('/proc/sys/net/bridge'),
+    wgPublicKeys: await wireguardKeys(s, p),
   });
   const exec = async (st: Step): Promise<void> => {
     if (st.kind === 'run') {
@@ -208,7 +231,7 @@ export async function labUp(name: ScenarioName, log: Log = quiet): Promise<UpRes
       }
       return;
     }
-    const pid = startDaemon(st.ns, st.argv, p.log(st.label));
+    const pid = startDaemon(st.ns, st.argv, p.log(st.label), st.env);
     writePrivate(p.pidFile(st.label), `${pid}\n`);
     const rec: DaemonRecord = {
       label: st.label,

@@ -4,7 +4,14 @@
 import { GENEVE_TUNNEL_SOURCE, geneveTunnelArgv } from './geneveTunnel.ts';
 import { kubeProxyRules } from './kubeProxyRules.ts';
 import { POD_HTTP_SOURCE, podHttpArgv } from './podHttp.ts';
-import { CALICO_MAC, KUBE_HOSTPORTS, KUBE_SERVICES, type PodDef, type ScenarioDef } from './scenarios.ts';
+import {
+  CALICO_MAC,
+  KUBE_HOSTPORTS,
+  KUBE_SERVICES,
+  WIREGUARD_MTU,
+  type PodDef,
+  type ScenarioDef,
+} from './scenarios.ts';
 import type { LabPaths } from './sshFiles.ts';
 import {
   HOST_ADDR,
@@ -24,8 +31,10 @@ export type Step =
       ns: string;
       label: string;
       argv: string[];
-      /** Ready when this link exists in `ns` (socat's tunl0, the Geneve encapsulator's TAP). */
+      /** Ready when this link exists in `ns` (socat's tunl0, the Geneve encapsulator's TAP, wireguard-go's TUN). */
       waitLink?: string;
+      /** Added to the daemon's environment. */
+      env?: Record<string, string>;
     };
 
 export type Task = Step[];
@@ -37,6 +46,8 @@ export const FLANNEL_MTU = 1450;
 export const TUNL_MTU = 1480;
 /** Antrea's MTU for Geneve: 1500 less the 50 bytes of outer Ethernet, IPv4, UDP and Geneve headers. */
 export const GENEVE_MTU = 1450;
+/** WireGuard's port on Calico (and flannel's wireguard backend). */
+export const WIREGUARD_PORT = 51820;
 /** Calico's fake gateway every pod routes through; answered by proxy ARP on the cali* side. */
 export const CALICO_GW = '169.254.1.1';
 
@@ -64,6 +75,11 @@ export interface PlanOptions {
    * iptables, as kubeadm requires of real nodes (set per namespace, so the root namespace is untouched).
    */
   brNetfilter: boolean;
+  /**
+   * Each node's WireGuard public key (base64), made at `lab up` with its private key in paths.wgKey(node); absent
+   * (`lab plan`), the plan names a placeholder.
+   */
+  wgPublicKeys?: Partial<Record<HostName, string>>;
 }
 
 function nodeNs(n: HostName): string {
@@ -269,6 +285,47 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
       run(ns, 'ip', 'route', 'add', g.peerSubnet, 'via', g.peerGw, 'dev', g.name, 'onlink'),
     ]);
   }
+  for (const w of s.wireguard) {
+    const ns = nodeNs(w.node);
+    const peerKey = o.wgPublicKeys?.[w.peer] ?? `<public-key-of-${w.peer}>`;
+    nodeDevices.push([
+      // In the foreground, so the pid recorded is wireguard-go's own and `lab down` ends it by that pid.
+      {
+        kind: 'daemon',
+        ns,
+        label: `wireguard-go-${w.node}`,
+        argv: ['wireguard-go', w.tmpName],
+        waitLink: w.tmpName,
+        env: { WG_PROCESS_FOREGROUND: '1' },
+      },
+      run(
+        ns,
+        'wg',
+        'set',
+        w.tmpName,
+        'listen-port',
+        String(WIREGUARD_PORT),
+        'private-key',
+        o.paths.wgKey(w.node),
+        'peer',
+        peerKey,
+        'endpoint',
+        `${host(w.peer).ip}:${WIREGUARD_PORT}`,
+        'allowed-ips',
+        w.peerSubnet,
+      ),
+      // The MTU before the rename: wireguard-go pads each packet to a multiple of 16 bytes up to the MTU it read,
+      // and reads it by the device's first name only. Left at its default 1420, a full 1440-byte packet would be
+      // padded to 1452 and its datagram (1504 bytes) fragmented on ens33.
+      run(ns, 'ip', 'link', 'set', w.tmpName, 'mtu', String(WIREGUARD_MTU)),
+      // wireguard-go keeps serving the device (and its UAPI socket, by the first name) after the rename.
+      run(ns, 'ip', 'link', 'set', w.tmpName, 'name', 'wireguard.cali'),
+      run(ns, 'ip', 'addr', 'add', `${w.addr}/32`, 'dev', 'wireguard.cali'),
+      run(ns, 'ip', 'link', 'set', 'wireguard.cali', 'up'),
+      // Calico routes the peer's block from its own policy routing table; a main-table route does the same here.
+      run(ns, 'ip', 'route', 'add', w.peerSubnet, 'dev', 'wireguard.cali', 'scope', 'link'),
+    ]);
+  }
   if (s.pods.some((p) => p.attach === 'calico')) {
     // Proxy ARP only answers for an address the node has a route to through another link; real nodes have a
     // default route, the lab's nodes have none, so 169.254.1.1 gets a route to lo (never used for packets).
@@ -277,7 +334,10 @@ export function buildPlan(s: ScenarioDef, o: PlanOptions): Phase[] {
     }
   }
   if (nodeDevices.length)
-    phases.push({ name: 'node devices (bridges, flannel.1, tunl0, antrea-tun0)', tasks: nodeDevices });
+    phases.push({
+      name: 'node devices (bridges, flannel.1, tunl0, antrea-tun0, wireguard.cali)',
+      tasks: nodeDevices,
+    });
 
   phases.push({ name: 'pods', tasks: s.pods.map((p) => podTasks(s, p)) });
 
@@ -343,7 +403,13 @@ export function planLines(phases: Phase[]): string[] {
               ? "'<Geneve encapsulator source>'"
               : a,
         );
-        out.push(`${ns}${st.kind === 'daemon' ? `(daemon ${st.label}) ` : ''}${argv.join(' ')}`);
+        const env =
+          st.kind === 'daemon' && st.env
+            ? Object.entries(st.env)
+                .map(([k, v]) => `${k}=${v} `)
+                .join('')
+            : '';
+        out.push(`${ns}${st.kind === 'daemon' ? `(daemon ${st.label}) ` : ''}${env}${argv.join(' ')}`);
       }
     }
   }

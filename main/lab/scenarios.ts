@@ -1,4 +1,4 @@
-// The six walkthrough scenarios (and Antrea's Geneve overlay) as plain data: bridges, pods, tunnels, routes, services and the traffic that
+// The six walkthrough scenarios (with Antrea's Geneve overlay and Calico's WireGuard encryption) as plain data: bridges, pods, tunnels, routes, services and the traffic that
 // `lab traffic` and `lab fixtures` run. Names, addresses and MACs follow seed/000_a6188f7281aabb9e.txt.
 
 import type { HostName } from './topology.ts';
@@ -11,6 +11,7 @@ export const SCENARIO_NAMES = [
   'calico-bgp',
   'calico-ipip',
   'antrea-geneve',
+  'calico-wireguard',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -80,6 +81,25 @@ export interface GeneveDef {
   option: { optClass: number; type: number; data: string } | null;
 }
 
+/**
+ * Calico's `wireguard.cali` on one node: a TUN device driven by wireguard-go (userspace WireGuard; this kernel has
+ * no `wireguard` module), keyed at `lab up`, with one peer: the other node's ens33 on UDP 51820, allowed to carry
+ * that node's pod block, which is routed into the device.
+ */
+export interface WireguardDef {
+  node: HostName;
+  /**
+   * The name wireguard-go creates the TUN device and its UAPI socket (/var/run/wireguard/NAME.sock, shared by all
+   * namespaces) under, before the device is renamed wireguard.cali: distinct per node and the lab's own.
+   */
+  tmpName: string;
+  /** wireguard.cali's address (/32), from the node's own pod block as Calico assigns it. */
+  addr: string;
+  peer: HostName;
+  /** The peer's pod block: its allowed-ips, and routed `dev wireguard.cali`. */
+  peerSubnet: string;
+}
+
 /** One `ip route add …` on a host, as ip arguments after `route add`. */
 export interface RouteDef {
   node: HostName;
@@ -92,7 +112,11 @@ export type TrafficDef =
       kind: 'curl';
       label: string;
       from: HostName;
+      /** Run inside this pod's namespace instead of on `from`. */
+      fromPod?: string;
       url: string;
+      /** POST a body of this many bytes (more than one segment makes a multi-segment TCP exchange). */
+      bodyBytes?: number;
       /** Pods any of which may answer. */
       expect: string[];
       repeat: number;
@@ -108,6 +132,7 @@ export interface ScenarioDef {
   vxlan: VxlanDef[];
   tunl: TunlDef[];
   geneve: GeneveDef[];
+  wireguard: WireguardDef[];
   routes: RouteDef[];
   /** Whether node namespaces load kube-proxy's iptables nat rules (node-1 also the kubelet's hostports). */
   kubeProxy: boolean;
@@ -179,6 +204,7 @@ const kubenet: ScenarioDef = {
   vxlan: [],
   tunl: [],
   geneve: [],
+  wireguard: [],
   routes: [],
   kubeProxy: false,
   traffic: [
@@ -297,6 +323,7 @@ const kubeProxy: ScenarioDef = {
   vxlan: [],
   tunl: [],
   geneve: [],
+  wireguard: [],
   routes: [
     { node: 'client', args: [SERVICE_CIDR, 'via', '10.1.10.9', 'dev', 'ens33'] },
     // kubenet: each node routes the other nodes' pod ranges via them (node-2 has no pods of its own here).
@@ -374,6 +401,7 @@ const flannelHostgw: ScenarioDef = {
   vxlan: [],
   tunl: [],
   geneve: [],
+  wireguard: [],
   routes: [
     { node: 'node-1', args: ['10.244.1.0/24', 'via', '10.1.10.10', 'dev', 'ens33'] },
     { node: 'node-2', args: ['10.244.0.0/24', 'via', '10.1.10.9', 'dev', 'ens33'] },
@@ -412,6 +440,7 @@ const flannelVxlan: ScenarioDef = {
   ],
   tunl: [],
   geneve: [],
+  wireguard: [],
   routes: [],
   kubeProxy: false,
   traffic: [
@@ -459,6 +488,7 @@ const calicoBgp: ScenarioDef = {
   vxlan: [],
   tunl: [],
   geneve: [],
+  wireguard: [],
   routes: [
     { node: 'node-1', args: ['blackhole', '10.100.84.128/26', 'proto', 'bird'] },
     { node: 'node-1', args: ['10.100.247.0/26', 'via', '10.1.10.10', 'dev', 'ens33', 'proto', 'bird'] },
@@ -521,6 +551,7 @@ const calicoIpip: ScenarioDef = {
     { node: 'node-2', addr: '10.100.247.22', peer: 'node-1' },
   ],
   geneve: [],
+  wireguard: [],
   routes: [
     { node: 'node-1', args: ['blackhole', '10.100.84.128/26', 'proto', 'bird'] },
     {
@@ -604,6 +635,7 @@ const antreaGeneve: ScenarioDef = {
       option: null,
     },
   ],
+  wireguard: [],
   routes: [],
   kubeProxy: false,
   traffic: [
@@ -618,6 +650,74 @@ const antreaGeneve: ScenarioDef = {
   captureHosts: ['node-1', 'node-2'],
 };
 
+/** Calico's MTU for wireguard.cali over IPv4: 1500 less 60 bytes (outer IPv4 20, UDP 8, WireGuard 32). */
+export const WIREGUARD_MTU = 1440;
+/** The pod on node-2 that answers the scenario's multi-segment POST. */
+const WG_HTTP_PORT = 8080;
+
+const calicoWireguard: ScenarioDef = {
+  name: 'calico-wireguard',
+  title:
+    'calico wireguard: calico-bgp pods (MTU 1440), pod blocks routed via wireguard.cali (wireguard-go TUN, UDP 51820)',
+  bridges: [],
+  pods: calicoBgp.pods.map((p) => ({
+    ...p,
+    mtu: WIREGUARD_MTU,
+    ports: p.name === 'test-7999578869-9vbv6' ? [WG_HTTP_PORT] : [],
+  })),
+  vxlan: [],
+  tunl: [],
+  geneve: [],
+  wireguard: [
+    {
+      node: 'node-1',
+      tmpName: 'hswg-1',
+      addr: '10.100.84.129',
+      peer: 'node-2',
+      peerSubnet: '10.100.247.0/26',
+    },
+    {
+      node: 'node-2',
+      tmpName: 'hswg-2',
+      addr: '10.100.247.1',
+      peer: 'node-1',
+      peerSubnet: '10.100.84.128/26',
+    },
+  ],
+  routes: [
+    { node: 'node-1', args: ['blackhole', '10.100.84.128/26', 'proto', 'bird'] },
+    { node: 'node-2', args: ['blackhole', '10.100.247.0/26', 'proto', 'bird'] },
+  ],
+  kubeProxy: false,
+  traffic: [
+    {
+      kind: 'ping',
+      label: 'node-1 pod 10.100.84.130 → node-2 pod 10.100.247.3 (WireGuard)',
+      fromPod: 'test-7999578869-9nc25',
+      to: '10.100.247.3',
+      count: 3,
+    },
+    {
+      kind: 'ping',
+      label: 'node-2 pod 10.100.247.2 → node-1 pod 10.100.84.130 (WireGuard)',
+      fromPod: 'test-7999578869-b26kk',
+      to: '10.100.84.130',
+      count: 3,
+    },
+    {
+      kind: 'curl',
+      label: 'node-1 pod POSTs 4000 bytes to node-2 pod 10.100.247.3:8080 (TCP, several segments)',
+      from: 'node-1',
+      fromPod: 'test-7999578869-9nc25',
+      url: `http://10.100.247.3:${WG_HTTP_PORT}/`,
+      bodyBytes: 4000,
+      expect: ['test-7999578869-9vbv6'],
+      repeat: 1,
+    },
+  ],
+  captureHosts: ['node-1', 'node-2'],
+};
+
 export const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   kubenet,
   'kube-proxy': kubeProxy,
@@ -626,4 +726,5 @@ export const SCENARIOS: Record<ScenarioName, ScenarioDef> = {
   'calico-bgp': calicoBgp,
   'calico-ipip': calicoIpip,
   'antrea-geneve': antreaGeneve,
+  'calico-wireguard': calicoWireguard,
 };

@@ -17,6 +17,8 @@ export interface LabPaths {
   /** The keyboard-interactive sshd's config (KBD_HOSTS only). */
   sshdKbdConfig(host: string): string;
   pidFile(label: string): string;
+  /** A node's WireGuard private key (0600). */
+  wgKey(host: string): string;
   log(label: string): string;
   state: string;
   users: string;
@@ -33,6 +35,7 @@ export function labPaths(dir: string): LabPaths {
     sshdConfig: (h) => `${dir}/sshd_config.${h}`,
     sshdKbdConfig: (h) => `${dir}/sshd_kbd_config.${h}`,
     pidFile: (label) => `${dir}/pids/${label}.pid`,
+    wgKey: (h) => `${dir}/wireguard.${h}.key`,
     log: (label) => `${dir}/logs/${label}.log`,
     state: `${dir}/state.json`,
     users: `${dir}/users.json`,

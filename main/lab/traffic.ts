@@ -31,8 +31,12 @@ async function runOne(t: TrafficDef): Promise<TrafficResult> {
       answers: [],
     };
   }
-  const ns = host(t.from).ns;
-  const argv = ['curl', '-sS', '--max-time', '3', t.url];
+  const ns = t.fromPod ? podNs(t.fromPod) : host(t.from).ns;
+  const body = t.bodyBytes ? 'x'.repeat(t.bodyBytes) : null;
+  // `Expect:` off: curl would otherwise ask for a 100 Continue before sending a body over 1 KiB.
+  const post = body === null ? [] : ['-H', 'Expect:', '--data-binary', body];
+  const argv = ['curl', '-sS', '--max-time', '3', ...post, t.url];
+  const shown = argv.map((a) => (a === body ? `<${a.length} bytes>` : a));
   const answers: string[] = [];
   let failure = '';
   for (let i = 0; i < t.repeat; i++) {
@@ -44,7 +48,7 @@ async function runOne(t: TrafficDef): Promise<TrafficResult> {
   const same = !t.sameEachTime || new Set(answers).size === 1;
   return {
     label: t.label,
-    command: `[${ns}] ${argv.join(' ')}${t.repeat > 1 ? ` (×${t.repeat})` : ''}`,
+    command: `[${ns}] ${shown.join(' ')}${t.repeat > 1 ? ` (×${t.repeat})` : ''}`,
     ok: !failure && fromExpected && same,
     detail: failure || `${answers.join(', ')}${!same ? ' (expected the same pod every time)' : ''}`,
     answers,

@@ -96,7 +96,7 @@ function processesIn(inodes: Set<number>): number[] {
   return found;
 }
 
-const LAB_DAEMONS = new Set(['sshd', 'socat', 'tcpdump', 'node', 'python3']);
+const LAB_DAEMONS = new Set(['sshd', 'socat', 'tcpdump', 'node', 'python3', 'wireguard-go']);
 
 /** Processes whose command line names the lab (sshd configs, socat tunl0, pod responders, fixture tcpdumps). */
 function labProcesses(): string[] {
@@ -110,7 +110,7 @@ function labProcesses(): string[] {
       if (!LAB_DAEMONS.has(comm)) continue;
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
       if (
-        /\/run\/hopscope-lab\/|hopscope-lab (pod responder|geneve encapsulator)|tun-name=tunl0,.* IP4-DATAGRAM:10\.1\.10\./.test(
+        /\/run\/hopscope-lab\/|hopscope-lab (pod responder|geneve encapsulator)|tun-name=tunl0,.* IP4-DATAGRAM:10\.1\.10\.|^wireguard-go hswg-/.test(
           cmd,
         )
       ) {
@@ -269,6 +269,28 @@ const walkthroughChecks: Record<ScenarioName, (cfg: string) => Promise<void>> = 
     expect(tun.stdout).toMatch(/mtu 1450/);
     expect(tun.stdout).toMatch(/tun type tap/);
   },
+  'calico-wireguard': async (cfg) => {
+    const onEns = await sshTcpdump(cfg, 'node-1', ['-nei', 'ens33', '-c', '4'], 'udp port 51820');
+    const onWg = await sshTcpdump(cfg, 'node-2', ['-nei', 'wireguard.cali', '-c', '2'], 'icmp');
+    await ping('test-7999578869-9nc25', '10.100.247.3');
+    // Encrypted on ens33: transport data both ways (the handshake happened with the scenario traffic), 84-byte
+    // pings padded to 96 plus WireGuard's 32 bytes.
+    const ens = (await onEns.done).stdout;
+    expect(ens).toMatch(
+      /00:0c:29:10:a9:6c > 00:0c:29:2f:33:85, .*10\.1\.10\.9\.51820 > 10\.1\.10\.10\.51820: UDP, length 128/,
+    );
+    expect(ens).toMatch(/10\.1\.10\.10\.51820 > 10\.1\.10\.9\.51820: UDP, length 128/);
+    expect(ens).not.toMatch(/ICMP/);
+    const wg = await onWg.done;
+    expect(wg.stderr).toContain('link-type RAW (Raw IP)');
+    expect(wg.stdout).toMatch(/ip: 10\.100\.84\.130 > 10\.100\.247\.3: ICMP echo request/);
+    const link = await ssh(cfg, ['node-1', 'ip', '-d', 'link', 'show', 'wireguard.cali']);
+    expect(link.stdout).toMatch(/mtu 1440/);
+    expect(link.stdout).toMatch(/tun type tun/);
+    // wireguard-go answers `wg` on its UAPI socket, named by the device's first name.
+    const wgShow = await ssh(cfg, ['node-1', 'wg', 'show', 'hswg-1', 'endpoints']);
+    expect(wgShow.stdout).toMatch(/^\S{43}=\t10\.1\.10\.10:51820$/m);
+  },
 };
 
 describe.skipIf(!isRoot)('lab', () => {
@@ -356,7 +378,13 @@ describe.skipIf(!isRoot)('lab', () => {
       test('lab down leaves no namespace, link or process of the lab', async () => {
         const inodes = labNsInodes();
         expect(inodes.size).toBeGreaterThan(0);
+        const wgSockets = SCENARIOS[name].wireguard.map((w) => `/var/run/wireguard/${w.tmpName}.sock`);
+        for (const sock of wgSockets) expect(existsSync(sock)).toBe(true);
+        // A wireguard-go that died without cleaning up (SIGKILL) leaves its socket: down removes it too.
+        const wgDaemon = daemons.find((d) => d.label.startsWith('wireguard-go-'));
+        if (wgDaemon) process.kill(wgDaemon.pid, 'SIGKILL');
         await labDown();
+        for (const sock of wgSockets) expect(existsSync(sock), sock).toBe(false);
         expect(await labNamespaces()).toEqual([]);
         expect(await labRootLinks()).toEqual([]);
         expect(processesIn(inodes)).toEqual([]);

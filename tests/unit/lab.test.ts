@@ -51,7 +51,7 @@ function inCidr(ip: string, cidr: string): boolean {
 }
 
 describe('scenario definitions', () => {
-  test("the walkthrough's six scenarios and antrea-geneve, named as the CLI accepts them", () => {
+  test("the walkthrough's six scenarios, antrea-geneve and calico-wireguard, named as the CLI accepts them", () => {
     expect(SCENARIO_NAMES).toEqual([
       'kubenet',
       'kube-proxy',
@@ -60,6 +60,7 @@ describe('scenario definitions', () => {
       'calico-bgp',
       'calico-ipip',
       'antrea-geneve',
+      'calico-wireguard',
     ]);
     for (const n of SCENARIO_NAMES) expect(SCENARIOS[n].name).toBe(n);
     expect(isScenarioName('calico-ipip')).toBe(true);
@@ -210,6 +211,50 @@ describe('build plan', () => {
     );
     expect(lines).toContain('[hs-node-2] ip route add 10.10.0.0/24 via 10.10.0.1 dev antrea-tun0 onlink');
     for (const p of SCENARIOS['antrea-geneve'].pods) expect(p.hostIf).toMatch(/^test-799-[0-9a-f]{6}$/);
+  });
+
+  test('calico-wireguard: wireguard-go in the foreground per node, keyed from the state folder, peer on the other ens33, pod blocks routed into wireguard.cali', () => {
+    const plan = buildPlan(SCENARIOS['calico-wireguard'], {
+      ...opts,
+      wgPublicKeys: { 'node-1': 'PUB1=', 'node-2': 'PUB2=' },
+    });
+    const all = plan.flatMap((p) => p.tasks.flat());
+    const daemons = all.filter((s) => s.kind === 'daemon' && s.label.startsWith('wireguard-go-'));
+    expect(daemons.map((d) => [d.ns, ...d.argv])).toEqual([
+      ['hs-node-1', 'wireguard-go', 'hswg-1'],
+      ['hs-node-2', 'wireguard-go', 'hswg-2'],
+    ]);
+    for (const d of daemons) {
+      expect(d.kind === 'daemon' && d.env).toEqual({ WG_PROCESS_FOREGROUND: '1' });
+      expect(d.kind === 'daemon' && d.waitLink).toBe(d.argv[1]);
+    }
+    const lines = planLines(plan);
+    expect(lines).toContain(
+      '[hs-node-1] (daemon wireguard-go-node-1) WG_PROCESS_FOREGROUND=1 wireguard-go hswg-1',
+    );
+    expect(lines).toContain(
+      '[hs-node-2] wg set hswg-2 listen-port 51820 private-key /run/hopscope-lab/wireguard.node-2.key peer PUB1= endpoint 10.1.10.9:51820 allowed-ips 10.100.84.128/26',
+    );
+    // The MTU is set while the device still has wireguard-go's name (wireguard-go reads it by that name only).
+    const n1 = lines.filter(
+      (l) => l.startsWith('[hs-node-1] ') && (l.includes(' hswg-1 ') || l.includes('wireguard.cali')),
+    );
+    expect(n1).toEqual([
+      '[hs-node-1] wg set hswg-1 listen-port 51820 private-key /run/hopscope-lab/wireguard.node-1.key peer PUB2= endpoint 10.1.10.10:51820 allowed-ips 10.100.247.0/26',
+      '[hs-node-1] ip link set hswg-1 mtu 1440',
+      '[hs-node-1] ip link set hswg-1 name wireguard.cali',
+      '[hs-node-1] ip addr add 10.100.84.129/32 dev wireguard.cali',
+      '[hs-node-1] ip link set wireguard.cali up',
+      '[hs-node-1] ip route add 10.100.247.0/26 dev wireguard.cali scope link',
+    ]);
+    expect(lines).toContain('[hs-node-2] ip route add 10.100.84.128/26 dev wireguard.cali scope link');
+    // No plain route to the other node's pods over ens33: everything between the nodes is encrypted.
+    expect(lines.filter((l) => / via 10\.1\.10\.\d+ /.test(l))).toEqual([]);
+    for (const p of SCENARIOS['calico-wireguard'].pods) expect(p.mtu).toBe(1440);
+    // Without keys (`lab plan`), a placeholder names whose key goes there.
+    expect(planLines(buildPlan(SCENARIOS['calico-wireguard'], opts))).toContain(
+      '[hs-node-1] wg set hswg-1 listen-port 51820 private-key /run/hopscope-lab/wireguard.node-1.key peer <public-key-of-node-2> endpoint 10.1.10.10:51820 allowed-ips 10.100.247.0/26',
+    );
   });
 
   test('the Geneve encapsulator sends and receives real Geneve (its Python compiles)', () => {
