@@ -270,8 +270,10 @@ const walkthroughChecks: Record<ScenarioName, (cfg: string) => Promise<void>> = 
     expect(tun.stdout).toMatch(/tun type tap/);
   },
   'calico-wireguard': async (cfg) => {
-    const onEns = await sshTcpdump(cfg, 'node-1', ['-nei', 'ens33', '-c', '4'], 'udp port 51820');
-    const onWg = await sshTcpdump(cfg, 'node-2', ['-nei', 'wireguard.cali', '-c', '2'], 'icmp');
+    const [onEns, onWg] = await Promise.all([
+      sshTcpdump(cfg, 'node-1', ['-nei', 'ens33', '-c', '4'], 'udp port 51820'),
+      sshTcpdump(cfg, 'node-2', ['-nei', 'wireguard.cali', '-c', '2'], 'icmp'),
+    ]);
     await ping('test-7999578869-9nc25', '10.100.247.3');
     // Encrypted on ens33: transport data both ways (the handshake happened with the scenario traffic), 84-byte
     // pings padded to 96 plus WireGuard's 32 bytes.
@@ -284,11 +286,13 @@ const walkthroughChecks: Record<ScenarioName, (cfg: string) => Promise<void>> = 
     const wg = await onWg.done;
     expect(wg.stderr).toContain('link-type RAW (Raw IP)');
     expect(wg.stdout).toMatch(/ip: 10\.100\.84\.130 > 10\.100\.247\.3: ICMP echo request/);
-    const link = await ssh(cfg, ['node-1', 'ip', '-d', 'link', 'show', 'wireguard.cali']);
+    // wireguard-go answers `wg` on its UAPI socket, named by the device's first name.
+    const [link, wgShow] = await Promise.all([
+      ssh(cfg, ['node-1', 'ip', '-d', 'link', 'show', 'wireguard.cali']),
+      ssh(cfg, ['node-1', 'wg', 'show', 'hswg-1', 'endpoints']),
+    ]);
     expect(link.stdout).toMatch(/mtu 1440/);
     expect(link.stdout).toMatch(/tun type tun/);
-    // wireguard-go answers `wg` on its UAPI socket, named by the device's first name.
-    const wgShow = await ssh(cfg, ['node-1', 'wg', 'show', 'hswg-1', 'endpoints']);
     expect(wgShow.stdout).toMatch(/^\S{43}=\t10\.1\.10\.10:51820$/m);
   },
 };
