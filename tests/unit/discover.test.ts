@@ -1,4 +1,4 @@
-// Discovery model from real `ip -j` output: the lab's six scenarios (recorded by `lab fixtures`), kubeadm-like
+// Discovery model from real `ip -j` output: the lab's scenarios (recorded by `lab fixtures`), kubeadm-like
 // nodes, hostile names and malformed input (what a hostile node could send).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ const SCENARIOS = [
   'calico-bgp',
   'calico-ipip',
   'antrea-geneve',
+  'calico-wireguard',
 ];
 
 function load(folder: string, node: string) {
