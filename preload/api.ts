@@ -450,7 +450,17 @@ export interface LoginPrompt {
 }
 
 export type IfaceKind =
-  'physical' | 'bridge' | 'vxlan' | 'geneve' | 'ipip' | 'tun' | 'veth' | 'cali' | 'loopback' | 'other';
+  | 'physical'
+  | 'bridge'
+  | 'vxlan'
+  | 'geneve'
+  | 'ipip'
+  | 'tun'
+  | 'wireguard'
+  | 'veth'
+  | 'cali'
+  | 'loopback'
+  | 'other';
 
 export interface IfaceInfo {
   name: string;

@@ -140,6 +140,7 @@ const KIND: Record<string, IfaceInfo['kind']> = {
   geneve: 'geneve',
   ipip: 'ipip',
   tun: 'tun',
+  wireguard: 'wireguard',
   other: 'other',
 };
 

@@ -1,7 +1,17 @@
 // The typed interface model discovery produces for one node; plain data (it goes into session.json and over IPC).
 
 export type IfaceKind =
-  'loopback' | 'physical' | 'bridge' | 'veth' | 'calico' | 'vxlan' | 'geneve' | 'ipip' | 'tun' | 'other';
+  | 'loopback'
+  | 'physical'
+  | 'bridge'
+  | 'veth'
+  | 'calico'
+  | 'vxlan'
+  | 'geneve'
+  | 'ipip'
+  | 'tun'
+  | 'wireguard'
+  | 'other';
 
 export interface IfaceAddress {
   family: 'inet' | 'inet6';

@@ -56,6 +56,10 @@ function kindOf(l: Json, name: string, kernelKind: string, linkType: string): If
       return 'ipip';
     case 'tun':
       return 'tun';
+    // The kernel's WireGuard device (Calico's wireguard.cali, flannel's flannel-wg, Cilium's cilium_wg0): raw IP, as
+    // tcpdump shows it; wireguard-go's (user space, the lab's) is a tun.
+    case 'wireguard':
+      return 'wireguard';
     case '':
       // No linkinfo: a real NIC (ens33, eth0) shows no info_kind.
       return linkType === 'ether' ? 'physical' : 'other';

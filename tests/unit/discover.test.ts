@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { ifaceNameProblem } from '../../main/discover/ifaceName.ts';
+import { toIfaceInfo } from '../../main/app/nodes.ts';
 import { ifaceWithAddress, parseIpOutputs, routeDevFor } from '../../main/discover/parseIp.ts';
 import {
   emptySelectors,
@@ -167,6 +168,42 @@ describe('discovery on kubeadm-like nodes', () => {
       geneve: { vni: null, port: 6081, remote: null },
     });
     expect(g('gnv0')).toMatchObject({ kind: 'geneve', geneve: { vni: 7, port: 6081, remote: '10.1.10.10' } });
+  });
+
+  it("wireguard devices: the kernel's (Calico's wireguard.cali, Cilium's cilium_wg0) are wireguard, not other", () => {
+    // Not recorded (this kernel has no wireguard module; the lab's calico-wireguard runs wireguard-go, a tun): the
+    // fields `ip -j -d link` prints for a kernel WireGuard link (info_kind "wireguard", no info_data; raw IP,
+    // point-to-point, no ARP), as on a Calico node with WireGuard on.
+    const link = JSON.stringify([
+      {
+        ifindex: 9,
+        ifname: 'wireguard.cali',
+        flags: ['POINTOPOINT', 'NOARP', 'UP', 'LOWER_UP'],
+        mtu: 1440,
+        operstate: 'UNKNOWN',
+        link_type: 'none',
+        linkinfo: { info_kind: 'wireguard' },
+      },
+      {
+        ifindex: 10,
+        ifname: 'cilium_wg0',
+        flags: ['POINTOPOINT', 'NOARP', 'UP', 'LOWER_UP'],
+        mtu: 1420,
+        operstate: 'UNKNOWN',
+        link_type: 'none',
+        linkinfo: { info_kind: 'wireguard' },
+      },
+    ]);
+    const n = parseIpOutputs('calico-node', { link, addr: '[]', route: '[]' });
+    expect(n.warnings).toEqual([]);
+    expect(n.interfaces.map((i) => [i.name, i.kind])).toEqual([
+      ['wireguard.cali', 'wireguard'],
+      ['cilium_wg0', 'wireguard'],
+    ]);
+    expect(n.interfaces.map((i) => toIfaceInfo(i).kind)).toEqual(['wireguard', 'wireguard']);
+    // The lab's wireguard-go device is a tun, as `ip -d link` says.
+    const lab = load('calico-wireguard', 'node-1').interfaces.find((i) => i.name === 'wireguard.cali');
+    expect(lab?.kind).toBe('tun');
   });
 
   it('calico node: pod /32 routes map pod IPs to their cali*', () => {
