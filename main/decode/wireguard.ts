@@ -7,7 +7,11 @@
 //   initiation (148 bytes): sender (4) | ephemeral (32) | static (48) | timestamp (28) | mac1 (16) | mac2 (16)
 //   response (92 bytes):    sender (4) | receiver (4) | ephemeral (32) | empty (16) | mac1 (16) | mac2 (16)
 //   cookie reply (64):      receiver (4) | nonce (24) | cookie (32)
-//   transport data (≥ 32):  receiver (4) | counter (8, little-endian) | the packet, encrypted, padded to 16 | tag (16)
+//   transport data (≥ 32):  receiver (4) | counter (8, little-endian) | the packet, encrypted | tag (16)
+//
+// The packet is padded with zeros to a multiple of 16 bytes, but never past the tunnel device's MTU: a packet at
+// an MTU that is not a multiple of 16 (1420, wg-quick's and flannel's) goes unpadded, so the encrypted part can be
+// any length (tests/fixtures/wireguard: datalen 1420).
 //
 // The receiver and sender indices are written little-endian on the wire; tshark shows them as the 32-bit number
 // read that way.
@@ -44,8 +48,8 @@ export function isWireGuardPort(port: number): boolean {
 
 /**
  * The WireGuard message in `b[at, end)` (a UDP payload), or null when it is not one: an unknown type, non-zero
- * reserved bytes, or a length other than its type's (transport data: at least 32 bytes, its encrypted part a whole
- * number of 16-byte blocks). `end` is how far the payload was captured; `length` is its length on the wire (the
+ * reserved bytes, or a length other than its type's (transport data: at least 32 bytes, as tshark asks; not always
+ * a multiple of 16, see above). `end` is how far the payload was captured; `length` is its length on the wire (the
  * UDP length less 8), which a snap length may have cut.
  */
 export function wireguardMessage(
@@ -86,7 +90,7 @@ export function wireguardMessage(
         dataLength: null,
       };
     case WG_TRANSPORT_DATA:
-      if (length < WG_DATA_OVERHEAD || (length - WG_DATA_OVERHEAD) % 16 !== 0) return null;
+      if (length < WG_DATA_OVERHEAD) return null;
       return {
         type,
         sender: null,
