@@ -79,6 +79,7 @@ import { TFTP_PORT, tftpFields } from './tftp.ts';
 import { isNtpToTshark, ntpFields } from './ntp.ts';
 import { UDP_OFFSETS } from './udp.ts';
 import { VXLAN_OFFSETS } from './vxlan.ts';
+import { isWireGuardPort, wireguardFields } from './wireguard.ts';
 import {
   GENEVE_FLAG_C,
   GENEVE_FLAG_O,
@@ -98,7 +99,7 @@ export interface LayerField {
 
 export interface Layer {
   /** 'ethernet', 'vlan', 'sll', 'arp', 'ipv4', 'ah' (IPv4's), 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'igmp', 'vxlan',
-   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'tftp', 'ntp', 'gre', 'ppp', 'lcp', 'ipcp', 'ipv6cp',
+   *  'geneve', 'dns', 'llc', 'stp', 'sctp', 'bgp', 'dhcp', 'tftp', 'ntp', 'wg', 'gre', 'ppp', 'lcp', 'ipcp', 'ipv6cp',
    *  'ccp', 'chap', 'pap', 'data',
    *  or 'truncated' / 'malformed' for the problem layer that ends a damaged packet; in `children`, Wireshark's
    *  filter names: 'ipv6.hopopts', 'ipv6.dstopts', 'ipv6.routing', 'ipv6.fraghdr', 'ah', 'ipv6.opt',
@@ -244,6 +245,22 @@ export function decodeLayers(
     }
     // A UDP payload off DNS's port: BOOTP's and TFTP's ports are tried after it, as tcpdump and tshark do.
     const udpApp = n.kind === 'data' && ip?.kind === 'udp' && ip.h.srcPort !== 53 && ip.h.dstPort !== 53;
+    // WireGuard on Calico's and flannel's port (51820) or Cilium's (51871), when the payload is one of its messages
+    // (tshark finds it on any port by its type and length; tcpdump 4.99 has no printer for it).
+    const wg =
+      udpApp && (isWireGuardPort(ip.h.srcPort) || isWireGuardPort(ip.h.dstPort))
+        ? wireguardFields(b, n.at, n.at + n.len, n.end - n.at)
+        : null;
+    if (wg) {
+      layers.push({
+        protocol: 'wg',
+        title: wg.title,
+        offset: n.at,
+        length: wg.length,
+        fields: wg.fields.map((x) => f(x.name, x.value, x.offset, x.length)),
+      });
+      continue;
+    }
     if (udpApp && hasBootpPort(ip.h.srcPort, ip.h.dstPort)) {
       const bootp = bootpFields(b, n.at, n.end);
       if (bootp) {

@@ -114,3 +114,124 @@ export function wireguardCanCarry(dataLength: number, packetLength: number): boo
   const padded = (packetLength + 15) & ~15;
   return dataLength === padded || (dataLength < padded && dataLength >= packetLength);
 }
+
+/** tshark's names of the four messages ("Type: Handshake Initiation (1)"). */
+export const WG_TYPE_NAMES: Record<number, string> = {
+  [WG_INITIATION]: 'Handshake Initiation',
+  [WG_RESPONSE]: 'Handshake Response',
+  [WG_COOKIE_REPLY]: 'Cookie Reply',
+  [WG_TRANSPORT_DATA]: 'Transport Data',
+};
+
+const TYPE = 0;
+const RESERVED = 1;
+/** Where transport data's encrypted packet starts (after type, reserved, receiver and counter). */
+const DATA_PACKET = 16;
+const TAG_LEN = 16;
+
+/** How a field's bytes are shown: a 32-bit index, a 64-bit counter, a key in base64, bytes in hex, or only a size. */
+type Show = 'index' | 'counter' | 'base64' | 'hex' | 'size';
+
+/** Each message's fields after type and reserved: tshark's name, offset in the message, length, how it is shown. */
+const WG_LAYOUTS: Record<number, readonly [string, number, number, Show][]> = {
+  [WG_INITIATION]: [
+    ['Sender', 4, 4, 'index'],
+    ['Ephemeral', 8, 32, 'base64'],
+    ['Encrypted Static', 40, 48, 'size'],
+    ['Encrypted Timestamp', 88, 28, 'size'],
+    ['mac1', 116, 16, 'hex'],
+    ['mac2', 132, 16, 'hex'],
+  ],
+  [WG_RESPONSE]: [
+    ['Sender', 4, 4, 'index'],
+    ['Receiver', 8, 4, 'index'],
+    ['Ephemeral', 12, 32, 'base64'],
+    ['Encrypted Empty', 44, 16, 'size'],
+    ['mac1', 60, 16, 'hex'],
+    ['mac2', 76, 16, 'hex'],
+  ],
+  [WG_COOKIE_REPLY]: [
+    ['Receiver', 4, 4, 'index'],
+    ['Nonce', 8, 24, 'hex'],
+    ['Encrypted Cookie', 32, 32, 'hex'],
+  ],
+  [WG_TRANSPORT_DATA]: [
+    ['Receiver', 4, 4, 'index'],
+    ['Counter', 8, 8, 'counter'],
+  ],
+};
+
+export interface WireGuardField {
+  name: string;
+  value: string;
+  offset: number;
+  length: number;
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function base64(b: Uint8Array, at: number, len: number): string {
+  let s = '';
+  for (let i = 0; i < len; i += 3) {
+    const n =
+      (b[at + i] << 16) | ((i + 1 < len ? b[at + i + 1] : 0) << 8) | (i + 2 < len ? b[at + i + 2] : 0);
+    s += BASE64[n >> 18] + BASE64[(n >> 12) & 63];
+    s += i + 1 < len ? BASE64[(n >> 6) & 63] : '=';
+    s += i + 2 < len ? BASE64[n & 63] : '=';
+  }
+  return s;
+}
+
+function hexOf(b: Uint8Array, at: number, len: number): string {
+  let s = '';
+  for (let i = at; i < at + len; i++) s += b[i].toString(16).padStart(2, '0');
+  return s;
+}
+
+function show(b: Uint8Array, at: number, len: number, how: Show): string {
+  switch (how) {
+    case 'index':
+      return `0x${le32(b, at).toString(16).padStart(8, '0')}`;
+    case 'counter':
+      return ((BigInt(le32(b, at + 4)) << 32n) | BigInt(le32(b, at))).toString();
+    case 'base64':
+      return base64(b, at, len);
+    case 'hex':
+      return hexOf(b, at, len);
+    case 'size':
+      return `${len} bytes`;
+  }
+}
+
+/**
+ * The WireGuard message in `b[at, end)` (a UDP payload of `length` bytes on the wire; see wireguardMessage) as
+ * tshark's detail shows it: title "WireGuard Protocol", then Type, Reserved and the message's fields whose bytes
+ * were captured, with tshark's names and values (indices as 0x…, the ephemeral key in base64, MACs, nonce and
+ * cookie in hex). The encrypted parts tshark shows without a value (Encrypted Static, Timestamp, Empty, Packet)
+ * say their size here; the Encrypted Packet, which includes the 16-byte tag, says its datalen (tshark's Info:
+ * the padded packet's length) or that it is a keepalive. Null when it is not a WireGuard message.
+ */
+export function wireguardFields(
+  b: Uint8Array,
+  at: number,
+  end: number,
+  length: number,
+): { title: string; fields: WireGuardField[]; length: number } | null {
+  const m = wireguardMessage(b, at, end, length);
+  if (!m) return null;
+  const cap = Math.min(end, b.length, at + length);
+  const fields: WireGuardField[] = [];
+  const add = (name: string, o: number, len: number, value: () => string) => {
+    if (at + o + len <= cap) fields.push({ name, value: value(), offset: at + o, length: len });
+  };
+  add('Type', TYPE, 1, () => `${WG_TYPE_NAMES[m.type]} (${m.type})`);
+  add('Reserved', RESERVED, 3, () => hexOf(b, at + RESERVED, 3));
+  for (const [name, o, len, how] of WG_LAYOUTS[m.type]) add(name, o, len, () => show(b, at + o, len, how));
+  if (m.type === WG_TRANSPORT_DATA && m.dataLength !== null) {
+    const data = m.dataLength;
+    add('Encrypted Packet', DATA_PACKET, data + TAG_LEN, () =>
+      data ? `datalen=${data} and a ${TAG_LEN}-byte tag` : `keepalive, datalen=0 and a ${TAG_LEN}-byte tag`,
+    );
+  }
+  return { title: 'WireGuard Protocol', fields, length: cap - at };
+}

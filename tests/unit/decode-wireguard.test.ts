@@ -1,16 +1,23 @@
 // WireGuard (main/decode/wireguard.ts) on every message recorded between two wireguard-go nodes
 // (tests/fixtures/wireguard: handshake initiation and response, transport data, keepalives, cookie replies, on
 // UDP 51820 and 51871): its parse against tshark's wg fields (Wireshark 4.0, which decodes WireGuard by itself),
-// and whether a message's datalen can carry the packets the tunnel device saw. tcpdump 4.99 has no WireGuard
-// printer: the summaries stay "UDP, length N" (decode-summary compares every fixture's lines with tcpdump's).
+// whether a message's datalen can carry the packets the tunnel device saw, and its detail layer against tshark's
+// PDML, whole and cut by the snaplen. tcpdump 4.99 has no WireGuard printer: the summaries stay "UDP, length N"
+// (decode-summary compares every fixture's lines with tcpdump's).
 import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
-import { walk } from '../../main/decode/index.ts';
+import { decodeLayers, walk, type Layer } from '../../main/decode/index.ts';
 import { wireguardCanCarry, wireguardMessage, type WireGuardMessage } from '../../main/decode/wireguard.ts';
+import { pcapOf } from '../pcapBytes.ts';
+import { tempDir } from '../tempDir.ts';
 import { FIXTURES } from './correlate-helpers.ts';
-import { frames, type Frame } from './decode-helpers.ts';
+import { frames, pdml, type Frame, type PdmlItem } from './decode-helpers.ts';
+
+const tmp = tempDir('hs-wireguard-');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const DIR = path.join(FIXTURES, 'wireguard');
 /** The captures on the veth (Ethernet, every message in UDP); the tunnel devices' files carry the pods' packets. */
@@ -152,5 +159,174 @@ describe('WireGuard messages as wireguardMessage reads them', () => {
           });
         }
       }
+  });
+});
+
+/** tshark's fields with bytes of their own in a WireGuard layer (the rest it derives: stream, response to…). */
+const WG_FIELDS = [
+  'wg.type',
+  'wg.reserved',
+  'wg.sender',
+  'wg.receiver',
+  'wg.ephemeral',
+  'wg.encrypted_static',
+  'wg.encrypted_timestamp',
+  'wg.encrypted_empty',
+  'wg.mac1',
+  'wg.mac2',
+  'wg.nonce',
+  'wg.encrypted_cookie',
+  'wg.counter',
+  'wg.encrypted_packet',
+];
+/**
+ * The encrypted parts tshark shows with no value and, cut by the snaplen, over what was captured of them (the
+ * cookie it shows in hex, as ours does).
+ */
+const ENCRYPTED = [
+  'wg.encrypted_static',
+  'wg.encrypted_timestamp',
+  'wg.encrypted_empty',
+  'wg.encrypted_packet',
+];
+const OUR_ENCRYPTED = ['Encrypted Static', 'Encrypted Timestamp', 'Encrypted Empty', 'Encrypted Packet'];
+
+/**
+ * tshark's WireGuard layer in a packet as "title [pos+size]" and "Label: value [pos+size]" lines: an encrypted part,
+ * which tshark shows without a value, with the value ours gives it from tshark's own size (the encrypted packet's
+ * includes the 16-byte tag; a keepalive is the one tshark marks so). `whole`: only the fields outside ENCRYPTED.
+ */
+function tsharkWg(items: PdmlItem[], whole = true): string[] {
+  const out: string[] = [];
+  const at = items.findIndex((x) => x.kind === 'proto' && x.name === 'wg');
+  if (at < 0) return out;
+  const wg = items[at];
+  out.push(`${wg.showname} [${wg.pos}+${wg.size}]`);
+  for (let i = at + 1; i < items.length && items[i].depth > wg.depth; i++) {
+    const x = items[i];
+    if (x.depth !== wg.depth + 2) continue;
+    // Every field of its own bytes is one of WG_FIELDS; the others it derives (size 0), but for the note it
+    // writes on transport data cut short of 32 bytes, which it measures by what was captured.
+    if (!WG_FIELDS.includes(x.name)) {
+      const derived = x.size === 0 || x.name === '_ws.malformed' || x.show === 'Packet length is too small';
+      expect({ name: x.name, show: x.show, derived }).toEqual({ name: x.name, show: x.show, derived: true });
+      continue;
+    }
+    if (ENCRYPTED.includes(x.name) && !whole) continue;
+    const span = `[${x.pos}+${x.size}]`;
+    if (x.name === 'wg.encrypted_packet') {
+      const keepalive = items.slice(i + 1).find((y) => y.depth <= x.depth || y.name === 'wg.keepalive');
+      const data = x.size - 16;
+      out.push(
+        keepalive?.name === 'wg.keepalive'
+          ? `Encrypted Packet: keepalive, datalen=0 and a 16-byte tag ${span}`
+          : `Encrypted Packet: datalen=${data} and a 16-byte tag ${span}`,
+      );
+    } else if (ENCRYPTED.includes(x.name)) out.push(`${x.showname}: ${x.size} bytes ${span}`);
+    else out.push(`${x.showname} ${span}`);
+  }
+  return out;
+}
+
+function ourWg(layers: Layer[], whole = true): string[] {
+  return layers
+    .filter((l) => l.protocol === 'wg')
+    .flatMap((l) => [
+      `${l.title} [${l.offset}+${l.length}]`,
+      ...l.fields
+        .filter((x) => whole || !OUR_ENCRYPTED.includes(x.name))
+        .map((x) => `${x.name}: ${x.value} [${x.offset}+${x.length}]`),
+    ]);
+}
+
+describe("WireGuard's detail layer", () => {
+  it('has the fields tshark shows, named and valued as tshark shows them, for every recorded message', () => {
+    // Ours read "Data (148 bytes)" after UDP.
+    let layers = 0;
+    for (const name of WIRE) {
+      const file = path.join(DIR, name);
+      const ws = pdml(file);
+      frames(file).forEach((f, i) => {
+        const ours = ourWg(decodeLayers(f.data, f.linkType));
+        expect(ours, `${name} frame ${i + 1}`).toEqual(tsharkWg(ws[i]));
+        layers += ours.length ? 1 : 0;
+      });
+    }
+    expect(layers).toBe(32);
+    const [init] = frames('wireguard/node-1__ens33.pcap');
+    const ours = decodeLayers(init.data, init.linkType);
+    expect(ours.map((l) => l.protocol)).toEqual(['ethernet', 'ipv4', 'udp', 'wg']);
+    expect(ours[3].fields.map((x) => x.name)).toEqual([
+      'Type',
+      'Reserved',
+      'Sender',
+      'Ephemeral',
+      'Encrypted Static',
+      'Encrypted Timestamp',
+      'mac1',
+      'mac2',
+    ]);
+  });
+
+  it('cut by the snaplen, has the fields captured whole, as tshark shows them, and no encrypted part cut', () => {
+    // Each message type, cut at every field's edges; the whole frames first, so that tshark knows the conversation
+    // (it takes the first packet for WireGuard only when it holds more of it).
+    const all = [
+      ...frames('wireguard/node-1__ens33.pcap').slice(0, 14),
+      ...frames('wireguard/cookie-reply.pcap'),
+    ];
+    const kinds = [all[0], all[1], all[2], all[8], all[10], all[14]];
+    const data = [...kinds];
+    const caplens = kinds.map((f) => f.data.length);
+    for (const f of kinds)
+      for (const c of [46, 47, 49, 50, 53, 54, 57, 58, 60, 74, 80, 92, 100, 130, 158, 170, 180])
+        if (c < f.data.length) {
+          data.push(f);
+          caplens.push(c);
+        }
+    const cutFile = path.join(tmp, 'wg-cut.pcap');
+    writeFileSync(
+      cutFile,
+      pcapOf(
+        data.map((f) => f.data),
+        caplens,
+      ),
+    );
+    const ws = pdml(cutFile);
+    data.forEach((f, i) => {
+      const layers = decodeLayers(f.data.subarray(0, caplens[i]), 1);
+      expect(ourWg(layers, false), `frame ${i + 1} cut at ${caplens[i]}`).toEqual(tsharkWg(ws[i], false));
+      // An encrypted part is there when it was captured whole, and then it is the whole part.
+      const wg = layers.find((l) => l.protocol === 'wg')!;
+      const whole = decodeLayers(f.data, 1).find((l) => l.protocol === 'wg')!;
+      expect(wg.fields).toEqual(whole.fields.filter((x) => x.offset + x.length <= caplens[i]));
+      if (caplens[i] < f.data.length) expect(layers.at(-1)?.protocol).toBe('truncated');
+    });
+    // Short of the reserved bytes, tshark shows the type alone; ours waits for all four (the cut layer says what
+    // was cut, after the bytes as data), as wireguardMessage needs them to tell WireGuard from other traffic on its
+    // port.
+    for (const c of [43, 45]) {
+      const layers = decodeLayers(kinds[0].data.subarray(0, c), 1);
+      expect(layers.map((l) => l.protocol)).toEqual(['ethernet', 'ipv4', 'udp', 'data', 'truncated']);
+    }
+  });
+
+  it('is data on other ports, and where the payload is no WireGuard message', () => {
+    const [init, , data] = frames('wireguard/node-1__ens33.pcap');
+    const port = (f: Frame, p: number) => {
+      const copy = Uint8Array.from(f.data);
+      copy.set([p >> 8, p & 255, p >> 8, p & 255], 34);
+      return copy;
+    };
+    const reserved = Uint8Array.from(data.data);
+    reserved[43] = 1;
+    for (const frame of [port(init, 51821), port(data, 4789 + 1), reserved]) {
+      const ls = decodeLayers(frame, 1);
+      expect(ls.map((l) => l.protocol)).toEqual(['ethernet', 'ipv4', 'udp', 'data']);
+    }
+    expect(decodeLayers(port(data, 51871), 1).map((l) => l.protocol)).toContain('wg');
+    // The tunnel device carries the pods' packets in clear.
+    for (const f of frames('wireguard/node-2__flannel-wg.pcap'))
+      expect(decodeLayers(f.data, f.linkType).map((l) => l.protocol)).toEqual(['ipv4', 'icmp', 'data']);
   });
 });
