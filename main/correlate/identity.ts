@@ -8,8 +8,9 @@
 // Tail = hash(TCP flags, first min(16, payload length) payload bytes; SCTP's payload is its chunks, the first
 //        one's type, flags, length and TSN or tag): only known when those bytes were
 //        captured, so a snaplen-64 copy still matches a full copy (unknown tail is compatible with any tail).
-//        An ICMP error's tail is what no NAT rewrites in the packet it quotes (quotedTail), and the tuple of that
-//        packet is kept for flows (quotedFlow).
+//        An ICMP error's tail is what no NAT rewrites in the packet it quotes (quotedTail; IPv6: past the quoted
+//        extension headers, with a quoted fragment header's offset and id), and the tuple of that packet is kept
+//        for flows (quotedFlow).
 // Fragments after the first carry no L4 header: their key is the IP part alone (id + offset identify them).
 // We do not use PacketFields.keyHi/keyLo: it hashes all captured payload bytes, which differ per interface
 // when snaplen cuts packets at different depths (a VXLAN copy loses 50 more bytes than the veth copy).
@@ -234,18 +235,71 @@ function icmpError(proto: number, type: number): boolean {
   return type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
 }
 
-// IPv6 extension headers walked past in a quoted packet: hop-by-hop, routing, destination options; fragment.
+// IPv6 extension headers walked past in a quoted packet (RFC 8200 §4, as decode/ipv6.ts walks a packet's):
+// hop-by-hop, routing, destination options (length in 8-byte units past the first 8), fragment (8 bytes), AH
+// (RFC 4302: in 4-byte units past the first 8).
 const IPV6_HBH = 0;
 const IPV6_ROUTING = 43;
 const IPV6_FRAGMENT = 44;
+const IPV6_AH = 51;
 const IPV6_DSTOPT = 60;
+const IPV6_HEADER_LEN = 40;
+const IPV6_NEXT_HEADER = 6;
+const EXT_LEN = 1;
+const FRAG_OFFSET = 2;
+const FRAG_ID = 4;
+const FRAG_HEADER_LEN = 8;
+const MAX_EXT = 8;
+
+// What walkExt6 found (module scratch: no object per packet).
+/** The protocol after the extension headers (for a later fragment: its fragment header's next header). */
+let ext6Next = 0;
+/** The fragment header's offset field (byte offset | M), -1 without a fragment header. */
+let ext6Frag = -1;
+/** The fragment header's Identification as an int32. */
+let ext6FragId = 0;
+
+/**
+ * Walks the extension headers of the IPv6 packet whose fixed header is at frame[q] (bytes up to `end`) into
+ * ext6Next/ext6Frag/ext6FragId, and returns where the upper-layer header (or a later fragment's data) starts; -1
+ * when `end` comes inside an extension header. An ICMPv6 error quotes the packet as sent, its extension headers
+ * with it (a fragment header in a too big for a fragment, destination options): its L4 invariants lie past them.
+ */
+function walkExt6(frame: Uint8Array, q: number, end: number): number {
+  let nh = frame[q + IPV6_NEXT_HEADER];
+  let at = q + IPV6_HEADER_LEN;
+  ext6Frag = -1;
+  ext6FragId = 0;
+  for (let i = 0; i < MAX_EXT; i++) {
+    let len: number;
+    if (nh === IPV6_HBH || nh === IPV6_ROUTING || nh === IPV6_DSTOPT) {
+      if (at + 2 > end) return -1;
+      len = (frame[at + EXT_LEN] + 1) * 8;
+    } else if (nh === IPV6_AH) {
+      if (at + 2 > end) return -1;
+      len = (frame[at + EXT_LEN] + 2) * 4;
+    } else if (nh === IPV6_FRAGMENT) {
+      if (at + FRAG_HEADER_LEN > end) return -1;
+      len = FRAG_HEADER_LEN;
+      ext6Frag = u16(frame, at + FRAG_OFFSET) & 0xfff9;
+      ext6FragId = i32(frame, at + FRAG_ID);
+    } else break;
+    nh = frame[at];
+    at += len;
+    // A later fragment: what follows is data, not the next header.
+    if (ext6Frag > 1) break;
+  }
+  ext6Next = nh;
+  return at;
+}
 
 /**
  * The flow tuple of the packet an ICMP error quotes (its IP header at frame[q], the error's bytes ending at
  * `end`) into out.quoted/quotedHi/quotedLo, as packetFlowKey takes the quoted packet's own row: addresses and
  * ports, or an echo's addresses, id and seq; through one VXLAN (4789, 8472), Geneve (6081) or IP-in-IP tunnel to the
  * packet inside
- * when the quote holds it. Nothing when the quote is cut before them or is a later fragment.
+ * when the quote holds it; an IPv6 later fragment's datagram (fragmentFlowKey). Nothing when the quote is cut before
+ * them or is an IPv4 later fragment.
  */
 function quotedFlow(v6: boolean, frame: Uint8Array, q: number, end: number, out: Identity, depth = 0): void {
   let nh: number;
@@ -264,19 +318,18 @@ function quotedFlow(v6: boolean, frame: Uint8Array, q: number, end: number, out:
     if (q + 40 > end || frame[q] >> 4 !== 6) return;
     src = address6(frame, q + 8) >>> 0;
     dst = address6(frame, q + 24) >>> 0;
-    nh = frame[q + 6];
-    at = q + 40;
-    for (;;) {
-      if (nh === IPV6_HBH || nh === IPV6_ROUTING || nh === IPV6_DSTOPT) {
-        if (at + 2 > end) return;
-        const len = (frame[at + 1] + 1) * 8;
-        nh = frame[at];
-        at += len;
-      } else if (nh === IPV6_FRAGMENT) {
-        if (at + 8 > end || (u16(frame, at + 2) & 0xfff8) !== 0) return;
-        nh = frame[at];
-        at += 8;
-      } else break;
+    at = walkExt6(frame, q, end);
+    if (at < 0) return;
+    nh = ext6Next;
+    // A later fragment quoted (a too big for each fragment of a datagram larger than the next link's MTU): no
+    // ports, but its datagram's tuple, as the row store keys fragments (fragmentFlowKey, the id's low 16 bits):
+    // the error joins the flow of the datagram's first fragment.
+    if (ext6Frag > 1) {
+      fragmentFlowKey(nh, src, dst, ext6FragId & 0xffff);
+      out.quoted = true;
+      out.quotedHi = FLOW_KEY[0];
+      out.quotedLo = FLOW_KEY[1];
+      return;
     }
   }
   // A tunnel's outer packet quoted (an underlay router's need-to-frag for a VXLAN or IPIP packet): the packet
@@ -453,8 +506,9 @@ function tail(
 /**
  * An ICMP error's tail: of the packet it quotes at frame[q], what no NAT on the way rewrites (conntrack translates
  * the quote's addresses, ports, ICMP id and checksums as it translates the error, so the raw bytes differ per side):
- * IPv4's id, protocol and total length, IPv6's payload length, next header and flow label, and a quoted TCP
- * segment's sequence number or UDP length. Unknown when the quote is cut before them. IPv6 has no IP id, in the error
+ * IPv4's id, protocol and total length, IPv6's payload length, next header and flow label (and past its extension
+ * headers, a fragment header's offset, M and id), and a quoted TCP segment's sequence number, UDP length or SCTP
+ * verification tag. Unknown when the quote is cut before them. IPv6 has no IP id, in the error
  * or in its quote, and an error's key has no addresses (NAT rewrites them): the quoted packet's first payload bytes
  * (quotedPayload6) keep two hosts' errors for two datagrams of one size apart. `end`: the captured bytes';
  * `quoteEnd`: the error's, as its headers say.
@@ -480,8 +534,18 @@ function quotedTail(
     if (q + 40 > end || frame[q] >> 4 !== 6) return;
     h = fmix(h ^ u16(frame, q + 4) ^ (frame[q + 6] << 16));
     h = fmix(h ^ (i32(frame, q) & 0xfffff));
-    proto = frame[q + 6];
-    at = q + 40;
+    // Past its extension headers (quoted as sent: a fragment header, destination options): the L4 invariants
+    // below, and a fragment's offset, M and id (two too bigs for two fragments of one datagram differ only there;
+    // no NAT rewrites them). A later fragment has no L4 header: its first data bytes are its payload.
+    at = walkExt6(frame, q, end < quoteEnd ? end : quoteEnd);
+    if (at < 0) {
+      if (end < quoteEnd) return; // the capture cut the quote's extension headers: unknown
+      at = -1;
+    } else if (ext6Frag >= 0) {
+      h = fmix(h ^ ext6Frag ^ (ext6Next << 16));
+      h = fmix(h ^ ext6FragId);
+    }
+    proto = at < 0 ? -1 : ext6Frag > 1 ? FRAGMENT_DATA : ext6Next;
   }
   // The quoted TCP sequence number, UDP length or SCTP verification tag: unknown (not left out) when the error holds it and the capture
   // cut it, so that a copy cut by the snaplen still joins the whole one on another lane.
@@ -509,19 +573,27 @@ function quotedTail(
 
 /** quotedPayload6: the quote holds the quoted packet's L4 header but the capture cut it (the tail is unknown). */
 const PAYLOAD_CUT = -2;
+/** quotedTail's protocol for a later fragment's data (no L4 header; outside 0..255). */
+const FRAGMENT_DATA = 256;
 const TCP_DATA_OFFSET = 12;
 const UDP_HEADER_LEN = 8;
+/** SCTP's common header: ports, verification tag, CRC32c; its chunks follow (the first one's is the payload). */
+const SCTP_HEADER_LEN = 12;
 
 /**
- * Where the payload of a quoted IPv6 TCP segment, UDP datagram or ICMPv6 echo (whose seq NAT leaves alone, unlike
- * its id) starts (its L4 header at frame[at], straight after the IPv6 header); -1 for any other packet or when the
- * quote ends inside that header; PAYLOAD_CUT when the quote holds the header and the capture does not.
+ * Where the payload of a quoted IPv6 TCP segment, UDP datagram, SCTP packet (its first chunk: an INIT's tag, a DATA
+ * chunk's TSN; its verification tag is 0 in an INIT) or ICMPv6 echo (whose seq NAT leaves alone, unlike its id)
+ * starts (its L4 header at frame[at], past the extension headers), or a later fragment's data (FRAGMENT_DATA, at
+ * frame[at]); -1 for any other packet or when the quote ends inside that header; PAYLOAD_CUT when the quote holds
+ * the header and the capture does not.
  */
 function quotedPayload6(frame: Uint8Array, proto: number, at: number, end: number, quoteEnd: number): number {
   let header: number;
   if (proto === PROTO_UDP) header = UDP_HEADER_LEN;
   else if (proto === PROTO_TCP) header = TCP_DATA_OFFSET + 1;
   else if (proto === PROTO_ICMPV6) header = ICMP_MIN;
+  else if (proto === PROTO_SCTP) header = SCTP_HEADER_LEN;
+  else if (proto === FRAGMENT_DATA) return at;
   else return -1;
   if (at + header > quoteEnd) return -1;
   if (at + header > end) return PAYLOAD_CUT;

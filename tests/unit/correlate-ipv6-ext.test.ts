@@ -1,0 +1,156 @@
+// IPv6 extension headers in journeys, on a recorded path (tests/fixtures/ipv6-ext: a client, node-1 routing into a
+// VXLAN overlay of MTU 1280, node-2): fragments, destination options, hop-by-hop and SCTP after destination options
+// are each one journey over every lane they crossed, VXLAN-encapsulated ones too; the ICMPv6 errors that quote
+// them (packet too big, time exceeded, port unreachable, parameter problem), which come in pairs of one type, size
+// and sender within a millisecond whose quotes differ only past the quoted extension headers, are each their own
+// journey (not a duplicated frame of the other) in the flow of the packet they quote.
+
+import { describe, expect, it } from 'vitest';
+
+import { Correlator } from '../../main/correlate/correlator.ts';
+import { ObservationTable } from '../../main/correlate/observations.ts';
+import type { CorrelationResult } from '../../main/correlate/result.ts';
+import { decodeFields } from '../../main/decode/index.ts';
+import { FrameSource } from '../../main/session/frames.ts';
+import { correlate, fixtureFiles, loadLanes } from './correlate-helpers.ts';
+
+const FILES = fixtureFiles('ipv6-ext');
+const OUT = 'client/eth0 node-1/eth0 node-1/vxlan0 node-1/ens33 node-2/ens33 node-2/vxlan0';
+const BACK = 'node-2/vxlan0 node-2/ens33 node-1/ens33 node-1/vxlan0 node-1/eth0 client/eth0';
+const STOPPED = 'client/eth0 node-1/eth0';
+const FROM_NODE_1 = 'node-1/eth0 client/eth0';
+
+/** The fixture pushed lane by lane into a Correlator over `obs` (the published row store walks paths for flows). */
+function pushed(obs?: ObservationTable): CorrelationResult {
+  const { lanes, interfaces } = loadLanes(FILES);
+  const c = new Correlator({}, decodeFields, obs);
+  c.setInterfaces(interfaces);
+  for (const l of lanes) {
+    const cap = c.addCapture({ node: l.node, iface: l.iface, linkType: l.linkType });
+    for (const r of l.records) c.pushFrame(cap, r.offset, r.sec, r.nsec, r.origLen, r.data);
+  }
+  return c.result();
+}
+
+/** Journey k as its summary (the ping's id and ephemeral ports as `N`) and its lanes in path order. */
+function line(res: CorrelationResult, k: number): string {
+  const summary = res
+    .journeySummary(k)
+    .replace(/^IP6 /, '')
+    .replace(/id \d+/, 'id N')
+    .replace(/\b\d{5}\b/g, 'N')
+    .replace(/ \[rwnd.*$/, '');
+  return `${summary} | ${res
+    .hops(k)
+    .map((h) => `${h.node}/${h.iface}`)
+    .join(' ')}`;
+}
+
+const journeys = (res: CorrelationResult) => [...Array(res.journeyCount).keys()];
+
+const PTB = 'fd61::1 > fd61::10: ICMP6, packet too big, mtu 1280, length 1240';
+const DSTOPT = 'fd61::10 > fd62::2: DSTOPT N > 9: UDP, length 15';
+const UNREACH =
+  'fd62::2 > fd61::10: ICMP6, destination unreachable, unreachable port, fd62::2 udp port 9, length 79';
+const EXCEEDED = 'fd61::1 > fd61::10: ICMP6, time exceeded in-transit for fd62::2, length 79';
+const PARAM = 'fd62::2 > fd61::10: ICMP6, parameter problem, next header - octet 40, length 88';
+const echo = (seq: number) => [
+  `fd61::10 > fd62::2: frag (0|1232) ICMP6, echo request, id N, seq ${seq}, length 1232 | ${OUT}`,
+  `fd61::10 > fd62::2: frag (1232|1232) | ${OUT}`,
+  `fd61::10 > fd62::2: frag (2464|544) | ${OUT}`,
+  `fd62::2 > fd61::10: frag (0|1232) ICMP6, echo reply, id N, seq ${seq}, length 1232 | ${BACK}`,
+  `fd62::2 > fd61::10: frag (1232|1232) | ${BACK}`,
+  `fd62::2 > fd61::10: frag (2464|544) | ${BACK}`,
+];
+const sctp = (tag: number) =>
+  `fd61::10 > fd62::2: DSTOPT fd61::10.N > fd62::2.5000: sctp (1) [INIT] [init tag: ${tag}] | ${OUT}`;
+
+const EXPECTED = [
+  // The first echo request, too big for vxlan0: node-1 answers its first two fragments, the third goes on.
+  `fd61::10 > fd62::2: frag (0|1448) ICMP6, echo request, id N, seq 1, length 1448 | ${STOPPED}`,
+  `${PTB} | ${FROM_NODE_1}`,
+  `fd61::10 > fd62::2: frag (1448|1448) | ${STOPPED}`,
+  `${PTB} | ${FROM_NODE_1}`,
+  `fd61::10 > fd62::2: frag (2896|112) | ${OUT}`,
+  ...echo(2),
+  ...echo(3),
+  ...[1, 2].flatMap(() => [`${DSTOPT} | ${OUT}`, `${UNREACH} | ${BACK}`]),
+  ...[1, 2].flatMap(() => [
+    `fd61::10 > fd62::2: DSTOPT N > 9: UDP, length 15 | ${STOPPED}`,
+    `${EXCEEDED} | ${FROM_NODE_1}`,
+  ]),
+  `fd61::10 > fd62::3: HBH frag (0|1440) N > 9: UDP, length 4000 | ${STOPPED}`,
+  `${PTB} | ${FROM_NODE_1}`,
+  `fd61::10 > fd62::3: HBH frag (1440|1440) | ${STOPPED}`,
+  `${PTB} | ${FROM_NODE_1}`,
+  `fd61::10 > fd62::3: HBH frag (2880|1128) | ${OUT}`,
+  `fd61::10 > fd62::3: HBH frag (0|1224) N > 9: UDP, length 4000 | ${OUT}`,
+  `fd61::10 > fd62::3: HBH frag (1224|1224) | ${OUT}`,
+  `fd61::10 > fd62::3: HBH frag (2448|1224) | ${OUT}`,
+  `fd61::10 > fd62::3: HBH frag (3672|336) | ${OUT}`,
+  `fd62::3 > fd61::10: ICMP6, destination unreachable, unreachable port, fd62::3 udp port 9, length 1240 | ${BACK}`,
+  sctp(0x61616161),
+  `${PARAM} | ${BACK}`,
+  sctp(0x62626262),
+  `${PARAM} | ${BACK}`,
+];
+
+describe('IPv6 extension headers across a router and a VXLAN overlay (ipv6-ext)', () => {
+  it('every packet is one journey over the lanes it crossed; no error is taken for another’s duplicate', () => {
+    const res = correlate(FILES);
+    const frames = new FrameSource(res);
+    try {
+      expect(journeys(res).map((k) => line(res, k))).toEqual(EXPECTED);
+      expect(journeys(res).reduce((n, k) => n + res.journeyRows(k).length, 0)).toBe(res.rowCount);
+      for (let r = 0; r < res.rowCount; r++) expect(res.isDuplicate(r)).toBe(false);
+      for (const k of journeys(res)) expect(res.journeyAmbiguous(k)).toBe(false);
+    } finally {
+      frames.close();
+    }
+  });
+
+  it('each error is a reply in the flow of the packet it quotes, a later fragment’s too', () => {
+    const res = correlate(FILES);
+    const frames = new FrameSource(res);
+    try {
+      const lines = journeys(res).map((k) => line(res, k));
+      const errors = journeys(res).filter((k) =>
+        /ICMP6, (packet too big|time exceeded|destination|parameter)/.test(lines[k]),
+      );
+      expect(errors).toHaveLength(11);
+      for (const k of errors) {
+        // The packet it quotes is the one just before it (the datagram, or the fragment too big for vxlan0); a
+        // later fragment's flow is its datagram's.
+        expect({ k, flow: res.flowOf[k], role: res.flowRole(k) }).toEqual({
+          k,
+          flow: res.flowOf[k - 1],
+          role: 'reply',
+        });
+        expect(res.flowRole(k - 1)).toBe('request');
+      }
+      // One flow per echo (its request and reply), per socket (the UDP pairs, the SCTP INITs): the first echo and
+      // its two errors, echo 2, echo 3, the destination options pair, the hop-limit-1 pair, the 4000-byte
+      // datagram twice with its three errors, the INITs.
+      const flowOfLine = (i: number) => res.flowOf[i];
+      expect(new Set(journeys(res).map(flowOfLine)).size).toBe(7);
+      expect(res.flowOf[errors[0]]).toBe(res.flowOf[0]);
+      expect(res.flowOf[errors[1]]).toBe(res.flowOf[0]);
+    } finally {
+      frames.close();
+    }
+  });
+
+  it('the same journeys and flows pushed frame by frame, from the rows’ tuples and from the published row store', () => {
+    const batch = correlate(FILES);
+    const fast = pushed();
+    const walked = pushed(ObservationTable.published());
+    for (const res of [fast, walked]) {
+      expect(res.journeyCount).toBe(EXPECTED.length);
+      expect(journeys(res).map((k) => res.journeyRows(k).length)).toEqual(
+        journeys(batch).map((k) => batch.journeyRows(k).length),
+      );
+    }
+    expect(Array.from(fast.flowOf)).toEqual(Array.from(batch.flowOf));
+    expect(Array.from(walked.flowOf)).toEqual(Array.from(batch.flowOf));
+  });
+});
