@@ -1,7 +1,7 @@
 // The identity of a packet as the correlator sees it: a 64-bit key over what survives MAC rewrites, TTL
 // decrements, checksum updates, encapsulation and NAT, plus a "tail" hash that may be unknown under snaplen.
 //
-// Key  = hash(IP version, IP id (IPv6: a fragment's id), protocol, IP total length, fragment offset/MF,
+// Key  = hash(IP version, IP id, protocol, IP total length, fragment offset/MF (IPv6 later fragments: addresses),
 //             L4 invariants: ICMP type/code/seq (not the id: SNAT may remap it), TCP seq+ack, UDP length,
 //             SCTP verification tag (NAT rewrites SCTP's ports and checksum, never the tag);
 //             ICMPv6 NDP/MLD: checksum and addresses; IPv6 from or to fe80::/10: addresses).
@@ -410,9 +410,13 @@ export function computeIdentity(
   w[3] = f.ipTotalLen;
   w[4] = f.fragOffset | (f.moreFragments ? 0x10000 : 0);
   nw = 5;
-  // IPv6 has no IP id: a fragment's header carries one. Without it, the later fragments of an echo request and
-  // of its reply (the same bytes back, at the same offsets) would be one packet.
-  if (f.ipVersion === 6 && (f.fragOffset !== 0 || f.moreFragments)) w[nw++] = f.fragId6;
+  // IPv6 has no IP id, and a fragment header's is not kept along the path: conntrack (loaded on every Kubernetes
+  // node) reassembles a forwarded datagram and fragments it again under an id of its own, so the fragments seen
+  // before and after a node differ only there. The first fragment is told apart by its L4 invariants and tail, as
+  // an unfragmented packet is; a later fragment (data only: an echo's reply carries the request's bytes at the
+  // same offsets) adds its addresses, which nothing on the way rewrites but a NAT (conntrack's too).
+  const laterFragment6 = f.ipVersion === 6 && f.fragOffset !== 0;
+  if (laterFragment6) mixIpv6(f, frame, base, n);
   // An ICMP error: its tail and its flow tuple are the quoted packet's.
   let quotes = false;
   let mixed6 = false;
@@ -460,7 +464,8 @@ export function computeIdentity(
   // A link-local source or destination (fe80::/10) never leaves its link: nothing routes, NATs or rewrites the
   // packet. Its addresses then tell apart what nothing else does: every host's echo reply to one ping of ff02::1
   // is the request's bytes back, with no IP id (without them, one reply looked like another NAT'ed).
-  if (f.ipVersion === 6 && !mixed6 && linkLocal6(f, frame, base, n)) mixIpv6(f, frame, base, n);
+  if (f.ipVersion === 6 && !mixed6 && !laterFragment6 && linkLocal6(f, frame, base, n))
+    mixIpv6(f, frame, base, n);
   out.keyed = true;
   mixWords(out);
   tail(f, frame, out, base, n, quotes);

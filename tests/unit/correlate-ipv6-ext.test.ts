@@ -3,26 +3,29 @@
 // are each one journey over every lane they crossed, VXLAN-encapsulated ones too; the ICMPv6 errors that quote
 // them (packet too big, time exceeded, port unreachable, parameter problem), which come in pairs of one type, size
 // and sender within a millisecond whose quotes differ only past the quoted extension headers, are each their own
-// journey (not a duplicated frame of the other) in the flow of the packet they quote.
+// journey (not a duplicated frame of the other) in the flow of the packet they quote. Recorded again with a
+// conntrack rule on node-1 (as on every Kubernetes node), which reassembles forwarded fragments and fragments them
+// again under ids of its own: each fragment is still one journey through node-1.
 
 import { describe, expect, it } from 'vitest';
 
 import { Correlator } from '../../main/correlate/correlator.ts';
 import { ObservationTable } from '../../main/correlate/observations.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
-import { decodeFields } from '../../main/decode/index.ts';
+import { createPacketFields, decodeFields } from '../../main/decode/index.ts';
 import { FrameSource } from '../../main/session/frames.ts';
 import { correlate, fixtureFiles, loadLanes } from './correlate-helpers.ts';
 
 const FILES = fixtureFiles('ipv6-ext');
+const CONNTRACK = fixtureFiles('ipv6-ext/conntrack');
 const OUT = 'client/eth0 node-1/eth0 node-1/vxlan0 node-1/ens33 node-2/ens33 node-2/vxlan0';
 const BACK = 'node-2/vxlan0 node-2/ens33 node-1/ens33 node-1/vxlan0 node-1/eth0 client/eth0';
 const STOPPED = 'client/eth0 node-1/eth0';
 const FROM_NODE_1 = 'node-1/eth0 client/eth0';
 
 /** The fixture pushed lane by lane into a Correlator over `obs` (the published row store walks paths for flows). */
-function pushed(obs?: ObservationTable): CorrelationResult {
-  const { lanes, interfaces } = loadLanes(FILES);
+function pushed(obs?: ObservationTable, files = FILES): CorrelationResult {
+  const { lanes, interfaces } = loadLanes(files);
   const c = new Correlator({}, decodeFields, obs);
   c.setInterfaces(interfaces);
   for (const l of lanes) {
@@ -53,6 +56,7 @@ const DSTOPT = 'fd61::10 > fd62::2: DSTOPT N > 9: UDP, length 15';
 const UNREACH =
   'fd62::2 > fd61::10: ICMP6, destination unreachable, unreachable port, fd62::2 udp port 9, length 79';
 const EXCEEDED = 'fd61::1 > fd61::10: ICMP6, time exceeded in-transit for fd62::2, length 79';
+const ERROR = /ICMP6, (packet too big|time exceeded|destination unreachable|parameter problem)/;
 const PARAM = 'fd62::2 > fd61::10: ICMP6, parameter problem, next header - octet 40, length 88';
 const echo = (seq: number) => [
   `fd61::10 > fd62::2: frag (0|1232) ICMP6, echo request, id N, seq ${seq}, length 1232 | ${OUT}`,
@@ -114,9 +118,7 @@ describe('IPv6 extension headers across a router and a VXLAN overlay (ipv6-ext)'
     const frames = new FrameSource(res);
     try {
       const lines = journeys(res).map((k) => line(res, k));
-      const errors = journeys(res).filter((k) =>
-        /ICMP6, (packet too big|time exceeded|destination|parameter)/.test(lines[k]),
-      );
+      const errors = journeys(res).filter((k) => ERROR.test(lines[k]));
       expect(errors).toHaveLength(11);
       for (const k of errors) {
         // The packet it quotes is the one just before it (the datagram, or the fragment too big for vxlan0); a
@@ -152,5 +154,70 @@ describe('IPv6 extension headers across a router and a VXLAN overlay (ipv6-ext)'
     }
     expect(Array.from(fast.flowOf)).toEqual(Array.from(batch.flowOf));
     expect(Array.from(walked.flowOf)).toEqual(Array.from(batch.flowOf));
+  });
+});
+
+/** The fragment ids on one lane (node/iface) of a recording, in order. */
+function fragmentIds(files: string[], lane: string): number[] {
+  const f = createPacketFields();
+  const ids: number[] = [];
+  for (const l of loadLanes(files).lanes) {
+    if (`${l.node}/${l.iface}` !== lane) continue;
+    for (const r of l.records) {
+      decodeFields(r.data, l.linkType, f);
+      if (f.fragOffset !== 0 || f.moreFragments) ids.push(f.fragId6);
+    }
+  }
+  return ids;
+}
+
+describe('the same through conntrack on node-1, which gives forwarded fragments ids of its own (ipv6-ext/conntrack)', () => {
+  // Reassembled by conntrack, the first request (and the first 4000-byte datagram) is too big as a whole: one
+  // packet too big quoting it reassembled, where node-1 without conntrack answered each fragment.
+  const EXPECTED_CT = [
+    `fd61::10 > fd62::2: frag (0|1448) ICMP6, echo request, id N, seq 1, length 1448 | ${STOPPED}`,
+    `fd61::10 > fd62::2: frag (1448|1448) | ${STOPPED}`,
+    `fd61::10 > fd62::2: frag (2896|112) | ${STOPPED}`,
+    `${PTB} | ${FROM_NODE_1}`,
+    ...echo(2),
+    ...echo(3),
+    ...EXPECTED.slice(17, 25),
+    `fd61::10 > fd62::3: HBH frag (0|1440) N > 9: UDP, length 4000 | ${STOPPED}`,
+    `fd61::10 > fd62::3: HBH frag (1440|1440) | ${STOPPED}`,
+    `fd61::10 > fd62::3: HBH frag (2880|1128) | ${STOPPED}`,
+    `${PTB} | ${FROM_NODE_1}`,
+    ...EXPECTED.slice(30),
+  ];
+
+  it('the fragments node-1 forwards carry other ids than those it received', () => {
+    const before = fragmentIds(CONNTRACK, 'client/eth0');
+    const after = fragmentIds(CONNTRACK, 'node-1/vxlan0');
+    expect(before.length).toBe(22);
+    expect(after.length).toBe(16);
+    expect(after.filter((id) => before.includes(id))).toEqual([]);
+    // Without conntrack node-1 forwards them as they came.
+    const plain = fragmentIds(FILES, 'client/eth0');
+    expect(fragmentIds(FILES, 'node-1/vxlan0').every((id) => plain.includes(id))).toBe(true);
+  });
+
+  it('every fragment is still one journey over the lanes it crossed, each error in its packet’s flow', () => {
+    const res = correlate(CONNTRACK);
+    const frames = new FrameSource(res);
+    try {
+      const lines = journeys(res).map((k) => line(res, k));
+      expect(lines).toEqual(EXPECTED_CT);
+      expect(journeys(res).reduce((n, k) => n + res.journeyRows(k).length, 0)).toBe(res.rowCount);
+      for (let r = 0; r < res.rowCount; r++) expect(res.isDuplicate(r)).toBe(false);
+      const errors = journeys(res).filter((k) => ERROR.test(lines[k]));
+      expect(errors).toHaveLength(9);
+      for (const k of errors) {
+        expect(res.flowOf[k]).toBe(res.flowOf[k - 1]);
+        expect(res.flowRole(k)).toBe('reply');
+      }
+    } finally {
+      frames.close();
+    }
+    const fast = pushed(undefined, CONNTRACK);
+    expect(Array.from(fast.flowOf)).toEqual(Array.from(res.flowOf));
   });
 });
