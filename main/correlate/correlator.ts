@@ -14,7 +14,7 @@ import {
   type PacketFields,
 } from '../decode/fields.ts';
 import { RowRuns } from './columns.ts';
-import { computeIdentity, createIdentity, type Identity } from './identity.ts';
+import { computeIdentity, createIdentity, Fragments6, type Identity } from './identity.ts';
 import { ObservationTable, type RowsPart } from './observations.ts';
 import { SegmentTable } from './segments.ts';
 import { NodeGrouper } from './grouper.ts';
@@ -107,6 +107,8 @@ export class Correlator {
   private readonly identity: Identity = createIdentity();
   private readonly decode: DecodeFn | null;
   private readonly packets: number[] = [];
+  /** Per capture: its IPv6 first fragments, whose identity is its later fragments' tail (Fragments6). */
+  private readonly frags6: Fragments6[] = [];
 
   /** `obs`: a row store to append into (a shared table or a worker's view of one, parallelIngest.ts). */
   constructor(opts: CorrelateOptions = {}, decode: DecodeFn | null = null, obs?: ObservationTable) {
@@ -133,6 +135,7 @@ export class Correlator {
     this.lastT.push(-Infinity);
     this.unsorted.push(false);
     this.packets.push(0);
+    this.frags6.push(new Fragments6());
     return idx;
   }
 
@@ -215,7 +218,7 @@ export class Correlator {
   ): number {
     if (this.baseSec === null) this.baseSec = tsSec;
     const sec = tsSec - this.baseSec;
-    computeIdentity(f, buf, this.identity, start, caplen);
+    computeIdentity(f, buf, this.identity, start, caplen, this.frags6[capture]);
     const o = this.obs.append(capture, fileOffset, caplen, origLen, sec, tsNsec, f, this.identity);
     const t = this.obs.t[o];
     this.pending[capture].push(o);

@@ -11,7 +11,8 @@
 //        An ICMP error's tail is what no NAT rewrites in the packet it quotes (quotedTail; IPv6: past the quoted
 //        extension headers, with a quoted fragment header's offset and id), and the tuple of that packet is kept
 //        for flows (quotedFlow).
-// Fragments after the first carry no L4 header: their key is the IP part alone (id + offset identify them).
+// Fragments after the first carry no L4 header: their key is the IP part alone (id + offset identify them; IPv6:
+// addresses + offset, and the first fragment's identity as the tail where the lane saw it, Fragments6).
 // We do not use PacketFields.keyHi/keyLo: it hashes all captured payload bytes, which differ per interface
 // when snaplen cuts packets at different depths (a VXLAN copy loses 50 more bytes than the veth copy).
 // Flows (flows.ts) hash a row's conversation instead, both directions alike: packetFlowKey and flowTupleKey,
@@ -382,9 +383,59 @@ function l4Start(f: PacketFields): number {
   return -1;
 }
 
+/** Slots of a Fragments6 table (a power of two): datagrams in flight on one lane at once, and then some. */
+const FRAG6_SLOTS = 256;
+
+/**
+ * One capture lane's IPv6 datagrams whose first fragment it saw: (fragment id, addresses) → that fragment's
+ * identity, which becomes the tail of the datagram's later fragments on the lane. Those carry data only, and their
+ * fragment id is the lane's own (conntrack gives forwarded fragments new ids), so without it two datagrams' later
+ * fragments of one size between the same two addresses (a burst of large datagrams) were one packet and its
+ * duplicates. The first fragment's identity is the same on every lane: so is the tail, where the lane saw it; a
+ * lane that did not (the first fragment dropped by a router) leaves the tail unknown, compatible with any.
+ * Fixed arrays, a slot overwritten by a newer datagram: no allocation per packet.
+ */
+export class Fragments6 {
+  private readonly id = new Int32Array(FRAG6_SLOTS);
+  private readonly src = new Int32Array(FRAG6_SLOTS);
+  private readonly dst = new Int32Array(FRAG6_SLOTS);
+  private readonly tail = new Int32Array(FRAG6_SLOTS);
+  private readonly used = new Uint8Array(FRAG6_SLOTS);
+
+  private slot(id: number, src: number, dst: number): number {
+    return fmix(id ^ Math.imul(src, 0x2c1b3c6d) ^ Math.imul(dst, 0x297a2d39)) & (FRAG6_SLOTS - 1);
+  }
+
+  /** A first fragment's identity (key and tail, known) for its datagram's later fragments. */
+  first(id: number, src: number, dst: number, value: number): void {
+    const i = this.slot(id, src, dst);
+    this.id[i] = id;
+    this.src[i] = src;
+    this.dst[i] = dst;
+    this.tail[i] = value;
+    this.used[i] = 1;
+  }
+
+  /** A first fragment whose identity is not known (its tail cut): its later fragments' tails stay unknown. */
+  forget(id: number, src: number, dst: number): void {
+    const i = this.slot(id, src, dst);
+    if (this.used[i] === 1 && this.id[i] === id && this.src[i] === src && this.dst[i] === dst)
+      this.used[i] = 0;
+  }
+
+  /** Into out.tail/tailKnown: the datagram's first fragment's identity, when this lane saw it. */
+  later(id: number, src: number, dst: number, out: Identity): void {
+    const i = this.slot(id, src, dst);
+    if (this.used[i] !== 1 || this.id[i] !== id || this.src[i] !== src || this.dst[i] !== dst) return;
+    out.tailKnown = true;
+    out.tail = this.tail[i];
+  }
+}
+
 /**
  * Fills `out` from the decoded fields and the frame bytes: frame[base, base + n) (the whole array by default,
- * or a record inside a read chunk, so the hot path needs no subarray). Never throws, never allocates.
+ * or a record inside a read chunk, so the hot path needs no subarray). Never throws, never allocates. `frags6`:
+ * the lane's IPv6 first fragments (rows pushed in capture order), which give its later fragments a tail.
  */
 export function computeIdentity(
   f: PacketFields,
@@ -392,6 +443,7 @@ export function computeIdentity(
   out: Identity,
   base = 0,
   n = frame.length - base,
+  frags6: Fragments6 | null = null,
 ): void {
   out.keyed = false;
   out.tailKnown = false;
@@ -469,6 +521,13 @@ export function computeIdentity(
   out.keyed = true;
   mixWords(out);
   tail(f, frame, out, base, n, quotes);
+  if (frags6 !== null && f.ipVersion === 6 && out.src6 !== 0) {
+    if (laterFragment6) frags6.later(f.fragId6, out.src6, out.dst6, out);
+    else if (!f.moreFragments) return;
+    else if (out.tailKnown)
+      frags6.first(f.fragId6, out.src6, out.dst6, fmix(out.keyHi ^ fmix(out.keyLo ^ out.tail)));
+    else frags6.forget(f.fragId6, out.src6, out.dst6);
+  }
 }
 
 /** The inner IPv6 packet's source or destination is link-local (fe80::/10), when captured. */
