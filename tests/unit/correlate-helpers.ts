@@ -117,11 +117,11 @@ export interface CopyOptions {
   transform?: (file: string, records: PcapRecord[]) => PcapRecord[];
 }
 
-/** Copies a fixture set (pcaps rewritten as asked, JSON files as they are) into a new temp folder. */
+/** Copies a fixture set's files (pcaps rewritten as asked, JSON files as they are; not its subfolders) into a new temp folder. */
 export function fixtureCopy(scenario: string, opts: CopyOptions = {}): string {
   const src = join(FIXTURES, scenario);
   const dst = tempDir(`hs-${scenario}-`);
-  for (const f of readdirSync(src)) {
+  for (const f of readdirSync(src, { withFileTypes: true }).flatMap((e) => (e.isFile() ? [e.name] : []))) {
     if (!f.endsWith('.pcap')) {
       copyFileSync(join(src, f), join(dst, f));
       continue;

@@ -14,7 +14,7 @@ import { ObservationTable } from '../../main/correlate/observations.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { createPacketFields, decodeFields } from '../../main/decode/index.ts';
 import { FrameSource } from '../../main/session/frames.ts';
-import { correlate, fixtureFiles, loadLanes } from './correlate-helpers.ts';
+import { correlate, filesIn, fixtureCopy, fixtureFiles, loadLanes } from './correlate-helpers.ts';
 
 const FILES = fixtureFiles('ipv6-ext');
 const CONNTRACK = fixtureFiles('ipv6-ext/conntrack');
@@ -148,6 +148,38 @@ describe('IPv6 extension headers across a router and a VXLAN overlay (ipv6-ext)'
       expect(res.flowOf[errors[1]]).toBe(res.flowOf[0]);
     } finally {
       frames.close();
+    }
+  });
+
+  it('the same with node-2’s clock 3 ms ahead, and with node-2/vxlan0 cut inside the errors’ quoted extension headers', () => {
+    const skewed = correlate(filesIn(fixtureCopy('ipv6-ext', { shift: { 'node-2': 3_000_000 } })));
+    const frames = new FrameSource(skewed);
+    try {
+      expect(journeys(skewed).map((k) => line(skewed, k))).toEqual(EXPECTED);
+    } finally {
+      frames.close();
+    }
+    // 103 bytes: Ethernet, the error's IPv6 and ICMPv6 headers, the quoted IPv6 header and one byte of the hop-by-hop
+    // header after it: the error's tail is unknown there (compatible with the whole copies'), not the fixed header's.
+    const cut = correlate(
+      filesIn(
+        fixtureCopy('ipv6-ext', {
+          transform: (f, records) =>
+            f === 'node-2__vxlan0.pcap'
+              ? records.map((r) => ({ ...r, data: r.data.subarray(0, 103) }))
+              : records,
+        }),
+      ),
+    );
+    const cutFrames = new FrameSource(cut);
+    try {
+      const hbh = journeys(cut).find((k) =>
+        cut.journeySummary(k).startsWith('IP6 fd62::3 > fd61::10: ICMP6'),
+      );
+      // Its summary is the cut first hop's (`[|icmp6]`); its path the whole one.
+      expect(line(cut, hbh!).split(' | ')[1]).toBe(BACK);
+    } finally {
+      cutFrames.close();
     }
   });
 
