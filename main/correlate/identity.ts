@@ -521,9 +521,9 @@ export function computeIdentity(
   out.keyed = true;
   mixWords(out);
   tail(f, frame, out, base, n, quotes);
-  if (frags6 !== null && f.ipVersion === 6 && out.src6 !== 0) {
+  // An IPv6 fragment on a lane with its table: a first one records its identity, a later one takes it as its tail.
+  if (frags6 !== null && f.ipVersion === 6 && out.src6 !== 0 && (laterFragment6 || f.moreFragments)) {
     if (laterFragment6) frags6.later(f.fragId6, out.src6, out.dst6, out);
-    else if (!f.moreFragments) return;
     else if (out.tailKnown)
       frags6.first(f.fragId6, out.src6, out.dst6, fmix(out.keyHi ^ fmix(out.keyLo ^ out.tail)));
     else frags6.forget(f.fragId6, out.src6, out.dst6);
