@@ -10,7 +10,7 @@ import { correlateInputs } from '../session/ingest.ts';
 import { loadInputs, type Inputs } from '../session/inputs.ts';
 import { defaultThreads, type IngestOptions } from '../session/parallelIngest.ts';
 import { problemText } from '../pcap/types.ts';
-import { firstPacketSec, timeRange, type TimeRange } from '../session/timeRange.ts';
+import { captureSpan, timeRange, type TimeRange } from '../session/timeRange.ts';
 import type { OpenRange } from '../../preload/api.ts';
 import { LoadedSession } from './loadedSession.ts';
 
@@ -31,13 +31,13 @@ export function openInputs(paths: string[]): Inputs {
   return inputs.value;
 }
 
-/** An open's range (OpenRange) over its inputs: a time of day on the date of their first packet; null: none. */
+/** An open's range (OpenRange) over its inputs (a time of day put on a date by their span: timeOn); null: none. */
 export function openRange(inputs: Inputs, range: OpenRange | undefined): TimeRange | null {
   if (!range) return null;
   return timeRange(
     range.after?.trim() || undefined,
     range.before?.trim() || undefined,
-    () => firstPacketSec(inputs.files.map((f) => f.path)),
+    () => captureSpan(inputs.files.map((f) => f.path)),
     { after: 'after', before: 'before' },
   );
 }

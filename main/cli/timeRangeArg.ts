@@ -1,7 +1,7 @@
 // `--after TIME` and `--before TIME` of `correlate` and `export`: a time range of the captures (timeRange.ts).
 
 import type { LabelledPath } from '../session/labels.ts';
-import { firstPacketSec, parseTimeArg, timeRange, type TimeRange } from '../session/timeRange.ts';
+import { captureSpan, parseTimeArg, timeRange, type TimeRange } from '../session/timeRange.ts';
 import { flagValue, type FlagSpec, type ParsedArgs } from './args.ts';
 
 export const rangeFlags: Record<'after' | 'before', FlagSpec> = {
@@ -15,8 +15,11 @@ const RANGE_TEXT =
   'journey crossing an edge keeps only its hops inside. Packets outside are no rows (they do not count toward ' +
   'HOPSCOPE_MAX_PACKETS); how many were left out is said on stderr. TIME: seconds since the epoch ' +
   '(1764127443.437931), a UTC date-time (2026-11-26T03:24:03.437931068Z, "2026-11-26 03:24:03.437931"; an ' +
-  'offset such as +01:00 is honoured), or a time of day as the ladder prints it (03:24:03.437931068) on the ' +
-  "UTC date of the captures' first packet; to the nanosecond";
+  'offset such as +01:00 is honoured), or a UTC time of day as the ladder prints it (03:24:03.437931068, or ' +
+  "00:10): its first time at or after the captures' first packet (the earliest of all the files, compared to " +
+  "the precision given: 00:10 is the first packet's own minute at 00:10:42), so a capture from 23:50 to 00:20 " +
+  'has 00:10 on its second date; a time of day the captures hold on two dates (more than a day) is a usage ' +
+  'error asking for the date. To the nanosecond';
 
 /** The options' help lines, their text from column `col` (correlate's help and export's align differently). */
 export function rangeHelp(col: number, width = 110): string {
@@ -41,10 +44,10 @@ export function checkRangeArgs(p: ParsedArgs): void {
   }
 }
 
-/** The range the flags give over these files (a time of day on the date of their first packet), or null. */
+/** The range the flags give over these files (a time of day put on a date by their span: timeOn), or null. */
 export function rangeArg(p: ParsedArgs, files: readonly LabelledPath[]): TimeRange | null {
   return timeRange(flagValue(p, 'after'), flagValue(p, 'before'), () =>
-    firstPacketSec(files.map((f) => f.path)),
+    captureSpan(files.map((f) => f.path)),
   );
 }
 

@@ -1,10 +1,8 @@
 // A time range of the captures (`--after`/`--before`, editcap's -A/-B): which records become rows. Bounds are on
 // each record's own timestamp as captured, before any clock correction; `after` is kept, `before` is not.
 
-import { closeSync, openSync, readSync } from 'node:fs';
-
 import { HopscopeError } from '../common/errors.ts';
-import { createCaptureReader } from '../pcap/reader.ts';
+import { readCaptureFileSync } from '../pcap/file.ts';
 
 /**
  * Records with after <= timestamp < before are kept. A timestamp is seconds since the epoch and nanoseconds
@@ -19,16 +17,26 @@ export interface TimeRange {
 }
 
 /**
- * A TIME as given: a moment, or a time of day (the ladder's "03:24:03.437931068") still to be put on the date
- * of the captures' first packet.
+ * A TIME as given: a moment, or a time of day (the ladder's "03:24:03.437931068", or "00:10") still to be put on
+ * a date (timeOn), with the precision it was given to (`unitNs`: a minute for "00:10", a second for
+ * "00:10:00", a millisecond for "00:10:00.250").
  */
-export type TimeArg = { sec: number; nsec: number } | { dayNs: number };
+export type TimeArg = { sec: number; nsec: number } | { dayNs: number; unitNs: number };
 
-const DAY_S = 86_400;
+/** The earliest and the latest packet of the captures, across every file (captureSpan). */
+export interface CaptureSpan {
+  firstSec: number;
+  firstNsec: number;
+  lastSec: number;
+  lastNsec: number;
+}
+
+const DAY_NS = 86_400_000_000_000n;
 const EPOCH = /^(\d+)(?:\.(\d{1,9}))?$/;
+// Seconds may be left out (`2026-11-27 00:10`, `00:10`), as one says a time.
 const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i;
-const TIME_OF_DAY = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+const TIME_OF_DAY = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?$/;
 
 /** Up to nine fraction digits as nanoseconds ("437931" → 437931000). */
 function nanos(frac: string | undefined): number {
@@ -36,8 +44,8 @@ function nanos(frac: string | undefined): number {
 }
 
 /** A clock time's seconds into the day, or null when a field is out of range. */
-function daySeconds(h: string, m: string, s: string): number | null {
-  const [hh, mm, ss] = [Number(h), Number(m), Number(s)];
+function daySeconds(h: string, m: string, s: string | undefined): number | null {
+  const [hh, mm, ss] = [Number(h), Number(m), Number(s ?? 0)];
   return hh < 24 && mm < 60 && ss < 60 ? hh * 3600 + mm * 60 + ss : null;
 }
 
@@ -53,7 +61,7 @@ export function parseTimeArg(flag: string, v: string): TimeArg {
       'USAGE',
       `${flag} ${JSON.stringify(v)}: ${why} (give seconds since the epoch such as 1764127443.437931, a UTC ` +
         'date-time such as 2026-11-26T03:24:03.437931068Z or "2026-11-26 03:24:03.437931", or a time of day ' +
-        'such as 03:24:03.437931068 on the date of the first packet)',
+        "such as 03:24:03.437931068 or 00:10, its first time at or after the captures' first packet)",
     );
   const s = v.trim();
   let m = EPOCH.exec(s);
@@ -66,7 +74,8 @@ export function parseTimeArg(flag: string, v: string): TimeArg {
   if (m) {
     const day = daySeconds(m[1], m[2], m[3]);
     if (day === null) throw bad('not a time of day');
-    return { dayNs: day * 1e9 + nanos(m[4]) };
+    const unitNs = m[3] === undefined ? 60e9 : m[4] === undefined ? 1e9 : 10 ** (9 - m[4].length);
+    return { dayNs: day * 1e9 + nanos(m[4]), unitNs };
   }
   m = DATE_TIME.exec(s);
   if (m) {
@@ -97,35 +106,67 @@ export function parseTimeArg(flag: string, v: string): TimeArg {
   throw bad('not a time');
 }
 
-/** A time of day on the UTC date of `firstSec` (seconds since the epoch); a moment as it is. */
-export function timeOn(t: TimeArg, firstSec: number): { sec: number; nsec: number } {
+const ns = (sec: number, nsec: number) => BigInt(sec) * 1_000_000_000n + BigInt(nsec);
+const moment = (t: bigint) => ({ sec: Number(t / 1_000_000_000n), nsec: Number(t % 1_000_000_000n) });
+
+/**
+ * A time of day's moment over the captures' `span`: its first time at or after their first packet, compared to
+ * the precision it was given to (`00:10` is the first packet's own minute when that is 00:10:42, so a time read
+ * off the ladder and cut short still starts at the first packet), on the next UTC date when the first packet's
+ * date has it earlier. A capture from 23:50 to 00:20 has `00:10` on its second date. Where the captures run on
+ * to the same time of day a day later, it names two moments: a USAGE error (`flag` says whose) asking for the
+ * date. A moment is returned as it is; a time of day over no packet at all goes on 1970-01-01 (it keeps nothing,
+ * which is what there is).
+ */
+export function timeOn(
+  t: TimeArg,
+  span: CaptureSpan | null,
+  flag = '--after',
+  given = '',
+): { sec: number; nsec: number } {
   if (!('dayNs' in t)) return t;
-  const daySec = Math.floor(t.dayNs / 1e9);
-  return { sec: Math.floor(firstSec / DAY_S) * DAY_S + daySec, nsec: t.dayNs - daySec * 1e9 };
+  if (span === null) return moment(BigInt(t.dayNs));
+  const first = ns(span.firstSec, span.firstNsec);
+  const unit = BigInt(t.unitNs);
+  let at = first - (first % DAY_NS) + BigInt(t.dayNs);
+  if (at < first - (first % unit)) at += DAY_NS;
+  const last = ns(span.lastSec, span.lastNsec);
+  if (at + DAY_NS <= last) {
+    const dates: string[] = [];
+    for (let d = at; d <= last && dates.length < 3; d += DAY_NS)
+      dates.push(isoNs(moment(d).sec, moment(d).nsec));
+    throw new HopscopeError(
+      'USAGE',
+      `${flag} ${given}: a time of day the captures hold more than once (their packets run from ` +
+        `${isoNs(span.firstSec, span.firstNsec)} to ${isoNs(span.lastSec, span.lastNsec)}, more than a day): ` +
+        `give its date, one of ${dates.join(', ')}${at + 3n * DAY_NS <= last ? ', …' : ''}`,
+    );
+  }
+  return moment(at);
 }
 
 /**
- * The range `--after`/`--before` give (either may be absent; null when both are), a time of day on the date of
- * the captures' first packet (`firstSec()`: only asked when needed). after >= before is a USAGE error.
+ * The range `--after`/`--before` give (either may be absent; null when both are), a time of day put on a date by
+ * the captures' span (timeOn; `span()`: only asked when needed, it reads every file). after >= before is a USAGE
+ * error.
  */
 export function timeRange(
   after: string | undefined,
   before: string | undefined,
-  firstSec: () => number | null,
+  span: () => CaptureSpan | null,
   names: { after: string; before: string } = { after: '--after', before: '--before' },
 ): TimeRange | null {
   if (after === undefined && before === undefined) return null;
   const a = after === undefined ? null : parseTimeArg(names.after, after);
   const b = before === undefined ? null : parseTimeArg(names.before, before);
-  let first: number | null | undefined;
-  const on = (t: TimeArg) => {
+  let got: CaptureSpan | null | undefined;
+  const on = (t: TimeArg, flag: string, given: string) => {
     if (!('dayNs' in t)) return t;
-    first ??= firstSec();
-    // No packet at all: a time of day on any date keeps nothing, which is what there is.
-    return timeOn(t, first ?? 0);
+    got ??= span();
+    return timeOn(t, got, flag, given);
   };
-  const lo = a ? on(a) : { sec: -Infinity, nsec: 0 };
-  const hi = b ? on(b) : { sec: Infinity, nsec: 0 };
+  const lo = a ? on(a, names.after, after!) : { sec: -Infinity, nsec: 0 };
+  const hi = b ? on(b, names.before, before!) : { sec: Infinity, nsec: 0 };
   if (a && b && (lo.sec > hi.sec || (lo.sec === hi.sec && lo.nsec >= hi.nsec)))
     throw new HopscopeError(
       'USAGE',
@@ -142,40 +183,30 @@ export function inRange(r: TimeRange, tsSec: number, tsNsec: number): boolean {
   );
 }
 
-/** Stops a read at its first record. */
-const FIRST = Symbol('first record');
-
 /**
- * Seconds since the epoch of the captures' first packet: the first record of the first file that has one (the
- * one the correlation counts its times from), or null when no file has a record. Reads only up to it.
+ * The captures' earliest and latest packet across every record of every file, whatever the order of the files
+ * (or of the records in one), or null when no file has a record: what a time of day is put on a date by. A read
+ * of every file's record headers; what cannot be read is the correlation's to report, here it ends that file.
  */
-export function firstPacketSec(paths: readonly string[]): number | null {
-  const buf = new Uint8Array(1 << 16);
-  for (const path of paths) {
-    let sec: number | null = null;
-    const reader = createCaptureReader((rec) => {
-      sec = rec.tsSec;
-      throw FIRST;
-    });
-    let fd: number;
-    try {
-      fd = openSync(path, 'r');
-    } catch {
-      continue;
-    }
-    try {
-      for (;;) {
-        const n = readSync(fd, buf, 0, buf.length, null);
-        if (n === 0 || reader.push(n === buf.length ? buf : buf.subarray(0, n))) break;
-      }
-    } catch (e) {
-      if (e !== FIRST) continue; // unreadable: the correlation reports it
-    } finally {
-      closeSync(fd);
-    }
-    if (sec !== null) return sec;
-  }
-  return null;
+export function captureSpan(paths: readonly string[]): CaptureSpan | null {
+  let span: CaptureSpan | null = null;
+  for (const path of paths)
+    readCaptureFileSync(
+      path,
+      (rec) => {
+        const { tsSec: s, tsNsec: n } = rec;
+        if (span === null) span = { firstSec: s, firstNsec: n, lastSec: s, lastNsec: n };
+        else if (s < span.firstSec || (s === span.firstSec && n < span.firstNsec)) {
+          span.firstSec = s;
+          span.firstNsec = n;
+        } else if (s > span.lastSec || (s === span.lastSec && n > span.lastNsec)) {
+          span.lastSec = s;
+          span.lastNsec = n;
+        }
+      },
+      { reuseBuffer: true },
+    );
+  return span;
 }
 
 /** Epoch ns as a decimal string (more than 2^53). */

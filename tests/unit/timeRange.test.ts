@@ -15,7 +15,13 @@ import { HopscopeError } from '../../main/common/errors.ts';
 import { readCaptureFileSync } from '../../main/pcap/file.ts';
 import { correlateInputs, type Correlated } from '../../main/session/ingest.ts';
 import { loadInputs, type Inputs } from '../../main/session/inputs.ts';
-import { firstPacketSec, parseTimeArg, timeRange, type TimeRange } from '../../main/session/timeRange.ts';
+import {
+  captureSpan,
+  parseTimeArg,
+  timeRange,
+  type CaptureSpan,
+  type TimeRange,
+} from '../../main/session/timeRange.ts';
 import { fixtureFiles } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -67,6 +73,11 @@ function rowsByFile(c: Correlated): Map<string, bigint[]> {
   return out;
 }
 
+/** The span of captures whose packets run from second `first` to second `last`. */
+function span(first: number, last = first): CaptureSpan {
+  return { firstSec: first, firstNsec: 0, lastSec: last, lastNsec: 0 };
+}
+
 /** Bounds on two records' own timestamps: the 11th and the 51st of all 64 in time order. */
 function bounds(): { after: bigint; before: bigint } {
   const all = FILES.flatMap(stamps).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -82,16 +93,21 @@ describe('TIME values', () => {
     expect(parseTimeArg('--after', '2026-11-26 03:24:03.437931068')).toEqual(at);
     expect(parseTimeArg('--after', '2026-11-26T04:24:03.437931068+01:00')).toEqual(at);
     expect(parseTimeArg('--after', '2026-11-26 03:24:03.437931')).toEqual({ ...at, nsec: 437931000 });
-    expect(parseTimeArg('--after', '03:24:03.437931068')).toEqual({ dayNs: 12243437931068 });
-    // A time of day goes on the UTC date of the first packet, whatever its time of day.
-    const first = 1795663433; // 2026-11-26T03:23:53Z
+    expect(parseTimeArg('--after', '03:24:03.437931068')).toEqual({ dayNs: 12243437931068, unitNs: 1 });
+    expect(parseTimeArg('--after', '03:24:03.4')).toEqual({ dayNs: 12243400000000, unitNs: 1e8 });
+    expect(parseTimeArg('--after', '03:24:03')).toEqual({ dayNs: 12243e9, unitNs: 1e9 });
+    expect(parseTimeArg('--after', '03:24')).toEqual({ dayNs: 12240e9, unitNs: 60e9 });
+    expect(parseTimeArg('--after', '2026-11-26 03:24')).toEqual({ sec: 1795663440, nsec: 0 });
+    // A time of day goes on the first packet's UTC date when it is not earlier there than the first packet.
+    const first = span(1795663433); // 2026-11-26T03:23:53Z
     expect(timeRange('03:24:03.437931068', undefined, () => first)).toEqual({
       afterSec: at.sec,
       afterNsec: at.nsec,
       beforeSec: Infinity,
       beforeNsec: 0,
     });
-    expect(timeRange(undefined, '00:00:00', () => first)?.beforeSec).toBe(1795651200);
+    // Earlier on that date than the first packet: the next date's.
+    expect(timeRange(undefined, '00:00:00', () => first)?.beforeSec).toBe(1795651200 + 86400);
     expect(timeRange(undefined, undefined, () => first)).toBeNull();
   });
 
@@ -103,16 +119,83 @@ describe('TIME values', () => {
       ).toMatch(/^--before ".*": not a/);
     expect(usage(() => parseTimeArg('--after', '1764127443.1234567891'))).toMatch(/^--after /);
     expect(usage(() => parseTimeArg('--after', '2026-11-26T03:24:03+25:00'))).toMatch(/not a UTC offset/);
-    expect(usage(() => timeRange('10', '10', () => 0))).toMatch(/^--after 10 is not before --before 10/);
-    expect(usage(() => timeRange('03:24:04', '03:24:03.999999999', () => 0))).toMatch(/not before/);
-    expect(usage(() => timeRange('1795663443.5', '03:24:03', () => 1795663433))).toMatch(/not before/);
+    expect(usage(() => timeRange('10', '10', () => null))).toMatch(/^--after 10 is not before --before 10/);
+    expect(usage(() => timeRange('03:24:04', '03:24:03.999999999', () => span(0)))).toMatch(/not before/);
+    expect(usage(() => timeRange('1795663443.5', '03:24:03', () => span(1795663433)))).toMatch(/not before/);
   });
 
-  it("puts a time of day on the date of the captures' first packet", () => {
-    expect(firstPacketSec(FILES)).toBe(Number(stamps(FILES[0])[0] / 1_000_000_000n));
-    expect(firstPacketSec(['/nonexistent', ...FILES.slice(1)])).toBe(
-      Number(stamps(FILES[1])[0] / 1_000_000_000n),
+  it("spans the captures' packets across every file, whatever their order", () => {
+    const all = FILES.flatMap(stamps).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const want = {
+      firstSec: Number(all[0] / 1_000_000_000n),
+      firstNsec: Number(all[0] % 1_000_000_000n),
+      lastSec: Number(all.at(-1)! / 1_000_000_000n),
+      lastNsec: Number(all.at(-1)! % 1_000_000_000n),
+    };
+    expect(captureSpan(FILES)).toEqual(want);
+    expect(captureSpan(['/nonexistent', ...[...FILES].reverse()])).toEqual(want);
+    expect(captureSpan(['/nonexistent'])).toBeNull();
+  });
+});
+
+describe('a time of day over captures that cross midnight UTC', () => {
+  // The flannel-vxlan captures moved by editcap -t so that 2026-11-27T00:00:00Z falls between node-1's first
+  // records (23:59:59.999841532, .999904596, .999976332) and node-2's (00:00:00.000022651 on): the first packet
+  // is on 2026-11-26, node-2's files start on the 27th.
+  const MIDNIGHT = 1795737600n * 1_000_000_000n;
+  const SHIFT = '74166.712200000'; // 1795737600 - 1795663433.2878
+  const dir = tempDir('hs-midnight-');
+  const files = FILES.map((f) => {
+    const out = path.join(dir, path.basename(f));
+    execFileSync('editcap', ['-t', SHIFT, f, out]);
+    return out;
+  });
+  const all = files.flatMap(stamps);
+  const from = (t: bigint) => all.filter((s) => s >= t).length;
+  const kept = (paths: string[], range: TimeRange | null) => {
+    const r = loadInputs(paths);
+    if (!r.ok) throw new Error(r.error.message);
+    return correlateInputs(r.value, { range }).result.rowCount;
+  };
+
+  it('puts it on the next date where the first packet’s date has it earlier (00:00 is the crossing)', () => {
+    expect(from(MIDNIGHT)).toBeGreaterThan(0);
+    expect(from(MIDNIGHT)).toBeLessThan(all.length);
+    const span = () => captureSpan(files);
+    const midnight = timeRange('00:00', undefined, span)!;
+    expect(midnight.afterSec).toBe(Number(MIDNIGHT / 1_000_000_000n));
+    expect(kept(files, midnight)).toBe(from(MIDNIGHT));
+    expect(kept(files, timeRange(undefined, '00:00:00', span))).toBe(all.length - from(MIDNIGHT));
+  });
+
+  it('takes the first packet from every file, not the first file’s, and compares to the precision given', () => {
+    // A node-2 file first: its first record is on the 27th, the captures' first packet is not.
+    const order = [files[5], ...files.slice(0, 5), ...files.slice(6)];
+    expect(stamps(files[5])[0]).toBeGreaterThan(MIDNIGHT);
+    const span = () => captureSpan(order);
+    // 23:59, 23:59:59 and 23:59:59.9998 are the first packet's own minute, second and 100 µs: every packet.
+    for (const t of ['23:59', '23:59:59', '23:59:59.9998'])
+      expect(kept(order, timeRange(t, undefined, span)), t).toBe(all.length);
+    // 23:59:59.99985 is past its 10 µs (.999841532), on its date: the two records of .999841532 are out.
+    const at = MIDNIGHT - 150_000n;
+    expect(from(at)).toBe(all.length - 2);
+    expect(kept(order, timeRange('23:59:59.99985', undefined, span))).toBe(from(at));
+  });
+
+  it('asks for the date where the captures hold the time of day on two dates', () => {
+    // node-2's ens33 again, a day later: the captures run from the 26th to the 28th.
+    const later = path.join(dir, 'later.pcap');
+    execFileSync('editcap', ['-t', '86400', files[5], later]);
+    const last = stamps(later).at(-1)!;
+    const two = () => captureSpan([...files, later]);
+    expect(usage(() => timeRange('00:00', undefined, two))).toBe(
+      '--after 00:00: a time of day the captures hold more than once (their packets run from ' +
+        `2026-11-26T23:59:59.999841532Z to 2026-11-28T00:00:00.${String(last % 1_000_000_000n).padStart(9, '0')}Z, ` +
+        'more than a day): give its date, one of 2026-11-27T00:00:00.000000000Z, 2026-11-28T00:00:00.000000000Z',
     );
+    // A time of day the captures hold once is not asked about; a date-time never is.
+    expect(timeRange(undefined, '12:00', two)?.beforeSec).toBe(1795737600 + 12 * 3600);
+    expect(timeRange('2026-11-28T00:00', undefined, two)?.afterSec).toBe(1795737600 + 86400);
   });
 });
 
