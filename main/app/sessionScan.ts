@@ -6,7 +6,6 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 import { openPacketLimit } from '../common/limits.ts';
-import { readCaptureFileSync } from '../pcap/file.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
 import { problemText, type CaptureInterface, type CaptureRecord } from '../pcap/types.ts';
 import { laneCapture, laneKeyOf, quietLanes } from '../session/ingestFiles.ts';
@@ -91,7 +90,9 @@ function sizeOf(path: string): number {
 
 /**
  * Scans the inputs' files; `progress(bytesDone, bytesTotal)` after every chunk. More than `maxRows` records
- * (the correlator's limit, openPacketLimit()) stop it at once with TOO_MANY_PACKETS: the correlation would.
+ * (the correlator's limit, openPacketLimit()) fail it with TOO_MANY_PACKETS, as the correlation would: past the
+ * limit it takes no more rows but reads on through the record headers, each file once, to say in the error's
+ * detail where in time the limit is reached (TimeHistogram).
  * With a `range`, only the records in it are rows (and count), as in the correlation (ingestFiles.ts).
  */
 export function scanInputs(
@@ -109,6 +110,7 @@ export function scanInputs(
   let baseSec: number | null = null;
   let done = 0;
   let outside = 0;
+  let past = null as TimeHistogram | null; // set in the record callback
   const buf = new Uint8Array(CHUNK);
   for (const f of inputs.files) {
     let fd: number;
@@ -121,6 +123,7 @@ export function scanInputs(
     const used = new Set<number>();
     let ifaces: CaptureInterface[] = [];
     const row = (rec: CaptureRecord) => {
+      if (past !== null) return past.add((rec.tsSec - baseSec!) * 1e9 + rec.tsNsec);
       // Lanes keyed as the correlation keys them (a `-i any` capture's per interface: laneKeyOf).
       const key = laneKeyOf(f, rec);
       let lane = lanes.get(key);
@@ -139,12 +142,12 @@ export function scanInputs(
       }
       if (baseSec === null) baseSec = rec.tsSec;
       if (cols.n >= maxRows) {
-        // Where, in time, the limit is reached: the app offers to open the range up to it.
-        const e = tooManyPackets(inputs, maxRows, range);
-        throw new HopscopeError(e.code, e.message, {
-          ...e.detail,
-          ...limitReachedAt(inputs, range, maxRows),
-        });
+        // Past the limit the open fails, but first says where, in time, the limit is reached (the app offers to
+        // open the range up to it): the rows' times and the rest of the record headers, read on from here.
+        past = new TimeHistogram();
+        for (let i = 0; i < cols.n; i++) past.add(cols.c.t[i]);
+        past.add((rec.tsSec - baseSec) * 1e9 + rec.tsNsec);
+        return;
       }
       if (cols.n === cols.cap) cols.grow();
       const i = cols.n++;
@@ -196,6 +199,10 @@ export function scanInputs(
       });
     }
   }
+  if (past !== null) {
+    const e = tooManyPackets(inputs, maxRows, range);
+    throw new HopscopeError(e.code, e.message, { ...e.detail, ...past.limitReachedAt(baseSec!, maxRows) });
+  }
   return { rows: cols.trimmed(), count: cols.n, baseSec: baseSec ?? 0, captures, problems, outside };
 }
 
@@ -203,57 +210,49 @@ export function scanInputs(
 const MAX_BUCKETS = 1 << 16;
 
 /**
- * For an open past the packet limit: the time of the inputs' first packet (in `range`) and the time from which
- * they hold more than `limit` packets, in time order across every file (not in the order the files are read:
- * captures of one session run side by side). A range between the two holds at most `limit` packets. A read of
- * the record headers of every file, keeping a histogram of the times (1 ms buckets, wider as the span needs),
- * so its memory does not grow with the packets; the time is a bucket's start, at most a bucket before the exact
- * one.
+ * For an open past the packet limit, the times of the records it counts (its rows' and those read after, in
+ * the range), ns from the scan's base second, in a histogram (1 ms buckets, wider as the span needs) so its
+ * memory does not grow with the packets.
  */
-export function limitReachedAt(
-  inputs: Inputs,
-  range: TimeRange | null,
-  limit: number,
-): Pick<TooManyPacketsDetail, 'firstNs' | 'limitNs'> {
-  let base: number | null = null;
-  let width = 1e6;
-  let buckets = new Map<number, number>();
-  let min = Infinity;
-  const add = (tsSec: number, tsNsec: number) => {
-    base ??= tsSec;
-    const t = (tsSec - base) * 1e9 + tsNsec;
-    if (t < min) min = t;
-    const k = Math.floor(t / width);
-    buckets.set(k, (buckets.get(k) ?? 0) + 1);
-    if (buckets.size > MAX_BUCKETS) {
-      width *= 2;
+class TimeHistogram {
+  private width = 1e6;
+  private buckets = new Map<number, number>();
+  private min = Infinity;
+
+  add(t: number): void {
+    if (t < this.min) this.min = t;
+    const k = Math.floor(t / this.width);
+    this.buckets.set(k, (this.buckets.get(k) ?? 0) + 1);
+    if (this.buckets.size > MAX_BUCKETS) {
+      this.width *= 2;
       const merged = new Map<number, number>();
-      for (const [b, n] of buckets) merged.set(Math.floor(b / 2), (merged.get(Math.floor(b / 2)) ?? 0) + n);
-      buckets = merged;
-    }
-  };
-  // What cannot be read is the scan's to report: here it only ends that file's part of the histogram.
-  for (const f of inputs.files)
-    readCaptureFileSync(
-      f.path,
-      (rec) => {
-        if (range === null || inRange(range, rec.tsSec, rec.tsNsec)) add(rec.tsSec, rec.tsNsec);
-      },
-      { chunkSize: CHUNK, reuseBuffer: true },
-    );
-  if (base === null) return {};
-  const at = (t: number) => {
-    const sec = Math.floor(t / 1e9);
-    return epochNs(base! + sec, t - sec * 1e9);
-  };
-  let before = 0;
-  let end = Infinity;
-  for (const k of [...buckets.keys()].sort((a, b) => a - b)) {
-    before += buckets.get(k)!;
-    if (before > limit) {
-      end = k * width;
-      break;
+      for (const [b, n] of this.buckets)
+        merged.set(Math.floor(b / 2), (merged.get(Math.floor(b / 2)) ?? 0) + n);
+      this.buckets = merged;
     }
   }
-  return end === Infinity ? { firstNs: at(min) } : { firstNs: at(min), limitNs: at(Math.max(end, min)) };
+
+  /**
+   * The time of the first record and the time from which the records number more than `limit`, in time order
+   * across every file (not in the order the files are read: captures of one session run side by side). A range
+   * between the two holds at most `limit` packets. The time is a bucket's start, at most a bucket before the
+   * exact one.
+   */
+  limitReachedAt(baseSec: number, limit: number): Pick<TooManyPacketsDetail, 'firstNs' | 'limitNs'> {
+    const at = (t: number) => {
+      const sec = Math.floor(t / 1e9);
+      return epochNs(baseSec + sec, t - sec * 1e9);
+    };
+    let before = 0;
+    let end = Infinity;
+    for (const k of [...this.buckets.keys()].sort((a, b) => a - b)) {
+      before += this.buckets.get(k)!;
+      if (before > limit) {
+        end = k * this.width;
+        break;
+      }
+    }
+    const min = this.min;
+    return end === Infinity ? { firstNs: at(min) } : { firstNs: at(min), limitNs: at(Math.max(end, min)) };
+  }
 }
