@@ -127,9 +127,11 @@ export interface OpenRange {
 }
 
 /**
- * The detail of an open's TOO_MANY_PACKETS: the limit, the open's range if it had one, and (once a packet was
- * read) the first packet's time and the time of the packet at which the limit was reached, both ns since the
- * epoch as decimal strings: a range between them held fewer packets in the files read so far.
+ * The detail of an open's TOO_MANY_PACKETS: the limit, and (once a packet was read) the time of the captures'
+ * first packet (in the open's range, if it had one) and the time of the first packet past the limit in time
+ * order across all files, both ns since the epoch as decimal strings: the range between them (after ≤ t <
+ * before) holds at most `limit` packets and is never empty. No `limitNs` when more than `limit` packets share
+ * the first packet's time (no such range exists).
  */
 export interface TooManyPacketsDetail {
   limit: number;

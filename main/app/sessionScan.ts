@@ -92,7 +92,7 @@ function sizeOf(path: string): number {
  * Scans the inputs' files; `progress(bytesDone, bytesTotal)` after every chunk. More than `maxRows` records
  * (the correlator's limit, openPacketLimit()) fail it with TOO_MANY_PACKETS, as the correlation would: past the
  * limit it takes no more rows but reads on through the record headers, each file once, to say in the error's
- * detail where in time the limit is reached (TimeHistogram).
+ * detail where in time the limit is reached (LimitTimes).
  * With a `range`, only the records in it are rows (and count), as in the correlation (ingestFiles.ts).
  */
 export function scanInputs(
@@ -110,7 +110,7 @@ export function scanInputs(
   let baseSec: number | null = null;
   let done = 0;
   let outside = 0;
-  let past = null as TimeHistogram | null; // set in the record callback
+  let past = null as LimitTimes | null; // set in the record callback
   const buf = new Uint8Array(CHUNK);
   for (const f of inputs.files) {
     let fd: number;
@@ -144,8 +144,7 @@ export function scanInputs(
       if (cols.n >= maxRows) {
         // Past the limit the open fails, but first says where, in time, the limit is reached (the app offers to
         // open the range up to it): the rows' times and the rest of the record headers, read on from here.
-        past = new TimeHistogram();
-        for (let i = 0; i < cols.n; i++) past.add(cols.c.t[i]);
+        past = new LimitTimes(cols.c.t, cols.n);
         past.add((rec.tsSec - baseSec) * 1e9 + rec.tsNsec);
         return;
       }
@@ -201,58 +200,66 @@ export function scanInputs(
   }
   if (past !== null) {
     const e = tooManyPackets(inputs, maxRows, range);
-    throw new HopscopeError(e.code, e.message, { ...e.detail, ...past.limitReachedAt(baseSec!, maxRows) });
+    throw new HopscopeError(e.code, e.message, { ...e.detail, ...past.limitReachedAt(baseSec!) });
   }
   return { rows: cols.trimmed(), count: cols.n, baseSec: baseSec ?? 0, captures, problems, outside };
 }
 
-/** Buckets of the time histogram limitReachedAt keeps at most: past it, they are merged two by two. */
-const MAX_BUCKETS = 1 << 16;
-
 /**
- * For an open past the packet limit, the times of the records it counts (its rows' and those read after, in
- * the range), ns from the scan's base second, in a histogram (1 ms buckets, wider as the span needs) so its
- * memory does not grow with the packets.
+ * For an open past the packet limit: where in time the limit is reached, from the times of the records it counts
+ * (its rows' and those read after, in the range), ns from the scan's base second. Exact: it keeps the `limit`
+ * smallest times in a max-heap made in place of the rows' time column (the scan needs it no more), so its memory
+ * does not grow with the packets read after, and the smallest time not among them, the (limit+1)th in time
+ * order across every file (not in the order the files are read: captures of one session run side by side).
  */
-class TimeHistogram {
-  private width = 1e6;
-  private buckets = new Map<number, number>();
-  private min = Infinity;
+class LimitTimes {
+  private rest = Infinity;
+
+  /** `heap`: the rows' times, `limit` of them: the smallest so far, all of them. */
+  constructor(
+    private readonly heap: Float64Array,
+    private readonly limit: number,
+  ) {
+    for (let i = (limit >> 1) - 1; i >= 0; i--) this.down(i);
+  }
 
   add(t: number): void {
-    if (t < this.min) this.min = t;
-    const k = Math.floor(t / this.width);
-    this.buckets.set(k, (this.buckets.get(k) ?? 0) + 1);
-    if (this.buckets.size > MAX_BUCKETS) {
-      this.width *= 2;
-      const merged = new Map<number, number>();
-      for (const [b, n] of this.buckets)
-        merged.set(Math.floor(b / 2), (merged.get(Math.floor(b / 2)) ?? 0) + n);
-      this.buckets = merged;
+    const h = this.heap;
+    if (t < h[0]) {
+      if (h[0] < this.rest) this.rest = h[0];
+      h[0] = t;
+      this.down(0);
+    } else if (t < this.rest) this.rest = t;
+  }
+
+  private down(i: number): void {
+    const h = this.heap;
+    const n = this.limit;
+    const v = h[i];
+    for (;;) {
+      let c = 2 * i + 1;
+      if (c >= n) break;
+      if (c + 1 < n && h[c + 1] > h[c]) c++;
+      if (h[c] <= v) break;
+      h[i] = h[c];
+      i = c;
     }
+    h[i] = v;
   }
 
   /**
-   * The time of the first record and the time from which the records number more than `limit`, in time order
-   * across every file (not in the order the files are read: captures of one session run side by side). A range
-   * between the two holds at most `limit` packets. The time is a bucket's start, at most a bucket before the
-   * exact one.
+   * The time of the first record and the time of the first record past the limit in time order: the records
+   * before it, at most `limit`, are a range that opens, never empty (a time shared by records at the limit's
+   * edge leaves them all out). No `limitNs` when more than `limit` records share the first time: no range from
+   * it opens.
    */
-  limitReachedAt(baseSec: number, limit: number): Pick<TooManyPacketsDetail, 'firstNs' | 'limitNs'> {
+  limitReachedAt(baseSec: number): Pick<TooManyPacketsDetail, 'firstNs' | 'limitNs'> {
     const at = (t: number) => {
       const sec = Math.floor(t / 1e9);
       return epochNs(baseSec + sec, t - sec * 1e9);
     };
-    let before = 0;
-    let end = Infinity;
-    for (const k of [...this.buckets.keys()].sort((a, b) => a - b)) {
-      before += this.buckets.get(k)!;
-      if (before > limit) {
-        end = k * this.width;
-        break;
-      }
-    }
-    const min = this.min;
-    return end === Infinity ? { firstNs: at(min) } : { firstNs: at(min), limitNs: at(Math.max(end, min)) };
+    let min = Infinity;
+    for (let i = 0; i < this.limit; i++) if (this.heap[i] < min) min = this.heap[i];
+    return this.rest > min ? { firstNs: at(min), limitNs: at(this.rest) } : { firstNs: at(min) };
   }
 }

@@ -31,11 +31,11 @@ import { readCaptureFileSync } from '../../main/pcap/file.ts';
 import { loadInputs, type Inputs } from '../../main/session/inputs.ts';
 import { inRange, timeRange, type TimeRange } from '../../main/session/timeRange.ts';
 import type { TooManyPacketsDetail } from '../../preload/api.ts';
-import { fixtureFiles } from './correlate-helpers.ts';
+import { fixtureFiles, readPcap, writePcap, type PcapRecord } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const FILES = fixtureFiles('flannel-vxlan');
 const NS = 1_000_000_000n;
-const MS = 1_000_000n;
 
 function inputs(files = FILES): Inputs {
   const r = loadInputs(files);
@@ -68,15 +68,14 @@ function detailOf(f: () => unknown): TooManyPacketsDetail {
 const sorted = (a: bigint[]) => [...a].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
 
 /**
- * The answer of the whole-file second read the scan used to make: 1 ms buckets counted from the second of the
- * first record read, the start of the bucket in which the records (in time order) pass `limit`.
+ * Where the limit is reached, from every record's time: the first, and the first past `limit` in time order
+ * (the records before it are at most `limit`), none when more than `limit` share the first time.
  */
-function bucketAnswer(files: string[], range: TimeRange | null, limit: number): TooManyPacketsDetail {
-  const all = stamps(files, range);
-  const base = (all[0] / NS) * NS;
-  const s = sorted(all);
-  const end = base + ((s[limit] - base) / MS) * MS;
-  return { limit, firstNs: String(s[0]), limitNs: String(end > s[0] ? end : s[0]) };
+function answer(files: string[], range: TimeRange | null, limit: number): TooManyPacketsDetail {
+  const s = sorted(stamps(files, range));
+  return s[limit] > s[0]
+    ? { limit, firstNs: String(s[0]), limitNs: String(s[limit]) }
+    : { limit, firstNs: String(s[0]) };
 }
 
 describe('the first scan past the packet limit', () => {
@@ -87,16 +86,16 @@ describe('the first scan past the packet limit', () => {
   const epoch = (t: bigint) => `${t / NS}.${String(t % NS).padStart(9, '0')}`;
   const range = timeRange(epoch(after), epoch(before), () => null)!;
 
-  it('says where the limit is reached as the whole-file read did, with files in any order and a range', () => {
+  it('says where the limit is reached, to the nanosecond, with files in any order and a range', () => {
     const reversed = [...FILES].reverse();
     for (const files of [FILES, reversed])
       for (const limit of [1, 10, 23, 40, 63]) {
         const got = detailOf(() => scanInputs(inputs(files), () => undefined, limit));
-        expect(got, `${limit}`).toEqual(bucketAnswer(files, null, limit));
+        expect(got, `${limit}`).toEqual(answer(files, null, limit));
       }
     for (const limit of [10, 33, 54]) {
       const got = detailOf(() => scanInputs(inputs(), () => undefined, limit, range));
-      expect(got, `${limit} in range`).toEqual(bucketAnswer(FILES, range, limit));
+      expect(got, `${limit} in range`).toEqual(answer(FILES, range, limit));
     }
   });
 
@@ -107,5 +106,47 @@ describe('the first scan past the packet limit', () => {
     expect(bytesRead).toEqual(new Map(FILES.map((f) => [f, fs.statSync(f).size])));
     // Every byte went through the scan's own reading (its progress reached the end).
     expect(done).toBe(FILES.reduce((n, f) => n + fs.statSync(f).size, 0));
+  });
+
+  it('offers a range that is never empty when more packets than the limit fall in one millisecond', () => {
+    // No recorded capture has such a burst: node-1's ens33 packets (real frames) written again by the test's
+    // pcap writer 1 µs apart (a microsecond pcap, as tcpdump writes without -nano) and, in a second file, the
+    // first of them five times at one nanosecond time; the limit falls inside the burst.
+    const src = readPcap(FILES[1]);
+    const t0 = src.records[0];
+    const dir = tempDir('hs-burst-');
+    const at = (i: number): PcapRecord => ({
+      ...src.records[i % src.records.length],
+      sec: t0.sec,
+      nsec: i * 1000,
+    });
+    const micro = new Uint8Array(src.header);
+    new DataView(micro.buffer).setUint32(0, 0xa1b2c3d4, true);
+    const burst = `${dir}/node-1__ens33.pcap`;
+    writePcap(burst, { header: micro, nano: false, records: Array.from({ length: 30 }, (_, i) => at(i)) });
+    const same = `${dir}/node-2__ens33.pcap`;
+    const five = Array.from({ length: 5 }, () => ({ ...t0, nsec: 7_000_123 }));
+    writePcap(same, { header: src.header, nano: true, records: five });
+    const files = [burst, same];
+    for (const limit of [1, 10, 29, 33]) {
+      const got = detailOf(() => scanInputs(inputs(files), () => undefined, limit));
+      expect(got, `${limit}`).toEqual(answer(files, null, limit));
+      expect(BigInt(got.limitNs!), `${limit}`).toBeGreaterThan(BigInt(got.firstNs!));
+    }
+    // The ten-packet range it offers holds ten packets: the first ten of the burst, a microsecond each.
+    const ten = detailOf(() => scanInputs(inputs(files), () => undefined, 10));
+    expect(BigInt(ten.limitNs!) - BigInt(ten.firstNs!)).toBe(10_000n);
+    // Five at one time where the limit falls: the range leaves them all out and holds the one packet before
+    // them; alone, no range from the first packet holds only three, and none is offered.
+    writePcap(burst, { header: micro, nano: false, records: [at(7_000), at(7_001)] });
+    expect(detailOf(() => scanInputs(inputs(files), () => undefined, 3))).toEqual({
+      limit: 3,
+      firstNs: String(BigInt(t0.sec) * NS + 7_000_000n),
+      limitNs: String(BigInt(t0.sec) * NS + 7_000_123n),
+    });
+    expect(detailOf(() => scanInputs(inputs([same]), () => undefined, 3))).toEqual({
+      limit: 3,
+      firstNs: String(BigInt(t0.sec) * NS + 7_000_123n),
+    });
   });
 });
