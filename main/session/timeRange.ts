@@ -32,6 +32,8 @@ export interface CaptureSpan {
 }
 
 const DAY_NS = 86_400_000_000_000n;
+/** 9999-12-31T23:59:59Z: the last second a date-time TIME (four-digit years) can name. */
+const LAST_SEC = 253_402_300_799;
 const EPOCH = /^(\d+)(?:\.(\d{1,9}))?$/;
 // Seconds may be left out (`2026-11-27 00:10`, `00:10`), as one says a time.
 const DATE_TIME =
@@ -67,7 +69,8 @@ export function parseTimeArg(flag: string, v: string): TimeArg {
   let m = EPOCH.exec(s);
   if (m) {
     const sec = Number(m[1]);
-    if (!Number.isSafeInteger(sec)) throw bad('too far in the future');
+    // Past the date-time form's last year, a moment cannot be said again (rangeText) nor shown.
+    if (sec > LAST_SEC) throw bad('after the year 9999');
     return { sec, nsec: nanos(m[2]) };
   }
   m = TIME_OF_DAY.exec(s);
@@ -101,6 +104,7 @@ export function parseTimeArg(flag: string, v: string): TimeArg {
       sec -= (zone[0] === '-' ? -1 : 1) * (offH * 3600 + offM * 60);
     }
     if (sec < 0) throw bad('before 1970');
+    if (sec > LAST_SEC) throw bad('after the year 9999');
     return { sec, nsec: nanos(m[7]) };
   }
   throw bad('not a time');

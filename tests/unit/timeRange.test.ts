@@ -118,6 +118,14 @@ describe('TIME values', () => {
         bad,
       ).toMatch(/^--before ".*": not a/);
     expect(usage(() => parseTimeArg('--after', '1764127443.1234567891'))).toMatch(/^--after /);
+    // Epoch seconds go as far as a date-time can (the range is said again as one: 9999-12-31T23:59:59Z).
+    expect(parseTimeArg('--before', '253402300799.999999999')).toEqual({
+      sec: 253402300799,
+      nsec: 999999999,
+    });
+    for (const far of ['253402300800', '99999999999999', '99999999999999999999'])
+      expect(usage(() => parseTimeArg('--before', far))).toMatch(/^--before "\d+": after the year 9999 /);
+    expect(usage(() => parseTimeArg('--before', '9999-12-31T23:59:59-01:00'))).toMatch(/after the year 9999/);
     expect(usage(() => parseTimeArg('--after', '2026-11-26T03:24:03+25:00'))).toMatch(/not a UTC offset/);
     expect(usage(() => timeRange('10', '10', () => null))).toMatch(/^--after 10 is not before --before 10/);
     expect(usage(() => timeRange('03:24:04', '03:24:03.999999999', () => span(0)))).toMatch(/not before/);
