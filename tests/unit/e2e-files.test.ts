@@ -1048,7 +1048,7 @@ describe('captures past the packet limit (HOPSCOPE_MAX_PACKETS=40)', () => {
     const offer = q.locator('[data-testid=range-offer]');
     await offer.waitFor();
     expect(await q.textContent('[data-testid=error-banner]')).toMatch(/^TOO_MANY_PACKETS /);
-    // From the captures' first packet to where they hold more than 40 packets (to the ms).
+    // From the captures' first packet to the first packet past the 40th in time order (to the ns).
     const after = await offer.locator('input[aria-label=after]').inputValue();
     const before = await offer.locator('input[aria-label=before]').inputValue();
     expect(after).toBe('2026-11-26T03:23:53.287641532Z'); // the first packet of all (tshark -r …: frame.time_epoch)
