@@ -171,11 +171,16 @@ export function timeRange(
   };
   const lo = a ? on(a, names.after, after!) : { sec: -Infinity, nsec: 0 };
   const hi = b ? on(b, names.before, before!) : { sec: Infinity, nsec: 0 };
-  if (a && b && (lo.sec > hi.sec || (lo.sec === hi.sec && lo.nsec >= hi.nsec)))
+  if (a && b && (lo.sec > hi.sec || (lo.sec === hi.sec && lo.nsec >= hi.nsec))) {
+    // A time of day is said with the moment it was taken for: its date may not be the one the user thought.
+    const said = (t: TimeArg, m: { sec: number; nsec: number }) =>
+      'dayNs' in t ? ` (${isoNs(m.sec, m.nsec)})` : '';
     throw new HopscopeError(
       'USAGE',
-      `${names.after} ${after} is not before ${names.before} ${before}: the range would keep nothing`,
+      `${names.after} ${after}${said(a, lo)} is not before ${names.before} ${before}${said(b, hi)}: the range ` +
+        'would keep nothing',
     );
+  }
   return { afterSec: lo.sec, afterNsec: lo.nsec, beforeSec: hi.sec, beforeNsec: hi.nsec };
 }
 

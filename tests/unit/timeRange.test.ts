@@ -190,6 +190,14 @@ describe('a time of day over captures that cross midnight UTC', () => {
     expect(kept(order, timeRange('23:59:59.99985', undefined, span))).toBe(from(at));
   });
 
+  it('says the moment a time of day was taken for where the range keeps nothing', () => {
+    // Not before: a time of day is said with the moment it was taken for (00:10 is the 27th's).
+    expect(usage(() => timeRange('00:10', '23:59:59.99999', () => captureSpan(files)))).toBe(
+      '--after 00:10 (2026-11-27T00:10:00.000000000Z) is not before --before 23:59:59.99999 ' +
+        '(2026-11-26T23:59:59.999990000Z): the range would keep nothing',
+    );
+  });
+
   it('asks for the date where the captures hold the time of day on two dates', () => {
     // node-2's ens33 again, a day later: the captures run from the 26th to the 28th.
     const later = path.join(dir, 'later.pcap');
