@@ -76,6 +76,7 @@ describe('the offer of a time range', () => {
     const field = (name: string) => el.querySelector<HTMLInputElement>(`input[aria-label="${name}"]`)!;
     expect(field('after').value).toBe('2026-11-26T03:23:53.287776332Z');
     expect(field('before').value).toBe('2026-11-26T03:23:53.488464076Z');
+    expect(el.querySelector('[data-testid=range-none]')).toBeNull();
 
     // The user moves the end earlier, and opens.
     typeInto(field('before'), '03:23:53.4');
@@ -123,10 +124,14 @@ describe('the offer of a time range', () => {
     const file = new File([new Uint8Array([1, 2, 3, 4])], 'node-1__ens33.pcap');
     await act(async () => ctl.openDropped([file]));
     expect(el.querySelector('[data-testid=error-banner]')?.textContent).toContain('TOO_MANY_PACKETS');
-    // No time where the limit is reached (a detail without limitNs): the end is left open.
+    // No time where the limit is reached (a detail without limitNs: more packets than the limit at the first
+    // packet's time): the end is left open, and the offer says why.
     const field = (name: string) => el.querySelector<HTMLInputElement>(`input[aria-label="${name}"]`)!;
     expect(field('after').value).toBe('2026-11-26T03:23:53.287776332Z');
     expect(field('before').value).toBe('');
+    expect(el.querySelector('[data-testid=range-none]')?.textContent).toBe(
+      "2 or more packets share the first packet's time: no range from it holds 1 or fewer; start later.",
+    );
     await act(async () => {
       el.querySelector<HTMLButtonElement>('[data-testid=range-offer] button[type=submit]')!.click();
       await new Promise((r) => setTimeout(r, 0));

@@ -56,6 +56,13 @@ function RangeOffer({ detail }: { detail: TooManyPacketsDetail }) {
         UTC (or seconds since the epoch, or a time of day), by each packet&apos;s own capture time before any
         clock correction; empty: open on that side
       </span>
+      {detail.firstNs && !detail.limitNs ? (
+        // The back end gives no end only where more packets than the limit share the first packet's time.
+        <span className="small" data-testid="range-none">
+          {detail.limit + 1} or more packets share the first packet&apos;s time: no range from it holds{' '}
+          {detail.limit} or fewer; start later.
+        </span>
+      ) : null}
     </form>
   );
 }
