@@ -88,6 +88,16 @@ describe('the first scan past the packet limit', () => {
 
   it('says where the limit is reached, to the nanosecond, with files in any order and a range', () => {
     const reversed = [...FILES].reverse();
+    // The limits fall inside a file (10: the second's, 40: the fifth's) and at a file's end (23: the third's),
+    // and the files overlap in time: the first file's last packet comes after the second file's first.
+    const counts = FILES.map((f) => stamps([f], null).length);
+    const upTo = (k: number) => counts.slice(0, k).reduce((a, b) => a + b, 0);
+    expect([upTo(1) < 10 && 10 < upTo(2), upTo(3) === 23, upTo(4) < 40 && 40 < upTo(5)]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect(stamps([FILES[0]], null).at(-1)!).toBeGreaterThan(stamps([FILES[1]], null)[0]);
     for (const files of [FILES, reversed])
       for (const limit of [1, 10, 23, 40, 63]) {
         const got = detailOf(() => scanInputs(inputs(files), () => undefined, limit));
