@@ -248,6 +248,41 @@ describe('a time range of the flannel-vxlan captures', () => {
     expect(two.result.journeyCount).toBe(one.result.journeyCount);
   });
 
+  it('keeps what editcap keeps of microsecond pcap and pcapng files (if_tsresol 6 and 9), bounds in ns', () => {
+    // The captures converted by editcap: -F pcap writes microseconds, -F pcapng keeps the resolution it reads.
+    // The bounds (the 11th and 51st records' ns) fall between microseconds, so a bound rounded to the file's
+    // resolution, or a record's time taken at another, keeps another set.
+    const dir = tempDir('hs-range-res-');
+    const sets: Record<string, string[]> = { us: [], ngus: [], ngns: [] };
+    for (const f of FILES) {
+      const name = path.basename(f, '.pcap');
+      const [us, ngus, ngns] = ['us.pcap', 'us.pcapng', 'ns.pcapng'].map((e) =>
+        path.join(dir, `${name}.${e}`),
+      );
+      execFileSync('editcap', ['-F', 'pcap', f, us]);
+      execFileSync('editcap', ['-F', 'pcapng', us, ngus]);
+      execFileSync('editcap', ['-F', 'pcapng', f, ngns]);
+      sets.us.push(`${name.replace('__', ':')}=${us}`);
+      sets.ngus.push(`${name.replace('__', ':')}=${ngus}`);
+      sets.ngns.push(`${name.replace('__', ':')}=${ngns}`);
+    }
+    for (const [what, labelled] of Object.entries(sets)) {
+      const r = loadInputs(labelled);
+      if (!r.ok) throw new Error(r.error.message);
+      const want = labelled.map((l) => {
+        const file = l.slice(l.indexOf('=') + 1);
+        const out = `${file}.cut`;
+        execFileSync('editcap', ['-A', epoch(after), '-B', epoch(before), file, out]);
+        return stamps(out).length;
+      });
+      const res = correlateInputs(r.value, { range }).result;
+      const got = labelled.map(
+        (_, i) => res.captures.filter((c) => c.path === r.value.files[i].path)[0].packets,
+      );
+      expect(got, what).toEqual(want);
+    }
+  });
+
   it('counts only the kept records toward the packet limit', () => {
     const kept = 40;
     for (const threads of [1, 2]) {
