@@ -56,6 +56,7 @@ import {
   type SshEndpoints,
 } from './tcpdumpCommand.ts';
 import { classifyTcpdumpError } from './tcpdumpStderr.ts';
+import { WIREGUARD_PORTS } from '../decode/wireguard.ts';
 
 /**
  * The delivery a session uses unless told otherwise: buffered measured zero kernel drops at 50 k packets/s on 16
@@ -749,6 +750,7 @@ export class CaptureSession extends EventEmitter {
         ? tunnelClause(
             this.opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts,
             DEFAULT_DECODE_OPTIONS.genevePorts,
+            WIREGUARD_PORTS,
           )
         : null;
     return combineFilter(this.opts.filter ?? '', exclude, tunnels);

@@ -248,22 +248,33 @@ export function excludeSshClause(ssh: SshEndpoints): string {
 }
 
 /**
- * Clause matching the overlay tunnels' outer packets (VXLAN and Geneve on the given UDP ports, IPIP). A user filter
- * such as `icmp` matches nothing on an underlay interface, where the ping travels inside VXLAN, Geneve or IPIP (the
- * walkthrough's `tcpdump -nei ens33 icmp` stays silent there): adding this clause keeps the journey whole.
+ * Clause matching the overlay tunnels' outer packets (VXLAN, Geneve and WireGuard on the given UDP ports, IPIP). A
+ * user filter such as `icmp` matches nothing on an underlay interface, where the ping travels inside VXLAN, Geneve or
+ * IPIP, or encrypted by WireGuard (the walkthrough's `tcpdump -nei ens33 icmp` stays silent there): adding this
+ * clause keeps the journey whole. WireGuard's peers each send to the other's listening port, so `dst port` catches
+ * both ways, as VXLAN's; what it carries is encrypted, so all of it is captured.
  */
-export function tunnelClause(vxlanPorts: readonly number[], genevePorts: readonly number[] = []): string {
-  const ports = [...vxlanPorts, ...genevePorts].filter((p) => Number.isInteger(p) && p > 0 && p < 65536);
+export function tunnelClause(
+  vxlanPorts: readonly number[],
+  genevePorts: readonly number[] = [],
+  wireguardPorts: readonly number[] = [],
+): string {
+  const ports = [...vxlanPorts, ...genevePorts, ...wireguardPorts].filter(
+    (p) => Number.isInteger(p) && p > 0 && p < 65536,
+  );
   const udp = [...new Set(ports)].map((p) => `udp dst port ${p}`);
   return `(${[...udp, 'ip proto 4'].join(' or ')})`;
 }
 
 /**
- * Whether a filter speaks of the overlay tunnels itself (VXLAN and Geneve ports, IPIP): widened by the tunnel clause, an
- * exclusion such as `not ip proto 4` is undone on the underlay (the tunnel traffic is captured all the same).
+ * Whether a filter speaks of the overlay tunnels itself (VXLAN, Geneve and WireGuard ports, IPIP): widened by the
+ * tunnel clause, an exclusion such as `not ip proto 4` is undone on the underlay (the tunnel traffic is captured all
+ * the same).
  */
 export function filterNamesTunnels(filter: string): boolean {
-  return /\b(vxlan|geneve|ipip|4789|8472|6081)\b|\bproto\s+(4|\\?ipip)\b|\bip\s+proto\s+4\b/i.test(filter);
+  return /\b(vxlan|geneve|ipip|wireguard|4789|8472|6081|51820|51871)\b|\bproto\s+(4|\\?ipip)\b|\bip\s+proto\s+4\b/i.test(
+    filter,
+  );
 }
 
 /**

@@ -334,7 +334,7 @@ const cmd: Command = {
     if (!flagSet(p, 'no-follow-tunnels') && filterNamesTunnels(userFilter))
       console.error(
         'hopscope capture: note: the filter names the overlay tunnels; it is widened to follow them on the ' +
-          'underlay (… or udp dst port 4789/8472/6081 or ip proto 4), so tunnel traffic is captured whatever it says: ' +
+          'underlay (… or udp dst port 4789/8472/6081/51820/51871 or ip proto 4), so tunnel traffic is captured whatever it says: ' +
           '--no-follow-tunnels keeps the filter exactly as given',
       );
     refuseUsedFolder(out);

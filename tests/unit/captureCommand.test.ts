@@ -11,6 +11,7 @@ import {
   combineFilter,
   tunnelClause,
   excludeSshClause,
+  filterNamesTunnels,
   filterCheckScript,
   parseProbe,
   parseSshConnection,
@@ -18,6 +19,7 @@ import {
   tcpdumpArgs,
   wrapWithWatchdog,
 } from '../../main/capture/tcpdumpCommand.ts';
+import { WIREGUARD_PORTS } from '../../main/decode/wireguard.ts';
 import { privileged, redact } from '../../main/ssh/privilege.ts';
 import { shJoin, shQuote } from '../../main/ssh/shellQuote.ts';
 import { tempDir } from '../tempDir.ts';
@@ -191,6 +193,26 @@ describe('tcpdump command lines', () => {
     expect(count('icmp')).toBe(0);
     expect(count(combineFilter('icmp', null, tunnelClause([4789, 8472])))).toBe(0);
     expect(count(combineFilter('icmp', null, tun))).toBe(6);
+  });
+
+  it('the widening follows WireGuard too (UDP 51820: Calico, flannel; 51871: Cilium): the encrypted echoes are kept', () => {
+    const tun = tunnelClause([4789, 8472], [6081], WIREGUARD_PORTS);
+    expect(tun).toBe(
+      '(udp dst port 4789 or udp dst port 8472 or udp dst port 6081 or udp dst port 51820 or udp dst port 51871 or ip proto 4)',
+    );
+    expect(filterNamesTunnels('not udp port 51820')).toBe(true);
+    // On calico-wireguard's ens33 the pod pings travel encrypted: `icmp` sees none of them; widened, the transport
+    // data messages of both directions (and the handshake) are kept, and nothing else there is WireGuard's.
+    const ens33 = 'tests/fixtures/calico-wireguard/node-1__ens33.pcap';
+    const lines = (f: string) =>
+      spawnSync('tcpdump', ['-nr', ens33, '--', f], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    expect(lines('icmp')).toEqual([]);
+    const all = lines('');
+    const kept = lines(combineFilter('icmp', null, tun));
+    const wg = all.filter((l) => /\.51820 > .*\.51820: UDP/.test(l));
+    expect(wg.length).toBeGreaterThanOrEqual(12);
+    expect(kept).toEqual(wg);
+    expect(lines(combineFilter('icmp', null, tunnelClause([4789, 8472], [6081])))).toEqual([]);
   });
 
   it('buffered delivery leaves out --immediate-mode; immediate (and the argv default) keeps it', () => {

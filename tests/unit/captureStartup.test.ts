@@ -391,6 +391,12 @@ describe('a session’s start', () => {
       expect(mine[0].command).toContain(' -d ');
       expect(mine[0].command).toContain('-U -w -');
     }
+    // The filter (icmp) widened to follow the tunnels on the underlay: WireGuard's encrypted packets too.
+    const eth1Command = byUser.find((c) => c.user === 'late' && c.command.includes('-i eth1 '))!.command;
+    expect(eth1Command).toContain('(icmp) or (udp dst port 4789');
+    expect(eth1Command).toContain(
+      'udp dst port 6081 or udp dst port 51820 or udp dst port 51871 or ip proto 4)',
+    );
     expect(existsSync(join(s.outDir, 'node-2__gone0.pcap'))).toBe(false);
     const eth1 = () => s.captureStatuses().find((c) => c.node === 'node-2' && c.iface === 'eth1')!;
     await until('eth1’s pcap header', () => eth1().bytes === 24);
