@@ -1,5 +1,6 @@
 // `hopscope correlate`: offline correlation of capture files or session folders into journeys.
 
+import { journeyStops } from '../correlate/stops.ts';
 import { HopscopeError } from '../common/errors.ts';
 import { FrameSource } from '../session/frames.ts';
 import { anyUnreadable, correlateInputs, resultWarnings } from '../session/ingest.ts';
@@ -27,6 +28,9 @@ Copies of one broadcast or multicast frame fan out: a copy is timed from the fir
 its sender's ([since hop N]), or, received by another node in parallel, not at all (‖ … [parallel copy]).
 A TCP segment cut on the way (TSO/GSO) has its pieces as hops timed from it ([split] … [since hop N]), each
 with the segment's bytes it carries ([bytes 1398:2796 of 6990]); a segment GRO merged again is [merged].
+A journey that stopped is said so under its last hop (✗ not seen after node-2/flannel.1, though node-2/cni0
+was capturing), with what says so: the other packets of its conversation that went on, its destination pod's
+captured veth, an ICMP error in its flow. Only where the captures that would have seen it were running.
 
 Inputs: pcap/pcapng files named <node>__<iface>.pcap(ng), NODE:IFACE=FILE for any file, pcapng files whose
 interfaces are named node/iface (hopscope exports), or session folders (session.json + captures). Files
@@ -34,7 +38,8 @@ beside <node>.ip-link.json/.ip-addr.json get MAC owners from them.
 
 Options:
   --json               print the hopscope.journeys/1 document (docs/journeys-json.md)
-  --summary            print only counts: captures, packets, journeys, flows, clocks
+  --summary            print only counts: captures, packets, journeys, flows, clocks, then the
+                       journeys said stopped ("stopped N")
   --clock auto         estimate clock offsets from the traffic (and session probes) (default)
   --clock none         do not correct clocks
   --clock NODE=OFFSET  set NODE's offset to the reference node (e.g. node-2=-1.5ms; s, ms, us, ns)
@@ -127,6 +132,8 @@ const command: Command = {
           `clocks ${res.clocks.length}`,
           ...res.clocks.map(clockLine),
           ...(res.range ? [rangeLine(res)!] : []),
+          // Last, so the lines before keep their places for scripts that read them.
+          `stopped ${journeyStops(res).count}`,
         ].join('\n') + '\n',
       );
     } else if (flagSet(p, 'json')) {

@@ -15,6 +15,7 @@ import {
   type HopSources,
 } from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
+import { journeyStops, stopJson } from '../correlate/stops.ts';
 import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
 import type { Sink } from './sink.ts';
 
@@ -59,6 +60,7 @@ export function hopJson(h: Hop): Record<string, unknown> {
 
 export function journeyJson(res: CorrelationResult, k: number): Record<string, unknown> {
   const hops = res.hops(k);
+  const stop = journeyStops(res).of(k);
   return {
     id: k + 1,
     summary: res.journeySummary(k),
@@ -68,6 +70,8 @@ export function journeyJson(res: CorrelationResult, k: number): Record<string, u
     nodes: res.journeyNodes(k),
     durationNs: hops.length > 1 ? Number(hops[hops.length - 1].tNs - hops[0].tNs) : 0,
     hops: hops.map(hopJson),
+    // Only on a journey said stopped (correlate/stops.ts): where, and what says so.
+    ...(stop ? { stop: stopJson(res, stop) } : {}),
   };
 }
 
@@ -311,7 +315,9 @@ export class JourneyJsonWriter {
       if (mask & CH_SPLIT) this.piece(r, list[from]);
       out.bytes(rows.flags[r] & F_TRUNCATED ? H_TRUNCATED.yes : H_TRUNCATED.no);
     }
-    out.bytes(J_END);
+    const stop = journeyStops(res).of(k);
+    if (stop) out.text(`],"stop":${JSON.stringify(stopJson(res, stop))}}`);
+    else out.bytes(J_END);
   }
 }
 

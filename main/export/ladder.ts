@@ -24,6 +24,7 @@ import {
 } from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
+import { journeyStops, stopText } from '../correlate/stops.ts';
 import { formatDuration } from '../../preload/duration.ts';
 import { pieceBytes } from '../../preload/pieceBytes.ts';
 import { InternedText, lit, RUN_ROOM, type TextBytes } from './textBytes.ts';
@@ -301,7 +302,19 @@ export function journeyBlock(res: CorrelationResult, k: number): string {
       `  ${arrow}${where}  ${clockTime(h.tNs, res.baseSec)}  ${lat}  ${hopDetail(h)}${ch}${since}${piece}`,
     );
   }
+  lines.push(...stopLines(res, k));
   return lines.join('\n');
+}
+
+/**
+ * Where the journey stopped (correlate/stops.ts), after its last hop: `  ✗ not seen after …` and its evidence
+ * indented under it; nothing for a journey not said stopped.
+ */
+export function stopLines(res: CorrelationResult, k: number): string[] {
+  const stop = journeyStops(res).of(k);
+  if (!stop) return [];
+  const { head, evidence } = stopText(res, k, stop);
+  return [`  ✗ ${head}`, ...evidence.map((e) => `      ${e}`)];
 }
 
 const ARROW_FIRST = lit('\n    ');
@@ -456,6 +469,7 @@ export class LadderWriter {
       const piece = mask & CH_SPLIT ? pieceRange(rows, r, list[from]) : null;
       if (piece) out.text(pieceText(piece));
     }
+    for (const line of stopLines(res, k)) out.text(`\n${line}`);
     out.bytes(NEWLINE);
   }
 }

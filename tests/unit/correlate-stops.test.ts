@@ -1,0 +1,213 @@
+// Where a packet stopped (main/correlate/stops.ts) on pings that iptables dropped in the lab
+// (tests/fixtures/drops-flannel-vxlan): the dropped requests are said stopped after the last interface that saw
+// them, with the evidence; the delivered ones and every reply say nothing; with captures left out or cut short,
+// nothing is claimed beyond what was captured.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+import { findStops, journeyStops, stopText, type JourneyStop } from '../../main/correlate/stops.ts';
+import type { CorrelationResult } from '../../main/correlate/result.ts';
+import { journeyJson, writeJourneysJson } from '../../main/export/journeysJson.ts';
+import { journeyBlock } from '../../main/export/ladder.ts';
+import { Sink } from '../../main/export/sink.ts';
+import { FrameSource } from '../../main/session/frames.ts';
+import { correlate, filesIn, fixtureCopy, fixtureFiles, type PcapRecord } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
+
+const FILES = fixtureFiles('drops-flannel-vxlan');
+const name = (res: CorrelationResult, c: number) => `${res.captures[c].node}/${res.captures[c].iface}`;
+const journeys = (res: CorrelationResult) => Array.from({ length: res.journeyCount }, (_, k) => k);
+/** The journeys whose summary starts with `head` (an echo's addresses, type and id are unknown: re-recordings). */
+const matching = (res: CorrelationResult, re: RegExp) =>
+  journeys(res).filter((k) => re.test(res.journeySummary(k)));
+const seq = (res: CorrelationResult, k: number) => Number(/seq (\d+)/.exec(res.journeySummary(k))?.[1]);
+/** The 6-ping (the one with seq 6) of 10.244.0.12 > 10.244.1.34: its id. */
+function sixPing(res: CorrelationResult): number[] {
+  const all = matching(res, /^10\.244\.0\.12 > 10\.244\.1\.34: ICMP echo request/);
+  const id = /id (\d+)/.exec(res.journeySummary(all.find((k) => seq(res, k) === 6)!))![1];
+  return all.filter((k) => res.journeySummary(k).includes(`id ${id},`));
+}
+const TO_35 = /^10\.244\.0\.12 > 10\.244\.1\.35: ICMP echo request/;
+const REJECTED = /^10\.244\.1\.34 > 10\.244\.0\.12: ICMP echo request/;
+function claims(res: CorrelationResult): Map<number, JourneyStop> {
+  const s = journeyStops(res);
+  return new Map(s.journeys().map((k) => [k, s.of(k)!]));
+}
+
+describe('where a packet stopped (recorded: tests/fixtures/drops-flannel-vxlan)', () => {
+  it('says where each dropped request stopped and why, and nothing of the others', () => {
+    const res = correlate(FILES);
+    // Frames back the ICMP errors' summaries (the columns do not hold what they quote).
+    const frames = new FrameSource(res);
+    const six = sixPing(res);
+    const dropped = six.filter((k) => [2, 5].includes(seq(res, k)));
+    const to35 = matching(res, TO_35);
+    const rejected = matching(res, REJECTED);
+    expect([dropped.length, to35.length, rejected.length]).toEqual([2, 3, 2]);
+    const stops = claims(res);
+    expect([...stops.keys()]).toEqual([...dropped, ...to35, ...rejected].sort((a, b) => a - b));
+
+    // Every third: the other packets of the ping went on (4 of 5), and the destination pod's veth says it too.
+    for (const k of dropped) {
+      const s = stops.get(k)!;
+      expect(name(res, s.after)).toBe('node-2/flannel.1');
+      expect(s.expected.map((c) => name(res, c))).toEqual(['node-2/cni0', 'node-2/veth470beb22']);
+      expect(s.siblings && { ...s.siblings, next: name(res, s.siblings.next) }).toEqual({
+        wentOn: 4,
+        of: 5,
+        next: 'node-2/cni0',
+      });
+      expect(s.destination && [s.destination.address, name(res, s.destination.capture)]).toEqual([
+        '10.244.1.34',
+        'node-2/veth470beb22',
+      ]);
+      expect(s.icmpError).toBeNull();
+    }
+    // Every request dropped: no packet of the ping went on; the destination pod's own traffic shows its veth.
+    for (const k of to35) {
+      const s = stops.get(k)!;
+      expect(name(res, s.after)).toBe('node-2/flannel.1');
+      expect(s.expected.map((c) => name(res, c))).toEqual(['node-2/cni0', 'node-2/veth5c0de7a1']);
+      expect(s.siblings).toBeNull();
+      expect(s.destination && name(res, s.destination.capture)).toBe('node-2/veth5c0de7a1');
+    }
+    // Rejected on node-1: the admin-prohibited error in its flow names the reason.
+    for (const k of rejected) {
+      const s = stops.get(k)!;
+      expect(name(res, s.after)).toBe('node-1/flannel.1');
+      expect(s.expected.map((c) => name(res, c))).toEqual(['node-1/cni0', 'node-1/veth2053e67d']);
+      expect(s.icmpError).not.toBeNull();
+      expect(res.flowOf[s.icmpError!]).toBe(res.flowOf[k]);
+      expect(res.journeySummary(s.icmpError!)).toBe(
+        '10.244.0.0 > 10.244.1.34: ICMP host 10.244.0.12 unreachable - admin prohibited filter, length 92',
+      );
+    }
+
+    // Where it shows: the ladder's last lines, the JSON's `stop` (both writers), nothing on the others.
+    const k = dropped[0];
+    const block = journeyBlock(res, k).split('\n');
+    expect(block.slice(-3)).toEqual([
+      '  ✗ not seen after node-2/flannel.1, though node-2/cni0 and node-2/veth470beb22 were capturing',
+      `      4 of the 5 other packets 10.244.0.12 > 10.244.1.34 id ${/id (\d+)/.exec(res.journeySummary(k))![1]} from node-1/veth2053e67d went on to node-2/cni0`,
+      '      10.244.1.34 is the pod behind node-2/veth470beb22 (its other traffic says so); this packet never got there',
+    ]);
+    expect(stopText(res, rejected[0], stops.get(rejected[0])!).evidence[1]).toMatch(
+      /^ICMP error in its flow, journey \d+: 10\.244\.0\.0 > 10\.244\.1\.34: ICMP host 10\.244\.0\.12 unreachable - admin prohibited filter/,
+    );
+    const out = tempDir('hs-stops-');
+    const file = join(out, 'j.json');
+    const sink = Sink.file(file);
+    writeJourneysJson(res, sink);
+    sink.close();
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { journeys: Record<string, unknown>[] };
+    for (const j of journeys(res)) {
+      expect(doc.journeys[j].stop, `journey ${j + 1}`).toEqual(journeyJson(res, j).stop);
+      expect(journeyBlock(res, j).includes('✗'), `journey ${j + 1}`).toBe(stops.has(j));
+    }
+    expect(journeyJson(res, k).stop).toEqual({
+      after: { node: 'node-2', iface: 'flannel.1' },
+      expected: [
+        { node: 'node-2', iface: 'cni0' },
+        { node: 'node-2', iface: 'veth470beb22' },
+      ],
+      siblings: { wentOn: 4, of: 5, next: { node: 'node-2', iface: 'cni0' } },
+      destination: { address: '10.244.1.34', node: 'node-2', iface: 'veth470beb22' },
+      icmpError: null,
+    });
+    expect(doc.journeys.filter((j) => 'stop' in j)).toHaveLength(7);
+    frames.close();
+  });
+
+  it('claims nothing past a capture that was not there', () => {
+    // node-2's cni0 and the 10.244.1.34 pod's veth left out: the six-ping's requests all end at node-2's
+    // flannel.1, none went on, its destination is no captured veth. The .35 pod's veth is still there.
+    const res = correlate(FILES.filter((f) => !/node-2__(cni0|veth470beb22)\.pcap$/.test(f)));
+    const stops = claims(res);
+    expect(sixPing(res).filter((k) => stops.has(k))).toEqual([]);
+    const to35 = matching(res, TO_35);
+    expect(
+      [...stops.keys()].filter((k) => !to35.includes(k) && !matching(res, REJECTED).includes(k)),
+    ).toEqual([]);
+    for (const k of to35)
+      expect(stops.get(k)!.expected.map((c) => name(res, c))).toEqual(['node-2/veth5c0de7a1']);
+  });
+
+  it('takes the other packets for evidence only when most of them went on', () => {
+    // seq 4 and 6 also removed from node-2's cni0 and the pod's veth (their replies stay): 2 of the 5 others went on.
+    const full = correlate(FILES);
+    const gone = new Set(
+      sixPing(full)
+        .filter((k) => [4, 6].includes(seq(full, k)))
+        .flatMap((k) => full.journeyRows(k).map((r) => full.tsNs(r))),
+    );
+    const at = (r: PcapRecord) => BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec);
+    const res = correlate(
+      filesIn(
+        fixtureCopy('drops-flannel-vxlan', {
+          transform: (f, records) =>
+            /^node-2__(cni0|veth470beb22)\.pcap$/.test(f) ? records.filter((r) => !gone.has(at(r))) : records,
+        }),
+      ),
+    );
+    const stopped = sixPing(res).filter((k) => res.journeyRows(k).length === 6);
+    expect(stopped.map((k) => seq(res, k))).toEqual([2, 4, 5, 6]);
+    // The destination's veth still says each stopped; the ping's other packets no longer do.
+    for (const k of stopped) {
+      const s = journeyStops(res).of(k)!;
+      expect(s.siblings).toBeNull();
+      expect(s.destination && name(res, s.destination.capture)).toBe('node-2/veth470beb22');
+    }
+  });
+
+  it('claims nothing beyond a node that was not captured', () => {
+    // node-1 only: what it sent to node-2 leaves through node-1's ens33 and nothing tells what became of it.
+    // What it rejected itself still stopped at its own flannel.1, with its own cni0 and the pod's veth capturing.
+    const res = correlate(FILES.filter((f) => f.includes('/node-1__')));
+    const stops = claims(res);
+    expect([...stops.keys()]).toEqual(matching(res, REJECTED));
+    for (const s of stops.values()) {
+      expect(name(res, s.after)).toBe('node-1/flannel.1');
+      expect(s.expected.every((c) => res.captures[c].node === 'node-1')).toBe(true);
+    }
+  });
+
+  it('claims nothing where the capture it was expected on ended (or began) within a second of it', () => {
+    // node-2's cni0 and the pod's veth cut 0.5 s after the first dropped request: that one and every later
+    // request of the ping now end at node-2's flannel.1, and none is claimed (the captures had stopped).
+    const full = correlate(FILES);
+    const first = sixPing(full).find((k) => seq(full, k) === 2)!;
+    const lastRow = full.journeyRows(first).at(-1)!;
+    const cut = full.tNs(lastRow) + 500_000_000n;
+    const at = (r: PcapRecord) => BigInt(r.sec) * 1_000_000_000n + BigInt(r.nsec);
+    const dir = fixtureCopy('drops-flannel-vxlan', {
+      transform: (f, records) =>
+        /^node-2__(cni0|veth470beb22)\.pcap$/.test(f) ? records.filter((r) => at(r) <= cut) : records,
+    });
+    const res = correlate(filesIn(dir));
+    const stops = claims(res);
+    const six = sixPing(res);
+    expect(six.filter((k) => res.journeyRows(k).length === 6).map((k) => seq(res, k))).toEqual([2, 5, 6]);
+    expect(six.filter((k) => stops.has(k))).toEqual([]);
+    // The same with a margin of 0.1 s instead of 1: the first drop is claimed again, the later ones still not.
+    const narrow = findStops(res, { edgeNs: 100e6 });
+    expect(six.filter((k) => narrow.of(k) !== null).map((k) => seq(res, k))).toEqual([2]);
+
+    // The same two captures starting 0.5 s before the first dropped request: both drops fall in their first second.
+    const late = correlate(
+      filesIn(
+        fixtureCopy('drops-flannel-vxlan', {
+          transform: (f, records) =>
+            /^node-2__(cni0|veth470beb22)\.pcap$/.test(f)
+              ? records.filter((r) => at(r) >= cut - 1_000_000_000n)
+              : records,
+        }),
+      ),
+    );
+    const lateSix = sixPing(late);
+    expect(lateSix.filter((k) => late.journeyRows(k).length === 6).map((k) => seq(late, k))).toEqual([2, 5]);
+    expect(lateSix.filter((k) => journeyStops(late).of(k) !== null)).toEqual([]);
+    const lateNarrow = findStops(late, { edgeNs: 100e6 });
+    expect(lateSix.filter((k) => lateNarrow.of(k) !== null).map((k) => seq(late, k))).toEqual([2, 5]);
+  });
+});
