@@ -309,7 +309,7 @@ export function stopText(
   }
   if (s.destination) {
     evidence.push(
-      `${s.destination.address} is the pod behind ${captureName(res, s.destination.capture)} (its other traffic says so); this packet never got there`,
+      `${s.destination.address} is the pod behind ${captureName(res, s.destination.capture)} as its other traffic shows; this packet never got there`,
     );
   }
   if (s.icmpError !== null) {

@@ -7,6 +7,7 @@ import { GENEVE_PORT } from '../decode/geneve.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { CH_NAT_DST, CH_NAT_SRC, CH_SPLIT, CHANGE_NAMES, changeMask, pieceRange } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
+import { journeyStops, stopText, type JourneyStops } from '../correlate/stops.ts';
 import { CommentBytes } from './commentBytes.ts';
 import {
   BATCH_PACKETS,
@@ -238,6 +239,17 @@ const OF = ascii(' of ');
 /** `: mac ttl …` for every change mask (0: nothing). */
 const CHANGE_TEXT = CHANGE_NAMES.map((names) => ascii(names.length ? `: ${names.join(' ')}` : ''));
 
+/**
+ * `; ✗ not seen after node-2/flannel.1, though node-2/cni0 was capturing (4 of the 5 other packets …; …)` for a
+ * journey said stopped, '' for any other.
+ */
+function stopComment(res: CorrelationResult, stops: JourneyStops, k: number): string {
+  const s = stops.of(k);
+  if (!s) return '';
+  const { head, evidence } = stopText(res, k, s);
+  return `; ✗ ${head}${evidence.length ? ` (${evidence.join('; ')})` : ''}`;
+}
+
 /** Every row in time order as batch entries: where its frame is, its timestamp, journey id and comment. */
 async function fillBatches(res: CorrelationResult, corrected: boolean, writer: BatchSink): Promise<number> {
   const { hop, prev, count, journey } = hopIndex(res);
@@ -261,8 +273,9 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
   //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`
   //   (`+LATENCY (since hop M)` for a copy of a broadcast/multicast frame timed from an earlier hop than the one
   //   before it, `(parallel copy)` for one another node received in parallel; `: … nat-dst (was A.P > B.Q)` for
-  //   a NAT'ed hop, the tuple before it).
+  //   a NAT'ed hop, the tuple before it; `; ✗ not seen after …` on the last hop of a journey said stopped).
   trace('export: time order');
+  const stops = journeyStops(res);
   let waited = 0; // ms this thread waited for the writer to hand a batch back (traced)
   const cb = new CommentBytes();
   let b = await writer.next();
@@ -274,7 +287,10 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
     const dup = k >= 0 && (flags[r] & F_DUP) !== 0;
     // journeySummary(k): r is its first row (IPv6, ICMP errors and other protocols read the frame).
     const summary = k < 0 || dup || h !== 0 ? '' : res.rowSummary(r);
-    if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + summary.length * 3 > BATCH_TEXT)) {
+    // The last hop of a journey said stopped (correlate/stops.ts) says so after its own comment.
+    const stop = k >= 0 && !dup && h === count[k] - 1 ? stopComment(res, stops, k) : '';
+    const extra = summary.length + stop.length;
+    if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + extra * 3 > BATCH_TEXT)) {
       writer.put(b);
       const w0 = performance.now();
       b = await writer.next();
@@ -342,6 +358,7 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
               .bytes(CLOSE);
         }
       }
+      if (stop) cb.str(stop);
       meta[m + M_COMMENT_LEN] = cb.len - tp;
       tp = cb.len;
     } else meta[m + M_COMMENT_LEN] = 0;

@@ -2,12 +2,14 @@
 // (tests/fixtures/drops-flannel-vxlan): the dropped requests are said stopped after the last interface that saw
 // them, with the evidence; the delivered ones and every reply say nothing; with captures left out or cut short,
 // nothing is claimed beyond what was captured.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { findStops, journeyStops, stopText, type JourneyStop } from '../../main/correlate/stops.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
+import { exportPcapng } from '../../main/export/exportPcapng.ts';
 import { journeyJson, writeJourneysJson } from '../../main/export/journeysJson.ts';
 import { journeyBlock } from '../../main/export/ladder.ts';
 import { Sink } from '../../main/export/sink.ts';
@@ -90,7 +92,7 @@ describe('where a packet stopped (recorded: tests/fixtures/drops-flannel-vxlan)'
     expect(block.slice(-3)).toEqual([
       '  ✗ not seen after node-2/flannel.1, though node-2/cni0 and node-2/veth470beb22 were capturing',
       `      4 of the 5 other packets 10.244.0.12 > 10.244.1.34 id ${/id (\d+)/.exec(res.journeySummary(k))![1]} from node-1/veth2053e67d went on to node-2/cni0`,
-      '      10.244.1.34 is the pod behind node-2/veth470beb22 (its other traffic says so); this packet never got there',
+      '      10.244.1.34 is the pod behind node-2/veth470beb22 as its other traffic shows; this packet never got there',
     ]);
     expect(stopText(res, rejected[0], stops.get(rejected[0])!).evidence[1]).toMatch(
       /^ICMP error in its flow, journey \d+: 10\.244\.0\.0 > 10\.244\.1\.34: ICMP host 10\.244\.0\.12 unreachable - admin prohibited filter/,
@@ -116,6 +118,38 @@ describe('where a packet stopped (recorded: tests/fixtures/drops-flannel-vxlan)'
       icmpError: null,
     });
     expect(doc.journeys.filter((j) => 'stop' in j)).toHaveLength(7);
+    frames.close();
+  });
+
+  it("says it in the pcapng export's comment on the last hop", async () => {
+    const res = correlate(FILES);
+    const frames = new FrameSource(res);
+    const file = join(tempDir('hs-stops-'), 'drops.pcapng');
+    const sink = Sink.file(file);
+    try {
+      await exportPcapng(res, sink, {});
+    } finally {
+      sink.close();
+    }
+    const comments = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'frame.comment'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .split('\n')
+      .filter((c) => c.includes('✗'));
+    const stops = journeyStops(res);
+    const ks = stops.journeys();
+    expect(comments).toHaveLength(ks.length);
+    ks.forEach((k) => {
+      const n = res.journeyRows(k).length;
+      const { head, evidence } = stopText(res, k, stops.of(k)!);
+      const mine = comments.filter((c) => c.startsWith(`journey ${k + 1} hop ${n}/${n} `));
+      expect(mine, `journey ${k + 1}`).toHaveLength(1);
+      expect(mine[0].endsWith(`; ✗ ${head} (${evidence.join('; ')})`), mine[0]).toBe(true);
+    });
+    expect(comments[0]).toContain(
+      '; ✗ not seen after node-2/flannel.1, though node-2/cni0 and node-2/veth470beb22 were capturing (4 of the 5 other packets',
+    );
     frames.close();
   });
 
