@@ -279,6 +279,18 @@ export interface JourneySummary {
   flow: number | null;
   /** 'request' | 'reply' | '' */
   direction: string;
+  /** Only on a journey said stopped (docs/correlation.md, "Where a packet stopped"): where, and what says so. */
+  stop?: JourneyStopView;
+}
+
+/** Where a journey stopped, in the words of the CLI's ladder. */
+export interface JourneyStopView {
+  /** The last hop's `node/iface`. */
+  after: string;
+  /** `not seen after node-2/flannel.1, though node-2/cni0 and node-2/veth470beb22 were capturing`. */
+  text: string;
+  /** One line per piece of evidence (the other packets that went on, the destination pod's veth, an ICMP error). */
+  evidence: string[];
 }
 
 export interface JourneyPage {

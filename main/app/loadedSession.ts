@@ -9,6 +9,7 @@ import type {
   ClockInfo,
   Hop,
   JourneyMatches,
+  JourneyStopView,
   JourneySummary,
   JourneyView,
   PacketBatch,
@@ -31,6 +32,7 @@ import {
 import { ipv4ToString, type InterfaceInfo } from '../correlate/ownership.ts';
 import { ENCAP_GENEVE, ENCAP_IPIP } from '../decode/fields.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
+import { journeyStops, stopText } from '../correlate/stops.ts';
 import type { Hop as LibHop } from '../correlate/hops.ts';
 import { APP_WORDS, clockReason } from '../export/ladder.ts';
 import { FrameSource } from '../session/frames.ts';
@@ -393,7 +395,18 @@ export class LoadedSession {
       durationNs: res.correctedT(last) - res.correctedT(first),
       flow: res.flowCount ? res.flowOf[k] : null,
       direction: res.flowCount ? res.flowRole(k) : '',
+      ...this.stopOf(k),
     };
+  }
+
+  /** `{stop}` for a journey said stopped (correlate/stops.ts), `{}` for any other. */
+  private stopOf(k: number): { stop?: JourneyStopView } {
+    const res = this.result;
+    const s = journeyStops(res).of(k);
+    if (!s) return {};
+    const { head, evidence } = stopText(res, k, s);
+    const c = res.captures[s.after];
+    return { stop: { after: `${c.node}/${c.iface}`, text: head, evidence } };
   }
 
   /**

@@ -4,7 +4,7 @@
 
 import { useState } from 'react';
 
-import type { Encap, Hop, JourneyView } from '../../../preload/api.ts';
+import type { Encap, Hop, JourneyStopView, JourneyView } from '../../../preload/api.ts';
 import { pieceBytes } from '../../../preload/pieceBytes.ts';
 import { formatDuration } from '../lib/timeScale.ts';
 import { wallClock } from '../lib/format.ts';
@@ -119,7 +119,34 @@ export function HopLadder({ journey, baseNs, selectedPacket, onPickHop }: HopLad
       }}
     >
       {rows}
+      {journey.stop ? <StopLine stop={journey.stop} /> : null}
     </ol>
+  );
+}
+
+/**
+ * Under the last hop of a journey said stopped: where it was last seen and which captures missed it (the CLI's
+ * `✗ not seen after …` line), and what says so, one line each.
+ */
+function StopLine({ stop }: { stop: JourneyStopView }) {
+  return (
+    <li className="hop-stop" data-testid="hop-stop">
+      <div>
+        <span className="stop-mark" aria-hidden="true">
+          ✗
+        </span>{' '}
+        {stop.text}
+      </div>
+      {stop.evidence.length ? (
+        <ul className="muted small">
+          {stop.evidence.map((e) => (
+            <li key={e} data-testid="stop-evidence">
+              {e}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </li>
   );
 }
 

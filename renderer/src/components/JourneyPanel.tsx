@@ -3,7 +3,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useMemo, useRef, useState } from 'react';
 
-import type { JourneySummary } from '../../../preload/api.ts';
+import type { JourneyStopView, JourneySummary } from '../../../preload/api.ts';
 import { useAppState, useController } from '../context.ts';
 import { formatDuration } from '../lib/timeScale.ts';
 import { plural } from '../lib/format.ts';
@@ -214,6 +214,7 @@ export function JourneyPanel() {
                       is compared by, and it came last, where the cut fell. */}
                   <span className="muted jnodes">{j.nodes.join(' → ')}</span>
                   <span className="muted jdur">· {formatDuration(j.durationNs)}</span>
+                  {j.stop ? <StoppedBadge stop={j.stop} /> : null}
                 </div>
               );
             })}
@@ -229,6 +230,7 @@ export function JourneyPanel() {
                 {plural(view.hopList.length, 'hop')} · {formatDuration(view.durationNs)}
                 {view.direction ? ` · ${view.direction}` : ''}
               </span>
+              {view.stop ? <StoppedBadge stop={view.stop} /> : null}
             </div>
             <HopLadder
               journey={view}
@@ -243,5 +245,18 @@ export function JourneyPanel() {
         )}
       </div>
     </div>
+  );
+}
+
+/** A journey said stopped (docs/correlation.md, "Where a packet stopped"): the ladder's last line says where and why. */
+function StoppedBadge({ stop }: { stop: JourneyStopView }) {
+  return (
+    <span
+      className="badge stopped"
+      data-testid="journey-stopped"
+      title={[stop.text, ...stop.evidence].join('\n')}
+    >
+      ✗ stopped after {stop.after}
+    </span>
   );
 }
