@@ -118,8 +118,7 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
   const path: number[] = [];
   const lastRow = new Int32Array(n);
   const firstRowOf = new Int32Array(n);
-  const conv = new Int32Array(n);
-  const convIds = new Map<string, number>();
+  const conv = new Float64Array(n); // the conversation's hash, the seed of its paths' prefixes
   const podAt = new Map<number, number>(); // IPv4 address → pod-side capture (-1: more than one)
   const errors = new Map<number, number[]>(); // flow → its ICMP errors' journeys
   const learnPod = (ip: number, c: number): void => {
@@ -137,15 +136,13 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
     }
     lastRow[k] = last;
     if (r0 < 0) continue;
-    const proto = rows.proto(r0);
-    const type = rows.icmpType(r0);
-    const key = `${rows.capture[r0]} ${proto} ${rows.isIpv6(r0) ? 6 : 4} ${rows.src[r0]} ${rows.dst[r0]} ${rows.srcPort(r0)} ${rows.dstPort(r0)} ${type} ${rows.icmpId(r0)}`;
-    let id = convIds.get(key);
-    if (id === undefined) convIds.set(key, (id = convIds.size));
-    conv[k] = id;
+    const c0 = rows.capture[r0];
+    let h = step(step(step(1, c0), rows.proto(r0)), rows.isIpv6(r0) ? 6 : 4);
+    h = step(step(h, rows.src[r0]), rows.dst[r0]);
+    h = step(step(h, rows.srcPort(r0)), rows.dstPort(r0));
+    conv[k] = step(step(h, rows.icmpType(r0)), rows.icmpId(r0));
     // A pod's address: the source of what leaves it (first hop on its veth, from a MAC no node interface has), the
     // destination of what reaches it (last hop there, to such a MAC).
-    const c0 = rows.capture[r0];
     if (podSide[c0] && !rows.isIpv6(r0) && !isNodeMac(rows.ethSrc(r0), nodeMacs)) learnPod(rows.src[r0], c0);
     const cl = rows.capture[last];
     if (podSide[cl] && !rows.isIpv6(last) && !isNodeMac(rows.ethDst(last), nodeMacs))
@@ -159,39 +156,64 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
   }
   pathStart[n] = path.length;
 
-  // Pass 2: per conversation, how many journeys reached each prefix of a path, how many ended there, and the
-  // majority next capture after it (Boyer–Moore's vote, checked by its prefix's count).
-  const reached = new Map<number, number>();
-  const ended = new Map<number, number>();
-  const vote = new Map<number, number>(); // prefix → candidate next capture
-  const votes = new Map<number, number>();
-  const total = new Map<number, number>(); // conversation → journeys
+  // Pass 2: each journey's path hashed (seeded with its conversation's hash), and per conversation its distinct
+  // paths with how many journeys took each: one map lookup per journey. Nearly every conversation has one path
+  // (nothing stopped short), and nothing more is done for it.
   const endHash = new Float64Array(n);
+  const convCount = new Map<number, number>();
+  const pathCount = new Map<number, number>();
+  const convPaths = new Map<number, number[]>(); // conversation → a journey of each distinct path
   for (let k = 0; k < n; k++) {
     if (firstRowOf[k] < 0) continue;
-    total.set(conv[k], (total.get(conv[k]) ?? 0) + 1);
-    let h = step(conv[k] + 1, -1);
-    for (let i = pathStart[k]; i < pathStart[k + 1]; i++) {
-      h = step(h, path[i]);
-      reached.set(h, (reached.get(h) ?? 0) + 1);
-      if (i + 1 < pathStart[k + 1]) {
-        const next = path[i + 1];
-        const v = votes.get(h) ?? 0;
-        if (v === 0) {
-          vote.set(h, next);
-          votes.set(h, 1);
-        } else votes.set(h, vote.get(h) === next ? v + 1 : v - 1);
-      }
-    }
+    let h = conv[k];
+    for (let i = pathStart[k]; i < pathStart[k + 1]; i++) h = step(h, path[i]);
     endHash[k] = h;
-    ended.set(h, (ended.get(h) ?? 0) + 1);
+    convCount.set(conv[k], (convCount.get(conv[k]) ?? 0) + 1);
+    const seen = pathCount.get(h);
+    pathCount.set(h, (seen ?? 0) + 1);
+    if (seen === undefined) {
+      const list = convPaths.get(conv[k]);
+      if (list) list.push(k);
+      else convPaths.set(conv[k], [k]);
+    }
   }
+  // Then, for conversations whose journeys took more than one path: how many reached each prefix of a path (the
+  // conversation's own hash: all of them), how many ended there, and the majority next capture after it
+  // (Boyer–Moore's vote, weighted by each path's journeys, checked by its prefix's count).
+  const prefixes = new Prefixes();
+  for (const [c, reps] of convPaths) {
+    if (reps.length < 2) continue;
+    prefixes.add(prefixes.slot(c), convCount.get(c)!);
+    for (const k of reps) {
+      const w = pathCount.get(endHash[k])!;
+      let h = conv[k];
+      let slot = -1;
+      for (let i = pathStart[k]; i < pathStart[k + 1]; i++) {
+        h = step(h, path[i]);
+        slot = prefixes.slot(h);
+        prefixes.add(slot, w);
+        if (i + 1 < pathStart[k + 1]) prefixes.vote(slot, path[i + 1], w);
+      }
+      prefixes.end(slot, w);
+    }
+  }
+  const onPath = (k: number, c: number): boolean => {
+    for (let i = pathStart[k]; i < pathStart[k + 1]; i++) if (path[i] === c) return true;
+    return false;
+  };
 
   // Pass 3: the claims.
   for (let k = 0; k < n; k++) {
     const r0 = firstRowOf[k];
-    if (r0 < 0 || res.journeyAmbiguous(k)) continue;
+    if (r0 < 0) continue;
     const rl = lastRow[k];
+    const h = endHash[k];
+    const wentOn = prefixes.wentOn(h);
+    const pod = rows.isIpv6(rl) ? undefined : podAt.get(rows.dst[rl]);
+    const podMissed = pod !== undefined && pod >= 0 && !onPath(k, pod);
+    // Most journeys went as far as the others of their conversation, or reached their pod: nothing to weigh.
+    if (wentOn < 2 && !podMissed) continue;
+    if (res.journeyAmbiguous(k)) continue;
     // Group-addressed copies fan out and stop where no one listens: nothing to say of them.
     if (isGroupMac(rows.ethDst(rl)) || (!rows.isIpv6(rl) && rows.dst[rl] >>> 28 >= 14)) continue;
     const after = rows.capture[rl];
@@ -199,7 +221,6 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
     // Delivered to the node that owns its destination (local delivery crosses no further capture).
     if (!rows.isIpv6(rl) && addrNode.get(rows.dst[rl]) === res.captures[after].node) continue;
     const t = res.correctedT(rl);
-    const onPath = new Set(path.slice(pathStart[k], pathStart[k + 1]));
     const capturing = (c: number): boolean => {
       const slack = capNode[c] === lastNode ? 0 : uncertainty[capNode[c]] + uncertainty[lastNode];
       return first[c] + edgeNs + slack <= t && t + edgeNs + slack <= last[c];
@@ -207,25 +228,22 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
 
     let siblings: JourneyStop['siblings'] = null;
     let expected: number[] = [];
-    const h = endHash[k];
-    const of = (total.get(conv[k]) ?? 1) - 1;
-    const wentOn = (reached.get(h) ?? 0) - (ended.get(h) ?? 0);
-    const next = votes.get(h) ? vote.get(h)! : -1;
-    if (next >= 0 && wentOn >= 2 && !onPath.has(next)) {
-      const toNext = reached.get(step(h, next)) ?? 0;
+    const of = convCount.get(conv[k])! - 1;
+    const next = prefixes.nextOf(h);
+    if (next >= 0 && wentOn >= 2 && !onPath(k, next)) {
+      const toNext = prefixes.count(step(h, next));
       if (toNext * 2 > of && toNext >= 2 && capturing(next)) {
         siblings = { wentOn, of, next };
-        expected = majorityRest(h, next, vote, votes, reached).filter((c) => !onPath.has(c) && capturing(c));
+        expected = majorityRest(h, next, prefixes).filter((c) => !onPath(k, c) && capturing(c));
       }
     }
 
     let destination: JourneyStop['destination'] = null;
-    const pod = rows.isIpv6(rl) ? undefined : podAt.get(rows.dst[rl]);
-    if (pod !== undefined && pod >= 0 && !onPath.has(pod) && capturing(pod)) {
+    if (podMissed && capturing(pod)) {
       destination = { address: res.rowDst(rl), capture: pod };
       const bridge = bridgeOf[pod];
       for (const c of [bridge, pod])
-        if (c >= 0 && !onPath.has(c) && !expected.includes(c) && capturing(c)) expected.push(c);
+        if (c >= 0 && !onPath(k, c) && !expected.includes(c) && capturing(c)) expected.push(c);
     }
     if (!siblings && !destination) continue;
     out.set(k, { after, expected, siblings, destination, icmpError: icmpErrorOf(res, k, errors) });
@@ -237,22 +255,77 @@ function isNodeMac(mac: number, nodeMacs: Set<number>): boolean {
   return mac < 0 || isGroupMac(mac) || nodeMacs.has(mac);
 }
 
+/**
+ * Path prefixes (hashed) numbered as they come, with per prefix: how many journeys reached it, how many ended
+ * there, and the Boyer–Moore vote for the capture they went to next.
+ */
+class Prefixes {
+  private readonly slots = new Map<number, number>();
+  private readonly reached: number[] = [];
+  private readonly ended: number[] = [];
+  private readonly candidate: number[] = [];
+  private readonly votes: number[] = [];
+
+  /** The prefix's slot, a new one the first time. */
+  slot(h: number): number {
+    let s = this.slots.get(h);
+    if (s === undefined) {
+      this.slots.set(h, (s = this.slots.size));
+      this.reached.push(0);
+      this.ended.push(0);
+      this.candidate.push(-1);
+      this.votes.push(0);
+    }
+    return s;
+  }
+
+  add(s: number, w: number): void {
+    this.reached[s] += w;
+  }
+
+  end(s: number, w: number): void {
+    this.ended[s] += w;
+  }
+
+  /** How many journeys reached the prefix (0 for one never counted). */
+  count(h: number): number {
+    const s = this.slots.get(h);
+    return s === undefined ? 0 : this.reached[s];
+  }
+
+  /** How many journeys went past the prefix (0 for one never counted). */
+  wentOn(h: number): number {
+    const s = this.slots.get(h);
+    return s === undefined ? 0 : this.reached[s] - this.ended[s];
+  }
+
+  /** The vote's candidate after the prefix, -1 when none (never counted, or the votes cancelled out). */
+  nextOf(h: number): number {
+    const s = this.slots.get(h);
+    return s === undefined || this.votes[s] <= 0 ? -1 : this.candidate[s];
+  }
+
+  /** `w` journeys went from the prefix to `next`: Boyer–Moore's majority vote, weighted. */
+  vote(s: number, next: number, w: number): void {
+    if (this.candidate[s] === next) this.votes[s] += w;
+    else if (this.votes[s] >= w) this.votes[s] -= w;
+    else {
+      this.candidate[s] = next;
+      this.votes[s] = w - this.votes[s];
+    }
+  }
+}
+
 /** The captures most of a conversation's journeys took after a prefix, following the majority to its end. */
-function majorityRest(
-  h: number,
-  next: number,
-  vote: Map<number, number>,
-  votes: Map<number, number>,
-  reached: Map<number, number>,
-): number[] {
+function majorityRest(h: number, next: number, prefixes: Prefixes): number[] {
   const rest: number[] = [];
   for (let c = next; c >= 0 && rest.length < 64;) {
-    const before = reached.get(h) ?? 0;
+    const before = prefixes.count(h);
     h = step(h, c);
     // Stop where fewer than half of those that got here went on this way.
-    if ((reached.get(h) ?? 0) * 2 <= before && rest.length > 0) break;
+    if (prefixes.count(h) * 2 <= before && rest.length > 0) break;
     rest.push(c);
-    c = votes.get(h) ? vote.get(h)! : -1;
+    c = prefixes.nextOf(h);
   }
   return rest;
 }
