@@ -4,10 +4,9 @@
 
 import path from 'node:path';
 
-import { laneName } from '../capture/sessionFolder.ts';
 import { HopscopeError, type ErrorCode } from '../common/errors.ts';
 import { correlateInputs } from '../session/ingest.ts';
-import { loadInputs, type Inputs } from '../session/inputs.ts';
+import { loadInputs, sessionDrops, type Inputs } from '../session/inputs.ts';
 import { defaultThreads, type IngestOptions } from '../session/parallelIngest.ts';
 import { problemText } from '../pcap/types.ts';
 import { captureSpan, timeRange, type TimeRange } from '../session/timeRange.ts';
@@ -43,22 +42,6 @@ export function openRange(inputs: Inputs, range: OpenRange | undefined): TimeRan
 }
 
 /** Capture drop counts recorded in session.json files (`kernelDrops`), by "node/iface" (the lane's name). */
-export function sessionDrops(inputs: Inputs): Map<string, number> {
-  const drops = new Map<string, number>();
-  for (const s of inputs.sessions) {
-    const caps = Array.isArray(s.doc.captures) ? (s.doc.captures as Record<string, unknown>[]) : [];
-    for (const cap of caps) {
-      // The kernel's drops as tcpdump counted them (it read `drops`, which session.json never had: no pane said
-      // "N dropped" for a capture folder); a name captured again is its own lane, `iface~N`.
-      const n = cap.kernelDrops;
-      if (typeof n !== 'number') continue;
-      const lane = laneName(String(cap.iface), typeof cap.instance === 'number' ? cap.instance : 1);
-      drops.set(`${cap.node}/${lane}`, n);
-    }
-  }
-  return drops;
-}
-
 export function buildSession(
   paths: string[],
   title: string | undefined,

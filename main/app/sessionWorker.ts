@@ -9,18 +9,11 @@ import { HopscopeError, toErrorData } from '../common/errors.ts';
 import { exportResult } from './exporter.ts';
 import { JourneyFilterError } from './journeyFilter.ts';
 import type { LoadedSession } from './loadedSession.ts';
-import {
-  buildSession,
-  defaultTitle,
-  firstPath,
-  openInputs,
-  openRange,
-  sessionDrops,
-} from './sessionBuild.ts';
+import { buildSession, defaultTitle, firstPath, openInputs, openRange } from './sessionBuild.ts';
 import { scanInputs, type Scan } from './sessionScan.ts';
 import type { ToWorker, FromWorker, PaneCapture, PreviewMsg, ReadyMsg } from './sessionProtocol.ts';
 import { LINKTYPE_LINUX_SLL2 } from '../decode/fields.ts';
-import type { Inputs } from '../session/inputs.ts';
+import { sessionDrops, type Inputs } from '../session/inputs.ts';
 import { rangeNs, type TimeRange } from '../session/timeRange.ts';
 import { openPacketLimit } from '../common/limits.ts';
 

@@ -71,6 +71,11 @@ export class CorrelationResult {
    * session/timeRange.ts), null: every packet. Said by the JSON, the ladder and the pcapng export.
    */
   range: TimeRange | null = null;
+  /**
+   * The kernel's drops per capture lane (`node/iface`) as session.json records them (set by correlateInputs),
+   * empty when unknown: a capture that lost packets is no witness that a packet never came (correlate/stops.ts).
+   */
+  kernelDrops: ReadonlyMap<string, number> = new Map();
 
   constructor(
     c: Correlator,

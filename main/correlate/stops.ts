@@ -90,7 +90,11 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
     if (t > lastRaw[c]) lastRaw[c] = t;
   }
   const capNode = res.captures.map((_, c) => res.nodeOfCapture(c));
-  const first = Array.from(firstRaw, (t, c) => (t === Infinity ? t : res.clock.correct(capNode[c], t)));
+  // A capture whose kernel dropped packets (session.json's count) may have lost this one: never a witness.
+  const lossy = res.captures.map((c) => (res.kernelDrops.get(`${c.node}/${c.iface}`) ?? 0) > 0);
+  const first = Array.from(firstRaw, (t, c) =>
+    t === Infinity || lossy[c] ? Infinity : res.clock.correct(capNode[c], t),
+  );
   const last = Array.from(lastRaw, (t, c) => (t === -Infinity ? t : res.clock.correct(capNode[c], t)));
   const uncertainty = res.nodes.map((name) => {
     const e = res.clocks.find((c) => c.node === name);

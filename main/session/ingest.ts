@@ -11,7 +11,7 @@ import type { CorrelationResult } from '../correlate/result.ts';
 import { decodeFields } from '../decode/index.ts';
 import { decodedLinkType, LINKTYPE_LINUX_SLL2 } from '../decode/fields.ts';
 import { manualClockWarnings } from '../export/ladder.ts';
-import type { Inputs } from './inputs.ts';
+import { sessionDrops, type Inputs } from './inputs.ts';
 import { decodeOptions, fileSize, ingestFiles, type Ingested, type InputProblem } from './ingestFiles.ts';
 import { ingestInParallel, readingProgress, type IngestOptions } from './parallelIngest.ts';
 import type { TimeRange } from './timeRange.ts';
@@ -116,6 +116,7 @@ function finish(
   opts.onProgress?.({ stage: 'linking', done: 0, total: 1 });
   const result = c.result();
   result.range = opts.range ?? null;
+  result.kernelDrops = sessionDrops(inputs);
   return { result, problems: ingest.problems, correlator: c, threads, outside: ingest.outside };
 }
 

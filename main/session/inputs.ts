@@ -21,6 +21,27 @@ export interface Inputs {
   warnings: string[];
 }
 
+/**
+ * The kernel's drops per capture lane (`node/iface`, `iface~N` for a name captured again) as tcpdump counted them,
+ * from the session.json of each session folder given; lanes it does not name are absent.
+ */
+export function sessionDrops(inputs: Pick<Inputs, 'sessions'>): Map<string, number> {
+  const drops = new Map<string, number>();
+  for (const s of inputs.sessions) {
+    const caps = Array.isArray(s.doc.captures) ? (s.doc.captures as Record<string, unknown>[]) : [];
+    for (const cap of caps) {
+      // The kernel's drops as tcpdump counted them (it read `drops`, which session.json never had: no pane said
+      // "N dropped" for a capture folder); a name captured again is its own lane, `iface~N`.
+      if (cap === null || typeof cap !== 'object') continue;
+      const n = cap.kernelDrops;
+      if (typeof n !== 'number') continue;
+      const lane = laneName(String(cap.iface), typeof cap.instance === 'number' ? cap.instance : 1);
+      drops.set(`${cap.node}/${lane}`, n);
+    }
+  }
+  return drops;
+}
+
 /** A file name that says capture: a folder's files so named are its captures (a drop's too: app/dropped.ts). */
 export const CAPTURE_EXT = /\.(pcap|pcapng|cap)$/i;
 

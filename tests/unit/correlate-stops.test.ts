@@ -14,6 +14,8 @@ import { journeyJson, writeJourneysJson } from '../../main/export/journeysJson.t
 import { journeyBlock } from '../../main/export/ladder.ts';
 import { Sink } from '../../main/export/sink.ts';
 import { FrameSource } from '../../main/session/frames.ts';
+import { correlateInputs } from '../../main/session/ingest.ts';
+import { loadInputs } from '../../main/session/inputs.ts';
 import { correlate, filesIn, fixtureCopy, fixtureFiles, type PcapRecord } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -192,6 +194,26 @@ describe('where a packet stopped (recorded: tests/fixtures/drops-flannel-vxlan)'
       expect(s.siblings).toBeNull();
       expect(s.destination && name(res, s.destination.capture)).toBe('node-2/veth470beb22');
     }
+  });
+
+  it("takes no capture whose kernel dropped packets (session.json's kernelDrops) for a witness", () => {
+    // As if session.json said node-2's cni0 and the .34 pod's veth lost packets (and the .35 pod's none).
+    const inputs = loadInputs(FILES);
+    if (!inputs.ok) throw new Error(inputs.error.message);
+    const captures = [
+      { node: 'node-2', iface: 'cni0', kernelDrops: 3 },
+      { node: 'node-2', iface: 'veth470beb22', kernelDrops: 1 },
+      { node: 'node-2', iface: 'veth5c0de7a1', kernelDrops: 0 },
+    ];
+    inputs.value.sessions.push({ dir: 'session', doc: { captures } });
+    const res = correlateInputs(inputs.value).result;
+    expect(res.kernelDrops.get('node-2/cni0')).toBe(3);
+    const stops = claims(res);
+    expect(sixPing(res).filter((k) => stops.has(k))).toEqual([]);
+    const to35 = matching(res, TO_35);
+    expect(to35.filter((k) => stops.has(k))).toEqual(to35);
+    for (const k of to35)
+      expect(stops.get(k)!.expected.map((c) => name(res, c))).toEqual(['node-2/veth5c0de7a1']);
   });
 
   it('claims nothing beyond a node that was not captured', () => {
