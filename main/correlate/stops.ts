@@ -61,9 +61,9 @@ export function journeyStops(res: CorrelationResult): JourneyStops {
 /** Host sides of pods' veths: Calico's cali*, Cilium's lxc*, AWS's eni*, the bridge CNIs' veth*. */
 const POD_SIDE = /^(veth|cali|lxc|eni)/;
 
-// A path (the captures of a journey in order) is hashed prefix by prefix, seeded with its conversation's number,
-// into 53 bits: two 32-bit multiplicative hashes. Counts per prefix tell how many of a conversation's journeys
-// went at least that far, without comparing paths pairwise (a long TCP connection has many thousands).
+// A conversation's fields, then a path (the captures of a journey in order) after them, are hashed step by step
+// into 53 bits (two 32-bit multiplicative hashes): paths are told apart, and counted per prefix, without comparing
+// them pairwise (a long TCP connection has many thousands of journeys).
 function step(h: number, v: number): number {
   const hi = Math.floor(h / 2 ** 21);
   const lo = h % 2 ** 21;
@@ -108,7 +108,11 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
   for (const i of res.interfaces) {
     listed.add(i.node);
     if (i.mac >= 0) nodeMacs.add(i.mac);
-    for (const a of i.addresses) addrNode.set(a, addrNode.has(a) && addrNode.get(a) !== i.node ? '' : i.node);
+    for (const a of i.addresses) {
+      // An address two nodes have (a shared VIP) is no one's: ''.
+      const prev = addrNode.get(a);
+      addrNode.set(a, prev === undefined || prev === i.node ? i.node : '');
+    }
   }
   const captureOf = new Map(res.captures.map((c, k) => [`${c.node}/${c.iface}`, k]));
   const bridgeOf = res.captures.map((c) => {
