@@ -216,6 +216,23 @@ describe('where a packet stopped (recorded: tests/fixtures/drops-flannel-vxlan)'
       expect(stops.get(k)!.expected.map((c) => name(res, c))).toEqual(['node-2/veth5c0de7a1']);
   });
 
+  it("an address two nodes hold (a shared VIP) is neither one's: no local delivery is assumed", () => {
+    // 10.244.1.34 listed on node-1, on node-2, and on another of node-2's interfaces: still no one's, so the
+    // requests to it that stopped on node-2 are not taken for delivered to node-2 itself.
+    const inputs = loadInputs(FILES);
+    if (!inputs.ok) throw new Error(inputs.error.message);
+    const vip = ((10 << 24) | (244 << 16) | (1 << 8) | 34) >>> 0;
+    for (const [node, name] of [
+      ['node-1', 'vip0'],
+      ['node-2', 'vip0'],
+      ['node-2', 'vip1'],
+    ])
+      inputs.value.interfaces.push({ node, name, mac: -1, kind: 'dummy', addresses: [vip] });
+    const res = correlateInputs(inputs.value).result;
+    const dropped = sixPing(res).filter((k) => [2, 5].includes(seq(res, k)));
+    expect(dropped.filter((k) => journeyStops(res).of(k) !== null)).toEqual(dropped);
+  });
+
   it('claims nothing beyond a node that was not captured', () => {
     // node-1 only: what it sent to node-2 leaves through node-1's ens33 and nothing tells what became of it.
     // What it rejected itself still stopped at its own flannel.1, with its own cni0 and the pod's veth capturing.
