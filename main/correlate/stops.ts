@@ -123,7 +123,8 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
 
   // Pass 1: each journey's path, its conversation, the pods' addresses the traffic shows, the flows' ICMP errors.
   const pathStart = new Int32Array(n + 1);
-  const path: number[] = [];
+  const path = new Int32Array(rows.length); // every journey's captures, one after another (a row is on one path)
+  let pathEnd = 0;
   const lastRow = new Int32Array(n);
   const firstRowOf = new Int32Array(n);
   const conv = new Float64Array(n); // the conversation's hash, the seed of its paths' prefixes
@@ -134,12 +135,12 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
     podAt.set(ip, prev === undefined || prev === c ? c : -1);
   };
   for (let k = 0; k < n; k++) {
-    pathStart[k] = path.length;
+    pathStart[k] = pathEnd;
     const r0 = res.firstRow(k);
     firstRowOf[k] = r0;
     let last = r0;
     for (let r = r0; r >= 0; r = res.nextRow(r)) {
-      path.push(rows.capture[r]);
+      path[pathEnd++] = rows.capture[r];
       last = r;
     }
     lastRow[k] = last;
@@ -162,7 +163,7 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
       else errors.set(f, [k]);
     }
   }
-  pathStart[n] = path.length;
+  pathStart[n] = pathEnd;
 
   // Pass 2: each journey's path hashed (seeded with its conversation's hash), and per conversation its distinct
   // paths with how many journeys took each: one map lookup per journey. Nearly every conversation has one path
