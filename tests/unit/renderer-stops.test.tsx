@@ -59,6 +59,12 @@ describe('a journey said stopped, in the app', () => {
   });
 
   it('a stopped journey has the badge and the ✗ line under its ladder; a delivered one neither', async () => {
+    // happy-dom lays nothing out: the list's virtualizer is given a 600 px tall scroll box so that it draws rows.
+    for (const [prop, px] of [
+      ['clientHeight', 600],
+      ['clientWidth', 800],
+    ] as const)
+      Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => px });
     const store = new AppStore({ theme: 'light' });
     const ctl = new Controller(inProcessApi(backend), store);
     ctl.start();
@@ -70,6 +76,15 @@ describe('a journey said stopped, in the app', () => {
       for (let i = 0; i < 200 && store.get().journeyView?.id !== id; i++)
         await act(async () => new Promise((r) => setTimeout(r, 10)));
     };
+    // The list: every row of a stopped journey, and only those, carries the badge.
+    const badged = () =>
+      [...el.querySelectorAll<HTMLElement>('[data-testid=journey-row]')]
+        .filter((r) => r.querySelector('[data-testid=journey-stopped]'))
+        .map((r) => Number(r.dataset.journey));
+    for (let i = 0; i < 200 && el.querySelectorAll('[data-testid=journey-row]').length < page.total; i++)
+      await act(async () => new Promise((r) => setTimeout(r, 10)));
+    expect(el.querySelectorAll('[data-testid=journey-row]')).toHaveLength(page.total);
+    expect(badged()).toEqual(page.items.filter((j) => j.stop).map((j) => j.id));
     const first = page.items.find((j) => j.stop)!;
     await show(first.id);
     expect(store.get().journeyView?.id).toBe(first.id);
@@ -98,5 +113,7 @@ describe('a journey said stopped, in the app', () => {
     expect(detail.querySelector('[data-testid=journey-stopped]')).toBeNull();
     expect(detail.querySelector('[data-testid=hop-stop]')).toBeNull();
     ctl.stop();
+    for (const prop of ['clientHeight', 'clientWidth'])
+      delete (HTMLElement.prototype as unknown as Record<string, unknown>)[prop];
   });
 });
