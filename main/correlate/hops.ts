@@ -179,10 +179,33 @@ const CH_NAMES: [number, HopChange][] = [
   [CH_MERGED, 'merged'],
 ];
 
-/** The changes of every mask, computed once (exports name them for every hop of every journey). */
-export const CHANGE_NAMES: readonly (readonly HopChange[])[] = Array.from({ length: 4096 }, (_, m) =>
-  Object.freeze(CH_NAMES.filter(([bit]) => (m & bit) !== 0).map(([, name]) => name)),
-);
+/**
+ * Per change mask, a value made from its changes' names, once, when a hop first has that mask (exports turn the
+ * mask of every hop of every journey into text). Built on demand: a table of every mask made up front cost each
+ * exporter its 4,096 values (about 7 MB of a correlate run's memory for the four tables), where a capture shows a
+ * few dozen masks, and each new change bit doubles them.
+ */
+export class ChangeTable<T> {
+  private readonly made: (T | undefined)[] = [];
+  constructor(private readonly make: (names: readonly HopChange[]) => T) {}
+
+  get(mask: number): T {
+    let v = this.made[mask];
+    if (v === undefined) this.made[mask] = v = this.make(changeNames(mask));
+    return v;
+  }
+}
+
+const namesMade: (readonly HopChange[] | undefined)[] = [];
+/** The changes of a mask (changeMask), by name in CH_NAMES' order; the same frozen array for the same mask. */
+export function changeNames(mask: number): readonly HopChange[] {
+  let v = namesMade[mask];
+  if (v === undefined)
+    namesMade[mask] = v = Object.freeze(
+      CH_NAMES.filter(([bit]) => (mask & bit) !== 0).map(([, name]) => name),
+    );
+  return v;
+}
 
 const pushBit = (t: number): number =>
   t === ENCAP_IPIP ? CH_PUSH_IPIP : t === ENCAP_GENEVE ? CH_PUSH_GENEVE : CH_PUSH_VXLAN;
@@ -262,7 +285,7 @@ export function pieceRange(obs: ObservationTable, r: number, whole: number): Pie
 
 /** What changed from row `p` (previous hop) to row `r` (a new array: changeMask for the per-hop paths). */
 export function changesBetween(obs: ObservationTable, p: number, r: number): HopChange[] {
-  return [...CHANGE_NAMES[changeMask(obs, p, r)]];
+  return [...changeNames(changeMask(obs, p, r))];
 }
 
 /**

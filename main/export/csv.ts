@@ -4,7 +4,7 @@
 
 import {
   CH_SPLIT,
-  CHANGE_NAMES,
+  ChangeTable,
   changeMask,
   encapOf,
   ethOf,
@@ -72,7 +72,7 @@ const NEWLINE = lit('\n');
 const NO_ETH = lit(',,,');
 /** The piece cells of a hop that is no piece of a TCP segment. */
 const NO_PIECE = lit(',,,');
-const CHANGE_CELLS = CHANGE_NAMES.map((names) => lit(names.join(' ')));
+const CHANGE_CELLS = new ChangeTable((names) => lit(names.join(' ')));
 
 class CsvWriter {
   /** Per capture: `,NODE,IFACE,` (cells). */
@@ -158,7 +158,7 @@ class CsvWriter {
       if (encap) out.bytes(encap);
       out.bytes(COMMA_BYTES);
       const mask = from < 0 ? 0 : changeMask(rows, list[from], r);
-      if (from >= 0) out.bytes(CHANGE_CELLS[mask]);
+      if (from >= 0) out.bytes(CHANGE_CELLS.get(mask));
       out.bytes(COMMA_BYTES);
       out.bytes(summary);
       // fromHop, then a `split` hop's bytes of hop fromHop's segment (the JSON's `piece`; empty cells on every

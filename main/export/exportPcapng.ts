@@ -5,7 +5,7 @@ import { rangeText } from '../session/timeRange.ts';
 import { ENCAP_GENEVE } from '../decode/fields.ts';
 import { GENEVE_PORT } from '../decode/geneve.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
-import { CH_NAT_DST, CH_NAT_SRC, CH_SPLIT, CHANGE_NAMES, changeMask, pieceRange } from '../correlate/hops.ts';
+import { CH_NAT_DST, CH_NAT_SRC, CH_SPLIT, ChangeTable, changeMask, pieceRange } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
 import { journeyStops, stopText, type JourneyStops } from '../correlate/stops.ts';
 import { CommentBytes } from './commentBytes.ts';
@@ -237,7 +237,7 @@ const BYTES = ascii(' (bytes ');
 const COLON_ONLY = ascii(':');
 const OF = ascii(' of ');
 /** `: mac ttl …` for every change mask (0: nothing). */
-const CHANGE_TEXT = CHANGE_NAMES.map((names) => ascii(names.length ? `: ${names.join(' ')}` : ''));
+const CHANGE_TEXT = new ChangeTable((names) => ascii(names.length ? `: ${names.join(' ')}` : ''));
 
 /**
  * `; ✗ not seen after node-2/flannel.1, though node-2/cni0 was capturing (4 of the 5 other packets …; …)` for a
@@ -343,7 +343,7 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
               .int(hop[p] + 1)
               .bytes(CLOSE);
           const ch = changeMask(rows, p, r);
-          if (ch !== 0) cb.bytes(CHANGE_TEXT[ch]);
+          if (ch !== 0) cb.bytes(CHANGE_TEXT.get(ch));
           // What a NAT rewrote is in the packet before it: said, as Wireshark shows one packet at a time.
           if (ch & (CH_NAT_DST | CH_NAT_SRC)) cb.bytes(WAS).str(res.rowTuple(p)).bytes(CLOSE);
           // A piece of a TCP segment cut on the way: which of the segment's bytes (rare: pieceRange's object).

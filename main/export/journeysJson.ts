@@ -6,7 +6,7 @@ import { rangeNs } from '../session/timeRange.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import {
   CH_SPLIT,
-  CHANGE_NAMES,
+  ChangeTable,
   changeMask,
   encapOf,
   ethOf,
@@ -18,9 +18,6 @@ import { F_TRUNCATED } from '../correlate/observations.ts';
 import { journeyStops, stopJson } from '../correlate/stops.ts';
 import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
 import type { Sink } from './sink.ts';
-
-/** The JSON array of every change mask. */
-const CHANGE_JSON = CHANGE_NAMES.map((names) => JSON.stringify(names));
 
 export const JOURNEYS_SCHEMA = 'hopscope.journeys/1';
 export const GENERATOR = 'hopscope 0.1.0';
@@ -172,7 +169,8 @@ const TRUE = lit('true');
 const FALSE = lit('false');
 const EMPTY = lit('[]');
 const COMMA = lit(',');
-const CHANGE_BYTES = CHANGE_JSON.map(lit);
+/** The JSON array of a change mask's names, as bytes. */
+const CHANGE_BYTES = new ChangeTable((names) => lit(JSON.stringify(names)));
 
 /**
  * Writes journeyJson(res, k) as bytes straight from the columns: the same text as
@@ -311,7 +309,7 @@ export class JourneyJsonWriter {
       out.bytes(this.encapText.get(r) ?? EMPTY);
       out.bytes(H_CHANGES);
       const mask = from < 0 ? 0 : changeMask(rows, list[from], r);
-      out.bytes(from < 0 ? EMPTY : CHANGE_BYTES[mask]);
+      out.bytes(from < 0 ? EMPTY : CHANGE_BYTES.get(mask));
       if (mask & CH_SPLIT) this.piece(r, list[from]);
       out.bytes(rows.flags[r] & F_TRUNCATED ? H_TRUNCATED.yes : H_TRUNCATED.no);
     }

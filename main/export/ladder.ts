@@ -12,7 +12,7 @@ import {
 } from '../correlate/clockSkew.ts';
 import {
   CH_SPLIT,
-  CHANGE_NAMES,
+  ChangeTable,
   changeMask,
   encapOf,
   ethOf,
@@ -343,7 +343,7 @@ function pieceText(p: PieceRange): string {
   return `  [${pieceBytes(p)}]`;
 }
 const TRUNCATED = lit('  [truncated]');
-const CHANGE_TEXT = CHANGE_NAMES.map((names) => lit(names.length ? `  [${names.join(' ')}]` : ''));
+const CHANGE_TEXT = new ChangeTable((names) => lit(names.length ? `  [${names.join(' ')}]` : ''));
 
 /**
  * The ladder of every journey, written as bytes: exactly `\n` + journeyBlock(res, k) + `\n` per journey
@@ -464,7 +464,7 @@ export class LadderWriter {
       this.address(r, true);
       if (rows.flags[r] & F_TRUNCATED) out.bytes(TRUNCATED);
       const mask = from >= 0 ? changeMask(rows, list[from], r) : 0;
-      if (from >= 0) out.bytes(CHANGE_TEXT[mask]);
+      if (from >= 0) out.bytes(CHANGE_TEXT.get(mask));
       if (i > 0 && from !== i - 1) out.text(sinceText(i, from < 0 ? null : from));
       const piece = mask & CH_SPLIT ? pieceRange(rows, r, list[from]) : null;
       if (piece) out.text(pieceText(piece));
