@@ -582,6 +582,17 @@ export function collectBounds(
     if (keep && !keep(j)) continue;
     journeyBounds(links.first[j], links.segNext, c, own, bounds, scratch);
   }
+  // A packet WireGuard carried from x to y (wireguardJoin.ts): its clear hop on x came before the message reached
+  // y, and the message left x before the clear hop on y. Only where no other journey fitted the message.
+  const segs = c.segs;
+  for (const w of links.crossings ?? []) {
+    if (!w.sure || links.ambiguous[w.inner] || links.ambiguous[w.enc]) continue;
+    if (keep && (!keep(w.inner) || !keep(w.enc))) continue;
+    if (w.innerX >= 0 && w.encY >= 0)
+      bounds.add(segs.node[w.innerX], segs.node[w.encY], segs.lastT[w.innerX], segs.firstT[w.encY]);
+    if (w.encX >= 0 && w.innerY >= 0)
+      bounds.add(segs.node[w.encX], segs.node[w.innerY], segs.lastT[w.encX], segs.firstT[w.innerY]);
+  }
 }
 
 /** Adds one journey's bounds (its segments: `first`, then segNext): every pair with direction evidence. */

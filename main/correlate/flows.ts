@@ -88,6 +88,8 @@ function journeyTuples(res: CorrelationResult, k: number): number {
     // Most hops carry the inner packet unchanged: equal in every column packetFlowKey reads, the row's tuple is
     // the previous one's, already counted.
     if (prev >= 0 && rows.sameTuple(prev, r)) continue;
+    // A WireGuard data message: the tunnel's tuple, not the packet's (ObservationTable.append gives it none).
+    if (rows.wireguardData(r)) continue;
     prev = r;
     // The tuple the row store hashes as rows are read (ObservationTable.append), from the same values.
     const known = packetFlowKey(

@@ -38,6 +38,8 @@ export type HopChange =
   | 'encap-ipip'
   | 'encap+geneve'
   | 'encap-geneve'
+  | 'encap+wireguard'
+  | 'encap-wireguard'
   | 'nat-dst'
   | 'nat-src'
   | 'split'
@@ -57,6 +59,20 @@ export interface EncapInfo {
    * Geneve), with owners when known; null when the tunnel carries IP directly (Geneve protocol 0x0800/0x86DD).
    */
   innerEth?: EthInfo | null;
+}
+
+/**
+ * A hop where the packet travels encrypted in a WireGuard transport data message (wireguardJoin.ts): the hop's
+ * addresses, ports and TTL are the outer UDP datagram's (tunnel end to tunnel end); the packet inside is not
+ * visible there.
+ */
+export interface WireGuardInfo {
+  /** The receiver's index (the peer's session), read from the frame; null when the frame cannot be read. */
+  receiver: number | null;
+  /** The message counter (its low 32 bits when the frame cannot be read). */
+  counter: number;
+  /** The encrypted packet's length, padding included (tshark's datalen). */
+  dataLength: number;
 }
 
 export interface EthInfo {
@@ -99,6 +115,8 @@ export interface Hop {
   eth: EthInfo | null;
   encap: EncapInfo[];
   changes: HopChange[];
+  /** A hop seen only encrypted in WireGuard (its receiver index and counter); null on every other hop. */
+  wireguard: WireGuardInfo | null;
   /** A `split` hop's bytes of the whole segment it is timed from (pieceRange); null on every other hop. */
   piece: PieceRange | null;
   truncated: boolean;
@@ -164,15 +182,20 @@ const CH_PUSH_GENEVE = 512;
 export const CH_SPLIT = 1024;
 /** A TCP segment that holds the hop it is compared with (a piece) and more: GRO/LRO merged the pieces again. */
 export const CH_MERGED = 2048;
+/** The packet went into (push) or came out of (pop) a WireGuard transport data message (wireguardJoin.ts). */
+export const CH_PUSH_WIREGUARD = 4096;
+export const CH_POP_WIREGUARD = 8192;
 const CH_NAMES: [number, HopChange][] = [
   [CH_MAC, 'mac'],
   [CH_TTL, 'ttl'],
   [CH_POP_VXLAN, 'encap-vxlan'],
   [CH_POP_IPIP, 'encap-ipip'],
   [CH_POP_GENEVE, 'encap-geneve'],
+  [CH_POP_WIREGUARD, 'encap-wireguard'],
   [CH_PUSH_VXLAN, 'encap+vxlan'],
   [CH_PUSH_IPIP, 'encap+ipip'],
   [CH_PUSH_GENEVE, 'encap+geneve'],
+  [CH_PUSH_WIREGUARD, 'encap+wireguard'],
   [CH_NAT_DST, 'nat-dst'],
   [CH_NAT_SRC, 'nat-src'],
   [CH_SPLIT, 'split'],
@@ -181,9 +204,9 @@ const CH_NAMES: [number, HopChange][] = [
 
 /**
  * Per change mask, a value made from its changes' names, once, when a hop first has that mask (exports turn the
- * mask of every hop of every journey into text). Built on demand: a table of every mask made up front cost each
- * exporter its 4,096 values (about 7 MB of a correlate run's memory for the four tables), where a capture shows a
- * few dozen masks, and each new change bit doubles them.
+ * mask of every hop of every journey into text). Built on demand: the masks are 14 bits, and a table of every one
+ * made up front would cost each exporter its 16,384 values (about 25 MB of a correlate run's memory for the four
+ * tables, 5 MB when they were 12 bits), where a capture shows a few dozen masks.
  */
 export class ChangeTable<T> {
   private readonly made: (T | undefined)[] = [];
@@ -224,6 +247,10 @@ export function changeMask(obs: ObservationTable, p: number, r: number): number 
   // Two cooked-capture hops (`-i any`): their source addresses are all there is to compare.
   else if (!pe && !re && obs.ethPairId(p) !== 0 && obs.ethPairId(r) !== 0 && obs.ethSrc(p) !== obs.ethSrc(r))
     m |= CH_MAC;
+  // Into or out of WireGuard: one side's packet is encrypted, so its TTL, addresses and ports are the tunnel's, not
+  // the packet's; nothing of the packet can be compared.
+  const pw = obs.wireguardData(p);
+  if (pw !== obs.wireguardData(r)) return m | (pw ? CH_POP_WIREGUARD : CH_PUSH_WIREGUARD);
   if (obs.ttl(p) !== obs.ttl(r)) m |= CH_TTL;
   const pc = obs.encapCount[p];
   const rc = obs.encapCount[r];

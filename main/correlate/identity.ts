@@ -20,6 +20,7 @@
 
 import { GENEVE_HEADER_LEN, GENEVE_PORT } from '../decode/geneve.ts';
 import type { PacketFields } from '../decode/fields.ts';
+import { isWireGuardPort, transportDataCounter } from '../decode/wireguard.ts';
 
 // Local copies of fields.ts's PROTO_* (module-local constants keep this per-packet path free of
 // cross-module binding lookups, which showed in profiles under the tsx loader).
@@ -66,6 +67,12 @@ export interface Identity {
   quoted: boolean;
   quotedHi: number;
   quotedLo: number;
+  /**
+   * A WireGuard transport data message carrying a packet (UDP to or from 51820/51871, not a keepalive), with its
+   * counter captured: its counter (exact up to 2^53); -1 for any other packet. The packet inside is encrypted, so
+   * the linker pairs this journey with the clear one it carries (wireguardJoin.ts).
+   */
+  wgCounter: number;
 }
 
 export function createIdentity(): Identity {
@@ -80,6 +87,7 @@ export function createIdentity(): Identity {
     quoted: false,
     quotedHi: 0,
     quotedLo: 0,
+    wgCounter: -1,
   };
 }
 
@@ -453,6 +461,7 @@ export function computeIdentity(
   out.src6 = 0;
   out.dst6 = 0;
   out.quoted = false;
+  out.wgCounter = -1;
   if (f.ipVersion === 6) hashIpv6(f, frame, out, base, n);
   if (f.ipVersion === 0 || f.ipTotalLen < 0) return;
   const w = words;
@@ -501,7 +510,17 @@ export function computeIdentity(
       w[nw++] = i32(frame, base + l4 + TCP_SEQ + 4);
     } else if (proto === PROTO_UDP) {
       if (l4 < 0 || l4 + UDP_MIN > n) return;
-      w[nw++] = u16(frame, base + l4 + UDP_LEN);
+      const udpLen = u16(frame, base + l4 + UDP_LEN);
+      w[nw++] = udpLen;
+      // Four compares on every UDP row; the message is parsed only on WireGuard's ports. A datagram the outer IP
+      // layer fragmented is left alone (its IP length is not the message's).
+      if ((isWireGuardPort(f.srcPort) || isWireGuardPort(f.dstPort)) && !f.moreFragments)
+        out.wgCounter = transportDataCounter(
+          frame,
+          base + l4 + UDP_HEADER_LEN,
+          base + n,
+          udpLen - UDP_HEADER_LEN,
+        );
     } else if (proto === PROTO_SCTP) {
       // Not the addresses (as for the protocols below): a ClusterIP's DNAT rewrites them, and SCTP's ports.
       if (l4 < 0 || l4 + SCTP_VTAG_END > n) return;

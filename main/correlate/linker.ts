@@ -7,6 +7,7 @@ import type { SegmentTable } from './segments.ts';
 import { WindowedKeyTable } from './keyTable.ts';
 import { isGroupMac, type Ownership } from './ownership.ts';
 import type { NodeClocks } from './clockSkew.ts';
+import { joinWireGuard, type WireGuardCrossing } from './wireguardJoin.ts';
 
 export interface LinkOptions {
   /** Per node: its clock (what puts its timestamps on the reference clock), and that offset's uncertainty. */
@@ -47,6 +48,11 @@ export interface Links {
   first: Int32Array;
   segCount: Int32Array;
   ambiguous: Uint8Array;
+  /**
+   * The clock pre-pass (no path order) only: the encrypted journeys a path-ordered pass would join to the clear ones
+   * (joinWireGuard), left apart, in this pass's journey numbers. collectBounds takes the clocks' bounds they give.
+   */
+  crossings?: WireGuardCrossing[];
 }
 
 /**
@@ -282,28 +288,115 @@ export function linkSegments(
     table.set(j);
   }
 
-  const merged = joinCutSegments(obs, segs, clock, opts, count, scratch, segNext);
+  const cut = joinCutSegments(obs, segs, clock, opts, count, scratch, segNext);
+  const crossings = joinWireGuard(
+    obs,
+    segs,
+    own,
+    clock,
+    { count, jFirst, segNext, gone: cut },
+    opts.crossWindowNs,
+    (a, b) => segmentDirection(a, b, obs, segs, own),
+  );
+  // The clock pre-pass joins none: its journeys keep their own nodes' bounds, and the crossings give theirs
+  // beside them (collectBounds), so an encrypted journey's tight bound is never mixed with a clear one's TTLs.
+  if (opts.pathOrder === false && crossings.length > 0)
+    return {
+      ...linksOf(cut, count, scratch, segJourney, segNext),
+      crossings: renumberedCrossings(cut, crossings),
+    };
+  const merged = crossings.length > 0 ? withoutJoined(cut, crossings, count) : cut;
+  const byInner = new Map<number, WireGuardCrossing[]>();
+  for (const c of crossings) {
+    const l = byInner.get(c.inner);
+    if (l) l.push(c);
+    else byInner.set(c.inner, [c]);
+  }
 
   // Path order of each multi-node journey.
   const buf: number[] = [];
   for (let j = 0; opts.pathOrder !== false && j < count; j++) {
-    if (jCount[j] < 2 || (merged && merged[j] < 0)) continue;
+    if (merged && merged[j] < 0) continue;
+    const joined = byInner.get(j);
+    if (jCount[j] < 2 && !joined) continue;
     buf.length = 0;
     for (let s = jFirst[j]; s >= 0; s = segNext[s]) buf.push(s);
     orderSegments(buf, obs, segs, own, clock);
+    if (joined) {
+      for (const c of joined) {
+        insertCrossing(buf, c);
+        jCount[j] += (c.encX >= 0 ? 1 : 0) + (c.encY >= 0 ? 1 : 0);
+        if (ambiguous[c.enc]) ambiguous[j] = 1;
+      }
+    }
     jFirst[j] = buf[0];
     for (let i = 0; i < buf.length; i++) segNext[buf[i]] = i + 1 < buf.length ? buf[i + 1] : -1;
   }
+  return linksOf(merged, count, scratch, segJourney, segNext);
+}
+
+/** The links of the scratch's journeys, those that joined another (`merged` < 0) removed. */
+function linksOf(
+  merged: Int32Array | null,
+  count: number,
+  scratch: LinkScratch,
+  segJourney: Int32Array,
+  segNext: Int32Array,
+): Links {
   scratch.used = count;
   if (merged) return renumbered(merged, count, scratch, segJourney, segNext);
   return {
     count,
     segJourney,
     segNext,
-    first: jFirst.slice(0, count),
-    segCount: jCount.slice(0, count),
-    ambiguous: ambiguous.slice(0, count),
+    first: scratch.jFirst.slice(0, count),
+    segCount: scratch.jCount.slice(0, count),
+    ambiguous: scratch.ambiguous.slice(0, count),
   };
+}
+
+/** Crossings with their journeys numbered as renumbered() numbers them (`cut` null: unchanged). */
+function renumberedCrossings(cut: Int32Array | null, crossings: WireGuardCrossing[]): WireGuardCrossing[] {
+  if (!cut) return crossings;
+  return crossings.map((c) => ({ ...c, inner: cut[c.inner], enc: cut[c.enc] }));
+}
+
+/**
+ * The journeys' new numbers (-1: joined another) once the encrypted journeys of `crossings` join the clear ones,
+ * on top of `cut` (joinCutSegments' numbers, or null when none joined there).
+ */
+function withoutJoined(
+  cut: Int32Array | null,
+  crossings: readonly WireGuardCrossing[],
+  count: number,
+): Int32Array {
+  const gone = new Uint8Array(count);
+  if (cut) for (let j = 0; j < count; j++) if (cut[j] < 0) gone[j] = 1;
+  for (const c of crossings) gone[c.enc] = 1;
+  const merged = new Int32Array(count);
+  let n = 0;
+  for (let j = 0; j < count; j++) merged[j] = gone[j] ? -1 : n++;
+  return merged;
+}
+
+/**
+ * Puts an encrypted journey's segments (sender's NIC, then receiver's) into a clear journey's path, `list` in path
+ * order: after the segment the packet was encrypted after, else before the one it was decrypted into. Where the
+ * clear journey's own evidence put the receiver's segment first (no TTL or address said otherwise), the crossing
+ * says which came first: that segment moves after the encrypted ones.
+ */
+function insertCrossing(list: number[], c: WireGuardCrossing): void {
+  const block = [c.encX, c.encY].filter((s) => s >= 0);
+  if (c.innerX >= 0 && c.innerY >= 0) {
+    const ix = list.indexOf(c.innerX);
+    const iy = list.indexOf(c.innerY);
+    if (iy >= 0 && ix >= 0 && iy < ix) {
+      list.splice(iy, 1);
+      list.splice(list.indexOf(c.innerX) + 1, 0, c.innerY);
+    }
+  }
+  const at = c.innerX >= 0 ? list.indexOf(c.innerX) + 1 : list.indexOf(c.innerY);
+  list.splice(at < 0 ? list.length : at, 0, ...block);
 }
 
 /** A TCP journey's first segment as a whole or a piece: its first row's tuple, sequence number and payload. */

@@ -2,6 +2,7 @@
 // columns grown together. Rows are appended from the reused PacketFields; nothing per packet is an object.
 
 import { ENCAP_VXLAN, type PacketFields } from '../decode/fields.ts';
+import { WG_DATA_OVERHEAD } from '../decode/wireguard.ts';
 import { FLOW_KEY, fragmentFlowKey, packetFlowKey, type Identity } from './identity.ts';
 import { allocGrown } from './columns.ts';
 import { TupleInterner } from './interner.ts';
@@ -74,6 +75,11 @@ export const M_FLOW = 1024;
 export const M_FRAGMENT = 2048;
 /** The outer frame carries no 802.1Q/802.1ad tag (the decoder reads through tags; the journey filter's `vlan`). */
 export const M_VLAN = 4096;
+/**
+ * Not an absent field: the row is a WireGuard transport data message carrying a packet (Identity.wgCounter), its
+ * counter's low 32 bits in tcpSeqCol (a UDP row has no TCP sequence number).
+ */
+export const M_WIREGUARD = 8192;
 /** Raw ipLen value meaning "too big for 16 bits: see the overflow map" (IPv6 jumbo-sized lengths). */
 const WIDE16 = 0xffff;
 /** Largest byte offset a Uint32 fileOffset column holds before it is widened to Float64. */
@@ -441,6 +447,10 @@ export class ObservationTable {
     if (tf < 0) m |= M_TCP_FLAGS;
     else if ((tf & 0x12) === 0x02 && f.tcpSeq >= 0) this.synSeqs.set(i, f.tcpSeq);
     this.tcpSeqCol[i] = tf >= 0 && f.tcpSeq >= 0 ? f.tcpSeq : 0;
+    if (id.wgCounter >= 0) {
+      m |= M_WIREGUARD;
+      this.tcpSeqCol[i] = id.wgCounter % 0x1_0000_0000;
+    }
     // The shared columns: the first field when present, else the second, else 0.
     this.portOrIdCol[i] = sp >= 0 ? sp : iid >= 0 ? iid : 0;
     this.portOrSeqCol[i] = dp >= 0 ? dp : iseq >= 0 ? iseq : 0;
@@ -455,7 +465,12 @@ export class ObservationTable {
     if ((sp >= 0 && iid >= 0) || (dp >= 0 && iseq >= 0) || (it >= 0 && tf >= 0))
       this.displaced.set(i, [sp >= 0 ? iid : -1, dp >= 0 ? iseq : -1, it >= 0 ? tf : -1]);
     // The row's flow tuple, as flows.ts takes it (journeyTuples: the same function on the same values).
-    let known = this.keepFlows && packetFlowKey(proto, it, iid, iseq, this.src[i], sp, this.dst[i], dp);
+    // A WireGuard data message has none: its ports and addresses are the tunnel's, shared by every packet it
+    // carries (the flow is the packet inside's, joined in by wireguardJoin.ts).
+    let known =
+      this.keepFlows &&
+      id.wgCounter < 0 &&
+      packetFlowKey(proto, it, iid, iseq, this.src[i], sp, this.dst[i], dp);
     // An ICMP error (no tuple of its own) takes the tuple of the packet it quotes: it joins that packet's flow.
     if (id.quoted) {
       this.quotedFlows.set(i, [id.quotedHi, id.quotedLo]);
@@ -566,6 +581,23 @@ export class ObservationTable {
   /** A TCP row's sequence number, -1 on other rows. */
   tcpSeq(r: number): number {
     return (this.missing[r] & M_TCP_FLAGS) !== 0 ? -1 : this.tcpSeqCol[r];
+  }
+  /** Whether row r is a WireGuard transport data message carrying a packet (the packet inside is encrypted). */
+  wireguardData(r: number): boolean {
+    return (this.missing[r] & M_WIREGUARD) !== 0;
+  }
+  /** A WireGuard data row's counter (its low 32 bits), -1 on other rows. */
+  wireguardCounter(r: number): number {
+    return (this.missing[r] & M_WIREGUARD) !== 0 ? this.tcpSeqCol[r] : -1;
+  }
+  /**
+   * A WireGuard data row's encrypted packet length, padding included (its UDP payload less the 16-byte header and
+   * the 16-byte tag: tshark's datalen), -1 on other rows.
+   */
+  wireguardDataLength(r: number): number {
+    if ((this.missing[r] & M_WIREGUARD) === 0) return -1;
+    const h = this.headersLen(r);
+    return h === 0 ? -1 : this.ipLen(r) - h - WG_DATA_OVERHEAD;
   }
   /** A TCP row's payload length (tcpdump's "length"), -1 on other rows or when its headers' length is not known. */
   tcpPayloadLen(r: number): number {

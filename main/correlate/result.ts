@@ -16,6 +16,7 @@ import {
   pieceRange,
   type Hop,
   type MacNamer,
+  type WireGuardInfo,
 } from './hops.ts';
 import { icmpQueryRole } from './identity.ts';
 import type { Links } from './linker.ts';
@@ -35,6 +36,8 @@ export interface RowDetail {
   ipv6(row: number): { src: string; dst: string } | null;
   /** The decoder's one-line summary of the innermost IP packet of the row, null when unavailable. */
   innerSummary(row: number): string | null;
+  /** A WireGuard transport data row's receiver index and whole counter, null when the frame cannot be read. */
+  wireguard?(row: number): { receiver: number; counter: number } | null;
 }
 
 export class CorrelationResult {
@@ -253,10 +256,28 @@ export class CorrelationResult {
     return this.own.interfaces;
   }
 
-  /** The inner packet of journey k as a tcpdump-like line (rowSummary of its first hop). */
+  /**
+   * The inner packet of journey k as a tcpdump-like line (rowSummary of its first hop, or of its first hop in clear
+   * when it was captured encrypted first: WireGuard).
+   */
   journeySummary(k: number): string {
-    const r = this.firstRow(k);
-    return r < 0 ? '' : this.rowSummary(r);
+    const first = this.firstRow(k);
+    if (first < 0) return '';
+    let r = first;
+    while (r >= 0 && this.rows.wireguardData(r)) r = this.nextRow(r);
+    return this.rowSummary(r >= 0 ? r : first);
+  }
+
+  /** A row seen only encrypted in WireGuard: its receiver index and counter (hops.ts WireGuardInfo); else null. */
+  wireguardOf(r: number): WireGuardInfo | null {
+    const rows = this.rows;
+    if (!rows.wireguardData(r)) return null;
+    const read = this.rowDetail?.wireguard?.(r) ?? null;
+    return {
+      receiver: read ? read.receiver : null,
+      counter: read ? read.counter : rows.wireguardCounter(r),
+      dataLength: rows.wireguardDataLength(r),
+    };
   }
 
   /**
@@ -370,6 +391,7 @@ export class CorrelationResult {
         eth: ethOf(rows, r, info.node, this.macName),
         encap: encapOf(rows, r, info.node, this.macName),
         changes: from < 0 ? [] : changesBetween(rows, list[from], r),
+        wireguard: this.wireguardOf(r),
         piece: from < 0 ? null : pieceRange(rows, r, list[from]),
         truncated: hopTruncated(rows, r),
       });

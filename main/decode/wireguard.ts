@@ -235,3 +235,16 @@ export function wireguardFields(
   }
   return { title: 'WireGuard Protocol', fields, length: cap - at };
 }
+
+/**
+ * The counter of a transport data message in `b[at, end)` carrying a packet (not a keepalive), as
+ * wireguardMessage reads it, or -1 when the payload is not one or its counter was not captured. Allocates nothing:
+ * the correlator asks it of every datagram on WireGuard's ports.
+ */
+export function transportDataCounter(b: Uint8Array, at: number, end: number, length: number): number {
+  if (end - at < 16 || b[at] !== WG_TRANSPORT_DATA || b[at + 1] !== 0 || b[at + 2] !== 0 || b[at + 3] !== 0)
+    return -1;
+  // Any length past the overhead: padding stops at the device MTU, which need not be a multiple of 16.
+  if (length <= WG_DATA_OVERHEAD) return -1;
+  return le32(b, at + 8) + le32(b, at + 12) * 0x1_0000_0000;
+}

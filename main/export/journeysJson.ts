@@ -51,6 +51,8 @@ export function hopJson(h: Hop): Record<string, unknown> {
     changes: h.changes,
     // Only on a piece of a TCP segment cut on the way (`split`): which of the segment's bytes it carries.
     ...(h.piece ? { piece: h.piece } : {}),
+    // Only on a hop seen encrypted in WireGuard: its receiver index, counter and encrypted length.
+    ...(h.wireguard ? { wireguard: h.wireguard } : {}),
     truncated: h.truncated,
   };
 }
@@ -163,6 +165,7 @@ const H_PIECE = lit(',"piece":{"start":');
 const H_PIECE_END = lit(',"end":');
 const H_PIECE_OF = lit(',"of":');
 const H_PIECE_CLOSE = lit('}');
+const H_WIREGUARD = lit(',"wireguard":');
 const H_TRUNCATED = { yes: lit(',"truncated":true}'), no: lit(',"truncated":false}') };
 const NULL = lit('null');
 const TRUE = lit('true');
@@ -311,6 +314,10 @@ export class JourneyJsonWriter {
       const mask = from < 0 ? 0 : changeMask(rows, list[from], r);
       out.bytes(from < 0 ? EMPTY : CHANGE_BYTES.get(mask));
       if (mask & CH_SPLIT) this.piece(r, list[from]);
+      if (rows.wireguardData(r)) {
+        out.bytes(H_WIREGUARD);
+        out.text(JSON.stringify(res.wireguardOf(r)));
+      }
       out.bytes(rows.flags[r] & F_TRUNCATED ? H_TRUNCATED.yes : H_TRUNCATED.no);
     }
     const stop = journeyStops(res).of(k);

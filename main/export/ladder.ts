@@ -21,6 +21,7 @@ import {
   type Hop,
   type HopSources,
   type PieceRange,
+  type WireGuardInfo,
 } from '../correlate/hops.ts';
 import { F_TRUNCATED } from '../correlate/observations.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
@@ -281,6 +282,7 @@ function hopDetail(h: Hop): string {
   }
   const addr = (ip: string, port: number | null): string => (port === null ? ip : `${ip}.${port}`);
   parts.push(`${addr(h.src, h.srcPort)} > ${addr(h.dst, h.dstPort)}`);
+  if (h.wireguard) parts.push(wireguardText(h.wireguard));
   if (h.truncated) parts.push('[truncated]');
   return parts.join('  ');
 }
@@ -341,6 +343,14 @@ function sinceText(index: number, fromHop: number | null): string {
 /** A piece's bytes of the whole segment: `  [bytes 1398:2796 of 6990]`. */
 function pieceText(p: PieceRange): string {
   return `  [${pieceBytes(p)}]`;
+}
+/**
+ * A hop seen encrypted: `wireguard receiver 0x1a2b3c4d counter 7, packet encrypted` (the receiver as tshark shows
+ * it; `receiver ?` when the frame could not be read).
+ */
+function wireguardText(w: WireGuardInfo): string {
+  const receiver = w.receiver === null ? '?' : `0x${w.receiver.toString(16).padStart(8, '0')}`;
+  return `wireguard receiver ${receiver} counter ${w.counter}, packet encrypted`;
 }
 const TRUNCATED = lit('  [truncated]');
 const CHANGE_TEXT = new ChangeTable((names) => lit(names.length ? `  [${names.join(' ')}]` : ''));
@@ -462,6 +472,8 @@ export class LadderWriter {
       this.address(r, false);
       out.raw(GT);
       this.address(r, true);
+      const wg = res.wireguardOf(r);
+      if (wg) out.text(`  ${wireguardText(wg)}`);
       if (rows.flags[r] & F_TRUNCATED) out.bytes(TRUNCATED);
       const mask = from >= 0 ? changeMask(rows, list[from], r) : 0;
       if (from >= 0) out.bytes(CHANGE_TEXT.get(mask));

@@ -13,6 +13,7 @@ import {
 import { decodeFields } from '../decode/fast.ts';
 import { ipv6ToString } from '../decode/format.ts';
 import { summarize } from '../decode/summary.ts';
+import { wireguardMessage } from '../decode/wireguard.ts';
 
 const WINDOW = 4 * 1024 * 1024;
 const PCAP_RECORD_HEADER = 16;
@@ -175,6 +176,17 @@ class FrameDetail implements RowDetail {
     const dst = ipv6ToString(frame, f.dst6Offset);
     this.addr = src && dst ? { src, dst } : null;
     return this.addr;
+  }
+
+  wireguard(r: number): { receiver: number; counter: number } | null {
+    const frame = this.decode(r);
+    const f = this.f;
+    if (f.l4Offset < 0 || f.payloadOffset < 0 || f.l4Offset + 8 > frame.length) return null;
+    const udpLength = (frame[f.l4Offset + 4] << 8) | frame[f.l4Offset + 5];
+    const m = wireguardMessage(frame, f.payloadOffset, frame.length, udpLength - 8);
+    return m && m.receiver !== null && m.counter !== null
+      ? { receiver: m.receiver, counter: m.counter }
+      : null;
   }
 
   innerSummary(r: number): string | null {

@@ -292,6 +292,8 @@ describe('LinkWindow on the lab fixtures', () => {
     ['kube-proxy-revisit', 'client'],
     // Large TCP segments cut into pieces on the way (TSO/GSO) and merged again (GRO): the pieces join their journey.
     ['gso-vxlan', 'node-1'],
+    // Packets WireGuard carried: the encrypted journeys join the clear ones (wireguardJoin.ts), in every snapshot.
+    ['calico-wireguard', 'node-1'],
   ] as const) {
     it(`${scenario}: any chunking ends as the batch does, with journeys frozen on the way`, () => {
       const { lanes, interfaces } = loadLanes(fixtureFiles(scenario));
@@ -312,7 +314,12 @@ describe('LinkWindow on the lab fixtures', () => {
             const got = windowed(lanes, interfaces, o, order, chunk, every, perNode);
             expect(got.journeys).toEqual(want.journeys);
             expect(got.flows).toEqual(want.flows);
-            expect(got.clocks).toEqual(want.clocks);
+            // WireGuard's crossings bound the clocks only while their journeys are in the window (docs/correlation.md
+            // "WireGuard"): fewer samples, here the same estimate (the encrypted datagrams' own bounds are tighter).
+            if (scenario === 'calico-wireguard') {
+              const estimate = (c: string) => c.replace(/:\d+( |$)/g, '$1');
+              expect(estimate(got.clocks)).toEqual(estimate(want.clocks));
+            } else expect(got.clocks).toEqual(want.clocks);
             expect(got.macs).toEqual(want.macs);
             froze = Math.max(froze, got.frozen);
           },

@@ -638,9 +638,16 @@ describe('journeys JSON and CSV written as bytes', () => {
     try {
       const results = [
         // gso-vxlan: pieces of TCP segments cut on the way (`split` hops with their bytes, `merged`).
-        ...['flannel-vxlan', 'calico-ipip', 'kube-proxy', 'calico-bgp', 'broadcast', 'gso-vxlan'].map((s) =>
-          correlate(fixtureFiles(s)),
-        ),
+        // calico-wireguard: hops seen encrypted (`wireguard` with the receiver and counter read from the frame).
+        ...[
+          'flannel-vxlan',
+          'calico-ipip',
+          'kube-proxy',
+          'calico-bgp',
+          'broadcast',
+          'gso-vxlan',
+          'calico-wireguard',
+        ].map((s) => correlate(fixtureFiles(s))),
         // Copies of a third host's broadcast received in parallel (no sender capture).
         correlate(fixtureFiles('broadcast').filter((f) => !f.includes('client__'))),
         correlate(filesIn(shifted)),
