@@ -263,6 +263,12 @@ export interface Hop {
    * [start, end) of `of`, counted from the segment's first byte; null on every other hop.
    */
   piece: { start: number; end: number; of: number } | null;
+  /**
+   * A hop where the packet was seen only encrypted, in a WireGuard transport data message: the hop's addresses,
+   * ports and TTL are the tunnel's UDP datagram's, and the packet inside is not visible. Its receiver index (null
+   * when the frame could not be read), counter and encrypted length (padding included); null on every other hop.
+   */
+  wireguard: { receiver: number | null; counter: number; dataLength: number } | null;
 }
 
 export interface JourneySummary {

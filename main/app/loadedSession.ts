@@ -693,6 +693,7 @@ export class LoadedSession {
       })),
       changes: h.changes,
       piece: h.piece,
+      wireguard: h.wireguard,
     }));
     return { ...this.journeySummary(k), hopList: hops };
   }

@@ -937,6 +937,48 @@ describe.sequential('TCP segments cut on the way (TSO/GSO) and merged again (GRO
   });
 });
 
+describe.sequential('a packet through WireGuard (Chromium)', () => {
+  it('the ladder shows it encrypted between the two wireguard.cali: the tunnel datagram, its message, no inner packet', async () => {
+    // tests/fixtures/calico-wireguard: a node-1 pod pings a node-2 pod; ens33 carries only WireGuard transport data.
+    const dir = path.join(ROOT, 'tests/fixtures/calico-wireguard');
+    await open(
+      folderFiles(dir, (f) => /\.pcap$|\.ip-(link|addr|route)\.json$/.test(f)),
+      '7 dropped files',
+    );
+    const hops = await openJourney(
+      p,
+      '10.100.84.130 > 10.100.247.3: icmp echo request, id 24042, seq 1, length 64',
+      6,
+    );
+    expect(hops.map((h) => `${h.node}/${h.iface} ${h.changes}`)).toEqual([
+      'node-1/calida8798d2ad7 ',
+      'node-1/wireguard.cali ttl',
+      'node-1/ens33 encap+wireguard',
+      'node-2/ens33 ',
+      'node-2/wireguard.cali encap-wireguard',
+      'node-2/cali79d4f06640e ttl',
+    ]);
+    const ladder = p.locator('[data-testid=hop-ladder]');
+    expect(await ladder.locator('[data-testid=encap-pushed]').allTextContents()).toEqual(['+WIREGUARD']);
+    expect(await ladder.locator('[data-testid=encap-popped]').allTextContents()).toEqual(['−WIREGUARD']);
+    // Both NICs' hops: the same message, the tunnel's addresses and ports, and the packet said to be hidden.
+    const boxes = ladder.locator('[data-testid=encap-wireguard]');
+    expect(await boxes.count()).toBe(2);
+    const heads = await boxes.locator('.encap-head').allTextContents();
+    expect(heads[0]).toMatch(
+      /^WIREGUARD 10\.1\.10\.9:51820 → 10\.1\.10\.10:51820 · receiver 0x[0-9a-f]{8} · counter 0TTL 64$/,
+    );
+    expect(heads[1]).toBe(heads[0]);
+    expect(await boxes.locator('[data-testid=encrypted]').allTextContents()).toEqual(
+      Array(2).fill('packet encrypted (96 bytes with padding): not visible here'),
+    );
+    // The clear hops keep their packet (addresses, TTL), none of them a WireGuard box.
+    expect(await ladder.locator('.inner .ip').count()).toBe(4);
+    await shot(p, 'files-wireguard', '[data-testid=hop-ladder]');
+    expect(errors).toEqual([]);
+  });
+});
+
 describe.sequential('folders dropped whole (Chromium)', () => {
   it('a fixture folder opens its captures, its interface lists read beside them; manifest.json and make.sh are left out', async () => {
     // As a file manager drops it: one item, the folder, read through its entry (its File has no bytes).

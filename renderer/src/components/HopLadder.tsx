@@ -298,7 +298,11 @@ function HopRow({
           </span>
         ))}
         <Mac eth={hop.eth} changed={has('mac')} />
-        <Packet hop={hop} layers={hop.encap} ttlChanged={has('ttl')} nat={nat} />
+        {hop.wireguard ? (
+          <Encrypted hop={hop} />
+        ) : (
+          <Packet hop={hop} layers={hop.encap} ttlChanged={has('ttl')} nat={nat} />
+        )}
       </div>
     </li>
   );
@@ -369,6 +373,29 @@ function Packet({
         <span className={`ttl${ttlChanged ? ' changed' : ''}`} data-testid="ttl">
           TTL {hop.ttl ?? '–'}
         </span>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * A hop seen only encrypted (WireGuard transport data): the tunnel's datagram, which message it was, and no inner
+ * packet (what it carried is the journey's, seen in clear on the hops around it).
+ */
+function Encrypted({ hop }: { hop: Hop }) {
+  const wg = hop.wireguard!;
+  const receiver = wg.receiver === null ? '?' : `0x${wg.receiver.toString(16).padStart(8, '0')}`;
+  return (
+    <div className="encap encap-wireguard" data-testid="encap-wireguard">
+      <div className="encap-head">
+        <b>WIREGUARD</b> {endpoint(hop.src, hop.srcPort)} → {endpoint(hop.dst, hop.dstPort)} · receiver{' '}
+        {receiver} · counter {wg.counter}
+        <span className="ttl" data-testid="ttl">
+          TTL {hop.ttl ?? '–'}
+        </span>
+      </div>
+      <div className="inner muted small" data-testid="encrypted">
+        packet encrypted ({wg.dataLength} bytes with padding): not visible here
       </div>
     </div>
   );
