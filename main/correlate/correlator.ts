@@ -592,6 +592,10 @@ export function collectBounds(
       bounds.add(segs.node[w.innerX], segs.node[w.encY], segs.lastT[w.innerX], segs.firstT[w.encY]);
     if (w.encX >= 0 && w.innerY >= 0)
       bounds.add(segs.node[w.encX], segs.node[w.innerY], segs.lastT[w.encX], segs.firstT[w.innerY]);
+    // The message itself, on both NICs: which way it went is what the pairing said where nothing else did (no
+    // interface lists own the tunnel's addresses or MACs; with them journeyBounds took this bound already).
+    if (w.encX >= 0 && w.encY >= 0 && segmentDirection(w.encX, w.encY, c.obs, segs, own) === 0)
+      bounds.add(segs.node[w.encX], segs.node[w.encY], segs.lastT[w.encX], segs.firstT[w.encY]);
   }
 }
 

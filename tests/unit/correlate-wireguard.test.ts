@@ -3,13 +3,17 @@
 // (transport data to UDP 51820), in clear again on the other node. Each pod packet must be ONE journey cali →
 // wireguard.cali → ens33 (encap+wireguard) → ens33 → wireguard.cali (encap-wireguard) → cali, with the encryption and
 // decryption times as its hops' latencies; also when one node's ens33 or the wireguard devices were not captured.
+import { copyFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { journeyJson } from '../../main/export/journeysJson.ts';
 import { journeyBlock } from '../../main/export/ladder.ts';
 import { FrameSource } from '../../main/session/frames.ts';
-import { correlate, fixtureFiles, negativeHops, path } from './correlate-helpers.ts';
+import { correlate, filesIn, fixtureFiles, negativeHops, path } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
 
 const FILES = fixtureFiles('calico-wireguard');
 const without = (...names: string[]) => FILES.filter((f) => !names.some((n) => f.endsWith(`/${n}.pcap`)));
@@ -22,55 +26,75 @@ const encryptedAlone = (res: CorrelationResult) =>
   journeys(res).filter((k) => res.hops(k).every((h) => h.wireguard !== null));
 const ifaceKind = (iface: string) => (iface.startsWith('cali') ? 'cali' : iface);
 
+/**
+ * Every pod packet of the recording is one journey through both nodes, encrypted between the two wireguard.cali
+ * (a TSO segment cut before wireguard.cali aside), and every data message is in one of them.
+ */
+function expectThroughTunnel(res: CorrelationResult): void {
+  const pods = podJourneys(res);
+  // Five pings each way between the pods' two pairs and the TCP exchange (a POST and its answer).
+  expect(pods.length).toBeGreaterThanOrEqual(25);
+  let full = 0;
+  for (const k of pods) {
+    const hops = res.hops(k);
+    const p = path(res, k);
+    // A TSO segment the sending pod's stack handed to cali whole, cut before wireguard.cali (a piece has its
+    // own journey from there): the whole segment stays on cali.
+    if (hops.length === 1) {
+      expect(p[0], `journey ${k + 1}`).toMatch(/^node-1\/cali/);
+      continue;
+    }
+    const x = hops[0].node;
+    const y = x === 'node-1' ? 'node-2' : 'node-1';
+    const kinds = hops.map((h) => `${h.node}/${ifaceKind(h.iface)}`);
+    const tail = [`${x}/wireguard.cali`, `${x}/ens33`, `${y}/ens33`, `${y}/wireguard.cali`, `${y}/cali`];
+    expect(kinds, `journey ${k + 1}`).toEqual(kinds[0].endsWith('/cali') ? [`${x}/cali`, ...tail] : tail);
+    const at = kinds.indexOf(`${x}/ens33`);
+    // Encrypted where it leaves wireguard.cali, decrypted into the other node's: nothing else compared there
+    // (the encrypted hops' TTL and addresses are the tunnel's).
+    expect(hops[at].changes).toEqual(['encap+wireguard']);
+    expect(hops[at + 1].changes).toEqual([]);
+    expect(hops[at + 2].changes).toEqual(['encap-wireguard']);
+    // The encrypted hops show the tunnel's datagram and say it is WireGuard: the same message on both NICs.
+    for (const h of hops.slice(at, at + 2)) {
+      expect(h.wireguard, `journey ${k + 1}`).not.toBeNull();
+      expect([h.srcPort, h.dstPort]).toEqual([51820, 51820]);
+      expect(h.proto).toBe(17);
+    }
+    expect(hops[at].src).toBe(x === 'node-1' ? '10.1.10.9' : '10.1.10.10');
+    expect(hops[at].wireguard).toEqual(hops[at + 1].wireguard);
+    expect(hops.filter((h) => h.wireguard !== null)).toHaveLength(2);
+    // Every hop timed from the one before it, none backwards: the encryption and decryption times are there.
+    expect(hops.slice(1).map((h) => h.fromHop)).toEqual(hops.slice(1).map((h) => h.index - 1));
+    for (const h of hops.slice(1))
+      expect(h.latencyNs, `journey ${k + 1} hop ${h.index}`).toBeGreaterThanOrEqual(0);
+    full++;
+  }
+  expect(full).toBeGreaterThanOrEqual(25);
+  // Every data message carried one of them; the handshake (initiation, response) stays on its own.
+  const alone = encryptedAlone(res);
+  expect(alone).toEqual([]);
+  const handshake = journeys(res).filter((k) => /51820: UDP, length (148|92)$/.test(res.journeySummary(k)));
+  expect(handshake).toHaveLength(2);
+  expect(negativeHops(res)).toEqual([]);
+}
+
 describe('WireGuard: clear and encrypted hops in one journey (recorded: tests/fixtures/calico-wireguard)', () => {
   it('every pod packet is one journey through both nodes, encrypted between the two wireguard.cali', () => {
-    const res = correlate(FILES);
-    const pods = podJourneys(res);
-    // Five pings each way between the pods' two pairs and the TCP exchange (a POST and its answer).
-    expect(pods.length).toBeGreaterThanOrEqual(25);
-    let full = 0;
-    for (const k of pods) {
-      const hops = res.hops(k);
-      const p = path(res, k);
-      // A TSO segment the sending pod's stack handed to cali whole, cut before wireguard.cali (a piece has its
-      // own journey from there): the whole segment stays on cali.
-      if (hops.length === 1) {
-        expect(p[0], `journey ${k + 1}`).toMatch(/^node-1\/cali/);
-        continue;
-      }
-      const x = hops[0].node;
-      const y = x === 'node-1' ? 'node-2' : 'node-1';
-      const kinds = hops.map((h) => `${h.node}/${ifaceKind(h.iface)}`);
-      const tail = [`${x}/wireguard.cali`, `${x}/ens33`, `${y}/ens33`, `${y}/wireguard.cali`, `${y}/cali`];
-      expect(kinds, `journey ${k + 1}`).toEqual(kinds[0].endsWith('/cali') ? [`${x}/cali`, ...tail] : tail);
-      const at = kinds.indexOf(`${x}/ens33`);
-      // Encrypted where it leaves wireguard.cali, decrypted into the other node's: nothing else compared there
-      // (the encrypted hops' TTL and addresses are the tunnel's).
-      expect(hops[at].changes).toEqual(['encap+wireguard']);
-      expect(hops[at + 1].changes).toEqual([]);
-      expect(hops[at + 2].changes).toEqual(['encap-wireguard']);
-      // The encrypted hops show the tunnel's datagram and say it is WireGuard: the same message on both NICs.
-      for (const h of hops.slice(at, at + 2)) {
-        expect(h.wireguard, `journey ${k + 1}`).not.toBeNull();
-        expect([h.srcPort, h.dstPort]).toEqual([51820, 51820]);
-        expect(h.proto).toBe(17);
-      }
-      expect(hops[at].src).toBe(x === 'node-1' ? '10.1.10.9' : '10.1.10.10');
-      expect(hops[at].wireguard).toEqual(hops[at + 1].wireguard);
-      expect(hops.filter((h) => h.wireguard !== null)).toHaveLength(2);
-      // Every hop timed from the one before it, none backwards: the encryption and decryption times are there.
-      expect(hops.slice(1).map((h) => h.fromHop)).toEqual(hops.slice(1).map((h) => h.index - 1));
-      for (const h of hops.slice(1))
-        expect(h.latencyNs, `journey ${k + 1} hop ${h.index}`).toBeGreaterThanOrEqual(0);
-      full++;
+    expectThroughTunnel(correlate(FILES));
+  });
+
+  it("without interface lists, each tunnel's direction is the one its messages pair in (both ways tried)", () => {
+    const dir = tempDir('hs-wg-nolists-');
+    try {
+      for (const f of FILES) copyFileSync(f, join(dir, basename(f)));
+      const res = correlate(filesIn(dir));
+      // Nothing says which node owns 10.1.10.9 or 10.1.10.10.
+      expect(res.interfaces).toEqual([]);
+      expectThroughTunnel(res);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect(full).toBeGreaterThanOrEqual(25);
-    // Every data message carried one of them; the handshake (initiation, response) stays on its own.
-    const alone = encryptedAlone(res);
-    expect(alone).toEqual([]);
-    const handshake = journeys(res).filter((k) => /51820: UDP, length (148|92)$/.test(res.journeySummary(k)));
-    expect(handshake).toHaveLength(2);
-    expect(negativeHops(res)).toEqual([]);
   });
 
   it('messages are paired in the order WireGuard sent them (their counters increase with the clear packets)', () => {
