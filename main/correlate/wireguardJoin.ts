@@ -13,9 +13,10 @@ import type { SegmentTable } from './segments.ts';
 
 /** One encrypted journey joined to the clear journey it carried across one pair of nodes. */
 export interface WireGuardCrossing {
-  /** The clear (inner) journey and the encrypted one (which joins it). */
+  /** The clear (inner) journey and the encrypted one (which joins it), and the node that encrypted it. */
   inner: number;
   enc: number;
+  from: number;
   /** The encrypted journey's segment on the sender and on the receiver (-1: not captured there). */
   encX: number;
   encY: number;
@@ -145,12 +146,9 @@ export function joinWireGuard(
   }
   // A clear journey crossing one pair of nodes twice the same way (a hairpin) could be taken by two groups of one
   // direction: keep neither.
-  const seenPair = new Map<string, number>();
-  for (const c of out) {
-    const k = `${c.inner}:${segs.node[c.encX >= 0 ? c.encX : c.encY]}`;
-    seenPair.set(k, (seenPair.get(k) ?? 0) + 1);
-  }
-  return out.filter((c) => seenPair.get(`${c.inner}:${segs.node[c.encX >= 0 ? c.encX : c.encY]}`) === 1);
+  const taken = new Map<string, number>();
+  for (const c of out) taken.set(`${c.inner}:${c.from}`, (taken.get(`${c.inner}:${c.from}`) ?? 0) + 1);
+  return out.filter((c) => taken.get(`${c.inner}:${c.from}`) === 1);
 }
 
 function encryptedOf(
@@ -225,41 +223,35 @@ function segmentsOn(j: number, n: number, ctx: MatchContext): number[] {
   return out;
 }
 
-/** Clear segments on node n with a time in [from, to]: by last time (sender), else by first time (receiver). */
-function clearNear(n: number, from: number, to: number, byLast: boolean, ctx: MatchContext): ClearSeg[] {
-  const list = ctx.byNode.get(n);
-  if (!list) return [];
-  // Segments last a few hundred µs on a node; their first times are searched from the window's start less a
-  // window (a segment that began before it can end inside).
-  const lo0 = byLast ? from - ctx.windowNs : from;
+/** The first position of `list` (by first time) at or after time t. */
+function firstAtOrAfter(list: readonly ClearSeg[], t: number): number {
   let lo = 0;
   let hi = list.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (list[mid].firstT < lo0) lo = mid + 1;
+    if (list[mid].firstT < t) lo = mid + 1;
     else hi = mid;
   }
-  const out: ClearSeg[] = [];
-  for (let i = lo; i < list.length && list[i].firstT <= to; i++) {
-    const t = byLast ? list[i].lastT : list[i].firstT;
-    if (t >= from && t <= to) out.push(list[i]);
-  }
-  return out;
+  return lo;
 }
 
 /**
  * Pairs the messages of one group, sent by node x to node y, in their order. A clear journey fits a message when it
  * is short enough for it (wireguardCanCarry), was on x within the window before the message left x (when the message
  * was captured on x and the journey seen on x), on y within the window after it reached y (likewise), with at least
- * one of the two seen; a journey seen on a third node only is another peer's. The messages are taken in order and
- * each takes the earliest fitting journey after the one the message before it took (WireGuard encrypts a peer's
- * packets in order: FIFO, so two packets of one length in flight are told apart by their order, not by which is
- * nearer). Each journey is taken once per group.
+ * one of the two seen; a journey seen on a third node only is another peer's, and one seen on one side only must not
+ * have gone the other way. The messages are taken in order and each takes the earliest fitting journey after the one
+ * the message before it took (WireGuard encrypts a peer's packets in order: FIFO, so two packets of one length in
+ * flight are told apart by their order, not by which is nearer). Each journey is taken once per group. Work per
+ * message: the clear segments from the previous one's on, until a second journey fits (or the window ends).
  */
 function matchGroup(g: readonly Encrypted[], x: number, y: number, ctx: MatchContext): WireGuardCrossing[] {
   const { obs, segs, windowNs } = ctx;
+  const onX = ctx.byNode.get(x) ?? [];
+  const onY = ctx.byNode.get(y) ?? [];
   const used = new Set<number>();
   const out: WireGuardCrossing[] = [];
+  // The previous message's pair: its clear segments' times on x and on y.
   let prevX = -Infinity;
   let prevY = -Infinity;
   for (const e of g) {
@@ -268,38 +260,49 @@ function matchGroup(g: readonly Encrypted[], x: number, y: number, ctx: MatchCon
     if (ex < 0 && ey < 0) continue;
     const tx = ex >= 0 ? segs.firstT[ex] : NaN;
     const ty = ey >= 0 ? segs.firstT[ey] : NaN;
-    // Candidates from either side, each checked against the other.
-    const cand = new Map<number, { sx: number; sy: number }>();
-    if (ex >= 0)
-      for (const c of clearNear(x, tx - windowNs, tx, true, ctx))
-        if (c.lastT >= prevX) cand.set(c.j, { sx: c.seg, sy: -1 });
-    if (ey >= 0)
-      for (const c of clearNear(y, ty, ty + windowNs, false, ctx)) {
-        if (c.firstT < prevY) continue;
-        const had = cand.get(c.j);
-        if (had) had.sy = c.seg;
-        else cand.set(c.j, { sx: -1, sy: c.seg });
-      }
     let best = -1;
     let bestX = -1;
     let bestY = -1;
     let fits = 0;
-    for (const [j, { sx, sy }] of cand) {
-      if (used.has(j)) continue;
-      if (!wireguardCanCarry(e.dataLength, obs.ipLen(segs.firstObs[ctx.jFirst[j]]))) continue;
+    /** Whether journey j (on x as sx, on y as sy; -1 not found there) fits e; counts it, keeps the first. */
+    const consider = (j: number, sx: number, sy: number): void => {
+      if (used.has(j) || j === best) return;
+      if (!wireguardCanCarry(e.dataLength, obs.ipLen(segs.firstObs[ctx.jFirst[j]]))) return;
       // A side the message was captured on, where the journey was seen too, must have been the match there.
-      if (ex >= 0 && sx < 0 && segmentsOn(j, x, ctx).length > 0) continue;
-      if (ey >= 0 && sy < 0 && segmentsOn(j, y, ctx).length > 0) continue;
+      if (ex >= 0 && sx < 0 && segmentsOn(j, x, ctx).length > 0) return;
+      if (ey >= 0 && sy < 0 && segmentsOn(j, y, ctx).length > 0) return;
       // Seen on one side only: not a journey that went to (or came from) a third node instead, nor one that its
       // TTLs or addresses say went from y to x (a reply, when only one node's NIC was captured).
-      if (sx < 0 || sy < 0) {
-        if (!onlyOn(j, x, y, ctx) || wentBack(j, x, y, ctx)) continue;
-      }
+      if ((sx < 0 || sy < 0) && (!onlyOn(j, x, y, ctx) || wentBack(j, x, y, ctx))) return;
       fits++;
-      if (best < 0 || earlier(sx, sy, bestX, bestY, segs)) {
+      if (best < 0) {
         best = j;
         bestX = sx;
         bestY = sy;
+      }
+    };
+    /** Journey j's segment on y within the window after the message reached y (after the previous pair's), or -1. */
+    const onYAfter = (j: number): number => {
+      for (const s of segmentsOn(j, y, ctx))
+        if (segs.firstT[s] >= ty && segs.firstT[s] <= ty + windowNs && segs.firstT[s] >= prevY) return s;
+      return -1;
+    };
+    // The sender's side first, in its order; a segment lasting longer than a window on one node is not looked at.
+    if (ex >= 0) {
+      for (let i = firstAtOrAfter(onX, Math.max(tx - 2 * windowNs, prevX - windowNs)); i < onX.length; i++) {
+        const c = onX[i];
+        if (c.firstT > tx || fits >= 2) break;
+        if (c.lastT < tx - windowNs || c.lastT > tx || c.lastT < prevX) continue;
+        consider(c.j, c.seg, ey >= 0 ? onYAfter(c.j) : -1);
+      }
+    }
+    // Then the receiver's, for journeys not seen on the sender (where the message was captured there).
+    if (ey >= 0) {
+      for (let i = firstAtOrAfter(onY, Math.max(ty, prevY)); i < onY.length && fits < 2; i++) {
+        const c = onY[i];
+        if (c.firstT > ty + windowNs) break;
+        if (ex >= 0 && segmentsOn(c.j, x, ctx).length > 0) continue;
+        consider(c.j, -1, c.seg);
       }
     }
     if (best < 0) continue;
@@ -312,9 +315,18 @@ function matchGroup(g: readonly Encrypted[], x: number, y: number, ctx: MatchCon
         -1,
       );
     used.add(best);
-    if (bestX >= 0) prevX = segs.lastT[bestX];
-    if (bestY >= 0) prevY = segs.firstT[bestY];
-    out.push({ inner: best, enc: e.j, encX: ex, encY: ey, innerX: bestX, innerY: bestY, sure: fits === 1 });
+    if (bestX >= 0 && ex >= 0) prevX = segs.lastT[bestX];
+    if (bestY >= 0 && ey >= 0) prevY = segs.firstT[bestY];
+    out.push({
+      inner: best,
+      enc: e.j,
+      from: x,
+      encX: ex,
+      encY: ey,
+      innerX: bestX,
+      innerY: bestY,
+      sure: fits === 1,
+    });
   }
   return out;
 }
@@ -333,14 +345,4 @@ function onlyOn(j: number, x: number, y: number, ctx: MatchContext): boolean {
     if (n !== x && n !== y) return false;
   }
   return true;
-}
-
-/** Candidate (ax, ay) comes before (bx, by) in the order the sender sent them: its time on x, else on y. */
-function earlier(ax: number, ay: number, bx: number, by: number, segs: SegmentTable): boolean {
-  if (ax >= 0 && bx >= 0)
-    return segs.lastT[ax] < segs.lastT[bx] || (segs.lastT[ax] === segs.lastT[bx] && ax < bx);
-  if (ay >= 0 && by >= 0)
-    return segs.firstT[ay] < segs.firstT[by] || (segs.firstT[ay] === segs.firstT[by] && ay < by);
-  // One seen on x only, the other on y only: nothing orders them on one clock; keep the first found.
-  return false;
 }
