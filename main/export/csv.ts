@@ -10,6 +10,7 @@ import {
   ethOf,
   pieceRange,
   type HopSources,
+  type WireGuardInfo,
 } from '../correlate/hops.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import type { Sink } from './sink.ts';
@@ -56,15 +57,22 @@ export function csvCell(v: string | number | null | undefined): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** The encap cell's text: `vxlan vni V SRC:SPORT>DST:DPORT` (`geneve vni …` alike) or `ipip SRC>DST`. */
-export function encapCell(e: ReturnType<typeof encapOf>): string {
-  return e
-    .map((x) =>
-      x.type !== 'ipip'
-        ? `${x.type} vni ${x.vni} ${x.outerSrc}:${x.srcPort}>${x.outerDst}:${x.dstPort}`
-        : `ipip ${x.outerSrc}>${x.outerDst}`,
-    )
-    .join(' ');
+/**
+ * The encap cell's text: `vxlan vni V SRC:SPORT>DST:DPORT` (`geneve vni …` alike) or `ipip SRC>DST`; on a hop seen
+ * encrypted in WireGuard (`wg`), `wireguard receiver 0x1a2b3c4d counter N` (the row's addresses and ports are the
+ * tunnel's datagram's).
+ */
+export function encapCell(e: ReturnType<typeof encapOf>, wg: WireGuardInfo | null = null): string {
+  const cells = e.map((x) =>
+    x.type !== 'ipip'
+      ? `${x.type} vni ${x.vni} ${x.outerSrc}:${x.srcPort}>${x.outerDst}:${x.dstPort}`
+      : `ipip ${x.outerSrc}>${x.outerDst}`,
+  );
+  if (wg) {
+    const receiver = wg.receiver === null ? '?' : `0x${wg.receiver.toString(16).padStart(8, '0')}`;
+    cells.push(`wireguard receiver ${receiver} counter ${wg.counter}`);
+  }
+  return cells.join(' ');
 }
 
 const COMMA_BYTES = lit(',');
@@ -156,6 +164,7 @@ class CsvWriter {
       out.bytes(COMMA_BYTES);
       const encap = this.encapText.get(r);
       if (encap) out.bytes(encap);
+      else if (rows.wireguardData(r)) out.text(csvCell(encapCell([], res.wireguardOf(r))));
       out.bytes(COMMA_BYTES);
       const mask = from < 0 ? 0 : changeMask(rows, list[from], r);
       if (from >= 0) out.bytes(CHANGE_CELLS.get(mask));

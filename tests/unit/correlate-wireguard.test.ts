@@ -3,13 +3,15 @@
 // (transport data to UDP 51820), in clear again on the other node. Each pod packet must be ONE journey cali →
 // wireguard.cali → ens33 (encap+wireguard) → ens33 → wireguard.cali (encap-wireguard) → cali, with the encryption and
 // decryption times as its hops' latencies; also when one node's ens33 or the wireguard devices were not captured.
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
 import type { CorrelationResult } from '../../main/correlate/result.ts';
+import { CSV_COLUMNS, writeCsv } from '../../main/export/csv.ts';
 import { journeyJson } from '../../main/export/journeysJson.ts';
+import { Sink } from '../../main/export/sink.ts';
 import { journeyBlock } from '../../main/export/ladder.ts';
 import { FrameSource } from '../../main/session/frames.ts';
 import { correlate, filesIn, fixtureFiles, negativeHops, path } from './correlate-helpers.ts';
@@ -193,7 +195,7 @@ describe('WireGuard: clear and encrypted hops in one journey (recorded: tests/fi
     expect(n).toBeGreaterThanOrEqual(22);
   });
 
-  it('the JSON and the ladder say where the packet was encrypted, and which message carried it', () => {
+  it('the JSON, the ladder and the CSV say where the packet was encrypted, and which message carried it', () => {
     const res = correlate(FILES);
     const frames = new FrameSource(res);
     try {
@@ -214,6 +216,21 @@ describe('WireGuard: clear and encrypted hops in one journey (recorded: tests/fi
         `wireguard receiver ${receiver} counter ${wg.counter}, packet encrypted  [encap+wireguard]`,
       );
       expect(ladder).toContain('[encap-wireguard]');
+      // The CSV's encap cell says which message it was (the row's addresses are the tunnel's).
+      const dir = tempDir('hs-wg-csv-');
+      const sink = Sink.file(join(dir, 'out.csv'));
+      writeCsv(res, sink, 1, [k]);
+      sink.close();
+      const rows = readFileSync(join(dir, 'out.csv'), 'utf8').trim().split('\n').slice(1);
+      const encap = CSV_COLUMNS.indexOf('encap');
+      expect(rows.map((r) => r.split(',')[encap])).toEqual([
+        '',
+        '',
+        `wireguard receiver ${receiver} counter ${wg.counter}`,
+        `wireguard receiver ${receiver} counter ${wg.counter}`,
+        '',
+        '',
+      ]);
     } finally {
       frames.close();
     }

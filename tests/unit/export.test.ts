@@ -563,7 +563,7 @@ describe('journeys JSON and CSV written as bytes', () => {
           h.eth?.dst,
           h.eth?.srcOwner,
           h.eth?.dstOwner,
-          encapCell(h.encap),
+          encapCell(h.encap, h.wireguard),
           h.changes.join(' '),
           res.journeySummary(k),
           h.fromHop === null ? null : h.fromHop + 1,
