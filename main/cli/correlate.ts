@@ -23,7 +23,10 @@ const help = `usage: hopscope correlate [--json] [--summary] [--clock auto|none|
 Recognises the same packet at every interface and node it was seen on and prints each journey as a hop
 ladder: node/interface, clock-corrected time, latency since the previous hop, TTL, MACs (with their owners),
 encapsulation, and what changed ([mac ttl encap+vxlan encap-vxlan encap+ipip encap-ipip encap+geneve
-encap-geneve nat-dst nat-src split merged]).
+encap-geneve encap+wireguard encap-wireguard nat-dst nat-src split merged]).
+A packet WireGuard encrypted between nodes (UDP 51820/51871) is one journey through its clear and its encrypted
+hops ([encap+wireguard] … [encap-wireguard]); an encrypted hop shows the tunnel's datagram and which message it
+was (wireguard receiver 0x… counter N, packet encrypted).
 Copies of one broadcast or multicast frame fan out: a copy is timed from the first copy on its node or from
 its sender's ([since hop N]), or, received by another node in parallel, not at all (‖ … [parallel copy]).
 A TCP segment cut on the way (TSO/GSO) has its pieces as hops timed from it ([split] … [since hop N]), each

@@ -285,8 +285,10 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
     const h = hop[r];
     const k = h >= 0 ? journey[r] : res.journeyOfRow(r);
     const dup = k >= 0 && (flags[r] & F_DUP) !== 0;
-    // journeySummary(k): r is its first row (IPv6, ICMP errors and other protocols read the frame).
-    const summary = k < 0 || dup || h !== 0 ? '' : res.rowSummary(r);
+    // journeySummary(k): r is its first row (IPv6, ICMP errors and other protocols read the frame); one seen only
+    // encrypted (WireGuard) is summarized by the journey's first hop in clear.
+    const summary =
+      k < 0 || dup || h !== 0 ? '' : rows.wireguardData(r) ? res.journeySummary(k) : res.rowSummary(r);
     // The last hop of a journey said stopped (correlate/stops.ts) says so after its own comment.
     const stop = k >= 0 && !dup && h === count[k] - 1 ? stopComment(res, stops, k) : '';
     const extra = summary.length + stop.length;

@@ -209,6 +209,12 @@ describe('fast pcapng export writes exactly the reference bytes', () => {
     await expectSame('multi', correlate([join(syn, 'multi.pcapng')]));
     // A third host's broadcast without its capture: copies received in parallel.
     await expectSame('parallel', correlate(fixtureFiles('broadcast').filter((f) => !f.includes('client__'))));
+    // Journeys whose first hop was seen only encrypted (node-1's pod and WireGuard device not captured): hop 1's
+    // comment names the packet inside, from the journey's first hop in clear.
+    await expectSame(
+      'wireguard-first-encrypted',
+      correlate(fixtureFiles('calico-wireguard').filter((f) => !/node-1__(cali|wireguard)/.test(f))),
+    );
     const again = join(tmp, 'reimport.pcapng');
     await fastPcapng(correlate(fixtureFiles('calico-ipip')), again, false);
     await expectSame('reimport', correlate([again]));
