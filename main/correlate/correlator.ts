@@ -29,6 +29,7 @@ import {
 import { Ownership, type InterfaceInfo } from './ownership.ts';
 import { CorrelationResult } from './result.ts';
 import { computeFlows } from './flows.ts';
+import type { WireGuardCrossing } from './wireguardJoin.ts';
 import { trace } from '../common/trace.ts';
 
 /** A worker's ingest (Correlator.ingestPart), as posted to the main thread. */
@@ -582,21 +583,32 @@ export function collectBounds(
     if (keep && !keep(j)) continue;
     journeyBounds(links.first[j], links.segNext, c, own, bounds, scratch);
   }
-  // A packet WireGuard carried from x to y (wireguardJoin.ts): its clear hop on x came before the message reached
-  // y, and the message left x before the clear hop on y. Only where no other journey fitted the message.
-  const segs = c.segs;
   for (const w of links.crossings ?? []) {
     if (!w.sure || links.ambiguous[w.inner] || links.ambiguous[w.enc]) continue;
     if (keep && (!keep(w.inner) || !keep(w.enc))) continue;
-    if (w.innerX >= 0 && w.encY >= 0)
-      bounds.add(segs.node[w.innerX], segs.node[w.encY], segs.lastT[w.innerX], segs.firstT[w.encY]);
-    if (w.encX >= 0 && w.innerY >= 0)
-      bounds.add(segs.node[w.encX], segs.node[w.innerY], segs.lastT[w.encX], segs.firstT[w.innerY]);
-    // The message itself, on both NICs: which way it went is what the pairing said where nothing else did (no
-    // interface lists own the tunnel's addresses or MACs; with them journeyBounds took this bound already).
-    if (w.encX >= 0 && w.encY >= 0 && segmentDirection(w.encX, w.encY, c.obs, segs, own) === 0)
-      bounds.add(segs.node[w.encX], segs.node[w.encY], segs.lastT[w.encX], segs.firstT[w.encY]);
+    crossingBounds(w, c, own, (a, b, last, first) => bounds.add(a, b, last, first));
   }
+}
+
+/**
+ * The bounds a packet WireGuard carried from x to y gives (wireguardJoin.ts), to `add` (from node, to node, last
+ * time there, first time here): its clear hop on x came before the message reached y, and the message left x before
+ * the clear hop on y. And the message itself, on both NICs, the way the pairing said it went, where nothing else
+ * said (no interface lists own the tunnel's addresses or MACs; with them journeyBounds took this bound already).
+ */
+export function crossingBounds(
+  w: WireGuardCrossing,
+  c: Correlator,
+  own: Ownership,
+  add: (from: number, to: number, lastT: number, firstT: number) => void,
+): void {
+  const segs = c.segs;
+  if (w.innerX >= 0 && w.encY >= 0)
+    add(segs.node[w.innerX], segs.node[w.encY], segs.lastT[w.innerX], segs.firstT[w.encY]);
+  if (w.encX >= 0 && w.innerY >= 0)
+    add(segs.node[w.encX], segs.node[w.innerY], segs.lastT[w.encX], segs.firstT[w.innerY]);
+  if (w.encX >= 0 && w.encY >= 0 && segmentDirection(w.encX, w.encY, c.obs, segs, own) === 0)
+    add(segs.node[w.encX], segs.node[w.encY], segs.lastT[w.encX], segs.firstT[w.encY]);
 }
 
 /** Adds one journey's bounds (its segments: `first`, then segNext): every pair with direction evidence. */

@@ -32,7 +32,7 @@
 
 import { ClockBounds, type NodeClocks } from './clockSkew.ts';
 import { withCapacity } from './columns.ts';
-import { collectBounds, journeyBounds, type Correlator } from './correlator.ts';
+import { collectBounds, crossingBounds, journeyBounds, type Correlator } from './correlator.ts';
 import { FlowWindow } from './flows.ts';
 import { WindowedKeyTable } from './keyTable.ts';
 import { LinkScratch, linkSegments, type Links } from './linker.ts';
@@ -73,6 +73,12 @@ export class LinkWindow {
   private bounds: ClockBounds | null = null;
   /** Frozen pre-pass journeys still within the pre-pass's reach of what is linked. */
   private readonly prePass = new FrozenRivals();
+  /**
+   * The clock bounds of WireGuard pairings whose two pre-pass journeys froze whole (crossingBounds: from, to, last
+   * and first time, four numbers each), by the first segment of the clear journey's FrozenRivals entry: handed over
+   * with that entry's own bounds, as a batch run's collectBounds takes them.
+   */
+  private readonly frozenCrossings = new Map<number, number[]>();
   /** Frozen segments that a forced cut left with a same-key segment within reach: rivals of the final pass. */
   private readonly forced = new FrozenRivals();
   private forcedCuts = 0;
@@ -124,7 +130,10 @@ export class LinkWindow {
       bounds = new ClockBounds(nodeCount);
       if (this.bounds) bounds.merge(this.bounds);
       const scratch: number[] = [];
-      ghosts.forEachAlive((first) => journeyBounds(first, this.preNext, c, own, bounds!, scratch));
+      ghosts.forEachAlive((first) => {
+        journeyBounds(first, this.preNext, c, own, bounds!, scratch);
+        this.crossingsOf(first, bounds!);
+      });
       collectBounds(pre, c, own, bounds);
     }
     const { clocks, clock, uncertaintyNs } = c.clocksFrom(bounds);
@@ -207,12 +216,23 @@ export class LinkWindow {
         }
         const into = this.frozenBounds(nodeCount);
         const scratch: number[] = [];
-        this.prePass.commit(before - c.opts.maxSkewNs - c.opts.crossWindowNs, (first) =>
-          journeyBounds(first, this.preNext, c, own, into, scratch),
+        this.prePass.commit(
+          before - c.opts.maxSkewNs - c.opts.crossWindowNs,
+          (first) => {
+            journeyBounds(first, this.preNext, c, own, into, scratch);
+            this.crossingsOf(first, into);
+          },
+          (first) => this.frozenCrossings.delete(first),
         );
       }
     }
     return result;
+  }
+
+  /** Adds the bounds of the WireGuard pairings handed over with entry `first` (frozenCrossings). */
+  private crossingsOf(first: number, into: ClockBounds): void {
+    const b = this.frozenCrossings.get(first);
+    if (b) for (let i = 0; i < b.length; i += 4) into.add(b[i], b[i + 1], b[i + 2], b[i + 3]);
   }
 
   /** The running bounds of committed pre-pass journeys, sized for `nodes`. */
@@ -291,6 +311,20 @@ export class LinkWindow {
       this.markAcross(segs, list, F, p, clock, lagNs, byKey.table);
     }
     if (pre) {
+      // Whether all of pre-pass journey q's segments freeze now.
+      const whole = (q: number): boolean => {
+        for (let s = pre.first[q]; s >= 0; s = this.preNext[s]) if (this.segJourney[s] - F >= p) return false;
+        return true;
+      };
+      // The WireGuard pairings whose journeys both freeze whole, by their clear journey (collectBounds' choice).
+      const crossings = new Map<number, number[]>();
+      for (const w of pre.crossings ?? []) {
+        if (!w.sure || pre.ambiguous[w.inner] || pre.ambiguous[w.enc] || !whole(w.inner) || !whole(w.enc))
+          continue;
+        const b = crossings.get(w.inner) ?? [];
+        crossingBounds(w, c, c.ownership(), (a, z, last, firstT) => b.push(a, z, last, firstT));
+        if (b.length) crossings.set(w.inner, b);
+      }
       // Each pre-pass journey with a frozen segment, once: complete (all its segments frozen) or not.
       const done = new Uint8Array(pre.count);
       for (let i = 0; i < list.length; i++) {
@@ -312,6 +346,8 @@ export class LinkWindow {
         const s = pre.first[q];
         const counts = complete && pre.segCount[q] >= 2 && !pre.ambiguous[q];
         this.prePass.add(s, segs, tailOf, lo, hi, counts);
+        const b = counts ? crossings.get(q) : undefined;
+        if (b) this.frozenCrossings.set(s, b);
       }
     }
     this.flows.freeze(res, F + p);
@@ -601,10 +637,14 @@ class FrozenRivals {
     for (let i = this.head; i < this.count; i++) if (this.alive[i]) f(this.first[i]);
   }
 
-  /** Drops the leading entries that end before `before`, handing over those whose bounds count. */
-  commit(before: number, f: (first: number) => void): void {
+  /**
+   * Drops the leading entries that end before `before`, handing over those whose bounds count (`dropped`: every one
+   * dropped, whether its bounds count or not).
+   */
+  commit(before: number, f: (first: number) => void, dropped?: (first: number) => void): void {
     while (this.head < this.count && this.lastT[this.head] < before) {
       if (this.alive[this.head]) f(this.first[this.head]);
+      dropped?.(this.first[this.head]);
       this.head++;
     }
     if (this.head > 1024 && this.head * 2 > this.count) this.resize((this.count - this.head) * 2);

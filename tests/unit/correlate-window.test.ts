@@ -314,12 +314,7 @@ describe('LinkWindow on the lab fixtures', () => {
             const got = windowed(lanes, interfaces, o, order, chunk, every, perNode);
             expect(got.journeys).toEqual(want.journeys);
             expect(got.flows).toEqual(want.flows);
-            // WireGuard's crossings bound the clocks only while their journeys are in the window (docs/correlation.md
-            // "WireGuard"): fewer samples, here the same estimate (the encrypted datagrams' own bounds are tighter).
-            if (scenario === 'calico-wireguard') {
-              const estimate = (c: string) => c.replace(/:\d+( |$)/g, '$1');
-              expect(estimate(got.clocks)).toEqual(estimate(want.clocks));
-            } else expect(got.clocks).toEqual(want.clocks);
+            expect(got.clocks).toEqual(want.clocks);
             expect(got.macs).toEqual(want.macs);
             froze = Math.max(froze, got.frozen);
           },
