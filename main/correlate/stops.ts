@@ -2,6 +2,7 @@
 // running then. Per journey, after linking (never per row while reading); docs/correlation.md "Where a packet stopped".
 
 import { isGroupMac } from './ownership.ts';
+import type { ObservationTable } from './observations.ts';
 import type { CorrelationResult } from './result.ts';
 
 /** How a stopped journey's evidence reads; capture numbers index `CorrelationResult.captures`. */
@@ -78,28 +79,7 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
   const n = res.journeyCount;
   const out = new Map<number, JourneyStop>();
   if (n === 0) return new JourneyStops(out);
-  const nCap = res.captures.length;
-
-  // Each capture's first and last packet, on the reference clock: when it was known to be capturing.
-  const firstRaw = new Float64Array(nCap).fill(Infinity);
-  const lastRaw = new Float64Array(nCap).fill(-Infinity);
-  for (let r = 0; r < rows.length; r++) {
-    const c = rows.capture[r];
-    const t = rows.t[r];
-    if (t < firstRaw[c]) firstRaw[c] = t;
-    if (t > lastRaw[c]) lastRaw[c] = t;
-  }
   const capNode = res.captures.map((_, c) => res.nodeOfCapture(c));
-  // A capture whose kernel dropped packets (session.json's count) may have lost this one: never a witness.
-  const lossy = res.captures.map((c) => (res.kernelDrops.get(`${c.node}/${c.iface}`) ?? 0) > 0);
-  const first = Array.from(firstRaw, (t, c) =>
-    t === Infinity || lossy[c] ? Infinity : res.clock.correct(capNode[c], t),
-  );
-  const last = Array.from(lastRaw, (t, c) => (t === -Infinity ? t : res.clock.correct(capNode[c], t)));
-  const uncertainty = res.nodes.map((name) => {
-    const e = res.clocks.find((c) => c.node === name);
-    return e ? e.uncertaintyNs : 0;
-  });
 
   // What the nodes' interface lists say: MACs of node interfaces, the node owning an address, bridge masters.
   const nodeMacs = new Set<number>();
@@ -121,69 +101,47 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
   });
   const podSide = res.captures.map((c) => POD_SIDE.test(c.iface) && listed.has(c.node));
 
-  // Pass 1: each journey's path, its conversation, the pods' addresses the traffic shows, the flows' ICMP errors.
-  const pathStart = new Int32Array(n + 1);
-  const path = new Int32Array(rows.length); // every journey's captures, one after another (a row is on one path)
-  let pathEnd = 0;
-  const lastRow = new Int32Array(n);
+  // Pass 1: each journey's first and last rows and its length, the pods' addresses the traffic shows, the flows'
+  // ICMP errors. Each loop is its own function (V8 compiles a long loop while it runs).
   const firstRowOf = new Int32Array(n);
-  const conv = new Float64Array(n); // the conversation's hash, the seed of its paths' prefixes
-  const podAt = new Map<number, number>(); // IPv4 address → pod-side capture (-1: more than one)
-  const errors = new Map<number, number[]>(); // flow → its ICMP errors' journeys
-  const learnPod = (ip: number, c: number): void => {
-    const prev = podAt.get(ip);
-    podAt.set(ip, prev === undefined || prev === c ? c : -1);
-  };
-  for (let k = 0; k < n; k++) {
-    pathStart[k] = pathEnd;
-    const r0 = res.firstRow(k);
-    firstRowOf[k] = r0;
-    let last = r0;
-    for (let r = r0; r >= 0; r = res.nextRow(r)) {
-      path[pathEnd++] = rows.capture[r];
-      last = r;
-    }
-    lastRow[k] = last;
-    if (r0 < 0) continue;
-    const c0 = rows.capture[r0];
-    let h = step(step(step(1, c0), rows.proto(r0)), rows.isIpv6(r0) ? 6 : 4);
-    h = step(step(h, rows.src[r0]), rows.dst[r0]);
-    h = step(step(h, rows.srcPort(r0)), rows.dstPort(r0));
-    conv[k] = step(step(h, rows.icmpType(r0)), rows.icmpId(r0));
-    // A pod's address: the source of what leaves it (first hop on its veth, from a MAC no node interface has), the
-    // destination of what reaches it (last hop there, to such a MAC).
-    if (podSide[c0] && !rows.isIpv6(r0) && !isNodeMac(rows.ethSrc(r0), nodeMacs)) learnPod(rows.src[r0], c0);
-    const cl = rows.capture[last];
-    if (podSide[cl] && !rows.isIpv6(last) && !isNodeMac(rows.ethDst(last), nodeMacs))
-      learnPod(rows.dst[last], cl);
-    if (res.flowCount > 0 && rows.quotesFlow(r0)) {
-      const f = res.flowOf[k];
-      const list = errors.get(f);
-      if (list) list.push(k);
-      else errors.set(f, [k]);
-    }
-  }
-  pathStart[n] = pathEnd;
+  const lastRow = new Int32Array(n);
+  const hops = new Int32Array(n);
+  journeyEnds(res, firstRowOf, lastRow, hops);
+  const podAt = podSide.includes(true) ? podAddresses(rows, firstRowOf, lastRow, podSide, nodeMacs) : null;
+  const errors = res.flowCount > 0 ? flowErrors(res, firstRowOf) : null;
 
-  // Pass 2: each journey's path hashed (seeded with its conversation's hash), and per conversation its distinct
-  // paths with how many journeys took each: one map lookup per journey. Nearly every conversation has one path
-  // (nothing stopped short), and nothing more is done for it.
+  // A journey stopped short of its conversation's others only if its path is a strict prefix of theirs, so only a
+  // conversation whose journeys' paths differ in length needs its paths compared: nearly none does (nothing stopped
+  // short), and the hashing below is done for those only. The first capture is one of a conversation's fields, so
+  // journeys from a capture whose journeys all have one length are in no such conversation: not even grouped.
+  const mixed = mixedCaptures(rows, firstRowOf, hops, res.captures.length);
+  const convOf = new Int32Array(n).fill(-1);
+  const convs = mixed ? conversations(rows, firstRowOf, mixed, convOf) : 0;
+  const compared = convs > 0 ? unevenConversations(convOf, hops, convs) : null;
+
+  // Pass 2: each compared journey's path hashed (seeded with its conversation's hash), and per conversation its
+  // distinct paths with how many journeys took each: one map lookup per journey.
+  const conv = new Float64Array(n); // the conversation's hash, the seed of its paths' prefixes
   const endHash = new Float64Array(n);
   const convCount = new Map<number, number>();
   const pathCount = new Map<number, number>();
   const convPaths = new Map<number, number[]>(); // conversation → a journey of each distinct path
-  for (let k = 0; k < n; k++) {
-    if (firstRowOf[k] < 0) continue;
-    let h = conv[k];
-    for (let i = pathStart[k]; i < pathStart[k + 1]; i++) h = step(h, path[i]);
-    endHash[k] = h;
-    convCount.set(conv[k], (convCount.get(conv[k]) ?? 0) + 1);
-    const seen = pathCount.get(h);
-    pathCount.set(h, (seen ?? 0) + 1);
-    if (seen === undefined) {
-      const list = convPaths.get(conv[k]);
-      if (list) list.push(k);
-      else convPaths.set(conv[k], [k]);
+  if (compared) {
+    for (let k = 0; k < n; k++) {
+      const r0 = firstRowOf[k];
+      if (r0 < 0 || convOf[k] < 0 || compared[convOf[k]] === 0) continue;
+      conv[k] = conversationHash(rows, r0);
+      let h = conv[k];
+      for (let r = r0; r >= 0; r = res.nextRow(r)) h = step(h, rows.capture[r]);
+      endHash[k] = h;
+      convCount.set(conv[k], (convCount.get(conv[k]) ?? 0) + 1);
+      const seen = pathCount.get(h);
+      pathCount.set(h, (seen ?? 0) + 1);
+      if (seen === undefined) {
+        const list = convPaths.get(conv[k]);
+        if (list) list.push(k);
+        else convPaths.set(conv[k], [k]);
+      }
     }
   }
   // Then, for conversations whose journeys took more than one path: how many reached each prefix of a path (the
@@ -197,53 +155,50 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
       const w = pathCount.get(endHash[k])!;
       let h = conv[k];
       let slot = -1;
-      for (let i = pathStart[k]; i < pathStart[k + 1]; i++) {
-        h = step(h, path[i]);
+      for (let r = firstRowOf[k]; r >= 0;) {
+        h = step(h, rows.capture[r]);
         slot = prefixes.slot(h);
         prefixes.add(slot, w);
-        if (i + 1 < pathStart[k + 1]) prefixes.vote(slot, path[i + 1], w);
+        r = res.nextRow(r);
+        if (r >= 0) prefixes.vote(slot, rows.capture[r], w);
       }
       prefixes.end(slot, w);
     }
   }
-  const onPath = (k: number, c: number): boolean => {
-    for (let i = pathStart[k]; i < pathStart[k + 1]; i++) if (path[i] === c) return true;
-    return false;
-  };
 
-  // Pass 3: the claims.
-  for (let k = 0; k < n; k++) {
+  // Pass 3: the claims, of the journeys that stopped short of others of their conversation or whose destination is
+  // a pod (none, often). When each capture was capturing is asked only of a journey that may have stopped.
+  let span: CaptureSpans | null = null;
+  for (let k = 0; k < (compared || podAt ? n : 0); k++) {
     const r0 = firstRowOf[k];
     if (r0 < 0) continue;
     const rl = lastRow[k];
     const h = endHash[k];
-    const wentOn = prefixes.wentOn(h);
-    const pod = rows.isIpv6(rl) ? undefined : podAt.get(rows.dst[rl]);
-    const podMissed = pod !== undefined && pod >= 0 && !onPath(k, pod);
+    const wentOn = compared && convOf[k] >= 0 && compared[convOf[k]] !== 0 ? prefixes.wentOn(h) : 0;
+    const pod = podAt === null || rows.isIpv6(rl) ? undefined : podAt.get(rows.dst[rl]);
+    // The last hop on the pod's veth: it got there (most do), no need to look along its path.
+    const podMissed = pod !== undefined && pod >= 0 && rows.capture[rl] !== pod && !onPath(res, k, pod);
     // Most journeys went as far as the others of their conversation, or reached their pod: nothing to weigh.
     if (wentOn < 2 && !podMissed) continue;
     if (res.journeyAmbiguous(k)) continue;
     // Group-addressed copies fan out and stop where no one listens: nothing to say of them.
     if (isGroupMac(rows.ethDst(rl)) || (!rows.isIpv6(rl) && rows.dst[rl] >>> 28 >= 14)) continue;
     const after = rows.capture[rl];
-    const lastNode = capNode[after];
     // Delivered to the node that owns its destination (local delivery crosses no further capture).
     if (!rows.isIpv6(rl) && addrNode.get(rows.dst[rl]) === res.captures[after].node) continue;
+    const sp = (span ??= new CaptureSpans(res, capNode));
     const t = res.correctedT(rl);
-    const capturing = (c: number): boolean => {
-      const slack = capNode[c] === lastNode ? 0 : uncertainty[capNode[c]] + uncertainty[lastNode];
-      return first[c] + edgeNs + slack <= t && t + edgeNs + slack <= last[c];
-    };
+    const capturing = (c: number): boolean => sp.capturing(c, after, t, edgeNs);
 
     let siblings: JourneyStop['siblings'] = null;
     let expected: number[] = [];
     const of = convCount.get(conv[k])! - 1;
     const next = prefixes.nextOf(h);
-    if (next >= 0 && wentOn >= 2 && !onPath(k, next)) {
+    if (next >= 0 && wentOn >= 2 && !onPath(res, k, next)) {
       const toNext = prefixes.count(step(h, next));
       if (toNext * 2 > of && toNext >= 2 && capturing(next)) {
         siblings = { wentOn, of, next };
-        expected = majorityRest(h, next, prefixes).filter((c) => !onPath(k, c) && capturing(c));
+        expected = majorityRest(h, next, prefixes).filter((c) => !onPath(res, k, c) && capturing(c));
       }
     }
 
@@ -252,12 +207,238 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
       destination = { address: res.rowDst(rl), capture: pod };
       const bridge = bridgeOf[pod];
       for (const c of [bridge, pod])
-        if (c >= 0 && !onPath(k, c) && !expected.includes(c) && capturing(c)) expected.push(c);
+        if (c >= 0 && !onPath(res, k, c) && !expected.includes(c) && capturing(c)) expected.push(c);
     }
     if (!siblings && !destination) continue;
     out.set(k, { after, expected, siblings, destination, icmpError: icmpErrorOf(res, k, errors) });
   }
   return new JourneyStops(out);
+}
+
+/** Each journey's first and last rows (-1 for one without rows) and how many rows its path has. */
+function journeyEnds(
+  res: CorrelationResult,
+  firstRowOf: Int32Array,
+  lastRow: Int32Array,
+  hops: Int32Array,
+): void {
+  for (let k = 0; k < firstRowOf.length; k++) {
+    const r0 = res.firstRow(k);
+    let last = r0;
+    let count = 0;
+    for (let r = r0; r >= 0; r = res.nextRow(r)) {
+      last = r;
+      count++;
+    }
+    firstRowOf[k] = r0;
+    lastRow[k] = last;
+    hops[k] = count;
+  }
+}
+
+/** A conversation's fields (of its journeys' first rows): first capture, protocol, addresses, ports, ICMP type and id. */
+function sameConversation(rows: ObservationTable, a: number, b: number): boolean {
+  return (
+    rows.capture[a] === rows.capture[b] &&
+    rows.src[a] === rows.src[b] &&
+    rows.dst[a] === rows.dst[b] &&
+    rows.proto(a) === rows.proto(b) &&
+    rows.isIpv6(a) === rows.isIpv6(b) &&
+    rows.srcPort(a) === rows.srcPort(b) &&
+    rows.dstPort(a) === rows.dstPort(b) &&
+    rows.icmpType(a) === rows.icmpType(b) &&
+    rows.icmpId(a) === rows.icmpId(b)
+  );
+}
+
+/** The conversation's fields in 32 bits, for the table below (equal fields, equal hash). */
+function conversationKey(rows: ObservationTable, r: number): number {
+  let h = Math.imul(rows.capture[r] ^ 0x2545f491, 0x9e3779b1);
+  h = Math.imul(h ^ rows.src[r], 0x85ebca6b);
+  h = Math.imul(h ^ rows.dst[r], 0xc2b2ae35);
+  h = Math.imul(h ^ ((rows.proto(r) << 1) | (rows.isIpv6(r) ? 1 : 0)), 0x9e3779b1);
+  h = Math.imul(h ^ ((rows.srcPort(r) << 16) ^ rows.dstPort(r)), 0x85ebca6b);
+  h = Math.imul(h ^ ((rows.icmpType(r) << 16) ^ rows.icmpId(r)), 0xc2b2ae35);
+  return h ^ (h >>> 15);
+}
+
+/** Per capture, 1 when the journeys that start on it are not all as long (null: none is such). */
+function mixedCaptures(
+  rows: ObservationTable,
+  firstRowOf: Int32Array,
+  hops: Int32Array,
+  nCap: number,
+): Uint8Array | null {
+  const len = new Int32Array(nCap).fill(-1);
+  const mixed = new Uint8Array(nCap);
+  let any = false;
+  for (let k = 0; k < firstRowOf.length; k++) {
+    const r0 = firstRowOf[k];
+    if (r0 < 0) continue;
+    const c = rows.capture[r0];
+    if (len[c] < 0) len[c] = hops[k];
+    else if (len[c] !== hops[k] && mixed[c] === 0) {
+      mixed[c] = 1;
+      any = true;
+    }
+  }
+  return any ? mixed : null;
+}
+
+/**
+ * Numbers the conversations of the journeys that start on a `mixed` capture (convOf[k]; the others keep -1) in an
+ * open-addressing table of first journeys; returns how many there are.
+ */
+function conversations(
+  rows: ObservationTable,
+  firstRowOf: Int32Array,
+  mixed: Uint8Array,
+  convOf: Int32Array,
+): number {
+  let size = 16;
+  while (size < firstRowOf.length * 2) size *= 2;
+  const mask = size - 1;
+  const slotJourney = new Int32Array(size).fill(-1);
+  const slotConv = new Int32Array(size);
+  let count = 0;
+  for (let k = 0; k < firstRowOf.length; k++) {
+    const r0 = firstRowOf[k];
+    if (r0 < 0 || mixed[rows.capture[r0]] === 0) continue;
+    let i = conversationKey(rows, r0) & mask;
+    for (;;) {
+      const j = slotJourney[i];
+      if (j < 0) {
+        slotJourney[i] = k;
+        slotConv[i] = count;
+        convOf[k] = count++;
+        break;
+      }
+      if (sameConversation(rows, firstRowOf[j], r0)) {
+        convOf[k] = slotConv[i];
+        break;
+      }
+      i = (i + 1) & mask;
+    }
+  }
+  return count;
+}
+
+/** Per conversation, 1 when its journeys' paths are not all as long (null: none is such). */
+function unevenConversations(convOf: Int32Array, hops: Int32Array, convs: number): Uint8Array | null {
+  const len = new Int32Array(convs).fill(-1);
+  const uneven = new Uint8Array(convs);
+  let any = false;
+  for (let k = 0; k < convOf.length; k++) {
+    const c = convOf[k];
+    if (c < 0) continue;
+    if (len[c] < 0) len[c] = hops[k];
+    else if (len[c] !== hops[k] && uneven[c] === 0) {
+      uneven[c] = 1;
+      any = true;
+    }
+  }
+  return any ? uneven : null;
+}
+
+/** The conversation's fields hashed (step): the seed of its paths' prefixes. */
+function conversationHash(rows: ObservationTable, r0: number): number {
+  let h = step(step(step(1, rows.capture[r0]), rows.proto(r0)), rows.isIpv6(r0) ? 6 : 4);
+  h = step(step(h, rows.src[r0]), rows.dst[r0]);
+  h = step(step(h, rows.srcPort(r0)), rows.dstPort(r0));
+  return step(step(h, rows.icmpType(r0)), rows.icmpId(r0));
+}
+
+/**
+ * IPv4 address → the pod-side capture the traffic shows it behind (-1: more than one): the source of what leaves
+ * a pod (first hop on its veth, from a MAC no node interface has), the destination of what reaches it (last hop
+ * there, to such a MAC).
+ */
+function podAddresses(
+  rows: ObservationTable,
+  firstRowOf: Int32Array,
+  lastRow: Int32Array,
+  podSide: boolean[],
+  nodeMacs: Set<number>,
+): Map<number, number> {
+  const podAt = new Map<number, number>();
+  for (let k = 0; k < firstRowOf.length; k++) {
+    const r0 = firstRowOf[k];
+    if (r0 < 0) continue;
+    const c0 = rows.capture[r0];
+    if (podSide[c0] && !rows.isIpv6(r0) && !isNodeMac(rows.ethSrc(r0), nodeMacs))
+      learnPod(podAt, rows.src[r0], c0);
+    const last = lastRow[k];
+    const cl = rows.capture[last];
+    if (podSide[cl] && !rows.isIpv6(last) && !isNodeMac(rows.ethDst(last), nodeMacs))
+      learnPod(podAt, rows.dst[last], cl);
+  }
+  return podAt;
+}
+
+function learnPod(podAt: Map<number, number>, ip: number, c: number): void {
+  const prev = podAt.get(ip);
+  podAt.set(ip, prev === undefined || prev === c ? c : -1);
+}
+
+/** Flow → the journeys of its ICMP errors. */
+function flowErrors(res: CorrelationResult, firstRowOf: Int32Array): Map<number, number[]> {
+  const errors = new Map<number, number[]>();
+  for (let k = 0; k < firstRowOf.length; k++) {
+    const r0 = firstRowOf[k];
+    if (r0 < 0 || !res.rows.quotesFlow(r0)) continue;
+    const f = res.flowOf[k];
+    const list = errors.get(f);
+    if (list) list.push(k);
+    else errors.set(f, [k]);
+  }
+  return errors;
+}
+
+/** Whether capture c is on journey k's path. */
+function onPath(res: CorrelationResult, k: number, c: number): boolean {
+  for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) if (res.rows.capture[r] === c) return true;
+  return false;
+}
+
+/** When each capture was known to be capturing: its first and last packets, on the reference clock. */
+class CaptureSpans {
+  private readonly first: number[];
+  private readonly last: number[];
+  private readonly uncertainty: number[];
+
+  constructor(
+    res: CorrelationResult,
+    private readonly capNode: number[],
+  ) {
+    const rows = res.rows;
+    const nCap = res.captures.length;
+    const firstRaw = new Float64Array(nCap).fill(Infinity);
+    const lastRaw = new Float64Array(nCap).fill(-Infinity);
+    for (let r = 0; r < rows.length; r++) {
+      const c = rows.capture[r];
+      const t = rows.t[r];
+      if (t < firstRaw[c]) firstRaw[c] = t;
+      if (t > lastRaw[c]) lastRaw[c] = t;
+    }
+    // A capture whose kernel dropped packets (session.json's count) may have lost this one: never a witness.
+    const lossy = res.captures.map((c) => (res.kernelDrops.get(`${c.node}/${c.iface}`) ?? 0) > 0);
+    this.first = Array.from(firstRaw, (t, c) =>
+      t === Infinity || lossy[c] ? Infinity : res.clock.correct(capNode[c], t),
+    );
+    this.last = Array.from(lastRaw, (t, c) => (t === -Infinity ? t : res.clock.correct(capNode[c], t)));
+    this.uncertainty = res.nodes.map((name) => {
+      const e = res.clocks.find((c) => c.node === name);
+      return e ? e.uncertaintyNs : 0;
+    });
+  }
+
+  /** Whether capture c had gone on `edgeNs` before and after time t of a hop on capture `at` (clocks' slack on top). */
+  capturing(c: number, at: number, t: number, edgeNs: number): boolean {
+    const node = this.capNode[c];
+    const atNode = this.capNode[at];
+    const slack = node === atNode ? 0 : this.uncertainty[node] + this.uncertainty[atNode];
+    return this.first[c] + edgeNs + slack <= t && t + edgeNs + slack <= this.last[c];
+  }
 }
 
 function isNodeMac(mac: number, nodeMacs: Set<number>): boolean {
@@ -340,8 +521,8 @@ function majorityRest(h: number, next: number, prefixes: Prefixes): number[] {
 }
 
 /** The ICMP error of journey k's flow nearest after its first hop, if any. */
-function icmpErrorOf(res: CorrelationResult, k: number, errors: Map<number, number[]>): number | null {
-  if (res.flowCount === 0) return null;
+function icmpErrorOf(res: CorrelationResult, k: number, errors: Map<number, number[]> | null): number | null {
+  if (errors === null) return null;
   const list = errors.get(res.flowOf[k]);
   if (!list) return null;
   const t = res.correctedT(res.firstRow(k));
