@@ -114,7 +114,10 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
   // conversation whose journeys' paths differ in length needs its paths compared: nearly none does (nothing stopped
   // short), and the hashing below is done for those only. The first capture is one of a conversation's fields, so
   // journeys from a capture whose journeys all have one length are in no such conversation: not even grouped.
-  const mixed = mixedCaptures(rows, firstRowOf, hops, res.captures.length);
+  // The same for a capture and addresses (also among its fields): only journeys whose first capture and addresses
+  // are those of journeys of another length are grouped into conversations (the fields read with a call each).
+  const mixedCaps = mixedCaptures(rows, firstRowOf, hops, res.captures.length);
+  const mixed = mixedCaps ? mixedAddresses(rows, firstRowOf, hops, mixedCaps) : null;
   const convOf = new Int32Array(n).fill(-1);
   const convs = mixed ? conversations(rows, firstRowOf, mixed, convOf) : 0;
   const compared = convs > 0 ? unevenConversations(convOf, hops, convs) : null;
@@ -285,9 +288,63 @@ function mixedCaptures(
   return any ? mixed : null;
 }
 
+/** An open-addressing table's size for `n` keys: a power of two, at least twice as many slots. */
+function tableSize(n: number): number {
+  let size = 16;
+  while (size < n * 2) size *= 2;
+  return size;
+}
+
 /**
- * Numbers the conversations of the journeys that start on a `mixed` capture (convOf[k]; the others keep -1) in an
- * open-addressing table of first journeys; returns how many there are.
+ * Per journey, 1 when it starts on a `mixedCaps` capture, from and to the same addresses as a journey of another
+ * length (null: none does): an open-addressing table of (first capture, source, destination).
+ */
+function mixedAddresses(
+  rows: ObservationTable,
+  firstRowOf: Int32Array,
+  hops: Int32Array,
+  mixedCaps: Uint8Array,
+): Uint8Array | null {
+  const { capture, src, dst } = rows;
+  const mask = tableSize(firstRowOf.length) - 1;
+  const slotJourney = new Int32Array(mask + 1).fill(-1);
+  const slotMixed = new Uint8Array(mask + 1);
+  const slotOf = new Int32Array(firstRowOf.length).fill(-1);
+  let any = false;
+  for (let k = 0; k < firstRowOf.length; k++) {
+    const r0 = firstRowOf[k];
+    if (r0 < 0 || mixedCaps[capture[r0]] === 0) continue;
+    let h = Math.imul(capture[r0] ^ 0x2545f491, 0x9e3779b1);
+    h = Math.imul(h ^ src[r0], 0x85ebca6b);
+    h = Math.imul(h ^ dst[r0], 0xc2b2ae35);
+    let i = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const j = slotJourney[i];
+      if (j < 0) {
+        slotJourney[i] = k;
+        break;
+      }
+      const r = firstRowOf[j];
+      if (capture[r] === capture[r0] && src[r] === src[r0] && dst[r] === dst[r0]) {
+        if (hops[j] !== hops[k] && slotMixed[i] === 0) {
+          slotMixed[i] = 1;
+          any = true;
+        }
+        break;
+      }
+      i = (i + 1) & mask;
+    }
+    slotOf[k] = i;
+  }
+  if (!any) return null;
+  const mixed = new Uint8Array(firstRowOf.length);
+  for (let k = 0; k < slotOf.length; k++) if (slotOf[k] >= 0) mixed[k] = slotMixed[slotOf[k]];
+  return mixed;
+}
+
+/**
+ * Numbers the conversations of the `mixed` journeys (convOf[k]; the others keep -1) in an open-addressing table of
+ * first journeys; returns how many there are.
  */
 function conversations(
   rows: ObservationTable,
@@ -295,15 +352,13 @@ function conversations(
   mixed: Uint8Array,
   convOf: Int32Array,
 ): number {
-  let size = 16;
-  while (size < firstRowOf.length * 2) size *= 2;
-  const mask = size - 1;
-  const slotJourney = new Int32Array(size).fill(-1);
-  const slotConv = new Int32Array(size);
+  const mask = tableSize(firstRowOf.length) - 1;
+  const slotJourney = new Int32Array(mask + 1).fill(-1);
+  const slotConv = new Int32Array(mask + 1);
   let count = 0;
   for (let k = 0; k < firstRowOf.length; k++) {
     const r0 = firstRowOf[k];
-    if (r0 < 0 || mixed[rows.capture[r0]] === 0) continue;
+    if (r0 < 0 || mixed[k] === 0) continue;
     let i = conversationKey(rows, r0) & mask;
     for (;;) {
       const j = slotJourney[i];
