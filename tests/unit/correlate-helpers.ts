@@ -9,7 +9,9 @@ import { loadInputs } from '../../main/session/inputs.ts';
 import { readCaptureFileSync } from '../../main/pcap/file.ts';
 import type { InterfaceInfo } from '../../main/correlate/ownership.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
-import type { CorrelateOptions } from '../../main/correlate/correlator.ts';
+import { Correlator, type CorrelateOptions } from '../../main/correlate/correlator.ts';
+import type { ObservationTable } from '../../main/correlate/observations.ts';
+import { decodeFields } from '../../main/decode/index.ts';
 import { tempDir } from '../tempDir.ts';
 
 export const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
@@ -282,4 +284,19 @@ export function loadLanes(files: string[]): { lanes: Lane[]; interfaces: Interfa
     return lane;
   });
   return { lanes, interfaces: inputs.value.interfaces };
+}
+
+/**
+ * The files pushed lane by lane, frame by frame, into a Correlator (over `obs` when given: a published row store
+ * walks paths for flows), as live delivery pushes them, rather than read by ingestFiles.
+ */
+export function pushedLanes(files: string[], obs?: ObservationTable): CorrelationResult {
+  const { lanes, interfaces } = loadLanes(files);
+  const c = new Correlator({}, decodeFields, obs);
+  c.setInterfaces(interfaces);
+  for (const l of lanes) {
+    const cap = c.addCapture({ node: l.node, iface: l.iface, linkType: l.linkType });
+    for (const r of l.records) c.pushFrame(cap, r.offset, r.sec, r.nsec, r.origLen, r.data);
+  }
+  return c.result();
 }

@@ -9,12 +9,18 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { Correlator } from '../../main/correlate/correlator.ts';
 import { ObservationTable } from '../../main/correlate/observations.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { createPacketFields, decodeFields } from '../../main/decode/index.ts';
 import { FrameSource } from '../../main/session/frames.ts';
-import { correlate, filesIn, fixtureCopy, fixtureFiles, loadLanes } from './correlate-helpers.ts';
+import {
+  correlate,
+  filesIn,
+  fixtureCopy,
+  fixtureFiles,
+  loadLanes,
+  pushedLanes,
+} from './correlate-helpers.ts';
 
 const FILES = fixtureFiles('ipv6-ext');
 const CONNTRACK = fixtureFiles('ipv6-ext/conntrack');
@@ -23,16 +29,9 @@ const BACK = 'node-2/vxlan0 node-2/ens33 node-1/ens33 node-1/vxlan0 node-1/eth0 
 const STOPPED = 'client/eth0 node-1/eth0';
 const FROM_NODE_1 = 'node-1/eth0 client/eth0';
 
-/** The fixture pushed lane by lane into a Correlator over `obs` (the published row store walks paths for flows). */
+/** The fixture pushed lane by lane into a Correlator over `obs` (pushedLanes). */
 function pushed(obs?: ObservationTable, files = FILES): CorrelationResult {
-  const { lanes, interfaces } = loadLanes(files);
-  const c = new Correlator({}, decodeFields, obs);
-  c.setInterfaces(interfaces);
-  for (const l of lanes) {
-    const cap = c.addCapture({ node: l.node, iface: l.iface, linkType: l.linkType });
-    for (const r of l.records) c.pushFrame(cap, r.offset, r.sec, r.nsec, r.origLen, r.data);
-  }
-  return c.result();
+  return pushedLanes(files, obs);
 }
 
 /** Journey k as its summary (the ping's id and ephemeral ports as `N`) and its lanes in path order. */

@@ -11,7 +11,7 @@ import { ObservationTable } from '../../main/correlate/observations.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
 import { decodeFields } from '../../main/decode/index.ts';
 import { FrameSource } from '../../main/session/frames.ts';
-import { correlate, fixtureFiles, loadLanes } from './correlate-helpers.ts';
+import { correlate, fixtureFiles, pushedLanes } from './correlate-helpers.ts';
 
 const FILES = fixtureFiles('nat6');
 const TCP = 6;
@@ -24,16 +24,9 @@ function load(): { res: CorrelationResult; frames: FrameSource } {
   return { res, frames: new FrameSource(res) };
 }
 
-/** The fixture pushed lane by lane into a Correlator over `obs` (the published row store walks paths for flows). */
+/** The fixture pushed lane by lane into a Correlator over `obs` (pushedLanes). */
 function pushed(obs?: ObservationTable): CorrelationResult {
-  const { lanes, interfaces } = loadLanes(FILES);
-  const c = new Correlator({}, decodeFields, obs);
-  c.setInterfaces(interfaces);
-  for (const l of lanes) {
-    const cap = c.addCapture({ node: l.node, iface: l.iface, linkType: l.linkType });
-    for (const r of l.records) c.pushFrame(cap, r.offset, r.sec, r.nsec, r.origLen, r.data);
-  }
-  return c.result();
+  return pushedLanes(FILES, obs);
 }
 
 /** Journey k as one line: each hop's lane, addresses (and ports), hop limit and changes. */

@@ -3,6 +3,7 @@
 import { act, createElement, type ReactNode } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 
+import type { AppService } from '../../main/app/service.ts';
 import type { HopscopeApi, IfaceInfo, NodeInfo, Result } from '../../preload/api.ts';
 import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
 import { ControllerContext } from '../../renderer/src/context.ts';
@@ -11,6 +12,14 @@ import type { Controller } from '../../renderer/src/controller.ts';
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
 const roots: Root[] = [];
+
+/** HopscopeApi straight onto an in-process back end (what IPC or the WebSocket would carry). */
+export function inProcessApi(b: Pick<AppService, 'call' | 'on'>): HopscopeApi {
+  const api: Record<string, unknown> = {};
+  for (const m of API_METHODS) api[m] = (req?: unknown) => b.call(m, req);
+  for (const [m, ev] of Object.entries(API_EVENTS)) api[m] = (cb: (p: unknown) => void) => b.on(ev, cb);
+  return api as unknown as HopscopeApi;
+}
 
 /** Renders `children` under `ctl` (ControllerContext) into an element of its own on the page; unmountAll ends it. */
 export function renderWith(ctl: Controller, children: ReactNode): HTMLElement {

@@ -5,25 +5,17 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import type { HopscopeApi, JourneyView, SessionInfo } from '../../preload/api.ts';
+import type { JourneyView, SessionInfo } from '../../preload/api.ts';
 import { AppService } from '../../main/app/service.ts';
-import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
 import { App } from '../../renderer/src/App.tsx';
 import { HopLadder, pieceRuns } from '../../renderer/src/components/HopLadder.tsx';
 import { ControllerContext } from '../../renderer/src/context.ts';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
 import { FLANNEL_VXLAN_PATH } from './correlate-helpers.ts';
+import { inProcessApi } from './renderer-helpers.ts';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-/** HopscopeApi straight onto the back end (what IPC or the WebSocket would carry). */
-function inProcessApi(b: AppService): HopscopeApi {
-  const api: Record<string, unknown> = {};
-  for (const m of API_METHODS) api[m] = (req?: unknown) => b.call(m, req);
-  for (const [m, ev] of Object.entries(API_EVENTS)) api[m] = (cb: (p: unknown) => void) => b.on(ev, cb);
-  return api as unknown as HopscopeApi;
-}
 
 let backend: AppService;
 let session: SessionInfo;

@@ -7,22 +7,13 @@ import { act } from 'react';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 
-import type { HopscopeApi, JourneyPage, SessionInfo } from '../../preload/api.ts';
+import type { JourneyPage, SessionInfo } from '../../preload/api.ts';
 import { AppService } from '../../main/app/service.ts';
-import { API_EVENTS, API_METHODS } from '../../preload/api.ts';
 import { JourneyPanel } from '../../renderer/src/components/JourneyPanel.tsx';
 import { Controller } from '../../renderer/src/controller.ts';
 import { AppStore } from '../../renderer/src/store/appStore.ts';
 import { FIXTURES } from './correlate-helpers.ts';
-import { renderWith, unmountAll } from './renderer-helpers.ts';
-
-/** HopscopeApi straight onto the back end (what IPC or the WebSocket would carry). */
-function inProcessApi(b: AppService): HopscopeApi {
-  const api: Record<string, unknown> = {};
-  for (const m of API_METHODS) api[m] = (req?: unknown) => b.call(m, req);
-  for (const [m, ev] of Object.entries(API_EVENTS)) api[m] = (cb: (p: unknown) => void) => b.on(ev, cb);
-  return api as unknown as HopscopeApi;
-}
+import { inProcessApi, renderWith, unmountAll } from './renderer-helpers.ts';
 
 let backend: AppService;
 let session: SessionInfo;
