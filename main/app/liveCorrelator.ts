@@ -20,7 +20,7 @@ import { decodeFields } from '../decode/index.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
 import { problemText, type CaptureReader, type CaptureRecord } from '../pcap/types.ts';
 import { pushRecord } from '../session/ingestFiles.ts';
-import { loadInputs } from '../session/inputs.ts';
+import { loadInputs, sessionDrops } from '../session/inputs.ts';
 import { Grow } from './liveCorrelatorColumns.ts';
 import {
   EXACT_SEC,
@@ -83,6 +83,8 @@ export class LiveCorrelator {
   private limited = false;
   private limitSent = false;
   private session: LoadedSession | null = null;
+  /** The kernel's drops per lane (`node/iface`) as session.json last said them (refreshInputs). */
+  private drops: Map<string, number> = new Map();
   /** Wall time (ms) the last poll ended: lanes are judged quiet as of then (see watermark()). */
   private polledAt: number;
   /** Every node's clock as of the last snapshot (null before the first). */
@@ -317,6 +319,8 @@ export class LiveCorrelator {
     c.advance(w);
     const frozen = this.window.frozen;
     const res = this.window.link(c, w, !final);
+    // A capture whose kernel dropped packets is no witness that a packet never came (correlate/stops.ts).
+    res.kernelDrops = this.drops;
     const s = new LoadedSession(this.opts.id, this.opts.title, this.opts.dir, c, res, [], undefined, false);
     // The searchable text of journeys frozen before this snapshot stays (unless their flows were renumbered).
     if (this.session && this.window.stats.frozenFlowsStable) s.keepSummaries(this.session, frozen);
@@ -411,6 +415,8 @@ export class LiveCorrelator {
   private refreshInputs(): void {
     const r = loadInputs([this.opts.dir]);
     if (!r.ok) return; // nothing written yet: keep what we had
+    // session.json's counters, kept up to date every few seconds by the capture: the kernel's drops so far.
+    this.drops = sessionDrops(r.value);
     const c = this.correlator;
     c.setInterfaces(r.value.interfaces);
     const clock = c.opts.clock ?? { mode: 'auto' as const };

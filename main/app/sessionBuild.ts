@@ -41,7 +41,6 @@ export function openRange(inputs: Inputs, range: OpenRange | undefined): TimeRan
   );
 }
 
-/** Capture drop counts recorded in session.json files (`kernelDrops`), by "node/iface" (the lane's name). */
 export function buildSession(
   paths: string[],
   title: string | undefined,

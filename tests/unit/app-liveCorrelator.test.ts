@@ -15,7 +15,8 @@ import { openInputs } from '../../main/app/sessionBuild.ts';
 import type { CorrelateOptions } from '../../main/correlate/correlator.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 import { createCaptureReader } from '../../main/pcap/reader.ts';
-import { fixtureCopy, laneOrdinals } from './correlate-helpers.ts';
+import { FIXTURES, fixtureCopy, laneOrdinals } from './correlate-helpers.ts';
+import { SESSION_SCHEMA } from '../../main/capture/sessionFolder.ts';
 import { JourneyMatch, lanesFor } from './app-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -320,6 +321,40 @@ describe('LiveCorrelator', () => {
     const all = lc.snapshot();
     expect(all.settled).toBe(true);
     expect(all.journeys).toBeGreaterThanOrEqual(busy.journeys);
+    lc.close();
+  });
+
+  it('says where packets stopped, but takes no capture session.json says lost packets for a witness', () => {
+    // The recorded drops, written whole into the live folder's growing files (no interface lists: the other
+    // packets of each ping that went on are the evidence).
+    const src = path.join(FIXTURES, 'drops-flannel-vxlan');
+    const names = readdirSync(src)
+      .filter((f) => f.endsWith('.pcap'))
+      .sort();
+    const dir = tempDir('hs-livecorr-');
+    const lanes = lanesFor(names, dir);
+    names.forEach((f, i) => copyFileSync(path.join(src, f), lanes[i].file));
+    const stopped = (lc: LiveCorrelator): string[] => {
+      lc.snapshot(true);
+      return lc.findJourneys('', 0, 1000).items.flatMap((j) => (j.stop ? [`${j.id} ${j.stop.after}`] : []));
+    };
+    const lc = new LiveCorrelator({ id: 'l', title: 'l', dir, lanes, baseSec: 0 });
+    lc.poll();
+    const before = stopped(lc);
+    expect(before.length).toBeGreaterThan(0);
+    // The capture's session.json, as it is rewritten every few seconds, now counts the kernel's drops on node-2's
+    // captures: nothing stopped there can be told from a packet node-2's kernel lost.
+    const captures = lanes.map((l) => ({
+      node: l.node,
+      iface: l.iface,
+      file: path.basename(l.file),
+      kernelDrops: l.node === 'node-2' ? 2 : 0,
+    }));
+    writeFileSync(
+      path.join(dir, 'session.json'),
+      JSON.stringify({ schema: SESSION_SCHEMA, nodes: [], captures }),
+    );
+    expect(stopped(lc)).toEqual([]);
     lc.close();
   });
 
