@@ -499,12 +499,14 @@ export class LoadedSession {
    * nodes, flow direction and `#id`; every interface crossed (`node-1/ens33`, and `ens33` alone: a hop on it on any
    * node); the addresses and ports as seen at each hop where they changed, as `ip`, `ip:port`, tcpdump's `ip.port`
    * and the port (IPv6 also as `[ip]:port`), and `a>b` (as addresses and as `ip.port`) for `a > b`; and tunnelled
-   * hops' outer headers (`vxlan`/`ipip`, the outer addresses and UDP ports, `vni=N`). Straight from the rows: no
-   * summary object per journey.
+   * hops' outer headers (`vxlan`/`ipip`, the outer addresses and UDP ports, `vni=N`); `wireguard` for a journey with
+   * a hop seen encrypted in WireGuard, `stopped` for one said stopped (correlate/stops.ts: the app's `✗` badge).
+   * Straight from the rows: no summary object per journey.
    */
   private indexWords(ix: JourneyIndex, n: number): void {
     const res = this.result;
     const rows = res.rows;
+    const stops = journeyStops(res);
     const capWords = res.captures.map((cap) => filterText(`${cap.node}/${cap.iface} ${cap.iface}`));
     const nodeOf = res.captures.map((cap) => cap.node);
     // The captures and nodes a journey has named already: stamped with the journey's number, not a set per journey.
@@ -522,9 +524,14 @@ export class LoadedSession {
       let pd = -1;
       let psp = -2;
       let pdp = -2;
+      let wireguard = false;
       const first = res.firstRow(k);
       for (let r = first; r >= 0; r = res.nextRow(r)) {
         const c = rows.capture[r];
+        if (!wireguard && rows.wireguardData(r)) {
+          wireguard = true;
+          out.push('wireguard');
+        }
         if (nodeSeen[nodeIx[c]] !== k) {
           nodeSeen[nodeIx[c]] = k;
           nodes.push(nodeOf[c]);
@@ -570,6 +577,7 @@ export class LoadedSession {
       // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).
       const proto = p === 58 ? 'ICMP6 ICMPv6' : (PROTO_NAMES[p] ?? (p > 0 ? `proto ${p}` : ''));
       const direction = res.flowCount ? res.flowRole(k) : '';
+      if (stops.of(k)) out.push('stopped');
       ix.addText(
         `${res.journeySummary(k)} ${proto} ${nodes.join(' ')} ${direction} #${k + 1}`,
         out.join(' '),

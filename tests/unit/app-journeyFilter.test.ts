@@ -49,7 +49,8 @@ interface JHop {
 interface J {
   id: number;
   summary: string;
-  hops: JHop[];
+  hops: (JHop & { wireguard?: unknown })[];
+  stop?: unknown;
 }
 
 const cli = (dir: string): J[] =>
@@ -91,7 +92,15 @@ const icmp = (j: J) => anyHop(j, (h) => h.proto === 1);
 // One service per fixture: opening a session closes the service's previous one.
 const sessions = new Map<string, { svc: AppService; id: string; js: J[] }>();
 beforeAll(async () => {
-  for (const name of ['three-hosts', 'flannel-vxlan', 'kube-proxy', 'nat6', 'calico-bgp']) {
+  for (const name of [
+    'three-hosts',
+    'flannel-vxlan',
+    'kube-proxy',
+    'nat6',
+    'calico-bgp',
+    'drops-flannel-vxlan',
+    'calico-wireguard',
+  ]) {
     const dir = `tests/fixtures/${name}`;
     const svc = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
     const s = await ok<SessionInfo>(svc.call('openPaths', { paths: [dir] }));
@@ -126,6 +135,26 @@ async function check(
   });
   expect(p.total).toBe(expected.length);
 }
+
+describe('the journey filter reads the journeys’ own words', () => {
+  it('`stopped`: the journeys said stopped (the list’s ✗ badge), as the CLI’s JSON says them', async () => {
+    await check('drops-flannel-vxlan', 'stopped', (j) => j.stop !== undefined);
+    await check(
+      'drops-flannel-vxlan',
+      'stopped and dst host 10.244.1.35',
+      (j) => j.stop !== undefined && j.hops[0].dst === '10.244.1.35',
+    );
+    await check('drops-flannel-vxlan', 'not stopped', (j) => j.stop === undefined);
+    await check('flannel-vxlan', 'stopped', () => false, true);
+  });
+
+  it('`wireguard`: the journeys with a hop seen encrypted in WireGuard', async () => {
+    await check('calico-wireguard', 'wireguard', (j) => j.hops.some((h) => h.wireguard !== undefined));
+    await check('calico-wireguard', 'wireguard and tcp', (j) =>
+      j.hops.some((h) => h.wireguard !== undefined && j.hops[0].proto === 6),
+    );
+  });
+});
 
 describe('the journey filter reads tcpdump expressions', () => {
   it('&& and ||, and, or, parentheses, !word and not (three-hosts: pod pings over VXLAN and node pings)', async () => {
