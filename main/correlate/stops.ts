@@ -637,6 +637,12 @@ export function stopText(
 }
 
 /** A stop as the journeys JSON writes it (docs/journeys-json.md `stop`). */
+/** The stop in one line, as the pcapng comment and the CSV's `stop` cell say it: `not seen after …, though … (evidence; …)`. */
+export function stopLine(res: CorrelationResult, k: number, s: JourneyStop): string {
+  const { head, evidence } = stopText(res, k, s);
+  return `${head}${evidence.length ? ` (${evidence.join('; ')})` : ''}`;
+}
+
 export function stopJson(res: CorrelationResult, s: JourneyStop): Record<string, unknown> {
   const at = (c: number) => ({ node: res.captures[c].node, iface: res.captures[c].iface });
   return {

@@ -13,6 +13,7 @@ import {
   type WireGuardInfo,
 } from '../correlate/hops.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
+import { journeyStops, stopLine, type JourneyStops } from '../correlate/stops.ts';
 import type { Sink } from './sink.ts';
 import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
 
@@ -44,6 +45,7 @@ export const CSV_COLUMNS = [
   'pieceStart',
   'pieceEnd',
   'pieceOf',
+  'stop',
 ];
 
 /**
@@ -89,12 +91,15 @@ class CsvWriter {
   private readonly ethText: InternedText;
   private readonly encapText: InternedText;
   private readonly sources: HopSources;
+  /** The journeys said stopped (found once per result). */
+  private readonly stops: JourneyStops;
 
   constructor(
     private readonly out: TextBytes,
     private readonly res: CorrelationResult,
   ) {
     this.sources = res.hopSources();
+    this.stops = journeyStops(res);
     this.lane = res.captures.map((c) => lit(`,${csvCell(c.node)},${csvCell(c.iface)},`));
     const node = (r: number) => res.captures[res.rows.capture[r]].node;
     this.ethText = new InternedText(res.rows, 'eth', (r) => {
@@ -124,6 +129,8 @@ class CsvWriter {
     const journey = lit(`${k + 1},`);
     const flowRole = lit(`,${res.flowCount ? res.flowOf[k] + 1 : ''},${res.flowRole(k)}`);
     const summary = lit(csvCell(res.journeySummary(k)) + ',');
+    // A journey said stopped (correlate/stops.ts): its last hop's `stop` cell.
+    const stop = this.stops.of(k);
     const sources = this.sources;
     sources.reset();
     for (let i = 0; i < list.length; i++) {
@@ -183,6 +190,8 @@ class CsvWriter {
         out.raw(COMMA_BYTES);
         out.num(piece.of);
       } else out.raw(NO_PIECE);
+      out.raw(COMMA_BYTES);
+      if (stop && i === list.length - 1) out.text(csvCell(stopLine(res, k, stop)));
       out.raw(NEWLINE);
     }
   }

@@ -7,7 +7,7 @@ import { GENEVE_PORT } from '../decode/geneve.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { CH_NAT_DST, CH_NAT_SRC, CH_SPLIT, ChangeTable, changeMask, pieceRange } from '../correlate/hops.ts';
 import { F_DUP } from '../correlate/observations.ts';
-import { journeyStops, stopText, type JourneyStops } from '../correlate/stops.ts';
+import { journeyStops, type JourneyStops, stopLine } from '../correlate/stops.ts';
 import { CommentBytes } from './commentBytes.ts';
 import {
   BATCH_PACKETS,
@@ -246,8 +246,7 @@ const CHANGE_TEXT = new ChangeTable((names) => ascii(names.length ? `: ${names.j
 function stopComment(res: CorrelationResult, stops: JourneyStops, k: number): string {
   const s = stops.of(k);
   if (!s) return '';
-  const { head, evidence } = stopText(res, k, s);
-  return `; ✗ ${head}${evidence.length ? ` (${evidence.join('; ')})` : ''}`;
+  return `; ✗ ${stopLine(res, k, s)}`;
 }
 
 /** Every row in time order as batch entries: where its frame is, its timestamp, journey id and comment. */

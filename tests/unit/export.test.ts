@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import type { CorrelationResult } from '../../main/correlate/result.ts';
+import { journeyStops, stopLine } from '../../main/correlate/stops.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
 import { documentHead, journeyJson, writeJourneysJson } from '../../main/export/journeysJson.ts';
 import { RUN_ROOM, lit, TextBytes } from '../../main/export/textBytes.ts';
@@ -570,6 +571,9 @@ describe('journeys JSON and CSV written as bytes', () => {
           h.piece?.start,
           h.piece?.end,
           h.piece?.of,
+          h.index === hops.length - 1 && journeyStops(res).of(k)
+            ? stopLine(res, k, journeyStops(res).of(k)!)
+            : null,
         ];
         text += cells.map(csvCell).join(',') + '\n';
       }
@@ -647,6 +651,8 @@ describe('journeys JSON and CSV written as bytes', () => {
           'broadcast',
           'gso-vxlan',
           'calico-wireguard',
+          // drops-flannel-vxlan: journeys said stopped (the last hop's `stop` cell).
+          'drops-flannel-vxlan',
         ].map((s) => correlate(fixtureFiles(s))),
         // Copies of a third host's broadcast received in parallel (no sender capture).
         correlate(fixtureFiles('broadcast').filter((f) => !f.includes('client__'))),
