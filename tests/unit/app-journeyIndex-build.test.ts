@@ -81,8 +81,14 @@ function referenceIndex(s: LoadedSession): JourneyIndex {
     const out: string[] = [];
     const caps = new Set<number>();
     let [ps, pd, psp, pdp, pe] = [-1, -1, -2, -2, -1];
+    let wireguard = false;
     for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
       const c = rows.capture[r];
+      // A hop seen encrypted in WireGuard: the journey's word `wireguard`, once.
+      if (!wireguard && rows.wireguardData(r)) {
+        wireguard = true;
+        out.push('wireguard');
+      }
       if (!caps.has(c)) {
         caps.add(c);
         out.push(capWords[c]);
@@ -163,6 +169,8 @@ function referenceIndex(s: LoadedSession): JourneyIndex {
       out.push(fw(`${src}>${dst}`));
       if (sp >= 0 && dp >= 0) out.push(`${src}.${sp}>${dst}.${dp}`);
     }
+    // A journey said stopped (the summary's `stop`, the list's ✗ badge): the word `stopped`.
+    if (j.stop) out.push('stopped');
     const first = res.firstRow(k);
     // The summary's nodes are in path order, a node passed twice named twice (node-1 → node-2 → node-1); the
     // eager build's words named each node once, as the index's do.
