@@ -10,6 +10,13 @@ export function hex2(x: number): string {
   return (x < 16 ? '0' : '') + x.toString(16);
 }
 
+/** `len` bytes from b[at] as hex digits, no separator (`0a1b2c`): tshark's bytes fields. */
+export function hexRun(b: Uint8Array, at: number, len: number): string {
+  let s = '';
+  for (let i = at; i < at + len; i++) s += hex2(b[i]);
+  return s;
+}
+
 export function macToString(n: number): string {
   if (n < 0) return '';
   const hi = Math.floor(n / 4294967296);

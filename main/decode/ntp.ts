@@ -2,7 +2,7 @@
 // tcpdump -n says of a packet, from its first byte, and its fields for the detail view as tshark names them. Never
 // on the decodeFields hot path.
 //  0 |LI | VN  |Mode |    Stratum    |     Poll      |   Precision   |  … root delay, dispersion, reference id, timestamps
-import { ipv4ToString, wiresharkText } from './format.ts';
+import { hexRun, ipv4ToString, wiresharkText } from './format.ts';
 import { u16, u32 } from './result.ts';
 
 export const NTP_PORT = 123;
@@ -164,9 +164,9 @@ export function ntpFields(
   let length = Math.min(cap - at, NTP_HEADER_LEN);
   const mac = end - at - NTP_HEADER_LEN - KEY_ID_LEN;
   if (MAC_LENS.includes(mac)) {
-    add('Key ID', NTP_HEADER_LEN, KEY_ID_LEN, () => hexOf(b, at + NTP_HEADER_LEN, KEY_ID_LEN));
+    add('Key ID', NTP_HEADER_LEN, KEY_ID_LEN, () => hexRun(b, at + NTP_HEADER_LEN, KEY_ID_LEN));
     const o = NTP_HEADER_LEN + KEY_ID_LEN;
-    add('Message Authentication Code', o, mac, () => hexOf(b, at + o, mac));
+    add('Message Authentication Code', o, mac, () => hexRun(b, at + o, mac));
     length = Math.min(cap - at, o + mac);
   }
   return { title: `Network Time Protocol (${vn}, ${WS_MODES[mode]})`, fields, length };
@@ -225,12 +225,6 @@ function fixed6(num: bigint, shift: number): string {
   }
   const s = q.toString().padStart(7, '0');
   return `${s.slice(0, -6)}.${s.slice(-6)}`;
-}
-
-function hexOf(b: Uint8Array, at: number, n: number): string {
-  let s = '';
-  for (let i = at; i < at + n; i++) s += b[i].toString(16).padStart(2, '0');
-  return s;
 }
 
 // RFC 9327 (mode 6, ntpq) and ntpd's mode 7 (ntpdc): the names tshark 4.0 gives their fields' values.

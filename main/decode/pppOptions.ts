@@ -4,7 +4,7 @@
 //  | Code | Identifier |    Length     |  then for Configure-Request/Ack/Nak/Reject, options:
 //  | Type | Length | Data …                (Length counts Type and Length)
 //  for LCP's Echo-Request/Reply and Discard-Request: | Magic-Number (4) | Data …
-import { ipv4ToString, wiresharkText } from './format.ts';
+import { hexRun, ipv4ToString, wiresharkText } from './format.ts';
 import type { Layer, LayerField } from './layers.ts';
 import { u16, u32 } from './result.ts';
 
@@ -40,11 +40,6 @@ function f(name: string, value: string | number, offset: number, length: number)
   return { name, value: String(value), offset, length };
 }
 const hex = (n: number, width: number) => `0x${n.toString(16).padStart(width, '0')}`;
-function hexRun(b: Uint8Array, at: number, len: number): string {
-  let s = '';
-  for (let i = at; i < at + len; i++) s += b[i].toString(16).padStart(2, '0');
-  return s;
-}
 
 /** One option's kind: tshark's name, its length (exact, or the least with `atLeast`), what it shows of its data. */
 interface OptionSpec {

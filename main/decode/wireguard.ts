@@ -15,6 +15,9 @@
 //
 // The receiver and sender indices are written little-endian on the wire; tshark shows them as the 32-bit number
 // read that way.
+
+import { hexRun } from './format.ts';
+
 export const WIREGUARD_PORTS: readonly number[] = [51820, 51871];
 
 export const WG_INITIATION = 1;
@@ -182,12 +185,6 @@ function base64(b: Uint8Array, at: number, len: number): string {
   return s;
 }
 
-function hexOf(b: Uint8Array, at: number, len: number): string {
-  let s = '';
-  for (let i = at; i < at + len; i++) s += b[i].toString(16).padStart(2, '0');
-  return s;
-}
-
 function show(b: Uint8Array, at: number, len: number, how: Show): string {
   switch (how) {
     case 'index':
@@ -197,7 +194,7 @@ function show(b: Uint8Array, at: number, len: number, how: Show): string {
     case 'base64':
       return base64(b, at, len);
     case 'hex':
-      return hexOf(b, at, len);
+      return hexRun(b, at, len);
     case 'size':
       return `${len} bytes`;
   }
@@ -225,7 +222,7 @@ export function wireguardFields(
     if (at + o + len <= cap) fields.push({ name, value: value(), offset: at + o, length: len });
   };
   add('Type', TYPE, 1, () => `${WG_TYPE_NAMES[m.type]} (${m.type})`);
-  add('Reserved', RESERVED, 3, () => hexOf(b, at + RESERVED, 3));
+  add('Reserved', RESERVED, 3, () => hexRun(b, at + RESERVED, 3));
   for (const [name, o, len, how] of WG_LAYOUTS[m.type]) add(name, o, len, () => show(b, at + o, len, how));
   if (m.type === WG_TRANSPORT_DATA && m.dataLength !== null) {
     const data = m.dataLength;
