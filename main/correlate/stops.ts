@@ -116,11 +116,11 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
   // journeys from a capture whose journeys all have one length are in no such conversation: not even grouped.
   // The same for a capture and addresses (also among its fields): only journeys whose first capture and addresses
   // are those of journeys of another length are grouped into conversations (the fields read with a call each).
-  const mixedCaps = mixedCaptures(rows, firstRowOf, hops, res.captures.length);
+  const mixedCaps = unevenGroups(firstCaptures(rows, firstRowOf), hops, res.captures.length);
   const mixed = mixedCaps ? mixedAddresses(rows, firstRowOf, hops, mixedCaps) : null;
   const convOf = new Int32Array(n).fill(-1);
   const convs = mixed ? conversations(rows, firstRowOf, mixed, convOf) : 0;
-  const compared = convs > 0 ? unevenConversations(convOf, hops, convs) : null;
+  const compared = convs > 0 ? unevenGroups(convOf, hops, convs) : null;
 
   // Pass 2: each compared journey's path hashed (seeded with its conversation's hash), and per conversation its
   // distinct paths with how many journeys took each: one map lookup per journey.
@@ -265,27 +265,11 @@ function conversationKey(rows: ObservationTable, r: number): number {
   return h ^ (h >>> 15);
 }
 
-/** Per capture, 1 when the journeys that start on it are not all as long (null: none is such). */
-function mixedCaptures(
-  rows: ObservationTable,
-  firstRowOf: Int32Array,
-  hops: Int32Array,
-  nCap: number,
-): Uint8Array | null {
-  const len = new Int32Array(nCap).fill(-1);
-  const mixed = new Uint8Array(nCap);
-  let any = false;
-  for (let k = 0; k < firstRowOf.length; k++) {
-    const r0 = firstRowOf[k];
-    if (r0 < 0) continue;
-    const c = rows.capture[r0];
-    if (len[c] < 0) len[c] = hops[k];
-    else if (len[c] !== hops[k] && mixed[c] === 0) {
-      mixed[c] = 1;
-      any = true;
-    }
-  }
-  return any ? mixed : null;
+/** Each journey's first capture (-1 for a journey with no row). */
+function firstCaptures(rows: ObservationTable, firstRowOf: Int32Array): Int32Array {
+  const capOf = new Int32Array(firstRowOf.length);
+  for (let k = 0; k < firstRowOf.length; k++) capOf[k] = firstRowOf[k] < 0 ? -1 : rows.capture[firstRowOf[k]];
+  return capOf;
 }
 
 /** An open-addressing table's size for `n` keys: a power of two, at least twice as many slots. */
@@ -378,13 +362,16 @@ function conversations(
   return count;
 }
 
-/** Per conversation, 1 when its journeys' paths are not all as long (null: none is such). */
-function unevenConversations(convOf: Int32Array, hops: Int32Array, convs: number): Uint8Array | null {
-  const len = new Int32Array(convs).fill(-1);
-  const uneven = new Uint8Array(convs);
+/**
+ * Per group (a capture, a conversation: `groupOf` per journey, -1 for none), 1 when its journeys' paths are not all
+ * as long (null: none is such).
+ */
+function unevenGroups(groupOf: Int32Array, hops: Int32Array, groups: number): Uint8Array | null {
+  const len = new Int32Array(groups).fill(-1);
+  const uneven = new Uint8Array(groups);
   let any = false;
-  for (let k = 0; k < convOf.length; k++) {
-    const c = convOf[k];
+  for (let k = 0; k < groupOf.length; k++) {
+    const c = groupOf[k];
     if (c < 0) continue;
     if (len[c] < 0) len[c] = hops[k];
     else if (len[c] !== hops[k] && uneven[c] === 0) {
