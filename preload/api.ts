@@ -119,8 +119,8 @@ export interface SessionInfo {
  * A time range of the captures to open (`hopscope correlate --after/--before`): packets captured at `after` or
  * later and before `before`, each by its own timestamp before any clock correction. A TIME is seconds since
  * the epoch (1764127443.437931), a UTC date-time (2026-11-26T03:24:03.437931068Z) or a time of day
- * (03:24:03.437931068 or 00:10: its first time at or after the captures' first packet, to the precision given;
- * docs/capture.md). Absent: that side is open.
+ * (03:24:03.437931068 or 00:10: on the date that puts it among the captures' packets, to the precision given,
+ * else nearest to them; docs/capture.md). Absent: that side is open.
  */
 export interface OpenRange {
   after?: string;

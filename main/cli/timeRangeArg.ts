@@ -16,9 +16,10 @@ const RANGE_TEXT =
   'HOPSCOPE_MAX_PACKETS); how many were left out is said on stderr. TIME: seconds since the epoch ' +
   '(1764127443.437931), a UTC date-time (2026-11-26T03:24:03.437931068Z, "2026-11-26 03:24:03.437931"; an ' +
   'offset such as +01:00 is honoured), or a UTC time of day as the ladder prints it (03:24:03.437931068, or ' +
-  "00:10): its first time at or after the captures' first packet (the earliest of all the files, compared to " +
-  "the precision given: 00:10 is the first packet's own minute at 00:10:42), so a capture from 23:50 to 00:20 " +
-  'has 00:10 on its second date; a time of day the captures hold on two dates (more than a day) is a usage ' +
+  "00:10): on the date that puts it among the captures' packets (from the earliest of all the files, compared " +
+  "to the precision given: 00:10 is the first packet's own minute at 00:10:42), so a capture from 23:50 to " +
+  '00:20 has 00:10 on its second date, else on the date nearest to them (10:00:20 is 10 s before a capture ' +
+  'from 10:00:30, not the next day); a time of day the captures hold on two dates (more than a day) is a usage ' +
   'error asking for the date. To the nanosecond';
 
 /** The options' help lines, their text from column `col` (correlate's help and export's align differently). */

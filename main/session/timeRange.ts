@@ -63,7 +63,7 @@ export function parseTimeArg(flag: string, v: string): TimeArg {
       'USAGE',
       `${flag} ${JSON.stringify(v)}: ${why} (give seconds since the epoch such as 1764127443.437931, a UTC ` +
         'date-time such as 2026-11-26T03:24:03.437931068Z or "2026-11-26 03:24:03.437931", or a time of day ' +
-        "such as 03:24:03.437931068 or 00:10, its first time at or after the captures' first packet)",
+        "such as 03:24:03.437931068 or 00:10, on the date that puts it among the captures' packets)",
     );
   const s = v.trim();
   let m = EPOCH.exec(s);
@@ -114,13 +114,15 @@ const ns = (sec: number, nsec: number) => BigInt(sec) * 1_000_000_000n + BigInt(
 const moment = (t: bigint) => ({ sec: Number(t / 1_000_000_000n), nsec: Number(t % 1_000_000_000n) });
 
 /**
- * A time of day's moment over the captures' `span`: its first time at or after their first packet, compared to
- * the precision it was given to (`00:10` is the first packet's own minute when that is 00:10:42, so a time read
- * off the ladder and cut short still starts at the first packet), on the next UTC date when the first packet's
- * date has it earlier. A capture from 23:50 to 00:20 has `00:10` on its second date. Where the captures run on
- * to the same time of day a day later, it names two moments: a USAGE error (`flag` says whose) asking for the
- * date. A moment is returned as it is; a time of day over no packet at all goes on 1970-01-01 (it keeps nothing,
- * which is what there is).
+ * A time of day's moment over the captures' `span`: on the date that puts it among their packets (from the first
+ * packet, compared to the precision it was given to, to the last: `00:10` is the first packet's own minute when
+ * that is 00:10:42, so a time read off the ladder and cut short still starts at the first packet). A capture from
+ * 23:50 to 00:20 has `00:10` on its second date. A time of day no date puts among the packets is on the date that
+ * puts it nearest to them: over a capture from 10:00:30 to 10:05, `10:00:20` is that day's, 10 s before the first
+ * packet (not the next day's, 23 h 55 min after the last), so `--after 10:00:20` keeps every packet and
+ * `--before 10:00:20` none. Where the captures run on to the same time of day a day later, it names two moments:
+ * a USAGE error (`flag` says whose) asking for the date. A moment is returned as it is; a time of day over no
+ * packet at all goes on 1970-01-01 (it keeps nothing, which is what there is).
  */
 export function timeOn(
   t: TimeArg,
@@ -132,9 +134,12 @@ export function timeOn(
   if (span === null) return moment(BigInt(t.dayNs));
   const first = ns(span.firstSec, span.firstNsec);
   const unit = BigInt(t.unitNs);
+  const from = first - (first % unit);
   let at = first - (first % DAY_NS) + BigInt(t.dayNs);
-  if (at < first - (first % unit)) at += DAY_NS;
+  if (at < from) at += DAY_NS;
   const last = ns(span.lastSec, span.lastNsec);
+  // Past the last packet: the day before (before the first one) when that is as near or nearer.
+  if (at > last) return moment(from - (at - DAY_NS) <= at - last ? at - DAY_NS : at);
   if (at + DAY_NS <= last) {
     const dates: string[] = [];
     for (let d = at; d <= last && dates.length < 3; d += DAY_NS)

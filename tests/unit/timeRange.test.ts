@@ -106,8 +106,13 @@ describe('TIME values', () => {
       beforeSec: Infinity,
       beforeNsec: 0,
     });
-    // Earlier on that date than the first packet: the next date's.
-    expect(timeRange(undefined, '00:00:00', () => first)?.beforeSec).toBe(1795651200 + 86400);
+    // Among no packet: on the date that puts it nearest them. 00:00:00 is 3 h 24 min before the first packet on
+    // its date (20 h 36 min after it on the next), 23:00:00 is 4 h 24 min before it on the date before (19 h 36
+    // min after it on its own).
+    expect(timeRange(undefined, '00:00:00', () => first)?.beforeSec).toBe(1795651200);
+    expect(timeRange('23:00:00', undefined, () => first)?.afterSec).toBe(1795651200 - 3600);
+    // Half a day either way: the earlier date.
+    expect(timeRange('15:23:53', undefined, () => first)?.afterSec).toBe(1795663433 - 43200);
     expect(timeRange(undefined, undefined, () => first)).toBeNull();
   });
 
@@ -212,6 +217,39 @@ describe('a time of day over captures that cross midnight UTC', () => {
     // A time of day the captures hold once is not asked about; a date-time never is.
     expect(timeRange(undefined, '12:00', two)?.beforeSec).toBe(1795737600 + 12 * 3600);
     expect(timeRange('2026-11-28T00:00', undefined, two)?.afterSec).toBe(1795737600 + 86400);
+  });
+});
+
+describe('a time of day among none of the packets', () => {
+  const all = FILES.flatMap(stamps).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const [first, last] = [all[0], all.at(-1)!];
+  const S = 1_000_000_000n;
+  /** The time of day of epoch ns `t`, to the second ("03:23:43"). */
+  const tod = (t: bigint) => isoNs(t).slice(11, 19);
+  const kept = (range: TimeRange | null) => {
+    const r = loadInputs(FILES);
+    if (!r.ok) throw new Error(r.error.message);
+    return correlateInputs(r.value, { range }).result.rowCount;
+  };
+  const spanOf = () => captureSpan(FILES);
+
+  it("is on the date that puts it nearest the packets: 10 s before the first is that day's, not the next", () => {
+    // The captures run 3 s (03:23:53 to 03:23:56): 10 s before the first packet is 23 h 59 min before the next
+    // day's first.
+    expect(last - first).toBeLessThan(60n * S);
+    const early = tod(first - 10n * S);
+    expect(kept(timeRange(early, undefined, spanOf))).toBe(all.length);
+    expect(kept(timeRange(undefined, early, spanOf))).toBe(0);
+    expect(kept(timeRange(tod(first - 20n * S), early, spanOf))).toBe(0);
+    // 10 s after the last packet: that day's too.
+    const late = tod(last + 10n * S);
+    expect(kept(timeRange(late, undefined, spanOf))).toBe(0);
+    expect(kept(timeRange(undefined, late, spanOf))).toBe(all.length);
+    // Said with the moments taken, where the range keeps nothing.
+    expect(usage(() => timeRange(late, early, spanOf))).toBe(
+      `--after ${late} (${isoNs(((last + 10n * S) / S) * S)}) is not before --before ${early} ` +
+        `(${isoNs(((first - 10n * S) / S) * S)}): the range would keep nothing`,
+    );
   });
 });
 
