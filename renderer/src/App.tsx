@@ -131,7 +131,7 @@ export function TopBar() {
     <header className="topbar">
       <span className="logo">◉ Hopscope</span>
       {session ? (
-        <span className="session-title" data-testid="session-title">
+        <span className="session-title" data-testid="session-title" data-session={session.id}>
           {session.title} · {plural(session.captures.length, 'interface')} · {plural(packets, 'packet')} ·{' '}
           {plural(session.journeys, 'journey')}
           {session.live ? <span className="badge live">LIVE</span> : null}

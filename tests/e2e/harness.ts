@@ -131,10 +131,18 @@ export async function openJourney(
 ): Promise<{ node: string; iface: string; ttl: number; changes: string }[]> {
   await p.click('[data-testid=tab-journey]');
   await p.fill('#journey-filter', filter);
-  await p.waitForFunction((f) => {
-    const rows = document.querySelectorAll('[data-testid=journey-row]');
-    return rows.length > 0 && [...rows].every((r) => r.textContent!.toLowerCase().includes(f));
-  }, filter.toLowerCase());
+  await explained(
+    p,
+    `the journey list filtered by ${JSON.stringify(filter)}`,
+    p.waitForFunction(
+      (f) => {
+        const rows = document.querySelectorAll('[data-testid=journey-row]');
+        return rows.length > 0 && [...rows].every((r) => r.textContent!.toLowerCase().includes(f));
+      },
+      filter.toLowerCase(),
+      { timeout: 10_000 },
+    ),
+  );
   await p.locator(`[data-testid=journey-row][data-hops="${hops}"]`).first().click();
   await p.waitForSelector('[data-testid=hop-ladder] [data-testid=hop]');
   return p.$$eval('[data-testid=hop-ladder] [data-testid=hop]', (els) =>
@@ -143,6 +151,45 @@ export async function openJourney(
       return { node: d.node!, iface: d.iface!, ttl: Number(d.ttl), changes: d.changes ?? '' };
     }),
   );
+}
+
+/**
+ * What the page shows that a wait may be waiting for: the session's title, the loading line, the error banner,
+ * the journey list's count line, filter and rows, the panes. Said when a wait fails, so that a test that timed
+ * out on a loaded machine says where the app stood.
+ */
+export async function uiState(p: Page): Promise<string> {
+  return p
+    .evaluate(() => {
+      const text = (sel: string) => document.querySelector(sel)?.textContent ?? null;
+      const rows = [...document.querySelectorAll('[data-testid=journey-row]')];
+      return JSON.stringify({
+        title: text('[data-testid=session-title]'),
+        loading: text('[data-testid=loading]'),
+        error: text('[data-testid=error-banner]'),
+        notice: text('[data-testid=session-notice]'),
+        filter: (document.getElementById('journey-filter') as HTMLInputElement | null)?.value ?? null,
+        filterError: text('[data-testid=journey-filter-error]'),
+        journeyCount: text('.journey-list > .muted.small'),
+        journeyRows: rows.length,
+        firstRows: rows.slice(0, 3).map((r) => r.textContent),
+        panes: [...document.querySelectorAll('[data-testid=pane]')].map(
+          (e) => `${(e as HTMLElement).dataset.capture}: ${e.querySelectorAll('.row').length} rows`,
+        ),
+      });
+    })
+    .catch((e: unknown) => `(the page could not say: ${String(e)})`);
+}
+
+/** Awaits `wait`; if it fails, the error says what was awaited and where the page stood (uiState). */
+export async function explained<T>(p: Page, what: string, wait: Promise<T>): Promise<T> {
+  try {
+    return await wait;
+  } catch (e) {
+    throw new Error(
+      `waiting for ${what}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}; the page: ${await uiState(p)}`,
+    );
+  }
 }
 
 /** For each pane: does it show a row of the selected journey, and is the selected packet's row there? */
@@ -170,6 +217,35 @@ export async function dropFiles(p: Page, files: { name: string; bytes: Buffer }[
         .dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     },
     files.map((f) => ({ name: f.name, b64: f.bytes.toString('base64') })),
+  );
+}
+
+/** The id of the session shown (the session title's data-session), or null when none is. */
+export function shownSession(p: Page): Promise<string | null> {
+  return p.evaluate(
+    () => document.querySelector('[data-testid=session-title]')?.getAttribute('data-session') ?? null,
+  );
+}
+
+/**
+ * Runs `drop` (dropFiles, dropPaths) and waits until it has opened its session: until the session shown is
+ * another than the one before. A title alone does not say so: two sessions of six dropped files read alike, and
+ * a filter typed into the one before is cleared when the new one shows.
+ */
+export async function dropOpened(p: Page, drop: () => Promise<void>, timeout = 10_000): Promise<void> {
+  const before = await shownSession(p);
+  await drop();
+  await explained(
+    p,
+    'the dropped files’ session',
+    p.waitForFunction(
+      (b) => {
+        const id = document.querySelector('[data-testid=session-title]')?.getAttribute('data-session');
+        return !!id && id !== b;
+      },
+      before,
+      { timeout },
+    ),
   );
 }
 

@@ -8,7 +8,9 @@ import type { Browser, Page } from 'playwright-core';
 import {
   browser,
   dropFiles,
+  dropOpened,
   dropPaths,
+  explained,
   ensureBuilt,
   openJourney,
   page,
@@ -55,12 +57,17 @@ function folderFiles(
 }
 
 async function open(files: { name: string; bytes: Buffer }[], title: string): Promise<void> {
-  await dropFiles(p, files);
-  await p.waitForFunction(
-    (t) => document.querySelector('[data-testid=session-title]')?.textContent?.startsWith(t),
-    title,
+  await dropOpened(p, () => dropFiles(p, files));
+  await explained(
+    p,
+    `the session ${JSON.stringify(title)}`,
+    p.waitForFunction(
+      (t) => document.querySelector('[data-testid=session-title]')?.textContent?.startsWith(t),
+      title,
+      { timeout: 10_000 },
+    ),
   );
-  await p.waitForSelector('[data-testid=pane] .row');
+  await explained(p, 'its panes’ rows', p.waitForSelector('[data-testid=pane] .row', { timeout: 5_000 }));
 }
 
 /**
@@ -984,7 +991,7 @@ describe.sequential('folders dropped whole (Chromium)', () => {
     // As a file manager drops it: one item, the folder, read through its entry (its File has no bytes).
     const dir = path.join(ROOT, 'tests/fixtures/antrea-geneve');
     expect(readdirSync(dir)).toEqual(expect.arrayContaining(['manifest.json', 'make.sh']));
-    await dropPaths(p, [dir]);
+    await dropOpened(p, () => dropPaths(p, [dir]));
     // The session before this one was 8 dropped files too (gso-vxlan): wait for this folder's own interface.
     await p.waitForSelector('[data-testid=pane][data-capture="node-1/antrea-tun0"]', { timeout: 20_000 });
     expect(await p.textContent('[data-testid=session-title]')).toMatch(/^8 dropped files/);
@@ -1006,7 +1013,7 @@ describe.sequential('folders dropped whole (Chromium)', () => {
 
   it('two folders dropped together: both files of one name open, their panes named by folder', async () => {
     const dirs = ['flannel-vxlan', 'flannel-hostgw'].map((d) => path.join(ROOT, 'tests/fixtures', d));
-    await dropPaths(p, dirs);
+    await dropOpened(p, () => dropPaths(p, dirs));
     await p.waitForSelector('[data-testid=pane][data-capture="node-1/ens33~flannel-hostgw"]', {
       timeout: 20_000,
     });
@@ -1028,15 +1035,23 @@ describe.sequential('folders dropped whole (Chromium)', () => {
   });
 
   it('a GRE packet’s line copied from its pane, pasted into the filter, lists that packet’s journey', async () => {
-    await dropPaths(p, [path.join(ROOT, 'tests/fixtures/ip-protocols/ip-protocols.pcap')]);
+    await dropOpened(p, () =>
+      dropPaths(p, [path.join(ROOT, 'tests/fixtures/ip-protocols/ip-protocols.pcap')]),
+    );
     // The pane prints GRE as tcpdump -e does (`GREv0, key=0x61, proto IPv4 (0x0800), length 43: …`), which the
     // journey list's line has not.
     const row = p.locator('[data-testid=pane] .row', { hasText: 'GREv0, key=0x61, proto IPv4 (0x0800)' });
-    await row.waitFor({ timeout: 20_000 });
+    await explained(p, 'the GRE packet’s row', row.waitFor({ timeout: 10_000 }));
     const line = `${await row.locator('.t').textContent()} ${await row.locator('.s').textContent()}`;
     expect(line).toMatch(/^\d\d:\d\d:\d\d\.\d{6,9} [\da-f:]{17} > /);
     await p.fill('#journey-filter', line);
-    await p.waitForFunction(() => document.querySelectorAll('[data-testid=journey-row]').length === 1);
+    await explained(
+      p,
+      'the journey list filtered by the line',
+      p.waitForFunction(() => document.querySelectorAll('[data-testid=journey-row]').length === 1, null, {
+        timeout: 5_000,
+      }),
+    );
     expect(await p.textContent('[data-testid=journey-row]')).toContain(
       '10.97.0.1 > 10.97.0.2: GREv0, key=0x61, length 43: IP 192.168.97.1.40000 > 192.168.97.2.9999: UDP, length 7',
     );

@@ -10,6 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import {
   browser,
   dropFiles,
+  dropOpened,
   ensureBuilt,
   openJourney,
   page,
@@ -781,7 +782,7 @@ describe.sequential('web mode on the sample session (Chromium)', () => {
   });
   it('the journey list loads more as it scrolls: 4,500 journeys, the last one reached', async () => {
     const n = 4500;
-    await dropFiles(p, [{ name: 'node-1__eth0.pcap', bytes: echoRequests(n) }]);
+    await dropOpened(p, () => dropFiles(p, [{ name: 'node-1__eth0.pcap', bytes: echoRequests(n) }]));
     await p.waitForFunction(() =>
       document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('node-1__eth0'),
     );

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import {
   browser,
   dropFiles,
+  dropOpened,
   ensureBuilt,
   page,
   serve,
@@ -50,7 +51,7 @@ async function openFolder(dir: string, ready?: string): Promise<void> {
   const files = readdirSync(dir)
     .filter((f) => /\.(pcap|json)$/.test(f))
     .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
-  await dropFiles(p, files);
+  await dropOpened(p, () => dropFiles(p, files));
   if (ready) await p.waitForSelector(ready);
   await p.waitForFunction(() =>
     /^7 dropped files · .* [1-9][\d,]* journeys/.test(

@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import {
   browser,
   dropFiles,
+  dropOpened,
   ensureBuilt,
   openJourney,
   page,
@@ -53,7 +54,7 @@ describe.sequential('tunnels in the UI (Chromium)', () => {
     const files = readdirSync(dir)
       .filter((f) => /\.(pcap|ip-\w+\.json)$/.test(f))
       .map((f) => ({ name: f, bytes: readFileSync(path.join(dir, f)) }));
-    await dropFiles(p, files);
+    await dropOpened(p, () => dropFiles(p, files));
     await p.waitForFunction(() =>
       document.querySelector('[data-testid=session-title]')?.textContent?.startsWith('8 dropped files'),
     );
