@@ -411,11 +411,24 @@ export class LoadedSession {
 
   /**
    * Takes the searchable text of journeys [0, count) from an earlier session of the same capture whose journeys
-   * up to there are unchanged (a live window's frozen journeys), so a filtered query builds only the rest.
+   * up to there are unchanged (a live window's frozen journeys), so a filtered query builds only the rest. Their
+   * word `stopped` is said again from this session: whether a frozen journey stopped can change after it froze
+   * (the captures' packets a second after it are the evidence; a capture's kernel drops, said later, take a
+   * witness back).
    */
   keepSummaries(earlier: LoadedSession, count: number): void {
     const prev = earlier.summaryIndex;
-    if (prev) this.summaryIndex = prev.prefix(count);
+    if (!prev) return;
+    const ix = (this.summaryIndex = prev.prefix(count));
+    if (!ix.texts.length) return;
+    // The word is the text's last (indexWords): ` … stopped `.
+    const stops = journeyStops(this.result);
+    const word = 'stopped ';
+    for (let k = 0; k < ix.texts.length; k++) {
+      const t = ix.texts[k];
+      const said = t.endsWith(` ${word}`);
+      if (said !== (stops.of(k) !== null)) ix.texts[k] = said ? t.slice(0, -word.length) : t + word;
+    }
   }
 
   /**
@@ -577,6 +590,7 @@ export class LoadedSession {
       // ICMPv6 also by Wireshark's name for it (tcpdump's is icmp6).
       const proto = p === 58 ? 'ICMP6 ICMPv6' : (PROTO_NAMES[p] ?? (p > 0 ? `proto ${p}` : ''));
       const direction = res.flowCount ? res.flowRole(k) : '';
+      // Last, so that keepSummaries can say it again for a frozen journey.
       if (stops.of(k)) out.push('stopped');
       ix.addText(
         `${res.journeySummary(k)} ${proto} ${nodes.join(' ')} ${direction} #${k + 1}`,

@@ -358,6 +358,85 @@ describe('LiveCorrelator', () => {
     lc.close();
   });
 
+  it('the filter word `stopped` follows a journey said stopped after it froze, and a witness taken back', () => {
+    // The recorded drops written into growing files in forty steps, with windows short enough that journeys freeze
+    // between them: a dropped ping is said stopped only once the captures after it have packets a second on, by
+    // then it is frozen, and its words were built before (a query with words on each snapshot).
+    const src = path.join(FIXTURES, 'drops-flannel-vxlan');
+    const names = readdirSync(src)
+      .filter((f) => f.endsWith('.pcap'))
+      .sort();
+    const dir = tempDir('hs-livecorr-');
+    const lanes = lanesFor(names, dir);
+    const full = names.map((f) => new Uint8Array(readFileSync(path.join(src, f))));
+    const recs = full.map(records);
+    const times = recs
+      .flat()
+      .map((r) => r.t)
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const steps = 40;
+    let clock = 0;
+    const lc = new LiveCorrelator({
+      id: 'l',
+      title: 'l',
+      dir,
+      lanes,
+      baseSec: 0,
+      now: () => clock,
+      correlate: { maxSkewNs: 20e6, crossWindowNs: 5e6 },
+    });
+    /** The journeys the word finds, and those the list says stopped. */
+    const both = () => ({
+      word: lc.findJourneys('stopped', 0, 1000).items.map((j) => j.id),
+      stop: lc.findJourneys('', 0, 1000).items.flatMap((j) => (j.stop ? [j.id] : [])),
+    });
+    const written = full.map(() => 0);
+    const followed = new Set<number>();
+    let frozenBefore = 0;
+    let stoppedBefore: number[] = [];
+    for (let step = 1; step <= steps; step++) {
+      const cut = step < steps ? times[Math.floor((times.length * step) / steps)] : undefined;
+      full.forEach((bytes, i) => {
+        const done = cut === undefined ? recs[i].length : recs[i].filter((r) => r.t < cut).length;
+        const to = done ? recs[i][done - 1].end : PCAP_HEADER;
+        appendFileSync(lanes[i].file, bytes.subarray(written[i], to));
+        written[i] = to;
+      });
+      clock += 100;
+      lc.poll();
+      lc.snapshot();
+      const { word, stop } = both();
+      expect(word, `step ${step}`).toEqual(stop);
+      // Said stopped now, frozen at a snapshot before, and not said stopped then: the word had to follow.
+      for (const k of stop) if (k < frozenBefore && !stoppedBefore.includes(k)) followed.add(k);
+      frozenBefore = lc.window.frozen;
+      stoppedBefore = stop;
+    }
+    clock += QUIET_MS;
+    lc.poll();
+    lc.snapshot(true);
+    const end = both();
+    expect(end.word).toEqual(end.stop);
+    expect(followed.size).toBeGreaterThan(0);
+    // node-2's kernel drops, said by session.json after the fact: its captures are no witness, no journey stopped
+    // there is said stopped any more, nor found by the word.
+    const captures = lanes.map((l) => ({
+      node: l.node,
+      iface: l.iface,
+      file: path.basename(l.file),
+      kernelDrops: l.node === 'node-2' ? 2 : 0,
+    }));
+    writeFileSync(
+      path.join(dir, 'session.json'),
+      JSON.stringify({ schema: SESSION_SCHEMA, nodes: [], captures }),
+    );
+    lc.snapshot(true);
+    const after = both();
+    expect(after.stop.length).toBeLessThan(end.stop.length);
+    expect(after.word).toEqual(after.stop);
+    lc.close();
+  });
+
   it('groups a node whose clock is 90 s ahead together with the others while capturing (SSH probes)', () => {
     const SHIFT = 90e9;
     const staged = fixtureCopy('flannel-vxlan', { shift: { 'node-2': SHIFT } });
