@@ -276,6 +276,24 @@ async function followGrowing(
   return { sentFrom, frozen };
 }
 
+/** The capture's session.json, as a capture rewrites it every few seconds: two kernel drops on each of `node`'s captures. */
+function writeKernelDrops(
+  dir: string,
+  lanes: { node: string; iface: string; file: string }[],
+  node: string,
+): void {
+  const captures = lanes.map((l) => ({
+    node: l.node,
+    iface: l.iface,
+    file: path.basename(l.file),
+    kernelDrops: l.node === node ? 2 : 0,
+  }));
+  writeFileSync(
+    path.join(dir, 'session.json'),
+    JSON.stringify({ schema: SESSION_SCHEMA, nodes: [], captures }),
+  );
+}
+
 describe('LiveCorrelator', () => {
   it('follows growing lab captures and ends with the journeys of a batch correlation', async () => {
     await followGrowing(4);
@@ -344,16 +362,7 @@ describe('LiveCorrelator', () => {
     expect(before.length).toBeGreaterThan(0);
     // The capture's session.json, as it is rewritten every few seconds, now counts the kernel's drops on node-2's
     // captures: nothing stopped there can be told from a packet node-2's kernel lost.
-    const captures = lanes.map((l) => ({
-      node: l.node,
-      iface: l.iface,
-      file: path.basename(l.file),
-      kernelDrops: l.node === 'node-2' ? 2 : 0,
-    }));
-    writeFileSync(
-      path.join(dir, 'session.json'),
-      JSON.stringify({ schema: SESSION_SCHEMA, nodes: [], captures }),
-    );
+    writeKernelDrops(dir, lanes, 'node-2');
     expect(stopped(lc)).toEqual([]);
     lc.close();
   });
@@ -420,16 +429,7 @@ describe('LiveCorrelator', () => {
     expect(followed.size).toBeGreaterThan(0);
     // node-2's kernel drops, said by session.json after the fact: its captures are no witness, no journey stopped
     // there is said stopped any more, nor found by the word.
-    const captures = lanes.map((l) => ({
-      node: l.node,
-      iface: l.iface,
-      file: path.basename(l.file),
-      kernelDrops: l.node === 'node-2' ? 2 : 0,
-    }));
-    writeFileSync(
-      path.join(dir, 'session.json'),
-      JSON.stringify({ schema: SESSION_SCHEMA, nodes: [], captures }),
-    );
+    writeKernelDrops(dir, lanes, 'node-2');
     lc.snapshot(true);
     const after = both();
     expect(after.stop.length).toBeLessThan(end.stop.length);
