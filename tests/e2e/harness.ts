@@ -174,7 +174,9 @@ export async function uiState(p: Page): Promise<string> {
         journeyRows: rows.length,
         firstRows: rows.slice(0, 3).map((r) => r.textContent),
         panes: [...document.querySelectorAll('[data-testid=pane]')].map(
-          (e) => `${(e as HTMLElement).dataset.capture}: ${e.querySelectorAll('.row').length} rows`,
+          (e) =>
+            `${(e as HTMLElement).dataset.capture}: ${e.querySelectorAll('.row').length} rows shown, scrolled ` +
+            `${e.querySelector('.pane-body')?.scrollTop ?? 0} px`,
         ),
       });
     })
