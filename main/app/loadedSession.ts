@@ -156,6 +156,8 @@ export class LoadedSession {
   /** The time range of the captures it was opened as (null: every packet). */
   range: TimeRange | null = null;
   private summaryIndex: JourneyIndex | null = null;
+  /** The texts keepSummaries took whose word `stopped` is still to be said again (restateStopped). */
+  private keptTexts = 0;
 
   constructor(
     readonly id: string,
@@ -201,6 +203,7 @@ export class LoadedSession {
       this.statusCol[r] = statusOfFlags(f);
     }
     this.summaryIndex = null;
+    this.keptTexts = 0;
   }
 
   /** Re-runs the cross-node phase with manual clock offsets (the per-node grouping is kept). */
@@ -419,16 +422,22 @@ export class LoadedSession {
   keepSummaries(earlier: LoadedSession, count: number): void {
     const prev = earlier.summaryIndex;
     if (!prev) return;
-    const ix = (this.summaryIndex = prev.prefix(count));
-    if (!ix.texts.length) return;
+    this.summaryIndex = prev.prefix(count);
+    // On the first query with words (not at every snapshot: finding the stops costs ~0.1 s per million packets).
+    this.keptTexts = this.summaryIndex.texts.length;
+  }
+
+  /** Says `stopped` again in the texts of journeys [0, keptTexts) (keepSummaries), as this session has them. */
+  private restateStopped(ix: JourneyIndex): void {
     // The word is the text's last (indexWords): ` … stopped `.
     const stops = journeyStops(this.result);
     const word = 'stopped ';
-    for (let k = 0; k < ix.texts.length; k++) {
+    for (let k = 0; k < this.keptTexts; k++) {
       const t = ix.texts[k];
       const said = t.endsWith(` ${word}`);
       if (said !== (stops.of(k) !== null)) ix.texts[k] = said ? t.slice(0, -word.length) : t + word;
     }
+    this.keptTexts = 0;
   }
 
   /**
@@ -644,6 +653,7 @@ export class LoadedSession {
       iface: cap.iface.toLowerCase(),
     }));
     if (ix.count < n) this.indexColumns(ix, n);
+    if (needsWords(expr) && this.keptTexts) this.restateStopped(ix);
     if (needsWords(expr) && ix.texts.length < n) this.indexWords(ix, n);
     if (needsVlanIds(expr)) this.vlanIds(ix, n);
     const test = compileJourneyFilter(expr, ix, (p) => pastedJourneys(this, p));
