@@ -36,37 +36,33 @@ export interface JourneyChains {
   gone: Int32Array | null;
 }
 
-interface Encrypted {
-  j: number;
-  /** Its segment per node (at most two nodes). */
-  nodeA: number;
-  segA: number;
-  nodeB: number;
-  segB: number;
-  /** The encrypted packet's length (padding included) and the message counter (low 32 bits). */
-  dataLength: number;
-  counter: number;
-  /** Corrected first time: the order messages are taken in. */
-  t: number;
-  /** Outer source and destination address, and the owning nodes (-1 not known). */
-  src: number;
-  dst: number;
-  ports: number;
-}
-
-/** A clear journey's segment on one node, for the search by time. */
-interface ClearSeg {
-  seg: number;
-  j: number;
-  firstT: number;
-  lastT: number;
+/**
+ * The encrypted messages, as columns (one entry per message: a WireGuard-heavy capture has hundreds of thousands).
+ * Per message: its journey, its segment per node (at most two nodes: A, then B, -1 when not seen), the encrypted
+ * packet's length (padding included), the message counter (low 32 bits), its corrected first time (the order
+ * messages are taken in), and its outer source and destination address and ports.
+ */
+interface Messages {
+  n: number;
+  j: Int32Array;
+  nodeA: Int32Array;
+  segA: Int32Array;
+  nodeB: Int32Array;
+  segB: Int32Array;
+  dataLength: Int32Array;
+  counter: Float64Array;
+  t: Float64Array;
+  src: Uint32Array;
+  dst: Uint32Array;
+  ports: Uint32Array;
 }
 
 /**
  * The encrypted journeys (WireGuard transport data with a packet inside) of the linked journeys, paired with the
  * clear journeys they carried. Pairs only when every side that was captured agrees; an encrypted journey no clear
  * one fits, or whose group cannot be oriented, stays as it is. Cost when no row is WireGuard data: one test of each
- * journey's first row.
+ * journey's first row. Otherwise typed arrays throughout (no object per message or per clear segment): a capture
+ * that is all WireGuard has one message per packet on the wire.
  */
 export function joinWireGuard(
   obs: ObservationTable,
@@ -79,125 +75,230 @@ export function joinWireGuard(
 ): WireGuardCrossing[] {
   const { count, jFirst, segNext, gone } = chains;
   const isGone = (j: number): boolean => gone !== null && gone[j] < 0;
-  const encrypted: Encrypted[] = [];
-  const encJourney = new Set<number>();
+  // Journeys whose first row is WireGuard data: never a clear journey, also when not a message between two nodes.
+  const isEnc = new Uint8Array(count);
+  let encCount = 0;
   for (let j = 0; j < count; j++) {
     if (isGone(j)) continue;
     const r = segs.firstObs[jFirst[j]];
     if (!obs.wireguardData(r) || (obs.flags[r] & F_DUP) !== 0) continue;
-    encJourney.add(j);
-    const e = encryptedOf(j, r, obs, segs, clock, jFirst, segNext);
-    if (e) encrypted.push(e);
+    isEnc[j] = 1;
+    encCount++;
   }
-  if (encrypted.length === 0) return [];
+  if (encCount === 0) return [];
+  const m = messagesOf(isEnc, encCount, obs, segs, clock, jFirst, segNext);
+  if (m.n === 0) return [];
 
-  // The clear journeys' segments per node, by first time (a node's segments are made in its time order, but a
-  // late row's segment may not be). Every journey that is not WireGuard data and could fit in a message.
+  // The clear journeys' segments on the nodes messages were seen on, by node then first time (a node's segments
+  // are made in its time order, but a late row's segment may not be): every journey that is not WireGuard data
+  // and could fit in a message. segJourney: each such segment's journey.
   let maxData = 0;
-  const nodes = new Set<number>();
-  for (const e of encrypted) {
-    maxData = Math.max(maxData, e.dataLength);
-    nodes.add(e.nodeA);
-    if (e.nodeB >= 0) nodes.add(e.nodeB);
+  const wanted = new Uint8Array(65536);
+  for (let i = 0; i < m.n; i++) {
+    maxData = Math.max(maxData, m.dataLength[i]);
+    wanted[m.nodeA[i]] = 1;
+    if (m.nodeB[i] >= 0) wanted[m.nodeB[i]] = 1;
   }
-  const byNode = new Map<number, ClearSeg[]>();
-  for (const n of nodes) byNode.set(n, []);
+  const segJourney = new Int32Array(segs.length);
+  let clearCount = 0;
+  const clear = new Int32Array(segs.length);
   for (let j = 0; j < count; j++) {
-    if (isGone(j) || encJourney.has(j)) continue;
-    const r = segs.firstObs[jFirst[j]];
-    const len = obs.ipLen(r);
+    if (isGone(j) || isEnc[j]) continue;
+    const len = obs.ipLen(segs.firstObs[jFirst[j]]);
     if (len <= 0 || len > maxData) continue;
-    for (let s = jFirst[j]; s >= 0; s = segNext[s]) {
-      const list = byNode.get(segs.node[s]);
-      if (list) list.push({ seg: s, j, firstT: segs.firstT[s], lastT: segs.lastT[s] });
-    }
+    for (let s = jFirst[j]; s >= 0; s = segNext[s])
+      if (wanted[segs.node[s]]) {
+        segJourney[s] = j;
+        clear[clearCount++] = s;
+      }
   }
-  for (const list of byNode.values()) list.sort((a, b) => a.firstT - b.firstT || a.seg - b.seg);
+  // By node (counting: node n's segments are sorted[nodeFrom[n] .. nodeTo[n])), then by first time within each
+  // node, where they are not in that order already (they mostly are: a node's segments are made in its time order).
+  const nodeFrom = new Int32Array(65536);
+  const nodeTo = new Int32Array(65536);
+  for (let i = 0; i < clearCount; i++) nodeTo[segs.node[clear[i]]]++;
+  for (let n = 0, at = 0; n < 65536; n++) {
+    nodeFrom[n] = at;
+    at += nodeTo[n];
+    nodeTo[n] = nodeFrom[n];
+  }
+  const sorted = new Int32Array(clearCount);
+  for (let i = 0; i < clearCount; i++) sorted[nodeTo[segs.node[clear[i]]]++] = clear[i];
+  const before = (a: number, b: number) => segs.firstT[a] - segs.firstT[b] || a - b;
+  for (let n = 0; n < 65536; n++) {
+    const run = sorted.subarray(nodeFrom[n], nodeTo[n]);
+    for (let i = 1; i < run.length; i++)
+      if (before(run[i - 1], run[i]) > 0) {
+        run.sort(before);
+        break;
+      }
+  }
+  const sortedT = new Float64Array(clearCount);
+  for (let i = 0; i < clearCount; i++) sortedT[i] = segs.firstT[sorted[i]];
 
-  // Messages one way between two tunnel ends (outer addresses and ports), in the order they were sent.
-  const groups = new Map<string, Encrypted[]>();
-  for (const e of encrypted) {
-    const k = `${e.src}>${e.dst}:${e.ports}`;
-    const g = groups.get(k);
-    if (g) g.push(e);
-    else groups.set(k, [e]);
+  // Messages one way between two tunnel ends (outer addresses and ports), in the order they were sent: sorted by
+  // tunnel end, then time and counter (then journey, the order they were found in); the groups are taken in the
+  // order their first message's journey was found.
+  const order = new Int32Array(m.n);
+  for (let i = 0; i < m.n; i++) order[i] = i;
+  order.sort(
+    (a, b) =>
+      m.src[a] - m.src[b] ||
+      m.dst[a] - m.dst[b] ||
+      m.ports[a] - m.ports[b] ||
+      m.t[a] - m.t[b] ||
+      m.counter[a] - m.counter[b] ||
+      a - b,
+  );
+  const runs: { from: number; to: number; first: number }[] = [];
+  for (let i = 0; i < m.n;) {
+    const a = order[i];
+    let to = i + 1;
+    let first = a;
+    while (to < m.n && sameTunnel(m, a, order[to])) first = Math.min(first, order[to++]);
+    runs.push({ from: i, to, first });
+    i = to;
   }
+  runs.sort((a, b) => a.first - b.first);
+
   const out: WireGuardCrossing[] = [];
-  const ctx: MatchContext = { obs, segs, jFirst, segNext, byNode, windowNs, direction };
-  for (const g of groups.values()) {
-    g.sort((a, b) => a.t - b.t || a.counter - b.counter);
-    const e0 = g[0];
+  const ctx: MatchContext = {
+    obs,
+    segs,
+    jFirst,
+    segNext,
+    m,
+    order,
+    sorted,
+    sortedT,
+    nodeFrom,
+    nodeTo,
+    segJourney,
+    used: new Int32Array(count),
+    stamp: 0,
+    windowNs,
+    direction,
+    pick: { best: -1, bestX: -1, bestY: -1, fits: 0 },
+  };
+  const seen: number[] = [];
+  for (const { from, to } of runs) {
+    const e0 = order[from];
     // The sender owns the outer source address, the receiver the destination (discovered interfaces); one not
     // known is the other node the messages were seen on. Neither known: both ways are tried, and the one that
     // pairs more messages is taken (none on a tie).
-    let x = own.nodeOfIp(e0.src);
-    let y = own.nodeOfIp(e0.dst);
-    const seen = seenNodes(g);
+    let x = own.nodeOfIp(m.src[e0]);
+    let y = own.nodeOfIp(m.dst[e0]);
+    seenNodes(m, order, from, to, seen);
     if (x < 0 && y >= 0) x = seen.find((n) => n !== y) ?? -1;
     if (y < 0 && x >= 0) y = seen.find((n) => n !== x) ?? -1;
     if (x >= 0 && y >= 0 && x !== y) {
-      out.push(...matchGroup(g, x, y, ctx));
+      matchGroup(from, to, x, y, ctx, out);
       continue;
     }
     if (x >= 0 || y >= 0 || seen.length !== 2) continue;
-    const ab = matchGroup(g, seen[0], seen[1], ctx);
-    const ba = matchGroup(g, seen[1], seen[0], ctx);
+    const ab = matchGroup(from, to, seen[0], seen[1], ctx, []);
+    const ba = matchGroup(from, to, seen[1], seen[0], ctx, []);
     if (ab.length !== ba.length) out.push(...(ab.length > ba.length ? ab : ba));
   }
-  // A clear journey crossing one pair of nodes twice the same way (a hairpin) could be taken by two groups of one
-  // direction: keep neither.
-  const taken = new Map<string, number>();
-  for (const c of out) taken.set(`${c.inner}:${c.from}`, (taken.get(`${c.inner}:${c.from}`) ?? 0) + 1);
-  return out.filter((c) => taken.get(`${c.inner}:${c.from}`) === 1);
+  return withoutHairpins(out, count);
 }
 
-function encryptedOf(
-  j: number,
-  r: number,
+/**
+ * The crossings but those of a clear journey crossing one pair of nodes twice the same way (a hairpin), which two
+ * groups of one direction could each have taken: neither is kept. Counted per journey first: most cross once.
+ */
+export function withoutHairpins(out: WireGuardCrossing[], count: number): WireGuardCrossing[] {
+  const times = new Uint8Array(count);
+  let again = false;
+  for (const c of out) {
+    if (times[c.inner] === 1) again = true;
+    if (times[c.inner] < 2) times[c.inner]++;
+  }
+  if (!again) return out;
+  const taken = new Map<string, number>();
+  const key = (c: WireGuardCrossing) => `${c.inner}:${c.from}`;
+  for (const c of out) if (times[c.inner] > 1) taken.set(key(c), (taken.get(key(c)) ?? 0) + 1);
+  return out.filter((c) => times[c.inner] === 1 || taken.get(key(c)) === 1);
+}
+
+/** Whether messages a and b are between the same tunnel ends, the same way. */
+function sameTunnel(m: Messages, a: number, b: number): boolean {
+  return m.src[a] === m.src[b] && m.dst[a] === m.dst[b] && m.ports[a] === m.ports[b];
+}
+
+/**
+ * The messages of the journeys marked in isEnc: those seen on one or two nodes, once on each (the same datagram on
+ * one node twice, or on a third node, is not a message between two nodes), with something inside.
+ */
+function messagesOf(
+  isEnc: Uint8Array,
+  n: number,
   obs: ObservationTable,
   segs: SegmentTable,
   clock: NodeClocks,
   jFirst: Int32Array,
   segNext: Int32Array,
-): Encrypted | null {
-  const dataLength = obs.wireguardDataLength(r);
-  if (dataLength <= 0) return null;
-  const e: Encrypted = {
-    j,
-    nodeA: -1,
-    segA: -1,
-    nodeB: -1,
-    segB: -1,
-    dataLength,
-    counter: obs.wireguardCounter(r),
-    t: Infinity,
-    src: obs.src[r],
-    dst: obs.dst[r],
-    ports: obs.srcPort(r) * 65536 + obs.dstPort(r),
+): Messages {
+  const m: Messages = {
+    n: 0,
+    j: new Int32Array(n),
+    nodeA: new Int32Array(n),
+    segA: new Int32Array(n),
+    nodeB: new Int32Array(n),
+    segB: new Int32Array(n),
+    dataLength: new Int32Array(n),
+    counter: new Float64Array(n),
+    t: new Float64Array(n),
+    src: new Uint32Array(n),
+    dst: new Uint32Array(n),
+    ports: new Uint32Array(n),
   };
-  for (let s = jFirst[j]; s >= 0; s = segNext[s]) {
-    const n = segs.node[s];
-    // The same datagram on one node twice, or on a third node: not a message between two nodes.
-    if (n === e.nodeA || n === e.nodeB || e.nodeB >= 0) return null;
-    if (e.nodeA < 0) {
-      e.nodeA = n;
-      e.segA = s;
-    } else {
-      e.nodeB = n;
-      e.segB = s;
+  next: for (let j = 0; j < isEnc.length; j++) {
+    if (!isEnc[j]) continue;
+    const r = segs.firstObs[jFirst[j]];
+    const dataLength = obs.wireguardDataLength(r);
+    if (dataLength <= 0) continue;
+    let nodeA = -1;
+    let segA = -1;
+    let nodeB = -1;
+    let segB = -1;
+    let t = Infinity;
+    for (let s = jFirst[j]; s >= 0; s = segNext[s]) {
+      const node = segs.node[s];
+      if (node === nodeA || node === nodeB || nodeB >= 0) continue next;
+      if (nodeA < 0) {
+        nodeA = node;
+        segA = s;
+      } else {
+        nodeB = node;
+        segB = s;
+      }
+      t = Math.min(t, clock.correct(node, segs.firstT[s]));
     }
-    e.t = Math.min(e.t, clock.correct(n, segs.firstT[s]));
+    const i = m.n++;
+    m.j[i] = j;
+    m.nodeA[i] = nodeA;
+    m.segA[i] = segA;
+    m.nodeB[i] = nodeB;
+    m.segB[i] = segB;
+    m.dataLength[i] = dataLength;
+    m.counter[i] = obs.wireguardCounter(r);
+    m.t[i] = t;
+    m.src[i] = obs.src[r];
+    m.dst[i] = obs.dst[r];
+    m.ports[i] = obs.srcPort(r) * 65536 + obs.dstPort(r);
   }
-  return e;
+  return m;
 }
 
-function seenNodes(g: readonly Encrypted[]): number[] {
-  const s = new Set<number>();
-  for (const e of g) {
-    s.add(e.nodeA);
-    if (e.nodeB >= 0) s.add(e.nodeB);
+/** The nodes the messages order[from .. to) were seen on, in the order first seen, into `out`. */
+function seenNodes(m: Messages, order: Int32Array, from: number, to: number, out: number[]): void {
+  out.length = 0;
+  for (let i = from; i < to; i++) {
+    const e = order[i];
+    if (!out.includes(m.nodeA[e])) out.push(m.nodeA[e]);
+    if (m.nodeB[e] >= 0 && !out.includes(m.nodeB[e])) out.push(m.nodeB[e]);
   }
-  return [...s];
 }
 
 interface MatchContext {
@@ -205,136 +306,199 @@ interface MatchContext {
   segs: SegmentTable;
   jFirst: Int32Array;
   segNext: Int32Array;
-  byNode: Map<number, ClearSeg[]>;
+  m: Messages;
+  order: Int32Array;
+  /** The clear segments by node then first time, their first times, and node n's range of them. */
+  sorted: Int32Array;
+  sortedT: Float64Array;
+  nodeFrom: Int32Array;
+  nodeTo: Int32Array;
+  /** A clear segment's journey. */
+  segJourney: Int32Array;
+  /** A journey taken in the group being matched: used[j] === stamp (a new stamp per matchGroup). */
+  used: Int32Array;
+  stamp: number;
   windowNs: number;
   /** linker.ts segmentDirection: -1 when segment a's node saw the packet first, 1 when b's, 0 no evidence. */
   direction: (a: number, b: number) => number;
+  /** The message being matched: the first journey that fits, its segments on x and y, and how many fit. */
+  pick: { best: number; bestX: number; bestY: number; fits: number };
 }
 
-/** The segment of encrypted message e on node n, -1 when it was not seen there. */
-function segOn(e: Encrypted, n: number): number {
-  return e.nodeA === n ? e.segA : e.nodeB === n ? e.segB : -1;
+/** The segment of message e on node n, -1 when it was not seen there. */
+function segOn(m: Messages, e: number, n: number): number {
+  return m.nodeA[e] === n ? m.segA[e] : m.nodeB[e] === n ? m.segB[e] : -1;
 }
 
-/** Journey j's segments on node n (a journey passes a node once, or twice for a packet that comes back). */
-function segmentsOn(j: number, n: number, ctx: MatchContext): number[] {
-  const out: number[] = [];
-  for (let s = ctx.jFirst[j]; s >= 0; s = ctx.segNext[s]) if (ctx.segs.node[s] === n) out.push(s);
-  return out;
+/** Whether journey j has a segment on node n (a journey passes a node once, or twice for a packet that comes back). */
+function isOn(j: number, n: number, ctx: MatchContext): boolean {
+  for (let s = ctx.jFirst[j]; s >= 0; s = ctx.segNext[s]) if (ctx.segs.node[s] === n) return true;
+  return false;
 }
 
-/** The first position of `list` (by first time) at or after time t. */
-function firstAtOrAfter(list: readonly ClearSeg[], t: number): number {
-  let lo = 0;
-  let hi = list.length;
+/** The first position in [from, to) of the sorted clear segments whose first time is at or after t. */
+function firstAtOrAfter(times: Float64Array, from: number, to: number, t: number): number {
+  let lo = from;
+  let hi = to;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (list[mid].firstT < t) lo = mid + 1;
+    if (times[mid] < t) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
 /**
- * Pairs the messages of one group, sent by node x to node y, in their order. A clear journey fits a message when it
- * is short enough for it (wireguardCanCarry), was on x within the window before the message left x (when the message
- * was captured on x and the journey seen on x), on y within the window after it reached y (likewise), with at least
- * one of the two seen; a journey seen on a third node only is another peer's, and one seen on one side only must not
- * have gone the other way. The messages are taken in order and each takes the earliest fitting journey after the one
- * the message before it took (WireGuard encrypts a peer's packets in order: FIFO, so two packets of one length in
- * flight are told apart by their order, not by which is nearer). Each journey is taken once per group. Work per
- * message: the clear segments from the previous one's on, until a second journey fits (or the window ends).
+ * Whether journey j (on x as sx, on y as sy; -1 not found there) fits message e, sent by x to y (captured on x as
+ * ex, on y as ey): counted in ctx.pick, the first kept.
  */
-function matchGroup(g: readonly Encrypted[], x: number, y: number, ctx: MatchContext): WireGuardCrossing[] {
-  const { obs, segs, windowNs } = ctx;
-  const onX = ctx.byNode.get(x) ?? [];
-  const onY = ctx.byNode.get(y) ?? [];
-  const used = new Set<number>();
-  const out: WireGuardCrossing[] = [];
+function consider(
+  e: number,
+  ex: number,
+  ey: number,
+  x: number,
+  y: number,
+  j: number,
+  sx: number,
+  sy: number,
+  ctx: MatchContext,
+): void {
+  const pick = ctx.pick;
+  if (ctx.used[j] === ctx.stamp || j === pick.best) return;
+  if (!wireguardCanCarry(ctx.m.dataLength[e], ctx.obs.ipLen(ctx.segs.firstObs[ctx.jFirst[j]]))) return;
+  // A side the message was captured on, where the journey was seen too, must have been the match there.
+  if (ex >= 0 && sx < 0 && isOn(j, x, ctx)) return;
+  if (ey >= 0 && sy < 0 && isOn(j, y, ctx)) return;
+  // Seen on one side only: not a journey that went to (or came from) a third node instead, nor one that its
+  // TTLs or addresses say went from y to x (a reply, when only one node's NIC was captured).
+  if ((sx < 0 || sy < 0) && (!onlyOn(j, x, y, ctx) || wentBack(j, x, y, ctx))) return;
+  pick.fits++;
+  if (pick.best < 0) {
+    pick.best = j;
+    pick.bestX = sx;
+    pick.bestY = sy;
+  }
+}
+
+/** Journey j's segment on y that began within [from, to] (the window after the message reached y), or -1. */
+function onYWithin(j: number, y: number, from: number, to: number, ctx: MatchContext): number {
+  const { segs } = ctx;
+  for (let s = ctx.jFirst[j]; s >= 0; s = ctx.segNext[s])
+    if (segs.node[s] === y && segs.firstT[s] >= from && segs.firstT[s] <= to) return s;
+  return -1;
+}
+
+/**
+ * Pairs the messages order[from .. to) of one group, sent by node x to node y, in their order; appends the pairs
+ * to `out` and returns it. A clear journey fits a message when it is short enough for it (wireguardCanCarry), was
+ * on x within the window before the message left x (when the message was captured on x and the journey seen on x),
+ * on y within the window after it reached y (likewise), with at least one of the two seen; a journey seen on a
+ * third node only is another peer's, and one seen on one side only must not have gone the other way. The messages
+ * are taken in order and each takes the earliest fitting journey after the one the message before it took
+ * (WireGuard encrypts a peer's packets in order: FIFO, so two packets of one length in flight are told apart by
+ * their order, not by which is nearer). Each journey is taken once per group. Work per message: the clear
+ * segments from the previous one's on, until a second journey fits (or the window ends).
+ */
+function matchGroup(
+  from: number,
+  to: number,
+  x: number,
+  y: number,
+  ctx: MatchContext,
+  out: WireGuardCrossing[],
+): WireGuardCrossing[] {
+  const { segs, windowNs, m, sorted, sortedT, segJourney, pick } = ctx;
+  const stamp = ++ctx.stamp;
+  const xFrom = ctx.nodeFrom[x];
+  const xTo = ctx.nodeTo[x];
+  const yFrom = ctx.nodeFrom[y];
+  const yTo = ctx.nodeTo[y];
   // The previous message's pair: its clear segments' times on x and on y.
   let prevX = -Infinity;
   let prevY = -Infinity;
-  for (const e of g) {
-    const ex = segOn(e, x);
-    const ey = segOn(e, y);
+  for (let i = from; i < to; i++) {
+    const e = ctx.order[i];
+    const ex = segOn(m, e, x);
+    const ey = segOn(m, e, y);
     if (ex < 0 && ey < 0) continue;
     const tx = ex >= 0 ? segs.firstT[ex] : NaN;
     const ty = ey >= 0 ? segs.firstT[ey] : NaN;
-    let best = -1;
-    let bestX = -1;
-    let bestY = -1;
-    let fits = 0;
-    /** Whether journey j (on x as sx, on y as sy; -1 not found there) fits e; counts it, keeps the first. */
-    const consider = (j: number, sx: number, sy: number): void => {
-      if (used.has(j) || j === best) return;
-      if (!wireguardCanCarry(e.dataLength, obs.ipLen(segs.firstObs[ctx.jFirst[j]]))) return;
-      // A side the message was captured on, where the journey was seen too, must have been the match there.
-      if (ex >= 0 && sx < 0 && segmentsOn(j, x, ctx).length > 0) return;
-      if (ey >= 0 && sy < 0 && segmentsOn(j, y, ctx).length > 0) return;
-      // Seen on one side only: not a journey that went to (or came from) a third node instead, nor one that its
-      // TTLs or addresses say went from y to x (a reply, when only one node's NIC was captured).
-      if ((sx < 0 || sy < 0) && (!onlyOn(j, x, y, ctx) || wentBack(j, x, y, ctx))) return;
-      fits++;
-      if (best < 0) {
-        best = j;
-        bestX = sx;
-        bestY = sy;
-      }
-    };
-    /** Journey j's segment on y within the window after the message reached y (after the previous pair's), or -1. */
-    const onYAfter = (j: number): number => {
-      for (const s of segmentsOn(j, y, ctx))
-        if (segs.firstT[s] >= ty && segs.firstT[s] <= ty + windowNs && segs.firstT[s] >= prevY) return s;
-      return -1;
-    };
+    pick.best = -1;
+    pick.bestX = -1;
+    pick.bestY = -1;
+    pick.fits = 0;
     // The sender's side first, in its order; a segment lasting longer than a window on one node is not looked at.
     if (ex >= 0) {
-      for (let i = firstAtOrAfter(onX, Math.max(tx - 2 * windowNs, prevX - windowNs)); i < onX.length; i++) {
-        const c = onX[i];
-        if (c.firstT > tx || fits >= 2) break;
-        if (c.lastT < tx - windowNs || c.lastT > tx || c.lastT < prevX) continue;
-        consider(c.j, c.seg, ey >= 0 ? onYAfter(c.j) : -1);
+      for (
+        let k = firstAtOrAfter(sortedT, xFrom, xTo, Math.max(tx - 2 * windowNs, prevX - windowNs));
+        k < xTo;
+        k++
+      ) {
+        if (sortedT[k] > tx || pick.fits >= 2) break;
+        const s = sorted[k];
+        const last = segs.lastT[s];
+        if (last < tx - windowNs || last > tx || last < prevX) continue;
+        const j = segJourney[s];
+        const sy = ey >= 0 ? onYWithin(j, y, Math.max(ty, prevY), ty + windowNs, ctx) : -1;
+        consider(e, ex, ey, x, y, j, s, sy, ctx);
       }
     }
     // Then the receiver's, for journeys not seen on the sender (where the message was captured there).
     if (ey >= 0) {
-      for (let i = firstAtOrAfter(onY, Math.max(ty, prevY)); i < onY.length && fits < 2; i++) {
-        const c = onY[i];
-        if (c.firstT > ty + windowNs) break;
-        if (ex >= 0 && segmentsOn(c.j, x, ctx).length > 0) continue;
-        consider(c.j, -1, c.seg);
+      for (let k = firstAtOrAfter(sortedT, yFrom, yTo, Math.max(ty, prevY)); k < yTo && pick.fits < 2; k++) {
+        if (sortedT[k] > ty + windowNs) break;
+        const j = segJourney[sorted[k]];
+        if (ex >= 0 && isOn(j, x, ctx)) continue;
+        consider(e, ex, ey, x, y, j, -1, sorted[k], ctx);
       }
     }
+    const best = pick.best;
     if (best < 0) continue;
+    let bestX = pick.bestX;
+    let bestY = pick.bestY;
     // A side the message was not captured on: the journey's own segment there (its last on x, first on y).
-    if (ex < 0 && bestX < 0)
-      bestX = segmentsOn(best, x, ctx).reduce((a, s) => (a < 0 || segs.lastT[s] > segs.lastT[a] ? s : a), -1);
-    if (ey < 0 && bestY < 0)
-      bestY = segmentsOn(best, y, ctx).reduce(
-        (a, s) => (a < 0 || segs.firstT[s] < segs.firstT[a] ? s : a),
-        -1,
-      );
-    used.add(best);
+    if (ex < 0 && bestX < 0) bestX = lastSegOn(best, x, ctx);
+    if (ey < 0 && bestY < 0) bestY = firstSegOn(best, y, ctx);
+    ctx.used[best] = stamp;
     if (bestX >= 0 && ex >= 0) prevX = segs.lastT[bestX];
     if (bestY >= 0 && ey >= 0) prevY = segs.firstT[bestY];
     out.push({
       inner: best,
-      enc: e.j,
+      enc: m.j[e],
       from: x,
       encX: ex,
       encY: ey,
       innerX: bestX,
       innerY: bestY,
-      sure: fits === 1,
+      sure: pick.fits === 1,
     });
   }
   return out;
 }
 
+/** Journey j's segment on node n that ended last, or -1. */
+function lastSegOn(j: number, n: number, ctx: MatchContext): number {
+  let a = -1;
+  for (let s = ctx.jFirst[j]; s >= 0; s = ctx.segNext[s])
+    if (ctx.segs.node[s] === n && (a < 0 || ctx.segs.lastT[s] > ctx.segs.lastT[a])) a = s;
+  return a;
+}
+
+/** Journey j's segment on node n that began first, or -1. */
+function firstSegOn(j: number, n: number, ctx: MatchContext): number {
+  let a = -1;
+  for (let s = ctx.jFirst[j]; s >= 0; s = ctx.segNext[s])
+    if (ctx.segs.node[s] === n && (a < 0 || ctx.segs.firstT[s] < ctx.segs.firstT[a])) a = s;
+  return a;
+}
+
 /** Whether what journey j's segments on x and y say of its direction (TTL, addresses) is y then x. */
 function wentBack(j: number, x: number, y: number, ctx: MatchContext): boolean {
-  for (const a of segmentsOn(j, x, ctx))
-    for (const b of segmentsOn(j, y, ctx)) if (ctx.direction(a, b) > 0) return true;
+  for (let a = ctx.jFirst[j]; a >= 0; a = ctx.segNext[a]) {
+    if (ctx.segs.node[a] !== x) continue;
+    for (let b = ctx.jFirst[j]; b >= 0; b = ctx.segNext[b])
+      if (ctx.segs.node[b] === y && ctx.direction(a, b) > 0) return true;
+  }
   return false;
 }
 

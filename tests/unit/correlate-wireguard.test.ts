@@ -14,6 +14,7 @@ import { journeyJson } from '../../main/export/journeysJson.ts';
 import { Sink } from '../../main/export/sink.ts';
 import { journeyBlock } from '../../main/export/ladder.ts';
 import { FrameSource } from '../../main/session/frames.ts';
+import { withoutHairpins, type WireGuardCrossing } from '../../main/correlate/wireguardJoin.ts';
 import { correlate, filesIn, fixtureFiles, negativeHops, path } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -234,5 +235,31 @@ describe('WireGuard: clear and encrypted hops in one journey (recorded: tests/fi
     } finally {
       frames.close();
     }
+  });
+});
+
+describe('a clear journey two groups of one direction took (a hairpin)', () => {
+  it('keeps neither of its crossings that way, and the rest', () => {
+    const crossing = (inner: number, from: number, enc: number): WireGuardCrossing => ({
+      inner,
+      enc,
+      from,
+      encX: -1,
+      encY: -1,
+      innerX: -1,
+      innerY: -1,
+      sure: true,
+    });
+    const out = [
+      crossing(1, 0, 10),
+      crossing(2, 0, 11),
+      crossing(1, 0, 12),
+      crossing(1, 1, 13),
+      crossing(3, 1, 14),
+    ];
+    expect(withoutHairpins(out, 4).map((c) => c.enc)).toEqual([11, 13, 14]);
+    // Each journey once: the same list.
+    const once = [crossing(0, 0, 1), crossing(1, 1, 2)];
+    expect(withoutHairpins(once, 2)).toBe(once);
   });
 });
