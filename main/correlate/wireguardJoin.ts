@@ -124,7 +124,8 @@ export function joinWireGuard(
   }
   const sorted = new Int32Array(clearCount);
   for (let i = 0; i < clearCount; i++) sorted[nodeTo[segs.node[clear[i]]]++] = clear[i];
-  const before = (a: number, b: number) => segs.firstT[a] - segs.firstT[b] || a - b;
+  const before = (a: number, b: number) =>
+    segs.firstT[a] < segs.firstT[b] ? -1 : segs.firstT[a] > segs.firstT[b] ? 1 : a - b;
   for (let n = 0; n < 65536; n++) {
     const run = sorted.subarray(nodeFrom[n], nodeTo[n]);
     for (let i = 1; i < run.length; i++)
@@ -141,13 +142,15 @@ export function joinWireGuard(
   // order their first message's journey was found.
   const order = new Int32Array(m.n);
   for (let i = 0; i < m.n; i++) order[i] = i;
+  // Comparisons, not differences: a difference of two times or addresses is a heap number per call.
+  const cmp = (a: number, b: number) => (a < b ? -1 : a > b ? 1 : 0);
   order.sort(
     (a, b) =>
-      m.src[a] - m.src[b] ||
-      m.dst[a] - m.dst[b] ||
-      m.ports[a] - m.ports[b] ||
-      m.t[a] - m.t[b] ||
-      m.counter[a] - m.counter[b] ||
+      cmp(m.src[a], m.src[b]) ||
+      cmp(m.dst[a], m.dst[b]) ||
+      cmp(m.ports[a], m.ports[b]) ||
+      cmp(m.t[a], m.t[b]) ||
+      cmp(m.counter[a], m.counter[b]) ||
       a - b,
   );
   const runs: { from: number; to: number; first: number }[] = [];
