@@ -13,6 +13,7 @@
 // time t (NodeClocks), its method 'traffic-drift'.
 
 import { maximize } from './linearProgram.ts';
+import { insertAt, removeAt } from '../common/arrays.ts';
 
 export type ClockMethod =
   | 'reference'
@@ -152,17 +153,17 @@ export class LowerHull {
     } else {
       // On or above the hull between its neighbours: bounds nothing they do not.
       if (i > 0 && i < n && cross(t[i - 1], d[i - 1], t[i], d[i], x, y) >= 0) return;
-      t.splice(i, 0, x);
-      d.splice(i, 0, y);
+      insertAt(t, i, x);
+      insertAt(d, i, y);
     }
     // Neighbours the new point leaves on or above the hull go.
     while (i + 2 < t.length && cross(t[i], d[i], t[i + 2], d[i + 2], t[i + 1], d[i + 1]) >= 0) {
-      t.splice(i + 1, 1);
-      d.splice(i + 1, 1);
+      removeAt(t, i + 1);
+      removeAt(d, i + 1);
     }
     while (i >= 2 && cross(t[i - 2], d[i - 2], t[i], d[i], t[i - 1], d[i - 1]) >= 0) {
-      t.splice(i - 1, 1);
-      d.splice(i - 1, 1);
+      removeAt(t, i - 1);
+      removeAt(d, i - 1);
       i--;
     }
   }

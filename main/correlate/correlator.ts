@@ -583,10 +583,15 @@ export function collectBounds(
     if (keep && !keep(j)) continue;
     journeyBounds(links.first[j], links.segNext, c, own, bounds, scratch);
   }
-  for (const w of links.crossings ?? []) {
+  // One closure for every crossing (a WireGuard-heavy capture has one per packet on the wire).
+  const add = (a: number, b: number, last: number, first: number) => bounds.add(a, b, last, first);
+  const crossings = links.crossings ?? [];
+  // Indexed: a for-of in code not yet optimized makes an iterator result per crossing.
+  for (let i = 0; i < crossings.length; i++) {
+    const w = crossings[i];
     if (!w.sure || links.ambiguous[w.inner] || links.ambiguous[w.enc]) continue;
     if (keep && (!keep(w.inner) || !keep(w.enc))) continue;
-    crossingBounds(w, c, own, (a, b, last, first) => bounds.add(a, b, last, first));
+    crossingBounds(w, c, own, add);
   }
 }
 

@@ -8,6 +8,7 @@ import { WindowedKeyTable } from './keyTable.ts';
 import { isGroupMac, type Ownership } from './ownership.ts';
 import type { NodeClocks } from './clockSkew.ts';
 import { joinWireGuard, type WireGuardCrossing } from './wireguardJoin.ts';
+import { insertAt, removeAt } from '../common/arrays.ts';
 
 export interface LinkOptions {
   /** Per node: its clock (what puts its timestamps on the reference clock), and that offset's uncertainty. */
@@ -306,28 +307,28 @@ export function linkSegments(
       crossings: renumberedCrossings(cut, crossings),
     };
   const merged = crossings.length > 0 ? withoutJoined(cut, crossings, count) : cut;
-  const byInner = new Map<number, WireGuardCrossing[]>();
-  for (const c of crossings) {
-    const l = byInner.get(c.inner);
-    if (l) l.push(c);
-    else byInner.set(c.inner, [c]);
+  // Each clear journey's crossings, in their order: crossings[joinedFirst[j]], then on by joinedNext (-1 ends).
+  const joinedFirst = new Int32Array(crossings.length > 0 ? count : 0).fill(-1);
+  const joinedNext = new Int32Array(crossings.length);
+  for (let i = crossings.length - 1; i >= 0; i--) {
+    joinedNext[i] = joinedFirst[crossings[i].inner];
+    joinedFirst[crossings[i].inner] = i;
   }
 
   // Path order of each multi-node journey.
   const buf: number[] = [];
   for (let j = 0; opts.pathOrder !== false && j < count; j++) {
     if (merged && merged[j] < 0) continue;
-    const joined = byInner.get(j);
-    if (jCount[j] < 2 && !joined) continue;
+    const joined = crossings.length > 0 ? joinedFirst[j] : -1;
+    if (jCount[j] < 2 && joined < 0) continue;
     buf.length = 0;
     for (let s = jFirst[j]; s >= 0; s = segNext[s]) buf.push(s);
     orderSegments(buf, obs, segs, own, clock);
-    if (joined) {
-      for (const c of joined) {
-        insertCrossing(buf, c);
-        jCount[j] += (c.encX >= 0 ? 1 : 0) + (c.encY >= 0 ? 1 : 0);
-        if (ambiguous[c.enc]) ambiguous[j] = 1;
-      }
+    for (let i = joined; i >= 0; i = joinedNext[i]) {
+      const c = crossings[i];
+      insertCrossing(buf, c);
+      jCount[j] += (c.encX >= 0 ? 1 : 0) + (c.encY >= 0 ? 1 : 0);
+      if (ambiguous[c.enc]) ambiguous[j] = 1;
     }
     jFirst[j] = buf[0];
     for (let i = 0; i < buf.length; i++) segNext[buf[i]] = i + 1 < buf.length ? buf[i + 1] : -1;
@@ -372,7 +373,7 @@ function withoutJoined(
 ): Int32Array {
   const gone = new Uint8Array(count);
   if (cut) for (let j = 0; j < count; j++) if (cut[j] < 0) gone[j] = 1;
-  for (const c of crossings) gone[c.enc] = 1;
+  for (let i = 0; i < crossings.length; i++) gone[crossings[i].enc] = 1;
   const merged = new Int32Array(count);
   let n = 0;
   for (let j = 0; j < count; j++) merged[j] = gone[j] ? -1 : n++;
@@ -386,17 +387,18 @@ function withoutJoined(
  * says which came first: that segment moves after the encrypted ones.
  */
 function insertCrossing(list: number[], c: WireGuardCrossing): void {
-  const block = [c.encX, c.encY].filter((s) => s >= 0);
   if (c.innerX >= 0 && c.innerY >= 0) {
     const ix = list.indexOf(c.innerX);
     const iy = list.indexOf(c.innerY);
     if (iy >= 0 && ix >= 0 && iy < ix) {
-      list.splice(iy, 1);
-      list.splice(list.indexOf(c.innerX) + 1, 0, c.innerY);
+      removeAt(list, iy);
+      insertAt(list, list.indexOf(c.innerX) + 1, c.innerY);
     }
   }
   const at = c.innerX >= 0 ? list.indexOf(c.innerX) + 1 : list.indexOf(c.innerY);
-  list.splice(at < 0 ? list.length : at, 0, ...block);
+  let k = at < 0 ? list.length : at;
+  if (c.encX >= 0) insertAt(list, k++, c.encX);
+  if (c.encY >= 0) insertAt(list, k, c.encY);
 }
 
 /** A TCP journey's first segment as a whole or a piece: its first row's tuple, sequence number and payload. */

@@ -213,9 +213,10 @@ export function joinWireGuard(
 export function withoutHairpins(out: WireGuardCrossing[], count: number): WireGuardCrossing[] {
   const times = new Uint8Array(count);
   let again = false;
-  for (const c of out) {
-    if (times[c.inner] === 1) again = true;
-    if (times[c.inner] < 2) times[c.inner]++;
+  for (let i = 0; i < out.length; i++) {
+    const inner = out[i].inner;
+    if (times[inner] === 1) again = true;
+    if (times[inner] < 2) times[inner]++;
   }
   if (!again) return out;
   const taken = new Map<string, number>();
