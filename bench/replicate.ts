@@ -1,7 +1,8 @@
 // A recorded lab capture made large: each classic pcap of a folder written N times over, copy i moved i seconds
 // later, with what tells one packet from another made each copy's own (IPv4 id + i, ICMP echo sequence + i, TCP
-// sequence and acknowledgement numbers + i × 100000, a WireGuard transport message's counter + i × 1000), the same
-// change on every capture of a packet so that the copies correlate as the recording does, N times over. The folder's
+// sequence and acknowledgement numbers + i × 100000, a WireGuard transport message's counter + i × 1000; inside
+// VXLAN and IPIP too), the same change on every capture of a packet so that the copies correlate as the recording
+// does, N times over. The folder's
 // interface lists are copied beside. What the generator (generate.ts) does not make: WireGuard, whose pairing
 // (correlate/wireguardJoin.ts) is measured on `tests/fixtures/calico-wireguard` × 6000 (1.02 M packets).
 //
@@ -22,8 +23,14 @@ function renumber(frame: Buffer, l3: number, i: number): void {
   else if (proto === 6 && l4 + 12 <= frame.length) {
     frame.writeUInt32BE((frame.readUInt32BE(l4 + 4) + i * 100_000) >>> 0, l4 + 4);
     frame.writeUInt32BE((frame.readUInt32BE(l4 + 8) + i * 100_000) >>> 0, l4 + 8);
-  } else if (proto === 17 && l4 + 24 <= frame.length) {
-    const wireguard = frame.readUInt16BE(l4) === 51820 || frame.readUInt16BE(l4 + 2) === 51820;
+  } else if (proto === 4)
+    renumber(frame, l4, i); // IPIP: the packet inside too
+  else if (proto === 17 && l4 + 24 <= frame.length) {
+    const dport = frame.readUInt16BE(l4 + 2);
+    // VXLAN: the inner frame's packet too (UDP 8 bytes, VXLAN 8, inner Ethernet 14).
+    if ((dport === 8472 || dport === 4789) && frame.readUInt16BE(l4 + 28) === 0x0800)
+      renumber(frame, l4 + 30, i);
+    const wireguard = frame.readUInt16BE(l4) === 51820 || dport === 51820;
     // Transport data (type 4): the counter's low 32 bits, little-endian, after type, reserved and receiver.
     if (wireguard && frame[l4 + 8] === 4)
       frame.writeUInt32LE((frame.readUInt32LE(l4 + 16) + i * 1000) >>> 0, l4 + 16);

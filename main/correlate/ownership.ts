@@ -19,6 +19,8 @@ export interface InterfaceInfo {
   ifindex?: number;
   /** vxlan: VNI and UDP port when known. */
   vni?: number;
+  /** The interface's MTU, when discovery gave it. */
+  mtu?: number;
   description?: string;
 }
 

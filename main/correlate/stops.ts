@@ -33,6 +33,9 @@ export interface StopOptions {
 
 export const STOP_EDGE_NS = 1e9;
 
+/** The MTU taken for a capture whose interface's is not known (no interface lists). */
+const ETHERNET_MTU = 1500;
+
 /** The stopped journeys of a result, by journey index. */
 export class JourneyStops {
   constructor(private readonly byJourney: Map<number, JourneyStop>) {}
@@ -100,6 +103,10 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
     return info?.master ? (captureOf.get(`${c.node}/${info.master}`) ?? -1) : -1;
   });
   const podSide = res.captures.map((c) => POD_SIDE.test(c.iface) && listed.has(c.node));
+  // What each capture's interface carries whole: its MTU, else Ethernet's.
+  const mtu = res.captures.map(
+    (c) => res.interfaces.find((i) => i.node === c.node && i.name === c.iface)?.mtu ?? ETHERNET_MTU,
+  );
 
   // Pass 1: each journey's first and last rows and its length, the pods' addresses the traffic shows, the flows'
   // ICMP errors. Each loop is its own function (V8 compiles a long loop while it runs).
@@ -184,6 +191,9 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
     // Most journeys went as far as the others of their conversation, or reached their pod: nothing to weigh.
     if (wentOn < 2 && !podMissed) continue;
     if (res.journeyAmbiguous(k)) continue;
+    // A TCP segment longer than its interface carries was handed over whole by the stack (TSO/GSO) and is cut on the
+    // way: its pieces go on as journeys of their own (where no hop of it joined them), not it.
+    if (rows.tcpPayloadLen(rl) >= 0 && rows.ipLen(rl) > mtu[rows.capture[rl]]) continue;
     // Group-addressed copies fan out and stop where no one listens: nothing to say of them.
     if (isGroupMac(rows.ethDst(rl)) || (!rows.isIpv6(rl) && rows.dst[rl] >>> 28 >= 14)) continue;
     const after = rows.capture[rl];

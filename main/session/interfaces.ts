@@ -57,6 +57,7 @@ export function fromDiscovery(model: NodeInterfaces): InterfaceInfo[] {
     };
     if (i.vxlan && typeof i.vxlan.vni === 'number') info.vni = i.vxlan.vni;
     if (typeof i.ifindex === 'number' && i.ifindex > 0) info.ifindex = i.ifindex;
+    if (typeof i.mtu === 'number' && i.mtu > 0) info.mtu = i.mtu;
     return info;
   });
 }

@@ -67,6 +67,9 @@ export function referenceStops(res: CorrelationResult, options: StopOptions = {}
     return info?.master ? (captureOf.get(`${c.node}/${info.master}`) ?? -1) : -1;
   });
   const podSide = res.captures.map((c) => POD_SIDE.test(c.iface) && listed.has(c.node));
+  const mtu = res.captures.map(
+    (c) => res.interfaces.find((i) => i.node === c.node && i.name === c.iface)?.mtu ?? 1500,
+  );
 
   // Pass 1: each journey's path, its conversation, the pods' addresses the traffic shows, the flows' ICMP errors.
   const pathStart = new Int32Array(n + 1);
@@ -170,6 +173,9 @@ export function referenceStops(res: CorrelationResult, options: StopOptions = {}
     // Most journeys went as far as the others of their conversation, or reached their pod: nothing to weigh.
     if (wentOn < 2 && !podMissed) continue;
     if (res.journeyAmbiguous(k)) continue;
+    // A TCP segment longer than its interface carries (TSO/GSO) goes on as pieces (added in the twenty-fifth
+    // session to both versions).
+    if (rows.tcpPayloadLen(rl) >= 0 && rows.ipLen(rl) > mtu[rows.capture[rl]]) continue;
     // Group-addressed copies fan out and stop where no one listens: nothing to say of them.
     if (isGroupMac(rows.ethDst(rl)) || (!rows.isIpv6(rl) && rows.dst[rl] >>> 28 >= 14)) continue;
     const after = rows.capture[rl];
