@@ -1,10 +1,11 @@
-// A recorded lab capture made large: each classic pcap of a folder written N times over, copy i moved i seconds
-// later, with what tells one packet from another made each copy's own (IPv4 id + i, ICMP echo sequence + i, TCP
-// sequence and acknowledgement numbers + i × 100000, a WireGuard transport message's counter + i × 1000; inside
-// VXLAN and IPIP too), the same change on every capture of a packet so that the copies correlate as the recording
-// does, N times over. The folder's
+// A recorded lab capture made large: each classic pcap of a folder written N times over, copy i moved i × (the
+// recording's length in seconds + 2) later, with what tells one packet from another made each copy's own (IPv4 id
+// + i, ICMP echo sequence + i, TCP sequence and acknowledgement numbers + i × 100000, a WireGuard transport
+// message's counter + i × 1000; inside VXLAN, Geneve and IPIP too, as far as the snap length kept), the same change on
+// every capture of a packet so that the copies correlate as the recording does, N times over. The folder's
 // interface lists are copied beside. What the generator (generate.ts) does not make: WireGuard, whose pairing
-// (correlate/wireguardJoin.ts) is measured on `tests/fixtures/calico-wireguard` × 6000 (1.02 M packets).
+// (correlate/wireguardJoin.ts) is measured on `tests/fixtures/calico-wireguard` × 6000 (1.02 M packets), and
+// captures long enough for `stopped N` (a capture must run a second before and after a packet).
 //
 //   node bin/run-ts.mjs bench/replicate.ts FOLDER OUT N
 //   node bin/hopscope.mjs correlate --summary OUT
@@ -30,6 +31,10 @@ function renumber(frame: Buffer, l3: number, i: number): void {
     // VXLAN: the inner frame's packet too (UDP 8 bytes, VXLAN 8, inner Ethernet 14).
     if ((dport === 8472 || dport === 4789) && frame.readUInt16BE(l4 + 28) === 0x0800)
       renumber(frame, l4 + 30, i);
+    // Geneve: after its 8 bytes and its options (their length in 4-byte words, the first byte's low six bits).
+    const inner = l4 + 16 + (frame[l4 + 8] & 0x3f) * 4;
+    if (dport === 6081 && inner + 14 <= frame.length && frame.readUInt16BE(inner + 12) === 0x0800)
+      renumber(frame, inner + 14, i);
     const wireguard = frame.readUInt16BE(l4) === 51820 || dport === 51820;
     // Transport data (type 4): the counter's low 32 bits, little-endian, after type, reserved and receiver.
     if (wireguard && frame[l4 + 8] === 4)
@@ -37,8 +42,20 @@ function renumber(frame: Buffer, l3: number, i: number): void {
   }
 }
 
-/** Writes `n` copies of the classic pcap `from` (little-endian, Ethernet or raw IP) to `to`. */
-function replicate(from: string, to: string, n: number): void {
+/** The first and last record's seconds of a classic little-endian pcap. */
+function secondsSpan(file: string): [number, number] {
+  const b = fs.readFileSync(file);
+  let first = Infinity;
+  let last = -Infinity;
+  for (let o = 24; o + 16 <= b.length; o += 16 + b.readUInt32LE(o + 8)) {
+    first = Math.min(first, b.readUInt32LE(o));
+    last = Math.max(last, b.readUInt32LE(o));
+  }
+  return [first, last];
+}
+
+/** Writes `n` copies of the classic pcap `from` (little-endian, Ethernet or raw IP) to `to`, `step` s apart. */
+function replicate(from: string, to: string, n: number, step: number): void {
   const b = fs.readFileSync(from);
   if (b.readUInt32LE(0) !== 0xa1b2c3d4 && b.readUInt32LE(0) !== 0xa1b23c4d)
     throw new Error(`${from}: not a little-endian classic pcap`);
@@ -57,7 +74,7 @@ function replicate(from: string, to: string, n: number): void {
   for (let i = 0; i < n; i++)
     for (const r of records) {
       r.copy(out, o);
-      out.writeUInt32LE(r.readUInt32LE(0) + i, o);
+      out.writeUInt32LE(r.readUInt32LE(0) + i * step, o);
       const frame = out.subarray(o + 16, o + r.length);
       if (linkType === 101) renumber(frame, 0, i);
       else if (frame.length >= 14 && frame.readUInt16BE(12) === 0x0800) renumber(frame, 14, i);
@@ -73,7 +90,11 @@ if (!dir || !out || !Number.isInteger(n) || n < 1) {
   process.exit(2);
 }
 fs.mkdirSync(out, { recursive: true });
+const pcaps = fs.readdirSync(dir).filter((f) => f.endsWith('.pcap'));
+// Copies a second further apart than the recording lasts: no copy's packets among another's.
+const spans = pcaps.map((f) => secondsSpan(path.join(dir, f)));
+const step = Math.max(...spans.map(([, l]) => l)) - Math.min(...spans.map(([f]) => f)) + 2;
 for (const f of fs.readdirSync(dir)) {
-  if (f.endsWith('.pcap')) replicate(path.join(dir, f), path.join(out, f), n);
+  if (f.endsWith('.pcap')) replicate(path.join(dir, f), path.join(out, f), n, step);
   else if (/\.ip-\w+\.json$/.test(f)) fs.copyFileSync(path.join(dir, f), path.join(out, f));
 }
