@@ -1,0 +1,46 @@
+// bench/replicate.ts: a recorded fixture written N times over correlates as the recording does, N times over (its
+// copies' packets renumbered alike on every capture, inside VXLAN, Geneve and WireGuard too), and says no packet
+// stopped where the recording has none (its copies are long enough for `stopped N` to be asked at all).
+
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { journeyStops } from '../../main/correlate/stops.ts';
+import { correlate, filesIn, FIXTURES } from './correlate-helpers.ts';
+import { tempDir } from '../tempDir.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function replicated(folder: string, n: number): string {
+  const out = tempDir('hs-replicate-');
+  execFileSync(process.execPath, [
+    path.join(ROOT, 'bin/run-ts.mjs'),
+    path.join(ROOT, 'bench/replicate.ts'),
+    path.join(FIXTURES, folder),
+    out,
+    String(n),
+  ]);
+  return out;
+}
+
+describe('bench/replicate.ts', () => {
+  it.each(['flannel-vxlan', 'antrea-geneve', 'calico-wireguard'])(
+    '%s × 3: three times the journeys, hops and encrypted crossings, and nothing stopped',
+    (folder) => {
+      const one = correlate(filesIn(path.join(FIXTURES, folder)));
+      const three = correlate(filesIn(replicated(folder, 3)));
+      expect(three.rowCount).toBe(3 * one.rowCount);
+      expect(three.journeyCount).toBe(3 * one.journeyCount);
+      const hops = (res: typeof one) =>
+        [...Array(res.journeyCount).keys()].map((k) => res.journeyRows(k).length).sort((a, b) => a - b);
+      expect(hops(three)).toEqual(
+        hops(one)
+          .flatMap((h) => [h, h, h])
+          .sort((a, b) => a - b),
+      );
+      expect(journeyStops(three).count).toBe(0);
+    },
+  );
+});
