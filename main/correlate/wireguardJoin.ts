@@ -137,32 +137,48 @@ export function joinWireGuard(
   const sortedT = new Float64Array(clearCount);
   for (let i = 0; i < clearCount; i++) sortedT[i] = segs.firstT[sorted[i]];
 
-  // Messages one way between two tunnel ends (outer addresses and ports), in the order they were sent: sorted by
-  // tunnel end, then time and counter (then journey, the order they were found in); the groups are taken in the
-  // order their first message's journey was found.
-  const order = new Int32Array(m.n);
-  for (let i = 0; i < m.n; i++) order[i] = i;
-  // Comparisons, not differences: a difference of two times or addresses is a heap number per call.
-  const cmp = (a: number, b: number) => (a < b ? -1 : a > b ? 1 : 0);
-  order.sort(
-    (a, b) =>
-      cmp(m.src[a], m.src[b]) ||
-      cmp(m.dst[a], m.dst[b]) ||
-      cmp(m.ports[a], m.ports[b]) ||
-      cmp(m.t[a], m.t[b]) ||
-      cmp(m.counter[a], m.counter[b]) ||
-      a - b,
-  );
-  const runs: { from: number; to: number; first: number }[] = [];
-  for (let i = 0; i < m.n;) {
-    const a = order[i];
-    let to = i + 1;
-    let first = a;
-    while (to < m.n && sameTunnel(m, a, order[to])) first = Math.min(first, order[to++]);
-    runs.push({ from: i, to, first });
-    i = to;
+  // Messages one way between two tunnel ends (outer addresses and ports), in the order they were sent (time, then
+  // counter, then journey), the groups in the order their first message's journey was found. Each message's
+  // tunnel numbered as first found (a lookup per message: a capture has a few tunnels), the messages put by tunnel
+  // (counting, found order kept), each tunnel's sorted only where not in order already (journeys are numbered in
+  // time order: they mostly are).
+  const tunnelOf = new Int32Array(m.n);
+  const tunnels = new Map<number, Map<number, Map<number, number>>>();
+  let tunnelCount = 0;
+  for (let i = 0; i < m.n; i++) {
+    let byDst = tunnels.get(m.src[i]);
+    if (!byDst) tunnels.set(m.src[i], (byDst = new Map()));
+    let byPorts = byDst.get(m.dst[i]);
+    if (!byPorts) byDst.set(m.dst[i], (byPorts = new Map()));
+    let id = byPorts.get(m.ports[i]);
+    if (id === undefined) byPorts.set(m.ports[i], (id = tunnelCount++));
+    tunnelOf[i] = id;
   }
-  runs.sort((a, b) => a.first - b.first);
+  const runFrom = new Int32Array(tunnelCount + 1);
+  for (let i = 0; i < m.n; i++) runFrom[tunnelOf[i] + 1]++;
+  for (let g = 0; g < tunnelCount; g++) runFrom[g + 1] += runFrom[g];
+  const order = new Int32Array(m.n);
+  const at = runFrom.slice(0, tunnelCount);
+  for (let i = 0; i < m.n; i++) order[at[tunnelOf[i]]++] = i;
+  // Comparisons, not differences: a difference of two times is a heap number per call.
+  const sent = (a: number, b: number) =>
+    m.t[a] < m.t[b]
+      ? -1
+      : m.t[a] > m.t[b]
+        ? 1
+        : m.counter[a] < m.counter[b]
+          ? -1
+          : m.counter[a] > m.counter[b]
+            ? 1
+            : a - b;
+  for (let g = 0; g < tunnelCount; g++) {
+    const run = order.subarray(runFrom[g], runFrom[g + 1]);
+    for (let i = 1; i < run.length; i++)
+      if (sent(run[i - 1], run[i]) > 0) {
+        run.sort(sent);
+        break;
+      }
+  }
 
   const out: WireGuardCrossing[] = [];
   const ctx: MatchContext = {
@@ -184,7 +200,9 @@ export function joinWireGuard(
     pick: { best: -1, bestX: -1, bestY: -1, fits: 0 },
   };
   const seen: number[] = [];
-  for (const { from, to } of runs) {
+  for (let g = 0; g < tunnelCount; g++) {
+    const from = runFrom[g];
+    const to = runFrom[g + 1];
     const e0 = order[from];
     // The sender owns the outer source address, the receiver the destination (discovered interfaces); one not
     // known is the other node the messages were seen on. Neither known: both ways are tried, and the one that
@@ -223,11 +241,6 @@ export function withoutHairpins(out: WireGuardCrossing[], count: number): WireGu
   const key = (c: WireGuardCrossing) => `${c.inner}:${c.from}`;
   for (const c of out) if (times[c.inner] > 1) taken.set(key(c), (taken.get(key(c)) ?? 0) + 1);
   return out.filter((c) => times[c.inner] === 1 || taken.get(key(c)) === 1);
-}
-
-/** Whether messages a and b are between the same tunnel ends, the same way. */
-function sameTunnel(m: Messages, a: number, b: number): boolean {
-  return m.src[a] === m.src[b] && m.dst[a] === m.dst[b] && m.ports[a] === m.ports[b];
 }
 
 /**
