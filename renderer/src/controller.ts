@@ -56,6 +56,8 @@ export class Controller {
   private loadedRows = { id: '', rowsRevision: 0 };
   /** True while an open request is pending (its progress events have no session id we know yet). */
   private opening = false;
+  /** The journey filter as an open in progress began (null: none is): one typed since is for what it opens. */
+  private filterAtOpen: string | null = null;
   private unsubs: (() => void)[] = [];
   /** The running capture this page started or showed (its live session id), so it is attached to once. */
   private knownCapture = '';
@@ -220,9 +222,13 @@ export class Controller {
   ): Promise<void> {
     this.store.set({ loading: label, error: null, failedOpen: null });
     this.opening = true;
+    this.filterAtOpen = this.store.get().journeyFilter;
     const r = await run().finally(() => (this.opening = false));
     if (!r.ok) this.store.set({ failedOpen: given });
-    if (this.fail(r) || !r.ok) return;
+    if (this.fail(r) || !r.ok) {
+      this.filterAtOpen = null;
+      return;
+    }
     await this.showSession(r.value);
   }
 
@@ -237,14 +243,19 @@ export class Controller {
   /** Makes `s` the current session and loads all its packets (chunked, so the UI keeps painting). */
   async showSession(s: SessionInfo): Promise<void> {
     this.summaries.reset(s.id);
+    const { session: before, journeyFilter: filter } = this.store.get();
+    // Typed while the files were opening: meant for them.
+    const typedSinceOpen = this.filterAtOpen !== null && filter !== this.filterAtOpen;
+    this.filterAtOpen = null;
     this.store.set({
       session: s,
       journeyView: null,
       selectedPacket: -1,
       selectedJourney: -1,
       focusedCapture: 0,
-      // Another session's filter would hide this one's journeys ("0 journeys" for a session of 120).
-      journeyFilter: this.store.get().session?.id === s.id ? this.store.get().journeyFilter : '',
+      // Another session's filter would hide this one's journeys ("0 journeys" for a session of 120); one typed
+      // after the open began is kept.
+      journeyFilter: before?.id === s.id || typedSinceOpen ? filter : '',
       loading: s.live ? null : loadingLabel(s),
     });
     this.packets.reset(s.captures.length, s.live ? undefined : s.captures.map((c) => c.packets));
