@@ -127,6 +127,7 @@ export function joinWireGuard(
   const before = (a: number, b: number) =>
     segs.firstT[a] < segs.firstT[b] ? -1 : segs.firstT[a] > segs.firstT[b] ? 1 : a - b;
   for (let n = 0; n < 65536; n++) {
+    if (nodeTo[n] - nodeFrom[n] < 2) continue;
     const run = sorted.subarray(nodeFrom[n], nodeTo[n]);
     for (let i = 1; i < run.length; i++)
       if (before(run[i - 1], run[i]) > 0) {
