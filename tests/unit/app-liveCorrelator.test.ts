@@ -276,6 +276,16 @@ async function followGrowing(
   return { sentFrom, frozen };
 }
 
+/** The recorded drops (tests/fixtures/drops-flannel-vxlan): its captures' names, and lanes for them in a new folder. */
+function dropsLanes() {
+  const src = path.join(FIXTURES, 'drops-flannel-vxlan');
+  const names = readdirSync(src)
+    .filter((f) => f.endsWith('.pcap'))
+    .sort();
+  const dir = tempDir('hs-livecorr-');
+  return { src, names, dir, lanes: lanesFor(names, dir) };
+}
+
 /** The capture's session.json, as a capture rewrites it every few seconds: two kernel drops on each of `node`'s captures. */
 function writeKernelDrops(
   dir: string,
@@ -345,12 +355,7 @@ describe('LiveCorrelator', () => {
   it('says where packets stopped, but takes no capture session.json says lost packets for a witness', () => {
     // The recorded drops, written whole into the live folder's growing files (no interface lists: the other
     // packets of each ping that went on are the evidence).
-    const src = path.join(FIXTURES, 'drops-flannel-vxlan');
-    const names = readdirSync(src)
-      .filter((f) => f.endsWith('.pcap'))
-      .sort();
-    const dir = tempDir('hs-livecorr-');
-    const lanes = lanesFor(names, dir);
+    const { src, names, dir, lanes } = dropsLanes();
     names.forEach((f, i) => copyFileSync(path.join(src, f), lanes[i].file));
     const stopped = (lc: LiveCorrelator): string[] => {
       lc.snapshot(true);
@@ -371,12 +376,7 @@ describe('LiveCorrelator', () => {
     // The recorded drops written into growing files in forty steps, with windows short enough that journeys freeze
     // between them: a dropped ping is said stopped only once the captures after it have packets a second on, by
     // then it is frozen, and its words were built before (a query with words on each snapshot).
-    const src = path.join(FIXTURES, 'drops-flannel-vxlan');
-    const names = readdirSync(src)
-      .filter((f) => f.endsWith('.pcap'))
-      .sort();
-    const dir = tempDir('hs-livecorr-');
-    const lanes = lanesFor(names, dir);
+    const { src, names, dir, lanes } = dropsLanes();
     const full = names.map((f) => new Uint8Array(readFileSync(path.join(src, f))));
     const recs = full.map(records);
     const times = recs
