@@ -56,8 +56,6 @@ export class Controller {
   private loadedRows = { id: '', rowsRevision: 0 };
   /** True while an open request is pending (its progress events have no session id we know yet). */
   private opening = false;
-  /** The journey filter as an open in progress began (null: none is): one typed since is for what it opens. */
-  private filterAtOpen: string | null = null;
   private unsubs: (() => void)[] = [];
   /** The running capture this page started or showed (its live session id), so it is attached to once. */
   private knownCapture = '';
@@ -222,14 +220,12 @@ export class Controller {
   ): Promise<void> {
     this.store.set({ loading: label, error: null, failedOpen: null });
     this.opening = true;
-    this.filterAtOpen = this.store.get().journeyFilter;
+    // A filter typed from now on is for what this opens (showSession keeps it).
+    const filterAtOpen = this.store.get().journeyFilter;
     const r = await run().finally(() => (this.opening = false));
     if (!r.ok) this.store.set({ failedOpen: given });
-    if (this.fail(r) || !r.ok) {
-      this.filterAtOpen = null;
-      return;
-    }
-    await this.showSession(r.value);
+    if (this.fail(r) || !r.ok) return;
+    await this.showSession(r.value, filterAtOpen);
   }
 
   /** Stops showing the session; the back end releases its worker and files (a capture runs on until stopped). */
@@ -240,13 +236,15 @@ export class Controller {
     if (s) await this.api.closeSession({ sessionId: s.id });
   }
 
-  /** Makes `s` the current session and loads all its packets (chunked, so the UI keeps painting). */
-  async showSession(s: SessionInfo): Promise<void> {
+  /**
+   * Makes `s` the current session and loads all its packets (chunked, so the UI keeps painting). `filterAtOpen`:
+   * the journey filter as the open that gave `s` began (a filter typed since is kept; null: not from an open).
+   */
+  async showSession(s: SessionInfo, filterAtOpen: string | null = null): Promise<void> {
     this.summaries.reset(s.id);
     const { session: before, journeyFilter: filter } = this.store.get();
-    // Typed while the files were opening: meant for them.
-    const typedSinceOpen = this.filterAtOpen !== null && filter !== this.filterAtOpen;
-    this.filterAtOpen = null;
+    // Typed while the files were opening (the filter then was `filterAtOpen`): meant for them.
+    const typedSinceOpen = filterAtOpen !== null && filter !== filterAtOpen;
     this.store.set({
       session: s,
       journeyView: null,

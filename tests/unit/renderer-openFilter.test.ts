@@ -16,14 +16,15 @@ import { inProcessApi } from './renderer-helpers.ts';
 const backend = new AppService({ mode: 'web', resourcesDir: 'resources', configDir: null });
 afterAll(() => backend.close());
 
-/** The API, each openPaths answered only once the test calls `release` (hold() arms it for the next one). */
+/** The API, each openPaths answered only once the test calls the `release` hold() gave before it was called. */
 function heldOpens(): { api: HopscopeApi; hold: () => () => void } {
   const api = inProcessApi(backend);
   let gate: Promise<void> = Promise.resolve();
   const openPaths = api.openPaths.bind(api);
   api.openPaths = async (req) => {
+    const mine = gate; // the gate armed for this call
     const r = await openPaths(req);
-    await gate;
+    await mine;
     return r;
   };
   const hold = () => {
@@ -56,5 +57,28 @@ describe('the journey filter across an open', () => {
     await opening;
     expect(store.get().session!.id).not.toBe(first);
     expect(store.get().journeyFilter).toBe(want);
+  });
+
+  it('two opens at once, typed while both ran: each keeps it', async () => {
+    const { api, hold } = heldOpens();
+    const store = new AppStore({ theme: 'light' });
+    const ctl = new Controller(api, store);
+    ctl.start();
+    await ctl.openPaths([join(FIXTURES, 'flannel-vxlan')]);
+    store.set({ journeyFilter: 'host 10.244.0.12' });
+    const releaseA = hold();
+    const a = ctl.openPaths([join(FIXTURES, 'flannel-hostgw')]);
+    const releaseB = hold();
+    const b = ctl.openPaths([join(FIXTURES, 'calico-ipip')]);
+    await new Promise((r) => setTimeout(r, 50));
+    store.set({ journeyFilter: 'icmp' });
+    releaseA();
+    await a;
+    expect(store.get().session!.title).toMatch(/flannel-hostgw/);
+    expect(store.get().journeyFilter).toBe('icmp');
+    releaseB();
+    await b;
+    expect(store.get().session!.title).toMatch(/calico-ipip/);
+    expect(store.get().journeyFilter).toBe('icmp');
   });
 });
