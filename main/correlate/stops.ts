@@ -185,7 +185,7 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
     const rl = lastRow[k];
     const h = endHash[k];
     const wentOn = compared && convOf[k] >= 0 && compared[convOf[k]] !== 0 ? prefixes.wentOn(h) : 0;
-    const pod = podAt === null || rows.isIpv6(rl) ? undefined : podAt.get(rows.dst[rl]);
+    const pod = podAt === null ? undefined : podAt.get(addressKey(rows, rl, rows.dst[rl]));
     // The last hop on the pod's veth: it got there (most do), no need to look along its path.
     const podMissed = pod !== undefined && pod >= 0 && rows.capture[rl] !== pod && !onPath(res, k, pod);
     // Most journeys went as far as the others of their conversation, or reached their pod: nothing to weigh.
@@ -401,9 +401,9 @@ function conversationHash(rows: ObservationTable, r0: number): number {
 }
 
 /**
- * IPv4 address → the pod-side capture the traffic shows it behind (-1: more than one): the source of what leaves
- * a pod (first hop on its veth, from a MAC no node interface has), the destination of what reaches it (last hop
- * there, to such a MAC).
+ * Address (addressKey: IPv4, or an IPv6 address's hash) → the pod-side capture the traffic shows it behind (-1: more
+ * than one): the source of what leaves a pod (first hop on its veth, from a MAC no node interface has), the
+ * destination of what reaches it (last hop there, to such a MAC).
  */
 function podAddresses(
   rows: ObservationTable,
@@ -417,14 +417,22 @@ function podAddresses(
     const r0 = firstRowOf[k];
     if (r0 < 0) continue;
     const c0 = rows.capture[r0];
-    if (podSide[c0] && !rows.isIpv6(r0) && !isNodeMac(rows.ethSrc(r0), nodeMacs))
-      learnPod(podAt, rows.src[r0], c0);
+    if (podSide[c0] && !isNodeMac(rows.ethSrc(r0), nodeMacs))
+      learnPod(podAt, addressKey(rows, r0, rows.src[r0]), c0);
     const last = lastRow[k];
     const cl = rows.capture[last];
-    if (podSide[cl] && !rows.isIpv6(last) && !isNodeMac(rows.ethDst(last), nodeMacs))
-      learnPod(podAt, rows.dst[last], cl);
+    if (podSide[cl] && !isNodeMac(rows.ethDst(last), nodeMacs))
+      learnPod(podAt, addressKey(rows, last, rows.dst[last]), cl);
   }
   return podAt;
+}
+
+/**
+ * An address of row r as podAddresses keys it: an IPv4 address as it is, an IPv6 one (the rows keep its 32-bit hash)
+ * above 2^32, so that the two never meet.
+ */
+function addressKey(rows: ObservationTable, r: number, a: number): number {
+  return rows.isIpv6(r) ? a + 2 ** 32 : a;
 }
 
 function learnPod(podAt: Map<number, number>, ip: number, c: number): void {

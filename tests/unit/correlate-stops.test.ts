@@ -3,7 +3,7 @@
 // them, with the evidence; the delivered ones and every reply say nothing; with captures left out or cut short,
 // nothing is claimed beyond what was captured.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
@@ -302,5 +302,53 @@ describe('where a packet stopped (recorded: tests/fixtures/drops-flannel-vxlan)'
       const stops = findStops(res, { edgeNs: 0 });
       expect(post.filter((k) => stops.of(k) !== null)).toEqual([]);
     }
+  });
+
+  it("learns an IPv6 pod's address as it does an IPv4 one: pings that never reached it are said stopped", () => {
+    // tests/fixtures/nat6 (real ip6tables NAT: client fd77::10 → node-1 → pod fd44::5 behind node-1's veth1), given
+    // node-1's interface list (its two interfaces and MACs, as `ip -j link` prints them), with every echo request
+    // taken out of veth1's capture: no other ping went on (no conversation says so), but the pod's address shows
+    // behind veth1 in its other traffic (its echo replies, the TCP connection DNAT'ed to it), so each ping is said
+    // stopped at node-1/ens33 for its destination. The capture is 1.2 s long: the edge is taken away.
+    const link = (ifindex: number, ifname: string, address: string) => ({
+      ifindex,
+      ifname,
+      flags: ['BROADCAST', 'MULTICAST', 'UP', 'LOWER_UP'],
+      mtu: 1500,
+      operstate: 'UP',
+      link_type: 'ether',
+      address,
+      linkinfo: { info_kind: 'veth' },
+    });
+    const dir = fixtureCopy('nat6', {
+      transform: (f, records) =>
+        f === 'node-1__veth1.pcap'
+          ? records.filter((r) => !(r.data[12] === 0x86 && r.data[13] === 0xdd && r.data[54] === 128))
+          : records,
+    });
+    writeFileSync(
+      join(dir, 'node-1.ip-link.json'),
+      JSON.stringify([link(2, 'ens33', '2e:41:37:6b:8c:e0'), link(3, 'veth1', 'c2:c0:4c:9f:a5:b4')]),
+    );
+    const res = correlate(filesIn(dir));
+    const pings = [...Array(res.journeyCount).keys()].filter((k) => {
+      const r0 = res.journeyRows(k)[0];
+      return res.rows.isIpv6(r0) && res.rows.icmpType(r0) === 128;
+    });
+    expect(pings).toHaveLength(3);
+    // The evidence names the address read from the frame (the rows keep an IPv6 address's hash only).
+    const frames = new FrameSource(res);
+    const stops = findStops(res, { edgeNs: 0 });
+    // The first ping came before veth1's first packet (the reply to it): veth1 was not yet capturing.
+    expect(stops.of(pings[0])).toBeNull();
+    for (const k of pings.slice(1)) {
+      const s = stops.of(k);
+      expect(s, `journey ${k + 1}`).not.toBeNull();
+      expect(name(res, s!.after)).toBe('node-1/ens33');
+      expect(s!.siblings).toBeNull();
+      expect(s!.destination?.address).toBe('fd44::5');
+      expect(name(res, s!.destination!.capture)).toBe('node-1/veth1');
+    }
+    frames.close();
   });
 });

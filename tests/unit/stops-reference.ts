@@ -78,7 +78,7 @@ export function referenceStops(res: CorrelationResult, options: StopOptions = {}
   const lastRow = new Int32Array(n);
   const firstRowOf = new Int32Array(n);
   const conv = new Float64Array(n); // the conversation's hash, the seed of its paths' prefixes
-  const podAt = new Map<number, number>(); // IPv4 address → pod-side capture (-1: more than one)
+  const podAt = new Map<number, number>(); // address (IPv6: hash + 2^32) → pod-side capture (-1: more than one)
   const errors = new Map<number, number[]>(); // flow → its ICMP errors' journeys
   const learnPod = (ip: number, c: number): void => {
     const prev = podAt.get(ip);
@@ -102,10 +102,11 @@ export function referenceStops(res: CorrelationResult, options: StopOptions = {}
     conv[k] = step(step(h, rows.icmpType(r0)), rows.icmpId(r0));
     // A pod's address: the source of what leaves it (first hop on its veth, from a MAC no node interface has), the
     // destination of what reaches it (last hop there, to such a MAC).
-    if (podSide[c0] && !rows.isIpv6(r0) && !isNodeMac(rows.ethSrc(r0), nodeMacs)) learnPod(rows.src[r0], c0);
+    // IPv6 addresses (the rows' 32-bit hashes) above 2^32 (added in the twenty-fifth session to both versions).
+    const key = (r: number, a: number) => (rows.isIpv6(r) ? a + 2 ** 32 : a);
+    if (podSide[c0] && !isNodeMac(rows.ethSrc(r0), nodeMacs)) learnPod(key(r0, rows.src[r0]), c0);
     const cl = rows.capture[last];
-    if (podSide[cl] && !rows.isIpv6(last) && !isNodeMac(rows.ethDst(last), nodeMacs))
-      learnPod(rows.dst[last], cl);
+    if (podSide[cl] && !isNodeMac(rows.ethDst(last), nodeMacs)) learnPod(key(last, rows.dst[last]), cl);
     if (res.flowCount > 0 && rows.quotesFlow(r0)) {
       const f = res.flowOf[k];
       const list = errors.get(f);
@@ -168,7 +169,7 @@ export function referenceStops(res: CorrelationResult, options: StopOptions = {}
     const rl = lastRow[k];
     const h = endHash[k];
     const wentOn = prefixes.wentOn(h);
-    const pod = rows.isIpv6(rl) ? undefined : podAt.get(rows.dst[rl]);
+    const pod = podAt.get(rows.isIpv6(rl) ? rows.dst[rl] + 2 ** 32 : rows.dst[rl]);
     const podMissed = pod !== undefined && pod >= 0 && !onPath(k, pod);
     // Most journeys went as far as the others of their conversation, or reached their pod: nothing to weigh.
     if (wentOn < 2 && !podMissed) continue;
