@@ -63,12 +63,12 @@ export function journeyStops(res: CorrelationResult): JourneyStops {
 }
 
 /** Host sides of pods' veths: Calico's cali*, Cilium's lxc*, AWS's eni*, the bridge CNIs' veth*. */
-const POD_SIDE = /^(veth|cali|lxc|eni)/;
+export const POD_SIDE = /^(veth|cali|lxc|eni)/;
 
 // A conversation's fields, then a path (the captures of a journey in order) after them, are hashed step by step
 // into 53 bits (two 32-bit multiplicative hashes): paths are told apart, and counted per prefix, without comparing
 // them pairwise (a long TCP connection has many thousands of journeys).
-function step(h: number, v: number): number {
+export function step(h: number, v: number): number {
   const hi = Math.floor(h / 2 ** 21);
   const lo = h % 2 ** 21;
   const a = Math.imul(hi ^ v, 0x9e3779b1) ^ (lo * 31 + v);
@@ -501,7 +501,7 @@ class CaptureSpans {
   }
 }
 
-function isNodeMac(mac: number, nodeMacs: Set<number>): boolean {
+export function isNodeMac(mac: number, nodeMacs: Set<number>): boolean {
   return mac < 0 || isGroupMac(mac) || nodeMacs.has(mac);
 }
 
@@ -509,7 +509,7 @@ function isNodeMac(mac: number, nodeMacs: Set<number>): boolean {
  * Path prefixes (hashed) numbered as they come, with per prefix: how many journeys reached it, how many ended
  * there, and the Boyer–Moore vote for the capture they went to next.
  */
-class Prefixes {
+export class Prefixes {
   private readonly slots = new Map<number, number>();
   private readonly reached: number[] = [];
   private readonly ended: number[] = [];
@@ -567,7 +567,7 @@ class Prefixes {
 }
 
 /** The captures most of a conversation's journeys took after a prefix, following the majority to its end. */
-function majorityRest(h: number, next: number, prefixes: Prefixes): number[] {
+export function majorityRest(h: number, next: number, prefixes: Prefixes): number[] {
   const rest: number[] = [];
   for (let c = next; c >= 0 && rest.length < 64;) {
     const before = prefixes.count(h);
@@ -581,7 +581,11 @@ function majorityRest(h: number, next: number, prefixes: Prefixes): number[] {
 }
 
 /** The ICMP error of journey k's flow nearest after its first hop, if any. */
-function icmpErrorOf(res: CorrelationResult, k: number, errors: Map<number, number[]> | null): number | null {
+export function icmpErrorOf(
+  res: CorrelationResult,
+  k: number,
+  errors: Map<number, number[]> | null,
+): number | null {
   if (errors === null) return null;
   const list = errors.get(res.flowOf[k]);
   if (!list) return null;

@@ -1,23 +1,21 @@
-// The claims of findStops (main/correlate/stops.ts) as it was written first, at 22ee485, kept unchanged (but for
-// returning the map itself) as the oracle the faster findStops is compared with (correlate-stops-same.test.ts): every
-// journey's path copied and hashed, per conversation, in two passes over all of them.
+// The claims of findStops (main/correlate/stops.ts) as it was written first, at 22ee485, kept (but for returning the
+// map itself, and the rules added since to both) as the oracle the faster findStops is compared with
+// (correlate-stops-same.test.ts): every journey's path copied and hashed, per conversation, in two passes over all of
+// them. What the faster version did not change is shared with it: the path hash (step), the prefixes' counts and
+// majority vote (Prefixes, majorityRest), node MACs, pod-side names and the ICMP error lookup.
 import { isGroupMac } from '../../main/correlate/ownership.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
-import { STOP_EDGE_NS, type JourneyStop, type StopOptions } from '../../main/correlate/stops.ts';
-
-/** Host sides of pods' veths: Calico's cali*, Cilium's lxc*, AWS's eni*, the bridge CNIs' veth*. */
-const POD_SIDE = /^(veth|cali|lxc|eni)/;
-
-// A conversation's fields, then a path (the captures of a journey in order) after them, are hashed step by step
-// into 53 bits (two 32-bit multiplicative hashes): paths are told apart, and counted per prefix, without comparing
-// them pairwise (a long TCP connection has many thousands of journeys).
-function step(h: number, v: number): number {
-  const hi = Math.floor(h / 2 ** 21);
-  const lo = h % 2 ** 21;
-  const a = Math.imul(hi ^ v, 0x9e3779b1) ^ (lo * 31 + v);
-  const b = Math.imul(lo ^ (v * 0x85ebca6b), 0xc2b2ae35) + hi;
-  return (a >>> 0) * 2 ** 21 + ((b >>> 0) % 2 ** 21);
-}
+import {
+  icmpErrorOf,
+  isNodeMac,
+  majorityRest,
+  POD_SIDE,
+  Prefixes,
+  step,
+  STOP_EDGE_NS,
+  type JourneyStop,
+  type StopOptions,
+} from '../../main/correlate/stops.ts';
 
 export function referenceStops(res: CorrelationResult, options: StopOptions = {}): Map<number, JourneyStop> {
   const edgeNs = options.edgeNs ?? STOP_EDGE_NS;
@@ -209,104 +207,13 @@ export function referenceStops(res: CorrelationResult, options: StopOptions = {}
         if (c >= 0 && !onPath(k, c) && !expected.includes(c) && capturing(c)) expected.push(c);
     }
     if (!siblings && !destination) continue;
-    out.set(k, { after, expected, siblings, destination, icmpError: icmpErrorOf(res, k, errors) });
+    out.set(k, {
+      after,
+      expected,
+      siblings,
+      destination,
+      icmpError: icmpErrorOf(res, k, res.flowCount > 0 ? errors : null),
+    });
   }
   return out;
-}
-
-function isNodeMac(mac: number, nodeMacs: Set<number>): boolean {
-  return mac < 0 || isGroupMac(mac) || nodeMacs.has(mac);
-}
-
-/**
- * Path prefixes (hashed) numbered as they come, with per prefix: how many journeys reached it, how many ended
- * there, and the Boyer–Moore vote for the capture they went to next.
- */
-class Prefixes {
-  private readonly slots = new Map<number, number>();
-  private readonly reached: number[] = [];
-  private readonly ended: number[] = [];
-  private readonly candidate: number[] = [];
-  private readonly votes: number[] = [];
-
-  /** The prefix's slot, a new one the first time. */
-  slot(h: number): number {
-    let s = this.slots.get(h);
-    if (s === undefined) {
-      this.slots.set(h, (s = this.slots.size));
-      this.reached.push(0);
-      this.ended.push(0);
-      this.candidate.push(-1);
-      this.votes.push(0);
-    }
-    return s;
-  }
-
-  add(s: number, w: number): void {
-    this.reached[s] += w;
-  }
-
-  end(s: number, w: number): void {
-    this.ended[s] += w;
-  }
-
-  /** How many journeys reached the prefix (0 for one never counted). */
-  count(h: number): number {
-    const s = this.slots.get(h);
-    return s === undefined ? 0 : this.reached[s];
-  }
-
-  /** How many journeys went past the prefix (0 for one never counted). */
-  wentOn(h: number): number {
-    const s = this.slots.get(h);
-    return s === undefined ? 0 : this.reached[s] - this.ended[s];
-  }
-
-  /** The vote's candidate after the prefix, -1 when none (never counted, or the votes cancelled out). */
-  nextOf(h: number): number {
-    const s = this.slots.get(h);
-    return s === undefined || this.votes[s] <= 0 ? -1 : this.candidate[s];
-  }
-
-  /** `w` journeys went from the prefix to `next`: Boyer–Moore's majority vote, weighted. */
-  vote(s: number, next: number, w: number): void {
-    if (this.candidate[s] === next) this.votes[s] += w;
-    else if (this.votes[s] >= w) this.votes[s] -= w;
-    else {
-      this.candidate[s] = next;
-      this.votes[s] = w - this.votes[s];
-    }
-  }
-}
-
-/** The captures most of a conversation's journeys took after a prefix, following the majority to its end. */
-function majorityRest(h: number, next: number, prefixes: Prefixes): number[] {
-  const rest: number[] = [];
-  for (let c = next; c >= 0 && rest.length < 64;) {
-    const before = prefixes.count(h);
-    h = step(h, c);
-    // Stop where fewer than half of those that got here went on this way.
-    if (prefixes.count(h) * 2 <= before && rest.length > 0) break;
-    rest.push(c);
-    c = prefixes.nextOf(h);
-  }
-  return rest;
-}
-
-/** The ICMP error of journey k's flow nearest after its first hop, if any. */
-function icmpErrorOf(res: CorrelationResult, k: number, errors: Map<number, number[]>): number | null {
-  if (res.flowCount === 0) return null;
-  const list = errors.get(res.flowOf[k]);
-  if (!list) return null;
-  const t = res.correctedT(res.firstRow(k));
-  let best: number | null = null;
-  let bestDt = Infinity;
-  for (const e of list) {
-    const dt = res.correctedT(res.firstRow(e)) - t;
-    if (dt >= 0 && dt < bestDt) {
-      best = e;
-      bestDt = dt;
-    }
-  }
-  return best;
 }
