@@ -98,15 +98,15 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
     }
   }
   const captureOf = new Map(res.captures.map((c, k) => [`${c.node}/${c.iface}`, k]));
-  const bridgeOf = res.captures.map((c) => {
-    const info = res.interfaces.find((i) => i.node === c.node && i.name === c.iface);
-    return info?.master ? (captureOf.get(`${c.node}/${info.master}`) ?? -1) : -1;
+  // Each capture's interface in the lists (undefined: not listed).
+  const infoOf = res.captures.map((c) => res.interfaces.find((i) => i.node === c.node && i.name === c.iface));
+  const bridgeOf = res.captures.map((c, k) => {
+    const master = infoOf[k]?.master;
+    return master ? (captureOf.get(`${c.node}/${master}`) ?? -1) : -1;
   });
   const podSide = res.captures.map((c) => POD_SIDE.test(c.iface) && listed.has(c.node));
   // What each capture's interface carries whole: its MTU, else Ethernet's.
-  const mtu = res.captures.map(
-    (c) => res.interfaces.find((i) => i.node === c.node && i.name === c.iface)?.mtu ?? ETHERNET_MTU,
-  );
+  const mtu = infoOf.map((info) => info?.mtu ?? ETHERNET_MTU);
 
   // Pass 1: each journey's first and last rows and its length, the pods' addresses the traffic shows, the flows'
   // ICMP errors. Each loop is its own function (V8 compiles a long loop while it runs).
