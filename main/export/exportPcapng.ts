@@ -166,17 +166,16 @@ export function hopIndex(res: CorrelationResult): {
   const count = new Int32Array(res.journeyCount);
   // firstRow/nextRow walk journeyRows' order without an array per journey (`seen`: this journey's rows so far).
   const sources = res.hopSources();
-  const seen: number[] = [];
+  const seen: number[] = []; // seen[i]: the journey's hop i (its first i entries; no length set per journey)
   for (let k = 0; k < res.journeyCount; k++) {
     let i = 0;
     sources.reset();
-    seen.length = 0;
     for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
       const from = sources.next(r);
-      hop[r] = i++;
       prev[r] = from < 0 ? -1 : seen[from];
+      hop[r] = i;
       journey[r] = k;
-      seen.push(r);
+      seen[i++] = r;
     }
     count[k] = i;
   }
