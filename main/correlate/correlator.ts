@@ -29,7 +29,7 @@ import {
 import { Ownership, type InterfaceInfo } from './ownership.ts';
 import { CorrelationResult } from './result.ts';
 import { computeFlows } from './flows.ts';
-import type { WireGuardCrossing } from './wireguardJoin.ts';
+import type { Crossings } from './wireguardJoin.ts';
 import { trace } from '../common/trace.ts';
 
 /** A worker's ingest (Correlator.ingestPart), as posted to the main thread. */
@@ -585,13 +585,11 @@ export function collectBounds(
   }
   // One closure for every crossing (a WireGuard-heavy capture has one per packet on the wire).
   const add = (a: number, b: number, last: number, first: number) => bounds.add(a, b, last, first);
-  const crossings = links.crossings ?? [];
-  // Indexed: a for-of in code not yet optimized makes an iterator result per crossing.
-  for (let i = 0; i < crossings.length; i++) {
-    const w = crossings[i];
-    if (!w.sure || links.ambiguous[w.inner] || links.ambiguous[w.enc]) continue;
-    if (keep && (!keep(w.inner) || !keep(w.enc))) continue;
-    crossingBounds(w, c, own, add);
+  const w = links.crossings;
+  for (let i = 0; w && i < w.length; i++) {
+    if (!w.sure[i] || links.ambiguous[w.inner[i]] || links.ambiguous[w.enc[i]]) continue;
+    if (keep && (!keep(w.inner[i]) || !keep(w.enc[i]))) continue;
+    crossingBounds(w, i, c, own, add);
   }
 }
 
@@ -602,18 +600,23 @@ export function collectBounds(
  * said (no interface lists own the tunnel's addresses or MACs; with them journeyBounds took this bound already).
  */
 export function crossingBounds(
-  w: WireGuardCrossing,
+  w: Crossings,
+  i: number,
   c: Correlator,
   own: Ownership,
   add: (from: number, to: number, lastT: number, firstT: number) => void,
 ): void {
   const segs = c.segs;
-  if (w.innerX >= 0 && w.encY >= 0)
-    add(segs.node[w.innerX], segs.node[w.encY], segs.lastT[w.innerX], segs.firstT[w.encY]);
-  if (w.encX >= 0 && w.innerY >= 0)
-    add(segs.node[w.encX], segs.node[w.innerY], segs.lastT[w.encX], segs.firstT[w.innerY]);
-  if (w.encX >= 0 && w.encY >= 0 && segmentDirection(w.encX, w.encY, c.obs, segs, own) === 0)
-    add(segs.node[w.encX], segs.node[w.encY], segs.lastT[w.encX], segs.firstT[w.encY]);
+  const innerX = w.innerX[i];
+  const innerY = w.innerY[i];
+  const encX = w.encX[i];
+  const encY = w.encY[i];
+  if (innerX >= 0 && encY >= 0)
+    add(segs.node[innerX], segs.node[encY], segs.lastT[innerX], segs.firstT[encY]);
+  if (encX >= 0 && innerY >= 0)
+    add(segs.node[encX], segs.node[innerY], segs.lastT[encX], segs.firstT[innerY]);
+  if (encX >= 0 && encY >= 0 && segmentDirection(encX, encY, c.obs, segs, own) === 0)
+    add(segs.node[encX], segs.node[encY], segs.lastT[encX], segs.firstT[encY]);
 }
 
 /** Adds one journey's bounds (its segments: `first`, then segNext): every pair with direction evidence. */
@@ -626,8 +629,10 @@ export function journeyBounds(
   list: number[] = [],
 ): void {
   const segs = c.segs;
-  list.length = 0;
-  for (let s = first; s >= 0; s = segNext[s]) list.push(s);
+  // Its length set only when it changes: setting an array's length is a runtime call, once per journey here.
+  let n = 0;
+  for (let s = first; s >= 0; s = segNext[s]) list[n++] = s;
+  if (list.length !== n) list.length = n;
   for (let x = 0; x < list.length; x++) {
     for (let y = x + 1; y < list.length; y++) {
       const a = list[x];

@@ -7,7 +7,7 @@ import type { SegmentTable } from './segments.ts';
 import { WindowedKeyTable } from './keyTable.ts';
 import { isGroupMac, type Ownership } from './ownership.ts';
 import type { NodeClocks } from './clockSkew.ts';
-import { joinWireGuard, type WireGuardCrossing } from './wireguardJoin.ts';
+import { joinWireGuard, type Crossings } from './wireguardJoin.ts';
 import { insertAt, removeAt } from '../common/arrays.ts';
 
 export interface LinkOptions {
@@ -53,7 +53,7 @@ export interface Links {
    * The clock pre-pass (no path order) only: the encrypted journeys a path-ordered pass would join to the clear ones
    * (joinWireGuard), left apart, in this pass's journey numbers. collectBounds takes the clocks' bounds they give.
    */
-  crossings?: WireGuardCrossing[];
+  crossings?: Crossings;
 }
 
 /**
@@ -304,15 +304,15 @@ export function linkSegments(
   if (opts.pathOrder === false && crossings.length > 0)
     return {
       ...linksOf(cut, count, scratch, segJourney, segNext),
-      crossings: renumberedCrossings(cut, crossings),
+      crossings: cut ? crossings.renumbered(cut) : crossings,
     };
   const merged = crossings.length > 0 ? withoutJoined(cut, crossings, count) : cut;
   // Each clear journey's crossings, in their order: crossings[joinedFirst[j]], then on by joinedNext (-1 ends).
   const joinedFirst = new Int32Array(crossings.length > 0 ? count : 0).fill(-1);
   const joinedNext = new Int32Array(crossings.length);
   for (let i = crossings.length - 1; i >= 0; i--) {
-    joinedNext[i] = joinedFirst[crossings[i].inner];
-    joinedFirst[crossings[i].inner] = i;
+    joinedNext[i] = joinedFirst[crossings.inner[i]];
+    joinedFirst[crossings.inner[i]] = i;
   }
 
   // Path order of each multi-node journey.
@@ -321,14 +321,16 @@ export function linkSegments(
     if (merged && merged[j] < 0) continue;
     const joined = crossings.length > 0 ? joinedFirst[j] : -1;
     if (jCount[j] < 2 && joined < 0) continue;
-    buf.length = 0;
-    for (let s = jFirst[j]; s >= 0; s = segNext[s]) buf.push(s);
+    // The journey's segments into buf, its length set only when it changes (setting an array's length is a
+    // runtime call; most journeys have as many segments as the one before).
+    let n = 0;
+    for (let s = jFirst[j]; s >= 0; s = segNext[s]) buf[n++] = s;
+    if (buf.length !== n) buf.length = n;
     orderSegments(buf, obs, segs, own, clock);
     for (let i = joined; i >= 0; i = joinedNext[i]) {
-      const c = crossings[i];
-      insertCrossing(buf, c);
-      jCount[j] += (c.encX >= 0 ? 1 : 0) + (c.encY >= 0 ? 1 : 0);
-      if (ambiguous[c.enc]) ambiguous[j] = 1;
+      insertCrossing(buf, crossings, i);
+      jCount[j] += (crossings.encX[i] >= 0 ? 1 : 0) + (crossings.encY[i] >= 0 ? 1 : 0);
+      if (ambiguous[crossings.enc[i]]) ambiguous[j] = 1;
     }
     jFirst[j] = buf[0];
     for (let i = 0; i < buf.length; i++) segNext[buf[i]] = i + 1 < buf.length ? buf[i + 1] : -1;
@@ -356,24 +358,14 @@ function linksOf(
   };
 }
 
-/** Crossings with their journeys numbered as renumbered() numbers them (`cut` null: unchanged). */
-function renumberedCrossings(cut: Int32Array | null, crossings: WireGuardCrossing[]): WireGuardCrossing[] {
-  if (!cut) return crossings;
-  return crossings.map((c) => ({ ...c, inner: cut[c.inner], enc: cut[c.enc] }));
-}
-
 /**
  * The journeys' new numbers (-1: joined another) once the encrypted journeys of `crossings` join the clear ones,
  * on top of `cut` (joinCutSegments' numbers, or null when none joined there).
  */
-function withoutJoined(
-  cut: Int32Array | null,
-  crossings: readonly WireGuardCrossing[],
-  count: number,
-): Int32Array {
+function withoutJoined(cut: Int32Array | null, crossings: Crossings, count: number): Int32Array {
   const gone = new Uint8Array(count);
   if (cut) for (let j = 0; j < count; j++) if (cut[j] < 0) gone[j] = 1;
-  for (let i = 0; i < crossings.length; i++) gone[crossings[i].enc] = 1;
+  for (let i = 0; i < crossings.length; i++) gone[crossings.enc[i]] = 1;
   const merged = new Int32Array(count);
   let n = 0;
   for (let j = 0; j < count; j++) merged[j] = gone[j] ? -1 : n++;
@@ -386,19 +378,21 @@ function withoutJoined(
  * clear journey's own evidence put the receiver's segment first (no TTL or address said otherwise), the crossing
  * says which came first: that segment moves after the encrypted ones.
  */
-function insertCrossing(list: number[], c: WireGuardCrossing): void {
-  if (c.innerX >= 0 && c.innerY >= 0) {
-    const ix = list.indexOf(c.innerX);
-    const iy = list.indexOf(c.innerY);
+function insertCrossing(list: number[], c: Crossings, i: number): void {
+  const innerX = c.innerX[i];
+  const innerY = c.innerY[i];
+  if (innerX >= 0 && innerY >= 0) {
+    const ix = list.indexOf(innerX);
+    const iy = list.indexOf(innerY);
     if (iy >= 0 && ix >= 0 && iy < ix) {
       removeAt(list, iy);
-      insertAt(list, list.indexOf(c.innerX) + 1, c.innerY);
+      insertAt(list, list.indexOf(innerX) + 1, innerY);
     }
   }
-  const at = c.innerX >= 0 ? list.indexOf(c.innerX) + 1 : list.indexOf(c.innerY);
+  const at = innerX >= 0 ? list.indexOf(innerX) + 1 : list.indexOf(innerY);
   let k = at < 0 ? list.length : at;
-  if (c.encX >= 0) insertAt(list, k++, c.encX);
-  if (c.encY >= 0) insertAt(list, k, c.encY);
+  if (c.encX[i] >= 0) insertAt(list, k++, c.encX[i]);
+  if (c.encY[i] >= 0) insertAt(list, k, c.encY[i]);
 }
 
 /** A TCP journey's first segment as a whole or a piece: its first row's tuple, sequence number and payload. */

@@ -318,12 +318,20 @@ export class LinkWindow {
       };
       // The WireGuard pairings whose journeys both freeze whole, by their clear journey (collectBounds' choice).
       const crossings = new Map<number, number[]>();
-      for (const w of pre.crossings ?? []) {
-        if (!w.sure || pre.ambiguous[w.inner] || pre.ambiguous[w.enc] || !whole(w.inner) || !whole(w.enc))
+      const w = pre.crossings;
+      for (let i = 0; w && i < w.length; i++) {
+        const inner = w.inner[i];
+        if (
+          !w.sure[i] ||
+          pre.ambiguous[inner] ||
+          pre.ambiguous[w.enc[i]] ||
+          !whole(inner) ||
+          !whole(w.enc[i])
+        )
           continue;
-        const b = crossings.get(w.inner) ?? [];
-        crossingBounds(w, c, c.ownership(), (a, z, last, firstT) => b.push(a, z, last, firstT));
-        if (b.length) crossings.set(w.inner, b);
+        const b = crossings.get(inner) ?? [];
+        crossingBounds(w, i, c, c.ownership(), (a, z, last, firstT) => b.push(a, z, last, firstT));
+        if (b.length) crossings.set(inner, b);
       }
       // Each pre-pass journey with a frozen segment, once: complete (all its segments frozen) or not.
       const done = new Uint8Array(pre.count);

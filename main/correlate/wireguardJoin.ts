@@ -11,20 +11,120 @@ import { F_DUP, type ObservationTable } from './observations.ts';
 import type { Ownership } from './ownership.ts';
 import type { SegmentTable } from './segments.ts';
 
-/** One encrypted journey joined to the clear journey it carried across one pair of nodes. */
-export interface WireGuardCrossing {
-  /** The clear (inner) journey and the encrypted one (which joins it), and the node that encrypted it. */
-  inner: number;
-  enc: number;
-  from: number;
-  /** The encrypted journey's segment on the sender and on the receiver (-1: not captured there). */
-  encX: number;
-  encY: number;
-  /** The clear journey's segment the packet was encrypted after (sender) and decrypted into (receiver), or -1. */
-  innerX: number;
-  innerY: number;
-  /** No other clear journey fitted the message: a pair to take the clocks' bounds from. */
-  sure: boolean;
+/**
+ * Encrypted journeys joined to the clear journeys they carried, one pair of nodes each, as columns (a
+ * WireGuard-heavy capture has one per packet on the wire: an object each was most of the pass's garbage). Entry i:
+ * the clear (inner) journey and the encrypted one (which joins it), the node that encrypted it (from), the encrypted
+ * journey's segment on the sender and on the receiver (encX, encY; -1: not captured there), the clear journey's
+ * segment the packet was encrypted after (innerX, on the sender) and decrypted into (innerY, on the receiver), or -1,
+ * and whether no other clear journey fitted the message (sure: a pair to take the clocks' bounds from).
+ */
+export class Crossings {
+  length = 0;
+  inner: Int32Array;
+  enc: Int32Array;
+  from: Int32Array;
+  encX: Int32Array;
+  encY: Int32Array;
+  innerX: Int32Array;
+  innerY: Int32Array;
+  sure: Uint8Array;
+
+  constructor(capacity = 16) {
+    this.inner = new Int32Array(capacity);
+    this.enc = new Int32Array(capacity);
+    this.from = new Int32Array(capacity);
+    this.encX = new Int32Array(capacity);
+    this.encY = new Int32Array(capacity);
+    this.innerX = new Int32Array(capacity);
+    this.innerY = new Int32Array(capacity);
+    this.sure = new Uint8Array(capacity);
+  }
+
+  push(
+    inner: number,
+    enc: number,
+    from: number,
+    encX: number,
+    encY: number,
+    innerX: number,
+    innerY: number,
+    sure: boolean,
+  ): void {
+    const i = this.length;
+    if (i === this.inner.length) this.grow(i * 2);
+    this.inner[i] = inner;
+    this.enc[i] = enc;
+    this.from[i] = from;
+    this.encX[i] = encX;
+    this.encY[i] = encY;
+    this.innerX[i] = innerX;
+    this.innerY[i] = innerY;
+    this.sure[i] = sure ? 1 : 0;
+    this.length = i + 1;
+  }
+
+  /** Appends every entry of `o`. */
+  pushAll(o: Crossings): void {
+    if (this.length + o.length > this.inner.length)
+      this.grow(Math.max(this.inner.length * 2, this.length + o.length));
+    const at = this.length;
+    const n = o.length;
+    this.inner.set(o.inner.subarray(0, n), at);
+    this.enc.set(o.enc.subarray(0, n), at);
+    this.from.set(o.from.subarray(0, n), at);
+    this.encX.set(o.encX.subarray(0, n), at);
+    this.encY.set(o.encY.subarray(0, n), at);
+    this.innerX.set(o.innerX.subarray(0, n), at);
+    this.innerY.set(o.innerY.subarray(0, n), at);
+    this.sure.set(o.sure.subarray(0, n), at);
+    this.length = at + n;
+  }
+
+  /** The entries i with keep[i] set, in their order (a new table). */
+  kept(keep: Uint8Array): Crossings {
+    const out = new Crossings(Math.max(1, this.length));
+    for (let i = 0; i < this.length; i++)
+      if (keep[i])
+        out.push(
+          this.inner[i],
+          this.enc[i],
+          this.from[i],
+          this.encX[i],
+          this.encY[i],
+          this.innerX[i],
+          this.innerY[i],
+          this.sure[i] === 1,
+        );
+    return out;
+  }
+
+  /** A copy with its journeys numbered anew (number[j]: journey j's new number). */
+  renumbered(number: Int32Array): Crossings {
+    const out = new Crossings(Math.max(1, this.length));
+    out.pushAll(this);
+    for (let i = 0; i < out.length; i++) {
+      out.inner[i] = number[out.inner[i]];
+      out.enc[i] = number[out.enc[i]];
+    }
+    return out;
+  }
+
+  private grow(n: number): void {
+    const wider = <T extends Int32Array | Uint8Array>(a: T): T => {
+      const b = new (a.constructor as { new (n: number): T })(n);
+      b.set(a);
+      return b;
+    };
+    this.inner = wider(this.inner);
+    this.enc = wider(this.enc);
+    this.from = wider(this.from);
+    this.encX = wider(this.encX);
+    this.encY = wider(this.encY);
+    this.innerX = wider(this.innerX);
+    this.innerY = wider(this.innerY);
+    this.sure = wider(this.sure);
+  }
 }
 
 /** What the pass reads of the linker's journeys (linker.ts LinkScratch and its segment chains). */
@@ -72,7 +172,7 @@ export function joinWireGuard(
   chains: JourneyChains,
   windowNs: number,
   direction: (a: number, b: number) => number,
-): WireGuardCrossing[] {
+): Crossings {
   const { count, jFirst, segNext, gone } = chains;
   const isGone = (j: number): boolean => gone !== null && gone[j] < 0;
   // Journeys whose first row is WireGuard data: never a clear journey, also when not a message between two nodes.
@@ -85,9 +185,9 @@ export function joinWireGuard(
     isEnc[j] = 1;
     encCount++;
   }
-  if (encCount === 0) return [];
+  if (encCount === 0) return new Crossings(1);
   const m = messagesOf(isEnc, encCount, obs, segs, clock, jFirst, segNext);
-  if (m.n === 0) return [];
+  if (m.n === 0) return new Crossings(1);
 
   // The clear journeys' segments on the nodes messages were seen on, by node then first time (a node's segments
   // are made in its time order, but a late row's segment may not be): every journey that is not WireGuard data
@@ -181,7 +281,7 @@ export function joinWireGuard(
       }
   }
 
-  const out: WireGuardCrossing[] = [];
+  const out = new Crossings(m.n);
   const ctx: MatchContext = {
     obs,
     segs,
@@ -218,9 +318,9 @@ export function joinWireGuard(
       continue;
     }
     if (x >= 0 || y >= 0 || seen.length !== 2) continue;
-    const ab = matchGroup(from, to, seen[0], seen[1], ctx, []);
-    const ba = matchGroup(from, to, seen[1], seen[0], ctx, []);
-    if (ab.length !== ba.length) out.push(...(ab.length > ba.length ? ab : ba));
+    const ab = matchGroup(from, to, seen[0], seen[1], ctx, new Crossings());
+    const ba = matchGroup(from, to, seen[1], seen[0], ctx, new Crossings());
+    if (ab.length !== ba.length) out.pushAll(ab.length > ba.length ? ab : ba);
   }
   return withoutHairpins(out, count);
 }
@@ -229,19 +329,23 @@ export function joinWireGuard(
  * The crossings but those of a clear journey crossing one pair of nodes twice the same way (a hairpin), which two
  * groups of one direction could each have taken: neither is kept. Counted per journey first: most cross once.
  */
-export function withoutHairpins(out: WireGuardCrossing[], count: number): WireGuardCrossing[] {
+export function withoutHairpins(out: Crossings, count: number): Crossings {
   const times = new Uint8Array(count);
   let again = false;
   for (let i = 0; i < out.length; i++) {
-    const inner = out[i].inner;
+    const inner = out.inner[i];
     if (times[inner] === 1) again = true;
     if (times[inner] < 2) times[inner]++;
   }
   if (!again) return out;
-  const taken = new Map<string, number>();
-  const key = (c: WireGuardCrossing) => `${c.inner}:${c.from}`;
-  for (const c of out) if (times[c.inner] > 1) taken.set(key(c), (taken.get(key(c)) ?? 0) + 1);
-  return out.filter((c) => times[c.inner] === 1 || taken.get(key(c)) === 1);
+  // Per (journey, sender) of a journey crossing more than once: how many crossings (a node is below 2^16).
+  const key = (i: number) => out.inner[i] * 65536 + out.from[i];
+  const taken = new Map<number, number>();
+  for (let i = 0; i < out.length; i++)
+    if (times[out.inner[i]] > 1) taken.set(key(i), (taken.get(key(i)) ?? 0) + 1);
+  const keep = new Uint8Array(out.length);
+  for (let i = 0; i < out.length; i++) keep[i] = times[out.inner[i]] === 1 || taken.get(key(i)) === 1 ? 1 : 0;
+  return out.kept(keep);
 }
 
 /**
@@ -423,8 +527,8 @@ function matchGroup(
   x: number,
   y: number,
   ctx: MatchContext,
-  out: WireGuardCrossing[],
-): WireGuardCrossing[] {
+  out: Crossings,
+): Crossings {
   const { segs, windowNs, m, sorted, sortedT, segJourney, pick } = ctx;
   const stamp = ++ctx.stamp;
   const xFrom = ctx.nodeFrom[x];
@@ -480,16 +584,7 @@ function matchGroup(
     ctx.used[best] = stamp;
     if (bestX >= 0 && ex >= 0) prevX = segs.lastT[bestX];
     if (bestY >= 0 && ey >= 0) prevY = segs.firstT[bestY];
-    out.push({
-      inner: best,
-      enc: m.j[e],
-      from: x,
-      encX: ex,
-      encY: ey,
-      innerX: bestX,
-      innerY: bestY,
-      sure: pick.fits === 1,
-    });
+    out.push(best, m.j[e], x, ex, ey, bestX, bestY, pick.fits === 1);
   }
   return out;
 }

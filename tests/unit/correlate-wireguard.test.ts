@@ -14,7 +14,7 @@ import { journeyJson } from '../../main/export/journeysJson.ts';
 import { Sink } from '../../main/export/sink.ts';
 import { journeyBlock } from '../../main/export/ladder.ts';
 import { FrameSource } from '../../main/session/frames.ts';
-import { withoutHairpins, type WireGuardCrossing } from '../../main/correlate/wireguardJoin.ts';
+import { Crossings, withoutHairpins } from '../../main/correlate/wireguardJoin.ts';
 import { correlate, filesIn, fixtureFiles, negativeHops, path } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -240,26 +240,35 @@ describe('WireGuard: clear and encrypted hops in one journey (recorded: tests/fi
 
 describe('a clear journey two groups of one direction took (a hairpin)', () => {
   it('keeps neither of its crossings that way, and the rest', () => {
-    const crossing = (inner: number, from: number, enc: number): WireGuardCrossing => ({
-      inner,
-      enc,
-      from,
-      encX: -1,
-      encY: -1,
-      innerX: -1,
-      innerY: -1,
-      sure: true,
-    });
-    const out = [
-      crossing(1, 0, 10),
-      crossing(2, 0, 11),
-      crossing(1, 0, 12),
-      crossing(1, 1, 13),
-      crossing(3, 1, 14),
-    ];
-    expect(withoutHairpins(out, 4).map((c) => c.enc)).toEqual([11, 13, 14]);
-    // Each journey once: the same list.
-    const once = [crossing(0, 0, 1), crossing(1, 1, 2)];
+    const crossings = (...list: [inner: number, from: number, enc: number][]): Crossings => {
+      const out = new Crossings(1);
+      for (const [inner, from, enc] of list) out.push(inner, enc, from, -1, -1, -1, -1, true);
+      return out;
+    };
+    const encs = (c: Crossings) => Array.from(c.enc.subarray(0, c.length));
+    const out = crossings([1, 0, 10], [2, 0, 11], [1, 0, 12], [1, 1, 13], [3, 1, 14]);
+    expect(encs(withoutHairpins(out, 4))).toEqual([11, 13, 14]);
+    // Each journey once: the same table.
+    const once = crossings([0, 0, 1], [1, 1, 2]);
     expect(withoutHairpins(once, 2)).toBe(once);
+  });
+
+  it('grows, appends and renumbers its columns', () => {
+    const a = new Crossings(1);
+    for (let i = 0; i < 5; i++) a.push(i, 10 + i, i % 2, 20 + i, -1, 30 + i, 40 + i, i !== 3);
+    const b = new Crossings(1);
+    b.push(7, 8, 1, -1, 9, -1, -1, false);
+    b.pushAll(a);
+    expect(b.length).toBe(6);
+    expect(Array.from(b.inner.subarray(0, 6))).toEqual([7, 0, 1, 2, 3, 4]);
+    expect(Array.from(b.encY.subarray(0, 6))).toEqual([9, -1, -1, -1, -1, -1]);
+    expect(Array.from(b.sure.subarray(0, 6))).toEqual([0, 1, 1, 1, 0, 1]);
+    const number = Int32Array.from({ length: 15 }, (_, j) => j * 2);
+    const r = a.renumbered(number);
+    expect(Array.from(r.inner.subarray(0, 5))).toEqual([0, 2, 4, 6, 8]);
+    expect(Array.from(r.enc.subarray(0, 5))).toEqual([20, 22, 24, 26, 28]);
+    expect(Array.from(r.innerX.subarray(0, 5))).toEqual([30, 31, 32, 33, 34]);
+    // The table renumbered is a copy.
+    expect(a.inner[1]).toBe(1);
   });
 });
