@@ -14,7 +14,7 @@ import { journeyJson } from '../../main/export/journeysJson.ts';
 import { Sink } from '../../main/export/sink.ts';
 import { journeyBlock } from '../../main/export/ladder.ts';
 import { FrameSource } from '../../main/session/frames.ts';
-import { Crossings, withoutHairpins } from '../../main/correlate/wireguardJoin.ts';
+import { Crossings, firstAtOrAfter, withoutHairpins } from '../../main/correlate/wireguardJoin.ts';
 import { correlate, filesIn, fixtureFiles, negativeHops, path } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -270,5 +270,36 @@ describe('a clear journey two groups of one direction took (a hairpin)', () => {
     expect(Array.from(r.innerX.subarray(0, 5))).toEqual([30, 31, 32, 33, 34]);
     // The table renumbered is a copy.
     expect(a.inner[1]).toBe(1);
+  });
+});
+
+describe('the clear segments searched from where the last search ended (firstAtOrAfter)', () => {
+  it('finds what a walk over the whole range finds, from any hint', () => {
+    // Sorted times with runs of equal ones, searched in [from, to) for times inside, between, before and after.
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const byWalk = (times: Float64Array, from: number, to: number, t: number) => {
+      let lo = from;
+      while (lo < to && times[lo] < t) lo++;
+      return lo;
+    };
+    let checked = 0;
+    for (let round = 0; round < 200; round++) {
+      const n = 1 + rand(60);
+      const times = new Float64Array(n);
+      for (let i = 1; i < n; i++) times[i] = times[i - 1] + rand(3);
+      const from = rand(n);
+      const to = from + rand(n - from + 1);
+      for (let q = 0; q < 20; q++) {
+        const t = rand(times[n - 1] + 4) - 1 + (rand(2) ? 0.5 : 0);
+        const hint = from + rand(to - from + 1);
+        expect(firstAtOrAfter(times, from, to, t, hint)).toBe(byWalk(times, from, to, t));
+        checked++;
+      }
+    }
+    expect(checked).toBe(4000);
   });
 });
