@@ -71,8 +71,8 @@ describe('batch writer', () => {
   for (const position of [0, null]) {
     it(`frames larger than a read window and a block larger than the output buffer come out whole (${position === null ? 'sequential writes' : 'positioned writes in flight'})`, async () => {
       const input = join(tmp, 'big.pcap');
-      // 60 B, 3 MiB (past the 2 MiB window), 61 B, 9 MiB (past the 8 MiB output buffer), 62 B, then enough
-      // 1 MiB frames to fill every output buffer a few times over.
+      // 60 B, 3 MiB (past the 256 KiB window), 61 B, 9 MiB (past the 1 MiB output buffer), 62 B, then enough
+      // 100 KiB frames to fill every output buffer a few times over (several to a buffer, a few to a window).
       const frames = [
         pattern(60, 1),
         pattern(3 << 20, 2),
@@ -80,7 +80,7 @@ describe('batch writer', () => {
         pattern(9 << 20, 4),
         pattern(62, 5),
       ];
-      for (let i = 0; i < 30; i++) frames.push(pattern((1 << 20) + i, 6 + i));
+      for (let i = 0; i < 60; i++) frames.push(pattern((100 << 10) + i, 6 + i));
       const offsets = pcapWith(input, frames);
       const out = join(tmp, 'big.out');
       const fd = openSync(out, 'w');
