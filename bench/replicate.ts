@@ -12,6 +12,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 /** The copy's own numbers in the IPv4 packet at `l3` of `frame` (copy i). */
 function renumber(frame: Buffer, l3: number, i: number): void {
@@ -83,18 +84,27 @@ function replicate(from: string, to: string, n: number, step: number): void {
   fs.writeFileSync(to, out);
 }
 
-const [dir, out, times] = process.argv.slice(2);
-const n = Number(times);
-if (!dir || !out || !Number.isInteger(n) || n < 1) {
-  console.error('usage: node bin/run-ts.mjs bench/replicate.ts FOLDER OUT N');
-  process.exit(2);
+/**
+ * Writes folder `dir`'s classic pcaps into `out`, each `n` times over (copies a second further apart than the
+ * recording lasts: no copy's packets among another's), and copies its interface lists beside them.
+ */
+export function replicateFolder(dir: string, out: string, n: number): void {
+  fs.mkdirSync(out, { recursive: true });
+  const pcaps = fs.readdirSync(dir).filter((f) => f.endsWith('.pcap'));
+  const spans = pcaps.map((f) => secondsSpan(path.join(dir, f)));
+  const step = Math.max(...spans.map(([, l]) => l)) - Math.min(...spans.map(([f]) => f)) + 2;
+  for (const f of fs.readdirSync(dir)) {
+    if (f.endsWith('.pcap')) replicate(path.join(dir, f), path.join(out, f), n, step);
+    else if (/\.ip-\w+\.json$/.test(f)) fs.copyFileSync(path.join(dir, f), path.join(out, f));
+  }
 }
-fs.mkdirSync(out, { recursive: true });
-const pcaps = fs.readdirSync(dir).filter((f) => f.endsWith('.pcap'));
-// Copies a second further apart than the recording lasts: no copy's packets among another's.
-const spans = pcaps.map((f) => secondsSpan(path.join(dir, f)));
-const step = Math.max(...spans.map(([, l]) => l)) - Math.min(...spans.map(([f]) => f)) + 2;
-for (const f of fs.readdirSync(dir)) {
-  if (f.endsWith('.pcap')) replicate(path.join(dir, f), path.join(out, f), n, step);
-  else if (/\.ip-\w+\.json$/.test(f)) fs.copyFileSync(path.join(dir, f), path.join(out, f));
+
+if (process.argv[1] && pathToFileURL(path.resolve(process.argv[1])).href === import.meta.url) {
+  const [dir, out, times] = process.argv.slice(2);
+  const n = Number(times);
+  if (!dir || !out || !Number.isInteger(n) || n < 1) {
+    console.error('usage: node bin/run-ts.mjs bench/replicate.ts FOLDER OUT N');
+    process.exit(2);
+  }
+  replicateFolder(dir, out, n);
 }

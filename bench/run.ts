@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { generate, readManifest, type Manifest } from './generate.ts';
+import { replicateFolder } from './replicate.ts';
 import { timelineRows, traceRun } from './lib/timeline.ts';
 import { ensureCliBundle } from './lib/cliBundle.ts';
 import { ensureDebianTools } from './lib/debianTools.ts';
@@ -132,6 +133,56 @@ function ensureSlice(dir: string, m: Manifest, packets: number): string {
   return slice;
 }
 
+/** The WireGuard-heavy set: a recording made large (bench/replicate.ts), what the pairing costs at scale. */
+interface WireGuardSet {
+  dir: string;
+  files: string[];
+  copies: number;
+  packets: number;
+  journeys: number;
+}
+
+/**
+ * `tests/fixtures/calico-wireguard` × 6000 (× 600 with --quick) in bench/data/wireguard-xN/, made again when the
+ * fixture or bench/replicate.ts is newer: 1,020,000 packets of pod traffic encrypted between two nodes, which the
+ * generator's captures have none of (correlate/wireguardJoin.ts pairs each message with the packet it carried).
+ * Its journeys are the fixture's times the copies (tests/unit/benchReplicate.test.ts checks that rule).
+ */
+function ensureWireGuardSet(quick: boolean): WireGuardSet {
+  const copies = quick ? 600 : 6000;
+  const fixture = path.join(ROOT, 'tests/fixtures/calico-wireguard');
+  const dir = path.join(ROOT, 'bench/data', `wireguard-x${copies}`);
+  const manifest = path.join(dir, 'manifest.json');
+  const newest = Math.max(
+    fs.statSync(path.join(ROOT, 'bench/replicate.ts')).mtimeMs,
+    ...fs.readdirSync(fixture).map((f) => fs.statSync(path.join(fixture, f)).mtimeMs),
+  );
+  if (!fs.existsSync(manifest) || fs.statSync(manifest).mtimeMs < newest) {
+    console.error(`bench: writing calico-wireguard × ${copies} into ${path.relative(ROOT, dir)} …`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    replicateFolder(fixture, dir, copies);
+    const r = spawnSync(HOPSCOPE[0], [HOPSCOPE[1], 'correlate', '--summary', fixture], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    });
+    const count = (what: string) => Number(new RegExp(`^${what} (\\d+)$`, 'm').exec(r.stdout)?.[1] ?? NaN);
+    const once = { packets: count('packets'), journeys: count('journeys') };
+    if (r.status !== 0 || !Number.isInteger(once.journeys))
+      throw new Error(`hopscope correlate --summary ${fixture}: ${r.stderr || r.stdout}`);
+    fs.writeFileSync(
+      manifest,
+      `${JSON.stringify({ copies, packets: once.packets * copies, journeys: once.journeys * copies })}\n`,
+    );
+  }
+  const m = JSON.parse(fs.readFileSync(manifest, 'utf8')) as Omit<WireGuardSet, 'dir' | 'files'>;
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.pcap'))
+    .sort()
+    .map((f) => path.join(dir, f));
+  return { ...m, dir, files };
+}
+
 /** Reads every input once so all commands start with the files in the page cache. */
 function warmCache(files: string[]): void {
   const buf = Buffer.allocUnsafe(8 << 20);
@@ -144,7 +195,7 @@ function warmCache(files: string[]): void {
 
 const digits = (s: string) => s.replace(/(\d)[,_ ](?=\d{3}\b)/g, '$1');
 
-function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
+function buildCases(dir: string, m: Manifest, quick: boolean, wg: WireGuardSet): Case[] {
   const p = (f: string) => path.join(dir, f);
   const one = p(m.one.path);
   const n = m.one.packets;
@@ -345,6 +396,37 @@ function buildCases(dir: string, m: Manifest, quick: boolean): Case[] {
       cmd: haveExport ? [...HOPSCOPE, 'export', '--pcapng', exportFile, ...pathFiles] : null,
       unavailable: unavailable('hopscope export'),
       check: (mm) => exitOk(mm) ?? checkPcapngCount(exportFile, pathPackets),
+    }),
+    c({
+      id: 'tcpdump-w-wg',
+      label: `\`tcpdump -nr F -w /dev/null\` over calico-wireguard × ${wg.copies} (${wg.files.length} files)`,
+      group: 'anchor',
+      packets: wg.packets,
+      cmd: [
+        'sh',
+        '-c',
+        `for f; do tcpdump ${TCPDUMP_USER.join(' ')} -nr "$f" -w /dev/null 2>/dev/null || exit 1; done`,
+        'sh',
+        ...wg.files,
+      ],
+      check: exitOk,
+    }),
+    c({
+      id: 'correlate-wireguard',
+      label: `\`hopscope correlate --summary\` calico-wireguard × ${wg.copies} (WireGuard pairing; not a target)`,
+      group: 'ours',
+      packets: wg.packets,
+      cmd: haveCorrelate ? [...HOPSCOPE, 'correlate', '--summary', wg.dir] : null,
+      unavailable: unavailable('hopscope correlate'),
+      stdout: 'capture',
+      check: (mm) => {
+        const bad = exitOk(mm);
+        if (bad) return bad;
+        const j = /^journeys (\d+)$/m.exec(digits(mm.stdout));
+        if (!j || Number(j[1]) !== wg.journeys)
+          return `reported ${j?.[1] ?? 'no'} journeys, the set has ${wg.journeys}`;
+        return /^stopped 0$/m.test(mm.stdout) ? null : 'a journey said stopped (the recording has none)';
+      },
     }),
     c({
       id: 'export-csv',
@@ -595,15 +677,34 @@ function targetRows(cases: Case[]): string[] {
   return rows;
 }
 
+/** The WireGuard-heavy set beside its anchor (no target: the issue's are defined on the generator's set). */
+function wireguardRows(cases: Case[]): string[] {
+  const corr = cases.find((c) => c.id === 'correlate-wireguard');
+  const tw = cases.find((c) => c.id === 'tcpdump-w-wg');
+  const done = (c: Case | undefined): c is Case =>
+    !!c && !!c.cmd && c.runs.length > 0 && c.problems.every((x) => x === null);
+  if (!done(corr) || !done(tw)) return [];
+  const rss = median(corr.runs.map((r) => r.peakRssMiB));
+  return [
+    '',
+    `WireGuard-heavy set (not a target): \`correlate --summary\` ${(wallOf(corr) / wallOf(tw)).toFixed(2)} × ` +
+      `\`tcpdump -w\` over the same files, peak RSS ${rss.toFixed(0)} MiB.`,
+  ];
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   checkTools();
   const journeys = opts.quick ? 12_500 : 125_000;
   const dir = path.join(ROOT, 'bench/data', opts.quick ? 'quick' : 'full');
   const m = ensureData(dir, journeys);
-  let cases = buildCases(dir, m, opts.quick);
+  const wg = ensureWireGuardSet(opts.quick);
+  let cases = buildCases(dir, m, opts.quick, wg);
   if (opts.only) cases = cases.filter((c) => opts.only!.includes(c.id));
-  warmCache([m.one, m.oneUsec!, ...m.halves!, ...m.path].map((f) => path.join(dir, f.path)));
+  warmCache([
+    ...[m.one, m.oneUsec!, ...m.halves!, ...m.path].map((f) => path.join(dir, f.path)),
+    ...wg.files,
+  ]);
 
   console.error(`bench: ${cases.length} commands × ${opts.reps} repetitions, alternating`);
   for (let rep = 0; rep < opts.reps; rep++) {
@@ -641,6 +742,7 @@ async function main(): Promise<void> {
     ...table(cases),
     '',
     ...targetRows(cases),
+    ...wireguardRows(cases),
     ...(traced
       ? [
           '',
