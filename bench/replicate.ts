@@ -55,14 +55,27 @@ function secondsSpan(file: string): [number, number] {
   return [first, last];
 }
 
-/** Writes `n` copies of the classic pcap `from` (little-endian, Ethernet or raw IP) to `to`, `step` s apart. */
+/**
+ * Writes `n` copies of the classic pcap `from` (little-endian; Ethernet, raw IP or Linux cooked) to `to`, `step` s
+ * apart.
+ */
 function replicate(from: string, to: string, n: number, step: number): void {
   const b = fs.readFileSync(from);
   if (b.readUInt32LE(0) !== 0xa1b2c3d4 && b.readUInt32LE(0) !== 0xa1b23c4d)
     throw new Error(`${from}: not a little-endian classic pcap`);
   const linkType = b.readUInt32LE(20);
-  if (linkType !== 1 && linkType !== 101)
-    throw new Error(`${from}: link type ${linkType} (Ethernet or raw IP only)`);
+  // Where the IP packet starts and where its EtherType is: Ethernet, raw IP, Linux cooked (`-i any`: SLL, SLL2).
+  const link =
+    linkType === 1
+      ? { l3: 14, type: 12 }
+      : linkType === 101
+        ? { l3: 0, type: -1 }
+        : linkType === 113
+          ? { l3: 16, type: 14 }
+          : linkType === 276
+            ? { l3: 20, type: 0 }
+            : null;
+  if (!link) throw new Error(`${from}: link type ${linkType} (Ethernet, raw IP or Linux cooked only)`);
   const records: Buffer[] = [];
   for (let o = 24; o + 16 <= b.length;) {
     const len = 16 + b.readUInt32LE(o + 8);
@@ -77,8 +90,9 @@ function replicate(from: string, to: string, n: number, step: number): void {
       r.copy(out, o);
       out.writeUInt32LE(r.readUInt32LE(0) + i * step, o);
       const frame = out.subarray(o + 16, o + r.length);
-      if (linkType === 101) renumber(frame, 0, i);
-      else if (frame.length >= 14 && frame.readUInt16BE(12) === 0x0800) renumber(frame, 14, i);
+      if (link.type < 0) renumber(frame, link.l3, i);
+      else if (frame.length >= link.l3 && frame.readUInt16BE(link.type) === 0x0800)
+        renumber(frame, link.l3, i);
       o += r.length;
     }
   fs.writeFileSync(to, out);
