@@ -15,7 +15,7 @@ import {
 import type { CorrelationResult } from '../correlate/result.ts';
 import { journeyStops, stopLine, type JourneyStops } from '../correlate/stops.ts';
 import type { Sink } from './sink.ts';
-import { InternedText, lit, RUN_ROOM, TextBytes } from './textBytes.ts';
+import { InternedText, lit, RUN_ROOM, TextBytes, utf8Into } from './textBytes.ts';
 
 export const CSV_COLUMNS = [
   'journey',
@@ -83,6 +83,7 @@ const NO_ETH = lit(',,,');
 /** The piece cells of a hop that is no piece of a TCP segment. */
 const NO_PIECE = lit(',,,');
 const CHANGE_CELLS = new ChangeTable((names) => lit(names.join(' ')));
+const ROLE_CELLS = { request: lit(',request'), reply: lit(',reply') };
 
 class CsvWriter {
   /** Per capture: `,NODE,IFACE,` (cells). */
@@ -93,6 +94,8 @@ class CsvWriter {
   private readonly sources: HopSources;
   /** The journeys said stopped (found once per result). */
   private readonly stops: JourneyStops;
+  /** The current journey's summary cell and its comma, as UTF-8 (no encoder call and no array per journey). */
+  private summary = new Uint8Array(1024);
 
   constructor(
     private readonly out: TextBytes,
@@ -126,9 +129,15 @@ class CsvWriter {
     const out = this.out;
     const res = this.res;
     const rows = res.rows;
-    const journey = lit(`${k + 1},`);
-    const flowRole = lit(`,${res.flowCount ? res.flowOf[k] + 1 : ''},${res.flowRole(k)}`);
-    const summary = lit(csvCell(res.journeySummary(k)) + ',');
+    // The cells every hop of the journey repeats: its id, flow and role (written per hop: a few bytes), and its
+    // summary (encoded once into a reused buffer).
+    const flow = res.flowCount ? res.flowOf[k] + 1 : -1;
+    const role = ROLE_CELLS[res.flowRole(k)];
+    const cell = csvCell(res.journeySummary(k));
+    if (cell.length * 3 + 1 > this.summary.length) this.summary = new Uint8Array(cell.length * 6 + 1);
+    const summary = this.summary;
+    let summaryLength = utf8Into(cell, summary, 0);
+    summary[summaryLength++] = 0x2c; // ,
     // A journey said stopped (correlate/stops.ts): its last hop's `stop` cell.
     const stop = this.stops.of(k);
     const sources = this.sources;
@@ -138,10 +147,13 @@ class CsvWriter {
       const cap = rows.capture[r];
       const tc = res.correctedT(r);
       const from = sources.next(r);
-      out.bytes(journey);
       out.room(RUN_ROOM);
+      out.int(k + 1);
+      out.raw(COMMA_BYTES);
       out.int(i + 1);
-      out.bytes(flowRole);
+      out.raw(COMMA_BYTES);
+      if (flow >= 0) out.int(flow);
+      out.raw(role);
       out.bytes(this.lane[cap]);
       out.epoch(res.baseSec, rows.t[r]);
       out.raw(COMMA_BYTES);
@@ -176,7 +188,7 @@ class CsvWriter {
       const mask = from < 0 ? 0 : changeMask(rows, list[from], r);
       if (from >= 0) out.bytes(CHANGE_CELLS.get(mask));
       out.bytes(COMMA_BYTES);
-      out.bytes(summary);
+      out.prefix(summary, summaryLength);
       // fromHop, then a `split` hop's bytes of hop fromHop's segment (the JSON's `piece`; empty cells on every
       // other hop): a few numbers, within one room.
       out.room(RUN_ROOM);

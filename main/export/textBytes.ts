@@ -72,6 +72,20 @@ export class TextBytes {
     this.pos = p;
   }
 
+  /** The first `n` bytes of `b` (takes its own room): a reused scratch buffer's text. */
+  prefix(b: Uint8Array, n: number): void {
+    this.room(n);
+    if (n > 64) {
+      this.buf.set(b.subarray(0, n), this.pos);
+      this.pos += n;
+    } else {
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = b[i];
+      this.pos = p;
+    }
+  }
+
   /** A constant of any length (takes its own room). */
   bytes(b: Uint8Array): void {
     this.room(b.length);
