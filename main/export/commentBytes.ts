@@ -1,10 +1,8 @@
 // Builds a packet comment's UTF-8 bytes in one reused buffer, so the pcapng export writes a million comments
 // without a string, a template or a TextEncoder call per packet. Same text as the string forms it replaces
 // (`duration()` of ladder.ts and the template in exportPcapng.ts); tests/unit/export-comment.test.ts compares.
-import { duration } from './ladder.ts';
+import { DURATION_ROOM, durationInto } from './durationText.ts';
 import { utf8Into } from './textBytes.ts';
-
-const MICRO = [0xc2, 0xb5]; // 'µ' in UTF-8
 
 export class CommentBytes {
   private own: Uint8Array = new Uint8Array(1024);
@@ -94,71 +92,10 @@ export class CommentBytes {
     return this;
   }
 
-  /** `int` left-padded with zeros to `width` digits. */
-  private padded(v: number, width: number): void {
-    let digits = 1;
-    for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-    for (; digits < width; digits++) this.buf[this.len++] = 48;
-    this.int(v);
-  }
-
-  /**
-   * duration(ns) of ladder.ts, byte for byte. toFixed(k) rounds the double ns/10^u to k decimals; away from a
-   * decimal tie that is Math.round(ns/10^(u-k)), computed here without a string. Within 1e-6 of a tie (where
-   * the two roundings may differ) and for non-finite values it calls duration() itself.
-   */
+  /** duration(ns) of ladder.ts, byte for byte (durationInto). */
   duration(ns: number): this {
-    const a = Math.abs(ns);
-    if (!(a < 1e12)) return this.str(duration(ns)); // beyond 1000 s the doubles get too coarse for the tie test
-    let unit: number;
-    let decimals: number;
-    let scaled: number;
-    if (a < 1e3) {
-      unit = 0;
-      decimals = 0;
-      scaled = Math.round(a);
-    } else {
-      let x: number;
-      if (a < 1e6) {
-        unit = 1;
-        decimals = 1;
-        x = a / 1e2;
-      } else if (a < 1e9) {
-        unit = 2;
-        decimals = 2;
-        x = a / 1e4;
-      } else {
-        unit = 3;
-        decimals = 3;
-        x = a / 1e6;
-      }
-      const frac = x - Math.floor(x);
-      if (Math.abs(frac - 0.5) < 1e-6) return this.str(duration(ns));
-      scaled = Math.round(x);
-    }
-    this.room(40);
-    if (ns < 0) this.buf[this.len++] = 45; // '-'
-    if (decimals === 0) this.int(scaled);
-    else {
-      const p = decimals === 1 ? 10 : decimals === 2 ? 100 : 1000;
-      const whole = Math.floor(scaled / p);
-      this.int(whole);
-      this.buf[this.len++] = 46; // '.'
-      this.padded(scaled - whole * p, decimals);
-    }
-    const b = this.buf;
-    b[this.len++] = 32; // ' '
-    if (unit === 0) {
-      b[this.len++] = 110; // n
-      b[this.len++] = 115; // s
-    } else if (unit === 1) {
-      b[this.len++] = MICRO[0];
-      b[this.len++] = MICRO[1];
-      b[this.len++] = 115;
-    } else if (unit === 2) {
-      b[this.len++] = 109; // m
-      b[this.len++] = 115;
-    } else b[this.len++] = 115;
+    this.room(DURATION_ROOM);
+    this.len = durationInto(ns, this.buf, this.len);
     return this;
   }
 

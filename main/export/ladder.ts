@@ -29,6 +29,9 @@ import { journeyStops, stopText } from '../correlate/stops.ts';
 import { formatDuration } from '../../preload/duration.ts';
 import { pieceBytes } from '../../preload/pieceBytes.ts';
 import { InternedText, lit, RUN_ROOM, type TextBytes } from './textBytes.ts';
+import { duration, DURATION_ROOM, durationInto, latency } from './durationText.ts';
+
+export { duration, latency };
 
 /** 03:23:53.287694591 (UTC) from epoch ns. */
 export function clockTime(ns: bigint, fromSec?: number): string {
@@ -48,27 +51,6 @@ export function clockTime(ns: bigint, fromSec?: number): string {
 
 function utcDay(sec: number): number {
   return Math.floor(sec / 86_400);
-}
-
-/**
- * A duration for people: 420 ns, 12.3 µs, 4.56 ms, 2.013 s; with `withinNs` (how far off it may be), more digits
- * when that many are known (at most to the ns).
- */
-export function duration(ns: number, withinNs = Infinity): string {
-  const a = Math.abs(ns);
-  const sign = ns < 0 ? '-' : '';
-  if (a === Infinity) return '∞';
-  if (a < 1e3) return `${sign}${Math.round(a)} ns`;
-  const [unit, name, decimals] = a < 1e6 ? [1e3, 'µs', 1] : a < 1e9 ? [1e6, 'ms', 2] : [1e9, 's', 3];
-  // Digits down to what `withinNs` (an uncertainty) leaves known: "+9.9601 ms ± 907 ns", not "+9.96 ms".
-  const known =
-    withinNs > 0 ? Math.min(unit === 1e9 ? 9 : 6, Math.ceil(Math.log10(unit / withinNs))) : decimals;
-  return `${sign}${(a / unit).toFixed(Math.max(decimals, known))} ${name}`;
-}
-
-/** A hop's latency: "+12.3 µs", or "-4.0 µs" when the clocks put it before the previous hop (never "+-"). */
-export function latency(ns: number): string {
-  return ns < 0 ? duration(ns) : `+${duration(ns)}`;
 }
 
 /**
@@ -368,7 +350,8 @@ export class LadderWriter {
   private readonly encapText: InternedText;
   private daySec = -1;
   private dayText: Uint8Array = new Uint8Array(0);
-  private readonly spaces = lit(' '.repeat(64));
+  /** A hop's latency text (a '+' and durationInto's bytes). */
+  private readonly latencyBytes = new Uint8Array(1 + DURATION_ROOM);
   private readonly sources: HopSources;
 
   constructor(
@@ -454,13 +437,19 @@ export class LadderWriter {
       prev = tc;
       out.bytes(i === 0 ? ARROW_FIRST : from < 0 ? ARROW_PARALLEL : ARROW);
       out.bytes(this.lane[cap]);
-      for (let pad = width - this.laneLength[cap]; pad > 0; pad -= 64)
-        out.bytes(pad >= 64 ? this.spaces : this.spaces.subarray(0, pad));
+      out.spaces(width - this.laneLength[cap]);
       out.bytes(TWO);
       this.clock(tc, r);
       out.bytes(TWO);
       if (from < 0) out.bytes(NO_LATENCY);
-      else out.text(latency(tc - since).padStart(10));
+      else {
+        // latency(tc - since).padStart(10), as bytes: no string per hop.
+        const b = this.latencyBytes;
+        let n = 0;
+        if (!(tc - since < 0)) b[n++] = 0x2b; // '+'
+        n = durationInto(tc - since, b, n);
+        out.rightAligned(b, n, 10);
+      }
       out.room(RUN_ROOM);
       out.raw(TWO);
       out.raw(TTL);

@@ -72,6 +72,27 @@ export class TextBytes {
     this.pos = p;
   }
 
+  /** `n` spaces, none for n <= 0 (takes its own room). */
+  spaces(n: number): void {
+    if (n <= 0) return;
+    this.room(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) buf[p++] = 0x20;
+    this.pos = p;
+  }
+
+  /**
+   * The first `n` bytes of `b`, UTF-8 text of characters one UTF-16 unit each (no astral plane), after as many spaces
+   * as String.padStart(width) puts before it (takes its own room).
+   */
+  rightAligned(b: Uint8Array, n: number, width: number): void {
+    let units = 0;
+    for (let i = 0; i < n; i++) if ((b[i] & 0xc0) !== 0x80) units++;
+    this.spaces(width - units);
+    this.prefix(b, n);
+  }
+
   /** The first `n` bytes of `b` (takes its own room): a reused scratch buffer's text. */
   prefix(b: Uint8Array, n: number): void {
     this.room(n);

@@ -2,9 +2,15 @@
 // byte for byte, including the decimal ties where Math.round and toFixed disagree (1.15 µs is 1.1, not 1.2).
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { CommentBytes } from '../../main/export/commentBytes.ts';
-import { duration } from '../../main/export/ladder.ts';
+import { DURATION_ROOM, durationInto } from '../../main/export/durationText.ts';
+import { duration, latency } from '../../main/export/ladder.ts';
+import { Sink } from '../../main/export/sink.ts';
+import { TextBytes } from '../../main/export/textBytes.ts';
+import { tempDir } from '../tempDir.ts';
 
 const dec = new TextDecoder();
 const text = (f: (c: CommentBytes) => void): string => {
@@ -65,5 +71,44 @@ describe('CommentBytes', () => {
     const s = 'journey 12 hop 3/8: 10.244.0.5 > 10.244.1.7 ICMP µs ∞ 😀 end';
     expect(text((c) => c.str('a ').str(s).int(5))).toBe(`a ${s}5`);
     expect(text((c) => c.str('x'.repeat(5000)))).toHaveLength(5000);
+  });
+});
+
+describe("the hop ladder's latency cell as bytes", () => {
+  it('is latency(ns).padStart(10): signs, ties, unit edges, beyond 1000 s and specials', () => {
+    const values = [
+      0,
+      -0,
+      1,
+      -1,
+      999.5,
+      1050,
+      -1050,
+      1150,
+      999_999.9,
+      1e6,
+      12_345_678,
+      1e9 - 1,
+      1e12,
+      -3.7e13,
+    ];
+    values.push(Infinity, -Infinity, NaN, 123_456_789_012_345, 0.25, -0.75);
+    for (let m = 0; m < 3000; m++) values.push(m * 37.5, -m * 412.25, m * 1e5 + 0.5, m * 3.3e6);
+    const file = join(tempDir('hs-latency-'), 'cells.txt');
+    const sink = Sink.file(file);
+    const out = new TextBytes(sink);
+    const b = new Uint8Array(1 + DURATION_ROOM);
+    for (const v of values) {
+      let n = 0;
+      if (!(v < 0)) b[n++] = 0x2b;
+      n = durationInto(v, b, n);
+      out.rightAligned(b, n, 10);
+      out.text('|\n');
+    }
+    out.done();
+    sink.close();
+    const lines = readFileSync(file, 'utf8').split('|\n');
+    values.forEach((v, i) => expect(lines[i], String(v)).toBe(latency(v).padStart(10)));
+    expect(lines.length).toBe(values.length + 1);
   });
 });
