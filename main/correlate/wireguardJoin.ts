@@ -21,23 +21,17 @@ import type { SegmentTable } from './segments.ts';
  */
 export class Crossings {
   length = 0;
-  inner: Int32Array;
-  enc: Int32Array;
-  from: Int32Array;
-  encX: Int32Array;
-  encY: Int32Array;
-  innerX: Int32Array;
-  innerY: Int32Array;
-  sure: Uint8Array;
+  inner!: Int32Array;
+  enc!: Int32Array;
+  from!: Int32Array;
+  encX!: Int32Array;
+  encY!: Int32Array;
+  innerX!: Int32Array;
+  innerY!: Int32Array;
+  sure!: Uint8Array;
 
   constructor(capacity = 16) {
-    this.inner = new Int32Array(capacity);
-    this.enc = new Int32Array(capacity);
-    this.from = new Int32Array(capacity);
-    this.encX = new Int32Array(capacity);
-    this.encY = new Int32Array(capacity);
-    this.innerX = new Int32Array(capacity);
-    this.innerY = new Int32Array(capacity);
+    for (const c of CROSSING_COLUMNS) this[c] = new Int32Array(capacity);
     this.sure = new Uint8Array(capacity);
   }
 
@@ -70,13 +64,7 @@ export class Crossings {
       this.grow(Math.max(this.inner.length * 2, this.length + o.length));
     const at = this.length;
     const n = o.length;
-    this.inner.set(o.inner.subarray(0, n), at);
-    this.enc.set(o.enc.subarray(0, n), at);
-    this.from.set(o.from.subarray(0, n), at);
-    this.encX.set(o.encX.subarray(0, n), at);
-    this.encY.set(o.encY.subarray(0, n), at);
-    this.innerX.set(o.innerX.subarray(0, n), at);
-    this.innerY.set(o.innerY.subarray(0, n), at);
+    for (const c of CROSSING_COLUMNS) this[c].set(o[c].subarray(0, n), at);
     this.sure.set(o.sure.subarray(0, n), at);
     this.length = at + n;
   }
@@ -111,21 +99,19 @@ export class Crossings {
   }
 
   private grow(n: number): void {
-    const wider = <T extends Int32Array | Uint8Array>(a: T): T => {
-      const b = new (a.constructor as { new (n: number): T })(n);
-      b.set(a);
-      return b;
-    };
-    this.inner = wider(this.inner);
-    this.enc = wider(this.enc);
-    this.from = wider(this.from);
-    this.encX = wider(this.encX);
-    this.encY = wider(this.encY);
-    this.innerX = wider(this.innerX);
-    this.innerY = wider(this.innerY);
-    this.sure = wider(this.sure);
+    for (const c of CROSSING_COLUMNS) {
+      const wider = new Int32Array(n);
+      wider.set(this[c]);
+      this[c] = wider;
+    }
+    const sure = new Uint8Array(n);
+    sure.set(this.sure);
+    this.sure = sure;
   }
 }
+
+/** Crossings' Int32 columns (`sure` is a Uint8 one). */
+const CROSSING_COLUMNS = ['inner', 'enc', 'from', 'encX', 'encY', 'innerX', 'innerY'] as const;
 
 /** What the pass reads of the linker's journeys (linker.ts LinkScratch and its segment chains). */
 export interface JourneyChains {
