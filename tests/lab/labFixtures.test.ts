@@ -1,9 +1,9 @@
 // `lab fixtures` for real (root): the recorder's tcpdumps keep a burst (tcpdumpArgv: buffered blocks, not immediate
 // mode's one 256 KiB slot per packet, which dropped the frames around a first ping's ARP resolution from a `-i any`
-// capture: tests/fixtures/any-flannel-vxlan was recorded so, and lacks parts of its first ping on node-2), say what
-// their kernel ring dropped (kept in the manifest), and lose nothing at the stop (FLUSH_WAIT_MS). Immediate mode
-// dropped part of such a burst in 6 of 13 runs by hand (how many depends on when tcpdump gets the CPU): the burst
-// test catches a return to it often, not always; buffered blocks dropped nothing in any run.
+// capture: tests/fixtures/any-flannel-vxlan, recorded so before 2026-11-28, lacked parts of its first ping on node-2),
+// say what their kernel ring dropped (kept in the manifest), and lose nothing at the stop (FLUSH_WAIT_MS). Immediate
+// mode dropped part of such a burst in 6 of 13 runs by hand (how many depends on when tcpdump gets the CPU): the
+// burst test catches a return to it often, not always; buffered blocks dropped nothing in any run.
 // Run alone with: flock /tmp/hopscope-lab.lock npx vitest run --project lab tests/lab/labFixtures.test.ts
 
 import { spawn } from 'node:child_process';

@@ -25,11 +25,9 @@ function replicated(folder: string, n: number): string {
   return out;
 }
 
-// any-calico-ipip: Linux cooked captures (`-i any`, SLL2). Not any-flannel-vxlan: its recording lacks the first ping's
-// request and reply on node-2's cni0, veth and flannel.1 (ARP was being resolved), which copies after the first are
-// rightly said stopped for (the first copy is too near the capture's start to be asked).
+// any-flannel-vxlan, any-calico-ipip: Linux cooked captures (`-i any`, SLL2).
 describe('bench/replicate.ts', () => {
-  it.each(['flannel-vxlan', 'antrea-geneve', 'calico-wireguard', 'any-calico-ipip'])(
+  it.each(['flannel-vxlan', 'antrea-geneve', 'calico-wireguard', 'any-flannel-vxlan', 'any-calico-ipip'])(
     '%s × 3: three times the journeys, hops and encrypted crossings, and nothing stopped',
     (folder) => {
       const one = correlate(filesIn(path.join(FIXTURES, folder)));
