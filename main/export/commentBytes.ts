@@ -2,7 +2,7 @@
 // without a string, a template or a TextEncoder call per packet. Same text as the string forms it replaces
 // (`duration()` of ladder.ts and the template in exportPcapng.ts); tests/unit/export-comment.test.ts compares.
 import { DURATION_ROOM, durationInto } from './durationText.ts';
-import { utf8Into } from './textBytes.ts';
+import { decimalDigits, digitsInto, utf8Into } from './textBytes.ts';
 
 export class CommentBytes {
   private own: Uint8Array = new Uint8Array(1024);
@@ -69,15 +69,7 @@ export class CommentBytes {
     }
     if (v < 0x80000000) {
       // Small integers (journey ids, hop numbers): 32-bit division.
-      let digits = 2;
-      for (let p = 100; v >= p && digits < 10; p *= 10) digits++;
-      let at = this.len + digits;
-      this.len = at;
-      for (let x = v; digits > 0; digits--) {
-        const q = (x / 10) | 0;
-        b[--at] = 48 + (x - q * 10);
-        x = q;
-      }
+      this.len = digitsInto(v, decimalDigits(v), b, this.len);
       return this;
     }
     let digits = 0;

@@ -1,6 +1,6 @@
 // Durations as people read them ("420 ns", "12.3 µs", "4.56 ms", "2.013 s"), as text and written straight as
 // UTF-8 bytes (the export's packet comments, the hop ladder's latencies: a million of them, without a string each).
-import { utf8Into } from './textBytes.ts';
+import { decimalDigits, digitsInto, utf8Into } from './textBytes.ts';
 
 const MICRO = [0xc2, 0xb5]; // 'µ' in UTF-8
 
@@ -27,20 +27,6 @@ export function latency(ns: number): string {
 
 /** Bytes durationInto may write. */
 export const DURATION_ROOM = 40;
-
-/** `v` (a non-negative safe integer) in decimal into buf at `at`, at least `width` digits; the position after it. */
-function digitsInto(v: number, width: number, buf: Uint8Array, at: number): number {
-  let digits = 1;
-  for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
-  const n = Math.max(digits, width);
-  let p = at + n;
-  for (let x = v, i = 0; i < n; i++) {
-    const q = Math.floor(x / 10);
-    buf[--p] = 48 + (x - q * 10);
-    x = q;
-  }
-  return at + n;
-}
 
 /**
  * duration(ns) of ladder.ts as UTF-8 into buf at `at` (room for DURATION_ROOM bytes), byte for byte; returns the
@@ -80,11 +66,12 @@ export function durationInto(ns: number, buf: Uint8Array, at: number): number {
   }
   let p = at;
   if (ns < 0) buf[p++] = 45; // '-'
-  if (decimals === 0) p = digitsInto(scaled, 1, buf, p);
+  // Below 2^31: under 1000 s, `scaled` is at most 10^6.
+  if (decimals === 0) p = digitsInto(scaled, decimalDigits(scaled), buf, p);
   else {
     const q = decimals === 1 ? 10 : decimals === 2 ? 100 : 1000;
     const whole = Math.floor(scaled / q);
-    p = digitsInto(whole, 1, buf, p);
+    p = digitsInto(whole, decimalDigits(whole), buf, p);
     buf[p++] = 46; // '.'
     p = digitsInto(scaled - whole * q, decimals, buf, p);
   }

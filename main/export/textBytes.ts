@@ -34,6 +34,27 @@ export function utf8Into(s: string, buf: Uint8Array, at: number): number {
   return at;
 }
 
+/** How many decimal digits 0 <= n < 2^31 has. */
+export function decimalDigits(n: number): number {
+  let digits = 1;
+  for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
+  return digits;
+}
+
+/**
+ * 0 <= n < 2^31 as exactly `width` decimal digits (leading zeros) into buf at `at`, in small-integer arithmetic (a
+ * double's % is a call into C); returns the position after them.
+ */
+export function digitsInto(n: number, width: number, buf: Uint8Array, at: number): number {
+  let p = at + width;
+  for (let i = 0; i < width; i++) {
+    const q = (n / 10) | 0;
+    buf[--p] = 0x30 + n - q * 10;
+    n = q;
+  }
+  return at + width;
+}
+
 export class TextBytes {
   private buf: Uint8Array;
   private pos: number;
@@ -97,7 +118,7 @@ export class TextBytes {
   prefix(b: Uint8Array, n: number): void {
     this.room(n);
     if (n > 64) {
-      this.buf.set(b.subarray(0, n), this.pos);
+      this.buf.set(n === b.length ? b : b.subarray(0, n), this.pos);
       this.pos += n;
     } else {
       const buf = this.buf;
@@ -109,11 +130,7 @@ export class TextBytes {
 
   /** A constant of any length (takes its own room). */
   bytes(b: Uint8Array): void {
-    this.room(b.length);
-    if (b.length > 64) {
-      this.buf.set(b, this.pos);
-      this.pos += b.length;
-    } else this.raw(b);
+    this.prefix(b, b.length);
   }
 
   /** A number as JSON.stringify writes it (within the current room()). */
@@ -128,25 +145,12 @@ export class TextBytes {
 
   /** 0 <= n < 2^31, in small-integer arithmetic (a double's % is a call into C; within the current room()). */
   int(n: number): void {
-    let digits = 1;
-    for (let x = n; x >= 10; x = (x / 10) | 0) digits++;
-    this.digits(n, digits);
+    this.pos = digitsInto(n, decimalDigits(n), this.buf, this.pos);
   }
 
   /** 0 <= n < 2^31 as exactly `width` digits, with leading zeros (within the current room()). */
   padded(n: number, width: number): void {
-    this.digits(n | 0, width);
-  }
-
-  private digits(n: number, width: number): void {
-    const buf = this.buf;
-    let p = this.pos + width;
-    this.pos = p;
-    for (let i = 0; i < width; i++) {
-      const q = (n / 10) | 0;
-      buf[--p] = 0x30 + n - q * 10;
-      n = q;
-    }
+    this.pos = digitsInto(n | 0, width, this.buf, this.pos);
   }
 
   /** An IPv4 address in dotted-quad form (within the current room()). */
