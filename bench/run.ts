@@ -183,6 +183,17 @@ function ensureWireGuardSet(quick: boolean): WireGuardSet {
   return { ...m, dir, files };
 }
 
+/** `tcpdump -nr F -w /dev/null` over each of `files` in turn, in one command (the anchor of a set of files). */
+function tcpdumpEach(files: string[]): string[] {
+  return [
+    'sh',
+    '-c',
+    `for f; do tcpdump ${TCPDUMP_USER.join(' ')} -nr "$f" -w /dev/null 2>/dev/null || exit 1; done`,
+    'sh',
+    ...files,
+  ];
+}
+
 /** Reads every input once so all commands start with the files in the page cache. */
 function warmCache(files: string[]): void {
   const buf = Buffer.allocUnsafe(8 << 20);
@@ -303,13 +314,7 @@ function buildCases(dir: string, m: Manifest, quick: boolean, wg: WireGuardSet):
       label: '`tcpdump -nr F -w /dev/null` over the 8 path files',
       group: 'anchor',
       packets: pathPackets,
-      cmd: [
-        'sh',
-        '-c',
-        `for f; do tcpdump ${TCPDUMP_USER.join(' ')} -nr "$f" -w /dev/null 2>/dev/null || exit 1; done`,
-        'sh',
-        ...pathFiles,
-      ],
+      cmd: tcpdumpEach(pathFiles),
       check: exitOk,
     }),
     c({
@@ -402,13 +407,7 @@ function buildCases(dir: string, m: Manifest, quick: boolean, wg: WireGuardSet):
       label: `\`tcpdump -nr F -w /dev/null\` over calico-wireguard × ${wg.copies} (${wg.files.length} files)`,
       group: 'anchor',
       packets: wg.packets,
-      cmd: [
-        'sh',
-        '-c',
-        `for f; do tcpdump ${TCPDUMP_USER.join(' ')} -nr "$f" -w /dev/null 2>/dev/null || exit 1; done`,
-        'sh',
-        ...wg.files,
-      ],
+      cmd: tcpdumpEach(wg.files),
       check: exitOk,
     }),
     c({

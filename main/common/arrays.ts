@@ -13,3 +13,13 @@ export function removeAt(list: number[], k: number): void {
   for (let i = k; i + 1 < list.length; i++) list[i] = list[i + 1];
   list.pop();
 }
+
+/**
+ * The chain from `first` through `next` (-1 ends it) into `list`, replacing what it held. Its length is set only when
+ * it changes: setting an array's length is a runtime call, and most chains are as long as the one before.
+ */
+export function chainInto(list: number[], first: number, next: ArrayLike<number>): void {
+  let n = 0;
+  for (let s = first; s >= 0; s = next[s]) list[n++] = s;
+  if (list.length !== n) list.length = n;
+}

@@ -31,6 +31,7 @@ import { CorrelationResult } from './result.ts';
 import { computeFlows } from './flows.ts';
 import type { Crossings } from './wireguardJoin.ts';
 import { trace } from '../common/trace.ts';
+import { chainInto } from '../common/arrays.ts';
 
 /** A worker's ingest (Correlator.ingestPart), as posted to the main thread. */
 export interface IngestPart {
@@ -629,10 +630,7 @@ export function journeyBounds(
   list: number[] = [],
 ): void {
   const segs = c.segs;
-  // Its length set only when it changes: setting an array's length is a runtime call, once per journey here.
-  let n = 0;
-  for (let s = first; s >= 0; s = segNext[s]) list[n++] = s;
-  if (list.length !== n) list.length = n;
+  chainInto(list, first, segNext);
   for (let x = 0; x < list.length; x++) {
     for (let y = x + 1; y < list.length; y++) {
       const a = list[x];

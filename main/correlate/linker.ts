@@ -8,7 +8,7 @@ import { WindowedKeyTable } from './keyTable.ts';
 import { isGroupMac, type Ownership } from './ownership.ts';
 import type { NodeClocks } from './clockSkew.ts';
 import { joinWireGuard, type Crossings } from './wireguardJoin.ts';
-import { insertAt, removeAt } from '../common/arrays.ts';
+import { chainInto, insertAt, removeAt } from '../common/arrays.ts';
 
 export interface LinkOptions {
   /** Per node: its clock (what puts its timestamps on the reference clock), and that offset's uncertainty. */
@@ -321,11 +321,7 @@ export function linkSegments(
     if (merged && merged[j] < 0) continue;
     const joined = crossings.length > 0 ? joinedFirst[j] : -1;
     if (jCount[j] < 2 && joined < 0) continue;
-    // The journey's segments into buf, its length set only when it changes (setting an array's length is a
-    // runtime call; most journeys have as many segments as the one before).
-    let n = 0;
-    for (let s = jFirst[j]; s >= 0; s = segNext[s]) buf[n++] = s;
-    if (buf.length !== n) buf.length = n;
+    chainInto(buf, jFirst[j], segNext);
     orderSegments(buf, obs, segs, own, clock);
     for (let i = joined; i >= 0; i = joinedNext[i]) {
       insertCrossing(buf, crossings, i);
