@@ -72,6 +72,17 @@ function rowColumns(c: Correlated): Record<string, number[]> {
   return out;
 }
 
+/** Every column of the correlation's segment table, cut to its segments. */
+function segmentColumns(c: Correlated): Record<string, number[]> {
+  const segs = c.correlator.segs as unknown as Record<string, unknown>;
+  const out: Record<string, number[]> = {};
+  for (const [k, col] of Object.entries(segs))
+    if (ArrayBuffer.isView(col))
+      out[k] = Array.from((col as Int32Array).subarray(0, c.correlator.segs.length));
+  expect(Object.keys(out).length).toBeGreaterThanOrEqual(14);
+  return out;
+}
+
 function expectSame(par: Correlated, one: Correlated, threads: number): void {
   expect(one.threads).toBe(1);
   expect(par.threads).toBe(threads);
@@ -81,6 +92,8 @@ function expectSame(par: Correlated, one: Correlated, threads: number): void {
   expect(par.correlator.baseSec).toBe(one.correlator.baseSec);
   expect(par.problems).toEqual(one.problems);
   expect(rowColumns(par)).toEqual(rowColumns(one));
+  // The segments, grouped early on the main thread or after the workers: the same ones, numbered alike.
+  expect(segmentColumns(par)).toEqual(segmentColumns(one));
   expect(par.result.journeyCount).toBe(one.result.journeyCount);
   expect(journeysJson(par)).toBe(journeysJson(one));
 }
