@@ -3,18 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { maximize } from '../../main/correlate/linearProgram.ts';
-
-/** A deterministic generator in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../fuzz/harness.ts';
 
 function optimal(r: ReturnType<typeof maximize>) {
   if (r.status !== 'optimal') throw new Error(`not optimal: ${r.status}`);

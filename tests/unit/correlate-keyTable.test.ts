@@ -5,18 +5,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { WindowedKeyTable } from '../../main/correlate/keyTable.ts';
-
-/** A deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from '../fuzz/harness.ts';
 
 function workload(seed: number, n: number, keys: number, windowNs: number, stepNs: () => number, every = 97) {
   const items = { keyHi: new Int32Array(n), keyLo: new Int32Array(n), lastT: new Float64Array(n) };
