@@ -77,6 +77,20 @@ export class RowRuns {
     if (n === this.head) this.at = row;
   }
 
+  /** push() of rows [from, to), to > from. */
+  pushRun(from: number, to: number): void {
+    const n = this.count;
+    if (n > this.head && this.end[n - 1] === from) {
+      this.end[n - 1] = to;
+      return;
+    }
+    if (n === this.start.length) this.setCapacity(n * 2);
+    this.start[n] = from;
+    this.end[n] = to;
+    this.count = n + 1;
+    if (n === this.head) this.at = from;
+  }
+
   /** Unprocessed rows, in list order. */
   *pendingRows(): Generator<number> {
     for (let r = this.head; r < this.count; r++)

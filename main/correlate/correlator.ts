@@ -15,7 +15,7 @@ import {
 } from '../decode/fields.ts';
 import { RowRuns } from './columns.ts';
 import { computeIdentity, createIdentity, Fragments6, type Identity } from './identity.ts';
-import { ObservationTable, type RowsPart } from './observations.ts';
+import { ObservationTable, type RowsPart, type StagedRows } from './observations.ts';
 import { SegmentTable } from './segments.ts';
 import { NodeGrouper } from './grouper.ts';
 import { LinkScratch, linkSegments, segmentDirection, type LinkOptions, type Links } from './linker.ts';
@@ -228,6 +228,24 @@ export class Correlator {
     else if (t < this.lastT[capture]) this.unsorted[capture] = true;
     this.packets[capture]++;
     return o;
+  }
+
+  /** Lane `capture`'s latest row time so far (ns from baseSec; -Infinity before its first row). */
+  laneLastT(capture: number): number {
+    return this.lastT[capture];
+  }
+
+  /**
+   * pushFieldsAt for `n` rows staged at once (session/wasmIngest.ts: the WebAssembly ingest, which computed what
+   * pushFieldsAt and ObservationTable.append do, against baseSec and the lane's last time): appends them to lane
+   * `capture`, whose latest time is now `lastT`; `unsorted` when one of them was older than a row before it.
+   */
+  pushStaged(capture: number, rows: StagedRows, n: number, lastT: number, unsorted: boolean): void {
+    const o = this.obs.appendStaged(capture, rows, n);
+    this.pending[capture].pushRun(o, o + n);
+    this.lastT[capture] = lastT;
+    if (unsorted) this.unsorted[capture] = true;
+    this.packets[capture] += n;
   }
 
   /**

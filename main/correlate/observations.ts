@@ -145,8 +145,10 @@ export class ObservationTable {
   encapCount!: Uint8Array;
   /** Interned outermost encapsulation (type, outer src/dst, VNI, ports, TTL, inner MACs) as id + 1, 0 none. */
   private encapId!: Uint16Array | Int32Array;
-  private readonly macPairs = new TupleInterner(2);
-  private readonly encaps = new TupleInterner(ENCAP_FIELDS);
+  /** Interned (source, destination) MAC pairs: ethPair holds id + 1 (0: none). Read-only outside this class. */
+  readonly macPairs = new TupleInterner(2);
+  /** Interned outermost tunnels (E_* fields): encapId holds id + 1 (0: none). Read-only outside this class. */
+  readonly encaps = new TupleInterner(ENCAP_FIELDS);
   private readonly scratch = new Float64Array(ENCAP_FIELDS);
   /**
    * The row's flow tuple hash (identity.ts packetFlowKey), computed as rows are read (on the reading threads) so
@@ -509,6 +511,60 @@ export class ObservationTable {
     return i;
   }
 
+  /** Rows append() takes before the table grows, widens nothing or refuses (RowStoreFull, RowLimitReached). */
+  get roomLeft(): number {
+    return this.room - this.length;
+  }
+
+  /**
+   * Appends `n` rows (n <= roomLeft) staged by the WebAssembly ingest (session/wasmIngest.ts), every one on capture
+   * lane `capture`, as append() would have written them one by one: only rows append() writes nothing for beside
+   * the columns (no wideIpLen, displaced, quoted flow or SYN), with MAC pairs and tunnels interned here before.
+   * Returns the first row's index.
+   */
+  appendStaged(capture: number, s: StagedRows, n: number): number {
+    const i = this.length;
+    if (n > this.room - i) throw new Error(`appendStaged: ${n} rows, room for ${this.room - i}`);
+    if (s.fileOffset[n - 1] > U32_MAX && this.fileOffset instanceof Uint32Array)
+      this.fileOffset = this.widen('fileOffset', this.fileOffset, Float64Array) as Float64Array;
+    if (this.macPairs.count >= 0xffff && this.ethPair instanceof Uint16Array)
+      this.ethPair = this.widen('ethPair', this.ethPair, Int32Array) as Int32Array;
+    if (this.encaps.count >= 0xffff && this.encapId instanceof Uint16Array)
+      this.encapId = this.widen('encapId', this.encapId, Int32Array) as Int32Array;
+    this.length = i + n;
+    this.capture.fill(capture, i, i + n);
+    copyRows(this.fileOffset, i, s.fileOffset, n);
+    copyRows(this.caplen, i, s.caplen, n);
+    copyRows(this.origLen, i, s.origLen, n);
+    copyRows(this.t, i, s.t, n);
+    copyRows(this.flags, i, s.flags, n);
+    const k = i - this.keyBase;
+    copyRows(this.keyHi, k, s.keyHi, n);
+    copyRows(this.keyLo, k, s.keyLo, n);
+    copyRows(this.tail, k, s.tail, n);
+    copyRows(this.src, i, s.src, n);
+    copyRows(this.dst, i, s.dst, n);
+    copyRows(this.ttlCol, i, s.ttlCol, n);
+    copyRows(this.protoCol, i, s.protoCol, n);
+    copyRows(this.ipIdCol, i, s.ipIdCol, n);
+    copyRows(this.ipLenCol, i, s.ipLenCol, n);
+    copyRows(this.tcpSeqCol, i, s.tcpSeqCol, n);
+    copyRows(this.portOrIdCol, i, s.portOrIdCol, n);
+    copyRows(this.portOrSeqCol, i, s.portOrSeqCol, n);
+    copyRows(this.typeOrFlagsCol, i, s.typeOrFlagsCol, n);
+    if (this.keepFlows) {
+      copyRows(this.flowHi, i, s.flowHi, n);
+      copyRows(this.flowLo, i, s.flowLo, n);
+    }
+    copyRows(this.missing, i, s.missing, n);
+    copyRows(this.ethPair, i, s.ethPair, n);
+    copyRows(this.encapCount, i, s.encapCount, n);
+    copyRows(this.encapId, i, s.encapId, n);
+    this.segment.fill(-1, i, i + n);
+    this.nextInSegment.fill(-1, i, i + n);
+    return i;
+  }
+
   /** The interned id of the MAC pair (src, dst). */
   private macPairOf(src: number, dst: number): number {
     const sc = this.scratch;
@@ -844,6 +900,43 @@ const PUBLISHED: ReadonlySet<ColumnName> = new Set(PUBLISHED_COLUMNS);
 export type PublishedColumns = Pick<ObservationTable, (typeof PUBLISHED_COLUMNS)[number]>;
 /** A shared table's column buffers by name, as posted to ingest workers. */
 export type SharedColumns = Record<ColumnName, SharedArrayBuffer>;
+
+/**
+ * Rows staged outside the table (session/wasmIngest.ts: views on the WebAssembly ingest's memory), as
+ * appendStaged takes them: the row columns append() computes, row i of the batch at index i of each.
+ */
+export interface StagedRows {
+  t: Float64Array;
+  fileOffset: Float64Array;
+  caplen: Uint16Array;
+  origLen: Uint16Array;
+  flags: Uint8Array;
+  missing: Uint16Array;
+  keyHi: Int32Array;
+  keyLo: Int32Array;
+  tail: Int32Array;
+  src: Uint32Array;
+  dst: Uint32Array;
+  portOrIdCol: Uint16Array;
+  portOrSeqCol: Uint16Array;
+  typeOrFlagsCol: Uint16Array;
+  ttlCol: Uint8Array;
+  protoCol: Uint8Array;
+  ipIdCol: Uint16Array;
+  ipLenCol: Uint16Array;
+  tcpSeqCol: Uint32Array;
+  ethPair: Int32Array;
+  encapCount: Uint8Array;
+  encapId: Int32Array;
+  flowHi: Int32Array;
+  flowLo: Int32Array;
+}
+
+/** dst[at, at + n) = src[0, n): a loop for a few rows (no view made), set() for more. */
+function copyRows(dst: TypedArray, at: number, src: TypedArray, n: number): void {
+  if (n < 16) for (let j = 0; j < n; j++) dst[at + j] = src[j];
+  else dst.set(src.subarray(0, n), at);
+}
 
 /** A worker's rows of a shared table and the table state that is not in the shared columns. */
 export interface RowsPart {

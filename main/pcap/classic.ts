@@ -14,6 +14,7 @@ import {
   type CaptureInterface,
   type CaptureReader,
   type ReadProblem,
+  type RecordBatcher,
   type RecordCallback,
 } from './types.ts';
 
@@ -47,6 +48,8 @@ export function sniffPcapMagic(b: Uint8Array, at = 0): { le: boolean; nano: bool
 export interface ReaderOptions {
   /** Called when an interface becomes known (the file header here; each IDB in pcapng). */
   onInterface?: (iface: CaptureInterface) => void;
+  /** Takes whole records of a classic pcap chunk in bulk before onRecord gets the ones it leaves (pcapng: unused). */
+  batch?: RecordBatcher;
 }
 
 export class PcapStreamReader implements CaptureReader {
@@ -121,7 +124,13 @@ export class PcapStreamReader implements CaptureReader {
     const n = chunk.length;
     const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const le = this.le;
+    const batch = this.opts.batch;
     while (n - p >= PCAP_RECORD_HEADER_LEN) {
+      if (batch !== undefined) {
+        p = batch.take(chunk, p, chunkBase, le, this.nano, this.linkType);
+        this.records += batch.taken;
+        if (n - p < PCAP_RECORD_HEADER_LEN) break;
+      }
       const caplen = dv.getUint32(p + R_CAPLEN, le);
       if (!this.caplenOk(caplen, chunkBase + p)) return p;
       const end = p + PCAP_RECORD_HEADER_LEN + caplen;

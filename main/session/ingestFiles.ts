@@ -14,10 +14,19 @@ import {
 } from '../decode/fields.ts';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
+import { PCAP_RECORD_HEADER_LEN } from '../pcap/classic.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
-import type { CaptureInterface, CaptureRecord, ReadProblem, RecordCallback } from '../pcap/types.ts';
+import { MAX_CAPLEN } from '../pcap/types.ts';
+import type {
+  CaptureInterface,
+  CaptureRecord,
+  ReadProblem,
+  RecordBatcher,
+  RecordCallback,
+} from '../pcap/types.ts';
 import { fallbackNode, splitInterfaceName, type LabelledPath } from './labels.ts';
 import { inRange, type TimeRange } from './timeRange.ts';
+import { WasmIngest } from './wasmIngest.ts';
 
 export interface InputProblem {
   path: string;
@@ -170,6 +179,7 @@ function readFile(
   onInterface: (i: CaptureInterface) => void,
   onRecord: RecordCallback,
   onBytes?: (n: number) => void,
+  batch?: RecordBatcher,
 ):
   | { problem: ReadProblem | null; interfaces: readonly CaptureInterface[]; records: number }
   | { error: string } {
@@ -179,7 +189,7 @@ function readFile(
   } catch (e) {
     return { error: `cannot read ${path}: ${(e as Error).message}` };
   }
-  const reader = createCaptureReader(onRecord, { onInterface });
+  const reader = createCaptureReader(onRecord, { onInterface, batch });
   let done = 0;
   try {
     for (;;) {
@@ -253,6 +263,8 @@ export interface Ingested {
   problems: InputProblem[];
   extraIfaces: InterfaceInfo[];
   outside: number;
+  /** Of the rows read, how many the WebAssembly ingest took (the rest took the JavaScript path). */
+  wasmRows?: number;
 }
 
 /**
@@ -269,7 +281,10 @@ export function ingestFiles(
 ): Ingested {
   const problems: InputProblem[] = [];
   const extraIfaces: InterfaceInfo[] = [];
-  const buf = new Uint8Array(READ_CHUNK);
+  // The WebAssembly ingest takes what it can of every classic pcap file (not with a range: it keeps every record);
+  // the reader then reads into its memory.
+  const wasm = range === null ? WasmIngest.create(c, decodeOpts) : null;
+  const buf = wasm?.chunk ?? new Uint8Array(READ_CHUNK);
   const fields = createPacketFields();
   // The file being read: one record callback serves every file, so the reader's call to it stays monomorphic
   // (a closure per file made V8 deoptimize and recompile the record scan at the second file).
@@ -299,6 +314,8 @@ export function ingestFiles(
     lastIf = key;
     lastCap = cap;
     pushRecord(c, cap, rec, fields, decodeOpts);
+    // A classic pcap's one lane (interface 0), made by its first record: the WebAssembly ingest's from now on.
+    if (wasm !== null && key === 0) wasm.lane = cap;
   };
   // Chosen once: with no range the reader calls `push` itself, so reading every record costs what it did.
   let outside = 0;
@@ -317,7 +334,8 @@ export function ingestFiles(
     lastIf = -1;
     lastCap = -1;
     ifaces = [];
-    const r = readFile(f.path, buf, onInterface, onRecord, onBytes);
+    if (wasm !== null) wasm.lane = -1;
+    const r = readFile(f.path, buf, onInterface, onRecord, onBytes, wasm ?? undefined);
     if ('error' in r) {
       problems.push({
         path: f.path,
@@ -335,12 +353,36 @@ export function ingestFiles(
       if (own) extraIfaces.push(laneInterface(info, own));
     }
   }
-  return { problems, extraIfaces, outside };
+  return { problems, extraIfaces, outside, wasmRows: wasm?.rowsTaken ?? 0 };
 }
 
 /**
+ * A RecordBatcher that only counts classic pcap records (countRecords): each one's header read for its length,
+ * up to an incomplete record or one the reader refuses (its caplen past MAX_CAPLEN), which the reader then sees.
+ */
+const recordCounter = {
+  taken: 0,
+  take(chunk: Uint8Array, p: number, _base: number, le: boolean): number {
+    const n = chunk.length;
+    let k = 0;
+    for (;;) {
+      if (n - p < PCAP_RECORD_HEADER_LEN) break;
+      const c = p + 8;
+      const caplen = le
+        ? (chunk[c] | (chunk[c + 1] << 8) | (chunk[c + 2] << 16) | (chunk[c + 3] << 24)) >>> 0
+        : ((chunk[c] << 24) | (chunk[c + 1] << 16) | (chunk[c + 2] << 8) | chunk[c + 3]) >>> 0;
+      if (caplen > MAX_CAPLEN || caplen > n - p - PCAP_RECORD_HEADER_LEN) break;
+      p += PCAP_RECORD_HEADER_LEN + caplen;
+      k++;
+    }
+    this.taken = k;
+    return p;
+  },
+};
+
+/**
  * Records in a capture file that become rows (every one, or those in `range`): a read through the reader,
- * nothing decoded.
+ * nothing decoded (a classic pcap's records counted from their headers alone when every one counts).
  */
 export function countRecords(path: string, buf: Uint8Array, range: TimeRange | null = null): number {
   let kept = 0;
@@ -353,6 +395,8 @@ export function countRecords(path: string, buf: Uint8Array, range: TimeRange | n
       : (rec) => {
           if (inRange(range, rec.tsSec, rec.tsNsec)) kept++;
         },
+    undefined,
+    range === null ? recordCounter : undefined,
   );
   if ('error' in r) return 0;
   return range === null ? r.records : kept;

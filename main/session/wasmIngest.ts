@@ -1,0 +1,201 @@
+// The WebAssembly ingest: classic pcap records of Ethernet frames read, decoded, identified and staged as rows by
+// wasm/ingest.c (~70 ns a record against ~640 in JavaScript), then copied into the correlator's row store a batch at
+// a time. It takes what it is sure to give exactly as the JavaScript path (decodeRecord, computeIdentity,
+// ObservationTable.append) does (plain IPv4 TCP, UDP and ICMP, through VXLAN and IPIP) and leaves every other
+// record to that path, one at a time: the rows, and so every result, are the same either way
+// (tests/unit/wasmIngest.test.ts). HOPSCOPE_WASM=0 turns it off.
+
+import type { Correlator } from '../correlate/correlator.ts';
+import type { StagedRows } from '../correlate/observations.ts';
+import {
+  DEFAULT_DECODE_OPTIONS,
+  DEFAULT_GENEVE_PORTS,
+  LINKTYPE_ETHERNET,
+  type DecodeOptions,
+} from '../decode/fields.ts';
+import { genevePortTable } from '../decode/geneve.ts';
+import { vxlanPortTable } from '../decode/vxlan.ts';
+import { isWireGuardPort } from '../decode/wireguard.ts';
+import type { RecordBatcher } from '../pcap/types.ts';
+import { INGEST_WASM } from './wasm/ingestWasm.ts';
+
+/** ingest.c's CHUNK, STAGE and port classes. */
+const CHUNK = 1 << 20;
+const STAGE = 16384;
+const P_VXLAN = 1;
+const P_GENEVE = 2;
+const P_WIREGUARD = 4;
+// io[] slots (ingest.c take()).
+const IO_CHUNK_BASE = 0;
+const IO_BASE_SEC = 1;
+const IO_LAST_T = 2;
+const IO_NANO = 3;
+const IO_MOST = 4;
+const IO_KEEP_FLOWS = 5;
+const IO_ROWS = 6;
+const IO_LAST_T_OUT = 7;
+const IO_UNSORTED = 8;
+/** Tuple fields of a tunnel (observations.ts ENCAP_FIELDS). */
+const ENCAP_WIDTH = 9;
+
+interface Exports {
+  memory: WebAssembly.Memory;
+  take(p: number, end: number): number;
+  where(what: number): number;
+  learnPair(id: number): number;
+  learnEncap(id: number): number;
+}
+
+/** The compiled module (once per thread); null when this runtime cannot compile it. */
+let compiled: WebAssembly.Module | null | undefined;
+
+function module(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(Buffer.from(INGEST_WASM, 'base64'));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+/** Whether ingest may use it: HOPSCOPE_WASM=0 turns it off (the JavaScript path alone, for comparisons). */
+export function wasmIngestEnabled(): boolean {
+  return process.env.HOPSCOPE_WASM !== '0';
+}
+
+/**
+ * A RecordBatcher staging rows into correlator `c` on lane `lane` (ingestFiles sets it once a file's first record,
+ * read by the JavaScript path, made the lane; -1 takes nothing). The reader reads into `chunk`, in the module's
+ * memory: take() works only on chunks there.
+ */
+export class WasmIngest implements RecordBatcher {
+  taken = 0;
+  lane = -1;
+  /** Rows taken in all. */
+  rowsTaken = 0;
+  readonly chunk: Uint8Array;
+  private readonly x: Exports;
+  private readonly io: Float64Array;
+  private readonly tuple: Float64Array;
+  private readonly rows: StagedRows;
+  private readonly chunkAt: number;
+  /** Tuples of the table's interners learned so far (ids below are known to the module). */
+  private pairsKnown = 0;
+  private encapsKnown = 0;
+  /** False once the module's table of one kind is full: its new tuples stay with JavaScript. */
+  private learning = true;
+
+  /** One for `c` (a fresh module instance), or null when WebAssembly is off or unavailable. */
+  static create(c: Correlator, opts: DecodeOptions): WasmIngest | null {
+    if (!wasmIngestEnabled()) return null;
+    const m = module();
+    if (m === null) return null;
+    try {
+      const instance = new WebAssembly.Instance(m, {});
+      return new WasmIngest(c, instance.exports as unknown as Exports, opts);
+    } catch {
+      return null;
+    }
+  }
+
+  private constructor(
+    private readonly c: Correlator,
+    x: Exports,
+    opts: DecodeOptions,
+  ) {
+    this.x = x;
+    const buf = x.memory.buffer;
+    const at = (what: number) => x.where(what);
+    this.chunkAt = at(0);
+    this.chunk = new Uint8Array(buf, this.chunkAt, CHUNK);
+    // The port classes, as fast.ts and identity.ts test them: VXLAN and Geneve ports from the decode options.
+    const ports = new Uint8Array(buf, at(1), 65536);
+    const vxlan = vxlanPortTable(opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts);
+    const geneve = genevePortTable(opts.genevePorts ?? DEFAULT_GENEVE_PORTS);
+    for (let p = 0; p < 65536; p++)
+      ports[p] =
+        (vxlan[p] !== 0 ? P_VXLAN : 0) |
+        (geneve[p] !== 0 ? P_GENEVE : 0) |
+        (isWireGuardPort(p) ? P_WIREGUARD : 0);
+    this.io = new Float64Array(buf, at(2), 16);
+    this.tuple = new Float64Array(buf, at(3), 16);
+    this.rows = {
+      t: new Float64Array(buf, at(4), STAGE),
+      fileOffset: new Float64Array(buf, at(5), STAGE),
+      caplen: new Uint16Array(buf, at(6), STAGE),
+      origLen: new Uint16Array(buf, at(7), STAGE),
+      flags: new Uint8Array(buf, at(8), STAGE),
+      missing: new Uint16Array(buf, at(9), STAGE),
+      keyHi: new Int32Array(buf, at(10), STAGE),
+      keyLo: new Int32Array(buf, at(11), STAGE),
+      tail: new Int32Array(buf, at(12), STAGE),
+      src: new Uint32Array(buf, at(13), STAGE),
+      dst: new Uint32Array(buf, at(14), STAGE),
+      portOrIdCol: new Uint16Array(buf, at(15), STAGE),
+      portOrSeqCol: new Uint16Array(buf, at(16), STAGE),
+      typeOrFlagsCol: new Uint16Array(buf, at(17), STAGE),
+      ttlCol: new Uint8Array(buf, at(18), STAGE),
+      protoCol: new Uint8Array(buf, at(19), STAGE),
+      ipIdCol: new Uint16Array(buf, at(20), STAGE),
+      ipLenCol: new Uint16Array(buf, at(21), STAGE),
+      tcpSeqCol: new Uint32Array(buf, at(22), STAGE),
+      ethPair: new Int32Array(buf, at(23), STAGE),
+      encapCount: new Uint8Array(buf, at(24), STAGE),
+      encapId: new Int32Array(buf, at(25), STAGE),
+      flowHi: new Int32Array(buf, at(26), STAGE),
+      flowLo: new Int32Array(buf, at(27), STAGE),
+    };
+    this.io[IO_KEEP_FLOWS] = c.obs.flowTuples ? 1 : 0;
+  }
+
+  take(
+    chunk: Uint8Array,
+    p: number,
+    chunkBase: number,
+    le: boolean,
+    nano: boolean,
+    linkType: number,
+  ): number {
+    this.taken = 0;
+    const lane = this.lane;
+    const c = this.c;
+    if (lane < 0 || !le || linkType !== LINKTYPE_ETHERNET || c.baseSec === null) return p;
+    if (chunk.byteOffset !== this.chunkAt || chunk.buffer !== this.x.memory.buffer) return p;
+    const room = c.obs.roomLeft;
+    if (room <= 0) return p; // the JavaScript path grows the table, or says it is full
+    if (this.learning) this.learn();
+    const io = this.io;
+    io[IO_CHUNK_BASE] = chunkBase;
+    io[IO_BASE_SEC] = c.baseSec;
+    io[IO_LAST_T] = c.laneLastT(lane);
+    io[IO_NANO] = nano ? 1 : 0;
+    io[IO_MOST] = room < STAGE ? room : STAGE;
+    const q = this.x.take(p, chunk.length);
+    const n = io[IO_ROWS];
+    if (n > 0) {
+      c.pushStaged(lane, this.rows, n, io[IO_LAST_T_OUT], io[IO_UNSORTED] !== 0);
+      this.taken = n;
+      this.rowsTaken += n;
+    }
+    return q;
+  }
+
+  /** Tells the module the MAC pairs and tunnels the table interned since the last call (the JavaScript path's). */
+  private learn(): void {
+    const obs = this.c.obs;
+    const pairs = obs.macPairs;
+    const tuple = this.tuple;
+    for (; this.pairsKnown < pairs.count; this.pairsKnown++) {
+      tuple[0] = pairs.get(this.pairsKnown, 0);
+      tuple[1] = pairs.get(this.pairsKnown, 1);
+      if (this.x.learnPair(this.pairsKnown) === 0) this.learning = false;
+    }
+    const encaps = obs.encaps;
+    for (; this.encapsKnown < encaps.count; this.encapsKnown++) {
+      for (let f = 0; f < ENCAP_WIDTH; f++) tuple[f] = encaps.get(this.encapsKnown, f);
+      if (this.x.learnEncap(this.encapsKnown) === 0) this.learning = false;
+    }
+  }
+}
