@@ -519,18 +519,13 @@ export class ObservationTable {
   /**
    * Appends `n` rows (n <= roomLeft) staged by the WebAssembly ingest (session/wasmIngest.ts), every one on capture
    * lane `capture`, as append() would have written them one by one: only rows append() writes nothing for beside
-   * the columns (no wideIpLen, displaced, quoted flow or SYN), with MAC pairs and tunnels interned here before.
+   * the columns (no wideIpLen, displaced, quoted flow or SYN) and widens no column for (offsets, lengths and
+   * interned ids within 16 or 32 bits), with MAC pairs and tunnels interned here before.
    * Returns the first row's index.
    */
   appendStaged(capture: number, s: StagedRows, n: number): number {
     const i = this.length;
     if (n > this.room - i) throw new Error(`appendStaged: ${n} rows, room for ${this.room - i}`);
-    if (s.fileOffset[n - 1] > U32_MAX && this.fileOffset instanceof Uint32Array)
-      this.fileOffset = this.widen('fileOffset', this.fileOffset, Float64Array) as Float64Array;
-    if (this.macPairs.count >= 0xffff && this.ethPair instanceof Uint16Array)
-      this.ethPair = this.widen('ethPair', this.ethPair, Int32Array) as Int32Array;
-    if (this.encaps.count >= 0xffff && this.encapId instanceof Uint16Array)
-      this.encapId = this.widen('encapId', this.encapId, Int32Array) as Int32Array;
     this.length = i + n;
     this.capture.fill(capture, i, i + n);
     copyRows(this.fileOffset, i, s.fileOffset, n);
@@ -907,7 +902,7 @@ export type SharedColumns = Record<ColumnName, SharedArrayBuffer>;
  */
 export interface StagedRows {
   t: Float64Array;
-  fileOffset: Float64Array;
+  fileOffset: Uint32Array;
   caplen: Uint16Array;
   origLen: Uint16Array;
   flags: Uint8Array;
@@ -925,9 +920,9 @@ export interface StagedRows {
   ipIdCol: Uint16Array;
   ipLenCol: Uint16Array;
   tcpSeqCol: Uint32Array;
-  ethPair: Int32Array;
+  ethPair: Uint16Array;
   encapCount: Uint8Array;
-  encapId: Int32Array;
+  encapId: Uint16Array;
   flowHi: Int32Array;
   flowLo: Int32Array;
 }

@@ -123,7 +123,7 @@ export class WasmIngest implements RecordBatcher {
     this.tuple = new Float64Array(buf, at(3), 16);
     this.rows = {
       t: new Float64Array(buf, at(4), STAGE),
-      fileOffset: new Float64Array(buf, at(5), STAGE),
+      fileOffset: new Uint32Array(buf, at(5), STAGE),
       caplen: new Uint16Array(buf, at(6), STAGE),
       origLen: new Uint16Array(buf, at(7), STAGE),
       flags: new Uint8Array(buf, at(8), STAGE),
@@ -141,9 +141,9 @@ export class WasmIngest implements RecordBatcher {
       ipIdCol: new Uint16Array(buf, at(20), STAGE),
       ipLenCol: new Uint16Array(buf, at(21), STAGE),
       tcpSeqCol: new Uint32Array(buf, at(22), STAGE),
-      ethPair: new Int32Array(buf, at(23), STAGE),
+      ethPair: new Uint16Array(buf, at(23), STAGE),
       encapCount: new Uint8Array(buf, at(24), STAGE),
-      encapId: new Int32Array(buf, at(25), STAGE),
+      encapId: new Uint16Array(buf, at(25), STAGE),
       flowHi: new Int32Array(buf, at(26), STAGE),
       flowLo: new Int32Array(buf, at(27), STAGE),
     };

@@ -9,6 +9,7 @@
 // hands to the JavaScript path one record at a time. tests/unit/wasmIngest.test.ts compares every column of both.
 //
 // Freestanding C (no libc): clang --target=wasm32, one fixed memory (never grows: the JavaScript views stay valid).
+// Each staged column has its table column's type (before any widening), so copying a batch is a plain copy.
 
 typedef unsigned char u8;
 typedef unsigned short u16;
@@ -52,7 +53,7 @@ double io[16];
 double tuple[16];
 
 double s_t[STAGE];
-double s_off[STAGE];
+u32 s_off[STAGE];
 u16 s_caplen[STAGE];
 u16 s_origlen[STAGE];
 u8 s_flags[STAGE];
@@ -70,9 +71,9 @@ u8 s_proto[STAGE];
 u16 s_ipid[STAGE];
 u16 s_iplen[STAGE];
 u32 s_tcpseq[STAGE];
-i32 s_ethpair[STAGE];
+u16 s_ethpair[STAGE];
 u8 s_encapcount[STAGE];
-i32 s_encapid[STAGE];
+u16 s_encapid[STAGE];
 i32 s_flowhi[STAGE];
 i32 s_flowlo[STAGE];
 
@@ -331,14 +332,15 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows) {
   }
 
   // The interned MAC pair and tunnel: known ones only.
+  // (Ids past 16 bits are left to JavaScript too: the table widens those columns.)
   i32 pair = pairLookup(ethSrc, ethDst);
-  if (pair < 0) return 0;
+  if (pair < 0 || pair >= 0xffff) return 0;
   i32 enc = 0;
   if (encn > 0) {
     ek[7] = innerSrc;
     ek[8] = innerDst;
     enc = encapLookup(ek);
-    if (enc < 0) return 0;
+    if (enc < 0 || enc >= 0xffff) return 0;
     enc++;
   }
 
@@ -409,13 +411,15 @@ u32 take(u32 p, u32 end) {
     const u8 *h = chunk + p;
     u32 caplen = le32(h + 8), origLen = le32(h + 12);
     if (caplen > 0xffff || origLen > 0xffff || caplen > end - p - 16) break;
+    // A record past 4 GiB into its file: JavaScript widens the offset column.
+    if (chunkBase + p > 4294967295.0) break;
     u32 frac = le32(h + 4);
     double nsec = nano ? (double)frac : (double)frac * 1000;
     if (nsec >= 1e9) break;
     if (!stage(h + 16, caplen, r, keepFlows)) break;
     double t = ((double)le32(h) - baseSec) * 1e9 + nsec;
     s_t[r] = t;
-    s_off[r] = chunkBase + p;
+    s_off[r] = (u32)(chunkBase + p);
     s_caplen[r] = caplen;
     s_origlen[r] = origLen;
     if (t > lastT) lastT = t;
