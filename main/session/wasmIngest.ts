@@ -1,6 +1,6 @@
-// The WebAssembly ingest: classic pcap records of Ethernet frames read, decoded, identified and staged as rows by
-// wasm/ingest.c (~70 ns a record against ~640 in JavaScript), then copied into the correlator's row store a batch at
-// a time. It takes what it is sure to give exactly as the JavaScript path (decodeRecord, computeIdentity,
+// The WebAssembly ingest: classic pcap records of Ethernet (or RAW IP) frames read, decoded, identified and staged
+// as rows by wasm/ingest.c (~70 ns a record against ~640 in JavaScript), then copied into the correlator's row store
+// a batch at a time. It takes what it is sure to give exactly as the JavaScript path (decodeRecord, computeIdentity,
 // ObservationTable.append) does (plain IPv4 TCP, UDP and ICMP, through VXLAN and IPIP) and leaves every other
 // record to that path, one at a time: the rows, and so every result, are the same either way
 // (tests/unit/wasmIngest.test.ts). HOPSCOPE_WASM=0 turns it off.
@@ -11,6 +11,9 @@ import {
   DEFAULT_DECODE_OPTIONS,
   DEFAULT_GENEVE_PORTS,
   LINKTYPE_ETHERNET,
+  LINKTYPE_RAW,
+  LINKTYPE_RAW_12,
+  LINKTYPE_RAW_14,
   type DecodeOptions,
 } from '../decode/fields.ts';
 import { genevePortTable } from '../decode/geneve.ts';
@@ -35,6 +38,7 @@ const IO_KEEP_FLOWS = 5;
 const IO_ROWS = 6;
 const IO_LAST_T_OUT = 7;
 const IO_UNSORTED = 8;
+const IO_RAW = 9;
 /** Tuple fields of a tunnel (observations.ts ENCAP_FIELDS). */
 const ENCAP_WIDTH = 9;
 
@@ -161,7 +165,8 @@ export class WasmIngest implements RecordBatcher {
     this.taken = 0;
     const lane = this.lane;
     const c = this.c;
-    if (lane < 0 || !le || linkType !== LINKTYPE_ETHERNET || c.baseSec === null) return p;
+    const raw = linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14;
+    if (lane < 0 || !le || (linkType !== LINKTYPE_ETHERNET && !raw) || c.baseSec === null) return p;
     if (chunk.byteOffset !== this.chunkAt || chunk.buffer !== this.x.memory.buffer) return p;
     const room = c.obs.roomLeft;
     if (room <= 0) return p; // the JavaScript path grows the table, or says it is full
@@ -172,6 +177,7 @@ export class WasmIngest implements RecordBatcher {
     io[IO_LAST_T] = c.laneLastT(lane);
     io[IO_NANO] = nano ? 1 : 0;
     io[IO_MOST] = room < STAGE ? room : STAGE;
+    io[IO_RAW] = raw ? 1 : 0;
     const q = this.x.take(p, chunk.length);
     const n = io[IO_ROWS];
     if (n > 0) {

@@ -157,6 +157,13 @@ describe('the WebAssembly ingest', () => {
     }
   });
 
+  it('takes the pings of a link type RAW capture (Calico tunl0) after its first record', () => {
+    const files = fixtureFiles('calico-ipip').filter((f) => f.includes('tunl0'));
+    expect(files.length).toBe(2);
+    const taken = expectSame(files);
+    expect(taken).toBe(ingest(files, false).c.obs.length - files.length);
+  });
+
   it('takes nearly every row of a generated 8-file VXLAN and IPIP path, and gives the same rows', () => {
     // Files of ~1.4 MB: records that span the reader's 1 MiB chunks (the JavaScript path's), offsets past one chunk.
     const dir = path.join(tmp, 'gen');
@@ -225,7 +232,10 @@ describe('the WebAssembly ingest', () => {
     // One frame of each kind the fixtures hold (by tunnel, protocol, ICMP type, TCP flags, VLAN tag), then every
     // header byte of it set to each value that means something there (and its neighbours), and the frame cut at
     // every length: each variant a record, compared row by row.
+    // Ethernet and RAW (tunl0) frames, each kind in a file of its link type.
     const bases = new Map<string, PcapRecord>();
+    const headers = new Map<number, { header: Uint8Array; nano: boolean }>();
+    const linkOf = new Map<PcapRecord, number>();
     for (const scenario of scenarios)
       for (const file of fixtureFiles(scenario)) {
         let pcap;
@@ -234,10 +244,13 @@ describe('the WebAssembly ingest', () => {
         } catch {
           continue;
         }
-        if (new DataView(pcap.header.buffer).getUint32(20, true) !== 1) continue;
+        const link = new DataView(pcap.header.buffer).getUint32(20, true);
+        if (link !== 1 && link !== 101) continue;
+        if (!headers.has(link)) headers.set(link, { header: pcap.header, nano: pcap.nano });
         for (const r of pcap.records) {
-          decodeFields(r.data, 1, fields, { ...DEFAULT_DECODE_OPTIONS, key: false });
+          decodeFields(r.data, link, fields, { ...DEFAULT_DECODE_OPTIONS, key: false });
           const kind = [
+            link,
             fields.encapCount > 0 ? fields.encapType[0] : -1,
             fields.encapCount,
             fields.vlan >= 0,
@@ -247,29 +260,40 @@ describe('the WebAssembly ingest', () => {
             fields.tcpFlags,
             fields.status,
           ].join();
-          if (!bases.has(kind)) bases.set(kind, r);
+          if (!bases.has(kind)) {
+            bases.set(kind, r);
+            linkOf.set(r, link);
+          }
         }
       }
     expect(bases.size).toBeGreaterThan(40);
-    const records: PcapRecord[] = [];
-    for (const base of bases.values()) {
-      const n = Math.min(base.data.length, 130);
-      for (let at = 12; at < n; at++) {
-        const v = base.data[at];
-        for (const x of new Set([v + 1, v - 1, v ^ 0x80, v ^ 0x0f, ...INTERESTING])) {
-          const data = base.data.slice();
-          data[at] = x & 0xff;
-          records.push({ ...base, data });
-        }
-      }
-      for (let len = 14; len < base.data.length; len++)
-        records.push({ ...base, data: base.data.subarray(0, len) });
-    }
-    expect(records.length).toBeGreaterThan(100_000);
+    expect([...headers.keys()].sort()).toEqual([1, 101]);
     const dir = path.join(tmp, 'variants');
     fs.mkdirSync(dir, { recursive: true });
-    const header = readPcap(fixtureFiles('flannel-vxlan')[0]).header;
-    writePcap(path.join(dir, 'node-1__eth0.pcap'), { header, nano: true, records });
+    let total = 0;
+    for (const [link, { header, nano }] of headers) {
+      const records: PcapRecord[] = [];
+      for (const base of [...bases.values()].filter((b) => linkOf.get(b) === link)) {
+        const n = Math.min(base.data.length, 130);
+        for (let at = link === 1 ? 12 : 0; at < n; at++) {
+          const v = base.data[at];
+          for (const x of new Set([v + 1, v - 1, v ^ 0x80, v ^ 0x0f, ...INTERESTING])) {
+            const data = base.data.slice();
+            data[at] = x & 0xff;
+            records.push({ ...base, data });
+          }
+        }
+        for (let len = 0; len < base.data.length; len++)
+          records.push({ ...base, data: base.data.subarray(0, len) });
+      }
+      writePcap(path.join(dir, link === 1 ? 'node-1__eth0.pcap' : 'node-1__tunl0.pcap'), {
+        header,
+        nano,
+        records,
+      });
+      total += records.length;
+    }
+    expect(total).toBeGreaterThan(100_000);
     // (Most variants are IPv6, ARP, fragments, errors or broken: left to JavaScript.) Rows and lanes only: the
     // journeys of a quarter million copies of 50 packets take seconds, and are made of nothing else.
     expect(expectSame([dir], false)).toBeGreaterThan(20_000);

@@ -1,6 +1,6 @@
 // The per-record ingest of a classic pcap file, compiled to WebAssembly (scripts/build-wasm.sh; loaded by
-// main/session/wasmIngest.ts): reads each record in the reader's chunk, decodes Ethernet → IPv4 (through VXLAN and
-// IPIP) → TCP/UDP/ICMP as main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages
+// main/session/wasmIngest.ts): reads each record in the reader's chunk, decodes Ethernet (or link type RAW) → IPv4
+// (through VXLAN and IPIP) → TCP/UDP/ICMP as main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages
 // the row's columns as main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
 //
 // It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6, ARP, fragments,
@@ -184,19 +184,29 @@ static int hasIdSeq(u32 t) { return t == 8 || t == 0 || (t >= 13 && t <= 18); }
  * Decodes the frame b[0, cap) and stages it as row `r`; 0 when the record is left to the JavaScript path (nothing
  * staged then).
  */
-static int stage(const u8 *b, u32 cap, u32 r, int keepFlows) {
-  // Ethernet (decodeEthernet), the outer frame's VLAN tags.
-  if (14 > cap) return 0;
-  i64 ethDst = mac48(b), ethSrc = mac48(b + 6);
+static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
+  i64 ethDst = -1, ethSrc = -1;
   i32 vlan = -1;
-  u32 q = 12, type = be16(b + 12);
-  for (int tags = 0; (type == 0x8100 || type == 0x88a8 || type == 0x9100) && tags < 4; tags++) {
-    if (q + 6 > cap) return 0;
-    if (tags == 0) vlan = (i32)(be16(b + q + 2) & 0x0fff);
-    q += 4;
-    type = be16(b + q);
+  u32 q, type, at;
+  if (raw) {
+    // Link type RAW (tunl0): the IP packet itself, its version saying which.
+    if (cap < 1) return 0;
+    type = b[0] >> 4 == 6 ? 0x86dd : 0x0800;
+    at = 0;
+  } else {
+    // Ethernet (decodeEthernet), the outer frame's VLAN tags.
+    if (14 > cap) return 0;
+    ethDst = mac48(b), ethSrc = mac48(b + 6);
+    q = 12, type = be16(b + 12);
+    for (int tags = 0; (type == 0x8100 || type == 0x88a8 || type == 0x9100) && tags < 4; tags++) {
+      if (q + 6 > cap) return 0;
+      if (tags == 0) vlan = (i32)(be16(b + q + 2) & 0x0fff);
+      q += 4;
+      type = be16(b + q);
+    }
+    at = q + 2;
   }
-  u32 at = q + 2, lim = NO_LIMIT, outerEnd = 0;
+  u32 lim = NO_LIMIT, outerEnd = 0;
   int encn = 0;
   i64 ek[ENCAP_WIDTH];
   i64 innerSrc = -1, innerDst = -1;
@@ -332,9 +342,9 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows) {
   }
 
   // The interned MAC pair and tunnel: known ones only.
-  // (Ids past 16 bits are left to JavaScript too: the table widens those columns.)
-  i32 pair = pairLookup(ethSrc, ethDst);
-  if (pair < 0 || pair >= 0xffff) return 0;
+  // (Ids past 16 bits are left to JavaScript too: the table widens those columns.) No MAC pair without Ethernet.
+  i32 pair = raw ? -1 : pairLookup(ethSrc, ethDst);
+  if (!raw && (pair < 0 || pair >= 0xffff)) return 0;
   i32 enc = 0;
   if (encn > 0) {
     ek[7] = innerSrc;
@@ -375,7 +385,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows) {
     s_flowlo[r] = flowLo;
   } else
     m |= M_FLOW;
-  s_flags[r] = F_KEYED | (tailKnown ? F_TAIL : 0) | (truncated ? F_TRUNCATED : 0) | F_ETH | F_IP;
+  s_flags[r] = F_KEYED | (tailKnown ? F_TAIL : 0) | (truncated ? F_TRUNCATED : 0) | (raw ? 0 : F_ETH) | F_IP;
   s_missing[r] = m;
   s_keyhi[r] = (i32)keyHi;
   s_keylo[r] = (i32)keyLo;
@@ -397,14 +407,15 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows) {
 }
 
 /**
- * Stages the whole records of chunk[p, end) (a little-endian classic pcap's, link type Ethernet) until one it
- * leaves to the JavaScript path, an incomplete one, or io[IO_MAX_ROWS] rows; returns where it stopped. In io:
- * 0 the chunk's offset in the file, 1 the base second, 2 the lane's last time, 3 nanosecond timestamps, 4 the
- * most rows to stage, 5 keep flows; out: 6 rows staged, 7 the lane's last time, 8 whether a time went back.
+ * Stages the whole records of chunk[p, end) (a little-endian classic pcap's, link type Ethernet or RAW) until one
+ * it leaves to the JavaScript path, an incomplete one, or io[IO_MOST] rows; returns where it stopped. In io: 0 the
+ * chunk's offset in the file, 1 the base second, 2 the lane's last time, 3 nanosecond timestamps, 4 the most rows
+ * to stage, 5 keep flows, 9 link type RAW; out: 6 rows staged, 7 the lane's last time, 8 whether a time went
+ * back.
  */
 u32 take(u32 p, u32 end) {
   double chunkBase = io[0], baseSec = io[1], lastT = io[2];
-  int nano = io[3] != 0, keepFlows = io[5] != 0;
+  int nano = io[3] != 0, keepFlows = io[5] != 0, raw = io[9] != 0;
   u32 most = (u32)io[4], r = 0;
   int unsorted = 0;
   while (r < most && end - p >= 16) {
@@ -416,7 +427,7 @@ u32 take(u32 p, u32 end) {
     u32 frac = le32(h + 4);
     double nsec = nano ? (double)frac : (double)frac * 1000;
     if (nsec >= 1e9) break;
-    if (!stage(h + 16, caplen, r, keepFlows)) break;
+    if (!stage(h + 16, caplen, r, keepFlows, raw)) break;
     double t = ((double)le32(h) - baseSec) * 1e9 + nsec;
     s_t[r] = t;
     s_off[r] = (u32)(chunkBase + p);
