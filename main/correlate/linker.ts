@@ -5,7 +5,6 @@
 import { E_DST, E_SRC, F_DUP, F_ETH, type ObservationTable } from './observations.ts';
 import type { SegmentTable } from './segments.ts';
 import { WindowedKeyTable } from './keyTable.ts';
-import { linkInWasm } from './wasmLink.ts';
 import { isGroupMac, type Ownership } from './ownership.ts';
 import type { NodeClocks } from './clockSkew.ts';
 import { joinWireGuard, type Crossings } from './wireguardJoin.ts';
@@ -183,22 +182,30 @@ export class LinkScratch {
   }
 }
 
-/**
- * linkSegments' loop: each segment of `order` (linking order) joins the journey of its key and a compatible tail
- * whose last time is nearest within reach (marking the journeys that had rivals ambiguous), or starts one. Fills
- * segJourney and segNext for those segments (set to -1 before) and the scratch's journey columns (prepared);
- * returns how many journeys it made. wasmLink.ts runs the same loop in WebAssembly.
- */
-export function linkLoop(
+export function linkSegments(
+  obs: ObservationTable,
   segs: SegmentTable,
-  order: Int32Array,
-  opts: Pick<LinkOptions, 'clock' | 'uncertaintyNs' | 'crossWindowNs' | 'maxSkewNs' | 'rival'>,
-  segJourney: Int32Array,
-  segNext: Int32Array,
-  scratch: LinkScratch,
-): number {
+  own: Ownership,
+  opts: LinkOptions,
+  scratch: LinkScratch = new LinkScratch(),
+): Links {
+  const list = opts.list ?? null;
+  const n = list ? list.length : segs.length;
+  let segJourney: Int32Array;
+  let segNext: Int32Array;
+  if (opts.out) {
+    ({ segJourney, segNext } = opts.out);
+    for (let i = 0; i < n; i++) {
+      const s = list ? list[i] : i;
+      segJourney[s] = -1;
+      segNext[s] = -1;
+    }
+  } else {
+    segJourney = new Int32Array(segs.length).fill(-1);
+    segNext = new Int32Array(segs.length).fill(-1);
+  }
   const { jKeyHi, jKeyLo, jLastT, jPrev, jFirst, jLast, jCount, jTail, jTailKnown, jMaxUnc, ambiguous } =
-    scratch;
+    scratch.prepare(n);
   const { clock, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
   const table = new WindowedKeyTable({ keyHi: jKeyHi, keyLo: jKeyLo, lastT: jLastT }, maxSkewNs);
   // Staleness as of the segment being linked (its first time), not the new journey's last time: see table.now.
@@ -219,6 +226,7 @@ export function linkLoop(
   };
 
   // An indexed loop: for…of over the typed array allocates an iterator result per segment.
+  const order = mergedOrder(segs, clock, list);
   for (let o = 0; o < order.length; o++) {
     const s = order[o];
     const node = segs.node[s];
@@ -280,40 +288,6 @@ export function linkLoop(
     now[0] = tFirst;
     table.set(j);
   }
-  return count;
-}
-
-export function linkSegments(
-  obs: ObservationTable,
-  segs: SegmentTable,
-  own: Ownership,
-  opts: LinkOptions,
-  scratch: LinkScratch = new LinkScratch(),
-): Links {
-  const list = opts.list ?? null;
-  const n = list ? list.length : segs.length;
-  let segJourney: Int32Array;
-  let segNext: Int32Array;
-  if (opts.out) {
-    ({ segJourney, segNext } = opts.out);
-    for (let i = 0; i < n; i++) {
-      const s = list ? list[i] : i;
-      segJourney[s] = -1;
-      segNext[s] = -1;
-    }
-  } else {
-    segJourney = new Int32Array(segs.length).fill(-1);
-    segNext = new Int32Array(segs.length).fill(-1);
-  }
-  const { jFirst, jCount, ambiguous } = scratch.prepare(n);
-  const { clock, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
-  const order = mergedOrder(segs, clock, list);
-  // Batch linking runs the loop in WebAssembly (wasmLink.ts: the same journeys), a live window's in JavaScript.
-  const wasm =
-    list === null && opts.rival === undefined
-      ? linkInWasm(segs, order, clock, uncertaintyNs, maxSkewNs, crossWindowNs, segJourney, segNext, scratch)
-      : -1;
-  const count = wasm >= 0 ? wasm : linkLoop(segs, order, opts, segJourney, segNext, scratch);
 
   const cut = joinCutSegments(obs, segs, clock, opts, count, scratch, segNext);
   const crossings = joinWireGuard(
