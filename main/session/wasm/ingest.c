@@ -1,12 +1,14 @@
 // The per-record ingest of a classic pcap file, compiled to WebAssembly (scripts/build-wasm.sh; loaded by
 // main/session/wasmIngest.ts): reads each record in the reader's chunk, decodes Ethernet (or link type RAW) → IPv4
-// (through VXLAN and IPIP) → TCP/UDP/ICMP as main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages
-// the row's columns as main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
+// (through VXLAN and IPIP) → TCP/UDP/ICMP, or an innermost IPv6 packet with TCP/UDP/ICMPv6 echo, as
+// main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages the row's columns as
+// main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
 //
-// It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6, ARP, fragments,
-// ICMP errors, SYNs, WireGuard and Geneve ports, a header the decoders would call truncated or malformed, a
-// MAC pair or tunnel not interned yet, lengths past 16 bits, …) stops it at that record, which the reader then
-// hands to the JavaScript path one record at a time. tests/unit/wasmIngest.test.ts compares every column of both.
+// It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers
+// or link-local addresses, ARP, fragments, ICMP errors, SYNs, WireGuard and Geneve ports, a header the decoders
+// would call truncated or malformed, a MAC pair or tunnel not interned yet, lengths past 16 bits, …) stops it at
+// that record, which the reader then hands to the JavaScript path one record at a time.
+// tests/unit/wasmIngest.test.ts compares every column of both.
 //
 // Freestanding C (no libc): clang --target=wasm32, one fixed memory (never grows: the JavaScript views stay valid).
 // Each staged column has its table column's type (before any widening), so copying a batch is a plain copy.
@@ -37,6 +39,7 @@ typedef unsigned long long u64;
 #define F_IP 128
 #define M_SRC_PORT 4
 #define M_DST_PORT 8
+#define M_IP_ID 16
 #define M_ICMP_TYPE 64
 #define M_ICMP_ID 128
 #define M_ICMP_SEQ 256
@@ -213,7 +216,41 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
   u32 ipOffset, total, ipId, ttl, proto, src, dst, l4, payloadOffset, end;
   i32 sp = -1, dp = -1, it = -1, iid = -1, iseq = -1, tf = -1;
   u32 tcpSeq = 0, tcpAck = 0, udpLen = 0;
+  int v6 = 0;
+  u32 src6 = 0, dst6 = 0;
   for (;;) {
+    u32 next;
+    if (type == 0x86dd) {
+      // decodeIpv6, for the innermost packet only and without extension headers (whose walk, fragments and jumbo
+      // lengths JavaScript keeps); a link-local address mixes the addresses into the key: JavaScript too.
+      if (at + 40 > cap || at + 40 > lim || b[at] >> 4 != 6) return 0;
+      u32 plen = be16(b + at + 4);
+      total = 40 + plen;
+      if (plen == 0 || at + total > lim || total >= 0xffff) return 0;
+      proto = b[at + 6];
+      if (proto == 0 || proto == 43 || proto == 44 || proto == 51 || proto == 60) return 0;
+      const u8 *sa = b + at + 8, *da = b + at + 24;
+      if ((sa[0] == 0xfe && (sa[1] & 0xc0) == 0x80) || (da[0] == 0xfe && (da[1] & 0xc0) == 0x80)) return 0;
+      v6 = 1;
+      ipOffset = at;
+      ttl = b[at + 7];
+      // identity.ts address6: each address hashed to 32 bits, never 0 (the row store's IPv6 source and destination).
+      src6 = 0x6a09e667u;
+      dst6 = 0x6a09e667u;
+      for (int i = 0; i < 16; i += 4) {
+        src6 = fmix(src6 ^ be32(sa + i));
+        dst6 = fmix(dst6 ^ be32(da + i));
+      }
+      if (src6 == 0) src6 = 1;
+      if (dst6 == 0) dst6 = 1;
+      src = src6;
+      dst = dst6;
+      next = at + 40;
+      lim = at + total;
+      if (encn == 0) outerEnd = lim;
+      // A tunnel or ICMP (for IPv4) inside IPv6: JavaScript.
+      if (proto == 4 || proto == 41 || proto == 1) return 0;
+    } else {
     if (type != 0x0800) return 0;
     // decodeIpv4: every check it makes; a fragment is left to JavaScript (its identity and flow differ).
     if (at + 1 > cap || at + 1 > lim) return 0;
@@ -230,9 +267,12 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
     proto = b[at + 9];
     src = be32(b + at + 12);
     dst = be32(b + at + 16);
-    u32 next = at + hl;
+    next = at + hl;
     lim = at + total;
     if (encn == 0) outerEnd = lim;
+    // ICMPv6 inside IPv4: JavaScript.
+    if (proto == 58) return 0;
+    }
     if (proto == 4) {
       if (encn >= MAX_ENCAP) return 0;
       if (encn++ == 0) {
@@ -249,6 +289,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
       u32 udpEnd = next + udpLen, pay = next + 8;
       u32 cls = ports[s] | ports[d];
       if ((cls & P_VXLAN) && encn < MAX_ENCAP) {
+        if (v6) return 0; // an IPv6 underlay: JavaScript
         if (pay + 8 > cap || pay + 8 > udpEnd) return 0;
         if (encn++ == 0) {
           ek[0] = ENCAP_VXLAN, ek[1] = src, ek[2] = dst;
@@ -295,6 +336,15 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
       l4 = next;
       payloadOffset = next + 8;
       end = lim;
+    } else if (proto == 58) {
+      // ICMPv6 echo request and reply only (errors quote; NDP, MLD and the rest mix addresses and checksum).
+      if (next + 8 > cap || next + 8 > lim) return 0;
+      it = b[next];
+      if (it != 128 && it != 129) return 0;
+      iid = (i32)be16(b + next + 4), iseq = (i32)be16(b + next + 6);
+      l4 = next;
+      payloadOffset = next + 8;
+      end = lim;
     } else
       return 0;
     break;
@@ -303,12 +353,12 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
 
   // The identity (computeIdentity, mixWords, tail).
   nw = 0;
-  words[nw++] = 4;
-  words[nw++] = ipId;
+  words[nw++] = v6 ? 6 : 4;
+  words[nw++] = v6 ? 0xffffffffu : ipId; // IPv6 has no IP id (-1)
   words[nw++] = proto;
   words[nw++] = total;
   words[nw++] = 0;
-  if (proto == 1) {
+  if (proto == 1 || proto == 58) {
     words[nw++] = b[l4];
     words[nw++] = b[l4 + 1];
     words[nw++] = be16(b + l4 + 6);
@@ -359,6 +409,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
   if (sp < 0) m |= M_SRC_PORT;
   if (dp < 0) m |= M_DST_PORT;
   if (vlan < 0) m |= M_VLAN;
+  if (v6) m |= M_IP_ID;
   if (it < 0) m |= M_ICMP_TYPE;
   if (iid < 0) m |= M_ICMP_ID;
   if (iseq < 0) m |= M_ICMP_SEQ;
@@ -369,7 +420,12 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
   i32 flowHi = 0, flowLo = 0;
   int known = 0;
   if (keepFlows) {
-    if (proto == 1) {
+    if (proto == 58) {
+      // icmpQueryRole: echo request and reply (the only ICMPv6 taken here); its kind is 0.
+      u64 idSeq = (u64)(u32)iid * 65536 + (u32)iseq;
+      flowTupleKey(58, src, idSeq, dst, idSeq, &flowHi, &flowLo);
+      known = 1;
+    } else if (proto == 1) {
       if (icmpQuery((u32)it)) {
         u64 idSeq = (u64)(u32)iid * 65536 + (u32)iseq;
         u32 kind = it > 8 ? (u32)(it - 11) >> 1 : 0;
@@ -394,7 +450,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
   s_dst[r] = dst;
   s_ttl[r] = ttl;
   s_proto[r] = proto;
-  s_ipid[r] = ipId;
+  s_ipid[r] = v6 ? 0 : ipId;
   s_iplen[r] = total;
   s_tcpseq[r] = tf >= 0 ? tcpSeq : 0;
   s_portorid[r] = sp >= 0 ? sp : iid >= 0 ? iid : 0;
