@@ -88,8 +88,9 @@ export class WasmIngest implements RecordBatcher {
   /** Tuples of the table's interners learned so far (ids below are known to the module). */
   private pairsKnown = 0;
   private encapsKnown = 0;
-  /** False once the module's table of one kind is full: its new tuples stay with JavaScript. */
-  private learning = true;
+  /** False once the module's table of that kind is full: rows with new tuples of it stay with JavaScript. */
+  private learningPairs = true;
+  private learningEncaps = true;
 
   /** One for `c` (a fresh module instance), or null when WebAssembly is off or unavailable. */
   static create(c: Correlator, opts: DecodeOptions): WasmIngest | null {
@@ -170,7 +171,7 @@ export class WasmIngest implements RecordBatcher {
     if (chunk.byteOffset !== this.chunkAt || chunk.buffer !== this.x.memory.buffer) return p;
     const room = c.obs.roomLeft;
     if (room <= 0) return p; // the JavaScript path grows the table, or says it is full
-    if (this.learning) this.learn();
+    this.learn();
     const io = this.io;
     io[IO_CHUNK_BASE] = chunkBase;
     io[IO_BASE_SEC] = c.baseSec;
@@ -193,15 +194,15 @@ export class WasmIngest implements RecordBatcher {
     const obs = this.c.obs;
     const pairs = obs.macPairs;
     const tuple = this.tuple;
-    for (; this.pairsKnown < pairs.count; this.pairsKnown++) {
+    for (; this.learningPairs && this.pairsKnown < pairs.count; this.pairsKnown++) {
       tuple[0] = pairs.get(this.pairsKnown, 0);
       tuple[1] = pairs.get(this.pairsKnown, 1);
-      if (this.x.learnPair(this.pairsKnown) === 0) this.learning = false;
+      if (this.x.learnPair(this.pairsKnown) === 0) this.learningPairs = false;
     }
     const encaps = obs.encaps;
-    for (; this.encapsKnown < encaps.count; this.encapsKnown++) {
+    for (; this.learningEncaps && this.encapsKnown < encaps.count; this.encapsKnown++) {
       for (let f = 0; f < ENCAP_WIDTH; f++) tuple[f] = encaps.get(this.encapsKnown, f);
-      if (this.x.learnEncap(this.encapsKnown) === 0) this.learning = false;
+      if (this.x.learnEncap(this.encapsKnown) === 0) this.learningEncaps = false;
     }
   }
 }

@@ -299,6 +299,34 @@ describe('the WebAssembly ingest', () => {
     expect(expectSame([dir], false)).toBeGreaterThan(20_000);
   });
 
+  it('gives the JavaScript rows past 65,535 MAC pairs (its table full, the column widened)', () => {
+    // 70,000 frames of as many source MACs, then the same again: the table interns past 16 bits (ethPair widens to
+    // 32), the module learns pairs until its table is full and leaves the rest, and ids past 16 bits, to JavaScript.
+    const base = readPcap(fixtureFiles('flannel-vxlan')[0]);
+    const ping = base.records.find((r) => r.data[12] === 0x08 && r.data[13] === 0x00 && r.data[23] === 1)!;
+    const records: PcapRecord[] = [];
+    for (let pass = 0; pass < 2; pass++)
+      for (let i = 0; i < 70_000; i++) {
+        const data = ping.data.slice();
+        data[8] = i >> 16;
+        data[9] = (i >> 8) & 0xff;
+        data[10] = i & 0xff;
+        data[18] = i & 0xff; // another IP id each: another packet
+        data[19] = pass;
+        records.push({ ...ping, nsec: (ping.nsec + pass * 70_000 + i) % 1e9, data });
+      }
+    const dir = path.join(tmp, 'macs');
+    fs.mkdirSync(dir, { recursive: true });
+    writePcap(path.join(dir, 'node-1__eth0.pcap'), { ...base, records });
+    const taken = expectSame([dir], false);
+    const run = ingest([dir], true);
+    expect((run.c.obs as unknown as { ethPair: unknown }).ethPair).toBeInstanceOf(Int32Array);
+    expect(run.c.obs.macPairs.count).toBe(70_000);
+    // The second pass's rows whose pairs the module learned (ids below 0xffff): most of them.
+    expect(taken).toBeGreaterThan(60_000);
+    expect(taken).toBeLessThan(records.length - 70_000 + 1);
+  });
+
   it('is what scripts/build-wasm.sh makes of ingest.c', () => {
     const out = path.join(tmp, 'ingestWasm.ts');
     execFileSync('sh', [path.join(ROOT, 'scripts/build-wasm.sh'), out], { stdio: 'pipe' });

@@ -96,8 +96,10 @@ static inline u32 fmix(u32 h) {
 
 // ---- interned tuples: the JavaScript TupleInterners' ids, learned from them (never assigned here) ----
 
-#define PAIR_SLOTS 8192
-#define ENCAP_SLOTS 4096
+// Room for 65,536 MAC pairs and 16,384 tunnels (tables half full at most): past them, rows with new ones stay with
+// JavaScript.
+#define PAIR_SLOTS 131072
+#define ENCAP_SLOTS 32768
 #define ENCAP_WIDTH 9
 static i64 pairKey[PAIR_SLOTS][2];
 static i32 pairId[PAIR_SLOTS]; // id + 1; 0 empty
