@@ -25,6 +25,7 @@ import type {
   RecordCallback,
 } from '../pcap/types.ts';
 import { fallbackNode, splitInterfaceName, type LabelledPath } from './labels.ts';
+import { trace } from '../common/trace.ts';
 import { inRange, type TimeRange } from './timeRange.ts';
 import { WasmIngest } from './wasmIngest.ts';
 
@@ -285,6 +286,7 @@ export function ingestFiles(
   // the reader then reads into its memory.
   const wasm = range === null ? WasmIngest.create(c, decodeOpts) : null;
   const buf = wasm?.chunk ?? new Uint8Array(READ_CHUNK);
+  const firstRow = c.obs.length;
   const fields = createPacketFields();
   // The file being read: one record callback serves every file, so the reader's call to it stays monomorphic
   // (a closure per file made V8 deoptimize and recompile the record scan at the second file).
@@ -353,6 +355,8 @@ export function ingestFiles(
       if (own) extraIfaces.push(laneInterface(info, own));
     }
   }
+  // (HOPSCOPE_TRACE=1: how much took the fast path, e.g. to see why a pcapng or `-i any` capture reads slower.)
+  trace(`read: ${wasm?.rowsTaken ?? 0} of ${c.obs.length - firstRow} rows through WebAssembly`);
   return { problems, extraIfaces, outside, wasmRows: wasm?.rowsTaken ?? 0 };
 }
 
