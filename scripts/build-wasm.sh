@@ -10,7 +10,7 @@ wasm=$(mktemp)
 trap 'rm -f "$wasm"' EXIT
 # One fixed 16 MiB memory (never grows: the JavaScript views on it stay valid); no libc.
 clang --target=wasm32 -O2 -nostdlib -ffreestanding -Wall -Wextra -Werror \
-  -Wl,--no-entry -Wl,--export=take -Wl,--export=where -Wl,--export=learnPair -Wl,--export=learnEncap \
+  -Wl,--no-entry -Wl,--export=take -Wl,--export=takeEpb -Wl,--export=where -Wl,--export=learnPair -Wl,--export=learnEncap \
   -Wl,--initial-memory=16777216 -Wl,--max-memory=16777216 -Wl,--strip-all \
   -o "$wasm" main/session/wasm/ingest.c
 node -e '

@@ -48,7 +48,10 @@ export function sniffPcapMagic(b: Uint8Array, at = 0): { le: boolean; nano: bool
 export interface ReaderOptions {
   /** Called when an interface becomes known (the file header here; each IDB in pcapng). */
   onInterface?: (iface: CaptureInterface) => void;
-  /** Takes whole records of a classic pcap chunk in bulk before onRecord gets the ones it leaves (pcapng: unused). */
+  /**
+   * Takes whole records of a chunk in bulk before onRecord gets the ones it leaves (classic pcap; pcapng: a section's
+   * packet blocks when it has one interface).
+   */
   batch?: RecordBatcher;
 }
 

@@ -183,7 +183,19 @@ export class PcapngStreamReader implements CaptureReader {
   private scan(chunk: Uint8Array, p: number, chunkBase: number): number {
     const n = chunk.length;
     const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const batch = this.opts.batch;
     while (n - p >= BLOCK_HEADER_LEN) {
+      // A batcher takes the packet blocks of a little-endian section with one interface, whose timestamps are in
+      // micro- or nanoseconds with no offset (dumpcap's, tcpdump's, editcap's), up to any other block.
+      if (batch?.takeEpb && this.le && this.sectionStart === 0 && this.interfaces.length === 1) {
+        const ts = this.ts[0];
+        if ((ts.div === 1e6 || ts.div === 1e9) && ts.offsetSec === 0) {
+          const i = this.interfaces[0];
+          p = batch.takeEpb(chunk, p, chunkBase, i.linkType, i.snaplen, ts.div);
+          this.records += batch.taken;
+          if (n - p < BLOCK_HEADER_LEN) break;
+        }
+      }
       const len = this.frame(dv, p, chunkBase + p);
       if (len < 0) return p;
       if (n - p < len) break;

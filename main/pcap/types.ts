@@ -73,6 +73,18 @@ export type RecordCallback = (rec: CaptureRecord) => void;
  */
 export interface RecordBatcher {
   take(chunk: Uint8Array, p: number, chunkBase: number, le: boolean, nano: boolean, linkType: number): number;
+  /**
+   * take() for the Enhanced Packet Blocks of a little-endian pcapng section with one interface (of `linkType` and
+   * `snaplen`, timestamps in `unitsPerSec` units, 10^6 or 10^9, and no offset): from the block at chunk[p] on.
+   */
+  takeEpb?(
+    chunk: Uint8Array,
+    p: number,
+    chunkBase: number,
+    linkType: number,
+    snaplen: number,
+    unitsPerSec: number,
+  ): number;
   taken: number;
 }
 

@@ -1,9 +1,10 @@
-// The WebAssembly ingest: classic pcap records of Ethernet (or RAW IP) frames read, decoded, identified and staged as
-// rows by wasm/ingest.c (~70 ns a record against ~640 in JavaScript), then copied into the correlator's row store a
-// batch at a time. It takes what it is sure to give exactly as the JavaScript path (decodeRecord, computeIdentity,
-// ObservationTable.append) does (plain IPv4 TCP, UDP and ICMP, through VXLAN and IPIP; IPv6 TCP, UDP and ICMPv6 echo
-// without extension headers) and leaves every other record to that path, one at a time: the rows, and so every
-// result, are the same either way (tests/unit/wasmIngest.test.ts). HOPSCOPE_WASM=0 turns it off.
+// The WebAssembly ingest: classic pcap records (and pcapng packet blocks of a one-interface section) of Ethernet
+// (or RAW IP) frames read, decoded, identified and staged as rows by wasm/ingest.c (~70 ns a record against ~640 in
+// JavaScript), then copied into the correlator's row store a batch at a time. It takes what it is sure to give
+// exactly as the JavaScript path (decodeRecord, computeIdentity, ObservationTable.append) does (plain IPv4 TCP, UDP
+// and ICMP, through VXLAN and IPIP; IPv6 TCP, UDP and ICMPv6 echo without extension headers) and leaves every other
+// record to that path, one at a time: the rows, and so every result, are the same either way
+// (tests/unit/wasmIngest.test.ts). HOPSCOPE_WASM=0 turns it off.
 
 import type { Correlator } from '../correlate/correlator.ts';
 import type { StagedRows } from '../correlate/observations.ts';
@@ -39,12 +40,15 @@ const IO_ROWS = 6;
 const IO_LAST_T_OUT = 7;
 const IO_UNSORTED = 8;
 const IO_RAW = 9;
+const IO_SNAPLEN = 10;
+const IO_UNITS = 11;
 /** Tuple fields of a tunnel (observations.ts ENCAP_FIELDS). */
 const ENCAP_WIDTH = 9;
 
 interface Exports {
   memory: WebAssembly.Memory;
   take(p: number, end: number): number;
+  takeEpb(p: number, end: number): number;
   where(what: number): number;
   learnPair(id: number): number;
   learnEncap(id: number): number;
@@ -164,25 +168,52 @@ export class WasmIngest implements RecordBatcher {
     linkType: number,
   ): number {
     this.taken = 0;
-    const lane = this.lane;
+    if (!le || !this.ready(chunk, linkType)) return p;
+    this.io[IO_NANO] = nano ? 1 : 0;
+    return this.stage(p, chunk.length, chunkBase, false);
+  }
+
+  takeEpb(
+    chunk: Uint8Array,
+    p: number,
+    chunkBase: number,
+    linkType: number,
+    snaplen: number,
+    unitsPerSec: number,
+  ): number {
+    this.taken = 0;
+    if (!this.ready(chunk, linkType)) return p;
+    this.io[IO_SNAPLEN] = snaplen;
+    this.io[IO_UNITS] = unitsPerSec;
+    return this.stage(p, chunk.length, chunkBase, true);
+  }
+
+  /** Whether records of `linkType` in `chunk` can be staged now (a lane, room in the table, the chunk here). */
+  private ready(chunk: Uint8Array, linkType: number): boolean {
     const c = this.c;
     const raw = linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14;
-    if (lane < 0 || !le || (linkType !== LINKTYPE_ETHERNET && !raw) || c.baseSec === null) return p;
-    if (chunk.byteOffset !== this.chunkAt || chunk.buffer !== this.x.memory.buffer) return p;
+    if (this.lane < 0 || (linkType !== LINKTYPE_ETHERNET && !raw) || c.baseSec === null) return false;
+    if (chunk.byteOffset !== this.chunkAt || chunk.buffer !== this.x.memory.buffer) return false;
+    // No room: the JavaScript path grows the table, or says it is full.
+    if (c.obs.roomLeft <= 0) return false;
+    this.io[IO_RAW] = raw ? 1 : 0;
+    return true;
+  }
+
+  /** Runs the module's take (pcapng's with `epb`) from p and copies what it staged into the table. */
+  private stage(p: number, end: number, chunkBase: number, epb: boolean): number {
+    const c = this.c;
     const room = c.obs.roomLeft;
-    if (room <= 0) return p; // the JavaScript path grows the table, or says it is full
     this.learn();
     const io = this.io;
     io[IO_CHUNK_BASE] = chunkBase;
-    io[IO_BASE_SEC] = c.baseSec;
-    io[IO_LAST_T] = c.laneLastT(lane);
-    io[IO_NANO] = nano ? 1 : 0;
+    io[IO_BASE_SEC] = c.baseSec!;
+    io[IO_LAST_T] = c.laneLastT(this.lane);
     io[IO_MOST] = room < STAGE ? room : STAGE;
-    io[IO_RAW] = raw ? 1 : 0;
-    const q = this.x.take(p, chunk.length);
+    const q = epb ? this.x.takeEpb(p, end) : this.x.take(p, end);
     const n = io[IO_ROWS];
     if (n > 0) {
-      c.pushStaged(lane, this.rows, n, io[IO_LAST_T_OUT], io[IO_UNSORTED] !== 0);
+      c.pushStaged(this.lane, this.rows, n, io[IO_LAST_T_OUT], io[IO_UNSORTED] !== 0);
       this.taken = n;
       this.rowsTaken += n;
     }

@@ -299,6 +299,126 @@ describe('the WebAssembly ingest', () => {
     expect(expectSame([dir], false)).toBeGreaterThan(20_000);
   });
 
+  it('gives the JavaScript rows on pcapng copies of the fixtures, taking those of one-interface sections', () => {
+    // editcap's pcapng (one interface per file, nanosecond timestamps kept), and microsecond ones made through a
+    // microsecond pcap; a two-interface file (mergecap).
+    const ng = path.join(tmp, 'pcapng');
+    let taken = 0;
+    let rows = 0;
+    for (const scenario of scenarios) {
+      const files = fixtureFiles(scenario).filter((f) => {
+        try {
+          readPcap(f);
+          return true;
+        } catch {
+          return false; // big-endian or pcapng already
+        }
+      });
+      if (files.length === 0) continue;
+      const dir = path.join(ng, scenario);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const f of files) {
+        const out = path.join(dir, path.basename(f).replace(/\.pcap$/, '.pcapng'));
+        if (scenario.startsWith('flannel-vxlan')) {
+          const usec = path.join(tmp, 'usec.pcap');
+          execFileSync('editcap', ['-F', 'pcap', f, usec]);
+          execFileSync('editcap', ['-F', 'pcapng', usec, out]);
+        } else execFileSync('editcap', ['-F', 'pcapng', f, out]);
+      }
+      taken += expectSame([dir]);
+      rows += ingest([dir], false).c.obs.length;
+    }
+    expect(taken).toBeGreaterThan(rows * 0.5);
+    const flannel = [path.join(ng, 'flannel-vxlan-20s')];
+    expect(expectSame(flannel)).toBeGreaterThan(ingest(flannel, false).c.obs.length * 0.9);
+    const merged = path.join(tmp, 'merged');
+    fs.mkdirSync(merged);
+    // Two interfaces (mergecap -I none): taken only while the section has one (before the second's block).
+    const both = path.join(merged, 'node-1__both.pcapng');
+    execFileSync('mergecap', [
+      '-I',
+      'none',
+      '-F',
+      'pcapng',
+      '-w',
+      both,
+      ...fixtureFiles('flannel-vxlan').slice(0, 2),
+    ]);
+    expect(ingest([merged], false).c.captures.length).toBe(2);
+    expect(expectSame([merged])).toBeLessThan(ingest([merged], false).c.obs.length);
+  });
+
+  it('gives the JavaScript rows on pcapng files with one packet block damaged', () => {
+    // A byte of one block's framing or fields (type, lengths, interface, timestamp, captured and original lengths,
+    // trailing length) changed: the reader stops there or reads on, and the module must do what it does.
+    const src = path.join(tmp, 'ng-src.pcapng');
+    execFileSync('editcap', ['-F', 'pcapng', fixtureFiles('flannel-vxlan-20s')[1], src]);
+    const bytes = fs.readFileSync(src);
+    const blocks: number[] = [];
+    for (let p = 0; p + 8 <= bytes.length; p += bytes.readUInt32LE(p + 4))
+      if (bytes.readUInt32LE(p) === 6) blocks.push(p);
+    expect(blocks.length).toBeGreaterThan(20);
+    const rand = rng(77);
+    const dir = path.join(tmp, 'ng-damaged');
+    for (let k = 0; k < 60; k++) {
+      const b = Buffer.from(bytes);
+      const p = blocks[2 + Math.floor(rand() * (blocks.length - 2))];
+      const len = b.readUInt32LE(p + 4);
+      const field = [0, 4, 8, 12, 16, 20, 24, len - 4][k % 8];
+      const at = p + field + Math.floor(rand() * 4);
+      b[at] = [0, 1, 2, 0xff, b[at] + 1, b[at] - 1, b[at] ^ 0x80][Math.floor(rand() * 7)] & 0xff;
+      const one = path.join(dir, String(k));
+      fs.mkdirSync(one, { recursive: true });
+      fs.writeFileSync(path.join(one, 'node-1__ens33.pcapng'), b);
+      expectSame([one], false);
+    }
+    // And on purpose: a captured length 1 to 4 bytes past its block's room, and an interface whose snaplen its
+    // packets exceed (both refused by the reader).
+    const cases: Buffer[] = [];
+    for (let over = 1; over <= 4; over++) {
+      const b = Buffer.from(bytes);
+      const p = blocks[5];
+      b.writeUInt32LE(b.readUInt32LE(p + 4) - 32 + over, p + 20);
+      cases.push(b);
+    }
+    // (The twelfth packet 20 bytes longer than the others, its interface's snaplen the others' length.)
+    const pcap = readPcap(fixtureFiles('flannel-vxlan-20s')[1]);
+    const first = pcap.records[0].data.length;
+    expect(pcap.records.slice(0, 12).every((r) => r.data.length === first)).toBe(true);
+    pcap.records[11] = {
+      ...pcap.records[11],
+      data: new Uint8Array([...pcap.records[11].data, ...new Uint8Array(20)]),
+    };
+    const longer = path.join(tmp, 'longer.pcap');
+    writePcap(longer, pcap);
+    execFileSync('editcap', ['-F', 'pcapng', longer, longer + 'ng']);
+    const snap = fs.readFileSync(longer + 'ng');
+    const idb = snap.readUInt32LE(4); // the IDB follows the SHB
+    expect(snap.readUInt32LE(idb)).toBe(1);
+    snap.writeUInt32LE(first, idb + 12);
+    cases.push(snap);
+    cases.forEach((b, k) => {
+      const one = path.join(dir, `case${k}`);
+      fs.mkdirSync(one, { recursive: true });
+      fs.writeFileSync(path.join(one, 'node-1__ens33.pcapng'), b);
+      expectSame([one], false);
+    });
+  });
+
+  it('gives the JavaScript rows on the one-byte variants as pcapng', () => {
+    const dir = path.join(tmp, 'variants');
+    const ng = path.join(tmp, 'variants-ng');
+    fs.mkdirSync(ng, { recursive: true });
+    for (const f of fs.readdirSync(dir))
+      execFileSync('editcap', [
+        '-F',
+        'pcapng',
+        path.join(dir, f),
+        path.join(ng, f.replace(/\.pcap$/, '.pcapng')),
+      ]);
+    expect(expectSame([ng], false)).toBeGreaterThan(20_000);
+  });
+
   it('gives the JavaScript rows past 65,535 MAC pairs (its table full, the column widened)', () => {
     // 70,000 frames of as many source MACs, then the same again: the table interns past 16 bits (ethPair widens to
     // 32), the module learns pairs until its table is full and leaves the rest, and ids past 16 bits, to JavaScript.

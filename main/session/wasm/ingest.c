@@ -1,8 +1,8 @@
-// The per-record ingest of a classic pcap file, compiled to WebAssembly (scripts/build-wasm.sh; loaded by
-// main/session/wasmIngest.ts): reads each record in the reader's chunk, decodes Ethernet (or link type RAW) → IPv4
-// (through VXLAN and IPIP) → TCP/UDP/ICMP, or an innermost IPv6 packet with TCP/UDP/ICMPv6 echo, as
-// main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages the row's columns as
-// main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
+// The per-record ingest of a classic pcap file (or a pcapng section with one interface), compiled to WebAssembly
+// (scripts/build-wasm.sh; loaded by main/session/wasmIngest.ts): reads each record in the reader's chunk, decodes
+// Ethernet (or link type RAW) → IPv4 (through VXLAN and IPIP) → TCP/UDP/ICMP, or an innermost IPv6 packet with
+// TCP/UDP/ICMPv6 echo, as main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages
+// the row's columns as main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
 //
 // It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers
 // or link-local addresses, ARP, fragments, ICMP errors, SYNs, WireGuard and Geneve ports, a header the decoders
@@ -495,6 +495,47 @@ u32 take(u32 p, u32 end) {
     else if (t < lastT) unsorted = 1;
     r++;
     p += 16 + caplen;
+  }
+  io[6] = r;
+  io[7] = lastT;
+  io[8] = unsorted;
+  return p;
+}
+
+/**
+ * take() for a pcapng section with one interface (its link type Ethernet or RAW, io[9]; its snaplen io[10]; its
+ * timestamps in io[11] units a second, 10^6 or 10^9, no offset): stages the Enhanced Packet Blocks of chunk[p, end)
+ * as the pcapng reader would hand them out (block offset, timestamp, lengths) until any other block, one the
+ * reader refuses, an incomplete one, or io[IO_MOST] rows.
+ */
+u32 takeEpb(u32 p, u32 end) {
+  double chunkBase = io[0], baseSec = io[1], lastT = io[2], units = io[11];
+  int keepFlows = io[5] != 0, raw = io[9] != 0;
+  u32 most = (u32)io[4], snaplen = (u32)io[10], r = 0;
+  u64 div = units == 1e9 ? 1000000000ull : 1000000ull;
+  double toNs = units == 1e9 ? 1 : 1000;
+  int unsorted = 0;
+  while (r < most && end - p >= 12) {
+    const u8 *h = chunk + p;
+    u32 type = le32(h), len = le32(h + 4);
+    // pcapng.ts frame() and block(): an EPB of a possible length, whole here, its trailing length the same.
+    if (type != 6 || len < 32 || (len & 3) != 0 || len > MAX_CAPLEN + 64 * 1024 || len > end - p) break;
+    if (le32(h + len - 4) != len || le32(h + 8) != 0) break;
+    u32 caplen = le32(h + 20), origLen = le32(h + 24);
+    if (caplen > len - 32 || caplen > 0xffff || origLen > 0xffff || (snaplen > 0 && caplen > snaplen)) break;
+    if (chunkBase + p > 4294967295.0) break;
+    u64 v = (u64)le32(h + 12) << 32 | le32(h + 16);
+    double sec = (double)(v / div), nsec = (double)(v % div) * toNs;
+    if (!stage(h + 28, caplen, r, keepFlows, raw)) break;
+    double t = (sec - baseSec) * 1e9 + nsec;
+    s_t[r] = t;
+    s_off[r] = (u32)(chunkBase + p);
+    s_caplen[r] = caplen;
+    s_origlen[r] = origLen;
+    if (t > lastT) lastT = t;
+    else if (t < lastT) unsorted = 1;
+    r++;
+    p += len;
   }
   io[6] = r;
   io[7] = lastT;
