@@ -464,6 +464,28 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
   return 1;
 }
 
+// The lane's latest time and whether a row went back, over one take() (Correlator.pushFieldsAt's lastT/unsorted).
+static double lastT;
+static int unsorted;
+
+/** Row r's time, record offset and lengths (its decode staged by stage()). */
+static void record(u32 r, double t, u32 offset, u32 caplen, u32 origLen) {
+  s_t[r] = t;
+  s_off[r] = offset;
+  s_caplen[r] = caplen;
+  s_origlen[r] = origLen;
+  if (t > lastT) lastT = t;
+  else if (t < lastT) unsorted = 1;
+}
+
+/** A take's results into io (rows staged, the lane's last time, whether one went back); returns `p`. */
+static u32 taken(u32 r, u32 p) {
+  io[6] = r;
+  io[7] = lastT;
+  io[8] = unsorted;
+  return p;
+}
+
 /**
  * Stages the whole records of chunk[p, end) (a little-endian classic pcap's, link type Ethernet or RAW) until one
  * it leaves to the JavaScript path, an incomplete one, or io[IO_MOST] rows; returns where it stopped. In io: 0 the
@@ -472,10 +494,11 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
  * back.
  */
 u32 take(u32 p, u32 end) {
-  double chunkBase = io[0], baseSec = io[1], lastT = io[2];
+  double chunkBase = io[0], baseSec = io[1];
   int nano = io[3] != 0, keepFlows = io[5] != 0, raw = io[9] != 0;
   u32 most = (u32)io[4], r = 0;
-  int unsorted = 0;
+  lastT = io[2];
+  unsorted = 0;
   while (r < most && end - p >= 16) {
     const u8 *h = chunk + p;
     u32 caplen = le32(h + 8), origLen = le32(h + 12);
@@ -486,20 +509,10 @@ u32 take(u32 p, u32 end) {
     double nsec = nano ? (double)frac : (double)frac * 1000;
     if (nsec >= 1e9) break;
     if (!stage(h + 16, caplen, r, keepFlows, raw)) break;
-    double t = ((double)le32(h) - baseSec) * 1e9 + nsec;
-    s_t[r] = t;
-    s_off[r] = (u32)(chunkBase + p);
-    s_caplen[r] = caplen;
-    s_origlen[r] = origLen;
-    if (t > lastT) lastT = t;
-    else if (t < lastT) unsorted = 1;
-    r++;
+    record(r++, ((double)le32(h) - baseSec) * 1e9 + nsec, (u32)(chunkBase + p), caplen, origLen);
     p += 16 + caplen;
   }
-  io[6] = r;
-  io[7] = lastT;
-  io[8] = unsorted;
-  return p;
+  return taken(r, p);
 }
 
 /**
@@ -509,12 +522,13 @@ u32 take(u32 p, u32 end) {
  * reader refuses, an incomplete one, or io[IO_MOST] rows.
  */
 u32 takeEpb(u32 p, u32 end) {
-  double chunkBase = io[0], baseSec = io[1], lastT = io[2], units = io[11];
+  double chunkBase = io[0], baseSec = io[1], units = io[11];
   int keepFlows = io[5] != 0, raw = io[9] != 0;
   u32 most = (u32)io[4], snaplen = (u32)io[10], r = 0;
   u64 div = units == 1e9 ? 1000000000ull : 1000000ull;
   double toNs = units == 1e9 ? 1 : 1000;
-  int unsorted = 0;
+  lastT = io[2];
+  unsorted = 0;
   while (r < most && end - p >= 12) {
     const u8 *h = chunk + p;
     u32 type = le32(h), len = le32(h + 4);
@@ -527,20 +541,10 @@ u32 takeEpb(u32 p, u32 end) {
     u64 v = (u64)le32(h + 12) << 32 | le32(h + 16);
     double sec = (double)(v / div), nsec = (double)(v % div) * toNs;
     if (!stage(h + 28, caplen, r, keepFlows, raw)) break;
-    double t = (sec - baseSec) * 1e9 + nsec;
-    s_t[r] = t;
-    s_off[r] = (u32)(chunkBase + p);
-    s_caplen[r] = caplen;
-    s_origlen[r] = origLen;
-    if (t > lastT) lastT = t;
-    else if (t < lastT) unsorted = 1;
-    r++;
+    record(r++, (sec - baseSec) * 1e9 + nsec, (u32)(chunkBase + p), caplen, origLen);
     p += len;
   }
-  io[6] = r;
-  io[7] = lastT;
-  io[8] = unsorted;
-  return p;
+  return taken(r, p);
 }
 
 /** Where each array lives in memory (wasmIngest.ts makes its views from these). */
