@@ -1,9 +1,11 @@
 // The WebAssembly ingest (main/session/wasmIngest.ts, main/session/wasm/ingest.c) must give exactly the rows the
 // JavaScript path gives (HOPSCOPE_WASM=0): every row column, the table's interned MAC pairs and tunnels and its
 // side maps, the lanes, the segments and the journeys. Checked on every lab fixture folder, on a generated 8-file
-// VXLAN path (where it must take nearly every row), and on the fixtures' frames damaged at random (header bytes
-// changed, frames cut, timestamps out of range or out of order): whatever it takes must be what JavaScript makes of
-// it. And the committed module must be what scripts/build-wasm.sh makes of the C source.
+// VXLAN path (where it must take nearly every row), on recorded pod traffic and Calico's tunl0, on the fixtures'
+// frames damaged at random (header bytes changed, frames cut, timestamps out of range or out of order), on every
+// one-byte change and every cut of one frame of each kind the fixtures hold (Ethernet and RAW, IPv4 and IPv6), on
+// pcapng copies (one interface, two, packet blocks damaged) and past 65,535 MAC pairs: whatever it takes must be
+// what JavaScript makes of it. And the committed module must be what scripts/build-wasm.sh makes of the C source.
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
