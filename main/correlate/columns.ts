@@ -64,22 +64,13 @@ export class RowRuns {
   at = 0;
 
   push(row: number): void {
-    const n = this.count;
-    // Extend the last run only while it is unprocessed: a finished run must not grow behind the cursor.
-    if (n > this.head && this.end[n - 1] === row) {
-      this.end[n - 1] = row + 1;
-      return;
-    }
-    if (n === this.start.length) this.setCapacity(n * 2);
-    this.start[n] = row;
-    this.end[n] = row + 1;
-    this.count = n + 1;
-    if (n === this.head) this.at = row;
+    this.pushRun(row, row + 1);
   }
 
   /** push() of rows [from, to), to > from. */
   pushRun(from: number, to: number): void {
     const n = this.count;
+    // Extend the last run only while it is unprocessed: a finished run must not grow behind the cursor.
     if (n > this.head && this.end[n - 1] === from) {
       this.end[n - 1] = to;
       return;

@@ -28,7 +28,8 @@ const H_SNAPLEN = 16;
 const H_LINKTYPE = 20;
 const R_TS_SEC = 0;
 const R_TS_FRAC = 4;
-const R_CAPLEN = 8;
+/** Where a record header holds its captured length. */
+export const R_CAPLEN = 8;
 const R_ORIGLEN = 12;
 /** LinkType occupies the low 16 bits; the high bits carry FCS information we do not need. */
 const LINKTYPE_MASK = 0xffff;

@@ -14,7 +14,7 @@ import {
 } from '../decode/fields.ts';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
-import { PCAP_RECORD_HEADER_LEN } from '../pcap/classic.ts';
+import { PCAP_RECORD_HEADER_LEN, R_CAPLEN } from '../pcap/classic.ts';
 import { createCaptureReader } from '../pcap/reader.ts';
 import { MAX_CAPLEN } from '../pcap/types.ts';
 import type {
@@ -368,13 +368,10 @@ const recordCounter = {
   taken: 0,
   take(chunk: Uint8Array, p: number, _base: number, le: boolean): number {
     const n = chunk.length;
+    const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let k = 0;
-    for (;;) {
-      if (n - p < PCAP_RECORD_HEADER_LEN) break;
-      const c = p + 8;
-      const caplen = le
-        ? (chunk[c] | (chunk[c + 1] << 8) | (chunk[c + 2] << 16) | (chunk[c + 3] << 24)) >>> 0
-        : ((chunk[c] << 24) | (chunk[c + 1] << 16) | (chunk[c + 2] << 8) | chunk[c + 3]) >>> 0;
+    while (n - p >= PCAP_RECORD_HEADER_LEN) {
+      const caplen = dv.getUint32(p + R_CAPLEN, le);
       if (caplen > MAX_CAPLEN || caplen > n - p - PCAP_RECORD_HEADER_LEN) break;
       p += PCAP_RECORD_HEADER_LEN + caplen;
       k++;

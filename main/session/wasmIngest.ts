@@ -69,7 +69,7 @@ function module(): WebAssembly.Module | null {
 }
 
 /** Whether ingest may use it: HOPSCOPE_WASM=0 turns it off (the JavaScript path alone, for comparisons). */
-export function wasmIngestEnabled(): boolean {
+function wasmIngestEnabled(): boolean {
   return process.env.HOPSCOPE_WASM !== '0';
 }
 

@@ -158,9 +158,6 @@ int learnEncap(i32 id) {
 
 // ---- identity.ts ----
 
-static u32 words[8];
-static int nw;
-
 /** identity.ts flowTupleKey into *hi, *lo. `ap`, `bp` may be up to 2^32 (an echo's id·65536 + seq). */
 static void flowTupleKey(u32 proto, u32 a, u64 ap, u32 b, u64 bp, i32 *hi, i32 *lo) {
   if (a > b || (a == b && ap > bp)) {
@@ -219,7 +216,6 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
   i32 sp = -1, dp = -1, it = -1, iid = -1, iseq = -1, tf = -1;
   u32 tcpSeq = 0, tcpAck = 0, udpLen = 0;
   int v6 = 0;
-  u32 src6 = 0, dst6 = 0;
   for (;;) {
     u32 next;
     if (type == 0x86dd) {
@@ -237,43 +233,41 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
       ipOffset = at;
       ttl = b[at + 7];
       // identity.ts address6: each address hashed to 32 bits, never 0 (the row store's IPv6 source and destination).
-      src6 = 0x6a09e667u;
-      dst6 = 0x6a09e667u;
+      src = 0x6a09e667u;
+      dst = 0x6a09e667u;
       for (int i = 0; i < 16; i += 4) {
-        src6 = fmix(src6 ^ be32(sa + i));
-        dst6 = fmix(dst6 ^ be32(da + i));
+        src = fmix(src ^ be32(sa + i));
+        dst = fmix(dst ^ be32(da + i));
       }
-      if (src6 == 0) src6 = 1;
-      if (dst6 == 0) dst6 = 1;
-      src = src6;
-      dst = dst6;
+      if (src == 0) src = 1;
+      if (dst == 0) dst = 1;
       next = at + 40;
       lim = at + total;
       if (encn == 0) outerEnd = lim;
       // A tunnel or ICMP (for IPv4) inside IPv6: JavaScript.
       if (proto == 4 || proto == 41 || proto == 1) return 0;
     } else {
-    if (type != 0x0800) return 0;
-    // decodeIpv4: every check it makes; a fragment is left to JavaScript (its identity and flow differ).
-    if (at + 1 > cap || at + 1 > lim) return 0;
-    u32 vi = b[at];
-    if (vi >> 4 != 4) return 0;
-    u32 hl = (vi & 15) * 4;
-    if (hl < 20 || at + 20 > cap || at + 20 > lim) return 0;
-    total = be16(b + at + 2);
-    if (total == 0 || total == 0xffff || total < hl || at + total > lim || at + hl > cap) return 0;
-    if ((be16(b + at + 6) & 0x3fff) != 0) return 0;
-    ipOffset = at;
-    ipId = be16(b + at + 4);
-    ttl = b[at + 8];
-    proto = b[at + 9];
-    src = be32(b + at + 12);
-    dst = be32(b + at + 16);
-    next = at + hl;
-    lim = at + total;
-    if (encn == 0) outerEnd = lim;
-    // ICMPv6 inside IPv4: JavaScript.
-    if (proto == 58) return 0;
+      if (type != 0x0800) return 0;
+      // decodeIpv4: every check it makes; a fragment is left to JavaScript (its identity and flow differ).
+      if (at + 1 > cap || at + 1 > lim) return 0;
+      u32 vi = b[at];
+      if (vi >> 4 != 4) return 0;
+      u32 hl = (vi & 15) * 4;
+      if (hl < 20 || at + 20 > cap || at + 20 > lim) return 0;
+      total = be16(b + at + 2);
+      if (total == 0 || total == 0xffff || total < hl || at + total > lim || at + hl > cap) return 0;
+      if ((be16(b + at + 6) & 0x3fff) != 0) return 0;
+      ipOffset = at;
+      ipId = be16(b + at + 4);
+      ttl = b[at + 8];
+      proto = b[at + 9];
+      src = be32(b + at + 12);
+      dst = be32(b + at + 16);
+      next = at + hl;
+      lim = at + total;
+      if (encn == 0) outerEnd = lim;
+      // ICMPv6 inside IPv4: JavaScript.
+      if (proto == 58) return 0;
     }
     if (proto == 4) {
       if (encn >= MAX_ENCAP) return 0;
@@ -354,7 +348,8 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
   int truncated = end > cap || outerEnd > cap;
 
   // The identity (computeIdentity, mixWords, tail).
-  nw = 0;
+  u32 words[8];
+  int nw = 0;
   words[nw++] = v6 ? 6 : 4;
   words[nw++] = v6 ? 0xffffffffu : ipId; // IPv6 has no IP id (-1)
   words[nw++] = proto;
@@ -422,16 +417,12 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
   i32 flowHi = 0, flowLo = 0;
   int known = 0;
   if (keepFlows) {
-    if (proto == 58) {
-      // icmpQueryRole: echo request and reply (the only ICMPv6 taken here); its kind is 0.
-      u64 idSeq = (u64)(u32)iid * 65536 + (u32)iseq;
-      flowTupleKey(58, src, idSeq, dst, idSeq, &flowHi, &flowLo);
-      known = 1;
-    } else if (proto == 1) {
-      if (icmpQuery((u32)it)) {
+    if (proto == 1 || proto == 58) {
+      // packetFlowKey: a query or its answer (ICMPv6: only echo is taken here), each ICMP kind its own protocol.
+      if (proto == 58 || icmpQuery((u32)it)) {
         u64 idSeq = (u64)(u32)iid * 65536 + (u32)iseq;
-        u32 kind = it > 8 ? (u32)(it - 11) >> 1 : 0;
-        flowTupleKey(1 + 256 * kind, src, idSeq, dst, idSeq, &flowHi, &flowLo);
+        u32 kind = proto == 1 && it > 8 ? (u32)(it - 11) >> 1 : 0;
+        flowTupleKey(proto + 256 * kind, src, idSeq, dst, idSeq, &flowHi, &flowLo);
         known = 1;
       }
     } else {
