@@ -249,6 +249,23 @@ export class Correlator {
   }
 
   /**
+   * pushStaged for rows of several lanes (the packet blocks of a pcapng file with several interfaces): row i on
+   * lane lanes[i]; each lane's latest time, order and pending rows as pushFieldsAt would leave them.
+   */
+  pushStagedLanes(lanes: Uint16Array, rows: StagedRows, n: number): void {
+    const o = this.obs.appendStaged(lanes, rows, n);
+    const t = this.obs.t;
+    for (let i = 0; i < n; i++) {
+      const c = lanes[i];
+      const r = o + i;
+      this.pending[c].push(r);
+      if (t[r] > this.lastT[c]) this.lastT[c] = t[r];
+      else if (t[r] < this.lastT[c]) this.unsorted[c] = true;
+      this.packets[c]++;
+    }
+  }
+
+  /**
    * What an ingest worker's correlator holds before grouping, for adoptPart on the main thread: its rows of
    * the shared table from `from` on, its capture lanes in order and their pending rows.
    */

@@ -518,16 +518,17 @@ export class ObservationTable {
 
   /**
    * Appends `n` rows (n <= roomLeft) staged by the WebAssembly ingest (session/wasmIngest.ts), every one on capture
-   * lane `capture`, as append() would have written them one by one: only rows append() writes nothing for beside
+   * lane `capture` (or row i on capture[i]), as append() would have written them one by one: only rows append() writes nothing for beside
    * the columns (no wideIpLen, displaced, quoted flow or SYN) and widens no column for (offsets, lengths and
    * interned ids within 16 or 32 bits), with MAC pairs and tunnels interned here before.
    * Returns the first row's index.
    */
-  appendStaged(capture: number, s: StagedRows, n: number): number {
+  appendStaged(capture: number | Uint16Array, s: StagedRows, n: number): number {
     const i = this.length;
     if (n > this.room - i) throw new Error(`appendStaged: ${n} rows, room for ${this.room - i}`);
     this.length = i + n;
-    this.capture.fill(capture, i, i + n);
+    if (typeof capture === 'number') this.capture.fill(capture, i, i + n);
+    else copyRows(this.capture, i, capture, n);
     copyRows(this.fileOffset, i, s.fileOffset, n);
     copyRows(this.caplen, i, s.caplen, n);
     copyRows(this.origLen, i, s.origLen, n);

@@ -50,8 +50,8 @@ export interface ReaderOptions {
   /** Called when an interface becomes known (the file header here; each IDB in pcapng). */
   onInterface?: (iface: CaptureInterface) => void;
   /**
-   * Takes whole records of a chunk in bulk before onRecord gets the ones it leaves (classic pcap; pcapng: a section's
-   * packet blocks when it has one interface).
+   * Takes whole records of a chunk in bulk before onRecord gets the ones it leaves (classic pcap; pcapng: the first
+   * section's packet blocks when little-endian).
    */
   batch?: RecordBatcher;
 }

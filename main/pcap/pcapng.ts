@@ -15,6 +15,7 @@ import {
   newRecord,
   type CaptureInterface,
   type CaptureReader,
+  type EpbInterface,
   type ReadProblem,
   type RecordCallback,
 } from './types.ts';
@@ -81,6 +82,8 @@ export class PcapngStreamReader implements CaptureReader {
   /** Index in `interfaces` of the current section's interface 0. */
   private sectionStart = 0;
   private readonly ts: IfaceTs[] = [];
+  /** `interfaces` as a RecordBatcher's takeEpb sees them. */
+  private readonly epbIfaces: EpbInterface[] = [];
   private pending: Uint8Array;
   private pendingLen = 0;
   private readonly scratch = new Uint8Array(BLOCK_HEADER_LEN);
@@ -185,16 +188,12 @@ export class PcapngStreamReader implements CaptureReader {
     const dv = new DataView(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     const batch = this.opts.batch;
     while (n - p >= BLOCK_HEADER_LEN) {
-      // A batcher takes the packet blocks of a little-endian section with one interface, whose timestamps are in
-      // micro- or nanoseconds with no offset (dumpcap's, tcpdump's, editcap's), up to any other block.
-      if (batch?.takeEpb && this.le && this.sectionStart === 0 && this.interfaces.length === 1) {
-        const ts = this.ts[0];
-        if ((ts.div === 1e6 || ts.div === 1e9) && ts.offsetSec === 0) {
-          const i = this.interfaces[0];
-          p = batch.takeEpb(chunk, p, chunkBase, i.linkType, i.snaplen, ts.div);
-          this.records += batch.taken;
-          if (n - p < BLOCK_HEADER_LEN) break;
-        }
+      // A batcher takes the packet blocks of the first section when little-endian (its interfaces' timestamps in
+      // micro- or nanoseconds with no offset: dumpcap's, tcpdump's, editcap's, ours), up to any other block.
+      if (batch?.takeEpb && this.le && this.sectionStart === 0 && this.interfaces.length > 0) {
+        p = batch.takeEpb(chunk, p, chunkBase, this.epbIfaces);
+        this.records += batch.taken;
+        if (n - p < BLOCK_HEADER_LEN) break;
       }
       const len = this.frame(dv, p, chunkBase + p);
       if (len < 0) return p;
@@ -361,6 +360,11 @@ export class PcapngStreamReader implements CaptureReader {
     }
     this.interfaces.push(iface);
     this.ts.push(ts);
+    this.epbIfaces.push({
+      linkType: iface.linkType,
+      snaplen: iface.snaplen,
+      unitsPerSec: (ts.div === 1e6 || ts.div === 1e9) && ts.offsetSec === 0 ? ts.div : 0,
+    });
     this.opts.onInterface?.(iface);
   }
 

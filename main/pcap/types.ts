@@ -71,20 +71,21 @@ export type RecordCallback = (rec: CaptureRecord) => void;
  * stopped (a record it leaves to onRecord, or an incomplete one). `chunkBase`: the chunk's offset in the stream
  * (a record's offset is chunkBase + its position); `taken`: how many records the last take() took.
  */
+/** A pcapng interface as a RecordBatcher sees it. */
+export interface EpbInterface {
+  linkType: number;
+  snaplen: number;
+  /** Timestamp units a second when 10^6 or 10^9 with no if_tsoffset (dumpcap's, tcpdump's, ours), else 0. */
+  unitsPerSec: number;
+}
+
 export interface RecordBatcher {
   take(chunk: Uint8Array, p: number, chunkBase: number, le: boolean, nano: boolean, linkType: number): number;
   /**
-   * take() for the Enhanced Packet Blocks of a little-endian pcapng section with one interface (of `linkType` and
-   * `snaplen`, timestamps in `unitsPerSec` units, 10^6 or 10^9, and no offset): from the block at chunk[p] on.
+   * take() for the Enhanced Packet Blocks of a little-endian pcapng file's first section, from the block at
+   * chunk[p] on: `ifaces` are the section's interfaces so far (index = interface id).
    */
-  takeEpb?(
-    chunk: Uint8Array,
-    p: number,
-    chunkBase: number,
-    linkType: number,
-    snaplen: number,
-    unitsPerSec: number,
-  ): number;
+  takeEpb?(chunk: Uint8Array, p: number, chunkBase: number, ifaces: readonly EpbInterface[]): number;
   taken: number;
 }
 

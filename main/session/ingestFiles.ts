@@ -312,12 +312,13 @@ export function ingestFiles(
       used.add(rec.interfaceId);
       const own = OWN_DESCRIPTION.exec(info.description ?? '');
       if ((info.mac !== undefined && info.mac >= 0) || own) extraIfaces.push(laneInterface(info, own));
+      // The interface's lane, made by its first record: the WebAssembly ingest's from now on (not a `-i any`
+      // capture's per-interface lanes, whose keys it does not compute: their link type is not one it takes).
+      if (wasm !== null && key === rec.interfaceId) wasm.setLane(key, cap);
     }
     lastIf = key;
     lastCap = cap;
     pushRecord(c, cap, rec, fields, decodeOpts);
-    // A classic pcap's one lane (interface 0), made by its first record: the WebAssembly ingest's from now on.
-    if (wasm !== null && key === 0) wasm.lane = cap;
   };
   // Chosen once: with no range the reader calls `push` itself, so reading every record costs what it did.
   let outside = 0;
@@ -336,7 +337,7 @@ export function ingestFiles(
     lastIf = -1;
     lastCap = -1;
     ifaces = [];
-    if (wasm !== null) wasm.lane = -1;
+    wasm?.newFile();
     const r = readFile(f.path, buf, onInterface, onRecord, onBytes, wasm ?? undefined);
     if ('error' in r) {
       problems.push({

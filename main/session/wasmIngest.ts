@@ -1,5 +1,5 @@
-// The WebAssembly ingest: classic pcap records (and pcapng packet blocks of a one-interface section) of Ethernet
-// (or RAW IP) frames read, decoded, identified and staged as rows by wasm/ingest.c (~70 ns a record against ~640 in
+// The WebAssembly ingest: classic pcap records (and the packet blocks of a pcapng file's first section, each on its
+// interface's lane) of Ethernet (or RAW IP) frames read, decoded, identified and staged as rows by wasm/ingest.c (~70 ns a record against ~640 in
 // JavaScript), then copied into the correlator's row store a batch at a time. It takes what it is sure to give
 // exactly as the JavaScript path (decodeRecord, computeIdentity, ObservationTable.append) does (plain IPv4 TCP, UDP
 // and ICMP, through VXLAN and IPIP; IPv6 TCP, UDP and ICMPv6 echo without extension headers) and leaves every other
@@ -20,7 +20,7 @@ import {
 import { genevePortTable } from '../decode/geneve.ts';
 import { vxlanPortTable } from '../decode/vxlan.ts';
 import { isWireGuardPort } from '../decode/wireguard.ts';
-import type { RecordBatcher } from '../pcap/types.ts';
+import type { EpbInterface, RecordBatcher } from '../pcap/types.ts';
 import { INGEST_WASM } from './wasm/ingestWasm.ts';
 
 /** ingest.c's CHUNK, STAGE and port classes. */
@@ -40,8 +40,11 @@ const IO_ROWS = 6;
 const IO_LAST_T_OUT = 7;
 const IO_UNSORTED = 8;
 const IO_RAW = 9;
-const IO_SNAPLEN = 10;
-const IO_UNITS = 11;
+const IO_IFS = 12;
+/** ingest.c's MAX_IFS and IF_* bits: a pcapng section's interfaces it can take blocks of. */
+const MAX_IFS = 256;
+const IF_RAW = 1;
+const IF_NANO = 2;
 /** Tuple fields of a tunnel (observations.ts ENCAP_FIELDS). */
 const ENCAP_WIDTH = 9;
 
@@ -73,14 +76,30 @@ function wasmIngestEnabled(): boolean {
   return process.env.HOPSCOPE_WASM !== '0';
 }
 
+/** Whether records of `linkType` are Ethernet or RAW IP, the link types the module decodes. */
+function rawLink(linkType: number): boolean {
+  return linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14;
+}
+
 /**
- * A RecordBatcher staging rows into correlator `c` on lane `lane` (ingestFiles sets it once a file's first record,
- * read by the JavaScript path, made the lane; -1 takes nothing). The reader reads into `chunk`, in the module's
- * memory: take() works only on chunks there.
+ * A RecordBatcher staging rows into correlator `c`, each on its interface's lane (ingestFiles tells it, setLane,
+ * once a file's first record of that interface, read by the JavaScript path, made the lane; an interface without
+ * one is not taken). The reader reads into `chunk`, in the module's memory: take() works only on chunks there.
  */
 export class WasmIngest implements RecordBatcher {
   taken = 0;
-  lane = -1;
+  /** The lane of the file's interface 0 (a classic pcap's one), -1 none yet. */
+  private lane = -1;
+  /** Per interface of the file (pcapng ids below MAX_IFS): its lane, -1 none yet. */
+  private readonly laneOf = new Int32Array(MAX_IFS).fill(-1);
+  /** The file's pcapng interfaces written into the module (ifLane, ifBits, ifSnap), and which it may take. */
+  private ifs = 0;
+  private readonly takes = new Uint8Array(MAX_IFS);
+  private readonly ifLane: Int32Array;
+  private readonly ifBits: Uint8Array;
+  private readonly ifSnap: Uint32Array;
+  /** Each staged row's lane (pcapng packet blocks). */
+  private readonly laneCol: Uint16Array;
   /** Rows taken in all. */
   rowsTaken = 0;
   readonly chunk: Uint8Array;
@@ -156,7 +175,27 @@ export class WasmIngest implements RecordBatcher {
       flowHi: new Int32Array(buf, at(26), STAGE),
       flowLo: new Int32Array(buf, at(27), STAGE),
     };
+    this.laneCol = new Uint16Array(buf, at(28), STAGE);
+    this.ifLane = new Int32Array(buf, at(29), MAX_IFS);
+    this.ifBits = new Uint8Array(buf, at(30), MAX_IFS);
+    this.ifSnap = new Uint32Array(buf, at(31), MAX_IFS);
     this.io[IO_KEEP_FLOWS] = c.obs.flowTuples ? 1 : 0;
+  }
+
+  /** A new file: no lanes, no interfaces yet. */
+  newFile(): void {
+    this.lane = -1;
+    this.laneOf.fill(-1);
+    this.ifLane.fill(-1, 0, this.ifs);
+    this.ifs = 0;
+  }
+
+  /** Interface `id` of the file (0 for a classic pcap) is lane `capture` of the correlator from now on. */
+  setLane(id: number, capture: number): void {
+    if (id === 0) this.lane = capture;
+    if (id >= MAX_IFS) return;
+    this.laneOf[id] = capture;
+    if (id < this.ifs && this.takes[id]) this.ifLane[id] = capture;
   }
 
   take(
@@ -168,52 +207,61 @@ export class WasmIngest implements RecordBatcher {
     linkType: number,
   ): number {
     this.taken = 0;
-    if (!le || !this.ready(chunk, linkType)) return p;
+    const raw = rawLink(linkType);
+    if (!le || this.lane < 0 || (linkType !== LINKTYPE_ETHERNET && !raw) || !this.ready(chunk)) return p;
+    this.io[IO_RAW] = raw ? 1 : 0;
     this.io[IO_NANO] = nano ? 1 : 0;
-    return this.stage(p, chunk.length, chunkBase, false);
+    return this.stage(p, chunk.length, chunkBase, -2);
   }
 
-  takeEpb(
-    chunk: Uint8Array,
-    p: number,
-    chunkBase: number,
-    linkType: number,
-    snaplen: number,
-    unitsPerSec: number,
-  ): number {
+  takeEpb(chunk: Uint8Array, p: number, chunkBase: number, ifaces: readonly EpbInterface[]): number {
     this.taken = 0;
-    if (!this.ready(chunk, linkType)) return p;
-    this.io[IO_SNAPLEN] = snaplen;
-    this.io[IO_UNITS] = unitsPerSec;
-    return this.stage(p, chunk.length, chunkBase, true);
+    if (!this.ready(chunk)) return p;
+    // Interfaces described since the last call: what the module needs of each, and its lane once it has one.
+    for (; this.ifs < ifaces.length && this.ifs < MAX_IFS; this.ifs++) {
+      const i = this.ifs;
+      const f = ifaces[i];
+      const raw = rawLink(f.linkType);
+      const takes = (raw || f.linkType === LINKTYPE_ETHERNET) && f.unitsPerSec > 0;
+      this.takes[i] = takes ? 1 : 0;
+      this.ifBits[i] = (raw ? IF_RAW : 0) | (f.unitsPerSec === 1e9 ? IF_NANO : 0);
+      this.ifSnap[i] = f.snaplen;
+      this.ifLane[i] = takes ? this.laneOf[i] : -1;
+    }
+    this.io[IO_IFS] = this.ifs;
+    // One interface: the rows are one lane's, copied as take()'s are.
+    if (ifaces.length === 1) return this.ifLane[0] < 0 ? p : this.stage(p, chunk.length, chunkBase, 0);
+    return this.stage(p, chunk.length, chunkBase, -1);
   }
 
-  /** Whether records of `linkType` in `chunk` can be staged now (a lane, room in the table, the chunk here). */
-  private ready(chunk: Uint8Array, linkType: number): boolean {
+  /** Whether records in `chunk` can be staged now (the base second known, room in the table, the chunk here). */
+  private ready(chunk: Uint8Array): boolean {
     const c = this.c;
-    const raw = linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14;
-    if (this.lane < 0 || (linkType !== LINKTYPE_ETHERNET && !raw) || c.baseSec === null) return false;
+    if (c.baseSec === null) return false;
     if (chunk.byteOffset !== this.chunkAt || chunk.buffer !== this.x.memory.buffer) return false;
     // No room: the JavaScript path grows the table, or says it is full.
-    if (c.obs.roomLeft <= 0) return false;
-    this.io[IO_RAW] = raw ? 1 : 0;
-    return true;
+    return c.obs.roomLeft > 0;
   }
 
-  /** Runs the module's take (pcapng's with `epb`) from p and copies what it staged into the table. */
-  private stage(p: number, end: number, chunkBase: number, epb: boolean): number {
+  /**
+   * Runs the module's take (pcapng's when `ifc` is not -2) from p and copies what it staged into the table: on
+   * `this.lane` for a classic pcap, on interface `ifc`'s lane, or with ifc -1 on each row's own.
+   */
+  private stage(p: number, end: number, chunkBase: number, ifc: number): number {
     const c = this.c;
     const room = c.obs.roomLeft;
     this.learn();
     const io = this.io;
+    const lane = ifc === -2 ? this.lane : ifc >= 0 ? this.ifLane[ifc] : -1;
     io[IO_CHUNK_BASE] = chunkBase;
     io[IO_BASE_SEC] = c.baseSec!;
-    io[IO_LAST_T] = c.laneLastT(this.lane);
+    io[IO_LAST_T] = lane >= 0 ? c.laneLastT(lane) : -Infinity;
     io[IO_MOST] = room < STAGE ? room : STAGE;
-    const q = epb ? this.x.takeEpb(p, end) : this.x.take(p, end);
+    const q = ifc === -2 ? this.x.take(p, end) : this.x.takeEpb(p, end);
     const n = io[IO_ROWS];
     if (n > 0) {
-      c.pushStaged(this.lane, this.rows, n, io[IO_LAST_T_OUT], io[IO_UNSORTED] !== 0);
+      if (lane >= 0) c.pushStaged(lane, this.rows, n, io[IO_LAST_T_OUT], io[IO_UNSORTED] !== 0);
+      else c.pushStagedLanes(this.laneCol, this.rows, n);
       this.taken = n;
       this.rowsTaken += n;
     }

@@ -4,7 +4,7 @@
 // VXLAN path (where it must take nearly every row), on recorded pod traffic and Calico's tunl0, on the fixtures'
 // frames damaged at random (header bytes changed, frames cut, timestamps out of range or out of order), on every
 // one-byte change and every cut of one frame of each kind the fixtures hold (Ethernet and RAW, IPv4 and IPv6), on
-// pcapng copies (one interface, two, packet blocks damaged) and past 65,535 MAC pairs: whatever it takes must be
+// pcapng copies (one interface, two, six of every kind, our own export, packet blocks damaged) and past 65,535 MAC pairs: whatever it takes must be
 // what JavaScript makes of it. And the committed module must be what scripts/build-wasm.sh makes of the C source.
 
 import { execFileSync } from 'node:child_process';
@@ -48,6 +48,79 @@ beforeAll(() => {
 interface Run {
   c: Correlator;
   ingest: Ingested;
+}
+
+/**
+ * A pcapng interface to write (pcapngOf): if_tsresol `resol` (default 9: ns), an if_tsoffset, a snaplen (default
+ * 262144), its records.
+ */
+interface NgInterface {
+  name: string;
+  linkType: number;
+  resol?: number;
+  offsetSec?: number;
+  snaplen?: number;
+  records: PcapRecord[];
+}
+
+/**
+ * A little-endian pcapng file: one section, the interfaces' IDBs, then their records as Enhanced Packet Blocks
+ * taken in turn (one of each interface while it has some), timestamps in each interface's units.
+ */
+function pcapngOf(ifaces: NgInterface[]): Buffer {
+  const blocks: Buffer[] = [];
+  const block = (type: number, body: Buffer) => {
+    const b = Buffer.alloc(12 + body.length);
+    b.writeUInt32LE(type, 0);
+    b.writeUInt32LE(b.length, 4);
+    body.copy(b, 8);
+    b.writeUInt32LE(b.length, b.length - 4);
+    blocks.push(b);
+  };
+  const shb = Buffer.alloc(16);
+  shb.writeUInt32LE(0x1a2b3c4d, 0);
+  shb.writeUInt16LE(1, 4);
+  shb.writeBigInt64LE(-1n, 8);
+  block(0x0a0d0d0a, shb);
+  const option = (code: number, value: Buffer) => {
+    const o = Buffer.alloc(4 + Math.ceil(value.length / 4) * 4);
+    o.writeUInt16LE(code, 0);
+    o.writeUInt16LE(value.length, 2);
+    value.copy(o, 4);
+    return o;
+  };
+  for (const f of ifaces) {
+    const head = Buffer.alloc(8);
+    head.writeUInt16LE(f.linkType, 0);
+    head.writeUInt32LE(f.snaplen ?? 262144, 4);
+    const offset = Buffer.alloc(8);
+    offset.writeBigInt64LE(BigInt(f.offsetSec ?? 0));
+    const opts = [
+      option(2, Buffer.from(f.name)),
+      option(9, Buffer.of(f.resol ?? 9)),
+      ...(f.offsetSec ? [option(14, offset)] : []),
+      Buffer.alloc(4),
+    ];
+    block(1, Buffer.concat([head, ...opts]));
+  }
+  for (let k = 0; ifaces.some((f) => k < f.records.length); k++) {
+    ifaces.forEach((f, id) => {
+      const r = f.records[k];
+      if (!r) return;
+      const resol = f.resol ?? 9;
+      const units = resol & 0x80 ? 2n ** BigInt(resol & 0x7f) : 10n ** BigInt(resol);
+      const ts = BigInt(r.sec - (f.offsetSec ?? 0)) * units + (BigInt(r.nsec) * units) / 1_000_000_000n;
+      const body = Buffer.alloc(20 + Math.ceil(r.data.length / 4) * 4);
+      body.writeUInt32LE(id, 0);
+      body.writeUInt32LE(Number(ts >> 32n), 4);
+      body.writeUInt32LE(Number(ts & 0xffffffffn), 8);
+      body.writeUInt32LE(r.data.length, 12);
+      body.writeUInt32LE(r.origLen, 16);
+      Buffer.from(r.data).copy(body, 20);
+      block(6, body);
+    });
+  }
+  return Buffer.concat(blocks);
 }
 
 /** Reads `args` (files or folders) on one thread, with the WebAssembly ingest or without it. */
@@ -301,7 +374,7 @@ describe('the WebAssembly ingest', () => {
     expect(expectSame([dir], false)).toBeGreaterThan(20_000);
   });
 
-  it('gives the JavaScript rows on pcapng copies of the fixtures, taking those of one-interface sections', () => {
+  it('gives the JavaScript rows on pcapng copies of the fixtures, taking most of their packet blocks', () => {
     // editcap's pcapng (one interface per file, nanosecond timestamps kept), and microsecond ones made through a
     // microsecond pcap; a two-interface file (mergecap).
     const ng = path.join(tmp, 'pcapng');
@@ -335,7 +408,7 @@ describe('the WebAssembly ingest', () => {
     expect(expectSame(flannel)).toBeGreaterThan(ingest(flannel, false).c.obs.length * 0.9);
     const merged = path.join(tmp, 'merged');
     fs.mkdirSync(merged);
-    // Two interfaces (mergecap -I none): taken only while the section has one (before the second's block).
+    // Two interfaces (mergecap -I none): each one's packet blocks on its lane, after its first.
     const both = path.join(merged, 'node-1__both.pcapng');
     execFileSync('mergecap', [
       '-I',
@@ -344,10 +417,70 @@ describe('the WebAssembly ingest', () => {
       'pcapng',
       '-w',
       both,
-      ...fixtureFiles('flannel-vxlan').slice(0, 2),
+      ...fixtureFiles('flannel-vxlan-20s').slice(0, 2),
     ]);
     expect(ingest([merged], false).c.captures.length).toBe(2);
-    expect(expectSame([merged])).toBeLessThan(ingest([merged], false).c.obs.length);
+    const mergedRows = ingest([merged], false).c.obs.length;
+    expect(expectSame([merged])).toBeGreaterThan(mergedRows * 0.85);
+  });
+
+  it('takes the packet blocks of every interface of a pcapng file, each on its own lane', () => {
+    // One section, six interfaces, their blocks in turn: RAW IP (Calico's tunl0), Ethernet in ns, Ethernet in µs,
+    // then two it must leave to JavaScript (an if_tsoffset, binary timestamp units), and one whose rows go back in
+    // time (its lane unsorted). Everything must be as JavaScript reads it; only the first four and the last taken.
+    const vx = fixtureFiles('flannel-vxlan-20s').map(readPcap);
+    const tunl = readPcap(fixtureFiles('calico-ipip').find((f) => f.includes('node-1__tunl0'))!);
+    const back = vx[3].records.slice(0, 40);
+    [back[10], back[20]] = [back[20], back[10]];
+    const lanes: NgInterface[] = [
+      { name: 'tunl0', linkType: 101, records: tunl.records },
+      { name: 'eth-ns', linkType: 1, records: vx[0].records },
+      { name: 'eth-us', linkType: 1, resol: 6, records: vx[1].records },
+      { name: 'offset', linkType: 1, offsetSec: 3600, records: vx[2].records.slice(0, 30) },
+      { name: 'binary', linkType: 1, resol: 0x80 | 20, records: vx[2].records.slice(30, 60) },
+      { name: 'back', linkType: 1, records: back },
+    ];
+    const dir = path.join(tmp, 'six');
+    fs.mkdirSync(dir);
+    fs.writeFileSync(path.join(dir, 'node-1__six.pcapng'), pcapngOf(lanes));
+    const js = ingest([dir], false);
+    expect(js.c.captures.map((c) => c.iface)).toEqual(lanes.map((l) => l.name));
+    expect(js.c.ingestPart(0).captures[5].unsorted).toBe(true);
+    const takeable = [0, 1, 2, 5].reduce((n, i) => n + lanes[i].records.length, 0);
+    const taken = expectSame([dir]);
+    expect(taken).toBeGreaterThan(takeable * 0.85);
+    expect(taken).toBeLessThanOrEqual(takeable - 4);
+    // Each interface's snaplen: the second's is below its twelfth packet's length (the reader stops there).
+    const short = vx[0].records.slice(0, 12);
+    const snap = Math.min(...short.slice(0, 11).map((r) => r.data.length));
+    short[11] = { ...short[11], data: new Uint8Array([...short[11].data, ...new Uint8Array(snap)]) };
+    const snapDir = path.join(tmp, 'snap');
+    fs.mkdirSync(snapDir);
+    const two = [
+      { name: 'a', linkType: 1, records: vx[1].records.slice(0, 12) },
+      { name: 'b', linkType: 1, snaplen: snap + 4, records: short },
+    ];
+    fs.writeFileSync(path.join(snapDir, 'node-1__two.pcapng'), pcapngOf(two));
+    expect(ingest([snapDir], false).ingest.problems.map((p) => p.problem.code)).toEqual(['PCAP_MALFORMED']);
+    expect(expectSame([snapDir])).toBeGreaterThan(12);
+  });
+
+  it('takes the packet blocks of our own pcapng export read again', () => {
+    // Two nodes' eight interfaces in one file, in time order (the lane changes nearly every block), each block with
+    // its journey's comment and packet id: read back as the same lanes and journeys, and nearly all through here.
+    const out = path.join(tmp, 'again');
+    fs.mkdirSync(out);
+    const file = path.join(out, 'export.pcapng');
+    execFileSync(process.execPath, [
+      path.join(ROOT, 'bin/hopscope.mjs'),
+      'export',
+      '--pcapng',
+      file,
+      path.join(FIXTURES, 'flannel-vxlan-20s'),
+    ]);
+    const js = ingest([file], false);
+    expect(js.c.captures.length).toBe(fixtureFiles('flannel-vxlan-20s').length);
+    expect(expectSame([file])).toBeGreaterThan(js.c.obs.length * 0.85);
   });
 
   it('gives the JavaScript rows on pcapng files with one packet block damaged', () => {

@@ -1,4 +1,4 @@
-// The per-record ingest of a classic pcap file (or a pcapng section with one interface), compiled to WebAssembly
+// The per-record ingest of a classic pcap file (or a little-endian pcapng section's packet blocks), compiled to WebAssembly
 // (scripts/build-wasm.sh; loaded by main/session/wasmIngest.ts): reads each record in the reader's chunk, decodes
 // Ethernet (or link type RAW) → IPv4 (through VXLAN and IPIP) → TCP/UDP/ICMP, or an innermost IPv6 packet with
 // TCP/UDP/ICMPv6 echo, as main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages
@@ -79,6 +79,17 @@ u8 s_encapcount[STAGE];
 u16 s_encapid[STAGE];
 i32 s_flowhi[STAGE];
 i32 s_flowlo[STAGE];
+// Each staged row's lane (a pcapng section's packet blocks: its interface's, ifLane).
+u16 s_lane[STAGE];
+
+// A pcapng section's interfaces (wasmIngest.ts writes them; io[12] of them): each one's lane (-1: not one to take
+// now), IF_* bits and snaplen.
+#define MAX_IFS 256
+#define IF_RAW 1
+#define IF_NANO 2
+i32 ifLane[MAX_IFS];
+u8 ifBits[MAX_IFS];
+u32 ifSnap[MAX_IFS];
 
 static inline u32 be16(const u8 *p) { return (u32)p[0] << 8 | p[1]; }
 static inline u32 be32(const u8 *p) { return (u32)p[0] << 24 | (u32)p[1] << 16 | (u32)p[2] << 8 | p[3]; }
@@ -507,17 +518,16 @@ u32 take(u32 p, u32 end) {
 }
 
 /**
- * take() for a pcapng section with one interface (its link type Ethernet or RAW, io[9]; its snaplen io[10]; its
- * timestamps in io[11] units a second, 10^6 or 10^9, no offset): stages the Enhanced Packet Blocks of chunk[p, end)
- * as the pcapng reader would hand them out (block offset, timestamp, lengths) until any other block, one the
- * reader refuses, an incomplete one, or io[IO_MOST] rows.
+ * take() for a little-endian pcapng section (its first: interface ids are the section's): stages the Enhanced
+ * Packet Blocks of chunk[p, end) as the pcapng reader would hand them out (block offset, timestamp, lengths), each
+ * on its interface's lane (s_lane), until any other block, one the reader refuses, one of an interface not to take
+ * (ifLane -1: not Ethernet or RAW, timestamps not in micro- or nanoseconds or with an offset, no lane yet; past
+ * io[12]), an incomplete one, or io[IO_MOST] rows.
  */
 u32 takeEpb(u32 p, u32 end) {
-  double chunkBase = io[0], baseSec = io[1], units = io[11];
-  int keepFlows = io[5] != 0, raw = io[9] != 0;
-  u32 most = (u32)io[4], snaplen = (u32)io[10], r = 0;
-  u64 div = units == 1e9 ? 1000000000ull : 1000000ull;
-  double toNs = units == 1e9 ? 1 : 1000;
+  double chunkBase = io[0], baseSec = io[1];
+  int keepFlows = io[5] != 0;
+  u32 most = (u32)io[4], ifs = (u32)io[12], r = 0;
   lastT = io[2];
   unsorted = 0;
   while (r < most && end - p >= 12) {
@@ -525,13 +535,16 @@ u32 takeEpb(u32 p, u32 end) {
     u32 type = le32(h), len = le32(h + 4);
     // pcapng.ts frame() and block(): an EPB of a possible length, whole here, its trailing length the same.
     if (type != 6 || len < 32 || (len & 3) != 0 || len > MAX_CAPLEN + 64 * 1024 || len > end - p) break;
-    if (le32(h + len - 4) != len || le32(h + 8) != 0) break;
-    u32 caplen = le32(h + 20), origLen = le32(h + 24);
+    u32 ifc = le32(h + 8);
+    if (le32(h + len - 4) != len || ifc >= ifs || ifLane[ifc] < 0) break;
+    u32 caplen = le32(h + 20), origLen = le32(h + 24), snaplen = ifSnap[ifc];
     if (caplen > len - 32 || caplen > 0xffff || origLen > 0xffff || (snaplen > 0 && caplen > snaplen)) break;
     if (chunkBase + p > 4294967295.0) break;
-    u64 v = (u64)le32(h + 12) << 32 | le32(h + 16);
-    double sec = (double)(v / div), nsec = (double)(v % div) * toNs;
-    if (!stage(h + 28, caplen, r, keepFlows, raw)) break;
+    int nano = (ifBits[ifc] & IF_NANO) != 0;
+    u64 v = (u64)le32(h + 12) << 32 | le32(h + 16), div = nano ? 1000000000ull : 1000000ull;
+    double sec = (double)(v / div), nsec = (double)(v % div) * (nano ? 1 : 1000);
+    if (!stage(h + 28, caplen, r, keepFlows, (ifBits[ifc] & IF_RAW) != 0)) break;
+    s_lane[r] = (u16)ifLane[ifc];
     record(r++, (sec - baseSec) * 1e9 + nsec, (u32)(chunkBase + p), caplen, origLen);
     p += len;
   }
@@ -569,6 +582,10 @@ u32 where(int what) {
     case 25: return (u32)s_encapid;
     case 26: return (u32)s_flowhi;
     case 27: return (u32)s_flowlo;
+    case 28: return (u32)s_lane;
+    case 29: return (u32)ifLane;
+    case 30: return (u32)ifBits;
+    case 31: return (u32)ifSnap;
     default: return 0;
   }
 }
