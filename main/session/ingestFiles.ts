@@ -312,9 +312,10 @@ export function ingestFiles(
       used.add(rec.interfaceId);
       const own = OWN_DESCRIPTION.exec(info.description ?? '');
       if ((info.mac !== undefined && info.mac >= 0) || own) extraIfaces.push(laneInterface(info, own));
-      // The interface's lane, made by its first record: the WebAssembly ingest's from now on (not a `-i any`
-      // capture's per-interface lanes, whose keys it does not compute: their link type is not one it takes).
-      if (wasm !== null && key === rec.interfaceId) wasm.setLane(key, cap);
+      // The interface's lane (or a split `-i any` capture's interface index's), made by its first record: the
+      // WebAssembly ingest's from now on.
+      if (wasm !== null)
+        wasm.setLane(rec.interfaceId, cap, key >= SPLIT_KEY ? Math.floor(key / SPLIT_KEY) - 1 : -1);
     }
     lastIf = key;
     lastCap = cap;
@@ -337,7 +338,7 @@ export function ingestFiles(
     lastIf = -1;
     lastCap = -1;
     ifaces = [];
-    wasm?.newFile();
+    wasm?.newFile(split);
     const r = readFile(f.path, buf, onInterface, onRecord, onBytes, wasm ?? undefined);
     if ('error' in r) {
       problems.push({

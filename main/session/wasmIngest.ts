@@ -13,6 +13,7 @@ import {
   DEFAULT_DECODE_OPTIONS,
   DEFAULT_GENEVE_PORTS,
   LINKTYPE_ETHERNET,
+  LINKTYPE_LINUX_SLL2,
   LINKTYPE_RAW,
   LINKTYPE_RAW_12,
   LINKTYPE_RAW_14,
@@ -40,8 +41,15 @@ const IO_KEEP_FLOWS = 5;
 const IO_ROWS = 6;
 const IO_LAST_T_OUT = 7;
 const IO_UNSORTED = 8;
-const IO_RAW = 9;
+const IO_LINK = 9;
 const IO_IFS = 12;
+const IO_SPLIT = 13;
+/** ingest.c's LINK_* types. */
+const LINK_ETH = 0;
+const LINK_RAW = 1;
+const LINK_SLL2 = 2;
+/** ingest.c's MAX_IDX: a split `-i any` capture's interface indices it keeps lanes for. */
+const MAX_IDX = 4096;
 /** ingest.c's MAX_IFS and IF_* bits: a pcapng section's interfaces it can take blocks of. */
 const MAX_IFS = 256;
 const IF_RAW = 1;
@@ -99,8 +107,11 @@ export class WasmIngest implements RecordBatcher {
   private readonly ifLane: Int32Array;
   private readonly ifBits: Uint8Array;
   private readonly ifSnap: Uint32Array;
-  /** Each staged row's lane (pcapng packet blocks). */
+  /** Each staged row's lane (pcapng packet blocks, a split `-i any` capture's records). */
   private readonly laneCol: Uint16Array;
+  /** Whether the file's `-i any` records go to per-interface lanes (ingestFiles' split), and those lanes by index. */
+  private split = false;
+  private readonly idxLane: Int32Array;
   /** Rows taken in all. */
   rowsTaken = 0;
   readonly chunk: Uint8Array;
@@ -180,19 +191,29 @@ export class WasmIngest implements RecordBatcher {
     this.ifLane = new Int32Array(buf, at(29), MAX_IFS);
     this.ifBits = new Uint8Array(buf, at(30), MAX_IFS);
     this.ifSnap = new Uint32Array(buf, at(31), MAX_IFS);
+    this.idxLane = new Int32Array(buf, at(32), MAX_IDX).fill(-1);
     this.io[IO_KEEP_FLOWS] = c.obs.flowTuples ? 1 : 0;
   }
 
-  /** A new file: no lanes, no interfaces yet. */
-  newFile(): void {
+  /** A new file (`split`: its `-i any` records go to per-interface lanes): no lanes, no interfaces yet. */
+  newFile(split: boolean): void {
     this.lane = -1;
     this.laneOf.fill(-1);
     this.ifLane.fill(-1, 0, this.ifs);
     this.ifs = 0;
+    this.split = split;
+    this.idxLane.fill(-1);
   }
 
-  /** Interface `id` of the file (0 for a classic pcap) is lane `capture` of the correlator from now on. */
-  setLane(id: number, capture: number): void {
+  /**
+   * Interface `id` of the file (0 for a classic pcap) is lane `capture` of the correlator from now on; with an
+   * `ifindex` (not -1), that interface index's lane of a split `-i any` capture.
+   */
+  setLane(id: number, capture: number, ifindex = -1): void {
+    if (ifindex >= 0) {
+      if (id === 0 && ifindex < MAX_IDX) this.idxLane[ifindex] = capture;
+      return;
+    }
     if (id === 0) this.lane = capture;
     if (id >= MAX_IFS) return;
     this.laneOf[id] = capture;
@@ -209,10 +230,16 @@ export class WasmIngest implements RecordBatcher {
   ): number {
     this.taken = 0;
     const raw = rawLink(linkType);
-    if (!le || this.lane < 0 || (linkType !== LINKTYPE_ETHERNET && !raw) || !this.ready(chunk)) return p;
-    this.io[IO_RAW] = raw ? 1 : 0;
-    this.io[IO_NANO] = nano ? 1 : 0;
-    return this.stage(p, chunk.length, chunkBase, -2);
+    const cooked = linkType === LINKTYPE_LINUX_SLL2;
+    if (!le || (linkType !== LINKTYPE_ETHERNET && !raw && !cooked) || !this.ready(chunk)) return p;
+    // A split `-i any` capture: each record on its interface index's lane (none yet: JavaScript makes it).
+    const split = cooked && this.split;
+    if (!split && this.lane < 0) return p;
+    const io = this.io;
+    io[IO_LINK] = raw ? LINK_RAW : cooked ? LINK_SLL2 : LINK_ETH;
+    io[IO_SPLIT] = split ? 1 : 0;
+    io[IO_NANO] = nano ? 1 : 0;
+    return this.stage(p, chunk.length, chunkBase, false, split ? -1 : this.lane);
   }
 
   takeEpb(chunk: Uint8Array, p: number, chunkBase: number, ifaces: readonly EpbInterface[]): number {
@@ -231,8 +258,9 @@ export class WasmIngest implements RecordBatcher {
     }
     this.io[IO_IFS] = this.ifs;
     // One interface: the rows are one lane's, copied as take()'s are.
-    if (ifaces.length === 1) return this.ifLane[0] < 0 ? p : this.stage(p, chunk.length, chunkBase, 0);
-    return this.stage(p, chunk.length, chunkBase, -1);
+    if (ifaces.length === 1)
+      return this.ifLane[0] < 0 ? p : this.stage(p, chunk.length, chunkBase, true, this.ifLane[0]);
+    return this.stage(p, chunk.length, chunkBase, true, -1);
   }
 
   /** Whether records in `chunk` can be staged now (the base second known, room in the table, the chunk here). */
@@ -245,20 +273,19 @@ export class WasmIngest implements RecordBatcher {
   }
 
   /**
-   * Runs the module's take (pcapng's when `ifc` is not -2) from p and copies what it staged into the table: on
-   * `this.lane` for a classic pcap, on interface `ifc`'s lane, or with ifc -1 on each row's own.
+   * Runs the module's take (takeEpb's with `epb`) from p and copies what it staged into the table: on `lane`, or
+   * with lane -1 each row on its own (laneCol).
    */
-  private stage(p: number, end: number, chunkBase: number, ifc: number): number {
+  private stage(p: number, end: number, chunkBase: number, epb: boolean, lane: number): number {
     const c = this.c;
     const room = c.obs.roomLeft;
     this.learn();
     const io = this.io;
-    const lane = ifc === -2 ? this.lane : ifc >= 0 ? this.ifLane[ifc] : -1;
     io[IO_CHUNK_BASE] = chunkBase;
     io[IO_BASE_SEC] = c.baseSec!;
     io[IO_LAST_T] = lane >= 0 ? c.laneLastT(lane) : -Infinity;
     io[IO_MOST] = room < STAGE ? room : STAGE;
-    const q = ifc === -2 ? this.x.take(p, end) : this.x.takeEpb(p, end);
+    const q = epb ? this.x.takeEpb(p, end) : this.x.take(p, end);
     const n = io[IO_ROWS];
     if (n > 0) {
       if (lane >= 0) c.pushStaged(lane, this.rows, n, io[IO_LAST_T_OUT], io[IO_UNSORTED] !== 0);

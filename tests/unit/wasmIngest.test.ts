@@ -232,6 +232,28 @@ describe('the WebAssembly ingest', () => {
     }
   });
 
+  it('takes the records of `-i any` captures, each on its interface lane', () => {
+    // Linux cooked v2, split into one lane per interface index (the folders' interface lists name them): every
+    // fixture folder of them, and the same traffic many times over (bench/replicate.ts), where nearly every record
+    // but ARP and each lane's first is taken.
+    for (const scenario of ['any-flannel-vxlan', 'any-calico-ipip', 'any-broadcast']) {
+      const dir = path.join(FIXTURES, scenario);
+      const js = ingest([dir], false);
+      expect(js.c.captures.length, scenario).toBeGreaterThan(fixtureFiles(scenario).length);
+      expect(expectSame([dir]), scenario).toBeGreaterThan(js.c.obs.length * 0.6);
+    }
+    const many = path.join(tmp, 'any-many');
+    execFileSync(process.execPath, [
+      path.join(ROOT, 'bin/run-ts.mjs'),
+      path.join(ROOT, 'bench/replicate.ts'),
+      path.join(FIXTURES, 'any-flannel-vxlan'),
+      many,
+      '50',
+    ]);
+    const rows = ingest([many], false).c.obs.length;
+    expect(expectSame([many])).toBeGreaterThan(rows * 0.6);
+  });
+
   it('takes the pings of a link type RAW capture (Calico tunl0) after its first record', () => {
     const files = fixtureFiles('calico-ipip').filter((f) => f.includes('tunl0'));
     expect(files.length).toBe(2);
@@ -307,7 +329,7 @@ describe('the WebAssembly ingest', () => {
     // One frame of each kind the fixtures hold (by tunnel, protocol, ICMP type, TCP flags, VLAN tag), then every
     // header byte of it set to each value that means something there (and its neighbours), and the frame cut at
     // every length: each variant a record, compared row by row.
-    // Ethernet and RAW (tunl0) frames, each kind in a file of its link type.
+    // Ethernet, RAW (tunl0) and Linux cooked v2 (`-i any`) frames, each kind in a file of its link type.
     const bases = new Map<string, PcapRecord>();
     const headers = new Map<number, { header: Uint8Array; nano: boolean }>();
     const linkOf = new Map<PcapRecord, number>();
@@ -320,7 +342,7 @@ describe('the WebAssembly ingest', () => {
           continue;
         }
         const link = new DataView(pcap.header.buffer).getUint32(20, true);
-        if (link !== 1 && link !== 101) continue;
+        if (link !== 1 && link !== 101 && link !== 276) continue;
         if (!headers.has(link)) headers.set(link, { header: pcap.header, nano: pcap.nano });
         for (const r of pcap.records) {
           decodeFields(r.data, link, fields, { ...DEFAULT_DECODE_OPTIONS, key: false });
@@ -342,7 +364,7 @@ describe('the WebAssembly ingest', () => {
         }
       }
     expect(bases.size).toBeGreaterThan(40);
-    expect([...headers.keys()].sort()).toEqual([1, 101]);
+    expect([...headers.keys()].sort((a, b) => a - b)).toEqual([1, 101, 276]);
     const dir = path.join(tmp, 'variants');
     fs.mkdirSync(dir, { recursive: true });
     let total = 0;
@@ -361,7 +383,8 @@ describe('the WebAssembly ingest', () => {
         for (let len = 0; len < base.data.length; len++)
           records.push({ ...base, data: base.data.subarray(0, len) });
       }
-      writePcap(path.join(dir, link === 1 ? 'node-1__eth0.pcap' : 'node-1__tunl0.pcap'), {
+      const name = { 1: 'node-1__eth0.pcap', 101: 'node-1__tunl0.pcap', 276: 'node-1__any.pcap' }[link]!;
+      writePcap(path.join(dir, name), {
         header,
         nano,
         records,

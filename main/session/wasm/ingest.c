@@ -81,8 +81,18 @@ u8 s_encapcount[STAGE];
 u16 s_encapid[STAGE];
 i32 s_flowhi[STAGE];
 i32 s_flowlo[STAGE];
-// Each staged row's lane (a pcapng section's packet blocks: its interface's, ifLane).
+// Each staged row's lane (a pcapng section's packet blocks: its interface's, ifLane; a split `-i any` capture's
+// records: their interface index's, idxLane).
 u16 s_lane[STAGE];
+
+// Link types (io[9] for take()): Ethernet, RAW IP, Linux cooked v2.
+#define LINK_ETH 0
+#define LINK_RAW 1
+#define LINK_SLL2 2
+
+// A split `-i any` capture's lanes by interface index (-1: none yet; indices past MAX_IDX: JavaScript).
+#define MAX_IDX 4096
+i32 idxLane[MAX_IDX];
 
 // A pcapng section's interfaces (wasmIngest.ts writes them; io[12] of them): each one's lane (-1: not one to take
 // now), IF_* bits and snaplen.
@@ -199,15 +209,23 @@ static int hasIdSeq(u32 t) { return t == 8 || t == 0 || (t >= 13 && t <= 18); }
  * Decodes the frame b[0, cap) and stages it as row `r`; 0 when the record is left to the JavaScript path (nothing
  * staged then).
  */
-static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
+static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   i64 ethDst = -1, ethSrc = -1;
   i32 vlan = -1;
   u32 q, type, at;
+  int raw = link == LINK_RAW, cooked = link == LINK_SLL2;
   if (raw) {
     // Link type RAW (tunl0): the IP packet itself, its version saying which.
     if (cap < 1) return 0;
     type = b[0] >> 4 == 6 ? 0x86dd : 0x0800;
     at = 0;
+  } else if (cooked) {
+    // Linux cooked v2 (`tcpdump -i any`, linuxSll.ts decodeSll2): the protocol, and the link-layer address when it
+    // is a MAC (the row's MAC pair is (it, none)).
+    if (cap < 20) return 0;
+    type = be16(b);
+    if (b[11] == 6) ethSrc = mac48(b + 12);
+    at = 20;
   } else {
     // Ethernet (decodeEthernet), the outer frame's VLAN tags.
     if (14 > cap) return 0;
@@ -420,9 +438,11 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
   }
 
   // The interned MAC pair and tunnel: known ones only.
-  // (Ids past 16 bits are left to JavaScript too: the table widens those columns.) No MAC pair without Ethernet.
-  i32 pair = raw ? -1 : pairLookup(ethSrc, ethDst);
-  if (!raw && (pair < 0 || pair >= 0xffff)) return 0;
+  // (Ids past 16 bits are left to JavaScript too: the table widens those columns.) No MAC pair without Ethernet or
+  // a cooked header's MAC.
+  int paired = !raw && (!cooked || ethSrc >= 0);
+  i32 pair = paired ? pairLookup(ethSrc, ethDst) : -1;
+  if (paired && (pair < 0 || pair >= 0xffff)) return 0;
   i32 enc = 0;
   if (encn > 0) {
     ek[7] = innerSrc;
@@ -465,7 +485,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int raw) {
     s_flowlo[r] = flowLo;
   } else
     m |= M_FLOW;
-  s_flags[r] = F_KEYED | (tailKnown ? F_TAIL : 0) | (truncated ? F_TRUNCATED : 0) | (raw ? 0 : F_ETH) | F_IP;
+  s_flags[r] = F_KEYED | (tailKnown ? F_TAIL : 0) | (truncated ? F_TRUNCATED : 0) | (link == LINK_ETH ? F_ETH : 0) | F_IP;
   s_missing[r] = m;
   s_keyhi[r] = (i32)keyHi;
   s_keylo[r] = (i32)keyLo;
@@ -509,15 +529,15 @@ static u32 taken(u32 r, u32 p) {
 }
 
 /**
- * Stages the whole records of chunk[p, end) (a little-endian classic pcap's, link type Ethernet or RAW) until one
- * it leaves to the JavaScript path, an incomplete one, or io[IO_MOST] rows; returns where it stopped. In io: 0 the
- * chunk's offset in the file, 1 the base second, 2 the lane's last time, 3 nanosecond timestamps, 4 the most rows
- * to stage, 5 keep flows, 9 link type RAW; out: 6 rows staged, 7 the lane's last time, 8 whether a time went
- * back.
+ * Stages the whole records of chunk[p, end) (a little-endian classic pcap's, link type Ethernet, RAW or Linux
+ * cooked v2) until one it leaves to the JavaScript path, an incomplete one, or io[IO_MOST] rows; returns where it
+ * stopped. In io: 0 the chunk's offset in the file, 1 the base second, 2 the lane's last time, 3 nanosecond
+ * timestamps, 4 the most rows to stage, 5 keep flows, 9 the LINK_* type, 13 split (each record on its interface
+ * index's lane, s_lane); out: 6 rows staged, 7 the lane's last time, 8 whether a time went back.
  */
 u32 take(u32 p, u32 end) {
   double chunkBase = io[0], baseSec = io[1];
-  int nano = io[3] != 0, keepFlows = io[5] != 0, raw = io[9] != 0;
+  int nano = io[3] != 0, keepFlows = io[5] != 0, link = (int)io[9], split = io[13] != 0;
   u32 most = (u32)io[4], r = 0;
   lastT = io[2];
   unsorted = 0;
@@ -530,7 +550,15 @@ u32 take(u32 p, u32 end) {
     u32 frac = le32(h + 4);
     double nsec = nano ? (double)frac : (double)frac * 1000;
     if (nsec >= 1e9) break;
-    if (!stage(h + 16, caplen, r, keepFlows, raw)) break;
+    // An `-i any` capture split into per-interface lanes (ingestFiles.ts laneKeyOf): the lane of the record's
+    // interface index, once JavaScript made it.
+    if (split) {
+      if (caplen < 8) break;
+      u32 ix = be32(h + 20);
+      if (ix >= MAX_IDX || idxLane[ix] < 0) break;
+      s_lane[r] = (u16)idxLane[ix];
+    }
+    if (!stage(h + 16, caplen, r, keepFlows, link)) break;
     record(r++, ((double)le32(h) - baseSec) * 1e9 + nsec, (u32)(chunkBase + p), caplen, origLen);
     p += 16 + caplen;
   }
@@ -563,7 +591,7 @@ u32 takeEpb(u32 p, u32 end) {
     int nano = (ifBits[ifc] & IF_NANO) != 0;
     u64 v = (u64)le32(h + 12) << 32 | le32(h + 16), div = nano ? 1000000000ull : 1000000ull;
     double sec = (double)(v / div), nsec = (double)(v % div) * (nano ? 1 : 1000);
-    if (!stage(h + 28, caplen, r, keepFlows, (ifBits[ifc] & IF_RAW) != 0)) break;
+    if (!stage(h + 28, caplen, r, keepFlows, ifBits[ifc] & IF_RAW ? LINK_RAW : LINK_ETH)) break;
     s_lane[r] = (u16)ifLane[ifc];
     record(r++, (sec - baseSec) * 1e9 + nsec, (u32)(chunkBase + p), caplen, origLen);
     p += len;
@@ -606,6 +634,7 @@ u32 where(int what) {
     case 29: return (u32)ifLane;
     case 30: return (u32)ifBits;
     case 31: return (u32)ifSnap;
+    case 32: return (u32)idxLane;
     default: return 0;
   }
 }
