@@ -1,9 +1,9 @@
 // The per-record ingest of a classic pcap file (or a little-endian pcapng section's packet blocks), compiled to
 // WebAssembly (scripts/build-wasm.sh; loaded by main/session/wasmIngest.ts): reads each record in the reader's chunk,
-// decodes Ethernet (or link type RAW) → IPv4 (through VXLAN, Geneve and IPIP) → TCP/UDP/ICMP, or an innermost IPv6
-// packet with
-// TCP/UDP/ICMPv6 echo, as main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages
-// the row's columns as main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
+// decodes Ethernet (or link type RAW, or Linux cooked v2) → IPv4 (through VXLAN, Geneve and IPIP) → TCP/UDP/ICMP,
+// or an innermost IPv6 packet with TCP/UDP/ICMPv6 echo, as main/decode/fast.ts does, computes the identity of
+// main/correlate/identity.ts and stages the row's columns as main/correlate/observations.ts append() writes them.
+// ~10 × faster than the JavaScript path.
 //
 // It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers
 // or link-local addresses, ARP, fragments, ICMP errors, SYNs, WireGuard ports, a header the decoders
