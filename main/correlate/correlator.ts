@@ -249,8 +249,9 @@ export class Correlator {
   }
 
   /**
-   * pushStaged for rows of several lanes (the packet blocks of a pcapng file with several interfaces): row i on
-   * lane lanes[i]; each lane's latest time, order and pending rows as pushFieldsAt would leave them.
+   * pushStaged for rows of several lanes (the packet blocks of a pcapng file with several interfaces, a split
+   * `-i any` capture's records): row i on lane lanes[i]; each lane's latest time, order and pending rows as
+   * pushFieldsAt would leave them.
    */
   pushStagedLanes(lanes: Uint16Array, rows: StagedRows, n: number): void {
     const o = this.obs.appendStaged(lanes, rows, n);

@@ -518,9 +518,9 @@ export class ObservationTable {
 
   /**
    * Appends `n` rows (n <= roomLeft) staged by the WebAssembly ingest (session/wasmIngest.ts), every one on capture
-   * lane `capture` (or row i on capture[i]), as append() would have written them one by one: only rows append() writes nothing for beside
-   * the columns (no wideIpLen, displaced, quoted flow or SYN) and widens no column for (offsets, lengths and
-   * interned ids within 16 or 32 bits), with MAC pairs and tunnels interned here before.
+   * lane `capture` (or row i on capture[i]), as append() would have written them one by one: only rows append()
+   * writes nothing for beside the columns (no wideIpLen, displaced, quoted flow or SYN) and widens no column for
+   * (offsets, lengths and interned ids within 16 or 32 bits), with MAC pairs and tunnels interned here before.
    * Returns the first row's index.
    */
   appendStaged(capture: number | Uint16Array, s: StagedRows, n: number): number {

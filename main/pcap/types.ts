@@ -65,12 +65,6 @@ export interface CaptureRecord {
 
 export type RecordCallback = (rec: CaptureRecord) => void;
 
-/**
- * Takes whole classic pcap records in bulk, straight from a pushed chunk, instead of one onRecord call each
- * (main/session/wasmIngest.ts: the WebAssembly ingest): from chunk[p] on, as many as it will; returns where it
- * stopped (a record it leaves to onRecord, or an incomplete one). `chunkBase`: the chunk's offset in the stream
- * (a record's offset is chunkBase + its position); `taken`: how many records the last take() took.
- */
 /** A pcapng interface as a RecordBatcher sees it. */
 export interface EpbInterface {
   linkType: number;
@@ -79,6 +73,12 @@ export interface EpbInterface {
   unitsPerSec: number;
 }
 
+/**
+ * Takes whole classic pcap records in bulk, straight from a pushed chunk, instead of one onRecord call each
+ * (main/session/wasmIngest.ts: the WebAssembly ingest): from chunk[p] on, as many as it will; returns where it
+ * stopped (a record it leaves to onRecord, or an incomplete one). `chunkBase`: the chunk's offset in the stream
+ * (a record's offset is chunkBase + its position); `taken`: how many records the last take() took.
+ */
 export interface RecordBatcher {
   take(chunk: Uint8Array, p: number, chunkBase: number, le: boolean, nano: boolean, linkType: number): number;
   /**

@@ -84,7 +84,7 @@ function wasmIngestEnabled(): boolean {
   return process.env.HOPSCOPE_WASM !== '0';
 }
 
-/** Whether records of `linkType` are Ethernet or RAW IP, the link types the module decodes. */
+/** Whether `linkType` is RAW IP (101, or 12 and 14 on some systems): the IP packet with no link header. */
 function rawLink(linkType: number): boolean {
   return linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14;
 }
