@@ -133,8 +133,11 @@ function ensureSlice(dir: string, m: Manifest, packets: number): string {
   return slice;
 }
 
-/** The WireGuard-heavy set: a recording made large (bench/replicate.ts), what the pairing costs at scale. */
-interface WireGuardSet {
+/**
+ * A recording made large (bench/replicate.ts): the WireGuard-heavy set (what the pairing costs at scale) and the
+ * mixed set (how the WebAssembly ingest does where many records are left to JavaScript).
+ */
+interface ReplicatedSet {
   dir: string;
   files: string[];
   copies: number;
@@ -143,22 +146,38 @@ interface WireGuardSet {
 }
 
 /**
- * `tests/fixtures/calico-wireguard` × 6000 (× 600 with --quick) in bench/data/wireguard-xN/, made again when the
- * fixture or bench/replicate.ts is newer: 1,020,000 packets of pod traffic encrypted between two nodes, which the
- * generator's captures have none of (correlate/wireguardJoin.ts pairs each message with the packet it carried).
+ * `tests/fixtures/calico-wireguard` × 6000 (× 600 with --quick) in bench/data/wireguard-xN/: 1,020,000 packets of
+ * pod traffic encrypted between two nodes, which the generator's captures have none of (correlate/wireguardJoin.ts
+ * pairs each message with the packet it carried).
+ */
+function ensureWireGuardSet(quick: boolean): ReplicatedSet {
+  return ensureReplicatedSet('calico-wireguard', 'wireguard', quick ? 600 : 6000);
+}
+
+/**
+ * `tests/fixtures/antrea-geneve` × 15,000 (× 1,500 with --quick) in bench/data/mixed-xN/: 900,000 packets of pod
+ * traffic through Geneve, a quarter of them ARP, which the WebAssembly ingest leaves to JavaScript one at a time,
+ * so that it stages a few rows between them (the generator's set has nearly none: a cost per batch never shows
+ * there).
+ */
+function ensureMixedSet(quick: boolean): ReplicatedSet {
+  return ensureReplicatedSet('antrea-geneve', 'mixed', quick ? 1500 : 15_000);
+}
+
+/**
+ * A fixture folder × `copies` in bench/data/NAME-xN/, made again when the fixture or bench/replicate.ts is newer.
  * Its journeys are the fixture's times the copies (tests/unit/benchReplicate.test.ts checks that rule).
  */
-function ensureWireGuardSet(quick: boolean): WireGuardSet {
-  const copies = quick ? 600 : 6000;
-  const fixture = path.join(ROOT, 'tests/fixtures/calico-wireguard');
-  const dir = path.join(ROOT, 'bench/data', `wireguard-x${copies}`);
+function ensureReplicatedSet(fixtureName: string, name: string, copies: number): ReplicatedSet {
+  const fixture = path.join(ROOT, 'tests/fixtures', fixtureName);
+  const dir = path.join(ROOT, 'bench/data', `${name}-x${copies}`);
   const manifest = path.join(dir, 'manifest.json');
   const newest = Math.max(
     fs.statSync(path.join(ROOT, 'bench/replicate.ts')).mtimeMs,
     ...fs.readdirSync(fixture).map((f) => fs.statSync(path.join(fixture, f)).mtimeMs),
   );
   if (!fs.existsSync(manifest) || fs.statSync(manifest).mtimeMs < newest) {
-    console.error(`bench: writing calico-wireguard × ${copies} into ${path.relative(ROOT, dir)} …`);
+    console.error(`bench: writing ${fixtureName} × ${copies} into ${path.relative(ROOT, dir)} …`);
     fs.rmSync(dir, { recursive: true, force: true });
     replicateFolder(fixture, dir, copies);
     const r = spawnSync(HOPSCOPE[0], [HOPSCOPE[1], 'correlate', '--summary', fixture], {
@@ -174,7 +193,7 @@ function ensureWireGuardSet(quick: boolean): WireGuardSet {
       `${JSON.stringify({ copies, packets: once.packets * copies, journeys: once.journeys * copies })}\n`,
     );
   }
-  const m = JSON.parse(fs.readFileSync(manifest, 'utf8')) as Omit<WireGuardSet, 'dir' | 'files'>;
+  const m = JSON.parse(fs.readFileSync(manifest, 'utf8')) as Omit<ReplicatedSet, 'dir' | 'files'>;
   const files = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.pcap'))
@@ -206,7 +225,13 @@ function warmCache(files: string[]): void {
 
 const digits = (s: string) => s.replace(/(\d)[,_ ](?=\d{3}\b)/g, '$1');
 
-function buildCases(dir: string, m: Manifest, quick: boolean, wg: WireGuardSet): Case[] {
+function buildCases(
+  dir: string,
+  m: Manifest,
+  quick: boolean,
+  wg: ReplicatedSet,
+  mixed: ReplicatedSet,
+): Case[] {
   const p = (f: string) => path.join(dir, f);
   const one = p(m.one.path);
   const n = m.one.packets;
@@ -427,6 +452,28 @@ function buildCases(dir: string, m: Manifest, quick: boolean, wg: WireGuardSet):
         return /^stopped 0$/m.test(mm.stdout) ? null : 'a journey said stopped (the recording has none)';
       },
     }),
+    ...(['', '-js'] as const).map((js) =>
+      c({
+        id: `correlate-mixed${js}`,
+        label:
+          `\`hopscope correlate --summary\` antrea-geneve × ${mixed.copies}` +
+          (js ? ', JavaScript ingest (`HOPSCOPE_WASM=0`)' : ' (a quarter ARP; not a target)'),
+        group: 'ours',
+        packets: mixed.packets,
+        cmd: haveCorrelate ? [...HOPSCOPE, 'correlate', '--summary', mixed.dir] : null,
+        env: js ? { HOPSCOPE_WASM: '0' } : undefined,
+        unavailable: unavailable('hopscope correlate'),
+        stdout: 'capture',
+        check: (mm) => {
+          const bad = exitOk(mm);
+          if (bad) return bad;
+          const j = /^journeys (\d+)$/m.exec(digits(mm.stdout));
+          return j && Number(j[1]) === mixed.journeys
+            ? null
+            : `reported ${j?.[1] ?? 'no'} journeys, the set has ${mixed.journeys}`;
+        },
+      }),
+    ),
     c({
       id: 'export-csv',
       label: '`hopscope export --csv out.csv` (8 files)',
@@ -691,6 +738,25 @@ function wireguardRows(cases: Case[]): string[] {
   ];
 }
 
+/**
+ * The WebAssembly ingest on the mixed set against the JavaScript path (no target: a guard; above 1 the engine's cost
+ * per batch has grown past what it saves, as a megamorphic copy once made it, 1.56 ×).
+ */
+function mixedRows(cases: Case[]): string[] {
+  const wasm = cases.find((c) => c.id === 'correlate-mixed');
+  const js = cases.find((c) => c.id === 'correlate-mixed-js');
+  const done = (c: Case | undefined): c is Case =>
+    !!c && !!c.cmd && c.runs.length > 0 && c.problems.every((x) => x === null);
+  if (!done(wasm) || !done(js)) return [];
+  const cpu = (c: Case) => median(c.runs.map((r) => r.userS + r.sysS));
+  return [
+    '',
+    `Mixed set (not a target): \`correlate --summary\` through the WebAssembly ingest ` +
+      `${(wallOf(wasm) / wallOf(js)).toFixed(2)} × the JavaScript path's wall time, ` +
+      `${(cpu(wasm) / cpu(js)).toFixed(2)} × its CPU time (both should stay below 1 on the full set).`,
+  ];
+}
+
 async function main(): Promise<void> {
   const opts = parseOptions(process.argv.slice(2));
   checkTools();
@@ -698,11 +764,13 @@ async function main(): Promise<void> {
   const dir = path.join(ROOT, 'bench/data', opts.quick ? 'quick' : 'full');
   const m = ensureData(dir, journeys);
   const wg = ensureWireGuardSet(opts.quick);
-  let cases = buildCases(dir, m, opts.quick, wg);
+  const mixed = ensureMixedSet(opts.quick);
+  let cases = buildCases(dir, m, opts.quick, wg, mixed);
   if (opts.only) cases = cases.filter((c) => opts.only!.includes(c.id));
   warmCache([
     ...[m.one, m.oneUsec!, ...m.halves!, ...m.path].map((f) => path.join(dir, f.path)),
     ...wg.files,
+    ...mixed.files,
   ]);
 
   console.error(`bench: ${cases.length} commands × ${opts.reps} repetitions, alternating`);
@@ -742,6 +810,7 @@ async function main(): Promise<void> {
     '',
     ...targetRows(cases),
     ...wireguardRows(cases),
+    ...mixedRows(cases),
     ...(traced
       ? [
           '',
