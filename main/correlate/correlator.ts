@@ -240,8 +240,16 @@ export class Correlator {
    * pushFieldsAt and ObservationTable.append do, against baseSec and the lane's last time): appends them to lane
    * `capture`, whose latest time is now `lastT`; `unsorted` when one of them was older than a row before it.
    */
-  pushStaged(capture: number, rows: StagedRows, n: number, lastT: number, unsorted: boolean): void {
-    const o = this.obs.appendStaged(capture, rows, n);
+  pushStaged(
+    capture: number,
+    rows: StagedRows,
+    n: number,
+    lastT: number,
+    unsorted: boolean,
+    syn: Uint16Array | null = null,
+    syns = 0,
+  ): void {
+    const o = this.obs.appendStaged(capture, rows, n, syn, syns);
     this.pending[capture].pushRun(o, o + n);
     this.lastT[capture] = lastT;
     if (unsorted) this.unsorted[capture] = true;
@@ -253,8 +261,14 @@ export class Correlator {
    * `-i any` capture's records): row i on lane lanes[i]; each lane's latest time, order and pending rows as
    * pushFieldsAt would leave them.
    */
-  pushStagedLanes(lanes: Uint16Array, rows: StagedRows, n: number): void {
-    const o = this.obs.appendStaged(lanes, rows, n);
+  pushStagedLanes(
+    lanes: Uint16Array,
+    rows: StagedRows,
+    n: number,
+    syn: Uint16Array | null = null,
+    syns = 0,
+  ): void {
+    const o = this.obs.appendStaged(lanes, rows, n, syn, syns);
     const t = this.obs.t;
     for (let i = 0; i < n; i++) {
       const c = lanes[i];

@@ -519,11 +519,18 @@ export class ObservationTable {
   /**
    * Appends `n` rows (n <= roomLeft) staged by the WebAssembly ingest (session/wasmIngest.ts), every one on capture
    * lane `capture` (or row i on capture[i]), as append() would have written them one by one: only rows append()
-   * writes nothing for beside the columns (no wideIpLen, displaced, quoted flow or SYN) and widens no column for
+   * writes nothing for beside the columns but SYNs (no wideIpLen, displaced or quoted flow) and widens no column for
    * (offsets, lengths and interned ids within 16 or 32 bits), with MAC pairs and tunnels interned here before.
+   * The batch's SYNs (no ACK) are its rows syn[0, syns), in increasing order: their sequence numbers go to synSeqs.
    * Returns the first row's index.
    */
-  appendStaged(capture: number | Uint16Array, s: StagedRows, n: number): number {
+  appendStaged(
+    capture: number | Uint16Array,
+    s: StagedRows,
+    n: number,
+    syn: Uint16Array | null = null,
+    syns = 0,
+  ): number {
     const i = this.length;
     if (n > this.room - i) throw new Error(`appendStaged: ${n} rows, room for ${this.room - i}`);
     this.length = i + n;
@@ -558,6 +565,7 @@ export class ObservationTable {
     copyU16(this.encapId, i, s.encapId, n);
     this.segment.fill(-1, i, i + n);
     this.nextInSegment.fill(-1, i, i + n);
+    for (let j = 0; j < syns; j++) this.synSeqs.set(i + syn![j], s.tcpSeqCol[syn![j]]);
     return i;
   }
 

@@ -43,6 +43,7 @@ const IO_UNSORTED = 8;
 const IO_LINK = 9;
 const IO_IFS = 12;
 const IO_SPLIT = 13;
+const IO_SYNS = 14;
 /** ingest.c's LINK_* types. */
 const LINK_ETH = 0;
 const LINK_RAW = 1;
@@ -108,6 +109,8 @@ export class WasmIngest implements RecordBatcher {
   private readonly ifSnap: Uint32Array;
   /** Each staged row's lane (pcapng packet blocks, a split `-i any` capture's records). */
   private readonly laneCol: Uint16Array;
+  /** The staged SYNs' rows (io[IO_SYNS] of them). */
+  private readonly synRows: Uint16Array;
   /** Whether the file's `-i any` records go to per-interface lanes (ingestFiles' split), and those lanes by index. */
   private split = false;
   private readonly idxLane: Int32Array;
@@ -191,6 +194,7 @@ export class WasmIngest implements RecordBatcher {
     this.ifBits = new Uint8Array(buf, at(30), MAX_IFS);
     this.ifSnap = new Uint32Array(buf, at(31), MAX_IFS);
     this.idxLane = new Int32Array(buf, at(32), MAX_IDX).fill(-1);
+    this.synRows = new Uint16Array(buf, at(33), STAGE);
     this.io[IO_KEEP_FLOWS] = c.obs.flowTuples ? 1 : 0;
   }
 
@@ -287,8 +291,10 @@ export class WasmIngest implements RecordBatcher {
     const q = epb ? this.x.takeEpb(p, end) : this.x.take(p, end);
     const n = io[IO_ROWS];
     if (n > 0) {
-      if (lane >= 0) c.pushStaged(lane, this.rows, n, io[IO_LAST_T_OUT], io[IO_UNSORTED] !== 0);
-      else c.pushStagedLanes(this.laneCol, this.rows, n);
+      const syns = io[IO_SYNS];
+      if (lane >= 0)
+        c.pushStaged(lane, this.rows, n, io[IO_LAST_T_OUT], io[IO_UNSORTED] !== 0, this.synRows, syns);
+      else c.pushStagedLanes(this.laneCol, this.rows, n, this.synRows, syns);
       this.taken = n;
       this.rowsTaken += n;
     }

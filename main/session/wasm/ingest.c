@@ -6,7 +6,7 @@
 // ~10 × faster than the JavaScript path.
 //
 // It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers
-// or link-local addresses, ARP, fragments, ICMP errors, SYNs, WireGuard ports, a header the decoders
+// or link-local addresses, ARP, fragments, ICMP errors, WireGuard ports, a header the decoders
 // would call truncated or malformed, a MAC pair or tunnel not interned yet, lengths past 16 bits, …) stops it at
 // that record, which the reader then hands to the JavaScript path one record at a time.
 // tests/unit/wasmIngest.test.ts compares every column of both.
@@ -81,6 +81,10 @@ u8 s_encapcount[STAGE];
 u16 s_encapid[STAGE];
 i32 s_flowhi[STAGE];
 i32 s_flowlo[STAGE];
+// The staged SYNs' rows (io[14] of them: syns): observations.ts keeps their sequence numbers in synSeqs.
+u16 s_syn[STAGE];
+static u32 syns;
+
 // Each staged row's lane (a pcapng section's packet blocks: its interface's, ifLane; a split `-i any` capture's
 // records: their interface index's, idxLane).
 u16 s_lane[STAGE];
@@ -366,7 +370,6 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
       u32 thl = (u32)(b[next + 12] >> 4) * 4;
       if (thl < 20 || next + thl > cap || next + thl > lim) return 0;
       tf = (i32)(((u32)(b[next + 12] & 1) << 8) | b[next + 13]);
-      if ((tf & 0x12) == 0x02) return 0; // a SYN: its sequence number goes to the table's synSeqs
       sp = (i32)be16(b + next), dp = (i32)be16(b + next + 2);
       tcpSeq = be32(b + next + 4);
       tcpAck = be32(b + next + 8);
@@ -503,6 +506,8 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   s_ethpair[r] = pair + 1;
   s_encapcount[r] = encn;
   s_encapid[r] = enc;
+  // A SYN (no ACK): its row, whose sequence number the table keeps beside the columns (synSeqs).
+  if (tf >= 0 && (tf & 0x12) == 0x02) s_syn[syns++] = (u16)r;
   return 1;
 }
 
@@ -525,6 +530,8 @@ static u32 taken(u32 r, u32 p) {
   io[6] = r;
   io[7] = lastT;
   io[8] = unsorted;
+  io[14] = syns;
+  syns = 0;
   return p;
 }
 
@@ -533,7 +540,8 @@ static u32 taken(u32 r, u32 p) {
  * cooked v2) until one it leaves to the JavaScript path, an incomplete one, or io[IO_MOST] rows; returns where it
  * stopped. In io: 0 the chunk's offset in the file, 1 the base second, 2 the lane's last time, 3 nanosecond
  * timestamps, 4 the most rows to stage, 5 keep flows, 9 the LINK_* type, 13 split (each record on its interface
- * index's lane, s_lane); out: 6 rows staged, 7 the lane's last time, 8 whether a time went back.
+ * index's lane, s_lane); out: 6 rows staged, 7 the lane's last time, 8 whether a time went back, 14 SYNs staged
+ * (s_syn).
  */
 u32 take(u32 p, u32 end) {
   double chunkBase = io[0], baseSec = io[1];
@@ -635,6 +643,7 @@ u32 where(int what) {
     case 30: return (u32)ifBits;
     case 31: return (u32)ifSnap;
     case 32: return (u32)idxLane;
+    case 33: return (u32)s_syn;
     default: return 0;
   }
 }
