@@ -6,7 +6,7 @@
 // ~10 × faster than the JavaScript path.
 //
 // It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers
-// or link-local addresses, ARP, fragments, ICMP errors, a header the decoders
+// or link-local addresses, ARP, fragments, ICMP errors, WireGuard handshakes, a header the decoders
 // would call truncated or malformed, a MAC pair or tunnel not interned yet, lengths past 16 bits, …) stops it at
 // that record, which the reader then hands to the JavaScript path one record at a time.
 // tests/unit/wasmIngest.test.ts compares every column of both.
