@@ -257,6 +257,15 @@ function buildCases(
   });
   const exitOk = (mm: Measurement) =>
     mm.exitCode === 0 ? null : `exit ${mm.exitCode}: ${mm.stderrTail.split('\n').slice(-3).join(' | ')}`;
+  /** A replicated set's `correlate --summary` run: exit 0 and the set's journeys (null), else what is wrong. */
+  const journeysCheck = (mm: Measurement, set: ReplicatedSet): string | null => {
+    const bad = exitOk(mm);
+    if (bad) return bad;
+    const j = /^journeys (\d+)$/m.exec(digits(mm.stdout));
+    return j && Number(j[1]) === set.journeys
+      ? null
+      : `reported ${j?.[1] ?? 'no'} journeys, the set has ${set.journeys}`;
+  };
   const correlateCheck = (mm: Measurement): string | null => {
     const bad = exitOk(mm);
     if (bad) return bad;
@@ -443,14 +452,9 @@ function buildCases(
       cmd: haveCorrelate ? [...HOPSCOPE, 'correlate', '--summary', wg.dir] : null,
       unavailable: unavailable('hopscope correlate'),
       stdout: 'capture',
-      check: (mm) => {
-        const bad = exitOk(mm);
-        if (bad) return bad;
-        const j = /^journeys (\d+)$/m.exec(digits(mm.stdout));
-        if (!j || Number(j[1]) !== wg.journeys)
-          return `reported ${j?.[1] ?? 'no'} journeys, the set has ${wg.journeys}`;
-        return /^stopped 0$/m.test(mm.stdout) ? null : 'a journey said stopped (the recording has none)';
-      },
+      check: (mm) =>
+        journeysCheck(mm, wg) ??
+        (/^stopped 0$/m.test(mm.stdout) ? null : 'a journey said stopped (the recording has none)'),
     }),
     ...(['', '-js'] as const).map((js) =>
       c({
@@ -464,14 +468,7 @@ function buildCases(
         env: js ? { HOPSCOPE_WASM: '0' } : undefined,
         unavailable: unavailable('hopscope correlate'),
         stdout: 'capture',
-        check: (mm) => {
-          const bad = exitOk(mm);
-          if (bad) return bad;
-          const j = /^journeys (\d+)$/m.exec(digits(mm.stdout));
-          return j && Number(j[1]) === mixed.journeys
-            ? null
-            : `reported ${j?.[1] ?? 'no'} journeys, the set has ${mixed.journeys}`;
-        },
+        check: (mm) => journeysCheck(mm, mixed),
       }),
     ),
     c({

@@ -15,6 +15,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { generate } from '../../bench/generate.ts';
+import { replicateFolder } from '../../bench/replicate.ts';
 import { Correlator } from '../../main/correlate/correlator.ts';
 import { F_IP, ROW_COLUMNS } from '../../main/correlate/observations.ts';
 import { decodeFields } from '../../main/decode/fast.ts';
@@ -121,6 +122,13 @@ function pcapngOf(ifaces: NgInterface[]): Buffer {
     });
   }
   return Buffer.concat(blocks);
+}
+
+/** Fixture folder `scenario`'s recording `n` times over (bench/replicate.ts), in tmp/`name`. */
+function replicated(scenario: string, name: string, n: number): string {
+  const out = path.join(tmp, name);
+  replicateFolder(path.join(FIXTURES, scenario), out, n);
+  return out;
 }
 
 /** Reads `args` (files or folders) on one thread, with the WebAssembly ingest or without it. */
@@ -235,14 +243,7 @@ describe('the WebAssembly ingest', () => {
   it('takes TCP SYNs, their sequence numbers kept beside the columns as JavaScript keeps them', () => {
     // A connection per request through NodePorts (kube-proxy-revisit), its recording 20 times over: every SYN a row
     // of the engine's (the table's synSeqs compared by expectSame), all but each file's first record and ARP.
-    const many = path.join(tmp, 'kube-many');
-    execFileSync(process.execPath, [
-      path.join(ROOT, 'bin/run-ts.mjs'),
-      path.join(ROOT, 'bench/replicate.ts'),
-      path.join(FIXTURES, 'kube-proxy-revisit'),
-      many,
-      '20',
-    ]);
+    const many = replicated('kube-proxy-revisit', 'kube-many', 20);
     const js = ingest([many], false);
     const syns = js.c.obs.rowsPart(0).synSeqs.length;
     expect(syns).toBeGreaterThanOrEqual(40);
@@ -253,14 +254,7 @@ describe('the WebAssembly ingest', () => {
     // Calico's WireGuard between two nodes (calico-wireguard), 20 times over: the encrypted datagrams on the NICs
     // (their counters in the row, no flow of their own) taken as the clear packets on the pods' and wireguard.cali's
     // lanes; handshakes, keepalives and each file's first record left to JavaScript.
-    const many = path.join(tmp, 'wg-many');
-    execFileSync(process.execPath, [
-      path.join(ROOT, 'bin/run-ts.mjs'),
-      path.join(ROOT, 'bench/replicate.ts'),
-      path.join(FIXTURES, 'calico-wireguard'),
-      many,
-      '20',
-    ]);
+    const many = replicated('calico-wireguard', 'wg-many', 20);
     const js = ingest([many], false);
     const obs = js.c.obs;
     let messages = 0;
@@ -310,14 +304,7 @@ describe('the WebAssembly ingest', () => {
       expect(js.c.captures.length, scenario).toBeGreaterThan(fixtureFiles(scenario).length);
       expect(expectSame([dir]), scenario).toBeGreaterThan(js.c.obs.length * 0.6);
     }
-    const many = path.join(tmp, 'any-many');
-    execFileSync(process.execPath, [
-      path.join(ROOT, 'bin/run-ts.mjs'),
-      path.join(ROOT, 'bench/replicate.ts'),
-      path.join(FIXTURES, 'any-flannel-vxlan'),
-      many,
-      '50',
-    ]);
+    const many = replicated('any-flannel-vxlan', 'any-many', 50);
     const rows = ingest([many], false).c.obs.length;
     expect(expectSame([many])).toBeGreaterThan(rows * 0.6);
     // And one record's cooked header or IP header damaged at random, 60 times (the folder's interface lists kept,
