@@ -17,9 +17,7 @@ import {
   LINKTYPE_ETHERNET,
   LINKTYPE_LINUX_SLL,
   LINKTYPE_LINUX_SLL2,
-  LINKTYPE_RAW,
-  LINKTYPE_RAW_12,
-  LINKTYPE_RAW_14,
+  rawLinkType,
   MAX_ENCAP,
   type DecodeOptions,
 } from './fields.ts';
@@ -106,7 +104,7 @@ export function walk(
     if (!(linkType === LINKTYPE_LINUX_SLL ? decodeSll(b, 0, h, s) : decodeSll2(b, 0, h, s)))
       return fail(chain, s);
     push({ kind: 'sll', h, at: 0, len: s.next, end: b.length });
-  } else if (linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14) {
+  } else if (rawLinkType(linkType)) {
     if (b.length < 1) {
       chain.problem = {
         kind: 'truncated',

@@ -10,13 +10,16 @@ export const LINKTYPE_RAW_14 = 14;
 export const LINKTYPE_LINUX_SLL = 113;
 export const LINKTYPE_LINUX_SLL2 = 276;
 
+/** Whether `linkType` is raw IP (101, or 12 and 14 on some platforms): the IP packet with no link header. */
+export function rawLinkType(linkType: number): boolean {
+  return linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14;
+}
+
 /** The link types the decoders read (Ethernet, raw IP, Linux cooked v1/v2): packets of others join no journey. */
 export function decodedLinkType(linkType: number): boolean {
   return (
     linkType === LINKTYPE_ETHERNET ||
-    linkType === LINKTYPE_RAW ||
-    linkType === LINKTYPE_RAW_12 ||
-    linkType === LINKTYPE_RAW_14 ||
+    rawLinkType(linkType) ||
     linkType === LINKTYPE_LINUX_SLL ||
     linkType === LINKTYPE_LINUX_SLL2
   );

@@ -20,9 +20,7 @@ import {
   DEFAULT_DECODE_OPTIONS,
   DEFAULT_GENEVE_PORTS,
   LINKTYPE_ETHERNET,
-  LINKTYPE_RAW,
-  LINKTYPE_RAW_12,
-  LINKTYPE_RAW_14,
+  rawLinkType,
   type DecodeOptions,
 } from './fields.ts';
 import { hexDump, ipv4ToString, ipv6ToString, macBytesToString, macToString } from './format.ts';
@@ -339,7 +337,7 @@ class Printer {
   print(): string {
     const n = this.peek();
     const lt = this.chain.linkType;
-    const raw = lt === LINKTYPE_RAW || lt === LINKTYPE_RAW_12 || lt === LINKTYPE_RAW_14;
+    const raw = rawLinkType(lt);
     if (!n && !raw) return this.tail(this.chain.unsupported ? `[${this.chain.unsupported}]` : '');
     if (n?.kind === 'ethernet') return this.ether();
     if (n?.kind === 'sll') {

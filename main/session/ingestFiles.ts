@@ -103,6 +103,11 @@ export function laneKeyOf(f: LabelledPath, rec: CaptureRecord): number {
   return ifindex >= SPLIT_KEY ? rec.interfaceId : rec.interfaceId + (ifindex + 1) * SPLIT_KEY;
 }
 
+/** The interface index of a split `-i any` lane's key (laneKeyOf), -1 for any other lane's. */
+function splitIfindex(key: number): number {
+  return key < SPLIT_KEY ? -1 : Math.floor(key / SPLIT_KEY) - 1;
+}
+
 /** The lane for a record's key (laneKeyOf): recordCapture's, named after the interface of a split `-i any` lane. */
 export function laneCapture(
   path: string,
@@ -112,8 +117,8 @@ export function laneCapture(
   key: number,
 ): CaptureInfo {
   const info = recordCapture(path, label, ifaces, rec);
-  if (key < SPLIT_KEY) return info;
-  const ifindex = Math.floor(key / SPLIT_KEY) - 1;
+  const ifindex = splitIfindex(key);
+  if (ifindex < 0) return info;
   const name = label.ifnames?.[ifindex];
   return {
     ...info,
@@ -314,8 +319,7 @@ export function ingestFiles(
       if ((info.mac !== undefined && info.mac >= 0) || own) extraIfaces.push(laneInterface(info, own));
       // The interface's lane (or a split `-i any` capture's interface index's), made by its first record: the
       // WebAssembly ingest's from now on.
-      if (wasm !== null)
-        wasm.setLane(rec.interfaceId, cap, key >= SPLIT_KEY ? Math.floor(key / SPLIT_KEY) - 1 : -1);
+      if (wasm !== null) wasm.setLane(rec.interfaceId, cap, splitIfindex(key));
     }
     lastIf = key;
     lastCap = cap;

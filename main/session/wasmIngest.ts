@@ -13,9 +13,7 @@ import {
   DEFAULT_GENEVE_PORTS,
   LINKTYPE_ETHERNET,
   LINKTYPE_LINUX_SLL2,
-  LINKTYPE_RAW,
-  LINKTYPE_RAW_12,
-  LINKTYPE_RAW_14,
+  rawLinkType,
   type DecodeOptions,
 } from '../decode/fields.ts';
 import { genevePortTable } from '../decode/geneve.ts';
@@ -83,11 +81,6 @@ function module(): WebAssembly.Module | null {
 /** Whether ingest may use it: HOPSCOPE_WASM=0 turns it off (the JavaScript path alone, for comparisons). */
 function wasmIngestEnabled(): boolean {
   return process.env.HOPSCOPE_WASM !== '0';
-}
-
-/** Whether `linkType` is RAW IP (101, or 12 and 14 on some systems): the IP packet with no link header. */
-function rawLink(linkType: number): boolean {
-  return linkType === LINKTYPE_RAW || linkType === LINKTYPE_RAW_12 || linkType === LINKTYPE_RAW_14;
 }
 
 /**
@@ -232,7 +225,7 @@ export class WasmIngest implements RecordBatcher {
     linkType: number,
   ): number {
     this.taken = 0;
-    const raw = rawLink(linkType);
+    const raw = rawLinkType(linkType);
     const cooked = linkType === LINKTYPE_LINUX_SLL2;
     if (!le || (linkType !== LINKTYPE_ETHERNET && !raw && !cooked) || !this.ready(chunk)) return p;
     // A split `-i any` capture: each record on its interface index's lane (none yet: JavaScript makes it).
@@ -252,7 +245,7 @@ export class WasmIngest implements RecordBatcher {
     for (; this.ifs < ifaces.length && this.ifs < MAX_IFS; this.ifs++) {
       const i = this.ifs;
       const f = ifaces[i];
-      const raw = rawLink(f.linkType);
+      const raw = rawLinkType(f.linkType);
       const takes = (raw || f.linkType === LINKTYPE_ETHERNET) && f.unitsPerSec > 0;
       this.takes[i] = takes ? 1 : 0;
       this.ifBits[i] = (raw ? IF_RAW : 0) | (f.unitsPerSec === 1e9 ? IF_NANO : 0);

@@ -331,8 +331,11 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
           if (b[pay] >> 6 != 0) return 0;
           e += (b[pay] & 0x3f) * 4;
           if (e > cap || e > udpEnd) return 0;
-          for (u32 o = pay + 8; o < e; o += 4 + (b[o + 3] & 0x1f) * 4)
-            if (o + 4 > e || o + 4 + (b[o + 3] & 0x1f) * 4 > e) return 0;
+          for (u32 o = pay + 8; o < e;) {
+            if (o + 4 > e) return 0;
+            o += 4 + (b[o + 3] & 0x1f) * 4;
+            if (o > e) return 0;
+          }
           inner = be16(b + pay + 2);
           if (inner != 0x6558 && inner != 0x0800 && inner != 0x86dd) return 0;
         }
@@ -498,7 +501,8 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
     s_flowlo[r] = flowLo;
   } else
     m |= M_FLOW;
-  s_flags[r] = F_KEYED | (tailKnown ? F_TAIL : 0) | (truncated ? F_TRUNCATED : 0) | (link == LINK_ETH ? F_ETH : 0) | F_IP;
+  s_flags[r] =
+      F_KEYED | (tailKnown ? F_TAIL : 0) | (truncated ? F_TRUNCATED : 0) | (link == LINK_ETH ? F_ETH : 0) | F_IP;
   s_missing[r] = m;
   s_keyhi[r] = (i32)keyHi;
   s_keylo[r] = (i32)keyLo;
