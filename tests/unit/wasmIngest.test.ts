@@ -17,7 +17,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../bench/generate.ts';
 import { replicateFolder } from '../../bench/replicate.ts';
 import { Correlator } from '../../main/correlate/correlator.ts';
-import { F_IP, ROW_COLUMNS } from '../../main/correlate/observations.ts';
+import { F_ARP, F_IP, ROW_COLUMNS } from '../../main/correlate/observations.ts';
 import { decodeFields } from '../../main/decode/fast.ts';
 import { createPacketFields, DEFAULT_DECODE_OPTIONS } from '../../main/decode/fields.ts';
 import { Sink } from '../../main/export/sink.ts';
@@ -122,6 +122,29 @@ function pcapngOf(ifaces: NgInterface[]): Buffer {
     });
   }
   return Buffer.concat(blocks);
+}
+
+/**
+ * The rows only JavaScript makes (when nothing else stops the engine): each lane's first, and the first of each MAC
+ * pair and tunnel (interned there, then learned by the module). Rows are in reading order on one thread.
+ */
+function firstsOf(run: Run): number {
+  const obs = run.c.obs;
+  const lanes = new Set<number>();
+  const pairs = new Set<number>();
+  const tunnels = new Set<number>();
+  let n = 0;
+  for (let r = 0; r < obs.length; r++) {
+    const first =
+      !lanes.has(obs.capture[r]) ||
+      (obs.ethPair[r] > 0 && !pairs.has(obs.ethPair[r])) ||
+      (obs.encapId[r] > 0 && !tunnels.has(obs.encapId[r]));
+    lanes.add(obs.capture[r]);
+    pairs.add(obs.ethPair[r]);
+    tunnels.add(obs.encapId[r]);
+    if (first) n++;
+  }
+  return n;
 }
 
 /** Fixture folder `scenario`'s recording `n` times over (bench/replicate.ts), in tmp/`name`. */
@@ -326,6 +349,85 @@ describe('the WebAssembly ingest', () => {
       writePcap(path.join(dir, path.basename(anyFile)), { ...pcap, records });
       expectSame([dir], false);
     }
+  });
+
+  it('takes ARP, plain, tagged, cooked and in a VXLAN tunnel, as JavaScript writes it', () => {
+    // Calico's IPIP path 20 times over: a fifth of its rows ARP; every record taken but the firsts JavaScript
+    // must make (of a lane, of a MAC pair).
+    const many = replicated('calico-ipip', 'arp-many', 20);
+    const js = ingest([many], false);
+    const obs = js.c.obs;
+    let arp = 0;
+    for (let r = 0; r < obs.length; r++) if (obs.flags[r] & F_ARP) arp++;
+    expect(arp).toBeGreaterThan(obs.length * 0.15);
+    expect(expectSame([many])).toBe(obs.length - firstsOf(js));
+    // The same path captured with `-i any` (Linux cooked v2, each interface its lane), 10 times over.
+    const anyMany = replicated('any-calico-ipip', 'arp-any', 10);
+    const anyJs = ingest([anyMany], false);
+    expect(expectSame([anyMany])).toBe(anyJs.c.obs.length - firstsOf(anyJs));
+
+    // One ARP request of the fixtures in variants: tagged (802.1Q), another hardware or protocol type (its
+    // addresses not read: all ones in the row), other address lengths, a short or long body, and carried in the
+    // VXLAN tunnel of a flannel packet (its outer lengths whole, claiming more than the frame holds, or less), each
+    // variant 20 times (the tunnel's first copy interns it: JavaScript's).
+    const eth = readPcap(fixtureFiles('calico-ipip').find((f) => f.includes('node-1__ens33'))!);
+    const request = eth.records.find((r) => r.data[12] === 0x08 && r.data[13] === 0x06 && r.data[21] === 1)!;
+    expect(request).toBeDefined();
+    const a = request.data.subarray(0, 42);
+    const tagged = Uint8Array.from([...a.subarray(0, 12), 0x81, 0x00, 0x00, 0x07, ...a.subarray(12)]);
+    // (The message's bytes from 14: hardware type, protocol type, their address lengths at 18 and 19, opcode.)
+    const withByte = (at: number, v: number) => {
+      const d = a.slice();
+      d[at] = v;
+      return d;
+    };
+    const vx = readPcap(fixtureFiles('flannel-vxlan').find((f) => f.includes('node-1__ens33'))!);
+    const outer = vx.records.find((r) => r.data[23] === 17 && r.data[36] === 0x21 && r.data[37] === 0x18)!;
+    expect(outer).toBeDefined();
+    const tunnelled = (inner: Uint8Array, claim = 0) => {
+      const d = Uint8Array.from([...outer.data.subarray(0, 50), ...inner]);
+      const dv = new DataView(d.buffer);
+      dv.setUint16(16, d.length - 14 + claim);
+      dv.setUint16(38, d.length - 34 + claim);
+      return d;
+    };
+    const variants = [
+      a,
+      tagged,
+      withByte(15, 6), // hardware type 6 (IEEE 802)
+      withByte(16, 0x86), // protocol type 0x8600
+      withByte(18, 8), // hardware address length 8: the addresses run past the frame's 42 bytes
+      withByte(19, 16), // protocol address length 16: cut
+      withByte(18, 0), // no hardware addresses
+      withByte(21, 2), // a reply
+      withByte(20, 0xff), // opcode 0xff01
+      a.subarray(0, 41),
+      request.data, // with its padding
+      tunnelled(a),
+      tunnelled(tagged),
+      tunnelled(a, 40),
+      tunnelled(a, -4), // the tunnel ends within the ARP
+      tunnelled(a.subarray(0, 40)),
+      tunnelled(withByte(19, 16)),
+    ];
+    const records = [...eth.records];
+    for (let k = 0; k < 20; k++)
+      for (const data of variants)
+        records.push({ ...request, nsec: request.nsec + k, origLen: data.length, data });
+    const dir = path.join(tmp, 'arp-variants');
+    fs.mkdirSync(dir);
+    writePcap(path.join(dir, 'node-1__ens33.pcap'), { ...eth, records });
+    // Every copy taken but the firsts and the six cut variants (41 bytes, long addresses, a tunnel cut within it).
+    const vjs = ingest([dir], false);
+    expect(expectSame([dir])).toBe(vjs.c.obs.length - firstsOf(vjs) - 6 * 20);
+    const arpRows = (encap: boolean) => {
+      let n = 0;
+      for (let r = eth.records.length; r < vjs.c.obs.length; r++)
+        if (vjs.c.obs.flags[r] & F_ARP && vjs.c.obs.encapCount[r] > 0 === encap) n++;
+      return n;
+    };
+    expect(arpRows(true)).toBe(20 * 3);
+    expect(arpRows(false)).toBe(20 * 8);
   });
 
   it('takes the pings of a link type RAW capture (Calico tunl0) after its first record', () => {
