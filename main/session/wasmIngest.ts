@@ -18,14 +18,13 @@ import {
 } from '../decode/fields.ts';
 import { genevePortTable } from '../decode/geneve.ts';
 import { vxlanPortTable } from '../decode/vxlan.ts';
-import { isWireGuardPort } from '../decode/wireguard.ts';
+import { WIREGUARD_PORTS } from '../decode/wireguard.ts';
 import type { EpbInterface, RecordBatcher } from '../pcap/types.ts';
 import { INGEST_WASM } from './wasm/ingestWasm.ts';
 
-/** ingest.c's CHUNK, STAGE and port classes. */
+/** ingest.c's CHUNK, STAGE and port classes (P_VXLAN is 1: a VXLAN port table's own value, copied as it is). */
 const CHUNK = 1 << 20;
 const STAGE = 16384;
-const P_VXLAN = 1;
 const P_GENEVE = 2;
 const P_WIREGUARD = 4;
 // io[] slots (ingest.c take()).
@@ -149,11 +148,11 @@ export class WasmIngest implements RecordBatcher {
     const ports = new Uint8Array(buf, at(1), 65536);
     const vxlan = vxlanPortTable(opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts);
     const geneve = genevePortTable(opts.genevePorts ?? DEFAULT_GENEVE_PORTS);
-    for (let p = 0; p < 65536; p++)
-      ports[p] =
-        (vxlan[p] !== 0 ? P_VXLAN : 0) |
-        (geneve[p] !== 0 ? P_GENEVE : 0) |
-        (isWireGuardPort(p) ? P_WIREGUARD : 0);
+    // From the lists (a 64 Ki loop here ran cold, ~1.5 ms a thread): the VXLAN table's 1s are P_VXLAN (1) already.
+    ports.set(vxlan);
+    const genevePorts = opts.genevePorts ?? DEFAULT_GENEVE_PORTS;
+    if (Array.isArray(genevePorts)) for (const p of genevePorts) if (geneve[p] === 1) ports[p] |= P_GENEVE;
+    for (const p of WIREGUARD_PORTS) ports[p] |= P_WIREGUARD;
     this.io = new Float64Array(buf, at(2), 16);
     this.tuple = new Float64Array(buf, at(3), 16);
     this.rows = {

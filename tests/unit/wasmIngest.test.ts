@@ -19,7 +19,7 @@ import { replicateFolder } from '../../bench/replicate.ts';
 import { Correlator } from '../../main/correlate/correlator.ts';
 import { F_ARP, F_IP, ROW_COLUMNS } from '../../main/correlate/observations.ts';
 import { decodeFields } from '../../main/decode/fast.ts';
-import { createPacketFields, DEFAULT_DECODE_OPTIONS } from '../../main/decode/fields.ts';
+import { createPacketFields, DEFAULT_DECODE_OPTIONS, type DecodeOptions } from '../../main/decode/fields.ts';
 import { Sink } from '../../main/export/sink.ts';
 import { writeJourneysJson } from '../../main/export/journeysJson.ts';
 import { decodeOptions, ingestFiles, type Ingested } from '../../main/session/ingestFiles.ts';
@@ -155,14 +155,14 @@ function replicated(scenario: string, name: string, n: number): string {
 }
 
 /** Reads `args` (files or folders) on one thread, with the WebAssembly ingest or without it. */
-function ingest(args: string[], wasm: boolean): Run {
+function ingest(args: string[], wasm: boolean, decode?: DecodeOptions): Run {
   const inputs = loadInputs(args);
   if (!inputs.ok) throw new Error(inputs.error.message);
   const before = process.env.HOPSCOPE_WASM;
   process.env.HOPSCOPE_WASM = wasm ? '1' : '0';
   try {
-    const c = new Correlator({});
-    return { c, ingest: ingestFiles(c, inputs.value.files, decodeOptions({})) };
+    const c = new Correlator({ decode });
+    return { c, ingest: ingestFiles(c, inputs.value.files, decodeOptions({ decode })) };
   } finally {
     if (before === undefined) delete process.env.HOPSCOPE_WASM;
     else process.env.HOPSCOPE_WASM = before;
@@ -225,9 +225,9 @@ function segments(c: Correlator): Record<string, string> {
  * Both ways alike: rows, lanes (their pending rows, last times, order, packet counts) and, unless `journeys` is
  * false, the segments and journeys made of them. Returns the rows the WebAssembly ingest took.
  */
-function expectSame(args: string[], journeys = true): number {
-  const wasm = ingest(args, true);
-  const js = ingest(args, false);
+function expectSame(args: string[], journeys = true, decode?: DecodeOptions): number {
+  const wasm = ingest(args, true, decode);
+  const js = ingest(args, false, decode);
   expect(js.ingest.wasmRows).toBe(0);
   expectSameColumns(wasm, js);
   expect(rows(wasm)).toEqual(rows(js));
@@ -428,6 +428,54 @@ describe('the WebAssembly ingest', () => {
     };
     expect(arpRows(true)).toBe(20 * 3);
     expect(arpRows(false)).toBe(20 * 8);
+  });
+
+  it('reads VXLAN and Geneve on the ports the decode options name, as JavaScript does', () => {
+    // flannel's VXLAN on 8472 and Antrea's Geneve on 6081: as tunnels by default, as plain UDP when the options
+    // leave their port out, and 8472 named for both (VXLAN first, as the decoders test them).
+    const flannel = path.join(FIXTURES, 'flannel-vxlan');
+    const antrea = path.join(FIXTURES, 'antrea-geneve');
+    const tunnelled = (dir: string, decode?: DecodeOptions) => {
+      const obs = ingest([dir], false, decode).c.obs;
+      let n = 0;
+      for (let r = 0; r < obs.length; r++) if (obs.encapCount[r] > 0) n++;
+      return n;
+    };
+    const options: [string, DecodeOptions | undefined, boolean][] = [
+      [flannel, { ...DEFAULT_DECODE_OPTIONS, vxlanPorts: [4789] }, false],
+      [flannel, { ...DEFAULT_DECODE_OPTIONS, vxlanPorts: [8472], genevePorts: [8472] }, true],
+      [antrea, { ...DEFAULT_DECODE_OPTIONS, genevePorts: [] }, false],
+      [antrea, { ...DEFAULT_DECODE_OPTIONS, genevePorts: [6081, 70000, 1.5] }, true],
+    ];
+    // And Antrea's Geneve moved to UDP 7081 (its datagrams' destination port rewritten), with the options naming it.
+    const moved = path.join(tmp, 'geneve-7081');
+    fs.cpSync(antrea, moved, { recursive: true });
+    let rewritten = 0;
+    for (const f of fixtureFiles('antrea-geneve')) {
+      const pcap = readPcap(f);
+      const records = pcap.records.map((r) => {
+        if (r.data.length < 38 || r.data[23] !== 17 || r.data[36] !== 0x17 || r.data[37] !== 0xc1) return r;
+        const data = r.data.slice();
+        data[36] = 0x1b;
+        data[37] = 0xa9;
+        rewritten++;
+        return { ...r, data };
+      });
+      writePcap(path.join(moved, path.basename(f)), { ...pcap, records });
+    }
+    expect(rewritten).toBeGreaterThan(4);
+    options.push(
+      [moved, { ...DEFAULT_DECODE_OPTIONS, genevePorts: [7081] }, true],
+      [moved, undefined, false],
+    );
+    for (const [dir, decode, tunnels] of options) {
+      expect(tunnelled(dir, decode) > 0, `${dir} ${JSON.stringify(decode)}`).toBe(tunnels);
+      expect(expectSame([dir], true, decode)).toBeGreaterThan(
+        ingest([dir], false, decode).c.obs.length * 0.6,
+      );
+    }
+    expect(tunnelled(flannel)).toBeGreaterThan(0);
+    expect(tunnelled(antrea)).toBeGreaterThan(0);
   });
 
   it('takes the pings of a link type RAW capture (Calico tunl0) after its first record', () => {
