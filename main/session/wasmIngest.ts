@@ -1,10 +1,10 @@
 // The WebAssembly ingest: classic pcap records (and the packet blocks of a pcapng file's first section, each on its
-// interface's lane) of Ethernet, RAW IP or Linux cooked v2 (`-i any`) frames read, decoded, identified and staged as
+// interface's lane) of Ethernet, RAW IP or Linux cooked v1/v2 (`-i any`) frames read, decoded, identified and staged as
 // rows by wasm/ingest.c (~70 ns a record against ~640 in JavaScript), then copied into the correlator's row store a
 // batch at a time. It takes what it is sure to give exactly as the JavaScript path (decodeRecord, computeIdentity,
 // ObservationTable.append) does (plain IPv4 TCP, UDP and ICMP, through VXLAN, Geneve and IPIP; IPv6 TCP, UDP and
-// ICMPv6 echo without extension headers) and leaves every other record to that path, one at a time: the rows, and so
-// every result, are the same either way (tests/unit/wasmIngest.test.ts). HOPSCOPE_WASM=0 turns it off.
+// ICMPv6 echo without extension headers; ARP) and leaves every other record to that path, one at a time: the rows,
+// and so every result, are the same either way (tests/unit/wasmIngest.test.ts). HOPSCOPE_WASM=0 turns it off.
 
 import type { Correlator } from '../correlate/correlator.ts';
 import type { StagedRows } from '../correlate/observations.ts';
@@ -12,6 +12,7 @@ import {
   DEFAULT_DECODE_OPTIONS,
   DEFAULT_GENEVE_PORTS,
   LINKTYPE_ETHERNET,
+  LINKTYPE_LINUX_SLL,
   LINKTYPE_LINUX_SLL2,
   rawLinkType,
   type DecodeOptions,
@@ -45,6 +46,7 @@ const IO_SYNS = 14;
 const LINK_ETH = 0;
 const LINK_RAW = 1;
 const LINK_SLL2 = 2;
+const LINK_SLL = 3;
 /** ingest.c's MAX_IDX: a split `-i any` capture's interface indices it keeps lanes for. */
 const MAX_IDX = 4096;
 /** ingest.c's MAX_IFS and IF_* bits: a pcapng section's interfaces it can take blocks of. */
@@ -226,12 +228,15 @@ export class WasmIngest implements RecordBatcher {
     this.taken = 0;
     const raw = rawLinkType(linkType);
     const cooked = linkType === LINKTYPE_LINUX_SLL2;
-    if (!le || (linkType !== LINKTYPE_ETHERNET && !raw && !cooked) || !this.ready(chunk)) return p;
+    // Linux cooked v1 has no interface index: a file's records are its one lane.
+    const cooked1 = linkType === LINKTYPE_LINUX_SLL;
+    if (!le || (linkType !== LINKTYPE_ETHERNET && !raw && !cooked && !cooked1) || !this.ready(chunk))
+      return p;
     // A split `-i any` capture: each record on its interface index's lane (none yet: JavaScript makes it).
     const split = cooked && this.split;
     if (!split && this.lane < 0) return p;
     const io = this.io;
-    io[IO_LINK] = raw ? LINK_RAW : cooked ? LINK_SLL2 : LINK_ETH;
+    io[IO_LINK] = raw ? LINK_RAW : cooked ? LINK_SLL2 : cooked1 ? LINK_SLL : LINK_ETH;
     io[IO_SPLIT] = split ? 1 : 0;
     io[IO_NANO] = nano ? 1 : 0;
     return this.stage(p, chunk.length, chunkBase, false, split ? -1 : this.lane);

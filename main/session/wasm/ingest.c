@@ -1,6 +1,6 @@
 // The per-record ingest of a classic pcap file (or a little-endian pcapng section's packet blocks), compiled to
 // WebAssembly (scripts/build-wasm.sh; loaded by main/session/wasmIngest.ts): reads each record in the reader's chunk,
-// decodes Ethernet (or link type RAW, or Linux cooked v2) → IPv4 (through VXLAN, Geneve and IPIP) → TCP/UDP/ICMP,
+// decodes Ethernet (or link type RAW, or Linux cooked v1/v2) → IPv4 (through VXLAN, Geneve and IPIP) → TCP/UDP/ICMP,
 // an innermost IPv6 packet with TCP/UDP/ICMPv6 echo, or ARP, as main/decode/fast.ts does, computes the identity
 // of main/correlate/identity.ts and stages the row's columns as main/correlate/observations.ts append() writes
 // them. ~10 × faster than the JavaScript path.
@@ -94,10 +94,11 @@ static u32 syns;
 // records: their interface index's, idxLane).
 u16 s_lane[STAGE];
 
-// Link types (io[9] for take()): Ethernet, RAW IP, Linux cooked v2.
+// Link types (io[9] for take()): Ethernet, RAW IP, Linux cooked v2 and v1.
 #define LINK_ETH 0
 #define LINK_RAW 1
 #define LINK_SLL2 2
+#define LINK_SLL 3
 
 // A split `-i any` capture's lanes by interface index (-1: none yet; indices past MAX_IDX: JavaScript).
 #define MAX_IDX 4096
@@ -221,7 +222,7 @@ static int hasIdSeq(u32 t) { return t == 8 || t == 0 || (t >= 13 && t <= 18); }
  */
 static int interned(int link, i64 ethSrc, i64 ethDst, int encn, i64 *ek, i64 innerSrc, i64 innerDst, i32 *pair,
                     i32 *enc) {
-  int paired = link == LINK_ETH || (link == LINK_SLL2 && ethSrc >= 0);
+  int paired = link == LINK_ETH || ((link == LINK_SLL2 || link == LINK_SLL) && ethSrc >= 0);
   *pair = paired ? pairLookup(ethSrc, ethDst) : -1;
   if (paired && (*pair < 0 || *pair >= 0xffff)) return 0;
   *enc = 0;
@@ -277,19 +278,25 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   i64 ethDst = -1, ethSrc = -1;
   i32 vlan = -1;
   u32 q, type, at;
-  int raw = link == LINK_RAW, cooked = link == LINK_SLL2;
+  int raw = link == LINK_RAW;
   if (raw) {
     // Link type RAW (tunl0): the IP packet itself, its version saying which.
     if (cap < 1) return 0;
     type = b[0] >> 4 == 6 ? 0x86dd : 0x0800;
     at = 0;
-  } else if (cooked) {
+  } else if (link == LINK_SLL2) {
     // Linux cooked v2 (`tcpdump -i any`, linuxSll.ts decodeSll2): the protocol, and the link-layer address when it
     // is a MAC (the row's MAC pair is (it, none)).
     if (cap < 20) return 0;
     type = be16(b);
     if (b[11] == 6) ethSrc = mac48(b + 12);
     at = 20;
+  } else if (link == LINK_SLL) {
+    // Linux cooked v1 (`-i any` with libpcap before 1.10: decodeSll): the same, in its 16 bytes (no interface index).
+    if (cap < 16) return 0;
+    type = be16(b + 14);
+    if (be16(b + 4) == 6) ethSrc = mac48(b + 6);
+    at = 16;
   } else {
     // Ethernet (decodeEthernet), the outer frame's VLAN tags.
     if (14 > cap) return 0;
