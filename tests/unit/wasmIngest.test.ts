@@ -126,8 +126,8 @@ function pcapngOf(ifaces: NgInterface[]): Buffer {
 
 /**
  * The rows only JavaScript makes, on captures of plain traffic: each lane's first, the first of each MAC pair and
- * tunnel (interned there, then learned by the module), and IP packets of other protocols than ICMP, TCP, UDP and
- * ICMPv6 (IGMP, …). Rows are in reading order on one thread.
+ * tunnel (interned there, then learned by the module), SCTP, and IPv6 packets of other protocols than TCP, UDP and
+ * ICMPv6. Rows are in reading order on one thread.
  */
 function leftToJs(run: Run): number {
   const obs = run.c.obs;
@@ -141,7 +141,8 @@ function leftToJs(run: Run): number {
       !lanes.has(obs.capture[r]) ||
       (obs.ethPair[r] > 0 && !pairs.has(obs.ethPair[r])) ||
       (obs.encapId[r] > 0 && !tunnels.has(obs.encapId[r])) ||
-      ((obs.flags[r] & F_IP) !== 0 && proto !== 1 && proto !== 6 && proto !== 17 && proto !== 58);
+      ((obs.flags[r] & F_IP) !== 0 &&
+        (proto === 132 || (obs.ipId(r) < 0 && proto !== 6 && proto !== 17 && proto !== 58)));
     lanes.add(obs.capture[r]);
     pairs.add(obs.ethPair[r]);
     tunnels.add(obs.encapId[r]);
@@ -256,8 +257,8 @@ describe('the WebAssembly ingest', () => {
   });
 
   it('takes most rows of recorded pod traffic', () => {
-    // Pings and curls through flannel's VXLAN, NodePorts (NAT): the first record of each file, ARP, IPv6 neighbour
-    // discovery and IGMP go to JavaScript, the rest here.
+    // Pings and curls through flannel's VXLAN, NodePorts (NAT): the first record of each file and IPv6 neighbour
+    // discovery go to JavaScript, the rest here.
     for (const scenario of ['flannel-vxlan-20s', 'three-hosts', 'kube-proxy-revisit', 'gso-vxlan']) {
       const args = [path.join(FIXTURES, scenario)];
       const taken = expectSame(args);
@@ -323,7 +324,7 @@ describe('the WebAssembly ingest', () => {
   it('takes the records of `-i any` captures, each on its interface lane', () => {
     // Linux cooked v2, split into one lane per interface index (the folders' interface lists name them): every
     // fixture folder of them, and the same traffic many times over (bench/replicate.ts): every record taken but the
-    // ones JavaScript must make (leftToJs: each lane's first, IGMP).
+    // ones JavaScript must make (leftToJs: each lane's first).
     for (const scenario of ['any-flannel-vxlan', 'any-calico-ipip', 'any-broadcast']) {
       const dir = path.join(FIXTURES, scenario);
       const js = ingest([dir], false);
@@ -479,6 +480,41 @@ describe('the WebAssembly ingest', () => {
     }
     expect(tunnelled(flannel)).toBeGreaterThan(0);
     expect(tunnelled(antrea)).toBeGreaterThan(0);
+  });
+
+  it('takes IGMP, GRE and the other IPv4 protocols, and leaves SCTP to JavaScript', () => {
+    // The IGMP queries of frag-igmp and the GRE and SCTP packets of ip-protocols, each 20 times more after the
+    // recordings (IGMP and GRE: keyed on their addresses, their payload's first bytes as the tail).
+    const taken: Record<string, number> = {};
+    for (const [scenario, protos] of [
+      ['frag-igmp', [2]],
+      ['ip-protocols', [47, 132]],
+    ] as const) {
+      const dir = path.join(tmp, `protocols-${scenario}`);
+      fs.mkdirSync(dir);
+      for (const f of fixtureFiles(scenario)) {
+        const pcap = readPcap(f);
+        const ip4 = (r: PcapRecord) => r.data.length > 34 && r.data[12] === 0x08 && r.data[13] === 0x00;
+        const picked = pcap.records.filter(
+          (r) => ip4(r) && (protos as readonly number[]).includes(r.data[23]),
+        );
+        const records = [...pcap.records];
+        for (let k = 1; k <= 20; k++) for (const r of picked) records.push({ ...r, sec: r.sec + k });
+        writePcap(path.join(dir, path.basename(f)), { ...pcap, records });
+        for (const r of picked) taken[r.data[23]] = (taken[r.data[23]] ?? 0) + 20;
+      }
+      const js = ingest([dir], false);
+      const rows = expectSame([dir]);
+      if (scenario === 'frag-igmp') expect(rows).toBeGreaterThanOrEqual(taken[2] - 2);
+      else expect(rows).toBeGreaterThanOrEqual(taken[47] - 2);
+      // SCTP's rows: JavaScript's (every one of them left).
+      let sctp = 0;
+      for (let r = 0; r < js.c.obs.length; r++) if (js.c.obs.proto(r) === 132) sctp++;
+      expect(rows).toBeLessThanOrEqual(js.c.obs.length - sctp);
+    }
+    expect(taken[2]).toBeGreaterThanOrEqual(100);
+    expect(taken[47]).toBeGreaterThanOrEqual(60);
+    expect(taken[132]).toBeGreaterThanOrEqual(100);
   });
 
   it('takes Linux cooked v1 captures (`-i any` with libpcap before 1.10), each file one lane', () => {

@@ -1,12 +1,12 @@
 // The per-record ingest of a classic pcap file (or a little-endian pcapng section's packet blocks), compiled to
 // WebAssembly (scripts/build-wasm.sh; loaded by main/session/wasmIngest.ts): reads each record in the reader's chunk,
-// decodes Ethernet (or link type RAW, or Linux cooked v1/v2) → IPv4 (through VXLAN, Geneve and IPIP) → TCP/UDP/ICMP,
-// an innermost IPv6 packet with TCP/UDP/ICMPv6 echo, or ARP, as main/decode/fast.ts does, computes the identity
-// of main/correlate/identity.ts and stages the row's columns as main/correlate/observations.ts append() writes
-// them. ~10 × faster than the JavaScript path.
+// decodes Ethernet (or link type RAW, or Linux cooked v1/v2) → IPv4 (through VXLAN, Geneve and IPIP) →
+// TCP/UDP/ICMP or another IPv4 protocol (IGMP, GRE…), an innermost IPv6 packet with TCP/UDP/ICMPv6 echo, or ARP, as
+// main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages the row's columns as
+// main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
 //
-// It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers
-// or link-local addresses, IGMP and other protocols, fragments, ICMP errors, WireGuard handshakes, a header the
+// It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers,
+// link-local addresses or other protocols, SCTP, fragments, ICMP errors, WireGuard handshakes, a header the
 // decoders would call truncated or malformed, a MAC pair or tunnel not interned yet, lengths past 16 bits, …)
 // stops it at that record, which the reader then hands to the JavaScript path one record at a time.
 // tests/unit/wasmIngest.test.ts compares every column of both.
@@ -317,7 +317,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   u32 ipOffset, total, ipId, ttl, proto, src, dst, l4, payloadOffset, end;
   i32 sp = -1, dp = -1, it = -1, iid = -1, iseq = -1, tf = -1;
   u32 tcpSeq = 0, tcpAck = 0, udpLen = 0;
-  int v6 = 0, wg = 0;
+  int v6 = 0, wg = 0, other = 0;
   for (;;) {
     u32 next;
     if (type == 0x0806) return stageArp(b, cap, r, at, lim, keepFlows, link, vlan, ethSrc, ethDst, encn, ek, innerSrc,
@@ -473,6 +473,13 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
       l4 = next;
       payloadOffset = next + 8;
       end = lim;
+    } else if (!v6 && proto != 132) {
+      // Another protocol in IPv4 (IGMP, GRE, OSPF…: fast.ts's payload(…, 'ip')): its payload right after the IP
+      // header, no header of its own. (SCTP's ports and verification tag, and IPv6's others: JavaScript.)
+      other = 1;
+      l4 = next;
+      payloadOffset = next;
+      end = lim;
     } else
       return 0;
     break;
@@ -494,8 +501,14 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   } else if (proto == 6) {
     words[nw++] = tcpSeq;
     words[nw++] = tcpAck;
-  } else
+  } else if (proto == 17)
     words[nw++] = udpLen;
+  else {
+    // identity.ts: nothing per packet to hash but the payload, and identical ones come from several hosts (IGMP
+    // reports): the addresses.
+    words[nw++] = src;
+    words[nw++] = dst;
+  }
   u32 h1 = 0x9747b28cu, h2 = 0x2f3a1b5du;
   for (int i = 0; i < nw; i++) {
     u32 k = words[i] * 0xcc9e2d51u;
@@ -534,7 +547,8 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   if (iseq < 0) m |= M_ICMP_SEQ;
   if (tf < 0) m |= M_TCP_FLAGS;
   if (wg) m |= M_WIREGUARD;
-  u32 hdrEnd = tf >= 0 || proto == 17 ? payloadOffset : l4;
+  // (None known for another protocol: append() counts the IP header before ICMP, TCP and UDP only.)
+  u32 hdrEnd = tf >= 0 || proto == 17 ? payloadOffset : other ? ipOffset : l4;
   u32 hw = (hdrEnd - ipOffset) >> 2;
   hw = hw > 127 ? 0 : hw << 9;
   i32 flowHi = 0, flowLo = 0;
@@ -548,7 +562,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
         flowTupleKey(proto + 256 * kind, src, idSeq, dst, idSeq, &flowHi, &flowLo);
         known = 1;
       }
-    } else if (!wg) {
+    } else if (!wg && !other) {
       flowTupleKey(proto, src, (u64)sp, dst, (u64)dp, &flowHi, &flowLo);
       known = 1;
     }
