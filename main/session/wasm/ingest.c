@@ -317,7 +317,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   u32 ipOffset, total, ipId, ttl, proto, src, dst, l4, payloadOffset, end;
   i32 sp = -1, dp = -1, it = -1, iid = -1, iseq = -1, tf = -1;
   u32 tcpSeq = 0, tcpAck = 0, udpLen = 0;
-  int v6 = 0, wg = 0, other = 0;
+  int v6 = 0, wg = 0, other = 0, sctp = 0;
   for (;;) {
     u32 next;
     if (type == 0x0806) return stageArp(b, cap, r, at, lim, keepFlows, link, vlan, ethSrc, ethDst, encn, ek, innerSrc,
@@ -473,9 +473,18 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
       l4 = next;
       payloadOffset = next + 8;
       end = lim;
-    } else if (!v6 && proto != 132) {
+    } else if (proto == 132) {
+      // SCTP (decodeSctp): its 12-byte common header, the ports and the verification tag identity.ts keys.
+      if (next + 12 > cap || next + 12 > lim) return 0;
+      sp = (i32)be16(b + next), dp = (i32)be16(b + next + 2);
+      tcpSeq = be32(b + next + 4);
+      sctp = 1;
+      l4 = next;
+      payloadOffset = next + 12;
+      end = lim;
+    } else if (!v6) {
       // Another protocol in IPv4 (IGMP, GRE, OSPF…: fast.ts's payload(…, 'ip')): its payload right after the IP
-      // header, no header of its own. (SCTP's ports and verification tag, and IPv6's others: JavaScript.)
+      // header, no header of its own. (IPv6's others: JavaScript.)
       other = 1;
       l4 = next;
       payloadOffset = next;
@@ -503,6 +512,8 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
     words[nw++] = tcpAck;
   } else if (proto == 17)
     words[nw++] = udpLen;
+  else if (sctp)
+    words[nw++] = tcpSeq; // the verification tag (not in the row)
   else {
     // identity.ts: nothing per packet to hash but the payload, and identical ones come from several hosts (IGMP
     // reports): the addresses.
@@ -547,8 +558,8 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   if (iseq < 0) m |= M_ICMP_SEQ;
   if (tf < 0) m |= M_TCP_FLAGS;
   if (wg) m |= M_WIREGUARD;
-  // (None known for another protocol: append() counts the IP header before ICMP, TCP and UDP only.)
-  u32 hdrEnd = tf >= 0 || proto == 17 ? payloadOffset : other ? ipOffset : l4;
+  // (None known for SCTP or another protocol: append() counts the IP header before ICMP, TCP and UDP only.)
+  u32 hdrEnd = tf >= 0 || proto == 17 ? payloadOffset : other || sctp ? ipOffset : l4;
   u32 hw = (hdrEnd - ipOffset) >> 2;
   hw = hw > 127 ? 0 : hw << 9;
   i32 flowHi = 0, flowLo = 0;
