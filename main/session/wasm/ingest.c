@@ -1,12 +1,12 @@
 // The per-record ingest of a classic pcap file (or a little-endian pcapng section's packet blocks), compiled to
 // WebAssembly (scripts/build-wasm.sh; loaded by main/session/wasmIngest.ts): reads each record in the reader's chunk,
 // decodes Ethernet (or link type RAW, or Linux cooked v1/v2) → IPv4 (through VXLAN, Geneve and IPIP) →
-// TCP/UDP/ICMP or another IPv4 protocol (IGMP, GRE…), an innermost IPv6 packet with TCP/UDP/ICMPv6 echo, or ARP, as
-// main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages the row's columns as
-// main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
+// TCP/UDP/SCTP/ICMP or another protocol (IGMP, GRE…), an innermost IPv6 packet with TCP/UDP/SCTP/ICMPv6 echo, or
+// ARP, as main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages the row's columns
+// as main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
 //
 // It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers,
-// link-local addresses or other protocols, SCTP, fragments, ICMP errors, WireGuard handshakes, a header the
+// link-local addresses or other protocols, fragments, ICMP errors, WireGuard handshakes, a header the
 // decoders would call truncated or malformed, a MAC pair or tunnel not interned yet, lengths past 16 bits, …)
 // stops it at that record, which the reader then hands to the JavaScript path one record at a time.
 // tests/unit/wasmIngest.test.ts compares every column of both.
