@@ -139,8 +139,8 @@ function leftToJs(run: Run): number {
     const proto = obs.proto(r);
     const first =
       !lanes.has(obs.capture[r]) ||
-      (obs.ethPair[r] > 0 && !pairs.has(obs.ethPair[r])) ||
-      (obs.encapId[r] > 0 && !tunnels.has(obs.encapId[r])) ||
+      (obs.ethPairId(r) > 0 && !pairs.has(obs.ethPairId(r))) ||
+      (obs.encapIdOf(r) > 0 && !tunnels.has(obs.encapIdOf(r))) ||
       ((obs.flags[r] & F_IP) !== 0 &&
         obs.ipId(r) < 0 &&
         proto !== 6 &&
@@ -148,8 +148,8 @@ function leftToJs(run: Run): number {
         proto !== 58 &&
         proto !== 132);
     lanes.add(obs.capture[r]);
-    pairs.add(obs.ethPair[r]);
-    tunnels.add(obs.encapId[r]);
+    pairs.add(obs.ethPairId(r));
+    tunnels.add(obs.encapIdOf(r));
     if (first) n++;
   }
   return n;
