@@ -525,6 +525,53 @@ describe('the WebAssembly ingest', () => {
     expect(copies[132]).toBeGreaterThanOrEqual(200);
   });
 
+  it('takes IPv6 neighbour discovery and link-local packets, their addresses in the key as JavaScript puts them', () => {
+    // ipv6-link-local's ICMPv6 without extension headers (neighbour solicitations and advertisements, echo to and
+    // from link-local addresses), 20 times more after the recording; MLD (behind a hop-by-hop header) stays
+    // JavaScript's. And each of them with its addresses, checksum or type changed, 5 times.
+    const dir = path.join(tmp, 'link-local');
+    fs.mkdirSync(dir);
+    let picked = 0;
+    let changed = 0;
+    const types = new Set<number>();
+    for (const f of fixtureFiles('ipv6-link-local')) {
+      const pcap = readPcap(f);
+      const chosen = pcap.records.filter(
+        (r) => r.data.length >= 62 && r.data[12] === 0x86 && r.data[13] === 0xdd && r.data[20] === 58,
+      );
+      chosen.forEach((r) => types.add(r.data[54]));
+      const variants: Uint8Array[] = [];
+      for (const r of chosen)
+        for (const [at, v] of [
+          [23, 0x01], // a source address byte
+          [22, 0x20], // the source no longer link-local (fe80 → fe20…)
+          [38, 0xfe], // the destination's first byte
+          [56, 0x00], // the checksum
+          [54, 4], // an error (parameter problem): JavaScript's
+          [54, 1],
+          [54, 135],
+          [54, 150],
+        ] as const) {
+          const d = r.data.slice();
+          d[at] = v;
+          variants.push(d);
+        }
+      const records = [...pcap.records];
+      for (let k = 1; k <= 20; k++) for (const r of chosen) records.push({ ...r, sec: r.sec + k });
+      for (let k = 1; k <= 5; k++)
+        for (const d of variants)
+          records.push({ ...pcap.records[0], sec: pcap.records[0].sec + 30 + k, data: d });
+      writePcap(path.join(dir, path.basename(f)), { ...pcap, records });
+      picked += chosen.length * 20;
+      changed += variants.length * 5;
+    }
+    expect([...types].sort((a, b) => a - b)).toEqual(expect.arrayContaining([128, 129, 135, 136]));
+    // The copies outnumber the recording's rows (the changed ones aside): untaken, the count falls short.
+    const recorded = ingest([dir], false).c.obs.length - picked - changed;
+    expect(picked).toBeGreaterThan(recorded);
+    expect(expectSame([dir])).toBeGreaterThanOrEqual(picked);
+  });
+
   it('takes Linux cooked v1 captures (`-i any` with libpcap before 1.10), each file one lane', () => {
     // The `-i any` fixtures' records with their cooked v2 header made v1 (packet type, hardware type, address
     // length, address, protocol: no interface index), link type 113; then 10 times over; then one record's header

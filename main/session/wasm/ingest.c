@@ -1,12 +1,13 @@
 // The per-record ingest of a classic pcap file (or a little-endian pcapng section's packet blocks), compiled to
 // WebAssembly (scripts/build-wasm.sh; loaded by main/session/wasmIngest.ts): reads each record in the reader's chunk,
 // decodes Ethernet (or link type RAW, or Linux cooked v1/v2) → IPv4 (through VXLAN, Geneve and IPIP) →
-// TCP/UDP/SCTP/ICMP or another protocol (IGMP, GRE…), an innermost IPv6 packet with TCP/UDP/SCTP/ICMPv6 echo, or
-// ARP, as main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages the row's columns
-// as main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
+// TCP/UDP/SCTP/ICMP or another protocol (IGMP, GRE…), an innermost IPv6 packet with TCP/UDP/SCTP/ICMPv6 (echo,
+// neighbour discovery…; link-local too), or ARP, as main/decode/fast.ts does, computes the identity of
+// main/correlate/identity.ts and stages the row's columns as main/correlate/observations.ts append() writes them.
+// ~10 × faster than the JavaScript path.
 //
-// It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers,
-// link-local addresses or other protocols, fragments, ICMP errors, WireGuard handshakes, a header the
+// It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers
+// (MLD's hop-by-hop) or other protocols, fragments, ICMP errors, WireGuard handshakes, a header the
 // decoders would call truncated or malformed, a MAC pair or tunnel not interned yet, lengths past 16 bits, …)
 // stops it at that record, which the reader then hands to the JavaScript path one record at a time.
 // tests/unit/wasmIngest.test.ts compares every column of both.
@@ -317,14 +318,14 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   u32 ipOffset, total, ipId, ttl, proto, src, dst, l4, payloadOffset, end;
   i32 sp = -1, dp = -1, it = -1, iid = -1, iseq = -1, tf = -1;
   u32 tcpSeq = 0, tcpAck = 0, udpLen = 0;
-  int v6 = 0, wg = 0, other = 0, sctp = 0;
+  int v6 = 0, wg = 0, other = 0, sctp = 0, linkLocal = 0;
   for (;;) {
     u32 next;
     if (type == 0x0806) return stageArp(b, cap, r, at, lim, keepFlows, link, vlan, ethSrc, ethDst, encn, ek, innerSrc,
                                         innerDst);
     if (type == 0x86dd) {
       // decodeIpv6, for the innermost packet only and without extension headers (whose walk, fragments and jumbo
-      // lengths JavaScript keeps); a link-local address mixes the addresses into the key: JavaScript too.
+      // lengths JavaScript keeps).
       if (at + 40 > cap || at + 40 > lim || b[at] >> 4 != 6) return 0;
       u32 plen = be16(b + at + 4);
       total = 40 + plen;
@@ -332,7 +333,8 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
       proto = b[at + 6];
       if (proto == 0 || proto == 43 || proto == 44 || proto == 51 || proto == 60) return 0;
       const u8 *sa = b + at + 8, *da = b + at + 24;
-      if ((sa[0] == 0xfe && (sa[1] & 0xc0) == 0x80) || (da[0] == 0xfe && (da[1] & 0xc0) == 0x80)) return 0;
+      // identity.ts linkLocal6: a link-local (fe80::/10) source or destination puts the addresses in the key.
+      linkLocal = (sa[0] == 0xfe && (sa[1] & 0xc0) == 0x80) || (da[0] == 0xfe && (da[1] & 0xc0) == 0x80);
       v6 = 1;
       ipOffset = at;
       ttl = b[at + 7];
@@ -465,13 +467,20 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
       payloadOffset = next + 8;
       end = lim;
     } else if (proto == 58) {
-      // ICMPv6 echo request and reply only (errors quote; NDP, MLD and the rest mix addresses and checksum).
+      // decodeIcmpv6 (errors, which quote a packet, are JavaScript's): echo with its id and seq; a neighbour
+      // solicitation or advertisement with its target (24 bytes); any other message's 8 header bytes (kept whole
+      // here: fewer, and identity.ts keys nothing of it).
       if (next + 8 > cap || next + 8 > lim) return 0;
       it = b[next];
-      if (it != 128 && it != 129) return 0;
-      iid = (i32)be16(b + next + 4), iseq = (i32)be16(b + next + 6);
+      if (it >= 1 && it <= 4) return 0;
+      u32 len = 8;
+      if (it == 128 || it == 129) iid = (i32)be16(b + next + 4), iseq = (i32)be16(b + next + 6);
+      else if (it == 135 || it == 136) {
+        if (next + 24 > cap || next + 24 > lim) return 0;
+        len = 24;
+      }
       l4 = next;
-      payloadOffset = next + 8;
+      payloadOffset = next + len;
       end = lim;
     } else if (proto == 132) {
       // SCTP (decodeSctp): its 12-byte common header, the ports and the verification tag identity.ts keys.
@@ -496,17 +505,24 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   int truncated = end > cap || outerEnd > cap;
 
   // The identity (computeIdentity, mixWords, tail).
-  u32 words[8];
+  u32 words[20];
   int nw = 0;
   words[nw++] = v6 ? 6 : 4;
   words[nw++] = v6 ? 0xffffffffu : ipId; // IPv6 has no IP id (-1)
   words[nw++] = proto;
   words[nw++] = total;
   words[nw++] = 0;
+  // identity.ts mixIpv6: the IPv6 addresses, four bytes of each in turn.
+  int mixed = 0;
   if (proto == 1 || proto == 58) {
     words[nw++] = b[l4];
     words[nw++] = b[l4 + 1];
     words[nw++] = be16(b + l4 + 6);
+    // ICMPv6 but echo (NDP, MLD…: no id, the same report from every host): its checksum and the addresses.
+    if (proto == 58 && it != 128 && it != 129) {
+      words[nw++] = be16(b + l4 + 2);
+      mixed = 1;
+    }
   } else if (proto == 6) {
     words[nw++] = tcpSeq;
     words[nw++] = tcpAck;
@@ -519,6 +535,15 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
     // reports): the addresses.
     words[nw++] = src;
     words[nw++] = dst;
+  }
+  // A link-local packet (never routed, NAT'ed or rewritten) too: every host's echo reply to one ping of ff02::1 is
+  // the request's bytes back.
+  if (mixed || linkLocal) {
+    const u8 *sa = b + ipOffset + 8, *da = b + ipOffset + 24;
+    for (int i = 0; i < 16; i += 4) {
+      words[nw++] = be32(sa + i);
+      words[nw++] = be32(da + i);
+    }
   }
   u32 h1 = 0x9747b28cu, h2 = 0x2f3a1b5du;
   for (int i = 0; i < nw; i++) {
@@ -566,8 +591,8 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   int known = 0;
   if (keepFlows) {
     if (proto == 1 || proto == 58) {
-      // packetFlowKey: a query or its answer (ICMPv6: only echo is taken here), each ICMP kind its own protocol.
-      if (proto == 58 || icmpQuery((u32)it)) {
+      // packetFlowKey: a query or its answer (ICMPv6: echo), each ICMP kind its own protocol.
+      if (proto == 58 ? it == 128 || it == 129 : icmpQuery((u32)it)) {
         u64 idSeq = (u64)(u32)iid * 65536 + (u32)iseq;
         u32 kind = proto == 1 && it > 8 ? (u32)(it - 11) >> 1 : 0;
         flowTupleKey(proto + 256 * kind, src, idSeq, dst, idSeq, &flowHi, &flowLo);
