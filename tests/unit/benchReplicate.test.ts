@@ -44,4 +44,21 @@ describe('bench/replicate.ts', () => {
       expect(journeyStops(three).count).toBe(0);
     },
   );
+
+  it("drops-flannel-vxlan × 3 (the bench's mixed set): three times the journeys, hops and stops", () => {
+    // Pings and connections dropped and rejected by iptables: its ICMP errors quote the packets they answer.
+    const one = correlate(filesIn(path.join(FIXTURES, 'drops-flannel-vxlan')));
+    const three = correlate(filesIn(replicated('drops-flannel-vxlan', 3)));
+    expect(three.rowCount).toBe(3 * one.rowCount);
+    expect(three.journeyCount).toBe(3 * one.journeyCount);
+    const hops = (res: typeof one) =>
+      [...Array(res.journeyCount).keys()].map((k) => res.journeyRows(k).length).sort((a, b) => a - b);
+    expect(hops(three)).toEqual(
+      hops(one)
+        .flatMap((h) => [h, h, h])
+        .sort((a, b) => a - b),
+    );
+    expect(journeyStops(one).count).toBeGreaterThan(0);
+    expect(journeyStops(three).count).toBe(3 * journeyStops(one).count);
+  });
 });
