@@ -525,10 +525,10 @@ describe('the WebAssembly ingest', () => {
     expect(copies[132]).toBeGreaterThanOrEqual(200);
   });
 
-  it('takes IPv6 neighbour discovery and link-local packets, their addresses in the key as JavaScript puts them', () => {
+  it('takes IPv6 neighbour discovery and link-local packets, their addresses in the key as JavaScript does', () => {
     // ipv6-link-local's ICMPv6 without extension headers (neighbour solicitations and advertisements, echo to and
-    // from link-local addresses), 20 times more after the recording; MLD (behind a hop-by-hop header) stays
-    // JavaScript's. And each of them with its addresses, checksum or type changed, 5 times.
+    // from link-local addresses), 20 times more after the recording (MLD, behind a hop-by-hop header: the next
+    // test). And each of them with its addresses, checksum or type changed, 5 times.
     const dir = path.join(tmp, 'link-local');
     fs.mkdirSync(dir);
     let picked = 0;
@@ -570,6 +570,108 @@ describe('the WebAssembly ingest', () => {
     const recorded = ingest([dir], false).c.obs.length - picked - changed;
     expect(picked).toBeGreaterThan(recorded);
     expect(expectSame([dir])).toBeGreaterThanOrEqual(picked);
+  });
+
+  it('walks IPv6 hop-by-hop, routing, destination options and AH headers as JavaScript does (MLD)', () => {
+    // `frame` (Ethernet, IPv6, an extension header first) with headers of `types` put after its first one: each of
+    // 8 bytes (its next header, length 0, a PadN option), or AH's 12 (length 1), the payload length grown.
+    const chained = (frame: Uint8Array, types: number[]): Uint8Array => {
+      let d = frame.slice();
+      for (const type of types) {
+        const q = 54 + (d[55] + 1) * 8;
+        const added =
+          type === 51
+            ? Uint8Array.of(d[54], 1, 0, 0, 0, 0, 0, 7, 0, 0, 0, 1)
+            : Uint8Array.of(d[54], 0, 1, 4, 0, 0, 0, 0);
+        d = Uint8Array.from([...d.subarray(0, q), ...added, ...d.subarray(q)]);
+        d[54] = type;
+        const dv = new DataView(d.buffer);
+        dv.setUint16(18, dv.getUint16(18) + added.length);
+      }
+      return d;
+    };
+    // ipv6-link-local's MLD reports (a hop-by-hop header's router alert) 20 times over, taken; and the IPv6 packets
+    // of it and of ipv6-ext with an extension header first, each with that header's next header or length changed,
+    // a second header chained, or cut inside it, 3 times each (a fragment or AH header: JavaScript's).
+    const dir = path.join(tmp, 'ext6');
+    fs.mkdirSync(dir);
+    let copies = 0;
+    let variantCount = 0;
+    const longerRecords: PcapRecord[] = [];
+    let longerHeader: ReturnType<typeof readPcap> | undefined;
+    for (const scenario of ['ipv6-link-local', 'ipv6-ext']) {
+      for (const f of fixtureFiles(scenario)) {
+        let pcap;
+        try {
+          pcap = readPcap(f);
+        } catch {
+          continue;
+        }
+        if (new DataView(pcap.header.buffer).getUint32(20, true) !== 1) continue;
+        const ext = pcap.records.filter(
+          (r) =>
+            r.data.length >= 64 &&
+            r.data[12] === 0x86 &&
+            r.data[13] === 0xdd &&
+            [0, 43, 60].includes(r.data[20]),
+        );
+        const mld = ext.filter((r) => r.data[20] === 0 && r.data[54] === 58);
+        const variants: Uint8Array[] = [];
+        for (const r of ext) {
+          for (const v of [0, 1, 3, 0xff]) {
+            const d = r.data.slice();
+            d[55] = v; // the first header's length
+            variants.push(d);
+          }
+          for (const v of [0, 43, 44, 51, 59, 60, 6, 17, 58]) {
+            const d = r.data.slice();
+            d[54] = v; // its next header
+            variants.push(d);
+          }
+          for (const len of [55, 56, 60, 62, 63]) variants.push(r.data.slice(0, len));
+          for (const chain of [[44], Array(8).fill(60), [51, 51]]) variants.push(chained(r.data, chain));
+        }
+        // Another header after the first (routing, destination options, AH), or 7 more destination options
+        // headers (8 in all), each MLD report so: taken too (a fragment header, or a ninth header: JavaScript's).
+        const longer = mld.flatMap((r) =>
+          [[43], [60], [51], Array(7).fill(60)].map((c) => chained(r.data, c)),
+        );
+        const records = [...pcap.records];
+        for (let k = 1; k <= 20; k++) for (const r of mld) records.push({ ...r, sec: r.sec + k });
+        for (let k = 1; k <= 20; k++)
+          for (const d of longer) {
+            const rec = { ...pcap.records[0], sec: pcap.records[0].sec + 60 + k, origLen: d.length, data: d };
+            records.push(rec);
+            longerRecords.push(rec);
+          }
+        longerHeader ??= pcap;
+        for (let k = 1; k <= 3; k++)
+          for (const d of variants)
+            records.push({
+              ...pcap.records[0],
+              sec: pcap.records[0].sec + 30 + k,
+              origLen: d.length,
+              data: d,
+            });
+        const out = path.join(dir, `${scenario}-${path.basename(f)}`);
+        writePcap(out, { ...pcap, records });
+        copies += (mld.length + longer.length) * 20;
+        variantCount += variants.length * 3;
+      }
+    }
+    expect(copies).toBeGreaterThanOrEqual(200);
+    expect(variantCount).toBeGreaterThanOrEqual(300);
+    const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
+    const recorded = ingest(files, false).c.obs.length - copies - variantCount;
+    expect(copies).toBeGreaterThan(recorded);
+    expect(expectSame(files, false)).toBeGreaterThanOrEqual(copies);
+    // The reports with more headers alone: every one taken but the lane's and each MAC pair's first.
+    const alone = path.join(tmp, 'ext6-longer');
+    fs.mkdirSync(alone);
+    writePcap(path.join(alone, 'node-1__eth0.pcap'), { ...longerHeader!, records: longerRecords });
+    const lj = ingest([alone], false);
+    expect(longerRecords.length).toBeGreaterThanOrEqual(4 * 20 * 3);
+    expect(expectSame([alone], false)).toBe(lj.c.obs.length - leftToJs(lj));
   });
 
   it('takes Linux cooked v1 captures (`-i any` with libpcap before 1.10), each file one lane', () => {

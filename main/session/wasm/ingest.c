@@ -1,13 +1,14 @@
 // The per-record ingest of a classic pcap file (or a little-endian pcapng section's packet blocks), compiled to
 // WebAssembly (scripts/build-wasm.sh; loaded by main/session/wasmIngest.ts): reads each record in the reader's chunk,
 // decodes Ethernet (or link type RAW, or Linux cooked v1/v2) → IPv4 (through VXLAN, Geneve and IPIP) →
-// TCP/UDP/SCTP/ICMP or another protocol (IGMP, GRE…), an innermost IPv6 packet with TCP/UDP/SCTP/ICMPv6 (echo,
-// neighbour discovery…; link-local too), or ARP, as main/decode/fast.ts does, computes the identity of
+// TCP/UDP/SCTP/ICMP or another protocol (IGMP, GRE…), an innermost IPv6 packet (past hop-by-hop, routing,
+// destination options and AH headers) with TCP/UDP/SCTP/ICMPv6 (echo, neighbour discovery, MLD…; link-local too),
+// or ARP, as main/decode/fast.ts does, computes the identity of
 // main/correlate/identity.ts and stages the row's columns as main/correlate/observations.ts append() writes them.
 // ~10 × faster than the JavaScript path.
 //
-// It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 extension headers
-// (MLD's hop-by-hop) or other protocols, fragments, ICMP errors, WireGuard handshakes, a header the
+// It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 fragment headers
+// or other protocols, fragments, ICMP errors, WireGuard handshakes, a header the
 // decoders would call truncated or malformed, a MAC pair or tunnel not interned yet, lengths past 16 bits, …)
 // stops it at that record, which the reader then hands to the JavaScript path one record at a time.
 // tests/unit/wasmIngest.test.ts compares every column of both.
@@ -324,14 +325,12 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
     if (type == 0x0806) return stageArp(b, cap, r, at, lim, keepFlows, link, vlan, ethSrc, ethDst, encn, ek, innerSrc,
                                         innerDst);
     if (type == 0x86dd) {
-      // decodeIpv6, for the innermost packet only and without extension headers (whose walk, fragments and jumbo
-      // lengths JavaScript keeps).
+      // decodeIpv6, for the innermost packet only (a jumbo length, a fragment or AH header: JavaScript).
       if (at + 40 > cap || at + 40 > lim || b[at] >> 4 != 6) return 0;
       u32 plen = be16(b + at + 4);
       total = 40 + plen;
       if (plen == 0 || at + total > lim || total >= 0xffff) return 0;
       proto = b[at + 6];
-      if (proto == 0 || proto == 43 || proto == 44 || proto == 51 || proto == 60) return 0;
       const u8 *sa = b + at + 8, *da = b + at + 24;
       // identity.ts linkLocal6: a link-local (fe80::/10) source or destination puts the addresses in the key.
       linkLocal = (sa[0] == 0xfe && (sa[1] & 0xc0) == 0x80) || (da[0] == 0xfe && (da[1] & 0xc0) == 0x80);
@@ -350,6 +349,16 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
       next = at + 40;
       lim = at + total;
       if (encn == 0) outerEnd = lim;
+      // Hop-by-hop, routing, destination options and AH headers walked past as decodeIpv6 walks them (MLD's router
+      // alert), eight at most (a ninth: JavaScript's, which takes it for the protocol). A fragment header is a
+      // protocol this module does not take: JavaScript's too.
+      for (int exts = 0; proto == 0 || proto == 43 || proto == 60 || proto == 51; exts++) {
+        if (exts == 8 || next + 2 > cap || next + 2 > lim) return 0;
+        u32 len = proto == 51 ? ((u32)b[next + 1] + 2) * 4 : ((u32)b[next + 1] + 1) * 8;
+        if (next + len > lim || next + len > cap) return 0;
+        proto = b[next];
+        next += len;
+      }
       // A tunnel or ICMP (for IPv4) inside IPv6: JavaScript.
       if (proto == 4 || proto == 41 || proto == 1) return 0;
     } else {
