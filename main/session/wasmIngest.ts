@@ -2,7 +2,7 @@
 // interface's lane) of Ethernet, RAW IP or Linux cooked v1/v2 (`-i any`) frames read, decoded, identified and
 // staged as rows by wasm/ingest.c (~70 ns a record against ~640 in JavaScript), then copied into the correlator's
 // row store a batch at a time. It takes what it is sure to give exactly as the JavaScript path (decodeRecord,
-// computeIdentity, ObservationTable.append) does (plain IPv4 TCP, UDP, SCTP, ICMP and other protocols, through
+// computeIdentity, ObservationTable.append) does (IPv4 TCP, UDP, SCTP, ICMP and other protocols, fragments too, through
 // VXLAN, Geneve and IPIP; IPv6 TCP, UDP, SCTP and ICMPv6 but errors, with no fragment header; ARP) and leaves
 // every other record to that path, one at a time: the rows, and so every result, are the same either way
 // (tests/unit/wasmIngest.test.ts). HOPSCOPE_WASM=0 turns it off.

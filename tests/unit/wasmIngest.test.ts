@@ -17,7 +17,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../bench/generate.ts';
 import { replicateFolder } from '../../bench/replicate.ts';
 import { Correlator } from '../../main/correlate/correlator.ts';
-import { F_ARP, F_IP, ROW_COLUMNS } from '../../main/correlate/observations.ts';
+import { F_ARP, F_IP, M_FRAGMENT, ROW_COLUMNS } from '../../main/correlate/observations.ts';
 import { decodeFields } from '../../main/decode/fast.ts';
 import { createPacketFields, DEFAULT_DECODE_OPTIONS, type DecodeOptions } from '../../main/decode/fields.ts';
 import { Sink } from '../../main/export/sink.ts';
@@ -672,6 +672,73 @@ describe('the WebAssembly ingest', () => {
     const lj = ingest([alone], false);
     expect(longerRecords.length).toBeGreaterThanOrEqual(4 * 20 * 3);
     expect(expectSame([alone], false)).toBe(lj.c.obs.length - leftToJs(lj));
+  });
+
+  it('takes IPv4 fragments, first and later, as JavaScript reads them', () => {
+    // frag-igmp's IPv4 fragments (a ping and a datagram larger than the link) 20 times over, taken; and packets of
+    // frag-igmp, flannel-vxlan and calico-ipip made fragments (MF set, an offset set, both), a first UDP fragment
+    // with a length past the fragment or under 8, a VXLAN or IPIP packet's first fragment (no tunnel then), 3 times
+    // each.
+    const dir = path.join(tmp, 'frag4');
+    fs.mkdirSync(dir);
+    let copies = 0;
+    let changed = 0;
+    for (const scenario of ['frag-igmp', 'flannel-vxlan', 'calico-ipip']) {
+      for (const f of fixtureFiles(scenario)) {
+        const pcap = readPcap(f);
+        if (new DataView(pcap.header.buffer).getUint32(20, true) !== 1) continue;
+        const ip4 = pcap.records.filter(
+          (r) => r.data.length >= 42 && r.data[12] === 0x08 && r.data[13] === 0x00,
+        );
+        const frags = ip4.filter((r) => ((r.data[20] << 8) | r.data[21]) & 0x3fff);
+        const variants: Uint8Array[] = [];
+        for (const r of ip4.slice(0, 12)) {
+          for (const [hi, lo] of [
+            [0x20, 0x00], // MF: a first fragment
+            [0x00, 0xb9], // offset 1480: the last fragment
+            [0x20, 0x01], // MF and offset 8
+            [0x40, 0x00], // DF only: no fragment
+          ]) {
+            const d = r.data.slice();
+            d[20] = hi;
+            d[21] = lo;
+            variants.push(d);
+            if (d[23] === 17 && hi === 0x20 && lo === 0) {
+              for (const len of [0, 7, 0xffff]) {
+                const u = d.slice();
+                u[38] = len >> 8;
+                u[39] = len & 0xff;
+                variants.push(u);
+              }
+            }
+          }
+        }
+        const records = [...pcap.records];
+        for (let k = 1; k <= 20; k++) for (const r of frags) records.push({ ...r, sec: r.sec + k });
+        for (let k = 1; k <= 3; k++)
+          for (const d of variants)
+            records.push({
+              ...pcap.records[0],
+              sec: pcap.records[0].sec + 30 + k,
+              origLen: d.length,
+              data: d,
+            });
+        writePcap(path.join(dir, `${scenario}-${path.basename(f)}`), { ...pcap, records });
+        copies += frags.length * 20;
+        changed += variants.length * 3;
+      }
+    }
+    expect(copies).toBeGreaterThanOrEqual(80);
+    expect(changed).toBeGreaterThanOrEqual(300);
+    const files = fs.readdirSync(dir).map((f) => path.join(dir, f));
+    const js = ingest(files, false);
+    let fragmentRows = 0;
+    for (let r = 0; r < js.c.obs.length; r++) if (js.c.obs.missing[r] & M_FRAGMENT) fragmentRows++;
+    expect(fragmentRows).toBeGreaterThan(copies);
+    const recorded = js.c.obs.length - copies - changed;
+    expect(copies).toBeGreaterThan(recorded / 4);
+    // Every copy and most changed packets taken (the recordings' other rows are far fewer than the copies).
+    expect(expectSame(files)).toBeGreaterThanOrEqual(copies + changed / 2);
   });
 
   it('takes Linux cooked v1 captures (`-i any` with libpcap before 1.10), each file one lane', () => {

@@ -1,16 +1,15 @@
 // The per-record ingest of a classic pcap file (or a little-endian pcapng section's packet blocks), compiled to
 // WebAssembly (scripts/build-wasm.sh; loaded by main/session/wasmIngest.ts): reads each record in the reader's chunk,
-// decodes Ethernet (or link type RAW, or Linux cooked v1/v2) → IPv4 (through VXLAN, Geneve and IPIP) →
-// TCP/UDP/SCTP/ICMP or another protocol (IGMP, GRE…), an innermost IPv6 packet (past hop-by-hop, routing,
+// decodes Ethernet (or link type RAW, or Linux cooked v1/v2) → IPv4 (through VXLAN, Geneve and IPIP; fragments
+// too) → TCP/UDP/SCTP/ICMP or another protocol (IGMP, GRE…), an innermost IPv6 packet (past hop-by-hop, routing,
 // destination options and AH headers) with TCP/UDP/SCTP/ICMPv6 (echo, neighbour discovery, MLD…; link-local too),
-// or ARP, as main/decode/fast.ts does, computes the identity of
-// main/correlate/identity.ts and stages the row's columns as main/correlate/observations.ts append() writes them.
-// ~10 × faster than the JavaScript path.
+// or ARP, as main/decode/fast.ts does, computes the identity of main/correlate/identity.ts and stages the row's
+// columns as main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
 //
-// It takes only what it is sure to give exactly as the JavaScript path does: anything else (IPv6 fragment headers
-// or other protocols, fragments, ICMP errors, WireGuard handshakes, a header the
-// decoders would call truncated or malformed, a MAC pair or tunnel not interned yet, lengths past 16 bits, …)
-// stops it at that record, which the reader then hands to the JavaScript path one record at a time.
+// It takes only what it is sure to give exactly as the JavaScript path does: anything else (an IPv6 fragment header
+// or other protocol, ICMP errors, WireGuard handshakes, a header the decoders would call truncated or malformed, a
+// MAC pair or tunnel not interned yet, lengths past 16 bits, …) stops it at that record, which the reader then hands
+// to the JavaScript path one record at a time.
 // tests/unit/wasmIngest.test.ts compares every column of both.
 //
 // Freestanding C (no libc): clang --target=wasm32, one fixed memory (never grows: the JavaScript views stay valid).
@@ -52,6 +51,7 @@ typedef unsigned long long u64;
 #define M_ICMP_SEQ 256
 #define M_TCP_FLAGS 512
 #define M_FLOW 1024
+#define M_FRAGMENT 2048
 #define M_VLAN 4096
 #define M_WIREGUARD 8192
 #define ENCAP_VXLAN 1
@@ -320,6 +320,9 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   i32 sp = -1, dp = -1, it = -1, iid = -1, iseq = -1, tf = -1;
   u32 tcpSeq = 0, tcpAck = 0, udpLen = 0;
   int v6 = 0, wg = 0, other = 0, sctp = 0, linkLocal = 0;
+  // The row's IPv4 fragment: its offset in bytes and MF (decodeIpv4's), and whether it is a later one.
+  u32 fragOff = 0;
+  int mf = 0, later = 0;
   for (;;) {
     u32 next;
     if (type == 0x0806) return stageArp(b, cap, r, at, lim, keepFlows, link, vlan, ethSrc, ethDst, encn, ek, innerSrc,
@@ -363,7 +366,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
       if (proto == 4 || proto == 41 || proto == 1) return 0;
     } else {
       if (type != 0x0800) return 0;
-      // decodeIpv4: every check it makes; a fragment is left to JavaScript (its identity and flow differ).
+      // decodeIpv4: every check it makes.
       if (at + 1 > cap || at + 1 > lim) return 0;
       u32 vi = b[at];
       if (vi >> 4 != 4) return 0;
@@ -371,7 +374,8 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
       if (hl < 20 || at + 20 > cap || at + 20 > lim) return 0;
       total = be16(b + at + 2);
       if (total == 0 || total == 0xffff || total < hl || at + total > lim || at + hl > cap) return 0;
-      if ((be16(b + at + 6) & 0x3fff) != 0) return 0;
+      fragOff = (be16(b + at + 6) & 0x1fff) * 8;
+      mf = (b[at + 6] & 0x20) != 0;
       ipOffset = at;
       ipId = be16(b + at + 4);
       ttl = b[at + 8];
@@ -384,7 +388,16 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
       // ICMPv6 inside IPv4: JavaScript.
       if (proto == 58) return 0;
     }
-    if (proto == 4) {
+    if (fragOff != 0) {
+      // A later fragment (fast.ts): its payload right after the IP header, no layer 4, no tunnel.
+      later = 1;
+      l4 = next;
+      payloadOffset = next;
+      end = lim;
+      break;
+    }
+    // (A first fragment, MF set, is no tunnel either: fast.ts's `whole`.)
+    if (proto == 4 && !mf) {
       if (encn >= MAX_ENCAP) return 0;
       if (encn++ == 0) {
         ek[0] = ENCAP_IPIP, ek[1] = src, ek[2] = dst, ek[3] = -1, ek[4] = -1, ek[5] = -1, ek[6] = ttl;
@@ -396,6 +409,14 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
       if (next + 8 > cap || next + 8 > lim) return 0;
       u32 s = be16(b + next), d = be16(b + next + 2);
       udpLen = be16(b + next + 4);
+      if (mf) {
+        // A first fragment (decodeUdp not `whole`): its length unchecked, its payload to the fragment's end.
+        sp = (i32)s, dp = (i32)d;
+        l4 = next;
+        payloadOffset = next + 8;
+        end = lim;
+        break;
+      }
       if (udpLen < 8 || next + udpLen > lim) return 0;
       u32 udpEnd = next + udpLen, pay = next + 8;
       u32 cls = ports[s] | ports[d];
@@ -520,10 +541,12 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   words[nw++] = v6 ? 0xffffffffu : ipId; // IPv6 has no IP id (-1)
   words[nw++] = proto;
   words[nw++] = total;
-  words[nw++] = 0;
+  words[nw++] = fragOff | (mf ? 0x10000 : 0);
   // identity.ts mixIpv6: the IPv6 addresses, four bytes of each in turn.
   int mixed = 0;
-  if (proto == 1 || proto == 58) {
+  if (later) {
+    // A later fragment: nothing past its IP header in the key, no tail.
+  } else if (proto == 1 || proto == 58) {
     words[nw++] = b[l4];
     words[nw++] = b[l4 + 1];
     words[nw++] = be16(b + l4 + 6);
@@ -569,7 +592,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   u32 keyHi = fmix(h1 ^ h2), keyLo = fmix(h2 + h1 * 3);
   u32 payloadLen = end - payloadOffset;
   u32 want = payloadLen < 16 ? payloadLen : 16;
-  int tailKnown = payloadOffset + want <= cap;
+  int tailKnown = !later && payloadOffset + want <= cap;
   u32 tail = 0;
   if (tailKnown) {
     u32 h = 0x3c6ef372u;
@@ -592,8 +615,9 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   if (iseq < 0) m |= M_ICMP_SEQ;
   if (tf < 0) m |= M_TCP_FLAGS;
   if (wg) m |= M_WIREGUARD;
+  if (later || mf) m |= M_FRAGMENT;
   // (None known for SCTP or another protocol: append() counts the IP header before ICMP, TCP and UDP only.)
-  u32 hdrEnd = tf >= 0 || proto == 17 ? payloadOffset : other || sctp ? ipOffset : l4;
+  u32 hdrEnd = tf >= 0 || proto == 17 ? payloadOffset : other || sctp || later ? ipOffset : l4;
   u32 hw = (hdrEnd - ipOffset) >> 2;
   hw = hw > 127 ? 0 : hw << 9;
   i32 flowHi = 0, flowLo = 0;
@@ -607,7 +631,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
         flowTupleKey(proto + 256 * kind, src, idSeq, dst, idSeq, &flowHi, &flowLo);
         known = 1;
       }
-    } else if (!wg && !other) {
+    } else if (!wg && !other && !later) {
       flowTupleKey(proto, src, (u64)sp, dst, (u64)dp, &flowHi, &flowLo);
       known = 1;
     }
@@ -631,7 +655,9 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   s_tcpseq[r] = tf >= 0 || wg ? tcpSeq : 0;
   s_portorid[r] = sp >= 0 ? sp : iid >= 0 ? iid : 0;
   s_portorseq[r] = dp >= 0 ? dp : iseq >= 0 ? iseq : 0;
-  s_typeorflags[r] = it >= 0 ? ((u32)it | hw) : tf >= 0 ? ((u32)tf | hw) : hw;
+  // A first UDP fragment is marked (observations.ts UDP_FIRST_FRAGMENT).
+  u32 firstFragment = proto == 17 && mf && !later ? 0x100 : 0;
+  s_typeorflags[r] = it >= 0 ? ((u32)it | hw) : tf >= 0 ? ((u32)tf | hw) : hw | firstFragment;
   s_ethpair[r] = pair + 1;
   s_encapcount[r] = encn;
   s_encapid[r] = enc;
