@@ -328,7 +328,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
     if (type == 0x0806) return stageArp(b, cap, r, at, lim, keepFlows, link, vlan, ethSrc, ethDst, encn, ek, innerSrc,
                                         innerDst);
     if (type == 0x86dd) {
-      // decodeIpv6, for the innermost packet only (a jumbo length, a fragment or AH header: JavaScript).
+      // decodeIpv6, for the innermost packet only (a jumbo length or a fragment header: JavaScript).
       if (at + 40 > cap || at + 40 > lim || b[at] >> 4 != 6) return 0;
       u32 plen = be16(b + at + 4);
       total = 40 + plen;
