@@ -162,6 +162,18 @@ function replicated(scenario: string, name: string, n: number): string {
   return out;
 }
 
+/** `records` again `n` times, each time a second later than the last. */
+function repeated(records: PcapRecord[], n: number): PcapRecord[] {
+  return Array.from({ length: n }, (_, k) => records.map((r) => ({ ...r, sec: r.sec + k + 1 }))).flat();
+}
+
+/** `frames` as records after `first` (from `after` seconds past its time on), `n` times each. */
+function framesAfter(first: PcapRecord, frames: Uint8Array[], n: number, after = 30): PcapRecord[] {
+  return Array.from({ length: n }, (_, k) =>
+    frames.map((data) => ({ ...first, sec: first.sec + after + k + 1, origLen: data.length, data })),
+  ).flat();
+}
+
 /** Reads `args` (files or folders) on one thread, with the WebAssembly ingest or without it. */
 function ingest(args: string[], wasm: boolean, decode?: DecodeOptions): Run {
   const inputs = loadInputs(args);
@@ -511,7 +523,7 @@ describe('the WebAssembly ingest', () => {
           copies[p] = (copies[p] ?? 0) + 20;
         });
         const records = [...pcap.records];
-        for (let k = 1; k <= 20; k++) for (const r of chosen) records.push({ ...r, sec: r.sec + k });
+        records.push(...repeated(chosen, 20));
         writePcap(path.join(dir, path.basename(f)), { ...pcap, records });
         picked += chosen.length * 20;
       }
@@ -557,10 +569,8 @@ describe('the WebAssembly ingest', () => {
           variants.push(d);
         }
       const records = [...pcap.records];
-      for (let k = 1; k <= 20; k++) for (const r of chosen) records.push({ ...r, sec: r.sec + k });
-      for (let k = 1; k <= 5; k++)
-        for (const d of variants)
-          records.push({ ...pcap.records[0], sec: pcap.records[0].sec + 30 + k, data: d });
+      records.push(...repeated(chosen, 20));
+      records.push(...framesAfter(pcap.records[0], variants, 5));
       writePcap(path.join(dir, path.basename(f)), { ...pcap, records });
       picked += chosen.length * 20;
       changed += variants.length * 5;
@@ -637,22 +647,12 @@ describe('the WebAssembly ingest', () => {
           [[43], [60], [51], Array(7).fill(60)].map((c) => chained(r.data, c)),
         );
         const records = [...pcap.records];
-        for (let k = 1; k <= 20; k++) for (const r of mld) records.push({ ...r, sec: r.sec + k });
-        for (let k = 1; k <= 20; k++)
-          for (const d of longer) {
-            const rec = { ...pcap.records[0], sec: pcap.records[0].sec + 60 + k, origLen: d.length, data: d };
-            records.push(rec);
-            longerRecords.push(rec);
-          }
+        records.push(...repeated(mld, 20));
+        const more = framesAfter(pcap.records[0], longer, 20, 60);
+        records.push(...more);
+        longerRecords.push(...more);
         longerHeader ??= pcap;
-        for (let k = 1; k <= 3; k++)
-          for (const d of variants)
-            records.push({
-              ...pcap.records[0],
-              sec: pcap.records[0].sec + 30 + k,
-              origLen: d.length,
-              data: d,
-            });
+        records.push(...framesAfter(pcap.records[0], variants, 3));
         const out = path.join(dir, `${scenario}-${path.basename(f)}`);
         writePcap(out, { ...pcap, records });
         copies += (mld.length + longer.length) * 20;
@@ -714,15 +714,8 @@ describe('the WebAssembly ingest', () => {
           }
         }
         const records = [...pcap.records];
-        for (let k = 1; k <= 20; k++) for (const r of frags) records.push({ ...r, sec: r.sec + k });
-        for (let k = 1; k <= 3; k++)
-          for (const d of variants)
-            records.push({
-              ...pcap.records[0],
-              sec: pcap.records[0].sec + 30 + k,
-              origLen: d.length,
-              data: d,
-            });
+        records.push(...repeated(frags, 20));
+        records.push(...framesAfter(pcap.records[0], variants, 3));
         writePcap(path.join(dir, `${scenario}-${path.basename(f)}`), { ...pcap, records });
         copies += frags.length * 20;
         changed += variants.length * 3;
