@@ -751,7 +751,8 @@ describe('the WebAssembly ingest', () => {
       return Uint8Array.from([...h, ...d.subarray(20)]);
     };
     const toV1 = (scenario: string, out: string): { file: string; pcap: ReturnType<typeof readPcap> }[] => {
-      fs.mkdirSync(out, { recursive: true });
+      // The folder's interface lists too (a folder with them splits a v2 capture by interface index; v1 has none).
+      fs.cpSync(path.join(FIXTURES, scenario), out, { recursive: true });
       return fixtureFiles(scenario).map((f) => {
         const pcap = readPcap(f);
         const header = pcap.header.slice();
@@ -763,7 +764,11 @@ describe('the WebAssembly ingest', () => {
       });
     };
     for (const scenario of ['any-flannel-vxlan', 'any-calico-ipip', 'any-broadcast']) {
-      const files = toV1(scenario, path.join(tmp, `v1-${scenario}`)).map((x) => x.file);
+      const dir = path.join(tmp, `v1-${scenario}`);
+      const files = toV1(scenario, dir).map((x) => x.file);
+      const whole = ingest([dir], false);
+      expect(whole.c.captures.length, scenario).toBe(files.length);
+      expect(expectSame([dir]), scenario).toBe(whole.c.obs.length - leftToJs(whole));
       const js = ingest(files, false);
       expect(js.c.captures.length, scenario).toBe(files.length);
       expect(expectSame(files), scenario).toBe(js.c.obs.length - leftToJs(js));
