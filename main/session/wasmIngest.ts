@@ -113,6 +113,8 @@ export class WasmIngest implements RecordBatcher {
   rowsTaken = 0;
   readonly chunk: Uint8Array;
   private readonly x: Exports;
+  /** The module's memory (fixed: it never grows, so its buffer is read once; a getter call each take() else). */
+  private readonly memory: ArrayBuffer;
   private readonly io: Float64Array;
   private readonly tuple: Float64Array;
   private readonly rows: StagedRows;
@@ -144,6 +146,7 @@ export class WasmIngest implements RecordBatcher {
   ) {
     this.x = x;
     const buf = x.memory.buffer;
+    this.memory = buf;
     const at = (what: number) => x.where(what);
     this.chunkAt = at(0);
     this.chunk = new Uint8Array(buf, this.chunkAt, CHUNK);
@@ -268,7 +271,7 @@ export class WasmIngest implements RecordBatcher {
   private ready(chunk: Uint8Array): boolean {
     const c = this.c;
     if (c.baseSec === null) return false;
-    if (chunk.byteOffset !== this.chunkAt || chunk.buffer !== this.x.memory.buffer) return false;
+    if (chunk.byteOffset !== this.chunkAt || chunk.buffer !== this.memory) return false;
     // No room: the JavaScript path grows the table, or says it is full.
     return c.obs.roomLeft > 0;
   }
