@@ -586,34 +586,34 @@ export class ObservationTable {
   /** Many staged rows: a copy per column (set() past a few rows). */
   private appendMany(i: number, capture: number | Uint16Array, s: StagedRows, n: number): void {
     if (typeof capture === 'number') this.capture.fill(capture, i, i + n);
-    else copyU16(this.capture, i, capture, n);
-    copyU32(this.fileOffset, i, s.fileOffset, n);
-    copyU16(this.caplen, i, s.caplen, n);
-    copyU16(this.origLen, i, s.origLen, n);
-    copyF64(this.t, i, s.t, n);
-    copyU8(this.flags, i, s.flags, n);
+    else copyRows(this.capture, i, capture, n);
+    copyRows(this.fileOffset, i, s.fileOffset, n);
+    copyRows(this.caplen, i, s.caplen, n);
+    copyRows(this.origLen, i, s.origLen, n);
+    copyRows(this.t, i, s.t, n);
+    copyRows(this.flags, i, s.flags, n);
     const k = i - this.keyBase;
-    copyI32(this.keyHi, k, s.keyHi, n);
-    copyI32(this.keyLo, k, s.keyLo, n);
-    copyI32(this.tail, k, s.tail, n);
-    copyU32(this.src, i, s.src, n);
-    copyU32(this.dst, i, s.dst, n);
-    copyU8(this.ttlCol, i, s.ttlCol, n);
-    copyU8(this.protoCol, i, s.protoCol, n);
-    copyU16(this.ipIdCol, i, s.ipIdCol, n);
-    copyU16(this.ipLenCol, i, s.ipLenCol, n);
-    copyU32(this.tcpSeqCol, i, s.tcpSeqCol, n);
-    copyU16(this.portOrIdCol, i, s.portOrIdCol, n);
-    copyU16(this.portOrSeqCol, i, s.portOrSeqCol, n);
-    copyU16(this.typeOrFlagsCol, i, s.typeOrFlagsCol, n);
+    copyRows(this.keyHi, k, s.keyHi, n);
+    copyRows(this.keyLo, k, s.keyLo, n);
+    copyRows(this.tail, k, s.tail, n);
+    copyRows(this.src, i, s.src, n);
+    copyRows(this.dst, i, s.dst, n);
+    copyRows(this.ttlCol, i, s.ttlCol, n);
+    copyRows(this.protoCol, i, s.protoCol, n);
+    copyRows(this.ipIdCol, i, s.ipIdCol, n);
+    copyRows(this.ipLenCol, i, s.ipLenCol, n);
+    copyRows(this.tcpSeqCol, i, s.tcpSeqCol, n);
+    copyRows(this.portOrIdCol, i, s.portOrIdCol, n);
+    copyRows(this.portOrSeqCol, i, s.portOrSeqCol, n);
+    copyRows(this.typeOrFlagsCol, i, s.typeOrFlagsCol, n);
     if (this.keepFlows) {
-      copyI32(this.flowHi, i, s.flowHi, n);
-      copyI32(this.flowLo, i, s.flowLo, n);
+      copyRows(this.flowHi, i, s.flowHi, n);
+      copyRows(this.flowLo, i, s.flowLo, n);
     }
-    copyU16(this.missing, i, s.missing, n);
-    copyU16(this.ethPair, i, s.ethPair, n);
-    copyU8(this.encapCount, i, s.encapCount, n);
-    copyU16(this.encapId, i, s.encapId, n);
+    copyRows(this.missing, i, s.missing, n);
+    copyRows(this.ethPair, i, s.ethPair, n);
+    copyRows(this.encapCount, i, s.encapCount, n);
+    copyRows(this.encapId, i, s.encapId, n);
     this.segment.fill(-1, i, i + n);
     this.nextInSegment.fill(-1, i, i + n);
   }
@@ -985,32 +985,17 @@ export interface StagedRows {
   flowLo: Int32Array;
 }
 
-// dst[at, at + n) = src[0, n): a loop for a few rows (no view made), set() for more. One function per source type:
-// one function for every column saw ten kinds of typed array, and its element accesses went megamorphic (a few rows
-// at a time, between records the WebAssembly ingest leaves to JavaScript, took 2 µs a batch: 42 % of a Geneve
-// capture's correlation with a quarter of its records ARP). Each of these sees its column's type, or its widened one.
-/** Below this many staged rows appendStaged stores row by row (appendFew). */
+/**
+ * Below this many staged rows appendStaged stores row by row (appendFew); from it on, a set() per column
+ * (copyRows). A copy function looping over a few rows for every column once saw ten kinds of typed array, and its
+ * element accesses went megamorphic (2 µs a batch between records left to JavaScript); per-type copies then
+ * cost ~1.3 µs a batch in calls and fills.
+ */
 const FEW_ROWS = 32;
 
-function copyF64(dst: TypedArray, at: number, src: Float64Array, n: number): void {
-  if (n < 16) for (let j = 0; j < n; j++) dst[at + j] = src[j];
-  else dst.set(src.subarray(0, n), at);
-}
-function copyU32(dst: TypedArray, at: number, src: Uint32Array, n: number): void {
-  if (n < 16) for (let j = 0; j < n; j++) dst[at + j] = src[j];
-  else dst.set(src.subarray(0, n), at);
-}
-function copyI32(dst: TypedArray, at: number, src: Int32Array, n: number): void {
-  if (n < 16) for (let j = 0; j < n; j++) dst[at + j] = src[j];
-  else dst.set(src.subarray(0, n), at);
-}
-function copyU16(dst: TypedArray, at: number, src: Uint16Array, n: number): void {
-  if (n < 16) for (let j = 0; j < n; j++) dst[at + j] = src[j];
-  else dst.set(src.subarray(0, n), at);
-}
-function copyU8(dst: TypedArray, at: number, src: Uint8Array, n: number): void {
-  if (n < 16) for (let j = 0; j < n; j++) dst[at + j] = src[j];
-  else dst.set(src.subarray(0, n), at);
+/** dst[at, at + n) = src[0, n). */
+function copyRows(dst: TypedArray, at: number, src: TypedArray, n: number): void {
+  dst.set(src.subarray(0, n), at);
 }
 
 /** A worker's rows of a shared table and the table state that is not in the shared columns. */
