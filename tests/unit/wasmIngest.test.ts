@@ -293,6 +293,38 @@ describe('the WebAssembly ingest', () => {
     expect(expectSame([many])).toBeGreaterThan(js.c.obs.length - syns / 4);
   });
 
+  it('takes WireGuard handshakes and keepalives, plain UDP to both paths', () => {
+    // calico-wireguard's data messages on node-1's NIC made handshake initiations, responses and cookie replies
+    // (types 1-3), and keepalives (type 4 with no packet inside: 32 bytes), 20 times over: every copy taken.
+    const nic = readPcap(fixtureFiles('calico-wireguard').find((f) => f.includes('node-1__ens33'))!);
+    const data = nic.records.filter((r) => r.data[23] === 17 && r.data[42] === 4 && r.data.length > 90);
+    expect(data.length).toBeGreaterThan(10);
+    const frames = data.flatMap((r) => {
+      const typed = [1, 2, 3].map((t) => {
+        const d = r.data.slice();
+        d[42] = t;
+        return d;
+      });
+      // A keepalive: the message's 32 bytes only, the IP and UDP lengths cut to them.
+      const k = r.data.slice(0, 42 + 32);
+      const dv = new DataView(k.buffer);
+      dv.setUint16(16, k.length - 14);
+      dv.setUint16(38, k.length - 34);
+      return [...typed, k];
+    });
+    const dir = path.join(tmp, 'wg-handshakes');
+    fs.mkdirSync(dir);
+    writePcap(path.join(dir, 'node-1__ens33.pcap'), {
+      ...nic,
+      records: [...nic.records, ...repeated(framesAfter(nic.records[0], frames, 1), 20)],
+    });
+    const js = ingest([dir], false);
+    let wg = 0;
+    for (let r = nic.records.length; r < js.c.obs.length; r++) if (js.c.obs.srcPort(r) === 51820) wg++;
+    expect(wg).toBe(frames.length * 20);
+    expect(expectSame([dir])).toBe(js.c.obs.length - leftToJs(js));
+  });
+
   it('takes WireGuard transport data messages, their counters as JavaScript keeps them', () => {
     // Calico's WireGuard between two nodes (calico-wireguard), 20 times over: the encrypted datagrams on the NICs
     // (their counters in the row, no flow of their own) taken as the clear packets on the pods' and wireguard.cali's

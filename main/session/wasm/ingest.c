@@ -7,9 +7,9 @@
 // columns as main/correlate/observations.ts append() writes them. ~10 × faster than the JavaScript path.
 //
 // It takes only what it is sure to give exactly as the JavaScript path does: anything else (an IPv6 fragment header
-// or other protocol, ICMP errors, WireGuard handshakes, a header the decoders would call truncated or malformed, a
-// MAC pair or tunnel not interned yet, lengths past 16 bits, …) stops it at that record, which the reader then hands
-// to the JavaScript path one record at a time.
+// or other protocol, ICMP errors, a WireGuard counter past 2^53, a header the decoders would call truncated or
+// malformed, a MAC pair or tunnel not interned yet, lengths past 16 bits, …) stops it at that record, which the
+// reader then hands to the JavaScript path one record at a time.
 // tests/unit/wasmIngest.test.ts compares every column of both.
 //
 // Freestanding C (no libc): clang --target=wasm32, one fixed memory (never grows: the JavaScript views stay valid).
