@@ -616,10 +616,13 @@ function table(cases: Case[]): string[] {
   return rows;
 }
 
+/** Whether a case ran, at least once, and every run passed its check. */
+function ranClean(c: Case | undefined): c is Case {
+  return !!c && !!c.cmd && c.runs.length > 0 && c.problems.every((x) => x === null);
+}
+
 function targetRows(cases: Case[]): string[] {
   const by = (id: string) => cases.find((c) => c.id === id);
-  const ok = (c: Case | undefined): c is Case =>
-    !!c && !!c.cmd && c.runs.length > 0 && c.problems.every((x) => x === null);
   const cpuOf = (c: Case) =>
     median(c.runs.map((r) => r.userS + r.sysS)) * (c.scaledTo ? c.scaledTo / c.packets : 1);
   const rows = ['| target | by wall time | by CPU time (user+sys) |', '|---|---|---|'];
@@ -657,7 +660,7 @@ function targetRows(cases: Case[]): string[] {
           ? `${id} did not run`
           : `${id} failed its check`;
   const need = (pairs: [Case | undefined, string][]): string | null => {
-    for (const [c, id] of pairs) if (!ok(c)) return why(c, id);
+    for (const [c, id] of pairs) if (!ranClean(c)) return why(c, id);
     return null;
   };
   const x = (v: number) => `${v.toFixed(2)} ×`;
@@ -692,7 +695,7 @@ function targetRows(cases: Case[]): string[] {
   }
   const dec = by('decode-only');
   const decName = `decode ≥ ${fmtRate(TARGETS.decodePacketsPerSec)} packets/s in-process, one core`;
-  if (ok(dec))
+  if (ranClean(dec))
     add(
       decName,
       median(dec.runs.map(warmPps)),
@@ -725,9 +728,7 @@ function targetRows(cases: Case[]): string[] {
 function wireguardRows(cases: Case[]): string[] {
   const corr = cases.find((c) => c.id === 'correlate-wireguard');
   const tw = cases.find((c) => c.id === 'tcpdump-w-wg');
-  const done = (c: Case | undefined): c is Case =>
-    !!c && !!c.cmd && c.runs.length > 0 && c.problems.every((x) => x === null);
-  if (!done(corr) || !done(tw)) return [];
+  if (!ranClean(corr) || !ranClean(tw)) return [];
   const rss = median(corr.runs.map((r) => r.peakRssMiB));
   return [
     '',
@@ -743,9 +744,7 @@ function wireguardRows(cases: Case[]): string[] {
 function mixedRows(cases: Case[]): string[] {
   const wasm = cases.find((c) => c.id === 'correlate-mixed');
   const js = cases.find((c) => c.id === 'correlate-mixed-js');
-  const done = (c: Case | undefined): c is Case =>
-    !!c && !!c.cmd && c.runs.length > 0 && c.problems.every((x) => x === null);
-  if (!done(wasm) || !done(js)) return [];
+  if (!ranClean(wasm) || !ranClean(js)) return [];
   const cpu = (c: Case) => median(c.runs.map((r) => r.userS + r.sysS));
   return [
     '',

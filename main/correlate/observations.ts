@@ -543,7 +543,7 @@ export class ObservationTable {
   /**
    * A few staged rows (between records the JavaScript path takes), row by row: one call and a store per column a
    * row, where 25 copies and 3 fills cost ~1.3 µs a batch of a dozen rows (drops-flannel-vxlan, one record in
-   * fifteen JavaScript's). Each store sees its own column's type (monomorphic, as the per-type copies below).
+   * fifteen JavaScript's). Each store sees its own column's type, or its widened one: monomorphic (FEW_ROWS).
    */
   private appendFew(i: number, capture: number | Uint16Array, s: StagedRows, n: number): void {
     const k0 = i - this.keyBase;

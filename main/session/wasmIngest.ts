@@ -153,10 +153,10 @@ export class WasmIngest implements RecordBatcher {
     // The port classes, as fast.ts and identity.ts test them: VXLAN and Geneve ports from the decode options.
     const ports = new Uint8Array(buf, at(1), 65536);
     const vxlan = vxlanPortTable(opts.vxlanPorts ?? DEFAULT_DECODE_OPTIONS.vxlanPorts);
-    const geneve = genevePortTable(opts.genevePorts ?? DEFAULT_GENEVE_PORTS);
+    const genevePorts = opts.genevePorts ?? DEFAULT_GENEVE_PORTS;
+    const geneve = genevePortTable(genevePorts);
     // From the lists (a 64 Ki loop here ran cold, ~1.5 ms a thread): the VXLAN table's 1s are P_VXLAN (1) already.
     ports.set(vxlan);
-    const genevePorts = opts.genevePorts ?? DEFAULT_GENEVE_PORTS;
     if (Array.isArray(genevePorts)) for (const p of genevePorts) if (geneve[p] === 1) ports[p] |= P_GENEVE;
     for (const p of WIREGUARD_PORTS) ports[p] |= P_WIREGUARD;
     this.io = new Float64Array(buf, at(2), 16);

@@ -280,8 +280,7 @@ static int stage(const u8 *b, u32 cap, u32 r, int keepFlows, int link) {
   i64 ethDst = -1, ethSrc = -1;
   i32 vlan = -1;
   u32 q, type, at;
-  int raw = link == LINK_RAW;
-  if (raw) {
+  if (link == LINK_RAW) {
     // Link type RAW (tunl0): the IP packet itself, its version saying which.
     if (cap < 1) return 0;
     type = b[0] >> 4 == 6 ? 0x86dd : 0x0800;
