@@ -4,6 +4,7 @@
 // `hopscope` starts without tsx transpiling every module on each run (~0.3 CPU s and ~25 MiB of RSS).
 // Runs from `npm run build` and from `prepare` (npm install). Never fails an install: on any error the CLI
 // simply keeps running through tsx (bin/hopscope.mjs falls back when the bundle is missing or stale).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +45,35 @@ try {
     metafile: true,
     logLevel: 'warning',
   });
+  // The same entries (those a batch command runs) as CommonJS, one file each with no chunks, for V8's code cache
+  // (bin/codeCache.mjs: Node 20 caches no ES module code). import.meta.url is the file's own URL, as in the
+  // chunks next to it; ssh2 and ws stay outside (CommonJS packages), ssh-config is bundled (its ES module default
+  // export is not its CommonJS one). The first line names the build: the cache is keyed by it.
+  await esbuild.build({
+    absWorkingDir: root,
+    entryPoints: { hopscope: 'main/cli/index.ts', ingestWorker: 'main/session/ingestWorker.ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['ssh2', 'ws', 'electron'],
+    outdir: tmp,
+    outExtension: { '.js': '.cjs' },
+    define: { 'import.meta.url': '__hopscopeModuleUrl' },
+    // Strict as the ES modules are: the directive must come first (esbuild's own one follows the banner).
+    banner: {
+      js: '"use strict";\nvar __hopscopeModuleUrl = require("node:url").pathToFileURL(__filename).href;',
+    },
+    logLevel: 'warning',
+  });
+  const hashes = [];
+  for (const name of ['hopscope.cjs', 'ingestWorker.cjs']) {
+    const file = path.join(tmp, name);
+    const text = fs.readFileSync(file, 'utf8');
+    const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    hashes.push(hash);
+    fs.writeFileSync(file, `// hopscope bundle ${hash}\n${text}`);
+  }
   // The top-level source folders the bundle came from: bin/hopscope.mjs checks their files' mtimes.
   const dirs = new Set();
   for (const input of Object.keys(result.metafile.inputs)) {
@@ -52,10 +82,15 @@ try {
   fs.writeFileSync(path.join(tmp, 'sources.json'), `${JSON.stringify([...dirs].sort())}\n`);
   // Each worker's entry file: a shim importing its module, which marks a failure to load it (bin/workerShim.mjs).
   for (const w of ['sessionWorker', 'liveCorrelatorWorker', 'ingestWorker'])
-    fs.writeFileSync(path.join(tmp, `${w}.js`), workerShim(`${w}.mjs`));
+    fs.writeFileSync(
+      path.join(tmp, `${w}.js`),
+      workerShim(`${w}.mjs`, w === 'ingestWorker' ? `${w}.cjs` : null),
+    );
   fs.mkdirSync(outDir, { recursive: true });
   const entries = [
     'sources.json',
+    'ingestWorker.cjs',
+    'hopscope.cjs',
     'sessionWorker.mjs',
     'sessionWorker.js',
     'liveCorrelatorWorker.mjs',
@@ -74,6 +109,10 @@ try {
     if (f.startsWith('chunk-') && !fresh.has(f) && Date.now() - fs.statSync(p).mtimeMs > 10 * 60e3)
       fs.rmSync(p);
   }
+  // Code caches of other builds (their names hold their build's hash): no process can use them any more.
+  const cacheDir = path.join(outDir, 'cache');
+  for (const f of fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir) : [])
+    if (!hashes.some((h) => f.includes(`.${h}.`))) fs.rmSync(path.join(cacheDir, f), { force: true });
 } catch (e) {
   console.warn(`hopscope: CLI bundle not built (${e instanceof Error ? e.message : String(e)}); using tsx`);
   if (strict) process.exitCode = 1;

@@ -1,1 +1,1 @@
-export function workerShim(moduleFile: string): string;
+export function workerShim(moduleFile: string, cjsFile?: string | null): string;

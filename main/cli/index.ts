@@ -1,5 +1,7 @@
 // `hopscope` entry: dispatches to one file per subcommand; errors print as `hopscope: CODE: message`.
 
+import { createRequire } from 'node:module';
+
 import { HopscopeError } from '../common/errors.ts';
 
 import type { EarlySignals } from './command.ts';
@@ -41,7 +43,6 @@ async function dispatch(argv: string[], early?: EarlySignals): Promise<number> {
     return 0;
   }
   if (name === '--version' || name === '-V') {
-    const { createRequire } = await import('node:module');
     console.log(createRequire(import.meta.url)('../../package.json').version);
     return 0;
   }

@@ -386,9 +386,8 @@ describe('an ingest worker whose code fails to load', () => {
           "import { main } from './hopscope.mjs';\nprocess.exitCode = await main(process.argv.slice(2));\n",
         );
       }
-      fs.writeFileSync(path.join(copies[1], 'ingestWorker.mjs'), "import './chunk-that-is-not-there.mjs';\n");
       const files = fixtureFiles('flannel-vxlan');
-      const cli = (dir: string) => {
+      const cli = (dir: string, env: Record<string, string> = {}) => {
         const started = Date.now();
         const r = spawnSync('node', [path.join(dir, 'run.mjs'), 'correlate', '--json', ...files], {
           encoding: 'utf8',
@@ -397,6 +396,7 @@ describe('an ingest worker whose code fails to load', () => {
             HOPSCOPE_TRACE: '1',
             HOPSCOPE_INGEST_THREADS: '2',
             HOPSCOPE_INGEST_MIN_BYTES: '0',
+            ...env,
           },
           maxBuffer: 64 << 20,
         });
@@ -405,11 +405,26 @@ describe('an ingest worker whose code fails to load', () => {
       const good = cli(copies[0]);
       expect(good.status).toBe(0);
       expect(good.stderr).toMatch(/ingest worker: own run read/);
-      const broken = cli(copies[1]);
-      expect(broken.status).toBe(0);
-      expect(broken.stderr).toMatch(/read: ingest worker 1 failed to load; one thread reads everything/);
-      expect(broken.ms).toBeLessThan(15_000);
-      expect(broken.stdout).toBe(good.stdout);
+      // Each form of the worker broken in turn, the other one intact: the shim runs the CommonJS one (through the
+      // code cache), the module with HOPSCOPE_CODE_CACHE=0.
+      const breaks: [string, string, Record<string, string>][] = [
+        [
+          'ingestWorker.cjs',
+          "// hopscope bundle 0000000000000000\nrequire('./chunk-that-is-not-there.cjs');\n",
+          {},
+        ],
+        ['ingestWorker.mjs', "import './chunk-that-is-not-there.mjs';\n", { HOPSCOPE_CODE_CACHE: '0' }],
+      ];
+      for (const [file, text, env] of breaks) {
+        const intact = fs.readFileSync(path.join(copies[1], file));
+        fs.writeFileSync(path.join(copies[1], file), text);
+        const broken = cli(copies[1], env);
+        fs.writeFileSync(path.join(copies[1], file), intact);
+        expect(broken.status).toBe(0);
+        expect(broken.stderr).toMatch(/read: ingest worker 1 failed to load; one thread reads everything/);
+        expect(broken.ms).toBeLessThan(15_000);
+        expect(broken.stdout).toBe(good.stdout);
+      }
     } finally {
       for (const dir of copies) fs.rmSync(dir, { recursive: true, force: true });
     }
