@@ -449,6 +449,11 @@ const cmd: Command = {
       prompts.cancel();
       void session.stop('interrupted');
     };
+    // A signal that came while the command loaded reaches the hold's listener only in the event loop's poll phase,
+    // which loading may not have passed through since (from the CommonJS bundle the command's modules load with no
+    // I/O). Two immediates: the first runs in the current iteration's check phase, the second only after the next
+    // poll phase, so such a signal is taken below rather than by the handlers set now.
+    for (let i = 0; i < 2; i++) await new Promise((resolve) => setImmediate(resolve));
     onInterrupt = onSigint;
     process.on('SIGINT', onSigint);
     process.on('SIGTERM', onSigint);
