@@ -26,11 +26,16 @@ if (process.env.HOPSCOPE_TSX !== '1' && bundleIsFresh(root)) {
   const key = process.argv[2] && /^[a-z][a-z-]*$/.test(process.argv[2]) ? process.argv[2] : null;
   if (key && key !== 'help' && process.env.HOPSCOPE_CODE_CACHE !== '0' && fs.existsSync(cjs)) {
     const run = runCachedBundle(cjs, key);
-    if (process.env.HOPSCOPE_TRACE === '1')
-      fs.writeSync(
-        2,
-        `[hopscope trace ${performance.now().toFixed(1)} ms main] cli: code cache ${run.cache}\n`,
-      );
+    if (process.env.HOPSCOPE_TRACE === '1') {
+      try {
+        fs.writeSync(
+          2,
+          `[hopscope trace ${performance.now().toFixed(1)} ms main] cli: code cache ${run.cache}\n`,
+        );
+      } catch {
+        // stderr closed: tracing is best effort (main/common/trace.ts)
+      }
+    }
     ({ main } = run.exports);
     saveCache = run.save;
   } else ({ main } = await import(pathToFileURL(bundle).href));

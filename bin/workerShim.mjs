@@ -17,8 +17,13 @@ export function workerShim(moduleFile, cjsFile = null) {
     ? `const cjs = path.join(path.dirname(fileURLToPath(import.meta.url)), ${JSON.stringify(cjsFile)});
   if (process.env.HOPSCOPE_CODE_CACHE !== '0' && fs.existsSync(cjs)) {
     const run = runBundle({ fs, Module, path, vm }, cjs, 'worker');
-    if (process.env.HOPSCOPE_TRACE === '1')
-      fs.writeSync(2, \`[hopscope trace \${performance.now().toFixed(1)} ms thread \${threadId}] worker: code cache \${run.cache}\\n\`);
+    if (process.env.HOPSCOPE_TRACE === '1') {
+      try {
+        fs.writeSync(2, \`[hopscope trace \${performance.now().toFixed(1)} ms thread \${threadId}] worker: code cache \${run.cache}\\n\`);
+      } catch {
+        // stderr closed: tracing is best effort
+      }
+    }
     // After the worker's own listener (listeners run in the order they were added): its task is done.
     parentPort?.once('message', () => run.save());
   } else await import(${JSON.stringify(`./${moduleFile}`)});`
