@@ -31,8 +31,16 @@ const CASE_TIMEOUT_MS = 10 * 60_000;
  */
 const TCPDUMP_USER = process.getuid?.() === 0 ? ['-Z', 'root'] : [];
 
+/** The cases whose ratio a target judges, run `--pair-reps` more times each (anchor, then ours). */
+const TARGET_PAIRS = [
+  ['tcpdump-w-8', 'correlate-summary'],
+  ['mergecap-8', 'export'],
+];
+
 interface Options {
   reps: number;
+  /** Extra alternating runs of each TARGET_PAIRS pair after the `reps` rounds. */
+  pairReps: number;
   quick: boolean;
   only: string[] | null;
   /** Wait before each command until the machine is at most this busy (0..1); 1 disables waiting. */
@@ -68,19 +76,24 @@ interface Case {
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { reps: 3, quick: false, only: null, idle: 0.25, idleWaitS: 20 };
+  const o: Options = { reps: 3, pairReps: 8, quick: false, only: null, idle: 0.25, idleWaitS: 20 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') {
       o.quick = true;
       o.idle = 1; // development runs: do not wait for quiet
+      o.pairReps = 0;
     } else if (a === '--reps') o.reps = Math.max(1, Number(argv[++i]) | 0);
+    else if (a === '--pair-reps') o.pairReps = Math.max(0, Number(argv[++i]) | 0);
     else if (a === '--only') o.only = argv[++i].split(',');
     else if (a === '--idle') o.idle = Number(argv[++i]);
     else if (a === '--idle-wait') o.idleWaitS = Number(argv[++i]);
     else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench [-- --reps N] [--quick] [--only id,id,…] [--idle FRACTION] [--idle-wait S]\n' +
+        'usage: npm run bench [-- --reps N] [--pair-reps N] [--quick] [--only id,id,…] [--idle FRACTION]\n' +
+          '  [--idle-wait S]\n' +
+          "  --pair-reps: runs of the targets' pairs (tcpdump -w and correlate --summary, mergecap and export)\n" +
+          '  after the --reps rounds, alternating (default 8; 0 with --quick).\n' +
           '  --idle: before each command wait (at most --idle-wait s, default 20) until the CPUs are at most\n' +
           '  this busy (default 0.25; 1 = never wait): other work on the machine skews wall times.',
       );
@@ -794,25 +807,29 @@ async function main(): Promise<void> {
   if (cases.some((c) => c.cmd?.[1] === HOPSCOPE[1])) ensureCliBundle(ROOT);
   warmCodeCache(cases);
   console.error(`bench: ${cases.length} commands × ${opts.reps} repetitions, alternating`);
-  for (let rep = 0; rep < opts.reps; rep++) {
-    for (const c of cases) {
-      if (!c.cmd) continue;
-      if (c.cmd[1] === HOPSCOPE[1]) c.cliPath.push(ensureCliBundle(ROOT));
-      c.busyBefore.push(
-        opts.idle < 1 ? await waitForIdle(opts.idle, opts.idleWaitS * 1000) : await busyFraction(),
-      );
-      const env = c.env ? { ...process.env, ...c.env } : undefined;
-      const mm = await measure(c.cmd, { cwd: ROOT, stdout: c.stdout, env, timeoutMs: CASE_TIMEOUT_MS });
-      c.runs.push(mm);
-      const problem = c.check?.(mm) ?? null;
-      c.problems.push(problem);
-      console.error(
-        `  rep ${rep + 1} ${c.id.padEnd(18)} ${fmtS(mm.wallS).padStart(7)} s ${mm.peakRssMiB.toFixed(0).padStart(5)} MiB` +
-          ` cpu ${fmtS(mm.userS + mm.sysS)} s, machine ${(100 * (c.busyBefore.at(-1) ?? NaN)).toFixed(0)}% busy before` +
-          (problem ? `  ! ${problem}` : ''),
-      );
-    }
-  }
+  const runOnce = async (c: Case, rep: number): Promise<void> => {
+    if (!c.cmd) return;
+    if (c.cmd[1] === HOPSCOPE[1]) c.cliPath.push(ensureCliBundle(ROOT));
+    c.busyBefore.push(
+      opts.idle < 1 ? await waitForIdle(opts.idle, opts.idleWaitS * 1000) : await busyFraction(),
+    );
+    const env = c.env ? { ...process.env, ...c.env } : undefined;
+    const mm = await measure(c.cmd, { cwd: ROOT, stdout: c.stdout, env, timeoutMs: CASE_TIMEOUT_MS });
+    c.runs.push(mm);
+    const problem = c.check?.(mm) ?? null;
+    c.problems.push(problem);
+    console.error(
+      `  rep ${rep + 1} ${c.id.padEnd(18)} ${fmtS(mm.wallS).padStart(7)} s ${mm.peakRssMiB.toFixed(0).padStart(5)} MiB` +
+        ` cpu ${fmtS(mm.userS + mm.sysS)} s, machine ${(100 * (c.busyBefore.at(-1) ?? NaN)).toFixed(0)}% busy before` +
+        (problem ? `  ! ${problem}` : ''),
+    );
+  };
+  for (let rep = 0; rep < opts.reps; rep++) for (const c of cases) await runOnce(c, rep);
+  // The pairs whose ratio a target is, `--pair-reps` more times each, alternating: this machine swings by ±40 ms
+  // between batches, so three runs cannot tell a 20–30 ms change from the noise.
+  const pairs = TARGET_PAIRS.map((ids) => ids.map((id) => cases.find((c) => c.id === id && c.cmd)));
+  for (let extra = 0; extra < opts.pairReps; extra++)
+    for (const pair of pairs) for (const c of pair) if (c) await runOnce(c, opts.reps + extra);
   fs.rmSync(path.join(dir, 'out'), { recursive: true, force: true });
   // One more run of correlate --summary, traced (not timed above): where its wall time went.
   const corr = cases.find((c) => c.id === 'correlate-summary');
@@ -820,7 +837,10 @@ async function main(): Promise<void> {
 
   const mach = machine();
   const lines = [
-    `## Run of ${new Date().toISOString()}${opts.quick ? ' (--quick)' : ''}, ${opts.reps} repetitions`,
+    `## Run of ${new Date().toISOString()}${opts.quick ? ' (--quick)' : ''}, ${opts.reps} repetitions` +
+      (opts.pairReps > 0
+        ? ` (${opts.reps + opts.pairReps} of ${TARGET_PAIRS.map((p) => p.join(' and ')).join(', ')}, alternating)`
+        : ''),
     '',
     ...Object.entries(mach).map(([k, v]) => `- ${k}: ${v}`),
     `- data: ${m.one.packets} packets / ${(m.one.bytes / 2 ** 20).toFixed(0)} MiB one-file mix; ` +
