@@ -10,7 +10,8 @@ import { markLoadFailure } from '../main/common/loadFailure.mjs';
 /**
  * The shim's source text for the module file `moduleFile` (a name in the same folder). With `cjsFile` (the same
  * worker as a CommonJS bundle, bin/codeCache.mjs), that file runs instead when it is there, through V8's code
- * cache, which is written once the worker has handled its first message (its task) when there was none.
+ * cache, which is written when there was none: when the worker calls `globalThis[Symbol.for('hopscope.saveCodeCache')]`
+ * (the ingest worker does, before it answers its task), else once it has handled its first message.
  */
 export function workerShim(moduleFile, cjsFile = null) {
   const load = cjsFile
@@ -24,7 +25,9 @@ export function workerShim(moduleFile, cjsFile = null) {
         // stderr closed: tracing is best effort
       }
     }
-    // After the worker's own listener (listeners run in the order they were added): its task is done.
+    // The worker calls the hook once its task is done, before it answers (the process may end right after the
+    // answer); else the cache is written after the worker's own listener for its first message has run.
+    globalThis[Symbol.for('hopscope.saveCodeCache')] = run.save;
     parentPort?.once('message', () => run.save());
   } else await import(${JSON.stringify(`./${moduleFile}`)});`
     : `await import(${JSON.stringify(`./${moduleFile}`)});`;

@@ -20,6 +20,9 @@ parentPort?.once('message', (task: IngestTask) => {
   } catch (e) {
     reply = { ok: false, message: e instanceof Error ? e.message : String(e) };
   }
+  // From the CommonJS bundle, the worker's code cache when it had none (bin/workerShim.mjs sets the hook): written
+  // now, with every function the task compiled, and before the answer, after which the process may end at once.
+  (globalThis as { [key: symbol]: (() => void) | undefined })[Symbol.for('hopscope.saveCodeCache')]?.();
   task.reply.postMessage(reply);
   task.reply.close();
   Atomics.store(state, task.run, STATE_DONE);

@@ -117,16 +117,23 @@ describe('runBundle', () => {
     fs.mkdirSync(dir);
     fs.writeFileSync(path.join(dir, 'package.json'), '{"type":"module"}');
     fs.writeFileSync(path.join(dir, 'w.js'), workerShim('w.mjs', 'w.cjs'));
-    fs.writeFileSync(
-      path.join(dir, 'w.cjs'),
-      `// hopscope bundle dddddddddddddddd
+    // A worker that calls the hook before it answers (as the ingest worker does), and one that does not.
+    const worker = (hash: string, hook: boolean) =>
+      fs.writeFileSync(
+        path.join(dir, 'w.cjs'),
+        `// hopscope bundle ${hash}
 "use strict";
 const { parentPort } = require('node:worker_threads');
-parentPort.once('message', (n) => parentPort.postMessage(n * 2));
+parentPort.once('message', (n) => {
+  ${hook ? "globalThis[Symbol.for('hopscope.saveCodeCache')]?.();" : ''}
+  parentPort.postMessage(n * 2);
+  // Busy after its answer until it is ended: a cache written only now would be lost, as at a process's exit.
+  ${hook ? 'const until = Date.now() + 2000; while (Date.now() < until);' : ''}
+});
 `,
-    );
-    const cacheFile = path.join(dir, 'cache', 'w.dddddddddddddddd.worker.v8');
-    const task = async (): Promise<unknown> => {
+      );
+    /** Runs a task; with `waitExit`, lets the thread end on its own before terminating it. */
+    const task = async (waitExit: boolean): Promise<unknown> => {
       const w = new Worker(path.join(dir, 'w.js'), { workerData: {} });
       try {
         const answer = await new Promise((resolve, reject) => {
@@ -134,19 +141,26 @@ parentPort.once('message', (n) => parentPort.postMessage(n * 2));
           w.once('error', reject);
           w.postMessage(21);
         });
-        // The cache is written just after the answer: wait for the thread to end on its own.
-        await new Promise((resolve) => w.once('exit', resolve));
+        if (waitExit) await new Promise((resolve) => w.once('exit', resolve));
         return answer;
       } finally {
         await w.terminate();
       }
     };
-    expect(fs.existsSync(cacheFile)).toBe(false);
-    expect(await task()).toBe(42);
-    expect(fs.statSync(cacheFile).size).toBeGreaterThan(0);
-    const first = fs.statSync(cacheFile).mtimeMs;
-    expect(await task()).toBe(42);
-    expect(fs.statSync(cacheFile).mtimeMs).toBe(first);
+    // The hook: the cache is there when the answer is (the thread is then ended at once, as a process exit does).
+    worker('dddddddddddddddd', true);
+    const hooked = path.join(dir, 'cache', 'w.dddddddddddddddd.worker.v8');
+    expect(fs.existsSync(hooked)).toBe(false);
+    expect(await task(false)).toBe(42);
+    expect(fs.statSync(hooked).size).toBeGreaterThan(0);
+    const first = fs.statSync(hooked).mtimeMs;
+    expect(await task(false)).toBe(42);
+    expect(fs.statSync(hooked).mtimeMs).toBe(first);
+    // No hook: written after the worker's own listener for its first message, just after the answer.
+    worker('ffffffffffffffff', false);
+    const after = path.join(dir, 'cache', 'w.ffffffffffffffff.worker.v8');
+    expect(await task(true)).toBe(42);
+    expect(fs.statSync(after).size).toBeGreaterThan(0);
     // The CommonJS worker throws as it loads: the failure is marked for the parent, as with the module.
     fs.writeFileSync(
       path.join(dir, 'w.cjs'),
@@ -201,6 +215,8 @@ describe('the CLI bundle', () => {
     const env = { HOPSCOPE_INGEST_THREADS: '2', HOPSCOPE_INGEST_MIN_BYTES: '0' };
     const esm = cli(['correlate', '--json', fixture], { ...env, HOPSCOPE_CODE_CACHE: '0' });
     expect(esm.stderr).toMatch(/ingest worker: own run read/);
+    // The first run writes the worker's cache before the worker answers (the process ends soon after, on a small
+    // capture: a cache written after the answer was lost under load), so the second run has it.
     cli(['correlate', '--json', fixture], env);
     const cached = cli(['correlate', '--json', fixture], env);
     expect(cached.status).toBe(0);
