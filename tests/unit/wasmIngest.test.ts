@@ -174,6 +174,27 @@ function framesAfter(first: PcapRecord, frames: Uint8Array[], n: number, after =
   ).flat();
 }
 
+/**
+ * The fixture folders' files readPcap reads (classic little-endian pcap; pcapng and big-endian ones, which the
+ * module does not read, are left out), each with its link type.
+ */
+function classicPcaps(
+  scenarios: readonly string[],
+): { scenario: string; file: string; pcap: ReturnType<typeof readPcap>; link: number }[] {
+  const out = [];
+  for (const scenario of scenarios)
+    for (const file of fixtureFiles(scenario)) {
+      let pcap;
+      try {
+        pcap = readPcap(file);
+      } catch {
+        continue;
+      }
+      out.push({ scenario, file, pcap, link: new DataView(pcap.header.buffer).getUint32(20, true) });
+    }
+  return out;
+}
+
 /** Reads `args` (files or folders) on one thread, with the WebAssembly ingest or without it. */
 function ingest(args: string[], wasm: boolean, decode?: DecodeOptions): Run {
   const inputs = loadInputs(args);
@@ -641,55 +662,45 @@ describe('the WebAssembly ingest', () => {
     let variantCount = 0;
     const longerRecords: PcapRecord[] = [];
     let longerHeader: ReturnType<typeof readPcap> | undefined;
-    for (const scenario of ['ipv6-link-local', 'ipv6-ext']) {
-      for (const f of fixtureFiles(scenario)) {
-        let pcap;
-        try {
-          pcap = readPcap(f);
-        } catch {
-          continue;
+    for (const { scenario, file: f, pcap, link } of classicPcaps(['ipv6-link-local', 'ipv6-ext'])) {
+      if (link !== 1) continue;
+      const ext = pcap.records.filter(
+        (r) =>
+          r.data.length >= 64 &&
+          r.data[12] === 0x86 &&
+          r.data[13] === 0xdd &&
+          [0, 43, 60].includes(r.data[20]),
+      );
+      const mld = ext.filter((r) => r.data[20] === 0 && r.data[54] === 58);
+      const variants: Uint8Array[] = [];
+      for (const r of ext) {
+        for (const v of [0, 1, 3, 0xff]) {
+          const d = r.data.slice();
+          d[55] = v; // the first header's length
+          variants.push(d);
         }
-        if (new DataView(pcap.header.buffer).getUint32(20, true) !== 1) continue;
-        const ext = pcap.records.filter(
-          (r) =>
-            r.data.length >= 64 &&
-            r.data[12] === 0x86 &&
-            r.data[13] === 0xdd &&
-            [0, 43, 60].includes(r.data[20]),
-        );
-        const mld = ext.filter((r) => r.data[20] === 0 && r.data[54] === 58);
-        const variants: Uint8Array[] = [];
-        for (const r of ext) {
-          for (const v of [0, 1, 3, 0xff]) {
-            const d = r.data.slice();
-            d[55] = v; // the first header's length
-            variants.push(d);
-          }
-          for (const v of [0, 43, 44, 51, 59, 60, 6, 17, 58]) {
-            const d = r.data.slice();
-            d[54] = v; // its next header
-            variants.push(d);
-          }
-          for (const len of [55, 56, 60, 62, 63]) variants.push(r.data.slice(0, len));
-          for (const chain of [[44], Array(8).fill(60), [51, 51]]) variants.push(chained(r.data, chain));
+        for (const v of [0, 43, 44, 51, 59, 60, 6, 17, 58]) {
+          const d = r.data.slice();
+          d[54] = v; // its next header
+          variants.push(d);
         }
-        // Another header after the first (routing, destination options, AH), or 7 more destination options
-        // headers (8 in all), each MLD report so: taken too (a fragment header, or a ninth header: JavaScript's).
-        const longer = mld.flatMap((r) =>
-          [[43], [60], [51], Array(7).fill(60)].map((c) => chained(r.data, c)),
-        );
-        const records = [...pcap.records];
-        records.push(...repeated(mld, 20));
-        const more = framesAfter(pcap.records[0], longer, 20, 60);
-        records.push(...more);
-        longerRecords.push(...more);
-        longerHeader ??= pcap;
-        records.push(...framesAfter(pcap.records[0], variants, 3));
-        const out = path.join(dir, `${scenario}-${path.basename(f)}`);
-        writePcap(out, { ...pcap, records });
-        copies += (mld.length + longer.length) * 20;
-        variantCount += variants.length * 3;
+        for (const len of [55, 56, 60, 62, 63]) variants.push(r.data.slice(0, len));
+        for (const chain of [[44], Array(8).fill(60), [51, 51]]) variants.push(chained(r.data, chain));
       }
+      // Another header after the first (routing, destination options, AH), or 7 more destination options
+      // headers (8 in all), each MLD report so: taken too (a fragment header, or a ninth header: JavaScript's).
+      const longer = mld.flatMap((r) => [[43], [60], [51], Array(7).fill(60)].map((c) => chained(r.data, c)));
+      const records = [...pcap.records];
+      records.push(...repeated(mld, 20));
+      const more = framesAfter(pcap.records[0], longer, 20, 60);
+      records.push(...more);
+      longerRecords.push(...more);
+      longerHeader ??= pcap;
+      records.push(...framesAfter(pcap.records[0], variants, 3));
+      const out = path.join(dir, `${scenario}-${path.basename(f)}`);
+      writePcap(out, { ...pcap, records });
+      copies += (mld.length + longer.length) * 20;
+      variantCount += variants.length * 3;
     }
     expect(copies).toBeGreaterThanOrEqual(200);
     expect(variantCount).toBeGreaterThanOrEqual(300);
@@ -860,42 +871,34 @@ describe('the WebAssembly ingest', () => {
     const pick = <T>(a: readonly T[]) => a[Math.floor(rand() * a.length)];
     let files = 0;
     let taken = 0;
-    for (const scenario of scenarios) {
-      for (const file of fixtureFiles(scenario)) {
-        let pcap;
-        try {
-          pcap = readPcap(file);
-        } catch {
-          continue; // pcapng or big-endian: not what the module reads
+    for (const { scenario, file, pcap, link } of classicPcaps(scenarios)) {
+      if (link !== 1) continue;
+      const records: PcapRecord[] = pcap.records.map((r) => {
+        const data = r.data.slice();
+        const what = rand();
+        if (what < 0.45 && data.length > 0) {
+          // A byte of a header the decoder read: the outer or inner IP header, the L4 header, or (tunnels) what
+          // lies between, set to a value near its own or one that means something there.
+          decodeFields(data, 1, fields, { ...DEFAULT_DECODE_OPTIONS, key: false });
+          const starts = [14, 18, fields.ipOffset, fields.l4Offset, fields.payloadOffset - 8].filter(
+            (x) => x >= 0 && x < data.length,
+          );
+          const at = Math.min(data.length - 1, pick(starts) + Math.floor(rand() * 24));
+          const v = data[at];
+          data[at] = pick([v + 1, v - 1, v + 4, v - 4, v ^ 0x80, v ^ 1, ...INTERESTING]) & 0xff;
+        } else if (what < 0.6 && data.length > 14) {
+          return { ...r, data: data.subarray(0, 14 + Math.floor(rand() * (data.length - 14))) };
+        } else if (what < 0.65) {
+          return { ...r, nsec: pcap.nano ? 1e9 + Math.floor(rand() * 1e6) : r.nsec };
+        } else if (what < 0.7) {
+          return { ...r, sec: r.sec - 1 };
         }
-        if (new DataView(pcap.header.buffer).getUint32(20, true) !== 1) continue;
-        const records: PcapRecord[] = pcap.records.map((r) => {
-          const data = r.data.slice();
-          const what = rand();
-          if (what < 0.45 && data.length > 0) {
-            // A byte of a header the decoder read: the outer or inner IP header, the L4 header, or (tunnels) what
-            // lies between, set to a value near its own or one that means something there.
-            decodeFields(data, 1, fields, { ...DEFAULT_DECODE_OPTIONS, key: false });
-            const starts = [14, 18, fields.ipOffset, fields.l4Offset, fields.payloadOffset - 8].filter(
-              (x) => x >= 0 && x < data.length,
-            );
-            const at = Math.min(data.length - 1, pick(starts) + Math.floor(rand() * 24));
-            const v = data[at];
-            data[at] = pick([v + 1, v - 1, v + 4, v - 4, v ^ 0x80, v ^ 1, ...INTERESTING]) & 0xff;
-          } else if (what < 0.6 && data.length > 14) {
-            return { ...r, data: data.subarray(0, 14 + Math.floor(rand() * (data.length - 14))) };
-          } else if (what < 0.65) {
-            return { ...r, nsec: pcap.nano ? 1e9 + Math.floor(rand() * 1e6) : r.nsec };
-          } else if (what < 0.7) {
-            return { ...r, sec: r.sec - 1 };
-          }
-          return { ...r, data };
-        });
-        const out = path.join(tmp, 'damaged', scenario, path.basename(file));
-        fs.mkdirSync(path.dirname(out), { recursive: true });
-        writePcap(out, { ...pcap, records });
-        files++;
-      }
+        return { ...r, data };
+      });
+      const out = path.join(tmp, 'damaged', scenario, path.basename(file));
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      writePcap(out, { ...pcap, records });
+      files++;
     }
     expect(files).toBeGreaterThan(60);
     for (const dir of fs.readdirSync(path.join(tmp, 'damaged')))
@@ -911,36 +914,28 @@ describe('the WebAssembly ingest', () => {
     const bases = new Map<string, PcapRecord>();
     const headers = new Map<number, { header: Uint8Array; nano: boolean }>();
     const linkOf = new Map<PcapRecord, number>();
-    for (const scenario of scenarios)
-      for (const file of fixtureFiles(scenario)) {
-        let pcap;
-        try {
-          pcap = readPcap(file);
-        } catch {
-          continue;
-        }
-        const link = new DataView(pcap.header.buffer).getUint32(20, true);
-        if (link !== 1 && link !== 101 && link !== 276) continue;
-        if (!headers.has(link)) headers.set(link, { header: pcap.header, nano: pcap.nano });
-        for (const r of pcap.records) {
-          decodeFields(r.data, link, fields, { ...DEFAULT_DECODE_OPTIONS, key: false });
-          const kind = [
-            link,
-            fields.encapCount > 0 ? fields.encapType[0] : -1,
-            fields.encapCount,
-            fields.vlan >= 0,
-            fields.ipVersion,
-            fields.proto,
-            fields.icmpType,
-            fields.tcpFlags,
-            fields.status,
-          ].join();
-          if (!bases.has(kind)) {
-            bases.set(kind, r);
-            linkOf.set(r, link);
-          }
+    for (const { pcap, link } of classicPcaps(scenarios)) {
+      if (link !== 1 && link !== 101 && link !== 276) continue;
+      if (!headers.has(link)) headers.set(link, { header: pcap.header, nano: pcap.nano });
+      for (const r of pcap.records) {
+        decodeFields(r.data, link, fields, { ...DEFAULT_DECODE_OPTIONS, key: false });
+        const kind = [
+          link,
+          fields.encapCount > 0 ? fields.encapType[0] : -1,
+          fields.encapCount,
+          fields.vlan >= 0,
+          fields.ipVersion,
+          fields.proto,
+          fields.icmpType,
+          fields.tcpFlags,
+          fields.status,
+        ].join();
+        if (!bases.has(kind)) {
+          bases.set(kind, r);
+          linkOf.set(r, link);
         }
       }
+    }
     expect(bases.size).toBeGreaterThan(40);
     expect([...headers.keys()].sort((a, b) => a - b)).toEqual([1, 101, 276]);
     const dir = path.join(tmp, 'variants');
