@@ -18,7 +18,6 @@ import { computeIdentity, createIdentity, Fragments6, type Identity } from './id
 import { ObservationTable, type RowsPart, type StagedRows } from './observations.ts';
 import { SegmentTable } from './segments.ts';
 import { NodeGrouper } from './grouper.ts';
-import { groupNodeWasm } from './wasmGroup.ts';
 import { LinkScratch, linkSegments, segmentDirection, type LinkOptions, type Links } from './linker.ts';
 import {
   ClockBounds,
@@ -77,11 +76,6 @@ export interface CorrelateOptions {
   decode?: DecodeOptions;
   /** Initial row capacity (a good guess avoids copying the columns as they grow). */
   expectedRows?: number;
-  /**
-   * Every row of a node is pushed before the node is grouped, and none after (a batch: correlateInputs): each
-   * node's rows are grouped at once, in WebAssembly where it can (wasmGroup.ts).
-   */
-  batch?: boolean;
 }
 
 export const DEFAULTS = {
@@ -103,8 +97,7 @@ export class Correlator {
   baseSec: number | null = null;
   interfaces: InterfaceInfo[] = [];
   private ownCache: Ownership | null = null;
-  readonly opts: Required<Omit<CorrelateOptions, 'clock' | 'decode' | 'expectedRows' | 'batch'>> &
-    CorrelateOptions;
+  readonly opts: Required<Omit<CorrelateOptions, 'clock' | 'decode' | 'expectedRows'>> & CorrelateOptions;
 
   private readonly captureNode: number[] = [];
   private readonly pending: RowRuns[] = [];
@@ -118,10 +111,6 @@ export class Correlator {
   private readonly packets: number[] = [];
   /** Per capture: its IPv6 first fragments, whose identity is its later fragments' tail (Fragments6). */
   private readonly frags6: Fragments6[] = [];
-  /** Per node: grouped in WebAssembly (a batch), so no row of it may come later (groupNode). */
-  private readonly groupedAtOnce: boolean[] = [];
-  /** Per node: rows of it were grouped in JavaScript (its NodeGrouper holds them in its window table). */
-  private readonly groupedInJs: boolean[] = [];
 
   /** `obs`: a row store to append into (a shared table or a worker's view of one, parallelIngest.ts). */
   constructor(opts: CorrelateOptions = {}, decode: DecodeFn | null = null, obs?: ObservationTable) {
@@ -388,20 +377,6 @@ export class Correlator {
       this.sortPending(c);
       this.unsorted[c] = false;
     }
-    if (this.groupedAtOnce[node]) {
-      if (caps.some((c) => this.pending[c].head < this.pending[c].count))
-        throw new Error(`rows of ${this.nodes[node]} came after its batch grouping`);
-      return;
-    }
-    // A batch groups a node's rows once, all of them: in WebAssembly when it can.
-    if (this.opts.batch && watermark === Infinity && !this.groupedInJs[node]) {
-      const own = this.groupOwnership();
-      const lanes = caps.map((c) => ({ capture: c, rank: rank[c], pending: this.pending[c] }));
-      if (groupNodeWasm(obs, this.segs, node, lanes, own ? own.othersOf(node) : null, this.opts)) {
-        this.groupedAtOnce[node] = true;
-        return;
-      }
-    }
     const g = this.groupers[node];
     // Per lane: its runs, current run and its end, head row, and the time of that row (Infinity when the
     // lane is done or its head lies past the watermark), in locals so the merge touches no objects per row.
@@ -423,7 +398,6 @@ export class Correlator {
       runEnd[j] = done ? 0 : p.end[p.head];
       headT[j] = !done && t[p.at] <= watermark ? t[p.at] : Infinity;
     }
-    if (headT.some((x) => x < Infinity)) this.groupedInJs[node] = true;
     mergeLanes(g, obs, rank, caps, starts, ends, runCount, run, runEnd, head, headT, watermark);
     // Keep each lane's position; drop processed runs so pending lists stay window-sized.
     for (let j = 0; j < k; j++) {

@@ -853,11 +853,6 @@ export class ObservationTable {
     const p = this.ethPair[r];
     return p === 0 ? -1 : this.macPairs.get(p - 1, 1);
   }
-  /** The interned-id columns as stored (ids + 1, 0 none; wasmGroup.ts copies them). */
-  idColumns(): { ethPair: Uint16Array | Int32Array; encapId: Uint16Array | Int32Array } {
-    return { ethPair: this.ethPair, encapId: this.encapId };
-  }
-
   /** The row's interned outer MAC pair: the same id for the same (src, dst) on any row; 0 without Ethernet. */
   ethPairId(r: number): number {
     return this.ethPair[r];

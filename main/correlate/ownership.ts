@@ -86,16 +86,6 @@ export class Ownership {
     return this.ipNode.get(ip) ?? -1;
   }
 
-  /**
-   * The MACs and addresses a known node other than `node` owns (nodeOfMac, nodeOfIp: not -1, not `node`), each
-   * list ascending: what phase A asks of them (wasmGroup.ts).
-   */
-  othersOf(node: number): { macs: Float64Array; ips: Float64Array } {
-    const of = (m: Map<number, number>) =>
-      Float64Array.from([...m].filter(([, n]) => n >= 0 && n !== node).map(([v]) => v)).sort();
-    return { macs: of(this.macNode), ips: of(this.ipNode) };
-  }
-
   ownersOf(mac: number): InterfaceInfo[] {
     return this.macOwners.get(mac) ?? [];
   }

@@ -32,7 +32,7 @@ export class SegmentTable {
     this.assign(SegmentTable.columns(initial), initial);
   }
 
-  static columns(n: number) {
+  private static columns(n: number) {
     return {
       node: new Uint16Array(n),
       firstObs: new Int32Array(n),
@@ -62,23 +62,6 @@ export class SegmentTable {
     const { n, next } = allocGrown(this.cap, need, (n) => ({ n, next: SegmentTable.columns(n) }));
     for (const [name, col] of Object.entries(next)) col.set(this[name as keyof typeof next]);
     this.assign(next, n);
-  }
-
-  /**
-   * Appends `n` segments of `node` made elsewhere (wasmGroup.ts), given column by column (maxTtl, minTtl and
-   * tailKnown as wider integers), numbered from this table's length on.
-   */
-  appendColumns(
-    node: number,
-    n: number,
-    cols: Record<Exclude<keyof ReturnType<typeof SegmentTable.columns>, 'node'>, ArrayLike<number>>,
-  ): void {
-    const base = this.length;
-    if (base + n > this.cap) this.grow(base + n);
-    this.length = base + n;
-    this.node.fill(node, base, base + n);
-    const self = this as unknown as Record<string, Int32Array>;
-    for (const [name, col] of Object.entries(cols)) self[name].set(col, base);
   }
 
   create(node: number, o: number, obs: ObservationTable, prev: number): number {

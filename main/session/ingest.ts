@@ -76,8 +76,7 @@ function readAndCorrelate(
   opts: CorrelateOptions & IngestOptions & { maxPackets: number },
 ): Correlated {
   const clock = opts.clock ?? { mode: 'auto' as const };
-  // A batch: every node's rows are in before it is grouped (Correlator's batch option).
-  const full = { ...opts, batch: true, clock: { ...clock, probes: clock.probes ?? inputs.probes } };
+  const full = { ...opts, clock: { ...clock, probes: clock.probes ?? inputs.probes } };
   trace('correlate: reading');
   // Capacity from the file sizes (a frame and its record header take at least 64 bytes): untouched
   // capacity costs address space, not memory, and growing by copying would double the peak.
