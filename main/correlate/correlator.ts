@@ -16,7 +16,7 @@ import {
 import { RowRuns } from './columns.ts';
 import { computeIdentity, createIdentity, Fragments6, type Identity } from './identity.ts';
 import { ObservationTable, type RowsPart, type StagedRows } from './observations.ts';
-import { SegmentTable, type SegmentsPart } from './segments.ts';
+import { SegmentTable } from './segments.ts';
 import { NodeGrouper } from './grouper.ts';
 import { LinkScratch, linkSegments, segmentDirection, type LinkOptions, type Links } from './linker.ts';
 import {
@@ -46,12 +46,6 @@ export interface IngestPart {
     unsorted: boolean;
     packets: number;
   }[];
-  /**
-   * The segments of the worker's nodes, when it grouped them (their lanes then have no pending rows), numbered
-   * from `first` on (its rows' segment numbers too), its nodes `nodes` numbered from `firstNode` on: what they are
-   * on the main thread when it adopts them (numberSegmentsAfter).
-   */
-  segments?: { nodes: string[]; first: number; firstNode: number; part: SegmentsPart };
 }
 
 /** One capture lane: one interface of one node. */
@@ -117,9 +111,6 @@ export class Correlator {
   private readonly packets: number[] = [];
   /** Per capture: its IPv6 first fragments, whose identity is its later fragments' tail (Fragments6). */
   private readonly frags6: Fragments6[] = [];
-  /** An ingest worker's: the main thread's numbers of its first segment and node (numberSegmentsAfter). */
-  private segsFirst = 0;
-  private nodesFirst = 0;
 
   /** `obs`: a row store to append into (a shared table or a worker's view of one, parallelIngest.ts). */
   constructor(opts: CorrelateOptions = {}, decode: DecodeFn | null = null, obs?: ObservationTable) {
@@ -294,19 +285,7 @@ export class Correlator {
    * the shared table from `from` on, its capture lanes in order and their pending rows.
    */
   ingestPart(from: number): IngestPart {
-    const grouped =
-      this.segs.length > 0
-        ? {
-            segments: {
-              nodes: [...this.nodes],
-              first: this.segsFirst,
-              firstNode: this.nodesFirst,
-              part: this.segs.part(),
-            },
-          }
-        : {};
     return {
-      ...grouped,
       rows: this.obs.rowsPart(from),
       baseSec: this.baseSec,
       captures: this.captures.map((info, c) => {
@@ -326,8 +305,7 @@ export class Correlator {
   /**
    * Takes in a worker's ingestPart (its rows already in this correlator's shared table): its lanes follow
    * the ones here, as if this correlator had read the worker's files after its own. The nodes of its lanes
-   * must not be grouped yet (groupNodes may have grouped others). When the worker grouped its nodes, they must be
-   * new here and every row here grouped: its segments then follow these, numbered as if grouped here.
+   * must not be grouped yet (groupNodes may have grouped others).
    */
   adoptPart(part: IngestPart): void {
     let shiftNs = 0;
@@ -343,28 +321,6 @@ export class Correlator {
       this.unsorted[c] = lane.unsorted;
       this.packets[c] = lane.packets;
     }
-    const g = part.segments;
-    if (g) {
-      if (
-        g.first !== this.segs.length ||
-        g.nodes.some((name, i) => this.nodes.indexOf(name) !== g.firstNode + i)
-      )
-        throw new Error('adoptPart: the segments are not numbered after these');
-      this.segs.adopt(g.part, shiftNs);
-    }
-  }
-
-  /**
-   * An ingest worker's: numbers its segments from `first` on and its nodes from `firstNode` on, as the main thread
-   * will (its segments after those of the runs before, its nodes after theirs), in the segment table and in its
-   * rows from row `from` on.
-   */
-  numberSegmentsAfter(first: number, firstNode: number, from: number): void {
-    this.segs.renumber(first, firstNode);
-    const seg = this.obs.segment;
-    if (first > 0) for (let r = from; r < this.obs.length; r++) if (seg[r] >= 0) seg[r] += first;
-    this.segsFirst = first;
-    this.nodesFirst = firstNode;
   }
 
   /** The lowest row number not grouped yet (the row count when all are): rows below it are in segments. */

@@ -4,9 +4,6 @@
 import { allocGrown } from './columns.ts';
 import { F_DUP, F_TAIL, type ObservationTable } from './observations.ts';
 
-/** A segment table's columns, cut to its segments (SegmentTable.part). */
-export type SegmentsPart = ReturnType<(typeof SegmentTable)['columns']>;
-
 export class SegmentTable {
   length = 0;
   private cap = 0;
@@ -35,7 +32,7 @@ export class SegmentTable {
     this.assign(SegmentTable.columns(initial), initial);
   }
 
-  static columns(n: number) {
+  private static columns(n: number) {
     return {
       node: new Uint16Array(n),
       firstObs: new Int32Array(n),
@@ -65,48 +62,6 @@ export class SegmentTable {
     const { n, next } = allocGrown(this.cap, need, (n) => ({ n, next: SegmentTable.columns(n) }));
     for (const [name, col] of Object.entries(next)) col.set(this[name as keyof typeof next]);
     this.assign(next, n);
-  }
-
-  /**
-   * The segments' columns cut to their length (an ingest worker's, for adopt on the main thread): views of this
-   * table's own memory, which the worker hands over (transfers) with its answer.
-   */
-  part(): SegmentsPart {
-    const self = this as unknown as Record<string, Int32Array>;
-    const out = {} as Record<string, unknown>;
-    for (const name of Object.keys(SegmentTable.columns(0))) out[name] = self[name].subarray(0, this.length);
-    return out as SegmentsPart;
-  }
-
-  /**
-   * An ingest worker's: numbers its segments from `first` on and its nodes from `firstNode` on (what they are on
-   * the main thread), in the columns that hold such numbers.
-   */
-  renumber(first: number, firstNode: number): void {
-    for (let s = 0; s < this.length; s++) {
-      this.node[s] += firstNode;
-      if (this.prevSameKey[s] >= 0) this.prevSameKey[s] += first;
-      if (this.returnOf[s] >= 0) this.returnOf[s] += first;
-    }
-  }
-
-  /**
-   * Appends an ingest worker's segments (part(), numbered to follow these: renumber), their times `shiftNs` behind
-   * this table's; their rows are numbered as here (the shared row store's).
-   */
-  adopt(part: SegmentsPart, shiftNs: number): void {
-    const base = this.length;
-    const n = part.node.length;
-    if (base + n > this.cap) this.grow(base + n);
-    this.length = base + n;
-    const self = this as unknown as Record<string, Int32Array>;
-    for (const [name, col] of Object.entries(part)) self[name].set(col, base);
-    if (shiftNs !== 0) {
-      for (let s = base; s < base + n; s++) {
-        this.firstT[s] += shiftNs;
-        this.lastT[s] += shiftNs;
-      }
-    }
   }
 
   create(node: number, o: number, obs: ObservationTable, prev: number): number {

@@ -1,21 +1,13 @@
 // An ingest worker (parallelIngest.ts): counts the records of the run before its own (those in the time range,
 // when one is given) and publishes the count, waits for every earlier run's count to know its first row, then
-// reads its run's files into the shared row store, groups its nodes' rows into segments when the task says so,
-// and posts what the main thread needs to adopt them.
+// reads its run's files into the shared row store and posts what the main thread needs to adopt them.
 
 import { parentPort } from 'node:worker_threads';
 
 import { Correlator } from '../correlate/correlator.ts';
 import { ObservationTable } from '../correlate/observations.ts';
 import { countRecords, ingestFiles, READ_CHUNK } from './ingestFiles.ts';
-import {
-  groupedBefore,
-  publishGrouped,
-  STATE_DONE,
-  STATE_STARTED,
-  type IngestReply,
-  type IngestTask,
-} from './parallelIngest.ts';
+import { STATE_DONE, STATE_STARTED, type IngestReply, type IngestTask } from './parallelIngest.ts';
 import { trace } from '../common/trace.ts';
 
 parentPort?.once('message', (task: IngestTask) => {
@@ -31,9 +23,7 @@ parentPort?.once('message', (task: IngestTask) => {
   // From the CommonJS bundle, the worker's code cache when it had none (bin/workerShim.mjs sets the hook): written
   // now, with every function the task compiled, and before the answer, after which the process may end at once.
   (globalThis as { [key: symbol]: (() => void) | undefined })[Symbol.for('hopscope.saveCodeCache')]?.();
-  // A grouping worker's segment columns are handed over, not copied (the main thread waits for them).
-  const segs = reply.ok ? reply.part.segments?.part : undefined;
-  task.reply.postMessage(reply, segs ? Object.values(segs).map((col) => col.buffer as ArrayBuffer) : []);
+  task.reply.postMessage(reply);
   task.reply.close();
   Atomics.store(state, task.run, STATE_DONE);
   Atomics.notify(state, task.run);
@@ -52,11 +42,7 @@ function run(task: IngestTask): IngestReply {
     while (Atomics.load(counts, r) < 0) Atomics.wait(counts, r, -1, 1000);
     base += Atomics.load(counts, r);
   }
-  const g = task.group;
-  const opts = g
-    ? { localWindowNs: g.localWindowNs, dupWindowNs: g.dupWindowNs, expectedRows: g.expectedRows }
-    : {};
-  const c = new Correlator(opts, null, ObservationTable.view(task.columns, base, task.capacity));
+  const c = new Correlator({}, null, ObservationTable.view(task.columns, base, task.capacity));
   const read = new Int32Array(task.read);
   let bytes = 0;
   const ingest = ingestFiles(
@@ -70,14 +56,5 @@ function run(task: IngestTask): IngestReply {
     task.range,
   );
   trace('ingest worker: own run read');
-  if (g) {
-    // Its nodes are its own (no other run has their files): grouped here, while the main thread groups its own.
-    c.setInterfaces(g.interfaces);
-    c.groupNodes(c.nodes.length);
-    trace('ingest worker: own nodes grouped');
-    publishGrouped(g.grouped, task.run, c.segs.length, c.nodes.length);
-    const before = groupedBefore(g.grouped, task.run);
-    c.numberSegmentsAfter(before.segments, before.nodes, base);
-  }
   return { ok: true, part: c.ingestPart(base), ingest, bytes };
 }

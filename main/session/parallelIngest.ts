@@ -21,7 +21,7 @@ import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 
 import { workerEntry } from '../common/workerEntry.ts';
-import { Correlator, DEFAULTS, type CorrelateOptions, type IngestPart } from '../correlate/correlator.ts';
+import { Correlator, type CorrelateOptions, type IngestPart } from '../correlate/correlator.ts';
 import { ObservationTable, RowStoreFull, type SharedColumns } from '../correlate/observations.ts';
 import { decodeFields } from '../decode/index.ts';
 import type { DecodeOptions } from '../decode/fields.ts';
@@ -118,25 +118,7 @@ export interface IngestTask {
   decode: DecodeOptions;
   /** Only records in this range are rows (and counted). */
   range: TimeRange | null;
-  /** Set when the worker groups its nodes' rows itself (see groupInWorkers); null: the main thread does. */
-  group: WorkerGrouping | null;
   reply: MessagePort;
-}
-
-/** What a worker needs to group its nodes as the main thread would. */
-export interface WorkerGrouping {
-  localWindowNs: number;
-  dupWindowNs: number;
-  /**
-   * Int32 pairs per run: its segment count and its node count once grouped (-1 before), published by each run
-   * (the main thread's after it grouped its own): a worker's segments and nodes are numbered after the earlier
-   * runs', and it numbers them so itself, while the main thread waits.
-   */
-  grouped: SharedArrayBuffer;
-  /** The interfaces the correlation knows (every file being a classic pcap, the files name none). */
-  interfaces: InterfaceInfo[];
-  /** Sizes its segment table (Correlator's expectedRows): from its files' bytes, as the main thread's. */
-  expectedRows: number;
 }
 
 /** A worker's answer. */
@@ -226,9 +208,6 @@ export function ingestInParallel(
   // worker's file may name its node inside, so none).
   const workerNodes = nodes.slice(split[1][0]);
   const laterNodes = workerNodes.includes(null) ? null : new Set(workerNodes);
-  const grouping = groupInWorkers(nodes, split);
-  const groupedCounts = new SharedArrayBuffer(grouping ? 8 * runs.length : 0);
-  new Int32Array(groupedCounts).fill(-1);
   // Untouched capacity is address space, not memory: only the rows written are ever paged in. Past the packet
   // limit a worker finds its store full and one thread reads again, up to the limit (TOO_MANY_PACKETS).
   const limit = opts.maxPackets ?? Infinity;
@@ -259,17 +238,7 @@ export function ingestInParallel(
   try {
     const columns = obs.sharedColumns();
     for (let run = 1; run < runs.length; run++) {
-      const [a, b] = split[run];
-      const group: WorkerGrouping | null = grouping
-        ? {
-            localWindowNs: opts.localWindowNs ?? DEFAULTS.localWindowNs,
-            dupWindowNs: opts.dupWindowNs ?? DEFAULTS.dupWindowNs,
-            grouped: groupedCounts,
-            interfaces: [...interfaces],
-            expectedRows: Math.ceil(sizes.slice(a, b).reduce((n, x) => n + x, 0) / 64),
-          }
-        : null;
-      const task = { run, runs, columns, capacity, counts, state, read, decode, range, group };
+      const task = { run, runs, columns, capacity, counts, state, read, decode, range };
       const w = startWorker(task);
       if (!w) return null;
       workers.push(w);
@@ -303,7 +272,6 @@ export function ingestInParallel(
         c.groupNodes(k);
       }
     }
-    if (grouping) publishGrouped(groupedCounts, 0, c.segs.length, c.nodes.length);
     trace('read: own nodes grouped');
     const ownCaptures = c.captures.length;
     // In run order, giving up at the first worker that failed (a row store too small, or anything else): the
@@ -331,12 +299,6 @@ export function ingestInParallel(
       const run = i + 1;
       if (run + 1 < runs.length && r.part.rows.to - r.part.rows.from !== Atomics.load(countView, run))
         return null;
-      // A worker's segments follow every segment here, numbered so (its nodes new, every row here grouped).
-      const segs = r.part.segments;
-      if (segs) {
-        if (segs.first !== c.segs.length || segs.firstNode !== c.nodes.length) return null;
-        if (segs.nodes.some((n) => c.nodes.includes(n)) || c.firstPendingRow() < c.obs.length) return null;
-      }
       c.adoptPart(r.part);
       ingest.problems.push(...r.ingest.problems);
       ingest.extraIfaces.push(...r.ingest.extraIfaces);
@@ -353,56 +315,6 @@ export function ingestInParallel(
       void w.worker.terminate();
     }
   }
-}
-
-/** Publishes run `run`'s segment and node counts once its nodes are grouped (WorkerGrouping.grouped). */
-export function publishGrouped(
-  grouped: SharedArrayBuffer,
-  run: number,
-  segments: number,
-  nodes: number,
-): void {
-  const view = new Int32Array(grouped);
-  Atomics.store(view, 2 * run + 1, nodes);
-  Atomics.store(view, 2 * run, segments);
-  Atomics.notify(view, 2 * run);
-}
-
-/** The segments and nodes of the runs before `run`, once each has published them (publishGrouped). */
-export function groupedBefore(grouped: SharedArrayBuffer, run: number): { segments: number; nodes: number } {
-  const view = new Int32Array(grouped);
-  let segments = 0;
-  let nodes = 0;
-  for (let r = 0; r < run; r++) {
-    while (Atomics.load(view, 2 * r) < 0) Atomics.wait(view, 2 * r, -1, 1000);
-    segments += Atomics.load(view, 2 * r);
-    nodes += Atomics.load(view, 2 * r + 1);
-  }
-  return { segments, nodes };
-}
-
-/**
- * Whether the ingest workers group their nodes' rows themselves: when every file is a classic pcap (its node known
- * before reading, and naming no interfaces, so the interfaces the workers are given are all a correlation knows)
- * and no node has files in two runs (its rows all in one thread's hands). Each run's nodes then follow the
- * earlier runs' in the node order, and the segments of a worker's nodes, adopted after the main thread grouped its
- * own, are numbered as one thread numbers them.
- */
-export function groupInWorkers(
-  nodes: readonly (string | null)[],
-  runs: readonly [number, number][],
-): boolean {
-  const runOf = new Map<string, number>();
-  for (let r = 0; r < runs.length; r++) {
-    for (let i = runs[r][0]; i < runs[r][1]; i++) {
-      const node = nodes[i];
-      if (node === null) return false;
-      const prev = runOf.get(node);
-      if (prev !== undefined && prev !== r) return false;
-      runOf.set(node, r);
-    }
-  }
-  return true;
 }
 
 /**
