@@ -473,11 +473,13 @@ export class Correlator {
       this.obs,
       this.segs,
       own,
+      // The pre-pass's options' shape (prePassOptions): linkSegments' optimised code then takes both.
       {
         clock,
         uncertaintyNs,
         crossWindowNs: this.opts.crossWindowNs,
         maxSkewNs: this.opts.maxSkewNs,
+        pathOrder: true,
       },
       scratch,
     );
@@ -628,12 +630,7 @@ export function collectBounds(
   bounds: ClockBounds,
   keep: ((journey: number) => boolean) | null = null,
 ): void {
-  const scratch: number[] = [];
-  for (let j = 0; j < links.count; j++) {
-    if (links.segCount[j] < 2 || links.ambiguous[j]) continue;
-    if (keep && !keep(j)) continue;
-    journeyBounds(links.first[j], links.segNext, c, own, bounds, scratch);
-  }
+  everyJourneyBounds(links, c, own, bounds, keep);
   // One closure for every crossing (a WireGuard-heavy capture has one per packet on the wire).
   const add = (a: number, b: number, last: number, first: number) => bounds.add(a, b, last, first);
   const w = links.crossings;
@@ -641,6 +638,25 @@ export function collectBounds(
     if (!w.sure[i] || links.ambiguous[w.inner[i]] || links.ambiguous[w.enc[i]]) continue;
     if (keep && (!keep(w.inner[i]) || !keep(w.enc[i]))) continue;
     crossingBounds(w, i, c, own, add);
+  }
+}
+
+/**
+ * collectBounds' loop over the journeys: a function of its own, so that its optimised code is whole (compiled while
+ * it runs, it no longer leaves at the code after the loop, which has not run yet).
+ */
+function everyJourneyBounds(
+  links: Links,
+  c: Correlator,
+  own: Ownership,
+  bounds: ClockBounds,
+  keep: ((journey: number) => boolean) | null,
+): void {
+  const scratch: number[] = [];
+  for (let j = 0; j < links.count; j++) {
+    if (links.segCount[j] < 2 || links.ambiguous[j]) continue;
+    if (keep && !keep(j)) continue;
+    journeyBounds(links.first[j], links.segNext, c, own, bounds, scratch);
   }
 }
 

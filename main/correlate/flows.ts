@@ -177,6 +177,11 @@ class Generations {
     return this.starts.get(key) ?? this.parent?.startsOf(key);
   }
 
+  /** feed() of every journey of `res`. */
+  feedAll(res: CorrelationResult): void {
+    for (let k = 0; k < res.journeyCount; k++) this.feed(res, k);
+  }
+
   /** Takes journey k's SYN, FIN or RST (its first row's flags) on each of its tuples. */
   feed(res: CorrelationResult, k: number): void {
     const r = res.firstRow(k);
@@ -258,53 +263,79 @@ function findRoot(parent: Int32Array, x: number): number {
  */
 export function computeFlows(res: CorrelationResult): void {
   const n = res.journeyCount;
-  const parent = new Int32Array(n);
-  for (let i = 0; i < n; i++) parent[i] = i;
+  // Each loop below is a function's own (singletons', feedAll's, joinRowTuples'): compiled while it ran, this
+  // function's optimised code left at each part after a loop, which had not run yet.
+  const parent = singletons(n);
   // A journey has one or two distinct tuples (two across NAT); the table grows if there are more.
   const owner = new TupleOwners(n);
-  const join = (h: number, g: number, k: number) => {
-    const o = owner.getOrSet(h, g, k);
-    if (o < 0) return;
-    const a = findRoot(parent, o);
-    const b = findRoot(parent, k);
-    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-  };
   const rows = res.rows;
   const gens = new Generations();
-  for (let k = 0; k < n; k++) gens.feed(res, k);
+  gens.feedAll(res);
   const reused = gens.reused;
   if (rows.flowTuples) {
-    // Unions over internal (linker) journey numbers, read from each row's segment; flows are numbered by public
-    // journey below all the same. Per journey: the last tuple it recorded (most of its rows carry the same one).
-    const lastH = new Int32Array(n);
-    const lastG = new Int32Array(n);
-    const lastSet = new Uint8Array(n);
-    const { missing, flowHi, flowLo } = rows;
-    for (let r = 0; r < rows.length; r++) {
-      const m = missing[r];
-      if ((m & (M_FLOW | M_FRAGMENT)) === M_FLOW) continue;
-      const j = res.pathLinkOfRow(r);
-      if (j < 0) continue;
-      // A fragment joins its datagram's other fragments (journeyTuples does the same).
-      if ((m & M_FRAGMENT) !== 0 && rows.fragmentFlowKey(r)) join(FLOW_KEY[0], FLOW_KEY[1], j);
-      if ((m & M_FLOW) !== 0) continue;
-      const g = flowLo[r];
-      const h = reused ? gens.mixed(flowHi[r], g, res.journeyOfRow(r)) : flowHi[r];
-      if (lastSet[j] === 1 && lastH[j] === h && lastG[j] === g) continue;
-      lastSet[j] = 1;
-      lastH[j] = h;
-      lastG[j] = g;
-      join(h, g, j);
-    }
+    joinRowTuples(res, owner, parent, reused ? gens : null);
     numberFlows(res, (k) => findRoot(parent, res.internal(k)));
     return;
   }
   for (let k = 0; k < n; k++) {
     const count = journeyTuples(res, k);
     if (reused) gens.adjust(k, count);
-    for (let i = 0; i < count; i++) join(tupleH[i], tupleG[i], k);
+    for (let i = 0; i < count; i++) join(owner, parent, tupleH[i], tupleG[i], k);
   }
   numberFlows(res, (k) => findRoot(parent, k));
+}
+
+/** Union-find parents of n sets of one element each. */
+function singletons(n: number): Int32Array {
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  return parent;
+}
+
+/** Records tuple (h, g) for journey k: the union of k's set with that of the tuple's first journey. */
+function join(owner: TupleOwners, parent: Int32Array, h: number, g: number, k: number): void {
+  const o = owner.getOrSet(h, g, k);
+  if (o < 0) return;
+  const a = findRoot(parent, o);
+  const b = findRoot(parent, k);
+  if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
+}
+
+/**
+ * computeFlows over the rows' tuple columns: unions over internal (linker) journey numbers, read from each row's
+ * segment (flows are numbered by public journey all the same). Per journey, the last tuple it recorded is skipped
+ * when a row repeats it (most of its rows carry the same one). `gens`: the tuples' generations, when any tuple was
+ * reused. A function of its own: its loop over every row is then optimised whole, with no code after it that has
+ * not run yet (computeFlows' optimised code left at such code, then compiled the rest again).
+ */
+function joinRowTuples(
+  res: CorrelationResult,
+  owner: TupleOwners,
+  parent: Int32Array,
+  gens: Generations | null,
+): void {
+  const n = res.journeyCount;
+  const rows = res.rows;
+  const lastH = new Int32Array(n);
+  const lastG = new Int32Array(n);
+  const lastSet = new Uint8Array(n);
+  const { missing, flowHi, flowLo } = rows;
+  for (let r = 0; r < rows.length; r++) {
+    const m = missing[r];
+    if ((m & (M_FLOW | M_FRAGMENT)) === M_FLOW) continue;
+    const j = res.pathLinkOfRow(r);
+    if (j < 0) continue;
+    // A fragment joins its datagram's other fragments (journeyTuples does the same).
+    if ((m & M_FRAGMENT) !== 0 && rows.fragmentFlowKey(r)) join(owner, parent, FLOW_KEY[0], FLOW_KEY[1], j);
+    if ((m & M_FLOW) !== 0) continue;
+    const g = flowLo[r];
+    const h = gens ? gens.mixed(flowHi[r], g, res.journeyOfRow(r)) : flowHi[r];
+    if (lastSet[j] === 1 && lastH[j] === h && lastG[j] === g) continue;
+    lastSet[j] = 1;
+    lastH[j] = h;
+    lastG[j] = g;
+    join(owner, parent, h, g, j);
+  }
 }
 
 /** Numbers the flows of res's journeys by their first journey, given each journey's set root. */

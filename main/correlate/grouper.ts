@@ -46,7 +46,7 @@ export class NodeGrouper {
     /** Who owns which MAC and address (the discovered interfaces), null when none are known. */
     private readonly ownership: () => Ownership | null = () => null,
   ) {
-    this.table = new WindowedKeyTable(segs, opts.localWindowNs);
+    this.table = new WindowedKeyTable(segs.keys, opts.localWindowNs);
   }
 
   /** Adds row `o` (must be this node's, in time order). */

@@ -2,18 +2,24 @@
 // with that key. Entries whose item is older than the window are treated as free and dropped on rehash, so
 // memory follows the window, not the capture length.
 
-export interface KeyedItems {
-  keyHi: Int32Array;
-  keyLo: Int32Array;
-  /** Each item's newest time, to judge staleness (read afresh at each rehash: the arrays may be replaced). */
-  lastT: Float64Array;
+/**
+ * The items' keys and newest times, as the table reads them (afresh at each use: the arrays may be replaced, as a
+ * growing SegmentTable replaces its own). One class for every table, so that the table's code sees one shape.
+ */
+export class KeyColumns {
+  constructor(
+    public keyHi: Int32Array,
+    public keyLo: Int32Array,
+    /** Each item's newest time, to judge staleness. */
+    public lastT: Float64Array,
+  ) {}
 }
 
 export class WindowedKeyTable {
   private slots: Int32Array; // item index + 1; 0 = empty
   private mask: number;
   private used = 0;
-  private readonly items: KeyedItems;
+  private readonly items: KeyColumns;
   private readonly windowNs: number;
   /**
    * When set, a rehash judges staleness against now[0], the caller's current time, instead of the newest item's
@@ -23,7 +29,7 @@ export class WindowedKeyTable {
    */
   now: Float64Array | null = null;
 
-  constructor(items: KeyedItems, windowNs: number, initial = 1024) {
+  constructor(items: KeyColumns, windowNs: number, initial = 1024) {
     this.items = items;
     this.windowNs = windowNs;
     this.slots = new Int32Array(initial);

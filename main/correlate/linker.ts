@@ -4,7 +4,7 @@
 
 import { E_DST, E_SRC, F_DUP, F_ETH, type ObservationTable } from './observations.ts';
 import type { SegmentTable } from './segments.ts';
-import { WindowedKeyTable } from './keyTable.ts';
+import { KeyColumns, WindowedKeyTable } from './keyTable.ts';
 import { isGroupMac, type Ownership } from './ownership.ts';
 import type { NodeClocks } from './clockSkew.ts';
 import { joinWireGuard, type Crossings } from './wireguardJoin.ts';
@@ -204,29 +204,101 @@ export function linkSegments(
     segJourney = new Int32Array(segs.length).fill(-1);
     segNext = new Int32Array(segs.length).fill(-1);
   }
+  const { jFirst } = scratch.prepare(n);
+  const { clock } = opts;
+  const count = linkInOrder(mergedOrder(segs, clock, list), segs, opts, scratch, segJourney, segNext);
+
+  const cut = joinCutSegments(obs, segs, clock, opts, count, scratch, segNext);
+  const crossings = joinWireGuard(
+    obs,
+    segs,
+    own,
+    clock,
+    { count, jFirst, segNext, gone: cut },
+    opts.crossWindowNs,
+    (a, b) => segmentDirection(a, b, obs, segs, own),
+  );
+  // The clock pre-pass joins none: its journeys keep their own nodes' bounds, and the crossings give theirs
+  // beside them (collectBounds), so an encrypted journey's tight bound is never mixed with a clear one's TTLs.
+  if (opts.pathOrder === false && crossings.length > 0)
+    return {
+      ...linksOf(cut, count, scratch, segJourney, segNext),
+      crossings: cut ? crossings.renumbered(cut) : crossings,
+    };
+  const merged = crossings.length > 0 ? withoutJoined(cut, crossings, count) : cut;
+  // Each clear journey's crossings, in their order: crossings[joinedFirst[j]], then on by joinedNext (-1 ends).
+  const joinedFirst = new Int32Array(crossings.length > 0 ? count : 0).fill(-1);
+  const joinedNext = new Int32Array(crossings.length);
+  for (let i = crossings.length - 1; i >= 0; i--) {
+    joinedNext[i] = joinedFirst[crossings.inner[i]];
+    joinedFirst[crossings.inner[i]] = i;
+  }
+
+  if (opts.pathOrder !== false)
+    orderJourneys(count, merged, crossings, joinedFirst, joinedNext, obs, segs, own, clock, scratch, segNext);
+  return linksOf(merged, count, scratch, segJourney, segNext);
+}
+
+/**
+ * Path order of each multi-node journey (its segments, and the crossings joined to it, in segNext from jFirst). A
+ * function of its own: its loop is optimised whole (linkSegments' optimised code left at the code after the loop).
+ */
+function orderJourneys(
+  count: number,
+  merged: Int32Array | null,
+  crossings: Crossings,
+  joinedFirst: Int32Array,
+  joinedNext: Int32Array,
+  obs: ObservationTable,
+  segs: SegmentTable,
+  own: Ownership,
+  clock: NodeClocks,
+  scratch: LinkScratch,
+  segNext: Int32Array,
+): void {
+  const { jFirst, jCount, ambiguous } = scratch;
+  const buf: number[] = [];
+  for (let j = 0; j < count; j++) {
+    if (merged && merged[j] < 0) continue;
+    const joined = crossings.length > 0 ? joinedFirst[j] : -1;
+    if (jCount[j] < 2 && joined < 0) continue;
+    chainInto(buf, jFirst[j], segNext);
+    orderSegments(buf, obs, segs, own, clock);
+    for (let i = joined; i >= 0; i = joinedNext[i]) {
+      insertCrossing(buf, crossings, i);
+      jCount[j] += (crossings.encX[i] >= 0 ? 1 : 0) + (crossings.encY[i] >= 0 ? 1 : 0);
+      if (ambiguous[crossings.enc[i]]) ambiguous[j] = 1;
+    }
+    jFirst[j] = buf[0];
+    for (let i = 0; i < buf.length; i++) segNext[buf[i]] = i + 1 < buf.length ? buf[i + 1] : -1;
+  }
+}
+
+/**
+ * linkSegments' main loop: each segment of `order` joins the journey of its key within reach, or starts one (in
+ * scratch's journey columns, whose count it returns). A function of its own, so that the loop's optimised code,
+ * compiled while the clock pre-pass runs it, is whole (no code after the loop without feedback to leave it at) and
+ * ready when the final pass calls it again.
+ */
+function linkInOrder(
+  order: Int32Array,
+  segs: SegmentTable,
+  opts: LinkOptions,
+  scratch: LinkScratch,
+  segJourney: Int32Array,
+  segNext: Int32Array,
+): number {
   const { jKeyHi, jKeyLo, jLastT, jPrev, jFirst, jLast, jCount, jTail, jTailKnown, jMaxUnc, ambiguous } =
-    scratch.prepare(n);
+    scratch;
   const { clock, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
-  const table = new WindowedKeyTable({ keyHi: jKeyHi, keyLo: jKeyLo, lastT: jLastT }, maxSkewNs);
+  const rival = opts.rival ?? null;
+  const table = new WindowedKeyTable(new KeyColumns(jKeyHi, jKeyLo, jLastT), maxSkewNs);
   // Staleness as of the segment being linked (its first time), not the new journey's last time: see table.now.
   const now = new Float64Array(1);
   table.now = now;
   let count = 0;
 
-  // Whether journey j has a segment on `node` other than those segment `t`'s packet left from and came back
-  // to (SegmentTable.returnOf): one journey may pass a node twice, node-1 → node-2 → node-1.
-  const hasNode = (j: number, node: number, t: number): boolean => {
-    for (let s = jFirst[j]; s >= 0; s = segNext[s]) {
-      if (segs.node[s] !== node) continue;
-      let r = segs.returnOf[t];
-      while (r >= 0 && r !== s) r = segs.returnOf[r];
-      if (r < 0) return true;
-    }
-    return false;
-  };
-
   // An indexed loop: for…of over the typed array allocates an iterator result per segment.
-  const order = mergedOrder(segs, clock, list);
   for (let o = 0; o < order.length; o++) {
     const s = order[o];
     const node = segs.node[s];
@@ -242,7 +314,7 @@ export function linkSegments(
       const gap = Math.abs(tFirst - jLastT[j]);
       const tol = Math.min(maxSkewNs, crossWindowNs + uncertaintyNs[node] + jMaxUnc[j]);
       if (gap > tol) continue;
-      if (hasNode(j, node, s)) {
+      if (hasNode(j, node, s, jFirst, segNext, segs)) {
         // Another copy of this key on the same node within reach: a retransmission or a key collision.
         ambiguous[j] = 1;
         continue;
@@ -255,7 +327,7 @@ export function linkSegments(
       } else ambiguous[j] = 1;
     }
     const tLast = clock.correct(node, segs.lastT[s]);
-    if (opts.rival?.(s)) {
+    if (rival !== null && rival(s)) {
       if (best >= 0) ambiguous[best] = 1;
       else ambiguous[count] = 1; // the journey created below
     }
@@ -288,50 +360,28 @@ export function linkSegments(
     now[0] = tFirst;
     table.set(j);
   }
+  return count;
+}
 
-  const cut = joinCutSegments(obs, segs, clock, opts, count, scratch, segNext);
-  const crossings = joinWireGuard(
-    obs,
-    segs,
-    own,
-    clock,
-    { count, jFirst, segNext, gone: cut },
-    opts.crossWindowNs,
-    (a, b) => segmentDirection(a, b, obs, segs, own),
-  );
-  // The clock pre-pass joins none: its journeys keep their own nodes' bounds, and the crossings give theirs
-  // beside them (collectBounds), so an encrypted journey's tight bound is never mixed with a clear one's TTLs.
-  if (opts.pathOrder === false && crossings.length > 0)
-    return {
-      ...linksOf(cut, count, scratch, segJourney, segNext),
-      crossings: cut ? crossings.renumbered(cut) : crossings,
-    };
-  const merged = crossings.length > 0 ? withoutJoined(cut, crossings, count) : cut;
-  // Each clear journey's crossings, in their order: crossings[joinedFirst[j]], then on by joinedNext (-1 ends).
-  const joinedFirst = new Int32Array(crossings.length > 0 ? count : 0).fill(-1);
-  const joinedNext = new Int32Array(crossings.length);
-  for (let i = crossings.length - 1; i >= 0; i--) {
-    joinedNext[i] = joinedFirst[crossings.inner[i]];
-    joinedFirst[crossings.inner[i]] = i;
+/**
+ * Whether journey j has a segment on `node` other than those segment `t`'s packet left from and came back to
+ * (SegmentTable.returnOf): one journey may pass a node twice, node-1 → node-2 → node-1.
+ */
+function hasNode(
+  j: number,
+  node: number,
+  t: number,
+  jFirst: Int32Array,
+  segNext: Int32Array,
+  segs: SegmentTable,
+): boolean {
+  for (let s = jFirst[j]; s >= 0; s = segNext[s]) {
+    if (segs.node[s] !== node) continue;
+    let r = segs.returnOf[t];
+    while (r >= 0 && r !== s) r = segs.returnOf[r];
+    if (r < 0) return true;
   }
-
-  // Path order of each multi-node journey.
-  const buf: number[] = [];
-  for (let j = 0; opts.pathOrder !== false && j < count; j++) {
-    if (merged && merged[j] < 0) continue;
-    const joined = crossings.length > 0 ? joinedFirst[j] : -1;
-    if (jCount[j] < 2 && joined < 0) continue;
-    chainInto(buf, jFirst[j], segNext);
-    orderSegments(buf, obs, segs, own, clock);
-    for (let i = joined; i >= 0; i = joinedNext[i]) {
-      insertCrossing(buf, crossings, i);
-      jCount[j] += (crossings.encX[i] >= 0 ? 1 : 0) + (crossings.encY[i] >= 0 ? 1 : 0);
-      if (ambiguous[crossings.enc[i]]) ambiguous[j] = 1;
-    }
-    jFirst[j] = buf[0];
-    for (let i = 0; i < buf.length; i++) segNext[buf[i]] = i + 1 < buf.length ? buf[i + 1] : -1;
-  }
-  return linksOf(merged, count, scratch, segJourney, segNext);
+  return false;
 }
 
 /** The links of the scratch's journeys, those that joined another (`merged` < 0) removed. */

@@ -21,6 +21,7 @@ import {
 import { icmpQueryRole } from './identity.ts';
 import type { Links } from './linker.ts';
 import { F_DUP, F_ARP, type ObservationTable } from './observations.ts';
+import type { SegmentTable } from './segments.ts';
 import { ipv4ToString, isGroupMac, type InterfaceInfo, type Ownership } from './ownership.ts';
 
 export interface CaptureSummary extends CaptureInfo {
@@ -38,6 +39,24 @@ export interface RowDetail {
   innerSummary(row: number): string | null;
   /** A WireGuard transport data row's receiver index and whole counter, null when the frame cannot be read. */
   wireguard?(row: number): { receiver: number; counter: number } | null;
+}
+
+/**
+ * The journeys in time order: by the corrected time of their first hop, ties by number. A function of its own, out
+ * of CorrelationResult's constructor, whose optimised code left at each part after a loop it had compiled.
+ */
+function timeOrder(links: Links, segs: SegmentTable, clock: NodeClocks): Int32Array {
+  const start = new Float64Array(links.count);
+  for (let j = 0; j < links.count; j++) {
+    const s = links.first[j];
+    start[j] = clock.correct(segs.node[s], segs.firstT[s]);
+  }
+  const order = new Int32Array(links.count);
+  for (let j = 0; j < order.length; j++) order[j] = j;
+  let sorted = true;
+  for (let j = 1; j < start.length && sorted; j++) if (start[j] < start[j - 1]) sorted = false;
+  if (!sorted) order.sort((a, b) => start[a] - start[b] || a - b);
+  return order;
 }
 
 export class CorrelationResult {
@@ -106,21 +125,9 @@ export class CorrelationResult {
       this.order = this.rank = null;
       return;
     }
-    // Time order of journeys: corrected time of their first hop.
-    const start = new Float64Array(links.count);
-    const segs = c.segs;
-    for (let j = 0; j < links.count; j++) {
-      const s = links.first[j];
-      start[j] = this.clock.correct(segs.node[s], segs.firstT[s]);
-    }
-    const order = new Int32Array(links.count);
-    for (let j = 0; j < order.length; j++) order[j] = j;
-    let sorted = true;
-    for (let j = 1; j < start.length && sorted; j++) if (start[j] < start[j - 1]) sorted = false;
-    if (!sorted) order.sort((a, b) => start[a] - start[b] || a - b);
-    this.order = order;
+    this.order = timeOrder(links, c.segs, this.clock);
     this.rank = new Int32Array(links.count);
-    for (let k = 0; k < order.length; k++) this.rank[order[k]] = k;
+    for (let k = 0; k < this.order.length; k++) this.rank[this.order[k]] = k;
   }
 
   private readonly segFirstObs: Int32Array;

@@ -2,6 +2,7 @@
 // builds them per node with a windowed hash table; the linker then joins segments of different nodes.
 
 import { allocGrown } from './columns.ts';
+import { KeyColumns } from './keyTable.ts';
 import { F_DUP, F_TAIL, type ObservationTable } from './observations.ts';
 
 export class SegmentTable {
@@ -27,6 +28,8 @@ export class SegmentTable {
    * journey (grouper.ts).
    */
   returnOf!: Int32Array;
+  /** The key columns and last times, for a WindowedKeyTable of segments (kept current as the table grows). */
+  keys!: KeyColumns;
 
   constructor(initial = 1024) {
     this.assign(SegmentTable.columns(initial), initial);
@@ -54,6 +57,11 @@ export class SegmentTable {
   private assign(c: ReturnType<typeof SegmentTable.columns>, n: number): void {
     Object.assign(this, c);
     this.cap = n;
+    if (this.keys) {
+      this.keys.keyHi = c.keyHi;
+      this.keys.keyLo = c.keyLo;
+      this.keys.lastT = c.lastT;
+    } else this.keys = new KeyColumns(c.keyHi, c.keyLo, c.lastT);
   }
 
   /** Room for `need` segments (grownCapacity: doubling, or a reservation), the segments kept. */

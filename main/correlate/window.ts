@@ -34,7 +34,7 @@ import { ClockBounds, type NodeClocks } from './clockSkew.ts';
 import { withCapacity } from './columns.ts';
 import { collectBounds, crossingBounds, journeyBounds, type Correlator } from './correlator.ts';
 import { FlowWindow } from './flows.ts';
-import { WindowedKeyTable } from './keyTable.ts';
+import { KeyColumns, WindowedKeyTable } from './keyTable.ts';
 import { LinkScratch, linkSegments, type Links } from './linker.ts';
 import { CorrelationResult } from './result.ts';
 
@@ -417,7 +417,7 @@ export class LinkWindow {
     list: Int32Array,
   ): { table: WindowedKeyTable; repeated: number[] } {
     const older = this.olderSeg;
-    const table = new WindowedKeyTable(segs, Infinity, tableSize(list.length));
+    const table = new WindowedKeyTable(segs.keys, Infinity, tableSize(list.length));
     const repeated: number[] = [];
     for (let i = 0; i < list.length; i++) {
       const s = list[i];
@@ -607,7 +607,7 @@ class FrozenRivals {
   /** Builds the key table over the entries held. */
   index(): void {
     const table = new WindowedKeyTable(
-      { keyHi: this.keyHi, keyLo: this.keyLo, lastT: this.lastT },
+      new KeyColumns(this.keyHi, this.keyLo, this.lastT),
       Infinity,
       tableSize(this.count - this.head),
     );

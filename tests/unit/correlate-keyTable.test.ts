@@ -4,11 +4,11 @@
 
 import { describe, expect, it } from 'vitest';
 
-import { WindowedKeyTable } from '../../main/correlate/keyTable.ts';
+import { KeyColumns, WindowedKeyTable } from '../../main/correlate/keyTable.ts';
 import { rng } from '../fuzz/harness.ts';
 
 function workload(seed: number, n: number, keys: number, windowNs: number, stepNs: () => number, every = 97) {
-  const items = { keyHi: new Int32Array(n), keyLo: new Int32Array(n), lastT: new Float64Array(n) };
+  const items = new KeyColumns(new Int32Array(n), new Int32Array(n), new Float64Array(n));
   const table = new WindowedKeyTable(items, windowNs, 16);
   const newest = new Map<number, number>();
   const order: number[] = []; // keys in the order they were last set (with repeats)
