@@ -109,6 +109,12 @@ export class Correlator {
   private readonly identity: Identity = createIdentity();
   private readonly decode: DecodeFn | null;
   private readonly packets: number[] = [];
+  /**
+   * What every node's grouper asks for the ownership: one function for all of them, so that the grouper's optimised
+   * code, which inlines the call, stays valid from one node's grouper to the next (a closure per grouper was a
+   * "wrong call target" for the second node's, and its optimised code was thrown away and compiled again).
+   */
+  private readonly ownershipOfGroupers = (): Ownership | null => this.groupOwnership();
   /** Per capture: its IPv6 first fragments, whose identity is its later fragments' tail (Fragments6). */
   private readonly frags6: Fragments6[] = [];
 
@@ -129,7 +135,7 @@ export class Correlator {
     if (n < 0) {
       n = this.nodes.length;
       this.nodes.push(info.node);
-      this.groupers.push(new NodeGrouper(n, this.obs, this.segs, this.opts, () => this.groupOwnership()));
+      this.groupers.push(new NodeGrouper(n, this.obs, this.segs, this.opts, this.ownershipOfGroupers));
       this.ownCache = null;
     }
     this.captureNode.push(n);
