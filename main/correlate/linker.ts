@@ -130,7 +130,10 @@ function mergeBuckets(
     for (let k = 0; k < nodes; k++) {
       if (pos[k] >= start[k + 1]) continue;
       const i = byNode[pos[k]];
-      if (best < 0 || t[i] < t[bs] || (t[i] === t[bs] && i < bs)) {
+      // Ties compared on every step, not only at a tie: the clock pre-pass's raw times seldom tie across nodes, and
+      // the final pass's optimised code left at its first tie of corrected times.
+      const lower = i < bs;
+      if (best < 0 || t[i] < t[bs] || (t[i] === t[bs] && lower)) {
         best = k;
         bs = i;
       }
@@ -338,7 +341,9 @@ function linkInOrder(
       jCount[best]++;
       segJourney[s] = best;
       if (tLast > jLastT[best]) jLastT[best] = tLast;
-      if (uncertaintyNs[node] > jMaxUnc[best]) jMaxUnc[best] = uncertaintyNs[node];
+      // Stored on every join (not only when larger): the clock pre-pass, whose uncertainties are all infinite,
+      // never took a conditional store, and the final pass's optimised code then left at its first one.
+      jMaxUnc[best] = Math.max(jMaxUnc[best], uncertaintyNs[node]);
       if (!jTailKnown[best] && segs.tailKnown[s]) {
         jTailKnown[best] = 1;
         jTail[best] = segs.tail[s];
