@@ -6,13 +6,14 @@ import { ENCAP_GENEVE } from '../decode/fields.ts';
 import { GENEVE_PORT } from '../decode/geneve.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import { CH_NAT_DST, CH_NAT_SRC, CH_SPLIT, ChangeTable, changeMask, pieceRange } from '../correlate/hops.ts';
-import { F_DUP } from '../correlate/observations.ts';
+import { F_DUP, type ObservationTable } from '../correlate/observations.ts';
 import { journeyStops, type JourneyStops, stopLine } from '../correlate/stops.ts';
 import { CommentBytes } from './commentBytes.ts';
 import {
   BATCH_PACKETS,
   BATCH_TEXT,
   BatchSink,
+  type Batch,
   COMMENT_ROOM,
   M_CAPLEN,
   M_COMMENT_LEN,
@@ -254,31 +255,87 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
   trace('export: hops indexed');
   const rows = res.rows;
   const order = timeOrder(res, corrected, { journey, hop });
+  trace('export: time order');
+  // correctedT(r) = t[r] − its node's offset: the offset per capture, looked up once (a drifting clock's, per row).
+  const capNode = Int32Array.from(res.captures, (_, c) => res.nodeOfCapture(c));
+  const st: FillState = {
+    res,
+    corrected,
+    hop,
+    prev,
+    count,
+    journey,
+    order,
+    capNode,
+    capOffset: Float64Array.from(capNode, (n) => res.clock.offsetNs[n]),
+    drifting: res.clock.drifting,
+    tcol: rows.t,
+    capture: rows.capture,
+    stops: journeyStops(res),
+    cb: new CommentBytes(),
+  };
+  let waited = 0; // ms this thread waited for the writer to hand a batch back (traced)
+  let b = await writer.next();
+  for (let i = fillBatch(st, b, 0); i < order.length; i = fillBatch(st, b, i)) {
+    writer.put(b);
+    const w0 = performance.now();
+    b = await writer.next();
+    waited += performance.now() - w0;
+  }
+  trace(`export: every batch filled (${waited.toFixed(0)} ms waiting for the writer)`);
+  st.cb.reset();
+  if (b.count > 0) writer.put(b);
+  return order.length;
+}
+
+/** What fillBatch reads, for the whole export. */
+interface FillState {
+  res: CorrelationResult;
+  corrected: boolean;
+  /** hopIndex's: each row's hop, the row of the hop before it, each journey's hop count and each row's journey. */
+  hop: Int32Array;
+  prev: Int32Array;
+  count: Int32Array;
+  journey: Int32Array;
+  /** The rows in the order written. */
+  order: Int32Array;
+  /** Per capture: its node and that node's clock offset. */
+  capNode: Int32Array;
+  capOffset: Float64Array;
+  drifting: boolean;
+  tcol: Float64Array;
+  capture: ObservationTable['capture'];
+  stops: JourneyStops;
+  cb: CommentBytes;
+}
+
+/** Row r's time on the reference clock (ns since the base second). */
+function correctedAt(st: FillState, r: number): number {
+  const c = st.capture[r];
+  return st.drifting ? st.res.clock.correct(st.capNode[c], st.tcol[r]) : st.tcol[r] - st.capOffset[c];
+}
+
+/**
+ * Fills batch `b` (empty) with the rows order[from…] until it is full or the rows end; returns where it stopped. Not
+ * async, and a function of its own: fillBatches awaits the writer between batches, and this loop inside that async
+ * function was optimised, thrown away and compiled again seven times in one export (its code left at each await's
+ * resumption and at paths not taken yet), running unoptimised meanwhile.
+ */
+function fillBatch(st: FillState, b: Batch, from: number): number {
+  const { res, corrected, hop, prev, count, journey, order, tcol, capture, stops, cb } = st;
+  const rows = res.rows;
   const base = res.baseSec;
   const flags = rows.flags;
-  const capture = rows.capture;
   const origLen = rows.origLen;
   const caplen = rows.caplen;
   const fileOffset = rows.fileOffset;
-  const tcol = rows.t;
-  // correctedT(r) = t[r] − its node's offset: the offset per capture, looked up once (a drifting clock's, per row).
-  const capNode = Int32Array.from(res.captures, (_, c) => res.nodeOfCapture(c));
-  const capOffset = Float64Array.from(capNode, (n) => res.clock.offsetNs[n]);
-  const drifting = res.clock.drifting;
-  const correctedAt = (r: number): number =>
-    drifting ? res.clock.correct(capNode[capture[r]], tcol[r]) : tcol[r] - capOffset[capture[r]];
   // Comments are built in place, in the batch's text, with the same text as
   //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`
   //   (`+LATENCY (since hop M)` for a copy of a broadcast/multicast frame timed from an earlier hop than the one
   //   before it, `(parallel copy)` for one another node received in parallel; `: … nat-dst (was A.P > B.Q)` for
   //   a NAT'ed hop, the tuple before it; `; ✗ not seen after …` on the last hop of a journey said stopped).
-  trace('export: time order');
-  const stops = journeyStops(res);
-  let waited = 0; // ms this thread waited for the writer to hand a batch back (traced)
-  const cb = new CommentBytes();
-  let b = await writer.next();
   let tp = 0;
-  for (let i = 0; i < order.length; i++) {
+  for (let i = from; i < order.length; i++) {
     const r = order[i];
     const h = hop[r];
     const k = h >= 0 ? journey[r] : res.journeyOfRow(r);
@@ -290,27 +347,24 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
     // The last hop of a journey said stopped (correlate/stops.ts) says so after its own comment.
     const stop = k >= 0 && !dup && h === count[k] - 1 ? stopComment(res, stops, k) : '';
     const extra = summary.length + stop.length;
-    if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + extra * 3 > BATCH_TEXT)) {
-      writer.put(b);
-      const w0 = performance.now();
-      b = await writer.next();
-      waited += performance.now() - w0;
-      tp = 0;
-    }
+    // Full: the caller hands it to the writer and calls again with the next batch (this row's comment is built
+    // again then: it was not written yet).
+    if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + extra * 3 > BATCH_TEXT)) return i;
     const m = b.count++ * META_WORDS;
     const meta = b.meta;
     // Row time is ns since baseSec (exact in a double); split into whole seconds and nanoseconds, then into
     // the EPB's two 32-bit words of sec·1e9 + nsec (exact without BigInt: sec·1e9 < 2^61 is a double).
-    const tr = correctedAt(r);
+    const tr = correctedAt(st, r);
     const t = corrected ? Math.round(tr) : tcol[r];
     const s = Math.floor(t / 1e9);
     const a = (base + s) * 1953125 * 512;
-    let hi = Math.floor(a / 4294967296);
-    let lo = a - hi * 4294967296 + (t - s * 1e9);
-    if (lo >= 4294967296) {
-      hi += 1;
-      lo -= 4294967296;
-    }
+    const hi0 = Math.floor(a / 4294967296);
+    const lo0 = a - hi0 * 4294967296 + (t - s * 1e9);
+    // The carry taken by arithmetic on every row, not in a branch taken once in a while: its first time left the
+    // optimised code (twice in one export), which was then compiled again.
+    const carry = lo0 >= 4294967296 ? 1 : 0;
+    const hi = hi0 + carry;
+    const lo = lo0 - carry * 4294967296;
     const off = fileOffset[r];
     meta[m + M_IFACE] = capture[r];
     meta[m + M_TS_HI] = hi;
@@ -335,7 +389,7 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
         // A copy of a broadcast or multicast frame another node received in parallel: no hop led to it.
         if (p < 0) cb.bytes(PARALLEL_COPY);
         else {
-          const lat = tr - correctedAt(p);
+          const lat = tr - correctedAt(st, p);
           // A negative latency (clocks known only so well) reads "-4.0 µs", as the ladder's (latency()).
           (lat < 0 ? cb.bytes(SPACE) : cb.bytes(PLUS)).duration(lat);
           if (hop[p] !== h - 1)
@@ -363,8 +417,5 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
       tp = cb.len;
     } else meta[m + M_COMMENT_LEN] = 0;
   }
-  trace(`export: every batch filled (${waited.toFixed(0)} ms waiting for the writer)`);
-  cb.reset();
-  if (b.count > 0) writer.put(b);
   return order.length;
 }
