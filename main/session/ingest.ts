@@ -84,7 +84,14 @@ function readAndCorrelate(
   const total = sizes.reduce((n, b) => n + b, 0);
   const expectedRows = opts.expectedRows ?? Math.ceil(total / 64);
   const parallel = ingestInParallel(inputs.files, sizes, { ...full, expectedRows }, inputs.interfaces);
-  if (parallel) return finish(parallel.correlator, inputs, parallel.ingest, parallel.threads, opts);
+  if (parallel) {
+    parallel.correlator.flowHelper = parallel.helper;
+    try {
+      return finish(parallel.correlator, inputs, parallel.ingest, parallel.threads, opts);
+    } finally {
+      parallel.helper.close();
+    }
+  }
   const c = new Correlator({ ...full, expectedRows }, decodeFields);
   c.obs.setRowLimit(opts.maxPackets);
   const progress = readingProgress(total, opts.onProgress);
