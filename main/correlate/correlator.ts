@@ -28,7 +28,7 @@ import {
 } from './clockSkew.ts';
 import { Ownership, type InterfaceInfo } from './ownership.ts';
 import { CorrelationResult } from './result.ts';
-import { computeFlows, type FlowHelper } from './flows.ts';
+import { computeFlows } from './flows.ts';
 import type { Crossings } from './wireguardJoin.ts';
 import { trace } from '../common/trace.ts';
 import { chainInto } from '../common/arrays.ts';
@@ -117,11 +117,6 @@ export class Correlator {
   private readonly ownershipOfGroupers = (): Ownership | null => this.groupOwnership();
   /** Per capture: its IPv6 first fragments, whose identity is its later fragments' tail (Fragments6). */
   private readonly frags6: Fragments6[] = [];
-  /**
-   * A thread that computes the flows' unions of segments while this one links (session/parallelIngest.ts lends
-   * its idle ingest worker): used by the next link() only.
-   */
-  flowHelper: FlowHelper | null = null;
 
   /** `obs`: a row store to append into (a shared table or a worker's view of one, parallelIngest.ts). */
   constructor(opts: CorrelateOptions = {}, decode: DecodeFn | null = null, obs?: ObservationTable) {
@@ -466,10 +461,6 @@ export class Correlator {
   }
 
   private link(): CorrelationResult {
-    // Every row is in its segment now: the helper's unions of segments by flow tuple run beside the link passes.
-    const helper = this.flowHelper;
-    this.flowHelper = null;
-    const helped = helper ? helper.start(this.obs, this.segs.length) : null;
     const own = this.ownership();
     const clockOpts: ClockOptions = this.opts.clock ?? { mode: 'auto' };
     let bounds: ClockBounds | null = null;
@@ -500,7 +491,7 @@ export class Correlator {
     );
     trace('link: final pass done');
     const result = new CorrelationResult(this, own, links, clocks, clock);
-    computeFlows(result, helped);
+    computeFlows(result);
     trace('link: flows done');
     return result;
   }

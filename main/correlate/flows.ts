@@ -4,7 +4,7 @@
 // error joins the flow of the packet it quotes (a `need to frag` beside its TCP connection).
 
 import { withCapacity } from './columns.ts';
-import { F_DUP, M_FLOW, M_FRAGMENT, type ObservationTable } from './observations.ts';
+import { M_FLOW, M_FRAGMENT } from './observations.ts';
 import { FLOW_KEY, fmix, packetFlowKey } from './identity.ts';
 import type { CorrelationResult } from './result.ts';
 
@@ -261,7 +261,7 @@ function findRoot(parent: Int32Array, x: number): number {
  * them, each journey's path is walked (journeyTuples). The sets of journeys joined do not depend on the order,
  * and flows are numbered by their first journey either way.
  */
-export function computeFlows(res: CorrelationResult, helped: HelpedFlows | null = null): void {
+export function computeFlows(res: CorrelationResult): void {
   const n = res.journeyCount;
   // Each loop below is a function's own (singletons', feedAll's, joinRowTuples'): compiled while it ran, this
   // function's optimised code left at each part after a loop, which had not run yet.
@@ -272,10 +272,6 @@ export function computeFlows(res: CorrelationResult, helped: HelpedFlows | null 
   const gens = new Generations();
   gens.feedAll(res);
   const reused = gens.reused;
-  // Another thread's unions of the segments' tuples (segmentFlowParents), taken when no tuple was reused (the
-  // generations mix journey numbers into the tuples, which that thread did not know) and it answers.
-  const segParents = helped && rows.flowTuples && !reused ? helped.take() : null;
-  if (segParents && flowsOfSegments(res, segParents)) return;
   if (rows.flowTuples) {
     joinRowTuples(res, owner, parent, reused ? gens : null);
     numberFlows(res, (k) => findRoot(parent, res.internal(k)));
@@ -342,90 +338,11 @@ function joinRowTuples(
   }
 }
 
-/**
- * Unions of segments (by segment number) that share a flow tuple, computed as joinRowTuples computes those of
- * journeys: the same rows, the same tuples, a segment standing for its journey. Nothing in it depends on how
- * segments link into journeys, so another thread computes it while the main thread links (session/flowHelper.ts);
- * flowsOfSegments then joins each journey's segments. `progress[0]`: rows visited so far, now and then.
- */
-export function segmentFlowParents(
-  rows: ObservationTable,
-  segCount: number,
-  progress?: Int32Array,
-): Int32Array {
-  const parent = singletons(segCount);
-  const owner = new TupleOwners(segCount >> 1);
-  const lastH = new Int32Array(segCount);
-  const lastG = new Int32Array(segCount);
-  const lastSet = new Uint8Array(segCount);
-  const { missing, flowHi, flowLo, segment, flags } = rows;
-  for (let r = 0; r < rows.length; r++) {
-    if (progress && (r & 0xffff) === 0) Atomics.store(progress, 0, r);
-    const m = missing[r];
-    if ((m & (M_FLOW | M_FRAGMENT)) === M_FLOW) continue;
-    const s = segment[r];
-    if (s < 0 || (flags[r] & F_DUP) !== 0) continue;
-    if ((m & M_FRAGMENT) !== 0 && rows.fragmentFlowKey(r)) join(owner, parent, FLOW_KEY[0], FLOW_KEY[1], s);
-    if ((m & M_FLOW) !== 0) continue;
-    const h = flowHi[r];
-    const g = flowLo[r];
-    if (lastSet[s] === 1 && lastH[s] === h && lastG[s] === g) continue;
-    lastSet[s] = 1;
-    lastH[s] = h;
-    lastG[s] = g;
-    join(owner, parent, h, g, s);
-  }
-  return parent;
-}
-
-/** segmentFlowParents computed elsewhere: take() waits for it (null: not available, computeFlows does it all). */
-export interface HelpedFlows {
-  take(): Int32Array | null;
-}
-
-/** A thread that computes segmentFlowParents of `segCount` segments over `rows` (null when it cannot). */
-export interface FlowHelper {
-  start(rows: ObservationTable, segCount: number): HelpedFlows | null;
-}
-
-/**
- * Flows from segmentFlowParents: each journey's segments joined into one set, numbered by first journey. False
- * (nothing set) when the parents do not fit the result: another segment count, or a segment in no journey.
- */
-function flowsOfSegments(res: CorrelationResult, parent: Int32Array): boolean {
-  const segJourney = res.segmentJourneys();
-  if (parent.length !== segJourney.length) return false;
-  const rep = new Int32Array(res.journeyCount).fill(-1);
-  if (!joinJourneySegments(segJourney, parent, rep)) return false;
-  numberFlows(res, (k) => findRoot(parent, rep[res.internal(k)]), parent.length);
-  return true;
-}
-
-/** Joins the segments of each journey (rep: a segment of each journey, filled here); false at a segment in none. */
-function joinJourneySegments(segJourney: Int32Array, parent: Int32Array, rep: Int32Array): boolean {
-  for (let s = 0; s < segJourney.length; s++) {
-    const j = segJourney[s];
-    if (j < 0) return false;
-    const first = rep[j];
-    if (first < 0) {
-      rep[j] = s;
-      continue;
-    }
-    const a = findRoot(parent, first);
-    const b = findRoot(parent, s);
-    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-  }
-  return true;
-}
-
-/**
- * Numbers the flows of res's journeys by their first journey, given each journey's set root (below `roots`:
- * journey numbers, or segment numbers for flowsOfSegments).
- */
-function numberFlows(res: CorrelationResult, rootOf: (k: number) => number, roots = res.journeyCount): void {
+/** Numbers the flows of res's journeys by their first journey, given each journey's set root. */
+function numberFlows(res: CorrelationResult, rootOf: (k: number) => number): void {
   const n = res.journeyCount;
   const flowOf = new Int32Array(n);
-  const idOfRoot = new Int32Array(roots).fill(-1);
+  const idOfRoot = new Int32Array(n).fill(-1);
   const first: number[] = [];
   for (let k = 0; k < n; k++) {
     const root = rootOf(k);

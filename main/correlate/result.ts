@@ -431,11 +431,6 @@ export class CorrelationResult {
     return 'request';
   }
 
-  /** Per segment, its internal (linker) journey (for computeFlows). */
-  segmentJourneys(): Int32Array {
-    return this.links.segJourney;
-  }
-
   /** Internal linker index of public journey k (for computeFlows). */
   internal(k: number): number {
     return this.order ? this.order[k] : k;

@@ -84,14 +84,7 @@ function readAndCorrelate(
   const total = sizes.reduce((n, b) => n + b, 0);
   const expectedRows = opts.expectedRows ?? Math.ceil(total / 64);
   const parallel = ingestInParallel(inputs.files, sizes, { ...full, expectedRows }, inputs.interfaces);
-  if (parallel) {
-    parallel.correlator.flowHelper = parallel.helper;
-    try {
-      return finish(parallel.correlator, inputs, parallel.ingest, parallel.threads, opts);
-    } finally {
-      parallel.helper.close();
-    }
-  }
+  if (parallel) return finish(parallel.correlator, inputs, parallel.ingest, parallel.threads, opts);
   const c = new Correlator({ ...full, expectedRows }, decodeFields);
   c.obs.setRowLimit(opts.maxPackets);
   const progress = readingProgress(total, opts.onProgress);

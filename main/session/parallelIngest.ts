@@ -31,7 +31,6 @@ import type { TimeRange } from './timeRange.ts';
 import type { InterfaceInfo } from '../correlate/ownership.ts';
 import { sniffPcapMagic } from '../pcap/classic.ts';
 import { trace } from '../common/trace.ts';
-import { WorkerFlowHelper } from './flowHelper.ts';
 
 export interface IngestOptions {
   /**
@@ -195,7 +194,7 @@ export function ingestInParallel(
   sizes: readonly number[],
   opts: CorrelateOptions & IngestOptions,
   interfaces: readonly InterfaceInfo[] = [],
-): { correlator: Correlator; ingest: Ingested; threads: number; helper: WorkerFlowHelper } | null {
+): { correlator: Correlator; ingest: Ingested; threads: number } | null {
   const threads = Math.min(opts.threads ?? defaultThreads(), MAX_THREADS);
   const total = sizes.reduce((a, b) => a + b, 0);
   const minBytes = opts.parallelMinBytes ?? envInt('HOPSCOPE_INGEST_MIN_BYTES') ?? PARALLEL_MIN_BYTES;
@@ -236,7 +235,6 @@ export function ingestInParallel(
   const decode = decodeOptions(opts);
   const range = opts.range ?? null;
   const workers: { worker: Worker; port: MessagePort }[] = [];
-  let kept: (typeof workers)[number] | null = null;
   try {
     const columns = obs.sharedColumns();
     for (let run = 1; run < runs.length; run++) {
@@ -310,14 +308,11 @@ export function ingestInParallel(
     // make sure of.
     for (let cap = ownCaptures; cap < c.captures.length; cap++) if (c.nodeOf(cap) < grouped) return null;
     trace("read: workers' rows adopted");
-    // The first worker stays for the flows (flowHelper.ts); the caller ends it once the result is built.
-    const helper = new WorkerFlowHelper(workers[0].worker);
-    kept = workers[0];
-    return { correlator: c, ingest, threads: runs.length, helper };
+    return { correlator: c, ingest, threads: runs.length };
   } finally {
     for (const w of workers) {
       w.port.close();
-      if (w !== kept) void w.worker.terminate();
+      void w.worker.terminate();
     }
   }
 }
