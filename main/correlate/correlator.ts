@@ -659,10 +659,30 @@ function everyJourneyBounds(
   keep: ((journey: number) => boolean) | null,
 ): void {
   const scratch: number[] = [];
+  const { segCount, ambiguous, first, segNext } = links;
+  const segs = c.segs;
+  const obs = c.obs;
   for (let j = 0; j < links.count; j++) {
-    if (links.segCount[j] < 2 || links.ambiguous[j]) continue;
+    const n = segCount[j];
+    if (n < 2 || ambiguous[j]) continue;
     if (keep && !keep(j)) continue;
-    journeyBounds(links.first[j], links.segNext, c, own, bounds, scratch);
+    if (n > 2) {
+      journeyBounds(first[j], segNext, c, own, bounds, scratch);
+      continue;
+    }
+    // Two segments (most journeys): journeyBounds' one pair, without its list.
+    const a = first[j];
+    const b = segNext[a];
+    if (segs.node[a] === segs.node[b]) continue;
+    const d = segmentDirection(a, b, obs, segs, own);
+    if (d === 0) {
+      bounds.addUndirected(segs.node[a], segs.node[b]);
+      continue;
+    }
+    const from = d < 0 ? a : b;
+    const to = d < 0 ? b : a;
+    if (segs.minTtl[from] < segs.maxTtl[to]) continue;
+    bounds.add(segs.node[from], segs.node[to], segs.lastT[from], segs.firstT[to]);
   }
 }
 
