@@ -60,6 +60,9 @@ try {
     outdir: tmp,
     outExtension: { '.js': '.cjs' },
     define: { 'import.meta.url': '__hopscopeModuleUrl' },
+    // Without the comments and indentation (names kept): a third smaller, and ASCII only (the comments' µ and →
+    // made the whole source a two-byte string), so each command reads and loads it faster (~2 ms of start-up).
+    minifyWhitespace: true,
     // Strict as the ES modules are: the directive must come first (esbuild's own one follows the banner).
     banner: {
       js: '"use strict";\nvar __hopscopeModuleUrl = require("node:url").pathToFileURL(__filename).href;',

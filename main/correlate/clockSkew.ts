@@ -1196,7 +1196,8 @@ export const OFFSET_UNIT_NS: Readonly<Record<string, number>> = { s: 1e9, ms: 1e
 
 /** Parses `OFFSET` of `--clock NODE=OFFSET`: a number with an optional unit s|ms|us|µs|ns (default ns). */
 export function parseOffset(text: string): number | null {
-  const m = /^([+-]?\d+(?:\.\d+)?)(s|ms|us|µs|ns)?$/.exec(text.trim());
+  // µs written \u00b5s: the CommonJS bundle stays ASCII (bin/build-cli.mjs), a one-byte string for V8.
+  const m = /^([+-]?\d+(?:\.\d+)?)(s|ms|us|\u00b5s|ns)?$/.exec(text.trim());
   if (!m) return null;
   const scale = OFFSET_UNIT_NS[m[2] ?? 'ns'] ?? 1;
   return Math.round(Number(m[1]) * scale);
