@@ -143,10 +143,26 @@ static i64 encapKey[ENCAP_SLOTS][ENCAP_WIDTH];
 static i32 encapIdOf[ENCAP_SLOTS];
 static i32 encaps;
 
-static u32 hash64(u32 h, i64 v) { return fmix(h ^ (u32)v) * 31 + fmix((u32)((u64)v >> 32) + 0x9e3779b9u); }
+// The tables' own hashes (only slots depend on them; JavaScript never sees them): one multiply per 32-bit half and a
+// final fmix, not an fmix per half (a VXLAN row's tunnel lookup took 18; its outer UDP source port differs per flow,
+// so most rows look up a tunnel by hash).
+static u32 pairHash(i64 a, i64 b) {
+  u32 x = ((u32)a * 0x85ebca6bu) ^ ((u32)((u64)a >> 32) * 0xc2b2ae35u);
+  u32 y = ((u32)b * 0x27d4eb2du) ^ ((u32)((u64)b >> 32) * 0x165667b1u);
+  return fmix(x ^ rotl(y, 16));
+}
+
+static u32 encapHash(const i64 *k) {
+  u32 a = 11, b = 0x9e3779b9u;
+  for (int i = 0; i < ENCAP_WIDTH; i++) {
+    a = (a ^ (u32)k[i]) * 0x85ebca6bu;
+    b = (b ^ (u32)((u64)k[i] >> 32)) * 0xc2b2ae35u;
+  }
+  return fmix(a ^ rotl(b, 16));
+}
 
 static i32 pairLookup(i64 a, i64 b) {
-  u32 p = hash64(hash64(7, a), b) & (PAIR_SLOTS - 1);
+  u32 p = pairHash(a, b) & (PAIR_SLOTS - 1);
   for (;; p = (p + 1) & (PAIR_SLOTS - 1)) {
     if (pairId[p] == 0) return -1;
     if (pairKey[p][0] == a && pairKey[p][1] == b) return pairId[p] - 1;
@@ -154,8 +170,7 @@ static i32 pairLookup(i64 a, i64 b) {
 }
 
 static i32 encapLookup(const i64 *k) {
-  u32 h = 11;
-  for (int i = 0; i < ENCAP_WIDTH; i++) h = hash64(h, k[i]);
+  u32 h = encapHash(k);
   for (u32 p = h & (ENCAP_SLOTS - 1);; p = (p + 1) & (ENCAP_SLOTS - 1)) {
     if (encapIdOf[p] == 0) return -1;
     int same = 1;
@@ -168,7 +183,7 @@ static i32 encapLookup(const i64 *k) {
 int learnPair(i32 id) {
   if (pairs * 2 >= PAIR_SLOTS) return 0;
   i64 a = (i64)tuple[0], b = (i64)tuple[1];
-  u32 p = hash64(hash64(7, a), b) & (PAIR_SLOTS - 1);
+  u32 p = pairHash(a, b) & (PAIR_SLOTS - 1);
   while (pairId[p] != 0) p = (p + 1) & (PAIR_SLOTS - 1);
   pairKey[p][0] = a;
   pairKey[p][1] = b;
@@ -181,8 +196,8 @@ int learnPair(i32 id) {
 int learnEncap(i32 id) {
   if (encaps * 2 >= ENCAP_SLOTS) return 0;
   i64 k[ENCAP_WIDTH];
-  u32 h = 11;
-  for (int i = 0; i < ENCAP_WIDTH; i++) h = hash64(h, k[i] = (i64)tuple[i]);
+  for (int i = 0; i < ENCAP_WIDTH; i++) k[i] = (i64)tuple[i];
+  u32 h = encapHash(k);
   u32 p = h & (ENCAP_SLOTS - 1);
   while (encapIdOf[p] != 0) p = (p + 1) & (ENCAP_SLOTS - 1);
   for (int i = 0; i < ENCAP_WIDTH; i++) encapKey[p][i] = k[i];
