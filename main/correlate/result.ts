@@ -296,14 +296,24 @@ export class CorrelationResult {
     const rows = this.rows;
     if (rows.isIpv6(r))
       return this.rowDetail?.innerSummary(r) ?? ipv6Summary(rows, r, this.rowSrc(r), this.rowDst(r));
+    const line = this.summaryFromColumns(r) ? null : this.rowDetail?.innerSummary(r);
+    return line ? line.replace(/^IP /, '') : innerSummary(rows, r);
+  }
+
+  /**
+   * Whether rowSummary(r) is innerSummary(rows, r), whatever the frame says: an IPv4 row whose columns hold all
+   * tcpdump prints of it (TCP, UDP but a first fragment, ICMP echo or untyped).
+   */
+  summaryFromColumns(r: number): boolean {
+    const rows = this.rows;
+    if (rows.isIpv6(r)) return false;
     const proto = rows.proto(r);
     const type = rows.icmpType(r);
-    const columns =
+    return (
       proto === PROTO_TCP ||
       (proto === PROTO_UDP && !rows.udpFirstFragment(r)) ||
-      (proto === PROTO_ICMP && (type < 0 || type === 0 || type === 8));
-    const line = columns ? null : this.rowDetail?.innerSummary(r);
-    return line ? line.replace(/^IP /, '') : innerSummary(rows, r);
+      (proto === PROTO_ICMP && (type < 0 || type === 0 || type === 8))
+    );
   }
 
   /** Name of a MAC's owner: a discovered interface, the proxy-ARP gateway, or a pod behind a veth. */

@@ -9,6 +9,7 @@ import { CH_NAT_DST, CH_NAT_SRC, CH_SPLIT, ChangeTable, changeMask, pieceRange }
 import { F_DUP, type ObservationTable } from '../correlate/observations.ts';
 import { journeyStops, type JourneyStops, stopLine } from '../correlate/stops.ts';
 import { CommentBytes } from './commentBytes.ts';
+import { innerSummaryInto, SUMMARY_BYTES } from './summaryBytes.ts';
 import {
   BATCH_PACKETS,
   BATCH_TEXT,
@@ -342,11 +343,13 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
     const dup = k >= 0 && (flags[r] & F_DUP) !== 0;
     // journeySummary(k): r is its first row (IPv6, ICMP errors and other protocols read the frame); one seen only
     // encrypted (WireGuard) is summarized by the journey's first hop in clear.
-    const summary =
-      k < 0 || dup || h !== 0 ? '' : rows.wireguardData(r) ? res.journeySummary(k) : res.rowSummary(r);
+    // Most are IPv4 rows whose summary the columns give: written as bytes below (innerSummaryInto), no string.
+    const first = k >= 0 && !dup && h === 0;
+    const direct = first && !rows.wireguardData(r) && res.summaryFromColumns(r);
+    const summary = !first || direct ? '' : rows.wireguardData(r) ? res.journeySummary(k) : res.rowSummary(r);
     // The last hop of a journey said stopped (correlate/stops.ts) says so after its own comment.
     const stop = k >= 0 && !dup && h === count[k] - 1 ? stopComment(res, stops, k) : '';
-    const extra = summary.length + stop.length;
+    const extra = (direct ? SUMMARY_BYTES : summary.length) + stop.length;
     // Full: the caller hands it to the writer and calls again with the next batch (this row's comment is built
     // again then: it was not written yet).
     if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + extra * 3 > BATCH_TEXT)) return i;
@@ -379,8 +382,11 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
         .bytes(JOURNEY)
         .int(k + 1);
       if (dup) cb.bytes(DUPLICATE);
-      else if (h === 0) cb.bytes(HOP_1).int(count[k]).bytes(COLON).str(summary);
-      else if (h > 0) {
+      else if (h === 0) {
+        cb.bytes(HOP_1).int(count[k]).bytes(COLON);
+        if (direct) innerSummaryInto(cb, rows, r);
+        else cb.str(summary);
+      } else if (h > 0) {
         const p = prev[r];
         cb.bytes(HOP)
           .int(h + 1)
