@@ -421,6 +421,16 @@ export function hopTruncated(obs: ObservationTable, r: number): boolean {
   return (obs.flags[r] & F_TRUNCATED) !== 0;
 }
 
+/**
+ * A non-first fragment (or a header cut by snaplen) has no L4 fields: tcpdump prints just the protocol (innerSummary,
+ * and export/summaryBytes.ts's innerSummaryInto).
+ */
+export function withoutL4(obs: ObservationTable, r: number, proto: number): boolean {
+  return proto === PROTO_ICMP
+    ? obs.icmpType(r) < 0
+    : (proto === PROTO_TCP || proto === PROTO_UDP || proto === PROTO_SCTP) && obs.srcPort(r) < 0;
+}
+
 /** A tcpdump-like one-line summary of the inner packet of row `r` (from columns only, no bytes needed). */
 export function innerSummary(obs: ObservationTable, r: number): string {
   const src = ipv4ToString(obs.src[r]);
@@ -428,12 +438,7 @@ export function innerSummary(obs: ObservationTable, r: number): string {
   const proto = obs.proto(r);
   // The IP header (20 bytes unless the row knows its options) and the TCP/UDP header: tcpdump counts the rest.
   const headers = obs.headersLen(r);
-  // A non-first fragment (or a header cut by snaplen) has no L4 fields: tcpdump prints just the protocol.
-  const noL4 =
-    proto === PROTO_ICMP
-      ? obs.icmpType(r) < 0
-      : (proto === PROTO_TCP || proto === PROTO_UDP || proto === PROTO_SCTP) && obs.srcPort(r) < 0;
-  if (noL4) return `${src} > ${dst}: ip-proto-${proto}`;
+  if (withoutL4(obs, r, proto)) return `${src} > ${dst}: ip-proto-${proto}`;
   if (proto === PROTO_ICMP) {
     const type = obs.icmpType(r);
     const len = obs.ipLen(r) - (headers || 20);

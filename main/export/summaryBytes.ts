@@ -4,7 +4,7 @@
 // fragment, ICMP echo or untyped). tests/unit/export-summaryBytes.test.ts compares both on every row of the
 // fixtures and on made-up rows of every branch.
 
-import { hopTruncated } from '../correlate/hops.ts';
+import { hopTruncated, withoutL4 } from '../correlate/hops.ts';
 import type { ObservationTable } from '../correlate/observations.ts';
 import { tcpFlagsString } from '../decode/tcp.ts';
 import type { CommentBytes } from './commentBytes.ts';
@@ -66,10 +66,7 @@ function ends(cb: CommentBytes, obs: ObservationTable, r: number): void {
 export function innerSummaryInto(cb: CommentBytes, obs: ObservationTable, r: number): void {
   const proto = obs.proto(r);
   const headers = obs.headersLen(r);
-  const noL4 =
-    proto === PROTO_ICMP
-      ? obs.icmpType(r) < 0
-      : (proto === PROTO_TCP || proto === PROTO_UDP || proto === PROTO_SCTP) && obs.srcPort(r) < 0;
+  const noL4 = withoutL4(obs, r, proto);
   if (noL4 || (proto !== PROTO_ICMP && proto !== PROTO_TCP && proto !== PROTO_UDP && proto !== PROTO_SCTP)) {
     ipv4(cb, obs.src[r]);
     cb.bytes(GT);
