@@ -1,8 +1,8 @@
 // A journey's first-hop summary written straight into the export's comment bytes: innerSummary's text
 // (correlate/hops.ts) without building the string and copying it into the batch a character at a time, for the rows
 // whose summary CorrelationResult.rowSummary takes from the columns (summaryFromColumns: IPv4 TCP, UDP but a first
-// fragment, ICMP echo or untyped). tests/unit/export-summaryBytes.test.ts compares both on every row of the
-// fixtures and on made-up rows of every branch.
+// fragment, ICMP echo or untyped). tests/unit/export-summaryBytes.test.ts compares both on every IPv4 and non-IP row
+// of the fixtures, of a snaplen-cut copy and of rows whose header length is cleared, meeting every branch.
 
 import { hopTruncated, withoutL4 } from '../correlate/hops.ts';
 import type { ObservationTable } from '../correlate/observations.ts';
