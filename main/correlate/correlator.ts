@@ -666,23 +666,9 @@ function everyJourneyBounds(
     const n = segCount[j];
     if (n < 2 || ambiguous[j]) continue;
     if (keep && !keep(j)) continue;
-    if (n > 2) {
-      journeyBounds(first[j], segNext, c, own, bounds, scratch);
-      continue;
-    }
     // Two segments (most journeys): journeyBounds' one pair, without its list.
-    const a = first[j];
-    const b = segNext[a];
-    if (segs.node[a] === segs.node[b]) continue;
-    const d = segmentDirection(a, b, obs, segs, own);
-    if (d === 0) {
-      bounds.addUndirected(segs.node[a], segs.node[b]);
-      continue;
-    }
-    const from = d < 0 ? a : b;
-    const to = d < 0 ? b : a;
-    if (segs.minTtl[from] < segs.maxTtl[to]) continue;
-    bounds.add(segs.node[from], segs.node[to], segs.lastT[from], segs.firstT[to]);
+    if (n === 2) pairBounds(first[j], segNext[first[j]], obs, segs, own, bounds);
+    else journeyBounds(first[j], segNext, c, own, bounds, scratch);
   }
 }
 
@@ -721,26 +707,32 @@ export function journeyBounds(
   bounds: ClockBounds,
   list: number[] = [],
 ): void {
-  const segs = c.segs;
   chainInto(list, first, segNext);
-  for (let x = 0; x < list.length; x++) {
-    for (let y = x + 1; y < list.length; y++) {
-      const a = list[x];
-      const b = list[y];
-      // A node passed twice (node-1 → node-2 → node-1) says nothing about its own clock.
-      if (segs.node[a] === segs.node[b]) continue;
-      const d = segmentDirection(a, b, c.obs, segs, own);
-      if (d === 0) {
-        if (segs.node[a] !== segs.node[b]) bounds.addUndirected(segs.node[a], segs.node[b]);
-        continue;
-      }
-      // No [from, to] array per pair: this runs for every pair of every unambiguous journey.
-      const from = d < 0 ? a : b;
-      const to = d < 0 ? b : a;
-      // TTLs that interleave (a routing loop between the nodes, or two packets taken for one) order nothing:
-      // the first node's last row may be later than the second node's first; no bound from them.
-      if (segs.minTtl[from] < segs.maxTtl[to]) continue;
-      bounds.add(segs.node[from], segs.node[to], segs.lastT[from], segs.firstT[to]);
-    }
+  for (let x = 0; x < list.length; x++)
+    for (let y = x + 1; y < list.length; y++) pairBounds(list[x], list[y], c.obs, c.segs, own, bounds);
+}
+
+/** The bound segments a and b of one journey give, when they are on two nodes and say which way the packet went. */
+function pairBounds(
+  a: number,
+  b: number,
+  obs: ObservationTable,
+  segs: SegmentTable,
+  own: Ownership,
+  bounds: ClockBounds,
+): void {
+  // A node passed twice (node-1 → node-2 → node-1) says nothing about its own clock.
+  if (segs.node[a] === segs.node[b]) return;
+  const d = segmentDirection(a, b, obs, segs, own);
+  if (d === 0) {
+    bounds.addUndirected(segs.node[a], segs.node[b]);
+    return;
   }
+  // No [from, to] array per pair: this runs for every pair of every unambiguous journey.
+  const from = d < 0 ? a : b;
+  const to = d < 0 ? b : a;
+  // TTLs that interleave (a routing loop between the nodes, or two packets taken for one) order nothing:
+  // the first node's last row may be later than the second node's first; no bound from them.
+  if (segs.minTtl[from] < segs.maxTtl[to]) return;
+  bounds.add(segs.node[from], segs.node[to], segs.lastT[from], segs.firstT[to]);
 }
