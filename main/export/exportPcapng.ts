@@ -345,8 +345,9 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
     // encrypted (WireGuard) is summarized by the journey's first hop in clear.
     // Most are IPv4 rows whose summary the columns give: written as bytes below (innerSummaryInto), no string.
     const first = k >= 0 && !dup && h === 0;
-    const direct = first && !rows.wireguardData(r) && res.summaryFromColumns(r);
-    const summary = !first || direct ? '' : rows.wireguardData(r) ? res.journeySummary(k) : res.rowSummary(r);
+    const sealed = first && rows.wireguardData(r);
+    const direct = first && !sealed && res.summaryFromColumns(r);
+    const summary = !first || direct ? '' : sealed ? res.journeySummary(k) : res.rowSummary(r);
     // The last hop of a journey said stopped (correlate/stops.ts) says so after its own comment.
     const stop = k >= 0 && !dup && h === count[k] - 1 ? stopComment(res, stops, k) : '';
     const extra = (direct ? SUMMARY_BYTES : summary.length) + stop.length;
