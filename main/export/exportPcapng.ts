@@ -325,7 +325,10 @@ function correctedAt(st: FillState, r: number): number {
 function fillBatch(st: FillState, b: Batch, from: number): number {
   const { res, corrected, hop, prev, count, journey, order, tcol, capture, stops, cb } = st;
   const rows = res.rows;
-  const base = res.baseSec;
+  // baseSec·1e9 (exact: baseSec·1953125 < 2^53, and ·2^9 moves only the exponent) as 2^32·baseHi + baseLo − 2^32.
+  const baseNs = res.baseSec * 1953125 * 512;
+  const baseHi = Math.floor(baseNs / 4294967296) - 1;
+  const baseLo = baseNs - baseHi * 4294967296;
   const flags = rows.flags;
   const origLen = rows.origLen;
   const caplen = rows.caplen;
@@ -356,26 +359,22 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
     if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + extra * 3 > BATCH_TEXT)) return i;
     const m = b.count++ * META_WORDS;
     const meta = b.meta;
-    // Row time is ns since baseSec (exact in a double); split into whole seconds and nanoseconds, then into
-    // the EPB's two 32-bit words of sec·1e9 + nsec (exact without BigInt: sec·1e9 < 2^61 is a double).
+    // Row time t is ns since baseSec (exact in a double); the EPB's two 32-bit words are those of
+    // baseSec·1e9 + t = 2^32·baseHi + (baseLo + t), the low sum's carry added to the high word. baseLo ≥ 2^32, so
+    // that sum is never a small integer: one that was while V8 gathered its feedback (as `t − s·1e9` was in a
+    // capture's first 3 s) is compiled as 32-bit integer arithmetic and leaves the optimised code at its first
+    // overflow (once an export, ~20 ms to recompile and catch up).
     const tr = correctedAt(st, r);
-    const t = corrected ? Math.round(tr) : tcol[r];
-    const s = Math.floor(t / 1e9);
-    const a = (base + s) * 1953125 * 512;
-    const hi0 = Math.floor(a / 4294967296);
-    const lo0 = a - hi0 * 4294967296 + (t - s * 1e9);
-    // The carry taken by arithmetic on every row, not in a branch taken once in a while: its first time left the
-    // optimised code (twice in one export), which was then compiled again.
-    const carry = lo0 >= 4294967296 ? 1 : 0;
-    const hi = hi0 + carry;
-    const lo = lo0 - carry * 4294967296;
+    const lo0 = (corrected ? Math.round(tr) : tcol[r]) + baseLo;
+    const carry = Math.floor(lo0 / 4294967296);
     const off = fileOffset[r];
     meta[m + M_IFACE] = capture[r];
-    meta[m + M_TS_HI] = hi;
-    meta[m + M_TS_LO] = lo;
+    meta[m + M_TS_HI] = baseHi + carry;
+    meta[m + M_TS_LO] = lo0 - carry * 4294967296;
     meta[m + M_CAPLEN] = caplen[r];
     meta[m + M_ORIGLEN] = origLen[r];
-    meta[m + M_OFFSET_LO] = off % 4294967296;
+    // `>>> 0` is the low 32 bits of any safe integer (`%` on a double is a call to fmod).
+    meta[m + M_OFFSET_LO] = off >>> 0;
     meta[m + M_OFFSET_HI] = Math.floor(off / 4294967296);
     meta[m + M_PACKET_ID] = k >= 0 ? k + 1 : 0;
     if (k >= 0) {
