@@ -240,6 +240,32 @@ describe('Sink.file', () => {
     expect(readFileSync(target, 'utf8')).toBe('through');
   });
 
+  it('fill: the older file leaves its name at once and is gone when fill returns, no name left behind', async () => {
+    const p = join(tmp, 'again.bin');
+    writeFileSync(p, 'the last export');
+    const reader = openSync(p, 'r');
+    const s = Sink.file(p);
+    const during = await s.fill(() => {
+      s.write('this export');
+      return fs.readdirSync(tmp).filter((f) => f.includes('again.bin'));
+    });
+    // While writing: no file at the path (removed first, as mergecap truncates), the new one under `.part`.
+    expect(during).not.toContain('again.bin');
+    expect(during.filter((f) => f.endsWith('.part'))).toHaveLength(1);
+    expect(readFileSync(p, 'utf8')).toBe('this export');
+    expect(fs.readdirSync(tmp).filter((f) => f.includes('again.bin'))).toEqual(['again.bin']);
+    expect(readFileSync(reader, 'utf8')).toBe('the last export');
+    closeSync(reader);
+    // A failed export: the older file is gone all the same, and nothing is left under any name.
+    const t = Sink.file(p);
+    await expect(
+      t.fill(() => {
+        throw new Error('the write failed');
+      }),
+    ).rejects.toThrow('the write failed');
+    expect(fs.readdirSync(tmp).filter((f) => f.includes('again.bin'))).toEqual([]);
+  });
+
   it('keep (the app, not told to replace): an existing file, or one made while writing, is left as it is', () => {
     const p = join(tmp, 'keep.bin');
     writeFileSync(p, 'there before');
