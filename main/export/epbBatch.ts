@@ -33,7 +33,11 @@ export const COMMENT_ROOM = 512;
 export interface Batch {
   /** META_WORDS per packet: interface, timestamp words, lengths, file offset, packet id, comment length. */
   meta: Uint32Array;
-  /** The packets' comments, one after the other (UTF-8). */
+  /**
+   * The packets' comments, one after the other (UTF-8), each starting at a multiple of 4 bytes with zeros after
+   * it up to the next (the block's own padding): the writer copies them a 32-bit word at a time. Its byteOffset
+   * and length are multiples of 4.
+   */
   text: Uint8Array;
   count: number;
   /** Its place among the BatchSink's batches (shared with the worker). */
@@ -95,6 +99,8 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
   // object per packet). A window that must grow past WINDOW moves to a buffer of its own.
   const arena = new Uint8Array(REGIONS * OUT_BYTES + paths.length * WINDOW);
   const dv = new DataView(arena.buffer);
+  // Blocks start at multiples of 4 in the arena, so their options do too: comments are copied a word at a time.
+  const arenaWords = new Uint32Array(arena.buffer);
   const byPath = new Map<string, Win>();
   paths.forEach((p, i) => {
     const fd = fsm.openSync(p, 'r');
@@ -175,6 +181,7 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
   const write = (b: Batch): void => {
     const meta = b.meta;
     const text = b.text;
+    const textWords = new Uint32Array(text.buffer, text.byteOffset, text.byteLength >> 2);
     let tp = 0;
     for (let i = 0, m = 0; i < b.count; i++, m += WORDS) {
       const iface = meta[m];
@@ -221,8 +228,14 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
       if (clen > 0) {
         tdv.setUint32(o, OPT_COMMENT | (clen << 16), true); // code, then length (16 bits each)
         o += 4;
-        for (const e = tp + clen; tp < e;) t[o++] = text[tp++];
-        for (let z = 0; z < cpad; z++) t[o++] = 0;
+        // The comment and its zero padding, as the batch holds them (a byte at a time took ~60 ns a packet).
+        const words = (clen + cpad) >> 2;
+        if (big) for (let z = 0; z < words * 4; z++) t[o + z] = text[tp + z];
+        else
+          for (let z = 0, to = o >> 2, from = tp >> 2; z < words; z++)
+            arenaWords[to + z] = textWords[from + z];
+        o += words * 4;
+        tp += words * 4;
       }
       if (packetId > 0) {
         tdv.setUint32(o, EPB_PACKETID | (8 << 16), true);

@@ -419,8 +419,11 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
         }
       }
       if (stop) cb.str(stop);
-      meta[m + M_COMMENT_LEN] = cb.len - tp;
-      tp = cb.len;
+      const end = cb.len;
+      meta[m + M_COMMENT_LEN] = end - tp;
+      // Zeros up to the next multiple of 4, where the next comment starts (Batch.text: copied a word at a time).
+      tp = (end + 3) & ~3;
+      for (let z = end; z < tp; z++) b.text[z] = 0;
     } else meta[m + M_COMMENT_LEN] = 0;
   }
   return order.length;

@@ -91,13 +91,16 @@ describe('batch writer', () => {
         count: frames.length,
         slot: 0,
       };
+      // 31 bytes: each at a multiple of 4 in the batch, then a zero (Batch.text).
       const comment = new TextEncoder().encode('journey 7 hop 2/3 +1.5 µs: ttl');
+      b.text.fill(0xff);
       frames.forEach((f, i) => {
         b.meta.set(
           [0, 0, 1000 + i, f.length, f.length + 4, offsets[i], 0, i + 1, comment.length],
           i * META_WORDS,
         );
-        b.text.set(comment, i * comment.length);
+        b.text.set(comment, i * 32);
+        b.text[i * 32 + 31] = 0;
       });
       w.write(b);
       const total = await w.finish();
@@ -118,6 +121,10 @@ describe('batch writer', () => {
         expect(dv.getUint16(opt, true)).toBe(1);
         expect(dv.getUint16(opt + 2, true)).toBe(comment.length);
         expect(Buffer.compare(bytes.subarray(opt + 4, opt + 4 + comment.length), comment)).toBe(0);
+        expect(bytes[opt + 4 + comment.length]).toBe(0); // the option's padding
+        // The packet id option, then the end of options.
+        expect([dv.getUint32(opt + 36, true), dv.getUint32(opt + 40, true)]).toEqual([5 | (8 << 16), i + 1]);
+        expect(dv.getUint32(opt + 48, true)).toBe(0);
         at += size;
       });
       expect(at).toBe(bytes.length);
