@@ -10,6 +10,8 @@ import { F_DUP, type ObservationTable } from '../correlate/observations.ts';
 import { journeyStops, type JourneyStops, stopLine } from '../correlate/stops.ts';
 import { CommentBytes } from './commentBytes.ts';
 import { innerSummaryInto, SUMMARY_BYTES } from './summaryBytes.ts';
+import { durationInto } from './durationText.ts';
+import { decimalDigits, digitsInto } from './textBytes.ts';
 import {
   BATCH_PACKETS,
   BATCH_TEXT,
@@ -226,10 +228,7 @@ const JOURNEY = ascii('journey ');
 const DUPLICATE = ascii(': duplicate frame');
 const HOP_1 = ascii(' hop 1/');
 const HOP = ascii(' hop ');
-const SLASH = ascii('/');
 const COLON = ascii(': ');
-const PLUS = ascii(' +');
-const SPACE = ascii(' ');
 const PARALLEL_COPY = ascii(' (parallel copy)');
 const SINCE = ascii(' (since hop ');
 const CLOSE = ascii(')');
@@ -237,6 +236,22 @@ const WAS = ascii(' (was ');
 const BYTES = ascii(' (bytes ');
 const COLON_ONLY = ascii(':');
 const OF = ascii(' of ');
+/** `a` into `buf` at `p` (room made); the position after it. */
+function put(buf: Uint8Array, p: number, a: Uint8Array): number {
+  const n = a.length;
+  for (let i = 0; i < n; i++) buf[p + i] = a[i];
+  return p + n;
+}
+
+/** 0 ≤ v < 2^31 in decimal into `buf` at `p` (room made); the position after it. Hop numbers are mostly one digit. */
+function num(buf: Uint8Array, p: number, v: number): number {
+  if (v < 10) {
+    buf[p] = 0x30 + v;
+    return p + 1;
+  }
+  return digitsInto(v, decimalDigits(v), buf, p);
+}
+
 /** `: mac ttl …` for every change mask (0: nothing). */
 const CHANGE_TEXT = new ChangeTable((names) => ascii(names.length ? `: ${names.join(' ')}` : ''));
 
@@ -333,6 +348,7 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
   const origLen = rows.origLen;
   const caplen = rows.caplen;
   const fileOffset = rows.fileOffset;
+  const text = b.text;
   // Comments are built in place, in the batch's text, with the same text as
   //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`
   //   (`+LATENCY (since hop M)` for a copy of a broadcast/multicast frame timed from an earlier hop than the one
@@ -378,52 +394,64 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
     meta[m + M_OFFSET_HI] = Math.floor(off / 4294967296);
     meta[m + M_PACKET_ID] = k >= 0 ? k + 1 : 0;
     if (k >= 0) {
-      cb.attach(b.text, tp)
-        .bytes(JOURNEY)
-        .int(k + 1);
-      if (dup) cb.bytes(DUPLICATE);
+      // The common parts straight into the text at `p` (room made above); the rare ones through `cb`.
+      let p = put(text, tp, JOURNEY);
+      p = num(text, p, k + 1);
+      if (dup) p = put(text, p, DUPLICATE);
       else if (h === 0) {
-        cb.bytes(HOP_1).int(count[k]).bytes(COLON);
-        if (direct) innerSummaryInto(cb, rows, r);
-        else cb.str(summary);
+        p = put(text, p, HOP_1);
+        p = num(text, p, count[k]);
+        p = put(text, p, COLON);
+        if (direct) {
+          innerSummaryInto(cb.attach(text, p), rows, r);
+          p = cb.len;
+        } else p = cb.attach(text, p).str(summary).len;
       } else if (h > 0) {
-        const p = prev[r];
-        cb.bytes(HOP)
-          .int(h + 1)
-          .bytes(SLASH)
-          .int(count[k]);
+        const from = prev[r];
+        p = put(text, p, HOP);
+        p = num(text, p, h + 1);
+        text[p++] = 0x2f; // /
+        p = num(text, p, count[k]);
         // A copy of a broadcast or multicast frame another node received in parallel: no hop led to it.
-        if (p < 0) cb.bytes(PARALLEL_COPY);
+        if (from < 0) p = put(text, p, PARALLEL_COPY);
         else {
-          const lat = tr - correctedAt(st, p);
+          const lat = tr - correctedAt(st, from);
           // A negative latency (clocks known only so well) reads "-4.0 µs", as the ladder's (latency()).
-          (lat < 0 ? cb.bytes(SPACE) : cb.bytes(PLUS)).duration(lat);
-          if (hop[p] !== h - 1)
-            cb.bytes(SINCE)
-              .int(hop[p] + 1)
-              .bytes(CLOSE);
-          const ch = changeMask(rows, p, r);
-          if (ch !== 0) cb.bytes(CHANGE_TEXT.get(ch));
+          text[p++] = 0x20;
+          if (lat >= 0) text[p++] = 0x2b; // +
+          p = durationInto(lat, text, p);
+          if (hop[from] !== h - 1) {
+            p = put(text, p, SINCE);
+            p = num(text, p, hop[from] + 1);
+            text[p++] = 0x29; // )
+          }
+          const ch = changeMask(rows, from, r);
+          if (ch !== 0) p = put(text, p, CHANGE_TEXT.get(ch));
           // What a NAT rewrote is in the packet before it: said, as Wireshark shows one packet at a time.
-          if (ch & (CH_NAT_DST | CH_NAT_SRC)) cb.bytes(WAS).str(res.rowTuple(p)).bytes(CLOSE);
+          if (ch & (CH_NAT_DST | CH_NAT_SRC))
+            p = cb.attach(text, p).bytes(WAS).str(res.rowTuple(from)).bytes(CLOSE).len;
           // A piece of a TCP segment cut on the way: which of the segment's bytes (rare: pieceRange's object).
-          const piece = ch & CH_SPLIT ? pieceRange(rows, r, p) : null;
+          const piece = ch & CH_SPLIT ? pieceRange(rows, r, from) : null;
           if (piece)
-            cb.bytes(BYTES)
+            p = cb
+              .attach(text, p)
+              .bytes(BYTES)
               .int(piece.start)
               .bytes(COLON_ONLY)
               .int(piece.end)
               .bytes(OF)
               .int(piece.of)
-              .bytes(CLOSE);
+              .bytes(CLOSE).len;
         }
       }
-      if (stop) cb.str(stop);
-      const end = cb.len;
+      if (stop) p = cb.attach(text, p).str(stop).len;
+      const end = p;
+      // Stores past a typed array's end are dropped: a comment longer than the room made would be cut unseen.
+      if (end > text.length) throw new RangeError('pcapng export: a comment overran its batch');
       meta[m + M_COMMENT_LEN] = end - tp;
       // Zeros up to the next multiple of 4, where the next comment starts (Batch.text: copied a word at a time).
       tp = (end + 3) & ~3;
-      for (let z = end; z < tp; z++) b.text[z] = 0;
+      for (let z = end; z < tp; z++) text[z] = 0;
     } else meta[m + M_COMMENT_LEN] = 0;
   }
   return order.length;
