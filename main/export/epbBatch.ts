@@ -11,6 +11,8 @@
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
+import { mergeByKey } from './order.ts';
+
 /** Uint32 words per packet in a batch's `meta`. */
 export const META_WORDS = 9;
 /** Word offsets of one packet in `meta`. */
@@ -277,11 +279,22 @@ interface WorkerData {
   texts: SharedArrayBuffer[];
 }
 
+/** A time order for the writer's thread to merge (BatchSink.orderInThread): the columns' shared buffers. */
+interface OrderJob {
+  key: SharedArrayBuffer;
+  keyOffset: number;
+  capture: SharedArrayBuffer;
+  captureOffset: number;
+  ncap: number;
+  out: SharedArrayBuffer;
+}
+
 /**
- * The worker's message loop (self-contained too): {setup} → create the writer; {slot, count} → write that
- * batch, answer {done: slot}; {end} → finish, answer {finished: bytes}.
+ * The worker's message loop (self-contained too): {setup} → create the writer; {order} → merge the rows' time
+ * order into its `out`, answer {ordered}; {slot, count} → write that batch, answer {done: slot}; {end} → finish,
+ * answer {finished: bytes}.
  */
-function workerLoop(make: typeof createBatchWriter): void {
+function workerLoop(make: typeof createBatchWriter, merge: typeof mergeByKey): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wt = require('node:worker_threads') as typeof import('node:worker_threads');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -300,22 +313,36 @@ function workerLoop(make: typeof createBatchWriter): void {
       syscall: typeof err?.syscall === 'string' ? err.syscall : undefined,
     };
   };
-  port.on('message', (msg: { setup?: WriterSetup; slot?: number; count?: number; end?: boolean }) => {
-    try {
-      if (msg.setup) writer = make(fsm, msg.setup);
-      else if (msg.slot !== undefined) {
-        const slot = msg.slot;
-        writer!.write({ meta: metas[slot], text: texts[slot], count: msg.count!, slot });
-        port.postMessage({ done: slot });
-      } else if (msg.end)
-        writer!.finish().then(
-          (bytes) => port.postMessage({ finished: bytes }),
-          (e: unknown) => port.postMessage(failure(e)),
-        );
-    } catch (e) {
-      port.postMessage(failure(e));
-    }
-  });
+  port.on(
+    'message',
+    (msg: { setup?: WriterSetup; order?: OrderJob; slot?: number; count?: number; end?: boolean }) => {
+      try {
+        if (msg.setup) writer = make(fsm, msg.setup);
+        else if (msg.order) {
+          const o = msg.order;
+          const out = new Int32Array(o.out);
+          const n = out.length;
+          merge(
+            new Float64Array(o.key, o.keyOffset, n),
+            new Uint16Array(o.capture, o.captureOffset, n),
+            o.ncap,
+            out,
+          );
+          port.postMessage({ ordered: true });
+        } else if (msg.slot !== undefined) {
+          const slot = msg.slot;
+          writer!.write({ meta: metas[slot], text: texts[slot], count: msg.count!, slot });
+          port.postMessage({ done: slot });
+        } else if (msg.end)
+          writer!.finish().then(
+            (bytes) => port.postMessage({ finished: bytes }),
+            (e: unknown) => port.postMessage(failure(e)),
+          );
+      } catch (e) {
+        port.postMessage(failure(e));
+      }
+    },
+  );
 }
 
 /**
@@ -333,6 +360,7 @@ export class BatchSink {
   private failed: Error | null = null;
   private wake: (() => void) | null = null;
   private finished: number | null = null;
+  private ordered = false;
 
   constructor(
     readonly threaded: boolean,
@@ -361,14 +389,22 @@ export class BatchSink {
     // The bundlers' helpers for kept function names and require() are not in the worker's scope: stand-ins.
     const code =
       'const __name = (f) => f; const __require = require;\n' +
-      `(${workerLoop.toString()})(${createBatchWriter.toString()});\n`;
+      `(${workerLoop.toString()})(${createBatchWriter.toString()}, ${mergeByKey.toString()});\n`;
     this.worker = new Worker(code, { eval: true, workerData: data, name: 'hopscope-pcapng-writer' });
     // Idle until begin(): it must not keep the process alive if the export never comes.
     this.worker.unref();
     this.worker.on(
       'message',
-      (msg: { done?: number; finished?: number; error?: string; code?: string; syscall?: string }) => {
+      (msg: {
+        done?: number;
+        ordered?: boolean;
+        finished?: number;
+        error?: string;
+        code?: string;
+        syscall?: string;
+      }) => {
         if (msg.done !== undefined) this.free.push(msg.done);
+        else if (msg.ordered) this.ordered = true;
         else if (msg.finished !== undefined) this.finished = msg.finished;
         else if (msg.error !== undefined)
           this.failed ??= Object.assign(new Error(msg.error), { code: msg.code, syscall: msg.syscall });
@@ -393,6 +429,34 @@ export class BatchSink {
       this.worker.ref();
       this.worker.postMessage({ setup });
     }
+  }
+
+  /**
+   * mergeByKey(key, capture, ncap) for rows 0…n on the writer's thread, idle until the first batch, while this one
+   * does other work (the export indexes the hops meanwhile): after begin(), when the sink has a thread and both
+   * columns are in shared memory (a table several threads read into); else null, and the caller merges.
+   */
+  orderInThread(
+    key: Float64Array,
+    capture: Uint16Array,
+    ncap: number,
+    n: number,
+  ): Promise<Int32Array> | null {
+    if (!this.worker || this.failed) return null;
+    if (!(key.buffer instanceof SharedArrayBuffer) || !(capture.buffer instanceof SharedArrayBuffer))
+      return null;
+    const out = new SharedArrayBuffer(4 * n);
+    const order: OrderJob = {
+      key: key.buffer,
+      keyOffset: key.byteOffset,
+      capture: capture.buffer,
+      captureOffset: capture.byteOffset,
+      ncap,
+      out,
+    };
+    this.ordered = false;
+    this.worker.postMessage({ order });
+    return this.until(() => this.ordered).then(() => new Int32Array(out));
   }
 
   private poke(): void {

@@ -31,7 +31,7 @@ import {
 } from './epbBatch.ts';
 import { GENERATOR } from './journeysJson.ts';
 import type { Sink } from './sink.ts';
-import { timeOrder } from './order.ts';
+import { mergeByKey, orderKeys, pathOrderInTies } from './order.ts';
 import { writeIdb, writeShb } from './pcapngWriter.ts';
 import { trace } from '../common/trace.ts';
 
@@ -267,11 +267,18 @@ function stopComment(res: CorrelationResult, stops: JourneyStops, k: number): st
 
 /** Every row in time order as batch entries: where its frame is, its timestamp, journey id and comment. */
 async function fillBatches(res: CorrelationResult, corrected: boolean, writer: BatchSink): Promise<number> {
+  const rows = res.rows;
+  // The time order's merge on the writer's thread (idle until the first batch) while this one indexes the hops;
+  // here after them when the writer has no thread or the columns are not shared.
+  const key = orderKeys(res, corrected, writer.threaded);
+  const merging = writer.orderInThread(key, rows.capture, res.captures.length, rows.length);
   const { hop, prev, count, journey } = hopIndex(res);
   trace('export: hops indexed');
-  const rows = res.rows;
-  const order = timeOrder(res, corrected, { journey, hop });
-  trace('export: time order');
+  const order = merging
+    ? await merging
+    : mergeByKey(key, rows.capture, res.captures.length, new Int32Array(rows.length));
+  pathOrderInTies(order, key, { journey, hop });
+  trace(`export: time order${merging ? ' (merged in the writer thread)' : ''}`);
   // correctedT(r) = t[r] − its node's offset: the offset per capture, looked up once (a drifting clock's, per row).
   const capNode = Int32Array.from(res.captures, (_, c) => res.nodeOfCapture(c));
   const st: FillState = {

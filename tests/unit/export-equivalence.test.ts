@@ -7,19 +7,22 @@
 import { closeSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { generate } from '../../bench/generate.ts';
 import { changesBetween, pieceRange } from '../../main/correlate/hops.ts';
 import { E_DPORT, E_TYPE, F_DUP } from '../../main/correlate/observations.ts';
 import { ENCAP_VXLAN } from '../../main/decode/fields.ts';
 import type { CorrelationResult } from '../../main/correlate/result.ts';
+import { BatchSink } from '../../main/export/epbBatch.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
 import { GENERATOR } from '../../main/export/journeysJson.ts';
 import { latency } from '../../main/export/ladder.ts';
 import { writeEpb, writeIdb, writeShb } from '../../main/export/pcapngWriter.ts';
 import { Sink } from '../../main/export/sink.ts';
 import { FrameSource } from '../../main/session/frames.ts';
+import { correlateInputs } from '../../main/session/ingest.ts';
+import { loadInputs } from '../../main/session/inputs.ts';
 import { correlate, filesIn, fixtureCopy, fixtureFiles, FIXTURES } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -163,16 +166,19 @@ async function fastPcapng(
 async function expectSame(name: string, res: CorrelationResult): Promise<void> {
   for (const corrected of [false, true]) {
     const a = join(tmp, `${name}-${corrected}-ref.pcapng`);
-    const b = join(tmp, `${name}-${corrected}-fast.pcapng`);
     const n = referencePcapng(res, a, corrected);
-    // The CLI's way as captured; clock-corrected all in this thread.
-    expect(await fastPcapng(res, b, corrected, !corrected)).toBe(n);
     const ra = readFileSync(a);
-    const rb = readFileSync(b);
-    expect(rb.length, `${name} corrected=${corrected}: size`).toBe(ra.length);
-    // Compare as a whole (a mismatch names the first differing offset, not a 10 MB diff).
-    const at = ra.findIndex((x, i) => x !== rb[i]);
-    expect(at, `${name} corrected=${corrected}: first differing byte`).toBe(-1);
+    // The CLI's way (a writer thread), and all in this thread.
+    for (const worker of [true, false]) {
+      const b = join(tmp, `${name}-${corrected}-${worker}-fast.pcapng`);
+      expect(await fastPcapng(res, b, corrected, worker)).toBe(n);
+      const rb = readFileSync(b);
+      const what = `${name} corrected=${corrected} worker=${worker}`;
+      expect(rb.length, `${what}: size`).toBe(ra.length);
+      // Compare as a whole (a mismatch names the first differing offset, not a 10 MB diff).
+      const at = ra.findIndex((x, i) => x !== rb[i]);
+      expect(at, `${what}: first differing byte`).toBe(-1);
+    }
   }
 }
 
@@ -235,6 +241,23 @@ describe('fast pcapng export writes exactly the reference bytes', () => {
     const res = correlate(m.path.map((f) => join(dir, f.path)));
     expect(res.rowCount).toBe(24_000);
     await expectSame('generated', res);
+  }, 60_000);
+
+  it('the same set read on two threads: its columns shared, the writer thread merges the time order', async () => {
+    const dir = join(tmp, 'gen2');
+    const m = generate({ outDir: dir, journeys: 3000, seed: 4, extras: false });
+    const inputs = loadInputs(m.path.map((f) => join(dir, f.path)));
+    if (!inputs.ok) throw new Error(inputs.error.message);
+    const res = correlateInputs(inputs.value, { threads: 2, parallelMinBytes: 0 }).result;
+    expect(res.rows.t.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const inThread = vi.spyOn(BatchSink.prototype, 'orderInThread');
+    try {
+      await expectSame('generated-2', res);
+      // Both timestamps (the captured column, the corrected copy made shared) merged there when it had a thread.
+      expect(inThread.mock.results.filter((x) => x.value instanceof Promise)).toHaveLength(2);
+    } finally {
+      inThread.mockRestore();
+    }
   }, 60_000);
 });
 
