@@ -111,10 +111,17 @@ const command: Command = {
           ...inputs.value.sessions.map((s) => join(s.dir, SESSION_FILE)),
         ]);
       const range = rangeArg(p, inputs.value.files);
+      const correctedTime = flagSet(p, 'corrected-time');
       const correlated = correlateInputs(inputs.value, {
         clock,
         onProgress: progress.onProgress,
         range,
+        // The writer thread merges the rows' time order as captured while this one groups and links (exportPcapng
+        // takes it then); a clock-corrected order waits for the clocks.
+        onRows:
+          writer && !correctedTime
+            ? (rows, captures) => void writer.orderInThread(rows.t, rows.capture, captures, rows.length)
+            : undefined,
       });
       const { result: res, problems } = correlated;
       progress.end();
@@ -148,7 +155,6 @@ const command: Command = {
       const detail = new FrameSource(res);
       try {
         const n = await sink.fill(async () => {
-          const correctedTime = flagSet(p, 'corrected-time');
           // The chosen journeys' frames only (the app's export of a selection: one row at a time).
           if (format === 'pcapng' && chosen) {
             const what = `${chosen.length} journey${chosen.length === 1 ? '' : 's'} matching ${JSON.stringify(filter)}`;

@@ -360,7 +360,14 @@ export class BatchSink {
   private failed: Error | null = null;
   private wake: (() => void) | null = null;
   private finished: number | null = null;
-  private ordered = false;
+  /** The time order asked of the thread (orderInThread), settled when it answers or fails. */
+  private ordering: {
+    key: Float64Array;
+    n: number;
+    done: Promise<Int32Array>;
+    answered: () => void;
+    failed: (e: Error) => void;
+  } | null = null;
 
   constructor(
     readonly threaded: boolean,
@@ -404,7 +411,7 @@ export class BatchSink {
         syscall?: string;
       }) => {
         if (msg.done !== undefined) this.free.push(msg.done);
-        else if (msg.ordered) this.ordered = true;
+        else if (msg.ordered) this.ordering?.answered();
         else if (msg.finished !== undefined) this.finished = msg.finished;
         else if (msg.error !== undefined)
           this.failed ??= Object.assign(new Error(msg.error), { code: msg.code, syscall: msg.syscall });
@@ -433,8 +440,9 @@ export class BatchSink {
 
   /**
    * mergeByKey(key, capture, ncap) for rows 0…n on the writer's thread, idle until the first batch, while this one
-   * does other work (the export indexes the hops meanwhile): after begin(), when the sink has a thread and both
-   * columns are in shared memory (a table several threads read into); else null, and the caller merges.
+   * does other work (the CLI's export asks as soon as the rows are read, and again in exportPcapng: the same order is
+   * merged once). When the sink has a thread and both columns are in shared memory (a table several threads read
+   * into); else null, and the caller merges.
    */
   orderInThread(
     key: Float64Array,
@@ -442,6 +450,8 @@ export class BatchSink {
     ncap: number,
     n: number,
   ): Promise<Int32Array> | null {
+    const asked = this.ordering;
+    if (asked && asked.key === key && asked.n === n) return asked.done;
     if (!this.worker || this.failed) return null;
     if (!(key.buffer instanceof SharedArrayBuffer) || !(capture.buffer instanceof SharedArrayBuffer))
       return null;
@@ -454,12 +464,21 @@ export class BatchSink {
       ncap,
       out,
     };
-    this.ordered = false;
+    let answered = (): void => {};
+    let failed = (_e: Error): void => {};
+    const done = new Promise<Int32Array>((resolve, reject) => {
+      answered = () => resolve(new Int32Array(out));
+      failed = reject;
+    });
+    // Asked early and never awaited (an export that failed before its fill): no unhandled rejection.
+    done.catch(() => {});
+    this.ordering = { key, n, done, answered, failed };
     this.worker.postMessage({ order });
-    return this.until(() => this.ordered).then(() => new Int32Array(out));
+    return done;
   }
 
   private poke(): void {
+    if (this.failed) this.ordering?.failed(this.failed);
     const w = this.wake;
     this.wake = null;
     w?.();

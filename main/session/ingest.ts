@@ -110,6 +110,7 @@ function finish(
   const known = new Set(inputs.interfaces.map((i) => `${i.node}/${i.name}`));
   const extra = ingest.extraIfaces.filter((i) => !known.has(`${i.node}/${i.name}`));
   c.setInterfaces([...inputs.interfaces, ...extra]);
+  opts.onRows?.(c.obs, c.captures.length);
   opts.onProgress?.({ stage: 'grouping', done: 0, total: 1 });
   c.advance(Infinity);
   trace('correlate: every node grouped');

@@ -55,6 +55,11 @@ export interface IngestOptions {
    * toward maxPackets.
    */
   range?: TimeRange | null;
+  /**
+   * Called once every row is in the table, before the nodes not grouped yet are (the pcapng export has its writer
+   * thread merge the rows' time order then, while this one groups and links).
+   */
+  onRows?: (rows: ObservationTable, captures: number) => void;
 }
 
 /**

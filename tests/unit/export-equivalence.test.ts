@@ -259,6 +259,42 @@ describe('fast pcapng export writes exactly the reference bytes', () => {
       inThread.mockRestore();
     }
   }, 60_000);
+
+  it("asked as soon as the rows are read (the CLI's way), the order is merged once, then taken by the export", async () => {
+    const dir = join(tmp, 'gen3');
+    const m = generate({ outDir: dir, journeys: 3000, seed: 5, extras: false });
+    const inputs = loadInputs(m.path.map((f) => join(dir, f.path)));
+    if (!inputs.ok) throw new Error(inputs.error.message);
+    const writer = new BatchSink(true);
+    let early: Promise<Int32Array> | null = null;
+    let rowsThen = -1;
+    const res = correlateInputs(inputs.value, {
+      threads: 2,
+      parallelMinBytes: 0,
+      onRows: (rows, captures) => {
+        rowsThen = rows.length;
+        early = writer.orderInThread(rows.t, rows.capture, captures, rows.length);
+      },
+    }).result;
+    // Called with every row read (before the rest of the grouping and the links).
+    expect(rowsThen).toBe(res.rowCount);
+    expect(early).toBeInstanceOf(Promise);
+    expect(writer.orderInThread(res.rows.t, res.rows.capture, res.captures.length, res.rows.length)).toBe(
+      early,
+    );
+    const a = join(tmp, 'gen3-ref.pcapng');
+    const b = join(tmp, 'gen3-fast.pcapng');
+    const n = referencePcapng(res, a, false);
+    const sink = Sink.file(b);
+    const detail = new FrameSource(res);
+    try {
+      expect(await exportPcapng(res, sink, { descriptions: new Map(), macs: new Map(), writer })).toBe(n);
+    } finally {
+      detail.close();
+      sink.close();
+    }
+    expect(readFileSync(b).equals(readFileSync(a))).toBe(true);
+  }, 60_000);
 });
 
 /** The section comment's last part, for sessions with VXLAN on a port other than 4789 (flannel's 8472). */
