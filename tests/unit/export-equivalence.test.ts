@@ -22,7 +22,7 @@ import { writeEpb, writeIdb, writeShb } from '../../main/export/pcapngWriter.ts'
 import { Sink } from '../../main/export/sink.ts';
 import { FrameSource } from '../../main/session/frames.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
-import { loadInputs } from '../../main/session/inputs.ts';
+import { loadInputs, type Inputs } from '../../main/session/inputs.ts';
 import { correlate, filesIn, fixtureCopy, fixtureFiles, FIXTURES } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
@@ -243,12 +243,18 @@ describe('fast pcapng export writes exactly the reference bytes', () => {
     await expectSame('generated', res);
   }, 60_000);
 
-  it('the same set read on two threads: its columns shared, the writer thread merges the time order', async () => {
-    const dir = join(tmp, 'gen2');
-    const m = generate({ outDir: dir, journeys: 3000, seed: 4, extras: false });
+  /** A generated 8-lane path set of 3,000 journeys, as the CLI loads its files. */
+  function generatedInputs(name: string, seed: number): Inputs {
+    const dir = join(tmp, name);
+    const m = generate({ outDir: dir, journeys: 3000, seed, extras: false });
     const inputs = loadInputs(m.path.map((f) => join(dir, f.path)));
     if (!inputs.ok) throw new Error(inputs.error.message);
-    const res = correlateInputs(inputs.value, { threads: 2, parallelMinBytes: 0 }).result;
+    return inputs.value;
+  }
+
+  it('the same set read on two threads: its columns shared, the writer thread merges the time order', async () => {
+    const inputs = generatedInputs('gen2', 4);
+    const res = correlateInputs(inputs, { threads: 2, parallelMinBytes: 0 }).result;
     expect(res.rows.t.buffer).toBeInstanceOf(SharedArrayBuffer);
     const inThread = vi.spyOn(BatchSink.prototype, 'orderInThread');
     try {
@@ -261,14 +267,11 @@ describe('fast pcapng export writes exactly the reference bytes', () => {
   }, 60_000);
 
   it("asked as soon as the rows are read (the CLI's way), the order is merged once, then taken by the export", async () => {
-    const dir = join(tmp, 'gen3');
-    const m = generate({ outDir: dir, journeys: 3000, seed: 5, extras: false });
-    const inputs = loadInputs(m.path.map((f) => join(dir, f.path)));
-    if (!inputs.ok) throw new Error(inputs.error.message);
+    const inputs = generatedInputs('gen3', 5);
     const writer = new BatchSink(true);
     let early: Promise<Int32Array> | null = null;
     let rowsThen = -1;
-    const res = correlateInputs(inputs.value, {
+    const res = correlateInputs(inputs, {
       threads: 2,
       parallelMinBytes: 0,
       onRows: (rows, captures) => {
