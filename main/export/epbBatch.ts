@@ -281,6 +281,8 @@ interface WorkerData {
 
 /** A time order for the writer's thread to merge (BatchSink.orderInThread): the columns' shared buffers. */
 interface OrderJob {
+  /** Answered as {ordered: id}: an answer settles only the order it was asked for. */
+  id: number;
   key: SharedArrayBuffer;
   keyOffset: number;
   capture: SharedArrayBuffer;
@@ -291,7 +293,7 @@ interface OrderJob {
 
 /**
  * The worker's message loop (self-contained too): {setup} → create the writer; {order} → merge the rows' time
- * order into its `out`, answer {ordered}; {slot, count} → write that batch, answer {done: slot}; {end} → finish,
+ * order into its `out`, answer {ordered: its id}; {slot, count} → write that batch, answer {done: slot}; {end} → finish,
  * answer {finished: bytes}.
  */
 function workerLoop(make: typeof createBatchWriter, merge: typeof mergeByKey): void {
@@ -328,7 +330,7 @@ function workerLoop(make: typeof createBatchWriter, merge: typeof mergeByKey): v
             o.ncap,
             out,
           );
-          port.postMessage({ ordered: true });
+          port.postMessage({ ordered: o.id });
         } else if (msg.slot !== undefined) {
           const slot = msg.slot;
           writer!.write({ meta: metas[slot], text: texts[slot], count: msg.count!, slot });
@@ -360,14 +362,10 @@ export class BatchSink {
   private failed: Error | null = null;
   private wake: (() => void) | null = null;
   private finished: number | null = null;
-  /** The time order asked of the thread (orderInThread), settled when it answers or fails. */
-  private ordering: {
-    key: Float64Array;
-    n: number;
-    done: Promise<Int32Array>;
-    answered: () => void;
-    failed: (e: Error) => void;
-  } | null = null;
+  /** The last time order asked of the thread (orderInThread), answered again when asked again. */
+  private ordering: { id: number; key: Float64Array; n: number; done: Promise<Int32Array> } | null = null;
+  /** Every order asked and not yet answered, by id: settled when the thread answers it, or fails. */
+  private readonly orders = new Map<number, { answered: () => void; failed: (e: Error) => void }>();
 
   constructor(
     readonly threaded: boolean,
@@ -404,15 +402,17 @@ export class BatchSink {
       'message',
       (msg: {
         done?: number;
-        ordered?: boolean;
+        ordered?: number;
         finished?: number;
         error?: string;
         code?: string;
         syscall?: string;
       }) => {
         if (msg.done !== undefined) this.free.push(msg.done);
-        else if (msg.ordered) this.ordering?.answered();
-        else if (msg.finished !== undefined) this.finished = msg.finished;
+        else if (msg.ordered !== undefined) {
+          this.orders.get(msg.ordered)?.answered();
+          this.orders.delete(msg.ordered);
+        } else if (msg.finished !== undefined) this.finished = msg.finished;
         else if (msg.error !== undefined)
           this.failed ??= Object.assign(new Error(msg.error), { code: msg.code, syscall: msg.syscall });
         this.poke();
@@ -456,7 +456,9 @@ export class BatchSink {
     if (!(key.buffer instanceof SharedArrayBuffer) || !(capture.buffer instanceof SharedArrayBuffer))
       return null;
     const out = new SharedArrayBuffer(4 * n);
+    const id = (asked?.id ?? 0) + 1;
     const order: OrderJob = {
+      id,
       key: key.buffer,
       keyOffset: key.byteOffset,
       capture: capture.buffer,
@@ -472,13 +474,17 @@ export class BatchSink {
     });
     // Asked early and never awaited (an export that failed before its fill): no unhandled rejection.
     done.catch(() => {});
-    this.ordering = { key, n, done, answered, failed };
+    this.ordering = { id, key, n, done };
+    this.orders.set(id, { answered, failed });
     this.worker.postMessage({ order });
     return done;
   }
 
   private poke(): void {
-    if (this.failed) this.ordering?.failed(this.failed);
+    if (this.failed) {
+      for (const o of this.orders.values()) o.failed(this.failed);
+      this.orders.clear();
+    }
     const w = this.wake;
     this.wake = null;
     w?.();

@@ -286,8 +286,9 @@ function stopComment(res: CorrelationResult, stops: JourneyStops, k: number): st
 /** Every row in time order as batch entries: where its frame is, its timestamp, journey id and comment. */
 async function fillBatches(res: CorrelationResult, corrected: boolean, writer: BatchSink): Promise<number> {
   const rows = res.rows;
-  // The time order's merge on the writer's thread (idle until the first batch) while this one indexes the hops;
-  // here after them when the writer has no thread or the columns are not shared.
+  // The time order's merge on the writer's thread (idle until the first batch): asked already when the CLI read the
+  // rows (the same promise then), else now, while this one indexes the hops; here after them when the writer has no
+  // thread or the columns are not shared.
   const key = orderKeys(res, corrected, writer.threaded);
   const merging = writer.orderInThread(key, rows.capture, res.captures.length, rows.length);
   const { hop, prev, count, journey } = hopIndex(res);

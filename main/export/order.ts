@@ -64,7 +64,7 @@ function fixRun(order: Int32Array, s: number, e: number, journey: Int32Array, ho
 /**
  * Rows 0…out.length in order of `key` (ties: the lower row) into `out`, by a merge of the captures' runs (capture[r]
  * of each row, below ncap). Self-contained (no names from outside its body): the pcapng writer's thread runs its
- * source (epbBatch.ts), on the table's shared columns, while the exporter's thread indexes the hops.
+ * source (epbBatch.ts), on the table's shared columns, while the exporter's thread groups, links or indexes the hops.
  */
 export function mergeByKey(
   key: Float64Array,

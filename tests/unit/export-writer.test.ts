@@ -23,10 +23,12 @@ import { describe, expect, it } from 'vitest';
 import {
   BATCH_PACKETS,
   BATCH_TEXT,
+  BatchSink,
   createBatchWriter,
   META_WORDS,
   type Batch,
 } from '../../main/export/epbBatch.ts';
+import { mergeByKey } from '../../main/export/order.ts';
 import { exportPcapng } from '../../main/export/exportPcapng.ts';
 import { HopscopeError } from '../../main/common/errors.ts';
 import { asWriteError, Sink } from '../../main/export/sink.ts';
@@ -150,6 +152,45 @@ describe('batch writer', () => {
       }
     });
   }
+});
+
+describe("the writer thread's time orders", () => {
+  /** n rows over `lanes` captures (row r on lane r % lanes: not contiguous), their times in shared memory. */
+  function shared(n: number, lanes: number, time: (r: number) => number) {
+    const key = new Float64Array(new SharedArrayBuffer(8 * n));
+    const capture = new Uint16Array(new SharedArrayBuffer(2 * n));
+    for (let r = 0; r < n; r++) {
+      key[r] = time(r);
+      capture[r] = r % lanes;
+    }
+    return { key, capture };
+  }
+
+  it('merges each order asked as this thread does, answers the same order once, and fails what is pending', async () => {
+    const n = 50_000;
+    // Ties across lanes, and lane 2 out of order for a while (a late delivery).
+    const a = shared(n, 3, (r) => Math.floor(r / 3) * 10 + (r % 3 === 2 && r < 3000 ? 30000 - r : 0));
+    const b = shared(n, 5, (r) => (r * 7919) % 1000);
+    const sink = new BatchSink(true);
+    try {
+      const first = sink.orderInThread(a.key, a.capture, 3, n);
+      expect(first).toBeInstanceOf(Promise);
+      // The same order asked again (the CLI early, then the export): the same promise, merged once.
+      expect(sink.orderInThread(a.key, a.capture, 3, n)).toBe(first);
+      // Another asked while the first is merging: each settles with its own answer.
+      const second = sink.orderInThread(b.key, b.capture, 5, n);
+      const want = (x: typeof a, lanes: number) => mergeByKey(x.key, x.capture, lanes, new Int32Array(n));
+      expect(Array.from(await second!)).toEqual(Array.from(want(b, 5)));
+      expect(Array.from(await first!)).toEqual(Array.from(want(a, 3)));
+      // Not in shared memory: the caller merges.
+      expect(sink.orderInThread(new Float64Array(n), a.capture, 3, n)).toBeNull();
+      const pending = sink.orderInThread(b.key, b.capture, 5, n - 1)!;
+      await sink.abort();
+      await expect(pending).rejects.toThrow();
+    } finally {
+      await sink.abort();
+    }
+  });
 });
 
 describe('an output that cannot take the export', () => {
