@@ -293,8 +293,8 @@ interface OrderJob {
 
 /**
  * The worker's message loop (self-contained too): {setup} → create the writer; {order} → merge the rows' time
- * order into its `out`, answer {ordered: its id}; {slot, count} → write that batch, answer {done: slot}; {end} → finish,
- * answer {finished: bytes}.
+ * order into its `out`, answer {ordered: its id}; {slot, count} → write that batch, answer {done: slot};
+ * {end} → finish, answer {finished: bytes}.
  */
 function workerLoop(make: typeof createBatchWriter, merge: typeof mergeByKey): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports

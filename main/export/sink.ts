@@ -51,14 +51,14 @@ export class Sink {
    * An existing regular file at `path` is removed first (tcpdump -w and mergecap truncate theirs at once):
    * its page-cache pages are then reused for the new one. It is renamed aside at once (no data touched) and
    * unlinked on libuv's thread pool: the kernel's freeing of its pages took this thread ~28 ms for a 300 MB
-   * file (the bench's export over its last one), now spent beside it; fill() returns once it is gone. Kept until the rename instead, they made a 370 MB
-   * export over an older one ~0.3 s slower on the bench machine (1.3 → 1.7 s), whose memory is slow to touch
-   * for the first time; truncating in place made ext4 free the blocks in open() and flush the new data in
-   * close() (auto_da_alloc), ~0.25 s. A reader still holding the old file keeps a whole copy. The new file
-   * gets the old one's permissions (and, when we may, its owner: a `sudo` export over a user's file stays the
-   * user's). A file with other hard links, a symlink and anything not a regular file (/dev/null) are written
-   * through (opened and truncated in place) so that every name shows the export. Errors are WRITE_FAILED
-   * naming `path`.
+   * file (the bench's export over its last one), now spent beside it; fill() returns once it is gone. Kept
+   * until the rename instead, they made a 370 MB export over an older one ~0.3 s slower on the bench machine
+   * (1.3 → 1.7 s), whose memory is slow to touch for the first time; truncating in place made ext4 free the
+   * blocks in open() and flush the new data in close() (auto_da_alloc), ~0.25 s. A reader still holding the old
+   * file keeps a whole copy. The new file gets the old one's permissions (and, when we may, its owner: a `sudo`
+   * export over a user's file stays the user's). A file with other hard links, a symlink and anything not a
+   * regular file (/dev/null) are written through (opened and truncated in place) so that every name shows the
+   * export. Errors are WRITE_FAILED naming `path`.
    */
   static file(path: string, opts: { keep?: boolean } = {}): Sink {
     let st: Stats | null = null;
