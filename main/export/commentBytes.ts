@@ -2,7 +2,7 @@
 // without a string, a template or a TextEncoder call per packet. Same text as the string forms it replaces
 // (`duration()` of ladder.ts and the template in exportPcapng.ts); tests/unit/export-comment.test.ts compares.
 import { DURATION_ROOM, durationInto } from './durationText.ts';
-import { decimalDigits, digitsInto, utf8Into } from './textBytes.ts';
+import { intInto, utf8Into } from './textBytes.ts';
 
 export class CommentBytes {
   private own: Uint8Array = new Uint8Array(1024);
@@ -63,13 +63,9 @@ export class CommentBytes {
   int(v: number): this {
     this.room(16);
     const b = this.buf;
-    if (v < 10) {
-      b[this.len++] = 48 + v;
-      return this;
-    }
     if (v < 0x80000000) {
       // Small integers (journey ids, hop numbers): 32-bit division.
-      this.len = digitsInto(v, decimalDigits(v), b, this.len);
+      this.len = intInto(v, b, this.len);
       return this;
     }
     let digits = 0;

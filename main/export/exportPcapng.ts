@@ -11,7 +11,7 @@ import { journeyStops, type JourneyStops, stopLine } from '../correlate/stops.ts
 import { CommentBytes } from './commentBytes.ts';
 import { innerSummaryInto, SUMMARY_BYTES } from './summaryBytes.ts';
 import { durationInto } from './durationText.ts';
-import { decimalDigits, digitsInto } from './textBytes.ts';
+import { intInto } from './textBytes.ts';
 import {
   BATCH_PACKETS,
   BATCH_TEXT,
@@ -261,15 +261,6 @@ const WAS = ascii(' (was ');
 const BYTES = ascii(' (bytes ');
 const COLON_ONLY = ascii(':');
 const OF = ascii(' of ');
-/** 0 ≤ v < 2^31 in decimal into `buf` at `p` (room made); the position after it. Hop numbers are mostly one digit. */
-function num(buf: Uint8Array, p: number, v: number): number {
-  if (v < 10) {
-    buf[p] = 0x30 + v;
-    return p + 1;
-  }
-  return digitsInto(v, decimalDigits(v), buf, p);
-}
-
 /** `: mac ttl …` for every change mask (0: nothing). */
 const CHANGE_TEXT = new ChangeTable((names) => words(ascii(names.length ? `: ${names.join(' ')}` : '')));
 
@@ -423,11 +414,11 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
     if (k >= 0) {
       // The common parts straight into the text at `p` (room made above); the rare ones through `cb`.
       let p = put(dv, tp, JOURNEY);
-      p = num(text, p, k + 1);
+      p = intInto(k + 1, text, p);
       if (dup) p = put(dv, p, DUPLICATE);
       else if (h === 0) {
         p = put(dv, p, HOP_1);
-        p = num(text, p, count[k]);
+        p = intInto(count[k], text, p);
         p = put(dv, p, COLON);
         if (direct) {
           innerSummaryInto(cb.attach(text, p), rows, r);
@@ -436,9 +427,9 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
       } else if (h > 0) {
         const from = prev[r];
         p = put(dv, p, HOP);
-        p = num(text, p, h + 1);
+        p = intInto(h + 1, text, p);
         text[p++] = 0x2f; // /
-        p = num(text, p, count[k]);
+        p = intInto(count[k], text, p);
         // A copy of a broadcast or multicast frame another node received in parallel: no hop led to it.
         if (from < 0) p = put(dv, p, PARALLEL_COPY);
         else {
@@ -449,7 +440,7 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
           p = durationInto(lat, text, p);
           if (hop[from] !== h - 1) {
             p = put(dv, p, SINCE);
-            p = num(text, p, hop[from] + 1);
+            p = intInto(hop[from] + 1, text, p);
             text[p++] = 0x29; // )
           }
           const ch = changeMask(rows, from, r);

@@ -55,6 +55,18 @@ export function digitsInto(n: number, width: number, buf: Uint8Array, at: number
   return at + width;
 }
 
+/**
+ * 0 <= n < 2^31 in decimal into buf at `at` (a digit by one store: hop numbers mostly have one); returns the position
+ * after it.
+ */
+export function intInto(n: number, buf: Uint8Array, at: number): number {
+  if (n < 10) {
+    buf[at] = 0x30 + n;
+    return at + 1;
+  }
+  return digitsInto(n, decimalDigits(n), buf, at);
+}
+
 export class TextBytes {
   private buf: Uint8Array;
   private pos: number;
