@@ -122,6 +122,8 @@ const command: Command = {
           writer && !correctedTime
             ? (rows, captures) => void writer.orderInThread(rows.t, rows.capture, captures, rows.length)
             : undefined,
+        // And walks the journeys' paths for the hop index while this one computes the flows (exportPcapng takes it).
+        onLinked: writer ? (res) => void writer.hopsInThread(res) : undefined,
       });
       const { result: res, problems } = correlated;
       progress.end();

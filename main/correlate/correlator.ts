@@ -445,10 +445,11 @@ export class Correlator {
   /**
    * The final result: groups every pending row, then runs phase B over all segments. Calling it again after
    * more pushes is allowed (phase B is recomputed), but rows older than what was grouped then arrive late.
+   * `onLinked` is given the result as soon as its journeys are linked, before its flows are computed.
    */
-  result(): CorrelationResult {
+  result(onLinked?: (res: CorrelationResult) => void): CorrelationResult {
     this.advance(Infinity);
-    return this.link();
+    return this.link(onLinked);
   }
 
   /**
@@ -460,7 +461,7 @@ export class Correlator {
     return this.link();
   }
 
-  private link(): CorrelationResult {
+  private link(onLinked?: (res: CorrelationResult) => void): CorrelationResult {
     const own = this.ownership();
     const clockOpts: ClockOptions = this.opts.clock ?? { mode: 'auto' };
     let bounds: ClockBounds | null = null;
@@ -491,6 +492,7 @@ export class Correlator {
     );
     trace('link: final pass done');
     const result = new CorrelationResult(this, own, links, clocks, clock);
+    onLinked?.(result);
     computeFlows(result);
     trace('link: flows done');
     return result;

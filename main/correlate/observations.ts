@@ -857,6 +857,10 @@ export class ObservationTable {
   ethPairId(r: number): number {
     return this.ethPair[r];
   }
+  /** The column ethPairId reads, for a pass over every row (export/hopIndex.ts; 32-bit once widened). */
+  ethPairColumn(): Uint16Array | Int32Array {
+    return this.ethPair;
+  }
   /** The row's interned outermost encapsulation (every E_* field alike): 0 when it has none. */
   encapIdOf(r: number): number {
     return this.encapId[r];

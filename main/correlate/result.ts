@@ -180,6 +180,14 @@ export class CorrelationResult {
     return s >= 0 ? this.segFirstObs[s] : -1;
   }
 
+  /**
+   * The chains firstRow and nextRow walk, for passes over every journey's path (export/hopIndex.ts): per segment,
+   * the next one on its journey's path (-1 at the end) and its first row.
+   */
+  pathChains(): { segNext: Int32Array; segFirst: Int32Array } {
+    return { segNext: this.links.segNext, segFirst: this.segFirstObs };
+  }
+
   /** The rows of journey k in path order (duplicated frames excluded). */
   journeyRows(k: number): number[] {
     const j = this.internal(k);

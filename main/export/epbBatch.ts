@@ -12,6 +12,16 @@ import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
 import { mergeByKey } from './order.ts';
+import type { CorrelationResult } from '../correlate/result.ts';
+import {
+  hopWalkInput,
+  hopWalkOutput,
+  timeIrregular,
+  walkHops,
+  type HopIndex,
+  type HopWalkInput,
+  type HopWalkOutput,
+} from './hopIndex.ts';
 
 /** Uint32 words per packet in a batch's `meta`. */
 export const META_WORDS = 9;
@@ -292,11 +302,22 @@ interface OrderJob {
 }
 
 /**
- * The worker's message loop (self-contained too): {setup} → create the writer; {order} → merge the rows' time
- * order into its `out`, answer {ordered: its id}; {slot, count} → write that batch, answer {done: slot};
- * {end} → finish, answer {finished: bytes}.
+ * A hop walk for the writer's thread (BatchSink.hopsInThread): walkHops' arrays, every one a view of shared memory
+ * (a message carries such a view as the same memory).
  */
-function workerLoop(make: typeof createBatchWriter, merge: typeof mergeByKey): void {
+interface HopJob {
+  /** Answered as {walked: id}. */
+  id: number;
+  input: HopWalkInput;
+  output: HopWalkOutput;
+}
+
+/**
+ * The worker's message loop (self-contained too): {setup} → create the writer; {order} → merge the rows' time
+ * order into its `out`, answer {ordered: its id}; {hops} → walk the journeys' paths into its output, answer
+ * {walked: its id}; {slot, count} → write that batch, answer {done: slot}; {end} → finish, answer {finished: bytes}.
+ */
+function workerLoop(make: typeof createBatchWriter, merge: typeof mergeByKey, walk: typeof walkHops): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wt = require('node:worker_threads') as typeof import('node:worker_threads');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -317,7 +338,14 @@ function workerLoop(make: typeof createBatchWriter, merge: typeof mergeByKey): v
   };
   port.on(
     'message',
-    (msg: { setup?: WriterSetup; order?: OrderJob; slot?: number; count?: number; end?: boolean }) => {
+    (msg: {
+      setup?: WriterSetup;
+      order?: OrderJob;
+      hops?: HopJob;
+      slot?: number;
+      count?: number;
+      end?: boolean;
+    }) => {
       try {
         if (msg.setup) writer = make(fsm, msg.setup);
         else if (msg.order) {
@@ -331,6 +359,9 @@ function workerLoop(make: typeof createBatchWriter, merge: typeof mergeByKey): v
             out,
           );
           port.postMessage({ ordered: o.id });
+        } else if (msg.hops) {
+          walk(msg.hops.input, msg.hops.output);
+          port.postMessage({ walked: msg.hops.id });
         } else if (msg.slot !== undefined) {
           const slot = msg.slot;
           writer!.write({ meta: metas[slot], text: texts[slot], count: msg.count!, slot });
@@ -363,9 +394,13 @@ export class BatchSink {
   private wake: (() => void) | null = null;
   private finished: number | null = null;
   /** The last time order asked of the thread (orderInThread), answered again when asked again. */
-  private ordering: { id: number; key: Float64Array; n: number; done: Promise<Int32Array> } | null = null;
-  /** Every order asked and not yet answered, by id: settled when the thread answers it, or fails. */
-  private readonly orders = new Map<number, { answered: () => void; failed: (e: Error) => void }>();
+  private ordering: { key: Float64Array; n: number; done: Promise<Int32Array> } | null = null;
+  /** The hop walk asked of the thread (hopsInThread), and for which result. */
+  private walking: { res: CorrelationResult; done: Promise<HopIndex> } | null = null;
+  /** Jobs asked of the thread (orders, hop walks): the last id given. */
+  private jobs = 0;
+  /** Every job asked and not yet answered, by id: settled when the thread answers it, or fails. */
+  private readonly pending = new Map<number, { answered: () => void; failed: (e: Error) => void }>();
 
   constructor(
     readonly threaded: boolean,
@@ -394,7 +429,7 @@ export class BatchSink {
     // The bundlers' helpers for kept function names and require() are not in the worker's scope: stand-ins.
     const code =
       'const __name = (f) => f; const __require = require;\n' +
-      `(${workerLoop.toString()})(${createBatchWriter.toString()}, ${mergeByKey.toString()});\n`;
+      `(${workerLoop.toString()})(${createBatchWriter.toString()}, ${mergeByKey.toString()}, ${walkHops.toString()});\n`;
     this.worker = new Worker(code, { eval: true, workerData: data, name: 'hopscope-pcapng-writer' });
     // Idle until begin(): it must not keep the process alive if the export never comes.
     this.worker.unref();
@@ -403,15 +438,17 @@ export class BatchSink {
       (msg: {
         done?: number;
         ordered?: number;
+        walked?: number;
         finished?: number;
         error?: string;
         code?: string;
         syscall?: string;
       }) => {
         if (msg.done !== undefined) this.free.push(msg.done);
-        else if (msg.ordered !== undefined) {
-          this.orders.get(msg.ordered)?.answered();
-          this.orders.delete(msg.ordered);
+        else if (msg.ordered !== undefined || msg.walked !== undefined) {
+          const id = (msg.ordered ?? msg.walked)!;
+          this.pending.get(id)?.answered();
+          this.pending.delete(id);
         } else if (msg.finished !== undefined) this.finished = msg.finished;
         else if (msg.error !== undefined)
           this.failed ??= Object.assign(new Error(msg.error), { code: msg.code, syscall: msg.syscall });
@@ -456,7 +493,7 @@ export class BatchSink {
     if (!(key.buffer instanceof SharedArrayBuffer) || !(capture.buffer instanceof SharedArrayBuffer))
       return null;
     const out = new SharedArrayBuffer(4 * n);
-    const id = (asked?.id ?? 0) + 1;
+    const id = ++this.jobs;
     const order: OrderJob = {
       id,
       key: key.buffer,
@@ -466,24 +503,47 @@ export class BatchSink {
       ncap,
       out,
     };
-    let answered = (): void => {};
-    let failed = (_e: Error): void => {};
-    const done = new Promise<Int32Array>((resolve, reject) => {
-      answered = () => resolve(new Int32Array(out));
-      failed = reject;
-    });
+    const done = this.ask(id).then(() => new Int32Array(out));
     // Asked early and never awaited (an export that failed before its fill): no unhandled rejection.
     done.catch(() => {});
-    this.ordering = { id, key, n, done };
-    this.orders.set(id, { answered, failed });
+    this.ordering = { key, n, done };
     this.worker.postMessage({ order });
     return done;
   }
 
+  /**
+   * hopIndex(res) with the journeys' paths walked on the writer's thread (walkHops), while this one does other work
+   * (the CLI's export asks as soon as the journeys are linked, and computes the flows meanwhile); the few journeys
+   * HopSources must time are walked here once the thread is done. Null when the sink has no thread or a row column
+   * the walk reads is not in shared memory; the caller then indexes the hops itself.
+   */
+  hopsInThread(res: CorrelationResult): Promise<HopIndex> | null {
+    if (!this.worker || this.failed) return null;
+    const input = hopWalkInput(res, true);
+    if (!input) return null;
+    const output = hopWalkOutput(res, true);
+    const hops: HopJob = { id: ++this.jobs, input, output };
+    const done = this.ask(hops.id).then(() => timeIrregular(res, output));
+    done.catch(() => {});
+    this.walking = { res, done };
+    this.worker.postMessage({ hops });
+    return done;
+  }
+
+  /** The hop walk asked of the thread for `res` (hopsInThread), null when none was. */
+  hopsAsked(res: CorrelationResult): Promise<HopIndex> | null {
+    return this.walking?.res === res ? this.walking.done : null;
+  }
+
+  /** A promise settled when the thread answers job `id`, or rejected when it fails first. */
+  private ask(id: number): Promise<void> {
+    return new Promise<void>((answered, failed) => this.pending.set(id, { answered, failed }));
+  }
+
   private poke(): void {
     if (this.failed) {
-      for (const o of this.orders.values()) o.failed(this.failed);
-      this.orders.clear();
+      for (const o of this.pending.values()) o.failed(this.failed);
+      this.pending.clear();
     }
     const w = this.wake;
     this.wake = null;

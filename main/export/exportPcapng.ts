@@ -32,6 +32,7 @@ import {
 import { GENERATOR } from './journeysJson.ts';
 import type { Sink } from './sink.ts';
 import { mergeByKey, orderKeys, pathOrderInTies } from './order.ts';
+import { hopIndex } from './hopIndex.ts';
 import { writeIdb, writeShb } from './pcapngWriter.ts';
 import { trace } from '../common/trace.ts';
 
@@ -152,40 +153,6 @@ export function clocksNote(res: CorrelationResult): string {
     .join(', ');
 }
 
-/**
- * Per row: hop number within its journey (0-based, -1 none), the row of the hop it is timed from (the previous
- * hop's, but for the copies of a broadcast or multicast frame: HopSources; -1 for none), and the journey (-1 for
- * rows that are no hop: duplicates and rows without a journey; journeyOfRow tells those apart).
- */
-export function hopIndex(res: CorrelationResult): {
-  hop: Int32Array;
-  prev: Int32Array;
-  count: Int32Array;
-  journey: Int32Array;
-} {
-  const n = res.rowCount;
-  const hop = new Int32Array(n).fill(-1);
-  const prev = new Int32Array(n).fill(-1);
-  const journey = new Int32Array(n).fill(-1);
-  const count = new Int32Array(res.journeyCount);
-  // firstRow/nextRow walk journeyRows' order without an array per journey (`seen`: this journey's rows so far).
-  const sources = res.hopSources();
-  const seen: number[] = []; // seen[i]: the journey's hop i (its first i entries; no length set per journey)
-  for (let k = 0; k < res.journeyCount; k++) {
-    let i = 0;
-    sources.reset();
-    for (let r = res.firstRow(k); r >= 0; r = res.nextRow(r)) {
-      const from = sources.next(r);
-      prev[r] = from < 0 ? -1 : seen[from];
-      hop[r] = i;
-      journey[r] = k;
-      seen[i++] = r;
-    }
-    count[k] = i;
-  }
-  return { hop, prev, count, journey };
-}
-
 /** Below this many packets the export writes in its own thread (a worker takes ~30 ms to start). */
 const WORKER_MIN_PACKETS = 20_000;
 
@@ -282,8 +249,10 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
   // thread or the columns are not shared.
   const key = orderKeys(res, corrected, writer.threaded);
   const merging = writer.orderInThread(key, rows.capture, res.captures.length, rows.length);
-  const { hop, prev, count, journey } = hopIndex(res);
-  trace('export: hops indexed');
+  // The journeys' paths walked on the writer's thread when the CLI asked it as soon as they were linked.
+  const walked = writer.hopsAsked(res);
+  const { hop, prev, count, journey } = walked ? await walked : hopIndex(res);
+  trace(`export: hops indexed${walked ? ' (walked in the writer thread)' : ''}`);
   const order = merging
     ? await merging
     : mergeByKey(key, rows.capture, res.captures.length, new Int32Array(rows.length));

@@ -115,7 +115,7 @@ function finish(
   c.advance(Infinity);
   trace('correlate: every node grouped');
   opts.onProgress?.({ stage: 'linking', done: 0, total: 1 });
-  const result = c.result();
+  const result = c.result(opts.onLinked);
   result.range = opts.range ?? null;
   result.kernelDrops = sessionDrops(inputs);
   return { result, problems: ingest.problems, correlator: c, threads, outside: ingest.outside };

@@ -29,6 +29,7 @@ import { decodeOptions, ingestFiles, type Ingested } from './ingestFiles.ts';
 import { fallbackNode, type LabelledPath } from './labels.ts';
 import type { TimeRange } from './timeRange.ts';
 import type { InterfaceInfo } from '../correlate/ownership.ts';
+import type { CorrelationResult } from '../correlate/result.ts';
 import { sniffPcapMagic } from '../pcap/classic.ts';
 import { trace } from '../common/trace.ts';
 
@@ -60,6 +61,11 @@ export interface IngestOptions {
    * thread merge the rows' time order then, while this one groups and links).
    */
   onRows?: (rows: ObservationTable, captures: number) => void;
+  /**
+   * Called once the journeys are linked, before the flows are computed (the pcapng export has its writer thread walk
+   * the journeys' paths then: export/hopIndex.ts).
+   */
+  onLinked?: (res: CorrelationResult) => void;
 }
 
 /**

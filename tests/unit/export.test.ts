@@ -469,8 +469,9 @@ describe('CLI', () => {
       'link: clock pre-pass done',
       'link: final pass done',
       'link: flows done',
-      'export: hops indexed',
-      // Two ingest threads share their columns, so the CLI's writer thread merges the order.
+      // Two ingest threads share their columns, so the CLI's writer thread walks the journeys' paths (asked once
+      // they were linked, while this one computed the flows) and merges the order.
+      'export: hops indexed (walked in the writer thread)',
       'export: time order (merged in the writer thread)',
       expect.stringMatching(/^export: every batch filled \(\d+ ms waiting for the writer\)$/),
       'export: writer finished',
