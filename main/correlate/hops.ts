@@ -243,7 +243,10 @@ export function changeMask(obs: ObservationTable, p: number, r: number): number 
   let m = 0;
   const pe = (obs.flags[p] & F_ETH) !== 0;
   const re = (obs.flags[r] & F_ETH) !== 0;
-  if (pe && re && (obs.ethSrc(p) !== obs.ethSrc(r) || obs.ethDst(p) !== obs.ethDst(r))) m |= CH_MAC;
+  // Both framed: their interned (source, destination) pairs differ exactly when a MAC does (one id a pair).
+  if (pe && re) {
+    if (obs.ethPairId(p) !== obs.ethPairId(r)) m |= CH_MAC;
+  }
   // Two cooked-capture hops (`-i any`): their source addresses are all there is to compare.
   else if (!pe && !re && obs.ethPairId(p) !== 0 && obs.ethPairId(r) !== 0 && obs.ethSrc(p) !== obs.ethSrc(r))
     m |= CH_MAC;
@@ -260,21 +263,21 @@ export function changeMask(obs: ObservationTable, p: number, r: number): number 
     m |= popBit(obs.encap(p, E_TYPE)) | pushBit(obs.encap(r, E_TYPE));
   if (
     obs.dst[p] !== obs.dst[r] ||
-    (obs.dstPort(p) >= 0 && obs.dstPort(r) >= 0 && obs.dstPort(p) !== obs.dstPort(r))
+    (obs.dstPort(p) !== obs.dstPort(r) && obs.dstPort(p) >= 0 && obs.dstPort(r) >= 0)
   )
     m |= CH_NAT_DST;
   if (
     obs.src[p] !== obs.src[r] ||
-    (obs.srcPort(p) >= 0 && obs.srcPort(r) >= 0 && obs.srcPort(p) !== obs.srcPort(r))
+    (obs.srcPort(p) !== obs.srcPort(r) && obs.srcPort(p) >= 0 && obs.srcPort(r) >= 0)
   )
     m |= CH_NAT_SRC;
   // An ICMP id remapped (conntrack's "port" for ICMP, as SNAT takes it) with the addresses kept: nat-src (a
   // reply's de-SNAT rewrites its destination too, already nat-dst).
   else if (
     (m & CH_NAT_DST) === 0 &&
+    obs.icmpId(p) !== obs.icmpId(r) &&
     obs.icmpId(p) >= 0 &&
-    obs.icmpId(r) >= 0 &&
-    obs.icmpId(p) !== obs.icmpId(r)
+    obs.icmpId(r) >= 0
   )
     m |= CH_NAT_SRC;
   if (pieceOf(obs, r, p)) m |= CH_SPLIT;
