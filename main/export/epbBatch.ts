@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 
-import { mergeByKey } from './order.ts';
+import { mergeByKey, pathOrderInTies } from './order.ts';
 import type { CorrelationResult } from '../correlate/result.ts';
 import {
   hopWalkInput,
@@ -310,14 +310,22 @@ interface HopJob {
   id: number;
   input: HopWalkInput;
   output: HopWalkOutput;
+  /** A time order the thread merged before (and its key): its ties then put in path order (pathOrderInTies). */
+  ties?: { order: Int32Array; key: Float64Array };
 }
 
 /**
  * The worker's message loop (self-contained too): {setup} → create the writer; {order} → merge the rows' time
- * order into its `out`, answer {ordered: its id}; {hops} → walk the journeys' paths into its output, answer
- * {walked: its id}; {slot, count} → write that batch, answer {done: slot}; {end} → finish, answer {finished: bytes}.
+ * order into its `out`, answer {ordered: its id}; {hops} → walk the journeys' paths into its output (and order
+ * the ties of an order merged before), answer {walked: its id}; {slot, count} → write that batch, answer
+ * {done: slot}; {end} → finish, answer {finished: bytes}.
  */
-function workerLoop(make: typeof createBatchWriter, merge: typeof mergeByKey, walk: typeof walkHops): void {
+function workerLoop(
+  make: typeof createBatchWriter,
+  merge: typeof mergeByKey,
+  walk: typeof walkHops,
+  ties: typeof pathOrderInTies,
+): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const wt = require('node:worker_threads') as typeof import('node:worker_threads');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -360,8 +368,10 @@ function workerLoop(make: typeof createBatchWriter, merge: typeof mergeByKey, wa
           );
           port.postMessage({ ordered: o.id });
         } else if (msg.hops) {
-          walk(msg.hops.input, msg.hops.output);
-          port.postMessage({ walked: msg.hops.id });
+          const h = msg.hops;
+          walk(h.input, h.output);
+          if (h.ties) ties(h.ties.order, h.ties.key, h.output);
+          port.postMessage({ walked: h.id });
         } else if (msg.slot !== undefined) {
           const slot = msg.slot;
           writer!.write({ meta: metas[slot], text: texts[slot], count: msg.count!, slot });
@@ -394,9 +404,18 @@ export class BatchSink {
   private wake: (() => void) | null = null;
   private finished: number | null = null;
   /** The last time order asked of the thread (orderInThread), answered again when asked again. */
-  private ordering: { key: Float64Array; n: number; done: Promise<Int32Array> } | null = null;
-  /** The hop walk asked of the thread (hopsInThread), and for which result. */
-  private walking: { res: CorrelationResult; done: Promise<HopIndex> } | null = null;
+  private ordering: {
+    key: Float64Array;
+    n: number;
+    out: SharedArrayBuffer;
+    done: Promise<Int32Array>;
+  } | null = null;
+  /** The hop walk asked of the thread (hopsInThread), for which result, and the order whose ties it put right. */
+  private walking: {
+    res: CorrelationResult;
+    done: Promise<HopIndex>;
+    ties: SharedArrayBuffer | null;
+  } | null = null;
   /** Jobs asked of the thread (orders, hop walks): the last id given. */
   private jobs = 0;
   /** Every job asked and not yet answered, by id: settled when the thread answers it, or fails. */
@@ -429,7 +448,7 @@ export class BatchSink {
     // The bundlers' helpers for kept function names and require() are not in the worker's scope: stand-ins.
     const code =
       'const __name = (f) => f; const __require = require;\n' +
-      `(${workerLoop.toString()})(${createBatchWriter.toString()}, ${mergeByKey.toString()}, ${walkHops.toString()});\n`;
+      `(${workerLoop.toString()})(${[createBatchWriter, mergeByKey, walkHops, pathOrderInTies].join(', ')});\n`;
     this.worker = new Worker(code, { eval: true, workerData: data, name: 'hopscope-pcapng-writer' });
     // Idle until begin(): it must not keep the process alive if the export never comes.
     this.worker.unref();
@@ -506,7 +525,7 @@ export class BatchSink {
     const done = this.ask(id).then(() => new Int32Array(out));
     // Asked early and never awaited (an export that failed before its fill): no unhandled rejection.
     done.catch(() => {});
-    this.ordering = { key, n, done };
+    this.ordering = { key, n, out, done };
     this.worker.postMessage({ order });
     return done;
   }
@@ -514,18 +533,26 @@ export class BatchSink {
   /**
    * hopIndex(res) with the journeys' paths walked on the writer's thread (walkHops), while this one does other work
    * (the CLI's export asks as soon as the journeys are linked, and computes the flows meanwhile); the few journeys
-   * HopSources must time are walked here once the thread is done. Null when the sink has no thread or a row column
-   * the walk reads is not in shared memory; the caller then indexes the hops itself.
+   * HopSources must time are walked here once the thread is done. When the thread merged the rows' captured time
+   * order before (orderInThread), it then puts that order's ties in path order too (tiesOrdered). Null when the sink
+   * has no thread or a row column the walk reads is not in shared memory; the caller then indexes the hops itself.
    */
   hopsInThread(res: CorrelationResult): Promise<HopIndex> | null {
     if (!this.worker || this.failed) return null;
     const input = hopWalkInput(res, true);
     if (!input) return null;
     const output = hopWalkOutput(res, true);
-    const hops: HopJob = { id: ++this.jobs, input, output };
+    const o = this.ordering;
+    const merged = o !== null && o.key === res.rows.t && o.n === res.rowCount ? o : null;
+    const hops: HopJob = {
+      id: ++this.jobs,
+      input,
+      output,
+      ties: merged ? { order: new Int32Array(merged.out), key: merged.key } : undefined,
+    };
     const done = this.ask(hops.id).then(() => timeIrregular(res, output));
     done.catch(() => {});
-    this.walking = { res, done };
+    this.walking = { res, done, ties: merged && merged.out };
     this.worker.postMessage({ hops });
     return done;
   }
@@ -533,6 +560,15 @@ export class BatchSink {
   /** The hop walk asked of the thread for `res` (hopsInThread), null when none was. */
   hopsAsked(res: CorrelationResult): Promise<HopIndex> | null {
     return this.walking?.res === res ? this.walking.done : null;
+  }
+
+  /**
+   * Whether the thread put the ties of `order` (an order it merged, orderInThread's) in path order when it walked the
+   * paths of `res` (hopsInThread): then settled once that walk is (hopsAsked).
+   */
+  tiesOrdered(res: CorrelationResult, order: Int32Array): boolean {
+    const w = this.walking;
+    return w !== null && w.res === res && w.ties !== null && order.buffer === w.ties;
   }
 
   /** A promise settled when the thread answers job `id`, or rejected when it fails first. */

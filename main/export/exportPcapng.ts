@@ -249,14 +249,17 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
   // thread or the columns are not shared.
   const key = orderKeys(res, corrected, writer.threaded);
   const merging = writer.orderInThread(key, rows.capture, res.captures.length, rows.length);
-  // The journeys' paths walked on the writer's thread when the CLI asked it as soon as they were linked.
+  // The journeys' paths walked on the writer's thread when the CLI asked it as soon as they were linked; the journeys
+  // said stopped found meanwhile.
   const walked = writer.hopsAsked(res);
+  const stops = journeyStops(res);
   const { hop, prev, count, journey } = walked ? await walked : hopIndex(res);
   trace(`export: hops indexed${walked ? ' (walked in the writer thread)' : ''}`);
   const order = merging
     ? await merging
     : mergeByKey(key, rows.capture, res.captures.length, new Int32Array(rows.length));
-  pathOrderInTies(order, key, { journey, hop });
+  // Its ties in path order: by the writer's thread after its walk when it merged this order before.
+  if (!writer.tiesOrdered(res, order)) pathOrderInTies(order, key, { journey, hop });
   trace(`export: time order${merging ? ' (merged in the writer thread)' : ''}`);
   // correctedT(r) = t[r] − its node's offset: the offset per capture, looked up once (a drifting clock's, per row).
   const capNode = Int32Array.from(res.captures, (_, c) => res.nodeOfCapture(c));
@@ -273,7 +276,7 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
     drifting: res.clock.drifting,
     tcol: rows.t,
     capture: rows.capture,
-    stops: journeyStops(res),
+    stops,
     cb: new CommentBytes(),
   };
   let waited = 0; // ms this thread waited for the writer to hand a batch back (traced)

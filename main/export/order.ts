@@ -30,34 +30,37 @@ export function orderKeys(res: CorrelationResult, corrected: boolean, shared = f
   return key;
 }
 
-/** Within each run of rows with the same time, the rows of one journey in hop order (others stay in place). */
+/**
+ * Within each run of rows with the same time, the rows of one journey in hop order (others stay in place).
+ * Self-contained (no names from outside its body), as mergeByKey: the pcapng writer's thread runs it after it has
+ * walked the journeys' paths (epbBatch.ts), on the order it merged.
+ */
 export function pathOrderInTies(
   order: Int32Array,
   key: ArrayLike<number>,
   { journey, hop }: PathIndex,
 ): void {
+  const fixRun = (s: number, e: number): void => {
+    const byJourney = new Map<number, number[]>();
+    for (let i = s; i < e; i++) {
+      const k = journey[order[i]];
+      if (k < 0 || hop[order[i]] < 0) continue;
+      const at = byJourney.get(k);
+      if (at) at.push(i);
+      else byJourney.set(k, [i]);
+    }
+    for (const at of byJourney.values()) {
+      if (at.length < 2) continue;
+      const rows = at.map((i) => order[i]).sort((a, b) => hop[a] - hop[b]);
+      at.forEach((i, x) => (order[i] = rows[x]));
+    }
+  };
   for (let i = 1; i < order.length; i++) {
     if (key[order[i]] !== key[order[i - 1]]) continue;
     let e = i + 1;
     while (e < order.length && key[order[e]] === key[order[i]]) e++;
-    fixRun(order, i - 1, e, journey, hop);
+    fixRun(i - 1, e);
     i = e;
-  }
-}
-
-function fixRun(order: Int32Array, s: number, e: number, journey: Int32Array, hop: Int32Array): void {
-  const byJourney = new Map<number, number[]>();
-  for (let i = s; i < e; i++) {
-    const k = journey[order[i]];
-    if (k < 0 || hop[order[i]] < 0) continue;
-    const at = byJourney.get(k);
-    if (at) at.push(i);
-    else byJourney.set(k, [i]);
-  }
-  for (const at of byJourney.values()) {
-    if (at.length < 2) continue;
-    const rows = at.map((i) => order[i]).sort((a, b) => hop[a] - hop[b]);
-    at.forEach((i, x) => (order[i] = rows[x]));
   }
 }
 

@@ -15,6 +15,7 @@ import {
   walkHops,
   type HopIndex,
 } from '../../main/export/hopIndex.ts';
+import { mergeByKey, timeOrder } from '../../main/export/order.ts';
 import { correlateInputs } from '../../main/session/ingest.ts';
 import { loadInputs } from '../../main/session/inputs.ts';
 import { generate } from '../../bench/generate.ts';
@@ -93,8 +94,14 @@ describe('hop index', () => {
     for (const w of writers) await w.abort();
   });
 
-  /** Read on two threads (the row table's columns shared), the writer asked to walk as soon as it is linked. */
-  async function inThread(files: string[]): Promise<{ res: CorrelationResult; got: HopIndex }> {
+  /**
+   * Read on two threads (the row table's columns shared), the writer asked to walk as soon as it is linked (and with
+   * `early`, to merge the captured time order as soon as the rows are read, as the CLI's export does).
+   */
+  async function inThread(
+    files: string[],
+    early = false,
+  ): Promise<{ res: CorrelationResult; got: HopIndex; writer: BatchSink }> {
     const inputs = loadInputs(files);
     if (!inputs.ok) throw new Error(inputs.error.message);
     const writer = new BatchSink(true);
@@ -105,6 +112,9 @@ describe('hop index', () => {
     const res = correlateInputs(inputs.value, {
       threads: 2,
       parallelMinBytes: 0,
+      onRows: early
+        ? (rows, captures) => void writer.orderInThread(rows.t, rows.capture, captures, rows.length)
+        : undefined,
       onLinked: (r) => {
         linked = r;
         flowsThen = r.flowOf.length;
@@ -117,7 +127,7 @@ describe('hop index', () => {
     expect(flowsThen).toBe(0);
     expect(asked).toBeInstanceOf(Promise);
     expect(writer.hopsAsked(res)).toBe(asked);
-    return { res, got: await asked! };
+    return { res, got: await asked!, writer };
   }
 
   it('walked on the writer thread from a table read on two threads: the same index', async () => {
@@ -130,6 +140,37 @@ describe('hop index', () => {
     const { res, got } = await inThread(m.path.map((f) => join(dir, f.path)));
     expect(res.rowCount).toBe(24_000);
     expectIndex(got, reference(res), 'generated (thread)');
+  }, 60_000);
+
+  it('with the time order merged there first, the thread puts its ties in path order after the walk', async () => {
+    // The pod's veth and its bridge stamp a packet in the same nanosecond in these labs: ties the merge alone leaves
+    // in row order (a reader would see the packet go backwards).
+    let tied = 0;
+    for (const scenario of ['flannel-vxlan', 'broadcast', 'gso-vxlan']) {
+      for (const early of [true, false]) {
+        const { res, got, writer } = await inThread(fixtureFiles(scenario), early);
+        const order = await writer.orderInThread(
+          res.rows.t,
+          res.rows.capture,
+          res.captures.length,
+          res.rowCount,
+        )!;
+        const want = timeOrder(res, false, reference(res));
+        // Not merged before the walk: the ties are the caller's to order (pathOrderInTies), not the thread's.
+        expect(writer.tiesOrdered(res, order), `${scenario} early=${early}`).toBe(early);
+        if (!early) continue;
+        expect(Array.from(order), scenario).toEqual(Array.from(want));
+        const merged = mergeByKey(
+          res.rows.t,
+          res.rows.capture,
+          res.captures.length,
+          new Int32Array(res.rowCount),
+        );
+        if (merged.some((r, i) => r !== want[i])) tied++;
+        expectIndex(got, reference(res), `${scenario} (thread, early order)`);
+      }
+    }
+    expect(tied).toBeGreaterThan(0);
   }, 60_000);
 
   it('not walked on a thread when the columns are not shared or the sink has none', async () => {
