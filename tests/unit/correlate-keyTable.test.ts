@@ -58,8 +58,9 @@ describe('WindowedKeyTable', () => {
   it('drops what left the window, holding about a window of items (many rehashes at one size)', () => {
     const random = rng(7);
     const { table } = workload(2, 60_000, 1_000_000, 500_000, () => 500 + Math.floor(random() * 1000));
-    // ~500 items a window; the table holds what arrived since its last rehash, never the whole run.
-    expect(table.size).toBeLessThan(4_000);
+    // ~500 items a window; the table holds what arrived since its last rehash (at most half of a table sized for 16
+    // windows), never the whole run.
+    expect(table.size).toBeLessThan(6_000);
   });
 
   it('keeps an item exactly a window old (the rehash at that very time)', () => {
