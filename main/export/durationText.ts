@@ -1,6 +1,6 @@
 // Durations as people read them ("420 ns", "12.3 µs", "4.56 ms", "2.013 s"), as text and written straight as
 // UTF-8 bytes (the export's packet comments, the hop ladder's latencies: a million of them, without a string each).
-import { decimalDigits, digitsInto, utf8Into } from './textBytes.ts';
+import { decimalDigits, digitsInto, ONES, TENS, utf8Into } from './textBytes.ts';
 
 const MICRO = [0xc2, 0xb5]; // 'µ' in UTF-8
 
@@ -28,13 +28,9 @@ export function latency(ns: number): string {
 /** Bytes durationInto may write. */
 export const DURATION_ROOM = 40;
 
-/** The tens and ones digit of 0…99, as ASCII. */
-const TENS = Uint8Array.from({ length: 100 }, (_, i) => 48 + ((i / 10) | 0));
-const ONES = Uint8Array.from({ length: 100 }, (_, i) => 48 + (i % 10));
-
 /**
- * 0 <= n < 2^31 in decimal; the position after it. Below 1000 (every latency's whole part and the ns ones) by table,
- * a digit pair a lookup: a division per digit (digitsInto after decimalDigits) was ~20 ns of each durationInto.
+ * 0 <= n < 2^31 in decimal; the position after it. Below 1000 (every latency's whole part and the ns ones) without
+ * a loop: digitsInto after decimalDigits, a division per digit then, was ~20 ns of each durationInto.
  */
 function upTo999Into(n: number, buf: Uint8Array, at: number): number {
   if (n < 10) {
