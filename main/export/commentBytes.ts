@@ -2,7 +2,7 @@
 // without a string, a template or a TextEncoder call per packet. Same text as the string forms it replaces
 // (`duration()` of ladder.ts and the template in exportPcapng.ts); tests/unit/export-comment.test.ts compares.
 import { DURATION_ROOM, durationInto } from './durationText.ts';
-import { intInto, utf8Into } from './textBytes.ts';
+import { dottedInto, intInto, utf8Into } from './textBytes.ts';
 
 export class CommentBytes {
   private own: Uint8Array = new Uint8Array(1024);
@@ -77,6 +77,13 @@ export class CommentBytes {
       b[--at] = 48 + (x - q * 10);
       x = q;
     }
+    return this;
+  }
+
+  /** An IPv4 address as a dotted quad. */
+  dotted(ip: number): this {
+    this.room(15);
+    this.len = dottedInto(ip, this.buf, this.len);
     return this;
   }
 

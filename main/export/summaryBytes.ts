@@ -42,13 +42,7 @@ function num(cb: CommentBytes, v: number): void {
 }
 
 function ipv4(cb: CommentBytes, ip: number): void {
-  cb.int((ip >>> 24) & 255)
-    .bytes(DOT)
-    .int((ip >>> 16) & 255)
-    .bytes(DOT)
-    .int((ip >>> 8) & 255)
-    .bytes(DOT)
-    .int(ip & 255);
+  cb.dotted(ip);
 }
 
 /** `A.P > B.Q` (an address, a dot and a port each side). */

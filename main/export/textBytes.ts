@@ -74,6 +74,27 @@ export function intInto(n: number, buf: Uint8Array, at: number): number {
   return digitsInto(n, decimalDigits(n), buf, at);
 }
 
+/** The dotted quad of an IPv4 address into buf at `at` (room for 15 bytes); the position after it. */
+export function dottedInto(ip: number, buf: Uint8Array, at: number): number {
+  let p = at;
+  for (let shift = 24; shift >= 0; shift -= 8) {
+    const o = (ip >>> shift) & 255;
+    if (o < 10) buf[p++] = 0x30 + o;
+    else if (o < 100) {
+      buf[p++] = TENS[o];
+      buf[p++] = ONES[o];
+    } else {
+      const h = (o / 100) | 0;
+      const r = o - h * 100;
+      buf[p++] = 0x30 + h;
+      buf[p++] = TENS[r];
+      buf[p++] = ONES[r];
+    }
+    if (shift) buf[p++] = 0x2e;
+  }
+  return p;
+}
+
 export class TextBytes {
   private buf: Uint8Array;
   private pos: number;
@@ -174,10 +195,7 @@ export class TextBytes {
 
   /** An IPv4 address in dotted-quad form (within the current room()). */
   dotted(ip: number): void {
-    for (let shift = 24; shift >= 0; shift -= 8) {
-      this.int((ip >>> shift) & 255);
-      if (shift) this.buf[this.pos++] = 0x2e;
-    }
+    this.pos = dottedInto(ip, this.buf, this.pos);
   }
 
   /**
