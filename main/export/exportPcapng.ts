@@ -207,12 +207,17 @@ const words = (a: Uint8Array): Words => {
 };
 /**
  * `w` into the text at `p` (a DataView on it; room made); the position after it. Up to 3 bytes past that position
- * are written too: the next part or the comment's zero padding writes over them, and after a batch's last comment
- * no one reads them.
+ * are written too (4 for an empty `w`, which no caller puts: the empty change mask is skipped): the next part or the
+ * comment's zero padding writes over them, and after a batch's last comment no one reads them.
  */
 function put(dv: DataView, p: number, w: Words): number {
   const a = w.words;
-  for (let q = 0; q < a.length; q++) dv.setUint32(p + 4 * q, a[q], true);
+  // Most constants are one or two words: stored without the loop's bookkeeping.
+  dv.setUint32(p, a[0], true);
+  if (a.length > 1) {
+    dv.setUint32(p + 4, a[1], true);
+    for (let q = 2; q < a.length; q++) dv.setUint32(p + 4 * q, a[q], true);
+  }
   return p + w.length;
 }
 
@@ -344,6 +349,8 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
   //   (`+LATENCY (since hop M)` for a copy of a broadcast/multicast frame timed from an earlier hop than the one
   //   before it, `(parallel copy)` for one another node received in parallel; `: … nat-dst (was A.P > B.Q)` for
   //   a NAT'ed hop, the tuple before it; `; ✗ not seen after …` on the last hop of a journey said stopped).
+  // No journey said stopped (the rule): no lookup at each journey's last hop.
+  const anyStop = stops.count > 0;
   let tp = 0;
   for (let i = from; i < order.length; i++) {
     const r = order[i];
@@ -358,7 +365,7 @@ function fillBatch(st: FillState, b: Batch, from: number): number {
     const direct = first && !sealed && res.summaryFromColumns(r);
     const summary = !first || direct ? '' : sealed ? res.journeySummary(k) : res.rowSummary(r);
     // The last hop of a journey said stopped (correlate/stops.ts) says so after its own comment.
-    const stop = k >= 0 && !dup && h === count[k] - 1 ? stopComment(res, stops, k) : '';
+    const stop = anyStop && k >= 0 && !dup && h === count[k] - 1 ? stopComment(res, stops, k) : '';
     const extra = (direct ? SUMMARY_BYTES : summary.length) + stop.length;
     // Full: the caller hands it to the writer and calls again with the next batch (this row's comment is built
     // again then: it was not written yet).
