@@ -499,6 +499,35 @@ describe('CLI', () => {
       expect(taken).toBeLessThanOrEqual(rows);
     }
   }, 30_000);
+
+  it("the CLI's writer thread (hop walk, same-time ties) writes what one thread writes, from the bundle too", () => {
+    // Read on two threads, the writer's thread walks the paths and orders the ties (its functions' source run as
+    // text there: bundled, with the bundler's helpers); on one, this thread does both. Labs with broadcast copies
+    // and a veth and a bridge stamping a packet in the same nanosecond.
+    for (const lab of ['flannel-vxlan', 'broadcast']) {
+      const files = fixtureFiles(lab);
+      const run = (threads: string, out: string) =>
+        spawnSync('node', [join(ROOT, 'bin/hopscope.mjs'), 'export', '--pcapng', out, ...files], {
+          encoding: 'utf8',
+          env: {
+            ...process.env,
+            HOPSCOPE_TRACE: '1',
+            HOPSCOPE_INGEST_THREADS: threads,
+            HOPSCOPE_INGEST_MIN_BYTES: '0',
+          },
+        });
+      const one = run('1', join(tmp, `${lab}-1.pcapng`));
+      const two = run('2', join(tmp, `${lab}-2.pcapng`));
+      expect(one.status, one.stderr).toBe(0);
+      expect(two.status, two.stderr).toBe(0);
+      expect(one.stderr).toMatch(/\] export: hops indexed\n/);
+      expect(two.stderr).toMatch(/\] export: hops indexed \(walked in the writer thread\)\n/);
+      expect(
+        readFileSync(join(tmp, `${lab}-2.pcapng`)).equals(readFileSync(join(tmp, `${lab}-1.pcapng`))),
+        lab,
+      ).toBe(true);
+    }
+  }, 30_000);
 });
 
 describe('pcapng timestamp words', () => {
