@@ -1,6 +1,6 @@
 // Durations as people read them ("420 ns", "12.3 µs", "4.56 ms", "2.013 s"), as text and written straight as
 // UTF-8 bytes (the export's packet comments, the hop ladder's latencies: a million of them, without a string each).
-import { decimalDigits, digitsInto, ONES, TENS, utf8Into } from './textBytes.ts';
+import { ONES, TENS, upTo999Into, utf8Into } from './textBytes.ts';
 
 const MICRO = [0xc2, 0xb5]; // 'µ' in UTF-8
 
@@ -27,31 +27,6 @@ export function latency(ns: number): string {
 
 /** Bytes durationInto may write. */
 export const DURATION_ROOM = 40;
-
-/**
- * 0 <= n < 2^31 in decimal; the position after it. Below 1000 (every latency's whole part and the ns ones) without
- * a loop: digitsInto after decimalDigits, a division per digit then, was ~20 ns of each durationInto.
- */
-function upTo999Into(n: number, buf: Uint8Array, at: number): number {
-  if (n < 10) {
-    buf[at] = 48 + n;
-    return at + 1;
-  }
-  if (n < 100) {
-    buf[at] = TENS[n];
-    buf[at + 1] = ONES[n];
-    return at + 2;
-  }
-  if (n < 1000) {
-    const h = (n / 100) | 0;
-    const rest = n - h * 100;
-    buf[at] = 48 + h;
-    buf[at + 1] = TENS[rest];
-    buf[at + 2] = ONES[rest];
-    return at + 3;
-  }
-  return digitsInto(n, decimalDigits(n), buf, at);
-}
 
 /**
  * duration(ns) of ladder.ts as UTF-8 into buf at `at` (room for DURATION_ROOM bytes), byte for byte; returns the

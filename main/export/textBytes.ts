@@ -74,23 +74,37 @@ export function intInto(n: number, buf: Uint8Array, at: number): number {
   return digitsInto(n, decimalDigits(n), buf, at);
 }
 
+/**
+ * 0 <= n < 2^31 in decimal into buf at `at`; the position after it. Below 1000 (a latency's whole part, an address's
+ * octet) without a loop: digitsInto after decimalDigits, a division per digit, was ~20 ns of each durationInto.
+ */
+export function upTo999Into(n: number, buf: Uint8Array, at: number): number {
+  if (n < 10) {
+    buf[at] = 48 + n;
+    return at + 1;
+  }
+  if (n < 100) {
+    buf[at] = TENS[n];
+    buf[at + 1] = ONES[n];
+    return at + 2;
+  }
+  if (n < 1000) {
+    const h = (n / 100) | 0;
+    const rest = n - h * 100;
+    buf[at] = 48 + h;
+    buf[at + 1] = TENS[rest];
+    buf[at + 2] = ONES[rest];
+    return at + 3;
+  }
+  return digitsInto(n, decimalDigits(n), buf, at);
+}
+
 /** The dotted quad of an IPv4 address into buf at `at` (room for 15 bytes); the position after it. */
 export function dottedInto(ip: number, buf: Uint8Array, at: number): number {
-  let p = at;
-  for (let shift = 24; shift >= 0; shift -= 8) {
-    const o = (ip >>> shift) & 255;
-    if (o < 10) buf[p++] = 0x30 + o;
-    else if (o < 100) {
-      buf[p++] = TENS[o];
-      buf[p++] = ONES[o];
-    } else {
-      const h = (o / 100) | 0;
-      const r = o - h * 100;
-      buf[p++] = 0x30 + h;
-      buf[p++] = TENS[r];
-      buf[p++] = ONES[r];
-    }
-    if (shift) buf[p++] = 0x2e;
+  let p = upTo999Into(ip >>> 24, buf, at);
+  for (let shift = 16; shift >= 0; shift -= 8) {
+    buf[p++] = 0x2e;
+    p = upTo999Into((ip >>> shift) & 255, buf, p);
   }
   return p;
 }
