@@ -620,6 +620,9 @@ export class BatchSink {
   /** Stops the worker (after a failure elsewhere, or when the export never began); harmless after finish(). */
   async abort(): Promise<void> {
     if (this.finished === null) this.failed ??= new Error('pcapng export aborted');
+    // What is still asked of the thread (an order, a hop walk) fails now, not by the thread's exit: its answer could
+    // still come first (a merge that finished as the thread was told to stop) and settle it.
+    this.poke();
     await this.worker?.terminate();
   }
 }
