@@ -64,7 +64,9 @@ export function digitsInto(n: number, width: number, buf: Uint8Array, at: number
 
 /**
  * 0 <= n < 2^31 in decimal into buf at `at` (a digit by one store: hop numbers mostly have one); returns the position
- * after it.
+ * after it. Kept this small beside upTo999Into on purpose: with upTo999Into's table branches in it (one function for
+ * both), the pcapng fill, which calls it five times a row, took 2.24 → 2.38 ms a 16,384-row batch (10 alternating
+ * runs), even with the branch for large numbers tested first.
  */
 export function intInto(n: number, buf: Uint8Array, at: number): number {
   if (n < 10) {
