@@ -81,9 +81,13 @@ export function walkHops(i: HopWalkInput, o: HopWalkOutput): void {
 /** Whether a typed array's memory is shared (another thread can read or fill it). */
 const shared = (a: ArrayBufferView): boolean => a.buffer instanceof SharedArrayBuffer;
 
+/** `bytes` of memory, shared with other threads when `forThread`. */
+const memory = (bytes: number, forThread: boolean): ArrayBufferLike =>
+  forThread ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+
 /** A copy of `a` in shared memory. */
 function sharedCopy(a: Int32Array): Int32Array {
-  const c = new Int32Array(new SharedArrayBuffer(a.byteLength));
+  const c = new Int32Array(memory(a.byteLength, true));
   c.set(a);
   return c;
 }
@@ -100,11 +104,10 @@ export function hopWalkInput(res: CorrelationResult, forThread = false): HopWalk
   // The thread's job names the columns' types: a widened one (32-bit MAC pair ids) is not shared either.
   const cols = [nextInSegment, segment, missing, ipLenCol, ethPair];
   if (forThread && !(ethPair instanceof Uint16Array && cols.every(shared))) return null;
-  const alloc = (len: number) => (forThread ? new SharedArrayBuffer(len) : new ArrayBuffer(len));
-  const first = new Int32Array(alloc(4 * res.journeyCount));
+  const first = new Int32Array(memory(4 * res.journeyCount, forThread));
   for (let k = 0; k < first.length; k++) first[k] = res.firstRow(k);
   const pairs = rows.macPairs;
-  const groupPair = new Uint8Array(alloc(pairs.count + 1));
+  const groupPair = new Uint8Array(memory(pairs.count + 1, forThread));
   for (let p = 0; p < pairs.count; p++) groupPair[p + 1] = isGroupMac(pairs.get(p, 1)) ? 1 : 0;
   const chains = res.pathChains();
   return {
@@ -125,13 +128,12 @@ export function hopWalkInput(res: CorrelationResult, forThread = false): HopWalk
 export function hopWalkOutput(res: CorrelationResult, forThread = false): HopWalkOutput {
   const n = res.rowCount;
   const j = res.journeyCount;
-  const alloc = (len: number) => (forThread ? new SharedArrayBuffer(len) : new ArrayBuffer(len));
   return {
-    hop: new Int32Array(alloc(4 * n)),
-    prev: new Int32Array(alloc(4 * n)),
-    journey: new Int32Array(alloc(4 * n)),
-    count: new Int32Array(alloc(4 * j)),
-    irregular: new Uint8Array(alloc(j)),
+    hop: new Int32Array(memory(4 * n, forThread)),
+    prev: new Int32Array(memory(4 * n, forThread)),
+    journey: new Int32Array(memory(4 * n, forThread)),
+    count: new Int32Array(memory(4 * j, forThread)),
+    irregular: new Uint8Array(memory(j, forThread)),
   };
 }
 
