@@ -25,6 +25,16 @@ const HOPSCOPE = [NODE, path.join(ROOT, 'bin/hopscope.mjs')];
 const RUN_TS = [NODE, path.join(ROOT, 'bin/run-ts.mjs')];
 const CASE_TIMEOUT_MS = 10 * 60_000;
 /**
+ * What every command runs in: this process's environment without NODE_EXTRA_CA_CERTS. Node parses that file's
+ * certificates when it starts, before the first line of any script (~46 ms with Debian's ca-certificates bundle on
+ * the thirty-sixth session's machine, whose shell sets it for a registry proxy): a cost of the shell, not of the
+ * pipeline, that no anchor pays and no hopscope command needs (none makes a TLS connection). When the shell sets it,
+ * one more case runs `correlate --summary` with it, and the report says what it costs a bare `node -e 0`.
+ */
+const SHELL_CA_CERTS = process.env.NODE_EXTRA_CA_CERTS;
+const BENCH_ENV: NodeJS.ProcessEnv = { ...process.env };
+delete BENCH_ENV.NODE_EXTRA_CA_CERTS;
+/**
  * As root, tcpdump drops to its own user and chowns the file it writes to that user, /dev/null included
  * (Debian's tcpdump: /dev/null became tcpdump:tcpdump after a bench run). `-Z root` keeps root, so nothing
  * changes owner; the time is the same.
@@ -249,7 +259,7 @@ function warmCodeCache(cases: Case[]): void {
     correlate: ['correlate', '--summary', fixture],
     export: ['export', '--pcapng', out, fixture],
   };
-  const env = { ...process.env, HOPSCOPE_INGEST_THREADS: '2', HOPSCOPE_INGEST_MIN_BYTES: '0' };
+  const env = { ...BENCH_ENV, HOPSCOPE_INGEST_THREADS: '2', HOPSCOPE_INGEST_MIN_BYTES: '0' };
   for (const name of new Set(cases.map((c) => (c.cmd?.[1] === HOPSCOPE[1] ? c.cmd[2] : '')))) {
     if (args[name]) spawnSync(HOPSCOPE[0], [HOPSCOPE[1], ...args[name]], { cwd: ROOT, env, stdio: 'ignore' });
   }
@@ -430,6 +440,24 @@ function buildCases(
       stdout: 'capture',
       check: correlateCheck,
     }),
+    ...(SHELL_CA_CERTS
+      ? [
+          c({
+            id: 'correlate-summary-ca',
+            label: "`hopscope correlate --summary` (8 files), with the shell's `NODE_EXTRA_CA_CERTS`",
+            group: 'ours',
+            packets: pathPackets,
+            cmd: haveCorrelate ? [...HOPSCOPE, 'correlate', '--summary', ...pathFiles] : null,
+            env: { NODE_EXTRA_CA_CERTS: SHELL_CA_CERTS },
+            unavailable: unavailable('hopscope correlate'),
+            stdout: 'capture',
+            check: correlateCheck,
+            notes: [
+              'the same with the certificates Node parses at start-up when that variable is set (the other rows run without it)',
+            ],
+          }),
+        ]
+      : []),
     c({
       id: 'correlate-summary-1t',
       label: '`hopscope correlate --summary` (8 files), one thread (`HOPSCOPE_INGEST_THREADS=1`)',
@@ -591,7 +619,27 @@ function machine(): Record<string, string> {
     kernel: `${os.type()} ${os.release()}`,
     tcpdump: first('tcpdump', ['--version']),
     tshark: first('tshark', ['--version']),
+    ...(SHELL_CA_CERTS ? { NODE_EXTRA_CA_CERTS: caCertsCost(SHELL_CA_CERTS) } : {}),
   };
+}
+
+/** What the shell's NODE_EXTRA_CA_CERTS costs a bare `node -e 0` (9 alternating runs each way, medians). */
+function caCertsCost(file: string): string {
+  const time = (env: NodeJS.ProcessEnv) => {
+    const t0 = process.hrtime.bigint();
+    spawnSync(NODE, ['-e', '0'], { env, stdio: 'ignore' });
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  const withIt: number[] = [];
+  const without: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    withIt.push(time({ ...BENCH_ENV, NODE_EXTRA_CA_CERTS: file }));
+    without.push(time(BENCH_ENV));
+  }
+  return (
+    `${file} in the shell: \`node -e 0\` ${median(withIt).toFixed(0)} ms with it, ${median(without).toFixed(0)} ms ` +
+    `without (Node parses it at start-up); every command ran without it but \`correlate-summary-ca\``
+  );
 }
 
 const fmtS = (s: number) => (Number.isFinite(s) ? (s < 10 ? s.toFixed(3) : s.toFixed(1)) : '—');
@@ -813,7 +861,7 @@ async function main(): Promise<void> {
     c.busyBefore.push(
       opts.idle < 1 ? await waitForIdle(opts.idle, opts.idleWaitS * 1000) : await busyFraction(),
     );
-    const env = c.env ? { ...process.env, ...c.env } : undefined;
+    const env = { ...BENCH_ENV, ...c.env };
     const mm = await measure(c.cmd, { cwd: ROOT, stdout: c.stdout, env, timeoutMs: CASE_TIMEOUT_MS });
     c.runs.push(mm);
     const problem = c.check?.(mm) ?? null;
@@ -833,7 +881,7 @@ async function main(): Promise<void> {
   fs.rmSync(path.join(dir, 'out'), { recursive: true, force: true });
   // One more run of correlate --summary, traced (not timed above): where its wall time went.
   const corr = cases.find((c) => c.id === 'correlate-summary');
-  const traced = corr?.cmd ? traceRun(corr.cmd, ROOT) : null;
+  const traced = corr?.cmd ? traceRun(corr.cmd, ROOT, BENCH_ENV) : null;
 
   const mach = machine();
   const lines = [

@@ -43,11 +43,15 @@ export function timelineRows(points: readonly TracePoint[]): string[] {
 }
 
 /** Runs `cmd` once with tracing on; its trace points, or null when it failed or printed none. */
-export function traceRun(cmd: readonly string[], cwd: string): TracePoint[] | null {
+export function traceRun(
+  cmd: readonly string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): TracePoint[] | null {
   const r = spawnSync(cmd[0], cmd.slice(1), {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, HOPSCOPE_TRACE: '1' },
+    env: { ...env, HOPSCOPE_TRACE: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
     maxBuffer: 16 << 20,
   });
