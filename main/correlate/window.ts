@@ -188,6 +188,7 @@ export class LinkWindow {
       first: this.first.subarray(0, F + A),
       segCount: this.segCount.subarray(0, F + A),
       ambiguous: this.ambiguous.subarray(0, F + A),
+      oneKeyEach: false,
     };
     const result = new CorrelationResult(c, own, all, clocks, clock, true);
     this.flows.compute(result);
