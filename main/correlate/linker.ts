@@ -420,84 +420,16 @@ function linkByKeyGroups(
   const endOf = scratch.jPrev;
   const countOf = scratch.jTail;
   const ambOf = scratch.jTailKnown;
-  const startT = scratch.jLastT;
   const g = new GroupState();
-  const { clock, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
   let starts = 0;
   for (let j = 0; j < gCount; j++) {
     if (follower[j]) continue;
-    const n = groups.segCount[j];
-    if (sameKey[j] !== 0 || n > 2) {
-      starts += linkGroup(
-        g,
-        j,
-        groups,
-        sameKey,
-        segs,
-        opts,
-        segJourney,
-        segNext,
-        endOf,
-        countOf,
-        ambOf,
-        startT,
-      );
-      continue;
-    }
-    // One or two segments (most groups): linkGroup's loop written out.
-    let x = groups.first[j];
-    let tx = clock.correct(segs.node[x], segs.firstT[x]);
-    segJourney[x] = -2;
-    endOf[x] = x;
-    countOf[x] = 1;
-    ambOf[x] = 0;
-    starts++;
-    if (n === 1) {
-      startT[x] = tx;
-      continue;
-    }
-    let y = groups.segNext[x];
-    let ty = clock.correct(segs.node[y], segs.firstT[y]);
-    if (ty < tx || (ty === tx && y < x)) {
-      const s = x;
-      x = y;
-      y = s;
-      const t = tx;
-      tx = ty;
-      ty = t;
-      segJourney[x] = -2;
-      endOf[x] = x;
-      countOf[x] = 1;
-      ambOf[x] = 0;
-    }
-    startT[x] = tx;
-    const nx = segs.node[x];
-    const ny = segs.node[y];
-    const lastX = clock.correct(nx, segs.lastT[x]);
-    const gap = Math.abs(ty - lastX);
-    if (
-      lastX >= ty - maxSkewNs &&
-      !(segs.tailKnown[x] && segs.tailKnown[y] && segs.tail[x] !== segs.tail[y]) &&
-      gap <= Math.min(maxSkewNs, crossWindowNs + uncertaintyNs[ny] + uncertaintyNs[nx])
-    ) {
-      if (!hasNodeFrom(x, ny, y, segNext, segs)) {
-        segNext[x] = y;
-        endOf[x] = y;
-        countOf[x] = 2;
-        segJourney[y] = -1;
-        continue;
-      }
-      ambOf[x] = 1;
-    }
-    segJourney[y] = -2;
-    endOf[y] = y;
-    countOf[y] = 1;
-    ambOf[y] = 0;
-    startT[y] = ty;
-    starts++;
+    starts += linkGroup(g, j, groups, sameKey, segs, opts, segJourney, segNext, endOf, countOf, ambOf);
   }
+  const first = new Int32Array(starts);
+  for (let s = 0, k = 0; k < starts; s++) if (segJourney[s] === -2) first[k++] = s;
   return numberJourneys(
-    startOrder(segJourney, startT, segs, opts.clock.nodeCount, starts),
+    mergedOrder(segs, opts.clock, first),
     scratch,
     segJourney,
     segNext,
@@ -505,54 +437,6 @@ function linkByKeyGroups(
     countOf,
     ambOf,
   );
-}
-
-/**
- * The segments that start a journey (segJourney -2) by (corrected first time `startT`, id): mergedOrder's merge of
- * the nodes' lists, on them alone.
- */
-function startOrder(
-  segJourney: Int32Array,
-  startT: Float64Array,
-  segs: SegmentTable,
-  nodes: number,
-  starts: number,
-): Int32Array {
-  const start = new Int32Array(nodes + 1);
-  const n = segs.length;
-  for (let s = 0; s < n; s++) if (segJourney[s] === -2) start[segs.node[s] + 1]++;
-  for (let k = 0; k < nodes; k++) start[k + 1] += start[k];
-  const byNode = new Int32Array(starts);
-  const fill = start.slice(0, nodes);
-  for (let s = 0; s < n; s++) if (segJourney[s] === -2) byNode[fill[segs.node[s]]++] = s;
-  for (let k = 0; k < nodes; k++) {
-    for (let i = start[k] + 1; i < start[k + 1]; i++) {
-      if (startT[byNode[i]] < startT[byNode[i - 1]]) {
-        const part = Array.from(byNode.subarray(start[k], start[k + 1])).sort(
-          (a, b) => startT[a] - startT[b] || a - b,
-        );
-        byNode.set(part, start[k]);
-        break;
-      }
-    }
-  }
-  const pos = start.slice(0, nodes);
-  const order = new Int32Array(starts);
-  for (let o = 0; o < starts; o++) {
-    let best = -1;
-    let bs = -1;
-    for (let k = 0; k < nodes; k++) {
-      if (pos[k] >= start[k + 1]) continue;
-      const s = byNode[pos[k]];
-      if (best < 0 || startT[s] < startT[bs] || (startT[s] === startT[bs] && s < bs)) {
-        best = k;
-        bs = s;
-      }
-    }
-    order[o] = bs;
-    pos[best]++;
-  }
-  return order;
 }
 
 /** The groups' journeys by key (of their first segments): sameKey chains the later ones of a key after the first. */
@@ -630,7 +514,6 @@ function linkGroup(
   endOf: Int32Array,
   countOf: Int32Array,
   ambOf: Uint8Array,
-  startT: Float64Array,
 ): number {
   const { clock, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
   let m = 0;
@@ -702,7 +585,6 @@ function linkGroup(
     jTailKnown[j] = segs.tailKnown[s];
     jMaxUnc[j] = uncertaintyNs[node];
     amb[j] = 0;
-    startT[s] = tFirst;
   }
   for (let j = 0; j < count; j++) {
     const f = jFirst[j];
