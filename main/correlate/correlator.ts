@@ -466,12 +466,11 @@ export class Correlator {
     const clockOpts: ClockOptions = this.opts.clock ?? { mode: 'auto' };
     let bounds: ClockBounds | null = null;
     const scratch = new LinkScratch();
-    let pre: Links | null = null;
     if (clockOpts.mode === 'auto' && this.nodes.length > 1) {
       // Pass 1 with a wide window: bounds from journeys that had exactly one possible match. The window is
       // centred on what is known before any traffic (SSH probes, --clock; else raw clocks), so a node minutes off
       // still gets its offset refined by the traffic. The bounds themselves are taken in raw clocks.
-      pre = linkSegments(this.obs, this.segs, own, this.prePassOptions(), scratch);
+      const pre = linkSegments(this.obs, this.segs, own, this.prePassOptions(), scratch);
       bounds = new ClockBounds(this.nodes.length);
       collectBounds(pre, this, own, bounds);
       trace('link: clock pre-pass done');
@@ -490,8 +489,6 @@ export class Correlator {
         pathOrder: true,
       },
       scratch,
-      // The pre-pass's journeys as the key groups (when none of them took TCP pieces).
-      process.env.HS_KG === '0' ? null : pre,
     );
     trace('link: final pass done');
     const result = new CorrelationResult(this, own, links, clocks, clock);

@@ -54,12 +54,6 @@ export interface Links {
    * (joinWireGuard), left apart, in this pass's journey numbers. collectBounds takes the clocks' bounds they give.
    */
   crossings?: Crossings;
-  /**
-   * Whether every journey's segments share one key (no TCP pieces or WireGuard crossings joined to them): the
-   * journeys then split the segments into parts of their key groups, which a later pass over the same segments may
-   * take as its groups (linkSegments' `keyGroups`).
-   */
-  oneKeyEach: boolean;
 }
 
 /**
@@ -191,19 +185,12 @@ export class LinkScratch {
   }
 }
 
-/**
- * Links the segments (`opts.list`, default all) into journeys. `keyGroups`: the journeys of an earlier pass over all
- * the same segments whose journeys each have one key (Links.oneKeyEach, e.g. the clock pre-pass's): without a list
- * or rivals, the segments are then linked key group by key group (linkByKeyGroups) instead of in one merged order,
- * with the same result.
- */
 export function linkSegments(
   obs: ObservationTable,
   segs: SegmentTable,
   own: Ownership,
   opts: LinkOptions,
   scratch: LinkScratch = new LinkScratch(),
-  keyGroups: Links | null = null,
 ): Links {
   const list = opts.list ?? null;
   const n = list ? list.length : segs.length;
@@ -222,14 +209,7 @@ export function linkSegments(
   }
   const { jFirst } = scratch.prepare(n);
   const { clock } = opts;
-  const count =
-    keyGroups !== null &&
-    keyGroups.oneKeyEach &&
-    keyGroups.segJourney.length === segs.length &&
-    list === null &&
-    opts.rival === undefined
-      ? linkByKeyGroups(keyGroups, segs, opts, scratch, segJourney, segNext)
-      : linkInOrder(mergedOrder(segs, clock, list), segs, opts, scratch, segJourney, segNext);
+  const count = linkInOrder(mergedOrder(segs, clock, list), segs, opts, scratch, segJourney, segNext);
 
   const cut = joinCutSegments(obs, segs, clock, opts, count, scratch, segNext);
   const crossings = joinWireGuard(
@@ -247,7 +227,6 @@ export function linkSegments(
     return {
       ...linksOf(cut, count, scratch, segJourney, segNext),
       crossings: cut ? crossings.renumbered(cut) : crossings,
-      oneKeyEach: cut === null,
     };
   const merged = crossings.length > 0 ? withoutJoined(cut, crossings, count) : cut;
   // Each clear journey's crossings, in their order: crossings[joinedFirst[j]], then on by joinedNext (-1 ends).
@@ -390,244 +369,6 @@ function linkInOrder(
 }
 
 /**
- * linkInOrder's result, key group by key group. linkInOrder links a segment only with journeys of its own key (the
- * table's chain for that key, newest first, cut at the first journey out of reach), so each key group's journeys
- * depend only on its own segments in the merged order, i.e. by (corrected first time, segment id); and a journey is
- * numbered by when its first segment comes in that order. The groups are found from `groups`' journeys (each of
- * one key: a key met twice joins two of them into one group), which costs a hash of each journey instead of each
- * segment, and only the journeys' first segments are merged by time.
- *
- * Each group runs linkInOrder's loop on its own (simulated below, line for line): its journeys newest first, the
- * walk ending at the first one out of reach. linkInOrder's table may have forgotten an older journey (a rehash drops
- * those out of the window as of the segment then linked) or cut a chain there; either only ends a walk that the
- * reach test ends as well at that journey (its last time is before the cutoff, and every later segment is later).
- */
-function linkByKeyGroups(
-  groups: Links,
-  segs: SegmentTable,
-  opts: LinkOptions,
-  scratch: LinkScratch,
-  segJourney: Int32Array,
-  segNext: Int32Array,
-): number {
-  const gCount = groups.count;
-  // Per group journey: the next one of its key (+1; 0 none), and whether it is not the first of its key.
-  const sameKey = new Int32Array(gCount);
-  const follower = new Uint8Array(gCount);
-  keyChains(groups, segs, sameKey, follower);
-  // Per segment that starts a journey (segJourney -2 until numbered): the journey's last segment, its segment count
-  // and whether it is ambiguous, in scratch columns linkInOrder alone uses (each as long as the segments).
-  const endOf = scratch.jPrev;
-  const countOf = scratch.jTail;
-  const ambOf = scratch.jTailKnown;
-  const g = new GroupState();
-  let starts = 0;
-  for (let j = 0; j < gCount; j++) {
-    if (follower[j]) continue;
-    starts += linkGroup(g, j, groups, sameKey, segs, opts, segJourney, segNext, endOf, countOf, ambOf);
-  }
-  const first = new Int32Array(starts);
-  for (let s = 0, k = 0; k < starts; s++) if (segJourney[s] === -2) first[k++] = s;
-  return numberJourneys(
-    mergedOrder(segs, opts.clock, first),
-    scratch,
-    segJourney,
-    segNext,
-    endOf,
-    countOf,
-    ambOf,
-  );
-}
-
-/** The groups' journeys by key (of their first segments): sameKey chains the later ones of a key after the first. */
-function keyChains(groups: Links, segs: SegmentTable, sameKey: Int32Array, follower: Uint8Array): void {
-  const gCount = groups.count;
-  let size = 1024;
-  while (size < gCount * 2) size *= 2;
-  const mask = size - 1;
-  const slots = new Int32Array(size);
-  const { keyHi, keyLo } = segs;
-  for (let j = 0; j < gCount; j++) {
-    const s = groups.first[j];
-    const hi = keyHi[s];
-    const lo = keyLo[s];
-    for (let p = (Math.imul(hi ^ (lo >>> 7), 0x9e3779b1) >>> 8) & mask; ; p = (p + 1) & mask) {
-      const v = slots[p];
-      if (v === 0) {
-        slots[p] = j + 1;
-        break;
-      }
-      const f = groups.first[v - 1];
-      if (keyHi[f] === hi && keyLo[f] === lo) {
-        sameKey[j] = sameKey[v - 1];
-        sameKey[v - 1] = j + 1;
-        follower[j] = 1;
-        break;
-      }
-    }
-  }
-}
-
-/** One key group's segments and journeys while linkGroup links them (grown as groups need). */
-class GroupState {
-  seg = new Int32Array(16);
-  t = new Float64Array(16);
-  jFirst = new Int32Array(16);
-  jLast = new Int32Array(16);
-  jLastT = new Float64Array(16);
-  jMaxUnc = new Float64Array(16);
-  jTail = new Int32Array(16);
-  jTailKnown = new Uint8Array(16);
-  jCount = new Int32Array(16);
-  amb = new Uint8Array(16);
-
-  grow(n: number): void {
-    if (n <= this.seg.length) return;
-    let c = this.seg.length;
-    while (c < n) c *= 2;
-    this.seg = new Int32Array(c);
-    this.t = new Float64Array(c);
-    this.jFirst = new Int32Array(c);
-    this.jLast = new Int32Array(c);
-    this.jLastT = new Float64Array(c);
-    this.jMaxUnc = new Float64Array(c);
-    this.jTail = new Int32Array(c);
-    this.jTailKnown = new Uint8Array(c);
-    this.jCount = new Int32Array(c);
-    this.amb = new Uint8Array(c);
-  }
-}
-
-/**
- * Links the key group led by groups' journey `lead` as linkInOrder would (its segments by corrected first time, then
- * id); marks each journey's first segment (segJourney -2) with its last, count and ambiguity. Returns its journeys.
- */
-function linkGroup(
-  g: GroupState,
-  lead: number,
-  groups: Links,
-  sameKey: Int32Array,
-  segs: SegmentTable,
-  opts: LinkOptions,
-  segJourney: Int32Array,
-  segNext: Int32Array,
-  endOf: Int32Array,
-  countOf: Int32Array,
-  ambOf: Uint8Array,
-): number {
-  const { clock, uncertaintyNs, crossWindowNs, maxSkewNs } = opts;
-  let m = 0;
-  for (let j = lead; j >= 0; j = sameKey[j] - 1) m += groups.segCount[j];
-  g.grow(m);
-  const { seg, t } = g;
-  // The group's segments by (corrected first time, id): an insertion sort while it is small (most groups have a few).
-  let k = 0;
-  for (let j = lead; j >= 0; j = sameKey[j] - 1) {
-    for (let s = groups.first[j]; s >= 0; s = groups.segNext[s]) {
-      const ts = clock.correct(segs.node[s], segs.firstT[s]);
-      let i = k++;
-      if (m <= 32)
-        while (i > 0 && (t[i - 1] > ts || (t[i - 1] === ts && seg[i - 1] > s))) {
-          seg[i] = seg[i - 1];
-          t[i] = t[i - 1];
-          i--;
-        }
-      seg[i] = s;
-      t[i] = ts;
-    }
-  }
-  if (m > 32) sortByTime(seg, t, m);
-  const { jFirst, jLast, jLastT, jMaxUnc, jTail, jTailKnown, jCount, amb } = g;
-  let count = 0;
-  for (let o = 0; o < m; o++) {
-    const s = seg[o];
-    const node = segs.node[s];
-    const tFirst = t[o];
-    let best = -1;
-    let bestGap = Infinity;
-    let candidates = 0;
-    for (let j = count - 1; j >= 0 && jLastT[j] >= tFirst - maxSkewNs; j--) {
-      if (jTailKnown[j] && segs.tailKnown[s] && jTail[j] !== segs.tail[s]) continue;
-      const gap = Math.abs(tFirst - jLastT[j]);
-      const tol = Math.min(maxSkewNs, crossWindowNs + uncertaintyNs[node] + jMaxUnc[j]);
-      if (gap > tol) continue;
-      if (hasNodeFrom(jFirst[j], node, s, segNext, segs)) {
-        amb[j] = 1;
-        continue;
-      }
-      candidates++;
-      if (gap < bestGap) {
-        if (best >= 0) amb[best] = 1;
-        best = j;
-        bestGap = gap;
-      } else amb[j] = 1;
-    }
-    const tLast = clock.correct(node, segs.lastT[s]);
-    if (best >= 0) {
-      if (candidates > 1) amb[best] = 1;
-      segNext[jLast[best]] = s;
-      jLast[best] = s;
-      jCount[best]++;
-      if (tLast > jLastT[best]) jLastT[best] = tLast;
-      jMaxUnc[best] = Math.max(jMaxUnc[best], uncertaintyNs[node]);
-      if (!jTailKnown[best] && segs.tailKnown[s]) {
-        jTailKnown[best] = 1;
-        jTail[best] = segs.tail[s];
-      }
-      continue;
-    }
-    const j = count++;
-    jFirst[j] = s;
-    jLast[j] = s;
-    jLastT[j] = tLast;
-    jCount[j] = 1;
-    jTail[j] = segs.tail[s];
-    jTailKnown[j] = segs.tailKnown[s];
-    jMaxUnc[j] = uncertaintyNs[node];
-    amb[j] = 0;
-  }
-  for (let j = 0; j < count; j++) {
-    const f = jFirst[j];
-    segJourney[f] = -2;
-    endOf[f] = jLast[j];
-    countOf[f] = jCount[j];
-    ambOf[f] = amb[j];
-  }
-  return count;
-}
-
-/** seg[0, m) and t[0, m) sorted by (t, seg). */
-function sortByTime(seg: Int32Array, t: Float64Array, m: number): void {
-  const idx = Array.from({ length: m }, (_, i) => i).sort((a, b) => t[a] - t[b] || seg[a] - seg[b]);
-  const s2 = idx.map((i) => seg[i]);
-  const t2 = idx.map((i) => t[i]);
-  seg.set(s2);
-  t.set(t2);
-}
-
-/** The journeys numbered in the order their first segments come (`order`), into scratch's journey columns. */
-function numberJourneys(
-  order: Int32Array,
-  scratch: LinkScratch,
-  segJourney: Int32Array,
-  segNext: Int32Array,
-  endOf: Int32Array,
-  countOf: Int32Array,
-  ambOf: Uint8Array,
-): number {
-  const { jFirst, jLast, jCount, ambiguous } = scratch;
-  for (let k = 0; k < order.length; k++) {
-    const f = order[k];
-    jFirst[k] = f;
-    jLast[k] = endOf[f];
-    jCount[k] = countOf[f];
-    ambiguous[k] = ambOf[f];
-    for (let s = f; s >= 0; s = segNext[s]) segJourney[s] = k;
-  }
-  return order.length;
-}
-
-/**
  * Whether journey j has a segment on `node` other than those segment `t`'s packet left from and came back to
  * (SegmentTable.returnOf): one journey may pass a node twice, node-1 → node-2 → node-1.
  */
@@ -639,18 +380,7 @@ function hasNode(
   segNext: Int32Array,
   segs: SegmentTable,
 ): boolean {
-  return hasNodeFrom(jFirst[j], node, t, segNext, segs);
-}
-
-/** hasNode for the journey whose segments start at `first`. */
-function hasNodeFrom(
-  first: number,
-  node: number,
-  t: number,
-  segNext: Int32Array,
-  segs: SegmentTable,
-): boolean {
-  for (let s = first; s >= 0; s = segNext[s]) {
+  for (let s = jFirst[j]; s >= 0; s = segNext[s]) {
     if (segs.node[s] !== node) continue;
     let r = segs.returnOf[t];
     while (r >= 0 && r !== s) r = segs.returnOf[r];
@@ -676,7 +406,6 @@ function linksOf(
     first: scratch.jFirst.slice(0, count),
     segCount: scratch.jCount.slice(0, count),
     ambiguous: scratch.ambiguous.slice(0, count),
-    oneKeyEach: true,
   };
 }
 
@@ -890,7 +619,7 @@ function renumbered(
     amb[k] = scratch.ambiguous[j];
     for (let s = first[k]; s >= 0; s = segNext[s]) segJourney[s] = k;
   }
-  return { count: n, segJourney, segNext, first, segCount, ambiguous: amb, oneKeyEach: false };
+  return { count: n, segJourney, segNext, first, segCount, ambiguous: amb };
 }
 
 /**

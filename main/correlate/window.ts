@@ -188,7 +188,6 @@ export class LinkWindow {
       first: this.first.subarray(0, F + A),
       segCount: this.segCount.subarray(0, F + A),
       ambiguous: this.ambiguous.subarray(0, F + A),
-      oneKeyEach: false,
     };
     const result = new CorrelationResult(c, own, all, clocks, clock, true);
     this.flows.compute(result);
