@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { isMainThread, threadId } from 'node:worker_threads';
 
 /** Whether tracing is on (read once: the environment of a thread does not change under it). */
-const tracing = process.env.HOPSCOPE_TRACE === '1';
+export const tracing = process.env.HOPSCOPE_TRACE === '1';
 
 /** Writes one trace line (nothing unless HOPSCOPE_TRACE=1). */
 export function trace(phase: string): void {

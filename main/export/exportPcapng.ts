@@ -34,7 +34,7 @@ import type { Sink } from './sink.ts';
 import { mergeByKey, orderKeys, pathOrderInTies } from './order.ts';
 import { hopIndex } from './hopIndex.ts';
 import { writeIdb, writeShb } from './pcapngWriter.ts';
-import { trace } from '../common/trace.ts';
+import { trace, tracing } from '../common/trace.ts';
 
 export interface PcapngExportOptions {
   /** Write clock-corrected timestamps (each node's offset subtracted) instead of the captured ones. */
@@ -285,17 +285,38 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
     cb: new CommentBytes(),
   };
   let waited = 0; // ms this thread waited for the writer to hand a batch back (traced)
+  // Traced only: the ms each batch took to fill (the first few show V8 compiling the fill).
+  const filled: number[] | null = tracing ? [] : null;
   let b = await writer.next();
+  let f0 = filled ? performance.now() : 0;
   for (let i = fillBatch(st, b, 0); i < order.length; i = fillBatch(st, b, i)) {
+    filled?.push(performance.now() - f0);
     writer.put(b);
     const w0 = performance.now();
     b = await writer.next();
     waited += performance.now() - w0;
+    if (filled) f0 = performance.now();
   }
-  trace(`export: every batch filled (${waited.toFixed(0)} ms waiting for the writer)`);
+  filled?.push(performance.now() - f0);
+  trace(
+    `export: every batch filled (${waited.toFixed(0)} ms waiting for the writer${filled ? fillTimes(filled) : ''})`,
+  );
   st.cb.reset();
   if (b.count > 0) writer.put(b);
   return order.length;
+}
+
+/** The trace's account of the batches' fill times: the first four's, and the median of the rest. */
+function fillTimes(ms: number[]): string {
+  const rest = ms.slice(4).sort((a, b) => a - b);
+  return (
+    `; ${ms.length} batch${ms.length === 1 ? '' : 'es'}, the first ${Math.min(4, ms.length)} filled in ` +
+    `${ms
+      .slice(0, 4)
+      .map((m) => m.toFixed(1))
+      .join(', ')} ms` +
+    (rest.length ? `, the rest in ${rest[rest.length >> 1].toFixed(2)} ms median` : '')
+  );
 }
 
 /** What fillBatch reads, for the whole export. */

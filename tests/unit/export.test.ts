@@ -473,7 +473,9 @@ describe('CLI', () => {
       // they were linked, while this one computed the flows) and merges the order.
       'export: hops indexed (walked in the writer thread)',
       'export: time order (merged in the writer thread)',
-      expect.stringMatching(/^export: every batch filled \(\d+ ms waiting for the writer\)$/),
+      expect.stringMatching(
+        /^export: every batch filled \(\d+ ms waiting for the writer; \d+ batch(es)?, the first [1-4] filled in [\d., ]+ ms(, the rest in [\d.]+ ms median)?\)$/,
+      ),
       'export: writer finished',
     ]);
     const worker = parsed.filter((p) => p.who !== 'main');
