@@ -16,7 +16,10 @@ export default defineConfig({
           maxWorkers: unitWorkers,
           include: ['tests/unit/**/*.test.ts', 'tests/unit/**/*.test.tsx'],
           environment: 'node',
-          testTimeout: 20_000,
+          // Two files at once on 2 CPUs slow CPU-bound tests ~1.4 × (decode-fields' every-prefix test: 12 s alone,
+          // 14–17 s beside another file): the limits catch hangs, not slowness.
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
           setupFiles: ['tests/tempDir.setup.ts'],
         },
       },
