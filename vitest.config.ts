@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
-// Vitest runs cpus - 1 files at once: one on a 2-CPU machine (CI's and the lab VMs' kind), where the unit files ran
-// one after another in ~300 s (~1 CPU busy); two at once took ~190 s (~1.6 CPUs busy).
+// Vitest runs cpus - 1 files at once: one on a 2-CPU machine like the lab VMs this project is built on, where the unit
+// files ran one after another in ~300 s (~1 CPU busy); two at once took ~190 s (~1.6 CPUs busy).
 const cpus = availableParallelism();
 const unitWorkers = Math.max(Math.min(2, cpus), cpus - 1);
 
