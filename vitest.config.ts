@@ -16,8 +16,9 @@ export default defineConfig({
           maxWorkers: unitWorkers,
           include: ['tests/unit/**/*.test.ts', 'tests/unit/**/*.test.tsx'],
           environment: 'node',
-          // Two files at once on 2 CPUs slow CPU-bound tests ~1.4 × (decode-fields' every-prefix test: 12 s alone,
-          // 14–17 s beside another file): the limits catch hangs, not slowness.
+          // Two files at once on 2 CPUs slow CPU-bound tests ~1.4 ×, ~3 × with the machine busy besides
+          // (decode-fields' every-prefix test: 12 s alone, 14–17 s beside another file, 36 s beside two busy loops
+          // too): the limits catch hangs, not slowness.
           testTimeout: 60_000,
           hookTimeout: 60_000,
           setupFiles: ['tests/tempDir.setup.ts'],
