@@ -43,6 +43,7 @@ export interface IngestPart {
     start: Int32Array;
     end: Int32Array;
     lastT: number;
+    firstT: number;
     unsorted: boolean;
     packets: number;
   }[];
@@ -102,6 +103,8 @@ export class Correlator {
   private readonly captureNode: number[] = [];
   private readonly pending: RowRuns[] = [];
   private readonly lastT: number[] = [];
+  /** Per capture: its earliest row time (Infinity before its first row), for timeSpan(). */
+  private readonly firstT: number[] = [];
   /** Per capture: a row arrived older than one before it (its pending rows may need sorting). */
   private readonly unsorted: boolean[] = [];
   private readonly groupers: NodeGrouper[] = [];
@@ -141,6 +144,7 @@ export class Correlator {
     this.captureNode.push(n);
     this.pending.push(new RowRuns());
     this.lastT.push(-Infinity);
+    this.firstT.push(Infinity);
     this.unsorted.push(false);
     this.packets.push(0);
     this.frags6.push(new Fragments6());
@@ -232,6 +236,7 @@ export class Correlator {
     this.pending[capture].push(o);
     if (t > this.lastT[capture]) this.lastT[capture] = t;
     else if (t < this.lastT[capture]) this.unsorted[capture] = true;
+    if (t < this.firstT[capture]) this.firstT[capture] = t;
     this.packets[capture]++;
     return o;
   }
@@ -239,6 +244,20 @@ export class Correlator {
   /** Lane `capture`'s latest row time so far (ns from baseSec; -Infinity before its first row). */
   laneLastT(capture: number): number {
     return this.lastT[capture];
+  }
+
+  /**
+   * The earliest and latest row times of every lane (ns from baseSec; lo Infinity and hi -Infinity before the
+   * first row): what a loop over every row's time would find, kept as the rows arrive.
+   */
+  timeSpan(): { lo: number; hi: number } {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let c = 0; c < this.captures.length; c++) {
+      if (this.firstT[c] < lo) lo = this.firstT[c];
+      if (this.lastT[c] > hi) hi = this.lastT[c];
+    }
+    return { lo, hi };
   }
 
   /**
@@ -259,6 +278,13 @@ export class Correlator {
     this.pending[capture].pushRun(o, o + n);
     this.lastT[capture] = lastT;
     if (unsorted) this.unsorted[capture] = true;
+    // In time order (none older than the lane's latest before them), the first is the earliest.
+    const t = this.obs.t;
+    let first = this.firstT[capture];
+    if (!unsorted) {
+      if (n > 0 && t[o] < first) first = t[o];
+    } else for (let r = o; r < o + n; r++) if (t[r] < first) first = t[r];
+    this.firstT[capture] = first;
     this.packets[capture] += n;
   }
 
@@ -282,6 +308,7 @@ export class Correlator {
       this.pending[c].push(r);
       if (t[r] > this.lastT[c]) this.lastT[c] = t[r];
       else if (t[r] < this.lastT[c]) this.unsorted[c] = true;
+      if (t[r] < this.firstT[c]) this.firstT[c] = t[r];
       this.packets[c]++;
     }
   }
@@ -301,6 +328,7 @@ export class Correlator {
           start: p.start.slice(p.head, p.count),
           end: p.end.slice(p.head, p.count),
           lastT: this.lastT[c],
+          firstT: this.firstT[c],
           unsorted: this.unsorted[c],
           packets: this.packets[c],
         };
@@ -324,6 +352,7 @@ export class Correlator {
       const c = this.addCapture(lane.info);
       this.pending[c].setRuns(lane.start, lane.end);
       this.lastT[c] = lane.lastT + shiftNs;
+      this.firstT[c] = lane.firstT + shiftNs;
       this.unsorted[c] = lane.unsorted;
       this.packets[c] = lane.packets;
     }

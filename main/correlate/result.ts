@@ -65,6 +65,8 @@ export class CorrelationResult {
   readonly nodes: readonly string[];
   readonly clocks: ClockEstimate[];
   readonly baseSec: number;
+  /** The earliest and latest row times (ns from baseSec) when the result was made (Correlator.timeSpan). */
+  readonly timeSpan: { readonly lo: number; readonly hi: number };
   /** Per node: what puts its timestamps on the reference clock (whole ns subtracted: clock.offsetAt(node, t)). */
   readonly clock: NodeClocks;
   readonly journeyCount: number;
@@ -112,6 +114,7 @@ export class CorrelationResult {
     this.captures = c.captures.map((info, i) => ({ ...info, packets: c.packetCount(i) }));
     this.clocks = clocks;
     this.baseSec = c.baseSec ?? 0;
+    this.timeSpan = c.timeSpan();
     // Whole nanoseconds: the estimates have fractions (405.5 ns), and every view of a corrected time (panes,
     // ladder, JSON, CSV, pcapng) must give the same integer; some rounded t − offset, others t − round(offset).
     this.clock = clock.rounded();

@@ -143,14 +143,10 @@ const EXACT_SPAN_NS = 2 ** 53;
  * far from the first packet lose nanoseconds, in the JSON, the CSV and a pcapng export.
  */
 export function spanWarning(res: CorrelationResult): string | null {
-  const t = res.rows.t;
-  let lo = 0;
-  let hi = 0;
-  for (let r = 0; r < res.rowCount; r++) {
-    const v = t[r];
-    if (v < lo) lo = v;
-    else if (v > hi) hi = v;
-  }
+  // The rows' earliest and latest times, kept as they were read (a loop over a million rows' times here took
+  // ~5 ms of every command, cold), and the base second's 0 between them.
+  const lo = Math.min(0, res.timeSpan.lo);
+  const hi = Math.max(0, res.timeSpan.hi);
   if (hi - lo < EXACT_SPAN_NS && hi < EXACT_SPAN_NS && -lo < EXACT_SPAN_NS) return null;
   const days = Math.round((hi - lo) / 86_400e9);
   return (

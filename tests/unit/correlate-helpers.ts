@@ -300,3 +300,14 @@ export function pushedLanes(files: string[], obs?: ObservationTable): Correlatio
   }
   return c.result();
 }
+
+/** The earliest and latest of a table's row times, by a loop over every row (what Correlator.timeSpan keeps). */
+export function rowTimeSpan(obs: Pick<ObservationTable, 't' | 'length'>): { lo: number; hi: number } {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let r = 0; r < obs.length; r++) {
+    lo = Math.min(lo, obs.t[r]);
+    hi = Math.max(hi, obs.t[r]);
+  }
+  return { lo, hi };
+}

@@ -28,7 +28,7 @@ import {
   type IngestProgress,
 } from '../../main/session/parallelIngest.ts';
 import { workerShim } from '../../bin/workerShim.mjs';
-import { FIXTURES, fixtureCopy, fixtureFiles } from './correlate-helpers.ts';
+import { FIXTURES, fixtureCopy, fixtureFiles, rowTimeSpan } from './correlate-helpers.ts';
 import { tempDir } from '../tempDir.ts';
 
 const MB = 1 << 20;
@@ -95,6 +95,9 @@ function expectSame(par: Correlated, one: Correlated, threads: number): void {
   // The segments, grouped early on the main thread or after the workers: the same ones, numbered alike.
   expect(segmentColumns(par)).toEqual(segmentColumns(one));
   expect(par.result.journeyCount).toBe(one.result.journeyCount);
+  // The rows' earliest and latest times, the worker's lanes' shifted to the main thread's base second.
+  expect(par.result.timeSpan).toEqual(rowTimeSpan(par.correlator.obs));
+  expect(one.result.timeSpan).toEqual(rowTimeSpan(one.correlator.obs));
   expect(journeysJson(par)).toBe(journeysJson(one));
 }
 

@@ -26,7 +26,14 @@ import { decodeOptions, ingestFiles, type Ingested } from '../../main/session/in
 import { loadInputs } from '../../main/session/inputs.ts';
 import { rng } from '../fuzz/harness.ts';
 import { tempDir } from '../tempDir.ts';
-import { FIXTURES, fixtureFiles, readPcap, writePcap, type PcapRecord } from './correlate-helpers.ts';
+import {
+  FIXTURES,
+  fixtureFiles,
+  readPcap,
+  rowTimeSpan,
+  writePcap,
+  type PcapRecord,
+} from './correlate-helpers.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 /**
@@ -273,6 +280,9 @@ function expectSame(args: string[], journeys = true, decode?: DecodeOptions): nu
   expectSameColumns(wasm, js);
   expect(rows(wasm)).toEqual(rows(js));
   expect(wasm.c.ingestPart(0).captures).toEqual(js.c.ingestPart(0).captures);
+  // The lanes' earliest and latest times, kept as rows came (in order or not), are what a loop over the rows finds.
+  expect(wasm.c.timeSpan()).toEqual(rowTimeSpan(wasm.c.obs));
+  expect(js.c.timeSpan()).toEqual(rowTimeSpan(js.c.obs));
   if (!journeys) return wasm.ingest.wasmRows ?? 0;
   const json = journeysJson(wasm.c);
   expect(json).toBe(journeysJson(js.c));
