@@ -108,14 +108,15 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
   // What each capture's interface carries whole: its MTU, else Ethernet's.
   const mtu = infoOf.map((info) => info?.mtu ?? ETHERNET_MTU);
 
-  // Pass 1: each journey's first and last rows and its length, the pods' addresses the traffic shows, the flows'
-  // ICMP errors. Each loop is its own function (V8 compiles a long loop while it runs).
+  // Pass 1: each journey's first and last rows and its length, the pods' addresses the traffic shows. Each loop is
+  // its own function (V8 compiles a long loop while it runs).
   const firstRowOf = new Int32Array(n);
   const lastRow = new Int32Array(n);
   const hops = new Int32Array(n);
   journeyEnds(res, firstRowOf, lastRow, hops);
   const podAt = podSide.includes(true) ? podAddresses(rows, firstRowOf, lastRow, podSide, nodeMacs) : null;
-  const errors = res.flowCount > 0 ? flowErrors(res, firstRowOf) : null;
+  // The flows' ICMP errors: looked for at the first claim (most correlations make none).
+  let errors: Map<number, number[]> | null | undefined;
 
   // A journey stopped short of its conversation's others only if its path is a strict prefix of theirs, so only a
   // conversation whose journeys' paths differ in length needs its paths compared: nearly none does (nothing stopped
@@ -223,6 +224,7 @@ export function findStops(res: CorrelationResult, options: StopOptions = {}): Jo
         if (c >= 0 && !onPath(res, k, c) && !expected.includes(c) && capturing(c)) expected.push(c);
     }
     if (!siblings && !destination) continue;
+    if (errors === undefined) errors = res.flowCount > 0 ? flowErrors(res, firstRowOf) : null;
     out.set(k, { after, expected, siblings, destination, icmpError: icmpErrorOf(res, k, errors) });
   }
   return new JourneyStops(out);
