@@ -287,11 +287,6 @@ export function createBatchWriter(fsm: typeof fs, setup: WriterSetup): BatchWrit
 interface WorkerData {
   metas: SharedArrayBuffer[];
   texts: SharedArrayBuffer[];
-  /**
-   * Int32 per batch: 1 while the worker has it (set by the sender, cleared by the worker once written, with a
-   * notify); then one more: 1 once the worker failed. The sender can wait for a batch without its event loop.
-   */
-  state: SharedArrayBuffer;
 }
 
 /** A time order for the writer's thread to merge (BatchSink.orderInThread): the columns' shared buffers. */
@@ -322,9 +317,8 @@ interface HopJob {
 /**
  * The worker's message loop (self-contained too): {setup} → create the writer; {order} → merge the rows' time
  * order into its `out`, answer {ordered: its id}; {hops} → walk the journeys' paths into its output (and order
- * the ties of an order merged before), answer {walked: its id}; {slot, count} → write that batch, mark it
- * written in the shared state, answer {done: slot}; {end} → finish, answer {finished: bytes}. A failure is marked in
- * the shared state too, before its answer.
+ * the ties of an order merged before), answer {walked: its id}; {slot, count} → write that batch, answer
+ * {done: slot}; {end} → finish, answer {finished: bytes}.
  */
 function workerLoop(
   make: typeof createBatchWriter,
@@ -340,13 +334,9 @@ function workerLoop(
   const data = wt.workerData as WorkerData;
   const metas = data.metas.map((b) => new Uint32Array(b));
   const texts = data.texts.map((b) => new Uint8Array(b));
-  const state = new Int32Array(data.state);
   let writer: BatchWriter | null = null;
-  // The error's message, and its errno code and system call (a failed write is told apart from a failed read); the
-  // failure marked for a sender waiting on a batch (BatchSink.nextSync).
+  // The error's message, and its errno code and system call (a failed write is told apart from a failed read).
   const failure = (e: unknown) => {
-    Atomics.store(state, metas.length, 1);
-    for (let slot = 0; slot < metas.length; slot++) Atomics.notify(state, slot);
     const err = e as { message?: string; code?: unknown; syscall?: unknown };
     return {
       error: err instanceof Error ? String(err.message) : String(e),
@@ -385,8 +375,6 @@ function workerLoop(
         } else if (msg.slot !== undefined) {
           const slot = msg.slot;
           writer!.write({ meta: metas[slot], text: texts[slot], count: msg.count!, slot });
-          Atomics.store(state, slot, 0);
-          Atomics.notify(state, slot);
           port.postMessage({ done: slot });
         } else if (msg.end)
           writer!.finish().then(
@@ -411,13 +399,7 @@ export class BatchSink {
   private local: BatchWriter | null = null;
   private readonly worker: Worker | null;
   private readonly batches: Batch[] = [];
-  /** Per batch: handed out (next, nextSync) and not put back yet. */
-  private readonly held: boolean[] = [];
-  /** Per batch: when it was last put (a count), to wait for the oldest one the worker has. */
-  private readonly putAt: number[] = [];
-  private puts = 0;
-  /** WorkerData.state: per batch 1 while the worker has it, then 1 once the worker failed. Null without a worker. */
-  private readonly state: Int32Array | null;
+  private readonly free: number[] = [];
   private failed: Error | null = null;
   private wake: (() => void) | null = null;
   private finished: number | null = null;
@@ -445,27 +427,23 @@ export class BatchSink {
   ) {
     if (!threaded) {
       this.worker = null;
-      this.state = null;
       this.batches.push({
         meta: new Uint32Array(BATCH_PACKETS * META_WORDS),
         text: new Uint8Array(BATCH_TEXT),
         count: 0,
         slot: 0,
       });
-      this.held.push(false);
-      this.putAt.push(0);
+      this.free.push(0);
       return;
     }
-    const data: WorkerData = { metas: [], texts: [], state: new SharedArrayBuffer(4 * (slots + 1)) };
-    this.state = new Int32Array(data.state);
+    const data: WorkerData = { metas: [], texts: [] };
     for (let slot = 0; slot < slots; slot++) {
       const m = new SharedArrayBuffer(BATCH_PACKETS * META_WORDS * 4);
       const t = new SharedArrayBuffer(BATCH_TEXT);
       data.metas.push(m);
       data.texts.push(t);
       this.batches.push({ meta: new Uint32Array(m), text: new Uint8Array(t), count: 0, slot });
-      this.held.push(false);
-      this.putAt.push(0);
+      this.free.push(slot);
     }
     // The bundlers' helpers for kept function names and require() are not in the worker's scope: stand-ins.
     const code =
@@ -485,8 +463,8 @@ export class BatchSink {
         code?: string;
         syscall?: string;
       }) => {
-        // ({done: slot}, a batch written, only wakes next(): the shared state says which batches are free.)
-        if (msg.ordered !== undefined || msg.walked !== undefined) {
+        if (msg.done !== undefined) this.free.push(msg.done);
+        else if (msg.ordered !== undefined || msg.walked !== undefined) {
           const id = (msg.ordered ?? msg.walked)!;
           this.pending.get(id)?.answered();
           this.pending.delete(id);
@@ -613,70 +591,21 @@ export class BatchSink {
     if (this.failed) throw this.failed;
   }
 
-  /** A batch neither handed out nor with the worker, -1 when there is none. */
-  private freeSlot(): number {
-    for (let s = 0; s < this.batches.length; s++)
-      if (!this.held[s] && (this.state === null || Atomics.load(this.state, s) === 0)) return s;
-    return -1;
-  }
-
-  private take(slot: number): Batch {
-    this.held[slot] = true;
-    const b = this.batches[slot];
+  /** An empty batch to fill; waits while every batch is with the worker. */
+  async next(): Promise<Batch> {
+    if (this.free.length === 0) await this.until(() => this.free.length > 0);
+    const b = this.batches[this.free.pop()!];
     b.count = 0;
     return b;
   }
 
-  /** Whether the worker marked a failure (its answer, which says what failed, may not have come yet). */
-  private failedThere(): boolean {
-    return this.state !== null && Atomics.load(this.state, this.batches.length) !== 0;
-  }
-
-  /**
-   * An empty batch to fill; waits while every batch is with the worker. Throws what failed, also when the worker
-   * only marked its failure so far (waiting for its answer).
-   */
-  async next(): Promise<Batch> {
-    await this.until(() => !this.failedThere() && this.freeSlot() >= 0);
-    return this.take(this.freeSlot());
-  }
-
-  /**
-   * next() without leaving the caller's loop: an empty batch, waiting for the worker (blocking this thread) up to
-   * `maxWaitMs`; null when none came back by then or the worker failed (next() then waits, or says why). A fill
-   * that runs as one call keeps its optimised code: a call per batch ran the second batch unoptimised while V8
-   * compiled the whole function (its loop had been compiled on its own in the first).
-   */
-  nextSync(maxWaitMs = 2000): Batch | null {
-    if (this.failed || this.failedThere()) return null;
-    const state = this.state;
-    let slot = this.freeSlot();
-    if (slot >= 0 || state === null) return slot >= 0 ? this.take(slot) : null;
-    const until = performance.now() + maxWaitMs;
-    for (;;) {
-      if (this.failedThere()) return null;
-      slot = this.freeSlot();
-      if (slot >= 0) return this.take(slot);
-      // The oldest batch the worker has: written first.
-      let oldest = -1;
-      for (let s = 0; s < this.batches.length; s++)
-        if (!this.held[s] && (oldest < 0 || this.putAt[s] < this.putAt[oldest])) oldest = s;
-      const left = until - performance.now();
-      if (oldest < 0 || left <= 0) return null;
-      Atomics.wait(state, oldest, 1, left);
-    }
-  }
-
-  /** Hands a filled batch (from next() or nextSync()) over to be written. */
+  /** Hands a filled batch (from next()) over to be written. */
   put(b: Batch): void {
     if (this.failed) throw this.failed;
-    this.held[b.slot] = false;
-    this.putAt[b.slot] = ++this.puts;
-    if (this.local) this.local.write(b);
-    else {
-      Atomics.store(this.state!, b.slot, 1);
-      this.worker!.postMessage({ slot: b.slot, count: b.count });
-    }
+    if (this.local) {
+      this.local.write(b);
+      this.free.push(b.slot);
+    } else this.worker!.postMessage({ slot: b.slot, count: b.count });
   }
 
   /** Waits for every batch to be written; returns the bytes written. */

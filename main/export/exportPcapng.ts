@@ -283,28 +283,26 @@ async function fillBatches(res: CorrelationResult, corrected: boolean, writer: B
     capture: rows.capture,
     stops,
     cb: new CommentBytes(),
-    batch: null,
-    filled: tracing ? [] : null,
-    f0: 0,
-    waited: 0,
   };
-  // One call fills every batch (waiting for the writer inside it); it returns early only when the writer has no
-  // batch back within nextSync's wait, or failed: then this waits as an async function does, and calls again.
-  for (let i = fillRows(st, writer, 0); i < order.length; i = fillRows(st, writer, i)) {
+  let waited = 0; // ms this thread waited for the writer to hand a batch back (traced)
+  // Traced only: the ms each batch took to fill (the first few show V8 compiling the fill).
+  const filled: number[] | null = tracing ? [] : null;
+  let b = await writer.next();
+  let f0 = filled ? performance.now() : 0;
+  for (let i = fillBatch(st, b, 0); i < order.length; i = fillBatch(st, b, i)) {
+    filled?.push(performance.now() - f0);
+    writer.put(b);
     const w0 = performance.now();
-    st.batch = await writer.next();
-    st.waited += performance.now() - w0;
-    if (st.filled) st.f0 = performance.now();
+    b = await writer.next();
+    waited += performance.now() - w0;
+    if (filled) f0 = performance.now();
   }
-  const filled = st.filled;
-  if (st.batch) filled?.push(performance.now() - st.f0);
+  filled?.push(performance.now() - f0);
   trace(
-    `export: every batch filled (${st.waited.toFixed(0)} ms waiting for the writer${filled ? fillTimes(filled) : ''})`,
+    `export: every batch filled (${waited.toFixed(0)} ms waiting for the writer${filled ? fillTimes(filled) : ''})`,
   );
   st.cb.reset();
-  const last = st.batch;
-  st.batch = null;
-  if (last && last.count > 0) writer.put(last);
+  if (b.count > 0) writer.put(b);
   return order.length;
 }
 
@@ -340,43 +338,6 @@ interface FillState {
   capture: ObservationTable['capture'];
   stops: JourneyStops;
   cb: CommentBytes;
-  /** The batch being filled (null: none yet, or handed over and none back yet). */
-  batch: Batch | null;
-  /** Traced only: the ms each batch took to fill (the first few show V8 compiling the fill), from f0 on. */
-  filled: number[] | null;
-  f0: number;
-  /** ms this thread waited for the writer to hand a batch back (traced). */
-  waited: number;
-}
-
-/** fillRows' first batch: a few rows (see there). */
-const FIRST_BATCH = 64;
-
-/** fillRows' batch before it has one: full, so that its first row takes one (nextBatch). */
-const EMPTY_BATCH: Batch = {
-  meta: new Uint32Array(0),
-  text: new Uint8Array(4),
-  count: BATCH_PACKETS,
-  slot: -1,
-};
-
-/**
- * Hands the batch being filled (if any) to the writer and takes an empty one (nextSync: waiting for the writer in
- * this call); null when none came back (fillBatches then waits as an async function).
- */
-function nextBatch(st: FillState, writer: BatchSink): Batch | null {
-  const b = st.batch;
-  if (b !== null) {
-    st.batch = null;
-    st.filled?.push(performance.now() - st.f0);
-    writer.put(b);
-  }
-  const w0 = performance.now();
-  const next = writer.nextSync();
-  st.waited += performance.now() - w0;
-  if (st.filled) st.f0 = performance.now();
-  st.batch = next;
-  return next;
 }
 
 /** Row r's time on the reference clock (ns since the base second). */
@@ -386,14 +347,12 @@ function correctedAt(st: FillState, r: number): number {
 }
 
 /**
- * Fills batches with the rows order[from…], handing each full one to the writer and taking the next (nextBatch)
- * until the rows end; returns where it stopped (order.length when done; the last batch, if it has rows, is
- * st.batch). Not async, and one call for every batch: inside the async fillBatches the loop was optimised, thrown
- * away and compiled again seven times in one export (its code left at each await's resumption and at paths not
- * taken yet), and called once per batch its second batch ran unoptimised (~20 ms) while V8 compiled the whole
- * function, its loop having been compiled on its own (on the stack) in the first.
+ * Fills batch `b` (empty) with the rows order[from…] until it is full or the rows end; returns where it stopped. Not
+ * async, and a function of its own: fillBatches awaits the writer between batches, and this loop inside that async
+ * function was optimised, thrown away and compiled again seven times in one export (its code left at each await's
+ * resumption and at paths not taken yet), running unoptimised meanwhile.
  */
-function fillRows(st: FillState, writer: BatchSink, from: number): number {
+function fillBatch(st: FillState, b: Batch, from: number): number {
   const { res, corrected, hop, prev, count, journey, order, tcol, capture, stops, cb } = st;
   const rows = res.rows;
   // baseSec·1e9 (exact: baseSec·1953125 < 2^53, and ·2^9 moves only the exponent) as 2^32·baseHi + baseLo − 2^32.
@@ -404,17 +363,8 @@ function fillRows(st: FillState, writer: BatchSink, from: number): number {
   const origLen = rows.origLen;
   const caplen = rows.caplen;
   const fileOffset = rows.fileOffset;
-  // The batch being filled and its text: taken at the first row (from nextBatch, which runs there once before
-  // V8 compiles the loop, so that its call has feedback when the loop's first batch is full).
-  let b = st.batch ?? EMPTY_BATCH;
-  let text = b.text;
-  let dv = new DataView(text.buffer, text.byteOffset, text.byteLength);
-  let meta = b.meta;
-  let tp = 0;
-  // The call above runs first when the loop starts, before V8 keeps feedback for this function, so the first batch
-  // ends after FIRST_BATCH rows, with feedback kept and before V8 compiles the loop (after a few hundred rows):
-  // otherwise the compiled loop knew no target for that call and was thrown away at the first batch's end.
-  let limit = from === 0 ? FIRST_BATCH : BATCH_PACKETS;
+  const text = b.text;
+  const dv = new DataView(text.buffer, text.byteOffset, text.byteLength);
   // Comments are built in place, in the batch's text, with the same text as
   //   `journey K: duplicate frame`, `journey K hop 1/N: SUMMARY`, `journey K hop H/N +LATENCY[: CHANGES]`
   //   (`+LATENCY (since hop M)` for a copy of a broadcast/multicast frame timed from an earlier hop than the one
@@ -422,6 +372,7 @@ function fillRows(st: FillState, writer: BatchSink, from: number): number {
   //   a NAT'ed hop, the tuple before it; `; ✗ not seen after …` on the last hop of a journey said stopped).
   // No journey said stopped (the rule): no lookup at each journey's last hop.
   const anyStop = stops.count > 0;
+  let tp = 0;
   for (let i = from; i < order.length; i++) {
     const r = order[i];
     const h = hop[r];
@@ -437,19 +388,11 @@ function fillRows(st: FillState, writer: BatchSink, from: number): number {
     // The last hop of a journey said stopped (correlate/stops.ts) says so after its own comment.
     const stop = anyStop && k >= 0 && !dup && h === count[k] - 1 ? stopComment(res, stops, k) : '';
     const extra = (direct ? SUMMARY_BYTES : summary.length) + stop.length;
-    // Full (or none yet: EMPTY_BATCH is full): handed to the writer, and this row goes into the next batch (a
-    // comment longer than a batch's room goes into an empty one, cut there: see the overrun check below).
-    if (b.count >= limit || (b.count > 0 && tp + COMMENT_ROOM + extra * 3 > BATCH_TEXT)) {
-      const next = nextBatch(st, writer);
-      if (next === null) return i;
-      b = next;
-      text = b.text;
-      dv = new DataView(text.buffer, text.byteOffset, text.byteLength);
-      meta = b.meta;
-      tp = 0;
-      limit = BATCH_PACKETS;
-    }
+    // Full: the caller hands it to the writer and calls again with the next batch (this row's comment is built
+    // again then: it was not written yet).
+    if (b.count === BATCH_PACKETS || (b.count > 0 && tp + COMMENT_ROOM + extra * 3 > BATCH_TEXT)) return i;
     const m = b.count++ * META_WORDS;
+    const meta = b.meta;
     // Row time t is ns since baseSec (exact in a double); the EPB's two 32-bit words are those of
     // baseSec·1e9 + t = 2^32·baseHi + (baseLo + t), the low sum's carry added to the high word. baseLo ≥ 2^32, so
     // that sum is never a small integer: one that was while V8 gathered its feedback (as `t − s·1e9` was in a
